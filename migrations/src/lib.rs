@@ -1,0 +1,17 @@
+//! Database schema of Aula Territorial as SeaORM migrations.
+//!
+//! The same migrations run on SQLite (the embedded default) and PostgreSQL, so they are
+//! written with sea-query builders; the only raw SQL is portable (partial unique indexes).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial_schema::Migration)]
+    }
+}

@@ -1,0 +1,44 @@
+//! Settings of the product, read from `Rocket.toml` and `ROCKET_*` variables through Rocket's
+//! own figment (the one configuration system).
+
+use rocket::figment::Figment;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AppConfig {
+    pub database_url: String,
+    #[serde(default)]
+    pub demo_data: bool,
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+    #[serde(default = "default_mail_from")]
+    pub mail_from: String,
+    #[serde(default)]
+    pub smtp_url: String,
+    #[serde(default = "default_mail_dir")]
+    pub mail_dir: PathBuf,
+}
+
+fn default_public_url() -> String {
+    "http://127.0.0.1:8000".into()
+}
+fn default_mail_from() -> String {
+    "Aula Territorial ESAP <no-responder@aulaterritorial.example>".into()
+}
+fn default_mail_dir() -> PathBuf {
+    PathBuf::from("data/mail")
+}
+
+impl AppConfig {
+    /// The figment `cargo run` uses: `Rocket.toml` for the active profile plus `ROCKET_*`.
+    pub fn figment() -> Figment {
+        rocket::Config::figment()
+    }
+
+    pub fn from_figment(figment: &Figment) -> Result<Self, crate::error::AppError> {
+        figment
+            .extract()
+            .map_err(|e| crate::error::AppError::Internal(format!("configuración inválida: {e}")))
+    }
+}

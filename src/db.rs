@@ -1,0 +1,63 @@
+//! The database connection: SQLite (embedded default) or PostgreSQL, one schema for both.
+
+use crate::error::AppError;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use std::time::Duration;
+
+/// Connects to `url`. For SQLite: creates the file and its folder, WAL journal (readers never
+/// wait for the writer), foreign keys on, and a busy timeout so concurrent writers queue
+/// instead of failing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
+    if let Some(path) = sqlite_file(url)
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AppError::Internal(format!("no se pudo crear la carpeta {}: {e}", dir.display()))
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(15))
+        });
+    Database::connect(options).await.map_err(AppError::from)
+}
+
+/// Brings the schema up to date.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), AppError> {
+    Migrator::up(db, None).await.map_err(AppError::from)
+}
+
+/// The file path of a SQLite URL, if it is one and not in memory.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
+}
+
+pub fn is_sqlite(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Sqlite
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_file("sqlite://data/a.db?mode=rwc"), Some("data/a.db"));
+        assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://postgres@127.0.0.1/aula"), None);
+    }
+}

@@ -1,0 +1,46 @@
+use super::values::{CohortStatus, Modality};
+use sea_orm::entity::prelude::*;
+
+/// One scheduled run of a course.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cohorts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub course_id: i32,
+    pub name: String,
+    pub modality: Modality,
+    pub status: CohortStatus,
+    pub start_date: Date,
+    pub end_date: Date,
+    pub enrolment_opens: Date,
+    pub enrolment_closes: Date,
+    pub seats: i32,
+    pub venue: Option<String>,
+    pub meeting_url: Option<String>,
+    pub min_attendance_pct: i32,
+    pub pass_mark_tenths: i32,
+    pub cancellation_reason: Option<String>,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::course::Entity",
+        from = "Column::CourseId",
+        to = "super::course::Column::Id"
+    )]
+    Course,
+}
+
+impl Related<super::course::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Course.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

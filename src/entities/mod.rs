@@ -1,0 +1,33 @@
+//! SeaORM entities: one module per table of the initial migration.
+//!
+//! Value sets stored as text (roles, statuses, marks) are typed enums here, so the code
+//! cannot write a value the database's CHECK constraints would refuse.
+
+pub mod api_token;
+pub mod assessment;
+pub mod attendance_mark;
+pub mod audit_log;
+pub mod capacity;
+pub mod capacity_indicator;
+pub mod certificate;
+pub mod cohort;
+pub mod cohort_department;
+pub mod cohort_instructor;
+pub mod cohort_municipality;
+pub mod cohort_session;
+pub mod consent;
+pub mod course;
+pub mod course_capacity;
+pub mod department;
+pub mod enrolment;
+pub mod indicator_observation;
+pub mod login_throttle;
+pub mod municipality;
+pub mod outbox;
+pub mod participant;
+pub mod password_reset;
+pub mod pdet_subregion;
+pub mod score;
+pub mod setting;
+pub mod user;
+pub mod values;

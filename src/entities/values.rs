@@ -1,0 +1,99 @@
+//! Closed value sets stored as text.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $(#[sea_orm(string_value = $text)] #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a signed-in person may do; a reviewer also carries a department.
+    Role {
+        Admin = "admin",
+        Coordinator = "coordinator",
+        Instructor = "instructor",
+        Participant = "participant",
+        Reviewer = "reviewer",
+    }
+);
+
+text_enum!(DocumentType { Cc = "CC", Ce = "CE", Pa = "PA", Ppt = "PPT" });
+
+text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
+
+text_enum!(CohortStatus {
+    Draft = "draft",
+    Open = "open",
+    InProgress = "in_progress",
+    Closed = "closed",
+    Cancelled = "cancelled",
+});
+
+text_enum!(EnrolmentStatus {
+    Enrolled = "enrolled",
+    Waitlisted = "waitlisted",
+    Cancelled = "cancelled",
+    Completed = "completed",
+    NotCompleted = "not_completed",
+});
+
+text_enum!(Mark { Presente = "presente", Tarde = "tarde", Excusado = "excusado", Ausente = "ausente" });
+
+text_enum!(MarkSource { Manual = "manual", CheckIn = "check_in", Sheet = "sheet" });
+
+text_enum!(CertificateStatus { Valid = "valid", Revoked = "revoked", Superseded = "superseded" });
+
+text_enum!(OutboxStatus { Pending = "pending", Sent = "sent", Failed = "failed" });
+
+text_enum!(ConsentKind { DataProcessing = "data_processing", SensitiveData = "sensitive_data" });
+
+text_enum!(MunicipalityKind {
+    Municipio = "municipio",
+    Distrito = "distrito",
+    AreaNoMunicipalizada = "area_no_municipalizada",
+});
+
+impl Role {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrador",
+            Role::Coordinator => "Coordinador ESAP",
+            Role::Instructor => "Instructor",
+            Role::Participant => "Participante",
+            Role::Reviewer => "Revisor de gobernación",
+        }
+    }
+}
+
+impl Mark {
+    /// Presente and tarde count as attended for completion.
+    pub fn counts_as_attended(self) -> bool {
+        matches!(self, Mark::Presente | Mark::Tarde)
+    }
+}

@@ -1,0 +1,59 @@
+//! Aula Territorial: ESAP's training-management system for Colombia's territorial public
+//! servants. The binary (`src/main.rs`) and the tests build the app through [`build`].
+
+pub mod accounts;
+pub mod capacities;
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod people;
+pub mod reference_data;
+pub mod templates;
+pub mod territory;
+pub mod text;
+pub mod time;
+pub mod web;
+
+use config::AppConfig;
+use error::AppResult;
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::shield::Shield;
+use rocket::{Build, Rocket};
+use sea_orm::DatabaseConnection;
+
+/// Connects, migrates, loads reference data (and demo data when configured).
+pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    reference_data::ensure_loaded(&db).await?;
+    if config.demo_data {
+        demo::ensure_loaded(&db).await?;
+    }
+    Ok(db)
+}
+
+/// The whole application, as `serve` runs it and the tests drive it.
+pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
+    let config = AppConfig::from_figment(&figment)?;
+    let db = prepare_database(&config).await?;
+    let templates = templates::Templates::load()?;
+    Ok(rocket::custom(figment)
+        .manage(db)
+        .manage(templates)
+        .manage(config)
+        .attach(Shield::default())
+        .attach(web::SecurityHeaders)
+        .attach(web::RequestLog)
+        .attach(AdHoc::on_liftoff("listening", |rocket| {
+            Box::pin(async move {
+                let config = rocket.config();
+                tracing::info!("Aula Territorial escuchando en http://{}:{}", config.address, config.port);
+            })
+        }))
+        .mount("/", web::routes())
+        .register("/", web::catchers()))
+}

@@ -1,0 +1,164 @@
+//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...]`
+
+use aula_territorial::accounts::{self, NewUser};
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::Role;
+use aula_territorial::error::AppError;
+use aula_territorial::{db, demo, reference_data};
+use std::process::ExitCode;
+
+const USAGE: &str = "Uso:
+  aula-territorial [serve]            inicia el servidor (por defecto)
+  aula-territorial migrate            aplica las migraciones
+  aula-territorial seed [--demo]      carga los datos de referencia (y los de demostración)
+  aula-territorial create-user --role ROL --email CORREO --password CLAVE
+                   [--full-name NOMBRE] [--department CODIGO_DANE]
+      ROL: admin, coordinator, instructor, participant, reviewer (reviewer exige --department)
+
+La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_DATABASE_URL).";
+
+enum Command {
+    Serve,
+    Migrate,
+    Seed { demo: bool },
+    CreateUser(NewUser),
+    Help,
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    let Some((name, rest)) = args.split_first() else { return Ok(Command::Serve) };
+    let flags = Flags::parse(rest)?;
+    let command = match name.as_str() {
+        "serve" => Command::Serve,
+        "migrate" => Command::Migrate,
+        "seed" => Command::Seed { demo: flags.switch("--demo") },
+        "create-user" => {
+            let role = flags.value("--role")?;
+            let role = Role::parse(role).ok_or_else(|| format!("rol desconocido: {role}"))?;
+            let email = flags.value("--email")?.to_string();
+            Command::CreateUser(NewUser {
+                full_name: flags.optional("--full-name").unwrap_or(&email).to_string(),
+                email,
+                password: flags.value("--password")?.to_string(),
+                role,
+                department_code: flags.optional("--department").map(str::to_string),
+            })
+        }
+        "help" | "--help" | "-h" => Command::Help,
+        other => return Err(format!("orden desconocida: {other}")),
+    };
+    flags.finish()?;
+    Ok(command)
+}
+
+/// `--name value` pairs and bare `--switch`es; every one must be used.
+struct Flags {
+    pairs: Vec<(String, Option<String>)>,
+    used: std::cell::RefCell<Vec<String>>,
+}
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut iter = args.iter().peekable();
+        while let Some(arg) = iter.next() {
+            if !arg.starts_with("--") {
+                return Err(format!("argumento inesperado: {arg}"));
+            }
+            let value = match iter.peek() {
+                Some(next) if !next.starts_with("--") => iter.next().cloned(),
+                _ => None,
+            };
+            pairs.push((arg.clone(), value));
+        }
+        Ok(Self { pairs, used: Default::default() })
+    }
+    fn optional(&self, name: &str) -> Option<&str> {
+        self.used.borrow_mut().push(name.to_string());
+        self.pairs.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+    }
+    fn value(&self, name: &str) -> Result<&str, String> {
+        self.optional(name).ok_or_else(|| format!("falta {name} VALOR"))
+    }
+    fn switch(&self, name: &str) -> bool {
+        self.used.borrow_mut().push(name.to_string());
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+    fn finish(&self) -> Result<(), String> {
+        let used = self.used.borrow();
+        match self.pairs.iter().find(|(n, _)| !used.contains(n)) {
+            Some((name, _)) => Err(format!("opción desconocida: {name}")),
+            None => Ok(()),
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+#[rocket::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse(&args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("{message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(AppError::Validation(errors)) => {
+            for error in errors {
+                eprintln!("{}: {}", error.field, error.message);
+            }
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("Error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), AppError> {
+    let figment = AppConfig::figment();
+    let config = AppConfig::from_figment(&figment)?;
+    match command {
+        Command::Help => println!("{USAGE}"),
+        Command::Serve => {
+            let rocket = aula_territorial::build(figment).await?;
+            rocket
+                .launch()
+                .await
+                .map_err(|e| AppError::Internal(format!("el servidor se detuvo: {e}")))?;
+        }
+        Command::Migrate => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            println!("Migraciones aplicadas.");
+        }
+        Command::Seed { demo } => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            reference_data::ensure_loaded(&db).await?;
+            println!("Datos de referencia cargados.");
+            if demo {
+                let loaded = demo::ensure_loaded(&db).await?;
+                println!("{}", if loaded { "Datos de demostración cargados." } else { "Los datos de demostración ya estaban cargados." });
+            }
+        }
+        Command::CreateUser(new_user) => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            reference_data::ensure_loaded(&db).await?;
+            let user = accounts::create_user(&db, new_user).await?;
+            println!("Usuario creado: {} ({}), id {}", user.email, user.role.label(), user.id);
+        }
+    }
+    Ok(())
+}

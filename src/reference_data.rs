@@ -1,0 +1,17 @@
+//! Reference data from real public sources (`seed/`): territory, capacities and their MDM
+//! indicators, and the programme's course lines. Idempotent: each part loads only into empty
+//! tables, all in one transaction.
+
+use crate::error::AppResult;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
+    let txn = db.begin().await?;
+    if crate::territory::load_reference(&txn).await? {
+        tracing::info!("reference data: departments, municipalities and PDET subregions loaded");
+    }
+    crate::capacities::load_reference(&txn).await?;
+    crate::catalogue::load_reference(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! Territorial entities: departments, municipalities (DANE/DIVIPOLA), PDET subregions.
+//! Reference data comes from `seed/` (real public sources, see `seed/README.md`).
+
+use crate::entities::values::MunicipalityKind;
+use crate::entities::{capacity, course, department, municipality, pdet_subregion};
+use crate::error::{AppError, AppResult};
+use crate::text::fold;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The year of `seed/categories.csv` used as the current category and DNP group.
+pub const CURRENT_CATEGORY_YEAR: &str = "2023";
+
+const DEPARTMENTS_CSV: &str = include_str!("../../seed/departments.csv");
+const MUNICIPALITIES_CSV: &str = include_str!("../../seed/municipalities.csv");
+const PDET_CSV: &str = include_str!("../../seed/pdet_subregions.csv");
+const CATEGORIES_CSV: &str = include_str!("../../seed/categories.csv");
+
+#[derive(Deserialize)]
+struct DepartmentRow {
+    department_code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct MunicipalityRow {
+    dane_code: String,
+    department_code: String,
+    name: String,
+    kind: String,
+    latitude: f64,
+    longitude: f64,
+    pdet_subregion: String,
+}
+
+#[derive(Deserialize)]
+struct PdetRow {
+    pdet_subregion: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryRow {
+    dane_code: String,
+    year: String,
+    category: String,
+    dnp_capacity_group: String,
+    is_department_capital: String,
+}
+
+/// Parses one of the embedded CSV files; a malformed seed file is a build defect.
+pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(name: &str, source: &str) -> AppResult<Vec<T>> {
+    csv::Reader::from_reader(source.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| AppError::Internal(format!("seed/{name}: {e}")))
+}
+
+fn empty_to_none(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Loads departments, PDET subregions and municipalities (with their current category) when
+/// the tables are empty. Returns whether anything was loaded.
+pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
+    if department::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let departments: Vec<DepartmentRow> = read_csv("departments.csv", DEPARTMENTS_CSV)?;
+    department::Entity::insert_many(departments.into_iter().map(|row| department::ActiveModel {
+        code: Set(row.department_code),
+        name: Set(row.name),
+    }))
+    .exec_without_returning(db)
+    .await?;
+
+    let subregions: Vec<PdetRow> = read_csv("pdet_subregions.csv", PDET_CSV)?;
+    pdet_subregion::Entity::insert_many(subregions.into_iter().map(|row| pdet_subregion::ActiveModel {
+        name: Set(row.pdet_subregion),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let subregion_ids: HashMap<String, i32> = pdet_subregion::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.name, s.id))
+        .collect();
+
+    let categories: HashMap<String, CategoryRow> = read_csv::<CategoryRow>("categories.csv", CATEGORIES_CSV)?
+        .into_iter()
+        .filter(|row| row.year == CURRENT_CATEGORY_YEAR)
+        .map(|row| (row.dane_code.clone(), row))
+        .collect();
+
+    let rows: Vec<MunicipalityRow> = read_csv("municipalities.csv", MUNICIPALITIES_CSV)?;
+    let mut models = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind = MunicipalityKind::parse(&row.kind)
+            .ok_or_else(|| AppError::Internal(format!("seed/municipalities.csv: tipo {}", row.kind)))?;
+        let pdet_subregion_id = match empty_to_none(&row.pdet_subregion) {
+            Some(name) => Some(*subregion_ids.get(&name).ok_or_else(|| {
+                AppError::Internal(format!("seed: subregión PDET desconocida {name}"))
+            })?),
+            None => None,
+        };
+        let category = categories.get(&row.dane_code);
+        models.push(municipality::ActiveModel {
+            search_name: Set(fold(&row.name)),
+            code: Set(row.dane_code),
+            department_code: Set(row.department_code),
+            name: Set(row.name),
+            kind: Set(kind),
+            latitude: Set(row.latitude),
+            longitude: Set(row.longitude),
+            category: Set(category.and_then(|c| empty_to_none(&c.category))),
+            dnp_capacity_group: Set(category.and_then(|c| empty_to_none(&c.dnp_capacity_group))),
+            is_department_capital: Set(category.is_some_and(|c| c.is_department_capital == "1")),
+            pdet_subregion_id: Set(pdet_subregion_id),
+        });
+    }
+    for chunk in models.chunks(200) {
+        municipality::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Figures for the home page.
+#[derive(Serialize)]
+pub struct Summary {
+    pub departments: u64,
+    pub municipalities: u64,
+    pub pdet_municipalities: u64,
+    pub pdet_subregions: u64,
+    pub capacities: u64,
+    pub courses: u64,
+    pub capacity_list: Vec<CapacityCard>,
+}
+
+#[derive(Serialize)]
+pub struct CapacityCard {
+    pub name: String,
+    pub description: String,
+}
+
+pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
+    let capacity_list = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CapacityCard { name: c.name, description: c.description })
+        .collect::<Vec<_>>();
+    Ok(Summary {
+        departments: department::Entity::find().count(db).await?,
+        municipalities: municipality::Entity::find().count(db).await?,
+        pdet_municipalities: municipality::Entity::find()
+            .filter(municipality::Column::PdetSubregionId.is_not_null())
+            .count(db)
+            .await?,
+        pdet_subregions: pdet_subregion::Entity::find().count(db).await?,
+        capacities: capacity_list.len() as u64,
+        courses: course::Entity::find()
+            .filter(course::Column::RetiredAt.is_null())
+            .count(db)
+            .await?,
+        capacity_list,
+    })
+}
