@@ -15,7 +15,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir).map_err(|e| {
-            AppError::Internal(format!("no se pudo crear la carpeta {}: {e}", dir.display()))
+            AppError::Internal(format!(
+                "no se pudo crear la carpeta {}: {e}",
+                dir.display()
+            ))
         })?;
     }
     let mut options = ConnectOptions::new(url);
@@ -40,7 +43,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), AppError> {
 
 /// The file path of a SQLite URL, if it is one and not in memory.
 fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.contains(":memory:")).then_some(path)
 }
@@ -55,7 +60,10 @@ mod tests {
 
     #[test]
     fn sqlite_urls_name_their_file() {
-        assert_eq!(sqlite_file("sqlite://data/a.db?mode=rwc"), Some("data/a.db"));
+        assert_eq!(
+            sqlite_file("sqlite://data/a.db?mode=rwc"),
+            Some("data/a.db")
+        );
         assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db"));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://postgres@127.0.0.1/aula"), None);

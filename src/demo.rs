@@ -8,8 +8,8 @@ use crate::entities::values::{
     CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality, Role,
 };
 use crate::entities::{
-    assessment, attendance_mark, cohort, cohort_department, cohort_instructor,
-    cohort_municipality, cohort_session, consent, course, enrolment, participant, score, user,
+    assessment, attendance_mark, cohort, cohort_department, cohort_instructor, cohort_municipality,
+    cohort_session, consent, course, enrolment, participant, score, user,
 };
 use crate::error::{AppError, AppResult};
 use crate::time::{from_local, now, today};
@@ -22,39 +22,239 @@ use sea_orm::{
 
 /// Demo accounts: (role, email, password, full name, department). Printed in the README.
 pub const ACCOUNTS: &[(Role, &str, &str, &str, Option<&str>)] = &[
-    (Role::Admin, "admin@aulaterritorial.example", "Admin-Aula-2026", "Adriana Salazar Ortiz", None),
-    (Role::Coordinator, "coordinacion@aulaterritorial.example", "Coordina-Aula-2026", "Julián Andrés Rincón", None),
-    (Role::Instructor, "instructor@aulaterritorial.example", "Instruye-Aula-2026", "Luz Marina Cárdenas", None),
-    (Role::Participant, "participante@aulaterritorial.example", "Participa-Aula-2026", "María Fernanda Muñoz Peña", None),
-    (Role::Reviewer, "revisor.caqueta@aulaterritorial.example", "Revisa-Aula-2026", "Óscar Iván Betancourt", Some("18")),
+    (
+        Role::Admin,
+        "admin@aulaterritorial.example",
+        "Admin-Aula-2026",
+        "Adriana Salazar Ortiz",
+        None,
+    ),
+    (
+        Role::Coordinator,
+        "coordinacion@aulaterritorial.example",
+        "Coordina-Aula-2026",
+        "Julián Andrés Rincón",
+        None,
+    ),
+    (
+        Role::Instructor,
+        "instructor@aulaterritorial.example",
+        "Instruye-Aula-2026",
+        "Luz Marina Cárdenas",
+        None,
+    ),
+    (
+        Role::Participant,
+        "participante@aulaterritorial.example",
+        "Participa-Aula-2026",
+        "María Fernanda Muñoz Peña",
+        None,
+    ),
+    (
+        Role::Reviewer,
+        "revisor.caqueta@aulaterritorial.example",
+        "Revisa-Aula-2026",
+        "Óscar Iván Betancourt",
+        Some("18"),
+    ),
 ];
 
 /// The programme's pilot municipalities (domain brief).
-pub const PILOT_MUNICIPALITIES: &[&str] = &["18592", "18256", "18610", "18094", "50325", "50450", "50577"];
+pub const PILOT_MUNICIPALITIES: &[&str] = &[
+    "18592", "18256", "18610", "18094", "50325", "50450", "50577",
+];
 
 /// (first names, last names, document number, municipality, entity type, position, level).
 const PEOPLE: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
-    ("María Fernanda", "Muñoz Peña", "1117512345", "18592", "alcaldia", "Secretaria de Planeación", "directivo"),
-    ("José Ángel", "Quintero Díaz", "1117523456", "18592", "alcaldia", "Profesional universitario de Hacienda", "profesional"),
-    ("Nubia Esperanza", "Galíndez Ruiz", "40781234", "18592", "concejo", "Concejala", "elegido"),
-    ("Héctor Fabián", "Ordóñez Castaño", "1116234567", "18256", "alcaldia", "Tesorero municipal", "profesional"),
-    ("Yurany", "Bermúdez Ñáñez", "1116245678", "18256", "personeria", "Personera municipal", "directivo"),
-    ("Ramiro", "Peña Cuéllar", "17654321", "18256", "junta_accion_comunal", "Presidente de JAC vereda La Esperanza", "comunidad"),
-    ("Sandra Milena", "Vargas Tovar", "1118456789", "18610", "alcaldia", "Técnica administrativa", "tecnico"),
-    ("Luis Eduardo", "Chávarro Muñoz", "1118467890", "18610", "alcaldia", "Contratista de la oficina de proyectos", "contratista"),
-    ("Ana Lucía", "Perdomo Ramírez", "1118478901", "18610", "consejo_territorial_planeacion", "Consejera territorial", "comunidad"),
-    ("Édgar", "Losada Gutiérrez", "1119589012", "18094", "alcaldia", "Secretario de Gobierno", "directivo"),
-    ("Diana Patricia", "Rojas Cabrera", "1119590123", "18094", "alcaldia", "Auxiliar administrativa", "asistencial"),
-    ("Wilson", "Ibáñez Polanía", "1119501234", "18094", "veeduria", "Veedor ciudadano", "comunidad"),
-    ("Leidy Johana", "Sánchez Arévalo", "1121612345", "50325", "alcaldia", "Secretaria de Hacienda", "directivo"),
-    ("Fredy Alonso", "Güiza Moreno", "1121623456", "50325", "alcaldia", "Profesional de presupuesto", "profesional"),
-    ("Marleny", "Castro Umaña", "1121634567", "50325", "concejo", "Secretaria del concejo", "asistencial"),
-    ("Jhon Jairo", "Álvarez Torres", "1122745678", "50450", "alcaldia", "Asesor de despacho", "asesor"),
-    ("Luz Dary", "Méndez Ocampo", "1122756789", "50450", "alcaldia", "Técnica de tesorería", "tecnico"),
-    ("Camilo Andrés", "Núñez Beltrán", "1122767890", "50450", "personeria", "Auxiliar de personería", "asistencial"),
-    ("Gloria Inés", "Parrado Velásquez", "1123878901", "50577", "alcaldia", "Jefa de control interno", "directivo"),
-    ("Orlando", "Acuña Herrera", "1123889012", "50577", "alcaldia", "Contratista de rendición de cuentas", "contratista"),
-    ("Yeimy Carolina", "Ríos Bohórquez", "1123890123", "50577", "junta_accion_comunal", "Tesorera de JAC", "comunidad"),
+    (
+        "María Fernanda",
+        "Muñoz Peña",
+        "1117512345",
+        "18592",
+        "alcaldia",
+        "Secretaria de Planeación",
+        "directivo",
+    ),
+    (
+        "José Ángel",
+        "Quintero Díaz",
+        "1117523456",
+        "18592",
+        "alcaldia",
+        "Profesional universitario de Hacienda",
+        "profesional",
+    ),
+    (
+        "Nubia Esperanza",
+        "Galíndez Ruiz",
+        "40781234",
+        "18592",
+        "concejo",
+        "Concejala",
+        "elegido",
+    ),
+    (
+        "Héctor Fabián",
+        "Ordóñez Castaño",
+        "1116234567",
+        "18256",
+        "alcaldia",
+        "Tesorero municipal",
+        "profesional",
+    ),
+    (
+        "Yurany",
+        "Bermúdez Ñáñez",
+        "1116245678",
+        "18256",
+        "personeria",
+        "Personera municipal",
+        "directivo",
+    ),
+    (
+        "Ramiro",
+        "Peña Cuéllar",
+        "17654321",
+        "18256",
+        "junta_accion_comunal",
+        "Presidente de JAC vereda La Esperanza",
+        "comunidad",
+    ),
+    (
+        "Sandra Milena",
+        "Vargas Tovar",
+        "1118456789",
+        "18610",
+        "alcaldia",
+        "Técnica administrativa",
+        "tecnico",
+    ),
+    (
+        "Luis Eduardo",
+        "Chávarro Muñoz",
+        "1118467890",
+        "18610",
+        "alcaldia",
+        "Contratista de la oficina de proyectos",
+        "contratista",
+    ),
+    (
+        "Ana Lucía",
+        "Perdomo Ramírez",
+        "1118478901",
+        "18610",
+        "consejo_territorial_planeacion",
+        "Consejera territorial",
+        "comunidad",
+    ),
+    (
+        "Édgar",
+        "Losada Gutiérrez",
+        "1119589012",
+        "18094",
+        "alcaldia",
+        "Secretario de Gobierno",
+        "directivo",
+    ),
+    (
+        "Diana Patricia",
+        "Rojas Cabrera",
+        "1119590123",
+        "18094",
+        "alcaldia",
+        "Auxiliar administrativa",
+        "asistencial",
+    ),
+    (
+        "Wilson",
+        "Ibáñez Polanía",
+        "1119501234",
+        "18094",
+        "veeduria",
+        "Veedor ciudadano",
+        "comunidad",
+    ),
+    (
+        "Leidy Johana",
+        "Sánchez Arévalo",
+        "1121612345",
+        "50325",
+        "alcaldia",
+        "Secretaria de Hacienda",
+        "directivo",
+    ),
+    (
+        "Fredy Alonso",
+        "Güiza Moreno",
+        "1121623456",
+        "50325",
+        "alcaldia",
+        "Profesional de presupuesto",
+        "profesional",
+    ),
+    (
+        "Marleny",
+        "Castro Umaña",
+        "1121634567",
+        "50325",
+        "concejo",
+        "Secretaria del concejo",
+        "asistencial",
+    ),
+    (
+        "Jhon Jairo",
+        "Álvarez Torres",
+        "1122745678",
+        "50450",
+        "alcaldia",
+        "Asesor de despacho",
+        "asesor",
+    ),
+    (
+        "Luz Dary",
+        "Méndez Ocampo",
+        "1122756789",
+        "50450",
+        "alcaldia",
+        "Técnica de tesorería",
+        "tecnico",
+    ),
+    (
+        "Camilo Andrés",
+        "Núñez Beltrán",
+        "1122767890",
+        "50450",
+        "personeria",
+        "Auxiliar de personería",
+        "asistencial",
+    ),
+    (
+        "Gloria Inés",
+        "Parrado Velásquez",
+        "1123878901",
+        "50577",
+        "alcaldia",
+        "Jefa de control interno",
+        "directivo",
+    ),
+    (
+        "Orlando",
+        "Acuña Herrera",
+        "1123889012",
+        "50577",
+        "alcaldia",
+        "Contratista de rendición de cuentas",
+        "contratista",
+    ),
+    (
+        "Yeimy Carolina",
+        "Ríos Bohórquez",
+        "1123890123",
+        "50577",
+        "junta_accion_comunal",
+        "Tesorera de JAC",
+        "comunidad",
+    ),
 ];
 
 pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
@@ -90,11 +290,14 @@ async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         .await?;
         user_ids.push(created.id);
     }
-    let (coordinator_id, instructor_id, participant_user_id) = (user_ids[1], user_ids[2], user_ids[3]);
+    let (coordinator_id, instructor_id, participant_user_id) =
+        (user_ids[1], user_ids[2], user_ids[3]);
 
     let at = now();
     let mut participants = Vec::new();
-    for (i, (first, last, document, municipality, entity, position, level)) in PEOPLE.iter().enumerate() {
+    for (i, (first, last, document, municipality, entity, position, level)) in
+        PEOPLE.iter().enumerate()
+    {
         let model = participant::ActiveModel {
             // The first person is the demo participant account.
             user_id: Set((i == 0).then_some(participant_user_id)),
@@ -121,7 +324,10 @@ async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
             updated_at: Set(at),
             ..Default::default()
         };
-        let id = participant::Entity::insert(model).exec(db).await?.last_insert_id;
+        let id = participant::Entity::insert(model)
+            .exec(db)
+            .await?
+            .last_insert_id;
         consent::Entity::insert(consent::ActiveModel {
             participant_id: Set(id),
             kind: Set(ConsentKind::DataProcessing),
@@ -151,7 +357,10 @@ async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         venue: "Casa de la Cultura, Florencia (Caquetá) y sala virtual ESAP",
         municipalities: &PILOT_MUNICIPALITIES[..4],
         departments: &[],
-        assessments: &[("Diagnóstico del plan de desarrollo", 40), ("Plan indicativo", 60)],
+        assessments: &[
+            ("Diagnóstico del plan de desarrollo", 40),
+            ("Plan indicativo", 60),
+        ],
     };
     let id = planning.create(db, coordinator_id, instructor_id).await?;
     enrol_with_history(db, id, &participants, &caqueta, instructor_id, false).await?;
@@ -187,7 +396,9 @@ async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         departments: &["18", "50"],
         assessments: &[],
     };
-    let id = accountability.create(db, coordinator_id, instructor_id).await?;
+    let id = accountability
+        .create(db, coordinator_id, instructor_id)
+        .await?;
     for person in [0, 4, 13] {
         enrol(db, id, &participants[person], EnrolmentStatus::Enrolled).await?;
     }
@@ -226,12 +437,19 @@ struct DemoCohort {
 
 impl DemoCohort {
     /// Weekly sessions, 14:00–17:00 Bogotá, from the start date.
-    async fn create<C: ConnectionTrait>(&self, db: &C, coordinator: i32, instructor: i32) -> AppResult<i32> {
+    async fn create<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        coordinator: i32,
+        instructor: i32,
+    ) -> AppResult<i32> {
         let course = course::Entity::find()
             .filter(course::Column::Code.eq(self.course_code))
             .one(db)
             .await?
-            .ok_or_else(|| AppError::Internal(format!("demo: falta el curso {}", self.course_code)))?;
+            .ok_or_else(|| {
+                AppError::Internal(format!("demo: falta el curso {}", self.course_code))
+            })?;
         let end = self.start + Duration::days(7 * (self.sessions - 1));
         let at = now();
         let cohort_id = cohort::Entity::insert(cohort::ActiveModel {
@@ -413,7 +631,11 @@ async fn enrol_with_history<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
         }
-        let scored = if closed { assessments.len() } else { 1.min(assessments.len()) };
+        let scored = if closed {
+            assessments.len()
+        } else {
+            1.min(assessments.len())
+        };
         let mut weighted = 0;
         for (k, item) in assessments.iter().take(scored).enumerate() {
             let tenths = 24 + ((i * 7 + k * 13) % 27) as i32; // 2.4 … 5.0
@@ -437,7 +659,11 @@ async fn enrol_with_history<C: ConnectionTrait>(
                 && grade >= cohort.pass_mark_tenths;
             enrolment::Entity::update(enrolment::ActiveModel {
                 id: Set(enrolment_id),
-                status: Set(if completed { EnrolmentStatus::Completed } else { EnrolmentStatus::NotCompleted }),
+                status: Set(if completed {
+                    EnrolmentStatus::Completed
+                } else {
+                    EnrolmentStatus::NotCompleted
+                }),
                 sessions_total: Set(Some(total)),
                 sessions_attended: Set(Some(attended)),
                 final_grade_tenths: Set(Some(grade)),

@@ -19,7 +19,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { row: None, field: field.into(), message: message.into() }
+        Self {
+            row: None,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -115,11 +119,7 @@ pub struct Problem<'a> {
 }
 
 /// The problem+json body for a status, shared by `AppError` and the API's catchers.
-pub fn problem_response<'r>(
-    status: Status,
-    detail: String,
-    errors: &[FieldError],
-) -> Response<'r> {
+pub fn problem_response<'r>(status: Status, detail: String, errors: &[FieldError]) -> Response<'r> {
     let problem = Problem {
         kind: format!("urn:aula-territorial:problema:{}", status.code),
         title: title_for(status),
@@ -146,9 +146,14 @@ impl<'r> Responder<'r, 'static> for AppError {
         }
         let status = self.status();
         if is_api(request) {
-            return Ok(problem_response(status, self.public_detail(), self.field_errors()));
+            return Ok(problem_response(
+                status,
+                self.public_detail(),
+                self.field_errors(),
+            ));
         }
-        let html = crate::web::error_page(request, status, &self.public_detail(), self.field_errors());
+        let html =
+            crate::web::error_page(request, status, &self.public_detail(), self.field_errors());
         Response::build_from(html.respond_to(request)?)
             .status(status)
             .ok()

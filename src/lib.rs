@@ -51,7 +51,11 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();
-                tracing::info!("Aula Territorial escuchando en http://{}:{}", config.address, config.port);
+                tracing::info!(
+                    "Aula Territorial escuchando en http://{}:{}",
+                    config.address,
+                    config.port
+                );
             })
         }))
         .mount("/", web::routes())

@@ -26,12 +26,16 @@ enum Command {
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
-    let Some((name, rest)) = args.split_first() else { return Ok(Command::Serve) };
+    let Some((name, rest)) = args.split_first() else {
+        return Ok(Command::Serve);
+    };
     let flags = Flags::parse(rest)?;
     let command = match name.as_str() {
         "serve" => Command::Serve,
         "migrate" => Command::Migrate,
-        "seed" => Command::Seed { demo: flags.switch("--demo") },
+        "seed" => Command::Seed {
+            demo: flags.switch("--demo"),
+        },
         "create-user" => {
             let role = flags.value("--role")?;
             let role = Role::parse(role).ok_or_else(|| format!("rol desconocido: {role}"))?;
@@ -71,14 +75,21 @@ impl Flags {
             };
             pairs.push((arg.clone(), value));
         }
-        Ok(Self { pairs, used: Default::default() })
+        Ok(Self {
+            pairs,
+            used: Default::default(),
+        })
     }
     fn optional(&self, name: &str) -> Option<&str> {
         self.used.borrow_mut().push(name.to_string());
-        self.pairs.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
     }
     fn value(&self, name: &str) -> Result<&str, String> {
-        self.optional(name).ok_or_else(|| format!("falta {name} VALOR"))
+        self.optional(name)
+            .ok_or_else(|| format!("falta {name} VALOR"))
     }
     fn switch(&self, name: &str) -> bool {
         self.used.borrow_mut().push(name.to_string());
@@ -96,7 +107,10 @@ impl Flags {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 #[rocket::main]
@@ -149,7 +163,14 @@ async fn run(command: Command) -> Result<(), AppError> {
             println!("Datos de referencia cargados.");
             if demo {
                 let loaded = demo::ensure_loaded(&db).await?;
-                println!("{}", if loaded { "Datos de demostración cargados." } else { "Los datos de demostración ya estaban cargados." });
+                println!(
+                    "{}",
+                    if loaded {
+                        "Datos de demostración cargados."
+                    } else {
+                        "Los datos de demostración ya estaban cargados."
+                    }
+                );
             }
         }
         Command::CreateUser(new_user) => {
@@ -157,7 +178,12 @@ async fn run(command: Command) -> Result<(), AppError> {
             db::migrate(&db).await?;
             reference_data::ensure_loaded(&db).await?;
             let user = accounts::create_user(&db, new_user).await?;
-            println!("Usuario creado: {} ({}), id {}", user.email, user.role.label(), user.id);
+            println!(
+                "Usuario creado: {} ({}), id {}",
+                user.email,
+                user.role.label(),
+                user.id
+            );
         }
     }
     Ok(())

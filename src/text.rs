@@ -22,7 +22,10 @@ mod tests {
     #[test]
     fn folds_accents_and_case() {
         assert_eq!(super::fold(" El Paujíl "), "el paujil");
-        assert_eq!(super::fold("BELÉN DE LOS ANDAQUÍES"), "belen de los andaquies");
+        assert_eq!(
+            super::fold("BELÉN DE LOS ANDAQUÍES"),
+            "belen de los andaquies"
+        );
         assert_eq!(super::fold("Güicán de la Sierra"), "guican de la sierra");
         assert_eq!(super::fold("Nariño"), "narino");
     }

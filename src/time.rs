@@ -37,7 +37,10 @@ mod tests {
     fn a_late_evening_session_keeps_its_local_date() {
         let date = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
         let at = from_local(date, 23, 30);
-        assert_eq!(at.date_naive(), NaiveDate::from_ymd_opt(2026, 3, 11).unwrap());
+        assert_eq!(
+            at.date_naive(),
+            NaiveDate::from_ymd_opt(2026, 3, 11).unwrap()
+        );
         assert_eq!(local(at).date_naive(), date);
         assert_eq!(local(at).format("%H:%M").to_string(), "23:30");
     }

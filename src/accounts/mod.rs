@@ -23,7 +23,9 @@ pub fn normalize_email(email: &str) -> String {
 
 /// A deliberately plain check: something@domain.tld without spaces.
 pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -38,14 +40,20 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     let full_name = new.full_name.trim().to_string();
     let mut errors = Vec::new();
     if !is_valid_email(&email) {
-        errors.push(FieldError::new("email", "Escriba un correo electrónico válido."));
+        errors.push(FieldError::new(
+            "email",
+            "Escriba un correo electrónico válido.",
+        ));
     } else if user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
         .await?
         .is_some()
     {
-        errors.push(FieldError::new("email", "Ya existe una cuenta con este correo electrónico."));
+        errors.push(FieldError::new(
+            "email",
+            "Ya existe una cuenta con este correo electrónico.",
+        ));
     }
     if let Err(message) = passwords::check_strength(&new.password) {
         errors.push(FieldError::new("password", message));
@@ -59,7 +67,11 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
             "Un revisor de gobernación debe tener un departamento.",
         )),
         (Role::Reviewer, Some(code)) => {
-            if department::Entity::find_by_id(code.to_string()).one(db).await?.is_none() {
+            if department::Entity::find_by_id(code.to_string())
+                .one(db)
+                .await?
+                .is_none()
+            {
                 errors.push(FieldError::new(
                     "department_code",
                     format!("No existe el departamento con código DANE «{code}»."),

@@ -1,8 +1,10 @@
 //! argon2id password hashes.
 
 use crate::error::{AppError, AppResult};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 pub const MIN_LENGTH: usize = 10;
 
@@ -16,7 +18,11 @@ pub fn hash(password: &str) -> AppResult<String> {
 
 pub fn verify(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

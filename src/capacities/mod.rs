@@ -108,7 +108,9 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<()> {
             .map_err(|e| AppError::Internal(format!("seed/mdm.csv: año: {e}")))?;
         for (at, indicator_id) in &value_columns {
             // An empty cell means "not measured": no observation rather than an invented value.
-            let Ok(value) = record[*at].parse::<f64>() else { continue };
+            let Ok(value) = record[*at].parse::<f64>() else {
+                continue;
+            };
             observations.push(indicator_observation::ActiveModel {
                 indicator_id: Set(*indicator_id),
                 municipality_code: Set(record[code_at].to_string()),

@@ -32,8 +32,9 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<()> {
     let capacity_ids = crate::capacities::ids_by_code(db).await?;
     let now = crate::time::now();
     for row in read_csv::<CourseLineRow>("course_lines.csv", COURSE_LINES_CSV)? {
-        let modality = Modality::parse(&row.default_modality)
-            .ok_or_else(|| AppError::Internal(format!("seed: modalidad {}", row.default_modality)))?;
+        let modality = Modality::parse(&row.default_modality).ok_or_else(|| {
+            AppError::Internal(format!("seed: modalidad {}", row.default_modality))
+        })?;
         let inserted = course::Entity::insert(course::ActiveModel {
             code: Set(row.code),
             name: Set(row.name),

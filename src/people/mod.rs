@@ -6,7 +6,10 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("gobernacion", "Gobernación"),
     ("concejo", "Concejo municipal"),
     ("personeria", "Personería"),
-    ("consejo_territorial_planeacion", "Consejo territorial de planeación"),
+    (
+        "consejo_territorial_planeacion",
+        "Consejo territorial de planeación",
+    ),
     ("junta_accion_comunal", "Junta de acción comunal"),
     ("veeduria", "Veeduría ciudadana"),
     ("otra", "Otra entidad"),

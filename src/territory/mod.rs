@@ -51,7 +51,10 @@ struct CategoryRow {
 }
 
 /// Parses one of the embedded CSV files; a malformed seed file is a build defect.
-pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(name: &str, source: &str) -> AppResult<Vec<T>> {
+pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(
+    name: &str,
+    source: &str,
+) -> AppResult<Vec<T>> {
     csv::Reader::from_reader(source.as_bytes())
         .deserialize()
         .collect::<Result<Vec<T>, _>>()
@@ -78,9 +81,11 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
     .await?;
 
     let subregions: Vec<PdetRow> = read_csv("pdet_subregions.csv", PDET_CSV)?;
-    pdet_subregion::Entity::insert_many(subregions.into_iter().map(|row| pdet_subregion::ActiveModel {
-        name: Set(row.pdet_subregion),
-        ..Default::default()
+    pdet_subregion::Entity::insert_many(subregions.into_iter().map(|row| {
+        pdet_subregion::ActiveModel {
+            name: Set(row.pdet_subregion),
+            ..Default::default()
+        }
     }))
     .exec_without_returning(db)
     .await?;
@@ -91,17 +96,19 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
         .map(|s| (s.name, s.id))
         .collect();
 
-    let categories: HashMap<String, CategoryRow> = read_csv::<CategoryRow>("categories.csv", CATEGORIES_CSV)?
-        .into_iter()
-        .filter(|row| row.year == CURRENT_CATEGORY_YEAR)
-        .map(|row| (row.dane_code.clone(), row))
-        .collect();
+    let categories: HashMap<String, CategoryRow> =
+        read_csv::<CategoryRow>("categories.csv", CATEGORIES_CSV)?
+            .into_iter()
+            .filter(|row| row.year == CURRENT_CATEGORY_YEAR)
+            .map(|row| (row.dane_code.clone(), row))
+            .collect();
 
     let rows: Vec<MunicipalityRow> = read_csv("municipalities.csv", MUNICIPALITIES_CSV)?;
     let mut models = Vec::with_capacity(rows.len());
     for row in rows {
-        let kind = MunicipalityKind::parse(&row.kind)
-            .ok_or_else(|| AppError::Internal(format!("seed/municipalities.csv: tipo {}", row.kind)))?;
+        let kind = MunicipalityKind::parse(&row.kind).ok_or_else(|| {
+            AppError::Internal(format!("seed/municipalities.csv: tipo {}", row.kind))
+        })?;
         let pdet_subregion_id = match empty_to_none(&row.pdet_subregion) {
             Some(name) => Some(*subregion_ids.get(&name).ok_or_else(|| {
                 AppError::Internal(format!("seed: subregión PDET desconocida {name}"))
@@ -156,7 +163,10 @@ pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
         .all(db)
         .await?
         .into_iter()
-        .map(|c| CapacityCard { name: c.name, description: c.description })
+        .map(|c| CapacityCard {
+            name: c.name,
+            description: c.description,
+        })
         .collect::<Vec<_>>();
     Ok(Summary {
         departments: department::Entity::find().count(db).await?,

@@ -11,7 +11,10 @@ struct Started(Instant);
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {
-        Info { name: "request log", kind: Kind::Request | Kind::Response }
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
@@ -40,7 +43,10 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 #[rocket::async_trait]
 impl Fairing for SecurityHeaders {
     fn info(&self) -> Info {
-        Info { name: "security headers", kind: Kind::Response }
+        Info {
+            name: "security headers",
+            kind: Kind::Response,
+        }
     }
 
     async fn on_response<'r>(&self, _: &'r Request<'_>, response: &mut Response<'r>) {

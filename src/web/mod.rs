@@ -24,7 +24,10 @@ pub fn catchers() -> Vec<Catcher> {
 }
 
 #[get("/")]
-async fn home(db: &State<DatabaseConnection>, templates: &State<Templates>) -> AppResult<RawHtml<String>> {
+async fn home(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+) -> AppResult<RawHtml<String>> {
     let summary = territory::summary(db.inner()).await?;
     Ok(RawHtml(templates.render("home", &summary)?))
 }
@@ -46,7 +49,10 @@ async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Value>) {
 
 #[get("/static/app.css")]
 fn stylesheet() -> (ContentType, &'static str) {
-    (ContentType::CSS, include_str!("../../templates/static/app.css"))
+    (
+        ContentType::CSS,
+        include_str!("../../templates/static/app.css"),
+    )
 }
 
 /// The Spanish error page; falls back to plain HTML if rendering itself fails.

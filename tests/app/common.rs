@@ -1,0 +1,145 @@
+//! Test harness: every test gets its own fresh database — a temporary SQLite file by default,
+//! or a new PostgreSQL database when `TEST_DATABASE_URL` names a server — and the app is built
+//! by the same `aula_territorial::build` that `serve` uses.
+
+use aula_territorial::config::AppConfig;
+use rocket::local::asynchronous::Client;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "aula_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+/// A database that exists for one test and is removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteDir(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// The server part of a PostgreSQL URL (`postgres://user@host:port`), without a database.
+fn postgres_server(url: &str) -> String {
+    let (scheme, rest) = url
+        .split_once("://")
+        .expect("TEST_DATABASE_URL must be a URL");
+    let server = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{server}")
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let name = unique_name();
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => {
+                let server = postgres_server(url.trim());
+                let admin_url = format!("{server}/postgres");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL: PostgreSQL server not reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                TestDatabase {
+                    url: format!("{server}/{name}"),
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            _ => {
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                TestDatabase {
+                    url: format!("sqlite://{}", dir.join("aula.db").display()),
+                    cleanup: Cleanup::SqliteDir(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                // Drop runs inside the test's runtime: use a thread with its own.
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async move {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            admin.close().await.ok();
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The app on its own database, driven through Rocket's local client.
+pub struct TestApp {
+    pub client: Client,
+    /// Removed when the app is dropped (declared after the client, so dropped after it).
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::start(false).await
+    }
+
+    pub async fn with_demo() -> Self {
+        Self::start(true).await
+    }
+
+    async fn start(demo_data: bool) -> Self {
+        let database = TestDatabase::create().await;
+        let figment = AppConfig::figment()
+            .merge(("database_url", database.url.clone()))
+            .merge(("demo_data", demo_data))
+            .merge(("log_level", "off"));
+        let rocket = aula_territorial::build(figment).await.expect("app builds");
+        let client = Client::tracked(rocket).await.expect("valid rocket");
+        TestApp {
+            client,
+            _database: database,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        self.client
+            .rocket()
+            .state::<DatabaseConnection>()
+            .expect("database in managed state")
+    }
+}

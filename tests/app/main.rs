@@ -1,0 +1,8 @@
+//! Integration tests: one binary (faster to link), one module per capability.
+
+mod cli;
+mod common;
+mod demo;
+mod reference_data;
+mod schema;
+mod server;

@@ -1,0 +1,195 @@
+//! The schema: migrations up and down on the test backend, and the invariants the database
+//! itself enforces so no bug in the application can store what the rules forbid.
+
+use crate::common::{TestApp, TestDatabase};
+use aula_territorial::db;
+use migrations::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+const TABLES: &[&str] = &[
+    "departments",
+    "pdet_subregions",
+    "municipalities",
+    "capacities",
+    "capacity_indicators",
+    "indicator_observations",
+    "users",
+    "participants",
+    "consents",
+    "api_tokens",
+    "password_resets",
+    "login_throttle",
+    "courses",
+    "course_capacities",
+    "cohorts",
+    "cohort_municipalities",
+    "cohort_departments",
+    "cohort_instructors",
+    "cohort_sessions",
+    "enrolments",
+    "attendance_marks",
+    "assessments",
+    "scores",
+    "certificates",
+    "outbox",
+    "audit_log",
+    "settings",
+];
+
+async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
+    let manager = SchemaManager::new(db);
+    let mut found = Vec::new();
+    for table in TABLES {
+        if manager.has_table(*table).await.expect("inspect schema") {
+            found.push(*table);
+        }
+    }
+    found
+}
+
+#[rocket::async_test]
+async fn migrations_go_up_down_and_up_again() {
+    let database = TestDatabase::create().await;
+    let conn = db::connect(&database.url).await.expect("connect");
+    assert!(existing_tables(&conn).await.is_empty());
+
+    Migrator::up(&conn, None).await.expect("up");
+    assert_eq!(existing_tables(&conn).await, TABLES);
+
+    Migrator::down(&conn, None).await.expect("down");
+    assert!(
+        existing_tables(&conn).await.is_empty(),
+        "down removes every table"
+    );
+
+    Migrator::up(&conn, None).await.expect("up again");
+    assert_eq!(existing_tables(&conn).await, TABLES);
+    // Running up on an up-to-date schema is a no-op.
+    Migrator::up(&conn, None).await.expect("up when current");
+    conn.close().await.ok();
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {
+    db.execute_unprepared(sql).await.map(|_| ())
+}
+
+const PARTICIPANT: &str = "INSERT INTO participants (document_type, document_number, first_names, \
+    last_names, municipality_code, entity_type, level, created_at, updated_at) VALUES \
+    ('CC', '1117000111', 'Ana', 'Peña', '18592', 'alcaldia', 'tecnico', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)";
+
+const COHORT: &str = "INSERT INTO cohorts (course_id, name, modality, status, start_date, end_date, \
+    enrolment_opens, enrolment_closes, seats, min_attendance_pct, pass_mark_tenths, created_at, updated_at) \
+    VALUES ((SELECT id FROM courses WHERE code = 'PT'), 'Cohorte de prueba', 'mixta', 'open', \
+    '2026-02-01', '2026-03-01', '2026-01-01', '2026-01-30', 10, 80, 30, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)";
+
+fn enrolment(status: &str) -> String {
+    format!(
+        "INSERT INTO enrolments (cohort_id, participant_id, status, municipality_code, entity_type, \
+         created_at, updated_at) VALUES ((SELECT MAX(id) FROM cohorts), (SELECT MAX(id) FROM participants), \
+         '{status}', '18592', 'alcaldia', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+}
+
+#[rocket::async_test]
+async fn the_database_refuses_what_the_rules_forbid() {
+    let app = TestApp::new().await;
+    let db = app.db();
+    exec(db, PARTICIPANT).await.expect("first participant");
+    assert!(
+        exec(db, PARTICIPANT).await.is_err(),
+        "same document type and number twice"
+    );
+
+    exec(db, COHORT).await.expect("cohort");
+    assert!(
+        exec(db, &COHORT.replace("'mixta'", "'a distancia'"))
+            .await
+            .is_err(),
+        "unknown modality"
+    );
+    assert!(
+        exec(db, &COHORT.replace(", 10, 80", ", 0, 80"))
+            .await
+            .is_err(),
+        "zero seats"
+    );
+    assert!(
+        exec(db, &COHORT.replace("'2026-03-01'", "'2026-01-15'"))
+            .await
+            .is_err(),
+        "end before start"
+    );
+
+    exec(db, &enrolment("enrolled"))
+        .await
+        .expect("first enrolment");
+    assert!(
+        exec(db, &enrolment("waitlisted")).await.is_err(),
+        "a second active enrolment in the same cohort"
+    );
+    exec(db, "UPDATE enrolments SET status = 'cancelled'")
+        .await
+        .expect("cancel");
+    exec(db, &enrolment("enrolled"))
+        .await
+        .expect("enrol again after cancelling");
+    assert!(
+        exec(db, &enrolment("inscrito")).await.is_err(),
+        "unknown enrolment status"
+    );
+
+    assert!(
+        exec(
+            db,
+            "INSERT INTO enrolments (cohort_id, participant_id, status, municipality_code, entity_type, \
+             created_at, updated_at) VALUES (999999, (SELECT MAX(id) FROM participants), 'enrolled', \
+             '18592', 'alcaldia', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+        .await
+        .is_err(),
+        "foreign keys are enforced"
+    );
+
+    exec(
+        db,
+        "INSERT INTO cohort_sessions (cohort_id, starts_at, ends_at, topic, check_in_secret, created_at, \
+         updated_at) VALUES ((SELECT MAX(id) FROM cohorts), '2026-02-03 19:00:00+00:00', \
+         '2026-02-03 22:00:00+00:00', 'Sesión 1', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    )
+    .await
+    .expect("session");
+    let mark = "INSERT INTO attendance_marks (session_id, enrolment_id, status, source, recorded_at) \
+        VALUES ((SELECT MAX(id) FROM cohort_sessions), (SELECT MAX(id) FROM enrolments), 'presente', \
+        'manual', CURRENT_TIMESTAMP)";
+    exec(db, mark).await.expect("mark");
+    assert!(
+        exec(db, mark).await.is_err(),
+        "two marks for one session and enrolment"
+    );
+    assert!(
+        exec(db, &mark.replace("'presente'", "'vino'"))
+            .await
+            .is_err(),
+        "unknown attendance status"
+    );
+
+    exec(
+        db,
+        "INSERT INTO assessments (cohort_id, name, weight, position, created_at, updated_at) VALUES \
+         ((SELECT MAX(id) FROM cohorts), 'Final', 100, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    )
+    .await
+    .expect("assessment");
+    let score = |tenths: i32| {
+        format!(
+            "INSERT INTO scores (assessment_id, enrolment_id, score_tenths, recorded_at) VALUES \
+             ((SELECT MAX(id) FROM assessments), (SELECT MAX(id) FROM enrolments), {tenths}, CURRENT_TIMESTAMP)"
+        )
+    };
+    assert!(exec(db, &score(51)).await.is_err(), "a score above 5.0");
+    exec(db, &score(45)).await.expect("score");
+    assert!(
+        exec(db, &score(30)).await.is_err(),
+        "two scores for one assessment and enrolment"
+    );
+}

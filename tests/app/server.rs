@@ -1,0 +1,67 @@
+//! The running server: home page, health check, errors and security headers.
+
+use crate::common::TestApp;
+use rocket::http::{ContentType, Status};
+use sea_orm::DatabaseConnection;
+
+#[rocket::async_test]
+async fn home_page_is_in_spanish_and_shows_the_territory() {
+    let app = TestApp::new().await;
+    let response = app.client.get("/").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.content_type(), Some(ContentType::HTML));
+    let csp = response
+        .headers()
+        .get_one("Content-Security-Policy")
+        .unwrap_or_default()
+        .to_string();
+    let body = response.into_string().await.unwrap();
+    assert!(body.contains("<html lang=\"es-CO\">"));
+    assert!(body.contains("Aula Territorial"));
+    assert!(body.contains("<strong>1122</strong> municipios"));
+    assert!(body.contains("<strong>170</strong> municipios PDET en 16 subregiones"));
+    assert!(body.contains("Gobierno abierto y transparencia"));
+    assert!(csp.contains("default-src 'self'"));
+}
+
+#[rocket::async_test]
+async fn health_reports_the_database() {
+    let app = TestApp::new().await;
+    let response = app.client.get("/health").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: serde_json::Value = response.into_json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "ok");
+
+    // With the database gone, a load balancer must see 503.
+    let db: DatabaseConnection = app.db().clone();
+    db.close().await.expect("close pool");
+    let response = app.client.get("/health").dispatch().await;
+    assert_eq!(response.status(), Status::ServiceUnavailable);
+}
+
+#[rocket::async_test]
+async fn unknown_api_paths_answer_problem_json_in_spanish() {
+    let app = TestApp::new().await;
+    let response = app.client.get("/api/v1/no-existe").dispatch().await;
+    assert_eq!(response.status(), Status::NotFound);
+    assert_eq!(
+        response.content_type(),
+        Some(ContentType::new("application", "problem+json"))
+    );
+    let body: serde_json::Value = response.into_json().await.unwrap();
+    assert_eq!(body["status"], 404);
+    assert_eq!(body["title"], "No encontrado");
+    assert!(body["detail"].as_str().unwrap().contains("No encontramos"));
+}
+
+#[rocket::async_test]
+async fn unknown_pages_answer_a_spanish_page() {
+    let app = TestApp::new().await;
+    let response = app.client.get("/no-existe").dispatch().await;
+    assert_eq!(response.status(), Status::NotFound);
+    assert_eq!(response.content_type(), Some(ContentType::HTML));
+    let body = response.into_string().await.unwrap();
+    assert!(body.contains("No encontrado"));
+    assert!(body.contains("Volver al inicio"));
+}
