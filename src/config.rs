@@ -18,6 +18,13 @@ pub struct AppConfig {
     pub smtp_url: String,
     #[serde(default = "default_mail_dir")]
     pub mail_dir: PathBuf,
+    /// Seconds between two passes of the outbox worker.
+    #[serde(default = "default_mail_poll_seconds")]
+    pub mail_poll_seconds: u64,
+}
+
+fn default_mail_poll_seconds() -> u64 {
+    5
 }
 
 fn default_public_url() -> String {
