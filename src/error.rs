@@ -33,6 +33,8 @@ pub enum AppError {
     BadRequest(String),
     #[error("Debe iniciar sesión.")]
     Unauthorized,
+    #[error("Correo o contraseña incorrectos.")]
+    InvalidCredentials,
     #[error("Su rol no permite esta acción.")]
     Forbidden,
     #[error("No encontramos lo que busca.")]
@@ -60,7 +62,7 @@ impl AppError {
     pub fn status(&self) -> Status {
         match self {
             AppError::BadRequest(_) => Status::BadRequest,
-            AppError::Unauthorized => Status::Unauthorized,
+            AppError::Unauthorized | AppError::InvalidCredentials => Status::Unauthorized,
             AppError::Forbidden => Status::Forbidden,
             AppError::NotFound => Status::NotFound,
             AppError::Conflict(_) => Status::Conflict,

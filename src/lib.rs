@@ -2,6 +2,8 @@
 //! servants. The binary (`src/main.rs`) and the tests build the app through [`build`].
 
 pub mod accounts;
+pub mod api;
+pub mod audit;
 pub mod capacities;
 pub mod catalogue;
 pub mod config;
@@ -9,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod people;
 pub mod reference_data;
 pub mod templates;
@@ -48,6 +51,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
+        .attach(mail::MailWorker)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();
@@ -59,5 +63,11 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
             })
         }))
         .mount("/", web::routes())
+        .mount("/", accounts::pages::routes())
+        .mount("/", people::pages::routes())
+        .mount("/api/v1", accounts::api::routes())
+        .mount("/api/v1", people::api::routes())
+        .mount("/api/v1", territory::api::routes())
+        .mount("/api/v1", capacities::api::routes())
         .register("/", web::catchers()))
 }

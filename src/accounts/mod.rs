@@ -1,12 +1,24 @@
 //! Accounts: users, roles, department scope, passwords.
 
+pub mod api;
+pub mod guards;
+pub mod pages;
+pub mod password_reset;
 pub mod passwords;
+pub mod secrets;
+pub mod sign_in;
+pub mod throttle;
 
+use crate::audit::{self, Change};
 use crate::entities::department;
 use crate::entities::user;
 use crate::entities::values::Role;
 use crate::error::{AppError, AppResult, FieldError};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
 
 pub struct NewUser {
     pub email: String,
@@ -32,6 +44,209 @@ pub fn is_valid_email(email: &str) -> bool {
         && !domain.ends_with('.')
         && !email.chars().any(char::is_whitespace)
         && !domain.contains('@')
+}
+
+/// A user as the API and the admin pages show it (never the password hash).
+#[derive(Clone, Debug, Serialize)]
+pub struct UserView {
+    pub id: i32,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub role_label: &'static str,
+    pub department_code: Option<String>,
+    pub active: bool,
+}
+
+impl From<user::Model> for UserView {
+    fn from(model: user::Model) -> Self {
+        UserView {
+            id: model.id,
+            email: model.email,
+            full_name: model.full_name,
+            role: model.role,
+            role_label: model.role.label(),
+            department_code: model.department_code,
+            active: model.active,
+        }
+    }
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Users by role and text (email or name), newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    role: Option<Role>,
+    text: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<UserView>, u64)> {
+    let mut query = user::Entity::find().order_by_desc(user::Column::Id);
+    if let Some(role) = role {
+        query = query.filter(user::Column::Role.eq(role));
+    }
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(user::Column::Email.contains(text.to_lowercase()))
+                .add(user::Column::FullName.contains(text)),
+        );
+    }
+    let paginator = query.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator
+        .fetch_page(page.saturating_sub(1))
+        .await?
+        .into_iter()
+        .map(UserView::from)
+        .collect();
+    Ok((items, total))
+}
+
+fn check_department_for_role(role: Role, department: Option<&str>, errors: &mut Vec<FieldError>) {
+    match (role, department) {
+        (Role::Reviewer, None) => errors.push(FieldError::new(
+            "department_code",
+            "Un revisor de gobernación debe tener un departamento.",
+        )),
+        (Role::Reviewer, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.push(FieldError::new(
+            "department_code",
+            "Solo los revisores de gobernación tienen departamento.",
+        )),
+    }
+}
+
+async fn check_department_exists<C: ConnectionTrait>(
+    db: &C,
+    department: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    if let Some(code) = department
+        && department::Entity::find_by_id(code.to_string())
+            .one(db)
+            .await?
+            .is_none()
+    {
+        errors.push(FieldError::new(
+            "department_code",
+            format!("No existe el departamento con código DANE «{code}»."),
+        ));
+    }
+    Ok(())
+}
+
+/// `create_user` plus its audit entry (admin screens and API).
+pub async fn create_user_audited<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<i32>,
+    new: NewUser,
+) -> AppResult<user::Model> {
+    let created = create_user(db, new).await?;
+    audit::record(
+        db,
+        Change {
+            actor,
+            action: "user.created",
+            subject_type: "user",
+            subject_id: created.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(UserView::from(created.clone())).unwrap_or_default()),
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// What an admin may change on an account.
+#[derive(Default)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub role: Option<Role>,
+    pub department_code: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Applies an admin's changes, audited; deactivation also revokes the user's API tokens.
+pub async fn update_user<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    changes: UserChanges,
+) -> AppResult<user::Model> {
+    let current = find(db, id).await?;
+    let role = changes.role.unwrap_or(current.role);
+    let department_given = changes.department_code.is_some();
+    let mut department = match changes.department_code {
+        Some(code) => code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        None => current.department_code.clone(),
+    };
+    // Leaving the reviewer role drops the department scope with it.
+    if role != Role::Reviewer && !department_given {
+        department = None;
+    }
+    let active = changes.active.unwrap_or(current.active);
+    let mut errors = Vec::new();
+    check_department_for_role(role, department.as_deref(), &mut errors);
+    check_department_exists(db, department.as_deref(), &mut errors).await?;
+    if let Some(name) = &changes.full_name
+        && name.trim().is_empty()
+    {
+        errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
+    }
+    if actor == id && (!active || role != Role::Admin) {
+        errors.push(FieldError::new(
+            "role",
+            "No puede quitarse a sí mismo el rol de administrador ni desactivar su propia cuenta.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let before = UserView::from(current.clone());
+    let mut model: user::ActiveModel = current.into();
+    if let Some(name) = changes.full_name {
+        model.full_name = Set(name.trim().to_string());
+    }
+    model.role = Set(role);
+    model.department_code = Set(department);
+    model.active = Set(active);
+    model.updated_at = Set(crate::time::now());
+    let updated = model.update(db).await?;
+    if !updated.active {
+        sign_in::revoke_all_tokens(db, updated.id).await?;
+    }
+    let after = UserView::from(updated.clone());
+    let action = if before.role != after.role || before.department_code != after.department_code {
+        "user.role_changed"
+    } else if before.active != after.active {
+        if after.active {
+            "user.activated"
+        } else {
+            "user.deactivated"
+        }
+    } else {
+        "user.updated"
+    };
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action,
+            subject_type: "user",
+            subject_id: updated.id.to_string(),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// Creates a user after checking every rule; nothing is written when any fails.
@@ -61,29 +276,8 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     if full_name.is_empty() {
         errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
     }
-    match (new.role, new.department_code.as_deref()) {
-        (Role::Reviewer, None) => errors.push(FieldError::new(
-            "department_code",
-            "Un revisor de gobernación debe tener un departamento.",
-        )),
-        (Role::Reviewer, Some(code)) => {
-            if department::Entity::find_by_id(code.to_string())
-                .one(db)
-                .await?
-                .is_none()
-            {
-                errors.push(FieldError::new(
-                    "department_code",
-                    format!("No existe el departamento con código DANE «{code}»."),
-                ));
-            }
-        }
-        (_, Some(_)) => errors.push(FieldError::new(
-            "department_code",
-            "Solo los revisores de gobernación tienen departamento.",
-        )),
-        (_, None) => {}
-    }
+    check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
+    check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

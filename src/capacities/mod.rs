@@ -1,6 +1,8 @@
 //! Municipal capacities (what a municipality can do for itself), the indicators that measure
 //! them yearly, and their observations per municipality (MDM 2020 to start).
 
+pub mod api;
+
 use crate::entities::{capacity, capacity_indicator, indicator_observation};
 use crate::error::{AppError, AppResult};
 use crate::territory::read_csv;

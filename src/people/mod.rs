@@ -31,3 +31,32 @@ pub const LEVELS: &[(&str, &str)] = &[
 pub const DATA_CONSENT_VERSION: &str = "tratamiento-datos-v1-2026-11";
 /// Version of the notice for the optional sensitive (differential-approach) data.
 pub const SENSITIVE_CONSENT_VERSION: &str = "datos-sensibles-v1-2026-11";
+
+/// Optional differential-approach vocabulary (value, Spanish label).
+pub const SEXES: &[(&str, &str)] = &[
+    ("mujer", "Mujer"),
+    ("hombre", "Hombre"),
+    ("intersexual", "Intersexual"),
+];
+
+pub const ETHNIC_GROUPS: &[(&str, &str)] = &[
+    ("indigena", "Indígena"),
+    ("afrocolombiano", "Afrocolombiano o negro"),
+    ("raizal", "Raizal"),
+    ("palenquero", "Palenquero"),
+    ("rrom", "Rrom"),
+    ("ninguno", "Ninguno"),
+];
+
+pub mod api;
+pub mod pages;
+pub mod profile;
+pub mod registration;
+
+pub use profile::{ParticipantView, personal_data_export, profile_of_user};
+
+pub fn label(list: &[(&'static str, &'static str)], value: &str) -> &'static str {
+    list.iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, l)| l)
+}

@@ -1,6 +1,8 @@
 //! Territorial entities: departments, municipalities (DANE/DIVIPOLA), PDET subregions.
 //! Reference data comes from `seed/` (real public sources, see `seed/README.md`).
 
+pub mod api;
+
 use crate::entities::values::MunicipalityKind;
 use crate::entities::{capacity, course, department, municipality, pdet_subregion};
 use crate::error::{AppError, AppResult};
@@ -183,4 +185,65 @@ pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
             .await?,
         capacity_list,
     })
+}
+
+/// Finds a municipality from what a person typed in a form: its DANE code, or its name
+/// (accents and case ignored) within the chosen department. Err carries a Spanish message.
+pub async fn resolve_municipality<C: ConnectionTrait>(
+    db: &C,
+    department_code: &str,
+    typed: &str,
+) -> AppResult<Result<String, String>> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(Err("Escriba el municipio donde trabaja.".into()));
+    }
+    if typed.chars().all(|c| c.is_ascii_digit()) {
+        let code = crate::people::registration::normalize_municipality_code(typed);
+        return Ok(
+            match municipality::Entity::find_by_id(code.clone())
+                .one(db)
+                .await?
+            {
+                Some(_) => Ok(code),
+                None => Err(format!("No existe un municipio con código DANE «{code}».")),
+            },
+        );
+    }
+    if department_code.trim().is_empty() {
+        return Ok(Err("Elija primero el departamento.".into()));
+    }
+    let folded = fold(typed);
+    let candidates = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(department_code.trim()))
+        .filter(municipality::Column::SearchName.contains(folded.as_str()))
+        .order_by_asc(municipality::Column::Name)
+        .all(db)
+        .await?;
+    if let Some(exact) = candidates.iter().find(|m| m.search_name == folded) {
+        return Ok(Ok(exact.code.clone()));
+    }
+    Ok(match candidates.as_slice() {
+        [only] => Ok(only.code.clone()),
+        [] => Err(format!(
+            "No encontramos «{typed}» en el departamento elegido."
+        )),
+        several => Err(format!(
+            "«{typed}» coincide con varios municipios: {}. Escriba el nombre completo.",
+            several
+                .iter()
+                .take(6)
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
+/// Departments for form selects, by name.
+pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?)
 }

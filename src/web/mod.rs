@@ -1,9 +1,13 @@
 //! The product's shell: home page, health check, static assets, error pages, and the
 //! fairings every request goes through (one log line, security headers).
 
+pub mod csrf;
 mod fairings;
+pub mod home;
+mod page;
 
 pub use fairings::{RequestLog, SecurityHeaders};
+pub use page::{Page, base_context};
 
 use crate::error::{AppResult, FieldError, problem_response, title_for};
 use crate::templates::Templates;
@@ -16,7 +20,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 pub fn routes() -> Vec<Route> {
-    routes![home, health, stylesheet]
+    routes![home_page, health, stylesheet]
 }
 
 pub fn catchers() -> Vec<Catcher> {
@@ -24,12 +28,48 @@ pub fn catchers() -> Vec<Catcher> {
 }
 
 #[get("/")]
-async fn home(
-    db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-) -> AppResult<RawHtml<String>> {
-    let summary = territory::summary(db.inner()).await?;
-    Ok(RawHtml(templates.render("home", &summary)?))
+async fn home_page(db: &State<DatabaseConnection>, page: Page<'_>) -> AppResult<RawHtml<String>> {
+    let mut data = serde_json::to_value(territory::summary(db.inner()).await?)
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    if let Some(user) = &page.user {
+        let role_home = home::for_user(db.inner(), user).await?;
+        if let (Value::Object(data), Value::Object(extra)) = (&mut data, role_home) {
+            data.extend(extra);
+        }
+    }
+    page.render("home", "Inicio", data)
+}
+
+/// An error shown as a page, for handlers that also have other outcomes (a redirect).
+pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHtml<String>) {
+    if matches!(
+        error,
+        crate::error::AppError::Database(_) | crate::error::AppError::Internal(_)
+    ) {
+        tracing::error!(%error, "page failed");
+    }
+    let status = error.status();
+    let html = page
+        .render(
+            "error",
+            title_for(status),
+            json!({"status": status.code, "detail": error.public_detail(), "errors": error.field_errors()}),
+        )
+        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status))));
+    (status, html)
+}
+
+/// Context for the pagination links of a list page.
+pub fn pager(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Value {
+    let pages = total.div_ceil(per_page).max(1);
+    let link = |n: u64| format!("{path}?{query}&pagina={n}");
+    json!({
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "prev": (page > 1).then(|| link(page - 1)),
+        "next": (page < pages).then(|| link(page + 1)),
+    })
 }
 
 /// For load balancers: 200 when the database answers, 503 otherwise.
@@ -62,7 +102,10 @@ pub fn error_page(
     detail: &str,
     errors: &[FieldError],
 ) -> RawHtml<String> {
-    let data = json!({"title": title_for(status), "status": status.code, "detail": detail, "errors": errors});
+    let mut data = base_context(None, "", title_for(status));
+    data["status"] = json!(status.code);
+    data["detail"] = json!(detail);
+    data["errors"] = json!(errors);
     let rendered = request
         .rocket()
         .state::<Templates>()
@@ -84,6 +127,9 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
         let detail = match status.code {
             404 => "No encontramos lo que busca.",
             401 => "Debe iniciar sesión.",
+            403 if request.local_cache(|| csrf::CsrfRejected(false)).0 => {
+                "El formulario expiró o no es válido. Vuelva a cargar la página e intente de nuevo."
+            }
             403 => "Su rol no permite esta acción.",
             413 => "El contenido enviado supera el tamaño máximo permitido.",
             422 => "Los datos enviados no tienen el formato esperado.",
@@ -92,6 +138,12 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
         };
         if crate::error::is_api(request) {
             return Ok(problem_response(status, detail.to_string(), &[]));
+        }
+        // People who are not signed in go to the sign-in page and come back afterwards.
+        if status == Status::Unauthorized {
+            let next = crate::accounts::pages::urlencode(&request.uri().to_string());
+            return rocket::response::Redirect::to(format!("/ingresar?siguiente={next}"))
+                .respond_to(request);
         }
         let html = error_page(request, status, detail, &[]);
         rocket::response::Response::build_from(html.respond_to(request)?)

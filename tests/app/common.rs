@@ -136,10 +136,40 @@ impl TestApp {
         }
     }
 
+    /// Like [`TestApp::new`], with extra settings merged over the test defaults
+    /// (e.g. `smtp_url`, `mail_dir`, `mail_poll_seconds`).
+    pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
+        let database = TestDatabase::create().await;
+        let client = launch(&database.url, overrides).await;
+        TestApp {
+            client,
+            _database: database,
+        }
+    }
+
+    /// Another instance of the app on this test's database, with its own settings: a second
+    /// server behind the same load balancer, or the app after a restart. Drop it before `self`.
+    pub async fn another_instance(&self, overrides: &[(&str, serde_json::Value)]) -> Client {
+        launch(&self._database.url, overrides).await
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         self.client
             .rocket()
             .state::<DatabaseConnection>()
             .expect("database in managed state")
     }
+}
+
+/// The app on `database_url` (no demo data) with `overrides` merged last.
+async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
+    let mut figment = AppConfig::figment()
+        .merge(("database_url", database_url))
+        .merge(("demo_data", false))
+        .merge(("log_level", "off"));
+    for (key, value) in overrides {
+        figment = figment.merge((*key, value.clone()));
+    }
+    let rocket = aula_territorial::build(figment).await.expect("app builds");
+    Client::tracked(rocket).await.expect("valid rocket")
 }

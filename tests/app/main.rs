@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod demo;
+mod mail;
 mod reference_data;
 mod schema;
 mod server;

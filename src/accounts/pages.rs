@@ -1,0 +1,615 @@
+//! Pages: sign in and out, password reset, and the admin screens for users, the audit log and
+//! the email outbox.
+
+use super::guards::{self, AdminUser};
+use super::{NewUser, UserChanges, password_reset, sign_in};
+use crate::audit;
+use crate::config::AppConfig;
+use crate::entities::values::{OutboxStatus, Role};
+use crate::entities::{department, outbox, user};
+use crate::error::{AppError, AppResult};
+use crate::templates::Templates;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::{Page, failure, pager};
+use rocket::form::FromForm;
+use rocket::http::{CookieJar, Status};
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+use std::net::IpAddr;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        sign_in_page,
+        sign_in_submit,
+        sign_out,
+        forgot_page,
+        forgot_submit,
+        reset_page,
+        reset_submit,
+        users_page,
+        create_user_submit,
+        update_user_submit,
+        audit_page,
+        outbox_page,
+        outbox_retry,
+    ]
+}
+
+macro_rules! csrf_form {
+    ($name:ident) => {
+        impl CsrfProtected for $name {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        }
+    };
+}
+
+/// Only paths inside the product: never an open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+fn secure_cookies(config: &rocket::Config) -> bool {
+    config.profile == rocket::Config::RELEASE_PROFILE
+}
+
+#[get("/ingresar?<siguiente>")]
+fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> AppResult<RawHtml<String>> {
+    page.render(
+        "sign_in",
+        "Ingresar",
+        json!({"next": safe_next(siguiente), "email": "", "error": null}),
+    )
+}
+
+#[derive(FromForm)]
+struct SignInForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    password: String,
+    siguiente: Option<String>,
+}
+csrf_form!(SignInForm);
+
+#[post("/ingresar", data = "<form>")]
+async fn sign_in_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    cookies: &CookieJar<'_>,
+    config: &rocket::Config,
+    address: Option<IpAddr>,
+    form: CsrfForm<SignInForm>,
+) -> Result<Redirect, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let txn = db.begin().await.map_err(|e| failure(&page, e.into()))?;
+    let outcome = sign_in::authenticate(&txn, &form.email, &form.password, address).await;
+    txn.commit().await.map_err(|e| failure(&page, e.into()))?;
+    match outcome {
+        Ok(user) => {
+            guards::start_session(cookies, user.id, secure_cookies(config));
+            Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
+        }
+        Err(error @ (AppError::InvalidCredentials | AppError::Throttled)) => {
+            let status = error.status();
+            let html = page
+                .render(
+                    "sign_in",
+                    "Ingresar",
+                    json!({"next": safe_next(form.siguiente.as_deref()), "email": form.email,
+                           "error": error.to_string()}),
+                )
+                .map_err(|e| failure(&page, e))?;
+            Err((status, html))
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[derive(FromForm)]
+struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_form!(PlainForm);
+
+#[post("/salir", data = "<_form>")]
+fn sign_out(cookies: &CookieJar<'_>, _form: CsrfForm<PlainForm>) -> Redirect {
+    guards::end_session(cookies);
+    Redirect::to("/")
+}
+
+#[get("/contrasena/olvido")]
+fn forgot_page(page: Page<'_>) -> AppResult<RawHtml<String>> {
+    page.render(
+        "password_forgot",
+        "Recuperar contraseña",
+        json!({"sent": false}),
+    )
+}
+
+#[derive(FromForm)]
+struct ForgotForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+}
+csrf_form!(ForgotForm);
+
+#[post("/contrasena/olvido", data = "<form>")]
+async fn forgot_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    page: Page<'_>,
+    form: CsrfForm<ForgotForm>,
+) -> AppResult<RawHtml<String>> {
+    password_reset::request(db, templates, config, &form.0.email).await?;
+    page.render(
+        "password_forgot",
+        "Recuperar contraseña",
+        json!({"sent": true}),
+    )
+}
+
+#[get("/contrasena/restablecer/<token>")]
+async fn reset_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> AppResult<RawHtml<String>> {
+    let usable = password_reset::is_usable(db, token).await?;
+    page.render(
+        "password_reset",
+        "Nueva contraseña",
+        json!({"token": token, "usable": usable, "errors": []}),
+    )
+}
+
+#[derive(FromForm)]
+struct ResetForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    password: String,
+    #[field(default = String::new())]
+    password_confirmation: String,
+}
+csrf_form!(ResetForm);
+
+#[post("/contrasena/restablecer/<token>", data = "<form>")]
+async fn reset_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+    form: CsrfForm<ResetForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    match password_reset::reset(db, token, &form.password, &form.password_confirmation).await {
+        Ok(_) => Ok(Flash::success(
+            Redirect::to("/ingresar"),
+            "Su contraseña fue cambiada. Ya puede ingresar con la nueva.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            let html = page
+                .render(
+                    "password_reset",
+                    "Nueva contraseña",
+                    json!({"token": token, "usable": true, "errors": errors}),
+                )
+                .map_err(|e| failure(&page, e))?;
+            Err((Status::UnprocessableEntity, html))
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+// ---- Admin: users --------------------------------------------------------------------------
+
+const PER_PAGE: u64 = 50;
+
+async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?)
+}
+
+fn role_options(selected: Option<Role>) -> Value {
+    let roles = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::Instructor,
+        Role::Participant,
+        Role::Reviewer,
+    ];
+    roles
+        .iter()
+        .map(|r| json!({"value": r.as_str(), "label": r.label(), "selected": Some(*r) == selected}))
+        .collect()
+}
+
+async fn users_context(
+    db: &DatabaseConnection,
+    role: Option<&str>,
+    q: Option<&str>,
+    page_number: Option<u64>,
+) -> AppResult<Value> {
+    let role = role.and_then(Role::parse);
+    let page_number = page_number.unwrap_or(1).max(1);
+    let (items, total) = super::list(db, role, q, page_number, PER_PAGE).await?;
+    let departments = departments(db).await?;
+    let rows: Vec<Value> = items
+        .into_iter()
+        .map(|u| {
+            let department_options: Vec<Value> = departments
+                .iter()
+                .map(|d| json!({"code": d.code, "name": d.name, "selected": u.department_code.as_deref() == Some(d.code.as_str())}))
+                .collect();
+            json!({"user": u, "roles": role_options(Some(u.role)), "departments": department_options})
+        })
+        .collect();
+    let query = format!(
+        "rol={}&q={}",
+        role.map(Role::as_str).unwrap_or(""),
+        urlencode(q.unwrap_or(""))
+    );
+    Ok(json!({
+        "rows": rows,
+        "roles": role_options(role),
+        "q": q.unwrap_or(""),
+        "departments": departments.iter().map(|d| json!({"code": d.code, "name": d.name})).collect::<Vec<_>>(),
+        "pager": pager("/admin/usuarios", &query, page_number, PER_PAGE, total),
+        "new": {"email": "", "full_name": "", "role": "coordinator", "department_code": ""},
+        "errors": [],
+    }))
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[get("/admin/usuarios?<rol>&<q>&<pagina>")]
+async fn users_page(
+    db: &State<DatabaseConnection>,
+    _admin: AdminUser,
+    page: Page<'_>,
+    rol: Option<&str>,
+    q: Option<&str>,
+    pagina: Option<u64>,
+) -> AppResult<RawHtml<String>> {
+    let context = users_context(db, rol, q, pagina).await?;
+    page.render("admin_users", "Usuarios", context)
+}
+
+#[derive(FromForm)]
+struct NewUserForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    full_name: String,
+    #[field(default = String::new())]
+    password: String,
+    #[field(default = String::new())]
+    role: String,
+    #[field(default = String::new())]
+    department_code: String,
+}
+csrf_form!(NewUserForm);
+
+#[post("/admin/usuarios", data = "<form>")]
+async fn create_user_submit(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    page: Page<'_>,
+    form: CsrfForm<NewUserForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let role =
+            Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
+        let txn = db.begin().await?;
+        let user = super::create_user_audited(
+            &txn,
+            Some(admin.id),
+            NewUser {
+                email: form.email.clone(),
+                password: form.password.clone(),
+                full_name: form.full_name.clone(),
+                role,
+                department_code: Some(form.department_code.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(user)
+    }
+    .await;
+    match result {
+        Ok(user) => Ok(Flash::success(
+            Redirect::to("/admin/usuarios"),
+            format!("Usuario {} creado.", user.email),
+        )),
+        Err(AppError::Validation(errors)) => {
+            let render = async {
+                let mut context = users_context(db, None, None, None).await?;
+                context["new"] = json!({"email": form.email, "full_name": form.full_name,
+                    "role": form.role, "department_code": form.department_code});
+                context["errors"] = serde_json::to_value(&errors).unwrap_or_default();
+                page.render("admin_users", "Usuarios", context)
+            };
+            match render.await {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[derive(FromForm)]
+struct UpdateUserForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    role: String,
+    #[field(default = String::new())]
+    department_code: String,
+    #[field(default = false)]
+    active: bool,
+}
+csrf_form!(UpdateUserForm);
+
+#[post("/admin/usuarios/<id>", data = "<form>")]
+async fn update_user_submit(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<UpdateUserForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let role =
+            Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
+        let txn = db.begin().await?;
+        let user = super::update_user(
+            &txn,
+            admin.id,
+            id,
+            UserChanges {
+                full_name: None,
+                role: Some(role),
+                department_code: Some(
+                    Some(form.department_code.trim().to_string()).filter(|c| !c.is_empty()),
+                ),
+                active: Some(form.active),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(user)
+    }
+    .await;
+    match result {
+        Ok(user) => Ok(Flash::success(
+            Redirect::to("/admin/usuarios"),
+            format!("Usuario {} actualizado.", user.email),
+        )),
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            Redirect::to("/admin/usuarios"),
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+// ---- Admin: audit log ------------------------------------------------------------------------
+
+#[get("/admin/auditoria?<accion>&<tipo>&<objeto>&<actor>&<desde>&<hasta>&<pagina>")]
+#[allow(clippy::too_many_arguments)]
+async fn audit_page(
+    db: &State<DatabaseConnection>,
+    _admin: AdminUser,
+    page: Page<'_>,
+    accion: Option<&str>,
+    tipo: Option<&str>,
+    objeto: Option<&str>,
+    actor: Option<&str>,
+    desde: Option<&str>,
+    hasta: Option<&str>,
+    pagina: Option<u64>,
+) -> AppResult<RawHtml<String>> {
+    let parse_date = |text: Option<&str>, field: &str| -> AppResult<Option<chrono::NaiveDate>> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| AppError::invalid(field, "Use fechas con el formato AAAA-MM-DD.")),
+        }
+    };
+    let actor_text = actor.map(str::trim).filter(|a| !a.is_empty());
+    let actor_id = match actor_text {
+        Some(email) => Some(
+            user::Entity::find()
+                .filter(user::Column::Email.eq(super::normalize_email(email)))
+                .one(db.inner())
+                .await?
+                .map_or(-1, |u| u.id),
+        ),
+        None => None,
+    };
+    let filter = audit::Filter {
+        action: accion.map(str::to_string),
+        subject_type: tipo.map(str::to_string),
+        subject_id: objeto.map(str::to_string),
+        actor_user_id: actor_id,
+        from: parse_date(desde, "desde")?,
+        to: parse_date(hasta, "hasta")?,
+    };
+    let page_number = pagina.unwrap_or(1).max(1);
+    let (entries, total) = audit::list(db.inner(), &filter, page_number, PER_PAGE).await?;
+    let query = format!(
+        "accion={}&tipo={}&objeto={}&actor={}&desde={}&hasta={}",
+        urlencode(accion.unwrap_or("")),
+        urlencode(tipo.unwrap_or("")),
+        urlencode(objeto.unwrap_or("")),
+        urlencode(actor.unwrap_or("")),
+        urlencode(desde.unwrap_or("")),
+        urlencode(hasta.unwrap_or("")),
+    );
+    page.render(
+        "admin_audit",
+        "Auditoría",
+        json!({
+            "entries": entries,
+            "filter": {"accion": accion.unwrap_or(""), "tipo": tipo.unwrap_or(""), "objeto": objeto.unwrap_or(""),
+                       "actor": actor.unwrap_or(""), "desde": desde.unwrap_or(""), "hasta": hasta.unwrap_or("")},
+            "pager": pager("/admin/auditoria", &query, page_number, PER_PAGE, total),
+        }),
+    )
+}
+
+// ---- Admin: email outbox ---------------------------------------------------------------------
+
+#[get("/admin/correos?<estado>&<pagina>")]
+async fn outbox_page(
+    db: &State<DatabaseConnection>,
+    _admin: AdminUser,
+    page: Page<'_>,
+    estado: Option<&str>,
+    pagina: Option<u64>,
+) -> AppResult<RawHtml<String>> {
+    let status = estado.and_then(OutboxStatus::parse);
+    let mut query = outbox::Entity::find().order_by_desc(outbox::Column::Id);
+    if let Some(status) = status {
+        query = query.filter(outbox::Column::Status.eq(status));
+    }
+    let page_number = pagina.unwrap_or(1).max(1);
+    let paginator = query.paginate(db.inner(), PER_PAGE);
+    let total = paginator.num_items().await?;
+    let rows: Vec<Value> = paginator
+        .fetch_page(page_number - 1)
+        .await?
+        .into_iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "recipient": m.recipient,
+                "subject": m.subject,
+                "status": m.status,
+                "status_label": outbox_status_label(m.status),
+                "failed": m.status == OutboxStatus::Failed,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "created_local": crate::time::local(m.created_at).format("%Y-%m-%d %H:%M").to_string(),
+                "next_local": crate::time::local(m.next_attempt_at).format("%Y-%m-%d %H:%M").to_string(),
+                "sent_local": m.sent_at.map(|s| crate::time::local(s).format("%Y-%m-%d %H:%M").to_string()),
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for status in [
+        OutboxStatus::Pending,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+    ] {
+        let count = outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(status))
+            .count(db.inner())
+            .await?;
+        counts.push(
+            json!({"value": status.as_str(), "label": outbox_status_label(status), "count": count,
+                           "selected": Some(status) == estado.and_then(OutboxStatus::parse)}),
+        );
+    }
+    page.render(
+        "admin_outbox",
+        "Correos",
+        json!({
+            "rows": rows,
+            "counts": counts,
+            "pager": pager("/admin/correos", &format!("estado={}", estado.unwrap_or("")), page_number, PER_PAGE, total),
+        }),
+    )
+}
+
+fn outbox_status_label(status: OutboxStatus) -> &'static str {
+    match status {
+        OutboxStatus::Pending => "Pendiente",
+        OutboxStatus::Sent => "Enviado",
+        OutboxStatus::Failed => "Rechazado",
+    }
+}
+
+#[post("/admin/correos/<id>/reintentar", data = "<_form>")]
+async fn outbox_retry(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i64,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let txn = db.begin().await?;
+    let updated = outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value(OutboxStatus::Pending.as_str()),
+        )
+        .col_expr(
+            outbox::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(crate::time::now()),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        &txn,
+        audit::Change {
+            actor: Some(admin.id),
+            action: "outbox.retried",
+            subject_type: "outbox",
+            subject_id: id.to_string(),
+            before: Some(json!({"status": "failed"})),
+            after: Some(json!({"status": "pending"})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Flash::success(
+        Redirect::to("/admin/correos"),
+        "El correo volverá a intentarse.",
+    ))
+}

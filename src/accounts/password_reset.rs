@@ -1,0 +1,148 @@
+//! Password reset by an emailed, single-use, expiring link.
+
+use super::{normalize_email, passwords, secrets, sign_in, throttle};
+use crate::audit::{self, Change};
+use crate::config::AppConfig;
+use crate::entities::{password_reset, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::{self, Email};
+use crate::templates::Templates;
+use crate::time::now;
+use chrono::Duration;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+pub const VALID_MINUTES: i64 = 60;
+/// Reset emails one address may trigger per throttling window (no mail bombing).
+const MAX_REQUESTS: i32 = 3;
+
+/// Emails a reset link when the address belongs to an active account. Says nothing either way
+/// (the page shows the same message), so nobody can find out who has an account.
+pub async fn request(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    config: &AppConfig,
+    email: &str,
+) -> AppResult<()> {
+    let email = normalize_email(email);
+    let key = format!("restablecer:{email}");
+    if throttle::check(db, &[&key]).await.is_err() {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    throttle::record_failure(&txn, &key, MAX_REQUESTS).await?;
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .filter(user::Column::Active.eq(true))
+        .one(&txn)
+        .await?;
+    if let Some(account) = account {
+        let token = secrets::random_token();
+        let at = now();
+        password_reset::ActiveModel {
+            user_id: Set(account.id),
+            token_hash: Set(secrets::token_hash(&token)),
+            created_at: Set(at),
+            expires_at: Set(at + Duration::minutes(VALID_MINUTES)),
+            used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let reset_url = format!(
+            "{}/contrasena/restablecer/{token}",
+            config.public_url.trim_end_matches('/')
+        );
+        mail::enqueue(
+            &txn,
+            templates,
+            config,
+            Email {
+                to: account.email.clone(),
+                subject: "Restablezca su contraseña de Aula Territorial".into(),
+                template: "password_reset",
+                data: json!({"full_name": account.full_name, "reset_url": reset_url, "valid_minutes": VALID_MINUTES}),
+                attachments: Vec::new(),
+                dedupe_key: None,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+const INVALID_LINK: &str = "El enlace para restablecer la contraseña no es válido, ya fue usado o expiró. Solicite uno nuevo.";
+
+/// Whether a reset link can still be used (for showing the form).
+pub async fn is_usable(db: &DatabaseConnection, token: &str) -> AppResult<bool> {
+    let row = password_reset::Entity::find()
+        .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
+        .one(db)
+        .await?;
+    Ok(row.is_some_and(|r| r.used_at.is_none() && r.expires_at > now()))
+}
+
+/// Sets the new password and spends the link, in one transaction: a link works once, even
+/// when two requests race for it. Also revokes the user's API tokens.
+pub async fn reset(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &str,
+    confirmation: &str,
+) -> AppResult<user::Model> {
+    let mut errors = Vec::new();
+    if let Err(message) = passwords::check_strength(password) {
+        errors.push(FieldError::new("password", message));
+    }
+    if password != confirmation {
+        errors.push(FieldError::new(
+            "password_confirmation",
+            "Las contraseñas no coinciden.",
+        ));
+    }
+    let txn = db.begin().await?;
+    let row = password_reset::Entity::find()
+        .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
+        .one(&txn)
+        .await?
+        .filter(|r| r.used_at.is_none() && r.expires_at > now())
+        .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let spent = password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now()))
+        .filter(password_reset::Column::Id.eq(row.id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(AppError::Conflict(INVALID_LINK.into()));
+    }
+    let account = super::find(&txn, row.user_id).await?;
+    let mut model: user::ActiveModel = account.into();
+    model.password_hash = Set(passwords::hash(password)?);
+    model.updated_at = Set(now());
+    let updated = model.update(&txn).await?;
+    sign_in::revoke_all_tokens(&txn, updated.id).await?;
+    throttle::clear(&txn, &throttle::account_key(&updated.email)).await?;
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(updated.id),
+            action: "user.password_reset",
+            subject_type: "user",
+            subject_id: updated.id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,206 @@
+//! `/api/v1/capacities`: everyone signed in reads; admins create and edit (editable reference
+//! data, audited).
+
+use crate::accounts::guards::{AdminUser, CurrentUser};
+use crate::api::{Created, List, Paging, created};
+use crate::audit::{self, Change};
+use crate::entities::capacity;
+use crate::error::{AppError, AppResult, FieldError};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, patch, post, routes};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, update]
+}
+
+#[derive(Serialize)]
+pub struct CapacityView {
+    id: i32,
+    code: String,
+    name: String,
+    description: String,
+    active: bool,
+}
+
+impl From<capacity::Model> for CapacityView {
+    fn from(c: capacity::Model) -> Self {
+        CapacityView {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            description: c.description,
+            active: c.active,
+        }
+    }
+}
+
+#[get("/capacities?<paging..>")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    _user: CurrentUser,
+    paging: Paging,
+) -> AppResult<Json<List<CapacityView>>> {
+    let (page, per_page) = paging.resolve()?;
+    let paginator = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .paginate(db.inner(), per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator
+        .fetch_page(page - 1)
+        .await?
+        .into_iter()
+        .map(CapacityView::from)
+        .collect();
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CapacityBody {
+    code: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    active: Option<bool>,
+}
+
+fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 60
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[post("/capacities", data = "<body>")]
+async fn create(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    body: Json<CapacityBody>,
+) -> AppResult<Created<CapacityView>> {
+    let code = body.code.as_deref().unwrap_or("").trim().to_string();
+    let name = body.name.as_deref().unwrap_or("").trim().to_string();
+    let description = body.description.as_deref().unwrap_or("").trim().to_string();
+    let txn = db.begin().await?;
+    let mut errors = Vec::new();
+    if !is_code(&code) {
+        errors.push(FieldError::new(
+            "code",
+            "El código usa solo minúsculas sin tildes, números y guion bajo (máximo 60).",
+        ));
+    } else if capacity::Entity::find()
+        .filter(capacity::Column::Code.eq(code.as_str()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        errors.push(FieldError::new(
+            "code",
+            "Ya existe una capacidad con este código.",
+        ));
+    }
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.push(FieldError::new(
+            "name",
+            "Escriba el nombre de la capacidad (máximo 120 caracteres).",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let next_order = capacity::Entity::find().count(&txn).await? as i32 + 1;
+    let at = crate::time::now();
+    let saved = capacity::ActiveModel {
+        code: Set(code),
+        name: Set(name),
+        description: Set(description),
+        sort_order: Set(next_order),
+        active: Set(body.active.unwrap_or(true)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(admin.id),
+            action: "capacity.created",
+            subject_type: "capacity",
+            subject_id: saved.id.to_string(),
+            before: None,
+            after: serde_json::to_value(CapacityView::from(saved.clone())).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created(saved.into()))
+}
+
+#[patch("/capacities/<id>", data = "<body>")]
+async fn update(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i32,
+    body: Json<CapacityBody>,
+) -> AppResult<Json<CapacityView>> {
+    let txn = db.begin().await?;
+    let current = capacity::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if body
+        .code
+        .as_deref()
+        .is_some_and(|c| c.trim() != current.code)
+    {
+        return Err(AppError::invalid(
+            "code",
+            "El código de una capacidad no cambia: otros sistemas lo usan.",
+        ));
+    }
+    let name = body.name.as_deref().map(str::trim);
+    if name.is_some_and(|n| n.is_empty() || n.chars().count() > 120) {
+        return Err(AppError::invalid(
+            "name",
+            "Escriba el nombre de la capacidad (máximo 120 caracteres).",
+        ));
+    }
+    let before = CapacityView::from(current.clone());
+    let mut model: capacity::ActiveModel = current.into();
+    if let Some(name) = name {
+        model.name = Set(name.to_string());
+    }
+    if let Some(description) = body.description.as_deref() {
+        model.description = Set(description.trim().to_string());
+    }
+    if let Some(active) = body.active {
+        model.active = Set(active);
+    }
+    model.updated_at = Set(crate::time::now());
+    let saved = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(admin.id),
+            action: "capacity.updated",
+            subject_type: "capacity",
+            subject_id: saved.id.to_string(),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(CapacityView::from(saved.clone())).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Json(saved.into()))
+}

@@ -1,0 +1,268 @@
+//! The home page: what the product is for visitors, and for each signed-in role what that
+//! person can do next, from real data.
+
+use crate::accounts::guards::CurrentUser;
+use crate::entities::values::{CohortStatus, EnrolmentStatus, OutboxStatus, Role};
+use crate::entities::{
+    cohort, cohort_department, cohort_instructor, cohort_municipality, cohort_session, course,
+    department, enrolment, municipality, outbox, participant, user,
+};
+use crate::error::AppResult;
+use crate::time::{local, now};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn cohort_status_label(status: CohortStatus) -> &'static str {
+    match status {
+        CohortStatus::Draft => "Borrador",
+        CohortStatus::Open => "Inscripciones abiertas",
+        CohortStatus::InProgress => "En curso",
+        CohortStatus::Closed => "Cerrada",
+        CohortStatus::Cancelled => "Cancelada",
+    }
+}
+
+pub fn enrolment_status_label(status: EnrolmentStatus) -> &'static str {
+    match status {
+        EnrolmentStatus::Enrolled => "Inscrito",
+        EnrolmentStatus::Waitlisted => "En lista de espera",
+        EnrolmentStatus::Cancelled => "Cancelada",
+        EnrolmentStatus::Completed => "Aprobado",
+        EnrolmentStatus::NotCompleted => "No aprobado",
+    }
+}
+
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    local(at).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The next session of each cohort (from now on).
+async fn next_sessions<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+) -> AppResult<HashMap<i32, String>> {
+    let mut next = HashMap::new();
+    let sessions = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.is_in(cohort_ids.to_vec()))
+        .filter(cohort_session::Column::EndsAt.gt(now()))
+        .order_by_asc(cohort_session::Column::StartsAt)
+        .all(db)
+        .await?;
+    for session in sessions {
+        next.entry(session.cohort_id)
+            .or_insert_with(|| when(session.starts_at));
+    }
+    Ok(next)
+}
+
+/// Cohorts whose targets lie in a department: one of its municipalities, or the department.
+pub fn cohorts_in_department(department_code: &str) -> Condition {
+    Condition::any()
+        .add(
+            cohort::Column::Id.in_subquery(
+                Query::select()
+                    .column(cohort_municipality::Column::CohortId)
+                    .from(cohort_municipality::Entity)
+                    .inner_join(
+                        municipality::Entity,
+                        Expr::col((municipality::Entity, municipality::Column::Code)).eq(
+                            Expr::col((
+                                cohort_municipality::Entity,
+                                cohort_municipality::Column::MunicipalityCode,
+                            )),
+                        ),
+                    )
+                    .and_where(municipality::Column::DepartmentCode.eq(department_code))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            cohort::Column::Id.in_subquery(
+                Query::select()
+                    .column(cohort_department::Column::CohortId)
+                    .from(cohort_department::Entity)
+                    .and_where(cohort_department::Column::DepartmentCode.eq(department_code))
+                    .to_owned(),
+            ),
+        )
+}
+
+async fn cohort_rows<C: ConnectionTrait>(
+    db: &C,
+    cohorts: Vec<cohort::Model>,
+) -> AppResult<Vec<Value>> {
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let next = next_sessions(db, &ids).await?;
+    let courses: HashMap<i32, String> = course::Entity::find()
+        .filter(course::Column::Id.is_in(cohorts.iter().map(|c| c.course_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(cohorts
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "course": courses.get(&c.course_id),
+                "status_label": cohort_status_label(c.status),
+                "start_date": c.start_date.to_string(),
+                "end_date": c.end_date.to_string(),
+                "seats": c.seats,
+                "next_session": next.get(&c.id),
+            })
+        })
+        .collect())
+}
+
+/// What the home page shows to `user`.
+pub async fn for_user<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+    match user.role {
+        Role::Participant => participant_home(db, user).await,
+        Role::Instructor => instructor_home(db, user).await,
+        Role::Reviewer => reviewer_home(db, user).await,
+        Role::Coordinator | Role::Admin => staff_home(db, user).await,
+    }
+}
+
+async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+    let Some(person) = participant::Entity::find()
+        .filter(participant::Column::UserId.eq(user.id))
+        .one(db)
+        .await?
+    else {
+        return Ok(json!({"participant_home": {"enrolments": [], "has_profile": false}}));
+    };
+    let enrolments = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(person.id))
+        .order_by_desc(enrolment::Column::CreatedAt)
+        .find_also_related(cohort::Entity)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = enrolments.iter().map(|(e, _)| e.cohort_id).collect();
+    let next = next_sessions(db, &ids).await?;
+    let rows: Vec<Value> = enrolments
+        .into_iter()
+        .filter_map(|(e, c)| c.map(|c| (e, c)))
+        .map(|(e, c)| {
+            json!({
+                "cohort": c.name,
+                "status_label": enrolment_status_label(e.status),
+                "dates": format!("{} a {}", c.start_date, c.end_date),
+                "next_session": if e.status == EnrolmentStatus::Enrolled { next.get(&c.id).cloned() } else { None },
+            })
+        })
+        .collect();
+    Ok(json!({"participant_home": {"enrolments": rows, "has_profile": true}}))
+}
+
+async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+    let cohorts = cohort::Entity::find()
+        .filter(
+            cohort::Column::Id.in_subquery(
+                Query::select()
+                    .column(cohort_instructor::Column::CohortId)
+                    .from(cohort_instructor::Entity)
+                    .and_where(cohort_instructor::Column::UserId.eq(user.id))
+                    .to_owned(),
+            ),
+        )
+        .filter(cohort::Column::Status.is_not_in([CohortStatus::Cancelled]))
+        .order_by_desc(cohort::Column::StartDate)
+        .all(db)
+        .await?;
+    let today = crate::time::today();
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let today_sessions: Vec<Value> = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.is_in(ids))
+        .filter(cohort_session::Column::StartsAt.gte(crate::time::from_local(today, 0, 0)))
+        .filter(cohort_session::Column::StartsAt.lt(crate::time::from_local(
+            today + chrono::Duration::days(1),
+            0,
+            0,
+        )))
+        .order_by_asc(cohort_session::Column::StartsAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| json!({"topic": s.topic, "starts": when(s.starts_at), "location": s.location}))
+        .collect();
+    Ok(
+        json!({"instructor_home": {"cohorts": cohort_rows(db, cohorts).await?, "today": today_sessions}}),
+    )
+}
+
+async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+    let code = user.department_scope().unwrap_or_default();
+    let department = department::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?;
+    let municipalities = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(code))
+        .count(db)
+        .await?;
+    let pdet = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(code))
+        .filter(municipality::Column::PdetSubregionId.is_not_null())
+        .count(db)
+        .await?;
+    let cohorts = cohort::Entity::find()
+        .filter(cohorts_in_department(code))
+        .filter(cohort::Column::Status.ne(CohortStatus::Draft))
+        .order_by_desc(cohort::Column::StartDate)
+        .limit(20)
+        .all(db)
+        .await?;
+    Ok(json!({"reviewer_home": {
+        "department": department.map(|d| d.name),
+        "municipalities": municipalities,
+        "pdet": pdet,
+        "cohorts": cohort_rows(db, cohorts).await?,
+    }}))
+}
+
+async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+    let mut by_status = Vec::new();
+    for status in [
+        CohortStatus::Draft,
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+    ] {
+        let count = cohort::Entity::find()
+            .filter(cohort::Column::Status.eq(status))
+            .count(db)
+            .await?;
+        by_status.push(json!({"label": cohort_status_label(status), "count": count}));
+    }
+    let recent = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))
+        .order_by_asc(cohort::Column::StartDate)
+        .limit(10)
+        .all(db)
+        .await?;
+    let mut home = json!({"staff_home": {
+        "by_status": by_status,
+        "participants": participant::Entity::find().count(db).await?,
+        "enrolments": enrolment::Entity::find()
+            .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+            .count(db)
+            .await?,
+        "cohorts": cohort_rows(db, recent).await?,
+    }});
+    if user.role == Role::Admin {
+        home["admin_home"] = json!({
+            "users": user::Entity::find().count(db).await?,
+            "outbox_pending": outbox::Entity::find().filter(outbox::Column::Status.eq(OutboxStatus::Pending)).count(db).await?,
+            "outbox_failed": outbox::Entity::find().filter(outbox::Column::Status.eq(OutboxStatus::Failed)).count(db).await?,
+        });
+    }
+    Ok(home)
+}

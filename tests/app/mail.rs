@@ -1,0 +1,753 @@
+//! The email outbox: every email is written with the change that causes it and delivered by
+//! real SMTP (to a small SMTP server inside these tests) or as `.eml` files.
+
+use crate::common::TestApp;
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::OutboxStatus;
+use aula_territorial::entities::{outbox, setting};
+use aula_territorial::mail::{self, Attachment, Email};
+use aula_territorial::templates::Templates;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{Duration, Utc};
+use rocket::local::asynchronous::Client;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+// ---- A tiny SMTP server ------------------------------------------------------------------
+
+/// One message as the SMTP server received it.
+#[derive(Clone, Debug)]
+struct Received {
+    from: String,
+    to: Vec<String>,
+    raw: String,
+}
+
+/// Speaks enough SMTP for lettre. Recipients `rechazo-permanente@…` get `550`,
+/// `rechazo-temporal@…` get `451`; everything else is accepted and stored.
+struct SmtpServer {
+    port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        Self::start_on(0).await
+    }
+
+    async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind SMTP test server");
+        let port = listener.local_addr().expect("local address").port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(smtp_session(stream, store.clone()));
+            }
+        });
+        SmtpServer {
+            port,
+            received,
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `seconds`) until at least `count` messages arrived.
+    async fn wait_for(&self, count: usize, seconds: u64) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let received = self.received();
+            if received.len() >= count || std::time::Instant::now() > deadline {
+                return received;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn smtp_session(stream: TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(reader);
+    writer.write_all(b"220 prueba.local ESMTP\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = String::from_utf8_lossy(&line).trim_end().to_string();
+        let upper = command.to_ascii_uppercase();
+        let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            "250 prueba.local\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            from = address(&command["MAIL FROM:".len()..]);
+            to.clear();
+            "250 2.1.0 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            let recipient = address(&command["RCPT TO:".len()..]);
+            if recipient.starts_with("rechazo-permanente@") {
+                "550 5.1.1 El buzon no existe\r\n"
+            } else if recipient.starts_with("rechazo-temporal@") {
+                "451 4.3.0 Intente mas tarde\r\n"
+            } else {
+                to.push(recipient);
+                "250 2.1.5 OK\r\n"
+            }
+        } else if upper == "DATA" {
+            writer
+                .write_all(b"354 Termine con <CRLF>.<CRLF>\r\n")
+                .await?;
+            let mut raw = String::new();
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).await? == 0 {
+                    return Ok(());
+                }
+                let text = String::from_utf8_lossy(&line);
+                if text == ".\r\n" {
+                    break;
+                }
+                // Undo dot-stuffing.
+                raw.push_str(text.strip_prefix('.').unwrap_or(&text));
+            }
+            store.lock().unwrap().push(Received {
+                from: from.clone(),
+                to: std::mem::take(&mut to),
+                raw,
+            });
+            "250 2.0.0 Recibido\r\n"
+        } else if upper == "QUIT" {
+            writer.write_all(b"221 2.0.0 Adios\r\n").await?;
+            return Ok(());
+        } else if upper == "RSET" {
+            from.clear();
+            to.clear();
+            "250 2.0.0 OK\r\n"
+        } else if upper == "NOOP" {
+            "250 2.0.0 OK\r\n"
+        } else {
+            "502 5.5.2 Comando no reconocido\r\n"
+        };
+        writer.write_all(reply.as_bytes()).await?;
+    }
+}
+
+/// `<ana@example.org> SIZE=123` → `ana@example.org`.
+fn address(argument: &str) -> String {
+    let argument = argument.trim();
+    match (argument.find('<'), argument.find('>')) {
+        (Some(start), Some(end)) if start < end => argument[start + 1..end].to_string(),
+        _ => argument.to_string(),
+    }
+}
+
+/// A port where nothing listens (for now).
+async fn unused_port() -> u16 {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    listener.local_addr().expect("local address").port()
+}
+
+// ---- Reading MIME messages ---------------------------------------------------------------
+
+/// A leaf MIME part: its (unfolded) headers and its decoded body.
+#[derive(Debug)]
+struct Part {
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Part {
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 text part")
+    }
+}
+
+fn split_head(raw: &str) -> (String, &str) {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    (head.replace("\r\n ", " ").replace("\r\n\t", " "), body)
+}
+
+fn header(headers: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    headers
+        .split("\r\n")
+        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+        .map(|line| line[prefix.len()..].trim().to_string())
+}
+
+/// Every leaf part of a raw message, bodies decoded (base64, quoted-printable or as is).
+fn mime_parts(raw: &str) -> Vec<Part> {
+    let (headers, body) = split_head(raw);
+    let content_type = header(&headers, "Content-Type").unwrap_or_default();
+    if content_type.to_ascii_lowercase().starts_with("multipart/") {
+        let boundary = content_type
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("boundary="))
+            .next()
+            .expect("multipart boundary")
+            .trim_matches('"')
+            .to_string();
+        let delimiter = format!("--{boundary}");
+        let mut parts = Vec::new();
+        for (i, section) in body.split(delimiter.as_str()).enumerate() {
+            if i == 0 || section.starts_with("--") {
+                continue; // preamble and epilogue
+            }
+            let section = section.strip_prefix("\r\n").unwrap_or(section);
+            let section = section.strip_suffix("\r\n").unwrap_or(section);
+            parts.extend(mime_parts(section));
+        }
+        return parts;
+    }
+    let encoding = header(&headers, "Content-Transfer-Encoding")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let body = match encoding.as_str() {
+        "base64" => BASE64
+            .decode(body.split_whitespace().collect::<String>())
+            .expect("base64 body"),
+        "quoted-printable" => quoted_printable(&body.replace("=\r\n", "")),
+        _ => body.as_bytes().to_vec(),
+    };
+    vec![Part { headers, body }]
+}
+
+fn quoted_printable(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The Subject header with RFC 2047 encoded words decoded.
+fn subject(raw: &str) -> String {
+    let (headers, _) = split_head(raw);
+    let value = header(&headers, "Subject").expect("Subject header");
+    let mut out = String::new();
+    let mut previous_encoded = false;
+    for token in value.split(' ') {
+        let decoded = token
+            .strip_prefix("=?")
+            .and_then(|t| t.strip_suffix("?="))
+            .and_then(|t| {
+                let mut pieces = t.splitn(3, '?');
+                let (_charset, kind, text) = (pieces.next()?, pieces.next()?, pieces.next()?);
+                let bytes = match kind.to_ascii_lowercase().as_str() {
+                    "b" => BASE64.decode(text).ok()?,
+                    "q" => quoted_printable(&text.replace('_', " ")),
+                    _ => return None,
+                };
+                String::from_utf8(bytes).ok()
+            });
+        match decoded {
+            Some(text) => {
+                if !out.is_empty() && !previous_encoded {
+                    out.push(' ');
+                }
+                out.push_str(&text);
+                previous_encoded = true;
+            }
+            None => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(token);
+                previous_encoded = false;
+            }
+        }
+    }
+    out
+}
+
+fn part<'a>(parts: &'a [Part], content_type: &str) -> &'a Part {
+    parts
+        .iter()
+        .find(|p| {
+            header(&p.headers, "Content-Type")
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .starts_with(content_type)
+        })
+        .unwrap_or_else(|| panic!("no {content_type} part in {parts:#?}"))
+}
+
+// ---- Helpers -----------------------------------------------------------------------------
+
+fn state(client: &Client) -> (&DatabaseConnection, &Templates, &AppConfig) {
+    let rocket = client.rocket();
+    (
+        rocket.state::<DatabaseConnection>().expect("database"),
+        rocket.state::<Templates>().expect("templates"),
+        rocket.state::<AppConfig>().expect("config"),
+    )
+}
+
+fn welcome(to: &str, full_name: &str) -> Email {
+    Email {
+        to: to.into(),
+        subject: "Su cuenta en Aula Territorial está lista".into(),
+        template: "welcome",
+        data: json!({"full_name": full_name, "email": to}),
+        attachments: Vec::new(),
+        dedupe_key: None,
+    }
+}
+
+/// Enqueues in its own committed transaction, as a change would.
+async fn enqueue_committed(client: &Client, email: Email) -> bool {
+    let (db, templates, config) = state(client);
+    let txn = db.begin().await.expect("begin");
+    let queued = mail::enqueue(&txn, templates, config, email)
+        .await
+        .expect("enqueue");
+    txn.commit().await.expect("commit");
+    queued
+}
+
+async fn deliver(client: &Client) -> usize {
+    let (db, _, config) = state(client);
+    mail::deliver_due(db, config).await.expect("deliver_due")
+}
+
+async fn rows(db: &DatabaseConnection) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(db)
+        .await
+        .expect("outbox rows")
+}
+
+/// As if the backoff had already passed.
+async fn make_due(db: &DatabaseConnection, id: i64) {
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::NextAttemptAt,
+            Expr::value(Utc::now() - Duration::seconds(1)),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .expect("make due");
+}
+
+fn smtp_settings(url: &str) -> Vec<(&'static str, Value)> {
+    vec![("smtp_url", json!(url)), ("mail_poll_seconds", json!(0))]
+}
+
+fn temp_dir(label: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    std::env::temp_dir().join(format!("aula_{label}_{}_{nanos}", std::process::id()))
+}
+
+// ---- Tests -------------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn an_enqueued_email_reaches_the_smtp_server_with_both_parts_and_attachments() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&smtp_settings(&server.url())).await;
+
+    let mut email = welcome("ana@example.org", "Ana Pérez");
+    let calendar = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+    email.attachments.push(Attachment {
+        filename: "sesion.ics".into(),
+        content_type: "text/calendar; charset=utf-8".into(),
+        content: calendar.as_bytes().to_vec(),
+    });
+    assert!(enqueue_committed(&app.client, email).await);
+    // Nothing is sent inside the change itself.
+    assert!(server.received().is_empty());
+
+    assert_eq!(deliver(&app.client).await, 1);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let message = &received[0];
+    assert_eq!(message.from, "no-responder@aulaterritorial.example");
+    assert_eq!(message.to, ["ana@example.org"]);
+    assert_eq!(
+        subject(&message.raw),
+        "Su cuenta en Aula Territorial está lista"
+    );
+    let (headers, _) = split_head(&message.raw);
+    assert!(
+        header(&headers, "From")
+            .unwrap()
+            .contains("<no-responder@aulaterritorial.example>")
+    );
+    assert!(
+        header(&headers, "Content-Type")
+            .unwrap()
+            .starts_with("multipart/mixed")
+    );
+
+    let parts = mime_parts(&message.raw);
+    let text = part(&parts, "text/plain").text();
+    assert!(text.contains("Hola, Ana Pérez:"), "{text}");
+    assert!(text.contains("fue creada con el correo ana@example.org"));
+    assert!(text.contains("http://127.0.0.1:8000/ingresar"));
+    let html = part(&parts, "text/html").text();
+    assert!(
+        html.contains("Le damos la bienvenida a Aula Territorial"),
+        "{html}"
+    );
+    assert!(html.contains("Aula Territorial · ESAP"));
+    assert!(html.contains(r#"href="http://127.0.0.1:8000/ingresar""#));
+    let ics = part(&parts, "text/calendar");
+    assert_eq!(ics.body, calendar.as_bytes());
+    assert!(
+        header(&ics.headers, "Content-Disposition")
+            .unwrap()
+            .contains("sesion.ics")
+    );
+
+    let row = &rows(app.db()).await[0];
+    assert_eq!(row.status, OutboxStatus::Sent);
+    assert_eq!(row.attempts, 1);
+    assert!(row.sent_at.is_some());
+    // Sent rows are not sent again.
+    assert_eq!(deliver(&app.client).await, 0);
+    assert_eq!(server.received().len(), 1);
+}
+
+#[rocket::async_test]
+async fn a_mail_server_that_is_down_delays_mail_and_loses_none_across_a_restart() {
+    let port = unused_port().await;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::with_config(&smtp_settings(&url)).await;
+    assert!(enqueue_committed(&app.client, welcome("ana@example.org", "Ana")).await);
+    assert!(enqueue_committed(&app.client, welcome("beto@example.org", "Beto")).await);
+
+    // Nobody listens: the attempt is recorded and backed off; the pass stops there instead
+    // of trying every row against a dead server.
+    let before = Utc::now();
+    assert_eq!(deliver(&app.client).await, 0);
+    let [ana, beto] = <[_; 2]>::try_from(rows(app.db()).await).unwrap();
+    assert_eq!(ana.status, OutboxStatus::Pending);
+    assert_eq!(ana.attempts, 1);
+    assert!(ana.last_error.as_deref().is_some_and(|e| !e.is_empty()));
+    assert!(ana.next_attempt_at >= before + Duration::seconds(29));
+    assert_eq!(beto.attempts, 0);
+
+    // The next pass respects Ana's backoff and tries Beto.
+    assert_eq!(deliver(&app.client).await, 0);
+    let [ana, beto] = <[_; 2]>::try_from(rows(app.db()).await).unwrap();
+    assert_eq!((ana.attempts, beto.attempts), (1, 1));
+    assert!(beto.last_error.is_some());
+
+    // The server comes back; nothing is sent before the backoff ends…
+    let server = SmtpServer::start_on(port).await;
+    assert_eq!(deliver(&app.client).await, 0);
+    assert!(server.received().is_empty());
+    // …and then Ana's email goes out.
+    make_due(app.db(), ana.id).await;
+    assert_eq!(deliver(&app.client).await, 1);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["ana@example.org"]);
+    let ana = outbox::Entity::find_by_id(ana.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ana.status, OutboxStatus::Sent);
+    assert_eq!(ana.attempts, 2);
+
+    // The app stops (its connections close) and a new instance starts on the same database,
+    // with the background worker on: Beto's email, still pending, goes out without a call.
+    app.db()
+        .clone()
+        .close()
+        .await
+        .expect("close the first instance");
+    let restarted = app
+        .another_instance(&[("smtp_url", json!(url)), ("mail_poll_seconds", json!(1))])
+        .await;
+    let (db, _, _) = state(&restarted);
+    make_due(db, beto.id).await;
+    let received = server.wait_for(2, 15).await;
+    assert_eq!(received.len(), 2, "Beto's email after the restart");
+    assert_eq!(received[1].to, ["beto@example.org"]);
+    let beto = outbox::Entity::find_by_id(beto.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(beto.status, OutboxStatus::Sent);
+    assert_eq!(beto.attempts, 2);
+    // Nothing was sent twice.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(server.received().len(), 2);
+}
+
+#[rocket::async_test]
+async fn the_background_worker_sends_without_being_asked() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&[
+        ("smtp_url", json!(server.url())),
+        ("mail_poll_seconds", json!(1)),
+    ])
+    .await;
+    assert!(enqueue_committed(&app.client, welcome("ana@example.org", "Ana")).await);
+
+    let received = server.wait_for(1, 10).await;
+    assert_eq!(received.len(), 1, "the worker delivered within 10 s");
+    assert_eq!(received[0].to, ["ana@example.org"]);
+    // The row is marked right after the server accepts the message.
+    let mut status = OutboxStatus::Pending;
+    for _ in 0..50 {
+        status = rows(app.db()).await[0].status;
+        if status == OutboxStatus::Sent {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, OutboxStatus::Sent);
+}
+
+#[rocket::async_test]
+async fn a_dedupe_key_writes_and_sends_an_email_once() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&smtp_settings(&server.url())).await;
+    let keyed = || {
+        let mut email = welcome("ana@example.org", "Ana");
+        email.dedupe_key = Some("recordatorio:sesion:7:inscripcion:3".into());
+        email
+    };
+    assert!(enqueue_committed(&app.client, keyed()).await);
+    assert!(!enqueue_committed(&app.client, keyed()).await);
+
+    // Also inside one transaction, which stays usable after the skipped insert (PostgreSQL
+    // would abort the transaction on a unique violation).
+    let (db, templates, config) = state(&app.client);
+    let txn = db.begin().await.unwrap();
+    assert!(
+        !mail::enqueue(&txn, templates, config, keyed())
+            .await
+            .unwrap()
+    );
+    assert!(
+        mail::enqueue(&txn, templates, config, welcome("beto@example.org", "Beto"))
+            .await
+            .unwrap()
+    );
+    txn.commit().await.unwrap();
+
+    let rows = rows(app.db()).await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.dedupe_key.as_deref() == Some("recordatorio:sesion:7:inscripcion:3"))
+            .count(),
+        1
+    );
+    assert_eq!(deliver(&app.client).await, 2);
+    let mut recipients: Vec<String> = server.received().into_iter().flat_map(|m| m.to).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["ana@example.org", "beto@example.org"]);
+    // Once sent, the key still holds.
+    assert!(!enqueue_committed(&app.client, keyed()).await);
+}
+
+#[rocket::async_test]
+async fn an_email_goes_with_its_change_or_not_at_all() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&smtp_settings(&server.url())).await;
+    let (db, templates, config) = state(&app.client);
+    let change = |key: &str| setting::ActiveModel {
+        key: Set(key.into()),
+        value: Set("1".into()),
+        updated_at: Set(Utc::now()),
+    };
+
+    // The change fails later in the same transaction: no email either.
+    let txn = db.begin().await.unwrap();
+    setting::Entity::insert(change("prueba.revertida"))
+        .exec(&txn)
+        .await
+        .unwrap();
+    assert!(
+        mail::enqueue(&txn, templates, config, welcome("ana@example.org", "Ana"))
+            .await
+            .unwrap()
+    );
+    txn.rollback().await.unwrap();
+    assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(setting::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(deliver(&app.client).await, 0);
+
+    // Committed: both.
+    let txn = db.begin().await.unwrap();
+    setting::Entity::insert(change("prueba.confirmada"))
+        .exec(&txn)
+        .await
+        .unwrap();
+    assert!(
+        mail::enqueue(&txn, templates, config, welcome("beto@example.org", "Beto"))
+            .await
+            .unwrap()
+    );
+    txn.commit().await.unwrap();
+    assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 1);
+    assert_eq!(deliver(&app.client).await, 1);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["beto@example.org"]);
+}
+
+#[rocket::async_test]
+async fn without_smtp_emails_are_written_as_eml_files() {
+    let dir = temp_dir("correo");
+    let mail_dir = dir.join("mail");
+    let app = TestApp::with_config(&[
+        ("smtp_url", json!("")),
+        ("mail_dir", json!(mail_dir.to_string_lossy())),
+        ("mail_poll_seconds", json!(0)),
+        ("public_url", json!("https://aula.example.gov.co")),
+    ])
+    .await;
+    let reset_url = "https://aula.example.gov.co/clave/nueva?token=abc123";
+    let email = Email {
+        to: "ana@example.org".into(),
+        subject: "Restablecer su contraseña de Aula Territorial".into(),
+        template: "password_reset",
+        data: json!({"full_name": "Ana Pérez", "reset_url": reset_url, "valid_minutes": 30}),
+        attachments: Vec::new(),
+        dedupe_key: None,
+    };
+    assert!(enqueue_committed(&app.client, email).await);
+    assert_eq!(deliver(&app.client).await, 1);
+
+    let files: Vec<_> = std::fs::read_dir(&mail_dir)
+        .expect("mail_dir was created")
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(
+        subject(&raw),
+        "Restablecer su contraseña de Aula Territorial"
+    );
+    let parts = mime_parts(&raw);
+    let text = part(&parts, "text/plain").text();
+    assert!(text.contains(reset_url), "{text}");
+    assert!(text.contains("sirve una sola vez y vence en 30 minutos"));
+    assert!(text.contains("Si usted no pidió restablecer su contraseña, ignore este mensaje"));
+    // handlebars escapes `=` in links as `&#x3D;`, which browsers read as `=`.
+    let html = part(&parts, "text/html").text().replace("&#x3D;", "=");
+    assert!(html.contains(r#"href="https://aula.example.gov.co/clave/nueva?token=abc123""#));
+    assert!(html.contains(r#"<a href="https://aula.example.gov.co""#));
+    assert_eq!(rows(app.db()).await[0].status, OutboxStatus::Sent);
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[rocket::async_test]
+async fn a_permanent_rejection_fails_the_email_and_a_temporary_one_retries() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&smtp_settings(&server.url())).await;
+    for to in [
+        "rechazo-permanente@example.org",
+        "rechazo-temporal@example.org",
+        "ana@example.org",
+    ] {
+        assert!(enqueue_committed(&app.client, welcome(to, "Persona")).await);
+    }
+    let before = Utc::now();
+    assert_eq!(deliver(&app.client).await, 1);
+    let [permanent, temporary, ana] = <[_; 3]>::try_from(rows(app.db()).await).unwrap();
+
+    assert_eq!(permanent.status, OutboxStatus::Failed);
+    assert_eq!(permanent.attempts, 1);
+    assert!(permanent.last_error.as_deref().unwrap().contains("550"));
+    assert_eq!(temporary.status, OutboxStatus::Pending);
+    assert_eq!(temporary.attempts, 1);
+    assert!(temporary.last_error.as_deref().unwrap().contains("451"));
+    assert!(temporary.next_attempt_at >= before + Duration::seconds(29));
+    assert_eq!(ana.status, OutboxStatus::Sent);
+    assert_eq!(server.received().len(), 1);
+
+    // Failed emails wait for a person; an administrator may queue one again.
+    make_due(app.db(), permanent.id).await;
+    assert_eq!(deliver(&app.client).await, 0);
+    assert!(mail::retry(app.db(), permanent.id).await.unwrap());
+    assert!(!mail::retry(app.db(), ana.id).await.unwrap());
+    let again = outbox::Entity::find_by_id(permanent.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.status, OutboxStatus::Pending);
+    assert_eq!(deliver(&app.client).await, 0);
+    let again = outbox::Entity::find_by_id(permanent.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.status, again.attempts), (OutboxStatus::Failed, 2));
+}
+
+#[rocket::async_test]
+async fn two_instances_on_one_database_never_send_the_same_email() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::with_config(&smtp_settings(&server.url())).await;
+    let other = app.another_instance(&smtp_settings(&server.url())).await;
+    for n in 0..8 {
+        let to = format!("persona{n}@example.org");
+        assert!(enqueue_committed(&app.client, welcome(&to, "Persona")).await);
+    }
+    let (first, second) = tokio::join!(deliver(&app.client), deliver(&other));
+    assert_eq!(first + second, 8, "{first} + {second}");
+    let mut recipients: Vec<String> = server.received().into_iter().flat_map(|m| m.to).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 8);
+    assert_eq!(server.received().len(), 8);
+    assert!(
+        rows(app.db())
+            .await
+            .iter()
+            .all(|r| r.status == OutboxStatus::Sent && r.attempts == 1)
+    );
+}
