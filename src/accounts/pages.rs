@@ -579,20 +579,7 @@ async fn outbox_retry(
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
     let txn = db.begin().await?;
-    let updated = outbox::Entity::update_many()
-        .col_expr(
-            outbox::Column::Status,
-            sea_orm::sea_query::Expr::value(OutboxStatus::Pending.as_str()),
-        )
-        .col_expr(
-            outbox::Column::NextAttemptAt,
-            sea_orm::sea_query::Expr::value(crate::time::now()),
-        )
-        .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
+    if !crate::mail::retry(&txn, id).await? {
         return Err(AppError::NotFound);
     }
     audit::record(

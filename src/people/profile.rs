@@ -125,18 +125,17 @@ pub async fn update_own(
         AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
     })?;
     let account = crate::accounts::find(&txn, user_id).await?;
-    if email != account.email {
-        if user::Entity::find()
+    if email != account.email
+        && user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(&txn)
             .await?
             .is_some()
-        {
-            return Err(AppError::Validation(vec![FieldError::new(
-                "email",
-                "Ya existe una cuenta con este correo electrónico.",
-            )]));
-        }
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "email",
+            "Ya existe una cuenta con este correo electrónico.",
+        )]));
     }
     let had_consent = has_active_consent(&txn, person.id, ConsentKind::SensitiveData).await?;
     let before = view(&txn, person.clone()).await?;

@@ -466,7 +466,7 @@ pub async fn register(
         config,
         Email {
             to: user.email.clone(),
-            subject: "Bienvenido a Aula Territorial".into(),
+            subject: "Le damos la bienvenida a Aula Territorial".into(),
             template: "welcome",
             data: json!({"full_name": user.full_name, "email": user.email}),
             attachments: Vec::new(),

@@ -124,12 +124,11 @@ impl TestApp {
 
     async fn start(demo_data: bool) -> Self {
         let database = TestDatabase::create().await;
-        let figment = AppConfig::figment()
-            .merge(("database_url", database.url.clone()))
-            .merge(("demo_data", demo_data))
-            .merge(("log_level", "off"));
-        let rocket = aula_territorial::build(figment).await.expect("app builds");
-        let client = Client::tracked(rocket).await.expect("valid rocket");
+        let client = launch(
+            &database.url,
+            &[("demo_data", serde_json::json!(demo_data))],
+        )
+        .await;
         TestApp {
             client,
             _database: database,
@@ -161,11 +160,14 @@ impl TestApp {
     }
 }
 
-/// The app on `database_url` (no demo data) with `overrides` merged last.
+/// The app on `database_url` with `overrides` merged last. By default: no demo data, and no
+/// background mailer (tests that send mail turn it on or call `mail::deliver_due`).
 async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
     let mut figment = AppConfig::figment()
         .merge(("database_url", database_url))
         .merge(("demo_data", false))
+        .merge(("mail_poll_seconds", 0))
+        .merge(("mail_dir", std::env::temp_dir().join("aula-test-mail")))
         .merge(("log_level", "off"));
     for (key, value) in overrides {
         figment = figment.merge((*key, value.clone()));

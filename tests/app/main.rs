@@ -1,5 +1,6 @@
 //! Integration tests: one binary (faster to link), one module per capability.
 
+mod accounts;
 mod cli;
 mod common;
 mod demo;
@@ -7,3 +8,4 @@ mod mail;
 mod reference_data;
 mod schema;
 mod server;
+mod support;

@@ -1,0 +1,136 @@
+//! Helpers to act as people and systems do: sign in through the API or the pages, read CSRF
+//! tokens from forms, call the JSON API with a bearer token.
+
+use crate::common::TestApp;
+use aula_territorial::demo::ACCOUNTS;
+use aula_territorial::entities::values::Role;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::LocalResponse;
+use serde_json::Value;
+
+/// Email and password of the demo account with `role`.
+pub fn demo_account(role: Role) -> (&'static str, &'static str) {
+    let account = ACCOUNTS
+        .iter()
+        .find(|a| a.0 == role)
+        .expect("a demo account per role");
+    (account.1, account.2)
+}
+
+/// The CSRF token embedded in the forms of the page at `path`.
+pub async fn csrf_from(app: &TestApp, path: &str) -> String {
+    let html = app
+        .client
+        .get(path)
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html
+        .find(marker)
+        .expect("the page has a form with a CSRF token")
+        + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// Posts an URL-encoded form.
+pub async fn post_form<'c>(
+    app: &'c TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> LocalResponse<'c> {
+    let body = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                aula_territorial::accounts::pages::urlencode(k),
+                aula_territorial::accounts::pages::urlencode(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    app.client
+        .post(path.to_string())
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await
+}
+
+/// Signs in through the page (session cookie kept by the client).
+pub async fn sign_in_page(app: &TestApp, email: &str, password: &str) -> Status {
+    let csrf = csrf_from(app, "/ingresar").await;
+    post_form(
+        app,
+        "/ingresar",
+        &[
+            ("csrf_token", &csrf),
+            ("email", email),
+            ("password", password),
+        ],
+    )
+    .await
+    .status()
+}
+
+/// A bearer token for the account.
+pub async fn token(app: &TestApp, email: &str, password: &str) -> String {
+    let response = app
+        .client
+        .post("/api/v1/tokens")
+        .header(ContentType::JSON)
+        .body(serde_json::json!({"email": email, "password": password}).to_string())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Created, "token for {email}");
+    let body: Value = response.into_json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+pub fn bearer(token: &str) -> Header<'static> {
+    Header::new("Authorization", format!("Bearer {token}"))
+}
+
+/// Calls the API: method, path, optional token, optional JSON body → (status, JSON body or Null).
+pub async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (Status, Value) {
+    let mut request = match method {
+        "GET" => app.client.get(path.to_string()),
+        "POST" => app.client.post(path.to_string()),
+        "PATCH" => app.client.patch(path.to_string()),
+        "PUT" => app.client.put(path.to_string()),
+        "DELETE" => app.client.delete(path.to_string()),
+        other => panic!("method {other}"),
+    };
+    if let Some(token) = token {
+        request = request.header(bearer(token));
+    }
+    if let Some(body) = body {
+        request = request.header(ContentType::JSON).body(body.to_string());
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The `field`s named in a problem+json `errors` list.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
