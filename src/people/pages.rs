@@ -335,7 +335,14 @@ async fn profile_submit(
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
 ) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
-    let form = form.0;
+    let mut form = form.0;
+    // Unticking the consent means "erase those data", whatever the selects still show.
+    if !form.sensitive_data_consent {
+        form.sex.clear();
+        form.ethnic_group.clear();
+        form.has_disability.clear();
+        form.is_conflict_victim.clear();
+    }
     let result = async {
         let (input, errors) = form.to_input(db).await?;
         if !errors.is_empty() {

@@ -5,6 +5,8 @@ mod cli;
 mod common;
 mod demo;
 mod mail;
+mod people;
+mod reference_api;
 mod reference_data;
 mod schema;
 mod server;

@@ -1,0 +1,469 @@
+//! Participants: self-registration (API and page), consent, profile corrections, the
+//! personal-data download.
+
+use crate::common::TestApp;
+use crate::support::*;
+use aula_territorial::entities::values::{ConsentKind, Role};
+use aula_territorial::entities::{consent, outbox, participant, user};
+use rocket::http::Status;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+fn valid_registration() -> Value {
+    json!({
+        "document_type": "CC",
+        "document_number": "1.117.654.321",
+        "first_names": "Ana Lucía",
+        "last_names": "Ñáñez Muñoz",
+        "email": "Ana.Nanez@Example.org",
+        "password": "Caqueta-2026",
+        "phone": "+57 310 555 1234",
+        "municipality_code": "18256",
+        "entity_type": "alcaldia",
+        "position": "Secretaria de Planeación",
+        "level": "directivo",
+        "data_consent": true
+    })
+}
+
+async fn counts(app: &TestApp) -> (u64, u64, u64) {
+    (
+        user::Entity::find().count(app.db()).await.unwrap(),
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        outbox::Entity::find().count(app.db()).await.unwrap(),
+    )
+}
+
+#[rocket::async_test]
+async fn a_participant_registers_through_the_api() {
+    let app = TestApp::new().await;
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations",
+        None,
+        Some(valid_registration()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["role"], "participant");
+    assert_eq!(body["email"], "ana.nanez@example.org");
+    assert_eq!(body["full_name"], "Ana Lucía Ñáñez Muñoz");
+    let person = &body["participant"];
+    assert_eq!(person["document_number"], "1117654321", "dots removed");
+    assert_eq!(person["phone"], "3105551234");
+    assert_eq!(person["municipality_name"], "El Paujíl");
+    assert_eq!(person["department_code"], "18");
+
+    // The consent is a record with its date and the text version.
+    let id = person["id"].as_i64().unwrap() as i32;
+    let consents = consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(consents.len(), 1);
+    assert_eq!(consents[0].kind, ConsentKind::DataProcessing);
+    assert_eq!(
+        consents[0].text_version,
+        aula_territorial::people::DATA_CONSENT_VERSION
+    );
+
+    // The welcome email was queued with the registration.
+    let mail = outbox::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("welcome email");
+    assert_eq!(mail.recipient, "ana.nanez@example.org");
+    assert!(mail.body_text.contains("Ana Lucía Ñáñez Muñoz"));
+
+    // They can sign in and see themselves.
+    let token = token(&app, "ana.nanez@example.org", "Caqueta-2026").await;
+    let (status, me) = api(&app, "GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(me["participant"]["last_names"], "Ñáñez Muñoz");
+}
+
+#[rocket::async_test]
+async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations",
+        None,
+        Some(valid_registration()),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    let before = counts(&app).await;
+
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("data_consent", json!({"data_consent": false}), "Ley 1581"),
+        ("data_consent", json!({"data_consent": null}), "autorizar"),
+        (
+            "document_number",
+            json!({"email": "otra@example.org"}),
+            "Ya existe una persona registrada con este documento",
+        ),
+        (
+            "email",
+            json!({"document_number": "40111222"}),
+            "Ya existe una cuenta con este correo",
+        ),
+        (
+            "municipality_code",
+            json!({"document_number": "40111223", "email": "b@example.org", "municipality_code": "99999"}),
+            "No existe un municipio",
+        ),
+        (
+            "password",
+            json!({"document_number": "40111224", "email": "c@example.org", "password": "corta"}),
+            "al menos 10 caracteres",
+        ),
+        (
+            "password",
+            json!({"document_number": "40111225", "email": "d@example.org", "password": "solamenteletras"}),
+            "combinar letras",
+        ),
+        (
+            "document_number",
+            json!({"document_number": "12AB34", "email": "e@example.org"}),
+            "sin letras",
+        ),
+        (
+            "document_type",
+            json!({"document_type": "NIT", "email": "f@example.org"}),
+            "CC, CE, PA o PPT",
+        ),
+        (
+            "email",
+            json!({"document_number": "40111226", "email": "no-es-un-correo"}),
+            "correo electrónico válido",
+        ),
+        (
+            "first_names",
+            json!({"document_number": "40111227", "email": "g@example.org", "first_names": "  "}),
+            "Escriba sus nombres",
+        ),
+        (
+            "last_names",
+            json!({"document_number": "40111228", "email": "h@example.org", "last_names": "Pérez 3"}),
+            "solo pueden tener letras",
+        ),
+        (
+            "entity_type",
+            json!({"document_number": "40111229", "email": "i@example.org", "entity_type": "empresa"}),
+            "tipo de entidad",
+        ),
+        (
+            "level",
+            json!({"document_number": "40111230", "email": "j@example.org", "level": "jefe"}),
+            "nivel del cargo",
+        ),
+        (
+            "phone",
+            json!({"document_number": "40111231", "email": "k@example.org", "phone": "12345"}),
+            "10 dígitos",
+        ),
+        (
+            "sensitive_data_consent",
+            json!({"document_number": "40111232", "email": "l@example.org", "ethnic_group": "indigena"}),
+            "autorizar expresamente",
+        ),
+        (
+            "ethnic_group",
+            json!({"document_number": "40111233", "email": "m@example.org", "sensitive_data_consent": true, "ethnic_group": "marciano"}),
+            "grupo étnico",
+        ),
+    ];
+    for (field, change, message) in cases {
+        let mut body = valid_registration();
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let (status, problem) = api(&app, "POST", "/api/v1/registrations", None, Some(body)).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
+        assert_eq!(problem["status"], 422);
+        let error = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("an error on {field}: {problem}"));
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{field}: {error}"
+        );
+        assert_eq!(counts(&app).await, before, "{field}: nothing written");
+    }
+
+    // Every missing field is reported at once.
+    let (status, problem) = api(&app, "POST", "/api/v1/registrations", None, Some(json!({}))).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let fields = error_fields(&problem);
+    for field in [
+        "document_type",
+        "document_number",
+        "first_names",
+        "last_names",
+        "municipality_code",
+        "entity_type",
+        "level",
+        "email",
+        "data_consent",
+        "password",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == field),
+            "missing {field} reported: {fields:?}"
+        );
+    }
+    // Malformed JSON is a 400.
+    let response = app
+        .client
+        .post("/api/v1/registrations")
+        .header(rocket::http::ContentType::JSON)
+        .body("{no es json")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::BadRequest);
+}
+
+#[rocket::async_test]
+async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consent() {
+    let app = TestApp::new().await;
+    let mut body = valid_registration();
+    body["municipality_code"] = json!("5001"); // Medellín, leading zero lost in Excel
+    body["document_number"] = json!(" 71 234 567 ");
+    body["sensitive_data_consent"] = json!(true);
+    body["sex"] = json!("mujer");
+    body["ethnic_group"] = json!("afrocolombiano");
+    body["is_conflict_victim"] = json!(true);
+    let (status, created) = api(&app, "POST", "/api/v1/registrations", None, Some(body)).await;
+    assert_eq!(status, Status::Created, "{created}");
+    let person = &created["participant"];
+    assert_eq!(person["municipality_code"], "05001");
+    assert_eq!(person["document_number"], "71234567");
+    assert_eq!(person["sensitive_data_consent"], true);
+    assert_eq!(person["ethnic_group"], "afrocolombiano");
+    let kinds: Vec<ConsentKind> = consent::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [ConsentKind::DataProcessing, ConsentKind::SensitiveData]
+    );
+}
+
+#[rocket::async_test]
+async fn a_person_imported_without_an_account_can_claim_their_record() {
+    let app = TestApp::new().await;
+    let at = aula_territorial::time::now();
+    let imported = participant::ActiveModel {
+        document_type: Set(aula_territorial::entities::values::DocumentType::Cc),
+        document_number: Set("1117654321".into()),
+        first_names: Set("Ana".into()),
+        last_names: Set("Ñáñez".into()),
+        municipality_code: Set("18256".into()),
+        entity_type: Set("alcaldia".into()),
+        level: Set("profesional".into()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations",
+        None,
+        Some(valid_registration()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(
+        body["participant"]["id"], imported.id,
+        "the same person, now with an account"
+    );
+    assert_eq!(
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        1
+    );
+}
+
+#[rocket::async_test]
+async fn registering_in_the_browser_signs_the_person_in() {
+    let app = TestApp::new().await;
+    let page = app
+        .client
+        .get("/registro")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("Registrarse como participante"));
+    assert!(page.contains("Ley 1581 de 2012"));
+    let csrf = csrf_from(&app, "/registro").await;
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("document_type", "CC"),
+        ("document_number", "1117999888"),
+        ("first_names", "Yurany"),
+        ("last_names", "Bermúdez"),
+        ("email", "yurany@example.org"),
+        ("department_code", "18"),
+        ("municipality", "el paujil"),
+        ("entity_type", "personeria"),
+        ("level", "directivo"),
+        ("password", "Personera-2026"),
+    ];
+    // Without the consent box: the form comes back with the message and what was typed.
+    let refused = post_form(&app, "/registro", &fields).await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().await.unwrap();
+    assert!(html.contains("Debe autorizar el tratamiento de sus datos personales"));
+    assert!(html.contains("value=\"Bermúdez\""));
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+
+    // An ambiguous municipality is explained.
+    fields.push(("data_consent", "true"));
+    let mut ambiguous = fields.clone();
+    ambiguous[7] = ("municipality", "san");
+    let html = post_form(&app, "/registro", &ambiguous)
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("coincide con varios municipios"),
+        "{}",
+        &html[..200]
+    );
+
+    let done = post_form(&app, "/registro", &fields).await;
+    assert_eq!(done.status(), Status::SeeOther);
+    let home = app
+        .client
+        .get("/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(home.contains("Hola, Yurany Bermúdez"));
+    assert!(home.contains("Su cuenta quedó creada"));
+    let person = participant::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.municipality_code, "18256");
+}
+
+#[rocket::async_test]
+async fn participants_correct_their_profile_and_download_their_data() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    let page = app
+        .client
+        .get("/perfil")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("CC 1117512345"), "document shown read-only");
+    let csrf = csrf_from(&app, "/perfil").await;
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("document_type", "CE"), // ignored: the document is not theirs to change
+        ("document_number", "999"),
+        ("first_names", "María Fernanda"),
+        ("last_names", "Muñoz Peña"),
+        ("email", email),
+        ("phone", "3201234567"),
+        ("department_code", "50"),
+        ("municipality", "Mapiripán"),
+        ("entity_type", "alcaldia"),
+        ("level", "asesor"),
+        ("sensitive_data_consent", "true"),
+        ("sex", "mujer"),
+    ];
+    let saved = post_form(&app, "/perfil", &fields).await;
+    assert_eq!(saved.status(), Status::SeeOther);
+    let person = participant::Entity::find()
+        .filter(participant::Column::Email.eq(email))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.document_number, "1117512345");
+    assert_eq!(person.municipality_code, "50325");
+    assert_eq!(person.level, "asesor");
+    assert_eq!(person.sex.as_deref(), Some("mujer"));
+
+    // Withdrawing the sensitive-data consent erases those data.
+    fields.retain(|(k, _)| *k != "sensitive_data_consent");
+    assert_eq!(
+        post_form(&app, "/perfil", &fields).await.status(),
+        Status::SeeOther
+    );
+    let person = participant::Entity::find_by_id(person.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.sex, None);
+    let withdrawn = consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(person.id))
+        .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(withdrawn.withdrawn_at.is_some());
+
+    // Bad input: the form comes back with a Spanish message, nothing changes.
+    let mut bad = fields.clone();
+    bad[6] = ("phone", "123");
+    let refused = post_form(&app, "/perfil", &bad).await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    assert!(
+        refused
+            .into_string()
+            .await
+            .unwrap()
+            .contains("El teléfono debe tener 10 dígitos")
+    );
+
+    // Everything about them, as a file.
+    let response = app.client.get("/perfil/datos.json").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response
+            .headers()
+            .get_one("Content-Disposition")
+            .unwrap()
+            .contains("attachment")
+    );
+    let data: Value = response.into_json().await.unwrap();
+    assert_eq!(data["account"]["email"], email);
+    assert_eq!(data["participant"]["municipality_code"], "50325");
+    assert!(data["enrolments"].as_array().unwrap().len() >= 2);
+    assert!(!data["attendance"].as_array().unwrap().is_empty());
+    assert_eq!(data["consents"].as_array().unwrap().len(), 2);
+    assert!(
+        data.to_string().find("password").is_none(),
+        "never the password hash"
+    );
+}

@@ -1,0 +1,134 @@
+//! The reference-data API: departments, municipalities (filters, accent-insensitive search,
+//! pagination), capacities (admin edits, audited).
+
+use crate::common::TestApp;
+use crate::support::*;
+use aula_territorial::entities::audit_log;
+use aula_territorial::entities::values::Role;
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+
+#[rocket::async_test]
+async fn departments_and_municipalities_with_filters() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    let token = token(&app, email, password).await;
+    let call = |path: &'static str| api(&app, "GET", path, Some(&token), None);
+
+    let (_, body) = call("/api/v1/departments").await;
+    assert_eq!(body["total"], 33);
+    assert_eq!(body["page"], 1);
+    assert_eq!(body["per_page"], 50);
+    assert_eq!(body["items"][0], json!({"code": "05", "name": "Antioquia"}));
+
+    let (_, body) = call("/api/v1/municipalities?department=18&pdet=true").await;
+    assert_eq!(body["total"], 16);
+    let (_, body) = call("/api/v1/municipalities?department=18&category=6").await;
+    assert_eq!(body["total"], 15);
+    let (_, body) = call("/api/v1/municipalities?q=paujil").await;
+    assert_eq!(body["total"], 1);
+    assert_eq!(
+        body["items"][0],
+        json!({"code": "18256", "name": "El Paujíl", "department_code": "18", "category": "6",
+               "pdet_subregion": "Cuenca del Caguán y Piedemonte Caqueteño"})
+    );
+    let (_, body) = call("/api/v1/municipalities?q=BEL%C3%89N").await;
+    assert_eq!(body["total"], 5);
+    let (_, body) = call("/api/v1/municipalities?q=medellin").await;
+    assert_eq!(
+        body["items"][0]["code"], "05001",
+        "codes keep the leading zero"
+    );
+    assert_eq!(body["items"][0]["pdet_subregion"], serde_json::Value::Null);
+
+    let (_, body) = call("/api/v1/municipalities?per_page=500").await;
+    assert_eq!(body["total"], 1122);
+    assert_eq!(body["items"].as_array().unwrap().len(), 500);
+    let (_, body) = call("/api/v1/municipalities?per_page=500&page=3").await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 122);
+
+    let (status, problem) = call("/api/v1/municipalities?per_page=501").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(error_fields(&problem), ["per_page"]);
+    let (status, _) = call("/api/v1/municipalities?page=0").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let (status, problem) = call("/api/v1/municipalities?category=7").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("categoría")
+    );
+}
+
+#[rocket::async_test]
+async fn admins_edit_the_capacity_taxonomy_and_it_is_audited() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Admin);
+    let admin = token(&app, email, password).await;
+
+    let (_, list) = api(&app, "GET", "/api/v1/capacities", Some(&admin), None).await;
+    assert_eq!(list["total"], 5);
+    assert_eq!(list["items"][0]["code"], "planeacion_territorial");
+    assert_eq!(list["items"][0]["name"], "Planeación territorial");
+
+    let (status, created) = api(&app, "POST", "/api/v1/capacities", Some(&admin),
+        Some(json!({"code": "gestion_riesgo", "name": "Gestión del riesgo de desastres", "description": "Planes de gestión del riesgo."}))).await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(created["code"], "gestion_riesgo");
+    let (status, problem) = api(
+        &app,
+        "POST",
+        "/api/v1/capacities",
+        Some(&admin),
+        Some(json!({"code": "gestion_riesgo", "name": "Otra"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Ya existe")
+    );
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/capacities",
+        Some(&admin),
+        Some(json!({"code": "Con Tildes é", "name": "X"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    let id = created["id"].as_i64().unwrap();
+    let (status, updated) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/capacities/{id}"),
+        Some(&admin),
+        Some(json!({"name": "Gestión del riesgo", "active": false})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(updated["name"], "Gestión del riesgo");
+    assert_eq!(updated["active"], false);
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        "/api/v1/capacities/9999",
+        Some(&admin),
+        Some(json!({"name": "X"})),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::SubjectType.eq("capacity"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+}
