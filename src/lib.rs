@@ -6,12 +6,14 @@ pub mod api;
 pub mod audit;
 pub mod capacities;
 pub mod catalogue;
+pub mod cohorts;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod mail;
+pub mod parse;
 pub mod people;
 pub mod reference_data;
 pub mod templates;
@@ -65,9 +67,14 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", web::routes())
         .mount("/", accounts::pages::routes())
         .mount("/", people::pages::routes())
+        .mount("/", catalogue::pages::routes())
+        .mount("/", cohorts::pages::routes())
+        .mount("/", cohorts::public::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", capacities::api::routes())
+        .mount("/api/v1", catalogue::api::routes())
+        .mount("/api/v1", cohorts::api::routes())
         .register("/", web::catchers()))
 }

@@ -1,5 +1,9 @@
 //! The course catalogue: course lines and the capacities each targets.
 
+pub mod api;
+pub mod courses;
+pub mod pages;
+
 use crate::entities::values::Modality;
 use crate::entities::{course, course_capacity};
 use crate::error::{AppError, AppResult};

@@ -247,3 +247,78 @@ pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department
         .all(db)
         .await?)
 }
+
+/// A list of municipalities as a coordinator types it: DANE codes or names separated by
+/// commas, semicolons or new lines; a name shared by several municipalities ("Puerto Rico")
+/// needs its department in parentheses ("Puerto Rico (Caquetá)") or the code.
+/// Returns the codes, or one Spanish message per entry that could not be resolved.
+pub async fn resolve_municipality_list<C: ConnectionTrait>(
+    db: &C,
+    typed: &str,
+) -> AppResult<Result<Vec<String>, Vec<String>>> {
+    let departments: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (fold(&d.name), d.code))
+        .collect();
+    let department_names: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    let mut codes = Vec::new();
+    let mut problems = Vec::new();
+    for entry in typed
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        if entry.chars().all(|c| c.is_ascii_digit()) {
+            let code = crate::people::registration::normalize_municipality_code(entry);
+            match municipality::Entity::find_by_id(code.clone())
+                .one(db)
+                .await?
+            {
+                Some(_) => codes.push(code),
+                None => problems.push(format!("No existe un municipio con código DANE «{entry}».")),
+            }
+            continue;
+        }
+        let (name, department) = match entry.split_once('(') {
+            Some((name, rest)) => (name.trim(), Some(rest.trim_end_matches(')').trim())),
+            None => (entry, None),
+        };
+        let mut query =
+            municipality::Entity::find().filter(municipality::Column::SearchName.eq(fold(name)));
+        if let Some(department) = department {
+            match departments.get(&fold(department)) {
+                Some(code) => {
+                    query = query.filter(municipality::Column::DepartmentCode.eq(code.as_str()))
+                }
+                None => {
+                    problems.push(format!("No existe el departamento «{department}»."));
+                    continue;
+                }
+            }
+        }
+        let found = query.all(db).await?;
+        match found.as_slice() {
+            [only] => codes.push(only.code.clone()),
+            [] => problems.push(format!("No encontramos el municipio «{entry}».")),
+            several => problems.push(format!(
+                "Hay {} municipios llamados «{name}»: escriba el código DANE o el departamento entre paréntesis, p. ej. «{name} ({})».",
+                several.len(),
+                department_names.get(&several[0].department_code).map_or("…", String::as_str)
+            )),
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    Ok(if problems.is_empty() {
+        Ok(codes)
+    } else {
+        Err(problems)
+    })
+}

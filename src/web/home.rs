@@ -4,15 +4,14 @@
 use crate::accounts::guards::CurrentUser;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, OutboxStatus, Role};
 use crate::entities::{
-    cohort, cohort_department, cohort_instructor, cohort_municipality, cohort_session, course,
-    department, enrolment, municipality, outbox, participant, user,
+    cohort, cohort_instructor, cohort_session, course, department, enrolment, municipality, outbox,
+    participant, user,
 };
 use crate::error::AppResult;
 use crate::time::{local, now};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -58,38 +57,6 @@ async fn next_sessions<C: ConnectionTrait>(
             .or_insert_with(|| when(session.starts_at));
     }
     Ok(next)
-}
-
-/// Cohorts whose targets lie in a department: one of its municipalities, or the department.
-pub fn cohorts_in_department(department_code: &str) -> Condition {
-    Condition::any()
-        .add(
-            cohort::Column::Id.in_subquery(
-                Query::select()
-                    .column(cohort_municipality::Column::CohortId)
-                    .from(cohort_municipality::Entity)
-                    .inner_join(
-                        municipality::Entity,
-                        Expr::col((municipality::Entity, municipality::Column::Code)).eq(
-                            Expr::col((
-                                cohort_municipality::Entity,
-                                cohort_municipality::Column::MunicipalityCode,
-                            )),
-                        ),
-                    )
-                    .and_where(municipality::Column::DepartmentCode.eq(department_code))
-                    .to_owned(),
-            ),
-        )
-        .add(
-            cohort::Column::Id.in_subquery(
-                Query::select()
-                    .column(cohort_department::Column::CohortId)
-                    .from(cohort_department::Entity)
-                    .and_where(cohort_department::Column::DepartmentCode.eq(department_code))
-                    .to_owned(),
-            ),
-        )
 }
 
 async fn cohort_rows<C: ConnectionTrait>(
@@ -214,8 +181,7 @@ async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppRes
         .count(db)
         .await?;
     let cohorts = cohort::Entity::find()
-        .filter(cohorts_in_department(code))
-        .filter(cohort::Column::Status.ne(CohortStatus::Draft))
+        .filter(crate::cohorts::scope::CohortScope::Department(code.to_string()).condition())
         .order_by_desc(cohort::Column::StartDate)
         .limit(20)
         .all(db)

@@ -1,0 +1,431 @@
+//! Courses: what is taught, for how many hours, and which municipal capacities it targets.
+
+use crate::audit::{self, Change};
+use crate::entities::values::Modality;
+use crate::entities::{capacity, course, course_capacity};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::parse;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Stages of the cycle of public management a course can serve (value = label).
+pub const MANAGEMENT_STAGES: &[&str] = &[
+    "Planeación",
+    "Programación presupuestal",
+    "Financiación",
+    "Ejecución",
+    "Seguimiento y evaluación",
+    "Rendición de cuentas",
+];
+
+/// What a coordinator sends to create or change a course (every field optional on PATCH).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CourseInput {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub hours: Option<i64>,
+    pub default_modality: Option<String>,
+    pub management_stage: Option<String>,
+    pub capacity_ids: Option<Vec<i32>>,
+    pub min_attendance_pct: Option<i64>,
+    pub pass_mark: Option<f64>,
+    /// `true` retires the course (no new cohorts); `false` brings it back.
+    pub retired: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CapacityRef {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CourseView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub hours: i32,
+    pub default_modality: Modality,
+    pub management_stage: Option<String>,
+    pub min_attendance_pct: i32,
+    pub pass_mark: f64,
+    pub retired: bool,
+    pub capacities: Vec<CapacityRef>,
+}
+
+/// Capacities targeted by each course.
+pub async fn capacities_of<C: ConnectionTrait>(
+    db: &C,
+    course_ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<CapacityRef>>> {
+    let links = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.is_in(course_ids.to_vec()))
+        .find_also_related(capacity::Entity)
+        .order_by_asc(course_capacity::Column::CapacityId)
+        .all(db)
+        .await?;
+    let mut by_course: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
+    for (link, found) in links {
+        if let Some(c) = found {
+            by_course
+                .entry(link.course_id)
+                .or_default()
+                .push(CapacityRef {
+                    id: c.id,
+                    code: c.code,
+                    name: c.name,
+                });
+        }
+    }
+    Ok(by_course)
+}
+
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    courses: Vec<course::Model>,
+) -> AppResult<Vec<CourseView>> {
+    let ids: Vec<i32> = courses.iter().map(|c| c.id).collect();
+    let mut capacities = capacities_of(db, &ids).await?;
+    Ok(courses
+        .into_iter()
+        .map(|c| CourseView {
+            capacities: capacities.remove(&c.id).unwrap_or_default(),
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            description: c.description,
+            hours: c.hours,
+            default_modality: c.default_modality,
+            management_stage: c.management_stage,
+            min_attendance_pct: c.min_attendance_pct,
+            pass_mark: parse::grade_value(c.pass_mark_tenths),
+            retired: c.retired_at.is_some(),
+        })
+        .collect())
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<course::Model> {
+    course::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CourseView> {
+    let model = find(db, id).await?;
+    views(db, vec![model])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Courses by text (code or name) and capacity; retired ones only when asked.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    text: Option<&str>,
+    capacity_id: Option<i32>,
+    include_retired: bool,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<CourseView>, u64)> {
+    let mut query = course::Entity::find().order_by_asc(course::Column::Name);
+    if !include_retired {
+        query = query.filter(course::Column::RetiredAt.is_null());
+    }
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(course::Column::Code.contains(text.to_uppercase()))
+                .add(course::Column::Name.contains(text)),
+        );
+    }
+    if let Some(capacity_id) = capacity_id {
+        query = query.filter(
+            course::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(course_capacity::Column::CourseId)
+                    .from(course_capacity::Entity)
+                    .and_where(course_capacity::Column::CapacityId.eq(capacity_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    let paginator = query.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((views(db, rows).await?, total))
+}
+
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 20
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Checks a course for create (`current` = None, every required field present) or update.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    input: &CourseInput,
+    current: Option<&course::Model>,
+) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let creating = current.is_none();
+    if let Some(code) = input.code.as_deref().map(|c| c.trim().to_uppercase()) {
+        if !valid_code(&code) {
+            errors.push(FieldError::new(
+                "code",
+                "El código usa mayúsculas sin tildes, números y guiones (máximo 20).",
+            ));
+        } else if current.is_none_or(|c| c.code != code)
+            && course::Entity::find()
+                .filter(course::Column::Code.eq(code.as_str()))
+                .one(db)
+                .await?
+                .is_some()
+        {
+            errors.push(FieldError::new(
+                "code",
+                format!("Ya existe un curso con el código «{code}»."),
+            ));
+        }
+    } else if creating {
+        errors.push(FieldError::new("code", "Escriba el código del curso."));
+    }
+    match parse::text(input.name.as_deref()) {
+        None if creating || input.name.is_some() => {
+            errors.push(FieldError::new("name", "Escriba el nombre del curso."))
+        }
+        Some(name) if name.chars().count() > 160 => errors.push(FieldError::new(
+            "name",
+            "El nombre puede tener máximo 160 caracteres.",
+        )),
+        _ => {}
+    }
+    match input.hours {
+        None if creating => errors.push(FieldError::new("hours", "Escriba la intensidad horaria.")),
+        Some(h) if !(1..=1000).contains(&h) => errors.push(FieldError::new(
+            "hours",
+            "La intensidad horaria debe estar entre 1 y 1000 horas.",
+        )),
+        _ => {}
+    }
+    if let Some(m) = input.default_modality.as_deref()
+        && Modality::parse(m.trim()).is_none()
+    {
+        errors.push(FieldError::new(
+            "default_modality",
+            "La modalidad debe ser presencial, virtual o mixta.",
+        ));
+    }
+    if let Some(stage) = parse::text(input.management_stage.as_deref())
+        && !MANAGEMENT_STAGES.contains(&stage.as_str())
+    {
+        errors.push(FieldError::new(
+            "management_stage",
+            "Elija una etapa del ciclo de la gestión pública de la lista.",
+        ));
+    }
+    match &input.capacity_ids {
+        None if creating => errors.push(FieldError::new(
+            "capacity_ids",
+            "Elija al menos una capacidad que el curso fortalece.",
+        )),
+        Some(ids) if ids.is_empty() => errors.push(FieldError::new(
+            "capacity_ids",
+            "Elija al menos una capacidad que el curso fortalece.",
+        )),
+        Some(ids) => {
+            let found = capacity::Entity::find()
+                .filter(capacity::Column::Id.is_in(ids.clone()))
+                .filter(capacity::Column::Active.eq(true))
+                .count(db)
+                .await?;
+            let distinct: std::collections::HashSet<_> = ids.iter().collect();
+            if found as usize != distinct.len() {
+                errors.push(FieldError::new(
+                    "capacity_ids",
+                    "Alguna de las capacidades elegidas no existe o está inactiva.",
+                ));
+            }
+        }
+        None => {}
+    }
+    if let Some(pct) = input.min_attendance_pct {
+        parse::percent("min_attendance_pct", pct, &mut errors);
+    }
+    if let Some(mark) = input.pass_mark {
+        parse::grade_tenths("pass_mark", mark, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+async fn set_capacities<C: ConnectionTrait>(db: &C, course_id: i32, ids: &[i32]) -> AppResult<()> {
+    course_capacity::Entity::delete_many()
+        .filter(course_capacity::Column::CourseId.eq(course_id))
+        .exec(db)
+        .await?;
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    course_capacity::Entity::insert_many(unique.into_iter().map(|capacity_id| {
+        course_capacity::ActiveModel {
+            course_id: Set(course_id),
+            capacity_id: Set(capacity_id),
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    input: &CourseInput,
+) -> AppResult<CourseView> {
+    check(db, input, None).await?;
+    let at = crate::time::now();
+    let saved = course::ActiveModel {
+        code: Set(input
+            .code
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_uppercase()),
+        name: Set(parse::text(input.name.as_deref()).unwrap_or_default()),
+        description: Set(input
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_string()),
+        hours: Set(input.hours.unwrap_or(1) as i32),
+        default_modality: Set(input
+            .default_modality
+            .as_deref()
+            .and_then(|m| Modality::parse(m.trim()))
+            .unwrap_or(Modality::Mixta)),
+        management_stage: Set(parse::text(input.management_stage.as_deref())),
+        min_attendance_pct: Set(input
+            .min_attendance_pct
+            .map_or(super::DEFAULT_MIN_ATTENDANCE_PCT, |p| p as i32)),
+        pass_mark_tenths: Set(input
+            .pass_mark
+            .map_or(super::DEFAULT_PASS_MARK_TENTHS, |m| {
+                (m * 10.0).round() as i32
+            })),
+        retired_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    set_capacities(
+        db,
+        saved.id,
+        input.capacity_ids.as_deref().unwrap_or_default(),
+    )
+    .await?;
+    let view = view(db, saved.id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: "course.created",
+            subject_type: "course",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    input: &CourseInput,
+) -> AppResult<CourseView> {
+    let current = find(db, id).await?;
+    check(db, input, Some(&current)).await?;
+    let before = view(db, id).await?;
+    let mut model: course::ActiveModel = current.clone().into();
+    if let Some(code) = &input.code {
+        model.code = Set(code.trim().to_uppercase());
+    }
+    if let Some(name) = parse::text(input.name.as_deref()) {
+        model.name = Set(name);
+    }
+    if let Some(description) = &input.description {
+        model.description = Set(description.trim().to_string());
+    }
+    if let Some(hours) = input.hours {
+        model.hours = Set(hours as i32);
+    }
+    if let Some(modality) = input
+        .default_modality
+        .as_deref()
+        .and_then(|m| Modality::parse(m.trim()))
+    {
+        model.default_modality = Set(modality);
+    }
+    if input.management_stage.is_some() {
+        model.management_stage = Set(parse::text(input.management_stage.as_deref()));
+    }
+    if let Some(pct) = input.min_attendance_pct {
+        model.min_attendance_pct = Set(pct as i32);
+    }
+    if let Some(mark) = input.pass_mark {
+        model.pass_mark_tenths = Set((mark * 10.0).round() as i32);
+    }
+    let retiring = match input.retired {
+        Some(true) if current.retired_at.is_none() => {
+            model.retired_at = Set(Some(crate::time::now()));
+            true
+        }
+        Some(false) => {
+            model.retired_at = Set(None);
+            false
+        }
+        _ => false,
+    };
+    model.updated_at = Set(crate::time::now());
+    model.update(db).await?;
+    if let Some(ids) = &input.capacity_ids {
+        set_capacities(db, id, ids).await?;
+    }
+    let after = view(db, id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: if retiring {
+                "course.retired"
+            } else {
+                "course.updated"
+            },
+            subject_type: "course",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    Ok(after)
+}

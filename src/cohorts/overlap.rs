@@ -1,0 +1,233 @@
+//! The duplication the policy complains about: another cohort that strengthens one of the
+//! same capacities, in one of the same municipalities (directly or through a department),
+//! in an overlapping period. A warning for the coordinator, never a block.
+
+use super::{Targets, targets_of};
+use crate::entities::values::CohortStatus;
+use crate::entities::{capacity, cohort, course, course_capacity, department, municipality};
+use crate::error::AppResult;
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Warning {
+    pub cohort_id: i32,
+    pub cohort_name: String,
+    pub course_name: String,
+    pub status: CohortStatus,
+    pub start_date: chrono::NaiveDate,
+    pub end_date: chrono::NaiveDate,
+    pub capacities: Vec<String>,
+    pub places: Vec<String>,
+    pub message: String,
+}
+
+/// Where two sets of targets meet: shared municipalities and departments, or `national`
+/// when one of them is offered to the whole country.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Meeting {
+    national: bool,
+    municipalities: BTreeSet<String>,
+    departments: BTreeSet<String>,
+}
+
+fn department_of(municipality_code: &str) -> &str {
+    municipality_code.get(..2).unwrap_or_default()
+}
+
+fn meeting(a: &Targets, b: &Targets) -> Option<Meeting> {
+    let national = |t: &Targets| t.municipalities.is_empty() && t.departments.is_empty();
+    let mut found = Meeting::default();
+    if national(a) || national(b) {
+        found.national = true;
+        return Some(found);
+    }
+    for code in &a.municipalities {
+        if b.municipalities.contains(code) || b.departments.iter().any(|d| d == department_of(code))
+        {
+            found.municipalities.insert(code.clone());
+        }
+    }
+    for code in &b.municipalities {
+        if a.departments.iter().any(|d| d == department_of(code)) {
+            found.municipalities.insert(code.clone());
+        }
+    }
+    for code in &a.departments {
+        if b.departments.contains(code) {
+            found.departments.insert(code.clone());
+        }
+    }
+    (!found.municipalities.is_empty() || !found.departments.is_empty()).then_some(found)
+}
+
+/// The overlap warnings of a cohort (cancelled cohorts neither warn nor are warned about).
+pub async fn warnings_for<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+) -> AppResult<Vec<Warning>> {
+    if cohort.status == CohortStatus::Cancelled {
+        return Ok(Vec::new());
+    }
+    let my_capacities: Vec<i32> = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(cohort.course_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.capacity_id)
+        .collect();
+    let candidates = cohort::Entity::find()
+        .filter(cohort::Column::Id.ne(cohort.id))
+        .filter(cohort::Column::Status.ne(CohortStatus::Cancelled))
+        .filter(cohort::Column::StartDate.lte(cohort.end_date))
+        .filter(cohort::Column::EndDate.gte(cohort.start_date))
+        .filter(
+            cohort::Column::CourseId.in_subquery(
+                Query::select()
+                    .column(course_capacity::Column::CourseId)
+                    .from(course_capacity::Entity)
+                    .and_where(course_capacity::Column::CapacityId.is_in(my_capacities.clone()))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(cohort::Column::StartDate)
+        .all(db)
+        .await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i32> = candidates.iter().map(|c| c.id).collect();
+    ids.push(cohort.id);
+    let targets = targets_of(db, &ids).await?;
+    let mine = targets.get(&cohort.id).cloned().unwrap_or_default();
+
+    let course_ids: Vec<i32> = candidates.iter().map(|c| c.course_id).collect();
+    let course_names: HashMap<i32, String> = course::Entity::find()
+        .filter(course::Column::Id.is_in(course_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let links = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.is_in(course_ids))
+        .filter(course_capacity::Column::CapacityId.is_in(my_capacities))
+        .find_also_related(capacity::Entity)
+        .all(db)
+        .await?;
+    let mut shared_capacities: HashMap<i32, Vec<String>> = HashMap::new();
+    for (link, found) in links {
+        if let Some(c) = found {
+            shared_capacities
+                .entry(link.course_id)
+                .or_default()
+                .push(c.name);
+        }
+    }
+
+    let mut meetings = Vec::new();
+    let mut codes = BTreeSet::new();
+    for other in candidates {
+        let theirs = targets.get(&other.id).cloned().unwrap_or_default();
+        if let Some(found) = meeting(&mine, &theirs) {
+            codes.extend(found.municipalities.iter().cloned());
+            meetings.push((other, found));
+        }
+    }
+    let municipality_names: HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let department_names: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+
+    Ok(meetings
+        .into_iter()
+        .map(|(other, found)| {
+            let mut places: Vec<String> = found
+                .departments
+                .iter()
+                .map(|d| {
+                    format!(
+                        "departamento de {}",
+                        department_names
+                            .get(d)
+                            .cloned()
+                            .unwrap_or_else(|| d.clone())
+                    )
+                })
+                .collect();
+            places.extend(found.municipalities.iter().map(|m| {
+                municipality_names
+                    .get(m)
+                    .cloned()
+                    .unwrap_or_else(|| m.clone())
+            }));
+            if found.national {
+                places.push("todo el país".to_string());
+            }
+            let capacities = shared_capacities
+                .get(&other.course_id)
+                .cloned()
+                .unwrap_or_default();
+            let course_name = course_names
+                .get(&other.course_id)
+                .cloned()
+                .unwrap_or_default();
+            let message = format!(
+                "La cohorte «{}» ({}) también fortalece {} en {} entre el {} y el {}.",
+                other.name,
+                course_name,
+                capacities.join(", "),
+                places.join(", "),
+                other.start_date,
+                other.end_date
+            );
+            Warning {
+                cohort_id: other.id,
+                cohort_name: other.name,
+                course_name,
+                status: other.status,
+                start_date: other.start_date,
+                end_date: other.end_date,
+                capacities,
+                places,
+                message,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(municipalities: &[&str], departments: &[&str]) -> Targets {
+        Targets {
+            municipalities: municipalities.iter().map(|s| s.to_string()).collect(),
+            departments: departments.iter().map(|s| s.to_string()).collect(),
+            instructors: vec![],
+        }
+    }
+
+    #[test]
+    fn places_meet_directly_through_a_department_or_nationally() {
+        let paujil = targets(&["18256", "18592"], &[]);
+        assert!(meeting(&paujil, &targets(&["18256"], &[])).is_some());
+        assert!(meeting(&paujil, &targets(&["50325"], &[])).is_none());
+        let via_department = meeting(&paujil, &targets(&[], &["18"])).unwrap();
+        assert_eq!(via_department.municipalities.len(), 2);
+        assert!(meeting(&paujil, &targets(&[], &["50"])).is_none());
+        assert!(meeting(&targets(&[], &["18"]), &targets(&[], &["18", "50"])).is_some());
+        assert!(meeting(&paujil, &targets(&[], &[])).unwrap().national);
+    }
+}

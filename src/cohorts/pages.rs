@@ -1,0 +1,773 @@
+//! The coordinators' workspace for cohorts: list with filters, create and edit, sessions
+//! (one by one or recurring), the lifecycle, and the overlap warnings.
+
+use super::scope::CohortScope;
+use super::sessions::{self, Recurrence, SessionInput, SessionView};
+use super::{CohortInput, ListFilter, Notifier, modality_label, status_label, transition_allowed};
+use crate::accounts::guards::StaffUser;
+use crate::catalogue::pages::{decimal_field, number_field};
+use crate::config::AppConfig;
+use crate::entities::values::{CohortStatus, Modality, Role};
+use crate::entities::{capacity, course, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::templates::Templates;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::{Page, failure, pager};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list_page,
+        new_page,
+        create_submit,
+        detail_page,
+        update_submit,
+        status_submit,
+        add_session_submit,
+        generate_submit,
+        delete_session_submit
+    ]
+}
+
+const PER_PAGE: u64 = 25;
+
+macro_rules! csrf_form {
+    ($name:ident) => {
+        impl CsrfProtected for $name {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        }
+    };
+}
+
+/// Shared rows for the status/capacity/course selects of filters and forms.
+async fn choices(db: &DatabaseConnection) -> AppResult<Value> {
+    let courses: Vec<Value> = course::Entity::find()
+        .order_by_asc(course::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "retired": c.retired_at.is_some()}))
+        .collect();
+    let capacities: Vec<Value> = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| json!({"id": c.id, "name": c.name}))
+        .collect();
+    let departments: Vec<Value> = crate::territory::departments(db)
+        .await?
+        .into_iter()
+        .map(|d| json!({"code": d.code, "name": d.name}))
+        .collect();
+    let instructors: Vec<Value> = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Instructor))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::FullName)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| json!({"id": u.id, "name": u.full_name}))
+        .collect();
+    let statuses: Vec<Value> = [
+        CohortStatus::Draft,
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+        CohortStatus::Cancelled,
+    ]
+    .iter()
+    .map(|s| json!({"value": s.as_str(), "label": status_label(*s)}))
+    .collect();
+    let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .iter()
+        .map(|m| json!({"value": m.as_str(), "label": modality_label(*m)}))
+        .collect();
+    Ok(
+        json!({"courses": courses, "capacities": capacities, "departments": departments,
+              "instructors": instructors, "statuses": statuses, "modalities": modalities}),
+    )
+}
+
+#[get(
+    "/coordinacion/cohortes?<estado>&<departamento>&<municipio>&<capacidad>&<curso>&<desde>&<hasta>&<q>&<pagina>"
+)]
+#[allow(clippy::too_many_arguments)]
+async fn list_page(
+    db: &State<DatabaseConnection>,
+    _staff: StaffUser,
+    page: Page<'_>,
+    estado: Option<&str>,
+    departamento: Option<&str>,
+    municipio: Option<&str>,
+    capacidad: Option<i32>,
+    curso: Option<i32>,
+    desde: Option<&str>,
+    hasta: Option<&str>,
+    q: Option<&str>,
+    pagina: Option<u64>,
+) -> AppResult<RawHtml<String>> {
+    let mut errors = Vec::new();
+    let municipality = match crate::parse::text(municipio) {
+        None => None,
+        Some(text) => match crate::territory::resolve_municipality_list(db.inner(), &text).await? {
+            Ok(codes) => codes.into_iter().next(),
+            Err(problems) => {
+                errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| FieldError::new("municipio", p)),
+                );
+                None
+            }
+        },
+    };
+    let filter = ListFilter {
+        status: estado.and_then(CohortStatus::parse),
+        department: crate::parse::text(departamento),
+        municipality,
+        capacity_id: capacidad,
+        course_id: curso,
+        modality: None,
+        from: crate::parse::date("desde", desde, false, &mut errors),
+        to: crate::parse::date("hasta", hasta, false, &mut errors),
+        text: crate::parse::text(q),
+    };
+    let page_number = pagina.unwrap_or(1).max(1);
+    let (items, total) = super::list(
+        db.inner(),
+        &CohortScope::All,
+        &filter,
+        page_number,
+        PER_PAGE,
+    )
+    .await?;
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "course": c.course.name, "status_label": status_label(c.status),
+                        "start_date": c.start_date.to_string(), "end_date": c.end_date.to_string(),
+                        "seats": c.seats, "enrolled": c.enrolled, "waitlisted": c.waitlisted}))
+        .collect();
+    let query = format!(
+        "estado={}&departamento={}&municipio={}&capacidad={}&curso={}&desde={}&hasta={}&q={}",
+        estado.unwrap_or(""),
+        departamento.unwrap_or(""),
+        crate::accounts::pages::urlencode(municipio.unwrap_or("")),
+        capacidad.map(|c| c.to_string()).unwrap_or_default(),
+        curso.map(|c| c.to_string()).unwrap_or_default(),
+        desde.unwrap_or(""),
+        hasta.unwrap_or(""),
+        crate::accounts::pages::urlencode(q.unwrap_or("")),
+    );
+    let mut context = choices(db).await?;
+    context["rows"] = json!(rows);
+    context["errors"] = json!(errors);
+    context["filter"] = json!({"estado": estado.unwrap_or(""), "departamento": departamento.unwrap_or(""),
+        "municipio": municipio.unwrap_or(""), "capacidad": capacidad, "curso": curso,
+        "desde": desde.unwrap_or(""), "hasta": hasta.unwrap_or(""), "q": q.unwrap_or("")});
+    context["pager"] = pager(
+        "/coordinacion/cohortes",
+        &query,
+        page_number,
+        PER_PAGE,
+        total,
+    );
+    page.render("cohorts", "Cohortes", context)
+}
+
+#[derive(FromForm, Default, Clone)]
+struct CohortForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    course_id: Option<i32>,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    modality: String,
+    #[field(default = String::new())]
+    start_date: String,
+    #[field(default = String::new())]
+    end_date: String,
+    #[field(default = String::new())]
+    enrolment_opens: String,
+    #[field(default = String::new())]
+    enrolment_closes: String,
+    #[field(default = String::new())]
+    seats: String,
+    #[field(default = String::new())]
+    venue: String,
+    #[field(default = String::new())]
+    meeting_url: String,
+    /// DANE codes or names, separated by commas or new lines.
+    #[field(default = String::new())]
+    municipalities: String,
+    #[field(default = Vec::new())]
+    department_codes: Vec<String>,
+    #[field(default = Vec::new())]
+    instructor_ids: Vec<i32>,
+    #[field(default = String::new())]
+    min_attendance_pct: String,
+    #[field(default = String::new())]
+    pass_mark: String,
+}
+csrf_form!(CohortForm);
+
+impl CohortForm {
+    async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
+        let mut errors = Vec::new();
+        let municipality_codes =
+            match crate::territory::resolve_municipality_list(db, &self.municipalities).await? {
+                Ok(codes) => codes,
+                Err(problems) => {
+                    errors.extend(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldError::new("municipality_codes", p)),
+                    );
+                    Vec::new()
+                }
+            };
+        let input = CohortInput {
+            course_id: self.course_id,
+            name: Some(self.name.clone()),
+            modality: Some(self.modality.clone()),
+            start_date: Some(self.start_date.clone()),
+            end_date: Some(self.end_date.clone()),
+            enrolment_opens: Some(self.enrolment_opens.clone()),
+            enrolment_closes: Some(self.enrolment_closes.clone()),
+            seats: number_field("seats", &self.seats, &mut errors),
+            venue: Some(self.venue.clone()),
+            meeting_url: Some(self.meeting_url.clone()),
+            municipality_codes: Some(municipality_codes),
+            department_codes: Some(self.department_codes.clone()),
+            instructor_ids: Some(self.instructor_ids.clone()),
+            min_attendance_pct: number_field(
+                "min_attendance_pct",
+                &self.min_attendance_pct,
+                &mut errors,
+            ),
+            pass_mark: decimal_field("pass_mark", &self.pass_mark, &mut errors),
+            status: None,
+            cancellation_reason: None,
+        };
+        if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
+            errors.push(FieldError::new(
+                "seats",
+                "Escriba cuántos cupos tiene la cohorte.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+}
+
+/// The form's values and errors on top of the select choices.
+async fn form_context(
+    db: &DatabaseConnection,
+    form: &CohortForm,
+    errors: &[FieldError],
+) -> AppResult<Value> {
+    let mut context = choices(db).await?;
+    for list in ["courses", "departments", "instructors", "modalities"] {
+        if let Some(items) = context[list].as_array_mut() {
+            for item in items {
+                let selected = match list {
+                    "courses" => item["id"]
+                        .as_i64()
+                        .map(|id| Some(id as i32) == form.course_id),
+                    "departments" => item["code"]
+                        .as_str()
+                        .map(|c| form.department_codes.iter().any(|d| d == c)),
+                    "instructors" => item["id"]
+                        .as_i64()
+                        .map(|id| form.instructor_ids.contains(&(id as i32))),
+                    _ => item["value"].as_str().map(|v| v == form.modality),
+                };
+                item["selected"] = json!(selected.unwrap_or(false));
+            }
+        }
+    }
+    context["form"] = json!({
+        "name": form.name, "start_date": form.start_date, "end_date": form.end_date,
+        "enrolment_opens": form.enrolment_opens, "enrolment_closes": form.enrolment_closes,
+        "seats": form.seats, "venue": form.venue, "meeting_url": form.meeting_url,
+        "municipalities": form.municipalities, "min_attendance_pct": form.min_attendance_pct, "pass_mark": form.pass_mark,
+    });
+    context["errors"] = json!(errors);
+    Ok(context)
+}
+
+#[get("/coordinacion/cohortes/nueva")]
+async fn new_page(
+    db: &State<DatabaseConnection>,
+    _staff: StaffUser,
+    page: Page<'_>,
+) -> AppResult<RawHtml<String>> {
+    let form = CohortForm {
+        modality: "mixta".into(),
+        ..Default::default()
+    };
+    let context = form_context(db, &form, &[]).await?;
+    page.render("cohort_new", "Nueva cohorte", context)
+}
+
+#[post("/coordinacion/cohortes", data = "<form>")]
+async fn create_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    form: CsrfForm<CohortForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input(db).await?;
+        let txn = db.begin().await?;
+        let view = super::create(&txn, staff.id, &input).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    match result {
+        Ok(view) => {
+            let message = if view.warnings.is_empty() {
+                format!(
+                    "Cohorte «{}» creada como borrador. Programe sus sesiones y abra las inscripciones.",
+                    view.name
+                )
+            } else {
+                format!(
+                    "Cohorte «{}» creada. Atención: se cruza con {} cohorte(s); revise los avisos.",
+                    view.name,
+                    view.warnings.len()
+                )
+            };
+            Ok(Flash::success(
+                Redirect::to(format!("/coordinacion/cohortes/{}", view.id)),
+                message,
+            ))
+        }
+        Err(AppError::Validation(errors)) => {
+            match form_context(db, &form, &errors)
+                .await
+                .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
+            {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+fn form_from_view(view: &super::CohortView) -> CohortForm {
+    CohortForm {
+        course_id: Some(view.course_id),
+        name: view.name.clone(),
+        modality: view.modality.as_str().to_string(),
+        start_date: view.start_date.to_string(),
+        end_date: view.end_date.to_string(),
+        enrolment_opens: view.enrolment_opens.to_string(),
+        enrolment_closes: view.enrolment_closes.to_string(),
+        seats: view.seats.to_string(),
+        venue: view.venue.clone().unwrap_or_default(),
+        meeting_url: view.meeting_url.clone().unwrap_or_default(),
+        municipalities: view.municipality_codes.join(", "),
+        department_codes: view.department_codes.clone(),
+        instructor_ids: view.instructor_ids.clone(),
+        min_attendance_pct: view.min_attendance_pct.to_string(),
+        pass_mark: format!("{:.1}", view.pass_mark),
+        ..Default::default()
+    }
+}
+
+/// Sessions grouped by month, as the cohort's calendar.
+pub fn calendar(sessions: &[SessionView]) -> Value {
+    const MONTHS: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let mut months: Vec<Value> = Vec::new();
+    for session in sessions {
+        use chrono::Datelike;
+        let title = format!(
+            "{} de {}",
+            MONTHS[session.local_date.month0() as usize],
+            session.local_date.year()
+        );
+        if months.last().is_none_or(|m| m["title"] != title) {
+            months.push(json!({"title": title, "sessions": []}));
+        }
+        if let Some(list) = months.last_mut().and_then(|m| m["sessions"].as_array_mut()) {
+            list.push(json!(session));
+        }
+    }
+    json!(months)
+}
+
+async fn detail_context(
+    db: &DatabaseConnection,
+    id: i32,
+    form: Option<&CohortForm>,
+    errors: &[FieldError],
+) -> AppResult<Value> {
+    let view = super::view(db, id).await?;
+    let sessions: Vec<SessionView> = sessions::list(db, id)
+        .await?
+        .into_iter()
+        .map(SessionView::from)
+        .collect();
+    let places = super::place_names(
+        db,
+        &super::Targets {
+            municipalities: view.municipality_codes.clone(),
+            departments: view.department_codes.clone(),
+            instructors: vec![],
+        },
+    )
+    .await?;
+    let instructors: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.full_name)
+        .collect();
+    let transitions: Vec<Value> = [
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+        CohortStatus::Cancelled,
+    ]
+    .iter()
+    .filter(|to| transition_allowed(view.status, **to))
+    .map(|to| {
+        json!({"value": to.as_str(), "label": match to {
+            CohortStatus::Open => "Abrir inscripciones",
+            CohortStatus::InProgress => "Iniciar la cohorte",
+            CohortStatus::Closed => "Cerrar la cohorte",
+            _ => "Cancelar la cohorte",
+        }, "cancel": *to == CohortStatus::Cancelled})
+    })
+    .collect();
+    let editable = !matches!(view.status, CohortStatus::Closed | CohortStatus::Cancelled);
+    let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
+    let mut context = form_context(db, &form, errors).await?;
+    context["cohort"] = json!(view);
+    context["status_label"] = json!(status_label(view.status));
+    context["modality_label"] = json!(modality_label(view.modality));
+    context["places"] = json!(places);
+    context["instructor_names"] = json!(instructors);
+    context["calendar"] = calendar(&sessions);
+    context["session_count"] = json!(sessions.len());
+    context["transitions"] = json!(transitions);
+    context["editable"] = json!(editable);
+    Ok(context)
+}
+
+#[get("/coordinacion/cohortes/<id>")]
+async fn detail_page(
+    db: &State<DatabaseConnection>,
+    _staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    let context = detail_context(db, id, None, &[]).await?;
+    let title = context["cohort"]["name"]
+        .as_str()
+        .unwrap_or("Cohorte")
+        .to_string();
+    page.render("cohort_detail", &title, context)
+}
+
+async fn detail_with_errors(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    form: Option<&CohortForm>,
+    error: AppError,
+) -> (Status, RawHtml<String>) {
+    let AppError::Validation(errors) = error else {
+        return failure(page, error);
+    };
+    match detail_context(db, id, form, &errors).await {
+        Ok(context) => {
+            let title = context["cohort"]["name"]
+                .as_str()
+                .unwrap_or("Cohorte")
+                .to_string();
+            match page.render("cohort_detail", &title, context) {
+                Ok(html) => (Status::UnprocessableEntity, html),
+                Err(e) => failure(page, e),
+            }
+        }
+        Err(e) => failure(page, e),
+    }
+}
+
+fn back(id: i32, message: String) -> Flash<Redirect> {
+    Flash::success(
+        Redirect::to(format!("/coordinacion/cohortes/{id}")),
+        message,
+    )
+}
+
+#[post("/coordinacion/cohortes/<id>", data = "<form>")]
+async fn update_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<CohortForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input(db).await?;
+        let txn = db.begin().await?;
+        let view =
+            super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    match result {
+        Ok(view) => Ok(back(id, format!("Cohorte «{}» guardada.", view.name))),
+        Err(error) => Err(detail_with_errors(db, &page, id, Some(&form), error).await),
+    }
+}
+
+#[derive(FromForm)]
+struct StatusForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    status: String,
+    #[field(default = String::new())]
+    reason: String,
+}
+csrf_form!(StatusForm);
+
+#[post("/coordinacion/cohortes/<id>/estado", data = "<form>")]
+async fn status_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<StatusForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let input = CohortInput {
+        status: Some(form.status.clone()),
+        cancellation_reason: Some(form.reason.clone()),
+        ..Default::default()
+    };
+    let result = async {
+        let txn = db.begin().await?;
+        let view =
+            super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    match result {
+        Ok(view) => Ok(back(
+            id,
+            format!(
+                "La cohorte quedó en estado «{}».",
+                status_label(view.status)
+            ),
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(
+            Redirect::to(format!("/coordinacion/cohortes/{id}")),
+            message,
+        )),
+        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
+    }
+}
+
+#[derive(FromForm)]
+struct SessionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    date: String,
+    #[field(default = String::new())]
+    start_time: String,
+    #[field(default = String::new())]
+    end_time: String,
+    #[field(default = String::new())]
+    topic: String,
+    #[field(default = String::new())]
+    location: String,
+}
+csrf_form!(SessionForm);
+
+/// A local date and time typed in a form → RFC 3339 in Bogotá (what the API takes).
+fn local_date_time(date: &str, time: &str) -> Option<String> {
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+    use chrono::Timelike;
+    Some(crate::api::date_time(crate::time::from_local(
+        date,
+        time.hour(),
+        time.minute(),
+    )))
+}
+
+#[post("/coordinacion/cohortes/<id>/sesiones", data = "<form>")]
+async fn add_session_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<SessionForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let mut errors = Vec::new();
+        let starts_at = local_date_time(&form.date, &form.start_time);
+        let ends_at = local_date_time(&form.date, &form.end_time);
+        if starts_at.is_none() || ends_at.is_none() {
+            errors.push(FieldError::new(
+                "date",
+                "Escriba la fecha (AAAA-MM-DD) y las horas (HH:MM) de la sesión.",
+            ));
+            return Err(AppError::Validation(errors));
+        }
+        let input = SessionInput {
+            starts_at,
+            ends_at,
+            topic: Some(form.topic.clone()),
+            location: Some(form.location.clone()),
+        };
+        let txn = db.begin().await?;
+        let cohort = super::find(&txn, id).await?;
+        let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    match result {
+        Ok(view) => Ok(back(
+            id,
+            format!("Sesión del {} agregada.", view.local_date),
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(
+            Redirect::to(format!("/coordinacion/cohortes/{id}")),
+            message,
+        )),
+        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
+    }
+}
+
+#[derive(FromForm)]
+struct GenerateForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = Vec::new())]
+    weekdays: Vec<u32>,
+    #[field(default = String::new())]
+    start_time: String,
+    #[field(default = String::new())]
+    end_time: String,
+    #[field(default = String::new())]
+    from: String,
+    #[field(default = String::new())]
+    to: String,
+    #[field(default = String::new())]
+    topic: String,
+    #[field(default = String::new())]
+    location: String,
+}
+csrf_form!(GenerateForm);
+
+#[post("/coordinacion/cohortes/<id>/sesiones/generar", data = "<form>")]
+async fn generate_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<GenerateForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let rule = Recurrence {
+        weekdays: Some(form.weekdays.clone()),
+        start_time: Some(form.start_time.clone()),
+        end_time: Some(form.end_time.clone()),
+        from: Some(form.from.clone()),
+        to: Some(form.to.clone()),
+        topic: Some(form.topic.clone()),
+        location: Some(form.location.clone()),
+    };
+    let result = async {
+        let txn = db.begin().await?;
+        let cohort = super::find(&txn, id).await?;
+        let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(created)
+    }
+    .await;
+    match result {
+        Ok(created) => Ok(back(id, format!("{} sesiones programadas.", created.len()))),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(
+            Redirect::to(format!("/coordinacion/cohortes/{id}")),
+            message,
+        )),
+        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
+    }
+}
+
+#[derive(FromForm)]
+struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_form!(PlainForm);
+
+#[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]
+async fn delete_session_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let txn = db.begin().await?;
+    let session = sessions::find(&txn, id).await?;
+    let cohort = super::find(&txn, session.cohort_id).await?;
+    let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
+    let target = Redirect::to(format!("/coordinacion/cohortes/{}", cohort.id));
+    match outcome {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Flash::success(target, "Sesión eliminada.".to_string()))
+        }
+        Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),
+        Err(other) => Err(other),
+    }
+}

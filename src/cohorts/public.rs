@@ -1,0 +1,172 @@
+//! The public catalogue: open cohorts anyone can browse (no account), filtered by
+//! department, municipality, capacity and modality, and each cohort's public page.
+
+use super::scope::CohortScope;
+use super::sessions::{self, SessionView};
+use super::{ListFilter, modality_label, status_label};
+use crate::entities::values::{CohortStatus, Modality};
+use crate::entities::{capacity, course};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::{Page, pager};
+use rocket::response::content::RawHtml;
+use rocket::{Route, State, get, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+pub fn routes() -> Vec<Route> {
+    routes![catalogue, cohort_page]
+}
+
+const PER_PAGE: u64 = 20;
+
+#[get("/cohortes?<departamento>&<municipio>&<capacidad>&<modalidad>&<pagina>")]
+async fn catalogue(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    departamento: Option<&str>,
+    municipio: Option<&str>,
+    capacidad: Option<i32>,
+    modalidad: Option<&str>,
+    pagina: Option<u64>,
+) -> AppResult<RawHtml<String>> {
+    let department = crate::parse::text(departamento);
+    let mut errors: Vec<FieldError> = Vec::new();
+    let municipality = match crate::parse::text(municipio) {
+        None => None,
+        Some(text) => match crate::territory::resolve_municipality(
+            db.inner(),
+            department.as_deref().unwrap_or(""),
+            &text,
+        )
+        .await?
+        {
+            Ok(code) => Some(code),
+            Err(message) => {
+                errors.push(FieldError::new("municipio", message));
+                None
+            }
+        },
+    };
+    let filter = ListFilter {
+        status: Some(CohortStatus::Open),
+        // A municipality is found through its own targets, its department's or national ones.
+        department: if municipality.is_some() {
+            None
+        } else {
+            department.clone()
+        },
+        municipality,
+        capacity_id: capacidad,
+        modality: modalidad.and_then(Modality::parse),
+        ..Default::default()
+    };
+    let page_number = pagina.unwrap_or(1).max(1);
+    let (items, total) = super::list(
+        db.inner(),
+        &CohortScope::Published,
+        &filter,
+        page_number,
+        PER_PAGE,
+    )
+    .await?;
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "name": c.name, "course": c.course.name, "hours": c.course.hours,
+                   "capacities": c.capacities.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
+                   "modality": modality_label(c.modality), "start_date": c.start_date.to_string(),
+                   "end_date": c.end_date.to_string(), "enrolment_closes": c.enrolment_closes.to_string(),
+                   "seats_available": c.seats_available})
+        })
+        .collect();
+    let departments: Vec<Value> = crate::territory::departments(db.inner())
+        .await?
+        .into_iter()
+        .map(|d| json!({"code": d.code, "name": d.name, "selected": Some(d.code.as_str()) == department.as_deref()}))
+        .collect();
+    let capacities: Vec<Value> = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db.inner())
+        .await?
+        .into_iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "selected": Some(c.id) == capacidad}))
+        .collect();
+    let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .iter()
+        .map(|m| json!({"value": m.as_str(), "label": modality_label(*m), "selected": Some(m.as_str()) == modalidad}))
+        .collect();
+    let query = format!(
+        "departamento={}&municipio={}&capacidad={}&modalidad={}",
+        departamento.unwrap_or(""),
+        crate::accounts::pages::urlencode(municipio.unwrap_or("")),
+        capacidad.map(|c| c.to_string()).unwrap_or_default(),
+        modalidad.unwrap_or("")
+    );
+    page.render(
+        "catalogue",
+        "Cohortes abiertas",
+        json!({
+            "rows": rows,
+            "departments": departments,
+            "capacities": capacities,
+            "modalities": modalities,
+            "municipio": municipio.unwrap_or(""),
+            "errors": errors,
+            "pager": pager("/cohortes", &query, page_number, PER_PAGE, total),
+        }),
+    )
+}
+
+#[get("/cohortes/<id>")]
+async fn cohort_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    // Drafts are internal work: for the public they do not exist yet.
+    let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
+        CohortScope::All
+    } else {
+        CohortScope::Published
+    };
+    super::find_in_scope(db.inner(), &scope, id).await?;
+    let view = super::view(db.inner(), id).await?;
+    let description = course::Entity::find_by_id(view.course_id)
+        .one(db.inner())
+        .await?
+        .map(|c| c.description)
+        .ok_or(AppError::NotFound)?;
+    let sessions: Vec<SessionView> = sessions::list(db.inner(), id)
+        .await?
+        .into_iter()
+        .map(SessionView::from)
+        .collect();
+    let places = super::place_names(
+        db.inner(),
+        &super::Targets {
+            municipalities: view.municipality_codes.clone(),
+            departments: view.department_codes.clone(),
+            instructors: vec![],
+        },
+    )
+    .await?;
+    let today = crate::time::today();
+    let enrolment_open = view.status == CohortStatus::Open
+        && view.enrolment_opens <= today
+        && today <= view.enrolment_closes;
+    page.render(
+        "cohort_public",
+        &view.name,
+        json!({
+            "cohort": view,
+            "description": description,
+            "status_label": status_label(view.status),
+            "modality_label": modality_label(view.modality),
+            "places": places,
+            "calendar": super::pages::calendar(&sessions),
+            "session_count": sessions.len(),
+            "enrolment_open": enrolment_open,
+        }),
+    )
+}
