@@ -2,6 +2,7 @@
 
 mod accounts;
 mod cli;
+mod cohorts;
 mod common;
 mod demo;
 mod mail;

@@ -1,0 +1,1145 @@
+//! Catalogue and cohort scheduling: validation, lifecycle, sessions, overlap warnings, scope,
+//! and the coordinator's browser flow.
+
+use crate::common::TestApp;
+use crate::support::*;
+use aula_territorial::entities::values::{EnrolmentStatus, Role};
+use aula_territorial::entities::{audit_log, cohort, course, enrolment, outbox, user};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+async fn staff_token(app: &TestApp) -> String {
+    let (email, password) = demo_account(Role::Coordinator);
+    token(app, email, password).await
+}
+
+async fn course_id(app: &TestApp, code: &str) -> i32 {
+    course::Entity::find()
+        .filter(course::Column::Code.eq(code))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn instructor_id(app: &TestApp) -> i32 {
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Instructor))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A valid cohort body for course `code`, in the four Caquetá pilots, Feb–Mar 2028 (clear of the demo cohorts).
+async fn cohort_body(app: &TestApp, code: &str) -> Value {
+    json!({
+        "course_id": course_id(app, code).await,
+        "name": "Cohorte de prueba",
+        "modality": "presencial",
+        "start_date": "2028-02-01",
+        "end_date": "2028-03-31",
+        "enrolment_opens": "2028-01-05",
+        "enrolment_closes": "2028-01-29",
+        "seats": 30,
+        "venue": "Casa de la Cultura, Florencia",
+        "municipality_codes": ["18592", "18256", "18610", "18094"],
+        "department_codes": [],
+        "instructor_ids": [instructor_id(app).await],
+    })
+}
+
+fn with(mut body: Value, changes: Value) -> Value {
+    for (key, value) in changes.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    body
+}
+
+#[rocket::async_test]
+async fn courses_are_validated_created_edited_and_retired() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&staff), None).await;
+    let mobilisation = capacities["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "movilizacion_recursos")
+        .unwrap()["id"]
+        .clone();
+    let good = json!({"code": "gt-2", "name": "Gestión Tributaria municipal", "description": "Predial e ICA.", "hours": 40,
+                      "capacity_ids": [mobilisation], "default_modality": "presencial", "management_stage": "Financiación",
+                      "min_attendance_pct": 75, "pass_mark": 3.5});
+    let before = course::Entity::find().count(app.db()).await.unwrap();
+    let cases = [
+        ("code", json!({"code": "PT"}), "Ya existe un curso"),
+        ("code", json!({"code": "con espacios"}), "mayúsculas"),
+        ("name", json!({"name": " "}), "nombre del curso"),
+        ("hours", json!({"hours": 0}), "entre 1 y 1000"),
+        (
+            "capacity_ids",
+            json!({"capacity_ids": []}),
+            "al menos una capacidad",
+        ),
+        ("capacity_ids", json!({"capacity_ids": [9999]}), "no existe"),
+        (
+            "default_modality",
+            json!({"default_modality": "remota"}),
+            "presencial, virtual o mixta",
+        ),
+        (
+            "management_stage",
+            json!({"management_stage": "Otra"}),
+            "etapa",
+        ),
+        (
+            "min_attendance_pct",
+            json!({"min_attendance_pct": 120}),
+            "entre 0 y 100",
+        ),
+        ("pass_mark", json!({"pass_mark": 5.5}), "entre 0.0 y 5.0"),
+    ];
+    for (field, change, message) in cases {
+        let (status, problem) = api(
+            &app,
+            "POST",
+            "/api/v1/courses",
+            Some(&staff),
+            Some(with(good.clone(), change)),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}");
+        let error = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("{field}: {problem}"));
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{field}: {error}"
+        );
+    }
+    assert_eq!(
+        course::Entity::find().count(app.db()).await.unwrap(),
+        before
+    );
+
+    let (status, created) = api(&app, "POST", "/api/v1/courses", Some(&staff), Some(good)).await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["code"], "GT-2");
+    assert_eq!(created["capacities"][0]["name"], "Movilización de recursos");
+    assert_eq!(created["pass_mark"], 3.5);
+    let id = created["id"].as_i64().unwrap();
+
+    let (status, edited) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/courses/{id}"),
+        Some(&staff),
+        Some(json!({"hours": 48})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(edited["hours"], 48);
+    assert_eq!(
+        edited["name"], "Gestión Tributaria municipal",
+        "untouched fields stay"
+    );
+
+    let (_, retired) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/courses/{id}"),
+        Some(&staff),
+        Some(json!({"retired": true})),
+    )
+    .await;
+    assert_eq!(retired["retired"], true);
+    let (_, listed) = api(&app, "GET", "/api/v1/courses", Some(&staff), None).await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != id),
+        "retired courses leave the list"
+    );
+    let body = with(cohort_body(&app, "PT").await, json!({"course_id": id}));
+    let (status, problem) = api(&app, "POST", "/api/v1/cohorts", Some(&staff), Some(body)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("retirado")
+    );
+    assert!(
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("course.retired"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Only coordinators write.
+    let (email, password) = demo_account(Role::Instructor);
+    let instructor = token(&app, email, password).await;
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/courses",
+        Some(&instructor),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let good = cohort_body(&app, "GT").await;
+    let coordinator = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Coordinator))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let before = cohort::Entity::find().count(app.db()).await.unwrap();
+    let cases = [
+        ("course_id", json!({"course_id": 9999}), "no existe"),
+        ("name", json!({"name": ""}), "nombre de la cohorte"),
+        (
+            "end_date",
+            json!({"end_date": "2028-01-15"}),
+            "anterior a la de inicio",
+        ),
+        (
+            "enrolment_closes",
+            json!({"enrolment_closes": "2028-01-01"}),
+            "antes de abrir",
+        ),
+        (
+            "enrolment_closes",
+            json!({"enrolment_closes": "2028-04-02"}),
+            "antes de que termine",
+        ),
+        (
+            "start_date",
+            json!({"start_date": "01/02/2027"}),
+            "no es una fecha válida",
+        ),
+        ("seats", json!({"seats": 0}), "entre 1 y 10000"),
+        (
+            "municipality_codes",
+            json!({"municipality_codes": ["99999"]}),
+            "No existe un municipio",
+        ),
+        (
+            "department_codes",
+            json!({"department_codes": ["77"]}),
+            "No existe un departamento",
+        ),
+        (
+            "instructor_ids",
+            json!({"instructor_ids": [coordinator]}),
+            "rol de instructor",
+        ),
+        ("venue", json!({"venue": ""}), "lugar"),
+        (
+            "meeting_url",
+            json!({"modality": "virtual", "venue": "", "meeting_url": ""}),
+            "enlace",
+        ),
+        (
+            "meeting_url",
+            json!({"meeting_url": "sala.example.org"}),
+            "https://",
+        ),
+        (
+            "modality",
+            json!({"modality": "remota"}),
+            "presencial, virtual o mixta",
+        ),
+        ("pass_mark", json!({"pass_mark": 3.25}), "un decimal"),
+    ];
+    for (field, change, message) in cases {
+        let (status, problem) = api(
+            &app,
+            "POST",
+            "/api/v1/cohorts",
+            Some(&staff),
+            Some(with(good.clone(), change)),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}: {problem}");
+        let error = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("{field}: {problem}"));
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{field}: {error}"
+        );
+    }
+    assert_eq!(
+        cohort::Entity::find().count(app.db()).await.unwrap(),
+        before
+    );
+
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&staff),
+        Some(with(good, json!({"municipality_codes": ["18592", "5001"]}))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["status"], "draft");
+    assert_eq!(
+        created["municipality_codes"],
+        json!(["05001", "18592"]),
+        "leading zero restored, sorted"
+    );
+    assert_eq!(
+        created["min_attendance_pct"], 80,
+        "inherited from the course"
+    );
+    assert_eq!(created["pass_mark"], 3.0);
+}
+
+async fn new_cohort(app: &TestApp, staff: &str, body: Value) -> i64 {
+    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
+    assert_eq!(status, Status::Created, "{created}");
+    created["id"].as_i64().unwrap()
+}
+
+async fn add_session(app: &TestApp, staff: &str, cohort: i64) {
+    let body = json!({"starts_at": "2028-02-02T14:00:00-05:00", "ends_at": "2028-02-02T17:00:00-05:00", "topic": "Apertura"});
+    let (status, _) = api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/sessions"),
+        Some(staff),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+}
+
+async fn set_status(app: &TestApp, staff: &str, cohort: i64, status: &str) -> (Status, Value) {
+    api(
+        app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort}"),
+        Some(staff),
+        Some(json!({"status": status})),
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn the_lifecycle_allows_only_its_transitions() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let body = cohort_body(&app, "GT").await;
+    let id = new_cohort(&app, &staff, body.clone()).await;
+
+    // Opening needs a session.
+    let (status, problem) = set_status(&app, &staff, id, "open").await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("al menos una sesión")
+    );
+    add_session(&app, &staff, id).await;
+
+    let steps = [
+        ("draft", ["in_progress", "closed"], "open"),
+        ("open", ["draft", "closed"], "in_progress"),
+        ("in_progress", ["draft", "open"], "closed"),
+    ];
+    for (from, illegal, next) in steps {
+        for to in illegal {
+            let (status, problem) = set_status(&app, &staff, id, to).await;
+            assert_eq!(status, Status::Conflict, "{from} → {to}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("no puede pasar"),
+                "{problem}"
+            );
+        }
+        let (status, moved) = set_status(&app, &staff, id, next).await;
+        assert_eq!(status, Status::Ok, "{from} → {next}: {moved}");
+        assert_eq!(moved["status"], next);
+    }
+    // Closed is history: no status change, no edit.
+    for to in ["draft", "open", "in_progress", "cancelled"] {
+        assert_eq!(
+            set_status(&app, &staff, id, to).await.0,
+            Status::Conflict,
+            "closed → {to}"
+        );
+    }
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{id}"),
+        Some(&staff),
+        Some(json!({"seats": 40})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    assert_eq!(
+        set_status(&app, &staff, id, "archivada").await.0,
+        Status::Conflict,
+        "a closed cohort refuses before parsing"
+    );
+
+    // Cancelled from each state before closing, and then nothing more.
+    for path in [vec![], vec!["open"], vec!["open", "in_progress"]] {
+        let id = new_cohort(&app, &staff, body.clone()).await;
+        add_session(&app, &staff, id).await;
+        for step in &path {
+            assert_eq!(set_status(&app, &staff, id, step).await.0, Status::Ok);
+        }
+        let (status, cancelled) = set_status(&app, &staff, id, "cancelled").await;
+        assert_eq!(status, Status::Ok, "{path:?} → cancelled");
+        assert_eq!(cancelled["status"], "cancelled");
+        assert_eq!(
+            set_status(&app, &staff, id, "open").await.0,
+            Status::Conflict
+        );
+    }
+    let id = new_cohort(&app, &staff, body).await;
+    let (status, _) = set_status(&app, &staff, id, "archivada").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let transitions = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("cohort.status_changed"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(transitions, 3 + 6);
+}
+
+#[rocket::async_test]
+async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let open = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq("open"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = api(&app, "PATCH", &format!("/api/v1/cohorts/{}", open.id), Some(&staff),
+        Some(json!({"status": "cancelled", "cancellation_reason": "El auditorio no estará disponible"}))).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(
+        body["cancellation_reason"],
+        "El auditorio no estará disponible"
+    );
+    let people = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(open.id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 3);
+    assert!(
+        people
+            .iter()
+            .all(|e| e.status == EnrolmentStatus::Cancelled)
+    );
+    let mails = outbox::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(mails.len(), 3);
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.subject.starts_with("Cohorte cancelada")
+                && m.body_text.contains("El auditorio no estará disponible"))
+    );
+}
+
+#[rocket::async_test]
+async fn overlapping_offers_are_warned_about_but_not_blocked() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let first = with(
+        cohort_body(&app, "GT").await,
+        json!({"name": "Tributaria Caquetá A", "municipality_codes": ["18256"]}),
+    );
+    let first_id = new_cohort(&app, &staff, first.clone()).await;
+
+    // Same capacity, same municipality, overlapping dates: warned, both ways.
+    let (_, second) = api(&app, "POST", "/api/v1/cohorts", Some(&staff),
+        Some(with(first.clone(), json!({"name": "Tributaria Caquetá B", "start_date": "2028-03-15", "end_date": "2028-05-01", "enrolment_closes": "2028-03-01"})))).await;
+    let warnings = second["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{second}");
+    assert_eq!(warnings[0]["cohort_id"], first_id);
+    assert_eq!(warnings[0]["places"], json!(["El Paujíl"]));
+    assert!(
+        warnings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Movilización de recursos")
+    );
+    let (_, first_view) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{first_id}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(first_view["warnings"].as_array().unwrap().len(), 1);
+
+    // Through a department target.
+    let (_, by_department) = api(&app, "POST", "/api/v1/cohorts", Some(&staff),
+        Some(with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]})))).await;
+    let names: Vec<&str> = by_department["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["cohort_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Tributaria Caquetá A") && names.contains(&"Tributaria Caquetá B"),
+        "{names:?}"
+    );
+
+    // No warning: another capacity, another municipality, another period, a cancelled cohort.
+    let other_capacity = with(
+        first.clone(),
+        json!({"course_id": course_id(&app, "RPC").await, "name": "Rendición Paujíl"}),
+    );
+    let (_, created) = api(
+        &app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&staff),
+        Some(other_capacity),
+    )
+    .await;
+    assert!(
+        created["warnings"].as_array().unwrap().is_empty(),
+        "different capacity: {created}"
+    );
+    let elsewhere = with(
+        first.clone(),
+        json!({"name": "Tributaria Mapiripán", "municipality_codes": ["50325"]}),
+    );
+    let (_, created) = api(
+        &app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&staff),
+        Some(elsewhere),
+    )
+    .await;
+    assert!(
+        created["warnings"].as_array().unwrap().is_empty(),
+        "different municipality: {created}"
+    );
+    let later = with(
+        first.clone(),
+        json!({"name": "Tributaria 2029", "start_date": "2029-02-01", "end_date": "2029-03-01",
+        "enrolment_opens": "2029-01-01", "enrolment_closes": "2029-01-20"}),
+    );
+    let (_, created) = api(&app, "POST", "/api/v1/cohorts", Some(&staff), Some(later)).await;
+    assert!(
+        created["warnings"].as_array().unwrap().is_empty(),
+        "different period: {created}"
+    );
+    set_status(
+        &app,
+        &staff,
+        by_department["id"].as_i64().unwrap(),
+        "cancelled",
+    )
+    .await;
+    let (_, first_view) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{first_id}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(
+        first_view["warnings"].as_array().unwrap().len(),
+        1,
+        "the cancelled one no longer counts"
+    );
+
+    // Changing the targets re-evaluates: moving B to Meta removes the warning.
+    let second_id = second["id"].as_i64().unwrap();
+    let (_, moved) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{second_id}"),
+        Some(&staff),
+        Some(json!({"municipality_codes": ["50450"]})),
+    )
+    .await;
+    assert!(moved["warnings"].as_array().unwrap().is_empty(), "{moved}");
+}
+
+#[rocket::async_test]
+async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_attended() {
+    let app = TestApp::with_demo().await;
+    let staff = staff_token(&app).await;
+    let id = new_cohort(&app, &staff, cohort_body(&app, "GT").await).await;
+    let path = format!("/api/v1/cohorts/{id}/sessions");
+    let session = |s: &str, e: &str| json!({"starts_at": s, "ends_at": e, "topic": "Predial"});
+
+    let (status, problem) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(session("2028-02-02T14:00:00", "2028-02-02T17:00:00")),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "no offset");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("zona horaria")
+    );
+    let (status, problem) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(session(
+            "2028-04-02T14:00:00-05:00",
+            "2028-04-02T17:00:00-05:00",
+        )),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fuera de las fechas")
+    );
+    let (status, _) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(session(
+            "2028-02-02T17:00:00-05:00",
+            "2028-02-02T14:00:00-05:00",
+        )),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "ends before it starts");
+    // 23:30 in Bogotá on the cohort's last day is 04:30 UTC the next day: still inside.
+    let (status, late) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(session(
+            "2028-03-31T21:00:00-05:00",
+            "2028-03-31T23:30:00-05:00",
+        )),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{late}");
+    assert_eq!(late["local_date"], "2028-03-31");
+    assert_eq!(late["ends_at"], "2028-03-31T23:30:00-05:00");
+
+    // Tuesdays and Thursdays, late evening, across the February–March boundary.
+    let rule = json!({"weekdays": [2, 4], "start_time": "21:00", "end_time": "23:30", "from": "2028-02-22", "to": "2028-03-07", "topic": "Sesión"});
+    let (status, generated) = api(
+        &app,
+        "POST",
+        &format!("{path}/generate"),
+        Some(&staff),
+        Some(rule),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{generated}");
+    let dates: Vec<&str> = generated["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["local_date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2028-02-22",
+            "2028-02-24",
+            "2028-02-29",
+            "2028-03-02",
+            "2028-03-07"
+        ]
+    );
+    let first = &generated["items"][0];
+    assert_eq!(first["starts_at"], "2028-02-22T21:00:00-05:00");
+    assert_eq!(first["weekday"], "martes");
+    assert_eq!(
+        first["topic"], "Sesión 2",
+        "numbered after the existing session"
+    );
+    let (_, listed) = api(&app, "GET", &path, Some(&staff), None).await;
+    assert_eq!(listed["total"], 6);
+
+    for (field, rule) in [
+        (
+            "weekdays",
+            json!({"weekdays": [], "start_time": "14:00", "end_time": "17:00", "from": "2028-02-01", "to": "2028-02-10"}),
+        ),
+        (
+            "end_time",
+            json!({"weekdays": [1], "start_time": "17:00", "end_time": "14:00", "from": "2028-02-01", "to": "2028-02-10"}),
+        ),
+        (
+            "from",
+            json!({"weekdays": [1], "start_time": "14:00", "end_time": "17:00", "from": "2028-01-01", "to": "2028-02-10"}),
+        ),
+        (
+            "start_time",
+            json!({"weekdays": [1], "start_time": "2pm", "end_time": "17:00", "from": "2028-02-01", "to": "2028-02-10"}),
+        ),
+    ] {
+        let (status, problem) = api(
+            &app,
+            "POST",
+            &format!("{path}/generate"),
+            Some(&staff),
+            Some(rule),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{field}");
+        assert!(
+            error_fields(&problem).contains(&field.to_string()),
+            "{field}: {problem}"
+        );
+    }
+    let (_, listed) = api(&app, "GET", &path, Some(&staff), None).await;
+    assert_eq!(listed["total"], 6, "refused recurrences wrote nothing");
+
+    // Moving the cohort's dates may not strand sessions.
+    let (status, problem) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{id}"),
+        Some(&staff),
+        Some(json!({"end_date": "2028-03-05"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fuera de las nuevas fechas")
+    );
+
+    // Edit and remove a session without attendance; one with attendance is protected.
+    let session_id = late["id"].as_i64().unwrap();
+    let (status, edited) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sessions/{session_id}"),
+        Some(&staff),
+        Some(json!({"topic": "Cierre"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(edited["topic"], "Cierre");
+    assert_eq!(
+        api(
+            &app,
+            "DELETE",
+            &format!("/api/v1/sessions/{session_id}"),
+            Some(&staff),
+            None
+        )
+        .await
+        .0,
+        Status::NoContent
+    );
+    let attended = aula_territorial::entities::attendance_mark::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, problem) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{}", attended.session_id),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("asistencia registrada")
+    );
+    assert!(
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("session.deleted"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[rocket::async_test]
+async fn every_role_sees_only_the_cohorts_in_its_scope() {
+    let app = TestApp::with_demo().await;
+    let cohorts = cohort::Entity::find().all(app.db()).await.unwrap();
+    let id_of = |prefix: &str| {
+        cohorts
+            .iter()
+            .find(|c| c.name.starts_with(prefix))
+            .unwrap()
+            .id
+    };
+    let (planning, budget, accountability, taxes) = (
+        id_of("Planeación"),
+        id_of("Gestión Presupuestal"),
+        id_of("Rendición"),
+        id_of("Gestión Tributaria"),
+    );
+    // A draft the demo instructor does not teach.
+    let staff = staff_token(&app).await;
+    let mut body = cohort_body(&app, "GP").await;
+    body["instructor_ids"] = json!([]);
+    let untaught = new_cohort(&app, &staff, body).await as i32;
+
+    let expected: [(Role, Vec<i32>); 5] = [
+        (
+            Role::Admin,
+            vec![planning, budget, accountability, taxes, untaught],
+        ),
+        (
+            Role::Coordinator,
+            vec![planning, budget, accountability, taxes, untaught],
+        ),
+        (
+            Role::Instructor,
+            vec![planning, budget, accountability, taxes],
+        ),
+        (Role::Participant, vec![planning, budget, accountability]),
+        (Role::Reviewer, vec![planning, accountability]),
+    ];
+    for (role, visible) in expected {
+        let (email, password) = demo_account(role);
+        let token = token(&app, email, password).await;
+        let (_, list) = api(
+            &app,
+            "GET",
+            "/api/v1/cohorts?per_page=100",
+            Some(&token),
+            None,
+        )
+        .await;
+        let mut ids: Vec<i32> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap() as i32)
+            .collect();
+        ids.sort_unstable();
+        let mut want = visible.clone();
+        want.sort_unstable();
+        assert_eq!(ids, want, "{role} list");
+        for id in [planning, budget, accountability, taxes, untaught] {
+            let (status, _) = api(
+                &app,
+                "GET",
+                &format!("/api/v1/cohorts/{id}"),
+                Some(&token),
+                None,
+            )
+            .await;
+            let expected = if visible.contains(&id) {
+                Status::Ok
+            } else {
+                Status::NotFound
+            };
+            assert_eq!(status, expected, "{role} GET /cohorts/{id}");
+            let (status, _) = api(
+                &app,
+                "GET",
+                &format!("/api/v1/cohorts/{id}/sessions"),
+                Some(&token),
+                None,
+            )
+            .await;
+            assert_eq!(status, expected, "{role} GET /cohorts/{id}/sessions");
+        }
+    }
+    // Filters: by department (through municipalities or the department) and by capacity.
+    let (_, caqueta) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?department=18",
+        Some(&staff),
+        None,
+    )
+    .await;
+    let mut ids: Vec<i64> = caqueta["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [planning as i64, accountability as i64, untaught as i64]
+    );
+    let (_, paujil) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?municipality=18256&status=open",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(paujil["total"], 1, "open, through the department target");
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?status=abierta",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
+
+fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[rocket::async_test]
+async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+
+    // A course for "Gestión Tributaria" targeting "Movilización de recursos".
+    let page = app
+        .client
+        .get("/coordinacion/cursos")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let csrf = csrf_from(&app, "/coordinacion/cursos").await;
+    let marker = "name=\"capacity_ids\" value=\"";
+    let mobilisation = page
+        .split(marker)
+        .skip(1)
+        .find(|chunk| chunk.contains("Movilización de recursos"))
+        .unwrap();
+    let capacity_id = &mobilisation[..mobilisation.find('"').unwrap()];
+    let response = post_form(
+        &app,
+        "/coordinacion/cursos",
+        &[
+            ("csrf_token", &csrf),
+            ("code", "GT-CAQ"),
+            ("name", "Gestión Tributaria para municipios PDET"),
+            ("hours", "40"),
+            ("default_modality", "presencial"),
+            ("capacity_ids", capacity_id),
+            ("min_attendance_pct", "80"),
+            ("pass_mark", "3,0"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let course = course_id(&app, "GT-CAQ").await.to_string();
+
+    // A cohort for the four pilot municipalities of Caquetá, typed by name.
+    let start = aula_territorial::time::today() + chrono::Duration::days(10);
+    let end = start + chrono::Duration::days(40);
+    let (start_text, end_text) = (start.to_string(), end.to_string());
+    let opens = aula_territorial::time::today().to_string();
+    let closes = (start - chrono::Duration::days(1)).to_string();
+    let cohort_fields = |name: &'static str, municipalities: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("course_id", course.clone()),
+            ("name", name.to_string()),
+            ("modality", "presencial".into()),
+            ("venue", "Auditorio de la Alcaldía de El Paujíl".into()),
+            ("start_date", start_text.clone()),
+            ("end_date", end_text.clone()),
+            ("enrolment_opens", opens.clone()),
+            ("enrolment_closes", closes.clone()),
+            ("seats", "35".into()),
+            ("municipalities", municipalities.to_string()),
+        ]
+    };
+    let ambiguous = cohort_fields("Tributaria Caquetá", "Puerto Rico, El Paujíl");
+    let refused = post_form(&app, "/coordinacion/cohortes", &as_refs(&ambiguous)).await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    assert!(
+        refused
+            .into_string()
+            .await
+            .unwrap()
+            .contains("Hay 2 municipios llamados «Puerto Rico»")
+    );
+
+    let fields = cohort_fields(
+        "Tributaria Caquetá 2027",
+        "Puerto Rico (Caquetá), El Paujíl, San José del Fragua, Belén de los Andaquíes",
+    );
+    let created = post_form(&app, "/coordinacion/cohortes", &as_refs(&fields)).await;
+    assert_eq!(created.status(), Status::SeeOther);
+    let location = created.headers().get_one("Location").unwrap().to_string();
+    let cohort_id: i32 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = cohort::Entity::find_by_id(cohort_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name, "Tributaria Caquetá 2027");
+
+    // Ten sessions: Tuesdays and Thursdays over five weeks.
+    let generate_to = (start + chrono::Duration::days(34)).to_string();
+    let mut generate = vec![
+        ("csrf_token", csrf.as_str()),
+        ("weekdays", "2"),
+        ("weekdays", "4"),
+        ("start_time", "14:00"),
+        ("end_time", "17:00"),
+        ("from", start_text.as_str()),
+        ("to", generate_to.as_str()),
+        ("topic", "Sesión"),
+    ];
+    let response = post_form(
+        &app,
+        &format!("/coordinacion/cohortes/{cohort_id}/sesiones/generar"),
+        &generate,
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let detail = app
+        .client
+        .get(location.as_str())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("<strong>10</strong> sesiones"),
+        "ten sessions in five weeks"
+    );
+    generate.clear();
+
+    // A second, overlapping cohort shows the warning.
+    let second = cohort_fields("Tributaria El Paujíl (segunda)", "18256");
+    let response = post_form(&app, "/coordinacion/cohortes", &as_refs(&second)).await;
+    let second_location = response.headers().get_one("Location").unwrap().to_string();
+    let page = app
+        .client
+        .get(second_location.as_str())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("Posible duplicación de la oferta"));
+    assert!(page.contains("Tributaria Caquetá 2027"));
+    assert!(
+        page.contains("se cruza con 1 cohorte"),
+        "the flash says so too"
+    );
+
+    // Open for enrolment.
+    let response = post_form(
+        &app,
+        &format!("/coordinacion/cohortes/{cohort_id}/estado"),
+        &[("csrf_token", &csrf), ("status", "open")],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let page = app
+        .client
+        .get(location.as_str())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("<strong>Inscripciones abiertas</strong>"));
+
+    // A visitor, without an account, finds it by filtering on Caquetá.
+    post_form(&app, "/salir", &[("csrf_token", &csrf)]).await;
+    let catalogue = app
+        .client
+        .get("/cohortes?departamento=18")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(catalogue.contains("Tributaria Caquetá 2027"));
+    assert!(
+        !catalogue.contains("Tributaria El Paujíl (segunda)"),
+        "drafts are not offered"
+    );
+    let meta = app
+        .client
+        .get("/cohortes?departamento=50")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(!meta.contains("Tributaria Caquetá 2027"));
+    let public = app
+        .client
+        .get(format!("/cohortes/{cohort_id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(public.contains("Belén de los Andaquíes (Caquetá)"));
+    assert!(public.contains("Movilización de recursos"));
+    let draft_id: i32 = second_location.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(
+        app.client
+            .get(format!("/cohortes/{draft_id}"))
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+}
