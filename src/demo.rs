@@ -15,10 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::time::{from_local, now, today};
 use chrono::{Duration, NaiveDate};
 use rand::Rng;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// Demo accounts: (role, email, password, full name, department). Printed in the README.
 pub const ACCOUNTS: &[(Role, &str, &str, &str, Option<&str>)] = &[
@@ -267,7 +264,7 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
     {
         return Ok(false);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     load(&txn).await?;
     txn.commit().await?;
     tracing::info!("demo data loaded (accounts in README.md)");

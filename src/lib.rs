@@ -4,18 +4,21 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod calendar;
 pub mod capacities;
 pub mod catalogue;
 pub mod cohorts;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod enrolment;
 pub mod entities;
 pub mod error;
 pub mod mail;
 pub mod parse;
 pub mod people;
 pub mod reference_data;
+pub mod spreadsheets;
 pub mod templates;
 pub mod territory;
 pub mod text;
@@ -70,11 +73,13 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", catalogue::pages::routes())
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
+        .mount("/", enrolment::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
+        .mount("/api/v1", enrolment::api::routes())
         .register("/", web::catchers()))
 }

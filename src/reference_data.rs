@@ -3,10 +3,10 @@
 //! tables, all in one transaction.
 
 use crate::error::AppResult;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if crate::territory::load_reference(&txn).await? {
         tracing::info!("reference data: departments, municipalities and PDET subregions loaded");
     }

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::people;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, http::Status, patch, post, routes};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::IpAddr;
@@ -51,7 +51,7 @@ async fn create_token(
         body.email.as_deref().unwrap_or(""),
         body.password.as_deref().unwrap_or(""),
     );
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let result = sign_in::authenticate(&txn, email, password, address).await;
     // Failures are counted (committed) even though the request fails.
     let user = match result {
@@ -157,7 +157,7 @@ async fn create_user(
         role,
         department_code: body.department_code.filter(|c| !c.trim().is_empty()),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let user = super::create_user_audited(&txn, Some(admin.id), new).await?;
     txn.commit().await?;
     Ok(created(user.into()))
@@ -201,7 +201,7 @@ async fn update_user(
         department_code: body.department_code,
         active: body.active,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let user = super::update_user(&txn, admin.id, id, changes).await?;
     txn.commit().await?;
     Ok(Json(user.into()))

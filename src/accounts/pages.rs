@@ -18,7 +18,6 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::net::IpAddr;
@@ -52,7 +51,7 @@ macro_rules! csrf_form {
 }
 
 /// Only paths inside the product: never an open redirect.
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path.to_string()
@@ -96,7 +95,9 @@ async fn sign_in_submit(
     form: CsrfForm<SignInForm>,
 ) -> Result<Redirect, (Status, RawHtml<String>)> {
     let form = form.0;
-    let txn = db.begin().await.map_err(|e| failure(&page, e.into()))?;
+    let txn = crate::db::begin(db)
+        .await
+        .map_err(|e| failure(&page, e.into()))?;
     let outcome = sign_in::authenticate(&txn, &form.email, &form.password, address).await;
     txn.commit().await.map_err(|e| failure(&page, e.into()))?;
     match outcome {
@@ -332,7 +333,7 @@ async fn create_user_submit(
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let user = super::create_user_audited(
             &txn,
             Some(admin.id),
@@ -397,7 +398,7 @@ async fn update_user_submit(
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let user = super::update_user(
             &txn,
             admin.id,
@@ -578,7 +579,7 @@ async fn outbox_retry(
     id: i64,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if !crate::mail::retry(&txn, id).await? {
         return Err(AppError::NotFound);
     }

@@ -10,10 +10,7 @@ use crate::templates::Templates;
 use crate::time::now;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 pub const VALID_MINUTES: i64 = 60;
@@ -33,7 +30,7 @@ pub async fn request(
     if throttle::check(db, &[&key]).await.is_err() {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     throttle::record_failure(&txn, &key, MAX_REQUESTS).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -105,7 +102,7 @@ pub async fn reset(
             "Las contraseñas no coinciden.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let row = password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
         .one(&txn)

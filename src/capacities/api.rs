@@ -10,7 +10,7 @@ use rocket::serde::json::Json;
 use rocket::{Route, State, get, patch, post, routes};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ async fn create(
     let code = body.code.as_deref().unwrap_or("").trim().to_string();
     let name = body.name.as_deref().unwrap_or("").trim().to_string();
     let description = body.description.as_deref().unwrap_or("").trim().to_string();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut errors = Vec::new();
     if !is_code(&code) {
         errors.push(FieldError::new(
@@ -154,7 +154,7 @@ async fn update(
     id: i32,
     body: Json<CapacityBody>,
 ) -> AppResult<Json<CapacityView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let current = capacity::Entity::find_by_id(id)
         .one(&txn)
         .await?

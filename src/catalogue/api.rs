@@ -6,7 +6,7 @@ use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update]
@@ -55,7 +55,7 @@ async fn create(
     staff: StaffUser,
     body: Json<CourseInput>,
 ) -> AppResult<Created<CourseView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let view = courses::create(&txn, staff.id, &body).await?;
     txn.commit().await?;
     Ok(created(view))
@@ -77,7 +77,7 @@ async fn update(
     id: i32,
     body: Json<CourseInput>,
 ) -> AppResult<Json<CourseView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let view = courses::update(&txn, staff.id, id, &body).await?;
     txn.commit().await?;
     Ok(Json(view))

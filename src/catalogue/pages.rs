@@ -12,9 +12,7 @@ use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 pub fn routes() -> Vec<Route> {
@@ -187,7 +185,7 @@ async fn create_submit(
     let form = form.0;
     let result = async {
         let input = form.input()?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let view = courses::create(&txn, staff.id, &input).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)
@@ -252,7 +250,7 @@ async fn update_submit(
                 ..Default::default()
             };
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let view = courses::update(&txn, staff.id, id, &input).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)

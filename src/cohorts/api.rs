@@ -13,7 +13,7 @@ use crate::templates::Templates;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, delete, get, patch, post, routes};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -114,7 +114,7 @@ async fn create(
     staff: StaffUser,
     body: Json<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let view = super::create(&txn, staff.id, &body).await?;
     txn.commit().await?;
     Ok(created(view))
@@ -140,7 +140,7 @@ async fn update(
     body: Json<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
     let notifier = Notifier { templates, config };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let view = super::update(&txn, &notifier, staff.id, id, &body).await?;
     txn.commit().await?;
     Ok(Json(view))
@@ -174,7 +174,7 @@ async fn add_session(
     id: i32,
     body: Json<SessionInput>,
 ) -> AppResult<Created<SessionView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
     let view = sessions::add(&txn, staff.id, &cohort, &body).await?;
     txn.commit().await?;
@@ -188,7 +188,7 @@ async fn generate_sessions(
     id: i32,
     body: Json<Recurrence>,
 ) -> AppResult<Created<List<SessionView>>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
     let items = sessions::generate(&txn, staff.id, &cohort, &body).await?;
     txn.commit().await?;
@@ -208,7 +208,7 @@ async fn update_session(
     id: i32,
     body: Json<SessionInput>,
 ) -> AppResult<Json<SessionView>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find(&txn, session.cohort_id).await?;
     let view = sessions::update(&txn, staff.id, &cohort, id, &body).await?;
@@ -222,7 +222,7 @@ async fn delete_session(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Status> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find(&txn, session.cohort_id).await?;
     sessions::remove(&txn, staff.id, &cohort, id).await?;

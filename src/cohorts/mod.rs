@@ -579,7 +579,8 @@ pub async fn update<C: ConnectionTrait>(
     id: i32,
     input: &CohortInput,
 ) -> AppResult<CohortView> {
-    let current = find(db, id).await?;
+    // Seats may change: serialise with the enrolments of this cohort.
+    let current = crate::enrolment::lock_cohort(db, id).await?;
     if matches!(
         current.status,
         CohortStatus::Closed | CohortStatus::Cancelled
@@ -639,6 +640,16 @@ pub async fn update<C: ConnectionTrait>(
             input.cancellation_reason.as_deref(),
         )
         .await?;
+    }
+    // More seats: the waiting list moves up, first come first served.
+    let updated = find(db, id).await?;
+    if updated.seats > current.seats
+        && matches!(
+            updated.status,
+            CohortStatus::Open | CohortStatus::InProgress
+        )
+    {
+        crate::enrolment::fill_seats(db, notifier, Some(actor), &updated).await?;
     }
     let after = view(db, id).await?;
     audit::record(

@@ -18,9 +18,7 @@ use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 pub fn routes() -> Vec<Route> {
@@ -334,7 +332,7 @@ async fn create_submit(
     let form = form.0;
     let result = async {
         let input = form.input(db).await?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let view = super::create(&txn, staff.id, &input).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)
@@ -484,6 +482,9 @@ async fn detail_context(
     context["session_count"] = json!(sessions.len());
     context["transitions"] = json!(transitions);
     context["editable"] = json!(editable);
+    context["roster"] = json!(crate::enrolment::roster(db, id).await?);
+    context["document_types"] = json!(["CC", "CE", "PA", "PPT"]);
+    context["takes_enrolments"] = json!(view.status == CohortStatus::Open);
     Ok(context)
 }
 
@@ -547,7 +548,7 @@ async fn update_submit(
     let form = form.0;
     let result = async {
         let input = form.input(db).await?;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let view =
             super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
         txn.commit().await?;
@@ -588,7 +589,7 @@ async fn status_submit(
         ..Default::default()
     };
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let view =
             super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
         txn.commit().await?;
@@ -666,7 +667,7 @@ async fn add_session_submit(
             topic: Some(form.topic.clone()),
             location: Some(form.location.clone()),
         };
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let cohort = super::find(&txn, id).await?;
         let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
         txn.commit().await?;
@@ -726,7 +727,7 @@ async fn generate_submit(
         location: Some(form.location.clone()),
     };
     let result = async {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let cohort = super::find(&txn, id).await?;
         let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
         txn.commit().await?;
@@ -757,7 +758,7 @@ async fn delete_session_submit(
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find(&txn, session.cohort_id).await?;
     let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;

@@ -155,6 +155,31 @@ async fn cohort_page(
     let enrolment_open = view.status == CohortStatus::Open
         && view.enrolment_opens <= today
         && today <= view.enrolment_closes;
+    // What the signed-in participant can do here.
+    let mut mine = Value::Null;
+    let is_participant = page
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::entities::values::Role::Participant);
+    if let Some(user) = page.user.as_ref().filter(|_| is_participant)
+        && let Some(person) =
+            crate::people::profile::participant_of_user(db.inner(), user.id).await?
+        && let Some(row) = crate::entities::enrolment::Entity::find()
+            .filter(crate::entities::enrolment::Column::CohortId.eq(id))
+            .filter(crate::entities::enrolment::Column::ParticipantId.eq(person.id))
+            .filter(
+                crate::entities::enrolment::Column::Status
+                    .ne(crate::entities::values::EnrolmentStatus::Cancelled),
+            )
+            .one(db.inner())
+            .await?
+    {
+        mine = json!({
+            "id": row.id,
+            "status_label": crate::enrolment::status_label(row.status),
+            "position": crate::enrolment::waitlist_position(db.inner(), &row).await?,
+        });
+    }
     page.render(
         "cohort_public",
         &view.name,
@@ -167,6 +192,9 @@ async fn cohort_page(
             "calendar": super::pages::calendar(&sessions),
             "session_count": sessions.len(),
             "enrolment_open": enrolment_open,
+            "mine": mine,
+            "can_enrol": enrolment_open && is_participant && mine.is_null(),
+            "anonymous": page.user.is_none(),
         }),
     )
 }

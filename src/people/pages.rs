@@ -72,6 +72,9 @@ struct ProfileForm {
     has_disability: String,
     #[field(default = String::new())]
     is_conflict_victim: String,
+    /// Where to go after registering (e.g. back to the cohort being enrolled in).
+    #[field(default = String::new())]
+    siguiente: String,
 }
 
 impl CsrfProtected for ProfileForm {
@@ -227,7 +230,7 @@ async fn form_context(
             "document_type": form.document_type, "document_number": form.document_number,
             "first_names": form.first_names, "last_names": form.last_names, "email": form.email,
             "phone": form.phone, "municipality": form.municipality, "entity_name": form.entity_name,
-            "position": form.position, "data_consent": form.data_consent,
+            "position": form.position, "data_consent": form.data_consent, "siguiente": form.siguiente,
             "sensitive_data_consent": form.sensitive_data_consent,
         },
         "departments": departments,
@@ -245,12 +248,17 @@ async fn form_context(
     }))
 }
 
-#[get("/registro")]
+#[get("/registro?<siguiente>")]
 async fn registration_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
+    siguiente: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
-    let context = form_context(db, &<ProfileForm as Default>::default(), &[]).await?;
+    let form = ProfileForm {
+        siguiente: siguiente.unwrap_or("/").to_string(),
+        ..<ProfileForm as Default>::default()
+    };
+    let context = form_context(db, &form, &[]).await?;
     page.render("register", "Registrarse", context)
 }
 
@@ -265,6 +273,7 @@ async fn registration_submit(
     form: CsrfForm<ProfileForm>,
 ) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
     let form = form.0;
+    let siguiente = form.siguiente.clone();
     let result = async {
         let (profile, mut errors) = form.to_input(db).await?;
         let input = RegistrationInput {
@@ -295,7 +304,7 @@ async fn registration_submit(
                 rocket_config.profile == rocket::Config::RELEASE_PROFILE,
             );
             Ok(Flash::success(
-                Redirect::to("/"),
+                Redirect::to(crate::accounts::pages::safe_next(Some(&siguiente))),
                 "¡Bienvenido! Su cuenta quedó creada y le enviamos un correo de confirmación.",
             ))
         }

@@ -12,7 +12,7 @@ use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -113,7 +113,7 @@ pub async fn update_own(
     user_id: i32,
     input: &ProfileInput,
 ) -> AppResult<ParticipantView> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let person = participant_of_user(&txn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;

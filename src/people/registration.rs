@@ -15,7 +15,7 @@ use crate::templates::Templates;
 use crate::time::now;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, TryIntoModel,
+    Set, TryIntoModel,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -353,7 +353,7 @@ pub async fn register(
     config: &AppConfig,
     input: &RegistrationInput,
 ) -> AppResult<user::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let mut errors = Vec::new();
     let profile = match validate(&txn, &input.profile).await {
         Ok(profile) => Some(profile),

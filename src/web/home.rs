@@ -120,6 +120,10 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
         .filter_map(|(e, c)| c.map(|c| (e, c)))
         .map(|(e, c)| {
             json!({
+                "id": e.id,
+                "cohort_id": c.id,
+                "cancellable": matches!(e.status, EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted)
+                    && matches!(c.status, CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft),
                 "cohort": c.name,
                 "status_label": enrolment_status_label(e.status),
                 "dates": format!("{} a {}", c.start_date, c.end_date),

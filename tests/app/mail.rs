@@ -25,22 +25,22 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// One message as the SMTP server received it.
 #[derive(Clone, Debug)]
-struct Received {
-    from: String,
-    to: Vec<String>,
-    raw: String,
+pub(crate) struct Received {
+    pub(crate) from: String,
+    pub(crate) to: Vec<String>,
+    pub(crate) raw: String,
 }
 
 /// Speaks enough SMTP for lettre. Recipients `rechazo-permanente@…` get `550`,
 /// `rechazo-temporal@…` get `451`; everything else is accepted and stored.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl SmtpServer {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_on(0).await
     }
 
@@ -63,16 +63,16 @@ impl SmtpServer {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
     /// Waits (up to `seconds`) until at least `count` messages arrived.
-    async fn wait_for(&self, count: usize, seconds: u64) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, count: usize, seconds: u64) -> Vec<Received> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
         loop {
             let received = self.received();
@@ -259,7 +259,7 @@ fn quoted_printable(text: &str) -> Vec<u8> {
 }
 
 /// The Subject header with RFC 2047 encoded words decoded.
-fn subject(raw: &str) -> String {
+pub(crate) fn subject(raw: &str) -> String {
     let (headers, _) = split_head(raw);
     let value = header(&headers, "Subject").expect("Subject header");
     let mut out = String::new();

@@ -5,6 +5,7 @@ mod cli;
 mod cohorts;
 mod common;
 mod demo;
+mod enrolment;
 mod mail;
 mod people;
 mod reference_api;

@@ -1,0 +1,150 @@
+//! The emails of enrolment: enrolled, waitlisted (with position), promoted, cancelled; each
+//! with the cohort's dates, place or link, and a calendar file where a calendar entry helps.
+//! Each is keyed to its enrolment, so it is queued exactly once.
+
+use crate::calendar::{self, Event};
+use crate::cohorts::sessions::{self, SessionView};
+use crate::cohorts::{Notifier, modality_label};
+use crate::entities::{cohort, course, enrolment, participant};
+use crate::error::AppResult;
+use crate::mail::{self, Attachment, Email};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::json;
+
+pub enum Notice {
+    Enrolled,
+    Waitlisted { position: u64 },
+    Promoted,
+    Cancelled { reason: String, by_staff: bool },
+}
+
+/// The cohort's sessions as an iCalendar file.
+pub async fn cohort_calendar<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    public_url: &str,
+) -> AppResult<Attachment> {
+    let events: Vec<Event> = sessions::list(db, cohort.id)
+        .await?
+        .into_iter()
+        .map(|s| session_event(cohort, &s, public_url))
+        .collect();
+    Ok(Attachment {
+        filename: "calendario.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+        content: calendar::calendar(&cohort.name, &events).into_bytes(),
+    })
+}
+
+pub fn session_event(
+    cohort: &cohort::Model,
+    session: &crate::entities::cohort_session::Model,
+    public_url: &str,
+) -> Event {
+    Event {
+        uid: format!("sesion-{}@aulaterritorial", session.id),
+        starts_at: session.starts_at,
+        ends_at: session.ends_at,
+        summary: format!("{} · {}", cohort.name, session.topic),
+        location: session.location.clone().or_else(|| cohort.venue.clone()),
+        description: cohort
+            .meeting_url
+            .clone()
+            .map(|url| format!("Sala virtual: {url}")),
+        url: Some(format!(
+            "{}/cohortes/{}",
+            public_url.trim_end_matches('/'),
+            cohort.id
+        )),
+    }
+}
+
+pub async fn send<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    cohort: &cohort::Model,
+    person: &participant::Model,
+    enrolment: &enrolment::Model,
+    notice: Notice,
+) -> AppResult<()> {
+    let Some(to) = person.email.clone() else {
+        return Ok(());
+    };
+    let course_name = course::Entity::find_by_id(cohort.course_id)
+        .one(db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let upcoming: Vec<SessionView> = sessions::list(db, cohort.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.ends_at > crate::time::now())
+        .map(SessionView::from)
+        .collect();
+    let public_url = notifier.config.public_url.trim_end_matches('/').to_string();
+    let mut data = json!({
+        "full_name": person.full_name(),
+        "cohort": cohort.name,
+        "course": course_name,
+        "modality": modality_label(cohort.modality),
+        "start_date": cohort.start_date.to_string(),
+        "end_date": cohort.end_date.to_string(),
+        "venue": cohort.venue,
+        "meeting_url": cohort.meeting_url,
+        "sessions": upcoming,
+        "cohort_url": format!("{public_url}/cohortes/{}", cohort.id),
+    });
+    let (kind, template, subject, with_calendar) = match notice {
+        Notice::Enrolled => (
+            "inscrito",
+            "enrolment_enrolled",
+            format!("Inscripción confirmada: {}", cohort.name),
+            true,
+        ),
+        Notice::Waitlisted { position } => {
+            data["position"] = json!(position);
+            (
+                "espera",
+                "enrolment_waitlisted",
+                format!("Lista de espera (puesto {position}): {}", cohort.name),
+                false,
+            )
+        }
+        Notice::Promoted => (
+            "cupo",
+            "enrolment_promoted",
+            format!("¡Tiene cupo! {}", cohort.name),
+            true,
+        ),
+        Notice::Cancelled { reason, by_staff } => {
+            data["reason"] = json!(reason);
+            data["by_staff"] = json!(by_staff);
+            (
+                "cancelada",
+                "enrolment_cancelled",
+                format!("Inscripción cancelada: {}", cohort.name),
+                false,
+            )
+        }
+    };
+    let attachments = if with_calendar {
+        vec![cohort_calendar(db, cohort, &public_url).await?]
+    } else {
+        Vec::new()
+    };
+    mail::enqueue(
+        db,
+        notifier.templates,
+        notifier.config,
+        Email {
+            to,
+            subject,
+            template,
+            data,
+            attachments,
+            dedupe_key: Some(format!("inscripcion:{}:{kind}", enrolment.id)),
+        },
+    )
+    .await?;
+    Ok(())
+}

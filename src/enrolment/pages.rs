@@ -1,0 +1,229 @@
+//! Pages: a participant enrols from the cohort's public page and cancels from home; a
+//! coordinator enrols by document (with an audited exception), cancels with a reason and
+//! admits from the waiting list.
+
+use super::Requester;
+use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
+use crate::cohorts::Notifier;
+use crate::config::AppConfig;
+use crate::error::AppError;
+use crate::templates::Templates;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use rocket::form::FromForm;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, post, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![enrol_self, cancel_submit, staff_enrol, admit_submit]
+}
+
+macro_rules! csrf_form {
+    ($name:ident) => {
+        impl CsrfProtected for $name {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        }
+    };
+}
+
+#[derive(FromForm)]
+struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_form!(PlainForm);
+
+/// The outcome of an action as a one-time message on the page it came from.
+fn outcome<T>(
+    to: String,
+    result: Result<T, AppError>,
+    success: impl FnOnce(T) -> String,
+) -> Result<Flash<Redirect>, AppError> {
+    match result {
+        Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            Redirect::to(to),
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Err(error @ (AppError::Conflict(_) | AppError::NotFound)) => {
+            Ok(Flash::error(Redirect::to(to), error.to_string()))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn enrolled_message(view: super::EnrolmentView) -> String {
+    match view.waitlist_position {
+        Some(position) => format!(
+            "Los cupos están completos: quedó en la lista de espera, en el puesto {position}. Le avisaremos por correo."
+        ),
+        None => "¡Listo! Su inscripción quedó confirmada; le enviamos los detalles por correo."
+            .to_string(),
+    }
+}
+
+#[post("/cohortes/<id>/inscribirme", data = "<_form>")]
+async fn enrol_self(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    me: ParticipantUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> Result<Flash<Redirect>, AppError> {
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let person = crate::people::profile::participant_of_user(&txn, me.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let view = super::enrol(
+            &txn,
+            &Notifier { templates, config },
+            id,
+            person.id,
+            &Requester::Participant(&me),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    outcome(format!("/cohortes/{id}"), result, enrolled_message)
+}
+
+#[derive(FromForm)]
+struct CancelForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    back: String,
+}
+csrf_form!(CancelForm);
+
+#[post("/inscripciones/<id>/cancelar", data = "<form>")]
+async fn cancel_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<CancelForm>,
+) -> Result<Flash<Redirect>, AppError> {
+    let form = form.0;
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let view = super::cancel(
+            &txn,
+            &Notifier { templates, config },
+            &user,
+            id,
+            Some(&form.reason),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    let back = match form.back.as_str() {
+        path if path.starts_with("/coordinacion/cohortes/") => path.to_string(),
+        _ => "/".to_string(),
+    };
+    outcome(back, result, |_| {
+        "La inscripción quedó cancelada.".to_string()
+    })
+}
+
+#[derive(FromForm)]
+struct StaffEnrolForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    document_type: String,
+    #[field(default = String::new())]
+    document_number: String,
+    #[field(default = false)]
+    override_eligibility: bool,
+    #[field(default = String::new())]
+    override_reason: String,
+}
+csrf_form!(StaffEnrolForm);
+
+#[post("/coordinacion/cohortes/<id>/inscripciones", data = "<form>")]
+async fn staff_enrol(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<StaffEnrolForm>,
+) -> Result<Flash<Redirect>, AppError> {
+    let form = form.0;
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let person = super::api::participant_for(
+            &txn,
+            None,
+            Some(&form.document_type),
+            Some(&form.document_number),
+        )
+        .await?;
+        let override_reason = form
+            .override_eligibility
+            .then(|| form.override_reason.clone());
+        let view = super::enrol(
+            &txn,
+            &Notifier { templates, config },
+            id,
+            person.id,
+            &Requester::Staff {
+                user: &staff,
+                override_reason,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((view, person.full_name()))
+    }
+    .await;
+    outcome(
+        format!("/coordinacion/cohortes/{id}"),
+        result,
+        |(view, name)| match view.waitlist_position {
+            Some(position) => format!("{name} quedó en lista de espera (puesto {position})."),
+            None => format!("{name} quedó inscrito."),
+        },
+    )
+}
+
+#[post("/coordinacion/inscripciones/<id>/admitir", data = "<_form>")]
+async fn admit_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> Result<Flash<Redirect>, AppError> {
+    let (row, _) = super::find_for(db.inner(), &staff, id).await?;
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let view =
+            super::admit_from_waitlist(&txn, &Notifier { templates, config }, &staff, id).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    outcome(
+        format!("/coordinacion/cohortes/{}", row.cohort_id),
+        result,
+        |_| "Admitido con un cupo adicional.".to_string(),
+    )
+}

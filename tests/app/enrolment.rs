@@ -1,0 +1,622 @@
+//! Enrolment: eligibility, seats and the FIFO waiting list, concurrency, cancellations,
+//! coordinator actions, and that each notification arrives over SMTP exactly once.
+
+use crate::common::TestApp;
+use crate::mail::{SmtpServer, subject};
+use crate::support::*;
+use aula_territorial::accounts::sign_in;
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::{DocumentType, EnrolmentStatus, Role};
+use aula_territorial::entities::{audit_log, cohort, course, enrolment, outbox, participant, user};
+use rocket::http::Status;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+use serde_json::{Value, json};
+
+/// An open cohort taking enrolments today, for the given municipalities and departments.
+async fn open_cohort(
+    app: &TestApp,
+    staff: &str,
+    seats: i64,
+    municipalities: Value,
+    departments: Value,
+) -> i64 {
+    let today = aula_territorial::time::today();
+    let course = course::Entity::find()
+        .filter(course::Column::Code.eq("GT"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let body = json!({
+        "course_id": course.id, "name": "Tributaria para el piloto", "modality": "virtual",
+        "meeting_url": "https://sala.example.org/tributaria",
+        "start_date": (today + chrono::Duration::days(10)).to_string(),
+        "end_date": (today + chrono::Duration::days(40)).to_string(),
+        "enrolment_opens": (today - chrono::Duration::days(1)).to_string(),
+        "enrolment_closes": (today + chrono::Duration::days(8)).to_string(),
+        "seats": seats, "municipality_codes": municipalities, "department_codes": departments,
+    });
+    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let start = (today + chrono::Duration::days(12)).to_string();
+    let session = json!({"starts_at": format!("{start}T14:00:00-05:00"), "ends_at": format!("{start}T17:00:00-05:00"), "topic": "Predial"});
+    assert_eq!(
+        api(
+            app,
+            "POST",
+            &format!("/api/v1/cohorts/{id}/sessions"),
+            Some(staff),
+            Some(session)
+        )
+        .await
+        .0,
+        Status::Created
+    );
+    assert_eq!(
+        api(
+            app,
+            "PATCH",
+            &format!("/api/v1/cohorts/{id}"),
+            Some(staff),
+            Some(json!({"status": "open"}))
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+    id
+}
+
+/// `count` participants from `municipality`, each with an account and an API token. Accounts
+/// share one password hash (hashing is deliberately slow; the tests need many people).
+async fn people(
+    db: &DatabaseConnection,
+    count: usize,
+    municipality: &str,
+    tag: &str,
+) -> Vec<(i32, String)> {
+    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();
+    let at = aula_territorial::time::now();
+    let mut out = Vec::with_capacity(count);
+    for n in 0..count {
+        let email = format!("{tag}{n}@example.org");
+        let account = user::ActiveModel {
+            email: Set(email.clone()),
+            password_hash: Set(hash.clone()),
+            full_name: Set(format!("Persona {tag} {n}")),
+            role: Set(Role::Participant),
+            department_code: Set(None),
+            active: Set(true),
+            created_at: Set(at),
+            updated_at: Set(at),
+            last_login_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let person = participant::ActiveModel {
+            user_id: Set(Some(account.id)),
+            document_type: Set(DocumentType::Cc),
+            document_number: Set(format!(
+                "{}{:04}",
+                1000 + tag.bytes().map(u32::from).sum::<u32>(),
+                n
+            )),
+            first_names: Set("Persona".into()),
+            last_names: Set(format!("{tag} {n}")),
+            email: Set(Some(email)),
+            municipality_code: Set(municipality.into()),
+            entity_type: Set("alcaldia".into()),
+            level: Set("tecnico".into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let (token, _) = sign_in::issue_token(db, account.id).await.unwrap();
+        out.push((person.id, token));
+    }
+    out
+}
+
+async fn enrol_as(app: &TestApp, token: &str, cohort: i64) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/enrolments"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+async fn statuses(db: &DatabaseConnection, cohort: i64) -> (u64, u64) {
+    let count = |status| async move {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort as i32))
+            .filter(enrolment::Column::Status.eq(status))
+            .count(db)
+            .await
+            .unwrap()
+    };
+    (
+        count(EnrolmentStatus::Enrolled).await,
+        count(EnrolmentStatus::Waitlisted).await,
+    )
+}
+
+#[rocket::async_test]
+async fn each_eligibility_rule_is_enforced_with_its_reason() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Coordinator);
+    let staff = token(&app, email, password).await;
+    let caqueta_only = open_cohort(&app, &staff, 10, json!(["18592", "18256"]), json!([])).await;
+    let (email, password) = demo_account(Role::Participant); // María Fernanda, Puerto Rico (18592)
+    let maria = token(&app, email, password).await;
+
+    let (status, created) = enrol_as(&app, &maria, caqueta_only).await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["status"], "enrolled");
+    assert_eq!(created["waitlist_position"], Value::Null);
+    // Twice: 409.
+    let (status, problem) = enrol_as(&app, &maria, caqueta_only).await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ya tiene una inscripción vigente")
+    );
+
+    // From elsewhere: 422 with the reason; a coordinator may override with a reason (audited).
+    let meta = people(app.db(), 1, "50325", "meta").await;
+    let (status, problem) = enrol_as(&app, &meta[0].1, caqueta_only).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let reason = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("Puerto Rico (Caquetá)") && reason.contains("Mapiripán no está incluido"),
+        "{reason}"
+    );
+    let path = format!("/api/v1/cohorts/{caqueta_only}/enrolments");
+    let (status, _) = api(&app, "POST", &path, Some(&staff),
+        Some(json!({"participant_id": meta[0].0, "override_eligibility": true, "override_reason": "  "}))).await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "an override needs a reason"
+    );
+    let (status, overridden) = api(&app, "POST", &path, Some(&staff),
+        Some(json!({"participant_id": meta[0].0, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"}))).await;
+    assert_eq!(status, Status::Created, "{overridden}");
+    let entry = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("enrolment.created_with_override"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        entry
+            .after_json
+            .unwrap()
+            .contains("Traslado a Caquetá en curso")
+    );
+
+    // By document, as coordinators usually do; dots as typed.
+    let other = people(app.db(), 1, "18256", "paujil").await;
+    let document = participant::Entity::find_by_id(other[0].0)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .document_number;
+    let dotted = format!("{}.{}", &document[..3], &document[3..]);
+    let (status, by_document) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(json!({"document_type": "cc", "document_number": dotted})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{by_document}");
+    let (status, problem) = api(
+        &app,
+        "POST",
+        &path,
+        Some(&staff),
+        Some(json!({"document_type": "CC", "document_number": "99999999"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("No hay ninguna persona registrada")
+    );
+
+    // A cohort that is not open: 409. A cohort whose window has not opened: 409.
+    let in_progress = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq("in_progress"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, problem) = enrol_as(&app, &maria, in_progress.id as i64).await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no recibe inscripciones")
+    );
+    let later = open_cohort(&app, &staff, 10, json!(["18592"]), json!([])).await;
+    let opens = (aula_territorial::time::today() + chrono::Duration::days(2)).to_string();
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{later}"),
+        Some(&staff),
+        Some(json!({"enrolment_opens": opens})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, problem) = enrol_as(&app, &maria, later).await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("van del {opens}")),
+        "{problem}"
+    );
+    // A draft does not exist for participants; reviewers cannot enrol.
+    let draft = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq("draft"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        enrol_as(&app, &maria, draft.id as i64).await.0,
+        Status::NotFound
+    );
+    let (email, password) = demo_account(Role::Reviewer);
+    let reviewer = token(&app, email, password).await;
+    assert_eq!(
+        enrol_as(&app, &reviewer, caqueta_only).await.0,
+        Status::Forbidden,
+        "a reviewer only reads"
+    );
+}
+
+#[rocket::async_test]
+async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Coordinator);
+    let staff = token(&app, email, password).await;
+    let cohort = open_cohort(&app, &staff, 2, json!([]), json!(["18"])).await;
+    let crowd = people(app.db(), 5, "18610", "fifo").await;
+    let mut ids = Vec::new();
+    for (n, (_, token)) in crowd.iter().enumerate() {
+        let (status, body) = enrol_as(&app, token, cohort).await;
+        assert_eq!(status, Status::Created);
+        let expected = if n < 2 { json!(null) } else { json!(n - 1) };
+        assert_eq!(body["waitlist_position"], expected, "person {n}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    assert_eq!(statuses(app.db(), cohort).await, (2, 3));
+
+    // The first enrolled cancels: the first waiting gets the seat, the rest move up.
+    let (status, cancelled) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/enrolments/{}", ids[0]),
+        Some(&crowd[0].1),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(cancelled["status"], "cancelled");
+    let (_, mine) = api(
+        &app,
+        "GET",
+        "/api/v1/me/enrolments",
+        Some(&crowd[2].1),
+        None,
+    )
+    .await;
+    assert_eq!(
+        mine["items"][0]["status"], "enrolled",
+        "first in line promoted"
+    );
+    let (_, mine) = api(
+        &app,
+        "GET",
+        "/api/v1/me/enrolments",
+        Some(&crowd[3].1),
+        None,
+    )
+    .await;
+    assert_eq!(mine["items"][0]["waitlist_position"], 1);
+    let (_, mine) = api(
+        &app,
+        "GET",
+        "/api/v1/me/enrolments",
+        Some(&crowd[4].1),
+        None,
+    )
+    .await;
+    assert_eq!(mine["items"][0]["waitlist_position"], 2);
+    // Cancelling again: 409. Someone else's enrolment: 404.
+    assert_eq!(
+        api(
+            &app,
+            "DELETE",
+            &format!("/api/v1/enrolments/{}", ids[0]),
+            Some(&crowd[0].1),
+            None
+        )
+        .await
+        .0,
+        Status::Conflict
+    );
+    assert_eq!(
+        api(
+            &app,
+            "DELETE",
+            &format!("/api/v1/enrolments/{}", ids[1]),
+            Some(&crowd[0].1),
+            None
+        )
+        .await
+        .0,
+        Status::NotFound
+    );
+
+    // More seats: the whole waiting list moves in, in order.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort}"),
+        Some(&staff),
+        Some(json!({"seats": 4})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(statuses(app.db(), cohort).await, (4, 0));
+    // Fewer seats than people enrolled: refused.
+    let (status, problem) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort}"),
+        Some(&staff),
+        Some(json!({"seats": 3})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Ya hay 4 personas inscritas")
+    );
+
+    // A coordinator cancels with a reason and may admit a waiting person with an extra seat.
+    let late = people(app.db(), 1, "18610", "tarde").await;
+    let (_, waiting) = enrol_as(&app, &late[0].1, cohort).await;
+    assert_eq!(waiting["waitlist_position"], 1);
+    let (status, admitted) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/enrolments/{}/admit", waiting["id"]),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(admitted["status"], "enrolled");
+    let (_, view) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(view["seats"], 5);
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/enrolments/{}", ids[1]),
+        Some(&staff),
+        Some(json!({"reason": "Cambió de entidad"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let row = enrolment::Entity::find_by_id(ids[1] as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.cancellation_reason.as_deref(),
+        Some("Cambió de entidad")
+    );
+
+    // The roster: coordinators and reviewers in scope; not participants.
+    let (status, roster) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort}/enrolments"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(roster["total"], 6);
+    let (email, password) = demo_account(Role::Reviewer);
+    let reviewer = token(&app, email, password).await;
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            &format!("/api/v1/cohorts/{cohort}/enrolments"),
+            Some(&reviewer),
+            None
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            &format!("/api/v1/cohorts/{cohort}/enrolments"),
+            Some(&crowd[1].1),
+            None
+        )
+        .await
+        .0,
+        Status::Forbidden
+    );
+}
+
+/// Many simultaneous requests for few seats: never overbooked, never two equal positions.
+#[test]
+fn concurrent_requests_never_overbook_nor_share_a_waitlist_position() {
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = TestApp::with_demo().await;
+        let (email, password) = demo_account(Role::Coordinator);
+        let staff = token(&app, email, password).await;
+        let cohort = open_cohort(&app, &staff, 7, json!([]), json!([])).await;
+        let crowd = people(app.db(), 40, "18094", "carrera").await;
+        let requests = crowd.iter().map(|(_, token)| enrol_as(&app, token, cohort));
+        let responses = rocket::futures::future::join_all(requests).await;
+        assert!(
+            responses
+                .iter()
+                .all(|(status, _)| *status == Status::Created),
+            "{:?}",
+            responses
+                .iter()
+                .filter(|r| r.0 != Status::Created)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(statuses(app.db(), cohort).await, (7, 33));
+        let mut positions: Vec<i64> = responses
+            .iter()
+            .filter_map(|(_, body)| body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(
+            positions,
+            (1..=33).collect::<Vec<_>>(),
+            "positions handed out once each"
+        );
+        let mut tickets: Vec<i32> = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort as i32))
+            .all(app.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| e.waitlist_seq)
+            .collect();
+        tickets.sort_unstable();
+        tickets.dedup();
+        assert_eq!(tickets.len(), 33);
+
+        // The same person pressing twice at once: one enrolment.
+        let twice = people(app.db(), 1, "18094", "doble").await;
+        let (a, b) = rocket::tokio::join!(
+            enrol_as(&app, &twice[0].1, cohort),
+            enrol_as(&app, &twice[0].1, cohort)
+        );
+        let mut codes = [a.0.code, b.0.code];
+        codes.sort_unstable();
+        assert_eq!(codes, [201, 409]);
+    });
+}
+
+#[rocket::async_test]
+async fn each_notification_arrives_over_smtp_exactly_once() {
+    let smtp = SmtpServer::start().await;
+    let app =
+        TestApp::with_config(&[("demo_data", json!(true)), ("smtp_url", json!(smtp.url()))]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    let staff = token(&app, email, password).await;
+    let cohort = open_cohort(&app, &staff, 1, json!(["18094"]), json!([])).await;
+    let crowd = people(app.db(), 2, "18094", "aviso").await;
+    let (_, first) = enrol_as(&app, &crowd[0].1, cohort).await;
+    enrol_as(&app, &crowd[1].1, cohort).await;
+    api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/enrolments/{}", first["id"]),
+        Some(&crowd[0].1),
+        None,
+    )
+    .await;
+
+    let config = app.client.rocket().state::<AppConfig>().unwrap().clone();
+    for _ in 0..3 {
+        aula_territorial::mail::deliver_due(app.db(), &config)
+            .await
+            .unwrap();
+    }
+    let received = smtp.wait_for(4, 5).await;
+    let mut subjects: Vec<(String, String)> = received
+        .iter()
+        .map(|m| (m.to[0].clone(), subject(&m.raw)))
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            (
+                "aviso0@example.org".to_string(),
+                "Inscripción cancelada: Tributaria para el piloto".to_string()
+            ),
+            (
+                "aviso0@example.org".to_string(),
+                "Inscripción confirmada: Tributaria para el piloto".to_string()
+            ),
+            (
+                "aviso1@example.org".to_string(),
+                "Lista de espera (puesto 1): Tributaria para el piloto".to_string()
+            ),
+            (
+                "aviso1@example.org".to_string(),
+                "¡Tiene cupo! Tributaria para el piloto".to_string()
+            ),
+        ]
+    );
+    let confirmation = received
+        .iter()
+        .find(|m| subject(&m.raw).starts_with("Inscripción confirmada"))
+        .unwrap();
+    assert!(
+        confirmation.raw.contains("text/calendar"),
+        "a calendar file goes with the confirmation"
+    );
+    assert!(confirmation.raw.contains("calendario.ics"));
+    // Delivering again sends nothing new.
+    aula_territorial::mail::deliver_due(app.db(), &config)
+        .await
+        .unwrap();
+    assert_eq!(smtp.received().len(), 4);
+    assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), 4);
+}
