@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod capacities;
 pub mod catalogue;
+pub mod certificates;
 pub mod config;
 pub mod db;
 pub mod demo;
