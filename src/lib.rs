@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod capacities;
 pub mod catalogue;
+pub mod certificates;
 pub mod cohorts;
 pub mod config;
 pub mod db;

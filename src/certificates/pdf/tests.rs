@@ -1,0 +1,283 @@
+use super::*;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn sample() -> CertificateDocument {
+    CertificateDocument {
+        code: "7KQ9-M3XR-T2HW-PZ4N-C8DV".into(),
+        full_name: "Ñuño Güiza Peña".into(),
+        document_type: "CC".into(),
+        document_number: "1117543210".into(),
+        course_name: "Gestión Tributaria".into(),
+        capacity_names: vec!["Movilización de recursos".into()],
+        hours: 40,
+        start_date: date(2026, 2, 2),
+        end_date: date(2026, 3, 13),
+        municipality_name: "Belén de los Andaquíes".into(),
+        department_name: "Caquetá".into(),
+        final_grade: Some("4.2".into()),
+        attendance_pct: "87,5 %".into(),
+        issued_on: date(2026, 3, 15),
+        issuer: "Dirección de Capacitación".into(),
+        verification_url: "http://127.0.0.1:8000/verificar/7KQ9-M3XR-T2HW-PZ4N-C8DV".into(),
+    }
+}
+
+fn rendered(doc: &CertificateDocument) -> (Vec<u8>, lopdf::Document) {
+    let bytes = render(doc).expect("the certificate renders");
+    let parsed = lopdf::Document::load_mem(&bytes).expect("a PDF lopdf can read");
+    (bytes, parsed)
+}
+
+/// The page's text as a PDF reader extracts it (through the embedded fonts' Unicode maps).
+fn extracted_text(pdf: &lopdf::Document) -> String {
+    assert_eq!(pdf.get_pages().len(), 1, "one page");
+    pdf.extract_text(&[1]).expect("text extraction")
+}
+
+/// Extracted text with line breaks and repeated spaces collapsed.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Extracted text without any white space: letter-spaced headings ("R E P Ú B L I C A", as
+/// lopdf reads widened letters) compare whole.
+fn squeezed(text: &str) -> String {
+    text.split_whitespace().collect()
+}
+
+#[test]
+fn it_is_a_pdf_a_page_in_a4_landscape() {
+    let (bytes, pdf) = rendered(&sample());
+    assert!(bytes.starts_with(b"%PDF-"), "PDF header");
+    let page = pdf.get_pages()[&1];
+    let media_box = pdf
+        .get_dictionary(page)
+        .and_then(|d| d.get(b"MediaBox"))
+        .and_then(|o| o.as_array())
+        .expect("the page has a MediaBox");
+    let numbers: Vec<f32> = media_box
+        .iter()
+        .map(|o| o.as_float().expect("a number"))
+        .collect();
+    assert_eq!(numbers.len(), 4);
+    let (width, height) = (numbers[2] - numbers[0], numbers[3] - numbers[1]);
+    assert!((width - 841.89).abs() < 1.0, "width {width}");
+    assert!((height - 595.28).abs() < 1.0, "height {height}");
+    // PDF/A-2u: identification in the XMP metadata, an sRGB output intent, Spanish language.
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A part");
+    assert!(
+        raw.contains("<pdfaid:conformance>U</pdfaid:conformance>"),
+        "PDF/A level"
+    );
+    assert!(raw.contains("/GTS_PDFA1"), "output intent");
+    assert!(raw.contains("/Lang(es-CO)"), "document language");
+}
+
+#[test]
+fn every_spanish_character_survives_text_extraction() {
+    let (_, pdf) = rendered(&sample());
+    let raw = extracted_text(&pdf);
+    let text = flat(&raw);
+    for heading in [
+        "REPÚBLICADECOLOMBIA",
+        "CERTIFICAQUE",
+        "FECHASDELACOHORTE",
+        "CALIFICACIÓNFINAL",
+        "CÓDIGODEVERIFICACIÓN",
+    ] {
+        assert!(
+            squeezed(&raw).contains(heading),
+            "{heading:?} not in {raw:?}"
+        );
+    }
+    for expected in [
+        "Ñuño Güiza Peña",
+        "Gestión Tributaria",
+        "Belén de los Andaquíes",
+        "Caquetá",
+        "Escuela Superior de Administración Pública – ESAP",
+        "cédula de ciudadanía n.º 1.117.543.210",
+        "culminó satisfactoriamente el curso",
+        "Movilización de recursos",
+        "40 horas",
+        "Del 2 de febrero",
+        "al 13 de marzo de 2026",
+        "Expedido el 15 de marzo de 2026",
+        "4,2 / 5,0",
+        "87,5 %",
+        "Dirección de Capacitación",
+        "7KQ9-M3XR-T2HW-PZ4N-C8DV",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text:?}");
+    }
+    for c in ['á', 'é', 'í', 'ó', 'ú', 'ü', 'ñ', 'Ñ', 'Ú', 'º'] {
+        assert!(text.contains(c), "{c} not in {text:?}");
+    }
+    assert!(
+        !text.contains('?') && !text.contains('\u{fffd}'),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn inverted_marks_and_every_accent_round_trip_in_any_field() {
+    let mut doc = sample();
+    doc.full_name = "¡Úrsula Ángela Íñiguez Ñáñez Ébano Óscar Güell!".into();
+    doc.course_name = "¿Cómo formular el Plan de Desarrollo Territorial? Pingüino ñandú".into();
+    let (_, pdf) = rendered(&doc);
+    let text = flat(&extracted_text(&pdf));
+    assert!(
+        text.contains("¡Úrsula Ángela Íñiguez Ñáñez Ébano Óscar Güell!"),
+        "{text:?}"
+    );
+    assert!(text.contains("¿Cómo formular"), "{text:?}");
+    assert!(text.contains("Pingüino ñandú"), "{text:?}");
+}
+
+#[test]
+fn decomposed_accents_print_as_the_precomposed_letters() {
+    // "N" + COMBINING TILDE, as some keyboards and systems send it.
+    let mut doc = sample();
+    doc.full_name = "N\u{303}un\u{303}o Gu\u{308}iza Pen\u{303}a".into();
+    doc.municipality_name = "Bele\u{301}n de los Andaqui\u{301}es".into();
+    let (_, pdf) = rendered(&doc);
+    let text = flat(&extracted_text(&pdf));
+    assert!(text.contains("Ñuño Güiza Peña"), "{text:?}");
+    assert!(text.contains("Belén de los Andaquíes"), "{text:?}");
+    assert!(
+        !text.contains('\u{303}') && !text.contains('\u{308}'),
+        "{text:?}"
+    );
+    assert_eq!(compose_accents("Cafe\u{301} x\u{301}"), "Café x\u{301}");
+    assert_eq!(compose_accents("Ana\tMaría\nPérez"), "Ana María Pérez");
+}
+
+#[test]
+fn the_verification_url_and_code_are_printed_as_text() {
+    let (bytes, pdf) = rendered(&sample());
+    let text = flat(&extracted_text(&pdf));
+    assert!(
+        text.contains("http://127.0.0.1:8000/verificar/7KQ9-M3XR-T2HW-PZ4N-C8DV"),
+        "{text:?}"
+    );
+    // The QR area is a link to the same page.
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("/URI"), "link annotation");
+}
+
+#[test]
+fn optional_facts_are_left_out_when_absent() {
+    let mut doc = sample();
+    doc.final_grade = None;
+    doc.attendance_pct = String::new();
+    let (_, pdf) = rendered(&doc);
+    let text = squeezed(&extracted_text(&pdf));
+    assert!(!text.contains("CALIFICACIÓNFINAL"), "{text:?}");
+    assert!(!text.contains("/5,0"), "{text:?}");
+    assert!(!text.contains("ASISTENCIA"), "{text:?}");
+    assert!(!text.contains('%'), "{text:?}");
+    assert!(text.contains("INTENSIDADHORARIA"), "{text:?}");
+}
+
+#[test]
+fn several_capacities_and_long_values_still_render() {
+    let mut doc = sample();
+    doc.capacity_names = vec![
+        "Planeación territorial".into(),
+        "Movilización de recursos".into(),
+        "Gobierno abierto y transparencia".into(),
+    ];
+    doc.course_name = "Formulación, seguimiento y evaluación de proyectos de inversión pública \
+                       territorial con enfoque diferencial y de paz en municipios PDET"
+        .into();
+    doc.municipality_name = "San Andrés de Tumaco".into();
+    doc.department_name = "Archipiélago de San Andrés, Providencia y Santa Catalina".into();
+    doc.full_name = "María de los Ángeles Castañeda Ibáñez de la Peña y Santamaría".into();
+    doc.document_type = "PPT".into();
+    doc.document_number = "PPT-4455667".into();
+    doc.start_date = date(2025, 12, 1);
+    let (_, pdf) = rendered(&doc);
+    let text = flat(&extracted_text(&pdf));
+    assert!(text.contains("capacidades municipales de"), "{text:?}");
+    assert!(
+        text.contains("Planeación territorial, Movilización de recursos y Gobierno abierto"),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("Permiso por Protección Temporal n.º PPT-4455667"),
+        "{text:?}"
+    );
+    assert!(text.contains("Del 1 de diciembre de 2025"), "{text:?}");
+}
+
+#[test]
+fn dates_and_lists_read_as_spanish() {
+    assert_eq!(long_date(date(2026, 3, 15)), "15 de marzo de 2026");
+    assert_eq!(long_date(date(2026, 9, 1)), "1 de septiembre de 2026");
+    assert_eq!(
+        date_range_lines(date(2026, 3, 2), date(2026, 3, 20)),
+        ["Del 2", "al 20 de marzo de 2026"]
+    );
+    assert_eq!(
+        date_range_lines(date(2026, 2, 2), date(2026, 3, 13)),
+        ["Del 2 de febrero", "al 13 de marzo de 2026"]
+    );
+    assert_eq!(
+        date_range_lines(date(2025, 12, 1), date(2026, 1, 30)),
+        ["Del 1 de diciembre de 2025", "al 30 de enero de 2026"]
+    );
+    assert_eq!(
+        date_range_lines(date(2026, 5, 4), date(2026, 5, 4)),
+        ["4 de mayo de 2026"]
+    );
+    let list =
+        |items: &[&str]| spanish_list(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(list(&[]), "");
+    assert_eq!(list(&["Planeación territorial"]), "Planeación territorial");
+    assert_eq!(list(&["A", "B", "C"]), "A, B y C");
+    assert_eq!(list(&["Planeación", "Inversión"]), "Planeación e Inversión");
+    assert_eq!(list(&["Planeación", "Hierro"]), "Planeación y Hierro");
+    assert_eq!(document_number_text("CC", "1117543210"), "1.117.543.210");
+    assert_eq!(document_number_text("CC", "79123"), "79.123");
+    assert_eq!(document_number_text("PA", "AB123456"), "AB123456");
+    assert_eq!(hours_text(1), "1 hora");
+    assert_eq!(decimal_comma("4.2"), "4,2");
+}
+
+#[test]
+fn the_same_certificate_renders_to_the_same_bytes() {
+    let doc = sample();
+    let first = render(&doc).expect("renders");
+    let second = render(&doc).expect("renders again");
+    assert!(first == second, "rendering is deterministic");
+    assert!(
+        first.len() < 200_000,
+        "only font subsets are embedded: {} bytes",
+        first.len()
+    );
+}
+
+#[test]
+fn characters_the_fonts_lack_are_a_validation_error_not_a_broken_pdf() {
+    let mut doc = sample();
+    doc.full_name = "Nguyễn Thị Ánh 李".into();
+    doc.course_name = "Gestión 😀".into();
+    match render(&doc) {
+        Err(AppError::Validation(errors)) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["full_name", "course_name"]);
+            assert!(errors[0].message.contains("«李»"), "{}", errors[0].message);
+            assert!(errors[1].message.contains("«😀»"), "{}", errors[1].message);
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    // Vietnamese, Polish, Portuguese… are covered.
+    doc.full_name = "Nguyễn Thị Ánh Łukasz Gonçalves".into();
+    doc.course_name = "Gestión Tributaria".into();
+    let (_, pdf) = rendered(&doc);
+    assert!(flat(&extracted_text(&pdf)).contains("Nguyễn Thị Ánh Łukasz Gonçalves"));
+}
