@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod calendar;
 pub mod capacities;
 pub mod catalogue;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod mail;
 pub mod people;
 pub mod reference_data;
+pub mod spreadsheets;
 pub mod templates;
 pub mod territory;
 pub mod text;

@@ -1,0 +1,100 @@
+//! A file download: content type, attachment file name (accents included) and no caching.
+
+use rocket::http::{ContentType, Header};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use std::io::Cursor;
+
+/// A generated file sent as a download. Exports carry personal data, so browsers and proxies
+/// are told not to keep a copy (`Cache-Control: no-store`).
+#[derive(Clone, Debug)]
+pub struct Download {
+    filename: String,
+    content_type: ContentType,
+    body: Vec<u8>,
+}
+
+impl Download {
+    /// An Excel workbook (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    pub fn xlsx(filename: &str, body: Vec<u8>) -> Self {
+        Self {
+            filename: filename.to_string(),
+            content_type: ContentType::new(
+                "application",
+                "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            body,
+        }
+    }
+
+    /// An iCalendar file (`text/calendar; charset=utf-8`), e.g. from [`crate::calendar::calendar`].
+    pub fn calendar(filename: &str, body: String) -> Self {
+        Self {
+            filename: filename.to_string(),
+            content_type: ContentType::new("text", "calendar").with_params(("charset", "utf-8")),
+            body: body.into_bytes(),
+        }
+    }
+
+    pub fn filename(&self) -> &str {
+        &self.filename
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Download {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build()
+            .header(self.content_type)
+            .header(Header::new(
+                "Content-Disposition",
+                content_disposition(&self.filename),
+            ))
+            .header(Header::new("Cache-Control", "no-store"))
+            .sized_body(self.body.len(), Cursor::new(self.body))
+            .ok()
+    }
+}
+
+/// `attachment; filename="ASCII fallback"; filename*=UTF-8''percent-encoded` (RFC 6266): old
+/// clients get the name without accents, the rest the real one. Nothing from the name can
+/// break out of the header.
+pub(super) fn content_disposition(filename: &str) -> String {
+    let name = filename.trim();
+    let name = if name.is_empty() { "archivo" } else { name };
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '(' | ')') {
+                c
+            } else if c.is_ascii() {
+                '_'
+            } else {
+                let folded = crate::text::fold(&c.to_string());
+                let mut chars = folded.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(plain), None) if plain.is_ascii_alphanumeric() => {
+                        if c.is_uppercase() {
+                            plain.to_ascii_uppercase()
+                        } else {
+                            plain
+                        }
+                    }
+                    _ => '_',
+                }
+            }
+        })
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
