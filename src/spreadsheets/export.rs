@@ -420,6 +420,25 @@ fn build_chart(state: &SheetState, spec: &ChartSpec, last_row: u32) -> Chart {
             ))
             .set_values((name, first_row, col, last_row, col));
     }
+    // The value axis shows numbers the way the first value column does.
+    let first_kind = spec
+        .value_cols
+        .first()
+        .and_then(|&col| state.columns.get(usize::from(col)))
+        .map(|column| column.kind);
+    let axis_format = match first_kind {
+        Some(ColumnKind::Percent) => Some("0%"),
+        Some(ColumnKind::Integer | ColumnKind::Decimal(0)) => Some("#,##0"),
+        _ => None,
+    };
+    if let Some(format) = axis_format {
+        let value_axis = match spec.kind {
+            ChartKind::Column => chart.y_axis(),
+            // Bar charts swap the axes: values run along the x axis.
+            ChartKind::Bar => chart.x_axis(),
+        };
+        value_axis.set_num_format(format);
+    }
     // A title starting with `=` would be read as a cell reference.
     chart.title().set_name(spec.title.trim_start_matches('='));
     chart.legend().set_position(ChartLegendPosition::Bottom);

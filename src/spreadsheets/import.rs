@@ -353,16 +353,15 @@ fn decode_8bit(bytes: &[u8]) -> String {
 /// `;` and uses `,` for decimals). A single-column file is read with `,`.
 fn delimiter_and_body(text: &str) -> (u8, &str) {
     let (first_line, rest) = text.split_once('\n').unwrap_or((text, ""));
-    let hint = first_line.trim();
+    let hint = first_line.trim_end_matches('\r');
     if hint.len() == 5
         && hint
             .get(..4)
             .is_some_and(|sep| sep.eq_ignore_ascii_case("sep="))
+        && let Some(&delimiter) = hint.as_bytes().get(4)
+        && (delimiter.is_ascii_punctuation() || delimiter == b'\t')
     {
-        let delimiter = hint.as_bytes()[4];
-        if delimiter.is_ascii_punctuation() || delimiter == b'\t' {
-            return (delimiter, rest);
-        }
+        return (delimiter, rest);
     }
     let candidates = [b';', b',', b'\t'];
     for line in text.lines().filter(|l| !l.trim().is_empty()).take(10) {
