@@ -36,7 +36,7 @@ pub async fn lock_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResul
     cohort::Entity::update_many()
         .col_expr(
             cohort::Column::UpdatedAt,
-            Expr::col(cohort::Column::UpdatedAt).into(),
+            Expr::col(cohort::Column::UpdatedAt),
         )
         .filter(cohort::Column::Id.eq(cohort_id))
         .exec(db)
