@@ -567,7 +567,7 @@ async fn enrol<C: ConnectionTrait>(
         cancellation_reason: Set(None),
         sessions_total: Set(None),
         sessions_attended: Set(None),
-        final_grade_tenths: Set(None),
+        final_grade_milli: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -650,10 +650,10 @@ async fn enrol_with_history<C: ConnectionTrait>(
         }
         if closed {
             let total = sessions.len() as i32;
-            // Round half up to one decimal, like the results page.
-            let grade = (weighted + 50) / 100;
+            // Σ score-tenths × weight-% is the grade in thousandths, exactly (weights sum 100).
+            let grade = weighted;
             let completed = attended * 100 >= cohort.min_attendance_pct * total
-                && grade >= cohort.pass_mark_tenths;
+                && grade >= cohort.pass_mark_tenths * 100;
             enrolment::Entity::update(enrolment::ActiveModel {
                 id: Set(enrolment_id),
                 status: Set(if completed {
@@ -663,7 +663,7 @@ async fn enrol_with_history<C: ConnectionTrait>(
                 }),
                 sessions_total: Set(Some(total)),
                 sessions_attended: Set(Some(attended)),
-                final_grade_tenths: Set(Some(grade)),
+                final_grade_milli: Set(Some(grade)),
                 ..Default::default()
             })
             .exec(db)

@@ -513,7 +513,7 @@ fn tables() -> Vec<TableCreateStatement> {
             // Results frozen when the cohort closes.
             .col(int_null("sessions_total"))
             .col(int_null("sessions_attended"))
-            .col(int_null("final_grade_tenths"))
+            .col(int_null("final_grade_milli"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
             .foreign_key(&mut fk(
@@ -629,7 +629,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(col("municipality_code").string_len(5).not_null())
             .col(text("municipality_name"))
             .col(text("department_name"))
-            .col(int_null("final_grade_tenths"))
+            .col(int_null("final_grade_milli"))
             .col(int("sessions_attended"))
             .col(int("sessions_total"))
             .col(text("issuer"))

@@ -194,7 +194,7 @@ pub async fn enrol<C: ConnectionTrait>(
         cancellation_reason: Set(None),
         sessions_total: Set(None),
         sessions_attended: Set(None),
-        final_grade_tenths: Set(None),
+        final_grade_milli: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()

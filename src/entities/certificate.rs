@@ -25,7 +25,7 @@ pub struct Model {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_name: String,
-    pub final_grade_tenths: Option<i32>,
+    pub final_grade_milli: Option<i32>,
     pub sessions_attended: i32,
     pub sessions_total: i32,
     pub issuer: String,

@@ -20,7 +20,7 @@ pub struct Model {
     pub cancellation_reason: Option<String>,
     pub sessions_total: Option<i32>,
     pub sessions_attended: Option<i32>,
-    pub final_grade_tenths: Option<i32>,
+    pub final_grade_milli: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

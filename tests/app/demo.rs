@@ -106,10 +106,10 @@ async fn demo_cohorts_cover_every_stage_with_real_history() {
         let (total, attended, grade) = (
             e.sessions_total.unwrap(),
             e.sessions_attended.unwrap(),
-            e.final_grade_tenths.unwrap(),
+            e.final_grade_milli.unwrap(),
         );
-        let meets =
-            attended * 100 >= closed.min_attendance_pct * total && grade >= closed.pass_mark_tenths;
+        let meets = attended * 100 >= closed.min_attendance_pct * total
+            && grade >= closed.pass_mark_tenths * 100;
         assert_eq!(
             e.status == EnrolmentStatus::Completed,
             meets,
