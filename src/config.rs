@@ -21,6 +21,13 @@ pub struct AppConfig {
     /// Seconds between two passes of the outbox worker.
     #[serde(default = "default_mail_poll_seconds")]
     pub mail_poll_seconds: u64,
+    /// Seconds between runs of the periodic jobs (session reminders); 0 turns them off.
+    #[serde(default = "default_jobs_poll_seconds")]
+    pub jobs_poll_seconds: u64,
+}
+
+fn default_jobs_poll_seconds() -> u64 {
+    600
 }
 
 fn default_mail_poll_seconds() -> u64 {

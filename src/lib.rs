@@ -15,6 +15,7 @@ pub mod demo;
 pub mod enrolment;
 pub mod entities;
 pub mod error;
+pub mod jobs;
 pub mod mail;
 pub mod parse;
 pub mod people;
@@ -58,6 +59,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
         .attach(mail::MailWorker)
+        .attach(jobs::Jobs)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();

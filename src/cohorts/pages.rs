@@ -184,7 +184,7 @@ async fn list_page(
 }
 
 #[derive(FromForm, Default, Clone)]
-struct CohortForm {
+pub(crate) struct CohortForm {
     #[field(default = String::new())]
     csrf_token: String,
     course_id: Option<i32>,
@@ -425,7 +425,7 @@ pub fn calendar(sessions: &[SessionView]) -> Value {
     json!(months)
 }
 
-async fn detail_context(
+pub(crate) async fn detail_context(
     db: &DatabaseConnection,
     id: i32,
     form: Option<&CohortForm>,
@@ -485,6 +485,7 @@ async fn detail_context(
     context["roster"] = json!(crate::enrolment::roster(db, id).await?);
     context["document_types"] = json!(["CC", "CE", "PA", "PPT"]);
     context["takes_enrolments"] = json!(view.status == CohortStatus::Open);
+    context["import"] = Value::Null;
     Ok(context)
 }
 

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde_json::{Value, json};
 
 pub fn routes() -> Vec<Route> {
-    routes![catalogue, cohort_page]
+    routes![catalogue, cohort_page, cohort_calendar, session_calendar]
 }
 
 const PER_PAGE: u64 = 20;
@@ -197,4 +197,54 @@ async fn cohort_page(
             "anonymous": page.user.is_none(),
         }),
     )
+}
+
+/// Whoever may see the cohort's public page may take its calendar.
+async fn visible_cohort(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+) -> AppResult<crate::entities::cohort::Model> {
+    let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
+        CohortScope::All
+    } else {
+        CohortScope::Published
+    };
+    super::find_in_scope(db, &scope, id).await
+}
+
+/// The whole cohort as an iCalendar file.
+#[get("/cohortes/<id>/calendario.ics")]
+async fn cohort_calendar(
+    db: &State<DatabaseConnection>,
+    config: &State<crate::config::AppConfig>,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<crate::spreadsheets::Download> {
+    let cohort = visible_cohort(db.inner(), &page, id).await?;
+    let file =
+        crate::enrolment::notices::cohort_calendar(db.inner(), &cohort, &config.public_url).await?;
+    let body = String::from_utf8(file.content).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::spreadsheets::Download::calendar(
+        &format!("cohorte-{id}.ics"),
+        body,
+    ))
+}
+
+/// One session as an iCalendar file.
+#[get("/sesiones/<id>/calendario.ics")]
+async fn session_calendar(
+    db: &State<DatabaseConnection>,
+    config: &State<crate::config::AppConfig>,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<crate::spreadsheets::Download> {
+    let session = sessions::find(db.inner(), id).await?;
+    let cohort = visible_cohort(db.inner(), &page, session.cohort_id).await?;
+    let event = crate::enrolment::notices::session_event(&cohort, &session, &config.public_url);
+    let body = crate::calendar::calendar(&cohort.name, &[event]);
+    Ok(crate::spreadsheets::Download::calendar(
+        &format!("sesion-{id}.ics"),
+        body,
+    ))
 }

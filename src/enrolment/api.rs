@@ -244,6 +244,21 @@ pub struct Upload<'r> {
     pub file: rocket::fs::TempFile<'r>,
 }
 
+/// A multipart body Rocket could not read: too large (413), or without the file (422).
+pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
+    if errors
+        .iter()
+        .any(|e| e.status() == rocket::http::Status::PayloadTooLarge)
+    {
+        AppError::TooLarge
+    } else {
+        AppError::invalid(
+            "file",
+            "Adjunte el archivo (.xlsx o .csv) en el campo «file».",
+        )
+    }
+}
+
 /// The uploaded bytes (bounded) and the file's name as the person's computer gave it.
 pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>, String)> {
     use rocket::tokio::io::AsyncReadExt;
@@ -275,8 +290,9 @@ async fn import(
     staff: StaffUser,
     id: i32,
     dry_run: Option<bool>,
-    upload: rocket::form::Form<Upload<'_>>,
+    upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<super::import::ImportSummary>> {
+    let upload = upload.map_err(upload_error)?;
     let (bytes, name) = read_upload(&upload.file).await?;
     let txn = crate::db::begin(db).await?;
     let summary = super::import::run(

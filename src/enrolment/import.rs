@@ -56,7 +56,7 @@ pub const COLUMNS: &[(&str, &str, bool, &[&str])] = &[
         "entity_type",
         "Tipo de entidad",
         true,
-        &["entidad", "entity_type"],
+        &["tipo_entidad", "entidad", "entity_type"],
     ),
     (
         "entity_name",

@@ -12,6 +12,7 @@ pub mod api;
 pub mod import;
 pub mod notices;
 pub mod pages;
+pub mod reminders;
 
 use crate::accounts::guards::CurrentUser;
 use crate::audit::{self, Change};

@@ -10,12 +10,21 @@ use crate::error::AppError;
 use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, CsrfProtected};
 use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, post, routes};
 use sea_orm::DatabaseConnection;
+use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
-    routes![enrol_self, cancel_submit, staff_enrol, admit_submit]
+    routes![
+        enrol_self,
+        cancel_submit,
+        staff_enrol,
+        admit_submit,
+        import_submit
+    ]
 }
 
 macro_rules! csrf_form {
@@ -226,4 +235,76 @@ async fn admit_submit(
         result,
         |_| "Admitido con un cupo adicional.".to_string(),
     )
+}
+
+#[derive(FromForm)]
+struct ImportForm<'r> {
+    #[field(default = String::new())]
+    csrf_token: String,
+    file: Option<rocket::fs::TempFile<'r>>,
+    /// `preview` (dry run) or `import`.
+    #[field(default = String::new())]
+    mode: String,
+}
+
+impl CsrfProtected for ImportForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Upload from the cohort page: a preview of what would happen per row, or the real,
+/// all-or-nothing import. Either way the cohort page comes back with the outcome or the
+/// problems (row, column, message).
+#[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+async fn import_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    page: crate::web::Page<'_>,
+    id: i32,
+    form: CsrfForm<ImportForm<'_>>,
+) -> Result<(Status, RawHtml<String>), AppError> {
+    let form = form.0;
+    let dry_run = form.mode != "import";
+    let result = async {
+        let file = form.file.as_ref().ok_or_else(|| {
+            AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
+        })?;
+        let (bytes, name) = super::api::read_upload(file).await?;
+        let txn = crate::db::begin(db).await?;
+        let summary = super::import::run(
+            &txn,
+            &Notifier { templates, config },
+            &staff,
+            id,
+            &bytes,
+            &name,
+            dry_run,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(summary)
+    }
+    .await;
+    let (status, outcome) = match result {
+        Ok(summary) => (Status::Ok, json!({"summary": summary, "errors": []})),
+        Err(error @ (AppError::Validation(_) | AppError::TooLarge | AppError::Conflict(_))) => {
+            let errors = match &error {
+                AppError::Validation(errors) => json!(errors),
+                other => json!([{"field": "file", "message": other.to_string()}]),
+            };
+            (error.status(), json!({"summary": null, "errors": errors}))
+        }
+        Err(other) => return Err(other),
+    };
+    let mut context = crate::cohorts::pages::detail_context(db, id, None, &[]).await?;
+    context["import"] = outcome;
+    let title = context["cohort"]["name"]
+        .as_str()
+        .unwrap_or("Cohorte")
+        .to_string();
+    Ok((status, page.render("cohort_detail", &title, context)?))
 }

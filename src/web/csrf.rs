@@ -65,7 +65,16 @@ impl<'r, T: FromForm<'r> + CsrfProtected + Send> FromData<'r> for CsrfForm<T> {
                     Outcome::Error((Status::Forbidden, "token CSRF inválido".into()))
                 }
             }
-            Outcome::Error((status, errors)) => Outcome::Error((status, errors.to_string())),
+            Outcome::Error((status, errors)) => {
+                // An oversized upload also misses its fields: say 413, not 422.
+                let too_large = errors.iter().any(|e| e.status() == Status::PayloadTooLarge);
+                let status = if too_large {
+                    Status::PayloadTooLarge
+                } else {
+                    status
+                };
+                Outcome::Error((status, errors.to_string()))
+            }
             Outcome::Forward(f) => Outcome::Forward(f),
         }
     }

@@ -6,6 +6,7 @@ mod cohorts;
 mod common;
 mod demo;
 mod enrolment;
+mod enrolment_import;
 mod mail;
 mod people;
 mod reference_api;

@@ -1,0 +1,80 @@
+//! The reminder the day before each session, to everyone enrolled: queued by a periodic job
+//! and keyed to (session, enrolment), so each person gets it once per session even if the job
+//! runs many times, on several instances, or across restarts.
+
+use crate::cohorts::sessions::SessionView;
+use crate::config::AppConfig;
+use crate::entities::values::{CohortStatus, EnrolmentStatus};
+use crate::entities::{cohort, cohort_session, enrolment, participant};
+use crate::error::AppResult;
+use crate::mail::{self, Email};
+use crate::templates::Templates;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::json;
+
+/// Queues the reminders of sessions that start tomorrow (Colombian date). Returns how many
+/// emails were newly queued.
+pub async fn queue_due(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    config: &AppConfig,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let tomorrow = crate::time::local(now).date_naive() + Duration::days(1);
+    let from = crate::time::from_local(tomorrow, 0, 0);
+    let to = crate::time::from_local(tomorrow + Duration::days(1), 0, 0);
+    let sessions = cohort_session::Entity::find()
+        .filter(cohort_session::Column::StartsAt.gte(from))
+        .filter(cohort_session::Column::StartsAt.lt(to))
+        .find_also_related(cohort::Entity)
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for (session, cohort) in sessions {
+        let Some(cohort) =
+            cohort.filter(|c| matches!(c.status, CohortStatus::Open | CohortStatus::InProgress))
+        else {
+            continue;
+        };
+        let people = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort.id))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+            .find_also_related(participant::Entity)
+            .all(db)
+            .await?;
+        let view = SessionView::from(session.clone());
+        let public_url = config.public_url.trim_end_matches('/');
+        for (row, person) in people {
+            let Some(person) = person else { continue };
+            let Some(to) = person.email.clone() else {
+                continue;
+            };
+            let txn = crate::db::begin(db).await?;
+            let fresh = mail::enqueue(
+                &txn,
+                templates,
+                config,
+                Email {
+                    to,
+                    subject: format!("Mañana: {} · {}", cohort.name, view.topic),
+                    template: "session_reminder",
+                    data: json!({
+                        "full_name": person.full_name(),
+                        "cohort": cohort.name,
+                        "session": view,
+                        "location": session.location.clone().or(cohort.venue.clone()),
+                        "meeting_url": cohort.meeting_url,
+                        "cohort_url": format!("{public_url}/cohortes/{}", cohort.id),
+                    }),
+                    attachments: Vec::new(),
+                    dedupe_key: Some(format!("recordatorio:{}:{}", session.id, row.id)),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            queued += usize::from(fresh);
+        }
+    }
+    Ok(queued)
+}

@@ -1,0 +1,519 @@
+//! Bulk enrolment from spreadsheets: the template, messy-but-valid files, all-or-nothing with
+//! each kind of bad row, upload limits; plus session reminders and calendar downloads.
+
+use crate::common::TestApp;
+use crate::support::*;
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::Role;
+use aula_territorial::entities::{enrolment, outbox, participant};
+use aula_territorial::templates::Templates;
+use rocket::http::{ContentType, Status};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const BOUNDARY: &str = "----aula-territorial-prueba";
+
+/// Uploads `bytes` as the multipart field `file`.
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, Value) {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(bearer(token))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A national, open cohort with `seats`, taking enrolments today, with a session tomorrow.
+async fn national_cohort(app: &TestApp, staff: &str, seats: i64) -> i64 {
+    let today = aula_territorial::time::today();
+    let (_, courses) = api(app, "GET", "/api/v1/courses", Some(staff), None).await;
+    let body = json!({
+        "course_id": courses["items"][0]["id"], "name": "Cohorte nacional de prueba", "modality": "virtual",
+        "meeting_url": "https://sala.example.org/nacional",
+        "start_date": today.to_string(), "end_date": (today + chrono::Duration::days(30)).to_string(),
+        "enrolment_opens": (today - chrono::Duration::days(3)).to_string(),
+        "enrolment_closes": (today + chrono::Duration::days(5)).to_string(), "seats": seats,
+    });
+    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+    let session = json!({"starts_at": format!("{tomorrow}T09:00:00-05:00"), "ends_at": format!("{tomorrow}T12:00:00-05:00"), "topic": "Apertura"});
+    assert_eq!(
+        api(
+            app,
+            "POST",
+            &format!("/api/v1/cohorts/{id}/sessions"),
+            Some(staff),
+            Some(session)
+        )
+        .await
+        .0,
+        Status::Created
+    );
+    assert_eq!(
+        api(
+            app,
+            "PATCH",
+            &format!("/api/v1/cohorts/{id}"),
+            Some(staff),
+            Some(json!({"status": "open"}))
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+    id
+}
+
+async fn staff(app: &TestApp) -> String {
+    let (email, password) = demo_account(Role::Coordinator);
+    token(app, email, password).await
+}
+
+/// What a municipality's office really sends: `;`, a BOM, shouting headers with and without
+/// accents, dotted document numbers, a DANE code that lost its zero, labels instead of codes,
+/// stray spaces and empty trailing rows.
+const MESSY_CSV: &str = "\u{feff}TIPO DE DOCUMENTO;Numero de documento;NOMBRES;apellidos;Correo Electrónico;Código DANE del municipio;Tipo de entidad;Nivel;Cargo\r\n\
+CC; 1.117.000.001 ;Ana Lucía;Peña Ñáñez;ana.pena@example.org;18256;Alcaldía;Técnico;Auxiliar\r\n\
+cc;71234567;Édgar;Losada;;5001;alcaldia;profesional;\r\n\
+CE;  445566 ;Jean-Pierre;O'Neill;jp@example.org;50325;Concejo municipal;asesor;Asesor jurídico\r\n\
+;;;;;;;;\r\n\
+;;;;;;;;\r\n";
+
+#[rocket::async_test]
+async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 2).await;
+    let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
+    let people_before = participant::Entity::find().count(app.db()).await.unwrap();
+
+    let (status, preview) = upload(
+        &app,
+        &format!("{path}?dry_run=true"),
+        &staff,
+        "inscritos.csv",
+        MESSY_CSV.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert_eq!(preview["created_participants"], 3);
+    assert_eq!(preview["enrolled"], 2);
+    assert_eq!(preview["waitlisted"], 1);
+    assert_eq!(preview["rows"][2]["waitlist_position"], 1);
+    assert_eq!(
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        people_before,
+        "a dry run writes nothing"
+    );
+
+    let (status, done) = upload(&app, &path, &staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
+    assert_eq!(status, Status::Ok, "{done}");
+    assert_eq!(
+        (
+            done["created_participants"].as_i64(),
+            done["enrolled"].as_i64(),
+            done["waitlisted"].as_i64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    let edgar = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.eq("71234567"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(edgar.municipality_code, "05001");
+    let ana = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.eq("1117000001"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            ana.first_names.as_str(),
+            ana.last_names.as_str(),
+            ana.entity_type.as_str(),
+            ana.level.as_str()
+        ),
+        ("Ana Lucía", "Peña Ñáñez", "alcaldia", "tecnico")
+    );
+
+    // The same file again: everyone is already there.
+    let (_, again) = upload(&app, &path, &staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
+    assert_eq!(
+        (
+            again["created_participants"].as_i64(),
+            again["already_enrolled"].as_i64()
+        ),
+        (Some(0), Some(3))
+    );
+    let rows = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort as i32))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+}
+
+#[rocket::async_test]
+async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 10).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let headers = [
+        "Tipo de documento",
+        "Número de documento",
+        "Nombres",
+        "Apellidos",
+        "Código DANE del municipio",
+        "Tipo de entidad",
+        "Nivel",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "CC").unwrap();
+    sheet.write_number(1, 1, 1_117_000_777.0).unwrap();
+    sheet.write_string(1, 2, "Wilson").unwrap();
+    sheet.write_string(1, 3, "Ibáñez").unwrap();
+    sheet.write_number(1, 4, 18094.0).unwrap();
+    sheet.write_string(1, 5, "veeduria").unwrap();
+    sheet.write_string(1, 6, "comunidad").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let (status, done) = upload(
+        &app,
+        &format!("/api/v1/cohorts/{cohort}/enrolments/import"),
+        &staff,
+        "Libro1.xlsx",
+        &bytes,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{done}");
+    assert_eq!(done["enrolled"], 1);
+    let wilson = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.eq("1117000777"))
+        .one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        wilson.map(|p| p.municipality_code).as_deref(),
+        Some("18094")
+    );
+}
+
+#[rocket::async_test]
+async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 10).await;
+    let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
+    let header =
+        "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n";
+    let good = "CC,1117000101,Ana,Pérez,18256,alcaldia,tecnico\n";
+    let cases = [
+        (
+            "CC,12AB,Luis,Gómez,18256,alcaldia,tecnico\n",
+            3,
+            "Número de documento",
+            "sin letras",
+        ),
+        (
+            "CC,1117000102,Luis,Gómez,99999,alcaldia,tecnico\n",
+            3,
+            "Código DANE del municipio",
+            "No existe un municipio",
+        ),
+        (
+            "CC,1117000101,Ana,Pérez,18256,alcaldia,tecnico\n",
+            3,
+            "Número de documento",
+            "fila anterior",
+        ),
+        (
+            "CC,1117000103,Luis,Gómez,18256,alcaldia,jefe\n",
+            3,
+            "Nivel",
+            "nivel del cargo",
+        ),
+        (
+            "NIT,1117000104,Luis,Gómez,18256,alcaldia,tecnico\n",
+            3,
+            "Tipo de documento",
+            "CC, CE, PA o PPT",
+        ),
+        (
+            "CC,1117000105,,Gómez,18256,alcaldia,tecnico\n",
+            3,
+            "Nombres",
+            "Escriba sus nombres",
+        ),
+    ];
+    let people_before = participant::Entity::find().count(app.db()).await.unwrap();
+    for (bad, row, column, message) in cases {
+        let file = format!("{header}{good}{bad}");
+        let (status, problem) = upload(&app, &path, &staff, "lista.csv", file.as_bytes()).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}: {problem}");
+        let error = &problem["errors"][0];
+        assert_eq!(error["row"], row, "{bad}: {problem}");
+        assert_eq!(error["field"], column, "{bad}");
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{bad}: {error}"
+        );
+        assert_eq!(
+            participant::Entity::find().count(app.db()).await.unwrap(),
+            people_before,
+            "{bad}: nothing written"
+        );
+    }
+    // A missing column is named.
+    let (status, problem) = upload(
+        &app,
+        &path,
+        &staff,
+        "lista.csv",
+        b"nombres,apellidos\nAna,Perez\n",
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"] == "Falta la columna «Número de documento».")
+    );
+    // A cohort offered only to Caquetá refuses a row from Meta.
+    let (_, caqueta) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort}"),
+        Some(&staff),
+        Some(json!({"department_codes": ["18"]})),
+    )
+    .await;
+    assert_eq!(caqueta["department_codes"], json!(["18"]));
+    let file = format!("{header}{good}CC,1117000106,Luis,Gómez,50325,alcaldia,tecnico\n");
+    let (status, problem) = upload(&app, &path, &staff, "lista.csv", file.as_bytes()).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no se ofrece al municipio 50325")
+    );
+}
+
+#[rocket::async_test]
+async fn uploads_are_bounded_and_must_be_spreadsheets() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 10).await;
+    let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let (status, problem) = upload(&app, &path, &staff, "foto.png", png).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no es una hoja de cálculo"),
+        "{problem}"
+    );
+    let big = vec![b'a'; 5 * 1024 * 1024 + 10];
+    let (status, _) = upload(&app, &path, &staff, "grande.csv", &big).await;
+    assert_eq!(status, Status::PayloadTooLarge);
+    let huge = vec![b'a'; 7 * 1024 * 1024];
+    let (status, _) = upload(&app, &path, &staff, "enorme.csv", &huge).await;
+    assert_eq!(status, Status::PayloadTooLarge);
+    // Only coordinators import; the template is a real workbook.
+    let (email, password) = demo_account(Role::Participant);
+    let participant = token(&app, email, password).await;
+    assert_eq!(
+        upload(&app, &path, &participant, "x.csv", MESSY_CSV.as_bytes())
+            .await
+            .0,
+        Status::Forbidden
+    );
+    let response = app
+        .client
+        .get(format!("{path}-template.xlsx"))
+        .header(bearer(&staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let bytes = response.into_bytes().await.unwrap();
+    let table = aula_territorial::spreadsheets::read_upload(&bytes, "plantilla.xlsx").unwrap();
+    assert!(table.has("numero_de_documento") && table.has("codigo_dane_del_municipio"));
+    assert_eq!(
+        table.rows[0].get("tipo_de_documento"),
+        "CC",
+        "the example row"
+    );
+}
+
+#[rocket::async_test]
+async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_restart() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 10).await;
+    upload(
+        &app,
+        &format!("/api/v1/cohorts/{cohort}/enrolments/import"),
+        &staff,
+        "l.csv",
+        MESSY_CSV.as_bytes(),
+    )
+    .await;
+    let before = outbox::Entity::find().count(app.db()).await.unwrap();
+    let (templates, config) = (
+        app.client.rocket().state::<Templates>().unwrap(),
+        app.client.rocket().state::<AppConfig>().unwrap(),
+    );
+    let now = aula_territorial::time::now();
+    let queued =
+        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
+            .await
+            .unwrap();
+    assert_eq!(queued, 2, "two people with email, one session tomorrow");
+    assert_eq!(
+        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let restarted = app.another_instance(&[]).await;
+    let (templates, config) = (
+        restarted.rocket().state::<Templates>().unwrap(),
+        restarted.rocket().state::<AppConfig>().unwrap(),
+    );
+    assert_eq!(
+        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let reminders = outbox::Entity::find()
+        .filter(outbox::Column::Subject.starts_with("Mañana:"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(reminders.len(), 2);
+    assert_eq!(
+        outbox::Entity::find().count(app.db()).await.unwrap(),
+        before + 2
+    );
+    assert!(reminders[0].body_text.contains("09:00"));
+}
+
+/// Unfolds RFC 5545 lines.
+fn unfold(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.split("\r\n") {
+        if let Some(rest) = line.strip_prefix(' ') {
+            if let Some(last) = lines.last_mut() {
+                last.push_str(rest);
+            }
+        } else if !line.is_empty() {
+            lines.push(line.to_string());
+        }
+    }
+    lines
+}
+
+#[rocket::async_test]
+async fn cohorts_and_sessions_download_as_icalendar() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let cohort = national_cohort(&app, &staff, 10).await;
+    let today = aula_territorial::time::today();
+    let late = json!({"starts_at": format!("{today}T21:00:00-05:00"), "ends_at": format!("{today}T23:30:00-05:00"), "topic": "Sesión nocturna, con coma; y punto y coma"});
+    let (_, session) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/sessions"),
+        Some(&staff),
+        Some(late),
+    )
+    .await;
+
+    let response = app
+        .client
+        .get(format!("/cohortes/{cohort}/calendario.ics"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.content_type().map(|c| c.to_string()).as_deref(),
+        Some("text/calendar; charset=utf-8")
+    );
+    let body = response.into_string().await.unwrap();
+    let lines = unfold(&body);
+    assert_eq!(lines.first().map(String::as_str), Some("BEGIN:VCALENDAR"));
+    assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 2);
+    let next_day = (today + chrono::Duration::days(1))
+        .format("%Y%m%d")
+        .to_string();
+    assert!(
+        lines.contains(&format!("DTEND:{next_day}T043000Z")),
+        "23:30 in Bogotá is 04:30 UTC the next day"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Sesión nocturna\\, con coma\\; y punto y coma"))
+    );
+
+    let one = app
+        .client
+        .get(format!("/sesiones/{}/calendario.ics", session["id"]))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert_eq!(
+        unfold(&one).iter().filter(|l| *l == "BEGIN:VEVENT").count(),
+        1
+    );
+    // A draft's calendar is not public.
+    let (_, draft) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?status=draft",
+        Some(&staff),
+        None,
+    )
+    .await;
+    let draft_id = draft["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.client
+            .get(format!("/cohortes/{draft_id}/calendario.ics"))
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+}
