@@ -38,6 +38,38 @@ pub async fn record<C: ConnectionTrait>(db: &C, change: Change<'_>) -> AppResult
     Ok(())
 }
 
+/// Rows per multi-row INSERT (7 values each: far below SQLite's limit of bound values).
+pub const BATCH_ROWS: usize = 1000;
+
+/// Records several changes with few statements (e.g. every mark of a saved session).
+pub async fn record_many<C: ConnectionTrait>(db: &C, changes: Vec<Change<'_>>) -> AppResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let mut rows: Vec<audit_log::ActiveModel> = changes
+        .into_iter()
+        .map(|change| audit_log::ActiveModel {
+            actor_user_id: Set(change.actor),
+            action: Set(change.action.to_string()),
+            subject_type: Set(change.subject_type.to_string()),
+            subject_id: Set(change.subject_id),
+            before_json: Set(change.before.map(|v| v.to_string())),
+            after_json: Set(change.after.map(|v| v.to_string())),
+            occurred_at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    // Bounded statements: SQLite allows 32,766 bound values per statement.
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(BATCH_ROWS));
+        audit_log::Entity::insert_many(std::mem::replace(&mut rows, rest))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct Filter {
     pub action: Option<String>,

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod api;
+pub mod assessment;
+pub mod attendance;
 pub mod audit;
 pub mod calendar;
 pub mod capacities;
@@ -20,6 +22,7 @@ pub mod mail;
 pub mod parse;
 pub mod people;
 pub mod reference_data;
+pub mod results;
 pub mod spreadsheets;
 pub mod templates;
 pub mod territory;
@@ -77,6 +80,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
         .mount("/", enrolment::pages::routes())
+        .mount("/", attendance::pages::routes())
+        .mount("/", assessment::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -84,5 +89,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", enrolment::api::routes())
+        .mount("/api/v1", attendance::api::routes())
+        .mount("/api/v1", assessment::api::routes())
         .register("/", web::catchers()))
 }

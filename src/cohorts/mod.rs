@@ -697,6 +697,11 @@ async fn change_status<C: ConnectionTrait>(
             ));
         }
     }
+    if to == CohortStatus::Closed {
+        // Results become final: refuse while the weights are not final, then freeze them.
+        crate::results::check_closable(db, current.id).await?;
+        crate::results::freeze(db, actor, current).await?;
+    }
     let mut model: cohort::ActiveModel = current.clone().into();
     model.status = Set(to);
     model.updated_at = Set(crate::time::now());

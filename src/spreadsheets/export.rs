@@ -5,8 +5,9 @@ use super::{TEXT_FORMAT, cell_text, looks_like_formula, sheet_name, xlsx_error};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, ChartType, Color, DocProperties, ExcelDateTime, Format,
-    FormatAlign, FormatBorder, Workbook, Worksheet,
+    Chart, ChartLegendPosition, ChartType, Color, DataValidation, DataValidationErrorStyle,
+    DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet,
 };
 
 /// Excel's last row (0-based).
@@ -219,6 +220,15 @@ struct SheetState {
     next_row: u32,
     columns: Vec<Column>,
     charts: Vec<ChartSpec>,
+    validations: Vec<(u16, Validation)>,
+}
+
+/// What a column's cells may hold, checked by Excel as people type (see
+/// [`SheetWriter::add_list_validation`]).
+#[derive(Clone, Debug, PartialEq)]
+enum Validation {
+    List(Vec<String>),
+    Decimal { min: f64, max: f64 },
 }
 
 /// An Excel workbook being exported. Every sheet repeats the book's header block.
@@ -357,6 +367,7 @@ impl ExportBook {
             next_row: header_row + 1,
             columns: columns.to_vec(),
             charts: Vec::new(),
+            validations: Vec::new(),
         });
         let state = sheets
             .last_mut()
@@ -387,6 +398,19 @@ impl ExportBook {
             worksheet
                 .autofilter(state.header_row, 0, last_row, last_col)
                 .map_err(xlsx_error)?;
+            for (col, validation) in &state.validations {
+                // Sheets meant to be filled offline: every written row, at least one.
+                let last = last_row.max(state.header_row + 1);
+                worksheet
+                    .add_data_validation(
+                        state.header_row + 1,
+                        *col,
+                        last,
+                        *col,
+                        &data_validation(validation)?,
+                    )
+                    .map_err(xlsx_error)?;
+            }
             if last_row > state.header_row {
                 for (n, spec) in (0u32..).zip(&state.charts) {
                     let chart = build_chart(state, spec, last_row);
@@ -398,6 +422,26 @@ impl ExportBook {
         }
         self.workbook.save_to_buffer().map_err(xlsx_error)
     }
+}
+
+fn data_validation(validation: &Validation) -> AppResult<DataValidation> {
+    let rule = match validation {
+        Validation::List(values) => DataValidation::new()
+            .allow_list_strings(values)
+            .map_err(xlsx_error)?
+            .set_error_message("Elija un valor de la lista desplegable."),
+        Validation::Decimal { min, max } => DataValidation::new()
+            .allow_decimal_number(DataValidationRule::Between(*min, *max))
+            .set_error_message(format!(
+                "Escriba un número entre {} y {}.",
+                number_as_text(*min).replace('.', ","),
+                number_as_text(*max).replace('.', ",")
+            )),
+    };
+    rule.map_err(xlsx_error)?
+        .set_error_title("Valor no válido")
+        .map(|v| v.set_error_style(DataValidationErrorStyle::Stop))
+        .map_err(xlsx_error)
 }
 
 fn build_chart(state: &SheetState, spec: &ChartSpec, last_row: u32) -> Chart {
@@ -553,6 +597,36 @@ impl SheetWriter<'_> {
     /// How many data rows were written so far.
     pub fn rows_written(&self) -> usize {
         (self.state.next_row - self.state.header_row - 1) as usize
+    }
+
+    /// Restricts a column to a drop-down list of values (short, without commas) on every row
+    /// written, for sheets filled offline and uploaded back. Applied when the book is saved.
+    pub fn add_list_validation(&mut self, col: usize, values: &[&str]) -> AppResult<()> {
+        let col = self.validation_column(col)?;
+        self.state.validations.push((
+            col,
+            Validation::List(values.iter().map(|v| v.to_string()).collect()),
+        ));
+        Ok(())
+    }
+
+    /// Restricts a column to numbers between `min` and `max` on every row written.
+    pub fn add_decimal_validation(&mut self, col: usize, min: f64, max: f64) -> AppResult<()> {
+        let col = self.validation_column(col)?;
+        self.state
+            .validations
+            .push((col, Validation::Decimal { min, max }));
+        Ok(())
+    }
+
+    fn validation_column(&self, col: usize) -> AppResult<u16> {
+        if col >= self.state.columns.len() {
+            return Err(AppError::Internal(format!(
+                "validation on column {col} of {}",
+                self.state.columns.len()
+            )));
+        }
+        u16::try_from(col).map_err(|_| AppError::Internal("validation column".into()))
     }
 
     /// Adds a chart beside the table (to the right of the last column, one below the other

@@ -73,7 +73,7 @@ async fn open_cohort(
 
 /// `count` participants from `municipality`, each with an account and an API token. Accounts
 /// share one password hash (hashing is deliberately slow; the tests need many people).
-async fn people(
+pub(crate) async fn people(
     db: &DatabaseConnection,
     count: usize,
     municipality: &str,

@@ -258,6 +258,11 @@ fn quoted_printable(text: &str) -> Vec<u8> {
     out
 }
 
+/// The decoded text/plain part of a raw message.
+pub(crate) fn plain_text(raw: &str) -> String {
+    part(&mime_parts(raw), "text/plain").text()
+}
+
 /// The Subject header with RFC 2047 encoded words decoded.
 pub(crate) fn subject(raw: &str) -> String {
     let (headers, _) = split_head(raw);

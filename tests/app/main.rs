@@ -1,6 +1,8 @@
 //! Integration tests: one binary (faster to link), one module per capability.
 
 mod accounts;
+mod assessment;
+mod attendance;
 mod cli;
 mod cohorts;
 mod common;

@@ -1,0 +1,251 @@
+//! What a participant sees of their own courses: the mark of every session, their scores and
+//! whether they are on track (can still reach the minimum attendance, partial grade at or above
+//! the pass mark), or their final result once the cohort is closed.
+
+use super::mark_label;
+use super::risk::{absences_left, at_risk};
+use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
+use crate::entities::{attendance_mark, cohort, course, enrolment};
+use crate::error::AppResult;
+use crate::results::{self, ResultRow, grade_text, percent_text};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionMark {
+    pub session_id: i32,
+    pub date: String,
+    pub time: String,
+    pub topic: String,
+    pub started: bool,
+    pub status: Option<Mark>,
+    pub status_label: &'static str,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScoreLine {
+    pub assessment_id: i32,
+    pub name: String,
+    pub weight: i32,
+    pub score: Option<f64>,
+    pub score_text: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Progress {
+    pub enrolment_id: i32,
+    pub cohort_id: i32,
+    pub cohort: String,
+    pub course: String,
+    pub cohort_closed: bool,
+    pub enrolment_status: EnrolmentStatus,
+    pub sessions: Vec<SessionMark>,
+    pub scores: Vec<ScoreLine>,
+    pub sessions_total: i32,
+    pub sessions_attended: i32,
+    pub sessions_missed: i32,
+    pub attendance_pct: f64,
+    pub attendance_text: String,
+    pub min_attendance_pct: i32,
+    pub pass_mark: f64,
+    pub pass_mark_text: String,
+    /// Weighted average of the scores recorded so far (thousandths).
+    pub partial_grade_milli: Option<i32>,
+    pub partial_grade_text: Option<String>,
+    pub final_grade_text: Option<String>,
+    pub at_risk: bool,
+    pub absences_left: i32,
+    pub on_track: bool,
+    /// One Spanish sentence: how it is going.
+    pub summary: String,
+    pub result: Option<ResultRow>,
+}
+
+fn plural(n: i32, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Progress in every cohort where the participant is enrolled (or was: completed, not
+/// completed), newest first.
+pub async fn for_participant<C: ConnectionTrait>(
+    db: &C,
+    participant_id: i32,
+) -> AppResult<Vec<Progress>> {
+    let rows = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(participant_id))
+        .filter(enrolment::Column::Status.is_in([
+            EnrolmentStatus::Enrolled,
+            EnrolmentStatus::Completed,
+            EnrolmentStatus::NotCompleted,
+        ]))
+        .order_by_desc(enrolment::Column::CreatedAt)
+        .find_also_related(cohort::Entity)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, cohort) in rows {
+        let Some(cohort) = cohort else { continue };
+        out.push(for_enrolment(db, &row, &cohort).await?);
+    }
+    Ok(out)
+}
+
+/// One enrolment's progress.
+pub async fn for_enrolment<C: ConnectionTrait>(
+    db: &C,
+    row: &enrolment::Model,
+    cohort: &cohort::Model,
+) -> AppResult<Progress> {
+    let now = crate::time::now();
+    let course_name = course::Entity::find_by_id(cohort.course_id)
+        .one(db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let sessions = crate::cohorts::sessions::list(db, cohort.id).await?;
+    let marks: HashMap<i32, attendance_mark::Model> = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::EnrolmentId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.session_id, m))
+        .collect();
+    let items = results::items(db, cohort.id).await?;
+    let scores: HashMap<i32, i32> = crate::entities::score::Entity::find()
+        .filter(crate::entities::score::Column::EnrolmentId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.assessment_id, s.score_tenths))
+        .collect();
+    let result = results::compute(db, cohort, Some(&[row.id])).await?.pop();
+
+    let session_lines: Vec<SessionMark> = sessions
+        .iter()
+        .map(|s| {
+            let mark = marks.get(&s.id);
+            let local = crate::time::local(s.starts_at);
+            let started = s.starts_at <= now;
+            SessionMark {
+                session_id: s.id,
+                date: local.format("%Y-%m-%d").to_string(),
+                time: local.format("%H:%M").to_string(),
+                topic: s.topic.clone(),
+                started,
+                status: mark.map(|m| m.status),
+                status_label: match (mark, started) {
+                    (Some(m), _) => mark_label(m.status),
+                    (None, true) => "Sin registrar",
+                    (None, false) => "Próxima",
+                },
+                note: mark.and_then(|m| m.note.clone()),
+            }
+        })
+        .collect();
+    let score_lines: Vec<ScoreLine> = items
+        .iter()
+        .map(|i| {
+            let tenths = scores.get(&i.id).copied();
+            ScoreLine {
+                assessment_id: i.id,
+                name: i.name.clone(),
+                weight: i.weight,
+                score: tenths.map(crate::parse::grade_value),
+                score_text: tenths.map(crate::parse::grade_text),
+            }
+        })
+        .collect();
+    let total = i32::try_from(sessions.len()).unwrap_or(i32::MAX);
+    let attended = marks
+        .values()
+        .filter(|m| m.status.counts_as_attended())
+        .count() as i32;
+    let missed = marks.len() as i32 - attended;
+    let min = cohort.min_attendance_pct;
+    let scored: Vec<(i32, i32)> = items
+        .iter()
+        .filter_map(|i| scores.get(&i.id).map(|t| (*t, i.weight)))
+        .collect();
+    let weight_scored: i32 = scored.iter().map(|(_, w)| w).sum();
+    let partial = (weight_scored > 0)
+        .then(|| scored.iter().map(|(t, w)| t * w).sum::<i32>() * 100 / weight_scored);
+    let risky = at_risk(total, missed, min);
+    let pass_text = crate::parse::grade_text(cohort.pass_mark_tenths);
+    let low_grade = partial.is_some_and(|g| g < cohort.pass_mark_tenths * 100);
+    let closed = matches!(cohort.status, CohortStatus::Closed)
+        || matches!(
+            row.status,
+            EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
+        );
+    let left = absences_left(total, missed, min);
+    let summary = if closed {
+        match &result {
+            Some(r) if r.completed => "Aprobó el curso.".to_string(),
+            Some(r) => format!("No aprobó: {}.", r.reasons.join("; ")),
+            None => "La cohorte está cerrada.".to_string(),
+        }
+    } else if cohort.status == CohortStatus::Cancelled {
+        "La cohorte fue cancelada.".to_string()
+    } else if risky {
+        format!(
+            "En riesgo: con {} ya no puede alcanzar el {min} % de asistencia que se exige para aprobar.",
+            plural(missed, "ausencia registrada", "ausencias registradas")
+        )
+    } else {
+        let mut text = if left > 0 {
+            format!(
+                "Va bien: puede faltar a {} más y aún alcanzar el {min} % de asistencia.",
+                plural(left, "sesión", "sesiones")
+            )
+        } else {
+            format!(
+                "Va bien, pero debe asistir a todas las sesiones que faltan para alcanzar el {min} %."
+            )
+        };
+        if let Some(g) = partial.filter(|_| low_grade) {
+            text.push_str(&format!(
+                " Atención: su nota parcial ({}) está por debajo de {pass_text}.",
+                grade_text(g)
+            ));
+        }
+        text
+    };
+    Ok(Progress {
+        enrolment_id: row.id,
+        cohort_id: cohort.id,
+        cohort: cohort.name.clone(),
+        course: course_name,
+        cohort_closed: closed,
+        enrolment_status: row.status,
+        sessions: session_lines,
+        scores: score_lines,
+        sessions_total: result.as_ref().map_or(total, |r| r.sessions_total),
+        sessions_attended: result.as_ref().map_or(attended, |r| r.sessions_attended),
+        sessions_missed: missed,
+        attendance_pct: results::attendance_pct(attended, total),
+        attendance_text: percent_text(
+            result.as_ref().map_or(attended, |r| r.sessions_attended),
+            result.as_ref().map_or(total, |r| r.sessions_total),
+        ),
+        min_attendance_pct: min,
+        pass_mark: crate::parse::grade_value(cohort.pass_mark_tenths),
+        pass_mark_text: pass_text,
+        partial_grade_milli: partial,
+        partial_grade_text: partial.map(grade_text),
+        final_grade_text: result
+            .as_ref()
+            .and_then(|r| r.final_grade_milli)
+            .map(grade_text),
+        at_risk: risky && !closed,
+        absences_left: left,
+        on_track: !closed && !risky && !low_grade,
+        summary,
+        result,
+    })
+}

@@ -1,0 +1,536 @@
+//! Results and completion of a cohort: per participant, the sessions scheduled and attended,
+//! the attendance percentage, the final grade (weighted average) and whether they completed,
+//! with the reasons in Spanish when not. Closing a cohort freezes these values on each
+//! enrolment ([`freeze`]); afterwards [`for_cohort`] reads the frozen values.
+//!
+//! Everything is exact integer arithmetic: attendance is `attended / total` with `total` the
+//! sessions **scheduled** in the cohort (not those held so far); scores are tenths, weights are
+//! percentages summing 100, so `Σ score_tenths × weight` is the final grade in thousandths
+//! (`30/30/40` with `3.0, 2.5, 4.0` → `3250` → "3.25"). Percentages and grades are only
+//! turned into text or `f64` at the edges, and text truncates (never rounds up), so a value
+//! shown to people never looks like a pass when it is not.
+//!
+//! Certificates (issue 7) use [`for_cohort`] and [`ResultRow::eligible_for_certificate`].
+
+use crate::audit::{self, Change};
+use crate::entities::values::{EnrolmentStatus, Mark};
+use crate::entities::{
+    assessment, attendance_mark, cohort, cohort_session, enrolment, participant, score,
+};
+use crate::error::{AppError, AppResult};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// One participant's results in a cohort.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResultRow {
+    pub enrolment_id: i32,
+    pub participant_id: i32,
+    pub full_name: String,
+    /// Sessions scheduled in the cohort (the denominator of the attendance percentage).
+    pub sessions_total: i32,
+    /// Sessions marked presente or tarde.
+    pub sessions_attended: i32,
+    /// `100 × attended / total` (0 when the cohort has no sessions).
+    pub attendance_pct: f64,
+    /// Σ score-tenths × weight-%: the final grade in thousandths. `None` when the cohort has
+    /// no assessments, a score is missing or the weights do not sum 100.
+    pub final_grade_milli: Option<i32>,
+    /// `final_grade_milli / 1000` (e.g. 3.25).
+    pub final_grade: Option<f64>,
+    /// Meets the completion rule (frozen at closing).
+    pub completed: bool,
+    /// Completed under the rule: ≥ minimum attendance and, when the cohort has assessments,
+    /// every score present, weights summing 100 and final grade ≥ pass mark.
+    pub eligible_for_certificate: bool,
+    /// Why not, in Spanish ("asistencia 70 % < 80 %", "nota 2.8 < 3.0",
+    /// "falta la calificación de «Taller»"); empty when completed.
+    pub reasons: Vec<String>,
+}
+
+/// A cohort's completion rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub min_attendance_pct: i32,
+    pub pass_mark_tenths: i32,
+}
+
+impl Rule {
+    pub fn of(cohort: &cohort::Model) -> Self {
+        Rule {
+            min_attendance_pct: cohort.min_attendance_pct,
+            pass_mark_tenths: cohort.pass_mark_tenths,
+        }
+    }
+}
+
+/// An assessment item as the rule needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub id: i32,
+    pub name: String,
+    pub weight: i32,
+}
+
+/// `100 × attended / total` as a number (0 without sessions). One division, so 7/8 is 87.5
+/// exactly.
+pub fn attendance_pct(attended: i32, total: i32) -> f64 {
+    if total <= 0 {
+        return 0.0;
+    }
+    f64::from(attended * 100) / f64::from(total)
+}
+
+/// The percentage for people, truncated to one decimal with a decimal comma: `8/10` →
+/// "80 %", `7/8` → "87,5 %", `2/3` → "66,6 %".
+pub fn percent_text(attended: i32, total: i32) -> String {
+    if total <= 0 {
+        return "0 %".to_string();
+    }
+    let tenths = i64::from(attended) * 1000 / i64::from(total);
+    if tenths % 10 == 0 {
+        format!("{} %", tenths / 10)
+    } else {
+        format!("{},{} %", tenths / 10, tenths % 10)
+    }
+}
+
+/// A grade in thousandths for people: at least one decimal, no trailing zeros beyond it
+/// (`3250` → "3.25", `3000` → "3.0", `2800` → "2.8", `1023` → "1.023").
+pub fn grade_text(milli: i32) -> String {
+    let (whole, frac) = (milli / 1000, milli % 1000);
+    let mut decimals = format!("{frac:03}");
+    while decimals.len() > 1 && decimals.ends_with('0') {
+        decimals.pop();
+    }
+    format!("{whole}.{decimals}")
+}
+
+/// Whether attendance meets the minimum: `attended / total ≥ min %`, in integers.
+pub fn attendance_met(attended: i32, total: i32, min_pct: i32) -> bool {
+    total > 0 && attended * 100 >= min_pct * total
+}
+
+/// The final grade in thousandths, or the reasons there is none yet.
+pub fn final_grade(items: &[Item], scores: &HashMap<i32, i32>) -> Result<i32, Vec<String>> {
+    let weights: i32 = items.iter().map(|i| i.weight).sum();
+    let mut reasons = Vec::new();
+    if weights != 100 {
+        reasons.push(format!(
+            "los pesos de las evaluaciones suman {weights} %, no 100 %"
+        ));
+    }
+    for item in items {
+        if !scores.contains_key(&item.id) {
+            reasons.push(format!("falta la calificación de «{}»", item.name));
+        }
+    }
+    if !reasons.is_empty() {
+        return Err(reasons);
+    }
+    Ok(items
+        .iter()
+        .map(|i| scores.get(&i.id).copied().unwrap_or(0) * i.weight)
+        .sum())
+}
+
+/// The completion rule over one participant's numbers: (final grade, reasons). Completed when
+/// there are no reasons.
+pub fn evaluate(
+    rule: Rule,
+    total: i32,
+    attended: i32,
+    items: &[Item],
+    scores: &HashMap<i32, i32>,
+) -> (Option<i32>, Vec<String>) {
+    let mut reasons = Vec::new();
+    if total <= 0 {
+        reasons.push("la cohorte no tiene sesiones programadas".to_string());
+    } else if !attendance_met(attended, total, rule.min_attendance_pct) {
+        reasons.push(format!(
+            "asistencia {} < {} %",
+            percent_text(attended, total),
+            rule.min_attendance_pct
+        ));
+    }
+    if items.is_empty() {
+        return (None, reasons);
+    }
+    match final_grade(items, scores) {
+        Ok(grade) => {
+            if grade < rule.pass_mark_tenths * 100 {
+                reasons.push(format!(
+                    "nota {} < {}",
+                    grade_text(grade),
+                    crate::parse::grade_text(rule.pass_mark_tenths)
+                ));
+            }
+            (Some(grade), reasons)
+        }
+        Err(missing) => {
+            reasons.extend(missing);
+            (None, reasons)
+        }
+    }
+}
+
+/// Attendance marks of one enrolment in a cohort, counted by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarkCounts {
+    /// presente + tarde
+    pub attended: i32,
+    /// ausente + excusado
+    pub missed: i32,
+}
+
+/// Marks per enrolment of a cohort (optionally only these enrolments): one grouped query.
+pub async fn mark_counts<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    enrolment_ids: Option<&[i32]>,
+) -> AppResult<HashMap<i32, MarkCounts>> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        enrolment_id: i32,
+        status: Mark,
+        n: i64,
+    }
+    let mut query = attendance_mark::Entity::find()
+        .select_only()
+        .column(attendance_mark::Column::EnrolmentId)
+        .column(attendance_mark::Column::Status)
+        .column_as(attendance_mark::Column::Id.count(), "n")
+        .join(
+            JoinType::InnerJoin,
+            attendance_mark::Relation::Session.def(),
+        )
+        .filter(cohort_session::Column::CohortId.eq(cohort_id))
+        .group_by(attendance_mark::Column::EnrolmentId)
+        .group_by(attendance_mark::Column::Status);
+    if let Some(ids) = enrolment_ids {
+        query = query.filter(attendance_mark::Column::EnrolmentId.is_in(ids.to_vec()));
+    }
+    let mut counts: HashMap<i32, MarkCounts> = HashMap::new();
+    for row in query.into_model::<Count>().all(db).await? {
+        let entry = counts.entry(row.enrolment_id).or_default();
+        let n = i32::try_from(row.n).unwrap_or(i32::MAX);
+        if row.status.counts_as_attended() {
+            entry.attended += n;
+        } else {
+            entry.missed += n;
+        }
+    }
+    Ok(counts)
+}
+
+/// Sessions scheduled in a cohort.
+pub async fn sessions_total<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<i32> {
+    let n = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.eq(cohort_id))
+        .count(db)
+        .await?;
+    Ok(i32::try_from(n).unwrap_or(i32::MAX))
+}
+
+/// The cohort's assessment items, in order.
+pub async fn items<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<Item>> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::CohortId.eq(cohort_id))
+        .order_by_asc(assessment::Column::Position)
+        .order_by_asc(assessment::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| Item {
+            id: a.id,
+            name: a.name,
+            weight: a.weight,
+        })
+        .collect())
+}
+
+/// Every score of a cohort: enrolment → (assessment → tenths). One query.
+pub async fn scores_by_enrolment<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+) -> AppResult<HashMap<i32, HashMap<i32, i32>>> {
+    let rows = score::Entity::find()
+        .filter(
+            score::Column::AssessmentId.in_subquery(
+                Query::select()
+                    .column(assessment::Column::Id)
+                    .from(assessment::Entity)
+                    .and_where(assessment::Column::CohortId.eq(cohort_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let mut map: HashMap<i32, HashMap<i32, i32>> = HashMap::new();
+    for row in rows {
+        map.entry(row.enrolment_id)
+            .or_default()
+            .insert(row.assessment_id, row.score_tenths);
+    }
+    Ok(map)
+}
+
+/// Results of every enrolled/completed/not_completed enrolment of a cohort (frozen values once
+/// closed), by name. A constant number of queries whatever the cohort's size.
+pub async fn for_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<ResultRow>> {
+    let cohort = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    compute(db, &cohort, None).await
+}
+
+/// Results of some enrolments of a cohort (all when `only` is None).
+pub async fn compute<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    only: Option<&[i32]>,
+) -> AppResult<Vec<ResultRow>> {
+    let rule = Rule::of(cohort);
+    let mut query = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort.id))
+        .filter(enrolment::Column::Status.is_in([
+            EnrolmentStatus::Enrolled,
+            EnrolmentStatus::Completed,
+            EnrolmentStatus::NotCompleted,
+        ]));
+    if let Some(ids) = only {
+        query = query.filter(enrolment::Column::Id.is_in(ids.to_vec()));
+    }
+    let enrolments = query.find_also_related(participant::Entity).all(db).await?;
+    let total = sessions_total(db, cohort.id).await?;
+    let counts = mark_counts(db, cohort.id, only).await?;
+    let items = items(db, cohort.id).await?;
+    let scores = if items.is_empty() {
+        HashMap::new()
+    } else {
+        scores_by_enrolment(db, cohort.id).await?
+    };
+    let no_scores = HashMap::new();
+    let mut rows: Vec<ResultRow> = enrolments
+        .into_iter()
+        .filter_map(|(e, p)| p.map(|p| (e, p)))
+        .map(|(e, person)| {
+            let theirs = scores.get(&e.id).unwrap_or(&no_scores);
+            let frozen = matches!(
+                e.status,
+                EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
+            );
+            let (total, attended) = match (frozen, e.sessions_total, e.sessions_attended) {
+                (true, Some(t), Some(a)) => (t, a),
+                _ => (total, counts.get(&e.id).map_or(0, |c| c.attended)),
+            };
+            let (mut grade, mut reasons) = evaluate(rule, total, attended, &items, theirs);
+            let completed = if frozen {
+                if e.sessions_total.is_some() {
+                    grade = e.final_grade_milli;
+                    // Re-judge the frozen grade (the frozen value is what was certified).
+                    reasons.retain(|r| !r.starts_with("nota "));
+                    if let Some(g) = grade
+                        && g < rule.pass_mark_tenths * 100
+                    {
+                        reasons.push(format!(
+                            "nota {} < {}",
+                            grade_text(g),
+                            crate::parse::grade_text(rule.pass_mark_tenths)
+                        ));
+                    }
+                }
+                let completed = e.status == EnrolmentStatus::Completed;
+                if completed {
+                    reasons.clear();
+                } else if reasons.is_empty() {
+                    reasons.push("no cumplió la regla de aprobación al cierre".to_string());
+                }
+                completed
+            } else {
+                reasons.is_empty()
+            };
+            ResultRow {
+                enrolment_id: e.id,
+                participant_id: person.id,
+                full_name: person.full_name(),
+                sessions_total: total,
+                sessions_attended: attended,
+                attendance_pct: attendance_pct(attended, total),
+                final_grade_milli: grade,
+                final_grade: grade.map(|g| f64::from(g) / 1000.0),
+                completed,
+                eligible_for_certificate: completed,
+                reasons,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        crate::text::fold(&a.full_name)
+            .cmp(&crate::text::fold(&b.full_name))
+            .then(a.enrolment_id.cmp(&b.enrolment_id))
+    });
+    Ok(rows)
+}
+
+/// Refuses (409) to close a cohort whose assessment weights do not sum 100.
+pub async fn check_closable<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()> {
+    let items = items(db, cohort_id).await?;
+    let weights: i32 = items.iter().map(|i| i.weight).sum();
+    if !items.is_empty() && weights != 100 {
+        return Err(AppError::Conflict(format!(
+            "Los pesos de las evaluaciones suman {weights} %: deben sumar 100 % antes de cerrar la cohorte."
+        )));
+    }
+    Ok(())
+}
+
+/// Closing: every enrolled person becomes completed or not completed, with the sessions
+/// scheduled and attended and the final grade stored on the enrolment (audited). Run inside
+/// the transaction that closes the cohort.
+pub async fn freeze<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    cohort: &cohort::Model,
+) -> AppResult<Vec<ResultRow>> {
+    let enrolled: Vec<i32> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Id)
+        .filter(enrolment::Column::CohortId.eq(cohort.id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if enrolled.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = compute(db, cohort, Some(&enrolled)).await?;
+    let at = crate::time::now();
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let status = if row.completed {
+            EnrolmentStatus::Completed
+        } else {
+            EnrolmentStatus::NotCompleted
+        };
+        enrolment::Entity::update_many()
+            .col_expr(enrolment::Column::Status, Expr::value(status.as_str()))
+            .col_expr(
+                enrolment::Column::SessionsTotal,
+                Expr::value(row.sessions_total),
+            )
+            .col_expr(
+                enrolment::Column::SessionsAttended,
+                Expr::value(row.sessions_attended),
+            )
+            .col_expr(
+                enrolment::Column::FinalGradeMilli,
+                Expr::value(row.final_grade_milli),
+            )
+            .col_expr(enrolment::Column::UpdatedAt, Expr::value(at))
+            .filter(enrolment::Column::Id.eq(row.enrolment_id))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+            .exec(db)
+            .await?;
+        changes.push(Change {
+            actor: Some(actor),
+            action: if row.completed {
+                "enrolment.completed"
+            } else {
+                "enrolment.not_completed"
+            },
+            subject_type: "enrolment",
+            subject_id: row.enrolment_id.to_string(),
+            before: Some(json!({"status": "enrolled"})),
+            after: Some(json!({
+                "status": status,
+                "sessions_total": row.sessions_total,
+                "sessions_attended": row.sessions_attended,
+                "final_grade_milli": row.final_grade_milli,
+                "reasons": row.reasons,
+            })),
+        });
+    }
+    audit::record_many(db, changes).await?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(weights: &[i32]) -> Vec<Item> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(n, w)| Item {
+                id: n as i32 + 1,
+                name: format!("Evaluación {}", n + 1),
+                weight: *w,
+            })
+            .collect()
+    }
+
+    const RULE: Rule = Rule {
+        min_attendance_pct: 80,
+        pass_mark_tenths: 30,
+    };
+
+    #[test]
+    fn percentages_are_exact_and_never_rounded_up() {
+        assert_eq!(attendance_pct(8, 10), 80.0);
+        assert_eq!(attendance_pct(7, 8), 87.5);
+        assert_eq!(percent_text(8, 10), "80 %");
+        assert_eq!(percent_text(7, 8), "87,5 %");
+        assert_eq!(percent_text(2, 3), "66,6 %");
+        assert_eq!(percent_text(7, 10), "70 %");
+        // 79.96 % is not shown as 80 %.
+        assert_eq!(percent_text(1999, 2500), "79,9 %");
+        assert!(attendance_met(8, 10, 80));
+        assert!(!attendance_met(7, 10, 80));
+        assert!(!attendance_met(1999, 2500, 80));
+    }
+
+    #[test]
+    fn the_final_grade_is_the_weighted_average_in_thousandths() {
+        let items = items(&[30, 30, 40]);
+        let scores = HashMap::from([(1, 30), (2, 25), (3, 40)]);
+        assert_eq!(final_grade(&items, &scores), Ok(3250));
+        assert_eq!(grade_text(3250), "3.25");
+        assert_eq!(grade_text(3000), "3.0");
+        assert_eq!(grade_text(2800), "2.8");
+        assert_eq!(grade_text(1023), "1.023");
+        assert_eq!(grade_text(50000), "50.0");
+        let (grade, reasons) = evaluate(RULE, 10, 8, &items, &scores);
+        assert_eq!(grade, Some(3250));
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    #[test]
+    fn every_reason_is_given_in_spanish() {
+        let items = items(&[50, 50]);
+        let (grade, reasons) = evaluate(RULE, 10, 7, &items, &HashMap::from([(1, 28), (2, 28)]));
+        assert_eq!(grade, Some(2800));
+        assert_eq!(reasons, ["asistencia 70 % < 80 %", "nota 2.8 < 3.0"]);
+        let (grade, reasons) = evaluate(RULE, 10, 9, &items, &HashMap::from([(1, 40)]));
+        assert_eq!(grade, None);
+        assert_eq!(reasons, ["falta la calificación de «Evaluación 2»"]);
+        let (_, reasons) = evaluate(RULE, 10, 9, &self::items(&[30, 40]), &HashMap::new());
+        assert_eq!(
+            reasons[0],
+            "los pesos de las evaluaciones suman 70 %, no 100 %"
+        );
+        // Without assessments, attendance alone decides.
+        let (grade, reasons) = evaluate(RULE, 10, 8, &[], &HashMap::new());
+        assert_eq!((grade, reasons.len()), (None, 0));
+        let (_, reasons) = evaluate(RULE, 0, 0, &[], &HashMap::new());
+        assert_eq!(reasons, ["la cohorte no tiene sesiones programadas"]);
+    }
+}

@@ -1,0 +1,519 @@
+//! Assessment: items whose weights sum 100, scores 0.0–5.0 stored exactly, the final grade as
+//! the weighted average (30/30/40 with 3.0, 2.5, 4.0 → 3.25), the reasons in Spanish, closing
+//! refused while weights are not final, the scores grid through `.xlsx`, and audit.
+
+use crate::attendance::{
+    Crew, cohort, crew, download, enrol, other_instructor, put_marks, read_table, upload,
+    write_table,
+};
+use crate::common::TestApp;
+use crate::enrolment::people;
+use crate::support::*;
+use aula_territorial::entities::values::Role;
+use aula_territorial::entities::{audit_log, score};
+use chrono::Duration;
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+async fn add_item(
+    app: &TestApp,
+    token: &str,
+    cohort: i64,
+    name: &str,
+    weight: Value,
+) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/assessments"),
+        Some(token),
+        Some(json!({"name": name, "weight": weight})),
+    )
+    .await
+}
+
+async fn put_scores(app: &TestApp, token: &str, item: i64, scores: Value) -> (Status, Value) {
+    api(
+        app,
+        "PUT",
+        &format!("/api/v1/assessments/{item}/scores"),
+        Some(token),
+        Some(scores),
+    )
+    .await
+}
+
+async fn results(app: &TestApp, crew: &Crew, cohort: i64) -> Vec<Value> {
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort}/results"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+fn row(rows: &[Value], enrolment: i64) -> Value {
+    rows.iter()
+        .find(|r| r["enrolment_id"] == enrolment)
+        .cloned()
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn weights_scores_and_the_final_grade_are_exact() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, sessions) = cohort(&app, &crew, 3, 80, &[Duration::days(-1)], 120).await;
+    let crowd = people(app.db(), 4, "18592", "nota").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (_, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    let (waiting, e3) = enrol(&app, &crew, cohort_id, crowd[3].0).await;
+    assert_eq!(waiting, "waitlisted");
+    let all_present = json!([{"enrolment_id": e0, "status": "presente"}, {"enrolment_id": e1, "status": "presente"}, {"enrolment_id": e2, "status": "tarde"}]);
+    assert_eq!(
+        put_marks(&app, &crew.instructor, sessions[0], all_present)
+            .await
+            .0,
+        Status::Ok
+    );
+
+    // Items: the instructor defines them; weights stay within 100.
+    let (status, taller) = add_item(
+        &app,
+        &crew.instructor,
+        cohort_id,
+        "Taller de diagnóstico",
+        json!(30),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{taller}");
+    assert_eq!(taller["weight"], 30);
+    assert_eq!(taller["position"], 1);
+    let (_, informe) = add_item(&app, &crew.staff, cohort_id, "Informe", json!(30)).await;
+    let (status, problem) = add_item(&app, &crew.staff, cohort_id, "Examen", json!(50)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sumarían 110 %"),
+        "{problem}"
+    );
+    for (name, weight, field) in [
+        ("  ", json!(10), "name"),
+        ("taller de DIAGNÓSTICO", json!(10), "name"),
+        ("Quiz", json!(0), "weight"),
+        ("Quiz", json!(12.5), "weight"),
+        ("Quiz", json!(null), "weight"),
+    ] {
+        let (status, problem) = add_item(&app, &crew.staff, cohort_id, name, weight).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{name}");
+        assert_eq!(error_fields(&problem), [field], "{problem}");
+    }
+    // Results are not final while weights sum 60: closing is refused (409).
+    for status in ["in_progress", "closed"] {
+        let (code, body) = api(
+            &app,
+            "PATCH",
+            &format!("/api/v1/cohorts/{cohort_id}"),
+            Some(&crew.staff),
+            Some(json!({"status": status})),
+        )
+        .await;
+        if status == "closed" {
+            assert_eq!(code, Status::Conflict, "{body}");
+            assert_eq!(
+                body["detail"],
+                "Los pesos de las evaluaciones suman 60 %: deben sumar 100 % antes de cerrar la cohorte."
+            );
+        } else {
+            assert_eq!(code, Status::Ok);
+        }
+    }
+    let (status, examen) = add_item(&app, &crew.staff, cohort_id, "Examen final", json!(40)).await;
+    assert_eq!(status, Status::Created);
+    let (status, listed) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/assessments"),
+        Some(&crew.instructor),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(listed["total"], 3);
+    assert_eq!(listed["weights_total"], 100);
+    let (taller, informe, examen) = (
+        taller["id"].as_i64().unwrap(),
+        informe["id"].as_i64().unwrap(),
+        examen["id"].as_i64().unwrap(),
+    );
+
+    // Scores: 0.0–5.0 with one decimal, only for enrolled people of the cohort.
+    for (value, why) in [
+        (json!(5.1), "above 5"),
+        (json!(3.25), "two decimals"),
+        (json!(-1), "negative"),
+    ] {
+        let (status, problem) = put_scores(
+            &app,
+            &crew.instructor,
+            taller,
+            json!([{"enrolment_id": e0, "score": value}]),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{why}");
+        assert_eq!(error_fields(&problem), ["[0].score"]);
+    }
+    let (status, problem) = put_scores(
+        &app,
+        &crew.instructor,
+        taller,
+        json!([{"enrolment_id": e3, "score": 3.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lista de espera")
+    );
+    let (status, _) = put_scores(
+        &app,
+        &crew.instructor,
+        taller,
+        json!([{"enrolment_id": e0}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "a score must be given");
+    let scores_so_far = || async {
+        score::Entity::find()
+            .filter(score::Column::AssessmentId.is_in([
+                taller as i32,
+                informe as i32,
+                examen as i32,
+            ]))
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+    assert_eq!(scores_so_far().await, 0);
+
+    // 30/30/40 with 3.0, 2.5, 4.0 → 3.25.
+    let (status, saved) = put_scores(&app, &crew.instructor, taller, json!([{"enrolment_id": e0, "score": 3.0}, {"enrolment_id": e1, "score": 2.0}, {"enrolment_id": e2, "score": 4.5}])).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(saved[0]["score"], 3.0);
+    assert_eq!(saved[0]["enrolment_id"], e0);
+    put_scores(&app, &crew.instructor, informe, json!([{"enrolment_id": e0, "score": 2.5}, {"enrolment_id": e1, "score": 3.0}, {"enrolment_id": e2, "score": 4.0}])).await;
+    let (status, _) = put_scores(
+        &app,
+        &crew.instructor,
+        examen,
+        json!([{"enrolment_id": e0, "score": 4.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = put_scores(
+        &app,
+        &crew.instructor,
+        examen,
+        json!([{"enrolment_id": e2, "score": "4.0"}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "a score is a number");
+    let rows = results(&app, &crew, cohort_id).await;
+    let first = row(&rows, e0);
+    assert_eq!(first["final_grade"], 3.25);
+    assert_eq!(first["final_grade_milli"], 3250);
+    assert_eq!(first["completed"], true);
+    assert_eq!(first["eligible_for_certificate"], true);
+    // Missing a score: no grade, the reason names the item.
+    let second = row(&rows, e1);
+    assert_eq!(second["final_grade"], Value::Null);
+    assert_eq!(second["completed"], false);
+    assert_eq!(
+        second["reasons"],
+        json!(["falta la calificación de «Examen final»"])
+    );
+    assert_eq!(
+        row(&rows, e2)["reasons"],
+        json!(["falta la calificación de «Examen final»"])
+    );
+    // Below the pass mark: 2.0×30 + 3.0×30 + 2.8×40 = 2.62.
+    put_scores(
+        &app,
+        &crew.instructor,
+        examen,
+        json!([{"enrolment_id": e1, "score": 2.8}, {"enrolment_id": e2, "score": 4.0}]),
+    )
+    .await;
+    let rows = results(&app, &crew, cohort_id).await;
+    assert_eq!(row(&rows, e1)["final_grade"], 2.62);
+    assert_eq!(row(&rows, e1)["reasons"], json!(["nota 2.62 < 3.0"]));
+    // 4.5×30 + 4.0×30 + 4.0×40 = 4.15
+    assert_eq!(row(&rows, e2)["final_grade_milli"], 4150);
+
+    // Changes are audited with before and after; null removes a score.
+    put_scores(
+        &app,
+        &crew.staff,
+        taller,
+        json!([{"enrolment_id": e1, "score": 3.5}]),
+    )
+    .await;
+    let (status, removed) = put_scores(
+        &app,
+        &crew.staff,
+        informe,
+        json!([{"enrolment_id": e2, "score": null}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(removed, json!([]));
+    let db = app.db();
+    let entries = |action: &'static str| async move {
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq(action))
+            .order_by_asc(audit_log::Column::Id)
+            .all(db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(entries("score.recorded").await.len(), 9);
+    let changed = entries("score.changed").await;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].subject_id, e1.to_string());
+    assert_eq!(changed[0].actor_user_id, Some(crew.staff_id));
+    let before: Value = serde_json::from_str(changed[0].before_json.as_deref().unwrap()).unwrap();
+    let after: Value = serde_json::from_str(changed[0].after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (before["score"].clone(), after["score"].clone()),
+        (json!(2.0), json!(3.5))
+    );
+    assert_eq!(before["recorded_by"], crew.instructor_id);
+    assert_eq!(entries("score.deleted").await.len(), 1);
+    assert_eq!(scores_so_far().await, 8);
+    let rows = results(&app, &crew, cohort_id).await;
+    assert_eq!(
+        row(&rows, e2)["reasons"],
+        json!(["falta la calificación de «Informe»"])
+    );
+
+    // An item with scores cannot be deleted; one without can.
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/assessments/{taller}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    // Scope: another instructor does not see the cohort; participants and reviewers do not write.
+    let stranger = other_instructor(&app, &crew).await;
+    let (status, _) = put_scores(
+        &app,
+        &stranger,
+        taller,
+        json!([{"enrolment_id": e0, "score": 5.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = add_item(&app, &stranger, cohort_id, "Otra", json!(1)).await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = put_scores(
+        &app,
+        &crowd[0].1,
+        taller,
+        json!([{"enrolment_id": e0, "score": 5.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (email, password) = demo_account(Role::Reviewer);
+    let reviewer = token(&app, email, password).await;
+    let (status, _) = put_scores(
+        &app,
+        &reviewer,
+        taller,
+        json!([{"enrolment_id": e0, "score": 5.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    // A participant reads only their own scores.
+    let (status, own) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assessments/{taller}/scores"),
+        Some(&crowd[0].1),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(own["total"], 1);
+    assert_eq!(own["items"][0]["score"], 3.0);
+
+    // Weights at 100 now: closing freezes the grades.
+    put_scores(
+        &app,
+        &crew.staff,
+        informe,
+        json!([{"enrolment_id": e2, "score": 4.0}]),
+    )
+    .await;
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort_id}"),
+        Some(&crew.staff),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
+        .await
+        .unwrap();
+    let frozen = |e: i64| {
+        rows.iter()
+            .find(|r| r.enrolment_id == e as i32)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(frozen(e0).final_grade_milli, Some(3250));
+    assert_eq!(frozen(e0).final_grade, Some(3.25));
+    assert!(frozen(e0).eligible_for_certificate);
+    // 3.5×30 + 3.0×30 + 2.8×40 = 3.07
+    assert_eq!(frozen(e1).final_grade_milli, Some(3070));
+    assert!(frozen(e1).completed);
+    assert_eq!(frozen(e2).final_grade_milli, Some(4150));
+    let (status, _) = put_scores(
+        &app,
+        &crew.staff,
+        taller,
+        json!([{"enrolment_id": e0, "score": 5.0}]),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "closed cohorts keep their scores");
+}
+
+#[rocket::async_test]
+async fn the_scores_grid_round_trips_through_xlsx() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
+    let crowd = people(app.db(), 2, "18592", "grilla").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (_, taller) = add_item(&app, &crew.staff, cohort_id, "Taller", json!(40)).await;
+    let (_, examen) = add_item(&app, &crew.staff, cohort_id, "Examen", json!(60)).await;
+    put_scores(
+        &app,
+        &crew.staff,
+        taller["id"].as_i64().unwrap(),
+        json!([{"enrolment_id": e0, "score": 3.5}]),
+    )
+    .await;
+
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/scores.xlsx"),
+        &crew.instructor,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let table = read_table(&bytes, "Calificaciones", "Inscripción");
+    assert_eq!(
+        table[0],
+        [
+            "Inscripción",
+            "Tipo de documento",
+            "Número de documento",
+            "Nombre",
+            "Taller",
+            "Examen"
+        ]
+    );
+    assert_eq!(table.len(), 3);
+    let line = |t: &[Vec<String>], e: i64| t.iter().position(|r| r[0] == e.to_string()).unwrap();
+    assert_eq!(table[line(&table, e0)][4], "3.5");
+    assert_eq!(table[line(&table, e1)][4], "");
+
+    let mut filled = table.clone();
+    let (r0, r1) = (line(&filled, e0), line(&filled, e1));
+    filled[r0][5] = "4,2".into();
+    filled[r1][4] = "2.5".into();
+    filled[r1][5] = "5".into();
+    let path = format!("/api/v1/cohorts/{cohort_id}/scores/import");
+    let (status, preview) = upload(
+        &app,
+        &format!("{path}?dry_run=true"),
+        &crew.instructor,
+        "notas.xlsx",
+        &write_table(&filled),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert_eq!(preview["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(preview["unchanged"], 1);
+    let (status, saved) = upload(
+        &app,
+        &path,
+        &crew.instructor,
+        "notas.xlsx",
+        &write_table(&filled),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    let rows = results(&app, &crew, cohort_id).await;
+    // 3.5×40 + 4.2×60 = 3.92; 2.5×40 + 5.0×60 = 4.0
+    assert_eq!(row(&rows, e0)["final_grade"], 3.92);
+    assert_eq!(row(&rows, e1)["final_grade"], 4.0);
+
+    // Bad cells: every one reported with row and column; nothing saved.
+    let mut bad = filled.clone();
+    bad[r0][4] = "6".into();
+    bad[r1][5] = "cuatro".into();
+    bad[r1][4] = "1.0".into();
+    let (status, problem) = upload(
+        &app,
+        &path,
+        &crew.instructor,
+        "notas.xlsx",
+        &write_table(&bad),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    let errors: Vec<(u64, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (r0 as u64 + 1, "Taller".to_string()),
+            (r1 as u64 + 1, "Examen".to_string())
+        ]
+    );
+    assert!(
+        problem["errors"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("«cuatro» no es una nota")
+    );
+    let rows = results(&app, &crew, cohort_id).await;
+    assert_eq!(row(&rows, e1)["final_grade"], 4.0, "all or nothing");
+    let _ = examen;
+}

@@ -1,0 +1,1436 @@
+//! Attendance: marks per session (only enrolled people, only started sessions, audited
+//! changes), self check-in with rotating codes inside the session window, the offline sheet
+//! round trip, results computed over the scheduled sessions, closing that freezes them, the
+//! at-risk emails, and who may see what.
+
+use crate::common::TestApp;
+use crate::enrolment::people;
+use crate::mail::{SmtpServer, plain_text, subject};
+use crate::support::*;
+use aula_territorial::attendance::checkin;
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
+use aula_territorial::entities::{
+    attendance_mark, audit_log, cohort_session, course, enrolment, outbox, user,
+};
+use chrono::{DateTime, Duration, Timelike, Utc};
+use rocket::http::{ContentType, Status};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::{Value, json};
+
+/// Tokens of the demo staff and the demo instructor's id.
+pub(crate) struct Crew {
+    pub staff: String,
+    pub staff_id: i32,
+    pub instructor: String,
+    pub instructor_id: i32,
+    pub admin: String,
+}
+
+pub(crate) async fn crew(app: &TestApp) -> Crew {
+    let id_of = |email: &'static str| async move {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (staff_email, staff_password) = demo_account(Role::Coordinator);
+    let (instructor_email, instructor_password) = demo_account(Role::Instructor);
+    let (admin_email, admin_password) = demo_account(Role::Admin);
+    Crew {
+        staff: token(app, staff_email, staff_password).await,
+        staff_id: id_of(staff_email).await,
+        instructor: token(app, instructor_email, instructor_password).await,
+        instructor_id: id_of(instructor_email).await,
+        admin: token(app, admin_email, admin_password).await,
+    }
+}
+
+/// RFC 3339 in Bogotá, whole seconds.
+pub(crate) fn at(t: DateTime<Utc>) -> String {
+    aula_territorial::api::date_time(t.with_nanosecond(0).unwrap())
+}
+
+/// A cohort running from 30 days ago to 30 days ahead, taught by the demo instructor, open for
+/// enrolment today, offered to Caquetá (department 18), with sessions starting at these
+/// offsets from now and lasting `minutes`. Returns (cohort id, session ids in that order).
+pub(crate) async fn cohort(
+    app: &TestApp,
+    crew: &Crew,
+    seats: i64,
+    min_pct: i64,
+    starts: &[Duration],
+    minutes: i64,
+) -> (i64, Vec<i64>) {
+    let today = aula_territorial::time::today();
+    let course = course::Entity::find()
+        .filter(course::Column::Code.eq("PT"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let body = json!({
+        "course_id": course.id, "name": format!("Seguimiento {}", starts.len()), "modality": "presencial",
+        "venue": "Casa de la Cultura, Puerto Rico",
+        "start_date": (today - Duration::days(30)).to_string(),
+        "end_date": (today + Duration::days(30)).to_string(),
+        "enrolment_opens": (today - Duration::days(40)).to_string(),
+        "enrolment_closes": (today + Duration::days(5)).to_string(),
+        "seats": seats, "department_codes": ["18"], "instructor_ids": [crew.instructor_id],
+        "min_attendance_pct": min_pct, "pass_mark": 3.0,
+    });
+    let (status, created) = api(
+        app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&crew.staff),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let now = aula_territorial::time::now();
+    let mut sessions = Vec::new();
+    for (n, offset) in starts.iter().enumerate() {
+        let starts_at = now + *offset;
+        let body = json!({"starts_at": at(starts_at), "ends_at": at(starts_at + Duration::minutes(minutes)),
+                          "topic": format!("Tema {}", n + 1)});
+        let (status, session) = api(
+            app,
+            "POST",
+            &format!("/api/v1/cohorts/{id}/sessions"),
+            Some(&crew.staff),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{session}");
+        sessions.push(session["id"].as_i64().unwrap());
+    }
+    let (status, body) = api(
+        app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{id}"),
+        Some(&crew.staff),
+        Some(json!({"status": "open"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    (id, sessions)
+}
+
+/// Enrols a participant (by the coordinator); returns (status, enrolment id).
+pub(crate) async fn enrol(
+    app: &TestApp,
+    crew: &Crew,
+    cohort: i64,
+    participant: i32,
+) -> (String, i64) {
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/enrolments"),
+        Some(&crew.staff),
+        Some(json!({"participant_id": participant})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    (
+        body["status"].as_str().unwrap().to_string(),
+        body["id"].as_i64().unwrap(),
+    )
+}
+
+pub(crate) async fn put_marks(
+    app: &TestApp,
+    token: &str,
+    session: i64,
+    marks: Value,
+) -> (Status, Value) {
+    api(
+        app,
+        "PUT",
+        &format!("/api/v1/sessions/{session}/attendance"),
+        Some(token),
+        Some(marks),
+    )
+    .await
+}
+
+/// Marks recorded for these sessions.
+pub(crate) async fn mark_count(db: &DatabaseConnection, sessions: &[i64]) -> u64 {
+    attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| *s as i32)))
+        .count(db)
+        .await
+        .unwrap()
+}
+
+async fn audit_entries(db: &DatabaseConnection, action: &str) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+}
+
+fn first_error(body: &Value) -> (String, String) {
+    (
+        body["errors"][0]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// A second instructor, of no cohort.
+pub(crate) async fn other_instructor(app: &TestApp, crew: &Crew) -> String {
+    let (status, body) = api(
+        app,
+        "POST",
+        "/api/v1/users",
+        Some(&crew.admin),
+        Some(
+            json!({"email": "otra.instructora@example.org", "password": "Instruye-Otra-2026",
+                    "full_name": "Otra Instructora", "role": "instructor"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    token(app, "otra.instructora@example.org", "Instruye-Otra-2026").await
+}
+
+#[rocket::async_test]
+async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started_sessions() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, sessions) = cohort(
+        &app,
+        &crew,
+        2,
+        80,
+        &[Duration::hours(-2), Duration::days(2)],
+        60,
+    )
+    .await;
+    let (past, future) = (sessions[0], sessions[1]);
+    let crowd = people(app.db(), 4, "18592", "marca").await;
+    let (s0, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (s1, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (s2, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    let (_, e3) = enrol(&app, &crew, cohort_id, crowd[3].0).await;
+    assert_eq!(
+        (s0.as_str(), s1.as_str(), s2.as_str()),
+        ("enrolled", "enrolled", "waitlisted")
+    );
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/enrolments/{e3}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    // Another cohort, with the first person enrolled in it too.
+    let (other_cohort, other_sessions) =
+        cohort(&app, &crew, 5, 80, &[Duration::hours(-3)], 60).await;
+    let (_, other_enrolment) = enrol(&app, &crew, other_cohort, crowd[0].0).await;
+
+    // A session that has not started: 409, whoever asks.
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        future,
+        json!([{"enrolment_id": e0, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("aún no ha empezado"),
+        "{problem}"
+    );
+    // Someone of another cohort: 422, and nothing of the request is saved.
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        past,
+        json!([
+        {"enrolment_id": e0, "status": "presente"},
+        {"enrolment_id": other_enrolment, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "[1].enrolment_id");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no pertenece a esta cohorte")
+    );
+    // Waitlisted and cancelled: 422 with the reason.
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        past,
+        json!([{"enrolment_id": e2, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        first_error(&problem).1.contains("lista de espera"),
+        "{problem}"
+    );
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        past,
+        json!([{"enrolment_id": e3, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(first_error(&problem).1.contains("cancelada"), "{problem}");
+    // Bad values: every problem at once.
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        past,
+        json!([
+        {"enrolment_id": e0, "status": "quizás"},
+        {"enrolment_id": e1, "status": "presente", "note": "x".repeat(501)},
+        {"enrolment_id": e1, "status": "ausente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        error_fields(&problem),
+        ["[0].status", "[1].note", "[2].enrolment_id"]
+    );
+    assert!(
+        first_error(&problem)
+            .1
+            .contains("«quizás» no es una asistencia válida")
+    );
+    let (status, _) = put_marks(&app, &crew.instructor, past, json!([])).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        mark_count(app.db(), &sessions).await,
+        0,
+        "refused requests write nothing"
+    );
+
+    // The cohort's instructor takes attendance: one request, every mark.
+    let (status, marks) = put_marks(
+        &app,
+        &crew.instructor,
+        past,
+        json!([
+        {"enrolment_id": e0, "status": "presente"},
+        {"enrolment_id": e1, "status": "ausente", "note": "Sin aviso"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{marks}");
+    assert_eq!(marks.as_array().unwrap().len(), 2);
+    assert_eq!(marks[0]["enrolment_id"], e0);
+    assert_eq!(marks[0]["status"], "presente");
+    assert_eq!(marks[0]["source"], "manual");
+    assert_eq!(marks[0]["recorded_by"], crew.instructor_id);
+    assert_eq!(marks[1]["status"], "ausente");
+    assert_eq!(marks[1]["note"], "Sin aviso");
+    assert_eq!(mark_count(app.db(), &sessions).await, 2);
+    assert_eq!(audit_entries(app.db(), "attendance.marked").await.len(), 2);
+
+    // A coordinator changes a mark later: audited with who, before and after.
+    let (status, marks) = put_marks(
+        &app,
+        &crew.staff,
+        past,
+        json!([
+        {"enrolment_id": e1, "status": "excusado", "note": "Cita médica"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(marks[0]["status"], "excusado");
+    let changed = audit_entries(app.db(), "attendance.changed").await;
+    assert_eq!(changed.len(), 1);
+    let entry = &changed[0];
+    assert_eq!(entry.actor_user_id, Some(crew.staff_id));
+    assert_eq!(entry.subject_type, "enrolment");
+    assert_eq!(entry.subject_id, e1.to_string());
+    let before: Value = serde_json::from_str(entry.before_json.as_deref().unwrap()).unwrap();
+    let after: Value = serde_json::from_str(entry.after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(before["status"], "ausente");
+    assert_eq!(before["note"], "Sin aviso");
+    assert_eq!(before["recorded_by"], crew.instructor_id);
+    assert_eq!(after["status"], "excusado");
+    assert_eq!(after["session_id"], past);
+    // The same marks again change nothing and audit nothing.
+    let (status, _) = put_marks(
+        &app,
+        &crew.staff,
+        past,
+        json!([
+        {"enrolment_id": e1, "status": "excusado", "note": "Cita médica"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(audit_entries(app.db(), "attendance.changed").await.len(), 1);
+    assert_eq!(
+        mark_count(app.db(), &sessions).await,
+        2,
+        "one mark per person and session"
+    );
+
+    // Reading: staff see every mark; a participant only their own.
+    let path = format!("/api/v1/sessions/{past}/attendance");
+    let (status, all) = api(&app, "GET", &path, Some(&crew.instructor), None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(all["total"], 2);
+    assert_eq!(all["session"]["id"], past);
+    assert_eq!(all["unmarked"], json!([]));
+    let (status, mine) = api(&app, "GET", &path, Some(&crowd[1].1), None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["enrolment_id"], e1);
+    assert_eq!(mine["items"][0]["status"], "excusado");
+    // Participants and reviewers never write: 403.
+    let (status, _) = put_marks(
+        &app,
+        &crowd[0].1,
+        past,
+        json!([{"enrolment_id": e0, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (email, password) = demo_account(Role::Reviewer);
+    let reviewer = token(&app, email, password).await;
+    let (status, _) = put_marks(
+        &app,
+        &reviewer,
+        past,
+        json!([{"enrolment_id": e0, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    // The Caquetá reviewer reads this Caquetá cohort.
+    let (status, read) = api(&app, "GET", &path, Some(&reviewer), None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(read["total"], 2);
+    // A participant of another cohort only: 404.
+    let outsider = people(app.db(), 1, "18592", "ajeno").await;
+    let (status, _) = api(&app, "GET", &path, Some(&outsider[0].1), None).await;
+    assert_eq!(status, Status::NotFound);
+    // An instructor of another cohort: 404, as if it did not exist.
+    let stranger = other_instructor(&app, &crew).await;
+    let (status, _) = api(&app, "GET", &path, Some(&stranger), None).await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = put_marks(
+        &app,
+        &stranger,
+        past,
+        json!([{"enrolment_id": e0, "status": "ausente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/results"),
+        Some(&stranger),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/sessions/{}/attendance", other_sessions[0]),
+        Some(&crew.instructor),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "the demo instructor teaches both");
+    assert_eq!(mark_count(app.db(), &sessions).await, 2);
+}
+
+async fn secret_of(db: &DatabaseConnection, session: i64) -> String {
+    cohort_session::Entity::find_by_id(session as i32)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .check_in_secret
+}
+
+async fn check_in(app: &TestApp, token: &str, session: i64, code: &str) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/sessions/{session}/check-in"),
+        Some(token),
+        Some(json!({"code": code})),
+    )
+    .await
+}
+
+async fn code_for(app: &TestApp, token: &str, session: i64) -> Value {
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/sessions/{session}/check-in-code"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body
+}
+
+#[rocket::async_test]
+async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, s) = cohort(
+        &app,
+        &crew,
+        2,
+        80,
+        &[
+            Duration::minutes(-5),  // 0: in the grace period
+            Duration::minutes(-40), // 1: after the grace period
+            Duration::minutes(10),  // 2: starts soon: window already open
+            Duration::minutes(60),  // 3: window not open yet
+            Duration::days(2),      // 4: future
+            Duration::hours(-5),    // 5: over (ended 3 hours ago)
+        ],
+        120,
+    )
+    .await;
+    let crowd = people(app.db(), 3, "18592", "registro").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (waiting, _) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    assert_eq!(waiting, "waitlisted");
+    let (p0, p1, p2) = (&crowd[0].1, &crowd[1].1, &crowd[2].1);
+
+    // The instructor's code: six digits, valid for the current and the next minute.
+    let shown = code_for(&app, &crew.instructor, s[0]).await;
+    let code = shown["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6);
+    assert!(code.chars().all(|c| c.is_ascii_digit()));
+    assert_eq!(shown["open"], true);
+    let valid_until = DateTime::parse_from_rfc3339(shown["valid_until"].as_str().unwrap()).unwrap();
+    let left = valid_until.with_timezone(&Utc) - aula_territorial::time::now();
+    assert!(
+        left > Duration::seconds(58) && left <= Duration::seconds(120),
+        "{left}"
+    );
+    assert!(
+        shown["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/sesiones/{}/registro?codigo={code}", s[0]))
+    );
+    // Only the cohort's instructors and coordinators see codes.
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/sessions/{}/check-in-code", s[0]),
+        Some(p0),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let stranger = other_instructor(&app, &crew).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/sessions/{}/check-in-code", s[0]),
+        Some(&stranger),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+
+    // Within the grace period: presente (typed with a space, as people do).
+    let typed = format!("{} {}", &code[..3], &code[3..]);
+    let (status, mark) = check_in(&app, p0, s[0], &typed).await;
+    assert_eq!(status, Status::Ok, "{mark}");
+    assert_eq!(mark["status"], "presente");
+    assert_eq!(mark["source"], "check_in");
+    assert_eq!(mark["enrolment_id"], e0);
+    // Again: nothing changes.
+    let (status, again) = check_in(&app, p0, s[0], &code).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(again["recorded_at"], mark["recorded_at"]);
+    assert_eq!(audit_entries(app.db(), "attendance.marked").await.len(), 1);
+
+    // After the grace period: tarde. Another session's code is wrong here.
+    let late_code = code_for(&app, &crew.staff, s[1]).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, problem) = check_in(&app, p1, s[1], &code).await;
+    if code != late_code {
+        assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "code");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no es correcto o ya venció")
+        );
+    }
+    let (status, mark) = check_in(&app, p1, s[1], &late_code).await;
+    assert_eq!(status, Status::Ok, "{mark}");
+    assert_eq!(mark["status"], "tarde");
+    assert_eq!(mark["enrolment_id"], e1);
+
+    // Codes rotate: the one of three minutes ago has expired; the previous minute's still works.
+    let secret = secret_of(app.db(), s[1]).await;
+    let step = checkin::step_of(aula_territorial::time::now());
+    let expired = checkin::code_at(&secret, step - 3);
+    if expired != checkin::code_at(&secret, step) && expired != checkin::code_at(&secret, step - 1)
+    {
+        let (status, _) = check_in(&app, p0, s[1], &expired).await;
+        assert_eq!(status, Status::UnprocessableEntity);
+    }
+    let previous = checkin::code_at(&secret, checkin::step_of(aula_territorial::time::now()) - 1);
+    let (status, mark) = check_in(&app, p0, s[1], &previous).await;
+    assert_eq!(status, Status::Ok, "{mark}");
+    assert_eq!(mark["status"], "tarde");
+
+    // The window opens 15 minutes before the start.
+    let soon = code_for(&app, &crew.instructor, s[2]).await;
+    assert_eq!(soon["open"], true);
+    let (status, mark) = check_in(&app, p0, s[2], soon["code"].as_str().unwrap()).await;
+    assert_eq!(status, Status::Ok, "{mark}");
+    assert_eq!(mark["status"], "presente");
+    // Outside the window: 409 even with the right code.
+    for session in [s[3], s[4], s[5]] {
+        let shown = code_for(&app, &crew.instructor, session).await;
+        assert_eq!(shown["open"], false);
+        let (status, problem) = check_in(&app, p0, session, shown["code"].as_str().unwrap()).await;
+        assert_eq!(status, Status::Conflict, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("está abierto del")
+        );
+    }
+    // Waitlisted: 422. Not in the cohort: 404. Not a participant: 403.
+    let (status, problem) = check_in(
+        &app,
+        p2,
+        s[0],
+        &code_for(&app, &crew.staff, s[0]).await["code"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    assert!(first_error(&problem).1.contains("lista de espera"));
+    let outsider = people(app.db(), 1, "18592", "fuera").await;
+    let (status, _) = check_in(&app, &outsider[0].1, s[0], &code).await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = check_in(&app, &crew.instructor, s[0], &code).await;
+    assert_eq!(status, Status::Forbidden);
+
+    // Guessing is throttled: after 10 wrong codes, even the right one waits (429).
+    let right = code_for(&app, &crew.staff, s[0]).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..10 {
+        let (status, _) = check_in(&app, p1, s[0], wrong).await;
+        assert_eq!(status, Status::UnprocessableEntity);
+    }
+    let (status, _) = check_in(&app, p1, s[0], &right).await;
+    assert_eq!(status, Status::TooManyRequests);
+
+    let marks = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.is_in(s.iter().map(|s| *s as i32)))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(marks.len(), 4);
+    assert!(marks.iter().all(|m| m.source == MarkSource::CheckIn));
+}
+
+async fn mark_all(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[Mark])]) {
+    for (n, session) in sessions.iter().enumerate() {
+        let marks: Vec<Value> = pattern
+            .iter()
+            .filter_map(|(enrolment, marks)| {
+                marks
+                    .get(n)
+                    .map(|m| json!({"enrolment_id": enrolment, "status": m.as_str()}))
+            })
+            .collect();
+        if marks.is_empty() {
+            continue;
+        }
+        let (status, body) = put_marks(app, &crew.instructor, *session, Value::Array(marks)).await;
+        assert_eq!(status, Status::Ok, "{body}");
+    }
+}
+
+fn days_ago(n: i64) -> Vec<Duration> {
+    (1..=n).rev().map(|d| Duration::days(-d)).collect()
+}
+
+#[rocket::async_test]
+async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessments() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &days_ago(10), 120).await;
+    let crowd = people(app.db(), 2, "18592", "ochenta").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    use Mark::*;
+    mark_all(
+        &app,
+        &crew,
+        &sessions,
+        &[
+            (
+                e0,
+                &[
+                    Presente, Presente, Tarde, Presente, Ausente, Presente, Tarde, Presente,
+                    Excusado, Presente,
+                ],
+            ),
+            (
+                e1,
+                &[
+                    Presente, Ausente, Presente, Ausente, Presente, Presente, Excusado, Presente,
+                    Presente, Tarde,
+                ],
+            ),
+        ],
+    )
+    .await;
+
+    let (status, results) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/results"),
+        Some(&crew.instructor),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{results}");
+    assert_eq!(results["total"], 2);
+    let row = |e: i64| {
+        results["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["enrolment_id"] == e)
+            .unwrap()
+            .clone()
+    };
+    let passed = row(e0);
+    assert_eq!(passed["participant_id"], crowd[0].0);
+    assert_eq!(passed["full_name"], "Persona ochenta 0");
+    assert_eq!(passed["sessions_total"], 10);
+    assert_eq!(passed["sessions_attended"], 8);
+    assert_eq!(passed["attendance_pct"], 80.0);
+    assert_eq!(
+        passed["final_grade"],
+        Value::Null,
+        "no assessments, no grade"
+    );
+    assert_eq!(passed["completed"], true, "attendance alone decides");
+    assert_eq!(passed["eligible_for_certificate"], true);
+    assert_eq!(passed["reasons"], json!([]));
+    let failed = row(e1);
+    assert_eq!(failed["sessions_attended"], 7);
+    assert_eq!(failed["attendance_pct"], 70.0);
+    assert_eq!(failed["completed"], false);
+    assert_eq!(failed["eligible_for_certificate"], false);
+    assert_eq!(failed["reasons"], json!(["asistencia 70 % < 80 %"]));
+
+    // The public Rust API the certificates use says the same.
+    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let mine = rows.iter().find(|r| r.enrolment_id == e0 as i32).unwrap();
+    assert_eq!(
+        (
+            mine.sessions_total,
+            mine.sessions_attended,
+            mine.attendance_pct
+        ),
+        (10, 8, 80.0)
+    );
+    assert!(mine.completed && mine.eligible_for_certificate && mine.final_grade_milli.is_none());
+    // A participant sees only their own row.
+    let (status, own) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/results"),
+        Some(&crowd[1].1),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(own["total"], 1);
+    assert_eq!(own["items"][0]["enrolment_id"], e1);
+}
+
+#[rocket::async_test]
+async fn the_denominator_is_the_sessions_scheduled_not_those_held_so_far() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let mut starts = days_ago(4);
+    starts.extend((1..=6).map(Duration::days));
+    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &starts, 120).await;
+    let crowd = people(app.db(), 1, "18592", "parcial").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    use Mark::*;
+    mark_all(
+        &app,
+        &crew,
+        &sessions[..4],
+        &[(e0, &[Presente, Presente, Presente, Tarde])],
+    )
+    .await;
+    let (_, results) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/results"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    let row = &results["items"][0];
+    assert_eq!(row["sessions_total"], 10);
+    assert_eq!(row["sessions_attended"], 4);
+    assert_eq!(
+        row["attendance_pct"], 40.0,
+        "4 of 10 scheduled, not 4 of 4 held"
+    );
+    assert_eq!(row["completed"], false);
+    assert_eq!(row["reasons"], json!(["asistencia 40 % < 80 %"]));
+    // The participant's own page of progress says they are still on track.
+    let (status, progress) = api(&app, "GET", "/api/v1/me/progress", Some(&crowd[0].1), None).await;
+    assert_eq!(status, Status::Ok);
+    let mine = progress["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["cohort_id"] == cohort_id)
+        .unwrap();
+    assert_eq!(mine["on_track"], true);
+    assert_eq!(mine["at_risk"], false);
+    assert_eq!(mine["absences_left"], 2);
+    assert_eq!(mine["sessions"].as_array().unwrap().len(), 10);
+    assert_eq!(mine["sessions"][0]["status"], "presente");
+    assert_eq!(mine["sessions"][9]["status_label"], "Próxima");
+}
+
+#[rocket::async_test]
+async fn closing_freezes_results_and_refuses_later_marks() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, sessions) = cohort(&app, &crew, 10, 75, &days_ago(4), 120).await;
+    let crowd = people(app.db(), 3, "18592", "cierre").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (_, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/enrolments/{e2}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    use Mark::*;
+    mark_all(
+        &app,
+        &crew,
+        &sessions,
+        &[
+            (e0, &[Presente, Presente, Ausente, Tarde]),
+            (e1, &[Presente, Ausente, Ausente, Presente]),
+        ],
+    )
+    .await;
+    for status in ["in_progress", "closed"] {
+        let (code, body) = api(
+            &app,
+            "PATCH",
+            &format!("/api/v1/cohorts/{cohort_id}"),
+            Some(&crew.staff),
+            Some(json!({"status": status})),
+        )
+        .await;
+        assert_eq!(code, Status::Ok, "{body}");
+    }
+    let db = app.db();
+    let stored = |id: i64| async move {
+        enrolment::Entity::find_by_id(id as i32)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let first = stored(e0).await;
+    assert_eq!(first.status, EnrolmentStatus::Completed);
+    assert_eq!(
+        (
+            first.sessions_total,
+            first.sessions_attended,
+            first.final_grade_milli
+        ),
+        (Some(4), Some(3), None)
+    );
+    let second = stored(e1).await;
+    assert_eq!(second.status, EnrolmentStatus::NotCompleted);
+    assert_eq!(second.sessions_attended, Some(2));
+    assert_eq!(
+        stored(e2).await.status,
+        EnrolmentStatus::Cancelled,
+        "cancelled stays cancelled"
+    );
+    let frozen = audit_entries(app.db(), "enrolment.completed").await;
+    assert_eq!(frozen.len(), 1);
+    assert_eq!(frozen[0].subject_id, e0.to_string());
+    assert_eq!(
+        audit_entries(app.db(), "enrolment.not_completed")
+            .await
+            .len(),
+        1
+    );
+
+    // Marks of a closed cohort: 409.
+    let (status, problem) = put_marks(
+        &app,
+        &crew.instructor,
+        sessions[2],
+        json!([{"enrolment_id": e1, "status": "presente"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{problem}");
+    // Results read the frozen values, even if the schedule changed afterwards.
+    let now = aula_territorial::time::now();
+    cohort_session::Entity::insert(cohort_session::ActiveModel {
+        cohort_id: Set(cohort_id as i32),
+        starts_at: Set(now - Duration::hours(30)),
+        ends_at: Set(now - Duration::hours(29)),
+        topic: Set("Sesión añadida por fuera".into()),
+        location: Set(None),
+        check_in_secret: Set("x".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap();
+    let (_, results) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/results"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(results["closed"], true);
+    assert_eq!(results["total"], 2, "cancelled enrolments have no results");
+    let row = |e: i64| {
+        results["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["enrolment_id"] == e)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(e0)["sessions_total"], 4);
+    assert_eq!(row(e0)["attendance_pct"], 75.0);
+    assert_eq!(row(e0)["completed"], true);
+    assert_eq!(row(e1)["completed"], false);
+    assert_eq!(row(e1)["reasons"], json!(["asistencia 50 % < 75 %"]));
+}
+
+#[rocket::async_test]
+async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator() {
+    let smtp = SmtpServer::start().await;
+    let app =
+        TestApp::with_config(&[("demo_data", json!(true)), ("smtp_url", json!(smtp.url()))]).await;
+    let crew = crew(&app).await;
+    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &days_ago(5), 120).await;
+    let crowd = people(app.db(), 2, "18592", "riesgo").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let config = app.client.rocket().state::<AppConfig>().unwrap().clone();
+    let at_risk_mail = || async {
+        outbox::Entity::find()
+            .filter(outbox::Column::DedupeKey.like("asistencia_en_riesgo%"))
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+    let absent = |e: i64| json!([{"enrolment_id": e, "status": "ausente"}]);
+    // One absence of five: 80 % is still reachable.
+    put_marks(&app, &crew.instructor, sessions[0], absent(e0)).await;
+    assert_eq!(at_risk_mail().await, 0);
+    // Two (one excused): at most 60 %. Warned.
+    let (status, _) = put_marks(
+        &app,
+        &crew.instructor,
+        sessions[1],
+        json!([{"enrolment_id": e0, "status": "excusado"}]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        at_risk_mail().await,
+        2,
+        "the participant and the cohort's coordinator"
+    );
+    // More absences, and a correction back and forth: no second warning.
+    put_marks(&app, &crew.instructor, sessions[2], absent(e0)).await;
+    put_marks(
+        &app,
+        &crew.instructor,
+        sessions[1],
+        json!([{"enrolment_id": e0, "status": "presente"}]),
+    )
+    .await;
+    put_marks(
+        &app,
+        &crew.instructor,
+        sessions[2],
+        json!([{"enrolment_id": e0, "status": "presente"}]),
+    )
+    .await;
+    put_marks(&app, &crew.instructor, sessions[2], absent(e0)).await;
+    put_marks(&app, &crew.instructor, sessions[1], absent(e0)).await;
+    assert_eq!(at_risk_mail().await, 2);
+    assert_eq!(audit_entries(app.db(), "enrolment.at_risk").await.len(), 1);
+    // Someone else becoming at risk: their own warning and a new list for the coordinator.
+    put_marks(&app, &crew.instructor, sessions[3], absent(e1)).await;
+    put_marks(&app, &crew.instructor, sessions[4], absent(e1)).await;
+    assert_eq!(at_risk_mail().await, 4);
+
+    for _ in 0..2 {
+        aula_territorial::mail::deliver_due(app.db(), &config)
+            .await
+            .unwrap();
+    }
+    // Besides the two enrolment confirmations.
+    let received: Vec<_> = smtp
+        .wait_for(6, 5)
+        .await
+        .into_iter()
+        .filter(|m| !subject(&m.raw).starts_with("Inscripción confirmada"))
+        .collect();
+    let mut seen: Vec<(String, String)> = received
+        .iter()
+        .map(|m| (m.to[0].clone(), subject(&m.raw)))
+        .collect();
+    seen.sort();
+    let (coordinator, _) = demo_account(Role::Coordinator);
+    let cohort_name = "Seguimiento 5";
+    assert_eq!(
+        seen,
+        [
+            (
+                coordinator.to_string(),
+                format!("1 participante en riesgo de no aprobar por asistencia: {cohort_name}")
+            ),
+            (
+                coordinator.to_string(),
+                format!("1 participante en riesgo de no aprobar por asistencia: {cohort_name}")
+            ),
+            (
+                "riesgo0@example.org".to_string(),
+                format!("Su asistencia en {cohort_name} ya no alcanza el mínimo")
+            ),
+            (
+                "riesgo1@example.org".to_string(),
+                format!("Su asistencia en {cohort_name} ya no alcanza el mínimo")
+            ),
+        ]
+    );
+    let to_participant = received
+        .iter()
+        .find(|m| m.to[0] == "riesgo0@example.org")
+        .unwrap();
+    let text = plain_text(&to_participant.raw);
+    assert!(text.contains("80 %"), "{text}");
+    assert!(text.contains("Asistencia máxima posible: 60 %"), "{text}");
+    let lists: Vec<String> = received
+        .iter()
+        .filter(|m| m.to[0] == coordinator)
+        .map(|m| plain_text(&m.raw))
+        .collect();
+    assert!(
+        lists
+            .iter()
+            .any(|t| t.contains("Persona riesgo 0") && !t.contains("Persona riesgo 1"))
+    );
+    assert!(
+        lists
+            .iter()
+            .any(|t| t.contains("Persona riesgo 1") && !t.contains("Persona riesgo 0"))
+    );
+    aula_territorial::mail::deliver_due(app.db(), &config)
+        .await
+        .unwrap();
+    assert_eq!(smtp.received().len(), 6);
+}
+
+// ---- The offline sheet -------------------------------------------------------------------
+
+/// Posts a file as `multipart/form-data` field `file`.
+pub(crate) async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, Value) {
+    let boundary = "----aula-prueba-limite";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(bearer(token))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// GET of a binary file with a token.
+pub(crate) async fn download(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+) -> (Status, Option<String>, Vec<u8>) {
+    let response = app
+        .client
+        .get(path.to_string())
+        .header(bearer(token))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let kind = response.content_type().map(|c| c.to_string());
+    (
+        status,
+        kind,
+        response.into_bytes().await.unwrap_or_default(),
+    )
+}
+
+/// The first sheet of a workbook as rows of text (calamine), from the header row that has
+/// `first_header` in column A.
+pub(crate) fn read_table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let start = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c == first_header))
+        .expect("header row");
+    rows[start..].to_vec()
+}
+
+/// A workbook written with rust_xlsxwriter from rows of text (header first).
+pub(crate) fn write_table(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet.write_string(r as u32, c as u16, value).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[rocket::async_test]
+async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, s) = cohort(
+        &app,
+        &crew,
+        10,
+        80,
+        &[Duration::days(-2), Duration::days(-1), Duration::days(3)],
+        120,
+    )
+    .await;
+    let crowd = people(app.db(), 3, "18592", "planilla").await;
+    let mut e = Vec::new();
+    for person in &crowd {
+        e.push(enrol(&app, &crew, cohort_id, person.0).await.1);
+    }
+    put_marks(
+        &app,
+        &crew.instructor,
+        s[0],
+        json!([{"enrolment_id": e[0], "status": "presente"}]),
+    )
+    .await;
+
+    let (status, kind, bytes) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &crew.instructor,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(kind.unwrap().contains("spreadsheetml"));
+    let table = read_table(&bytes, "Asistencia", "Sesión");
+    assert_eq!(
+        table[0],
+        [
+            "Sesión",
+            "Fecha y hora",
+            "Tema",
+            "Inscripción",
+            "Tipo de documento",
+            "Número de documento",
+            "Nombre",
+            "Municipio",
+            "Asistencia",
+            "Nota"
+        ]
+    );
+    assert_eq!(table.len(), 1 + 3 * 3, "every person for every session");
+    let first = &table[1];
+    assert_eq!(first[0], s[0].to_string());
+    assert_eq!(first[7], "Puerto Rico");
+    let row_of = |table: &[Vec<String>], session: i64, enrolment: i64| {
+        table
+            .iter()
+            .position(|r| r[0] == session.to_string() && r[3] == enrolment.to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        table[row_of(&table, s[0], e[0])][8],
+        "presente",
+        "current marks are filled in"
+    );
+    // The status column has a drop-down list.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
+    assert!(xml.contains("\"presente,tarde,excusado,ausente\""));
+
+    // Filled offline.
+    let mut filled = table.clone();
+    let set = |t: &mut Vec<Vec<String>>, session: i64, enrolment: i64, status: &str, note: &str| {
+        let r = row_of(t, session, enrolment);
+        t[r][8] = status.to_string();
+        t[r][9] = note.to_string();
+    };
+    set(&mut filled, s[0], e[1], "Tarde", "");
+    set(&mut filled, s[0], e[2], "ausente", "No llegó");
+    set(&mut filled, s[1], e[0], "EXCUSADO", "Calamidad doméstica");
+    let file = write_table(&filled);
+    let path = format!("/api/v1/cohorts/{cohort_id}/attendance/import");
+    // The preview: what would change, nothing saved.
+    let (status, preview) = upload(
+        &app,
+        &format!("{path}?dry_run=true"),
+        &crew.instructor,
+        "asistencia.xlsx",
+        &file,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(preview["unchanged"], 1);
+    assert_eq!(preview["changes"].as_array().unwrap().len(), 3);
+    let change = preview["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["enrolment_id"] == e[2])
+        .unwrap();
+    assert_eq!(change["status"], "ausente");
+    assert_eq!(change["before"], Value::Null);
+    assert_eq!(change["note"], "No llegó");
+    assert_eq!(mark_count(app.db(), &s).await, 1);
+    // Saved.
+    let (status, saved) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(saved["dry_run"], false);
+    assert_eq!(mark_count(app.db(), &s).await, 4);
+    let from_sheet = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::Source.eq(MarkSource::Sheet))
+        .filter(attendance_mark::Column::SessionId.is_in(s.iter().map(|s| *s as i32)))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(from_sheet, 3);
+    assert_eq!(audit_entries(app.db(), "attendance.marked").await.len(), 4);
+
+    // Bad rows: 422 with row, column and message; nothing saved.
+    let mut bad = filled.clone();
+    set(&mut bad, s[1], e[1], "quizás", "");
+    set(&mut bad, s[2], e[0], "presente", "");
+    let r = row_of(&bad, s[1], e[2]);
+    bad[r][3] = "999999".into();
+    bad[r][8] = "presente".into();
+    set(&mut bad, s[0], e[0], "ausente", "");
+    let (status, problem) = upload(
+        &app,
+        &path,
+        &crew.instructor,
+        "asistencia.xlsx",
+        &write_table(&bad),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    let errors: Vec<(u64, String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["field"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let excel_row = |r: usize| r as u64 + 1; // header written in row 1
+    assert!(
+        errors.contains(&(
+            excel_row(row_of(&bad, s[1], e[1])),
+            "Asistencia".into(),
+            "«quizás» no es una asistencia válida: escriba presente, tarde, excusado o ausente."
+                .into()
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(
+            |(row, field, message)| *row == excel_row(row_of(&bad, s[2], e[0]))
+                && field == "Sesión"
+                && message.contains("aún no ha empezado")
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(row, field, message)| *row == excel_row(r)
+                && field == "Inscripción"
+                && message.contains("999999 no existe")),
+        "{errors:?}"
+    );
+    assert_eq!(errors.len(), 3);
+    let unchanged = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.eq(s[0] as i32))
+        .filter(attendance_mark::Column::EnrolmentId.eq(e[0] as i32))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.status, Mark::Presente, "all or nothing");
+    assert_eq!(mark_count(app.db(), &s).await, 4);
+
+    // Read back: the saved marks are in the next download.
+    let (_, _, again) = download(
+        &app,
+        &format!("/api/v1/sessions/{}/attendance.xlsx", s[0]),
+        &crew.staff,
+    )
+    .await;
+    let session_table = read_table(&again, "Asistencia", "Sesión");
+    assert_eq!(
+        session_table.len(),
+        1 + 3,
+        "a session's sheet has only that session"
+    );
+    assert_eq!(
+        session_table[row_of(&session_table, s[0], e[1])][8],
+        "tarde"
+    );
+    assert_eq!(
+        session_table[row_of(&session_table, s[0], e[2])][9],
+        "No llegó"
+    );
+    // A session's sheet only takes that session's rows.
+    let (status, problem) = upload(
+        &app,
+        &format!("/api/v1/sessions/{}/attendance/import", s[0]),
+        &crew.staff,
+        "s.xlsx",
+        &write_table(&filled),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no es la sesión de esta planilla"),
+        "{problem}"
+    );
+    // Readers cannot upload; participants cannot download.
+    let (email, password) = demo_account(Role::Reviewer);
+    let reviewer = token(&app, email, password).await;
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = upload(&app, &path, &reviewer, "asistencia.xlsx", &file).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &crowd[0].1,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+}
