@@ -63,3 +63,39 @@ where
 {
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
+
+/// A JSON body that may be absent (an empty body is `None`). A malformed one is still refused:
+/// 400 for broken JSON, 422 for JSON of the wrong shape — unlike `Option<Json<T>>`, which would
+/// silently ignore it.
+pub struct OptionalJson<T>(pub Option<T>);
+
+#[rocket::async_trait]
+impl<'r, T: serde::de::DeserializeOwned> rocket::data::FromData<'r> for OptionalJson<T> {
+    type Error = String;
+
+    async fn from_data(
+        request: &'r rocket::Request<'_>,
+        data: rocket::Data<'r>,
+    ) -> rocket::data::Outcome<'r, Self> {
+        use rocket::data::ToByteUnit;
+        use rocket::outcome::Outcome;
+        let limit = request.limits().get("json").unwrap_or(1.mebibytes());
+        let text = match data.open(limit).into_string().await {
+            Ok(text) if text.is_complete() => text.into_inner(),
+            Ok(_) => {
+                return Outcome::Error((Status::PayloadTooLarge, "cuerpo demasiado grande".into()));
+            }
+            Err(e) => return Outcome::Error((Status::BadRequest, e.to_string())),
+        };
+        if text.trim().is_empty() {
+            return Outcome::Success(OptionalJson(None));
+        }
+        match serde_json::from_str(&text) {
+            Ok(value) => Outcome::Success(OptionalJson(Some(value))),
+            Err(e) if e.classify() == serde_json::error::Category::Data => {
+                Outcome::Error((Status::UnprocessableEntity, e.to_string()))
+            }
+            Err(e) => Outcome::Error((Status::BadRequest, e.to_string())),
+        }
+    }
+}

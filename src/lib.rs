@@ -82,6 +82,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", enrolment::pages::routes())
         .mount("/", attendance::pages::routes())
         .mount("/", assessment::pages::routes())
+        .mount("/", certificates::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -91,5 +92,6 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", enrolment::api::routes())
         .mount("/api/v1", attendance::api::routes())
         .mount("/api/v1", assessment::api::routes())
+        .mount("/api/v1", certificates::api::routes())
         .register("/", web::catchers()))
 }

@@ -486,6 +486,18 @@ pub(crate) async fn detail_context(
     context["document_types"] = json!(["CC", "CE", "PA", "PPT"]);
     context["takes_enrolments"] = json!(view.status == CohortStatus::Open);
     context["import"] = Value::Null;
+    context["closed"] = json!(view.status == CohortStatus::Closed);
+    let certificates = crate::entities::certificate::Entity::find()
+        .filter(crate::entities::certificate::Column::CohortId.eq(id))
+        .all(db)
+        .await?;
+    let mut cert_rows = Vec::with_capacity(certificates.len());
+    for cert in &certificates {
+        let mut row = json!(crate::certificates::issue::verification(db, cert).await?);
+        row["valid"] = json!(cert.status == crate::entities::values::CertificateStatus::Valid);
+        cert_rows.push(row);
+    }
+    context["certificates"] = json!(cert_rows);
     Ok(context)
 }
 

@@ -75,9 +75,9 @@ async fn enrol(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    body: Option<Json<EnrolBody>>,
+    body: crate::api::OptionalJson<EnrolBody>,
 ) -> AppResult<Created<EnrolmentView>> {
-    let body = body.map(|b| b.into_inner()).unwrap_or_default();
+    let body = body.0.unwrap_or_default();
     let notifier = Notifier { templates, config };
     let txn = crate::db::begin(db).await?;
     cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
@@ -202,7 +202,7 @@ async fn cancel(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    body: Option<Json<CancelBody>>,
+    body: crate::api::OptionalJson<CancelBody>,
 ) -> AppResult<Json<EnrolmentView>> {
     if !matches!(
         user.role,
@@ -210,7 +210,7 @@ async fn cancel(
     ) {
         return Err(AppError::Forbidden);
     }
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.0.and_then(|b| b.reason);
     let txn = crate::db::begin(db).await?;
     let view = super::cancel(
         &txn,

@@ -238,12 +238,23 @@ async fn check_rows<C: ConnectionTrait>(
             }
         }
     }
+    if errors.len() > MAX_REPORTED_ERRORS {
+        let more = errors.len() - MAX_REPORTED_ERRORS;
+        errors.truncate(MAX_REPORTED_ERRORS);
+        errors.push(FieldError::new(
+            "file",
+            format!("… y {more} errores más. Corrija los anteriores y vuelva a subir el archivo."),
+        ));
+    }
     if errors.is_empty() {
         Ok(checked)
     } else {
         Err(AppError::Validation(errors))
     }
 }
+
+/// A file with thousands of bad rows is usually one systematic mistake: list the first ones.
+const MAX_REPORTED_ERRORS: usize = 200;
 
 async fn find_person<C: ConnectionTrait>(
     db: &C,

@@ -264,7 +264,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(db: &C, user_id: i32) -> A
         .iter()
         .map(|s| {
             json!({"enrolment_id": s.enrolment_id, "assessment_id": s.assessment_id,
-                        "score": format!("{}.{}", s.score_tenths / 10, s.score_tenths % 10)})
+                        "score": crate::parse::grade_value(s.score_tenths)})
         })
         .collect();
     export["certificates"] = certificate::Entity::find()

@@ -105,7 +105,9 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
         .one(db)
         .await?
     else {
-        return Ok(json!({"participant_home": {"enrolments": [], "has_profile": false}}));
+        return Ok(
+            json!({"participant_home": {"enrolments": [], "has_profile": false, "certificates": []}}),
+        );
     };
     let enrolments = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(person.id))
@@ -131,7 +133,10 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
             })
         })
         .collect();
-    Ok(json!({"participant_home": {"enrolments": rows, "has_profile": true}}))
+    let certificates = crate::certificates::issue::of_participant(db, person.id).await?;
+    Ok(
+        json!({"participant_home": {"enrolments": rows, "has_profile": true, "certificates": certificates}}),
+    )
 }
 
 async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {

@@ -632,16 +632,8 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
         );
     }
     // Waitlisted: 422. Not in the cohort: 404. Not a participant: 403.
-    let (status, problem) = check_in(
-        &app,
-        p2,
-        s[0],
-        &code_for(&app, &crew.staff, s[0]).await["code"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    )
-    .await;
+    let current = code_for(&app, &crew.staff, s[0]).await;
+    let (status, problem) = check_in(&app, p2, s[0], current["code"].as_str().unwrap()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert!(first_error(&problem).1.contains("lista de espera"));
     let outsider = people(app.db(), 1, "18592", "fuera").await;

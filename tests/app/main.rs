@@ -3,6 +3,7 @@
 mod accounts;
 mod assessment;
 mod attendance;
+mod certificates;
 mod cli;
 mod cohorts;
 mod common;

@@ -1,0 +1,288 @@
+//! Pages: the public verification page (linked from the certificate's QR code), the search
+//! box's target, the PDF for its holder, coordinators' issue/revoke/re-issue buttons and the
+//! cohort's ZIP of certificates.
+
+use super::issue;
+use crate::accounts::guards::{CurrentUser, StaffUser};
+use crate::cohorts::Notifier;
+use crate::config::AppConfig;
+use crate::entities::certificate;
+use crate::entities::values::CertificateStatus;
+use crate::error::{AppError, AppResult};
+use crate::templates::Templates;
+use crate::web::Page;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use rocket::form::FromForm;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect, Responder};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::json;
+use std::io::Write;
+use std::net::IpAddr;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        verify_page,
+        search,
+        pdf_page,
+        issue_submit,
+        revoke_submit,
+        reissue_submit,
+        zip_download
+    ]
+}
+
+#[get("/verificar/<code>")]
+async fn verify_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    code: &str,
+    address: Option<IpAddr>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    match super::api::verify_code(db, code, address).await {
+        Ok(view) => page
+            .render(
+                "certificate_verify",
+                "Verificación de certificado",
+                json!({"found": true, "certificate": view, "typed": code}),
+            )
+            .map_err(|e| crate::web::failure(&page, e)),
+        Err(AppError::NotFound) => {
+            let html = page
+                .render(
+                    "certificate_verify",
+                    "Verificación de certificado",
+                    json!({"found": false, "certificate": null, "typed": code}),
+                )
+                .map_err(|e| crate::web::failure(&page, e))?;
+            Err((Status::NotFound, html))
+        }
+        Err(other) => Err(crate::web::failure(&page, other)),
+    }
+}
+
+/// The home page's search box.
+#[get("/verificar?<codigo>")]
+fn search(codigo: Option<&str>) -> Redirect {
+    let typed = codigo.unwrap_or("").trim();
+    let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
+    Redirect::to(format!(
+        "/verificar/{}",
+        crate::accounts::pages::urlencode(&code)
+    ))
+}
+
+/// A PDF download named after its code.
+pub struct PdfFile(String, Vec<u8>);
+
+impl<'r> Responder<'r, 'static> for PdfFile {
+    fn respond_to(self, request: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        rocket::Response::build_from((ContentType::PDF, self.1).respond_to(request)?)
+            .header(Header::new(
+                "Content-Disposition",
+                format!("inline; filename=\"{}\"", self.0),
+            ))
+            .header(Header::new("Cache-Control", "no-store"))
+            .ok()
+    }
+}
+
+/// `/certificados/{code}.pdf`, the link the verification page and the home page show.
+#[get("/certificados/<file>")]
+async fn pdf_page(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    file: &str,
+) -> AppResult<PdfFile> {
+    let code = file.strip_suffix(".pdf").ok_or(AppError::NotFound)?;
+    let (_, bytes) = super::api::pdf_for(db, config, &user, code).await?;
+    Ok(PdfFile(format!("certificado-{code}.pdf"), bytes))
+}
+
+macro_rules! csrf_form {
+    ($name:ident) => {
+        impl CsrfProtected for $name {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        }
+    };
+}
+
+#[derive(FromForm)]
+struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_form!(PlainForm);
+
+#[post("/coordinacion/cohortes/<id>/certificados", data = "<_form>")]
+async fn issue_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let back = Redirect::to(format!("/coordinacion/cohortes/{id}#certificados"));
+    let txn = crate::db::begin(db).await?;
+    match issue::issue_for_cohort(&txn, &Notifier { templates, config }, &staff, id).await {
+        Ok(outcome) => {
+            txn.commit().await?;
+            Ok(Flash::success(
+                back,
+                format!(
+                    "Certificados expedidos: {}. Sin certificado: {}.",
+                    outcome.issued.len(),
+                    outcome.skipped.len()
+                ),
+            ))
+        }
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+struct RevokeForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    reason: String,
+}
+csrf_form!(RevokeForm);
+
+async fn cohort_of(db: &DatabaseConnection, code: &str) -> AppResult<i32> {
+    Ok(issue::find_by_code(db, code).await?.cohort_id)
+}
+
+#[post("/coordinacion/certificados/<code>/revocar", data = "<form>")]
+async fn revoke_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    code: &str,
+    form: CsrfForm<RevokeForm>,
+) -> AppResult<Flash<Redirect>> {
+    let back = Redirect::to(format!(
+        "/coordinacion/cohortes/{}#certificados",
+        cohort_of(db, code).await?
+    ));
+    let txn = crate::db::begin(db).await?;
+    match issue::revoke(
+        &txn,
+        &Notifier { templates, config },
+        &staff,
+        code,
+        &form.0.reason,
+    )
+    .await
+    {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Flash::success(
+                back,
+                format!("Certificado {code} revocado."),
+            ))
+        }
+        Err(error @ (AppError::Conflict(_) | AppError::Validation(_))) => {
+            let message = match &error {
+                AppError::Validation(errors) => errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            };
+            Ok(Flash::error(back, message))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[post("/coordinacion/certificados/<code>/reexpedir", data = "<_form>")]
+async fn reissue_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    code: &str,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let back = Redirect::to(format!(
+        "/coordinacion/cohortes/{}#certificados",
+        cohort_of(db, code).await?
+    ));
+    let txn = crate::db::begin(db).await?;
+    match issue::reissue(&txn, &Notifier { templates, config }, &staff, code).await {
+        Ok(new) => {
+            txn.commit().await?;
+            Ok(Flash::success(
+                back,
+                format!(
+                    "Certificado reexpedido con el código {}; el anterior queda como reemplazado.",
+                    new.code
+                ),
+            ))
+        }
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(other) => Err(other),
+    }
+}
+
+/// Every valid certificate of a cohort as PDFs in one ZIP.
+pub struct ZipFile(String, Vec<u8>);
+
+impl<'r> Responder<'r, 'static> for ZipFile {
+    fn respond_to(self, request: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        rocket::Response::build_from((ContentType::ZIP, self.1).respond_to(request)?)
+            .header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{}\"", self.0),
+            ))
+            .header(Header::new("Cache-Control", "no-store"))
+            .ok()
+    }
+}
+
+#[get("/coordinacion/cohortes/<id>/certificados.zip")]
+async fn zip_download(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    _staff: StaffUser,
+    id: i32,
+) -> AppResult<ZipFile> {
+    crate::cohorts::find(db.inner(), id).await?;
+    let certificates = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .all(db.inner())
+        .await?;
+    let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for cert in &certificates {
+        let pdf = issue::render_pdf(cert, &config.public_url)?;
+        let name = format!(
+            "{}-{}.pdf",
+            crate::text::fold(&cert.full_name).replace(' ', "-"),
+            cert.code
+        );
+        archive
+            .start_file(name, options)
+            .map_err(|e| AppError::Internal(format!("zip: {e}")))?;
+        archive
+            .write_all(&pdf)
+            .map_err(|e| AppError::Internal(format!("zip: {e}")))?;
+    }
+    let bytes = archive
+        .finish()
+        .map_err(|e| AppError::Internal(format!("zip: {e}")))?
+        .into_inner();
+    Ok(ZipFile(format!("certificados-cohorte-{id}.zip"), bytes))
+}

@@ -1,0 +1,515 @@
+//! Certificates: only completers, idempotence, snapshots, re-issue and supersession,
+//! revocation, public verification (any case, with or without dashes), the PDF's text, the
+//! emailed delivery and the cohort's ZIP.
+
+use crate::common::TestApp;
+use crate::support::*;
+use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
+use aula_territorial::entities::{cohort, course, enrolment, outbox, participant};
+use rocket::http::{ContentType, Status};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+/// The demo's closed cohort and its enrolments that completed.
+async fn closed_cohort(app: &TestApp) -> (cohort::Model, Vec<enrolment::Model>) {
+    let closed = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Closed))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let completed = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(closed.id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(!completed.is_empty(), "the demo has completers");
+    (closed, completed)
+}
+
+async fn staff(app: &TestApp) -> String {
+    let (email, password) = demo_account(Role::Coordinator);
+    token(app, email, password).await
+}
+
+async fn issue(app: &TestApp, token: &str, cohort: i32) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/certificates"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    let total = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(closed.id))
+        .count(app.db())
+        .await
+        .unwrap() as usize;
+
+    // A cohort still running cannot issue.
+    let running = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::InProgress))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, problem) = issue(&app, &staff, running.id).await;
+    assert_eq!(status, Status::Conflict);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Cierre la cohorte")
+    );
+
+    let (status, first) = issue(&app, &staff, closed.id).await;
+    assert_eq!(status, Status::Ok, "{first}");
+    let issued = first["issued"].as_array().unwrap();
+    assert_eq!(issued.len(), completed.len());
+    assert_eq!(
+        first["skipped"].as_array().unwrap().len(),
+        total - completed.len()
+    );
+    for skipped in first["skipped"].as_array().unwrap() {
+        assert!(
+            !skipped["reason"].as_str().unwrap().is_empty(),
+            "a reason for {skipped}"
+        );
+    }
+    let code = issued[0]["code"].as_str().unwrap();
+    assert_eq!(code.len(), 24);
+    assert_eq!(issued[0]["status"], "valid");
+
+    let (_, second) = issue(&app, &staff, closed.id).await;
+    assert!(
+        second["issued"].as_array().unwrap().is_empty(),
+        "idempotent"
+    );
+    let again = second["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["reason"] == "Ya tiene un certificado vigente.")
+        .count();
+    assert_eq!(again, completed.len());
+
+    // Each holder got an email with the PDF and the verification link.
+    let mails = outbox::Entity::find()
+        .filter(outbox::Column::Subject.starts_with("Su certificado"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), completed.len());
+    assert!(mails.iter().all(|m| {
+        m.attachments_json
+            .as_deref()
+            .unwrap_or("")
+            .contains("application/pdf")
+    }));
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.body_text.contains(&format!("/verificar/{code}")))
+    );
+
+    // Participants may not issue.
+    let (email, password) = demo_account(Role::Participant);
+    let participant = token(&app, email, password).await;
+    assert_eq!(
+        issue(&app, &participant, closed.id).await.0,
+        Status::Forbidden
+    );
+}
+
+#[rocket::async_test]
+async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_once() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    let holder = participant::Entity::find_by_id(completed[0].participant_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, issued) = issue(&app, &staff, closed.id).await;
+    let mine = issued["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["full_name"] == holder.full_name())
+        .unwrap()
+        .clone();
+    let code = mine["code"].as_str().unwrap().to_string();
+
+    // Later changes to the person or the course do not change what it states.
+    let mut person: participant::ActiveModel = holder.clone().into();
+    person.first_names = Set("Ñuño".into());
+    person.last_names = Set("Güiza Peña".into());
+    person.update(app.db()).await.unwrap();
+    let course_row = course::Entity::find_by_id(closed.course_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut renamed: course::ActiveModel = course_row.into();
+    renamed.name = Set("Otro nombre del curso".into());
+    renamed.hours = Set(99);
+    renamed.update(app.db()).await.unwrap();
+    let (status, verified) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/certificates/{code}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(verified["full_name"], holder.full_name());
+    assert_eq!(verified["course"], mine["course"]);
+    assert_eq!(verified["hours"], mine["hours"]);
+    assert_eq!(verified["status"], "valid");
+    assert!(
+        verified["document_number_masked"]
+            .as_str()
+            .unwrap()
+            .starts_with("****")
+    );
+    for field in [
+        "code",
+        "status",
+        "full_name",
+        "document_type",
+        "document_number_masked",
+        "course",
+        "hours",
+        "start_date",
+        "end_date",
+        "final_grade",
+        "attendance_pct",
+        "issued_at",
+        "revoked_at",
+        "revocation_reason",
+    ] {
+        assert!(verified.get(field).is_some(), "contract field {field}");
+    }
+
+    // Typed in lower case, without dashes, with spaces: found.
+    let sloppy = format!(" {} ", code.replace('-', "").to_lowercase());
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            &format!("/api/v1/certificates/{}", sloppy.trim()),
+            None,
+            None
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+    assert_eq!(
+        api(
+            &app,
+            "GET",
+            "/api/v1/certificates/ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ",
+            None,
+            None
+        )
+        .await
+        .0,
+        Status::NotFound
+    );
+
+    // Re-issue after the correction: a new snapshot; the old one is superseded and points to it.
+    let (status, new) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/certificates/{code}/reissue"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{new}");
+    assert_eq!(new["full_name"], "Ñuño Güiza Peña");
+    assert_ne!(new["code"], code);
+    let (_, old) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/certificates/{code}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(old["status"], "superseded");
+    assert_eq!(old["superseded_by"], new["code"]);
+    assert_eq!(
+        api(
+            &app,
+            "POST",
+            &format!("/api/v1/certificates/{code}/reissue"),
+            Some(&staff),
+            None
+        )
+        .await
+        .0,
+        Status::Conflict
+    );
+    let page = app
+        .client
+        .get(format!("/verificar/{code}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Reemplazado por una versión corregida")
+            && page.contains(new["code"].as_str().unwrap())
+    );
+
+    // Revocation needs a reason, happens once, and is public.
+    let new_code = new["code"].as_str().unwrap().to_string();
+    let revoke_path = format!("/api/v1/certificates/{new_code}/revoke");
+    let revoke = |body: Value| api(&app, "POST", &revoke_path, Some(&staff), Some(body));
+    assert_eq!(
+        revoke(json!({"reason": " "})).await.0,
+        Status::UnprocessableEntity
+    );
+    let (status, revoked) = revoke(json!({"reason": "Suplantación comprobada"})).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["revocation_reason"], "Suplantación comprobada");
+    assert!(revoked["revoked_at"].as_str().unwrap().ends_with("-05:00"));
+    assert_eq!(
+        revoke(json!({"reason": "Otra vez"})).await.0,
+        Status::Conflict
+    );
+    let page = app
+        .client
+        .get(format!("/verificar/{new_code}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("Revocado") && page.contains("Suplantación comprobada"));
+    let notice = outbox::Entity::find()
+        .filter(outbox::Column::Subject.starts_with("Certificado revocado"))
+        .one(app.db())
+        .await
+        .unwrap();
+    assert!(notice.is_some(), "the holder is told");
+    let unknown = app
+        .client
+        .get("/verificar/AAAA-BBBB-CCCC-DDDD-EEEE")
+        .dispatch()
+        .await;
+    assert_eq!(unknown.status(), Status::NotFound);
+    assert!(
+        unknown
+            .into_string()
+            .await
+            .unwrap()
+            .contains("No existe ningún certificado")
+    );
+}
+
+#[rocket::async_test]
+async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_get_it() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    // Give one completer an account and a name with every special letter, before issuing.
+    let holder = participant::Entity::find_by_id(completed[0].participant_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut person: participant::ActiveModel = holder.clone().into();
+    person.first_names = Set("Ñuño Ángel Éufrates".into());
+    person.last_names = Set("Güiza Íñiguez Óscar Úrsula".into());
+    person.update(app.db()).await.unwrap();
+    let (_, issued) = issue(&app, &staff, closed.id).await;
+    let code = issued["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["full_name"] == "Ñuño Ángel Éufrates Güiza Íñiguez Óscar Úrsula")
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let response = app
+        .client
+        .get(format!("/api/v1/certificates/{code}/pdf"))
+        .header(bearer(&staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.content_type(), Some(ContentType::PDF));
+    let bytes = response.into_bytes().await.unwrap();
+    let document = lopdf::Document::load_mem(&bytes).unwrap();
+    let text = document
+        .extract_text(&[1])
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("Ñuño Ángel Éufrates Güiza Íñiguez Óscar Úrsula"),
+        "{text}"
+    );
+    assert!(text.contains(&code));
+    assert!(text.contains(&format!("/verificar/{code}")));
+
+    // Anonymous: 401. Another participant: 404. The public page links to it.
+    assert_eq!(
+        app.client
+            .get(format!("/api/v1/certificates/{code}/pdf"))
+            .dispatch()
+            .await
+            .status(),
+        Status::Unauthorized
+    );
+    let (email, password) = demo_account(Role::Participant);
+    let other = token(&app, email, password).await;
+    assert_eq!(
+        app.client
+            .get(format!("/api/v1/certificates/{code}/pdf"))
+            .header(bearer(&other))
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+    let page = app
+        .client
+        .get(format!("/verificar/{code}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/certificados/{code}.pdf")));
+
+    // The cohort's ZIP holds one PDF per valid certificate.
+    sign_in_page(
+        &app,
+        demo_account(Role::Coordinator).0,
+        demo_account(Role::Coordinator).1,
+    )
+    .await;
+    let response = app
+        .client
+        .get(format!(
+            "/coordinacion/cohortes/{}/certificados.zip",
+            closed.id
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let archive =
+        zip::ZipArchive::new(std::io::Cursor::new(response.into_bytes().await.unwrap())).unwrap();
+    assert_eq!(archive.len(), completed.len());
+}
+
+#[rocket::async_test]
+async fn guessing_codes_is_throttled() {
+    let app = TestApp::new().await;
+    for n in 0..30 {
+        let code = format!("AAAA-BBBB-CCCC-DDDD-{:04}", 2000 + n)
+            .replace('0', "2")
+            .replace('1', "3");
+        let (status, _) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/certificates/{code}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::NotFound);
+    }
+    let (status, body) = api(
+        &app,
+        "GET",
+        "/api/v1/certificates/AAAA-BBBB-CCCC-DDDD-EEEE",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::TooManyRequests);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Demasiados intentos")
+    );
+}
+
+#[rocket::async_test]
+async fn participants_list_their_certificates() {
+    let app = TestApp::with_demo().await;
+    let staff = staff(&app).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    // Give a completer an account to sign in with.
+    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();
+    let at = aula_territorial::time::now();
+    let account = aula_territorial::entities::user::ActiveModel {
+        email: Set("titular@example.org".into()),
+        password_hash: Set(hash),
+        full_name: Set("Titular".into()),
+        role: Set(Role::Participant),
+        active: Set(true),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let mut person: participant::ActiveModel =
+        participant::Entity::find_by_id(completed[0].participant_id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+    person.user_id = Set(Some(account.id));
+    person.update(app.db()).await.unwrap();
+    issue(&app, &staff, closed.id).await;
+    let mine = token(&app, "titular@example.org", "Clave-segura-2026").await;
+    let (status, list) = api(&app, "GET", "/api/v1/me/certificates", Some(&mine), None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(list["total"], 1);
+    let code = list["items"][0]["code"].as_str().unwrap();
+    assert_eq!(
+        app.client
+            .get(format!("/api/v1/certificates/{code}/pdf"))
+            .header(bearer(&mine))
+            .dispatch()
+            .await
+            .status(),
+        Status::Ok
+    );
+    sign_in_page(&app, "titular@example.org", "Clave-segura-2026").await;
+    let home = app
+        .client
+        .get("/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(home.contains("Mis certificados") && home.contains(code));
+}
