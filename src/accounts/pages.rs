@@ -9,7 +9,7 @@ use crate::entities::values::{OutboxStatus, Role};
 use crate::entities::{department, outbox, user};
 use crate::error::{AppError, AppResult};
 use crate::templates::Templates;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Page, failure, pager};
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
@@ -38,16 +38,6 @@ pub fn routes() -> Vec<Route> {
         outbox_page,
         outbox_retry,
     ]
-}
-
-macro_rules! csrf_form {
-    ($name:ident) => {
-        impl CsrfProtected for $name {
-            fn csrf_token(&self) -> &str {
-                &self.csrf_token
-            }
-        }
-    };
 }
 
 /// Only paths inside the product: never an open redirect.
@@ -83,7 +73,7 @@ struct SignInForm {
     password: String,
     siguiente: Option<String>,
 }
-csrf_form!(SignInForm);
+csrf_protected!(SignInForm);
 
 #[post("/ingresar", data = "<form>")]
 async fn sign_in_submit(
@@ -121,13 +111,6 @@ async fn sign_in_submit(
     }
 }
 
-#[derive(FromForm)]
-struct PlainForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-}
-csrf_form!(PlainForm);
-
 #[post("/salir", data = "<_form>")]
 fn sign_out(cookies: &CookieJar<'_>, _form: CsrfForm<PlainForm>) -> Redirect {
     guards::end_session(cookies);
@@ -150,7 +133,7 @@ struct ForgotForm {
     #[field(default = String::new())]
     email: String,
 }
-csrf_form!(ForgotForm);
+csrf_protected!(ForgotForm);
 
 #[post("/contrasena/olvido", data = "<form>")]
 async fn forgot_submit(
@@ -191,7 +174,7 @@ struct ResetForm {
     #[field(default = String::new())]
     password_confirmation: String,
 }
-csrf_form!(ResetForm);
+csrf_protected!(ResetForm);
 
 #[post("/contrasena/restablecer/<token>", data = "<form>")]
 async fn reset_submit(
@@ -320,7 +303,7 @@ struct NewUserForm {
     #[field(default = String::new())]
     department_code: String,
 }
-csrf_form!(NewUserForm);
+csrf_protected!(NewUserForm);
 
 #[post("/admin/usuarios", data = "<form>")]
 async fn create_user_submit(
@@ -384,7 +367,7 @@ struct UpdateUserForm {
     #[field(default = false)]
     active: bool,
 }
-csrf_form!(UpdateUserForm);
+csrf_protected!(UpdateUserForm);
 
 #[post("/admin/usuarios/<id>", data = "<form>")]
 async fn update_user_submit(

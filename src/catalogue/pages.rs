@@ -5,7 +5,7 @@ use crate::accounts::guards::StaffUser;
 use crate::entities::capacity;
 use crate::entities::values::Modality;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -45,11 +45,7 @@ pub struct CourseForm {
     retired: String,
 }
 
-impl CsrfProtected for CourseForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(CourseForm);
 
 /// Numbers typed in a form; a wrong one is a field error, not a crash.
 pub fn number_field(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {

@@ -11,7 +11,7 @@ use crate::entities::values::CertificateStatus;
 use crate::error::{AppError, AppResult};
 use crate::templates::Templates;
 use crate::web::Page;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
 use rocket::response::content::RawHtml;
@@ -102,23 +102,6 @@ async fn pdf_page(
     Ok(PdfFile(format!("certificado-{code}.pdf"), bytes))
 }
 
-macro_rules! csrf_form {
-    ($name:ident) => {
-        impl CsrfProtected for $name {
-            fn csrf_token(&self) -> &str {
-                &self.csrf_token
-            }
-        }
-    };
-}
-
-#[derive(FromForm)]
-struct PlainForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-}
-csrf_form!(PlainForm);
-
 #[post("/coordinacion/cohortes/<id>/certificados", data = "<_form>")]
 async fn issue_submit(
     db: &State<DatabaseConnection>,
@@ -154,7 +137,7 @@ struct RevokeForm {
     #[field(default = String::new())]
     reason: String,
 }
-csrf_form!(RevokeForm);
+csrf_protected!(RevokeForm);
 
 async fn cohort_of(db: &DatabaseConnection, code: &str) -> AppResult<i32> {
     Ok(issue::find_by_code(db, code).await?.cohort_id)

@@ -11,7 +11,7 @@ use crate::entities::values::{CohortStatus, Modality, Role};
 use crate::entities::{capacity, course, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::templates::Templates;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Page, failure, pager};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -36,16 +36,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 const PER_PAGE: u64 = 25;
-
-macro_rules! csrf_form {
-    ($name:ident) => {
-        impl CsrfProtected for $name {
-            fn csrf_token(&self) -> &str {
-                &self.csrf_token
-            }
-        }
-    };
-}
 
 /// Shared rows for the status/capacity/course selects of filters and forms.
 async fn choices(db: &DatabaseConnection) -> AppResult<Value> {
@@ -218,7 +208,7 @@ pub(crate) struct CohortForm {
     #[field(default = String::new())]
     pass_mark: String,
 }
-csrf_form!(CohortForm);
+csrf_protected!(CohortForm);
 
 impl CohortForm {
     async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
@@ -583,7 +573,7 @@ struct StatusForm {
     #[field(default = String::new())]
     reason: String,
 }
-csrf_form!(StatusForm);
+csrf_protected!(StatusForm);
 
 #[post("/coordinacion/cohortes/<id>/estado", data = "<form>")]
 async fn status_submit(
@@ -640,7 +630,7 @@ struct SessionForm {
     #[field(default = String::new())]
     location: String,
 }
-csrf_form!(SessionForm);
+csrf_protected!(SessionForm);
 
 /// A local date and time typed in a form → RFC 3339 in Bogotá (what the API takes).
 fn local_date_time(date: &str, time: &str) -> Option<String> {
@@ -719,7 +709,7 @@ struct GenerateForm {
     #[field(default = String::new())]
     location: String,
 }
-csrf_form!(GenerateForm);
+csrf_protected!(GenerateForm);
 
 #[post("/coordinacion/cohortes/<id>/sesiones/generar", data = "<form>")]
 async fn generate_submit(
@@ -756,13 +746,6 @@ async fn generate_submit(
         Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
     }
 }
-
-#[derive(FromForm)]
-struct PlainForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-}
-csrf_form!(PlainForm);
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]
 async fn delete_session_submit(

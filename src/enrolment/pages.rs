@@ -8,7 +8,7 @@ use crate::cohorts::Notifier;
 use crate::config::AppConfig;
 use crate::error::AppError;
 use crate::templates::Templates;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -26,23 +26,6 @@ pub fn routes() -> Vec<Route> {
         import_submit
     ]
 }
-
-macro_rules! csrf_form {
-    ($name:ident) => {
-        impl CsrfProtected for $name {
-            fn csrf_token(&self) -> &str {
-                &self.csrf_token
-            }
-        }
-    };
-}
-
-#[derive(FromForm)]
-struct PlainForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-}
-csrf_form!(PlainForm);
 
 /// The outcome of an action as a one-time message on the page it came from.
 fn outcome<T>(
@@ -115,7 +98,7 @@ struct CancelForm {
     #[field(default = String::new())]
     back: String,
 }
-csrf_form!(CancelForm);
+csrf_protected!(CancelForm);
 
 #[post("/inscripciones/<id>/cancelar", data = "<form>")]
 async fn cancel_submit(
@@ -163,7 +146,7 @@ struct StaffEnrolForm {
     #[field(default = String::new())]
     override_reason: String,
 }
-csrf_form!(StaffEnrolForm);
+csrf_protected!(StaffEnrolForm);
 
 #[post("/coordinacion/cohortes/<id>/inscripciones", data = "<form>")]
 async fn staff_enrol(
@@ -247,7 +230,7 @@ struct ImportForm<'r> {
     mode: String,
 }
 
-impl CsrfProtected for ImportForm<'_> {
+impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
     }

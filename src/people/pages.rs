@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::templates::Templates;
 use crate::territory;
 use crate::web::Page;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::{ContentType, CookieJar, Header, Status};
 use rocket::response::content::RawHtml;
@@ -77,11 +77,7 @@ struct ProfileForm {
     siguiente: String,
 }
 
-impl CsrfProtected for ProfileForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(ProfileForm);
 
 fn yes_no(text: &str) -> Option<bool> {
     match text {

@@ -41,6 +41,26 @@ pub trait CsrfProtected {
     fn csrf_token(&self) -> &str;
 }
 
+/// Implements [`CsrfProtected`] for a form struct with a `csrf_token: String` field.
+macro_rules! csrf_protected {
+    ($($name:ident),+ $(,)?) => {
+        $(impl $crate::web::csrf::CsrfProtected for $name {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        })+
+    };
+}
+pub(crate) use csrf_protected;
+
+/// A form with nothing but its CSRF token (buttons that act without further input).
+#[derive(rocket::FromForm)]
+pub struct PlainForm {
+    #[field(default = String::new())]
+    pub csrf_token: String,
+}
+csrf_protected!(PlainForm);
+
 /// Marks the request so the error page can say the form expired rather than "forbidden".
 pub struct CsrfRejected(pub bool);
 
