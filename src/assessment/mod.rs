@@ -419,6 +419,91 @@ pub async fn plan_scores<C: ConnectionTrait>(
     Ok(planned)
 }
 
+/// One cell of the grid page: (enrolment, assessment, text typed).
+pub type GridCell = (i32, i32, String);
+
+/// Checks the grid page: every cell at once. An emptied cell removes the score it had.
+pub async fn plan_grid<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    cells: &[GridCell],
+) -> AppResult<Vec<PlannedScore>> {
+    check_editable(cohort)?;
+    let items: HashMap<i32, assessment::Model> = assessment::Entity::find()
+        .filter(assessment::Column::CohortId.eq(cohort.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let ids: Vec<i32> = cells
+        .iter()
+        .map(|c| c.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows: HashMap<i32, (enrolment::Model, Option<participant::Model>)> =
+        enrolment::Entity::find()
+            .filter(enrolment::Column::Id.is_in(ids.clone()))
+            .find_also_related(participant::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(e, p)| (e.id, (e, p)))
+            .collect();
+    let item_ids: Vec<i32> = items.keys().copied().collect();
+    let current = existing_scores(db, &item_ids, &ids).await?;
+    let mut errors = Vec::new();
+    let mut planned = Vec::new();
+    for (enrolment_id, item_id, text) in cells {
+        let field = format!("nota[{enrolment_id}-{item_id}]");
+        let Some(item) = items.get(item_id) else {
+            errors.push(FieldError::new(field, "La evaluación ya no existe."));
+            continue;
+        };
+        let row = rows.get(enrolment_id);
+        if let Some(problem) = enrolment_problem(
+            row.map(|(e, _)| e),
+            cohort.id,
+            *enrolment_id,
+            "calificaciones",
+        ) {
+            errors.push(FieldError::new(field, problem));
+            continue;
+        }
+        let name = row
+            .and_then(|(_, p)| p.as_ref())
+            .map(|p| p.full_name())
+            .unwrap_or_default();
+        if text.trim().is_empty() {
+            if current.contains_key(&(item.id, *enrolment_id)) {
+                planned.push(PlannedScore {
+                    assessment_id: item.id,
+                    enrolment_id: *enrolment_id,
+                    tenths: None,
+                });
+            }
+            continue;
+        }
+        let mut cell_errors = Vec::new();
+        match parse_score(&field, text, &mut cell_errors) {
+            Some(tenths) => planned.push(PlannedScore {
+                assessment_id: item.id,
+                enrolment_id: *enrolment_id,
+                tenths: Some(tenths),
+            }),
+            None => errors.extend(cell_errors.into_iter().map(|e| FieldError {
+                message: format!("{name}, {}: {}", item.name, e.message),
+                ..e
+            })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(planned)
+}
+
 /// Scores recorded for these (assessment, enrolment) pairs.
 pub async fn existing_scores<C: ConnectionTrait>(
     db: &C,

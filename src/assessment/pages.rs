@@ -1,7 +1,496 @@
-//! Pages (to be filled).
+//! Pages: add, change and remove a cohort's assessment items (from the follow-up page), the
+//! scores grid (one form for every person and item), and the scores sheet (download, upload
+//! with a preview, confirm).
 
-use rocket::{Route, routes};
+use super::sheet::{self, RawScore, ScoreUploadSummary};
+use super::{AssessmentInput, GridCell};
+use crate::accounts::guards::CurrentUser;
+use crate::attendance::api::require_staff_or_instructor;
+use crate::attendance::pages::{UploadForm, followup_url};
+use crate::attendance::{Access, cohort_access};
+use crate::catalogue::pages::decimal_field;
+use crate::entities::cohort;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::results::{self, grade_text};
+use crate::spreadsheets::Download;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::{Page, failure};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
-    routes![]
+    routes![
+        add_item,
+        update_item,
+        delete_item,
+        grid_page,
+        grid_submit,
+        scores_xlsx,
+        scores_preview,
+        scores_confirm
+    ]
+}
+
+fn grid_url(cohort_id: i32) -> String {
+    format!("/seguimiento/cohortes/{cohort_id}/notas")
+}
+
+/// A Spanish one-line summary of an error for a flash message.
+fn flash_text(error: &AppError) -> String {
+    match error {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.public_detail(),
+    }
+}
+
+/// Runs a change and comes back to `to` with its outcome as a message.
+fn outcome<T>(
+    to: String,
+    result: AppResult<T>,
+    success: impl FnOnce(T) -> String,
+) -> AppResult<Flash<Redirect>> {
+    match result {
+        Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
+        Err(
+            error @ (AppError::Validation(_)
+            | AppError::Conflict(_)
+            | AppError::NotFound
+            | AppError::Forbidden),
+        ) => Ok(Flash::error(Redirect::to(to), flash_text(&error))),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+struct ItemForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    weight: String,
+}
+
+impl CsrfProtected for ItemForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+impl ItemForm {
+    fn input(&self) -> AppResult<AssessmentInput> {
+        let mut errors = Vec::new();
+        let weight = decimal_field("weight", &self.weight, &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(AssessmentInput {
+            name: Some(self.name.clone()),
+            weight,
+        })
+    }
+}
+
+#[post("/seguimiento/cohortes/<id>/evaluaciones", data = "<form>")]
+async fn add_item(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<ItemForm>,
+) -> AppResult<Flash<Redirect>> {
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let input = form.0.input()?;
+        let txn = crate::db::begin(db).await?;
+        let (cohort, access) = cohort_access(&txn, &user, id).await?;
+        access.require_manage()?;
+        let view = super::create(&txn, user.id, &cohort, &input).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    outcome(followup_url(id), result, |v| {
+        format!("Evaluación «{}» agregada con peso {} %.", v.name, v.weight)
+    })
+}
+
+#[post("/seguimiento/evaluaciones/<id>", data = "<form>")]
+async fn update_item(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<ItemForm>,
+) -> AppResult<Flash<Redirect>> {
+    let item = super::find(db.inner(), id).await?;
+    let cohort_id = item.cohort_id;
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let input = form.0.input()?;
+        let txn = crate::db::begin(db).await?;
+        let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
+        access.require_manage()?;
+        let view = super::update(&txn, user.id, &cohort, item, &input).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+    .await;
+    outcome(followup_url(cohort_id), result, |v| {
+        format!("Evaluación «{}» guardada ({} %).", v.name, v.weight)
+    })
+}
+
+#[derive(FromForm)]
+struct PlainForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+
+impl CsrfProtected for PlainForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/seguimiento/evaluaciones/<id>/eliminar", data = "<_form>")]
+async fn delete_item(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let item = super::find(db.inner(), id).await?;
+    let (cohort_id, name) = (item.cohort_id, item.name.clone());
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let txn = crate::db::begin(db).await?;
+        let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
+        access.require_manage()?;
+        super::remove(&txn, user.id, &cohort, item).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+    .await;
+    outcome(followup_url(cohort_id), result, |_| {
+        format!("Evaluación «{name}» eliminada.")
+    })
+}
+
+/// The grid: a row per enrolled person, a cell per item. `typed` keeps what was typed when
+/// saving failed.
+async fn grid_context<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    access: Access,
+    typed: Option<&HashMap<String, String>>,
+    errors: &[FieldError],
+) -> AppResult<Value> {
+    let items = results::items(db, cohort.id).await?;
+    let mut roster = crate::attendance::enrolled(db, cohort.id).await?;
+    if let Access::Own(enrolment_id) = access {
+        roster.retain(|r| r.enrolment_id == enrolment_id);
+    }
+    let scores = results::scores_by_enrolment(db, cohort.id).await?;
+    let finals: HashMap<i32, results::ResultRow> = results::for_cohort(db, cohort.id)
+        .await?
+        .into_iter()
+        .map(|r| (r.enrolment_id, r))
+        .collect();
+    let can_edit = access.can_manage()
+        && !matches!(
+            cohort.status,
+            crate::entities::values::CohortStatus::Closed
+                | crate::entities::values::CohortStatus::Cancelled
+        );
+    let none = HashMap::new();
+    let rows: Vec<Value> = roster
+        .iter()
+        .map(|r| {
+            let theirs = scores.get(&r.enrolment_id).unwrap_or(&none);
+            let cells: Vec<Value> = items
+                .iter()
+                .map(|i| {
+                    let key = format!("{}-{}", r.enrolment_id, i.id);
+                    let value = typed
+                        .and_then(|t| t.get(&key).cloned())
+                        .or_else(|| theirs.get(&i.id).map(|t| crate::parse::grade_text(*t)))
+                        .unwrap_or_default();
+                    let field = format!("nota[{key}]");
+                    json!({
+                        "key": key,
+                        "value": value,
+                        "label": format!("{} de {}", i.name, r.full_name),
+                        "invalid": errors.iter().any(|e| e.field == field),
+                    })
+                })
+                .collect();
+            let result = finals.get(&r.enrolment_id);
+            json!({
+                "enrolment_id": r.enrolment_id,
+                "full_name": r.full_name,
+                "document": format!("{} {}", r.document_type, r.document_number),
+                "cells": cells,
+                "final": result.and_then(|f| f.final_grade_milli).map(grade_text),
+                "completed": result.is_some_and(|f| f.completed),
+            })
+        })
+        .collect();
+    let weights: i32 = items.iter().map(|i| i.weight).sum();
+    Ok(json!({
+        "cohort": {"id": cohort.id, "name": cohort.name,
+                   "pass_mark_text": crate::parse::grade_text(cohort.pass_mark_tenths)},
+        "items": items.iter().map(|i| json!({"id": i.id, "name": i.name, "weight": i.weight})).collect::<Vec<_>>(),
+        "rows": rows,
+        "can_edit": can_edit,
+        "weights_total": weights,
+        "weights_ok": weights == 100,
+        "errors": errors,
+    }))
+}
+
+#[get("/seguimiento/cohortes/<id>/notas")]
+async fn grid_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let context = grid_context(db.inner(), &cohort, access, None, &[]).await?;
+    page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
+}
+
+#[derive(FromForm)]
+struct GridForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// "enrolment-assessment" → the score typed.
+    #[field(default = HashMap::new())]
+    nota: HashMap<String, String>,
+}
+
+impl CsrfProtected for GridForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/seguimiento/cohortes/<id>/notas", data = "<form>")]
+async fn grid_submit(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<GridForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let mut cells: Vec<GridCell> = Vec::new();
+        let mut errors = Vec::new();
+        for (key, value) in &form.nota {
+            let parsed = key
+                .split_once('-')
+                .and_then(|(e, i)| Some((e.parse::<i32>().ok()?, i.parse::<i32>().ok()?)));
+            match parsed {
+                Some((e, i)) => cells.push((e, i, value.clone())),
+                None => errors.push(FieldError::new(
+                    format!("nota[{key}]"),
+                    "Celda desconocida.",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        cells.sort();
+        let txn = crate::db::begin(db).await?;
+        let (cohort, access) = cohort_access(&txn, &user, id).await?;
+        access.require_manage()?;
+        let planned = super::plan_grid(&txn, &cohort, &cells).await?;
+        let changed = super::save_scores(&txn, user.id, &cohort, &planned).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(changed)
+    }
+    .await;
+    match result {
+        Ok(changed) => Ok(Flash::success(
+            Redirect::to(grid_url(id)),
+            match changed {
+                0 => "No había cambios que guardar.".to_string(),
+                1 => "Notas guardadas: 1 cambio.".to_string(),
+                n => format!("Notas guardadas: {n} cambios."),
+            },
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(Redirect::to(grid_url(id)), message)),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+                let context =
+                    grid_context(db.inner(), &cohort, access, Some(&form.nota), &errors).await?;
+                page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
+            }
+            .await;
+            match rendered {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[get("/seguimiento/cohortes/<id>/notas.xlsx")]
+async fn scores_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Download> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let bytes = sheet::workbook(db.inner(), &cohort, &user.full_name).await?;
+    Ok(Download::xlsx(
+        &format!("calificaciones-{}.xlsx", cohort.id),
+        bytes,
+    ))
+}
+
+fn preview_context(
+    cohort: &cohort::Model,
+    summary: Option<&ScoreUploadSummary>,
+    errors: &[FieldError],
+) -> Value {
+    json!({
+        "cohort": {"id": cohort.id, "name": cohort.name},
+        "changes": summary.map(|s| s.changes.clone()).unwrap_or_default(),
+        "unchanged": summary.map_or(0, |s| s.unchanged),
+        "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
+        "errors": errors,
+    })
+}
+
+#[post("/seguimiento/cohortes/<id>/notas/subir", data = "<form>")]
+async fn scores_preview(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<UploadForm<'_>>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+        access.require_manage()?;
+        let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
+        let outcome = async {
+            let txn = crate::db::begin(db).await?;
+            let cells = sheet::read(&txn, &cohort, &bytes, &name).await;
+            let summary = match cells {
+                Ok(cells) => sheet::upload(&txn, user.id, &cohort, &cells, true).await,
+                Err(e) => Err(e),
+            };
+            txn.rollback().await?;
+            summary
+        }
+        .await;
+        Ok::<_, AppError>((cohort, outcome))
+    }
+    .await;
+    let title = "Revisar la planilla de notas";
+    match result {
+        Ok((cohort, Ok(summary))) => page
+            .render(
+                "scores_preview",
+                title,
+                preview_context(&cohort, Some(&summary), &[]),
+            )
+            .map_err(|e| failure(&page, e)),
+        Ok((cohort, Err(AppError::Validation(errors)))) => {
+            match page.render(
+                "scores_preview",
+                title,
+                preview_context(&cohort, None, &errors),
+            ) {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Ok((_, Err(error))) | Err(error) => Err(failure(&page, error)),
+    }
+}
+
+#[derive(FromForm)]
+struct ConfirmRow {
+    #[field(default = 0)]
+    fila: usize,
+    #[field(default = String::new())]
+    inscripcion: String,
+    #[field(default = 0)]
+    evaluacion: i32,
+    #[field(default = String::new())]
+    nota: String,
+}
+
+#[derive(FromForm)]
+struct ConfirmForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = Vec::new())]
+    cambios: Vec<ConfirmRow>,
+}
+
+impl CsrfProtected for ConfirmForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/seguimiento/cohortes/<id>/notas/confirmar", data = "<form>")]
+async fn scores_confirm(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<ConfirmForm>,
+) -> AppResult<Flash<Redirect>> {
+    let cells: Vec<RawScore> = form
+        .0
+        .cambios
+        .iter()
+        .map(|c| RawScore {
+            row: c.fila,
+            enrolment: c.inscripcion.clone(),
+            assessment_id: c.evaluacion,
+            value: c.nota.clone(),
+        })
+        .collect();
+    let result = async {
+        require_staff_or_instructor(&user)?;
+        let txn = crate::db::begin(db).await?;
+        let (cohort, access) = cohort_access(&txn, &user, id).await?;
+        access.require_manage()?;
+        let summary = sheet::upload(&txn, user.id, &cohort, &cells, false).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+    .await;
+    outcome(grid_url(id), result, |s| {
+        format!(
+            "Planilla de notas guardada: {} nota(s) nueva(s) o cambiada(s).",
+            s.changes.len()
+        )
+    })
 }

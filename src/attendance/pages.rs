@@ -1,7 +1,882 @@
-//! Pages (to be filled).
+//! Pages: a cohort's follow-up ("Asistencia y notas": sessions, a chart, results,
+//! assessments, sheets), taking a session's attendance (keyboard-friendly radio groups, "mark
+//! everyone present" pre-fills the form), the check-in code with its QR, the printable sign-in
+//! sheet, uploading the offline sheet with a preview, and for participants the check-in page and
+//! "Mi progreso". Instructors see only their cohorts (404 otherwise), reviewers read their
+//! department's, participants only their own marks.
 
-use rocket::{Route, routes};
+use super::checkin::{self, Outcome};
+use super::sheet::{self, RawRow};
+use super::{Access, MARKS, MarkInput, cohort_access, mark_label, session_access};
+use crate::accounts::guards::{CurrentUser, ParticipantUser};
+use crate::cohorts::sessions::SessionView;
+use crate::cohorts::{self, Notifier};
+use crate::config::AppConfig;
+use crate::entities::values::{CohortStatus, MarkSource};
+use crate::entities::{attendance_mark, cohort, cohort_session};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::results::{self, grade_text, percent_text};
+use crate::spreadsheets::Download;
+use crate::templates::Templates;
+use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::{Page, failure};
+use rocket::form::FromForm;
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
-    routes![]
+    routes![
+        followup_page,
+        session_page,
+        session_submit,
+        code_page,
+        sign_in_sheet,
+        session_xlsx,
+        cohort_xlsx,
+        upload_preview,
+        upload_confirm,
+        check_in_page,
+        check_in_submit,
+        progress_page
+    ]
+}
+
+/// Seconds between reloads of the code page (codes change every 60 s; two are accepted).
+const CODE_REFRESH_SECONDS: u32 = 20;
+
+pub fn followup_url(cohort_id: i32) -> String {
+    format!("/seguimiento/cohortes/{cohort_id}")
+}
+
+pub fn session_url(session_id: i32) -> String {
+    format!("/seguimiento/sesiones/{session_id}")
+}
+
+fn editable(cohort: &cohort::Model) -> bool {
+    !matches!(
+        cohort.status,
+        CohortStatus::Closed | CohortStatus::Cancelled
+    )
+}
+
+fn cohort_json(cohort: &cohort::Model, course: &str) -> Value {
+    json!({
+        "id": cohort.id,
+        "name": cohort.name,
+        "course": course,
+        "status_label": cohorts::status_label(cohort.status),
+        "start_date": cohort.start_date.to_string(),
+        "end_date": cohort.end_date.to_string(),
+        "min_attendance_pct": cohort.min_attendance_pct,
+        "pass_mark_text": crate::parse::grade_text(cohort.pass_mark_tenths),
+        "closed": cohort.status == CohortStatus::Closed,
+        "editable": editable(cohort),
+    })
+}
+
+async fn course_name<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<String> {
+    Ok(
+        crate::entities::course::Entity::find_by_id(cohort.course_id)
+            .one(db)
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_default(),
+    )
+}
+
+fn session_json(session: &cohort_session::Model) -> Value {
+    let now = crate::time::now();
+    let view = SessionView::from(session.clone());
+    json!({
+        "id": session.id,
+        "date": view.local_date.to_string(),
+        "weekday": view.weekday,
+        "start": view.local_start,
+        "end": view.local_end,
+        "topic": view.topic,
+        "location": view.location,
+        "started": session.starts_at <= now,
+        "in_window": checkin::in_window(session, now),
+    })
+}
+
+/// An SVG bar chart of attendance per session held: bars as rectangles with a `<title>`
+/// each (no script, no style attribute).
+fn attendance_chart(bars: &[(String, i32, i32)]) -> Value {
+    if bars.is_empty() {
+        return Value::Null;
+    }
+    let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 10.0_f64, 30.0_f64);
+    let plot = height - top - bottom;
+    let slot = (width - 40.0) / bars.len() as f64;
+    let bar_width = (slot * 0.7).min(60.0);
+    let items: Vec<Value> = bars
+        .iter()
+        .enumerate()
+        .map(|(n, (label, attended, enrolled))| {
+            let share = if *enrolled > 0 {
+                f64::from(*attended) / f64::from(*enrolled)
+            } else {
+                0.0
+            };
+            let h = (plot * share).max(if *attended > 0 { 1.0 } else { 0.0 });
+            let x = 40.0 + slot * n as f64 + (slot - bar_width) / 2.0;
+            json!({
+                "x": format!("{x:.1}"),
+                "y": format!("{:.1}", top + plot - h),
+                "width": format!("{bar_width:.1}"),
+                "height": format!("{h:.1}"),
+                "label_x": format!("{:.1}", x + bar_width / 2.0),
+                "label": label,
+                "title": format!("{label}: {attended} de {enrolled} ({})", percent_text(*attended, *enrolled)),
+            })
+        })
+        .collect();
+    json!({
+        "width": width,
+        "height": height,
+        "axis_y": top + plot,
+        "top": top,
+        "mid": top + plot / 2.0,
+        "label_y": height - 10.0,
+        "bars": items,
+    })
+}
+
+/// The cohort's follow-up page data.
+pub async fn followup_context<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    access: Access,
+) -> AppResult<Value> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Count {
+        session_id: i32,
+        status: crate::entities::values::Mark,
+        n: i64,
+    }
+    use sea_orm::QuerySelect;
+    let course = course_name(db, cohort).await?;
+    let sessions = cohorts::sessions::list(db, cohort.id).await?;
+    let roster = super::enrolled(db, cohort.id).await?;
+    let enrolled = roster.len() as i32;
+    let counts = attendance_mark::Entity::find()
+        .select_only()
+        .column(attendance_mark::Column::SessionId)
+        .column(attendance_mark::Column::Status)
+        .column_as(attendance_mark::Column::Id.count(), "n")
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .group_by(attendance_mark::Column::SessionId)
+        .group_by(attendance_mark::Column::Status)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    let mut per_session: HashMap<i32, (i32, i32)> = HashMap::new();
+    for c in counts {
+        let entry = per_session.entry(c.session_id).or_default();
+        entry.0 += c.n as i32;
+        if c.status.counts_as_attended() {
+            entry.1 += c.n as i32;
+        }
+    }
+    let manage = access.can_manage();
+    let now = crate::time::now();
+    let mut bars = Vec::new();
+    let session_rows: Vec<Value> = sessions
+        .iter()
+        .map(|s| {
+            let (marked, attended) = per_session.get(&s.id).copied().unwrap_or((0, 0));
+            let mut row = session_json(s);
+            row["marked"] = json!(marked);
+            row["attended"] = json!(attended);
+            row["enrolled"] = json!(enrolled);
+            row["attended_text"] = json!(percent_text(attended, enrolled));
+            if s.starts_at <= now {
+                bars.push((
+                    crate::time::local(s.starts_at).format("%d/%m").to_string(),
+                    attended,
+                    enrolled,
+                ));
+            }
+            row
+        })
+        .collect();
+    let results = results::for_cohort(db, cohort.id).await?;
+    let missed = results::mark_counts(db, cohort.id, None).await?;
+    let total = sessions.len() as i32;
+    let result_rows: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            let m = missed.get(&r.enrolment_id).map_or(0, |c| c.missed);
+            json!({
+                "enrolment_id": r.enrolment_id,
+                "full_name": r.full_name,
+                "attended": r.sessions_attended,
+                "total": r.sessions_total,
+                "pct_text": percent_text(r.sessions_attended, r.sessions_total),
+                "grade_text": r.final_grade_milli.map(grade_text),
+                "completed": r.completed,
+                "reasons": r.reasons.join("; "),
+                "at_risk": cohort.status != CohortStatus::Closed
+                    && super::risk::at_risk(total, m, cohort.min_attendance_pct),
+            })
+        })
+        .collect();
+    let items = crate::assessment::list(db, cohort.id).await?;
+    let weights_total: i32 = items.iter().map(|i| i.weight).sum();
+    Ok(json!({
+        "cohort": cohort_json(cohort, &course),
+        "manage": manage,
+        "can_edit": manage && editable(cohort),
+        "enrolled": enrolled,
+        "sessions": session_rows,
+        "chart": attendance_chart(&bars),
+        "results": result_rows,
+        "items": items,
+        "weights_total": weights_total,
+        "weights_ok": items.is_empty() || weights_total == 100,
+        "errors": [],
+    }))
+}
+
+#[get("/seguimiento/cohortes/<id>")]
+async fn followup_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let context = followup_context(db.inner(), &cohort, access).await?;
+    page.render(
+        "followup",
+        &format!("Asistencia y notas · {}", cohort.name),
+        context,
+    )
+}
+
+/// The attendance form of a session. `chosen` keeps what was typed when saving failed;
+/// `prefill` selects a mark for everyone without one ("mark everyone present").
+async fn session_context<C: ConnectionTrait>(
+    db: &C,
+    session: &cohort_session::Model,
+    cohort: &cohort::Model,
+    access: Access,
+    chosen: Option<&SessionForm>,
+    prefill: Option<&str>,
+    errors: &[FieldError],
+) -> AppResult<Value> {
+    let course = course_name(db, cohort).await?;
+    let marks = super::marks_by_enrolment(db, session.id).await?;
+    let mut roster = super::enrolled(db, cohort.id).await?;
+    if let Access::Own(enrolment_id) = access {
+        roster.retain(|r| r.enrolment_id == enrolment_id);
+    }
+    let recorders =
+        super::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect()).await?;
+    let started = session.starts_at <= crate::time::now();
+    let can_take = access.can_manage() && started && editable(cohort);
+    let rows: Vec<Value> = roster
+        .iter()
+        .map(|r| {
+            let mark = marks.get(&r.enrolment_id);
+            let selected = chosen
+                .and_then(|f| f.estado.get(&r.enrolment_id).cloned())
+                .or_else(|| mark.map(|m| m.status.as_str().to_string()))
+                .or_else(|| prefill.map(str::to_string))
+                .unwrap_or_default();
+            let note = chosen
+                .and_then(|f| f.nota.get(&r.enrolment_id).cloned())
+                .or_else(|| mark.and_then(|m| m.note.clone()))
+                .unwrap_or_default();
+            let options: Vec<Value> = MARKS
+                .iter()
+                .map(|m| {
+                    json!({"value": m.as_str(), "label": mark_label(*m),
+                           "checked": selected == m.as_str()})
+                })
+                .collect();
+            json!({
+                "enrolment_id": r.enrolment_id,
+                "full_name": r.full_name,
+                "document": format!("{} {}", r.document_type, r.document_number),
+                "current": mark.map(|m| mark_label(m.status)),
+                "source": mark.map(|m| match m.source {
+                    MarkSource::Manual => "a mano",
+                    MarkSource::CheckIn => "con código",
+                    MarkSource::Sheet => "por planilla",
+                }),
+                "recorded": mark.map(|m| format!(
+                    "{}{}",
+                    crate::time::local(m.recorded_at).format("%Y-%m-%d %H:%M"),
+                    m.recorded_by.and_then(|id| recorders.get(&id)).map(|n| format!(" · {n}")).unwrap_or_default()
+                )),
+                "note": note,
+                "options": options,
+                "invalid": errors.iter().any(|e| e.field.contains(&format!("[{}]", r.enrolment_id))),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "session": session_json(session),
+        "cohort": cohort_json(cohort, &course),
+        "manage": access.can_manage(),
+        "can_take": can_take,
+        "rows": rows,
+        "prefilled": prefill.is_some(),
+        "errors": errors,
+    }))
+}
+
+#[get("/seguimiento/sesiones/<id>?<prellenar>")]
+async fn session_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    prellenar: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    let prefill = prellenar.and_then(super::parse_mark).map(|m| m.as_str());
+    let context =
+        session_context(db.inner(), &session, &cohort, access, None, prefill, &[]).await?;
+    page.render(
+        "attendance_session",
+        &format!("Asistencia · {}", session.topic),
+        context,
+    )
+}
+
+#[derive(FromForm)]
+struct SessionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// enrolment id → mark
+    #[field(default = HashMap::new())]
+    estado: HashMap<i32, String>,
+    /// enrolment id → note
+    #[field(default = HashMap::new())]
+    nota: HashMap<i32, String>,
+}
+
+impl CsrfProtected for SessionForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/seguimiento/sesiones/<id>", data = "<form>")]
+async fn session_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<SessionForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let back = Redirect::to(session_url(id));
+    let result = async {
+        super::api::require_staff_or_instructor(&user)?;
+        let txn = crate::db::begin(db).await?;
+        let (session, cohort, access) = session_access(&txn, &user, id).await?;
+        access.require_manage()?;
+        let mut ids: Vec<i32> = form.estado.keys().copied().collect();
+        ids.sort_unstable();
+        let inputs: Vec<MarkInput> = ids
+            .iter()
+            .map(|eid| MarkInput {
+                enrolment_id: Some(*eid),
+                status: form.estado.get(eid).cloned(),
+                note: form.nota.get(eid).cloned(),
+            })
+            .collect();
+        if inputs.is_empty() {
+            return Err(AppError::invalid(
+                "estado",
+                "Marque la asistencia de al menos una persona.",
+            ));
+        }
+        let planned = super::plan_session_marks(&txn, &cohort, &session, &inputs)
+            .await
+            .map_err(|e| match e {
+                // Name the person's row in the message: the JSON index means nothing here.
+                AppError::Validation(errors) => AppError::Validation(
+                    errors
+                        .into_iter()
+                        .map(|mut err| {
+                            if let Some(n) = err
+                                .field
+                                .strip_prefix('[')
+                                .and_then(|rest| rest.split(']').next())
+                                .and_then(|n| n.parse::<usize>().ok())
+                                && let Some(eid) = ids.get(n)
+                            {
+                                err.field = format!("estado[{eid}]");
+                            }
+                            err
+                        })
+                        .collect(),
+                ),
+                other => other,
+            })?;
+        let saved = super::save_marks(
+            &txn,
+            &Notifier { templates, config },
+            user.id,
+            &cohort,
+            &planned,
+            MarkSource::Manual,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(saved)
+    }
+    .await;
+    match result {
+        Ok(saved) => Ok(Flash::success(
+            back,
+            match saved.changed {
+                0 => "No había cambios que guardar.".to_string(),
+                1 => "Asistencia guardada: 1 marca nueva o cambiada.".to_string(),
+                n => format!("Asistencia guardada: {n} marcas nuevas o cambiadas."),
+            },
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+                let context = session_context(
+                    db.inner(),
+                    &session,
+                    &cohort,
+                    access,
+                    Some(&form),
+                    None,
+                    &errors,
+                )
+                .await?;
+                page.render(
+                    "attendance_session",
+                    &format!("Asistencia · {}", session.topic),
+                    context,
+                )
+            }
+            .await;
+            match rendered {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[get("/seguimiento/sesiones/<id>/codigo")]
+async fn code_page(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    super::api::require_staff_or_instructor(&user)?;
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    access.require_manage()?;
+    let code = checkin::current_code(&session, &config.public_url, crate::time::now());
+    let local = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.format("%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let spaced = format!("{} {}", &code.code[..3], &code.code[3..]);
+    let qr = checkin::qr_svg(
+        &code.url,
+        "Código QR con el enlace para registrar la asistencia",
+    )?;
+    page.render(
+        "attendance_code",
+        &format!("Código de asistencia · {}", session.topic),
+        json!({
+            "session": session_json(&session),
+            "cohort": {"id": cohort.id, "name": cohort.name},
+            "code": spaced,
+            "open": code.open,
+            "opens": local(&code.window_opens),
+            "closes": local(&code.window_closes),
+            "url": code.url,
+            "qr_svg": qr,
+            "refresh_seconds": CODE_REFRESH_SECONDS,
+            "opens_before": checkin::OPENS_BEFORE_MINUTES,
+            "grace": checkin::GRACE_MINUTES,
+        }),
+    )
+}
+
+#[get("/seguimiento/sesiones/<id>/planilla")]
+async fn sign_in_sheet(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let course = course_name(db.inner(), &cohort).await?;
+    let rows: Vec<Value> = super::enrolled(db.inner(), cohort.id)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(n, r)| {
+            json!({"n": n + 1, "full_name": r.full_name,
+                   "document": format!("{} {}", r.document_type, r.document_number)})
+        })
+        .collect();
+    page.render(
+        "attendance_sign_in",
+        &format!("Planilla de firmas · {}", session.topic),
+        json!({
+            "session": session_json(&session),
+            "cohort": cohort_json(&cohort, &course),
+            "rows": rows,
+        }),
+    )
+}
+
+#[get("/seguimiento/sesiones/<id>/asistencia.xlsx")]
+async fn session_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Download> {
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let bytes = sheet::workbook(db.inner(), &cohort, Some(&session), &user.full_name).await?;
+    Ok(Download::xlsx(
+        &format!("asistencia-{}-sesion-{}.xlsx", cohort.id, session.id),
+        bytes,
+    ))
+}
+
+#[get("/seguimiento/cohortes/<id>/asistencia.xlsx")]
+async fn cohort_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Download> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden);
+    }
+    let bytes = sheet::workbook(db.inner(), &cohort, None, &user.full_name).await?;
+    Ok(Download::xlsx(
+        &format!("asistencia-{}.xlsx", cohort.id),
+        bytes,
+    ))
+}
+
+/// A file sent from a page, with the form's CSRF token.
+#[derive(FromForm)]
+pub struct UploadForm<'r> {
+    #[field(default = String::new())]
+    pub csrf_token: String,
+    pub file: TempFile<'r>,
+}
+
+impl CsrfProtected for UploadForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn preview_context(
+    cohort: &cohort::Model,
+    summary: Option<&sheet::UploadSummary>,
+    errors: &[FieldError],
+) -> Value {
+    json!({
+        "cohort": {"id": cohort.id, "name": cohort.name},
+        "changes": summary.map(|s| s.changes.clone()).unwrap_or_default(),
+        "unchanged": summary.map_or(0, |s| s.unchanged),
+        "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
+        "errors": errors,
+    })
+}
+
+#[post("/seguimiento/cohortes/<id>/asistencia/subir", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
+async fn upload_preview(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<UploadForm<'_>>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        super::api::require_staff_or_instructor(&user)?;
+        let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+        access.require_manage()?;
+        let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
+        let outcome = async {
+            let rows = sheet::read(&bytes, &name)?;
+            let txn = crate::db::begin(db).await?;
+            let summary = sheet::upload(
+                &txn,
+                &Notifier { templates, config },
+                user.id,
+                &cohort,
+                None,
+                &rows,
+                true,
+            )
+            .await;
+            txn.rollback().await?;
+            summary
+        }
+        .await;
+        Ok::<_, AppError>((cohort, outcome))
+    }
+    .await;
+    let title = "Revisar la planilla de asistencia";
+    match result {
+        Ok((cohort, Ok(summary))) => page
+            .render(
+                "attendance_preview",
+                title,
+                preview_context(&cohort, Some(&summary), &[]),
+            )
+            .map_err(|e| failure(&page, e)),
+        Ok((cohort, Err(AppError::Validation(errors)))) => {
+            match page.render(
+                "attendance_preview",
+                title,
+                preview_context(&cohort, None, &errors),
+            ) {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e)),
+            }
+        }
+        Ok((_, Err(error))) | Err(error) => Err(failure(&page, error)),
+    }
+}
+
+#[derive(FromForm)]
+struct ConfirmRow {
+    #[field(default = 0)]
+    fila: usize,
+    #[field(default = String::new())]
+    sesion: String,
+    #[field(default = String::new())]
+    inscripcion: String,
+    #[field(default = String::new())]
+    estado: String,
+    #[field(default = String::new())]
+    nota: String,
+}
+
+#[derive(FromForm)]
+struct ConfirmForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = Vec::new())]
+    cambios: Vec<ConfirmRow>,
+}
+
+impl CsrfProtected for ConfirmForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
+async fn upload_confirm(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<ConfirmForm>,
+) -> AppResult<Flash<Redirect>> {
+    super::api::require_staff_or_instructor(&user)?;
+    let rows: Vec<RawRow> = form
+        .0
+        .cambios
+        .iter()
+        .map(|c| RawRow {
+            row: c.fila,
+            session: c.sesion.clone(),
+            enrolment: c.inscripcion.clone(),
+            status: c.estado.clone(),
+            note: c.nota.clone(),
+        })
+        .collect();
+    let back = Redirect::to(followup_url(id));
+    let txn = crate::db::begin(db).await?;
+    let (cohort, access) = cohort_access(&txn, &user, id).await?;
+    access.require_manage()?;
+    let outcome = sheet::upload(
+        &txn,
+        &Notifier { templates, config },
+        user.id,
+        &cohort,
+        None,
+        &rows,
+        false,
+    )
+    .await;
+    match outcome {
+        Ok(summary) => {
+            txn.commit().await?;
+            Ok(Flash::success(
+                back,
+                format!(
+                    "Planilla guardada: {} marca(s) nueva(s) o cambiada(s).",
+                    summary.changes.len()
+                ),
+            ))
+        }
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            back,
+            format!(
+                "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(other) => Err(other),
+    }
+}
+
+/// The participant's page to check in (the QR code's link lands here, code filled in).
+#[get("/sesiones/<id>/registro?<codigo>")]
+async fn check_in_page(
+    db: &State<DatabaseConnection>,
+    me: ParticipantUser,
+    page: Page<'_>,
+    id: i32,
+    codigo: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let (session, cohort, access) = session_access(db.inner(), &me, id).await?;
+    let Access::Own(enrolment_id) = access else {
+        return Err(AppError::Forbidden);
+    };
+    let mark = super::session_marks(db.inner(), session.id, Some(&[enrolment_id]))
+        .await?
+        .pop();
+    let (opens, closes) = checkin::window(&session);
+    let local = |t| crate::time::local(t).format("%H:%M").to_string();
+    page.render(
+        "check_in",
+        "Registrar mi asistencia",
+        json!({
+            "session": session_json(&session),
+            "cohort": {"id": cohort.id, "name": cohort.name},
+            "code": codigo.map(checkin::normalize).unwrap_or_default(),
+            "opens": local(opens),
+            "closes": local(closes),
+            "mark": mark,
+        }),
+    )
+}
+
+#[derive(FromForm)]
+struct CodeForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    codigo: String,
+}
+
+impl CsrfProtected for CodeForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[post("/sesiones/<id>/registro", data = "<form>")]
+async fn check_in_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    me: ParticipantUser,
+    id: i32,
+    form: CsrfForm<CodeForm>,
+) -> AppResult<Flash<Redirect>> {
+    let txn = crate::db::begin(db).await?;
+    let (session, cohort, access) = session_access(&txn, &me, id).await?;
+    let Access::Own(enrolment_id) = access else {
+        return Err(AppError::Forbidden);
+    };
+    let here = Redirect::to(format!("/sesiones/{id}/registro"));
+    let outcome = checkin::check_in(
+        &txn,
+        &Notifier { templates, config },
+        me.id,
+        enrolment_id,
+        &cohort,
+        &session,
+        &form.0.codigo,
+    )
+    .await;
+    match outcome {
+        Ok(Outcome::Marked(mark)) => {
+            txn.commit().await?;
+            Ok(Flash::success(
+                here,
+                format!(
+                    "¡Listo! Su asistencia quedó registrada: {}.",
+                    mark.status_label.to_lowercase()
+                ),
+            ))
+        }
+        Ok(Outcome::WrongCode) => {
+            txn.commit().await?;
+            Ok(Flash::error(here, checkin::WRONG_CODE))
+        }
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            here,
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Err(error @ (AppError::Conflict(_) | AppError::Throttled)) => {
+            Ok(Flash::error(here, error.to_string()))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[get("/mi-progreso")]
+async fn progress_page(
+    db: &State<DatabaseConnection>,
+    me: ParticipantUser,
+    page: Page<'_>,
+) -> AppResult<RawHtml<String>> {
+    let progress = match crate::people::profile::participant_of_user(db.inner(), me.id).await? {
+        Some(person) => super::progress::for_participant(db.inner(), person.id).await?,
+        None => Vec::new(),
+    };
+    page.render("my_progress", "Mi progreso", json!({"progress": progress}))
 }

@@ -184,6 +184,10 @@ pub async fn for_enrolment<C: ConnectionTrait>(
             EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
         );
     let left = absences_left(total, missed, min);
+    // Closed cohorts show what was frozen.
+    let (shown_total, shown_attended) = result.as_ref().map_or((total, attended), |r| {
+        (r.sessions_total, r.sessions_attended)
+    });
     let summary = if closed {
         match &result {
             Some(r) if r.completed => "Aprobó el curso.".to_string(),
@@ -225,14 +229,11 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         enrolment_status: row.status,
         sessions: session_lines,
         scores: score_lines,
-        sessions_total: result.as_ref().map_or(total, |r| r.sessions_total),
-        sessions_attended: result.as_ref().map_or(attended, |r| r.sessions_attended),
+        sessions_total: shown_total,
+        sessions_attended: shown_attended,
         sessions_missed: missed,
-        attendance_pct: results::attendance_pct(attended, total),
-        attendance_text: percent_text(
-            result.as_ref().map_or(attended, |r| r.sessions_attended),
-            result.as_ref().map_or(total, |r| r.sessions_total),
-        ),
+        attendance_pct: results::attendance_pct(shown_attended, shown_total),
+        attendance_text: percent_text(shown_attended, shown_total),
         min_attendance_pct: min,
         pass_mark: crate::parse::grade_value(cohort.pass_mark_tenths),
         pass_mark_text: pass_text,

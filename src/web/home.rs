@@ -84,6 +84,7 @@ async fn cohort_rows<C: ConnectionTrait>(
                 "end_date": c.end_date.to_string(),
                 "seats": c.seats,
                 "next_session": next.get(&c.id),
+                "followup_url": crate::attendance::pages::followup_url(c.id),
             })
         })
         .collect())
@@ -117,6 +118,12 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
         .await?;
     let ids: Vec<i32> = enrolments.iter().map(|(e, _)| e.cohort_id).collect();
     let next = next_sessions(db, &ids).await?;
+    let progress: HashMap<i32, (String, bool)> =
+        crate::attendance::progress::for_participant(db, person.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.enrolment_id, (p.summary, p.at_risk)))
+            .collect();
     let rows: Vec<Value> = enrolments
         .into_iter()
         .filter_map(|(e, c)| c.map(|c| (e, c)))
@@ -130,6 +137,8 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
                 "status_label": enrolment_status_label(e.status),
                 "dates": format!("{} a {}", c.start_date, c.end_date),
                 "next_session": if e.status == EnrolmentStatus::Enrolled { next.get(&c.id).cloned() } else { None },
+                "progress": progress.get(&e.id).map(|p| p.0.clone()),
+                "at_risk": progress.get(&e.id).is_some_and(|p| p.1),
             })
         })
         .collect();
@@ -156,6 +165,8 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
         .await?;
     let today = crate::time::today();
     let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let names: HashMap<i32, String> = cohorts.iter().map(|c| (c.id, c.name.clone())).collect();
+    let at = now();
     let today_sessions: Vec<Value> = cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.is_in(ids))
         .filter(cohort_session::Column::StartsAt.gte(crate::time::from_local(today, 0, 0)))
@@ -168,7 +179,19 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
         .all(db)
         .await?
         .into_iter()
-        .map(|s| json!({"topic": s.topic, "starts": when(s.starts_at), "location": s.location}))
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "cohort_id": s.cohort_id,
+                "cohort": names.get(&s.cohort_id),
+                "topic": s.topic,
+                "starts": local(s.starts_at).format("%H:%M").to_string(),
+                "ends": local(s.ends_at).format("%H:%M").to_string(),
+                "location": s.location,
+                "started": s.starts_at <= at,
+                "in_window": crate::attendance::checkin::in_window(&s, at),
+            })
+        })
         .collect();
     Ok(
         json!({"instructor_home": {"cohorts": cohort_rows(db, cohorts).await?, "today": today_sessions}}),

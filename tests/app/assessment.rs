@@ -517,3 +517,147 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     assert_eq!(row(&rows, e1)["final_grade"], 4.0, "all or nothing");
     let _ = examen;
 }
+
+#[rocket::async_test]
+async fn an_instructor_enters_scores_in_the_grid_page() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
+    let crowd = people(app.db(), 2, "18592", "grid").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (email, password) = demo_account(Role::Instructor);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    // Items from the follow-up page.
+    let followup = format!("/seguimiento/cohortes/{cohort_id}");
+    let csrf = csrf_from(&app, &followup).await;
+    let add = format!("/seguimiento/cohortes/{cohort_id}/evaluaciones");
+    let response = post_form(
+        &app,
+        &add,
+        &[("csrf_token", &csrf), ("name", "Taller"), ("weight", "40")],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let response = post_form(
+        &app,
+        &add,
+        &[("csrf_token", &csrf), ("name", "Examen"), ("weight", "70")],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let html = app
+        .client
+        .get(followup.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("sumarían 110 %"), "{html}");
+    post_form(
+        &app,
+        &add,
+        &[("csrf_token", &csrf), ("name", "Examen"), ("weight", "60")],
+    )
+    .await;
+    let (_, items) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/assessments"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(items["weights_total"], 100);
+    let (taller, examen) = (
+        items["items"][0]["id"].as_i64().unwrap(),
+        items["items"][1]["id"].as_i64().unwrap(),
+    );
+
+    let grid = format!("/seguimiento/cohortes/{cohort_id}/notas");
+    let html = app
+        .client
+        .get(grid.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("name=\"nota[{e0}-{taller}]\"")),
+        "{html}"
+    );
+    let csrf = csrf_from(&app, &grid).await;
+    let cell = |e: i64, i: i64| format!("nota[{e}-{i}]");
+    let (c00, c01, c10, c11) = (
+        cell(e0, taller),
+        cell(e0, examen),
+        cell(e1, taller),
+        cell(e1, examen),
+    );
+    let response = post_form(
+        &app,
+        &grid,
+        &[
+            ("csrf_token", &csrf),
+            (&c00, "3,5"),
+            (&c01, "7"),
+            (&c10, "2.0"),
+            (&c11, ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Persona grid 0, Examen: La nota debe estar entre 0.0 y 5.0"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"7\" inputmode=\"decimal\" aria-invalid=\"true\""),
+        "what was typed stays: {html}"
+    );
+    let response = post_form(
+        &app,
+        &grid,
+        &[
+            ("csrf_token", &csrf),
+            (&c00, "3,5"),
+            (&c01, "4.2"),
+            (&c10, "2.0"),
+            (&c11, ""),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
+        .await
+        .unwrap();
+    let first = rows.iter().find(|r| r.enrolment_id == e0 as i32).unwrap();
+    assert_eq!(first.final_grade_milli, Some(3920));
+    let second = rows.iter().find(|r| r.enrolment_id == e1 as i32).unwrap();
+    assert_eq!(
+        second.reasons,
+        ["asistencia 0 % < 80 %", "falta la calificación de «Examen»"]
+    );
+    // Emptying a cell removes the score (audited).
+    post_form(
+        &app,
+        &grid,
+        &[
+            ("csrf_token", &csrf),
+            (&c00, "3,5"),
+            (&c01, ""),
+            (&c10, "2.0"),
+            (&c11, ""),
+        ],
+    )
+    .await;
+    let deleted = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("score.deleted"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+}

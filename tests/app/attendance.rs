@@ -1426,3 +1426,340 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     .await;
     assert_eq!(status, Status::Forbidden);
 }
+
+// ---- Pages ---------------------------------------------------------------------------------
+
+async fn page(app: &TestApp, path: &str) -> (Status, String) {
+    let response = app.client.get(path.to_string()).dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for piece in html.split("<input type=\"hidden\" ").skip(1) {
+        let attr = |name: &str| {
+            let marker = format!("{name}=\"");
+            piece.find(&marker).map(|start| {
+                let rest = &piece[start + marker.len()..];
+                rest[..rest.find('"').unwrap()]
+                    .replace("&quot;", "\"")
+                    .replace("&#x27;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            })
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Posts a multipart form with a CSRF token and a file, as the browser does.
+async fn post_file(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, String) {
+    let boundary = "----aula-formulario";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_in_by_phone() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    // Started a few minutes ago, and today in Colombia even just after midnight.
+    let now = aula_territorial::time::now();
+    let midnight = aula_territorial::time::from_local(aula_territorial::time::today(), 0, 0);
+    let started = Duration::minutes(5).min(now - midnight);
+    let (cohort_id, s) = cohort(&app, &crew, 10, 80, &[-started, Duration::days(-3)], 120).await;
+    let crowd = people(app.db(), 2, "18592", "pagina").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let now_session = s[0];
+
+    // The instructor's home: today's session first, with the links to take attendance.
+    let (email, password) = demo_account(Role::Instructor);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (_, home) = page(&app, "/").await;
+    let today = home.find("Sesiones de hoy").unwrap();
+    let mine = home.find("Mis cohortes").unwrap();
+    assert!(today < mine);
+    assert!(
+        home.contains(&format!("href=\"/seguimiento/sesiones/{now_session}\"")),
+        "{home}"
+    );
+    assert!(home.contains(&format!(
+        "href=\"/seguimiento/sesiones/{now_session}/codigo\""
+    )));
+    assert!(home.contains(&format!("href=\"/seguimiento/cohortes/{cohort_id}\"")));
+
+    // "Mark everyone present" fills the form; the instructor corrects one and saves.
+    let (status, form) = page(
+        &app,
+        &format!("/seguimiento/sesiones/{now_session}?prellenar=presente"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        form.contains(&format!("name=\"estado[{e0}]\" value=\"presente\" checked")),
+        "{form}"
+    );
+    assert!(form.contains(&format!("name=\"estado[{e1}]\" value=\"presente\" checked")));
+    assert!(form.contains("<legend class=\"sr\">Asistencia de Persona pagina 0</legend>"));
+    let csrf = csrf_from(&app, &format!("/seguimiento/sesiones/{now_session}")).await;
+    let path = format!("/seguimiento/sesiones/{now_session}");
+    let (k0, k1, n1) = (
+        format!("estado[{e0}]"),
+        format!("estado[{e1}]"),
+        format!("nota[{e1}]"),
+    );
+    let response = post_form(
+        &app,
+        &path,
+        &[("csrf_token", &csrf), (&k0, "quizás"), (&k1, "ausente")],
+    )
+    .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("«quizás» no es una asistencia válida"),
+        "{html}"
+    );
+    assert!(html.contains("<tr class=\"invalid\">"));
+    assert_eq!(mark_count(app.db(), &s).await, 0);
+    let response = post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", &csrf),
+            (&k0, "presente"),
+            (&k1, "ausente"),
+            (&n1, "Avisó que llega tarde"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(mark_count(app.db(), &s).await, 2);
+    let (_, saved) = page(&app, &path).await;
+    assert!(
+        saved.contains("Asistencia guardada: 2 marcas nuevas o cambiadas."),
+        "{saved}"
+    );
+    assert!(saved.contains("value=\"Avisó que llega tarde\""));
+    // Without a CSRF token: refused.
+    let response = post_form(&app, &path, &[(&k0, "ausente")]).await;
+    assert_eq!(response.status(), Status::Forbidden);
+
+    // The code to show on the projector: six digits and a QR code drawn in SVG, refreshed.
+    let (status, code_page) =
+        page(&app, &format!("/seguimiento/sesiones/{now_session}/codigo")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        code_page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{code_page}"
+    );
+    assert!(code_page.contains("<meta http-equiv=\"refresh\" content=\"20\">"));
+    assert!(!code_page.contains("<script"));
+    let shown = code_page.split("<p class=\"code\"").nth(1).unwrap();
+    let shown: String = shown[shown.find('>').unwrap() + 1..shown.find("</p>").unwrap()]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(shown.len(), 6);
+    // The printable sign-in sheet and the follow-up page.
+    let (status, sheet) = page(
+        &app,
+        &format!("/seguimiento/sesiones/{now_session}/planilla"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(sheet.contains("Persona pagina 0") && sheet.contains("Firma"));
+    let (status, followup) = page(&app, &format!("/seguimiento/cohortes/{cohort_id}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(followup.contains("<svg class=\"chart\""), "{followup}");
+    assert!(followup.contains("1 de 2 (50 %)"));
+    assert!(followup.contains("se aprueba solo con la asistencia"));
+
+    // The offline sheet through the page: upload, preview, confirm.
+    let (_, _, bytes) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &crew.instructor,
+    )
+    .await;
+    let mut table = read_table(&bytes, "Asistencia", "Sesión");
+    let r = table
+        .iter()
+        .position(|row| row[0] == s[1].to_string() && row[3] == e1.to_string())
+        .unwrap();
+    table[r][8] = "tarde".into();
+    let csrf = csrf_from(&app, &format!("/seguimiento/cohortes/{cohort_id}")).await;
+    let (status, preview) = post_file(
+        &app,
+        &format!("/seguimiento/cohortes/{cohort_id}/asistencia/subir"),
+        &csrf,
+        "planilla.xlsx",
+        &write_table(&table),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert!(preview.contains("Confirmar y guardar"));
+    assert_eq!(
+        mark_count(app.db(), &s).await,
+        2,
+        "the preview saves nothing"
+    );
+    let fields = hidden_inputs(&preview);
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let response = post_form(
+        &app,
+        &format!("/seguimiento/cohortes/{cohort_id}/asistencia/confirmar"),
+        &refs,
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(mark_count(app.db(), &s).await, 3);
+    // A bad file shows every problem with its row and saves nothing.
+    table[r][8] = "quizás".into();
+    let (status, errors) = post_file(
+        &app,
+        &format!("/seguimiento/cohortes/{cohort_id}/asistencia/subir"),
+        &csrf,
+        "planilla.xlsx",
+        &write_table(&table),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        errors.contains("no se guardó nada")
+            && errors.contains(&format!("<td>{}</td><td>Asistencia</td>", r + 1)),
+        "{errors}"
+    );
+
+    // Another instructor: 404 on every page of this cohort.
+    other_instructor(&app, &crew).await;
+    assert_eq!(
+        sign_in_page(&app, "otra.instructora@example.org", "Instruye-Otra-2026").await,
+        Status::SeeOther
+    );
+    for path in [
+        format!("/seguimiento/cohortes/{cohort_id}"),
+        format!("/seguimiento/sesiones/{now_session}"),
+        format!("/seguimiento/sesiones/{now_session}/codigo"),
+    ] {
+        assert_eq!(page(&app, &path).await.0, Status::NotFound, "{path}");
+    }
+
+    // The participant marked absent arrives, scans the QR code and checks in: presente.
+    assert_eq!(
+        sign_in_page(&app, "pagina1@example.org", "Clave-segura-2026").await,
+        Status::SeeOther
+    );
+    let code = code_for(&app, &crew.staff, now_session).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, check_in_form) = page(
+        &app,
+        &format!("/sesiones/{now_session}/registro?codigo={code}"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        check_in_form.contains(&format!("value=\"{code}\"")),
+        "{check_in_form}"
+    );
+    let csrf = csrf_from(&app, &format!("/sesiones/{now_session}/registro")).await;
+    let response = post_form(
+        &app,
+        &format!("/sesiones/{now_session}/registro"),
+        &[("csrf_token", &csrf), ("codigo", &code)],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, after) = page(&app, &format!("/sesiones/{now_session}/registro")).await;
+    assert!(
+        after.contains("¡Listo! Su asistencia quedó registrada: presente."),
+        "{after}"
+    );
+    let mark = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.eq(now_session as i32))
+        .filter(attendance_mark::Column::EnrolmentId.eq(e1 as i32))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (mark.status, mark.source),
+        (Mark::Presente, MarkSource::CheckIn)
+    );
+    assert_eq!(
+        mark.note.as_deref(),
+        Some("Avisó que llega tarde"),
+        "the note stays"
+    );
+    // A wrong code says so.
+    let response = post_form(
+        &app,
+        &format!("/sesiones/{now_session}/registro"),
+        &[("csrf_token", &csrf), ("codigo", "12")],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, wrong) = page(&app, &format!("/sesiones/{now_session}/registro")).await;
+    assert!(
+        wrong.contains("El código no es correcto o ya venció"),
+        "{wrong}"
+    );
+    // Their progress: marks per session and whether they are on track, also on the home page.
+    let (status, progress) = page(&app, "/mi-progreso").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        progress.contains("Seguimiento 2")
+            && progress.contains("Presente")
+            && progress.contains("Tarde"),
+        "{progress}"
+    );
+    assert!(progress.contains("Va bien"));
+    let (_, home) = page(&app, "/").await;
+    assert!(
+        home.contains("¿Cómo voy?") && home.contains("Va bien"),
+        "{home}"
+    );
+    // Participants do not see the instructors' pages.
+    assert_eq!(
+        page(&app, &format!("/seguimiento/cohortes/{cohort_id}"))
+            .await
+            .0,
+        Status::Forbidden
+    );
+    let _ = e0;
+}
