@@ -1763,3 +1763,81 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     );
     let _ = e0;
 }
+
+#[rocket::async_test]
+async fn the_demo_cohorts_pages_render_for_each_role() {
+    use aula_territorial::entities::cohort;
+    use aula_territorial::entities::values::CohortStatus;
+    let app = TestApp::with_demo().await;
+    let cohorts = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in([CohortStatus::InProgress, CohortStatus::Closed]))
+        .order_by_asc(cohort::Column::Id)
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(cohorts.len(), 2);
+    let (email, password) = demo_account(Role::Instructor);
+    sign_in_page(&app, email, password).await;
+    for c in &cohorts {
+        let (status, html) = page(&app, &format!("/seguimiento/cohortes/{}", c.id)).await;
+        assert_eq!(status, Status::Ok, "{html}");
+        assert!(html.contains(&c.name));
+        let closed = c.status == CohortStatus::Closed;
+        assert_eq!(html.contains("los resultados quedaron congelados"), closed);
+        assert_eq!(html.contains("Agregar una evaluación"), !closed);
+        let (status, grid) = page(&app, &format!("/seguimiento/cohortes/{}/notas", c.id)).await;
+        assert_eq!(status, Status::Ok, "{grid}");
+        let first = cohort_session::Entity::find()
+            .filter(cohort_session::Column::CohortId.eq(c.id))
+            .order_by_asc(cohort_session::Column::StartsAt)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let (status, session) = page(&app, &format!("/seguimiento/sesiones/{}", first.id)).await;
+        assert_eq!(status, Status::Ok, "{session}");
+        assert_eq!(session.contains("Guardar la asistencia"), !closed);
+    }
+    // The closed cohort's frozen results agree with what the demo stored.
+    let closed = cohorts
+        .iter()
+        .find(|c| c.status == CohortStatus::Closed)
+        .unwrap();
+    let rows = aula_territorial::results::for_cohort(app.db(), closed.id)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 9);
+    for row in &rows {
+        let stored = enrolment::Entity::find_by_id(row.enrolment_id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.final_grade_milli, stored.final_grade_milli);
+        assert_eq!(row.completed, stored.status == EnrolmentStatus::Completed);
+        assert_eq!(row.completed, row.reasons.is_empty(), "{row:?}");
+    }
+    // A reviewer of Caquetá reads the Caquetá cohort, without forms.
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let caqueta = cohorts
+        .iter()
+        .find(|c| c.status == CohortStatus::InProgress)
+        .unwrap();
+    let (status, html) = page(&app, &format!("/seguimiento/cohortes/{}", caqueta.id)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("Agregar una evaluación") && html.contains("Ver asistencia"));
+    assert_eq!(
+        page(&app, &format!("/seguimiento/cohortes/{}", closed.id))
+            .await
+            .0,
+        Status::NotFound,
+        "Meta is not Caquetá"
+    );
+    // The demo participant follows her course.
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    let (status, html) = page(&app, "/mi-progreso").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(&caqueta.name), "{html}");
+}
