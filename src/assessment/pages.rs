@@ -13,7 +13,7 @@ use crate::entities::cohort;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::results::{self, grade_text};
 use crate::spreadsheets::Download;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -81,11 +81,7 @@ struct ItemForm {
     weight: String,
 }
 
-impl CsrfProtected for ItemForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(ItemForm);
 
 impl ItemForm {
     fn input(&self) -> AppResult<AssessmentInput> {
@@ -147,18 +143,6 @@ async fn update_item(
     outcome(followup_url(cohort_id), result, |v| {
         format!("Evaluación «{}» guardada ({} %).", v.name, v.weight)
     })
-}
-
-#[derive(FromForm)]
-struct PlainForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-}
-
-impl CsrfProtected for PlainForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
 }
 
 #[post("/seguimiento/evaluaciones/<id>/eliminar", data = "<_form>")]
@@ -281,11 +265,7 @@ struct GridForm {
     nota: HashMap<String, String>,
 }
 
-impl CsrfProtected for GridForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(GridForm);
 
 #[post("/seguimiento/cohortes/<id>/notas", data = "<form>")]
 async fn grid_submit(
@@ -453,11 +433,7 @@ struct ConfirmForm {
     cambios: Vec<ConfirmRow>,
 }
 
-impl CsrfProtected for ConfirmForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(ConfirmForm);
 
 #[post("/seguimiento/cohortes/<id>/notas/confirmar", data = "<form>")]
 async fn scores_confirm(

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::results::{self, grade_text, percent_text};
 use crate::spreadsheets::Download;
 use crate::templates::Templates;
-use crate::web::csrf::{CsrfForm, CsrfProtected};
+use crate::web::csrf::{CsrfForm, CsrfProtected, csrf_protected};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
@@ -368,11 +368,7 @@ struct SessionForm {
     nota: HashMap<i32, String>,
 }
 
-impl CsrfProtected for SessionForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(SessionForm);
 
 #[post("/seguimiento/sesiones/<id>", data = "<form>")]
 async fn session_submit(
@@ -698,11 +694,7 @@ struct ConfirmForm {
     cambios: Vec<ConfirmRow>,
 }
 
-impl CsrfProtected for ConfirmForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(ConfirmForm);
 
 #[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
 async fn upload_confirm(
@@ -807,11 +799,7 @@ struct CodeForm {
     codigo: String,
 }
 
-impl CsrfProtected for CodeForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
+csrf_protected!(CodeForm);
 
 #[post("/sesiones/<id>/registro", data = "<form>")]
 async fn check_in_submit(
