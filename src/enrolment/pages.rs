@@ -13,7 +13,7 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
-use rocket::{Route, State, post, routes};
+use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
@@ -22,6 +22,7 @@ pub fn routes() -> Vec<Route> {
         enrol_self,
         cancel_submit,
         staff_enrol,
+        roster_page,
         admit_submit,
         import_submit
     ]
@@ -290,4 +291,56 @@ async fn import_submit(
         .unwrap_or("Cohorte")
         .to_string();
     Ok((status, page.render("cohort_detail", &title, context)?))
+}
+
+/// The cohort's roster for coordinators, its instructors and reviewers of its department:
+/// status, municipality, entity, position and contact, filterable by status and text.
+#[get("/cohortes/<id>/inscritos?<estado>&<q>")]
+async fn roster_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: crate::web::Page<'_>,
+    id: i32,
+    estado: Option<&str>,
+    q: Option<&str>,
+) -> Result<RawHtml<String>, AppError> {
+    if user.role == crate::entities::values::Role::Participant {
+        return Err(AppError::Forbidden);
+    }
+    let cohort = crate::cohorts::find_in_scope(
+        db.inner(),
+        &crate::cohorts::scope::CohortScope::of(Some(&user)),
+        id,
+    )
+    .await?;
+    let wanted = estado.and_then(crate::entities::values::EnrolmentStatus::parse);
+    let text = q.map(crate::text::fold).filter(|t| !t.is_empty());
+    let rows: Vec<super::RosterRow> = super::roster(db.inner(), id)
+        .await?
+        .into_iter()
+        .filter(|r| wanted.is_none_or(|s| r.status == s))
+        .filter(|r| {
+            text.as_ref().is_none_or(|t| {
+                crate::text::fold(&r.full_name).contains(t.as_str())
+                    || r.document_number.contains(t.as_str())
+                    || crate::text::fold(&r.municipality_name).contains(t.as_str())
+            })
+        })
+        .collect();
+    let statuses: Vec<serde_json::Value> = [
+        crate::entities::values::EnrolmentStatus::Enrolled,
+        crate::entities::values::EnrolmentStatus::Waitlisted,
+        crate::entities::values::EnrolmentStatus::Completed,
+        crate::entities::values::EnrolmentStatus::NotCompleted,
+        crate::entities::values::EnrolmentStatus::Cancelled,
+    ]
+    .iter()
+    .map(|s| json!({"value": s.as_str(), "label": super::status_label(*s), "selected": Some(*s) == wanted}))
+    .collect();
+    page.render(
+        "roster",
+        &format!("Inscritos · {}", cohort.name),
+        json!({"cohort": {"id": cohort.id, "name": cohort.name}, "rows": rows, "total": rows.len(),
+               "statuses": statuses, "q": q.unwrap_or("")}),
+    )
 }

@@ -620,3 +620,68 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
     assert_eq!(smtp.received().len(), 4);
     assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), 4);
 }
+
+#[rocket::async_test]
+async fn rosters_are_for_coordinators_instructors_and_reviewers_in_scope() {
+    let app = TestApp::with_demo().await;
+    let planning = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq("in_progress"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let budget = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq("closed"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    for role in [Role::Coordinator, Role::Instructor, Role::Reviewer] {
+        let (email, password) = demo_account(role);
+        sign_in_page(&app, email, password).await;
+        let response = app
+            .client
+            .get(format!("/cohortes/{}/inscritos", planning.id))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok, "{role}");
+        let html = response.into_string().await.unwrap();
+        assert!(
+            html.contains("María Fernanda Muñoz Peña") && html.contains("Secretaria de Planeación"),
+            "{role}: position shown"
+        );
+        assert!(
+            html.contains("participante@aulaterritorial.example"),
+            "{role}: contact shown"
+        );
+    }
+    // Filters: by text and by status.
+    let html = app
+        .client
+        .get(format!("/cohortes/{}/inscritos?q=munoz", planning.id))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("María Fernanda Muñoz Peña") && !html.contains("Quintero"));
+    // The Caquetá reviewer does not see Meta's cohort; participants see no rosters.
+    assert_eq!(
+        app.client
+            .get(format!("/cohortes/{}/inscritos", budget.id))
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    assert_eq!(
+        app.client
+            .get(format!("/cohortes/{}/inscritos", planning.id))
+            .dispatch()
+            .await
+            .status(),
+        Status::Forbidden
+    );
+}
