@@ -1,0 +1,262 @@
+//! Certificate benchmarks (issue 7): issuing 1,000 certificates (each rendered to PDF for its
+//! email) and public verification requests per second under concurrent load.
+//!
+//! `cargo run --release --example bench_certificates` (SQLite in a temporary folder), or with
+//! `BENCH_DATABASE_URL=postgres://…/aula_bench` (an empty database).
+
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::{DocumentType, EnrolmentStatus, Mark, MarkSource};
+use aula_territorial::entities::{attendance_mark, enrolment, participant};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+const CERTIFICATES: usize = 1_000;
+const CLIENTS: usize = 32;
+const REQUESTS: usize = 4_000;
+
+fn main() {
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = std::env::temp_dir().join(format!("aula-bench-cert-{}", std::process::id()));
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
+    let figment = AppConfig::figment()
+        .merge(("database_url", url.clone()))
+        .merge(("demo_data", true))
+        .merge(("mail_poll_seconds", 0))
+        .merge(("jobs_poll_seconds", 0))
+        .merge(("log_level", "off"));
+    let client = Client::untracked(aula_territorial::build(figment).await.expect("app"))
+        .await
+        .expect("client");
+    let db = client
+        .rocket()
+        .state::<DatabaseConnection>()
+        .expect("db")
+        .clone();
+    println!(
+        "database: {}",
+        if url.starts_with("sqlite") {
+            "SQLite (file, WAL)"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    let staff = token(
+        &client,
+        "coordinacion@aulaterritorial.example",
+        "Coordina-Aula-2026",
+    )
+    .await;
+    let auth = Header::new("Authorization", format!("Bearer {staff}"));
+
+    // A cohort that ran yesterday, with one session everybody attended.
+    let today = aula_territorial::time::today();
+    let yesterday = today - chrono::Duration::days(1);
+    let body = json!({"course_id": 1, "name": "Cohorte de certificados", "modality": "virtual", "meeting_url": "https://sala.example.org/c",
+        "start_date": yesterday.to_string(), "end_date": today.to_string(), "enrolment_opens": yesterday.to_string(),
+        "enrolment_closes": yesterday.to_string(), "seats": CERTIFICATES});
+    let created: Value = client
+        .post("/api/v1/cohorts")
+        .header(auth.clone())
+        .header(ContentType::JSON)
+        .body(body.to_string())
+        .dispatch()
+        .await
+        .into_json()
+        .await
+        .expect("cohort");
+    let cohort = created["id"].as_i64().expect("id") as i32;
+    let session = json!({"starts_at": format!("{yesterday}T10:00:00-05:00"), "ends_at": format!("{yesterday}T12:00:00-05:00"), "topic": "Única"});
+    let session: Value = client
+        .post(format!("/api/v1/cohorts/{cohort}/sessions"))
+        .header(auth.clone())
+        .header(ContentType::JSON)
+        .body(session.to_string())
+        .dispatch()
+        .await
+        .into_json()
+        .await
+        .expect("session");
+    let session_id = session["id"].as_i64().expect("session id") as i32;
+    for status in ["open", "in_progress"] {
+        client
+            .patch(format!("/api/v1/cohorts/{cohort}"))
+            .header(auth.clone())
+            .header(ContentType::JSON)
+            .body(json!({"status": status}).to_string())
+            .dispatch()
+            .await;
+    }
+    people(&db, cohort, session_id).await;
+    let (status, _) = patch_status(&client, &auth, cohort, "closed").await;
+    assert_eq!(status, Status::Ok);
+
+    let started = Instant::now();
+    let response = client
+        .post(format!("/api/v1/cohorts/{cohort}/certificates"))
+        .header(auth.clone())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("issued");
+    let issued = body["issued"].as_array().expect("issued").len();
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "issue {issued} certificates (snapshot + PDF for each email): {elapsed:.2} s, {:.1} ms each",
+        elapsed * 1000.0 / issued as f64
+    );
+    let codes: Vec<String> = body["issued"]
+        .as_array()
+        .expect("issued")
+        .iter()
+        .map(|c| c["code"].as_str().expect("code").to_string())
+        .collect();
+
+    // Public verification page, CLIENTS concurrent clients.
+    let started = Instant::now();
+    let per_client = REQUESTS / CLIENTS;
+    let workers = (0..CLIENTS).map(|w| {
+        let (client, codes) = (&client, &codes);
+        async move {
+            let mut latencies = Vec::with_capacity(per_client);
+            for n in 0..per_client {
+                let code = &codes[(w * per_client + n) % codes.len()];
+                let begun = Instant::now();
+                let response = client.get(format!("/verificar/{code}")).dispatch().await;
+                assert_eq!(response.status(), Status::Ok);
+                let _ = response.into_bytes().await;
+                latencies.push(begun.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies
+        }
+    });
+    let mut latencies: Vec<f64> = rocket::futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let total = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "verification page, {CLIENTS} concurrent clients: {} requests in {total:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms",
+        latencies.len(),
+        latencies.len() as f64 / total,
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() * 99 / 100]
+    );
+    // The floor: a static route on the same client.
+    let started = Instant::now();
+    for _ in 0..REQUESTS {
+        let _ = client
+            .get("/static/app.css")
+            .dispatch()
+            .await
+            .into_bytes()
+            .await;
+    }
+    println!(
+        "floor, static stylesheet: {:.0} req/s (sequential)",
+        REQUESTS as f64 / started.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn patch_status(
+    client: &Client,
+    auth: &Header<'static>,
+    cohort: i32,
+    status: &str,
+) -> (Status, Value) {
+    let response = client
+        .patch(format!("/api/v1/cohorts/{cohort}"))
+        .header(auth.clone())
+        .header(ContentType::JSON)
+        .body(json!({"status": status}).to_string())
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_json().await.unwrap_or(Value::Null))
+}
+
+/// CERTIFICATES people enrolled and present at the session, written directly.
+async fn people(db: &DatabaseConnection, cohort: i32, session: i32) {
+    let at = aula_territorial::time::now();
+    for n in 0..CERTIFICATES {
+        let person = participant::Entity::insert(participant::ActiveModel {
+            document_type: Set(DocumentType::Cc),
+            document_number: Set(format!("{}", 60_000_000 + n)),
+            first_names: Set("Ñuño Ángel".into()),
+            last_names: Set(format!("Güiza Peña {}", letters(n))),
+            email: Set(Some(format!("c{n}@example.org"))),
+            municipality_code: Set("18094".into()),
+            entity_type: Set("alcaldia".into()),
+            level: Set("tecnico".into()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .expect("participant")
+        .last_insert_id;
+        let row = enrolment::Entity::insert(enrolment::ActiveModel {
+            cohort_id: Set(cohort),
+            participant_id: Set(person),
+            status: Set(EnrolmentStatus::Enrolled),
+            municipality_code: Set("18094".into()),
+            entity_type: Set("alcaldia".into()),
+            eligibility_override: Set(false),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .exec(db)
+        .await
+        .expect("enrolment")
+        .last_insert_id;
+        attendance_mark::Entity::insert(attendance_mark::ActiveModel {
+            session_id: Set(session),
+            enrolment_id: Set(row),
+            status: Set(Mark::Presente),
+            source: Set(MarkSource::Manual),
+            recorded_at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("mark");
+    }
+}
+
+fn letters(mut n: usize) -> String {
+    let mut out = String::new();
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+async fn token(client: &Client, email: &str, password: &str) -> String {
+    let response = client
+        .post("/api/v1/tokens")
+        .header(ContentType::JSON)
+        .body(json!({"email": email, "password": password}).to_string())
+        .dispatch()
+        .await;
+    let body: Value = response.into_json().await.expect("token");
+    body["token"].as_str().expect("token").to_string()
+}
