@@ -281,3 +281,123 @@ fn characters_the_fonts_lack_are_a_validation_error_not_a_broken_pdf() {
     let (_, pdf) = rendered(&doc);
     assert!(flat(&extracted_text(&pdf)).contains("Nguyễn Thị Ánh Łukasz Gonçalves"));
 }
+
+/// Redraws the QR code from the page's own drawing operations (every filled shape, with the
+/// transformations in force) and decodes it: what a phone's camera reads is the verification URL.
+#[test]
+fn the_qr_code_decodes_to_the_verification_url() {
+    let doc = sample();
+    let (_, pdf) = rendered(&doc);
+    let page = *pdf.get_pages().get(&1).expect("page 1");
+    let content = pdf.get_and_decode_page_content(page).expect("page content");
+    let number = |o: &lopdf::Object| {
+        o.as_float()
+            .map(f64::from)
+            .or_else(|_| o.as_i64().map(|v| v as f64))
+            .unwrap_or(0.0)
+    };
+    // Affine matrices [a b c d e f] as PDF uses them.
+    let multiply = |m: [f64; 6], n: [f64; 6]| {
+        [
+            m[0] * n[0] + m[1] * n[2],
+            m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2],
+            m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4],
+            m[4] * n[1] + m[5] * n[3] + n[5],
+        ]
+    };
+    let apply =
+        |m: [f64; 6], x: f64, y: f64| (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]);
+    let mut ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let mut stack = Vec::new();
+    let mut subpaths: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut filled: Vec<(f64, f64, f64, f64)> = Vec::new(); // bounding boxes (x0, y0, x1, y1)
+    for op in &content.operations {
+        let args: Vec<f64> = op.operands.iter().map(number).collect();
+        match op.operator.as_str() {
+            "q" => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(ctm),
+            "cm" if args.len() == 6 => {
+                ctm = multiply([args[0], args[1], args[2], args[3], args[4], args[5]], ctm)
+            }
+            "m" => subpaths.push(vec![apply(ctm, args[0], args[1])]),
+            "l" => {
+                if let Some(path) = subpaths.last_mut() {
+                    path.push(apply(ctm, args[0], args[1]));
+                }
+            }
+            "re" => {
+                let (x, y, w, h) = (args[0], args[1], args[2], args[3]);
+                subpaths.push(vec![
+                    apply(ctm, x, y),
+                    apply(ctm, x + w, y),
+                    apply(ctm, x + w, y + h),
+                    apply(ctm, x, y + h),
+                ]);
+            }
+            "f" | "f*" | "F" | "B" | "B*" => {
+                for path in subpaths.drain(..) {
+                    let xs = path.iter().map(|p| p.0);
+                    let ys = path.iter().map(|p| p.1);
+                    filled.push((
+                        xs.clone().fold(f64::MAX, f64::min),
+                        ys.clone().fold(f64::MAX, f64::min),
+                        xs.fold(f64::MIN, f64::max),
+                        ys.fold(f64::MIN, f64::max),
+                    ));
+                }
+            }
+            "n" | "S" | "s" => subpaths.clear(),
+            _ => {}
+        }
+    }
+    // The QR's dark runs are the many shapes one module high.
+    let height = |b: &(f64, f64, f64, f64)| ((b.3 - b.1) * 100.0).round() as i64;
+    let mut counts = std::collections::HashMap::new();
+    for b in &filled {
+        *counts.entry(height(b)).or_insert(0) += 1;
+    }
+    let (module_h, _) = counts
+        .iter()
+        .filter(|(h, _)| **h > 0)
+        .max_by_key(|(_, n)| **n)
+        .expect("shapes");
+    let runs: Vec<_> = filled.iter().filter(|b| height(b) == *module_h).collect();
+    let module = f64::from(*module_h as i32) / 100.0;
+    let (x0, y0) = (
+        runs.iter().map(|b| b.0).fold(f64::MAX, f64::min),
+        runs.iter().map(|b| b.1).fold(f64::MAX, f64::min),
+    );
+    let x1 = runs.iter().map(|b| b.2).fold(f64::MIN, f64::max);
+    let y1 = runs.iter().map(|b| b.3).fold(f64::MIN, f64::max);
+    let width = ((x1 - x0) / module).round() as usize;
+    let rows = ((y1 - y0) / module).round() as usize;
+    assert_eq!(width, rows, "a square symbol");
+    // Rasterise: 4 pixels a module, a 4-module quiet zone; PDF y grows upwards.
+    let (scale, quiet) = (4usize, 4usize);
+    let side = (width + 2 * quiet) * scale;
+    let mut pixels = vec![255u8; side * side];
+    for b in &runs {
+        let row_from_top = rows - 1 - ((b.1 - y0) / module).round() as usize;
+        let first = ((b.0 - x0) / module).round() as usize;
+        let last = ((b.2 - x0) / module).round() as usize;
+        for col in first..last {
+            for dy in 0..scale {
+                for dx in 0..scale {
+                    let (px, py) = (
+                        (col + quiet) * scale + dx,
+                        (row_from_top + quiet) * scale + dy,
+                    );
+                    pixels[py * side + px] = 0;
+                }
+            }
+        }
+    }
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| pixels[y * side + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    assert_eq!(content, doc.verification_url);
+}
