@@ -14,6 +14,7 @@ mod mail;
 mod people;
 mod reference_api;
 mod reference_data;
+mod reports;
 mod schema;
 mod server;
 mod support;
