@@ -319,6 +319,33 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         "{names:?}"
     );
     assert!(rows.iter().all(|r| matches!(r[5], Data::String(_))));
+
+    // The matrix: one row per person, a column per session, totals and eligibility.
+    let matrix = table(&bytes, "Matriz", "Tipo de documento");
+    assert_eq!(matrix.len(), 5);
+    assert!(matrix.iter().all(|r| matches!(r[1], Data::String(_))));
+    assert!(
+        matrix
+            .iter()
+            .all(|r| matches!(&r[3], Data::String(c) if c.starts_with("18")))
+    );
+    let odd = matrix
+        .iter()
+        .find(|r| r[2] == Data::String("=HYPERLINK(\"x\") florencia 2".into()))
+        .expect("the formula-looking name, as text");
+    assert_eq!(odd[4], Data::String("ausente".into()));
+    assert_eq!(odd[6], Data::String("excusado".into()));
+    assert_eq!(odd[8], Data::Float(0.0));
+    assert_eq!(odd[9], Data::Float(4.0));
+    assert_eq!(odd[11], Data::String("No".into()));
+    let late = matrix
+        .iter()
+        .find(|r| r[2] == Data::String("Persona florencia 1".into()))
+        .unwrap();
+    assert_eq!(late[5], Data::String("tarde".into()));
+    assert_eq!(late[8], Data::Float(3.0));
+    assert_eq!(late[10], Data::Float(0.75));
+    assert_eq!(late[11], Data::String("Sí".into()));
 }
 
 #[rocket::async_test]
@@ -394,6 +421,28 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     )
     .await;
     assert!(table(&empty, "Cohortes", "Código DANE").is_empty());
+
+    // The cohort's sheet: in scope for the reviewer; another department's cohort is 404.
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let foreign = staff_rows
+        .iter()
+        .find(|r| r["department_code"] != "18")
+        .unwrap()["cohort_id"]
+        .as_i64()
+        .unwrap();
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{foreign}/attendance.xlsx"),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
 
     // The page: their department only, a chart without JavaScript, links to the workbooks.
     let (email, password) = demo_account(Role::Reviewer);
