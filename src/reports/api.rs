@@ -1,6 +1,6 @@
 //! `/api/v1/reports/...`: staff see everything, reviewers their department (silently).
 
-use super::coverage::{CoverageQuery, CoverageRow};
+use super::coverage::{CoverageQuery, CoverageRow, Rollup};
 use super::differential::Differential;
 use super::{AttendanceRow, ReportQuery};
 use crate::accounts::guards::ReportReader;
@@ -19,6 +19,15 @@ pub fn routes() -> Vec<Route> {
 pub struct Rows<T> {
     pub items: Vec<T>,
     pub total: usize,
+}
+
+/// Capacity coverage per municipality, with roll-ups by department and for the whole report.
+#[derive(Serialize)]
+pub struct CoverageReport {
+    pub items: Vec<CoverageRow>,
+    pub total: usize,
+    pub by_department: Vec<Rollup>,
+    pub national: Vec<Rollup>,
 }
 
 /// The attendance report with its differential approach.
@@ -63,12 +72,15 @@ async fn coverage(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     query: CoverageQuery,
-) -> AppResult<Json<Rows<CoverageRow>>> {
+) -> AppResult<Json<CoverageReport>> {
     let filters = query.resolve(&user)?;
     let items = super::coverage::coverage(db.inner(), &filters).await?;
-    Ok(Json(Rows {
+    let (by_department, national) = super::coverage::rollups(&items);
+    Ok(Json(CoverageReport {
         total: items.len(),
         items,
+        by_department,
+        national,
     }))
 }
 

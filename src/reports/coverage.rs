@@ -303,3 +303,60 @@ pub async fn coverage<C: ConnectionTrait>(
     });
     Ok(rows)
 }
+
+/// Coverage summed over a group of municipalities (a department, or the whole report) for one
+/// capacity. Sums of the municipalities' counts: someone trained in two municipalities counts
+/// in both, as the history stays with each entity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rollup {
+    /// The department's DANE code, or `None` for the whole report.
+    pub department_code: Option<String>,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+    pub municipalities: i64,
+    pub pdet_municipalities: i64,
+    pub participants_trained: i64,
+    pub completed: i64,
+    pub certified: i64,
+    pub still_in_entity: i64,
+}
+
+/// (by department, national) roll-ups of the rows, ordered by department and capacity.
+pub fn rollups(rows: &[CoverageRow]) -> (Vec<Rollup>, Vec<Rollup>) {
+    let mut departments: BTreeMap<(String, i32), Rollup> = BTreeMap::new();
+    let mut national: BTreeMap<i32, Rollup> = BTreeMap::new();
+    for row in rows {
+        let empty = |department: Option<String>| Rollup {
+            department_code: department,
+            capacity_id: row.capacity_id,
+            capacity_name: row.capacity_name.clone(),
+            municipalities: 0,
+            pdet_municipalities: 0,
+            participants_trained: 0,
+            completed: 0,
+            certified: 0,
+            still_in_entity: 0,
+        };
+        let d = departments
+            .entry((row.department_code.clone(), row.capacity_id))
+            .or_insert_with(|| empty(Some(row.department_code.clone())));
+        add(d, row);
+        let n = national
+            .entry(row.capacity_id)
+            .or_insert_with(|| empty(None));
+        add(n, row);
+    }
+    (
+        departments.into_values().collect(),
+        national.into_values().collect(),
+    )
+}
+
+fn add(total: &mut Rollup, row: &CoverageRow) {
+    total.municipalities += 1;
+    total.pdet_municipalities += i64::from(row.pdet);
+    total.participants_trained += row.participants_trained;
+    total.completed += row.completed;
+    total.certified += row.certified;
+    total.still_in_entity += row.still_in_entity;
+}

@@ -542,6 +542,24 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     assert_eq!(delta("18592"), [2, 2, 2, 2]);
     assert!(after.keys().all(|code| code.starts_with("18")));
 
+    // Roll-ups: the department's totals are the sums of its municipalities.
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/capacity-coverage?{query}"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    let departments = body["by_department"].as_array().unwrap();
+    assert_eq!(departments.len(), 1, "{body}");
+    assert_eq!(departments[0]["department_code"], "18");
+    let sum: i64 = after.values().map(|c| c[0]).sum();
+    assert_eq!(departments[0]["participants_trained"], sum);
+    assert_eq!(departments[0]["municipalities"], after.len());
+    assert_eq!(body["national"][0]["participants_trained"], sum);
+    assert_eq!(body["national"][0]["department_code"], Value::Null);
+
     // Flags and filters.
     let (_, body) = api(
         &app,
