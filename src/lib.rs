@@ -25,6 +25,7 @@ pub mod reference_data;
 pub mod reports;
 pub mod results;
 pub mod spreadsheets;
+pub mod synthetic;
 pub mod templates;
 pub mod territory;
 pub mod text;

@@ -18,3 +18,4 @@ mod reports;
 mod schema;
 mod server;
 mod support;
+mod synthetic;
