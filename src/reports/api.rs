@@ -4,6 +4,7 @@ use super::coverage::{CoverageQuery, CoverageRow, Rollup};
 use super::differential::Differential;
 use super::{AttendanceRow, ReportQuery};
 use crate::accounts::guards::ReportReader;
+use crate::api::Paging;
 use crate::error::AppResult;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -15,17 +16,27 @@ pub fn routes() -> Vec<Route> {
     routes![attendance, attendance_xlsx, coverage, coverage_xlsx]
 }
 
-#[derive(Serialize)]
-pub struct Rows<T> {
-    pub items: Vec<T>,
-    pub total: usize,
+/// One page of `rows` (the list convention: `page`, `per_page` ≤ 500).
+fn page_of<T>(rows: Vec<T>, paging: &Paging) -> AppResult<(Vec<T>, usize, u64, u64)> {
+    let (page, per_page) = paging.resolve()?;
+    let total = rows.len();
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let items = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .collect();
+    Ok((items, total, page, per_page))
 }
 
-/// Capacity coverage per municipality, with roll-ups by department and for the whole report.
+/// Capacity coverage per municipality, with roll-ups by department and for the whole report
+/// (over every row, not only this page).
 #[derive(Serialize)]
 pub struct CoverageReport {
     pub items: Vec<CoverageRow>,
     pub total: usize,
+    pub page: u64,
+    pub per_page: u64,
     pub by_department: Vec<Rollup>,
     pub national: Vec<Rollup>,
 }
@@ -35,21 +46,28 @@ pub struct CoverageReport {
 pub struct AttendanceReport {
     pub items: Vec<AttendanceRow>,
     pub total: usize,
+    pub page: u64,
+    pub per_page: u64,
     pub differential: Differential,
 }
 
-#[get("/reports/attendance?<query..>", rank = 2)]
+#[get("/reports/attendance?<page>&<per_page>&<query..>", rank = 2)]
 async fn attendance(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     query: ReportQuery,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<AttendanceReport>> {
     let filters = query.resolve(&user)?;
-    let items = super::attendance(db.inner(), &filters).await?;
+    let rows = super::attendance(db.inner(), &filters).await?;
     let differential = super::differential::differential(db.inner(), &filters).await?;
+    let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
     Ok(Json(AttendanceReport {
-        total: items.len(),
         items,
+        total,
+        page,
+        per_page,
         differential,
     }))
 }
@@ -67,18 +85,23 @@ async fn attendance_xlsx(
     Ok(Download::xlsx("informe-asistencia.xlsx", bytes))
 }
 
-#[get("/reports/capacity-coverage?<query..>")]
+#[get("/reports/capacity-coverage?<page>&<per_page>&<query..>")]
 async fn coverage(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     query: CoverageQuery,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<CoverageReport>> {
     let filters = query.resolve(&user)?;
-    let items = super::coverage::coverage(db.inner(), &filters).await?;
-    let (by_department, national) = super::coverage::rollups(&items);
+    let rows = super::coverage::coverage(db.inner(), &filters).await?;
+    let (by_department, national) = super::coverage::rollups(&rows);
+    let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
     Ok(Json(CoverageReport {
-        total: items.len(),
         items,
+        total,
+        page,
+        per_page,
         by_department,
         national,
     }))

@@ -199,6 +199,28 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     )
     .await;
     assert_eq!(only["total"], 1);
+    // The list convention: pages, with the total of every row.
+    let (_, paged) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&page=2&per_page=1"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(paged["total"], 2);
+    assert_eq!(paged["page"], 2);
+    assert_eq!(paged["per_page"], 1);
+    assert_eq!(paged["items"][0]["municipality_code"], "18592");
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance?per_page=501",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
     let course = course::Entity::find()
         .filter(course::Column::Code.eq("PT"))
         .one(app.db())
