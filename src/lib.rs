@@ -22,8 +22,10 @@ pub mod mail;
 pub mod parse;
 pub mod people;
 pub mod reference_data;
+pub mod reports;
 pub mod results;
 pub mod spreadsheets;
+pub mod synthetic;
 pub mod templates;
 pub mod territory;
 pub mod text;
@@ -83,6 +85,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", attendance::pages::routes())
         .mount("/", assessment::pages::routes())
         .mount("/", certificates::pages::routes())
+        .mount("/", reports::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -93,5 +96,6 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", attendance::api::routes())
         .mount("/api/v1", assessment::api::routes())
         .mount("/api/v1", certificates::api::routes())
+        .mount("/api/v1", reports::api::routes())
         .register("/", web::catchers()))
 }

@@ -11,6 +11,8 @@ const USAGE: &str = "Uso:
   aula-territorial [serve]            inicia el servidor (por defecto)
   aula-territorial migrate            aplica las migraciones
   aula-territorial seed [--demo]      carga los datos de referencia (y los de demostración)
+  aula-territorial seed --synthetic national [--scale 0.01] [--seed 2026]
+                                      genera datos sintéticos de tamaño nacional (reproducibles)
   aula-territorial create-user --role ROL --email CORREO --password CLAVE
                    [--full-name NOMBRE] [--department CODIGO_DANE]
       ROL: admin, coordinator, instructor, participant, reviewer (reviewer exige --department)
@@ -21,6 +23,7 @@ enum Command {
     Serve,
     Migrate,
     Seed { demo: bool },
+    Synthetic { scale: f64, seed: u64 },
     CreateUser(NewUser),
     Help,
 }
@@ -33,8 +36,21 @@ fn parse(args: &[String]) -> Result<Command, String> {
     let command = match name.as_str() {
         "serve" => Command::Serve,
         "migrate" => Command::Migrate,
-        "seed" => Command::Seed {
-            demo: flags.switch("--demo"),
+        "seed" => match flags.optional("--synthetic") {
+            Some("national") => Command::Synthetic {
+                scale: match flags.optional("--scale") {
+                    Some(v) => v.parse().map_err(|_| format!("escala no válida: {v}"))?,
+                    None => 1.0,
+                },
+                seed: match flags.optional("--seed") {
+                    Some(v) => v.parse().map_err(|_| format!("semilla no válida: {v}"))?,
+                    None => 2026,
+                },
+            },
+            Some(other) => return Err(format!("conjunto sintético desconocido: {other}")),
+            None => Command::Seed {
+                demo: flags.switch("--demo"),
+            },
         },
         "create-user" => {
             let role = flags.value("--role")?;
@@ -172,6 +188,23 @@ async fn run(command: Command) -> Result<(), AppError> {
                     }
                 );
             }
+        }
+        Command::Synthetic { scale, seed } => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            reference_data::ensure_loaded(&db).await?;
+            let started = std::time::Instant::now();
+            let s = aula_territorial::synthetic::generate(&db, scale, seed).await?;
+            println!(
+                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados.",
+                started.elapsed().as_secs_f64(),
+                s.participants,
+                s.cohorts,
+                s.sessions,
+                s.enrolments,
+                s.marks,
+                s.certificates
+            );
         }
         Command::CreateUser(new_user) => {
             let db = db::connect(&config.database_url).await?;

@@ -139,9 +139,83 @@ pub async fn workbook<C: ConnectionTrait>(
                 Cell::Text(r.reasons.join("; ")),
             ])?;
         }
+        drop(sheet);
+        matrix(&mut book, &sessions, &roster, &marks, &results)?;
     }
     book.save_to_buffer()
 }
+
+/// Participants × sessions: each mark, totals, percentage and who may receive a certificate.
+fn matrix(
+    book: &mut ExportBook,
+    sessions: &[cohort_session::Model],
+    roster: &[super::RosterEntry],
+    marks: &HashMap<(i32, i32), attendance_mark::Model>,
+    results: &[crate::results::ResultRow],
+) -> AppResult<()> {
+    let by_enrolment: HashMap<i32, &crate::results::ResultRow> =
+        results.iter().map(|r| (r.enrolment_id, r)).collect();
+    let mut columns = vec![
+        Column::text(COL_DOCUMENT_TYPE, 10.0),
+        Column::code(COL_DOCUMENT, 16.0),
+        Column::text(COL_NAME, 32.0),
+        Column::code("Código DANE", 12.0),
+    ];
+    for (n, session) in sessions.iter().enumerate() {
+        columns.push(Column::text(
+            format!(
+                "S{} {}",
+                n + 1,
+                crate::time::local(session.starts_at).format("%d/%m")
+            ),
+            11.0,
+        ));
+    }
+    columns.extend([
+        Column::integer("Asistidas", 10.0),
+        Column::integer("Programadas", 11.0),
+        Column::percent("Asistencia", 11.0),
+        Column::text("Elegible para certificado", 14.0),
+    ]);
+    let mut sheet = book.sheet(MATRIX_SHEET, &columns)?;
+    for person in roster {
+        let mut cells = vec![
+            Cell::Text(person.document_type.clone()),
+            Cell::Text(person.document_number.clone()),
+            Cell::Text(person.full_name.clone()),
+            Cell::Text(person.municipality_code.clone()),
+        ];
+        for session in sessions {
+            cells.push(
+                marks
+                    .get(&(session.id, person.enrolment_id))
+                    .map(|m| m.status.as_str())
+                    .into(),
+            );
+        }
+        match by_enrolment.get(&person.enrolment_id) {
+            Some(r) => cells.extend([
+                Cell::Int(r.sessions_attended.into()),
+                Cell::Int(r.sessions_total.into()),
+                Cell::Number(r.attendance_pct / 100.0),
+                Cell::Text(
+                    if r.eligible_for_certificate {
+                        "Sí"
+                    } else {
+                        "No"
+                    }
+                    .into(),
+                ),
+            ]),
+            None => cells.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]),
+        }
+        sheet.row(&cells)?;
+    }
+    Ok(())
+}
+
+/// The participants × sessions sheet of a whole cohort's workbook.
+pub const MATRIX_SHEET: &str = "Matriz";
 
 /// One row as uploaded (or re-sent by the preview's confirmation form).
 #[derive(Clone, Debug, Default)]

@@ -75,7 +75,7 @@ fn is_dash(c: char) -> bool {
     )
 }
 
-fn with_dashes(symbols: &[u8]) -> String {
+pub fn with_dashes(symbols: &[u8]) -> String {
     let mut code = String::with_capacity(CODE_LEN);
     for (i, group) in symbols.chunks(GROUP_LEN).enumerate() {
         if i > 0 {

@@ -14,6 +14,8 @@ mod mail;
 mod people;
 mod reference_api;
 mod reference_data;
+mod reports;
 mod schema;
 mod server;
 mod support;
+mod synthetic;

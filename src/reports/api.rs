@@ -1,0 +1,120 @@
+//! `/api/v1/reports/...`: staff see everything, reviewers their department (silently).
+
+use super::coverage::{CoverageQuery, CoverageRow, Rollup};
+use super::differential::Differential;
+use super::{AttendanceRow, ReportQuery};
+use crate::accounts::guards::ReportReader;
+use crate::api::Paging;
+use crate::error::AppResult;
+use crate::spreadsheets::Download;
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![attendance, attendance_xlsx, coverage, coverage_xlsx]
+}
+
+/// One page of `rows` (the list convention: `page`, `per_page` ≤ 500).
+fn page_of<T>(rows: Vec<T>, paging: &Paging) -> AppResult<(Vec<T>, usize, u64, u64)> {
+    let (page, per_page) = paging.resolve()?;
+    let total = rows.len();
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let items = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .collect();
+    Ok((items, total, page, per_page))
+}
+
+/// Capacity coverage per municipality, with roll-ups by department and for the whole report
+/// (over every row, not only this page).
+#[derive(Serialize)]
+pub struct CoverageReport {
+    pub items: Vec<CoverageRow>,
+    pub total: usize,
+    pub page: u64,
+    pub per_page: u64,
+    pub by_department: Vec<Rollup>,
+    pub national: Vec<Rollup>,
+}
+
+/// The attendance report with its differential approach.
+#[derive(Serialize)]
+pub struct AttendanceReport {
+    pub items: Vec<AttendanceRow>,
+    pub total: usize,
+    pub page: u64,
+    pub per_page: u64,
+    pub differential: Differential,
+}
+
+#[get("/reports/attendance?<page>&<per_page>&<query..>", rank = 2)]
+async fn attendance(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: ReportQuery,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Json<AttendanceReport>> {
+    let filters = query.resolve(&user)?;
+    let rows = super::attendance(db.inner(), &filters).await?;
+    let differential = super::differential::differential(db.inner(), &filters).await?;
+    let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
+    Ok(Json(AttendanceReport {
+        items,
+        total,
+        page,
+        per_page,
+        differential,
+    }))
+}
+
+#[get("/reports/attendance.xlsx?<query..>", rank = 1)]
+async fn attendance_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: ReportQuery,
+) -> AppResult<Download> {
+    let filters = query.resolve(&user)?;
+    let rows = super::attendance(db.inner(), &filters).await?;
+    let differential = super::differential::differential(db.inner(), &filters).await?;
+    let bytes = super::workbook::attendance(&rows, &differential, &filters, &user.full_name)?;
+    Ok(Download::xlsx("informe-asistencia.xlsx", bytes))
+}
+
+#[get("/reports/capacity-coverage?<page>&<per_page>&<query..>")]
+async fn coverage(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: CoverageQuery,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Json<CoverageReport>> {
+    let filters = query.resolve(&user)?;
+    let rows = super::coverage::coverage(db.inner(), &filters).await?;
+    let (by_department, national) = super::coverage::rollups(&rows);
+    let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
+    Ok(Json(CoverageReport {
+        items,
+        total,
+        page,
+        per_page,
+        by_department,
+        national,
+    }))
+}
+
+#[get("/reports/capacity-coverage.xlsx?<query..>")]
+async fn coverage_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: CoverageQuery,
+) -> AppResult<Download> {
+    let filters = query.resolve(&user)?;
+    let rows = super::coverage::coverage(db.inner(), &filters).await?;
+    let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
+    Ok(Download::xlsx("cobertura-capacidades.xlsx", bytes))
+}

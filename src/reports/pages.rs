@@ -1,0 +1,181 @@
+//! `/reportes`: the attendance report for people (reviewers see their department), with an
+//! inline SVG chart of attendance and completion by municipality (no JavaScript) and links to
+//! the Excel files. The downloads here use the browser session (the API takes only tokens).
+
+use super::coverage::CoverageQuery;
+use super::{ReportQuery, by_municipality};
+use crate::accounts::guards::ReportReader;
+use crate::accounts::pages::urlencode;
+use crate::spreadsheets::Download;
+use crate::web::Page;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::{Route, State, get, routes};
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+
+pub fn routes() -> Vec<Route> {
+    routes![report_page, attendance_download, coverage_download]
+}
+
+/// Pixels per percentage point in the chart.
+const SCALE: f64 = 3.0;
+const ROW: usize = 34;
+
+fn query_string(query: &ReportQuery) -> String {
+    let mut parts = Vec::new();
+    let mut push = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            parts.push(format!("{k}={}", urlencode(v.trim())));
+        }
+    };
+    push("department", query.department.clone());
+    push("municipality", query.municipality.clone());
+    push("cohort", query.cohort.map(|c| c.to_string()));
+    push("course", query.course.map(|c| c.to_string()));
+    push("capacity", query.capacity.map(|c| c.to_string()));
+    push("from", query.from.clone());
+    push("to", query.to.clone());
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn one_decimal(value: f64) -> String {
+    // Truncated, never rounded up (as everywhere people read a percentage).
+    let tenths = (value * 10.0).floor() as i64;
+    if tenths % 10 == 0 {
+        format!("{} %", tenths / 10)
+    } else {
+        format!("{},{} %", tenths / 10, tenths % 10)
+    }
+}
+
+#[get("/reportes?<query..>")]
+async fn report_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    query: ReportQuery,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let filters = query.resolve(&user)?;
+        let rows = super::attendance(db.inner(), &filters).await?;
+        let differential = super::differential::differential(db.inner(), &filters).await?;
+        let summary = by_municipality(&rows);
+        let bars: Vec<Value> = summary
+            .iter()
+            .enumerate()
+            .map(|(n, s)| {
+                let y = n * ROW;
+                json!({
+                    "name": s.municipality_name,
+                    "code": s.municipality_code,
+                    "text_y": y + 16,
+                    "attendance_y": y + 4,
+                    "completion_y": y + 17,
+                    "attendance_w": format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
+                    "completion_w": format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
+                    "attendance": one_decimal(s.attendance_pct),
+                    "completion": one_decimal(s.completion_pct),
+                })
+            })
+            .collect();
+        let table: Vec<Value> = summary
+            .iter()
+            .map(|s| {
+                json!({
+                    "code": s.municipality_code,
+                    "name": s.municipality_name,
+                    "cohorts": s.cohorts,
+                    "enrolled": s.enrolled,
+                    "attendance": one_decimal(s.attendance_pct),
+                    "completed": s.completed,
+                    "completion": one_decimal(s.completion_pct),
+                    "certified": s.certified,
+                })
+            })
+            .collect();
+        let detail: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "code": r.municipality_code,
+                    "name": r.municipality_name,
+                    "cohort_id": r.cohort_id,
+                    "cohort": r.cohort_name,
+                    "enrolled": r.enrolled,
+                    "sessions": r.sessions,
+                    "attendance": one_decimal(r.attendance_pct),
+                    "completed": r.completed,
+                    "certified": r.certified,
+                })
+            })
+            .collect();
+        let mut groups = vec![json!({"label": "Personas con consentimiento", "count": differential.consenting.text()})];
+        for c in differential.sex.iter().chain(&differential.ethnic_group) {
+            groups.push(json!({"label": c.label, "count": c.count.text()}));
+        }
+        groups.push(json!({"label": "Con discapacidad", "count": differential.disability.text()}));
+        groups.push(json!({"label": "Víctimas del conflicto", "count": differential.victims.text()}));
+        let qs = query_string(&query);
+        let department = filters.department.clone().unwrap_or_default();
+        page.render(
+            "reports",
+            "Informes",
+            json!({
+                "is_reviewer": user.department_scope().is_some(),
+                "department": department,
+                "filter": {
+                    "department": query.department.clone().unwrap_or_default(),
+                    "municipality": query.municipality.clone().unwrap_or_default(),
+                    "from": query.from.clone().unwrap_or_default(),
+                    "to": query.to.clone().unwrap_or_default(),
+                },
+                "bars": bars,
+                "chart_height": summary.len() * ROW + 10,
+                "table": table,
+                "detail": detail,
+                "groups": groups,
+                "attendance_xlsx": format!("/reportes/asistencia.xlsx{qs}"),
+                "coverage_xlsx": format!(
+                    "/reportes/cobertura.xlsx{}",
+                    filters
+                        .department
+                        .as_deref()
+                        .map(|d| format!("?department={}", urlencode(d)))
+                        .unwrap_or_default()
+                ),
+            }),
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e))
+}
+
+#[get("/reportes/asistencia.xlsx?<query..>")]
+async fn attendance_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: ReportQuery,
+) -> crate::error::AppResult<Download> {
+    let filters = query.resolve(&user)?;
+    let rows = super::attendance(db.inner(), &filters).await?;
+    let differential = super::differential::differential(db.inner(), &filters).await?;
+    let bytes = super::workbook::attendance(&rows, &differential, &filters, &user.full_name)?;
+    Ok(Download::xlsx("informe-asistencia.xlsx", bytes))
+}
+
+#[get("/reportes/cobertura.xlsx?<query..>")]
+async fn coverage_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: CoverageQuery,
+) -> crate::error::AppResult<Download> {
+    let filters = query.resolve(&user)?;
+    let rows = super::coverage::coverage(db.inner(), &filters).await?;
+    let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
+    Ok(Download::xlsx("cobertura-capacidades.xlsx", bytes))
+}

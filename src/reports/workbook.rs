@@ -1,0 +1,173 @@
+//! The attendance report as Excel: a summary sheet per municipality (with a chart of
+//! attendance and completion) and a detail sheet per municipality × cohort.
+
+use super::coverage::CoverageRow;
+use super::differential::Differential;
+use super::{AttendanceRow, Filters, by_municipality};
+use crate::error::AppResult;
+use crate::spreadsheets::{Cell, ChartKind, Column, ExportBook};
+
+pub const SUMMARY_SHEET: &str = "Municipios";
+pub const DETAIL_SHEET: &str = "Cohortes";
+pub const COL_CODE: &str = "Código DANE";
+pub const DIFFERENTIAL_SHEET: &str = "Enfoque diferencial";
+
+pub fn attendance(
+    rows: &[AttendanceRow],
+    differential: &Differential,
+    filters: &Filters,
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let mut book = ExportBook::new(
+        "Informe de asistencia por municipio",
+        &filters.describe(),
+        generated_by,
+    );
+    {
+        let mut sheet = book.sheet(
+            SUMMARY_SHEET,
+            &[
+                Column::code(COL_CODE, 12.0),
+                Column::text("Municipio", 28.0),
+                Column::code("Departamento", 13.0),
+                Column::integer("Cohortes", 10.0),
+                Column::integer("Inscritos", 11.0),
+                Column::percent("Asistencia", 12.0),
+                Column::integer("Completaron", 12.0),
+                Column::percent("Completación", 13.0),
+                Column::integer("Certificados", 12.0),
+            ],
+        )?;
+        for s in by_municipality(rows) {
+            sheet.row(&[
+                Cell::Text(s.municipality_code),
+                Cell::Text(s.municipality_name),
+                Cell::Text(s.department_code),
+                Cell::Int(s.cohorts),
+                Cell::Int(s.enrolled),
+                Cell::Number(s.attendance_pct / 100.0),
+                Cell::Int(s.completed),
+                Cell::Number(s.completion_pct / 100.0),
+                Cell::Int(s.certified),
+            ])?;
+        }
+        sheet.add_chart(
+            ChartKind::Column,
+            "Asistencia y completación por municipio",
+            1,
+            &[5, 7],
+        )?;
+    }
+    {
+        let mut sheet = book.sheet(
+            DETAIL_SHEET,
+            &[
+                Column::code(COL_CODE, 12.0),
+                Column::text("Municipio", 28.0),
+                Column::code("Departamento", 13.0),
+                Column::code("Cohorte (id)", 11.0),
+                Column::text("Cohorte", 36.0),
+                Column::integer("Inscritos", 11.0),
+                Column::integer("Sesiones realizadas", 12.0),
+                Column::integer("Sesiones programadas", 12.0),
+                Column::percent("Asistencia", 12.0),
+                Column::integer("Completaron", 12.0),
+                Column::integer("Certificados", 12.0),
+            ],
+        )?;
+        for r in rows {
+            sheet.row(&[
+                Cell::Text(r.municipality_code.clone()),
+                Cell::Text(r.municipality_name.clone()),
+                Cell::Text(r.department_code.clone()),
+                Cell::Text(r.cohort_id.to_string()),
+                Cell::Text(r.cohort_name.clone()),
+                Cell::Int(r.enrolled),
+                Cell::Int(r.sessions),
+                Cell::Int(r.sessions_scheduled),
+                Cell::Number(r.attendance_pct / 100.0),
+                Cell::Int(r.completed),
+                Cell::Int(r.certified),
+            ])?;
+        }
+    }
+    {
+        let mut sheet = book.sheet_with_notes(
+            DIFFERENTIAL_SHEET,
+            &[format!(
+                "Solo personas con consentimiento vigente para datos sensibles; los conteos menores que {} se muestran como «<{}».",
+                super::differential::SMALL_CELL,
+                super::differential::SMALL_CELL
+            )],
+            &[
+                Column::text("Dimensión", 22.0),
+                Column::text("Valor", 26.0),
+                Column::integer("Personas", 12.0),
+            ],
+        )?;
+        let mut put = |what: &str, value: &str, count: &super::differential::SafeCount| {
+            let cell = match count.count {
+                Some(n) => Cell::Int(n),
+                None => Cell::Text(count.text()),
+            };
+            sheet.row(&[what.into(), value.into(), cell])
+        };
+        put("Total con consentimiento", "", &differential.consenting)?;
+        for c in &differential.sex {
+            put("Sexo", &c.label, &c.count)?;
+        }
+        for c in &differential.ethnic_group {
+            put("Grupo étnico", &c.label, &c.count)?;
+        }
+        put("Discapacidad", "Sí", &differential.disability)?;
+        put("Víctimas del conflicto", "Sí", &differential.victims)?;
+    }
+    book.save_to_buffer()
+}
+
+pub const COVERAGE_SHEET: &str = "Cobertura";
+
+/// Capacity coverage: one row per municipality and capacity.
+pub fn coverage(
+    rows: &[CoverageRow],
+    filters: &[(String, String)],
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let mut book = ExportBook::new(
+        "Cobertura de capacidades municipales",
+        filters,
+        generated_by,
+    );
+    {
+        let mut sheet = book.sheet(
+            COVERAGE_SHEET,
+            &[
+                Column::code(COL_CODE, 12.0),
+                Column::text("Municipio", 28.0),
+                Column::code("Departamento", 13.0),
+                Column::text("PDET", 7.0),
+                Column::text("Categoría", 10.0),
+                Column::text("Capacidad", 34.0),
+                Column::integer("Personas formadas", 12.0),
+                Column::integer("Completaron", 12.0),
+                Column::integer("Certificadas", 12.0),
+                Column::integer("Certificadas que siguen en la entidad", 16.0),
+            ],
+        )?;
+        for r in rows {
+            sheet.row(&[
+                Cell::Text(r.municipality_code.clone()),
+                Cell::Text(r.municipality_name.clone()),
+                Cell::Text(r.department_code.clone()),
+                Cell::Text(if r.pdet { "Sí" } else { "No" }.into()),
+                r.category.clone().into(),
+                Cell::Text(r.capacity_name.clone()),
+                Cell::Int(r.participants_trained),
+                Cell::Int(r.completed),
+                Cell::Int(r.certified),
+                Cell::Int(r.still_in_entity),
+            ])?;
+        }
+    }
+    book.save_to_buffer()
+}

@@ -1,0 +1,485 @@
+//! `aula-territorial seed --synthetic national [--scale 0.01] [--seed 2026]`: synthetic data of
+//! national size on the current database, for benchmarks. Seeded and reproducible (the same
+//! seed and scale give the same rows; dates are anchored to 2026-11-01, not to today).
+//!
+//! At scale 1: 250,000 participants, 5,000 closed cohorts over four years with 10 sessions
+//! each (50,000 sessions), 100 enrolments per cohort (500,000), a mark per enrolment and
+//! session (5,000,000) and a certificate per completer (about 60 %). Skewed like the real
+//! country: capitals weigh 7×, PDET municipalities 3× (people) and cohorts prefer PDET
+//! municipalities. Rows are written in batches inside one transaction.
+
+use crate::entities::values::{
+    CertificateStatus, CohortStatus, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality,
+};
+use crate::entities::{
+    attendance_mark, capacity, certificate, cohort, cohort_municipality, cohort_session, course,
+    course_capacity, enrolment, municipality, participant,
+};
+use crate::error::{AppError, AppResult};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rand::distr::Distribution;
+use rand::distr::weighted::WeightedIndex;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+
+/// Document numbers of synthetic people start with this (real cédulas never have 11 digits
+/// starting 99).
+pub const PREFIX: &str = "99";
+const SESSIONS: usize = 10;
+const PER_COHORT: usize = 100;
+const BATCH: usize = 500;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub participants: usize,
+    pub cohorts: usize,
+    pub sessions: usize,
+    pub enrolments: usize,
+    pub marks: usize,
+    pub certificates: usize,
+}
+
+fn scaled(n: f64, scale: f64) -> usize {
+    ((n * scale).round() as usize).max(1)
+}
+
+const FIRST: &[&str] = &[
+    "María", "José", "Luz", "Carlos", "Ana", "Luis", "Diana", "Jorge", "Paola", "Andrés",
+    "Claudia", "Juan", "Sandra", "Óscar", "Yolanda", "Édgar",
+];
+const LAST: &[&str] = &[
+    "Rodríguez",
+    "Gómez",
+    "Martínez",
+    "López",
+    "García",
+    "Pérez",
+    "Muñoz",
+    "Rojas",
+    "Díaz",
+    "Vargas",
+    "Castro",
+    "Ortiz",
+    "Peña",
+    "Córdoba",
+    "Mosquera",
+    "Quintero",
+];
+
+async fn insert_all<C, A>(db: &C, rows: Vec<A>) -> AppResult<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(BATCH).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Courses to schedule: the existing ones, or five synthetic ones (one per capacity).
+async fn courses<C: ConnectionTrait>(db: &C) -> AppResult<Vec<course::Model>> {
+    let existing = course::Entity::find()
+        .order_by_asc(course::Column::Id)
+        .all(db)
+        .await?;
+    if !existing.is_empty() {
+        return Ok(existing);
+    }
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?;
+    let at = anchor_time();
+    for (n, cap) in capacities.iter().enumerate() {
+        let created = course::ActiveModel {
+            code: Set(format!("SIN-{}", n + 1)),
+            name: Set(format!("Curso sintético: {}", cap.name)),
+            description: Set("Curso generado para pruebas de carga.".into()),
+            hours: Set(40),
+            default_modality: Set(Modality::Presencial),
+            management_stage: Set(None),
+            min_attendance_pct: Set(80),
+            pass_mark_tenths: Set(30),
+            retired_at: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        course_capacity::Entity::insert(course_capacity::ActiveModel {
+            course_id: Set(created.id),
+            capacity_id: Set(cap.id),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(course::Entity::find()
+        .order_by_asc(course::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn anchor() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date")
+}
+
+fn anchor_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// Generates the data. Refuses (409) if synthetic people already exist.
+pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResult<Summary> {
+    if !(scale > 0.0 && scale <= 1.0) {
+        return Err(AppError::invalid(
+            "scale",
+            "La escala debe ser mayor que 0 y a lo sumo 1.",
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    let already = participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.starts_with(PREFIX))
+        .filter(participant::Column::DocumentType.eq(DocumentType::Cc))
+        .one(&txn)
+        .await?;
+    if already.is_some() {
+        return Err(AppError::Conflict(
+            "Esta base de datos ya tiene datos sintéticos.".into(),
+        ));
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let at = anchor_time();
+    let places = municipality::Entity::find()
+        .order_by_asc(municipality::Column::Code)
+        .all(&txn)
+        .await?;
+    if places.is_empty() {
+        return Err(AppError::Internal("faltan los municipios".into()));
+    }
+    let weights: Vec<f64> = places
+        .iter()
+        .map(|m| {
+            1.0 + if m.pdet_subregion_id.is_some() {
+                2.0
+            } else {
+                0.0
+            } + if m.is_department_capital { 6.0 } else { 0.0 }
+        })
+        .collect();
+    let people_dist =
+        WeightedIndex::new(&weights).map_err(|e| AppError::Internal(e.to_string()))?;
+    let cohort_weights: Vec<f64> = places
+        .iter()
+        .map(|m| {
+            if m.pdet_subregion_id.is_some() {
+                3.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let cohort_dist =
+        WeightedIndex::new(&cohort_weights).map_err(|e| AppError::Internal(e.to_string()))?;
+    let courses = courses(&txn).await?;
+    let mut summary = Summary::default();
+
+    // People.
+    let n_people = scaled(250_000.0, scale);
+    let mut home: Vec<usize> = Vec::with_capacity(n_people);
+    let mut rows = Vec::with_capacity(n_people);
+    for n in 0..n_people {
+        let place = people_dist.sample(&mut rng);
+        home.push(place);
+        rows.push(participant::ActiveModel {
+            user_id: Set(None),
+            document_type: Set(DocumentType::Cc),
+            document_number: Set(format!("{PREFIX}{n:09}")),
+            first_names: Set(FIRST[rng.random_range(0..FIRST.len())].to_string()),
+            last_names: Set(format!(
+                "{} {}",
+                LAST[rng.random_range(0..LAST.len())],
+                LAST[rng.random_range(0..LAST.len())]
+            )),
+            email: Set(None),
+            phone: Set(None),
+            municipality_code: Set(places[place].code.clone()),
+            entity_type: Set("alcaldia".into()),
+            entity_name: Set(None),
+            position: Set(None),
+            level: Set("profesional".into()),
+            sex: Set(Some(
+                if rng.random_bool(0.55) {
+                    "mujer"
+                } else {
+                    "hombre"
+                }
+                .into(),
+            )),
+            ethnic_group: Set(None),
+            has_disability: Set(None),
+            is_conflict_victim: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        });
+    }
+    insert_all(&txn, rows).await?;
+    let person_ids: Vec<i32> = participant::Entity::find()
+        .select_only()
+        .column(participant::Column::Id)
+        .filter(participant::Column::DocumentNumber.starts_with(PREFIX))
+        .filter(participant::Column::DocumentType.eq(DocumentType::Cc))
+        .order_by_asc(participant::Column::DocumentNumber)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    summary.participants = person_ids.len();
+    let mut by_department: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (n, place) in home.iter().enumerate() {
+        by_department
+            .entry(places[*place].department_code.as_str())
+            .or_default()
+            .push(n);
+    }
+
+    // Cohorts, their target municipality and sessions.
+    let n_cohorts = scaled(5_000.0, scale);
+    let prefix = format!("Cohorte sintética {seed} ");
+    let mut targets = Vec::with_capacity(n_cohorts);
+    let mut rows = Vec::with_capacity(n_cohorts);
+    for n in 0..n_cohorts {
+        let place = cohort_dist.sample(&mut rng);
+        let course = &courses[rng.random_range(0..courses.len())];
+        let start = anchor() - Duration::days(rng.random_range(70..1460));
+        targets.push((place, course.id, start));
+        rows.push(cohort::ActiveModel {
+            course_id: Set(course.id),
+            name: Set(format!("{prefix}{n:06}")),
+            modality: Set(Modality::Presencial),
+            status: Set(CohortStatus::Closed),
+            start_date: Set(start),
+            end_date: Set(start + Duration::days(7 * (SESSIONS as i64 - 1))),
+            enrolment_opens: Set(start - Duration::days(30)),
+            enrolment_closes: Set(start - Duration::days(2)),
+            seats: Set(PER_COHORT as i32),
+            venue: Set(Some(format!("Alcaldía de {}", places[place].name))),
+            meeting_url: Set(None),
+            min_attendance_pct: Set(80),
+            pass_mark_tenths: Set(30),
+            cancellation_reason: Set(None),
+            created_by: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            closed_at: Set(Some(at)),
+            ..Default::default()
+        });
+    }
+    insert_all(&txn, rows).await?;
+    let cohort_ids: Vec<i32> = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .filter(cohort::Column::Name.starts_with(&prefix))
+        .order_by_asc(cohort::Column::Name)
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    summary.cohorts = cohort_ids.len();
+    let mut links = Vec::new();
+    let mut sessions = Vec::new();
+    for (id, (place, _, start)) in cohort_ids.iter().zip(&targets) {
+        links.push(cohort_municipality::ActiveModel {
+            cohort_id: Set(*id),
+            municipality_code: Set(places[*place].code.clone()),
+        });
+        for s in 0..SESSIONS {
+            let day = *start + Duration::days(7 * s as i64);
+            sessions.push(cohort_session::ActiveModel {
+                cohort_id: Set(*id),
+                starts_at: Set(crate::time::from_local(day, 14, 0)),
+                ends_at: Set(crate::time::from_local(day, 17, 0)),
+                topic: Set(format!("Sesión {}", s + 1)),
+                location: Set(None),
+                check_in_secret: Set(format!("sintetica-{id}-{s}")),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            });
+        }
+    }
+    insert_all(&txn, links).await?;
+    insert_all(&txn, sessions).await?;
+    let mut session_ids: HashMap<i32, Vec<i32>> = HashMap::new();
+    for chunk in cohort_ids.chunks(BATCH) {
+        let rows: Vec<(i32, i32)> = cohort_session::Entity::find()
+            .select_only()
+            .column(cohort_session::Column::Id)
+            .column(cohort_session::Column::CohortId)
+            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
+            .order_by_asc(cohort_session::Column::StartsAt)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for (id, cohort_id) in rows {
+            session_ids.entry(cohort_id).or_default().push(id);
+        }
+    }
+    summary.sessions = session_ids.values().map(Vec::len).sum();
+
+    // Enrolments with their marks decided up front (frozen results, as at closing).
+    let mut patterns: HashMap<(i32, i32), [Mark; SESSIONS]> = HashMap::new();
+    let mut rows = Vec::new();
+    for (id, (place, _, _)) in cohort_ids.iter().zip(&targets) {
+        let pool = &by_department[places[*place].department_code.as_str()];
+        let pool: &[usize] = if pool.is_empty() { &[] } else { pool };
+        let take = PER_COHORT.min(pool.len());
+        for pick in rand::seq::index::sample(&mut rng, pool.len(), take) {
+            let person = pool[pick];
+            let diligence: f64 = rng.random_range(0.5..1.0);
+            let mut marks = [Mark::Ausente; SESSIONS];
+            for mark in &mut marks {
+                let r: f64 = rng.random();
+                *mark = if r < diligence {
+                    if rng.random_bool(0.1) {
+                        Mark::Tarde
+                    } else {
+                        Mark::Presente
+                    }
+                } else if rng.random_bool(0.3) {
+                    Mark::Excusado
+                } else {
+                    Mark::Ausente
+                };
+            }
+            let attended = marks.iter().filter(|m| m.counts_as_attended()).count() as i32;
+            let completed = attended * 100 >= 80 * SESSIONS as i32;
+            patterns.insert((*id, person_ids[person]), marks);
+            rows.push(enrolment::ActiveModel {
+                cohort_id: Set(*id),
+                participant_id: Set(person_ids[person]),
+                status: Set(if completed {
+                    EnrolmentStatus::Completed
+                } else {
+                    EnrolmentStatus::NotCompleted
+                }),
+                waitlist_seq: Set(None),
+                municipality_code: Set(places[home[person]].code.clone()),
+                entity_type: Set("alcaldia".into()),
+                eligibility_override: Set(false),
+                override_reason: Set(None),
+                created_by: Set(None),
+                cancelled_at: Set(None),
+                cancellation_reason: Set(None),
+                sessions_total: Set(Some(SESSIONS as i32)),
+                sessions_attended: Set(Some(attended)),
+                final_grade_milli: Set(None),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            });
+        }
+    }
+    insert_all(&txn, rows).await?;
+
+    // Marks and certificates, cohort by cohort batch.
+    let course_of: HashMap<i32, &course::Model> = courses.iter().map(|c| (c.id, c)).collect();
+    let cohort_info: HashMap<i32, (i32, NaiveDate)> = cohort_ids
+        .iter()
+        .zip(&targets)
+        .map(|(id, (_, course, start))| (*id, (*course, *start)))
+        .collect();
+    let names: HashMap<&str, &str> = places
+        .iter()
+        .map(|m| (m.code.as_str(), m.name.as_str()))
+        .collect();
+    for chunk in cohort_ids.chunks(50) {
+        let enrolments = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.is_in(chunk.to_vec()))
+            .find_also_related(participant::Entity)
+            .order_by_asc(enrolment::Column::Id)
+            .all(&txn)
+            .await?;
+        let mut marks = Vec::new();
+        let mut certificates = Vec::new();
+        for (e, person) in enrolments {
+            let (Some(pattern), Some(person)) =
+                (patterns.get(&(e.cohort_id, e.participant_id)), person)
+            else {
+                continue;
+            };
+            for (session, mark) in session_ids[&e.cohort_id].iter().zip(pattern) {
+                marks.push(attendance_mark::ActiveModel {
+                    session_id: Set(*session),
+                    enrolment_id: Set(e.id),
+                    status: Set(*mark),
+                    note: Set(None),
+                    source: Set(MarkSource::Manual),
+                    recorded_by: Set(None),
+                    recorded_at: Set(at),
+                    ..Default::default()
+                });
+            }
+            if e.status == EnrolmentStatus::Completed {
+                let (course_id, start) = cohort_info[&e.cohort_id];
+                let course = course_of[&course_id];
+                let symbols: Vec<u8> = (0..crate::certificates::code::SYMBOLS)
+                    .map(|_| {
+                        let alphabet = crate::certificates::code::ALPHABET;
+                        alphabet[rng.random_range(0..alphabet.len())]
+                    })
+                    .collect();
+                certificates.push(certificate::ActiveModel {
+                    code: Set(crate::certificates::code::with_dashes(&symbols)),
+                    enrolment_id: Set(e.id),
+                    cohort_id: Set(e.cohort_id),
+                    participant_id: Set(person.id),
+                    status: Set(CertificateStatus::Valid),
+                    full_name: Set(person.full_name()),
+                    document_type: Set(person.document_type),
+                    document_number: Set(person.document_number.clone()),
+                    course_code: Set(course.code.clone()),
+                    course_name: Set(course.name.clone()),
+                    capacity_names: Set(String::new()),
+                    hours: Set(course.hours),
+                    start_date: Set(start),
+                    end_date: Set(start + Duration::days(7 * (SESSIONS as i64 - 1))),
+                    municipality_code: Set(e.municipality_code.clone()),
+                    municipality_name: Set(names
+                        .get(e.municipality_code.as_str())
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()),
+                    department_name: Set(String::new()),
+                    final_grade_milli: Set(None),
+                    sessions_attended: Set(e.sessions_attended.unwrap_or(0)),
+                    sessions_total: Set(SESSIONS as i32),
+                    issuer: Set("ESAP".into()),
+                    issued_at: Set(at),
+                    issued_by: Set(None),
+                    revoked_at: Set(None),
+                    revoked_by: Set(None),
+                    revocation_reason: Set(None),
+                    superseded_by_id: Set(None),
+                    ..Default::default()
+                });
+            }
+            summary.enrolments += 1;
+        }
+        summary.marks += marks.len();
+        summary.certificates += certificates.len();
+        insert_all(&txn, marks).await?;
+        insert_all(&txn, certificates).await?;
+    }
+    txn.commit().await?;
+    Ok(summary)
+}

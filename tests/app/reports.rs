@@ -1,0 +1,745 @@
+//! Reports (issue 8): the attendance report's exact figures on a hand-built case, the
+//! reviewer's silent department scope in the API and the workbook (read back), text cells for
+//! DANE codes and formula-looking names.
+
+use crate::attendance::{Crew, cohort, crew, download, enrol, put_marks};
+use crate::common::TestApp;
+use crate::enrolment::people;
+use crate::support::*;
+use aula_territorial::entities::values::{Mark, Role};
+use aula_territorial::entities::{course, course_capacity, participant};
+use calamine::{Data, Reader, Xlsx};
+use chrono::Duration;
+use rocket::http::Status;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+/// Every row of a sheet, as calamine reads it.
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+/// The data rows below the header row whose first cell is `first_header`.
+fn table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<Data>> {
+    let rows = sheet_rows(bytes, sheet);
+    let start = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| *c == first_header))
+        .expect("header row");
+    rows[start + 1..].to_vec()
+}
+
+async fn mark(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[Mark])]) {
+    for (n, session) in sessions.iter().enumerate() {
+        let marks: Vec<Value> = pattern
+            .iter()
+            .map(|(e, marks)| json!({"enrolment_id": e, "status": marks[n].as_str()}))
+            .collect();
+        let (status, body) = put_marks(app, &crew.instructor, *session, Value::Array(marks)).await;
+        assert_eq!(status, Status::Ok, "{body}");
+    }
+}
+
+/// The hand-built case: one cohort with four past sessions, three people of Florencia (18001)
+/// and two of Puerto Rico (18592), minimum attendance 75 %, closed, certificates issued and
+/// one revoked. Returns the cohort id.
+async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
+    let days: Vec<Duration> = [20i64, 10, 5, 2]
+        .iter()
+        .map(|d| Duration::days(-d))
+        .collect();
+    let (cohort_id, sessions) = cohort(app, crew, 10, 75, &days, 60).await;
+    let florencia = people(app.db(), 3, "18001", "florencia").await;
+    let puerto = people(app.db(), 2, "18592", "puerto").await;
+    let mut enrolments = Vec::new();
+    for (person, _) in florencia.iter().chain(puerto.iter()) {
+        enrolments.push(enrol(app, crew, cohort_id, *person).await.1);
+    }
+    // A formula-looking name stays a name.
+    let person = participant::Entity::find_by_id(florencia[2].0)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut person: participant::ActiveModel = person.into();
+    person.first_names = Set("=HYPERLINK(\"x\")".into());
+    person.update(app.db()).await.unwrap();
+
+    let (status, body) = api(
+        app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort_id}"),
+        Some(&crew.staff),
+        Some(json!({"status": "in_progress"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    use Mark::*;
+    mark(
+        app,
+        crew,
+        &sessions,
+        &[
+            (enrolments[0], &[Presente, Presente, Presente, Presente]),
+            (enrolments[1], &[Presente, Tarde, Ausente, Presente]),
+            (enrolments[2], &[Ausente, Ausente, Excusado, Ausente]),
+            (enrolments[3], &[Presente, Presente, Presente, Ausente]),
+            (enrolments[4], &[Presente, Presente, Presente, Presente]),
+        ],
+    )
+    .await;
+    let (status, body) = api(
+        app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{cohort_id}"),
+        Some(&crew.staff),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let (status, issued) = api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort_id}/certificates"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{issued}");
+    let issued = issued["issued"].as_array().unwrap().clone();
+    assert_eq!(issued.len(), 4, "{issued:?}");
+    let revoked = issued
+        .iter()
+        .find(|c| c["full_name"] == "Persona florencia 1")
+        .unwrap();
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!(
+            "/api/v1/certificates/{}/revoke",
+            revoked["code"].as_str().unwrap()
+        ),
+        Some(&crew.staff),
+        Some(json!({"reason": "Error en el documento"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    cohort_id
+}
+
+fn row_of<'a>(report: &'a Value, municipality: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["municipality_code"] == municipality)
+        .unwrap_or_else(|| panic!("a row for {municipality} in {report}"))
+}
+
+async fn reviewer(app: &TestApp) -> String {
+    let (email, password) = demo_account(Role::Reviewer);
+    token(app, email, password).await
+}
+
+#[rocket::async_test]
+async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let cohort_id = hand_built(&app, &crew).await;
+
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    assert_eq!(report["total"], 2, "{report}");
+    let florencia = row_of(&report, "18001");
+    assert_eq!(florencia["municipality_name"], "Florencia");
+    assert_eq!(florencia["department_code"], "18");
+    assert_eq!(florencia["cohort_id"], cohort_id);
+    assert_eq!(florencia["enrolled"], 3);
+    assert_eq!(florencia["sessions"], 4);
+    // 4 + 3 + 0 of 3 × 4.
+    assert_eq!(florencia["attendance_pct"], 700.0 / 12.0);
+    assert_eq!(florencia["completed"], 2);
+    assert_eq!(florencia["certified"], 1, "one of the two was revoked");
+    let puerto = row_of(&report, "18592");
+    assert_eq!(puerto["enrolled"], 2);
+    assert_eq!(puerto["attendance_pct"], 87.5);
+    assert_eq!(puerto["completed"], 2);
+    assert_eq!(puerto["certified"], 2);
+    for key in [
+        "municipality_code",
+        "municipality_name",
+        "department_code",
+        "cohort_id",
+        "cohort_name",
+        "enrolled",
+        "sessions",
+        "attendance_pct",
+        "completed",
+        "certified",
+    ] {
+        assert!(florencia.get(key).is_some(), "{key}");
+    }
+
+    // Filters: municipality, capacity of the course (and another capacity), dates.
+    let (_, only) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&municipality=18592"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(only["total"], 1);
+    // The list convention: pages, with the total of every row.
+    let (_, paged) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&page=2&per_page=1"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(paged["total"], 2);
+    assert_eq!(paged["page"], 2);
+    assert_eq!(paged["per_page"], 1);
+    assert_eq!(paged["items"][0]["municipality_code"], "18592");
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance?per_page=501",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let course = course::Entity::find()
+        .filter(course::Column::Code.eq("PT"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let targeted: Vec<i32> = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(course.id))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.capacity_id)
+        .collect();
+    let (_, with) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/attendance?cohort={cohort_id}&capacity={}",
+            targeted[0]
+        ),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(with["total"], 2);
+    let other = (1..100).find(|c| !targeted.contains(c)).unwrap();
+    let (_, without) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&capacity={other}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(without["total"], 0);
+    let future = aula_territorial::time::today() + Duration::days(365);
+    let (_, later) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&from={future}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(later["total"], 0);
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance?from=ayer",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    // Who may read it.
+    let (email, password) = demo_account(Role::Participant);
+    let participant = token(&app, email, password).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&participant),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _) = api(&app, "GET", "/api/v1/reports/attendance", None, None).await;
+    assert_eq!(status, Status::Unauthorized);
+
+    // The workbook: the same figures, codes as text, percentages as numbers.
+    let (status, kind, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
+        &crew.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(kind.unwrap().contains("spreadsheetml"));
+    let summary = table(&bytes, "Municipios", "Código DANE");
+    assert_eq!(summary.len(), 2);
+    let puerto = summary
+        .iter()
+        .find(|r| r[0] == Data::String("18592".into()))
+        .unwrap();
+    assert_eq!(puerto[4], Data::Float(2.0));
+    assert_eq!(puerto[5], Data::Float(0.875));
+    assert_eq!(puerto[8], Data::Float(2.0));
+    let detail = table(&bytes, "Cohortes", "Código DANE");
+    assert_eq!(detail.len(), 2);
+    assert!(
+        detail
+            .iter()
+            .all(|r| matches!(&r[0], Data::String(code) if code.len() == 5))
+    );
+    let header = sheet_rows(&bytes, "Municipios");
+    assert!(
+        header[1][0].to_string().contains("Cohorte"),
+        "filters stated"
+    );
+    assert!(header[2][0].to_string().contains("hora de Colombia"));
+
+    // The cohort's attendance sheet keeps a formula-looking name as text.
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &crew.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let rows = table(&bytes, "Asistencia", "Sesión");
+    let names: Vec<&Data> = rows.iter().map(|r| &r[6]).collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| **n == Data::String("=HYPERLINK(\"x\") florencia 2".into())),
+        "{names:?}"
+    );
+    assert!(rows.iter().all(|r| matches!(r[5], Data::String(_))));
+
+    // The matrix: one row per person, a column per session, totals and eligibility.
+    let matrix = table(&bytes, "Matriz", "Tipo de documento");
+    assert_eq!(matrix.len(), 5);
+    assert!(matrix.iter().all(|r| matches!(r[1], Data::String(_))));
+    assert!(
+        matrix
+            .iter()
+            .all(|r| matches!(&r[3], Data::String(c) if c.starts_with("18")))
+    );
+    let odd = matrix
+        .iter()
+        .find(|r| r[2] == Data::String("=HYPERLINK(\"x\") florencia 2".into()))
+        .expect("the formula-looking name, as text");
+    assert_eq!(odd[4], Data::String("ausente".into()));
+    assert_eq!(odd[6], Data::String("excusado".into()));
+    assert_eq!(odd[8], Data::Float(0.0));
+    assert_eq!(odd[9], Data::Float(4.0));
+    assert_eq!(odd[11], Data::String("No".into()));
+    let late = matrix
+        .iter()
+        .find(|r| r[2] == Data::String("Persona florencia 1".into()))
+        .unwrap();
+    assert_eq!(late[5], Data::String("tarde".into()));
+    assert_eq!(late[8], Data::Float(3.0));
+    assert_eq!(late[10], Data::Float(0.75));
+    assert_eq!(late[11], Data::String("Sí".into()));
+}
+
+#[rocket::async_test]
+async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let cohort_id = hand_built(&app, &crew).await;
+    let reviewer = reviewer(&app).await;
+
+    let (status, staff_report) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let staff_rows = staff_report["items"].as_array().unwrap();
+    assert!(
+        staff_rows.iter().any(|r| r["department_code"] != "18"),
+        "the demo has other departments: {staff_report}"
+    );
+
+    let (status, report) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let rows = report["items"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["cohort_id"] == cohort_id));
+    for row in rows {
+        assert_eq!(row["department_code"], "18");
+        assert!(row["municipality_code"].as_str().unwrap().starts_with("18"));
+    }
+    // Asking for another department silently yields nothing.
+    for query in ["department=50", "municipality=50325"] {
+        let (status, other) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/reports/attendance?{query}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(other["total"], 0, "{query}: {other}");
+    }
+
+    let (status, _, bytes) = download(&app, "/api/v1/reports/attendance.xlsx", &reviewer).await;
+    assert_eq!(status, Status::Ok);
+    for sheet in ["Municipios", "Cohortes"] {
+        let rows = table(&bytes, sheet, "Código DANE");
+        assert!(!rows.is_empty());
+        for row in rows {
+            match (&row[0], &row[2]) {
+                (Data::String(code), Data::String(department)) => {
+                    assert!(code.starts_with("18"), "{sheet}: {code}");
+                    assert_eq!(department, "18");
+                }
+                other => panic!("{sheet}: codes must be text cells, got {other:?}"),
+            }
+        }
+    }
+    let (_, _, empty) = download(
+        &app,
+        "/api/v1/reports/attendance.xlsx?department=50",
+        &reviewer,
+    )
+    .await;
+    assert!(table(&empty, "Cohortes", "Código DANE").is_empty());
+
+    // The cohort's sheet: in scope for the reviewer; another department's cohort is 404.
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let foreign = staff_rows
+        .iter()
+        .find(|r| r["department_code"] != "18")
+        .unwrap()["cohort_id"]
+        .as_i64()
+        .unwrap();
+    let (status, _, _) = download(
+        &app,
+        &format!("/api/v1/cohorts/{foreign}/attendance.xlsx"),
+        &reviewer,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+
+    // The page: their department only, a chart without JavaScript, links to the workbooks.
+    let (email, password) = demo_account(Role::Reviewer);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let response = app.client.get("/reportes").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    assert!(html.contains("<svg"));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("Florencia"));
+    assert!(html.contains("/reportes/asistencia.xlsx"));
+    for other in staff_rows.iter().filter(|r| r["department_code"] != "18") {
+        let code = other["municipality_code"].as_str().unwrap();
+        assert!(!html.contains(code), "{code} is not of Caquetá");
+    }
+    let response = app.client.get("/reportes/asistencia.xlsx").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let bytes = response.into_bytes().await.unwrap();
+    for row in table(&bytes, "Cohortes", "Código DANE") {
+        assert!(matches!(&row[0], Data::String(code) if code.starts_with("18")));
+    }
+}
+
+/// (trained, completed, certified, still in the entity) per municipality for one capacity.
+async fn coverage_of(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+) -> std::collections::HashMap<String, [i64; 4]> {
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/reports/capacity-coverage?{query}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["municipality_code"].as_str().unwrap().to_string(),
+                [
+                    r["participants_trained"].as_i64().unwrap(),
+                    r["completed"].as_i64().unwrap(),
+                    r["certified"].as_i64().unwrap(),
+                    r["still_in_entity"].as_i64().unwrap(),
+                ],
+            )
+        })
+        .collect()
+}
+
+#[rocket::async_test]
+async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let reviewer = reviewer(&app).await;
+    let course = course::Entity::find()
+        .filter(course::Column::Code.eq("PT"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let capacity = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(course.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .capacity_id;
+    let query = format!("capacity={capacity}");
+    let before = coverage_of(&app, &reviewer, &query).await;
+    let cohort_id = hand_built(&app, &crew).await;
+    // The first person of Florencia (certified) moved to Puerto Rico: the history stays with
+    // Florencia, but they are no longer in its entities.
+    let moved = participant::Entity::find()
+        .filter(participant::Column::LastNames.eq("florencia 0"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut moved: participant::ActiveModel = moved.into();
+    moved.municipality_code = Set("18592".into());
+    moved.update(app.db()).await.unwrap();
+
+    let after = coverage_of(&app, &reviewer, &query).await;
+    let delta = |code: &str| {
+        let b = before.get(code).copied().unwrap_or_default();
+        let a = after.get(code).copied().unwrap_or_default();
+        [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
+    };
+    assert_eq!(delta("18001"), [3, 2, 1, 0], "cohort {cohort_id}");
+    assert_eq!(delta("18592"), [2, 2, 2, 2]);
+    assert!(after.keys().all(|code| code.starts_with("18")));
+
+    // Roll-ups: the department's totals are the sums of its municipalities.
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/capacity-coverage?{query}"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    let departments = body["by_department"].as_array().unwrap();
+    assert_eq!(departments.len(), 1, "{body}");
+    assert_eq!(departments[0]["department_code"], "18");
+    let sum: i64 = after.values().map(|c| c[0]).sum();
+    assert_eq!(departments[0]["participants_trained"], sum);
+    assert_eq!(departments[0]["municipalities"], after.len());
+    assert_eq!(body["national"][0]["participants_trained"], sum);
+    assert_eq!(body["national"][0]["department_code"], Value::Null);
+
+    // Flags and filters.
+    let (_, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?pdet=true",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    let items = body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|r| r["pdet"] == true));
+    let (_, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?category=6",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["category"] == "6")
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?category=9",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let (_, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?department=50",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(body["total"], 0);
+
+    // The workbook, as the reviewer: their department only, codes as text.
+    let (status, _, bytes) =
+        download(&app, "/api/v1/reports/capacity-coverage.xlsx", &reviewer).await;
+    assert_eq!(status, Status::Ok);
+    let rows = table(&bytes, "Cobertura", "Código DANE");
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(
+            matches!(&row[0], Data::String(code) if code.starts_with("18")),
+            "{row:?}"
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn the_differential_approach_counts_only_consenting_people_and_hides_small_cells() {
+    use aula_territorial::entities::consent;
+    use aula_territorial::entities::values::ConsentKind;
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let cohort_id = hand_built(&app, &crew).await;
+    let people: Vec<participant::Model> = participant::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(participant::Column::LastNames.starts_with("florencia"))
+                .add(participant::Column::LastNames.starts_with("puerto")),
+        )
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 5);
+    let now = aula_territorial::time::now();
+    for (n, person) in people.iter().enumerate() {
+        let mut row: participant::ActiveModel = person.clone().into();
+        row.sex = Set(Some("mujer".into()));
+        row.has_disability = Set(Some(n < 2));
+        row.update(app.db()).await.unwrap();
+        consent::ActiveModel {
+            participant_id: Set(person.id),
+            kind: Set(ConsentKind::SensitiveData),
+            text_version: Set("datos-sensibles-v1-2026-11".into()),
+            granted_at: Set(now),
+            // The last one withdrew their consent.
+            withdrawn_at: Set((n == 4).then_some(now)),
+            ..Default::default()
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+    }
+    let path = format!("/api/v1/reports/attendance?cohort={cohort_id}");
+    let sex_count = |body: &Value, value: &str| {
+        body["differential"]["sex"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["value"] == value)
+            .unwrap()
+            .clone()
+    };
+    let body = api(&app, "GET", &path, Some(&crew.staff), None).await.1;
+    let differential = &body["differential"];
+    assert_eq!(
+        differential["consenting"],
+        json!({"count": null, "suppressed": true}),
+        "4 consenting people are fewer than 5: {differential}"
+    );
+    assert_eq!(sex_count(&body, "mujer")["count"], Value::Null);
+    assert_eq!(sex_count(&body, "mujer")["suppressed"], true);
+
+    // A fifth consent: now 5 women are shown; 2 with disability and 0 victims still are not.
+    consent::ActiveModel {
+        participant_id: Set(people[4].id),
+        kind: Set(ConsentKind::SensitiveData),
+        text_version: Set("datos-sensibles-v1-2026-11".into()),
+        granted_at: Set(now),
+        withdrawn_at: Set(None),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let body = api(&app, "GET", &path, Some(&crew.staff), None).await.1;
+    let differential = &body["differential"];
+    assert_eq!(
+        differential["consenting"],
+        json!({"count": 5, "suppressed": false})
+    );
+    assert_eq!(sex_count(&body, "mujer")["count"], 5);
+    assert_eq!(sex_count(&body, "hombre")["suppressed"], true);
+    assert_eq!(
+        differential["disability"],
+        json!({"count": null, "suppressed": true})
+    );
+    assert_eq!(differential["victims"]["suppressed"], true);
+
+    // The workbook shows "<5" and never a small number.
+    let (_, _, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
+        &crew.staff,
+    )
+    .await;
+    let rows = table(&bytes, "Enfoque diferencial", "Dimensión");
+    let disability = rows
+        .iter()
+        .find(|r| r[0] == Data::String("Discapacidad".into()))
+        .unwrap();
+    assert_eq!(disability[2], Data::String("<5".into()));
+    for row in &rows {
+        if let Data::Float(n) = row[2] {
+            assert!(n >= 5.0, "{row:?}");
+        }
+    }
+}

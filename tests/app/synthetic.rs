@@ -1,0 +1,77 @@
+//! The synthetic national generator: counts at a small scale, reproducibility, refusal to run
+//! twice on the same database.
+
+use crate::common::TestApp;
+use aula_territorial::entities::values::EnrolmentStatus;
+use aula_territorial::entities::{
+    attendance_mark, certificate, cohort, cohort_session, enrolment, participant,
+};
+use aula_territorial::synthetic::{PREFIX, generate};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+async fn fingerprint(app: &TestApp) -> Vec<(String, String, String)> {
+    participant::Entity::find()
+        .filter(participant::Column::DocumentNumber.starts_with(PREFIX))
+        .order_by_asc(participant::Column::DocumentNumber)
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            (
+                p.document_number.clone(),
+                p.municipality_code.clone(),
+                p.full_name(),
+            )
+        })
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_synthetic_generator_writes_the_scaled_counts_reproducibly() {
+    let app = TestApp::new().await;
+    let summary = generate(app.db(), 0.002, 7).await.unwrap();
+    assert_eq!(summary.participants, 500);
+    assert_eq!(summary.cohorts, 10);
+    assert_eq!(summary.sessions, 100);
+    assert!(summary.enrolments > 0 && summary.enrolments <= 1000);
+    assert_eq!(summary.marks, summary.enrolments * 10);
+    let db = app.db();
+    assert_eq!(
+        participant::Entity::find().count(db).await.unwrap() as usize,
+        500
+    );
+    assert_eq!(cohort::Entity::find().count(db).await.unwrap() as usize, 10);
+    assert_eq!(
+        cohort_session::Entity::find().count(db).await.unwrap() as usize,
+        100
+    );
+    assert_eq!(
+        enrolment::Entity::find().count(db).await.unwrap() as usize,
+        summary.enrolments
+    );
+    assert_eq!(
+        attendance_mark::Entity::find().count(db).await.unwrap() as usize,
+        summary.marks
+    );
+    let completed = enrolment::Entity::find()
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+        .count(db)
+        .await
+        .unwrap() as usize;
+    assert_eq!(completed, summary.certificates);
+    assert_eq!(
+        certificate::Entity::find().count(db).await.unwrap() as usize,
+        summary.certificates
+    );
+    assert!(summary.certificates > 0 && summary.certificates < summary.enrolments);
+
+    // Not twice on the same database.
+    assert!(generate(app.db(), 0.002, 7).await.is_err());
+
+    // The same seed on another database gives the same data.
+    let other = TestApp::new().await;
+    let again = generate(other.db(), 0.002, 7).await.unwrap();
+    assert_eq!(again, summary);
+    assert_eq!(fingerprint(&app).await, fingerprint(&other).await);
+}
