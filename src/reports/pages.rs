@@ -43,6 +43,30 @@ fn query_string(query: &ReportQuery) -> String {
     }
 }
 
+/// The inline-SVG bar chart of attendance and completion by municipality (the partial
+/// `attendance_chart` draws it): on the reports page and on the dashboards.
+pub fn chart(summary: &[super::MunicipalitySummary]) -> Value {
+    let bars: Vec<Value> = summary
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let y = n * ROW;
+            json!({
+                "name": s.municipality_name,
+                "code": s.municipality_code,
+                "text_y": y + 16,
+                "attendance_y": y + 4,
+                "completion_y": y + 17,
+                "attendance_w": format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
+                "completion_w": format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
+                "attendance": one_decimal(s.attendance_pct),
+                "completion": one_decimal(s.completion_pct),
+            })
+        })
+        .collect();
+    json!({"bars": bars, "chart_height": summary.len() * ROW + 10})
+}
+
 fn one_decimal(value: f64) -> String {
     // Truncated, never rounded up (as everywhere people read a percentage).
     let tenths = (value * 10.0).floor() as i64;
@@ -65,24 +89,7 @@ async fn report_page(
         let rows = super::attendance(db.inner(), &filters).await?;
         let differential = super::differential::differential(db.inner(), &filters).await?;
         let summary = by_municipality(&rows);
-        let bars: Vec<Value> = summary
-            .iter()
-            .enumerate()
-            .map(|(n, s)| {
-                let y = n * ROW;
-                json!({
-                    "name": s.municipality_name,
-                    "code": s.municipality_code,
-                    "text_y": y + 16,
-                    "attendance_y": y + 4,
-                    "completion_y": y + 17,
-                    "attendance_w": format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
-                    "completion_w": format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
-                    "attendance": one_decimal(s.attendance_pct),
-                    "completion": one_decimal(s.completion_pct),
-                })
-            })
-            .collect();
+        let chart = chart(&summary);
         let table: Vec<Value> = summary
             .iter()
             .map(|s| {
@@ -134,8 +141,8 @@ async fn report_page(
                     "from": query.from.clone().unwrap_or_default(),
                     "to": query.to.clone().unwrap_or_default(),
                 },
-                "bars": bars,
-                "chart_height": summary.len() * ROW + 10,
+                "bars": chart["bars"],
+                "chart_height": chart["chart_height"],
                 "table": table,
                 "detail": detail,
                 "groups": groups,

@@ -218,7 +218,13 @@ async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppRes
         .limit(20)
         .all(db)
         .await?;
+    let filters = crate::reports::ReportQuery::default().resolve(user)?;
+    let rows = crate::reports::attendance(db, &filters).await?;
+    let summary = crate::reports::by_municipality(&rows);
+    let totals = dashboard_totals(&summary);
     Ok(json!({"reviewer_home": {
+        "chart": crate::reports::pages::chart(&summary),
+        "totals": totals,
         "department": department.map(|d| d.name),
         "municipalities": municipalities,
         "pdet": pdet,
@@ -246,7 +252,44 @@ async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult
         .limit(10)
         .all(db)
         .await?;
+    // The national picture: the municipalities with most people in training, PDET coverage and
+    // how full the open cohorts are.
+    let filters = crate::reports::ReportQuery::default().resolve(user)?;
+    let rows = crate::reports::attendance(db, &filters).await?;
+    let mut summary = crate::reports::by_municipality(&rows);
+    let totals = dashboard_totals(&summary);
+    let reached: std::collections::HashSet<String> = summary
+        .iter()
+        .map(|s| s.municipality_code.clone())
+        .collect();
+    let pdet_reached = municipality::Entity::find()
+        .filter(municipality::Column::PdetSubregionId.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| reached.contains(&m.code))
+        .count();
+    summary.sort_by(|a, b| {
+        b.enrolled
+            .cmp(&a.enrolled)
+            .then(a.municipality_name.cmp(&b.municipality_name))
+    });
+    summary.truncate(12);
+    let open = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Open))
+        .all(db)
+        .await?;
+    let seats: i64 = open.iter().map(|c| i64::from(c.seats)).sum();
+    let taken = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.is_in(open.iter().map(|c| c.id).collect::<Vec<_>>()))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+        .count(db)
+        .await? as i64;
     let mut home = json!({"staff_home": {
+        "chart": crate::reports::pages::chart(&summary),
+        "totals": totals,
+        "pdet_reached": pdet_reached,
+        "fill_rate": if seats == 0 { "—".to_string() } else { format!("{} %", taken * 100 / seats) },
         "by_status": by_status,
         "participants": participant::Entity::find().count(db).await?,
         "enrolments": enrolment::Entity::find()
@@ -263,4 +306,14 @@ async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult
         });
     }
     Ok(home)
+}
+
+/// Headline figures of a set of municipalities: people enrolled, completed, certified.
+fn dashboard_totals(summary: &[crate::reports::MunicipalitySummary]) -> Value {
+    json!({
+        "municipalities": summary.len(),
+        "enrolled": summary.iter().map(|s| s.enrolled).sum::<i64>(),
+        "completed": summary.iter().map(|s| s.completed).sum::<i64>(),
+        "certified": summary.iter().map(|s| s.certified).sum::<i64>(),
+    })
 }

@@ -767,3 +767,48 @@ async fn admins_manage_users_and_every_change_is_audited() {
         .unwrap();
     assert!(html.contains("user.deactivated") && html.contains("user.created"));
 }
+
+#[rocket::async_test]
+async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let html = app
+        .client
+        .get("/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("municipios con personas en formación"));
+    assert!(
+        html.contains("<svg role=\"img\""),
+        "an inline chart, no JavaScript"
+    );
+    // Caquetá's pilots, not Meta's.
+    assert!(html.contains("Puerto Rico") && html.contains("El Paujíl"));
+    assert!(!html.contains("Mapiripán"), "nothing of another department");
+    assert!(!html.contains("<script"));
+
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let html = app
+        .client
+        .get("/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("de 170 municipios PDET con personas en formación"));
+    assert!(
+        html.contains("<strong>7</strong> de 170"),
+        "the seven pilot municipalities are PDET and reached"
+    );
+    assert!(
+        html.contains("Los municipios con más personas en formación")
+            && html.contains("<svg role=\"img\"")
+    );
+    assert!(html.contains("Mapiripán") && html.contains("Puerto Rico"));
+}
