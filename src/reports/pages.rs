@@ -15,7 +15,12 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 pub fn routes() -> Vec<Route> {
-    routes![report_page, attendance_download, coverage_download]
+    routes![
+        report_page,
+        attendance_download,
+        coverage_download,
+        coverage_grid
+    ]
 }
 
 /// Pixels per percentage point in the chart.
@@ -185,4 +190,98 @@ async fn coverage_download(
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
     Ok(Download::xlsx("cobertura-capacidades.xlsx", bytes))
+}
+
+/// How strongly a capacity was strengthened in a municipality, for the grid's colour.
+fn level(certified: i64, trained: i64) -> &'static str {
+    match (certified, trained) {
+        (_, 0) => "none",
+        (0, _) => "trained",
+        (c, _) if c < 5 => "some",
+        _ => "strong",
+    }
+}
+
+/// The municipality × capacity grid: every municipality of the chosen (or the reviewer's)
+/// department — those without any training too, which are the gaps a gobernación looks for —
+/// against every active capacity, each cell with people certified / trained.
+#[get("/reportes/capacidades?<query..>")]
+async fn coverage_grid(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    query: CoverageQuery,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    use crate::entities::{capacity, municipality};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let result = async {
+        let filters = query.resolve(&user)?;
+        let rows = super::coverage::coverage(db.inner(), &filters).await?;
+        let capacities = capacity::Entity::find()
+            .filter(capacity::Column::Active.eq(true))
+            .order_by_asc(capacity::Column::SortOrder)
+            .all(db.inner())
+            .await?;
+        let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
+            .iter()
+            .map(|r| ((r.municipality_code.clone(), r.capacity_id), (r.certified, r.participants_trained)))
+            .collect();
+        // With a department: all its municipalities (gaps included). Nationally: those with data.
+        let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
+            (_, true) => Vec::new(),
+            (Some(department), false) => {
+                let mut find = municipality::Entity::find().filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+                if filters.pdet == Some(true) {
+                    find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
+                }
+                if let Some(category) = &filters.category {
+                    find = find.filter(municipality::Column::Category.eq(category.as_str()));
+                }
+                find.order_by_asc(municipality::Column::Name)
+                    .all(db.inner())
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
+                    .collect()
+            }
+            (None, false) => {
+                let mut seen = std::collections::BTreeMap::new();
+                for r in &rows {
+                    seen.insert((r.municipality_name.clone(), r.municipality_code.clone()), r.pdet);
+                }
+                seen.into_iter().map(|((name, code), pdet)| (code, name, pdet)).collect()
+            }
+        };
+        places.dedup();
+        let grid: Vec<Value> = places
+            .iter()
+            .map(|(code, name, pdet)| {
+                let cells: Vec<Value> = capacities
+                    .iter()
+                    .map(|c| {
+                        let (certified, trained) = cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
+                        json!({"certified": certified, "trained": trained, "level": level(certified, trained),
+                               "label": format!("{name}, {}: {certified} certificadas de {trained} formadas", c.name)})
+                    })
+                    .collect();
+                let gaps = cells.iter().filter(|c| c["trained"] == 0).count();
+                json!({"code": code, "name": name, "pdet": pdet, "cells": cells, "gaps": gaps})
+            })
+            .collect();
+        page.render(
+            "coverage_grid",
+            "Capacidades por municipio",
+            json!({
+                "capacities": capacities.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
+                "grid": grid,
+                "department": filters.department.clone().unwrap_or_default(),
+                "is_reviewer": user.department_scope().is_some(),
+                "departments": crate::territory::departments(db.inner()).await?.into_iter()
+                    .map(|d| json!({"code": d.code, "name": d.name, "selected": Some(&d.code) == filters.department.as_ref()}))
+                    .collect::<Vec<_>>(),
+            }),
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e))
 }

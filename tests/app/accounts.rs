@@ -812,3 +812,37 @@ async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
     );
     assert!(html.contains("Mapiripán") && html.contains("Puerto Rico"));
 }
+
+#[rocket::async_test]
+async fn the_capacity_grid_shows_a_department_and_its_gaps() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let response = app.client.get("/reportes/capacidades").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    // Every municipality of Caquetá, the ones with no training included, and none of Meta.
+    assert!(
+        html.contains("Solano") && html.contains("Florencia"),
+        "gaps are shown"
+    );
+    assert!(html.contains("Puerto Rico") && html.contains("Belén de los Andaquíes"));
+    assert!(!html.contains("Mapiripán") && !html.contains("Puerto Lleras"));
+    // The demo's planning cohort trained people of Puerto Rico in planning.
+    assert!(
+        html.contains("Puerto Rico, Planeación territorial: 0 certificadas de 3 formadas"),
+        "exact cell"
+    );
+    assert!(html.contains("Florencia, Planeación territorial: 0 certificadas de 0 formadas"));
+    // Participants have no reports.
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    assert_eq!(
+        app.client
+            .get("/reportes/capacidades")
+            .dispatch()
+            .await
+            .status(),
+        Status::Forbidden
+    );
+}
