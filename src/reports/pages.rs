@@ -19,7 +19,8 @@ pub fn routes() -> Vec<Route> {
         report_page,
         attendance_download,
         coverage_download,
-        coverage_grid
+        coverage_grid,
+        municipality_page
     ]
 }
 
@@ -279,6 +280,113 @@ async fn coverage_grid(
                 "departments": crate::territory::departments(db.inner()).await?.into_iter()
                     .map(|d| json!({"code": d.code, "name": d.name, "selected": Some(&d.code) == filters.department.as_ref()}))
                     .collect::<Vec<_>>(),
+            }),
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e))
+}
+
+/// A municipality's page: what it is (category, PDET, MDM indicators of its capacities) and its
+/// training history by year and capacity — people trained, completed and certified.
+#[get("/municipios/<code>")]
+async fn municipality_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    code: &str,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    use crate::entities::values::{CertificateStatus, EnrolmentStatus};
+    use crate::entities::{
+        capacity, capacity_indicator, certificate, cohort, course_capacity, enrolment,
+        indicator_observation, municipality, pdet_subregion,
+    };
+    use chrono::Datelike;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    let result = async {
+        let (place, region) = municipality::Entity::find_by_id(code.to_string())
+            .find_also_related(pdet_subregion::Entity)
+            .one(db.inner())
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        // A reviewer sees only the municipalities of their department.
+        if user.department_scope().is_some_and(|d| d != place.department_code) {
+            return Err(crate::error::AppError::NotFound);
+        }
+        let capacities: HashMap<i32, String> =
+            capacity::Entity::find().all(db.inner()).await?.into_iter().map(|c| (c.id, c.name)).collect();
+        let mut by_course: HashMap<i32, Vec<i32>> = HashMap::new();
+        for link in course_capacity::Entity::find().all(db.inner()).await? {
+            by_course.entry(link.course_id).or_default().push(link.capacity_id);
+        }
+        let enrolments = enrolment::Entity::find()
+            .filter(enrolment::Column::MunicipalityCode.eq(place.code.as_str()))
+            .filter(enrolment::Column::Status.is_in([
+                EnrolmentStatus::Enrolled,
+                EnrolmentStatus::Completed,
+                EnrolmentStatus::NotCompleted,
+            ]))
+            .find_also_related(cohort::Entity)
+            .all(db.inner())
+            .await?;
+        let certified: HashSet<i32> = certificate::Entity::find()
+            .filter(certificate::Column::MunicipalityCode.eq(place.code.as_str()))
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+            .all(db.inner())
+            .await?
+            .into_iter()
+            .map(|c| c.enrolment_id)
+            .collect();
+        // (year, capacity) → (trained, completed, certified) distinct people.
+        let mut history: BTreeMap<(i32, String), [HashSet<i32>; 3]> = BTreeMap::new();
+        for (row, cohort) in &enrolments {
+            let Some(cohort) = cohort else { continue };
+            for capacity_id in by_course.get(&cohort.course_id).into_iter().flatten() {
+                let name = capacities.get(capacity_id).cloned().unwrap_or_default();
+                let entry = history.entry((cohort.start_date.year(), name)).or_default();
+                entry[0].insert(row.participant_id);
+                if row.status == EnrolmentStatus::Completed {
+                    entry[1].insert(row.participant_id);
+                }
+                if certified.contains(&row.id) {
+                    entry[2].insert(row.participant_id);
+                }
+            }
+        }
+        let history: Vec<Value> = history
+            .into_iter()
+            .rev()
+            .map(|((year, capacity), sets)| {
+                json!({"year": year, "capacity": capacity, "trained": sets[0].len(), "completed": sets[1].len(), "certified": sets[2].len()})
+            })
+            .collect();
+        let indicators: HashMap<i32, (String, i32)> = capacity_indicator::Entity::find()
+            .all(db.inner())
+            .await?
+            .into_iter()
+            .map(|i| (i.id, (i.name, i.capacity_id)))
+            .collect();
+        let observations: Vec<Value> = indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::MunicipalityCode.eq(place.code.as_str()))
+            .order_by_asc(indicator_observation::Column::IndicatorId)
+            .all(db.inner())
+            .await?
+            .into_iter()
+            .filter_map(|o| {
+                indicators.get(&o.indicator_id).map(|(name, capacity_id)| {
+                    json!({"indicator": name, "capacity": capacities.get(capacity_id), "year": o.year, "value": format!("{:.1}", o.value)})
+                })
+            })
+            .collect();
+        page.render(
+            "municipality",
+            &place.name,
+            json!({
+                "municipality": {"code": place.code, "name": place.name, "department_code": place.department_code,
+                                 "category": place.category, "pdet": region.map(|r| r.name)},
+                "history": history,
+                "observations": observations,
             }),
         )
     }

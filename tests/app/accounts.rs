@@ -846,3 +846,56 @@ async fn the_capacity_grid_shows_a_department_and_its_gaps() {
         Status::Forbidden
     );
 }
+
+#[rocket::async_test]
+async fn a_municipality_page_shows_its_training_history_and_indicators_in_scope() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let html = app
+        .client
+        .get("/municipios/18592")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("<h1>Puerto Rico</h1>"));
+    assert!(html.contains("Cuenca del Caguán y Piedemonte Caqueteño"));
+    // Three people of Puerto Rico in the demo's planning cohort.
+    assert!(
+        html.contains("<td>Planeación territorial</td><td>3</td>"),
+        "training history by capacity"
+    );
+    assert!(
+        html.contains("MDM – Movilización de recursos"),
+        "the MDM 2020 indicators"
+    );
+    // Another department's municipality: 404 for this reviewer.
+    assert_eq!(
+        app.client
+            .get("/municipios/50325")
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    assert_eq!(
+        app.client
+            .get("/municipios/50325")
+            .dispatch()
+            .await
+            .status(),
+        Status::Ok
+    );
+    assert_eq!(
+        app.client
+            .get("/municipios/99999")
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+}
