@@ -3,8 +3,7 @@
 //! refused while weights are not final, the scores grid through `.xlsx`, and audit.
 
 use crate::attendance::{
-    Crew, cohort, crew, download, enrol, other_instructor, put_marks, read_table, upload,
-    write_table,
+    Crew, cohort, crew, download, enrol, other_instructor, put_marks, read_table, write_table,
 };
 use crate::common::TestApp;
 use crate::enrolment::people;

@@ -1099,32 +1099,6 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
 
 // ---- The offline sheet -------------------------------------------------------------------
 
-/// Posts a file as `multipart/form-data` field `file`.
-pub(crate) async fn upload(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> (Status, Value) {
-    let boundary = "----aula-prueba-limite";
-    let mut body = Vec::new();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(path.to_string())
-        .header(bearer(token))
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
-        .body(body)
-        .dispatch()
-        .await;
-    let status = response.status();
-    let text = response.into_string().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// GET of a binary file with a token.
 pub(crate) async fn download(
     app: &TestApp,

@@ -7,38 +7,9 @@ use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{enrolment, outbox, participant};
 use aula_territorial::templates::Templates;
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::{Value, json};
-
-const BOUNDARY: &str = "----aula-territorial-prueba";
-
-/// Uploads `bytes` as the multipart field `file`.
-async fn upload(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> (Status, Value) {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(path.to_string())
-        .header(bearer(token))
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
-        .body(body)
-        .dispatch()
-        .await;
-    let status = response.status();
-    let text = response.into_string().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 /// A national, open cohort with `seats`, taking enrolments today, with a session tomorrow.
 async fn national_cohort(app: &TestApp, staff: &str, seats: i64) -> i64 {

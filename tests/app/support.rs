@@ -134,3 +134,31 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Posts `bytes` as the multipart field `file` (what browsers send for an upload form).
+pub async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, Value) {
+    const BOUNDARY: &str = "----aula-territorial-prueba";
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(bearer(token))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
