@@ -4,7 +4,8 @@
 //! `cargo run --release --example bench_certificates` (SQLite in a temporary folder), or with
 //! `BENCH_DATABASE_URL=postgres://…/aula_bench` (an empty database).
 
-use aula_territorial::config::AppConfig;
+mod support;
+
 use aula_territorial::entities::values::{DocumentType, EnrolmentStatus, Mark, MarkSource};
 use aula_territorial::entities::{attendance_mark, enrolment, participant};
 use rocket::http::{ContentType, Header, Status};
@@ -27,32 +28,8 @@ fn main() {
 }
 
 async fn run() {
-    let dir = std::env::temp_dir().join(format!("aula-bench-cert-{}", std::process::id()));
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
-    let figment = AppConfig::figment()
-        .merge(("database_url", url.clone()))
-        .merge(("demo_data", true))
-        .merge(("mail_poll_seconds", 0))
-        .merge(("jobs_poll_seconds", 0))
-        .merge(("log_level", "off"));
-    let client = Client::untracked(aula_territorial::build(figment).await.expect("app"))
-        .await
-        .expect("client");
-    let db = client
-        .rocket()
-        .state::<DatabaseConnection>()
-        .expect("db")
-        .clone();
-    println!(
-        "database: {}",
-        if url.starts_with("sqlite") {
-            "SQLite (file, WAL)"
-        } else {
-            "PostgreSQL"
-        }
-    );
-    let staff = token(
+    let support::Bench { client, db, dir } = support::start("cert").await;
+    let staff = support::token(
         &client,
         "coordinacion@aulaterritorial.example",
         "Coordina-Aula-2026",
@@ -197,7 +174,7 @@ async fn people(db: &DatabaseConnection, cohort: i32, session: i32) {
             document_type: Set(DocumentType::Cc),
             document_number: Set(format!("{}", 60_000_000 + n)),
             first_names: Set("Ñuño Ángel".into()),
-            last_names: Set(format!("Güiza Peña {}", letters(n))),
+            last_names: Set(format!("Güiza Peña {}", support::letters(n))),
             email: Set(Some(format!("c{n}@example.org"))),
             municipality_code: Set("18094".into()),
             entity_type: Set("alcaldia".into()),
@@ -237,26 +214,4 @@ async fn people(db: &DatabaseConnection, cohort: i32, session: i32) {
         .await
         .expect("mark");
     }
-}
-
-fn letters(mut n: usize) -> String {
-    let mut out = String::new();
-    loop {
-        out.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
-        if n == 0 {
-            return out;
-        }
-    }
-}
-
-async fn token(client: &Client, email: &str, password: &str) -> String {
-    let response = client
-        .post("/api/v1/tokens")
-        .header(ContentType::JSON)
-        .body(json!({"email": email, "password": password}).to_string())
-        .dispatch()
-        .await;
-    let body: Value = response.into_json().await.expect("token");
-    body["token"].as_str().expect("token").to_string()
 }

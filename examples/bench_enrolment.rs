@@ -5,8 +5,9 @@
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/aula_bench` (an empty database).
 //! Prints one line per measurement; results and the machine are recorded in BENCHMARKS.md.
 
+mod support;
+
 use aula_territorial::accounts::{passwords, sign_in};
-use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::{DocumentType, Role};
 use aula_territorial::entities::{participant, user};
 use rocket::http::{ContentType, Header, Status};
@@ -29,32 +30,9 @@ fn main() {
 }
 
 async fn run() {
-    let dir = std::env::temp_dir().join(format!("aula-bench-{}", std::process::id()));
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
-    let figment = AppConfig::figment()
-        .merge(("database_url", url.clone()))
-        .merge(("demo_data", true))
-        .merge(("mail_poll_seconds", 0))
-        .merge(("jobs_poll_seconds", 0))
-        .merge(("log_level", "off"));
-    let rocket = aula_territorial::build(figment).await.expect("app");
-    let client = Client::untracked(rocket).await.expect("client");
-    let db = client
-        .rocket()
-        .state::<DatabaseConnection>()
-        .expect("db")
-        .clone();
-    println!(
-        "database: {}",
-        if url.starts_with("sqlite") {
-            "SQLite (file, WAL)"
-        } else {
-            "PostgreSQL"
-        }
-    );
+    let support::Bench { client, db, dir } = support::start("enrolment").await;
 
-    let staff = token(
+    let staff = support::token(
         &client,
         "coordinacion@aulaterritorial.example",
         "Coordina-Aula-2026",
@@ -70,7 +48,7 @@ async fn run() {
         csv.push_str(&format!(
             "CC;{};Persona {};Núñez;p{n}@example.org;{};alcaldia;tecnico\n",
             80_000_000 + n,
-            letters(n),
+            support::letters(n),
             ["18256", "5001", "50325", "11001"][n % 4]
         ));
     }
@@ -153,29 +131,6 @@ async fn run() {
         view["waitlisted"]
     );
     let _ = std::fs::remove_dir_all(dir);
-}
-
-/// A name made of letters only (names may not contain digits).
-fn letters(mut n: usize) -> String {
-    let mut out = String::new();
-    loop {
-        out.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
-        if n == 0 {
-            return out;
-        }
-    }
-}
-
-async fn token(client: &Client, email: &str, password: &str) -> String {
-    let response = client
-        .post("/api/v1/tokens")
-        .header(ContentType::JSON)
-        .body(json!({"email": email, "password": password}).to_string())
-        .dispatch()
-        .await;
-    let body: Value = response.into_json().await.expect("token");
-    body["token"].as_str().expect("token").to_string()
 }
 
 async fn api(client: &Client, method: &str, path: &str, token: &str) -> (Status, Value) {

@@ -1,0 +1,69 @@
+//! What every benchmark needs: the app on a fresh database (SQLite in a temporary folder, or
+//! `BENCH_DATABASE_URL`), a token, and names made of letters.
+
+use aula_territorial::config::AppConfig;
+use rocket::http::ContentType;
+use rocket::local::asynchronous::Client;
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// The benchmark's app, its database and the folder to remove at the end.
+pub struct Bench {
+    pub client: Client,
+    pub db: DatabaseConnection,
+    pub dir: PathBuf,
+}
+
+/// Builds the app exactly as `serve` does, with the demo data and without background work.
+pub async fn start(label: &str) -> Bench {
+    let dir = std::env::temp_dir().join(format!("aula-bench-{label}-{}", std::process::id()));
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
+    let figment = AppConfig::figment()
+        .merge(("database_url", url.clone()))
+        .merge(("demo_data", true))
+        .merge(("mail_poll_seconds", 0))
+        .merge(("jobs_poll_seconds", 0))
+        .merge(("log_level", "off"));
+    let client = Client::untracked(aula_territorial::build(figment).await.expect("app"))
+        .await
+        .expect("client");
+    let db = client
+        .rocket()
+        .state::<DatabaseConnection>()
+        .expect("db")
+        .clone();
+    println!(
+        "database: {}",
+        if url.starts_with("sqlite") {
+            "SQLite (file, WAL)"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    Bench { client, db, dir }
+}
+
+/// A name made of letters only (names may not contain digits).
+pub fn letters(mut n: usize) -> String {
+    let mut out = String::new();
+    loop {
+        out.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+pub async fn token(client: &Client, email: &str, password: &str) -> String {
+    let response = client
+        .post("/api/v1/tokens")
+        .header(ContentType::JSON)
+        .body(json!({"email": email, "password": password}).to_string())
+        .dispatch()
+        .await;
+    let body: Value = response.into_json().await.expect("token");
+    body["token"].as_str().expect("token").to_string()
+}
