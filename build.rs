@@ -24,8 +24,10 @@ fn collect(dir: &Path, root: &Path, found: &mut Vec<(String, String)>) {
                 .strip_suffix(".html")
                 .unwrap_or(&relative)
                 .to_string();
-            let absolute = path.canonicalize().expect("template path");
-            found.push((name, absolute.to_string_lossy().into_owned()));
+            // Relative to the crate, resolved by the compiler from CARGO_MANIFEST_DIR: the generated
+            // list never points at another checkout that shared the build folder.
+            let relative_path = path.to_string_lossy().replace('\\', "/");
+            found.push((name, relative_path));
         }
     }
 }
@@ -39,7 +41,9 @@ fn main() {
         "/// (name, source) of every template under templates/.\npub const TEMPLATES: &[(&str, &str)] = &[\n",
     );
     for (name, path) in &found {
-        code.push_str(&format!("    ({name:?}, include_str!({path:?})),\n"));
+        code.push_str(&format!(
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {path:?}))),\n"
+        ));
     }
     code.push_str("];\n");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
