@@ -24,6 +24,14 @@ pub struct AppConfig {
     /// Seconds between runs of the periodic jobs (session reminders); 0 turns them off.
     #[serde(default = "default_jobs_poll_seconds")]
     pub jobs_poll_seconds: u64,
+    /// Seconds the dashboards' figures are kept before being recomputed in the background;
+    /// 0 computes them on every visit.
+    #[serde(default = "default_dashboard_cache_seconds")]
+    pub dashboard_cache_seconds: u64,
+}
+
+fn default_dashboard_cache_seconds() -> u64 {
+    300
 }
 
 fn default_jobs_poll_seconds() -> u64 {

@@ -56,8 +56,10 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     let config = AppConfig::from_figment(&figment)?;
     let db = prepare_database(&config).await?;
     let templates = templates::Templates::load()?;
+    let dashboards = reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
     Ok(rocket::custom(figment)
         .manage(db)
+        .manage(dashboards)
         .manage(templates)
         .manage(config)
         .attach(Shield::default())

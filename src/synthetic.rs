@@ -6,7 +6,8 @@
 //! each (50,000 sessions), 100 enrolments per cohort (500,000), a mark per enrolment and
 //! session (5,000,000) and a certificate per completer (about 60 %). Skewed like the real
 //! country: capitals weigh 7×, PDET municipalities 3× (people) and cohorts prefer PDET
-//! municipalities. Rows are written in batches inside one transaction.
+//! municipalities; half of a cohort's people come from its own municipality where there are
+//! enough, the rest from its department. Rows are written in batches inside one transaction.
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality,
@@ -140,6 +141,38 @@ fn anchor_time() -> chrono::DateTime<Utc> {
         .expect("valid time")
 }
 
+/// Up to `PER_COHORT` distinct people for a cohort in `place`: half of them (as far as there are)
+/// from the municipality itself, the rest from anywhere in its department — as a cohort held in
+/// a municipality gathers its own staff and neighbours'.
+fn cohort_people(
+    rng: &mut StdRng,
+    by_place: &HashMap<usize, Vec<usize>>,
+    by_department: &HashMap<&str, Vec<usize>>,
+    places: &[municipality::Model],
+    place: usize,
+) -> Vec<usize> {
+    let local = by_place.get(&place).map(Vec::as_slice).unwrap_or(&[]);
+    let mut chosen: Vec<usize> =
+        rand::seq::index::sample(rng, local.len(), (PER_COHORT / 2).min(local.len()))
+            .into_iter()
+            .map(|i| local[i])
+            .collect();
+    let pool = by_department
+        .get(places[place].department_code.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let taken: std::collections::HashSet<usize> = chosen.iter().copied().collect();
+    let wanted = (PER_COHORT + chosen.len()).min(pool.len());
+    chosen.extend(
+        rand::seq::index::sample(rng, pool.len(), wanted)
+            .into_iter()
+            .map(|i| pool[i])
+            .filter(|p| !taken.contains(p))
+            .take(PER_COHORT - chosen.len()),
+    );
+    chosen
+}
+
 /// Generates the data. Refuses (409) if synthetic people already exist.
 pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResult<Summary> {
     if !(scale > 0.0 && scale <= 1.0) {
@@ -247,7 +280,9 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         .await?;
     summary.participants = person_ids.len();
     let mut by_department: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_place: HashMap<usize, Vec<usize>> = HashMap::new();
     for (n, place) in home.iter().enumerate() {
+        by_place.entry(*place).or_default().push(n);
         by_department
             .entry(places[*place].department_code.as_str())
             .or_default()
@@ -341,12 +376,8 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
     let mut patterns: HashMap<(i32, i32), [Mark; SESSIONS]> = HashMap::new();
     let mut rows = Vec::new();
     for (id, (place, _, _)) in cohort_ids.iter().zip(&targets) {
-        let pool = &by_department[places[*place].department_code.as_str()];
-        let pool: &[usize] = if pool.is_empty() { &[] } else { pool };
-        let take = PER_COHORT.min(pool.len());
-        for pick in rand::seq::index::sample(&mut rng, pool.len(), take) {
-            let person = pool[pick];
-            let diligence: f64 = rng.random_range(0.5..1.0);
+        for person in cohort_people(&mut rng, &by_place, &by_department, &places, *place) {
+            let diligence: f64 = rng.random_range(0.56..1.0);
             let mut marks = [Mark::Ausente; SESSIONS];
             for mark in &mut marks {
                 let r: f64 = rng.random();

@@ -1,6 +1,9 @@
 //! What every benchmark needs: the app on a fresh database (SQLite in a temporary folder, or
 //! `BENCH_DATABASE_URL`), a token, and names made of letters.
 
+// Each benchmark program compiles its own copy and uses only part of it.
+#![allow(dead_code)]
+
 use aula_territorial::config::AppConfig;
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
@@ -15,11 +18,20 @@ pub struct Bench {
     pub dir: PathBuf,
 }
 
-/// Builds the app exactly as `serve` does, with the demo data and without background work.
+/// Builds the app exactly as `serve` does, with the demo data and without background work, on
+/// a fresh database in a temporary folder.
 pub async fn start(label: &str) -> Bench {
     let dir = std::env::temp_dir().join(format!("aula-bench-{label}-{}", std::process::id()));
+    start_at(&dir).await
+}
+
+/// The same on the SQLite file `aula.db` in `dir`, which may already hold data (or on
+/// `BENCH_DATABASE_URL`).
+pub async fn start_at(dir: &std::path::Path) -> Bench {
+    let _ = std::fs::create_dir_all(dir);
+    let dir = dir.to_path_buf();
     let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
+        .unwrap_or_else(|_| format!("sqlite://{}/aula.db", dir.display()));
     let figment = AppConfig::figment()
         .merge(("database_url", url.clone()))
         .merge(("demo_data", true))

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod coverage;
+pub mod dashboard;
 pub mod differential;
 pub mod pages;
 pub mod workbook;
@@ -226,6 +227,8 @@ struct StatusCount {
     cohort_id: i32,
     status: EnrolmentStatus,
     n: i64,
+    /// Σ sessions attended frozen at closing (NULL when none of the group is frozen).
+    frozen_attended: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -234,8 +237,11 @@ struct SessionCount {
     n: i64,
 }
 
-/// The attendance report: rows by municipality (code) and cohort. Six queries whatever the
-/// size of the data.
+/// The attendance report: rows by municipality (code) and cohort. Seven queries whatever the
+/// size of the data. Closed cohorts are history: their attendance is read from the counts
+/// frozen on each enrolment at closing (marks can no longer change), so only the marks of
+/// cohorts still running are counted — the report's cost follows the enrolments in scope, not
+/// the millions of marks behind them.
 pub async fn attendance<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -250,7 +256,8 @@ pub async fn attendance<C: ConnectionTrait>(
             .column(enrolment::Column::MunicipalityCode)
             .column(enrolment::Column::CohortId)
             .column(enrolment::Column::Status)
-            .column_as(enrolment::Column::Id.count(), "n"),
+            .column_as(enrolment::Column::Id.count(), "n")
+            .column_as(enrolment::Column::SessionsAttended.sum(), "frozen_attended"),
         filters,
     )
     .group_by(enrolment::Column::MunicipalityCode)
@@ -259,7 +266,8 @@ pub async fn attendance<C: ConnectionTrait>(
     .into_model::<StatusCount>()
     .all(db)
     .await?;
-    let mut groups: BTreeMap<(String, i32), (i64, i64)> = BTreeMap::new();
+    // (enrolled, completed, attended per frozen counts)
+    let mut groups: BTreeMap<(String, i32), (i64, i64, i64)> = BTreeMap::new();
     for s in statuses {
         let entry = groups
             .entry((s.municipality_code, s.cohort_id))
@@ -268,11 +276,12 @@ pub async fn attendance<C: ConnectionTrait>(
         if s.status == EnrolmentStatus::Completed {
             entry.1 += s.n;
         }
+        entry.2 += s.frozen_attended.unwrap_or(0);
     }
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    // 2. Marks attended by municipality and cohort.
+    // 2. Marks attended by municipality and cohort, for enrolments not frozen yet.
     let attended: HashMap<(String, i32), i64> = scoped(
         attendance_mark::Entity::find()
             .select_only()
@@ -283,7 +292,8 @@ pub async fn attendance<C: ConnectionTrait>(
                 JoinType::InnerJoin,
                 attendance_mark::Relation::Enrolment.def(),
             )
-            .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde])),
+            .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
+            .filter(enrolment::Column::SessionsAttended.is_null()),
         filters,
     )
     .group_by(enrolment::Column::MunicipalityCode)
@@ -375,10 +385,10 @@ pub async fn attendance<C: ConnectionTrait>(
         .collect();
     let mut rows: Vec<AttendanceRow> = groups
         .into_iter()
-        .map(|((code, cohort_id), (enrolled, completed))| {
+        .map(|((code, cohort_id), (enrolled, completed, frozen))| {
             let key = (code.clone(), cohort_id);
             let scheduled = scheduled.get(&cohort_id).copied().unwrap_or(0);
-            let attended = attended.get(&key).copied().unwrap_or(0);
+            let attended = frozen + attended.get(&key).copied().unwrap_or(0);
             let place = places.get(&code);
             AttendanceRow {
                 municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),

@@ -73,7 +73,7 @@ pub fn chart(summary: &[super::MunicipalitySummary]) -> Value {
     json!({"bars": bars, "chart_height": summary.len() * ROW + 10})
 }
 
-fn one_decimal(value: f64) -> String {
+pub(crate) fn one_decimal(value: f64) -> String {
     // Truncated, never rounded up (as everywhere people read a percentage).
     let tenths = (value * 10.0).floor() as i64;
     if tenths % 10 == 0 {

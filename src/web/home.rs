@@ -8,10 +8,12 @@ use crate::entities::{
     participant, user,
 };
 use crate::error::AppResult;
+use crate::reports::dashboard::{self, Dashboards};
 use crate::time::{local, now};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -91,12 +93,16 @@ async fn cohort_rows<C: ConnectionTrait>(
 }
 
 /// What the home page shows to `user`.
-pub async fn for_user<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+pub async fn for_user(
+    db: &DatabaseConnection,
+    dashboards: &Dashboards,
+    user: &CurrentUser,
+) -> AppResult<Value> {
     match user.role {
         Role::Participant => participant_home(db, user).await,
         Role::Instructor => instructor_home(db, user).await,
-        Role::Reviewer => reviewer_home(db, user).await,
-        Role::Coordinator | Role::Admin => staff_home(db, user).await,
+        Role::Reviewer => reviewer_home(db, dashboards, user).await,
+        Role::Coordinator | Role::Admin => staff_home(db, dashboards, user).await,
     }
 }
 
@@ -198,7 +204,11 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
     )
 }
 
-async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+async fn reviewer_home(
+    db: &DatabaseConnection,
+    dashboards: &Dashboards,
+    user: &CurrentUser,
+) -> AppResult<Value> {
     let code = user.department_scope().unwrap_or_default();
     let department = department::Entity::find_by_id(code.to_string())
         .one(db)
@@ -218,13 +228,12 @@ async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppRes
         .limit(20)
         .all(db)
         .await?;
-    let filters = crate::reports::ReportQuery::default().resolve(user)?;
-    let rows = crate::reports::attendance(db, &filters).await?;
-    let summary = crate::reports::by_municipality(&rows);
-    let totals = dashboard_totals(&summary);
+    let picture = dashboards.picture(db, Some(code)).await?;
     Ok(json!({"reviewer_home": {
-        "chart": crate::reports::pages::chart(&summary),
-        "totals": totals,
+        "chart": crate::reports::pages::chart(&picture.summary),
+        "trends": dashboard::trend_chart(&picture.trends),
+        "computed_at": when(picture.computed_at),
+        "totals": picture.totals(),
         "department": department.map(|d| d.name),
         "municipalities": municipalities,
         "pdet": pdet,
@@ -232,7 +241,11 @@ async fn reviewer_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppRes
     }}))
 }
 
-async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+async fn staff_home(
+    db: &DatabaseConnection,
+    dashboards: &Dashboards,
+    user: &CurrentUser,
+) -> AppResult<Value> {
     let mut by_status = Vec::new();
     for status in [
         CohortStatus::Draft,
@@ -252,29 +265,16 @@ async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult
         .limit(10)
         .all(db)
         .await?;
-    // The national picture: the municipalities with most people in training, PDET coverage and
-    // how full the open cohorts are.
-    let filters = crate::reports::ReportQuery::default().resolve(user)?;
-    let rows = crate::reports::attendance(db, &filters).await?;
-    let mut summary = crate::reports::by_municipality(&rows);
-    let totals = dashboard_totals(&summary);
-    let reached: std::collections::HashSet<String> = summary
-        .iter()
-        .map(|s| s.municipality_code.clone())
-        .collect();
-    let pdet_reached = municipality::Entity::find()
-        .filter(municipality::Column::PdetSubregionId.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|m| reached.contains(&m.code))
-        .count();
-    summary.sort_by(|a, b| {
+    // The national picture (kept for a while, see `reports::dashboard`): the municipalities
+    // with most people in training, PDET coverage and the trends.
+    let picture = dashboards.picture(db, None).await?;
+    let mut top = picture.summary.clone();
+    top.sort_by(|a, b| {
         b.enrolled
             .cmp(&a.enrolled)
             .then(a.municipality_name.cmp(&b.municipality_name))
     });
-    summary.truncate(12);
+    top.truncate(12);
     let open = cohort::Entity::find()
         .filter(cohort::Column::Status.eq(CohortStatus::Open))
         .all(db)
@@ -286,16 +286,14 @@ async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult
         .count(db)
         .await? as i64;
     let mut home = json!({"staff_home": {
-        "chart": crate::reports::pages::chart(&summary),
-        "totals": totals,
-        "pdet_reached": pdet_reached,
+        "chart": crate::reports::pages::chart(&top),
+        "trends": dashboard::trend_chart(&picture.trends),
+        "computed_at": when(picture.computed_at),
+        "totals": picture.totals(),
+        "pdet_reached": picture.pdet_reached,
         "fill_rate": if seats == 0 { "—".to_string() } else { format!("{} %", taken * 100 / seats) },
         "by_status": by_status,
-        "participants": participant::Entity::find().count(db).await?,
-        "enrolments": enrolment::Entity::find()
-            .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
-            .count(db)
-            .await?,
+        "participants": picture.participants,
         "cohorts": cohort_rows(db, recent).await?,
     }});
     if user.role == Role::Admin {
@@ -306,14 +304,4 @@ async fn staff_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult
         });
     }
     Ok(home)
-}
-
-/// Headline figures of a set of municipalities: people enrolled, completed, certified.
-fn dashboard_totals(summary: &[crate::reports::MunicipalitySummary]) -> Value {
-    json!({
-        "municipalities": summary.len(),
-        "enrolled": summary.iter().map(|s| s.enrolled).sum::<i64>(),
-        "completed": summary.iter().map(|s| s.completed).sum::<i64>(),
-        "certified": summary.iter().map(|s| s.certified).sum::<i64>(),
-    })
 }

@@ -28,11 +28,15 @@ pub fn catchers() -> Vec<Catcher> {
 }
 
 #[get("/")]
-async fn home_page(db: &State<DatabaseConnection>, page: Page<'_>) -> AppResult<RawHtml<String>> {
+async fn home_page(
+    db: &State<DatabaseConnection>,
+    dashboards: &State<crate::reports::dashboard::Dashboards>,
+    page: Page<'_>,
+) -> AppResult<RawHtml<String>> {
     let mut data = serde_json::to_value(territory::summary(db.inner()).await?)
         .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
     if let Some(user) = &page.user {
-        let role_home = home::for_user(db.inner(), user).await?;
+        let role_home = home::for_user(db.inner(), dashboards.inner(), user).await?;
         if let (Value::Object(data), Value::Object(extra)) = (&mut data, role_home) {
             data.extend(extra);
         }

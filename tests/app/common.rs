@@ -168,6 +168,7 @@ async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> 
         .merge(("demo_data", false))
         .merge(("mail_poll_seconds", 0))
         .merge(("jobs_poll_seconds", 0))
+        .merge(("dashboard_cache_seconds", 0))
         .merge(("mail_dir", std::env::temp_dir().join("aula-test-mail")))
         .merge(("log_level", "off"));
     for (key, value) in overrides {

@@ -7,6 +7,7 @@ mod certificates;
 mod cli;
 mod cohorts;
 mod common;
+mod dashboards;
 mod demo;
 mod enrolment;
 mod enrolment_import;

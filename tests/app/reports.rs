@@ -45,7 +45,7 @@ async fn mark(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[M
 /// The hand-built case: one cohort with four past sessions, three people of Florencia (18001)
 /// and two of Puerto Rico (18592), minimum attendance 75 %, closed, certificates issued and
 /// one revoked. Returns the cohort id.
-async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
+pub(crate) async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
     let days: Vec<Duration> = [20i64, 10, 5, 2]
         .iter()
         .map(|d| Duration::days(-d))

@@ -1,0 +1,94 @@
+//! Dashboards (issue 8): the trends by quarter on the home pages and the figures kept per scope
+//! and recomputed in the background.
+
+use crate::attendance::{cohort, crew, enrol};
+use crate::common::TestApp;
+use crate::enrolment::people;
+use crate::support::*;
+use aula_territorial::entities::values::Role;
+use aula_territorial::reports::dashboard::{Dashboards, compute};
+use chrono::{Datelike, Duration};
+use std::sync::Arc;
+
+#[rocket::async_test]
+async fn the_home_dashboards_show_the_trends_of_closed_cohorts_by_quarter() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    crate::reports::hand_built(&app, &crew).await;
+    // The hand-built cohort starts 30 days ago and is closed.
+    let start = aula_territorial::time::today() - Duration::days(30);
+    let quarter = format!("{} T{}", start.year(), start.month0() / 3 + 1);
+    for role in [Role::Coordinator, Role::Reviewer] {
+        let (email, password) = demo_account(role);
+        sign_in_page(&app, email, password).await;
+        let html = app
+            .client
+            .get("/")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(
+                "Asistencia y completación de las cohortes cerradas, por trimestre de inicio"
+            ),
+            "{role:?}: the trend chart"
+        );
+        assert!(
+            html.contains("<polyline points=\""),
+            "{role:?}: lines drawn in SVG"
+        );
+        assert!(
+            html.contains(&format!("<tr><th scope=\"row\">{quarter}</th>")),
+            "{role:?}: the quarter of the closed cohort in the table"
+        );
+        assert!(html.contains("Cifras calculadas el "));
+        assert!(!html.contains("<script"));
+    }
+}
+
+#[rocket::async_test]
+async fn dashboard_figures_are_kept_and_then_recomputed_in_the_background() {
+    let app = TestApp::with_demo().await;
+    let db = app.db().clone();
+    let dashboards = Dashboards::new(1);
+    let first = dashboards.picture(&db, Some("18")).await.unwrap();
+    let before = first.totals()["enrolled"].as_i64().unwrap();
+
+    // Three more people of Florencia enrolled.
+    let crew = crew(&app).await;
+    let (cohort_id, _) = cohort(&app, &crew, 10, 75, &[Duration::days(2)], 60).await;
+    for (person, _) in people(app.db(), 3, "18001", "tablero").await {
+        enrol(&app, &crew, cohort_id, person).await;
+    }
+    let now = compute(&db, Some("18")).await.unwrap();
+    assert_eq!(now.totals()["enrolled"].as_i64().unwrap(), before + 3);
+
+    // Within the time the kept figures are served; another department is kept apart.
+    let kept = dashboards.picture(&db, Some("18")).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &kept));
+    let meta = dashboards.picture(&db, Some("50")).await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &meta));
+
+    // Once stale they are still served at once, while a background task recomputes them.
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let stale = dashboards.picture(&db, Some("18")).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &stale));
+    let mut fresh = stale;
+    for _ in 0..100 {
+        fresh = dashboards.picture(&db, Some("18")).await.unwrap();
+        if !Arc::ptr_eq(&first, &fresh) {
+            break;
+        }
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(fresh.totals()["enrolled"].as_i64().unwrap(), before + 3);
+    assert!(fresh.computed_at > first.computed_at);
+
+    // With no keeping time every visit computes.
+    let always = Dashboards::new(0);
+    let a = always.picture(&db, Some("18")).await.unwrap();
+    let b = always.picture(&db, Some("18")).await.unwrap();
+    assert!(!Arc::ptr_eq(&a, &b));
+}
