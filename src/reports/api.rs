@@ -2,9 +2,9 @@
 
 use super::coverage::{CoverageQuery, CoverageRow, Rollup};
 use super::differential::Differential;
-use super::{AttendanceRow, ReportQuery};
+use super::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use crate::accounts::guards::ReportReader;
-use crate::api::Paging;
+use crate::api::{List, Paging};
 use crate::error::AppResult;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -13,20 +13,13 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![attendance, attendance_xlsx, coverage, coverage_xlsx]
-}
-
-/// One page of `rows` (the list convention: `page`, `per_page` ≤ 500).
-fn page_of<T>(rows: Vec<T>, paging: &Paging) -> AppResult<(Vec<T>, usize, u64, u64)> {
-    let (page, per_page) = paging.resolve()?;
-    let total = rows.len();
-    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
-    let items = rows
-        .into_iter()
-        .skip(skip)
-        .take(per_page as usize)
-        .collect();
-    Ok((items, total, page, per_page))
+    routes![
+        attendance,
+        attendance_xlsx,
+        participants,
+        coverage,
+        coverage_xlsx
+    ]
 }
 
 /// Capacity coverage per municipality, with roll-ups by department and for the whole report
@@ -79,10 +72,29 @@ async fn attendance_xlsx(
     query: ReportQuery,
 ) -> AppResult<Download> {
     let filters = query.resolve(&user)?;
-    let rows = super::attendance(db.inner(), &filters).await?;
-    let differential = super::differential::differential(db.inner(), &filters).await?;
-    let bytes = super::workbook::attendance(&rows, &differential, &filters, &user.full_name)?;
-    Ok(Download::xlsx("informe-asistencia.xlsx", bytes))
+    let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
+}
+
+/// The participant-level detail of the attendance report: one row per enrolment in scope,
+/// paged in the database.
+#[get("/reports/attendance/participants?<page>&<per_page>&<query..>")]
+async fn participants(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: ReportQuery,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Json<List<ParticipantRow>>> {
+    let filters = query.resolve(&user)?;
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
+    let (items, total) = super::participants_page(db.inner(), &filters, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 #[get("/reports/capacity-coverage?<page>&<per_page>&<query..>")]

@@ -9,9 +9,12 @@
 pub mod api;
 pub mod coverage;
 pub mod dashboard;
+mod detail;
 pub mod differential;
 pub mod pages;
 pub mod workbook;
+
+pub use detail::{ParticipantRow, participants, participants_page};
 
 use crate::accounts::guards::CurrentUser;
 use crate::entities::values::{CertificateStatus, EnrolmentStatus, Mark};
@@ -237,6 +240,70 @@ struct SessionCount {
     n: i64,
 }
 
+/// Marks that count as attended (presente, tarde), joined to their enrolment.
+fn attended_marks() -> Select<attendance_mark::Entity> {
+    attendance_mark::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            attendance_mark::Relation::Enrolment.def(),
+        )
+        .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
+}
+
+/// Valid certificates (not revoked, not superseded), joined to their enrolment.
+fn valid_certificates() -> Select<certificate::Entity> {
+    certificate::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            certificate::Entity::belongs_to(enrolment::Entity)
+                .from(certificate::Column::EnrolmentId)
+                .to(enrolment::Column::Id)
+                .into(),
+        )
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+}
+
+/// Sessions per cohort of these cohorts: all scheduled ones, or only those already started
+/// (`held_only`). One grouped query.
+async fn sessions_per_cohort<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+    held_only: bool,
+) -> AppResult<HashMap<i32, i64>> {
+    let mut q = cohort_session::Entity::find()
+        .select_only()
+        .column(cohort_session::Column::CohortId)
+        .column_as(cohort_session::Column::Id.count(), "n")
+        .filter(cohort_session::Column::CohortId.is_in(cohort_ids.to_vec()))
+        .group_by(cohort_session::Column::CohortId);
+    if held_only {
+        q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
+    }
+    Ok(q.into_model::<SessionCount>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.cohort_id, s.n))
+        .collect())
+}
+
+/// One page of rows computed in full (the list convention: `page` ≥ 1, `per_page` ≤ 500):
+/// (items, total of every row, page, per_page).
+pub(crate) fn page_of<T>(
+    rows: Vec<T>,
+    paging: &crate::api::Paging,
+) -> AppResult<(Vec<T>, usize, u64, u64)> {
+    let (page, per_page) = paging.resolve()?;
+    let total = rows.len();
+    let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let items = rows
+        .into_iter()
+        .skip(skip)
+        .take(per_page as usize)
+        .collect();
+    Ok((items, total, page, per_page))
+}
+
 /// The attendance report: rows by municipality (code) and cohort. Seven queries whatever the
 /// size of the data. Closed cohorts are history: their attendance is read from the counts
 /// frozen on each enrolment at closing (marks can no longer change), so only the marks of
@@ -283,16 +350,11 @@ pub async fn attendance<C: ConnectionTrait>(
     }
     // 2. Marks attended by municipality and cohort, for enrolments not frozen yet.
     let attended: HashMap<(String, i32), i64> = scoped(
-        attendance_mark::Entity::find()
+        attended_marks()
             .select_only()
             .column(enrolment::Column::MunicipalityCode)
             .column(enrolment::Column::CohortId)
             .column_as(attendance_mark::Column::Id.count(), "n")
-            .join(
-                JoinType::InnerJoin,
-                attendance_mark::Relation::Enrolment.def(),
-            )
-            .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
             .filter(enrolment::Column::SessionsAttended.is_null()),
         filters,
     )
@@ -306,19 +368,11 @@ pub async fn attendance<C: ConnectionTrait>(
     .collect();
     // 3. Valid certificates by municipality and cohort.
     let certified: HashMap<(String, i32), i64> = scoped(
-        certificate::Entity::find()
+        valid_certificates()
             .select_only()
             .column(enrolment::Column::MunicipalityCode)
             .column(enrolment::Column::CohortId)
-            .column_as(certificate::Column::Id.count(), "n")
-            .join(
-                JoinType::InnerJoin,
-                certificate::Entity::belongs_to(enrolment::Entity)
-                    .from(certificate::Column::EnrolmentId)
-                    .to(enrolment::Column::Id)
-                    .into(),
-            )
-            .filter(certificate::Column::Status.eq(CertificateStatus::Valid)),
+            .column_as(certificate::Column::Id.count(), "n"),
         filters,
     )
     .group_by(enrolment::Column::MunicipalityCode)
@@ -336,30 +390,8 @@ pub async fn attendance<C: ConnectionTrait>(
         ids.dedup();
         ids
     };
-    let session_counts = |held: bool| {
-        let mut q = cohort_session::Entity::find()
-            .select_only()
-            .column(cohort_session::Column::CohortId)
-            .column_as(cohort_session::Column::Id.count(), "n")
-            .filter(cohort_session::Column::CohortId.is_in(cohort_ids.clone()))
-            .group_by(cohort_session::Column::CohortId);
-        if held {
-            q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
-        }
-        q.into_model::<SessionCount>()
-    };
-    let scheduled: HashMap<i32, i64> = session_counts(false)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.cohort_id, s.n))
-        .collect();
-    let held: HashMap<i32, i64> = session_counts(true)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.cohort_id, s.n))
-        .collect();
+    let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
+    let held = sessions_per_cohort(db, &cohort_ids, true).await?;
     // 6–7. Names.
     let codes: Vec<String> = {
         let mut codes: Vec<String> = groups.keys().map(|(m, _)| m.clone()).collect();

@@ -3,11 +3,12 @@
 //! the Excel files. The downloads here use the browser session (the API takes only tokens).
 
 use super::coverage::CoverageQuery;
-use super::{ReportQuery, by_municipality};
+use super::{ReportQuery, by_municipality, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::accounts::pages::urlencode;
+use crate::api::Paging;
 use crate::spreadsheets::Download;
-use crate::web::Page;
+use crate::web::{Page, pager};
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 pub fn routes() -> Vec<Route> {
     routes![
         report_page,
+        participants_page,
         attendance_download,
         coverage_download,
         coverage_grid,
@@ -28,7 +30,11 @@ pub fn routes() -> Vec<Route> {
 const SCALE: f64 = 3.0;
 const ROW: usize = 34;
 
-fn query_string(query: &ReportQuery) -> String {
+/// Rows per page of the tables of people and of municipality × cohort.
+const PER_PAGE: u64 = 50;
+
+/// The report's filters as `key=value&…` (URL-encoded), for links that keep them.
+fn query_pairs(query: &ReportQuery) -> String {
     let mut parts = Vec::new();
     let mut push = |k: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
@@ -42,10 +48,34 @@ fn query_string(query: &ReportQuery) -> String {
     push("capacity", query.capacity.map(|c| c.to_string()));
     push("from", query.from.clone());
     push("to", query.to.clone());
-    if parts.is_empty() {
-        String::new()
+    parts.join("&")
+}
+
+/// The report's filters as a query string (`?…`, or nothing without filters).
+fn query_string(query: &ReportQuery) -> String {
+    let pairs = query_pairs(query);
+    if pairs.is_empty() {
+        pairs
     } else {
-        format!("?{}", parts.join("&"))
+        format!("?{pairs}")
+    }
+}
+
+/// The participants of one municipality and cohort, keeping the other filters.
+fn participants_link(query: &ReportQuery, municipality: &str, cohort: i32) -> String {
+    let narrowed = ReportQuery {
+        municipality: Some(municipality.to_string()),
+        cohort: Some(cohort),
+        ..query.clone()
+    };
+    format!("/reportes/participantes{}", query_string(&narrowed))
+}
+
+/// A page number from the query string as the list convention takes it (≥ 1).
+fn paging(pagina: Option<u64>) -> Paging {
+    Paging {
+        page: Some(i64::try_from(pagina.unwrap_or(1).max(1)).unwrap_or(i64::MAX)),
+        per_page: Some(PER_PAGE as i64),
     }
 }
 
@@ -83,12 +113,13 @@ pub(crate) fn one_decimal(value: f64) -> String {
     }
 }
 
-#[get("/reportes?<query..>")]
+#[get("/reportes?<pagina>&<query..>")]
 async fn report_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
     query: ReportQuery,
+    pagina: Option<u64>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
     let result = async {
         let filters = query.resolve(&user)?;
@@ -111,6 +142,8 @@ async fn report_page(
                 })
             })
             .collect();
+        // The summary covers every municipality; the municipality × cohort table is paged.
+        let (rows, total, page_number, _) = page_of(rows, &paging(pagina))?;
         let detail: Vec<Value> = rows
             .iter()
             .map(|r| {
@@ -124,6 +157,7 @@ async fn report_page(
                     "attendance": one_decimal(r.attendance_pct),
                     "completed": r.completed,
                     "certified": r.certified,
+                    "participants": participants_link(&query, &r.municipality_code, r.cohort_id),
                 })
             })
             .collect();
@@ -151,6 +185,8 @@ async fn report_page(
                 "chart_height": chart["chart_height"],
                 "table": table,
                 "detail": detail,
+                "pager": pager("/reportes", &query_pairs(&query), page_number, PER_PAGE, total as u64),
+                "participants": format!("/reportes/participantes{qs}"),
                 "groups": groups,
                 "attendance_xlsx": format!("/reportes/asistencia.xlsx{qs}"),
                 "coverage_xlsx": format!(
@@ -168,6 +204,64 @@ async fn report_page(
     result.map_err(|e| crate::web::failure(&page, e))
 }
 
+/// The participant-level detail: one row per enrolment in scope, 50 per page.
+#[get("/reportes/participantes?<pagina>&<query..>")]
+async fn participants_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    query: ReportQuery,
+    pagina: Option<u64>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let filters = query.resolve(&user)?;
+        let (page_number, per_page) = paging(pagina).resolve()?;
+        let (rows, total) =
+            super::participants_page(db.inner(), &filters, page_number, per_page).await?;
+        let rows: Vec<Value> = rows
+            .iter()
+            .map(|p| {
+                json!({
+                    "municipality_code": p.municipality_code,
+                    "municipality_name": p.municipality_name,
+                    "cohort_name": p.cohort_name,
+                    "document_type": p.document_type.as_str(),
+                    "document_number": p.document_number,
+                    "full_name": p.full_name,
+                    "status": p.status_label,
+                    "attended": p.sessions_attended,
+                    "scheduled": p.sessions_scheduled,
+                    "attendance": one_decimal(p.attendance_pct),
+                    "completed": if p.completed { "Sí" } else { "No" },
+                    "certificate": p.certificate_code,
+                })
+            })
+            .collect();
+        let qs = query_string(&query);
+        let filters_shown: Vec<Value> = filters
+            .describe()
+            .into_iter()
+            .map(|(what, value)| json!({"what": what, "value": value}))
+            .collect();
+        page.render(
+            "report_participants",
+            "Participantes del informe",
+            json!({
+                "is_reviewer": user.department_scope().is_some(),
+                "department": filters.department.clone().unwrap_or_default(),
+                "filters": filters_shown,
+                "rows": rows,
+                "total": total,
+                "pager": pager("/reportes/participantes", &query_pairs(&query), page_number, per_page, total),
+                "back": format!("/reportes{qs}"),
+                "attendance_xlsx": format!("/reportes/asistencia.xlsx{qs}"),
+            }),
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e))
+}
+
 #[get("/reportes/asistencia.xlsx?<query..>")]
 async fn attendance_download(
     db: &State<DatabaseConnection>,
@@ -175,10 +269,8 @@ async fn attendance_download(
     query: ReportQuery,
 ) -> crate::error::AppResult<Download> {
     let filters = query.resolve(&user)?;
-    let rows = super::attendance(db.inner(), &filters).await?;
-    let differential = super::differential::differential(db.inner(), &filters).await?;
-    let bytes = super::workbook::attendance(&rows, &differential, &filters, &user.full_name)?;
-    Ok(Download::xlsx("informe-asistencia.xlsx", bytes))
+    let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
 }
 
 #[get("/reportes/cobertura.xlsx?<query..>")]

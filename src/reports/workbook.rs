@@ -1,19 +1,38 @@
 //! The attendance report as Excel: a summary sheet per municipality (with a chart of
-//! attendance and completion) and a detail sheet per municipality × cohort.
+//! attendance and completion), a detail sheet per municipality × cohort and a sheet with one
+//! row per participant (enrolment).
 
 use super::coverage::CoverageRow;
 use super::differential::Differential;
-use super::{AttendanceRow, Filters, by_municipality};
+use super::{AttendanceRow, Filters, ParticipantRow, by_municipality};
 use crate::error::AppResult;
 use crate::spreadsheets::{Cell, ChartKind, Column, ExportBook};
+use sea_orm::ConnectionTrait;
 
 pub const SUMMARY_SHEET: &str = "Municipios";
 pub const DETAIL_SHEET: &str = "Cohortes";
+pub const PARTICIPANTS_SHEET: &str = "Participantes";
 pub const COL_CODE: &str = "Código DANE";
 pub const DIFFERENTIAL_SHEET: &str = "Enfoque diferencial";
+/// The file name of the attendance workbook.
+pub const ATTENDANCE_FILE: &str = "informe-asistencia.xlsx";
+
+/// The attendance workbook for these filters (already resolved for the caller's scope), as the
+/// API and the page download it.
+pub async fn attendance_for<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let rows = super::attendance(db, filters).await?;
+    let people = super::participants(db, filters).await?;
+    let differential = super::differential::differential(db, filters).await?;
+    attendance(&rows, &people, &differential, filters, generated_by)
+}
 
 pub fn attendance(
     rows: &[AttendanceRow],
+    people: &[ParticipantRow],
     differential: &Differential,
     filters: &Filters,
     generated_by: &str,
@@ -88,6 +107,45 @@ pub fn attendance(
                 Cell::Number(r.attendance_pct / 100.0),
                 Cell::Int(r.completed),
                 Cell::Int(r.certified),
+            ])?;
+        }
+    }
+    {
+        let mut sheet = book.sheet(
+            PARTICIPANTS_SHEET,
+            &[
+                Column::code(COL_CODE, 12.0),
+                Column::text("Municipio", 24.0),
+                Column::code("Departamento", 13.0),
+                Column::code("Cohorte (id)", 11.0),
+                Column::text("Cohorte", 32.0),
+                Column::text("Tipo de documento", 10.0),
+                Column::code("Número de documento", 16.0),
+                Column::text("Nombre", 32.0),
+                Column::text("Estado", 14.0),
+                Column::integer("Sesiones asistidas", 12.0),
+                Column::integer("Sesiones programadas", 12.0),
+                Column::percent("Asistencia", 12.0),
+                Column::text("Completó", 11.0),
+                Column::code("Certificado vigente", 18.0),
+            ],
+        )?;
+        for p in people {
+            sheet.row(&[
+                Cell::Text(p.municipality_code.clone()),
+                Cell::Text(p.municipality_name.clone()),
+                Cell::Text(p.department_code.clone()),
+                Cell::Text(p.cohort_id.to_string()),
+                Cell::Text(p.cohort_name.clone()),
+                Cell::Text(p.document_type.as_str().to_string()),
+                Cell::Text(p.document_number.clone()),
+                Cell::Text(p.full_name.clone()),
+                Cell::Text(p.status_label.to_string()),
+                Cell::Int(p.sessions_attended),
+                Cell::Int(p.sessions_scheduled),
+                Cell::Number(p.attendance_pct / 100.0),
+                Cell::Text(if p.completed { "Sí" } else { "No" }.into()),
+                p.certificate_code.clone().map_or(Cell::Empty, Cell::Text),
             ])?;
         }
     }

@@ -6,12 +6,16 @@ use crate::attendance::{Crew, cohort, crew, download, enrol, put_marks};
 use crate::common::TestApp;
 use crate::enrolment::people;
 use crate::support::*;
-use aula_territorial::entities::values::{Mark, Role};
-use aula_territorial::entities::{course, course_capacity, participant};
+use aula_territorial::entities::values::{CertificateStatus, EnrolmentStatus, Mark, Role};
+use aula_territorial::entities::{
+    certificate, course, course_capacity, enrolment, municipality, participant,
+};
 use calamine::{Data, Reader, Xlsx};
 use chrono::Duration;
 use rocket::http::Status;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::{Value, json};
 
 /// Every row of a sheet, as calamine reads it.
@@ -42,9 +46,13 @@ async fn mark(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[M
     }
 }
 
+/// The document number of the first person of Puerto Rico in the hand-built case.
+const LEADING_ZERO_DOCUMENT: &str = "0012345678";
+
 /// The hand-built case: one cohort with four past sessions, three people of Florencia (18001)
 /// and two of Puerto Rico (18592), minimum attendance 75 %, closed, certificates issued and
-/// one revoked. Returns the cohort id.
+/// one revoked. The third person of Florencia has a formula-looking first name and the first of
+/// Puerto Rico a document number with leading zeros. Returns the cohort id.
 pub(crate) async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
     let days: Vec<Duration> = [20i64, 10, 5, 2]
         .iter()
@@ -65,6 +73,15 @@ pub(crate) async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
         .unwrap();
     let mut person: participant::ActiveModel = person.into();
     person.first_names = Set("=HYPERLINK(\"x\")".into());
+    person.update(app.db()).await.unwrap();
+    // A document number whose leading zero must survive every export.
+    let person = participant::Entity::find_by_id(puerto[0].0)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut person: participant::ActiveModel = person.into();
+    person.document_number = Set(LEADING_ZERO_DOCUMENT.into());
     person.update(app.db()).await.unwrap();
 
     let (status, body) = api(
@@ -421,9 +438,67 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         assert_eq!(other["total"], 0, "{query}: {other}");
     }
 
+    // The participant detail: the same silent scope.
+    let (status, people) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance/participants?per_page=500",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{people}");
+    let items = people["items"].as_array().unwrap();
+    assert_eq!(people["total"], items.len());
+    assert!(items.iter().any(|r| r["cohort_id"] == cohort_id));
+    for row in items {
+        assert_eq!(row["department_code"], "18", "{row}");
+        assert!(row["municipality_code"].as_str().unwrap().starts_with("18"));
+    }
+    for query in ["department=50", "municipality=50325"] {
+        let (status, other) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/reports/attendance/participants?{query}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(other["total"], 0, "{query}: {other}");
+        assert_eq!(other["items"], json!([]), "{query}");
+    }
+    // What the coordinator sees of Meta, and the reviewer must not.
+    let (_, meta) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance/participants?department=50&per_page=500",
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    let foreign_documents: Vec<String> = meta["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["document_number"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !foreign_documents.is_empty(),
+        "the demo enrols people of Meta"
+    );
+
     let (status, _, bytes) = download(&app, "/api/v1/reports/attendance.xlsx", &reviewer).await;
     assert_eq!(status, Status::Ok);
-    for sheet in ["Municipios", "Cohortes"] {
+    let people_sheet = table(&bytes, "Participantes", "Código DANE");
+    assert_eq!(people_sheet.len(), items.len());
+    for row in &people_sheet {
+        assert!(
+            !foreign_documents.contains(&row[6].to_string()),
+            "{row:?} is of Meta"
+        );
+    }
+    for sheet in ["Municipios", "Cohortes", "Participantes"] {
         let rows = table(&bytes, sheet, "Código DANE");
         assert!(!rows.is_empty());
         for row in rows {
@@ -443,6 +518,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     )
     .await;
     assert!(table(&empty, "Cohortes", "Código DANE").is_empty());
+    assert!(table(&empty, "Participantes", "Código DANE").is_empty());
 
     // The cohort's sheet: in scope for the reviewer; another department's cohort is 404.
     let (status, _, _) = download(
@@ -483,9 +559,373 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     let response = app.client.get("/reportes/asistencia.xlsx").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let bytes = response.into_bytes().await.unwrap();
-    for row in table(&bytes, "Cohortes", "Código DANE") {
-        assert!(matches!(&row[0], Data::String(code) if code.starts_with("18")));
+    for sheet in ["Cohortes", "Participantes"] {
+        let rows = table(&bytes, sheet, "Código DANE");
+        assert!(!rows.is_empty(), "{sheet}");
+        for row in rows {
+            assert!(matches!(&row[0], Data::String(code) if code.starts_with("18")));
+        }
     }
+
+    // The participants page: each municipality × cohort row of /reportes links to its people.
+    let link = format!("/reportes/participantes?municipality=18001&cohort={cohort_id}");
+    assert!(
+        unescape(&html).contains(&format!("href=\"{link}\"")),
+        "{html}"
+    );
+    let html = page(&app, &link).await;
+    assert!(html.contains("<caption>"));
+    assert_eq!(html.matches("<th scope=\"row\">").count(), 3, "{html}");
+    assert!(html.contains("Persona florencia 0"));
+    assert!(html.contains("florencia 2"));
+    assert!(html.contains("Aprobado"));
+    assert!(
+        unescape(&html).contains("href=\"/reportes?municipality=18001&cohort="),
+        "a way back that keeps the filters"
+    );
+    let html = page(&app, "/reportes/participantes").await;
+    assert!(html.contains("Florencia"));
+    for document in &foreign_documents {
+        assert!(!html.contains(document.as_str()), "{document} is of Meta");
+    }
+    for other in staff_rows.iter().filter(|r| r["department_code"] != "18") {
+        let code = other["municipality_code"].as_str().unwrap();
+        assert!(!html.contains(code), "{code} is not of Caquetá");
+    }
+    let html = page(&app, "/reportes/participantes?department=50").await;
+    assert!(html.contains("No hay personas con estos filtros."));
+}
+
+/// A page's HTML as the signed-in browser gets it (200 asserted).
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.client.get(path.to_string()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok, "{path}");
+    response.into_string().await.unwrap()
+}
+
+/// What a browser reads in an attribute that handlebars escaped (`=` and `&`).
+fn unescape(html: &str) -> String {
+    html.replace("&#x3D;", "=").replace("&amp;", "&")
+}
+
+#[rocket::async_test]
+async fn the_participant_detail_has_exact_figures_per_person() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let cohort_id = hand_built(&app, &crew).await;
+    let path = format!("/api/v1/reports/attendance/participants?cohort={cohort_id}");
+
+    let (status, body) = api(&app, "GET", &path, Some(&crew.staff), None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["total"], 5);
+    assert_eq!(body["page"], 1);
+    assert_eq!(body["per_page"], 50);
+    let items = body["items"].as_array().unwrap();
+    let names: Vec<&str> = items
+        .iter()
+        .map(|r| r["full_name"].as_str().unwrap())
+        .collect();
+    // By municipality, then last names.
+    assert_eq!(
+        names,
+        [
+            "Persona florencia 0",
+            "Persona florencia 1",
+            "=HYPERLINK(\"x\") florencia 2",
+            "Persona puerto 0",
+            "Persona puerto 1",
+        ]
+    );
+    // (attended, %, status, label, certified): attended / 4 scheduled sessions.
+    let expected = [
+        (4, 100.0, "completed", "Aprobado", true),
+        (3, 75.0, "completed", "Aprobado", false), // revoked
+        (0, 0.0, "not_completed", "No aprobado", false),
+        (3, 75.0, "completed", "Aprobado", true),
+        (4, 100.0, "completed", "Aprobado", true),
+    ];
+    for (row, (attended, pct, status, label, certified)) in items.iter().zip(expected) {
+        assert_eq!(row["cohort_id"], cohort_id, "{row}");
+        assert_eq!(row["department_code"], "18");
+        assert_eq!(row["sessions_attended"], attended, "{row}");
+        assert_eq!(row["sessions_scheduled"], 4);
+        assert_eq!(row["attendance_pct"], pct, "{row}");
+        assert_eq!(row["status"], status);
+        assert_eq!(row["status_label"], label);
+        assert_eq!(row["completed"], status == "completed");
+        let enrolment_id = row["enrolment_id"].as_i64().unwrap() as i32;
+        let valid = certificate::Entity::find()
+            .filter(certificate::Column::EnrolmentId.eq(enrolment_id))
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+            .one(app.db())
+            .await
+            .unwrap();
+        assert_eq!(valid.is_some(), certified, "{row}");
+        assert_eq!(
+            row["certificate_code"],
+            valid.map_or(Value::Null, |c| Value::from(c.code))
+        );
+        let person =
+            participant::Entity::find_by_id(row["participant_id"].as_i64().unwrap() as i32)
+                .one(app.db())
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(row["document_type"], "CC");
+        assert_eq!(row["document_number"], person.document_number);
+    }
+    assert_eq!(items[0]["municipality_code"], "18001");
+    assert_eq!(items[0]["municipality_name"], "Florencia");
+    assert_eq!(items[3]["municipality_code"], "18592");
+    assert_eq!(items[3]["document_number"], LEADING_ZERO_DOCUMENT);
+    // The people add up to the report's rows.
+    let (_, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    for code in ["18001", "18592"] {
+        let of = |key: &str| -> i64 {
+            items
+                .iter()
+                .filter(|r| r["municipality_code"] == code)
+                .map(|r| r[key].as_i64().unwrap_or(i64::from(r[key] == true)))
+                .sum()
+        };
+        let row = row_of(&report, code);
+        assert_eq!(row["attended"], of("sessions_attended"), "{code}");
+        assert_eq!(row["completed"], of("completed"), "{code}");
+    }
+
+    // Pages: the total of every row, the second and a page past the end.
+    let (_, second) = api(
+        &app,
+        "GET",
+        &format!("{path}&per_page=2&page=2"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(second["total"], 5);
+    assert_eq!(second["page"], 2);
+    assert_eq!(second["per_page"], 2);
+    assert_eq!(second["items"].as_array().unwrap().len(), 2);
+    assert_eq!(second["items"][0]["full_name"], names[2]);
+    assert_eq!(second["items"][1]["full_name"], names[3]);
+    let (_, last) = api(
+        &app,
+        "GET",
+        &format!("{path}&per_page=2&page=3"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert_eq!(last["items"][0]["full_name"], names[4]);
+    let (_, past) = api(
+        &app,
+        "GET",
+        &format!("{path}&per_page=2&page=9"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(past["total"], 5);
+    assert_eq!(past["items"], json!([]));
+    for bad in ["per_page=501", "page=0"] {
+        let (status, _) = api(
+            &app,
+            "GET",
+            &format!("{path}&{bad}"),
+            Some(&crew.staff),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{bad}");
+    }
+    // The report's filters.
+    let (_, only) = api(
+        &app,
+        "GET",
+        &format!("{path}&municipality=18592"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(only["total"], 2);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("{path}&from=ayer"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    // Who may read it.
+    let (email, password) = demo_account(Role::Participant);
+    let participant = token(&app, email, password).await;
+    let (status, _) = api(&app, "GET", &path, Some(&participant), None).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _) = api(&app, "GET", &path, None, None).await;
+    assert_eq!(status, Status::Unauthorized);
+
+    // The workbook's «Participantes» sheet, after «Cohortes»: one row per person, text where
+    // text belongs.
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
+        &crew.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Municipios",
+            "Cohortes",
+            "Participantes",
+            "Enfoque diferencial"
+        ]
+    );
+    let rows = table(&bytes, "Participantes", "Código DANE");
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        assert!(
+            matches!(&row[0], Data::String(code) if code.len() == 5),
+            "{row:?}"
+        );
+        assert_eq!(row[2], Data::String("18".into()));
+        assert!(
+            matches!(row[6], Data::String(_)),
+            "document as text: {row:?}"
+        );
+        assert!(matches!(row[7], Data::String(_)), "name as text: {row:?}");
+    }
+    let odd = rows
+        .iter()
+        .find(|r| r[7] == Data::String("=HYPERLINK(\"x\") florencia 2".into()))
+        .expect("the formula-looking name, as text");
+    assert_eq!(odd[8], Data::String("No aprobado".into()));
+    assert_eq!(odd[9], Data::Float(0.0));
+    assert_eq!(odd[11], Data::Float(0.0));
+    assert_eq!(odd[12], Data::String("No".into()));
+    assert!(
+        rows.iter()
+            .any(|r| r[6] == Data::String(LEADING_ZERO_DOCUMENT.into())),
+        "leading zeros kept"
+    );
+    let late = rows
+        .iter()
+        .find(|r| r[7] == Data::String("Persona florencia 1".into()))
+        .unwrap();
+    assert_eq!(late[5], Data::String("CC".into()));
+    assert_eq!(late[9], Data::Float(3.0));
+    assert_eq!(late[10], Data::Float(4.0));
+    assert_eq!(late[11], Data::Float(0.75));
+    assert_eq!(late[12], Data::String("Sí".into()));
+    assert_eq!(
+        late[13],
+        Data::Empty,
+        "the revoked certificate is not shown"
+    );
+    let first = rows
+        .iter()
+        .find(|r| r[7] == Data::String("Persona florencia 0".into()))
+        .unwrap();
+    assert_eq!(
+        first[13],
+        Data::String(items[0]["certificate_code"].as_str().unwrap().into())
+    );
+}
+
+#[rocket::async_test]
+async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, _) = cohort(&app, &crew, 100, 80, &[Duration::days(-1)], 60).await;
+    // 51 people, each enrolled for a different municipality: 51 municipality × cohort rows.
+    let people = people(app.db(), 51, "18001", "masa").await;
+    let places: Vec<String> = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .order_by_asc(municipality::Column::Code)
+        .limit(51)
+        .into_tuple()
+        .all(app.db())
+        .await
+        .unwrap();
+    let now = aula_territorial::time::now();
+    for ((person, _), code) in people.iter().zip(&places) {
+        enrolment::ActiveModel {
+            cohort_id: Set(cohort_id as i32),
+            participant_id: Set(*person),
+            status: Set(EnrolmentStatus::Enrolled),
+            municipality_code: Set(code.clone()),
+            entity_type: Set("alcaldia".into()),
+            eligibility_override: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+    }
+
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance/participants?cohort={cohort_id}&page=2"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(body["total"], 51);
+    assert_eq!(body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(body["items"][0]["municipality_code"], places[50].as_str());
+
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let rows = |html: &str, marker: &str| html.matches(marker).count();
+    // /reportes: the summary lists every municipality; the municipality × cohort table pages.
+    // The report's last row (the report sorts by municipality name).
+    let (_, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort_id}&per_page=50&page=2"),
+        Some(&crew.staff),
+        None,
+    )
+    .await;
+    assert_eq!(report["total"], 51);
+    let last_link = format!(
+        "/reportes/participantes?municipality={}&cohort={cohort_id}",
+        report["items"][0]["municipality_code"].as_str().unwrap()
+    );
+    let html = page(&app, &format!("/reportes?cohort={cohort_id}")).await;
+    assert_eq!(rows(&html, "Ver participantes<span"), 50);
+    assert!(html.contains("Página 1 de 2 · 51 en total"), "{html}");
+    assert!(unescape(&html).contains(&format!("/reportes?cohort={cohort_id}&pagina=2")));
+    assert!(!unescape(&html).contains(&last_link));
+    let html = page(&app, &format!("/reportes?cohort={cohort_id}&pagina=2")).await;
+    assert_eq!(rows(&html, "Ver participantes<span"), 1);
+    assert!(html.contains("Página 2 de 2 · 51 en total"));
+    assert!(unescape(&html).contains(&last_link));
+    // The participants page.
+    let path = format!("/reportes/participantes?cohort={cohort_id}");
+    let html = page(&app, &path).await;
+    assert_eq!(rows(&html, "<th scope=\"row\">"), 50);
+    assert!(html.contains("Página 1 de 2 · 51 en total"));
+    assert!(unescape(&html).contains(&format!("{path}&pagina=2")));
+    let html = page(&app, &format!("{path}&pagina=2")).await;
+    assert_eq!(rows(&html, "<th scope=\"row\">"), 1);
+    assert!(html.contains(&format!("({})", places[50])));
 }
 
 /// (trained, completed, certified, still in the entity) per municipality for one capacity.

@@ -1,0 +1,238 @@
+//! The participant-level detail of the attendance report: one row per enrolment in scope
+//! (enrolled, completed or not completed), with the same filters and reviewer scope as the
+//! report and the same definition of attendance (marks presente|tarde over the sessions
+//! scheduled in the cohort).
+//!
+//! A constant number of queries whatever the size of the data. A page costs in proportion to
+//! the page: the enrolments are sorted and cut in SQL (`LIMIT`/`OFFSET`), and marks and
+//! certificates are counted only for that page's enrolments. The full list (for the workbook)
+//! counts them with grouped queries over the whole scope.
+
+use super::{Filters, attended_marks, pct, scoped, sessions_per_cohort, valid_certificates};
+use crate::entities::values::{DocumentType, EnrolmentStatus};
+use crate::entities::{attendance_mark, certificate, cohort, enrolment, municipality, participant};
+use crate::error::AppResult;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Select,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One person in one cohort, as the attendance report counts them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParticipantRow {
+    pub enrolment_id: i32,
+    pub participant_id: i32,
+    /// The enrolment's municipality (the snapshot taken at enrolment).
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_code: String,
+    pub cohort_id: i32,
+    pub cohort_name: String,
+    pub document_type: DocumentType,
+    pub document_number: String,
+    pub full_name: String,
+    pub status: EnrolmentStatus,
+    /// The status in Spanish, as people read it.
+    pub status_label: &'static str,
+    /// Marks presente or tarde.
+    pub sessions_attended: i64,
+    /// Sessions scheduled in the cohort (the denominator of the percentage).
+    pub sessions_scheduled: i64,
+    /// `100 × sessions_attended / sessions_scheduled`.
+    pub attendance_pct: f64,
+    /// The enrolment was completed at closing.
+    pub completed: bool,
+    /// The code of the enrolment's valid certificate, if any.
+    pub certificate_code: Option<String>,
+}
+
+/// The columns of one enrolment in scope, before marks and certificates are counted.
+#[derive(FromQueryResult)]
+struct Line {
+    enrolment_id: i32,
+    participant_id: i32,
+    municipality_code: String,
+    municipality_name: String,
+    department_code: String,
+    cohort_id: i32,
+    cohort_name: String,
+    document_type: DocumentType,
+    document_number: String,
+    first_names: String,
+    last_names: String,
+    status: EnrolmentStatus,
+    /// Frozen at closing (then the marks are not counted again).
+    sessions_attended: Option<i32>,
+}
+
+/// The enrolments in scope with only the columns the rows need, in the order of the report:
+/// municipality (DANE code), cohort, last names, first names, enrolment.
+fn lines(filters: &Filters) -> Select<enrolment::Entity> {
+    scoped(
+        enrolment::Entity::find()
+            .select_only()
+            .column_as(enrolment::Column::Id, "enrolment_id")
+            .column(enrolment::Column::ParticipantId)
+            .column(enrolment::Column::MunicipalityCode)
+            .column_as(municipality::Column::Name, "municipality_name")
+            .column_as(municipality::Column::DepartmentCode, "department_code")
+            .column(enrolment::Column::CohortId)
+            .column_as(cohort::Column::Name, "cohort_name")
+            .column(participant::Column::DocumentType)
+            .column(participant::Column::DocumentNumber)
+            .column(participant::Column::FirstNames)
+            .column(participant::Column::LastNames)
+            .column(enrolment::Column::Status)
+            .column(enrolment::Column::SessionsAttended)
+            .join(JoinType::InnerJoin, enrolment::Relation::Participant.def()),
+        filters,
+    )
+    .order_by_asc(enrolment::Column::MunicipalityCode)
+    .order_by_asc(enrolment::Column::CohortId)
+    .order_by_asc(participant::Column::LastNames)
+    .order_by_asc(participant::Column::FirstNames)
+    .order_by_asc(enrolment::Column::Id)
+}
+
+/// Which enrolments the marks and certificates are counted for.
+enum Among<'a> {
+    /// Every enrolment in the report's scope (grouped queries joined like the report).
+    Scope(&'a Filters),
+    /// Only these enrolments (one page).
+    Enrolments(Vec<i32>),
+}
+
+impl Among<'_> {
+    /// Limits a query that is already joined to `enrolments`; `enrolment_id` is the query's
+    /// own column (indexed), used for a page's ids.
+    fn restrict<E: EntityTrait>(&self, select: Select<E>, enrolment_id: E::Column) -> Select<E> {
+        match self {
+            Among::Scope(filters) => scoped(select, filters),
+            Among::Enrolments(ids) => select.filter(enrolment_id.is_in(ids.clone())),
+        }
+    }
+}
+
+/// Every enrolment in scope, for the workbook: four queries whatever the size of the data.
+pub async fn participants<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+) -> AppResult<Vec<ParticipantRow>> {
+    if filters.nothing {
+        return Ok(Vec::new());
+    }
+    let lines = lines(filters).into_model::<Line>().all(db).await?;
+    complete(db, lines, Among::Scope(filters)).await
+}
+
+/// One page of the enrolments in scope (`page` ≥ 1) and how many there are in all: a count,
+/// the page's enrolments, then sessions, marks and certificates of that page only.
+pub async fn participants_page<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<ParticipantRow>, u64)> {
+    if filters.nothing {
+        return Ok((Vec::new(), 0));
+    }
+    let total: i64 = scoped(
+        enrolment::Entity::find()
+            .select_only()
+            .column_as(enrolment::Column::Id.count(), "n"),
+        filters,
+    )
+    .into_tuple()
+    .one(db)
+    .await?
+    .unwrap_or(0);
+    let total = u64::try_from(total).unwrap_or(0);
+    let offset = page.saturating_sub(1).saturating_mul(per_page);
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let lines = lines(filters)
+        .offset(offset)
+        .limit(per_page)
+        .into_model::<Line>()
+        .all(db)
+        .await?;
+    let ids = lines.iter().map(|l| l.enrolment_id).collect();
+    let rows = complete(db, lines, Among::Enrolments(ids)).await?;
+    Ok((rows, total))
+}
+
+/// Adds sessions, attended marks and the valid certificate to each line (three queries). Closed
+/// cohorts' attendance is the count frozen at closing, as in the report.
+async fn complete<C: ConnectionTrait>(
+    db: &C,
+    lines: Vec<Line>,
+    among: Among<'_>,
+) -> AppResult<Vec<ParticipantRow>> {
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cohort_ids: Vec<i32> = lines.iter().map(|l| l.cohort_id).collect();
+    cohort_ids.sort_unstable();
+    cohort_ids.dedup();
+    let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
+    let attended: HashMap<i32, i64> = among
+        .restrict(
+            attended_marks()
+                .select_only()
+                .column(attendance_mark::Column::EnrolmentId)
+                .column_as(attendance_mark::Column::Id.count(), "n")
+                .filter(enrolment::Column::SessionsAttended.is_null())
+                .group_by(attendance_mark::Column::EnrolmentId),
+            attendance_mark::Column::EnrolmentId,
+        )
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut certificates: HashMap<i32, String> = among
+        .restrict(
+            valid_certificates()
+                .select_only()
+                .column(certificate::Column::EnrolmentId)
+                .column(certificate::Column::Code),
+            certificate::Column::EnrolmentId,
+        )
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(lines
+        .into_iter()
+        .map(|l| {
+            let sessions_scheduled = scheduled.get(&l.cohort_id).copied().unwrap_or(0);
+            let sessions_attended = match l.sessions_attended {
+                Some(frozen) => i64::from(frozen),
+                None => attended.get(&l.enrolment_id).copied().unwrap_or(0),
+            };
+            ParticipantRow {
+                enrolment_id: l.enrolment_id,
+                participant_id: l.participant_id,
+                municipality_code: l.municipality_code,
+                municipality_name: l.municipality_name,
+                department_code: l.department_code,
+                cohort_id: l.cohort_id,
+                cohort_name: l.cohort_name,
+                document_type: l.document_type,
+                document_number: l.document_number,
+                full_name: format!("{} {}", l.first_names, l.last_names),
+                status: l.status,
+                status_label: crate::enrolment::status_label(l.status),
+                sessions_attended,
+                sessions_scheduled,
+                attendance_pct: pct(sessions_attended, sessions_scheduled),
+                completed: l.status == EnrolmentStatus::Completed,
+                certificate_code: certificates.remove(&l.enrolment_id),
+            }
+        })
+        .collect())
+}
