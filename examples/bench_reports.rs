@@ -22,7 +22,7 @@ use aula_territorial::entities::{
     attendance_mark, certificate, cohort, cohort_municipality, enrolment, participant, user,
 };
 use calamine::{Data, Reader, Xlsx};
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::time::Instant;
@@ -95,7 +95,10 @@ async fn run() {
         "Coordina-Aula-2026",
     )
     .await;
-    let auth = Header::new("Authorization", format!("Bearer {coordinator}"));
+    let auth = Auth::Bearer(Header::new(
+        "Authorization",
+        format!("Bearer {coordinator}"),
+    ));
 
     // The attendance report of Antioquia, JSON (the whole report is computed for every page).
     let path = format!("/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500");
@@ -149,7 +152,7 @@ async fn run() {
         .expect("cohort")
         .map(|c| c.cohort_id)
         .unwrap_or(1);
-    let pages: Vec<(&str, String, &Header<'static>)> = vec![
+    let pages: Vec<(&str, String, &Auth)> = vec![
         (
             "roster of a cohort",
             format!("/cohortes/{roster_cohort}/inscritos"),
@@ -212,12 +215,7 @@ async fn run() {
     }
 }
 
-async fn timed_get(
-    client: &Client,
-    path: &str,
-    auth: &Header<'static>,
-    runs: usize,
-) -> (Vec<f64>, Vec<u8>) {
+async fn timed_get(client: &Client, path: &str, auth: &Auth, runs: usize) -> (Vec<f64>, Vec<u8>) {
     // One warm-up run, not counted.
     let mut body = get(client, path, auth).await;
     let mut times = Vec::with_capacity(runs);
@@ -229,12 +227,20 @@ async fn timed_get(
     (times, body)
 }
 
-async fn get(client: &Client, path: &str, header: &Header<'static>) -> Vec<u8> {
-    let response = client
-        .get(path.to_string())
-        .header(header.clone())
-        .dispatch()
-        .await;
+/// Who asks: an API token or a browser session.
+#[derive(Clone)]
+enum Auth {
+    Bearer(Header<'static>),
+    Session(Cookie<'static>),
+}
+
+async fn get(client: &Client, path: &str, auth: &Auth) -> Vec<u8> {
+    let request = client.get(path.to_string());
+    let request = match auth {
+        Auth::Bearer(header) => request.header(header.clone()),
+        Auth::Session(cookie) => request.cookie(cookie.clone()),
+    };
+    let response = request.dispatch().await;
     assert_eq!(response.status(), Status::Ok, "{path}");
     response.into_bytes().await.unwrap_or_default()
 }
@@ -245,7 +251,7 @@ struct Load {
     p99: f64,
 }
 
-async fn concurrent(client: &Client, path: &str, header: &Header<'static>) -> Load {
+async fn concurrent(client: &Client, path: &str, header: &Auth) -> Load {
     let _ = get(client, path, header).await;
     let started = Instant::now();
     let workers = (0..CLIENTS).map(|_| async move {
@@ -271,8 +277,8 @@ async fn concurrent(client: &Client, path: &str, header: &Header<'static>) -> Lo
     }
 }
 
-/// Signs in through the page (CSRF included) and returns the session cookie as a header.
-async fn sign_in(client: &Client, email: &str, password: &str) -> Header<'static> {
+/// Signs in through the page (CSRF included) and returns the session cookie.
+async fn sign_in(client: &Client, email: &str, password: &str) -> Auth {
     let form = client.get("/ingresar").dispatch().await;
     let csrf_cookie = form
         .cookies()
@@ -293,9 +299,9 @@ async fn sign_in(client: &Client, email: &str, password: &str) -> Header<'static
     let response = client
         .post("/ingresar")
         .header(ContentType::Form)
-        .header(Header::new(
-            "Cookie",
-            format!("{}={csrf_cookie}", aula_territorial::web::csrf::CSRF_COOKIE),
+        .cookie(Cookie::new(
+            aula_territorial::web::csrf::CSRF_COOKIE,
+            csrf_cookie,
         ))
         .body(body)
         .dispatch()
@@ -306,13 +312,10 @@ async fn sign_in(client: &Client, email: &str, password: &str) -> Header<'static
         .expect("signed in")
         .value()
         .to_string();
-    Header::new(
-        "Cookie",
-        format!(
-            "{}={session}",
-            aula_territorial::accounts::guards::SESSION_COOKIE
-        ),
-    )
+    Auth::Session(Cookie::new(
+        aula_territorial::accounts::guards::SESSION_COOKIE,
+        session,
+    ))
 }
 
 fn urlencoding(text: &str) -> String {

@@ -7,14 +7,17 @@
 //! session (5,000,000) and a certificate per completer (about 60 %). Skewed like the real
 //! country: capitals weigh 7×, PDET municipalities 3× (people) and cohorts prefer PDET
 //! municipalities; half of a cohort's people come from its own municipality where there are
-//! enough, the rest from its department. Rows are written in batches inside one transaction.
+//! enough, the rest from its department. About 70 % consented to sensitive data (with sex,
+//! ethnic group, disability and victim status roughly as in the country, more in PDET
+//! territory), so the differential approach has something to count. Rows are written in batches inside one transaction.
 
 use crate::entities::values::{
-    CertificateStatus, CohortStatus, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality,
+    CertificateStatus, CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource,
+    Modality,
 };
 use crate::entities::{
-    attendance_mark, capacity, certificate, cohort, cohort_municipality, cohort_session, course,
-    course_capacity, enrolment, municipality, participant,
+    attendance_mark, capacity, certificate, cohort, cohort_municipality, cohort_session, consent,
+    course, course_capacity, enrolment, municipality, participant,
 };
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -232,9 +235,33 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
     let n_people = scaled(250_000.0, scale);
     let mut home: Vec<usize> = Vec::with_capacity(n_people);
     let mut rows = Vec::with_capacity(n_people);
+    // Who consented to sensitive data (about 70 %), decided with the person.
+    let mut sensitive: Vec<bool> = Vec::with_capacity(n_people);
     for n in 0..n_people {
         let place = people_dist.sample(&mut rng);
         home.push(place);
+        let consents = rng.random_bool(0.7);
+        sensitive.push(consents);
+        let ethnic_group = consents.then(|| {
+            let r: f64 = rng.random();
+            // Roughly the country's self-recognition (DANE 2018), more in PDET territory.
+            let pdet = places[place].pdet_subregion_id.is_some();
+            match r {
+                r if r < if pdet { 0.12 } else { 0.04 } => "indigena",
+                r if r < if pdet { 0.30 } else { 0.09 } => "afrocolombiano",
+                r if r < if pdet { 0.301 } else { 0.091 } => "rrom",
+                _ => "ninguno",
+            }
+            .to_string()
+        });
+        let has_disability = consents.then(|| rng.random_bool(0.05));
+        let is_conflict_victim = consents.then(|| {
+            rng.random_bool(if places[place].pdet_subregion_id.is_some() {
+                0.35
+            } else {
+                0.12
+            })
+        });
         rows.push(participant::ActiveModel {
             user_id: Set(None),
             document_type: Set(DocumentType::Cc),
@@ -260,9 +287,9 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
                 }
                 .into(),
             )),
-            ethnic_group: Set(None),
-            has_disability: Set(None),
-            is_conflict_victim: Set(None),
+            ethnic_group: Set(ethnic_group),
+            has_disability: Set(has_disability),
+            is_conflict_victim: Set(is_conflict_victim),
             created_at: Set(at),
             updated_at: Set(at),
             ..Default::default()
@@ -279,6 +306,37 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         .all(&txn)
         .await?;
     summary.participants = person_ids.len();
+    let mut consents = Vec::new();
+    for (id, sensitive) in person_ids.iter().zip(&sensitive) {
+        let kinds: &[(ConsentKind, &str)] = if *sensitive {
+            &[
+                (
+                    ConsentKind::DataProcessing,
+                    crate::people::DATA_CONSENT_VERSION,
+                ),
+                (
+                    ConsentKind::SensitiveData,
+                    crate::people::SENSITIVE_CONSENT_VERSION,
+                ),
+            ]
+        } else {
+            &[(
+                ConsentKind::DataProcessing,
+                crate::people::DATA_CONSENT_VERSION,
+            )]
+        };
+        for (kind, version) in kinds {
+            consents.push(consent::ActiveModel {
+                participant_id: Set(*id),
+                kind: Set(*kind),
+                text_version: Set(version.to_string()),
+                granted_at: Set(at),
+                withdrawn_at: Set(None),
+                ..Default::default()
+            });
+        }
+    }
+    insert_all(&txn, consents).await?;
     let mut by_department: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_place: HashMap<usize, Vec<usize>> = HashMap::new();
     for (n, place) in home.iter().enumerate() {

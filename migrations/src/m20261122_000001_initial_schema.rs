@@ -120,7 +120,7 @@ fn fk(
 }
 use ForeignKeyAction::{Cascade, Restrict, SetNull};
 
-fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+pub(crate) fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut statement = Index::create()
         .name(format!("ix_{table}_{}", columns.join("_")))
         .table(table)

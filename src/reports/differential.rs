@@ -68,24 +68,32 @@ pub struct Differential {
     pub victims: SafeCount,
 }
 
+/// Distinct consenting people with one combination of the four attributes. Each person has
+/// exactly one combination, so the groups partition the people and summing them per
+/// dimension counts everybody once.
 #[derive(FromQueryResult)]
-struct Group {
-    value: Option<String>,
+struct Combination {
+    sex: Option<String>,
+    ethnic_group: Option<String>,
+    has_disability: Option<bool>,
+    is_conflict_victim: Option<bool>,
     n: i64,
 }
 
-#[derive(FromQueryResult)]
-struct Flag {
-    value: Option<bool>,
-    n: i64,
-}
-
-/// Distinct consenting people of the report's enrolments, grouped by one participant column.
-fn grouped(filters: &Filters, column: participant::Column) -> sea_orm::Select<enrolment::Entity> {
-    scoped(
-        enrolment::Entity::find()
-            .select_only()
-            .column_as(Expr::col((participant::Entity, column)), "value")
+/// One grouped query over the enrolments in scope of consenting people.
+fn combinations(filters: &Filters) -> sea_orm::Select<enrolment::Entity> {
+    let attributes = [
+        participant::Column::Sex,
+        participant::Column::EthnicGroup,
+        participant::Column::HasDisability,
+        participant::Column::IsConflictVictim,
+    ];
+    let mut select = enrolment::Entity::find().select_only();
+    for column in attributes {
+        select = select.column(column);
+    }
+    let mut select = scoped(
+        select
             .column_as(
                 Expr::expr(Func::count_distinct(Expr::col((
                     enrolment::Entity,
@@ -105,8 +113,11 @@ fn grouped(filters: &Filters, column: participant::Column) -> sea_orm::Select<en
                 ),
             ),
         filters,
-    )
-    .group_by(Expr::col((participant::Entity, column)))
+    );
+    for column in attributes {
+        select = select.group_by(column);
+    }
+    select
 }
 
 fn categories(list: &[(&str, &str)], counts: &HashMap<String, i64>) -> Vec<Category> {
@@ -134,43 +145,28 @@ pub async fn differential<C: ConnectionTrait>(
             victims: SafeCount::of(0),
         });
     }
-    let mut consenting = 0;
-    let mut sex = HashMap::new();
-    for g in grouped(filters, participant::Column::Sex)
-        .into_model::<Group>()
+    let (mut consenting, mut disability, mut victims) = (0, 0, 0);
+    let mut sex: HashMap<String, i64> = HashMap::new();
+    let mut ethnic: HashMap<String, i64> = HashMap::new();
+    for c in combinations(filters)
+        .into_model::<Combination>()
         .all(db)
         .await?
     {
-        consenting += g.n;
-        if let Some(v) = g.value {
-            sex.insert(v, g.n);
+        consenting += c.n;
+        if let Some(v) = c.sex {
+            *sex.entry(v).or_default() += c.n;
+        }
+        if let Some(v) = c.ethnic_group {
+            *ethnic.entry(v).or_default() += c.n;
+        }
+        if c.has_disability == Some(true) {
+            disability += c.n;
+        }
+        if c.is_conflict_victim == Some(true) {
+            victims += c.n;
         }
     }
-    let ethnic: HashMap<String, i64> = grouped(filters, participant::Column::EthnicGroup)
-        .into_model::<Group>()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|g| g.value.map(|v| (v, g.n)))
-        .collect();
-    let flag = |rows: Vec<Flag>| {
-        rows.into_iter()
-            .filter(|f| f.value == Some(true))
-            .map(|f| f.n)
-            .sum::<i64>()
-    };
-    let disability = flag(
-        grouped(filters, participant::Column::HasDisability)
-            .into_model::<Flag>()
-            .all(db)
-            .await?,
-    );
-    let victims = flag(
-        grouped(filters, participant::Column::IsConflictVictim)
-            .into_model::<Flag>()
-            .all(db)
-            .await?,
-    );
     Ok(Differential {
         consenting: SafeCount::of(consenting),
         sex: categories(crate::people::SEXES, &sex),
