@@ -100,6 +100,16 @@ async fn run() {
         format!("Bearer {coordinator}"),
     ));
 
+    // `BENCH_PAGES=municipality` measures only the pages whose label contains the text (for
+    // profiling one page); then the reports are skipped.
+    let only_pages = std::env::var("BENCH_PAGES").ok();
+    if only_pages.is_none() {
+        reports(&client, &auth).await;
+    }
+    pages(&client, &db, only_pages.as_deref()).await;
+}
+
+async fn reports(client: &Client, auth: &Auth) {
     // The attendance report of Antioquia, JSON (the whole report is computed for every page).
     let path = format!("/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500");
     let (json_ms, body) = timed_get(&client, &path, &auth, 7).await;
@@ -135,8 +145,11 @@ async fn run() {
         peak
     );
 
-    // Pages, 32 concurrent clients each.
-    let reviewer = antioquia_reviewer(&db).await;
+}
+
+/// Pages, 32 concurrent clients each, beside the floor of a static route.
+async fn pages(client: &Client, db: &sea_orm::DatabaseConnection, only: Option<&str>) {
+    let reviewer = antioquia_reviewer(db).await;
     let coordinator_cookie = sign_in(
         &client,
         "coordinacion@aulaterritorial.example",
@@ -147,7 +160,7 @@ async fn run() {
     let roster_cohort = cohort_municipality::Entity::find()
         .filter(cohort_municipality::Column::MunicipalityCode.eq("05001"))
         .order_by_asc(cohort_municipality::Column::CohortId)
-        .one(&db)
+        .one(db)
         .await
         .expect("cohort")
         .map(|c| c.cohort_id)
@@ -199,7 +212,10 @@ async fn run() {
         "floor, static stylesheet: {CLIENTS} clients, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
         floor.per_second, floor.p50, floor.p99
     );
-    for (label, path, cookie) in &pages {
+    for (label, path, cookie) in pages
+        .iter()
+        .filter(|(label, _, _)| only.is_none_or(|o| label.contains(o)))
+    {
         let r = concurrent(&client, path, cookie).await;
         println!(
             "{label} ({path}): {CLIENTS} clients, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms{}",
