@@ -4,10 +4,13 @@
 
 use super::{Targets, targets_of};
 use crate::entities::values::CohortStatus;
-use crate::entities::{capacity, cohort, course, course_capacity, department, municipality};
+use crate::entities::{
+    capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, department,
+    municipality,
+};
 use crate::error::AppResult;
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -63,6 +66,69 @@ fn meeting(a: &Targets, b: &Targets) -> Option<Meeting> {
     (!found.municipalities.is_empty() || !found.departments.is_empty()).then_some(found)
 }
 
+/// Cohorts whose targets may meet `mine` (a superset of what [`meeting`] accepts, cut in SQL so
+/// that a cohort among thousands of the same period only loads its possible neighbours):
+/// national ones, ones in the same municipalities or departments, in a municipality of one of
+/// my departments, or in a department of one of my municipalities.
+fn may_meet(mine: &Targets) -> Condition {
+    if mine.municipalities.is_empty() && mine.departments.is_empty() {
+        return Condition::all();
+    }
+    let mut departments: BTreeSet<String> = mine.departments.iter().cloned().collect();
+    departments.extend(
+        mine.municipalities
+            .iter()
+            .map(|m| department_of(m).to_string()),
+    );
+    let in_municipalities = |which: SimpleExpr| {
+        cohort::Column::Id.in_subquery(
+            Query::select()
+                .column(cohort_municipality::Column::CohortId)
+                .from(cohort_municipality::Entity)
+                .and_where(which)
+                .to_owned(),
+        )
+    };
+    let listed = |table: SelectStatement| cohort::Column::Id.not_in_subquery(table);
+    Condition::any()
+        .add(in_municipalities(
+            cohort_municipality::Column::MunicipalityCode.is_in(mine.municipalities.clone()),
+        ))
+        .add(in_municipalities(
+            cohort_municipality::Column::MunicipalityCode.in_subquery(
+                Query::select()
+                    .column(municipality::Column::Code)
+                    .from(municipality::Entity)
+                    .and_where(municipality::Column::DepartmentCode.is_in(mine.departments.clone()))
+                    .to_owned(),
+            ),
+        ))
+        .add(
+            cohort::Column::Id.in_subquery(
+                Query::select()
+                    .column(cohort_department::Column::CohortId)
+                    .from(cohort_department::Entity)
+                    .and_where(cohort_department::Column::DepartmentCode.is_in(departments))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            Condition::all()
+                .add(listed(
+                    Query::select()
+                        .column(cohort_municipality::Column::CohortId)
+                        .from(cohort_municipality::Entity)
+                        .to_owned(),
+                ))
+                .add(listed(
+                    Query::select()
+                        .column(cohort_department::Column::CohortId)
+                        .from(cohort_department::Entity)
+                        .to_owned(),
+                )),
+        )
+}
+
 /// The overlap warnings of a cohort (cancelled cohorts neither warn nor are warned about).
 pub async fn warnings_for<C: ConnectionTrait>(
     db: &C,
@@ -78,6 +144,10 @@ pub async fn warnings_for<C: ConnectionTrait>(
         .into_iter()
         .map(|c| c.capacity_id)
         .collect();
+    let mine = targets_of(db, &[cohort.id])
+        .await?
+        .remove(&cohort.id)
+        .unwrap_or_default();
     let candidates = cohort::Entity::find()
         .filter(cohort::Column::Id.ne(cohort.id))
         .filter(cohort::Column::Status.ne(CohortStatus::Cancelled))
@@ -92,16 +162,15 @@ pub async fn warnings_for<C: ConnectionTrait>(
                     .to_owned(),
             ),
         )
+        .filter(may_meet(&mine))
         .order_by_asc(cohort::Column::StartDate)
         .all(db)
         .await?;
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i32> = candidates.iter().map(|c| c.id).collect();
-    ids.push(cohort.id);
+    let ids: Vec<i32> = candidates.iter().map(|c| c.id).collect();
     let targets = targets_of(db, &ids).await?;
-    let mine = targets.get(&cohort.id).cloned().unwrap_or_default();
 
     let course_ids: Vec<i32> = candidates.iter().map(|c| c.course_id).collect();
     let course_names: HashMap<i32, String> = course::Entity::find()

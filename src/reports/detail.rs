@@ -8,7 +8,10 @@
 //! certificates are counted only for that page's enrolments. The full list (for the workbook)
 //! counts them with grouped queries over the whole scope.
 
-use super::{Filters, attended_marks, pct, scoped, sessions_per_cohort, valid_certificates};
+use super::{
+    Filters, attended_marks, pct, scoped, scoped_with_cohort, sessions_per_cohort,
+    valid_certificates,
+};
 use crate::entities::values::{DocumentType, EnrolmentStatus};
 use crate::entities::{attendance_mark, certificate, cohort, enrolment, municipality, participant};
 use crate::error::AppResult;
@@ -70,7 +73,7 @@ struct Line {
 /// The enrolments in scope with only the columns the rows need, in the order of the report:
 /// municipality (DANE code), cohort, last names, first names, enrolment.
 fn lines(filters: &Filters) -> Select<enrolment::Entity> {
-    scoped(
+    scoped_with_cohort(
         enrolment::Entity::find()
             .select_only()
             .column_as(enrolment::Column::Id, "enrolment_id")

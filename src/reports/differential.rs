@@ -8,7 +8,7 @@ use super::{Filters, scoped};
 use crate::entities::values::ConsentKind;
 use crate::entities::{consent, enrolment, participant};
 use crate::error::AppResult;
-use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
     RelationTrait,
@@ -102,16 +102,20 @@ fn combinations(filters: &Filters) -> sea_orm::Select<enrolment::Entity> {
                 "n",
             )
             .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
-            .filter(
-                enrolment::Column::ParticipantId.in_subquery(
-                    Query::select()
-                        .column(consent::Column::ParticipantId)
-                        .from(consent::Entity)
-                        .and_where(consent::Column::Kind.eq(ConsentKind::SensitiveData))
-                        .and_where(consent::Column::WithdrawnAt.is_null())
-                        .to_owned(),
-                ),
-            ),
+            // A correlated EXISTS probes the consents of each person in scope (indexed), so
+            // the cost follows the report, not every consent in the country.
+            .filter(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(consent::Entity)
+                    .and_where(
+                        Expr::col((consent::Entity, consent::Column::ParticipantId))
+                            .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
+                    )
+                    .and_where(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+                    .and_where(consent::Column::WithdrawnAt.is_null())
+                    .to_owned(),
+            )),
         filters,
     );
     for column in attributes {

@@ -130,7 +130,14 @@ impl Filters {
         out
     }
 
-    /// The conditions on enrolments (joined to their cohort and municipality).
+    /// Whether a filter reads the cohort's columns (otherwise reports skip joining cohorts:
+    /// one lookup less per enrolment).
+    fn needs_cohort(&self) -> bool {
+        self.course.is_some() || self.capacity.is_some() || self.from.is_some() || self.to.is_some()
+    }
+
+    /// The conditions on enrolments (joined to their municipality, and to their cohort when
+    /// [`Filters::needs_cohort`]).
     fn condition(&self) -> Condition {
         let mut c = Condition::all().add(enrolment::Column::Status.is_in([
             EnrolmentStatus::Enrolled,
@@ -170,11 +177,30 @@ impl Filters {
     }
 }
 
-/// Joins a query that already reaches `enrolments` to the cohort and the enrolment's
-/// municipality, and applies the filters.
+/// Joins a query that already reaches `enrolments` to the enrolment's municipality (and to the
+/// cohort when a filter needs it), and applies the filters.
 pub(crate) fn scoped<E: EntityTrait>(select: Select<E>, filters: &Filters) -> Select<E> {
+    let select = if filters.needs_cohort() {
+        select.join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
+    } else {
+        select
+    };
+    scoped_municipality(select, filters)
+}
+
+/// The same for a query that selects cohort columns: always joined to the cohort.
+pub(crate) fn scoped_with_cohort<E: EntityTrait>(
+    select: Select<E>,
+    filters: &Filters,
+) -> Select<E> {
+    scoped_municipality(
+        select.join(JoinType::InnerJoin, enrolment::Relation::Cohort.def()),
+        filters,
+    )
+}
+
+fn scoped_municipality<E: EntityTrait>(select: Select<E>, filters: &Filters) -> Select<E> {
     select
-        .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
         .join(
             JoinType::InnerJoin,
             enrolment::Entity::belongs_to(municipality::Entity)

@@ -394,7 +394,9 @@ async fn municipality_page(
         indicator_observation, municipality, pdet_subregion,
     };
     use chrono::Datelike;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use sea_orm::{
+        ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    };
     use std::collections::{BTreeMap, HashMap, HashSet};
     let result = async {
         let (place, region) = municipality::Entity::find_by_id(code.to_string())
@@ -412,37 +414,46 @@ async fn municipality_page(
         for link in course_capacity::Entity::find().all(db.inner()).await? {
             by_course.entry(link.course_id).or_default().push(link.capacity_id);
         }
-        let enrolments = enrolment::Entity::find()
+        // Only the columns the history needs: a capital has thousands of enrolments.
+        let enrolments: Vec<(i32, i32, EnrolmentStatus, chrono::NaiveDate, i32)> = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::Id)
+            .column(enrolment::Column::ParticipantId)
+            .column(enrolment::Column::Status)
+            .column(cohort::Column::StartDate)
+            .column(cohort::Column::CourseId)
+            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
             .filter(enrolment::Column::MunicipalityCode.eq(place.code.as_str()))
             .filter(enrolment::Column::Status.is_in([
                 EnrolmentStatus::Enrolled,
                 EnrolmentStatus::Completed,
                 EnrolmentStatus::NotCompleted,
             ]))
-            .find_also_related(cohort::Entity)
+            .into_tuple()
             .all(db.inner())
             .await?;
         let certified: HashSet<i32> = certificate::Entity::find()
+            .select_only()
+            .column(certificate::Column::EnrolmentId)
             .filter(certificate::Column::MunicipalityCode.eq(place.code.as_str()))
             .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+            .into_tuple()
             .all(db.inner())
             .await?
             .into_iter()
-            .map(|c| c.enrolment_id)
             .collect();
         // (year, capacity) → (trained, completed, certified) distinct people.
-        let mut history: BTreeMap<(i32, String), [HashSet<i32>; 3]> = BTreeMap::new();
-        for (row, cohort) in &enrolments {
-            let Some(cohort) = cohort else { continue };
-            for capacity_id in by_course.get(&cohort.course_id).into_iter().flatten() {
-                let name = capacities.get(capacity_id).cloned().unwrap_or_default();
-                let entry = history.entry((cohort.start_date.year(), name)).or_default();
-                entry[0].insert(row.participant_id);
-                if row.status == EnrolmentStatus::Completed {
-                    entry[1].insert(row.participant_id);
+        let mut history: BTreeMap<(i32, &str), [HashSet<i32>; 3]> = BTreeMap::new();
+        for (id, person, status, start, course_id) in &enrolments {
+            for capacity_id in by_course.get(course_id).into_iter().flatten() {
+                let name = capacities.get(capacity_id).map(String::as_str).unwrap_or_default();
+                let entry = history.entry((start.year(), name)).or_default();
+                entry[0].insert(*person);
+                if *status == EnrolmentStatus::Completed {
+                    entry[1].insert(*person);
                 }
-                if certified.contains(&row.id) {
-                    entry[2].insert(row.participant_id);
+                if certified.contains(id) {
+                    entry[2].insert(*person);
                 }
             }
         }
