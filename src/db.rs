@@ -32,17 +32,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15))
-                // Reads through a memory map of the file instead of a copy per connection:
-                // at national size a department's report reads tens of thousands of pages,
-                // and `pread` for each cost more than the query itself (BENCHMARKS.md).
-                .pragma("mmap_size", MMAP_BYTES.to_string())
         });
     Database::connect(options).await.map_err(AppError::from)
 }
-
-/// How much of a SQLite file is read through a memory map (pages the OS already caches, shared by
-/// every connection).
-const MMAP_BYTES: u64 = 4 << 30;
 
 /// Brings the schema up to date.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), AppError> {
