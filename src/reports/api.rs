@@ -53,8 +53,7 @@ async fn attendance(
     per_page: Option<i64>,
 ) -> AppResult<Json<AttendanceReport>> {
     let filters = query.resolve(&user)?;
-    let rows = super::attendance(db.inner(), &filters).await?;
-    let differential = super::differential::differential(db.inner(), &filters).await?;
+    let (rows, differential) = super::attendance_with_differential(db.inner(), &filters).await?;
     let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
     Ok(Json(AttendanceReport {
         items,

@@ -475,6 +475,19 @@ pub async fn attendance<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// The attendance report and its differential approach, computed at the same time (two
+/// connections: at department size each is a few hundred milliseconds of database work).
+pub async fn attendance_with_differential<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+) -> AppResult<(Vec<AttendanceRow>, differential::Differential)> {
+    rocket::futures::future::try_join(
+        attendance(db, filters),
+        differential::differential(db, filters),
+    )
+    .await
+}
+
 /// The attendance report summed per municipality.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MunicipalitySummary {

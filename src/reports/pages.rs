@@ -123,8 +123,8 @@ async fn report_page(
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
     let result = async {
         let filters = query.resolve(&user)?;
-        let rows = super::attendance(db.inner(), &filters).await?;
-        let differential = super::differential::differential(db.inner(), &filters).await?;
+        let (rows, differential) =
+            super::attendance_with_differential(db.inner(), &filters).await?;
         let summary = by_municipality(&rows);
         let chart = chart(&summary);
         let table: Vec<Value> = summary

@@ -24,9 +24,13 @@ pub async fn attendance_for<C: ConnectionTrait>(
     filters: &Filters,
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
-    let rows = super::attendance(db, filters).await?;
-    let people = super::participants(db, filters).await?;
-    let differential = super::differential::differential(db, filters).await?;
+    // Three independent reads at the same time, each on its own connection.
+    let (rows, people, differential) = rocket::futures::future::try_join3(
+        super::attendance(db, filters),
+        super::participants(db, filters),
+        super::differential::differential(db, filters),
+    )
+    .await?;
     attendance(&rows, &people, &differential, filters, generated_by)
 }
 
