@@ -24,13 +24,10 @@ pub async fn attendance_for<C: ConnectionTrait>(
     filters: &Filters,
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
-    // Three independent reads at the same time, each on its own connection.
-    let (rows, people, differential) = rocket::futures::future::try_join3(
-        super::attendance(db, filters),
-        super::participants(db, filters),
-        super::differential::differential(db, filters),
-    )
-    .await?;
+    let (rows, differential) = super::attendance_with_differential(db, filters).await?;
+    // The people last and alone: read at the same time as the rest, their rows doubled the
+    // process's peak memory on SQLite (BENCHMARKS.md).
+    let people = super::participants(db, filters).await?;
     attendance(&rows, &people, &differential, filters, generated_by)
 }
 
