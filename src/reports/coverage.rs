@@ -4,7 +4,7 @@
 //! plus the names, whatever the size of the data.
 
 use crate::accounts::guards::CurrentUser;
-use crate::entities::values::{CertificateStatus, EnrolmentStatus, Role};
+use crate::entities::values::{CertificateStatus, EnrolmentStatus};
 use crate::entities::{
     capacity, certificate, cohort, course_capacity, enrolment, municipality, participant,
 };
@@ -39,12 +39,7 @@ pub struct CoverageFilters {
 
 impl CoverageQuery {
     pub fn resolve(&self, user: &CurrentUser) -> AppResult<CoverageFilters> {
-        let clean = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
+        let clean = super::non_empty;
         let category = clean(&self.category).map(|c| c.to_uppercase());
         if let Some(c) = &category
             && !["E", "1", "2", "3", "4", "5", "6"].contains(&c.as_str())
@@ -62,19 +57,11 @@ impl CoverageQuery {
             category,
             nothing: false,
         };
-        if let Some(scope) = user.department_scope() {
-            if filters.department.as_deref().is_some_and(|d| d != scope)
-                || filters
-                    .municipality
-                    .as_deref()
-                    .is_some_and(|m| !m.starts_with(scope))
-            {
-                filters.nothing = true;
-            }
-            filters.department = Some(scope.to_string());
-        } else if user.role == Role::Reviewer {
-            filters.nothing = true;
-        }
+        filters.nothing = super::limit_to_scope(
+            user,
+            &mut filters.department,
+            filters.municipality.as_deref(),
+        );
         Ok(filters)
     }
 }

@@ -58,12 +58,32 @@ pub struct Filters {
     pub nothing: bool,
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
+/// A filter's text, trimmed; `None` when empty.
+pub(crate) fn non_empty(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string)
+}
+
+/// Applies the caller's department scope to a report's place filters, silently: a reviewer's
+/// department replaces `department`, and asking for another department (or a municipality of
+/// one) — or being a reviewer without a department — yields `true`: an empty report, never an
+/// error that would confirm anything.
+pub(crate) fn limit_to_scope(
+    user: &CurrentUser,
+    department: &mut Option<String>,
+    municipality: Option<&str>,
+) -> bool {
+    if let Some(scope) = user.department_scope() {
+        let elsewhere = department.as_deref().is_some_and(|d| d != scope)
+            || municipality.is_some_and(|m| !m.starts_with(scope));
+        *department = Some(scope.to_string());
+        elsewhere
+    } else {
+        user.role == crate::entities::values::Role::Reviewer
+    }
 }
 
 impl ReportQuery {
@@ -93,20 +113,11 @@ impl ReportQuery {
             to,
             nothing: false,
         };
-        if let Some(scope) = user.department_scope() {
-            if filters.department.as_deref().is_some_and(|d| d != scope)
-                || filters
-                    .municipality
-                    .as_deref()
-                    .is_some_and(|m| !m.starts_with(scope))
-            {
-                filters.nothing = true;
-            }
-            filters.department = Some(scope.to_string());
-        } else if user.role == crate::entities::values::Role::Reviewer {
-            // A reviewer without a department sees nothing.
-            filters.nothing = true;
-        }
+        filters.nothing = limit_to_scope(
+            user,
+            &mut filters.department,
+            filters.municipality.as_deref(),
+        );
         Ok(filters)
     }
 }
