@@ -18,6 +18,7 @@ use crate::entities::{
     assessment, attendance_mark, cohort, cohort_session, enrolment, participant, score,
 };
 use crate::error::{AppError, AppResult};
+use crate::people::scope::PersonScope;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
@@ -281,25 +282,32 @@ pub async fn scores_by_enrolment<C: ConnectionTrait>(
     Ok(map)
 }
 
-/// Results of every enrolled/completed/not_completed enrolment of a cohort (frozen values once
-/// closed), by name. A constant number of queries whatever the cohort's size.
-pub async fn for_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<ResultRow>> {
+/// Results of every enrolled/completed/not_completed enrolment of a cohort that `people`
+/// covers (frozen values once closed), by name. A constant number of queries whatever the
+/// cohort's size.
+pub async fn for_cohort<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    people: &PersonScope,
+) -> AppResult<Vec<ResultRow>> {
     let cohort = cohort::Entity::find_by_id(cohort_id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    compute(db, &cohort, None).await
+    compute(db, &cohort, people, None).await
 }
 
-/// Results of some enrolments of a cohort (all when `only` is None).
+/// Results of the enrolments of a cohort that `people` covers (only some when `only` is set).
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
+    people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<ResultRow>> {
     let rule = Rule::of(cohort);
     let mut query = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort.id))
+        .filter(people.condition())
         .filter(enrolment::Column::Status.is_in([
             EnrolmentStatus::Enrolled,
             EnrolmentStatus::Completed,
@@ -411,7 +419,7 @@ pub async fn freeze<C: ConnectionTrait>(
     if enrolled.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = compute(db, cohort, Some(&enrolled)).await?;
+    let rows = compute(db, cohort, &PersonScope::All, Some(&enrolled)).await?;
     let at = crate::time::now();
     let mut changes = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -9,6 +9,7 @@ use crate::attendance::api::require_staff_or_instructor;
 use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
+use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -134,7 +135,7 @@ async fn put_scores(
     let planned = super::plan_scores(&txn, &cohort, &item, &body).await?;
     super::save_scores(&txn, user.id, &cohort, &planned).await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut scores = super::scores_of(&txn, item.id, Some(&ids)).await?;
+    let mut scores = super::scores_of(&txn, &item, &PersonScope::All, Some(&ids)).await?;
     txn.commit().await?;
     scores.sort_by_key(|s| ids.iter().position(|id| *id == s.enrolment_id));
     Ok(Json(scores))
@@ -147,12 +148,7 @@ async fn get_scores(
     id: i32,
 ) -> AppResult<Json<List<ScoreView>>> {
     let (item, _, access) = item_access(db.inner(), &user, id).await?;
-    let items = match access {
-        Access::Own(enrolment_id) => {
-            super::scores_of(db.inner(), item.id, Some(&[enrolment_id])).await?
-        }
-        _ => super::scores_of(db.inner(), item.id, None).await?,
-    };
+    let items = super::scores_of(db.inner(), &item, &access.people(), None).await?;
     let total = items.len() as u64;
     Ok(Json(List {
         items,
@@ -172,7 +168,7 @@ async fn scores_sheet(
     if matches!(access, Access::Own(_)) {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, &user.full_name).await?;
+    let bytes = sheet::workbook(db.inner(), &cohort, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(
         &format!("calificaciones-cohorte-{}.xlsx", cohort.id),
         bytes,
@@ -223,10 +219,7 @@ async fn results(
     id: i32,
 ) -> AppResult<Json<Results>> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
-    let mut items = crate::results::for_cohort(db.inner(), cohort.id).await?;
-    if let Access::Own(enrolment_id) = access {
-        items.retain(|r| r.enrolment_id == enrolment_id);
-    }
+    let items = crate::results::compute(db.inner(), &cohort, &access.people(), None).await?;
     let total = items.len() as u64;
     Ok(Json(Results {
         items,

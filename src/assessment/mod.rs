@@ -14,6 +14,7 @@ use crate::entities::values::CohortStatus;
 use crate::entities::{assessment, cohort, enrolment, participant, score};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
+use crate::people::scope::PersonScope;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -619,13 +620,18 @@ pub async fn save_scores<C: ConnectionTrait>(
     Ok(changed)
 }
 
-/// The scores of one item (optionally only some enrolments), by name.
+/// The scores of one item that `people` covers (optionally only some enrolments), by name.
 pub async fn scores_of<C: ConnectionTrait>(
     db: &C,
-    assessment_id: i32,
+    item: &assessment::Model,
+    people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<ScoreView>> {
-    let mut query = score::Entity::find().filter(score::Column::AssessmentId.eq(assessment_id));
+    let mut query = score::Entity::find().filter(score::Column::AssessmentId.eq(item.id));
+    if people.is_restricted() {
+        query = query
+            .filter(score::Column::EnrolmentId.in_subquery(people.enrolment_ids(item.cohort_id)));
+    }
     if let Some(ids) = only {
         query = query.filter(score::Column::EnrolmentId.is_in(ids.to_vec()));
     }

@@ -174,17 +174,15 @@ async fn delete_item(
 async fn grid_context<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
-    access: Access,
+    access: &Access,
     typed: Option<&HashMap<String, String>>,
     errors: &[FieldError],
 ) -> AppResult<Value> {
     let items = results::items(db, cohort.id).await?;
-    let mut roster = crate::attendance::enrolled(db, cohort.id).await?;
-    if let Access::Own(enrolment_id) = access {
-        roster.retain(|r| r.enrolment_id == enrolment_id);
-    }
+    let people = access.people();
+    let roster = crate::attendance::enrolled(db, cohort.id, &people).await?;
     let scores = results::scores_by_enrolment(db, cohort.id).await?;
-    let finals: HashMap<i32, results::ResultRow> = results::for_cohort(db, cohort.id)
+    let finals: HashMap<i32, results::ResultRow> = results::compute(db, cohort, &people, None)
         .await?
         .into_iter()
         .map(|r| (r.enrolment_id, r))
@@ -252,7 +250,7 @@ async fn grid_page(
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden);
     }
-    let context = grid_context(db.inner(), &cohort, access, None, &[]).await?;
+    let context = grid_context(db.inner(), &cohort, &access, None, &[]).await?;
     page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
 }
 
@@ -319,7 +317,7 @@ async fn grid_submit(
             let rendered = async {
                 let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
                 let context =
-                    grid_context(db.inner(), &cohort, access, Some(&form.nota), &errors).await?;
+                    grid_context(db.inner(), &cohort, &access, Some(&form.nota), &errors).await?;
                 page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
             }
             .await;
@@ -342,7 +340,7 @@ async fn scores_xlsx(
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, &user.full_name).await?;
+    let bytes = sheet::workbook(db.inner(), &cohort, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(
         &format!("calificaciones-{}.xlsx", cohort.id),
         bytes,

@@ -8,6 +8,7 @@ use crate::attendance::enrolment_problem;
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
+use crate::people::scope::PersonScope;
 use crate::results::{self, Item};
 use crate::spreadsheets::{self, Cell, Column, ExportBook};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -24,10 +25,11 @@ fn header(item: &Item) -> String {
 pub async fn workbook<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
+    people: &PersonScope,
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
     let items = results::items(db, cohort.id).await?;
-    let roster = crate::attendance::enrolled(db, cohort.id).await?;
+    let roster = crate::attendance::enrolled(db, cohort.id, people).await?;
     let scores = results::scores_by_enrolment(db, cohort.id).await?;
     let mut book = ExportBook::new(
         &format!("Calificaciones · {}", cohort.name),

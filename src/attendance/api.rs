@@ -13,6 +13,7 @@ use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::{MarkSource, Role};
 use crate::error::{AppError, AppResult};
+use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
 use crate::templates::Templates;
 use rocket::serde::json::Json;
@@ -66,7 +67,7 @@ async fn put_attendance(
     )
     .await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut marks = super::session_marks(&txn, session.id, Some(&ids)).await?;
+    let mut marks = super::session_marks(&txn, &session, &PersonScope::All, Some(&ids)).await?;
     txn.commit().await?;
     // In the order they were sent.
     marks.sort_by_key(|m| ids.iter().position(|id| *id == m.enrolment_id));
@@ -91,14 +92,15 @@ async fn get_attendance(
     id: i32,
 ) -> AppResult<Json<SessionAttendance>> {
     let (session, _cohort, access) = super::session_access(db.inner(), &user, id).await?;
+    let people = access.people();
     let (items, unmarked) = match access {
         Access::Own(enrolment_id) => (
-            super::session_marks(db.inner(), session.id, Some(&[enrolment_id])).await?,
+            super::session_marks(db.inner(), &session, &people, Some(&[enrolment_id])).await?,
             Vec::new(),
         ),
-        Access::Manage | Access::Read => {
-            let items = super::session_marks(db.inner(), session.id, None).await?;
-            let unmarked = super::enrolled(db.inner(), session.cohort_id)
+        Access::Manage | Access::Read(_) => {
+            let items = super::session_marks(db.inner(), &session, &people, None).await?;
+            let unmarked = super::enrolled(db.inner(), session.cohort_id, &people)
                 .await?
                 .into_iter()
                 .filter(|r| !items.iter().any(|m| m.enrolment_id == r.enrolment_id))
@@ -188,7 +190,14 @@ async fn session_sheet(
     if matches!(access, Access::Own(_)) {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, Some(&session), &user.full_name).await?;
+    let bytes = sheet::workbook(
+        db.inner(),
+        &cohort,
+        Some(&session),
+        &access.people(),
+        &user.full_name,
+    )
+    .await?;
     Ok(Download::xlsx(
         &sheet_name(&cohort, Some(session.id)),
         bytes,
@@ -205,7 +214,8 @@ async fn cohort_sheet(
     if matches!(access, Access::Own(_)) {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, None, &user.full_name).await?;
+    let bytes =
+        sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(&sheet_name(&cohort, None), bytes))
 }
 

@@ -17,6 +17,7 @@ use crate::cohorts::Notifier;
 use crate::entities::values::{EnrolmentStatus, Mark, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session, enrolment};
 use crate::error::{AppError, AppResult};
+use crate::people::scope::PersonScope;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -260,7 +261,7 @@ pub async fn check_in<C: ConnectionTrait>(
         )
         .await?;
     }
-    let mark = super::session_marks(db, session.id, Some(&[row.id]))
+    let mark = super::session_marks(db, session, &PersonScope::Enrolment(row.id), None)
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal("marca recién guardada no encontrada".into()))?;

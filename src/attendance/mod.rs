@@ -22,6 +22,7 @@ use crate::cohorts::{self, Notifier};
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark, MarkSource, Role};
 use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, participant, user};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::people::scope::PersonScope;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -56,28 +57,37 @@ pub fn parse_mark(text: &str) -> Option<Mark> {
     }
 }
 
-/// What the caller may do with a cohort's attendance and grades.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the caller may do with a cohort's attendance and grades, and whose.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Coordinators, admins and the cohort's instructors: read and write.
+    /// Coordinators, admins and the cohort's instructors: read and write, everyone.
     Manage,
-    /// Reviewers of the cohort's department: read only.
-    Read,
+    /// Reviewers of the cohort's department: read only, the people their scope covers.
+    Read(PersonScope),
     /// A participant: only their own enrolment.
     Own(i32),
 }
 
 impl Access {
     /// 403 unless the caller may write.
-    pub fn require_manage(self) -> AppResult<()> {
+    pub fn require_manage(&self) -> AppResult<()> {
         match self {
             Access::Manage => Ok(()),
             _ => Err(AppError::Forbidden),
         }
     }
 
-    pub fn can_manage(self) -> bool {
-        self == Access::Manage
+    pub fn can_manage(&self) -> bool {
+        *self == Access::Manage
+    }
+
+    /// Whose personal data this access shows: every list of people goes through it.
+    pub fn people(&self) -> PersonScope {
+        match self {
+            Access::Manage => PersonScope::All,
+            Access::Read(scope) => scope.clone(),
+            Access::Own(enrolment_id) => PersonScope::Enrolment(*enrolment_id),
+        }
     }
 }
 
@@ -92,7 +102,7 @@ pub async fn cohort_access<C: ConnectionTrait>(
     let cohort = cohorts::find_in_scope(db, &scope, cohort_id).await?;
     let access = match user.role {
         Role::Admin | Role::Coordinator | Role::Instructor => Access::Manage,
-        Role::Reviewer => Access::Read,
+        Role::Reviewer => Access::Read(PersonScope::of(user)),
         Role::Participant => {
             let person = crate::people::profile::participant_of_user(db, user.id)
                 .await?
@@ -425,14 +435,22 @@ pub async fn save_marks<C: ConnectionTrait>(
     Ok(saved)
 }
 
-/// Views of the marks of a session, optionally only of some enrolments, by name.
+/// Views of the marks of a session that `people` covers, optionally only of some
+/// enrolments, by name.
 pub async fn session_marks<C: ConnectionTrait>(
     db: &C,
-    session_id: i32,
+    session: &cohort_session::Model,
+    people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<MarkView>> {
     let mut query =
-        attendance_mark::Entity::find().filter(attendance_mark::Column::SessionId.eq(session_id));
+        attendance_mark::Entity::find().filter(attendance_mark::Column::SessionId.eq(session.id));
+    if people.is_restricted() {
+        query = query.filter(
+            attendance_mark::Column::EnrolmentId
+                .in_subquery(people.enrolment_ids(session.cohort_id)),
+        );
+    }
     if let Some(ids) = only {
         query = query.filter(attendance_mark::Column::EnrolmentId.is_in(ids.to_vec()));
     }
@@ -491,10 +509,15 @@ pub struct RosterEntry {
     pub municipality_code: String,
 }
 
-/// Enrolled people of a cohort, by name (one query).
-pub async fn enrolled<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<RosterEntry>> {
+/// Enrolled people of a cohort that `people` covers, by name (one query).
+pub async fn enrolled<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    people: &PersonScope,
+) -> AppResult<Vec<RosterEntry>> {
     let mut rows: Vec<RosterEntry> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(people.condition())
         .filter(enrolment::Column::Status.is_in([
             EnrolmentStatus::Enrolled,
             EnrolmentStatus::Completed,

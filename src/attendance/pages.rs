@@ -153,7 +153,7 @@ fn attendance_chart(bars: &[(String, i32, i32)]) -> Value {
 pub async fn followup_context<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
-    access: Access,
+    access: &Access,
 ) -> AppResult<Value> {
     #[derive(sea_orm::FromQueryResult)]
     struct Count {
@@ -164,14 +164,22 @@ pub async fn followup_context<C: ConnectionTrait>(
     use sea_orm::QuerySelect;
     let course = course_name(db, cohort).await?;
     let sessions = cohorts::sessions::list(db, cohort.id).await?;
-    let roster = super::enrolled(db, cohort.id).await?;
+    let people = access.people();
+    let roster = super::enrolled(db, cohort.id, &people).await?;
+    let hidden = crate::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
     let enrolled = roster.len() as i32;
-    let counts = attendance_mark::Entity::find()
+    let mut counts = attendance_mark::Entity::find()
         .select_only()
         .column(attendance_mark::Column::SessionId)
         .column(attendance_mark::Column::Status)
         .column_as(attendance_mark::Column::Id.count(), "n")
-        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)));
+    if people.is_restricted() {
+        counts = counts.filter(
+            attendance_mark::Column::EnrolmentId.in_subquery(people.enrolment_ids(cohort.id)),
+        );
+    }
+    let counts = counts
         .group_by(attendance_mark::Column::SessionId)
         .group_by(attendance_mark::Column::Status)
         .into_model::<Count>()
@@ -207,7 +215,7 @@ pub async fn followup_context<C: ConnectionTrait>(
             row
         })
         .collect();
-    let results = results::for_cohort(db, cohort.id).await?;
+    let results = results::compute(db, cohort, &people, None).await?;
     let missed = results::mark_counts(db, cohort.id, None).await?;
     let total = sessions.len() as i32;
     let result_rows: Vec<Value> = results
@@ -235,6 +243,7 @@ pub async fn followup_context<C: ConnectionTrait>(
         "manage": manage,
         "can_edit": manage && editable(cohort),
         "enrolled": enrolled,
+        "hidden_note": people.hidden_note(hidden),
         "sessions": session_rows,
         "chart": attendance_chart(&bars),
         "results": result_rows,
@@ -256,7 +265,7 @@ async fn followup_page(
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden);
     }
-    let context = followup_context(db.inner(), &cohort, access).await?;
+    let context = followup_context(db.inner(), &cohort, &access).await?;
     page.render(
         "followup",
         &format!("Asistencia y notas · {}", cohort.name),
@@ -270,17 +279,14 @@ async fn session_context<C: ConnectionTrait>(
     db: &C,
     session: &cohort_session::Model,
     cohort: &cohort::Model,
-    access: Access,
+    access: &Access,
     chosen: Option<&SessionForm>,
     prefill: Option<&str>,
     errors: &[FieldError],
 ) -> AppResult<Value> {
     let course = course_name(db, cohort).await?;
     let marks = super::marks_by_enrolment(db, session.id).await?;
-    let mut roster = super::enrolled(db, cohort.id).await?;
-    if let Access::Own(enrolment_id) = access {
-        roster.retain(|r| r.enrolment_id == enrolment_id);
-    }
+    let roster = super::enrolled(db, cohort.id, &access.people()).await?;
     let recorders =
         super::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect()).await?;
     let started = session.starts_at <= crate::time::now();
@@ -348,7 +354,7 @@ async fn session_page(
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     let prefill = prellenar.and_then(super::parse_mark).map(|m| m.as_str());
     let context =
-        session_context(db.inner(), &session, &cohort, access, None, prefill, &[]).await?;
+        session_context(db.inner(), &session, &cohort, &access, None, prefill, &[]).await?;
     page.render(
         "attendance_session",
         &format!("Asistencia · {}", session.topic),
@@ -456,7 +462,7 @@ async fn session_submit(
                     db.inner(),
                     &session,
                     &cohort,
-                    access,
+                    &access,
                     Some(&form),
                     None,
                     &errors,
@@ -531,7 +537,7 @@ async fn sign_in_sheet(
         return Err(AppError::Forbidden);
     }
     let course = course_name(db.inner(), &cohort).await?;
-    let rows: Vec<Value> = super::enrolled(db.inner(), cohort.id)
+    let rows: Vec<Value> = super::enrolled(db.inner(), cohort.id, &access.people())
         .await?
         .into_iter()
         .enumerate()
@@ -561,7 +567,14 @@ async fn session_xlsx(
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, Some(&session), &user.full_name).await?;
+    let bytes = sheet::workbook(
+        db.inner(),
+        &cohort,
+        Some(&session),
+        &access.people(),
+        &user.full_name,
+    )
+    .await?;
     Ok(Download::xlsx(
         &format!("asistencia-{}-sesion-{}.xlsx", cohort.id, session.id),
         bytes,
@@ -578,7 +591,8 @@ async fn cohort_xlsx(
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden);
     }
-    let bytes = sheet::workbook(db.inner(), &cohort, None, &user.full_name).await?;
+    let bytes =
+        sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(
         &format!("asistencia-{}.xlsx", cohort.id),
         bytes,
@@ -772,9 +786,14 @@ async fn check_in_page(
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden);
     };
-    let mark = super::session_marks(db.inner(), session.id, Some(&[enrolment_id]))
-        .await?
-        .pop();
+    let mark = super::session_marks(
+        db.inner(),
+        &session,
+        &access.people(),
+        Some(&[enrolment_id]),
+    )
+    .await?
+    .pop();
     let (opens, closes) = checkin::window(&session);
     let local = |t| crate::time::local(t).format("%H:%M").to_string();
     page.render(

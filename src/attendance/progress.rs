@@ -7,6 +7,7 @@ use super::risk::{absences_left, at_risk};
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{attendance_mark, cohort, course, enrolment};
 use crate::error::AppResult;
+use crate::people::scope::PersonScope;
 use crate::results::{self, ResultRow, grade_text, percent_text};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -124,7 +125,9 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         .into_iter()
         .map(|s| (s.assessment_id, s.score_tenths))
         .collect();
-    let result = results::compute(db, cohort, Some(&[row.id])).await?.pop();
+    let result = results::compute(db, cohort, &PersonScope::Enrolment(row.id), Some(&[row.id]))
+        .await?
+        .pop();
 
     let session_lines: Vec<SessionMark> = sessions
         .iter()

@@ -11,6 +11,7 @@ use crate::entities::{
     attendance_mark, cohort, cohort_session, enrolment, municipality, participant,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::people::scope::PersonScope;
 use crate::spreadsheets::{self, Cell, Column, ExportBook};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -38,18 +39,19 @@ fn session_label(s: &cohort_session::Model) -> String {
 }
 
 /// The sheet of a cohort (every session) or of one session, with a «Resumen» of results for
-/// the whole cohort.
+/// the whole cohort: only the people `people` covers.
 pub async fn workbook<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
     only_session: Option<&cohort_session::Model>,
+    people: &PersonScope,
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
     let sessions = match only_session {
         Some(s) => vec![s.clone()],
         None => crate::cohorts::sessions::list(db, cohort.id).await?,
     };
-    let roster = super::enrolled(db, cohort.id).await?;
+    let roster = super::enrolled(db, cohort.id, people).await?;
     let codes: Vec<String> = roster.iter().map(|r| r.municipality_code.clone()).collect();
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
@@ -60,6 +62,7 @@ pub async fn workbook<C: ConnectionTrait>(
         .collect();
     let marks: HashMap<(i32, i32), attendance_mark::Model> = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(attendance_mark::Column::EnrolmentId.in_subquery(people.enrolment_ids(cohort.id)))
         .all(db)
         .await?
         .into_iter()
@@ -115,7 +118,7 @@ pub async fn workbook<C: ConnectionTrait>(
         sheet.add_list_validation(8, &MARK_VALUES)?;
     }
     if only_session.is_none() {
-        let results = crate::results::for_cohort(db, cohort.id).await?;
+        let results = crate::results::compute(db, cohort, people, None).await?;
         let mut sheet = book.sheet(
             "Resumen",
             &[

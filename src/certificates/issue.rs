@@ -13,6 +13,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Attachment, Email};
+use crate::people::scope::PersonScope;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -348,7 +349,7 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
                 .into(),
         ));
     }
-    let results = crate::results::for_cohort(db, cohort_id).await?;
+    let results = crate::results::for_cohort(db, cohort_id, &PersonScope::All).await?;
     let enrolments: std::collections::HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
         .all(db)
@@ -440,7 +441,7 @@ pub async fn reissue<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let result = crate::results::for_cohort(db, old.cohort_id)
+    let result = crate::results::for_cohort(db, old.cohort_id, &PersonScope::All)
         .await?
         .into_iter()
         .find(|r| r.enrolment_id == old.enrolment_id)

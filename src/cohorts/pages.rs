@@ -472,7 +472,8 @@ pub(crate) async fn detail_context(
     context["session_count"] = json!(sessions.len());
     context["transitions"] = json!(transitions);
     context["editable"] = json!(editable);
-    context["roster"] = json!(crate::enrolment::roster(db, id).await?);
+    context["roster"] =
+        json!(crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?);
     context["document_types"] = json!(["CC", "CE", "PA", "PPT"]);
     context["takes_enrolments"] = json!(view.status == CohortStatus::Open);
     context["import"] = Value::Null;

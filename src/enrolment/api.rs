@@ -9,6 +9,7 @@ use crate::config::AppConfig;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
+use crate::people::scope::PersonScope;
 use crate::templates::Templates;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
@@ -128,7 +129,7 @@ async fn roster(
         return Err(AppError::Forbidden);
     }
     cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
-    let items = super::roster(db.inner(), id).await?;
+    let items = super::roster(db.inner(), id, &PersonScope::of(&user)).await?;
     let total = items.len() as u64;
     Ok(Json(List {
         items,

@@ -20,6 +20,7 @@ use crate::cohorts::{self, Notifier, Targets};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::people::scope::PersonScope;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -495,10 +496,16 @@ pub struct RosterRow {
     pub enrolled_at: String,
 }
 
-/// Enrolled people first (by name), then the waiting list in order, then the rest.
-pub async fn roster<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<RosterRow>> {
+/// Enrolled people first (by name), then the waiting list in order, then the rest: only the
+/// people the caller's scope covers (waiting-list positions stay those of the whole cohort).
+pub async fn roster<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    scope: &PersonScope,
+) -> AppResult<Vec<RosterRow>> {
     let rows = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(scope.condition())
         .find_also_related(participant::Entity)
         .all(db)
         .await?;
@@ -513,12 +520,16 @@ pub async fn roster<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec
         .into_iter()
         .map(|m| (m.code, m.name))
         .collect();
-    let mut waiting: Vec<(i32, i32)> = rows
-        .iter()
-        .filter(|(e, _)| e.status == EnrolmentStatus::Waitlisted)
-        .filter_map(|(e, _)| e.waitlist_seq.map(|s| (s, e.id)))
-        .collect();
-    waiting.sort_unstable();
+    let waiting: Vec<i32> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Id)
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .order_by_asc(enrolment::Column::WaitlistSeq)
+        .order_by_asc(enrolment::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut out: Vec<RosterRow> = rows
         .into_iter()
         .filter_map(|(e, p)| p.map(|p| (e, p)))
@@ -537,9 +548,9 @@ pub async fn roster<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec
             phone: p.phone.clone(),
             status: e.status,
             status_label: status_label(e.status),
-            waitlist_position: waiting
-                .iter()
-                .position(|(_, id)| *id == e.id)
+            waitlist_position: (e.status == EnrolmentStatus::Waitlisted)
+                .then(|| waiting.iter().position(|id| *id == e.id))
+                .flatten()
                 .map(|p| p as u64 + 1),
             eligibility_override: e.eligibility_override,
             enrolled_at: crate::time::local(e.created_at)

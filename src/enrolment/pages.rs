@@ -315,7 +315,9 @@ async fn roster_page(
     .await?;
     let wanted = estado.and_then(crate::entities::values::EnrolmentStatus::parse);
     let text = q.map(crate::text::fold).filter(|t| !t.is_empty());
-    let rows: Vec<super::RosterRow> = super::roster(db.inner(), id)
+    let people = crate::people::scope::PersonScope::of(&user);
+    let hidden = crate::people::scope::hidden_in_cohort(db.inner(), &people, id).await?;
+    let rows: Vec<super::RosterRow> = super::roster(db.inner(), id, &people)
         .await?
         .into_iter()
         .filter(|r| wanted.is_none_or(|s| r.status == s))
@@ -341,6 +343,6 @@ async fn roster_page(
         "roster",
         &format!("Inscritos · {}", cohort.name),
         json!({"cohort": {"id": cohort.id, "name": cohort.name}, "rows": rows, "total": rows.len(),
-               "statuses": statuses, "q": q.unwrap_or("")}),
+               "statuses": statuses, "q": q.unwrap_or(""), "hidden_note": people.hidden_note(hidden)}),
     )
 }

@@ -52,6 +52,7 @@ pub mod api;
 pub mod pages;
 pub mod profile;
 pub mod registration;
+pub mod scope;
 
 pub use profile::{ParticipantView, personal_data_export, profile_of_user};
 

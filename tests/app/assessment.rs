@@ -375,9 +375,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
-        .await
-        .unwrap();
+    let rows = aula_territorial::results::for_cohort(
+        app.db(),
+        cohort_id as i32,
+        &aula_territorial::people::scope::PersonScope::All,
+    )
+    .await
+    .unwrap();
     let frozen = |e: i64| {
         rows.iter()
             .find(|r| r.enrolment_id == e as i32)
@@ -630,9 +634,13 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
-        .await
-        .unwrap();
+    let rows = aula_territorial::results::for_cohort(
+        app.db(),
+        cohort_id as i32,
+        &aula_territorial::people::scope::PersonScope::All,
+    )
+    .await
+    .unwrap();
     let first = rows.iter().find(|r| r.enrolment_id == e0 as i32).unwrap();
     assert_eq!(first.final_grade_milli, Some(3920));
     let second = rows.iter().find(|r| r.enrolment_id == e1 as i32).unwrap();

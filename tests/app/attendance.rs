@@ -763,9 +763,13 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
     assert_eq!(failed["reasons"], json!(["asistencia 70 % < 80 %"]));
 
     // The public Rust API the certificates use says the same.
-    let rows = aula_territorial::results::for_cohort(app.db(), cohort_id as i32)
-        .await
-        .unwrap();
+    let rows = aula_territorial::results::for_cohort(
+        app.db(),
+        cohort_id as i32,
+        &aula_territorial::people::scope::PersonScope::All,
+    )
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 2);
     let mine = rows.iter().find(|r| r.enrolment_id == e0 as i32).unwrap();
     assert_eq!(
@@ -1777,9 +1781,13 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
         .iter()
         .find(|c| c.status == CohortStatus::Closed)
         .unwrap();
-    let rows = aula_territorial::results::for_cohort(app.db(), closed.id)
-        .await
-        .unwrap();
+    let rows = aula_territorial::results::for_cohort(
+        app.db(),
+        closed.id,
+        &aula_territorial::people::scope::PersonScope::All,
+    )
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 9);
     for row in &rows {
         let stored = enrolment::Entity::find_by_id(row.enrolment_id)

@@ -17,6 +17,7 @@ mod reference_api;
 mod reference_data;
 mod reports;
 mod schema;
+mod scope;
 mod server;
 mod support;
 mod synthetic;

@@ -1,0 +1,117 @@
+//! Whose personal data a caller may see: the one person-level scope rule.
+//!
+//! A cohort can be offered to municipalities of several departments, so seeing a cohort
+//! (`cohorts::scope::CohortScope`) does not mean seeing everybody in it. A gobernación
+//! reviewer sees the people whose enrolment belongs to a municipality of their department;
+//! a participant sees only themselves. Every surface that lists people of a cohort (rosters,
+//! results, attendance marks, sheets, workbooks, pages) filters its enrolments with
+//! [`PersonScope::condition`] in SQL, and shows the others at most as a count.
+
+use crate::accounts::guards::CurrentUser;
+use crate::entities::values::{EnrolmentStatus, Role};
+use crate::entities::{enrolment, municipality, participant};
+use crate::error::AppResult;
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PersonScope {
+    /// Coordinators, admins and instructors (an instructor reaches only the cohorts they
+    /// teach through the cohort scope, and sees everyone in them).
+    All,
+    /// A gobernación reviewer: people enrolled for a municipality of the department.
+    Department(String),
+    /// A participant: only the enrolments of their own participant record.
+    Account(i32),
+    /// One enrolment (a participant looking at their own place in a cohort).
+    Enrolment(i32),
+}
+
+impl PersonScope {
+    pub fn of(user: &CurrentUser) -> Self {
+        match user.role {
+            Role::Admin | Role::Coordinator | Role::Instructor => PersonScope::All,
+            // A reviewer without a department sees nobody (never everybody).
+            Role::Reviewer => {
+                PersonScope::Department(user.department_code.clone().unwrap_or_default())
+            }
+            Role::Participant => PersonScope::Account(user.id),
+        }
+    }
+
+    /// Whether some people may be hidden from this caller.
+    pub fn is_restricted(&self) -> bool {
+        *self != PersonScope::All
+    }
+
+    /// The enrolments this caller may see, as a condition on the `enrolments` table.
+    pub fn condition(&self) -> Condition {
+        match self {
+            PersonScope::All => Condition::all(),
+            PersonScope::Department(code) => Condition::all().add(
+                enrolment::Column::MunicipalityCode.in_subquery(
+                    Query::select()
+                        .column(municipality::Column::Code)
+                        .from(municipality::Entity)
+                        .and_where(municipality::Column::DepartmentCode.eq(code.as_str()))
+                        .to_owned(),
+                ),
+            ),
+            PersonScope::Account(user_id) => Condition::all().add(
+                enrolment::Column::ParticipantId.in_subquery(
+                    Query::select()
+                        .column(participant::Column::Id)
+                        .from(participant::Entity)
+                        .and_where(participant::Column::UserId.eq(*user_id))
+                        .to_owned(),
+                ),
+            ),
+            PersonScope::Enrolment(id) => Condition::all().add(enrolment::Column::Id.eq(*id)),
+        }
+    }
+
+    /// Ids of the enrolments of a cohort this caller may see, as a subquery (for tables that
+    /// point at enrolments: attendance marks, scores, certificates).
+    pub fn enrolment_ids(&self, cohort_id: i32) -> SelectStatement {
+        Query::select()
+            .column(enrolment::Column::Id)
+            .from(enrolment::Entity)
+            .and_where(enrolment::Column::CohortId.eq(cohort_id))
+            .cond_where(self.condition())
+            .to_owned()
+    }
+
+    /// Spanish sentence about the people this caller cannot see, for pages.
+    pub fn hidden_note(&self, hidden: u64) -> Option<String> {
+        if hidden == 0 {
+            return None;
+        }
+        let whom = match self {
+            PersonScope::Department(_) => "de municipios de otros departamentos",
+            _ => "fuera de su alcance",
+        };
+        Some(if hidden == 1 {
+            format!("Hay 1 persona {whom} en esta cohorte; sus datos no se muestran.")
+        } else {
+            format!("Hay {hidden} personas {whom} en esta cohorte; sus datos no se muestran.")
+        })
+    }
+}
+
+/// How many people of a cohort (any enrolment state) the caller's scope hides: the aggregate
+/// pages may show in place of the people themselves.
+pub async fn hidden_in_cohort<C: ConnectionTrait>(
+    db: &C,
+    scope: &PersonScope,
+    cohort_id: i32,
+) -> AppResult<u64> {
+    if !scope.is_restricted() {
+        return Ok(0);
+    }
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(scope.condition().not())
+        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+        .count(db)
+        .await?)
+}
