@@ -16,6 +16,7 @@ mod people;
 mod reference_api;
 mod reference_data;
 mod reports;
+mod route_matrix;
 mod schema;
 mod scope;
 mod server;

@@ -19,19 +19,41 @@ use serde_json::json;
 
 /// The demo's running cohort (Caquetá), also offered to Meta, with one Meta participant
 /// enrolled, marked present in a past session and scored.
-struct SharedCohort {
-    cohort_id: i32,
-    session_id: i32,
-    assessment_id: i32,
+pub(crate) struct SharedCohort {
+    pub cohort_id: i32,
+    pub session_id: i32,
+    pub assessment_id: i32,
+    pub meta_enrolment_id: i32,
     /// What must never reach the Caquetá reviewer.
-    meta_document: String,
-    meta_last_names: String,
+    pub meta_document: String,
+    pub meta_last_names: String,
     /// What must never reach the Meta reviewer.
-    caqueta_document: String,
-    caqueta_last_names: String,
+    pub caqueta_document: String,
+    pub caqueta_last_names: String,
 }
 
-async fn shared_cohort(db: &DatabaseConnection) -> SharedCohort {
+/// A gobernación del Meta reviewer (email, password), created by [`create_meta_reviewer`].
+pub(crate) const META_REVIEWER: (&str, &str) =
+    ("revisor.meta@aulaterritorial.example", "Revisa-Meta-2026");
+
+pub(crate) async fn create_meta_reviewer(app: &TestApp) {
+    let (admin_email, admin_password) = demo_account(Role::Admin);
+    let admin = token(app, admin_email, admin_password).await;
+    let (status, _) = api(
+        app,
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        Some(
+            json!({"email": META_REVIEWER.0, "password": META_REVIEWER.1,
+                    "full_name": "Revisora del Meta", "role": "reviewer", "department_code": "50"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+}
+
+pub(crate) async fn shared_cohort(db: &DatabaseConnection) -> SharedCohort {
     let running = cohort::Entity::find()
         .filter(cohort::Column::Name.contains("Caquetá PDET"))
         .one(db)
@@ -118,6 +140,7 @@ async fn shared_cohort(db: &DatabaseConnection) -> SharedCohort {
         cohort_id: running.id,
         session_id: session.id,
         assessment_id: item.id,
+        meta_enrolment_id: row.id,
         meta_document: meta_person.document_number,
         meta_last_names: meta_person.last_names,
         caqueta_document: caqueta_person.document_number,
@@ -162,7 +185,7 @@ async fn get_text(client: &Client, path: &str, token: Option<&str>) -> (Status, 
     (status, text)
 }
 
-async fn sign_in(client: &Client, email: &str, password: &str) {
+pub(crate) async fn sign_in_client(client: &Client, email: &str, password: &str) {
     let html = client
         .get("/ingresar")
         .dispatch()
@@ -277,14 +300,9 @@ async fn a_reviewer_sees_only_the_people_of_their_department_in_a_shared_cohort(
     }
 
     // Pages, each reviewer with their own browser.
-    sign_in(&app.client, caqueta_email, caqueta_password).await;
+    sign_in_client(&app.client, caqueta_email, caqueta_password).await;
     let meta_browser = app.another_instance(&[]).await;
-    sign_in(
-        &meta_browser,
-        "revisor.meta@aulaterritorial.example",
-        "Revisa-Meta-2026",
-    )
-    .await;
+    sign_in_client(&meta_browser, META_REVIEWER.0, META_REVIEWER.1).await;
     for path in &page_paths {
         let (status, text) = get_text(&app.client, path, None).await;
         assert_eq!(status, Status::Ok, "{path} for the Caquetá reviewer");

@@ -1,0 +1,342 @@
+//! The role matrix, generated from the routes the app mounts (not from a hand list): every API
+//! route and page, called by every role on the demo data plus a cohort shared by Caquetá and
+//! Meta. Rules checked on every answer:
+//! - never a 5xx;
+//! - reviewers are read-only: no write of theirs succeeds;
+//! - no answer to a reviewer holds a person of the other department, and no answer to the
+//!   participant holds anybody else;
+//! - each (route, role) answer equals the recorded matrix in `route_matrix.txt`, so a route
+//!   added or a gate changed shows up here. After an intended change, regenerate it with
+//!   `UPDATE_ROUTE_MATRIX=1 cargo test --test app route_matrix` and review the diff.
+
+use crate::common::TestApp;
+use crate::scope::{SharedCohort, shared_cohort, sign_in_client};
+use crate::support::{bearer, demo_account, token};
+use aula_territorial::entities::values::Role;
+use aula_territorial::entities::{certificate, cohort, participant, user};
+use rocket::http::{ContentType, Method, Status};
+use rocket::local::asynchronous::Client;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::BTreeMap;
+
+const MATRIX_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/app/route_matrix.txt");
+
+/// The callers, least privileged first (writes of the powerful ones come last).
+const ROLES: &[&str] = &[
+    "anonimo",
+    "participante",
+    "revisor18",
+    "revisor50",
+    "instructor",
+    "coordinador",
+    "admin",
+];
+
+struct Caller {
+    name: &'static str,
+    token: Option<String>,
+    /// A browser of its own (cookie jar) for the pages, and its forms' CSRF token.
+    browser: Option<Client>,
+    csrf: String,
+    /// Document numbers that must never reach this caller.
+    forbidden: Vec<String>,
+    read_only: bool,
+}
+
+/// The value of each route parameter, by the path segment in front of it.
+fn fill(path: &str, values: &BTreeMap<&str, String>) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut out = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        if segment.starts_with('<') {
+            let before = if i > 0 { segments[i - 1] } else { "" };
+            let value = values.get(before).cloned().unwrap_or_else(|| {
+                panic!("no test value for a parameter after «{before}» in {path}")
+            });
+            out.push(value);
+        } else {
+            out.push(segment.to_string());
+        }
+    }
+    out.join("/")
+}
+
+async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (Status, String) {
+    let api = path.starts_with("/api/");
+    let client = match (&caller.browser, api) {
+        (Some(browser), false) => browser,
+        _ => &app.client,
+    };
+    let mut request = client.req(method, path.to_string());
+    if api && let Some(token) = &caller.token {
+        request = request.header(bearer(token));
+    }
+    if method != Method::Get {
+        request = if api {
+            request.header(ContentType::JSON).body("{}")
+        } else {
+            // A page's form with its valid CSRF token and nothing else: the role gates and
+            // the validation behind the CSRF check answer.
+            request.header(ContentType::Form).body(format!(
+                "csrf_token={}",
+                aula_territorial::accounts::pages::urlencode(&caller.csrf)
+            ))
+        };
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let bytes = response.into_bytes().await.unwrap_or_default();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The CSRF token of a browser's forms.
+async fn csrf_of(browser: &Client) -> String {
+    let html = browser
+        .get("/contrasena/olvido")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap_or_default();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()]
+        .replace("&#x3D;", "=")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, String> {
+    let db = app.db();
+    let cohort = cohort::Entity::find_by_id(shared.cohort_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code = certificate::Entity::find()
+        .order_by_asc(certificate::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a certificate (issued for the closed demo cohort)")
+        .code;
+    let admin = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut v = BTreeMap::new();
+    for key in ["cohorts", "cohortes"] {
+        v.insert(key, shared.cohort_id.to_string());
+    }
+    for key in ["sessions", "sesiones"] {
+        v.insert(key, shared.session_id.to_string());
+    }
+    for key in ["assessments", "evaluaciones"] {
+        v.insert(key, shared.assessment_id.to_string());
+    }
+    for key in ["enrolments", "inscripciones"] {
+        v.insert(key, shared.meta_enrolment_id.to_string());
+    }
+    for key in ["courses", "cursos"] {
+        v.insert(key, cohort.course_id.to_string());
+    }
+    for key in ["certificates", "verificar"] {
+        v.insert(key, code.clone());
+    }
+    v.insert("certificados", format!("{code}.pdf"));
+    for key in ["users", "usuarios"] {
+        v.insert(key, admin.id.to_string());
+    }
+    v.insert("capacities", "1".into());
+    v.insert("correos", "1".into());
+    v.insert("municipios", "18592".into());
+    v.insert("restablecer", "enlace-que-no-existe".into());
+    v
+}
+
+#[rocket::async_test]
+async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
+    let app = TestApp::with_demo().await;
+    let shared = shared_cohort(app.db()).await;
+    let (coordinator_email, coordinator_password) = demo_account(Role::Coordinator);
+    let coordinator = token(&app, coordinator_email, coordinator_password).await;
+    let closed = cohort::Entity::find()
+        .filter(cohort::Column::Name.contains("Macarena"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the closed demo cohort");
+    let issued = app
+        .client
+        .post(format!("/api/v1/cohorts/{}/certificates", closed.id))
+        .header(bearer(&coordinator))
+        .dispatch()
+        .await;
+    assert_eq!(issued.status(), Status::Ok, "certificates issued");
+    let values = values(&app, &shared).await;
+
+    // The participant demo account's own document may reach them; nobody else's.
+    let (participant_email, participant_password) = demo_account(Role::Participant);
+    let own_document = participant::Entity::find()
+        .filter(participant::Column::Email.eq(participant_email))
+        .one(app.db())
+        .await
+        .unwrap()
+        .map(|p| p.document_number)
+        .unwrap_or_default();
+    let mut callers = Vec::new();
+    for name in ROLES {
+        let (email, password, forbidden, read_only): (&str, &str, Vec<String>, bool) = match *name {
+            "anonimo" => (
+                "",
+                "",
+                vec![
+                    shared.meta_document.clone(),
+                    shared.caqueta_document.clone(),
+                ],
+                true,
+            ),
+            "participante" => (
+                participant_email,
+                participant_password,
+                [&shared.meta_document, &shared.caqueta_document]
+                    .into_iter()
+                    .filter(|d| **d != own_document)
+                    .cloned()
+                    .collect(),
+                false,
+            ),
+            "revisor18" => {
+                let (e, p) = demo_account(Role::Reviewer);
+                (e, p, vec![shared.meta_document.clone()], true)
+            }
+            "revisor50" => (
+                crate::scope::META_REVIEWER.0,
+                crate::scope::META_REVIEWER.1,
+                vec![shared.caqueta_document.clone()],
+                true,
+            ),
+            "instructor" => {
+                let (e, p) = demo_account(Role::Instructor);
+                (e, p, vec![], false)
+            }
+            "coordinador" => (coordinator_email, coordinator_password, vec![], false),
+            _ => {
+                let (e, p) = demo_account(Role::Admin);
+                (e, p, vec![], false)
+            }
+        };
+        if *name == "revisor50" {
+            crate::scope::create_meta_reviewer(&app).await;
+        }
+        let (token, browser) = if email.is_empty() {
+            (None, Some(app.another_instance(&[]).await))
+        } else {
+            let browser = app.another_instance(&[]).await;
+            sign_in_client(&browser, email, password).await;
+            (Some(token(&app, email, password).await), Some(browser))
+        };
+        let csrf = csrf_of(browser.as_ref().expect("a browser per caller")).await;
+        callers.push(Caller {
+            name,
+            token,
+            browser,
+            csrf,
+            forbidden,
+            read_only,
+        });
+    }
+
+    let mut routes: Vec<(Method, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .map(|r| {
+            let uri = r.uri.to_string();
+            let path = uri.split('?').next().unwrap_or(&uri).to_string();
+            (r.method, path)
+        })
+        .filter(|(_, path)| !path.contains(".."))
+        .collect();
+    routes.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.as_str().cmp(b.0.as_str())));
+    routes.dedup();
+    // Reads first, then writes, signing out last (it ends the caller's session or token).
+    let (reads, mut writes): (Vec<_>, Vec<_>) =
+        routes.into_iter().partition(|(m, _)| *m == Method::Get);
+    let signs_out = |path: &str| path == "/salir" || path == "/api/v1/tokens/current";
+    writes.sort_by_key(|(_, path)| signs_out(path));
+
+    let mut lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (method, pattern) in reads.iter().chain(&writes) {
+        let path = fill(pattern, &values);
+        let mut answers = Vec::new();
+        for caller in &callers {
+            let (status, body) = call(&app, caller, *method, &path).await;
+            if status.code >= 500 {
+                problems.push(format!("{method} {path} as {}: {status}", caller.name));
+            }
+            if *method != Method::Get
+                && caller.read_only
+                && status.class().is_success()
+                && ![
+                    "/api/v1/tokens",
+                    "/api/v1/tokens/current",
+                    "/ingresar",
+                    "/salir",
+                    "/registro",
+                    "/api/v1/registrations",
+                    "/contrasena/olvido",
+                    "/contrasena/restablecer/<token>",
+                ]
+                .contains(&pattern.as_str())
+            {
+                problems.push(format!(
+                    "{method} {path} as {}: a read-only caller changed something ({status})",
+                    caller.name
+                ));
+            }
+            for document in &caller.forbidden {
+                if body.contains(document.as_str()) {
+                    problems.push(format!(
+                        "{method} {path} as {}: shows a person outside their scope",
+                        caller.name
+                    ));
+                }
+            }
+            answers.push(format!("{}={}", caller.name, status.code));
+        }
+        lines.insert(format!("{method} {pattern}"), answers);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    let mut text = String::from(
+        "# Generated by tests/app/route_matrix.rs: every mounted route × every role (status codes).\n",
+    );
+    for (route, answers) in &lines {
+        text.push_str(&format!("{route:<70} {}\n", answers.join(" ")));
+    }
+    if std::env::var("UPDATE_ROUTE_MATRIX").is_ok_and(|v| v == "1") {
+        std::fs::write(MATRIX_FILE, &text).expect("write the matrix");
+        return;
+    }
+    let recorded = std::fs::read_to_string(MATRIX_FILE).unwrap_or_default();
+    let differences: Vec<String> = text
+        .lines()
+        .filter(|l| !recorded.lines().any(|r| r == *l))
+        .map(|l| format!("now:      {l}"))
+        .chain(
+            recorded
+                .lines()
+                .filter(|r| !text.lines().any(|l| l == *r))
+                .map(|r| format!("recorded: {r}")),
+        )
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "the role matrix changed (UPDATE_ROUTE_MATRIX=1 to record an intended change):\n{}",
+        differences.join("\n")
+    );
+}
