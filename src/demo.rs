@@ -54,6 +54,15 @@ pub const ACCOUNTS: &[(Role, &str, &str, &str, Option<&str>)] = &[
         "Óscar Iván Betancourt",
         Some("18"),
     ),
+    // A second gobernación, so the cohort shared by Caquetá and Meta shows each reviewer only
+    // the people of their own department.
+    (
+        Role::Reviewer,
+        "revisor.meta@aulaterritorial.example",
+        "Revisa-Meta-2026",
+        "Diana Carolina Rojas",
+        Some("50"),
+    ),
 ];
 
 /// The programme's pilot municipalities (domain brief).

@@ -228,9 +228,6 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 (e, p, vec![], false)
             }
         };
-        if *name == "revisor50" {
-            crate::scope::create_meta_reviewer(&app).await;
-        }
         let (token, browser) = if email.is_empty() {
             (None, Some(app.another_instance(&[]).await))
         } else {

@@ -3,7 +3,7 @@
 //! the others at most as a count.
 
 use crate::common::TestApp;
-use crate::support::{api, bearer, demo_account, token};
+use crate::support::{bearer, demo_account, token};
 use aula_territorial::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
 use aula_territorial::entities::{
     assessment, attendance_mark, cohort, cohort_department, cohort_session, enrolment, participant,
@@ -15,7 +15,6 @@ use rocket::local::asynchronous::Client;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use serde_json::json;
 
 /// The demo's running cohort (Caquetá), also offered to Meta, with one Meta participant
 /// enrolled, marked present in a past session and scored.
@@ -32,26 +31,9 @@ pub(crate) struct SharedCohort {
     pub caqueta_last_names: String,
 }
 
-/// A gobernación del Meta reviewer (email, password), created by [`create_meta_reviewer`].
+/// The demo's gobernación del Meta reviewer (email, password).
 pub(crate) const META_REVIEWER: (&str, &str) =
     ("revisor.meta@aulaterritorial.example", "Revisa-Meta-2026");
-
-pub(crate) async fn create_meta_reviewer(app: &TestApp) {
-    let (admin_email, admin_password) = demo_account(Role::Admin);
-    let admin = token(app, admin_email, admin_password).await;
-    let (status, _) = api(
-        app,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(
-            json!({"email": META_REVIEWER.0, "password": META_REVIEWER.1,
-                    "full_name": "Revisora del Meta", "role": "reviewer", "department_code": "50"}),
-        ),
-    )
-    .await;
-    assert_eq!(status, Status::Created);
-}
 
 pub(crate) async fn shared_cohort(db: &DatabaseConnection) -> SharedCohort {
     let running = cohort::Entity::find()
@@ -240,28 +222,9 @@ fn surfaces(shared: &SharedCohort) -> (Vec<String>, Vec<String>) {
 async fn a_reviewer_sees_only_the_people_of_their_department_in_a_shared_cohort() {
     let app = TestApp::with_demo().await;
     let shared = shared_cohort(app.db()).await;
-    let (admin_email, admin_password) = demo_account(Role::Admin);
-    let admin = token(&app, admin_email, admin_password).await;
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/users",
-        Some(&admin),
-        Some(
-            json!({"email": "revisor.meta@aulaterritorial.example", "password": "Revisa-Meta-2026",
-                    "full_name": "Revisora del Meta", "role": "reviewer", "department_code": "50"}),
-        ),
-    )
-    .await;
-    assert_eq!(status, Status::Created);
     let (caqueta_email, caqueta_password) = demo_account(Role::Reviewer);
     let caqueta = token(&app, caqueta_email, caqueta_password).await;
-    let meta = token(
-        &app,
-        "revisor.meta@aulaterritorial.example",
-        "Revisa-Meta-2026",
-    )
-    .await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (coordinator_email, coordinator_password) = demo_account(Role::Coordinator);
     let coordinator = token(&app, coordinator_email, coordinator_password).await;
 
