@@ -291,12 +291,7 @@ async fn registration_submit(
             password: some(&form.password),
             data_consent: Some(form.data_consent),
         };
-        match registration::register(db, templates, config, &input, address.0, &form.siguiente)
-            .await
-        {
-            Ok(received) => Ok(received),
-            Err(other) => Err(other),
-        }
+        registration::register(db, templates, config, &input, address.0, &form.siguiente).await
     }
     .await;
     match result {
