@@ -261,7 +261,6 @@ async fn registration_page(
 }
 
 #[post("/registro", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn registration_submit(
     db: &State<DatabaseConnection>,
     templates: &State<Templates>,
