@@ -28,6 +28,10 @@ pub struct AppConfig {
     /// 0 computes them on every visit.
     #[serde(default = "default_dashboard_cache_seconds")]
     pub dashboard_cache_seconds: u64,
+    /// Reverse proxies / load balancers (IPs or CIDR networks) whose `X-Forwarded-For` and
+    /// `X-Real-IP` headers are believed; empty: the client address is the socket's peer.
+    #[serde(default)]
+    pub trusted_proxies: Vec<crate::web::client::Network>,
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

@@ -1,7 +1,7 @@
 //! The one error type. API requests get RFC 9457 `application/problem+json`; people get a
 //! Spanish HTML page. Neither ever shows SQL or a stack trace.
 
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use sea_orm::DbErr;
@@ -45,8 +45,9 @@ pub enum AppError {
     TooLarge,
     #[error("Los datos enviados tienen errores.")]
     Validation(Vec<FieldError>),
-    #[error("Demasiados intentos. Espere unos minutos e intente de nuevo.")]
-    Throttled,
+    /// Too many attempts; the client may try again after this many seconds (`Retry-After`).
+    #[error("Demasiados intentos. Espere {} e intente de nuevo.", wait_text(*.0))]
+    Throttled(u64),
     #[error("error de base de datos: {0}")]
     Database(#[from] DbErr),
     #[error("{0}")]
@@ -68,7 +69,7 @@ impl AppError {
             AppError::Conflict(_) => Status::Conflict,
             AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Validation(_) => Status::UnprocessableEntity,
-            AppError::Throttled => Status::TooManyRequests,
+            AppError::Throttled(_) => Status::TooManyRequests,
             AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -88,11 +89,29 @@ impl AppError {
         }
     }
 
+    /// Seconds a throttled client must wait, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Throttled(seconds) => Some(*seconds),
+            _ => None,
+        }
+    }
+
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             AppError::Validation(errors) => errors,
             _ => &[],
         }
+    }
+}
+
+/// A wait as people read it: "40 segundos", "1 minuto", "15 minutos".
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 segundo".to_string(),
+        2..=59 => format!("{seconds} segundos"),
+        60..=119 => "1 minuto".to_string(),
+        _ => format!("{} minutos", seconds.div_ceil(60)),
     }
 }
 
@@ -147,18 +166,19 @@ impl<'r> Responder<'r, 'static> for AppError {
             tracing::error!(error = %self, uri = %request.uri(), "request failed");
         }
         let status = self.status();
-        if is_api(request) {
-            return Ok(problem_response(
-                status,
-                self.public_detail(),
-                self.field_errors(),
-            ));
+        let mut response = if is_api(request) {
+            problem_response(status, self.public_detail(), self.field_errors())
+        } else {
+            let html =
+                crate::web::error_page(request, status, &self.public_detail(), self.field_errors());
+            Response::build_from(html.respond_to(request)?)
+                .status(status)
+                .finalize()
+        };
+        if let Some(seconds) = self.retry_after() {
+            response.set_header(Header::new("Retry-After", seconds.to_string()));
         }
-        let html =
-            crate::web::error_page(request, status, &self.public_detail(), self.field_errors());
-        Response::build_from(html.respond_to(request)?)
-            .status(status)
-            .ok()
+        Ok(response)
     }
 }
 

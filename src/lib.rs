@@ -53,6 +53,9 @@ pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnectio
 
 /// The whole application, as `serve` runs it and the tests drive it.
 pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
+    // The client address comes from `web::ClientAddress` (the socket, or a trusted proxy's
+    // header); Rocket's own `ip_header` would believe any client's `X-Real-IP`.
+    let figment = figment.merge(("ip_header", false));
     let config = AppConfig::from_figment(&figment)?;
     let db = prepare_database(&config).await?;
     let templates = templates::Templates::load()?;

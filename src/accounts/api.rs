@@ -11,7 +11,6 @@ use rocket::{Route, State, delete, get, http::Status, patch, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -35,7 +34,7 @@ struct Credentials {
 async fn create_token(
     db: &State<DatabaseConnection>,
     body: Json<Credentials>,
-    address: Option<IpAddr>,
+    address: crate::web::ClientAddress,
 ) -> AppResult<Created<Value>> {
     let mut errors = Vec::new();
     if body.email.as_deref().unwrap_or("").trim().is_empty() {
@@ -52,7 +51,7 @@ async fn create_token(
         body.password.as_deref().unwrap_or(""),
     );
     let txn = crate::db::begin(db).await?;
-    let result = sign_in::authenticate(&txn, email, password, address).await;
+    let result = sign_in::authenticate(&txn, email, password, address.0).await;
     // Failures are counted (committed) even though the request fails.
     let user = match result {
         Ok(user) => user,

@@ -1,22 +1,21 @@
 //! Request guards: who is calling, with which role and department scope. A handler states its
 //! requirement in its signature (`StaffUser`, `AdminUser`, ...), so none can forget the check.
 //!
-//! Pages authenticate with the private session cookie; the JSON API only with bearer tokens
+//! Pages authenticate with the private session cookie, which names a row of `sessions` (see
+//! `accounts::sessions`); the JSON API only with bearer tokens
 //! (a cookie never authorises an API call, so cross-site forms cannot forge one).
 
-use super::sign_in;
+use super::{sessions, sign_in};
 use crate::entities::user;
 use crate::entities::values::Role;
-use chrono::{DateTime, Duration, Utc};
+use crate::error::AppResult;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Serialize;
 
 pub const SESSION_COOKIE: &str = "aula_sesion";
-/// A browser session lasts a working day.
-pub const SESSION_HOURS: i64 = 12;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentUser {
@@ -57,27 +56,31 @@ impl CurrentUser {
     }
 }
 
-/// Starts a browser session.
-pub fn start_session(cookies: &CookieJar<'_>, user_id: i32, secure: bool) {
-    let value = format!("{user_id}:{}", Utc::now().timestamp());
-    let cookie = Cookie::build((SESSION_COOKIE, value))
+/// Starts a browser session: a row in `sessions` and its secret in the private cookie.
+pub async fn start_session<C: ConnectionTrait>(
+    db: &C,
+    cookies: &CookieJar<'_>,
+    user_id: i32,
+    secure: bool,
+) -> AppResult<()> {
+    let secret = sessions::start(db, user_id).await?;
+    let cookie = Cookie::build((SESSION_COOKIE, secret))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure)
         .path("/")
-        .max_age(rocket::time::Duration::hours(SESSION_HOURS));
+        .max_age(rocket::time::Duration::hours(sessions::SESSION_HOURS));
     cookies.add_private(cookie);
+    Ok(())
 }
 
-pub fn end_session(cookies: &CookieJar<'_>) {
+/// Ends this browser's session, on the server (the row) and in the browser (the cookie).
+pub async fn end_session<C: ConnectionTrait>(db: &C, cookies: &CookieJar<'_>) -> AppResult<()> {
+    if let Some(cookie) = cookies.get_private(SESSION_COOKIE) {
+        sessions::end(db, cookie.value()).await?;
+    }
     cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
-}
-
-fn session_user_id(cookies: &CookieJar<'_>) -> Option<i32> {
-    let cookie = cookies.get_private(SESSION_COOKIE)?;
-    let (id, issued) = cookie.value().split_once(':')?;
-    let issued = DateTime::<Utc>::from_timestamp(issued.parse().ok()?, 0)?;
-    (issued + Duration::hours(SESSION_HOURS) > Utc::now()).then(|| id.parse().ok())?
+    Ok(())
 }
 
 fn bearer(request: &Request<'_>) -> Option<String> {
@@ -117,13 +120,16 @@ async fn identify(request: &Request<'_>) -> Identity {
             Err(_) => Identity::Failed,
         };
     }
-    let Some(user_id) = session_user_id(request.cookies()) else {
+    let Some(cookie) = request.cookies().get_private(SESSION_COOKIE) else {
         return Identity::Anonymous;
     };
-    match user::Entity::find_by_id(user_id).one(db).await {
-        Ok(Some(model)) if model.active => Identity::User(CurrentUser::from_model(model, None)),
-        Ok(_) => {
-            end_session(request.cookies());
+    match sessions::user_for_session(db, cookie.value()).await {
+        Ok(Some(model)) => Identity::User(CurrentUser::from_model(model, None)),
+        Ok(None) => {
+            // Ended, expired, or its account deactivated: the cookie is worth nothing.
+            request
+                .cookies()
+                .remove_private(Cookie::build(SESSION_COOKIE).path("/"));
             Identity::Anonymous
         }
         Err(_) => Identity::Failed,

@@ -6,6 +6,7 @@ pub mod pages;
 pub mod password_reset;
 pub mod passwords;
 pub mod secrets;
+pub mod sessions;
 pub mod sign_in;
 pub mod throttle;
 
@@ -220,7 +221,7 @@ pub async fn update_user<C: ConnectionTrait>(
     model.updated_at = Set(crate::time::now());
     let updated = model.update(db).await?;
     if !updated.active {
-        sign_in::revoke_all_tokens(db, updated.id).await?;
+        sessions::end_all(db, updated.id).await?;
     }
     let after = UserView::from(updated.clone());
     let action = if before.role != after.role || before.department_code != after.department_code {
@@ -246,6 +247,23 @@ pub async fn update_user<C: ConnectionTrait>(
         },
     )
     .await?;
+    Ok(updated)
+}
+
+/// Gives an account a new password (checked by the caller). Every browser session and API
+/// token of the person ends, and the sign-in failures counted against the account are
+/// forgotten: whoever held the old password, or a session opened with it, is out.
+pub async fn set_password<C: ConnectionTrait>(
+    db: &C,
+    account: user::Model,
+    password: &str,
+) -> AppResult<user::Model> {
+    let mut model: user::ActiveModel = account.into();
+    model.password_hash = Set(passwords::hash(password)?);
+    model.updated_at = Set(crate::time::now());
+    let updated = model.update(db).await?;
+    sessions::end_all(db, updated.id).await?;
+    throttle::clear_account(db, &updated.email).await?;
     Ok(updated)
 }
 
@@ -281,13 +299,63 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    insert_user(
+        db,
+        email,
+        passwords::hash(&new.password)?,
+        full_name,
+        new.role,
+        new.department_code,
+    )
+    .await
+}
+
+/// An account whose password was hashed earlier (a confirmed self-registration). Refuses an
+/// email already in use (409).
+pub async fn create_user_with_hash<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password_hash: &str,
+    full_name: &str,
+    role: Role,
+) -> AppResult<user::Model> {
+    let email = normalize_email(email);
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(
+            "Este correo ya tiene una cuenta. Ingrese con él o pida una contraseña nueva.".into(),
+        ));
+    }
+    insert_user(
+        db,
+        email,
+        password_hash.to_string(),
+        full_name.trim().to_string(),
+        role,
+        None,
+    )
+    .await
+}
+
+async fn insert_user<C: ConnectionTrait>(
+    db: &C,
+    email: String,
+    password_hash: String,
+    full_name: String,
+    role: Role,
+    department_code: Option<String>,
+) -> AppResult<user::Model> {
     let now = crate::time::now();
     let model = user::ActiveModel {
         email: Set(email),
-        password_hash: Set(passwords::hash(&new.password)?),
+        password_hash: Set(password_hash),
         full_name: Set(full_name),
-        role: Set(new.role),
-        department_code: Set(new.department_code),
+        role: Set(role),
+        department_code: Set(department_code),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

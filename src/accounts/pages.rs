@@ -10,7 +10,7 @@ use crate::entities::{department, outbox, user};
 use crate::error::{AppError, AppResult};
 use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Page, failure, pager};
+use crate::web::{Failure, Page, failure, pager};
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::content::RawHtml;
@@ -20,7 +20,6 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
-use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -40,14 +39,29 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Only paths inside the product: never an open redirect.
+/// Where to go after signing in or registering: only a same-site relative path, else home.
+/// Never an open redirect, and never a value the redirect cannot carry (which would be a 500).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if is_local_path(path) => path.to_string(),
         _ => "/".to_string(),
     }
+}
+
+/// A path of this site: one leading `/` (not `//` nor `/\`, which browsers read as another
+/// host), then only printable ASCII characters allowed in a URL path and query — no
+/// whitespace, no control characters, no look-alikes such as U+FF0F or U+3000.
+pub fn is_local_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && path.len() <= 2048
+        && bytes.iter().enumerate().all(|(i, b)| match b {
+            b'%' => bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
+            _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(b),
+        })
 }
 
 fn secure_cookies(config: &rocket::Config) -> bool {
@@ -81,22 +95,25 @@ async fn sign_in_submit(
     page: Page<'_>,
     cookies: &CookieJar<'_>,
     config: &rocket::Config,
-    address: Option<IpAddr>,
+    address: crate::web::ClientAddress,
     form: CsrfForm<SignInForm>,
-) -> Result<Redirect, (Status, RawHtml<String>)> {
+) -> Result<Redirect, Failure> {
     let form = form.0;
     let txn = crate::db::begin(db)
         .await
-        .map_err(|e| failure(&page, e.into()))?;
-    let outcome = sign_in::authenticate(&txn, &form.email, &form.password, address).await;
-    txn.commit().await.map_err(|e| failure(&page, e.into()))?;
+        .map_err(|e| Failure::of(&page, e.into()))?;
+    let outcome = sign_in::authenticate(&txn, &form.email, &form.password, address.0).await;
+    txn.commit()
+        .await
+        .map_err(|e| Failure::of(&page, e.into()))?;
     match outcome {
         Ok(user) => {
-            guards::start_session(cookies, user.id, secure_cookies(config));
+            guards::start_session(db.inner(), cookies, user.id, secure_cookies(config))
+                .await
+                .map_err(|e| Failure::of(&page, e))?;
             Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
         }
-        Err(error @ (AppError::InvalidCredentials | AppError::Throttled)) => {
-            let status = error.status();
+        Err(error @ (AppError::InvalidCredentials | AppError::Throttled(_))) => {
             let html = page
                 .render(
                     "sign_in",
@@ -104,17 +121,21 @@ async fn sign_in_submit(
                     json!({"next": safe_next(form.siguiente.as_deref()), "email": form.email,
                            "error": error.to_string()}),
                 )
-                .map_err(|e| failure(&page, e))?;
-            Err((status, html))
+                .map_err(|e| Failure::of(&page, e))?;
+            Err(Failure::showing(&error, html))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::of(&page, other)),
     }
 }
 
 #[post("/salir", data = "<_form>")]
-fn sign_out(cookies: &CookieJar<'_>, _form: CsrfForm<PlainForm>) -> Redirect {
-    guards::end_session(cookies);
-    Redirect::to("/")
+async fn sign_out(
+    db: &State<DatabaseConnection>,
+    cookies: &CookieJar<'_>,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Redirect> {
+    guards::end_session(db.inner(), cookies).await?;
+    Ok(Redirect::to("/"))
 }
 
 #[get("/contrasena/olvido")]

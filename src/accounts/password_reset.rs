@@ -1,6 +1,6 @@
 //! Password reset by an emailed, single-use, expiring link.
 
-use super::{normalize_email, passwords, secrets, sign_in, throttle};
+use super::{normalize_email, passwords, secrets, throttle};
 use crate::audit::{self, Change};
 use crate::config::AppConfig;
 use crate::entities::{password_reset, user};
@@ -14,8 +14,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use serde_json::json;
 
 pub const VALID_MINUTES: i64 = 60;
-/// Reset emails one address may trigger per throttling window (no mail bombing).
-const MAX_REQUESTS: i32 = 3;
+/// Reset emails one address may receive: three, then one an hour at most (no mail bombing).
+const MAX_REQUESTS: throttle::Limit = throttle::Limit::fixed(3, 60);
 
 /// Emails a reset link when the address belongs to an active account. Says nothing either way
 /// (the page shows the same message), so nobody can find out who has an account.
@@ -85,7 +85,7 @@ pub async fn is_usable(db: &DatabaseConnection, token: &str) -> AppResult<bool> 
 }
 
 /// Sets the new password and spends the link, in one transaction: a link works once, even
-/// when two requests race for it. Also revokes the user's API tokens.
+/// when two requests race for it. Every session and API token of the person ends.
 pub async fn reset(
     db: &DatabaseConnection,
     token: &str,
@@ -122,12 +122,7 @@ pub async fn reset(
         return Err(AppError::Conflict(INVALID_LINK.into()));
     }
     let account = super::find(&txn, row.user_id).await?;
-    let mut model: user::ActiveModel = account.into();
-    model.password_hash = Set(passwords::hash(password)?);
-    model.updated_at = Set(now());
-    let updated = model.update(&txn).await?;
-    sign_in::revoke_all_tokens(&txn, updated.id).await?;
-    throttle::clear(&txn, &throttle::account_key(&updated.email)).await?;
+    let updated = super::set_password(&txn, account, password).await?;
     audit::record(
         &txn,
         Change {

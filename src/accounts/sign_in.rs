@@ -16,16 +16,18 @@ pub const TOKEN_DAYS: i64 = 30;
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| passwords::hash(&secrets::random_token()).unwrap_or_default());
 
-/// Email and password → the active user, throttled per account and per address.
+/// Email and password → the active user. Failures make the (account, address) pair and the
+/// address wait progressively longer; the account itself is never locked, so the owner
+/// signing in from another address is not kept out by whoever is guessing.
 pub async fn authenticate<C: ConnectionTrait>(
     db: &C,
     email: &str,
     password: &str,
     address: Option<IpAddr>,
 ) -> AppResult<user::Model> {
-    let account_key = throttle::account_key(email);
+    let pair_key = throttle::account_address_key(email, address);
     let address_key = throttle::address_key(address);
-    throttle::check(db, &[&account_key, &address_key]).await?;
+    throttle::check(db, &[&pair_key, &address_key]).await?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(super::normalize_email(email)))
         .one(db)
@@ -39,14 +41,15 @@ pub async fn authenticate<C: ConnectionTrait>(
     };
     match found {
         Some(account) if verified => {
-            throttle::clear(db, &account_key).await?;
+            throttle::clear(db, &pair_key).await?;
             let mut active: user::ActiveModel = account.into();
             active.last_login_at = Set(Some(now()));
             Ok(active.update(db).await?)
         }
         _ => {
-            throttle::record_failure(db, &account_key, throttle::MAX_FAILURES_PER_ACCOUNT).await?;
-            throttle::record_failure(db, &address_key, throttle::MAX_FAILURES_PER_ADDRESS).await?;
+            throttle::record_failure(db, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
+                .await?;
+            throttle::record_failure(db, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
             Err(AppError::InvalidCredentials)
         }
     }

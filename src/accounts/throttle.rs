@@ -1,48 +1,123 @@
-//! Sign-in throttling per account and per address, kept in the database so it holds across
-//! every app instance behind a load balancer.
+//! Throttling of guessable actions (sign-in, reset requests, registrations, certificate codes,
+//! check-in codes) with progressive delays, kept in the database so it holds across every app
+//! instance behind a load balancer.
+//!
+//! A key (e.g. one account from one address) gets some free failures; from then on every
+//! failure makes the key wait, twice as long each time, up to a cap. Nothing is ever locked
+//! for somebody else: sign-in counts per (account, address) pair and per address, so a stranger
+//! cannot keep the owner of an account out from another address. A key's count is forgotten
+//! after [`FORGET_AFTER_MINUTES`] without failures.
 
 use crate::entities::login_throttle;
 use crate::error::{AppError, AppResult};
 use crate::time::now;
-use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
+use std::net::IpAddr;
 
-/// Failures allowed in one window before the key is locked.
-pub const MAX_FAILURES_PER_ACCOUNT: i32 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i32 = 20;
-/// Length of the counting window and of the lock.
-pub const WINDOW_MINUTES: i64 = 15;
-
-pub fn account_key(email: &str) -> String {
-    format!("cuenta:{}", crate::accounts::normalize_email(email))
+/// How many failures a key is allowed before it must wait, and how long it waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Failures without any wait.
+    pub free: i32,
+    /// Wait after the last free failure; doubles with every further failure.
+    pub first_wait_seconds: i64,
+    /// The longest wait.
+    pub max_wait_seconds: i64,
 }
 
-pub fn address_key(address: Option<std::net::IpAddr>) -> String {
+impl Limit {
+    /// `failures` free tries, then a fixed wait of `minutes` after each further failure.
+    pub const fn fixed(failures: i32, minutes: i64) -> Limit {
+        Limit {
+            free: failures,
+            first_wait_seconds: minutes * 60,
+            max_wait_seconds: minutes * 60,
+        }
+    }
+
+    /// The wait imposed after the `failures`-th failure, if any.
+    pub fn wait_after(&self, failures: i32) -> Option<Duration> {
+        if failures < self.free {
+            return None;
+        }
+        let doublings = u32::try_from(failures - self.free).unwrap_or(0).min(30);
+        let seconds = self
+            .first_wait_seconds
+            .saturating_mul(1i64 << doublings)
+            .min(self.max_wait_seconds);
+        Some(Duration::seconds(seconds))
+    }
+}
+
+/// Sign-in from one address to one account: five tries, then 30 s, 1 min, 2 min… up to 15 min.
+pub const SIGN_IN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
+    free: 5,
+    first_wait_seconds: 30,
+    max_wait_seconds: 15 * 60,
+};
+/// Sign-in from one address to any account (guessing across accounts).
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    free: 20,
+    first_wait_seconds: 60,
+    max_wait_seconds: 15 * 60,
+};
+/// Registrations from one address (each one may send an email).
+pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
+    free: 10,
+    first_wait_seconds: 60,
+    max_wait_seconds: 60 * 60,
+};
+
+/// A key's count is forgotten after this long without failures.
+pub const FORGET_AFTER_MINUTES: i64 = 60;
+
+/// Sign-in attempts for one account from one address.
+pub fn account_address_key(email: &str, address: Option<IpAddr>) -> String {
+    format!(
+        "cuenta:{}|{}",
+        crate::accounts::normalize_email(email),
+        address_key(address)
+    )
+}
+
+pub fn address_key(address: Option<IpAddr>) -> String {
     match address {
         Some(ip) => format!("ip:{ip}"),
         None => "ip:desconocida".to_string(),
     }
 }
 
-/// Refuses (429) while any of the keys is locked.
+/// Refuses (429, with the seconds to wait) while any of the keys must wait.
 pub async fn check<C: ConnectionTrait>(db: &C, keys: &[&str]) -> AppResult<()> {
     let at = now();
+    let mut wait = None;
     for key in keys {
         if let Some(row) = login_throttle::Entity::find_by_id(key.to_string())
             .one(db)
             .await?
-            && row.locked_until.is_some_and(|until| until > at)
+            && let Some(until) = row.locked_until.filter(|until| *until > at)
         {
-            return Err(AppError::Throttled);
+            wait = wait.max(Some(until));
         }
     }
-    Ok(())
+    match wait {
+        Some(until) => Err(AppError::Throttled(seconds_until(at, until))),
+        None => Ok(()),
+    }
 }
 
-/// Counts one failure against a key, locking it when the limit is reached.
-pub async fn record_failure<C: ConnectionTrait>(db: &C, key: &str, limit: i32) -> AppResult<()> {
+/// Whole seconds from `at` to `until`, at least one.
+fn seconds_until(at: DateTime<Utc>, until: DateTime<Utc>) -> u64 {
+    let millis = (until - at).num_milliseconds().max(0);
+    u64::try_from((millis + 999) / 1000).unwrap_or(1).max(1)
+}
+
+/// Counts one failure against a key and makes it wait as its limit says.
+pub async fn record_failure<C: ConnectionTrait>(db: &C, key: &str, limit: Limit) -> AppResult<()> {
     let at = now();
-    let window = Duration::minutes(WINDOW_MINUTES);
     match login_throttle::Entity::find_by_id(key.to_string())
         .one(db)
         .await?
@@ -52,30 +127,78 @@ pub async fn record_failure<C: ConnectionTrait>(db: &C, key: &str, limit: i32) -
                 key: Set(key.to_string()),
                 failures: Set(1),
                 window_started_at: Set(at),
-                locked_until: Set((limit <= 1).then_some(at + window)),
+                locked_until: Set(limit.wait_after(1).map(|wait| at + wait)),
             })
             .exec_without_returning(db)
             .await?;
         }
         Some(row) => {
-            let fresh_window = row.window_started_at + window < at;
-            let failures = if fresh_window { 1 } else { row.failures + 1 };
+            // `window_started_at` holds the last failure: the count is forgotten after a
+            // quiet period (measured from the end of any wait).
+            let quiet_since = row.locked_until.map_or(row.window_started_at, |until| {
+                until.max(row.window_started_at)
+            });
+            let forgotten = quiet_since + Duration::minutes(FORGET_AFTER_MINUTES) < at;
+            let failures = if forgotten { 1 } else { row.failures + 1 };
             let mut active = row.into_active_model();
-            if fresh_window {
-                active.window_started_at = Set(at);
-            }
+            active.window_started_at = Set(at);
             active.failures = Set(failures);
-            active.locked_until = Set((failures >= limit).then_some(at + window));
+            active.locked_until = Set(limit.wait_after(failures).map(|wait| at + wait));
             active.update(db).await?;
         }
     }
     Ok(())
 }
 
-/// A successful sign-in forgets the account's failures (the address keeps its count).
+/// Forgets the sign-in failures of an account from every address (after a password reset).
+pub async fn clear_account<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<()> {
+    let prefix = format!("cuenta:{}|", crate::accounts::normalize_email(email));
+    // LIKE may match more (`_` in an address); the exact prefix is checked here.
+    let keys: Vec<String> = login_throttle::Entity::find()
+        .filter(login_throttle::Column::Key.starts_with(prefix.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.key)
+        .filter(|key| key.starts_with(&prefix))
+        .collect();
+    if !keys.is_empty() {
+        login_throttle::Entity::delete_many()
+            .filter(login_throttle::Column::Key.is_in(keys))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forgets a key's failures (a successful sign-in forgets its account-and-address pair).
 pub async fn clear<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<()> {
     login_throttle::Entity::delete_by_id(key.to_string())
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_from_the_first_paid_failure_up_to_the_cap() {
+        let limit = SIGN_IN_PER_ACCOUNT_AND_ADDRESS;
+        assert_eq!(limit.wait_after(4), None);
+        assert_eq!(limit.wait_after(5), Some(Duration::seconds(30)));
+        assert_eq!(limit.wait_after(6), Some(Duration::seconds(60)));
+        assert_eq!(limit.wait_after(8), Some(Duration::seconds(240)));
+        assert_eq!(limit.wait_after(20), Some(Duration::seconds(900)));
+        assert_eq!(limit.wait_after(i32::MAX), Some(Duration::seconds(900)));
+    }
+
+    #[test]
+    fn retry_after_is_rounded_up_to_whole_seconds() {
+        let at = now();
+        assert_eq!(seconds_until(at, at + Duration::milliseconds(1)), 1);
+        assert_eq!(seconds_until(at, at + Duration::milliseconds(30_001)), 31);
+        assert_eq!(seconds_until(at, at), 1);
+    }
 }

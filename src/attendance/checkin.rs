@@ -31,7 +31,8 @@ pub const OPENS_BEFORE_MINUTES: i64 = 15;
 /// Checking in up to this long after the start is presente; later, tarde.
 pub const GRACE_MINUTES: i64 = 15;
 /// Wrong codes allowed per session and person in the throttle window.
-pub const MAX_WRONG_CODES: i32 = 10;
+pub const MAX_WRONG_CODES: crate::accounts::throttle::Limit =
+    crate::accounts::throttle::Limit::fixed(10, 15);
 
 /// The time step of an instant.
 pub fn step_of(at: DateTime<Utc>) -> i64 {

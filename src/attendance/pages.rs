@@ -868,7 +868,7 @@ async fn check_in_submit(
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
-        Err(error @ (AppError::Conflict(_) | AppError::Throttled)) => {
+        Err(error @ (AppError::Conflict(_) | AppError::Throttled(_))) => {
             Ok(Flash::error(here, error.to_string()))
         }
         Err(other) => Err(other),

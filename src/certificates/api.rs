@@ -35,7 +35,7 @@ async fn issue_for_cohort(
 }
 
 /// Unknown codes from one address are counted: guessing is throttled (429).
-pub const MAX_UNKNOWN_CODES: i32 = 30;
+pub const MAX_UNKNOWN_CODES: throttle::Limit = throttle::Limit::fixed(30, 15);
 
 pub async fn verify_code(
     db: &DatabaseConnection,
@@ -58,9 +58,9 @@ pub async fn verify_code(
 async fn verify(
     db: &State<DatabaseConnection>,
     code: &str,
-    address: Option<IpAddr>,
+    address: crate::web::ClientAddress,
 ) -> AppResult<Json<Verification>> {
-    Ok(Json(verify_code(db, code, address).await?))
+    Ok(Json(verify_code(db, code, address.0).await?))
 }
 
 /// The PDF: for its holder and coordinators (it shows the full document number).

@@ -20,7 +20,6 @@ use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::io::Write;
-use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -39,9 +38,9 @@ async fn verify_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     code: &str,
-    address: Option<IpAddr>,
+    address: crate::web::ClientAddress,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    match super::api::verify_code(db, code, address).await {
+    match super::api::verify_code(db, code, address.0).await {
         Ok(view) => page
             .render(
                 "certificate_verify",

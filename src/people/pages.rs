@@ -8,8 +8,8 @@ use crate::config::AppConfig;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::templates::Templates;
 use crate::territory;
-use crate::web::Page;
-use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::{ClientAddress, Failure, Page};
 use rocket::form::FromForm;
 use rocket::http::{ContentType, CookieJar, Header, Status};
 use rocket::response::content::RawHtml;
@@ -22,6 +22,8 @@ pub fn routes() -> Vec<Route> {
     routes![
         registration_page,
         registration_submit,
+        confirmation_page,
+        confirmation_submit,
         profile_page,
         profile_submit,
         data_download
@@ -251,7 +253,7 @@ async fn registration_page(
     siguiente: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
     let form = ProfileForm {
-        siguiente: siguiente.unwrap_or("/").to_string(),
+        siguiente: crate::accounts::pages::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
     let context = form_context(db, &form, &[]).await?;
@@ -263,47 +265,42 @@ async fn registration_submit(
     db: &State<DatabaseConnection>,
     templates: &State<Templates>,
     config: &State<AppConfig>,
-    rocket_config: &rocket::Config,
-    cookies: &CookieJar<'_>,
+    address: ClientAddress,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> Result<RawHtml<String>, Failure> {
     let form = form.0;
-    let siguiente = form.siguiente.clone();
     let result = async {
         let (profile, mut errors) = form.to_input(db).await?;
+        if !errors.is_empty() {
+            // The municipality could not be resolved: report it with every other problem,
+            // without registering anything.
+            let input = RegistrationInput {
+                profile,
+                password: some(&form.password),
+                data_consent: Some(form.data_consent),
+            };
+            if let Err(AppError::Validation(more)) = registration::check(db.inner(), &input).await {
+                errors.extend(more.into_iter().filter(|e| e.field != "municipality_code"));
+            }
+            return Err(AppError::Validation(errors));
+        }
         let input = RegistrationInput {
             profile,
             password: some(&form.password),
             data_consent: Some(form.data_consent),
         };
-        match registration::register(db, templates, config, &input).await {
-            Ok(user) if errors.is_empty() => Ok(user),
-            Ok(_) => Err(AppError::Validation(errors)),
-            Err(AppError::Validation(more)) => {
-                let municipality_unresolved = !errors.is_empty();
-                errors.extend(
-                    more.into_iter()
-                        .filter(|e| !(municipality_unresolved && e.field == "municipality_code")),
-                );
-                Err(AppError::Validation(errors))
-            }
-            Err(other) => Err(other),
-        }
+        registration::register(db, templates, config, &input, address.0, &form.siguiente).await
     }
     .await;
     match result {
-        Ok(user) => {
-            guards::start_session(
-                cookies,
-                user.id,
-                rocket_config.profile == rocket::Config::RELEASE_PROFILE,
-            );
-            Ok(Flash::success(
-                Redirect::to(crate::accounts::pages::safe_next(Some(&siguiente))),
-                "¡Bienvenido! Su cuenta quedó creada y le enviamos un correo de confirmación.",
-            ))
-        }
+        Ok(received) => page
+            .render(
+                "register_sent",
+                "Revise su correo",
+                json!({"email": received.email, "valid_hours": registration::CONFIRMATION_HOURS}),
+            )
+            .map_err(|e| Failure::of(&page, e)),
         Err(AppError::Validation(errors)) => {
             let mut form = form;
             form.password.clear();
@@ -311,12 +308,56 @@ async fn registration_submit(
                 .await
                 .and_then(|c| page.render("register", "Registrarse", c))
             {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(crate::web::failure(&page, e)),
+                Ok(html) => Err((Status::UnprocessableEntity, html).into()),
+                Err(e) => Err(Failure::of(&page, e)),
             }
         }
-        Err(other) => Err(crate::web::failure(&page, other)),
+        Err(other) => Err(Failure::of(&page, other)),
     }
+}
+
+#[get("/registro/confirmar/<token>")]
+async fn confirmation_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> AppResult<RawHtml<String>> {
+    let usable = registration::confirmation_usable(db, token).await?;
+    page.render(
+        "register_confirm",
+        "Confirmar registro",
+        json!({"token": token, "usable": usable}),
+    )
+}
+
+/// Following the link creates the account and signs the person in.
+#[post("/registro/confirmar/<token>", data = "<_form>")]
+#[allow(clippy::too_many_arguments)]
+async fn confirmation_submit(
+    db: &State<DatabaseConnection>,
+    templates: &State<Templates>,
+    config: &State<AppConfig>,
+    rocket_config: &rocket::Config,
+    cookies: &CookieJar<'_>,
+    page: Page<'_>,
+    token: &str,
+    _form: CsrfForm<PlainForm>,
+) -> Result<Flash<Redirect>, Failure> {
+    let (user, next) = registration::confirm(db, templates, config, token)
+        .await
+        .map_err(|e| Failure::of(&page, e))?;
+    guards::start_session(
+        db.inner(),
+        cookies,
+        user.id,
+        rocket_config.profile == rocket::Config::RELEASE_PROFILE,
+    )
+    .await
+    .map_err(|e| Failure::of(&page, e))?;
+    Ok(Flash::success(
+        Redirect::to(crate::accounts::pages::safe_next(Some(&next))),
+        "¡Bienvenido! Su cuenta quedó activa y le enviamos un correo de bienvenida.",
+    ))
 }
 
 #[get("/perfil")]

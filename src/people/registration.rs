@@ -4,25 +4,28 @@
 use super::{
     DATA_CONSENT_VERSION, ENTITY_TYPES, ETHNIC_GROUPS, LEVELS, SENSITIVE_CONSENT_VERSION, SEXES,
 };
-use crate::accounts::{self, NewUser};
+use crate::accounts::{self, throttle};
 use crate::audit::{self, Change};
 use crate::config::AppConfig;
 use crate::entities::values::{ConsentKind, DocumentType, Role};
-use crate::entities::{consent, municipality, participant, user};
+use crate::entities::{consent, municipality, participant, registration_confirmation, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email};
 use crate::templates::Templates;
 use crate::time::now;
+use chrono::Duration;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set, TryIntoModel,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::net::IpAddr;
 
 /// What a person fills in (API body and form alike); every field optional so that a missing
 /// one gets its own Spanish message rather than a generic parse error.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct ProfileInput {
     pub document_type: Option<String>,
     pub document_number: Option<String>,
@@ -336,7 +339,7 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
 }
 
 /// A self-registration: the profile plus account and consent.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct RegistrationInput {
     #[serde(flatten)]
     pub profile: ProfileInput,
@@ -344,18 +347,76 @@ pub struct RegistrationInput {
     pub data_consent: Option<bool>,
 }
 
-/// Creates the participant's account, profile and consent records and queues the welcome
-/// email, all in one transaction. A person a coordinator already imported (same document, no
-/// account yet, and no other email on file) gets the account attached to that record.
+/// Hours a registration link stays usable.
+pub const CONFIRMATION_HOURS: i64 = 48;
+
+/// What every accepted registration answers, whoever already exists: the address the next
+/// step was emailed to.
+#[derive(Clone, Debug, Serialize)]
+pub struct Received {
+    pub status: &'static str,
+    pub email: String,
+    pub detail: String,
+}
+
+/// Who, if anyone, the submitted email and document already belong to.
+enum Match {
+    /// Nobody: a new person.
+    New,
+    /// An account already uses the email.
+    AccountEmail(user::Model),
+    /// The document belongs to a person with an account (under another email).
+    AccountDocument(user::Model),
+    /// A record a coordinator imported, with this very email on file: it can be claimed.
+    Claim(participant::Model),
+    /// An imported record with another email on file.
+    RecordOtherEmail(participant::Model),
+    /// An imported record with no email on file: nobody can prove online that it is theirs.
+    RecordWithoutEmail,
+}
+
+/// A self-registration. Checks the form (422 with every problem, nothing written), then
+/// answers the same whoever already exists — nobody learns from it who has an account — and
+/// emails the next step through the outbox: a confirmation link to a new person (or to a
+/// person claiming the record a coordinator imported, at the email on file), or a notice to
+/// the owner of the existing account or record. The account exists only once the link is
+/// followed ([`confirm`]). Throttled per client address (each attempt may send an email).
 pub async fn register(
     db: &DatabaseConnection,
     templates: &Templates,
     config: &AppConfig,
     input: &RegistrationInput,
-) -> AppResult<user::Model> {
-    let txn = crate::db::begin(db).await?;
+    address: Option<IpAddr>,
+    next: &str,
+) -> AppResult<Received> {
+    let key = format!("registro:{}", throttle::address_key(address));
+    throttle::check(db, &[&key]).await?;
+    let (profile, password) = check(db, input).await?;
+    // Only registrations that pass the checks count: each one costs a password hash and an
+    // email, which is what the limit protects.
+    throttle::record_failure(db, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
+    let email = profile.email.clone().unwrap_or_default();
+    let password_hash = accounts::passwords::hash(&password)?;
+    receive(
+        db,
+        templates,
+        config,
+        input,
+        profile,
+        email,
+        password_hash,
+        next,
+    )
+    .await
+}
+
+/// The checks of a registration form: every problem at once (422), nothing written.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    input: &RegistrationInput,
+) -> AppResult<(Profile, String)> {
     let mut errors = Vec::new();
-    let profile = match validate(&txn, &input.profile).await {
+    let profile = match validate(db, &input.profile).await {
         Ok(profile) => Some(profile),
         Err(AppError::Validation(found)) => {
             errors.extend(found);
@@ -384,51 +445,304 @@ pub async fn register(
     if let Err(message) = accounts::passwords::check_strength(&password) {
         errors.push(FieldError::new("password", message));
     }
-    let mut existing = None;
-    if let Some(profile) = &profile {
-        if let Some(email) = &profile.email
-            && user::Entity::find()
-                .filter(user::Column::Email.eq(email.as_str()))
-                .one(&txn)
-                .await?
-                .is_some()
-        {
-            errors.push(FieldError::new(
-                "email",
-                "Ya existe una cuenta con este correo electrónico.",
-            ));
+    match profile {
+        Some(profile) if errors.is_empty() => Ok((profile, password)),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// The rest of a registration, once checked.
+#[allow(clippy::too_many_arguments)]
+async fn receive(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    config: &AppConfig,
+    input: &RegistrationInput,
+    profile: Profile,
+    email: String,
+    password_hash: String,
+    next: &str,
+) -> AppResult<Received> {
+    let txn = crate::db::begin(db).await?;
+    let full_name = format!("{} {}", profile.first_names, profile.last_names);
+    match find_match(&txn, &profile).await? {
+        Match::New => {
+            start_confirmation(
+                &txn,
+                templates,
+                config,
+                input,
+                &full_name,
+                &email,
+                None,
+                &password_hash,
+                next,
+            )
+            .await?
         }
-        existing = participant::Entity::find()
-            .filter(participant::Column::DocumentType.eq(profile.document_type))
-            .filter(participant::Column::DocumentNumber.eq(profile.document_number.as_str()))
-            .one(&txn)
-            .await?;
-        if let Some(person) = &existing {
-            let other_email = person
-                .email
-                .as_deref()
-                .is_some_and(|e| Some(e) != profile.email.as_deref());
-            if person.user_id.is_some() || other_email {
-                errors.push(FieldError::new(
-                    "document_number",
-                    "Ya existe una persona registrada con este documento. Si es usted, recupere su contraseña o escriba a la coordinación.",
-                ));
-            }
+        Match::Claim(person) => {
+            start_confirmation(
+                &txn,
+                templates,
+                config,
+                input,
+                &full_name,
+                &email,
+                Some(person.id),
+                &password_hash,
+                next,
+            )
+            .await?
+        }
+        Match::AccountEmail(owner) => {
+            notify(
+                &txn,
+                templates,
+                config,
+                &owner.email,
+                &owner.full_name,
+                "account_email",
+            )
+            .await?
+        }
+        Match::AccountDocument(owner) => {
+            notify(
+                &txn,
+                templates,
+                config,
+                &owner.email,
+                &owner.full_name,
+                "account_document",
+            )
+            .await?
+        }
+        Match::RecordOtherEmail(person) => {
+            let on_file = person.email.clone().unwrap_or_default();
+            let name = format!("{} {}", person.first_names, person.last_names);
+            notify(
+                &txn,
+                templates,
+                config,
+                &on_file,
+                &name,
+                "record_other_email",
+            )
+            .await?
+        }
+        Match::RecordWithoutEmail => {
+            notify(
+                &txn,
+                templates,
+                config,
+                &email,
+                &full_name,
+                "record_without_email",
+            )
+            .await?
         }
     }
-    let Some(profile) = profile.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
+    txn.commit().await?;
+    Ok(Received {
+        status: "pending_confirmation",
+        detail: format!(
+            "Recibimos su registro. Enviamos un mensaje a {email} con los pasos para activar su cuenta."
+        ),
+        email,
+    })
+}
 
-    let user = accounts::create_user(
-        &txn,
-        NewUser {
-            email: profile.email.clone().unwrap_or_default(),
-            password,
-            full_name: format!("{} {}", profile.first_names, profile.last_names),
-            role: Role::Participant,
-            department_code: None,
+async fn find_match<C: ConnectionTrait>(db: &C, profile: &Profile) -> AppResult<Match> {
+    let email = profile.email.as_deref().unwrap_or_default();
+    if let Some(owner) = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+    {
+        return Ok(Match::AccountEmail(owner));
+    }
+    let Some(person) = participant::Entity::find()
+        .filter(participant::Column::DocumentType.eq(profile.document_type))
+        .filter(participant::Column::DocumentNumber.eq(profile.document_number.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(Match::New);
+    };
+    if let Some(user_id) = person.user_id {
+        let owner = accounts::find(db, user_id).await?;
+        return Ok(Match::AccountDocument(owner));
+    }
+    Ok(match person.email.as_deref() {
+        Some(on_file) if on_file == email => Match::Claim(person),
+        Some(_) => Match::RecordOtherEmail(person),
+        None => Match::RecordWithoutEmail,
+    })
+}
+
+/// Keeps the registration and emails its single-use link.
+#[allow(clippy::too_many_arguments)]
+async fn start_confirmation<C: ConnectionTrait>(
+    db: &C,
+    templates: &Templates,
+    config: &AppConfig,
+    input: &RegistrationInput,
+    full_name: &str,
+    email: &str,
+    participant_id: Option<i32>,
+    password_hash: &str,
+    next: &str,
+) -> AppResult<()> {
+    let token = accounts::secrets::random_token();
+    let at = now();
+    let stored = RegistrationInput {
+        profile: input.profile.clone(),
+        password: None,
+        data_consent: input.data_consent,
+    };
+    registration_confirmation::Entity::insert(registration_confirmation::ActiveModel {
+        token_hash: Set(accounts::secrets::token_hash(&token)),
+        email: Set(email.to_string()),
+        participant_id: Set(participant_id),
+        registration_json: Set(
+            serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?
+        ),
+        password_hash: Set(password_hash.to_string()),
+        next_path: Set(accounts::pages::safe_next(Some(next))),
+        created_at: Set(at),
+        expires_at: Set(at + Duration::hours(CONFIRMATION_HOURS)),
+        used_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    let confirm_url = format!(
+        "{}/registro/confirmar/{token}",
+        config.public_url.trim_end_matches('/')
+    );
+    mail::enqueue(
+        db,
+        templates,
+        config,
+        Email {
+            to: email.to_string(),
+            subject: "Confirme su registro en Aula Territorial".into(),
+            template: "registration_confirm",
+            data: json!({"full_name": full_name, "confirm_url": confirm_url,
+                         "valid_hours": CONFIRMATION_HOURS, "claim": participant_id.is_some()}),
+            attachments: Vec::new(),
+            dedupe_key: None,
         },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tells the owner of an existing account or record (or the registrant, when nothing can be
+/// done online) what happened and what to do.
+async fn notify<C: ConnectionTrait>(
+    db: &C,
+    templates: &Templates,
+    config: &AppConfig,
+    to: &str,
+    full_name: &str,
+    case: &str,
+) -> AppResult<()> {
+    let mut data = json!({"full_name": full_name});
+    data[case] = json!(true);
+    mail::enqueue(
+        db,
+        templates,
+        config,
+        Email {
+            to: to.to_string(),
+            subject: "Intento de registro en Aula Territorial".into(),
+            template: "registration_notice",
+            data,
+            attachments: Vec::new(),
+            dedupe_key: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+const INVALID_CONFIRMATION: &str = "El enlace de confirmación no es válido, ya fue usado o expiró. Regístrese de nuevo para recibir otro.";
+
+/// The confirmation behind a link, if it can still be used (for showing the page).
+pub async fn confirmation_usable(db: &DatabaseConnection, token: &str) -> AppResult<bool> {
+    let row = registration_confirmation::Entity::find()
+        .filter(
+            registration_confirmation::Column::TokenHash.eq(accounts::secrets::token_hash(token)),
+        )
+        .one(db)
+        .await?;
+    Ok(row.is_some_and(|r| r.used_at.is_none() && r.expires_at > now()))
+}
+
+/// Follows a registration link: creates the participant's account (attached to the imported
+/// record it claims, if any), profile and consent records and queues the welcome email, all
+/// in one transaction; the link works once. Returns the account and where to go next.
+pub async fn confirm(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    config: &AppConfig,
+    token: &str,
+) -> AppResult<(user::Model, String)> {
+    let txn = crate::db::begin(db).await?;
+    let row = registration_confirmation::Entity::find()
+        .filter(
+            registration_confirmation::Column::TokenHash.eq(accounts::secrets::token_hash(token)),
+        )
+        .one(&txn)
+        .await?
+        .filter(|r| r.used_at.is_none() && r.expires_at > now())
+        .ok_or_else(|| AppError::Conflict(INVALID_CONFIRMATION.into()))?;
+    let spent = registration_confirmation::Entity::update_many()
+        .col_expr(
+            registration_confirmation::Column::UsedAt,
+            Expr::value(now()),
+        )
+        .filter(registration_confirmation::Column::Id.eq(row.id))
+        .filter(registration_confirmation::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(AppError::Conflict(INVALID_CONFIRMATION.into()));
+    }
+    let input: RegistrationInput = serde_json::from_str(&row.registration_json)
+        .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
+    let profile = match validate(&txn, &input.profile).await {
+        Ok(profile) => profile,
+        Err(AppError::Validation(_)) => {
+            return Err(AppError::Conflict(
+                "Los datos de este registro ya no son válidos. Regístrese de nuevo.".into(),
+            ));
+        }
+        Err(other) => return Err(other),
+    };
+    // Another registration may have been confirmed since this link was sent.
+    let existing = match find_match(&txn, &profile).await? {
+        Match::New if row.participant_id.is_none() => None,
+        Match::Claim(person) if row.participant_id == Some(person.id) => Some(person),
+        Match::AccountEmail(_) => {
+            return Err(AppError::Conflict(
+                "Este correo ya tiene una cuenta. Ingrese con él o pida una contraseña nueva."
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(AppError::Conflict(
+                "Ya existe un registro con este documento. Escriba a la coordinación de su curso."
+                    .into(),
+            ));
+        }
+    };
+    let user = accounts::create_user_with_hash(
+        &txn,
+        &row.email,
+        &row.password_hash,
+        &format!("{} {}", profile.first_names, profile.last_names),
+        Role::Participant,
     )
     .await?;
     let person = save_profile(&txn, existing, Some(user.id), &profile).await?;
@@ -456,7 +770,10 @@ pub async fn register(
             subject_type: "participant",
             subject_id: person.id.to_string(),
             before: None,
-            after: Some(json!({"user_id": user.id, "municipality_code": person.municipality_code})),
+            after: Some(
+                json!({"user_id": user.id, "municipality_code": person.municipality_code,
+                               "claimed_record": row.participant_id.is_some()}),
+            ),
         },
     )
     .await?;
@@ -475,7 +792,7 @@ pub async fn register(
     )
     .await?;
     txn.commit().await?;
-    Ok(user)
+    Ok((user, row.next_path))
 }
 
 /// Inserts or updates the participant row from a validated profile.

@@ -1,11 +1,13 @@
 //! The product's shell: home page, health check, static assets, error pages, and the
 //! fairings every request goes through (one log line, security headers).
 
+pub mod client;
 pub mod csrf;
 mod fairings;
 pub mod home;
 mod page;
 
+pub use client::ClientAddress;
 pub use fairings::{RequestLog, SecurityHeaders};
 pub use page::{Page, base_context};
 
@@ -61,6 +63,61 @@ pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHt
         )
         .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status))));
     (status, html)
+}
+
+/// A page answering an error (the form again with its message, or the error page) with the
+/// headers the error calls for: `Retry-After` when the client is throttled.
+pub struct Failure {
+    pub status: Status,
+    pub html: RawHtml<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl Failure {
+    /// `html` shown for `error` (its status and `Retry-After`).
+    pub fn showing(error: &crate::error::AppError, html: RawHtml<String>) -> Self {
+        Failure {
+            status: error.status(),
+            html,
+            retry_after: error.retry_after(),
+        }
+    }
+
+    /// The error page for `error`.
+    pub fn of(page: &Page<'_>, error: crate::error::AppError) -> Self {
+        let retry_after = error.retry_after();
+        let (status, html) = failure(page, error);
+        Failure {
+            status,
+            html,
+            retry_after,
+        }
+    }
+}
+
+impl From<(Status, RawHtml<String>)> for Failure {
+    fn from((status, html): (Status, RawHtml<String>)) -> Self {
+        Failure {
+            status,
+            html,
+            retry_after: None,
+        }
+    }
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for Failure {
+    fn respond_to(self, request: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let mut response = rocket::response::Response::build_from(self.html.respond_to(request)?)
+            .status(self.status)
+            .finalize();
+        if let Some(seconds) = self.retry_after {
+            response.set_header(rocket::http::Header::new(
+                "Retry-After",
+                seconds.to_string(),
+            ));
+        }
+        Ok(response)
+    }
 }
 
 /// Context for the pagination links of a list page.

@@ -341,7 +341,8 @@ async fn wrong_passwords_are_refused_in_spanish_and_throttled_per_account() {
         assert_eq!(status, Status::Unauthorized);
         assert_eq!(body["detail"], "Correo o contraseña incorrectos.");
     }
-    // Five failures: now even the right password waits.
+    // Five failures from this address: now even the right password waits here (a stranger
+    // elsewhere cannot cause it; see `account_security`).
     let (status, body) = api(
         &app,
         "POST",
@@ -376,12 +377,13 @@ async fn wrong_passwords_are_refused_in_spanish_and_throttled_per_account() {
 #[rocket::async_test]
 async fn repeated_failures_from_one_address_are_throttled() {
     let app = TestApp::with_demo().await;
-    let from = |ip: &'static str| Header::new("X-Real-IP", ip);
+    // The address is the connection's (no trusted proxy is configured in tests).
+    let from = |ip: &'static str| std::net::SocketAddr::new(ip.parse().unwrap(), 41000);
     for n in 0..20 {
         let response = app
             .client
             .post("/api/v1/tokens")
-            .header(from("203.0.113.7"))
+            .remote(from("203.0.113.7"))
             .header(rocket::http::ContentType::JSON)
             .body(json!({"email": format!("nadie{n}@example.org"), "password": "x"}).to_string())
             .dispatch()
@@ -393,16 +395,17 @@ async fn repeated_failures_from_one_address_are_throttled() {
     let blocked = app
         .client
         .post("/api/v1/tokens")
-        .header(from("203.0.113.7"))
+        .remote(from("203.0.113.7"))
         .header(rocket::http::ContentType::JSON)
         .body(body.clone())
         .dispatch()
         .await;
     assert_eq!(blocked.status(), Status::TooManyRequests);
+    assert_eq!(blocked.headers().get_one("Retry-After"), Some("60"));
     let elsewhere = app
         .client
         .post("/api/v1/tokens")
-        .header(from("198.51.100.20"))
+        .remote(from("198.51.100.20"))
         .header(rocket::http::ContentType::JSON)
         .body(body)
         .dispatch()

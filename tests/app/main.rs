@@ -1,5 +1,6 @@
 //! Integration tests: one binary (faster to link), one module per capability.
 
+mod account_security;
 mod accounts;
 mod assessment;
 mod attendance;

@@ -6,7 +6,9 @@ use crate::support::*;
 use aula_territorial::entities::values::{ConsentKind, Role};
 use aula_territorial::entities::{consent, outbox, participant, user};
 use rocket::http::Status;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::{Value, json};
 
 fn valid_registration() -> Value {
@@ -34,15 +36,71 @@ async fn counts(app: &TestApp) -> (u64, u64, u64) {
     )
 }
 
+/// The token of the newest registration link emailed to `to`.
+pub async fn confirmation_token(app: &TestApp, to: &str) -> String {
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(to))
+        .order_by_desc(outbox::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("an email to {to}"));
+    let marker = "/registro/confirmar/";
+    let start = mail
+        .body_text
+        .find(marker)
+        .unwrap_or_else(|| panic!("a confirmation link in: {}", mail.body_text))
+        + marker.len();
+    mail.body_text[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Registers through the API and follows the emailed link: the new account.
+pub async fn register_and_confirm(app: &TestApp, body: Value) -> (Status, Value) {
+    let (status, received) = api(app, "POST", "/api/v1/registrations", None, Some(body)).await;
+    assert_eq!(status, Status::Accepted, "{received}");
+    let email = received["email"].as_str().unwrap().to_string();
+    let token = confirmation_token(app, &email).await;
+    api(
+        app,
+        "POST",
+        "/api/v1/registrations/confirmations",
+        None,
+        Some(json!({"token": token})),
+    )
+    .await
+}
+
 #[rocket::async_test]
 async fn a_participant_registers_through_the_api() {
     let app = TestApp::new().await;
-    let (status, body) = api(
+    let (status, received) = api(
         &app,
         "POST",
         "/api/v1/registrations",
         None,
         Some(valid_registration()),
+    )
+    .await;
+    assert_eq!(status, Status::Accepted, "{received}");
+    assert_eq!(received["status"], "pending_confirmation");
+    assert_eq!(received["email"], "ana.nanez@example.org");
+    // Nothing exists until the emailed link is followed.
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(
+        participant::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+    let link_token = confirmation_token(&app, "ana.nanez@example.org").await;
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations/confirmations",
+        None,
+        Some(json!({"token": link_token})),
     )
     .await;
     assert_eq!(status, Status::Created, "{body}");
@@ -69,14 +127,29 @@ async fn a_participant_registers_through_the_api() {
         aula_territorial::people::DATA_CONSENT_VERSION
     );
 
-    // The welcome email was queued with the registration.
+    // The welcome email was queued with the account.
     let mail = outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
         .one(app.db())
         .await
         .unwrap()
         .expect("welcome email");
     assert_eq!(mail.recipient, "ana.nanez@example.org");
+    assert_eq!(mail.subject, "Le damos la bienvenida a Aula Territorial");
     assert!(mail.body_text.contains("Ana Lucía Ñáñez Muñoz"));
+
+    // The link works once.
+    let (status, again) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations/confirmations",
+        None,
+        Some(json!({"token": link_token})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{again}");
+    assert!(again["detail"].as_str().unwrap().contains("ya fue usado"));
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 1);
 
     // They can sign in and see themselves.
     let token = token(&app, "ana.nanez@example.org", "Caqueta-2026").await;
@@ -88,30 +161,15 @@ async fn a_participant_registers_through_the_api() {
 #[rocket::async_test]
 async fn each_registration_rule_refuses_in_spanish_and_writes_nothing() {
     let app = TestApp::new().await;
-    let (status, _) = api(
-        &app,
-        "POST",
-        "/api/v1/registrations",
-        None,
-        Some(valid_registration()),
-    )
-    .await;
+    let (status, _) = register_and_confirm(&app, valid_registration()).await;
     assert_eq!(status, Status::Created);
     let before = counts(&app).await;
 
+    // Who already exists is not a rule a registrant is told about (see
+    // `account_security::registration_answers_the_same_whoever_exists`).
     let cases: Vec<(&str, Value, &str)> = vec![
         ("data_consent", json!({"data_consent": false}), "Ley 1581"),
         ("data_consent", json!({"data_consent": null}), "autorizar"),
-        (
-            "document_number",
-            json!({"email": "otra@example.org"}),
-            "Ya existe una persona registrada con este documento",
-        ),
-        (
-            "email",
-            json!({"document_number": "40111222"}),
-            "Ya existe una cuenta con este correo",
-        ),
         (
             "municipality_code",
             json!({"document_number": "40111223", "email": "b@example.org", "municipality_code": "99999"}),
@@ -241,7 +299,7 @@ async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consen
     body["sex"] = json!("mujer");
     body["ethnic_group"] = json!("afrocolombiano");
     body["is_conflict_victim"] = json!(true);
-    let (status, created) = api(&app, "POST", "/api/v1/registrations", None, Some(body)).await;
+    let (status, created) = register_and_confirm(&app, body).await;
     assert_eq!(status, Status::Created, "{created}");
     let person = &created["participant"];
     assert_eq!(person["municipality_code"], "05001");
@@ -270,6 +328,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
         document_number: Set("1117654321".into()),
         first_names: Set("Ana".into()),
         last_names: Set("Ñáñez".into()),
+        email: Set(Some("ana.nanez@example.org".into())),
         municipality_code: Set("18256".into()),
         entity_type: Set("alcaldia".into()),
         level: Set("profesional".into()),
@@ -280,19 +339,29 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
     .insert(app.db())
     .await
     .unwrap();
-    let (status, body) = api(
-        &app,
-        "POST",
-        "/api/v1/registrations",
-        None,
-        Some(valid_registration()),
-    )
-    .await;
+    // With another email than the one on file: the person on file is told, nothing else.
+    let mut other = valid_registration();
+    other["email"] = json!("impostor@example.org");
+    let (status, received) = api(&app, "POST", "/api/v1/registrations", None, Some(other)).await;
+    assert_eq!(status, Status::Accepted, "{received}");
+    let notice = outbox::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("a notice to the email on file");
+    assert_eq!(notice.recipient, "ana.nanez@example.org");
+    assert!(notice.body_text.contains("un correo distinto"));
+    assert!(!notice.body_text.contains("/registro/confirmar/"));
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+
+    // With the email on file: a link to it, which attaches the account to the record.
+    let (status, body) = register_and_confirm(&app, valid_registration()).await;
     assert_eq!(status, Status::Created, "{body}");
     assert_eq!(
         body["participant"]["id"], imported.id,
         "the same person, now with an account"
     );
+    assert_eq!(body["participant"]["first_names"], "Ana Lucía");
     assert_eq!(
         participant::Entity::find().count(app.db()).await.unwrap(),
         1
@@ -300,7 +369,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
 }
 
 #[rocket::async_test]
-async fn registering_in_the_browser_signs_the_person_in() {
+async fn registering_in_the_browser_and_following_the_link_signs_the_person_in() {
     let app = TestApp::new().await;
     let page = app
         .client
@@ -350,7 +419,27 @@ async fn registering_in_the_browser_signs_the_person_in() {
     );
 
     let done = post_form(&app, "/registro", &fields).await;
-    assert_eq!(done.status(), Status::SeeOther);
+    assert_eq!(done.status(), Status::Ok);
+    let html = done.into_string().await.unwrap();
+    assert!(html.contains("Revise su correo"), "{html}");
+    assert!(html.contains("yurany@example.org"));
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), 0);
+
+    let token = confirmation_token(&app, "yurany@example.org").await;
+    let link = format!("/registro/confirmar/{token}");
+    let page = app
+        .client
+        .get(link.as_str())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("Confirmar mi registro"));
+    let csrf = csrf_from(&app, &link).await;
+    let confirmed = post_form(&app, &link, &[("csrf_token", &csrf)]).await;
+    assert_eq!(confirmed.status(), Status::SeeOther);
+    assert_eq!(confirmed.headers().get_one("Location"), Some("/"));
     let home = app
         .client
         .get("/")
@@ -360,7 +449,17 @@ async fn registering_in_the_browser_signs_the_person_in() {
         .await
         .unwrap();
     assert!(home.contains("Hola, Yurany Bermúdez"));
-    assert!(home.contains("Su cuenta quedó creada"));
+    assert!(home.contains("Su cuenta quedó activa"));
+    // A used link shows why it no longer works.
+    let used = app
+        .client
+        .get(link.as_str())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(used.contains("ya fue usado o expiró"));
     let person = participant::Entity::find()
         .one(app.db())
         .await

@@ -34,6 +34,8 @@ const TABLES: &[&str] = &[
     "outbox",
     "audit_log",
     "settings",
+    "sessions",
+    "registration_confirmations",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -1,0 +1,125 @@
+//! Server-side sessions and registration confirmations (issue 13).
+//!
+//! `sessions`: a browser session is a row; the private cookie carries a random secret whose
+//! SHA-256 is the key, so signing out, a password reset or a deactivation ends a session at
+//! once, on every app instance. `registration_confirmations`: a self-registration waits here
+//! until the link emailed to its address is followed, so an address proves it is the
+//! registrant's before an account uses it (and registering never tells who already has one).
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261123_000003_sessions"
+    }
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn index(table: &'static str, column: &'static str) -> IndexCreateStatement {
+    Index::create()
+        .name(format!("ix_{table}_{column}"))
+        .table(table)
+        .col(column)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("sessions")
+                    .col(
+                        ColumnDef::new("token_hash")
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("user_id").integer().not_null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("expires_at"))
+                    .foreign_key(&mut fk("sessions", "user_id", "users"))
+                    .take(),
+            )
+            .await?;
+        manager.create_index(index("sessions", "user_id")).await?;
+        manager
+            .create_index(index("sessions", "expires_at"))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("registration_confirmations")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new("token_hash")
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new("email").string().not_null())
+                    // The imported participant record this registration claims, if any.
+                    .col(ColumnDef::new("participant_id").integer().null())
+                    // The registration as submitted (JSON, without the password).
+                    .col(ColumnDef::new("registration_json").text().not_null())
+                    .col(ColumnDef::new("password_hash").string().not_null())
+                    // Where the browser goes once confirmed (a checked local path).
+                    .col(ColumnDef::new("next_path").string().not_null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("expires_at"))
+                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                    .foreign_key(&mut fk(
+                        "registration_confirmations",
+                        "participant_id",
+                        "participants",
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("registration_confirmations", "email"))
+            .await?;
+        manager
+            .create_index(index("registration_confirmations", "participant_id"))
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["registration_confirmations", "sessions"] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
+        }
+        Ok(())
+    }
+}
