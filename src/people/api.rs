@@ -19,7 +19,8 @@ pub fn routes() -> Vec<Route> {
     routes![register, confirm]
 }
 
-/// 202 with the same body whether or not the email or document already exist.
+/// 201 (the contract's status: a registration was received and its confirmation created) with
+/// the same body whether or not the email or document already exist.
 #[post("/registrations", data = "<body>")]
 async fn register(
     db: &State<DatabaseConnection>,
@@ -29,7 +30,7 @@ async fn register(
     body: Json<RegistrationInput>,
 ) -> AppResult<(Status, Json<Received>)> {
     let received = registration::register(db, templates, config, &body, address.0, "/").await?;
-    Ok((Status::Accepted, Json(received)))
+    Ok((Status::Created, Json(received)))
 }
 
 #[derive(Deserialize)]

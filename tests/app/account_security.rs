@@ -521,7 +521,7 @@ async fn registration_answers_the_same_whoever_exists() {
         (email_status, &email_body),
         (document_status, &document_body),
     ] {
-        assert_eq!(status, Status::Accepted, "{body}");
+        assert_eq!(status, Status::Created, "{body}");
         assert_eq!(shape(body), ["detail", "email", "status"]);
         assert_eq!(body["status"], "pending_confirmation");
         let text = body.to_string().to_lowercase();
@@ -590,7 +590,7 @@ async fn registrations_are_throttled_per_address() {
             registration(&format!("6011100{n}"), &format!("p{n}@example.org")),
         )
         .await;
-        assert_eq!(status, Status::Accepted, "{n}: {body}");
+        assert_eq!(status, Status::Created, "{n}: {body}");
     }
     let (status, retry_after, body) = register_from(
         &app,
@@ -628,7 +628,7 @@ async fn registrations_are_throttled_per_address() {
         registration("60111097", "p97@example.org"),
     )
     .await;
-    assert_eq!(status, Status::Accepted);
+    assert_eq!(status, Status::Created);
 }
 
 // ---- Finding 4 on registration: hostile `siguiente` never fails and never writes first ----

@@ -61,7 +61,7 @@ pub async fn confirmation_token(app: &TestApp, to: &str) -> String {
 /// Registers through the API and follows the emailed link: the new account.
 pub async fn register_and_confirm(app: &TestApp, body: Value) -> (Status, Value) {
     let (status, received) = api(app, "POST", "/api/v1/registrations", None, Some(body)).await;
-    assert_eq!(status, Status::Accepted, "{received}");
+    assert_eq!(status, Status::Created, "{received}");
     let email = received["email"].as_str().unwrap().to_string();
     let token = confirmation_token(app, &email).await;
     api(
@@ -85,7 +85,7 @@ async fn a_participant_registers_through_the_api() {
         Some(valid_registration()),
     )
     .await;
-    assert_eq!(status, Status::Accepted, "{received}");
+    assert_eq!(status, Status::Created, "{received}");
     assert_eq!(received["status"], "pending_confirmation");
     assert_eq!(received["email"], "ana.nanez@example.org");
     // Nothing exists until the emailed link is followed.
@@ -343,7 +343,7 @@ async fn a_person_imported_without_an_account_can_claim_their_record() {
     let mut other = valid_registration();
     other["email"] = json!("impostor@example.org");
     let (status, received) = api(&app, "POST", "/api/v1/registrations", None, Some(other)).await;
-    assert_eq!(status, Status::Accepted, "{received}");
+    assert_eq!(status, Status::Created, "{received}");
     let notice = outbox::Entity::find()
         .one(app.db())
         .await
