@@ -152,7 +152,9 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     v.insert("capacities", "1".into());
     v.insert("correos", "1".into());
     v.insert("municipios", "18592".into());
-    v.insert("restablecer", "enlace-que-no-existe".into());
+    for key in ["restablecer", "confirmar"] {
+        v.insert(key, "enlace-que-no-existe".into());
+    }
     v
 }
 
