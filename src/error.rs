@@ -47,8 +47,14 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("Demasiados intentos. Espere unos minutos e intente de nuevo.")]
     Throttled,
+    #[error("El tipo de contenido no es admitido: envíe el cuerpo como application/json.")]
+    UnsupportedMediaType,
+    /// The database is busy (a lock or the connection pool did not free up in time): the
+    /// request may be repeated shortly. Answered 503 with `Retry-After`, never 500.
+    #[error("El sistema está ocupado en este momento. Intente de nuevo en unos segundos.")]
+    Busy,
     #[error("error de base de datos: {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     #[error("{0}")]
     Internal(String),
 }
@@ -69,6 +75,8 @@ impl AppError {
             AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Validation(_) => Status::UnprocessableEntity,
             AppError::Throttled => Status::TooManyRequests,
+            AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
+            AppError::Busy => Status::ServiceUnavailable,
             AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -96,6 +104,55 @@ impl AppError {
     }
 }
 
+/// Seconds a client should wait before repeating a request the busy database refused.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 5;
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        if is_busy(&error) {
+            tracing::warn!(%error, "database busy");
+            AppError::Busy
+        } else {
+            AppError::Database(error)
+        }
+    }
+}
+
+/// Whether a database error means "busy, try again": SQLite's `SQLITE_BUSY`/`SQLITE_LOCKED`
+/// (after the busy timeout), PostgreSQL's lock timeouts, serialization failures, deadlocks,
+/// statement timeouts and connection exhaustion, or no free connection in the pool.
+pub fn is_busy(error: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    let runtime = match error {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    if let RuntimeErr::SqlxError(e) = runtime {
+        match e.as_ref() {
+            sqlx::Error::PoolTimedOut => return true,
+            sqlx::Error::Database(db_error) => {
+                if let Some(code) = db_error.code() {
+                    if let Ok(number) = code.parse::<i64>() {
+                        // SQLite: primary code in the low byte of the extended code.
+                        if matches!(number & 0xff, 5 | 6) {
+                            return true;
+                        }
+                    } else if matches!(
+                        code.as_ref(),
+                        "55P03" | "40001" | "40P01" | "57014" | "53300"
+                    ) {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = runtime.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
+}
+
 pub fn title_for(status: Status) -> &'static str {
     match status.code {
         400 => "Solicitud mal formada",
@@ -104,8 +161,10 @@ pub fn title_for(status: Status) -> &'static str {
         404 => "No encontrado",
         409 => "Conflicto con el estado actual",
         413 => "Archivo demasiado grande",
+        415 => "Tipo de contenido no admitido",
         422 => "Datos inválidos",
         429 => "Demasiadas solicitudes",
+        503 => "Servicio ocupado",
         _ => "Error interno",
     }
 }
@@ -137,6 +196,16 @@ pub fn problem_response<'r>(status: Status, detail: String, errors: &[FieldError
         .finalize()
 }
 
+/// A 503 says when to come back (RFC 9110 `Retry-After`), on problem+json and pages alike.
+pub fn add_retry_after(response: &mut Response<'_>) {
+    if response.status() == Status::ServiceUnavailable {
+        response.set_header(rocket::http::Header::new(
+            "Retry-After",
+            BUSY_RETRY_AFTER_SECONDS.to_string(),
+        ));
+    }
+}
+
 pub fn is_api(request: &Request<'_>) -> bool {
     request.uri().path().as_str().starts_with("/api/")
 }
@@ -146,6 +215,7 @@ impl<'r> Responder<'r, 'static> for AppError {
         if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
             tracing::error!(error = %self, uri = %request.uri(), "request failed");
         }
+        // A 503 gets its `Retry-After` from `web::SecurityHeaders`, whatever produced it.
         let status = self.status();
         if is_api(request) {
             return Ok(problem_response(

@@ -49,7 +49,7 @@ async fn put_attendance(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    body: Json<Vec<MarkInput>>,
+    body: crate::api::JsonBody<Vec<MarkInput>>,
 ) -> AppResult<Json<Vec<MarkView>>> {
     require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
@@ -129,7 +129,7 @@ async fn check_in(
     config: &State<AppConfig>,
     me: ParticipantUser,
     id: i32,
-    body: Json<CodeBody>,
+    body: crate::api::JsonBody<CodeBody>,
 ) -> AppResult<Json<MarkView>> {
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &me, id).await?;
@@ -221,6 +221,8 @@ async fn import(
 ) -> AppResult<UploadSummary> {
     require_staff_or_instructor(user)?;
     let (bytes, name) = read_upload(&upload.file).await?;
+    // Parsed before the write transaction: the database stays free meanwhile.
+    let rows = sheet::read(bytes, name).await?;
     let txn = crate::db::begin(db).await?;
     let cohort = match (session_id, cohort_id) {
         (Some(session), _) => {
@@ -235,7 +237,6 @@ async fn import(
         }
         (None, None) => return Err(AppError::NotFound),
     };
-    let rows = sheet::read(&bytes, &name)?;
     let summary =
         sheet::upload(&txn, notifier, user.id, &cohort, session_id, &rows, dry_run).await?;
     if dry_run {
@@ -254,7 +255,7 @@ async fn session_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: crate::parse::QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };
@@ -265,7 +266,7 @@ async fn session_import(
             &user,
             None,
             Some(id),
-            dry_run.unwrap_or(false),
+            dry_run.or("dry_run", false)?,
             &upload,
         )
         .await?,
@@ -280,7 +281,7 @@ async fn cohort_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: crate::parse::QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };
@@ -291,7 +292,7 @@ async fn cohort_import(
             &user,
             Some(id),
             None,
-            dry_run.unwrap_or(false),
+            dry_run.or("dry_run", false)?,
             &upload,
         )
         .await?,

@@ -63,15 +63,26 @@ async fn verify_page(
     }
 }
 
-/// The home page's search box.
+/// The home page's search box. Without a code (or an empty box) it shows the form with a
+/// message: redirecting to `/verificar/` would land here again, in a loop.
 #[get("/verificar?<codigo>")]
-fn search(codigo: Option<&str>) -> Redirect {
+fn search(page: Page<'_>, codigo: Option<&str>) -> Result<Redirect, (Status, RawHtml<String>)> {
     let typed = codigo.unwrap_or("").trim();
+    if typed.is_empty() {
+        let html = page
+            .render(
+                "certificate_verify",
+                "Verificación de certificado",
+                json!({"found": false, "certificate": null, "typed": "", "missing": true}),
+            )
+            .map_err(|e| crate::web::failure(&page, e))?;
+        return Err((Status::Ok, html));
+    }
     let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
-    Redirect::to(format!(
+    Ok(Redirect::to(format!(
         "/verificar/{}",
         crate::accounts::pages::urlencode(&code)
-    ))
+    )))
 }
 
 /// A PDF download named after its code.

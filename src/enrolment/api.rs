@@ -289,20 +289,22 @@ async fn import(
     config: &State<AppConfig>,
     staff: StaffUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: crate::parse::QueryBool,
     upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<super::import::ImportSummary>> {
+    let dry_run = dry_run.or("dry_run", false)?;
     let upload = upload.map_err(upload_error)?;
     let (bytes, name) = read_upload(&upload.file).await?;
+    // Parsed before the write transaction: the database stays free meanwhile.
+    let table = super::import::parse(bytes, name).await?;
     let txn = crate::db::begin(db).await?;
     let summary = super::import::run(
         &txn,
         &Notifier { templates, config },
         &staff,
         id,
-        &bytes,
-        &name,
-        dry_run.unwrap_or(false),
+        table,
+        dry_run,
     )
     .await?;
     txn.commit().await?;

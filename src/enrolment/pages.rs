@@ -258,14 +258,14 @@ async fn import_submit(
             AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
         })?;
         let (bytes, name) = super::api::read_upload(file).await?;
+        let table = super::import::parse(bytes, name).await?;
         let txn = crate::db::begin(db).await?;
         let summary = super::import::run(
             &txn,
             &Notifier { templates, config },
             &staff,
             id,
-            &bytes,
-            &name,
+            table,
             dry_run,
         )
         .await?;

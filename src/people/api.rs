@@ -6,7 +6,6 @@ use crate::api::{Created, created};
 use crate::config::AppConfig;
 use crate::error::AppResult;
 use crate::templates::Templates;
-use rocket::serde::json::Json;
 use rocket::{Route, State, post, routes};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
@@ -20,7 +19,7 @@ async fn register(
     db: &State<DatabaseConnection>,
     templates: &State<Templates>,
     config: &State<AppConfig>,
-    body: Json<RegistrationInput>,
+    body: crate::api::JsonBody<RegistrationInput>,
 ) -> AppResult<Created<Value>> {
     let user = registration::register(db, templates, config, &body).await?;
     let participant = super::profile_of_user(db.inner(), user.id).await?;
