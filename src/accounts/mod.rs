@@ -274,7 +274,6 @@ fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
 pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<user::Model> {
     let email = normalize_email(&new.email);
     let mut errors = Vec::new();
-    let full_name = full_name_of(&new.full_name, &mut errors);
     if !is_valid_email(&email) {
         errors.push(FieldError::new(
             "email",
@@ -294,6 +293,7 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     if let Err(message) = passwords::check_strength(&new.password) {
         errors.push(FieldError::new("password", message));
     }
+    let full_name = full_name_of(&new.full_name, &mut errors);
     check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
     check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
     let (Some(full_name), true) = (full_name, errors.is_empty()) else {

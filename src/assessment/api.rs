@@ -9,6 +9,7 @@ use crate::attendance::api::require_staff_or_instructor;
 use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -184,7 +185,7 @@ async fn scores_import(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     id: i32,
-    dry_run: crate::parse::QueryBool,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;

@@ -13,6 +13,7 @@ use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::{MarkSource, Role};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::spreadsheets::Download;
 use crate::templates::Templates;
 use rocket::serde::json::Json;
@@ -255,7 +256,7 @@ async fn session_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: crate::parse::QueryBool,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };
@@ -281,7 +282,7 @@ async fn cohort_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: crate::parse::QueryBool,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };

@@ -9,6 +9,7 @@ use crate::config::AppConfig;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::templates::Templates;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
@@ -289,7 +290,7 @@ async fn import(
     config: &State<AppConfig>,
     staff: StaffUser,
     id: i32,
-    dry_run: crate::parse::QueryBool,
+    dry_run: QueryBool,
     upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<super::import::ImportSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
