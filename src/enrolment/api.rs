@@ -298,17 +298,8 @@ async fn import(
     let (bytes, name) = read_upload(&upload.file).await?;
     // Parsed before the write transaction: the database stays free meanwhile.
     let table = super::import::parse(bytes, name).await?;
-    let txn = crate::db::begin(db).await?;
-    let summary = super::import::run(
-        &txn,
-        &Notifier { templates, config },
-        &staff,
-        id,
-        table,
-        dry_run,
-    )
-    .await?;
-    txn.commit().await?;
+    let notifier = Notifier { templates, config };
+    let summary = super::import::run_in(db, &notifier, &staff, id, table, dry_run).await?;
     Ok(Json(summary))
 }
 

@@ -288,6 +288,26 @@ pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
     spreadsheets::parse_upload(bytes, filename, Vec::new()).await
 }
 
+/// [`run`] where it belongs: a dry run only reads, so it takes no write lock at all (other
+/// people's writes go on meanwhile); a real import runs in one write transaction, all or
+/// nothing.
+pub async fn run_in(
+    db: &sea_orm::DatabaseConnection,
+    notifier: &Notifier<'_>,
+    staff: &CurrentUser,
+    cohort_id: i32,
+    table: ImportTable,
+    dry_run: bool,
+) -> AppResult<ImportSummary> {
+    if dry_run {
+        return run(db, notifier, staff, cohort_id, table, true).await;
+    }
+    let txn = crate::db::begin(db).await?;
+    let summary = run(&txn, notifier, staff, cohort_id, table, false).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
 /// Checks and (unless `dry_run`) applies a parsed upload. The caller passes a transaction;
 /// on any error nothing it wrote survives.
 pub async fn run<C: ConnectionTrait>(

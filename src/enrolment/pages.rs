@@ -259,18 +259,8 @@ async fn import_submit(
         })?;
         let (bytes, name) = super::api::read_upload(file).await?;
         let table = super::import::parse(bytes, name).await?;
-        let txn = crate::db::begin(db).await?;
-        let summary = super::import::run(
-            &txn,
-            &Notifier { templates, config },
-            &staff,
-            id,
-            table,
-            dry_run,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, AppError>(summary)
+        let notifier = Notifier { templates, config };
+        super::import::run_in(db, &notifier, &staff, id, table, dry_run).await
     }
     .await;
     let (status, outcome) = match result {
