@@ -32,6 +32,14 @@ pub struct AppConfig {
     /// `X-Real-IP` headers are believed; empty: the client address is the socket's peer.
     #[serde(default)]
     pub trusted_proxies: Vec<crate::web::client::Network>,
+    /// Seconds a request waits for a database lock (SQLite's busy timeout, PostgreSQL's
+    /// `lock_timeout`) before it is answered 503 with `Retry-After`.
+    #[serde(default = "default_database_busy_seconds")]
+    pub database_busy_seconds: u64,
+}
+
+fn default_database_busy_seconds() -> u64 {
+    crate::db::DEFAULT_BUSY_SECONDS
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

@@ -6,10 +6,21 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::time::Duration;
 
+/// How long a statement waits for a lock by default.
+pub const DEFAULT_BUSY_SECONDS: u64 = 15;
+
+/// [`connect_with`] the default lock wait.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
+    connect_with(url, DEFAULT_BUSY_SECONDS).await
+}
+
 /// Connects to `url`. For SQLite: creates the file and its folder, WAL journal (readers never
 /// wait for the writer), foreign keys on, and a busy timeout so concurrent writers queue
-/// instead of failing.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
+/// instead of failing. For PostgreSQL: the same wait as `lock_timeout`. A statement that still
+/// finds the database locked after `busy_seconds` fails with an error that
+/// `AppError::from` turns into `AppError::Busy` (503 with `Retry-After`), never a 500.
+pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnection, AppError> {
+    let busy = Duration::from_secs(busy_seconds.max(1));
     if let Some(path) = sqlite_file(url)
         && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
@@ -26,12 +37,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
         .sqlx_logging(false)
         .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
         .acquire_timeout(Duration::from_secs(30))
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(15))
+                .busy_timeout(busy)
+        })
+        .map_sqlx_postgres_opts(move |o| {
+            o.options([("lock_timeout", format!("{}s", busy.as_secs()))])
         });
     Database::connect(options).await.map_err(AppError::from)
 }

@@ -48,8 +48,14 @@ pub enum AppError {
     /// Too many attempts; the client may try again after this many seconds (`Retry-After`).
     #[error("Demasiados intentos. Espere {} e intente de nuevo.", wait_text(*.0))]
     Throttled(u64),
+    #[error("El tipo de contenido no es admitido: envíe el cuerpo como application/json.")]
+    UnsupportedMediaType,
+    /// The database is busy (a lock or the connection pool did not free up in time): the
+    /// request may be repeated shortly. Answered 503 with `Retry-After`, never 500.
+    #[error("El sistema está ocupado en este momento. Intente de nuevo en unos segundos.")]
+    Busy,
     #[error("error de base de datos: {0}")]
-    Database(#[from] DbErr),
+    Database(DbErr),
     #[error("{0}")]
     Internal(String),
 }
@@ -70,6 +76,8 @@ impl AppError {
             AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Validation(_) => Status::UnprocessableEntity,
             AppError::Throttled(_) => Status::TooManyRequests,
+            AppError::UnsupportedMediaType => Status::UnsupportedMediaType,
+            AppError::Busy => Status::ServiceUnavailable,
             AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -89,10 +97,12 @@ impl AppError {
         }
     }
 
-    /// Seconds a throttled client must wait, for the `Retry-After` header.
+    /// Seconds a throttled client or one refused by a busy database should wait, for the
+    /// `Retry-After` header.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::Throttled(seconds) => Some(*seconds),
+            AppError::Busy => Some(BUSY_RETRY_AFTER_SECONDS.into()),
             _ => None,
         }
     }
@@ -115,6 +125,55 @@ fn wait_text(seconds: u64) -> String {
     }
 }
 
+/// Seconds a client should wait before repeating a request the busy database refused.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 5;
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        if is_busy(&error) {
+            tracing::warn!(%error, "database busy");
+            AppError::Busy
+        } else {
+            AppError::Database(error)
+        }
+    }
+}
+
+/// Whether a database error means "busy, try again": SQLite's `SQLITE_BUSY`/`SQLITE_LOCKED`
+/// (after the busy timeout), PostgreSQL's lock timeouts, serialization failures, deadlocks,
+/// statement timeouts and connection exhaustion, or no free connection in the pool.
+pub fn is_busy(error: &DbErr) -> bool {
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    let runtime = match error {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    if let RuntimeErr::SqlxError(e) = runtime {
+        match e.as_ref() {
+            sqlx::Error::PoolTimedOut => return true,
+            sqlx::Error::Database(db_error) => {
+                if let Some(code) = db_error.code() {
+                    if let Ok(number) = code.parse::<i64>() {
+                        // SQLite: primary code in the low byte of the extended code.
+                        if matches!(number & 0xff, 5 | 6) {
+                            return true;
+                        }
+                    } else if matches!(
+                        code.as_ref(),
+                        "55P03" | "40001" | "40P01" | "57014" | "53300"
+                    ) {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = runtime.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
+}
+
 pub fn title_for(status: Status) -> &'static str {
     match status.code {
         400 => "Solicitud mal formada",
@@ -123,8 +182,10 @@ pub fn title_for(status: Status) -> &'static str {
         404 => "No encontrado",
         409 => "Conflicto con el estado actual",
         413 => "Archivo demasiado grande",
+        415 => "Tipo de contenido no admitido",
         422 => "Datos inválidos",
         429 => "Demasiadas solicitudes",
+        503 => "Servicio ocupado",
         _ => "Error interno",
     }
 }
@@ -156,6 +217,16 @@ pub fn problem_response<'r>(status: Status, detail: String, errors: &[FieldError
         .finalize()
 }
 
+/// A 503 says when to come back (RFC 9110 `Retry-After`), on problem+json and pages alike.
+pub fn add_retry_after(response: &mut Response<'_>) {
+    if response.status() == Status::ServiceUnavailable {
+        response.set_header(rocket::http::Header::new(
+            "Retry-After",
+            BUSY_RETRY_AFTER_SECONDS.to_string(),
+        ));
+    }
+}
+
 pub fn is_api(request: &Request<'_>) -> bool {
     request.uri().path().as_str().starts_with("/api/")
 }
@@ -165,6 +236,7 @@ impl<'r> Responder<'r, 'static> for AppError {
         if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
             tracing::error!(error = %self, uri = %request.uri(), "request failed");
         }
+        // A 503 produced elsewhere (a catcher) also gets `Retry-After` from the headers fairing.
         let status = self.status();
         let mut response = if is_api(request) {
             problem_response(status, self.public_detail(), self.field_errors())

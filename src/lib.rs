@@ -30,6 +30,7 @@ pub mod templates;
 pub mod territory;
 pub mod text;
 pub mod time;
+pub mod validate;
 pub mod web;
 
 use config::AppConfig;
@@ -42,7 +43,7 @@ use sea_orm::DatabaseConnection;
 
 /// Connects, migrates, loads reference data (and demo data when configured).
 pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
-    let db = db::connect(&config.database_url).await?;
+    let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
     db::migrate(&db).await?;
     reference_data::ensure_loaded(&db).await?;
     if config.demo_data {

@@ -2,9 +2,27 @@
 //! writing grades back. One place, so pages and the API accept the same things.
 
 use crate::error::FieldError;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 
-/// A `YYYY-MM-DD` date; records an error and returns None otherwise.
+/// The years a date may fall in: anything else is a typing mistake (`0026`, `9999`).
+pub const MIN_YEAR: i32 = 2000;
+pub const MAX_YEAR: i32 = 2100;
+
+fn year_in_range(year: i32) -> bool {
+    (MIN_YEAR..=MAX_YEAR).contains(&year)
+}
+
+fn out_of_range(field: &str, text: &str) -> FieldError {
+    FieldError::new(
+        field,
+        format!(
+            "«{text}» está fuera del rango admitido: el año debe estar entre {MIN_YEAR} y {MAX_YEAR}."
+        ),
+    )
+}
+
+/// A `YYYY-MM-DD` date between the years 2000 and 2100; records an error and returns None
+/// otherwise.
 pub fn date(
     field: &str,
     text: Option<&str>,
@@ -19,7 +37,11 @@ pub fn date(
             None
         }
         Some(t) => match NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            Ok(d) => Some(d),
+            Ok(d) if year_in_range(d.year()) => Some(d),
+            Ok(_) => {
+                errors.push(out_of_range(field, t));
+                None
+            }
             Err(_) => {
                 errors.push(FieldError::new(
                     field,
@@ -31,7 +53,8 @@ pub fn date(
     }
 }
 
-/// An RFC 3339 date-time *with* offset (the API contract: no offset is a 422).
+/// An RFC 3339 date-time *with* offset (the API contract: no offset is a 422), in the years
+/// 2000 to 2100.
 pub fn date_time(
     field: &str,
     text: Option<&str>,
@@ -46,7 +69,11 @@ pub fn date_time(
             None
         }
         Some(t) => match DateTime::parse_from_rfc3339(t) {
-            Ok(at) => Some(at.with_timezone(&Utc)),
+            Ok(at) if year_in_range(at.year()) => Some(at.with_timezone(&Utc)),
+            Ok(_) => {
+                errors.push(out_of_range(field, t));
+                None
+            }
             Err(_) => {
                 errors.push(FieldError::new(
                     field,
@@ -113,6 +140,56 @@ pub fn percent(field: &str, value: i64, errors: &mut Vec<FieldError>) -> Option<
     }
 }
 
+/// A boolean query parameter (`?dry_run=true`). The contract accepts `true` or `false` only:
+/// Rocket's own `bool` also takes `on`, `yes`, `1`… and, inside an `Option`, turns any other
+/// spelling into "absent" — so `dry_run=1` would import for real. This type never fails to
+/// parse; [`QueryBool::value`] gives the value or a 422 in Spanish naming the parameter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum QueryBool {
+    #[default]
+    Absent,
+    Value(bool),
+    Invalid(String),
+}
+
+impl QueryBool {
+    /// `None` when absent; a 422 for anything but `true` or `false`.
+    pub fn value(&self, field: &str) -> crate::error::AppResult<Option<bool>> {
+        match self {
+            QueryBool::Absent => Ok(None),
+            QueryBool::Value(value) => Ok(Some(*value)),
+            QueryBool::Invalid(text) => Err(crate::error::AppError::invalid(
+                field,
+                format!("«{text}» no es un valor válido para {field}: escriba true o false."),
+            )),
+        }
+    }
+
+    /// The value, `default` when absent; a 422 for anything but `true` or `false`.
+    pub fn or(&self, field: &str, default: bool) -> crate::error::AppResult<bool> {
+        Ok(self.value(field)?.unwrap_or(default))
+    }
+
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "true" => QueryBool::Value(true),
+            "false" => QueryBool::Value(false),
+            other => QueryBool::Invalid(other.chars().take(40).collect()),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'v> rocket::form::FromFormField<'v> for QueryBool {
+    fn default() -> Option<Self> {
+        Some(QueryBool::Absent)
+    }
+
+    fn from_value(field: rocket::form::ValueField<'v>) -> rocket::form::Result<'v, Self> {
+        Ok(QueryBool::parse(field.value))
+    }
+}
+
 /// Trimmed text or None when empty.
 pub fn text(value: Option<&str>) -> Option<String> {
     value
@@ -138,6 +215,35 @@ mod tests {
         assert_eq!(errors.len(), 3);
         assert_eq!(grade_text(30), "3.0");
         assert_eq!(grade_text(47), "4.7");
+    }
+
+    #[test]
+    fn dates_fall_between_2000_and_2100() {
+        let mut errors = Vec::new();
+        assert!(date("d", Some("2026-03-10"), true, &mut errors).is_some());
+        for bad in [
+            "0000-01-01",
+            "0026-03-10",
+            "9999-12-31",
+            "1999-12-31",
+            "2101-01-01",
+            "26-03-10",
+        ] {
+            assert!(date("d", Some(bad), true, &mut errors).is_none(), "{bad}");
+        }
+        assert_eq!(errors.len(), 6);
+        assert!(date_time("t", Some("0026-03-10T10:00:00-05:00"), &mut errors).is_none());
+        assert!(date_time("t", Some("2026-03-10T10:00:00-05:00"), &mut errors).is_some());
+    }
+
+    #[test]
+    fn query_booleans_are_true_or_false_only() {
+        assert_eq!(QueryBool::parse("true").value("x").unwrap(), Some(true));
+        assert_eq!(QueryBool::parse("false").value("x").unwrap(), Some(false));
+        assert!(QueryBool::Absent.or("x", true).unwrap());
+        for bad in ["1", "0", "yes", "on", "", "TRUE", "verdadero"] {
+            assert!(QueryBool::parse(bad).value("dry_run").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ struct Credentials {
 #[post("/tokens", data = "<body>")]
 async fn create_token(
     db: &State<DatabaseConnection>,
-    body: Json<Credentials>,
+    body: crate::api::JsonBody<Credentials>,
     address: crate::web::ClientAddress,
 ) -> AppResult<Created<Value>> {
     let mut errors = Vec::new();
@@ -145,7 +145,7 @@ struct NewUserBody {
 async fn create_user(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
-    body: Json<NewUserBody>,
+    body: crate::api::JsonBody<NewUserBody>,
 ) -> AppResult<Created<super::UserView>> {
     let body = body.into_inner();
     let role = parse_role(body.role.as_deref())?;
@@ -187,7 +187,7 @@ async fn update_user(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
     id: i32,
-    body: Json<UserPatch>,
+    body: crate::api::JsonBody<UserPatch>,
 ) -> AppResult<Json<super::UserView>> {
     let body = body.into_inner();
     let changes = UserChanges {

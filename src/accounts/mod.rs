@@ -196,11 +196,16 @@ pub async fn update_user<C: ConnectionTrait>(
     let mut errors = Vec::new();
     check_department_for_role(role, department.as_deref(), &mut errors);
     check_department_exists(db, department.as_deref(), &mut errors).await?;
-    if let Some(name) = &changes.full_name
-        && name.trim().is_empty()
-    {
-        errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
-    }
+    let full_name = match &changes.full_name {
+        Some(name) => {
+            let clean = full_name_of(name, &mut errors);
+            if clean.is_none() {
+                return Err(AppError::Validation(errors));
+            }
+            clean
+        }
+        None => None,
+    };
     if actor == id && (!active || role != Role::Admin) {
         errors.push(FieldError::new(
             "role",
@@ -212,8 +217,8 @@ pub async fn update_user<C: ConnectionTrait>(
     }
     let before = UserView::from(current.clone());
     let mut model: user::ActiveModel = current.into();
-    if let Some(name) = changes.full_name {
-        model.full_name = Set(name.trim().to_string());
+    if let Some(name) = full_name {
+        model.full_name = Set(name);
     }
     model.role = Set(role);
     model.department_code = Set(department);
@@ -267,10 +272,25 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(updated)
 }
 
+/// A user's full name: required, one line, printable on certificates (instructors and
+/// coordinators sign them), at most 160 characters.
+fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::certificate_text("full_name", text, crate::validate::FULL_NAME_MAX) {
+        Ok(Some(name)) => Some(name),
+        Ok(None) => {
+            errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
 /// Creates a user after checking every rule; nothing is written when any fails.
 pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<user::Model> {
     let email = normalize_email(&new.email);
-    let full_name = new.full_name.trim().to_string();
     let mut errors = Vec::new();
     if !is_valid_email(&email) {
         errors.push(FieldError::new(
@@ -291,14 +311,12 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     if let Err(message) = passwords::check_strength(&new.password) {
         errors.push(FieldError::new("password", message));
     }
-    if full_name.is_empty() {
-        errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
-    }
+    let full_name = full_name_of(&new.full_name, &mut errors);
     check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
     check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
-    if !errors.is_empty() {
+    let (Some(full_name), true) = (full_name, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
-    }
+    };
     insert_user(
         db,
         email,

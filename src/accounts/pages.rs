@@ -64,10 +64,6 @@ pub fn is_local_path(path: &str) -> bool {
         })
 }
 
-fn secure_cookies(config: &rocket::Config) -> bool {
-    config.profile == rocket::Config::RELEASE_PROFILE
-}
-
 #[get("/ingresar?<siguiente>")]
 fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> AppResult<RawHtml<String>> {
     page.render(
@@ -108,9 +104,14 @@ async fn sign_in_submit(
         .map_err(|e| Failure::of(&page, e.into()))?;
     match outcome {
         Ok(user) => {
-            guards::start_session(db.inner(), cookies, user.id, secure_cookies(config))
-                .await
-                .map_err(|e| Failure::of(&page, e))?;
+            guards::start_session(
+                db.inner(),
+                cookies,
+                user.id,
+                crate::web::csrf::secure_cookies(config),
+            )
+            .await
+            .map_err(|e| Failure::of(&page, e))?;
             Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
         }
         Err(error @ (AppError::InvalidCredentials | AppError::Throttled(_))) => {

@@ -9,6 +9,7 @@ use crate::attendance::api::require_staff_or_instructor;
 use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
@@ -46,7 +47,7 @@ async fn create(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     id: i32,
-    body: Json<AssessmentInput>,
+    body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Created<AssessmentView>> {
     require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
@@ -95,7 +96,7 @@ async fn update(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     id: i32,
-    body: Json<AssessmentInput>,
+    body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Json<AssessmentView>> {
     require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
@@ -126,7 +127,7 @@ async fn put_scores(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     id: i32,
-    body: Json<Vec<ScoreInput>>,
+    body: crate::api::JsonBody<Vec<ScoreInput>>,
 ) -> AppResult<Json<Vec<ScoreView>>> {
     require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
@@ -180,16 +181,18 @@ async fn scores_import(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
+    let dry_run = dry_run.or("dry_run", false)?;
     require_staff_or_instructor(&user)?;
     let (bytes, name) = read_upload(&upload.file).await?;
-    let dry_run = dry_run.unwrap_or(false);
+    // Parsed before the write transaction: the database stays free meanwhile.
+    let table = sheet::parse(bytes, name).await?;
     let txn = crate::db::begin(db).await?;
     let (cohort, access) = cohort_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let cells = sheet::read(&txn, &cohort, &bytes, &name).await?;
+    let cells = sheet::read(&txn, &cohort, &table).await?;
     let summary = sheet::upload(&txn, user.id, &cohort, &cells, dry_run).await?;
     if dry_run {
         txn.rollback().await?;

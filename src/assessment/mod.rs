@@ -119,10 +119,11 @@ async fn checked<C: ConnectionTrait>(
         .collect();
     let mut errors = Vec::new();
     let name = match &input.name {
-        Some(text) => parse::text(Some(text)),
+        Some(text) => crate::validate::line("name", Some(text), MAX_NAME_CHARS, &mut errors),
         None => current.map(|c| c.name.clone()),
     };
     match &name {
+        None if errors.iter().any(|e| e.field == "name") => {}
         None => errors.push(FieldError::new(
             "name",
             "Escriba el nombre de la evaluación.",

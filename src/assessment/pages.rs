@@ -375,8 +375,9 @@ async fn scores_preview(
         access.require_manage()?;
         let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
         let outcome = async {
+            let table = sheet::parse(bytes, name).await?;
             let txn = crate::db::begin(db).await?;
-            let cells = sheet::read(&txn, &cohort, &bytes, &name).await;
+            let cells = sheet::read(&txn, &cohort, &table).await;
             let summary = match cells {
                 Ok(cells) => sheet::upload(&txn, user.id, &cohort, &cells, true).await,
                 Err(e) => Err(e),

@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::people::scope::PersonScope;
 use crate::results::{self, Item};
-use crate::spreadsheets::{self, Cell, Column, ExportBook};
+use crate::spreadsheets::{self, Cell, Column, ExportBook, ImportTable};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -111,12 +111,22 @@ pub struct ScoreUploadSummary {
     pub unchanged: usize,
 }
 
-/// The non-empty score cells of an uploaded grid.
+/// An uploaded grid, parsed on a blocking thread (call it before opening the transaction
+/// that writes the scores).
+pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
+    spreadsheets::parse_upload(
+        bytes,
+        filename,
+        vec![spreadsheets::normalize_header(COL_ENROLMENT)],
+    )
+    .await
+}
+
+/// The non-empty score cells of a parsed grid.
 pub async fn read<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
-    bytes: &[u8],
-    filename: &str,
+    table: &ImportTable,
 ) -> AppResult<Vec<RawScore>> {
     let items = results::items(db, cohort.id).await?;
     if items.is_empty() {
@@ -125,7 +135,6 @@ pub async fn read<C: ConnectionTrait>(
         ));
     }
     let enrolment_header = spreadsheets::normalize_header(COL_ENROLMENT);
-    let table = spreadsheets::read_upload_requiring(bytes, filename, &[&enrolment_header])?;
     let present: Vec<(&Item, String)> = items
         .iter()
         .map(|i| (i, spreadsheets::normalize_header(&header(i))))

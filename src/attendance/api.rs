@@ -13,6 +13,7 @@ use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::{MarkSource, Role};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
 use crate::templates::Templates;
@@ -50,7 +51,7 @@ async fn put_attendance(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    body: Json<Vec<MarkInput>>,
+    body: crate::api::JsonBody<Vec<MarkInput>>,
 ) -> AppResult<Json<Vec<MarkView>>> {
     require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
@@ -131,7 +132,7 @@ async fn check_in(
     config: &State<AppConfig>,
     me: ParticipantUser,
     id: i32,
-    body: Json<CodeBody>,
+    body: crate::api::JsonBody<CodeBody>,
 ) -> AppResult<Json<MarkView>> {
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &me, id).await?;
@@ -231,6 +232,8 @@ async fn import(
 ) -> AppResult<UploadSummary> {
     require_staff_or_instructor(user)?;
     let (bytes, name) = read_upload(&upload.file).await?;
+    // Parsed before the write transaction: the database stays free meanwhile.
+    let rows = sheet::read(bytes, name).await?;
     let txn = crate::db::begin(db).await?;
     let cohort = match (session_id, cohort_id) {
         (Some(session), _) => {
@@ -245,7 +248,6 @@ async fn import(
         }
         (None, None) => return Err(AppError::NotFound),
     };
-    let rows = sheet::read(&bytes, &name)?;
     let summary =
         sheet::upload(&txn, notifier, user.id, &cohort, session_id, &rows, dry_run).await?;
     if dry_run {
@@ -264,7 +266,7 @@ async fn session_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };
@@ -275,7 +277,7 @@ async fn session_import(
             &user,
             None,
             Some(id),
-            dry_run.unwrap_or(false),
+            dry_run.or("dry_run", false)?,
             &upload,
         )
         .await?,
@@ -290,7 +292,7 @@ async fn cohort_import(
     config: &State<AppConfig>,
     user: CurrentUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     let notifier = Notifier { templates, config };
@@ -301,7 +303,7 @@ async fn cohort_import(
             &user,
             Some(id),
             None,
-            dry_run.unwrap_or(false),
+            dry_run.or("dry_run", false)?,
             &upload,
         )
         .await?,

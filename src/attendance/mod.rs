@@ -268,16 +268,12 @@ pub async fn plan_session_marks<C: ConnectionTrait>(
                 parsed
             }
         };
-        let note = crate::parse::text(input.note.as_deref());
-        if note
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-        {
-            errors.push(FieldError::new(
-                field("note"),
-                format!("La nota puede tener máximo {MAX_NOTE_CHARS} caracteres."),
-            ));
-        }
+        let note = crate::validate::lines(
+            &field("note"),
+            input.note.as_deref(),
+            MAX_NOTE_CHARS,
+            &mut errors,
+        );
         let Some(id) = input.enrolment_id else {
             errors.push(FieldError::new(
                 field("enrolment_id"),

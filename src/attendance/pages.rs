@@ -644,7 +644,7 @@ async fn upload_preview(
         access.require_manage()?;
         let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
         let outcome = async {
-            let rows = sheet::read(&bytes, &name)?;
+            let rows = sheet::read(bytes, name).await?;
             let txn = crate::db::begin(db).await?;
             let summary = sheet::upload(
                 &txn,

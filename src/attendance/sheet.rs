@@ -255,17 +255,19 @@ pub struct UploadSummary {
     pub unchanged: usize,
 }
 
-/// The rows of an uploaded sheet.
-pub fn read(bytes: &[u8], filename: &str) -> AppResult<Vec<RawRow>> {
-    let table = spreadsheets::read_upload_requiring(
+/// The rows of an uploaded sheet, parsed on a blocking thread (call it before opening the
+/// transaction that writes them).
+pub async fn read(bytes: Vec<u8>, filename: String) -> AppResult<Vec<RawRow>> {
+    let table = spreadsheets::parse_upload(
         bytes,
         filename,
-        &[
-            &spreadsheets::normalize_header(COL_SESSION),
-            &spreadsheets::normalize_header(COL_ENROLMENT),
-            &spreadsheets::normalize_header(COL_STATUS),
+        vec![
+            spreadsheets::normalize_header(COL_SESSION),
+            spreadsheets::normalize_header(COL_ENROLMENT),
+            spreadsheets::normalize_header(COL_STATUS),
         ],
-    )?;
+    )
+    .await?;
     let [session, enrolment, status, note] =
         [COL_SESSION, COL_ENROLMENT, COL_STATUS, COL_NOTE].map(spreadsheets::normalize_header);
     Ok(table
@@ -335,20 +337,11 @@ pub async fn plan<C: ConnectionTrait>(
                 ),
             ));
         }
-        let note = crate::parse::text(Some(&raw.note));
-        if note
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > super::MAX_NOTE_CHARS)
-        {
-            errors.push(error(
-                raw.row,
-                COL_NOTE,
-                format!(
-                    "La nota puede tener máximo {} caracteres.",
-                    super::MAX_NOTE_CHARS
-                ),
-            ));
+        let note = crate::validate::multi_line(COL_NOTE, &raw.note, super::MAX_NOTE_CHARS);
+        if let Err(problem) = &note {
+            errors.push(error(raw.row, COL_NOTE, problem.message.clone()));
         }
+        let note = note.ok().flatten();
         let session = match raw
             .session
             .trim()

@@ -81,17 +81,46 @@ fn is_code(text: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Capacity names are printed on certificates: required, one line, drawable by their fonts.
+fn capacity_name(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::certificate_text("name", text, MAX_NAME_CHARS) {
+        Ok(Some(name)) => Some(name),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "name",
+                format!("Escriba el nombre de la capacidad (máximo {MAX_NAME_CHARS} caracteres)."),
+            ));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+fn capacity_description(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    crate::validate::lines(
+        "description",
+        text,
+        crate::validate::DESCRIPTION_MAX,
+        errors,
+    )
+}
+
+const MAX_NAME_CHARS: usize = 120;
+
 #[post("/capacities", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
-    body: Json<CapacityBody>,
+    body: crate::api::JsonBody<CapacityBody>,
 ) -> AppResult<Created<CapacityView>> {
     let code = body.code.as_deref().unwrap_or("").trim().to_string();
-    let name = body.name.as_deref().unwrap_or("").trim().to_string();
-    let description = body.description.as_deref().unwrap_or("").trim().to_string();
-    let txn = crate::db::begin(db).await?;
     let mut errors = Vec::new();
+    let name = capacity_name(body.name.as_deref().unwrap_or(""), &mut errors);
+    let description = capacity_description(body.description.as_deref(), &mut errors);
+    let txn = crate::db::begin(db).await?;
     if !is_code(&code) {
         errors.push(FieldError::new(
             "code",
@@ -108,21 +137,15 @@ async fn create(
             "Ya existe una capacidad con este código.",
         ));
     }
-    if name.is_empty() || name.chars().count() > 120 {
-        errors.push(FieldError::new(
-            "name",
-            "Escriba el nombre de la capacidad (máximo 120 caracteres).",
-        ));
-    }
-    if !errors.is_empty() {
+    let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
-    }
+    };
     let next_order = capacity::Entity::find().count(&txn).await? as i32 + 1;
     let at = crate::time::now();
     let saved = capacity::ActiveModel {
         code: Set(code),
         name: Set(name),
-        description: Set(description),
+        description: Set(description.unwrap_or_default()),
         sort_order: Set(next_order),
         active: Set(body.active.unwrap_or(true)),
         created_at: Set(at),
@@ -152,8 +175,17 @@ async fn update(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
     id: i32,
-    body: Json<CapacityBody>,
+    body: crate::api::JsonBody<CapacityBody>,
 ) -> AppResult<Json<CapacityView>> {
+    let mut errors = Vec::new();
+    let name = match body.name.as_deref() {
+        Some(text) => capacity_name(text, &mut errors),
+        None => None,
+    };
+    let description = capacity_description(body.description.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     let txn = crate::db::begin(db).await?;
     let current = capacity::Entity::find_by_id(id)
         .one(&txn)
@@ -169,20 +201,13 @@ async fn update(
             "El código de una capacidad no cambia: otros sistemas lo usan.",
         ));
     }
-    let name = body.name.as_deref().map(str::trim);
-    if name.is_some_and(|n| n.is_empty() || n.chars().count() > 120) {
-        return Err(AppError::invalid(
-            "name",
-            "Escriba el nombre de la capacidad (máximo 120 caracteres).",
-        ));
-    }
     let before = CapacityView::from(current.clone());
     let mut model: capacity::ActiveModel = current.into();
     if let Some(name) = name {
-        model.name = Set(name.to_string());
+        model.name = Set(name);
     }
-    if let Some(description) = body.description.as_deref() {
-        model.description = Set(description.trim().to_string());
+    if body.description.is_some() {
+        model.description = Set(description.unwrap_or_default());
     }
     if let Some(active) = body.active {
         model.active = Set(active);

@@ -16,7 +16,7 @@ pub fn routes() -> Vec<Route> {
 struct CourseQuery {
     q: Option<String>,
     capacity: Option<i32>,
-    retired: Option<bool>,
+    retired: crate::parse::QueryBool,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -36,7 +36,7 @@ async fn list(
         db.inner(),
         query.q.as_deref(),
         query.capacity,
-        query.retired.unwrap_or(false),
+        query.retired.or("retired", false)?,
         page,
         per_page,
     )
@@ -53,7 +53,7 @@ async fn list(
 async fn create(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
-    body: Json<CourseInput>,
+    body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Created<CourseView>> {
     let txn = crate::db::begin(db).await?;
     let view = courses::create(&txn, staff.id, &body).await?;
@@ -75,7 +75,7 @@ async fn update(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-    body: Json<CourseInput>,
+    body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Json<CourseView>> {
     let txn = crate::db::begin(db).await?;
     let view = courses::update(&txn, staff.id, id, &body).await?;

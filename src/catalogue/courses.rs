@@ -5,6 +5,7 @@ use crate::entities::values::Modality;
 use crate::entities::{capacity, course, course_capacity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
+use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -171,6 +172,24 @@ fn valid_code(code: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The name as stored, once [`check`] accepted it (NFC, trimmed).
+fn clean_name(input: &CourseInput) -> Option<String> {
+    validate::certificate_text("name", input.name.as_deref()?, validate::TITLE_MAX)
+        .ok()
+        .flatten()
+}
+
+/// The description as stored, once [`check`] accepted it.
+fn clean_description(input: &CourseInput) -> Option<String> {
+    validate::multi_line(
+        "description",
+        input.description.as_deref()?,
+        validate::DESCRIPTION_MAX,
+    )
+    .ok()
+    .flatten()
+}
+
 /// Checks a course for create (`current` = None, every required field present) or update.
 async fn check<C: ConnectionTrait>(
     db: &C,
@@ -200,15 +219,23 @@ async fn check<C: ConnectionTrait>(
     } else if creating {
         errors.push(FieldError::new("code", "Escriba el código del curso."));
     }
-    match parse::text(input.name.as_deref()) {
-        None if creating || input.name.is_some() => {
+    // The course name is printed on certificates: only what their fonts can draw.
+    match validate::certificate_text(
+        "name",
+        input.name.as_deref().unwrap_or(""),
+        validate::TITLE_MAX,
+    ) {
+        Ok(None) if creating || input.name.is_some() => {
             errors.push(FieldError::new("name", "Escriba el nombre del curso."))
         }
-        Some(name) if name.chars().count() > 160 => errors.push(FieldError::new(
-            "name",
-            "El nombre puede tener máximo 160 caracteres.",
-        )),
+        Err(error) => errors.push(error),
         _ => {}
+    }
+    if let Some(description) = &input.description
+        && let Err(error) =
+            validate::multi_line("description", description, validate::DESCRIPTION_MAX)
+    {
+        errors.push(error);
     }
     match input.hours {
         None if creating => errors.push(FieldError::new("hours", "Escriba la intensidad horaria.")),
@@ -305,13 +332,8 @@ pub async fn create<C: ConnectionTrait>(
             .unwrap_or_default()
             .trim()
             .to_uppercase()),
-        name: Set(parse::text(input.name.as_deref()).unwrap_or_default()),
-        description: Set(input
-            .description
-            .as_deref()
-            .unwrap_or("")
-            .trim()
-            .to_string()),
+        name: Set(clean_name(input).unwrap_or_default()),
+        description: Set(clean_description(input).unwrap_or_default()),
         hours: Set(input.hours.unwrap_or(1) as i32),
         default_modality: Set(input
             .default_modality
@@ -369,11 +391,11 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(code) = &input.code {
         model.code = Set(code.trim().to_uppercase());
     }
-    if let Some(name) = parse::text(input.name.as_deref()) {
+    if let Some(name) = clean_name(input) {
         model.name = Set(name);
     }
-    if let Some(description) = &input.description {
-        model.description = Set(description.trim().to_string());
+    if input.description.is_some() {
+        model.description = Set(clean_description(input).unwrap_or_default());
     }
     if let Some(hours) = input.hours {
         model.hours = Set(hours as i32);

@@ -472,7 +472,8 @@ pub async fn revoke<C: ConnectionTrait>(
     typed: &str,
     reason: &str,
 ) -> AppResult<Verification> {
-    let reason = crate::parse::text(Some(reason))
+    let reason = crate::validate::single_line("reason", reason, crate::validate::REASON_MAX)
+        .map_err(|e| AppError::Validation(vec![e]))?
         .ok_or_else(|| AppError::invalid("reason", "Escriba el motivo de la revocación."))?;
     let cert = find_by_code(db, typed).await?;
     if cert.status != CertificateStatus::Valid {

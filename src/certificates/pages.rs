@@ -62,15 +62,34 @@ async fn verify_page(
     }
 }
 
-/// The home page's search box.
+/// What the search box answers: the code's page, or the form again.
+#[derive(rocket::Responder)]
+enum Search {
+    Found(Box<Redirect>),
+    Form((Status, RawHtml<String>)),
+}
+
+/// The home page's search box. Without a code (or an empty box) it shows the form with a
+/// message: redirecting to `/verificar/` would land here again, in a loop.
 #[get("/verificar?<codigo>")]
-fn search(codigo: Option<&str>) -> Redirect {
+fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
     let typed = codigo.unwrap_or("").trim();
+    if typed.is_empty() {
+        return Search::Form(
+            page.render(
+                "certificate_verify",
+                "Verificación de certificado",
+                json!({"found": false, "certificate": null, "typed": "", "missing": true}),
+            )
+            .map(|html| (Status::Ok, html))
+            .unwrap_or_else(|e| crate::web::failure(&page, e)),
+        );
+    }
     let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
-    Redirect::to(format!(
+    Search::Found(Box::new(Redirect::to(format!(
         "/verificar/{}",
         crate::accounts::pages::urlencode(&code)
-    ))
+    ))))
 }
 
 /// A PDF download named after its code.

@@ -129,14 +129,7 @@ fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
     ];
     let mut errors = Vec::new();
     for (field, text) in fields {
-        let mut missing: Vec<char> = Vec::new();
-        for c in compose_accents(text).chars() {
-            let drawable =
-                c.is_whitespace() || faces.iter().all(|f| f.shaper.glyph_index(c).is_some());
-            if !drawable && !missing.contains(&c) {
-                missing.push(c);
-            }
-        }
+        let missing = missing_glyphs(text, &faces);
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|c| format!("«{c}»")).collect();
             errors.push(FieldError::new(
@@ -152,6 +145,36 @@ fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::Validation(errors))
+    }
+}
+
+/// The characters of `text` some embedded face has no glyph for, each once.
+fn missing_glyphs(text: &str, faces: &[&Face]) -> Vec<char> {
+    let mut missing: Vec<char> = Vec::new();
+    for c in compose_accents(text).chars() {
+        let drawable = c.is_whitespace() || faces.iter().all(|f| f.shaper.glyph_index(c).is_some());
+        if !drawable && !missing.contains(&c) {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
+/// The characters of `text` a certificate cannot print (for validating names when they are
+/// typed: see `crate::validate::certificate_text`).
+pub fn unprintable(text: &str) -> Vec<char> {
+    match FONTS.as_ref() {
+        Some(fonts) => missing_glyphs(
+            text,
+            &[
+                &fonts.serif,
+                &fonts.serif_bold,
+                &fonts.serif_italic,
+                &fonts.sans,
+                &fonts.sans_bold,
+            ],
+        ),
+        None => Vec::new(),
     }
 }
 

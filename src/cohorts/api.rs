@@ -112,7 +112,7 @@ async fn list(
 async fn create(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
-    body: Json<CohortInput>,
+    body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
     let txn = crate::db::begin(db).await?;
     let view = super::create(&txn, staff.id, &body).await?;
@@ -137,7 +137,7 @@ async fn update(
     config: &State<AppConfig>,
     staff: StaffUser,
     id: i32,
-    body: Json<CohortInput>,
+    body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
     let notifier = Notifier { templates, config };
     let txn = crate::db::begin(db).await?;
@@ -172,7 +172,7 @@ async fn add_session(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-    body: Json<SessionInput>,
+    body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Created<SessionView>> {
     let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
@@ -186,7 +186,7 @@ async fn generate_sessions(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-    body: Json<Recurrence>,
+    body: crate::api::JsonBody<Recurrence>,
 ) -> AppResult<Created<List<SessionView>>> {
     let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
@@ -206,7 +206,7 @@ async fn update_session(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-    body: Json<SessionInput>,
+    body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Json<SessionView>> {
     let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;

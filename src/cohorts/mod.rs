@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email};
 use crate::parse;
 use crate::templates::Templates;
+use crate::validate;
 use chrono::NaiveDate;
 use scope::CohortScope;
 use sea_orm::{
@@ -192,17 +193,25 @@ async fn plan<C: ConnectionTrait>(
         },
     };
     let name = match &input.name {
-        Some(text) => parse::text(Some(text)),
-        None => current.map(|(c, _)| c.name.clone()),
+        Some(text) => match validate::single_line("name", text, validate::TITLE_MAX) {
+            Ok(Some(name)) => Some(name),
+            Ok(None) => {
+                errors.push(FieldError::new("name", "Escriba el nombre de la cohorte."));
+                None
+            }
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+        None => match current {
+            Some((c, _)) => Some(c.name.clone()),
+            None => {
+                errors.push(FieldError::new("name", "Escriba el nombre de la cohorte."));
+                None
+            }
+        },
     };
-    match &name {
-        None => errors.push(FieldError::new("name", "Escriba el nombre de la cohorte.")),
-        Some(n) if n.chars().count() > 160 => errors.push(FieldError::new(
-            "name",
-            "El nombre puede tener máximo 160 caracteres.",
-        )),
-        _ => {}
-    }
     let modality = match input
         .modality
         .as_deref()
@@ -300,13 +309,14 @@ async fn plan<C: ConnectionTrait>(
         }
     };
     let venue = match &input.venue {
-        Some(text) => parse::text(Some(text)),
+        Some(text) => validate::line("venue", Some(text), validate::SHORT_TEXT_MAX, &mut errors),
         None => current.and_then(|(c, _)| c.venue.clone()),
     };
     let meeting_url = match &input.meeting_url {
-        Some(text) => parse::text(Some(text)),
+        Some(text) => validate::line("meeting_url", Some(text), validate::URL_MAX, &mut errors),
         None => current.and_then(|(c, _)| c.meeting_url.clone()),
     };
+
     if let Some(url) = &meeting_url
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
@@ -536,6 +546,15 @@ pub async fn create<C: ConnectionTrait>(
     actor: i32,
     input: &CohortInput,
 ) -> AppResult<CohortView> {
+    // A new cohort is a draft: any other status is refused, never silently ignored.
+    if let Some(status) = input.status.as_deref()
+        && CohortStatus::parse(status.trim()) != Some(CohortStatus::Draft)
+    {
+        return Err(AppError::invalid(
+            "status",
+            "Una cohorte nueva empieza en borrador: omita el estado o envíe «draft».",
+        ));
+    }
     let plan = plan(db, input, None).await?;
     let at = crate::time::now();
     let mut model = cohort::ActiveModel {
@@ -604,6 +623,11 @@ pub async fn update<C: ConnectionTrait>(
             )
         })?),
     };
+    let reason = match &input.cancellation_reason {
+        Some(text) => validate::single_line("cancellation_reason", text, validate::REASON_MAX)
+            .map_err(|e| AppError::Validation(vec![e]))?,
+        None => None,
+    };
     let before = view(db, id).await?;
     let current_targets = targets_of(db, &[id]).await?.remove(&id).unwrap_or_default();
     let changes_fields = input.course_id.is_some()
@@ -631,15 +655,7 @@ pub async fn update<C: ConnectionTrait>(
         }
     }
     if let Some(to) = target_status.filter(|to| *to != current.status) {
-        change_status(
-            db,
-            notifier,
-            actor,
-            &current,
-            to,
-            input.cancellation_reason.as_deref(),
-        )
-        .await?;
+        change_status(db, notifier, actor, &current, to, reason.as_deref()).await?;
     }
     // More seats: the waiting list moves up, first come first served.
     let updated = find(db, id).await?;

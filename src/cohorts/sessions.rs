@@ -102,6 +102,14 @@ pub struct SessionInput {
     pub location: Option<String>,
 }
 
+/// A session's topic; generated sessions add " N" to a prefix of at most 190 characters.
+const MAX_TOPIC_CHARS: usize = crate::validate::SHORT_TEXT_MAX;
+const MAX_PREFIX_CHARS: usize = MAX_TOPIC_CHARS - 10;
+
+fn location_of(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    crate::validate::line("location", text, crate::validate::SHORT_TEXT_MAX, errors)
+}
+
 fn editable(cohort: &cohort::Model) -> AppResult<()> {
     if matches!(
         cohort.status,
@@ -145,19 +153,16 @@ fn check_times(
 }
 
 fn topic_of(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
-    match parse::text(text) {
-        None => {
+    match crate::validate::single_line("topic", text.unwrap_or(""), MAX_TOPIC_CHARS) {
+        Ok(None) => {
             errors.push(FieldError::new("topic", "Escriba el tema de la sesión."));
             None
         }
-        Some(t) if t.chars().count() > 200 => {
-            errors.push(FieldError::new(
-                "topic",
-                "El tema puede tener máximo 200 caracteres.",
-            ));
+        Err(error) => {
+            errors.push(error);
             None
         }
-        Some(t) => Some(t),
+        Ok(Some(t)) => Some(t),
     }
 }
 
@@ -213,6 +218,7 @@ pub async fn add<C: ConnectionTrait>(
     let starts_at = parse::date_time("starts_at", input.starts_at.as_deref(), &mut errors);
     let ends_at = parse::date_time("ends_at", input.ends_at.as_deref(), &mut errors);
     let topic = topic_of(input.topic.as_deref(), &mut errors);
+    let location = location_of(input.location.as_deref(), &mut errors);
     if let (Some(s), Some(e)) = (starts_at, ends_at) {
         check_times(cohort, s, e, &mut errors);
     }
@@ -220,15 +226,7 @@ pub async fn add<C: ConnectionTrait>(
     else {
         return Err(AppError::Validation(errors));
     };
-    let saved = insert(
-        db,
-        cohort.id,
-        s,
-        e,
-        topic,
-        parse::text(input.location.as_deref()),
-    )
-    .await?;
+    let saved = insert(db, cohort.id, s, e, topic, location).await?;
     let view = SessionView::from(saved);
     audit::record(
         db,
@@ -261,6 +259,7 @@ pub async fn update<C: ConnectionTrait>(
         Some(t) => topic_of(Some(t), &mut errors),
         None => Some(current.topic.clone()),
     };
+    let location = location_of(input.location.as_deref(), &mut errors);
     if let (Some(s), Some(e)) = (starts_at, ends_at) {
         check_times(cohort, s, e, &mut errors);
     }
@@ -273,7 +272,7 @@ pub async fn update<C: ConnectionTrait>(
     model.ends_at = Set(e);
     model.topic = Set(topic);
     if input.location.is_some() {
-        model.location = Set(parse::text(input.location.as_deref()));
+        model.location = Set(location);
     }
     model.updated_at = Set(crate::time::now());
     let view = SessionView::from(model.update(db).await?);
@@ -381,6 +380,14 @@ pub async fn generate<C: ConnectionTrait>(
             ));
         }
     }
+    let prefix = crate::validate::line(
+        "topic",
+        rule.topic.as_deref(),
+        MAX_PREFIX_CHARS,
+        &mut errors,
+    )
+    .unwrap_or_else(|| "Sesión".to_string());
+    let location = location_of(rule.location.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -408,8 +415,7 @@ pub async fn generate<C: ConnectionTrait>(
         .filter(cohort_session::Column::CohortId.eq(cohort.id))
         .count(db)
         .await? as usize;
-    let prefix = parse::text(rule.topic.as_deref()).unwrap_or_else(|| "Sesión".to_string());
-    let location = parse::text(rule.location.as_deref()).or(cohort.venue.clone());
+    let location = location.or(cohort.venue.clone());
     let mut created = Vec::with_capacity(days.len());
     for (n, day) in days.into_iter().enumerate() {
         let starts_at = from_local(day, start_time.hour(), start_time.minute());

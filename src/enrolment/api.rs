@@ -9,6 +9,7 @@ use crate::config::AppConfig;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
+use crate::parse::QueryBool;
 use crate::people::scope::PersonScope;
 use crate::templates::Templates;
 use rocket::serde::json::Json;
@@ -290,23 +291,16 @@ async fn import(
     config: &State<AppConfig>,
     staff: StaffUser,
     id: i32,
-    dry_run: Option<bool>,
+    dry_run: QueryBool,
     upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<super::import::ImportSummary>> {
+    let dry_run = dry_run.or("dry_run", false)?;
     let upload = upload.map_err(upload_error)?;
     let (bytes, name) = read_upload(&upload.file).await?;
-    let txn = crate::db::begin(db).await?;
-    let summary = super::import::run(
-        &txn,
-        &Notifier { templates, config },
-        &staff,
-        id,
-        &bytes,
-        &name,
-        dry_run.unwrap_or(false),
-    )
-    .await?;
-    txn.commit().await?;
+    // Parsed before the write transaction: the database stays free meanwhile.
+    let table = super::import::parse(bytes, name).await?;
+    let notifier = Notifier { templates, config };
+    let summary = super::import::run_in(db, &notifier, &staff, id, table, dry_run).await?;
     Ok(Json(summary))
 }
 

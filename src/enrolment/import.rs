@@ -11,7 +11,7 @@ use crate::entities::{enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::people::registration::{self, Profile, ProfileInput};
 use crate::people::{ENTITY_TYPES, LEVELS};
-use crate::spreadsheets::{self, ImportRow};
+use crate::spreadsheets::{self, ImportRow, ImportTable};
 use crate::text::fold;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -282,15 +282,40 @@ async fn active_enrolment<C: ConnectionTrait>(
         .is_some())
 }
 
-/// Reads, checks and (unless `dry_run`) applies an upload. The caller passes a transaction;
+/// Parses an upload on a blocking thread, bounded (see `spreadsheets::MAX_IMPORT_ROWS`). Call
+/// it before opening the transaction [`run`] writes in, so the database stays free meanwhile.
+pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
+    spreadsheets::parse_upload(bytes, filename, Vec::new()).await
+}
+
+/// [`run`] where it belongs: a dry run only reads, so it takes no write lock at all (other
+/// people's writes go on meanwhile); a real import runs in one write transaction, all or
+/// nothing.
+pub async fn run_in(
+    db: &sea_orm::DatabaseConnection,
+    notifier: &Notifier<'_>,
+    staff: &CurrentUser,
+    cohort_id: i32,
+    table: ImportTable,
+    dry_run: bool,
+) -> AppResult<ImportSummary> {
+    if dry_run {
+        return run(db, notifier, staff, cohort_id, table, true).await;
+    }
+    let txn = crate::db::begin(db).await?;
+    let summary = run(&txn, notifier, staff, cohort_id, table, false).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Checks and (unless `dry_run`) applies a parsed upload. The caller passes a transaction;
 /// on any error nothing it wrote survives.
 pub async fn run<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     staff: &CurrentUser,
     cohort_id: i32,
-    bytes: &[u8],
-    filename: &str,
+    table: ImportTable,
     dry_run: bool,
 ) -> AppResult<ImportSummary> {
     let cohort = if dry_run {
@@ -305,7 +330,6 @@ pub async fn run<C: ConnectionTrait>(
             cohorts::status_label(cohort.status).to_lowercase()
         )));
     }
-    let table = spreadsheets::read_upload(bytes, filename)?;
     let fields = column_map(&table.headers);
     let missing: Vec<FieldError> = COLUMNS
         .iter()

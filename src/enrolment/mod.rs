@@ -137,7 +137,12 @@ pub async fn enrol<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let override_reason = crate::parse::text(requester.override_reason());
+    let override_reason = crate::validate::single_line(
+        "override_reason",
+        requester.override_reason().unwrap_or(""),
+        crate::validate::REASON_MAX,
+    )
+    .map_err(|e| AppError::Validation(vec![e]))?;
     if requester.override_reason().is_some() && override_reason.is_none() {
         return Err(AppError::invalid(
             "override_reason",
@@ -382,13 +387,16 @@ pub async fn cancel<C: ConnectionTrait>(
             "La cohorte ya terminó: su inscripción no se puede cancelar.".into(),
         ));
     }
-    let reason = crate::parse::text(reason).unwrap_or_else(|| {
-        if user.is_staff() {
-            "Cancelada por la coordinación".to_string()
-        } else {
-            "Cancelada por el participante".to_string()
-        }
-    });
+    let reason =
+        crate::validate::single_line("reason", reason.unwrap_or(""), crate::validate::REASON_MAX)
+            .map_err(|e| AppError::Validation(vec![e]))?
+            .unwrap_or_else(|| {
+                if user.is_staff() {
+                    "Cancelada por la coordinación".to_string()
+                } else {
+                    "Cancelada por el participante".to_string()
+                }
+            });
     let was = row.status;
     let mut model: enrolment::ActiveModel = row.into();
     model.status = Set(EnrolmentStatus::Cancelled);

@@ -258,19 +258,9 @@ async fn import_submit(
             AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
         })?;
         let (bytes, name) = super::api::read_upload(file).await?;
-        let txn = crate::db::begin(db).await?;
-        let summary = super::import::run(
-            &txn,
-            &Notifier { templates, config },
-            &staff,
-            id,
-            &bytes,
-            &name,
-            dry_run,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, AppError>(summary)
+        let table = super::import::parse(bytes, name).await?;
+        let notifier = Notifier { templates, config };
+        super::import::run_in(db, &notifier, &staff, id, table, dry_run).await
     }
     .await;
     let (status, outcome) = match result {

@@ -74,71 +74,57 @@ impl StoredAttachment {
 
 /// Renders and writes one outbox row on `db` (pass the caller's transaction). Returns false
 /// when `dedupe_key` was already used (nothing written).
+///
+/// An email that cannot be built — a recipient that is not an address, a subject with line
+/// breaks or control characters, a template that does not render, an unusable attachment —
+/// never fails the change that caused it: the row is written as `failed`, with the reason in
+/// `last_error`, for an administrator to see on the outbox page (`/admin/correos`). Only
+/// database errors are errors here.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     templates: &Templates,
     config: &AppConfig,
     email: Email,
 ) -> AppResult<bool> {
-    let recipient = email.to.trim().to_string();
-    if recipient.parse::<Mailbox>().is_err() {
-        return Err(AppError::invalid(
-            "email",
-            "La dirección de correo electrónico no es válida.",
-        ));
-    }
-    let subject = email.subject.trim().to_string();
-    if subject.is_empty() || subject.contains(['\r', '\n']) {
-        return Err(AppError::Internal(format!(
-            "correo {}: asunto vacío o de varias líneas",
-            email.template
-        )));
-    }
-
-    let data = template_data(config, email.data)?;
-    let body_html = templates.render(&format!("email/{}", email.template), &data)?;
-    let body_text = templates.render(&format!("email/{}.txt", email.template), &data)?;
-
-    let attachments_json = if email.attachments.is_empty() {
-        None
-    } else {
-        let mut stored = Vec::with_capacity(email.attachments.len());
-        for attachment in email.attachments {
-            if ContentType::parse(&attachment.content_type).is_err()
-                || attachment.filename.trim().is_empty()
-            {
-                return Err(AppError::Internal(format!(
-                    "correo {}: adjunto inválido {:?} ({})",
-                    email.template, attachment.filename, attachment.content_type
-                )));
-            }
-            stored.push(StoredAttachment {
-                filename: attachment.filename,
-                content_type: attachment.content_type,
-                content_base64: BASE64.encode(&attachment.content),
-            });
-        }
-        Some(
-            serde_json::to_string(&stored)
-                .map_err(|e| AppError::Internal(format!("adjuntos: {e}")))?,
-        )
-    };
-
+    let template = email.template;
+    let dedupe_key = email.dedupe_key.clone();
+    let recipient: String = email.to.trim().chars().take(320).collect();
+    let subject: String = email.subject.trim().chars().take(300).collect();
     let now = crate::time::now();
-    let row = outbox::ActiveModel {
-        recipient: Set(recipient),
-        subject: Set(subject),
-        body_text: Set(body_text),
-        body_html: Set(body_html),
-        attachments_json: Set(attachments_json),
-        dedupe_key: Set(email.dedupe_key.clone()),
-        status: Set(OutboxStatus::Pending),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        last_error: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        ..Default::default()
+    let row = match prepare(templates, config, email) {
+        Ok(prepared) => outbox::ActiveModel {
+            recipient: Set(recipient),
+            subject: Set(prepared.subject),
+            body_text: Set(prepared.body_text),
+            body_html: Set(prepared.body_html),
+            attachments_json: Set(prepared.attachments_json),
+            dedupe_key: Set(dedupe_key.clone()),
+            status: Set(OutboxStatus::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            last_error: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        },
+        Err(reason) => {
+            tracing::error!(template, %reason, "correo imposible de preparar; queda como fallido");
+            outbox::ActiveModel {
+                recipient: Set(recipient),
+                subject: Set(subject),
+                body_text: Set(String::new()),
+                body_html: Set(String::new()),
+                attachments_json: Set(None),
+                dedupe_key: Set(dedupe_key.clone()),
+                status: Set(OutboxStatus::Failed),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                last_error: Set(Some(reason)),
+                created_at: Set(now),
+                sent_at: Set(None),
+                ..Default::default()
+            }
+        }
     };
     // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
     // statement would abort the caller's whole transaction.
@@ -152,13 +138,13 @@ pub async fn enqueue<C: ConnectionTrait>(
         .await;
     match inserted {
         Ok(rows) if rows > 0 => {
-            tracing::debug!(template = email.template, "correo en la bandeja de salida");
+            tracing::debug!(template, "correo en la bandeja de salida");
             Ok(true)
         }
         Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {
             tracing::debug!(
-                template = email.template,
-                dedupe_key = email.dedupe_key.as_deref().unwrap_or(""),
+                template,
+                dedupe_key = dedupe_key.as_deref().unwrap_or(""),
                 "correo ya encolado antes; se omite"
             );
             Ok(false)
@@ -167,8 +153,73 @@ pub async fn enqueue<C: ConnectionTrait>(
     }
 }
 
+/// What an outbox row needs besides its recipient and bookkeeping.
+struct Prepared {
+    subject: String,
+    body_text: String,
+    body_html: String,
+    attachments_json: Option<String>,
+}
+
+/// Checks and renders an email; the error is the Spanish reason kept in `last_error`.
+fn prepare(templates: &Templates, config: &AppConfig, email: Email) -> Result<Prepared, String> {
+    let recipient = email.to.trim();
+    if recipient.parse::<Mailbox>().is_err() {
+        return Err(format!(
+            "La dirección del destinatario «{recipient}» no es válida."
+        ));
+    }
+    let subject = email.subject.trim().to_string();
+    if subject.is_empty() {
+        return Err("El asunto del correo está vacío.".into());
+    }
+    if subject.chars().any(char::is_control) {
+        return Err(
+            "El asunto del correo tiene saltos de línea o caracteres de control (revise el \
+             nombre de la cohorte o del curso)."
+                .into(),
+        );
+    }
+    let data = template_data(config, email.data).map_err(|e| e.to_string())?;
+    let body_html = templates
+        .render(&format!("email/{}", email.template), &data)
+        .map_err(|e| format!("No se pudo componer el correo ({}): {e}", email.template))?;
+    let body_text = templates
+        .render(&format!("email/{}.txt", email.template), &data)
+        .map_err(|e| format!("No se pudo componer el correo ({}): {e}", email.template))?;
+
+    let attachments_json = if email.attachments.is_empty() {
+        None
+    } else {
+        let mut stored = Vec::with_capacity(email.attachments.len());
+        for attachment in email.attachments {
+            if ContentType::parse(&attachment.content_type).is_err()
+                || attachment.filename.trim().is_empty()
+            {
+                return Err(format!(
+                    "Adjunto inválido {:?} ({}).",
+                    attachment.filename, attachment.content_type
+                ));
+            }
+            stored.push(StoredAttachment {
+                filename: attachment.filename,
+                content_type: attachment.content_type,
+                content_base64: BASE64.encode(&attachment.content),
+            });
+        }
+        Some(serde_json::to_string(&stored).map_err(|e| format!("Adjuntos: {e}"))?)
+    };
+    Ok(Prepared {
+        subject,
+        body_text,
+        body_html,
+        attachments_json,
+    })
+}
+
 /// Puts a `failed` email back in the queue, due now (for an administrator, after fixing the
-/// cause). Returns false when there is no failed email with that id.
+/// cause). Returns false when there is no failed email with that id, or when it failed before
+/// it could be composed.
 pub async fn retry<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<bool> {
     let result = outbox::Entity::update_many()
         .col_expr(
@@ -181,6 +232,8 @@ pub async fn retry<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<bool> {
         )
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::Status.eq(OutboxStatus::Failed))
+        // An email that could never be composed has no body to send again.
+        .filter(outbox::Column::BodyText.ne(""))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -27,7 +27,7 @@ async fn register(
     templates: &State<Templates>,
     config: &State<AppConfig>,
     address: ClientAddress,
-    body: Json<RegistrationInput>,
+    body: crate::api::JsonBody<RegistrationInput>,
 ) -> AppResult<(Status, Json<Received>)> {
     let received = registration::register(db, templates, config, &body, address.0, "/").await?;
     Ok((Status::Created, Json(received)))
@@ -44,7 +44,7 @@ async fn confirm(
     db: &State<DatabaseConnection>,
     templates: &State<Templates>,
     config: &State<AppConfig>,
-    body: Json<Confirmation>,
+    body: crate::api::JsonBody<Confirmation>,
 ) -> AppResult<Created<Value>> {
     let token = body.token.as_deref().map(str::trim).unwrap_or("");
     if token.is_empty() {

@@ -350,7 +350,7 @@ async fn confirmation_submit(
         db.inner(),
         cookies,
         user.id,
-        rocket_config.profile == rocket::Config::RELEASE_PROFILE,
+        crate::web::csrf::secure_cookies(rocket_config),
     )
     .await
     .map_err(|e| Failure::of(&page, e))?;

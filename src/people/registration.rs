@@ -71,11 +71,13 @@ pub struct SensitiveData {
     pub is_conflict_victim: Option<bool>,
 }
 
+/// NFC (so a name typed with combining accents, `Jose\u{301}`, is `José`), trimmed, `None`
+/// when empty.
 fn trimmed(text: &Option<String>) -> Option<String> {
     text.as_deref()
-        .map(str::trim)
+        .map(crate::validate::nfc)
+        .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
 }
 
 /// Document numbers as people type them: `1.234.567`, `1 234 567`, `1234567-` → `1234567`.
@@ -134,11 +136,14 @@ fn normalize_phone(raw: &str) -> Option<String> {
     (digits.len() == 7 || digits.len() == 10).then_some(digits)
 }
 
+/// Letters, spaces, apostrophes, hyphens and periods, at most 80, and only letters the
+/// certificate's fonts can print (names go on certificates).
 fn name_ok(name: &str) -> bool {
-    name.chars().count() <= 80
+    name.chars().count() <= crate::validate::PERSON_NAME_MAX
         && name
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
+        && crate::certificates::pdf::unprintable(name).is_empty()
 }
 
 /// Checks and normalises a profile; collects every problem at once.
@@ -260,23 +265,13 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             "Elija el nivel del cargo de la lista.",
         ));
     }
-    let position = trimmed(&input.position);
-    if position.as_deref().is_some_and(|p| p.chars().count() > 120) {
-        errors.push(FieldError::new(
-            "position",
-            "El cargo puede tener máximo 120 caracteres.",
-        ));
-    }
-    let entity_name = trimmed(&input.entity_name);
-    if entity_name
-        .as_deref()
-        .is_some_and(|p| p.chars().count() > 160)
-    {
-        errors.push(FieldError::new(
-            "entity_name",
-            "El nombre de la entidad puede tener máximo 160 caracteres.",
-        ));
-    }
+    let position = crate::validate::line("position", input.position.as_deref(), 120, &mut errors);
+    let entity_name = crate::validate::line(
+        "entity_name",
+        input.entity_name.as_deref(),
+        160,
+        &mut errors,
+    );
 
     let sex = trimmed(&input.sex);
     let ethnic_group = trimmed(&input.ethnic_group);

@@ -23,7 +23,7 @@ pub struct CoverageQuery {
     pub department: Option<String>,
     pub municipality: Option<String>,
     pub capacity: Option<i32>,
-    pub pdet: Option<bool>,
+    pub pdet: crate::parse::QueryBool,
     pub category: Option<String>,
 }
 
@@ -53,7 +53,7 @@ impl CoverageQuery {
             department: clean(&self.department),
             municipality: clean(&self.municipality),
             capacity: self.capacity,
-            pdet: self.pdet,
+            pdet: self.pdet.value("pdet")?,
             category,
             nothing: false,
         };

@@ -1,7 +1,10 @@
 //! Reading uploaded spreadsheets (`.xlsx` with calamine, `.csv` with the csv crate) into rows of
 //! trimmed text keyed by normalized header.
 
-use super::{MAX_UPLOAD_BYTES, normalize_header};
+use super::{
+    MAX_IMPORT_CELL_CHARS, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, MAX_UPLOAD_BYTES,
+    normalize_header,
+};
 use crate::error::{AppError, AppResult};
 use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx};
 use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
@@ -79,6 +82,97 @@ pub fn read_upload_requiring(
     build_table(rows, required)
 }
 
+/// [`read_upload_requiring`] on a blocking thread: parsing a 5 MiB workbook is CPU work that
+/// must neither stall the async executor nor run while a write transaction holds the database.
+/// Callers parse first and open their transaction afterwards.
+pub async fn parse_upload(
+    bytes: Vec<u8>,
+    filename: String,
+    required: Vec<String>,
+) -> AppResult<ImportTable> {
+    rocket::tokio::task::spawn_blocking(move || {
+        let required: Vec<&str> = required.iter().map(String::as_str).collect();
+        read_upload_requiring(&bytes, &filename, &required)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("lectura del archivo: {e}")))?
+}
+
+fn too_many_rows() -> AppError {
+    invalid(format!(
+        "El archivo tiene más de {} filas de datos: divídalo en archivos de {} filas como \
+         máximo y súbalos uno por uno.",
+        thousands(MAX_IMPORT_ROWS),
+        thousands(MAX_IMPORT_ROWS)
+    ))
+}
+
+fn too_many_cells() -> AppError {
+    invalid(format!(
+        "El archivo tiene demasiadas celdas con datos (máximo {} columnas y {} celdas): deje \
+         solo la tabla que se importa.",
+        MAX_IMPORT_COLUMNS,
+        thousands(MAX_IMPORT_CELLS)
+    ))
+}
+
+fn cell_too_long(row: usize) -> AppError {
+    AppError::Validation(vec![crate::error::FieldError {
+        row: Some(row),
+        field: "file".into(),
+        message: format!(
+            "Una celda de la fila {row} tiene más de {} caracteres.",
+            thousands(MAX_IMPORT_CELL_CHARS)
+        ),
+    }])
+}
+
+/// `5000` → `5.000`, as Colombia writes it.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Counts what is read, so a huge file is refused as soon as it is known to be too big
+/// (never held whole in memory): non-empty rows (with room for a title above the header),
+/// cells, columns and the length of each cell.
+struct Bounds {
+    rows: usize,
+    cells: usize,
+}
+
+impl Bounds {
+    fn new() -> Self {
+        Bounds { rows: 0, cells: 0 }
+    }
+
+    fn row(&mut self) -> AppResult<()> {
+        self.rows += 1;
+        if self.rows > MAX_IMPORT_ROWS + HEADER_SEARCH_ROWS {
+            return Err(too_many_rows());
+        }
+        Ok(())
+    }
+
+    fn cell(&mut self, row: usize, col: usize, text: &str) -> AppResult<()> {
+        self.cells += 1;
+        if self.cells > MAX_IMPORT_CELLS || col >= MAX_IMPORT_COLUMNS {
+            return Err(too_many_cells());
+        }
+        if text.len() > MAX_IMPORT_CELL_CHARS && text.chars().count() > MAX_IMPORT_CELL_CHARS {
+            return Err(cell_too_long(row));
+        }
+        Ok(())
+    }
+}
+
 fn invalid(message: impl Into<String>) -> AppError {
     AppError::invalid("file", message)
 }
@@ -136,6 +230,7 @@ fn read_xlsx(bytes: &[u8]) -> AppResult<Vec<RawRow>> {
         .worksheet_cells_reader(&name)
         .map_err(|_| invalid(BAD_XLSX))?;
     let mut rows: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
+    let mut bounds = Bounds::new();
     while let Some(cell) = reader.next_cell().map_err(|_| invalid(BAD_XLSX))? {
         let text = data_text(cell.get_value());
         let text = text.trim();
@@ -143,9 +238,12 @@ fn read_xlsx(bytes: &[u8]) -> AppResult<Vec<RawRow>> {
             continue;
         }
         let (row, col) = cell.get_position();
-        rows.entry(row)
-            .or_default()
-            .push((col as usize, text.to_string()));
+        bounds.cell(row as usize + 1, col as usize, text)?;
+        let cells = rows.entry(row).or_default();
+        if cells.is_empty() {
+            bounds.row()?;
+        }
+        cells.push((col as usize, text.to_string()));
     }
     Ok(rows
         .into_iter()
@@ -249,6 +347,7 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<RawRow>> {
         .from_reader(body.as_bytes());
     let mut lines = LineCounter::new(body.as_bytes());
     let mut rows = Vec::new();
+    let mut bounds = Bounds::new();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -259,14 +358,17 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<RawRow>> {
                 let number = record
                     .position()
                     .map_or(rows.len() + 1, |position| lines.line_at(position.byte()));
-                let cells = record
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(col, value)| {
-                        let value = value.trim();
-                        (!value.is_empty()).then(|| (col, value.to_string()))
-                    })
-                    .collect();
+                let mut cells = Vec::new();
+                for (col, value) in record.iter().enumerate() {
+                    let value = value.trim();
+                    if !value.is_empty() {
+                        bounds.cell(number, col, value)?;
+                        cells.push((col, value.to_string()));
+                    }
+                }
+                if !cells.is_empty() {
+                    bounds.row()?;
+                }
                 rows.push((number, cells));
             }
             Err(error) => {
@@ -466,6 +568,9 @@ fn build_table(rows: Vec<RawRow>, required: &[&str]) -> AppResult<ImportTable> {
                 cells: row_cells,
             });
         }
+    }
+    if table_rows.len() > MAX_IMPORT_ROWS {
+        return Err(too_many_rows());
     }
     Ok(ImportTable {
         headers,

@@ -37,7 +37,9 @@
 //! ImportTable { headers: Vec<String>, rows: Vec<ImportRow> } ; ImportTable::has(&self, header)
 //! ImportRow { number: usize, cells: HashMap<String, String> } ; ImportRow::get(&self, header) -> &str
 //! normalize_header(text: &str) -> String
-//! MAX_UPLOAD_BYTES = 5 MiB
+//! parse_upload(bytes: Vec<u8>, filename: String, required: Vec<String>) -> AppResult<ImportTable>  (async, blocking thread)
+//! MAX_UPLOAD_BYTES = 5 MiB ; MAX_IMPORT_ROWS = 5,000 ; MAX_IMPORT_CELLS = 250,000 ;
+//! MAX_IMPORT_COLUMNS = 200 ; MAX_IMPORT_CELL_CHARS = 2,000
 //! ```
 //!
 //! `.xlsx` (first visible worksheet) is read with calamine, `.csv` with the csv crate. Every
@@ -48,7 +50,9 @@
 //! skipped, wherever they are; row numbers are the spreadsheet's own (header row = 1 when the
 //! header is the first row), for error messages. Anything that is not a spreadsheet is refused
 //! with a Spanish message (`AppError::Validation` on field `"file"`, 422); more than
-//! [`MAX_UPLOAD_BYTES`] is `AppError::TooLarge` (413).
+//! [`MAX_UPLOAD_BYTES`] is `AppError::TooLarge` (413); more rows, cells, columns or longer
+//! cells than the bounds above are a 422 on `"file"` that says the limit (the reader stops as
+//! soon as it knows). Parse with [`parse_upload`] *before* opening a write transaction.
 //!
 //! # Templates ([`template`])
 //!
@@ -80,13 +84,23 @@ mod tests;
 
 pub use download::Download;
 pub use export::{Cell, ChartKind, Column, ColumnKind, ExportBook, SheetWriter};
-pub use import::{ImportRow, ImportTable, read_upload, read_upload_requiring};
+pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_requiring};
 pub use template::template;
 
 use crate::error::AppError;
 
 /// The largest upload [`read_upload`] accepts.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// Data rows one import may hold (enrolments, attendance, scores): a cohort's worth many times
+/// over, and small enough that checking and writing them keeps the database free for others.
+pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// Non-empty cells one upload may hold.
+pub const MAX_IMPORT_CELLS: usize = 250_000;
+/// Columns (the last one a cell may be in).
+pub const MAX_IMPORT_COLUMNS: usize = 200;
+/// Characters of one cell.
+pub const MAX_IMPORT_CELL_CHARS: usize = 2_000;
 
 /// Excel's longest sheet name.
 const MAX_SHEET_NAME_CHARS: usize = 31;

@@ -610,10 +610,53 @@ fn oversized_uploads_are_413() {
     let error = read_upload(&bytes, "grande.csv").unwrap_err();
     assert!(matches!(error, AppError::TooLarge));
     assert_eq!(error.status().code, 413);
-    // Exactly the limit is read.
+    // Exactly the limit is read (rows of 1,500 characters: within the row and cell bounds).
+    let mut bytes = b"Columna\n".to_vec();
+    while bytes.len() < MAX_UPLOAD_BYTES {
+        let room = MAX_UPLOAD_BYTES - bytes.len();
+        bytes.extend(std::iter::repeat_n(b'x', room.min(1_499)));
+        if bytes.len() < MAX_UPLOAD_BYTES {
+            bytes.push(b'\n');
+        }
+    }
+    assert_eq!(bytes.len(), MAX_UPLOAD_BYTES);
+    assert!(read_upload(&bytes, "limite.csv").is_ok());
+    // One cell of 5 MiB is within the byte limit but not the cell bound: a 422 that says so.
     let mut bytes = b"Columna\n".to_vec();
     bytes.resize(MAX_UPLOAD_BYTES, b'x');
-    assert!(read_upload(&bytes, "limite.csv").is_ok());
+    let error = read_upload(&bytes, "celda.csv").unwrap_err();
+    assert_eq!(error.status().code, 422);
+    assert!(
+        field_message(&error).contains("2.000 caracteres"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn imports_are_bounded_in_rows_cells_and_columns() {
+    // 5,000 data rows are read; 5,001 are refused, saying the limit.
+    let mut csv = String::from("Documento\n");
+    for n in 0..5_000 {
+        csv.push_str(&format!("{n}\n"));
+    }
+    assert_eq!(
+        read_upload(csv.as_bytes(), "a.csv").unwrap().rows.len(),
+        5_000
+    );
+    csv.push_str("5000\n");
+    let error = read_upload(csv.as_bytes(), "b.csv").unwrap_err();
+    assert_eq!(error.status().code, 422);
+    assert!(
+        field_message(&error).contains("más de 5.000 filas"),
+        "{error:?}"
+    );
+    // A 100,000-row file stops being read once it is known to be too long.
+    let big = "1;2\n".repeat(100_000);
+    assert!(field_message(&read_upload(big.as_bytes(), "c.csv").unwrap_err()).contains("5.000"));
+    // Columns beyond the 200th.
+    let wide = format!("{}\n", vec!["x"; 201].join(";"));
+    let error = read_upload(wide.as_bytes(), "d.csv").unwrap_err();
+    assert!(field_message(&error).contains("200 columnas"), "{error:?}");
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub struct MunicipalityView {
 #[derive(FromForm)]
 struct MunicipalityQuery {
     department: Option<String>,
-    pdet: Option<bool>,
+    pdet: crate::parse::QueryBool,
     category: Option<String>,
     q: Option<String>,
     page: Option<i64>,
@@ -91,7 +91,7 @@ async fn municipalities(
     {
         select = select.filter(municipality::Column::DepartmentCode.eq(code));
     }
-    match query.pdet {
+    match query.pdet.value("pdet")? {
         Some(true) => select = select.filter(municipality::Column::PdetSubregionId.is_not_null()),
         Some(false) => select = select.filter(municipality::Column::PdetSubregionId.is_null()),
         None => {}

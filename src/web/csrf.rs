@@ -14,7 +14,14 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// The token to put in this page's forms (created on first use).
 pub struct CsrfToken(pub String);
 
-pub fn token(cookies: &CookieJar<'_>) -> String {
+/// Whether cookies carry `Secure`: in the release profile (served over https), as the session
+/// cookie does.
+pub fn secure_cookies(config: &rocket::Config) -> bool {
+    config.profile == rocket::Config::RELEASE_PROFILE
+}
+
+pub fn token(request: &Request<'_>) -> String {
+    let cookies: &CookieJar<'_> = request.cookies();
     if let Some(cookie) = cookies.get_private(CSRF_COOKIE) {
         return cookie.value().to_string();
     }
@@ -22,6 +29,7 @@ pub fn token(cookies: &CookieJar<'_>) -> String {
     let cookie = Cookie::build((CSRF_COOKIE, value.clone()))
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(secure_cookies(request.rocket().config()))
         .path("/");
     cookies.add_private(cookie);
     value
@@ -32,7 +40,7 @@ impl<'r> FromRequest<'r> for CsrfToken {
     type Error = ();
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        Outcome::Success(CsrfToken(token(request.cookies())))
+        Outcome::Success(CsrfToken(token(request)))
     }
 }
 

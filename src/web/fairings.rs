@@ -33,12 +33,17 @@ impl Fairing for RequestLog {
     }
 }
 
-/// A strict Content-Security-Policy on top of Rocket's Shield: no inline scripts, no
-/// third-party origins (pages work without external CDNs on slow rural connections).
+/// The headers every answer gets, in one place: a strict Content-Security-Policy on top of
+/// Rocket's Shield (no inline scripts, no third-party origins: pages work without external
+/// CDNs on slow rural connections), no `Server` banner, `Cache-Control: no-store` on
+/// everything but the static stylesheet (pages and API answers carry personal data, and no
+/// shared cache or back button should keep them), HSTS when the public address is https, and
+/// `Retry-After` on every 503 (the database was busy), whichever part of the app produced it.
 pub struct SecurityHeaders;
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 #[rocket::async_trait]
 impl Fairing for SecurityHeaders {
@@ -49,8 +54,26 @@ impl Fairing for SecurityHeaders {
         }
     }
 
-    async fn on_response<'r>(&self, _: &'r Request<'_>, response: &mut Response<'r>) {
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         response.set_header(Header::new("Content-Security-Policy", CSP));
         response.set_header(Header::new("Referrer-Policy", "same-origin"));
+        response.remove_header("Server");
+        if !request.uri().path().starts_with("/static/") {
+            response.set_header(Header::new("Cache-Control", "no-store"));
+        }
+        let https = request
+            .rocket()
+            .state::<crate::config::AppConfig>()
+            .is_some_and(|config| {
+                config
+                    .public_url
+                    .trim()
+                    .to_ascii_lowercase()
+                    .starts_with("https://")
+            });
+        if https {
+            response.set_header(Header::new("Strict-Transport-Security", HSTS));
+        }
+        crate::error::add_retry_after(response);
     }
 }

@@ -193,12 +193,20 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
             }
             403 => "Su rol no permite esta acción.",
             413 => "El contenido enviado supera el tamaño máximo permitido.",
+            415 => "El tipo de contenido no es admitido: envíe el cuerpo como application/json.",
             422 => "Los datos enviados no tienen el formato esperado.",
             400 => "La solicitud está mal formada.",
+            503 => "El sistema está ocupado en este momento. Intente de nuevo en unos segundos.",
             _ => "Ocurrió un error interno. Intente de nuevo más tarde.",
         };
+        // A JSON body the data guard refused says why, in Spanish, with its fields.
+        let rejection = request.local_cache(crate::api::BodyRejection::default);
+        let (detail, errors) = match &rejection.0 {
+            Some((detail, errors)) => (detail.as_str(), errors.as_slice()),
+            None => (detail, &[][..]),
+        };
         if crate::error::is_api(request) {
-            return Ok(problem_response(status, detail.to_string(), &[]));
+            return Ok(problem_response(status, detail.to_string(), errors));
         }
         // People who are not signed in go to the sign-in page and come back afterwards.
         if status == Status::Unauthorized {
@@ -206,7 +214,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
             return rocket::response::Redirect::to(format!("/ingresar?siguiente={next}"))
                 .respond_to(request);
         }
-        let html = error_page(request, status, detail, &[]);
+        let html = error_page(request, status, detail, errors);
         rocket::response::Response::build_from(html.respond_to(request)?)
             .status(status)
             .ok()

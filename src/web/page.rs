@@ -40,7 +40,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             );
         Outcome::Success(Page {
             user,
-            csrf: csrf::token(request.cookies()),
+            csrf: csrf::token(request),
             flash,
             templates,
         })

@@ -12,6 +12,7 @@ mod dashboards;
 mod demo;
 mod enrolment;
 mod enrolment_import;
+mod hostile_input;
 mod mail;
 mod people;
 mod reference_api;

@@ -1,0 +1,229 @@
+//! The one set of rules for text people and systems send, used by every area (pages, API and
+//! imports alike). Every value is first normalised to Unicode NFC (so `Jose\u{301}`, typed with
+//! a combining accent, becomes `José`), then trimmed, then checked against a character class
+//! and a length bound counted in characters:
+//!
+//! * [`single_line`]: names, codes, venues, topics, reasons shown in one line, email subjects.
+//!   No control characters at all (C0, DEL, C1 — so no NUL, tab, CR or LF), no Unicode line
+//!   or paragraph separators, no bidirectional overrides (text that reads differently from
+//!   how it is stored).
+//! * [`multi_line`]: descriptions and notes. The same, except that line breaks (`\r\n` and a
+//!   lone `\r` become `\n`) and tabs are kept.
+//! * [`certificate_text`]: single-line text printed on certificates (course names, people's
+//!   names): additionally, every character must have a glyph in the certificate's embedded
+//!   fonts, so an emoji is refused when it is typed, not when the certificate is issued.
+//!
+//! Functions return `Ok(None)` for an empty value (after trimming); callers decide whether
+//! the field is required.
+
+use crate::error::FieldError;
+use unicode_normalization::UnicodeNormalization;
+
+/// People's given names or surnames (each).
+pub const PERSON_NAME_MAX: usize = 80;
+/// A full name (given names and surnames).
+pub const FULL_NAME_MAX: usize = 160;
+/// Course, cohort, capacity and assessment names.
+pub const TITLE_MAX: usize = 160;
+/// Venues, session locations and topics, positions, entity names.
+pub const SHORT_TEXT_MAX: usize = 200;
+/// Reasons (cancellation, revocation, override) and notes.
+pub const REASON_MAX: usize = 500;
+/// Descriptions.
+pub const DESCRIPTION_MAX: usize = 4000;
+/// Links (a virtual meeting room).
+pub const URL_MAX: usize = 500;
+/// Codes (course codes, capacity codes).
+pub const CODE_MAX: usize = 60;
+/// Anything typed into a search box or a filter.
+pub const QUERY_MAX: usize = 200;
+
+/// Unicode NFC: composed accents, as every keyboard in Colombia types them.
+pub fn nfc(value: &str) -> String {
+    value.nfc().collect()
+}
+
+/// Characters no single-line or multi-line text may contain, besides the controls.
+fn is_forbidden_format(c: char) -> bool {
+    matches!(
+        c,
+        // line and paragraph separators
+        '\u{2028}' | '\u{2029}'
+        // bidirectional embeddings, overrides and isolates
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        // non-characters
+        | '\u{FFFE}' | '\u{FFFF}'
+    )
+}
+
+fn too_long(field: &str, max: usize) -> FieldError {
+    FieldError::new(
+        field,
+        format!("El texto puede tener máximo {max} caracteres."),
+    )
+}
+
+/// One line of text: NFC, trimmed, no control characters, at most `max` characters.
+pub fn single_line(field: &str, value: &str, max: usize) -> Result<Option<String>, FieldError> {
+    let text = nfc(value);
+    let text = text.trim();
+    if text
+        .chars()
+        .any(|c| c.is_control() || is_forbidden_format(c))
+    {
+        return Err(FieldError::new(
+            field,
+            "El texto debe ir en una sola línea, sin saltos de línea, tabuladores ni \
+             caracteres de control.",
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(too_long(field, max));
+    }
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// Text that may span lines: NFC, trimmed, line breaks as `\n`, tabs kept, no other control
+/// characters, at most `max` characters.
+pub fn multi_line(field: &str, value: &str, max: usize) -> Result<Option<String>, FieldError> {
+    let text = nfc(value).replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.trim();
+    if text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_forbidden_format(c))
+    {
+        return Err(FieldError::new(
+            field,
+            "El texto tiene caracteres de control que no se permiten.",
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(too_long(field, max));
+    }
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+/// Single-line text that is printed on certificates: also refuses characters the certificate's
+/// fonts cannot draw (emoji, scripts outside Latin, Greek and Cyrillic).
+pub fn certificate_text(
+    field: &str,
+    value: &str,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    let text = single_line(field, value, max)?;
+    if let Some(text) = &text {
+        let missing = crate::certificates::pdf::unprintable(text);
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|c| format!("«{c}»")).collect();
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "Contiene caracteres que el certificado no puede imprimir: {}. Escriba el \
+                     texto solo con letras, números y signos de puntuación.",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(text)
+}
+
+/// Collects the error into `errors`: the usual shape of a validation that reports every
+/// problem at once. `None` for an empty or refused value.
+pub fn collect(
+    result: Result<Option<String>, FieldError>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+/// [`single_line`] over an optional value, collecting the error.
+pub fn line(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    collect(single_line(field, value.unwrap_or(""), max), errors)
+}
+
+/// [`multi_line`] over an optional value, collecting the error.
+pub fn lines(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    collect(multi_line(field, value.unwrap_or(""), max), errors)
+}
+
+/// [`certificate_text`] over an optional value, collecting the error.
+pub fn printable(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    collect(certificate_text(field, value.unwrap_or(""), max), errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_accents_are_composed() {
+        assert_eq!(
+            single_line("n", " Jose\u{301} ", 80).unwrap().as_deref(),
+            Some("José")
+        );
+    }
+
+    #[test]
+    fn single_line_refuses_controls_and_separators() {
+        for bad in [
+            "Curso X\r\nBcc: a@b.c",
+            "a\0b",
+            "a\tb",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "a\u{202E}b",
+        ] {
+            assert!(single_line("n", bad, 80).is_err(), "{bad:?}");
+        }
+        assert_eq!(single_line("n", "   ", 80).unwrap(), None);
+        assert!(single_line("n", &"a".repeat(81), 80).is_err());
+        assert!(single_line("n", &"ñ".repeat(80), 80).is_ok());
+    }
+
+    #[test]
+    fn multi_line_keeps_line_breaks_only() {
+        assert_eq!(
+            multi_line("d", "uno\r\ndos\rtres\tcuatro", 100)
+                .unwrap()
+                .as_deref(),
+            Some("uno\ndos\ntres\tcuatro")
+        );
+        assert!(multi_line("d", "a\0b", 100).is_err());
+        assert!(multi_line("d", "a\u{1b}[31mb", 100).is_err());
+    }
+
+    #[test]
+    fn certificate_text_refuses_what_the_fonts_cannot_draw() {
+        assert!(certificate_text("n", "Gestión 📈 pública", 160).is_err());
+        assert!(certificate_text("n", "公共管理", 160).is_err());
+        assert_eq!(
+            certificate_text("n", "Belén de los Andaquíes – Muñoz (2026)", 160)
+                .unwrap()
+                .as_deref(),
+            Some("Belén de los Andaquíes – Muñoz (2026)")
+        );
+    }
+}
