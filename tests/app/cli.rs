@@ -105,7 +105,10 @@ async fn migrate_seed_and_create_user() {
     assert!(stderr(&unknown).contains("rol desconocido"));
 
     let db = Database::connect(&database.url).await.unwrap();
-    // Five demo accounts plus the reviewer; the refused ones wrote nothing.
-    assert_eq!(user::Entity::find().count(&db).await.unwrap(), 6);
+    // The demo accounts plus the reviewer; the refused ones wrote nothing.
+    assert_eq!(
+        user::Entity::find().count(&db).await.unwrap(),
+        aula_territorial::demo::ACCOUNTS.len() as u64 + 1
+    );
     db.close().await.ok();
 }
