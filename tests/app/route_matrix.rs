@@ -89,23 +89,6 @@ async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (St
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// The CSRF token of a browser's forms.
-async fn csrf_of(browser: &Client) -> String {
-    let html = browser
-        .get("/contrasena/olvido")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap_or_default();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()]
-        .replace("&#x3D;", "=")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
-}
-
 async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, String> {
     let db = app.db();
     let cohort = cohort::Entity::find_by_id(shared.cohort_id)
@@ -237,7 +220,11 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
             sign_in_client(&browser, email, password).await;
             (Some(token(&app, email, password).await), Some(browser))
         };
-        let csrf = csrf_of(browser.as_ref().expect("a browser per caller")).await;
+        let csrf = crate::support::csrf_from_client(
+            browser.as_ref().expect("a browser per caller"),
+            "/contrasena/olvido",
+        )
+        .await;
         callers.push(Caller {
             name,
             token,

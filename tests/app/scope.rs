@@ -168,19 +168,10 @@ async fn get_text(client: &Client, path: &str, token: Option<&str>) -> (Status, 
 }
 
 pub(crate) async fn sign_in_client(client: &Client, email: &str, password: &str) {
-    let html = client
-        .get("/ingresar")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap_or_default();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("sign-in form") + marker.len();
-    let csrf = &html[start..start + html[start..].find('"').unwrap()];
+    let csrf = crate::support::csrf_from_client(client, "/ingresar").await;
     let body = format!(
         "csrf_token={}&email={}&password={}",
-        aula_territorial::accounts::pages::urlencode(csrf),
+        aula_territorial::accounts::pages::urlencode(&csrf),
         aula_territorial::accounts::pages::urlencode(email),
         aula_territorial::accounts::pages::urlencode(password)
     );

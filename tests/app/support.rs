@@ -19,9 +19,13 @@ pub fn demo_account(role: Role) -> (&'static str, &'static str) {
 
 /// The CSRF token embedded in the forms of the page at `path`.
 pub async fn csrf_from(app: &TestApp, path: &str) -> String {
-    let html = app
-        .client
-        .get(path)
+    csrf_from_client(&app.client, path).await
+}
+
+/// The CSRF token of the forms of the page at `path`, in one browser (client).
+pub async fn csrf_from_client(client: &rocket::local::asynchronous::Client, path: &str) -> String {
+    let html = client
+        .get(path.to_string())
         .dispatch()
         .await
         .into_string()
