@@ -41,13 +41,12 @@ impl Fairing for Jobs {
         rocket::tokio::spawn(async move {
             let period = Duration::from_secs(config.jobs_poll_seconds);
             loop {
-                match crate::enrolment::reminders::queue_due(
-                    &db,
-                    &templates,
-                    &config,
-                    crate::time::now(),
-                )
-                .await
+                let notifier = crate::mail::Notifier {
+                    templates: &templates,
+                    config: &config,
+                };
+                match crate::enrolment::reminders::queue_due(&db, &notifier, crate::time::now())
+                    .await
                 {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(queued = n, "session reminders queued"),

@@ -17,6 +17,19 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// Characters kept as they are in a URL component: letters, digits and `-_.~` (RFC 3986's
+/// unreserved set); everything else is percent-encoded.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes a URL component (a query value, a form field).
+pub fn urlencode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, COMPONENT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -210,6 +210,11 @@ role_guard!(
     StaffUser: Admin | Coordinator
 );
 role_guard!(
+    /// Who writes attendance and grades: staff and instructors (an instructor only in the
+    /// cohorts they teach, which the cohort scope decides).
+    StaffOrInstructor: Admin | Coordinator | Instructor
+);
+role_guard!(
     /// Public servants and community members taking courses.
     ParticipantUser: Participant
 );

@@ -4,11 +4,11 @@
 use super::guards::{self, AdminUser};
 use super::{NewUser, UserChanges, password_reset, sign_in};
 use crate::audit;
-use crate::config::AppConfig;
 use crate::entities::values::{OutboxStatus, Role};
 use crate::entities::{department, outbox, user};
 use crate::error::{AppError, AppResult};
-use crate::templates::Templates;
+use crate::mail::Notifier;
+use crate::text::urlencode;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Failure, Page, failure, pager};
 use rocket::form::FromForm;
@@ -160,12 +160,11 @@ csrf_protected!(ForgotForm);
 #[post("/contrasena/olvido", data = "<form>")]
 async fn forgot_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     page: Page<'_>,
     form: CsrfForm<ForgotForm>,
 ) -> AppResult<RawHtml<String>> {
-    password_reset::request(db, templates, config, &form.0.email).await?;
+    password_reset::request(db, &notifier, &form.0.email).await?;
     page.render(
         "password_forgot",
         "Recuperar contraseña",
@@ -284,17 +283,6 @@ async fn users_context(
         "new": {"email": "", "full_name": "", "role": "coordinator", "department_code": ""},
         "errors": [],
     }))
-}
-
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[get("/admin/usuarios?<rol>&<q>&<pagina>")]
@@ -533,7 +521,7 @@ async fn outbox_page(
                 "recipient": m.recipient,
                 "subject": m.subject,
                 "status": m.status,
-                "status_label": outbox_status_label(m.status),
+                "status_label": m.status.label(),
                 "failed": m.status == OutboxStatus::Failed,
                 "attempts": m.attempts,
                 "last_error": m.last_error,
@@ -554,7 +542,7 @@ async fn outbox_page(
             .count(db.inner())
             .await?;
         counts.push(
-            json!({"value": status.as_str(), "label": outbox_status_label(status), "count": count,
+            json!({"value": status.as_str(), "label": status.label(), "count": count,
                            "selected": Some(status) == estado.and_then(OutboxStatus::parse)}),
         );
     }
@@ -567,14 +555,6 @@ async fn outbox_page(
             "pager": pager("/admin/correos", &format!("estado={}", estado.unwrap_or("")), page_number, PER_PAGE, total),
         }),
     )
-}
-
-fn outbox_status_label(status: OutboxStatus) -> &'static str {
-    match status {
-        OutboxStatus::Pending => "Pendiente",
-        OutboxStatus::Sent => "Enviado",
-        OutboxStatus::Failed => "Rechazado",
-    }
 }
 
 #[post("/admin/correos/<id>/reintentar", data = "<_form>")]

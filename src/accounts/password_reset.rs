@@ -2,11 +2,10 @@
 
 use super::{normalize_email, passwords, secrets, throttle};
 use crate::audit::{self, Change};
-use crate::config::AppConfig;
 use crate::entities::{password_reset, user};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::mail::{self, Email};
-use crate::templates::Templates;
 use crate::time::now;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
@@ -21,8 +20,7 @@ const MAX_REQUESTS: throttle::Limit = throttle::Limit::fixed(3, 60);
 /// (the page shows the same message), so nobody can find out who has an account.
 pub async fn request(
     db: &DatabaseConnection,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     email: &str,
 ) -> AppResult<()> {
     let email = normalize_email(email);
@@ -52,12 +50,11 @@ pub async fn request(
         .await?;
         let reset_url = format!(
             "{}/contrasena/restablecer/{token}",
-            config.public_url.trim_end_matches('/')
+            notifier.config.public_url.trim_end_matches('/')
         );
         mail::enqueue(
             &txn,
-            templates,
-            config,
+            notifier,
             Email {
                 to: account.email.clone(),
                 subject: "Restablezca su contraseña de Aula Territorial".into(),

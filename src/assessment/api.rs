@@ -3,9 +3,8 @@
 
 use super::sheet::{self, ScoreUploadSummary};
 use super::{AssessmentInput, AssessmentView, ScoreInput, ScoreView};
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::api::{Created, List, created};
-use crate::attendance::api::require_staff_or_instructor;
 use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
@@ -45,11 +44,10 @@ struct Items {
 #[post("/cohorts/<id>/assessments", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Created<AssessmentView>> {
-    require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
     let (cohort, access) = cohort_access(&txn, &user, id).await?;
     access.require_manage()?;
@@ -94,11 +92,10 @@ async fn item_access<C: ConnectionTrait>(
 #[patch("/assessments/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Json<AssessmentView>> {
-    require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
@@ -110,10 +107,9 @@ async fn update(
 #[delete("/assessments/<id>")]
 async fn remove(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
 ) -> AppResult<rocket::http::Status> {
-    require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
@@ -125,11 +121,10 @@ async fn remove(
 #[put("/assessments/<id>/scores", data = "<body>")]
 async fn put_scores(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<Vec<ScoreInput>>,
 ) -> AppResult<Json<Vec<ScoreView>>> {
-    require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
@@ -179,13 +174,12 @@ async fn scores_sheet(
 #[post("/cohorts/<id>/scores/import?<dry_run>", data = "<upload>")]
 async fn scores_import(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
-    require_staff_or_instructor(&user)?;
     let (bytes, name) = read_upload(&upload.file).await?;
     // Parsed before the write transaction: the database stays free meanwhile.
     let table = sheet::parse(bytes, name).await?;

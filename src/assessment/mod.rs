@@ -9,8 +9,6 @@ pub mod sheet;
 
 use crate::attendance::enrolment_problem;
 use crate::audit::{self, Change};
-use crate::cohorts;
-use crate::entities::values::CohortStatus;
 use crate::entities::{assessment, cohort, enrolment, participant, score};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
@@ -45,13 +43,10 @@ pub struct AssessmentInput {
 }
 
 fn check_editable(cohort: &cohort::Model) -> AppResult<()> {
-    if matches!(
-        cohort.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    ) {
+    if cohort.status.is_final() {
         return Err(AppError::Conflict(format!(
             "La cohorte está {}: sus evaluaciones y notas ya no se modifican.",
-            cohorts::status_label(cohort.status).to_lowercase()
+            cohort.status.label().to_lowercase()
         )));
     }
     Ok(())

@@ -4,8 +4,7 @@
 
 use super::sheet::{self, RawScore, ScoreUploadSummary};
 use super::{AssessmentInput, GridCell};
-use crate::accounts::guards::CurrentUser;
-use crate::attendance::api::require_staff_or_instructor;
+use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::attendance::pages::{UploadForm, followup_url};
 use crate::attendance::{Access, cohort_access};
 use crate::catalogue::pages::decimal_field;
@@ -100,12 +99,11 @@ impl ItemForm {
 #[post("/seguimiento/cohortes/<id>/evaluaciones", data = "<form>")]
 async fn add_item(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
 ) -> AppResult<Flash<Redirect>> {
     let result = async {
-        require_staff_or_instructor(&user)?;
         let input = form.0.input()?;
         let txn = crate::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
@@ -123,14 +121,13 @@ async fn add_item(
 #[post("/seguimiento/evaluaciones/<id>", data = "<form>")]
 async fn update_item(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
 ) -> AppResult<Flash<Redirect>> {
     let item = super::find(db.inner(), id).await?;
     let cohort_id = item.cohort_id;
     let result = async {
-        require_staff_or_instructor(&user)?;
         let input = form.0.input()?;
         let txn = crate::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
@@ -148,14 +145,13 @@ async fn update_item(
 #[post("/seguimiento/evaluaciones/<id>/eliminar", data = "<_form>")]
 async fn delete_item(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
     let item = super::find(db.inner(), id).await?;
     let (cohort_id, name) = (item.cohort_id, item.name.clone());
     let result = async {
-        require_staff_or_instructor(&user)?;
         let txn = crate::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
@@ -187,12 +183,7 @@ async fn grid_context<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.enrolment_id, r))
         .collect();
-    let can_edit = access.can_manage()
-        && !matches!(
-            cohort.status,
-            crate::entities::values::CohortStatus::Closed
-                | crate::entities::values::CohortStatus::Cancelled
-        );
+    let can_edit = access.can_manage() && !cohort.status.is_final();
     let none = HashMap::new();
     let rows: Vec<Value> = roster
         .iter()
@@ -268,14 +259,13 @@ csrf_protected!(GridForm);
 #[post("/seguimiento/cohortes/<id>/notas", data = "<form>")]
 async fn grid_submit(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
     form: CsrfForm<GridForm>,
 ) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
     let form = form.0;
     let result = async {
-        require_staff_or_instructor(&user)?;
         let mut cells: Vec<GridCell> = Vec::new();
         let mut errors = Vec::new();
         for (key, value) in &form.nota {
@@ -364,13 +354,12 @@ fn preview_context(
 #[post("/seguimiento/cohortes/<id>/notas/subir", data = "<form>")]
 async fn scores_preview(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
     let result = async {
-        require_staff_or_instructor(&user)?;
         let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
         access.require_manage()?;
         let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
@@ -437,7 +426,7 @@ csrf_protected!(ConfirmForm);
 #[post("/seguimiento/cohortes/<id>/notas/confirmar", data = "<form>")]
 async fn scores_confirm(
     db: &State<DatabaseConnection>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> AppResult<Flash<Redirect>> {
@@ -453,7 +442,6 @@ async fn scores_confirm(
         })
         .collect();
     let result = async {
-        require_staff_or_instructor(&user)?;
         let txn = crate::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;

@@ -5,18 +5,17 @@ use super::checkin::{self, CodeView, Outcome};
 use super::progress::{self, Progress};
 use super::sheet::{self, UploadSummary};
 use super::{Access, MarkInput, MarkView, RosterEntry};
-use crate::accounts::guards::{CurrentUser, ParticipantUser};
+use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
 use crate::api::List;
-use crate::cohorts::Notifier;
 use crate::cohorts::sessions::SessionView;
 use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
-use crate::entities::values::{MarkSource, Role};
+use crate::entities::values::MarkSource;
 use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
 use crate::parse::QueryBool;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
-use crate::templates::Templates;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use sea_orm::DatabaseConnection;
@@ -36,31 +35,21 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Only coordinators, admins and instructors ever write attendance (others: 403).
-pub fn require_staff_or_instructor(user: &CurrentUser) -> AppResult<()> {
-    match user.role {
-        Role::Admin | Role::Coordinator | Role::Instructor => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 #[put("/sessions/<id>/attendance", data = "<body>")]
 async fn put_attendance(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<Vec<MarkInput>>,
 ) -> AppResult<Json<Vec<MarkView>>> {
-    require_staff_or_instructor(&user)?;
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &user, id).await?;
     access.require_manage()?;
     let planned = super::plan_session_marks(&txn, &cohort, &session, &body).await?;
     super::save_marks(
         &txn,
-        &Notifier { templates, config },
+        &notifier,
         user.id,
         &cohort,
         &planned,
@@ -128,8 +117,7 @@ struct CodeBody {
 #[post("/sessions/<id>/check-in", data = "<body>")]
 async fn check_in(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     me: ParticipantUser,
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
@@ -141,7 +129,7 @@ async fn check_in(
     };
     let outcome = checkin::check_in(
         &txn,
-        &Notifier { templates, config },
+        &notifier,
         me.id,
         enrolment_id,
         &cohort,
@@ -161,10 +149,9 @@ async fn check_in(
 async fn check_in_code(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     id: i32,
 ) -> AppResult<Json<CodeView>> {
-    require_staff_or_instructor(&user)?;
     let (session, _, access) = super::session_access(db.inner(), &user, id).await?;
     access.require_manage()?;
     Ok(Json(checkin::current_code(
@@ -224,13 +211,12 @@ async fn cohort_sheet(
 async fn import(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
-    user: &CurrentUser,
+    user: &StaffOrInstructor,
     cohort_id: Option<i32>,
     session_id: Option<i32>,
     dry_run: bool,
     upload: &Upload<'_>,
 ) -> AppResult<UploadSummary> {
-    require_staff_or_instructor(user)?;
     let (bytes, name) = read_upload(&upload.file).await?;
     // Parsed before the write transaction: the database stays free meanwhile.
     let rows = sheet::read(bytes, name).await?;
@@ -262,14 +248,12 @@ async fn import(
 #[allow(clippy::too_many_arguments)]
 async fn session_import(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     id: i32,
     dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
-    let notifier = Notifier { templates, config };
     Ok(Json(
         import(
             db,
@@ -288,14 +272,12 @@ async fn session_import(
 #[allow(clippy::too_many_arguments)]
 async fn cohort_import(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     id: i32,
     dry_run: QueryBool,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
-    let notifier = Notifier { templates, config };
     Ok(Json(
         import(
             db,

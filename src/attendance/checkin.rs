@@ -13,10 +13,10 @@
 //!   digits cannot be guessed by trying them all.
 
 use super::{MarkView, Planned, check_cohort_open};
-use crate::cohorts::Notifier;
 use crate::entities::values::{EnrolmentStatus, Mark, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session, enrolment};
 use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};

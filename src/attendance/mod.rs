@@ -17,11 +17,12 @@ pub mod sheet;
 
 use crate::accounts::guards::CurrentUser;
 use crate::audit::{self, Change};
+use crate::cohorts;
 use crate::cohorts::scope::CohortScope;
-use crate::cohorts::{self, Notifier};
-use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark, MarkSource, Role};
+use crate::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
 use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, participant, user};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -32,16 +33,6 @@ use std::collections::{HashMap, HashSet};
 
 /// The longest note kept with a mark.
 pub const MAX_NOTE_CHARS: usize = 500;
-
-/// Spanish label of a mark.
-pub fn mark_label(mark: Mark) -> &'static str {
-    match mark {
-        Mark::Presente => "Presente",
-        Mark::Tarde => "Tarde",
-        Mark::Excusado => "Excusado",
-        Mark::Ausente => "Ausente",
-    }
-}
 
 pub const MARKS: [Mark; 4] = [Mark::Presente, Mark::Tarde, Mark::Excusado, Mark::Ausente];
 
@@ -165,13 +156,10 @@ pub struct Planned {
 
 /// Refuses changes to the attendance of a closed or cancelled cohort (409).
 pub fn check_cohort_open(cohort: &cohort::Model) -> AppResult<()> {
-    if matches!(
-        cohort.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    ) {
+    if cohort.status.is_final() {
         return Err(AppError::Conflict(format!(
             "La cohorte está {}: su asistencia ya no se modifica.",
-            cohorts::status_label(cohort.status).to_lowercase()
+            cohort.status.label().to_lowercase()
         )));
     }
     Ok(())
@@ -478,7 +466,7 @@ pub async fn views<C: ConnectionTrait>(
                 participant_id: person.map_or(0, |p| p.id),
                 full_name: person.map(|p| p.full_name()).unwrap_or_default(),
                 status: m.status,
-                status_label: mark_label(m.status),
+                status_label: m.status.label(),
                 note: m.note,
                 source: m.source,
                 recorded_by: m.recorded_by,

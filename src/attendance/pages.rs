@@ -7,17 +7,17 @@
 
 use super::checkin::{self, Outcome};
 use super::sheet::{self, RawRow};
-use super::{Access, MARKS, MarkInput, cohort_access, mark_label, session_access};
-use crate::accounts::guards::{CurrentUser, ParticipantUser};
+use super::{Access, MARKS, MarkInput, cohort_access, session_access};
+use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
+use crate::cohorts;
 use crate::cohorts::sessions::SessionView;
-use crate::cohorts::{self, Notifier};
 use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::results::{self, grade_text, percent_text};
 use crate::spreadsheets::Download;
-use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, CsrfProtected, csrf_protected};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
@@ -59,10 +59,7 @@ pub fn session_url(session_id: i32) -> String {
 }
 
 fn editable(cohort: &cohort::Model) -> bool {
-    !matches!(
-        cohort.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    )
+    !cohort.status.is_final()
 }
 
 fn cohort_json(cohort: &cohort::Model, course: &str) -> Value {
@@ -70,7 +67,7 @@ fn cohort_json(cohort: &cohort::Model, course: &str) -> Value {
         "id": cohort.id,
         "name": cohort.name,
         "course": course,
-        "status_label": cohorts::status_label(cohort.status),
+        "status_label": cohort.status.label(),
         "start_date": cohort.start_date.to_string(),
         "end_date": cohort.end_date.to_string(),
         "min_attendance_pct": cohort.min_attendance_pct,
@@ -307,7 +304,7 @@ async fn session_context<C: ConnectionTrait>(
             let options: Vec<Value> = MARKS
                 .iter()
                 .map(|m| {
-                    json!({"value": m.as_str(), "label": mark_label(*m),
+                    json!({"value": m.as_str(), "label": (*m).label(),
                            "checked": selected == m.as_str()})
                 })
                 .collect();
@@ -315,7 +312,7 @@ async fn session_context<C: ConnectionTrait>(
                 "enrolment_id": r.enrolment_id,
                 "full_name": r.full_name,
                 "document": format!("{} {}", r.document_type, r.document_number),
-                "current": mark.map(|m| mark_label(m.status)),
+                "current": mark.map(|m| m.status.label()),
                 "source": mark.map(|m| match m.source {
                     MarkSource::Manual => "a mano",
                     MarkSource::CheckIn => "con código",
@@ -379,9 +376,8 @@ csrf_protected!(SessionForm);
 #[post("/seguimiento/sesiones/<id>", data = "<form>")]
 async fn session_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
     form: CsrfForm<SessionForm>,
@@ -389,7 +385,6 @@ async fn session_submit(
     let form = form.0;
     let back = Redirect::to(session_url(id));
     let result = async {
-        super::api::require_staff_or_instructor(&user)?;
         let txn = crate::db::begin(db).await?;
         let (session, cohort, access) = session_access(&txn, &user, id).await?;
         access.require_manage()?;
@@ -434,7 +429,7 @@ async fn session_submit(
             })?;
         let saved = super::save_marks(
             &txn,
-            &Notifier { templates, config },
+            &notifier,
             user.id,
             &cohort,
             &planned,
@@ -488,11 +483,10 @@ async fn session_submit(
 async fn code_page(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
-    user: CurrentUser,
+    user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
 ) -> AppResult<RawHtml<String>> {
-    super::api::require_staff_or_instructor(&user)?;
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     access.require_manage()?;
     let code = checkin::current_code(&session, &config.public_url, crate::time::now());
@@ -631,31 +625,20 @@ fn preview_context(
 #[allow(clippy::too_many_arguments)]
 async fn upload_preview(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
     let result = async {
-        super::api::require_staff_or_instructor(&user)?;
         let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
         access.require_manage()?;
         let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
         let outcome = async {
             let rows = sheet::read(bytes, name).await?;
             let txn = crate::db::begin(db).await?;
-            let summary = sheet::upload(
-                &txn,
-                &Notifier { templates, config },
-                user.id,
-                &cohort,
-                None,
-                &rows,
-                true,
-            )
-            .await;
+            let summary = sheet::upload(&txn, &notifier, user.id, &cohort, None, &rows, true).await;
             txn.rollback().await?;
             summary
         }
@@ -713,13 +696,11 @@ csrf_protected!(ConfirmForm);
 #[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
 async fn upload_confirm(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
-    user: CurrentUser,
+    notifier: Notifier<'_>,
+    user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> AppResult<Flash<Redirect>> {
-    super::api::require_staff_or_instructor(&user)?;
     let rows: Vec<RawRow> = form
         .0
         .cambios
@@ -736,16 +717,7 @@ async fn upload_confirm(
     let txn = crate::db::begin(db).await?;
     let (cohort, access) = cohort_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let outcome = sheet::upload(
-        &txn,
-        &Notifier { templates, config },
-        user.id,
-        &cohort,
-        None,
-        &rows,
-        false,
-    )
-    .await;
+    let outcome = sheet::upload(&txn, &notifier, user.id, &cohort, None, &rows, false).await;
     match outcome {
         Ok(summary) => {
             txn.commit().await?;
@@ -823,8 +795,7 @@ csrf_protected!(CodeForm);
 #[post("/sesiones/<id>/registro", data = "<form>")]
 async fn check_in_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     me: ParticipantUser,
     id: i32,
     form: CsrfForm<CodeForm>,
@@ -837,7 +808,7 @@ async fn check_in_submit(
     let here = Redirect::to(format!("/sesiones/{id}/registro"));
     let outcome = checkin::check_in(
         &txn,
-        &Notifier { templates, config },
+        &notifier,
         me.id,
         enrolment_id,
         &cohort,

@@ -2,7 +2,6 @@
 //! whether they are on track (can still reach the minimum attendance, partial grade at or above
 //! the pass mark), or their final result once the cohort is closed.
 
-use super::mark_label;
 use super::risk::{absences_left, at_risk};
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{attendance_mark, cohort, course, enrolment};
@@ -143,7 +142,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
                 started,
                 status: mark.map(|m| m.status),
                 status_label: match (mark, started) {
-                    (Some(m), _) => mark_label(m.status),
+                    (Some(m), _) => m.status.label(),
                     (None, true) => "Sin registrar",
                     (None, false) => "Próxima",
                 },

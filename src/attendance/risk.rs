@@ -6,10 +6,10 @@
 //! `enrolment.at_risk` per enrolment (and by the emails' dedupe keys).
 
 use crate::audit::{self, Change};
-use crate::cohorts::Notifier;
 use crate::entities::values::Role;
 use crate::entities::{audit_log, cohort, course, enrolment, participant, user};
 use crate::error::AppResult;
+use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use crate::results::{self, percent_text};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -131,8 +131,7 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
         if let Some(to) = person.email.clone() {
             mail::enqueue(
                 db,
-                notifier.templates,
-                notifier.config,
+                notifier,
                 Email {
                     to,
                     subject: format!("Su asistencia en {} ya no alcanza el mínimo", cohort.name),
@@ -166,8 +165,7 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
     for recipient in coordinators(db, cohort).await? {
         mail::enqueue(
             db,
-            notifier.templates,
-            notifier.config,
+            notifier,
             Email {
                 to: recipient.email.clone(),
                 subject: format!(

@@ -5,7 +5,7 @@
 //! column and a Spanish message); a dry run (the page's preview) lists the changes without
 //! saving them. An empty «Asistencia» cell leaves that row as it is.
 
-use super::{Planned, check_cohort_open, enrolment_problem, mark_label, parse_mark};
+use super::{Planned, check_cohort_open, enrolment_problem, parse_mark};
 use crate::entities::values::Mark;
 use crate::entities::{
     attendance_mark, cohort, cohort_session, enrolment, municipality, participant,
@@ -461,10 +461,10 @@ pub async fn plan<C: ConnectionTrait>(
             enrolment_id: p.enrolment_id,
             full_name,
             before: before.map(|b| b.status),
-            before_label: before.map(|b| mark_label(b.status)),
+            before_label: before.map(|b| b.status.label()),
             before_note: before.and_then(|b| b.note.clone()),
             status: p.status,
-            status_label: mark_label(p.status),
+            status_label: p.status.label(),
             note: p.note,
         });
     }
@@ -475,7 +475,7 @@ pub async fn plan<C: ConnectionTrait>(
 #[allow(clippy::too_many_arguments)]
 pub async fn upload<C: ConnectionTrait>(
     db: &C,
-    notifier: &crate::cohorts::Notifier<'_>,
+    notifier: &crate::mail::Notifier<'_>,
     actor: i32,
     cohort: &cohort::Model,
     only_session: Option<i32>,

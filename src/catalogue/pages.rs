@@ -125,7 +125,7 @@ async fn form_context(
         .collect();
     let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
         .iter()
-        .map(|m| json!({"value": m.as_str(), "label": crate::cohorts::modality_label(*m), "selected": form.default_modality == m.as_str()}))
+        .map(|m| json!({"value": m.as_str(), "label": (*m).label(), "selected": form.default_modality == m.as_str()}))
         .collect();
     let stages: Vec<Value> = MANAGEMENT_STAGES
         .iter()

@@ -4,10 +4,9 @@ use super::issue::{self, IssueOutcome, Verification};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::accounts::throttle;
 use crate::api::List;
-use crate::cohorts::Notifier;
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -22,14 +21,12 @@ pub fn routes() -> Vec<Route> {
 #[post("/cohorts/<id>/certificates")]
 async fn issue_for_cohort(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<IssueOutcome>> {
     let txn = crate::db::begin(db).await?;
-    let outcome =
-        issue::issue_for_cohort(&txn, &Notifier { templates, config }, &staff, id).await?;
+    let outcome = issue::issue_for_cohort(&txn, &notifier, &staff, id).await?;
     txn.commit().await?;
     Ok(Json(outcome))
 }
@@ -98,15 +95,14 @@ struct RevokeBody {
 #[post("/certificates/<code>/revoke", data = "<body>")]
 async fn revoke(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     code: &str,
     body: crate::api::OptionalJson<RevokeBody>,
 ) -> AppResult<Json<Verification>> {
     let reason = body.0.and_then(|b| b.reason).unwrap_or_default();
     let txn = crate::db::begin(db).await?;
-    let view = issue::revoke(&txn, &Notifier { templates, config }, &staff, code, &reason).await?;
+    let view = issue::revoke(&txn, &notifier, &staff, code, &reason).await?;
     txn.commit().await?;
     Ok(Json(view))
 }
@@ -114,13 +110,12 @@ async fn revoke(
 #[post("/certificates/<code>/reissue")]
 async fn reissue(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     code: &str,
 ) -> AppResult<Json<Verification>> {
     let txn = crate::db::begin(db).await?;
-    let view = issue::reissue(&txn, &Notifier { templates, config }, &staff, code).await?;
+    let view = issue::reissue(&txn, &notifier, &staff, code).await?;
     txn.commit().await?;
     Ok(Json(view))
 }

@@ -5,13 +5,14 @@ use super::code;
 use super::pdf::{self, CertificateDocument};
 use crate::accounts::guards::CurrentUser;
 use crate::audit::{self, Change};
-use crate::cohorts::{self, Notifier};
+use crate::cohorts;
 use crate::entities::values::{CertificateStatus, CohortStatus};
 use crate::entities::{
     capacity, certificate, cohort, course, course_capacity, department, enrolment, municipality,
     participant,
 };
 use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use crate::people::scope::PersonScope;
 use sea_orm::{
@@ -22,14 +23,6 @@ use serde_json::json;
 
 /// Who issues, as printed on every certificate.
 pub const ISSUER: &str = "Escuela Superior de Administración Pública – ESAP";
-
-pub fn status_label(status: CertificateStatus) -> &'static str {
-    match status {
-        CertificateStatus::Valid => "Válido",
-        CertificateStatus::Revoked => "Revocado",
-        CertificateStatus::Superseded => "Reemplazado por una versión corregida",
-    }
-}
 
 /// `1117512345` → `******2345`: enough to recognise, not enough to impersonate.
 pub fn mask_document(number: &str) -> String {
@@ -106,7 +99,7 @@ pub async fn verification<C: ConnectionTrait>(
     Ok(Verification {
         code: cert.code.clone(),
         status: cert.status,
-        status_label: status_label(cert.status),
+        status_label: cert.status.label(),
         full_name: cert.full_name.clone(),
         document_type: cert.document_type.as_str().to_string(),
         document_number_masked: mask_document(&cert.document_number),
@@ -308,8 +301,7 @@ async fn deliver<C: ConnectionTrait>(
     let pdf = render_pdf(cert, &notifier.config.public_url)?;
     mail::enqueue(
         db,
-        notifier.templates,
-        notifier.config,
+        notifier,
         Email {
             to,
             subject: format!("Su certificado: {}", cert.course_name),
@@ -429,7 +421,7 @@ pub async fn reissue<C: ConnectionTrait>(
     if old.status != CertificateStatus::Valid {
         return Err(AppError::Conflict(format!(
             "El certificado está {}: solo se reexpide uno vigente.",
-            status_label(old.status).to_lowercase()
+            old.status.label().to_lowercase()
         )));
     }
     let facts = cohort_facts(db, old.cohort_id).await?;
@@ -479,7 +471,7 @@ pub async fn revoke<C: ConnectionTrait>(
     if cert.status != CertificateStatus::Valid {
         return Err(AppError::Conflict(format!(
             "El certificado ya está {}.",
-            status_label(cert.status).to_lowercase()
+            cert.status.label().to_lowercase()
         )));
     }
     let mut model: certificate::ActiveModel = cert.clone().into();
@@ -505,7 +497,7 @@ pub async fn revoke<C: ConnectionTrait>(
         .await?
         && let Some(to) = person.email
     {
-        mail::enqueue(db, notifier.templates, notifier.config, Email {
+        mail::enqueue(db, notifier, Email {
             to,
             subject: format!("Certificado revocado: {}", saved.course_name),
             template: "certificate_revoked",

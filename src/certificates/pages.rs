@@ -4,12 +4,11 @@
 
 use super::issue;
 use crate::accounts::guards::{CurrentUser, StaffUser};
-use crate::cohorts::Notifier;
 use crate::config::AppConfig;
 use crate::entities::certificate;
 use crate::entities::values::CertificateStatus;
 use crate::error::{AppError, AppResult};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use crate::web::Page;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
@@ -88,7 +87,7 @@ fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
     let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
     Search::Found(Box::new(Redirect::to(format!(
         "/verificar/{}",
-        crate::accounts::pages::urlencode(&code)
+        crate::text::urlencode(&code)
     ))))
 }
 
@@ -123,15 +122,14 @@ async fn pdf_page(
 #[post("/coordinacion/cohortes/<id>/certificados", data = "<_form>")]
 async fn issue_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
     let back = Redirect::to(format!("/coordinacion/cohortes/{id}#certificados"));
     let txn = crate::db::begin(db).await?;
-    match issue::issue_for_cohort(&txn, &Notifier { templates, config }, &staff, id).await {
+    match issue::issue_for_cohort(&txn, &notifier, &staff, id).await {
         Ok(outcome) => {
             txn.commit().await?;
             Ok(Flash::success(
@@ -164,8 +162,7 @@ async fn cohort_of(db: &DatabaseConnection, code: &str) -> AppResult<i32> {
 #[post("/coordinacion/certificados/<code>/revocar", data = "<form>")]
 async fn revoke_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     code: &str,
     form: CsrfForm<RevokeForm>,
@@ -175,15 +172,7 @@ async fn revoke_submit(
         cohort_of(db, code).await?
     ));
     let txn = crate::db::begin(db).await?;
-    match issue::revoke(
-        &txn,
-        &Notifier { templates, config },
-        &staff,
-        code,
-        &form.0.reason,
-    )
-    .await
-    {
+    match issue::revoke(&txn, &notifier, &staff, code, &form.0.reason).await {
         Ok(_) => {
             txn.commit().await?;
             Ok(Flash::success(
@@ -209,8 +198,7 @@ async fn revoke_submit(
 #[post("/coordinacion/certificados/<code>/reexpedir", data = "<_form>")]
 async fn reissue_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     code: &str,
     _form: CsrfForm<PlainForm>,
@@ -220,7 +208,7 @@ async fn reissue_submit(
         cohort_of(db, code).await?
     ));
     let txn = crate::db::begin(db).await?;
-    match issue::reissue(&txn, &Notifier { templates, config }, &staff, code).await {
+    match issue::reissue(&txn, &notifier, &staff, code).await {
         Ok(new) => {
             txn.commit().await?;
             Ok(Flash::success(

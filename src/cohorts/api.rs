@@ -3,13 +3,12 @@
 
 use super::scope::CohortScope;
 use super::sessions::{self, Recurrence, SessionInput, SessionView};
-use super::{CohortInput, CohortView, ListFilter, Notifier};
+use super::{CohortInput, CohortView, ListFilter};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
-use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, Modality};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, delete, get, patch, post, routes};
@@ -133,13 +132,11 @@ async fn show(
 #[patch("/cohorts/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
-    let notifier = Notifier { templates, config };
     let txn = crate::db::begin(db).await?;
     let view = super::update(&txn, &notifier, staff.id, id, &body).await?;
     txn.commit().await?;

@@ -10,16 +10,15 @@ pub mod sessions;
 
 use crate::audit::{self, Change};
 use crate::catalogue::courses::{self, CapacityRef};
-use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Modality, Role};
 use crate::entities::{
     cohort, cohort_department, cohort_instructor, cohort_municipality, cohort_session, course,
     department, enrolment, municipality, participant, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use crate::parse;
-use crate::templates::Templates;
 use crate::validate;
 use chrono::NaiveDate;
 use scope::CohortScope;
@@ -30,24 +29,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
-
-pub fn status_label(status: CohortStatus) -> &'static str {
-    match status {
-        CohortStatus::Draft => "Borrador",
-        CohortStatus::Open => "Inscripciones abiertas",
-        CohortStatus::InProgress => "En curso",
-        CohortStatus::Closed => "Cerrada",
-        CohortStatus::Cancelled => "Cancelada",
-    }
-}
-
-pub fn modality_label(modality: Modality) -> &'static str {
-    match modality {
-        Modality::Presencial => "Presencial",
-        Modality::Virtual => "Virtual",
-        Modality::Mixta => "Mixta",
-    }
-}
 
 /// The lifecycle: draft → open → in_progress → closed, or cancelled before closing.
 pub fn transition_allowed(from: CohortStatus, to: CohortStatus) -> bool {
@@ -584,12 +565,6 @@ pub async fn create<C: ConnectionTrait>(
     Ok(view)
 }
 
-/// What a status change needs besides the database.
-pub struct Notifier<'a> {
-    pub templates: &'a Templates,
-    pub config: &'a AppConfig,
-}
-
 /// Changes fields and/or the status. Closed and cancelled cohorts are history: 409.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
@@ -600,13 +575,10 @@ pub async fn update<C: ConnectionTrait>(
 ) -> AppResult<CohortView> {
     // Seats may change: serialise with the enrolments of this cohort.
     let current = crate::enrolment::lock_cohort(db, id).await?;
-    if matches!(
-        current.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    ) {
+    if current.status.is_final() {
         return Err(AppError::Conflict(format!(
             "La cohorte está {}: ya no se puede modificar.",
-            status_label(current.status).to_lowercase()
+            current.status.label().to_lowercase()
         )));
     }
     let target_status = match input
@@ -698,8 +670,8 @@ async fn change_status<C: ConnectionTrait>(
     if !transition_allowed(current.status, to) {
         return Err(AppError::Conflict(format!(
             "Una cohorte en estado «{}» no puede pasar a «{}».",
-            status_label(current.status),
-            status_label(to)
+            current.status.label(),
+            to.label()
         )));
     }
     if to == CohortStatus::Open {
@@ -776,8 +748,7 @@ async fn cancel_enrolments<C: ConnectionTrait>(
         if let Some(email) = person.as_ref().and_then(|p| p.email.clone()) {
             mail::enqueue(
                 db,
-                notifier.templates,
-                notifier.config,
+                notifier,
                 Email {
                     to: email,
                     subject: format!("Cohorte cancelada: {}", cohort.name),

@@ -3,14 +3,13 @@
 
 use super::scope::CohortScope;
 use super::sessions::{self, Recurrence, SessionInput, SessionView};
-use super::{CohortInput, ListFilter, Notifier, modality_label, status_label, transition_allowed};
+use super::{CohortInput, ListFilter, transition_allowed};
 use crate::accounts::guards::StaffUser;
 use crate::catalogue::pages::{decimal_field, number_field};
-use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, Modality, Role};
 use crate::entities::{capacity, course, user};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Page, failure, pager};
 use rocket::form::FromForm;
@@ -75,11 +74,11 @@ async fn choices(db: &DatabaseConnection) -> AppResult<Value> {
         CohortStatus::Cancelled,
     ]
     .iter()
-    .map(|s| json!({"value": s.as_str(), "label": status_label(*s)}))
+    .map(|s| json!({"value": s.as_str(), "label": (*s).label()}))
     .collect();
     let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
         .iter()
-        .map(|m| json!({"value": m.as_str(), "label": modality_label(*m)}))
+        .map(|m| json!({"value": m.as_str(), "label": (*m).label()}))
         .collect();
     Ok(
         json!({"courses": courses, "capacities": capacities, "departments": departments,
@@ -142,7 +141,7 @@ async fn list_page(
     .await?;
     let rows: Vec<Value> = items
         .iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "course": c.course.name, "status_label": status_label(c.status),
+        .map(|c| json!({"id": c.id, "name": c.name, "course": c.course.name, "status_label": c.status.label(),
                         "start_date": c.start_date.to_string(), "end_date": c.end_date.to_string(),
                         "seats": c.seats, "enrolled": c.enrolled, "waitlisted": c.waitlisted}))
         .collect();
@@ -150,12 +149,12 @@ async fn list_page(
         "estado={}&departamento={}&municipio={}&capacidad={}&curso={}&desde={}&hasta={}&q={}",
         estado.unwrap_or(""),
         departamento.unwrap_or(""),
-        crate::accounts::pages::urlencode(municipio.unwrap_or("")),
+        crate::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         curso.map(|c| c.to_string()).unwrap_or_default(),
         desde.unwrap_or(""),
         hasta.unwrap_or(""),
-        crate::accounts::pages::urlencode(q.unwrap_or("")),
+        crate::text::urlencode(q.unwrap_or("")),
     );
     let mut context = choices(db).await?;
     context["rows"] = json!(rows);
@@ -460,12 +459,12 @@ pub(crate) async fn detail_context(
         }, "cancel": *to == CohortStatus::Cancelled})
     })
     .collect();
-    let editable = !matches!(view.status, CohortStatus::Closed | CohortStatus::Cancelled);
+    let editable = !view.status.is_final();
     let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
     let mut context = form_context(db, &form, errors).await?;
     context["cohort"] = json!(view);
-    context["status_label"] = json!(status_label(view.status));
-    context["modality_label"] = json!(modality_label(view.modality));
+    context["status_label"] = json!(view.status.label());
+    context["modality_label"] = json!(view.modality.label());
     context["places"] = json!(places);
     context["instructor_names"] = json!(instructors);
     context["calendar"] = calendar(&sessions);
@@ -542,8 +541,7 @@ fn back(id: i32, message: String) -> Flash<Redirect> {
 #[post("/coordinacion/cohortes/<id>", data = "<form>")]
 async fn update_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
@@ -553,8 +551,7 @@ async fn update_submit(
     let result = async {
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
-        let view =
-            super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
+        let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)
     }
@@ -579,8 +576,7 @@ csrf_protected!(StatusForm);
 #[post("/coordinacion/cohortes/<id>/estado", data = "<form>")]
 async fn status_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
@@ -594,8 +590,7 @@ async fn status_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let view =
-            super::update(&txn, &Notifier { templates, config }, staff.id, id, &input).await?;
+        let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)
     }
@@ -603,10 +598,7 @@ async fn status_submit(
     match result {
         Ok(view) => Ok(back(
             id,
-            format!(
-                "La cohorte quedó en estado «{}».",
-                status_label(view.status)
-            ),
+            format!("La cohorte quedó en estado «{}».", view.status.label()),
         )),
         Err(AppError::Conflict(message)) => Ok(Flash::error(
             Redirect::to(format!("/coordinacion/cohortes/{id}")),

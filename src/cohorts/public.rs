@@ -1,9 +1,9 @@
 //! The public catalogue: open cohorts anyone can browse (no account), filtered by
 //! department, municipality, capacity and modality, and each cohort's public page.
 
+use super::ListFilter;
 use super::scope::CohortScope;
 use super::sessions::{self, SessionView};
-use super::{ListFilter, modality_label, status_label};
 use crate::entities::values::{CohortStatus, Modality};
 use crate::entities::{capacity, course};
 use crate::error::{AppError, AppResult, FieldError};
@@ -74,7 +74,7 @@ async fn catalogue(
         .map(|c| {
             json!({"id": c.id, "name": c.name, "course": c.course.name, "hours": c.course.hours,
                    "capacities": c.capacities.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
-                   "modality": modality_label(c.modality), "start_date": c.start_date.to_string(),
+                   "modality": c.modality.label(), "start_date": c.start_date.to_string(),
                    "end_date": c.end_date.to_string(), "enrolment_closes": c.enrolment_closes.to_string(),
                    "seats_available": c.seats_available})
         })
@@ -94,12 +94,12 @@ async fn catalogue(
         .collect();
     let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
         .iter()
-        .map(|m| json!({"value": m.as_str(), "label": modality_label(*m), "selected": Some(m.as_str()) == modalidad}))
+        .map(|m| json!({"value": m.as_str(), "label": (*m).label(), "selected": Some(m.as_str()) == modalidad}))
         .collect();
     let query = format!(
         "departamento={}&municipio={}&capacidad={}&modalidad={}",
         departamento.unwrap_or(""),
-        crate::accounts::pages::urlencode(municipio.unwrap_or("")),
+        crate::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         modalidad.unwrap_or("")
     );
@@ -176,7 +176,7 @@ async fn cohort_page(
     {
         mine = json!({
             "id": row.id,
-            "status_label": crate::enrolment::status_label(row.status),
+            "status_label": row.status.label(),
             "position": crate::enrolment::waitlist_position(db.inner(), &row).await?,
         });
     }
@@ -186,8 +186,8 @@ async fn cohort_page(
         json!({
             "cohort": view,
             "description": description,
-            "status_label": status_label(view.status),
-            "modality_label": modality_label(view.modality),
+            "status_label": view.status.label(),
+            "modality_label": view.modality.label(),
             "places": places,
             "calendar": super::pages::calendar(&sessions),
             "session_count": sessions.len(),

@@ -2,7 +2,6 @@
 //! America/Bogota; a session belongs to the local date it starts on.
 
 use crate::audit::{self, Change};
-use crate::entities::values::CohortStatus;
 use crate::entities::{attendance_mark, cohort, cohort_session};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
@@ -111,13 +110,10 @@ fn location_of(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Strin
 }
 
 fn editable(cohort: &cohort::Model) -> AppResult<()> {
-    if matches!(
-        cohort.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    ) {
+    if cohort.status.is_final() {
         return Err(AppError::Conflict(format!(
             "La cohorte está {}: sus sesiones ya no se modifican.",
-            super::status_label(cohort.status).to_lowercase()
+            cohort.status.label().to_lowercase()
         )));
     }
     Ok(())

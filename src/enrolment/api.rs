@@ -3,15 +3,14 @@
 use super::{EnrolmentView, Requester, RosterRow};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::api::{Created, List, created};
+use crate::cohorts;
 use crate::cohorts::scope::CohortScope;
-use crate::cohorts::{self, Notifier};
-use crate::config::AppConfig;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
 use crate::parse::QueryBool;
 use crate::people::scope::PersonScope;
-use crate::templates::Templates;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -73,14 +72,12 @@ pub async fn participant_for(
 #[post("/cohorts/<id>/enrolments", data = "<body>")]
 async fn enrol(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     user: CurrentUser,
     id: i32,
     body: crate::api::OptionalJson<EnrolBody>,
 ) -> AppResult<Created<EnrolmentView>> {
     let body = body.0.unwrap_or_default();
-    let notifier = Notifier { templates, config };
     let txn = crate::db::begin(db).await?;
     cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
     let view = match user.role {
@@ -200,8 +197,7 @@ struct CancelBody {
 #[delete("/enrolments/<id>", data = "<body>")]
 async fn cancel(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     user: CurrentUser,
     id: i32,
     body: crate::api::OptionalJson<CancelBody>,
@@ -214,14 +210,7 @@ async fn cancel(
     }
     let reason = body.0.and_then(|b| b.reason);
     let txn = crate::db::begin(db).await?;
-    let view = super::cancel(
-        &txn,
-        &Notifier { templates, config },
-        &user,
-        id,
-        reason.as_deref(),
-    )
-    .await?;
+    let view = super::cancel(&txn, &notifier, &user, id, reason.as_deref()).await?;
     txn.commit().await?;
     Ok(Json(view))
 }
@@ -229,14 +218,12 @@ async fn cancel(
 #[post("/enrolments/<id>/admit")]
 async fn admit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<EnrolmentView>> {
     let txn = crate::db::begin(db).await?;
-    let view =
-        super::admit_from_waitlist(&txn, &Notifier { templates, config }, &staff, id).await?;
+    let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
     txn.commit().await?;
     Ok(Json(view))
 }
@@ -287,8 +274,7 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>,
 #[allow(clippy::too_many_arguments)]
 async fn import(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
     dry_run: QueryBool,
@@ -299,7 +285,6 @@ async fn import(
     let (bytes, name) = read_upload(&upload.file).await?;
     // Parsed before the write transaction: the database stays free meanwhile.
     let table = super::import::parse(bytes, name).await?;
-    let notifier = Notifier { templates, config };
     let summary = super::import::run_in(db, &notifier, &staff, id, table, dry_run).await?;
     Ok(Json(summary))
 }

@@ -5,10 +5,11 @@
 
 use super::{EnrolmentView, Requester, offered_to};
 use crate::accounts::guards::CurrentUser;
-use crate::cohorts::{self, Notifier};
+use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::people::registration::{self, Profile, ProfileInput};
 use crate::people::{ENTITY_TYPES, LEVELS};
 use crate::spreadsheets::{self, ImportRow, ImportTable};
@@ -327,7 +328,7 @@ pub async fn run<C: ConnectionTrait>(
         return Err(AppError::Conflict(format!(
             "La cohorte «{}» no recibe inscripciones: está {}.",
             cohort.name,
-            cohorts::status_label(cohort.status).to_lowercase()
+            cohort.status.label().to_lowercase()
         )));
     }
     let fields = column_map(&table.headers);

@@ -16,10 +16,11 @@ pub mod reminders;
 
 use crate::accounts::guards::CurrentUser;
 use crate::audit::{self, Change};
-use crate::cohorts::{self, Notifier, Targets};
+use crate::cohorts::{self, Targets};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -28,10 +29,6 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
-
-pub fn status_label(status: EnrolmentStatus) -> &'static str {
-    crate::web::home::enrolment_status_label(status)
-}
 
 /// Serialises seat-counting changes of one cohort (see the module docs). Returns the cohort.
 pub async fn lock_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
@@ -247,7 +244,7 @@ fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
         return Err(AppError::Conflict(format!(
             "La cohorte «{}» no recibe inscripciones: está {}.",
             cohort.name,
-            cohorts::status_label(cohort.status).to_lowercase()
+            cohort.status.label().to_lowercase()
         )));
     }
     let today = crate::time::today();
@@ -376,13 +373,10 @@ pub async fn cancel<C: ConnectionTrait>(
     ) {
         return Err(AppError::Conflict(format!(
             "La inscripción ya está {}.",
-            status_label(row.status).to_lowercase()
+            row.status.label().to_lowercase()
         )));
     }
-    if matches!(
-        cohort.status,
-        CohortStatus::Closed | CohortStatus::Cancelled
-    ) {
+    if cohort.status.is_final() {
         return Err(AppError::Conflict(
             "La cohorte ya terminó: su inscripción no se puede cancelar.".into(),
         ));
@@ -555,7 +549,7 @@ pub async fn roster<C: ConnectionTrait>(
             email: p.email.clone(),
             phone: p.phone.clone(),
             status: e.status,
-            status_label: status_label(e.status),
+            status_label: e.status.label(),
             waitlist_position: (e.status == EnrolmentStatus::Waitlisted)
                 .then(|| waiting.iter().position(|id| *id == e.id))
                 .flatten()

@@ -4,9 +4,9 @@
 
 use crate::calendar::{self, Event};
 use crate::cohorts::sessions::{self, SessionView};
-use crate::cohorts::{Notifier, modality_label};
 use crate::entities::{cohort, course, enrolment, participant};
 use crate::error::AppResult;
+use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
@@ -86,7 +86,7 @@ pub async fn send<C: ConnectionTrait>(
         "full_name": person.full_name(),
         "cohort": cohort.name,
         "course": course_name,
-        "modality": modality_label(cohort.modality),
+        "modality": cohort.modality.label(),
         "start_date": cohort.start_date.to_string(),
         "end_date": cohort.end_date.to_string(),
         "venue": cohort.venue,
@@ -134,8 +134,7 @@ pub async fn send<C: ConnectionTrait>(
     };
     mail::enqueue(
         db,
-        notifier.templates,
-        notifier.config,
+        notifier,
         Email {
             to,
             subject,

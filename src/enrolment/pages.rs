@@ -4,10 +4,8 @@
 
 use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::cohorts::Notifier;
-use crate::config::AppConfig;
 use crate::error::AppError;
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -64,8 +62,7 @@ fn enrolled_message(view: super::EnrolmentView) -> String {
 #[post("/cohortes/<id>/inscribirme", data = "<_form>")]
 async fn enrol_self(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     me: ParticipantUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -75,14 +72,8 @@ async fn enrol_self(
         let person = crate::people::profile::participant_of_user(&txn, me.id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let view = super::enrol(
-            &txn,
-            &Notifier { templates, config },
-            id,
-            person.id,
-            &Requester::Participant(&me),
-        )
-        .await?;
+        let view =
+            super::enrol(&txn, &notifier, id, person.id, &Requester::Participant(&me)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -104,8 +95,7 @@ csrf_protected!(CancelForm);
 #[post("/inscripciones/<id>/cancelar", data = "<form>")]
 async fn cancel_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<CancelForm>,
@@ -113,14 +103,7 @@ async fn cancel_submit(
     let form = form.0;
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let view = super::cancel(
-            &txn,
-            &Notifier { templates, config },
-            &user,
-            id,
-            Some(&form.reason),
-        )
-        .await?;
+        let view = super::cancel(&txn, &notifier, &user, id, Some(&form.reason)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -152,8 +135,7 @@ csrf_protected!(StaffEnrolForm);
 #[post("/coordinacion/cohortes/<id>/inscripciones", data = "<form>")]
 async fn staff_enrol(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<StaffEnrolForm>,
@@ -173,7 +155,7 @@ async fn staff_enrol(
             .then(|| form.override_reason.clone());
         let view = super::enrol(
             &txn,
-            &Notifier { templates, config },
+            &notifier,
             id,
             person.id,
             &Requester::Staff {
@@ -199,8 +181,7 @@ async fn staff_enrol(
 #[post("/coordinacion/inscripciones/<id>/admitir", data = "<_form>")]
 async fn admit_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -208,8 +189,7 @@ async fn admit_submit(
     let (row, _) = super::find_for(db.inner(), &staff, id).await?;
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let view =
-            super::admit_from_waitlist(&txn, &Notifier { templates, config }, &staff, id).await?;
+        let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -244,8 +224,7 @@ impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
 #[allow(clippy::too_many_arguments)]
 async fn import_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     staff: StaffUser,
     page: crate::web::Page<'_>,
     id: i32,
@@ -259,7 +238,6 @@ async fn import_submit(
         })?;
         let (bytes, name) = super::api::read_upload(file).await?;
         let table = super::import::parse(bytes, name).await?;
-        let notifier = Notifier { templates, config };
         super::import::run_in(db, &notifier, &staff, id, table, dry_run).await
     }
     .await;
@@ -327,7 +305,7 @@ async fn roster_page(
         crate::entities::values::EnrolmentStatus::Cancelled,
     ]
     .iter()
-    .map(|s| json!({"value": s.as_str(), "label": super::status_label(*s), "selected": Some(*s) == wanted}))
+    .map(|s| json!({"value": s.as_str(), "label": (*s).label(), "selected": Some(*s) == wanted}))
     .collect();
     page.render(
         "roster",

@@ -3,12 +3,11 @@
 //! runs many times, on several instances, or across restarts.
 
 use crate::cohorts::sessions::SessionView;
-use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, cohort_session, enrolment, participant};
 use crate::error::AppResult;
+use crate::mail::Notifier;
 use crate::mail::{self, Email};
-use crate::templates::Templates;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -17,8 +16,7 @@ use serde_json::json;
 /// emails were newly queued.
 pub async fn queue_due(
     db: &DatabaseConnection,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let tomorrow = crate::time::local(now).date_naive() + Duration::days(1);
@@ -44,7 +42,7 @@ pub async fn queue_due(
             .all(db)
             .await?;
         let view = SessionView::from(session.clone());
-        let public_url = config.public_url.trim_end_matches('/');
+        let public_url = notifier.config.public_url.trim_end_matches('/');
         for (row, person) in people {
             let Some(person) = person else { continue };
             let Some(to) = person.email.clone() else {
@@ -53,8 +51,7 @@ pub async fn queue_due(
             let txn = crate::db::begin(db).await?;
             let fresh = mail::enqueue(
                 &txn,
-                templates,
-                config,
+                notifier,
                 Email {
                     to,
                     subject: format!("Mañana: {} · {}", cohort.name, view.topic),

@@ -91,7 +91,81 @@ impl Role {
     }
 }
 
+impl CohortStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CohortStatus::Draft => "Borrador",
+            CohortStatus::Open => "Inscripciones abiertas",
+            CohortStatus::InProgress => "En curso",
+            CohortStatus::Closed => "Cerrada",
+            CohortStatus::Cancelled => "Cancelada",
+        }
+    }
+
+    /// Closed and cancelled cohorts are history: nothing about them changes any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, CohortStatus::Closed | CohortStatus::Cancelled)
+    }
+}
+
+impl EnrolmentStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            EnrolmentStatus::Enrolled => "Inscrito",
+            EnrolmentStatus::Waitlisted => "En lista de espera",
+            EnrolmentStatus::Cancelled => "Cancelada",
+            EnrolmentStatus::Completed => "Aprobado",
+            EnrolmentStatus::NotCompleted => "No aprobado",
+        }
+    }
+}
+
+impl Modality {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Modality::Presencial => "Presencial",
+            Modality::Virtual => "Virtual",
+            Modality::Mixta => "Mixta",
+        }
+    }
+}
+
+impl CertificateStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "Válido",
+            CertificateStatus::Revoked => "Revocado",
+            CertificateStatus::Superseded => "Reemplazado por una versión corregida",
+        }
+    }
+}
+
+impl OutboxStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "Pendiente",
+            OutboxStatus::Sent => "Enviado",
+            OutboxStatus::Failed => "Rechazado",
+        }
+    }
+}
+
 impl Mark {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mark::Presente => "Presente",
+            Mark::Tarde => "Tarde",
+            Mark::Excusado => "Excusado",
+            Mark::Ausente => "Ausente",
+        }
+    }
+
     /// Presente and tarde count as attended for completion.
     pub fn counts_as_attended(self) -> bool {
         matches!(self, Mark::Presente | Mark::Tarde)

@@ -28,6 +28,31 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// What code that sends email needs besides the database: the templates and the settings.
+/// Handlers receive it as a request guard; nobody assembles one by hand.
+#[derive(Clone, Copy)]
+pub struct Notifier<'a> {
+    pub templates: &'a Templates,
+    pub config: &'a AppConfig,
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Notifier<'r> {
+    type Error = ();
+
+    async fn from_request(
+        request: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let rocket = request.rocket();
+        match (rocket.state::<Templates>(), rocket.state::<AppConfig>()) {
+            (Some(templates), Some(config)) => {
+                rocket::outcome::Outcome::Success(Notifier { templates, config })
+            }
+            _ => rocket::outcome::Outcome::Error((rocket::http::Status::InternalServerError, ())),
+        }
+    }
+}
+
 /// Name of the product as emails show it (`{{product}}` in every email template).
 pub const PRODUCT: &str = "Aula Territorial";
 
@@ -82,10 +107,10 @@ impl StoredAttachment {
 /// database errors are errors here.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     email: Email,
 ) -> AppResult<bool> {
+    let (templates, config) = (notifier.templates, notifier.config);
     let template = email.template;
     let dedupe_key = email.dedupe_key.clone();
     let recipient: String = email.to.trim().chars().take(320).collect();

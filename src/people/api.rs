@@ -4,9 +4,8 @@
 use super::registration::{self, Received, RegistrationInput};
 use crate::accounts::UserView;
 use crate::api::{Created, created};
-use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use crate::web::ClientAddress;
 use rocket::http::Status;
 use rocket::serde::json::Json;
@@ -24,12 +23,11 @@ pub fn routes() -> Vec<Route> {
 #[post("/registrations", data = "<body>")]
 async fn register(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     address: ClientAddress,
     body: crate::api::JsonBody<RegistrationInput>,
 ) -> AppResult<(Status, Json<Received>)> {
-    let received = registration::register(db, templates, config, &body, address.0, "/").await?;
+    let received = registration::register(db, &notifier, &body, address.0, "/").await?;
     Ok((Status::Created, Json(received)))
 }
 
@@ -42,8 +40,7 @@ struct Confirmation {
 #[post("/registrations/confirmations", data = "<body>")]
 async fn confirm(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     body: crate::api::JsonBody<Confirmation>,
 ) -> AppResult<Created<Value>> {
     let token = body.token.as_deref().map(str::trim).unwrap_or("");
@@ -53,7 +50,7 @@ async fn confirm(
             "Escriba el código del enlace de confirmación.",
         ));
     }
-    let (user, _) = registration::confirm(db, templates, config, token).await?;
+    let (user, _) = registration::confirm(db, &notifier, token).await?;
     let participant = super::profile_of_user(db.inner(), user.id).await?;
     let mut view = serde_json::to_value(UserView::from(user)).unwrap_or_default();
     view["participant"] = serde_json::to_value(participant).unwrap_or_default();

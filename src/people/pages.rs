@@ -4,9 +4,8 @@ use super::profile::{self, ParticipantView};
 use super::registration::{self, ProfileInput, RegistrationInput};
 use super::{ENTITY_TYPES, ETHNIC_GROUPS, LEVELS, SEXES};
 use crate::accounts::guards::{self, ParticipantUser};
-use crate::config::AppConfig;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::templates::Templates;
+use crate::mail::Notifier;
 use crate::territory;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{ClientAddress, Failure, Page};
@@ -263,8 +262,7 @@ async fn registration_page(
 #[post("/registro", data = "<form>")]
 async fn registration_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     address: ClientAddress,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
@@ -290,7 +288,7 @@ async fn registration_submit(
             password: some(&form.password),
             data_consent: Some(form.data_consent),
         };
-        registration::register(db, templates, config, &input, address.0, &form.siguiente).await
+        registration::register(db, &notifier, &input, address.0, &form.siguiente).await
     }
     .await;
     match result {
@@ -335,15 +333,14 @@ async fn confirmation_page(
 #[allow(clippy::too_many_arguments)]
 async fn confirmation_submit(
     db: &State<DatabaseConnection>,
-    templates: &State<Templates>,
-    config: &State<AppConfig>,
+    notifier: Notifier<'_>,
     rocket_config: &rocket::Config,
     cookies: &CookieJar<'_>,
     page: Page<'_>,
     token: &str,
     _form: CsrfForm<PlainForm>,
 ) -> Result<Flash<Redirect>, Failure> {
-    let (user, next) = registration::confirm(db, templates, config, token)
+    let (user, next) = registration::confirm(db, &notifier, token)
         .await
         .map_err(|e| Failure::of(&page, e))?;
     guards::start_session(

@@ -6,12 +6,11 @@ use super::{
 };
 use crate::accounts::{self, throttle};
 use crate::audit::{self, Change};
-use crate::config::AppConfig;
 use crate::entities::values::{ConsentKind, DocumentType, Role};
 use crate::entities::{consent, municipality, participant, registration_confirmation, user};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::mail::{self, Email};
-use crate::templates::Templates;
 use crate::time::now;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
@@ -378,8 +377,7 @@ enum Match {
 /// followed ([`confirm`]). Throttled per client address (each attempt may send an email).
 pub async fn register(
     db: &DatabaseConnection,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     input: &RegistrationInput,
     address: Option<IpAddr>,
     next: &str,
@@ -392,17 +390,7 @@ pub async fn register(
     throttle::record_failure(db, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
     let email = profile.email.clone().unwrap_or_default();
     let password_hash = accounts::passwords::hash(&password)?;
-    receive(
-        db,
-        templates,
-        config,
-        input,
-        profile,
-        email,
-        password_hash,
-        next,
-    )
-    .await
+    receive(db, notifier, input, profile, email, password_hash, next).await
 }
 
 /// The checks of a registration form: every problem at once (422), nothing written.
@@ -450,8 +438,7 @@ pub async fn check<C: ConnectionTrait>(
 #[allow(clippy::too_many_arguments)]
 async fn receive(
     db: &DatabaseConnection,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     input: &RegistrationInput,
     profile: Profile,
     email: String,
@@ -464,8 +451,7 @@ async fn receive(
         Match::New => {
             start_confirmation(
                 &txn,
-                templates,
-                config,
+                notifier,
                 input,
                 &full_name,
                 &email,
@@ -478,8 +464,7 @@ async fn receive(
         Match::Claim(person) => {
             start_confirmation(
                 &txn,
-                templates,
-                config,
+                notifier,
                 input,
                 &full_name,
                 &email,
@@ -492,8 +477,7 @@ async fn receive(
         Match::AccountEmail(owner) => {
             notify(
                 &txn,
-                templates,
-                config,
+                notifier,
                 &owner.email,
                 &owner.full_name,
                 "account_email",
@@ -503,8 +487,7 @@ async fn receive(
         Match::AccountDocument(owner) => {
             notify(
                 &txn,
-                templates,
-                config,
+                notifier,
                 &owner.email,
                 &owner.full_name,
                 "account_document",
@@ -514,26 +497,10 @@ async fn receive(
         Match::RecordOtherEmail(person) => {
             let on_file = person.email.clone().unwrap_or_default();
             let name = format!("{} {}", person.first_names, person.last_names);
-            notify(
-                &txn,
-                templates,
-                config,
-                &on_file,
-                &name,
-                "record_other_email",
-            )
-            .await?
+            notify(&txn, notifier, &on_file, &name, "record_other_email").await?
         }
         Match::RecordWithoutEmail => {
-            notify(
-                &txn,
-                templates,
-                config,
-                &email,
-                &full_name,
-                "record_without_email",
-            )
-            .await?
+            notify(&txn, notifier, &email, &full_name, "record_without_email").await?
         }
     }
     txn.commit().await?;
@@ -578,8 +545,7 @@ async fn find_match<C: ConnectionTrait>(db: &C, profile: &Profile) -> AppResult<
 #[allow(clippy::too_many_arguments)]
 async fn start_confirmation<C: ConnectionTrait>(
     db: &C,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     input: &RegistrationInput,
     full_name: &str,
     email: &str,
@@ -612,12 +578,11 @@ async fn start_confirmation<C: ConnectionTrait>(
     .await?;
     let confirm_url = format!(
         "{}/registro/confirmar/{token}",
-        config.public_url.trim_end_matches('/')
+        notifier.config.public_url.trim_end_matches('/')
     );
     mail::enqueue(
         db,
-        templates,
-        config,
+        notifier,
         Email {
             to: email.to_string(),
             subject: "Confirme su registro en Aula Territorial".into(),
@@ -636,8 +601,7 @@ async fn start_confirmation<C: ConnectionTrait>(
 /// done online) what happened and what to do.
 async fn notify<C: ConnectionTrait>(
     db: &C,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     to: &str,
     full_name: &str,
     case: &str,
@@ -646,8 +610,7 @@ async fn notify<C: ConnectionTrait>(
     data[case] = json!(true);
     mail::enqueue(
         db,
-        templates,
-        config,
+        notifier,
         Email {
             to: to.to_string(),
             subject: "Intento de registro en Aula Territorial".into(),
@@ -679,8 +642,7 @@ pub async fn confirmation_usable(db: &DatabaseConnection, token: &str) -> AppRes
 /// in one transaction; the link works once. Returns the account and where to go next.
 pub async fn confirm(
     db: &DatabaseConnection,
-    templates: &Templates,
-    config: &AppConfig,
+    notifier: &Notifier<'_>,
     token: &str,
 ) -> AppResult<(user::Model, String)> {
     let txn = crate::db::begin(db).await?;
@@ -774,8 +736,7 @@ pub async fn confirm(
     .await?;
     mail::enqueue(
         &txn,
-        templates,
-        config,
+        notifier,
         Email {
             to: user.email.clone(),
             subject: "Le damos la bienvenida a Aula Territorial".into(),

@@ -229,7 +229,7 @@ async fn complete<C: ConnectionTrait>(
                 document_number: l.document_number,
                 full_name: format!("{} {}", l.first_names, l.last_names),
                 status: l.status,
-                status_label: crate::enrolment::status_label(l.status),
+                status_label: l.status.label(),
                 sessions_attended,
                 sessions_scheduled,
                 attendance_pct: pct(sessions_attended, sessions_scheduled),

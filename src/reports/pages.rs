@@ -5,9 +5,9 @@
 use super::coverage::CoverageQuery;
 use super::{ReportQuery, by_municipality, page_of};
 use crate::accounts::guards::ReportReader;
-use crate::accounts::pages::urlencode;
 use crate::api::Paging;
 use crate::spreadsheets::Download;
+use crate::text::urlencode;
 use crate::web::{Page, pager};
 use rocket::http::Status;
 use rocket::response::content::RawHtml;

@@ -18,26 +18,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-pub fn cohort_status_label(status: CohortStatus) -> &'static str {
-    match status {
-        CohortStatus::Draft => "Borrador",
-        CohortStatus::Open => "Inscripciones abiertas",
-        CohortStatus::InProgress => "En curso",
-        CohortStatus::Closed => "Cerrada",
-        CohortStatus::Cancelled => "Cancelada",
-    }
-}
-
-pub fn enrolment_status_label(status: EnrolmentStatus) -> &'static str {
-    match status {
-        EnrolmentStatus::Enrolled => "Inscrito",
-        EnrolmentStatus::Waitlisted => "En lista de espera",
-        EnrolmentStatus::Cancelled => "Cancelada",
-        EnrolmentStatus::Completed => "Aprobado",
-        EnrolmentStatus::NotCompleted => "No aprobado",
-    }
-}
-
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     local(at).format("%Y-%m-%d %H:%M").to_string()
 }
@@ -81,7 +61,7 @@ async fn cohort_rows<C: ConnectionTrait>(
                 "id": c.id,
                 "name": c.name,
                 "course": courses.get(&c.course_id),
-                "status_label": cohort_status_label(c.status),
+                "status_label": c.status.label(),
                 "start_date": c.start_date.to_string(),
                 "end_date": c.end_date.to_string(),
                 "seats": c.seats,
@@ -140,7 +120,7 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
                 "cancellable": matches!(e.status, EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted)
                     && matches!(c.status, CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft),
                 "cohort": c.name,
-                "status_label": enrolment_status_label(e.status),
+                "status_label": e.status.label(),
                 "dates": format!("{} a {}", c.start_date, c.end_date),
                 "next_session": if e.status == EnrolmentStatus::Enrolled { next.get(&c.id).cloned() } else { None },
                 "progress": progress.get(&e.id).map(|p| p.0.clone()),
@@ -257,7 +237,7 @@ async fn staff_home(
             .filter(cohort::Column::Status.eq(status))
             .count(db)
             .await?;
-        by_status.push(json!({"label": cohort_status_label(status), "count": count}));
+        by_status.push(json!({"label": status.label(), "count": count}));
     }
     let recent = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))

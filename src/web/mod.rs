@@ -210,7 +210,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
         }
         // People who are not signed in go to the sign-in page and come back afterwards.
         if status == Status::Unauthorized {
-            let next = crate::accounts::pages::urlencode(&request.uri().to_string());
+            let next = crate::text::urlencode(&request.uri().to_string());
             return rocket::response::Redirect::to(format!("/ingresar?siguiente={next}"))
                 .respond_to(request);
         }

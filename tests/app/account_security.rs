@@ -71,7 +71,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
             .client
             .get(format!(
                 "/ingresar?siguiente={}",
-                aula_territorial::accounts::pages::urlencode(next)
+                aula_territorial::text::urlencode(next)
             ))
             .dispatch()
             .await;
@@ -235,8 +235,8 @@ async fn a_stranger_cannot_lock_an_administrator_out() {
         .header(ContentType::Form)
         .body(format!(
             "csrf_token={csrf}&email={}&password={}",
-            aula_territorial::accounts::pages::urlencode(email),
-            aula_territorial::accounts::pages::urlencode(password)
+            aula_territorial::text::urlencode(email),
+            aula_territorial::text::urlencode(password)
         ))
         .dispatch()
         .await;
@@ -646,7 +646,7 @@ async fn registration_with_hostile_next_values_goes_home_after_confirming() {
             .client
             .get(format!(
                 "/registro?siguiente={}",
-                aula_territorial::accounts::pages::urlencode(next)
+                aula_territorial::text::urlencode(next)
             ))
             .dispatch()
             .await;
@@ -673,7 +673,7 @@ async fn registration_with_hostile_next_values_goes_home_after_confirming() {
                     ("siguiente", next),
                 ]
                 .iter()
-                .map(|(k, v)| format!("{k}={}", aula_territorial::accounts::pages::urlencode(v)))
+                .map(|(k, v)| format!("{k}={}", aula_territorial::text::urlencode(v)))
                 .collect::<Vec<_>>()
                 .join("&"),
             )

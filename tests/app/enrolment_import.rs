@@ -363,25 +363,25 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
         app.client.rocket().state::<Templates>().unwrap(),
         app.client.rocket().state::<AppConfig>().unwrap(),
     );
+    let notifier = aula_territorial::mail::Notifier { templates, config };
     let now = aula_territorial::time::now();
-    let queued =
-        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
-            .await
-            .unwrap();
+    let queued = aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
+        .await
+        .unwrap();
     assert_eq!(queued, 2, "two people with email, one session tomorrow");
     assert_eq!(
-        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
+        aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         0
     );
     let restarted = app.another_instance(&[]).await;
-    let (templates, config) = (
+    let (_templates, _config) = (
         restarted.rocket().state::<Templates>().unwrap(),
         restarted.rocket().state::<AppConfig>().unwrap(),
     );
     assert_eq!(
-        aula_territorial::enrolment::reminders::queue_due(app.db(), templates, config, now)
+        aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         0

@@ -341,7 +341,7 @@ fn welcome(to: &str, full_name: &str) -> Email {
 async fn enqueue_committed(client: &Client, email: Email) -> bool {
     let (db, templates, config) = state(client);
     let txn = db.begin().await.expect("begin");
-    let queued = mail::enqueue(&txn, templates, config, email)
+    let queued = mail::enqueue(&txn, &mail::Notifier { templates, config }, email)
         .await
         .expect("enqueue");
     txn.commit().await.expect("commit");
@@ -567,14 +567,18 @@ async fn a_dedupe_key_writes_and_sends_an_email_once() {
     let (db, templates, config) = state(&app.client);
     let txn = db.begin().await.unwrap();
     assert!(
-        !mail::enqueue(&txn, templates, config, keyed())
+        !mail::enqueue(&txn, &mail::Notifier { templates, config }, keyed())
             .await
             .unwrap()
     );
     assert!(
-        mail::enqueue(&txn, templates, config, welcome("beto@example.org", "Beto"))
-            .await
-            .unwrap()
+        mail::enqueue(
+            &txn,
+            &mail::Notifier { templates, config },
+            welcome("beto@example.org", "Beto")
+        )
+        .await
+        .unwrap()
     );
     txn.commit().await.unwrap();
 
@@ -612,9 +616,13 @@ async fn an_email_goes_with_its_change_or_not_at_all() {
         .await
         .unwrap();
     assert!(
-        mail::enqueue(&txn, templates, config, welcome("ana@example.org", "Ana"))
-            .await
-            .unwrap()
+        mail::enqueue(
+            &txn,
+            &mail::Notifier { templates, config },
+            welcome("ana@example.org", "Ana")
+        )
+        .await
+        .unwrap()
     );
     txn.rollback().await.unwrap();
     assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 0);
@@ -628,9 +636,13 @@ async fn an_email_goes_with_its_change_or_not_at_all() {
         .await
         .unwrap();
     assert!(
-        mail::enqueue(&txn, templates, config, welcome("beto@example.org", "Beto"))
-            .await
-            .unwrap()
+        mail::enqueue(
+            &txn,
+            &mail::Notifier { templates, config },
+            welcome("beto@example.org", "Beto")
+        )
+        .await
+        .unwrap()
     );
     txn.commit().await.unwrap();
     assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 1);

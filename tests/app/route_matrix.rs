@@ -79,7 +79,7 @@ async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (St
             // the validation behind the CSRF check answer.
             request.header(ContentType::Form).body(format!(
                 "csrf_token={}",
-                aula_territorial::accounts::pages::urlencode(&caller.csrf)
+                aula_territorial::text::urlencode(&caller.csrf)
             ))
         };
     }

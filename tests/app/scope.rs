@@ -171,9 +171,9 @@ pub(crate) async fn sign_in_client(client: &Client, email: &str, password: &str)
     let csrf = crate::support::csrf_from_client(client, "/ingresar").await;
     let body = format!(
         "csrf_token={}&email={}&password={}",
-        aula_territorial::accounts::pages::urlencode(&csrf),
-        aula_territorial::accounts::pages::urlencode(email),
-        aula_territorial::accounts::pages::urlencode(password)
+        aula_territorial::text::urlencode(&csrf),
+        aula_territorial::text::urlencode(email),
+        aula_territorial::text::urlencode(password)
     );
     let response = client
         .post("/ingresar")

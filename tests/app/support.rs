@@ -50,8 +50,8 @@ pub async fn post_form<'c>(
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                aula_territorial::accounts::pages::urlencode(k),
-                aula_territorial::accounts::pages::urlencode(v)
+                aula_territorial::text::urlencode(k),
+                aula_territorial::text::urlencode(v)
             )
         })
         .collect::<Vec<_>>()
