@@ -1,12 +1,10 @@
-//! The one error type. API requests get RFC 9457 `application/problem+json`; people get a
-//! Spanish HTML page. Neither ever shows SQL or a stack trace.
+//! The one error type: what went wrong, its HTTP status and what a person may read of it.
+//! How it is shown (problem+json for the API, a Spanish page for people) is the web layer's
+//! business (`web::problem`); neither ever shows SQL or a stack trace.
 
-use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
+use rocket::http::Status;
 use sea_orm::DbErr;
 use serde::Serialize;
-use std::io::Cursor;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -187,70 +185,6 @@ pub fn title_for(status: Status) -> &'static str {
         429 => "Demasiadas solicitudes",
         503 => "Servicio ocupado",
         _ => "Error interno",
-    }
-}
-
-#[derive(Serialize)]
-pub struct Problem<'a> {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: &'a str,
-    pub status: u16,
-    pub detail: String,
-    pub errors: &'a [FieldError],
-}
-
-/// The problem+json body for a status, shared by `AppError` and the API's catchers.
-pub fn problem_response<'r>(status: Status, detail: String, errors: &[FieldError]) -> Response<'r> {
-    let problem = Problem {
-        kind: format!("urn:aula-territorial:problema:{}", status.code),
-        title: title_for(status),
-        status: status.code,
-        detail,
-        errors,
-    };
-    let body = serde_json::to_vec(&problem).unwrap_or_default();
-    Response::build()
-        .status(status)
-        .header(ContentType::new("application", "problem+json"))
-        .sized_body(body.len(), Cursor::new(body))
-        .finalize()
-}
-
-/// A 503 says when to come back (RFC 9110 `Retry-After`), on problem+json and pages alike.
-pub fn add_retry_after(response: &mut Response<'_>) {
-    if response.status() == Status::ServiceUnavailable {
-        response.set_header(rocket::http::Header::new(
-            "Retry-After",
-            BUSY_RETRY_AFTER_SECONDS.to_string(),
-        ));
-    }
-}
-
-pub fn is_api(request: &Request<'_>) -> bool {
-    request.uri().path().as_str().starts_with("/api/")
-}
-
-impl<'r> Responder<'r, 'static> for AppError {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
-            tracing::error!(error = %self, uri = %request.uri(), "request failed");
-        }
-        // A 503 produced elsewhere (a catcher) also gets `Retry-After` from the headers fairing.
-        let status = self.status();
-        let mut response = if is_api(request) {
-            problem_response(status, self.public_detail(), self.field_errors())
-        } else {
-            let html =
-                crate::web::error_page(request, status, &self.public_detail(), self.field_errors());
-            Response::build_from(html.respond_to(request)?)
-                .status(status)
-                .finalize()
-        };
-        if let Some(seconds) = self.retry_after() {
-            response.set_header(Header::new("Retry-After", seconds.to_string()));
-        }
-        Ok(response)
     }
 }
 

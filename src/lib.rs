@@ -17,6 +17,7 @@ pub mod demo;
 pub mod enrolment;
 pub mod entities;
 pub mod error;
+pub mod format;
 pub mod jobs;
 pub mod mail;
 pub mod parse;

@@ -104,7 +104,7 @@ async fn identify(request: &Request<'_>) -> Identity {
     let Some(db) = request.rocket().state::<DatabaseConnection>() else {
         return Identity::Failed;
     };
-    if crate::error::is_api(request) {
+    if crate::web::problem::is_api(request) {
         let Some(token) = bearer(request) else {
             return if request.headers().contains("Authorization") {
                 Identity::BadCredentials

@@ -188,7 +188,7 @@ pub async fn create<C: ConnectionTrait>(
     input: &AssessmentInput,
 ) -> AppResult<AssessmentView> {
     check_editable(cohort)?;
-    crate::enrolment::lock_cohort(db, cohort.id).await?;
+    crate::cohorts::lock(db, cohort.id).await?;
     let (name, weight) = checked(db, cohort, input, None).await?;
     let position: Option<Option<i32>> = assessment::Entity::find()
         .select_only()
@@ -239,7 +239,7 @@ pub async fn update<C: ConnectionTrait>(
     input: &AssessmentInput,
 ) -> AppResult<AssessmentView> {
     check_editable(cohort)?;
-    crate::enrolment::lock_cohort(db, cohort.id).await?;
+    crate::cohorts::lock(db, cohort.id).await?;
     let (name, weight) = checked(db, cohort, input, Some(&current)).await?;
     let before = item_json(&current);
     let mut model: assessment::ActiveModel = current.into();
@@ -530,7 +530,7 @@ pub async fn save_scores<C: ConnectionTrait>(
     planned: &[PlannedScore],
 ) -> AppResult<usize> {
     check_editable(cohort)?;
-    crate::enrolment::lock_cohort(db, cohort.id).await?;
+    crate::cohorts::lock(db, cohort.id).await?;
     let assessment_ids: Vec<i32> = planned
         .iter()
         .map(|p| p.assessment_id)

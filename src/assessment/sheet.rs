@@ -309,7 +309,7 @@ pub async fn upload<C: ConnectionTrait>(
     dry_run: bool,
 ) -> AppResult<ScoreUploadSummary> {
     if !dry_run {
-        crate::enrolment::lock_cohort(db, cohort.id).await?;
+        crate::cohorts::lock(db, cohort.id).await?;
     }
     let (changes, unchanged) = plan(db, cohort, cells).await?;
     if !dry_run {

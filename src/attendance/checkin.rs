@@ -206,7 +206,7 @@ pub async fn check_in<C: ConnectionTrait>(
     crate::accounts::throttle::check(db, &[&key]).await?;
     check_cohort_open(cohort)?;
     // Serialise with other saves of this cohort (a double tap checks in once).
-    crate::enrolment::lock_cohort(db, cohort.id).await?;
+    crate::cohorts::lock(db, cohort.id).await?;
     let at = crate::time::now();
     if !in_window(session, at) {
         let (opens, closes) = window(session);

@@ -4,7 +4,7 @@
 //! offline sheet. Every way goes through [`save_marks`]: one transaction, one batched upsert,
 //! every change audited (who, when, before, after), and the at-risk warnings.
 //!
-//! Concurrency: a save starts by touching the cohort row (`enrolment::lock_cohort`), so saves,
+//! Concurrency: a save starts by touching the cohort row (`cohorts::lock`), so saves,
 //! check-ins and closing the cohort are serialised per cohort and the at-risk warning goes out
 //! once.
 
@@ -336,7 +336,7 @@ pub async fn save_marks<C: ConnectionTrait>(
     planned: &[Planned],
     source: MarkSource,
 ) -> AppResult<Saved> {
-    crate::enrolment::lock_cohort(db, cohort.id).await?;
+    crate::cohorts::lock(db, cohort.id).await?;
     let session_ids: Vec<i32> = planned
         .iter()
         .map(|p| p.session_id)

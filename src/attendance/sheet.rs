@@ -483,7 +483,7 @@ pub async fn upload<C: ConnectionTrait>(
     dry_run: bool,
 ) -> AppResult<UploadSummary> {
     if !dry_run {
-        crate::enrolment::lock_cohort(db, cohort.id).await?;
+        crate::cohorts::lock(db, cohort.id).await?;
     }
     let (changes, unchanged) = plan(db, cohort, only_session, rows).await?;
     if !dry_run {

@@ -574,7 +574,7 @@ pub async fn update<C: ConnectionTrait>(
     input: &CohortInput,
 ) -> AppResult<CohortView> {
     // Seats may change: serialise with the enrolments of this cohort.
-    let current = crate::enrolment::lock_cohort(db, id).await?;
+    let current = lock(db, id).await?;
     if current.status.is_final() {
         return Err(AppError::Conflict(format!(
             "La cohorte está {}: ya no se puede modificar.",
@@ -775,6 +775,22 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Mode
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Serialises the changes of one cohort that count seats, attendance or grades: touches the
+/// cohort row (`UPDATE cohorts SET updated_at = updated_at`), a row lock on PostgreSQL and the
+/// write lock on SQLite, so concurrent transactions on the same cohort run one after the
+/// other. Returns the cohort.
+pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
+    cohort::Entity::update_many()
+        .col_expr(
+            cohort::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::col(cohort::Column::UpdatedAt),
+        )
+        .filter(cohort::Column::Id.eq(cohort_id))
+        .exec(db)
+        .await?;
+    find(db, cohort_id).await
 }
 
 /// The cohort if the scope allows it; otherwise 404, as if it did not exist.

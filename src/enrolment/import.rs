@@ -322,7 +322,7 @@ pub async fn run<C: ConnectionTrait>(
     let cohort = if dry_run {
         cohorts::find(db, cohort_id).await?
     } else {
-        super::lock_cohort(db, cohort_id).await?
+        cohorts::lock(db, cohort_id).await?
     };
     if cohort.status != CohortStatus::Open {
         return Err(AppError::Conflict(format!(

@@ -22,26 +22,12 @@ use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
-
-/// Serialises seat-counting changes of one cohort (see the module docs). Returns the cohort.
-pub async fn lock_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
-    cohort::Entity::update_many()
-        .col_expr(
-            cohort::Column::UpdatedAt,
-            Expr::col(cohort::Column::UpdatedAt),
-        )
-        .filter(cohort::Column::Id.eq(cohort_id))
-        .exec(db)
-        .await?;
-    cohorts::find(db, cohort_id).await
-}
 
 /// Who asks for the enrolment.
 pub enum Requester<'a> {
@@ -129,7 +115,7 @@ pub async fn enrol<C: ConnectionTrait>(
     participant_id: i32,
     requester: &Requester<'_>,
 ) -> AppResult<EnrolmentView> {
-    let cohort = lock_cohort(db, cohort_id).await?;
+    let cohort = cohorts::lock(db, cohort_id).await?;
     let person = participant::Entity::find_by_id(participant_id)
         .one(db)
         .await?
@@ -269,7 +255,7 @@ async fn next_ticket<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<i3
 }
 
 /// Promotes waiting people, first come first served, while seats are free. Run inside the
-/// transaction that freed them (after `lock_cohort`).
+/// transaction that freed them (after `cohorts::lock`).
 pub async fn fill_seats<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -361,7 +347,7 @@ pub async fn cancel<C: ConnectionTrait>(
     reason: Option<&str>,
 ) -> AppResult<EnrolmentView> {
     let (row, person) = find_for(db, user, id).await?;
-    let cohort = lock_cohort(db, row.cohort_id).await?;
+    let cohort = cohorts::lock(db, row.cohort_id).await?;
     // Re-read under the lock: another request may have changed it meanwhile.
     let row = enrolment::Entity::find_by_id(row.id)
         .one(db)
@@ -438,7 +424,7 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<EnrolmentView> {
     let (row, person) = find_for(db, user, id).await?;
-    let cohort = lock_cohort(db, row.cohort_id).await?;
+    let cohort = cohorts::lock(db, row.cohort_id).await?;
     let row = enrolment::Entity::find_by_id(row.id)
         .one(db)
         .await?

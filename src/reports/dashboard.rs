@@ -197,8 +197,8 @@ pub fn trend_chart(points: &[TrendPoint]) -> Value {
                 "label": p.label,
                 "cohorts": p.cohorts,
                 "enrolled": p.enrolled,
-                "attendance": super::pages::one_decimal(p.attendance_pct),
-                "completion": super::pages::one_decimal(p.completion_pct),
+                "attendance": crate::format::percent_one_decimal(p.attendance_pct),
+                "completion": crate::format::percent_one_decimal(p.completion_pct),
             })
         })
         .collect();

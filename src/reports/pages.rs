@@ -95,22 +95,12 @@ pub fn chart(summary: &[super::MunicipalitySummary]) -> Value {
                 "completion_y": y + 17,
                 "attendance_w": format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
                 "completion_w": format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
-                "attendance": one_decimal(s.attendance_pct),
-                "completion": one_decimal(s.completion_pct),
+                "attendance": crate::format::percent_one_decimal(s.attendance_pct),
+                "completion": crate::format::percent_one_decimal(s.completion_pct),
             })
         })
         .collect();
     json!({"bars": bars, "chart_height": summary.len() * ROW + 10})
-}
-
-pub(crate) fn one_decimal(value: f64) -> String {
-    // Truncated, never rounded up (as everywhere people read a percentage).
-    let tenths = (value * 10.0).floor() as i64;
-    if tenths % 10 == 0 {
-        format!("{} %", tenths / 10)
-    } else {
-        format!("{},{} %", tenths / 10, tenths % 10)
-    }
 }
 
 #[get("/reportes?<pagina>&<query..>")]
@@ -135,9 +125,9 @@ async fn report_page(
                     "name": s.municipality_name,
                     "cohorts": s.cohorts,
                     "enrolled": s.enrolled,
-                    "attendance": one_decimal(s.attendance_pct),
+                    "attendance": crate::format::percent_one_decimal(s.attendance_pct),
                     "completed": s.completed,
-                    "completion": one_decimal(s.completion_pct),
+                    "completion": crate::format::percent_one_decimal(s.completion_pct),
                     "certified": s.certified,
                 })
             })
@@ -154,7 +144,7 @@ async fn report_page(
                     "cohort": r.cohort_name,
                     "enrolled": r.enrolled,
                     "sessions": r.sessions,
-                    "attendance": one_decimal(r.attendance_pct),
+                    "attendance": crate::format::percent_one_decimal(r.attendance_pct),
                     "completed": r.completed,
                     "certified": r.certified,
                     "participants": participants_link(&query, &r.municipality_code, r.cohort_id),
@@ -231,7 +221,7 @@ async fn participants_page(
                     "status": p.status_label,
                     "attended": p.sessions_attended,
                     "scheduled": p.sessions_scheduled,
-                    "attendance": one_decimal(p.attendance_pct),
+                    "attendance": crate::format::percent_one_decimal(p.attendance_pct),
                     "completed": if p.completed { "Sí" } else { "No" },
                     "certificate": p.certificate_code,
                 })

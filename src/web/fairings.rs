@@ -74,6 +74,6 @@ impl Fairing for SecurityHeaders {
         if https {
             response.set_header(Header::new("Strict-Transport-Security", HSTS));
         }
-        crate::error::add_retry_after(response);
+        crate::web::problem::add_retry_after(response);
     }
 }

@@ -6,14 +6,16 @@ pub mod csrf;
 mod fairings;
 pub mod home;
 mod page;
+pub mod problem;
 
 pub use client::ClientAddress;
 pub use fairings::{RequestLog, SecurityHeaders};
 pub use page::{Page, base_context};
 
-use crate::error::{AppResult, FieldError, problem_response, title_for};
+use crate::error::{AppResult, FieldError, title_for};
 use crate::templates::Templates;
 use crate::territory;
+use problem::problem_response;
 use rocket::http::{ContentType, Status};
 use rocket::response::content::RawHtml;
 use rocket::serde::json::Json;
@@ -205,7 +207,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
             Some((detail, errors)) => (detail.as_str(), errors.as_slice()),
             None => (detail, &[][..]),
         };
-        if crate::error::is_api(request) {
+        if problem::is_api(request) {
             return Ok(problem_response(status, detail.to_string(), errors));
         }
         // People who are not signed in go to the sign-in page and come back afterwards.
