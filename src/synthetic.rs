@@ -134,10 +134,12 @@ async fn courses<C: ConnectionTrait>(db: &C) -> AppResult<Vec<course::Model>> {
         .await?)
 }
 
+#[allow(clippy::expect_used, reason = "a literal valid date")]
 fn anchor() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date")
 }
 
+#[allow(clippy::expect_used, reason = "a literal valid time")]
 fn anchor_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
         .single()

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
+#[allow(clippy::expect_used, reason = "a constant offset well inside ±24 h")]
 pub fn bogota() -> FixedOffset {
     FixedOffset::west_opt(5 * 3600).expect("UTC-5 is a valid offset")
 }
@@ -21,7 +22,12 @@ pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&bogota())
 }
 
-/// A Bogotá wall-clock time as a UTC instant.
+/// A Bogotá wall-clock time as a UTC instant. `hour` and `minute` come from a `NaiveTime` or
+/// a literal: always a valid time of day.
+#[allow(
+    clippy::expect_used,
+    reason = "a fixed offset has exactly one instant per local time"
+)]
 pub fn from_local(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     date.and_hms_opt(hour, minute, 0)
         .and_then(|naive| naive.and_local_timezone(bogota()).single())

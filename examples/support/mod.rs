@@ -28,7 +28,7 @@ pub async fn start(label: &str) -> Bench {
 /// The same on the SQLite file `aula.db` in `dir`, which may already hold data (or on
 /// `BENCH_DATABASE_URL`).
 pub async fn start_at(dir: &std::path::Path) -> Bench {
-    let _ = std::fs::create_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("benchmark folder");
     let dir = dir.to_path_buf();
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/aula.db", dir.display()));

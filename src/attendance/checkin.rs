@@ -40,6 +40,7 @@ pub fn step_of(at: DateTime<Utc>) -> i64 {
 }
 
 /// The six-digit code of a step.
+#[allow(clippy::expect_used, reason = "HMAC-SHA256 takes keys of any length")]
 pub fn code_at(secret: &str, step: i64) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");

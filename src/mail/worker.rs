@@ -69,10 +69,10 @@ pub async fn deliver_due(db: &DatabaseConnection, config: &AppConfig) -> AppResu
         if due.is_empty() {
             return Ok(sent);
         }
-        if transport.is_none() {
-            transport = Some(Transport::open(config).await?);
-        }
-        let transport = transport.as_ref().expect("opened above");
+        let transport = match transport {
+            Some(ref open) => open,
+            None => transport.insert(Transport::open(config).await?),
+        };
         for row in due {
             cursor = row.id;
             if !claim(db, &row).await? {

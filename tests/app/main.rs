@@ -1,5 +1,12 @@
 //! Integration tests: one binary (faster to link), one module per capability.
 
+// Tests fail by panicking: unwrap and expect are their assertions.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use
+)]
+
 mod account_security;
 mod accounts;
 mod assessment;
