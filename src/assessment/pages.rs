@@ -2,7 +2,7 @@
 //! scores grid (one form for every person and item), and the scores sheet (download, upload
 //! with a preview, confirm).
 
-use super::sheet::{self, RawScore, ScoreUploadSummary};
+use super::sheet::{self, RawScore};
 use super::{AssessmentInput, GridCell};
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::attendance::pages::{UploadForm, followup_url};
@@ -337,20 +337,6 @@ async fn scores_xlsx(
     ))
 }
 
-fn preview_context(
-    cohort: &cohort::Model,
-    summary: Option<&ScoreUploadSummary>,
-    errors: &[FieldError],
-) -> Value {
-    json!({
-        "cohort": {"id": cohort.id, "name": cohort.name},
-        "changes": summary.map(|s| s.changes.clone()).unwrap_or_default(),
-        "unchanged": summary.map_or(0, |s| s.unchanged),
-        "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
-        "errors": errors,
-    })
-}
-
 #[post("/seguimiento/cohortes/<id>/notas/subir", data = "<form>")]
 async fn scores_preview(
     db: &State<DatabaseConnection>,
@@ -378,26 +364,15 @@ async fn scores_preview(
         Ok::<_, AppError>((cohort, outcome))
     }
     .await;
-    let title = "Revisar la planilla de notas";
     match result {
-        Ok((cohort, Ok(summary))) => page
-            .render(
-                "scores_preview",
-                title,
-                preview_context(&cohort, Some(&summary), &[]),
-            )
-            .map_err(|e| failure(&page, e)),
-        Ok((cohort, Err(AppError::Validation(errors)))) => {
-            match page.render(
-                "scores_preview",
-                title,
-                preview_context(&cohort, None, &errors),
-            ) {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
-            }
-        }
-        Ok((_, Err(error))) | Err(error) => Err(failure(&page, error)),
+        Ok((cohort, outcome)) => crate::web::import_preview(
+            &page,
+            "scores_preview",
+            "Revisar la planilla de notas",
+            &cohort,
+            outcome,
+        ),
+        Err(error) => Err(failure(&page, error)),
     }
 }
 

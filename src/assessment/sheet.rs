@@ -104,12 +104,8 @@ pub struct ScoreChange {
     pub tenths: i32,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ScoreUploadSummary {
-    pub dry_run: bool,
-    pub changes: Vec<ScoreChange>,
-    pub unchanged: usize,
-}
+/// What an upload of scores would change (dry run) or changed.
+pub type ScoreUploadSummary = spreadsheets::ImportSummary<ScoreChange>;
 
 /// An uploaded grid, parsed on a blocking thread (call it before opening the transaction
 /// that writes the scores).

@@ -607,20 +607,6 @@ impl CsrfProtected for UploadForm<'_> {
     }
 }
 
-fn preview_context(
-    cohort: &cohort::Model,
-    summary: Option<&sheet::UploadSummary>,
-    errors: &[FieldError],
-) -> Value {
-    json!({
-        "cohort": {"id": cohort.id, "name": cohort.name},
-        "changes": summary.map(|s| s.changes.clone()).unwrap_or_default(),
-        "unchanged": summary.map_or(0, |s| s.unchanged),
-        "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
-        "errors": errors,
-    })
-}
-
 #[post("/seguimiento/cohortes/<id>/asistencia/subir", data = "<form>")]
 #[allow(clippy::too_many_arguments)]
 async fn upload_preview(
@@ -646,26 +632,15 @@ async fn upload_preview(
         Ok::<_, AppError>((cohort, outcome))
     }
     .await;
-    let title = "Revisar la planilla de asistencia";
     match result {
-        Ok((cohort, Ok(summary))) => page
-            .render(
-                "attendance_preview",
-                title,
-                preview_context(&cohort, Some(&summary), &[]),
-            )
-            .map_err(|e| failure(&page, e)),
-        Ok((cohort, Err(AppError::Validation(errors)))) => {
-            match page.render(
-                "attendance_preview",
-                title,
-                preview_context(&cohort, None, &errors),
-            ) {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
-            }
-        }
-        Ok((_, Err(error))) | Err(error) => Err(failure(&page, error)),
+        Ok((cohort, outcome)) => crate::web::import_preview(
+            &page,
+            "attendance_preview",
+            "Revisar la planilla de asistencia",
+            &cohort,
+            outcome,
+        ),
+        Err(error) => Err(failure(&page, error)),
     }
 }
 

@@ -246,14 +246,8 @@ pub struct SheetChange {
     pub note: Option<String>,
 }
 
-/// What an upload would change (dry run) or changed.
-#[derive(Clone, Debug, Serialize)]
-pub struct UploadSummary {
-    pub dry_run: bool,
-    pub changes: Vec<SheetChange>,
-    /// Rows with a mark identical to the recorded one.
-    pub unchanged: usize,
-}
+/// What an upload of marks would change (dry run) or changed.
+pub type UploadSummary = spreadsheets::ImportSummary<SheetChange>;
 
 /// The rows of an uploaded sheet, parsed on a blocking thread (call it before opening the
 /// transaction that writes them).

@@ -88,6 +88,17 @@ pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_
 pub use template::template;
 
 use crate::error::AppError;
+use serde::Serialize;
+
+/// What an import of a sheet would change (dry run, the preview) or changed: the changed rows,
+/// and how many rows matched what is recorded. Every import (attendance, scores) answers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportSummary<Change> {
+    pub dry_run: bool,
+    pub changes: Vec<Change>,
+    /// Rows identical to what is recorded.
+    pub unchanged: usize,
+}
 
 /// The largest upload [`read_upload`] accepts.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
