@@ -15,7 +15,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod enrolment;
-pub mod entities;
+/// The entities live in their own crate, below everything else (it cannot import the app).
+pub use entities;
 pub mod error;
 pub mod format;
 pub mod jobs;
