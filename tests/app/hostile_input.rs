@@ -2,7 +2,7 @@
 //! query booleans, single-line fields, emails that cannot be built, bounded imports, a busy
 //! database, text rules (NFC, control characters, lengths, certificate fonts), date ranges,
 //! unknown enum values, content types, response headers, and the empty certificate search.
-//! Ends with bounded property-based tests over the validators and two JSON endpoints.
+//! Ends with bounded property-based tests over the validators and the writing JSON endpoints.
 
 use crate::common::TestApp;
 use crate::support::*;
@@ -879,6 +879,192 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
                 .exec(app.db())
                 .await
                 .unwrap();
+        }
+    }
+}
+
+/// Everything a request could have written, read back as JSON rows (the demo database is
+/// small). Sign-in throttles, sessions and tokens are left out: counting a failure is their job.
+async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
+    use aula_territorial::entities::*;
+    let db = app.db();
+    vec![
+        cohort::Entity::find().into_json().all(db).await.unwrap(),
+        cohort_session::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        cohort_municipality::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        cohort_department::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        course::Entity::find().into_json().all(db).await.unwrap(),
+        capacity::Entity::find().into_json().all(db).await.unwrap(),
+        enrolment::Entity::find().into_json().all(db).await.unwrap(),
+        participant::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        user::Entity::find().into_json().all(db).await.unwrap(),
+        assessment::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        attendance_mark::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        score::Entity::find().into_json().all(db).await.unwrap(),
+        certificate::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        audit_log::Entity::find().into_json().all(db).await.unwrap(),
+        outbox::Entity::find().into_json().all(db).await.unwrap(),
+    ]
+}
+
+#[rocket::async_test]
+async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_writes_nothing() {
+    let app = TestApp::with_demo().await;
+    let staff = coordinator(&app).await;
+    let (admin_email, admin_password) = demo_account(Role::Admin);
+    let admin = token(&app, admin_email, admin_password).await;
+    let cohort = open_cohort(&app, &staff).await;
+    let (_, sessions) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort}/sessions"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    let session = sessions["items"][0]["id"].as_i64().unwrap();
+    let (_, users) = api(&app, "GET", "/api/v1/users", Some(&admin), None).await;
+    let instructor = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "instructor")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // (method, path, caller, fields the endpoint reads, a valid base the hostile fields cover)
+    let endpoints: Vec<(&str, String, &str, &'static [&'static str], Value)> = vec![
+        (
+            "POST",
+            format!("/api/v1/cohorts/{cohort}/enrolments"),
+            &staff,
+            &[
+                "participant_id",
+                "document_type",
+                "document_number",
+                "override_eligibility",
+                "override_reason",
+            ],
+            json!({"document_type": "CC", "document_number": "40111222"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cohorts/{cohort}/sessions"),
+            &staff,
+            &["starts_at", "ends_at", "topic", "location", "meeting_url"],
+            json!({"topic": "Sesión", "starts_at": "2026-12-01T09:00:00-05:00", "ends_at": "2026-12-01T11:00:00-05:00"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/sessions/{session}"),
+            &staff,
+            &["starts_at", "ends_at", "topic", "location", "meeting_url"],
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/cohorts".to_string(),
+            &staff,
+            &[
+                "course_id",
+                "name",
+                "modality",
+                "start_date",
+                "end_date",
+                "enrolment_opens",
+                "enrolment_closes",
+                "seats",
+                "status",
+                "municipality_codes",
+                "department_codes",
+                "instructor_ids",
+            ],
+            json!({"course_id": 1, "name": "Cohorte", "modality": "virtual"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cohorts/{cohort}/assessments"),
+            &staff,
+            &["name", "weight", "due_date"],
+            json!({"name": "Taller", "weight": 10}),
+        ),
+        (
+            "POST",
+            "/api/v1/capacities".to_string(),
+            &admin,
+            &["code", "name", "description", "active"],
+            json!({"code": "CAP-X", "name": "Capacidad"}),
+        ),
+        (
+            "PATCH",
+            "/api/v1/capacities/1".to_string(),
+            &admin,
+            &["code", "name", "description", "active"],
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/users".to_string(),
+            &admin,
+            &["email", "password", "full_name", "role", "department_code"],
+            json!({"email": "nueva@example.org", "password": "Clave-segura-2026", "full_name": "Nueva Persona", "role": "coordinator"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/users/{instructor}"),
+            &admin,
+            &["full_name", "role", "department_code", "active"],
+            json!({}),
+        ),
+    ];
+    for (method, path, caller, fields, base) in endpoints {
+        for mut body in bodies(fields, 16) {
+            for (key, value) in base.as_object().unwrap() {
+                body.as_object_mut()
+                    .unwrap()
+                    .entry(key.clone())
+                    .or_insert(value.clone());
+            }
+            let before = everything(&app).await;
+            let (status, answer) = api(&app, method, &path, Some(caller), Some(body.clone())).await;
+            assert!(
+                status.code < 500,
+                "{method} {path} {body} → {status} {answer}"
+            );
+            if status.code >= 400 {
+                assert!(
+                    everything(&app).await == before,
+                    "{method} {path} {body} → {status} wrote something"
+                );
+            }
         }
     }
 }
