@@ -21,6 +21,7 @@ mod enrolment;
 mod enrolment_import;
 mod hostile_input;
 mod mail;
+mod openapi;
 mod people;
 mod reference_api;
 mod reference_data;
