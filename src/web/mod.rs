@@ -228,7 +228,11 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
             }
             403 => "Su rol no permite esta acción.",
             413 => "El contenido enviado supera el tamaño máximo permitido.",
-            415 => "El tipo de contenido no es admitido: envíe el cuerpo como application/json.",
+            // The JSON routes say so through their data guard (below); what reaches this line
+            // is an upload that was not sent as a form with a file.
+            415 => {
+                "El tipo de contenido no es admitido: envíe el archivo como multipart/form-data, en el campo «file»."
+            }
             422 => "Los datos enviados no tienen el formato esperado.",
             400 => "La solicitud está mal formada.",
             503 => "El sistema está ocupado en este momento. Intente de nuevo en unos segundos.",

@@ -587,6 +587,26 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
         courses_before
     );
 
+    // An upload sent as JSON is told to send a file, not JSON.
+    let cohort = open_cohort(&app, &staff).await;
+    let response = app
+        .client
+        .post(format!("/api/v1/cohorts/{cohort}/enrolments/import"))
+        .header(bearer(&staff))
+        .header(ContentType::JSON)
+        .body("{}")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnsupportedMediaType);
+    let problem: Value = response.into_json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("multipart/form-data"),
+        "{problem}"
+    );
+
     // An optional body (a coordinator's revocation reason) follows the same rule when present.
     let response = app
         .client
