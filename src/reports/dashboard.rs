@@ -218,6 +218,8 @@ struct Kept {
     picture: Arc<Picture>,
     at: Instant,
     refreshing: bool,
+    /// Stale whatever its age ([`Dashboards::expire`]).
+    expired: bool,
 }
 
 /// The kept pictures per scope (`None` = the nation), shared by every request (Rocket state).
@@ -226,6 +228,8 @@ pub struct Dashboards {
     kept: Arc<Mutex<HashMap<Option<String>, Kept>>>,
     /// One first computation at a time, so a burst of first visits computes once.
     first: rocket::tokio::sync::Mutex<()>,
+    /// Signalled when a background recomputation has stored its figures.
+    refreshed: Arc<rocket::tokio::sync::Notify>,
 }
 
 impl Dashboards {
@@ -234,7 +238,22 @@ impl Dashboards {
             ttl: Duration::from_secs(ttl_seconds),
             kept: Arc::new(Mutex::new(HashMap::new())),
             first: rocket::tokio::sync::Mutex::new(()),
+            refreshed: Arc::new(rocket::tokio::sync::Notify::new()),
         }
+    }
+
+    /// Makes every kept picture stale: the next visit of each scope still gets it at once and
+    /// starts its recomputation.
+    pub fn expire(&self) {
+        for entry in self.lock().values_mut() {
+            entry.expired = true;
+        }
+    }
+
+    /// Waits until a background recomputation has stored its figures (one that finished
+    /// before the call counts too).
+    pub async fn refreshed(&self) {
+        self.refreshed.notified().await;
     }
 
     /// The picture of a scope: kept, or computed now (first visit), or kept while a background
@@ -262,6 +281,7 @@ impl Dashboards {
                 picture: picture.clone(),
                 at: Instant::now(),
                 refreshing: false,
+                expired: false,
             },
         );
         Ok(picture)
@@ -282,9 +302,10 @@ impl Dashboards {
     ) -> Option<Arc<Picture>> {
         let mut kept = self.lock();
         let entry = kept.get_mut(key)?;
-        if entry.at.elapsed() >= self.ttl && !entry.refreshing {
+        if (entry.expired || entry.at.elapsed() >= self.ttl) && !entry.refreshing {
             entry.refreshing = true;
             let (db, key, map) = (db.clone(), key.clone(), self.kept.clone());
+            let refreshed = self.refreshed.clone();
             rocket::tokio::spawn(async move {
                 let fresh = compute(&db, key.as_deref()).await;
                 let mut kept = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -296,8 +317,11 @@ impl Dashboards {
                                 picture: Arc::new(picture),
                                 at: Instant::now(),
                                 refreshing: false,
+                                expired: false,
                             },
                         );
+                        drop(kept);
+                        refreshed.notify_one();
                     }
                     Err(e) => {
                         // Keep serving the last figures; the next visit tries again.
