@@ -10,7 +10,6 @@ use crate::time::now;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use serde_json::json;
 
 pub const VALID_MINUTES: i64 = 60;
 /// Reset emails one address may receive: three, then one an hour at most (no mail bombing).
@@ -52,19 +51,12 @@ pub async fn request(
             "{}/contrasena/restablecer/{token}",
             notifier.config.public_url.trim_end_matches('/')
         );
-        mail::enqueue(
-            &txn,
-            notifier,
-            Email {
-                to: account.email.clone(),
-                subject: "Restablezca su contraseña de Aula Territorial".into(),
-                template: "password_reset",
-                data: json!({"full_name": account.full_name, "reset_url": reset_url, "valid_minutes": VALID_MINUTES}),
-                attachments: Vec::new(),
-                dedupe_key: None,
-            },
-        )
-        .await?;
+        let message = PasswordReset {
+            full_name: &account.full_name,
+            reset_url,
+            valid_minutes: VALID_MINUTES,
+        };
+        mail::enqueue(&txn, notifier, Email::of(account.email.clone(), &message)?).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -134,4 +126,19 @@ pub async fn reset(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The link to choose a new password.
+#[derive(serde::Serialize)]
+struct PasswordReset<'a> {
+    full_name: &'a str,
+    reset_url: String,
+    valid_minutes: i64,
+}
+
+impl mail::Message for PasswordReset<'_> {
+    const TEMPLATE: &'static str = "password_reset";
+    fn subject(&self) -> String {
+        "Restablezca su contraseña de Aula Territorial".into()
+    }
 }

@@ -121,36 +121,30 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
             ),
         });
         let best = percent_text(total - c.missed, total);
-        listed.push(json!({
-            "full_name": person.full_name(),
-            "document": format!("{} {}", person.document_type.as_str(), person.document_number),
-            "attended": c.attended,
-            "missed": c.missed,
-            "best": best,
-        }));
+        listed.push(PersonAtRisk {
+            full_name: person.full_name(),
+            document: format!(
+                "{} {}",
+                person.document_type.as_str(),
+                person.document_number
+            ),
+            attended: c.attended,
+            missed: c.missed,
+            best: best.clone(),
+        });
         if let Some(to) = person.email.clone() {
-            mail::enqueue(
-                db,
-                notifier,
-                Email {
-                    to,
-                    subject: format!("Su asistencia en {} ya no alcanza el mínimo", cohort.name),
-                    template: "attendance_at_risk",
-                    data: json!({
-                        "full_name": person.full_name(),
-                        "cohort": cohort.name,
-                        "course": course_name,
-                        "total": total,
-                        "attended": c.attended,
-                        "missed": c.missed,
-                        "best": best,
-                        "min": min,
-                    }),
-                    attachments: Vec::new(),
-                    dedupe_key: Some(format!("asistencia_en_riesgo:{}", row.id)),
-                },
-            )
-            .await?;
+            let message = AttendanceAtRisk {
+                full_name: person.full_name(),
+                cohort: &cohort.name,
+                course: &course_name,
+                total,
+                attended: c.attended,
+                missed: c.missed,
+                best,
+                min,
+            };
+            let email = Email::of(to, &message)?.once(format!("asistencia_en_riesgo:{}", row.id));
+            mail::enqueue(db, notifier, email).await?;
         }
     }
     audit::record_many(db, changes).await?;
@@ -163,40 +157,79 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
         .collect::<Vec<_>>()
         .join("-");
     for recipient in coordinators(db, cohort).await? {
-        mail::enqueue(
-            db,
-            notifier,
-            Email {
-                to: recipient.email.clone(),
-                subject: format!(
-                    "{} en riesgo de no aprobar por asistencia: {}",
-                    if listed.len() == 1 {
-                        "1 participante".to_string()
-                    } else {
-                        format!("{} participantes", listed.len())
-                    },
-                    cohort.name
-                ),
-                template: "attendance_at_risk_staff",
-                data: json!({
-                    "full_name": recipient.full_name,
-                    "cohort": cohort.name,
-                    "cohort_id": cohort.id,
-                    "course": course_name,
-                    "total": total,
-                    "min": min,
-                    "people": listed,
-                }),
-                attachments: Vec::new(),
-                dedupe_key: Some(format!(
-                    "asistencia_en_riesgo_coordinacion:{}:{}:{ids_key}",
-                    cohort.id, recipient.id
-                )),
-            },
-        )
-        .await?;
+        let message = AttendanceAtRiskStaff {
+            full_name: &recipient.full_name,
+            cohort: &cohort.name,
+            cohort_id: cohort.id,
+            course: &course_name,
+            total,
+            min,
+            people: &listed,
+        };
+        let email = Email::of(recipient.email.clone(), &message)?.once(format!(
+            "asistencia_en_riesgo_coordinacion:{}:{}:{ids_key}",
+            cohort.id, recipient.id
+        ));
+        mail::enqueue(db, notifier, email).await?;
     }
     Ok(newly)
+}
+
+/// A person at risk, as the coordination's email lists them.
+#[derive(serde::Serialize)]
+struct PersonAtRisk {
+    full_name: String,
+    document: String,
+    attended: i32,
+    missed: i32,
+    best: String,
+}
+
+/// To the participant: the minimum is out of reach.
+#[derive(serde::Serialize)]
+struct AttendanceAtRisk<'a> {
+    full_name: String,
+    cohort: &'a str,
+    course: &'a str,
+    total: i32,
+    attended: i32,
+    missed: i32,
+    best: String,
+    min: i32,
+}
+
+impl mail::Message for AttendanceAtRisk<'_> {
+    const TEMPLATE: &'static str = "attendance_at_risk";
+    fn subject(&self) -> String {
+        format!("Su asistencia en {} ya no alcanza el mínimo", self.cohort)
+    }
+}
+
+/// To the coordination: who in a cohort can no longer reach the minimum.
+#[derive(serde::Serialize)]
+struct AttendanceAtRiskStaff<'a> {
+    full_name: &'a str,
+    cohort: &'a str,
+    cohort_id: i32,
+    course: &'a str,
+    total: i32,
+    min: i32,
+    people: &'a [PersonAtRisk],
+}
+
+impl mail::Message for AttendanceAtRiskStaff<'_> {
+    const TEMPLATE: &'static str = "attendance_at_risk_staff";
+    fn subject(&self) -> String {
+        format!(
+            "{} en riesgo de no aprobar por asistencia: {}",
+            if self.people.len() == 1 {
+                "1 participante".to_string()
+            } else {
+                format!("{} participantes", self.people.len())
+            },
+            self.cohort
+        )
+    }
 }
 
 #[cfg(test)]

@@ -294,34 +294,25 @@ async fn deliver<C: ConnectionTrait>(
     person: &participant::Model,
     reissue: bool,
 ) -> AppResult<()> {
-    let _ = db;
     let Some(to) = person.email.clone() else {
         return Ok(());
     };
     let pdf = render_pdf(cert, &notifier.config.public_url)?;
-    mail::enqueue(
-        db,
-        notifier,
-        Email {
-            to,
-            subject: format!("Su certificado: {}", cert.course_name),
-            template: "certificate_issued",
-            data: json!({
-                "full_name": cert.full_name,
-                "course": cert.course_name,
-                "code": cert.code,
-                "verification_url": verification_url(&notifier.config.public_url, &cert.code),
-                "reissue": reissue,
-            }),
-            attachments: vec![Attachment {
-                filename: format!("certificado-{}.pdf", cert.code),
-                content_type: "application/pdf".into(),
-                content: pdf,
-            }],
-            dedupe_key: Some(format!("certificado:{}", cert.id)),
-        },
-    )
-    .await?;
+    let message = CertificateIssued {
+        full_name: &cert.full_name,
+        course: &cert.course_name,
+        code: &cert.code,
+        verification_url: verification_url(&notifier.config.public_url, &cert.code),
+        reissue,
+    };
+    let email = Email::of(to, &message)?
+        .attach(Attachment {
+            filename: format!("certificado-{}.pdf", cert.code),
+            content_type: "application/pdf".into(),
+            content: pdf,
+        })
+        .once(format!("certificado:{}", cert.id));
+    mail::enqueue(db, notifier, email).await?;
     Ok(())
 }
 
@@ -497,16 +488,15 @@ pub async fn revoke<C: ConnectionTrait>(
         .await?
         && let Some(to) = person.email
     {
-        mail::enqueue(db, notifier, Email {
-            to,
-            subject: format!("Certificado revocado: {}", saved.course_name),
-            template: "certificate_revoked",
-            data: json!({"full_name": saved.full_name, "course": saved.course_name, "code": saved.code, "reason": reason,
-                         "verification_url": verification_url(&notifier.config.public_url, &saved.code)}),
-            attachments: Vec::new(),
-            dedupe_key: Some(format!("certificado-revocado:{}", saved.id)),
-        })
-        .await?;
+        let message = CertificateRevoked {
+            full_name: &saved.full_name,
+            course: &saved.course_name,
+            code: &saved.code,
+            reason: &reason,
+            verification_url: verification_url(&notifier.config.public_url, &saved.code),
+        };
+        let email = Email::of(to, &message)?.once(format!("certificado-revocado:{}", saved.id));
+        mail::enqueue(db, notifier, email).await?;
     }
     verification(db, &saved).await
 }
@@ -542,6 +532,40 @@ pub async fn may_download<C: ConnectionTrait>(
         .one(db)
         .await?
         .is_some_and(|p| p.user_id == Some(user.id)))
+}
+
+/// «Su certificado»: the PDF attached, and how anyone can verify it.
+#[derive(Serialize)]
+struct CertificateIssued<'a> {
+    full_name: &'a str,
+    course: &'a str,
+    code: &'a str,
+    verification_url: String,
+    reissue: bool,
+}
+
+impl mail::Message for CertificateIssued<'_> {
+    const TEMPLATE: &'static str = "certificate_issued";
+    fn subject(&self) -> String {
+        format!("Su certificado: {}", self.course)
+    }
+}
+
+/// «Certificado revocado», with the reason.
+#[derive(Serialize)]
+struct CertificateRevoked<'a> {
+    full_name: &'a str,
+    course: &'a str,
+    code: &'a str,
+    reason: &'a str,
+    verification_url: String,
+}
+
+impl mail::Message for CertificateRevoked<'_> {
+    const TEMPLATE: &'static str = "certificate_revoked";
+    fn subject(&self) -> String {
+        format!("Certificado revocado: {}", self.course)
+    }
 }
 
 #[cfg(test)]

@@ -746,25 +746,16 @@ async fn cancel_enrolments<C: ConnectionTrait>(
         )
         .await?;
         if let Some(email) = person.as_ref().and_then(|p| p.email.clone()) {
-            mail::enqueue(
-                db,
-                notifier,
-                Email {
-                    to: email,
-                    subject: format!("Cohorte cancelada: {}", cohort.name),
-                    template: "cohort_cancelled",
-                    data: json!({
-                        "full_name": person.as_ref().map(|p| p.full_name()),
-                        "cohort": cohort.name,
-                        "start_date": cohort.start_date.to_string(),
-                        "end_date": cohort.end_date.to_string(),
-                        "reason": reason,
-                    }),
-                    attachments: Vec::new(),
-                    dedupe_key: Some(format!("cohort_cancelled:{}:{}", cohort.id, row.id)),
-                },
-            )
-            .await?;
+            let message = CohortCancelled {
+                full_name: person.as_ref().map(|p| p.full_name()),
+                cohort: &cohort.name,
+                start_date: cohort.start_date.to_string(),
+                end_date: cohort.end_date.to_string(),
+                reason,
+            };
+            let email = Email::of(email, &message)?
+                .once(format!("cohort_cancelled:{}:{}", cohort.id, row.id));
+            mail::enqueue(db, notifier, email).await?;
         }
     }
     Ok(())
@@ -1058,4 +1049,21 @@ pub async fn place_names<C: ConnectionTrait>(db: &C, targets: &Targets) -> AppRe
         names.push("Todo el país".to_string());
     }
     Ok(names)
+}
+
+/// To each person of a cancelled cohort, with the reason.
+#[derive(Serialize)]
+struct CohortCancelled<'a> {
+    full_name: Option<String>,
+    cohort: &'a str,
+    start_date: String,
+    end_date: String,
+    reason: &'a str,
+}
+
+impl mail::Message for CohortCancelled<'_> {
+    const TEMPLATE: &'static str = "cohort_cancelled";
+    fn subject(&self) -> String {
+        format!("Cohorte cancelada: {}", self.cohort)
+    }
 }

@@ -10,7 +10,6 @@ use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde_json::json;
 
 /// Queues the reminders of sessions that start tomorrow (Colombian date). Returns how many
 /// emails were newly queued.
@@ -49,29 +48,38 @@ pub async fn queue_due(
                 continue;
             };
             let txn = crate::db::begin(db).await?;
-            let fresh = mail::enqueue(
-                &txn,
-                notifier,
-                Email {
-                    to,
-                    subject: format!("Mañana: {} · {}", cohort.name, view.topic),
-                    template: "session_reminder",
-                    data: json!({
-                        "full_name": person.full_name(),
-                        "cohort": cohort.name,
-                        "session": view,
-                        "location": session.location.clone().or(cohort.venue.clone()),
-                        "meeting_url": cohort.meeting_url,
-                        "cohort_url": format!("{public_url}/cohortes/{}", cohort.id),
-                    }),
-                    attachments: Vec::new(),
-                    dedupe_key: Some(format!("recordatorio:{}:{}", session.id, row.id)),
-                },
-            )
-            .await?;
+            let message = SessionReminder {
+                full_name: person.full_name(),
+                cohort: &cohort.name,
+                session: &view,
+                location: session.location.clone().or(cohort.venue.clone()),
+                meeting_url: cohort.meeting_url.as_deref(),
+                cohort_url: format!("{public_url}/cohortes/{}", cohort.id),
+            };
+            let email =
+                Email::of(to, &message)?.once(format!("recordatorio:{}:{}", session.id, row.id));
+            let fresh = mail::enqueue(&txn, notifier, email).await?;
             txn.commit().await?;
             queued += usize::from(fresh);
         }
     }
     Ok(queued)
+}
+
+/// The day before a session: when, where or the link.
+#[derive(serde::Serialize)]
+struct SessionReminder<'a> {
+    full_name: String,
+    cohort: &'a str,
+    session: &'a crate::cohorts::sessions::SessionView,
+    location: Option<String>,
+    meeting_url: Option<&'a str>,
+    cohort_url: String,
+}
+
+impl mail::Message for SessionReminder<'_> {
+    const TEMPLATE: &'static str = "session_reminder";
+    fn subject(&self) -> String {
+        format!("Mañana: {} · {}", self.cohort, self.session.topic)
+    }
 }

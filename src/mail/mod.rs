@@ -78,6 +78,42 @@ pub struct Email {
     pub dedupe_key: Option<String>,
 }
 
+/// One kind of email: the template pair it renders and its data as a typed struct, so what a
+/// template reads is declared once, next to the code that sends it.
+pub trait Message: Serialize {
+    /// `"welcome"` renders `email/welcome` (HTML) and `email/welcome.txt` (text).
+    const TEMPLATE: &'static str;
+    /// The subject line, in Spanish.
+    fn subject(&self) -> String;
+}
+
+impl Email {
+    /// The email of `message` to `to`, without attachments and not deduplicated.
+    pub fn of<M: Message>(to: impl Into<String>, message: &M) -> AppResult<Email> {
+        let data = serde_json::to_value(message)
+            .map_err(|e| AppError::Internal(format!("datos del correo {}: {e}", M::TEMPLATE)))?;
+        Ok(Email {
+            to: to.into(),
+            subject: message.subject(),
+            template: M::TEMPLATE,
+            data,
+            attachments: Vec::new(),
+            dedupe_key: None,
+        })
+    }
+
+    /// Sent once: a second enqueue with the same key is skipped.
+    pub fn once(mut self, key: String) -> Email {
+        self.dedupe_key = Some(key);
+        self
+    }
+
+    pub fn attach(mut self, attachment: Attachment) -> Email {
+        self.attachments.push(attachment);
+        self
+    }
+}
+
 /// How an attachment is stored in `outbox.attachments_json`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct StoredAttachment {

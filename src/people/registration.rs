@@ -480,7 +480,7 @@ async fn receive(
                 notifier,
                 &owner.email,
                 &owner.full_name,
-                "account_email",
+                NoticeCase::AccountEmail,
             )
             .await?
         }
@@ -490,17 +490,31 @@ async fn receive(
                 notifier,
                 &owner.email,
                 &owner.full_name,
-                "account_document",
+                NoticeCase::AccountDocument,
             )
             .await?
         }
         Match::RecordOtherEmail(person) => {
             let on_file = person.email.clone().unwrap_or_default();
             let name = format!("{} {}", person.first_names, person.last_names);
-            notify(&txn, notifier, &on_file, &name, "record_other_email").await?
+            notify(
+                &txn,
+                notifier,
+                &on_file,
+                &name,
+                NoticeCase::RecordOtherEmail,
+            )
+            .await?
         }
         Match::RecordWithoutEmail => {
-            notify(&txn, notifier, &email, &full_name, "record_without_email").await?
+            notify(
+                &txn,
+                notifier,
+                &email,
+                &full_name,
+                NoticeCase::RecordWithoutEmail,
+            )
+            .await?
         }
     }
     txn.commit().await?;
@@ -580,20 +594,13 @@ async fn start_confirmation<C: ConnectionTrait>(
         "{}/registro/confirmar/{token}",
         notifier.config.public_url.trim_end_matches('/')
     );
-    mail::enqueue(
-        db,
-        notifier,
-        Email {
-            to: email.to_string(),
-            subject: "Confirme su registro en Aula Territorial".into(),
-            template: "registration_confirm",
-            data: json!({"full_name": full_name, "confirm_url": confirm_url,
-                         "valid_hours": CONFIRMATION_HOURS, "claim": participant_id.is_some()}),
-            attachments: Vec::new(),
-            dedupe_key: None,
-        },
-    )
-    .await?;
+    let message = RegistrationConfirm {
+        full_name,
+        confirm_url,
+        valid_hours: CONFIRMATION_HOURS,
+        claim: participant_id.is_some(),
+    };
+    mail::enqueue(db, notifier, Email::of(email, &message)?).await?;
     Ok(())
 }
 
@@ -604,23 +611,16 @@ async fn notify<C: ConnectionTrait>(
     notifier: &Notifier<'_>,
     to: &str,
     full_name: &str,
-    case: &str,
+    case: NoticeCase,
 ) -> AppResult<()> {
-    let mut data = json!({"full_name": full_name});
-    data[case] = json!(true);
-    mail::enqueue(
-        db,
-        notifier,
-        Email {
-            to: to.to_string(),
-            subject: "Intento de registro en Aula Territorial".into(),
-            template: "registration_notice",
-            data,
-            attachments: Vec::new(),
-            dedupe_key: None,
-        },
-    )
-    .await?;
+    let message = RegistrationNotice {
+        full_name,
+        account_email: case == NoticeCase::AccountEmail,
+        account_document: case == NoticeCase::AccountDocument,
+        record_other_email: case == NoticeCase::RecordOtherEmail,
+        record_without_email: case == NoticeCase::RecordWithoutEmail,
+    };
+    mail::enqueue(db, notifier, Email::of(to, &message)?).await?;
     Ok(())
 }
 
@@ -734,19 +734,12 @@ pub async fn confirm(
         },
     )
     .await?;
-    mail::enqueue(
-        &txn,
-        notifier,
-        Email {
-            to: user.email.clone(),
-            subject: "Le damos la bienvenida a Aula Territorial".into(),
-            template: "welcome",
-            data: json!({"full_name": user.full_name, "email": user.email}),
-            attachments: Vec::new(),
-            dedupe_key: Some(format!("welcome:{}", user.id)),
-        },
-    )
-    .await?;
+    let message = Welcome {
+        full_name: &user.full_name,
+        email: &user.email,
+    };
+    let email = Email::of(user.email.clone(), &message)?.once(format!("welcome:{}", user.id));
+    mail::enqueue(&txn, notifier, email).await?;
     txn.commit().await?;
     Ok((user, row.next_path))
 }
@@ -815,4 +808,60 @@ pub async fn record_consent<C: ConnectionTrait>(
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// The single-use link that creates the account (or claims an imported record).
+#[derive(Serialize)]
+struct RegistrationConfirm<'a> {
+    full_name: &'a str,
+    confirm_url: String,
+    valid_hours: i64,
+    claim: bool,
+}
+
+impl mail::Message for RegistrationConfirm<'_> {
+    const TEMPLATE: &'static str = "registration_confirm";
+    fn subject(&self) -> String {
+        "Confirme su registro en Aula Territorial".into()
+    }
+}
+
+/// Why the owner of an account or record is told about a registration attempt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NoticeCase {
+    AccountEmail,
+    AccountDocument,
+    RecordOtherEmail,
+    RecordWithoutEmail,
+}
+
+/// «Intento de registro»: the template says what happened by which flag is set.
+#[derive(Serialize)]
+struct RegistrationNotice<'a> {
+    full_name: &'a str,
+    account_email: bool,
+    account_document: bool,
+    record_other_email: bool,
+    record_without_email: bool,
+}
+
+impl mail::Message for RegistrationNotice<'_> {
+    const TEMPLATE: &'static str = "registration_notice";
+    fn subject(&self) -> String {
+        "Intento de registro en Aula Territorial".into()
+    }
+}
+
+/// Once the account exists.
+#[derive(Serialize)]
+pub(crate) struct Welcome<'a> {
+    pub full_name: &'a str,
+    pub email: &'a str,
+}
+
+impl mail::Message for Welcome<'_> {
+    const TEMPLATE: &'static str = "welcome";
+    fn subject(&self) -> String {
+        "Le damos la bienvenida a Aula Territorial".into()
+    }
 }
