@@ -9,7 +9,6 @@ use crate::error::AppResult;
 use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use sea_orm::{ConnectionTrait, EntityTrait};
-use serde_json::json;
 
 pub enum Notice {
     Enrolled,
@@ -82,18 +81,21 @@ pub async fn send<C: ConnectionTrait>(
         .map(SessionView::from)
         .collect();
     let public_url = notifier.config.public_url.trim_end_matches('/').to_string();
-    let mut data = json!({
-        "full_name": person.full_name(),
-        "cohort": cohort.name,
-        "course": course_name,
-        "modality": cohort.modality.label(),
-        "start_date": cohort.start_date.to_string(),
-        "end_date": cohort.end_date.to_string(),
-        "venue": cohort.venue,
-        "meeting_url": cohort.meeting_url,
-        "sessions": upcoming,
-        "cohort_url": format!("{public_url}/cohortes/{}", cohort.id),
-    });
+    let mut data = NoticeData {
+        full_name: person.full_name(),
+        cohort: &cohort.name,
+        course: course_name,
+        modality: cohort.modality.label(),
+        start_date: cohort.start_date.to_string(),
+        end_date: cohort.end_date.to_string(),
+        venue: cohort.venue.as_deref(),
+        meeting_url: cohort.meeting_url.as_deref(),
+        sessions: upcoming,
+        cohort_url: format!("{public_url}/cohortes/{}", cohort.id),
+        position: None,
+        reason: None,
+        by_staff: None,
+    };
     let (kind, template, subject, with_calendar) = match notice {
         Notice::Enrolled => (
             "inscrito",
@@ -102,7 +104,7 @@ pub async fn send<C: ConnectionTrait>(
             true,
         ),
         Notice::Waitlisted { position } => {
-            data["position"] = json!(position);
+            data.position = Some(position);
             (
                 "espera",
                 "enrolment_waitlisted",
@@ -117,8 +119,8 @@ pub async fn send<C: ConnectionTrait>(
             true,
         ),
         Notice::Cancelled { reason, by_staff } => {
-            data["reason"] = json!(reason);
-            data["by_staff"] = json!(by_staff);
+            data.reason = Some(reason);
+            data.by_staff = Some(by_staff);
             (
                 "cancelada",
                 "enrolment_cancelled",
@@ -127,6 +129,8 @@ pub async fn send<C: ConnectionTrait>(
             )
         }
     };
+    let data = serde_json::to_value(&data)
+        .map_err(|e| crate::error::AppError::Internal(format!("datos del aviso: {e}")))?;
     let attachments = if with_calendar {
         vec![cohort_calendar(db, cohort, &public_url).await?]
     } else {
@@ -146,4 +150,22 @@ pub async fn send<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// What every enrolment notice shows; the state-specific fields are set by its kind.
+#[derive(serde::Serialize)]
+struct NoticeData<'a> {
+    full_name: String,
+    cohort: &'a str,
+    course: String,
+    modality: &'static str,
+    start_date: String,
+    end_date: String,
+    venue: Option<&'a str>,
+    meeting_url: Option<&'a str>,
+    sessions: Vec<SessionView>,
+    cohort_url: String,
+    position: Option<u64>,
+    reason: Option<String>,
+    by_staff: Option<bool>,
 }
