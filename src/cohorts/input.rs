@@ -1,0 +1,365 @@
+//! What a coordinator sends to create or change a cohort, checked into a plan (every problem
+//! at once, in Spanish) before anything is written.
+
+use super::*;
+use crate::entities::values::{EnrolmentStatus, Modality, Role};
+use crate::entities::{cohort, cohort_session, course, department, municipality, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::parse;
+use crate::validate;
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// What a coordinator sends to create (all required fields) or change (any subset) a cohort.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CohortInput {
+    pub course_id: Option<i32>,
+    pub name: Option<String>,
+    pub modality: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub enrolment_opens: Option<String>,
+    pub enrolment_closes: Option<String>,
+    pub seats: Option<i64>,
+    pub venue: Option<String>,
+    pub meeting_url: Option<String>,
+    pub municipality_codes: Option<Vec<String>>,
+    pub department_codes: Option<Vec<String>>,
+    pub instructor_ids: Option<Vec<i32>>,
+    pub min_attendance_pct: Option<i64>,
+    pub pass_mark: Option<f64>,
+    pub status: Option<String>,
+    pub cancellation_reason: Option<String>,
+}
+
+/// The resolved, validated values of a cohort about to be written.
+pub(super) struct Plan {
+    pub(super) course: course::Model,
+    pub(super) name: String,
+    pub(super) modality: Modality,
+    pub(super) start_date: NaiveDate,
+    pub(super) end_date: NaiveDate,
+    pub(super) enrolment_opens: NaiveDate,
+    pub(super) enrolment_closes: NaiveDate,
+    pub(super) seats: i32,
+    pub(super) venue: Option<String>,
+    pub(super) meeting_url: Option<String>,
+    pub(super) targets: Targets,
+    pub(super) min_attendance_pct: i32,
+    pub(super) pass_mark_tenths: i32,
+}
+
+fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<String> {
+    codes
+        .iter()
+        .map(|c| normalize(c.trim()))
+        .filter(|c| !c.is_empty())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Merges `input` over `current` (None when creating) and checks every rule at once.
+pub(super) async fn plan<C: ConnectionTrait>(
+    db: &C,
+    input: &CohortInput,
+    current: Option<(&cohort::Model, &Targets)>,
+) -> AppResult<Plan> {
+    let mut errors = Vec::new();
+    let course_id = input.course_id.or(current.map(|(c, _)| c.course_id));
+    let course = match course_id {
+        None => {
+            errors.push(FieldError::new(
+                "course_id",
+                "Elija el curso de la cohorte.",
+            ));
+            None
+        }
+        Some(id) => match course::Entity::find_by_id(id).one(db).await? {
+            None => {
+                errors.push(FieldError::new("course_id", "El curso elegido no existe."));
+                None
+            }
+            Some(c)
+                if c.retired_at.is_some() && current.is_none_or(|(m, _)| m.course_id != c.id) =>
+            {
+                errors.push(FieldError::new(
+                    "course_id",
+                    "El curso está retirado: no admite cohortes nuevas.",
+                ));
+                None
+            }
+            Some(c) => Some(c),
+        },
+    };
+    let name = match &input.name {
+        Some(text) => match validate::single_line("name", text, validate::TITLE_MAX) {
+            Ok(Some(name)) => Some(name),
+            Ok(None) => {
+                errors.push(FieldError::new("name", "Escriba el nombre de la cohorte."));
+                None
+            }
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+        None => match current {
+            Some((c, _)) => Some(c.name.clone()),
+            None => {
+                errors.push(FieldError::new("name", "Escriba el nombre de la cohorte."));
+                None
+            }
+        },
+    };
+    let modality = match input
+        .modality
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        Some(text) => {
+            let parsed = Modality::parse(text);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "modality",
+                    "La modalidad debe ser presencial, virtual o mixta.",
+                ));
+            }
+            parsed
+        }
+        None => current
+            .map(|(c, _)| c.modality)
+            .or(course.as_ref().map(|c| c.default_modality)),
+    };
+    let date_or = |field: &str,
+                   text: &Option<String>,
+                   fallback: Option<NaiveDate>,
+                   errors: &mut Vec<FieldError>| match text {
+        Some(t) => parse::date(field, Some(t), true, errors),
+        None if fallback.is_some() => fallback,
+        None => parse::date(field, None, true, errors),
+    };
+    let start_date = date_or(
+        "start_date",
+        &input.start_date,
+        current.map(|(c, _)| c.start_date),
+        &mut errors,
+    );
+    let end_date = date_or(
+        "end_date",
+        &input.end_date,
+        current.map(|(c, _)| c.end_date),
+        &mut errors,
+    );
+    let enrolment_opens = date_or(
+        "enrolment_opens",
+        &input.enrolment_opens,
+        current.map(|(c, _)| c.enrolment_opens),
+        &mut errors,
+    );
+    let enrolment_closes = date_or(
+        "enrolment_closes",
+        &input.enrolment_closes,
+        current.map(|(c, _)| c.enrolment_closes),
+        &mut errors,
+    );
+    if let (Some(start), Some(end)) = (start_date, end_date)
+        && end < start
+    {
+        errors.push(FieldError::new(
+            "end_date",
+            "La fecha de fin no puede ser anterior a la de inicio.",
+        ));
+    }
+    if let (Some(opens), Some(closes)) = (enrolment_opens, enrolment_closes)
+        && closes < opens
+    {
+        errors.push(FieldError::new(
+            "enrolment_closes",
+            "Las inscripciones no pueden cerrar antes de abrir.",
+        ));
+    }
+    if let (Some(closes), Some(end)) = (enrolment_closes, end_date)
+        && closes > end
+    {
+        errors.push(FieldError::new(
+            "enrolment_closes",
+            "Las inscripciones deben cerrar antes de que termine la cohorte.",
+        ));
+    }
+    let seats = match input.seats {
+        Some(s) if !(1..=10_000).contains(&s) => {
+            errors.push(FieldError::new(
+                "seats",
+                "Los cupos deben ser un número entre 1 y 10000.",
+            ));
+            None
+        }
+        Some(s) => Some(s as i32),
+        None => {
+            let seats = current.map(|(c, _)| c.seats);
+            if seats.is_none() {
+                errors.push(FieldError::new(
+                    "seats",
+                    "Escriba cuántos cupos tiene la cohorte.",
+                ));
+            }
+            seats
+        }
+    };
+    let venue = match &input.venue {
+        Some(text) => validate::line("venue", Some(text), validate::SHORT_TEXT_MAX, &mut errors),
+        None => current.and_then(|(c, _)| c.venue.clone()),
+    };
+    let meeting_url = match &input.meeting_url {
+        Some(text) => validate::line("meeting_url", Some(text), validate::URL_MAX, &mut errors),
+        None => current.and_then(|(c, _)| c.meeting_url.clone()),
+    };
+
+    if let Some(url) = &meeting_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        errors.push(FieldError::new(
+            "meeting_url",
+            "El enlace de la sala virtual debe empezar por https://.",
+        ));
+    }
+    match modality {
+        Some(Modality::Presencial | Modality::Mixta) if venue.is_none() => errors.push(
+            FieldError::new("venue", "Escriba el lugar donde se reúne la cohorte."),
+        ),
+        Some(Modality::Virtual) if venue.is_none() && meeting_url.is_none() => {
+            errors.push(FieldError::new(
+                "meeting_url",
+                "Escriba el enlace de la sala virtual o el lugar.",
+            ))
+        }
+        _ => {}
+    }
+
+    let mut targets = current.map(|(_, t)| t.clone()).unwrap_or_default();
+    if let Some(codes) = &input.municipality_codes {
+        targets.municipalities = normalize_codes(codes, |c| {
+            crate::people::registration::normalize_municipality_code(c)
+        });
+        let found = municipality::Entity::find()
+            .filter(municipality::Column::Code.is_in(targets.municipalities.clone()))
+            .all(db)
+            .await?;
+        for code in &targets.municipalities {
+            if !found.iter().any(|m| &m.code == code) {
+                errors.push(FieldError::new(
+                    "municipality_codes",
+                    format!("No existe un municipio con código DANE «{code}»."),
+                ));
+            }
+        }
+    }
+    if let Some(codes) = &input.department_codes {
+        targets.departments = normalize_codes(codes, |c| {
+            if c.len() == 1 {
+                format!("0{c}")
+            } else {
+                c.to_string()
+            }
+        });
+        let found = department::Entity::find()
+            .filter(department::Column::Code.is_in(targets.departments.clone()))
+            .all(db)
+            .await?;
+        for code in &targets.departments {
+            if !found.iter().any(|d| &d.code == code) {
+                errors.push(FieldError::new(
+                    "department_codes",
+                    format!("No existe un departamento con código DANE «{code}»."),
+                ));
+            }
+        }
+    }
+    if let Some(ids) = &input.instructor_ids {
+        let mut ids = ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let found = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.clone()))
+            .all(db)
+            .await?;
+        for id in &ids {
+            match found.iter().find(|u| u.id == *id) {
+                None => errors.push(FieldError::new(
+                    "instructor_ids",
+                    format!("No existe el usuario {id}."),
+                )),
+                Some(u) if u.role != Role::Instructor || !u.active => errors.push(FieldError::new(
+                    "instructor_ids",
+                    format!("{} no tiene el rol de instructor activo.", u.full_name),
+                )),
+                _ => {}
+            }
+        }
+        targets.instructors = ids;
+    }
+    let min_attendance_pct = match input.min_attendance_pct {
+        Some(p) => parse::percent("min_attendance_pct", p, &mut errors),
+        None => current
+            .map(|(c, _)| c.min_attendance_pct)
+            .or(course.as_ref().map(|c| c.min_attendance_pct)),
+    };
+    let pass_mark_tenths = match input.pass_mark {
+        Some(m) => parse::grade_tenths("pass_mark", m, &mut errors),
+        None => current
+            .map(|(c, _)| c.pass_mark_tenths)
+            .or(course.as_ref().map(|c| c.pass_mark_tenths)),
+    };
+
+    if let Some((cohort, _)) = current {
+        // Dates may not leave sessions stranded, nor seats drop below those already taken.
+        if let (Some(start), Some(end)) = (start_date, end_date) {
+            let stranded = cohort_session::Entity::find()
+                .filter(cohort_session::Column::CohortId.eq(cohort.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .filter(|s| !sessions::within(s.starts_at, s.ends_at, start, end))
+                .count();
+            if stranded > 0 {
+                errors.push(FieldError::new(
+                    "start_date",
+                    format!("{stranded} sesión(es) quedarían fuera de las nuevas fechas: muévalas o elimínelas primero."),
+                ));
+            }
+        }
+        if let Some(seats) = seats {
+            let taken = count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
+            if (seats as u64) < taken {
+                errors.push(FieldError::new(
+                    "seats",
+                    format!("Ya hay {taken} personas inscritas: los cupos no pueden ser menos."),
+                ));
+            }
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let missing = || AppError::Internal("cohorte incompleta tras validar".into());
+    Ok(Plan {
+        course: course.ok_or_else(missing)?,
+        name: name.ok_or_else(missing)?,
+        modality: modality.ok_or_else(missing)?,
+        start_date: start_date.ok_or_else(missing)?,
+        end_date: end_date.ok_or_else(missing)?,
+        enrolment_opens: enrolment_opens.ok_or_else(missing)?,
+        enrolment_closes: enrolment_closes.ok_or_else(missing)?,
+        seats: seats.ok_or_else(missing)?,
+        venue,
+        meeting_url,
+        targets,
+        min_attendance_pct: min_attendance_pct.ok_or_else(missing)?,
+        pass_mark_tenths: pass_mark_tenths.ok_or_else(missing)?,
+    })
+}

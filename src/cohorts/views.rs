@@ -1,0 +1,233 @@
+//! Cohorts as the API and the pages show them, and the filtered list.
+
+use super::scope::CohortScope;
+use super::*;
+use crate::catalogue::courses::{self, CapacityRef};
+use crate::entities::values::{CohortStatus, EnrolmentStatus, Modality};
+use crate::entities::{cohort, course, enrolment};
+use crate::error::{AppError, AppResult};
+use crate::parse;
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CourseRef {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub hours: i32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CohortView {
+    pub id: i32,
+    pub course_id: i32,
+    pub course: CourseRef,
+    pub capacities: Vec<CapacityRef>,
+    pub name: String,
+    pub modality: Modality,
+    pub status: CohortStatus,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub enrolment_opens: NaiveDate,
+    pub enrolment_closes: NaiveDate,
+    pub seats: i32,
+    pub enrolled: u64,
+    pub waitlisted: u64,
+    pub seats_available: u64,
+    pub venue: Option<String>,
+    pub meeting_url: Option<String>,
+    pub municipality_codes: Vec<String>,
+    pub department_codes: Vec<String>,
+    pub instructor_ids: Vec<i32>,
+    pub min_attendance_pct: i32,
+    pub pass_mark: f64,
+    pub cancellation_reason: Option<String>,
+    pub warnings: Vec<overlap::Warning>,
+}
+
+/// Full views (with warnings) of cohorts, in the given order.
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    cohorts: Vec<cohort::Model>,
+    with_warnings: bool,
+) -> AppResult<Vec<CohortView>> {
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let course_ids: Vec<i32> = cohorts.iter().map(|c| c.course_id).collect();
+    let courses: HashMap<i32, course::Model> = course::Entity::find()
+        .filter(course::Column::Id.is_in(course_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let capacities = courses::capacities_of(db, &course_ids).await?;
+    let mut targets = targets_of(db, &ids).await?;
+    let counts = enrolment_counts(db, &ids).await?;
+    let mut out = Vec::with_capacity(cohorts.len());
+    for c in cohorts {
+        let course = courses.get(&c.course_id).ok_or(AppError::NotFound)?;
+        let t = targets.remove(&c.id).unwrap_or_default();
+        let (enrolled, waitlisted) = counts.get(&c.id).copied().unwrap_or((0, 0));
+        let warnings = if with_warnings {
+            overlap::warnings_for(db, &c).await?
+        } else {
+            Vec::new()
+        };
+        out.push(CohortView {
+            id: c.id,
+            course_id: c.course_id,
+            course: CourseRef {
+                id: course.id,
+                code: course.code.clone(),
+                name: course.name.clone(),
+                hours: course.hours,
+            },
+            capacities: capacities.get(&c.course_id).cloned().unwrap_or_default(),
+            name: c.name,
+            modality: c.modality,
+            status: c.status,
+            start_date: c.start_date,
+            end_date: c.end_date,
+            enrolment_opens: c.enrolment_opens,
+            enrolment_closes: c.enrolment_closes,
+            seats: c.seats,
+            enrolled,
+            waitlisted,
+            seats_available: (c.seats as u64).saturating_sub(enrolled),
+            venue: c.venue,
+            meeting_url: c.meeting_url,
+            municipality_codes: t.municipalities,
+            department_codes: t.departments,
+            instructor_ids: t.instructors,
+            min_attendance_pct: c.min_attendance_pct,
+            pass_mark: parse::grade_value(c.pass_mark_tenths),
+            cancellation_reason: c.cancellation_reason,
+            warnings,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CohortView> {
+    let model = find(db, id).await?;
+    views(db, vec![model], true)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// (enrolled, waitlisted) per cohort.
+async fn enrolment_counts<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, (u64, u64)>> {
+    use sea_orm::{FromQueryResult, QuerySelect};
+    #[derive(FromQueryResult)]
+    struct Count {
+        cohort_id: i32,
+        status: EnrolmentStatus,
+        n: i64,
+    }
+    let rows = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::CohortId)
+        .column(enrolment::Column::Status)
+        .column_as(enrolment::Column::Id.count(), "n")
+        .filter(enrolment::Column::CohortId.is_in(ids.to_vec()))
+        .filter(
+            enrolment::Column::Status
+                .is_in([EnrolmentStatus::Enrolled, EnrolmentStatus::Waitlisted]),
+        )
+        .group_by(enrolment::Column::CohortId)
+        .group_by(enrolment::Column::Status)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    let mut map: HashMap<i32, (u64, u64)> = HashMap::new();
+    for row in rows {
+        let entry = map.entry(row.cohort_id).or_default();
+        match row.status {
+            EnrolmentStatus::Enrolled => entry.0 = row.n as u64,
+            _ => entry.1 = row.n as u64,
+        }
+    }
+    Ok(map)
+}
+
+/// Filters of the coordinators' list (and the API).
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<CohortStatus>,
+    pub department: Option<String>,
+    pub municipality: Option<String>,
+    pub capacity_id: Option<i32>,
+    pub course_id: Option<i32>,
+    pub modality: Option<Modality>,
+    /// Cohorts running at some point between these dates.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub text: Option<String>,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    scope: &CohortScope,
+    filter: &ListFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<CohortView>, u64)> {
+    let mut condition = Condition::all().add(scope.condition());
+    if let Some(status) = filter.status {
+        condition = condition.add(cohort::Column::Status.eq(status));
+    }
+    if let Some(code) = &filter.department {
+        condition = condition.add(scope::in_department(code));
+    }
+    if let Some(code) = &filter.municipality {
+        condition = condition.add(scope::offered_to_municipality(code));
+    }
+    if let Some(capacity_id) = filter.capacity_id {
+        condition = condition.add(
+            cohort::Column::CourseId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::entities::course_capacity::Column::CourseId)
+                    .from(crate::entities::course_capacity::Entity)
+                    .and_where(crate::entities::course_capacity::Column::CapacityId.eq(capacity_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(course_id) = filter.course_id {
+        condition = condition.add(cohort::Column::CourseId.eq(course_id));
+    }
+    if let Some(modality) = filter.modality {
+        condition = condition.add(cohort::Column::Modality.eq(modality));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(cohort::Column::EndDate.gte(from));
+    }
+    if let Some(to) = filter.to {
+        condition = condition.add(cohort::Column::StartDate.lte(to));
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        condition = condition.add(cohort::Column::Name.contains(text));
+    }
+    let paginator = cohort::Entity::find()
+        .filter(condition)
+        .order_by_desc(cohort::Column::StartDate)
+        .order_by_desc(cohort::Column::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((views(db, rows, false).await?, total))
+}
