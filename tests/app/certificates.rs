@@ -28,11 +28,6 @@ async fn closed_cohort(app: &TestApp) -> (cohort::Model, Vec<enrolment::Model>) 
     (closed, completed)
 }
 
-async fn staff(app: &TestApp) -> String {
-    let (email, password) = demo_account(Role::Coordinator);
-    token(app, email, password).await
-}
-
 async fn issue(app: &TestApp, token: &str, cohort: i32) -> (Status, Value) {
     api(
         app,
@@ -47,7 +42,7 @@ async fn issue(app: &TestApp, token: &str, cohort: i32) -> (Status, Value) {
 #[rocket::async_test]
 async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     let total = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(closed.id))
@@ -133,7 +128,7 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
 #[rocket::async_test]
 async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_once() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     let holder = participant::Entity::find_by_id(completed[0].participant_id)
         .one(app.db())
@@ -326,7 +321,7 @@ async fn a_certificate_is_a_snapshot_reissued_after_corrections_and_revocable_on
 #[rocket::async_test]
 async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_get_it() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     // Give one completer an account and a name with every special letter, before issuing.
     let holder = participant::Entity::find_by_id(completed[0].participant_id)
@@ -460,7 +455,7 @@ async fn guessing_codes_is_throttled() {
 #[rocket::async_test]
 async fn participants_list_their_certificates() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     // Give a completer an account to sign in with.
     let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();

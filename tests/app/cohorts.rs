@@ -9,11 +9,6 @@ use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-async fn staff_token(app: &TestApp) -> String {
-    let (email, password) = demo_account(Role::Coordinator);
-    token(app, email, password).await
-}
-
 async fn course_id(app: &TestApp, code: &str) -> i32 {
     course::Entity::find()
         .filter(course::Column::Code.eq(code))
@@ -62,7 +57,7 @@ fn with(mut body: Value, changes: Value) -> Value {
 #[rocket::async_test]
 async fn courses_are_validated_created_edited_and_retired() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&staff), None).await;
     let mobilisation = capacities["items"]
         .as_array()
@@ -204,7 +199,7 @@ async fn courses_are_validated_created_edited_and_retired() {
 #[rocket::async_test]
 async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let good = cohort_body(&app, "GT").await;
     let coordinator = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Coordinator))
@@ -352,7 +347,7 @@ async fn set_status(app: &TestApp, staff: &str, cohort: i64, status: &str) -> (S
 #[rocket::async_test]
 async fn the_lifecycle_allows_only_its_transitions() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let body = cohort_body(&app, "GT").await;
     let id = new_cohort(&app, &staff, body.clone()).await;
 
@@ -440,7 +435,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
 #[rocket::async_test]
 async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let open = cohort::Entity::find()
         .filter(cohort::Column::Status.eq("open"))
         .one(app.db())
@@ -478,7 +473,7 @@ async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
 #[rocket::async_test]
 async fn overlapping_offers_are_warned_about_but_not_blocked() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let first = with(
         cohort_body(&app, "GT").await,
         json!({"name": "Tributaria Caquetá A", "municipality_codes": ["18256"]}),
@@ -602,7 +597,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
 #[rocket::async_test]
 async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_attended() {
     let app = TestApp::with_demo().await;
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let id = new_cohort(&app, &staff, cohort_body(&app, "GT").await).await;
     let path = format!("/api/v1/cohorts/{id}/sessions");
     let session = |s: &str, e: &str| json!({"starts_at": s, "ends_at": e, "topic": "Predial"});
@@ -829,7 +824,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         id_of("Gestión Tributaria"),
     );
     // A draft the demo instructor does not teach.
-    let staff = staff_token(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let mut body = cohort_body(&app, "GP").await;
     body["instructor_ids"] = json!([]);
     let untaught = new_cohort(&app, &staff, body).await as i32;

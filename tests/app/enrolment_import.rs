@@ -54,11 +54,6 @@ async fn national_cohort(app: &TestApp, staff: &str, seats: i64) -> i64 {
     id
 }
 
-async fn staff(app: &TestApp) -> String {
-    let (email, password) = demo_account(Role::Coordinator);
-    token(app, email, password).await
-}
-
 /// What a municipality's office really sends: `;`, a BOM, shouting headers with and without
 /// accents, dotted document numbers, a DANE code that lost its zero, labels instead of codes,
 /// stray spaces and empty trailing rows.
@@ -72,7 +67,7 @@ CE;  445566 ;Jean-Pierre;O'Neill;jp@example.org;50325;Concejo municipal;asesor;A
 #[rocket::async_test]
 async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 2).await;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let people_before = participant::Entity::find().count(app.db()).await.unwrap();
@@ -149,7 +144,7 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
 #[rocket::async_test]
 async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 10).await;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -197,7 +192,7 @@ async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
 #[rocket::async_test]
 async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 10).await;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let header =
@@ -300,7 +295,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
 #[rocket::async_test]
 async fn uploads_are_bounded_and_must_be_spreadsheets() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 10).await;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
@@ -348,7 +343,7 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
 #[rocket::async_test]
 async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_restart() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 10).await;
     upload(
         &app,
@@ -417,7 +412,7 @@ fn unfold(text: &str) -> Vec<String> {
 #[rocket::async_test]
 async fn cohorts_and_sessions_download_as_icalendar() {
     let app = TestApp::with_demo().await;
-    let staff = staff(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = national_cohort(&app, &staff, 10).await;
     let today = aula_territorial::time::today();
     let late = json!({"starts_at": format!("{today}T21:00:00-05:00"), "ends_at": format!("{today}T23:30:00-05:00"), "topic": "Sesión nocturna, con coma; y punto y coma"});

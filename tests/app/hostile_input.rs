@@ -18,11 +18,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-async fn coordinator(app: &TestApp) -> String {
-    let (email, password) = demo_account(Role::Coordinator);
-    token(app, email, password).await
-}
-
 /// A national cohort open for enrolment today, with one session tomorrow.
 async fn open_cohort(app: &TestApp, staff: &str) -> i64 {
     let today = aula_territorial::time::today();
@@ -78,7 +73,7 @@ CC;1117000999;Jose\u{301};Pen\u{303}a;jose.pena@example.org;18256;alcaldia;tecni
 #[rocket::async_test]
 async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let before = people(&app).await;
     for spelling in ["1", "yes", "on", "si", "TRUE", ""] {
@@ -163,7 +158,7 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
 #[rocket::async_test]
 async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let before = cohort_row(&app, cohort).await;
     let path = format!("/api/v1/cohorts/{cohort}");
@@ -195,7 +190,7 @@ async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
 #[rocket::async_test]
 async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     // A name written before the rule existed (or by another system): the subject of every
     // enrolment email would carry a line break.
@@ -256,7 +251,7 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
 #[rocket::async_test]
 async fn an_import_over_five_thousand_rows_is_refused_in_spanish() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let before = people(&app).await;
     let mut csv = String::from(ONE_PERSON_CSV.lines().next().unwrap());
@@ -292,7 +287,7 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
         ("database_busy_seconds", json!(1)),
     ])
     .await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let (email, password) = demo_account(Role::Coordinator);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
@@ -368,7 +363,7 @@ async fn busy_errors_are_recognised_on_both_backends() {
 #[rocket::async_test]
 async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let before = cohort_row(&app, cohort).await;
     let huge = "x".repeat(100_000);
@@ -431,7 +426,7 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
 #[rocket::async_test]
 async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_printed() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&staff), None).await;
     let capacity = capacities["items"][0]["id"].clone();
     let courses_before = course::Entity::find().count(app.db()).await.unwrap();
@@ -484,7 +479,7 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
 #[rocket::async_test]
 async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let before = cohort_row(&app, cohort).await;
     let path = format!("/api/v1/cohorts/{cohort}");
@@ -551,7 +546,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
 #[rocket::async_test]
 async fn json_endpoints_refuse_other_content_types_with_415() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let courses_before = course::Entity::find().count(app.db()).await.unwrap();
     let body = json!({"code": "CT-1", "name": "Curso", "description": "x", "hours": 10, "capacity_ids": [1]}).to_string();
     for content_type in [Some(ContentType::Plain), Some(ContentType::Form), None] {
@@ -826,7 +821,7 @@ fn bodies(fields: &'static [&'static str], cases: usize) -> Vec<Value> {
 #[rocket::async_test]
 async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let cohort = open_cohort(&app, &staff).await;
     let path = format!("/api/v1/cohorts/{cohort}");
     const COHORT_FIELDS: &[&str] = &[
@@ -958,7 +953,7 @@ async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
 #[rocket::async_test]
 async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = coordinator(&app).await;
+    let staff = role_token(&app, Role::Coordinator).await;
     let (admin_email, admin_password) = demo_account(Role::Admin);
     let admin = token(&app, admin_email, admin_password).await;
     let cohort = open_cohort(&app, &staff).await;

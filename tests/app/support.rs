@@ -17,6 +17,12 @@ pub fn demo_account(role: Role) -> (&'static str, &'static str) {
     (account.1, account.2)
 }
 
+/// A bearer token of the demo account with `role`.
+pub async fn role_token(app: &TestApp, role: Role) -> String {
+    let (email, password) = demo_account(role);
+    token(app, email, password).await
+}
+
 /// The CSRF token embedded in the forms of the page at `path`.
 pub async fn csrf_from(app: &TestApp, path: &str) -> String {
     csrf_from_client(&app.client, path).await
