@@ -5,56 +5,19 @@
 //! `accounts::sessions`); the JSON API only with bearer tokens
 //! (a cookie never authorises an API call, so cross-site forms cannot forge one).
 
+use super::actor::Actor;
 use super::{sessions, sign_in};
-use crate::entities::user;
 use crate::entities::values::Role;
 use crate::error::AppResult;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde::Serialize;
 
 pub const SESSION_COOKIE: &str = "aula_sesion";
 
-#[derive(Clone, Debug, Serialize)]
-pub struct CurrentUser {
-    pub id: i32,
-    pub email: String,
-    pub full_name: String,
-    pub role: Role,
-    pub department_code: Option<String>,
-    /// The API token used for this request, if it came with one.
-    #[serde(skip)]
-    pub token_id: Option<i32>,
-}
-
-impl CurrentUser {
-    fn from_model(model: user::Model, token_id: Option<i32>) -> Self {
-        CurrentUser {
-            id: model.id,
-            email: model.email,
-            full_name: model.full_name,
-            role: model.role,
-            department_code: model.department_code,
-            token_id,
-        }
-    }
-
-    /// The one department a reviewer may see; `None` means no department restriction
-    /// (every other role has its own rules, applied by the domain functions).
-    pub fn department_scope(&self) -> Option<&str> {
-        match self.role {
-            Role::Reviewer => self.department_code.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// Admin can do what a coordinator can.
-    pub fn is_staff(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Coordinator)
-    }
-}
+/// Who is calling, as the request guards establish it: the [`Actor`] the domain works with.
+pub type CurrentUser = Actor;
 
 /// Starts a browser session: a row in `sessions` and its secret in the private cookie.
 pub async fn start_session<C: ConnectionTrait>(
@@ -113,9 +76,7 @@ async fn identify(request: &Request<'_>) -> Identity {
             };
         };
         return match sign_in::user_for_token(db, &token).await {
-            Ok(Some((model, token_id))) => {
-                Identity::User(CurrentUser::from_model(model, Some(token_id)))
-            }
+            Ok(Some((model, token_id))) => Identity::User(Actor::from_model(model, Some(token_id))),
             Ok(None) => Identity::BadCredentials,
             Err(_) => Identity::Failed,
         };
@@ -124,7 +85,7 @@ async fn identify(request: &Request<'_>) -> Identity {
         return Identity::Anonymous;
     };
     match sessions::user_for_session(db, cookie.value()).await {
-        Ok(Some(model)) => Identity::User(CurrentUser::from_model(model, None)),
+        Ok(Some(model)) => Identity::User(Actor::from_model(model, None)),
         Ok(None) => {
             // Ended, expired, or its account deactivated: the cookie is worth nothing.
             request

@@ -1,5 +1,6 @@
 //! Accounts: users, roles, department scope, passwords.
 
+pub mod actor;
 pub mod api;
 pub mod guards;
 pub mod pages;

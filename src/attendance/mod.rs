@@ -15,7 +15,7 @@ pub mod progress;
 pub mod risk;
 pub mod sheet;
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::cohorts;
 use crate::cohorts::scope::CohortScope;
@@ -86,7 +86,7 @@ impl Access {
 /// another cohort, a reviewer of another department, a participant not enrolled) is 404.
 pub async fn cohort_access<C: ConnectionTrait>(
     db: &C,
-    user: &CurrentUser,
+    user: &Actor,
     cohort_id: i32,
 ) -> AppResult<(cohort::Model, Access)> {
     let scope = CohortScope::of(Some(user));
@@ -114,7 +114,7 @@ pub async fn cohort_access<C: ConnectionTrait>(
 /// The session, its cohort and the caller's access (see [`cohort_access`]).
 pub async fn session_access<C: ConnectionTrait>(
     db: &C,
-    user: &CurrentUser,
+    user: &Actor,
     session_id: i32,
 ) -> AppResult<(cohort_session::Model, cohort::Model, Access)> {
     let session = cohorts::sessions::find(db, session_id).await?;

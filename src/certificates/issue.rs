@@ -3,7 +3,7 @@
 
 use super::code;
 use super::pdf::{self, CertificateDocument};
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::cohorts;
 use crate::entities::values::{CertificateStatus, CohortStatus};
@@ -322,7 +322,7 @@ async fn deliver<C: ConnectionTrait>(
 pub async fn issue_for_cohort<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    actor: &CurrentUser,
+    actor: &Actor,
     cohort_id: i32,
 ) -> AppResult<IssueOutcome> {
     let facts = cohort_facts(db, cohort_id).await?;
@@ -405,7 +405,7 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
 pub async fn reissue<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    actor: &CurrentUser,
+    actor: &Actor,
     typed: &str,
 ) -> AppResult<Verification> {
     let old = find_by_code(db, typed).await?;
@@ -451,7 +451,7 @@ pub async fn reissue<C: ConnectionTrait>(
 pub async fn revoke<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    actor: &CurrentUser,
+    actor: &Actor,
     typed: &str,
     reason: &str,
 ) -> AppResult<Verification> {
@@ -522,7 +522,7 @@ pub async fn of_participant<C: ConnectionTrait>(
 /// number): its holder and coordinators.
 pub async fn may_download<C: ConnectionTrait>(
     db: &C,
-    user: &CurrentUser,
+    user: &Actor,
     cert: &certificate::Model,
 ) -> AppResult<bool> {
     if user.is_staff() {

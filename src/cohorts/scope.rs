@@ -1,7 +1,7 @@
 //! Which cohorts a caller may see. Applied in every query (API, pages, lists) so that a
 //! reviewer of one department sees nothing of another, and out-of-scope ids answer 404.
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::entities::values::{CohortStatus, Role};
 use crate::entities::{
     cohort, cohort_department, cohort_instructor, cohort_municipality, municipality,
@@ -22,7 +22,7 @@ pub enum CohortScope {
 }
 
 impl CohortScope {
-    pub fn of(user: Option<&CurrentUser>) -> Self {
+    pub fn of(user: Option<&Actor>) -> Self {
         match user {
             Some(u) if u.is_staff() => CohortScope::All,
             Some(u) if u.role == Role::Reviewer => {

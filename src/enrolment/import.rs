@@ -4,7 +4,7 @@
 //! happen.
 
 use super::{EnrolmentView, Requester, offered_to};
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{enrolment, participant};
@@ -295,7 +295,7 @@ pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
 pub async fn run_in(
     db: &sea_orm::DatabaseConnection,
     notifier: &Notifier<'_>,
-    staff: &CurrentUser,
+    staff: &Actor,
     cohort_id: i32,
     table: ImportTable,
     dry_run: bool,
@@ -314,7 +314,7 @@ pub async fn run_in(
 pub async fn run<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    staff: &CurrentUser,
+    staff: &Actor,
     cohort_id: i32,
     table: ImportTable,
     dry_run: bool,

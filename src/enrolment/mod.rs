@@ -14,7 +14,7 @@ pub mod notices;
 pub mod pages;
 pub mod reminders;
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::cohorts::{self, Targets};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
@@ -32,10 +32,10 @@ use serde_json::json;
 /// Who asks for the enrolment.
 pub enum Requester<'a> {
     /// The participant, for themself.
-    Participant(&'a CurrentUser),
+    Participant(&'a Actor),
     /// A coordinator, possibly overriding territorial eligibility and the window (with a reason).
     Staff {
-        user: &'a CurrentUser,
+        user: &'a Actor,
         override_reason: Option<String>,
     },
 }
@@ -321,7 +321,7 @@ async fn promote<C: ConnectionTrait>(db: &C, row: enrolment::Model) -> AppResult
 /// Anything else is 404, as if it did not exist.
 pub async fn find_for<C: ConnectionTrait>(
     db: &C,
-    user: &CurrentUser,
+    user: &Actor,
     id: i32,
 ) -> AppResult<(enrolment::Model, participant::Model)> {
     let (row, person) = enrolment::Entity::find_by_id(id)
@@ -342,7 +342,7 @@ pub async fn find_for<C: ConnectionTrait>(
 pub async fn cancel<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    user: &CurrentUser,
+    user: &Actor,
     id: i32,
     reason: Option<&str>,
 ) -> AppResult<EnrolmentView> {
@@ -420,7 +420,7 @@ pub async fn cancel<C: ConnectionTrait>(
 pub async fn admit_from_waitlist<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    user: &CurrentUser,
+    user: &Actor,
     id: i32,
 ) -> AppResult<EnrolmentView> {
     let (row, person) = find_for(db, user, id).await?;

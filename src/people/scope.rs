@@ -7,7 +7,7 @@
 //! results, attendance marks, sheets, workbooks, pages) filters its enrolments with
 //! [`PersonScope::condition`] in SQL, and shows the others at most as a count.
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::entities::values::{EnrolmentStatus, Role};
 use crate::entities::{enrolment, municipality, participant};
 use crate::error::AppResult;
@@ -28,7 +28,7 @@ pub enum PersonScope {
 }
 
 impl PersonScope {
-    pub fn of(user: &CurrentUser) -> Self {
+    pub fn of(user: &Actor) -> Self {
         match user.role {
             Role::Admin | Role::Coordinator | Role::Instructor => PersonScope::All,
             // A reviewer without a department sees nobody (never everybody).

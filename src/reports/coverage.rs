@@ -3,7 +3,7 @@
 //! how many of the certified are still registered with that municipality. Four grouped queries
 //! plus the names, whatever the size of the data.
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::entities::values::{CertificateStatus, EnrolmentStatus};
 use crate::entities::{
     capacity, certificate, cohort, course_capacity, enrolment, municipality, participant,
@@ -38,7 +38,7 @@ pub struct CoverageFilters {
 }
 
 impl CoverageQuery {
-    pub fn resolve(&self, user: &CurrentUser) -> AppResult<CoverageFilters> {
+    pub fn resolve(&self, user: &Actor) -> AppResult<CoverageFilters> {
         let clean = super::non_empty;
         let category = clean(&self.category).map(|c| c.to_uppercase());
         if let Some(c) = &category

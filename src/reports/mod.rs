@@ -16,7 +16,7 @@ pub mod workbook;
 
 pub use detail::{ParticipantRow, participants, participants_page};
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::actor::Actor;
 use crate::entities::values::{CertificateStatus, EnrolmentStatus, Mark};
 use crate::entities::{
     attendance_mark, certificate, cohort, cohort_session, course_capacity, enrolment, municipality,
@@ -72,7 +72,7 @@ pub(crate) fn non_empty(value: &Option<String>) -> Option<String> {
 /// one) — or being a reviewer without a department — yields `true`: an empty report, never an
 /// error that would confirm anything.
 pub(crate) fn limit_to_scope(
-    user: &CurrentUser,
+    user: &Actor,
     department: &mut Option<String>,
     municipality: Option<&str>,
 ) -> bool {
@@ -88,7 +88,7 @@ pub(crate) fn limit_to_scope(
 
 impl ReportQuery {
     /// Validates dates (422) and applies the caller's department scope.
-    pub fn resolve(&self, user: &CurrentUser) -> AppResult<Filters> {
+    pub fn resolve(&self, user: &Actor) -> AppResult<Filters> {
         let mut errors = Vec::new();
         let from = crate::parse::date("from", self.from.as_deref(), false, &mut errors);
         let to = crate::parse::date("to", self.to.as_deref(), false, &mut errors);
