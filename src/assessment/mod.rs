@@ -623,11 +623,9 @@ pub async fn scores_of<C: ConnectionTrait>(
     people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<ScoreView>> {
-    let mut query = score::Entity::find().filter(score::Column::AssessmentId.eq(item.id));
-    if people.is_restricted() {
-        query = query
-            .filter(score::Column::EnrolmentId.in_subquery(people.enrolment_ids(item.cohort_id)));
-    }
+    let mut query = score::Entity::find()
+        .filter(score::Column::AssessmentId.eq(item.id))
+        .filter(people.enrolments_of(score::Column::EnrolmentId, item.cohort_id));
     if let Some(ids) = only {
         query = query.filter(score::Column::EnrolmentId.is_in(ids.to_vec()));
     }

@@ -207,7 +207,6 @@ async fn cohort_sheet(
     Ok(Download::xlsx(&sheet_name(&cohort, None), bytes))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn import(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
@@ -245,7 +244,6 @@ async fn import(
 }
 
 #[post("/sessions/<id>/attendance/import?<dry_run>", data = "<upload>")]
-#[allow(clippy::too_many_arguments)]
 async fn session_import(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,
@@ -269,7 +267,6 @@ async fn session_import(
 }
 
 #[post("/cohorts/<id>/attendance/import?<dry_run>", data = "<upload>")]
-#[allow(clippy::too_many_arguments)]
 async fn cohort_import(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,

@@ -427,14 +427,9 @@ pub async fn session_marks<C: ConnectionTrait>(
     people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<MarkView>> {
-    let mut query =
-        attendance_mark::Entity::find().filter(attendance_mark::Column::SessionId.eq(session.id));
-    if people.is_restricted() {
-        query = query.filter(
-            attendance_mark::Column::EnrolmentId
-                .in_subquery(people.enrolment_ids(session.cohort_id)),
-        );
-    }
+    let mut query = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.eq(session.id))
+        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, session.cohort_id));
     if let Some(ids) = only {
         query = query.filter(attendance_mark::Column::EnrolmentId.is_in(ids.to_vec()));
     }

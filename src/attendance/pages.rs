@@ -165,18 +165,13 @@ pub async fn followup_context<C: ConnectionTrait>(
     let roster = super::enrolled(db, cohort.id, &people).await?;
     let hidden = crate::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
     let enrolled = roster.len() as i32;
-    let mut counts = attendance_mark::Entity::find()
+    let counts = attendance_mark::Entity::find()
         .select_only()
         .column(attendance_mark::Column::SessionId)
         .column(attendance_mark::Column::Status)
         .column_as(attendance_mark::Column::Id.count(), "n")
-        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)));
-    if people.is_restricted() {
-        counts = counts.filter(
-            attendance_mark::Column::EnrolmentId.in_subquery(people.enrolment_ids(cohort.id)),
-        );
-    }
-    let counts = counts
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort.id))
         .group_by(attendance_mark::Column::SessionId)
         .group_by(attendance_mark::Column::Status)
         .into_model::<Count>()
@@ -608,7 +603,6 @@ impl CsrfProtected for UploadForm<'_> {
 }
 
 #[post("/seguimiento/cohortes/<id>/asistencia/subir", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn upload_preview(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,

@@ -62,7 +62,7 @@ pub async fn workbook<C: ConnectionTrait>(
         .collect();
     let marks: HashMap<(i32, i32), attendance_mark::Model> = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
-        .filter(attendance_mark::Column::EnrolmentId.in_subquery(people.enrolment_ids(cohort.id)))
+        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort.id))
         .all(db)
         .await?
         .into_iter()
@@ -466,7 +466,6 @@ pub async fn plan<C: ConnectionTrait>(
 }
 
 /// Checks an upload and, unless `dry_run`, saves its changes (one transaction: the caller's).
-#[allow(clippy::too_many_arguments)]
 pub async fn upload<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,

@@ -271,7 +271,6 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>,
 }
 
 #[post("/cohorts/<id>/enrolments/import?<dry_run>", data = "<upload>")]
-#[allow(clippy::too_many_arguments)]
 async fn import(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,

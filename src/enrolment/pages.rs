@@ -221,7 +221,6 @@ impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
 /// all-or-nothing import. Either way the cohort page comes back with the outcome or the
 /// problems (row, column, message).
 #[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
-#[allow(clippy::too_many_arguments)]
 async fn import_submit(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,

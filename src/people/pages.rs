@@ -330,7 +330,6 @@ async fn confirmation_page(
 
 /// Following the link creates the account and signs the person in.
 #[post("/registro/confirmar/<token>", data = "<_form>")]
-#[allow(clippy::too_many_arguments)]
 async fn confirmation_submit(
     db: &State<DatabaseConnection>,
     notifier: Notifier<'_>,

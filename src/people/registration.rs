@@ -435,7 +435,6 @@ pub async fn check<C: ConnectionTrait>(
 }
 
 /// The rest of a registration, once checked.
-#[allow(clippy::too_many_arguments)]
 async fn receive(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,

@@ -11,7 +11,7 @@ use crate::accounts::actor::Actor;
 use crate::entities::values::{EnrolmentStatus, Role};
 use crate::entities::{enrolment, municipality, participant};
 use crate::error::AppResult;
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,15 +70,22 @@ impl PersonScope {
         }
     }
 
-    /// Ids of the enrolments of a cohort this caller may see, as a subquery (for tables that
-    /// point at enrolments: attendance marks, scores, certificates).
-    pub fn enrolment_ids(&self, cohort_id: i32) -> SelectStatement {
-        Query::select()
-            .column(enrolment::Column::Id)
-            .from(enrolment::Entity)
-            .and_where(enrolment::Column::CohortId.eq(cohort_id))
-            .cond_where(self.condition())
-            .to_owned()
+    /// For a table that points at enrolments (marks, scores): the rows of a cohort whose
+    /// enrolment this caller may see, through `column`. No condition at all for `All`.
+    pub fn enrolments_of<Col: ColumnTrait>(&self, column: Col, cohort_id: i32) -> Condition {
+        if !self.is_restricted() {
+            return Condition::all();
+        }
+        Condition::all().add(
+            column.in_subquery(
+                Query::select()
+                    .column(enrolment::Column::Id)
+                    .from(enrolment::Entity)
+                    .and_where(enrolment::Column::CohortId.eq(cohort_id))
+                    .cond_where(self.condition())
+                    .to_owned(),
+            ),
+        )
     }
 
     /// Spanish sentence about the people this caller cannot see, for pages.

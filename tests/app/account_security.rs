@@ -39,6 +39,27 @@ const HOSTILE_NEXT: &[&str] = &[
     "/ñandú",
 ];
 
+/// Signs in through the page with `siguiente` set to `next`.
+async fn sign_in_with_next<'c>(
+    app: &'c TestApp,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> rocket::local::asynchronous::LocalResponse<'c> {
+    let csrf = csrf_from(app, "/ingresar").await;
+    post_form(
+        app,
+        "/ingresar",
+        &[
+            ("csrf_token", &csrf),
+            ("email", email),
+            ("password", password),
+            ("siguiente", next),
+        ],
+    )
+    .await
+}
+
 fn location(response: &rocket::local::asynchronous::LocalResponse<'_>) -> String {
     response
         .headers()
@@ -52,18 +73,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Participant);
     for next in HOSTILE_NEXT {
-        let csrf = csrf_from(&app, "/ingresar").await;
-        let response = post_form(
-            &app,
-            "/ingresar",
-            &[
-                ("csrf_token", &csrf),
-                ("email", email),
-                ("password", password),
-                ("siguiente", next),
-            ],
-        )
-        .await;
+        let response = sign_in_with_next(&app, email, password, next).await;
         assert_eq!(response.status(), Status::SeeOther, "siguiente={next:?}");
         assert_eq!(location(&response), "/", "siguiente={next:?}");
         // The sign-in page itself shows the form with a safe value.
@@ -79,18 +89,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
     }
     // Paths of the site still work, with their query.
     for next in ["/cohortes/3?vista=sesiones&pagina=2", "/perfil", "/a%20b"] {
-        let csrf = csrf_from(&app, "/ingresar").await;
-        let response = post_form(
-            &app,
-            "/ingresar",
-            &[
-                ("csrf_token", &csrf),
-                ("email", email),
-                ("password", password),
-                ("siguiente", next),
-            ],
-        )
-        .await;
+        let response = sign_in_with_next(&app, email, password, next).await;
         assert_eq!(response.status(), Status::SeeOther);
         assert_eq!(location(&response), next);
     }

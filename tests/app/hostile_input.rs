@@ -415,7 +415,7 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
     let (status, body) = api(
         &app,
         "POST",
-        "/api/v1/certificates/XXXX/revoke",
+        "/api/v1/certificates/CODIGO-INEXISTENTE/revoke",
         Some(&staff),
         Some(json!({"reason": huge})),
     )
@@ -605,7 +605,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     // An optional body (a coordinator's revocation reason) follows the same rule when present.
     let response = app
         .client
-        .post("/api/v1/certificates/XXXX/revoke")
+        .post("/api/v1/certificates/CODIGO-INEXISTENTE/revoke")
         .header(bearer(&staff))
         .header(ContentType::Plain)
         .body("{\"reason\": \"x\"}")
