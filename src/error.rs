@@ -95,12 +95,12 @@ impl AppError {
         }
     }
 
-    /// Seconds a throttled client or one refused by a busy database should wait, for the
-    /// `Retry-After` header.
+    /// Seconds a throttled client must wait, for the `Retry-After` header.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::Throttled(seconds) => Some(*seconds),
-            AppError::Busy => Some(BUSY_RETRY_AFTER_SECONDS.into()),
+            // A 503 (busy database) gets its `Retry-After` from the headers fairing, whatever
+            // produced it (this error or a catcher).
             _ => None,
         }
     }

@@ -54,7 +54,7 @@ impl<'r> Responder<'r, 'static> for AppError {
         if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
             tracing::error!(error = %self, uri = %request.uri(), "request failed");
         }
-        // A 503 produced elsewhere (a catcher) also gets `Retry-After` from the headers fairing.
+        // A 503 gets its `Retry-After` from the headers fairing, whatever produced it.
         let status = self.status();
         let mut response = if is_api(request) {
             problem_response(status, self.public_detail(), self.field_errors())
