@@ -156,7 +156,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<(), AppError> {
-    let figment = AppConfig::figment();
+    let figment = aula_territorial::config::figment();
     let config = AppConfig::from_figment(&figment)?;
     match command {
         Command::Help => println!("{USAGE}"),

@@ -8,7 +8,7 @@ use crate::api::{Created, List, created};
 use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
-use crate::parse::QueryBool;
+use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
@@ -162,7 +162,7 @@ async fn scores_sheet(
 ) -> AppResult<Download> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(db.inner(), &cohort, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(
@@ -176,7 +176,7 @@ async fn scores_import(
     db: &State<DatabaseConnection>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;

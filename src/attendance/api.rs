@@ -12,8 +12,8 @@ use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::MarkSource;
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
-use crate::parse::QueryBool;
+use crate::mail::{Mailer, Notifier};
+use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -38,7 +38,7 @@ pub fn routes() -> Vec<Route> {
 #[put("/sessions/<id>/attendance", data = "<body>")]
 async fn put_attendance(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<Vec<MarkInput>>,
@@ -117,7 +117,7 @@ struct CodeBody {
 #[post("/sessions/<id>/check-in", data = "<body>")]
 async fn check_in(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     me: ParticipantUser,
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
@@ -125,7 +125,7 @@ async fn check_in(
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &me, id).await?;
     let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     };
     let outcome = checkin::check_in(
         &txn,
@@ -141,7 +141,7 @@ async fn check_in(
     txn.commit().await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
-        Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE)),
+        Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),
     }
 }
 
@@ -176,7 +176,7 @@ async fn session_sheet(
 ) -> AppResult<Download> {
     let (session, cohort, access) = super::session_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(
         db.inner(),
@@ -200,7 +200,7 @@ async fn cohort_sheet(
 ) -> AppResult<Download> {
     let (cohort, access) = super::cohort_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes =
         sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
@@ -231,7 +231,7 @@ async fn import(
             access.require_manage()?;
             cohort
         }
-        (None, None) => return Err(AppError::NotFound),
+        (None, None) => return Err(AppError::NotFound.into()),
     };
     let summary =
         sheet::upload(&txn, notifier, user.id, &cohort, session_id, &rows, dry_run).await?;
@@ -246,10 +246,10 @@ async fn import(
 #[post("/sessions/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn session_import(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     Ok(Json(
@@ -269,10 +269,10 @@ async fn session_import(
 #[post("/cohorts/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn cohort_import(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     Ok(Json(

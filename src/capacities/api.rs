@@ -39,13 +39,14 @@ impl From<capacity::Model> for CapacityView {
     }
 }
 
-#[get("/capacities?<paging..>")]
+#[get("/capacities?<page>&<per_page>")]
 async fn list(
     db: &State<DatabaseConnection>,
     _user: CurrentUser,
-    paging: Paging,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<List<CapacityView>>> {
-    let (page, per_page) = paging.resolve()?;
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
     let paginator = capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
         .order_by_asc(capacity::Column::Id)
@@ -138,7 +139,7 @@ async fn create(
         ));
     }
     let (Some(name), true) = (name, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     };
     let next_order = capacity::Entity::find().count(&txn).await? as i32 + 1;
     let at = crate::time::now();
@@ -184,7 +185,7 @@ async fn update(
     };
     let description = capacity_description(body.description.as_deref(), &mut errors);
     if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     }
     let txn = crate::db::begin(db).await?;
     let current = capacity::Entity::find_by_id(id)
@@ -199,7 +200,8 @@ async fn update(
         return Err(AppError::invalid(
             "code",
             "El código de una capacidad no cambia: otros sistemas lo usan.",
-        ));
+        )
+        .into());
     }
     let before = CapacityView::from(current.clone());
     let mut model: capacity::ActiveModel = current.into();

@@ -16,7 +16,7 @@ pub fn routes() -> Vec<Route> {
 struct CourseQuery {
     q: Option<String>,
     capacity: Option<i32>,
-    retired: crate::parse::QueryBool,
+    retired: crate::parse::QueryFlag,
     page: Option<i64>,
     per_page: Option<i64>,
 }

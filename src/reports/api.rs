@@ -2,6 +2,7 @@
 
 use super::coverage::{CoverageQuery, CoverageRow, Rollup};
 use super::differential::Differential;
+use super::params::{CoverageParams, ReportParams};
 use super::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::{List, Paging};
@@ -44,14 +45,15 @@ pub struct AttendanceReport {
     pub differential: Differential,
 }
 
-#[get("/reports/attendance?<page>&<per_page>&<query..>", rank = 2)]
+#[get("/reports/attendance?<page>&<per_page>&<params..>", rank = 2)]
 async fn attendance(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<AttendanceReport>> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (rows, differential) = super::attendance_with_differential(db.inner(), &filters).await?;
     let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
@@ -64,12 +66,13 @@ async fn attendance(
     }))
 }
 
-#[get("/reports/attendance.xlsx?<query..>", rank = 1)]
+#[get("/reports/attendance.xlsx?<params..>", rank = 1)]
 async fn attendance_xlsx(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
 ) -> AppResult<Download> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
@@ -77,14 +80,15 @@ async fn attendance_xlsx(
 
 /// The participant-level detail of the attendance report: one row per enrolment in scope,
 /// paged in the database.
-#[get("/reports/attendance/participants?<page>&<per_page>&<query..>")]
+#[get("/reports/attendance/participants?<page>&<per_page>&<params..>")]
 async fn participants(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<List<ParticipantRow>>> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (page, per_page) = Paging { page, per_page }.resolve()?;
     let (items, total) = super::participants_page(db.inner(), &filters, page, per_page).await?;
@@ -96,14 +100,15 @@ async fn participants(
     }))
 }
 
-#[get("/reports/capacity-coverage?<page>&<per_page>&<query..>")]
+#[get("/reports/capacity-coverage?<page>&<per_page>&<params..>")]
 async fn coverage(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<CoverageReport>> {
+    let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let (by_department, national) = super::coverage::rollups(&rows);
@@ -118,12 +123,13 @@ async fn coverage(
     }))
 }
 
-#[get("/reports/capacity-coverage.xlsx?<query..>")]
+#[get("/reports/capacity-coverage.xlsx?<params..>")]
 async fn coverage_xlsx(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
 ) -> AppResult<Download> {
+    let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;

@@ -22,13 +22,14 @@ pub struct DepartmentView {
     name: String,
 }
 
-#[get("/departments?<paging..>")]
+#[get("/departments?<page>&<per_page>")]
 async fn departments(
     db: &State<DatabaseConnection>,
     _user: CurrentUser,
-    paging: Paging,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<List<DepartmentView>>> {
-    let (page, per_page) = paging.resolve()?;
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
     let paginator = department::Entity::find()
         .order_by_asc(department::Column::Code)
         .paginate(db.inner(), per_page);
@@ -62,7 +63,7 @@ pub struct MunicipalityView {
 #[derive(FromForm)]
 struct MunicipalityQuery {
     department: Option<String>,
-    pdet: crate::parse::QueryBool,
+    pdet: crate::parse::QueryFlag,
     category: Option<String>,
     q: Option<String>,
     page: Option<i64>,
@@ -107,7 +108,8 @@ async fn municipalities(
             return Err(AppError::invalid(
                 "category",
                 "La categoría debe ser E o un número de 1 a 6.",
-            ));
+            )
+            .into());
         }
         select = select.filter(municipality::Column::Category.eq(category));
     }

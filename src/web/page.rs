@@ -59,7 +59,7 @@ impl Page<'_> {
     }
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
-        self.user.as_ref().ok_or(AppError::Unauthorized)
+        self.user.as_ref().ok_or(AppError::Unauthorized.into())
     }
 }
 

@@ -1,0 +1,61 @@
+//! Participants: the public servants and community members who take the courses.
+
+/// Kinds of entity a participant serves in (value, Spanish label).
+pub const ENTITY_TYPES: &[(&str, &str)] = &[
+    ("alcaldia", "Alcaldía"),
+    ("gobernacion", "Gobernación"),
+    ("concejo", "Concejo municipal"),
+    ("personeria", "Personería"),
+    (
+        "consejo_territorial_planeacion",
+        "Consejo territorial de planeación",
+    ),
+    ("junta_accion_comunal", "Junta de acción comunal"),
+    ("veeduria", "Veeduría ciudadana"),
+    ("otra", "Otra entidad"),
+];
+
+/// Nivel jerárquico, plus contractors and elected officials (value, Spanish label).
+pub const LEVELS: &[(&str, &str)] = &[
+    ("directivo", "Directivo"),
+    ("asesor", "Asesor"),
+    ("profesional", "Profesional"),
+    ("tecnico", "Técnico"),
+    ("asistencial", "Asistencial"),
+    ("contratista", "Contratista"),
+    ("elegido", "Cargo de elección popular"),
+    ("comunidad", "Sociedad civil"),
+];
+
+/// Version of the data-processing notice (Ley 1581 de 2012) a consent refers to.
+pub const DATA_CONSENT_VERSION: &str = "tratamiento-datos-v1-2026-11";
+/// Version of the notice for the optional sensitive (differential-approach) data.
+pub const SENSITIVE_CONSENT_VERSION: &str = "datos-sensibles-v1-2026-11";
+
+/// Optional differential-approach vocabulary (value, Spanish label).
+pub const SEXES: &[(&str, &str)] = &[
+    ("mujer", "Mujer"),
+    ("hombre", "Hombre"),
+    ("intersexual", "Intersexual"),
+];
+
+pub const ETHNIC_GROUPS: &[(&str, &str)] = &[
+    ("indigena", "Indígena"),
+    ("afrocolombiano", "Afrocolombiano o negro"),
+    ("raizal", "Raizal"),
+    ("palenquero", "Palenquero"),
+    ("rrom", "Rrom"),
+    ("ninguno", "Ninguno"),
+];
+
+pub mod profile;
+pub mod registration;
+pub mod scope;
+
+pub use profile::{ParticipantView, personal_data_export, profile_of_user};
+
+pub fn label(list: &[(&'static str, &'static str)], value: &str) -> &'static str {
+    list.iter()
+        .find(|(v, _)| *v == value)
+        .map_or("", |(_, l)| l)
+}

@@ -1,0 +1,282 @@
+//! A participant's own data: what they see, what they may correct, and the full export.
+
+use super::SENSITIVE_CONSENT_VERSION;
+use super::registration::{self, Profile, ProfileInput};
+use crate::audit::{self, Change};
+use crate::entities::values::ConsentKind;
+use crate::entities::{
+    attendance_mark, certificate, consent, enrolment, municipality, participant, score, user,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::time::now;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ParticipantView {
+    pub id: i32,
+    pub document_type: String,
+    pub document_number: String,
+    pub first_names: String,
+    pub last_names: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub municipality_code: String,
+    pub municipality_name: Option<String>,
+    pub department_code: Option<String>,
+    pub entity_type: String,
+    pub entity_name: Option<String>,
+    pub position: Option<String>,
+    pub level: String,
+    pub sensitive_data_consent: bool,
+    pub sex: Option<String>,
+    pub ethnic_group: Option<String>,
+    pub has_disability: Option<bool>,
+    pub is_conflict_victim: Option<bool>,
+}
+
+async fn has_active_consent<C: ConnectionTrait>(
+    db: &C,
+    participant_id: i32,
+    kind: ConsentKind,
+) -> AppResult<bool> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(participant_id))
+        .filter(consent::Column::Kind.eq(kind))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+async fn view<C: ConnectionTrait>(
+    db: &C,
+    person: participant::Model,
+) -> AppResult<ParticipantView> {
+    let place = municipality::Entity::find_by_id(person.municipality_code.clone())
+        .one(db)
+        .await?;
+    Ok(ParticipantView {
+        sensitive_data_consent: has_active_consent(db, person.id, ConsentKind::SensitiveData)
+            .await?,
+        id: person.id,
+        document_type: person.document_type.as_str().to_string(),
+        document_number: person.document_number,
+        first_names: person.first_names,
+        last_names: person.last_names,
+        email: person.email,
+        phone: person.phone,
+        municipality_name: place.as_ref().map(|m| m.name.clone()),
+        department_code: place.map(|m| m.department_code),
+        municipality_code: person.municipality_code,
+        entity_type: person.entity_type,
+        entity_name: person.entity_name,
+        position: person.position,
+        level: person.level,
+        sex: person.sex,
+        ethnic_group: person.ethnic_group,
+        has_disability: person.has_disability,
+        is_conflict_victim: person.is_conflict_victim,
+    })
+}
+
+pub async fn participant_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<Option<participant::Model>> {
+    Ok(participant::Entity::find()
+        .filter(participant::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+pub async fn profile_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<Option<ParticipantView>> {
+    match participant_of_user(db, user_id).await? {
+        Some(person) => Ok(Some(view(db, person).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A participant corrects their profile. The document identifies the person across cohorts,
+/// so it is kept as it is (a coordinator corrects it). Giving the sensitive-data consent
+/// records it; withdrawing it erases those data.
+pub async fn update_own(
+    db: &DatabaseConnection,
+    user_id: i32,
+    input: &ProfileInput,
+) -> AppResult<ParticipantView> {
+    let txn = crate::db::begin(db).await?;
+    let person = participant_of_user(&txn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut input = input.clone();
+    input.document_type = Some(person.document_type.as_str().to_string());
+    input.document_number = Some(person.document_number.clone());
+    let profile: Profile = registration::validate(&txn, &input).await?;
+    let email = profile.email.clone().ok_or_else(|| {
+        AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
+    })?;
+    let account = crate::accounts::find(&txn, user_id).await?;
+    if email != account.email
+        && user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "email",
+            "Ya existe una cuenta con este correo electrónico.",
+        )]));
+    }
+    let had_consent = has_active_consent(&txn, person.id, ConsentKind::SensitiveData).await?;
+    let before = view(&txn, person.clone()).await?;
+    let mut saved = registration::save_profile(&txn, Some(person), None, &profile).await?;
+    match (had_consent, profile.sensitive.is_some()) {
+        (false, true) => {
+            registration::record_consent(
+                &txn,
+                saved.id,
+                ConsentKind::SensitiveData,
+                SENSITIVE_CONSENT_VERSION,
+            )
+            .await?
+        }
+        (true, false) => {
+            consent::Entity::update_many()
+                .col_expr(consent::Column::WithdrawnAt, Expr::value(now()))
+                .filter(consent::Column::ParticipantId.eq(saved.id))
+                .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+                .filter(consent::Column::WithdrawnAt.is_null())
+                .exec(&txn)
+                .await?;
+            let mut model: participant::ActiveModel = saved.into();
+            model.sex = Set(None);
+            model.ethnic_group = Set(None);
+            model.has_disability = Set(None);
+            model.is_conflict_victim = Set(None);
+            saved = model.update(&txn).await?;
+        }
+        _ => {}
+    }
+    let mut account: user::ActiveModel = account.into();
+    account.email = Set(email);
+    account.full_name = Set(format!("{} {}", saved.first_names, saved.last_names));
+    account.updated_at = Set(now());
+    account.update(&txn).await?;
+    let after = view(&txn, saved).await?;
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(user_id),
+            action: "participant.profile_updated",
+            subject_type: "participant",
+            subject_id: after.id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Everything the product holds about a user (Ley 1581: the right to know one's data).
+pub async fn personal_data_export<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<Value> {
+    let account = crate::accounts::find(db, user_id).await?;
+    let mut export = json!({
+        "generated_at": crate::time::date_time(now()),
+        "account": {
+            "id": account.id,
+            "email": account.email,
+            "full_name": account.full_name,
+            "role": account.role,
+            "department_code": account.department_code,
+            "active": account.active,
+            "created_at": crate::time::date_time(account.created_at),
+            "last_login_at": account.last_login_at.map(crate::time::date_time),
+        },
+        "participant": null,
+        "consents": [],
+        "enrolments": [],
+        "attendance": [],
+        "scores": [],
+        "certificates": [],
+    });
+    let Some(person) = participant_of_user(db, user_id).await? else {
+        return Ok(export);
+    };
+    let person_id = person.id;
+    export["participant"] = serde_json::to_value(view(db, person).await?).unwrap_or_default();
+    let consents = consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(person_id))
+        .order_by_asc(consent::Column::Id)
+        .all(db)
+        .await?;
+    export["consents"] = consents
+        .iter()
+        .map(|c| {
+            json!({"kind": c.kind, "text_version": c.text_version,
+                        "granted_at": crate::time::date_time(c.granted_at),
+                        "withdrawn_at": c.withdrawn_at.map(crate::time::date_time)})
+        })
+        .collect();
+    let enrolments = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(person_id))
+        .order_by_asc(enrolment::Column::Id)
+        .all(db)
+        .await?;
+    let enrolment_ids: Vec<i32> = enrolments.iter().map(|e| e.id).collect();
+    export["enrolments"] = enrolments
+        .iter()
+        .map(|e| {
+            json!({"id": e.id, "cohort_id": e.cohort_id, "status": e.status,
+                        "municipality_code": e.municipality_code, "entity_type": e.entity_type,
+                        "created_at": crate::time::date_time(e.created_at),
+                        "cancelled_at": e.cancelled_at.map(crate::time::date_time),
+                        "cancellation_reason": e.cancellation_reason})
+        })
+        .collect();
+    export["attendance"] = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::EnrolmentId.is_in(enrolment_ids.clone()))
+        .order_by_asc(attendance_mark::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| {
+            json!({"enrolment_id": m.enrolment_id, "session_id": m.session_id, "status": m.status,
+                        "note": m.note, "recorded_at": crate::time::date_time(m.recorded_at)})
+        })
+        .collect();
+    export["scores"] = score::Entity::find()
+        .filter(score::Column::EnrolmentId.is_in(enrolment_ids))
+        .order_by_asc(score::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(|s| {
+            json!({"enrolment_id": s.enrolment_id, "assessment_id": s.assessment_id,
+                        "score": crate::parse::grade_value(s.score_tenths)})
+        })
+        .collect();
+    export["certificates"] = certificate::Entity::find()
+        .filter(certificate::Column::ParticipantId.eq(person_id))
+        .order_by_asc(certificate::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| {
+            json!({"code": c.code, "status": c.status, "course": c.course_name,
+                        "issued_at": crate::time::date_time(c.issued_at)})
+        })
+        .collect();
+    Ok(export)
+}
