@@ -1218,14 +1218,14 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
 
 // ---- Pages ---------------------------------------------------------------------------------
 
-async fn page(app: &TestApp, path: &str) -> (Status, String) {
+pub(crate) async fn page(app: &TestApp, path: &str) -> (Status, String) {
     let response = app.client.get(path.to_string()).dispatch().await;
     let status = response.status();
     (status, response.into_string().await.unwrap_or_default())
 }
 
 /// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
-fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_inputs(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for piece in html.split("<input type=\"hidden\" ").skip(1) {
         let attr = |name: &str| {
@@ -1248,7 +1248,7 @@ fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 }
 
 /// Posts a multipart form with a CSRF token and a file, as the browser does.
-async fn post_file(
+pub(crate) async fn post_file(
     app: &TestApp,
     path: &str,
     csrf: &str,

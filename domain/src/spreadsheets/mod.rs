@@ -54,6 +54,22 @@
 //! cells than the bounds above are a 422 on `"file"` that says the limit (the reader stops as
 //! soon as it knows). Parse with [`parse_upload`] *before* opening a write transaction.
 //!
+//! # The import pipeline ([`pipeline`]: [`Import`], [`pipeline::run`])
+//!
+//! ```text
+//! trait Import { type Row; type Plan; type Summary; const HEADERS;
+//!     lock, rows, plan, preview, save }                       (a value of it: opened)
+//! pipeline::run(db, &import, Source<Row>, Mode) -> AppResult<Summary>
+//! enum Source<Row> { File { bytes, name }, Rows(Vec<Row>) } ; enum Mode { Preview, Save }
+//! ImportSummary<Change> { dry_run, changes, unchanged } ; ::preview(changes, unchanged) ; .saved()
+//! ```
+//!
+//! Every import (enrolments, attendance, scores) is one [`Import`]: its own rows, checks and
+//! writes; the pipeline does the rest the same way for all: an import is opened (who may
+//! import into what) before its file is read, the file is parsed with the bounds above before
+//! any transaction, a preview only reads, and a save runs in one write transaction, all or
+//! nothing.
+//!
 //! # Templates ([`template`])
 //!
 //! ```text
@@ -71,6 +87,7 @@
 
 mod export;
 mod import;
+pub mod pipeline;
 mod template;
 
 #[cfg(test)]
@@ -78,19 +95,39 @@ mod tests;
 
 pub use export::{Cell, ChartKind, Column, ColumnKind, ExportBook, SheetWriter};
 pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_requiring};
+pub use pipeline::{Import, Mode, Source};
 pub use template::template;
 
 use crate::error::AppError;
 use serde::Serialize;
 
 /// What an import of a sheet would change (dry run, the preview) or changed: the changed rows,
-/// and how many rows matched what is recorded. Every import (attendance, scores) answers it.
+/// and how many rows matched what is recorded. The attendance and scores imports answer it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportSummary<Change> {
     pub dry_run: bool,
     pub changes: Vec<Change>,
     /// Rows identical to what is recorded.
     pub unchanged: usize,
+}
+
+impl<Change> ImportSummary<Change> {
+    /// What a plan would change: `changes`, and `unchanged` rows equal to what is recorded.
+    pub fn preview(changes: Vec<Change>, unchanged: usize) -> Self {
+        ImportSummary {
+            dry_run: true,
+            changes,
+            unchanged,
+        }
+    }
+
+    /// The same changes, saved.
+    pub fn saved(self) -> Self {
+        ImportSummary {
+            dry_run: false,
+            ..self
+        }
+    }
 }
 
 /// The largest upload [`read_upload`] accepts.

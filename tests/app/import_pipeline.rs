@@ -1,0 +1,187 @@
+//! The one import pipeline as people meet it: the scores sheet through the pages (upload,
+//! preview, confirm; a confirmation that no longer holds saves nothing), and a preview that
+//! answers while another writer holds the cohort, where saving waits for it.
+
+use crate::attendance::{
+    cohort, crew, download, enrol, hidden_inputs, mark_count, page, post_file, read_table,
+    write_table,
+};
+use crate::common::TestApp;
+use crate::enrolment::people;
+use crate::support::*;
+use aula_territorial::entities::score;
+use aula_territorial::entities::values::Role;
+use chrono::Duration;
+use rocket::http::Status;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+
+/// Scores recorded for this assessment item.
+async fn scores(app: &TestApp, item: i64) -> u64 {
+    score::Entity::find()
+        .filter(score::Column::AssessmentId.eq(item as i32))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn the_scores_sheet_goes_through_upload_preview_and_confirm_on_the_pages() {
+    let app = TestApp::with_demo().await;
+    let crew = crew(&app).await;
+    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
+    let crowd = people(app.db(), 2, "18592", "hojanotas").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let (status, item) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort_id}/assessments"),
+        Some(&crew.staff),
+        Some(json!({"name": "Taller", "weight": 100})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{item}");
+    let item = item["id"].as_i64().unwrap();
+    let (_, _, bytes) = download(
+        &app,
+        &format!("/api/v1/cohorts/{cohort_id}/scores.xlsx"),
+        &crew.instructor,
+    )
+    .await;
+    let mut table = read_table(&bytes, "Calificaciones", "Inscripción");
+    let line = |t: &[Vec<String>], e: i64| t.iter().position(|r| r[0] == e.to_string()).unwrap();
+    let (r0, r1) = (line(&table, e0), line(&table, e1));
+    table[r0][4] = "4,5".into();
+    table[r1][4] = "3".into();
+
+    let (email, password) = demo_account(Role::Instructor);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let grid = format!("/seguimiento/cohortes/{cohort_id}/notas");
+    let csrf = csrf_from(&app, &grid).await;
+    let (status, preview) = post_file(
+        &app,
+        &format!("{grid}/subir"),
+        &csrf,
+        "notas.xlsx",
+        &write_table(&table),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert!(
+        preview.contains("Revisar la planilla de notas"),
+        "{preview}"
+    );
+    assert!(preview.contains("Confirmar y guardar"));
+    assert!(
+        preview.contains("<td>Persona hojanotas 0</td><td>Taller</td><td>—</td>"),
+        "{preview}"
+    );
+    assert_eq!(scores(&app, item).await, 0, "the preview saves nothing");
+    let fields = hidden_inputs(&preview);
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+
+    // A confirmation that does not hold any more (the rows were tampered with) saves nothing.
+    let tampered: Vec<(&str, &str)> = refs
+        .iter()
+        .map(|(k, v)| (*k, if *k == "filas" { "[{\"row\": 2" } else { *v }))
+        .collect();
+    let response = post_form(&app, &format!("{grid}/confirmar"), &tampered).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, after) = page(&app, &grid).await;
+    assert!(
+        after.contains("La confirmación llegó incompleta"),
+        "{after}"
+    );
+    assert_eq!(scores(&app, item).await, 0);
+
+    let response = post_form(&app, &format!("{grid}/confirmar"), &refs).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(
+        response.headers().get_one("Location"),
+        Some(grid.as_str()),
+        "back to the grid"
+    );
+    let (_, after) = page(&app, &grid).await;
+    assert!(
+        after.contains("Planilla de notas guardada: 2 nota(s) nueva(s) o cambiada(s)."),
+        "{after}"
+    );
+    assert_eq!(scores(&app, item).await, 2);
+
+    // The same preview confirmed again changes nothing more.
+    let response = post_form(&app, &format!("{grid}/confirmar"), &refs).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(scores(&app, item).await, 2);
+
+    // A bad file: the preview page lists every problem (row, column) with 422.
+    table[r0][4] = "siete".into();
+    let (status, errors) = post_file(
+        &app,
+        &format!("{grid}/subir"),
+        &csrf,
+        "notas.xlsx",
+        &write_table(&table),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        errors.contains("no se guardó nada")
+            && errors.contains(&format!("<td>{}</td><td>Taller</td>", r0 + 1)),
+        "{errors}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_for_it() {
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("database_busy_seconds", json!(1)),
+    ])
+    .await;
+    let crew = crew(&app).await;
+    let (cohort_id, s) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
+    let crowd = people(app.db(), 1, "18592", "cerrojo").await;
+    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let file = write_table(&[
+        vec!["Sesión".into(), "Inscripción".into(), "Asistencia".into()],
+        vec![s[0].to_string(), e0.to_string(), "presente".into()],
+    ]);
+    let path = format!("/api/v1/cohorts/{cohort_id}/attendance/import");
+
+    // Another writer holds the cohort (SQLite: the write lock; PostgreSQL: the cohort's row).
+    let holder = app.db().begin().await.unwrap();
+    holder
+        .execute_unprepared(&format!(
+            "UPDATE cohorts SET seats = seats WHERE id = {cohort_id}"
+        ))
+        .await
+        .unwrap();
+    let (status, preview) = upload(
+        &app,
+        &format!("{path}?dry_run=true"),
+        &crew.instructor,
+        "asistencia.xlsx",
+        &file,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert_eq!(preview["changes"].as_array().unwrap().len(), 1);
+    let (status, _) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    assert_eq!(
+        status,
+        Status::ServiceUnavailable,
+        "the save waits, then 503"
+    );
+    holder.rollback().await.unwrap();
+    assert_eq!(mark_count(app.db(), &s).await, 0, "nothing was written");
+
+    let (status, saved) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(mark_count(app.db(), &s).await, 1);
+}
