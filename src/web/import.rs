@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! Upload { file }  (the API's multipart body) ; upload_error(errors) -> AppError
-//! read_file(&TempFile) -> AppResult<Source<Row>>
+//! read_file(&TempFile) -> DomainResult<Source<Row>>
 //! answer(db, opening, &TempFile, dry_run) -> AppResult<Json<Summary>>
 //! trait ImportPage: Import { TEMPLATE, TITLE, CHANGED_MEANWHILE, BACK, SAVED, cohort, confirmation }
 //! UploadForm { csrf_token, file } ; preview(&page, db, opening, &TempFile) -> page or (status, page)
@@ -32,7 +32,6 @@ use rocket::serde::json::Json;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 use std::future::Future;
 
 /// The API's upload: a multipart body with the file in the field «file».
@@ -144,10 +143,23 @@ pub async fn preview<I: ImportPage>(
         Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
         Err(error) => return Err(failure(page, error)),
     };
-    let rendered = preview_context(&import, summary.as_ref(), &errors).and_then(|context| {
-        page.render(I::TEMPLATE, I::TITLE, context)
-            .map_err(AppError::from)
-    });
+    let rows = summary.as_ref().map(I::confirmation).unwrap_or_default();
+    let rendered = serde_json::to_string(&rows)
+        .map_err(|e| AppError::Internal(format!("confirmación: {e}")))
+        .and_then(|confirmation| {
+            let cohort = import.cohort();
+            let view = PreviewView {
+                cohort: CohortHeading {
+                    id: cohort.id,
+                    name: &cohort.name,
+                },
+                summary: summary.as_ref(),
+                has_changes: !rows.is_empty(),
+                confirmation,
+                errors: &errors,
+            };
+            Ok(page.render(I::TEMPLATE, I::TITLE, view)?)
+        });
     match rendered {
         Ok(html) if status == Status::Ok => Ok(html),
         Ok(html) => Err((status, html)),
@@ -155,25 +167,23 @@ pub async fn preview<I: ImportPage>(
     }
 }
 
-fn preview_context<I: ImportPage>(
-    import: &I,
-    summary: Option<&I::Summary>,
-    errors: &[FieldError],
-) -> DomainResult<Value> {
-    let json_error = |e: serde_json::Error| AppError::Internal(format!("vista previa: {e}"));
-    let (mut context, rows) = match summary {
-        Some(summary) => (
-            serde_json::to_value(summary).map_err(json_error)?,
-            I::confirmation(summary),
-        ),
-        None => (json!({"changes": [], "unchanged": 0}), Vec::new()),
-    };
-    let cohort = import.cohort();
-    context["cohort"] = json!({"id": cohort.id, "name": cohort.name});
-    context["has_changes"] = json!(!rows.is_empty());
-    context["confirmation"] = json!(serde_json::to_string(&rows).map_err(json_error)?);
-    context["errors"] = json!(errors);
-    Ok(context)
+/// What a preview page shows: the cohort, what saving would change (`changes`, `unchanged`;
+/// nothing when the file was refused), the rows its confirmation sends back, the problems.
+#[derive(Serialize)]
+struct PreviewView<'a, S> {
+    cohort: CohortHeading<'a>,
+    #[serde(flatten)]
+    summary: Option<&'a S>,
+    has_changes: bool,
+    /// JSON of the rows that make the changes, for the form's hidden field `filas`.
+    confirmation: String,
+    errors: &'a [FieldError],
+}
+
+#[derive(Serialize)]
+struct CohortHeading<'a> {
+    id: i32,
+    name: &'a str,
 }
 
 /// A preview's confirmation: the rows it showed, as JSON.
@@ -189,7 +199,7 @@ csrf_protected!(ConfirmForm);
 
 /// Preview → confirm: the rows checked again and saved, all or nothing, and back to the
 /// import's page with what changed; when they no longer pass the checks (or the cohort no
-/// longer takes them), back with the reason and nothing saved.
+/// longer takes them, or the form came garbled), back with the reason and nothing saved.
 pub async fn confirm<I: ImportPage>(
     db: &DatabaseConnection,
     opening: impl Future<Output = DomainResult<I>> + Send,
@@ -197,20 +207,20 @@ pub async fn confirm<I: ImportPage>(
 ) -> AppResult<Flash<Redirect>> {
     let import = opening.await?;
     let back = Redirect::to(I::BACK(import.cohort().id));
-    let outcome = async {
-        let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
-            Vec::new()
-        } else {
-            serde_json::from_str(&form.filas).map_err(|_| {
-                AppError::invalid(
-                    "filas",
+    let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
+        Vec::new()
+    } else {
+        match serde_json::from_str(&form.filas) {
+            Ok(rows) => rows,
+            Err(_) => {
+                return Ok(Flash::error(
+                    back,
                     "La confirmación llegó incompleta: suba la planilla de nuevo.",
-                )
-            })?
-        };
-        pipeline::run(db, &import, Source::Rows(rows), Mode::Save).await
-    }
-    .await;
+                ));
+            }
+        }
+    };
+    let outcome = pipeline::run(db, &import, Source::Rows(rows), Mode::Save).await;
     match outcome {
         Ok(summary) => Ok(Flash::success(
             back,
