@@ -2,15 +2,11 @@
 //! preview, confirm; a confirmation that no longer holds saves nothing), and a preview that
 //! answers while another writer holds the cohort, where saving waits for it.
 
-use crate::attendance::{
-    cohort, crew, download, enrol, hidden_inputs, mark_count, page, post_file, read_table,
-    write_table,
-};
 use crate::common::TestApp;
-use crate::enrolment::people;
 use crate::support::*;
-use aula_territorial::entities::score;
+use crate::world::World;
 use aula_territorial::entities::values::Role;
+use aula_territorial::entities::{attendance_mark, score};
 use chrono::Duration;
 use rocket::http::Status;
 use sea_orm::{
@@ -19,6 +15,15 @@ use sea_orm::{
 use serde_json::json;
 
 /// Scores recorded for this assessment item.
+/// Marks recorded for these sessions.
+async fn marks(app: &TestApp, sessions: &[i64]) -> u64 {
+    attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| *s as i32)))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
 async fn scores(app: &TestApp, item: i64) -> u64 {
     score::Entity::find()
         .filter(score::Column::AssessmentId.eq(item as i32))
@@ -30,25 +35,21 @@ async fn scores(app: &TestApp, item: i64) -> u64 {
 #[rocket::async_test]
 async fn the_scores_sheet_goes_through_upload_preview_and_confirm_on_the_pages() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
-    let crowd = people(app.db(), 2, "18592", "hojanotas").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (status, item) = api(
-        &app,
-        "POST",
-        &format!("/api/v1/cohorts/{cohort_id}/assessments"),
-        Some(&crew.staff),
-        Some(json!({"name": "Taller", "weight": 100})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{item}");
-    let item = item["id"].as_i64().unwrap();
+    let world = World::new(&app).await;
+    let cohort_id = world
+        .cohort()
+        .sessions_from_now(&[Duration::days(-1)], 120)
+        .create()
+        .await
+        .id;
+    let crowd = world.people("hojanotas").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
+    let item = world.assessment(cohort_id, "Taller", 100).await;
     let (_, _, bytes) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/scores.xlsx"),
-        &crew.instructor,
+        &world.instructor,
     )
     .await;
     let mut table = read_table(&bytes, "Calificaciones", "Inscripción");
@@ -144,10 +145,15 @@ async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_
         ("database_busy_seconds", json!(1)),
     ])
     .await;
-    let crew = crew(&app).await;
-    let (cohort_id, s) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
-    let crowd = people(app.db(), 1, "18592", "cerrojo").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .sessions_from_now(&[Duration::days(-1)], 120)
+        .create()
+        .await;
+    let (cohort_id, s) = (cohort.id, cohort.sessions);
+    let person = &world.people("cerrojo").create().await[0];
+    let e0 = world.enrol(cohort_id, person.id).await.id;
     let file = write_table(&[
         vec!["Sesión".into(), "Inscripción".into(), "Asistencia".into()],
         vec![s[0].to_string(), e0.to_string(), "presente".into()],
@@ -165,23 +171,23 @@ async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_
     let (status, preview) = upload(
         &app,
         &format!("{path}?dry_run=true"),
-        &crew.instructor,
+        &world.instructor,
         "asistencia.xlsx",
         &file,
     )
     .await;
     assert_eq!(status, Status::Ok, "{preview}");
     assert_eq!(preview["changes"].as_array().unwrap().len(), 1);
-    let (status, _) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    let (status, _) = upload(&app, &path, &world.instructor, "asistencia.xlsx", &file).await;
     assert_eq!(
         status,
         Status::ServiceUnavailable,
         "the save waits, then 503"
     );
     holder.rollback().await.unwrap();
-    assert_eq!(mark_count(app.db(), &s).await, 0, "nothing was written");
+    assert_eq!(marks(&app, &s).await, 0, "nothing was written");
 
-    let (status, saved) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    let (status, saved) = upload(&app, &path, &world.instructor, "asistencia.xlsx", &file).await;
     assert_eq!(status, Status::Ok, "{saved}");
-    assert_eq!(mark_count(app.db(), &s).await, 1);
+    assert_eq!(marks(&app, &s).await, 1);
 }
