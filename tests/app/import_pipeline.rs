@@ -32,6 +32,15 @@ async fn scores(app: &TestApp, item: i64) -> u64 {
         .unwrap()
 }
 
+/// Posts a preview's confirmation from the scores grid: back to the grid, whose page (with
+/// the message) it returns.
+async fn confirm(app: &TestApp, grid: &str, fields: &[(&str, &str)]) -> String {
+    let response = post_form(app, &format!("{grid}/confirmar"), fields).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(response.headers().get_one("Location"), Some(grid));
+    page(app, grid).await.1
+}
+
 #[rocket::async_test]
 async fn the_scores_sheet_goes_through_upload_preview_and_confirm_on_the_pages() {
     let app = TestApp::with_demo().await;
@@ -87,55 +96,32 @@ async fn the_scores_sheet_goes_through_upload_preview_and_confirm_on_the_pages()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
 
-    // A confirmation that does not hold any more (the rows were tampered with) saves nothing.
-    let tampered: Vec<(&str, &str)> = refs
+    // A confirmation that came garbled saves nothing.
+    let garbled: Vec<(&str, &str)> = refs
         .iter()
         .map(|(k, v)| (*k, if *k == "filas" { "[{\"row\": 2" } else { *v }))
         .collect();
-    let response = post_form(&app, &format!("{grid}/confirmar"), &tampered).await;
-    assert_eq!(response.status(), Status::SeeOther);
-    let (_, after) = page(&app, &grid).await;
+    let after = confirm(&app, &grid, &garbled).await;
     assert!(
         after.contains("La confirmación llegó incompleta"),
         "{after}"
     );
     assert_eq!(scores(&app, item).await, 0);
 
-    let response = post_form(&app, &format!("{grid}/confirmar"), &refs).await;
-    assert_eq!(response.status(), Status::SeeOther);
-    assert_eq!(
-        response.headers().get_one("Location"),
-        Some(grid.as_str()),
-        "back to the grid"
-    );
-    let (_, after) = page(&app, &grid).await;
+    let after = confirm(&app, &grid, &refs).await;
     assert!(
         after.contains("Planilla de notas guardada: 2 nota(s) nueva(s) o cambiada(s)."),
         "{after}"
     );
     assert_eq!(scores(&app, item).await, 2);
-
     // The same preview confirmed again changes nothing more.
-    let response = post_form(&app, &format!("{grid}/confirmar"), &refs).await;
-    assert_eq!(response.status(), Status::SeeOther);
+    confirm(&app, &grid, &refs).await;
     assert_eq!(scores(&app, item).await, 2);
 
     // A bad file: the preview page lists every problem (row, column) with 422.
     table[r0][4] = "siete".into();
-    let (status, errors) = post_file(
-        &app,
-        &format!("{grid}/subir"),
-        &csrf,
-        "notas.xlsx",
-        &write_table(&table),
-    )
-    .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        errors.contains("no se guardó nada")
-            && errors.contains(&format!("<td>{}</td><td>Taller</td>", r0 + 1)),
-        "{errors}"
-    );
+    let path = format!("{grid}/subir");
+    upload_refused(&app, &path, &csrf, &write_table(&table), r0 + 1, "Taller").await;
 }
 
 #[rocket::async_test]

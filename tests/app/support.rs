@@ -299,3 +299,22 @@ pub async fn post_file(
     let status = response.status();
     (status, response.into_string().await.unwrap_or_default())
 }
+
+/// Uploads a spreadsheet from a page's form and expects its preview to refuse it: 422, the
+/// page says nothing was saved and shows the problem at spreadsheet `row` under `column`.
+pub async fn upload_refused(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    file: &[u8],
+    row: usize,
+    column: &str,
+) {
+    let (status, errors) = post_file(app, path, csrf, "planilla.xlsx", file).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        errors.contains("no se guardó nada")
+            && errors.contains(&format!("<td>{row}</td><td>{column}</td>")),
+        "{errors}"
+    );
+}

@@ -282,37 +282,26 @@ async fn check<C: ConnectionTrait>(
     }
     errors.sort_by_key(|e| e.row);
     errors.dedup();
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if planned.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "El archivo no tiene ninguna nota escrita.",
-        ));
-    }
+    let planned =
+        spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ninguna nota escrita.")?;
     let item_ids: Vec<i32> = items.keys().copied().collect();
     let current = existing_scores(db, &item_ids, enrolments.ids()).await?;
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
-    for (row, item, enrolment_id, tenths) in planned {
-        let before = current
-            .get(&(item.id, enrolment_id))
-            .map(|s| s.score_tenths);
-        if before == Some(tenths) {
-            unchanged += 1;
-            continue;
-        }
-        changes.push(ScoreChange {
-            row,
-            enrolment_id,
-            full_name: enrolments.full_name(enrolment_id),
-            assessment_id: item.id,
-            assessment: item.name.clone(),
-            before: before.map(parse::grade_text),
-            score: parse::grade_text(tenths),
-            tenths,
-        });
-    }
-    Ok(ScoreUploadSummary::preview(changes, unchanged))
+    Ok(ScoreUploadSummary::preview(
+        planned,
+        |(row, item, enrolment_id, tenths)| {
+            let before = current
+                .get(&(item.id, enrolment_id))
+                .map(|s| s.score_tenths);
+            (before != Some(tenths)).then(|| ScoreChange {
+                row,
+                enrolment_id,
+                full_name: enrolments.full_name(enrolment_id),
+                assessment_id: item.id,
+                assessment: item.name.clone(),
+                before: before.map(parse::grade_text),
+                score: parse::grade_text(tenths),
+                tenths,
+            })
+        },
+    ))
 }

@@ -9,7 +9,7 @@ use super::{NamedEnrolments, Planned, check_cohort_open, parse_mark};
 use crate::accounts::actor::Actor;
 use crate::entities::values::{Mark, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session, municipality};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::{self, Cell, Column, ExportBook, Import, ImportTable};
@@ -476,27 +476,19 @@ async fn check<C: ConnectionTrait>(
             },
         ));
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if planned.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "El archivo no tiene ninguna fila con la asistencia escrita.",
-        ));
-    }
+    let planned = spreadsheets::all_or_nothing(
+        errors,
+        planned,
+        "El archivo no tiene ninguna fila con la asistencia escrita.",
+    )?;
     let session_ids: Vec<i32> = sessions.keys().copied().collect();
     let current = super::existing_marks(db, &session_ids, enrolments.ids()).await?;
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
-    for (row, p) in planned {
+    Ok(UploadSummary::preview(planned, |(row, p)| {
         let before = current.get(&(p.session_id, p.enrolment_id));
         if before.is_some_and(|b| b.status == p.status && b.note == p.note) {
-            unchanged += 1;
-            continue;
+            return None;
         }
-        let full_name = enrolments.full_name(p.enrolment_id);
-        changes.push(SheetChange {
+        Some(SheetChange {
             row,
             session_id: p.session_id,
             session: sessions
@@ -504,14 +496,13 @@ async fn check<C: ConnectionTrait>(
                 .map(session_label)
                 .unwrap_or_default(),
             enrolment_id: p.enrolment_id,
-            full_name,
+            full_name: enrolments.full_name(p.enrolment_id),
             before: before.map(|b| b.status),
             before_label: before.map(|b| b.status.label()),
             before_note: before.and_then(|b| b.note.clone()),
             status: p.status,
             status_label: p.status.label(),
             note: p.note,
-        });
-    }
-    Ok(UploadSummary::preview(changes, unchanged))
+        })
+    }))
 }

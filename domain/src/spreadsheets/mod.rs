@@ -61,7 +61,8 @@
 //!     lock, rows, plan, preview, save }                       (a value of it: opened)
 //! pipeline::run(db, &import, Source<Row>, Mode) -> AppResult<Summary>
 //! enum Source<Row> { File { bytes, name }, Rows(Vec<Row>) } ; enum Mode { Preview, Save }
-//! ImportSummary<Change> { dry_run, changes, unchanged } ; ::preview(changes, unchanged) ; .saved()
+//! ImportSummary<Change> { dry_run, changes, unchanged } ; ::preview(planned, change) ; .saved()
+//! all_or_nothing(errors, planned, nothing: &str) -> AppResult<Vec<Planned>>
 //! ```
 //!
 //! Every import (enrolments, attendance, scores) is one [`Import`]: its own rows, checks and
@@ -98,7 +99,7 @@ pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_
 pub use pipeline::{Import, Mode, Source};
 pub use template::template;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult, FieldError};
 use serde::Serialize;
 
 /// What an import of a sheet would change (dry run, the preview) or changed: the changed rows,
@@ -112,8 +113,20 @@ pub struct ImportSummary<Change> {
 }
 
 impl<Change> ImportSummary<Change> {
-    /// What a plan would change: `changes`, and `unchanged` rows equal to what is recorded.
-    pub fn preview(changes: Vec<Change>, unchanged: usize) -> Self {
+    /// What a plan would change: each planned row's change, or `None` when the row equals
+    /// what is recorded (counted as unchanged).
+    pub fn preview<Planned>(
+        planned: Vec<Planned>,
+        mut change: impl FnMut(Planned) -> Option<Change>,
+    ) -> Self {
+        let mut changes = Vec::new();
+        let mut unchanged = 0;
+        for row in planned {
+            match change(row) {
+                Some(found) => changes.push(found),
+                None => unchanged += 1,
+            }
+        }
         ImportSummary {
             dry_run: true,
             changes,
@@ -128,6 +141,22 @@ impl<Change> ImportSummary<Change> {
             ..self
         }
     }
+}
+
+/// The end of a sheet's checks, all or nothing: every problem found at once (422), or the
+/// planned rows; a file that plans nothing is refused with `nothing` (on the field `file`).
+pub fn all_or_nothing<Planned>(
+    errors: Vec<FieldError>,
+    planned: Vec<Planned>,
+    nothing: &str,
+) -> AppResult<Vec<Planned>> {
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if planned.is_empty() {
+        return Err(AppError::invalid("file", nothing));
+    }
+    Ok(planned)
 }
 
 /// The largest upload [`read_upload`] accepts.
