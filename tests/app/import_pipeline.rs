@@ -154,17 +154,12 @@ async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_
         ))
         .await
         .unwrap();
-    let (status, preview) = upload(
-        &app,
-        &format!("{path}?dry_run=true"),
-        &world.instructor,
-        "asistencia.xlsx",
-        &file,
-    )
-    .await;
+    let instructor = &world.instructor;
+    let dry_run = format!("{path}?dry_run=true");
+    let (status, preview) = upload(&app, &dry_run, instructor, "a.xlsx", &file).await;
     assert_eq!(status, Status::Ok, "{preview}");
     assert_eq!(preview["changes"].as_array().unwrap().len(), 1);
-    let (status, _) = upload(&app, &path, &world.instructor, "asistencia.xlsx", &file).await;
+    let (status, _) = upload(&app, &path, instructor, "a.xlsx", &file).await;
     assert_eq!(
         status,
         Status::ServiceUnavailable,
@@ -173,7 +168,7 @@ async fn a_preview_reads_while_another_writer_holds_the_cohort_and_a_save_waits_
     holder.rollback().await.unwrap();
     assert_eq!(marks(&app, &s).await, 0, "nothing was written");
 
-    let (status, saved) = upload(&app, &path, &world.instructor, "asistencia.xlsx", &file).await;
+    let (status, saved) = upload(&app, &path, instructor, "a.xlsx", &file).await;
     assert_eq!(status, Status::Ok, "{saved}");
     assert_eq!(marks(&app, &s).await, 1);
 }
