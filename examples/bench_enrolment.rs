@@ -92,7 +92,7 @@ async fn run() {
 
     // 2. 200 participants ask at once for 20 seats.
     let cohort = new_cohort(&client, &staff, 20).await;
-    let hash = passwords::hash("Clave-segura-2026").expect("hash");
+    let hash = passwords::hash("Clave-segura-2026").await.expect("hash");
     let mut tokens = Vec::with_capacity(CONCURRENT);
     for n in 0..CONCURRENT {
         tokens.push(participant_token(&db, &hash, n).await);

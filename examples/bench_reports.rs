@@ -365,7 +365,9 @@ async fn antioquia_reviewer(db: &sea_orm::DatabaseConnection) -> (String, String
             db,
             NewUser {
                 email: email.clone(),
-                password: password.clone(),
+                password: accounts::passwords::NewPassword::hash(&password)
+                    .await
+                    .expect("hash"),
                 full_name: "Revisora de Antioquia".into(),
                 role: Role::Reviewer,
                 department_code: Some(ANTIOQUIA.into()),

@@ -24,8 +24,17 @@ enum Command {
     Migrate,
     Seed { demo: bool },
     Synthetic { scale: f64, seed: u64 },
-    CreateUser(NewUser),
+    CreateUser(UserFlags),
     Help,
+}
+
+/// `create-user`'s flags; the password is hashed when the command runs.
+struct UserFlags {
+    email: String,
+    password: String,
+    full_name: String,
+    role: Role,
+    department_code: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -56,7 +65,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             let role = flags.value("--role")?;
             let role = Role::parse(role).ok_or_else(|| format!("rol desconocido: {role}"))?;
             let email = flags.value("--email")?.to_string();
-            Command::CreateUser(NewUser {
+            Command::CreateUser(UserFlags {
                 full_name: flags.optional("--full-name").unwrap_or(&email).to_string(),
                 email,
                 password: flags.value("--password")?.to_string(),
@@ -206,10 +215,17 @@ async fn run(command: Command) -> Result<(), AppError> {
                 s.certificates
             );
         }
-        Command::CreateUser(new_user) => {
+        Command::CreateUser(flags) => {
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
             reference_data::ensure_loaded(&db).await?;
+            let new_user = NewUser {
+                password: accounts::passwords::NewPassword::hash(&flags.password).await?,
+                email: flags.email,
+                full_name: flags.full_name,
+                role: flags.role,
+                department_code: flags.department_code,
+            };
             let user = accounts::create_user(&db, new_user).await?;
             println!(
                 "Usuario creado: {} ({}), id {}",

@@ -273,21 +273,29 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
     {
         return Ok(false);
     }
+    // The accounts' passwords are hashed before the transaction opens (argon2 is CPU work).
+    let mut passwords = Vec::with_capacity(ACCOUNTS.len());
+    for (_, _, password, _, _) in ACCOUNTS {
+        passwords.push(accounts::passwords::NewPassword::hash(password).await?);
+    }
     let txn = crate::db::begin(db).await?;
-    load(&txn).await?;
+    load(&txn, passwords).await?;
     txn.commit().await?;
     tracing::info!("demo data loaded (accounts in README.md)");
     Ok(true)
 }
 
-async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+async fn load<C: ConnectionTrait>(
+    db: &C,
+    passwords: Vec<accounts::passwords::NewPassword>,
+) -> AppResult<()> {
     let mut user_ids = Vec::new();
-    for (role, email, password, full_name, department) in ACCOUNTS {
+    for ((role, email, _, full_name, department), password) in ACCOUNTS.iter().zip(passwords) {
         let created = accounts::create_user(
             db,
             NewUser {
                 email: email.to_string(),
-                password: password.to_string(),
+                password,
                 full_name: full_name.to_string(),
                 role: *role,
                 department_code: department.map(str::to_string),

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assessment;
 pub mod attendance;
 pub mod audit;
+pub mod blocking;
 pub mod calendar;
 pub mod capacities;
 pub mod catalogue;

@@ -50,18 +50,8 @@ async fn create_token(
         body.email.as_deref().unwrap_or(""),
         body.password.as_deref().unwrap_or(""),
     );
-    let txn = crate::db::begin(db).await?;
-    let result = sign_in::authenticate(&txn, email, password, address.0).await;
-    // Failures are counted (committed) even though the request fails.
-    let user = match result {
-        Ok(user) => user,
-        Err(error) => {
-            txn.commit().await?;
-            return Err(error.into());
-        }
-    };
-    let (token, row) = sign_in::issue_token(&txn, user.id).await?;
-    txn.commit().await?;
+    let user = sign_in::authenticate(db, email, password, address.0).await?;
+    let (token, row) = sign_in::issue_token(db.inner(), user.id).await?;
     Ok(created(json!({
         "token": token,
         "expires_at": date_time(row.expires_at),
@@ -149,9 +139,10 @@ async fn create_user(
 ) -> AppResult<Created<super::UserView>> {
     let body = body.into_inner();
     let role = parse_role(body.role.as_deref())?;
+    let password = body.password.unwrap_or_default();
     let new = NewUser {
         email: body.email.unwrap_or_default(),
-        password: body.password.unwrap_or_default(),
+        password: super::passwords::NewPassword::hash(&password).await?,
         full_name: body.full_name.unwrap_or_default(),
         role,
         department_code: body.department_code.filter(|c| !c.trim().is_empty()),

@@ -70,13 +70,7 @@ async fn sign_in_submit(
     form: CsrfForm<SignInForm>,
 ) -> Result<Redirect, Failure> {
     let form = form.0;
-    let txn = crate::db::begin(db)
-        .await
-        .map_err(|e| Failure::of(&page, e.into()))?;
-    let outcome = sign_in::authenticate(&txn, &form.email, &form.password, address.0).await;
-    txn.commit()
-        .await
-        .map_err(|e| Failure::of(&page, e.into()))?;
+    let outcome = sign_in::authenticate(db, &form.email, &form.password, address.0).await;
     match outcome {
         Ok(user) => {
             guards::start_session(
@@ -301,13 +295,14 @@ async fn create_user_submit(
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
+        let password = super::passwords::NewPassword::hash(&form.password).await?;
         let txn = crate::db::begin(db).await?;
         let user = super::create_user_audited(
             &txn,
             Some(admin.id),
             NewUser {
                 email: form.email.clone(),
-                password: form.password.clone(),
+                password,
                 full_name: form.full_name.clone(),
                 role,
                 department_code: Some(form.department_code.trim().to_string())

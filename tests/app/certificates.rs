@@ -454,7 +454,9 @@ async fn participants_list_their_certificates() {
     let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     // Give a completer an account to sign in with.
-    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();
+    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026")
+        .await
+        .unwrap();
     let at = aula_territorial::time::now();
     let account = aula_territorial::entities::user::ActiveModel {
         email: Set("titular@example.org".into()),

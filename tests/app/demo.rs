@@ -23,7 +23,9 @@ async fn demo_accounts_sign_in_with_the_readme_passwords() {
         assert_eq!(account.role, *role);
         assert_eq!(account.department_code.as_deref(), *department);
         assert!(
-            passwords::verify(password, &account.password_hash),
+            passwords::verify(password, &account.password_hash)
+                .await
+                .unwrap(),
             "{email}"
         );
     }

@@ -349,7 +349,9 @@ impl PeopleBuilder<'_> {
             count,
             municipality,
         } = self;
-        let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();
+        let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026")
+            .await
+            .unwrap();
         let at = aula_territorial::time::now();
         let mut out = Vec::with_capacity(count);
         for n in 0..count {

@@ -19,9 +19,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+/// An account to create. Its password is hashed when the value is built
+/// ([`passwords::NewPassword::hash`]), before the transaction that stores it opens.
 pub struct NewUser {
     pub email: String,
-    pub password: String,
+    pub password: passwords::NewPassword,
     pub full_name: String,
     pub role: Role,
     pub department_code: Option<String>,
@@ -253,16 +255,20 @@ pub async fn update_user<C: ConnectionTrait>(
     Ok(updated)
 }
 
-/// Gives an account a new password (checked by the caller). Every browser session and API
-/// token of the person ends, and the sign-in failures counted against the account are
-/// forgotten: whoever held the old password, or a session opened with it, is out.
+/// Gives an account a new password (hashed before the transaction; a weak one is a 422). Every
+/// browser session and API token of the person ends, and the sign-in failures counted against
+/// the account are forgotten: whoever held the old password, or a session opened with it, is
+/// out.
 pub async fn set_password<C: ConnectionTrait>(
     db: &C,
     account: user::Model,
-    password: &str,
+    password: &passwords::NewPassword,
 ) -> AppResult<user::Model> {
+    let hash = password
+        .stored()
+        .map_err(|message| AppError::invalid("password", message))?;
     let mut model: user::ActiveModel = account.into();
-    model.password_hash = Set(passwords::hash(password)?);
+    model.password_hash = Set(hash.to_string());
     model.updated_at = Set(crate::time::now());
     let updated = model.update(db).await?;
     sessions::end_all(db, updated.id).await?;
@@ -306,19 +312,21 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
             "Ya existe una cuenta con este correo electrónico.",
         ));
     }
-    if let Err(message) = passwords::check_strength(&new.password) {
+    if let Err(message) = new.password.stored() {
         errors.push(FieldError::new("password", message));
     }
     let full_name = full_name_of(&new.full_name, &mut errors);
     check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
     check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
-    let (Some(full_name), true) = (full_name, errors.is_empty()) else {
+    let (Some(full_name), Ok(password_hash), true) =
+        (full_name, new.password.stored(), errors.is_empty())
+    else {
         return Err(AppError::Validation(errors));
     };
     insert_user(
         db,
         email,
-        passwords::hash(&new.password)?,
+        password_hash.to_string(),
         full_name,
         new.role,
         new.department_code,

@@ -74,7 +74,9 @@ pub async fn is_usable(db: &DatabaseConnection, token: &str) -> AppResult<bool> 
 }
 
 /// Sets the new password and spends the link, in one transaction: a link works once, even
-/// when two requests race for it. Every session and API token of the person ends.
+/// when two requests race for it. Every session and API token of the person ends. The
+/// password is hashed before the transaction opens, and only for a link that can still be
+/// used (read first, and again inside the transaction).
 pub async fn reset(
     db: &DatabaseConnection,
     token: &str,
@@ -91,6 +93,13 @@ pub async fn reset(
             "Las contraseñas no coinciden.",
         ));
     }
+    if !is_usable(db, token).await? {
+        return Err(AppError::Conflict(INVALID_LINK.into()));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let password = passwords::NewPassword::hash(password).await?;
     let txn = crate::db::begin(db).await?;
     let row = password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
@@ -98,9 +107,6 @@ pub async fn reset(
         .await?
         .filter(|r| r.used_at.is_none() && r.expires_at > now())
         .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
     let spent = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Expr::value(now()))
         .filter(password_reset::Column::Id.eq(row.id))
@@ -111,7 +117,7 @@ pub async fn reset(
         return Err(AppError::Conflict(INVALID_LINK.into()));
     }
     let account = super::find(&txn, row.user_id).await?;
-    let updated = super::set_password(&txn, account, password).await?;
+    let updated = super::set_password(&txn, account, &password).await?;
     audit::record(
         &txn,
         Change {

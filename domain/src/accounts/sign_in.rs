@@ -5,54 +5,83 @@ use crate::entities::{api_token, user};
 use crate::error::{AppError, AppResult};
 use crate::time::now;
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use std::net::IpAddr;
 
 /// How long an API token lives.
 pub const TOKEN_DAYS: i64 = 30;
 
 /// Verified when the account does not exist, so that a wrong email takes as long as a wrong
-/// password (no account discovery through timing).
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| passwords::hash(&secrets::random_token()).unwrap_or_default());
+/// password (no account discovery through timing). Hashed on first use, on a blocking thread.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> AppResult<&'static str> {
+    DUMMY_HASH
+        .get_or_try_init(|| async { passwords::hash(&secrets::random_token()).await })
+        .await
+        .map(String::as_str)
+}
 
 /// Email and password → the active user. Failures make the (account, address) pair and the
 /// address wait progressively longer; the account itself is never locked, so the owner
 /// signing in from another address is not kept out by whoever is guessing.
-pub async fn authenticate<C: ConnectionTrait>(
-    db: &C,
+///
+/// The password is verified (argon2, on a blocking thread) before the write transaction that
+/// counts the attempt opens; inside it, the throttle and the account are read again, so an
+/// attempt that became throttled meanwhile is refused, and one whose password was changed or
+/// whose account was closed meanwhile fails.
+pub async fn authenticate(
+    db: &DatabaseConnection,
     email: &str,
     password: &str,
     address: Option<IpAddr>,
 ) -> AppResult<user::Model> {
     let pair_key = throttle::account_address_key(email, address);
     let address_key = throttle::address_key(address);
-    throttle::check(db, &[&pair_key, &address_key]).await?;
+    let keys = [pair_key.as_str(), address_key.as_str()];
+    throttle::check(db, &keys).await?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(super::normalize_email(email)))
         .one(db)
         .await?;
     let verified = match &found {
-        Some(account) => passwords::verify(password, &account.password_hash) && account.active,
+        Some(account) => {
+            passwords::verify(password, &account.password_hash).await? && account.active
+        }
         None => {
-            passwords::verify(password, &DUMMY_HASH);
+            passwords::verify(password, dummy_hash().await?).await?;
             false
         }
     };
-    match found {
-        Some(account) if verified => {
-            throttle::clear(db, &pair_key).await?;
+    let txn = crate::db::begin(db).await?;
+    throttle::check(&txn, &keys).await?;
+    let account = match found {
+        Some(seen) if verified => user::Entity::find_by_id(seen.id)
+            .one(&txn)
+            .await?
+            .filter(|now| now.active && now.password_hash == seen.password_hash),
+        _ => None,
+    };
+    let outcome = match account {
+        Some(account) => {
+            throttle::clear(&txn, &pair_key).await?;
             let mut active: user::ActiveModel = account.into();
             active.last_login_at = Set(Some(now()));
-            Ok(active.update(db).await?)
+            Ok(active.update(&txn).await?)
         }
-        _ => {
-            throttle::record_failure(db, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
+        None => {
+            throttle::record_failure(&txn, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
                 .await?;
-            throttle::record_failure(db, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
+            throttle::record_failure(&txn, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
             Err(AppError::InvalidCredentials)
         }
-    }
+    };
+    // Failures are counted (committed) even though the attempt fails.
+    txn.commit().await?;
+    outcome
 }
 
 /// A new bearer token for the user; the token itself is returned once and never stored.

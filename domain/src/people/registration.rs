@@ -389,7 +389,7 @@ pub async fn register(
     // email, which is what the limit protects.
     throttle::record_failure(db, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
     let email = profile.email.clone().unwrap_or_default();
-    let password_hash = accounts::passwords::hash(&password)?;
+    let password_hash = accounts::passwords::hash(&password).await?;
     receive(db, notifier, input, profile, email, password_hash, next).await
 }
 
