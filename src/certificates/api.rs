@@ -25,9 +25,7 @@ async fn issue_for_cohort(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<IssueOutcome>> {
-    let txn = crate::db::begin(db).await?;
-    let outcome = issue::issue_for_cohort(&txn, &notifier, &staff, id).await?;
-    txn.commit().await?;
+    let outcome = issue::issue_for_cohort(db, &notifier, &staff, id).await?;
     Ok(Json(outcome))
 }
 
@@ -73,7 +71,7 @@ pub async fn pdf_for(
     }
     Ok((
         ContentType::PDF,
-        issue::render_pdf(&cert, &config.public_url)?,
+        issue::render_pdf(&cert, &config.public_url).await?,
     ))
 }
 
@@ -114,9 +112,7 @@ async fn reissue(
     staff: StaffUser,
     code: &str,
 ) -> AppResult<Json<Verification>> {
-    let txn = crate::db::begin(db).await?;
-    let view = issue::reissue(&txn, &notifier, &staff, code).await?;
-    txn.commit().await?;
+    let view = issue::reissue(db, &notifier, &staff, code).await?;
     Ok(Json(view))
 }
 

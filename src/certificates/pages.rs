@@ -128,19 +128,15 @@ async fn issue_submit(
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
     let back = Redirect::to(format!("/coordinacion/cohortes/{id}#certificados"));
-    let txn = crate::db::begin(db).await?;
-    match issue::issue_for_cohort(&txn, &notifier, &staff, id).await {
-        Ok(outcome) => {
-            txn.commit().await?;
-            Ok(Flash::success(
-                back,
-                format!(
-                    "Certificados expedidos: {}. Sin certificado: {}.",
-                    outcome.issued.len(),
-                    outcome.skipped.len()
-                ),
-            ))
-        }
+    match issue::issue_for_cohort(db, &notifier, &staff, id).await {
+        Ok(outcome) => Ok(Flash::success(
+            back,
+            format!(
+                "Certificados expedidos: {}. Sin certificado: {}.",
+                outcome.issued.len(),
+                outcome.skipped.len()
+            ),
+        )),
         Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
         Err(other) => Err(other.into()),
     }
@@ -207,18 +203,14 @@ async fn reissue_submit(
         "/coordinacion/cohortes/{}#certificados",
         cohort_of(db, code).await?
     ));
-    let txn = crate::db::begin(db).await?;
-    match issue::reissue(&txn, &notifier, &staff, code).await {
-        Ok(new) => {
-            txn.commit().await?;
-            Ok(Flash::success(
-                back,
-                format!(
-                    "Certificado reexpedido con el código {}; el anterior queda como reemplazado.",
-                    new.code
-                ),
-            ))
-        }
+    match issue::reissue(db, &notifier, &staff, code).await {
+        Ok(new) => Ok(Flash::success(
+            back,
+            format!(
+                "Certificado reexpedido con el código {}; el anterior queda como reemplazado.",
+                new.code
+            ),
+        )),
         Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
         Err(other) => Err(other.into()),
     }
@@ -256,7 +248,7 @@ async fn zip_download(
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for cert in &certificates {
-        let pdf = issue::render_pdf(cert, &config.public_url)?;
+        let pdf = issue::render_pdf(cert, &config.public_url).await?;
         let name = format!(
             "{}-{}.pdf",
             crate::text::fold(&cert.full_name).replace(' ', "-"),

@@ -5,8 +5,8 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::demo_cohort;
-use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{cohort, course, enrolment, outbox, participant};
+use aula_territorial::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Role};
+use aula_territorial::entities::{certificate, cohort, course, enrolment, outbox, participant};
 use rocket::http::{ContentType, Status};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -505,4 +505,99 @@ async fn participants_list_their_certificates() {
         .await
         .unwrap();
     assert!(home.contains("Mis certificados") && home.contains(code));
+}
+
+/// The PDFs emailed with certificates, by certificate code (read from the outbox rows).
+async fn emailed_pdfs(app: &TestApp) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for mail in outbox::Entity::find()
+        .filter(outbox::Column::Subject.starts_with("Su certificado"))
+        .all(app.db())
+        .await
+        .unwrap()
+    {
+        let attachments: Value =
+            serde_json::from_str(mail.attachments_json.as_deref().unwrap()).unwrap();
+        assert_eq!(attachments.as_array().unwrap().len(), 1, "{attachments}");
+        let name = attachments[0]["filename"].as_str().unwrap();
+        let code = name
+            .strip_prefix("certificado-")
+            .and_then(|n| n.strip_suffix(".pdf"))
+            .unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(attachments[0]["content_base64"].as_str().unwrap())
+            .unwrap();
+        out.push((code.to_string(), bytes));
+    }
+    out
+}
+
+/// PDFs are rendered before the transaction that writes the certificates, which checks again
+/// what it writes: two coordinators pressing «Expedir» at once issue each certificate once,
+/// each with one email whose PDF is the certificate's own; two re-issues of the same
+/// certificate at once make one new certificate, and the other gets a 409.
+#[rocket::async_test]
+async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    let ((a, first), (b, second)) = rocket::tokio::join!(
+        issue(&app, &staff, closed.id),
+        issue(&app, &staff, closed.id)
+    );
+    assert_eq!((a, b), (Status::Ok, Status::Ok), "{first} {second}");
+    let issued = |body: &Value| body["issued"].as_array().unwrap().len();
+    assert_eq!(issued(&first) + issued(&second), completed.len());
+    let valid = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(closed.id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(valid.len(), completed.len());
+
+    let emailed = emailed_pdfs(&app).await;
+    assert_eq!(emailed.len(), completed.len());
+    for cert in &valid {
+        let (_, pdf) = emailed
+            .iter()
+            .find(|(code, _)| *code == cert.code)
+            .unwrap_or_else(|| panic!("no email for {}", cert.code));
+        let response = app
+            .client
+            .get(format!("/api/v1/certificates/{}/pdf", cert.code))
+            .header(bearer(&staff))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok);
+        assert_eq!(
+            &response.into_bytes().await.unwrap(),
+            pdf,
+            "the emailed PDF is the certificate's ({})",
+            cert.code
+        );
+    }
+
+    let path = format!("/api/v1/certificates/{}/reissue", valid[0].code);
+    let reissue = || api(&app, "POST", &path, Some(&staff), None);
+    let ((a, one), (b, other)) = rocket::tokio::join!(reissue(), reissue());
+    let mut statuses = [a.code, b.code];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{one} {other}");
+    let refused = if a == Status::Conflict { &one } else { &other };
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("solo se reexpide uno vigente"),
+        "{refused}"
+    );
+    let of_holder = certificate::Entity::find()
+        .filter(certificate::Column::EnrolmentId.eq(valid[0].enrolment_id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(of_holder.len(), 2, "the old one and one new one");
+    assert_eq!(emailed_pdfs(&app).await.len(), completed.len() + 1);
 }

@@ -15,11 +15,14 @@ use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
 use crate::people::scope::PersonScope;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashSet;
 
 /// Who issues, as printed on every certificate.
 pub const ISSUER: &str = "Escuela Superior de Administración Pública – ESAP";
@@ -142,9 +145,16 @@ pub async fn find_by_code<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)
 }
 
-/// The PDF of a certificate, from its snapshot only.
-pub fn render_pdf(cert: &certificate::Model, public_url: &str) -> AppResult<Vec<u8>> {
-    pdf::render(&CertificateDocument {
+/// The PDF of a certificate, from its snapshot only, rendered on a blocking thread
+/// ([`crate::blocking::run`]): drawing one is CPU work.
+pub async fn render_pdf(cert: &certificate::Model, public_url: &str) -> AppResult<Vec<u8>> {
+    let document = document(cert, public_url);
+    crate::blocking::run(move || pdf::render(&document)).await
+}
+
+/// What the PDF of a certificate prints.
+fn document(cert: &certificate::Model, public_url: &str) -> CertificateDocument {
+    CertificateDocument {
         code: cert.code.clone(),
         full_name: cert.full_name.clone(),
         document_type: cert.document_type.as_str().to_string(),
@@ -166,7 +176,7 @@ pub fn render_pdf(cert: &certificate::Model, public_url: &str) -> AppResult<Vec<
         issued_on: crate::time::local(cert.issued_at).date_naive(),
         issuer: cert.issuer.clone(),
         verification_url: verification_url(public_url, &cert.code),
-    })
+    }
 }
 
 pub fn verification_url(public_url: &str, code: &str) -> String {
@@ -214,123 +224,193 @@ async fn cohort_facts<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<C
     })
 }
 
-/// Writes one certificate snapshot for an enrolment.
-async fn write_snapshot<C: ConnectionTrait>(
-    db: &C,
-    facts: &CohortFacts,
-    row: &enrolment::Model,
-    person: &participant::Model,
-    result: &crate::results::ResultRow,
-    actor: i32,
-) -> AppResult<certificate::Model> {
-    let place = municipality::Entity::find_by_id(row.municipality_code.clone())
-        .one(db)
-        .await?;
-    let department_name = match &place {
-        Some(m) => department::Entity::find_by_id(m.department_code.clone())
+/// A certificate about to be issued: the row it will be and, when its holder has an email,
+/// that email with the PDF attached. Both are made before the transaction that writes the row
+/// and queues the email, so the transaction is short and holds no CPU work, and the email with
+/// its PDF exists exactly when the certificate does.
+struct Draft {
+    /// The row to insert (`id` is 0 until then).
+    snapshot: certificate::Model,
+    person: participant::Model,
+    /// The PDF for the snapshot's code, when there is somebody to email it to.
+    pdf: Option<Vec<u8>>,
+}
+
+impl Draft {
+    /// The certificate of an enrolment, as it stands now, under a fresh code.
+    async fn new<C: ConnectionTrait>(
+        db: &C,
+        notifier: &Notifier<'_>,
+        facts: &CohortFacts,
+        row: &enrolment::Model,
+        person: participant::Model,
+        result: &crate::results::ResultRow,
+        actor: i32,
+    ) -> AppResult<Draft> {
+        let place = municipality::Entity::find_by_id(row.municipality_code.clone())
             .one(db)
+            .await?;
+        let department_name = match &place {
+            Some(m) => department::Entity::find_by_id(m.department_code.clone())
+                .one(db)
+                .await?
+                .map(|d| d.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let snapshot = certificate::Model {
+            id: 0,
+            code: String::new(),
+            enrolment_id: row.id,
+            cohort_id: facts.cohort.id,
+            participant_id: person.id,
+            status: CertificateStatus::Valid,
+            full_name: person.full_name(),
+            document_type: person.document_type,
+            document_number: person.document_number.clone(),
+            course_code: facts.course.code.clone(),
+            course_name: facts.course.name.clone(),
+            capacity_names: facts.capacity_names.clone(),
+            hours: facts.course.hours,
+            start_date: facts.cohort.start_date,
+            end_date: facts.cohort.end_date,
+            municipality_code: row.municipality_code.clone(),
+            municipality_name: place.map(|m| m.name).unwrap_or_default(),
+            department_name,
+            final_grade_milli: result.final_grade_milli,
+            sessions_attended: result.sessions_attended,
+            sessions_total: result.sessions_total,
+            issuer: ISSUER.to_string(),
+            issued_at: crate::time::now(),
+            issued_by: Some(actor),
+            revoked_at: None,
+            revoked_by: None,
+            revocation_reason: None,
+            superseded_by_id: None,
+        };
+        Draft {
+            snapshot,
+            person,
+            pdf: None,
+        }
+        .with_fresh_code(notifier)
+        .await
+    }
+
+    /// The same certificate under a newly drawn code, its PDF rendered again (on a blocking
+    /// thread) when it will be emailed.
+    async fn with_fresh_code(mut self, notifier: &Notifier<'_>) -> AppResult<Draft> {
+        self.snapshot.code = code::generate();
+        self.pdf = match self.person.email {
+            Some(_) => Some(render_pdf(&self.snapshot, &notifier.config.public_url).await?),
+            None => None,
+        };
+        Ok(self)
+    }
+
+    /// Writes the row and queues the email with its PDF, in the transaction `db`.
+    async fn write<C: ConnectionTrait>(
+        self,
+        db: &C,
+        notifier: &Notifier<'_>,
+        reissue: bool,
+    ) -> AppResult<certificate::Model> {
+        let mut row = self.snapshot.into_active_model().reset_all();
+        row.id = NotSet;
+        let cert = row.insert(db).await?;
+        if let (Some(to), Some(pdf)) = (self.person.email, self.pdf) {
+            let message = CertificateIssued {
+                full_name: &cert.full_name,
+                course: &cert.course_name,
+                code: &cert.code,
+                verification_url: verification_url(&notifier.config.public_url, &cert.code),
+                reissue,
+            };
+            let email = Email::of(to, &message)?
+                .attach(Attachment {
+                    filename: format!("certificado-{}.pdf", cert.code),
+                    content_type: "application/pdf".into(),
+                    content: pdf,
+                })
+                .once(format!("certificado:{}", cert.id));
+            mail::enqueue(db, notifier, email).await?;
+        }
+        Ok(cert)
+    }
+}
+
+/// How many times codes are drawn before giving up (with ≈ 98 random bits, the second draw
+/// is already never needed).
+const CODE_DRAWS: usize = 5;
+
+/// Opens the write transaction once no draft's code is taken. A taken code is drawn again,
+/// and its PDF rendered again, with the transaction closed.
+async fn begin_with_free_codes(
+    db: &DatabaseConnection,
+    notifier: &Notifier<'_>,
+    drafts: &mut Vec<Draft>,
+) -> AppResult<DatabaseTransaction> {
+    for _ in 0..CODE_DRAWS {
+        let txn = crate::db::begin(db).await?;
+        let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
+        let taken: HashSet<String> = certificate::Entity::find()
+            .filter(certificate::Column::Code.is_in(codes))
+            .all(&txn)
             .await?
-            .map(|d| d.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    // A fresh code; on the (astronomically unlikely) clash the unique index refuses and we draw again.
-    for _ in 0..5 {
-        let inserted = certificate::ActiveModel {
-            code: Set(code::generate()),
-            enrolment_id: Set(row.id),
-            cohort_id: Set(facts.cohort.id),
-            participant_id: Set(person.id),
-            status: Set(CertificateStatus::Valid),
-            full_name: Set(person.full_name()),
-            document_type: Set(person.document_type),
-            document_number: Set(person.document_number.clone()),
-            course_code: Set(facts.course.code.clone()),
-            course_name: Set(facts.course.name.clone()),
-            capacity_names: Set(facts.capacity_names.clone()),
-            hours: Set(facts.course.hours),
-            start_date: Set(facts.cohort.start_date),
-            end_date: Set(facts.cohort.end_date),
-            municipality_code: Set(row.municipality_code.clone()),
-            municipality_name: Set(place.as_ref().map(|m| m.name.clone()).unwrap_or_default()),
-            department_name: Set(department_name.clone()),
-            final_grade_milli: Set(result.final_grade_milli),
-            sessions_attended: Set(result.sessions_attended),
-            sessions_total: Set(result.sessions_total),
-            issuer: Set(ISSUER.to_string()),
-            issued_at: Set(crate::time::now()),
-            issued_by: Set(Some(actor)),
-            revoked_at: Set(None),
-            revoked_by: Set(None),
-            revocation_reason: Set(None),
-            superseded_by_id: Set(None),
-            ..Default::default()
+            .into_iter()
+            .map(|c| c.code)
+            .collect();
+        if taken.is_empty() {
+            return Ok(txn);
         }
-        .insert(db)
-        .await;
-        match inserted {
-            Ok(model) => return Ok(model),
-            Err(e)
-                if matches!(
-                    e.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => return Err(e.into()),
+        txn.rollback().await?;
+        let mut redrawn = Vec::with_capacity(drafts.len());
+        for draft in drafts.drain(..) {
+            redrawn.push(if taken.contains(&draft.snapshot.code) {
+                draft.with_fresh_code(notifier).await?
+            } else {
+                draft
+            });
         }
+        *drafts = redrawn;
     }
     Err(AppError::Internal(
         "no se pudo generar un código de certificado único".into(),
     ))
 }
 
-/// Emails the participant their certificate (verification link, PDF attached).
-async fn deliver<C: ConnectionTrait>(
-    db: &C,
-    notifier: &Notifier<'_>,
-    cert: &certificate::Model,
-    person: &participant::Model,
-    reissue: bool,
-) -> AppResult<()> {
-    let Some(to) = person.email.clone() else {
-        return Ok(());
-    };
-    let pdf = render_pdf(cert, &notifier.config.public_url)?;
-    let message = CertificateIssued {
-        full_name: &cert.full_name,
-        course: &cert.course_name,
-        code: &cert.code,
-        verification_url: verification_url(&notifier.config.public_url, &cert.code),
-        reissue,
-    };
-    let email = Email::of(to, &message)?
-        .attach(Attachment {
-            filename: format!("certificado-{}.pdf", cert.code),
-            content_type: "application/pdf".into(),
-            content: pdf,
-        })
-        .once(format!("certificado:{}", cert.id));
-    mail::enqueue(db, notifier, email).await?;
-    Ok(())
+const NOT_CLOSED: &str =
+    "Cierre la cohorte antes de expedir los certificados: así sus resultados quedan fijos.";
+const ALREADY_VALID: &str = "Ya tiene un certificado vigente.";
+
+/// Valid certificates of a cohort, by enrolment.
+async fn valid_certificates<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<HashSet<i32>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(cohort_id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.enrolment_id)
+        .collect())
 }
 
 /// Issues a certificate to every enrolment that meets the completion rule and has none yet;
-/// the rest are skipped with their reason. Issuing again issues nothing new. Run in a
-/// transaction.
-pub async fn issue_for_cohort<C: ConnectionTrait>(
-    db: &C,
+/// the rest are skipped with their reason. Issuing again issues nothing new.
+///
+/// Three steps: the snapshots are read (no transaction), their PDFs rendered (blocking
+/// threads), then one write transaction locks the cohort, checks again that it is closed and
+/// which enrolments already hold a valid certificate (issued meanwhile: skipped), and writes
+/// every row, its audit entry and its email, all or nothing.
+pub async fn issue_for_cohort(
+    db: &DatabaseConnection,
     notifier: &Notifier<'_>,
     actor: &Actor,
     cohort_id: i32,
 ) -> AppResult<IssueOutcome> {
     let facts = cohort_facts(db, cohort_id).await?;
     if facts.cohort.status != CohortStatus::Closed {
-        return Err(AppError::Conflict(
-            "Cierre la cohorte antes de expedir los certificados: así sus resultados quedan fijos."
-                .into(),
-        ));
+        return Err(AppError::Conflict(NOT_CLOSED.into()));
     }
     let results = crate::results::for_cohort(db, cohort_id, &PersonScope::All).await?;
     let enrolments: std::collections::HashMap<i32, enrolment::Model> = enrolment::Entity::find()
@@ -340,18 +420,9 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
-    let existing: std::collections::HashSet<i32> = certificate::Entity::find()
-        .filter(certificate::Column::CohortId.eq(cohort_id))
-        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.enrolment_id)
-        .collect();
-    let mut outcome = IssueOutcome {
-        issued: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let existing = valid_certificates(db, cohort_id).await?;
+    let mut skipped = Vec::new();
+    let mut drafts = Vec::new();
     for result in results {
         if !result.eligible_for_certificate {
             let reason = if result.reasons.is_empty() {
@@ -359,7 +430,7 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
             } else {
                 result.reasons.join("; ")
             };
-            outcome.skipped.push(Skipped {
+            skipped.push(Skipped {
                 enrolment_id: result.enrolment_id,
                 full_name: result.full_name.clone(),
                 reason,
@@ -367,10 +438,10 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
             continue;
         }
         if existing.contains(&result.enrolment_id) {
-            outcome.skipped.push(Skipped {
+            skipped.push(Skipped {
                 enrolment_id: result.enrolment_id,
                 full_name: result.full_name.clone(),
-                reason: "Ya tiene un certificado vigente.".into(),
+                reason: ALREADY_VALID.into(),
             });
             continue;
         }
@@ -381,39 +452,65 @@ pub async fn issue_for_cohort<C: ConnectionTrait>(
             .one(db)
             .await?
             .ok_or(AppError::NotFound)?;
-        let cert = write_snapshot(db, &facts, row, &person, &result, actor.id).await?;
+        drafts.push(Draft::new(db, notifier, &facts, row, person, &result, actor.id).await?);
+    }
+
+    let txn = begin_with_free_codes(db, notifier, &mut drafts).await?;
+    if cohorts::lock(&txn, cohort_id).await?.status != CohortStatus::Closed {
+        return Err(AppError::Conflict(NOT_CLOSED.into()));
+    }
+    let existing = valid_certificates(&txn, cohort_id).await?;
+    let mut outcome = IssueOutcome {
+        issued: Vec::new(),
+        skipped,
+    };
+    for draft in drafts {
+        if existing.contains(&draft.snapshot.enrolment_id) {
+            outcome.skipped.push(Skipped {
+                enrolment_id: draft.snapshot.enrolment_id,
+                full_name: draft.person.full_name(),
+                reason: ALREADY_VALID.into(),
+            });
+            continue;
+        }
+        let cert = draft.write(&txn, notifier, false).await?;
         audit::record(
-            db,
+            &txn,
             Change {
                 actor: Some(actor.id),
                 action: "certificate.issued",
                 subject_type: "certificate",
                 subject_id: cert.id.to_string(),
                 before: None,
-                after: Some(json!({"code": cert.code, "enrolment_id": row.id})),
+                after: Some(json!({"code": cert.code, "enrolment_id": cert.enrolment_id})),
             },
         )
         .await?;
-        deliver(db, notifier, &cert, &person, false).await?;
-        outcome.issued.push(verification(db, &cert).await?);
+        outcome.issued.push(verification(&txn, &cert).await?);
     }
+    txn.commit().await?;
     Ok(outcome)
 }
 
 /// After a correction (e.g. a misspelt name), issues a fresh snapshot; the old certificate
-/// stays verifiable as superseded, pointing to the new one.
-pub async fn reissue<C: ConnectionTrait>(
-    db: &C,
+/// stays verifiable as superseded, pointing to the new one. Like issuing: read, render, then
+/// one short write transaction, in which the old certificate must still be valid (a revocation
+/// or another re-issue may have come first: 409).
+pub async fn reissue(
+    db: &DatabaseConnection,
     notifier: &Notifier<'_>,
     actor: &Actor,
     typed: &str,
 ) -> AppResult<Verification> {
     let old = find_by_code(db, typed).await?;
-    if old.status != CertificateStatus::Valid {
-        return Err(AppError::Conflict(format!(
+    let not_valid = |old: &certificate::Model| {
+        AppError::Conflict(format!(
             "El certificado está {}: solo se reexpide uno vigente.",
             old.status.label().to_lowercase()
-        )));
+        ))
+    };
+    if old.status != CertificateStatus::Valid {
+        return Err(not_valid(&old));
     }
     let facts = cohort_facts(db, old.cohort_id).await?;
     let row = enrolment::Entity::find_by_id(old.enrolment_id)
@@ -429,12 +526,31 @@ pub async fn reissue<C: ConnectionTrait>(
         .into_iter()
         .find(|r| r.enrolment_id == old.enrolment_id)
         .ok_or(AppError::NotFound)?;
-    let new = write_snapshot(db, &facts, &row, &person, &result, actor.id).await?;
-    let mut model: certificate::ActiveModel = old.clone().into();
-    model.status = Set(CertificateStatus::Superseded);
-    model.superseded_by_id = Set(Some(new.id));
-    model.update(db).await?;
-    audit::record(db, Change {
+    let mut drafts = vec![Draft::new(db, notifier, &facts, &row, person, &result, actor.id).await?];
+
+    let txn = begin_with_free_codes(db, notifier, &mut drafts).await?;
+    let Some(draft) = drafts.pop() else {
+        return Err(AppError::Internal("falta el certificado nuevo".into()));
+    };
+    let new = draft.write(&txn, notifier, true).await?;
+    let superseded = certificate::Entity::update_many()
+        .col_expr(
+            certificate::Column::Status,
+            Expr::value(CertificateStatus::Superseded.as_str()),
+        )
+        .col_expr(certificate::Column::SupersededById, Expr::value(new.id))
+        .filter(certificate::Column::Id.eq(old.id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .exec(&txn)
+        .await?;
+    if superseded.rows_affected != 1 {
+        let now = certificate::Entity::find_by_id(old.id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(not_valid(&now));
+    }
+    audit::record(&txn, Change {
         actor: Some(actor.id),
         action: "certificate.reissued",
         subject_type: "certificate",
@@ -443,8 +559,9 @@ pub async fn reissue<C: ConnectionTrait>(
         after: Some(json!({"status": "superseded", "superseded_by": new.code, "full_name": new.full_name})),
     })
     .await?;
-    deliver(db, notifier, &new, &person, true).await?;
-    verification(db, &new).await
+    let view = verification(&txn, &new).await?;
+    txn.commit().await?;
+    Ok(view)
 }
 
 /// Revokes with a reason (409 when it is not valid); the participant is told.
