@@ -256,6 +256,6 @@ async fn import_template(
     cohorts::find(db.inner(), id).await?;
     Ok(crate::spreadsheets::Download::xlsx(
         "plantilla-inscripciones.xlsx",
-        super::import::template()?,
+        super::import::template().await?,
     ))
 }

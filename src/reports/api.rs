@@ -131,7 +131,6 @@ async fn coverage_xlsx(
 ) -> AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let rows = super::coverage::coverage(db.inner(), &filters).await?;
-    let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
-    Ok(Download::xlsx("cobertura-capacidades.xlsx", bytes))
+    let bytes = super::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::COVERAGE_FILE, bytes))
 }

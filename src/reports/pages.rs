@@ -396,9 +396,8 @@ async fn coverage_download(
 ) -> crate::error::AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let rows = super::coverage::coverage(db.inner(), &filters).await?;
-    let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
-    Ok(Download::xlsx("cobertura-capacidades.xlsx", bytes))
+    let bytes = super::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::COVERAGE_FILE, bytes))
 }
 
 /// How strongly a capacity was strengthened in a municipality, for the grid's colour.

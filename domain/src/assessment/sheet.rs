@@ -33,11 +33,22 @@ pub async fn workbook<C: ConnectionTrait>(
     let items = results::items(db, cohort.id).await?;
     let roster = crate::attendance::enrolled(db, cohort.id, people).await?;
     let scores = results::scores_by_enrolment(db, cohort.id).await?;
-    let mut book = ExportBook::new(
-        &format!("Calificaciones · {}", cohort.name),
-        &[],
-        generated_by,
+    let (title, generated_by) = (
+        format!("Calificaciones · {}", cohort.name),
+        generated_by.to_string(),
     );
+    crate::blocking::run(move || build(&title, &generated_by, &items, &roster, &scores)).await
+}
+
+/// The grid from what was read (CPU work: run on a blocking thread).
+fn build(
+    title: &str,
+    generated_by: &str,
+    items: &[Item],
+    roster: &[crate::attendance::RosterEntry],
+    scores: &HashMap<i32, HashMap<i32, i32>>,
+) -> AppResult<Vec<u8>> {
+    let mut book = ExportBook::new(title, &[], generated_by);
     let mut notes = vec![
         "Escriba cada nota de 0,0 a 5,0 con un decimal como máximo. Una celda vacía no cambia la nota registrada.".to_string(),
         "No cambie la columna «Inscripción» ni los títulos de las evaluaciones. Suba el archivo en Aula Territorial para guardar.".to_string(),
@@ -60,12 +71,12 @@ pub async fn workbook<C: ConnectionTrait>(
         Column::code("Número de documento", 16.0),
         Column::text("Nombre", 32.0),
     ];
-    for item in &items {
+    for item in items {
         columns.push(Column::decimal(header(item), 14.0, 1));
     }
     let mut sheet = book.sheet_with_notes("Calificaciones", &notes, &columns)?;
     let none = HashMap::new();
-    for person in &roster {
+    for person in roster {
         let theirs = scores.get(&person.enrolment_id).unwrap_or(&none);
         let mut cells = vec![
             Cell::Text(person.enrolment_id.to_string()),
@@ -73,7 +84,7 @@ pub async fn workbook<C: ConnectionTrait>(
             Cell::Text(person.document_number.clone()),
             Cell::Text(person.full_name.clone()),
         ];
-        for item in &items {
+        for item in items {
             cells.push(theirs.get(&item.id).map(|t| parse::grade_value(*t)).into());
         }
         sheet.row(&cells)?;

@@ -76,7 +76,37 @@ pub async fn workbook<C: ConnectionTrait>(
         ),
         None => format!("Planilla de asistencia · {}", cohort.name),
     };
-    let mut book = ExportBook::new(&title, &[], generated_by);
+    // The summary and the matrix (whole cohort only) need the results; read before building.
+    let results = match only_session {
+        Some(_) => None,
+        None => Some(crate::results::compute(db, cohort, people, None).await?),
+    };
+    let generated_by = generated_by.to_string();
+    crate::blocking::run(move || {
+        build(
+            &title,
+            &generated_by,
+            &sessions,
+            &roster,
+            &places,
+            &marks,
+            results.as_deref(),
+        )
+    })
+    .await
+}
+
+/// The workbook from what was read (CPU work: run on a blocking thread).
+fn build(
+    title: &str,
+    generated_by: &str,
+    sessions: &[cohort_session::Model],
+    roster: &[super::RosterEntry],
+    places: &HashMap<String, String>,
+    marks: &HashMap<(i32, i32), attendance_mark::Model>,
+    results: Option<&[crate::results::ResultRow]>,
+) -> AppResult<Vec<u8>> {
+    let mut book = ExportBook::new(title, &[], generated_by);
     let notes = vec![
         "Escriba en «Asistencia» presente, tarde, excusado o ausente (o elíjalo de la lista) y, si quiere, una nota. Una fila con «Asistencia» vacía no cambia nada.".to_string(),
         "No cambie las columnas «Sesión» ni «Inscripción»: identifican la sesión y a la persona. Suba el archivo en Aula Territorial para guardar.".to_string(),
@@ -95,11 +125,11 @@ pub async fn workbook<C: ConnectionTrait>(
     ];
     {
         let mut sheet = book.sheet_with_notes("Asistencia", &notes, &columns)?;
-        for session in &sessions {
+        for session in sessions {
             let date = crate::time::local(session.starts_at)
                 .format("%Y-%m-%d %H:%M")
                 .to_string();
-            for person in &roster {
+            for person in roster {
                 let mark = marks.get(&(session.id, person.enrolment_id));
                 sheet.row(&[
                     Cell::Text(session.id.to_string()),
@@ -117,8 +147,7 @@ pub async fn workbook<C: ConnectionTrait>(
         }
         sheet.add_list_validation(8, &MARK_VALUES)?;
     }
-    if only_session.is_none() {
-        let results = crate::results::compute(db, cohort, people, None).await?;
+    if let Some(results) = results {
         let mut sheet = book.sheet(
             "Resumen",
             &[
@@ -131,7 +160,7 @@ pub async fn workbook<C: ConnectionTrait>(
                 Column::text("Motivos", 50.0),
             ],
         )?;
-        for r in &results {
+        for r in results {
             sheet.row(&[
                 Cell::Text(r.full_name.clone()),
                 Cell::Int(r.sessions_total.into()),
@@ -143,7 +172,7 @@ pub async fn workbook<C: ConnectionTrait>(
             ])?;
         }
         drop(sheet);
-        matrix(&mut book, &sessions, &roster, &marks, &results)?;
+        matrix(&mut book, sessions, roster, marks, results)?;
     }
     book.save_to_buffer()
 }

@@ -73,8 +73,13 @@ fn label_of(field: &str) -> &'static str {
     COLUMNS.iter().find(|c| c.0 == field).map_or("", |c| c.1)
 }
 
-/// The downloadable template: headers, an example row, drop-down lists.
-pub fn template() -> AppResult<Vec<u8>> {
+/// The downloadable template: headers, an example row, drop-down lists; built on a blocking
+/// thread.
+pub async fn template() -> AppResult<Vec<u8>> {
+    crate::blocking::run(build_template).await
+}
+
+fn build_template() -> AppResult<Vec<u8>> {
     let documents: &[&str] = &["CC", "CE", "PA", "PPT"];
     let entities: Vec<&str> = ENTITY_TYPES.iter().map(|(v, _)| *v).collect();
     let levels: Vec<&str> = LEVELS.iter().map(|(v, _)| *v).collect();

@@ -18,7 +18,7 @@ pub const DIFFERENTIAL_SHEET: &str = "Enfoque diferencial";
 pub const ATTENDANCE_FILE: &str = "informe-asistencia.xlsx";
 
 /// The attendance workbook for these filters (already resolved for the caller's scope), as the
-/// API and the page download it.
+/// API and the page download it: read, then built on a blocking thread.
 pub async fn attendance_for<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -28,7 +28,9 @@ pub async fn attendance_for<C: ConnectionTrait>(
     // The people last and alone: read at the same time as the rest, their rows doubled the
     // process's peak memory on SQLite (BENCHMARKS.md).
     let people = super::participants(db, filters).await?;
-    attendance(&rows, &people, &differential, filters, generated_by)
+    let (filters, generated_by) = (filters.clone(), generated_by.to_string());
+    crate::blocking::run(move || attendance(&rows, &people, &differential, &filters, &generated_by))
+        .await
 }
 
 pub fn attendance(
@@ -185,6 +187,20 @@ pub fn attendance(
 }
 
 pub const COVERAGE_SHEET: &str = "Cobertura";
+/// The file name of the coverage workbook.
+pub const COVERAGE_FILE: &str = "cobertura-capacidades.xlsx";
+
+/// The coverage workbook for these filters (already resolved for the caller's scope), as the
+/// API and the page download it: read, then built on a blocking thread.
+pub async fn coverage_for<C: ConnectionTrait>(
+    db: &C,
+    filters: &super::coverage::CoverageFilters,
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let rows = super::coverage::coverage(db, filters).await?;
+    let (described, generated_by) = (filters.describe(), generated_by.to_string());
+    crate::blocking::run(move || coverage(&rows, &described, &generated_by)).await
+}
 
 /// Capacity coverage: one row per municipality and capacity.
 pub fn coverage(

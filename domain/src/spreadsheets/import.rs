@@ -82,20 +82,19 @@ pub fn read_upload_requiring(
     build_table(rows, required)
 }
 
-/// [`read_upload_requiring`] on a blocking thread: parsing a 5 MiB workbook is CPU work that
-/// must neither stall the async executor nor run while a write transaction holds the database.
-/// Callers parse first and open their transaction afterwards.
+/// [`read_upload_requiring`] on a blocking thread ([`crate::blocking::run`]): parsing a 5 MiB
+/// workbook is CPU work that must neither stall the async executor nor run while a write
+/// transaction holds the database. Callers parse first and open their transaction afterwards.
 pub async fn parse_upload(
     bytes: Vec<u8>,
     filename: String,
     required: Vec<String>,
 ) -> AppResult<ImportTable> {
-    tokio::task::spawn_blocking(move || {
+    crate::blocking::run(move || {
         let required: Vec<&str> = required.iter().map(String::as_str).collect();
         read_upload_requiring(&bytes, &filename, &required)
     })
     .await
-    .map_err(|e| AppError::Internal(format!("lectura del archivo: {e}")))?
 }
 
 fn too_many_rows() -> AppError {
