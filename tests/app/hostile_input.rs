@@ -7,7 +7,7 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, World};
-use aula_territorial::entities::values::{OutboxStatus, Role};
+use aula_territorial::entities::values::{CohortStatus, OutboxStatus, Role};
 use aula_territorial::entities::{cohort, course, outbox, participant};
 use aula_territorial::validate;
 use proptest::prelude::*;
@@ -264,6 +264,7 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
     let (email, password) = demo_account(Role::Coordinator);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
     let csrf = csrf_from(&app, &format!("/coordinacion/cohortes/{cohort}")).await;
+    let closed = crate::world::demo_cohort(app.db(), CohortStatus::Closed).await;
 
     // Another writer holds the lock longer than the app waits.
     let holder = app.db().begin().await.unwrap();
@@ -290,10 +291,11 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
     assert_eq!(problem["title"], "Servicio ocupado");
     assert!(problem["detail"].as_str().unwrap().contains("ocupado"));
 
-    // The page answer too.
+    // The page answer too: issuing the closed cohort's certificates reads and renders them,
+    // then waits for the lock.
     let response = post_form(
         &app,
-        &format!("/coordinacion/cohortes/{cohort}/certificados"),
+        &format!("/coordinacion/cohortes/{}/certificados", closed.id),
         &[("csrf_token", &csrf)],
     )
     .await;

@@ -19,6 +19,7 @@ mod dashboards;
 mod demo;
 mod enrolment;
 mod enrolment_import;
+mod executor;
 mod hostile_input;
 mod import_pipeline;
 mod mail;
