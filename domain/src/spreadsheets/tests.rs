@@ -795,7 +795,7 @@ fn template_has_headers_example_and_drop_downs() {
 // ---------------------------------------------------------------------------------------------
 #[test]
 fn exports_can_cross_threads() {
-    // Large exports belong in `spawn_blocking`, and handlers hold books across `.await`.
+    // Exports are built on blocking threads (`crate::blocking::run`), and tables cross them.
     fn assert_send<T: Send>() {}
     assert_send::<ExportBook>();
     assert_send::<ImportTable>();
