@@ -11,9 +11,14 @@ use serde::Serialize;
 pub const DEFAULT_PER_PAGE: u64 = 50;
 pub const MAX_PER_PAGE: u64 = 500;
 
-#[derive(Debug, Default, FromForm)]
+#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// Page number, from 1.
+    #[param(minimum = 1, default = 1)]
     pub page: Option<i64>,
+    /// Items per page, 1–500 (out of range: 422).
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub per_page: Option<i64>,
 }
 
@@ -35,11 +40,17 @@ impl Paging {
     }
 }
 
-#[derive(Serialize)]
+/// The envelope of every list. Short lists (sessions, rosters, the caller's enrolments and
+/// certificates) are returned whole in it, with `page: 1` and `per_page` the number of items
+/// (at least 1).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
+    /// Items matching, over all pages.
     pub total: u64,
+    #[schema(minimum = 1)]
     pub page: u64,
+    #[schema(minimum = 1)]
     pub per_page: u64,
 }
 

@@ -21,6 +21,7 @@ pub mod error;
 pub mod format;
 pub mod jobs;
 pub mod mail;
+pub mod openapi;
 pub mod parse;
 pub mod people;
 pub mod reference_data;
@@ -105,5 +106,6 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", assessment::api::routes())
         .mount("/api/v1", certificates::api::routes())
         .mount("/api/v1", reports::api::routes())
+        .mount("/api/v1", openapi::routes())
         .register("/", web::catchers()))
 }

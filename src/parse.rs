@@ -179,6 +179,21 @@ impl QueryBool {
     }
 }
 
+impl utoipa::PartialSchema for QueryBool {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["true", "false"]))
+            .description(Some(
+                "Exactly `true` or `false`; any other spelling (`1`, `yes`, `on`, `TRUE`, \
+                 empty) is a 422 naming the parameter, never read as `false`.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for QueryBool {}
+
 #[rocket::async_trait]
 impl<'v> rocket::form::FromFormField<'v> for QueryBool {
     fn default() -> Option<Self> {

@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CourseRef {
     pub id: i32,
     pub code: String,
@@ -22,11 +22,15 @@ pub struct CourseRef {
     pub hours: i32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A cohort: a course scheduled for some municipalities or departments (none: the whole
+/// country), with its seats and completion rule.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Cohort)]
 pub struct CohortView {
     pub id: i32,
     pub course_id: i32,
     pub course: CourseRef,
+    /// The capacities the course strengthens.
     pub capacities: Vec<CapacityRef>,
     pub name: String,
     pub modality: Modality,
@@ -40,13 +44,20 @@ pub struct CohortView {
     pub waitlisted: u64,
     pub seats_available: u64,
     pub venue: Option<String>,
+    /// Link of the virtual room.
     pub meeting_url: Option<String>,
+    /// DANE codes of the municipalities it is offered to.
     pub municipality_codes: Vec<String>,
+    /// DANE codes of the departments it is offered to (all their municipalities).
     pub department_codes: Vec<String>,
     pub instructor_ids: Vec<i32>,
+    #[schema(minimum = 0, maximum = 100)]
     pub min_attendance_pct: i32,
+    #[schema(minimum = 0, maximum = 5)]
     pub pass_mark: f64,
+    /// Why it was cancelled, told to the people enrolled.
     pub cancellation_reason: Option<String>,
+    /// Overlaps with other cohorts (a warning, not an error). Always empty in lists.
     pub warnings: Vec<overlap::Warning>,
 }
 

@@ -57,12 +57,15 @@ impl Requester<'_> {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Enrolment)]
 pub struct EnrolmentView {
     pub id: i32,
     pub cohort_id: i32,
     pub participant_id: i32,
     pub status: EnrolmentStatus,
+    /// 1-based place in the waiting list; null unless waitlisted.
+    #[schema(minimum = 1)]
     pub waitlist_position: Option<u64>,
 }
 
@@ -463,24 +466,33 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
 }
 
 /// A row of a cohort's roster.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RosterRow {
+    /// Enrolment id.
     pub id: i32,
     pub participant_id: i32,
     pub full_name: String,
+    #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
     pub document_number: String,
+    /// The municipality at enrolment (DANE code).
     pub municipality_code: String,
     pub municipality_name: String,
+    #[schema(value_type = crate::people::EntityType)]
     pub entity_type: String,
+    /// The entity type in Spanish.
     pub entity_label: &'static str,
     pub position: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub status: EnrolmentStatus,
+    /// The status in Spanish.
     pub status_label: &'static str,
+    #[schema(minimum = 1)]
     pub waitlist_position: Option<u64>,
+    /// Enrolled by staff skipping the eligibility checks (audited with its reason).
     pub eligibility_override: bool,
+    #[schema(format = DateTime)]
     pub enrolled_at: String,
 }
 

@@ -18,12 +18,22 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-#[derive(Clone, Debug, Default, FromForm)]
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
     pub department: Option<String>,
+    /// DANE code of the municipality (of the enrolment).
+    #[param(example = "18094")]
     pub municipality: Option<String>,
+    /// Capacity id.
     pub capacity: Option<i32>,
+    /// `true`: only PDET municipalities; `false`: only the others.
+    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
     pub pdet: crate::parse::QueryBool,
+    /// Municipal category, `E` or 1–6 (otherwise 422).
+    #[param(inline, value_type = Option<crate::territory::Category>)]
     pub category: Option<String>,
 }
 
@@ -42,7 +52,7 @@ impl CoverageQuery {
         let clean = super::non_empty;
         let category = clean(&self.category).map(|c| c.to_uppercase());
         if let Some(c) = &category
-            && !["E", "1", "2", "3", "4", "5", "6"].contains(&c.as_str())
+            && !crate::territory::CATEGORIES.contains(&c.as_str())
         {
             return Err(AppError::invalid(
                 "category",
@@ -132,7 +142,9 @@ fn scoped<E: EntityTrait>(select: Select<E>, filters: &CoverageFilters) -> Selec
         .filter(filters.condition())
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One row per municipality (of the enrolment) and capacity.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = CapacityCoverageRow)]
 pub struct CoverageRow {
     pub municipality_code: String,
     pub municipality_name: String,
@@ -142,9 +154,11 @@ pub struct CoverageRow {
     pub capacity_id: i32,
     pub capacity_code: String,
     pub capacity_name: String,
+    /// Distinct people trained.
     pub participants_trained: i64,
     pub completed: i64,
     pub certified: i64,
+    /// Certified people whose current municipality is still the one they trained for.
     pub still_in_entity: i64,
 }
 
@@ -294,7 +308,8 @@ pub async fn coverage<C: ConnectionTrait>(
 /// Coverage summed over a group of municipalities (a department, or the whole report) for one
 /// capacity. Sums of the municipalities' counts: someone trained in two municipalities counts
 /// in both, as the history stays with each entity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CoverageRollup)]
 pub struct Rollup {
     /// The department's DANE code, or `None` for the whole report.
     pub department_code: Option<String>,

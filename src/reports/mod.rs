@@ -33,14 +33,26 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// The filters of a report as they arrive in the query string.
-#[derive(Clone, Debug, Default, FromForm)]
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
     pub department: Option<String>,
+    /// DANE code of the municipality (of the enrolment).
+    #[param(example = "18094")]
     pub municipality: Option<String>,
+    /// Cohort id.
     pub cohort: Option<i32>,
+    /// Course id.
     pub course: Option<i32>,
+    /// Capacity id (cohorts whose course targets it).
     pub capacity: Option<i32>,
+    /// Cohorts running on or after this date.
+    #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
+    /// Cohorts starting on or before this date.
+    #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
 }
 
@@ -222,8 +234,9 @@ fn scoped_municipality<E: EntityTrait>(select: Select<E>, filters: &Filters) -> 
         .filter(filters.condition())
 }
 
-/// One row of the attendance report: a municipality and a cohort.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One row of the attendance report: a municipality (of the enrolment) and a cohort.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceReportRow)]
 pub struct AttendanceRow {
     pub municipality_code: String,
     pub municipality_name: String,
@@ -239,6 +252,7 @@ pub struct AttendanceRow {
     /// Marks presente or tarde of these enrolments.
     pub attended: i64,
     /// `100 × attended / (enrolled × scheduled)`.
+    #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: f64,
     pub completed: i64,
     /// Valid certificates.

@@ -168,16 +168,52 @@ pub fn pager(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> V
     })
 }
 
-/// For load balancers: 200 when the database answers, 503 otherwise.
+/// What the health check answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` or `error`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// `ok`, or a Spanish note when the database does not answer.
+    #[schema(example = "ok")]
+    database: &'static str,
+}
+
+/// Health check for load balancers
+///
+/// Public. 200 when the database answers, 503 otherwise. Mounted at `/health`, outside
+/// `/api/v1`.
+///
+/// **Extension** (not in api-v1.md): operational endpoint for load balancers and monitoring.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "health",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses(
+        (status = 200, description = "Healthy.", body = Health),
+        (status = 503, description = "The database does not answer.", body = Health,
+            example = json!({"status": "error", "database": "no responde"})),
+    )
+)]
 #[get("/health")]
-async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Value>) {
+pub(crate) async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
     match db.ping().await {
-        Ok(()) => (Status::Ok, Json(json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => (
+            Status::Ok,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+            }),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
                 Status::ServiceUnavailable,
-                Json(json!({"status": "error", "database": "no responde"})),
+                Json(Health {
+                    status: "error",
+                    database: "no responde",
+                }),
             )
         }
     }
