@@ -29,7 +29,7 @@ struct EnrolBody {
     participant_id: Option<i32>,
     #[schema(value_type = Option<DocumentType>)]
     document_type: Option<String>,
-    #[schema(example = "1117512345")]
+    #[schema(example = "1098765432")]
     document_number: Option<String>,
     /// Staff only. Skip the territory and enrolment-window checks; requires `override_reason`.
     override_eligibility: Option<bool>,

@@ -23,7 +23,7 @@ pub struct ParticipantView {
     pub id: i32,
     #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
-    #[schema(example = "1117512345")]
+    #[schema(example = "1098765432")]
     pub document_number: String,
     pub first_names: String,
     pub last_names: String,

@@ -33,7 +33,7 @@ pub struct ProfileInput {
     pub document_type: Option<String>,
     /// Dots, spaces and dashes are removed. CC/CE 3–10 digits, PPT 5–10 digits, PA 5–15
     /// letters or digits; numeric ones cannot start with 0.
-    #[schema(example = "1117512345")]
+    #[schema(example = "1098765432")]
     pub document_number: Option<String>,
     #[schema(max_length = 80, example = "María Fernanda")]
     pub first_names: Option<String>,
