@@ -256,7 +256,7 @@ async fn users_context(
     page_number: Option<u64>,
 ) -> AppResult<Value> {
     let role = role.and_then(Role::parse);
-    let page_number = page_number.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(page_number);
     let (items, total) = super::list(db, role, q, page_number, PER_PAGE).await?;
     let departments = departments(db).await?;
     let rows: Vec<Value> = items
@@ -470,7 +470,7 @@ async fn audit_page(
         from: parse_date(desde, "desde")?,
         to: parse_date(hasta, "hasta")?,
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (entries, total) = audit::list(db.inner(), &filter, page_number, PER_PAGE).await?;
     let query = format!(
         "accion={}&tipo={}&objeto={}&actor={}&desde={}&hasta={}",
@@ -508,7 +508,7 @@ async fn outbox_page(
     if let Some(status) = status {
         query = query.filter(outbox::Column::Status.eq(status));
     }
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let paginator = query.paginate(db.inner(), PER_PAGE);
     let total = paginator.num_items().await?;
     let rows: Vec<Value> = paginator

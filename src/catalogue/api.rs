@@ -23,8 +23,8 @@ struct CourseQuery {
     /// Include retired courses (default `false`).
     #[param(inline, value_type = Option<crate::parse::QueryBool>)]
     retired: crate::parse::QueryBool,
-    /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
     /// Items per page, 1–500.
     #[param(minimum = 1, maximum = 500, default = 50)]

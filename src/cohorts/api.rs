@@ -56,8 +56,8 @@ struct CohortQuery {
     to: Option<String>,
     /// Extension filter: text in the cohort's name.
     q: Option<String>,
-    /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
     /// Items per page, 1–500.
     #[param(minimum = 1, maximum = 500, default = 50)]

@@ -130,7 +130,7 @@ async fn list_page(
         to: crate::parse::date("hasta", hasta, false, &mut errors),
         text: crate::parse::text(q),
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (items, total) = super::list(
         db.inner(),
         &CohortScope::All,

@@ -60,7 +60,7 @@ async fn catalogue(
         modality: modalidad.and_then(Modality::parse),
         ..Default::default()
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (items, total) = super::list(
         db.inner(),
         &CohortScope::Published,

@@ -553,9 +553,7 @@ pub async fn roster<C: ConnectionTrait>(
                 .flatten()
                 .map(|p| p as u64 + 1),
             eligibility_override: e.eligibility_override,
-            enrolled_at: crate::time::local(e.created_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            enrolled_at: crate::api::date_time(e.created_at),
         })
         .collect();
     let rank = |s: EnrolmentStatus| match s {

@@ -138,8 +138,9 @@ fn description() -> Json<&'static utoipa::openapi::OpenApi> {
 /// The conventions every operation of a kind shares, added to each operation so that the
 /// handlers list only what their own rules answer: the bearer scheme, 401 for operations that
 /// need a token (the guards), 400/413/415/422 for a JSON body (`api::JsonBody`), 413/415/422
-/// for a spreadsheet upload, 404 for a path parameter (unknown, out of scope, or not a number:
-/// no route matches), 422 for query parameters, and 503 (a busy database) for all.
+/// for a spreadsheet upload, 404 and 422 for a path parameter (unknown or out of scope; not an
+/// id at all, which Rocket refuses before the handler), 422 for query parameters, and 503 (a
+/// busy database) for all.
 pub struct Conventions;
 
 impl Modify for Conventions {
@@ -222,7 +223,7 @@ fn add_conventional_responses(operation: &mut Operation) {
     add(
         "422",
         ValidationFailed::response().0,
-        json_body || upload || query_parameters,
+        json_body || upload || query_parameters || path_parameters,
     );
     add("503", ServiceUnavailable::response().0, true);
 }

@@ -58,7 +58,7 @@ pub struct AttendanceReport {
     operation_id = "reportAttendance",
     params(
         ReportQuery,
-        ("page" = Option<i64>, Query, minimum = 1, description = "Page number, from 1."),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
     responses(
@@ -126,7 +126,7 @@ async fn attendance_xlsx(
     operation_id = "reportAttendanceParticipants",
     params(
         ReportQuery,
-        ("page" = Option<i64>, Query, minimum = 1, description = "Page number, from 1."),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
     responses(
@@ -164,7 +164,7 @@ async fn participants(
     operation_id = "reportCapacityCoverage",
     params(
         CoverageQuery,
-        ("page" = Option<i64>, Query, minimum = 1, description = "Page number, from 1."),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
     responses(

@@ -74,7 +74,7 @@ fn participants_link(query: &ReportQuery, municipality: &str, cohort: i32) -> St
 /// A page number from the query string as the list convention takes it (≥ 1).
 fn paging(pagina: Option<u64>) -> Paging {
     Paging {
-        page: Some(i64::try_from(pagina.unwrap_or(1).max(1)).unwrap_or(i64::MAX)),
+        page: Some(crate::api::page_number(pagina) as i64),
         per_page: Some(PER_PAGE as i64),
     }
 }
