@@ -309,7 +309,7 @@ struct UserPatch {
 #[utoipa::path(
     tag = "users",
     operation_id = "updateUser",
-    params(("id" = i32, Path, description = "User id.")),
+    params(("id" = i32, Path, description = "User id.", example = 1)),
     request_body = UserPatch,
     responses(
         (status = 200, description = "The updated account.", body = super::UserView),

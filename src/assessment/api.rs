@@ -55,7 +55,7 @@ struct Items {
 #[utoipa::path(
     tag = "assessments",
     operation_id = "createAssessment",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     request_body = AssessmentInput,
     responses(
         (status = 201, description = "Assessment created.", body = AssessmentView),
@@ -86,7 +86,7 @@ async fn create(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "listAssessments",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "The cohort's assessments.", body = Items),
         (status = 404, response = NotFound),
@@ -135,7 +135,7 @@ async fn item_access<C: ConnectionTrait>(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "updateAssessment",
-    params(("id" = i32, Path, description = "Assessment id.")),
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
     request_body = AssessmentInput,
     responses(
         (status = 200, description = "The updated assessment.", body = AssessmentView),
@@ -168,7 +168,7 @@ async fn update(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "deleteAssessment",
-    params(("id" = i32, Path, description = "Assessment id.")),
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
     responses(
         (status = 204, description = "Assessment deleted."),
         (status = 403, response = Forbidden),
@@ -202,7 +202,7 @@ async fn remove(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "putScores",
-    params(("id" = i32, Path, description = "Assessment id.")),
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
     request_body = Vec<ScoreInput>,
     responses(
         (status = 200, description = "The scores recorded.", body = Vec<ScoreView>),
@@ -240,7 +240,7 @@ async fn put_scores(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "getScores",
-    params(("id" = i32, Path, description = "Assessment id.")),
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
     responses(
         (status = 200, description = "The recorded scores.", body = List<ScoreView>),
         (status = 404, response = NotFound),
@@ -276,7 +276,7 @@ async fn get_scores(
 #[utoipa::path(
     tag = "assessments",
     operation_id = "cohortScoresXlsx",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
@@ -316,7 +316,7 @@ async fn scores_sheet(
     tag = "assessments",
     operation_id = "importScores",
     params(
-        ("id" = i32, Path, description = "Cohort id."),
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
         ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
@@ -379,7 +379,7 @@ struct Results {
 #[utoipa::path(
     tag = "assessments",
     operation_id = "getCohortResults",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "One row per enrolment.", body = Results),
         (status = 404, response = NotFound),

@@ -52,7 +52,7 @@ pub fn routes() -> Vec<Route> {
 #[utoipa::path(
     tag = "attendance",
     operation_id = "putAttendance",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     request_body = Vec<MarkInput>,
     responses(
         (status = 200, description = "The marks recorded.", body = Vec<MarkView>),
@@ -111,7 +111,7 @@ struct SessionAttendance {
 #[utoipa::path(
     tag = "attendance",
     operation_id = "getAttendance",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     responses(
         (status = 200, description = "The marks of the session.", body = SessionAttendance),
         (status = 404, response = NotFound),
@@ -171,7 +171,7 @@ struct CodeBody {
 #[utoipa::path(
     tag = "attendance",
     operation_id = "checkIn",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     request_body = CodeBody,
     responses(
         (status = 200, description = "The caller's mark.", body = MarkView),
@@ -221,7 +221,7 @@ async fn check_in(
 #[utoipa::path(
     tag = "attendance",
     operation_id = "getCheckInCode",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     responses(
         (status = 200, description = "The code, until when it is valid and the check-in window.", body = CodeView),
         (status = 403, response = Forbidden),
@@ -264,7 +264,7 @@ fn sheet_name(cohort: &crate::entities::cohort::Model, session: Option<i32>) -> 
 #[utoipa::path(
     tag = "attendance",
     operation_id = "sessionAttendanceXlsx",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
@@ -305,7 +305,7 @@ async fn session_sheet(
 #[utoipa::path(
     tag = "attendance",
     operation_id = "cohortAttendanceXlsx",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
@@ -380,7 +380,7 @@ async fn import(
     tag = "attendance",
     operation_id = "importSessionAttendance",
     params(
-        ("id" = i32, Path, description = "Session id."),
+        ("id" = i32, Path, description = "Session id.", example = 1),
         ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
@@ -425,7 +425,7 @@ async fn session_import(
     tag = "attendance",
     operation_id = "importCohortAttendance",
     params(
-        ("id" = i32, Path, description = "Cohort id."),
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
         ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),

@@ -213,7 +213,7 @@ async fn create(
 #[utoipa::path(
     tag = "reference",
     operation_id = "updateCapacity",
-    params(("id" = i32, Path, description = "Capacity id.")),
+    params(("id" = i32, Path, description = "Capacity id.", example = 1)),
     request_body = CapacityBody,
     responses(
         (status = 200, description = "The updated capacity.", body = CapacityView),

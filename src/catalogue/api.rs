@@ -99,7 +99,7 @@ async fn create(
 #[utoipa::path(
     tag = "courses",
     operation_id = "getCourse",
-    params(("id" = i32, Path, description = "Course id.")),
+    params(("id" = i32, Path, description = "Course id.", example = 1)),
     responses(
         (status = 200, description = "The course.", body = CourseView),
         (status = 404, response = NotFound),
@@ -121,7 +121,7 @@ async fn show(
 #[utoipa::path(
     tag = "courses",
     operation_id = "updateCourse",
-    params(("id" = i32, Path, description = "Course id.")),
+    params(("id" = i32, Path, description = "Course id.", example = 1)),
     request_body = CourseInput,
     responses(
         (status = 200, description = "The updated course.", body = CourseView),

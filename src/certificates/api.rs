@@ -33,7 +33,7 @@ const CODE_PARAMETER: &str = "Certificate code. Case, spaces and dashes (also ty
 #[utoipa::path(
     tag = "certificates",
     operation_id = "issueCertificates",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "Issued and skipped.", body = IssueOutcome),
         (status = 403, response = Forbidden),

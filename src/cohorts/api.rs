@@ -190,7 +190,7 @@ async fn create(
 #[utoipa::path(
     tag = "cohorts",
     operation_id = "getCohort",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "The cohort.", body = CohortView),
         (status = 404, response = NotFound),
@@ -217,7 +217,7 @@ async fn show(
 #[utoipa::path(
     tag = "cohorts",
     operation_id = "updateCohort",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     request_body = CohortInput,
     responses(
         (status = 200, description = "The updated cohort.", body = CohortView),
@@ -246,7 +246,7 @@ async fn update(
 #[utoipa::path(
     tag = "sessions",
     operation_id = "listSessions",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "All sessions of the cohort.", body = List<SessionView>),
         (status = 404, response = NotFound),
@@ -281,7 +281,7 @@ async fn list_sessions(
 #[utoipa::path(
     tag = "sessions",
     operation_id = "addSession",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     request_body = SessionInput,
     responses(
         (status = 201, description = "Session created.", body = SessionView),
@@ -316,7 +316,7 @@ async fn add_session(
 #[utoipa::path(
     tag = "sessions",
     operation_id = "generateSessions",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     request_body = Recurrence,
     responses(
         (status = 201, description = "The sessions created, in the list envelope.", body = List<SessionView>),
@@ -355,7 +355,7 @@ async fn generate_sessions(
 #[utoipa::path(
     tag = "sessions",
     operation_id = "updateSession",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     request_body = SessionInput,
     responses(
         (status = 200, description = "The updated session.", body = SessionView),
@@ -389,7 +389,7 @@ async fn update_session(
 #[utoipa::path(
     tag = "sessions",
     operation_id = "deleteSession",
-    params(("id" = i32, Path, description = "Session id.")),
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
     responses(
         (status = 204, description = "Session deleted."),
         (status = 403, response = Forbidden),

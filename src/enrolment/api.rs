@@ -94,7 +94,7 @@ pub async fn participant_for(
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "enrol",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     request_body = Option<EnrolBody>,
     responses(
         (status = 201, description = "Enrolment created.", body = EnrolmentView),
@@ -159,7 +159,7 @@ async fn enrol(
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "listCohortEnrolments",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, description = "The roster.", body = List<RosterRow>),
         (status = 403, response = Forbidden),
@@ -268,7 +268,7 @@ struct CancelBody {
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "cancelEnrolment",
-    params(("id" = i32, Path, description = "Enrolment id.")),
+    params(("id" = i32, Path, description = "Enrolment id.", example = 1)),
     request_body = Option<CancelBody>,
     responses(
         (status = 200, description = "The cancelled enrolment.", body = EnrolmentView),
@@ -308,7 +308,7 @@ async fn cancel(
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "admitFromWaitlist",
-    params(("id" = i32, Path, description = "Enrolment id.")),
+    params(("id" = i32, Path, description = "Enrolment id.", example = 1)),
     responses(
         (status = 200, description = "The enrolment, now `enrolled`.", body = EnrolmentView),
         (status = 403, response = Forbidden),
@@ -389,7 +389,7 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>,
     tag = "enrolments",
     operation_id = "importEnrolments",
     params(
-        ("id" = i32, Path, description = "Cohort id."),
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
         ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
@@ -426,7 +426,7 @@ async fn import(
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "downloadImportTemplate",
-    params(("id" = i32, Path, description = "Cohort id.")),
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
     responses(
         (status = 200, response = crate::openapi::responses::Workbook),
         (status = 403, response = Forbidden),
