@@ -1,56 +1,14 @@
 //! Conventions shared by every JSON route of `/api/v1` (see the API contract): pagination,
 //! list envelopes, created responses, date-time formatting.
 
-use crate::error::{AppError, AppResult, FieldError};
-use chrono::{DateTime, Utc};
-use rocket::FromForm;
+use crate::error::FieldError;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use serde::Serialize;
 
-pub const DEFAULT_PER_PAGE: u64 = 50;
-pub const MAX_PER_PAGE: u64 = 500;
-/// The last page a list may be asked for: far beyond any list of the product, and small
-/// enough that `page × per_page` (the database offset) never overflows.
-pub const MAX_PAGE: u64 = 1_000_000;
-
-/// A page number as the pages read it (`?pagina=`): from 1 to [`MAX_PAGE`], whatever was
-/// typed.
-pub fn page_number(pagina: Option<u64>) -> u64 {
-    pagina.unwrap_or(1).clamp(1, MAX_PAGE)
-}
-
-#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    /// Page number, from 1 to 1,000,000.
-    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
-    pub page: Option<i64>,
-    /// Items per page, 1–500 (out of range: 422).
-    #[param(minimum = 1, maximum = 500, default = 50)]
-    pub per_page: Option<i64>,
-}
-
-impl Paging {
-    /// (1 ≤ page ≤ 1,000,000, 1 ≤ per_page ≤ 500), or 422 with a Spanish message.
-    pub fn resolve(&self) -> AppResult<(u64, u64)> {
-        let page = self.page.unwrap_or(1);
-        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE as i64);
-        if !(1..=MAX_PAGE as i64).contains(&page) {
-            return Err(AppError::invalid(
-                "page",
-                "La página debe estar entre 1 y 1.000.000.",
-            ));
-        }
-        if !(1..=MAX_PER_PAGE as i64).contains(&per_page) {
-            return Err(AppError::invalid(
-                "per_page",
-                format!("per_page debe estar entre 1 y {MAX_PER_PAGE}."),
-            ));
-        }
-        Ok((page as u64, per_page as u64))
-    }
-}
+pub use crate::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Paging, page_number};
+pub use crate::parse::double_option;
+pub use crate::time::date_time;
 
 /// The envelope of every list. Short lists (sessions, rosters, the caller's enrolments and
 /// certificates) are returned whole in it, with `page: 1` and `per_page` the number of items
@@ -70,21 +28,6 @@ pub type Created<T> = (Status, Json<T>);
 
 pub fn created<T>(value: T) -> Created<T> {
     (Status::Created, Json(value))
-}
-
-/// RFC 3339 with the Colombian offset, e.g. `2026-12-22T09:00:00-05:00`.
-pub fn date_time(at: DateTime<Utc>) -> String {
-    crate::time::local(at).to_rfc3339()
-}
-
-/// For PATCH bodies: distinguishes an absent field (`None`) from an explicit `null`
-/// (`Some(None)`).
-pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
 /// Why a JSON body was refused, kept for the catcher so the problem+json says it in Spanish

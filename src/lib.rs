@@ -1,39 +1,90 @@
 //! Aula Territorial: ESAP's training-management system for Colombia's territorial public
-//! servants. The binary (`src/main.rs`) and the tests build the app through [`build`].
+//! servants — the web app. The rules live in the `domain` crate below it; each area here adds
+//! its JSON routes (`api.rs`) and pages (`pages.rs`) beside the domain's rules, which it
+//! re-exports under the same path (`aula_territorial::cohorts::lock` is `domain::cohorts::lock`).
+//! The binary (`src/main.rs`) and the tests build the app through [`build`].
 
-pub mod accounts;
+pub use domain::prepare_database;
+pub use domain::{
+    audit, calendar, db, demo, entities, format, jobs, network, paging, reference_data, results,
+    synthetic, templates, text, time, validate,
+};
+
+pub mod accounts {
+    pub use domain::accounts::*;
+    pub mod api;
+    pub mod guards;
+    pub mod pages;
+}
 pub mod api;
-pub mod assessment;
-pub mod attendance;
-pub mod audit;
-pub mod calendar;
-pub mod capacities;
-pub mod catalogue;
-pub mod certificates;
-pub mod cohorts;
-pub mod config;
-pub mod db;
-pub mod demo;
-pub mod enrolment;
-/// The entities live in their own crate, below everything else (it cannot import the app).
-pub use entities;
+pub mod assessment {
+    pub use domain::assessment::*;
+    pub mod api;
+    pub mod pages;
+}
+pub mod attendance {
+    pub use domain::attendance::*;
+    pub mod api;
+    pub mod pages;
+}
+pub mod capacities {
+    pub use domain::capacities::*;
+    pub mod api;
+}
+pub mod catalogue {
+    pub use domain::catalogue::*;
+    pub mod api;
+    pub mod pages;
+}
+pub mod certificates {
+    pub use domain::certificates::*;
+    pub mod api;
+    pub mod pages;
+}
+pub mod cohorts {
+    pub use domain::cohorts::*;
+    pub mod api;
+    pub mod pages;
+    pub mod public;
+}
+pub mod config {
+    pub use domain::config::*;
+
+    /// The figment `cargo run` uses: `Rocket.toml` for the active profile plus `ROCKET_*`.
+    pub fn figment() -> rocket::figment::Figment {
+        rocket::Config::figment()
+    }
+}
+pub mod enrolment {
+    pub use domain::enrolment::*;
+    pub mod api;
+    pub mod pages;
+}
 pub mod error;
-pub mod format;
-pub mod jobs;
 pub mod mail;
 pub mod openapi;
 pub mod parse;
-pub mod people;
-pub mod reference_data;
-pub mod reports;
-pub mod results;
-pub mod spreadsheets;
-pub mod synthetic;
-pub mod templates;
-pub mod territory;
-pub mod text;
-pub mod time;
-pub mod validate;
+pub mod people {
+    pub use domain::people::*;
+    pub mod api;
+    pub mod pages;
+}
+pub mod reports {
+    pub use domain::reports::*;
+    pub mod api;
+    pub mod pages;
+    pub mod params;
+    pub use params::{CoverageParams, ReportParams};
+}
+pub mod spreadsheets {
+    pub use domain::spreadsheets::*;
+    mod download;
+    pub use download::Download;
+}
+pub mod territory {
+    pub use domain::territory::*;
+    pub mod api;
+}
 pub mod web;
 
 use config::AppConfig;
@@ -42,18 +93,6 @@ use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::shield::Shield;
 use rocket::{Build, Rocket};
-use sea_orm::DatabaseConnection;
-
-/// Connects, migrates, loads reference data (and demo data when configured).
-pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
-    let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
-    db::migrate(&db).await?;
-    reference_data::ensure_loaded(&db).await?;
-    if config.demo_data {
-        demo::ensure_loaded(&db).await?;
-    }
-    Ok(db)
-}
 
 /// The whole application, as `serve` runs it and the tests drive it.
 pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
@@ -72,8 +111,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
-        .attach(mail::MailWorker)
-        .attach(jobs::Jobs)
+        .attach(web::Background)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();

@@ -174,7 +174,7 @@ async fn run(command: Command) -> Result<(), AppError> {
         }
         _ => {}
     }
-    let figment = AppConfig::figment();
+    let figment = aula_territorial::config::figment();
     let config = AppConfig::from_figment(&figment)?;
     match command {
         Command::Help | Command::OpenApi => {}

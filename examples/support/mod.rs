@@ -4,7 +4,6 @@
 // Each benchmark program compiles its own copy and uses only part of it.
 #![allow(dead_code)]
 
-use aula_territorial::config::AppConfig;
 use rocket::http::ContentType;
 use rocket::local::asynchronous::Client;
 use sea_orm::DatabaseConnection;
@@ -32,7 +31,7 @@ pub async fn start_at(dir: &std::path::Path) -> Bench {
     let dir = dir.to_path_buf();
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/aula.db", dir.display()));
-    let figment = AppConfig::figment()
+    let figment = aula_territorial::config::figment()
         .merge(("database_url", url.clone()))
         .merge(("demo_data", true))
         .merge(("mail_poll_seconds", 0))

@@ -82,7 +82,7 @@ async fn create_token(
         errors.push(FieldError::new("password", "Escriba la contraseña."));
     }
     if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     }
     let (email, password) = (
         body.email.as_deref().unwrap_or(""),
@@ -95,7 +95,7 @@ async fn create_token(
         Ok(user) => user,
         Err(error) => {
             txn.commit().await?;
-            return Err(error);
+            return Err(error.into());
         }
     };
     let (token, row) = sign_in::issue_token(&txn, user.id).await?;
@@ -276,12 +276,14 @@ async fn create_user(
 
 fn parse_role(text: Option<&str>) -> AppResult<Role> {
     let text = text.unwrap_or("").trim();
-    Role::parse(text).ok_or_else(|| {
-        AppError::invalid(
-            "role",
-            "El rol debe ser admin, coordinator, instructor, participant o reviewer.",
-        )
-    })
+    Role::parse(text)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "role",
+                "El rol debe ser admin, coordinator, instructor, participant o reviewer.",
+            )
+        })
+        .map_err(Into::into)
 }
 
 /// Absent fields are kept.

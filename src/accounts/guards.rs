@@ -16,8 +16,18 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub const SESSION_COOKIE: &str = "aula_sesion";
 
-/// Who is calling, as the request guards establish it: the [`Actor`] the domain works with.
-pub type CurrentUser = Actor;
+/// Who is calling, as the request guards establish it: the [`Actor`] the domain works with
+/// (a handler passes `&user` wherever a domain function takes `&Actor`).
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Actor);
+
+impl std::ops::Deref for CurrentUser {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.0
+    }
+}
 
 /// Starts a browser session: a row in `sessions` and its secret in the private cookie.
 pub async fn start_session<C: ConnectionTrait>(
@@ -76,7 +86,9 @@ async fn identify(request: &Request<'_>) -> Identity {
             };
         };
         return match sign_in::user_for_token(db, &token).await {
-            Ok(Some((model, token_id))) => Identity::User(Actor::from_model(model, Some(token_id))),
+            Ok(Some((model, token_id))) => {
+                Identity::User(CurrentUser(Actor::from_model(model, Some(token_id))))
+            }
             Ok(None) => Identity::BadCredentials,
             Err(_) => Identity::Failed,
         };
@@ -85,7 +97,7 @@ async fn identify(request: &Request<'_>) -> Identity {
         return Identity::Anonymous;
     };
     match sessions::user_for_session(db, cookie.value()).await {
-        Ok(Some(model)) => Identity::User(Actor::from_model(model, None)),
+        Ok(Some(model)) => Identity::User(CurrentUser(Actor::from_model(model, None))),
         Ok(None) => {
             // Ended, expired, or its account deactivated: the cookie is worth nothing.
             request

@@ -2,12 +2,12 @@
 //! the email outbox.
 
 use super::guards::{self, AdminUser};
-use super::{NewUser, UserChanges, password_reset, sign_in};
+use super::{NewUser, UserChanges, password_reset, safe_next, sign_in};
 use crate::audit;
 use crate::entities::values::{OutboxStatus, Role};
 use crate::entities::{department, outbox, user};
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::text::urlencode;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Failure, Page, failure, pager};
@@ -37,31 +37,6 @@ pub fn routes() -> Vec<Route> {
         outbox_page,
         outbox_retry,
     ]
-}
-
-/// Where to go after signing in or registering: only a same-site relative path, else home.
-/// Never an open redirect, and never a value the redirect cannot carry (which would be a 500).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if is_local_path(path) => path.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
-/// A path of this site: one leading `/` (not `//` nor `/\`, which browsers read as another
-/// host), then only printable ASCII characters allowed in a URL path and query — no
-/// whitespace, no control characters, no look-alikes such as U+FF0F or U+3000.
-pub fn is_local_path(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    bytes.first() == Some(&b'/')
-        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
-        && path.len() <= 2048
-        && bytes.iter().enumerate().all(|(i, b)| match b {
-            b'%' => bytes
-                .get(i + 1..i + 3)
-                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
-            _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(b),
-        })
 }
 
 #[get("/ingresar?<siguiente>")]
@@ -111,7 +86,7 @@ async fn sign_in_submit(
                 crate::web::csrf::secure_cookies(config),
             )
             .await
-            .map_err(|e| Failure::of(&page, e))?;
+            .map_err(|e| Failure::of(&page, e.into()))?;
             Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
         }
         Err(error @ (AppError::InvalidCredentials | AppError::Throttled(_))) => {
@@ -122,7 +97,7 @@ async fn sign_in_submit(
                     json!({"next": safe_next(form.siguiente.as_deref()), "email": form.email,
                            "error": error.to_string()}),
                 )
-                .map_err(|e| Failure::of(&page, e))?;
+                .map_err(|e| Failure::of(&page, e.into()))?;
             Err(Failure::showing(&error, html))
         }
         Err(other) => Err(Failure::of(&page, other)),
@@ -160,7 +135,7 @@ csrf_protected!(ForgotForm);
 #[post("/contrasena/olvido", data = "<form>")]
 async fn forgot_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     page: Page<'_>,
     form: CsrfForm<ForgotForm>,
 ) -> AppResult<RawHtml<String>> {
@@ -217,7 +192,7 @@ async fn reset_submit(
                     "Nueva contraseña",
                     json!({"token": token, "usable": true, "errors": errors}),
                 )
-                .map_err(|e| failure(&page, e))?;
+                .map_err(|e| failure(&page, e.into()))?;
             Err((Status::UnprocessableEntity, html))
         }
         Err(other) => Err(failure(&page, other)),
@@ -359,7 +334,7 @@ async fn create_user_submit(
             };
             match render.await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
+                Err(e) => Err(failure(&page, e.into())),
             }
         }
         Err(other) => Err(failure(&page, other)),
@@ -448,7 +423,8 @@ async fn audit_page(
             None => Ok(None),
             Some(t) => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
                 .map(Some)
-                .map_err(|_| AppError::invalid(field, "Use fechas con el formato AAAA-MM-DD.")),
+                .map_err(|_| AppError::invalid(field, "Use fechas con el formato AAAA-MM-DD."))
+                .map_err(Into::into),
         }
     };
     let actor_text = actor.map(str::trim).filter(|a| !a.is_empty());
@@ -566,7 +542,7 @@ async fn outbox_retry(
 ) -> AppResult<Flash<Redirect>> {
     let txn = crate::db::begin(db).await?;
     if !crate::mail::retry(&txn, id).await? {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     audit::record(
         &txn,

@@ -9,7 +9,7 @@ use crate::attendance::{Access, cohort_access};
 use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, Workbook};
-use crate::parse::QueryBool;
+use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
@@ -291,7 +291,7 @@ async fn scores_sheet(
 ) -> AppResult<Download> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(db.inner(), &cohort, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(
@@ -317,7 +317,7 @@ async fn scores_sheet(
     operation_id = "importScores",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
@@ -333,7 +333,7 @@ async fn scores_import(
     db: &State<DatabaseConnection>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;

@@ -55,7 +55,7 @@ fn flash_text(error: &AppError) -> String {
 /// Runs a change and comes back to `to` with its outcome as a message.
 fn outcome<T>(
     to: String,
-    result: AppResult<T>,
+    result: crate::error::DomainResult<T>,
     success: impl FnOnce(T) -> String,
 ) -> AppResult<Flash<Redirect>> {
     match result {
@@ -66,7 +66,7 @@ fn outcome<T>(
             | AppError::NotFound
             | AppError::Forbidden),
         ) => Ok(Flash::error(Redirect::to(to), flash_text(&error))),
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -87,7 +87,7 @@ impl ItemForm {
         let mut errors = Vec::new();
         let weight = decimal_field("weight", &self.weight, &mut errors);
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(AppError::Validation(errors).into());
         }
         Ok(AssessmentInput {
             name: Some(self.name.clone()),
@@ -239,7 +239,7 @@ async fn grid_page(
 ) -> AppResult<RawHtml<String>> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let context = grid_context(db.inner(), &cohort, &access, None, &[]).await?;
     page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
@@ -313,7 +313,7 @@ async fn grid_submit(
             .await;
             match rendered {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
+                Err(e) => Err(failure(&page, e.into())),
             }
         }
         Err(other) => Err(failure(&page, other)),
@@ -328,7 +328,7 @@ async fn scores_xlsx(
 ) -> AppResult<Download> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(db.inner(), &cohort, &access.people(), &user.full_name).await?;
     Ok(Download::xlsx(

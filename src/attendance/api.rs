@@ -12,11 +12,11 @@ use crate::config::AppConfig;
 use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::MarkSource;
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::{Mailer, Notifier};
 use crate::openapi::responses::{
     Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Workbook,
 };
-use crate::parse::QueryBool;
+use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
@@ -64,7 +64,7 @@ pub fn routes() -> Vec<Route> {
 #[put("/sessions/<id>/attendance", data = "<body>")]
 async fn put_attendance(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
     body: crate::api::JsonBody<Vec<MarkInput>>,
@@ -184,7 +184,7 @@ struct CodeBody {
 #[post("/sessions/<id>/check-in", data = "<body>")]
 async fn check_in(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     me: ParticipantUser,
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
@@ -192,7 +192,7 @@ async fn check_in(
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &me, id).await?;
     let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     };
     let outcome = checkin::check_in(
         &txn,
@@ -208,7 +208,7 @@ async fn check_in(
     txn.commit().await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
-        Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE)),
+        Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),
     }
 }
 
@@ -279,7 +279,7 @@ async fn session_sheet(
 ) -> AppResult<Download> {
     let (session, cohort, access) = super::session_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(
         db.inner(),
@@ -320,7 +320,7 @@ async fn cohort_sheet(
 ) -> AppResult<Download> {
     let (cohort, access) = super::cohort_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes =
         sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
@@ -351,7 +351,7 @@ async fn import(
             access.require_manage()?;
             cohort
         }
-        (None, None) => return Err(AppError::NotFound),
+        (None, None) => return Err(AppError::NotFound.into()),
     };
     let summary =
         sheet::upload(&txn, notifier, user.id, &cohort, session_id, &rows, dry_run).await?;
@@ -381,7 +381,7 @@ async fn import(
     operation_id = "importSessionAttendance",
     params(
         ("id" = i32, Path, description = "Session id.", example = 1),
-        ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
@@ -395,10 +395,10 @@ async fn import(
 #[post("/sessions/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn session_import(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     Ok(Json(
@@ -426,7 +426,7 @@ async fn session_import(
     operation_id = "importCohortAttendance",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
@@ -440,10 +440,10 @@ async fn session_import(
 #[post("/cohorts/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn cohort_import(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
     Ok(Json(

@@ -15,7 +15,7 @@ use crate::config::AppConfig;
 use crate::entities::values::{CohortStatus, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::results::{self, grade_text, percent_text};
 use crate::spreadsheets::Download;
 use crate::web::csrf::{CsrfForm, CsrfProtected, csrf_protected};
@@ -255,7 +255,7 @@ async fn followup_page(
 ) -> AppResult<RawHtml<String>> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let context = followup_context(db.inner(), &cohort, &access).await?;
     page.render(
@@ -371,7 +371,7 @@ csrf_protected!(SessionForm);
 #[post("/seguimiento/sesiones/<id>", data = "<form>")]
 async fn session_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
@@ -467,7 +467,7 @@ async fn session_submit(
             .await;
             match rendered {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
+                Err(e) => Err(failure(&page, e.into())),
             }
         }
         Err(other) => Err(failure(&page, other)),
@@ -523,7 +523,7 @@ async fn sign_in_sheet(
 ) -> AppResult<RawHtml<String>> {
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let course = course_name(db.inner(), &cohort).await?;
     let rows: Vec<Value> = super::enrolled(db.inner(), cohort.id, &access.people())
@@ -554,7 +554,7 @@ async fn session_xlsx(
 ) -> AppResult<Download> {
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes = sheet::workbook(
         db.inner(),
@@ -578,7 +578,7 @@ async fn cohort_xlsx(
 ) -> AppResult<Download> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let bytes =
         sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
@@ -605,7 +605,7 @@ impl CsrfProtected for UploadForm<'_> {
 #[post("/seguimiento/cohortes/<id>/asistencia/subir", data = "<form>")]
 async fn upload_preview(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
@@ -665,7 +665,7 @@ csrf_protected!(ConfirmForm);
 #[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
 async fn upload_confirm(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ConfirmForm>,
@@ -710,7 +710,7 @@ async fn upload_confirm(
             ),
         )),
         Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -725,7 +725,7 @@ async fn check_in_page(
 ) -> AppResult<RawHtml<String>> {
     let (session, cohort, access) = session_access(db.inner(), &me, id).await?;
     let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     };
     let mark = super::session_marks(
         db.inner(),
@@ -764,7 +764,7 @@ csrf_protected!(CodeForm);
 #[post("/sesiones/<id>/registro", data = "<form>")]
 async fn check_in_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     me: ParticipantUser,
     id: i32,
     form: CsrfForm<CodeForm>,
@@ -772,7 +772,7 @@ async fn check_in_submit(
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = session_access(&txn, &me, id).await?;
     let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     };
     let here = Redirect::to(format!("/sesiones/{id}/registro"));
     let outcome = checkin::check_in(
@@ -811,7 +811,7 @@ async fn check_in_submit(
         Err(error @ (AppError::Conflict(_) | AppError::Throttled(_))) => {
             Ok(Flash::error(here, error.to_string()))
         }
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -51,16 +51,20 @@ impl From<capacity::Model> for CapacityView {
 #[utoipa::path(
     tag = "reference",
     operation_id = "listCapacities",
-    params(Paging),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
     responses((status = 200, description = "A page of capacities.", body = List<CapacityView>))
 )]
-#[get("/capacities?<paging..>")]
+#[get("/capacities?<page>&<per_page>")]
 async fn list(
     db: &State<DatabaseConnection>,
     _user: CurrentUser,
-    paging: Paging,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<List<CapacityView>>> {
-    let (page, per_page) = paging.resolve()?;
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
     let paginator = capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
         .order_by_asc(capacity::Column::Id)
@@ -174,7 +178,7 @@ async fn create(
         ));
     }
     let (Some(name), true) = (name, errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     };
     let next_order = capacity::Entity::find().count(&txn).await? as i32 + 1;
     let at = crate::time::now();
@@ -235,7 +239,7 @@ async fn update(
     };
     let description = capacity_description(body.description.as_deref(), &mut errors);
     if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+        return Err(AppError::Validation(errors).into());
     }
     let txn = crate::db::begin(db).await?;
     let current = capacity::Entity::find_by_id(id)
@@ -250,7 +254,8 @@ async fn update(
         return Err(AppError::invalid(
             "code",
             "El código de una capacidad no cambia: otros sistemas lo usan.",
-        ));
+        )
+        .into());
     }
     let before = CapacityView::from(current.clone());
     let mut model: capacity::ActiveModel = current.into();

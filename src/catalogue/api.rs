@@ -22,7 +22,7 @@ struct CourseQuery {
     capacity: Option<i32>,
     /// Include retired courses (default `false`).
     #[param(inline, value_type = Option<crate::parse::QueryBool>)]
-    retired: crate::parse::QueryBool,
+    retired: crate::parse::QueryFlag,
     /// Page number, from 1 to 1,000,000.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,

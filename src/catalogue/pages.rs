@@ -197,7 +197,7 @@ async fn create_submit(
             .and_then(|c| page.render("courses", "Cursos", c))
         {
             Ok(html) => Err((Status::UnprocessableEntity, html)),
-            Err(e) => Err(failure(&page, e)),
+            Err(e) => Err(failure(&page, e.into())),
         },
         Err(other) => Err(failure(&page, other)),
     }
@@ -270,7 +270,7 @@ async fn update_submit(
             };
             match render.await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
+                Err(e) => Err(failure(&page, e.into())),
             }
         }
         Err(other) => Err(failure(&page, other)),

@@ -6,7 +6,7 @@ use crate::accounts::throttle;
 use crate::api::List;
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, TooManyRequests};
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
@@ -45,7 +45,7 @@ const CODE_PARAMETER: &str = "Certificate code. Case, spaces and dashes (also ty
 #[post("/cohorts/<id>/certificates")]
 async fn issue_for_cohort(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<IssueOutcome>> {
@@ -62,7 +62,7 @@ pub async fn verify_code(
     db: &DatabaseConnection,
     code: &str,
     address: Option<IpAddr>,
-) -> AppResult<Verification> {
+) -> crate::error::DomainResult<Verification> {
     let key = format!("verificar:{}", throttle::address_key(address));
     throttle::check(db, &[&key]).await?;
     match issue::find_by_code(db, code).await {
@@ -109,7 +109,7 @@ pub async fn pdf_for(
 ) -> AppResult<(ContentType, Vec<u8>)> {
     let cert = issue::find_by_code(db, code).await?;
     if !issue::may_download(db, user, &cert).await? {
-        return Err(AppError::NotFound);
+        return Err(AppError::NotFound.into());
     }
     Ok((
         ContentType::PDF,
@@ -167,7 +167,7 @@ struct RevokeBody {
 #[post("/certificates/<code>/revoke", data = "<body>")]
 async fn revoke(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     code: &str,
     body: crate::api::OptionalJson<RevokeBody>,
@@ -203,7 +203,7 @@ async fn revoke(
 #[post("/certificates/<code>/reissue")]
 async fn reissue(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     code: &str,
 ) -> AppResult<Json<Verification>> {

@@ -8,7 +8,7 @@ use crate::config::AppConfig;
 use crate::entities::certificate;
 use crate::entities::values::CertificateStatus;
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::web::Page;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
@@ -46,7 +46,7 @@ async fn verify_page(
                 "Verificación de certificado",
                 json!({"found": true, "certificate": view, "typed": code}),
             )
-            .map_err(|e| crate::web::failure(&page, e)),
+            .map_err(|e| crate::web::failure(&page, e.into())),
         Err(AppError::NotFound) => {
             let html = page
                 .render(
@@ -54,7 +54,7 @@ async fn verify_page(
                     "Verificación de certificado",
                     json!({"found": false, "certificate": null, "typed": code}),
                 )
-                .map_err(|e| crate::web::failure(&page, e))?;
+                .map_err(|e| crate::web::failure(&page, e.into()))?;
             Err((Status::NotFound, html))
         }
         Err(other) => Err(crate::web::failure(&page, other)),
@@ -81,7 +81,7 @@ fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
                 json!({"found": false, "certificate": null, "typed": "", "missing": true}),
             )
             .map(|html| (Status::Ok, html))
-            .unwrap_or_else(|e| crate::web::failure(&page, e)),
+            .unwrap_or_else(|e| crate::web::failure(&page, e.into())),
         );
     }
     let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
@@ -122,7 +122,7 @@ async fn pdf_page(
 #[post("/coordinacion/cohortes/<id>/certificados", data = "<_form>")]
 async fn issue_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -142,7 +142,7 @@ async fn issue_submit(
             ))
         }
         Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -162,7 +162,7 @@ async fn cohort_of(db: &DatabaseConnection, code: &str) -> AppResult<i32> {
 #[post("/coordinacion/certificados/<code>/revocar", data = "<form>")]
 async fn revoke_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     code: &str,
     form: CsrfForm<RevokeForm>,
@@ -191,14 +191,14 @@ async fn revoke_submit(
             };
             Ok(Flash::error(back, message))
         }
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 
 #[post("/coordinacion/certificados/<code>/reexpedir", data = "<_form>")]
 async fn reissue_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     code: &str,
     _form: CsrfForm<PlainForm>,
@@ -220,7 +220,7 @@ async fn reissue_submit(
             ))
         }
         Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 

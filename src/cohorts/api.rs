@@ -8,7 +8,7 @@ use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::entities::values::{CohortStatus, Modality};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound};
 use rocket::http::Status;
 use rocket::serde::json::Json;
@@ -90,7 +90,7 @@ impl CohortQuery {
         let from = crate::parse::date("from", self.from.as_deref(), false, &mut errors);
         let to = crate::parse::date("to", self.to.as_deref(), false, &mut errors);
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(AppError::Validation(errors).into());
         }
         Ok(ListFilter {
             status,
@@ -229,7 +229,7 @@ async fn show(
 #[patch("/cohorts/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
     body: crate::api::JsonBody<CohortInput>,

@@ -9,7 +9,7 @@ use crate::catalogue::pages::{decimal_field, number_field};
 use crate::entities::values::{CohortStatus, Modality, Role};
 use crate::entities::{capacity, course, user};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Page, failure, pager};
 use rocket::form::FromForm;
@@ -256,7 +256,7 @@ impl CohortForm {
         if errors.is_empty() {
             Ok(input)
         } else {
-            Err(AppError::Validation(errors))
+            Err(AppError::Validation(errors).into())
         }
     }
 }
@@ -352,7 +352,7 @@ async fn create_submit(
                 .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
             {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e)),
+                Err(e) => Err(failure(&page, e.into())),
             }
         }
         Err(other) => Err(failure(&page, other)),
@@ -524,10 +524,10 @@ async fn detail_with_errors(
                 .to_string();
             match page.render("cohort_detail", &title, context) {
                 Ok(html) => (Status::UnprocessableEntity, html),
-                Err(e) => failure(page, e),
+                Err(e) => failure(page, e.into()),
             }
         }
-        Err(e) => failure(page, e),
+        Err(e) => failure(page, e.into()),
     }
 }
 
@@ -541,7 +541,7 @@ fn back(id: i32, message: String) -> Flash<Redirect> {
 #[post("/coordinacion/cohortes/<id>", data = "<form>")]
 async fn update_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
@@ -576,7 +576,7 @@ csrf_protected!(StatusForm);
 #[post("/coordinacion/cohortes/<id>/estado", data = "<form>")]
 async fn status_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
@@ -758,6 +758,6 @@ async fn delete_session_submit(
             Ok(Flash::success(target, "Sesión eliminada.".to_string()))
         }
         Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }

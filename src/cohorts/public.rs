@@ -210,7 +210,7 @@ async fn visible_cohort(
     } else {
         CohortScope::Published
     };
-    super::find_in_scope(db, &scope, id).await
+    (super::find_in_scope(db, &scope, id).await).map_err(Into::into)
 }
 
 /// The whole cohort as an iCalendar file.

@@ -8,9 +8,9 @@ use crate::cohorts::scope::CohortScope;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge};
-use crate::parse::QueryBool;
+use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
@@ -49,7 +49,8 @@ pub async fn participant_for(
         return participant::Entity::find_by_id(id)
             .one(db)
             .await?
-            .ok_or_else(|| AppError::invalid("participant_id", "No existe ese participante."));
+            .ok_or_else(|| AppError::invalid("participant_id", "No existe ese participante."))
+            .map_err(Into::into);
     }
     let kind = document_type
         .and_then(|t| DocumentType::parse(t.trim().to_uppercase().as_str()))
@@ -76,6 +77,7 @@ pub async fn participant_for(
                 ),
             )
         })
+        .map_err(Into::into)
 }
 
 /// Enrol in a cohort (self or, for staff, someone else)
@@ -106,7 +108,7 @@ pub async fn participant_for(
 #[post("/cohorts/<id>/enrolments", data = "<body>")]
 async fn enrol(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: CurrentUser,
     id: i32,
     body: crate::api::OptionalJson<EnrolBody>,
@@ -145,7 +147,7 @@ async fn enrol(
             )
             .await?
         }
-        _ => return Err(AppError::Forbidden),
+        _ => return Err(AppError::Forbidden.into()),
     };
     txn.commit().await?;
     Ok(created(view))
@@ -173,7 +175,7 @@ async fn roster(
     id: i32,
 ) -> AppResult<Json<List<RosterRow>>> {
     if user.role == Role::Participant {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
     let items = super::roster(db.inner(), id, &PersonScope::of(&user)).await?;
@@ -280,7 +282,7 @@ struct CancelBody {
 #[delete("/enrolments/<id>", data = "<body>")]
 async fn cancel(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: CurrentUser,
     id: i32,
     body: crate::api::OptionalJson<CancelBody>,
@@ -289,7 +291,7 @@ async fn cancel(
         user.role,
         Role::Participant | Role::Admin | Role::Coordinator
     ) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let reason = body.0.and_then(|b| b.reason);
     let txn = crate::db::begin(db).await?;
@@ -319,7 +321,7 @@ async fn cancel(
 #[post("/enrolments/<id>/admit")]
 async fn admit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<EnrolmentView>> {
@@ -357,7 +359,7 @@ pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
 pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>, String)> {
     use rocket::tokio::io::AsyncReadExt;
     if file.len() as usize > crate::spreadsheets::MAX_UPLOAD_BYTES {
-        return Err(AppError::TooLarge);
+        return Err(AppError::TooLarge.into());
     }
     let mut bytes = Vec::with_capacity(file.len() as usize);
     let mut reader = file
@@ -390,7 +392,7 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>,
     operation_id = "importEnrolments",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
@@ -404,10 +406,10 @@ pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>,
 #[post("/cohorts/<id>/enrolments/import?<dry_run>", data = "<upload>")]
 async fn import(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
-    dry_run: QueryBool,
+    dry_run: QueryFlag,
     upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
 ) -> AppResult<Json<super::import::ImportSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;

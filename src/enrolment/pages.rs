@@ -4,8 +4,8 @@
 
 use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::error::AppError;
-use crate::mail::Notifier;
+use crate::error::{AppError, WebError};
+use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -31,7 +31,7 @@ fn outcome<T>(
     to: String,
     result: Result<T, AppError>,
     success: impl FnOnce(T) -> String,
-) -> Result<Flash<Redirect>, AppError> {
+) -> Result<Flash<Redirect>, WebError> {
     match result {
         Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
         Err(AppError::Validation(errors)) => Ok(Flash::error(
@@ -45,7 +45,7 @@ fn outcome<T>(
         Err(error @ (AppError::Conflict(_) | AppError::NotFound)) => {
             Ok(Flash::error(Redirect::to(to), error.to_string()))
         }
-        Err(other) => Err(other),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -62,11 +62,11 @@ fn enrolled_message(view: super::EnrolmentView) -> String {
 #[post("/cohortes/<id>/inscribirme", data = "<_form>")]
 async fn enrol_self(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     me: ParticipantUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, AppError> {
+) -> Result<Flash<Redirect>, WebError> {
     let result = async {
         let txn = crate::db::begin(db).await?;
         let person = crate::people::profile::participant_of_user(&txn, me.id)
@@ -95,11 +95,11 @@ csrf_protected!(CancelForm);
 #[post("/inscripciones/<id>/cancelar", data = "<form>")]
 async fn cancel_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<CancelForm>,
-) -> Result<Flash<Redirect>, AppError> {
+) -> Result<Flash<Redirect>, WebError> {
     let form = form.0;
     let result = async {
         let txn = crate::db::begin(db).await?;
@@ -135,11 +135,11 @@ csrf_protected!(StaffEnrolForm);
 #[post("/coordinacion/cohortes/<id>/inscripciones", data = "<form>")]
 async fn staff_enrol(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<StaffEnrolForm>,
-) -> Result<Flash<Redirect>, AppError> {
+) -> Result<Flash<Redirect>, WebError> {
     let form = form.0;
     let result = async {
         let txn = crate::db::begin(db).await?;
@@ -181,11 +181,11 @@ async fn staff_enrol(
 #[post("/coordinacion/inscripciones/<id>/admitir", data = "<_form>")]
 async fn admit_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, AppError> {
+) -> Result<Flash<Redirect>, WebError> {
     let (row, _) = super::find_for(db.inner(), &staff, id).await?;
     let result = async {
         let txn = crate::db::begin(db).await?;
@@ -223,12 +223,12 @@ impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
 #[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
 async fn import_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     page: crate::web::Page<'_>,
     id: i32,
     form: CsrfForm<ImportForm<'_>>,
-) -> Result<(Status, RawHtml<String>), AppError> {
+) -> Result<(Status, RawHtml<String>), WebError> {
     let form = form.0;
     let dry_run = form.mode != "import";
     let result = async {
@@ -247,9 +247,12 @@ async fn import_submit(
                 AppError::Validation(errors) => json!(errors),
                 other => json!([{"field": "file", "message": other.to_string()}]),
             };
-            (error.status(), json!({"summary": null, "errors": errors}))
+            (
+                crate::error::status_of(&error),
+                json!({"summary": null, "errors": errors}),
+            )
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     let mut context = crate::cohorts::pages::detail_context(db, id, None, &[]).await?;
     context["import"] = outcome;
@@ -270,9 +273,9 @@ async fn roster_page(
     id: i32,
     estado: Option<&str>,
     q: Option<&str>,
-) -> Result<RawHtml<String>, AppError> {
+) -> Result<RawHtml<String>, WebError> {
     if user.role == crate::entities::values::Role::Participant {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let cohort = crate::cohorts::find_in_scope(
         db.inner(),

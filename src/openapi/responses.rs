@@ -4,7 +4,6 @@
 //! of a kind has.
 
 use crate::error::{BUSY_RETRY_AFTER_SECONDS, title_for};
-use rocket::http::Status;
 use serde_json::json;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -30,7 +29,7 @@ fn problem(description: &str, example: serde_json::Value) -> Response {
 
 /// The body `web::problem` writes for `status` with this detail and no field errors.
 fn problem_body(status: u16, detail: &str) -> serde_json::Value {
-    let title = Status::from_code(status).map_or("Error interno", title_for);
+    let title = title_for(status);
     json!({
         "type": format!("urn:aula-territorial:problema:{status}"),
         "title": title,
@@ -131,7 +130,7 @@ shared_responses! {
          parameter out of its rules.",
         json!({
             "type": "urn:aula-territorial:problema:422",
-            "title": title_for(Status::UnprocessableEntity),
+            "title": title_for(422),
             "status": 422,
             "detail": "Los datos enviados tienen errores.",
             "errors": [

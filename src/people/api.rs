@@ -5,7 +5,7 @@ use super::registration::{self, Received, RegistrationInput};
 use crate::accounts::api::UserWithProfile;
 use crate::api::{Created, created};
 use crate::error::{AppError, AppResult};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, TooManyRequests};
 use crate::web::ClientAddress;
 use rocket::http::Status;
@@ -53,7 +53,7 @@ pub fn routes() -> Vec<Route> {
 #[post("/registrations", data = "<body>")]
 async fn register(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     address: ClientAddress,
     body: crate::api::JsonBody<RegistrationInput>,
 ) -> AppResult<(Status, Json<Received>)> {
@@ -90,15 +90,14 @@ struct Confirmation {
 #[post("/registrations/confirmations", data = "<body>")]
 async fn confirm(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     body: crate::api::JsonBody<Confirmation>,
 ) -> AppResult<Created<UserWithProfile>> {
     let token = body.token.as_deref().map(str::trim).unwrap_or("");
     if token.is_empty() {
-        return Err(AppError::invalid(
-            "token",
-            "Escriba el código del enlace de confirmación.",
-        ));
+        return Err(
+            AppError::invalid("token", "Escriba el código del enlace de confirmación.").into(),
+        );
     }
     let (user, _) = registration::confirm(db, &notifier, token).await?;
     let participant = super::profile_of_user(db.inner(), user.id).await?;

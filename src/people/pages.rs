@@ -5,7 +5,7 @@ use super::registration::{self, ProfileInput, RegistrationInput};
 use super::{ENTITY_TYPES, ETHNIC_GROUPS, LEVELS, SEXES};
 use crate::accounts::guards::{self, ParticipantUser};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::mail::Notifier;
+use crate::mail::Mailer;
 use crate::territory;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{ClientAddress, Failure, Page};
@@ -252,7 +252,7 @@ async fn registration_page(
     siguiente: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
     let form = ProfileForm {
-        siguiente: crate::accounts::pages::safe_next(siguiente),
+        siguiente: crate::accounts::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
     let context = form_context(db, &form, &[]).await?;
@@ -262,7 +262,7 @@ async fn registration_page(
 #[post("/registro", data = "<form>")]
 async fn registration_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     address: ClientAddress,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
@@ -298,7 +298,7 @@ async fn registration_submit(
                 "Revise su correo",
                 json!({"email": received.email, "valid_hours": registration::CONFIRMATION_HOURS}),
             )
-            .map_err(|e| Failure::of(&page, e)),
+            .map_err(|e| Failure::of(&page, e.into())),
         Err(AppError::Validation(errors)) => {
             let mut form = form;
             form.password.clear();
@@ -307,7 +307,7 @@ async fn registration_submit(
                 .and_then(|c| page.render("register", "Registrarse", c))
             {
                 Ok(html) => Err((Status::UnprocessableEntity, html).into()),
-                Err(e) => Err(Failure::of(&page, e)),
+                Err(e) => Err(Failure::of(&page, e.into())),
             }
         }
         Err(other) => Err(Failure::of(&page, other)),
@@ -332,7 +332,7 @@ async fn confirmation_page(
 #[post("/registro/confirmar/<token>", data = "<_form>")]
 async fn confirmation_submit(
     db: &State<DatabaseConnection>,
-    notifier: Notifier<'_>,
+    notifier: Mailer<'_>,
     rocket_config: &rocket::Config,
     cookies: &CookieJar<'_>,
     page: Page<'_>,
@@ -349,9 +349,9 @@ async fn confirmation_submit(
         crate::web::csrf::secure_cookies(rocket_config),
     )
     .await
-    .map_err(|e| Failure::of(&page, e))?;
+    .map_err(|e| Failure::of(&page, e.into()))?;
     Ok(Flash::success(
-        Redirect::to(crate::accounts::pages::safe_next(Some(&next))),
+        Redirect::to(crate::accounts::safe_next(Some(&next))),
         "¡Bienvenido! Su cuenta quedó activa y le enviamos un correo de bienvenida.",
     ))
 }
@@ -412,7 +412,7 @@ async fn profile_submit(
             };
             match render.await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(crate::web::failure(&page, e)),
+                Err(e) => Err(crate::web::failure(&page, e.into())),
             }
         }
         Err(other) => Err(crate::web::failure(&page, other)),

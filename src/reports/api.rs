@@ -2,6 +2,7 @@
 
 use super::coverage::{CoverageQuery, CoverageRow, Rollup};
 use super::differential::Differential;
+use super::params::{CoverageParams, ReportParams};
 use super::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::{List, Paging};
@@ -57,7 +58,7 @@ pub struct AttendanceReport {
     tag = "reports",
     operation_id = "reportAttendance",
     params(
-        ReportQuery,
+        ReportParams,
         ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
@@ -66,14 +67,15 @@ pub struct AttendanceReport {
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/reports/attendance?<page>&<per_page>&<query..>", rank = 2)]
+#[get("/reports/attendance?<page>&<per_page>&<params..>", rank = 2)]
 async fn attendance(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<AttendanceReport>> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (rows, differential) = super::attendance_with_differential(db.inner(), &filters).await?;
     let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
@@ -95,18 +97,19 @@ async fn attendance(
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendanceXlsx",
-    params(ReportQuery),
+    params(ReportParams),
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/reports/attendance.xlsx?<query..>", rank = 1)]
+#[get("/reports/attendance.xlsx?<params..>", rank = 1)]
 async fn attendance_xlsx(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
 ) -> AppResult<Download> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
@@ -125,7 +128,7 @@ async fn attendance_xlsx(
     tag = "reports",
     operation_id = "reportAttendanceParticipants",
     params(
-        ReportQuery,
+        ReportParams,
         ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
@@ -134,14 +137,15 @@ async fn attendance_xlsx(
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/reports/attendance/participants?<page>&<per_page>&<query..>")]
+#[get("/reports/attendance/participants?<page>&<per_page>&<params..>")]
 async fn participants(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<List<ParticipantRow>>> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (page, per_page) = Paging { page, per_page }.resolve()?;
     let (items, total) = super::participants_page(db.inner(), &filters, page, per_page).await?;
@@ -163,7 +167,7 @@ async fn participants(
     tag = "reports",
     operation_id = "reportCapacityCoverage",
     params(
-        CoverageQuery,
+        CoverageParams,
         ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
     ),
@@ -172,14 +176,15 @@ async fn participants(
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/reports/capacity-coverage?<page>&<per_page>&<query..>")]
+#[get("/reports/capacity-coverage?<page>&<per_page>&<params..>")]
 async fn coverage(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
     page: Option<i64>,
     per_page: Option<i64>,
 ) -> AppResult<Json<CoverageReport>> {
+    let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let (by_department, national) = super::coverage::rollups(&rows);
@@ -200,18 +205,19 @@ async fn coverage(
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportCapacityCoverageXlsx",
-    params(CoverageQuery),
+    params(CoverageParams),
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/reports/capacity-coverage.xlsx?<query..>")]
+#[get("/reports/capacity-coverage.xlsx?<params..>")]
 async fn coverage_xlsx(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
 ) -> AppResult<Download> {
+    let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;

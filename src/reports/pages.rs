@@ -3,6 +3,7 @@
 //! the Excel files. The downloads here use the browser session (the API takes only tokens).
 
 use super::coverage::CoverageQuery;
+use super::params::{CoverageParams, ReportParams};
 use super::{ReportQuery, by_municipality, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
@@ -103,14 +104,15 @@ pub fn chart(summary: &[super::MunicipalitySummary]) -> Value {
     json!({"bars": bars, "chart_height": summary.len() * ROW + 10})
 }
 
-#[get("/reportes?<pagina>&<query..>")]
+#[get("/reportes?<pagina>&<params..>")]
 async fn report_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     pagina: Option<u64>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let query = ReportQuery::from(params);
     let result = async {
         let filters = query.resolve(&user)?;
         let (rows, differential) =
@@ -191,18 +193,19 @@ async fn report_page(
         )
     }
     .await;
-    result.map_err(|e| crate::web::failure(&page, e))
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
 /// The participant-level detail: one row per enrolment in scope, 50 per page.
-#[get("/reportes/participantes?<pagina>&<query..>")]
+#[get("/reportes/participantes?<pagina>&<params..>")]
 async fn participants_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
     pagina: Option<u64>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let query = ReportQuery::from(params);
     let result = async {
         let filters = query.resolve(&user)?;
         let (page_number, per_page) = paging(pagina).resolve()?;
@@ -249,26 +252,28 @@ async fn participants_page(
         )
     }
     .await;
-    result.map_err(|e| crate::web::failure(&page, e))
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
-#[get("/reportes/asistencia.xlsx?<query..>")]
+#[get("/reportes/asistencia.xlsx?<params..>")]
 async fn attendance_download(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: ReportQuery,
+    params: ReportParams,
 ) -> crate::error::AppResult<Download> {
+    let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
 }
 
-#[get("/reportes/cobertura.xlsx?<query..>")]
+#[get("/reportes/cobertura.xlsx?<params..>")]
 async fn coverage_download(
     db: &State<DatabaseConnection>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
 ) -> crate::error::AppResult<Download> {
+    let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
     let rows = super::coverage::coverage(db.inner(), &filters).await?;
     let bytes = super::workbook::coverage(&rows, &filters.describe(), &user.full_name)?;
@@ -288,13 +293,14 @@ fn level(certified: i64, trained: i64) -> &'static str {
 /// The municipality × capacity grid: every municipality of the chosen (or the reviewer's)
 /// department — those without any training too, which are the gaps a gobernación looks for —
 /// against every active capacity, each cell with people certified / trained.
-#[get("/reportes/capacidades?<query..>")]
+#[get("/reportes/capacidades?<params..>")]
 async fn coverage_grid(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
-    query: CoverageQuery,
+    params: CoverageParams,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let query = CoverageQuery::from(params);
     use crate::entities::{capacity, municipality};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let result = async {
@@ -366,7 +372,7 @@ async fn coverage_grid(
         )
     }
     .await;
-    result.map_err(|e| crate::web::failure(&page, e))
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
 /// A municipality's page: what it is (category, PDET, MDM indicators of its capacities) and its
@@ -472,7 +478,7 @@ async fn municipality_page(
                 })
             })
             .collect();
-        page.render(
+        (page.render(
             "municipality",
             &place.name,
             json!({
@@ -481,7 +487,7 @@ async fn municipality_page(
                 "history": history,
                 "observations": observations,
             }),
-        )
+        )).map_err(Into::into)
     }
     .await;
     result.map_err(|e| crate::web::failure(&page, e))

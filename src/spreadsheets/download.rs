@@ -98,3 +98,71 @@ pub(super) fn content_disposition(filename: &str) -> String {
     }
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_disposition_keeps_accents_and_cannot_break_the_header() {
+        use super::content_disposition;
+        assert_eq!(
+            content_disposition("Asistencia Belén 2026.xlsx"),
+            "attachment; filename=\"Asistencia Belen 2026.xlsx\"; \
+             filename*=UTF-8''Asistencia%20Bel%C3%A9n%202026.xlsx"
+        );
+        let nasty = content_disposition("a\"b\r\nSet-Cookie: x=1;.xlsx");
+        assert!(!nasty.contains('\r') && !nasty.contains('\n'));
+        assert!(nasty.starts_with("attachment; filename=\"a_b__Set-Cookie_ x_1_.xlsx\"; "));
+        assert_eq!(
+            content_disposition(" "),
+            "attachment; filename=\"archivo\"; filename*=UTF-8''archivo"
+        );
+        assert!(content_disposition("ÑANDÚ.ics").contains("filename=\"NANDU.ics\""));
+    }
+
+    #[test]
+    fn downloads_respond_with_type_name_and_no_store() {
+        use rocket::http::Status;
+        use rocket::local::blocking::Client;
+
+        #[rocket::get("/libro")]
+        fn libro() -> Download {
+            Download::xlsx("Informe Caquetá.xlsx", b"PK\x03\x04".to_vec())
+        }
+        #[rocket::get("/calendario")]
+        fn calendario() -> Download {
+            Download::calendar("sesiones.ics", "BEGIN:VCALENDAR\r\n".into())
+        }
+
+        let rocket = rocket::build().mount("/", rocket::routes![libro, calendario]);
+        let client = Client::untracked(rocket).unwrap();
+        let response = client.get("/libro").dispatch();
+        assert_eq!(response.status(), Status::Ok);
+        let headers = response.headers();
+        assert_eq!(
+            headers.get_one("Content-Type"),
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+        assert_eq!(headers.get_one("Cache-Control"), Some("no-store"));
+        assert!(
+            headers
+                .get_one("Content-Disposition")
+                .unwrap()
+                .contains("filename*=UTF-8''Informe%20Caquet%C3%A1.xlsx")
+        );
+        assert_eq!(response.into_bytes().unwrap(), b"PK\x03\x04");
+        let response = client.get("/calendario").dispatch();
+        assert_eq!(
+            response.headers().get_one("Content-Type"),
+            Some("text/calendar; charset=utf-8")
+        );
+        assert_eq!(response.into_string().unwrap(), "BEGIN:VCALENDAR\r\n");
+    }
+
+    #[test]
+    fn downloads_can_cross_threads() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Download>();
+    }
+}

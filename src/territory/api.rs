@@ -32,16 +32,20 @@ pub struct DepartmentView {
 #[utoipa::path(
     tag = "reference",
     operation_id = "listDepartments",
-    params(Paging),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
     responses((status = 200, description = "A page of departments.", body = List<DepartmentView>))
 )]
-#[get("/departments?<paging..>")]
+#[get("/departments?<page>&<per_page>")]
 async fn departments(
     db: &State<DatabaseConnection>,
     _user: CurrentUser,
-    paging: Paging,
+    page: Option<i64>,
+    per_page: Option<i64>,
 ) -> AppResult<Json<List<DepartmentView>>> {
-    let (page, per_page) = paging.resolve()?;
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
     let paginator = department::Entity::find()
         .order_by_asc(department::Column::Code)
         .paginate(db.inner(), per_page);
@@ -89,7 +93,7 @@ struct MunicipalityQuery {
     department: Option<String>,
     /// `true`: only PDET municipalities; `false`: only non-PDET.
     #[param(inline, value_type = Option<crate::parse::QueryBool>)]
-    pdet: crate::parse::QueryBool,
+    pdet: crate::parse::QueryFlag,
     /// Municipal category (Ley 617), `E` or 1–6; anything else is a 422.
     #[param(inline, value_type = Option<crate::territory::Category>)]
     category: Option<String>,
@@ -151,7 +155,8 @@ async fn municipalities(
             return Err(AppError::invalid(
                 "category",
                 "La categoría debe ser E o un número de 1 a 6.",
-            ));
+            )
+            .into());
         }
         select = select.filter(municipality::Column::Category.eq(category));
     }

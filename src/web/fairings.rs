@@ -77,3 +77,45 @@ impl Fairing for SecurityHeaders {
         crate::web::problem::add_retry_after(response);
     }
 }
+
+/// Starts the domain's background loops on liftoff (which Rocket 0.5 also runs for local test
+/// clients) and stops them on shutdown: the outbox worker (`mail::deliver_until`) and the
+/// periodic jobs (`jobs::run_until`).
+pub struct Background;
+
+#[rocket::async_trait]
+impl Fairing for Background {
+    fn info(&self) -> Info {
+        Info {
+            name: "background work (outbox, periodic jobs)",
+            kind: Kind::Liftoff,
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
+        let (Some(db), Some(config)) = (
+            rocket.state::<sea_orm::DatabaseConnection>(),
+            rocket.state::<crate::config::AppConfig>(),
+        ) else {
+            tracing::error!("trabajo de fondo: falta la base de datos o la configuración");
+            return;
+        };
+        rocket::tokio::spawn(crate::mail::deliver_until(
+            db.clone(),
+            config.clone(),
+            rocket.shutdown(),
+        ));
+        // The jobs outlive this borrow of Rocket: they keep their own (cheap) registry.
+        match crate::templates::Templates::load() {
+            Ok(templates) => {
+                rocket::tokio::spawn(crate::jobs::run_until(
+                    db.clone(),
+                    config.clone(),
+                    templates,
+                    rocket.shutdown(),
+                ));
+            }
+            Err(error) => tracing::error!(%error, "jobs: templates"),
+        }
+    }
+}

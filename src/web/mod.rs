@@ -9,7 +9,7 @@ mod page;
 pub mod problem;
 
 pub use client::ClientAddress;
-pub use fairings::{RequestLog, SecurityHeaders};
+pub use fairings::{Background, RequestLog, SecurityHeaders};
 pub use page::{Page, base_context};
 
 use crate::error::{AppResult, FieldError, title_for};
@@ -56,7 +56,7 @@ pub fn import_preview<Change: serde::Serialize>(
     template: &str,
     title: &str,
     cohort: &crate::entities::cohort::Model,
-    outcome: crate::error::AppResult<crate::spreadsheets::ImportSummary<Change>>,
+    outcome: crate::error::DomainResult<crate::spreadsheets::ImportSummary<Change>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
     let context = |summary: Option<&crate::spreadsheets::ImportSummary<Change>>,
                    errors: &[FieldError]| {
@@ -71,11 +71,11 @@ pub fn import_preview<Change: serde::Serialize>(
     match outcome {
         Ok(summary) => page
             .render(template, title, context(Some(&summary), &[]))
-            .map_err(|e| failure(page, e)),
+            .map_err(|e| failure(page, e.into())),
         Err(crate::error::AppError::Validation(errors)) => {
             match page.render(template, title, context(None, &errors)) {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(page, e)),
+                Err(e) => Err(failure(page, e.into())),
             }
         }
         Err(error) => Err(failure(page, error)),
@@ -89,14 +89,14 @@ pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHt
     ) {
         tracing::error!(%error, "page failed");
     }
-    let status = error.status();
+    let status = crate::error::status_of(&error);
     let html = page
         .render(
             "error",
-            title_for(status),
+            title_for(status.code),
             json!({"status": status.code, "detail": error.public_detail(), "errors": error.field_errors()}),
         )
-        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status))));
+        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status.code))));
     (status, html)
 }
 
@@ -112,7 +112,7 @@ impl Failure {
     /// `html` shown for `error` (its status and `Retry-After`).
     pub fn showing(error: &crate::error::AppError, html: RawHtml<String>) -> Self {
         Failure {
-            status: error.status(),
+            status: crate::error::status_of(error),
             html,
             retry_after: error.retry_after(),
         }
@@ -234,7 +234,7 @@ pub fn error_page(
     detail: &str,
     errors: &[FieldError],
 ) -> RawHtml<String> {
-    let mut data = base_context(None, "", title_for(status));
+    let mut data = base_context(None, "", title_for(status.code));
     data["status"] = json!(status.code);
     data["detail"] = json!(detail);
     data["errors"] = json!(errors);
@@ -242,7 +242,7 @@ pub fn error_page(
         .rocket()
         .state::<Templates>()
         .and_then(|templates| templates.render("error", &data).ok());
-    RawHtml(rendered.unwrap_or_else(|| format!("<h1>{}</h1>", title_for(status))))
+    RawHtml(rendered.unwrap_or_else(|| format!("<h1>{}</h1>", title_for(status.code))))
 }
 
 #[catch(default)]

@@ -4,12 +4,14 @@
 
 use super::csrf;
 use crate::accounts::guards::{CurrentUser, MaybeUser};
+use crate::entities::values::Role;
 use crate::error::{AppError, AppResult};
 use crate::templates::Templates;
 use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FlashMessage, FromRequest, Request};
 use rocket::response::content::RawHtml;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 pub struct Page<'r> {
@@ -48,33 +50,83 @@ impl<'r> FromRequest<'r> for Page<'r> {
 }
 
 impl Page<'_> {
-    /// Renders `template` with `data` plus the base context (`user`, `csrf`, `title`).
-    pub fn render(&self, template: &str, title: &str, data: Value) -> AppResult<RawHtml<String>> {
-        let mut context = base_context(self.user.as_ref(), &self.csrf, title);
-        context["flash"] = self.flash.clone();
-        if let (Value::Object(base), Value::Object(extra)) = (&mut context, data) {
-            base.extend(extra);
-        }
+    /// Renders `template` with the page's view (a `#[derive(Serialize)]` struct of what the
+    /// template reads) beside the layout's fields (`user`, `csrf`, `title`, `flash`). The
+    /// registry is strict: a field the template reads and the view lacks fails the render
+    /// (and the tests that visit the page).
+    pub fn render<V: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+    ) -> AppResult<RawHtml<String>> {
+        let context = Rendered {
+            layout: Layout::new(self.user.as_ref(), &self.csrf, title, &self.flash),
+            view,
+        };
         Ok(RawHtml(self.templates.render(template, &context)?))
     }
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
-        self.user.as_ref().ok_or(AppError::Unauthorized)
+        self.user.as_ref().ok_or(AppError::Unauthorized.into())
     }
 }
 
-/// The fields the layout reads; error pages use it too.
+/// What every page's layout reads.
+#[derive(Serialize)]
+pub struct Layout<'a> {
+    pub user: Option<LayoutUser<'a>>,
+    pub csrf: &'a str,
+    pub title: &'a str,
+    pub flash: &'a Value,
+}
+
+/// The signed-in person as the layout shows them (menu by role).
+#[derive(Serialize)]
+pub struct LayoutUser<'a> {
+    pub id: i32,
+    pub full_name: &'a str,
+    pub role: Role,
+    pub role_label: &'static str,
+    pub is_admin: bool,
+    pub is_staff: bool,
+    pub is_participant: bool,
+}
+
+impl<'a> Layout<'a> {
+    pub fn new(
+        user: Option<&'a CurrentUser>,
+        csrf: &'a str,
+        title: &'a str,
+        flash: &'a Value,
+    ) -> Self {
+        Layout {
+            user: user.map(|u| LayoutUser {
+                id: u.id,
+                full_name: &u.full_name,
+                role: u.role,
+                role_label: u.role.label(),
+                is_admin: u.role == Role::Admin,
+                is_staff: u.is_staff(),
+                is_participant: u.role == Role::Participant,
+            }),
+            csrf,
+            title,
+            flash,
+        }
+    }
+}
+
+/// A page's view flattened beside the layout's fields: one object for the template.
+#[derive(Serialize)]
+struct Rendered<'a, V> {
+    #[serde(flatten)]
+    layout: Layout<'a>,
+    #[serde(flatten)]
+    view: V,
+}
+
+/// The fields the layout reads, as JSON; error pages use it too.
 pub fn base_context(user: Option<&CurrentUser>, csrf: &str, title: &str) -> Value {
-    let user = user.map(|u| {
-        json!({
-            "id": u.id,
-            "full_name": u.full_name,
-            "role": u.role,
-            "role_label": u.role.label(),
-            "is_admin": u.role == crate::entities::values::Role::Admin,
-            "is_staff": u.is_staff(),
-            "is_participant": u.role == crate::entities::values::Role::Participant,
-        })
-    });
-    json!({"user": user, "csrf": csrf, "title": title, "flash": null})
+    serde_json::to_value(Layout::new(user, csrf, title, &Value::Null)).unwrap_or(Value::Null)
 }

@@ -1,7 +1,9 @@
-//! How an [`AppError`] reaches the client: RFC 9457 `application/problem+json` for the API,
+//! How an [`AppError`] reaches the client (as a [`WebError`]): RFC 9457 `application/problem+json` for the API,
 //! a Spanish HTML page for people, `Retry-After` when the client should come back later.
 
-use crate::error::{AppError, BUSY_RETRY_AFTER_SECONDS, FieldError, title_for};
+use crate::error::{
+    AppError, BUSY_RETRY_AFTER_SECONDS, FieldError, WebError, status_of, title_for,
+};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
@@ -32,7 +34,7 @@ pub struct Problem<'a> {
 pub fn problem_response<'r>(status: Status, detail: String, errors: &[FieldError]) -> Response<'r> {
     let problem = Problem {
         kind: format!("urn:aula-territorial:problema:{}", status.code),
-        title: title_for(status),
+        title: title_for(status.code),
         status: status.code,
         detail,
         errors,
@@ -59,23 +61,28 @@ pub fn is_api(request: &Request<'_>) -> bool {
     request.uri().path().as_str().starts_with("/api/")
 }
 
-impl<'r> Responder<'r, 'static> for AppError {
+impl<'r> Responder<'r, 'static> for WebError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
-            tracing::error!(error = %self, uri = %request.uri(), "request failed");
+        let WebError(error) = self;
+        if matches!(error, AppError::Database(_) | AppError::Internal(_)) {
+            tracing::error!(%error, uri = %request.uri(), "request failed");
         }
         // A 503 gets its `Retry-After` from the headers fairing, whatever produced it.
-        let status = self.status();
+        let status = status_of(&error);
         let mut response = if is_api(request) {
-            problem_response(status, self.public_detail(), self.field_errors())
+            problem_response(status, error.public_detail(), error.field_errors())
         } else {
-            let html =
-                super::error_page(request, status, &self.public_detail(), self.field_errors());
+            let html = super::error_page(
+                request,
+                status,
+                &error.public_detail(),
+                error.field_errors(),
+            );
             Response::build_from(html.respond_to(request)?)
                 .status(status)
                 .finalize()
         };
-        if let Some(seconds) = self.retry_after() {
+        if let Some(seconds) = error.retry_after() {
             response.set_header(Header::new("Retry-After", seconds.to_string()));
         }
         Ok(response)

@@ -97,7 +97,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
 
 #[test]
 fn only_same_site_paths_are_local() {
-    use aula_territorial::accounts::pages::{is_local_path, safe_next};
+    use aula_territorial::accounts::{is_local_path, safe_next};
     for next in HOSTILE_NEXT {
         assert!(!is_local_path(next), "{next:?}");
         assert_eq!(safe_next(Some(next)), "/");

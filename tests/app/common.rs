@@ -2,7 +2,6 @@
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` names a server — and the app is built
 //! by the same `aula_territorial::build` that `serve` uses.
 
-use aula_territorial::config::AppConfig;
 use rocket::local::asynchronous::Client;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::path::PathBuf;
@@ -163,7 +162,7 @@ impl TestApp {
 /// The app on `database_url` with `overrides` merged last. By default: no demo data, and no
 /// background mailer (tests that send mail turn it on or call `mail::deliver_due`).
 async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
-    let mut figment = AppConfig::figment()
+    let mut figment = aula_territorial::config::figment()
         .merge(("database_url", database_url))
         .merge(("demo_data", false))
         .merge(("mail_poll_seconds", 0))

@@ -354,7 +354,7 @@ async fn busy_errors_are_recognised_on_both_backends() {
     assert!(is_busy(&error), "{error}");
     let app_error = AppError::from(error);
     assert!(matches!(app_error, AppError::Busy));
-    assert_eq!(app_error.status(), Status::ServiceUnavailable);
+    assert_eq!(app_error.status_code(), Status::ServiceUnavailable.code);
     holder.rollback().await.unwrap();
 }
 
@@ -672,7 +672,7 @@ async fn answers_carry_no_banner_no_cache_and_hsts_over_https() {
 #[rocket::async_test]
 async fn the_csrf_cookie_is_secure_in_the_release_profile() {
     let database = crate::common::TestDatabase::create().await;
-    let figment = aula_territorial::config::AppConfig::figment()
+    let figment = aula_territorial::config::figment()
         .select(rocket::Config::RELEASE_PROFILE)
         .merge(("database_url", database.url.clone()))
         .merge(("secret_key", "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk="))

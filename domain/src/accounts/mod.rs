@@ -1,0 +1,418 @@
+//! Accounts: users, roles, department scope, passwords.
+
+pub mod actor;
+pub mod password_reset;
+pub mod passwords;
+pub mod secrets;
+pub mod sessions;
+pub mod sign_in;
+pub mod throttle;
+
+use crate::audit::{self, Change};
+use crate::entities::department;
+use crate::entities::user;
+use crate::entities::values::Role;
+use crate::error::{AppError, AppResult, FieldError};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub role: Role,
+    pub department_code: Option<String>,
+}
+
+/// Lower-cased and trimmed: emails are compared case-insensitively.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A deliberately plain check: something@domain.tld without spaces.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// A user as the API and the admin pages show it (never the password hash).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
+pub struct UserView {
+    pub id: i32,
+    #[schema(format = Email)]
+    pub email: String,
+    #[schema(example = "Jorge Iván Cuéllar")]
+    pub full_name: String,
+    pub role: Role,
+    /// The role in Spanish, as people read it.
+    #[schema(example = "Revisor de gobernación")]
+    pub role_label: &'static str,
+    /// A reviewer's department (DANE code); `null` for other roles.
+    pub department_code: Option<String>,
+    /// Inactive accounts cannot sign in.
+    pub active: bool,
+}
+
+impl From<user::Model> for UserView {
+    fn from(model: user::Model) -> Self {
+        UserView {
+            id: model.id,
+            email: model.email,
+            full_name: model.full_name,
+            role: model.role,
+            role_label: model.role.label(),
+            department_code: model.department_code,
+            active: model.active,
+        }
+    }
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Users by role and text (email or name), newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    role: Option<Role>,
+    text: Option<&str>,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<UserView>, u64)> {
+    let mut query = user::Entity::find().order_by_desc(user::Column::Id);
+    if let Some(role) = role {
+        query = query.filter(user::Column::Role.eq(role));
+    }
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(
+            Condition::any()
+                .add(user::Column::Email.contains(text.to_lowercase()))
+                .add(user::Column::FullName.contains(text)),
+        );
+    }
+    let paginator = query.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator
+        .fetch_page(page.saturating_sub(1))
+        .await?
+        .into_iter()
+        .map(UserView::from)
+        .collect();
+    Ok((items, total))
+}
+
+fn check_department_for_role(role: Role, department: Option<&str>, errors: &mut Vec<FieldError>) {
+    match (role, department) {
+        (Role::Reviewer, None) => errors.push(FieldError::new(
+            "department_code",
+            "Un revisor de gobernación debe tener un departamento.",
+        )),
+        (Role::Reviewer, Some(_)) | (_, None) => {}
+        (_, Some(_)) => errors.push(FieldError::new(
+            "department_code",
+            "Solo los revisores de gobernación tienen departamento.",
+        )),
+    }
+}
+
+async fn check_department_exists<C: ConnectionTrait>(
+    db: &C,
+    department: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    if let Some(code) = department
+        && department::Entity::find_by_id(code.to_string())
+            .one(db)
+            .await?
+            .is_none()
+    {
+        errors.push(FieldError::new(
+            "department_code",
+            format!("No existe el departamento con código DANE «{code}»."),
+        ));
+    }
+    Ok(())
+}
+
+/// `create_user` plus its audit entry (admin screens and API).
+pub async fn create_user_audited<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<i32>,
+    new: NewUser,
+) -> AppResult<user::Model> {
+    let created = create_user(db, new).await?;
+    audit::record(
+        db,
+        Change {
+            actor,
+            action: "user.created",
+            subject_type: "user",
+            subject_id: created.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(UserView::from(created.clone())).unwrap_or_default()),
+        },
+    )
+    .await?;
+    Ok(created)
+}
+
+/// What an admin may change on an account.
+#[derive(Default)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub role: Option<Role>,
+    pub department_code: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Applies an admin's changes, audited; deactivation also revokes the user's API tokens.
+pub async fn update_user<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    changes: UserChanges,
+) -> AppResult<user::Model> {
+    let current = find(db, id).await?;
+    let role = changes.role.unwrap_or(current.role);
+    let department_given = changes.department_code.is_some();
+    let mut department = match changes.department_code {
+        Some(code) => code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        None => current.department_code.clone(),
+    };
+    // Leaving the reviewer role drops the department scope with it.
+    if role != Role::Reviewer && !department_given {
+        department = None;
+    }
+    let active = changes.active.unwrap_or(current.active);
+    let mut errors = Vec::new();
+    check_department_for_role(role, department.as_deref(), &mut errors);
+    check_department_exists(db, department.as_deref(), &mut errors).await?;
+    let full_name = match &changes.full_name {
+        Some(name) => {
+            let clean = full_name_of(name, &mut errors);
+            if clean.is_none() {
+                return Err(AppError::Validation(errors));
+            }
+            clean
+        }
+        None => None,
+    };
+    if actor == id && (!active || role != Role::Admin) {
+        errors.push(FieldError::new(
+            "role",
+            "No puede quitarse a sí mismo el rol de administrador ni desactivar su propia cuenta.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let before = UserView::from(current.clone());
+    let mut model: user::ActiveModel = current.into();
+    if let Some(name) = full_name {
+        model.full_name = Set(name);
+    }
+    model.role = Set(role);
+    model.department_code = Set(department);
+    model.active = Set(active);
+    model.updated_at = Set(crate::time::now());
+    let updated = model.update(db).await?;
+    if !updated.active {
+        sessions::end_all(db, updated.id).await?;
+    }
+    let after = UserView::from(updated.clone());
+    let action = if before.role != after.role || before.department_code != after.department_code {
+        "user.role_changed"
+    } else if before.active != after.active {
+        if after.active {
+            "user.activated"
+        } else {
+            "user.deactivated"
+        }
+    } else {
+        "user.updated"
+    };
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action,
+            subject_type: "user",
+            subject_id: updated.id.to_string(),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Gives an account a new password (checked by the caller). Every browser session and API
+/// token of the person ends, and the sign-in failures counted against the account are
+/// forgotten: whoever held the old password, or a session opened with it, is out.
+pub async fn set_password<C: ConnectionTrait>(
+    db: &C,
+    account: user::Model,
+    password: &str,
+) -> AppResult<user::Model> {
+    let mut model: user::ActiveModel = account.into();
+    model.password_hash = Set(passwords::hash(password)?);
+    model.updated_at = Set(crate::time::now());
+    let updated = model.update(db).await?;
+    sessions::end_all(db, updated.id).await?;
+    throttle::clear_account(db, &updated.email).await?;
+    Ok(updated)
+}
+
+/// A user's full name: required, one line, printable on certificates (instructors and
+/// coordinators sign them), at most 160 characters.
+fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::certificate_text("full_name", text, crate::validate::FULL_NAME_MAX) {
+        Ok(Some(name)) => Some(name),
+        Ok(None) => {
+            errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+/// Creates a user after checking every rule; nothing is written when any fails.
+pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<user::Model> {
+    let email = normalize_email(&new.email);
+    let mut errors = Vec::new();
+    if !is_valid_email(&email) {
+        errors.push(FieldError::new(
+            "email",
+            "Escriba un correo electrónico válido.",
+        ));
+    } else if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        errors.push(FieldError::new(
+            "email",
+            "Ya existe una cuenta con este correo electrónico.",
+        ));
+    }
+    if let Err(message) = passwords::check_strength(&new.password) {
+        errors.push(FieldError::new("password", message));
+    }
+    let full_name = full_name_of(&new.full_name, &mut errors);
+    check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
+    check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
+    let (Some(full_name), true) = (full_name, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    insert_user(
+        db,
+        email,
+        passwords::hash(&new.password)?,
+        full_name,
+        new.role,
+        new.department_code,
+    )
+    .await
+}
+
+/// An account whose password was hashed earlier (a confirmed self-registration). Refuses an
+/// email already in use (409).
+pub async fn create_user_with_hash<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    password_hash: &str,
+    full_name: &str,
+    role: Role,
+) -> AppResult<user::Model> {
+    let email = normalize_email(email);
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(
+            "Este correo ya tiene una cuenta. Ingrese con él o pida una contraseña nueva.".into(),
+        ));
+    }
+    insert_user(
+        db,
+        email,
+        password_hash.to_string(),
+        full_name.trim().to_string(),
+        role,
+        None,
+    )
+    .await
+}
+
+async fn insert_user<C: ConnectionTrait>(
+    db: &C,
+    email: String,
+    password_hash: String,
+    full_name: String,
+    role: Role,
+    department_code: Option<String>,
+) -> AppResult<user::Model> {
+    let now = crate::time::now();
+    let model = user::ActiveModel {
+        email: Set(email),
+        password_hash: Set(password_hash),
+        full_name: Set(full_name),
+        role: Set(role),
+        department_code: Set(department_code),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(None),
+        ..Default::default()
+    };
+    let inserted = user::Entity::insert(model).exec(db).await?;
+    user::Entity::find_by_id(inserted.last_insert_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Where to go after signing in or registering: only a same-site relative path, else home.
+/// Never an open redirect, and never a value the redirect cannot carry (which would be a 500).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if is_local_path(path) => path.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// A path of this site: one leading `/` (not `//` nor `/\`, which browsers read as another
+/// host), then only printable ASCII characters allowed in a URL path and query — no
+/// whitespace, no control characters, no look-alikes such as U+FF0F or U+3000.
+pub fn is_local_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && path.len() <= 2048
+        && bytes.iter().enumerate().all(|(i, b)| match b {
+            b'%' => bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
+            _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?".contains(b),
+        })
+}

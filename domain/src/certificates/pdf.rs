@@ -1,0 +1,993 @@
+//! The certificate as a one-page A4 landscape PDF/A-2u, drawn with `krilla`.
+//!
+//! Text is shaped with `rustybuzz` (kerning, and combining accents typed in decomposed form
+//! still land on their letter) and drawn with the Liberation fonts embedded in the binary
+//! (`assets/fonts/`, SIL OFL 1.1); each PDF embeds the subset it uses plus a Unicode map, so
+//! every Spanish letter prints, copies and is searched exactly. The QR code is drawn as vector
+//! squares. Everything printed is in Spanish (Colombia).
+
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::{Datelike, NaiveDate};
+use krilla::action::LinkAction;
+use krilla::annotation::{Annotation, LinkAnnotation, Target};
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::{Document, SerializeSettings};
+use std::sync::LazyLock;
+
+/// Everything a certificate states, already copied from the database (see the `certificates`
+/// table: a certificate is a snapshot).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateDocument {
+    /// Canonical code, e.g. "7KQ9-M3XR-T2HW-PZ4N-C8DV".
+    pub code: String,
+    pub full_name: String,
+    /// "CC", "CE", "PA" or "PPT" (printed in words); anything else is printed as given.
+    pub document_type: String,
+    pub document_number: String,
+    pub course_name: String,
+    /// The municipal capacities the course strengthens (one or more).
+    pub capacity_names: Vec<String>,
+    pub hours: i32,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub municipality_name: String,
+    pub department_name: String,
+    /// On the 0–5 scale, e.g. "4.2" (printed "4,2 / 5,0"); `None` prints no grade.
+    pub final_grade: Option<String>,
+    /// E.g. "87,5 %"; empty prints no attendance.
+    pub attendance_pct: String,
+    pub issued_on: NaiveDate,
+    /// Who issues it, e.g. "Dirección de Capacitación".
+    pub issuer: String,
+    /// Public verification page, `{public_url}/verificar/{code}`; the QR code links here.
+    pub verification_url: String,
+}
+
+/// The certificate as PDF bytes (PDF/A-2u, one A4 landscape page).
+///
+/// A field with a character the embedded fonts cannot draw (Chinese, emoji…) is an
+/// `AppError::Validation` naming the field and the characters: printing a box or a "?" instead
+/// is exactly what a certificate must not do.
+pub fn render(doc: &CertificateDocument) -> AppResult<Vec<u8>> {
+    let fonts = FONTS
+        .as_ref()
+        .ok_or_else(|| AppError::Internal("las fuentes del certificado no cargan".into()))?;
+    check_printable(doc, fonts)?;
+    let qr = qrcode::QrCode::with_error_correction_level(
+        doc.verification_url.as_bytes(),
+        qrcode::EcLevel::M,
+    )
+    .map_err(|e| AppError::Internal(format!("código QR del certificado: {e}")))?;
+
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_U)
+        .finish()
+        .map_err(|e| AppError::Internal(format!("configuración PDF/A: {e:?}")))?;
+    let settings = SerializeSettings {
+        configuration,
+        ..SerializeSettings::default()
+    };
+    let mut document = Document::new_with(settings);
+    document.set_metadata(metadata(doc));
+
+    let page_settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+        .ok_or_else(|| AppError::Internal("tamaño de página inválido".into()))?;
+    let mut page = document.start_page_with(page_settings);
+    let mut surface = page.surface();
+    let link_areas = {
+        let mut painter = Painter {
+            surface: &mut surface,
+            fonts,
+        };
+        draw(&mut painter, doc, &qr)
+    };
+    surface.finish();
+    for area in link_areas.into_iter().flatten() {
+        page.add_annotation(Annotation::new_link(
+            LinkAnnotation::new(
+                area,
+                Target::Action(LinkAction::new(doc.verification_url.clone()).into()),
+            ),
+            Some("Verificar este certificado en línea".into()),
+        ));
+    }
+    page.finish();
+    document
+        .finish()
+        .map_err(|e| AppError::Internal(format!("no se pudo generar el PDF: {e:?}")))
+}
+
+/// Every character of every printed field must have a glyph in every embedded face.
+fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
+    let capacities = doc.capacity_names.join(" ");
+    let fields = [
+        ("code", doc.code.as_str()),
+        ("full_name", &doc.full_name),
+        ("document_type", &doc.document_type),
+        ("document_number", &doc.document_number),
+        ("course_name", &doc.course_name),
+        ("capacity_names", &capacities),
+        ("municipality_name", &doc.municipality_name),
+        ("department_name", &doc.department_name),
+        ("final_grade", doc.final_grade.as_deref().unwrap_or("")),
+        ("attendance_pct", &doc.attendance_pct),
+        ("issuer", &doc.issuer),
+        ("verification_url", &doc.verification_url),
+    ];
+    let faces = [
+        &fonts.serif,
+        &fonts.serif_bold,
+        &fonts.serif_italic,
+        &fonts.sans,
+        &fonts.sans_bold,
+    ];
+    let mut errors = Vec::new();
+    for (field, text) in fields {
+        let missing = missing_glyphs(text, &faces);
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|c| format!("«{c}»")).collect();
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "Contiene caracteres que el certificado no puede imprimir: {}.",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// The characters of `text` some embedded face has no glyph for, each once.
+fn missing_glyphs(text: &str, faces: &[&Face]) -> Vec<char> {
+    let mut missing: Vec<char> = Vec::new();
+    for c in compose_accents(text).chars() {
+        let drawable = c.is_whitespace() || faces.iter().all(|f| f.shaper.glyph_index(c).is_some());
+        if !drawable && !missing.contains(&c) {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
+/// The characters of `text` a certificate cannot print (for validating names when they are
+/// typed: see `crate::validate::certificate_text`).
+pub fn unprintable(text: &str) -> Vec<char> {
+    match FONTS.as_ref() {
+        Some(fonts) => missing_glyphs(
+            text,
+            &[
+                &fonts.serif,
+                &fonts.serif_bold,
+                &fonts.serif_italic,
+                &fonts.sans,
+                &fonts.sans_bold,
+            ],
+        ),
+        None => Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spanish wording
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+fn month_name(date: NaiveDate) -> &'static str {
+    MONTHS[date.month0() as usize]
+}
+
+/// "15 de marzo de 2026".
+pub fn long_date(date: NaiveDate) -> String {
+    format!("{} de {} de {}", date.day(), month_name(date), date.year())
+}
+
+/// The cohort's dates as two lines: "Del 2 de febrero" / "al 15 de marzo de 2026" (the year is
+/// repeated only when it changes; a one-day cohort is a single line).
+fn date_range_lines(start: NaiveDate, end: NaiveDate) -> Vec<String> {
+    if start == end {
+        return vec![long_date(start)];
+    }
+    let first = if start.year() != end.year() {
+        format!("Del {}", long_date(start))
+    } else if start.month() != end.month() {
+        format!("Del {} de {}", start.day(), month_name(start))
+    } else {
+        format!("Del {}", start.day())
+    };
+    vec![first, format!("al {}", long_date(end))]
+}
+
+fn document_type_label(code: &str) -> &str {
+    match code {
+        "CC" => "cédula de ciudadanía",
+        "CE" => "cédula de extranjería",
+        "PA" => "pasaporte",
+        "PPT" => "Permiso por Protección Temporal",
+        other => other,
+    }
+}
+
+/// Colombian identity numbers are read with thousands dots ("1.117.543.210"); other
+/// documents (passports, PPT) are printed as given.
+fn document_number_text(kind: &str, number: &str) -> String {
+    let number = number.trim();
+    if !matches!(kind, "CC" | "CE")
+        || number.is_empty()
+        || !number.bytes().all(|b| b.is_ascii_digit())
+    {
+        return number.to_string();
+    }
+    let digits: Vec<char> = number.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(*c);
+    }
+    out
+}
+
+/// "A", "A y B", "A, B y C" — with "e" instead of "y" before an /i/ sound ("Planeación e
+/// Inversión").
+fn spanish_list(items: &[String]) -> String {
+    let items: Vec<&str> = items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => {
+            let folded = crate::text::fold(last);
+            let sounds_i = (folded.starts_with('i') || folded.starts_with("hi"))
+                && !["hia", "hie", "hio", "hiu"]
+                    .iter()
+                    .any(|p| folded.starts_with(p));
+            let and = if sounds_i { "e" } else { "y" };
+            format!("{} {and} {last}", rest.join(", "))
+        }
+    }
+}
+
+/// "4.2" → "4,2" (Colombian decimal comma).
+fn decimal_comma(value: &str) -> String {
+    value.trim().replace('.', ",")
+}
+
+fn hours_text(hours: i32) -> String {
+    if hours == 1 {
+        "1 hora".into()
+    } else {
+        format!("{hours} horas")
+    }
+}
+
+fn metadata(doc: &CertificateDocument) -> Metadata {
+    let issued = &doc.issued_on;
+    Metadata::new()
+        .title(format!("Certificado {} – {}", doc.code, doc.full_name))
+        .description(format!(
+            "Certificado del curso {} expedido por la {ESAP}. Verificación: {}",
+            doc.course_name, doc.verification_url
+        ))
+        .keywords(vec![doc.code.clone(), "certificado".into(), "ESAP".into()])
+        .language("es-CO".into())
+        .authors(vec![ESAP.into()])
+        .creator("Aula Territorial – ESAP".into())
+        .creation_date(
+            DateTime::new(u16::try_from(issued.year()).unwrap_or(2000))
+                .month(issued.month() as u8)
+                .day(issued.day() as u8),
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fonts and text
+
+const ESAP: &str = "Escuela Superior de Administración Pública – ESAP";
+
+static SERIF: &[u8] = include_bytes!("../../../assets/fonts/LiberationSerif-Regular.ttf");
+static SERIF_BOLD: &[u8] = include_bytes!("../../../assets/fonts/LiberationSerif-Bold.ttf");
+static SERIF_ITALIC: &[u8] = include_bytes!("../../../assets/fonts/LiberationSerif-Italic.ttf");
+static SANS: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Regular.ttf");
+static SANS_BOLD: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Bold.ttf");
+
+/// One font: what krilla embeds and what rustybuzz shapes with (the same bytes).
+struct Face {
+    pdf: Font,
+    shaper: rustybuzz::Face<'static>,
+}
+
+impl Face {
+    fn load(data: &'static [u8]) -> Option<Self> {
+        Some(Face {
+            pdf: Font::new(data.into(), 0)?,
+            shaper: rustybuzz::Face::from_slice(data, 0)?,
+        })
+    }
+}
+
+struct Fonts {
+    serif: Face,
+    serif_bold: Face,
+    serif_italic: Face,
+    sans: Face,
+    sans_bold: Face,
+}
+
+/// Parsed once per process; `None` only if an embedded file were not a font.
+static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
+    Some(Fonts {
+        serif: Face::load(SERIF)?,
+        serif_bold: Face::load(SERIF_BOLD)?,
+        serif_italic: Face::load(SERIF_ITALIC)?,
+        sans: Face::load(SANS)?,
+        sans_bold: Face::load(SANS_BOLD)?,
+    })
+});
+
+#[derive(Clone, Copy)]
+enum FaceKind {
+    Serif,
+    SerifBold,
+    SerifItalic,
+    Sans,
+    SansBold,
+}
+
+#[derive(Clone, Copy)]
+struct Style {
+    face: FaceKind,
+    size: f32,
+    color: Rgb,
+    /// Extra space after each letter, in em.
+    tracking: f32,
+}
+
+impl Style {
+    const fn new(face: FaceKind, size: f32, color: Rgb) -> Self {
+        Style {
+            face,
+            size,
+            color,
+            tracking: 0.0,
+        }
+    }
+
+    const fn tracked(self, tracking: f32) -> Self {
+        Style { tracking, ..self }
+    }
+
+    const fn sized(self, size: f32) -> Self {
+        Style { size, ..self }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Center,
+}
+
+/// Shaped text: glyphs with advances in em, and its width in em.
+struct Shaped {
+    glyphs: Vec<KrillaGlyph>,
+    width: f32,
+}
+
+/// Letters typed as base + combining accent (as some systems send them: "N" + U+0303) become
+/// the single precomposed letter, so the PDF's text reads "Ñ" and search finds it. Only the
+/// combinations Latin names use are composed; anything else is left as it is (the shaper still
+/// places the mark on its letter). Any white space (tabs, line breaks) prints as a space.
+fn compose_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            out.push(' ');
+            continue;
+        }
+        let composed = chars.peek().and_then(|&mark| compose(c, mark));
+        match composed {
+            Some(letter) => {
+                out.push(letter);
+                chars.next();
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+fn compose(base: char, mark: char) -> Option<char> {
+    const BASES: &str = "aeiouAEIOU";
+    let row: [char; 10] = match mark {
+        '\u{301}' => ['á', 'é', 'í', 'ó', 'ú', 'Á', 'É', 'Í', 'Ó', 'Ú'],
+        '\u{300}' => ['à', 'è', 'ì', 'ò', 'ù', 'À', 'È', 'Ì', 'Ò', 'Ù'],
+        '\u{308}' => ['ä', 'ë', 'ï', 'ö', 'ü', 'Ä', 'Ë', 'Ï', 'Ö', 'Ü'],
+        '\u{302}' => ['â', 'ê', 'î', 'ô', 'û', 'Â', 'Ê', 'Î', 'Ô', 'Û'],
+        '\u{303}' => {
+            return match base {
+                'n' => Some('ñ'),
+                'N' => Some('Ñ'),
+                'a' => Some('ã'),
+                'o' => Some('õ'),
+                'A' => Some('Ã'),
+                'O' => Some('Õ'),
+                _ => None,
+            };
+        }
+        '\u{327}' => {
+            return match base {
+                'c' => Some('ç'),
+                'C' => Some('Ç'),
+                _ => None,
+            };
+        }
+        _ => return None,
+    };
+    BASES.chars().position(|b| b == base).map(|i| row[i])
+}
+
+fn shape(face: &Face, text: &str, tracking: f32) -> Shaped {
+    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    buffer.push_str(text);
+    buffer.guess_segment_properties();
+    buffer.set_direction(rustybuzz::Direction::LeftToRight);
+    let output = rustybuzz::shape(&face.shaper, &[], buffer);
+    let upem = face.shaper.units_per_em() as f32;
+    let infos = output.glyph_infos();
+    let positions = output.glyph_positions();
+    let mut glyphs = Vec::with_capacity(infos.len());
+    let mut width = 0.0;
+    for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
+        let start = info.cluster as usize;
+        // Left to right, clusters never decrease: the glyph's text ends where the next cluster
+        // starts.
+        let end = infos[i + 1..]
+            .iter()
+            .map(|next| next.cluster as usize)
+            .find(|&c| c > start)
+            .unwrap_or(text.len());
+        let last = i + 1 == infos.len();
+        let advance = pos.x_advance as f32 / upem + if last { 0.0 } else { tracking };
+        width += advance;
+        glyphs.push(KrillaGlyph::new(
+            GlyphId::new(info.glyph_id),
+            advance,
+            pos.x_offset as f32 / upem,
+            pos.y_offset as f32 / upem,
+            pos.y_advance as f32 / upem,
+            start..end,
+            None,
+        ));
+    }
+    Shaped { glyphs, width }
+}
+
+struct Painter<'a, 'b> {
+    surface: &'a mut Surface<'b>,
+    fonts: &'a Fonts,
+}
+
+impl Painter<'_, '_> {
+    fn face(&self, kind: FaceKind) -> &Face {
+        match kind {
+            FaceKind::Serif => &self.fonts.serif,
+            FaceKind::SerifBold => &self.fonts.serif_bold,
+            FaceKind::SerifItalic => &self.fonts.serif_italic,
+            FaceKind::Sans => &self.fonts.sans,
+            FaceKind::SansBold => &self.fonts.sans_bold,
+        }
+    }
+
+    fn width(&self, style: Style, text: &str) -> f32 {
+        let text = compose_accents(text);
+        shape(self.face(style.face), &text, style.tracking).width * style.size
+    }
+
+    /// The style, shrunk (down to `min_size`) until `text` fits in `max_width`.
+    fn fit(&self, style: Style, text: &str, max_width: f32, min_size: f32) -> Style {
+        let width = self.width(style, text);
+        if width <= max_width {
+            return style;
+        }
+        style.sized((style.size * max_width / width).max(min_size))
+    }
+
+    /// Greedy word wrap into lines no wider than `max_width`.
+    fn wrap(&self, style: Style, text: &str, max_width: f32) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if line.is_empty() || self.width(style, &candidate) <= max_width {
+                line = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Draws one line with its baseline at `y`; returns its width.
+    fn text(&mut self, style: Style, text: &str, x: f32, y: f32, align: Align) -> f32 {
+        let text = &compose_accents(text);
+        let face = self.face(style.face);
+        let shaped = shape(face, text, style.tracking);
+        let width = shaped.width * style.size;
+        let left = match align {
+            Align::Left => x,
+            Align::Center => x - width / 2.0,
+        };
+        let font = face.pdf.clone();
+        self.surface.set_stroke(None);
+        self.surface.set_fill(Some(fill(style.color)));
+        self.surface.draw_glyphs(
+            Point::from_xy(left, y),
+            &shaped.glyphs,
+            font,
+            text,
+            style.size,
+            false,
+        );
+        width
+    }
+
+    fn fill_rect(&mut self, rect: Option<Rect>, color: Rgb) {
+        let Some(rect) = rect else { return };
+        let mut path = PathBuilder::new();
+        path.push_rect(rect);
+        if let Some(path) = path.finish() {
+            self.surface.set_stroke(None);
+            self.surface.set_fill(Some(fill(color)));
+            self.surface.draw_path(&path);
+        }
+    }
+
+    fn stroke_rect(&mut self, rect: Option<Rect>, color: Rgb, width: f32) {
+        let Some(rect) = rect else { return };
+        let mut path = PathBuilder::new();
+        path.push_rect(rect);
+        self.stroke_path(path, color, width);
+    }
+
+    fn line(&mut self, from: (f32, f32), to: (f32, f32), color: Rgb, width: f32) {
+        let mut path = PathBuilder::new();
+        path.move_to(from.0, from.1);
+        path.line_to(to.0, to.1);
+        self.stroke_path(path, color, width);
+    }
+
+    fn stroke_path(&mut self, path: PathBuilder, color: Rgb, width: f32) {
+        if let Some(path) = path.finish() {
+            self.surface.set_fill(None);
+            self.surface.set_stroke(Some(Stroke {
+                paint: color.paint(),
+                width,
+                ..Stroke::default()
+            }));
+            self.surface.draw_path(&path);
+            self.surface.set_stroke(None);
+        }
+    }
+
+    /// A small diamond centred on (x, y).
+    fn diamond(&mut self, x: f32, y: f32, radius: f32, color: Rgb) {
+        let mut path = PathBuilder::new();
+        path.move_to(x, y - radius);
+        path.line_to(x + radius, y);
+        path.line_to(x, y + radius);
+        path.line_to(x - radius, y);
+        path.close();
+        if let Some(path) = path.finish() {
+            self.surface.set_stroke(None);
+            self.surface.set_fill(Some(fill(color)));
+            self.surface.draw_path(&path);
+        }
+    }
+
+    /// The QR code as dark squares (horizontal runs merged, so no hairlines between modules)
+    /// on a white square with the standard 4-module quiet zone, top-left at (x, y).
+    fn qr(&mut self, qr: &qrcode::QrCode, x: f32, y: f32, size: f32) {
+        let modules = qr.width();
+        let module = size / (modules + 8) as f32;
+        self.fill_rect(Rect::from_xywh(x, y, size, size), WHITE);
+        let colors = qr.to_colors();
+        let mut path = PathBuilder::new();
+        for row in 0..modules {
+            let mut col = 0;
+            while col < modules {
+                if colors[row * modules + col] != qrcode::Color::Dark {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < modules && colors[row * modules + col] == qrcode::Color::Dark {
+                    col += 1;
+                }
+                if let Some(rect) = Rect::from_xywh(
+                    x + (start + 4) as f32 * module,
+                    y + (row + 4) as f32 * module,
+                    (col - start) as f32 * module,
+                    module,
+                ) {
+                    path.push_rect(rect);
+                }
+            }
+        }
+        if let Some(path) = path.finish() {
+            self.surface.set_stroke(None);
+            self.surface.set_fill(Some(fill(INK)));
+            self.surface.draw_path(&path);
+        }
+    }
+}
+
+/// A colour (sRGB; krilla writes it device-independent, as PDF/A asks).
+#[derive(Clone, Copy)]
+struct Rgb(u8, u8, u8);
+
+impl Rgb {
+    fn paint(self) -> krilla::paint::Paint {
+        krilla::color::rgb::Color::new(self.0, self.1, self.2).into()
+    }
+}
+
+fn fill(color: Rgb) -> Fill {
+    Fill {
+        paint: color.paint(),
+        ..Fill::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout (points, origin top-left)
+
+/// A4 landscape.
+const PAGE_W: f32 = 841.89;
+const PAGE_H: f32 = 595.28;
+const CENTER: f32 = PAGE_W / 2.0;
+/// Left and right edges of the text area.
+const LEFT: f32 = 78.0;
+const RIGHT: f32 = PAGE_W - 78.0;
+
+const NAVY: Rgb = Rgb(0x1b, 0x36, 0x5d);
+const GOLD: Rgb = Rgb(0xa8, 0x84, 0x3a);
+const INK: Rgb = Rgb(0x1f, 0x23, 0x28);
+const GRAY: Rgb = Rgb(0x5b, 0x63, 0x6b);
+const PALE: Rgb = Rgb(0xf7, 0xf4, 0xec);
+const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
+
+/// Draws the page; returns the areas that link to the verification page (the QR code and the
+/// printed URL).
+fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Option<Rect>; 2] {
+    use FaceKind::*;
+    let label = Style::new(SansBold, 7.2, GRAY).tracked(0.12);
+
+    // Frame: a thick navy border, a thin gold one inside, diamonds in the corners.
+    p.stroke_rect(
+        Rect::from_ltrb(18.0, 18.0, PAGE_W - 18.0, PAGE_H - 18.0),
+        NAVY,
+        3.0,
+    );
+    p.stroke_rect(
+        Rect::from_ltrb(26.0, 26.0, PAGE_W - 26.0, PAGE_H - 26.0),
+        GOLD,
+        0.8,
+    );
+    for (x, y) in [
+        (26.0, 26.0),
+        (PAGE_W - 26.0, 26.0),
+        (26.0, PAGE_H - 26.0),
+        (PAGE_W - 26.0, PAGE_H - 26.0),
+    ] {
+        p.diamond(x, y, 4.5, GOLD);
+    }
+
+    // Header.
+    p.text(
+        Style::new(Sans, 8.0, GRAY).tracked(0.3),
+        "REPÚBLICA DE COLOMBIA",
+        CENTER,
+        62.0,
+        Align::Center,
+    );
+    p.text(
+        Style::new(SerifBold, 21.0, NAVY),
+        ESAP,
+        CENTER,
+        88.0,
+        Align::Center,
+    );
+    p.text(
+        Style::new(Sans, 9.5, GRAY).tracked(0.04),
+        "Aula Territorial · Formación para el fortalecimiento de las capacidades municipales",
+        CENTER,
+        105.0,
+        Align::Center,
+    );
+    p.line((CENTER - 70.0, 119.0), (CENTER - 9.0, 119.0), GOLD, 0.7);
+    p.line((CENTER + 9.0, 119.0), (CENTER + 70.0, 119.0), GOLD, 0.7);
+    p.diamond(CENTER, 119.0, 3.2, GOLD);
+
+    // Who.
+    p.text(
+        Style::new(Serif, 14.0, GOLD).tracked(0.32),
+        "CERTIFICA QUE",
+        CENTER,
+        151.0,
+        Align::Center,
+    );
+    let name_style = p.fit(
+        Style::new(SerifBold, 34.0, NAVY),
+        &doc.full_name,
+        RIGHT - LEFT,
+        14.0,
+    );
+    let name_width = p.text(name_style, &doc.full_name, CENTER, 196.0, Align::Center);
+    let rule = (name_width + 60.0).clamp(320.0, RIGHT - LEFT);
+    p.line(
+        (CENTER - rule / 2.0, 209.0),
+        (CENTER + rule / 2.0, 209.0),
+        GOLD,
+        0.6,
+    );
+    let document = format!(
+        "identificado(a) con {} n.º {}",
+        document_type_label(doc.document_type.trim()),
+        document_number_text(doc.document_type.trim(), &doc.document_number)
+    );
+    let body = Style::new(Serif, 13.0, INK);
+    let document_style = p.fit(body, &document, RIGHT - LEFT, 9.0);
+    p.text(document_style, &document, CENTER, 230.0, Align::Center);
+
+    // What.
+    p.text(
+        Style::new(SerifItalic, 13.0, INK),
+        "culminó satisfactoriamente el curso",
+        CENTER,
+        256.0,
+        Align::Center,
+    );
+    let course_style = Style::new(SerifBold, 22.0, NAVY);
+    let mut course_lines = p.wrap(course_style, &doc.course_name, RIGHT - LEFT - 40.0);
+    let course_style = if course_lines.len() > 2 {
+        let smaller = course_style.sized(17.0);
+        course_lines = p.wrap(smaller, &doc.course_name, RIGHT - LEFT);
+        smaller
+    } else {
+        course_style
+    };
+    let mut y = 284.0;
+    for (i, line) in course_lines.iter().enumerate() {
+        if i > 0 {
+            y += course_style.size * 1.15;
+        }
+        let style = p.fit(course_style, line, RIGHT - LEFT, 9.0);
+        p.text(style, line, CENTER, y, Align::Center);
+    }
+    let capacities = spanish_list(&doc.capacity_names);
+    if !capacities.is_empty() {
+        let lead = if doc.capacity_names.len() > 1 {
+            "que fortalece las capacidades municipales de"
+        } else {
+            "que fortalece la capacidad municipal de"
+        };
+        let text = format!("{lead} {capacities}");
+        let style = Style::new(Sans, 10.5, GRAY);
+        for line in p.wrap(style, &text, RIGHT - LEFT - 80.0).iter().take(2) {
+            y += 17.0;
+            p.text(style, line, CENTER, y, Align::Center);
+        }
+    }
+
+    // Facts, as columns separated by thin gold rules.
+    let mut facts: Vec<(&str, Vec<String>)> = vec![
+        ("INTENSIDAD HORARIA", vec![hours_text(doc.hours)]),
+        (
+            "FECHAS DE LA COHORTE",
+            date_range_lines(doc.start_date, doc.end_date),
+        ),
+        (
+            "MUNICIPIO",
+            vec![
+                doc.municipality_name.trim().to_string(),
+                doc.department_name.trim().to_string(),
+            ],
+        ),
+    ];
+    if let Some(grade) = doc.final_grade.as_deref().filter(|g| !g.trim().is_empty()) {
+        facts.push((
+            "CALIFICACIÓN FINAL",
+            vec![format!("{} / 5,0", decimal_comma(grade))],
+        ));
+    }
+    if !doc.attendance_pct.trim().is_empty() {
+        facts.push(("ASISTENCIA", vec![doc.attendance_pct.trim().to_string()]));
+    }
+    let top = (y + 30.0).max(338.0);
+    draw_facts(p, &facts, label, top);
+
+    // Footer: code and link on the left, issuer in the middle, QR on the right.
+    let footer = 446.0;
+    p.line((LEFT, footer - 16.0), (RIGHT, footer - 16.0), GOLD, 0.5);
+
+    let qr_size = 96.0;
+    let qr_x = RIGHT - qr_size + 6.0;
+    let qr_y = footer - 8.0;
+    p.qr(qr, qr_x, qr_y, qr_size);
+    p.text(
+        Style::new(Sans, 7.0, GRAY),
+        "Escanee para verificar",
+        qr_x + qr_size / 2.0,
+        qr_y + qr_size + 6.0,
+        Align::Center,
+    );
+
+    let column = 250.0;
+    p.text(
+        label,
+        "CÓDIGO DE VERIFICACIÓN",
+        LEFT,
+        footer + 10.0,
+        Align::Left,
+    );
+    let code_style = p.fit(
+        Style::new(SansBold, 15.0, NAVY).tracked(0.08),
+        &doc.code,
+        column,
+        8.0,
+    );
+    p.text(code_style, &doc.code, LEFT, footer + 30.0, Align::Left);
+    p.text(
+        Style::new(Sans, 8.0, GRAY),
+        "Consulte su validez en",
+        LEFT,
+        footer + 48.0,
+        Align::Left,
+    );
+    let url_style = p.fit(
+        Style::new(Sans, 8.0, NAVY),
+        &doc.verification_url,
+        column,
+        4.5,
+    );
+    let url_width = p.text(
+        url_style,
+        &doc.verification_url,
+        LEFT,
+        footer + 60.0,
+        Align::Left,
+    );
+    let note = Style::new(Sans, 7.0, GRAY);
+    p.text(
+        note,
+        "Este certificado se expide en formato electrónico. Su autenticidad puede",
+        LEFT,
+        footer + 80.0,
+        Align::Left,
+    );
+    p.text(
+        note,
+        "verificarse en línea con el código o el código QR.",
+        LEFT,
+        footer + 89.0,
+        Align::Left,
+    );
+
+    let mid = LEFT + column + (qr_x - 24.0 - LEFT - column) / 2.0;
+    let issuer_style = Style::new(SansBold, 10.5, INK);
+    p.text(label, "EXPIDE", mid, footer + 10.0, Align::Center);
+    let issuer_lines = p.wrap(issuer_style, &doc.issuer, 230.0);
+    let mut iy = footer + 27.0;
+    for line in issuer_lines.iter().take(2) {
+        let style = p.fit(issuer_style, line, 230.0, 6.0);
+        p.text(style, line, mid, iy, Align::Center);
+        iy += 13.0;
+    }
+    p.text(Style::new(Sans, 8.5, GRAY), ESAP, mid, iy, Align::Center);
+    p.text(
+        Style::new(Serif, 11.0, INK),
+        &format!("Expedido el {}", long_date(doc.issued_on)),
+        mid,
+        iy + 24.0,
+        Align::Center,
+    );
+
+    [
+        Rect::from_xywh(qr_x, qr_y, qr_size, qr_size),
+        Rect::from_xywh(LEFT, footer + 52.0, url_width, 11.0),
+    ]
+}
+
+fn draw_facts(p: &mut Painter, facts: &[(&str, Vec<String>)], label: Style, top: f32) {
+    let value = Style::new(FaceKind::SansBold, 11.0, INK);
+    let second = Style::new(FaceKind::Sans, 10.0, INK);
+    let gap = 36.0;
+    let padding = 18.0;
+    let max_total = RIGHT - LEFT - 2.0 * padding;
+    // Each column is as wide as its widest line; shrink everything if the row is too wide.
+    let widths: Vec<f32> = facts
+        .iter()
+        .map(|(title, lines)| {
+            let mut w = p.width(label, title);
+            for (i, line) in lines.iter().enumerate() {
+                w = w.max(p.width(if i == 0 { value } else { second }, line));
+            }
+            w
+        })
+        .collect();
+    let natural: f32 = widths.iter().sum::<f32>() + gap * (facts.len().saturating_sub(1)) as f32;
+    let scale = if natural > max_total {
+        max_total / natural
+    } else {
+        1.0
+    };
+    let (label, value, second, gap) = (
+        label.sized(label.size * scale),
+        value.sized(value.size * scale),
+        second.sized(second.size * scale),
+        gap * scale,
+    );
+    let mut x = CENTER - natural * scale / 2.0;
+    p.fill_rect(
+        Rect::from_xywh(
+            x - padding,
+            top - 6.0,
+            natural * scale + 2.0 * padding,
+            54.0,
+        ),
+        PALE,
+    );
+    for (i, ((title, lines), width)) in facts.iter().zip(&widths).enumerate() {
+        let width = width * scale;
+        let cx = x + width / 2.0;
+        if i > 0 {
+            let rule_x = x - gap / 2.0;
+            p.line((rule_x, top + 2.0), (rule_x, top + 40.0), GOLD, 0.5);
+        }
+        p.text(label, title, cx, top + 9.0, Align::Center);
+        for (j, line) in lines.iter().enumerate() {
+            let style = if j == 0 { value } else { second };
+            p.text(style, line, cx, top + 26.0 + 13.0 * j as f32, Align::Center);
+        }
+        x += width + gap;
+    }
+}
+
+#[cfg(test)]
+mod tests;

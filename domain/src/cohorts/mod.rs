@@ -1,0 +1,231 @@
+//! Cohorts: one scheduled run of a course for some municipalities or departments, with its
+//! dates, enrolment window, seats, instructors, completion rule and lifecycle.
+
+mod input;
+mod lifecycle;
+pub mod overlap;
+pub mod scope;
+pub mod sessions;
+mod targets;
+mod views;
+
+pub use input::CohortInput;
+use input::{Plan, plan};
+use lifecycle::change_status;
+pub use lifecycle::transition_allowed;
+use targets::write_targets;
+pub use targets::{Targets, place_names, targets_of};
+pub use views::{CohortView, CourseRef, ListFilter, list, view, views};
+
+use crate::audit::{self, Change};
+use crate::entities::values::{CohortStatus, EnrolmentStatus};
+use crate::entities::{cohort, enrolment};
+use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
+use crate::validate;
+use scope::CohortScope;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+
+pub async fn count_enrolments<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    status: EnrolmentStatus,
+) -> AppResult<u64> {
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::Status.eq(status))
+        .count(db)
+        .await?)
+}
+
+fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
+    model.course_id = Set(plan.course.id);
+    model.name = Set(plan.name.clone());
+    model.modality = Set(plan.modality);
+    model.start_date = Set(plan.start_date);
+    model.end_date = Set(plan.end_date);
+    model.enrolment_opens = Set(plan.enrolment_opens);
+    model.enrolment_closes = Set(plan.enrolment_closes);
+    model.seats = Set(plan.seats);
+    model.venue = Set(plan.venue.clone());
+    model.meeting_url = Set(plan.meeting_url.clone());
+    model.min_attendance_pct = Set(plan.min_attendance_pct);
+    model.pass_mark_tenths = Set(plan.pass_mark_tenths);
+    model.updated_at = Set(crate::time::now());
+}
+
+/// Creates a draft cohort (with its targets and instructors), audited.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    input: &CohortInput,
+) -> AppResult<CohortView> {
+    // A new cohort is a draft: any other status is refused, never silently ignored.
+    if let Some(status) = input.status.as_deref()
+        && CohortStatus::parse(status.trim()) != Some(CohortStatus::Draft)
+    {
+        return Err(AppError::invalid(
+            "status",
+            "Una cohorte nueva empieza en borrador: omita el estado o envíe «draft».",
+        ));
+    }
+    let plan = plan(db, input, None).await?;
+    let at = crate::time::now();
+    let mut model = cohort::ActiveModel {
+        status: Set(CohortStatus::Draft),
+        cancellation_reason: Set(None),
+        created_by: Set(Some(actor)),
+        created_at: Set(at),
+        closed_at: Set(None),
+        ..Default::default()
+    };
+    apply(&mut model, &plan);
+    let saved = model.insert(db).await?;
+    write_targets(db, saved.id, &plan.targets).await?;
+    let view = view(db, saved.id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: "cohort.created",
+            subject_type: "cohort",
+            subject_id: saved.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Changes fields and/or the status. Closed and cancelled cohorts are history: 409.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: i32,
+    id: i32,
+    input: &CohortInput,
+) -> AppResult<CohortView> {
+    // Seats may change: serialise with the enrolments of this cohort.
+    let current = lock(db, id).await?;
+    if current.status.is_final() {
+        return Err(AppError::Conflict(format!(
+            "La cohorte está {}: ya no se puede modificar.",
+            current.status.label().to_lowercase()
+        )));
+    }
+    let target_status = match input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(text) => Some(CohortStatus::parse(text).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                "El estado debe ser draft, open, in_progress, closed o cancelled.",
+            )
+        })?),
+    };
+    let reason = match &input.cancellation_reason {
+        Some(text) => validate::single_line("cancellation_reason", text, validate::REASON_MAX)
+            .map_err(|e| AppError::Validation(vec![e]))?,
+        None => None,
+    };
+    let before = view(db, id).await?;
+    let current_targets = targets_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    let changes_fields = input.course_id.is_some()
+        || input.name.is_some()
+        || input.modality.is_some()
+        || input.start_date.is_some()
+        || input.end_date.is_some()
+        || input.enrolment_opens.is_some()
+        || input.enrolment_closes.is_some()
+        || input.seats.is_some()
+        || input.venue.is_some()
+        || input.meeting_url.is_some()
+        || input.municipality_codes.is_some()
+        || input.department_codes.is_some()
+        || input.instructor_ids.is_some()
+        || input.min_attendance_pct.is_some()
+        || input.pass_mark.is_some();
+    if changes_fields {
+        let plan = plan(db, input, Some((&current, &current_targets))).await?;
+        let mut model: cohort::ActiveModel = current.clone().into();
+        apply(&mut model, &plan);
+        model.update(db).await?;
+        if plan.targets != current_targets {
+            write_targets(db, id, &plan.targets).await?;
+        }
+    }
+    if let Some(to) = target_status.filter(|to| *to != current.status) {
+        change_status(db, notifier, actor, &current, to, reason.as_deref()).await?;
+    }
+    // More seats: the waiting list moves up, first come first served.
+    let updated = find(db, id).await?;
+    if updated.seats > current.seats
+        && matches!(
+            updated.status,
+            CohortStatus::Open | CohortStatus::InProgress
+        )
+    {
+        crate::enrolment::fill_seats(db, notifier, Some(actor), &updated).await?;
+    }
+    let after = view(db, id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: if target_status.is_some_and(|s| s != current.status) {
+                "cohort.status_changed"
+            } else {
+                "cohort.updated"
+            },
+            subject_type: "cohort",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Model> {
+    cohort::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Serialises the changes of one cohort that count seats, attendance or grades: touches the
+/// cohort row (`UPDATE cohorts SET updated_at = updated_at`), a row lock on PostgreSQL and the
+/// write lock on SQLite, so concurrent transactions on the same cohort run one after the
+/// other. Returns the cohort.
+pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
+    cohort::Entity::update_many()
+        .col_expr(
+            cohort::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::col(cohort::Column::UpdatedAt),
+        )
+        .filter(cohort::Column::Id.eq(cohort_id))
+        .exec(db)
+        .await?;
+    find(db, cohort_id).await
+}
+
+/// The cohort if the scope allows it; otherwise 404, as if it did not exist.
+pub async fn find_in_scope<C: ConnectionTrait>(
+    db: &C,
+    scope: &CohortScope,
+    id: i32,
+) -> AppResult<cohort::Model> {
+    cohort::Entity::find_by_id(id)
+        .filter(scope.condition())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}

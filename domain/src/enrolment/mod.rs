@@ -1,0 +1,569 @@
+//! Enrolment: a person in a cohort. Eligibility (open cohort, inside the window, targeted
+//! territory, not already enrolled), hard seat limits with a first-in first-out waiting list,
+//! cancellations that promote, and the notifications of each step.
+//!
+//! Concurrency: every change that counts seats starts by touching the cohort row
+//! (`UPDATE cohorts SET updated_at = updated_at`). On PostgreSQL that is a row lock; on SQLite
+//! it takes the write lock. Either way, requests for the same cohort are serialised inside
+//! their transactions, so the count they see is the count they write against: no overbooking,
+//! no two equal waiting-list tickets. The unique indexes back this up.
+
+pub mod import;
+pub mod notices;
+pub mod reminders;
+
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::cohorts::{self, Targets};
+use crate::entities::values::{CohortStatus, EnrolmentStatus};
+use crate::entities::{cohort, enrolment, municipality, participant};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
+use crate::people::scope::PersonScope;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use serde_json::json;
+
+/// Who asks for the enrolment.
+pub enum Requester<'a> {
+    /// The participant, for themself.
+    Participant(&'a Actor),
+    /// A coordinator, possibly overriding territorial eligibility and the window (with a reason).
+    Staff {
+        user: &'a Actor,
+        override_reason: Option<String>,
+    },
+}
+
+impl Requester<'_> {
+    fn user_id(&self) -> i32 {
+        match self {
+            Requester::Participant(u) => u.id,
+            Requester::Staff { user, .. } => user.id,
+        }
+    }
+    fn override_reason(&self) -> Option<&str> {
+        match self {
+            Requester::Staff {
+                override_reason, ..
+            } => override_reason.as_deref(),
+            Requester::Participant(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Enrolment)]
+pub struct EnrolmentView {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub participant_id: i32,
+    pub status: EnrolmentStatus,
+    /// 1-based place in the waiting list; null unless waitlisted.
+    #[schema(minimum = 1)]
+    pub waitlist_position: Option<u64>,
+}
+
+/// 1-based place in the cohort's waiting list (earlier tickets still waiting + 1).
+pub async fn waitlist_position<C: ConnectionTrait>(
+    db: &C,
+    row: &enrolment::Model,
+) -> AppResult<Option<u64>> {
+    let (EnrolmentStatus::Waitlisted, Some(seq)) = (row.status, row.waitlist_seq) else {
+        return Ok(None);
+    };
+    let ahead = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(row.cohort_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .filter(enrolment::Column::WaitlistSeq.lt(seq))
+        .count(db)
+        .await?;
+    Ok(Some(ahead + 1))
+}
+
+pub async fn view<C: ConnectionTrait>(db: &C, row: &enrolment::Model) -> AppResult<EnrolmentView> {
+    Ok(EnrolmentView {
+        id: row.id,
+        cohort_id: row.cohort_id,
+        participant_id: row.participant_id,
+        status: row.status,
+        waitlist_position: waitlist_position(db, row).await?,
+    })
+}
+
+/// Whether the cohort is offered where the person works.
+pub fn offered_to(targets: &Targets, municipality_code: &str) -> bool {
+    let national = targets.municipalities.is_empty() && targets.departments.is_empty();
+    national
+        || targets
+            .municipalities
+            .iter()
+            .any(|m| m == municipality_code)
+        || targets
+            .departments
+            .iter()
+            .any(|d| municipality_code.starts_with(d.as_str()))
+}
+
+/// Enrols a participant (or waitlists them when seats are taken). Run inside a transaction.
+pub async fn enrol<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    cohort_id: i32,
+    participant_id: i32,
+    requester: &Requester<'_>,
+) -> AppResult<EnrolmentView> {
+    let cohort = cohorts::lock(db, cohort_id).await?;
+    let person = participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let override_reason = crate::validate::single_line(
+        "override_reason",
+        requester.override_reason().unwrap_or(""),
+        crate::validate::REASON_MAX,
+    )
+    .map_err(|e| AppError::Validation(vec![e]))?;
+    if requester.override_reason().is_some() && override_reason.is_none() {
+        return Err(AppError::invalid(
+            "override_reason",
+            "Escriba el motivo para inscribir por excepción.",
+        ));
+    }
+    check_open(&cohort, override_reason.is_some())?;
+    let targets = cohorts::targets_of(db, &[cohort.id])
+        .await?
+        .remove(&cohort.id)
+        .unwrap_or_default();
+    if !offered_to(&targets, &person.municipality_code) && override_reason.is_none() {
+        let places = cohorts::place_names(db, &targets).await?.join("; ");
+        let home = municipality::Entity::find_by_id(person.municipality_code.clone())
+            .one(db)
+            .await?
+            .map_or(person.municipality_code.clone(), |m| m.name);
+        return Err(AppError::Validation(vec![FieldError::new(
+            "municipality_code",
+            format!("Esta cohorte se ofrece a {places}; {home} no está incluido."),
+        )]));
+    }
+    let active = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort.id))
+        .filter(enrolment::Column::ParticipantId.eq(person.id))
+        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+        .one(db)
+        .await?;
+    if active.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{} ya tiene una inscripción vigente en esta cohorte.",
+            person.full_name()
+        )));
+    }
+    let enrolled = cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
+    let (status, waitlist_seq) = if enrolled < cohort.seats as u64 {
+        (EnrolmentStatus::Enrolled, None)
+    } else {
+        (
+            EnrolmentStatus::Waitlisted,
+            Some(next_ticket(db, cohort.id).await?),
+        )
+    };
+    let at = crate::time::now();
+    let saved = enrolment::ActiveModel {
+        cohort_id: Set(cohort.id),
+        participant_id: Set(person.id),
+        status: Set(status),
+        waitlist_seq: Set(waitlist_seq),
+        municipality_code: Set(person.municipality_code.clone()),
+        entity_type: Set(person.entity_type.clone()),
+        eligibility_override: Set(override_reason.is_some()),
+        override_reason: Set(override_reason.clone()),
+        created_by: Set(Some(requester.user_id())),
+        cancelled_at: Set(None),
+        cancellation_reason: Set(None),
+        sessions_total: Set(None),
+        sessions_attended: Set(None),
+        final_grade_milli: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
+            "Ya existe una inscripción vigente para esta persona en esta cohorte.".into(),
+        ),
+        _ => AppError::from(e),
+    })?;
+    let view = view(db, &saved).await?;
+    audit::record(db, Change {
+        actor: Some(requester.user_id()),
+        action: if override_reason.is_some() { "enrolment.created_with_override" } else { "enrolment.created" },
+        subject_type: "enrolment",
+        subject_id: saved.id.to_string(),
+        before: None,
+        after: Some(json!({"status": status, "waitlist_position": view.waitlist_position,
+                           "override_reason": override_reason, "cohort_id": cohort.id, "participant_id": person.id})),
+    })
+    .await?;
+    notices::send(
+        db,
+        notifier,
+        &cohort,
+        &person,
+        &saved,
+        match status {
+            EnrolmentStatus::Enrolled => notices::Notice::Enrolled,
+            _ => notices::Notice::Waitlisted {
+                position: view.waitlist_position.unwrap_or(1),
+            },
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
+    if cohort.status != CohortStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "La cohorte «{}» no recibe inscripciones: está {}.",
+            cohort.name,
+            cohort.status.label().to_lowercase()
+        )));
+    }
+    let today = crate::time::today();
+    if !overriding && (today < cohort.enrolment_opens || today > cohort.enrolment_closes) {
+        return Err(AppError::Conflict(format!(
+            "Las inscripciones de «{}» van del {} al {}.",
+            cohort.name, cohort.enrolment_opens, cohort.enrolment_closes
+        )));
+    }
+    Ok(())
+}
+
+async fn next_ticket<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<i32> {
+    let max: Option<Option<i32>> = enrolment::Entity::find()
+        .select_only()
+        .column_as(enrolment::Column::WaitlistSeq.max(), "max")
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}
+
+/// Promotes waiting people, first come first served, while seats are free. Run inside the
+/// transaction that freed them (after `cohorts::lock`).
+pub async fn fill_seats<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: Option<i32>,
+    cohort: &cohort::Model,
+) -> AppResult<Vec<i32>> {
+    let mut promoted = Vec::new();
+    loop {
+        let enrolled = cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
+        if enrolled >= cohort.seats as u64 {
+            break;
+        }
+        let Some(next) = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort.id))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+            .order_by_asc(enrolment::Column::WaitlistSeq)
+            .one(db)
+            .await?
+        else {
+            break;
+        };
+        let updated = promote(db, next).await?;
+        audit::record(
+            db,
+            Change {
+                actor,
+                action: "enrolment.promoted",
+                subject_type: "enrolment",
+                subject_id: updated.id.to_string(),
+                before: Some(json!({"status": "waitlisted"})),
+                after: Some(json!({"status": "enrolled"})),
+            },
+        )
+        .await?;
+        if let Some(person) = participant::Entity::find_by_id(updated.participant_id)
+            .one(db)
+            .await?
+        {
+            notices::send(
+                db,
+                notifier,
+                cohort,
+                &person,
+                &updated,
+                notices::Notice::Promoted,
+            )
+            .await?;
+        }
+        promoted.push(updated.id);
+    }
+    Ok(promoted)
+}
+
+async fn promote<C: ConnectionTrait>(db: &C, row: enrolment::Model) -> AppResult<enrolment::Model> {
+    let mut model: enrolment::ActiveModel = row.into();
+    model.status = Set(EnrolmentStatus::Enrolled);
+    model.waitlist_seq = Set(None);
+    model.updated_at = Set(crate::time::now());
+    Ok(model.update(db).await?)
+}
+
+/// Finds an enrolment the caller may act on: their own (participants) or any (staff).
+/// Anything else is 404, as if it did not exist.
+pub async fn find_for<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<(enrolment::Model, participant::Model)> {
+    let (row, person) = enrolment::Entity::find_by_id(id)
+        .find_also_related(participant::Entity)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let person = person.ok_or(AppError::NotFound)?;
+    if user.is_staff() || person.user_id == Some(user.id) {
+        Ok((row, person))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Cancels an enrolment (the participant themself or a coordinator, with a reason); a freed
+/// seat goes to the first person waiting. Run inside a transaction.
+pub async fn cancel<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    reason: Option<&str>,
+) -> AppResult<EnrolmentView> {
+    let (row, person) = find_for(db, user, id).await?;
+    let cohort = cohorts::lock(db, row.cohort_id).await?;
+    // Re-read under the lock: another request may have changed it meanwhile.
+    let row = enrolment::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !matches!(
+        row.status,
+        EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
+    ) {
+        return Err(AppError::Conflict(format!(
+            "La inscripción ya está {}.",
+            row.status.label().to_lowercase()
+        )));
+    }
+    if cohort.status.is_final() {
+        return Err(AppError::Conflict(
+            "La cohorte ya terminó: su inscripción no se puede cancelar.".into(),
+        ));
+    }
+    let reason =
+        crate::validate::single_line("reason", reason.unwrap_or(""), crate::validate::REASON_MAX)
+            .map_err(|e| AppError::Validation(vec![e]))?
+            .unwrap_or_else(|| {
+                if user.is_staff() {
+                    "Cancelada por la coordinación".to_string()
+                } else {
+                    "Cancelada por el participante".to_string()
+                }
+            });
+    let was = row.status;
+    let mut model: enrolment::ActiveModel = row.into();
+    model.status = Set(EnrolmentStatus::Cancelled);
+    model.waitlist_seq = Set(None);
+    model.cancelled_at = Set(Some(crate::time::now()));
+    model.cancellation_reason = Set(Some(reason.clone()));
+    model.updated_at = Set(crate::time::now());
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "enrolment.cancelled",
+            subject_type: "enrolment",
+            subject_id: saved.id.to_string(),
+            before: Some(json!({"status": was})),
+            after: Some(json!({"status": "cancelled", "reason": reason})),
+        },
+    )
+    .await?;
+    notices::send(
+        db,
+        notifier,
+        &cohort,
+        &person,
+        &saved,
+        notices::Notice::Cancelled {
+            reason,
+            by_staff: user.is_staff(),
+        },
+    )
+    .await?;
+    if was == EnrolmentStatus::Enrolled {
+        fill_seats(db, notifier, Some(user.id), &cohort).await?;
+    }
+    view(db, &saved).await
+}
+
+/// A coordinator gives a waiting person a seat now: the cohort gets one more seat for them
+/// (seats stay a hard limit), audited.
+pub async fn admit_from_waitlist<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    id: i32,
+) -> AppResult<EnrolmentView> {
+    let (row, person) = find_for(db, user, id).await?;
+    let cohort = cohorts::lock(db, row.cohort_id).await?;
+    let row = enrolment::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != EnrolmentStatus::Waitlisted {
+        return Err(AppError::Conflict(
+            "Solo se puede admitir a quien está en lista de espera.".into(),
+        ));
+    }
+    let mut model: cohort::ActiveModel = cohort.clone().into();
+    model.seats = Set(cohort.seats + 1);
+    let cohort = model.update(db).await?;
+    let saved = promote(db, row).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "enrolment.admitted_from_waitlist",
+            subject_type: "enrolment",
+            subject_id: saved.id.to_string(),
+            before: Some(json!({"status": "waitlisted", "seats": cohort.seats - 1})),
+            after: Some(json!({"status": "enrolled", "seats": cohort.seats})),
+        },
+    )
+    .await?;
+    notices::send(
+        db,
+        notifier,
+        &cohort,
+        &person,
+        &saved,
+        notices::Notice::Promoted,
+    )
+    .await?;
+    view(db, &saved).await
+}
+
+/// A row of a cohort's roster.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RosterRow {
+    /// Enrolment id.
+    pub id: i32,
+    pub participant_id: i32,
+    pub full_name: String,
+    #[schema(value_type = crate::entities::values::DocumentType)]
+    pub document_type: String,
+    pub document_number: String,
+    /// The municipality at enrolment (DANE code).
+    pub municipality_code: String,
+    pub municipality_name: String,
+    #[schema(value_type = crate::people::EntityType)]
+    pub entity_type: String,
+    /// The entity type in Spanish.
+    pub entity_label: &'static str,
+    pub position: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: EnrolmentStatus,
+    /// The status in Spanish.
+    pub status_label: &'static str,
+    #[schema(minimum = 1)]
+    pub waitlist_position: Option<u64>,
+    /// Enrolled by staff skipping the eligibility checks (audited with its reason).
+    pub eligibility_override: bool,
+    #[schema(format = DateTime)]
+    pub enrolled_at: String,
+}
+
+/// Enrolled people first (by name), then the waiting list in order, then the rest: only the
+/// people the caller's scope covers (waiting-list positions stay those of the whole cohort).
+pub async fn roster<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    scope: &PersonScope,
+) -> AppResult<Vec<RosterRow>> {
+    let rows = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(scope.condition())
+        .find_also_related(participant::Entity)
+        .all(db)
+        .await?;
+    let codes: Vec<String> = rows
+        .iter()
+        .map(|(e, _)| e.municipality_code.clone())
+        .collect();
+    let names: std::collections::HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let waiting: Vec<i32> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Id)
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
+        .order_by_asc(enrolment::Column::WaitlistSeq)
+        .order_by_asc(enrolment::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: Vec<RosterRow> = rows
+        .into_iter()
+        .filter_map(|(e, p)| p.map(|p| (e, p)))
+        .map(|(e, p)| RosterRow {
+            id: e.id,
+            participant_id: p.id,
+            full_name: p.full_name(),
+            document_type: p.document_type.as_str().to_string(),
+            document_number: p.document_number.clone(),
+            municipality_name: names.get(&e.municipality_code).cloned().unwrap_or_default(),
+            municipality_code: e.municipality_code.clone(),
+            entity_label: crate::people::label(crate::people::ENTITY_TYPES, &e.entity_type),
+            entity_type: e.entity_type.clone(),
+            position: p.position.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            status: e.status,
+            status_label: e.status.label(),
+            waitlist_position: (e.status == EnrolmentStatus::Waitlisted)
+                .then(|| waiting.iter().position(|id| *id == e.id))
+                .flatten()
+                .map(|p| p as u64 + 1),
+            eligibility_override: e.eligibility_override,
+            enrolled_at: crate::time::date_time(e.created_at),
+        })
+        .collect();
+    let rank = |s: EnrolmentStatus| match s {
+        EnrolmentStatus::Enrolled | EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted => 0,
+        EnrolmentStatus::Waitlisted => 1,
+        EnrolmentStatus::Cancelled => 2,
+    };
+    out.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(a.waitlist_position.cmp(&b.waitlist_position))
+            .then(a.full_name.cmp(&b.full_name))
+    });
+    Ok(out)
+}

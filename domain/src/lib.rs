@@ -1,0 +1,53 @@
+//! Aula Territorial's domain: the rules of the product as plain functions over the database
+//! connection, taking plain values (an [`accounts::actor::Actor`], a [`mail::Notifier`]),
+//! never a request. It sits below the web app (`aula-territorial`), which it cannot import:
+//! the crate graph is `entities` ← `domain` ← the web app.
+
+pub mod accounts;
+pub mod assessment;
+pub mod attendance;
+pub mod audit;
+pub mod calendar;
+pub mod capacities;
+pub mod catalogue;
+pub mod certificates;
+pub mod cohorts;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod enrolment;
+/// The entities live in their own crate, below everything else.
+pub use entities;
+pub mod error;
+pub mod format;
+pub mod jobs;
+pub mod mail;
+pub mod network;
+pub mod paging;
+pub mod parse;
+pub mod people;
+pub mod reference_data;
+pub mod reports;
+pub mod results;
+pub mod spreadsheets;
+pub mod synthetic;
+pub mod templates;
+pub mod territory;
+pub mod text;
+pub mod time;
+pub mod validate;
+
+use config::AppConfig;
+use error::AppResult;
+use sea_orm::DatabaseConnection;
+
+/// Connects, migrates, loads reference data (and demo data when configured).
+pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
+    let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
+    db::migrate(&db).await?;
+    reference_data::ensure_loaded(&db).await?;
+    if config.demo_data {
+        demo::ensure_loaded(&db).await?;
+    }
+    Ok(db)
+}

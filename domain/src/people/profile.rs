@@ -1,0 +1,390 @@
+//! A participant's own data: what they see, what they may correct, and the full export.
+
+use super::SENSITIVE_CONSENT_VERSION;
+use super::registration::{self, Profile, ProfileInput};
+use crate::audit::{self, Change};
+use crate::entities::values::ConsentKind;
+use crate::entities::{
+    attendance_mark, certificate, consent, enrolment, municipality, participant, score, user,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::time::now;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+/// A participant's profile as shown to them and to staff.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Participant)]
+pub struct ParticipantView {
+    pub id: i32,
+    #[schema(value_type = crate::entities::values::DocumentType)]
+    pub document_type: String,
+    #[schema(example = "1098765432")]
+    pub document_number: String,
+    pub first_names: String,
+    pub last_names: String,
+    #[schema(format = Email)]
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// DANE code of the municipality.
+    #[schema(example = "18094")]
+    pub municipality_code: String,
+    #[schema(example = "Belén de los Andaquíes")]
+    pub municipality_name: Option<String>,
+    pub department_code: Option<String>,
+    #[schema(value_type = super::EntityType)]
+    pub entity_type: String,
+    pub entity_name: Option<String>,
+    pub position: Option<String>,
+    #[schema(value_type = super::Level)]
+    pub level: String,
+    /// Express consent for the differential-approach data.
+    pub sensitive_data_consent: bool,
+    #[schema(value_type = Option<super::Sex>)]
+    pub sex: Option<String>,
+    #[schema(value_type = Option<super::EthnicGroup>)]
+    pub ethnic_group: Option<String>,
+    pub has_disability: Option<bool>,
+    pub is_conflict_victim: Option<bool>,
+}
+
+async fn has_active_consent<C: ConnectionTrait>(
+    db: &C,
+    participant_id: i32,
+    kind: ConsentKind,
+) -> AppResult<bool> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(participant_id))
+        .filter(consent::Column::Kind.eq(kind))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+async fn view<C: ConnectionTrait>(
+    db: &C,
+    person: participant::Model,
+) -> AppResult<ParticipantView> {
+    let place = municipality::Entity::find_by_id(person.municipality_code.clone())
+        .one(db)
+        .await?;
+    Ok(ParticipantView {
+        sensitive_data_consent: has_active_consent(db, person.id, ConsentKind::SensitiveData)
+            .await?,
+        id: person.id,
+        document_type: person.document_type.as_str().to_string(),
+        document_number: person.document_number,
+        first_names: person.first_names,
+        last_names: person.last_names,
+        email: person.email,
+        phone: person.phone,
+        municipality_name: place.as_ref().map(|m| m.name.clone()),
+        department_code: place.map(|m| m.department_code),
+        municipality_code: person.municipality_code,
+        entity_type: person.entity_type,
+        entity_name: person.entity_name,
+        position: person.position,
+        level: person.level,
+        sex: person.sex,
+        ethnic_group: person.ethnic_group,
+        has_disability: person.has_disability,
+        is_conflict_victim: person.is_conflict_victim,
+    })
+}
+
+pub async fn participant_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<Option<participant::Model>> {
+    Ok(participant::Entity::find()
+        .filter(participant::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+pub async fn profile_of_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<Option<ParticipantView>> {
+    match participant_of_user(db, user_id).await? {
+        Some(person) => Ok(Some(view(db, person).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A participant corrects their profile. The document identifies the person across cohorts,
+/// so it is kept as it is (a coordinator corrects it). Giving the sensitive-data consent
+/// records it; withdrawing it erases those data.
+pub async fn update_own(
+    db: &DatabaseConnection,
+    user_id: i32,
+    input: &ProfileInput,
+) -> AppResult<ParticipantView> {
+    let txn = crate::db::begin(db).await?;
+    let person = participant_of_user(&txn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut input = input.clone();
+    input.document_type = Some(person.document_type.as_str().to_string());
+    input.document_number = Some(person.document_number.clone());
+    let profile: Profile = registration::validate(&txn, &input).await?;
+    let email = profile.email.clone().ok_or_else(|| {
+        AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
+    })?;
+    let account = crate::accounts::find(&txn, user_id).await?;
+    if email != account.email
+        && user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "email",
+            "Ya existe una cuenta con este correo electrónico.",
+        )]));
+    }
+    let had_consent = has_active_consent(&txn, person.id, ConsentKind::SensitiveData).await?;
+    let before = view(&txn, person.clone()).await?;
+    let mut saved = registration::save_profile(&txn, Some(person), None, &profile).await?;
+    match (had_consent, profile.sensitive.is_some()) {
+        (false, true) => {
+            registration::record_consent(
+                &txn,
+                saved.id,
+                ConsentKind::SensitiveData,
+                SENSITIVE_CONSENT_VERSION,
+            )
+            .await?
+        }
+        (true, false) => {
+            consent::Entity::update_many()
+                .col_expr(consent::Column::WithdrawnAt, Expr::value(now()))
+                .filter(consent::Column::ParticipantId.eq(saved.id))
+                .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+                .filter(consent::Column::WithdrawnAt.is_null())
+                .exec(&txn)
+                .await?;
+            let mut model: participant::ActiveModel = saved.into();
+            model.sex = Set(None);
+            model.ethnic_group = Set(None);
+            model.has_disability = Set(None);
+            model.is_conflict_victim = Set(None);
+            saved = model.update(&txn).await?;
+        }
+        _ => {}
+    }
+    let mut account: user::ActiveModel = account.into();
+    account.email = Set(email);
+    account.full_name = Set(format!("{} {}", saved.first_names, saved.last_names));
+    account.updated_at = Set(now());
+    account.update(&txn).await?;
+    let after = view(&txn, saved).await?;
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(user_id),
+            action: "participant.profile_updated",
+            subject_type: "participant",
+            subject_id: after.id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Everything the product holds about a user (Ley 1581: the right to know one's data). The
+/// lists are empty for accounts without a participant profile.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonalDataExport {
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    pub account: ExportedAccount,
+    pub participant: Option<ParticipantView>,
+    pub consents: Vec<ExportedConsent>,
+    pub enrolments: Vec<ExportedEnrolment>,
+    pub attendance: Vec<ExportedMark>,
+    pub scores: Vec<ExportedScore>,
+    pub certificates: Vec<ExportedCertificate>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedAccount {
+    pub id: i32,
+    #[schema(format = Email)]
+    pub email: String,
+    pub full_name: String,
+    pub role: crate::entities::values::Role,
+    pub department_code: Option<String>,
+    pub active: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedConsent {
+    pub kind: ConsentKind,
+    #[schema(example = "tratamiento-datos-v1-2026-11")]
+    pub text_version: String,
+    #[schema(format = DateTime)]
+    pub granted_at: String,
+    #[schema(format = DateTime)]
+    pub withdrawn_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedEnrolment {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub status: crate::entities::values::EnrolmentStatus,
+    pub municipality_code: String,
+    pub entity_type: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+    pub cancellation_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedMark {
+    pub enrolment_id: i32,
+    pub session_id: i32,
+    pub status: crate::entities::values::Mark,
+    pub note: Option<String>,
+    #[schema(format = DateTime)]
+    pub recorded_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedScore {
+    pub enrolment_id: i32,
+    pub assessment_id: i32,
+    /// On the Colombian 0.0–5.0 scale.
+    #[schema(minimum = 0, maximum = 5)]
+    pub score: f64,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedCertificate {
+    pub code: String,
+    pub status: crate::entities::values::CertificateStatus,
+    pub course: String,
+    #[schema(format = DateTime)]
+    pub issued_at: String,
+}
+
+/// Everything the product holds about a user (Ley 1581: the right to know one's data).
+pub async fn personal_data_export<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<PersonalDataExport> {
+    let date_time = crate::time::date_time;
+    let account = crate::accounts::find(db, user_id).await?;
+    let mut export = PersonalDataExport {
+        generated_at: date_time(now()),
+        account: ExportedAccount {
+            id: account.id,
+            email: account.email,
+            full_name: account.full_name,
+            role: account.role,
+            department_code: account.department_code,
+            active: account.active,
+            created_at: date_time(account.created_at),
+            last_login_at: account.last_login_at.map(date_time),
+        },
+        participant: None,
+        consents: Vec::new(),
+        enrolments: Vec::new(),
+        attendance: Vec::new(),
+        scores: Vec::new(),
+        certificates: Vec::new(),
+    };
+    let Some(person) = participant_of_user(db, user_id).await? else {
+        return Ok(export);
+    };
+    let person_id = person.id;
+    export.participant = Some(view(db, person).await?);
+    export.consents = consent::Entity::find()
+        .filter(consent::Column::ParticipantId.eq(person_id))
+        .order_by_asc(consent::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| ExportedConsent {
+            kind: c.kind,
+            text_version: c.text_version,
+            granted_at: date_time(c.granted_at),
+            withdrawn_at: c.withdrawn_at.map(date_time),
+        })
+        .collect();
+    let enrolments = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(person_id))
+        .order_by_asc(enrolment::Column::Id)
+        .all(db)
+        .await?;
+    let enrolment_ids: Vec<i32> = enrolments.iter().map(|e| e.id).collect();
+    export.enrolments = enrolments
+        .into_iter()
+        .map(|e| ExportedEnrolment {
+            id: e.id,
+            cohort_id: e.cohort_id,
+            status: e.status,
+            municipality_code: e.municipality_code,
+            entity_type: e.entity_type,
+            created_at: date_time(e.created_at),
+            cancelled_at: e.cancelled_at.map(date_time),
+            cancellation_reason: e.cancellation_reason,
+        })
+        .collect();
+    export.attendance = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::EnrolmentId.is_in(enrolment_ids.clone()))
+        .order_by_asc(attendance_mark::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| ExportedMark {
+            enrolment_id: m.enrolment_id,
+            session_id: m.session_id,
+            status: m.status,
+            note: m.note,
+            recorded_at: date_time(m.recorded_at),
+        })
+        .collect();
+    export.scores = score::Entity::find()
+        .filter(score::Column::EnrolmentId.is_in(enrolment_ids))
+        .order_by_asc(score::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| ExportedScore {
+            enrolment_id: s.enrolment_id,
+            assessment_id: s.assessment_id,
+            score: crate::parse::grade_value(s.score_tenths),
+        })
+        .collect();
+    export.certificates = certificate::Entity::find()
+        .filter(certificate::Column::ParticipantId.eq(person_id))
+        .order_by_asc(certificate::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| ExportedCertificate {
+            code: c.code,
+            status: c.status,
+            course: c.course_name,
+            issued_at: date_time(c.issued_at),
+        })
+        .collect();
+    Ok(export)
+}

@@ -1,0 +1,438 @@
+//! The figures behind the home dashboards: the national picture for coordinators and a
+//! department's for its reviewers — attendance and completion per municipality, PDET
+//! municipalities reached and the trends by quarter.
+//!
+//! At national size these figures sum hundreds of thousands of enrolments, too much to recompute
+//! on every visit to a home page. They are kept per scope (the nation or one department) for
+//! `dashboard_cache_seconds`: a visit within that time reads the kept figures; the first visit
+//! after it still gets them at once while one background task recomputes them
+//! (stale-while-revalidate), so no visitor waits for the sum but the very first. The page says
+//! when the figures were computed. With 0 seconds every visit computes them (tests).
+
+use super::{AttendanceRow, Filters, MunicipalitySummary, by_municipality, pct};
+use crate::entities::values::CohortStatus;
+use crate::entities::{cohort, municipality, participant};
+use crate::error::AppResult;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One point of the trends: the closed cohorts that started in a quarter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendPoint {
+    /// «2025 T3».
+    pub label: String,
+    pub cohorts: usize,
+    pub enrolled: i64,
+    pub attendance_pct: f64,
+    pub completion_pct: f64,
+}
+
+/// The figures of one scope, as computed at `computed_at`.
+#[derive(Clone, Debug)]
+pub struct Picture {
+    pub summary: Vec<MunicipalitySummary>,
+    pub trends: Vec<TrendPoint>,
+    /// Municipalities of the scope with someone in training that are PDET.
+    pub pdet_reached: usize,
+    /// People registered in the scope (by their current municipality).
+    pub participants: u64,
+    pub computed_at: DateTime<Utc>,
+}
+
+impl Picture {
+    /// Sums of enrolled, completed and certified over the municipalities.
+    pub fn totals(&self) -> Value {
+        json!({
+            "municipalities": self.summary.len(),
+            "enrolled": self.summary.iter().map(|s| s.enrolled).sum::<i64>(),
+            "completed": self.summary.iter().map(|s| s.completed).sum::<i64>(),
+            "certified": self.summary.iter().map(|s| s.certified).sum::<i64>(),
+        })
+    }
+}
+
+/// Computes a scope's picture: the attendance report without filters plus the cohorts' start
+/// dates and the PDET flags (three more small queries).
+pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> AppResult<Picture> {
+    let filters = Filters {
+        department: department.map(str::to_string),
+        ..Filters::default()
+    };
+    let rows = super::attendance(db, &filters).await?;
+    let summary = by_municipality(&rows);
+    let pdet: HashSet<String> = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .filter(municipality::Column::PdetSubregionId.is_not_null())
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let pdet_reached = summary
+        .iter()
+        .filter(|s| pdet.contains(&s.municipality_code))
+        .count();
+    let trends = trends(db, &rows).await?;
+    let mut people = participant::Entity::find();
+    if let Some(code) = department {
+        people = people.filter(participant::Column::MunicipalityCode.starts_with(code));
+    }
+    Ok(Picture {
+        summary,
+        trends,
+        pdet_reached,
+        participants: people.count(db).await?,
+        computed_at: crate::time::now(),
+    })
+}
+
+/// Attendance and completion of closed cohorts by the quarter they started in (the last 16
+/// quarters with any), re-weighted from counts.
+async fn trends<C: ConnectionTrait>(db: &C, rows: &[AttendanceRow]) -> AppResult<Vec<TrendPoint>> {
+    let mut ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut starts: HashMap<i32, NaiveDate> = HashMap::new();
+    // Chunked: a department can have thousands of cohorts, beyond a statement's parameters.
+    for chunk in ids.chunks(5_000) {
+        let found: Vec<(i32, NaiveDate)> = cohort::Entity::find()
+            .select_only()
+            .column(cohort::Column::Id)
+            .column(cohort::Column::StartDate)
+            .filter(cohort::Column::Id.is_in(chunk.to_vec()))
+            .filter(cohort::Column::Status.eq(CohortStatus::Closed))
+            .into_tuple()
+            .all(db)
+            .await?;
+        starts.extend(found);
+    }
+    Ok(trend_points(rows, &starts))
+}
+
+/// The trends from the report's rows and the start dates of the closed cohorts among them
+/// (rows of other cohorts are left out: their completion is not decided yet).
+fn trend_points(rows: &[AttendanceRow], starts: &HashMap<i32, NaiveDate>) -> Vec<TrendPoint> {
+    #[derive(Default)]
+    struct Quarter {
+        cohorts: HashSet<i32>,
+        enrolled: i64,
+        completed: i64,
+        attended: i64,
+        expected: i64,
+    }
+    let mut quarters: BTreeMap<(i32, u32), Quarter> = BTreeMap::new();
+    for row in rows {
+        let Some(start) = starts.get(&row.cohort_id) else {
+            continue;
+        };
+        let q = quarters
+            .entry((start.year(), start.month0() / 3 + 1))
+            .or_default();
+        q.cohorts.insert(row.cohort_id);
+        q.enrolled += row.enrolled;
+        q.completed += row.completed;
+        q.attended += row.attended;
+        q.expected += row.enrolled * row.sessions_scheduled;
+    }
+    let skip = quarters.len().saturating_sub(16);
+    quarters
+        .into_iter()
+        .skip(skip)
+        .map(|((year, quarter), q)| TrendPoint {
+            label: format!("{year} T{quarter}"),
+            cohorts: q.cohorts.len(),
+            enrolled: q.enrolled,
+            attendance_pct: pct(q.attended, q.expected),
+            completion_pct: pct(q.completed, q.enrolled),
+        })
+        .collect()
+}
+
+const TREND_WIDTH: f64 = 640.0;
+const TREND_HEIGHT: f64 = 200.0;
+const TREND_LEFT: f64 = 44.0;
+const TREND_TOP: f64 = 10.0;
+
+/// The inline-SVG line chart of the trends (the partial `trend_chart` draws it) and the same
+/// figures as a table.
+pub fn trend_chart(points: &[TrendPoint]) -> Value {
+    let step = if points.len() > 1 {
+        TREND_WIDTH / (points.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let x = |n: usize| TREND_LEFT + step * n as f64;
+    let y = |value: f64| TREND_TOP + TREND_HEIGHT * (1.0 - value.clamp(0.0, 100.0) / 100.0);
+    let line = |value: fn(&TrendPoint) -> f64| -> String {
+        points
+            .iter()
+            .enumerate()
+            .map(|(n, p)| format!("{:.1},{:.1}", x(n), y(value(p))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let grid: Vec<Value> = [0, 25, 50, 75, 100]
+        .iter()
+        .map(|v| json!({"y": format!("{:.1}", y(f64::from(*v))), "label": format!("{v} %")}))
+        .collect();
+    let marks: Vec<Value> = points
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            json!({
+                "x": format!("{:.1}", x(n)),
+                "attendance_y": format!("{:.1}", y(p.attendance_pct)),
+                "completion_y": format!("{:.1}", y(p.completion_pct)),
+                "label_y": format!("{:.1}", TREND_TOP + TREND_HEIGHT + 16.0),
+                // Every other label when there are many quarters, so they never overlap.
+                "show_label": points.len() <= 8 || n % 2 == 0,
+                "label": p.label,
+                "cohorts": p.cohorts,
+                "enrolled": p.enrolled,
+                "attendance": crate::format::percent_one_decimal(p.attendance_pct),
+                "completion": crate::format::percent_one_decimal(p.completion_pct),
+            })
+        })
+        .collect();
+    json!({
+        "points": marks,
+        "attendance_line": line(|p| p.attendance_pct),
+        "completion_line": line(|p| p.completion_pct),
+        "grid": grid,
+        "axis_x": TREND_LEFT,
+        "axis_end": TREND_LEFT + TREND_WIDTH,
+        "width": TREND_LEFT + TREND_WIDTH + 20.0,
+        "height": TREND_TOP + TREND_HEIGHT + 26.0,
+    })
+}
+
+struct Kept {
+    picture: Arc<Picture>,
+    at: Instant,
+    refreshing: bool,
+    /// Stale whatever its age ([`Dashboards::expire`]).
+    expired: bool,
+}
+
+/// The kept pictures per scope (`None` = the nation), shared by every request (Rocket state).
+pub struct Dashboards {
+    ttl: Duration,
+    kept: Arc<Mutex<HashMap<Option<String>, Kept>>>,
+    /// One first computation at a time, so a burst of first visits computes once.
+    first: tokio::sync::Mutex<()>,
+    /// Signalled when a background recomputation has stored its figures.
+    refreshed: Arc<tokio::sync::Notify>,
+}
+
+impl Dashboards {
+    pub fn new(ttl_seconds: u64) -> Self {
+        Dashboards {
+            ttl: Duration::from_secs(ttl_seconds),
+            kept: Arc::new(Mutex::new(HashMap::new())),
+            first: tokio::sync::Mutex::new(()),
+            refreshed: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Makes every kept picture stale: the next visit of each scope still gets it at once and
+    /// starts its recomputation.
+    pub fn expire(&self) {
+        for entry in self.lock().values_mut() {
+            entry.expired = true;
+        }
+    }
+
+    /// Waits until a background recomputation has stored its figures (one that finished
+    /// before the call counts too).
+    pub async fn refreshed(&self) {
+        self.refreshed.notified().await;
+    }
+
+    /// The picture of a scope: kept, or computed now (first visit), or kept while a background
+    /// task recomputes it (stale).
+    pub async fn picture(
+        &self,
+        db: &DatabaseConnection,
+        department: Option<&str>,
+    ) -> AppResult<Arc<Picture>> {
+        if self.ttl.is_zero() {
+            return Ok(Arc::new(compute(db, department).await?));
+        }
+        let key = department.map(str::to_string);
+        if let Some(kept) = self.kept_or_refresh(db, &key) {
+            return Ok(kept);
+        }
+        let _first = self.first.lock().await;
+        if let Some(kept) = self.kept_or_refresh(db, &key) {
+            return Ok(kept);
+        }
+        let picture = Arc::new(compute(db, department).await?);
+        self.lock().insert(
+            key,
+            Kept {
+                picture: picture.clone(),
+                at: Instant::now(),
+                refreshing: false,
+                expired: false,
+            },
+        );
+        Ok(picture)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, Kept>> {
+        // A panic while holding the lock leaves the map consistent (plain inserts).
+        self.kept
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The kept picture, starting a background recomputation when it is stale.
+    fn kept_or_refresh(
+        &self,
+        db: &DatabaseConnection,
+        key: &Option<String>,
+    ) -> Option<Arc<Picture>> {
+        let mut kept = self.lock();
+        let entry = kept.get_mut(key)?;
+        if (entry.expired || entry.at.elapsed() >= self.ttl) && !entry.refreshing {
+            entry.refreshing = true;
+            let (db, key, map) = (db.clone(), key.clone(), self.kept.clone());
+            let refreshed = self.refreshed.clone();
+            tokio::spawn(async move {
+                let fresh = compute(&db, key.as_deref()).await;
+                let mut kept = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match fresh {
+                    Ok(picture) => {
+                        kept.insert(
+                            key,
+                            Kept {
+                                picture: Arc::new(picture),
+                                at: Instant::now(),
+                                refreshing: false,
+                                expired: false,
+                            },
+                        );
+                        drop(kept);
+                        refreshed.notify_one();
+                    }
+                    Err(e) => {
+                        // Keep serving the last figures; the next visit tries again.
+                        tracing::error!("no se pudieron recalcular las cifras del tablero: {e}");
+                        if let Some(entry) = kept.get_mut(&key) {
+                            entry.refreshing = false;
+                        }
+                    }
+                }
+            });
+        }
+        Some(entry.picture.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        cohort_id: i32,
+        enrolled: i64,
+        scheduled: i64,
+        attended: i64,
+        completed: i64,
+    ) -> AttendanceRow {
+        AttendanceRow {
+            municipality_code: "18001".into(),
+            municipality_name: "Florencia".into(),
+            department_code: "18".into(),
+            cohort_id,
+            cohort_name: format!("Cohorte {cohort_id}"),
+            enrolled,
+            sessions: scheduled,
+            sessions_scheduled: scheduled,
+            attended,
+            attendance_pct: pct(attended, enrolled * scheduled),
+            completed,
+            certified: completed,
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn trends_reweight_closed_cohorts_by_the_quarter_they_started() {
+        let rows = vec![
+            // Two rows of cohort 1 (two municipalities), 2025 T1.
+            row(1, 4, 10, 30, 2),
+            row(1, 1, 10, 10, 1),
+            // Cohort 2, 2025 T1 too: 5 people, 4 sessions, 20 marks, 5 completed.
+            row(2, 5, 4, 20, 5),
+            // Cohort 3, 2025 T4.
+            row(3, 10, 5, 25, 3),
+            // Cohort 4 is running (no closed start date): left out.
+            row(4, 50, 10, 0, 0),
+        ];
+        let starts = HashMap::from([
+            (1, day(2025, 1, 15)),
+            (2, day(2025, 3, 31)),
+            (3, day(2025, 10, 1)),
+        ]);
+        let points = trend_points(&rows, &starts);
+        assert_eq!(points.len(), 2);
+        assert_eq!(points[0].label, "2025 T1");
+        assert_eq!(points[0].cohorts, 2);
+        assert_eq!(points[0].enrolled, 10);
+        // (30 + 10 + 20) / (40 + 10 + 20) = 60 / 70, not the mean of the rows' percentages.
+        assert!((points[0].attendance_pct - 6000.0 / 70.0).abs() < 1e-9);
+        assert!((points[0].completion_pct - 80.0).abs() < 1e-9);
+        assert_eq!(points[1].label, "2025 T4");
+        assert!((points[1].attendance_pct - 50.0).abs() < 1e-9);
+        assert!((points[1].completion_pct - 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn trends_keep_the_last_sixteen_quarters() {
+        let rows: Vec<AttendanceRow> = (0..20).map(|n| row(n, 1, 1, 1, 1)).collect();
+        let starts: HashMap<i32, NaiveDate> = (0..20)
+            .map(|n| (n, day(2020 + n / 4, (n % 4) as u32 * 3 + 1, 1)))
+            .collect();
+        let points = trend_points(&rows, &starts);
+        assert_eq!(points.len(), 16);
+        assert_eq!(points[0].label, "2021 T1");
+        assert_eq!(points[15].label, "2024 T4");
+    }
+
+    #[test]
+    fn the_trend_chart_draws_both_lines_within_the_frame() {
+        let points = vec![
+            TrendPoint {
+                label: "2025 T1".into(),
+                cohorts: 1,
+                enrolled: 10,
+                attendance_pct: 100.0,
+                completion_pct: 0.0,
+            },
+            TrendPoint {
+                label: "2025 T2".into(),
+                cohorts: 1,
+                enrolled: 10,
+                attendance_pct: 50.0,
+                completion_pct: 25.0,
+            },
+        ];
+        let chart = trend_chart(&points);
+        // 100 % at the top of the frame, 0 % at its bottom, first and last quarter at its ends.
+        assert_eq!(chart["attendance_line"], "44.0,10.0 684.0,110.0");
+        assert_eq!(chart["completion_line"], "44.0,210.0 684.0,160.0");
+        assert_eq!(chart["points"][1]["attendance"], "50 %");
+    }
+}

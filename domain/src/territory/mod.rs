@@ -1,0 +1,340 @@
+//! Territorial entities: departments, municipalities (DANE/DIVIPOLA), PDET subregions.
+//! Reference data comes from `seed/` (real public sources, see `seed/README.md`).
+
+use crate::entities::values::MunicipalityKind;
+use crate::entities::{capacity, course, department, municipality, pdet_subregion};
+use crate::error::{AppError, AppResult};
+use crate::text::fold;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The year of `seed/categories.csv` used as the current category and DNP group.
+pub const CURRENT_CATEGORY_YEAR: &str = "2023";
+
+/// Municipal categories (Ley 617 de 2000): special, then first to sixth.
+pub const CATEGORIES: &[&str] = &["E", "1", "2", "3", "4", "5", "6"];
+
+/// [`CATEGORIES`] as a string enum of the API description.
+pub struct Category;
+
+impl utoipa::PartialSchema for Category {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(CATEGORIES.iter().copied()))
+            .description(Some("Municipal category (Ley 617 de 2000): `E` or 1–6."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Category {}
+
+const DEPARTMENTS_CSV: &str = include_str!("../../../seed/departments.csv");
+const MUNICIPALITIES_CSV: &str = include_str!("../../../seed/municipalities.csv");
+const PDET_CSV: &str = include_str!("../../../seed/pdet_subregions.csv");
+const CATEGORIES_CSV: &str = include_str!("../../../seed/categories.csv");
+
+#[derive(Deserialize)]
+struct DepartmentRow {
+    department_code: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct MunicipalityRow {
+    dane_code: String,
+    department_code: String,
+    name: String,
+    kind: String,
+    latitude: f64,
+    longitude: f64,
+    pdet_subregion: String,
+}
+
+#[derive(Deserialize)]
+struct PdetRow {
+    pdet_subregion: String,
+}
+
+#[derive(Deserialize)]
+struct CategoryRow {
+    dane_code: String,
+    year: String,
+    category: String,
+    dnp_capacity_group: String,
+    is_department_capital: String,
+}
+
+/// Parses one of the embedded CSV files; a malformed seed file is a build defect.
+pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(
+    name: &str,
+    source: &str,
+) -> AppResult<Vec<T>> {
+    csv::Reader::from_reader(source.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| AppError::Internal(format!("seed/{name}: {e}")))
+}
+
+fn empty_to_none(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Loads departments, PDET subregions and municipalities (with their current category) when
+/// the tables are empty. Returns whether anything was loaded.
+pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
+    if department::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let departments: Vec<DepartmentRow> = read_csv("departments.csv", DEPARTMENTS_CSV)?;
+    department::Entity::insert_many(departments.into_iter().map(|row| department::ActiveModel {
+        code: Set(row.department_code),
+        name: Set(row.name),
+    }))
+    .exec_without_returning(db)
+    .await?;
+
+    let subregions: Vec<PdetRow> = read_csv("pdet_subregions.csv", PDET_CSV)?;
+    pdet_subregion::Entity::insert_many(subregions.into_iter().map(|row| {
+        pdet_subregion::ActiveModel {
+            name: Set(row.pdet_subregion),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let subregion_ids: HashMap<String, i32> = pdet_subregion::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.name, s.id))
+        .collect();
+
+    let categories: HashMap<String, CategoryRow> =
+        read_csv::<CategoryRow>("categories.csv", CATEGORIES_CSV)?
+            .into_iter()
+            .filter(|row| row.year == CURRENT_CATEGORY_YEAR)
+            .map(|row| (row.dane_code.clone(), row))
+            .collect();
+
+    let rows: Vec<MunicipalityRow> = read_csv("municipalities.csv", MUNICIPALITIES_CSV)?;
+    let mut models = Vec::with_capacity(rows.len());
+    for row in rows {
+        let kind = MunicipalityKind::parse(&row.kind).ok_or_else(|| {
+            AppError::Internal(format!("seed/municipalities.csv: tipo {}", row.kind))
+        })?;
+        let pdet_subregion_id = match empty_to_none(&row.pdet_subregion) {
+            Some(name) => Some(*subregion_ids.get(&name).ok_or_else(|| {
+                AppError::Internal(format!("seed: subregión PDET desconocida {name}"))
+            })?),
+            None => None,
+        };
+        let category = categories.get(&row.dane_code);
+        models.push(municipality::ActiveModel {
+            search_name: Set(fold(&row.name)),
+            code: Set(row.dane_code),
+            department_code: Set(row.department_code),
+            name: Set(row.name),
+            kind: Set(kind),
+            latitude: Set(row.latitude),
+            longitude: Set(row.longitude),
+            category: Set(category.and_then(|c| empty_to_none(&c.category))),
+            dnp_capacity_group: Set(category.and_then(|c| empty_to_none(&c.dnp_capacity_group))),
+            is_department_capital: Set(category.is_some_and(|c| c.is_department_capital == "1")),
+            pdet_subregion_id: Set(pdet_subregion_id),
+        });
+    }
+    for chunk in models.chunks(200) {
+        municipality::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Figures for the home page.
+#[derive(Serialize)]
+pub struct Summary {
+    pub departments: u64,
+    pub municipalities: u64,
+    pub pdet_municipalities: u64,
+    pub pdet_subregions: u64,
+    pub capacities: u64,
+    pub courses: u64,
+    pub capacity_list: Vec<CapacityCard>,
+}
+
+#[derive(Serialize)]
+pub struct CapacityCard {
+    pub name: String,
+    pub description: String,
+}
+
+pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
+    let capacity_list = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CapacityCard {
+            name: c.name,
+            description: c.description,
+        })
+        .collect::<Vec<_>>();
+    Ok(Summary {
+        departments: department::Entity::find().count(db).await?,
+        municipalities: municipality::Entity::find().count(db).await?,
+        pdet_municipalities: municipality::Entity::find()
+            .filter(municipality::Column::PdetSubregionId.is_not_null())
+            .count(db)
+            .await?,
+        pdet_subregions: pdet_subregion::Entity::find().count(db).await?,
+        capacities: capacity_list.len() as u64,
+        courses: course::Entity::find()
+            .filter(course::Column::RetiredAt.is_null())
+            .count(db)
+            .await?,
+        capacity_list,
+    })
+}
+
+/// Finds a municipality from what a person typed in a form: its DANE code, or its name
+/// (accents and case ignored) within the chosen department. Err carries a Spanish message.
+pub async fn resolve_municipality<C: ConnectionTrait>(
+    db: &C,
+    department_code: &str,
+    typed: &str,
+) -> AppResult<Result<String, String>> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(Err("Escriba el municipio donde trabaja.".into()));
+    }
+    if typed.chars().all(|c| c.is_ascii_digit()) {
+        let code = crate::people::registration::normalize_municipality_code(typed);
+        return Ok(
+            match municipality::Entity::find_by_id(code.clone())
+                .one(db)
+                .await?
+            {
+                Some(_) => Ok(code),
+                None => Err(format!("No existe un municipio con código DANE «{code}».")),
+            },
+        );
+    }
+    if department_code.trim().is_empty() {
+        return Ok(Err("Elija primero el departamento.".into()));
+    }
+    let folded = fold(typed);
+    let candidates = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(department_code.trim()))
+        .filter(municipality::Column::SearchName.contains(folded.as_str()))
+        .order_by_asc(municipality::Column::Name)
+        .all(db)
+        .await?;
+    if let Some(exact) = candidates.iter().find(|m| m.search_name == folded) {
+        return Ok(Ok(exact.code.clone()));
+    }
+    Ok(match candidates.as_slice() {
+        [only] => Ok(only.code.clone()),
+        [] => Err(format!(
+            "No encontramos «{typed}» en el departamento elegido."
+        )),
+        several => Err(format!(
+            "«{typed}» coincide con varios municipios: {}. Escriba el nombre completo.",
+            several
+                .iter()
+                .take(6)
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
+/// Departments for form selects, by name.
+pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// A list of municipalities as a coordinator types it: DANE codes or names separated by
+/// commas, semicolons or new lines; a name shared by several municipalities ("Puerto Rico")
+/// needs its department in parentheses ("Puerto Rico (Caquetá)") or the code.
+/// Returns the codes, or one Spanish message per entry that could not be resolved.
+pub async fn resolve_municipality_list<C: ConnectionTrait>(
+    db: &C,
+    typed: &str,
+) -> AppResult<Result<Vec<String>, Vec<String>>> {
+    let departments: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (fold(&d.name), d.code))
+        .collect();
+    let department_names: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    let mut codes = Vec::new();
+    let mut problems = Vec::new();
+    for entry in typed
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        if entry.chars().all(|c| c.is_ascii_digit()) {
+            let code = crate::people::registration::normalize_municipality_code(entry);
+            match municipality::Entity::find_by_id(code.clone())
+                .one(db)
+                .await?
+            {
+                Some(_) => codes.push(code),
+                None => problems.push(format!("No existe un municipio con código DANE «{entry}».")),
+            }
+            continue;
+        }
+        let (name, department) = match entry.split_once('(') {
+            Some((name, rest)) => (name.trim(), Some(rest.trim_end_matches(')').trim())),
+            None => (entry, None),
+        };
+        let mut query =
+            municipality::Entity::find().filter(municipality::Column::SearchName.eq(fold(name)));
+        if let Some(department) = department {
+            match departments.get(&fold(department)) {
+                Some(code) => {
+                    query = query.filter(municipality::Column::DepartmentCode.eq(code.as_str()))
+                }
+                None => {
+                    problems.push(format!("No existe el departamento «{department}»."));
+                    continue;
+                }
+            }
+        }
+        let found = query.all(db).await?;
+        match found.as_slice() {
+            [only] => codes.push(only.code.clone()),
+            [] => problems.push(format!("No encontramos el municipio «{entry}».")),
+            several => problems.push(format!(
+                "Hay {} municipios llamados «{name}»: escriba el código DANE o el departamento entre paréntesis, p. ej. «{name} ({})».",
+                several.len(),
+                department_names.get(&several[0].department_code).map_or("…", String::as_str)
+            )),
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    Ok(if problems.is_empty() {
+        Ok(codes)
+    } else {
+        Err(problems)
+    })
+}

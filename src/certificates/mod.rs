@@ -1,8 +1,0 @@
-//! Certificates: the code people type to verify one, and the PDF they take away. Nothing here
-//! touches the database; issuing, revoking and the public verification page build on it.
-
-pub mod api;
-pub mod code;
-pub mod issue;
-pub mod pages;
-pub mod pdf;
