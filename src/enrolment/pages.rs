@@ -254,13 +254,10 @@ async fn import_submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let mut context = crate::cohorts::pages::detail_context(db, id, None, &[]).await?;
-    context["import"] = outcome;
-    let title = context["cohort"]["name"]
-        .as_str()
-        .unwrap_or("Cohorte")
-        .to_string();
-    Ok((status, page.render("cohort_detail", &title, context)?))
+    let mut view = crate::cohorts::pages::detail_view(db, id, None, &[]).await?;
+    view.import = Some(outcome);
+    let title = view.cohort.name.clone();
+    Ok((status, page.render("cohort_detail", &title, view)?))
 }
 
 /// The cohort's roster for coordinators, its instructors and reviewers of its department:

@@ -30,5 +30,7 @@ mod route_matrix;
 mod schema;
 mod scope;
 mod server;
+mod smtp;
 mod support;
 mod synthetic;
+mod world;
