@@ -473,13 +473,19 @@ async fn coverage_grid(
             .await?;
         let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
             .iter()
-            .map(|r| ((r.municipality_code.clone(), r.capacity_id), (r.certified, r.participants_trained)))
+            .map(|r| {
+                (
+                    (r.municipality_code.clone(), r.capacity_id),
+                    (r.certified, r.participants_trained),
+                )
+            })
             .collect();
         // With a department: all its municipalities (gaps included). Nationally: those with data.
         let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
             (_, true) => Vec::new(),
             (Some(department), false) => {
-                let mut find = municipality::Entity::find().filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+                let mut find = municipality::Entity::find()
+                    .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
                 if filters.pdet == Some(true) {
                     find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
                 }
@@ -496,9 +502,14 @@ async fn coverage_grid(
             (None, false) => {
                 let mut seen = std::collections::BTreeMap::new();
                 for r in &rows {
-                    seen.insert((r.municipality_name.clone(), r.municipality_code.clone()), r.pdet);
+                    seen.insert(
+                        (r.municipality_name.clone(), r.municipality_code.clone()),
+                        r.pdet,
+                    );
                 }
-                seen.into_iter().map(|((name, code), pdet)| (code, name, pdet)).collect()
+                seen.into_iter()
+                    .map(|((name, code), pdet)| (code, name, pdet))
+                    .collect()
             }
         };
         places.dedup();
@@ -533,7 +544,10 @@ async fn coverage_grid(
         let view = GridView {
             capacities: capacities
                 .iter()
-                .map(|c| CapacityColumn { id: c.id, name: &c.name })
+                .map(|c| CapacityColumn {
+                    id: c.id,
+                    name: &c.name,
+                })
                 .collect(),
             grid,
             department: filters.department.clone().unwrap_or_default(),

@@ -575,12 +575,7 @@ async fn rosters_are_for_coordinators_instructors_and_reviewers_in_scope() {
 #[rocket::async_test]
 async fn roster_dates_are_rfc3339_with_the_colombian_offset() {
     let app = TestApp::with_demo().await;
-    let planning = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("in_progress"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let planning = demo_cohort(app.db(), CohortStatus::InProgress).await;
     let token = role_token(&app, Role::Coordinator).await;
     let (status, body) = api(
         &app,
