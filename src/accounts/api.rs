@@ -48,6 +48,7 @@ pub struct TokenResponse {
 pub struct UserWithProfile {
     #[serde(flatten)]
     pub user: super::UserView,
+    #[schema(required = true)]
     pub participant: Option<people::ParticipantView>,
 }
 
