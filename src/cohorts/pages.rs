@@ -723,11 +723,26 @@ async fn detail_with_errors(
     }
 }
 
-fn back(id: i32, message: String) -> Flash<Redirect> {
-    Flash::success(
-        Redirect::to(format!("/coordinacion/cohortes/{id}")),
-        message,
-    )
+/// How the workspace answers a change: back to it with `success`'s message; a conflict with
+/// the cohort's state as a message on it (when `conflict_as_message`); validation errors on the
+/// page itself with the form as typed; anything else as the error page.
+async fn answer<T>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    result: Result<T, AppError>,
+    form: Option<&CohortForm>,
+    conflict_as_message: bool,
+    success: impl FnOnce(T) -> String,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let workspace = format!("/coordinacion/cohortes/{id}");
+    match result {
+        Ok(value) => Ok(Flash::success(Redirect::to(workspace), success(value))),
+        Err(AppError::Conflict(message)) if conflict_as_message => {
+            Ok(Flash::error(Redirect::to(workspace), message))
+        }
+        Err(error) => Err(detail_with_errors(db, page, id, form, error).await),
+    }
 }
 
 #[post("/coordinacion/cohortes/<id>", data = "<form>")]
@@ -748,10 +763,10 @@ async fn update_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(id, format!("Cohorte «{}» guardada.", view.name))),
-        Err(error) => Err(detail_with_errors(db, &page, id, Some(&form), error).await),
-    }
+    answer(db, &page, id, result, Some(&form), false, |view| {
+        format!("Cohorte «{}» guardada.", view.name)
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -787,17 +802,10 @@ async fn status_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(
-            id,
-            format!("La cohorte quedó en estado «{}».", view.status.label()),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |view| {
+        format!("La cohorte quedó en estado «{}».", view.status.label())
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -862,17 +870,10 @@ async fn add_session_submit(
         Ok(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(
-            id,
-            format!("Sesión del {} agregada.", view.local_date),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |view| {
+        format!("Sesión del {} agregada.", view.local_date)
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -922,14 +923,10 @@ async fn generate_submit(
         Ok::<_, AppError>(created)
     }
     .await;
-    match result {
-        Ok(created) => Ok(back(id, format!("{} sesiones programadas.", created.len()))),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |created| {
+        format!("{} sesiones programadas.", created.len())
+    })
+    .await
 }
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]

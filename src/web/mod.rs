@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 mod fairings;
 pub mod home;
+pub mod import;
 mod page;
 pub mod problem;
 
@@ -49,39 +50,6 @@ async fn home_page(
 }
 
 /// An error shown as a page, for handlers that also have other outcomes (a redirect).
-/// The preview page of an uploaded sheet (what saving it would change), or the same page with
-/// every problem found and 422; other failures get the error page.
-pub fn import_preview<Change: serde::Serialize>(
-    page: &Page<'_>,
-    template: &str,
-    title: &str,
-    cohort: &crate::entities::cohort::Model,
-    outcome: crate::error::DomainResult<crate::spreadsheets::ImportSummary<Change>>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let context = |summary: Option<&crate::spreadsheets::ImportSummary<Change>>,
-                   errors: &[FieldError]| {
-        json!({
-            "cohort": {"id": cohort.id, "name": cohort.name},
-            "changes": summary.map(|s| json!(s.changes)).unwrap_or(json!([])),
-            "unchanged": summary.map_or(0, |s| s.unchanged),
-            "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
-            "errors": errors,
-        })
-    };
-    match outcome {
-        Ok(summary) => page
-            .render(template, title, context(Some(&summary), &[]))
-            .map_err(|e| failure(page, e.into())),
-        Err(crate::error::AppError::Validation(errors)) => {
-            match page.render(template, title, context(None, &errors)) {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(page, e.into())),
-            }
-        }
-        Err(error) => Err(failure(page, error)),
-    }
-}
-
 pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHtml<String>) {
     if matches!(
         error,

@@ -12,7 +12,7 @@ use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
 use aula_territorial::entities::{attendance_mark, audit_log, cohort_session, enrolment, outbox};
 use chrono::{DateTime, Duration, Utc};
-use rocket::http::{ContentType, Status};
+use rocket::http::Status;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -1218,65 +1218,6 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
 
 // ---- Pages ---------------------------------------------------------------------------------
 
-async fn page(app: &TestApp, path: &str) -> (Status, String) {
-    let response = app.client.get(path.to_string()).dispatch().await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
-}
-
-/// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
-fn hidden_inputs(html: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for piece in html.split("<input type=\"hidden\" ").skip(1) {
-        let attr = |name: &str| {
-            let marker = format!("{name}=\"");
-            piece.find(&marker).map(|start| {
-                let rest = &piece[start + marker.len()..];
-                rest[..rest.find('"').unwrap()]
-                    .replace("&quot;", "\"")
-                    .replace("&#x27;", "'")
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&amp;", "&")
-            })
-        };
-        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
-            out.push((name, value));
-        }
-    }
-    out
-}
-
-/// Posts a multipart form with a CSRF token and a file, as the browser does.
-async fn post_file(
-    app: &TestApp,
-    path: &str,
-    csrf: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> (Status, String) {
-    let boundary = "----aula-formulario";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(path.to_string())
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
-        .body(body)
-        .dispatch()
-        .await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
-}
-
 #[rocket::async_test]
 async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_in_by_phone() {
     let app = TestApp::with_demo().await;
@@ -1447,20 +1388,15 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     assert_eq!(mark_count(app.db(), &s).await, 3);
     // A bad file shows every problem with its row and saves nothing.
     table[r][8] = "quizás".into();
-    let (status, errors) = post_file(
+    upload_refused(
         &app,
         &format!("/seguimiento/cohortes/{cohort_id}/asistencia/subir"),
         &csrf,
-        "planilla.xlsx",
         &write_table(&table),
+        r + 1,
+        "Asistencia",
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        errors.contains("no se guardó nada")
-            && errors.contains(&format!("<td>{}</td><td>Asistencia</td>", r + 1)),
-        "{errors}"
-    );
 
     // Another instructor: 404 on every page of this cohort.
     world.other_instructor().await;

@@ -20,6 +20,7 @@ mod demo;
 mod enrolment;
 mod enrolment_import;
 mod hostile_input;
+mod import_pipeline;
 mod mail;
 mod openapi;
 mod people;

@@ -239,3 +239,82 @@ pub fn write_table(rows: &[Vec<String>]) -> Vec<u8> {
     }
     book.save_to_buffer().unwrap()
 }
+
+/// A page's status and HTML, in the browser's session.
+pub async fn page(app: &TestApp, path: &str) -> (Status, String) {
+    let response = app.client.get(path.to_string()).dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
+pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for piece in html.split("<input type=\"hidden\" ").skip(1) {
+        let attr = |name: &str| {
+            let marker = format!("{name}=\"");
+            piece.find(&marker).map(|start| {
+                let rest = &piece[start + marker.len()..];
+                rest[..rest.find('"').unwrap()]
+                    .replace("&quot;", "\"")
+                    .replace("&#x27;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            })
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Posts a multipart form with a CSRF token and a file, as the browser does.
+pub async fn post_file(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, String) {
+    let boundary = "----aula-formulario";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// Uploads a spreadsheet from a page's form and expects its preview to refuse it: 422, the
+/// page says nothing was saved and shows the problem at spreadsheet `row` under `column`.
+pub async fn upload_refused(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    file: &[u8],
+    row: usize,
+    column: &str,
+) {
+    let (status, errors) = post_file(app, path, csrf, "planilla.xlsx", file).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        errors.contains("no se guardó nada")
+            && errors.contains(&format!("<td>{row}</td><td>{column}</td>")),
+        "{errors}"
+    );
+}
