@@ -10,7 +10,7 @@ pub mod problem;
 
 pub use client::ClientAddress;
 pub use fairings::{Background, RequestLog, SecurityHeaders};
-pub use page::{Page, base_context};
+pub use page::Page;
 
 use crate::error::{AppResult, FieldError, title_for};
 use crate::templates::Templates;
@@ -21,7 +21,8 @@ use rocket::response::content::RawHtml;
 use rocket::serde::json::Json;
 use rocket::{Catcher, Request, Route, State, catch, catchers, get, routes};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![home_page, health, stylesheet]
@@ -37,15 +38,12 @@ async fn home_page(
     dashboards: &State<crate::reports::dashboard::Dashboards>,
     page: Page<'_>,
 ) -> AppResult<RawHtml<String>> {
-    let mut data = serde_json::to_value(territory::summary(db.inner()).await?)
-        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-    if let Some(user) = &page.user {
-        let role_home = home::for_user(db.inner(), dashboards.inner(), user).await?;
-        if let (Value::Object(data), Value::Object(extra)) = (&mut data, role_home) {
-            data.extend(extra);
-        }
-    }
-    page.render("home", "Inicio", data)
+    let territory = territory::summary(db.inner()).await?;
+    let role = match &page.user {
+        Some(user) => Some(home::for_user(db.inner(), dashboards.inner(), user).await?),
+        None => None,
+    };
+    page.render("home", "Inicio", home::HomeView { territory, role })
 }
 
 /// An error shown as a page, for handlers that also have other outcomes (a redirect).
@@ -58,28 +56,64 @@ pub fn import_preview<Change: serde::Serialize>(
     cohort: &crate::entities::cohort::Model,
     outcome: crate::error::DomainResult<crate::spreadsheets::ImportSummary<Change>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let context = |summary: Option<&crate::spreadsheets::ImportSummary<Change>>,
-                   errors: &[FieldError]| {
-        json!({
-            "cohort": {"id": cohort.id, "name": cohort.name},
-            "changes": summary.map(|s| json!(s.changes)).unwrap_or(json!([])),
-            "unchanged": summary.map_or(0, |s| s.unchanged),
-            "has_changes": summary.is_some_and(|s| !s.changes.is_empty()),
-            "errors": errors,
-        })
+    let cohort = CohortRef {
+        id: cohort.id,
+        name: &cohort.name,
     };
     match outcome {
         Ok(summary) => page
-            .render(template, title, context(Some(&summary), &[]))
+            .render(
+                template,
+                title,
+                ImportPreview {
+                    cohort,
+                    changes: &summary.changes,
+                    unchanged: summary.unchanged,
+                    has_changes: !summary.changes.is_empty(),
+                    errors: &[],
+                },
+            )
             .map_err(|e| failure(page, e.into())),
         Err(crate::error::AppError::Validation(errors)) => {
-            match page.render(template, title, context(None, &errors)) {
+            let view = ImportPreview::<Change> {
+                cohort,
+                changes: &[],
+                unchanged: 0,
+                has_changes: false,
+                errors: &errors,
+            };
+            match page.render(template, title, view) {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
                 Err(e) => Err(failure(page, e.into())),
             }
         }
         Err(error) => Err(failure(page, error)),
     }
+}
+
+/// The cohort a page is about, as its heading and links read it.
+#[derive(Serialize)]
+pub struct CohortRef<'a> {
+    pub id: i32,
+    pub name: &'a str,
+}
+
+/// The preview of an uploaded sheet (see [`import_preview`]).
+#[derive(Serialize)]
+struct ImportPreview<'a, Change> {
+    cohort: CohortRef<'a>,
+    changes: &'a [Change],
+    unchanged: usize,
+    has_changes: bool,
+    errors: &'a [FieldError],
+}
+
+/// What the error page reads besides the layout.
+#[derive(Serialize)]
+struct ErrorView<'a> {
+    status: u16,
+    detail: &'a str,
+    errors: &'a [FieldError],
 }
 
 pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHtml<String>) {
@@ -90,11 +124,16 @@ pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHt
         tracing::error!(%error, "page failed");
     }
     let status = crate::error::status_of(&error);
+    let detail = error.public_detail();
     let html = page
         .render(
             "error",
             title_for(status.code),
-            json!({"status": status.code, "detail": error.public_detail(), "errors": error.field_errors()}),
+            ErrorView {
+                status: status.code,
+                detail: &detail,
+                errors: error.field_errors(),
+            },
         )
         .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status.code))));
     (status, html)
@@ -155,29 +194,62 @@ impl<'r> rocket::response::Responder<'r, 'static> for Failure {
     }
 }
 
-/// Context for the pagination links of a list page.
+/// The pagination links of a list page (the `pager` partial reads them as `pager`).
+#[derive(Serialize)]
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// Page `page` of `total` items, `per_page` a page, linking to `path?query`.
+    pub fn new(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Self {
+        let pages = total.div_ceil(per_page).max(1);
+        let link = |n: u64| format!("{path}?{query}&pagina={n}");
+        Pager {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// [`Pager::new`] as a JSON value, for the pages whose context is still a JSON map.
 pub fn pager(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Value {
-    let pages = total.div_ceil(per_page).max(1);
-    let link = |n: u64| format!("{path}?{query}&pagina={n}");
-    json!({
-        "page": page,
-        "pages": pages,
-        "total": total,
-        "prev": (page > 1).then(|| link(page - 1)),
-        "next": (page < pages).then(|| link(page + 1)),
-    })
+    serde_json::to_value(Pager::new(path, query, page, per_page, total)).unwrap_or(Value::Null)
+}
+
+/// What the health check answers.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
 }
 
 /// For load balancers: 200 when the database answers, 503 otherwise.
 #[get("/health")]
-async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Value>) {
+async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
     match db.ping().await {
-        Ok(()) => (Status::Ok, Json(json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => (
+            Status::Ok,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+            }),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
                 Status::ServiceUnavailable,
-                Json(json!({"status": "error", "database": "no responde"})),
+                Json(Health {
+                    status: "error",
+                    database: "no responde",
+                }),
             )
         }
     }
@@ -198,14 +270,21 @@ pub fn error_page(
     detail: &str,
     errors: &[FieldError],
 ) -> RawHtml<String> {
-    let mut data = base_context(None, "", title_for(status.code));
-    data["status"] = json!(status.code);
-    data["detail"] = json!(detail);
-    data["errors"] = json!(errors);
-    let rendered = request
-        .rocket()
-        .state::<Templates>()
-        .and_then(|templates| templates.render("error", &data).ok());
+    let title = title_for(status.code);
+    let view = ErrorView {
+        status: status.code,
+        detail,
+        errors,
+    };
+    let rendered = request.rocket().state::<Templates>().and_then(|templates| {
+        page::render(
+            templates,
+            "error",
+            page::Layout::new(None, "", title, None),
+            view,
+        )
+        .ok()
+    });
     RawHtml(rendered.unwrap_or_else(|| format!("<h1>{}</h1>", title_for(status.code))))
 }
 
