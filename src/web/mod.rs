@@ -91,6 +91,52 @@ pub fn import_preview<Change: serde::Serialize>(
     }
 }
 
+/// An option of a `<select>`: its value, its Spanish label, whether it is the chosen one.
+#[derive(Serialize)]
+pub struct Choice<'a> {
+    pub value: &'a str,
+    pub label: &'a str,
+    pub selected: bool,
+}
+
+impl<'a> Choice<'a> {
+    /// The options of `list` (value, label), `selected` chosen.
+    pub fn list(list: &[(&'a str, &'a str)], selected: &str) -> Vec<Choice<'a>> {
+        list.iter()
+            .map(|&(value, label)| Choice {
+                value,
+                label,
+                selected: value == selected,
+            })
+            .collect()
+    }
+}
+
+/// A department in a `<select>`.
+#[derive(Serialize)]
+pub struct DepartmentChoice<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub selected: bool,
+}
+
+impl<'a> DepartmentChoice<'a> {
+    /// Every department of `departments`, the one coded `selected` chosen.
+    pub fn list(
+        departments: &'a [crate::entities::department::Model],
+        selected: Option<&str>,
+    ) -> Vec<Self> {
+        departments
+            .iter()
+            .map(|d| DepartmentChoice {
+                code: &d.code,
+                name: &d.name,
+                selected: Some(d.code.as_str()) == selected,
+            })
+            .collect()
+    }
+}
+
 /// The cohort a page is about, as its heading and links read it.
 #[derive(Serialize)]
 pub struct CohortRef<'a> {
