@@ -1,17 +1,17 @@
 //! `/api/v1`: a cohort's assessment items, scores per item, the scores grid as `.xlsx`
 //! (download, upload with dry run) and the cohort's results.
 
-use super::sheet::{self, ScoreUploadSummary};
+use super::sheet::{self, ScoreUploadSummary, ScoresImport};
 use super::{AssessmentInput, AssessmentView, ScoreInput, ScoreView};
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::api::{Created, List, created};
 use crate::attendance::{Access, cohort_access};
-use crate::enrolment::api::{Upload, read_upload};
 use crate::error::{AppError, AppResult};
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
+use crate::web::import::{self, Upload};
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, patch, post, put, routes};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -180,20 +180,8 @@ async fn scores_import(
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<ScoreUploadSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
-    let (bytes, name) = read_upload(&upload.file).await?;
-    // Parsed before the write transaction: the database stays free meanwhile.
-    let table = sheet::parse(bytes, name).await?;
-    let txn = crate::db::begin(db).await?;
-    let (cohort, access) = cohort_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let cells = sheet::read(&txn, &cohort, &table).await?;
-    let summary = sheet::upload(&txn, user.id, &cohort, &cells, dry_run).await?;
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(Json(summary))
+    let scores = ScoresImport::open(db.inner(), &user, id);
+    import::answer(db, scores, &upload.file, dry_run).await
 }
 
 #[derive(Serialize)]

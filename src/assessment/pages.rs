@@ -2,10 +2,10 @@
 //! scores grid (one form for every person and item), and the scores sheet (download, upload
 //! with a preview, confirm).
 
-use super::sheet::{self, RawScore};
+use super::sheet::{self, RawScore, ScoreUploadSummary, ScoresImport};
 use super::{AssessmentInput, GridCell};
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
-use crate::attendance::pages::{UploadForm, followup_url};
+use crate::attendance::pages::followup_url;
 use crate::attendance::{Access, cohort_access};
 use crate::catalogue::pages::decimal_field;
 use crate::entities::cohort;
@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::results::{self, grade_text};
 use crate::spreadsheets::Download;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -337,6 +338,24 @@ async fn scores_xlsx(
     ))
 }
 
+/// The scores grid on pages: upload → preview → confirm.
+impl ImportPage for ScoresImport<'_> {
+    const TEMPLATE: &'static str = "scores_preview";
+    const TITLE: &'static str = "Revisar la planilla de notas";
+    const CHANGED_MEANWHILE: &'static str = "";
+    const BACK: fn(i32) -> String = grid_url;
+    const SAVED: fn(usize) -> String =
+        |n| format!("Planilla de notas guardada: {n} nota(s) nueva(s) o cambiada(s).");
+
+    fn cohort(&self) -> &cohort::Model {
+        self.cohort()
+    }
+
+    fn confirmation(summary: &ScoreUploadSummary) -> Vec<RawScore> {
+        summary.changes.iter().map(RawScore::from).collect()
+    }
+}
+
 #[post("/seguimiento/cohortes/<id>/notas/subir", data = "<form>")]
 async fn scores_preview(
     db: &State<DatabaseConnection>,
@@ -345,58 +364,9 @@ async fn scores_preview(
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
-        access.require_manage()?;
-        let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
-        let outcome = async {
-            let table = sheet::parse(bytes, name).await?;
-            let txn = crate::db::begin(db).await?;
-            let cells = sheet::read(&txn, &cohort, &table).await;
-            let summary = match cells {
-                Ok(cells) => sheet::upload(&txn, user.id, &cohort, &cells, true).await,
-                Err(e) => Err(e),
-            };
-            txn.rollback().await?;
-            summary
-        }
-        .await;
-        Ok::<_, AppError>((cohort, outcome))
-    }
-    .await;
-    match result {
-        Ok((cohort, outcome)) => crate::web::import_preview(
-            &page,
-            "scores_preview",
-            "Revisar la planilla de notas",
-            &cohort,
-            outcome,
-        ),
-        Err(error) => Err(failure(&page, error)),
-    }
+    let scores = ScoresImport::open(db.inner(), &user, id);
+    import::preview(&page, db, scores, &form.0.file).await
 }
-
-#[derive(FromForm)]
-struct ConfirmRow {
-    #[field(default = 0)]
-    fila: usize,
-    #[field(default = String::new())]
-    inscripcion: String,
-    #[field(default = 0)]
-    evaluacion: i32,
-    #[field(default = String::new())]
-    nota: String,
-}
-
-#[derive(FromForm)]
-struct ConfirmForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = Vec::new())]
-    cambios: Vec<ConfirmRow>,
-}
-
-csrf_protected!(ConfirmForm);
 
 #[post("/seguimiento/cohortes/<id>/notas/confirmar", data = "<form>")]
 async fn scores_confirm(
@@ -405,30 +375,6 @@ async fn scores_confirm(
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let cells: Vec<RawScore> = form
-        .0
-        .cambios
-        .iter()
-        .map(|c| RawScore {
-            row: c.fila,
-            enrolment: c.inscripcion.clone(),
-            assessment_id: c.evaluacion,
-            value: c.nota.clone(),
-        })
-        .collect();
-    let result = async {
-        let txn = crate::db::begin(db).await?;
-        let (cohort, access) = cohort_access(&txn, &user, id).await?;
-        access.require_manage()?;
-        let summary = sheet::upload(&txn, user.id, &cohort, &cells, false).await?;
-        txn.commit().await?;
-        Ok(summary)
-    }
-    .await;
-    outcome(grid_url(id), result, |s| {
-        format!(
-            "Planilla de notas guardada: {} nota(s) nueva(s) o cambiada(s).",
-            s.changes.len()
-        )
-    })
+    let scores = ScoresImport::open(db.inner(), &user, id);
+    import::confirm(db, scores, form.0).await
 }

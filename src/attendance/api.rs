@@ -3,19 +3,19 @@
 
 use super::checkin::{self, CodeView, Outcome};
 use super::progress::{self, Progress};
-use super::sheet::{self, UploadSummary};
+use super::sheet::{self, SheetImport, SheetOf, UploadSummary};
 use super::{Access, MarkInput, MarkView, RosterEntry};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
 use crate::api::List;
 use crate::cohorts::sessions::SessionView;
 use crate::config::AppConfig;
-use crate::enrolment::api::{Upload, read_upload};
 use crate::entities::values::MarkSource;
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, Notifier};
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
+use crate::web::import::{self, Upload};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use sea_orm::DatabaseConnection;
@@ -207,40 +207,18 @@ async fn cohort_sheet(
     Ok(Download::xlsx(&sheet_name(&cohort, None), bytes))
 }
 
-async fn import(
+/// An upload of the offline sheet through the API (see `sheet::SheetImport`).
+async fn import_sheet(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
     user: &StaffOrInstructor,
-    cohort_id: Option<i32>,
-    session_id: Option<i32>,
-    dry_run: bool,
+    sheet: SheetOf,
+    dry_run: QueryFlag,
     upload: &Upload<'_>,
-) -> AppResult<UploadSummary> {
-    let (bytes, name) = read_upload(&upload.file).await?;
-    // Parsed before the write transaction: the database stays free meanwhile.
-    let rows = sheet::read(bytes, name).await?;
-    let txn = crate::db::begin(db).await?;
-    let cohort = match (session_id, cohort_id) {
-        (Some(session), _) => {
-            let (_, cohort, access) = super::session_access(&txn, user, session).await?;
-            access.require_manage()?;
-            cohort
-        }
-        (None, Some(cohort)) => {
-            let (cohort, access) = super::cohort_access(&txn, user, cohort).await?;
-            access.require_manage()?;
-            cohort
-        }
-        (None, None) => return Err(AppError::NotFound.into()),
-    };
-    let summary =
-        sheet::upload(&txn, notifier, user.id, &cohort, session_id, &rows, dry_run).await?;
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(summary)
+) -> AppResult<Json<UploadSummary>> {
+    let dry_run = dry_run.or("dry_run", false)?;
+    let sheet = SheetImport::open(db, user, notifier, sheet);
+    import::answer(db, sheet, &upload.file, dry_run).await
 }
 
 #[post("/sessions/<id>/attendance/import?<dry_run>", data = "<upload>")]
@@ -252,18 +230,7 @@ async fn session_import(
     dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
-    Ok(Json(
-        import(
-            db,
-            &notifier,
-            &user,
-            None,
-            Some(id),
-            dry_run.or("dry_run", false)?,
-            &upload,
-        )
-        .await?,
-    ))
+    import_sheet(db, &notifier, &user, SheetOf::Session(id), dry_run, &upload).await
 }
 
 #[post("/cohorts/<id>/attendance/import?<dry_run>", data = "<upload>")]
@@ -275,18 +242,7 @@ async fn cohort_import(
     dry_run: QueryFlag,
     upload: rocket::form::Form<Upload<'_>>,
 ) -> AppResult<Json<UploadSummary>> {
-    Ok(Json(
-        import(
-            db,
-            &notifier,
-            &user,
-            Some(id),
-            None,
-            dry_run.or("dry_run", false)?,
-            &upload,
-        )
-        .await?,
-    ))
+    import_sheet(db, &notifier, &user, SheetOf::Cohort(id), dry_run, &upload).await
 }
 
 #[get("/me/progress")]

@@ -6,7 +6,7 @@
 //! department's, participants only their own marks.
 
 use super::checkin::{self, Outcome};
-use super::sheet::{self, RawRow};
+use super::sheet::{self, RawRow, SheetImport, SheetOf, UploadSummary};
 use super::{Access, MARKS, MarkInput, cohort_access, session_access};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
 use crate::cohorts;
@@ -18,10 +18,10 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::results::{self, grade_text, percent_text};
 use crate::spreadsheets::Download;
-use crate::web::csrf::{CsrfForm, CsrfProtected, csrf_protected};
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
 use crate::web::{Page, failure};
 use rocket::form::FromForm;
-use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
@@ -588,17 +588,22 @@ async fn cohort_xlsx(
     ))
 }
 
-/// A file sent from a page, with the form's CSRF token.
-#[derive(FromForm)]
-pub struct UploadForm<'r> {
-    #[field(default = String::new())]
-    pub csrf_token: String,
-    pub file: TempFile<'r>,
-}
+/// The offline sheet of a cohort on pages: upload → preview → confirm.
+impl ImportPage for SheetImport<'_> {
+    const TEMPLATE: &'static str = "attendance_preview";
+    const TITLE: &'static str = "Revisar la planilla de asistencia";
+    const CHANGED_MEANWHILE: &'static str =
+        "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. ";
+    const BACK: fn(i32) -> String = followup_url;
+    const SAVED: fn(usize) -> String =
+        |n| format!("Planilla guardada: {n} marca(s) nueva(s) o cambiada(s).");
 
-impl CsrfProtected for UploadForm<'_> {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
+    fn cohort(&self) -> &cohort::Model {
+        self.cohort()
+    }
+
+    fn confirmation(summary: &UploadSummary) -> Vec<RawRow> {
+        summary.changes.iter().map(RawRow::from).collect()
     }
 }
 
@@ -611,56 +616,9 @@ async fn upload_preview(
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
-        access.require_manage()?;
-        let (bytes, name) = crate::enrolment::api::read_upload(&form.0.file).await?;
-        let outcome = async {
-            let rows = sheet::read(bytes, name).await?;
-            let txn = crate::db::begin(db).await?;
-            let summary = sheet::upload(&txn, &notifier, user.id, &cohort, None, &rows, true).await;
-            txn.rollback().await?;
-            summary
-        }
-        .await;
-        Ok::<_, AppError>((cohort, outcome))
-    }
-    .await;
-    match result {
-        Ok((cohort, outcome)) => crate::web::import_preview(
-            &page,
-            "attendance_preview",
-            "Revisar la planilla de asistencia",
-            &cohort,
-            outcome,
-        ),
-        Err(error) => Err(failure(&page, error)),
-    }
+    let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
+    import::preview(&page, db, sheet, &form.0.file).await
 }
-
-#[derive(FromForm)]
-struct ConfirmRow {
-    #[field(default = 0)]
-    fila: usize,
-    #[field(default = String::new())]
-    sesion: String,
-    #[field(default = String::new())]
-    inscripcion: String,
-    #[field(default = String::new())]
-    estado: String,
-    #[field(default = String::new())]
-    nota: String,
-}
-
-#[derive(FromForm)]
-struct ConfirmForm {
-    #[field(default = String::new())]
-    csrf_token: String,
-    #[field(default = Vec::new())]
-    cambios: Vec<ConfirmRow>,
-}
-
-csrf_protected!(ConfirmForm);
 
 #[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
 async fn upload_confirm(
@@ -670,48 +628,8 @@ async fn upload_confirm(
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let rows: Vec<RawRow> = form
-        .0
-        .cambios
-        .iter()
-        .map(|c| RawRow {
-            row: c.fila,
-            session: c.sesion.clone(),
-            enrolment: c.inscripcion.clone(),
-            status: c.estado.clone(),
-            note: c.nota.clone(),
-        })
-        .collect();
-    let back = Redirect::to(followup_url(id));
-    let txn = crate::db::begin(db).await?;
-    let (cohort, access) = cohort_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let outcome = sheet::upload(&txn, &notifier, user.id, &cohort, None, &rows, false).await;
-    match outcome {
-        Ok(summary) => {
-            txn.commit().await?;
-            Ok(Flash::success(
-                back,
-                format!(
-                    "Planilla guardada: {} marca(s) nueva(s) o cambiada(s).",
-                    summary.changes.len()
-                ),
-            ))
-        }
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            back,
-            format!(
-                "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other.into()),
-    }
+    let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
+    import::confirm(db, sheet, form.0).await
 }
 
 /// The participant's page to check in (the QR code's link lands here, code filled in).

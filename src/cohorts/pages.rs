@@ -18,7 +18,8 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -36,54 +37,165 @@ pub fn routes() -> Vec<Route> {
 
 const PER_PAGE: u64 = 25;
 
-/// Shared rows for the status/capacity/course selects of filters and forms.
-async fn choices(db: &DatabaseConnection) -> AppResult<Value> {
-    let courses: Vec<Value> = course::Entity::find()
+/// One option of a select or checkbox list.
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct CourseChoice {
+    id: i32,
+    name: String,
+    retired: bool,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct CapacityChoice {
+    id: i32,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct DepartmentChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct InstructorChoice {
+    id: i32,
+    name: String,
+    selected: bool,
+}
+
+/// The rows of the status/capacity/course selects of filters and forms; with a form, what it
+/// has chosen is marked `selected`.
+#[derive(Serialize)]
+struct Choices {
+    courses: Vec<CourseChoice>,
+    capacities: Vec<CapacityChoice>,
+    departments: Vec<DepartmentChoice>,
+    instructors: Vec<InstructorChoice>,
+    statuses: Vec<Choice>,
+    modalities: Vec<Choice>,
+}
+
+async fn choices(db: &DatabaseConnection, form: Option<&CohortForm>) -> AppResult<Choices> {
+    let courses = course::Entity::find()
         .order_by_asc(course::Column::Name)
         .all(db)
         .await?
         .into_iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "retired": c.retired_at.is_some()}))
+        .map(|c| CourseChoice {
+            selected: form.is_some_and(|f| f.course_id == Some(c.id)),
+            id: c.id,
+            name: c.name,
+            retired: c.retired_at.is_some(),
+        })
         .collect();
-    let capacities: Vec<Value> = capacity::Entity::find()
+    let capacities = capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
         .all(db)
         .await?
         .into_iter()
-        .map(|c| json!({"id": c.id, "name": c.name}))
+        .map(|c| CapacityChoice {
+            id: c.id,
+            name: c.name,
+        })
         .collect();
-    let departments: Vec<Value> = crate::territory::departments(db)
+    let departments = crate::territory::departments(db)
         .await?
         .into_iter()
-        .map(|d| json!({"code": d.code, "name": d.name}))
+        .map(|d| DepartmentChoice {
+            selected: form.is_some_and(|f| f.department_codes.contains(&d.code)),
+            code: d.code,
+            name: d.name,
+        })
         .collect();
-    let instructors: Vec<Value> = user::Entity::find()
+    let instructors = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Instructor))
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::FullName)
         .all(db)
         .await?
         .into_iter()
-        .map(|u| json!({"id": u.id, "name": u.full_name}))
+        .map(|u| InstructorChoice {
+            selected: form.is_some_and(|f| f.instructor_ids.contains(&u.id)),
+            id: u.id,
+            name: u.full_name,
+        })
         .collect();
-    let statuses: Vec<Value> = [
+    let statuses = [
         CohortStatus::Draft,
         CohortStatus::Open,
         CohortStatus::InProgress,
         CohortStatus::Closed,
         CohortStatus::Cancelled,
     ]
-    .iter()
-    .map(|s| json!({"value": s.as_str(), "label": (*s).label()}))
+    .into_iter()
+    .map(|s| Choice {
+        value: s.as_str(),
+        label: s.label(),
+        selected: false,
+    })
     .collect();
-    let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
-        .iter()
-        .map(|m| json!({"value": m.as_str(), "label": (*m).label()}))
+    let modalities = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .into_iter()
+        .map(|m| Choice {
+            value: m.as_str(),
+            label: m.label(),
+            selected: form.is_some_and(|f| f.modality == m.as_str()),
+        })
         .collect();
-    Ok(
-        json!({"courses": courses, "capacities": capacities, "departments": departments,
-              "instructors": instructors, "statuses": statuses, "modalities": modalities}),
-    )
+    Ok(Choices {
+        courses,
+        capacities,
+        departments,
+        instructors,
+        statuses,
+        modalities,
+    })
+}
+
+#[derive(Serialize)]
+struct CohortRow<'a> {
+    id: i32,
+    name: &'a str,
+    course: &'a str,
+    status_label: &'static str,
+    start_date: String,
+    end_date: String,
+    seats: i32,
+    enrolled: u64,
+    waitlisted: u64,
+}
+
+/// The list's filters as typed, to show them again.
+#[derive(Serialize)]
+struct ListFilterView<'a> {
+    estado: &'a str,
+    departamento: &'a str,
+    municipio: &'a str,
+    capacidad: Option<i32>,
+    curso: Option<i32>,
+    desde: &'a str,
+    hasta: &'a str,
+    q: &'a str,
+}
+
+#[derive(Serialize)]
+struct ListView<'a> {
+    #[serde(flatten)]
+    choices: Choices,
+    rows: Vec<CohortRow<'a>>,
+    errors: Vec<FieldError>,
+    filter: ListFilterView<'a>,
+    pager: Value,
 }
 
 #[get(
@@ -139,11 +251,19 @@ async fn list_page(
         PER_PAGE,
     )
     .await?;
-    let rows: Vec<Value> = items
+    let rows = items
         .iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "course": c.course.name, "status_label": c.status.label(),
-                        "start_date": c.start_date.to_string(), "end_date": c.end_date.to_string(),
-                        "seats": c.seats, "enrolled": c.enrolled, "waitlisted": c.waitlisted}))
+        .map(|c| CohortRow {
+            id: c.id,
+            name: &c.name,
+            course: &c.course.name,
+            status_label: c.status.label(),
+            start_date: c.start_date.to_string(),
+            end_date: c.end_date.to_string(),
+            seats: c.seats,
+            enrolled: c.enrolled,
+            waitlisted: c.waitlisted,
+        })
         .collect();
     let query = format!(
         "estado={}&departamento={}&municipio={}&capacidad={}&curso={}&desde={}&hasta={}&q={}",
@@ -156,20 +276,29 @@ async fn list_page(
         hasta.unwrap_or(""),
         crate::text::urlencode(q.unwrap_or("")),
     );
-    let mut context = choices(db).await?;
-    context["rows"] = json!(rows);
-    context["errors"] = json!(errors);
-    context["filter"] = json!({"estado": estado.unwrap_or(""), "departamento": departamento.unwrap_or(""),
-        "municipio": municipio.unwrap_or(""), "capacidad": capacidad, "curso": curso,
-        "desde": desde.unwrap_or(""), "hasta": hasta.unwrap_or(""), "q": q.unwrap_or("")});
-    context["pager"] = pager(
-        "/coordinacion/cohortes",
-        &query,
-        page_number,
-        PER_PAGE,
-        total,
-    );
-    page.render("cohorts", "Cohortes", context)
+    let view = ListView {
+        choices: choices(db, None).await?,
+        rows,
+        errors,
+        filter: ListFilterView {
+            estado: estado.unwrap_or(""),
+            departamento: departamento.unwrap_or(""),
+            municipio: municipio.unwrap_or(""),
+            capacidad,
+            curso,
+            desde: desde.unwrap_or(""),
+            hasta: hasta.unwrap_or(""),
+            q: q.unwrap_or(""),
+        },
+        pager: pager(
+            "/coordinacion/cohortes",
+            &query,
+            page_number,
+            PER_PAGE,
+            total,
+        ),
+    };
+    page.render("cohorts", "Cohortes", view)
 }
 
 #[derive(FromForm, Default, Clone)]
@@ -261,40 +390,59 @@ impl CohortForm {
     }
 }
 
-/// The form's values and errors on top of the select choices.
-async fn form_context(
+/// The form's values as typed, to show them again.
+#[derive(Serialize)]
+struct FormValues {
+    name: String,
+    start_date: String,
+    end_date: String,
+    enrolment_opens: String,
+    enrolment_closes: String,
+    seats: String,
+    venue: String,
+    meeting_url: String,
+    municipalities: String,
+    min_attendance_pct: String,
+    pass_mark: String,
+}
+
+impl From<&CohortForm> for FormValues {
+    fn from(form: &CohortForm) -> Self {
+        FormValues {
+            name: form.name.clone(),
+            start_date: form.start_date.clone(),
+            end_date: form.end_date.clone(),
+            enrolment_opens: form.enrolment_opens.clone(),
+            enrolment_closes: form.enrolment_closes.clone(),
+            seats: form.seats.clone(),
+            venue: form.venue.clone(),
+            meeting_url: form.meeting_url.clone(),
+            municipalities: form.municipalities.clone(),
+            min_attendance_pct: form.min_attendance_pct.clone(),
+            pass_mark: form.pass_mark.clone(),
+        }
+    }
+}
+
+/// The cohort form: its values and errors on top of the select choices.
+#[derive(Serialize)]
+struct FormView {
+    #[serde(flatten)]
+    choices: Choices,
+    form: FormValues,
+    errors: Vec<FieldError>,
+}
+
+async fn form_view(
     db: &DatabaseConnection,
     form: &CohortForm,
     errors: &[FieldError],
-) -> AppResult<Value> {
-    let mut context = choices(db).await?;
-    for list in ["courses", "departments", "instructors", "modalities"] {
-        if let Some(items) = context[list].as_array_mut() {
-            for item in items {
-                let selected = match list {
-                    "courses" => item["id"]
-                        .as_i64()
-                        .map(|id| Some(id as i32) == form.course_id),
-                    "departments" => item["code"]
-                        .as_str()
-                        .map(|c| form.department_codes.iter().any(|d| d == c)),
-                    "instructors" => item["id"]
-                        .as_i64()
-                        .map(|id| form.instructor_ids.contains(&(id as i32))),
-                    _ => item["value"].as_str().map(|v| v == form.modality),
-                };
-                item["selected"] = json!(selected.unwrap_or(false));
-            }
-        }
-    }
-    context["form"] = json!({
-        "name": form.name, "start_date": form.start_date, "end_date": form.end_date,
-        "enrolment_opens": form.enrolment_opens, "enrolment_closes": form.enrolment_closes,
-        "seats": form.seats, "venue": form.venue, "meeting_url": form.meeting_url,
-        "municipalities": form.municipalities, "min_attendance_pct": form.min_attendance_pct, "pass_mark": form.pass_mark,
-    });
-    context["errors"] = json!(errors);
-    Ok(context)
+) -> AppResult<FormView> {
+    Ok(FormView {
+        choices: choices(db, Some(form)).await?,
+        form: FormValues::from(form),
+        errors: errors.to_vec(),
+    })
 }
 
 #[get("/coordinacion/cohortes/nueva")]
@@ -307,8 +455,8 @@ async fn new_page(
         modality: "mixta".into(),
         ..Default::default()
     };
-    let context = form_context(db, &form, &[]).await?;
-    page.render("cohort_new", "Nueva cohorte", context)
+    let view = form_view(db, &form, &[]).await?;
+    page.render("cohort_new", "Nueva cohorte", view)
 }
 
 #[post("/coordinacion/cohortes", data = "<form>")]
@@ -347,7 +495,7 @@ async fn create_submit(
             ))
         }
         Err(AppError::Validation(errors)) => {
-            match form_context(db, &form, &errors)
+            match form_view(db, &form, &errors)
                 .await
                 .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
             {
@@ -380,8 +528,15 @@ fn form_from_view(view: &super::CohortView) -> CohortForm {
     }
 }
 
+/// One month of the cohort's calendar.
+#[derive(Serialize)]
+pub struct CalendarMonth {
+    title: String,
+    sessions: Vec<SessionView>,
+}
+
 /// Sessions grouped by month, as the cohort's calendar.
-pub fn calendar(sessions: &[SessionView]) -> Value {
+pub fn calendar(sessions: &[SessionView]) -> Vec<CalendarMonth> {
     const MONTHS: [&str; 12] = [
         "enero",
         "febrero",
@@ -396,7 +551,7 @@ pub fn calendar(sessions: &[SessionView]) -> Value {
         "noviembre",
         "diciembre",
     ];
-    let mut months: Vec<Value> = Vec::new();
+    let mut months: Vec<CalendarMonth> = Vec::new();
     for session in sessions {
         use chrono::Datelike;
         let title = format!(
@@ -404,22 +559,62 @@ pub fn calendar(sessions: &[SessionView]) -> Value {
             MONTHS[session.local_date.month0() as usize],
             session.local_date.year()
         );
-        if months.last().is_none_or(|m| m["title"] != title) {
-            months.push(json!({"title": title, "sessions": []}));
-        }
-        if let Some(list) = months.last_mut().and_then(|m| m["sessions"].as_array_mut()) {
-            list.push(json!(session));
+        match months.last_mut() {
+            Some(month) if month.title == title => month.sessions.push(session.clone()),
+            _ => months.push(CalendarMonth {
+                title,
+                sessions: vec![session.clone()],
+            }),
         }
     }
-    json!(months)
+    months
 }
 
-pub(crate) async fn detail_context(
+/// A state the cohort can move to, as a button.
+#[derive(Serialize)]
+struct Transition {
+    value: &'static str,
+    label: &'static str,
+    cancel: bool,
+}
+
+/// A certificate of the cohort as its table shows it.
+#[derive(Serialize)]
+struct CertificateRow {
+    #[serde(flatten)]
+    verification: crate::certificates::issue::Verification,
+    valid: bool,
+}
+
+/// The coordinator's cohort workspace (also shown with an import's outcome).
+#[derive(Serialize)]
+pub(crate) struct DetailView {
+    #[serde(flatten)]
+    form: FormView,
+    pub cohort: super::CohortView,
+    status_label: &'static str,
+    modality_label: &'static str,
+    places: Vec<String>,
+    instructor_names: Vec<String>,
+    calendar: Vec<CalendarMonth>,
+    session_count: usize,
+    transitions: Vec<Transition>,
+    editable: bool,
+    roster: Vec<crate::enrolment::RosterRow>,
+    document_types: [&'static str; 4],
+    takes_enrolments: bool,
+    /// The outcome of an enrolment import, shown at the top (`None` otherwise).
+    pub import: Option<Value>,
+    closed: bool,
+    certificates: Vec<CertificateRow>,
+}
+
+pub(crate) async fn detail_view(
     db: &DatabaseConnection,
     id: i32,
     form: Option<&CohortForm>,
     errors: &[FieldError],
-) -> AppResult<Value> {
+) -> AppResult<DetailView> {
     let view = super::view(db, id).await?;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
@@ -435,60 +630,63 @@ pub(crate) async fn detail_context(
         },
     )
     .await?;
-    let instructors: Vec<String> = user::Entity::find()
+    let instructor_names: Vec<String> = user::Entity::find()
         .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
         .all(db)
         .await?
         .into_iter()
         .map(|u| u.full_name)
         .collect();
-    let transitions: Vec<Value> = [
+    let transitions = [
         CohortStatus::Open,
         CohortStatus::InProgress,
         CohortStatus::Closed,
         CohortStatus::Cancelled,
     ]
-    .iter()
-    .filter(|to| transition_allowed(view.status, **to))
-    .map(|to| {
-        json!({"value": to.as_str(), "label": match to {
+    .into_iter()
+    .filter(|to| transition_allowed(view.status, *to))
+    .map(|to| Transition {
+        value: to.as_str(),
+        label: match to {
             CohortStatus::Open => "Abrir inscripciones",
             CohortStatus::InProgress => "Iniciar la cohorte",
             CohortStatus::Closed => "Cerrar la cohorte",
             _ => "Cancelar la cohorte",
-        }, "cancel": *to == CohortStatus::Cancelled})
+        },
+        cancel: to == CohortStatus::Cancelled,
     })
     .collect();
-    let editable = !view.status.is_final();
     let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
-    let mut context = form_context(db, &form, errors).await?;
-    context["cohort"] = json!(view);
-    context["status_label"] = json!(view.status.label());
-    context["modality_label"] = json!(view.modality.label());
-    context["places"] = json!(places);
-    context["instructor_names"] = json!(instructors);
-    context["calendar"] = calendar(&sessions);
-    context["session_count"] = json!(sessions.len());
-    context["transitions"] = json!(transitions);
-    context["editable"] = json!(editable);
-    context["roster"] =
-        json!(crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?);
-    context["document_types"] = json!(["CC", "CE", "PA", "PPT"]);
-    context["takes_enrolments"] = json!(view.status == CohortStatus::Open);
-    context["import"] = Value::Null;
-    context["closed"] = json!(view.status == CohortStatus::Closed);
     let certificates = crate::entities::certificate::Entity::find()
         .filter(crate::entities::certificate::Column::CohortId.eq(id))
         .all(db)
         .await?;
-    let mut cert_rows = Vec::with_capacity(certificates.len());
+    let mut certificate_rows = Vec::with_capacity(certificates.len());
     for cert in &certificates {
-        let mut row = json!(crate::certificates::issue::verification(db, cert).await?);
-        row["valid"] = json!(cert.status == crate::entities::values::CertificateStatus::Valid);
-        cert_rows.push(row);
+        certificate_rows.push(CertificateRow {
+            verification: crate::certificates::issue::verification(db, cert).await?,
+            valid: cert.status == crate::entities::values::CertificateStatus::Valid,
+        });
     }
-    context["certificates"] = json!(cert_rows);
-    Ok(context)
+    let calendar = calendar(&sessions);
+    Ok(DetailView {
+        form: form_view(db, &form, errors).await?,
+        status_label: view.status.label(),
+        modality_label: view.modality.label(),
+        places,
+        instructor_names,
+        calendar,
+        session_count: sessions.len(),
+        transitions,
+        editable: !view.status.is_final(),
+        roster: crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?,
+        document_types: ["CC", "CE", "PA", "PPT"],
+        takes_enrolments: view.status == CohortStatus::Open,
+        import: None,
+        closed: view.status == CohortStatus::Closed,
+        certificates: certificate_rows,
+        cohort: view,
+    })
 }
 
 #[get("/coordinacion/cohortes/<id>")]
@@ -498,12 +696,9 @@ async fn detail_page(
     page: Page<'_>,
     id: i32,
 ) -> AppResult<RawHtml<String>> {
-    let context = detail_context(db, id, None, &[]).await?;
-    let title = context["cohort"]["name"]
-        .as_str()
-        .unwrap_or("Cohorte")
-        .to_string();
-    page.render("cohort_detail", &title, context)
+    let view = detail_view(db, id, None, &[]).await?;
+    let title = view.cohort.name.clone();
+    page.render("cohort_detail", &title, view)
 }
 
 async fn detail_with_errors(
@@ -516,13 +711,10 @@ async fn detail_with_errors(
     let AppError::Validation(errors) = error else {
         return failure(page, error);
     };
-    match detail_context(db, id, form, &errors).await {
-        Ok(context) => {
-            let title = context["cohort"]["name"]
-                .as_str()
-                .unwrap_or("Cohorte")
-                .to_string();
-            match page.render("cohort_detail", &title, context) {
+    match detail_view(db, id, form, &errors).await {
+        Ok(view) => {
+            let title = view.cohort.name.clone();
+            match page.render("cohort_detail", &title, view) {
                 Ok(html) => (Status::UnprocessableEntity, html),
                 Err(e) => failure(page, e.into()),
             }
@@ -531,11 +723,26 @@ async fn detail_with_errors(
     }
 }
 
-fn back(id: i32, message: String) -> Flash<Redirect> {
-    Flash::success(
-        Redirect::to(format!("/coordinacion/cohortes/{id}")),
-        message,
-    )
+/// How the workspace answers a change: back to it with `success`'s message; a conflict with
+/// the cohort's state as a message on it (when `conflict_as_message`); validation errors on the
+/// page itself with the form as typed; anything else as the error page.
+async fn answer<T>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    result: Result<T, AppError>,
+    form: Option<&CohortForm>,
+    conflict_as_message: bool,
+    success: impl FnOnce(T) -> String,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let workspace = format!("/coordinacion/cohortes/{id}");
+    match result {
+        Ok(value) => Ok(Flash::success(Redirect::to(workspace), success(value))),
+        Err(AppError::Conflict(message)) if conflict_as_message => {
+            Ok(Flash::error(Redirect::to(workspace), message))
+        }
+        Err(error) => Err(detail_with_errors(db, page, id, form, error).await),
+    }
 }
 
 #[post("/coordinacion/cohortes/<id>", data = "<form>")]
@@ -556,10 +763,10 @@ async fn update_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(id, format!("Cohorte «{}» guardada.", view.name))),
-        Err(error) => Err(detail_with_errors(db, &page, id, Some(&form), error).await),
-    }
+    answer(db, &page, id, result, Some(&form), false, |view| {
+        format!("Cohorte «{}» guardada.", view.name)
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -595,17 +802,10 @@ async fn status_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(
-            id,
-            format!("La cohorte quedó en estado «{}».", view.status.label()),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |view| {
+        format!("La cohorte quedó en estado «{}».", view.status.label())
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -670,17 +870,10 @@ async fn add_session_submit(
         Ok(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(back(
-            id,
-            format!("Sesión del {} agregada.", view.local_date),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |view| {
+        format!("Sesión del {} agregada.", view.local_date)
+    })
+    .await
 }
 
 #[derive(FromForm)]
@@ -730,14 +923,10 @@ async fn generate_submit(
         Ok::<_, AppError>(created)
     }
     .await;
-    match result {
-        Ok(created) => Ok(back(id, format!("{} sesiones programadas.", created.len()))),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(
-            Redirect::to(format!("/coordinacion/cohortes/{id}")),
-            message,
-        )),
-        Err(error) => Err(detail_with_errors(db, &page, id, None, error).await),
-    }
+    answer(db, &page, id, result, None, true, |created| {
+        format!("{} sesiones programadas.", created.len())
+    })
+    .await
 }
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]

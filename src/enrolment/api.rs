@@ -1,5 +1,6 @@
 //! `/api/v1`: enrolling (self or by a coordinator), rosters, my enrolments, cancelling.
 
+use super::import::EnrolmentImport;
 use super::{EnrolmentView, Requester, RosterRow};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::api::{Created, List, created};
@@ -11,6 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
+use crate::web::import::{Upload, upload_error};
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -230,48 +232,6 @@ async fn admit(
     Ok(Json(view))
 }
 
-#[derive(rocket::FromForm)]
-pub struct Upload<'r> {
-    pub file: rocket::fs::TempFile<'r>,
-}
-
-/// A multipart body Rocket could not read: too large (413), or without the file (422).
-pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
-    if errors
-        .iter()
-        .any(|e| e.status() == rocket::http::Status::PayloadTooLarge)
-    {
-        AppError::TooLarge
-    } else {
-        AppError::invalid(
-            "file",
-            "Adjunte el archivo (.xlsx o .csv) en el campo «file».",
-        )
-    }
-}
-
-/// The uploaded bytes (bounded) and the file's name as the person's computer gave it.
-pub async fn read_upload(file: &rocket::fs::TempFile<'_>) -> AppResult<(Vec<u8>, String)> {
-    use rocket::tokio::io::AsyncReadExt;
-    if file.len() as usize > crate::spreadsheets::MAX_UPLOAD_BYTES {
-        return Err(AppError::TooLarge.into());
-    }
-    let mut bytes = Vec::with_capacity(file.len() as usize);
-    let mut reader = file
-        .open()
-        .await
-        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
-    reader
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
-    let name = file
-        .raw_name()
-        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
-        .unwrap_or_default();
-    Ok((bytes, name))
-}
-
 #[post("/cohorts/<id>/enrolments/import?<dry_run>", data = "<upload>")]
 async fn import(
     db: &State<DatabaseConnection>,
@@ -283,11 +243,8 @@ async fn import(
 ) -> AppResult<Json<super::import::ImportSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
     let upload = upload.map_err(upload_error)?;
-    let (bytes, name) = read_upload(&upload.file).await?;
-    // Parsed before the write transaction: the database stays free meanwhile.
-    let table = super::import::parse(bytes, name).await?;
-    let summary = super::import::run_in(db, &notifier, &staff, id, table, dry_run).await?;
-    Ok(Json(summary))
+    let opening = EnrolmentImport::open(db.inner(), &staff, &notifier, id);
+    crate::web::import::answer(db, opening, &upload.file, dry_run).await
 }
 
 #[get("/cohorts/<id>/enrolments/import-template.xlsx")]

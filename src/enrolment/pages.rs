@@ -6,6 +6,7 @@ use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::error::{AppError, WebError};
 use crate::mail::Mailer;
+use crate::spreadsheets::pipeline::{self, Mode};
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -217,8 +218,9 @@ impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
     }
 }
 
-/// Upload from the cohort page: a preview of what would happen per row, or the real,
-/// all-or-nothing import. Either way the cohort page comes back with the outcome or the
+/// Upload from the cohort page (the import pipeline: `spreadsheets::pipeline`): a preview of
+/// what would happen per row, or the real, all-or-nothing import (confirmed by uploading the
+/// same file with «Importar»). Either way the cohort page comes back with the outcome or the
 /// problems (row, column, message).
 #[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
 async fn import_submit(
@@ -235,9 +237,10 @@ async fn import_submit(
         let file = form.file.as_ref().ok_or_else(|| {
             AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
         })?;
-        let (bytes, name) = super::api::read_upload(file).await?;
-        let table = super::import::parse(bytes, name).await?;
-        super::import::run_in(db, &notifier, &staff, id, table, dry_run).await
+        let source = crate::web::import::read_file(file).await?;
+        let import =
+            super::import::EnrolmentImport::open(db.inner(), &staff, &notifier, id).await?;
+        pipeline::run(db, &import, source, Mode::dry_run(dry_run)).await
     }
     .await;
     let (status, outcome) = match result {
@@ -254,13 +257,10 @@ async fn import_submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let mut context = crate::cohorts::pages::detail_context(db, id, None, &[]).await?;
-    context["import"] = outcome;
-    let title = context["cohort"]["name"]
-        .as_str()
-        .unwrap_or("Cohorte")
-        .to_string();
-    Ok((status, page.render("cohort_detail", &title, context)?))
+    let mut view = crate::cohorts::pages::detail_view(db, id, None, &[]).await?;
+    view.import = Some(outcome);
+    let title = view.cohort.name.clone();
+    Ok((status, page.render("cohort_detail", &title, view)?))
 }
 
 /// The cohort's roster for coordinators, its instructors and reviewers of its department:

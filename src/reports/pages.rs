@@ -14,7 +14,8 @@ use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -80,28 +81,109 @@ fn paging(pagina: Option<u64>) -> Paging {
     }
 }
 
+/// One municipality's pair of bars in the chart.
+#[derive(Serialize)]
+pub struct Bar<'a> {
+    name: &'a str,
+    code: &'a str,
+    text_y: usize,
+    attendance_y: usize,
+    completion_y: usize,
+    attendance_w: String,
+    completion_w: String,
+    attendance: String,
+    completion: String,
+}
+
 /// The inline-SVG bar chart of attendance and completion by municipality (the partial
 /// `attendance_chart` draws it): on the reports page and on the dashboards.
-pub fn chart(summary: &[super::MunicipalitySummary]) -> Value {
-    let bars: Vec<Value> = summary
+#[derive(Serialize)]
+pub struct Chart<'a> {
+    bars: Vec<Bar<'a>>,
+    chart_height: usize,
+}
+
+pub fn chart(summary: &[super::MunicipalitySummary]) -> Chart<'_> {
+    let bars = summary
         .iter()
         .enumerate()
         .map(|(n, s)| {
             let y = n * ROW;
-            json!({
-                "name": s.municipality_name,
-                "code": s.municipality_code,
-                "text_y": y + 16,
-                "attendance_y": y + 4,
-                "completion_y": y + 17,
-                "attendance_w": format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
-                "completion_w": format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
-                "attendance": crate::format::percent_one_decimal(s.attendance_pct),
-                "completion": crate::format::percent_one_decimal(s.completion_pct),
-            })
+            Bar {
+                name: &s.municipality_name,
+                code: &s.municipality_code,
+                text_y: y + 16,
+                attendance_y: y + 4,
+                completion_y: y + 17,
+                attendance_w: format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
+                completion_w: format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
+                attendance: crate::format::percent_one_decimal(s.attendance_pct),
+                completion: crate::format::percent_one_decimal(s.completion_pct),
+            }
         })
         .collect();
-    json!({"bars": bars, "chart_height": summary.len() * ROW + 10})
+    Chart {
+        bars,
+        chart_height: summary.len() * ROW + 10,
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    cohorts: i64,
+    enrolled: i64,
+    attendance: String,
+    completed: i64,
+    completion: String,
+    certified: i64,
+}
+
+#[derive(Serialize)]
+struct DetailRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    cohort_id: i32,
+    cohort: &'a str,
+    enrolled: i64,
+    sessions: i64,
+    attendance: String,
+    completed: i64,
+    certified: i64,
+    participants: String,
+}
+
+/// A line of the differential approach: a group and how many people of it.
+#[derive(Serialize)]
+struct Group {
+    label: String,
+    count: String,
+}
+
+/// The filters typed in the report's form, to show them again.
+#[derive(Serialize)]
+struct FilterForm {
+    department: String,
+    municipality: String,
+    from: String,
+    to: String,
+}
+
+#[derive(Serialize)]
+struct ReportView<'a> {
+    is_reviewer: bool,
+    department: String,
+    filter: FilterForm,
+    #[serde(flatten)]
+    chart: Chart<'a>,
+    table: Vec<SummaryRow<'a>>,
+    detail: Vec<DetailRow<'a>>,
+    pager: Value,
+    participants: String,
+    groups: Vec<Group>,
+    attendance_xlsx: String,
+    coverage_xlsx: String,
 }
 
 #[get("/reportes?<pagina>&<params..>")]
@@ -118,82 +200,121 @@ async fn report_page(
         let (rows, differential) =
             super::attendance_with_differential(db.inner(), &filters).await?;
         let summary = by_municipality(&rows);
-        let chart = chart(&summary);
-        let table: Vec<Value> = summary
+        let table = summary
             .iter()
-            .map(|s| {
-                json!({
-                    "code": s.municipality_code,
-                    "name": s.municipality_name,
-                    "cohorts": s.cohorts,
-                    "enrolled": s.enrolled,
-                    "attendance": crate::format::percent_one_decimal(s.attendance_pct),
-                    "completed": s.completed,
-                    "completion": crate::format::percent_one_decimal(s.completion_pct),
-                    "certified": s.certified,
-                })
+            .map(|s| SummaryRow {
+                code: &s.municipality_code,
+                name: &s.municipality_name,
+                cohorts: s.cohorts,
+                enrolled: s.enrolled,
+                attendance: crate::format::percent_one_decimal(s.attendance_pct),
+                completed: s.completed,
+                completion: crate::format::percent_one_decimal(s.completion_pct),
+                certified: s.certified,
             })
             .collect();
         // The summary covers every municipality; the municipality × cohort table is paged.
         let (rows, total, page_number, _) = page_of(rows, &paging(pagina))?;
-        let detail: Vec<Value> = rows
+        let detail = rows
             .iter()
-            .map(|r| {
-                json!({
-                    "code": r.municipality_code,
-                    "name": r.municipality_name,
-                    "cohort_id": r.cohort_id,
-                    "cohort": r.cohort_name,
-                    "enrolled": r.enrolled,
-                    "sessions": r.sessions,
-                    "attendance": crate::format::percent_one_decimal(r.attendance_pct),
-                    "completed": r.completed,
-                    "certified": r.certified,
-                    "participants": participants_link(&query, &r.municipality_code, r.cohort_id),
-                })
+            .map(|r| DetailRow {
+                code: &r.municipality_code,
+                name: &r.municipality_name,
+                cohort_id: r.cohort_id,
+                cohort: &r.cohort_name,
+                enrolled: r.enrolled,
+                sessions: r.sessions,
+                attendance: crate::format::percent_one_decimal(r.attendance_pct),
+                completed: r.completed,
+                certified: r.certified,
+                participants: participants_link(&query, &r.municipality_code, r.cohort_id),
             })
             .collect();
-        let mut groups = vec![json!({"label": "Personas con consentimiento", "count": differential.consenting.text()})];
+        let group = |label: &str, count: String| Group {
+            label: label.to_string(),
+            count,
+        };
+        let mut groups = vec![group(
+            "Personas con consentimiento",
+            differential.consenting.text(),
+        )];
         for c in differential.sex.iter().chain(&differential.ethnic_group) {
-            groups.push(json!({"label": c.label, "count": c.count.text()}));
+            groups.push(group(&c.label, c.count.text()));
         }
-        groups.push(json!({"label": "Con discapacidad", "count": differential.disability.text()}));
-        groups.push(json!({"label": "Víctimas del conflicto", "count": differential.victims.text()}));
+        groups.push(group("Con discapacidad", differential.disability.text()));
+        groups.push(group("Víctimas del conflicto", differential.victims.text()));
         let qs = query_string(&query);
         let department = filters.department.clone().unwrap_or_default();
-        page.render(
-            "reports",
-            "Informes",
-            json!({
-                "is_reviewer": user.department_scope().is_some(),
-                "department": department,
-                "filter": {
-                    "department": query.department.clone().unwrap_or_default(),
-                    "municipality": query.municipality.clone().unwrap_or_default(),
-                    "from": query.from.clone().unwrap_or_default(),
-                    "to": query.to.clone().unwrap_or_default(),
-                },
-                "bars": chart["bars"],
-                "chart_height": chart["chart_height"],
-                "table": table,
-                "detail": detail,
-                "pager": pager("/reportes", &query_pairs(&query), page_number, PER_PAGE, total as u64),
-                "participants": format!("/reportes/participantes{qs}"),
-                "groups": groups,
-                "attendance_xlsx": format!("/reportes/asistencia.xlsx{qs}"),
-                "coverage_xlsx": format!(
-                    "/reportes/cobertura.xlsx{}",
-                    filters
-                        .department
-                        .as_deref()
-                        .map(|d| format!("?department={}", urlencode(d)))
-                        .unwrap_or_default()
-                ),
-            }),
-        )
+        let view = ReportView {
+            is_reviewer: user.department_scope().is_some(),
+            department,
+            filter: FilterForm {
+                department: query.department.clone().unwrap_or_default(),
+                municipality: query.municipality.clone().unwrap_or_default(),
+                from: query.from.clone().unwrap_or_default(),
+                to: query.to.clone().unwrap_or_default(),
+            },
+            chart: chart(&summary),
+            table,
+            detail,
+            pager: pager(
+                "/reportes",
+                &query_pairs(&query),
+                page_number,
+                PER_PAGE,
+                total as u64,
+            ),
+            participants: format!("/reportes/participantes{qs}"),
+            groups,
+            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+            coverage_xlsx: format!(
+                "/reportes/cobertura.xlsx{}",
+                filters
+                    .department
+                    .as_deref()
+                    .map(|d| format!("?department={}", urlencode(d)))
+                    .unwrap_or_default()
+            ),
+        };
+        page.render("reports", "Informes", view)
     }
     .await;
     result.map_err(|e| crate::web::failure(&page, e.into()))
+}
+
+#[derive(Serialize)]
+struct PersonRow<'a> {
+    municipality_code: &'a str,
+    municipality_name: &'a str,
+    cohort_name: &'a str,
+    document_type: &'static str,
+    document_number: &'a str,
+    full_name: &'a str,
+    status: &'static str,
+    attended: i64,
+    scheduled: i64,
+    attendance: String,
+    completed: &'static str,
+    certificate: Option<&'a str>,
+}
+
+/// A filter in force, as the page lists it.
+#[derive(Serialize)]
+struct Described {
+    what: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct ParticipantsView<'a> {
+    is_reviewer: bool,
+    department: String,
+    filters: Vec<Described>,
+    rows: Vec<PersonRow<'a>>,
+    total: u64,
+    pager: Value,
+    back: String,
+    attendance_xlsx: String,
 }
 
 /// The participant-level detail: one row per enrolment in scope, 50 per page.
@@ -211,45 +332,45 @@ async fn participants_page(
         let (page_number, per_page) = paging(pagina).resolve()?;
         let (rows, total) =
             super::participants_page(db.inner(), &filters, page_number, per_page).await?;
-        let rows: Vec<Value> = rows
+        let rows = rows
             .iter()
-            .map(|p| {
-                json!({
-                    "municipality_code": p.municipality_code,
-                    "municipality_name": p.municipality_name,
-                    "cohort_name": p.cohort_name,
-                    "document_type": p.document_type.as_str(),
-                    "document_number": p.document_number,
-                    "full_name": p.full_name,
-                    "status": p.status_label,
-                    "attended": p.sessions_attended,
-                    "scheduled": p.sessions_scheduled,
-                    "attendance": crate::format::percent_one_decimal(p.attendance_pct),
-                    "completed": if p.completed { "Sí" } else { "No" },
-                    "certificate": p.certificate_code,
-                })
+            .map(|p| PersonRow {
+                municipality_code: &p.municipality_code,
+                municipality_name: &p.municipality_name,
+                cohort_name: &p.cohort_name,
+                document_type: p.document_type.as_str(),
+                document_number: &p.document_number,
+                full_name: &p.full_name,
+                status: p.status_label,
+                attended: p.sessions_attended,
+                scheduled: p.sessions_scheduled,
+                attendance: crate::format::percent_one_decimal(p.attendance_pct),
+                completed: if p.completed { "Sí" } else { "No" },
+                certificate: p.certificate_code.as_deref(),
             })
             .collect();
         let qs = query_string(&query);
-        let filters_shown: Vec<Value> = filters
-            .describe()
-            .into_iter()
-            .map(|(what, value)| json!({"what": what, "value": value}))
-            .collect();
-        page.render(
-            "report_participants",
-            "Participantes del informe",
-            json!({
-                "is_reviewer": user.department_scope().is_some(),
-                "department": filters.department.clone().unwrap_or_default(),
-                "filters": filters_shown,
-                "rows": rows,
-                "total": total,
-                "pager": pager("/reportes/participantes", &query_pairs(&query), page_number, per_page, total),
-                "back": format!("/reportes{qs}"),
-                "attendance_xlsx": format!("/reportes/asistencia.xlsx{qs}"),
-            }),
-        )
+        let view = ParticipantsView {
+            is_reviewer: user.department_scope().is_some(),
+            department: filters.department.clone().unwrap_or_default(),
+            filters: filters
+                .describe()
+                .into_iter()
+                .map(|(what, value)| Described { what, value })
+                .collect(),
+            rows,
+            total,
+            pager: pager(
+                "/reportes/participantes",
+                &query_pairs(&query),
+                page_number,
+                per_page,
+                total,
+            ),
+            back: format!("/reportes{qs}"),
+            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+        };
+        page.render("report_participants", "Participantes del informe", view)
     }
     .await;
     result.map_err(|e| crate::web::failure(&page, e.into()))
@@ -290,6 +411,45 @@ fn level(certified: i64, trained: i64) -> &'static str {
     }
 }
 
+#[derive(Serialize)]
+struct GridCell {
+    certified: i64,
+    trained: i64,
+    level: &'static str,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct GridRow<'a> {
+    code: &'a str,
+    name: &'a str,
+    pdet: bool,
+    cells: Vec<GridCell>,
+    gaps: usize,
+}
+
+#[derive(Serialize)]
+struct CapacityColumn<'a> {
+    id: i32,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct DepartmentOption {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct GridView<'a> {
+    capacities: Vec<CapacityColumn<'a>>,
+    grid: Vec<GridRow<'a>>,
+    department: String,
+    is_reviewer: bool,
+    departments: Vec<DepartmentOption>,
+}
+
 /// The municipality × capacity grid: every municipality of the chosen (or the reviewer's)
 /// department — those without any training too, which are the gaps a gobernación looks for —
 /// against every active capacity, each cell with people certified / trained.
@@ -313,13 +473,19 @@ async fn coverage_grid(
             .await?;
         let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
             .iter()
-            .map(|r| ((r.municipality_code.clone(), r.capacity_id), (r.certified, r.participants_trained)))
+            .map(|r| {
+                (
+                    (r.municipality_code.clone(), r.capacity_id),
+                    (r.certified, r.participants_trained),
+                )
+            })
             .collect();
         // With a department: all its municipalities (gaps included). Nationally: those with data.
         let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
             (_, true) => Vec::new(),
             (Some(department), false) => {
-                let mut find = municipality::Entity::find().filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+                let mut find = municipality::Entity::find()
+                    .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
                 if filters.pdet == Some(true) {
                     find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
                 }
@@ -336,47 +502,74 @@ async fn coverage_grid(
             (None, false) => {
                 let mut seen = std::collections::BTreeMap::new();
                 for r in &rows {
-                    seen.insert((r.municipality_name.clone(), r.municipality_code.clone()), r.pdet);
+                    seen.insert(
+                        (r.municipality_name.clone(), r.municipality_code.clone()),
+                        r.pdet,
+                    );
                 }
-                seen.into_iter().map(|((name, code), pdet)| (code, name, pdet)).collect()
+                seen.into_iter()
+                    .map(|((name, code), pdet)| (code, name, pdet))
+                    .collect()
             }
         };
         places.dedup();
-        let grid: Vec<Value> = places
+        let grid = places
             .iter()
             .map(|(code, name, pdet)| {
-                let cells: Vec<Value> = capacities
+                let cells: Vec<GridCell> = capacities
                     .iter()
                     .map(|c| {
-                        let (certified, trained) = cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
-                        json!({"certified": certified, "trained": trained, "level": level(certified, trained),
-                               "label": format!("{name}, {}: {certified} certificadas de {trained} formadas", c.name)})
+                        let (certified, trained) =
+                            cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
+                        GridCell {
+                            certified,
+                            trained,
+                            level: level(certified, trained),
+                            label: format!(
+                                "{name}, {}: {certified} certificadas de {trained} formadas",
+                                c.name
+                            ),
+                        }
                     })
                     .collect();
-                let gaps = cells.iter().filter(|c| c["trained"] == 0).count();
-                json!({"code": code, "name": name, "pdet": pdet, "cells": cells, "gaps": gaps})
+                GridRow {
+                    code,
+                    name,
+                    pdet: *pdet,
+                    gaps: cells.iter().filter(|c| c.trained == 0).count(),
+                    cells,
+                }
             })
             .collect();
-        page.render(
-            "coverage_grid",
-            "Capacidades por municipio",
-            json!({
-                "capacities": capacities.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
-                "grid": grid,
-                "department": filters.department.clone().unwrap_or_default(),
-                "is_reviewer": user.department_scope().is_some(),
-                "departments": crate::territory::departments(db.inner()).await?.into_iter()
-                    .map(|d| json!({"code": d.code, "name": d.name, "selected": Some(&d.code) == filters.department.as_ref()}))
-                    .collect::<Vec<_>>(),
-            }),
-        )
+        let view = GridView {
+            capacities: capacities
+                .iter()
+                .map(|c| CapacityColumn {
+                    id: c.id,
+                    name: &c.name,
+                })
+                .collect(),
+            grid,
+            department: filters.department.clone().unwrap_or_default(),
+            is_reviewer: user.department_scope().is_some(),
+            departments: crate::territory::departments(db.inner())
+                .await?
+                .into_iter()
+                .map(|d| DepartmentOption {
+                    selected: Some(&d.code) == filters.department.as_ref(),
+                    code: d.code,
+                    name: d.name,
+                })
+                .collect(),
+        };
+        page.render("coverage_grid", "Capacidades por municipio", view)
     }
     .await;
     result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
 /// A municipality's page: what it is (category, PDET, MDM indicators of its capacities) and its
-/// training history by year and capacity — people trained, completed and certified.
+/// training history by year and capacity (`reports::place::profile`).
 #[get("/municipios/<code>")]
 async fn municipality_page(
     db: &State<DatabaseConnection>,
@@ -384,111 +577,11 @@ async fn municipality_page(
     user: ReportReader,
     code: &str,
 ) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    use crate::entities::values::{CertificateStatus, EnrolmentStatus};
-    use crate::entities::{
-        capacity, capacity_indicator, certificate, cohort, course_capacity, enrolment,
-        indicator_observation, municipality, pdet_subregion,
-    };
-    use chrono::Datelike;
-    use sea_orm::{
-        ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
-    };
-    use std::collections::{BTreeMap, HashMap, HashSet};
     let result = async {
-        let (place, region) = municipality::Entity::find_by_id(code.to_string())
-            .find_also_related(pdet_subregion::Entity)
-            .one(db.inner())
-            .await?
-            .ok_or(crate::error::AppError::NotFound)?;
-        // A reviewer sees only the municipalities of their department.
-        if user.department_scope().is_some_and(|d| d != place.department_code) {
-            return Err(crate::error::AppError::NotFound);
-        }
-        let capacities: HashMap<i32, String> =
-            capacity::Entity::find().all(db.inner()).await?.into_iter().map(|c| (c.id, c.name)).collect();
-        let mut by_course: HashMap<i32, Vec<i32>> = HashMap::new();
-        for link in course_capacity::Entity::find().all(db.inner()).await? {
-            by_course.entry(link.course_id).or_default().push(link.capacity_id);
-        }
-        // Only the columns the history needs: a capital has thousands of enrolments.
-        let enrolments: Vec<(i32, i32, EnrolmentStatus, chrono::NaiveDate, i32)> = enrolment::Entity::find()
-            .select_only()
-            .column(enrolment::Column::Id)
-            .column(enrolment::Column::ParticipantId)
-            .column(enrolment::Column::Status)
-            .column(cohort::Column::StartDate)
-            .column(cohort::Column::CourseId)
-            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
-            .filter(enrolment::Column::MunicipalityCode.eq(place.code.as_str()))
-            .filter(enrolment::Column::Status.is_in([
-                EnrolmentStatus::Enrolled,
-                EnrolmentStatus::Completed,
-                EnrolmentStatus::NotCompleted,
-            ]))
-            .into_tuple()
-            .all(db.inner())
-            .await?;
-        let certified: HashSet<i32> = certificate::Entity::find()
-            .select_only()
-            .column(certificate::Column::EnrolmentId)
-            .filter(certificate::Column::MunicipalityCode.eq(place.code.as_str()))
-            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-            .into_tuple()
-            .all(db.inner())
-            .await?
-            .into_iter()
-            .collect();
-        // (year, capacity) → (trained, completed, certified) distinct people.
-        let mut history: BTreeMap<(i32, &str), [HashSet<i32>; 3]> = BTreeMap::new();
-        for (id, person, status, start, course_id) in &enrolments {
-            for capacity_id in by_course.get(course_id).into_iter().flatten() {
-                let name = capacities.get(capacity_id).map(String::as_str).unwrap_or_default();
-                let entry = history.entry((start.year(), name)).or_default();
-                entry[0].insert(*person);
-                if *status == EnrolmentStatus::Completed {
-                    entry[1].insert(*person);
-                }
-                if certified.contains(id) {
-                    entry[2].insert(*person);
-                }
-            }
-        }
-        let history: Vec<Value> = history
-            .into_iter()
-            .rev()
-            .map(|((year, capacity), sets)| {
-                json!({"year": year, "capacity": capacity, "trained": sets[0].len(), "completed": sets[1].len(), "certified": sets[2].len()})
-            })
-            .collect();
-        let indicators: HashMap<i32, (String, i32)> = capacity_indicator::Entity::find()
-            .all(db.inner())
-            .await?
-            .into_iter()
-            .map(|i| (i.id, (i.name, i.capacity_id)))
-            .collect();
-        let observations: Vec<Value> = indicator_observation::Entity::find()
-            .filter(indicator_observation::Column::MunicipalityCode.eq(place.code.as_str()))
-            .order_by_asc(indicator_observation::Column::IndicatorId)
-            .all(db.inner())
-            .await?
-            .into_iter()
-            .filter_map(|o| {
-                indicators.get(&o.indicator_id).map(|(name, capacity_id)| {
-                    json!({"indicator": name, "capacity": capacities.get(capacity_id), "year": o.year, "value": format!("{:.1}", o.value)})
-                })
-            })
-            .collect();
-        (page.render(
-            "municipality",
-            &place.name,
-            json!({
-                "municipality": {"code": place.code, "name": place.name, "department_code": place.department_code,
-                                 "category": place.category, "pdet": region.map(|r| r.name)},
-                "history": history,
-                "observations": observations,
-            }),
-        )).map_err(Into::into)
+        let profile = super::place::profile(db.inner(), &user, code).await?;
+        let title = profile.municipality.name.clone();
+        page.render("municipality", &title, profile)
     }
     .await;
-    result.map_err(|e| crate::web::failure(&page, e))
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }

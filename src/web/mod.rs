@@ -5,6 +5,7 @@ pub mod client;
 pub mod csrf;
 mod fairings;
 pub mod home;
+pub mod import;
 mod page;
 pub mod problem;
 
@@ -44,51 +45,6 @@ async fn home_page(
         None => None,
     };
     page.render("home", "Inicio", home::HomeView { territory, role })
-}
-
-/// An error shown as a page, for handlers that also have other outcomes (a redirect).
-/// The preview page of an uploaded sheet (what saving it would change), or the same page with
-/// every problem found and 422; other failures get the error page.
-pub fn import_preview<Change: serde::Serialize>(
-    page: &Page<'_>,
-    template: &str,
-    title: &str,
-    cohort: &crate::entities::cohort::Model,
-    outcome: crate::error::DomainResult<crate::spreadsheets::ImportSummary<Change>>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let cohort = CohortRef {
-        id: cohort.id,
-        name: &cohort.name,
-    };
-    match outcome {
-        Ok(summary) => page
-            .render(
-                template,
-                title,
-                ImportPreview {
-                    cohort,
-                    changes: &summary.changes,
-                    unchanged: summary.unchanged,
-                    has_changes: !summary.changes.is_empty(),
-                    errors: &[],
-                },
-            )
-            .map_err(|e| failure(page, e.into())),
-        Err(crate::error::AppError::Validation(errors)) => {
-            let view = ImportPreview::<Change> {
-                cohort,
-                changes: &[],
-                unchanged: 0,
-                has_changes: false,
-                errors: &errors,
-            };
-            match page.render(template, title, view) {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(page, e.into())),
-            }
-        }
-        Err(error) => Err(failure(page, error)),
-    }
 }
 
 /// An option of a `<select>`: its value, its Spanish label, whether it is the chosen one.
@@ -137,23 +93,6 @@ impl<'a> DepartmentChoice<'a> {
     }
 }
 
-/// The cohort a page is about, as its heading and links read it.
-#[derive(Serialize)]
-pub struct CohortRef<'a> {
-    pub id: i32,
-    pub name: &'a str,
-}
-
-/// The preview of an uploaded sheet (see [`import_preview`]).
-#[derive(Serialize)]
-struct ImportPreview<'a, Change> {
-    cohort: CohortRef<'a>,
-    changes: &'a [Change],
-    unchanged: usize,
-    has_changes: bool,
-    errors: &'a [FieldError],
-}
-
 /// What the error page reads besides the layout.
 #[derive(Serialize)]
 struct ErrorView<'a> {
@@ -162,6 +101,7 @@ struct ErrorView<'a> {
     errors: &'a [FieldError],
 }
 
+/// An error shown as a page, for handlers that also have other outcomes (a redirect).
 pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHtml<String>) {
     if matches!(
         error,

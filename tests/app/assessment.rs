@@ -2,12 +2,9 @@
 //! the weighted average (30/30/40 with 3.0, 2.5, 4.0 → 3.25), the reasons in Spanish, closing
 //! refused while weights are not final, the scores grid through `.xlsx`, and audit.
 
-use crate::attendance::{
-    Crew, cohort, crew, download, enrol, other_instructor, put_marks, read_table, write_table,
-};
 use crate::common::TestApp;
-use crate::enrolment::people;
 use crate::support::*;
+use crate::world::{Cohort, Enrolment, World, add_assessment, put_marks, put_scores};
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{audit_log, score};
 use chrono::Duration;
@@ -15,40 +12,12 @@ use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-async fn add_item(
-    app: &TestApp,
-    token: &str,
-    cohort: i64,
-    name: &str,
-    weight: Value,
-) -> (Status, Value) {
-    api(
-        app,
-        "POST",
-        &format!("/api/v1/cohorts/{cohort}/assessments"),
-        Some(token),
-        Some(json!({"name": name, "weight": weight})),
-    )
-    .await
-}
-
-async fn put_scores(app: &TestApp, token: &str, item: i64, scores: Value) -> (Status, Value) {
-    api(
-        app,
-        "PUT",
-        &format!("/api/v1/assessments/{item}/scores"),
-        Some(token),
-        Some(scores),
-    )
-    .await
-}
-
-async fn results(app: &TestApp, crew: &Crew, cohort: i64) -> Vec<Value> {
+async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
     let (status, body) = api(
         app,
         "GET",
         &format!("/api/v1/cohorts/{cohort}/results"),
-        Some(&crew.staff),
+        Some(staff),
         None,
     )
     .await;
@@ -66,26 +35,37 @@ fn row(rows: &[Value], enrolment: i64) -> Value {
 #[rocket::async_test]
 async fn weights_scores_and_the_final_grade_are_exact() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, sessions) = cohort(&app, &crew, 3, 80, &[Duration::days(-1)], 120).await;
-    let crowd = people(app.db(), 4, "18592", "nota").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (_, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
-    let (waiting, e3) = enrol(&app, &crew, cohort_id, crowd[3].0).await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(3)
+        .sessions_from_now(&[Duration::days(-1)], 120)
+        .create()
+        .await;
+    let crowd = world.people("nota").count(4).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
+    let e2 = world.enrol(cohort_id, crowd[2].id).await.id;
+    let Enrolment {
+        status: waiting,
+        id: e3,
+    } = world.enrol(cohort_id, crowd[3].id).await;
     assert_eq!(waiting, "waitlisted");
     let all_present = json!([{"enrolment_id": e0, "status": "presente"}, {"enrolment_id": e1, "status": "presente"}, {"enrolment_id": e2, "status": "tarde"}]);
     assert_eq!(
-        put_marks(&app, &crew.instructor, sessions[0], all_present)
+        put_marks(&app, &world.instructor, sessions[0], all_present)
             .await
             .0,
         Status::Ok
     );
 
     // Items: the instructor defines them; weights stay within 100.
-    let (status, taller) = add_item(
+    let (status, taller) = add_assessment(
         &app,
-        &crew.instructor,
+        &world.instructor,
         cohort_id,
         "Taller de diagnóstico",
         json!(30),
@@ -94,8 +74,9 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert_eq!(status, Status::Created, "{taller}");
     assert_eq!(taller["weight"], 30);
     assert_eq!(taller["position"], 1);
-    let (_, informe) = add_item(&app, &crew.staff, cohort_id, "Informe", json!(30)).await;
-    let (status, problem) = add_item(&app, &crew.staff, cohort_id, "Examen", json!(50)).await;
+    let (_, informe) = add_assessment(&app, &world.staff, cohort_id, "Informe", json!(30)).await;
+    let (status, problem) =
+        add_assessment(&app, &world.staff, cohort_id, "Examen", json!(50)).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
@@ -111,7 +92,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
         ("Quiz", json!(12.5), "weight"),
         ("Quiz", json!(null), "weight"),
     ] {
-        let (status, problem) = add_item(&app, &crew.staff, cohort_id, name, weight).await;
+        let (status, problem) = add_assessment(&app, &world.staff, cohort_id, name, weight).await;
         assert_eq!(status, Status::UnprocessableEntity, "{name}");
         assert_eq!(error_fields(&problem), [field], "{problem}");
     }
@@ -121,7 +102,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
             &app,
             "PATCH",
             &format!("/api/v1/cohorts/{cohort_id}"),
-            Some(&crew.staff),
+            Some(&world.staff),
             Some(json!({"status": status})),
         )
         .await;
@@ -135,13 +116,14 @@ async fn weights_scores_and_the_final_grade_are_exact() {
             assert_eq!(code, Status::Ok);
         }
     }
-    let (status, examen) = add_item(&app, &crew.staff, cohort_id, "Examen final", json!(40)).await;
+    let (status, examen) =
+        add_assessment(&app, &world.staff, cohort_id, "Examen final", json!(40)).await;
     assert_eq!(status, Status::Created);
     let (status, listed) = api(
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/assessments"),
-        Some(&crew.instructor),
+        Some(&world.instructor),
         None,
     )
     .await;
@@ -162,7 +144,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     ] {
         let (status, problem) = put_scores(
             &app,
-            &crew.instructor,
+            &world.instructor,
             taller,
             json!([{"enrolment_id": e0, "score": value}]),
         )
@@ -172,7 +154,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     }
     let (status, problem) = put_scores(
         &app,
-        &crew.instructor,
+        &world.instructor,
         taller,
         json!([{"enrolment_id": e3, "score": 3.0}]),
     )
@@ -186,7 +168,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     );
     let (status, _) = put_scores(
         &app,
-        &crew.instructor,
+        &world.instructor,
         taller,
         json!([{"enrolment_id": e0}]),
     )
@@ -206,14 +188,14 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert_eq!(scores_so_far().await, 0);
 
     // 30/30/40 with 3.0, 2.5, 4.0 → 3.25.
-    let (status, saved) = put_scores(&app, &crew.instructor, taller, json!([{"enrolment_id": e0, "score": 3.0}, {"enrolment_id": e1, "score": 2.0}, {"enrolment_id": e2, "score": 4.5}])).await;
+    let (status, saved) = put_scores(&app, &world.instructor, taller, json!([{"enrolment_id": e0, "score": 3.0}, {"enrolment_id": e1, "score": 2.0}, {"enrolment_id": e2, "score": 4.5}])).await;
     assert_eq!(status, Status::Ok, "{saved}");
     assert_eq!(saved[0]["score"], 3.0);
     assert_eq!(saved[0]["enrolment_id"], e0);
-    put_scores(&app, &crew.instructor, informe, json!([{"enrolment_id": e0, "score": 2.5}, {"enrolment_id": e1, "score": 3.0}, {"enrolment_id": e2, "score": 4.0}])).await;
+    put_scores(&app, &world.instructor, informe, json!([{"enrolment_id": e0, "score": 2.5}, {"enrolment_id": e1, "score": 3.0}, {"enrolment_id": e2, "score": 4.0}])).await;
     let (status, _) = put_scores(
         &app,
-        &crew.instructor,
+        &world.instructor,
         examen,
         json!([{"enrolment_id": e0, "score": 4.0}]),
     )
@@ -221,13 +203,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert_eq!(status, Status::Ok);
     let (status, _) = put_scores(
         &app,
-        &crew.instructor,
+        &world.instructor,
         examen,
         json!([{"enrolment_id": e2, "score": "4.0"}]),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "a score is a number");
-    let rows = results(&app, &crew, cohort_id).await;
+    let rows = results(&app, &world.staff, cohort_id).await;
     let first = row(&rows, e0);
     assert_eq!(first["final_grade"], 3.25);
     assert_eq!(first["final_grade_milli"], 3250);
@@ -248,12 +230,12 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     // Below the pass mark: 2.0×30 + 3.0×30 + 2.8×40 = 2.62.
     put_scores(
         &app,
-        &crew.instructor,
+        &world.instructor,
         examen,
         json!([{"enrolment_id": e1, "score": 2.8}, {"enrolment_id": e2, "score": 4.0}]),
     )
     .await;
-    let rows = results(&app, &crew, cohort_id).await;
+    let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(row(&rows, e1)["final_grade"], 2.62);
     assert_eq!(row(&rows, e1)["reasons"], json!(["nota 2.62 < 3.0"]));
     // 4.5×30 + 4.0×30 + 4.0×40 = 4.15
@@ -262,14 +244,14 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     // Changes are audited with before and after; null removes a score.
     put_scores(
         &app,
-        &crew.staff,
+        &world.staff,
         taller,
         json!([{"enrolment_id": e1, "score": 3.5}]),
     )
     .await;
     let (status, removed) = put_scores(
         &app,
-        &crew.staff,
+        &world.staff,
         informe,
         json!([{"enrolment_id": e2, "score": null}]),
     )
@@ -289,17 +271,17 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     let changed = entries("score.changed").await;
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].subject_id, e1.to_string());
-    assert_eq!(changed[0].actor_user_id, Some(crew.staff_id));
+    assert_eq!(changed[0].actor_user_id, Some(world.staff_id));
     let before: Value = serde_json::from_str(changed[0].before_json.as_deref().unwrap()).unwrap();
     let after: Value = serde_json::from_str(changed[0].after_json.as_deref().unwrap()).unwrap();
     assert_eq!(
         (before["score"].clone(), after["score"].clone()),
         (json!(2.0), json!(3.5))
     );
-    assert_eq!(before["recorded_by"], crew.instructor_id);
+    assert_eq!(before["recorded_by"], world.instructor_id);
     assert_eq!(entries("score.deleted").await.len(), 1);
     assert_eq!(scores_so_far().await, 8);
-    let rows = results(&app, &crew, cohort_id).await;
+    let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(
         row(&rows, e2)["reasons"],
         json!(["falta la calificación de «Informe»"])
@@ -310,13 +292,13 @@ async fn weights_scores_and_the_final_grade_are_exact() {
         &app,
         "DELETE",
         &format!("/api/v1/assessments/{taller}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     assert_eq!(status, Status::Conflict);
     // Scope: another instructor does not see the cohort; participants and reviewers do not write.
-    let stranger = other_instructor(&app, &crew).await;
+    let stranger = world.other_instructor().await;
     let (status, _) = put_scores(
         &app,
         &stranger,
@@ -325,18 +307,17 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     )
     .await;
     assert_eq!(status, Status::NotFound);
-    let (status, _) = add_item(&app, &stranger, cohort_id, "Otra", json!(1)).await;
+    let (status, _) = add_assessment(&app, &stranger, cohort_id, "Otra", json!(1)).await;
     assert_eq!(status, Status::NotFound);
     let (status, _) = put_scores(
         &app,
-        &crowd[0].1,
+        &crowd[0].token,
         taller,
         json!([{"enrolment_id": e0, "score": 5.0}]),
     )
     .await;
     assert_eq!(status, Status::Forbidden);
-    let (email, password) = demo_account(Role::Reviewer);
-    let reviewer = token(&app, email, password).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
     let (status, _) = put_scores(
         &app,
         &reviewer,
@@ -350,7 +331,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
         &app,
         "GET",
         &format!("/api/v1/assessments/{taller}/scores"),
-        Some(&crowd[0].1),
+        Some(&crowd[0].token),
         None,
     )
     .await;
@@ -361,7 +342,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     // Weights at 100 now: closing freezes the grades.
     put_scores(
         &app,
-        &crew.staff,
+        &world.staff,
         informe,
         json!([{"enrolment_id": e2, "score": 4.0}]),
     )
@@ -370,7 +351,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{cohort_id}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         Some(json!({"status": "closed"})),
     )
     .await;
@@ -397,7 +378,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert_eq!(frozen(e2).final_grade_milli, Some(4150));
     let (status, _) = put_scores(
         &app,
-        &crew.staff,
+        &world.staff,
         taller,
         json!([{"enrolment_id": e0, "score": 5.0}]),
     )
@@ -408,25 +389,24 @@ async fn weights_scores_and_the_final_grade_are_exact() {
 #[rocket::async_test]
 async fn the_scores_grid_round_trips_through_xlsx() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
-    let crowd = people(app.db(), 2, "18592", "grilla").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (_, taller) = add_item(&app, &crew.staff, cohort_id, "Taller", json!(40)).await;
-    let (_, examen) = add_item(&app, &crew.staff, cohort_id, "Examen", json!(60)).await;
-    put_scores(
-        &app,
-        &crew.staff,
-        taller["id"].as_i64().unwrap(),
-        json!([{"enrolment_id": e0, "score": 3.5}]),
-    )
-    .await;
+    let world = World::new(&app).await;
+    let Cohort { id: cohort_id, .. } = world
+        .cohort()
+        .seats(5)
+        .sessions_from_now(&[Duration::days(-1)], 120)
+        .create()
+        .await;
+    let crowd = world.people("grilla").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
+    let taller = world.assessment(cohort_id, "Taller", 40).await;
+    world.assessment(cohort_id, "Examen", 60).await;
+    world.scores(taller, &[(e0, 3.5)]).await;
 
     let (status, _, bytes) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/scores.xlsx"),
-        &crew.instructor,
+        &world.instructor,
     )
     .await;
     assert_eq!(status, Status::Ok);
@@ -456,7 +436,7 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     let (status, preview) = upload(
         &app,
         &format!("{path}?dry_run=true"),
-        &crew.instructor,
+        &world.instructor,
         "notas.xlsx",
         &write_table(&filled),
     )
@@ -467,13 +447,13 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     let (status, saved) = upload(
         &app,
         &path,
-        &crew.instructor,
+        &world.instructor,
         "notas.xlsx",
         &write_table(&filled),
     )
     .await;
     assert_eq!(status, Status::Ok, "{saved}");
-    let rows = results(&app, &crew, cohort_id).await;
+    let rows = results(&app, &world.staff, cohort_id).await;
     // 3.5×40 + 4.2×60 = 3.92; 2.5×40 + 5.0×60 = 4.0
     assert_eq!(row(&rows, e0)["final_grade"], 3.92);
     assert_eq!(row(&rows, e1)["final_grade"], 4.0);
@@ -486,7 +466,7 @@ async fn the_scores_grid_round_trips_through_xlsx() {
     let (status, problem) = upload(
         &app,
         &path,
-        &crew.instructor,
+        &world.instructor,
         "notas.xlsx",
         &write_table(&bad),
     )
@@ -516,19 +496,23 @@ async fn the_scores_grid_round_trips_through_xlsx() {
             .unwrap()
             .contains("«cuatro» no es una nota")
     );
-    let rows = results(&app, &crew, cohort_id).await;
+    let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(row(&rows, e1)["final_grade"], 4.0, "all or nothing");
-    let _ = examen;
 }
 
 #[rocket::async_test]
 async fn an_instructor_enters_scores_in_the_grid_page() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, _) = cohort(&app, &crew, 5, 80, &[Duration::days(-1)], 120).await;
-    let crowd = people(app.db(), 2, "18592", "grid").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let world = World::new(&app).await;
+    let Cohort { id: cohort_id, .. } = world
+        .cohort()
+        .seats(5)
+        .sessions_from_now(&[Duration::days(-1)], 120)
+        .create()
+        .await;
+    let crowd = world.people("grid").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
     let (email, password) = demo_account(Role::Instructor);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
     // Items from the follow-up page.
@@ -568,7 +552,7 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/assessments"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;

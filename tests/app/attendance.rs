@@ -4,165 +4,22 @@
 //! at-risk emails, and who may see what.
 
 use crate::common::TestApp;
-use crate::enrolment::people;
-use crate::mail::{SmtpServer, plain_text, subject};
+use crate::smtp::{SmtpServer, plain_text, subject};
 use crate::support::*;
+use crate::world::{Cohort, Enrolment, World, put_marks};
 use aula_territorial::attendance::checkin;
 use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
-use aula_territorial::entities::{
-    attendance_mark, audit_log, cohort_session, course, enrolment, outbox, user,
-};
-use chrono::{DateTime, Duration, Timelike, Utc};
-use rocket::http::{ContentType, Status};
+use aula_territorial::entities::{attendance_mark, audit_log, cohort_session, enrolment, outbox};
+use chrono::{DateTime, Duration, Utc};
+use rocket::http::Status;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
-/// Tokens of the demo staff and the demo instructor's id.
-pub(crate) struct Crew {
-    pub staff: String,
-    pub staff_id: i32,
-    pub instructor: String,
-    pub instructor_id: i32,
-    pub admin: String,
-}
-
-pub(crate) async fn crew(app: &TestApp) -> Crew {
-    let id_of = |email: &'static str| async move {
-        user::Entity::find()
-            .filter(user::Column::Email.eq(email))
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
-    let (staff_email, staff_password) = demo_account(Role::Coordinator);
-    let (instructor_email, instructor_password) = demo_account(Role::Instructor);
-    let (admin_email, admin_password) = demo_account(Role::Admin);
-    Crew {
-        staff: token(app, staff_email, staff_password).await,
-        staff_id: id_of(staff_email).await,
-        instructor: token(app, instructor_email, instructor_password).await,
-        instructor_id: id_of(instructor_email).await,
-        admin: token(app, admin_email, admin_password).await,
-    }
-}
-
-/// RFC 3339 in Bogotá, whole seconds.
-pub(crate) fn at(t: DateTime<Utc>) -> String {
-    aula_territorial::api::date_time(t.with_nanosecond(0).unwrap())
-}
-
-/// A cohort running from 30 days ago to 30 days ahead, taught by the demo instructor, open for
-/// enrolment today, offered to Caquetá (department 18), with sessions starting at these
-/// offsets from now and lasting `minutes`. Returns (cohort id, session ids in that order).
-pub(crate) async fn cohort(
-    app: &TestApp,
-    crew: &Crew,
-    seats: i64,
-    min_pct: i64,
-    starts: &[Duration],
-    minutes: i64,
-) -> (i64, Vec<i64>) {
-    let today = aula_territorial::time::today();
-    let course = course::Entity::find()
-        .filter(course::Column::Code.eq("PT"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let body = json!({
-        "course_id": course.id, "name": format!("Seguimiento {}", starts.len()), "modality": "presencial",
-        "venue": "Casa de la Cultura, Puerto Rico",
-        "start_date": (today - Duration::days(30)).to_string(),
-        "end_date": (today + Duration::days(30)).to_string(),
-        "enrolment_opens": (today - Duration::days(40)).to_string(),
-        "enrolment_closes": (today + Duration::days(5)).to_string(),
-        "seats": seats, "department_codes": ["18"], "instructor_ids": [crew.instructor_id],
-        "min_attendance_pct": min_pct, "pass_mark": 3.0,
-    });
-    let (status, created) = api(
-        app,
-        "POST",
-        "/api/v1/cohorts",
-        Some(&crew.staff),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let now = aula_territorial::time::now();
-    let mut sessions = Vec::new();
-    for (n, offset) in starts.iter().enumerate() {
-        let starts_at = now + *offset;
-        let body = json!({"starts_at": at(starts_at), "ends_at": at(starts_at + Duration::minutes(minutes)),
-                          "topic": format!("Tema {}", n + 1)});
-        let (status, session) = api(
-            app,
-            "POST",
-            &format!("/api/v1/cohorts/{id}/sessions"),
-            Some(&crew.staff),
-            Some(body),
-        )
-        .await;
-        assert_eq!(status, Status::Created, "{session}");
-        sessions.push(session["id"].as_i64().unwrap());
-    }
-    let (status, body) = api(
-        app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{id}"),
-        Some(&crew.staff),
-        Some(json!({"status": "open"})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    (id, sessions)
-}
-
-/// Enrols a participant (by the coordinator); returns (status, enrolment id).
-pub(crate) async fn enrol(
-    app: &TestApp,
-    crew: &Crew,
-    cohort: i64,
-    participant: i32,
-) -> (String, i64) {
-    let (status, body) = api(
-        app,
-        "POST",
-        &format!("/api/v1/cohorts/{cohort}/enrolments"),
-        Some(&crew.staff),
-        Some(json!({"participant_id": participant})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
-    (
-        body["status"].as_str().unwrap().to_string(),
-        body["id"].as_i64().unwrap(),
-    )
-}
-
-pub(crate) async fn put_marks(
-    app: &TestApp,
-    token: &str,
-    session: i64,
-    marks: Value,
-) -> (Status, Value) {
-    api(
-        app,
-        "PUT",
-        &format!("/api/v1/sessions/{session}/attendance"),
-        Some(token),
-        Some(marks),
-    )
-    .await
-}
-
 /// Marks recorded for these sessions.
-pub(crate) async fn mark_count(db: &DatabaseConnection, sessions: &[i64]) -> u64 {
+async fn mark_count(db: &DatabaseConnection, sessions: &[i64]) -> u64 {
     attendance_mark::Entity::find()
         .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| *s as i32)))
         .count(db)
@@ -192,42 +49,25 @@ fn first_error(body: &Value) -> (String, String) {
     )
 }
 
-/// A second instructor, of no cohort.
-pub(crate) async fn other_instructor(app: &TestApp, crew: &Crew) -> String {
-    let (status, body) = api(
-        app,
-        "POST",
-        "/api/v1/users",
-        Some(&crew.admin),
-        Some(
-            json!({"email": "otra.instructora@example.org", "password": "Instruye-Otra-2026",
-                    "full_name": "Otra Instructora", "role": "instructor"}),
-        ),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{body}");
-    token(app, "otra.instructora@example.org", "Instruye-Otra-2026").await
-}
-
 #[rocket::async_test]
 async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started_sessions() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, sessions) = cohort(
-        &app,
-        &crew,
-        2,
-        80,
-        &[Duration::hours(-2), Duration::days(2)],
-        60,
-    )
-    .await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(2)
+        .sessions_from_now(&[Duration::hours(-2), Duration::days(2)], 60)
+        .create()
+        .await;
     let (past, future) = (sessions[0], sessions[1]);
-    let crowd = people(app.db(), 4, "18592", "marca").await;
-    let (s0, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (s1, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (s2, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
-    let (_, e3) = enrol(&app, &crew, cohort_id, crowd[3].0).await;
+    let crowd = world.people("marca").count(4).create().await;
+    let Enrolment { status: s0, id: e0 } = world.enrol(cohort_id, crowd[0].id).await;
+    let Enrolment { status: s1, id: e1 } = world.enrol(cohort_id, crowd[1].id).await;
+    let Enrolment { status: s2, id: e2 } = world.enrol(cohort_id, crowd[2].id).await;
+    let e3 = world.enrol(cohort_id, crowd[3].id).await.id;
     assert_eq!(
         (s0.as_str(), s1.as_str(), s2.as_str()),
         ("enrolled", "enrolled", "waitlisted")
@@ -236,20 +76,27 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{e3}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     assert_eq!(status, Status::Ok);
     // Another cohort, with the first person enrolled in it too.
-    let (other_cohort, other_sessions) =
-        cohort(&app, &crew, 5, 80, &[Duration::hours(-3)], 60).await;
-    let (_, other_enrolment) = enrol(&app, &crew, other_cohort, crowd[0].0).await;
+    let Cohort {
+        id: other_cohort,
+        sessions: other_sessions,
+    } = world
+        .cohort()
+        .seats(5)
+        .sessions_from_now(&[Duration::hours(-3)], 60)
+        .create()
+        .await;
+    let other_enrolment = world.enrol(other_cohort, crowd[0].id).await.id;
 
     // A session that has not started: 409, whoever asks.
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         future,
         json!([{"enrolment_id": e0, "status": "presente"}]),
     )
@@ -265,7 +112,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // Someone of another cohort: 422, and nothing of the request is saved.
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         past,
         json!([
         {"enrolment_id": e0, "status": "presente"},
@@ -283,7 +130,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // Waitlisted and cancelled: 422 with the reason.
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         past,
         json!([{"enrolment_id": e2, "status": "presente"}]),
     )
@@ -295,7 +142,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     );
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         past,
         json!([{"enrolment_id": e3, "status": "presente"}]),
     )
@@ -305,7 +152,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // Bad values: every problem at once.
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         past,
         json!([
         {"enrolment_id": e0, "status": "quizás"},
@@ -323,7 +170,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
             .1
             .contains("«quizás» no es una asistencia válida")
     );
-    let (status, _) = put_marks(&app, &crew.instructor, past, json!([])).await;
+    let (status, _) = put_marks(&app, &world.instructor, past, json!([])).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(
         mark_count(app.db(), &sessions).await,
@@ -334,7 +181,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // The cohort's instructor takes attendance: one request, every mark.
     let (status, marks) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         past,
         json!([
         {"enrolment_id": e0, "status": "presente"},
@@ -346,7 +193,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     assert_eq!(marks[0]["enrolment_id"], e0);
     assert_eq!(marks[0]["status"], "presente");
     assert_eq!(marks[0]["source"], "manual");
-    assert_eq!(marks[0]["recorded_by"], crew.instructor_id);
+    assert_eq!(marks[0]["recorded_by"], world.instructor_id);
     assert_eq!(marks[1]["status"], "ausente");
     assert_eq!(marks[1]["note"], "Sin aviso");
     assert_eq!(mark_count(app.db(), &sessions).await, 2);
@@ -355,7 +202,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // A coordinator changes a mark later: audited with who, before and after.
     let (status, marks) = put_marks(
         &app,
-        &crew.staff,
+        &world.staff,
         past,
         json!([
         {"enrolment_id": e1, "status": "excusado", "note": "Cita médica"}]),
@@ -366,20 +213,20 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     let changed = audit_entries(app.db(), "attendance.changed").await;
     assert_eq!(changed.len(), 1);
     let entry = &changed[0];
-    assert_eq!(entry.actor_user_id, Some(crew.staff_id));
+    assert_eq!(entry.actor_user_id, Some(world.staff_id));
     assert_eq!(entry.subject_type, "enrolment");
     assert_eq!(entry.subject_id, e1.to_string());
     let before: Value = serde_json::from_str(entry.before_json.as_deref().unwrap()).unwrap();
     let after: Value = serde_json::from_str(entry.after_json.as_deref().unwrap()).unwrap();
     assert_eq!(before["status"], "ausente");
     assert_eq!(before["note"], "Sin aviso");
-    assert_eq!(before["recorded_by"], crew.instructor_id);
+    assert_eq!(before["recorded_by"], world.instructor_id);
     assert_eq!(after["status"], "excusado");
     assert_eq!(after["session_id"], past);
     // The same marks again change nothing and audit nothing.
     let (status, _) = put_marks(
         &app,
-        &crew.staff,
+        &world.staff,
         past,
         json!([
         {"enrolment_id": e1, "status": "excusado", "note": "Cita médica"}]),
@@ -395,12 +242,12 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
 
     // Reading: staff see every mark; a participant only their own.
     let path = format!("/api/v1/sessions/{past}/attendance");
-    let (status, all) = api(&app, "GET", &path, Some(&crew.instructor), None).await;
+    let (status, all) = api(&app, "GET", &path, Some(&world.instructor), None).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(all["total"], 2);
     assert_eq!(all["session"]["id"], past);
     assert_eq!(all["unmarked"], json!([]));
-    let (status, mine) = api(&app, "GET", &path, Some(&crowd[1].1), None).await;
+    let (status, mine) = api(&app, "GET", &path, Some(&crowd[1].token), None).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(mine["total"], 1);
     assert_eq!(mine["items"][0]["enrolment_id"], e1);
@@ -408,14 +255,13 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     // Participants and reviewers never write: 403.
     let (status, _) = put_marks(
         &app,
-        &crowd[0].1,
+        &crowd[0].token,
         past,
         json!([{"enrolment_id": e0, "status": "presente"}]),
     )
     .await;
     assert_eq!(status, Status::Forbidden);
-    let (email, password) = demo_account(Role::Reviewer);
-    let reviewer = token(&app, email, password).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
     let (status, _) = put_marks(
         &app,
         &reviewer,
@@ -429,11 +275,11 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
     assert_eq!(status, Status::Ok);
     assert_eq!(read["total"], 2);
     // A participant of another cohort only: 404.
-    let outsider = people(app.db(), 1, "18592", "ajeno").await;
-    let (status, _) = api(&app, "GET", &path, Some(&outsider[0].1), None).await;
+    let outsider = world.people("ajeno").create().await;
+    let (status, _) = api(&app, "GET", &path, Some(&outsider[0].token), None).await;
     assert_eq!(status, Status::NotFound);
     // An instructor of another cohort: 404, as if it did not exist.
-    let stranger = other_instructor(&app, &crew).await;
+    let stranger = world.other_instructor().await;
     let (status, _) = api(&app, "GET", &path, Some(&stranger), None).await;
     assert_eq!(status, Status::NotFound);
     let (status, _) = put_marks(
@@ -457,7 +303,7 @@ async fn marks_are_taken_changed_and_audited_only_for_enrolled_people_of_started
         &app,
         "GET",
         &format!("/api/v1/sessions/{}/attendance", other_sessions[0]),
-        Some(&crew.instructor),
+        Some(&world.instructor),
         None,
     )
     .await;
@@ -501,32 +347,35 @@ async fn code_for(app: &TestApp, token: &str, session: i64) -> Value {
 #[rocket::async_test]
 async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, s) = cohort(
-        &app,
-        &crew,
-        2,
-        80,
-        &[
-            Duration::minutes(-5),  // 0: in the grace period
-            Duration::minutes(-40), // 1: after the grace period
-            Duration::minutes(10),  // 2: starts soon: window already open
-            Duration::minutes(60),  // 3: window not open yet
-            Duration::days(2),      // 4: future
-            Duration::hours(-5),    // 5: over (ended 3 hours ago)
-        ],
-        120,
-    )
-    .await;
-    let crowd = people(app.db(), 3, "18592", "registro").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (waiting, _) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions: s,
+    } = world
+        .cohort()
+        .seats(2)
+        .sessions_from_now(
+            &[
+                Duration::minutes(-5),  // 0: in the grace period
+                Duration::minutes(-40), // 1: after the grace period
+                Duration::minutes(10),  // 2: starts soon: window already open
+                Duration::minutes(60),  // 3: window not open yet
+                Duration::days(2),      // 4: future
+                Duration::hours(-5),    // 5: over (ended 3 hours ago)
+            ],
+            120,
+        )
+        .create()
+        .await;
+    let crowd = world.people("registro").count(3).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
+    let waiting = world.enrol(cohort_id, crowd[2].id).await.status;
     assert_eq!(waiting, "waitlisted");
-    let (p0, p1, p2) = (&crowd[0].1, &crowd[1].1, &crowd[2].1);
+    let (p0, p1, p2) = (&crowd[0].token, &crowd[1].token, &crowd[2].token);
 
     // The instructor's code: six digits, valid for the current and the next minute.
-    let shown = code_for(&app, &crew.instructor, s[0]).await;
+    let shown = code_for(&app, &world.instructor, s[0]).await;
     let code = shown["code"].as_str().unwrap().to_string();
     assert_eq!(code.len(), 6);
     assert!(code.chars().all(|c| c.is_ascii_digit()));
@@ -553,7 +402,7 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     )
     .await;
     assert_eq!(status, Status::Forbidden);
-    let stranger = other_instructor(&app, &crew).await;
+    let stranger = world.other_instructor().await;
     let (status, _) = api(
         &app,
         "GET",
@@ -578,7 +427,7 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     assert_eq!(audit_entries(app.db(), "attendance.marked").await.len(), 1);
 
     // After the grace period: tarde. Another session's code is wrong here.
-    let late_code = code_for(&app, &crew.staff, s[1]).await["code"]
+    let late_code = code_for(&app, &world.staff, s[1]).await["code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -613,14 +462,14 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     assert_eq!(mark["status"], "tarde");
 
     // The window opens 15 minutes before the start.
-    let soon = code_for(&app, &crew.instructor, s[2]).await;
+    let soon = code_for(&app, &world.instructor, s[2]).await;
     assert_eq!(soon["open"], true);
     let (status, mark) = check_in(&app, p0, s[2], soon["code"].as_str().unwrap()).await;
     assert_eq!(status, Status::Ok, "{mark}");
     assert_eq!(mark["status"], "presente");
     // Outside the window: 409 even with the right code.
     for session in [s[3], s[4], s[5]] {
-        let shown = code_for(&app, &crew.instructor, session).await;
+        let shown = code_for(&app, &world.instructor, session).await;
         assert_eq!(shown["open"], false);
         let (status, problem) = check_in(&app, p0, session, shown["code"].as_str().unwrap()).await;
         assert_eq!(status, Status::Conflict, "{problem}");
@@ -632,18 +481,18 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
         );
     }
     // Waitlisted: 422. Not in the cohort: 404. Not a participant: 403.
-    let current = code_for(&app, &crew.staff, s[0]).await;
+    let current = code_for(&app, &world.staff, s[0]).await;
     let (status, problem) = check_in(&app, p2, s[0], current["code"].as_str().unwrap()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert!(first_error(&problem).1.contains("lista de espera"));
-    let outsider = people(app.db(), 1, "18592", "fuera").await;
-    let (status, _) = check_in(&app, &outsider[0].1, s[0], &code).await;
+    let outsider = world.people("fuera").create().await;
+    let (status, _) = check_in(&app, &outsider[0].token, s[0], &code).await;
     assert_eq!(status, Status::NotFound);
-    let (status, _) = check_in(&app, &crew.instructor, s[0], &code).await;
+    let (status, _) = check_in(&app, &world.instructor, s[0], &code).await;
     assert_eq!(status, Status::Forbidden);
 
     // Guessing is throttled: after 10 wrong codes, even the right one waits (429).
-    let right = code_for(&app, &crew.staff, s[0]).await["code"]
+    let right = code_for(&app, &world.staff, s[0]).await["code"]
         .as_str()
         .unwrap()
         .to_string();
@@ -668,24 +517,6 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     assert!(marks.iter().all(|m| m.source == MarkSource::CheckIn));
 }
 
-async fn mark_all(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[Mark])]) {
-    for (n, session) in sessions.iter().enumerate() {
-        let marks: Vec<Value> = pattern
-            .iter()
-            .filter_map(|(enrolment, marks)| {
-                marks
-                    .get(n)
-                    .map(|m| json!({"enrolment_id": enrolment, "status": m.as_str()}))
-            })
-            .collect();
-        if marks.is_empty() {
-            continue;
-        }
-        let (status, body) = put_marks(app, &crew.instructor, *session, Value::Array(marks)).await;
-        assert_eq!(status, Status::Ok, "{body}");
-    }
-}
-
 fn days_ago(n: i64) -> Vec<Duration> {
     (1..=n).rev().map(|d| Duration::days(-d)).collect()
 }
@@ -693,40 +524,47 @@ fn days_ago(n: i64) -> Vec<Duration> {
 #[rocket::async_test]
 async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessments() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &days_ago(10), 120).await;
-    let crowd = people(app.db(), 2, "18592", "ochenta").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(10)
+        .sessions_from_now(&days_ago(10), 120)
+        .create()
+        .await;
+    let crowd = world.people("ochenta").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
     use Mark::*;
-    mark_all(
-        &app,
-        &crew,
-        &sessions,
-        &[
-            (
-                e0,
-                &[
-                    Presente, Presente, Tarde, Presente, Ausente, Presente, Tarde, Presente,
-                    Excusado, Presente,
-                ],
-            ),
-            (
-                e1,
-                &[
-                    Presente, Ausente, Presente, Ausente, Presente, Presente, Excusado, Presente,
-                    Presente, Tarde,
-                ],
-            ),
-        ],
-    )
-    .await;
+    world
+        .take_attendance(
+            &sessions,
+            &[
+                (
+                    e0,
+                    &[
+                        Presente, Presente, Tarde, Presente, Ausente, Presente, Tarde, Presente,
+                        Excusado, Presente,
+                    ],
+                ),
+                (
+                    e1,
+                    &[
+                        Presente, Ausente, Presente, Ausente, Presente, Presente, Excusado,
+                        Presente, Presente, Tarde,
+                    ],
+                ),
+            ],
+        )
+        .await;
 
     let (status, results) = api(
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
-        Some(&crew.instructor),
+        Some(&world.instructor),
         None,
     )
     .await;
@@ -742,7 +580,7 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
             .clone()
     };
     let passed = row(e0);
-    assert_eq!(passed["participant_id"], crowd[0].0);
+    assert_eq!(passed["participant_id"], crowd[0].id);
     assert_eq!(passed["full_name"], "Persona ochenta 0");
     assert_eq!(passed["sessions_total"], 10);
     assert_eq!(passed["sessions_attended"], 8);
@@ -786,7 +624,7 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
-        Some(&crowd[1].1),
+        Some(&crowd[1].token),
         None,
     )
     .await;
@@ -798,25 +636,32 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
 #[rocket::async_test]
 async fn the_denominator_is_the_sessions_scheduled_not_those_held_so_far() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
+    let world = World::new(&app).await;
     let mut starts = days_ago(4);
     starts.extend((1..=6).map(Duration::days));
-    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &starts, 120).await;
-    let crowd = people(app.db(), 1, "18592", "parcial").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(10)
+        .sessions_from_now(&starts, 120)
+        .create()
+        .await;
+    let crowd = world.people("parcial").create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
     use Mark::*;
-    mark_all(
-        &app,
-        &crew,
-        &sessions[..4],
-        &[(e0, &[Presente, Presente, Presente, Tarde])],
-    )
-    .await;
+    world
+        .take_attendance(
+            &sessions[..4],
+            &[(e0, &[Presente, Presente, Presente, Tarde])],
+        )
+        .await;
     let (_, results) = api(
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -830,7 +675,14 @@ async fn the_denominator_is_the_sessions_scheduled_not_those_held_so_far() {
     assert_eq!(row["completed"], false);
     assert_eq!(row["reasons"], json!(["asistencia 40 % < 80 %"]));
     // The participant's own page of progress says they are still on track.
-    let (status, progress) = api(&app, "GET", "/api/v1/me/progress", Some(&crowd[0].1), None).await;
+    let (status, progress) = api(
+        &app,
+        "GET",
+        "/api/v1/me/progress",
+        Some(&crowd[0].token),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok);
     let mine = progress["items"]
         .as_array()
@@ -849,41 +701,41 @@ async fn the_denominator_is_the_sessions_scheduled_not_those_held_so_far() {
 #[rocket::async_test]
 async fn closing_freezes_results_and_refuses_later_marks() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, sessions) = cohort(&app, &crew, 10, 75, &days_ago(4), 120).await;
-    let crowd = people(app.db(), 3, "18592", "cierre").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
-    let (_, e2) = enrol(&app, &crew, cohort_id, crowd[2].0).await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(10)
+        .min_attendance(75)
+        .sessions_from_now(&days_ago(4), 120)
+        .create()
+        .await;
+    let crowd = world.people("cierre").count(3).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
+    let e2 = world.enrol(cohort_id, crowd[2].id).await.id;
     api(
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{e2}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     use Mark::*;
-    mark_all(
-        &app,
-        &crew,
-        &sessions,
-        &[
-            (e0, &[Presente, Presente, Ausente, Tarde]),
-            (e1, &[Presente, Ausente, Ausente, Presente]),
-        ],
-    )
-    .await;
-    for status in ["in_progress", "closed"] {
-        let (code, body) = api(
-            &app,
-            "PATCH",
-            &format!("/api/v1/cohorts/{cohort_id}"),
-            Some(&crew.staff),
-            Some(json!({"status": status})),
+    world
+        .take_attendance(
+            &sessions,
+            &[
+                (e0, &[Presente, Presente, Ausente, Tarde]),
+                (e1, &[Presente, Ausente, Ausente, Presente]),
+            ],
         )
         .await;
-        assert_eq!(code, Status::Ok, "{body}");
+    for status in ["in_progress", "closed"] {
+        world.move_cohort(cohort_id, status).await;
     }
     let db = app.db();
     let stored = |id: i64| async move {
@@ -924,7 +776,7 @@ async fn closing_freezes_results_and_refuses_later_marks() {
     // Marks of a closed cohort: 409.
     let (status, problem) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         sessions[2],
         json!([{"enrolment_id": e1, "status": "presente"}]),
     )
@@ -950,7 +802,7 @@ async fn closing_freezes_results_and_refuses_later_marks() {
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort_id}/results"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -977,11 +829,20 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
     let smtp = SmtpServer::start().await;
     let app =
         TestApp::with_config(&[("demo_data", json!(true)), ("smtp_url", json!(smtp.url()))]).await;
-    let crew = crew(&app).await;
-    let (cohort_id, sessions) = cohort(&app, &crew, 10, 80, &days_ago(5), 120).await;
-    let crowd = people(app.db(), 2, "18592", "riesgo").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .name("Seguimiento 5")
+        .seats(10)
+        .sessions_from_now(&days_ago(5), 120)
+        .create()
+        .await;
+    let crowd = world.people("riesgo").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
     let config = app.client.rocket().state::<AppConfig>().unwrap().clone();
     let at_risk_mail = || async {
         outbox::Entity::find()
@@ -992,12 +853,12 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
     };
     let absent = |e: i64| json!([{"enrolment_id": e, "status": "ausente"}]);
     // One absence of five: 80 % is still reachable.
-    put_marks(&app, &crew.instructor, sessions[0], absent(e0)).await;
+    put_marks(&app, &world.instructor, sessions[0], absent(e0)).await;
     assert_eq!(at_risk_mail().await, 0);
     // Two (one excused): at most 60 %. Warned.
     let (status, _) = put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         sessions[1],
         json!([{"enrolment_id": e0, "status": "excusado"}]),
     )
@@ -1009,28 +870,28 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
         "the participant and the cohort's coordinator"
     );
     // More absences, and a correction back and forth: no second warning.
-    put_marks(&app, &crew.instructor, sessions[2], absent(e0)).await;
+    put_marks(&app, &world.instructor, sessions[2], absent(e0)).await;
     put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         sessions[1],
         json!([{"enrolment_id": e0, "status": "presente"}]),
     )
     .await;
     put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         sessions[2],
         json!([{"enrolment_id": e0, "status": "presente"}]),
     )
     .await;
-    put_marks(&app, &crew.instructor, sessions[2], absent(e0)).await;
-    put_marks(&app, &crew.instructor, sessions[1], absent(e0)).await;
+    put_marks(&app, &world.instructor, sessions[2], absent(e0)).await;
+    put_marks(&app, &world.instructor, sessions[1], absent(e0)).await;
     assert_eq!(at_risk_mail().await, 2);
     assert_eq!(audit_entries(app.db(), "enrolment.at_risk").await.len(), 1);
     // Someone else becoming at risk: their own warning and a new list for the coordinator.
-    put_marks(&app, &crew.instructor, sessions[3], absent(e1)).await;
-    put_marks(&app, &crew.instructor, sessions[4], absent(e1)).await;
+    put_marks(&app, &world.instructor, sessions[3], absent(e1)).await;
+    put_marks(&app, &world.instructor, sessions[4], absent(e1)).await;
     assert_eq!(at_risk_mail().await, 4);
 
     for _ in 0..2 {
@@ -1103,79 +964,30 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
 
 // ---- The offline sheet -------------------------------------------------------------------
 
-/// GET of a binary file with a token.
-pub(crate) async fn download(
-    app: &TestApp,
-    path: &str,
-    token: &str,
-) -> (Status, Option<String>, Vec<u8>) {
-    let response = app
-        .client
-        .get(path.to_string())
-        .header(bearer(token))
-        .dispatch()
-        .await;
-    let status = response.status();
-    let kind = response.content_type().map(|c| c.to_string());
-    (
-        status,
-        kind,
-        response.into_bytes().await.unwrap_or_default(),
-    )
-}
-
-/// The first sheet of a workbook as rows of text (calamine), from the header row that has
-/// `first_header` in column A.
-pub(crate) fn read_table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<String>> {
-    use calamine::{Reader, Xlsx};
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let range = book.worksheet_range(sheet).unwrap();
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
-    let start = rows
-        .iter()
-        .position(|r| r.first().is_some_and(|c| c == first_header))
-        .expect("header row");
-    rows[start..].to_vec()
-}
-
-/// A workbook written with rust_xlsxwriter from rows of text (header first).
-pub(crate) fn write_table(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (r, row) in rows.iter().enumerate() {
-        for (c, value) in row.iter().enumerate() {
-            if !value.is_empty() {
-                sheet.write_string(r as u32, c as u16, value).unwrap();
-            }
-        }
-    }
-    book.save_to_buffer().unwrap()
-}
-
 #[rocket::async_test]
 async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, s) = cohort(
-        &app,
-        &crew,
-        10,
-        80,
-        &[Duration::days(-2), Duration::days(-1), Duration::days(3)],
-        120,
-    )
-    .await;
-    let crowd = people(app.db(), 3, "18592", "planilla").await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort_id,
+        sessions: s,
+    } = world
+        .cohort()
+        .seats(10)
+        .sessions_from_now(
+            &[Duration::days(-2), Duration::days(-1), Duration::days(3)],
+            120,
+        )
+        .create()
+        .await;
+    let crowd = world.people("planilla").count(3).create().await;
     let mut e = Vec::new();
     for person in &crowd {
-        e.push(enrol(&app, &crew, cohort_id, person.0).await.1);
+        e.push(world.enrol(cohort_id, person.id).await.id);
     }
     put_marks(
         &app,
-        &crew.instructor,
+        &world.instructor,
         s[0],
         json!([{"enrolment_id": e[0], "status": "presente"}]),
     )
@@ -1184,7 +996,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (status, kind, bytes) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
-        &crew.instructor,
+        &world.instructor,
     )
     .await;
     assert_eq!(status, Status::Ok);
@@ -1247,7 +1059,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (status, preview) = upload(
         &app,
         &format!("{path}?dry_run=true"),
-        &crew.instructor,
+        &world.instructor,
         "asistencia.xlsx",
         &file,
     )
@@ -1267,7 +1079,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     assert_eq!(change["note"], "No llegó");
     assert_eq!(mark_count(app.db(), &s).await, 1);
     // Saved.
-    let (status, saved) = upload(&app, &path, &crew.instructor, "asistencia.xlsx", &file).await;
+    let (status, saved) = upload(&app, &path, &world.instructor, "asistencia.xlsx", &file).await;
     assert_eq!(status, Status::Ok, "{saved}");
     assert_eq!(saved["dry_run"], false);
     assert_eq!(mark_count(app.db(), &s).await, 4);
@@ -1291,7 +1103,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (status, problem) = upload(
         &app,
         &path,
-        &crew.instructor,
+        &world.instructor,
         "asistencia.xlsx",
         &write_table(&bad),
     )
@@ -1350,7 +1162,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (_, _, again) = download(
         &app,
         &format!("/api/v1/sessions/{}/attendance.xlsx", s[0]),
-        &crew.staff,
+        &world.staff,
     )
     .await;
     let session_table = read_table(&again, "Asistencia", "Sesión");
@@ -1371,7 +1183,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (status, problem) = upload(
         &app,
         &format!("/api/v1/sessions/{}/attendance/import", s[0]),
-        &crew.staff,
+        &world.staff,
         "s.xlsx",
         &write_table(&filled),
     )
@@ -1385,8 +1197,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
         "{problem}"
     );
     // Readers cannot upload; participants cannot download.
-    let (email, password) = demo_account(Role::Reviewer);
-    let reviewer = token(&app, email, password).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
     let (status, _, _) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
@@ -1399,7 +1210,7 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
     let (status, _, _) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
-        &crowd[0].1,
+        &crowd[0].token,
     )
     .await;
     assert_eq!(status, Status::Forbidden);
@@ -1407,77 +1218,27 @@ async fn the_offline_sheet_round_trips_all_or_nothing_with_a_preview() {
 
 // ---- Pages ---------------------------------------------------------------------------------
 
-async fn page(app: &TestApp, path: &str) -> (Status, String) {
-    let response = app.client.get(path.to_string()).dispatch().await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
-}
-
-/// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
-fn hidden_inputs(html: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for piece in html.split("<input type=\"hidden\" ").skip(1) {
-        let attr = |name: &str| {
-            let marker = format!("{name}=\"");
-            piece.find(&marker).map(|start| {
-                let rest = &piece[start + marker.len()..];
-                rest[..rest.find('"').unwrap()]
-                    .replace("&quot;", "\"")
-                    .replace("&#x27;", "'")
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&amp;", "&")
-            })
-        };
-        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
-            out.push((name, value));
-        }
-    }
-    out
-}
-
-/// Posts a multipart form with a CSRF token and a file, as the browser does.
-async fn post_file(
-    app: &TestApp,
-    path: &str,
-    csrf: &str,
-    filename: &str,
-    bytes: &[u8],
-) -> (Status, String) {
-    let boundary = "----aula-formulario";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(path.to_string())
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
-        .body(body)
-        .dispatch()
-        .await;
-    let status = response.status();
-    (status, response.into_string().await.unwrap_or_default())
-}
-
 #[rocket::async_test]
 async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_in_by_phone() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
+    let world = World::new(&app).await;
     // Started a few minutes ago, and today in Colombia even just after midnight.
     let now = aula_territorial::time::now();
     let midnight = aula_territorial::time::from_local(aula_territorial::time::today(), 0, 0);
     let started = Duration::minutes(5).min(now - midnight);
-    let (cohort_id, s) = cohort(&app, &crew, 10, 80, &[-started, Duration::days(-3)], 120).await;
-    let crowd = people(app.db(), 2, "18592", "pagina").await;
-    let (_, e0) = enrol(&app, &crew, cohort_id, crowd[0].0).await;
-    let (_, e1) = enrol(&app, &crew, cohort_id, crowd[1].0).await;
+    let Cohort {
+        id: cohort_id,
+        sessions: s,
+    } = world
+        .cohort()
+        .name("Seguimiento 2")
+        .seats(10)
+        .sessions_from_now(&[-started, Duration::days(-3)], 120)
+        .create()
+        .await;
+    let crowd = world.people("pagina").count(2).create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    let e1 = world.enrol(cohort_id, crowd[1].id).await.id;
     let now_session = s[0];
 
     // The instructor's home: today's session first, with the links to take attendance.
@@ -1587,7 +1348,7 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     let (_, _, bytes) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
-        &crew.instructor,
+        &world.instructor,
     )
     .await;
     let mut table = read_table(&bytes, "Asistencia", "Sesión");
@@ -1627,23 +1388,18 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     assert_eq!(mark_count(app.db(), &s).await, 3);
     // A bad file shows every problem with its row and saves nothing.
     table[r][8] = "quizás".into();
-    let (status, errors) = post_file(
+    upload_refused(
         &app,
         &format!("/seguimiento/cohortes/{cohort_id}/asistencia/subir"),
         &csrf,
-        "planilla.xlsx",
         &write_table(&table),
+        r + 1,
+        "Asistencia",
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert!(
-        errors.contains("no se guardó nada")
-            && errors.contains(&format!("<td>{}</td><td>Asistencia</td>", r + 1)),
-        "{errors}"
-    );
 
     // Another instructor: 404 on every page of this cohort.
-    other_instructor(&app, &crew).await;
+    world.other_instructor().await;
     assert_eq!(
         sign_in_page(&app, "otra.instructora@example.org", "Instruye-Otra-2026").await,
         Status::SeeOther
@@ -1661,7 +1417,7 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
         sign_in_page(&app, "pagina1@example.org", "Clave-segura-2026").await,
         Status::SeeOther
     );
-    let code = code_for(&app, &crew.staff, now_session).await["code"]
+    let code = code_for(&app, &world.staff, now_session).await["code"]
         .as_str()
         .unwrap()
         .to_string();

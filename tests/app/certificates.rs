@@ -4,6 +4,7 @@
 
 use crate::common::TestApp;
 use crate::support::*;
+use crate::world::demo_cohort;
 use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
 use aula_territorial::entities::{cohort, course, enrolment, outbox, participant};
 use rocket::http::{ContentType, Status};
@@ -12,12 +13,7 @@ use serde_json::{Value, json};
 
 /// The demo's closed cohort and its enrolments that completed.
 async fn closed_cohort(app: &TestApp) -> (cohort::Model, Vec<enrolment::Model>) {
-    let closed = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq(CohortStatus::Closed))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let closed = demo_cohort(app.db(), CohortStatus::Closed).await;
     let completed = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(closed.id))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))

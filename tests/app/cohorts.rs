@@ -3,48 +3,30 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use aula_territorial::entities::values::{EnrolmentStatus, Role};
+use crate::world::{
+    CohortBuilder, Session, World, catalogue_course, date, demo_cohort, set_status,
+};
+use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
 use aula_territorial::entities::{audit_log, cohort, course, enrolment, outbox, user};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-async fn course_id(app: &TestApp, code: &str) -> i32 {
-    course::Entity::find()
-        .filter(course::Column::Code.eq(code))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .id
+/// The cohorts these tests create: drafts for the four Caquetá pilots, Feb–Mar 2028 (clear of
+/// the demo cohorts).
+fn in_2028<'w, 'a>(world: &'w World<'a>, course: &str) -> CohortBuilder<'w, 'a> {
+    world
+        .cohort()
+        .course(course)
+        .dates(date("2028-02-01"), date("2028-03-31"))
+        .enrolment(date("2028-01-05"), date("2028-01-29"))
+        .targets(&["18592", "18256", "18610", "18094"], &[])
+        .draft()
 }
 
-async fn instructor_id(app: &TestApp) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Instructor))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A valid cohort body for course `code`, in the four Caquetá pilots, Feb–Mar 2028 (clear of the demo cohorts).
-async fn cohort_body(app: &TestApp, code: &str) -> Value {
-    json!({
-        "course_id": course_id(app, code).await,
-        "name": "Cohorte de prueba",
-        "modality": "presencial",
-        "start_date": "2028-02-01",
-        "end_date": "2028-03-31",
-        "enrolment_opens": "2028-01-05",
-        "enrolment_closes": "2028-01-29",
-        "seats": 30,
-        "venue": "Casa de la Cultura, Florencia",
-        "municipality_codes": ["18592", "18256", "18610", "18094"],
-        "department_codes": [],
-        "instructor_ids": [instructor_id(app).await],
-    })
+/// The session these tests schedule in their cohorts.
+fn opening() -> Session {
+    Session::on(date("2028-02-02"), (14, 0), (17, 0)).topic("Apertura")
 }
 
 fn with(mut body: Value, changes: Value) -> Value {
@@ -57,8 +39,9 @@ fn with(mut body: Value, changes: Value) -> Value {
 #[rocket::async_test]
 async fn courses_are_validated_created_edited_and_retired() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&staff), None).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(staff), None).await;
     let mobilisation = capacities["items"]
         .as_array()
         .unwrap()
@@ -103,7 +86,7 @@ async fn courses_are_validated_created_edited_and_retired() {
             &app,
             "POST",
             "/api/v1/courses",
-            Some(&staff),
+            Some(staff),
             Some(with(good.clone(), change)),
         )
         .await;
@@ -124,7 +107,7 @@ async fn courses_are_validated_created_edited_and_retired() {
         before
     );
 
-    let (status, created) = api(&app, "POST", "/api/v1/courses", Some(&staff), Some(good)).await;
+    let (status, created) = api(&app, "POST", "/api/v1/courses", Some(staff), Some(good)).await;
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["code"], "GT-2");
     assert_eq!(created["capacities"][0]["name"], "Movilización de recursos");
@@ -135,7 +118,7 @@ async fn courses_are_validated_created_edited_and_retired() {
         &app,
         "PATCH",
         &format!("/api/v1/courses/{id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"hours": 48})),
     )
     .await;
@@ -150,12 +133,12 @@ async fn courses_are_validated_created_edited_and_retired() {
         &app,
         "PATCH",
         &format!("/api/v1/courses/{id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"retired": true})),
     )
     .await;
     assert_eq!(retired["retired"], true);
-    let (_, listed) = api(&app, "GET", "/api/v1/courses", Some(&staff), None).await;
+    let (_, listed) = api(&app, "GET", "/api/v1/courses", Some(staff), None).await;
     assert!(
         listed["items"]
             .as_array()
@@ -164,8 +147,8 @@ async fn courses_are_validated_created_edited_and_retired() {
             .all(|c| c["id"] != id),
         "retired courses leave the list"
     );
-    let body = with(cohort_body(&app, "PT").await, json!({"course_id": id}));
-    let (status, problem) = api(&app, "POST", "/api/v1/cohorts", Some(&staff), Some(body)).await;
+    let body = with(in_2028(&world, "PT").body().await, json!({"course_id": id}));
+    let (status, problem) = api(&app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
@@ -183,13 +166,11 @@ async fn courses_are_validated_created_edited_and_retired() {
     );
 
     // Only coordinators write.
-    let (email, password) = demo_account(Role::Instructor);
-    let instructor = token(&app, email, password).await;
     let (status, _) = api(
         &app,
         "POST",
         "/api/v1/courses",
-        Some(&instructor),
+        Some(&world.instructor),
         Some(json!({})),
     )
     .await;
@@ -199,8 +180,9 @@ async fn courses_are_validated_created_edited_and_retired() {
 #[rocket::async_test]
 async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let good = cohort_body(&app, "GT").await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let good = in_2028(&world, "GT").body().await;
     let coordinator = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Coordinator))
         .one(app.db())
@@ -271,7 +253,7 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
             &app,
             "POST",
             "/api/v1/cohorts",
-            Some(&staff),
+            Some(staff),
             Some(with(good.clone(), change)),
         )
         .await;
@@ -296,7 +278,7 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
         &app,
         "POST",
         "/api/v1/cohorts",
-        Some(&staff),
+        Some(staff),
         Some(with(good, json!({"municipality_codes": ["18592", "5001"]}))),
     )
     .await;
@@ -314,45 +296,15 @@ async fn each_cohort_rule_refuses_in_spanish_and_writes_nothing() {
     assert_eq!(created["pass_mark"], 3.0);
 }
 
-async fn new_cohort(app: &TestApp, staff: &str, body: Value) -> i64 {
-    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
-    created["id"].as_i64().unwrap()
-}
-
-async fn add_session(app: &TestApp, staff: &str, cohort: i64) {
-    let body = json!({"starts_at": "2028-02-02T14:00:00-05:00", "ends_at": "2028-02-02T17:00:00-05:00", "topic": "Apertura"});
-    let (status, _) = api(
-        app,
-        "POST",
-        &format!("/api/v1/cohorts/{cohort}/sessions"),
-        Some(staff),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, Status::Created);
-}
-
-async fn set_status(app: &TestApp, staff: &str, cohort: i64, status: &str) -> (Status, Value) {
-    api(
-        app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{cohort}"),
-        Some(staff),
-        Some(json!({"status": status})),
-    )
-    .await
-}
-
 #[rocket::async_test]
 async fn the_lifecycle_allows_only_its_transitions() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let body = cohort_body(&app, "GT").await;
-    let id = new_cohort(&app, &staff, body.clone()).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let id = in_2028(&world, "GT").create().await.id;
 
     // Opening needs a session.
-    let (status, problem) = set_status(&app, &staff, id, "open").await;
+    let (status, problem) = set_status(&app, staff, id, "open").await;
     assert_eq!(status, Status::Conflict);
     assert!(
         problem["detail"]
@@ -360,7 +312,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
             .unwrap()
             .contains("al menos una sesión")
     );
-    add_session(&app, &staff, id).await;
+    world.add_session(id, &opening()).await;
 
     let steps = [
         ("draft", ["in_progress", "closed"], "open"),
@@ -369,7 +321,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
     ];
     for (from, illegal, next) in steps {
         for to in illegal {
-            let (status, problem) = set_status(&app, &staff, id, to).await;
+            let (status, problem) = set_status(&app, staff, id, to).await;
             assert_eq!(status, Status::Conflict, "{from} → {to}");
             assert!(
                 problem["detail"]
@@ -379,14 +331,14 @@ async fn the_lifecycle_allows_only_its_transitions() {
                 "{problem}"
             );
         }
-        let (status, moved) = set_status(&app, &staff, id, next).await;
+        let (status, moved) = set_status(&app, staff, id, next).await;
         assert_eq!(status, Status::Ok, "{from} → {next}: {moved}");
         assert_eq!(moved["status"], next);
     }
     // Closed is history: no status change, no edit.
     for to in ["draft", "open", "in_progress", "cancelled"] {
         assert_eq!(
-            set_status(&app, &staff, id, to).await.0,
+            set_status(&app, staff, id, to).await.0,
             Status::Conflict,
             "closed → {to}"
         );
@@ -395,34 +347,33 @@ async fn the_lifecycle_allows_only_its_transitions() {
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"seats": 40})),
     )
     .await;
     assert_eq!(status, Status::Conflict);
     assert_eq!(
-        set_status(&app, &staff, id, "archivada").await.0,
+        set_status(&app, staff, id, "archivada").await.0,
         Status::Conflict,
         "a closed cohort refuses before parsing"
     );
 
     // Cancelled from each state before closing, and then nothing more.
     for path in [vec![], vec!["open"], vec!["open", "in_progress"]] {
-        let id = new_cohort(&app, &staff, body.clone()).await;
-        add_session(&app, &staff, id).await;
+        let id = in_2028(&world, "GT").session(opening()).create().await.id;
         for step in &path {
-            assert_eq!(set_status(&app, &staff, id, step).await.0, Status::Ok);
+            assert_eq!(set_status(&app, staff, id, step).await.0, Status::Ok);
         }
-        let (status, cancelled) = set_status(&app, &staff, id, "cancelled").await;
+        let (status, cancelled) = set_status(&app, staff, id, "cancelled").await;
         assert_eq!(status, Status::Ok, "{path:?} → cancelled");
         assert_eq!(cancelled["status"], "cancelled");
         assert_eq!(
-            set_status(&app, &staff, id, "open").await.0,
+            set_status(&app, staff, id, "open").await.0,
             Status::Conflict
         );
     }
-    let id = new_cohort(&app, &staff, body).await;
-    let (status, _) = set_status(&app, &staff, id, "archivada").await;
+    let id = in_2028(&world, "GT").create().await.id;
+    let (status, _) = set_status(&app, staff, id, "archivada").await;
     assert_eq!(status, Status::UnprocessableEntity);
     let transitions = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("cohort.status_changed"))
@@ -436,12 +387,7 @@ async fn the_lifecycle_allows_only_its_transitions() {
 async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
-    let open = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("open"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let open = demo_cohort(app.db(), CohortStatus::Open).await;
     let (status, body) = api(&app, "PATCH", &format!("/api/v1/cohorts/{}", open.id), Some(&staff),
         Some(json!({"status": "cancelled", "cancellation_reason": "El auditorio no estará disponible"}))).await;
     assert_eq!(status, Status::Ok, "{body}");
@@ -473,15 +419,16 @@ async fn cancelling_a_cohort_cancels_and_notifies_its_people() {
 #[rocket::async_test]
 async fn overlapping_offers_are_warned_about_but_not_blocked() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let first = with(
-        cohort_body(&app, "GT").await,
-        json!({"name": "Tributaria Caquetá A", "municipality_codes": ["18256"]}),
-    );
-    let first_id = new_cohort(&app, &staff, first.clone()).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let first_cohort = in_2028(&world, "GT")
+        .name("Tributaria Caquetá A")
+        .targets(&["18256"], &[]);
+    let first = first_cohort.body().await;
+    let first_id = first_cohort.create().await.id;
 
     // Same capacity, same municipality, overlapping dates: warned, both ways.
-    let (_, second) = api(&app, "POST", "/api/v1/cohorts", Some(&staff),
+    let (_, second) = api(&app, "POST", "/api/v1/cohorts", Some(staff),
         Some(with(first.clone(), json!({"name": "Tributaria Caquetá B", "start_date": "2028-03-15", "end_date": "2028-05-01", "enrolment_closes": "2028-03-01"})))).await;
     let warnings = second["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{second}");
@@ -497,14 +444,14 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         &app,
         "GET",
         &format!("/api/v1/cohorts/{first_id}"),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
     assert_eq!(first_view["warnings"].as_array().unwrap().len(), 1);
 
     // Through a department target.
-    let (_, by_department) = api(&app, "POST", "/api/v1/cohorts", Some(&staff),
+    let (_, by_department) = api(&app, "POST", "/api/v1/cohorts", Some(staff),
         Some(with(first.clone(), json!({"name": "Tributaria todo Caquetá", "municipality_codes": [], "department_codes": ["18"]})))).await;
     let names: Vec<&str> = by_department["warnings"]
         .as_array()
@@ -520,13 +467,13 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
     // No warning: another capacity, another municipality, another period, a cancelled cohort.
     let other_capacity = with(
         first.clone(),
-        json!({"course_id": course_id(&app, "RPC").await, "name": "Rendición Paujíl"}),
+        json!({"course_id": catalogue_course(app.db(), "RPC").await.id, "name": "Rendición Paujíl"}),
     );
     let (_, created) = api(
         &app,
         "POST",
         "/api/v1/cohorts",
-        Some(&staff),
+        Some(staff),
         Some(other_capacity),
     )
     .await;
@@ -542,7 +489,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         &app,
         "POST",
         "/api/v1/cohorts",
-        Some(&staff),
+        Some(staff),
         Some(elsewhere),
     )
     .await;
@@ -555,14 +502,14 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         json!({"name": "Tributaria 2029", "start_date": "2029-02-01", "end_date": "2029-03-01",
         "enrolment_opens": "2029-01-01", "enrolment_closes": "2029-01-20"}),
     );
-    let (_, created) = api(&app, "POST", "/api/v1/cohorts", Some(&staff), Some(later)).await;
+    let (_, created) = api(&app, "POST", "/api/v1/cohorts", Some(staff), Some(later)).await;
     assert!(
         created["warnings"].as_array().unwrap().is_empty(),
         "different period: {created}"
     );
     set_status(
         &app,
-        &staff,
+        staff,
         by_department["id"].as_i64().unwrap(),
         "cancelled",
     )
@@ -571,7 +518,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         &app,
         "GET",
         &format!("/api/v1/cohorts/{first_id}"),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -587,7 +534,7 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{second_id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"municipality_codes": ["50450"]})),
     )
     .await;
@@ -597,8 +544,9 @@ async fn overlapping_offers_are_warned_about_but_not_blocked() {
 #[rocket::async_test]
 async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_attended() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let id = new_cohort(&app, &staff, cohort_body(&app, "GT").await).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let id = in_2028(&world, "GT").create().await.id;
     let path = format!("/api/v1/cohorts/{id}/sessions");
     let session = |s: &str, e: &str| json!({"starts_at": s, "ends_at": e, "topic": "Predial"});
 
@@ -606,7 +554,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(session("2028-02-02T14:00:00", "2028-02-02T17:00:00")),
     )
     .await;
@@ -621,7 +569,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(session(
             "2028-04-02T14:00:00-05:00",
             "2028-04-02T17:00:00-05:00",
@@ -639,7 +587,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(session(
             "2028-02-02T17:00:00-05:00",
             "2028-02-02T14:00:00-05:00",
@@ -652,7 +600,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(session(
             "2028-03-31T21:00:00-05:00",
             "2028-03-31T23:30:00-05:00",
@@ -669,7 +617,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "POST",
         &format!("{path}/generate"),
-        Some(&staff),
+        Some(staff),
         Some(rule),
     )
     .await;
@@ -697,7 +645,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         first["topic"], "Sesión 2",
         "numbered after the existing session"
     );
-    let (_, listed) = api(&app, "GET", &path, Some(&staff), None).await;
+    let (_, listed) = api(&app, "GET", &path, Some(staff), None).await;
     assert_eq!(listed["total"], 6);
 
     for (field, rule) in [
@@ -722,7 +670,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
             &app,
             "POST",
             &format!("{path}/generate"),
-            Some(&staff),
+            Some(staff),
             Some(rule),
         )
         .await;
@@ -732,7 +680,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
             "{field}: {problem}"
         );
     }
-    let (_, listed) = api(&app, "GET", &path, Some(&staff), None).await;
+    let (_, listed) = api(&app, "GET", &path, Some(staff), None).await;
     assert_eq!(listed["total"], 6, "refused recurrences wrote nothing");
 
     // Moving the cohort's dates may not strand sessions.
@@ -740,7 +688,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"end_date": "2028-03-05"})),
     )
     .await;
@@ -758,7 +706,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "PATCH",
         &format!("/api/v1/sessions/{session_id}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"topic": "Cierre"})),
     )
     .await;
@@ -769,7 +717,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
             &app,
             "DELETE",
             &format!("/api/v1/sessions/{session_id}"),
-            Some(&staff),
+            Some(staff),
             None
         )
         .await
@@ -785,7 +733,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         &app,
         "DELETE",
         &format!("/api/v1/sessions/{}", attended.session_id),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -824,10 +772,9 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         id_of("Gestión Tributaria"),
     );
     // A draft the demo instructor does not teach.
-    let staff = role_token(&app, Role::Coordinator).await;
-    let mut body = cohort_body(&app, "GP").await;
-    body["instructor_ids"] = json!([]);
-    let untaught = new_cohort(&app, &staff, body).await as i32;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let untaught = in_2028(&world, "GP").untaught().create().await.id as i32;
 
     let expected: [(Role, Vec<i32>); 5] = [
         (
@@ -897,7 +844,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         &app,
         "GET",
         "/api/v1/cohorts?department=18",
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -916,7 +863,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         &app,
         "GET",
         "/api/v1/cohorts?municipality=18256&status=open",
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -925,7 +872,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         &app,
         "GET",
         "/api/v1/cohorts?status=abierta",
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -975,7 +922,7 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let course = course_id(&app, "GT-CAQ").await.to_string();
+    let course = catalogue_course(app.db(), "GT-CAQ").await.id.to_string();
 
     // A cohort for the four pilot municipalities of Caquetá, typed by name.
     let start = aula_territorial::time::today() + chrono::Duration::days(10);

@@ -1,10 +1,9 @@
 //! Dashboards (issue 8): the trends by quarter on the home pages and the figures kept per scope
 //! and recomputed in the background.
 
-use crate::attendance::{cohort, crew, enrol};
 use crate::common::TestApp;
-use crate::enrolment::people;
 use crate::support::*;
+use crate::world::{Cohort, World};
 use aula_territorial::entities::values::Role;
 use aula_territorial::reports::dashboard::{Dashboards, compute};
 use chrono::{Datelike, Duration};
@@ -13,8 +12,8 @@ use std::sync::Arc;
 #[rocket::async_test]
 async fn the_home_dashboards_show_the_trends_of_closed_cohorts_by_quarter() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    crate::reports::hand_built(&app, &crew).await;
+    let world = World::new(&app).await;
+    world.hand_built_cohort().await;
     // The hand-built cohort starts 30 days ago and is closed.
     let start = aula_territorial::time::today() - Duration::days(30);
     let quarter = format!("{} T{}", start.year(), start.month0() / 3 + 1);
@@ -57,10 +56,16 @@ async fn dashboard_figures_are_kept_and_then_recomputed_in_the_background() {
     let before = first.totals().enrolled;
 
     // Three more people of Florencia enrolled.
-    let crew = crew(&app).await;
-    let (cohort_id, _) = cohort(&app, &crew, 10, 75, &[Duration::days(2)], 60).await;
-    for (person, _) in people(app.db(), 3, "18001", "tablero").await {
-        enrol(&app, &crew, cohort_id, person).await;
+    let world = World::new(&app).await;
+    let Cohort { id: cohort_id, .. } = world
+        .cohort()
+        .seats(10)
+        .min_attendance(75)
+        .sessions_from_now(&[Duration::days(2)], 60)
+        .create()
+        .await;
+    for person in world.people("tablero").count(3).of("18001").create().await {
+        world.enrol(cohort_id, person.id).await;
     }
     let now = compute(&db, Some("18")).await.unwrap();
     assert_eq!(now.totals().enrolled, before + 3);

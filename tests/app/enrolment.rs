@@ -2,129 +2,15 @@
 //! coordinator actions, and that each notification arrives over SMTP exactly once.
 
 use crate::common::TestApp;
-use crate::mail::{SmtpServer, subject};
+use crate::smtp::{SmtpServer, subject};
 use crate::support::*;
-use aula_territorial::accounts::sign_in;
+use crate::world::{World, demo_cohort};
 use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::{DocumentType, EnrolmentStatus, Role};
-use aula_territorial::entities::{audit_log, cohort, course, enrolment, outbox, participant, user};
+use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
+use aula_territorial::entities::{audit_log, enrolment, outbox, participant};
 use rocket::http::Status;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-
-/// An open cohort taking enrolments today, for the given municipalities and departments.
-async fn open_cohort(
-    app: &TestApp,
-    staff: &str,
-    seats: i64,
-    municipalities: Value,
-    departments: Value,
-) -> i64 {
-    let today = aula_territorial::time::today();
-    let course = course::Entity::find()
-        .filter(course::Column::Code.eq("GT"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let body = json!({
-        "course_id": course.id, "name": "Tributaria para el piloto", "modality": "virtual",
-        "meeting_url": "https://sala.example.org/tributaria",
-        "start_date": (today + chrono::Duration::days(10)).to_string(),
-        "end_date": (today + chrono::Duration::days(40)).to_string(),
-        "enrolment_opens": (today - chrono::Duration::days(1)).to_string(),
-        "enrolment_closes": (today + chrono::Duration::days(8)).to_string(),
-        "seats": seats, "municipality_codes": municipalities, "department_codes": departments,
-    });
-    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let start = (today + chrono::Duration::days(12)).to_string();
-    let session = json!({"starts_at": format!("{start}T14:00:00-05:00"), "ends_at": format!("{start}T17:00:00-05:00"), "topic": "Predial"});
-    assert_eq!(
-        api(
-            app,
-            "POST",
-            &format!("/api/v1/cohorts/{id}/sessions"),
-            Some(staff),
-            Some(session)
-        )
-        .await
-        .0,
-        Status::Created
-    );
-    assert_eq!(
-        api(
-            app,
-            "PATCH",
-            &format!("/api/v1/cohorts/{id}"),
-            Some(staff),
-            Some(json!({"status": "open"}))
-        )
-        .await
-        .0,
-        Status::Ok
-    );
-    id
-}
-
-/// `count` participants from `municipality`, each with an account and an API token. Accounts
-/// share one password hash (hashing is deliberately slow; the tests need many people).
-pub(crate) async fn people(
-    db: &DatabaseConnection,
-    count: usize,
-    municipality: &str,
-    tag: &str,
-) -> Vec<(i32, String)> {
-    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026").unwrap();
-    let at = aula_territorial::time::now();
-    let mut out = Vec::with_capacity(count);
-    for n in 0..count {
-        let email = format!("{tag}{n}@example.org");
-        let account = user::ActiveModel {
-            email: Set(email.clone()),
-            password_hash: Set(hash.clone()),
-            full_name: Set(format!("Persona {tag} {n}")),
-            role: Set(Role::Participant),
-            department_code: Set(None),
-            active: Set(true),
-            created_at: Set(at),
-            updated_at: Set(at),
-            last_login_at: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        let person = participant::ActiveModel {
-            user_id: Set(Some(account.id)),
-            document_type: Set(DocumentType::Cc),
-            document_number: Set(format!(
-                "{}{:04}",
-                1000 + tag.bytes().map(u32::from).sum::<u32>(),
-                n
-            )),
-            first_names: Set("Persona".into()),
-            last_names: Set(format!("{tag} {n}")),
-            email: Set(Some(email)),
-            municipality_code: Set(municipality.into()),
-            entity_type: Set("alcaldia".into()),
-            level: Set("tecnico".into()),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        let (token, _) = sign_in::issue_token(db, account.id).await.unwrap();
-        out.push((person.id, token));
-    }
-    out
-}
 
 async fn enrol_as(app: &TestApp, token: &str, cohort: i64) -> (Status, Value) {
     api(
@@ -155,9 +41,15 @@ async fn statuses(db: &DatabaseConnection, cohort: i64) -> (u64, u64) {
 #[rocket::async_test]
 async fn each_eligibility_rule_is_enforced_with_its_reason() {
     let app = TestApp::with_demo().await;
-    let (email, password) = demo_account(Role::Coordinator);
-    let staff = token(&app, email, password).await;
-    let caqueta_only = open_cohort(&app, &staff, 10, json!(["18592", "18256"]), json!([])).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let caqueta_only = world
+        .cohort()
+        .seats(10)
+        .targets(&["18592", "18256"], &[])
+        .create()
+        .await
+        .id;
     let (email, password) = demo_account(Role::Participant); // María Fernanda, Puerto Rico (18592)
     let maria = token(&app, email, password).await;
 
@@ -176,8 +68,8 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     );
 
     // From elsewhere: 422 with the reason; a coordinator may override with a reason (audited).
-    let meta = people(app.db(), 1, "50325", "meta").await;
-    let (status, problem) = enrol_as(&app, &meta[0].1, caqueta_only).await;
+    let meta = world.people("meta").of("50325").create().await;
+    let (status, problem) = enrol_as(&app, &meta[0].token, caqueta_only).await;
     assert_eq!(status, Status::UnprocessableEntity);
     let reason = problem["errors"][0]["message"].as_str().unwrap();
     assert!(
@@ -185,15 +77,15 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         "{reason}"
     );
     let path = format!("/api/v1/cohorts/{caqueta_only}/enrolments");
-    let (status, _) = api(&app, "POST", &path, Some(&staff),
-        Some(json!({"participant_id": meta[0].0, "override_eligibility": true, "override_reason": "  "}))).await;
+    let (status, _) = api(&app, "POST", &path, Some(staff),
+        Some(json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "  "}))).await;
     assert_eq!(
         status,
         Status::UnprocessableEntity,
         "an override needs a reason"
     );
-    let (status, overridden) = api(&app, "POST", &path, Some(&staff),
-        Some(json!({"participant_id": meta[0].0, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"}))).await;
+    let (status, overridden) = api(&app, "POST", &path, Some(staff),
+        Some(json!({"participant_id": meta[0].id, "override_eligibility": true, "override_reason": "Traslado a Caquetá en curso"}))).await;
     assert_eq!(status, Status::Created, "{overridden}");
     let entry = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("enrolment.created_with_override"))
@@ -209,8 +101,8 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     );
 
     // By document, as coordinators usually do; dots as typed.
-    let other = people(app.db(), 1, "18256", "paujil").await;
-    let document = participant::Entity::find_by_id(other[0].0)
+    let other = world.people("paujil").of("18256").create().await;
+    let document = participant::Entity::find_by_id(other[0].id)
         .one(app.db())
         .await
         .unwrap()
@@ -221,7 +113,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(json!({"document_type": "cc", "document_number": dotted})),
     )
     .await;
@@ -230,7 +122,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(json!({"document_type": "CC", "document_number": "99999999"})),
     )
     .await;
@@ -243,12 +135,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     );
 
     // A cohort that is not open: 409. A cohort whose window has not opened: 409.
-    let in_progress = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("in_progress"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let in_progress = demo_cohort(app.db(), CohortStatus::InProgress).await;
     let (status, problem) = enrol_as(&app, &maria, in_progress.id as i64).await;
     assert_eq!(status, Status::Conflict);
     assert!(
@@ -257,13 +144,19 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
             .unwrap()
             .contains("no recibe inscripciones")
     );
-    let later = open_cohort(&app, &staff, 10, json!(["18592"]), json!([])).await;
+    let later = world
+        .cohort()
+        .seats(10)
+        .targets(&["18592"], &[])
+        .create()
+        .await
+        .id;
     let opens = (aula_territorial::time::today() + chrono::Duration::days(2)).to_string();
     let (status, _) = api(
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{later}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"enrolment_opens": opens})),
     )
     .await;
@@ -278,18 +171,12 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         "{problem}"
     );
     // A draft does not exist for participants; reviewers cannot enrol.
-    let draft = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("draft"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let draft = demo_cohort(app.db(), CohortStatus::Draft).await;
     assert_eq!(
         enrol_as(&app, &maria, draft.id as i64).await.0,
         Status::NotFound
     );
-    let (email, password) = demo_account(Role::Reviewer);
-    let reviewer = token(&app, email, password).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
     assert_eq!(
         enrol_as(&app, &reviewer, caqueta_only).await.0,
         Status::Forbidden,
@@ -300,13 +187,13 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
 #[rocket::async_test]
 async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() {
     let app = TestApp::with_demo().await;
-    let (email, password) = demo_account(Role::Coordinator);
-    let staff = token(&app, email, password).await;
-    let cohort = open_cohort(&app, &staff, 2, json!([]), json!(["18"])).await;
-    let crowd = people(app.db(), 5, "18610", "fifo").await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(2).create().await.id;
+    let crowd = world.people("fifo").count(5).of("18610").create().await;
     let mut ids = Vec::new();
-    for (n, (_, token)) in crowd.iter().enumerate() {
-        let (status, body) = enrol_as(&app, token, cohort).await;
+    for (n, person) in crowd.iter().enumerate() {
+        let (status, body) = enrol_as(&app, &person.token, cohort).await;
         assert_eq!(status, Status::Created);
         let expected = if n < 2 { json!(null) } else { json!(n - 1) };
         assert_eq!(body["waitlist_position"], expected, "person {n}");
@@ -319,7 +206,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{}", ids[0]),
-        Some(&crowd[0].1),
+        Some(&crowd[0].token),
         None,
     )
     .await;
@@ -329,7 +216,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "GET",
         "/api/v1/me/enrolments",
-        Some(&crowd[2].1),
+        Some(&crowd[2].token),
         None,
     )
     .await;
@@ -341,7 +228,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "GET",
         "/api/v1/me/enrolments",
-        Some(&crowd[3].1),
+        Some(&crowd[3].token),
         None,
     )
     .await;
@@ -350,7 +237,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "GET",
         "/api/v1/me/enrolments",
-        Some(&crowd[4].1),
+        Some(&crowd[4].token),
         None,
     )
     .await;
@@ -361,7 +248,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
             &app,
             "DELETE",
             &format!("/api/v1/enrolments/{}", ids[0]),
-            Some(&crowd[0].1),
+            Some(&crowd[0].token),
             None
         )
         .await
@@ -373,7 +260,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
             &app,
             "DELETE",
             &format!("/api/v1/enrolments/{}", ids[1]),
-            Some(&crowd[0].1),
+            Some(&crowd[0].token),
             None
         )
         .await
@@ -386,7 +273,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"seats": 4})),
     )
     .await;
@@ -397,7 +284,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"seats": 3})),
     )
     .await;
@@ -410,14 +297,14 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
     );
 
     // A coordinator cancels with a reason and may admit a waiting person with an extra seat.
-    let late = people(app.db(), 1, "18610", "tarde").await;
-    let (_, waiting) = enrol_as(&app, &late[0].1, cohort).await;
+    let late = world.people("tarde").of("18610").create().await;
+    let (_, waiting) = enrol_as(&app, &late[0].token, cohort).await;
     assert_eq!(waiting["waitlist_position"], 1);
     let (status, admitted) = api(
         &app,
         "POST",
         &format!("/api/v1/enrolments/{}/admit", waiting["id"]),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -427,7 +314,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort}"),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -436,7 +323,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{}", ids[1]),
-        Some(&staff),
+        Some(staff),
         Some(json!({"reason": "Cambió de entidad"})),
     )
     .await;
@@ -456,14 +343,13 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
         &app,
         "GET",
         &format!("/api/v1/cohorts/{cohort}/enrolments"),
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(roster["total"], 6);
-    let (email, password) = demo_account(Role::Reviewer);
-    let reviewer = token(&app, email, password).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
     assert_eq!(
         api(
             &app,
@@ -481,7 +367,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
             &app,
             "GET",
             &format!("/api/v1/cohorts/{cohort}/enrolments"),
-            Some(&crowd[1].1),
+            Some(&crowd[1].token),
             None
         )
         .await
@@ -500,11 +386,12 @@ fn concurrent_requests_never_overbook_nor_share_a_waitlist_position() {
         .unwrap();
     runtime.block_on(async {
         let app = TestApp::with_demo().await;
-        let (email, password) = demo_account(Role::Coordinator);
-        let staff = token(&app, email, password).await;
-        let cohort = open_cohort(&app, &staff, 7, json!([]), json!([])).await;
-        let crowd = people(app.db(), 40, "18094", "carrera").await;
-        let requests = crowd.iter().map(|(_, token)| enrol_as(&app, token, cohort));
+        let world = World::new(&app).await;
+        let cohort = world.cohort().seats(7).national().create().await.id;
+        let crowd = world.people("carrera").count(40).of("18094").create().await;
+        let requests = crowd
+            .iter()
+            .map(|person| enrol_as(&app, &person.token, cohort));
         let responses = rocket::futures::future::join_all(requests).await;
         assert!(
             responses
@@ -540,10 +427,10 @@ fn concurrent_requests_never_overbook_nor_share_a_waitlist_position() {
         assert_eq!(tickets.len(), 33);
 
         // The same person pressing twice at once: one enrolment.
-        let twice = people(app.db(), 1, "18094", "doble").await;
+        let twice = world.people("doble").of("18094").create().await;
         let (a, b) = rocket::tokio::join!(
-            enrol_as(&app, &twice[0].1, cohort),
-            enrol_as(&app, &twice[0].1, cohort)
+            enrol_as(&app, &twice[0].token, cohort),
+            enrol_as(&app, &twice[0].token, cohort)
         );
         let mut codes = [a.0.code, b.0.code];
         codes.sort_unstable();
@@ -556,17 +443,24 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
     let smtp = SmtpServer::start().await;
     let app =
         TestApp::with_config(&[("demo_data", json!(true)), ("smtp_url", json!(smtp.url()))]).await;
-    let (email, password) = demo_account(Role::Coordinator);
-    let staff = token(&app, email, password).await;
-    let cohort = open_cohort(&app, &staff, 1, json!(["18094"]), json!([])).await;
-    let crowd = people(app.db(), 2, "18094", "aviso").await;
-    let (_, first) = enrol_as(&app, &crowd[0].1, cohort).await;
-    enrol_as(&app, &crowd[1].1, cohort).await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .name("Tributaria para el piloto")
+        .online("https://sala.example.org/tributaria")
+        .seats(1)
+        .targets(&["18094"], &[])
+        .create()
+        .await
+        .id;
+    let crowd = world.people("aviso").count(2).of("18094").create().await;
+    let (_, first) = enrol_as(&app, &crowd[0].token, cohort).await;
+    enrol_as(&app, &crowd[1].token, cohort).await;
     api(
         &app,
         "DELETE",
         &format!("/api/v1/enrolments/{}", first["id"]),
-        Some(&crowd[0].1),
+        Some(&crowd[0].token),
         None,
     )
     .await;
@@ -624,18 +518,8 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
 #[rocket::async_test]
 async fn rosters_are_for_coordinators_instructors_and_reviewers_in_scope() {
     let app = TestApp::with_demo().await;
-    let planning = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("in_progress"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let budget = cohort::Entity::find()
-        .filter(cohort::Column::Status.eq("closed"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let planning = demo_cohort(app.db(), CohortStatus::InProgress).await;
+    let budget = demo_cohort(app.db(), CohortStatus::Closed).await;
     for role in [Role::Coordinator, Role::Instructor, Role::Reviewer] {
         let (email, password) = demo_account(role);
         sign_in_page(&app, email, password).await;

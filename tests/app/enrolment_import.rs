@@ -3,6 +3,7 @@
 
 use crate::common::TestApp;
 use crate::support::*;
+use crate::world::World;
 use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{enrolment, outbox, participant};
@@ -10,49 +11,6 @@ use aula_territorial::templates::Templates;
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
-
-/// A national, open cohort with `seats`, taking enrolments today, with a session tomorrow.
-async fn national_cohort(app: &TestApp, staff: &str, seats: i64) -> i64 {
-    let today = aula_territorial::time::today();
-    let (_, courses) = api(app, "GET", "/api/v1/courses", Some(staff), None).await;
-    let body = json!({
-        "course_id": courses["items"][0]["id"], "name": "Cohorte nacional de prueba", "modality": "virtual",
-        "meeting_url": "https://sala.example.org/nacional",
-        "start_date": today.to_string(), "end_date": (today + chrono::Duration::days(30)).to_string(),
-        "enrolment_opens": (today - chrono::Duration::days(3)).to_string(),
-        "enrolment_closes": (today + chrono::Duration::days(5)).to_string(), "seats": seats,
-    });
-    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let tomorrow = (today + chrono::Duration::days(1)).to_string();
-    let session = json!({"starts_at": format!("{tomorrow}T09:00:00-05:00"), "ends_at": format!("{tomorrow}T12:00:00-05:00"), "topic": "Apertura"});
-    assert_eq!(
-        api(
-            app,
-            "POST",
-            &format!("/api/v1/cohorts/{id}/sessions"),
-            Some(staff),
-            Some(session)
-        )
-        .await
-        .0,
-        Status::Created
-    );
-    assert_eq!(
-        api(
-            app,
-            "PATCH",
-            &format!("/api/v1/cohorts/{id}"),
-            Some(staff),
-            Some(json!({"status": "open"}))
-        )
-        .await
-        .0,
-        Status::Ok
-    );
-    id
-}
 
 /// What a municipality's office really sends: `;`, a BOM, shouting headers with and without
 /// accents, dotted document numbers, a DANE code that lost its zero, labels instead of codes,
@@ -67,15 +25,16 @@ CE;  445566 ;Jean-Pierre;O'Neill;jp@example.org;50325;Concejo municipal;asesor;A
 #[rocket::async_test]
 async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 2).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(2).national().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let people_before = participant::Entity::find().count(app.db()).await.unwrap();
 
     let (status, preview) = upload(
         &app,
         &format!("{path}?dry_run=true"),
-        &staff,
+        staff,
         "inscritos.csv",
         MESSY_CSV.as_bytes(),
     )
@@ -91,7 +50,7 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
         "a dry run writes nothing"
     );
 
-    let (status, done) = upload(&app, &path, &staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
+    let (status, done) = upload(&app, &path, staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
     assert_eq!(status, Status::Ok, "{done}");
     assert_eq!(
         (
@@ -125,7 +84,7 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
     );
 
     // The same file again: everyone is already there.
-    let (_, again) = upload(&app, &path, &staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
+    let (_, again) = upload(&app, &path, staff, "inscritos.csv", MESSY_CSV.as_bytes()).await;
     assert_eq!(
         (
             again["created_participants"].as_i64(),
@@ -144,8 +103,9 @@ async fn a_messy_but_valid_file_is_previewed_then_imported_once() {
 #[rocket::async_test]
 async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 10).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(10).national().create().await.id;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let headers = [
@@ -171,7 +131,7 @@ async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
     let (status, done) = upload(
         &app,
         &format!("/api/v1/cohorts/{cohort}/enrolments/import"),
-        &staff,
+        staff,
         "Libro1.xlsx",
         &bytes,
     )
@@ -192,8 +152,9 @@ async fn an_xlsx_with_numbers_typed_as_numbers_is_accepted() {
 #[rocket::async_test]
 async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 10).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(10).national().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let header =
         "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n";
@@ -239,7 +200,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     let people_before = participant::Entity::find().count(app.db()).await.unwrap();
     for (bad, row, column, message) in cases {
         let file = format!("{header}{good}{bad}");
-        let (status, problem) = upload(&app, &path, &staff, "lista.csv", file.as_bytes()).await;
+        let (status, problem) = upload(&app, &path, staff, "lista.csv", file.as_bytes()).await;
         assert_eq!(status, Status::UnprocessableEntity, "{bad}: {problem}");
         let error = &problem["errors"][0];
         assert_eq!(error["row"], row, "{bad}: {problem}");
@@ -258,7 +219,7 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
     let (status, problem) = upload(
         &app,
         &path,
-        &staff,
+        staff,
         "lista.csv",
         b"nombres,apellidos\nAna,Perez\n",
     )
@@ -276,13 +237,13 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
         &app,
         "PATCH",
         &format!("/api/v1/cohorts/{cohort}"),
-        Some(&staff),
+        Some(staff),
         Some(json!({"department_codes": ["18"]})),
     )
     .await;
     assert_eq!(caqueta["department_codes"], json!(["18"]));
     let file = format!("{header}{good}CC,1117000106,Luis,Gómez,50325,alcaldia,tecnico\n");
-    let (status, problem) = upload(&app, &path, &staff, "lista.csv", file.as_bytes()).await;
+    let (status, problem) = upload(&app, &path, staff, "lista.csv", file.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
@@ -295,11 +256,12 @@ async fn any_bad_row_rejects_the_whole_file_with_row_column_and_message() {
 #[rocket::async_test]
 async fn uploads_are_bounded_and_must_be_spreadsheets() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 10).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(10).national().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-    let (status, problem) = upload(&app, &path, &staff, "foto.png", png).await;
+    let (status, problem) = upload(&app, &path, staff, "foto.png", png).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(
         problem["errors"][0]["message"]
@@ -309,10 +271,10 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
         "{problem}"
     );
     let big = vec![b'a'; 5 * 1024 * 1024 + 10];
-    let (status, _) = upload(&app, &path, &staff, "grande.csv", &big).await;
+    let (status, _) = upload(&app, &path, staff, "grande.csv", &big).await;
     assert_eq!(status, Status::PayloadTooLarge);
     let huge = vec![b'a'; 7 * 1024 * 1024];
-    let (status, _) = upload(&app, &path, &staff, "enorme.csv", &huge).await;
+    let (status, _) = upload(&app, &path, staff, "enorme.csv", &huge).await;
     assert_eq!(status, Status::PayloadTooLarge);
     // Only coordinators import; the template is a real workbook.
     let (email, password) = demo_account(Role::Participant);
@@ -326,7 +288,7 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
     let response = app
         .client
         .get(format!("{path}-template.xlsx"))
-        .header(bearer(&staff))
+        .header(bearer(staff))
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::Ok);
@@ -343,12 +305,13 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
 #[rocket::async_test]
 async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_restart() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 10).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(10).national().create().await.id;
     upload(
         &app,
         &format!("/api/v1/cohorts/{cohort}/enrolments/import"),
-        &staff,
+        staff,
         "l.csv",
         MESSY_CSV.as_bytes(),
     )
@@ -412,15 +375,16 @@ fn unfold(text: &str) -> Vec<String> {
 #[rocket::async_test]
 async fn cohorts_and_sessions_download_as_icalendar() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = national_cohort(&app, &staff, 10).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(10).national().create().await.id;
     let today = aula_territorial::time::today();
     let late = json!({"starts_at": format!("{today}T21:00:00-05:00"), "ends_at": format!("{today}T23:30:00-05:00"), "topic": "Sesión nocturna, con coma; y punto y coma"});
     let (_, session) = api(
         &app,
         "POST",
         &format!("/api/v1/cohorts/{cohort}/sessions"),
-        Some(&staff),
+        Some(staff),
         Some(late),
     )
     .await;
@@ -469,7 +433,7 @@ async fn cohorts_and_sessions_download_as_icalendar() {
         &app,
         "GET",
         "/api/v1/cohorts?status=draft",
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;

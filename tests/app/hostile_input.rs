@@ -6,6 +6,7 @@
 
 use crate::common::TestApp;
 use crate::support::*;
+use crate::world::{Cohort, World};
 use aula_territorial::entities::values::{OutboxStatus, Role};
 use aula_territorial::entities::{cohort, course, outbox, participant};
 use aula_territorial::validate;
@@ -18,41 +19,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-/// A national cohort open for enrolment today, with one session tomorrow.
-async fn open_cohort(app: &TestApp, staff: &str) -> i64 {
-    let today = aula_territorial::time::today();
-    let (_, courses) = api(app, "GET", "/api/v1/courses", Some(staff), None).await;
-    let body = json!({
-        "course_id": courses["items"][0]["id"], "name": "Cohorte de prueba", "modality": "virtual",
-        "meeting_url": "https://sala.example.org/prueba",
-        "start_date": today.to_string(), "end_date": (today + chrono::Duration::days(30)).to_string(),
-        "enrolment_opens": (today - chrono::Duration::days(3)).to_string(),
-        "enrolment_closes": (today + chrono::Duration::days(5)).to_string(), "seats": 50,
-    });
-    let (status, created) = api(app, "POST", "/api/v1/cohorts", Some(staff), Some(body)).await;
-    assert_eq!(status, Status::Created, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let tomorrow = (today + chrono::Duration::days(1)).to_string();
-    let session = json!({"starts_at": format!("{tomorrow}T09:00:00-05:00"),
-                         "ends_at": format!("{tomorrow}T12:00:00-05:00"), "topic": "Apertura"});
-    let path = format!("/api/v1/cohorts/{id}/sessions");
-    assert_eq!(
-        api(app, "POST", &path, Some(staff), Some(session)).await.0,
-        Status::Created
-    );
-    let path = format!("/api/v1/cohorts/{id}");
-    let (status, body) = api(
-        app,
-        "PATCH",
-        &path,
-        Some(staff),
-        Some(json!({"status": "open"})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    id
-}
-
 async fn cohort_row(app: &TestApp, id: i64) -> cohort::Model {
     cohort::Entity::find_by_id(id as i32)
         .one(app.db())
@@ -61,7 +27,7 @@ async fn cohort_row(app: &TestApp, id: i64) -> cohort::Model {
         .unwrap()
 }
 
-async fn people(app: &TestApp) -> u64 {
+async fn participant_count(app: &TestApp) -> u64 {
     participant::Entity::find().count(app.db()).await.unwrap()
 }
 
@@ -73,15 +39,19 @@ CC;1117000999;Jose\u{301};Pen\u{303}a;jose.pena@example.org;18256;alcaldia;tecni
 #[rocket::async_test]
 async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
-    let before = people(&app).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let Cohort {
+        id: cohort,
+        sessions,
+    } = world.cohort().create().await;
+    let before = participant_count(&app).await;
     for spelling in ["1", "yes", "on", "si", "TRUE", ""] {
         let path = format!("/api/v1/cohorts/{cohort}/enrolments/import?dry_run={spelling}");
         let (status, body) = upload(
             &app,
             &path,
-            &staff,
+            staff,
             "personas.csv",
             ONE_PERSON_CSV.as_bytes(),
         )
@@ -96,39 +66,37 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
             "{body}"
         );
     }
-    assert_eq!(people(&app).await, before, "nothing was imported");
+    assert_eq!(
+        participant_count(&app).await,
+        before,
+        "nothing was imported"
+    );
 
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import?dry_run=true");
     let (status, body) = upload(
         &app,
         &path,
-        &staff,
+        staff,
         "personas.csv",
         ONE_PERSON_CSV.as_bytes(),
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["dry_run"], true);
-    assert_eq!(people(&app).await, before, "a dry run writes nothing");
+    assert_eq!(
+        participant_count(&app).await,
+        before,
+        "a dry run writes nothing"
+    );
 
     // Every other boolean query parameter follows the same rule.
-    let session = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{cohort}/sessions"),
-        Some(&staff),
-        None,
-    )
-    .await
-    .1["items"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let session = sessions[0];
     for path in [
         format!("/api/v1/sessions/{session}/attendance/import?dry_run=1"),
         format!("/api/v1/cohorts/{cohort}/attendance/import?dry_run=1"),
         format!("/api/v1/cohorts/{cohort}/scores/import?dry_run=1"),
     ] {
-        let (status, body) = upload(&app, &path, &staff, "hoja.csv", b"a;b\r\n1;2\r\n").await;
+        let (status, body) = upload(&app, &path, staff, "hoja.csv", b"a;b\r\n1;2\r\n").await;
         assert_eq!(status, Status::UnprocessableEntity, "{path}: {body}");
         assert_eq!(error_fields(&body), ["dry_run"], "{path}: {body}");
     }
@@ -137,7 +105,7 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
         ("/api/v1/courses?retired=yes", "retired"),
         ("/api/v1/reports/capacity-coverage?pdet=on", "pdet"),
     ] {
-        let (status, body) = api(&app, "GET", path, Some(&staff), None).await;
+        let (status, body) = api(&app, "GET", path, Some(staff), None).await;
         assert_eq!(status, Status::UnprocessableEntity, "{path}: {body}");
         assert_eq!(error_fields(&body), [field], "{path}: {body}");
     }
@@ -145,7 +113,7 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
         &app,
         "GET",
         "/api/v1/municipalities?pdet=true&per_page=500",
-        Some(&staff),
+        Some(staff),
         None,
     )
     .await;
@@ -158,8 +126,9 @@ async fn a_dry_run_spelled_otherwise_is_refused_and_imports_nothing() {
 #[rocket::async_test]
 async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().create().await.id;
     let before = cohort_row(&app, cohort).await;
     let path = format!("/api/v1/cohorts/{cohort}");
     for name in [
@@ -171,7 +140,7 @@ async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
             &app,
             "PATCH",
             &path,
-            Some(&staff),
+            Some(staff),
             Some(json!({"name": name, "seats": 60})),
         )
         .await;
@@ -190,8 +159,9 @@ async fn a_line_break_in_a_cohort_name_is_refused_and_changes_nothing() {
 #[rocket::async_test]
 async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().national().create().await.id;
     // A name written before the rule existed (or by another system): the subject of every
     // enrolment email would carry a line break.
     cohort::Entity::update_many()
@@ -213,7 +183,7 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
         &app,
         "POST",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(json!({"participant_id": person.id})),
     )
     .await;
@@ -251,9 +221,10 @@ async fn an_email_that_cannot_be_built_never_fails_the_enrolment() {
 #[rocket::async_test]
 async fn an_import_over_five_thousand_rows_is_refused_in_spanish() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
-    let before = people(&app).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().create().await.id;
+    let before = participant_count(&app).await;
     let mut csv = String::from(ONE_PERSON_CSV.lines().next().unwrap());
     csv.push_str("\r\n");
     for n in 0..5_001 {
@@ -263,11 +234,11 @@ async fn an_import_over_five_thousand_rows_is_refused_in_spanish() {
         ));
     }
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
-    let (status, body) = upload(&app, &path, &staff, "muchas.csv", csv.as_bytes()).await;
+    let (status, body) = upload(&app, &path, staff, "muchas.csv", csv.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("más de 5.000 filas"), "{message}");
-    assert_eq!(people(&app).await, before);
+    assert_eq!(participant_count(&app).await, before);
 
     // One cell of 3,000 characters: also refused, naming the row.
     let long = format!(
@@ -275,7 +246,7 @@ async fn an_import_over_five_thousand_rows_is_refused_in_spanish() {
         ONE_PERSON_CSV.lines().next().unwrap(),
         "a".repeat(3_000)
     );
-    let (status, body) = upload(&app, &path, &staff, "larga.csv", long.as_bytes()).await;
+    let (status, body) = upload(&app, &path, staff, "larga.csv", long.as_bytes()).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(body["errors"][0]["row"], 2, "{body}");
 }
@@ -287,8 +258,9 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
         ("database_busy_seconds", json!(1)),
     ])
     .await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().seats(50).create().await.id;
     let (email, password) = demo_account(Role::Coordinator);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
     let csrf = csrf_from(&app, &format!("/coordinacion/cohortes/{cohort}")).await;
@@ -307,7 +279,7 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
     let response = app
         .client
         .patch(path)
-        .header(bearer(&staff))
+        .header(bearer(staff))
         .header(ContentType::JSON)
         .body(json!({"seats": 70}).to_string())
         .dispatch()
@@ -363,8 +335,9 @@ async fn busy_errors_are_recognised_on_both_backends() {
 #[rocket::async_test]
 async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().create().await.id;
     let before = cohort_row(&app, cohort).await;
     let huge = "x".repeat(100_000);
     let path = format!("/api/v1/cohorts/{cohort}");
@@ -383,7 +356,7 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
             &app,
             "PATCH",
             &path,
-            Some(&staff),
+            Some(staff),
             Some(json!({field: value})),
         )
         .await;
@@ -405,10 +378,10 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
         let mut body = json!({"starts_at": format!("{tomorrow}T09:00:00-05:00"),
                               "ends_at": format!("{tomorrow}T10:00:00-05:00"), "topic": "Tema"});
         body[field] = value;
-        let (status, answer) = api(&app, "POST", &sessions, Some(&staff), Some(body)).await;
+        let (status, answer) = api(&app, "POST", &sessions, Some(staff), Some(body)).await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {answer}");
     }
-    let (_, list) = api(&app, "GET", &sessions, Some(&staff), None).await;
+    let (_, list) = api(&app, "GET", &sessions, Some(staff), None).await;
     assert_eq!(list["total"], 1, "no session was added");
 
     // Reasons: revoking and cancelling.
@@ -416,7 +389,7 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
         &app,
         "POST",
         "/api/v1/certificates/CODIGO-INEXISTENTE/revoke",
-        Some(&staff),
+        Some(staff),
         Some(json!({"reason": huge})),
     )
     .await;
@@ -426,11 +399,12 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
 #[rocket::async_test]
 async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_printed() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&staff), None).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(staff), None).await;
     let capacity = capacities["items"][0]["id"].clone();
     let courses_before = course::Entity::find().count(app.db()).await.unwrap();
-    let (status, body) = api(&app, "POST", "/api/v1/courses", Some(&staff), Some(json!({
+    let (status, body) = api(&app, "POST", "/api/v1/courses", Some(staff), Some(json!({
         "code": "EMOJI-1", "name": "Gestión 📈 pública", "description": "x", "hours": 20, "capacity_ids": [capacity]
     }))).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
@@ -446,7 +420,7 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
         courses_before
     );
 
-    let (status, body) = api(&app, "POST", "/api/v1/courses", Some(&staff), Some(json!({
+    let (status, body) = api(&app, "POST", "/api/v1/courses", Some(staff), Some(json!({
         "code": "NFC-1", "name": "Gestio\u{301}n pu\u{301}blica", "description": "Línea 1\r\nLínea 2",
         "hours": 20, "capacity_ids": [capacity]
     }))).await;
@@ -455,12 +429,12 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
     assert_eq!(body["description"], "Línea 1\nLínea 2");
 
     // People's names in an import: `Jose\u{301}` is José, not a refusal.
-    let cohort = open_cohort(&app, &staff).await;
+    let cohort = world.cohort().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}/enrolments/import");
     let (status, body) = upload(
         &app,
         &path,
-        &staff,
+        staff,
         "personas.csv",
         ONE_PERSON_CSV.as_bytes(),
     )
@@ -479,8 +453,9 @@ async fn names_are_composed_to_nfc_and_certificate_names_refuse_what_cannot_be_p
 #[rocket::async_test]
 async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().create().await.id;
     let before = cohort_row(&app, cohort).await;
     let path = format!("/api/v1/cohorts/{cohort}");
     for date in ["0000-01-01", "0026-03-10", "9999-12-31"] {
@@ -488,7 +463,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
             &app,
             "PATCH",
             &path,
-            Some(&staff),
+            Some(staff),
             Some(json!({"end_date": date})),
         )
         .await;
@@ -505,7 +480,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
         &app,
         "PATCH",
         &path,
-        Some(&staff),
+        Some(staff),
         Some(json!({"status": "<script>"})),
     )
     .await;
@@ -524,7 +499,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
         &app,
         "POST",
         "/api/v1/cohorts",
-        Some(&staff),
+        Some(staff),
         Some(body.clone()),
     )
     .await;
@@ -532,7 +507,7 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
     assert_eq!(error_fields(&answer), ["status"]);
     body["status"] = json!("open");
     assert_eq!(
-        api(&app, "POST", "/api/v1/cohorts", Some(&staff), Some(body))
+        api(&app, "POST", "/api/v1/cohorts", Some(staff), Some(body))
             .await
             .0,
         Status::UnprocessableEntity
@@ -546,14 +521,15 @@ async fn dates_outside_2000_to_2100_and_unknown_statuses_are_refused() {
 #[rocket::async_test]
 async fn json_endpoints_refuse_other_content_types_with_415() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
     let courses_before = course::Entity::find().count(app.db()).await.unwrap();
     let body = json!({"code": "CT-1", "name": "Curso", "description": "x", "hours": 10, "capacity_ids": [1]}).to_string();
     for content_type in [Some(ContentType::Plain), Some(ContentType::Form), None] {
         let mut request = app
             .client
             .post("/api/v1/courses")
-            .header(bearer(&staff))
+            .header(bearer(staff))
             .body(body.clone());
         if let Some(content_type) = content_type.clone() {
             request = request.header(content_type);
@@ -583,11 +559,11 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     );
 
     // An upload sent as JSON is told to send a file, not JSON.
-    let cohort = open_cohort(&app, &staff).await;
+    let cohort = world.cohort().create().await.id;
     let response = app
         .client
         .post(format!("/api/v1/cohorts/{cohort}/enrolments/import"))
-        .header(bearer(&staff))
+        .header(bearer(staff))
         .header(ContentType::JSON)
         .body("{}")
         .dispatch()
@@ -606,7 +582,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
     let response = app
         .client
         .post("/api/v1/certificates/CODIGO-INEXISTENTE/revoke")
-        .header(bearer(&staff))
+        .header(bearer(staff))
         .header(ContentType::Plain)
         .body("{\"reason\": \"x\"}")
         .dispatch()
@@ -618,7 +594,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
         &app,
         "POST",
         "/api/v1/courses",
-        Some(&staff),
+        Some(staff),
         Some(json!({"hours": "veinte"})),
     )
     .await;
@@ -632,7 +608,7 @@ async fn json_endpoints_refuse_other_content_types_with_415() {
         &app,
         "POST",
         "/api/v1/courses",
-        Some(&staff),
+        Some(staff),
         Some(json!({"name": "a\u{0}b"})),
     )
     .await;
@@ -821,8 +797,9 @@ fn bodies(fields: &'static [&'static str], cases: usize) -> Vec<Value> {
 #[rocket::async_test]
 async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let cohort = open_cohort(&app, &staff).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let cohort = world.cohort().create().await.id;
     let path = format!("/api/v1/cohorts/{cohort}");
     const COHORT_FIELDS: &[&str] = &[
         "name",
@@ -842,7 +819,7 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
     ];
     for body in bodies(COHORT_FIELDS, 64) {
         let before = cohort_row(&app, cohort).await;
-        let (status, answer) = api(&app, "PATCH", &path, Some(&staff), Some(body.clone())).await;
+        let (status, answer) = api(&app, "PATCH", &path, Some(staff), Some(body.clone())).await;
         assert!(status.code < 500, "{body} → {status} {answer}");
         if status.code >= 400 {
             assert_eq!(cohort_row(&app, cohort).await, before, "{body} → {status}");
@@ -874,7 +851,7 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
             &app,
             "POST",
             "/api/v1/courses",
-            Some(&staff),
+            Some(staff),
             Some(body.clone()),
         )
         .await;
@@ -953,20 +930,15 @@ async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
 #[rocket::async_test]
 async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_writes_nothing() {
     let app = TestApp::with_demo().await;
-    let staff = role_token(&app, Role::Coordinator).await;
-    let (admin_email, admin_password) = demo_account(Role::Admin);
-    let admin = token(&app, admin_email, admin_password).await;
-    let cohort = open_cohort(&app, &staff).await;
-    let (_, sessions) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{cohort}/sessions"),
-        Some(&staff),
-        None,
-    )
-    .await;
-    let session = sessions["items"][0]["id"].as_i64().unwrap();
-    let (_, users) = api(&app, "GET", "/api/v1/users", Some(&admin), None).await;
+    let world = World::new(&app).await;
+    let staff = &world.staff;
+    let admin = &world.admin;
+    let Cohort {
+        id: cohort,
+        sessions,
+    } = world.cohort().national().create().await;
+    let session = sessions[0];
+    let (_, users) = api(&app, "GET", "/api/v1/users", Some(admin), None).await;
     let instructor = users["items"]
         .as_array()
         .unwrap()
@@ -980,7 +952,7 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
         (
             "POST",
             format!("/api/v1/cohorts/{cohort}/enrolments"),
-            &staff,
+            staff,
             &[
                 "participant_id",
                 "document_type",
@@ -993,21 +965,21 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
         (
             "POST",
             format!("/api/v1/cohorts/{cohort}/sessions"),
-            &staff,
+            staff,
             &["starts_at", "ends_at", "topic", "location", "meeting_url"],
             json!({"topic": "Sesión", "starts_at": "2026-12-01T09:00:00-05:00", "ends_at": "2026-12-01T11:00:00-05:00"}),
         ),
         (
             "PATCH",
             format!("/api/v1/sessions/{session}"),
-            &staff,
+            staff,
             &["starts_at", "ends_at", "topic", "location", "meeting_url"],
             json!({}),
         ),
         (
             "POST",
             "/api/v1/cohorts".to_string(),
-            &staff,
+            staff,
             &[
                 "course_id",
                 "name",
@@ -1027,35 +999,35 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
         (
             "POST",
             format!("/api/v1/cohorts/{cohort}/assessments"),
-            &staff,
+            staff,
             &["name", "weight", "due_date"],
             json!({"name": "Taller", "weight": 10}),
         ),
         (
             "POST",
             "/api/v1/capacities".to_string(),
-            &admin,
+            admin,
             &["code", "name", "description", "active"],
             json!({"code": "CAP-X", "name": "Capacidad"}),
         ),
         (
             "PATCH",
             "/api/v1/capacities/1".to_string(),
-            &admin,
+            admin,
             &["code", "name", "description", "active"],
             json!({}),
         ),
         (
             "POST",
             "/api/v1/users".to_string(),
-            &admin,
+            admin,
             &["email", "password", "full_name", "role", "department_code"],
             json!({"email": "nueva@example.org", "password": "Clave-segura-2026", "full_name": "Nueva Persona", "role": "coordinator"}),
         ),
         (
             "PATCH",
             format!("/api/v1/users/{instructor}"),
-            &admin,
+            admin,
             &["full_name", "role", "department_code", "active"],
             json!({}),
         ),

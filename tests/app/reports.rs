@@ -2,13 +2,12 @@
 //! reviewer's silent department scope in the API and the workbook (read back), text cells for
 //! DANE codes and formula-looking names.
 
-use crate::attendance::{Crew, cohort, crew, download, enrol, put_marks};
 use crate::common::TestApp;
-use crate::enrolment::people;
 use crate::support::*;
-use aula_territorial::entities::values::{CertificateStatus, EnrolmentStatus, Mark, Role};
+use crate::world::{Cohort, LEADING_ZERO_DOCUMENT, World, catalogue_course};
+use aula_territorial::entities::values::{CertificateStatus, EnrolmentStatus, Role};
 use aula_territorial::entities::{
-    certificate, course, course_capacity, enrolment, municipality, participant,
+    certificate, course_capacity, enrolment, municipality, participant,
 };
 use calamine::{Data, Reader, Xlsx};
 use chrono::Duration;
@@ -35,117 +34,6 @@ fn table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<Data>> {
     rows[start + 1..].to_vec()
 }
 
-async fn mark(app: &TestApp, crew: &Crew, sessions: &[i64], pattern: &[(i64, &[Mark])]) {
-    for (n, session) in sessions.iter().enumerate() {
-        let marks: Vec<Value> = pattern
-            .iter()
-            .map(|(e, marks)| json!({"enrolment_id": e, "status": marks[n].as_str()}))
-            .collect();
-        let (status, body) = put_marks(app, &crew.instructor, *session, Value::Array(marks)).await;
-        assert_eq!(status, Status::Ok, "{body}");
-    }
-}
-
-/// The document number of the first person of Puerto Rico in the hand-built case.
-const LEADING_ZERO_DOCUMENT: &str = "0012345678";
-
-/// The hand-built case: one cohort with four past sessions, three people of Florencia (18001)
-/// and two of Puerto Rico (18592), minimum attendance 75 %, closed, certificates issued and
-/// one revoked. The third person of Florencia has a formula-looking first name and the first of
-/// Puerto Rico a document number with leading zeros. Returns the cohort id.
-pub(crate) async fn hand_built(app: &TestApp, crew: &Crew) -> i64 {
-    let days: Vec<Duration> = [20i64, 10, 5, 2]
-        .iter()
-        .map(|d| Duration::days(-d))
-        .collect();
-    let (cohort_id, sessions) = cohort(app, crew, 10, 75, &days, 60).await;
-    let florencia = people(app.db(), 3, "18001", "florencia").await;
-    let puerto = people(app.db(), 2, "18592", "puerto").await;
-    let mut enrolments = Vec::new();
-    for (person, _) in florencia.iter().chain(puerto.iter()) {
-        enrolments.push(enrol(app, crew, cohort_id, *person).await.1);
-    }
-    // A formula-looking name stays a name.
-    let person = participant::Entity::find_by_id(florencia[2].0)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut person: participant::ActiveModel = person.into();
-    person.first_names = Set("=HYPERLINK(\"x\")".into());
-    person.update(app.db()).await.unwrap();
-    // A document number whose leading zero must survive every export.
-    let person = participant::Entity::find_by_id(puerto[0].0)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let mut person: participant::ActiveModel = person.into();
-    person.document_number = Set(LEADING_ZERO_DOCUMENT.into());
-    person.update(app.db()).await.unwrap();
-
-    let (status, body) = api(
-        app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{cohort_id}"),
-        Some(&crew.staff),
-        Some(json!({"status": "in_progress"})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    use Mark::*;
-    mark(
-        app,
-        crew,
-        &sessions,
-        &[
-            (enrolments[0], &[Presente, Presente, Presente, Presente]),
-            (enrolments[1], &[Presente, Tarde, Ausente, Presente]),
-            (enrolments[2], &[Ausente, Ausente, Excusado, Ausente]),
-            (enrolments[3], &[Presente, Presente, Presente, Ausente]),
-            (enrolments[4], &[Presente, Presente, Presente, Presente]),
-        ],
-    )
-    .await;
-    let (status, body) = api(
-        app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{cohort_id}"),
-        Some(&crew.staff),
-        Some(json!({"status": "closed"})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    let (status, issued) = api(
-        app,
-        "POST",
-        &format!("/api/v1/cohorts/{cohort_id}/certificates"),
-        Some(&crew.staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{issued}");
-    let issued = issued["issued"].as_array().unwrap().clone();
-    assert_eq!(issued.len(), 4, "{issued:?}");
-    let revoked = issued
-        .iter()
-        .find(|c| c["full_name"] == "Persona florencia 1")
-        .unwrap();
-    let (status, body) = api(
-        app,
-        "POST",
-        &format!(
-            "/api/v1/certificates/{}/revoke",
-            revoked["code"].as_str().unwrap()
-        ),
-        Some(&crew.staff),
-        Some(json!({"reason": "Error en el documento"})),
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    cohort_id
-}
-
 fn row_of<'a>(report: &'a Value, municipality: &str) -> &'a Value {
     report["items"]
         .as_array()
@@ -155,22 +43,17 @@ fn row_of<'a>(report: &'a Value, municipality: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("a row for {municipality} in {report}"))
 }
 
-async fn reviewer(app: &TestApp) -> String {
-    let (email, password) = demo_account(Role::Reviewer);
-    token(app, email, password).await
-}
-
 #[rocket::async_test]
 async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let cohort_id = hand_built(&app, &crew).await;
+    let world = World::new(&app).await;
+    let cohort_id = world.hand_built_cohort().await;
 
     let (status, report) = api(
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -211,7 +94,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&municipality=18592"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -221,7 +104,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&page=2&per_page=1"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -233,17 +116,12 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         "/api/v1/reports/attendance?per_page=501",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
-    let course = course::Entity::find()
-        .filter(course::Column::Code.eq("PT"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let course = catalogue_course(app.db(), "PT").await;
     let targeted: Vec<i32> = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
         .all(app.db())
@@ -259,7 +137,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
             "/api/v1/reports/attendance?cohort={cohort_id}&capacity={}",
             targeted[0]
         ),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -269,7 +147,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&capacity={other}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -279,7 +157,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&from={future}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -288,15 +166,14 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         &app,
         "GET",
         "/api/v1/reports/attendance?from=ayer",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
 
     // Who may read it.
-    let (email, password) = demo_account(Role::Participant);
-    let participant = token(&app, email, password).await;
+    let participant = role_token(&app, Role::Participant).await;
     let (status, _) = api(
         &app,
         "GET",
@@ -313,7 +190,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let (status, kind, bytes) = download(
         &app,
         &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
-        &crew.staff,
+        &world.staff,
     )
     .await;
     assert_eq!(status, Status::Ok);
@@ -345,7 +222,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let (status, _, bytes) = download(
         &app,
         &format!("/api/v1/cohorts/{cohort_id}/attendance.xlsx"),
-        &crew.staff,
+        &world.staff,
     )
     .await;
     assert_eq!(status, Status::Ok);
@@ -390,15 +267,15 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
 #[rocket::async_test]
 async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let cohort_id = hand_built(&app, &crew).await;
-    let reviewer = reviewer(&app).await;
+    let world = World::new(&app).await;
+    let cohort_id = world.hand_built_cohort().await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
 
     let (status, staff_report) = api(
         &app,
         "GET",
         "/api/v1/reports/attendance",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -473,7 +350,7 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
         &app,
         "GET",
         "/api/v1/reports/attendance/participants?department=50&per_page=500",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -611,11 +488,11 @@ fn unescape(html: &str) -> String {
 #[rocket::async_test]
 async fn the_participant_detail_has_exact_figures_per_person() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let cohort_id = hand_built(&app, &crew).await;
+    let world = World::new(&app).await;
+    let cohort_id = world.hand_built_cohort().await;
     let path = format!("/api/v1/reports/attendance/participants?cohort={cohort_id}");
 
-    let (status, body) = api(&app, "GET", &path, Some(&crew.staff), None).await;
+    let (status, body) = api(&app, "GET", &path, Some(&world.staff), None).await;
     assert_eq!(status, Status::Ok, "{body}");
     assert_eq!(body["total"], 5);
     assert_eq!(body["page"], 1);
@@ -683,7 +560,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -705,7 +582,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("{path}&per_page=2&page=2"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -719,7 +596,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("{path}&per_page=2&page=3"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -729,7 +606,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("{path}&per_page=2&page=9"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -740,7 +617,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
             &app,
             "GET",
             &format!("{path}&{bad}"),
-            Some(&crew.staff),
+            Some(&world.staff),
             None,
         )
         .await;
@@ -751,7 +628,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("{path}&municipality=18592"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -760,15 +637,14 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         &app,
         "GET",
         &format!("{path}&from=ayer"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
 
     // Who may read it.
-    let (email, password) = demo_account(Role::Participant);
-    let participant = token(&app, email, password).await;
+    let participant = role_token(&app, Role::Participant).await;
     let (status, _) = api(&app, "GET", &path, Some(&participant), None).await;
     assert_eq!(status, Status::Forbidden);
     let (status, _) = api(&app, "GET", &path, None, None).await;
@@ -779,7 +655,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
     let (status, _, bytes) = download(
         &app,
         &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
-        &crew.staff,
+        &world.staff,
     )
     .await;
     assert_eq!(status, Status::Ok);
@@ -847,10 +723,15 @@ async fn the_participant_detail_has_exact_figures_per_person() {
 #[rocket::async_test]
 async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let (cohort_id, _) = cohort(&app, &crew, 100, 80, &[Duration::days(-1)], 60).await;
+    let world = World::new(&app).await;
+    let Cohort { id: cohort_id, .. } = world
+        .cohort()
+        .seats(100)
+        .sessions_from_now(&[Duration::days(-1)], 60)
+        .create()
+        .await;
     // 51 people, each enrolled for a different municipality: 51 municipality × cohort rows.
-    let people = people(app.db(), 51, "18001", "masa").await;
+    let people = world.people("masa").count(51).of("18001").create().await;
     let places: Vec<String> = municipality::Entity::find()
         .select_only()
         .column(municipality::Column::Code)
@@ -861,10 +742,10 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         .await
         .unwrap();
     let now = aula_territorial::time::now();
-    for ((person, _), code) in people.iter().zip(&places) {
+    for (person, code) in people.iter().zip(&places) {
         enrolment::ActiveModel {
             cohort_id: Set(cohort_id as i32),
-            participant_id: Set(*person),
+            participant_id: Set(person.id),
             status: Set(EnrolmentStatus::Enrolled),
             municipality_code: Set(code.clone()),
             entity_type: Set("alcaldia".into()),
@@ -882,7 +763,7 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance/participants?cohort={cohort_id}&page=2"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -899,7 +780,7 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         &app,
         "GET",
         &format!("/api/v1/reports/attendance?cohort={cohort_id}&per_page=50&page=2"),
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -964,14 +845,9 @@ async fn coverage_of(
 #[rocket::async_test]
 async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let reviewer = reviewer(&app).await;
-    let course = course::Entity::find()
-        .filter(course::Column::Code.eq("PT"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let world = World::new(&app).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let course = catalogue_course(app.db(), "PT").await;
     let capacity = course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(course.id))
         .one(app.db())
@@ -981,7 +857,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         .capacity_id;
     let query = format!("capacity={capacity}");
     let before = coverage_of(&app, &reviewer, &query).await;
-    let cohort_id = hand_built(&app, &crew).await;
+    let cohort_id = world.hand_built_cohort().await;
     // The first person of Florencia (certified) moved to Puerto Rico: the history stays with
     // Florencia, but they are no longer in its entities.
     let moved = participant::Entity::find()
@@ -1027,7 +903,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         &app,
         "GET",
         "/api/v1/reports/capacity-coverage?pdet=true",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -1038,7 +914,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         &app,
         "GET",
         "/api/v1/reports/capacity-coverage?category=6",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -1053,7 +929,7 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         &app,
         "GET",
         "/api/v1/reports/capacity-coverage?category=9",
-        Some(&crew.staff),
+        Some(&world.staff),
         None,
     )
     .await;
@@ -1087,8 +963,8 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
     use aula_territorial::entities::consent;
     use aula_territorial::entities::values::ConsentKind;
     let app = TestApp::with_demo().await;
-    let crew = crew(&app).await;
-    let cohort_id = hand_built(&app, &crew).await;
+    let world = World::new(&app).await;
+    let cohort_id = world.hand_built_cohort().await;
     let people: Vec<participant::Model> = participant::Entity::find()
         .filter(
             sea_orm::Condition::any()
@@ -1128,7 +1004,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
             .unwrap()
             .clone()
     };
-    let body = api(&app, "GET", &path, Some(&crew.staff), None).await.1;
+    let body = api(&app, "GET", &path, Some(&world.staff), None).await.1;
     let differential = &body["differential"];
     assert_eq!(
         differential["consenting"],
@@ -1150,7 +1026,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
     .insert(app.db())
     .await
     .unwrap();
-    let body = api(&app, "GET", &path, Some(&crew.staff), None).await.1;
+    let body = api(&app, "GET", &path, Some(&world.staff), None).await.1;
     let differential = &body["differential"];
     assert_eq!(
         differential["consenting"],
@@ -1168,7 +1044,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
     let (_, _, bytes) = download(
         &app,
         &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
-        &crew.staff,
+        &world.staff,
     )
     .await;
     let rows = table(&bytes, "Enfoque diferencial", "Dimensión");

@@ -10,8 +10,8 @@
 //!   `UPDATE_ROUTE_MATRIX=1 cargo test --test app route_matrix` and review the diff.
 
 use crate::common::TestApp;
-use crate::scope::{SharedCohort, shared_cohort, sign_in_client};
-use crate::support::{bearer, demo_account, token};
+use crate::support::{META_REVIEWER, bearer, demo_account, sign_in_client, token};
+use crate::world::{SharedCohort, shared_cohort};
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{certificate, cohort, participant, user};
 use rocket::http::{ContentType, Method, Status};
@@ -198,8 +198,8 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 (e, p, vec![shared.meta_document.clone()], true)
             }
             "revisor50" => (
-                crate::scope::META_REVIEWER.0,
-                crate::scope::META_REVIEWER.1,
+                META_REVIEWER.0,
+                META_REVIEWER.1,
                 vec![shared.caqueta_document.clone()],
                 true,
             ),

@@ -1,11 +1,12 @@
 //! Helpers to act as people and systems do: sign in through the API or the pages, read CSRF
-//! tokens from forms, call the JSON API with a bearer token.
+//! tokens from forms, call the JSON API with a bearer token, upload and download files, and
+//! read or write the workbooks people exchange.
 
 use crate::common::TestApp;
 use aula_territorial::demo::ACCOUNTS;
 use aula_territorial::entities::values::Role;
 use rocket::http::{ContentType, Header, Status};
-use rocket::local::asynchronous::LocalResponse;
+use rocket::local::asynchronous::{Client, LocalResponse};
 use serde_json::Value;
 
 /// Email and password of the demo account with `role`.
@@ -16,6 +17,11 @@ pub fn demo_account(role: Role) -> (&'static str, &'static str) {
         .expect("a demo account per role");
     (account.1, account.2)
 }
+
+/// The demo's reviewer of the Gobernación del Meta (email, password); [`demo_account`] gives
+/// the one of Caquetá.
+pub const META_REVIEWER: (&str, &str) =
+    ("revisor.meta@aulaterritorial.example", "Revisa-Meta-2026");
 
 /// A bearer token of the demo account with `role`.
 pub async fn role_token(app: &TestApp, role: Role) -> String {
@@ -29,7 +35,7 @@ pub async fn csrf_from(app: &TestApp, path: &str) -> String {
 }
 
 /// The CSRF token of the forms of the page at `path`, in one browser (client).
-pub async fn csrf_from_client(client: &rocket::local::asynchronous::Client, path: &str) -> String {
+pub async fn csrf_from_client(client: &Client, path: &str) -> String {
     let html = client
         .get(path.to_string())
         .dispatch()
@@ -51,7 +57,16 @@ pub async fn post_form<'c>(
     path: &str,
     fields: &[(&str, &str)],
 ) -> LocalResponse<'c> {
-    let body = fields
+    app.client
+        .post(path.to_string())
+        .header(ContentType::Form)
+        .body(form_body(fields))
+        .dispatch()
+        .await
+}
+
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
         .iter()
         .map(|(k, v)| {
             format!(
@@ -61,29 +76,33 @@ pub async fn post_form<'c>(
             )
         })
         .collect::<Vec<_>>()
-        .join("&");
-    app.client
-        .post(path.to_string())
-        .header(ContentType::Form)
-        .body(body)
-        .dispatch()
-        .await
+        .join("&")
 }
 
 /// Signs in through the page (session cookie kept by the client).
 pub async fn sign_in_page(app: &TestApp, email: &str, password: &str) -> Status {
-    let csrf = csrf_from(app, "/ingresar").await;
-    post_form(
-        app,
-        "/ingresar",
-        &[
+    sign_in_form(&app.client, email, password).await
+}
+
+/// Signs in through the page in another browser (client), which must succeed.
+pub async fn sign_in_client(client: &Client, email: &str, password: &str) {
+    let status = sign_in_form(client, email, password).await;
+    assert_eq!(status, Status::SeeOther, "signed in as {email}");
+}
+
+async fn sign_in_form(client: &Client, email: &str, password: &str) -> Status {
+    let csrf = csrf_from_client(client, "/ingresar").await;
+    client
+        .post("/ingresar")
+        .header(ContentType::Form)
+        .body(form_body(&[
             ("csrf_token", &csrf),
             ("email", email),
             ("password", password),
-        ],
-    )
-    .await
-    .status()
+        ]))
+        .dispatch()
+        .await
+        .status()
 }
 
 /// A bearer token for the account.
@@ -171,4 +190,131 @@ pub async fn upload(
     let status = response.status();
     let text = response.into_string().await.unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// GET of a file with a token: (status, content type, bytes).
+pub async fn download(app: &TestApp, path: &str, token: &str) -> (Status, Option<String>, Vec<u8>) {
+    let response = app
+        .client
+        .get(path.to_string())
+        .header(bearer(token))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let kind = response.content_type().map(|c| c.to_string());
+    (
+        status,
+        kind,
+        response.into_bytes().await.unwrap_or_default(),
+    )
+}
+
+/// A sheet of a workbook as rows of text (calamine), from the header row that has
+/// `first_header` in column A.
+pub fn read_table(bytes: &[u8], sheet: &str, first_header: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let start = rows
+        .iter()
+        .position(|r| r.first().is_some_and(|c| c == first_header))
+        .expect("header row");
+    rows[start..].to_vec()
+}
+
+/// A workbook written with rust_xlsxwriter from rows of text (header first).
+pub fn write_table(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                sheet.write_string(r as u32, c as u16, value).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// A page's status and HTML, in the browser's session.
+pub async fn page(app: &TestApp, path: &str) -> (Status, String) {
+    let response = app.client.get(path.to_string()).dispatch().await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// The hidden inputs of a page's forms: (name, value), HTML entities of values decoded.
+pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for piece in html.split("<input type=\"hidden\" ").skip(1) {
+        let attr = |name: &str| {
+            let marker = format!("{name}=\"");
+            piece.find(&marker).map(|start| {
+                let rest = &piece[start + marker.len()..];
+                rest[..rest.find('"').unwrap()]
+                    .replace("&quot;", "\"")
+                    .replace("&#x27;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            })
+        };
+        if let (Some(name), Some(value)) = (attr("name"), attr("value")) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Posts a multipart form with a CSRF token and a file, as the browser does.
+pub async fn post_file(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> (Status, String) {
+    let boundary = "----aula-formulario";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(path.to_string())
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// Uploads a spreadsheet from a page's form and expects its preview to refuse it: 422, the
+/// page says nothing was saved and shows the problem at spreadsheet `row` under `column`.
+pub async fn upload_refused(
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    file: &[u8],
+    row: usize,
+    column: &str,
+) {
+    let (status, errors) = post_file(app, path, csrf, "planilla.xlsx", file).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        errors.contains("no se guardó nada")
+            && errors.contains(&format!("<td>{row}</td><td>{column}</td>")),
+        "{errors}"
+    );
 }

@@ -5,7 +5,7 @@
 
 pub mod sheet;
 
-use crate::attendance::enrolment_problem;
+use crate::attendance::{NamedEnrolments, enrolment_problem};
 use crate::audit::{self, Change};
 use crate::entities::{assessment, cohort, enrolment, participant, score};
 use crate::error::{AppError, AppResult, FieldError};
@@ -431,23 +431,9 @@ pub async fn plan_grid<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let ids: Vec<i32> = cells
-        .iter()
-        .map(|c| c.0)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let rows: HashMap<i32, (enrolment::Model, Option<participant::Model>)> =
-        enrolment::Entity::find()
-            .filter(enrolment::Column::Id.is_in(ids.clone()))
-            .find_also_related(participant::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(e, p)| (e.id, (e, p)))
-            .collect();
+    let enrolments = NamedEnrolments::load(db, cells.iter().map(|c| c.0)).await?;
     let item_ids: Vec<i32> = items.keys().copied().collect();
-    let current = existing_scores(db, &item_ids, &ids).await?;
+    let current = existing_scores(db, &item_ids, enrolments.ids()).await?;
     let mut errors = Vec::new();
     let mut planned = Vec::new();
     for (enrolment_id, item_id, text) in cells {
@@ -456,20 +442,11 @@ pub async fn plan_grid<C: ConnectionTrait>(
             errors.push(FieldError::new(field, "La evaluación ya no existe."));
             continue;
         };
-        let row = rows.get(enrolment_id);
-        if let Some(problem) = enrolment_problem(
-            row.map(|(e, _)| e),
-            cohort.id,
-            *enrolment_id,
-            "calificaciones",
-        ) {
+        if let Some(problem) = enrolments.problem(*enrolment_id, cohort.id, "calificaciones") {
             errors.push(FieldError::new(field, problem));
             continue;
         }
-        let name = row
-            .and_then(|(_, p)| p.as_ref())
-            .map(|p| p.full_name())
-            .unwrap_or_default();
+        let name = enrolments.full_name(*enrolment_id);
         if text.trim().is_empty() {
             if current.contains_key(&(item.id, *enrolment_id)) {
                 planned.push(PlannedScore {

@@ -4,15 +4,17 @@
 //! empty cell leaves the score as it is.
 
 use super::{PlannedScore, existing_scores, parse_score};
-use crate::attendance::enrolment_problem;
-use crate::entities::{cohort, enrolment, participant};
+use crate::accounts::actor::Actor;
+use crate::attendance::NamedEnrolments;
+use crate::attendance::managed_cohort;
+use crate::entities::cohort;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::people::scope::PersonScope;
 use crate::results::{self, Item};
-use crate::spreadsheets::{self, Cell, Column, ExportBook, ImportTable};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde::Serialize;
+use crate::spreadsheets::{self, Cell, Column, ExportBook, Import, ImportTable};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 pub const COL_ENROLMENT: &str = "Inscripción";
@@ -83,8 +85,8 @@ pub async fn workbook<C: ConnectionTrait>(
     book.save_to_buffer()
 }
 
-/// One cell as uploaded (or re-sent by the preview's confirmation form).
-#[derive(Clone, Debug, Default)]
+/// One cell as uploaded (or sent back by the preview's confirmation).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct RawScore {
     pub row: usize,
     pub enrolment: String,
@@ -104,97 +106,145 @@ pub struct ScoreChange {
     pub tenths: i32,
 }
 
+impl From<&ScoreChange> for RawScore {
+    /// The cell a preview's confirmation sends back for this change.
+    fn from(change: &ScoreChange) -> Self {
+        RawScore {
+            row: change.row,
+            enrolment: change.enrolment_id.to_string(),
+            assessment_id: change.assessment_id,
+            value: change.score.clone(),
+        }
+    }
+}
+
 /// What an upload of scores would change (dry run) or changed.
 pub type ScoreUploadSummary = spreadsheets::ImportSummary<ScoreChange>;
 
-/// An uploaded grid, parsed on a blocking thread (call it before opening the transaction
-/// that writes the scores).
-pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
-    spreadsheets::parse_upload(
-        bytes,
-        filename,
-        vec![spreadsheets::normalize_header(COL_ENROLMENT)],
-    )
-    .await
+/// An upload of a cohort's scores grid, opened: `user` manages the cohort. An empty cell
+/// leaves the score as it is.
+pub struct ScoresImport<'a> {
+    user: &'a Actor,
+    cohort: cohort::Model,
 }
 
-/// The non-empty score cells of a parsed grid.
-pub async fn read<C: ConnectionTrait>(
-    db: &C,
-    cohort: &cohort::Model,
-    table: &ImportTable,
-) -> AppResult<Vec<RawScore>> {
-    let items = results::items(db, cohort.id).await?;
-    if items.is_empty() {
-        return Err(AppError::Conflict(
-            "La cohorte no tiene evaluaciones: créelas antes de subir notas.".into(),
-        ));
+impl<'a> ScoresImport<'a> {
+    /// The grid if `user` manages the cohort: 404 out of scope, 403 read-only.
+    pub async fn open<C: ConnectionTrait>(
+        db: &C,
+        user: &'a Actor,
+        cohort_id: i32,
+    ) -> AppResult<Self> {
+        let cohort = managed_cohort(db, user, cohort_id).await?;
+        Ok(ScoresImport { user, cohort })
     }
-    let enrolment_header = spreadsheets::normalize_header(COL_ENROLMENT);
-    let present: Vec<(&Item, String)> = items
-        .iter()
-        .map(|i| (i, spreadsheets::normalize_header(&header(i))))
-        .filter(|(_, h)| table.has(h))
-        .collect();
-    if present.is_empty() {
-        return Err(AppError::Validation(vec![FieldError {
-            row: Some(1),
-            field: "file".into(),
-            message: format!(
-                "El archivo no tiene ninguna columna de evaluación. Se esperan: {}.",
-                items
-                    .iter()
-                    .map(|i| format!("«{}»", i.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }]));
+
+    pub fn cohort(&self) -> &cohort::Model {
+        &self.cohort
     }
-    let mut out = Vec::new();
-    for row in &table.rows {
-        for (item, h) in &present {
-            let value = row.get(h);
-            if value.is_empty() {
-                continue;
+}
+
+impl Import for ScoresImport<'_> {
+    type Row = RawScore;
+    type Plan = ScoreUploadSummary;
+    type Summary = ScoreUploadSummary;
+
+    const HEADERS: &'static [&'static str] = &[COL_ENROLMENT];
+
+    async fn lock(&self, db: &impl ConnectionTrait) -> AppResult<Self> {
+        let cohort = crate::cohorts::lock(db, self.cohort.id).await?;
+        Ok(ScoresImport { cohort, ..*self })
+    }
+
+    /// The non-empty score cells of the grid, one per item column found.
+    async fn rows(
+        &self,
+        db: &impl ConnectionTrait,
+        table: ImportTable,
+    ) -> AppResult<Vec<RawScore>> {
+        let cohort = &self.cohort;
+        let items = results::items(db, cohort.id).await?;
+        if items.is_empty() {
+            return Err(AppError::Conflict(
+                "La cohorte no tiene evaluaciones: créelas antes de subir notas.".into(),
+            ));
+        }
+        let enrolment_header = spreadsheets::normalize_header(COL_ENROLMENT);
+        let present: Vec<(&Item, String)> = items
+            .iter()
+            .map(|i| (i, spreadsheets::normalize_header(&header(i))))
+            .filter(|(_, h)| table.has(h))
+            .collect();
+        if present.is_empty() {
+            return Err(AppError::Validation(vec![FieldError {
+                row: Some(1),
+                field: "file".into(),
+                message: format!(
+                    "El archivo no tiene ninguna columna de evaluación. Se esperan: {}.",
+                    items
+                        .iter()
+                        .map(|i| format!("«{}»", i.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }]));
+        }
+        let mut out = Vec::new();
+        for row in &table.rows {
+            for (item, h) in &present {
+                let value = row.get(h);
+                if value.is_empty() {
+                    continue;
+                }
+                out.push(RawScore {
+                    row: row.number,
+                    enrolment: row.get(&enrolment_header).to_string(),
+                    assessment_id: item.id,
+                    value: value.to_string(),
+                });
             }
-            out.push(RawScore {
-                row: row.number,
-                enrolment: row.get(&enrolment_header).to_string(),
-                assessment_id: item.id,
-                value: value.to_string(),
-            });
+        }
+        Ok(out)
+    }
+
+    async fn plan(&self, db: &impl ConnectionTrait, cells: Vec<RawScore>) -> AppResult<Self::Plan> {
+        check(db, &self.cohort, &cells).await
+    }
+
+    fn preview(&self, plan: ScoreUploadSummary) -> ScoreUploadSummary {
+        plan
+    }
+
+    async fn save(&self, db: &impl ConnectionTrait, plan: Self::Plan) -> AppResult<Self::Summary> {
+        let planned: Vec<PlannedScore> = plan.changes.iter().map(PlannedScore::from).collect();
+        super::save_scores(db, self.user.id, &self.cohort, &planned).await?;
+        Ok(plan.saved())
+    }
+}
+
+impl From<&ScoreChange> for PlannedScore {
+    fn from(change: &ScoreChange) -> Self {
+        PlannedScore {
+            assessment_id: change.assessment_id,
+            enrolment_id: change.enrolment_id,
+            tenths: Some(change.tenths),
         }
     }
-    Ok(out)
 }
 
 /// Checks every cell (all problems at once) and returns the changes against what is recorded.
-pub async fn plan<C: ConnectionTrait>(
+async fn check<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
     cells: &[RawScore],
-) -> AppResult<(Vec<ScoreChange>, usize)> {
+) -> AppResult<ScoreUploadSummary> {
     super::check_editable(cohort)?;
     let items: HashMap<i32, Item> = results::items(db, cohort.id)
         .await?
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let ids: Vec<i32> = cells
-        .iter()
-        .filter_map(|c| c.enrolment.trim().parse().ok())
-        .collect::<HashSet<i32>>()
-        .into_iter()
-        .collect();
-    let enrolments: HashMap<i32, (enrolment::Model, Option<participant::Model>)> =
-        enrolment::Entity::find()
-            .filter(enrolment::Column::Id.is_in(ids.clone()))
-            .find_also_related(participant::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(e, p)| (e.id, (e, p)))
-            .collect();
+    let enrolments = NamedEnrolments::typed(db, cells.iter().map(|c| c.enrolment.as_str())).await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut planned = Vec::new();
@@ -213,35 +263,10 @@ pub async fn plan<C: ConnectionTrait>(
             row: Some(cell.row),
             ..e
         }));
-        let enrolment_id = match cell.enrolment.trim().parse::<i32>() {
-            Ok(id) => match enrolment_problem(
-                enrolments.get(&id).map(|(e, _)| e),
-                cohort.id,
-                id,
-                "calificaciones",
-            ) {
-                Some(problem) => {
-                    errors.push(FieldError {
-                        row: Some(cell.row),
-                        field: COL_ENROLMENT.into(),
-                        message: problem,
-                    });
-                    None
-                }
-                None => Some(id),
-            },
-            Err(_) => {
-                errors.push(FieldError {
-                    row: Some(cell.row),
-                    field: COL_ENROLMENT.into(),
-                    message: format!(
-                        "«{}» no es un número de inscripción: no cambie la columna «{COL_ENROLMENT}».",
-                        cell.enrolment.trim()
-                    ),
-                });
-                None
-            }
-        };
+        let enrolment_id = enrolments
+            .check_typed(cell.row, &cell.enrolment, cohort.id, "calificaciones")
+            .map_err(|problem| errors.push(problem))
+            .ok();
         let (Some(tenths), Some(enrolment_id)) = (tenths, enrolment_id) else {
             continue;
         };
@@ -257,71 +282,26 @@ pub async fn plan<C: ConnectionTrait>(
     }
     errors.sort_by_key(|e| e.row);
     errors.dedup();
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if planned.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "El archivo no tiene ninguna nota escrita.",
-        ));
-    }
+    let planned =
+        spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ninguna nota escrita.")?;
     let item_ids: Vec<i32> = items.keys().copied().collect();
-    let current = existing_scores(db, &item_ids, &ids).await?;
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
-    for (row, item, enrolment_id, tenths) in planned {
-        let before = current
-            .get(&(item.id, enrolment_id))
-            .map(|s| s.score_tenths);
-        if before == Some(tenths) {
-            unchanged += 1;
-            continue;
-        }
-        changes.push(ScoreChange {
-            row,
-            enrolment_id,
-            full_name: enrolments
-                .get(&enrolment_id)
-                .and_then(|(_, p)| p.as_ref())
-                .map(|p| p.full_name())
-                .unwrap_or_default(),
-            assessment_id: item.id,
-            assessment: item.name.clone(),
-            before: before.map(parse::grade_text),
-            score: parse::grade_text(tenths),
-            tenths,
-        });
-    }
-    Ok((changes, unchanged))
-}
-
-/// Checks the cells and, unless `dry_run`, saves the changes (the caller's transaction).
-pub async fn upload<C: ConnectionTrait>(
-    db: &C,
-    actor: i32,
-    cohort: &cohort::Model,
-    cells: &[RawScore],
-    dry_run: bool,
-) -> AppResult<ScoreUploadSummary> {
-    if !dry_run {
-        crate::cohorts::lock(db, cohort.id).await?;
-    }
-    let (changes, unchanged) = plan(db, cohort, cells).await?;
-    if !dry_run {
-        let planned: Vec<PlannedScore> = changes
-            .iter()
-            .map(|c| PlannedScore {
-                assessment_id: c.assessment_id,
-                enrolment_id: c.enrolment_id,
-                tenths: Some(c.tenths),
+    let current = existing_scores(db, &item_ids, enrolments.ids()).await?;
+    Ok(ScoreUploadSummary::preview(
+        planned,
+        |(row, item, enrolment_id, tenths)| {
+            let before = current
+                .get(&(item.id, enrolment_id))
+                .map(|s| s.score_tenths);
+            (before != Some(tenths)).then(|| ScoreChange {
+                row,
+                enrolment_id,
+                full_name: enrolments.full_name(enrolment_id),
+                assessment_id: item.id,
+                assessment: item.name.clone(),
+                before: before.map(parse::grade_text),
+                score: parse::grade_text(tenths),
+                tenths,
             })
-            .collect();
-        super::save_scores(db, actor, cohort, &planned).await?;
-    }
-    Ok(ScoreUploadSummary {
-        dry_run,
-        changes,
-        unchanged,
-    })
+        },
+    ))
 }

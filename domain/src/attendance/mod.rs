@@ -109,6 +109,18 @@ pub async fn cohort_access<C: ConnectionTrait>(
     Ok((cohort, access))
 }
 
+/// The cohort if the caller may change its attendance and grades: 404 out of scope (see
+/// [`cohort_access`]), 403 for those who only read it.
+pub async fn managed_cohort<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    cohort_id: i32,
+) -> AppResult<cohort::Model> {
+    let (cohort, access) = cohort_access(db, user, cohort_id).await?;
+    access.require_manage()?;
+    Ok(cohort)
+}
+
 /// The session, its cohort and the caller's access (see [`cohort_access`]).
 pub async fn session_access<C: ConnectionTrait>(
     db: &C,
@@ -203,6 +215,86 @@ pub fn enrolment_problem(
             Some(format!("La inscripción {id} ya tiene resultados finales."))
         }
         Some(_) => None,
+    }
+}
+
+/// The enrolments named in what was sent (an uploaded sheet, the grid page), with their
+/// people: one query.
+pub struct NamedEnrolments {
+    ids: Vec<i32>,
+    rows: HashMap<i32, (enrolment::Model, Option<participant::Model>)>,
+}
+
+impl NamedEnrolments {
+    pub async fn load<C: ConnectionTrait>(
+        db: &C,
+        ids: impl Iterator<Item = i32>,
+    ) -> AppResult<Self> {
+        let ids: Vec<i32> = ids.collect::<HashSet<i32>>().into_iter().collect();
+        let rows = enrolment::Entity::find()
+            .filter(enrolment::Column::Id.is_in(ids.clone()))
+            .find_also_related(participant::Entity)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(e, p)| (e.id, (e, p)))
+            .collect();
+        Ok(NamedEnrolments { ids, rows })
+    }
+
+    /// The enrolments of the numbers typed in a sheet's «Inscripción» column (text that is not
+    /// a number is left for [`NamedEnrolments::check_typed`] to report).
+    pub async fn typed<'t, C: ConnectionTrait>(
+        db: &C,
+        typed: impl Iterator<Item = &'t str>,
+    ) -> AppResult<Self> {
+        Self::load(db, typed.filter_map(|text| text.trim().parse().ok())).await
+    }
+
+    /// The ids found.
+    pub fn ids(&self) -> &[i32] {
+        &self.ids
+    }
+
+    /// Why enrolment `id` cannot receive `what` in the cohort (see [`enrolment_problem`]).
+    pub fn problem(&self, id: i32, cohort_id: i32, what: &str) -> Option<String> {
+        enrolment_problem(self.rows.get(&id).map(|(e, _)| e), cohort_id, id, what)
+    }
+
+    /// The enrolment typed in spreadsheet row `row` if it may receive `what` in the cohort, or
+    /// the row's error on the «Inscripción» column.
+    pub fn check_typed(
+        &self,
+        row: usize,
+        typed: &str,
+        cohort_id: i32,
+        what: &str,
+    ) -> Result<i32, FieldError> {
+        let column = sheet::COL_ENROLMENT;
+        let problem = match typed.trim().parse::<i32>() {
+            Ok(id) => match self.problem(id, cohort_id, what) {
+                Some(problem) => problem,
+                None => return Ok(id),
+            },
+            Err(_) => format!(
+                "«{}» no es un número de inscripción: no cambie la columna «{column}».",
+                typed.trim()
+            ),
+        };
+        Err(FieldError {
+            row: Some(row),
+            field: column.into(),
+            message: problem,
+        })
+    }
+
+    /// The name of the person of an enrolment found.
+    pub fn full_name(&self, id: i32) -> String {
+        self.rows
+            .get(&id)
+            .and_then(|(_, person)| person.as_ref())
+            .map(|person| person.full_name())
+            .unwrap_or_default()
     }
 }
 

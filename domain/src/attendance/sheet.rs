@@ -5,16 +5,16 @@
 //! column and a Spanish message); a dry run (the page's preview) lists the changes without
 //! saving them. An empty «Asistencia» cell leaves that row as it is.
 
-use super::{Planned, check_cohort_open, enrolment_problem, parse_mark};
-use crate::entities::values::Mark;
-use crate::entities::{
-    attendance_mark, cohort, cohort_session, enrolment, municipality, participant,
-};
-use crate::error::{AppError, AppResult, FieldError};
+use super::{NamedEnrolments, Planned, check_cohort_open, parse_mark};
+use crate::accounts::actor::Actor;
+use crate::entities::values::{Mark, MarkSource};
+use crate::entities::{attendance_mark, cohort, cohort_session, municipality};
+use crate::error::{AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
-use crate::spreadsheets::{self, Cell, Column, ExportBook};
+use crate::spreadsheets::{self, Cell, Column, ExportBook, Import, ImportTable};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 pub const COL_SESSION: &str = "Sesión";
@@ -220,8 +220,8 @@ fn matrix(
 /// The participants × sessions sheet of a whole cohort's workbook.
 pub const MATRIX_SHEET: &str = "Matriz";
 
-/// One row as uploaded (or re-sent by the preview's confirmation form).
-#[derive(Clone, Debug, Default)]
+/// One row as uploaded (or sent back by the preview's confirmation).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct RawRow {
     pub row: usize,
     pub session: String,
@@ -246,44 +246,134 @@ pub struct SheetChange {
     pub note: Option<String>,
 }
 
+impl From<&SheetChange> for RawRow {
+    /// The row a preview's confirmation sends back for this change.
+    fn from(change: &SheetChange) -> Self {
+        RawRow {
+            row: change.row,
+            session: change.session_id.to_string(),
+            enrolment: change.enrolment_id.to_string(),
+            status: change.status.as_str().to_string(),
+            note: change.note.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// What an upload of marks would change (dry run) or changed.
 pub type UploadSummary = spreadsheets::ImportSummary<SheetChange>;
 
-/// The rows of an uploaded sheet, parsed on a blocking thread (call it before opening the
-/// transaction that writes them).
-pub async fn read(bytes: Vec<u8>, filename: String) -> AppResult<Vec<RawRow>> {
-    let table = spreadsheets::parse_upload(
-        bytes,
-        filename,
-        vec![
-            spreadsheets::normalize_header(COL_SESSION),
-            spreadsheets::normalize_header(COL_ENROLMENT),
-            spreadsheets::normalize_header(COL_STATUS),
-        ],
-    )
-    .await?;
-    let [session, enrolment, status, note] =
-        [COL_SESSION, COL_ENROLMENT, COL_STATUS, COL_NOTE].map(spreadsheets::normalize_header);
-    Ok(table
-        .rows
-        .iter()
-        .map(|row| RawRow {
-            row: row.number,
-            session: row.get(&session).to_string(),
-            enrolment: row.get(&enrolment).to_string(),
-            status: row.get(&status).to_string(),
-            note: row.get(&note).to_string(),
+/// Which sheet is uploaded: a cohort's (every session) or one session's (its rows only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetOf {
+    Cohort(i32),
+    Session(i32),
+}
+
+/// An upload of the offline sheet, opened: `user` manages the cohort's attendance. An empty
+/// «Asistencia» cell leaves its row as it is; marks saved from it have source `sheet`.
+pub struct SheetImport<'a> {
+    user: &'a Actor,
+    notifier: &'a Notifier<'a>,
+    /// A session's sheet takes only that session's rows.
+    only_session: Option<i32>,
+    cohort: cohort::Model,
+}
+
+impl<'a> SheetImport<'a> {
+    /// The sheet if `user` manages the cohort's attendance: 404 out of scope, 403 read-only.
+    pub async fn open<C: ConnectionTrait>(
+        db: &C,
+        user: &'a Actor,
+        notifier: &'a Notifier<'a>,
+        sheet: SheetOf,
+    ) -> AppResult<Self> {
+        let (cohort_id, only_session) = match sheet {
+            SheetOf::Cohort(id) => (id, None),
+            SheetOf::Session(id) => {
+                let session = crate::cohorts::sessions::find(db, id).await?;
+                (session.cohort_id, Some(id))
+            }
+        };
+        let cohort = super::managed_cohort(db, user, cohort_id).await?;
+        Ok(SheetImport {
+            user,
+            notifier,
+            only_session,
+            cohort,
         })
-        .collect())
+    }
+
+    pub fn cohort(&self) -> &cohort::Model {
+        &self.cohort
+    }
+}
+
+impl Import for SheetImport<'_> {
+    type Row = RawRow;
+    type Plan = UploadSummary;
+    type Summary = UploadSummary;
+
+    const HEADERS: &'static [&'static str] = &[COL_SESSION, COL_ENROLMENT, COL_STATUS];
+
+    async fn lock(&self, db: &impl ConnectionTrait) -> AppResult<Self> {
+        let cohort = crate::cohorts::lock(db, self.cohort.id).await?;
+        Ok(SheetImport { cohort, ..*self })
+    }
+
+    async fn rows(&self, _db: &impl ConnectionTrait, table: ImportTable) -> AppResult<Vec<RawRow>> {
+        let [session, enrolment, status, note] =
+            [COL_SESSION, COL_ENROLMENT, COL_STATUS, COL_NOTE].map(spreadsheets::normalize_header);
+        Ok(table
+            .rows
+            .iter()
+            .map(|row| RawRow {
+                row: row.number,
+                session: row.get(&session).to_string(),
+                enrolment: row.get(&enrolment).to_string(),
+                status: row.get(&status).to_string(),
+                note: row.get(&note).to_string(),
+            })
+            .collect())
+    }
+
+    async fn plan(&self, db: &impl ConnectionTrait, rows: Vec<RawRow>) -> AppResult<UploadSummary> {
+        check(db, &self.cohort, self.only_session, &rows).await
+    }
+
+    fn preview(&self, plan: UploadSummary) -> UploadSummary {
+        plan
+    }
+
+    async fn save(
+        &self,
+        db: &impl ConnectionTrait,
+        plan: UploadSummary,
+    ) -> AppResult<UploadSummary> {
+        let planned: Vec<Planned> = plan.changes.iter().map(Planned::from).collect();
+        let (actor, source) = (self.user.id, MarkSource::Sheet);
+        super::save_marks(db, self.notifier, actor, &self.cohort, &planned, source).await?;
+        Ok(plan.saved())
+    }
+}
+
+impl From<&SheetChange> for Planned {
+    fn from(change: &SheetChange) -> Self {
+        Planned {
+            session_id: change.session_id,
+            enrolment_id: change.enrolment_id,
+            status: change.status,
+            note: change.note.clone(),
+        }
+    }
 }
 
 /// Checks every row (all problems at once) and returns the changes against what is recorded.
-pub async fn plan<C: ConnectionTrait>(
+async fn check<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
     only_session: Option<i32>,
     rows: &[RawRow],
-) -> AppResult<(Vec<SheetChange>, usize)> {
+) -> AppResult<UploadSummary> {
     check_cohort_open(cohort)?;
     let sessions: HashMap<i32, cohort_session::Model> =
         crate::cohorts::sessions::list(db, cohort.id)
@@ -292,21 +382,7 @@ pub async fn plan<C: ConnectionTrait>(
             .filter(|s| only_session.is_none_or(|id| s.id == id))
             .map(|s| (s.id, s))
             .collect();
-    let ids: Vec<i32> = rows
-        .iter()
-        .filter_map(|r| r.enrolment.trim().parse().ok())
-        .collect::<HashSet<i32>>()
-        .into_iter()
-        .collect();
-    let enrolments: HashMap<i32, (enrolment::Model, Option<participant::Model>)> =
-        enrolment::Entity::find()
-            .filter(enrolment::Column::Id.is_in(ids.clone()))
-            .find_also_related(participant::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(e, p)| (e.id, (e, p)))
-            .collect();
+    let enrolments = NamedEnrolments::typed(db, rows.iter().map(|r| r.enrolment.as_str())).await?;
     let now = crate::time::now();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
@@ -374,31 +450,10 @@ pub async fn plan<C: ConnectionTrait>(
                 None
             }
         };
-        let enrolment_id = match raw.enrolment.trim().parse::<i32>() {
-            Ok(id) => match enrolment_problem(
-                enrolments.get(&id).map(|(e, _)| e),
-                cohort.id,
-                id,
-                "marcas de asistencia",
-            ) {
-                Some(problem) => {
-                    errors.push(error(raw.row, COL_ENROLMENT, problem));
-                    None
-                }
-                None => Some(id),
-            },
-            Err(_) => {
-                errors.push(error(
-                    raw.row,
-                    COL_ENROLMENT,
-                    format!(
-                        "«{}» no es un número de inscripción: no cambie la columna «{COL_ENROLMENT}».",
-                        raw.enrolment.trim()
-                    ),
-                ));
-                None
-            }
-        };
+        let enrolment_id = enrolments
+            .check_typed(raw.row, &raw.enrolment, cohort.id, "marcas de asistencia")
+            .map_err(|problem| errors.push(problem))
+            .ok();
         let (Some(session), Some(enrolment_id), Some(status)) = (session, enrolment_id, status)
         else {
             continue;
@@ -421,31 +476,19 @@ pub async fn plan<C: ConnectionTrait>(
             },
         ));
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if planned.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "El archivo no tiene ninguna fila con la asistencia escrita.",
-        ));
-    }
+    let planned = spreadsheets::all_or_nothing(
+        errors,
+        planned,
+        "El archivo no tiene ninguna fila con la asistencia escrita.",
+    )?;
     let session_ids: Vec<i32> = sessions.keys().copied().collect();
-    let current = super::existing_marks(db, &session_ids, &ids).await?;
-    let mut changes = Vec::new();
-    let mut unchanged = 0;
-    for (row, p) in planned {
+    let current = super::existing_marks(db, &session_ids, enrolments.ids()).await?;
+    Ok(UploadSummary::preview(planned, |(row, p)| {
         let before = current.get(&(p.session_id, p.enrolment_id));
         if before.is_some_and(|b| b.status == p.status && b.note == p.note) {
-            unchanged += 1;
-            continue;
+            return None;
         }
-        let full_name = enrolments
-            .get(&p.enrolment_id)
-            .and_then(|(_, person)| person.as_ref())
-            .map(|person| person.full_name())
-            .unwrap_or_default();
-        changes.push(SheetChange {
+        Some(SheetChange {
             row,
             session_id: p.session_id,
             session: sessions
@@ -453,55 +496,13 @@ pub async fn plan<C: ConnectionTrait>(
                 .map(session_label)
                 .unwrap_or_default(),
             enrolment_id: p.enrolment_id,
-            full_name,
+            full_name: enrolments.full_name(p.enrolment_id),
             before: before.map(|b| b.status),
             before_label: before.map(|b| b.status.label()),
             before_note: before.and_then(|b| b.note.clone()),
             status: p.status,
             status_label: p.status.label(),
             note: p.note,
-        });
-    }
-    Ok((changes, unchanged))
-}
-
-/// Checks an upload and, unless `dry_run`, saves its changes (one transaction: the caller's).
-pub async fn upload<C: ConnectionTrait>(
-    db: &C,
-    notifier: &crate::mail::Notifier<'_>,
-    actor: i32,
-    cohort: &cohort::Model,
-    only_session: Option<i32>,
-    rows: &[RawRow],
-    dry_run: bool,
-) -> AppResult<UploadSummary> {
-    if !dry_run {
-        crate::cohorts::lock(db, cohort.id).await?;
-    }
-    let (changes, unchanged) = plan(db, cohort, only_session, rows).await?;
-    if !dry_run {
-        let planned: Vec<Planned> = changes
-            .iter()
-            .map(|c| Planned {
-                session_id: c.session_id,
-                enrolment_id: c.enrolment_id,
-                status: c.status,
-                note: c.note.clone(),
-            })
-            .collect();
-        super::save_marks(
-            db,
-            notifier,
-            actor,
-            cohort,
-            &planned,
-            crate::entities::values::MarkSource::Sheet,
-        )
-        .await?;
-    }
-    Ok(UploadSummary {
-        dry_run,
-        changes,
-        unchanged,
-    })
+        })
+    }))
 }

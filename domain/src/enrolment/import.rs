@@ -1,18 +1,18 @@
-//! Enrolling a whole office from a spreadsheet. Rows create or match participants by document
-//! and enrol them. All or nothing: every row is checked first; any bad row → 422 with its row,
-//! column and a Spanish message, and nothing is written. A dry run says per row what would
-//! happen.
+//! Enrolling a whole office from a spreadsheet ([`EnrolmentImport`], one
+//! `spreadsheets::Import`). Rows create or match participants by document and enrol them. All
+//! or nothing: every row is checked first; any bad row → 422 with its row, column and a
+//! Spanish message, and nothing is written. A dry run says per row what would happen.
 
-use super::{EnrolmentView, Requester, offered_to};
+use super::{Requester, offered_to};
 use crate::accounts::actor::Actor;
 use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
-use crate::entities::{enrolment, participant};
+use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::registration::{self, Profile, ProfileInput};
 use crate::people::{ENTITY_TYPES, LEVELS};
-use crate::spreadsheets::{self, ImportRow, ImportTable};
+use crate::spreadsheets::{self, Import, ImportTable};
 use crate::text::fold;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -157,54 +157,279 @@ pub struct ImportSummary {
     pub rows: Vec<RowOutcome>,
 }
 
+impl ImportSummary {
+    /// Counts and lists a row: already enrolled (`placed` None), or enrolled or waitlisted
+    /// (at that place in the waiting list).
+    fn record(&mut self, row: &CheckedRow, placed: Option<(EnrolmentStatus, Option<u64>)>) {
+        let new_participant = row.existing.is_none();
+        let (action, waitlist_position) = match placed {
+            None => {
+                self.already_enrolled += 1;
+                ("already_enrolled", None)
+            }
+            Some((status, position)) => {
+                if new_participant {
+                    self.created_participants += 1;
+                }
+                if status == EnrolmentStatus::Waitlisted {
+                    self.waitlisted += 1;
+                    ("waitlist", position)
+                } else {
+                    self.enrolled += 1;
+                    ("enrol", position)
+                }
+            }
+        };
+        self.rows.push(RowOutcome {
+            row: row.number,
+            document: format!(
+                "{} {}",
+                row.profile.document_type.as_str(),
+                row.profile.document_number
+            ),
+            full_name: format!("{} {}", row.profile.first_names, row.profile.last_names),
+            action,
+            new_participant,
+            waitlist_position,
+        });
+    }
+}
+
+/// One person of the file, as typed (values from lists already turned into their codes).
+#[derive(Clone, Debug, Default)]
+pub struct EnrolmentRow {
+    pub row: usize,
+    pub input: ProfileInput,
+}
+
+/// A checked row: the person's profile, their record if they exist, and whether they are
+/// already in the cohort.
 struct CheckedRow {
     number: usize,
     profile: Profile,
     existing: Option<participant::Model>,
+    already: bool,
+}
+
+/// Every row checked, and the cohort's enrolled and waiting counts when it was checked.
+pub struct EnrolmentPlan {
+    rows: Vec<CheckedRow>,
+    enrolled: u64,
+    waiting: u64,
+}
+
+/// A coordinator enrolling a whole office into an open cohort from a spreadsheet, opened.
+/// Rows create or match participants by document and enrol them; known people keep their
+/// profile.
+pub struct EnrolmentImport<'a> {
+    staff: &'a Actor,
+    notifier: &'a Notifier<'a>,
+    cohort: cohort::Model,
+}
+
+impl<'a> EnrolmentImport<'a> {
+    /// The import into a cohort that takes enrolments (404, 409 otherwise). Only staff import:
+    /// the routes' guard says so.
+    pub async fn open<C: ConnectionTrait>(
+        db: &C,
+        staff: &'a Actor,
+        notifier: &'a Notifier<'a>,
+        cohort_id: i32,
+    ) -> AppResult<Self> {
+        let cohort = cohorts::find(db, cohort_id).await?;
+        check_open(&cohort)?;
+        Ok(EnrolmentImport {
+            staff,
+            notifier,
+            cohort,
+        })
+    }
+}
+
+/// 409 unless the cohort takes enrolments.
+fn check_open(cohort: &cohort::Model) -> AppResult<()> {
+    if cohort.status != CohortStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "La cohorte «{}» no recibe inscripciones: está {}.",
+            cohort.name,
+            cohort.status.label().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+impl Import for EnrolmentImport<'_> {
+    type Row = EnrolmentRow;
+    type Plan = EnrolmentPlan;
+    type Summary = ImportSummary;
+
+    /// The header row is the first row of the file.
+    const HEADERS: &'static [&'static str] = &[];
+
+    /// The cohort locked; it may have closed since it was opened.
+    async fn lock(&self, db: &impl ConnectionTrait) -> AppResult<Self> {
+        let cohort = cohorts::lock(db, self.cohort.id).await?;
+        check_open(&cohort)?;
+        Ok(EnrolmentImport { cohort, ..*self })
+    }
+
+    async fn rows(
+        &self,
+        _db: &impl ConnectionTrait,
+        table: ImportTable,
+    ) -> AppResult<Vec<EnrolmentRow>> {
+        let fields = column_map(&table.headers);
+        let missing: Vec<FieldError> = COLUMNS
+            .iter()
+            .filter(|(field, _, required, _)| *required && !fields.values().any(|f| f == field))
+            .map(|(_, label, _, _)| FieldError {
+                row: Some(1),
+                field: label.to_string(),
+                message: format!("Falta la columna «{label}»."),
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::Validation(missing));
+        }
+        if table.rows.is_empty() {
+            return Err(AppError::invalid(
+                "file",
+                "El archivo no tiene filas con personas.",
+            ));
+        }
+        let header_of = |field: &str| {
+            fields
+                .iter()
+                .find(|(_, f)| **f == field)
+                .map(|(header, _)| header.clone())
+        };
+        let headers: HashMap<&str, String> = COLUMNS
+            .iter()
+            .filter_map(|(field, _, _, _)| Some((*field, header_of(field)?)))
+            .collect();
+        Ok(table
+            .rows
+            .iter()
+            .map(|row| {
+                let cell = |field: &str| -> Option<String> {
+                    headers
+                        .get(field)
+                        .map(|header| row.get(header).to_string())
+                        .filter(|v| !v.is_empty())
+                };
+                EnrolmentRow {
+                    row: row.number,
+                    input: ProfileInput {
+                        document_type: cell("document_type").map(|t| t.to_uppercase()),
+                        document_number: cell("document_number"),
+                        first_names: cell("first_names"),
+                        last_names: cell("last_names"),
+                        email: cell("email"),
+                        phone: cell("phone"),
+                        municipality_code: cell("municipality_code"),
+                        entity_type: cell("entity_type").map(|t| from_list(ENTITY_TYPES, &t)),
+                        entity_name: cell("entity_name"),
+                        position: cell("position"),
+                        level: cell("level").map(|t| from_list(LEVELS, &t)),
+                        ..Default::default()
+                    },
+                }
+            })
+            .collect())
+    }
+
+    async fn plan(
+        &self,
+        db: &impl ConnectionTrait,
+        rows: Vec<EnrolmentRow>,
+    ) -> AppResult<EnrolmentPlan> {
+        let id = self.cohort.id;
+        let mut checked = check_rows(db, id, &rows).await?;
+        for row in &mut checked {
+            if let Some(person) = &row.existing {
+                row.already = active_enrolment(db, id, person.id).await?;
+            }
+        }
+        Ok(EnrolmentPlan {
+            rows: checked,
+            enrolled: cohorts::count_enrolments(db, id, EnrolmentStatus::Enrolled).await?,
+            waiting: cohorts::count_enrolments(db, id, EnrolmentStatus::Waitlisted).await?,
+        })
+    }
+
+    /// Seats are taken in file order; the rest wait, in file order too.
+    fn preview(&self, plan: EnrolmentPlan) -> ImportSummary {
+        let mut summary = ImportSummary {
+            dry_run: true,
+            ..Default::default()
+        };
+        let (mut enrolled, mut waiting) = (plan.enrolled, plan.waiting);
+        for row in &plan.rows {
+            let placed = if row.already {
+                None
+            } else if enrolled >= self.cohort.seats as u64 {
+                waiting += 1;
+                Some((EnrolmentStatus::Waitlisted, Some(waiting)))
+            } else {
+                enrolled += 1;
+                Some((EnrolmentStatus::Enrolled, None))
+            };
+            summary.record(row, placed);
+        }
+        summary
+    }
+
+    async fn save(
+        &self,
+        db: &impl ConnectionTrait,
+        plan: EnrolmentPlan,
+    ) -> AppResult<ImportSummary> {
+        let mut summary = ImportSummary::default();
+        let requester = Requester::Staff {
+            user: self.staff,
+            override_reason: None,
+        };
+        for row in &plan.rows {
+            if row.already {
+                summary.record(row, None);
+                continue;
+            }
+            // Known people keep their profile (they may have corrected it themselves).
+            let person = match &row.existing {
+                Some(person) => person.id,
+                None => {
+                    registration::save_profile(db, None, None, &row.profile)
+                        .await?
+                        .id
+                }
+            };
+            let view = super::enrol(db, self.notifier, self.cohort.id, person, &requester).await?;
+            summary.record(row, Some((view.status, view.waitlist_position)));
+        }
+        Ok(summary)
+    }
 }
 
 /// Checks every row; returns them all or every problem found.
 async fn check_rows<C: ConnectionTrait>(
     db: &C,
     cohort_id: i32,
-    rows: &[ImportRow],
-    fields: &HashMap<String, &'static str>,
+    rows: &[EnrolmentRow],
 ) -> AppResult<Vec<CheckedRow>> {
     let targets = cohorts::targets_of(db, &[cohort_id])
         .await?
         .remove(&cohort_id)
         .unwrap_or_default();
-    let cell = |row: &ImportRow, field: &str| -> Option<String> {
-        fields
-            .iter()
-            .find(|(_, f)| **f == field)
-            .map(|(header, _)| row.get(header).to_string())
-            .filter(|v| !v.is_empty())
-    };
     let mut errors = Vec::new();
     let mut checked = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     for row in rows {
-        let input = ProfileInput {
-            document_type: cell(row, "document_type").map(|t| t.to_uppercase()),
-            document_number: cell(row, "document_number"),
-            first_names: cell(row, "first_names"),
-            last_names: cell(row, "last_names"),
-            email: cell(row, "email"),
-            phone: cell(row, "phone"),
-            municipality_code: cell(row, "municipality_code"),
-            entity_type: cell(row, "entity_type").map(|t| from_list(ENTITY_TYPES, &t)),
-            entity_name: cell(row, "entity_name"),
-            position: cell(row, "position"),
-            level: cell(row, "level").map(|t| from_list(LEVELS, &t)),
-            ..Default::default()
-        };
         let at_row = |e: FieldError| FieldError {
-            row: Some(row.number),
+            row: Some(row.row),
             field: label_of(&e.field).to_string(),
             message: e.message,
         };
-        match registration::validate(db, &input).await {
+        match registration::validate(db, &row.input).await {
             Err(AppError::Validation(found)) => errors.extend(found.into_iter().map(at_row)),
             Err(other) => return Err(other),
             Ok(profile) => {
@@ -232,9 +457,10 @@ async fn check_rows<C: ConnectionTrait>(
                 let existing =
                     find_person(db, profile.document_type, &profile.document_number).await?;
                 checked.push(CheckedRow {
-                    number: row.number,
+                    number: row.row,
                     profile,
                     existing,
+                    already: false,
                 });
             }
         }
@@ -281,159 +507,4 @@ async fn active_enrolment<C: ConnectionTrait>(
         .one(db)
         .await?
         .is_some())
-}
-
-/// Parses an upload on a blocking thread, bounded (see `spreadsheets::MAX_IMPORT_ROWS`). Call
-/// it before opening the transaction [`run`] writes in, so the database stays free meanwhile.
-pub async fn parse(bytes: Vec<u8>, filename: String) -> AppResult<ImportTable> {
-    spreadsheets::parse_upload(bytes, filename, Vec::new()).await
-}
-
-/// [`run`] where it belongs: a dry run only reads, so it takes no write lock at all (other
-/// people's writes go on meanwhile); a real import runs in one write transaction, all or
-/// nothing.
-pub async fn run_in(
-    db: &sea_orm::DatabaseConnection,
-    notifier: &Notifier<'_>,
-    staff: &Actor,
-    cohort_id: i32,
-    table: ImportTable,
-    dry_run: bool,
-) -> AppResult<ImportSummary> {
-    if dry_run {
-        return run(db, notifier, staff, cohort_id, table, true).await;
-    }
-    let txn = crate::db::begin(db).await?;
-    let summary = run(&txn, notifier, staff, cohort_id, table, false).await?;
-    txn.commit().await?;
-    Ok(summary)
-}
-
-/// Checks and (unless `dry_run`) applies a parsed upload. The caller passes a transaction;
-/// on any error nothing it wrote survives.
-pub async fn run<C: ConnectionTrait>(
-    db: &C,
-    notifier: &Notifier<'_>,
-    staff: &Actor,
-    cohort_id: i32,
-    table: ImportTable,
-    dry_run: bool,
-) -> AppResult<ImportSummary> {
-    let cohort = if dry_run {
-        cohorts::find(db, cohort_id).await?
-    } else {
-        cohorts::lock(db, cohort_id).await?
-    };
-    if cohort.status != CohortStatus::Open {
-        return Err(AppError::Conflict(format!(
-            "La cohorte «{}» no recibe inscripciones: está {}.",
-            cohort.name,
-            cohort.status.label().to_lowercase()
-        )));
-    }
-    let fields = column_map(&table.headers);
-    let missing: Vec<FieldError> = COLUMNS
-        .iter()
-        .filter(|(field, _, required, _)| *required && !fields.values().any(|f| f == field))
-        .map(|(_, label, _, _)| FieldError {
-            row: Some(1),
-            field: label.to_string(),
-            message: format!("Falta la columna «{label}»."),
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(AppError::Validation(missing));
-    }
-    if table.rows.is_empty() {
-        return Err(AppError::invalid(
-            "file",
-            "El archivo no tiene filas con personas.",
-        ));
-    }
-    let rows = check_rows(db, cohort.id, &table.rows, &fields).await?;
-
-    let mut summary = ImportSummary {
-        dry_run,
-        ..Default::default()
-    };
-    let mut enrolled_now =
-        cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
-    let mut waiting_now =
-        cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Waitlisted).await?;
-    for row in rows {
-        let already = match &row.existing {
-            Some(person) => active_enrolment(db, cohort.id, person.id).await?,
-            None => false,
-        };
-        let full_name = format!("{} {}", row.profile.first_names, row.profile.last_names);
-        let document = format!(
-            "{} {}",
-            row.profile.document_type.as_str(),
-            row.profile.document_number
-        );
-        let new_participant = row.existing.is_none();
-        if already {
-            summary.already_enrolled += 1;
-            summary.rows.push(RowOutcome {
-                row: row.number,
-                document,
-                full_name,
-                action: "already_enrolled",
-                new_participant,
-                waitlist_position: None,
-            });
-            continue;
-        }
-        if new_participant {
-            summary.created_participants += 1;
-        }
-        let outcome: EnrolmentView = if dry_run {
-            let waitlisted = enrolled_now >= cohort.seats as u64;
-            EnrolmentView {
-                id: 0,
-                cohort_id: cohort.id,
-                participant_id: 0,
-                status: if waitlisted {
-                    EnrolmentStatus::Waitlisted
-                } else {
-                    EnrolmentStatus::Enrolled
-                },
-                waitlist_position: waitlisted.then_some(waiting_now + 1),
-            }
-        } else {
-            // Known people keep their profile (they may have corrected it themselves).
-            let person = match row.existing {
-                Some(person) => person,
-                None => registration::save_profile(db, None, None, &row.profile).await?,
-            };
-            super::enrol(
-                db,
-                notifier,
-                cohort.id,
-                person.id,
-                &Requester::Staff {
-                    user: staff,
-                    override_reason: None,
-                },
-            )
-            .await?
-        };
-        let waitlisted = outcome.status == EnrolmentStatus::Waitlisted;
-        if waitlisted {
-            summary.waitlisted += 1;
-            waiting_now += 1;
-        } else {
-            summary.enrolled += 1;
-            enrolled_now += 1;
-        }
-        summary.rows.push(RowOutcome {
-            row: row.number,
-            document,
-            full_name,
-            action: if waitlisted { "waitlist" } else { "enrol" },
-            new_participant,
-            waitlist_position: outcome.waitlist_position,
-        });
-    }
-    Ok(summary)
 }

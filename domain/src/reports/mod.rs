@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod dashboard;
 mod detail;
 pub mod differential;
+pub mod place;
 pub mod workbook;
 
 pub use detail::{ParticipantRow, participants, participants_page};

@@ -54,6 +54,23 @@
 //! cells than the bounds above are a 422 on `"file"` that says the limit (the reader stops as
 //! soon as it knows). Parse with [`parse_upload`] *before* opening a write transaction.
 //!
+//! # The import pipeline ([`pipeline`]: [`Import`], [`pipeline::run`])
+//!
+//! ```text
+//! trait Import { type Row; type Plan; type Summary; const HEADERS;
+//!     lock, rows, plan, preview, save }                       (a value of it: opened)
+//! pipeline::run(db, &import, Source<Row>, Mode) -> AppResult<Summary>
+//! enum Source<Row> { File { bytes, name }, Rows(Vec<Row>) } ; enum Mode { Preview, Save }
+//! ImportSummary<Change> { dry_run, changes, unchanged } ; ::preview(planned, change) ; .saved()
+//! all_or_nothing(errors, planned, nothing: &str) -> AppResult<Vec<Planned>>
+//! ```
+//!
+//! Every import (enrolments, attendance, scores) is one [`Import`]: its own rows, checks and
+//! writes; the pipeline does the rest the same way for all: an import is opened (who may
+//! import into what) before its file is read, the file is parsed with the bounds above before
+//! any transaction, a preview only reads, and a save runs in one write transaction, all or
+//! nothing.
+//!
 //! # Templates ([`template`])
 //!
 //! ```text
@@ -71,6 +88,7 @@
 
 mod export;
 mod import;
+pub mod pipeline;
 mod template;
 
 #[cfg(test)]
@@ -78,19 +96,67 @@ mod tests;
 
 pub use export::{Cell, ChartKind, Column, ColumnKind, ExportBook, SheetWriter};
 pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_requiring};
+pub use pipeline::{Import, Mode, Source};
 pub use template::template;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult, FieldError};
 use serde::Serialize;
 
 /// What an import of a sheet would change (dry run, the preview) or changed: the changed rows,
-/// and how many rows matched what is recorded. Every import (attendance, scores) answers it.
+/// and how many rows matched what is recorded. The attendance and scores imports answer it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportSummary<Change> {
     pub dry_run: bool,
     pub changes: Vec<Change>,
     /// Rows identical to what is recorded.
     pub unchanged: usize,
+}
+
+impl<Change> ImportSummary<Change> {
+    /// What a plan would change: each planned row's change, or `None` when the row equals
+    /// what is recorded (counted as unchanged).
+    pub fn preview<Planned>(
+        planned: Vec<Planned>,
+        mut change: impl FnMut(Planned) -> Option<Change>,
+    ) -> Self {
+        let mut changes = Vec::new();
+        let mut unchanged = 0;
+        for row in planned {
+            match change(row) {
+                Some(found) => changes.push(found),
+                None => unchanged += 1,
+            }
+        }
+        ImportSummary {
+            dry_run: true,
+            changes,
+            unchanged,
+        }
+    }
+
+    /// The same changes, saved.
+    pub fn saved(self) -> Self {
+        ImportSummary {
+            dry_run: false,
+            ..self
+        }
+    }
+}
+
+/// The end of a sheet's checks, all or nothing: every problem found at once (422), or the
+/// planned rows; a file that plans nothing is refused with `nothing` (on the field `file`).
+pub fn all_or_nothing<Planned>(
+    errors: Vec<FieldError>,
+    planned: Vec<Planned>,
+    nothing: &str,
+) -> AppResult<Vec<Planned>> {
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if planned.is_empty() {
+        return Err(AppError::invalid("file", nothing));
+    }
+    Ok(planned)
 }
 
 /// The largest upload [`read_upload`] accepts.

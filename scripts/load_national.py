@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Load test over real HTTP at national scale (issue 20).
+
+Builds the release binary, fills a SQLite database with the synthetic country
+(`seed --synthetic national`, kept under target/load-national-<scale>/), starts `serve` on a
+free port and drives every page with 32 concurrent connections through `wrk` (installed from
+Debian's packages when missing), beside the static stylesheet as the floor. Then the Antioquia
+attendance report: JSON with 1 and 32 clients; the `.xlsx` timed over HTTP, its cells written
+again by XlsxWriter and openpyxl (write-only) as peers (installed in a venv under target/);
+and the server's memory (VmRSS / VmHWM) after 15 workbooks in a row and 4 at once.
+
+Usage:  scripts/load_national.py [--scale 1] [--seconds 10] [--connections 32] [--only TEXT]
+Writes a Markdown table to target/load-national-<scale>/results.md and prints it.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANTIOQUIA = "05"
+COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
+REVIEWER = ("revisor.antioquia@aulaterritorial.example", "Revisa-Antioquia-2026")
+
+
+def log(*args):
+    print("==>", *args, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    log(" ".join(str(c) for c in cmd))
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    log("wrk is not installed: installing it from Debian's packages")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    run(sudo + ["apt-get", "update", "-qq"], env=env)
+    run(sudo + ["apt-get", "install", "-y", "-qq", "wrk"], env=env)
+
+
+def ensure_python_peers(work):
+    venv = work.parent / "load-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        run([sys.executable, "-m", "venv", str(venv)])
+    run([str(python), "-m", "pip", "install", "-q", "openpyxl==3.1.5", "XlsxWriter==3.2.0"])
+    return python
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, env):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(env, ROCKET_PORT=str(self.port), ROCKET_ADDRESS="127.0.0.1",
+                   ROCKET_LOG_LEVEL="critical", RUST_LOG="warn")
+        self.log = open(Path(env["LOAD_WORK"]) / "serve.log", "w")
+        self.proc = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(self.base + "/health", timeout=2).read()
+                return
+            except Exception:
+                if self.proc.poll() is not None:
+                    raise SystemExit("serve stopped; see serve.log")
+                time.sleep(0.5)
+        raise SystemExit("serve did not answer /health")
+
+    def memory(self):
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        value = lambda key: int(re.search(rf"{key}:\s+(\d+) kB", status).group(1)) // 1024
+        return value("VmRSS"), value("VmHWM")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def sign_in(base, email, password):
+    """The page's sign-in form (CSRF included): returns the Cookie header of the session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + "/ingresar").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password})
+    opener.open(urllib.request.Request(base + "/ingresar", data=body.encode()))
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def api_token(base, email, password):
+    request = urllib.request.Request(
+        base + "/api/v1/tokens",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(request).read())["token"]
+
+
+def get(base, path, headers):
+    request = urllib.request.Request(base + path, headers=headers)
+    started = time.perf_counter()
+    body = urllib.request.urlopen(request, timeout=600).read()
+    return body, time.perf_counter() - started
+
+
+def wrk(url, header, seconds, connections):
+    """(requests/s, p50 ms, p99 ms, non-2xx) from wrk's --latency report."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
+    if header:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+
+    def ms(label):
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rate, ms("50"), ms("99"), int(bad.group(1)) if bad else 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="1")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", default=None, help="measure only pages whose label contains this")
+    args = parser.parse_args()
+
+    work = ROOT / "target" / f"load-national-{args.scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    ensure_wrk()
+    run(["cargo", "build", "--release", "--quiet", "--bin", "aula-territorial"], cwd=ROOT)
+    binary = ROOT / "target" / "release" / "aula-territorial"
+    database = work / "aula.sqlite3"
+    env = dict(os.environ,
+               LOAD_WORK=str(work),
+               ROCKET_PROFILE="release",
+               ROCKET_DATABASE_URL=f"sqlite://{database}?mode=rwc",
+               ROCKET_DEMO_DATA="true",
+               ROCKET_MAIL_POLL_SECONDS="0",
+               ROCKET_JOBS_POLL_SECONDS="0",
+               ROCKET_SECRET_KEY=os.environ.get("ROCKET_SECRET_KEY")
+               or "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=")
+    if not database.exists():
+        started = time.perf_counter()
+        run([str(binary), "seed", "--synthetic", "national", "--scale", args.scale], env=env,
+            cwd=work)
+        log(f"synthetic country generated in {time.perf_counter() - started:.1f} s")
+        subprocess.run([str(binary), "create-user", "--role", "reviewer", "--email", REVIEWER[0],
+                        "--password", REVIEWER[1], "--full-name", "Revisora de Antioquia",
+                        "--department", ANTIOQUIA], env=env, cwd=work, check=False)
+
+    server = Server(binary, env)
+    rows = []
+    try:
+        base = server.base
+        staff = "Cookie: " + sign_in(base, *COORDINATOR)
+        reviewer = "Cookie: " + sign_in(base, *REVIEWER)
+        token = api_token(base, *COORDINATOR)
+        bearer = {"Authorization": f"Bearer {token}"}
+        listing = json.loads(get(base, "/api/v1/cohorts?municipality=05001&per_page=1",
+                                 bearer)[0])
+        cohort = listing["items"][0]["id"] if listing["items"] else 1
+        pages = [
+            ("floor: static stylesheet", "/static/app.css", None),
+            ("roster of a cohort", f"/cohortes/{cohort}/inscritos", staff),
+            ("public cohort page", f"/cohortes/{cohort}", None),
+            ("coordinator's cohort workspace", f"/coordinacion/cohortes/{cohort}", staff),
+            ("municipality page, Medellín", "/municipios/05001", staff),
+            ("coordinator dashboard (national)", "/", staff),
+            ("reviewer dashboard (Antioquia)", "/", reviewer),
+            ("reports page /reportes (Antioquia reviewer)", "/reportes", reviewer),
+            ("capacity grid /reportes/capacidades (Antioquia)", "/reportes/capacidades",
+             reviewer),
+            ("participants /reportes/participantes (Antioquia)", "/reportes/participantes",
+             reviewer),
+            ("Antioquia report JSON, 32 clients",
+             f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500",
+             "Authorization: Bearer " + token),
+        ]
+        for label, path, header in pages:
+            if args.only and args.only not in label:
+                continue
+            get(base, path, dict([header.split(": ", 1)]) if header else {})  # warm-up
+            rate, p50, p99, bad = wrk(base + path, header, args.seconds, args.connections)
+            rows.append((label, f"{rate:,.0f} req/s", f"{p50:.1f} ms", f"{p99:.1f} ms",
+                         str(bad)))
+            log(label, rows[-1][1:])
+
+        if not args.only:
+            json_path = f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500"
+            one = sorted(get(base, json_path, bearer)[1] for _ in range(5))[2]
+            rows.append(("Antioquia report JSON, one client (median of 5)", "",
+                         f"{one * 1000:.0f} ms", "", ""))
+            xlsx_path = f"/api/v1/reports/attendance.xlsx?department={ANTIOQUIA}"
+            times = []
+            body = b""
+            for _ in range(15):
+                body, seconds = get(base, xlsx_path, bearer)
+                times.append(seconds)
+            rss, hwm = server.memory()
+            rows.append(("Antioquia .xlsx over HTTP (median of 15)", "",
+                         f"{sorted(times)[7] * 1000:.0f} ms", "",
+                         f"{len(body) / 1e6:.1f} MB"))
+            rows.append(("server memory after 15 workbooks (VmRSS / VmHWM)", "",
+                         f"{rss} MB", f"{hwm} MB", ""))
+            threads = [threading.Thread(target=get, args=(base, xlsx_path, bearer))
+                       for _ in range(4)]
+            health = []
+
+            def probe():
+                while any(t.is_alive() for t in threads):
+                    health.append(get(base, "/health", {})[1])
+                    time.sleep(0.05)
+
+            for t in threads:
+                t.start()
+            prober = threading.Thread(target=probe)
+            prober.start()
+            for t in threads:
+                t.join()
+            prober.join()
+            rss, hwm = server.memory()
+            rows.append(("server memory after 4 workbooks at once (VmRSS / VmHWM)", "",
+                         f"{rss} MB", f"{hwm} MB", ""))
+            if health:
+                rows.append(("/health while 4 workbooks are built: worst", "",
+                             f"{max(health) * 1000:.0f} ms", "", f"{len(health)} probes"))
+            python = ensure_python_peers(work)
+            with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
+                f.write(body)
+            peers = subprocess.run([str(python), str(ROOT / "scripts" / "xlsx_peers.py"), f.name],
+                                   check=True, capture_output=True, text=True).stdout
+            for line in peers.strip().splitlines():
+                name, seconds = line.split("\t")
+                rows.append((f"peer: the same cells written by {name}", "",
+                             f"{float(seconds) * 1000:.0f} ms", "", ""))
+            os.unlink(f.name)
+    finally:
+        server.stop()
+
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
+                         capture_output=True, text=True).stdout.strip()
+    table = [f"scale {args.scale}, SQLite, release `serve`, wrk -t2 -c{args.connections} "
+             f"-d{args.seconds}s; {os.cpu_count()} cores ({cpu})", "",
+             "| measurement | throughput | p50 / value | p99 | note |", "|---|---|---|---|---|"]
+    table += [f"| {' | '.join(r)} |" for r in rows]
+    text = "\n".join(table) + "\n"
+    (work / "results.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

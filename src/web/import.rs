@@ -1,0 +1,244 @@
+//! The web side of the import pipeline (`spreadsheets::pipeline`), one for every import: the
+//! uploaded file, the API's answer (`?dry_run=true` or the real import) and the page flow
+//! upload → preview page → confirm.
+//!
+//! ```text
+//! Upload { file }  (the API's multipart body) ; upload_error(errors) -> AppError
+//! read_file(&TempFile) -> DomainResult<Source<Row>>
+//! answer(db, opening, &TempFile, dry_run) -> AppResult<Json<Summary>>
+//! trait ImportPage: Import { TEMPLATE, TITLE, CHANGED_MEANWHILE, BACK, SAVED, cohort, confirmation }
+//! UploadForm { csrf_token, file } ; preview(&page, db, opening, &TempFile) -> page or (status, page)
+//! ConfirmForm { csrf_token, filas } ; confirm(db, opening, ConfirmForm) -> Flash<Redirect>
+//! ```
+//!
+//! `opening` is the import's own `open(…)` future (who may import into what): each flow awaits
+//! it at its place, so every import answers in the same order.
+//!
+//! The preview page shows what saving would change and carries it, as the rows that make the
+//! changes (JSON in one hidden field, `filas`), to the confirmation, which checks them again
+//! against what is recorded then (people may have changed things meanwhile) and saves them.
+
+use super::csrf::{CsrfProtected, csrf_protected};
+use super::{Page, failure};
+use crate::entities::cohort;
+use crate::error::{AppError, AppResult, DomainResult, FieldError};
+use crate::spreadsheets::pipeline::{self, Import, Mode, Source};
+use rocket::form::FromForm;
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::serde::json::Json;
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+/// The API's upload: a multipart body with the file in the field «file».
+#[derive(FromForm)]
+pub struct Upload<'r> {
+    pub file: TempFile<'r>,
+}
+
+/// A multipart body Rocket could not read: too large (413), or without the file (422).
+pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
+    if errors.iter().any(|e| e.status() == Status::PayloadTooLarge) {
+        AppError::TooLarge
+    } else {
+        AppError::invalid(
+            "file",
+            "Adjunte el archivo (.xlsx o .csv) en el campo «file».",
+        )
+    }
+}
+
+/// The uploaded bytes (bounded) and the file's name as the person's computer gave it.
+pub async fn read_file<Row>(file: &TempFile<'_>) -> DomainResult<Source<Row>> {
+    use rocket::tokio::io::AsyncReadExt;
+    if file.len() as usize > crate::spreadsheets::MAX_UPLOAD_BYTES {
+        return Err(AppError::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(file.len() as usize);
+    let mut reader = file
+        .open()
+        .await
+        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
+    let name = file
+        .raw_name()
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
+        .unwrap_or_default();
+    Ok(Source::File { bytes, name })
+}
+
+/// The API: the file imported (or only previewed, `dry_run`), the summary as JSON. The body
+/// is read first, then the import opened, then the file parsed.
+pub async fn answer<I: Import>(
+    db: &DatabaseConnection,
+    opening: impl Future<Output = DomainResult<I>> + Send,
+    file: &TempFile<'_>,
+    dry_run: bool,
+) -> AppResult<Json<I::Summary>> {
+    let source = read_file(file).await?;
+    let import = opening.await?;
+    let summary = pipeline::run(db, &import, source, Mode::dry_run(dry_run)).await?;
+    Ok(Json(summary))
+}
+
+/// An import into a cohort with a preview page and a confirmation (the offline sheets). Its
+/// summary lists the changes, which the confirmation sends back as the rows that make them.
+pub trait ImportPage: Import<Row: Serialize + DeserializeOwned> {
+    /// The preview page: its template (given `cohort`, `changes`, `unchanged`, `has_changes`,
+    /// `errors` and the `confirmation` for the form) and its title.
+    const TEMPLATE: &'static str;
+    const TITLE: &'static str;
+    /// Said before the problems when the confirmed rows no longer pass the checks.
+    const CHANGED_MEANWHILE: &'static str;
+    /// The page the confirmation comes back to, from the cohort's id.
+    const BACK: fn(i32) -> String;
+    /// What the person reads after saving, from the number of changes saved.
+    const SAVED: fn(usize) -> String;
+
+    /// The cohort the rows go into.
+    fn cohort(&self) -> &cohort::Model;
+
+    /// The rows that make the summary's changes.
+    fn confirmation(summary: &Self::Summary) -> Vec<Self::Row>;
+}
+
+/// A file sent from a page, with the form's CSRF token.
+#[derive(FromForm)]
+pub struct UploadForm<'r> {
+    #[field(default = String::new())]
+    pub csrf_token: String,
+    pub file: TempFile<'r>,
+}
+
+impl CsrfProtected for UploadForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Upload → the preview page of what saving the file would change, with the confirmation; or
+/// the same page with every problem found (row, column, message) and 422. Other failures get
+/// the error page.
+pub async fn preview<I: ImportPage>(
+    page: &Page<'_>,
+    db: &DatabaseConnection,
+    opening: impl Future<Output = DomainResult<I>> + Send,
+    file: &TempFile<'_>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let import = opening.await.map_err(|e| failure(page, e))?;
+    let outcome = async {
+        let source = read_file(file).await?;
+        pipeline::run(db, &import, source, Mode::Preview).await
+    }
+    .await;
+    let (status, summary, errors) = match outcome {
+        Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
+        Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
+        Err(error) => return Err(failure(page, error)),
+    };
+    let rows = summary.as_ref().map(I::confirmation).unwrap_or_default();
+    let rendered = serde_json::to_string(&rows)
+        .map_err(|e| AppError::Internal(format!("confirmación: {e}")))
+        .and_then(|confirmation| {
+            let cohort = import.cohort();
+            let view = PreviewView {
+                cohort: CohortHeading {
+                    id: cohort.id,
+                    name: &cohort.name,
+                },
+                summary: summary.as_ref(),
+                has_changes: !rows.is_empty(),
+                confirmation,
+                errors: &errors,
+            };
+            Ok(page.render(I::TEMPLATE, I::TITLE, view)?)
+        });
+    match rendered {
+        Ok(html) if status == Status::Ok => Ok(html),
+        Ok(html) => Err((status, html)),
+        Err(error) => Err(failure(page, error)),
+    }
+}
+
+/// What a preview page shows: the cohort, what saving would change (`changes`, `unchanged`;
+/// nothing when the file was refused), the rows its confirmation sends back, the problems.
+#[derive(Serialize)]
+struct PreviewView<'a, S> {
+    cohort: CohortHeading<'a>,
+    #[serde(flatten)]
+    summary: Option<&'a S>,
+    has_changes: bool,
+    /// JSON of the rows that make the changes, for the form's hidden field `filas`.
+    confirmation: String,
+    errors: &'a [FieldError],
+}
+
+#[derive(Serialize)]
+struct CohortHeading<'a> {
+    id: i32,
+    name: &'a str,
+}
+
+/// A preview's confirmation: the rows it showed, as JSON.
+#[derive(FromForm)]
+pub struct ConfirmForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    filas: String,
+}
+
+csrf_protected!(ConfirmForm);
+
+/// Preview → confirm: the rows checked again and saved, all or nothing, and back to the
+/// import's page with what changed; when they no longer pass the checks (or the cohort no
+/// longer takes them, or the form came garbled), back with the reason and nothing saved.
+pub async fn confirm<I: ImportPage>(
+    db: &DatabaseConnection,
+    opening: impl Future<Output = DomainResult<I>> + Send,
+    form: ConfirmForm,
+) -> AppResult<Flash<Redirect>> {
+    let import = opening.await?;
+    let back = Redirect::to(I::BACK(import.cohort().id));
+    let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
+        Vec::new()
+    } else {
+        match serde_json::from_str(&form.filas) {
+            Ok(rows) => rows,
+            Err(_) => {
+                return Ok(Flash::error(
+                    back,
+                    "La confirmación llegó incompleta: suba la planilla de nuevo.",
+                ));
+            }
+        }
+    };
+    let outcome = pipeline::run(db, &import, Source::Rows(rows), Mode::Save).await;
+    match outcome {
+        Ok(summary) => Ok(Flash::success(
+            back,
+            I::SAVED(I::confirmation(&summary).len()),
+        )),
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            back,
+            format!(
+                "{}{}",
+                I::CHANGED_MEANWHILE,
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(other) => Err(other.into()),
+    }
+}
