@@ -164,16 +164,16 @@ async fn catalogue(
     )
 }
 
-/// A cohort's public page. `Calendar` is the cohort's sessions by month, as
-/// `cohorts::pages::calendar` gives them to the `session_calendar` partial.
+/// A cohort's public page.
 #[derive(Serialize)]
-struct CohortPublicView<'a, Calendar> {
+struct CohortPublicView<'a> {
     cohort: &'a CohortView,
     description: String,
     status_label: &'static str,
     modality_label: &'static str,
     places: Vec<String>,
-    calendar: Calendar,
+    /// The sessions by month, for the `session_calendar` partial.
+    calendar: Vec<super::pages::CalendarMonth>,
     session_count: usize,
     enrolment_open: bool,
     /// The signed-in participant's enrolment here.
