@@ -9,8 +9,7 @@ use crate::people;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, http::Status, patch, post, routes};
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -30,12 +29,20 @@ struct Credentials {
     password: Option<String>,
 }
 
+/// A new bearer token, its expiry and whose it is.
+#[derive(Serialize)]
+struct IssuedToken {
+    token: String,
+    expires_at: String,
+    user: super::UserView,
+}
+
 #[post("/tokens", data = "<body>")]
 async fn create_token(
     db: &State<DatabaseConnection>,
     body: crate::api::JsonBody<Credentials>,
     address: crate::web::ClientAddress,
-) -> AppResult<Created<Value>> {
+) -> AppResult<Created<IssuedToken>> {
     let mut errors = Vec::new();
     if body.email.as_deref().unwrap_or("").trim().is_empty() {
         errors.push(FieldError::new("email", "Escriba el correo electrónico."));
@@ -62,11 +69,11 @@ async fn create_token(
     };
     let (token, row) = sign_in::issue_token(&txn, user.id).await?;
     txn.commit().await?;
-    Ok(created(json!({
-        "token": token,
-        "expires_at": date_time(row.expires_at),
-        "user": super::UserView::from(user),
-    })))
+    Ok(created(IssuedToken {
+        token,
+        expires_at: date_time(row.expires_at),
+        user: super::UserView::from(user),
+    }))
 }
 
 #[delete("/tokens/current")]
@@ -79,20 +86,30 @@ async fn revoke_current_token(
     Ok(Status::NoContent)
 }
 
+/// The caller's account and, for a participant, their profile.
+#[derive(Serialize)]
+struct Me {
+    #[serde(flatten)]
+    user: super::UserView,
+    participant: Option<people::ParticipantView>,
+}
+
 #[get("/me")]
-async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<Value>> {
+async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<Me>> {
     let account = super::find(db.inner(), user.id).await?;
     let participant = people::profile_of_user(db.inner(), user.id).await?;
-    let mut body = serde_json::to_value(super::UserView::from(account))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    body["participant"] =
-        serde_json::to_value(participant).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(body))
+    Ok(Json(Me {
+        user: super::UserView::from(account),
+        participant,
+    }))
 }
 
 /// Everything the product holds about the caller (Ley 1581: right to know).
 #[get("/me/data")]
-async fn my_data(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<Value>> {
+async fn my_data(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+) -> AppResult<Json<people::profile::PersonalData>> {
     Ok(Json(
         people::personal_data_export(db.inner(), user.id).await?,
     ))
