@@ -458,7 +458,7 @@ pub async fn freeze<C: ConnectionTrait>(
             },
             subject_type: "enrolment",
             subject_id: row.enrolment_id.to_string(),
-            before: Some(json!({"status": "enrolled"})),
+            before: Some(json!({"status": EnrolmentStatus::Enrolled})),
             after: Some(json!({
                 "status": status,
                 "sessions_total": row.sessions_total,

@@ -33,9 +33,9 @@ struct Credentials {
     password: Option<String>,
 }
 
-/// A bearer token and its owner.
+/// A new bearer token, its expiry and whose it is.
 #[derive(Serialize, ToSchema)]
-pub struct TokenResponse {
+pub struct IssuedToken {
     /// Send it as `Authorization: Bearer <token>`; shown only once.
     token: String,
     #[schema(format = DateTime)]
@@ -64,7 +64,7 @@ pub struct UserWithProfile {
     security(()),
     request_body = Credentials,
     responses(
-        (status = 201, description = "Token issued.", body = TokenResponse),
+        (status = 201, description = "Token issued.", body = IssuedToken),
         (status = 401, response = Unauthorized),
         (status = 429, response = TooManyRequests),
     )
@@ -74,7 +74,7 @@ async fn create_token(
     db: &State<DatabaseConnection>,
     body: crate::api::JsonBody<Credentials>,
     address: crate::web::ClientAddress,
-) -> AppResult<Created<TokenResponse>> {
+) -> AppResult<Created<IssuedToken>> {
     let mut errors = Vec::new();
     if body.email.as_deref().unwrap_or("").trim().is_empty() {
         errors.push(FieldError::new("email", "Escriba el correo electrónico."));
@@ -101,7 +101,7 @@ async fn create_token(
     };
     let (token, row) = sign_in::issue_token(&txn, user.id).await?;
     txn.commit().await?;
-    Ok(created(TokenResponse {
+    Ok(created(IssuedToken {
         token,
         expires_at: date_time(row.expires_at),
         user: super::UserView::from(user),
@@ -154,13 +154,13 @@ async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json
 #[utoipa::path(
     tag = "auth",
     operation_id = "exportMyData",
-    responses((status = 200, description = "The export.", body = people::PersonalDataExport))
+    responses((status = 200, description = "The export.", body = people::profile::PersonalData))
 )]
 #[get("/me/data")]
 async fn my_data(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
-) -> AppResult<Json<people::PersonalDataExport>> {
+) -> AppResult<Json<people::profile::PersonalData>> {
     Ok(Json(
         people::personal_data_export(db.inner(), user.id).await?,
     ))

@@ -604,7 +604,7 @@ pub(crate) struct DetailView {
     document_types: [&'static str; 4],
     takes_enrolments: bool,
     /// The outcome of an enrolment import, shown at the top (`None` otherwise).
-    pub import: Option<Value>,
+    pub import: Option<crate::enrolment::pages::ImportOutcome>,
     closed: bool,
     certificates: Vec<CertificateRow>,
 }

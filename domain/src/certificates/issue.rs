@@ -463,8 +463,8 @@ pub async fn reissue<C: ConnectionTrait>(
         action: "certificate.reissued",
         subject_type: "certificate",
         subject_id: old.id.to_string(),
-        before: Some(json!({"code": old.code, "full_name": old.full_name, "status": "valid"})),
-        after: Some(json!({"status": "superseded", "superseded_by": new.code, "full_name": new.full_name})),
+        before: Some(json!({"code": old.code, "full_name": old.full_name, "status": CertificateStatus::Valid})),
+        after: Some(json!({"status": CertificateStatus::Superseded, "superseded_by": new.code, "full_name": new.full_name})),
     })
     .await?;
     deliver(db, notifier, &new, &person, true).await?;
@@ -502,8 +502,8 @@ pub async fn revoke<C: ConnectionTrait>(
             action: "certificate.revoked",
             subject_type: "certificate",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": "valid"})),
-            after: Some(json!({"status": "revoked", "reason": reason})),
+            before: Some(json!({"status": CertificateStatus::Valid})),
+            after: Some(json!({"status": CertificateStatus::Revoked, "reason": reason})),
         },
     )
     .await?;

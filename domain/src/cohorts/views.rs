@@ -132,7 +132,9 @@ pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CohortView> 
         .ok_or(AppError::NotFound)
 }
 
-/// (enrolled, waitlisted) per cohort.
+/// (enrolled, waitlisted) per cohort. Everyone who holds a seat counts as enrolled: after
+/// closing that is whoever completed or not (a closed cohort still shows the people it trained,
+/// never «0 inscritos»).
 async fn enrolment_counts<C: ConnectionTrait>(
     db: &C,
     ids: &[i32],
@@ -150,10 +152,12 @@ async fn enrolment_counts<C: ConnectionTrait>(
         .column(enrolment::Column::Status)
         .column_as(enrolment::Column::Id.count(), "n")
         .filter(enrolment::Column::CohortId.is_in(ids.to_vec()))
-        .filter(
-            enrolment::Column::Status
-                .is_in([EnrolmentStatus::Enrolled, EnrolmentStatus::Waitlisted]),
-        )
+        .filter(enrolment::Column::Status.is_in([
+            EnrolmentStatus::Enrolled,
+            EnrolmentStatus::Completed,
+            EnrolmentStatus::NotCompleted,
+            EnrolmentStatus::Waitlisted,
+        ]))
         .group_by(enrolment::Column::CohortId)
         .group_by(enrolment::Column::Status)
         .into_model::<Count>()
@@ -163,8 +167,8 @@ async fn enrolment_counts<C: ConnectionTrait>(
     for row in rows {
         let entry = map.entry(row.cohort_id).or_default();
         match row.status {
-            EnrolmentStatus::Enrolled => entry.0 = row.n as u64,
-            _ => entry.1 = row.n as u64,
+            EnrolmentStatus::Waitlisted => entry.1 += row.n as u64,
+            _ => entry.0 += row.n as u64,
         }
     }
     Ok(map)

@@ -286,8 +286,8 @@ pub async fn fill_seats<C: ConnectionTrait>(
                 action: "enrolment.promoted",
                 subject_type: "enrolment",
                 subject_id: updated.id.to_string(),
-                before: Some(json!({"status": "waitlisted"})),
-                after: Some(json!({"status": "enrolled"})),
+                before: Some(json!({"status": EnrolmentStatus::Waitlisted})),
+                after: Some(json!({"status": EnrolmentStatus::Enrolled})),
             },
         )
         .await?;
@@ -394,7 +394,7 @@ pub async fn cancel<C: ConnectionTrait>(
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
             before: Some(json!({"status": was})),
-            after: Some(json!({"status": "cancelled", "reason": reason})),
+            after: Some(json!({"status": EnrolmentStatus::Cancelled, "reason": reason})),
         },
     )
     .await?;
@@ -446,8 +446,8 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
             action: "enrolment.admitted_from_waitlist",
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": "waitlisted", "seats": cohort.seats - 1})),
-            after: Some(json!({"status": "enrolled", "seats": cohort.seats})),
+            before: Some(json!({"status": EnrolmentStatus::Waitlisted, "seats": cohort.seats - 1})),
+            after: Some(json!({"status": EnrolmentStatus::Enrolled, "seats": cohort.seats})),
         },
     )
     .await?;

@@ -89,7 +89,7 @@ pub mod profile;
 pub mod registration;
 pub mod scope;
 
-pub use profile::{ParticipantView, PersonalDataExport, personal_data_export, profile_of_user};
+pub use profile::{ParticipantView, personal_data_export, profile_of_user};
 
 pub fn label(list: &[(&'static str, &'static str)], value: &str) -> &'static str {
     list.iter()

@@ -3,7 +3,7 @@
 use super::SENSITIVE_CONSENT_VERSION;
 use super::registration::{self, Profile, ProfileInput};
 use crate::audit::{self, Change};
-use crate::entities::values::ConsentKind;
+use crate::entities::values::{CertificateStatus, ConsentKind, EnrolmentStatus, Mark, Role};
 use crate::entities::{
     attendance_mark, certificate, consent, enrolment, municipality, participant, score, user,
 };
@@ -201,28 +201,29 @@ pub async fn update_own(
     Ok(after)
 }
 
-/// Everything the product holds about a user (Ley 1581: the right to know one's data). The
-/// lists are empty for accounts without a participant profile.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PersonalDataExport {
+/// Everything the product holds about a user (Ley 1581: the right to know one's data): the
+/// file "Descargar todos mis datos" gives and `/api/v1/me/data` answers. Times are RFC 3339
+/// in Colombia; a user who is not a participant has only the account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonalData {
     #[schema(format = DateTime)]
     pub generated_at: String,
-    pub account: ExportedAccount,
+    pub account: AccountRecord,
     pub participant: Option<ParticipantView>,
-    pub consents: Vec<ExportedConsent>,
-    pub enrolments: Vec<ExportedEnrolment>,
-    pub attendance: Vec<ExportedMark>,
-    pub scores: Vec<ExportedScore>,
-    pub certificates: Vec<ExportedCertificate>,
+    pub consents: Vec<ConsentRecord>,
+    pub enrolments: Vec<EnrolmentRecord>,
+    pub attendance: Vec<AttendanceRecord>,
+    pub scores: Vec<ScoreRecord>,
+    pub certificates: Vec<CertificateRecord>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedAccount {
+/// The account (never its password hash).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountRecord {
     pub id: i32,
-    #[schema(format = Email)]
     pub email: String,
     pub full_name: String,
-    pub role: crate::entities::values::Role,
+    pub role: Role,
     pub department_code: Option<String>,
     pub active: bool,
     #[schema(format = DateTime)]
@@ -231,10 +232,9 @@ pub struct ExportedAccount {
     pub last_login_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedConsent {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsentRecord {
     pub kind: ConsentKind,
-    #[schema(example = "tratamiento-datos-v1-2026-11")]
     pub text_version: String,
     #[schema(format = DateTime)]
     pub granted_at: String,
@@ -242,11 +242,11 @@ pub struct ExportedConsent {
     pub withdrawn_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedEnrolment {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrolmentRecord {
     pub id: i32,
     pub cohort_id: i32,
-    pub status: crate::entities::values::EnrolmentStatus,
+    pub status: EnrolmentStatus,
     pub municipality_code: String,
     pub entity_type: String,
     #[schema(format = DateTime)]
@@ -256,18 +256,18 @@ pub struct ExportedEnrolment {
     pub cancellation_reason: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedMark {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttendanceRecord {
     pub enrolment_id: i32,
     pub session_id: i32,
-    pub status: crate::entities::values::Mark,
+    pub status: Mark,
     pub note: Option<String>,
     #[schema(format = DateTime)]
     pub recorded_at: String,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedScore {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScoreRecord {
     pub enrolment_id: i32,
     pub assessment_id: i32,
     /// On the Colombian 0.0–5.0 scale.
@@ -275,25 +275,25 @@ pub struct ExportedScore {
     pub score: f64,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExportedCertificate {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateRecord {
     pub code: String,
-    pub status: crate::entities::values::CertificateStatus,
+    pub status: CertificateStatus,
     pub course: String,
     #[schema(format = DateTime)]
     pub issued_at: String,
 }
 
-/// Everything the product holds about a user (Ley 1581: the right to know one's data).
+/// The personal data of `user_id` (see [`PersonalData`]).
 pub async fn personal_data_export<C: ConnectionTrait>(
     db: &C,
     user_id: i32,
-) -> AppResult<PersonalDataExport> {
-    let date_time = crate::time::date_time;
+) -> AppResult<PersonalData> {
+    use crate::time::date_time;
     let account = crate::accounts::find(db, user_id).await?;
-    let mut export = PersonalDataExport {
+    let mut export = PersonalData {
         generated_at: date_time(now()),
-        account: ExportedAccount {
+        account: AccountRecord {
             id: account.id,
             email: account.email,
             full_name: account.full_name,
@@ -321,7 +321,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|c| ExportedConsent {
+        .map(|c| ConsentRecord {
             kind: c.kind,
             text_version: c.text_version,
             granted_at: date_time(c.granted_at),
@@ -336,7 +336,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(
     let enrolment_ids: Vec<i32> = enrolments.iter().map(|e| e.id).collect();
     export.enrolments = enrolments
         .into_iter()
-        .map(|e| ExportedEnrolment {
+        .map(|e| EnrolmentRecord {
             id: e.id,
             cohort_id: e.cohort_id,
             status: e.status,
@@ -353,7 +353,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| ExportedMark {
+        .map(|m| AttendanceRecord {
             enrolment_id: m.enrolment_id,
             session_id: m.session_id,
             status: m.status,
@@ -367,7 +367,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|s| ExportedScore {
+        .map(|s| ScoreRecord {
             enrolment_id: s.enrolment_id,
             assessment_id: s.assessment_id,
             score: crate::parse::grade_value(s.score_tenths),
@@ -379,7 +379,7 @@ pub async fn personal_data_export<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|c| ExportedCertificate {
+        .map(|c| CertificateRecord {
             code: c.code,
             status: c.status,
             course: c.course_name,
