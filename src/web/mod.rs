@@ -23,7 +23,6 @@ use rocket::serde::json::Json;
 use rocket::{Catcher, Request, Route, State, catch, catchers, get, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![home_page, health, stylesheet]
@@ -203,11 +202,6 @@ impl Pager {
             next: (page < pages).then(|| link(page + 1)),
         }
     }
-}
-
-/// [`Pager::new`] as a JSON value, for the pages whose context is still a JSON map.
-pub fn pager(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Value {
-    serde_json::to_value(Pager::new(path, query, page, per_page, total)).unwrap_or(Value::Null)
 }
 
 /// What the health check answers.
