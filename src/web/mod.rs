@@ -205,7 +205,7 @@ impl Pager {
 }
 
 /// What the health check answers.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok` or `error`.
     #[schema(example = "ok")]
@@ -233,7 +233,7 @@ pub struct Health {
     )
 )]
 #[get("/health")]
-pub(crate) async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
+async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
     match db.ping().await {
         Ok(()) => (
             Status::Ok,
