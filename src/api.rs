@@ -6,15 +6,21 @@ use rocket::http::Status;
 use rocket::serde::json::Json;
 use serde::Serialize;
 
-pub use crate::paging::{DEFAULT_PER_PAGE, MAX_PER_PAGE, Paging};
+pub use crate::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Paging, page_number};
 pub use crate::parse::double_option;
 pub use crate::time::date_time;
 
-#[derive(Serialize)]
+/// The envelope of every list. Short lists (sessions, rosters, the caller's enrolments and
+/// certificates) are returned whole in it, with `page: 1` and `per_page` the number of items
+/// (at least 1).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub items: Vec<T>,
+    /// Items matching, over all pages.
     pub total: u64,
+    #[schema(minimum = 1)]
     pub page: u64,
+    #[schema(minimum = 1)]
     pub per_page: u64,
 }
 

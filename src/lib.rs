@@ -62,6 +62,7 @@ pub mod enrolment {
 }
 pub mod error;
 pub mod mail;
+pub mod openapi;
 pub mod parse;
 pub mod people {
     pub use domain::people::*;
@@ -143,5 +144,6 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", assessment::api::routes())
         .mount("/api/v1", certificates::api::routes())
         .mount("/api/v1", reports::api::routes())
+        .mount("/api/v1", openapi::routes())
         .register("/", web::catchers()))
 }

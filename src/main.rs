@@ -1,4 +1,4 @@
-//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...]`
+//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi]`
 
 use aula_territorial::accounts::{self, NewUser};
 use aula_territorial::config::AppConfig;
@@ -16,6 +16,7 @@ const USAGE: &str = "Uso:
   aula-territorial create-user --role ROL --email CORREO --password CLAVE
                    [--full-name NOMBRE] [--department CODIGO_DANE]
       ROL: admin, coordinator, instructor, participant, reviewer (reviewer exige --department)
+  aula-territorial openapi            escribe la descripción OpenAPI de /api/v1 (JSON)
 
 La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_DATABASE_URL).";
 
@@ -25,6 +26,7 @@ enum Command {
     Seed { demo: bool },
     Synthetic { scale: f64, seed: u64 },
     CreateUser(UserFlags),
+    OpenApi,
     Help,
 }
 
@@ -73,6 +75,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 department_code: flags.optional("--department").map(str::to_string),
             })
         }
+        "openapi" => Command::OpenApi,
         "help" | "--help" | "-h" => Command::Help,
         other => return Err(format!("orden desconocida: {other}")),
     };
@@ -165,10 +168,25 @@ async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> Result<(), AppError> {
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Command::OpenApi => {
+            use aula_territorial::openapi::{ApiDoc, OpenApi};
+            let json = ApiDoc::openapi()
+                .to_pretty_json()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            println!("{json}");
+            return Ok(());
+        }
+        _ => {}
+    }
     let figment = aula_territorial::config::figment();
     let config = AppConfig::from_figment(&figment)?;
     match command {
-        Command::Help => println!("{USAGE}"),
+        Command::Help | Command::OpenApi => {}
         Command::Serve => {
             let rocket = aula_territorial::build(figment).await?;
             rocket

@@ -5,12 +5,19 @@
 use sea_orm::DbErr;
 use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// Row of an uploaded file (1-based, header is row 1), for imports.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub row: Option<usize>,
+    /// The input field (`[n].status` for the n-th item of an array body; for imports, the
+    /// column's Spanish header, or `file`).
+    #[schema(example = "document_number")]
     pub field: String,
+    /// Spanish message for people.
+    #[schema(example = "Escriba el número de documento.")]
     pub message: String,
 }
 

@@ -152,6 +152,21 @@ pub enum QueryBool {
     Invalid(String),
 }
 
+impl utoipa::PartialSchema for QueryBool {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["true", "false"]))
+            .description(Some(
+                "Exactly `true` or `false`; any other spelling (`1`, `yes`, `on`, `TRUE`, \
+                 empty) is a 422 naming the parameter, never read as `false`.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for QueryBool {}
+
 impl QueryBool {
     /// `None` when absent; a 422 for anything but `true` or `false`.
     pub fn value(&self, field: &str) -> crate::error::AppResult<Option<bool>> {

@@ -29,7 +29,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 /// One participant's results in a cohort.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResultRow {
     pub enrolment_id: i32,
     pub participant_id: i32,
@@ -39,11 +39,13 @@ pub struct ResultRow {
     /// Sessions marked presente or tarde.
     pub sessions_attended: i32,
     /// `100 × attended / total` (0 when the cohort has no sessions).
+    #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: f64,
     /// Σ score-tenths × weight-%: the final grade in thousandths. `None` when the cohort has
     /// no assessments, a score is missing or the weights do not sum 100.
     pub final_grade_milli: Option<i32>,
     /// `final_grade_milli / 1000` (e.g. 3.25).
+    #[schema(minimum = 0, maximum = 5)]
     pub final_grade: Option<f64>,
     /// Meets the completion rule (frozen at closing).
     pub completed: bool,
@@ -456,7 +458,7 @@ pub async fn freeze<C: ConnectionTrait>(
             },
             subject_type: "enrolment",
             subject_id: row.enrolment_id.to_string(),
-            before: Some(json!({"status": "enrolled"})),
+            before: Some(json!({"status": EnrolmentStatus::Enrolled})),
             after: Some(json!({
                 "status": status,
                 "sessions_total": row.sessions_total,

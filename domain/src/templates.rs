@@ -42,17 +42,27 @@ impl Templates {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::error::FieldError;
+
+    /// What the error page reads when nobody is signed in.
+    #[derive(Serialize)]
+    struct ErrorPage {
+        title: &'static str,
+        status: u16,
+        detail: &'static str,
+        errors: Vec<FieldError>,
+    }
 
     #[test]
     fn user_text_is_escaped() {
         let templates = Templates::load().unwrap();
-        let html = templates
-            .render(
-                "error",
-                &json!({"title": "x", "status": 404, "detail": "<script>alert(1)</script>", "errors": []}),
-            )
-            .unwrap();
+        let page = ErrorPage {
+            title: "x",
+            status: 404,
+            detail: "<script>alert(1)</script>",
+            errors: Vec::new(),
+        };
+        let html = templates.render("error", &page).unwrap();
         assert!(html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>alert"));
     }

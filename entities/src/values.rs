@@ -3,10 +3,13 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// `$text` is a token tree, not a `literal` fragment: a fragment reaches derive macros wrapped
+/// in an invisible group, and utoipa's `ToSchema` would not see the `serde(rename)` in it (the
+/// description would list `cc` for `CC`).
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize, utoipa::ToSchema)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
@@ -42,7 +45,10 @@ text_enum!(
     }
 );
 
-text_enum!(DocumentType { Cc = "CC", Ce = "CE", Pa = "PA", Ppt = "PPT" });
+text_enum!(
+    /// CC cédula de ciudadanía, CE cédula de extranjería, PA pasaporte, PPT permiso por
+    /// protección temporal.
+    DocumentType { Cc = "CC", Ce = "CE", Pa = "PA", Ppt = "PPT" });
 
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
@@ -62,11 +68,17 @@ text_enum!(EnrolmentStatus {
     NotCompleted = "not_completed",
 });
 
-text_enum!(Mark { Presente = "presente", Tarde = "tarde", Excusado = "excusado", Ausente = "ausente" });
+text_enum!(
+    /// An attendance mark; `presente` and `tarde` count as attended.
+    Mark { Presente = "presente", Tarde = "tarde", Excusado = "excusado", Ausente = "ausente" });
 
-text_enum!(MarkSource { Manual = "manual", CheckIn = "check_in", Sheet = "sheet" });
+text_enum!(
+    /// How a mark was recorded: by hand, by the participant's check-in, or from an uploaded sheet.
+    MarkSource { Manual = "manual", CheckIn = "check_in", Sheet = "sheet" });
 
-text_enum!(CertificateStatus { Valid = "valid", Revoked = "revoked", Superseded = "superseded" });
+text_enum!(
+    /// `superseded`: replaced by a re-issued certificate (see `superseded_by`).
+    CertificateStatus { Valid = "valid", Revoked = "revoked", Superseded = "superseded" });
 
 text_enum!(OutboxStatus { Pending = "pending", Sent = "sent", Failed = "failed" });
 

@@ -5,12 +5,13 @@ use super::{NewUser, UserChanges, sign_in};
 use crate::api::{Created, List, Paging, created, date_time};
 use crate::entities::values::Role;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::openapi::responses::{Forbidden, NotFound, TooManyRequests, Unauthorized};
 use crate::people;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, http::Status, patch, post, routes};
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -24,18 +25,56 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Credentials {
+    #[schema(value_type = String, required = true, format = Email, example = "coordinacion@aulaterritorial.example")]
     email: Option<String>,
+    #[schema(value_type = String, required = true, format = Password)]
     password: Option<String>,
 }
 
+/// A new bearer token, its expiry and whose it is.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    /// Send it as `Authorization: Bearer <token>`; shown only once.
+    token: String,
+    #[schema(format = DateTime)]
+    expires_at: String,
+    user: super::UserView,
+}
+
+/// An account with its participant profile (`null` for accounts without one).
+#[derive(Serialize, ToSchema)]
+pub struct UserWithProfile {
+    #[serde(flatten)]
+    pub user: super::UserView,
+    #[schema(required = true)]
+    pub participant: Option<people::ParticipantView>,
+}
+
+/// Sign in and get a bearer token
+///
+/// Public (no authentication). Exchanges e-mail and password for a bearer token (valid 30
+/// days). Wrong credentials or an inactive account answer 401 with the same message;
+/// repeated failures for one account from one address, or from one address, are throttled
+/// (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "createToken",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Token issued.", body = IssuedToken),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 #[post("/tokens", data = "<body>")]
 async fn create_token(
     db: &State<DatabaseConnection>,
     body: crate::api::JsonBody<Credentials>,
     address: crate::web::ClientAddress,
-) -> AppResult<Created<Value>> {
+) -> AppResult<Created<IssuedToken>> {
     let mut errors = Vec::new();
     if body.email.as_deref().unwrap_or("").trim().is_empty() {
         errors.push(FieldError::new("email", "Escriba el correo electrónico."));
@@ -52,13 +91,21 @@ async fn create_token(
     );
     let user = sign_in::authenticate(db, email, password, address.0).await?;
     let (token, row) = sign_in::issue_token(db.inner(), user.id).await?;
-    Ok(created(json!({
-        "token": token,
-        "expires_at": date_time(row.expires_at),
-        "user": super::UserView::from(user),
-    })))
+    Ok(created(IssuedToken {
+        token,
+        expires_at: date_time(row.expires_at),
+        user: super::UserView::from(user),
+    }))
 }
 
+/// Revoke the token used for this request
+///
+/// Roles: any signed-in user. Later requests with the token get 401.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "revokeCurrentToken",
+    responses((status = 204, description = "Token revoked."))
+)]
 #[delete("/tokens/current")]
 async fn revoke_current_token(
     db: &State<DatabaseConnection>,
@@ -69,33 +116,77 @@ async fn revoke_current_token(
     Ok(Status::NoContent)
 }
 
+/// The caller, with their participant profile if any
+///
+/// Roles: any signed-in user. `participant` is null for accounts without a profile.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "getMe",
+    responses((status = 200, description = "The caller.", body = UserWithProfile))
+)]
 #[get("/me")]
-async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<Value>> {
+async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<UserWithProfile>> {
     let account = super::find(db.inner(), user.id).await?;
     let participant = people::profile_of_user(db.inner(), user.id).await?;
-    let mut body = serde_json::to_value(super::UserView::from(account))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    body["participant"] =
-        serde_json::to_value(participant).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(body))
+    Ok(Json(UserWithProfile {
+        user: account.into(),
+        participant,
+    }))
 }
 
-/// Everything the product holds about the caller (Ley 1581: right to know).
+/// Export everything the product holds about the caller
+///
+/// Roles: any signed-in user.
+///
+/// **Extension** (not in api-v1.md): personal-data export for the right to know one's data
+/// under Ley 1581 de 2012 (habeas data): account, participant profile, consents, enrolments,
+/// attendance marks, scores and certificates.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "exportMyData",
+    responses((status = 200, description = "The export.", body = people::profile::PersonalData))
+)]
 #[get("/me/data")]
-async fn my_data(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<Value>> {
+async fn my_data(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+) -> AppResult<Json<people::profile::PersonalData>> {
     Ok(Json(
         people::personal_data_export(db.inner(), user.id).await?,
     ))
 }
 
-#[derive(rocket::FromForm)]
+#[derive(rocket::FromForm, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UserQuery {
+    #[param(value_type = Option<Role>)]
     role: Option<String>,
+    /// Text contained in the e-mail or the full name.
+    #[param(example = "muñoz")]
     q: Option<String>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     per_page: Option<i64>,
 }
 
+/// List accounts
+///
+/// Roles: admin. Newest first; filter by role and by text in e-mail or name.
+///
+/// **Extension** (not in api-v1.md): lets an administrator's tooling find accounts (e.g.
+/// instructors to assign to cohorts) without the web pages.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "listUsers",
+    params(UserQuery),
+    responses(
+        (status = 200, description = "A page of accounts.", body = List<super::UserView>),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/users?<query..>")]
 async fn list_users(
     db: &State<DatabaseConnection>,
@@ -122,15 +213,37 @@ async fn list_users(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewUser)]
 struct NewUserBody {
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
+    /// At least 10 characters, letters combined with numbers or symbols.
+    #[schema(value_type = String, required = true, format = Password, min_length = 10)]
     password: Option<String>,
+    #[schema(value_type = String, required = true, example = "Jorge Iván Cuéllar")]
     full_name: Option<String>,
+    #[schema(value_type = Role, required = true)]
     role: Option<String>,
+    /// Required for reviewers (DANE department code), refused for every other role.
+    #[schema(example = "18")]
     department_code: Option<String>,
 }
 
+/// Create an account
+///
+/// Roles: admin. `department_code` is required for reviewers and refused for every other
+/// role. Duplicate e-mail or weak password (at least 10 characters, letters plus numbers or
+/// symbols) → 422.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "createUser",
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Account created.", body = super::UserView),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[post("/users", data = "<body>")]
 async fn create_user(
     db: &State<DatabaseConnection>,
@@ -165,16 +278,39 @@ fn parse_role(text: Option<&str>) -> AppResult<Role> {
         .map_err(Into::into)
 }
 
-#[derive(Deserialize)]
+/// Absent fields are kept.
+#[derive(Deserialize, ToSchema)]
 struct UserPatch {
     full_name: Option<String>,
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
-    /// `null` clears it; absent leaves it.
+    /// `null` clears it; absent leaves it (but leaving the reviewer role clears it).
     #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>)]
     department_code: Option<Option<String>>,
+    /// `false` deactivates the account and revokes its tokens.
     active: Option<bool>,
 }
 
+/// Change an account's name, role, department or active flag
+///
+/// Roles: admin. Absent fields are kept; `department_code: null` clears it. Leaving the
+/// reviewer role drops the department. Deactivating revokes the user's tokens. An admin
+/// cannot demote or deactivate themself (422).
+///
+/// **Extension** (not in api-v1.md): account maintenance (role changes, deactivation when a
+/// public servant leaves) is needed to operate the product without the web pages.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "updateUser",
+    params(("id" = i32, Path, description = "User id.", example = 1)),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The updated account.", body = super::UserView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[patch("/users/<id>", data = "<body>")]
 async fn update_user(
     db: &State<DatabaseConnection>,

@@ -2,15 +2,15 @@
 //! the email outbox.
 
 use super::guards::{self, AdminUser};
-use super::{NewUser, UserChanges, password_reset, safe_next, sign_in};
-use crate::audit;
+use super::{NewUser, UserChanges, UserView, password_reset, safe_next, sign_in};
+use crate::audit::{self, EntryView};
 use crate::entities::values::{OutboxStatus, Role};
 use crate::entities::{department, outbox, user};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::text::urlencode;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Failure, Page, failure, pager};
+use crate::web::{Choice, DepartmentChoice, Failure, Page, Pager, failure};
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::content::RawHtml;
@@ -19,7 +19,8 @@ use rocket::{Route, State, get, post, routes};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -39,12 +40,24 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The sign-in form: where to go afterwards, the email typed and why it failed.
+#[derive(Serialize)]
+struct SignInView<'a> {
+    next: String,
+    email: &'a str,
+    error: Option<String>,
+}
+
 #[get("/ingresar?<siguiente>")]
 fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> AppResult<RawHtml<String>> {
     page.render(
         "sign_in",
         "Ingresar",
-        json!({"next": safe_next(siguiente), "email": "", "error": null}),
+        SignInView {
+            next: safe_next(siguiente),
+            email: "",
+            error: None,
+        },
     )
 }
 
@@ -88,8 +101,11 @@ async fn sign_in_submit(
                 .render(
                     "sign_in",
                     "Ingresar",
-                    json!({"next": safe_next(form.siguiente.as_deref()), "email": form.email,
-                           "error": error.to_string()}),
+                    SignInView {
+                        next: safe_next(form.siguiente.as_deref()),
+                        email: &form.email,
+                        error: Some(error.to_string()),
+                    },
                 )
                 .map_err(|e| Failure::of(&page, e.into()))?;
             Err(Failure::showing(&error, html))
@@ -108,12 +124,18 @@ async fn sign_out(
     Ok(Redirect::to("/"))
 }
 
+/// The forgotten-password form, and whether a link was just sent.
+#[derive(Serialize)]
+struct ForgotView {
+    sent: bool,
+}
+
 #[get("/contrasena/olvido")]
 fn forgot_page(page: Page<'_>) -> AppResult<RawHtml<String>> {
     page.render(
         "password_forgot",
         "Recuperar contraseña",
-        json!({"sent": false}),
+        ForgotView { sent: false },
     )
 }
 
@@ -137,8 +159,16 @@ async fn forgot_submit(
     page.render(
         "password_forgot",
         "Recuperar contraseña",
-        json!({"sent": true}),
+        ForgotView { sent: true },
     )
+}
+
+/// The new-password form of a reset link (`usable`: the link still works).
+#[derive(Serialize)]
+struct ResetView<'a> {
+    token: &'a str,
+    usable: bool,
+    errors: &'a [FieldError],
 }
 
 #[get("/contrasena/restablecer/<token>")]
@@ -151,7 +181,11 @@ async fn reset_page(
     page.render(
         "password_reset",
         "Nueva contraseña",
-        json!({"token": token, "usable": usable, "errors": []}),
+        ResetView {
+            token,
+            usable,
+            errors: &[],
+        },
     )
 }
 
@@ -184,7 +218,11 @@ async fn reset_submit(
                 .render(
                     "password_reset",
                     "Nueva contraseña",
-                    json!({"token": token, "usable": true, "errors": errors}),
+                    ResetView {
+                        token,
+                        usable: true,
+                        errors: &errors,
+                    },
                 )
                 .map_err(|e| failure(&page, e.into()))?;
             Err((Status::UnprocessableEntity, html))
@@ -204,38 +242,85 @@ async fn departments(db: &DatabaseConnection) -> AppResult<Vec<department::Model
         .await?)
 }
 
-fn role_options(selected: Option<Role>) -> Value {
-    let roles = [
+fn role_options(selected: Option<Role>) -> Vec<Choice<'static>> {
+    [
         Role::Admin,
         Role::Coordinator,
         Role::Instructor,
         Role::Participant,
         Role::Reviewer,
-    ];
-    roles
-        .iter()
-        .map(|r| json!({"value": r.as_str(), "label": r.label(), "selected": Some(*r) == selected}))
-        .collect()
+    ]
+    .into_iter()
+    .map(|r| Choice {
+        value: r.as_str(),
+        label: r.label(),
+        selected: Some(r) == selected,
+    })
+    .collect()
 }
 
-async fn users_context(
+/// The users page: each user with their own form, the filters and the new-user form.
+#[derive(Serialize)]
+struct UsersView<'a> {
+    rows: Vec<UserRow<'a>>,
+    roles: Vec<Choice<'static>>,
+    q: &'a str,
+    departments: Vec<DepartmentName<'a>>,
+    pager: Pager,
+    new: NewUserFields<'a>,
+    errors: &'a [FieldError],
+}
+
+/// A user and the choices of their row's form.
+#[derive(Serialize)]
+struct UserRow<'a> {
+    user: UserView,
+    roles: Vec<Choice<'static>>,
+    departments: Vec<DepartmentChoice<'a>>,
+}
+
+#[derive(Serialize)]
+struct DepartmentName<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// What the new-user form shows again after a refusal.
+#[derive(Serialize)]
+struct NewUserFields<'a> {
+    email: &'a str,
+    full_name: &'a str,
+    role: &'a str,
+    department_code: &'a str,
+}
+
+const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
+    email: "",
+    full_name: "",
+    role: "coordinator",
+    department_code: "",
+};
+
+/// The users page (a filter, a page of the list), with the new-user form as given.
+async fn users_html(
     db: &DatabaseConnection,
+    page: &Page<'_>,
     role: Option<&str>,
     q: Option<&str>,
     page_number: Option<u64>,
-) -> AppResult<Value> {
+    new: NewUserFields<'_>,
+    errors: &[FieldError],
+) -> AppResult<RawHtml<String>> {
     let role = role.and_then(Role::parse);
-    let page_number = page_number.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(page_number);
     let (items, total) = super::list(db, role, q, page_number, PER_PAGE).await?;
     let departments = departments(db).await?;
-    let rows: Vec<Value> = items
+    let rows = items
         .into_iter()
-        .map(|u| {
-            let department_options: Vec<Value> = departments
-                .iter()
-                .map(|d| json!({"code": d.code, "name": d.name, "selected": u.department_code.as_deref() == Some(d.code.as_str())}))
-                .collect();
-            json!({"user": u, "roles": role_options(Some(u.role)), "departments": department_options})
+        .map(|u| UserRow {
+            roles: role_options(Some(u.role)),
+            departments: DepartmentChoice::list(&departments, u.department_code.as_deref()),
+            user: u,
         })
         .collect();
     let query = format!(
@@ -243,15 +328,22 @@ async fn users_context(
         role.map(Role::as_str).unwrap_or(""),
         urlencode(q.unwrap_or(""))
     );
-    Ok(json!({
-        "rows": rows,
-        "roles": role_options(role),
-        "q": q.unwrap_or(""),
-        "departments": departments.iter().map(|d| json!({"code": d.code, "name": d.name})).collect::<Vec<_>>(),
-        "pager": pager("/admin/usuarios", &query, page_number, PER_PAGE, total),
-        "new": {"email": "", "full_name": "", "role": "coordinator", "department_code": ""},
-        "errors": [],
-    }))
+    let view = UsersView {
+        rows,
+        roles: role_options(role),
+        q: q.unwrap_or(""),
+        departments: departments
+            .iter()
+            .map(|d| DepartmentName {
+                code: &d.code,
+                name: &d.name,
+            })
+            .collect(),
+        pager: Pager::new("/admin/usuarios", &query, page_number, PER_PAGE, total),
+        new,
+        errors,
+    };
+    page.render("admin_users", "Usuarios", view)
 }
 
 #[get("/admin/usuarios?<rol>&<q>&<pagina>")]
@@ -263,8 +355,7 @@ async fn users_page(
     q: Option<&str>,
     pagina: Option<u64>,
 ) -> AppResult<RawHtml<String>> {
-    let context = users_context(db, rol, q, pagina).await?;
-    page.render("admin_users", "Usuarios", context)
+    users_html(db, &page, rol, q, pagina, NO_NEW_USER, &[]).await
 }
 
 #[derive(FromForm)]
@@ -320,14 +411,13 @@ async fn create_user_submit(
             format!("Usuario {} creado.", user.email),
         )),
         Err(AppError::Validation(errors)) => {
-            let render = async {
-                let mut context = users_context(db, None, None, None).await?;
-                context["new"] = json!({"email": form.email, "full_name": form.full_name,
-                    "role": form.role, "department_code": form.department_code});
-                context["errors"] = serde_json::to_value(&errors).unwrap_or_default();
-                page.render("admin_users", "Usuarios", context)
+            let new = NewUserFields {
+                email: &form.email,
+                full_name: &form.full_name,
+                role: &form.role,
+                department_code: &form.department_code,
             };
-            match render.await {
+            match users_html(db, &page, None, None, None, new, &errors).await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
                 Err(e) => Err(failure(&page, e.into())),
             }
@@ -441,7 +531,7 @@ async fn audit_page(
         from: parse_date(desde, "desde")?,
         to: parse_date(hasta, "hasta")?,
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (entries, total) = audit::list(db.inner(), &filter, page_number, PER_PAGE).await?;
     let query = format!(
         "accion={}&tipo={}&objeto={}&actor={}&desde={}&hasta={}",
@@ -455,16 +545,74 @@ async fn audit_page(
     page.render(
         "admin_audit",
         "Auditoría",
-        json!({
-            "entries": entries,
-            "filter": {"accion": accion.unwrap_or(""), "tipo": tipo.unwrap_or(""), "objeto": objeto.unwrap_or(""),
-                       "actor": actor.unwrap_or(""), "desde": desde.unwrap_or(""), "hasta": hasta.unwrap_or("")},
-            "pager": pager("/admin/auditoria", &query, page_number, PER_PAGE, total),
-        }),
+        AuditView {
+            entries,
+            filter: AuditFilter {
+                accion: accion.unwrap_or(""),
+                tipo: tipo.unwrap_or(""),
+                objeto: objeto.unwrap_or(""),
+                actor: actor.unwrap_or(""),
+                desde: desde.unwrap_or(""),
+                hasta: hasta.unwrap_or(""),
+            },
+            pager: Pager::new("/admin/auditoria", &query, page_number, PER_PAGE, total),
+        },
     )
 }
 
+/// The audit log page: a page of entries and the filters as typed.
+#[derive(Serialize)]
+struct AuditView<'a> {
+    entries: Vec<EntryView>,
+    filter: AuditFilter<'a>,
+    pager: Pager,
+}
+
+/// The audit filters, named as the query string names them.
+#[derive(Serialize)]
+struct AuditFilter<'a> {
+    accion: &'a str,
+    tipo: &'a str,
+    objeto: &'a str,
+    actor: &'a str,
+    desde: &'a str,
+    hasta: &'a str,
+}
+
 // ---- Admin: email outbox ---------------------------------------------------------------------
+
+/// The outbox page: a page of emails and how many there are in each state.
+#[derive(Serialize)]
+struct OutboxView {
+    rows: Vec<OutboxRow>,
+    counts: Vec<StatusCount>,
+    pager: Pager,
+}
+
+/// One email of the outbox (times in Colombia).
+#[derive(Serialize)]
+struct OutboxRow {
+    id: i64,
+    recipient: String,
+    subject: String,
+    status: OutboxStatus,
+    status_label: &'static str,
+    failed: bool,
+    attempts: i32,
+    last_error: Option<String>,
+    created_local: String,
+    next_local: String,
+    sent_local: Option<String>,
+}
+
+/// How many emails are in a state, as a filter link.
+#[derive(Serialize)]
+struct StatusCount {
+    value: &'static str,
+    label: &'static str,
+    count: u64,
+    selected: bool,
+}
 
 #[get("/admin/correos?<estado>&<pagina>")]
 async fn outbox_page(
@@ -479,27 +627,26 @@ async fn outbox_page(
     if let Some(status) = status {
         query = query.filter(outbox::Column::Status.eq(status));
     }
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let paginator = query.paginate(db.inner(), PER_PAGE);
     let total = paginator.num_items().await?;
-    let rows: Vec<Value> = paginator
+    let when = |at| crate::time::local(at).format("%Y-%m-%d %H:%M").to_string();
+    let rows = paginator
         .fetch_page(page_number - 1)
         .await?
         .into_iter()
-        .map(|m| {
-            json!({
-                "id": m.id,
-                "recipient": m.recipient,
-                "subject": m.subject,
-                "status": m.status,
-                "status_label": m.status.label(),
-                "failed": m.status == OutboxStatus::Failed,
-                "attempts": m.attempts,
-                "last_error": m.last_error,
-                "created_local": crate::time::local(m.created_at).format("%Y-%m-%d %H:%M").to_string(),
-                "next_local": crate::time::local(m.next_attempt_at).format("%Y-%m-%d %H:%M").to_string(),
-                "sent_local": m.sent_at.map(|s| crate::time::local(s).format("%Y-%m-%d %H:%M").to_string()),
-            })
+        .map(|m| OutboxRow {
+            id: m.id,
+            status: m.status,
+            status_label: m.status.label(),
+            failed: m.status == OutboxStatus::Failed,
+            attempts: m.attempts,
+            created_local: when(m.created_at),
+            next_local: when(m.next_attempt_at),
+            sent_local: m.sent_at.map(when),
+            recipient: m.recipient,
+            subject: m.subject,
+            last_error: m.last_error,
         })
         .collect();
     let mut counts = Vec::new();
@@ -512,19 +659,22 @@ async fn outbox_page(
             .filter(outbox::Column::Status.eq(status))
             .count(db.inner())
             .await?;
-        counts.push(
-            json!({"value": status.as_str(), "label": status.label(), "count": count,
-                           "selected": Some(status) == estado.and_then(OutboxStatus::parse)}),
-        );
+        counts.push(StatusCount {
+            value: status.as_str(),
+            label: status.label(),
+            count,
+            selected: Some(status) == estado.and_then(OutboxStatus::parse),
+        });
     }
+    let query = format!("estado={}", estado.unwrap_or(""));
     page.render(
         "admin_outbox",
         "Correos",
-        json!({
-            "rows": rows,
-            "counts": counts,
-            "pager": pager("/admin/correos", &format!("estado={}", estado.unwrap_or("")), page_number, PER_PAGE, total),
-        }),
+        OutboxView {
+            rows,
+            counts,
+            pager: Pager::new("/admin/correos", &query, page_number, PER_PAGE, total),
+        },
     )
 }
 
@@ -546,8 +696,8 @@ async fn outbox_retry(
             action: "outbox.retried",
             subject_type: "outbox",
             subject_id: id.to_string(),
-            before: Some(json!({"status": "failed"})),
-            after: Some(json!({"status": "pending"})),
+            before: Some(json!({"status": OutboxStatus::Failed})),
+            after: Some(json!({"status": OutboxStatus::Pending})),
         },
     )
     .await?;

@@ -7,6 +7,7 @@ use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::api::{Created, List, created};
 use crate::attendance::{Access, cohort_access};
 use crate::error::{AppError, AppResult};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, Workbook};
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
@@ -31,16 +32,38 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(Serialize)]
+/// The assessment items of a cohort in the list envelope, with the sum of their weights.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AssessmentList)]
 struct Items {
     items: Vec<AssessmentView>,
     total: u64,
     page: u64,
     per_page: u64,
     /// Σ weights; results are final only at 100.
+    #[schema(minimum = 0, maximum = 100)]
     weights_total: i32,
 }
 
+/// Add an assessment item to a cohort
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; another
+/// instructor's cohort → 404). Weights are whole percentages (1–100); the weights of a cohort
+/// may not sum more than 100 (results are final only at 100). A name already used in the
+/// cohort, a missing name or weight, or a sum over 100 → 422. Closed or cancelled cohort →
+/// 409. Audited.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "createAssessment",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = AssessmentInput,
+    responses(
+        (status = 201, description = "Assessment created.", body = AssessmentView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/cohorts/<id>/assessments", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
@@ -56,6 +79,19 @@ async fn create(
     Ok(created(view))
 }
 
+/// The assessment items of a cohort
+///
+/// Roles: staff, the cohort's instructors, reviewers in scope and participants enrolled in
+/// the cohort; out of scope → 404. In order; returned whole, with the sum of the weights.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "listAssessments",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The cohort's assessments.", body = Items),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/assessments")]
 async fn list(
     db: &State<DatabaseConnection>,
@@ -89,6 +125,25 @@ async fn item_access<C: ConnectionTrait>(
     Ok((item, cohort, access))
 }
 
+/// Rename an assessment item or change its weight
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; out of scope
+/// → 404). `name` and `weight` are optional; the same rules as creating apply. Closed or
+/// cancelled cohort → 409. Audited.
+///
+/// **Extension** (not in api-v1.md): items are corrected after they are created.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "updateAssessment",
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
+    request_body = AssessmentInput,
+    responses(
+        (status = 200, description = "The updated assessment.", body = AssessmentView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[patch("/assessments/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,
@@ -104,6 +159,23 @@ async fn update(
     Ok(Json(view))
 }
 
+/// Delete an assessment item without scores
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; out of scope
+/// → 404). An item with scores (history), or of a closed or cancelled cohort → 409. Audited.
+///
+/// **Extension** (not in api-v1.md): removes items created by mistake.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "deleteAssessment",
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
+    responses(
+        (status = 204, description = "Assessment deleted."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[delete("/assessments/<id>")]
 async fn remove(
     db: &State<DatabaseConnection>,
@@ -118,6 +190,27 @@ async fn remove(
     Ok(rocket::http::Status::NoContent)
 }
 
+/// Record scores for an assessment
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; out of scope
+/// → 404). Scores on the Colombian 0.0–5.0 scale (one decimal); `"score": null` removes a
+/// score. All or nothing: every problem is answered at once as a 422 with fields
+/// `[n].score`, `[n].enrolment_id` (`n` the position in the array): an empty array, a score
+/// out of range, an enrolment of another cohort, waitlisted, cancelled or already with final
+/// results, or the same enrolment twice. Closed or cancelled cohort → 409. Audited. Answers
+/// 200 with the recorded scores in the order sent (removed ones are not listed).
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "putScores",
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
+    request_body = Vec<ScoreInput>,
+    responses(
+        (status = 200, description = "The scores recorded.", body = Vec<ScoreView>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[put("/assessments/<id>/scores", data = "<body>")]
 async fn put_scores(
     db: &State<DatabaseConnection>,
@@ -137,6 +230,22 @@ async fn put_scores(
     Ok(Json(scores))
 }
 
+/// The scores of an assessment
+///
+/// Roles: staff and the cohort's instructors (everyone), reviewers in scope (the people of
+/// their department), a participant enrolled in the cohort (only their own score). Out of
+/// scope → 404. Returned whole.
+///
+/// **Extension** (not in api-v1.md): the contract only writes scores.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "getScores",
+    params(("id" = i32, Path, description = "Assessment id.", example = 1)),
+    responses(
+        (status = 200, description = "The recorded scores.", body = List<ScoreView>),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/assessments/<id>/scores")]
 async fn get_scores(
     db: &State<DatabaseConnection>,
@@ -154,6 +263,26 @@ async fn get_scores(
     }))
 }
 
+/// The scores grid of a cohort
+///
+/// Staff, the cohort's instructors and reviewers in scope (reviewers get only the people of
+/// their department); out of scope → 404; participants 403. Sheet «Calificaciones»: one row
+/// per enrolled person («Inscripción», document, name) and one column per assessment item
+/// titled with its name, with the recorded scores (0,0–5,0, checked by Excel); filled
+/// offline and uploaded back with `POST /cohorts/{id}/scores/import`. File
+/// `calificaciones-cohorte-{id}.xlsx`.
+///
+/// **Extension** (not in api-v1.md): scores are written where there is no connection.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "cohortScoresXlsx",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/scores.xlsx")]
 async fn scores_sheet(
     db: &State<DatabaseConnection>,
@@ -171,6 +300,34 @@ async fn scores_sheet(
     ))
 }
 
+/// Upload the filled scores grid of a cohort
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403). The file is
+/// the grid of `GET /cohorts/{id}/scores.xlsx` (`.xlsx` or `.csv`); an empty cell leaves the
+/// score as it is. **All or nothing**: any bad cell (a score out of 0.0–5.0, an enrolment
+/// that cannot receive scores, a person twice) → 422 with `errors: [{row, field, message}]`
+/// and nothing written; a file with no score written → 422 on `file`. `dry_run=true`
+/// answers the changes without writing. A cohort without assessment items, or closed or
+/// cancelled → 409. File limits as in `POST /cohorts/{id}/enrolments/import` (413 above
+/// 5 MiB). Audited.
+///
+/// **Extension** (not in api-v1.md): scores are written where there is no connection.
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "importScores",
+    params(
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+    ),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::ScoreChange>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
 #[post("/cohorts/<id>/scores/import?<dry_run>", data = "<upload>")]
 async fn scores_import(
     db: &State<DatabaseConnection>,
@@ -184,7 +341,9 @@ async fn scores_import(
     import::answer(db, scores, &upload.file, dry_run).await
 }
 
-#[derive(Serialize)]
+/// The results of a cohort in the list envelope, with its completion rule.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ResultList)]
 struct Results {
     items: Vec<ResultRow>,
     total: u64,
@@ -193,10 +352,27 @@ struct Results {
     cohort_id: i32,
     /// Results are frozen (the cohort is closed).
     closed: bool,
+    #[schema(minimum = 0, maximum = 100)]
     min_attendance_pct: i32,
+    #[schema(minimum = 0, maximum = 5)]
     pass_mark: f64,
 }
 
+/// Attendance, grade and completion of each enrolment
+///
+/// Roles: staff and the cohort's instructors (everyone), reviewers in scope (the people of
+/// their department), a participant enrolled in the cohort (only their own row). Out of scope
+/// → 404. One row per enrolled person, returned whole, with the cohort's completion rule;
+/// frozen once the cohort is closed (`closed: true`).
+#[utoipa::path(
+    tag = "assessments",
+    operation_id = "getCohortResults",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "One row per enrolment.", body = Results),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/results")]
 async fn results(
     db: &State<DatabaseConnection>,

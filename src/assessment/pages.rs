@@ -21,7 +21,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
@@ -166,15 +166,61 @@ async fn delete_item(
     })
 }
 
+/// One score cell of the grid.
+#[derive(Serialize)]
+struct ScoreCell {
+    key: String,
+    value: String,
+    label: String,
+    invalid: bool,
+}
+
+/// A person's row of the grid.
+#[derive(Serialize)]
+struct ScoreRow {
+    enrolment_id: i32,
+    full_name: String,
+    document: String,
+    cells: Vec<ScoreCell>,
+    #[serde(rename = "final")]
+    final_grade: Option<String>,
+    completed: bool,
+}
+
+#[derive(Serialize)]
+struct GridCohort<'a> {
+    id: i32,
+    name: &'a str,
+    pass_mark_text: String,
+}
+
+#[derive(Serialize)]
+struct GridItem {
+    id: i32,
+    name: String,
+    weight: i32,
+}
+
+#[derive(Serialize)]
+struct GridView<'a> {
+    cohort: GridCohort<'a>,
+    items: Vec<GridItem>,
+    rows: Vec<ScoreRow>,
+    can_edit: bool,
+    weights_total: i32,
+    weights_ok: bool,
+    errors: Vec<FieldError>,
+}
+
 /// The grid: a row per enrolled person, a cell per item. `typed` keeps what was typed when
 /// saving failed.
-async fn grid_context<C: ConnectionTrait>(
+async fn grid_context<'a, C: ConnectionTrait>(
     db: &C,
-    cohort: &cohort::Model,
+    cohort: &'a cohort::Model,
     access: &Access,
     typed: Option<&HashMap<String, String>>,
     errors: &[FieldError],
-) -> AppResult<Value> {
+) -> AppResult<GridView<'a>> {
     let items = results::items(db, cohort.id).await?;
     let people = access.people();
     let roster = crate::attendance::enrolled(db, cohort.id, &people).await?;
@@ -186,11 +232,11 @@ async fn grid_context<C: ConnectionTrait>(
         .collect();
     let can_edit = access.can_manage() && !cohort.status.is_final();
     let none = HashMap::new();
-    let rows: Vec<Value> = roster
+    let rows = roster
         .iter()
         .map(|r| {
             let theirs = scores.get(&r.enrolment_id).unwrap_or(&none);
-            let cells: Vec<Value> = items
+            let cells = items
                 .iter()
                 .map(|i| {
                     let key = format!("{}-{}", r.enrolment_id, i.id);
@@ -199,36 +245,46 @@ async fn grid_context<C: ConnectionTrait>(
                         .or_else(|| theirs.get(&i.id).map(|t| crate::parse::grade_text(*t)))
                         .unwrap_or_default();
                     let field = format!("nota[{key}]");
-                    json!({
-                        "key": key,
-                        "value": value,
-                        "label": format!("{} de {}", i.name, r.full_name),
-                        "invalid": errors.iter().any(|e| e.field == field),
-                    })
+                    ScoreCell {
+                        label: format!("{} de {}", i.name, r.full_name),
+                        invalid: errors.iter().any(|e| e.field == field),
+                        key,
+                        value,
+                    }
                 })
                 .collect();
             let result = finals.get(&r.enrolment_id);
-            json!({
-                "enrolment_id": r.enrolment_id,
-                "full_name": r.full_name,
-                "document": format!("{} {}", r.document_type, r.document_number),
-                "cells": cells,
-                "final": result.and_then(|f| f.final_grade_milli).map(grade_text),
-                "completed": result.is_some_and(|f| f.completed),
-            })
+            ScoreRow {
+                enrolment_id: r.enrolment_id,
+                full_name: r.full_name.clone(),
+                document: format!("{} {}", r.document_type, r.document_number),
+                cells,
+                final_grade: result.and_then(|f| f.final_grade_milli).map(grade_text),
+                completed: result.is_some_and(|f| f.completed),
+            }
         })
         .collect();
     let weights: i32 = items.iter().map(|i| i.weight).sum();
-    Ok(json!({
-        "cohort": {"id": cohort.id, "name": cohort.name,
-                   "pass_mark_text": crate::parse::grade_text(cohort.pass_mark_tenths)},
-        "items": items.iter().map(|i| json!({"id": i.id, "name": i.name, "weight": i.weight})).collect::<Vec<_>>(),
-        "rows": rows,
-        "can_edit": can_edit,
-        "weights_total": weights,
-        "weights_ok": weights == 100,
-        "errors": errors,
-    }))
+    Ok(GridView {
+        cohort: GridCohort {
+            id: cohort.id,
+            name: &cohort.name,
+            pass_mark_text: crate::parse::grade_text(cohort.pass_mark_tenths),
+        },
+        items: items
+            .iter()
+            .map(|i| GridItem {
+                id: i.id,
+                name: i.name.clone(),
+                weight: i.weight,
+            })
+            .collect(),
+        rows,
+        can_edit,
+        weights_total: weights,
+        weights_ok: weights == 100,
+        errors: errors.to_vec(),
+    })
 }
 
 #[get("/seguimiento/cohortes/<id>/notas")]

@@ -12,6 +12,9 @@ use crate::config::AppConfig;
 use crate::entities::values::MarkSource;
 use crate::error::{AppError, AppResult};
 use crate::mail::{Mailer, Notifier};
+use crate::openapi::responses::{
+    Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Workbook,
+};
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
@@ -35,6 +38,29 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// Record attendance marks for a session
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; another
+/// instructor's cohort → 404). One mark per enrolment (`status` also accepts the Spanish
+/// labels and the initials P, T, E, A); a mark already recorded is replaced. All or nothing:
+/// every problem is answered at once as a 422 with fields `[n].status`, `[n].enrolment_id`,
+/// `[n].note` (`n` the position in the array): an empty array, an unknown status, an
+/// enrolment of another cohort, waitlisted, cancelled or already with final results, or the
+/// same enrolment twice. A session that has not started, or a closed or cancelled cohort →
+/// 409. Audited; a participant whose absences put the certificate at risk is e-mailed.
+/// Answers 200 with the marks in the order sent.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "putAttendance",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    request_body = Vec<MarkInput>,
+    responses(
+        (status = 200, description = "The marks recorded.", body = Vec<MarkView>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[put("/sessions/<id>/attendance", data = "<body>")]
 async fn put_attendance(
     db: &State<DatabaseConnection>,
@@ -64,7 +90,8 @@ async fn put_attendance(
     Ok(Json(marks))
 }
 
-#[derive(Serialize)]
+/// The marks of a session in the list envelope, with the session.
+#[derive(Serialize, utoipa::ToSchema)]
 struct SessionAttendance {
     items: Vec<MarkView>,
     total: u64,
@@ -75,6 +102,21 @@ struct SessionAttendance {
     unmarked: Vec<RosterEntry>,
 }
 
+/// The attendance marks of a session
+///
+/// Roles: staff and the cohort's instructors (everyone), reviewers in scope (the people of
+/// their department), a participant enrolled in the cohort (only their own mark). Out of
+/// scope → 404. Returned whole, with the session and (except for participants) the enrolled
+/// people who have no mark yet.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "getAttendance",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    responses(
+        (status = 200, description = "The marks of the session.", body = SessionAttendance),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/sessions/<id>/attendance")]
 async fn get_attendance(
     db: &State<DatabaseConnection>,
@@ -109,11 +151,36 @@ async fn get_attendance(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CheckInRequest)]
 struct CodeBody {
+    /// The six digits the instructor shows (spaces and dashes are ignored).
+    #[schema(value_type = String, required = true, example = "482913")]
     code: Option<String>,
 }
 
+/// A participant checks in with the session's code
+///
+/// Roles: participant enrolled in the cohort (other roles → 403; not enrolled → 404). The
+/// code is the six digits the instructor shows (spaces and dashes are ignored); the current
+/// and the previous minute's codes are accepted. Marks `presente` up to 15 minutes after the
+/// start, `tarde` later; a mark that already counts as attended is left as it is. Wrong or
+/// expired code → 422 on `code`; outside the window (15 minutes before the start to the end)
+/// or a closed or cancelled cohort → 409; waitlisted → 422 on `enrolment`; 10 wrong codes in
+/// 15 minutes for the session → 429 with `Retry-After`. Answers 200 with the caller's mark.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "checkIn",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "The caller's mark.", body = MarkView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 #[post("/sessions/<id>/check-in", data = "<body>")]
 async fn check_in(
     db: &State<DatabaseConnection>,
@@ -145,6 +212,22 @@ async fn check_in(
     }
 }
 
+/// The current check-in code of a session
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403; another
+/// instructor's cohort → 404). The code changes every minute (`rotates_at`) and is accepted
+/// until `valid_until`; `open` says whether check-in is open now. `url` is the link the QR
+/// code carries (the check-in page with the code).
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "getCheckInCode",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    responses(
+        (status = 200, description = "The code, until when it is valid and the check-in window.", body = CodeView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/sessions/<id>/check-in-code")]
 async fn check_in_code(
     db: &State<DatabaseConnection>,
@@ -168,6 +251,26 @@ fn sheet_name(cohort: &crate::entities::cohort::Model, session: Option<i32>) -> 
     }
 }
 
+/// The offline attendance sheet of one session
+///
+/// Staff, the cohort's instructors and reviewers in scope (reviewers get only the people of
+/// their department); out of scope → 404; participants 403. The sheet «Asistencia» has one
+/// row per enrolled person with the current mark, a drop-down list in «Asistencia» and a
+/// free «Nota»; it is filled offline and uploaded back with
+/// `POST /sessions/{id}/attendance/import`. File
+/// `asistencia-cohorte-{cohorte}-sesion-{id}.xlsx`.
+///
+/// **Extension** (not in api-v1.md): attendance is taken where there is no connection.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "sessionAttendanceXlsx",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/sessions/<id>/attendance.xlsx")]
 async fn session_sheet(
     db: &State<DatabaseConnection>,
@@ -192,6 +295,23 @@ async fn session_sheet(
     ))
 }
 
+/// The attendance sheet of one cohort
+///
+/// Staff, the cohort's instructors and reviewers in scope; out of scope → 404; participants
+/// 403. Sheets «Asistencia» (the offline sheet: a row per person and session, uploadable
+/// with `POST /cohorts/{id}/attendance/import`), «Resumen» (results) and «Matriz»
+/// (participants × sessions with each mark, attended, scheduled, % and eligibility for a
+/// certificate).
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "cohortAttendanceXlsx",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/attendance.xlsx")]
 async fn cohort_sheet(
     db: &State<DatabaseConnection>,
@@ -221,6 +341,35 @@ async fn import_sheet(
     import::answer(db, sheet, &upload.file, dry_run).await
 }
 
+/// Upload the filled attendance sheet of one session
+///
+/// Roles: staff or the cohort's instructors (reviewers and participants → 403). The file is
+/// the sheet of `GET /sessions/{id}/attendance.xlsx` (columns «Sesión», «Inscripción»,
+/// «Asistencia», «Nota»; `.xlsx` or `.csv`). A row with an empty «Asistencia» is left as it
+/// is. **All or nothing**: any bad row (unknown mark, a row of another session, a session
+/// that has not started, an enrolment that cannot receive marks, a person twice) → 422 with
+/// `errors: [{row, field, message}]` and nothing written; a file with no mark written → 422
+/// on `file`. `dry_run=true` answers the changes without writing. Closed or cancelled cohort
+/// → 409. File limits as in `POST /cohorts/{id}/enrolments/import` (413 above 5 MiB).
+/// Audited.
+///
+/// **Extension** (not in api-v1.md): attendance is taken where there is no connection.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "importSessionAttendance",
+    params(
+        ("id" = i32, Path, description = "Session id.", example = 1),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+    ),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::SheetChange>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
 #[post("/sessions/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn session_import(
     db: &State<DatabaseConnection>,
@@ -233,6 +382,28 @@ async fn session_import(
     import_sheet(db, &notifier, &user, SheetOf::Session(id), dry_run, &upload).await
 }
 
+/// Upload the filled attendance sheet of a whole cohort
+///
+/// Like `POST /sessions/{id}/attendance/import`, for the «Asistencia» sheet of
+/// `GET /cohorts/{id}/attendance.xlsx`: rows of any session of the cohort.
+///
+/// **Extension** (not in api-v1.md): attendance is taken where there is no connection.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "importCohortAttendance",
+    params(
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+    ),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::SheetChange>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
 #[post("/cohorts/<id>/attendance/import?<dry_run>", data = "<upload>")]
 async fn cohort_import(
     db: &State<DatabaseConnection>,
@@ -245,6 +416,23 @@ async fn cohort_import(
     import_sheet(db, &notifier, &user, SheetOf::Cohort(id), dry_run, &upload).await
 }
 
+/// The caller's progress in each of their cohorts
+///
+/// Roles: participant (other roles → 403). One item per enrolment of the caller (empty when
+/// they have no participant profile): each session with its mark, each assessment with its
+/// score, the attendance so far against the cohort's minimum, the partial grade, whether the
+/// certificate is at risk and a one-sentence Spanish summary; once the cohort is closed, its
+/// frozen result. Returned whole.
+///
+/// **Extension** (not in api-v1.md): participants follow their own progress.
+#[utoipa::path(
+    tag = "attendance",
+    operation_id = "getMyProgress",
+    responses(
+        (status = 200, description = "The caller's progress.", body = List<Progress>),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/me/progress")]
 async fn my_progress(
     db: &State<DatabaseConnection>,

@@ -27,7 +27,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::HashMap;
 
 pub fn routes() -> Vec<Route> {
@@ -62,19 +62,52 @@ fn editable(cohort: &cohort::Model) -> bool {
     !cohort.status.is_final()
 }
 
-fn cohort_json(cohort: &cohort::Model, course: &str) -> Value {
-    json!({
-        "id": cohort.id,
-        "name": cohort.name,
-        "course": course,
-        "status_label": cohort.status.label(),
-        "start_date": cohort.start_date.to_string(),
-        "end_date": cohort.end_date.to_string(),
-        "min_attendance_pct": cohort.min_attendance_pct,
-        "pass_mark_text": crate::parse::grade_text(cohort.pass_mark_tenths),
-        "closed": cohort.status == CohortStatus::Closed,
-        "editable": editable(cohort),
-    })
+/// The cohort as the follow-up pages show it.
+#[derive(Serialize)]
+struct CohortInfo {
+    id: i32,
+    name: String,
+    course: String,
+    status_label: &'static str,
+    start_date: String,
+    end_date: String,
+    min_attendance_pct: i32,
+    pass_mark_text: String,
+    closed: bool,
+    editable: bool,
+}
+
+impl CohortInfo {
+    fn of(cohort: &cohort::Model, course: String) -> Self {
+        CohortInfo {
+            id: cohort.id,
+            name: cohort.name.clone(),
+            course,
+            status_label: cohort.status.label(),
+            start_date: cohort.start_date.to_string(),
+            end_date: cohort.end_date.to_string(),
+            min_attendance_pct: cohort.min_attendance_pct,
+            pass_mark_text: crate::parse::grade_text(cohort.pass_mark_tenths),
+            closed: cohort.status == CohortStatus::Closed,
+            editable: editable(cohort),
+        }
+    }
+}
+
+/// A cohort named in a page's heading and links.
+#[derive(Serialize)]
+struct CohortRef<'a> {
+    id: i32,
+    name: &'a str,
+}
+
+impl<'a> CohortRef<'a> {
+    fn of(cohort: &'a cohort::Model) -> Self {
+        CohortRef {
+            id: cohort.id,
+            name: &cohort.name,
+        }
+    }
 }
 
 async fn course_name<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<String> {
@@ -87,33 +120,71 @@ async fn course_name<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppR
     )
 }
 
-fn session_json(session: &cohort_session::Model) -> Value {
-    let now = crate::time::now();
-    let view = SessionView::from(session.clone());
-    json!({
-        "id": session.id,
-        "date": view.local_date.to_string(),
-        "weekday": view.weekday,
-        "start": view.local_start,
-        "end": view.local_end,
-        "topic": view.topic,
-        "location": view.location,
-        "started": session.starts_at <= now,
-        "in_window": checkin::in_window(session, now),
-    })
+/// A session as the follow-up pages show it.
+#[derive(Serialize)]
+struct SessionInfo {
+    id: i32,
+    date: String,
+    weekday: &'static str,
+    start: String,
+    end: String,
+    topic: String,
+    location: Option<String>,
+    started: bool,
+    in_window: bool,
+}
+
+impl SessionInfo {
+    fn of(session: &cohort_session::Model) -> Self {
+        let now = crate::time::now();
+        let view = SessionView::from(session.clone());
+        SessionInfo {
+            id: session.id,
+            date: view.local_date.to_string(),
+            weekday: view.weekday,
+            start: view.local_start,
+            end: view.local_end,
+            topic: view.topic,
+            location: view.location,
+            started: session.starts_at <= now,
+            in_window: checkin::in_window(session, now),
+        }
+    }
 }
 
 /// An SVG bar chart of attendance per session held: bars as rectangles with a `<title>`
 /// each (no script, no style attribute).
-fn attendance_chart(bars: &[(String, i32, i32)]) -> Value {
+#[derive(Serialize)]
+struct ChartBar {
+    x: String,
+    y: String,
+    width: String,
+    height: String,
+    label_x: String,
+    label: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct AttendanceChart {
+    width: f64,
+    height: f64,
+    axis_y: f64,
+    top: f64,
+    mid: f64,
+    label_y: f64,
+    bars: Vec<ChartBar>,
+}
+
+fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<AttendanceChart> {
     if bars.is_empty() {
-        return Value::Null;
+        return None;
     }
     let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 10.0_f64, 30.0_f64);
     let plot = height - top - bottom;
     let slot = (width - 40.0) / bars.len() as f64;
     let bar_width = (slot * 0.7).min(60.0);
-    let items: Vec<Value> = bars
+    let items = bars
         .iter()
         .enumerate()
         .map(|(n, (label, attended, enrolled))| {
@@ -124,26 +195,71 @@ fn attendance_chart(bars: &[(String, i32, i32)]) -> Value {
             };
             let h = (plot * share).max(if *attended > 0 { 1.0 } else { 0.0 });
             let x = 40.0 + slot * n as f64 + (slot - bar_width) / 2.0;
-            json!({
-                "x": format!("{x:.1}"),
-                "y": format!("{:.1}", top + plot - h),
-                "width": format!("{bar_width:.1}"),
-                "height": format!("{h:.1}"),
-                "label_x": format!("{:.1}", x + bar_width / 2.0),
-                "label": label,
-                "title": format!("{label}: {attended} de {enrolled} ({})", percent_text(*attended, *enrolled)),
-            })
+            ChartBar {
+                x: format!("{x:.1}"),
+                y: format!("{:.1}", top + plot - h),
+                width: format!("{bar_width:.1}"),
+                height: format!("{h:.1}"),
+                label_x: format!("{:.1}", x + bar_width / 2.0),
+                label: label.clone(),
+                title: format!(
+                    "{label}: {attended} de {enrolled} ({})",
+                    percent_text(*attended, *enrolled)
+                ),
+            }
         })
         .collect();
-    json!({
-        "width": width,
-        "height": height,
-        "axis_y": top + plot,
-        "top": top,
-        "mid": top + plot / 2.0,
-        "label_y": height - 10.0,
-        "bars": items,
+    Some(AttendanceChart {
+        width,
+        height,
+        axis_y: top + plot,
+        top,
+        mid: top + plot / 2.0,
+        label_y: height - 10.0,
+        bars: items,
     })
+}
+
+/// A session's line in the follow-up page: the session and its marks.
+#[derive(Serialize)]
+struct SessionRow {
+    #[serde(flatten)]
+    session: SessionInfo,
+    marked: i32,
+    attended: i32,
+    enrolled: i32,
+    attended_text: String,
+}
+
+/// A person's line in the follow-up page: their result so far.
+#[derive(Serialize)]
+struct ResultLine {
+    enrolment_id: i32,
+    full_name: String,
+    attended: i32,
+    total: i32,
+    pct_text: String,
+    grade_text: Option<String>,
+    completed: bool,
+    reasons: String,
+    at_risk: bool,
+}
+
+/// The cohort's follow-up page: attendance per session, results, assessments.
+#[derive(Serialize)]
+pub struct FollowupView {
+    cohort: CohortInfo,
+    manage: bool,
+    can_edit: bool,
+    enrolled: i32,
+    hidden_note: Option<String>,
+    sessions: Vec<SessionRow>,
+    chart: Option<AttendanceChart>,
+    results: Vec<ResultLine>,
+    items: Vec<crate::assessment::AssessmentView>,
+    weights_total: i32,
+    weights_ok: bool,
+    errors: Vec<FieldError>,
 }
 
 /// The cohort's follow-up page data.
@@ -151,7 +267,7 @@ pub async fn followup_context<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
     access: &Access,
-) -> AppResult<Value> {
+) -> AppResult<FollowupView> {
     #[derive(sea_orm::FromQueryResult)]
     struct Count {
         session_id: i32,
@@ -188,15 +304,17 @@ pub async fn followup_context<C: ConnectionTrait>(
     let manage = access.can_manage();
     let now = crate::time::now();
     let mut bars = Vec::new();
-    let session_rows: Vec<Value> = sessions
+    let session_rows: Vec<SessionRow> = sessions
         .iter()
         .map(|s| {
             let (marked, attended) = per_session.get(&s.id).copied().unwrap_or((0, 0));
-            let mut row = session_json(s);
-            row["marked"] = json!(marked);
-            row["attended"] = json!(attended);
-            row["enrolled"] = json!(enrolled);
-            row["attended_text"] = json!(percent_text(attended, enrolled));
+            let row = SessionRow {
+                session: SessionInfo::of(s),
+                marked,
+                attended,
+                enrolled,
+                attended_text: percent_text(attended, enrolled),
+            };
             if s.starts_at <= now {
                 bars.push((
                     crate::time::local(s.starts_at).format("%d/%m").to_string(),
@@ -210,40 +328,40 @@ pub async fn followup_context<C: ConnectionTrait>(
     let results = results::compute(db, cohort, &people, None).await?;
     let missed = results::mark_counts(db, cohort.id, None).await?;
     let total = sessions.len() as i32;
-    let result_rows: Vec<Value> = results
+    let result_rows: Vec<ResultLine> = results
         .iter()
         .map(|r| {
             let m = missed.get(&r.enrolment_id).map_or(0, |c| c.missed);
-            json!({
-                "enrolment_id": r.enrolment_id,
-                "full_name": r.full_name,
-                "attended": r.sessions_attended,
-                "total": r.sessions_total,
-                "pct_text": percent_text(r.sessions_attended, r.sessions_total),
-                "grade_text": r.final_grade_milli.map(grade_text),
-                "completed": r.completed,
-                "reasons": r.reasons.join("; "),
-                "at_risk": cohort.status != CohortStatus::Closed
+            ResultLine {
+                enrolment_id: r.enrolment_id,
+                full_name: r.full_name.clone(),
+                attended: r.sessions_attended,
+                total: r.sessions_total,
+                pct_text: percent_text(r.sessions_attended, r.sessions_total),
+                grade_text: r.final_grade_milli.map(grade_text),
+                completed: r.completed,
+                reasons: r.reasons.join("; "),
+                at_risk: cohort.status != CohortStatus::Closed
                     && super::risk::at_risk(total, m, cohort.min_attendance_pct),
-            })
+            }
         })
         .collect();
     let items = crate::assessment::list(db, cohort.id).await?;
     let weights_total: i32 = items.iter().map(|i| i.weight).sum();
-    Ok(json!({
-        "cohort": cohort_json(cohort, &course),
-        "manage": manage,
-        "can_edit": manage && editable(cohort),
-        "enrolled": enrolled,
-        "hidden_note": people.hidden_note(hidden),
-        "sessions": session_rows,
-        "chart": attendance_chart(&bars),
-        "results": result_rows,
-        "items": items,
-        "weights_total": weights_total,
-        "weights_ok": items.is_empty() || weights_total == 100,
-        "errors": [],
-    }))
+    Ok(FollowupView {
+        cohort: CohortInfo::of(cohort, course),
+        manage,
+        can_edit: manage && editable(cohort),
+        enrolled,
+        hidden_note: people.hidden_note(hidden),
+        sessions: session_rows,
+        chart: attendance_chart(&bars),
+        results: result_rows,
+        weights_ok: items.is_empty() || weights_total == 100,
+        items,
+        weights_total,
+        errors: Vec::new(),
+    })
 }
 
 #[get("/seguimiento/cohortes/<id>")]
@@ -265,6 +383,39 @@ async fn followup_page(
     )
 }
 
+/// One option of a person's mark.
+#[derive(Serialize)]
+struct MarkOption {
+    value: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+/// A person's line in a session's attendance form.
+#[derive(Serialize)]
+struct MarkRow {
+    enrolment_id: i32,
+    full_name: String,
+    document: String,
+    current: Option<&'static str>,
+    source: Option<&'static str>,
+    recorded: Option<String>,
+    note: String,
+    options: Vec<MarkOption>,
+    invalid: bool,
+}
+
+#[derive(Serialize)]
+struct SessionFormView {
+    session: SessionInfo,
+    cohort: CohortInfo,
+    manage: bool,
+    can_take: bool,
+    rows: Vec<MarkRow>,
+    prefilled: bool,
+    errors: Vec<FieldError>,
+}
+
 /// The attendance form of a session. `chosen` keeps what was typed when saving failed;
 /// `prefill` selects a mark for everyone without one ("mark everyone present").
 async fn session_context<C: ConnectionTrait>(
@@ -275,7 +426,7 @@ async fn session_context<C: ConnectionTrait>(
     chosen: Option<&SessionForm>,
     prefill: Option<&str>,
     errors: &[FieldError],
-) -> AppResult<Value> {
+) -> AppResult<SessionFormView> {
     let course = course_name(db, cohort).await?;
     let marks = super::marks_by_enrolment(db, session.id).await?;
     let roster = super::enrolled(db, cohort.id, &access.people()).await?;
@@ -283,7 +434,7 @@ async fn session_context<C: ConnectionTrait>(
         super::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect()).await?;
     let started = session.starts_at <= crate::time::now();
     let can_take = access.can_manage() && started && editable(cohort);
-    let rows: Vec<Value> = roster
+    let rows: Vec<MarkRow> = roster
         .iter()
         .map(|r| {
             let mark = marks.get(&r.enrolment_id);
@@ -296,43 +447,51 @@ async fn session_context<C: ConnectionTrait>(
                 .and_then(|f| f.nota.get(&r.enrolment_id).cloned())
                 .or_else(|| mark.and_then(|m| m.note.clone()))
                 .unwrap_or_default();
-            let options: Vec<Value> = MARKS
+            let options = MARKS
                 .iter()
-                .map(|m| {
-                    json!({"value": m.as_str(), "label": (*m).label(),
-                           "checked": selected == m.as_str()})
+                .map(|m| MarkOption {
+                    value: m.as_str(),
+                    label: m.label(),
+                    checked: selected == m.as_str(),
                 })
                 .collect();
-            json!({
-                "enrolment_id": r.enrolment_id,
-                "full_name": r.full_name,
-                "document": format!("{} {}", r.document_type, r.document_number),
-                "current": mark.map(|m| m.status.label()),
-                "source": mark.map(|m| match m.source {
+            MarkRow {
+                enrolment_id: r.enrolment_id,
+                full_name: r.full_name.clone(),
+                document: format!("{} {}", r.document_type, r.document_number),
+                current: mark.map(|m| m.status.label()),
+                source: mark.map(|m| match m.source {
                     MarkSource::Manual => "a mano",
                     MarkSource::CheckIn => "con código",
                     MarkSource::Sheet => "por planilla",
                 }),
-                "recorded": mark.map(|m| format!(
-                    "{}{}",
-                    crate::time::local(m.recorded_at).format("%Y-%m-%d %H:%M"),
-                    m.recorded_by.and_then(|id| recorders.get(&id)).map(|n| format!(" · {n}")).unwrap_or_default()
-                )),
-                "note": note,
-                "options": options,
-                "invalid": errors.iter().any(|e| e.field.contains(&format!("[{}]", r.enrolment_id))),
-            })
+                recorded: mark.map(|m| {
+                    format!(
+                        "{}{}",
+                        crate::time::local(m.recorded_at).format("%Y-%m-%d %H:%M"),
+                        m.recorded_by
+                            .and_then(|id| recorders.get(&id))
+                            .map(|n| format!(" · {n}"))
+                            .unwrap_or_default()
+                    )
+                }),
+                note,
+                options,
+                invalid: errors
+                    .iter()
+                    .any(|e| e.field.contains(&format!("[{}]", r.enrolment_id))),
+            }
         })
         .collect();
-    Ok(json!({
-        "session": session_json(session),
-        "cohort": cohort_json(cohort, &course),
-        "manage": access.can_manage(),
-        "can_take": can_take,
-        "rows": rows,
-        "prefilled": prefill.is_some(),
-        "errors": errors,
-    }))
+    Ok(SessionFormView {
+        session: SessionInfo::of(session),
+        cohort: CohortInfo::of(cohort, course),
+        manage: access.can_manage(),
+        can_take,
+        rows,
+        prefilled: prefill.is_some(),
+        errors: errors.to_vec(),
+    })
 }
 
 #[get("/seguimiento/sesiones/<id>?<prellenar>")]
@@ -498,19 +657,19 @@ async fn code_page(
     page.render(
         "attendance_code",
         &format!("Código de asistencia · {}", session.topic),
-        json!({
-            "session": session_json(&session),
-            "cohort": {"id": cohort.id, "name": cohort.name},
-            "code": spaced,
-            "open": code.open,
-            "opens": local(&code.window_opens),
-            "closes": local(&code.window_closes),
-            "url": code.url,
-            "qr_svg": qr,
-            "refresh_seconds": CODE_REFRESH_SECONDS,
-            "opens_before": checkin::OPENS_BEFORE_MINUTES,
-            "grace": checkin::GRACE_MINUTES,
-        }),
+        CodeView {
+            session: SessionInfo::of(&session),
+            cohort: CohortRef::of(&cohort),
+            code: spaced,
+            open: code.open,
+            opens: local(&code.window_opens),
+            closes: local(&code.window_closes),
+            url: &code.url,
+            qr_svg: qr,
+            refresh_seconds: CODE_REFRESH_SECONDS,
+            opens_before: checkin::OPENS_BEFORE_MINUTES,
+            grace: checkin::GRACE_MINUTES,
+        },
     )
 }
 
@@ -526,23 +685,24 @@ async fn sign_in_sheet(
         return Err(AppError::Forbidden.into());
     }
     let course = course_name(db.inner(), &cohort).await?;
-    let rows: Vec<Value> = super::enrolled(db.inner(), cohort.id, &access.people())
+    let rows = super::enrolled(db.inner(), cohort.id, &access.people())
         .await?
         .into_iter()
         .enumerate()
-        .map(|(n, r)| {
-            json!({"n": n + 1, "full_name": r.full_name,
-                   "document": format!("{} {}", r.document_type, r.document_number)})
+        .map(|(n, r)| SignatureLine {
+            n: n + 1,
+            document: format!("{} {}", r.document_type, r.document_number),
+            full_name: r.full_name,
         })
         .collect();
     page.render(
         "attendance_sign_in",
         &format!("Planilla de firmas · {}", session.topic),
-        json!({
-            "session": session_json(&session),
-            "cohort": cohort_json(&cohort, &course),
-            "rows": rows,
-        }),
+        SignInSheetView {
+            session: SessionInfo::of(&session),
+            cohort: CohortInfo::of(&cohort, course),
+            rows,
+        },
     )
 }
 
@@ -658,14 +818,14 @@ async fn check_in_page(
     page.render(
         "check_in",
         "Registrar mi asistencia",
-        json!({
-            "session": session_json(&session),
-            "cohort": {"id": cohort.id, "name": cohort.name},
-            "code": codigo.map(checkin::normalize).unwrap_or_default(),
-            "opens": local(opens),
-            "closes": local(closes),
-            "mark": mark,
-        }),
+        CheckInView {
+            session: SessionInfo::of(&session),
+            cohort: CohortRef::of(&cohort),
+            code: codigo.map(checkin::normalize).unwrap_or_default(),
+            opens: local(opens),
+            closes: local(closes),
+            mark,
+        },
     )
 }
 
@@ -743,5 +903,51 @@ async fn progress_page(
         Some(person) => super::progress::for_participant(db.inner(), person.id).await?,
         None => Vec::new(),
     };
-    page.render("my_progress", "Mi progreso", json!({"progress": progress}))
+    #[derive(Serialize)]
+    struct ProgressView {
+        progress: Vec<super::progress::Progress>,
+    }
+    page.render("my_progress", "Mi progreso", ProgressView { progress })
+}
+
+/// The instructor's screen with the session's check-in code and QR.
+#[derive(Serialize)]
+struct CodeView<'a> {
+    session: SessionInfo,
+    cohort: CohortRef<'a>,
+    code: String,
+    open: bool,
+    opens: String,
+    closes: String,
+    url: &'a str,
+    qr_svg: String,
+    refresh_seconds: u32,
+    opens_before: i64,
+    grace: i64,
+}
+
+/// A line of the printed sign-in sheet.
+#[derive(Serialize)]
+struct SignatureLine {
+    n: usize,
+    full_name: String,
+    document: String,
+}
+
+#[derive(Serialize)]
+struct SignInSheetView {
+    session: SessionInfo,
+    cohort: CohortInfo,
+    rows: Vec<SignatureLine>,
+}
+
+/// The participant's check-in page.
+#[derive(Serialize)]
+struct CheckInView<'a> {
+    session: SessionInfo,
+    cohort: CohortRef<'a>,
+    code: String,
+    opens: String,
+    closes: String,
+    mark: Option<super::MarkView>,
 }

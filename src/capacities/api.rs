@@ -6,6 +6,7 @@ use crate::api::{Created, List, Paging, created};
 use crate::audit::{self, Change};
 use crate::entities::capacity;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::openapi::responses::{Forbidden, NotFound};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, patch, post, routes};
 use sea_orm::{
@@ -18,12 +19,17 @@ pub fn routes() -> Vec<Route> {
     routes![list, create, update]
 }
 
-#[derive(Serialize)]
+/// A municipal capacity a course strengthens.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Capacity)]
 pub struct CapacityView {
     id: i32,
+    #[schema(pattern = "^[a-z0-9_]{1,60}$", example = "planeacion_territorial")]
     code: String,
+    #[schema(example = "Planeación territorial")]
     name: String,
     description: String,
+    /// Inactive capacities cannot be chosen for courses.
     active: bool,
 }
 
@@ -39,6 +45,18 @@ impl From<capacity::Model> for CapacityView {
     }
 }
 
+/// List municipal capacities
+///
+/// Roles: any signed-in user. Includes inactive capacities (see `active`).
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "listCapacities",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses((status = 200, description = "A page of capacities.", body = List<CapacityView>))
+)]
 #[get("/capacities?<page>&<per_page>")]
 async fn list(
     db: &State<DatabaseConnection>,
@@ -66,11 +84,20 @@ async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+/// A capacity as sent: `code` and `name` are required to create one; on PATCH every field is
+/// optional and `code` may only repeat the current one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CapacityInput)]
 struct CapacityBody {
+    /// Lower case without accents, digits and underscore (at most 60); unique; never changes
+    /// (other systems use it).
+    #[schema(pattern = "^[a-z0-9_]{1,60}$", example = "gestion_del_riesgo")]
     code: Option<String>,
+    /// Printed on certificates: one line, at most 120 characters.
+    #[schema(max_length = 120, example = "Gestión del riesgo")]
     name: Option<String>,
     description: Option<String>,
+    /// Default `true` when creating.
     active: Option<bool>,
 }
 
@@ -111,6 +138,18 @@ fn capacity_description(text: Option<&str>, errors: &mut Vec<FieldError>) -> Opt
 
 const MAX_NAME_CHARS: usize = 120;
 
+/// Create a capacity
+///
+/// Roles: admin. `code` and `name` are required. Audited.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "createCapacity",
+    request_body = CapacityBody,
+    responses(
+        (status = 201, description = "Capacity created.", body = CapacityView),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[post("/capacities", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
@@ -171,6 +210,21 @@ async fn create(
     Ok(created(saved.into()))
 }
 
+/// Change a capacity
+///
+/// Roles: admin. The code never changes (other systems use it): a different `code` is a 422.
+/// Audited.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "updateCapacity",
+    params(("id" = i32, Path, description = "Capacity id.", example = 1)),
+    request_body = CapacityBody,
+    responses(
+        (status = 200, description = "The updated capacity.", body = CapacityView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[patch("/capacities/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,

@@ -4,6 +4,7 @@ use super::courses::{self, CourseInput, CourseView};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
+use crate::openapi::responses::{Forbidden, NotFound};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -12,15 +13,33 @@ pub fn routes() -> Vec<Route> {
     routes![list, create, show, update]
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CourseQuery {
+    /// Text in the code or the name.
     q: Option<String>,
+    /// Only courses that target this capacity id.
     capacity: Option<i32>,
+    /// Include retired courses (default `false`).
+    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
     retired: crate::parse::QueryFlag,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     per_page: Option<i64>,
 }
 
+/// List courses
+///
+/// Roles: any signed-in user. Ordered by name; retired courses only with `retired=true`.
+#[utoipa::path(
+    tag = "courses",
+    operation_id = "listCourses",
+    params(CourseQuery),
+    responses((status = 200, description = "A page of courses.", body = List<CourseView>))
+)]
 #[get("/courses?<query..>")]
 async fn list(
     db: &State<DatabaseConnection>,
@@ -49,6 +68,19 @@ async fn list(
     }))
 }
 
+/// Create a course
+///
+/// Roles: staff (admin, coordinator). `code`, `name`, `hours` and `capacity_ids` are
+/// required. Audited.
+#[utoipa::path(
+    tag = "courses",
+    operation_id = "createCourse",
+    request_body = CourseInput,
+    responses(
+        (status = 201, description = "Course created.", body = CourseView),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[post("/courses", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
@@ -61,6 +93,18 @@ async fn create(
     Ok(created(view))
 }
 
+/// One course
+///
+/// Roles: any signed-in user.
+#[utoipa::path(
+    tag = "courses",
+    operation_id = "getCourse",
+    params(("id" = i32, Path, description = "Course id.", example = 1)),
+    responses(
+        (status = 200, description = "The course.", body = CourseView),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/courses/<id>")]
 async fn show(
     db: &State<DatabaseConnection>,
@@ -70,6 +114,21 @@ async fn show(
     Ok(Json(courses::view(db.inner(), id).await?))
 }
 
+/// Change a course
+///
+/// Roles: staff. Any subset of fields; `retired: true` retires it (no new cohorts), `false`
+/// brings it back. Audited.
+#[utoipa::path(
+    tag = "courses",
+    operation_id = "updateCourse",
+    params(("id" = i32, Path, description = "Course id.", example = 1)),
+    request_body = CourseInput,
+    responses(
+        (status = 200, description = "The updated course.", body = CourseView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[patch("/courses/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,

@@ -1,19 +1,19 @@
 //! Coordinators' pages for the course catalogue.
 
-use super::courses::{self, CourseInput, MANAGEMENT_STAGES};
+use super::courses::{self, CourseInput, CourseView, MANAGEMENT_STAGES};
 use crate::accounts::guards::StaffUser;
 use crate::entities::capacity;
 use crate::entities::values::Modality;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Page, failure};
+use crate::web::{Choice, Page, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![list_page, create_submit, edit_page, update_submit]
@@ -110,35 +110,104 @@ impl CourseForm {
     }
 }
 
-async fn form_context(
+/// The course form (`course_fields`): the values to show, its choices and the errors.
+#[derive(Serialize)]
+struct CourseFormView<'a> {
+    form: CourseValues<'a>,
+    capacities: Vec<CapacityCheck>,
+    modalities: Vec<Choice<'static>>,
+    stages: Vec<StageChoice>,
+    errors: &'a [FieldError],
+}
+
+/// The text fields of the course form as typed.
+#[derive(Serialize)]
+struct CourseValues<'a> {
+    code: &'a str,
+    name: &'a str,
+    description: &'a str,
+    hours: &'a str,
+    min_attendance_pct: &'a str,
+    pass_mark: &'a str,
+}
+
+/// A capacity as a checkbox.
+#[derive(Serialize)]
+struct CapacityCheck {
+    id: i32,
+    name: String,
+    checked: bool,
+}
+
+/// A stage of the public-management cycle in its select (the value is its label).
+#[derive(Serialize)]
+struct StageChoice {
+    value: &'static str,
+    selected: bool,
+}
+
+/// The course list and the new-course form.
+#[derive(Serialize)]
+struct CoursesView<'a> {
+    #[serde(flatten)]
+    form: CourseFormView<'a>,
+    courses: Vec<CourseView>,
+}
+
+/// A course's page: its form and its state.
+#[derive(Serialize)]
+struct CourseEditView<'a> {
+    #[serde(flatten)]
+    form: CourseFormView<'a>,
+    course: &'a CourseView,
+}
+
+async fn form_view<'a>(
     db: &DatabaseConnection,
-    form: &CourseForm,
-    errors: &[FieldError],
-) -> AppResult<Value> {
-    let capacities: Vec<Value> = capacity::Entity::find()
+    form: &'a CourseForm,
+    errors: &'a [FieldError],
+) -> AppResult<CourseFormView<'a>> {
+    let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
         .all(db)
         .await?
         .into_iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "checked": form.capacity_ids.contains(&c.id)}))
+        .map(|c| CapacityCheck {
+            checked: form.capacity_ids.contains(&c.id),
+            id: c.id,
+            name: c.name,
+        })
         .collect();
-    let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+    let modalities = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .into_iter()
+        .map(|m| Choice {
+            value: m.as_str(),
+            label: m.label(),
+            selected: form.default_modality == m.as_str(),
+        })
+        .collect();
+    let stages = MANAGEMENT_STAGES
         .iter()
-        .map(|m| json!({"value": m.as_str(), "label": (*m).label(), "selected": form.default_modality == m.as_str()}))
+        .map(|&s| StageChoice {
+            value: s,
+            selected: form.management_stage == s,
+        })
         .collect();
-    let stages: Vec<Value> = MANAGEMENT_STAGES
-        .iter()
-        .map(|s| json!({"value": s, "selected": form.management_stage == *s}))
-        .collect();
-    Ok(json!({
-        "form": {"code": form.code, "name": form.name, "description": form.description, "hours": form.hours,
-                 "min_attendance_pct": form.min_attendance_pct, "pass_mark": form.pass_mark},
-        "capacities": capacities,
-        "modalities": modalities,
-        "stages": stages,
-        "errors": errors,
-    }))
+    Ok(CourseFormView {
+        form: CourseValues {
+            code: &form.code,
+            name: &form.name,
+            description: &form.description,
+            hours: &form.hours,
+            min_attendance_pct: &form.min_attendance_pct,
+            pass_mark: &form.pass_mark,
+        },
+        capacities,
+        modalities,
+        stages,
+        errors,
+    })
 }
 
 fn blank_form() -> CourseForm {
@@ -150,15 +219,28 @@ fn blank_form() -> CourseForm {
     }
 }
 
-async fn list_context(
+/// The course list with the new-course form showing `form` and `errors`.
+async fn list_html(
     db: &DatabaseConnection,
+    page: &Page<'_>,
     form: &CourseForm,
     errors: &[FieldError],
-) -> AppResult<Value> {
-    let (items, _) = courses::list(db, None, None, true, 1, 500).await?;
-    let mut context = form_context(db, form, errors).await?;
-    context["courses"] = serde_json::to_value(items).unwrap_or_default();
-    Ok(context)
+) -> AppResult<RawHtml<String>> {
+    let (courses, _) = courses::list(db, None, None, true, 1, 500).await?;
+    let form = form_view(db, form, errors).await?;
+    page.render("courses", "Cursos", CoursesView { form, courses })
+}
+
+/// A course's page with its form showing `form` and `errors`.
+async fn edit_html(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    course: &CourseView,
+    form: &CourseForm,
+    errors: &[FieldError],
+) -> AppResult<RawHtml<String>> {
+    let form = form_view(db, form, errors).await?;
+    page.render("course_edit", &course.name, CourseEditView { form, course })
 }
 
 #[get("/coordinacion/cursos")]
@@ -167,8 +249,7 @@ async fn list_page(
     _staff: StaffUser,
     page: Page<'_>,
 ) -> AppResult<RawHtml<String>> {
-    let context = list_context(db, &blank_form(), &[]).await?;
-    page.render("courses", "Cursos", context)
+    list_html(db, &page, &blank_form(), &[]).await
 }
 
 #[post("/coordinacion/cursos", data = "<form>")]
@@ -192,10 +273,7 @@ async fn create_submit(
             Redirect::to("/coordinacion/cursos"),
             format!("Curso «{}» creado.", view.name),
         )),
-        Err(AppError::Validation(errors)) => match list_context(db, &form, &errors)
-            .await
-            .and_then(|c| page.render("courses", "Cursos", c))
-        {
+        Err(AppError::Validation(errors)) => match list_html(db, &page, &form, &errors).await {
             Ok(html) => Err((Status::UnprocessableEntity, html)),
             Err(e) => Err(failure(&page, e.into())),
         },
@@ -223,9 +301,7 @@ async fn edit_page(
         pass_mark: format!("{:.1}", view.pass_mark),
         ..<CourseForm as Default>::default()
     };
-    let mut context = form_context(db, &form, &[]).await?;
-    context["course"] = serde_json::to_value(&view).unwrap_or_default();
-    page.render("course_edit", &view.name, context)
+    edit_html(db, &page, &view, &form, &[]).await
 }
 
 #[post("/coordinacion/cursos/<id>", data = "<form>")]
@@ -264,9 +340,7 @@ async fn update_submit(
         Err(AppError::Validation(errors)) => {
             let render = async {
                 let view = courses::view(db.inner(), id).await?;
-                let mut context = form_context(db, &form, &errors).await?;
-                context["course"] = serde_json::to_value(&view).unwrap_or_default();
-                page.render("course_edit", &view.name, context)
+                edit_html(db, &page, &view, &form, &errors).await
             };
             match render.await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),

@@ -7,6 +7,7 @@ use crate::api::List;
 use crate::config::AppConfig;
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, TooManyRequests};
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -18,6 +19,29 @@ pub fn routes() -> Vec<Route> {
     routes![issue_for_cohort, verify, pdf, revoke, reissue, mine]
 }
 
+/// How a certificate code is read, for the description of the `{code}` parameters.
+const CODE_PARAMETER: &str = "Certificate code. Case, spaces and dashes (also typographic \
+    ones) are ignored; the look-alikes 0 O 1 I L U never occur in a code and make it unknown \
+    (404).";
+
+/// Issue the certificates of a cohort
+///
+/// Roles: staff. Issues a certificate to every enrolment that meets the completion rule and
+/// has no valid certificate yet; the others are listed in `skipped` with the reason. Issuing
+/// twice issues nothing new. The cohort must be `closed` (409 otherwise). Each person is
+/// e-mailed the PDF. A name with characters the certificate fonts cannot print → 422.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "issueCertificates",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "Issued and skipped.", body = IssueOutcome),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
 #[post("/cohorts/<id>/certificates")]
 async fn issue_for_cohort(
     db: &State<DatabaseConnection>,
@@ -49,6 +73,22 @@ pub async fn verify_code(
     }
 }
 
+/// Verify a certificate (public)
+///
+/// Public (no authentication). The document number is masked. Unknown codes are counted per
+/// address: guessing is throttled (429). The human page is `GET /verificar/{code}` (HTML,
+/// outside the API), which the PDF's QR code points to.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "verifyCertificate",
+    security(()),
+    params(("code" = String, Path, description = CODE_PARAMETER, example = "7KQ9-M3XR-T2HW-PZ4N-C8DV")),
+    responses(
+        (status = 200, description = "The verification record.", body = Verification),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 #[get("/certificates/<code>")]
 async fn verify(
     db: &State<DatabaseConnection>,
@@ -75,6 +115,19 @@ pub async fn pdf_for(
     ))
 }
 
+/// The certificate as PDF
+///
+/// Roles: the certificate's holder and staff; anyone else signed in gets 404 (the PDF shows
+/// the full document number). Requires a bearer token. PDF/A-2u, A4 landscape.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "downloadCertificatePdf",
+    params(("code" = String, Path, description = CODE_PARAMETER)),
+    responses(
+        (status = 200, description = "The PDF.", content_type = "application/pdf", body = [u8]),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/certificates/<code>/pdf")]
 async fn pdf(
     db: &State<DatabaseConnection>,
@@ -85,11 +138,30 @@ async fn pdf(
     pdf_for(db, config, &user, code).await
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = RevokeRequest)]
 struct RevokeBody {
+    /// Required; told to the holder.
+    #[schema(value_type = String, required = true, max_length = 500, example = "Se comprobó suplantación en la asistencia.")]
     reason: Option<String>,
 }
 
+/// Revoke a certificate
+///
+/// Roles: staff. `reason` is required (422). Only a valid certificate can be revoked: again
+/// (or a superseded one) → 409. The holder is e-mailed. Audited.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "revokeCertificate",
+    params(("code" = String, Path, description = CODE_PARAMETER)),
+    request_body = RevokeBody,
+    responses(
+        (status = 200, description = "The revoked certificate.", body = Verification),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/certificates/<code>/revoke", data = "<body>")]
 async fn revoke(
     db: &State<DatabaseConnection>,
@@ -105,6 +177,27 @@ async fn revoke(
     Ok(Json(view))
 }
 
+/// Re-issue a certificate after a correction
+///
+/// Roles: staff. Issues a fresh snapshot (new code) from the current data; the old
+/// certificate becomes `superseded` and stays verifiable, pointing to the new one
+/// (`superseded_by`). Only a valid certificate can be re-issued (409). The holder is e-mailed
+/// the new PDF. Audited.
+///
+/// **Extension** (not in api-v1.md): a certificate is an immutable snapshot, so fixing a
+/// misspelt name needs a new one without erasing the verifiable history.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "reissueCertificate",
+    params(("code" = String, Path, description = CODE_PARAMETER)),
+    responses(
+        (status = 200, description = "The new certificate.", body = Verification),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
 #[post("/certificates/<code>/reissue")]
 async fn reissue(
     db: &State<DatabaseConnection>,
@@ -116,6 +209,17 @@ async fn reissue(
     Ok(Json(view))
 }
 
+/// The caller's certificates
+///
+/// Roles: participant. Newest first, including revoked and superseded ones; returned whole.
+#[utoipa::path(
+    tag = "certificates",
+    operation_id = "listMyCertificates",
+    responses(
+        (status = 200, description = "The caller's certificates.", body = List<Verification>),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/me/certificates")]
 async fn mine(
     db: &State<DatabaseConnection>,

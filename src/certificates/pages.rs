@@ -2,7 +2,7 @@
 //! box's target, the PDF for its holder, coordinators' issue/revoke/re-issue buttons and the
 //! cohort's ZIP of certificates.
 
-use super::issue;
+use super::issue::{self, Verification};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::config::AppConfig;
 use crate::entities::certificate;
@@ -17,7 +17,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde_json::json;
+use serde::Serialize;
 use std::io::Write;
 
 pub fn routes() -> Vec<Route> {
@@ -32,6 +32,16 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The verification page: the certificate found for the code typed, or why there is none.
+#[derive(Serialize)]
+struct VerifyView<'a> {
+    found: bool,
+    certificate: Option<Verification>,
+    typed: &'a str,
+    /// The search box was sent empty.
+    missing: bool,
+}
+
 #[get("/verificar/<code>")]
 async fn verify_page(
     db: &State<DatabaseConnection>,
@@ -44,7 +54,12 @@ async fn verify_page(
             .render(
                 "certificate_verify",
                 "Verificación de certificado",
-                json!({"found": true, "certificate": view, "typed": code}),
+                VerifyView {
+                    found: true,
+                    certificate: Some(view),
+                    typed: code,
+                    missing: false,
+                },
             )
             .map_err(|e| crate::web::failure(&page, e.into())),
         Err(AppError::NotFound) => {
@@ -52,7 +67,12 @@ async fn verify_page(
                 .render(
                     "certificate_verify",
                     "Verificación de certificado",
-                    json!({"found": false, "certificate": null, "typed": code}),
+                    VerifyView {
+                        found: false,
+                        certificate: None,
+                        typed: code,
+                        missing: false,
+                    },
                 )
                 .map_err(|e| crate::web::failure(&page, e.into()))?;
             Err((Status::NotFound, html))
@@ -78,7 +98,12 @@ fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
             page.render(
                 "certificate_verify",
                 "Verificación de certificado",
-                json!({"found": false, "certificate": null, "typed": "", "missing": true}),
+                VerifyView {
+                    found: false,
+                    certificate: None,
+                    typed: "",
+                    missing: true,
+                },
             )
             .map(|html| (Status::Ok, html))
             .unwrap_or_else(|e| crate::web::failure(&page, e.into())),

@@ -9,6 +9,7 @@ use crate::api::{Created, List, Paging, created};
 use crate::entities::values::{CohortStatus, Modality};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, delete, get, patch, post, routes};
@@ -28,18 +29,38 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CohortQuery {
+    #[param(inline, value_type = Option<CohortStatus>)]
     status: Option<String>,
+    /// DANE code: cohorts targeting this department or any of its municipalities.
+    #[param(example = "18")]
     department: Option<String>,
+    /// DANE code: cohorts offered to this municipality (directly, through its department, or
+    /// nationally).
+    #[param(example = "18094")]
     municipality: Option<String>,
+    /// Capacity id targeted by the cohort's course.
     capacity: Option<i32>,
+    /// Course id.
     course: Option<i32>,
+    /// Extension filter (not in the contract).
+    #[param(inline, value_type = Option<Modality>)]
     modality: Option<String>,
+    /// Extension filter: cohorts still running on or after this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     from: Option<String>,
+    /// Extension filter: cohorts starting on or before this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     to: Option<String>,
+    /// Extension filter: text in the cohort's name.
     q: Option<String>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     per_page: Option<i64>,
 }
 
@@ -86,6 +107,19 @@ impl CohortQuery {
     }
 }
 
+/// List cohorts in the caller's scope
+///
+/// Roles: any signed-in user, filtered by scope: staff see all (a coordinator with a
+/// territorial direction, its departments); instructors the cohorts they teach; reviewers
+/// published cohorts of their department; participants published cohorts (not drafts).
+/// Newest start date first. `warnings` is always empty in lists (computed only for a single
+/// cohort).
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "listCohorts",
+    params(CohortQuery),
+    responses((status = 200, description = "A page of cohorts.", body = List<CohortView>))
+)]
 #[get("/cohorts?<query..>")]
 async fn list(
     db: &State<DatabaseConnection>,
@@ -107,6 +141,37 @@ async fn list(
     }))
 }
 
+/// Create a cohort (status draft)
+///
+/// Roles: staff. The cohort starts as `draft`. `modality`, `min_attendance_pct` and
+/// `pass_mark` default to the course's. Presencial and mixta cohorts need `venue`; virtual
+/// ones `venue` or `meeting_url`. No municipality and no department means the whole country.
+/// Overlaps with other cohorts (same capacity, same place, overlapping dates) come back as
+/// `warnings`, never as errors. Audited.
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "createCohort",
+    request_body(content = CohortInput, example = json!({
+        "course_id": 2,
+        "name": "Plan de desarrollo – Caquetá 2027",
+        "modality": "presencial",
+        "start_date": "2027-02-01",
+        "end_date": "2027-03-31",
+        "enrolment_opens": "2027-01-10",
+        "enrolment_closes": "2027-01-31",
+        "seats": 30,
+        "venue": "Casa de la Cultura, Belén de los Andaquíes",
+        "municipality_codes": ["18094", "18256"],
+        "department_codes": [],
+        "instructor_ids": [7],
+        "min_attendance_pct": 80,
+        "pass_mark": 3.0
+    })),
+    responses(
+        (status = 201, description = "Cohort created, with overlap warnings.", body = CohortView),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[post("/cohorts", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
@@ -119,6 +184,18 @@ async fn create(
     Ok(created(view))
 }
 
+/// One cohort, with overlap warnings
+///
+/// Roles: any signed-in user within scope; out of scope → 404.
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "getCohort",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The cohort.", body = CohortView),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>")]
 async fn show(
     db: &State<DatabaseConnection>,
@@ -129,6 +206,26 @@ async fn show(
     Ok(Json(super::view(db.inner(), id).await?))
 }
 
+/// Change a cohort's fields and/or status
+///
+/// Roles: staff. Any subset of fields plus `status`. Transitions: `draft → open →
+/// in_progress → closed`, or `cancelled` from draft, open or in progress; an illegal
+/// transition is 409. Opening needs at least one session (409). Closed and cancelled cohorts
+/// cannot change (409). Cancelling cancels every enrolment and e-mails the people
+/// (`cancellation_reason`). More seats promote people from the waiting list. Fewer seats than
+/// people enrolled, or dates that leave sessions outside, → 422. Audited.
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "updateCohort",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = CohortInput,
+    responses(
+        (status = 200, description = "The updated cohort.", body = CohortView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[patch("/cohorts/<id>", data = "<body>")]
 async fn update(
     db: &State<DatabaseConnection>,
@@ -143,6 +240,18 @@ async fn update(
     Ok(Json(view))
 }
 
+/// The sessions of a cohort
+///
+/// Roles: any signed-in user within scope. Ordered by start; returned whole (not paginated).
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "listSessions",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "All sessions of the cohort.", body = List<SessionView>),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/sessions")]
 async fn list_sessions(
     db: &State<DatabaseConnection>,
@@ -164,6 +273,23 @@ async fn list_sessions(
     }))
 }
 
+/// Add a session
+///
+/// Roles: staff. `starts_at`, `ends_at` and `topic` are required. Times are RFC 3339 with
+/// offset (without offset → 422). A session lasts at most 12 hours and must lie within the
+/// cohort's dates (local Bogotá dates). Closed or cancelled cohort → 409. Audited.
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "addSession",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = SessionInput,
+    responses(
+        (status = 201, description = "Session created.", body = SessionView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/cohorts/<id>/sessions", data = "<body>")]
 async fn add_session(
     db: &State<DatabaseConnection>,
@@ -178,6 +304,27 @@ async fn add_session(
     Ok(created(view))
 }
 
+/// Create sessions from a weekly recurrence
+///
+/// Roles: staff. Creates one session per matching weekday between `from` and `to`
+/// (inclusive, within the cohort's dates), at the given local times, numbered after the
+/// existing sessions ("Sesión 3", …). All or nothing; at most 200 sessions. Closed or
+/// cancelled cohort → 409.
+///
+/// **Extension** (not in api-v1.md): scheduling a whole course term one session at a time is
+/// tedious and error-prone; the coordinators' pages offer the same.
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "generateSessions",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = Recurrence,
+    responses(
+        (status = 201, description = "The sessions created, in the list envelope.", body = List<SessionView>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/cohorts/<id>/sessions/generate", data = "<body>")]
 async fn generate_sessions(
     db: &State<DatabaseConnection>,
@@ -198,6 +345,25 @@ async fn generate_sessions(
     }))
 }
 
+/// Change a session
+///
+/// Roles: staff. Any subset of `starts_at`, `ends_at`, `topic`, `location` (an empty
+/// `location` clears it). Same rules as creating; closed or cancelled cohort → 409. Audited.
+///
+/// **Extension** (not in api-v1.md): sessions get rescheduled; without it a wrong session
+/// could only be deleted and re-created.
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "updateSession",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    request_body = SessionInput,
+    responses(
+        (status = 200, description = "The updated session.", body = SessionView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[patch("/sessions/<id>", data = "<body>")]
 async fn update_session(
     db: &State<DatabaseConnection>,
@@ -213,6 +379,24 @@ async fn update_session(
     Ok(Json(view))
 }
 
+/// Delete a session without attendance
+///
+/// Roles: staff. A session with attendance marks (history) or of a closed or cancelled
+/// cohort cannot be deleted (409). Audited.
+///
+/// **Extension** (not in api-v1.md): removes sessions created by mistake (e.g. by a
+/// recurrence) before anyone takes attendance.
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "deleteSession",
+    params(("id" = i32, Path, description = "Session id.", example = 1)),
+    responses(
+        (status = 204, description = "Session deleted."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[delete("/sessions/<id>")]
 async fn delete_session(
     db: &State<DatabaseConnection>,

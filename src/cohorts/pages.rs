@@ -11,7 +11,7 @@ use crate::entities::{capacity, course, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Page, failure, pager};
+use crate::web::{Page, Pager, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -19,7 +19,6 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -195,7 +194,7 @@ struct ListView<'a> {
     rows: Vec<CohortRow<'a>>,
     errors: Vec<FieldError>,
     filter: ListFilterView<'a>,
-    pager: Value,
+    pager: Pager,
 }
 
 #[get(
@@ -242,7 +241,7 @@ async fn list_page(
         to: crate::parse::date("hasta", hasta, false, &mut errors),
         text: crate::parse::text(q),
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (items, total) = super::list(
         db.inner(),
         &CohortScope::All,
@@ -290,7 +289,7 @@ async fn list_page(
             hasta: hasta.unwrap_or(""),
             q: q.unwrap_or(""),
         },
-        pager: pager(
+        pager: Pager::new(
             "/coordinacion/cohortes",
             &query,
             page_number,
@@ -604,7 +603,7 @@ pub(crate) struct DetailView {
     document_types: [&'static str; 4],
     takes_enrolments: bool,
     /// The outcome of an enrolment import, shown at the top (`None` otherwise).
-    pub import: Option<Value>,
+    pub import: Option<crate::enrolment::pages::ImportOutcome>,
     closed: bool,
     certificates: Vec<CertificateRow>,
 }

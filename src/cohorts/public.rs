@@ -1,23 +1,75 @@
 //! The public catalogue: open cohorts anyone can browse (no account), filtered by
 //! department, municipality, capacity and modality, and each cohort's public page.
 
-use super::ListFilter;
 use super::scope::CohortScope;
 use super::sessions::{self, SessionView};
+use super::{CohortView, ListFilter};
 use crate::entities::values::{CohortStatus, Modality};
 use crate::entities::{capacity, course};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::web::{Page, pager};
+use crate::web::{Choice, DepartmentChoice, Page, Pager};
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![catalogue, cohort_page, cohort_calendar, session_calendar]
 }
 
 const PER_PAGE: u64 = 20;
+
+/// The public catalogue: a page of open cohorts and the filters as chosen.
+#[derive(Serialize)]
+struct CatalogueView<'a> {
+    rows: Vec<CatalogueRow<'a>>,
+    departments: Vec<DepartmentChoice<'a>>,
+    capacities: Vec<CapacityChoice>,
+    modalities: Vec<Choice<'static>>,
+    municipio: &'a str,
+    errors: Vec<FieldError>,
+    pager: Pager,
+}
+
+/// An open cohort as a card of the catalogue.
+#[derive(Serialize)]
+struct CatalogueRow<'a> {
+    id: i32,
+    name: &'a str,
+    course: &'a str,
+    hours: i32,
+    capacities: Vec<&'a str>,
+    modality: &'static str,
+    start_date: String,
+    end_date: String,
+    enrolment_closes: String,
+    seats_available: u64,
+}
+
+impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
+    fn from(c: &'a CohortView) -> Self {
+        CatalogueRow {
+            id: c.id,
+            name: &c.name,
+            course: &c.course.name,
+            hours: c.course.hours,
+            capacities: c.capacities.iter().map(|k| k.name.as_str()).collect(),
+            modality: c.modality.label(),
+            start_date: c.start_date.to_string(),
+            end_date: c.end_date.to_string(),
+            enrolment_closes: c.enrolment_closes.to_string(),
+            seats_available: c.seats_available,
+        }
+    }
+}
+
+/// A capacity in the catalogue's filter.
+#[derive(Serialize)]
+struct CapacityChoice {
+    id: i32,
+    name: String,
+    selected: bool,
+}
 
 #[get("/cohortes?<departamento>&<municipio>&<capacidad>&<modalidad>&<pagina>")]
 async fn catalogue(
@@ -60,7 +112,7 @@ async fn catalogue(
         modality: modalidad.and_then(Modality::parse),
         ..Default::default()
     };
-    let page_number = pagina.unwrap_or(1).max(1);
+    let page_number = crate::api::page_number(pagina);
     let (items, total) = super::list(
         db.inner(),
         &CohortScope::Published,
@@ -69,32 +121,26 @@ async fn catalogue(
         PER_PAGE,
     )
     .await?;
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|c| {
-            json!({"id": c.id, "name": c.name, "course": c.course.name, "hours": c.course.hours,
-                   "capacities": c.capacities.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
-                   "modality": c.modality.label(), "start_date": c.start_date.to_string(),
-                   "end_date": c.end_date.to_string(), "enrolment_closes": c.enrolment_closes.to_string(),
-                   "seats_available": c.seats_available})
-        })
-        .collect();
-    let departments: Vec<Value> = crate::territory::departments(db.inner())
-        .await?
-        .into_iter()
-        .map(|d| json!({"code": d.code, "name": d.name, "selected": Some(d.code.as_str()) == department.as_deref()}))
-        .collect();
-    let capacities: Vec<Value> = capacity::Entity::find()
+    let departments = crate::territory::departments(db.inner()).await?;
+    let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
         .all(db.inner())
         .await?
         .into_iter()
-        .map(|c| json!({"id": c.id, "name": c.name, "selected": Some(c.id) == capacidad}))
+        .map(|c| CapacityChoice {
+            selected: Some(c.id) == capacidad,
+            id: c.id,
+            name: c.name,
+        })
         .collect();
-    let modalities: Vec<Value> = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
-        .iter()
-        .map(|m| json!({"value": m.as_str(), "label": (*m).label(), "selected": Some(m.as_str()) == modalidad}))
+    let modalities = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .into_iter()
+        .map(|m| Choice {
+            value: m.as_str(),
+            label: m.label(),
+            selected: Some(m.as_str()) == modalidad,
+        })
         .collect();
     let query = format!(
         "departamento={}&municipio={}&capacidad={}&modalidad={}",
@@ -106,16 +152,42 @@ async fn catalogue(
     page.render(
         "catalogue",
         "Cohortes abiertas",
-        json!({
-            "rows": rows,
-            "departments": departments,
-            "capacities": capacities,
-            "modalities": modalities,
-            "municipio": municipio.unwrap_or(""),
-            "errors": errors,
-            "pager": pager("/cohortes", &query, page_number, PER_PAGE, total),
-        }),
+        CatalogueView {
+            rows: items.iter().map(CatalogueRow::from).collect(),
+            departments: DepartmentChoice::list(&departments, department.as_deref()),
+            capacities,
+            modalities,
+            municipio: municipio.unwrap_or(""),
+            errors,
+            pager: Pager::new("/cohortes", &query, page_number, PER_PAGE, total),
+        },
     )
+}
+
+/// A cohort's public page.
+#[derive(Serialize)]
+struct CohortPublicView<'a> {
+    cohort: &'a CohortView,
+    description: String,
+    status_label: &'static str,
+    modality_label: &'static str,
+    places: Vec<String>,
+    /// The sessions by month, for the `session_calendar` partial.
+    calendar: Vec<super::pages::CalendarMonth>,
+    session_count: usize,
+    enrolment_open: bool,
+    /// The signed-in participant's enrolment here.
+    mine: Option<MyEnrolment>,
+    can_enrol: bool,
+    anonymous: bool,
+}
+
+#[derive(Serialize)]
+struct MyEnrolment {
+    id: i32,
+    status_label: &'static str,
+    /// Place on the waiting list.
+    position: Option<u64>,
 }
 
 #[get("/cohortes/<id>")]
@@ -156,7 +228,7 @@ async fn cohort_page(
         && view.enrolment_opens <= today
         && today <= view.enrolment_closes;
     // What the signed-in participant can do here.
-    let mut mine = Value::Null;
+    let mut mine = None;
     let is_participant = page
         .user
         .as_ref()
@@ -174,28 +246,28 @@ async fn cohort_page(
             .one(db.inner())
             .await?
     {
-        mine = json!({
-            "id": row.id,
-            "status_label": row.status.label(),
-            "position": crate::enrolment::waitlist_position(db.inner(), &row).await?,
+        mine = Some(MyEnrolment {
+            id: row.id,
+            status_label: row.status.label(),
+            position: crate::enrolment::waitlist_position(db.inner(), &row).await?,
         });
     }
     page.render(
         "cohort_public",
         &view.name,
-        json!({
-            "cohort": view,
-            "description": description,
-            "status_label": view.status.label(),
-            "modality_label": view.modality.label(),
-            "places": places,
-            "calendar": super::pages::calendar(&sessions),
-            "session_count": sessions.len(),
-            "enrolment_open": enrolment_open,
-            "mine": mine,
-            "can_enrol": enrolment_open && is_participant && mine.is_null(),
-            "anonymous": page.user.is_none(),
-        }),
+        CohortPublicView {
+            cohort: &view,
+            description,
+            status_label: view.status.label(),
+            modality_label: view.modality.label(),
+            places,
+            calendar: super::pages::calendar(&sessions),
+            session_count: sessions.len(),
+            enrolment_open,
+            can_enrol: enrolment_open && is_participant && mine.is_none(),
+            mine,
+            anonymous: page.user.is_none(),
+        },
     )
 }
 

@@ -10,6 +10,7 @@ use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
 use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge};
 use crate::parse::QueryFlag;
 use crate::people::scope::PersonScope;
 use crate::web::import::{Upload, upload_error};
@@ -22,12 +23,20 @@ pub fn routes() -> Vec<Route> {
     routes![enrol, roster, mine, cancel, admit, import, import_template]
 }
 
-#[derive(Default, Deserialize)]
+/// Participants send no body. Staff name the person by `participant_id`, or by
+/// `document_type` + `document_number`.
+#[derive(Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = EnrolRequest)]
 struct EnrolBody {
     participant_id: Option<i32>,
+    #[schema(value_type = Option<DocumentType>)]
     document_type: Option<String>,
+    #[schema(example = "1098765432")]
     document_number: Option<String>,
+    /// Staff only. Skip the territory and enrolment-window checks; requires `override_reason`.
     override_eligibility: Option<bool>,
+    /// Required (non-empty) with `override_eligibility`; audited.
+    #[schema(example = "Única funcionaria de planeación del municipio.")]
     override_reason: Option<String>,
 }
 
@@ -73,6 +82,31 @@ pub async fn participant_for(
         .map_err(Into::into)
 }
 
+/// Enrol in a cohort (self or, for staff, someone else)
+///
+/// Roles: participant (no body: enrols themself; a participant account without a profile →
+/// 403) or staff (body names the person by `participant_id` or by `document_type` +
+/// `document_number`). Instructors and reviewers → 403. The cohort must be visible to the
+/// caller (otherwise 404; drafts are invisible to participants).
+///
+/// Enrolled while seats last, then waitlisted (first come, first served). Cohort not `open`,
+/// or today outside the enrolment window → 409; already enrolled or waitlisted → 409; the
+/// person's municipality not targeted → 422 (`municipality_code`); unknown person → 422.
+/// Staff may send `override_eligibility: true` **with** an `override_reason` (required, 422
+/// otherwise) to skip the territory and window checks (not the cohort status). The person is
+/// e-mailed.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "enrol",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = Option<EnrolBody>,
+    responses(
+        (status = 201, description = "Enrolment created.", body = EnrolmentView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/cohorts/<id>/enrolments", data = "<body>")]
 async fn enrol(
     db: &State<DatabaseConnection>,
@@ -121,6 +155,21 @@ async fn enrol(
     Ok(created(view))
 }
 
+/// The roster of a cohort
+///
+/// Roles: staff, the cohort's instructors, reviewers in scope (the people of their
+/// department; participants → 403; other cohorts → 404). Enrolled people first (by name),
+/// then the waiting list in order, then cancelled. Returned whole (not paginated).
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "listCohortEnrolments",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The roster.", body = List<RosterRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/enrolments")]
 async fn roster(
     db: &State<DatabaseConnection>,
@@ -141,17 +190,30 @@ async fn roster(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct MyEnrolment {
     id: i32,
     cohort_id: i32,
     cohort_name: String,
     status: EnrolmentStatus,
+    #[schema(minimum = 1)]
     waitlist_position: Option<u64>,
     start_date: chrono::NaiveDate,
     end_date: chrono::NaiveDate,
 }
 
+/// The caller's enrolments
+///
+/// Roles: participant. Newest first; returned whole (empty when the caller has no
+/// participant profile).
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "listMyEnrolments",
+    responses(
+        (status = 200, description = "The caller's enrolments.", body = List<MyEnrolment>),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/me/enrolments")]
 async fn mine(
     db: &State<DatabaseConnection>,
@@ -193,11 +255,32 @@ async fn mine(
     }))
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = CancelEnrolmentRequest)]
 struct CancelBody {
+    /// Why (optional); kept with the enrolment.
+    #[schema(max_length = 500)]
     reason: Option<String>,
 }
 
+/// Cancel an enrolment
+///
+/// Roles: the participant themself (their own enrolments; others → 404) or staff.
+/// Instructors and reviewers → 403. An optional JSON body may give a `reason`. Answers 200
+/// with the new status. Frees the seat and promotes the first waitlisted person, who is
+/// e-mailed. Already cancelled or finished, or cohort closed or cancelled → 409.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "cancelEnrolment",
+    params(("id" = i32, Path, description = "Enrolment id.", example = 1)),
+    request_body = Option<CancelBody>,
+    responses(
+        (status = 200, description = "The cancelled enrolment.", body = EnrolmentView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[delete("/enrolments/<id>", data = "<body>")]
 async fn cancel(
     db: &State<DatabaseConnection>,
@@ -219,6 +302,24 @@ async fn cancel(
     Ok(Json(view))
 }
 
+/// Admit a waitlisted person now
+///
+/// Roles: staff. The cohort gets one more seat for this person (seats stay a hard limit);
+/// the person is e-mailed. Not waitlisted → 409. Audited.
+///
+/// **Extension** (not in api-v1.md): coordinators sometimes must admit a specific person
+/// (e.g. the only official of a municipality) ahead of the waiting list.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "admitFromWaitlist",
+    params(("id" = i32, Path, description = "Enrolment id.", example = 1)),
+    responses(
+        (status = 200, description = "The enrolment, now `enrolled`.", body = EnrolmentView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 #[post("/enrolments/<id>/admit")]
 async fn admit(
     db: &State<DatabaseConnection>,
@@ -232,6 +333,32 @@ async fn admit(
     Ok(Json(view))
 }
 
+/// Enrol people from a spreadsheet (.xlsx or .csv)
+///
+/// Roles: staff. One row per person with the participant fields (see the template); people
+/// are matched by document or created, then enrolled or waitlisted. **All or nothing**: any
+/// bad row → 422 with `errors: [{row, field, message}]` (row 1 is the header) and nothing
+/// written. `dry_run=true` validates and reports per row what would happen without writing.
+/// Cohort not `open` → 409. File above 5 MiB → 413; file missing or unreadable → 422
+/// (`field: file`); more than 5,000 data rows, 250,000 cells, 200 columns or a cell over
+/// 2,000 characters → 422 on `file` saying the limit. The file is parsed before the write
+/// transaction opens.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "importEnrolments",
+    params(
+        ("id" = i32, Path, description = "Cohort id.", example = 1),
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+    ),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was (or, in a dry run, would be) done.", body = super::import::ImportSummary),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
 #[post("/cohorts/<id>/enrolments/import?<dry_run>", data = "<upload>")]
 async fn import(
     db: &State<DatabaseConnection>,
@@ -247,6 +374,20 @@ async fn import(
     crate::web::import::answer(db, opening, &upload.file, dry_run).await
 }
 
+/// The import template
+///
+/// Roles: staff. One sheet with Spanish headers, an example row and drop-down lists; every
+/// column in Text format (`plantilla-inscripciones.xlsx`).
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "downloadImportTemplate",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, response = crate::openapi::responses::Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 #[get("/cohorts/<id>/enrolments/import-template.xlsx")]
 async fn import_template(
     db: &State<DatabaseConnection>,

@@ -4,7 +4,7 @@
 
 use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::error::{AppError, WebError};
+use crate::error::{AppError, FieldError, WebError};
 use crate::mail::Mailer;
 use crate::spreadsheets::pipeline::{self, Mode};
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
@@ -14,7 +14,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
-use serde_json::json;
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -244,15 +244,24 @@ async fn import_submit(
     }
     .await;
     let (status, outcome) = match result {
-        Ok(summary) => (Status::Ok, json!({"summary": summary, "errors": []})),
+        Ok(summary) => (
+            Status::Ok,
+            ImportOutcome {
+                summary: Some(summary),
+                errors: Vec::new(),
+            },
+        ),
         Err(error @ (AppError::Validation(_) | AppError::TooLarge | AppError::Conflict(_))) => {
             let errors = match &error {
-                AppError::Validation(errors) => json!(errors),
-                other => json!([{"field": "file", "message": other.to_string()}]),
+                AppError::Validation(errors) => errors.clone(),
+                other => vec![FieldError::new("file", other.to_string())],
             };
             (
                 crate::error::status_of(&error),
-                json!({"summary": null, "errors": errors}),
+                ImportOutcome {
+                    summary: None,
+                    errors,
+                },
             )
         }
         Err(other) => return Err(other.into()),
@@ -299,20 +308,63 @@ async fn roster_page(
             })
         })
         .collect();
-    let statuses: Vec<serde_json::Value> = [
+    let statuses: Vec<StatusChoice> = [
         crate::entities::values::EnrolmentStatus::Enrolled,
         crate::entities::values::EnrolmentStatus::Waitlisted,
         crate::entities::values::EnrolmentStatus::Completed,
         crate::entities::values::EnrolmentStatus::NotCompleted,
         crate::entities::values::EnrolmentStatus::Cancelled,
     ]
-    .iter()
-    .map(|s| json!({"value": s.as_str(), "label": (*s).label(), "selected": Some(*s) == wanted}))
+    .into_iter()
+    .map(|s| StatusChoice {
+        value: s.as_str(),
+        label: s.label(),
+        selected: Some(s) == wanted,
+    })
     .collect();
     page.render(
         "roster",
         &format!("Inscritos · {}", cohort.name),
-        json!({"cohort": {"id": cohort.id, "name": cohort.name}, "rows": rows, "total": rows.len(),
-               "statuses": statuses, "q": q.unwrap_or(""), "hidden_note": people.hidden_note(hidden)}),
+        RosterView {
+            cohort: CohortRef {
+                id: cohort.id,
+                name: &cohort.name,
+            },
+            total: rows.len(),
+            rows,
+            statuses,
+            q: q.unwrap_or(""),
+            hidden_note: people.hidden_note(hidden),
+        },
     )
+}
+
+/// What an enrolment import did (or why it did nothing), shown at the top of the cohort page.
+#[derive(Serialize)]
+pub struct ImportOutcome {
+    summary: Option<super::import::ImportSummary>,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct StatusChoice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct CohortRef<'a> {
+    id: i32,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct RosterView<'a> {
+    cohort: CohortRef<'a>,
+    rows: Vec<super::RosterRow>,
+    total: usize,
+    statuses: Vec<StatusChoice>,
+    q: &'a str,
+    hidden_note: Option<String>,
 }

@@ -8,14 +8,14 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::territory;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{ClientAddress, Failure, Page};
+use crate::web::{Choice, ClientAddress, DepartmentChoice, Failure, Page};
 use rocket::form::FromForm;
 use rocket::http::{ContentType, CookieJar, Header, Status};
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -160,89 +160,180 @@ impl ProfileForm {
     }
 }
 
-fn options(list: &[(&str, &str)], selected: &str) -> Value {
-    list.iter()
-        .map(|(value, label)| json!({"value": value, "label": label, "selected": *value == selected}))
-        .collect()
+/// The profile form (registration and "my profile"): the values to show, the choices of
+/// each select and the errors, next to their fields.
+#[derive(Serialize)]
+struct ProfileFormView<'a> {
+    form: FormValues<'a>,
+    departments: Vec<DepartmentChoice<'a>>,
+    document_types: Vec<Choice<'a>>,
+    entity_types: Vec<Choice<'a>>,
+    levels: Vec<Choice<'a>>,
+    sexes: Vec<Choice<'a>>,
+    ethnic_groups: Vec<Choice<'a>>,
+    disability: Vec<Choice<'a>>,
+    victim: Vec<Choice<'a>>,
+    errors: &'a [FieldError],
+    field_errors: FieldErrors<'a>,
+    consent_version: &'static str,
+    locked_document: bool,
+    /// The participant's current data, on "my profile".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a ParticipantView>,
 }
 
-/// Everything the profile form template needs, with the values to show and the errors.
-async fn form_context(
+/// The text fields and ticks of the form as they are shown again.
+#[derive(Serialize)]
+struct FormValues<'a> {
+    document_type: &'a str,
+    document_number: &'a str,
+    first_names: &'a str,
+    last_names: &'a str,
+    email: &'a str,
+    phone: &'a str,
+    municipality: &'a str,
+    entity_name: &'a str,
+    position: &'a str,
+    data_consent: bool,
+    siguiente: &'a str,
+    sensitive_data_consent: bool,
+}
+
+/// The first error of each field of the form, as the template reads them.
+macro_rules! field_errors {
+    ($($field:ident),+ $(,)?) => {
+        #[derive(Serialize)]
+        struct FieldErrors<'a> {
+            $($field: Option<&'a str>,)+
+        }
+
+        impl<'a> FieldErrors<'a> {
+            fn of(errors: &'a [FieldError]) -> Self {
+                let message = |field: &str| {
+                    errors
+                        .iter()
+                        .find(|e| e.field == field)
+                        .map(|e| e.message.as_str())
+                };
+                FieldErrors {
+                    $($field: message(stringify!($field)),)+
+                }
+            }
+        }
+    };
+}
+
+field_errors!(
+    document_type,
+    document_number,
+    first_names,
+    last_names,
+    email,
+    phone,
+    municipality,
+    municipality_code,
+    entity_type,
+    entity_name,
+    position,
+    level,
+    password,
+    data_consent,
+    sensitive_data_consent,
+    sex,
+    ethnic_group,
+);
+
+const DOCUMENT_TYPES: &[(&str, &str)] = &[
+    ("CC", "Cédula de ciudadanía"),
+    ("CE", "Cédula de extranjería"),
+    ("PA", "Pasaporte"),
+    ("PPT", "Permiso por protección temporal"),
+];
+
+const YES_NO: &[(&str, &str)] = &[("si", "Sí"), ("no", "No")];
+
+impl<'a> ProfileFormView<'a> {
+    /// The form showing `form`, with `errors`, over the list of `departments`.
+    fn new(
+        departments: &'a [crate::entities::department::Model],
+        form: &'a ProfileForm,
+        errors: &'a [FieldError],
+        profile: Option<&'a ParticipantView>,
+    ) -> Self {
+        let mut field_errors = FieldErrors::of(errors);
+        // A municipality code error shows next to the municipality box.
+        if field_errors.municipality.is_none() {
+            field_errors.municipality = field_errors.municipality_code;
+        }
+        ProfileFormView {
+            form: FormValues {
+                document_type: &form.document_type,
+                document_number: &form.document_number,
+                first_names: &form.first_names,
+                last_names: &form.last_names,
+                email: &form.email,
+                phone: &form.phone,
+                municipality: &form.municipality,
+                entity_name: &form.entity_name,
+                position: &form.position,
+                data_consent: form.data_consent,
+                siguiente: &form.siguiente,
+                sensitive_data_consent: form.sensitive_data_consent,
+            },
+            departments: DepartmentChoice::list(departments, Some(&form.department_code)),
+            document_types: Choice::list(DOCUMENT_TYPES, &form.document_type),
+            entity_types: Choice::list(ENTITY_TYPES, &form.entity_type),
+            levels: Choice::list(LEVELS, &form.level),
+            sexes: Choice::list(SEXES, &form.sex),
+            ethnic_groups: Choice::list(ETHNIC_GROUPS, &form.ethnic_group),
+            disability: Choice::list(YES_NO, &form.has_disability),
+            victim: Choice::list(YES_NO, &form.is_conflict_victim),
+            errors,
+            field_errors,
+            consent_version: super::DATA_CONSENT_VERSION,
+            locked_document: false,
+            profile,
+        }
+    }
+}
+
+/// The registration page showing `form` and `errors`.
+async fn registration_html(
     db: &DatabaseConnection,
+    page: &Page<'_>,
     form: &ProfileForm,
     errors: &[FieldError],
-) -> AppResult<Value> {
-    let departments: Vec<Value> = territory::departments(db)
-        .await?
-        .into_iter()
-        .map(
-            |d| json!({"code": d.code, "name": d.name, "selected": d.code == form.department_code}),
-        )
-        .collect();
-    let document_types = [
-        ("CC", "Cédula de ciudadanía"),
-        ("CE", "Cédula de extranjería"),
-        ("PA", "Pasaporte"),
-        ("PPT", "Permiso por protección temporal"),
-    ];
-    let yes_no = |selected: &str| options(&[("si", "Sí"), ("no", "No")], selected);
-    let message = |field: &str| {
-        errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-    };
-    let fields = [
-        "document_type",
-        "document_number",
-        "first_names",
-        "last_names",
-        "email",
-        "phone",
-        "municipality",
-        "municipality_code",
-        "entity_type",
-        "entity_name",
-        "position",
-        "level",
-        "password",
-        "data_consent",
-        "sensitive_data_consent",
-        "sex",
-        "ethnic_group",
-    ];
-    let mut field_errors = serde_json::Map::new();
-    for field in fields {
-        field_errors.insert(field.to_string(), json!(message(field)));
-    }
-    // A municipality code error shows next to the municipality box.
-    if field_errors["municipality"].is_null() {
-        field_errors.insert(
-            "municipality".into(),
-            field_errors["municipality_code"].clone(),
-        );
-    }
-    Ok(json!({
-        "form": {
-            "document_type": form.document_type, "document_number": form.document_number,
-            "first_names": form.first_names, "last_names": form.last_names, "email": form.email,
-            "phone": form.phone, "municipality": form.municipality, "entity_name": form.entity_name,
-            "position": form.position, "data_consent": form.data_consent, "siguiente": form.siguiente,
-            "sensitive_data_consent": form.sensitive_data_consent,
-        },
-        "departments": departments,
-        "document_types": options(&document_types, &form.document_type),
-        "entity_types": options(ENTITY_TYPES, &form.entity_type),
-        "levels": options(LEVELS, &form.level),
-        "sexes": options(SEXES, &form.sex),
-        "ethnic_groups": options(ETHNIC_GROUPS, &form.ethnic_group),
-        "disability": yes_no(&form.has_disability),
-        "victim": yes_no(&form.is_conflict_victim),
-        "errors": errors,
-        "field_errors": field_errors,
-        "consent_version": super::DATA_CONSENT_VERSION,
-        "locked_document": false,
-    }))
+) -> AppResult<RawHtml<String>> {
+    let departments = territory::departments(db).await?;
+    let view = ProfileFormView::new(&departments, form, errors, None);
+    page.render("register", "Registrarse", view)
+}
+
+/// "My profile" of `profile`, showing `form` and `errors`.
+async fn profile_html(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    profile: &ParticipantView,
+    form: &ProfileForm,
+    errors: &[FieldError],
+) -> AppResult<RawHtml<String>> {
+    let departments = territory::departments(db).await?;
+    let view = ProfileFormView::new(&departments, form, errors, Some(profile));
+    page.render("profile", "Mi perfil", view)
+}
+
+/// "Check your email", after registering.
+#[derive(Serialize)]
+struct RegisterSentView {
+    email: String,
+    valid_hours: i64,
+}
+
+/// The confirmation page of a registration link (`usable`: the link still works).
+#[derive(Serialize)]
+struct ConfirmView<'a> {
+    token: &'a str,
+    usable: bool,
 }
 
 #[get("/registro?<siguiente>")]
@@ -255,8 +346,7 @@ async fn registration_page(
         siguiente: crate::accounts::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
-    let context = form_context(db, &form, &[]).await?;
-    page.render("register", "Registrarse", context)
+    registration_html(db, &page, &form, &[]).await
 }
 
 #[post("/registro", data = "<form>")]
@@ -296,16 +386,16 @@ async fn registration_submit(
             .render(
                 "register_sent",
                 "Revise su correo",
-                json!({"email": received.email, "valid_hours": registration::CONFIRMATION_HOURS}),
+                RegisterSentView {
+                    email: received.email,
+                    valid_hours: registration::CONFIRMATION_HOURS,
+                },
             )
             .map_err(|e| Failure::of(&page, e.into())),
         Err(AppError::Validation(errors)) => {
             let mut form = form;
             form.password.clear();
-            match form_context(db, &form, &errors)
-                .await
-                .and_then(|c| page.render("register", "Registrarse", c))
-            {
+            match registration_html(db, &page, &form, &errors).await {
                 Ok(html) => Err((Status::UnprocessableEntity, html).into()),
                 Err(e) => Err(Failure::of(&page, e.into())),
             }
@@ -324,7 +414,7 @@ async fn confirmation_page(
     page.render(
         "register_confirm",
         "Confirmar registro",
-        json!({"token": token, "usable": usable}),
+        ConfirmView { token, usable },
     )
 }
 
@@ -365,9 +455,7 @@ async fn profile_page(
     let view = profile::profile_of_user(db.inner(), me.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut context = form_context(db, &ProfileForm::from_view(&view), &[]).await?;
-    context["profile"] = serde_json::to_value(&view).unwrap_or_default();
-    page.render("profile", "Mi perfil", context)
+    profile_html(db, &page, &view, &ProfileForm::from_view(&view), &[]).await
 }
 
 #[post("/perfil", data = "<form>")]
@@ -406,9 +494,7 @@ async fn profile_submit(
                 let mut shown = form.clone();
                 shown.document_type = view.document_type.clone();
                 shown.document_number = view.document_number.clone();
-                let mut context = form_context(db, &shown, &errors).await?;
-                context["profile"] = serde_json::to_value(&view).unwrap_or_default();
-                page.render("profile", "Mi perfil", context)
+                profile_html(db, &page, &view, &shown, &errors).await
             };
             match render.await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),

@@ -7,6 +7,7 @@ use super::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::{List, Paging};
 use crate::error::AppResult;
+use crate::openapi::responses::{Forbidden, Workbook};
 use crate::spreadsheets::Download;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
@@ -25,7 +26,7 @@ pub fn routes() -> Vec<Route> {
 
 /// Capacity coverage per municipality, with roll-ups by department and for the whole report
 /// (over every row, not only this page).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CoverageReport {
     pub items: Vec<CoverageRow>,
     pub total: usize,
@@ -36,7 +37,7 @@ pub struct CoverageReport {
 }
 
 /// The attendance report with its differential approach.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AttendanceReport {
     pub items: Vec<AttendanceRow>,
     pub total: usize,
@@ -45,6 +46,27 @@ pub struct AttendanceReport {
     pub differential: Differential,
 }
 
+/// Attendance per municipality and cohort
+///
+/// Roles: staff (all) and reviewers (own department only, silently filtered: another
+/// department or municipality yields an empty list). Rows per municipality (of the
+/// enrolment) and cohort: enrolled (enrolled, completed, not completed), sessions (held),
+/// attendance_pct (marks presente|tarde over enrolled × scheduled sessions), completed,
+/// certified (valid certificates). `differential` counts consenting people only; counts below
+/// 5 are `null` with `suppressed: true`.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportAttendance",
+    params(
+        ReportParams,
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses(
+        (status = 200, description = "The rows.", body = AttendanceReport),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/reports/attendance?<page>&<per_page>&<params..>", rank = 2)]
 async fn attendance(
     db: &State<DatabaseConnection>,
@@ -66,6 +88,21 @@ async fn attendance(
     }))
 }
 
+/// Attendance report as a workbook
+///
+/// Same roles and filters as `GET /reports/attendance`. Sheets «Municipios» (summary with a
+/// chart of attendance and completion), «Cohortes» (municipality × cohort), «Participantes»
+/// (one row per enrolment, as `GET /reports/attendance/participants`) and «Enfoque
+/// diferencial»; DANE codes, document numbers and names as text.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportAttendanceXlsx",
+    params(ReportParams),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/reports/attendance.xlsx?<params..>", rank = 1)]
 async fn attendance_xlsx(
     db: &State<DatabaseConnection>,
@@ -78,8 +115,28 @@ async fn attendance_xlsx(
     Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
 }
 
+/// The attendance report per participant
+///
 /// The participant-level detail of the attendance report: one row per enrolment in scope,
-/// paged in the database.
+/// paged in the database. Same roles, scope and filters as `GET /reports/attendance` (a
+/// reviewer asking for another department or municipality gets an empty list, 200). Rows
+/// counted by the report (enrolled, completed, not completed), ordered by the enrolment's
+/// municipality (DANE code), cohort, last names, first names and enrolment id.
+/// `attendance_pct` is `100 × sessions_attended / sessions_scheduled`; `certificate_code` is
+/// the valid certificate, if any.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportAttendanceParticipants",
+    params(
+        ReportParams,
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses(
+        (status = 200, description = "One page of people.", body = List<ParticipantRow>),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/reports/attendance/participants?<page>&<per_page>&<params..>")]
 async fn participants(
     db: &State<DatabaseConnection>,
@@ -100,6 +157,25 @@ async fn participants(
     }))
 }
 
+/// Coverage per municipality and capacity
+///
+/// Roles: staff (all) and reviewers (own department only, silently filtered). Per
+/// municipality and capacity: distinct participants trained, completed, certified and still
+/// in the entity (certified people whose current municipality is the enrolment's), with
+/// `pdet` and `category`; plus `by_department` and `national` roll-ups per capacity.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportCapacityCoverage",
+    params(
+        CoverageParams,
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses(
+        (status = 200, description = "The rows.", body = CoverageReport),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/reports/capacity-coverage?<page>&<per_page>&<params..>")]
 async fn coverage(
     db: &State<DatabaseConnection>,
@@ -123,6 +199,18 @@ async fn coverage(
     }))
 }
 
+/// Capacity coverage as a workbook
+///
+/// Same roles and filters as `GET /reports/capacity-coverage` (sheet «Cobertura»).
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportCapacityCoverageXlsx",
+    params(CoverageParams),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
 #[get("/reports/capacity-coverage.xlsx?<params..>")]
 async fn coverage_xlsx(
     db: &State<DatabaseConnection>,

@@ -9,13 +9,12 @@ use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::Download;
 use crate::text::urlencode;
-use crate::web::{Page, pager};
+use crate::web::{Page, Pager};
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::Value;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -76,7 +75,7 @@ fn participants_link(query: &ReportQuery, municipality: &str, cohort: i32) -> St
 /// A page number from the query string as the list convention takes it (≥ 1).
 fn paging(pagina: Option<u64>) -> Paging {
     Paging {
-        page: Some(i64::try_from(pagina.unwrap_or(1).max(1)).unwrap_or(i64::MAX)),
+        page: Some(crate::api::page_number(pagina) as i64),
         per_page: Some(PER_PAGE as i64),
     }
 }
@@ -179,7 +178,7 @@ struct ReportView<'a> {
     chart: Chart<'a>,
     table: Vec<SummaryRow<'a>>,
     detail: Vec<DetailRow<'a>>,
-    pager: Value,
+    pager: Pager,
     participants: String,
     groups: Vec<Group>,
     attendance_xlsx: String,
@@ -257,7 +256,7 @@ async fn report_page(
             chart: chart(&summary),
             table,
             detail,
-            pager: pager(
+            pager: Pager::new(
                 "/reportes",
                 &query_pairs(&query),
                 page_number,
@@ -312,7 +311,7 @@ struct ParticipantsView<'a> {
     filters: Vec<Described>,
     rows: Vec<PersonRow<'a>>,
     total: u64,
-    pager: Value,
+    pager: Pager,
     back: String,
     attendance_xlsx: String,
 }
@@ -360,7 +359,7 @@ async fn participants_page(
                 .collect(),
             rows,
             total,
-            pager: pager(
+            pager: Pager::new(
                 "/reportes/participantes",
                 &query_pairs(&query),
                 page_number,

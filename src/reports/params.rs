@@ -6,14 +6,26 @@ use super::coverage::CoverageQuery;
 use crate::parse::QueryFlag;
 use rocket::FromForm;
 
-#[derive(Clone, Debug, Default, FromForm)]
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
     pub department: Option<String>,
+    /// DANE code of the municipality (of the enrolment).
+    #[param(example = "18094")]
     pub municipality: Option<String>,
+    /// Cohort id.
     pub cohort: Option<i32>,
+    /// Course id.
     pub course: Option<i32>,
+    /// Capacity id (cohorts whose course targets it).
     pub capacity: Option<i32>,
+    /// Cohorts running on or after this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
+    /// Cohorts starting on or before this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<String>,
 }
 
@@ -31,12 +43,22 @@ impl From<ReportParams> for ReportQuery {
     }
 }
 
-#[derive(Clone, Debug, Default, FromForm)]
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageParams {
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
     pub department: Option<String>,
+    /// DANE code of the municipality (of the enrolment).
+    #[param(example = "18094")]
     pub municipality: Option<String>,
+    /// Capacity id.
     pub capacity: Option<i32>,
+    /// `true`: only PDET municipalities; `false`: only the others.
+    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
     pub pdet: QueryFlag,
+    /// Municipal category, `E` or 1–6 (otherwise 422).
+    #[param(inline, value_type = Option<crate::territory::Category>)]
     pub category: Option<String>,
 }
 

@@ -16,12 +16,28 @@ pub fn routes() -> Vec<Route> {
     routes![departments, municipalities]
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Department)]
 pub struct DepartmentView {
+    /// DANE code, as a string.
+    #[schema(example = "18")]
     code: String,
+    #[schema(example = "Caquetá")]
     name: String,
 }
 
+/// List departments
+///
+/// Roles: any signed-in user. Ordered by DANE code.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "listDepartments",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses((status = 200, description = "A page of departments.", body = List<DepartmentView>))
+)]
 #[get("/departments?<page>&<per_page>")]
 async fn departments(
     db: &State<DatabaseConnection>,
@@ -51,25 +67,56 @@ async fn departments(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Municipality)]
 pub struct MunicipalityView {
+    /// DANE code, as a string.
+    #[schema(example = "18094")]
     code: String,
+    #[schema(example = "Belén de los Andaquíes")]
     name: String,
+    #[schema(example = "18")]
     department_code: String,
+    /// Municipal category (Ley 617): `E` or 1–6.
+    #[schema(example = "6")]
     category: Option<String>,
+    /// Name of the PDET subregion, null when not PDET.
+    #[schema(example = "Cuenca del Caguán y Piedemonte Caqueteño")]
     pdet_subregion: Option<String>,
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MunicipalityQuery {
+    /// DANE code of the department.
+    #[param(example = "18")]
     department: Option<String>,
+    /// `true`: only PDET municipalities; `false`: only non-PDET.
+    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
     pdet: crate::parse::QueryFlag,
+    /// Municipal category (Ley 617), `E` or 1–6; anything else is a 422.
+    #[param(inline, value_type = Option<crate::territory::Category>)]
     category: Option<String>,
+    /// Part of the name; case and accents are ignored.
+    #[param(example = "paujil")]
     q: Option<String>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     per_page: Option<i64>,
 }
 
+/// List municipalities
+///
+/// Roles: any signed-in user. Ordered by DANE code.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "listMunicipalities",
+    params(MunicipalityQuery),
+    responses((status = 200, description = "A page of municipalities.", body = List<MunicipalityView>))
+)]
 #[get("/municipalities?<query..>")]
 async fn municipalities(
     db: &State<DatabaseConnection>,
@@ -104,7 +151,7 @@ async fn municipalities(
         .filter(|c| !c.is_empty())
     {
         let category = category.to_uppercase();
-        if !["E", "1", "2", "3", "4", "5", "6"].contains(&category.as_str()) {
+        if !super::CATEGORIES.contains(&category.as_str()) {
             return Err(AppError::invalid(
                 "category",
                 "La categoría debe ser E o un número de 1 a 6.",

@@ -2,21 +2,167 @@
 //! person can do next, from real data.
 
 use crate::accounts::guards::CurrentUser;
+use crate::certificates::issue::Verification;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, OutboxStatus, Role};
 use crate::entities::{
     cohort, cohort_instructor, cohort_session, course, department, enrolment, municipality, outbox,
     participant, user,
 };
 use crate::error::AppResult;
-use crate::reports::dashboard::{self, Dashboards};
+use crate::reports::MunicipalitySummary;
+use crate::reports::dashboard::{self, Dashboards, Picture, Totals, TrendChart};
+use crate::territory::Summary;
 use crate::time::{local, now};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
 use std::collections::HashMap;
+
+/// What the home page reads: the territory's figures for everyone and, for a signed-in
+/// person, their role's part.
+#[derive(Serialize)]
+pub struct HomeView {
+    #[serde(flatten)]
+    pub territory: Summary,
+    #[serde(flatten)]
+    pub role: Option<RoleHome>,
+}
+
+/// The part of the home page of each role; only the signed-in person's are present.
+#[derive(Default, Serialize)]
+pub struct RoleHome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participant_home: Option<ParticipantHome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instructor_home: Option<InstructorHome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reviewer_home: Option<ReviewerHome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staff_home: Option<StaffHome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    admin_home: Option<AdminHome>,
+}
+
+/// A cohort as the `cohort_table` partial shows it.
+#[derive(Serialize)]
+struct CohortRow {
+    id: i32,
+    name: String,
+    course: Option<String>,
+    status_label: &'static str,
+    start_date: String,
+    end_date: String,
+    seats: i32,
+    next_session: Option<String>,
+    followup_url: String,
+}
+
+#[derive(Serialize)]
+struct ParticipantHome {
+    enrolments: Vec<EnrolmentRow>,
+    has_profile: bool,
+    certificates: Vec<Verification>,
+}
+
+/// One of the participant's enrolments.
+#[derive(Serialize)]
+struct EnrolmentRow {
+    id: i32,
+    cohort_id: i32,
+    cancellable: bool,
+    cohort: String,
+    status_label: &'static str,
+    dates: String,
+    next_session: Option<String>,
+    progress: Option<String>,
+    at_risk: bool,
+}
+
+#[derive(Serialize)]
+struct InstructorHome {
+    cohorts: Vec<CohortRow>,
+    today: Vec<TodaySession>,
+}
+
+/// One of the instructor's sessions of today.
+#[derive(Serialize)]
+struct TodaySession {
+    id: i32,
+    cohort_id: i32,
+    cohort: Option<String>,
+    topic: String,
+    starts: String,
+    ends: String,
+    location: Option<String>,
+    started: bool,
+    in_window: bool,
+}
+
+/// The kept figures of a scope as the dashboards show them.
+#[derive(Serialize)]
+struct Figures {
+    /// The municipalities whose bars the chart draws.
+    #[serde(serialize_with = "bar_chart")]
+    chart: Vec<MunicipalitySummary>,
+    trends: TrendChart,
+    computed_at: String,
+    totals: Totals,
+}
+
+impl Figures {
+    fn of(picture: &Picture, chart: Vec<MunicipalitySummary>) -> Self {
+        Figures {
+            chart,
+            trends: dashboard::trend_chart(&picture.trends),
+            computed_at: when(picture.computed_at),
+            totals: picture.totals(),
+        }
+    }
+}
+
+/// The bar chart of the reports page (`attendance_chart` partial), drawn from the figures
+/// when the page is rendered.
+fn bar_chart<S: Serializer>(summary: &[MunicipalitySummary], out: S) -> Result<S::Ok, S::Error> {
+    crate::reports::pages::chart(summary).serialize(out)
+}
+
+#[derive(Serialize)]
+struct ReviewerHome {
+    #[serde(flatten)]
+    figures: Figures,
+    department: Option<String>,
+    municipalities: u64,
+    pdet: u64,
+    cohorts: Vec<CohortRow>,
+}
+
+#[derive(Serialize)]
+struct StaffHome {
+    #[serde(flatten)]
+    figures: Figures,
+    pdet_reached: usize,
+    fill_rate: String,
+    by_status: Vec<StatusCount>,
+    participants: u64,
+    cohorts: Vec<CohortRow>,
+}
+
+/// How many cohorts are in a state.
+#[derive(Serialize)]
+struct StatusCount {
+    label: &'static str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct AdminHome {
+    users: u64,
+    outbox_pending: u64,
+    outbox_failed: u64,
+}
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
     local(at).format("%Y-%m-%d %H:%M").to_string()
@@ -44,7 +190,7 @@ async fn next_sessions<C: ConnectionTrait>(
 async fn cohort_rows<C: ConnectionTrait>(
     db: &C,
     cohorts: Vec<cohort::Model>,
-) -> AppResult<Vec<Value>> {
+) -> AppResult<Vec<CohortRow>> {
     let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
     let next = next_sessions(db, &ids).await?;
     let courses: HashMap<i32, String> = course::Entity::find()
@@ -56,18 +202,16 @@ async fn cohort_rows<C: ConnectionTrait>(
         .collect();
     Ok(cohorts
         .into_iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "course": courses.get(&c.course_id),
-                "status_label": c.status.label(),
-                "start_date": c.start_date.to_string(),
-                "end_date": c.end_date.to_string(),
-                "seats": c.seats,
-                "next_session": next.get(&c.id),
-                "followup_url": crate::attendance::pages::followup_url(c.id),
-            })
+        .map(|c| CohortRow {
+            id: c.id,
+            course: courses.get(&c.course_id).cloned(),
+            status_label: c.status.label(),
+            start_date: c.start_date.to_string(),
+            end_date: c.end_date.to_string(),
+            seats: c.seats,
+            next_session: next.get(&c.id).cloned(),
+            followup_url: crate::attendance::pages::followup_url(c.id),
+            name: c.name,
         })
         .collect())
 }
@@ -77,7 +221,7 @@ pub async fn for_user(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
     user: &CurrentUser,
-) -> AppResult<Value> {
+) -> AppResult<RoleHome> {
     match user.role {
         Role::Participant => participant_home(db, user).await,
         Role::Instructor => instructor_home(db, user).await,
@@ -86,15 +230,20 @@ pub async fn for_user(
     }
 }
 
-async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<RoleHome> {
     let Some(person) = participant::Entity::find()
         .filter(participant::Column::UserId.eq(user.id))
         .one(db)
         .await?
     else {
-        return Ok(
-            json!({"participant_home": {"enrolments": [], "has_profile": false, "certificates": []}}),
-        );
+        return Ok(RoleHome {
+            participant_home: Some(ParticipantHome {
+                enrolments: Vec::new(),
+                has_profile: false,
+                certificates: Vec::new(),
+            }),
+            ..RoleHome::default()
+        });
     };
     let enrolments = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(person.id))
@@ -110,31 +259,43 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
             .into_iter()
             .map(|p| (p.enrolment_id, (p.summary, p.at_risk)))
             .collect();
-    let rows: Vec<Value> = enrolments
+    let rows: Vec<EnrolmentRow> = enrolments
         .into_iter()
         .filter_map(|(e, c)| c.map(|c| (e, c)))
-        .map(|(e, c)| {
-            json!({
-                "id": e.id,
-                "cohort_id": c.id,
-                "cancellable": matches!(e.status, EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted)
-                    && matches!(c.status, CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft),
-                "cohort": c.name,
-                "status_label": e.status.label(),
-                "dates": format!("{} a {}", c.start_date, c.end_date),
-                "next_session": if e.status == EnrolmentStatus::Enrolled { next.get(&c.id).cloned() } else { None },
-                "progress": progress.get(&e.id).map(|p| p.0.clone()),
-                "at_risk": progress.get(&e.id).is_some_and(|p| p.1),
-            })
+        .map(|(e, c)| EnrolmentRow {
+            id: e.id,
+            cohort_id: c.id,
+            cancellable: matches!(
+                e.status,
+                EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
+            ) && matches!(
+                c.status,
+                CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft
+            ),
+            status_label: e.status.label(),
+            dates: format!("{} a {}", c.start_date, c.end_date),
+            next_session: if e.status == EnrolmentStatus::Enrolled {
+                next.get(&c.id).cloned()
+            } else {
+                None
+            },
+            progress: progress.get(&e.id).map(|p| p.0.clone()),
+            at_risk: progress.get(&e.id).is_some_and(|p| p.1),
+            cohort: c.name,
         })
         .collect();
     let certificates = crate::certificates::issue::of_participant(db, person.id).await?;
-    Ok(
-        json!({"participant_home": {"enrolments": rows, "has_profile": true, "certificates": certificates}}),
-    )
+    Ok(RoleHome {
+        participant_home: Some(ParticipantHome {
+            enrolments: rows,
+            has_profile: true,
+            certificates,
+        }),
+        ..RoleHome::default()
+    })
 }
 
-async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<Value> {
+async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<RoleHome> {
     let cohorts = cohort::Entity::find()
         .filter(
             cohort::Column::Id.in_subquery(
@@ -153,7 +314,7 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
     let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
     let names: HashMap<i32, String> = cohorts.iter().map(|c| (c.id, c.name.clone())).collect();
     let at = now();
-    let today_sessions: Vec<Value> = cohort_session::Entity::find()
+    let today_sessions: Vec<TodaySession> = cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.is_in(ids))
         .filter(cohort_session::Column::StartsAt.gte(crate::time::from_local(today, 0, 0)))
         .filter(cohort_session::Column::StartsAt.lt(crate::time::from_local(
@@ -165,30 +326,32 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
         .all(db)
         .await?
         .into_iter()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "cohort_id": s.cohort_id,
-                "cohort": names.get(&s.cohort_id),
-                "topic": s.topic,
-                "starts": local(s.starts_at).format("%H:%M").to_string(),
-                "ends": local(s.ends_at).format("%H:%M").to_string(),
-                "location": s.location,
-                "started": s.starts_at <= at,
-                "in_window": crate::attendance::checkin::in_window(&s, at),
-            })
+        .map(|s| TodaySession {
+            id: s.id,
+            cohort_id: s.cohort_id,
+            cohort: names.get(&s.cohort_id).cloned(),
+            starts: local(s.starts_at).format("%H:%M").to_string(),
+            ends: local(s.ends_at).format("%H:%M").to_string(),
+            started: s.starts_at <= at,
+            in_window: crate::attendance::checkin::in_window(&s, at),
+            topic: s.topic,
+            location: s.location,
         })
         .collect();
-    Ok(
-        json!({"instructor_home": {"cohorts": cohort_rows(db, cohorts).await?, "today": today_sessions}}),
-    )
+    Ok(RoleHome {
+        instructor_home: Some(InstructorHome {
+            cohorts: cohort_rows(db, cohorts).await?,
+            today: today_sessions,
+        }),
+        ..RoleHome::default()
+    })
 }
 
 async fn reviewer_home(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
     user: &CurrentUser,
-) -> AppResult<Value> {
+) -> AppResult<RoleHome> {
     let code = user.department_scope().unwrap_or_default();
     let department = department::Entity::find_by_id(code.to_string())
         .one(db)
@@ -209,23 +372,23 @@ async fn reviewer_home(
         .all(db)
         .await?;
     let picture = dashboards.picture(db, Some(code)).await?;
-    Ok(json!({"reviewer_home": {
-        "chart": crate::reports::pages::chart(&picture.summary),
-        "trends": dashboard::trend_chart(&picture.trends),
-        "computed_at": when(picture.computed_at),
-        "totals": picture.totals(),
-        "department": department.map(|d| d.name),
-        "municipalities": municipalities,
-        "pdet": pdet,
-        "cohorts": cohort_rows(db, cohorts).await?,
-    }}))
+    Ok(RoleHome {
+        reviewer_home: Some(ReviewerHome {
+            figures: Figures::of(&picture, picture.summary.clone()),
+            department: department.map(|d| d.name),
+            municipalities,
+            pdet,
+            cohorts: cohort_rows(db, cohorts).await?,
+        }),
+        ..RoleHome::default()
+    })
 }
 
 async fn staff_home(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
     user: &CurrentUser,
-) -> AppResult<Value> {
+) -> AppResult<RoleHome> {
     let mut by_status = Vec::new();
     for status in [
         CohortStatus::Draft,
@@ -237,7 +400,10 @@ async fn staff_home(
             .filter(cohort::Column::Status.eq(status))
             .count(db)
             .await?;
-        by_status.push(json!({"label": status.label(), "count": count}));
+        by_status.push(StatusCount {
+            label: status.label(),
+            count,
+        });
     }
     let recent = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))
@@ -265,22 +431,31 @@ async fn staff_home(
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
         .count(db)
         .await? as i64;
-    let mut home = json!({"staff_home": {
-        "chart": crate::reports::pages::chart(&top),
-        "trends": dashboard::trend_chart(&picture.trends),
-        "computed_at": when(picture.computed_at),
-        "totals": picture.totals(),
-        "pdet_reached": picture.pdet_reached,
-        "fill_rate": if seats == 0 { "—".to_string() } else { format!("{} %", taken * 100 / seats) },
-        "by_status": by_status,
-        "participants": picture.participants,
-        "cohorts": cohort_rows(db, recent).await?,
-    }});
+    let mut home = RoleHome {
+        staff_home: Some(StaffHome {
+            figures: Figures::of(&picture, top),
+            pdet_reached: picture.pdet_reached,
+            fill_rate: if seats == 0 {
+                "—".to_string()
+            } else {
+                format!("{} %", taken * 100 / seats)
+            },
+            by_status,
+            participants: picture.participants,
+            cohorts: cohort_rows(db, recent).await?,
+        }),
+        ..RoleHome::default()
+    };
     if user.role == Role::Admin {
-        home["admin_home"] = json!({
-            "users": user::Entity::find().count(db).await?,
-            "outbox_pending": outbox::Entity::find().filter(outbox::Column::Status.eq(OutboxStatus::Pending)).count(db).await?,
-            "outbox_failed": outbox::Entity::find().filter(outbox::Column::Status.eq(OutboxStatus::Failed)).count(db).await?,
+        let outbox_count = |status: OutboxStatus| {
+            outbox::Entity::find()
+                .filter(outbox::Column::Status.eq(status))
+                .count(db)
+        };
+        home.admin_home = Some(AdminHome {
+            users: user::Entity::find().count(db).await?,
+            outbox_pending: outbox_count(OutboxStatus::Pending).await?,
+            outbox_failed: outbox_count(OutboxStatus::Failed).await?,
         });
     }
     Ok(home)

@@ -35,8 +35,11 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 
 /// The API's upload: a multipart body with the file in the field «file».
-#[derive(FromForm)]
+#[derive(FromForm, utoipa::ToSchema)]
+#[schema(as = SpreadsheetUpload)]
 pub struct Upload<'r> {
+    /// The `.xlsx` or `.csv` file, at most 5 MiB.
+    #[schema(value_type = String, format = Binary)]
     pub file: TempFile<'r>,
 }
 

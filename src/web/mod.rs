@@ -11,7 +11,7 @@ pub mod problem;
 
 pub use client::ClientAddress;
 pub use fairings::{Background, RequestLog, SecurityHeaders};
-pub use page::{Page, base_context};
+pub use page::Page;
 
 use crate::error::{AppResult, FieldError, title_for};
 use crate::templates::Templates;
@@ -22,7 +22,7 @@ use rocket::response::content::RawHtml;
 use rocket::serde::json::Json;
 use rocket::{Catcher, Request, Route, State, catch, catchers, get, routes};
 use sea_orm::DatabaseConnection;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![home_page, health, stylesheet]
@@ -38,15 +38,66 @@ async fn home_page(
     dashboards: &State<crate::reports::dashboard::Dashboards>,
     page: Page<'_>,
 ) -> AppResult<RawHtml<String>> {
-    let mut data = serde_json::to_value(territory::summary(db.inner()).await?)
-        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-    if let Some(user) = &page.user {
-        let role_home = home::for_user(db.inner(), dashboards.inner(), user).await?;
-        if let (Value::Object(data), Value::Object(extra)) = (&mut data, role_home) {
-            data.extend(extra);
-        }
+    let territory = territory::summary(db.inner()).await?;
+    let role = match &page.user {
+        Some(user) => Some(home::for_user(db.inner(), dashboards.inner(), user).await?),
+        None => None,
+    };
+    page.render("home", "Inicio", home::HomeView { territory, role })
+}
+
+/// An option of a `<select>`: its value, its Spanish label, whether it is the chosen one.
+#[derive(Serialize)]
+pub struct Choice<'a> {
+    pub value: &'a str,
+    pub label: &'a str,
+    pub selected: bool,
+}
+
+impl<'a> Choice<'a> {
+    /// The options of `list` (value, label), `selected` chosen.
+    pub fn list(list: &[(&'a str, &'a str)], selected: &str) -> Vec<Choice<'a>> {
+        list.iter()
+            .map(|&(value, label)| Choice {
+                value,
+                label,
+                selected: value == selected,
+            })
+            .collect()
     }
-    page.render("home", "Inicio", data)
+}
+
+/// A department in a `<select>`.
+#[derive(Serialize)]
+pub struct DepartmentChoice<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub selected: bool,
+}
+
+impl<'a> DepartmentChoice<'a> {
+    /// Every department of `departments`, the one coded `selected` chosen.
+    pub fn list(
+        departments: &'a [crate::entities::department::Model],
+        selected: Option<&str>,
+    ) -> Vec<Self> {
+        departments
+            .iter()
+            .map(|d| DepartmentChoice {
+                code: &d.code,
+                name: &d.name,
+                selected: Some(d.code.as_str()) == selected,
+            })
+            .collect()
+    }
+}
+
+/// What the error page reads besides the layout.
+#[derive(Serialize)]
+struct ErrorView<'a> {
+    status: u16,
+    detail: &'a str,
+    errors: &'a [FieldError],
 }
 
 /// An error shown as a page, for handlers that also have other outcomes (a redirect).
@@ -58,11 +109,16 @@ pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHt
         tracing::error!(%error, "page failed");
     }
     let status = crate::error::status_of(&error);
+    let detail = error.public_detail();
     let html = page
         .render(
             "error",
             title_for(status.code),
-            json!({"status": status.code, "detail": error.public_detail(), "errors": error.field_errors()}),
+            ErrorView {
+                status: status.code,
+                detail: &detail,
+                errors: error.field_errors(),
+            },
         )
         .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status.code))));
     (status, html)
@@ -123,29 +179,77 @@ impl<'r> rocket::response::Responder<'r, 'static> for Failure {
     }
 }
 
-/// Context for the pagination links of a list page.
-pub fn pager(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Value {
-    let pages = total.div_ceil(per_page).max(1);
-    let link = |n: u64| format!("{path}?{query}&pagina={n}");
-    json!({
-        "page": page,
-        "pages": pages,
-        "total": total,
-        "prev": (page > 1).then(|| link(page - 1)),
-        "next": (page < pages).then(|| link(page + 1)),
-    })
+/// The pagination links of a list page (the `pager` partial reads them as `pager`).
+#[derive(Serialize)]
+pub struct Pager {
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
 }
 
-/// For load balancers: 200 when the database answers, 503 otherwise.
+impl Pager {
+    /// Page `page` of `total` items, `per_page` a page, linking to `path?query`.
+    pub fn new(path: &str, query: &str, page: u64, per_page: u64, total: u64) -> Self {
+        let pages = total.div_ceil(per_page).max(1);
+        let link = |n: u64| format!("{path}?{query}&pagina={n}");
+        Pager {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// What the health check answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` or `error`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// `ok`, or a Spanish note when the database does not answer.
+    #[schema(example = "ok")]
+    database: &'static str,
+}
+
+/// Health check for load balancers
+///
+/// Public. 200 when the database answers, 503 otherwise. Mounted at `/health`, outside
+/// `/api/v1`.
+///
+/// **Extension** (not in api-v1.md): operational endpoint for load balancers and monitoring.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "health",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses(
+        (status = 200, description = "Healthy.", body = Health),
+        (status = 503, description = "The database does not answer.", body = Health,
+            example = json!({"status": "error", "database": "no responde"})),
+    )
+)]
 #[get("/health")]
-async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Value>) {
+async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
     match db.ping().await {
-        Ok(()) => (Status::Ok, Json(json!({"status": "ok", "database": "ok"}))),
+        Ok(()) => (
+            Status::Ok,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+            }),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
                 Status::ServiceUnavailable,
-                Json(json!({"status": "error", "database": "no responde"})),
+                Json(Health {
+                    status: "error",
+                    database: "no responde",
+                }),
             )
         }
     }
@@ -166,14 +270,21 @@ pub fn error_page(
     detail: &str,
     errors: &[FieldError],
 ) -> RawHtml<String> {
-    let mut data = base_context(None, "", title_for(status.code));
-    data["status"] = json!(status.code);
-    data["detail"] = json!(detail);
-    data["errors"] = json!(errors);
-    let rendered = request
-        .rocket()
-        .state::<Templates>()
-        .and_then(|templates| templates.render("error", &data).ok());
+    let title = title_for(status.code);
+    let view = ErrorView {
+        status: status.code,
+        detail,
+        errors,
+    };
+    let rendered = request.rocket().state::<Templates>().and_then(|templates| {
+        page::render(
+            templates,
+            "error",
+            page::Layout::new(None, "", title, None),
+            view,
+        )
+        .ok()
+    });
     RawHtml(rendered.unwrap_or_else(|| format!("<h1>{}</h1>", title_for(status.code))))
 }
 

@@ -12,14 +12,21 @@ use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FlashMessage, FromRequest, Request};
 use rocket::response::content::RawHtml;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 pub struct Page<'r> {
     pub user: Option<CurrentUser>,
     pub csrf: String,
     /// A one-time message left by the previous request (after a redirect).
-    pub flash: Value,
+    pub flash: Option<Flash>,
     templates: &'r Templates,
+}
+
+/// A one-time message after a redirect: `kind` is Rocket's flash kind (`success`, `error`),
+/// which the layout uses as a CSS class.
+#[derive(Serialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
 }
 
 #[rocket::async_trait]
@@ -36,10 +43,10 @@ impl<'r> FromRequest<'r> for Page<'r> {
             .await
             .succeeded()
             .flatten()
-            .map_or(
-                Value::Null,
-                |f| json!({"kind": f.kind(), "message": f.message()}),
-            );
+            .map(|f| Flash {
+                kind: f.kind().to_string(),
+                message: f.message().to_string(),
+            });
         Outcome::Success(Page {
             user,
             csrf: csrf::token(request),
@@ -60,11 +67,8 @@ impl Page<'_> {
         title: &str,
         view: V,
     ) -> AppResult<RawHtml<String>> {
-        let context = Rendered {
-            layout: Layout::new(self.user.as_ref(), &self.csrf, title, &self.flash),
-            view,
-        };
-        Ok(RawHtml(self.templates.render(template, &context)?))
+        let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        Ok(RawHtml(render(self.templates, template, layout, view)?))
     }
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
@@ -78,7 +82,7 @@ pub struct Layout<'a> {
     pub user: Option<LayoutUser<'a>>,
     pub csrf: &'a str,
     pub title: &'a str,
-    pub flash: &'a Value,
+    pub flash: Option<&'a Flash>,
 }
 
 /// The signed-in person as the layout shows them (menu by role).
@@ -98,7 +102,7 @@ impl<'a> Layout<'a> {
         user: Option<&'a CurrentUser>,
         csrf: &'a str,
         title: &'a str,
-        flash: &'a Value,
+        flash: Option<&'a Flash>,
     ) -> Self {
         Layout {
             user: user.map(|u| LayoutUser {
@@ -126,7 +130,13 @@ struct Rendered<'a, V> {
     view: V,
 }
 
-/// The fields the layout reads, as JSON; error pages use it too.
-pub fn base_context(user: Option<&CurrentUser>, csrf: &str, title: &str) -> Value {
-    serde_json::to_value(Layout::new(user, csrf, title, &Value::Null)).unwrap_or(Value::Null)
+/// Renders `template` with `view` beside `layout`; error pages, which may have no `Page`,
+/// use it directly.
+pub fn render<V: Serialize>(
+    templates: &Templates,
+    template: &str,
+    layout: Layout<'_>,
+    view: V,
+) -> crate::error::DomainResult<String> {
+    templates.render(template, &Rendered { layout, view })
 }

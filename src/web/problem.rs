@@ -10,13 +10,23 @@ use rocket::response::{self, Responder, Response};
 use serde::Serialize;
 use std::io::Cursor;
 
-#[derive(Serialize)]
+/// RFC 9457 problem details (`application/problem+json`), in Spanish. Never a stack trace or
+/// SQL.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem<'a> {
+    /// `urn:aula-territorial:problema:<status>`.
     #[serde(rename = "type")]
+    #[schema(example = "urn:aula-territorial:problema:422")]
     pub kind: String,
+    /// Short Spanish title of the kind of problem.
+    #[schema(example = "Datos inválidos")]
     pub title: &'a str,
+    #[schema(example = 422)]
     pub status: u16,
+    #[schema(example = "Los datos enviados tienen errores.")]
     pub detail: String,
+    /// Field errors; empty unless the status is 422.
+    #[schema(value_type = Vec<FieldError>)]
     pub errors: &'a [FieldError],
 }
 

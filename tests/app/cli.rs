@@ -112,3 +112,22 @@ async fn migrate_seed_and_create_user() {
     );
     db.close().await.ok();
 }
+
+#[test]
+fn openapi_prints_the_description_the_server_serves() {
+    let output = Command::new(env!("CARGO_BIN_EXE_aula-territorial"))
+        .arg("openapi")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run aula-territorial");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("the description as JSON");
+    use aula_territorial::openapi::{ApiDoc, OpenApi};
+    assert_eq!(
+        printed,
+        serde_json::to_value(ApiDoc::openapi()).expect("serializable")
+    );
+    assert_eq!(printed["info"]["title"], "Aula Territorial API");
+    assert!(printed["paths"]["/cohorts/{id}"]["patch"].is_object());
+}

@@ -1085,3 +1085,40 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
         Status::NotFound
     );
 }
+
+/// A closed cohort still shows the people it trained: after closing, everyone who held a seat
+/// is «completó» or «no completó», and the cohort's figures count them (not «0 inscritos»).
+#[tokio::test]
+async fn a_closed_cohort_counts_the_people_it_trained() {
+    let app = TestApp::with_demo().await;
+    let token = role_token(&app, Role::Coordinator).await;
+    let closed = demo_cohort(app.db(), CohortStatus::Closed).await;
+    let trained = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(closed.id))
+        .filter(
+            enrolment::Column::Status
+                .is_in([EnrolmentStatus::Completed, EnrolmentStatus::NotCompleted]),
+        )
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(trained > 0, "the demo's closed cohort has people");
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", closed.id),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["enrolled"], json!(trained));
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, &format!("/coordinacion/cohortes/{}", closed.id)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(&format!("<strong>{trained}</strong> inscritos de")),
+        "the workspace counts the people of the closed cohort"
+    );
+}

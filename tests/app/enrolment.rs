@@ -569,3 +569,29 @@ async fn rosters_are_for_coordinators_instructors_and_reviewers_in_scope() {
         Status::Forbidden
     );
 }
+
+/// Found by schemathesis: the roster said `2026-11-23 01:42`; the contract's date-times are
+/// RFC 3339 with the Colombian offset.
+#[rocket::async_test]
+async fn roster_dates_are_rfc3339_with_the_colombian_offset() {
+    let app = TestApp::with_demo().await;
+    let planning = demo_cohort(app.db(), CohortStatus::InProgress).await;
+    let token = role_token(&app, Role::Coordinator).await;
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}/enrolments", planning.id),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let items = body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for row in items {
+        let text = row["enrolled_at"].as_str().unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("{text:?} is not RFC 3339: {e}"));
+        assert_eq!(at.offset().local_minus_utc(), -5 * 3600, "{text}");
+    }
+}

@@ -132,3 +132,53 @@ async fn admins_edit_the_capacity_taxonomy_and_it_is_audited() {
         .unwrap();
     assert_eq!(audited, 2);
 }
+
+/// Found by schemathesis: a page whose database offset overflows (`page × per_page`) made the
+/// paginator panic (500). Pages beyond 1,000,000 are a 422 in the API; the people's pages read
+/// any `?pagina=` as a page they can show.
+#[rocket::async_test]
+async fn huge_page_numbers_are_refused_not_a_crash() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Admin);
+    let token = token(&app, email, password).await;
+    for path in [
+        "/api/v1/departments?page=9223372036854775806",
+        "/api/v1/municipalities?page=1000001",
+        "/api/v1/capacities?page=9223372036854775807&per_page=500",
+        "/api/v1/courses?page=36893488147419103",
+        "/api/v1/cohorts?page=9223372036854775806",
+        "/api/v1/users?page=9223372036854775806",
+        "/api/v1/reports/attendance?page=9223372036854775806",
+        "/api/v1/reports/attendance/participants?page=9223372036854775806",
+        "/api/v1/reports/capacity-coverage?page=9223372036854775806",
+    ] {
+        let (status, problem) = api(&app, "GET", path, Some(&token), None).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{path}");
+        assert_eq!(error_fields(&problem), ["page"], "{path}");
+    }
+    let (status, body) = api(
+        &app,
+        "GET",
+        "/api/v1/departments?page=1000000",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["items"], json!([]));
+    assert_eq!(body["total"], 33);
+
+    sign_in_page(&app, email, password).await;
+    for path in [
+        "/cohortes?pagina=18446744073709551615",
+        "/coordinacion/cohortes?pagina=18446744073709551615",
+        "/admin/usuarios?pagina=18446744073709551615",
+        "/admin/auditoria?pagina=18446744073709551615",
+        "/admin/correos?pagina=18446744073709551615",
+        "/reportes?pagina=18446744073709551615",
+        "/reportes/participantes?pagina=18446744073709551615",
+    ] {
+        let status = app.client.get(path).dispatch().await.status();
+        assert_eq!(status, Status::Ok, "{path}");
+    }
+}

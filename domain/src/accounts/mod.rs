@@ -48,14 +48,21 @@ pub fn is_valid_email(email: &str) -> bool {
 }
 
 /// A user as the API and the admin pages show it (never the password hash).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: i32,
+    #[schema(format = Email)]
     pub email: String,
+    #[schema(example = "Jorge Iván Cuéllar")]
     pub full_name: String,
     pub role: Role,
+    /// The role in Spanish, as people read it.
+    #[schema(example = "Revisor de gobernación")]
     pub role_label: &'static str,
+    /// A reviewer's department (DANE code); `null` for other roles.
     pub department_code: Option<String>,
+    /// Inactive accounts cannot sign in.
     pub active: bool,
 }
 

@@ -22,21 +22,31 @@ use std::collections::{HashMap, HashSet};
 
 pub const MAX_NAME_CHARS: usize = 120;
 
-#[derive(Clone, Debug, Serialize)]
+/// An assessment item of a cohort.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Assessment)]
 pub struct AssessmentView {
     pub id: i32,
     pub cohort_id: i32,
     pub name: String,
+    /// Percentage of the final grade.
+    #[schema(minimum = 1, maximum = 100)]
     pub weight: i32,
+    /// Order within the cohort.
+    #[schema(minimum = 1)]
     pub position: i32,
     /// How many scores are recorded for it.
     pub scores_recorded: u64,
 }
 
-/// What the API and pages send to create or change an item.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// What the API and pages send to create (both fields required) or change (either) an item.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AssessmentInput {
+    /// Unique within the cohort (ignoring case and accents).
+    #[schema(max_length = 120, example = "Taller de diagnóstico")]
     pub name: Option<String>,
+    /// Whole percentage of the final grade; a cohort's weights sum at most 100.
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100, example = 30)]
     pub weight: Option<f64>,
 }
 
@@ -301,22 +311,30 @@ pub async fn remove<C: ConnectionTrait>(
 }
 
 /// One score as the API sends it: `"score": null` removes it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ScoreInput {
+    #[schema(value_type = i32, required = true)]
     pub enrolment_id: Option<i32>,
+    /// On the Colombian 0.0–5.0 scale, one decimal at most; `null` removes the score.
     #[serde(default, deserialize_with = "crate::parse::double_option")]
+    #[schema(value_type = Option<f64>, required = true, minimum = 0, maximum = 5, example = 4.2)]
     pub score: Option<Option<f64>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A recorded score.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Score)]
 pub struct ScoreView {
     pub assessment_id: i32,
     pub enrolment_id: i32,
     pub participant_id: i32,
     pub full_name: String,
+    #[schema(minimum = 0, maximum = 5)]
     pub score: f64,
+    #[schema(example = "4.2")]
     pub score_text: String,
     pub recorded_by: Option<i32>,
+    #[schema(format = DateTime)]
     pub recorded_at: String,
 }
 

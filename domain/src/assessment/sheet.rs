@@ -105,15 +105,24 @@ pub struct RawScore {
     pub value: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A cell that changes a score.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ScoreChange {
+    /// Row of the file (the header is row 1).
+    #[schema(minimum = 2)]
     pub row: usize,
     pub enrolment_id: i32,
     pub full_name: String,
     pub assessment_id: i32,
+    /// The item's name.
     pub assessment: String,
+    /// The score recorded before, as text.
     pub before: Option<String>,
+    /// The new score, as text.
+    #[schema(example = "4.2")]
     pub score: String,
+    /// The new score in tenths (42 is 4.2).
+    #[schema(minimum = 0, maximum = 50)]
     pub tenths: i32,
 }
 

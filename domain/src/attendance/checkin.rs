@@ -96,18 +96,27 @@ pub fn mark_at(session: &cohort_session::Model, at: DateTime<Utc>) -> Mark {
 }
 
 /// What the instructor shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CheckInCode)]
 pub struct CodeView {
+    /// Six digits.
+    #[schema(example = "482913")]
     pub code: String,
     /// The last instant the code is accepted (end of the next step).
+    #[schema(format = DateTime)]
     pub valid_until: String,
     /// When the screen shows the next code.
+    #[schema(format = DateTime)]
     pub rotates_at: String,
+    /// Check-in opens 15 minutes before the start…
+    #[schema(format = DateTime)]
     pub window_opens: String,
+    /// …and closes at the end of the session.
+    #[schema(format = DateTime)]
     pub window_closes: String,
     /// Whether check-in is open now.
     pub open: bool,
-    /// The link the QR code carries.
+    /// The link the QR code carries (the check-in page with the code).
     pub url: String,
 }
 

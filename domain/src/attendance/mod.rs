@@ -133,25 +133,35 @@ pub async fn session_access<C: ConnectionTrait>(
 }
 
 /// One mark as the API and pages send it.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = AttendanceMarkInput)]
 pub struct MarkInput {
+    #[schema(value_type = i32, required = true)]
     pub enrolment_id: Option<i32>,
+    /// `presente`, `tarde`, `excusado` or `ausente`; the Spanish labels and the initials P,
+    /// T, E, A are accepted too.
+    #[schema(value_type = String, required = true, example = "presente")]
     pub status: Option<String>,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
 /// A recorded mark.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = AttendanceMark)]
 pub struct MarkView {
     pub session_id: i32,
     pub enrolment_id: i32,
     pub participant_id: i32,
     pub full_name: String,
     pub status: Mark,
+    /// The mark in Spanish.
     pub status_label: &'static str,
     pub note: Option<String>,
     pub source: MarkSource,
+    /// The account that recorded it, if known.
     pub recorded_by: Option<i32>,
+    #[schema(format = DateTime)]
     pub recorded_at: String,
 }
 
@@ -568,11 +578,12 @@ pub async fn views<C: ConnectionTrait>(
 }
 
 /// A person who can receive marks in a cohort (enrolled), for attendance forms and sheets.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RosterEntry {
     pub enrolment_id: i32,
     pub participant_id: i32,
     pub full_name: String,
+    #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
     pub document_number: String,
     pub municipality_code: String,

@@ -12,32 +12,44 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize)]
+/// One session of the cohort and the participant's mark in it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionMark {
     pub session_id: i32,
+    /// The session's local (Bogotá) date.
+    #[schema(format = Date)]
     pub date: String,
+    /// Its local start time, HH:MM.
+    #[schema(example = "14:00")]
     pub time: String,
     pub topic: String,
+    /// The session has started.
     pub started: bool,
     pub status: Option<Mark>,
+    /// The mark in Spanish; «Sin registrar» or «Próxima» without one.
     pub status_label: &'static str,
     pub note: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// One assessment item of the cohort and the participant's score in it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ScoreLine {
     pub assessment_id: i32,
     pub name: String,
     pub weight: i32,
+    #[schema(minimum = 0, maximum = 5)]
     pub score: Option<f64>,
     pub score_text: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A participant's progress in one of their cohorts.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub enrolment_id: i32,
     pub cohort_id: i32,
+    /// The cohort's name.
     pub cohort: String,
+    /// The course's name.
     pub course: String,
     pub cohort_closed: bool,
     pub enrolment_status: EnrolmentStatus,
@@ -60,6 +72,7 @@ pub struct Progress {
     pub on_track: bool,
     /// One Spanish sentence: how it is going.
     pub summary: String,
+    /// The result as it stands (frozen once the cohort is closed).
     pub result: Option<ResultRow>,
 }
 

@@ -260,7 +260,8 @@ pub struct RawRow {
 }
 
 /// A row that changes a mark, for the preview and the result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceChange)]
 pub struct SheetChange {
     pub row: usize,
     pub session_id: i32,

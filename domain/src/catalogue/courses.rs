@@ -23,39 +23,77 @@ pub const MANAGEMENT_STAGES: &[&str] = &[
     "Rendición de cuentas",
 ];
 
-/// What a coordinator sends to create or change a course (every field optional on PATCH).
-#[derive(Clone, Debug, Default, Deserialize)]
+/// [`MANAGEMENT_STAGES`] as a string enum of the API description.
+pub struct ManagementStage;
+
+impl utoipa::PartialSchema for ManagementStage {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(MANAGEMENT_STAGES.iter().copied()))
+            .description(Some(
+                "Stage of the cycle of public management the course serves.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ManagementStage {}
+
+/// What a coordinator sends to create or change a course: `code`, `name`, `hours` and
+/// `capacity_ids` are required to create one; every field is optional on PATCH.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CourseInput {
+    /// Upper case without accents, digits and dashes (lower case is upper-cased); unique.
+    #[schema(example = "PDT-101")]
     pub code: Option<String>,
+    /// Printed on certificates: one line, at most 160 characters.
+    #[schema(
+        max_length = 160,
+        example = "Formulación del plan de desarrollo territorial"
+    )]
     pub name: Option<String>,
     pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 1000, example = 40)]
     pub hours: Option<i64>,
+    #[schema(value_type = Option<Modality>)]
     pub default_modality: Option<String>,
+    #[schema(value_type = Option<ManagementStage>)]
     pub management_stage: Option<String>,
+    /// Active capacities the course strengthens (at least one).
     pub capacity_ids: Option<Vec<i32>>,
+    /// Minimum attendance to complete, in percent (default 80).
+    #[schema(minimum = 0, maximum = 100, example = 80)]
     pub min_attendance_pct: Option<i64>,
+    /// Pass mark on the Colombian 0.0–5.0 scale, one decimal (default 3.0).
+    #[schema(minimum = 0, maximum = 5, example = 3.0)]
     pub pass_mark: Option<f64>,
     /// `true` retires the course (no new cohorts); `false` brings it back.
     pub retired: Option<bool>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CapacityRef {
     pub id: i32,
     pub code: String,
     pub name: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Course)]
 pub struct CourseView {
     pub id: i32,
+    #[schema(example = "PDT-101")]
     pub code: String,
     pub name: String,
     pub description: String,
     pub hours: i32,
     pub default_modality: Modality,
+    #[schema(value_type = Option<ManagementStage>)]
     pub management_stage: Option<String>,
+    #[schema(minimum = 0, maximum = 100)]
     pub min_attendance_pct: i32,
+    #[schema(minimum = 0, maximum = 5)]
     pub pass_mark: f64,
     pub retired: bool,
     pub capacities: Vec<CapacityRef>,

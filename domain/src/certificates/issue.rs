@@ -62,26 +62,47 @@ pub fn grade_text(milli: i32) -> String {
     }
 }
 
-/// The public verification record (contract of `GET /api/v1/certificates/{code}`).
-#[derive(Clone, Debug, Serialize)]
+/// The public verification record (contract of `GET /api/v1/certificates/{code}`): a
+/// snapshot taken at issue.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Certificate)]
 pub struct Verification {
+    /// Five dash-separated groups of four symbols; digits 2–9 and A–Z without I L O U.
+    #[schema(example = "7KQ9-M3XR-T2HW-PZ4N-C8DV")]
     pub code: String,
     pub status: CertificateStatus,
+    /// The status in Spanish.
+    #[schema(example = "Válido")]
     pub status_label: &'static str,
+    #[schema(example = "María Fernanda Muñoz Peña")]
     pub full_name: String,
+    #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
+    /// All but the last four characters replaced by `*`.
+    #[schema(example = "******2345")]
     pub document_number_masked: String,
+    /// The course's name.
     pub course: String,
+    /// Names of the capacities the course strengthens.
     pub capacities: Vec<String>,
     pub hours: i32,
     pub start_date: chrono::NaiveDate,
     pub end_date: chrono::NaiveDate,
+    /// The municipality's name at enrolment.
+    #[schema(example = "Belén de los Andaquíes")]
     pub municipality: String,
+    /// The department's name.
+    #[schema(example = "Caquetá")]
     pub department: String,
+    #[schema(minimum = 0, maximum = 5)]
     pub final_grade: Option<f64>,
+    #[schema(minimum = 0, maximum = 100, example = 87.5)]
     pub attendance_pct: f64,
+    #[schema(example = "Escuela Superior de Administración Pública – ESAP")]
     pub issuer: String,
+    #[schema(format = DateTime)]
     pub issued_at: String,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
     pub revocation_reason: Option<String>,
     /// The code of the certificate that replaces this one, when superseded.
@@ -183,14 +204,17 @@ pub fn verification_url(public_url: &str, code: &str) -> String {
     format!("{}/verificar/{code}", public_url.trim_end_matches('/'))
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// An enrolment that got no certificate, and why.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SkippedEnrolment)]
 pub struct Skipped {
     pub enrolment_id: i32,
     pub full_name: String,
+    #[schema(example = "Ya tiene un certificado vigente.")]
     pub reason: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct IssueOutcome {
     pub issued: Vec<Verification>,
     pub skipped: Vec<Skipped>,
@@ -555,8 +579,8 @@ pub async fn reissue(
         action: "certificate.reissued",
         subject_type: "certificate",
         subject_id: old.id.to_string(),
-        before: Some(json!({"code": old.code, "full_name": old.full_name, "status": "valid"})),
-        after: Some(json!({"status": "superseded", "superseded_by": new.code, "full_name": new.full_name})),
+        before: Some(json!({"code": old.code, "full_name": old.full_name, "status": CertificateStatus::Valid})),
+        after: Some(json!({"status": CertificateStatus::Superseded, "superseded_by": new.code, "full_name": new.full_name})),
     })
     .await?;
     let view = verification(&txn, &new).await?;
@@ -595,8 +619,8 @@ pub async fn revoke<C: ConnectionTrait>(
             action: "certificate.revoked",
             subject_type: "certificate",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": "valid"})),
-            after: Some(json!({"status": "revoked", "reason": reason})),
+            before: Some(json!({"status": CertificateStatus::Valid})),
+            after: Some(json!({"status": CertificateStatus::Revoked, "reason": reason})),
         },
     )
     .await?;

@@ -12,25 +12,51 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
-/// What a coordinator sends to create (all required fields) or change (any subset) a cohort.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// What a coordinator sends to create (all required fields: `course_id`, `name`,
+/// `start_date`, `end_date`, `enrolment_opens`, `enrolment_closes`, `seats`) or change (any
+/// subset) a cohort. Text fields: `null` or absent keeps the value, an empty string clears
+/// optional ones (`venue`, `meeting_url`). Lists replace the current ones.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CohortInput {
     pub course_id: Option<i32>,
+    #[schema(max_length = 160, example = "Plan de desarrollo – Caquetá 2027")]
     pub name: Option<String>,
+    /// Defaults to the course's.
+    #[schema(value_type = Option<Modality>)]
     pub modality: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub start_date: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub end_date: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub enrolment_opens: Option<String>,
+    /// Not before `enrolment_opens`, not after `end_date`.
+    #[schema(value_type = Option<NaiveDate>)]
     pub enrolment_closes: Option<String>,
+    #[schema(minimum = 1, maximum = 10000, example = 30)]
     pub seats: Option<i64>,
+    /// Required for presencial and mixta cohorts; virtual ones need `venue` or `meeting_url`.
+    #[schema(example = "Casa de la Cultura, Belén de los Andaquíes")]
     pub venue: Option<String>,
+    /// Link of the virtual room (http or https).
     pub meeting_url: Option<String>,
+    /// DANE codes; none and no department means the whole country.
+    #[schema(example = json!(["18094", "18256"]))]
     pub municipality_codes: Option<Vec<String>>,
     pub department_codes: Option<Vec<String>>,
+    /// Active users with the instructor role.
     pub instructor_ids: Option<Vec<i32>>,
+    /// Defaults to the course's.
+    #[schema(minimum = 0, maximum = 100, example = 80)]
     pub min_attendance_pct: Option<i64>,
+    /// Defaults to the course's; Colombian 0.0–5.0 scale, one decimal.
+    #[schema(minimum = 0, maximum = 5, example = 3.0)]
     pub pass_mark: Option<f64>,
+    /// PATCH only: `draft → open → in_progress → closed`, or `cancelled` from draft, open or
+    /// in progress.
+    #[schema(value_type = Option<crate::entities::values::CohortStatus>)]
     pub status: Option<String>,
+    /// Used when `status` becomes `cancelled`; told to the people enrolled.
     pub cancellation_reason: Option<String>,
 }
 

@@ -108,7 +108,9 @@ async fn cancel_enrolments<C: ConnectionTrait>(
                 subject_type: "enrolment",
                 subject_id: row.id.to_string(),
                 before: Some(json!({"status": before})),
-                after: Some(json!({"status": "cancelled", "reason": "cohort_cancelled"})),
+                after: Some(
+                    json!({"status": EnrolmentStatus::Cancelled, "reason": "cohort_cancelled"}),
+                ),
             },
         )
         .await?;

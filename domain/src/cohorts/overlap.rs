@@ -14,7 +14,10 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// Another non-cancelled cohort that strengthens a same capacity in a same place in an
+/// overlapping period.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = OverlapWarning)]
 pub struct Warning {
     pub cohort_id: i32,
     pub cohort_name: String,
@@ -22,8 +25,11 @@ pub struct Warning {
     pub status: CohortStatus,
     pub start_date: chrono::NaiveDate,
     pub end_date: chrono::NaiveDate,
+    /// Names of the shared capacities.
     pub capacities: Vec<String>,
+    /// Names of the shared places (municipalities, "departamento de …", "todo el país").
     pub places: Vec<String>,
+    /// Spanish sentence for people.
     pub message: String,
 }
 

@@ -29,18 +29,27 @@ pub fn within(
     first >= start && last <= end
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Session)]
 pub struct SessionView {
     pub id: i32,
     pub cohort_id: i32,
+    #[schema(format = DateTime, example = "2027-02-02T14:00:00-05:00")]
     pub starts_at: String,
+    #[schema(format = DateTime, example = "2027-02-02T17:00:00-05:00")]
     pub ends_at: String,
     pub topic: String,
     pub location: Option<String>,
     /// Local (Bogotá) date and times, for people.
     pub local_date: NaiveDate,
+    /// Bogotá start time, HH:MM.
+    #[schema(example = "14:00")]
     pub local_start: String,
+    /// Bogotá end time, HH:MM.
+    #[schema(example = "17:00")]
     pub local_end: String,
+    /// Spanish weekday of `local_date`.
+    #[schema(example = "martes")]
     pub weekday: &'static str,
 }
 
@@ -92,12 +101,19 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort_sessi
         .ok_or(AppError::NotFound)
 }
 
-/// A session as the API receives it (RFC 3339 with offset).
-#[derive(Clone, Debug, Default, Deserialize)]
+/// A session as the API receives it: `starts_at`, `ends_at` and `topic` are required to add
+/// one; any subset on PATCH (an empty `location` clears it).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct SessionInput {
+    /// RFC 3339 with offset; without offset → 422.
+    #[schema(format = DateTime, example = "2027-02-02T14:00:00-05:00")]
     pub starts_at: Option<String>,
+    /// After `starts_at`, at most 12 hours later.
+    #[schema(format = DateTime, example = "2027-02-02T17:00:00-05:00")]
     pub ends_at: Option<String>,
+    #[schema(max_length = 200, example = "Diagnóstico territorial")]
     pub topic: Option<String>,
+    #[schema(max_length = 200, example = "Casa de la Cultura")]
     pub location: Option<String>,
 }
 
@@ -310,15 +326,26 @@ pub async fn remove<C: ConnectionTrait>(
 
 /// A recurrence: on these weekdays (1 = Monday … 7 = Sunday), at these local times, between
 /// two dates (inclusive).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct Recurrence {
+    /// 1 = Monday … 7 = Sunday.
+    #[schema(value_type = Vec<u32>, required = true, example = json!([2, 4]))]
     pub weekdays: Option<Vec<u32>>,
+    /// Local (Bogotá) time, HH:MM.
+    #[schema(value_type = String, required = true, example = "14:00")]
     pub start_time: Option<String>,
+    /// Local time, after `start_time`.
+    #[schema(value_type = String, required = true, example = "17:00")]
     pub end_time: Option<String>,
+    /// First date (inclusive), within the cohort.
+    #[schema(value_type = NaiveDate, required = true)]
     pub from: Option<String>,
+    /// Last date (inclusive), within the cohort.
+    #[schema(value_type = NaiveDate, required = true)]
     pub to: Option<String>,
-    /// Prefix of each topic; sessions are numbered after the existing ones.
+    /// Prefix of each topic (default "Sesión"); sessions are numbered after the existing ones.
     pub topic: Option<String>,
+    /// Defaults to the cohort's venue.
     pub location: Option<String>,
 }
 

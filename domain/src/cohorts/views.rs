@@ -14,7 +14,7 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CourseRef {
     pub id: i32,
     pub code: String,
@@ -22,11 +22,15 @@ pub struct CourseRef {
     pub hours: i32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A cohort: a course scheduled for some municipalities or departments (none: the whole
+/// country), with its seats and completion rule.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Cohort)]
 pub struct CohortView {
     pub id: i32,
     pub course_id: i32,
     pub course: CourseRef,
+    /// The capacities the course strengthens.
     pub capacities: Vec<CapacityRef>,
     pub name: String,
     pub modality: Modality,
@@ -40,13 +44,20 @@ pub struct CohortView {
     pub waitlisted: u64,
     pub seats_available: u64,
     pub venue: Option<String>,
+    /// Link of the virtual room.
     pub meeting_url: Option<String>,
+    /// DANE codes of the municipalities it is offered to.
     pub municipality_codes: Vec<String>,
+    /// DANE codes of the departments it is offered to (all their municipalities).
     pub department_codes: Vec<String>,
     pub instructor_ids: Vec<i32>,
+    #[schema(minimum = 0, maximum = 100)]
     pub min_attendance_pct: i32,
+    #[schema(minimum = 0, maximum = 5)]
     pub pass_mark: f64,
+    /// Why it was cancelled, told to the people enrolled.
     pub cancellation_reason: Option<String>,
+    /// Overlaps with other cohorts (a warning, not an error). Always empty in lists.
     pub warnings: Vec<overlap::Warning>,
 }
 
@@ -121,7 +132,9 @@ pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CohortView> 
         .ok_or(AppError::NotFound)
 }
 
-/// (enrolled, waitlisted) per cohort.
+/// (enrolled, waitlisted) per cohort. Everyone who holds a seat counts as enrolled: after
+/// closing that is whoever completed or not (a closed cohort still shows the people it trained,
+/// never «0 inscritos»).
 async fn enrolment_counts<C: ConnectionTrait>(
     db: &C,
     ids: &[i32],
@@ -139,10 +152,12 @@ async fn enrolment_counts<C: ConnectionTrait>(
         .column(enrolment::Column::Status)
         .column_as(enrolment::Column::Id.count(), "n")
         .filter(enrolment::Column::CohortId.is_in(ids.to_vec()))
-        .filter(
-            enrolment::Column::Status
-                .is_in([EnrolmentStatus::Enrolled, EnrolmentStatus::Waitlisted]),
-        )
+        .filter(enrolment::Column::Status.is_in([
+            EnrolmentStatus::Enrolled,
+            EnrolmentStatus::Completed,
+            EnrolmentStatus::NotCompleted,
+            EnrolmentStatus::Waitlisted,
+        ]))
         .group_by(enrolment::Column::CohortId)
         .group_by(enrolment::Column::Status)
         .into_model::<Count>()
@@ -152,8 +167,8 @@ async fn enrolment_counts<C: ConnectionTrait>(
     for row in rows {
         let entry = map.entry(row.cohort_id).or_default();
         match row.status {
-            EnrolmentStatus::Enrolled => entry.0 = row.n as u64,
-            _ => entry.1 = row.n as u64,
+            EnrolmentStatus::Waitlisted => entry.1 += row.n as u64,
+            _ => entry.0 += row.n as u64,
         }
     }
     Ok(map)

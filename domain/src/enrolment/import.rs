@@ -141,18 +141,26 @@ fn from_list(list: &[(&str, &str)], text: &str) -> String {
 }
 
 /// One row's outcome, for the dry run's preview.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportRowOutcome)]
 pub struct RowOutcome {
+    /// Row of the file (the header is row 1).
+    #[schema(minimum = 2)]
     pub row: usize,
+    /// Document type and number.
     pub document: String,
     pub full_name: String,
     /// `enrol`, `waitlist`, `already_enrolled`.
+    #[schema(example = "enrol")]
     pub action: &'static str,
+    /// The person was not registered yet (created from the row).
     pub new_participant: bool,
     pub waitlist_position: Option<u64>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+/// What an enrolment import did (or, in a dry run, would do).
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = EnrolmentImportSummary)]
 pub struct ImportSummary {
     pub created_participants: u64,
     pub enrolled: u64,

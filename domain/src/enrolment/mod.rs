@@ -55,12 +55,15 @@ impl Requester<'_> {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Enrolment)]
 pub struct EnrolmentView {
     pub id: i32,
     pub cohort_id: i32,
     pub participant_id: i32,
     pub status: EnrolmentStatus,
+    /// 1-based place in the waiting list; null unless waitlisted.
+    #[schema(minimum = 1)]
     pub waitlist_position: Option<u64>,
 }
 
@@ -283,8 +286,8 @@ pub async fn fill_seats<C: ConnectionTrait>(
                 action: "enrolment.promoted",
                 subject_type: "enrolment",
                 subject_id: updated.id.to_string(),
-                before: Some(json!({"status": "waitlisted"})),
-                after: Some(json!({"status": "enrolled"})),
+                before: Some(json!({"status": EnrolmentStatus::Waitlisted})),
+                after: Some(json!({"status": EnrolmentStatus::Enrolled})),
             },
         )
         .await?;
@@ -391,7 +394,7 @@ pub async fn cancel<C: ConnectionTrait>(
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
             before: Some(json!({"status": was})),
-            after: Some(json!({"status": "cancelled", "reason": reason})),
+            after: Some(json!({"status": EnrolmentStatus::Cancelled, "reason": reason})),
         },
     )
     .await?;
@@ -443,8 +446,8 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
             action: "enrolment.admitted_from_waitlist",
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": "waitlisted", "seats": cohort.seats - 1})),
-            after: Some(json!({"status": "enrolled", "seats": cohort.seats})),
+            before: Some(json!({"status": EnrolmentStatus::Waitlisted, "seats": cohort.seats - 1})),
+            after: Some(json!({"status": EnrolmentStatus::Enrolled, "seats": cohort.seats})),
         },
     )
     .await?;
@@ -461,24 +464,33 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
 }
 
 /// A row of a cohort's roster.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RosterRow {
+    /// Enrolment id.
     pub id: i32,
     pub participant_id: i32,
     pub full_name: String,
+    #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
     pub document_number: String,
+    /// The municipality at enrolment (DANE code).
     pub municipality_code: String,
     pub municipality_name: String,
+    #[schema(value_type = crate::people::EntityType)]
     pub entity_type: String,
+    /// The entity type in Spanish.
     pub entity_label: &'static str,
     pub position: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub status: EnrolmentStatus,
+    /// The status in Spanish.
     pub status_label: &'static str,
+    #[schema(minimum = 1)]
     pub waitlist_position: Option<u64>,
+    /// Enrolled by staff skipping the eligibility checks (audited with its reason).
     pub eligibility_override: bool,
+    #[schema(format = DateTime)]
     pub enrolled_at: String,
 }
 
@@ -539,9 +551,7 @@ pub async fn roster<C: ConnectionTrait>(
                 .flatten()
                 .map(|p| p as u64 + 1),
             eligibility_override: e.eligibility_override,
-            enrolled_at: crate::time::local(e.created_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            enrolled_at: crate::time::date_time(e.created_at),
         })
         .collect();
     let rank = |s: EnrolmentStatus| match s {

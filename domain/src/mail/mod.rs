@@ -319,11 +319,13 @@ mod tests {
     #[test]
     fn both_emails_render_in_spanish_with_links() {
         let templates = Templates::load().unwrap();
-        let data = template_data(
-            &config(),
-            json!({"full_name": "Ana <Pérez>", "email": "ana@example.org"}),
-        )
-        .unwrap();
+        let welcome = crate::people::registration::Welcome {
+            full_name: "Ana <Pérez>",
+            email: "ana@example.org",
+        };
+        let email = Email::of("ana@example.org", &welcome).unwrap();
+        assert_eq!(email.template, "welcome");
+        let data = template_data(&config(), email.data).unwrap();
         let html = templates.render("email/welcome", &data).unwrap();
         let text = templates.render("email/welcome.txt", &data).unwrap();
         assert!(html.contains("Ana &lt;Pérez&gt;"), "{html}");
@@ -332,11 +334,19 @@ mod tests {
         assert!(text.contains("Ana <Pérez>"), "{text}");
         assert!(text.contains("https://aula.example/ingresar"));
 
-        let data = template_data(
-            &config(),
-            json!({"full_name": "Ana", "reset_url": "https://aula.example/clave/abc?x=1&y=2", "valid_minutes": 60}),
-        )
-        .unwrap();
+        // What `accounts::password_reset` sends.
+        #[derive(Serialize)]
+        struct ResetLink {
+            full_name: &'static str,
+            reset_url: &'static str,
+            valid_minutes: i64,
+        }
+        let reset = ResetLink {
+            full_name: "Ana",
+            reset_url: "https://aula.example/clave/abc?x=1&y=2",
+            valid_minutes: 60,
+        };
+        let data = template_data(&config(), serde_json::to_value(reset).unwrap()).unwrap();
         let html = templates.render("email/password_reset", &data).unwrap();
         let text = templates.render("email/password_reset.txt", &data).unwrap();
         // handlebars escapes `=` too; browsers read `&#x3D;` as `=`.

@@ -48,6 +48,43 @@ pub const ETHNIC_GROUPS: &[(&str, &str)] = &[
     ("ninguno", "Ninguno"),
 ];
 
+/// The value sets above as string enums of the API description.
+macro_rules! value_set_schema {
+    ($name:ident, $list:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($list.iter().map(|(value, _)| *value)))
+                    .description(Some($doc))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+value_set_schema!(
+    EntityType,
+    ENTITY_TYPES,
+    "Kind of entity the participant serves in."
+);
+value_set_schema!(
+    Level,
+    LEVELS,
+    "Nivel jerárquico, or contractor, elected official or civil society."
+);
+value_set_schema!(Sex, SEXES, "Optional differential-approach datum.");
+value_set_schema!(
+    EthnicGroup,
+    ETHNIC_GROUPS,
+    "Optional differential-approach datum."
+);
+
 pub mod profile;
 pub mod registration;
 pub mod scope;

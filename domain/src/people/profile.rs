@@ -3,7 +3,7 @@
 use super::SENSITIVE_CONSENT_VERSION;
 use super::registration::{self, Profile, ProfileInput};
 use crate::audit::{self, Change};
-use crate::entities::values::ConsentKind;
+use crate::entities::values::{CertificateStatus, ConsentKind, EnrolmentStatus, Mark, Role};
 use crate::entities::{
     attendance_mark, certificate, consent, enrolment, municipality, participant, score, user,
 };
@@ -15,26 +15,38 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use serde::Serialize;
-use serde_json::{Value, json};
 
-#[derive(Clone, Debug, Serialize)]
+/// A participant's profile as shown to them and to staff.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Participant)]
 pub struct ParticipantView {
     pub id: i32,
+    #[schema(value_type = crate::entities::values::DocumentType)]
     pub document_type: String,
+    #[schema(example = "1098765432")]
     pub document_number: String,
     pub first_names: String,
     pub last_names: String,
+    #[schema(format = Email)]
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// DANE code of the municipality.
+    #[schema(example = "18094")]
     pub municipality_code: String,
+    #[schema(example = "Belén de los Andaquíes")]
     pub municipality_name: Option<String>,
     pub department_code: Option<String>,
+    #[schema(value_type = super::EntityType)]
     pub entity_type: String,
     pub entity_name: Option<String>,
     pub position: Option<String>,
+    #[schema(value_type = super::Level)]
     pub level: String,
+    /// Express consent for the differential-approach data.
     pub sensitive_data_consent: bool,
+    #[schema(value_type = Option<super::Sex>)]
     pub sex: Option<String>,
+    #[schema(value_type = Option<super::EthnicGroup>)]
     pub ethnic_group: Option<String>,
     pub has_disability: Option<bool>,
     pub is_conflict_victim: Option<bool>,
@@ -189,44 +201,131 @@ pub async fn update_own(
     Ok(after)
 }
 
-/// Everything the product holds about a user (Ley 1581: the right to know one's data).
-pub async fn personal_data_export<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<Value> {
+/// Everything the product holds about a user (Ley 1581: the right to know one's data): the
+/// file "Descargar todos mis datos" gives and `/api/v1/me/data` answers. Times are RFC 3339
+/// in Colombia; a user who is not a participant has only the account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonalData {
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    pub account: AccountRecord,
+    pub participant: Option<ParticipantView>,
+    pub consents: Vec<ConsentRecord>,
+    pub enrolments: Vec<EnrolmentRecord>,
+    pub attendance: Vec<AttendanceRecord>,
+    pub scores: Vec<ScoreRecord>,
+    pub certificates: Vec<CertificateRecord>,
+}
+
+/// The account (never its password hash).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountRecord {
+    pub id: i32,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub department_code: Option<String>,
+    pub active: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsentRecord {
+    pub kind: ConsentKind,
+    pub text_version: String,
+    #[schema(format = DateTime)]
+    pub granted_at: String,
+    #[schema(format = DateTime)]
+    pub withdrawn_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EnrolmentRecord {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub status: EnrolmentStatus,
+    pub municipality_code: String,
+    pub entity_type: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub cancelled_at: Option<String>,
+    pub cancellation_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttendanceRecord {
+    pub enrolment_id: i32,
+    pub session_id: i32,
+    pub status: Mark,
+    pub note: Option<String>,
+    #[schema(format = DateTime)]
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScoreRecord {
+    pub enrolment_id: i32,
+    pub assessment_id: i32,
+    /// On the Colombian 0.0–5.0 scale.
+    #[schema(minimum = 0, maximum = 5)]
+    pub score: f64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateRecord {
+    pub code: String,
+    pub status: CertificateStatus,
+    pub course: String,
+    #[schema(format = DateTime)]
+    pub issued_at: String,
+}
+
+/// The personal data of `user_id` (see [`PersonalData`]).
+pub async fn personal_data_export<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+) -> AppResult<PersonalData> {
+    use crate::time::date_time;
     let account = crate::accounts::find(db, user_id).await?;
-    let mut export = json!({
-        "generated_at": crate::time::date_time(now()),
-        "account": {
-            "id": account.id,
-            "email": account.email,
-            "full_name": account.full_name,
-            "role": account.role,
-            "department_code": account.department_code,
-            "active": account.active,
-            "created_at": crate::time::date_time(account.created_at),
-            "last_login_at": account.last_login_at.map(crate::time::date_time),
+    let mut export = PersonalData {
+        generated_at: date_time(now()),
+        account: AccountRecord {
+            id: account.id,
+            email: account.email,
+            full_name: account.full_name,
+            role: account.role,
+            department_code: account.department_code,
+            active: account.active,
+            created_at: date_time(account.created_at),
+            last_login_at: account.last_login_at.map(date_time),
         },
-        "participant": null,
-        "consents": [],
-        "enrolments": [],
-        "attendance": [],
-        "scores": [],
-        "certificates": [],
-    });
+        participant: None,
+        consents: Vec::new(),
+        enrolments: Vec::new(),
+        attendance: Vec::new(),
+        scores: Vec::new(),
+        certificates: Vec::new(),
+    };
     let Some(person) = participant_of_user(db, user_id).await? else {
         return Ok(export);
     };
     let person_id = person.id;
-    export["participant"] = serde_json::to_value(view(db, person).await?).unwrap_or_default();
-    let consents = consent::Entity::find()
+    export.participant = Some(view(db, person).await?);
+    export.consents = consent::Entity::find()
         .filter(consent::Column::ParticipantId.eq(person_id))
         .order_by_asc(consent::Column::Id)
         .all(db)
-        .await?;
-    export["consents"] = consents
-        .iter()
-        .map(|c| {
-            json!({"kind": c.kind, "text_version": c.text_version,
-                        "granted_at": crate::time::date_time(c.granted_at),
-                        "withdrawn_at": c.withdrawn_at.map(crate::time::date_time)})
+        .await?
+        .into_iter()
+        .map(|c| ConsentRecord {
+            kind: c.kind,
+            text_version: c.text_version,
+            granted_at: date_time(c.granted_at),
+            withdrawn_at: c.withdrawn_at.map(date_time),
         })
         .collect();
     let enrolments = enrolment::Entity::find()
@@ -235,47 +334,56 @@ pub async fn personal_data_export<C: ConnectionTrait>(db: &C, user_id: i32) -> A
         .all(db)
         .await?;
     let enrolment_ids: Vec<i32> = enrolments.iter().map(|e| e.id).collect();
-    export["enrolments"] = enrolments
-        .iter()
-        .map(|e| {
-            json!({"id": e.id, "cohort_id": e.cohort_id, "status": e.status,
-                        "municipality_code": e.municipality_code, "entity_type": e.entity_type,
-                        "created_at": crate::time::date_time(e.created_at),
-                        "cancelled_at": e.cancelled_at.map(crate::time::date_time),
-                        "cancellation_reason": e.cancellation_reason})
+    export.enrolments = enrolments
+        .into_iter()
+        .map(|e| EnrolmentRecord {
+            id: e.id,
+            cohort_id: e.cohort_id,
+            status: e.status,
+            municipality_code: e.municipality_code,
+            entity_type: e.entity_type,
+            created_at: date_time(e.created_at),
+            cancelled_at: e.cancelled_at.map(date_time),
+            cancellation_reason: e.cancellation_reason,
         })
         .collect();
-    export["attendance"] = attendance_mark::Entity::find()
+    export.attendance = attendance_mark::Entity::find()
         .filter(attendance_mark::Column::EnrolmentId.is_in(enrolment_ids.clone()))
         .order_by_asc(attendance_mark::Column::Id)
         .all(db)
         .await?
-        .iter()
-        .map(|m| {
-            json!({"enrolment_id": m.enrolment_id, "session_id": m.session_id, "status": m.status,
-                        "note": m.note, "recorded_at": crate::time::date_time(m.recorded_at)})
+        .into_iter()
+        .map(|m| AttendanceRecord {
+            enrolment_id: m.enrolment_id,
+            session_id: m.session_id,
+            status: m.status,
+            note: m.note,
+            recorded_at: date_time(m.recorded_at),
         })
         .collect();
-    export["scores"] = score::Entity::find()
+    export.scores = score::Entity::find()
         .filter(score::Column::EnrolmentId.is_in(enrolment_ids))
         .order_by_asc(score::Column::Id)
         .all(db)
         .await?
-        .iter()
-        .map(|s| {
-            json!({"enrolment_id": s.enrolment_id, "assessment_id": s.assessment_id,
-                        "score": crate::parse::grade_value(s.score_tenths)})
+        .into_iter()
+        .map(|s| ScoreRecord {
+            enrolment_id: s.enrolment_id,
+            assessment_id: s.assessment_id,
+            score: crate::parse::grade_value(s.score_tenths),
         })
         .collect();
-    export["certificates"] = certificate::Entity::find()
+    export.certificates = certificate::Entity::find()
         .filter(certificate::Column::ParticipantId.eq(person_id))
         .order_by_asc(certificate::Column::Id)
         .all(db)
         .await?
-        .iter()
-        .map(|c| {
-            json!({"code": c.code, "status": c.status, "course": c.course_name,
-                        "issued_at": crate::time::date_time(c.issued_at)})
+        .into_iter()
+        .map(|c| CertificateRecord {
+            code: c.code,
+            status: c.status,
+            course: c.course_name,
+            issued_at: date_time(c.issued_at),
         })
         .collect();
     Ok(export)

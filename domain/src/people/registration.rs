@@ -23,23 +23,44 @@ use serde_json::json;
 use std::net::IpAddr;
 
 /// What a person fills in (API body and form alike); every field optional so that a missing
-/// one gets its own Spanish message rather than a generic parse error.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// one gets its own Spanish message rather than a generic parse error. Text fields are
+/// trimmed; empty means absent. The differential-approach fields (`sex`, `ethnic_group`,
+/// `has_disability`, `is_conflict_victim`) are accepted only with
+/// `sensitive_data_consent: true`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ProfileInput {
+    #[schema(value_type = Option<DocumentType>)]
     pub document_type: Option<String>,
+    /// Dots, spaces and dashes are removed. CC/CE 3–10 digits, PPT 5–10 digits, PA 5–15
+    /// letters or digits; numeric ones cannot start with 0.
+    #[schema(example = "1098765432")]
     pub document_number: Option<String>,
+    #[schema(max_length = 80, example = "María Fernanda")]
     pub first_names: Option<String>,
+    #[schema(max_length = 80, example = "Muñoz Peña")]
     pub last_names: Option<String>,
+    #[schema(format = Email, example = "maria.munoz@example.org")]
     pub email: Option<String>,
+    /// 10 digits (mobile) or 7 (landline); a `57` prefix is dropped.
+    #[schema(example = "3101234567")]
     pub phone: Option<String>,
+    /// DANE code (a lost leading zero, e.g. `5001`, is restored).
+    #[schema(example = "18094")]
     pub municipality_code: Option<String>,
+    #[schema(value_type = Option<super::EntityType>)]
     pub entity_type: Option<String>,
+    #[schema(max_length = 160, example = "Alcaldía de Belén de los Andaquíes")]
     pub entity_name: Option<String>,
+    #[schema(max_length = 120, example = "Secretaria de Planeación")]
     pub position: Option<String>,
+    #[schema(value_type = Option<super::Level>)]
     pub level: Option<String>,
     // Optional sensitive data (differential approach), only with its own consent.
+    /// Express consent for the differential-approach data.
     pub sensitive_data_consent: Option<bool>,
+    #[schema(value_type = Option<super::Sex>)]
     pub sex: Option<String>,
+    #[schema(value_type = Option<super::EthnicGroup>)]
     pub ethnic_group: Option<String>,
     pub has_disability: Option<bool>,
     pub is_conflict_victim: Option<bool>,
@@ -332,12 +353,19 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
     })
 }
 
-/// A self-registration: the profile plus account and consent.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// A self-registration: the profile plus account and consent. Required: `document_type`,
+/// `document_number`, `first_names`, `last_names`, `email`, `password`, `municipality_code`,
+/// `entity_type`, `level` and `data_consent: true`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct RegistrationInput {
     #[serde(flatten)]
     pub profile: ProfileInput,
+    /// At least 10 characters, letters combined with numbers or symbols.
+    #[schema(value_type = String, required = true, format = Password, min_length = 10)]
     pub password: Option<String>,
+    /// Consent to the processing of personal data (Ley 1581 de 2012); anything but `true` is
+    /// a 422.
+    #[schema(value_type = bool, required = true)]
     pub data_consent: Option<bool>,
 }
 
@@ -346,10 +374,17 @@ pub const CONFIRMATION_HOURS: i64 = 48;
 
 /// What every accepted registration answers, whoever already exists: the address the next
 /// step was emailed to.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RegistrationReceived)]
 pub struct Received {
+    /// Always `pending_confirmation`.
+    #[schema(example = "pending_confirmation")]
     pub status: &'static str,
+    /// The (normalised) e-mail the next step was sent to.
     pub email: String,
+    #[schema(
+        example = "Recibimos su registro. Enviamos un mensaje a ana@example.org con los pasos para activar su cuenta."
+    )]
     pub detail: String,
 }
 

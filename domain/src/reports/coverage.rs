@@ -43,7 +43,7 @@ impl CoverageQuery {
         let clean = super::non_empty;
         let category = clean(&self.category).map(|c| c.to_uppercase());
         if let Some(c) = &category
-            && !["E", "1", "2", "3", "4", "5", "6"].contains(&c.as_str())
+            && !crate::territory::CATEGORIES.contains(&c.as_str())
         {
             return Err(AppError::invalid(
                 "category",
@@ -133,7 +133,9 @@ fn scoped<E: EntityTrait>(select: Select<E>, filters: &CoverageFilters) -> Selec
         .filter(filters.condition())
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One row per municipality (of the enrolment) and capacity.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = CapacityCoverageRow)]
 pub struct CoverageRow {
     pub municipality_code: String,
     pub municipality_name: String,
@@ -143,9 +145,11 @@ pub struct CoverageRow {
     pub capacity_id: i32,
     pub capacity_code: String,
     pub capacity_name: String,
+    /// Distinct people trained.
     pub participants_trained: i64,
     pub completed: i64,
     pub certified: i64,
+    /// Certified people whose current municipality is still the one they trained for.
     pub still_in_entity: i64,
 }
 
@@ -295,7 +299,8 @@ pub async fn coverage<C: ConnectionTrait>(
 /// Coverage summed over a group of municipalities (a department, or the whole report) for one
 /// capacity. Sums of the municipalities' counts: someone trained in two municipalities counts
 /// in both, as the history stays with each entity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CoverageRollup)]
 pub struct Rollup {
     /// The department's DANE code, or `None` for the whole report.
     pub department_code: Option<String>,

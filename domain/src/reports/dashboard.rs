@@ -18,7 +18,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect,
 };
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -46,15 +46,25 @@ pub struct Picture {
     pub computed_at: DateTime<Utc>,
 }
 
+/// Sums over the municipalities of a picture.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Totals {
+    /// Municipalities with someone in training.
+    pub municipalities: usize,
+    pub enrolled: i64,
+    pub completed: i64,
+    pub certified: i64,
+}
+
 impl Picture {
     /// Sums of enrolled, completed and certified over the municipalities.
-    pub fn totals(&self) -> Value {
-        json!({
-            "municipalities": self.summary.len(),
-            "enrolled": self.summary.iter().map(|s| s.enrolled).sum::<i64>(),
-            "completed": self.summary.iter().map(|s| s.completed).sum::<i64>(),
-            "certified": self.summary.iter().map(|s| s.certified).sum::<i64>(),
-        })
+    pub fn totals(&self) -> Totals {
+        Totals {
+            municipalities: self.summary.len(),
+            enrolled: self.summary.iter().map(|s| s.enrolled).sum(),
+            completed: self.summary.iter().map(|s| s.completed).sum(),
+            certified: self.summary.iter().map(|s| s.certified).sum(),
+        }
     }
 }
 
@@ -161,9 +171,47 @@ const TREND_HEIGHT: f64 = 200.0;
 const TREND_LEFT: f64 = 44.0;
 const TREND_TOP: f64 = 10.0;
 
-/// The inline-SVG line chart of the trends (the partial `trend_chart` draws it) and the same
-/// figures as a table.
-pub fn trend_chart(points: &[TrendPoint]) -> Value {
+/// The inline-SVG line chart of the trends (the partial `trend_chart` reads it as `trends`)
+/// and the same figures as a table. Coordinates are text with one decimal.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrendChart {
+    pub points: Vec<TrendMark>,
+    /// The polyline's points, `x,y x,y …`.
+    pub attendance_line: String,
+    pub completion_line: String,
+    pub grid: Vec<GridLine>,
+    pub axis_x: f64,
+    pub axis_end: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// One quarter on the chart and in its table.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrendMark {
+    pub x: String,
+    pub attendance_y: String,
+    pub completion_y: String,
+    pub label_y: String,
+    /// Every other label when there are many quarters, so they never overlap.
+    pub show_label: bool,
+    pub label: String,
+    pub cohorts: usize,
+    pub enrolled: i64,
+    /// «66,7 %».
+    pub attendance: String,
+    pub completion: String,
+}
+
+/// A horizontal line of the grid, with its percentage.
+#[derive(Clone, Debug, Serialize)]
+pub struct GridLine {
+    pub y: String,
+    pub label: String,
+}
+
+/// The trend chart of `points`.
+pub fn trend_chart(points: &[TrendPoint]) -> TrendChart {
     let step = if points.len() > 1 {
         TREND_WIDTH / (points.len() - 1) as f64
     } else {
@@ -179,39 +227,39 @@ pub fn trend_chart(points: &[TrendPoint]) -> Value {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let grid: Vec<Value> = [0, 25, 50, 75, 100]
+    let grid = [0, 25, 50, 75, 100]
         .iter()
-        .map(|v| json!({"y": format!("{:.1}", y(f64::from(*v))), "label": format!("{v} %")}))
-        .collect();
-    let marks: Vec<Value> = points
-        .iter()
-        .enumerate()
-        .map(|(n, p)| {
-            json!({
-                "x": format!("{:.1}", x(n)),
-                "attendance_y": format!("{:.1}", y(p.attendance_pct)),
-                "completion_y": format!("{:.1}", y(p.completion_pct)),
-                "label_y": format!("{:.1}", TREND_TOP + TREND_HEIGHT + 16.0),
-                // Every other label when there are many quarters, so they never overlap.
-                "show_label": points.len() <= 8 || n % 2 == 0,
-                "label": p.label,
-                "cohorts": p.cohorts,
-                "enrolled": p.enrolled,
-                "attendance": crate::format::percent_one_decimal(p.attendance_pct),
-                "completion": crate::format::percent_one_decimal(p.completion_pct),
-            })
+        .map(|v| GridLine {
+            y: format!("{:.1}", y(f64::from(*v))),
+            label: format!("{v} %"),
         })
         .collect();
-    json!({
-        "points": marks,
-        "attendance_line": line(|p| p.attendance_pct),
-        "completion_line": line(|p| p.completion_pct),
-        "grid": grid,
-        "axis_x": TREND_LEFT,
-        "axis_end": TREND_LEFT + TREND_WIDTH,
-        "width": TREND_LEFT + TREND_WIDTH + 20.0,
-        "height": TREND_TOP + TREND_HEIGHT + 26.0,
-    })
+    let marks = points
+        .iter()
+        .enumerate()
+        .map(|(n, p)| TrendMark {
+            x: format!("{:.1}", x(n)),
+            attendance_y: format!("{:.1}", y(p.attendance_pct)),
+            completion_y: format!("{:.1}", y(p.completion_pct)),
+            label_y: format!("{:.1}", TREND_TOP + TREND_HEIGHT + 16.0),
+            show_label: points.len() <= 8 || n % 2 == 0,
+            label: p.label.clone(),
+            cohorts: p.cohorts,
+            enrolled: p.enrolled,
+            attendance: crate::format::percent_one_decimal(p.attendance_pct),
+            completion: crate::format::percent_one_decimal(p.completion_pct),
+        })
+        .collect();
+    TrendChart {
+        points: marks,
+        attendance_line: line(|p| p.attendance_pct),
+        completion_line: line(|p| p.completion_pct),
+        grid,
+        axis_x: TREND_LEFT,
+        axis_end: TREND_LEFT + TREND_WIDTH,
+        width: TREND_LEFT + TREND_WIDTH + 20.0,
+        height: TREND_TOP + TREND_HEIGHT + 26.0,
+    }
 }
 
 struct Kept {
@@ -431,8 +479,8 @@ mod tests {
         ];
         let chart = trend_chart(&points);
         // 100 % at the top of the frame, 0 % at its bottom, first and last quarter at its ends.
-        assert_eq!(chart["attendance_line"], "44.0,10.0 684.0,110.0");
-        assert_eq!(chart["completion_line"], "44.0,210.0 684.0,160.0");
-        assert_eq!(chart["points"][1]["attendance"], "50 %");
+        assert_eq!(chart.attendance_line, "44.0,10.0 684.0,110.0");
+        assert_eq!(chart.completion_line, "44.0,210.0 684.0,160.0");
+        assert_eq!(chart.points[1].attendance, "50 %");
     }
 }

@@ -23,7 +23,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// One person in one cohort, as the attendance report counts them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceParticipantRow)]
 pub struct ParticipantRow {
     pub enrolment_id: i32,
     pub participant_id: i32,
@@ -44,6 +45,7 @@ pub struct ParticipantRow {
     /// Sessions scheduled in the cohort (the denominator of the percentage).
     pub sessions_scheduled: i64,
     /// `100 × sessions_attended / sessions_scheduled`.
+    #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: f64,
     /// The enrolment was completed at closing.
     pub completed: bool,

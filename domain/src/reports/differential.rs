@@ -19,8 +19,8 @@ use std::collections::HashMap;
 /// Counts below this are never shown.
 pub const SMALL_CELL: i64 = 5;
 
-/// A count that may be suppressed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A count that may be suppressed: below 5 it is `null` with `suppressed: true`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SafeCount {
     pub count: Option<i64>,
     pub suppressed: bool,
@@ -50,15 +50,19 @@ impl SafeCount {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// People of one value of a differential-approach attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DifferentialCategory)]
 pub struct Category {
     pub value: String,
+    /// The value in Spanish.
     pub label: String,
     #[serde(flatten)]
     pub count: SafeCount,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The differential approach of a report: counts of consenting people only, never below 5.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Differential {
     /// People with an active consent for sensitive data (the base of every other count).
     pub consenting: SafeCount,

@@ -221,8 +221,9 @@ fn scoped_municipality<E: EntityTrait>(select: Select<E>, filters: &Filters) -> 
         .filter(filters.condition())
 }
 
-/// One row of the attendance report: a municipality and a cohort.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One row of the attendance report: a municipality (of the enrolment) and a cohort.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceReportRow)]
 pub struct AttendanceRow {
     pub municipality_code: String,
     pub municipality_name: String,
@@ -238,6 +239,7 @@ pub struct AttendanceRow {
     /// Marks presente or tarde of these enrolments.
     pub attended: i64,
     /// `100 × attended / (enrolled × scheduled)`.
+    #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: f64,
     pub completed: i64,
     /// Valid certificates.

@@ -104,9 +104,11 @@ use serde::Serialize;
 
 /// What an import of a sheet would change (dry run, the preview) or changed: the changed rows,
 /// and how many rows matched what is recorded. The attendance and scores imports answer it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary<Change> {
+    /// Whether nothing was written.
     pub dry_run: bool,
+    /// The rows (or cells) that change what is recorded.
     pub changes: Vec<Change>,
     /// Rows identical to what is recorded.
     pub unchanged: usize,

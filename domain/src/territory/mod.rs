@@ -14,6 +14,24 @@ use std::collections::HashMap;
 /// The year of `seed/categories.csv` used as the current category and DNP group.
 pub const CURRENT_CATEGORY_YEAR: &str = "2023";
 
+/// Municipal categories (Ley 617 de 2000): special, then first to sixth.
+pub const CATEGORIES: &[&str] = &["E", "1", "2", "3", "4", "5", "6"];
+
+/// [`CATEGORIES`] as a string enum of the API description.
+pub struct Category;
+
+impl utoipa::PartialSchema for Category {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(CATEGORIES.iter().copied()))
+            .description(Some("Municipal category (Ley 617 de 2000): `E` or 1–6."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Category {}
+
 const DEPARTMENTS_CSV: &str = include_str!("../../../seed/departments.csv");
 const MUNICIPALITIES_CSV: &str = include_str!("../../../seed/municipalities.csv");
 const PDET_CSV: &str = include_str!("../../../seed/pdet_subregions.csv");

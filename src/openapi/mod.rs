@@ -1,0 +1,229 @@
+//! The API description, generated from the code that serves the API: every handler under
+//! `/api/v1` carries a `#[utoipa::path]` (its method, path and path and query parameters come
+//! from its Rocket attribute through utoipa's `rocket_extras`), every type it reads or answers
+//! derives `ToSchema`, and [`ApiDoc`] assembles them here, in one place, with the conventions
+//! every operation shares ([`Conventions`]: the bearer scheme and the problem+json answers).
+//! Served as JSON at `GET /api/v1/openapi.json`.
+
+pub mod responses;
+
+use rocket::serde::json::Json;
+use rocket::{Route, get, routes};
+use std::sync::LazyLock;
+pub use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, ToResponse};
+
+/// The description of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Aula Territorial API",
+        version = "1",
+        description = include_str!("description.md"),
+    ),
+    servers((url = "/api/v1")),
+    security(("bearerAuth" = [])),
+    tags(
+        (name = "auth", description = "Tokens and the caller."),
+        (name = "users", description = "Accounts (admin)."),
+        (name = "people", description = "Participant self-registration."),
+        (name = "reference", description = "Departments, municipalities, capacities."),
+        (name = "courses", description = "The catalogue."),
+        (name = "cohorts", description = "Courses scheduled for a territory."),
+        (name = "sessions", description = "The sessions of a cohort."),
+        (name = "enrolments", description = "Enrolling, the waiting list, rosters, imports."),
+        (name = "attendance", description = "Marks, check-in, offline sheets, the participant's progress."),
+        (name = "assessments", description = "Assessment items, scores and results."),
+        (name = "certificates", description = "Issuing, verifying, revoking."),
+        (name = "reports", description = "Reports for ESAP and the gobernaciones."),
+        (name = "operations", description = "This description and the health check."),
+    ),
+    paths(
+        crate::accounts::api::create_token,
+        crate::accounts::api::revoke_current_token,
+        crate::accounts::api::me,
+        crate::accounts::api::my_data,
+        crate::enrolment::api::mine,
+        crate::attendance::api::my_progress,
+        crate::certificates::api::mine,
+        crate::accounts::api::list_users,
+        crate::accounts::api::create_user,
+        crate::accounts::api::update_user,
+        crate::people::api::register,
+        crate::people::api::confirm,
+        crate::territory::api::departments,
+        crate::territory::api::municipalities,
+        crate::capacities::api::list,
+        crate::capacities::api::create,
+        crate::capacities::api::update,
+        crate::catalogue::api::list,
+        crate::catalogue::api::create,
+        crate::catalogue::api::show,
+        crate::catalogue::api::update,
+        crate::cohorts::api::list,
+        crate::cohorts::api::create,
+        crate::cohorts::api::show,
+        crate::cohorts::api::update,
+        crate::cohorts::api::list_sessions,
+        crate::cohorts::api::add_session,
+        crate::cohorts::api::generate_sessions,
+        crate::cohorts::api::update_session,
+        crate::cohorts::api::delete_session,
+        crate::enrolment::api::enrol,
+        crate::enrolment::api::roster,
+        crate::enrolment::api::import,
+        crate::enrolment::api::import_template,
+        crate::enrolment::api::cancel,
+        crate::enrolment::api::admit,
+        crate::attendance::api::put_attendance,
+        crate::attendance::api::get_attendance,
+        crate::attendance::api::check_in,
+        crate::attendance::api::check_in_code,
+        crate::attendance::api::session_sheet,
+        crate::attendance::api::session_import,
+        crate::attendance::api::cohort_sheet,
+        crate::attendance::api::cohort_import,
+        crate::assessment::api::create,
+        crate::assessment::api::list,
+        crate::assessment::api::update,
+        crate::assessment::api::remove,
+        crate::assessment::api::put_scores,
+        crate::assessment::api::get_scores,
+        crate::assessment::api::scores_sheet,
+        crate::assessment::api::scores_import,
+        crate::assessment::api::results,
+        crate::certificates::api::issue_for_cohort,
+        crate::certificates::api::verify,
+        crate::certificates::api::pdf,
+        crate::certificates::api::revoke,
+        crate::certificates::api::reissue,
+        crate::reports::api::attendance,
+        crate::reports::api::attendance_xlsx,
+        crate::reports::api::participants,
+        crate::reports::api::coverage,
+        crate::reports::api::coverage_xlsx,
+        description,
+        crate::web::health,
+    ),
+    components(schemas(crate::web::problem::Problem, crate::parse::QueryBool)),
+    modifiers(&Conventions),
+)]
+pub struct ApiDoc;
+
+/// What `GET /api/v1/openapi.json` answers: built once.
+static DESCRIPTION: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+
+pub fn routes() -> Vec<Route> {
+    routes![description]
+}
+
+/// This description
+///
+/// Public (no authentication). The OpenAPI description of this API, generated from the code
+/// that serves it.
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "getOpenApi",
+    security(()),
+    responses((status = 200, description = "The OpenAPI description, as JSON.", body = Object))
+)]
+#[get("/openapi.json")]
+fn description() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(&DESCRIPTION)
+}
+
+/// The conventions every operation of a kind shares, added to each operation so that the
+/// handlers list only what their own rules answer: the bearer scheme, 401 for operations that
+/// need a token (the guards), 400/413/415/422 for a JSON body (`api::JsonBody`), 413/415/422
+/// for a spreadsheet upload, 404 and 422 for a path parameter (unknown or out of scope; not an
+/// id at all, which Rocket refuses before the handler), 422 for query parameters, and 503 (a
+/// busy database) for all.
+pub struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Opaque token from `POST /tokens`, valid 30 days unless revoked or the \
+                         account is deactivated.",
+                    ))
+                    .build(),
+            ),
+        );
+        for (name, response) in responses::all() {
+            components.responses.insert(name.to_string(), response);
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_conventional_responses(operation);
+            }
+        }
+    }
+}
+
+fn add_conventional_responses(operation: &mut Operation) {
+    use responses::*;
+    let public = operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| requirements.contains(&SecurityRequirement::default()));
+    let body_types: Vec<&str> = operation
+        .request_body
+        .iter()
+        .flat_map(|body| body.content.keys().map(String::as_str))
+        .collect();
+    let json_body = body_types.contains(&"application/json");
+    let upload = body_types.contains(&"multipart/form-data");
+    let parameters_in = |place: ParameterIn| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|parameter| parameter.parameter_in == place)
+    };
+    let (path_parameters, query_parameters) = (
+        parameters_in(ParameterIn::Path),
+        parameters_in(ParameterIn::Query),
+    );
+    let mut add = |status: &str, name: &str, applies: bool| {
+        if applies {
+            operation
+                .responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+        }
+    };
+    add("400", BadRequest::response().0, json_body);
+    add("401", Unauthorized::response().0, !public);
+    add("404", NotFound::response().0, path_parameters);
+    add("413", PayloadTooLarge::response().0, json_body || upload);
+    add(
+        "415",
+        UnsupportedMediaType::response().0,
+        json_body || upload,
+    );
+    add(
+        "422",
+        ValidationFailed::response().0,
+        json_body || upload || query_parameters || path_parameters,
+    );
+    add("503", ServiceUnavailable::response().0, true);
+}
