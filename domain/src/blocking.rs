@@ -97,8 +97,10 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
-    #[should_panic(expected = "el trabajo falló")]
-    async fn a_panic_in_a_job_reaches_the_caller() {
-        let _: AppResult<()> = run(|| panic!("el trabajo falló")).await;
+    async fn a_panic_in_a_job_reaches_the_caller_as_it_was() {
+        struct Marker;
+        let caller = tokio::spawn(run(|| -> AppResult<()> { std::panic::panic_any(Marker) }));
+        let payload = caller.await.unwrap_err().into_panic();
+        assert!(payload.downcast_ref::<Marker>().is_some());
     }
 }
