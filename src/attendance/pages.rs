@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::results::{self, grade_text, percent_text};
 use crate::spreadsheets::Download;
+use crate::web::CohortRef;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
 use crate::web::{Page, failure};
@@ -90,22 +91,6 @@ impl CohortInfo {
             pass_mark_text: crate::parse::grade_text(cohort.pass_mark_tenths),
             closed: cohort.status == CohortStatus::Closed,
             editable: editable(cohort),
-        }
-    }
-}
-
-/// A cohort named in a page's heading and links.
-#[derive(Serialize)]
-struct CohortRef<'a> {
-    id: i32,
-    name: &'a str,
-}
-
-impl<'a> CohortRef<'a> {
-    fn of(cohort: &'a cohort::Model) -> Self {
-        CohortRef {
-            id: cohort.id,
-            name: &cohort.name,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::entities::{capacity, course, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Page, Pager, failure};
+use crate::web::{Choice, Page, Pager, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -35,14 +35,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 const PER_PAGE: u64 = 25;
-
-/// One option of a select or checkbox list.
-#[derive(Serialize)]
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
 
 #[derive(Serialize)]
 struct CourseChoice {
@@ -80,8 +72,8 @@ struct Choices {
     capacities: Vec<CapacityChoice>,
     departments: Vec<DepartmentChoice>,
     instructors: Vec<InstructorChoice>,
-    statuses: Vec<Choice>,
-    modalities: Vec<Choice>,
+    statuses: Vec<Choice<'static>>,
+    modalities: Vec<Choice<'static>>,
 }
 
 async fn choices(db: &DatabaseConnection, form: Option<&CohortForm>) -> AppResult<Choices> {

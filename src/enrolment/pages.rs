@@ -8,6 +8,7 @@ use crate::error::{AppError, FieldError, WebError};
 use crate::mail::Mailer;
 use crate::spreadsheets::pipeline::{self, Mode};
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::{Choice, CohortRef};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -308,7 +309,7 @@ async fn roster_page(
             })
         })
         .collect();
-    let statuses: Vec<StatusChoice> = [
+    let statuses: Vec<Choice<'static>> = [
         crate::entities::values::EnrolmentStatus::Enrolled,
         crate::entities::values::EnrolmentStatus::Waitlisted,
         crate::entities::values::EnrolmentStatus::Completed,
@@ -316,7 +317,7 @@ async fn roster_page(
         crate::entities::values::EnrolmentStatus::Cancelled,
     ]
     .into_iter()
-    .map(|s| StatusChoice {
+    .map(|s| Choice {
         value: s.as_str(),
         label: s.label(),
         selected: Some(s) == wanted,
@@ -326,10 +327,7 @@ async fn roster_page(
         "roster",
         &format!("Inscritos · {}", cohort.name),
         RosterView {
-            cohort: CohortRef {
-                id: cohort.id,
-                name: &cohort.name,
-            },
+            cohort: CohortRef::of(&cohort),
             total: rows.len(),
             rows,
             statuses,
@@ -347,24 +345,11 @@ pub struct ImportOutcome {
 }
 
 #[derive(Serialize)]
-struct StatusChoice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct CohortRef<'a> {
-    id: i32,
-    name: &'a str,
-}
-
-#[derive(Serialize)]
 struct RosterView<'a> {
     cohort: CohortRef<'a>,
     rows: Vec<super::RosterRow>,
     total: usize,
-    statuses: Vec<StatusChoice>,
+    statuses: Vec<Choice<'static>>,
     q: &'a str,
     hidden_note: Option<String>,
 }

@@ -9,7 +9,7 @@ use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::Download;
 use crate::text::urlencode;
-use crate::web::{Page, Pager};
+use crate::web::{DepartmentChoice, Page, Pager};
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::{Route, State, get, routes};
@@ -433,19 +433,12 @@ struct CapacityColumn<'a> {
 }
 
 #[derive(Serialize)]
-struct DepartmentOption {
-    code: String,
-    name: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
 struct GridView<'a> {
     capacities: Vec<CapacityColumn<'a>>,
     grid: Vec<GridRow<'a>>,
     department: String,
     is_reviewer: bool,
-    departments: Vec<DepartmentOption>,
+    departments: Vec<DepartmentChoice<'a>>,
 }
 
 /// The municipality × capacity grid: every municipality of the chosen (or the reviewer's)
@@ -539,6 +532,7 @@ async fn coverage_grid(
                 }
             })
             .collect();
+        let departments = crate::territory::departments(db.inner()).await?;
         let view = GridView {
             capacities: capacities
                 .iter()
@@ -550,15 +544,7 @@ async fn coverage_grid(
             grid,
             department: filters.department.clone().unwrap_or_default(),
             is_reviewer: user.department_scope().is_some(),
-            departments: crate::territory::departments(db.inner())
-                .await?
-                .into_iter()
-                .map(|d| DepartmentOption {
-                    selected: Some(&d.code) == filters.department.as_ref(),
-                    code: d.code,
-                    name: d.name,
-                })
-                .collect(),
+            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
         };
         page.render("coverage_grid", "Capacidades por municipio", view)
     }

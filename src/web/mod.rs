@@ -67,6 +67,22 @@ impl<'a> Choice<'a> {
     }
 }
 
+/// A cohort named in a page's heading and links.
+#[derive(Serialize)]
+pub struct CohortRef<'a> {
+    pub id: i32,
+    pub name: &'a str,
+}
+
+impl<'a> CohortRef<'a> {
+    pub fn of(cohort: &'a crate::entities::cohort::Model) -> Self {
+        CohortRef {
+            id: cohort.id,
+            name: &cohort.name,
+        }
+    }
+}
+
 /// A department in a `<select>`.
 #[derive(Serialize)]
 pub struct DepartmentChoice<'a> {
