@@ -1,4 +1,4 @@
-//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi]`
+//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures]`
 
 use aula_territorial::accounts::{self, NewUser};
 use aula_territorial::config::AppConfig;
@@ -17,6 +17,7 @@ const USAGE: &str = "Uso:
                    [--full-name NOMBRE] [--department CODIGO_DANE]
       ROL: admin, coordinator, instructor, participant, reviewer (reviewer exige --department)
   aula-territorial openapi            escribe la descripción OpenAPI de /api/v1 (JSON)
+  aula-territorial rebuild-figures    recalcula las cifras de los informes desde los datos
 
 La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_DATABASE_URL).";
 
@@ -25,6 +26,7 @@ enum Command {
     Migrate,
     Seed { demo: bool },
     Synthetic { scale: f64, seed: u64 },
+    RebuildFigures,
     CreateUser(UserFlags),
     OpenApi,
     Help,
@@ -76,6 +78,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
             })
         }
         "openapi" => Command::OpenApi,
+        "rebuild-figures" => Command::RebuildFigures,
         "help" | "--help" | "-h" => Command::Help,
         other => return Err(format!("orden desconocida: {other}")),
     };
@@ -231,6 +234,18 @@ async fn run(command: Command) -> Result<(), AppError> {
                 s.enrolments,
                 s.marks,
                 s.certificates
+            );
+        }
+        Command::RebuildFigures => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let started = std::time::Instant::now();
+            let txn = db::begin(&db).await?;
+            let (cohorts, people) = aula_territorial::figures::rebuild(&txn).await?;
+            db::commit(txn).await?;
+            println!(
+                "Cifras recalculadas en {:.1} s: {cohorts} filas de cohorte × municipio, {people} filas de persona × capacidad × año.",
+                started.elapsed().as_secs_f64()
             );
         }
         Command::CreateUser(flags) => {

@@ -82,6 +82,16 @@ pub async fn begin(
     .await
 }
 
+/// Commits a writing transaction after bringing the figures model up to date with what it
+/// wrote (`figures::flush`, issue 20). Every writing transaction ends here (clippy refuses a
+/// bare `commit`).
+#[allow(clippy::disallowed_methods)]
+pub async fn commit(txn: sea_orm::DatabaseTransaction) -> crate::error::AppResult<()> {
+    crate::figures::flush(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_file;

@@ -280,7 +280,7 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
     }
     let txn = crate::db::begin(db).await?;
     load(&txn, passwords).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     tracing::info!("demo data loaded (accounts in README.md)");
     Ok(true)
 }

@@ -1,5 +1,6 @@
-//! Periodic work every app instance runs: today, the session reminders. Each job is
-//! idempotent (keyed outbox rows), so several instances running it do no harm.
+//! Periodic work every app instance runs: the session reminders, and the figures of any write
+//! made outside a transaction (see `figures`). Each job is idempotent (keyed outbox rows;
+//! recomputing figures twice gives the same figures), so several instances do no harm.
 
 use crate::config::AppConfig;
 use crate::mail::Notifier;
@@ -30,9 +31,23 @@ pub async fn run_until(
             Ok(n) => tracing::info!(queued = n, "session reminders queued"),
             Err(error) => tracing::error!(%error, "session reminders failed; will retry"),
         }
+        if let Err(error) = flush_figures(&db).await {
+            tracing::error!(%error, "figures not brought up to date; will retry");
+        }
         tokio::select! {
             _ = &mut stop => break,
             _ = tokio::time::sleep(period) => {}
         }
     }
+}
+
+/// Brings the figures up to date with writes committed outside `db::commit` (a transaction of
+/// its own; nothing to do — and no write lock taken — when nothing is pending).
+async fn flush_figures(db: &DatabaseConnection) -> crate::error::AppResult<()> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if crate::entities::figures_dirty::Entity::find().count(db).await? == 0 {
+        return Ok(());
+    }
+    let txn = crate::db::begin(db).await?;
+    crate::db::commit(txn).await
 }

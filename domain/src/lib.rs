@@ -20,6 +20,7 @@ pub mod enrolment;
 /// The entities live in their own crate, below everything else.
 pub use entities;
 pub mod error;
+pub mod figures;
 pub mod format;
 pub mod jobs;
 pub mod mail;

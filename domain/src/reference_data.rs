@@ -12,6 +12,6 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
     }
     crate::capacities::load_reference(&txn).await?;
     crate::catalogue::load_reference(&txn).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(())
 }

@@ -571,6 +571,6 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         insert_all(&txn, marks).await?;
         insert_all(&txn, certificates).await?;
     }
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(summary)
 }

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial_schema;
 mod m20261122_000002_report_indexes;
 mod m20261123_000003_sessions;
+mod m20261124_000004_figures;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial_schema::Migration),
             Box::new(m20261122_000002_report_indexes::Migration),
             Box::new(m20261123_000003_sessions::Migration),
+            Box::new(m20261124_000004_figures::Migration),
         ]
     }
 }

@@ -262,7 +262,7 @@ async fn create_user(
     };
     let txn = crate::db::begin(db).await?;
     let user = super::create_user_audited(&txn, Some(admin.id), new).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(user.into()))
 }
 
@@ -331,6 +331,6 @@ async fn update_user(
     };
     let txn = crate::db::begin(db).await?;
     let user = super::update_user(&txn, admin.id, id, changes).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(user.into()))
 }

@@ -401,7 +401,7 @@ async fn create_user_submit(
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(user)
     }
     .await;
@@ -466,7 +466,7 @@ async fn update_user_submit(
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(user)
     }
     .await;
@@ -701,7 +701,7 @@ async fn outbox_retry(
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Flash::success(
         Redirect::to("/admin/correos"),
         "El correo volverá a intentarse.",

@@ -75,7 +75,7 @@ async fn create(
     let (cohort, access) = cohort_access(&txn, &user, id).await?;
     access.require_manage()?;
     let view = super::create(&txn, user.id, &cohort, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -155,7 +155,7 @@ async fn update(
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
     let view = super::update(&txn, user.id, &cohort, item, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -186,7 +186,7 @@ async fn remove(
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
     super::remove(&txn, user.id, &cohort, item).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(rocket::http::Status::NoContent)
 }
 
@@ -225,7 +225,7 @@ async fn put_scores(
     super::save_scores(&txn, user.id, &cohort, &planned).await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
     let mut scores = super::scores_of(&txn, &item, &PersonScope::All, Some(&ids)).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     scores.sort_by_key(|s| ids.iter().position(|id| *id == s.enrolment_id));
     Ok(Json(scores))
 }

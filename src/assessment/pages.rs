@@ -110,7 +110,7 @@ async fn add_item(
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;
         let view = super::create(&txn, user.id, &cohort, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -134,7 +134,7 @@ async fn update_item(
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
         let view = super::update(&txn, user.id, &cohort, item, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -157,7 +157,7 @@ async fn delete_item(
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
         super::remove(&txn, user.id, &cohort, item).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(())
     }
     .await;
@@ -346,7 +346,7 @@ async fn grid_submit(
         access.require_manage()?;
         let planned = super::plan_grid(&txn, &cohort, &cells).await?;
         let changed = super::save_scores(&txn, user.id, &cohort, &planned).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(changed)
     }
     .await;

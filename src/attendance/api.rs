@@ -84,7 +84,7 @@ async fn put_attendance(
     .await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
     let mut marks = super::session_marks(&txn, &session, &PersonScope::All, Some(&ids)).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     // In the order they were sent.
     marks.sort_by_key(|m| ids.iter().position(|id| *id == m.enrolment_id));
     Ok(Json(marks))
@@ -205,7 +205,7 @@ async fn check_in(
     )
     .await?;
     // A wrong code is committed too: it counts against the throttle.
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
         Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),

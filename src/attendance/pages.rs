@@ -575,7 +575,7 @@ async fn session_submit(
             MarkSource::Manual,
         )
         .await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(saved)
     }
     .await;
@@ -850,7 +850,7 @@ async fn check_in_submit(
     .await;
     match outcome {
         Ok(Outcome::Marked(mark)) => {
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             Ok(Flash::success(
                 here,
                 format!(
@@ -860,7 +860,7 @@ async fn check_in_submit(
             ))
         }
         Ok(Outcome::WrongCode) => {
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             Ok(Flash::error(here, checkin::WRONG_CODE))
         }
         Err(AppError::Validation(errors)) => Ok(Flash::error(

@@ -206,7 +206,7 @@ async fn create(
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(saved.into()))
 }
 
@@ -282,6 +282,6 @@ async fn update(
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(saved.into()))
 }

@@ -89,7 +89,7 @@ async fn create(
 ) -> AppResult<Created<CourseView>> {
     let txn = crate::db::begin(db).await?;
     let view = courses::create(&txn, staff.id, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -138,6 +138,6 @@ async fn update(
 ) -> AppResult<Json<CourseView>> {
     let txn = crate::db::begin(db).await?;
     let view = courses::update(&txn, staff.id, id, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }

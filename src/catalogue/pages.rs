@@ -264,7 +264,7 @@ async fn create_submit(
         let input = form.input()?;
         let txn = crate::db::begin(db).await?;
         let view = courses::create(&txn, staff.id, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -324,7 +324,7 @@ async fn update_submit(
         }
         let txn = crate::db::begin(db).await?;
         let view = courses::update(&txn, staff.id, id, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;

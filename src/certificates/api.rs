@@ -173,7 +173,7 @@ async fn revoke(
     let reason = body.0.and_then(|b| b.reason).unwrap_or_default();
     let txn = crate::db::begin(db).await?;
     let view = issue::revoke(&txn, &notifier, &staff, code, &reason).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 

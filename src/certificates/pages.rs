@@ -195,7 +195,7 @@ async fn revoke_submit(
     let txn = crate::db::begin(db).await?;
     match issue::revoke(&txn, &notifier, &staff, code, &form.0.reason).await {
         Ok(_) => {
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             Ok(Flash::success(
                 back,
                 format!("Certificado {code} revocado."),

@@ -180,7 +180,7 @@ async fn create(
 ) -> AppResult<Created<CohortView>> {
     let txn = crate::db::begin(db).await?;
     let view = super::create(&txn, staff.id, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -236,7 +236,7 @@ async fn update(
 ) -> AppResult<Json<CohortView>> {
     let txn = crate::db::begin(db).await?;
     let view = super::update(&txn, &notifier, staff.id, id, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -300,7 +300,7 @@ async fn add_session(
     let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
     let view = sessions::add(&txn, staff.id, &cohort, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -335,7 +335,7 @@ async fn generate_sessions(
     let txn = crate::db::begin(db).await?;
     let cohort = super::find(&txn, id).await?;
     let items = sessions::generate(&txn, staff.id, &cohort, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     let total = items.len() as u64;
     Ok(created(List {
         items,
@@ -375,7 +375,7 @@ async fn update_session(
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find(&txn, session.cohort_id).await?;
     let view = sessions::update(&txn, staff.id, &cohort, id, &body).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -407,6 +407,6 @@ async fn delete_session(
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find(&txn, session.cohort_id).await?;
     sessions::remove(&txn, staff.id, &cohort, id).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Status::NoContent)
 }

@@ -462,7 +462,7 @@ async fn create_submit(
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
         let view = super::create(&txn, staff.id, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -750,7 +750,7 @@ async fn update_submit(
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
         let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -789,7 +789,7 @@ async fn status_submit(
     let result = async {
         let txn = crate::db::begin(db).await?;
         let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -857,7 +857,7 @@ async fn add_session_submit(
         let txn = crate::db::begin(db).await?;
         let cohort = super::find(&txn, id).await?;
         let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -910,7 +910,7 @@ async fn generate_submit(
         let txn = crate::db::begin(db).await?;
         let cohort = super::find(&txn, id).await?;
         let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok::<_, AppError>(created)
     }
     .await;
@@ -934,7 +934,7 @@ async fn delete_session_submit(
     let target = Redirect::to(format!("/coordinacion/cohortes/{}", cohort.id));
     match outcome {
         Ok(()) => {
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             Ok(Flash::success(target, "Sesión eliminada.".to_string()))
         }
         Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),

@@ -151,7 +151,7 @@ async fn enrol(
         }
         _ => return Err(AppError::Forbidden.into()),
     };
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -298,7 +298,7 @@ async fn cancel(
     let reason = body.0.and_then(|b| b.reason);
     let txn = crate::db::begin(db).await?;
     let view = super::cancel(&txn, &notifier, &user, id, reason.as_deref()).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -329,7 +329,7 @@ async fn admit(
 ) -> AppResult<Json<EnrolmentView>> {
     let txn = crate::db::begin(db).await?;
     let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Json(view))
 }
 

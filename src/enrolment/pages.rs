@@ -76,7 +76,7 @@ async fn enrol_self(
             .ok_or(AppError::NotFound)?;
         let view =
             super::enrol(&txn, &notifier, id, person.id, &Requester::Participant(&me)).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -106,7 +106,7 @@ async fn cancel_submit(
     let result = async {
         let txn = crate::db::begin(db).await?;
         let view = super::cancel(&txn, &notifier, &user, id, Some(&form.reason)).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -166,7 +166,7 @@ async fn staff_enrol(
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok((view, person.full_name()))
     }
     .await;
@@ -192,7 +192,7 @@ async fn admit_submit(
     let result = async {
         let txn = crate::db::begin(db).await?;
         let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-        txn.commit().await?;
+        crate::db::commit(txn).await?;
         Ok(view)
     }
     .await;

@@ -102,6 +102,21 @@ pub struct Chart<'a> {
     chart_height: usize,
 }
 
+/// What a page shows for attendance before a cohort's first session.
+const NOT_STARTED: &str = "Sin iniciar";
+/// What a page shows for completion before a cohort closes.
+const NOT_CLOSED: &str = "Se decide al cierre";
+
+/// «66,7 %», or `missing` when there is nothing to measure yet.
+fn percent_or(pct: Option<f64>, missing: &str) -> String {
+    pct.map_or_else(|| missing.to_string(), crate::format::percent_one_decimal)
+}
+
+/// A bar's width for a percentage (none when there is nothing to measure).
+fn width(pct: Option<f64>) -> String {
+    format!("{:.1}", pct.unwrap_or(0.0).clamp(0.0, 100.0) * SCALE)
+}
+
 pub fn chart(summary: &[super::MunicipalitySummary]) -> Chart<'_> {
     let bars = summary
         .iter()
@@ -114,10 +129,10 @@ pub fn chart(summary: &[super::MunicipalitySummary]) -> Chart<'_> {
                 text_y: y + 16,
                 attendance_y: y + 4,
                 completion_y: y + 17,
-                attendance_w: format!("{:.1}", s.attendance_pct.clamp(0.0, 100.0) * SCALE),
-                completion_w: format!("{:.1}", s.completion_pct.clamp(0.0, 100.0) * SCALE),
-                attendance: crate::format::percent_one_decimal(s.attendance_pct),
-                completion: crate::format::percent_one_decimal(s.completion_pct),
+                attendance_w: width(s.attendance_pct),
+                completion_w: width(s.completion_pct),
+                attendance: percent_or(s.attendance_pct, NOT_STARTED),
+                completion: percent_or(s.completion_pct, NOT_CLOSED),
             }
         })
         .collect();
@@ -145,10 +160,13 @@ struct DetailRow<'a> {
     name: &'a str,
     cohort_id: i32,
     cohort: &'a str,
+    /// «Sin iniciar», «En curso (4 de 10 sesiones)», «Cerrada».
+    stage: String,
     enrolled: i64,
     sessions: i64,
+    scheduled: i64,
     attendance: String,
-    completed: i64,
+    completed: String,
     certified: i64,
     participants: String,
 }
@@ -206,9 +224,9 @@ async fn report_page(
                 name: &s.municipality_name,
                 cohorts: s.cohorts,
                 enrolled: s.enrolled,
-                attendance: crate::format::percent_one_decimal(s.attendance_pct),
+                attendance: percent_or(s.attendance_pct, NOT_STARTED),
                 completed: s.completed,
-                completion: crate::format::percent_one_decimal(s.completion_pct),
+                completion: percent_or(s.completion_pct, NOT_CLOSED),
                 certified: s.certified,
             })
             .collect();
@@ -222,9 +240,13 @@ async fn report_page(
                 cohort_id: r.cohort_id,
                 cohort: &r.cohort_name,
                 enrolled: r.enrolled,
-                sessions: r.sessions,
-                attendance: crate::format::percent_one_decimal(r.attendance_pct),
-                completed: r.completed,
+                stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
+                sessions: r.sessions_held,
+                scheduled: r.sessions_scheduled,
+                attendance: percent_or(r.attendance_pct, NOT_STARTED),
+                completed: r
+                    .completed
+                    .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
                 certified: r.certified,
                 participants: participants_link(&query, &r.municipality_code, r.cohort_id),
             })
@@ -291,7 +313,7 @@ struct PersonRow<'a> {
     full_name: &'a str,
     status: &'static str,
     attended: i64,
-    scheduled: i64,
+    held: i64,
     attendance: String,
     completed: &'static str,
     certificate: Option<&'a str>,
@@ -342,9 +364,13 @@ async fn participants_page(
                 full_name: &p.full_name,
                 status: p.status_label,
                 attended: p.sessions_attended,
-                scheduled: p.sessions_scheduled,
-                attendance: crate::format::percent_one_decimal(p.attendance_pct),
-                completed: if p.completed { "Sí" } else { "No" },
+                held: p.sessions_held,
+                attendance: percent_or(p.attendance_pct, NOT_STARTED),
+                completed: match p.completed {
+                    Some(true) => "Sí",
+                    Some(false) => "No",
+                    None => NOT_CLOSED,
+                },
                 certificate: p.certificate_code.as_deref(),
             })
             .collect();

@@ -46,7 +46,7 @@ async fn enqueue_committed(client: &Client, email: Email) -> bool {
     let queued = mail::enqueue(&txn, &mail::Notifier { templates, config }, email)
         .await
         .expect("enqueue");
-    txn.commit().await.expect("commit");
+    aula_territorial::db::commit(txn).await.expect("commit");
     queued
 }
 
@@ -294,7 +294,7 @@ async fn a_dedupe_key_writes_and_sends_an_email_once() {
         .await
         .unwrap()
     );
-    txn.commit().await.unwrap();
+    aula_territorial::db::commit(txn).await.unwrap();
 
     let rows = rows(app.db()).await;
     assert_eq!(rows.len(), 2);
@@ -358,7 +358,7 @@ async fn an_email_goes_with_its_change_or_not_at_all() {
         .await
         .unwrap()
     );
-    txn.commit().await.unwrap();
+    aula_territorial::db::commit(txn).await.unwrap();
     assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 1);
     assert_eq!(deliver(&app.client).await, 1);
     let received = server.received();

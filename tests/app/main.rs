@@ -20,6 +20,7 @@ mod demo;
 mod enrolment;
 mod enrolment_import;
 mod executor;
+mod figures;
 mod hostile_input;
 mod import_pipeline;
 mod mail;

@@ -62,6 +62,9 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     let florencia = row_of(&report, "18001");
     assert_eq!(florencia["municipality_name"], "Florencia");
     assert_eq!(florencia["department_code"], "18");
+    assert_eq!(florencia["department_name"], "Caquetá");
+    assert_eq!(florencia["status"], "closed");
+    assert_eq!(florencia["sessions_held"], 4);
     assert_eq!(florencia["cohort_id"], cohort_id);
     assert_eq!(florencia["enrolled"], 3);
     assert_eq!(florencia["sessions"], 4);
@@ -78,10 +81,13 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         "municipality_code",
         "municipality_name",
         "department_code",
+        "department_name",
         "cohort_id",
         "cohort_name",
+        "status",
         "enrolled",
         "sessions",
+        "sessions_held",
         "attendance_pct",
         "completed",
         "certified",
@@ -201,9 +207,10 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
         .iter()
         .find(|r| r[0] == Data::String("18592".into()))
         .unwrap();
-    assert_eq!(puerto[4], Data::Float(2.0));
-    assert_eq!(puerto[5], Data::Float(0.875));
-    assert_eq!(puerto[8], Data::Float(2.0));
+    assert_eq!(puerto[3], Data::String("Caquetá".into()));
+    assert_eq!(puerto[5], Data::Float(2.0));
+    assert_eq!(puerto[6], Data::Float(0.875));
+    assert_eq!(puerto[9], Data::Float(2.0));
     let detail = table(&bytes, "Cohortes", "Código DANE");
     assert_eq!(detail.len(), 2);
     assert!(
@@ -677,45 +684,50 @@ async fn the_participant_detail_has_exact_figures_per_person() {
             "{row:?}"
         );
         assert_eq!(row[2], Data::String("18".into()));
+        assert_eq!(
+            row[3],
+            Data::String("Caquetá".into()),
+            "the name beside the code"
+        );
         assert!(
-            matches!(row[6], Data::String(_)),
+            matches!(row[7], Data::String(_)),
             "document as text: {row:?}"
         );
-        assert!(matches!(row[7], Data::String(_)), "name as text: {row:?}");
+        assert!(matches!(row[8], Data::String(_)), "name as text: {row:?}");
     }
     let odd = rows
         .iter()
-        .find(|r| r[7] == Data::String("=HYPERLINK(\"x\") florencia 2".into()))
+        .find(|r| r[8] == Data::String("=HYPERLINK(\"x\") florencia 2".into()))
         .expect("the formula-looking name, as text");
-    assert_eq!(odd[8], Data::String("No aprobado".into()));
-    assert_eq!(odd[9], Data::Float(0.0));
-    assert_eq!(odd[11], Data::Float(0.0));
-    assert_eq!(odd[12], Data::String("No".into()));
+    assert_eq!(odd[9], Data::String("No aprobado".into()));
+    assert_eq!(odd[10], Data::Float(0.0));
+    assert_eq!(odd[12], Data::Float(0.0));
+    assert_eq!(odd[13], Data::String("No".into()));
     assert!(
         rows.iter()
-            .any(|r| r[6] == Data::String(LEADING_ZERO_DOCUMENT.into())),
+            .any(|r| r[7] == Data::String(LEADING_ZERO_DOCUMENT.into())),
         "leading zeros kept"
     );
     let late = rows
         .iter()
-        .find(|r| r[7] == Data::String("Persona florencia 1".into()))
+        .find(|r| r[8] == Data::String("Persona florencia 1".into()))
         .unwrap();
-    assert_eq!(late[5], Data::String("CC".into()));
-    assert_eq!(late[9], Data::Float(3.0));
-    assert_eq!(late[10], Data::Float(4.0));
-    assert_eq!(late[11], Data::Float(0.75));
-    assert_eq!(late[12], Data::String("Sí".into()));
+    assert_eq!(late[6], Data::String("CC".into()));
+    assert_eq!(late[10], Data::Float(3.0));
+    assert_eq!(late[11], Data::Float(4.0));
+    assert_eq!(late[12], Data::Float(0.75));
+    assert_eq!(late[13], Data::String("Sí".into()));
     assert_eq!(
-        late[13],
+        late[14],
         Data::Empty,
         "the revoked certificate is not shown"
     );
     let first = rows
         .iter()
-        .find(|r| r[7] == Data::String("Persona florencia 0".into()))
+        .find(|r| r[8] == Data::String("Persona florencia 0".into()))
         .unwrap();
     assert_eq!(
-        first[13],
+        first[14],
         Data::String(items[0]["certificate_code"].as_str().unwrap().into())
     );
 }
@@ -868,7 +880,10 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
         .unwrap();
     let mut moved: participant::ActiveModel = moved.into();
     moved.municipality_code = Set("18592".into());
-    moved.update(app.db()).await.unwrap();
+    // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
+    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
+    moved.update(&txn).await.unwrap();
+    aula_territorial::db::commit(txn).await.unwrap();
 
     let after = coverage_of(&app, &reviewer, &query).await;
     let delta = |code: &str| {

@@ -58,7 +58,7 @@ pub async fn request(
         };
         mail::enqueue(&txn, notifier, Email::of(account.email.clone(), &message)?).await?;
     }
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(())
 }
 
@@ -130,7 +130,7 @@ pub async fn reset(
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(updated)
 }
 

@@ -80,7 +80,7 @@ pub async fn authenticate(
         }
     };
     // Failures are counted (committed) even though the attempt fails.
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     outcome
 }
 

@@ -512,7 +512,7 @@ pub async fn issue_for_cohort(
         .await?;
         outcome.issued.push(verification(&txn, &cert).await?);
     }
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(outcome)
 }
 
@@ -584,7 +584,7 @@ pub async fn reissue(
     })
     .await?;
     let view = verification(&txn, &new).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(view)
 }
 

@@ -59,7 +59,7 @@ pub async fn queue_due(
             let email =
                 Email::of(to, &message)?.once(format!("recordatorio:{}:{}", session.id, row.id));
             let fresh = mail::enqueue(&txn, notifier, email).await?;
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             queued += usize::from(fresh);
         }
     }

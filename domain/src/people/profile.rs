@@ -197,7 +197,7 @@ pub async fn update_own(
         },
     )
     .await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(after)
 }
 

@@ -551,7 +551,7 @@ async fn receive(
             .await?
         }
     }
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok(Received {
         status: "pending_confirmation",
         detail: format!(
@@ -774,7 +774,7 @@ pub async fn confirm(
     };
     let email = Email::of(user.email.clone(), &message)?.once(format!("welcome:{}", user.id));
     mail::enqueue(&txn, notifier, email).await?;
-    txn.commit().await?;
+    crate::db::commit(txn).await?;
     Ok((user, row.next_path))
 }
 

@@ -1,21 +1,17 @@
 //! Capacity coverage: per municipality and capacity, how many distinct people were trained
 //! (enrolled in a cohort of a course that targets the capacity), completed, were certified, and
-//! how many of the certified are still registered with that municipality. Four grouped queries
-//! plus the names, whatever the size of the data.
+//! how many of the certified are still registered with that municipality. Read from the
+//! figures model (`crate::figures`): one query whatever the size of the data.
 
 use crate::accounts::actor::Actor;
-use crate::entities::values::{CertificateStatus, EnrolmentStatus};
-use crate::entities::{
-    capacity, certificate, cohort, course_capacity, enrolment, municipality, participant,
-};
+use crate::entities::{capacity, capacity_figure, department, municipality};
 use crate::error::{AppError, AppResult};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect, RelationTrait, Select,
+    QuerySelect, RelationTrait,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The filters of the coverage report as they arrive in the query string (the web layer reads
 /// them as `reports::CoverageParams`).
@@ -91,13 +87,13 @@ impl CoverageFilters {
     fn condition(&self) -> Condition {
         let mut c = Condition::all();
         if let Some(d) = &self.department {
-            c = c.add(municipality::Column::DepartmentCode.eq(d.clone()));
+            c = c.add(capacity_figure::Column::DepartmentCode.eq(d.clone()));
         }
         if let Some(m) = &self.municipality {
-            c = c.add(enrolment::Column::MunicipalityCode.eq(m.clone()));
+            c = c.add(capacity_figure::Column::MunicipalityCode.eq(m.clone()));
         }
         if let Some(id) = self.capacity {
-            c = c.add(course_capacity::Column::CapacityId.eq(id));
+            c = c.add(capacity_figure::Column::CapacityId.eq(id));
         }
         match self.pdet {
             Some(true) => c = c.add(municipality::Column::PdetSubregionId.is_not_null()),
@@ -111,28 +107,6 @@ impl CoverageFilters {
     }
 }
 
-/// Joins a query that reaches `enrolments` to the cohort, the capacities its course targets
-/// and the enrolment's municipality, filtered.
-fn scoped<E: EntityTrait>(select: Select<E>, filters: &CoverageFilters) -> Select<E> {
-    select
-        .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
-        .join_rev(
-            JoinType::InnerJoin,
-            course_capacity::Entity::belongs_to(cohort::Entity)
-                .from(course_capacity::Column::CourseId)
-                .to(cohort::Column::CourseId)
-                .into(),
-        )
-        .join(
-            JoinType::InnerJoin,
-            enrolment::Entity::belongs_to(municipality::Entity)
-                .from(enrolment::Column::MunicipalityCode)
-                .to(municipality::Column::Code)
-                .into(),
-        )
-        .filter(filters.condition())
-}
-
 /// One row per municipality (of the enrolment) and capacity.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = CapacityCoverageRow)]
@@ -140,6 +114,7 @@ pub struct CoverageRow {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_code: String,
+    pub department_name: String,
     pub pdet: bool,
     pub category: Option<String>,
     pub capacity_id: i32,
@@ -154,43 +129,24 @@ pub struct CoverageRow {
 }
 
 #[derive(FromQueryResult)]
-struct Count {
+struct Found {
     municipality_code: String,
     capacity_id: i32,
-    n: i64,
+    department_code: String,
+    trained: i64,
+    completed: i64,
+    certified: i64,
+    still_in_entity: i64,
+    municipality_name: String,
+    department_name: String,
+    pdet_subregion_id: Option<i32>,
+    category: Option<String>,
+    capacity_code: String,
+    capacity_name: String,
+    sort_order: i32,
 }
 
-type Key = (String, i32);
-
-async fn counts<C: ConnectionTrait, E: EntityTrait>(
-    db: &C,
-    select: Select<E>,
-    filters: &CoverageFilters,
-) -> AppResult<HashMap<Key, i64>> {
-    Ok(scoped(
-        select
-            .select_only()
-            .column(enrolment::Column::MunicipalityCode)
-            .column(course_capacity::Column::CapacityId)
-            .column_as(
-                Expr::expr(Func::count_distinct(Expr::col((
-                    enrolment::Entity,
-                    enrolment::Column::ParticipantId,
-                )))),
-                "n",
-            ),
-        filters,
-    )
-    .group_by(enrolment::Column::MunicipalityCode)
-    .group_by(course_capacity::Column::CapacityId)
-    .into_model::<Count>()
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|c| ((c.municipality_code, c.capacity_id), c.n))
-    .collect())
-}
-
+/// The coverage report, read from the figures model (`capacity_figures`): one query.
 pub async fn coverage<C: ConnectionTrait>(
     db: &C,
     filters: &CoverageFilters,
@@ -198,102 +154,66 @@ pub async fn coverage<C: ConnectionTrait>(
     if filters.nothing {
         return Ok(Vec::new());
     }
-    let trained = counts(
-        db,
-        enrolment::Entity::find().filter(enrolment::Column::Status.is_in([
-            EnrolmentStatus::Enrolled,
-            EnrolmentStatus::Completed,
-            EnrolmentStatus::NotCompleted,
-        ])),
-        filters,
-    )
-    .await?;
-    if trained.is_empty() {
-        return Ok(Vec::new());
-    }
-    let completed = counts(
-        db,
-        enrolment::Entity::find().filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed)),
-        filters,
-    )
-    .await?;
-    let certified_query = || {
-        certificate::Entity::find()
-            .join(
-                JoinType::InnerJoin,
-                certificate::Entity::belongs_to(enrolment::Entity)
-                    .from(certificate::Column::EnrolmentId)
-                    .to(enrolment::Column::Id)
-                    .into(),
-            )
-            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-    };
-    let certified = counts(db, certified_query(), filters).await?;
-    let still = counts(
-        db,
-        certified_query()
-            .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
-            .filter(
-                Expr::col((participant::Entity, participant::Column::MunicipalityCode)).eq(
-                    Expr::col((enrolment::Entity, enrolment::Column::MunicipalityCode)),
-                ),
-            ),
-        filters,
-    )
-    .await?;
-    let mut codes: Vec<String> = trained.keys().map(|(m, _)| m.clone()).collect();
-    codes.sort();
-    codes.dedup();
-    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(codes))
+    let mut found: Vec<Found> = capacity_figure::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            capacity_figure::Relation::Municipality.def(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            capacity_figure::Relation::Capacity.def(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            capacity_figure::Entity::belongs_to(department::Entity)
+                .from(capacity_figure::Column::DepartmentCode)
+                .to(department::Column::Code)
+                .into(),
+        )
+        .select_only()
+        .column(capacity_figure::Column::MunicipalityCode)
+        .column(capacity_figure::Column::CapacityId)
+        .column(capacity_figure::Column::DepartmentCode)
+        .column(capacity_figure::Column::Trained)
+        .column(capacity_figure::Column::Completed)
+        .column(capacity_figure::Column::Certified)
+        .column(capacity_figure::Column::StillInEntity)
+        .column_as(municipality::Column::Name, "municipality_name")
+        .column_as(department::Column::Name, "department_name")
+        .column(municipality::Column::PdetSubregionId)
+        .column(municipality::Column::Category)
+        .column_as(capacity::Column::Code, "capacity_code")
+        .column_as(capacity::Column::Name, "capacity_name")
+        .column(capacity::Column::SortOrder)
+        .filter(filters.condition())
+        .into_model()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
-    let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let ordered: BTreeMap<Key, i64> = trained.into_iter().collect();
-    let mut rows: Vec<CoverageRow> = ordered
-        .into_iter()
-        .map(|(key, n)| {
-            let place = places.get(&key.0);
-            let cap = capacities.get(&key.1);
-            CoverageRow {
-                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
-                department_code: place
-                    .map(|m| m.department_code.clone())
-                    .unwrap_or_else(|| key.0.get(..2).unwrap_or_default().to_string()),
-                pdet: place.is_some_and(|m| m.pdet_subregion_id.is_some()),
-                category: place.and_then(|m| m.category.clone()),
-                capacity_id: key.1,
-                capacity_code: cap.map(|c| c.code.clone()).unwrap_or_default(),
-                capacity_name: cap.map(|c| c.name.clone()).unwrap_or_default(),
-                participants_trained: n,
-                completed: completed.get(&key).copied().unwrap_or(0),
-                certified: certified.get(&key).copied().unwrap_or(0),
-                still_in_entity: still.get(&key).copied().unwrap_or(0),
-                municipality_code: key.0,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
+        .await?;
+    found.sort_by(|a, b| {
         crate::text::fold(&a.municipality_name)
             .cmp(&crate::text::fold(&b.municipality_name))
             .then(a.municipality_code.cmp(&b.municipality_code))
-            .then(
-                capacities
-                    .get(&a.capacity_id)
-                    .map(|c| c.sort_order)
-                    .cmp(&capacities.get(&b.capacity_id).map(|c| c.sort_order)),
-            )
+            .then(a.sort_order.cmp(&b.sort_order))
             .then(a.capacity_id.cmp(&b.capacity_id))
     });
-    Ok(rows)
+    Ok(found
+        .into_iter()
+        .map(|f| CoverageRow {
+            municipality_code: f.municipality_code,
+            municipality_name: f.municipality_name,
+            department_code: f.department_code,
+            department_name: f.department_name,
+            pdet: f.pdet_subregion_id.is_some(),
+            category: f.category,
+            capacity_id: f.capacity_id,
+            capacity_code: f.capacity_code,
+            capacity_name: f.capacity_name,
+            participants_trained: f.trained,
+            completed: f.completed,
+            certified: f.certified,
+            still_in_entity: f.still_in_entity,
+        })
+        .collect())
 }
 
 /// Coverage summed over a group of municipalities (a department, or the whole report) for one

@@ -148,7 +148,7 @@ fn trend_points(rows: &[AttendanceRow], starts: &HashMap<i32, NaiveDate>) -> Vec
             .or_default();
         q.cohorts.insert(row.cohort_id);
         q.enrolled += row.enrolled;
-        q.completed += row.completed;
+        q.completed += row.completed.unwrap_or(0);
         q.attended += row.attended;
         q.expected += row.enrolled * row.sessions_scheduled;
     }
@@ -400,14 +400,17 @@ mod tests {
             municipality_code: "18001".into(),
             municipality_name: "Florencia".into(),
             department_code: "18".into(),
+            department_name: "Caquetá".into(),
             cohort_id,
             cohort_name: format!("Cohorte {cohort_id}"),
+            status: CohortStatus::Closed,
             enrolled,
+            sessions_held: scheduled,
             sessions: scheduled,
             sessions_scheduled: scheduled,
             attended,
-            attendance_pct: pct(attended, enrolled * scheduled),
-            completed,
+            attendance_pct: Some(pct(attended, enrolled * scheduled)),
+            completed: Some(completed),
             certified: completed,
         }
     }

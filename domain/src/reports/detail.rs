@@ -9,11 +9,13 @@
 //! counts them with grouped queries over the whole scope.
 
 use super::{
-    Filters, attended_marks, pct, scoped, scoped_with_cohort, sessions_per_cohort,
-    valid_certificates,
+    Filters, Stage, attended_marks, pct_of, scoped, scoped_with_cohort, sessions_held,
+    sessions_per_cohort, valid_certificates,
 };
-use crate::entities::values::{DocumentType, EnrolmentStatus};
-use crate::entities::{attendance_mark, certificate, cohort, enrolment, municipality, participant};
+use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
+use crate::entities::{
+    attendance_mark, certificate, cohort, department, enrolment, municipality, participant,
+};
 use crate::error::AppResult;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
@@ -32,8 +34,11 @@ pub struct ParticipantRow {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_code: String,
+    pub department_name: String,
     pub cohort_id: i32,
     pub cohort_name: String,
+    /// The cohort's state (`draft`, `open`, `in_progress`, `closed`, `cancelled`).
+    pub cohort_status: CohortStatus,
     pub document_type: DocumentType,
     pub document_number: String,
     pub full_name: String,
@@ -42,13 +47,17 @@ pub struct ParticipantRow {
     pub status_label: &'static str,
     /// Marks presente or tarde.
     pub sessions_attended: i64,
-    /// Sessions scheduled in the cohort (the denominator of the percentage).
+    /// Sessions scheduled in the cohort.
     pub sessions_scheduled: i64,
-    /// `100 × sessions_attended / sessions_scheduled`.
+    /// Sessions held so far (all of them once the cohort is closed).
+    pub sessions_held: i64,
+    /// `100 × sessions_attended / sessions held` (all scheduled once closed); `null` before the
+    /// cohort's first session.
     #[schema(minimum = 0, maximum = 100)]
-    pub attendance_pct: f64,
-    /// The enrolment was completed at closing.
-    pub completed: bool,
+    pub attendance_pct: Option<f64>,
+    /// Whether the person completed; `null` until the cohort closes (completion is decided
+    /// at closing).
+    pub completed: Option<bool>,
     /// The code of the enrolment's valid certificate, if any.
     pub certificate_code: Option<String>,
 }
@@ -61,8 +70,10 @@ struct Line {
     municipality_code: String,
     municipality_name: String,
     department_code: String,
+    department_name: String,
     cohort_id: i32,
     cohort_name: String,
+    cohort_status: CohortStatus,
     document_type: DocumentType,
     document_number: String,
     first_names: String,
@@ -83,8 +94,10 @@ fn lines(filters: &Filters) -> Select<enrolment::Entity> {
             .column(enrolment::Column::MunicipalityCode)
             .column_as(municipality::Column::Name, "municipality_name")
             .column_as(municipality::Column::DepartmentCode, "department_code")
+            .column_as(department::Column::Name, "department_name")
             .column(enrolment::Column::CohortId)
             .column_as(cohort::Column::Name, "cohort_name")
+            .column_as(cohort::Column::Status, "cohort_status")
             .column(participant::Column::DocumentType)
             .column(participant::Column::DocumentNumber)
             .column(participant::Column::FirstNames)
@@ -93,6 +106,13 @@ fn lines(filters: &Filters) -> Select<enrolment::Entity> {
             .column(enrolment::Column::SessionsAttended)
             .join(JoinType::InnerJoin, enrolment::Relation::Participant.def()),
         filters,
+    )
+    .join(
+        JoinType::InnerJoin,
+        municipality::Entity::belongs_to(department::Entity)
+            .from(municipality::Column::DepartmentCode)
+            .to(department::Column::Code)
+            .into(),
     )
     .order_by_asc(enrolment::Column::MunicipalityCode)
     .order_by_asc(enrolment::Column::CohortId)
@@ -183,6 +203,7 @@ async fn complete<C: ConnectionTrait>(
     cohort_ids.sort_unstable();
     cohort_ids.dedup();
     let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
+    let held = sessions_held(db, &cohort_ids).await?;
     let attended: HashMap<i32, i64> = among
         .restrict(
             attended_marks()
@@ -215,6 +236,11 @@ async fn complete<C: ConnectionTrait>(
         .into_iter()
         .map(|l| {
             let sessions_scheduled = scheduled.get(&l.cohort_id).copied().unwrap_or(0);
+            let sessions_held = match l.cohort_status {
+                CohortStatus::Closed => sessions_scheduled,
+                _ => held.get(&l.cohort_id).copied().unwrap_or(0),
+            };
+            let stage = Stage::of(l.cohort_status, sessions_held);
             let sessions_attended = match l.sessions_attended {
                 Some(frozen) => i64::from(frozen),
                 None => attended.get(&l.enrolment_id).copied().unwrap_or(0),
@@ -225,8 +251,10 @@ async fn complete<C: ConnectionTrait>(
                 municipality_code: l.municipality_code,
                 municipality_name: l.municipality_name,
                 department_code: l.department_code,
+                department_name: l.department_name,
                 cohort_id: l.cohort_id,
                 cohort_name: l.cohort_name,
+                cohort_status: l.cohort_status,
                 document_type: l.document_type,
                 document_number: l.document_number,
                 full_name: format!("{} {}", l.first_names, l.last_names),
@@ -234,8 +262,13 @@ async fn complete<C: ConnectionTrait>(
                 status_label: l.status.label(),
                 sessions_attended,
                 sessions_scheduled,
-                attendance_pct: pct(sessions_attended, sessions_scheduled),
-                completed: l.status == EnrolmentStatus::Completed,
+                sessions_held,
+                attendance_pct: match stage {
+                    Stage::NotStarted => None,
+                    _ => pct_of(sessions_attended, sessions_held),
+                },
+                completed: (stage == Stage::Closed)
+                    .then_some(l.status == EnrolmentStatus::Completed),
                 certificate_code: certificates.remove(&l.enrolment_id),
             }
         })

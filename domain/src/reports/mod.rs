@@ -16,9 +16,10 @@ pub mod workbook;
 pub use detail::{ParticipantRow, participants, participants_page};
 
 use crate::accounts::actor::Actor;
-use crate::entities::values::{CertificateStatus, EnrolmentStatus, Mark};
+use crate::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{
-    attendance_mark, certificate, cohort, cohort_session, course_capacity, enrolment, municipality,
+    attendance_mark, certificate, cohort, cohort_figure, cohort_session, course_capacity,
+    department, enrolment, municipality,
 };
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -28,7 +29,7 @@ use sea_orm::{
     QuerySelect, RelationTrait, Select,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The filters of a report as they arrive in the query string (the web layer reads them as
 /// `reports::ReportParams`).
@@ -221,29 +222,87 @@ fn scoped_municipality<E: EntityTrait>(select: Select<E>, filters: &Filters) -> 
         .filter(filters.condition())
 }
 
-/// One row of the attendance report: a municipality (of the enrolment) and a cohort.
+/// One row of the attendance report: a municipality (of the enrolment) and a cohort, read from
+/// the figures model (`crate::figures`).
+///
+/// Honest states (issue 20): a cohort that has not held a session yet has no attendance and no
+/// completion (`None`); a running cohort's percentage is over the sessions held so far
+/// (`sessions_held`); completion is decided at closing, so only closed cohorts have it.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = AttendanceReportRow)]
 pub struct AttendanceRow {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_code: String,
+    pub department_name: String,
     pub cohort_id: i32,
     pub cohort_name: String,
-    /// Enrolments enrolled, completed or not completed.
+    /// The cohort's state: `draft`, `open`, `in_progress`, `closed` or `cancelled`.
+    pub status: CohortStatus,
+    /// Enrolments enrolled, completed or not completed (at closing: the frozen enrolment).
     pub enrolled: i64,
-    /// Sessions held (started) in the cohort.
+    /// Sessions held so far (all of them once closed).
+    pub sessions_held: i64,
+    /// The same as `sessions_held` (kept for existing integrations).
     pub sessions: i64,
-    /// Sessions scheduled in the cohort (the denominator of the percentage).
+    /// Sessions scheduled in the cohort.
     pub sessions_scheduled: i64,
-    /// Marks presente or tarde of these enrolments.
+    /// Sessions attended (presente or tarde) by these enrolments.
     pub attended: i64,
-    /// `100 × attended / (enrolled × scheduled)`.
+    /// `100 × attended / (enrolled × sessions)`, over the sessions held while running and over
+    /// all sessions once closed; `null` before the first session.
     #[schema(minimum = 0, maximum = 100)]
-    pub attendance_pct: f64,
-    pub completed: i64,
+    pub attendance_pct: Option<f64>,
+    /// People who completed; `null` until the cohort closes.
+    pub completed: Option<i64>,
     /// Valid certificates.
     pub certified: i64,
+}
+
+impl AttendanceRow {
+    /// How far the cohort is, as a report reads it.
+    pub fn stage(&self) -> Stage {
+        Stage::of(self.status, self.sessions_held)
+    }
+
+    /// The sessions the percentage is over (0 before the first).
+    fn denominator(&self) -> i64 {
+        match self.stage() {
+            Stage::Closed => self.sessions_scheduled,
+            Stage::Running => self.sessions_held,
+            Stage::NotStarted => 0,
+        }
+    }
+}
+
+/// How far a cohort is, for its figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// No session held yet (or cancelled before any): no attendance, no completion.
+    NotStarted,
+    /// Sessions held, not closed: attendance over the sessions held, no completion yet.
+    Running,
+    /// Closed: the frozen figures.
+    Closed,
+}
+
+impl Stage {
+    pub fn of(status: CohortStatus, sessions_held: i64) -> Stage {
+        match status {
+            CohortStatus::Closed => Stage::Closed,
+            _ if sessions_held > 0 => Stage::Running,
+            _ => Stage::NotStarted,
+        }
+    }
+
+    /// «Sin iniciar», «En curso (4 de 10 sesiones)», «Cerrada».
+    pub fn label(self, held: i64, scheduled: i64) -> String {
+        match self {
+            Stage::NotStarted => "Sin iniciar".to_string(),
+            Stage::Running => format!("En curso ({held} de {scheduled} sesiones)"),
+            Stage::Closed => "Cerrada".to_string(),
+        }
+    }
 }
 
 /// `100 × part / whole` (0 when there is no whole).
@@ -255,21 +314,47 @@ pub fn pct(part: i64, whole: i64) -> f64 {
     }
 }
 
-#[derive(FromQueryResult)]
-struct GroupCount {
-    municipality_code: String,
-    cohort_id: i32,
-    n: i64,
+/// `100 × part / whole`, or `None` when there is no whole (nothing to measure yet).
+pub fn pct_of(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| pct(part, whole))
 }
 
 #[derive(FromQueryResult)]
-struct StatusCount {
-    municipality_code: String,
+struct FigureRow {
     cohort_id: i32,
-    status: EnrolmentStatus,
-    n: i64,
-    /// Σ sessions attended frozen at closing (NULL when none of the group is frozen).
-    frozen_attended: Option<i64>,
+    municipality_code: String,
+    department_code: String,
+    enrolled: i64,
+    completed: i64,
+    attended: i64,
+    certified: i64,
+    sessions_scheduled: i64,
+    cohort_name: String,
+    status: CohortStatus,
+    municipality_name: String,
+    department_name: String,
+}
+
+/// Sessions already started per cohort, for these cohorts (one grouped query per 5,000).
+async fn sessions_held<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+) -> AppResult<HashMap<i32, i64>> {
+    let mut out = HashMap::new();
+    for chunk in cohort_ids.chunks(5_000) {
+        let found: Vec<(i32, i64)> = cohort_session::Entity::find()
+            .select_only()
+            .column(cohort_session::Column::CohortId)
+            .column_as(cohort_session::Column::Id.count(), "n")
+            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
+            .filter(cohort_session::Column::StartsAt.lte(crate::time::now()))
+            .group_by(cohort_session::Column::CohortId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 #[derive(FromQueryResult)]
@@ -342,11 +427,8 @@ pub fn page_of<T>(
     Ok((items, total, page, per_page))
 }
 
-/// The attendance report: rows by municipality (code) and cohort. Seven queries whatever the
-/// size of the data. Closed cohorts are history: their attendance is read from the counts
-/// frozen on each enrolment at closing (marks can no longer change), so only the marks of
-/// cohorts still running are counted — the report's cost follows the enrolments in scope, not
-/// the millions of marks behind them.
+/// The attendance report: rows by municipality (code) and cohort, read from the figures model
+/// (one query, plus the sessions held of the cohorts not closed yet).
 pub async fn attendance<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -354,128 +436,61 @@ pub async fn attendance<C: ConnectionTrait>(
     if filters.nothing {
         return Ok(Vec::new());
     }
-    // 1. Enrolments by municipality, cohort and status.
-    let statuses: Vec<StatusCount> = scoped(
-        enrolment::Entity::find()
-            .select_only()
-            .column(enrolment::Column::MunicipalityCode)
-            .column(enrolment::Column::CohortId)
-            .column(enrolment::Column::Status)
-            .column_as(enrolment::Column::Id.count(), "n")
-            .column_as(enrolment::Column::SessionsAttended.sum(), "frozen_attended"),
-        filters,
-    )
-    .group_by(enrolment::Column::MunicipalityCode)
-    .group_by(enrolment::Column::CohortId)
-    .group_by(enrolment::Column::Status)
-    .into_model::<StatusCount>()
-    .all(db)
-    .await?;
-    // (enrolled, completed, attended per frozen counts)
-    let mut groups: BTreeMap<(String, i32), (i64, i64, i64)> = BTreeMap::new();
-    for s in statuses {
-        let entry = groups
-            .entry((s.municipality_code, s.cohort_id))
-            .or_default();
-        entry.0 += s.n;
-        if s.status == EnrolmentStatus::Completed {
-            entry.1 += s.n;
-        }
-        entry.2 += s.frozen_attended.unwrap_or(0);
-    }
-    if groups.is_empty() {
-        return Ok(Vec::new());
-    }
-    // 2. Marks attended by municipality and cohort, for enrolments not frozen yet.
-    let attended: HashMap<(String, i32), i64> = scoped(
-        attended_marks()
-            .select_only()
-            .column(enrolment::Column::MunicipalityCode)
-            .column(enrolment::Column::CohortId)
-            .column_as(attendance_mark::Column::Id.count(), "n")
-            .filter(enrolment::Column::SessionsAttended.is_null()),
-        filters,
-    )
-    .group_by(enrolment::Column::MunicipalityCode)
-    .group_by(enrolment::Column::CohortId)
-    .into_model::<GroupCount>()
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|g| ((g.municipality_code, g.cohort_id), g.n))
-    .collect();
-    // 3. Valid certificates by municipality and cohort.
-    let certified: HashMap<(String, i32), i64> = scoped(
-        valid_certificates()
-            .select_only()
-            .column(enrolment::Column::MunicipalityCode)
-            .column(enrolment::Column::CohortId)
-            .column_as(certificate::Column::Id.count(), "n"),
-        filters,
-    )
-    .group_by(enrolment::Column::MunicipalityCode)
-    .group_by(enrolment::Column::CohortId)
-    .into_model::<GroupCount>()
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|g| ((g.municipality_code, g.cohort_id), g.n))
-    .collect();
-    // 4–5. Sessions scheduled and held per cohort.
-    let cohort_ids: Vec<i32> = {
-        let mut ids: Vec<i32> = groups.keys().map(|(_, c)| *c).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
-    let held = sessions_per_cohort(db, &cohort_ids, true).await?;
-    // 6–7. Names.
-    let codes: Vec<String> = {
-        let mut codes: Vec<String> = groups.keys().map(|(m, _)| m.clone()).collect();
-        codes.dedup();
-        codes
-    };
-    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
-    let cohorts: HashMap<i32, String> = cohort::Entity::find()
+    let found: Vec<FigureRow> = figures_in_scope(filters)
         .select_only()
-        .column(cohort::Column::Id)
-        .column(cohort::Column::Name)
-        .filter(cohort::Column::Id.is_in(cohort_ids))
-        .into_tuple::<(i32, String)>()
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column(cohort_figure::Column::DepartmentCode)
+        .column(cohort_figure::Column::Enrolled)
+        .column(cohort_figure::Column::Completed)
+        .column(cohort_figure::Column::Attended)
+        .column(cohort_figure::Column::Certified)
+        .column(cohort_figure::Column::SessionsScheduled)
+        .column_as(cohort::Column::Name, "cohort_name")
+        .column_as(cohort::Column::Status, "status")
+        .column_as(municipality::Column::Name, "municipality_name")
+        .column_as(department::Column::Name, "department_name")
+        .into_model()
         .all(db)
-        .await?
-        .into_iter()
+        .await?;
+    let mut unfinished: Vec<i32> = found
+        .iter()
+        .filter(|r| r.status != CohortStatus::Closed)
+        .map(|r| r.cohort_id)
         .collect();
-    let mut rows: Vec<AttendanceRow> = groups
+    unfinished.sort_unstable();
+    unfinished.dedup();
+    let held = sessions_held(db, &unfinished).await?;
+    let mut rows: Vec<AttendanceRow> = found
         .into_iter()
-        .map(|((code, cohort_id), (enrolled, completed, frozen))| {
-            let key = (code.clone(), cohort_id);
-            let scheduled = scheduled.get(&cohort_id).copied().unwrap_or(0);
-            let attended = frozen + attended.get(&key).copied().unwrap_or(0);
-            let place = places.get(&code);
-            AttendanceRow {
-                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
-                department_code: place
-                    .map(|m| m.department_code.clone())
-                    .unwrap_or_else(|| code.get(..2).unwrap_or_default().to_string()),
-                municipality_code: code,
-                cohort_id,
-                cohort_name: cohorts.get(&cohort_id).cloned().unwrap_or_default(),
-                enrolled,
-                sessions: held.get(&cohort_id).copied().unwrap_or(0),
-                sessions_scheduled: scheduled,
-                attended,
-                attendance_pct: pct(attended, enrolled * scheduled),
-                completed,
-                certified: certified.get(&key).copied().unwrap_or(0),
+        .map(|f| {
+            let sessions_held = if f.status == CohortStatus::Closed {
+                f.sessions_scheduled
+            } else {
+                held.get(&f.cohort_id).copied().unwrap_or(0)
+            };
+            let mut row = AttendanceRow {
+                municipality_code: f.municipality_code,
+                municipality_name: f.municipality_name,
+                department_code: f.department_code,
+                department_name: f.department_name,
+                cohort_id: f.cohort_id,
+                cohort_name: f.cohort_name,
+                status: f.status,
+                enrolled: f.enrolled,
+                sessions_held,
+                sessions: sessions_held,
+                sessions_scheduled: f.sessions_scheduled,
+                attended: f.attended,
+                attendance_pct: None,
+                completed: None,
+                certified: f.certified,
+            };
+            row.attendance_pct = pct_of(row.attended, row.enrolled * row.denominator());
+            if row.stage() == Stage::Closed {
+                row.completed = Some(f.completed);
             }
+            row
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -485,6 +500,55 @@ pub async fn attendance<C: ConnectionTrait>(
             .then(a.cohort_id.cmp(&b.cohort_id))
     });
     Ok(rows)
+}
+
+/// The figures rows in the filters' scope, joined to their cohort, municipality and
+/// department (rows with someone enrolled).
+fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
+    let mut c = Condition::all().add(cohort_figure::Column::Enrolled.gt(0));
+    if let Some(d) = &filters.department {
+        c = c.add(cohort_figure::Column::DepartmentCode.eq(d.clone()));
+    }
+    if let Some(m) = &filters.municipality {
+        c = c.add(cohort_figure::Column::MunicipalityCode.eq(m.clone()));
+    }
+    if let Some(id) = filters.cohort {
+        c = c.add(cohort_figure::Column::CohortId.eq(id));
+    }
+    if let Some(id) = filters.course {
+        c = c.add(cohort::Column::CourseId.eq(id));
+    }
+    if let Some(id) = filters.capacity {
+        c = c.add(
+            cohort::Column::CourseId.in_subquery(
+                Query::select()
+                    .column(course_capacity::Column::CourseId)
+                    .from(course_capacity::Entity)
+                    .and_where(course_capacity::Column::CapacityId.eq(id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(from) = filters.from {
+        c = c.add(cohort::Column::EndDate.gte(from));
+    }
+    if let Some(to) = filters.to {
+        c = c.add(cohort::Column::StartDate.lte(to));
+    }
+    cohort_figure::Entity::find()
+        .join(JoinType::InnerJoin, cohort_figure::Relation::Cohort.def())
+        .join(
+            JoinType::InnerJoin,
+            cohort_figure::Relation::Municipality.def(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            cohort_figure::Entity::belongs_to(department::Entity)
+                .from(cohort_figure::Column::DepartmentCode)
+                .to(department::Column::Code)
+                .into(),
+        )
+        .filter(c)
 }
 
 /// The attendance report and its differential approach, computed at the same time (two
@@ -499,24 +563,26 @@ pub async fn attendance_with_differential<C: ConnectionTrait>(
     )
 }
 
-/// The attendance report summed per municipality.
+/// The attendance report summed per municipality: attendance over the cohorts that held
+/// sessions, completion over the closed ones (`None` when there are none).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MunicipalitySummary {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_code: String,
+    pub department_name: String,
     pub cohorts: i64,
     pub enrolled: i64,
-    pub attendance_pct: f64,
+    pub attendance_pct: Option<f64>,
     pub completed: i64,
-    pub completion_pct: f64,
+    pub completion_pct: Option<f64>,
     pub certified: i64,
 }
 
 pub fn by_municipality(rows: &[AttendanceRow]) -> Vec<MunicipalitySummary> {
     let mut out: Vec<MunicipalitySummary> = Vec::new();
-    // (attended, expected) per summary
-    let mut totals: Vec<(i64, i64)> = Vec::new();
+    // (attended, expected, enrolled in closed cohorts) per summary
+    let mut totals: Vec<(i64, i64, i64)> = Vec::new();
     for row in rows {
         // Rows come sorted by municipality, so a municipality's rows are consecutive.
         let index = match out.last() {
@@ -526,28 +592,32 @@ pub fn by_municipality(rows: &[AttendanceRow]) -> Vec<MunicipalitySummary> {
                     municipality_code: row.municipality_code.clone(),
                     municipality_name: row.municipality_name.clone(),
                     department_code: row.department_code.clone(),
+                    department_name: row.department_name.clone(),
                     cohorts: 0,
                     enrolled: 0,
-                    attendance_pct: 0.0,
+                    attendance_pct: None,
                     completed: 0,
-                    completion_pct: 0.0,
+                    completion_pct: None,
                     certified: 0,
                 });
-                totals.push((0, 0));
+                totals.push((0, 0, 0));
                 out.len() - 1
             }
         };
         let s = &mut out[index];
         s.cohorts += 1;
         s.enrolled += row.enrolled;
-        s.completed += row.completed;
+        s.completed += row.completed.unwrap_or(0);
         s.certified += row.certified;
         totals[index].0 += row.attended;
-        totals[index].1 += row.enrolled * row.sessions_scheduled;
+        totals[index].1 += row.enrolled * row.denominator();
+        if row.completed.is_some() {
+            totals[index].2 += row.enrolled;
+        }
     }
-    for (s, (attended, expected)) in out.iter_mut().zip(totals) {
-        s.attendance_pct = pct(attended, expected);
-        s.completion_pct = pct(s.completed, s.enrolled);
+    for (s, (attended, expected, closed)) in out.iter_mut().zip(totals) {
+        s.attendance_pct = pct_of(attended, expected);
+        s.completion_pct = pct_of(s.completed, closed);
     }
     out
 }

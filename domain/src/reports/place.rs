@@ -3,19 +3,14 @@
 //! completed and certified. Reviewers see only the municipalities of their department.
 
 use crate::accounts::actor::Actor;
-use crate::entities::values::{CertificateStatus, EnrolmentStatus};
 use crate::entities::{
-    capacity, capacity_indicator, certificate, cohort, course_capacity, enrolment,
-    indicator_observation, municipality, pdet_subregion,
+    capacity, capacity_indicator, capacity_year_figure, indicator_observation, municipality,
+    pdet_subregion,
 };
 use crate::error::{AppError, AppResult};
-use chrono::Datelike;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Place {
@@ -88,76 +83,34 @@ pub async fn profile<C: ConnectionTrait>(db: &C, user: &Actor, code: &str) -> Ap
     })
 }
 
+/// The history from the figures model (`capacity_year_figures`): one small query.
 async fn history<C: ConnectionTrait>(
     db: &C,
     code: &str,
     capacities: &HashMap<i32, String>,
 ) -> AppResult<Vec<HistoryRow>> {
-    let mut by_course: HashMap<i32, Vec<i32>> = HashMap::new();
-    for link in course_capacity::Entity::find().all(db).await? {
-        by_course
-            .entry(link.course_id)
-            .or_default()
-            .push(link.capacity_id);
-    }
-    // Only the columns the history needs: a capital has thousands of enrolments.
-    let enrolments: Vec<(i32, i32, EnrolmentStatus, chrono::NaiveDate, i32)> =
-        enrolment::Entity::find()
-            .select_only()
-            .column(enrolment::Column::Id)
-            .column(enrolment::Column::ParticipantId)
-            .column(enrolment::Column::Status)
-            .column(cohort::Column::StartDate)
-            .column(cohort::Column::CourseId)
-            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
-            .filter(enrolment::Column::MunicipalityCode.eq(code))
-            .filter(enrolment::Column::Status.is_in([
-                EnrolmentStatus::Enrolled,
-                EnrolmentStatus::Completed,
-                EnrolmentStatus::NotCompleted,
-            ]))
-            .into_tuple()
-            .all(db)
-            .await?;
-    let certified: HashSet<i32> = certificate::Entity::find()
-        .select_only()
-        .column(certificate::Column::EnrolmentId)
-        .filter(certificate::Column::MunicipalityCode.eq(code))
-        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .into_tuple()
+    let rows = capacity_year_figure::Entity::find()
+        .filter(capacity_year_figure::Column::MunicipalityCode.eq(code))
         .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    // (year, capacity) → (trained, completed, certified) distinct people.
-    let mut history: BTreeMap<(i32, &str), [HashSet<i32>; 3]> = BTreeMap::new();
-    for (id, person, status, start, course_id) in &enrolments {
-        for capacity_id in by_course.get(course_id).into_iter().flatten() {
-            let name = capacities
-                .get(capacity_id)
-                .map(String::as_str)
-                .unwrap_or_default();
-            let entry = history.entry((start.year(), name)).or_default();
-            entry[0].insert(*person);
-            if *status == EnrolmentStatus::Completed {
-                entry[1].insert(*person);
-            }
-            if certified.contains(id) {
-                entry[2].insert(*person);
-            }
-        }
+        .await?;
+    let mut history: BTreeMap<(i32, &str), HistoryRow> = BTreeMap::new();
+    for r in &rows {
+        let name = capacities
+            .get(&r.capacity_id)
+            .map(String::as_str)
+            .unwrap_or_default();
+        history.insert(
+            (r.year, name),
+            HistoryRow {
+                year: r.year,
+                capacity: name.to_string(),
+                trained: r.trained as usize,
+                completed: r.completed as usize,
+                certified: r.certified as usize,
+            },
+        );
     }
-    Ok(history
-        .into_iter()
-        .rev()
-        .map(|((year, capacity), sets)| HistoryRow {
-            year,
-            capacity: capacity.to_string(),
-            trained: sets[0].len(),
-            completed: sets[1].len(),
-            certified: sets[2].len(),
-        })
-        .collect())
+    Ok(history.into_values().rev().collect())
 }
 
 async fn observations<C: ConnectionTrait>(

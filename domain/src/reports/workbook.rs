@@ -51,7 +51,8 @@ pub fn attendance(
             &[
                 Column::code(COL_CODE, 12.0),
                 Column::text("Municipio", 28.0),
-                Column::code("Departamento", 13.0),
+                Column::code("Código departamento", 13.0),
+                Column::text("Departamento", 20.0),
                 Column::integer("Cohortes", 10.0),
                 Column::integer("Inscritos", 11.0),
                 Column::percent("Asistencia", 12.0),
@@ -65,11 +66,12 @@ pub fn attendance(
                 Cell::Text(s.municipality_code),
                 Cell::Text(s.municipality_name),
                 Cell::Text(s.department_code),
+                Cell::Text(s.department_name),
                 Cell::Int(s.cohorts),
                 Cell::Int(s.enrolled),
-                Cell::Number(s.attendance_pct / 100.0),
+                share(s.attendance_pct, NOT_STARTED),
                 Cell::Int(s.completed),
-                Cell::Number(s.completion_pct / 100.0),
+                share(s.completion_pct, NOT_CLOSED),
                 Cell::Int(s.certified),
             ])?;
         }
@@ -77,7 +79,7 @@ pub fn attendance(
             ChartKind::Column,
             "Asistencia y completación por municipio",
             1,
-            &[5, 7],
+            &[6, 8],
         )?;
     }
     {
@@ -86,9 +88,11 @@ pub fn attendance(
             &[
                 Column::code(COL_CODE, 12.0),
                 Column::text("Municipio", 28.0),
-                Column::code("Departamento", 13.0),
+                Column::code("Código departamento", 13.0),
+                Column::text("Departamento", 20.0),
                 Column::code("Cohorte (id)", 11.0),
                 Column::text("Cohorte", 36.0),
+                Column::text("Estado", 24.0),
                 Column::integer("Inscritos", 11.0),
                 Column::integer("Sesiones realizadas", 12.0),
                 Column::integer("Sesiones programadas", 12.0),
@@ -102,13 +106,15 @@ pub fn attendance(
                 Cell::Text(r.municipality_code.clone()),
                 Cell::Text(r.municipality_name.clone()),
                 Cell::Text(r.department_code.clone()),
+                Cell::Text(r.department_name.clone()),
                 Cell::Text(r.cohort_id.to_string()),
                 Cell::Text(r.cohort_name.clone()),
+                Cell::Text(r.stage().label(r.sessions_held, r.sessions_scheduled)),
                 Cell::Int(r.enrolled),
-                Cell::Int(r.sessions),
+                Cell::Int(r.sessions_held),
                 Cell::Int(r.sessions_scheduled),
-                Cell::Number(r.attendance_pct / 100.0),
-                Cell::Int(r.completed),
+                share(r.attendance_pct, NOT_STARTED),
+                r.completed.map_or(Cell::Text(NOT_CLOSED.into()), Cell::Int),
                 Cell::Int(r.certified),
             ])?;
         }
@@ -119,7 +125,8 @@ pub fn attendance(
             &[
                 Column::code(COL_CODE, 12.0),
                 Column::text("Municipio", 24.0),
-                Column::code("Departamento", 13.0),
+                Column::code("Código departamento", 13.0),
+                Column::text("Departamento", 20.0),
                 Column::code("Cohorte (id)", 11.0),
                 Column::text("Cohorte", 32.0),
                 Column::text("Tipo de documento", 10.0),
@@ -138,6 +145,7 @@ pub fn attendance(
                 Cell::Text(p.municipality_code.clone()),
                 Cell::Text(p.municipality_name.clone()),
                 Cell::Text(p.department_code.clone()),
+                Cell::Text(p.department_name.clone()),
                 Cell::Text(p.cohort_id.to_string()),
                 Cell::Text(p.cohort_name.clone()),
                 Cell::Text(p.document_type.as_str().to_string()),
@@ -146,8 +154,15 @@ pub fn attendance(
                 Cell::Text(p.status_label.to_string()),
                 Cell::Int(p.sessions_attended),
                 Cell::Int(p.sessions_scheduled),
-                Cell::Number(p.attendance_pct / 100.0),
-                Cell::Text(if p.completed { "Sí" } else { "No" }.into()),
+                share(p.attendance_pct, NOT_STARTED),
+                Cell::Text(
+                    match p.completed {
+                        Some(true) => "Sí",
+                        Some(false) => "No",
+                        None => NOT_CLOSED,
+                    }
+                    .into(),
+                ),
                 p.certificate_code.clone().map_or(Cell::Empty, Cell::Text),
             ])?;
         }
@@ -188,6 +203,16 @@ pub fn attendance(
 
 pub const COVERAGE_SHEET: &str = "Cobertura";
 /// The file name of the coverage workbook.
+/// What a percentage cell says before there is anything to measure.
+const NOT_STARTED: &str = "Sin iniciar";
+/// What a completion cell says before the cohort closes (completion is decided at closing).
+const NOT_CLOSED: &str = "Se decide al cierre";
+
+/// A percentage as a fraction of one (the column's format shows «80,0 %»), or `missing` as text.
+fn share(pct: Option<f64>, missing: &str) -> Cell {
+    pct.map_or_else(|| Cell::Text(missing.into()), |p| Cell::Number(p / 100.0))
+}
+
 pub const COVERAGE_FILE: &str = "cobertura-capacidades.xlsx";
 
 /// The coverage workbook for these filters (already resolved for the caller's scope), as the
@@ -219,7 +244,8 @@ pub fn coverage(
             &[
                 Column::code(COL_CODE, 12.0),
                 Column::text("Municipio", 28.0),
-                Column::code("Departamento", 13.0),
+                Column::code("Código departamento", 13.0),
+                Column::text("Departamento", 20.0),
                 Column::text("PDET", 7.0),
                 Column::text("Categoría", 10.0),
                 Column::text("Capacidad", 34.0),
@@ -234,6 +260,7 @@ pub fn coverage(
                 Cell::Text(r.municipality_code.clone()),
                 Cell::Text(r.municipality_name.clone()),
                 Cell::Text(r.department_code.clone()),
+                Cell::Text(r.department_name.clone()),
                 Cell::Text(if r.pdet { "Sí" } else { "No" }.into()),
                 r.category.clone().into(),
                 Cell::Text(r.capacity_name.clone()),

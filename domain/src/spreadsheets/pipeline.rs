@@ -114,7 +114,7 @@ pub async fn run<I: Import>(
             let import = import.lock(&txn).await?;
             let plan = check(&txn, &import, read).await?;
             let summary = import.save(&txn, plan).await?;
-            txn.commit().await?;
+            crate::db::commit(txn).await?;
             Ok(summary)
         }
     }

@@ -1,0 +1,708 @@
+//! The figures model (issue 20): the counts every report reads, kept current on write.
+//!
+//! Three derived tables, never edited by hand:
+//! - `cohort_figures`: per cohort × municipality of the enrolment (enrolled, waitlisted,
+//!   cancelled, completed, not completed, attended, certified, still in the entity, sessions
+//!   scheduled);
+//! - `capacity_people`: per person × capacity × municipality of the enrolment, with whether the
+//!   person completed, was certified and is still there — the distinct people of coverage;
+//! - `capacity_figures`: those people summed per municipality × capacity.
+//!
+//! How they stay current: triggers on every source table (enrolments, marks, certificates,
+//! sessions, a course's capacities, a person's municipality) name the touched cohort in
+//! `figures_dirty`, inside the writing transaction; [`crate::db::commit`] calls [`flush`], which
+//! recomputes those cohorts from their source rows ([`refresh`]) just before `COMMIT`. A write
+//! path cannot forget, and the figures are never behind a committed write. [`rebuild`]
+//! recomputes everything from scratch (the `rebuild-figures` command, after bulk loads), with the
+//! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
+
+use crate::entities::values::{CertificateStatus, EnrolmentStatus, Mark};
+use crate::entities::{
+    attendance_mark, capacity_figure, capacity_person, capacity_year_figure, certificate, cohort,
+    cohort_figure, cohort_session, course_capacity, enrolment, figures_dirty, municipality,
+    participant,
+};
+use crate::error::AppResult;
+use chrono::Datelike;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Enrolment states that count as trained (enrolled, completed, not completed).
+pub const COUNTED: [EnrolmentStatus; 3] = [
+    EnrolmentStatus::Enrolled,
+    EnrolmentStatus::Completed,
+    EnrolmentStatus::NotCompleted,
+];
+
+/// Beyond this many dirty cohorts a flush rebuilds everything (set-based) instead of cohort by
+/// cohort: after a migration or a bulk load.
+const REBUILD_ABOVE: usize = 400;
+
+/// Rows per statement (parameters stay far below every backend's limit).
+const CHUNK: usize = 1_000;
+
+/// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
+/// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
+pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    if dirty(db).await?.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // One flusher at a time: the deltas of `capacity_figures` read the rows the previous
+        // flusher committed. Held until this transaction ends, right after.
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(4091020)")
+            .await?;
+    }
+    let cohorts = dirty(db).await?;
+    if cohorts.len() > REBUILD_ABOVE {
+        rebuild(db).await?;
+        return Ok(());
+    }
+    for &id in &cohorts {
+        refresh(db, id).await?;
+    }
+    figures_dirty::Entity::delete_many()
+        .filter(figures_dirty::Column::CohortId.is_in(cohorts))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The distinct cohorts named in `figures_dirty`, in order.
+async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<Vec<i32>> {
+    Ok(figures_dirty::Entity::find()
+        .select_only()
+        .column(figures_dirty::Column::CohortId)
+        .distinct()
+        .order_by_asc(figures_dirty::Column::CohortId)
+        .into_tuple::<i32>()
+        .all(db)
+        .await?)
+}
+
+/// Recomputes one cohort's figures and the capacity rows of its people.
+pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()> {
+    let rows = cohort_rows(db, Some(cohort_id)).await?;
+    cohort_figure::Entity::delete_many()
+        .filter(cohort_figure::Column::CohortId.eq(cohort_id))
+        .exec(db)
+        .await?;
+    insert_cohort_rows(db, rows).await?;
+    let people: Vec<i32> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::ParticipantId)
+        .distinct()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in people.chunks(CHUNK) {
+        refresh_people(db, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Replaces these people's capacity rows with freshly computed ones and moves the sums of
+/// `capacity_figures` and `capacity_year_figures` by the difference.
+async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult<()> {
+    let old: BTreeSet<capacity_person::Model> = capacity_person::Entity::find()
+        .filter(capacity_person::Column::ParticipantId.is_in(people.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let new: BTreeSet<capacity_person::Model> =
+        person_rows(db, Some(people)).await?.into_iter().collect();
+    if old == new {
+        return Ok(());
+    }
+    capacity_person::Entity::delete_many()
+        .filter(capacity_person::Column::ParticipantId.is_in(people.to_vec()))
+        .exec(db)
+        .await?;
+    let (old_sums, new_sums) = (sums(&old), sums(&new));
+    insert_people(db, new.into_iter().collect()).await?;
+    let mut deltas = new_sums;
+    for (key, (department, counts)) in old_sums {
+        deltas
+            .entry(key)
+            .or_insert_with(|| (department, Counts::default()))
+            .1
+            .subtract(&counts);
+    }
+    for ((municipality_code, capacity_id, year), (department_code, d)) in deltas {
+        if d.is_zero() {
+            continue;
+        }
+        let found = match year {
+            Some(year) => {
+                capacity_year_figure::Entity::update_many()
+                    .col_expr(
+                        capacity_year_figure::Column::Trained,
+                        Expr::col(capacity_year_figure::Column::Trained).add(d.trained),
+                    )
+                    .col_expr(
+                        capacity_year_figure::Column::Completed,
+                        Expr::col(capacity_year_figure::Column::Completed).add(d.completed),
+                    )
+                    .col_expr(
+                        capacity_year_figure::Column::Certified,
+                        Expr::col(capacity_year_figure::Column::Certified).add(d.certified),
+                    )
+                    .col_expr(
+                        capacity_year_figure::Column::StillInEntity,
+                        Expr::col(capacity_year_figure::Column::StillInEntity)
+                            .add(d.still_in_entity),
+                    )
+                    .filter(capacity_year_figure::Column::MunicipalityCode.eq(&municipality_code))
+                    .filter(capacity_year_figure::Column::CapacityId.eq(capacity_id))
+                    .filter(capacity_year_figure::Column::Year.eq(year))
+                    .exec(db)
+                    .await?
+                    .rows_affected
+            }
+            None => {
+                capacity_figure::Entity::update_many()
+                    .col_expr(
+                        capacity_figure::Column::Trained,
+                        Expr::col(capacity_figure::Column::Trained).add(d.trained),
+                    )
+                    .col_expr(
+                        capacity_figure::Column::Completed,
+                        Expr::col(capacity_figure::Column::Completed).add(d.completed),
+                    )
+                    .col_expr(
+                        capacity_figure::Column::Certified,
+                        Expr::col(capacity_figure::Column::Certified).add(d.certified),
+                    )
+                    .col_expr(
+                        capacity_figure::Column::StillInEntity,
+                        Expr::col(capacity_figure::Column::StillInEntity).add(d.still_in_entity),
+                    )
+                    .filter(capacity_figure::Column::MunicipalityCode.eq(&municipality_code))
+                    .filter(capacity_figure::Column::CapacityId.eq(capacity_id))
+                    .exec(db)
+                    .await?
+                    .rows_affected
+            }
+        };
+        if found == 0 {
+            insert_sums(
+                db,
+                Sums::from([((municipality_code, capacity_id, year), (department_code, d))]),
+            )
+            .await?;
+        }
+    }
+    capacity_figure::Entity::delete_many()
+        .filter(capacity_figure::Column::Trained.lte(0))
+        .exec(db)
+        .await?;
+    capacity_year_figure::Entity::delete_many()
+        .filter(capacity_year_figure::Column::Trained.lte(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// (municipality, capacity, year — `None` for all years) → (department, counts).
+type Sums = BTreeMap<(String, i32, Option<i32>), (String, Counts)>;
+
+/// The sums of these person rows: per year, and per all years counting each person once.
+fn sums(rows: &BTreeSet<capacity_person::Model>) -> Sums {
+    let mut out = Sums::new();
+    // (person, capacity, municipality) → the person's flags over the years.
+    let mut people: BTreeMap<(i32, i32, &str), (&str, [bool; 3])> = BTreeMap::new();
+    for row in rows {
+        out.entry((
+            row.municipality_code.clone(),
+            row.capacity_id,
+            Some(row.year),
+        ))
+        .or_insert_with(|| (row.department_code.clone(), Counts::default()))
+        .1
+        .add([row.completed, row.certified, row.still_in_entity]);
+        let person = people
+            .entry((row.participant_id, row.capacity_id, &row.municipality_code))
+            .or_insert((&row.department_code, [false; 3]));
+        person.1[0] |= row.completed;
+        person.1[1] |= row.certified;
+        person.1[2] |= row.still_in_entity;
+    }
+    for ((_, capacity_id, municipality_code), (department_code, flags)) in people {
+        out.entry((municipality_code.to_string(), capacity_id, None))
+            .or_insert_with(|| (department_code.to_string(), Counts::default()))
+            .1
+            .add(flags);
+    }
+    out
+}
+
+/// Inserts sums as new rows of `capacity_figures` (all years) and `capacity_year_figures`.
+async fn insert_sums<C: ConnectionTrait>(db: &C, sums: Sums) -> AppResult<()> {
+    let mut all = Vec::new();
+    let mut yearly = Vec::new();
+    for ((municipality_code, capacity_id, year), (department_code, c)) in sums {
+        match year {
+            None => all.push(capacity_figure::ActiveModel::from(capacity_figure::Model {
+                municipality_code,
+                capacity_id,
+                department_code,
+                trained: c.trained,
+                completed: c.completed,
+                certified: c.certified,
+                still_in_entity: c.still_in_entity,
+            })),
+            Some(year) => yearly.push(capacity_year_figure::ActiveModel::from(
+                capacity_year_figure::Model {
+                    municipality_code,
+                    capacity_id,
+                    year,
+                    department_code,
+                    trained: c.trained,
+                    completed: c.completed,
+                    certified: c.certified,
+                    still_in_entity: c.still_in_entity,
+                },
+            )),
+        }
+    }
+    for chunk in all.chunks(CHUNK) {
+        capacity_figure::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    for chunk in yearly.chunks(CHUNK) {
+        capacity_year_figure::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counts of `capacity_figures` (or their change).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    trained: i32,
+    completed: i32,
+    certified: i32,
+    still_in_entity: i32,
+}
+
+impl Counts {
+    /// One more person with these flags (completed, certified, still in the entity).
+    fn add(&mut self, [completed, certified, still]: [bool; 3]) {
+        self.trained += 1;
+        self.completed += i32::from(completed);
+        self.certified += i32::from(certified);
+        self.still_in_entity += i32::from(still);
+    }
+
+    fn subtract(&mut self, other: &Counts) {
+        self.trained -= other.trained;
+        self.completed -= other.completed;
+        self.certified -= other.certified;
+        self.still_in_entity -= other.still_in_entity;
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == Counts::default()
+    }
+}
+
+/// Recomputes every figure from the source rows (in the caller's transaction) and empties
+/// `figures_dirty`. Returns (cohort × municipality rows, person × capacity rows).
+pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
+    cohort_figure::Entity::delete_many().exec(db).await?;
+    capacity_person::Entity::delete_many().exec(db).await?;
+    capacity_figure::Entity::delete_many().exec(db).await?;
+    capacity_year_figure::Entity::delete_many().exec(db).await?;
+    let cohorts = cohort_rows(db, None).await?;
+    let n_cohorts = cohorts.len();
+    insert_cohort_rows(db, cohorts).await?;
+    let people: BTreeSet<capacity_person::Model> =
+        person_rows(db, None).await?.into_iter().collect();
+    let n_people = people.len();
+    let totals = sums(&people);
+    insert_people(db, people.into_iter().collect()).await?;
+    insert_sums(db, totals).await?;
+    figures_dirty::Entity::delete_many().exec(db).await?;
+    Ok((n_cohorts, n_people))
+}
+
+/// Every figure, in a fixed order, to compare a maintained state with a rebuilt one.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub cohorts: Vec<cohort_figure::Model>,
+    pub people: Vec<capacity_person::Model>,
+    pub capacities: Vec<capacity_figure::Model>,
+    pub years: Vec<capacity_year_figure::Model>,
+}
+
+pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
+    let mut out = Snapshot {
+        cohorts: cohort_figure::Entity::find().all(db).await?,
+        people: capacity_person::Entity::find().all(db).await?,
+        capacities: capacity_figure::Entity::find().all(db).await?,
+        years: capacity_year_figure::Entity::find().all(db).await?,
+    };
+    out.cohorts.sort();
+    out.people.sort();
+    out.capacities.sort();
+    out.years.sort();
+    Ok(out)
+}
+
+async fn insert_cohort_rows<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<cohort_figure::Model>,
+) -> AppResult<()> {
+    for chunk in rows.chunks(CHUNK) {
+        cohort_figure::Entity::insert_many(
+            chunk.iter().cloned().map(cohort_figure::ActiveModel::from),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_people<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<capacity_person::Model>,
+) -> AppResult<()> {
+    for chunk in rows.chunks(CHUNK) {
+        capacity_person::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(capacity_person::ActiveModel::from),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Municipality code → department code, for these codes.
+async fn departments<C: ConnectionTrait>(
+    db: &C,
+    codes: BTreeSet<String>,
+) -> AppResult<HashMap<String, String>> {
+    let codes: Vec<String> = codes.into_iter().collect();
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let found: Vec<(String, String)> = municipality::Entity::find()
+            .select_only()
+            .column(municipality::Column::Code)
+            .column(municipality::Column::DepartmentCode)
+            .filter(municipality::Column::Code.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+fn department_of(departments: &HashMap<String, String>, code: &str) -> String {
+    departments
+        .get(code)
+        .cloned()
+        .unwrap_or_else(|| code.get(..2).unwrap_or_default().to_string())
+}
+
+#[derive(FromQueryResult)]
+struct StatusGroup {
+    cohort_id: i32,
+    municipality_code: String,
+    status: EnrolmentStatus,
+    n: i64,
+    frozen: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct Group {
+    cohort_id: i32,
+    municipality_code: String,
+    n: i64,
+}
+
+/// The `cohort_figures` rows of one cohort, or of all (`None`), from the source rows: five
+/// grouped queries and the departments.
+async fn cohort_rows<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: Option<i32>,
+) -> AppResult<Vec<cohort_figure::Model>> {
+    let only = |column: enrolment::Column| match cohort_id {
+        Some(id) => column.eq(id),
+        None => Expr::val(true),
+    };
+    let statuses: Vec<StatusGroup> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::CohortId)
+        .column(enrolment::Column::MunicipalityCode)
+        .column(enrolment::Column::Status)
+        .column_as(enrolment::Column::Id.count(), "n")
+        .column_as(enrolment::Column::SessionsAttended.sum(), "frozen")
+        .filter(only(enrolment::Column::CohortId))
+        .group_by(enrolment::Column::CohortId)
+        .group_by(enrolment::Column::MunicipalityCode)
+        .group_by(enrolment::Column::Status)
+        .into_model()
+        .all(db)
+        .await?;
+    let mut rows: BTreeMap<(i32, String), cohort_figure::Model> = BTreeMap::new();
+    for s in statuses {
+        let row = rows
+            .entry((s.cohort_id, s.municipality_code.clone()))
+            .or_insert_with(|| empty_row(s.cohort_id, s.municipality_code.clone()));
+        let n = s.n as i32;
+        match s.status {
+            EnrolmentStatus::Waitlisted => row.waitlisted += n,
+            EnrolmentStatus::Cancelled => row.cancelled += n,
+            counted => {
+                row.enrolled += n;
+                row.attended += s.frozen.unwrap_or(0) as i32;
+                match counted {
+                    EnrolmentStatus::Completed => row.completed += n,
+                    EnrolmentStatus::NotCompleted => row.not_completed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    // Marks of the people not frozen yet (frozen ones were counted from their enrolment).
+    let marks: Vec<Group> = attendance_mark::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            attendance_mark::Relation::Enrolment.def(),
+        )
+        .select_only()
+        .column(enrolment::Column::CohortId)
+        .column(enrolment::Column::MunicipalityCode)
+        .column_as(attendance_mark::Column::Id.count(), "n")
+        .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
+        .filter(enrolment::Column::SessionsAttended.is_null())
+        .filter(enrolment::Column::Status.is_in(COUNTED))
+        .filter(only(enrolment::Column::CohortId))
+        .group_by(enrolment::Column::CohortId)
+        .group_by(enrolment::Column::MunicipalityCode)
+        .into_model()
+        .all(db)
+        .await?;
+    for g in marks {
+        if let Some(row) = rows.get_mut(&(g.cohort_id, g.municipality_code)) {
+            row.attended += g.n as i32;
+        }
+    }
+    let certified = || {
+        certificate::Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                certificate::Entity::belongs_to(enrolment::Entity)
+                    .from(certificate::Column::EnrolmentId)
+                    .to(enrolment::Column::Id)
+                    .into(),
+            )
+            .select_only()
+            .column(enrolment::Column::CohortId)
+            .column(enrolment::Column::MunicipalityCode)
+            .column_as(certificate::Column::Id.count(), "n")
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+            .filter(enrolment::Column::Status.is_in(COUNTED))
+            .filter(only(enrolment::Column::CohortId))
+            .group_by(enrolment::Column::CohortId)
+            .group_by(enrolment::Column::MunicipalityCode)
+    };
+    let valid: Vec<Group> = certified().into_model().all(db).await?;
+    for g in valid {
+        if let Some(row) = rows.get_mut(&(g.cohort_id, g.municipality_code)) {
+            row.certified += g.n as i32;
+        }
+    }
+    let still: Vec<Group> = certified()
+        .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
+        .filter(
+            Expr::col((participant::Entity, participant::Column::MunicipalityCode)).eq(Expr::col(
+                (enrolment::Entity, enrolment::Column::MunicipalityCode),
+            )),
+        )
+        .into_model()
+        .all(db)
+        .await?;
+    for g in still {
+        if let Some(row) = rows.get_mut(&(g.cohort_id, g.municipality_code)) {
+            row.still_in_entity += g.n as i32;
+        }
+    }
+    let mut sessions = cohort_session::Entity::find()
+        .select_only()
+        .column(cohort_session::Column::CohortId)
+        .column_as(cohort_session::Column::Id.count(), "n")
+        .group_by(cohort_session::Column::CohortId);
+    if let Some(id) = cohort_id {
+        sessions = sessions.filter(cohort_session::Column::CohortId.eq(id));
+    }
+    let sessions: HashMap<i32, i64> = sessions.into_tuple().all(db).await?.into_iter().collect();
+    let departments = departments(db, rows.keys().map(|(_, m)| m.clone()).collect()).await?;
+    Ok(rows
+        .into_values()
+        .map(|mut row| {
+            row.sessions_scheduled = sessions.get(&row.cohort_id).copied().unwrap_or(0) as i32;
+            row.department_code = department_of(&departments, &row.municipality_code);
+            row
+        })
+        .collect())
+}
+
+fn empty_row(cohort_id: i32, municipality_code: String) -> cohort_figure::Model {
+    cohort_figure::Model {
+        cohort_id,
+        municipality_code,
+        department_code: String::new(),
+        enrolled: 0,
+        waitlisted: 0,
+        cancelled: 0,
+        completed: 0,
+        not_completed: 0,
+        attended: 0,
+        certified: 0,
+        still_in_entity: 0,
+        sessions_scheduled: 0,
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Trained {
+    participant_id: i32,
+    capacity_id: i32,
+    municipality_code: String,
+    start_date: chrono::NaiveDate,
+    status: EnrolmentStatus,
+}
+
+#[derive(FromQueryResult)]
+struct Certified {
+    participant_id: i32,
+    capacity_id: i32,
+    municipality_code: String,
+    start_date: chrono::NaiveDate,
+}
+
+/// The `capacity_people` rows of these people, or of everyone (`None`): one row per person,
+/// capacity (of the cohort's course) and municipality (of the enrolment) with a counted
+/// enrolment; certified when one of those enrolments holds a valid certificate; still in the
+/// entity when certified and the person's municipality is still that one.
+async fn person_rows<C: ConnectionTrait>(
+    db: &C,
+    people: Option<&[i32]>,
+) -> AppResult<Vec<capacity_person::Model>> {
+    let only = || match people {
+        Some(ids) => enrolment::Column::ParticipantId.is_in(ids.to_vec()),
+        None => Expr::val(true),
+    };
+    let by_capacity = |select: sea_orm::Select<enrolment::Entity>| {
+        select
+            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
+            .join_rev(
+                JoinType::InnerJoin,
+                course_capacity::Entity::belongs_to(cohort::Entity)
+                    .from(course_capacity::Column::CourseId)
+                    .to(cohort::Column::CourseId)
+                    .into(),
+            )
+            .select_only()
+            .column(enrolment::Column::ParticipantId)
+            .column(course_capacity::Column::CapacityId)
+            .column(enrolment::Column::MunicipalityCode)
+            .column(cohort::Column::StartDate)
+            .filter(enrolment::Column::Status.is_in(COUNTED))
+            .filter(only())
+            .distinct()
+    };
+    let trained: Vec<Trained> = by_capacity(enrolment::Entity::find())
+        .column(enrolment::Column::Status)
+        .into_model()
+        .all(db)
+        .await?;
+    let certified: Vec<Certified> = by_capacity(
+        enrolment::Entity::find().join_rev(
+            JoinType::InnerJoin,
+            certificate::Entity::belongs_to(enrolment::Entity)
+                .from(certificate::Column::EnrolmentId)
+                .to(enrolment::Column::Id)
+                .into(),
+        ),
+    )
+    .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+    .into_model()
+    .all(db)
+    .await?;
+    let mut rows: BTreeMap<(i32, i32, String, i32), capacity_person::Model> = BTreeMap::new();
+    for t in trained {
+        let year = t.start_date.year();
+        let row = rows
+            .entry((
+                t.participant_id,
+                t.capacity_id,
+                t.municipality_code.clone(),
+                year,
+            ))
+            .or_insert_with(|| capacity_person::Model {
+                participant_id: t.participant_id,
+                capacity_id: t.capacity_id,
+                municipality_code: t.municipality_code,
+                year,
+                department_code: String::new(),
+                completed: false,
+                certified: false,
+                still_in_entity: false,
+            });
+        row.completed |= t.status == EnrolmentStatus::Completed;
+    }
+    for c in certified {
+        let key = (
+            c.participant_id,
+            c.capacity_id,
+            c.municipality_code,
+            c.start_date.year(),
+        );
+        if let Some(row) = rows.get_mut(&key) {
+            row.certified = true;
+        }
+    }
+    // Where each certified person is now.
+    let mut ids: Vec<i32> = rows
+        .values()
+        .filter(|r| r.certified)
+        .map(|r| r.participant_id)
+        .collect();
+    ids.dedup();
+    let mut now: HashMap<i32, String> = HashMap::new();
+    for chunk in ids.chunks(CHUNK * 5) {
+        let found: Vec<(i32, String)> = participant::Entity::find()
+            .select_only()
+            .column(participant::Column::Id)
+            .column(participant::Column::MunicipalityCode)
+            .filter(participant::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        now.extend(found);
+    }
+    let departments = departments(db, rows.keys().map(|(_, _, m, _)| m.clone()).collect()).await?;
+    Ok(rows
+        .into_values()
+        .map(|mut row| {
+            row.still_in_entity =
+                row.certified && now.get(&row.participant_id) == Some(&row.municipality_code);
+            row.department_code = department_of(&departments, &row.municipality_code);
+            row
+        })
+        .collect())
+}

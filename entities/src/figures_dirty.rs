@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// A cohort whose figures must be recomputed before the transaction commits: written by the
+/// triggers of the source tables, emptied by `domain::db::commit` (issue 20).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "figures_dirty")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub cohort_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

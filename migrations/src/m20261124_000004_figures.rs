@@ -1,0 +1,310 @@
+//! The figures model (issue 20): counts kept current on write, read by every report.
+//!
+//! - `cohort_figures`: per cohort × municipality of the enrolment — enrolled, waitlisted,
+//!   cancelled, completed, not completed, attended marks, valid certificates, certified people
+//!   still in the municipality, sessions scheduled.
+//! - `capacity_people`: one row per person × capacity × municipality of the enrolment × year (trained,
+//!   with whether they completed, were certified and are still there), so the distinct counts
+//!   of the coverage report can be kept by adding and subtracting.
+//!   One row per year the person trained in (by the cohort's start).
+//! - `capacity_figures`: distinct people per municipality × capacity (all years);
+//!   `capacity_year_figures`: the same per year.
+//! - `figures_dirty`: cohorts whose source rows changed in the current transaction. Triggers
+//!   on every source table write here, so no write path can forget; the domain's
+//!   `db::commit` recomputes the cohorts named here (and empties it) just before `COMMIT`.
+//!
+//! The migration marks every existing cohort dirty: the first commit (or the periodic job)
+//! after upgrading fills the figures.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261124_000004_figures"
+    }
+}
+
+fn count(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().not_null().default(0).take()
+}
+
+fn flag(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .boolean()
+        .not_null()
+        .default(false)
+        .take()
+}
+
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).string().not_null().take()
+}
+
+fn id(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().not_null().take()
+}
+
+/// (table, column holding or leading to the cohort) of every source of the figures, as the
+/// SQL that names the touched cohorts from a trigger's `NEW`/`OLD` row (`{row}`).
+const SOURCES: &[(&str, &str)] = &[
+    ("enrolments", "SELECT {row}.cohort_id AS cohort_id"),
+    ("certificates", "SELECT {row}.cohort_id AS cohort_id"),
+    ("cohort_sessions", "SELECT {row}.cohort_id AS cohort_id"),
+    (
+        "attendance_marks",
+        "SELECT cohort_id AS cohort_id FROM enrolments WHERE id = {row}.enrolment_id",
+    ),
+    (
+        "course_capacities",
+        "SELECT id AS cohort_id FROM cohorts WHERE course_id = {row}.course_id",
+    ),
+];
+
+/// Participants touch their cohorts only when their municipality changes.
+const PEOPLE: &str =
+    "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.id";
+
+/// The statement a trigger runs: names the touched cohorts once (a bulk load of marks would
+/// otherwise write one row per mark).
+fn mark(select: &str, row: &str) -> String {
+    format!(
+        "INSERT INTO figures_dirty (cohort_id) SELECT touched.cohort_id FROM ({}) AS touched \
+         WHERE NOT EXISTS (SELECT 1 FROM figures_dirty WHERE figures_dirty.cohort_id = touched.cohort_id)",
+        select.replace("{row}", row)
+    )
+}
+
+fn sqlite_triggers() -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, select) in SOURCES {
+        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+            out.push(format!(
+                "CREATE TRIGGER figures_{table}_{e} AFTER {event} ON {table} BEGIN {}; END",
+                mark(select, row),
+                e = event.to_lowercase(),
+            ));
+        }
+    }
+    out.push(format!(
+        "CREATE TRIGGER figures_participants_update AFTER UPDATE OF municipality_code \
+         ON participants BEGIN {}; END",
+        mark(PEOPLE, "NEW")
+    ));
+    out
+}
+
+fn postgres_triggers() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut function = |name: &str, select: &str| {
+        out.push(format!(
+            "CREATE FUNCTION figures_touch_{name}() RETURNS trigger AS $$ BEGIN \
+             IF TG_OP <> 'INSERT' THEN {old}; END IF; \
+             IF TG_OP <> 'DELETE' THEN {new}; END IF; \
+             RETURN NULL; END $$ LANGUAGE plpgsql",
+            old = mark(select, "OLD"),
+            new = mark(select, "NEW"),
+        ));
+    };
+    for (table, select) in SOURCES {
+        function(table, select);
+    }
+    function("participants", PEOPLE);
+    for (table, _) in SOURCES {
+        out.push(format!(
+            "CREATE TRIGGER figures_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION figures_touch_{table}()"
+        ));
+    }
+    out.push(
+        "CREATE TRIGGER figures_participants AFTER UPDATE OF municipality_code ON participants \
+         FOR EACH ROW EXECUTE FUNCTION figures_touch_participants()"
+            .to_string(),
+    );
+    out
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("cohort_figures")
+                    .col(id("cohort_id"))
+                    .col(text("municipality_code"))
+                    .col(text("department_code"))
+                    .col(count("enrolled"))
+                    .col(count("waitlisted"))
+                    .col(count("cancelled"))
+                    .col(count("completed"))
+                    .col(count("not_completed"))
+                    .col(count("attended"))
+                    .col(count("certified"))
+                    .col(count("still_in_entity"))
+                    .col(count("sessions_scheduled"))
+                    .primary_key(Index::create().col("cohort_id").col("municipality_code"))
+                    .take(),
+            )
+            .await?;
+        for column in ["department_code", "municipality_code"] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(format!("ix_cohort_figures_{column}"))
+                        .table("cohort_figures")
+                        .col(column)
+                        .take(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("capacity_people")
+                    .col(id("participant_id"))
+                    .col(id("capacity_id"))
+                    .col(text("municipality_code"))
+                    // The year the cohort started.
+                    .col(id("year"))
+                    .col(text("department_code"))
+                    .col(flag("completed"))
+                    .col(flag("certified"))
+                    .col(flag("still_in_entity"))
+                    .primary_key(
+                        Index::create()
+                            .col("participant_id")
+                            .col("capacity_id")
+                            .col("municipality_code")
+                            .col("year"),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("capacity_figures")
+                    .col(text("municipality_code"))
+                    .col(id("capacity_id"))
+                    .col(text("department_code"))
+                    .col(count("trained"))
+                    .col(count("completed"))
+                    .col(count("certified"))
+                    .col(count("still_in_entity"))
+                    .primary_key(Index::create().col("municipality_code").col("capacity_id"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("capacity_year_figures")
+                    .col(text("municipality_code"))
+                    .col(id("capacity_id"))
+                    .col(id("year"))
+                    .col(text("department_code"))
+                    .col(count("trained"))
+                    .col(count("completed"))
+                    .col(count("certified"))
+                    .col(count("still_in_entity"))
+                    .primary_key(
+                        Index::create()
+                            .col("municipality_code")
+                            .col("capacity_id")
+                            .col("year"),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_capacity_figures_department_code")
+                    .table("capacity_figures")
+                    .col("department_code")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("figures_dirty")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(id("cohort_id"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_figures_dirty_cohort_id")
+                    .table("figures_dirty")
+                    .col("cohort_id")
+                    .take(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        let triggers = match db.get_database_backend() {
+            DbBackend::Postgres => postgres_triggers(),
+            _ => sqlite_triggers(),
+        };
+        for sql in triggers {
+            db.execute_unprepared(&sql).await?;
+        }
+        db.execute_unprepared("INSERT INTO figures_dirty (cohort_id) SELECT id FROM cohorts")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
+        for (table, _) in SOURCES {
+            if postgres {
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS figures_{table} ON {table}"
+                ))
+                .await?;
+                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS figures_touch_{table}()"))
+                    .await?;
+            } else {
+                for event in ["insert", "update", "delete"] {
+                    db.execute_unprepared(&format!(
+                        "DROP TRIGGER IF EXISTS figures_{table}_{event}"
+                    ))
+                    .await?;
+                }
+            }
+        }
+        if postgres {
+            db.execute_unprepared("DROP TRIGGER IF EXISTS figures_participants ON participants")
+                .await?;
+            db.execute_unprepared("DROP FUNCTION IF EXISTS figures_touch_participants()")
+                .await?;
+        } else {
+            db.execute_unprepared("DROP TRIGGER IF EXISTS figures_participants_update")
+                .await?;
+        }
+        for table in [
+            "figures_dirty",
+            "capacity_year_figures",
+            "capacity_figures",
+            "capacity_people",
+            "cohort_figures",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
+        }
+        Ok(())
+    }
+}
