@@ -45,7 +45,11 @@ pub async fn run_until(
 /// its own; nothing to do — and no write lock taken — when nothing is pending).
 async fn flush_figures(db: &DatabaseConnection) -> crate::error::AppResult<()> {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    if crate::entities::figures_dirty::Entity::find().count(db).await? == 0 {
+    if crate::entities::figures_dirty::Entity::find()
+        .count(db)
+        .await?
+        == 0
+    {
         return Ok(());
     }
     let txn = crate::db::begin(db).await?;

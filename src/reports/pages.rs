@@ -191,6 +191,8 @@ struct FilterForm {
 struct ReportView<'a> {
     is_reviewer: bool,
     department: String,
+    /// The department's name, shown where people read it.
+    department_name: String,
     filter: FilterForm,
     #[serde(flatten)]
     chart: Chart<'a>,
@@ -266,9 +268,11 @@ async fn report_page(
         groups.push(group("Víctimas del conflicto", differential.victims.text()));
         let qs = query_string(&query);
         let department = filters.department.clone().unwrap_or_default();
+        let department_name = crate::territory::department_name(db.inner(), &department).await?;
         let view = ReportView {
             is_reviewer: user.department_scope().is_some(),
             department,
+            department_name,
             filter: FilterForm {
                 department: query.department.clone().unwrap_or_default(),
                 municipality: query.municipality.clone().unwrap_or_default(),
@@ -329,7 +333,7 @@ struct Described {
 #[derive(Serialize)]
 struct ParticipantsView<'a> {
     is_reviewer: bool,
-    department: String,
+    department_name: String,
     filters: Vec<Described>,
     rows: Vec<PersonRow<'a>>,
     total: u64,
@@ -375,9 +379,10 @@ async fn participants_page(
             })
             .collect();
         let qs = query_string(&query);
+        let department = filters.department.clone().unwrap_or_default();
         let view = ParticipantsView {
             is_reviewer: user.department_scope().is_some(),
-            department: filters.department.clone().unwrap_or_default(),
+            department_name: crate::territory::department_name(db.inner(), &department).await?,
             filters: filters
                 .describe()
                 .into_iter()

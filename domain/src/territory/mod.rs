@@ -257,6 +257,15 @@ pub async fn resolve_municipality<C: ConnectionTrait>(
 }
 
 /// Departments for form selects, by name.
+/// «Caquetá» for `18`; the code itself when it names no department (pages never show a bare
+/// code where a person expects a name).
+pub async fn department_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<String> {
+    Ok(department::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map_or_else(|| code.to_string(), |d| d.name))
+}
+
 pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {
     Ok(department::Entity::find()
         .order_by_asc(department::Column::Name)
