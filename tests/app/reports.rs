@@ -1074,3 +1074,201 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
         }
     }
 }
+
+/// Honest states (issue 20): a cohort that has not started has no attendance and no completion
+/// (null in JSON, «Sin iniciar» on pages and in the workbook) and stays out of the averages; a
+/// running cohort's percentage is over the sessions held so far and says so; completion is
+/// decided only at closing; a closed cohort shows the enrolment it closed with.
+#[rocket::async_test]
+async fn report_rows_say_how_far_each_cohort_is() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    // El Doncello (18247): no demo data there, so its figures are only these cohorts'.
+    let waiting = world
+        .cohort()
+        .name("Aún sin empezar")
+        .sessions_from_now(&[Duration::days(3), Duration::days(10)], 60)
+        .create()
+        .await;
+    let running = world
+        .cohort()
+        .name("En marcha")
+        .sessions_from_now(
+            &[
+                Duration::days(-4),
+                Duration::days(-2),
+                Duration::days(2),
+                Duration::days(4),
+            ],
+            60,
+        )
+        .create()
+        .await;
+    let people = world.people("estados").count(2).of("18247").create().await;
+    let mut ids = Vec::new();
+    for cohort in [&waiting, &running] {
+        for person in &people {
+            let enrolment = world.enrol(cohort.id, person.id).await;
+            if cohort.id == running.id {
+                ids.push(enrolment.id);
+            }
+        }
+    }
+    world.move_cohort(running.id, "in_progress").await;
+    use aula_territorial::entities::values::Mark::*;
+    world
+        .take_attendance(
+            &running.sessions,
+            &[
+                (ids[0], &[Presente, Presente]),
+                (ids[1], &[Presente, Ausente]),
+            ],
+        )
+        .await;
+
+    let report = |query: String| {
+        let app = &app;
+        let token = world.staff.clone();
+        async move {
+            let (status, body) = api(
+                app,
+                "GET",
+                &format!("/api/v1/reports/attendance?{query}"),
+                Some(&token),
+                None,
+            )
+            .await;
+            assert_eq!(status, Status::Ok, "{body}");
+            body
+        }
+    };
+    // Not started: null, not 0.
+    let body = report(format!("cohort={}", waiting.id)).await;
+    let row = row_of(&body, "18247");
+    assert_eq!(row["status"], "open");
+    assert_eq!(row["enrolled"], 2);
+    assert_eq!(row["sessions_held"], 0);
+    assert_eq!(row["sessions_scheduled"], 2);
+    assert!(row["attendance_pct"].is_null(), "{row}");
+    assert!(row["completed"].is_null(), "{row}");
+    assert_eq!(row["municipality_name"], "El Doncello");
+    assert_eq!(row["department_name"], "Caquetá");
+    // Running: 3 attended of 2 people × 2 sessions held (not × 4 scheduled); no completion yet.
+    let body = report(format!("cohort={}", running.id)).await;
+    let row = row_of(&body, "18247");
+    assert_eq!(row["status"], "in_progress");
+    assert_eq!(row["sessions_held"], 2);
+    assert_eq!(row["sessions_scheduled"], 4);
+    assert_eq!(row["attendance_pct"], 75.0);
+    assert!(row["completed"].is_null(), "{row}");
+    // The person-level detail says the same.
+    let (_, detail) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/attendance/participants?cohort={}",
+            waiting.id
+        ),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    for person in detail["items"].as_array().unwrap() {
+        assert!(person["attendance_pct"].is_null(), "{person}");
+        assert!(person["completed"].is_null(), "{person}");
+        assert_eq!(person["cohort_status"], "open");
+    }
+    let (_, detail) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/attendance/participants?cohort={}",
+            running.id
+        ),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    let pcts: Vec<f64> = detail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert!(p["completed"].is_null(), "{p}");
+            p["attendance_pct"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(pcts.len(), 2);
+    assert!(pcts.contains(&100.0) && pcts.contains(&50.0), "{pcts:?}");
+
+    // The municipality's average leaves the cohort not started out: 75 %, not 37,5 %.
+    let (status, kind, bytes) = download(
+        &app,
+        "/api/v1/reports/attendance.xlsx?municipality=18247",
+        &world.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(kind.unwrap().contains("spreadsheetml"));
+    let summary = table(&bytes, "Municipios", "Código DANE");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0][1], Data::String("El Doncello".into()));
+    assert_eq!(summary[0][3], Data::String("Caquetá".into()));
+    assert_eq!(summary[0][5], Data::Float(4.0), "enrolled in both cohorts");
+    assert_eq!(summary[0][6], Data::Float(0.75));
+    assert_eq!(summary[0][8], Data::String("Se decide al cierre".into()));
+    let cohorts = table(&bytes, "Cohortes", "Código DANE");
+    let line = |name: &str| {
+        cohorts
+            .iter()
+            .find(|r| r[5] == Data::String(name.into()))
+            .unwrap_or_else(|| panic!("{name} in {cohorts:?}"))
+            .clone()
+    };
+    let not_started = line("Aún sin empezar");
+    assert_eq!(not_started[6], Data::String("Sin iniciar".into()));
+    assert_eq!(not_started[10], Data::String("Sin iniciar".into()));
+    assert_eq!(not_started[11], Data::String("Se decide al cierre".into()));
+    let in_course = line("En marcha");
+    assert_eq!(
+        in_course[6],
+        Data::String("En curso (2 de 4 sesiones)".into())
+    );
+    assert_eq!(in_course[8], Data::Float(2.0), "sessions held");
+    assert_eq!(in_course[10], Data::Float(0.75));
+
+    // The page says it in words.
+    sign_in_client(
+        &app.client,
+        demo_account(Role::Coordinator).0,
+        demo_account(Role::Coordinator).1,
+    )
+    .await;
+    let (status, html) = crate::support::page(&app, "/reportes?municipality=18247").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Sin iniciar"), "{html}");
+    assert!(html.contains("En curso (2 de 4 sesiones)"), "{html}");
+    assert!(html.contains("75 %"), "{html}");
+    assert!(
+        !html.contains("37,5 %"),
+        "the cohort not started drags nothing down"
+    );
+    let (_, html) = crate::support::page(
+        &app,
+        &format!("/reportes/participantes?cohort={}", waiting.id),
+    )
+    .await;
+    assert!(
+        html.contains("Sin iniciar") && html.contains("Se decide al cierre"),
+        "{html}"
+    );
+
+    // Closed: the enrolment it closed with (completed and not completed both count).
+    let closed = world.hand_built_cohort().await;
+    let body = report(format!("cohort={closed}")).await;
+    let florencia = row_of(&body, "18001");
+    assert_eq!(florencia["status"], "closed");
+    assert_eq!(florencia["enrolled"], 3);
+    assert_eq!(florencia["completed"], 2);
+    assert_eq!(florencia["sessions_held"], 4);
+}
