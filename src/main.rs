@@ -146,6 +146,7 @@ fn init_logging() {
 
 #[rocket::main]
 async fn main() -> ExitCode {
+    aula_territorial::blocking::tune_allocator();
     init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match parse(&args) {

@@ -39,7 +39,13 @@ where
         .await
         .map_err(|_| AppError::Internal("el turno de trabajo no está disponible".into()))?;
     let joined = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let result = job();
+        if started.elapsed() >= LARGE_JOB {
+            // A workbook or a big upload: give what it freed back to the system now, so the
+            // process returns to its steady size instead of keeping its peak.
+            release_memory();
+        }
         drop(turn);
         result
     })
@@ -50,6 +56,36 @@ where
         Err(error) => Err(AppError::Internal(format!(
             "el trabajo en segundo plano no terminó: {error}"
         ))),
+    }
+}
+
+/// Jobs at least this long are large (workbooks, uploads, PDFs in bulk): after one, freed
+/// memory is handed back to the system.
+const LARGE_JOB: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Allocator settings for a long-running server (glibc; nothing elsewhere), called once at
+/// start. glibc's defaults suit short programs: up to 8 heaps per core, each keeping what it
+/// once held, and a threshold for mapping big blocks that rises after the first big one is
+/// freed — so argon2's 19 MiB and a workbook's buffers end up in those heaps and the process
+/// keeps its peak. Two heaps, big blocks (≥ 1 MiB) always mapped and given back when freed,
+/// and freed heap tops returned beyond 8 MiB keep memory near its steady level.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's allocator parameters; called at start, before the
+    // runtime's threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
+    }
+}
+
+/// Hands memory freed by a large job back to the system (glibc; nothing elsewhere).
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of glibc's heaps to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -16,15 +16,15 @@
 //! recomputes everything from scratch (the `rebuild-figures` command, after bulk loads), with the
 //! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
 
-use crate::entities::values::{CertificateStatus, EnrolmentStatus, Mark};
+use crate::entities::values::{CertificateStatus, ConsentKind, EnrolmentStatus, Mark};
 use crate::entities::{
     attendance_mark, capacity_figure, capacity_person, capacity_year_figure, certificate, cohort,
-    cohort_figure, cohort_session, course_capacity, enrolment, figures_dirty, municipality,
-    participant,
+    cohort_figure, cohort_session, consent, course_capacity, differential_person, enrolment,
+    figures_dirty, municipality, participant,
 };
 use crate::error::AppResult;
 use chrono::Datelike;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait,
@@ -109,6 +109,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()
 /// Replaces these people's capacity rows with freshly computed ones and moves the sums of
 /// `capacity_figures` and `capacity_year_figures` by the difference.
 async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult<()> {
+    refresh_differential(db, people).await?;
     let old: BTreeSet<capacity_person::Model> = capacity_person::Entity::find()
         .filter(capacity_person::Column::ParticipantId.is_in(people.to_vec()))
         .all(db)
@@ -207,6 +208,86 @@ async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Replaces these people's `differential_people` rows (when they changed).
+async fn refresh_differential<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult<()> {
+    let old: BTreeSet<differential_person::Model> = differential_person::Entity::find()
+        .filter(differential_person::Column::ParticipantId.is_in(people.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let new: BTreeSet<differential_person::Model> = differential_rows(db, Some(people))
+        .await?
+        .into_iter()
+        .collect();
+    if old != new {
+        differential_person::Entity::delete_many()
+            .filter(differential_person::Column::ParticipantId.is_in(people.to_vec()))
+            .exec(db)
+            .await?;
+        insert_differential(db, new.into_iter().collect()).await?;
+    }
+    Ok(())
+}
+
+async fn insert_differential<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<differential_person::Model>,
+) -> AppResult<()> {
+    for chunk in rows.chunks(CHUNK) {
+        differential_person::Entity::insert_many(
+            chunk
+                .iter()
+                .cloned()
+                .map(differential_person::ActiveModel::from),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The `differential_people` rows of these people, or of everyone (`None`): each consenting
+/// person (active consent for sensitive data) once per department where they have a counted
+/// enrolment, with their attributes as they are now.
+async fn differential_rows<C: ConnectionTrait>(
+    db: &C,
+    people: Option<&[i32]>,
+) -> AppResult<Vec<differential_person::Model>> {
+    let mut select = enrolment::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            enrolment::Entity::belongs_to(municipality::Entity)
+                .from(enrolment::Column::MunicipalityCode)
+                .to(municipality::Column::Code)
+                .into(),
+        )
+        .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
+        .select_only()
+        .column(enrolment::Column::ParticipantId)
+        .column(municipality::Column::DepartmentCode)
+        .column(participant::Column::Sex)
+        .column(participant::Column::EthnicGroup)
+        .column(participant::Column::HasDisability)
+        .column(participant::Column::IsConflictVictim)
+        .filter(enrolment::Column::Status.is_in(COUNTED))
+        .filter(
+            enrolment::Column::ParticipantId.in_subquery(
+                Query::select()
+                    .column(consent::Column::ParticipantId)
+                    .from(consent::Entity)
+                    .and_where(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+                    .and_where(consent::Column::WithdrawnAt.is_null())
+                    .to_owned(),
+            ),
+        )
+        .distinct();
+    if let Some(ids) = people {
+        select = select.filter(enrolment::Column::ParticipantId.is_in(ids.to_vec()));
+    }
+    Ok(select.into_model().all(db).await?)
 }
 
 /// (municipality, capacity, year — `None` for all years) → (department, counts).
@@ -321,6 +402,8 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     capacity_person::Entity::delete_many().exec(db).await?;
     capacity_figure::Entity::delete_many().exec(db).await?;
     capacity_year_figure::Entity::delete_many().exec(db).await?;
+    differential_person::Entity::delete_many().exec(db).await?;
+    insert_differential(db, differential_rows(db, None).await?).await?;
     let cohorts = cohort_rows(db, None).await?;
     let n_cohorts = cohorts.len();
     insert_cohort_rows(db, cohorts).await?;
@@ -338,6 +421,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub cohorts: Vec<cohort_figure::Model>,
+    pub differential: Vec<differential_person::Model>,
     pub people: Vec<capacity_person::Model>,
     pub capacities: Vec<capacity_figure::Model>,
     pub years: Vec<capacity_year_figure::Model>,
@@ -346,11 +430,13 @@ pub struct Snapshot {
 pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
     let mut out = Snapshot {
         cohorts: cohort_figure::Entity::find().all(db).await?,
+        differential: differential_person::Entity::find().all(db).await?,
         people: capacity_person::Entity::find().all(db).await?,
         capacities: capacity_figure::Entity::find().all(db).await?,
         years: capacity_year_figure::Entity::find().all(db).await?,
     };
     out.cohorts.sort();
+    out.differential.sort();
     out.people.sort();
     out.capacities.sort();
     out.years.sort();

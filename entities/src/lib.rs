@@ -23,6 +23,7 @@ pub mod consent;
 pub mod course;
 pub mod course_capacity;
 pub mod department;
+pub mod differential_person;
 pub mod enrolment;
 pub mod figures_dirty;
 pub mod indicator_observation;

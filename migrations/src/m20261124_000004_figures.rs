@@ -9,6 +9,8 @@
 //!   One row per year the person trained in (by the cohort's start).
 //! - `capacity_figures`: distinct people per municipality × capacity (all years);
 //!   `capacity_year_figures`: the same per year.
+//! - `differential_people`: the consenting people (active consent for sensitive data) with a
+//!   counted enrolment in a department, with the four attributes of the differential approach.
 //! - `figures_dirty`: cohorts whose source rows changed in the current transaction. Triggers
 //!   on every source table write here, so no write path can forget; the domain's
 //!   `db::commit` recomputes the cohorts named here (and empties it) just before `COMMIT`.
@@ -61,14 +63,22 @@ const SOURCES: &[(&str, &str)] = &[
         "course_capacities",
         "SELECT id AS cohort_id FROM cohorts WHERE course_id = {row}.course_id",
     ),
+    (
+        "consents",
+        "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.participant_id",
+    ),
 ];
 
-/// Participants touch their cohorts only when their municipality changes.
+/// Participants touch their cohorts only when their municipality or an attribute of the
+/// differential approach changes.
 const PEOPLE: &str =
     "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.id";
 
 /// The statement a trigger runs: names the touched cohorts once (a bulk load of marks would
 /// otherwise write one row per mark).
+const PEOPLE_COLUMNS: &str =
+    "municipality_code, sex, ethnic_group, has_disability, is_conflict_victim";
+
 fn mark(select: &str, row: &str) -> String {
     format!(
         "INSERT INTO figures_dirty (cohort_id) SELECT touched.cohort_id FROM ({}) AS touched \
@@ -89,7 +99,7 @@ fn sqlite_triggers() -> Vec<String> {
         }
     }
     out.push(format!(
-        "CREATE TRIGGER figures_participants_update AFTER UPDATE OF municipality_code \
+        "CREATE TRIGGER figures_participants_update AFTER UPDATE OF {PEOPLE_COLUMNS} \
          ON participants BEGIN {}; END",
         mark(PEOPLE, "NEW")
     ));
@@ -118,11 +128,10 @@ fn postgres_triggers() -> Vec<String> {
              FOR EACH ROW EXECUTE FUNCTION figures_touch_{table}()"
         ));
     }
-    out.push(
-        "CREATE TRIGGER figures_participants AFTER UPDATE OF municipality_code ON participants \
-         FOR EACH ROW EXECUTE FUNCTION figures_touch_participants()"
-            .to_string(),
-    );
+    out.push(format!(
+        "CREATE TRIGGER figures_participants AFTER UPDATE OF {PEOPLE_COLUMNS} ON participants \
+             FOR EACH ROW EXECUTE FUNCTION figures_touch_participants()"
+    ));
     out
 }
 
@@ -231,6 +240,29 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
+                    .table("differential_people")
+                    .col(id("participant_id"))
+                    .col(text("department_code"))
+                    .col(ColumnDef::new("sex").string().null())
+                    .col(ColumnDef::new("ethnic_group").string().null())
+                    .col(ColumnDef::new("has_disability").boolean().null())
+                    .col(ColumnDef::new("is_conflict_victim").boolean().null())
+                    .primary_key(Index::create().col("participant_id").col("department_code"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_differential_people_department_code")
+                    .table("differential_people")
+                    .col("department_code")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("figures_dirty")
                     .col(
                         ColumnDef::new("id")
@@ -296,6 +328,7 @@ impl MigrationTrait for Migration {
         }
         for table in [
             "figures_dirty",
+            "differential_people",
             "capacity_year_figures",
             "capacity_figures",
             "capacity_people",

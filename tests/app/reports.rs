@@ -754,6 +754,8 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         .await
         .unwrap();
     let now = aula_territorial::time::now();
+    // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
+    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
     for (person, code) in people.iter().zip(&places) {
         enrolment::ActiveModel {
             cohort_id: Set(cohort_id as i32),
@@ -766,10 +768,11 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(app.db())
+        .insert(&txn)
         .await
         .unwrap();
     }
+    aula_territorial::db::commit(txn).await.unwrap();
 
     let (_, body) = api(
         &app,

@@ -189,12 +189,13 @@ pub async fn coverage<C: ConnectionTrait>(
         .into_model()
         .all(db)
         .await?;
-    found.sort_by(|a, b| {
-        crate::text::fold(&a.municipality_name)
-            .cmp(&crate::text::fold(&b.municipality_name))
-            .then(a.municipality_code.cmp(&b.municipality_code))
-            .then(a.sort_order.cmp(&b.sort_order))
-            .then(a.capacity_id.cmp(&b.capacity_id))
+    found.sort_by_cached_key(|f| {
+        (
+            crate::text::fold(&f.municipality_name),
+            f.municipality_code.clone(),
+            f.sort_order,
+            f.capacity_id,
+        )
     });
     Ok(found
         .into_iter()

@@ -14,12 +14,13 @@ use super::{
 };
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{
-    attendance_mark, certificate, cohort, department, enrolment, municipality, participant,
+    attendance_mark, certificate, cohort, cohort_figure, department, enrolment, municipality,
+    participant,
 };
 use crate::error::AppResult;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -152,8 +153,9 @@ pub async fn participants<C: ConnectionTrait>(
     complete(db, lines, Among::Scope(filters)).await
 }
 
-/// One page of the enrolments in scope (`page` ≥ 1) and how many there are in all: a count,
-/// the page's enrolments, then sessions, marks and certificates of that page only.
+/// One page of the enrolments in scope (`page` ≥ 1) and how many there are in all. The
+/// figures model gives each municipality × cohort group's size, in the page's order, so the
+/// page is cut from only the groups it spans: its cost follows the page, not the department.
 pub async fn participants_page<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -163,23 +165,45 @@ pub async fn participants_page<C: ConnectionTrait>(
     if filters.nothing {
         return Ok((Vec::new(), 0));
     }
-    let total: i64 = scoped(
-        enrolment::Entity::find()
-            .select_only()
-            .column_as(enrolment::Column::Id.count(), "n"),
-        filters,
-    )
-    .into_tuple()
-    .one(db)
-    .await?
-    .unwrap_or(0);
-    let total = u64::try_from(total).unwrap_or(0);
+    let groups: Vec<(String, i32, i64)> = super::figures_in_scope(filters)
+        .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort_figure::Column::Enrolled)
+        .order_by_asc(cohort_figure::Column::MunicipalityCode)
+        .order_by_asc(cohort_figure::Column::CohortId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let total: u64 = groups.iter().map(|g| g.2.max(0) as u64).sum();
     let offset = page.saturating_sub(1).saturating_mul(per_page);
     if offset >= total {
         return Ok((Vec::new(), total));
     }
+    // The groups the page spans, and how far into the first one it starts.
+    let (mut before, mut skip, mut spanned) = (0u64, 0u64, Condition::any());
+    for (municipality_code, cohort_id, enrolled) in &groups {
+        let size = (*enrolled).max(0) as u64;
+        if before + size <= offset {
+            before += size;
+            continue;
+        }
+        if before >= offset + per_page {
+            break;
+        }
+        if spanned.is_empty() {
+            skip = offset - before;
+        }
+        spanned = spanned.add(
+            Condition::all()
+                .add(enrolment::Column::MunicipalityCode.eq(municipality_code.as_str()))
+                .add(enrolment::Column::CohortId.eq(*cohort_id)),
+        );
+        before += size;
+    }
     let lines = lines(filters)
-        .offset(offset)
+        .filter(spanned)
+        .offset(skip)
         .limit(per_page)
         .into_model::<Line>()
         .all(db)

@@ -6,7 +6,7 @@
 
 use super::{Filters, scoped};
 use crate::entities::values::ConsentKind;
-use crate::entities::{consent, enrolment, participant};
+use crate::entities::{consent, differential_person, enrolment, participant};
 use crate::error::AppResult;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -128,6 +128,34 @@ fn combinations(filters: &Filters) -> sea_orm::Select<enrolment::Entity> {
     select
 }
 
+/// The same combinations for a whole department (or the nation) from the figures model
+/// (`differential_people`): one grouped query over that territory's consenting people.
+async fn kept_combinations<C: ConnectionTrait>(
+    db: &C,
+    department: Option<&str>,
+) -> AppResult<Vec<Combination>> {
+    let mut select = differential_person::Entity::find()
+        .select_only()
+        .column(differential_person::Column::Sex)
+        .column(differential_person::Column::EthnicGroup)
+        .column(differential_person::Column::HasDisability)
+        .column(differential_person::Column::IsConflictVictim)
+        .column_as(
+            Expr::expr(Func::count_distinct(Expr::col(
+                differential_person::Column::ParticipantId,
+            ))),
+            "n",
+        )
+        .group_by(differential_person::Column::Sex)
+        .group_by(differential_person::Column::EthnicGroup)
+        .group_by(differential_person::Column::HasDisability)
+        .group_by(differential_person::Column::IsConflictVictim);
+    if let Some(code) = department {
+        select = select.filter(differential_person::Column::DepartmentCode.eq(code));
+    }
+    Ok(select.into_model().all(db).await?)
+}
+
 fn categories(list: &[(&str, &str)], counts: &HashMap<String, i64>) -> Vec<Category> {
     list.iter()
         .map(|(value, label)| Category {
@@ -156,11 +184,15 @@ pub async fn differential<C: ConnectionTrait>(
     let (mut consenting, mut disability, mut victims) = (0, 0, 0);
     let mut sex: HashMap<String, i64> = HashMap::new();
     let mut ethnic: HashMap<String, i64> = HashMap::new();
-    for c in combinations(filters)
-        .into_model::<Combination>()
-        .all(db)
-        .await?
-    {
+    let found = if filters.whole_territory() {
+        kept_combinations(db, filters.department.as_deref()).await?
+    } else {
+        combinations(filters)
+            .into_model::<Combination>()
+            .all(db)
+            .await?
+    };
+    for c in found {
         consenting += c.n;
         if let Some(v) = c.sex {
             *sex.entry(v).or_default() += c.n;

@@ -141,6 +141,17 @@ impl Filters {
         out
     }
 
+    /// Whether the report covers a whole department (or the nation): no filter but the
+    /// department. Such reports read their differential approach from the figures model.
+    pub fn whole_territory(&self) -> bool {
+        self.municipality.is_none()
+            && self.cohort.is_none()
+            && self.course.is_none()
+            && self.capacity.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+    }
+
     /// Whether a filter reads the cohort's columns (otherwise reports skip joining cohorts:
     /// one lookup less per enrolment).
     fn needs_cohort(&self) -> bool {
@@ -493,11 +504,13 @@ pub async fn attendance<C: ConnectionTrait>(
             row
         })
         .collect();
-    rows.sort_by(|a, b| {
-        crate::text::fold(&a.municipality_name)
-            .cmp(&crate::text::fold(&b.municipality_name))
-            .then(a.municipality_code.cmp(&b.municipality_code))
-            .then(a.cohort_id.cmp(&b.cohort_id))
+    // Folded once per row, not once per comparison.
+    rows.sort_by_cached_key(|r| {
+        (
+            crate::text::fold(&r.municipality_name),
+            r.municipality_code.clone(),
+            r.cohort_id,
+        )
     });
     Ok(rows)
 }
