@@ -474,31 +474,37 @@ async fn insert_people<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Municipality code → department code, for these codes.
-async fn departments<C: ConnectionTrait>(
+/// Municipality code → (department code, folded name), for these codes.
+async fn places<C: ConnectionTrait>(
     db: &C,
     codes: BTreeSet<String>,
-) -> AppResult<HashMap<String, String>> {
+) -> AppResult<HashMap<String, (String, String)>> {
     let codes: Vec<String> = codes.into_iter().collect();
     let mut out = HashMap::new();
     for chunk in codes.chunks(CHUNK) {
-        let found: Vec<(String, String)> = municipality::Entity::find()
+        let found: Vec<(String, String, String)> = municipality::Entity::find()
             .select_only()
             .column(municipality::Column::Code)
             .column(municipality::Column::DepartmentCode)
+            .column(municipality::Column::Name)
             .filter(municipality::Column::Code.is_in(chunk.to_vec()))
             .into_tuple()
             .all(db)
             .await?;
-        out.extend(found);
+        out.extend(
+            found
+                .into_iter()
+                .map(|(code, department, name)| (code, (department, crate::text::fold(&name)))),
+        );
     }
     Ok(out)
 }
 
-fn department_of(departments: &HashMap<String, String>, code: &str) -> String {
-    departments
+/// The department of a municipality (its code's first two digits when it is unknown).
+fn department_of(places: &HashMap<String, (String, String)>, code: &str) -> String {
+    places
         .get(code)
-        .cloned()
+        .map(|p| p.0.clone())
         .unwrap_or_else(|| code.get(..2).unwrap_or_default().to_string())
 }
 
@@ -635,12 +641,16 @@ async fn cohort_rows<C: ConnectionTrait>(
         sessions = sessions.filter(cohort_session::Column::CohortId.eq(id));
     }
     let sessions: HashMap<i32, i64> = sessions.into_tuple().all(db).await?.into_iter().collect();
-    let departments = departments(db, rows.keys().map(|(_, m)| m.clone()).collect()).await?;
+    let places = places(db, rows.keys().map(|(_, m)| m.clone()).collect()).await?;
     Ok(rows
         .into_values()
         .map(|mut row| {
             row.sessions_scheduled = sessions.get(&row.cohort_id).copied().unwrap_or(0) as i32;
-            row.department_code = department_of(&departments, &row.municipality_code);
+            row.department_code = department_of(&places, &row.municipality_code);
+            row.municipality_sort = places
+                .get(&row.municipality_code)
+                .map(|p| p.1.clone())
+                .unwrap_or_default();
             row
         })
         .collect())
@@ -651,6 +661,7 @@ fn empty_row(cohort_id: i32, municipality_code: String) -> cohort_figure::Model 
         cohort_id,
         municipality_code,
         department_code: String::new(),
+        municipality_sort: String::new(),
         enrolled: 0,
         waitlisted: 0,
         cancelled: 0,
@@ -781,13 +792,13 @@ async fn person_rows<C: ConnectionTrait>(
             .await?;
         now.extend(found);
     }
-    let departments = departments(db, rows.keys().map(|(_, _, m, _)| m.clone()).collect()).await?;
+    let places = places(db, rows.keys().map(|(_, _, m, _)| m.clone()).collect()).await?;
     Ok(rows
         .into_values()
         .map(|mut row| {
             row.still_in_entity =
                 row.certified && now.get(&row.participant_id) == Some(&row.municipality_code);
-            row.department_code = department_of(&departments, &row.municipality_code);
+            row.department_code = department_of(&places, &row.municipality_code);
             row
         })
         .collect())

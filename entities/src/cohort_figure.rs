@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub municipality_code: String,
     pub department_code: String,
+    /// The municipality's name folded (the reports' order).
+    pub municipality_sort: String,
     /// Enrolments enrolled, completed or not completed.
     pub enrolled: i32,
     pub waitlisted: i32,

@@ -145,6 +145,9 @@ impl MigrationTrait for Migration {
                     .col(id("cohort_id"))
                     .col(text("municipality_code"))
                     .col(text("department_code"))
+                    // The municipality's name folded (no accents, lower case): the reports'
+                    // order, so a page of rows is cut in SQL.
+                    .col(text("municipality_sort"))
                     .col(count("enrolled"))
                     .col(count("waitlisted"))
                     .col(count("cancelled"))
@@ -158,16 +161,31 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        for column in ["department_code", "municipality_code"] {
-            manager
-                .create_index(
-                    Index::create()
-                        .name(format!("ix_cohort_figures_{column}"))
-                        .table("cohort_figures")
-                        .col(column)
-                        .take(),
-                )
-                .await?;
+        // The reports' order, within a department and nationally.
+        for (name, columns) in [
+            (
+                "ix_cohort_figures_department_order",
+                &[
+                    "department_code",
+                    "municipality_sort",
+                    "municipality_code",
+                    "cohort_id",
+                ][..],
+            ),
+            (
+                "ix_cohort_figures_order",
+                &["municipality_sort", "municipality_code", "cohort_id"][..],
+            ),
+            (
+                "ix_cohort_figures_municipality_code",
+                &["municipality_code"][..],
+            ),
+        ] {
+            let mut index = Index::create().name(name).table("cohort_figures").take();
+            for column in columns {
+                index.col(*column);
+            }
+            manager.create_index(index).await?;
         }
         manager
             .create_table(

@@ -77,8 +77,11 @@ async fn attendance(
 ) -> AppResult<Json<AttendanceReport>> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let (rows, differential) = super::attendance_with_differential(db.inner(), &filters).await?;
-    let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
+    let paging = Paging { page, per_page };
+    let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
+        super::attendance_page(db.inner(), &filters, &paging),
+        super::differential::differential(db.inner(), &filters)
+    )?;
     Ok(Json(AttendanceReport {
         items,
         total,

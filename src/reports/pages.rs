@@ -2,9 +2,9 @@
 //! inline SVG chart of attendance and completion by municipality (no JavaScript) and links to
 //! the Excel files. The downloads here use the browser session (the API takes only tokens).
 
+use super::ReportQuery;
 use super::coverage::CoverageQuery;
 use super::params::{CoverageParams, ReportParams};
-use super::{ReportQuery, by_municipality, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::Download;
@@ -216,9 +216,12 @@ async fn report_page(
     let query = ReportQuery::from(params);
     let result = async {
         let filters = query.resolve(&user)?;
-        let (rows, differential) =
-            super::attendance_with_differential(db.inner(), &filters).await?;
-        let summary = by_municipality(&rows);
+        let paged = paging(pagina);
+        let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
+            super::summaries(db.inner(), &filters),
+            super::attendance_page(db.inner(), &filters, &paged),
+            super::differential::differential(db.inner(), &filters)
+        )?;
         let table = summary
             .iter()
             .map(|s| SummaryRow {
@@ -233,7 +236,6 @@ async fn report_page(
             })
             .collect();
         // The summary covers every municipality; the municipality × cohort table is paged.
-        let (rows, total, page_number, _) = page_of(rows, &paging(pagina))?;
         let detail = rows
             .iter()
             .map(|r| DetailRow {

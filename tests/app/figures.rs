@@ -9,7 +9,7 @@ use crate::support::api;
 use crate::world::{Session, World, put_marks, set_status};
 use aula_territorial::entities::values::{CertificateStatus, ConsentKind};
 use aula_territorial::entities::{certificate, consent, participant};
-use aula_territorial::reports::{Filters, differential::differential};
+use aula_territorial::reports::{self, Filters, differential::differential};
 use aula_territorial::{db, figures};
 use chrono::Duration;
 use rocket::http::Status;
@@ -297,6 +297,38 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             differential(app.db(), &counted).await.unwrap(),
             "{label}"
         );
+    }
+    // The report's sums per municipality (in SQL) and its pages (cut in SQL) are the same as
+    // the full report summed and cut in memory.
+    for department in [None, Some("18".to_string())] {
+        let filters = Filters {
+            department,
+            ..Filters::default()
+        };
+        let rows = reports::attendance(app.db(), &filters).await.unwrap();
+        assert_eq!(
+            reports::summaries(app.db(), &filters).await.unwrap(),
+            reports::by_municipality(&rows)
+        );
+        let per_page = 3;
+        for page in 1..=(rows.len() as i64 / per_page + 1) {
+            let paging = aula_territorial::paging::Paging {
+                page: Some(page),
+                per_page: Some(per_page),
+            };
+            let (items, total, _, _) = reports::attendance_page(app.db(), &filters, &paging)
+                .await
+                .unwrap();
+            assert_eq!(total, rows.len());
+            let from = ((page - 1) * per_page) as usize;
+            let expected: Vec<_> = rows
+                .iter()
+                .skip(from)
+                .take(per_page as usize)
+                .cloned()
+                .collect();
+            assert_eq!(items, expected, "page {page}");
+        }
     }
     // The sequence did reach the figures: people enrolled, marks and certificates counted.
     let snapshot = figures::snapshot(app.db()).await.unwrap();

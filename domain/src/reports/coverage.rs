@@ -133,10 +133,11 @@ struct Found {
     municipality_code: String,
     capacity_id: i32,
     department_code: String,
-    trained: i64,
-    completed: i64,
-    certified: i64,
-    still_in_entity: i64,
+    // INTEGER columns (PostgreSQL decodes them as i32 only).
+    trained: i32,
+    completed: i32,
+    certified: i32,
+    still_in_entity: i32,
     municipality_name: String,
     department_name: String,
     pdet_subregion_id: Option<i32>,
@@ -209,10 +210,10 @@ pub async fn coverage<C: ConnectionTrait>(
             capacity_id: f.capacity_id,
             capacity_code: f.capacity_code,
             capacity_name: f.capacity_name,
-            participants_trained: f.trained,
-            completed: f.completed,
-            certified: f.certified,
-            still_in_entity: f.still_in_entity,
+            participants_trained: i64::from(f.trained),
+            completed: i64::from(f.completed),
+            certified: i64::from(f.certified),
+            still_in_entity: i64::from(f.still_in_entity),
         })
         .collect())
 }

@@ -9,14 +9,14 @@
 //! (stale-while-revalidate), so no visitor waits for the sum but the very first. The page says
 //! when the figures were computed. With 0 seconds every visit computes them (tests).
 
-use super::{AttendanceRow, Filters, MunicipalitySummary, by_municipality, pct};
+use super::{AttendanceRow, Filters, MunicipalitySummary, pct};
 use crate::entities::values::CohortStatus;
-use crate::entities::{cohort, municipality, participant};
+use crate::entities::{cohort, cohort_figure, municipality, participant};
 use crate::error::AppResult;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -68,15 +68,14 @@ impl Picture {
     }
 }
 
-/// Computes a scope's picture: the attendance report without filters plus the cohorts' start
-/// dates and the PDET flags (three more small queries).
+/// Computes a scope's picture from the figures model: the municipalities' sums, the closed
+/// cohorts' sums (for the trends) and the PDET flags.
 pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> AppResult<Picture> {
     let filters = Filters {
         department: department.map(str::to_string),
         ..Filters::default()
     };
-    let rows = super::attendance(db, &filters).await?;
-    let summary = by_municipality(&rows);
+    let summary = super::summaries(db, &filters).await?;
     let pdet: HashSet<String> = municipality::Entity::find()
         .select_only()
         .column(municipality::Column::Code)
@@ -90,7 +89,7 @@ pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> Ap
         .iter()
         .filter(|s| pdet.contains(&s.municipality_code))
         .count();
-    let trends = trends(db, &rows).await?;
+    let trends = trends(db, &filters).await?;
     let mut people = participant::Entity::find();
     if let Some(code) = department {
         people = people.filter(participant::Column::MunicipalityCode.starts_with(code));
@@ -104,27 +103,61 @@ pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> Ap
     })
 }
 
+#[derive(FromQueryResult)]
+struct ClosedCohort {
+    cohort_id: i32,
+    start_date: NaiveDate,
+    enrolled: i64,
+    completed: i64,
+    attended: i64,
+    /// MAX of an INTEGER column: i32 on PostgreSQL.
+    sessions_scheduled: i32,
+}
+
 /// Attendance and completion of closed cohorts by the quarter they started in (the last 16
-/// quarters with any), re-weighted from counts.
-async fn trends<C: ConnectionTrait>(db: &C, rows: &[AttendanceRow]) -> AppResult<Vec<TrendPoint>> {
-    let mut ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut starts: HashMap<i32, NaiveDate> = HashMap::new();
-    // Chunked: a department can have thousands of cohorts, beyond a statement's parameters.
-    for chunk in ids.chunks(5_000) {
-        let found: Vec<(i32, NaiveDate)> = cohort::Entity::find()
-            .select_only()
-            .column(cohort::Column::Id)
-            .column(cohort::Column::StartDate)
-            .filter(cohort::Column::Id.is_in(chunk.to_vec()))
-            .filter(cohort::Column::Status.eq(CohortStatus::Closed))
-            .into_tuple()
-            .all(db)
-            .await?;
-        starts.extend(found);
-    }
-    Ok(trend_points(rows, &starts))
+/// quarters with any), re-weighted from counts: one grouped query over the figures.
+async fn trends<C: ConnectionTrait>(db: &C, filters: &Filters) -> AppResult<Vec<TrendPoint>> {
+    let closed: Vec<ClosedCohort> = super::figures_in_scope(filters)
+        .filter(cohort::Column::Status.eq(CohortStatus::Closed))
+        .select_only()
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort::Column::StartDate)
+        .column_as(cohort_figure::Column::Enrolled.sum(), "enrolled")
+        .column_as(cohort_figure::Column::Completed.sum(), "completed")
+        .column_as(cohort_figure::Column::Attended.sum(), "attended")
+        .column_as(
+            cohort_figure::Column::SessionsScheduled.max(),
+            "sessions_scheduled",
+        )
+        .group_by(cohort_figure::Column::CohortId)
+        .group_by(cohort::Column::StartDate)
+        .into_model()
+        .all(db)
+        .await?;
+    let starts: HashMap<i32, NaiveDate> =
+        closed.iter().map(|c| (c.cohort_id, c.start_date)).collect();
+    // One row per cohort (its municipalities summed): the same sessions on each of them.
+    let rows: Vec<AttendanceRow> = closed
+        .into_iter()
+        .map(|c| AttendanceRow {
+            municipality_code: String::new(),
+            municipality_name: String::new(),
+            department_code: String::new(),
+            department_name: String::new(),
+            cohort_id: c.cohort_id,
+            cohort_name: String::new(),
+            status: CohortStatus::Closed,
+            enrolled: c.enrolled,
+            sessions_held: i64::from(c.sessions_scheduled),
+            sessions: i64::from(c.sessions_scheduled),
+            sessions_scheduled: i64::from(c.sessions_scheduled),
+            attended: c.attended,
+            attendance_pct: None,
+            completed: Some(c.completed),
+            certified: 0,
+        })
+        .collect();
+    Ok(trend_points(&rows, &starts))
 }
 
 /// The trends from the report's rows and the start dates of the closed cohorts among them

@@ -9,8 +9,8 @@
 //! counts them with grouped queries over the whole scope.
 
 use super::{
-    Filters, Stage, attended_marks, pct_of, scoped, scoped_with_cohort, sessions_held,
-    sessions_per_cohort, valid_certificates,
+    Filters, Stage, attended_marks, pct_of, scoped_with_cohort, sessions_held, sessions_per_cohort,
+    valid_certificates,
 };
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{
@@ -122,35 +122,75 @@ fn lines(filters: &Filters) -> Select<enrolment::Entity> {
     .order_by_asc(enrolment::Column::Id)
 }
 
-/// Which enrolments the marks and certificates are counted for.
-enum Among<'a> {
-    /// Every enrolment in the report's scope (grouped queries joined like the report).
-    Scope(&'a Filters),
-    /// Only these enrolments (one page).
-    Enrolments(Vec<i32>),
-}
-
-impl Among<'_> {
-    /// Limits a query that is already joined to `enrolments`; `enrolment_id` is the query's
-    /// own column (indexed), used for a page's ids.
-    fn restrict<E: EntityTrait>(&self, select: Select<E>, enrolment_id: E::Column) -> Select<E> {
-        match self {
-            Among::Scope(filters) => scoped(select, filters),
-            Among::Enrolments(ids) => select.filter(enrolment_id.is_in(ids.clone())),
-        }
-    }
-}
-
-/// Every enrolment in scope, for the workbook: four queries whatever the size of the data.
-pub async fn participants<C: ConnectionTrait>(
+/// The enrolments in scope in batches of about `size` people, in the report's order, for the
+/// workbook to write as they come (its memory does not grow with the department): the batches
+/// are drawn from the figures model's group sizes, and each is read with
+/// [`participants_of_batch`].
+pub async fn participant_batches<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
-) -> AppResult<Vec<ParticipantRow>> {
+    size: u64,
+) -> AppResult<Vec<Batch>> {
     if filters.nothing {
         return Ok(Vec::new());
     }
-    let lines = lines(filters).into_model::<Line>().all(db).await?;
-    complete(db, lines, Among::Scope(filters)).await
+    let groups = groups_in_order(db, filters).await?;
+    let mut batches = Vec::new();
+    let (mut current, mut people) = (Condition::any(), 0u64);
+    for (municipality_code, cohort_id, enrolled) in groups {
+        current = current.add(group(&municipality_code, cohort_id));
+        people += enrolled.max(0) as u64;
+        if people >= size {
+            batches.push(Batch(std::mem::replace(&mut current, Condition::any())));
+            people = 0;
+        }
+    }
+    if !current.is_empty() {
+        batches.push(Batch(current));
+    }
+    Ok(batches)
+}
+
+/// Some municipality × cohort groups of a report, consecutive in its order.
+#[derive(Clone, Debug)]
+pub struct Batch(Condition);
+
+/// The people of one batch, complete (sessions, marks, certificate).
+pub async fn participants_of_batch<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+    batch: &Batch,
+) -> AppResult<Vec<ParticipantRow>> {
+    let lines = lines(filters)
+        .filter(batch.0.clone())
+        .into_model::<Line>()
+        .all(db)
+        .await?;
+    complete(db, lines).await
+}
+
+/// The municipality × cohort groups in scope, in the report's order, with their enrolment.
+async fn groups_in_order<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+) -> AppResult<Vec<(String, i32, i32)>> {
+    Ok(super::figures_in_scope(filters)
+        .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort_figure::Column::Enrolled)
+        .order_by_asc(cohort_figure::Column::MunicipalityCode)
+        .order_by_asc(cohort_figure::Column::CohortId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// The enrolments of one municipality × cohort group.
+fn group(municipality_code: &str, cohort_id: i32) -> Condition {
+    Condition::all()
+        .add(enrolment::Column::MunicipalityCode.eq(municipality_code))
+        .add(enrolment::Column::CohortId.eq(cohort_id))
 }
 
 /// One page of the enrolments in scope (`page` ≥ 1) and how many there are in all. The
@@ -165,16 +205,7 @@ pub async fn participants_page<C: ConnectionTrait>(
     if filters.nothing {
         return Ok((Vec::new(), 0));
     }
-    let groups: Vec<(String, i32, i64)> = super::figures_in_scope(filters)
-        .select_only()
-        .column(cohort_figure::Column::MunicipalityCode)
-        .column(cohort_figure::Column::CohortId)
-        .column(cohort_figure::Column::Enrolled)
-        .order_by_asc(cohort_figure::Column::MunicipalityCode)
-        .order_by_asc(cohort_figure::Column::CohortId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let groups = groups_in_order(db, filters).await?;
     let total: u64 = groups.iter().map(|g| g.2.max(0) as u64).sum();
     let offset = page.saturating_sub(1).saturating_mul(per_page);
     if offset >= total {
@@ -194,11 +225,7 @@ pub async fn participants_page<C: ConnectionTrait>(
         if spanned.is_empty() {
             skip = offset - before;
         }
-        spanned = spanned.add(
-            Condition::all()
-                .add(enrolment::Column::MunicipalityCode.eq(municipality_code.as_str()))
-                .add(enrolment::Column::CohortId.eq(*cohort_id)),
-        );
+        spanned = spanned.add(group(municipality_code, *cohort_id));
         before += size;
     }
     let lines = lines(filters)
@@ -208,18 +235,13 @@ pub async fn participants_page<C: ConnectionTrait>(
         .into_model::<Line>()
         .all(db)
         .await?;
-    let ids = lines.iter().map(|l| l.enrolment_id).collect();
-    let rows = complete(db, lines, Among::Enrolments(ids)).await?;
+    let rows = complete(db, lines).await?;
     Ok((rows, total))
 }
 
 /// Adds sessions, attended marks and the valid certificate to each line (three queries). Closed
 /// cohorts' attendance is the count frozen at closing, as in the report.
-async fn complete<C: ConnectionTrait>(
-    db: &C,
-    lines: Vec<Line>,
-    among: Among<'_>,
-) -> AppResult<Vec<ParticipantRow>> {
+async fn complete<C: ConnectionTrait>(db: &C, lines: Vec<Line>) -> AppResult<Vec<ParticipantRow>> {
     if lines.is_empty() {
         return Ok(Vec::new());
     }
@@ -228,29 +250,33 @@ async fn complete<C: ConnectionTrait>(
     cohort_ids.dedup();
     let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
     let held = sessions_held(db, &cohort_ids).await?;
-    let attended: HashMap<i32, i64> = among
-        .restrict(
-            attended_marks()
-                .select_only()
-                .column(attendance_mark::Column::EnrolmentId)
-                .column_as(attendance_mark::Column::Id.count(), "n")
-                .filter(enrolment::Column::SessionsAttended.is_null())
-                .group_by(attendance_mark::Column::EnrolmentId),
-            attendance_mark::Column::EnrolmentId,
-        )
-        .into_tuple::<(i32, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
+    // Marks only for the people not frozen at closing (the others' count is on the line).
+    let running: Vec<i32> = lines
+        .iter()
+        .filter(|l| l.sessions_attended.is_none())
+        .map(|l| l.enrolment_id)
         .collect();
-    let mut certificates: HashMap<i32, String> = among
-        .restrict(
-            valid_certificates()
-                .select_only()
-                .column(certificate::Column::EnrolmentId)
-                .column(certificate::Column::Code),
-            certificate::Column::EnrolmentId,
-        )
+    let attended: HashMap<i32, i64> = if running.is_empty() {
+        HashMap::new()
+    } else {
+        attended_marks()
+            .select_only()
+            .column(attendance_mark::Column::EnrolmentId)
+            .column_as(attendance_mark::Column::Id.count(), "n")
+            .filter(attendance_mark::Column::EnrolmentId.is_in(running))
+            .group_by(attendance_mark::Column::EnrolmentId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let ids: Vec<i32> = lines.iter().map(|l| l.enrolment_id).collect();
+    let mut certificates: HashMap<i32, String> = valid_certificates()
+        .select_only()
+        .column(certificate::Column::EnrolmentId)
+        .column(certificate::Column::Code)
+        .filter(certificate::Column::EnrolmentId.is_in(ids))
         .into_tuple::<(i32, String)>()
         .all(db)
         .await?

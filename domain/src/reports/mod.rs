@@ -13,7 +13,9 @@ pub mod differential;
 pub mod place;
 pub mod workbook;
 
-pub use detail::{ParticipantRow, participants, participants_page};
+pub use detail::{
+    Batch, ParticipantRow, participant_batches, participants_of_batch, participants_page,
+};
 
 use crate::accounts::actor::Actor;
 use crate::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Mark};
@@ -23,10 +25,11 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect, RelationTrait, Select,
+    QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -335,11 +338,12 @@ struct FigureRow {
     cohort_id: i32,
     municipality_code: String,
     department_code: String,
-    enrolled: i64,
-    completed: i64,
-    attended: i64,
-    certified: i64,
-    sessions_scheduled: i64,
+    // The figures' own columns are INTEGER (PostgreSQL decodes them as i32 only).
+    enrolled: i32,
+    completed: i32,
+    attended: i32,
+    certified: i32,
+    sessions_scheduled: i32,
     cohort_name: String,
     status: CohortStatus,
     municipality_name: String,
@@ -439,7 +443,8 @@ pub fn page_of<T>(
 }
 
 /// The attendance report: rows by municipality (code) and cohort, read from the figures model
-/// (one query, plus the sessions held of the cohorts not closed yet).
+/// (one query, plus the sessions held of the cohorts not closed yet), in the report's order
+/// (municipality name, code, cohort).
 pub async fn attendance<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -447,7 +452,56 @@ pub async fn attendance<C: ConnectionTrait>(
     if filters.nothing {
         return Ok(Vec::new());
     }
-    let found: Vec<FigureRow> = figures_in_scope(filters)
+    rows_of(db, ordered(figures_in_scope(filters))).await
+}
+
+/// One page of the attendance report, cut in SQL (the list convention: `page` ≥ 1,
+/// `per_page` ≤ 500): (items, total of every row, page, per_page). Its cost follows the page.
+pub async fn attendance_page<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+    paging: &crate::paging::Paging,
+) -> AppResult<(Vec<AttendanceRow>, usize, u64, u64)> {
+    let (page, per_page) = paging.resolve()?;
+    if filters.nothing {
+        return Ok((Vec::new(), 0, page, per_page));
+    }
+    let total: i64 = figures_in_scope(filters)
+        .select_only()
+        .column_as(cohort_figure::Column::CohortId.count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let offset = (page - 1).saturating_mul(per_page);
+    let items = if offset >= total as u64 {
+        Vec::new()
+    } else {
+        rows_of(
+            db,
+            ordered(figures_in_scope(filters))
+                .offset(offset)
+                .limit(per_page),
+        )
+        .await?
+    };
+    Ok((items, total as usize, page, per_page))
+}
+
+/// The report's order: municipality name (folded), code, cohort.
+fn ordered(select: Select<cohort_figure::Entity>) -> Select<cohort_figure::Entity> {
+    select
+        .order_by_asc(cohort_figure::Column::MunicipalitySort)
+        .order_by_asc(cohort_figure::Column::MunicipalityCode)
+        .order_by_asc(cohort_figure::Column::CohortId)
+}
+
+/// The rows of a selection of figures, with their stage.
+async fn rows_of<C: ConnectionTrait>(
+    db: &C,
+    select: Select<cohort_figure::Entity>,
+) -> AppResult<Vec<AttendanceRow>> {
+    let found: Vec<FigureRow> = select
         .select_only()
         .column(cohort_figure::Column::CohortId)
         .column(cohort_figure::Column::MunicipalityCode)
@@ -472,11 +526,12 @@ pub async fn attendance<C: ConnectionTrait>(
     unfinished.sort_unstable();
     unfinished.dedup();
     let held = sessions_held(db, &unfinished).await?;
-    let mut rows: Vec<AttendanceRow> = found
+    Ok(found
         .into_iter()
         .map(|f| {
+            let sessions_scheduled = i64::from(f.sessions_scheduled);
             let sessions_held = if f.status == CohortStatus::Closed {
-                f.sessions_scheduled
+                sessions_scheduled
             } else {
                 held.get(&f.cohort_id).copied().unwrap_or(0)
             };
@@ -488,31 +543,117 @@ pub async fn attendance<C: ConnectionTrait>(
                 cohort_id: f.cohort_id,
                 cohort_name: f.cohort_name,
                 status: f.status,
-                enrolled: f.enrolled,
+                enrolled: i64::from(f.enrolled),
                 sessions_held,
                 sessions: sessions_held,
-                sessions_scheduled: f.sessions_scheduled,
-                attended: f.attended,
+                sessions_scheduled,
+                attended: i64::from(f.attended),
                 attendance_pct: None,
                 completed: None,
-                certified: f.certified,
+                certified: i64::from(f.certified),
             };
             row.attendance_pct = pct_of(row.attended, row.enrolled * row.denominator());
             if row.stage() == Stage::Closed {
-                row.completed = Some(f.completed);
+                row.completed = Some(i64::from(f.completed));
             }
             row
         })
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct SummaryTotals {
+    municipality_code: String,
+    municipality_name: String,
+    department_code: String,
+    department_name: String,
+    cohorts: i64,
+    enrolled: i64,
+    certified: i64,
+    completed: i64,
+    closed_enrolled: i64,
+    closed_attended: i64,
+    closed_expected: i64,
+}
+
+/// The report summed per municipality, in SQL for the closed cohorts (one grouped query) plus
+/// the rows of the cohorts not closed (few), so its cost does not follow the cohorts of the
+/// department. The same figures as [`by_municipality`] over [`attendance`] (tested).
+pub async fn summaries<C: ConnectionTrait>(
+    db: &C,
+    filters: &Filters,
+) -> AppResult<Vec<MunicipalitySummary>> {
+    if filters.nothing {
+        return Ok(Vec::new());
+    }
+    let closed = |column: &str| {
+        Expr::cust(format!(
+            "SUM(CASE WHEN cohorts.status = 'closed' THEN {column} ELSE 0 END)"
+        ))
+    };
+    let totals: Vec<SummaryTotals> = figures_in_scope(filters)
+        .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column_as(municipality::Column::Name, "municipality_name")
+        .column(cohort_figure::Column::DepartmentCode)
+        .column_as(department::Column::Name, "department_name")
+        .column_as(cohort_figure::Column::CohortId.count(), "cohorts")
+        .column_as(cohort_figure::Column::Enrolled.sum(), "enrolled")
+        .column_as(cohort_figure::Column::Certified.sum(), "certified")
+        .column_as(closed("cohort_figures.completed"), "completed")
+        .column_as(closed("cohort_figures.enrolled"), "closed_enrolled")
+        .column_as(closed("cohort_figures.attended"), "closed_attended")
+        .column_as(
+            closed("cohort_figures.enrolled * cohort_figures.sessions_scheduled"),
+            "closed_expected",
+        )
+        .group_by(cohort_figure::Column::MunicipalityCode)
+        .group_by(municipality::Column::Name)
+        .group_by(cohort_figure::Column::DepartmentCode)
+        .group_by(department::Column::Name)
+        .into_model()
+        .all(db)
+        .await?;
+    // The cohorts not closed yet: attendance over the sessions each has held.
+    let open = rows_of(
+        db,
+        figures_in_scope(filters).filter(cohort::Column::Status.ne(CohortStatus::Closed)),
+    )
+    .await?;
+    let mut running: HashMap<String, (i64, i64)> = HashMap::new();
+    for row in &open {
+        let entry = running.entry(row.municipality_code.clone()).or_default();
+        entry.0 += row.attended;
+        entry.1 += row.enrolled * row.denominator();
+    }
+    let mut out: Vec<MunicipalitySummary> = totals
+        .into_iter()
+        .map(|t| {
+            let (attended, expected) = running
+                .get(&t.municipality_code)
+                .copied()
+                .unwrap_or_default();
+            MunicipalitySummary {
+                attendance_pct: pct_of(t.closed_attended + attended, t.closed_expected + expected),
+                completion_pct: pct_of(t.completed, t.closed_enrolled),
+                municipality_code: t.municipality_code,
+                municipality_name: t.municipality_name,
+                department_code: t.department_code,
+                department_name: t.department_name,
+                cohorts: t.cohorts,
+                enrolled: t.enrolled,
+                completed: t.completed,
+                certified: t.certified,
+            }
+        })
         .collect();
-    // Folded once per row, not once per comparison.
-    rows.sort_by_cached_key(|r| {
+    out.sort_by_cached_key(|s| {
         (
-            crate::text::fold(&r.municipality_name),
-            r.municipality_code.clone(),
-            r.cohort_id,
+            crate::text::fold(&s.municipality_name),
+            s.municipality_code.clone(),
         )
     });
-    Ok(rows)
+    Ok(out)
 }
 
 /// The figures rows in the filters' scope, joined to their cohort, municipality and

@@ -17,25 +17,45 @@ pub const DIFFERENTIAL_SHEET: &str = "Enfoque diferencial";
 /// The file name of the attendance workbook.
 pub const ATTENDANCE_FILE: &str = "informe-asistencia.xlsx";
 
+/// People per batch read while the workbook is written.
+const BATCH: u64 = 2_000;
+
 /// The attendance workbook for these filters (already resolved for the caller's scope), as the
-/// API and the page download it: read, then built on a blocking thread.
+/// API and the page download it. The figures are read first; the book is built on a blocking
+/// thread while the people are read in batches and handed to it as it writes them, at most two
+/// batches ahead — so memory does not grow with the department. When the request goes away
+/// (the client left), this future is dropped, the batches stop, and the builder finishes at
+/// once with what it has; nothing is sent.
 pub async fn attendance_for<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
     let (rows, differential) = super::attendance_with_differential(db, filters).await?;
-    // The people last and alone: read at the same time as the rest, their rows doubled the
-    // process's peak memory on SQLite (BENCHMARKS.md).
-    let people = super::participants(db, filters).await?;
-    let (filters, generated_by) = (filters.clone(), generated_by.to_string());
-    crate::blocking::run(move || attendance(&rows, &people, &differential, &filters, &generated_by))
-        .await
+    let batches = super::participant_batches(db, filters, BATCH).await?;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<ParticipantRow>>(2);
+    let (owned, generated_by) = (filters.clone(), generated_by.to_string());
+    let build = crate::blocking::run(move || {
+        let people = std::iter::from_fn(move || receiver.blocking_recv()).flatten();
+        attendance(&rows, people, &differential, &owned, &generated_by)
+    });
+    let read = async move {
+        for batch in &batches {
+            let people = super::participants_of_batch(db, filters, batch).await?;
+            if sender.send(people).await.is_err() {
+                break; // the builder stopped (it failed): its error is the answer
+            }
+        }
+        AppResult::Ok(())
+    };
+    let (built, read) = tokio::join!(build, read);
+    read?;
+    built
 }
 
 pub fn attendance(
     rows: &[AttendanceRow],
-    people: &[ParticipantRow],
+    people: impl Iterator<Item = ParticipantRow>,
     differential: &Differential,
     filters: &Filters,
     generated_by: &str,
@@ -141,6 +161,7 @@ pub fn attendance(
             ],
         )?;
         for p in people {
+            let p = &p;
             sheet.row(&[
                 Cell::Text(p.municipality_code.clone()),
                 Cell::Text(p.municipality_name.clone()),
