@@ -16,7 +16,9 @@
 //! recomputes everything from scratch (the `rebuild-figures` command, after bulk loads), with the
 //! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
 
-use crate::entities::values::{CertificateStatus, ConsentKind, EnrolmentStatus, Mark};
+use crate::entities::values::{
+    CertificateStatus, CohortStatus, ConsentKind, EnrolmentStatus, Mark,
+};
 use crate::entities::{
     attendance_mark, capacity_figure, capacity_person, capacity_year_figure, certificate, cohort,
     cohort_figure, cohort_session, consent, course_capacity, differential_person, enrolment,
@@ -29,7 +31,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Enrolment states that count as trained (enrolled, completed, not completed).
 pub const COUNTED: [EnrolmentStatus; 3] = [
@@ -641,11 +643,20 @@ async fn cohort_rows<C: ConnectionTrait>(
         sessions = sessions.filter(cohort_session::Column::CohortId.eq(id));
     }
     let sessions: HashMap<i32, i64> = sessions.into_tuple().all(db).await?.into_iter().collect();
+    let mut closed = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .filter(cohort::Column::Status.eq(CohortStatus::Closed));
+    if let Some(id) = cohort_id {
+        closed = closed.filter(cohort::Column::Id.eq(id));
+    }
+    let closed: HashSet<i32> = closed.into_tuple().all(db).await?.into_iter().collect();
     let places = places(db, rows.keys().map(|(_, m)| m.clone()).collect()).await?;
     Ok(rows
         .into_values()
         .map(|mut row| {
             row.sessions_scheduled = sessions.get(&row.cohort_id).copied().unwrap_or(0) as i32;
+            row.closed = closed.contains(&row.cohort_id);
             row.department_code = department_of(&places, &row.municipality_code);
             row.municipality_sort = places
                 .get(&row.municipality_code)
@@ -662,6 +673,7 @@ fn empty_row(cohort_id: i32, municipality_code: String) -> cohort_figure::Model 
         municipality_code,
         department_code: String::new(),
         municipality_sort: String::new(),
+        closed: false,
         enrolled: 0,
         waitlisted: 0,
         cancelled: 0,

@@ -12,6 +12,8 @@ pub struct Model {
     pub department_code: String,
     /// The municipality's name folded (the reports' order).
     pub municipality_sort: String,
+    /// The cohort is closed (its figures are frozen).
+    pub closed: bool,
     /// Enrolments enrolled, completed or not completed.
     pub enrolled: i32,
     pub waitlisted: i32,

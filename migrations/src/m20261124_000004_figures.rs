@@ -63,6 +63,7 @@ const SOURCES: &[(&str, &str)] = &[
         "course_capacities",
         "SELECT id AS cohort_id FROM cohorts WHERE course_id = {row}.course_id",
     ),
+    ("cohorts", "SELECT {row}.id AS cohort_id"),
     (
         "consents",
         "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.participant_id",
@@ -148,6 +149,8 @@ impl MigrationTrait for Migration {
                     // The municipality's name folded (no accents, lower case): the reports'
                     // order, so a page of rows is cut in SQL.
                     .col(text("municipality_sort"))
+                    // The cohort is closed (its figures are frozen).
+                    .col(flag("closed"))
                     .col(count("enrolled"))
                     .col(count("waitlisted"))
                     .col(count("cancelled"))
@@ -271,10 +274,15 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
+                // Covering: a department's counts are read from the index alone.
                 Index::create()
-                    .name("ix_differential_people_department_code")
+                    .name("ix_differential_people_department")
                     .table("differential_people")
                     .col("department_code")
+                    .col("sex")
+                    .col("ethnic_group")
+                    .col("has_disability")
+                    .col("is_conflict_victim")
                     .take(),
             )
             .await?;

@@ -174,7 +174,7 @@ async fn groups_in_order<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
 ) -> AppResult<Vec<(String, i32, i32)>> {
-    Ok(super::figures_in_scope(filters)
+    Ok(super::figures_filtered(filters)
         .select_only()
         .column(cohort_figure::Column::MunicipalityCode)
         .column(cohort_figure::Column::CohortId)

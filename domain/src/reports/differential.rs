@@ -140,10 +140,15 @@ async fn kept_combinations<C: ConnectionTrait>(
         .column(differential_person::Column::EthnicGroup)
         .column(differential_person::Column::HasDisability)
         .column(differential_person::Column::IsConflictVictim)
+        // One row per person and department: within a department a plain count is the
+        // number of people; across departments a person counts once.
         .column_as(
-            Expr::expr(Func::count_distinct(Expr::col(
-                differential_person::Column::ParticipantId,
-            ))),
+            match department {
+                Some(_) => Expr::cust("COUNT(*)"),
+                None => Expr::expr(Func::count_distinct(Expr::col(
+                    differential_person::Column::ParticipantId,
+                ))),
+            },
             "n",
         )
         .group_by(differential_person::Column::Sex)

@@ -466,7 +466,7 @@ pub async fn attendance_page<C: ConnectionTrait>(
     if filters.nothing {
         return Ok((Vec::new(), 0, page, per_page));
     }
-    let total: i64 = figures_in_scope(filters)
+    let total: i64 = figures_filtered(filters)
         .select_only()
         .column_as(cohort_figure::Column::CohortId.count(), "n")
         .into_tuple()
@@ -564,9 +564,7 @@ async fn rows_of<C: ConnectionTrait>(
 #[derive(FromQueryResult)]
 struct SummaryTotals {
     municipality_code: String,
-    municipality_name: String,
     department_code: String,
-    department_name: String,
     cohorts: i64,
     enrolled: i64,
     certified: i64,
@@ -576,9 +574,10 @@ struct SummaryTotals {
     closed_expected: i64,
 }
 
-/// The report summed per municipality, in SQL for the closed cohorts (one grouped query) plus
-/// the rows of the cohorts not closed (few), so its cost does not follow the cohorts of the
-/// department. The same figures as [`by_municipality`] over [`attendance`] (tested).
+/// The report summed per municipality, in SQL for the closed cohorts (one grouped query over
+/// the figures' own rows) plus the rows of the cohorts not closed (few), so its cost does not
+/// follow the cohorts of the department. The same figures as [`by_municipality`] over
+/// [`attendance`] (tested).
 pub async fn summaries<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
@@ -588,15 +587,13 @@ pub async fn summaries<C: ConnectionTrait>(
     }
     let closed = |column: &str| {
         Expr::cust(format!(
-            "SUM(CASE WHEN cohorts.status = 'closed' THEN {column} ELSE 0 END)"
+            "SUM(CASE WHEN cohort_figures.closed THEN {column} ELSE 0 END)"
         ))
     };
-    let totals: Vec<SummaryTotals> = figures_in_scope(filters)
+    let totals: Vec<SummaryTotals> = figures_filtered(filters)
         .select_only()
         .column(cohort_figure::Column::MunicipalityCode)
-        .column_as(municipality::Column::Name, "municipality_name")
         .column(cohort_figure::Column::DepartmentCode)
-        .column_as(department::Column::Name, "department_name")
         .column_as(cohort_figure::Column::CohortId.count(), "cohorts")
         .column_as(cohort_figure::Column::Enrolled.sum(), "enrolled")
         .column_as(cohort_figure::Column::Certified.sum(), "certified")
@@ -608,16 +605,14 @@ pub async fn summaries<C: ConnectionTrait>(
             "closed_expected",
         )
         .group_by(cohort_figure::Column::MunicipalityCode)
-        .group_by(municipality::Column::Name)
         .group_by(cohort_figure::Column::DepartmentCode)
-        .group_by(department::Column::Name)
         .into_model()
         .all(db)
         .await?;
     // The cohorts not closed yet: attendance over the sessions each has held.
     let open = rows_of(
         db,
-        figures_in_scope(filters).filter(cohort::Column::Status.ne(CohortStatus::Closed)),
+        figures_in_scope(filters).filter(cohort_figure::Column::Closed.eq(false)),
     )
     .await?;
     let mut running: HashMap<String, (i64, i64)> = HashMap::new();
@@ -626,6 +621,7 @@ pub async fn summaries<C: ConnectionTrait>(
         entry.0 += row.attended;
         entry.1 += row.enrolled * row.denominator();
     }
+    let names = place_names(db, totals.iter().map(|t| t.municipality_code.clone())).await?;
     let mut out: Vec<MunicipalitySummary> = totals
         .into_iter()
         .map(|t| {
@@ -633,13 +629,15 @@ pub async fn summaries<C: ConnectionTrait>(
                 .get(&t.municipality_code)
                 .copied()
                 .unwrap_or_default();
+            let (municipality_name, department_name) =
+                names.get(&t.municipality_code).cloned().unwrap_or_default();
             MunicipalitySummary {
                 attendance_pct: pct_of(t.closed_attended + attended, t.closed_expected + expected),
                 completion_pct: pct_of(t.completed, t.closed_enrolled),
                 municipality_code: t.municipality_code,
-                municipality_name: t.municipality_name,
+                municipality_name,
                 department_code: t.department_code,
-                department_name: t.department_name,
+                department_name,
                 cohorts: t.cohorts,
                 enrolled: t.enrolled,
                 completed: t.completed,
@@ -656,9 +654,38 @@ pub async fn summaries<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// The figures rows in the filters' scope, joined to their cohort, municipality and
-/// department (rows with someone enrolled).
-fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
+/// Municipality code → (its name, its department's name), for these codes.
+async fn place_names<C: ConnectionTrait>(
+    db: &C,
+    codes: impl Iterator<Item = String>,
+) -> AppResult<HashMap<String, (String, String)>> {
+    let codes: Vec<String> = codes.collect();
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(5_000) {
+        let found: Vec<(String, String, String)> = municipality::Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                municipality::Entity::belongs_to(department::Entity)
+                    .from(municipality::Column::DepartmentCode)
+                    .to(department::Column::Code)
+                    .into(),
+            )
+            .select_only()
+            .column(municipality::Column::Code)
+            .column(municipality::Column::Name)
+            .column_as(department::Column::Name, "department_name")
+            .filter(municipality::Column::Code.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found.into_iter().map(|(code, m, d)| (code, (m, d))));
+    }
+    Ok(out)
+}
+
+/// The figures rows in the filters' scope with someone enrolled, joined to their cohort only
+/// when a filter reads it: counts and sums read no more than the figures' own rows.
+pub(crate) fn figures_filtered(filters: &Filters) -> Select<cohort_figure::Entity> {
     let mut c = Condition::all().add(cohort_figure::Column::Enrolled.gt(0));
     if let Some(d) = &filters.department {
         c = c.add(cohort_figure::Column::DepartmentCode.eq(d.clone()));
@@ -689,8 +716,24 @@ fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
     if let Some(to) = filters.to {
         c = c.add(cohort::Column::StartDate.lte(to));
     }
-    cohort_figure::Entity::find()
-        .join(JoinType::InnerJoin, cohort_figure::Relation::Cohort.def())
+    let select = cohort_figure::Entity::find();
+    let select = if filters.needs_cohort() {
+        select.join(JoinType::InnerJoin, cohort_figure::Relation::Cohort.def())
+    } else {
+        select
+    };
+    select.filter(c)
+}
+
+/// The same rows joined to their cohort, municipality and department (for their names).
+fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
+    let select = figures_filtered(filters);
+    let select = if filters.needs_cohort() {
+        select
+    } else {
+        select.join(JoinType::InnerJoin, cohort_figure::Relation::Cohort.def())
+    };
+    select
         .join(
             JoinType::InnerJoin,
             cohort_figure::Relation::Municipality.def(),
@@ -702,7 +745,6 @@ fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
                 .to(department::Column::Code)
                 .into(),
         )
-        .filter(c)
 }
 
 /// The attendance report and its differential approach, computed at the same time (two
