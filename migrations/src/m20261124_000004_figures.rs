@@ -173,8 +173,12 @@ impl MigrationTrait for Migration {
                     "municipality_sort",
                     "municipality_code",
                     "cohort_id",
+                    // Covering for a department's count of rows with someone enrolled.
+                    "enrolled",
                 ][..],
             ),
+            // The few rows of cohorts not closed yet, per department.
+            ("ix_cohort_figures_open", &["closed", "department_code"][..]),
             (
                 "ix_cohort_figures_order",
                 &["municipality_sort", "municipality_code", "cohort_id"][..],

@@ -330,6 +330,36 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             assert_eq!(items, expected, "page {page}");
         }
     }
+    // The person-level detail: its pages (cut at groups found by a window sum) follow the
+    // same order as the workbook's batches.
+    let filters = Filters {
+        department: Some("18".into()),
+        ..Filters::default()
+    };
+    let mut everyone = Vec::new();
+    for batch in reports::participant_batches(app.db(), &filters, 3)
+        .await
+        .unwrap()
+    {
+        everyone.extend(
+            reports::participants_of_batch(app.db(), &filters, &batch)
+                .await
+                .unwrap(),
+        );
+    }
+    let mut paged = Vec::new();
+    for page in 1.. {
+        let (rows, total) = reports::participants_page(app.db(), &filters, page, 4)
+            .await
+            .unwrap();
+        assert_eq!(total as usize, everyone.len());
+        if rows.is_empty() {
+            break;
+        }
+        paged.extend(rows);
+    }
+    assert!(everyone.len() > 4, "{}", everyone.len());
+    assert_eq!(paged, everyone);
     // The sequence did reach the figures: people enrolled, marks and certificates counted.
     let snapshot = figures::snapshot(app.db()).await.unwrap();
     let ours: Vec<_> = snapshot

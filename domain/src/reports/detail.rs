@@ -18,9 +18,10 @@ use crate::entities::{
     participant,
 };
 use crate::error::AppResult;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Select,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -139,7 +140,7 @@ pub async fn participant_batches<C: ConnectionTrait>(
     let (mut current, mut people) = (Condition::any(), 0u64);
     for (municipality_code, cohort_id, enrolled) in groups {
         current = current.add(group(&municipality_code, cohort_id));
-        people += enrolled.max(0) as u64;
+        people += u64::try_from(enrolled).unwrap_or(0);
         if people >= size {
             batches.push(Batch(std::mem::replace(&mut current, Condition::any())));
             people = 0;
@@ -205,28 +206,51 @@ pub async fn participants_page<C: ConnectionTrait>(
     if filters.nothing {
         return Ok((Vec::new(), 0));
     }
-    let groups = groups_in_order(db, filters).await?;
-    let total: u64 = groups.iter().map(|g| g.2.max(0) as u64).sum();
+    let total: Option<i64> = super::figures_filtered(filters)
+        .select_only()
+        .column_as(cohort_figure::Column::Enrolled.sum(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
     let offset = page.saturating_sub(1).saturating_mul(per_page);
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    // The groups the page spans, and how far into the first one it starts.
-    let (mut before, mut skip, mut spanned) = (0u64, 0u64, Condition::any());
-    for (municipality_code, cohort_id, enrolled) in &groups {
-        let size = (*enrolled).max(0) as u64;
-        if before + size <= offset {
-            before += size;
-            continue;
-        }
-        if before >= offset + per_page {
-            break;
-        }
+    // The groups the page spans, found in SQL: each group's place in the report is the sum of
+    // the groups before it (a window sum), so only those few groups come back.
+    let inner = super::figures_filtered(filters)
+        .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort_figure::Column::Enrolled)
+        .column_as(
+            Expr::cust(
+                "SUM(cohort_figures.enrolled) OVER (ORDER BY cohort_figures.municipality_code, \
+                 cohort_figures.cohort_id) - cohort_figures.enrolled",
+            ),
+            "ahead",
+        )
+        .into_query();
+    let spans = Query::select()
+        .columns(["municipality_code", "cohort_id", "enrolled", "ahead"].map(Alias::new))
+        .from_subquery(inner, Alias::new("placed"))
+        .and_where(Expr::col(Alias::new("ahead")).lt((offset + per_page) as i64))
+        .and_where(
+            Expr::col(Alias::new("ahead"))
+                .add(Expr::col(Alias::new("enrolled")))
+                .gt(offset as i64),
+        )
+        .order_by(Alias::new("ahead"), Order::Asc)
+        .to_owned();
+    let (mut skip, mut spanned) = (0u64, Condition::any());
+    for row in db.query_all(&spans).await? {
+        let span = Span::from_query_result(&row, "")?;
         if spanned.is_empty() {
-            skip = offset - before;
+            skip = offset.saturating_sub(u64::try_from(span.ahead).unwrap_or(0));
         }
-        spanned = spanned.add(group(municipality_code, *cohort_id));
-        before += size;
+        spanned = spanned.add(group(&span.municipality_code, span.cohort_id));
     }
     let lines = lines(filters)
         .filter(spanned)
@@ -237,6 +261,15 @@ pub async fn participants_page<C: ConnectionTrait>(
         .await?;
     let rows = complete(db, lines).await?;
     Ok((rows, total))
+}
+
+/// A group of the report and how many people come before it.
+#[derive(FromQueryResult)]
+struct Span {
+    municipality_code: String,
+    cohort_id: i32,
+    /// People in the groups before this one (a window sum: BIGINT).
+    ahead: i64,
 }
 
 /// Adds sessions, attended marks and the valid certificate to each line (three queries). Closed
