@@ -177,6 +177,22 @@ impl MigrationTrait for Migration {
                     "enrolled",
                 ][..],
             ),
+            // Covering for a department's sums per municipality and for the window that places
+            // the participant detail's groups: read from the index alone, in its order.
+            (
+                "ix_cohort_figures_department_sums",
+                &[
+                    "department_code",
+                    "municipality_code",
+                    "cohort_id",
+                    "enrolled",
+                    "closed",
+                    "completed",
+                    "attended",
+                    "certified",
+                    "sessions_scheduled",
+                ][..],
+            ),
             // The few rows of cohorts not closed yet, per department.
             ("ix_cohort_figures_open", &["closed", "department_code"][..]),
             (

@@ -18,10 +18,9 @@ use crate::entities::{
     participant,
 };
 use crate::error::AppResult;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -206,51 +205,67 @@ pub async fn participants_page<C: ConnectionTrait>(
     if filters.nothing {
         return Ok((Vec::new(), 0));
     }
-    let total: Option<i64> = super::figures_filtered(filters)
+    // People per municipality, in the detail's order (a grouped read of a covering index).
+    let per_place: Vec<(String, i64)> = super::figures_filtered(filters)
         .select_only()
+        .column(cohort_figure::Column::MunicipalityCode)
         .column_as(cohort_figure::Column::Enrolled.sum(), "n")
+        .group_by(cohort_figure::Column::MunicipalityCode)
+        .order_by_asc(cohort_figure::Column::MunicipalityCode)
         .into_tuple()
-        .one(db)
-        .await?
-        .flatten();
-    let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
+        .all(db)
+        .await?;
+    let total: u64 = per_place
+        .iter()
+        .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+        .sum();
     let offset = page.saturating_sub(1).saturating_mul(per_page);
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    // The groups the page spans, found in SQL: each group's place in the report is the sum of
-    // the groups before it (a window sum), so only those few groups come back.
-    let inner = super::figures_filtered(filters)
+    // The municipalities the page spans, then their cohorts: the page is cut from the groups
+    // it spans, found without reading the department's other groups.
+    let (mut before, mut places) = (0u64, Vec::new());
+    for (code, n) in &per_place {
+        let size = u64::try_from(*n).unwrap_or(0);
+        if before + size <= offset && places.is_empty() {
+            before += size;
+            continue;
+        }
+        if before + places.iter().map(|(_, s)| s).sum::<u64>() >= offset + per_page {
+            break;
+        }
+        places.push((code.clone(), size));
+    }
+    let groups: Vec<(String, i32, i32)> = super::figures_filtered(filters)
         .select_only()
         .column(cohort_figure::Column::MunicipalityCode)
         .column(cohort_figure::Column::CohortId)
         .column(cohort_figure::Column::Enrolled)
-        .column_as(
-            Expr::cust(
-                "SUM(cohort_figures.enrolled) OVER (ORDER BY cohort_figures.municipality_code, \
-                 cohort_figures.cohort_id) - cohort_figures.enrolled",
-            ),
-            "ahead",
+        .filter(
+            cohort_figure::Column::MunicipalityCode
+                .is_in(places.iter().map(|(code, _)| code.clone())),
         )
-        .into_query();
-    let spans = Query::select()
-        .columns(["municipality_code", "cohort_id", "enrolled", "ahead"].map(Alias::new))
-        .from_subquery(inner, Alias::new("placed"))
-        .and_where(Expr::col(Alias::new("ahead")).lt((offset + per_page) as i64))
-        .and_where(
-            Expr::col(Alias::new("ahead"))
-                .add(Expr::col(Alias::new("enrolled")))
-                .gt(offset as i64),
-        )
-        .order_by(Alias::new("ahead"), Order::Asc)
-        .to_owned();
+        .order_by_asc(cohort_figure::Column::MunicipalityCode)
+        .order_by_asc(cohort_figure::Column::CohortId)
+        .into_tuple()
+        .all(db)
+        .await?;
     let (mut skip, mut spanned) = (0u64, Condition::any());
-    for row in db.query_all(&spans).await? {
-        let span = Span::from_query_result(&row, "")?;
-        if spanned.is_empty() {
-            skip = offset.saturating_sub(u64::try_from(span.ahead).unwrap_or(0));
+    for (municipality_code, cohort_id, enrolled) in &groups {
+        let size = u64::try_from(*enrolled).unwrap_or(0);
+        if before + size <= offset {
+            before += size;
+            continue;
         }
-        spanned = spanned.add(group(&span.municipality_code, span.cohort_id));
+        if before >= offset + per_page {
+            break;
+        }
+        if spanned.is_empty() {
+            skip = offset - before;
+        }
+        spanned = spanned.add(group(municipality_code, *cohort_id));
+        before += size;
     }
     let lines = lines(filters)
         .filter(spanned)
@@ -261,15 +276,6 @@ pub async fn participants_page<C: ConnectionTrait>(
         .await?;
     let rows = complete(db, lines).await?;
     Ok((rows, total))
-}
-
-/// A group of the report and how many people come before it.
-#[derive(FromQueryResult)]
-struct Span {
-    municipality_code: String,
-    cohort_id: i32,
-    /// People in the groups before this one (a window sum: BIGINT).
-    ahead: i64,
 }
 
 /// Adds sessions, attended marks and the valid certificate to each line (three queries). Closed
