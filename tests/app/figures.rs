@@ -359,6 +359,17 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         paged.extend(rows);
     }
     assert!(everyone.len() > 4, "{}", everyone.len());
+    // One batch for all: a range of groups, whatever their number.
+    let all = reports::participant_batches(app.db(), &filters, u64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        reports::participants_of_batch(app.db(), &filters, &all[0])
+            .await
+            .unwrap(),
+        everyone
+    );
     assert_eq!(paged, everyone);
     // The sequence did reach the figures: people enrolled, marks and certificates counted.
     let snapshot = figures::snapshot(app.db()).await.unwrap();

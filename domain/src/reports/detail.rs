@@ -18,6 +18,7 @@ use crate::entities::{
     participant,
 };
 use crate::error::AppResult;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait, Select,
@@ -136,17 +137,20 @@ pub async fn participant_batches<C: ConnectionTrait>(
     }
     let groups = groups_in_order(db, filters).await?;
     let mut batches = Vec::new();
-    let (mut current, mut people) = (Condition::any(), 0u64);
+    let (mut first, mut last, mut people) = (None, None, 0u64);
     for (municipality_code, cohort_id, enrolled) in groups {
-        current = current.add(group(&municipality_code, cohort_id));
+        let here = (municipality_code, cohort_id);
+        let start = first.get_or_insert_with(|| here.clone()).clone();
         people += u64::try_from(enrolled).unwrap_or(0);
         if people >= size {
-            batches.push(Batch(std::mem::replace(&mut current, Condition::any())));
-            people = 0;
+            batches.push(Batch(between(&start, &here)));
+            (first, last, people) = (None, None, 0);
+            continue;
         }
+        last = Some(here);
     }
-    if !current.is_empty() {
-        batches.push(Batch(current));
+    if let (Some(start), Some(end)) = (first, last) {
+        batches.push(Batch(between(&start, &end)));
     }
     Ok(batches)
 }
@@ -154,6 +158,32 @@ pub async fn participant_batches<C: ConnectionTrait>(
 /// Some municipality × cohort groups of a report, consecutive in its order.
 #[derive(Clone, Debug)]
 pub struct Batch(Condition);
+
+/// The enrolments of the groups from `first` to `last` (municipality code, cohort) in the
+/// report's order, both included: a condition of constant size, however many groups.
+fn between(first: &(String, i32), last: &(String, i32)) -> Condition {
+    let municipality = || Expr::col((enrolment::Entity, enrolment::Column::MunicipalityCode));
+    let cohort = || Expr::col((enrolment::Entity, enrolment::Column::CohortId));
+    Condition::all()
+        .add(
+            Condition::any()
+                .add(municipality().gt(first.0.as_str()))
+                .add(
+                    Condition::all()
+                        .add(municipality().eq(first.0.as_str()))
+                        .add(cohort().gte(first.1)),
+                ),
+        )
+        .add(
+            Condition::any()
+                .add(municipality().lt(last.0.as_str()))
+                .add(
+                    Condition::all()
+                        .add(municipality().eq(last.0.as_str()))
+                        .add(cohort().lte(last.1)),
+                ),
+        )
+}
 
 /// The people of one batch, complete (sessions, marks, certificate).
 pub async fn participants_of_batch<C: ConnectionTrait>(
@@ -184,13 +214,6 @@ async fn groups_in_order<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?)
-}
-
-/// The enrolments of one municipality × cohort group.
-fn group(municipality_code: &str, cohort_id: i32) -> Condition {
-    Condition::all()
-        .add(enrolment::Column::MunicipalityCode.eq(municipality_code))
-        .add(enrolment::Column::CohortId.eq(cohort_id))
 }
 
 /// One page of the enrolments in scope (`page` ≥ 1) and how many there are in all. The
@@ -251,9 +274,9 @@ pub async fn participants_page<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let (mut skip, mut spanned) = (0u64, Condition::any());
-    for (municipality_code, cohort_id, enrolled) in &groups {
-        let size = u64::try_from(*enrolled).unwrap_or(0);
+    let (mut skip, mut first, mut last) = (0u64, None, None);
+    for (municipality_code, cohort_id, enrolled) in groups {
+        let size = u64::try_from(enrolled).unwrap_or(0);
         if before + size <= offset {
             before += size;
             continue;
@@ -261,12 +284,17 @@ pub async fn participants_page<C: ConnectionTrait>(
         if before >= offset + per_page {
             break;
         }
-        if spanned.is_empty() {
+        if first.is_none() {
             skip = offset - before;
+            first = Some((municipality_code.clone(), cohort_id));
         }
-        spanned = spanned.add(group(municipality_code, *cohort_id));
+        last = Some((municipality_code, cohort_id));
         before += size;
     }
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok((Vec::new(), total));
+    };
+    let spanned = between(&first, &last);
     let lines = lines(filters)
         .filter(spanned)
         .offset(skip)
