@@ -28,8 +28,8 @@ use crate::error::AppResult;
 use chrono::Datelike;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel,
+    JoinType, ModelTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -93,7 +93,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()
         .filter(cohort_figure::Column::CohortId.eq(cohort_id))
         .exec(db)
         .await?;
-    insert_cohort_rows(db, rows).await?;
+    insert_all(db, rows).await?;
     let people: Vec<i32> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::ParticipantId)
@@ -128,7 +128,7 @@ async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult
         .exec(db)
         .await?;
     let (old_sums, new_sums) = (sums(&old), sums(&new));
-    insert_people(db, new.into_iter().collect()).await?;
+    insert_all(db, new).await?;
     let mut deltas = new_sums;
     for (key, (department, counts)) in old_sums {
         deltas
@@ -229,24 +229,7 @@ async fn refresh_differential<C: ConnectionTrait>(db: &C, people: &[i32]) -> App
             .filter(differential_person::Column::ParticipantId.is_in(people.to_vec()))
             .exec(db)
             .await?;
-        insert_differential(db, new.into_iter().collect()).await?;
-    }
-    Ok(())
-}
-
-async fn insert_differential<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<differential_person::Model>,
-) -> AppResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        differential_person::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(differential_person::ActiveModel::from),
-        )
-        .exec_without_returning(db)
-        .await?;
+        insert_all(db, new).await?;
     }
     Ok(())
 }
@@ -331,7 +314,7 @@ async fn insert_sums<C: ConnectionTrait>(db: &C, sums: Sums) -> AppResult<()> {
     let mut yearly = Vec::new();
     for ((municipality_code, capacity_id, year), (department_code, c)) in sums {
         match year {
-            None => all.push(capacity_figure::ActiveModel::from(capacity_figure::Model {
+            None => all.push(capacity_figure::Model {
                 municipality_code,
                 capacity_id,
                 department_code,
@@ -339,32 +322,21 @@ async fn insert_sums<C: ConnectionTrait>(db: &C, sums: Sums) -> AppResult<()> {
                 completed: c.completed,
                 certified: c.certified,
                 still_in_entity: c.still_in_entity,
-            })),
-            Some(year) => yearly.push(capacity_year_figure::ActiveModel::from(
-                capacity_year_figure::Model {
-                    municipality_code,
-                    capacity_id,
-                    year,
-                    department_code,
-                    trained: c.trained,
-                    completed: c.completed,
-                    certified: c.certified,
-                    still_in_entity: c.still_in_entity,
-                },
-            )),
+            }),
+            Some(year) => yearly.push(capacity_year_figure::Model {
+                municipality_code,
+                capacity_id,
+                year,
+                department_code,
+                trained: c.trained,
+                completed: c.completed,
+                certified: c.certified,
+                still_in_entity: c.still_in_entity,
+            }),
         }
     }
-    for chunk in all.chunks(CHUNK) {
-        capacity_figure::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    for chunk in yearly.chunks(CHUNK) {
-        capacity_year_figure::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    insert_all(db, all).await?;
+    insert_all(db, yearly).await
 }
 
 /// Counts of `capacity_figures` (or their change).
@@ -405,15 +377,15 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     capacity_figure::Entity::delete_many().exec(db).await?;
     capacity_year_figure::Entity::delete_many().exec(db).await?;
     differential_person::Entity::delete_many().exec(db).await?;
-    insert_differential(db, differential_rows(db, None).await?).await?;
+    insert_all(db, differential_rows(db, None).await?).await?;
     let cohorts = cohort_rows(db, None).await?;
     let n_cohorts = cohorts.len();
-    insert_cohort_rows(db, cohorts).await?;
+    insert_all(db, cohorts).await?;
     let people: BTreeSet<capacity_person::Model> =
         person_rows(db, None).await?.into_iter().collect();
     let n_people = people.len();
     let totals = sums(&people);
-    insert_people(db, people.into_iter().collect()).await?;
+    insert_all(db, people).await?;
     insert_sums(db, totals).await?;
     figures_dirty::Entity::delete_many().exec(db).await?;
     Ok((n_cohorts, n_people))
@@ -445,33 +417,17 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
     Ok(out)
 }
 
-async fn insert_cohort_rows<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<cohort_figure::Model>,
-) -> AppResult<()> {
+/// Inserts rows of one table, `CHUNK` per statement.
+async fn insert_all<C, M>(db: &C, rows: impl IntoIterator<Item = M>) -> AppResult<()>
+where
+    C: ConnectionTrait,
+    M: ModelTrait + IntoActiveModel<<M::Entity as EntityTrait>::ActiveModel>,
+{
+    let rows: Vec<_> = rows.into_iter().map(M::into_active_model).collect();
     for chunk in rows.chunks(CHUNK) {
-        cohort_figure::Entity::insert_many(
-            chunk.iter().cloned().map(cohort_figure::ActiveModel::from),
-        )
-        .exec_without_returning(db)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn insert_people<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<capacity_person::Model>,
-) -> AppResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        capacity_person::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(capacity_person::ActiveModel::from),
-        )
-        .exec_without_returning(db)
-        .await?;
+        <M::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -508,6 +464,29 @@ fn department_of(places: &HashMap<String, (String, String)>, code: &str) -> Stri
         .get(code)
         .map(|p| p.0.clone())
         .unwrap_or_else(|| code.get(..2).unwrap_or_default().to_string())
+}
+
+/// Marks that count as attended (presente, tarde), joined to their enrolment.
+pub(crate) fn attended_marks() -> sea_orm::Select<attendance_mark::Entity> {
+    attendance_mark::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            attendance_mark::Relation::Enrolment.def(),
+        )
+        .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
+}
+
+/// Valid certificates (not revoked, not superseded), joined to their enrolment.
+pub(crate) fn valid_certificates() -> sea_orm::Select<certificate::Entity> {
+    certificate::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            certificate::Entity::belongs_to(enrolment::Entity)
+                .from(certificate::Column::EnrolmentId)
+                .to(enrolment::Column::Id)
+                .into(),
+        )
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
 }
 
 #[derive(FromQueryResult)]
@@ -571,16 +550,11 @@ async fn cohort_rows<C: ConnectionTrait>(
         }
     }
     // Marks of the people not frozen yet (frozen ones were counted from their enrolment).
-    let marks: Vec<Group> = attendance_mark::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            attendance_mark::Relation::Enrolment.def(),
-        )
+    let marks: Vec<Group> = attended_marks()
         .select_only()
         .column(enrolment::Column::CohortId)
         .column(enrolment::Column::MunicipalityCode)
         .column_as(attendance_mark::Column::Id.count(), "n")
-        .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
         .filter(enrolment::Column::SessionsAttended.is_null())
         .filter(enrolment::Column::Status.is_in(COUNTED))
         .filter(only(enrolment::Column::CohortId))
@@ -595,19 +569,11 @@ async fn cohort_rows<C: ConnectionTrait>(
         }
     }
     let certified = || {
-        certificate::Entity::find()
-            .join(
-                JoinType::InnerJoin,
-                certificate::Entity::belongs_to(enrolment::Entity)
-                    .from(certificate::Column::EnrolmentId)
-                    .to(enrolment::Column::Id)
-                    .into(),
-            )
+        valid_certificates()
             .select_only()
             .column(enrolment::Column::CohortId)
             .column(enrolment::Column::MunicipalityCode)
             .column_as(certificate::Column::Id.count(), "n")
-            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
             .filter(enrolment::Column::Status.is_in(COUNTED))
             .filter(only(enrolment::Column::CohortId))
             .group_by(enrolment::Column::CohortId)

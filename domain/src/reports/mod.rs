@@ -18,10 +18,9 @@ pub use detail::{
 };
 
 use crate::accounts::actor::Actor;
-use crate::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Mark};
+use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{
-    attendance_mark, certificate, cohort, cohort_figure, cohort_session, course_capacity,
-    department, enrolment, municipality,
+    cohort, cohort_figure, cohort_session, course_capacity, department, enrolment, municipality,
 };
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -178,6 +177,13 @@ impl Filters {
         if let Some(id) = self.cohort {
             c = c.add(enrolment::Column::CohortId.eq(id));
         }
+        c.add(self.cohort_condition())
+    }
+
+    /// The conditions on the cohort's own columns (course, capacity, dates), for queries
+    /// joined to `cohorts` — the same for enrolments and for figures.
+    fn cohort_condition(&self) -> Condition {
+        let mut c = Condition::all();
         if let Some(id) = self.course {
             c = c.add(cohort::Column::CourseId.eq(id));
         }
@@ -378,28 +384,7 @@ struct SessionCount {
     n: i64,
 }
 
-/// Marks that count as attended (presente, tarde), joined to their enrolment.
-fn attended_marks() -> Select<attendance_mark::Entity> {
-    attendance_mark::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            attendance_mark::Relation::Enrolment.def(),
-        )
-        .filter(attendance_mark::Column::Status.is_in([Mark::Presente, Mark::Tarde]))
-}
-
-/// Valid certificates (not revoked, not superseded), joined to their enrolment.
-fn valid_certificates() -> Select<certificate::Entity> {
-    certificate::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            certificate::Entity::belongs_to(enrolment::Entity)
-                .from(certificate::Column::EnrolmentId)
-                .to(enrolment::Column::Id)
-                .into(),
-        )
-        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-}
+pub(crate) use crate::figures::{attended_marks, valid_certificates};
 
 /// Sessions per cohort of these cohorts: all scheduled ones, or only those already started
 /// (`held_only`). One grouped query.
@@ -696,26 +681,7 @@ pub(crate) fn figures_filtered(filters: &Filters) -> Select<cohort_figure::Entit
     if let Some(id) = filters.cohort {
         c = c.add(cohort_figure::Column::CohortId.eq(id));
     }
-    if let Some(id) = filters.course {
-        c = c.add(cohort::Column::CourseId.eq(id));
-    }
-    if let Some(id) = filters.capacity {
-        c = c.add(
-            cohort::Column::CourseId.in_subquery(
-                Query::select()
-                    .column(course_capacity::Column::CourseId)
-                    .from(course_capacity::Entity)
-                    .and_where(course_capacity::Column::CapacityId.eq(id))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(from) = filters.from {
-        c = c.add(cohort::Column::EndDate.gte(from));
-    }
-    if let Some(to) = filters.to {
-        c = c.add(cohort::Column::StartDate.lte(to));
-    }
+    let c = c.add(filters.cohort_condition());
     let select = cohort_figure::Entity::find();
     let select = if filters.needs_cohort() {
         select.join(JoinType::InnerJoin, cohort_figure::Relation::Cohort.def())
