@@ -26,7 +26,7 @@ use crate::entities::{
 };
 use crate::error::AppResult;
 use chrono::Datelike;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel,
     JoinType, ModelTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
@@ -50,16 +50,18 @@ const CHUNK: usize = 1_000;
 /// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
 /// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
 pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<()> {
-    if dirty(db).await?.is_empty() {
+    let mut cohorts = dirty(db).await?;
+    if cohorts.is_empty() {
         return Ok(());
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // One flusher at a time: the deltas of `capacity_figures` read the rows the previous
-        // flusher committed. Held until this transaction ends, right after.
+        // flusher committed. Held until this transaction ends, right after. (SQLite's writers
+        // already take turns.) Leftovers committed meanwhile are taken too.
         db.execute_unprepared("SELECT pg_advisory_xact_lock(4091020)")
             .await?;
+        cohorts = dirty(db).await?;
     }
-    let cohorts = dirty(db).await?;
     if cohorts.len() > REBUILD_ABOVE {
         rebuild(db).await?;
         return Ok(());
@@ -141,59 +143,10 @@ async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult
         if d.is_zero() {
             continue;
         }
-        let found = match year {
-            Some(year) => {
-                capacity_year_figure::Entity::update_many()
-                    .col_expr(
-                        capacity_year_figure::Column::Trained,
-                        Expr::col(capacity_year_figure::Column::Trained).add(d.trained),
-                    )
-                    .col_expr(
-                        capacity_year_figure::Column::Completed,
-                        Expr::col(capacity_year_figure::Column::Completed).add(d.completed),
-                    )
-                    .col_expr(
-                        capacity_year_figure::Column::Certified,
-                        Expr::col(capacity_year_figure::Column::Certified).add(d.certified),
-                    )
-                    .col_expr(
-                        capacity_year_figure::Column::StillInEntity,
-                        Expr::col(capacity_year_figure::Column::StillInEntity)
-                            .add(d.still_in_entity),
-                    )
-                    .filter(capacity_year_figure::Column::MunicipalityCode.eq(&municipality_code))
-                    .filter(capacity_year_figure::Column::CapacityId.eq(capacity_id))
-                    .filter(capacity_year_figure::Column::Year.eq(year))
-                    .exec(db)
-                    .await?
-                    .rows_affected
-            }
-            None => {
-                capacity_figure::Entity::update_many()
-                    .col_expr(
-                        capacity_figure::Column::Trained,
-                        Expr::col(capacity_figure::Column::Trained).add(d.trained),
-                    )
-                    .col_expr(
-                        capacity_figure::Column::Completed,
-                        Expr::col(capacity_figure::Column::Completed).add(d.completed),
-                    )
-                    .col_expr(
-                        capacity_figure::Column::Certified,
-                        Expr::col(capacity_figure::Column::Certified).add(d.certified),
-                    )
-                    .col_expr(
-                        capacity_figure::Column::StillInEntity,
-                        Expr::col(capacity_figure::Column::StillInEntity).add(d.still_in_entity),
-                    )
-                    .filter(capacity_figure::Column::MunicipalityCode.eq(&municipality_code))
-                    .filter(capacity_figure::Column::CapacityId.eq(capacity_id))
-                    .exec(db)
-                    .await?
-                    .rows_affected
-            }
-        };
-        if found == 0 {
+        if !d
+            .move_row(db, &municipality_code, capacity_id, year)
+            .await?
+        {
             insert_sums(
                 db,
                 Sums::from([((municipality_code, capacity_id, year), (department_code, d))]),
@@ -366,6 +319,38 @@ impl Counts {
 
     fn is_zero(&self) -> bool {
         *self == Counts::default()
+    }
+
+    /// Adds these counts to the row of `capacity_figures` (all years: `year` is `None`) or of
+    /// `capacity_year_figures`; `false` when there is no such row yet.
+    async fn move_row<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        municipality_code: &str,
+        capacity_id: i32,
+        year: Option<i32>,
+    ) -> AppResult<bool> {
+        let table = match year {
+            Some(_) => "capacity_year_figures",
+            None => "capacity_figures",
+        };
+        let mut update = Query::update();
+        update.table(Alias::new(table));
+        for (column, n) in [
+            ("trained", self.trained),
+            ("completed", self.completed),
+            ("certified", self.certified),
+            ("still_in_entity", self.still_in_entity),
+        ] {
+            update.value(Alias::new(column), Expr::col(Alias::new(column)).add(n));
+        }
+        update
+            .and_where(Expr::col(Alias::new("municipality_code")).eq(municipality_code))
+            .and_where(Expr::col(Alias::new("capacity_id")).eq(capacity_id));
+        if let Some(year) = year {
+            update.and_where(Expr::col(Alias::new("year")).eq(year));
+        }
+        Ok(db.execute(&update).await?.rows_affected() > 0)
     }
 }
 

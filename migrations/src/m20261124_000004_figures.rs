@@ -63,23 +63,27 @@ const SOURCES: &[(&str, &str)] = &[
         "course_capacities",
         "SELECT id AS cohort_id FROM cohorts WHERE course_id = {row}.course_id",
     ),
-    ("cohorts", "SELECT {row}.id AS cohort_id"),
     (
         "consents",
         "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.participant_id",
     ),
 ];
 
-/// Participants touch their cohorts only when their municipality or an attribute of the
-/// differential approach changes.
-const PEOPLE: &str =
-    "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.id";
+/// Sources that touch their cohorts only when some of their columns change: (table, the
+/// touched cohorts, the columns). A person's municipality or an attribute of the differential
+/// approach; a cohort's status (its figures say whether it is closed) — not the no-op update
+/// that locks a cohort.
+const UPDATES: &[(&str, &str, &str)] = &[
+    (
+        "participants",
+        "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.id",
+        "municipality_code, sex, ethnic_group, has_disability, is_conflict_victim",
+    ),
+    ("cohorts", "SELECT {row}.id AS cohort_id", "status"),
+];
 
 /// The statement a trigger runs: names the touched cohorts once (a bulk load of marks would
 /// otherwise write one row per mark).
-const PEOPLE_COLUMNS: &str =
-    "municipality_code, sex, ethnic_group, has_disability, is_conflict_victim";
-
 fn mark(select: &str, row: &str) -> String {
     format!(
         "INSERT INTO figures_dirty (cohort_id) SELECT touched.cohort_id FROM ({}) AS touched \
@@ -99,11 +103,13 @@ fn sqlite_triggers() -> Vec<String> {
             ));
         }
     }
-    out.push(format!(
-        "CREATE TRIGGER figures_participants_update AFTER UPDATE OF {PEOPLE_COLUMNS} \
-         ON participants BEGIN {}; END",
-        mark(PEOPLE, "NEW")
-    ));
+    for (table, select, columns) in UPDATES {
+        out.push(format!(
+            "CREATE TRIGGER figures_{table}_update AFTER UPDATE OF {columns} ON {table} \
+             BEGIN {}; END",
+            mark(select, "NEW")
+        ));
+    }
     out
 }
 
@@ -122,17 +128,21 @@ fn postgres_triggers() -> Vec<String> {
     for (table, select) in SOURCES {
         function(table, select);
     }
-    function("participants", PEOPLE);
+    for (table, select, _) in UPDATES {
+        function(table, select);
+    }
     for (table, _) in SOURCES {
         out.push(format!(
             "CREATE TRIGGER figures_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
              FOR EACH ROW EXECUTE FUNCTION figures_touch_{table}()"
         ));
     }
-    out.push(format!(
-        "CREATE TRIGGER figures_participants AFTER UPDATE OF {PEOPLE_COLUMNS} ON participants \
-             FOR EACH ROW EXECUTE FUNCTION figures_touch_participants()"
-    ));
+    for (table, _, columns) in UPDATES {
+        out.push(format!(
+            "CREATE TRIGGER figures_{table} AFTER UPDATE OF {columns} ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION figures_touch_{table}()"
+        ));
+    }
     out
 }
 
@@ -346,31 +356,25 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let postgres = db.get_database_backend() == DbBackend::Postgres;
-        for (table, _) in SOURCES {
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP TRIGGER IF EXISTS figures_{table} ON {table}"
-                ))
-                .await?;
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS figures_touch_{table}()"))
-                    .await?;
+        let tables = SOURCES
+            .iter()
+            .map(|(table, _)| *table)
+            .chain(UPDATES.iter().map(|(table, _, _)| *table));
+        for table in tables {
+            // SQLite names one trigger per event (`UPDATES` have only `_update`).
+            let statements = if postgres {
+                vec![
+                    format!("DROP TRIGGER IF EXISTS figures_{table} ON {table}"),
+                    format!("DROP FUNCTION IF EXISTS figures_touch_{table}()"),
+                ]
             } else {
-                for event in ["insert", "update", "delete"] {
-                    db.execute_unprepared(&format!(
-                        "DROP TRIGGER IF EXISTS figures_{table}_{event}"
-                    ))
-                    .await?;
-                }
+                ["insert", "update", "delete"]
+                    .map(|event| format!("DROP TRIGGER IF EXISTS figures_{table}_{event}"))
+                    .to_vec()
+            };
+            for sql in statements {
+                db.execute_unprepared(&sql).await?;
             }
-        }
-        if postgres {
-            db.execute_unprepared("DROP TRIGGER IF EXISTS figures_participants ON participants")
-                .await?;
-            db.execute_unprepared("DROP FUNCTION IF EXISTS figures_touch_participants()")
-                .await?;
-        } else {
-            db.execute_unprepared("DROP TRIGGER IF EXISTS figures_participants_update")
-                .await?;
         }
         for table in [
             "figures_dirty",

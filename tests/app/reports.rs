@@ -844,6 +844,9 @@ async fn coverage_of(
         .unwrap()
         .iter()
         .map(|r| {
+            // The reviewer's department (Caquetá), named beside its code.
+            assert_eq!(r["department_code"], "18", "{r}");
+            assert_eq!(r["department_name"], "Caquetá", "{r}");
             (
                 r["municipality_code"].as_str().unwrap().to_string(),
                 [

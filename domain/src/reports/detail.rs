@@ -109,13 +109,7 @@ fn lines(filters: &Filters) -> Select<enrolment::Entity> {
             .join(JoinType::InnerJoin, enrolment::Relation::Participant.def()),
         filters,
     )
-    .join(
-        JoinType::InnerJoin,
-        municipality::Entity::belongs_to(department::Entity)
-            .from(municipality::Column::DepartmentCode)
-            .to(department::Column::Code)
-            .into(),
-    )
+    .join(JoinType::InnerJoin, super::municipality_department())
     .order_by_asc(enrolment::Column::MunicipalityCode)
     .order_by_asc(enrolment::Column::CohortId)
     .order_by_asc(participant::Column::LastNames)

@@ -18,7 +18,7 @@ pub use detail::{
 };
 
 use crate::accounts::actor::Actor;
-use crate::entities::values::{CohortStatus, EnrolmentStatus};
+use crate::entities::values::CohortStatus;
 use crate::entities::{
     cohort, cohort_figure, cohort_session, course_capacity, department, enrolment, municipality,
 };
@@ -163,11 +163,7 @@ impl Filters {
     /// The conditions on enrolments (joined to their municipality, and to their cohort when
     /// [`Filters::needs_cohort`]).
     fn condition(&self) -> Condition {
-        let mut c = Condition::all().add(enrolment::Column::Status.is_in([
-            EnrolmentStatus::Enrolled,
-            EnrolmentStatus::Completed,
-            EnrolmentStatus::NotCompleted,
-        ]));
+        let mut c = Condition::all().add(enrolment::Column::Status.is_in(crate::figures::COUNTED));
         if let Some(d) = &self.department {
             c = c.add(municipality::Column::DepartmentCode.eq(d.clone()));
         }
@@ -356,58 +352,38 @@ struct FigureRow {
     department_name: String,
 }
 
-/// Sessions already started per cohort, for these cohorts (one grouped query per 5,000).
+pub(crate) use crate::figures::{attended_marks, valid_certificates};
+
+/// Sessions already started per cohort, for these cohorts.
 async fn sessions_held<C: ConnectionTrait>(
     db: &C,
     cohort_ids: &[i32],
 ) -> AppResult<HashMap<i32, i64>> {
-    let mut out = HashMap::new();
-    for chunk in cohort_ids.chunks(5_000) {
-        let found: Vec<(i32, i64)> = cohort_session::Entity::find()
-            .select_only()
-            .column(cohort_session::Column::CohortId)
-            .column_as(cohort_session::Column::Id.count(), "n")
-            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
-            .filter(cohort_session::Column::StartsAt.lte(crate::time::now()))
-            .group_by(cohort_session::Column::CohortId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        out.extend(found);
-    }
-    Ok(out)
+    sessions_per_cohort(db, cohort_ids, true).await
 }
-
-#[derive(FromQueryResult)]
-struct SessionCount {
-    cohort_id: i32,
-    n: i64,
-}
-
-pub(crate) use crate::figures::{attended_marks, valid_certificates};
 
 /// Sessions per cohort of these cohorts: all scheduled ones, or only those already started
-/// (`held_only`). One grouped query.
+/// (`held_only`). One grouped query per 5,000 cohorts.
 async fn sessions_per_cohort<C: ConnectionTrait>(
     db: &C,
     cohort_ids: &[i32],
     held_only: bool,
 ) -> AppResult<HashMap<i32, i64>> {
-    let mut q = cohort_session::Entity::find()
-        .select_only()
-        .column(cohort_session::Column::CohortId)
-        .column_as(cohort_session::Column::Id.count(), "n")
-        .filter(cohort_session::Column::CohortId.is_in(cohort_ids.to_vec()))
-        .group_by(cohort_session::Column::CohortId);
-    if held_only {
-        q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
+    let mut out = HashMap::new();
+    for chunk in cohort_ids.chunks(5_000) {
+        let mut q = cohort_session::Entity::find()
+            .select_only()
+            .column(cohort_session::Column::CohortId)
+            .column_as(cohort_session::Column::Id.count(), "n")
+            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
+            .group_by(cohort_session::Column::CohortId);
+        if held_only {
+            q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
+        }
+        let found: Vec<(i32, i64)> = q.into_tuple().all(db).await?;
+        out.extend(found);
     }
-    Ok(q.into_model::<SessionCount>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.cohort_id, s.n))
-        .collect())
+    Ok(out)
 }
 
 /// One page of rows computed in full (the list convention: `page` ≥ 1, `per_page` ≤ 500):
@@ -639,6 +615,14 @@ pub async fn summaries<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A municipality's department, to join for its name.
+pub(crate) fn municipality_department() -> sea_orm::RelationDef {
+    municipality::Entity::belongs_to(department::Entity)
+        .from(municipality::Column::DepartmentCode)
+        .to(department::Column::Code)
+        .into()
+}
+
 /// Municipality code → (its name, its department's name), for these codes.
 async fn place_names<C: ConnectionTrait>(
     db: &C,
@@ -648,13 +632,7 @@ async fn place_names<C: ConnectionTrait>(
     let mut out = HashMap::new();
     for chunk in codes.chunks(5_000) {
         let found: Vec<(String, String, String)> = municipality::Entity::find()
-            .join(
-                JoinType::InnerJoin,
-                municipality::Entity::belongs_to(department::Entity)
-                    .from(municipality::Column::DepartmentCode)
-                    .to(department::Column::Code)
-                    .into(),
-            )
+            .join(JoinType::InnerJoin, municipality_department())
             .select_only()
             .column(municipality::Column::Code)
             .column(municipality::Column::Name)
@@ -713,8 +691,8 @@ fn figures_in_scope(filters: &Filters) -> Select<cohort_figure::Entity> {
         )
 }
 
-/// The attendance report and its differential approach, computed at the same time (two
-/// connections: at department size each is a few hundred milliseconds of database work).
+/// The whole attendance report and its differential approach, read at the same time (the
+/// workbook's figures).
 pub async fn attendance_with_differential<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
