@@ -2,9 +2,9 @@
 //! inline SVG chart of attendance and completion by municipality (no JavaScript) and links to
 //! the Excel files. The downloads here use the browser session (the API takes only tokens).
 
-use super::ReportQuery;
 use super::coverage::CoverageQuery;
 use super::params::{CoverageParams, ReportParams};
+use super::{NOT_CLOSED, NOT_STARTED, ReportQuery};
 use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::Download;
@@ -101,11 +101,6 @@ pub struct Chart<'a> {
     bars: Vec<Bar<'a>>,
     chart_height: usize,
 }
-
-/// What a page shows for attendance before a cohort's first session.
-const NOT_STARTED: &str = "Sin iniciar";
-/// What a page shows for completion before a cohort closes.
-const NOT_CLOSED: &str = "Se decide al cierre";
 
 /// «66,7 %», or `missing` when there is nothing to measure yet.
 fn percent_or(pct: Option<f64>, missing: &str) -> String {

@@ -321,6 +321,11 @@ impl Stage {
     }
 }
 
+/// What pages and workbooks say for attendance before a cohort's first session.
+pub const NOT_STARTED: &str = "Sin iniciar";
+/// What they say for completion before a cohort closes (completion is decided at closing).
+pub const NOT_CLOSED: &str = "Se decide al cierre";
+
 /// `100 × part / whole` (0 when there is no whole).
 pub fn pct(part: i64, whole: i64) -> f64 {
     if whole <= 0 {

@@ -4,7 +4,7 @@
 
 use super::coverage::CoverageRow;
 use super::differential::Differential;
-use super::{AttendanceRow, Filters, ParticipantRow, by_municipality};
+use super::{AttendanceRow, Filters, NOT_CLOSED, NOT_STARTED, ParticipantRow, by_municipality};
 use crate::error::AppResult;
 use crate::spreadsheets::{Cell, ChartKind, Column, ExportBook};
 use sea_orm::ConnectionTrait;
@@ -224,11 +224,6 @@ pub fn attendance(
 
 pub const COVERAGE_SHEET: &str = "Cobertura";
 /// The file name of the coverage workbook.
-/// What a percentage cell says before there is anything to measure.
-const NOT_STARTED: &str = "Sin iniciar";
-/// What a completion cell says before the cohort closes (completion is decided at closing).
-const NOT_CLOSED: &str = "Se decide al cierre";
-
 /// A percentage as a fraction of one (the column's format shows «80,0 %»), or `missing` as text.
 fn share(pct: Option<f64>, missing: &str) -> Cell {
     pct.map_or_else(|| Cell::Text(missing.into()), |p| Cell::Number(p / 100.0))
