@@ -61,6 +61,11 @@ pub mod enrolment {
     pub mod pages;
 }
 pub mod error;
+pub mod indicators {
+    pub use domain::indicators::*;
+    pub mod api;
+    pub mod pages;
+}
 pub mod mail;
 pub mod openapi;
 pub mod parse;
@@ -133,6 +138,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", assessment::pages::routes())
         .mount("/", certificates::pages::routes())
         .mount("/", reports::pages::routes())
+        .mount("/", indicators::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -144,6 +150,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", assessment::api::routes())
         .mount("/api/v1", certificates::api::routes())
         .mount("/api/v1", reports::api::routes())
+        .mount("/api/v1", indicators::api::routes())
         .mount("/api/v1", openapi::routes())
         .register("/", web::catchers()))
 }

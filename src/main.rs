@@ -227,14 +227,15 @@ async fn run(command: Command) -> Result<(), AppError> {
             let started = std::time::Instant::now();
             let s = aula_territorial::synthetic::generate(&db, scale, seed).await?;
             println!(
-                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados.",
+                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores.",
                 started.elapsed().as_secs_f64(),
                 s.participants,
                 s.cohorts,
                 s.sessions,
                 s.enrolments,
                 s.marks,
-                s.certificates
+                s.certificates,
+                s.indicator_values
             );
         }
         Command::RebuildFigures => {

@@ -402,19 +402,14 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
     Ok(out)
 }
 
-/// Inserts rows of one table, `CHUNK` per statement.
+/// Inserts rows of one table (`db::insert_many`).
 async fn insert_all<C, M>(db: &C, rows: impl IntoIterator<Item = M>) -> AppResult<()>
 where
     C: ConnectionTrait,
     M: ModelTrait + IntoActiveModel<<M::Entity as EntityTrait>::ActiveModel>,
 {
     let rows: Vec<_> = rows.into_iter().map(M::into_active_model).collect();
-    for chunk in rows.chunks(CHUNK) {
-        <M::Entity as EntityTrait>::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    crate::db::insert_many(db, rows).await
 }
 
 /// Municipality code → (department code, folded name), for these codes.

@@ -11,6 +11,36 @@ pub fn percent_one_decimal(value: f64) -> String {
     }
 }
 
+/// A whole number with Colombian thousands separators: `1.234.567`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A number rounded to `places` decimals, Colombian style: `1.234,5`, `-0,8`, `12`
+/// (no decimals when `places` is 0).
+pub fn decimal(value: f64, places: usize) -> String {
+    let scale = 10f64.powi(places as i32);
+    let rounded = (value * scale).round();
+    let negative = rounded < 0.0;
+    let units = rounded.abs() as i64;
+    let whole = units / scale as i64;
+    let fraction = units % scale as i64;
+    let sign = if negative && units != 0 { "-" } else { "" };
+    if places == 0 {
+        format!("{sign}{}", thousands(whole))
+    } else {
+        format!("{sign}{},{fraction:0places$}", thousands(whole))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -20,5 +50,18 @@ mod tests {
         assert_eq!(percent_one_decimal(80.0), "80 %");
         assert_eq!(percent_one_decimal(37.96), "37,9 %");
         assert_eq!(percent_one_decimal(66.666), "66,6 %");
+    }
+
+    #[test]
+    fn numbers_have_thousands_points_and_a_decimal_comma() {
+        assert_eq!(thousands(1_234_567), "1.234.567");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(-1000), "-1.000");
+        assert_eq!(decimal(49.4386, 1), "49,4");
+        assert_eq!(decimal(1234.56, 2), "1.234,56");
+        assert_eq!(decimal(-0.75, 1), "-0,8");
+        assert_eq!(decimal(-0.04, 1), "0,0");
+        assert_eq!(decimal(6.0, 0), "6");
+        assert_eq!(decimal(5.05, 2), "5,05");
     }
 }

@@ -22,6 +22,7 @@ pub use entities;
 pub mod error;
 pub mod figures;
 pub mod format;
+pub mod indicators;
 pub mod jobs;
 pub mod mail;
 pub mod network;

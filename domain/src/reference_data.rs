@@ -1,6 +1,6 @@
-//! Reference data from real public sources (`seed/`): territory, capacities and their MDM
-//! indicators, and the programme's course lines. Idempotent: each part loads only into empty
-//! tables, all in one transaction.
+//! Reference data from real public sources (`seed/`): territory, capacities, the indicators
+//! that measure them (MDM, IDF, category) with their observations, and the programme's course lines. Idempotent: each part loads only what is
+//! missing, all in one transaction.
 
 use crate::error::AppResult;
 use sea_orm::DatabaseConnection;
@@ -11,6 +11,10 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
         tracing::info!("reference data: departments, municipalities and PDET subregions loaded");
     }
     crate::capacities::load_reference(&txn).await?;
+    let indicators = crate::indicators::load_reference(&txn).await?;
+    if indicators > 0 {
+        tracing::info!("reference data: {indicators} indicators and their observations loaded");
+    }
     crate::catalogue::load_reference(&txn).await?;
     crate::db::commit(txn).await?;
     Ok(())

@@ -9,7 +9,8 @@
 //! municipalities; half of a cohort's people come from its own municipality where there are
 //! enough, the rest from its department. About 70 % consented to sensitive data (with sex,
 //! ethnic group, disability and victim status roughly as in the country, more in PDET
-//! territory), so the differential approach has something to count. Rows are written in batches inside one transaction.
+//! territory), so the differential approach has something to count. Indicator values for 2024
+//! and 2025 are added, marked synthetic, with a modest effect of the training (issue 15). Rows are written in batches inside one transaction.
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource,
@@ -37,6 +38,8 @@ pub const PREFIX: &str = "99";
 const SESSIONS: usize = 10;
 const PER_COHORT: usize = 100;
 const BATCH: usize = 500;
+/// Indicator years made up after the last real ones (2023), up to the year before the anchor.
+const SYNTHETIC_YEARS: std::ops::RangeInclusive<i32> = 2024..=2025;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -46,6 +49,8 @@ pub struct Summary {
     pub enrolments: usize,
     pub marks: usize,
     pub certificates: usize,
+    /// Synthetic indicator observations of the years after the real ones.
+    pub indicator_values: usize,
 }
 
 fn scaled(n: f64, scale: f64) -> usize {
@@ -571,6 +576,12 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         insert_all(&txn, marks).await?;
         insert_all(&txn, certificates).await?;
     }
+    crate::db::commit(txn).await?;
+    // Later indicator years, with a modest effect of the training just written (its figures
+    // were computed at the commit above): marked synthetic.
+    let txn = crate::db::begin(db).await?;
+    summary.indicator_values =
+        crate::indicators::synthetic::add_years(&txn, SYNTHETIC_YEARS, None, seed).await?;
     crate::db::commit(txn).await?;
     Ok(summary)
 }

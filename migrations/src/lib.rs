@@ -9,6 +9,7 @@ mod m20261122_000001_initial_schema;
 mod m20261122_000002_report_indexes;
 mod m20261123_000003_sessions;
 mod m20261124_000004_figures;
+mod m20261125_000005_indicators;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_report_indexes::Migration),
             Box::new(m20261123_000003_sessions::Migration),
             Box::new(m20261124_000004_figures::Migration),
+            Box::new(m20261125_000005_indicators::Migration),
         ]
     }
 }

@@ -22,8 +22,7 @@ pub fn routes() -> Vec<Route> {
         participants_page,
         attendance_download,
         coverage_download,
-        coverage_grid,
-        municipality_page
+        coverage_grid
     ]
 }
 
@@ -575,24 +574,6 @@ async fn coverage_grid(
             departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
         };
         page.render("coverage_grid", "Capacidades por municipio", view)
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
-}
-
-/// A municipality's page: what it is (category, PDET, MDM indicators of its capacities) and its
-/// training history by year and capacity (`reports::place::profile`).
-#[get("/municipios/<code>")]
-async fn municipality_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    user: ReportReader,
-    code: &str,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let profile = super::place::profile(db.inner(), &user, code).await?;
-        let title = profile.municipality.name.clone();
-        page.render("municipality", &title, profile)
     }
     .await;
     result.map_err(|e| crate::web::failure(&page, e.into()))

@@ -1,0 +1,201 @@
+//! The inline SVG of an indicator's series on a municipality's page (no JavaScript, not colour
+//! alone): real values as a solid line with filled circles, synthetic values as a dashed line
+//! with hollow circles, the years in which people of the municipality completed training in
+//! the capacity as hatched vertical bands labelled «F», and «antes»/«después» written beside
+//! their points. The page shows the same figures in a table.
+
+use super::impact::{IndicatorSeries, YearFigures};
+use serde::Serialize;
+
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 130.0;
+const LEFT: f64 = 52.0;
+const TOP: f64 = 14.0;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesChart {
+    pub width: f64,
+    pub height: f64,
+    pub axis_x: f64,
+    pub axis_end: f64,
+    pub axis_y: String,
+    /// `x,y x,y …` of the real values; of the synthetic ones (joined to the last real one).
+    pub real_line: String,
+    pub synthetic_line: String,
+    pub points: Vec<ChartPoint>,
+    pub grid: Vec<ChartLine>,
+    pub years: Vec<ChartYear>,
+    pub bands: Vec<ChartBand>,
+    /// What the chart says, for its `<title>`.
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartPoint {
+    pub x: String,
+    pub y: String,
+    pub label_y: String,
+    pub synthetic: bool,
+    /// «antes», «después» or empty.
+    pub mark: &'static str,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartLine {
+    pub y: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartYear {
+    pub x: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartBand {
+    pub x: String,
+    pub width: String,
+    pub title: String,
+}
+
+fn px(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The chart of `series` with the training years of `by_year`; none when it has no values.
+pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option<SeriesChart> {
+    let observations = &series.observations;
+    let first = observations.first()?;
+    let trained_years: Vec<&YearFigures> = by_year.iter().filter(|y| y.completed > 0).collect();
+    let lo_year = trained_years
+        .iter()
+        .map(|y| y.year)
+        .chain(observations.iter().map(|o| o.year))
+        .min()
+        .unwrap_or(first.year);
+    let hi_year = trained_years
+        .iter()
+        .map(|y| y.year)
+        .chain(observations.iter().map(|o| o.year))
+        .max()
+        .unwrap_or(first.year);
+    let span = (hi_year - lo_year).max(1) as f64;
+    let step = WIDTH / span;
+    let x = |year: i32| {
+        if hi_year == lo_year {
+            LEFT + WIDTH / 2.0
+        } else {
+            LEFT + step * f64::from(year - lo_year)
+        }
+    };
+    let (mut lo, mut hi) = observations
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), o| (lo.min(o.value), hi.max(o.value)));
+    let bounded = series.unit.contains("0 a 100");
+    let pad = ((hi - lo) * 0.15).max(1.0);
+    lo = (lo - pad).floor();
+    hi = (hi + pad).ceil();
+    if bounded {
+        lo = lo.max(0.0);
+        hi = hi.min(100.0);
+    } else if series.unit == crate::entities::indicator::CATEGORY_UNIT {
+        lo = lo.max(0.0);
+        hi = hi.min(6.0);
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    let y = |v: f64| TOP + HEIGHT * (1.0 - (v - lo) / (hi - lo));
+    let before_year = series.before.as_ref().map(|p| p.year);
+    let after_year = series.after.as_ref().map(|p| p.year);
+    let points: Vec<ChartPoint> = observations
+        .iter()
+        .map(|o| {
+            let mark = if Some(o.year) == before_year {
+                "antes"
+            } else if Some(o.year) == after_year {
+                "después"
+            } else {
+                ""
+            };
+            ChartPoint {
+                x: px(x(o.year)),
+                y: px(y(o.value)),
+                label_y: px(y(o.value) - 7.0),
+                synthetic: o.synthetic,
+                mark,
+                title: format!(
+                    "{}: {}{}",
+                    o.year,
+                    o.display,
+                    if o.synthetic { " (sintético, no es un dato real)" } else { "" }
+                ),
+            }
+        })
+        .collect();
+    let real: Vec<String> = observations
+        .iter()
+        .filter(|o| !o.synthetic)
+        .map(|o| format!("{},{}", px(x(o.year)), px(y(o.value))))
+        .collect();
+    let last_real = observations.iter().rfind(|o| !o.synthetic);
+    let synthetic: Vec<String> = last_real
+        .into_iter()
+        .chain(observations.iter().filter(|o| o.synthetic))
+        .map(|o| format!("{},{}", px(x(o.year)), px(y(o.value))))
+        .collect();
+    let grid = [lo, (lo + hi) / 2.0, hi]
+        .iter()
+        .map(|v| ChartLine {
+            y: px(y(*v)),
+            label: super::display(&series.unit, *v),
+        })
+        .collect();
+    let years = (lo_year..=hi_year)
+        .map(|year| ChartYear {
+            x: px(x(year)),
+            label: year.to_string(),
+        })
+        .collect();
+    let band_width = if hi_year == lo_year { 24.0 } else { (step * 0.5).min(36.0) };
+    let bands = trained_years
+        .iter()
+        .map(|t| ChartBand {
+            x: px(x(t.year) - band_width / 2.0),
+            width: px(band_width),
+            title: format!(
+                "{}: {} persona(s) aprobaron formación en la capacidad",
+                t.year,
+                crate::format::thousands(t.completed)
+            ),
+        })
+        .collect();
+    let summary = match (&series.before, &series.after) {
+        (Some(b), Some(a)) => format!(
+            "{}: {} antes de la formación ({}) y {} después ({}).",
+            series.name, b.display, b.year, a.display, a.year
+        ),
+        _ => format!(
+            "{}: valores de {} a {}.",
+            series.name,
+            observations.first().map_or(0, |o| o.year),
+            observations.last().map_or(0, |o| o.year)
+        ),
+    };
+    Some(SeriesChart {
+        width: LEFT + WIDTH + 30.0,
+        height: TOP + HEIGHT + 28.0,
+        axis_x: LEFT,
+        axis_end: LEFT + WIDTH,
+        axis_y: px(TOP + HEIGHT),
+        real_line: if real.len() > 1 { real.join(" ") } else { String::new() },
+        synthetic_line: if synthetic.len() > 1 { synthetic.join(" ") } else { String::new() },
+        points,
+        grid,
+        years,
+        bands,
+        summary,
+    })
+}

@@ -1,0 +1,540 @@
+//! Whether training moved a municipality's capacity (issue 15), always as an association:
+//!
+//! - [`municipality`]: for each capacity, the people of the municipality trained, completed,
+//!   certified and still in the entity, per year, beside each linked indicator's series, with
+//!   «before» (the last observation before the year of the first completion in that capacity)
+//!   and «after» (the latest observation after that year). Years are vigencias and a cohort's
+//!   year is the year it started, so the year of the first completion itself is neither before
+//!   nor after: its vigencia mixes months before and after the training.
+//! - [`compare`]: ESAP's comparison, for a capacity, an indicator, two years and a threshold:
+//!   municipalities with at least `threshold` completions in the capacity before `to_year`,
+//!   with 1 to `threshold − 1` and with none — count, median and mean change — overall and
+//!   within strata of the same category and PDET status.
+
+use crate::accounts::actor::Actor;
+use crate::entities::{
+    capacity, capacity_figure, capacity_year_figure, department, indicator, indicator_observation,
+    municipality,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::reports::place::{self, Place};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// A capacity, as impact figures name it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CapacityRef {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+}
+
+/// People of the municipality in a capacity in a year (the year the cohort started).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct YearFigures {
+    pub year: i32,
+    pub trained: i64,
+    pub completed: i64,
+    pub certified: i64,
+}
+
+/// One observation of an indicator.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Point {
+    pub year: i32,
+    pub value: f64,
+    /// Made up by the national generator: not real data.
+    pub synthetic: bool,
+    /// The value as people read it («49,4», «E»).
+    pub display: String,
+}
+
+/// An indicator of a capacity over the years, with «before» and «after» the training.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct IndicatorSeries {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub note: String,
+    /// Oldest first.
+    pub observations: Vec<Point>,
+    pub before: Option<Point>,
+    pub after: Option<Point>,
+    /// `after − before`, when both exist.
+    pub change: Option<f64>,
+}
+
+/// A capacity of the municipality: its training and its indicators.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CapacityImpact {
+    pub capacity: CapacityRef,
+    /// Distinct people over all years.
+    pub trained: i64,
+    pub completed: i64,
+    pub certified: i64,
+    pub still_in_entity: i64,
+    /// Oldest first.
+    pub by_year: Vec<YearFigures>,
+    /// The year of the first completion in this capacity; none when nobody completed yet.
+    pub first_completion_year: Option<i32>,
+    pub indicators: Vec<IndicatorSeries>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MunicipalityImpact)]
+pub struct MunicipalityImpact {
+    #[schema(value_type = Object)]
+    pub municipality: Place,
+    pub capacities: Vec<CapacityImpact>,
+}
+
+/// «Before» and «after» a first completion in `first_year` on a series sorted by year.
+pub fn before_after(series: &[Point], first_year: Option<i32>) -> (Option<Point>, Option<Point>) {
+    let Some(first) = first_year else {
+        return (None, None);
+    };
+    let before = series.iter().rfind(|p| p.year < first).cloned();
+    let after = series.iter().rfind(|p| p.year > first).cloned();
+    (before, after)
+}
+
+/// A municipality's impact page and API (404 outside the caller's territory).
+pub async fn municipality<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    code: &str,
+) -> AppResult<MunicipalityImpact> {
+    let place = place::find(db, user, code).await?;
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?;
+    let totals: HashMap<i32, capacity_figure::Model> = capacity_figure::Entity::find()
+        .filter(capacity_figure::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.capacity_id, f))
+        .collect();
+    let mut years: HashMap<i32, Vec<YearFigures>> = HashMap::new();
+    for f in capacity_year_figure::Entity::find()
+        .filter(capacity_year_figure::Column::MunicipalityCode.eq(code))
+        .order_by_asc(capacity_year_figure::Column::Year)
+        .all(db)
+        .await?
+    {
+        years.entry(f.capacity_id).or_default().push(YearFigures {
+            year: f.year,
+            trained: f.trained.into(),
+            completed: f.completed.into(),
+            certified: f.certified.into(),
+        });
+    }
+    let mut series: HashMap<i32, Vec<Point>> = HashMap::new();
+    let indicators = super::list(db).await?;
+    let units: HashMap<i32, &str> = indicators.iter().map(|i| (i.id, i.unit.as_str())).collect();
+    for o in indicator_observation::Entity::find()
+        .filter(indicator_observation::Column::MunicipalityCode.eq(code))
+        .order_by_asc(indicator_observation::Column::Year)
+        .all(db)
+        .await?
+    {
+        let unit = units.get(&o.indicator_id).copied().unwrap_or_default();
+        series.entry(o.indicator_id).or_default().push(Point {
+            year: o.year,
+            value: o.value,
+            synthetic: o.synthetic,
+            display: super::display(unit, o.value),
+        });
+    }
+    let out = capacities
+        .into_iter()
+        .map(|c| {
+            let by_year = years.remove(&c.id).unwrap_or_default();
+            let first_completion_year = by_year.iter().find(|y| y.completed > 0).map(|y| y.year);
+            let total = totals.get(&c.id);
+            let indicators = indicators
+                .iter()
+                .filter(|i| i.capacity_ids.contains(&c.id))
+                .map(|i| {
+                    let observations = series.get(&i.id).cloned().unwrap_or_default();
+                    let (before, after) = before_after(&observations, first_completion_year);
+                    let change = before
+                        .as_ref()
+                        .zip(after.as_ref())
+                        .map(|(b, a)| a.value - b.value);
+                    IndicatorSeries {
+                        id: i.id,
+                        code: i.code.clone(),
+                        name: i.name.clone(),
+                        unit: i.unit.clone(),
+                        higher_is_better: i.higher_is_better,
+                        note: i.note.clone(),
+                        observations,
+                        before,
+                        after,
+                        change,
+                    }
+                })
+                .collect();
+            CapacityImpact {
+                capacity: CapacityRef {
+                    id: c.id,
+                    code: c.code,
+                    name: c.name,
+                },
+                trained: total.map_or(0, |t| t.trained.into()),
+                completed: total.map_or(0, |t| t.completed.into()),
+                certified: total.map_or(0, |t| t.certified.into()),
+                still_in_entity: total.map_or(0, |t| t.still_in_entity.into()),
+                by_year,
+                first_completion_year,
+                indicators,
+            }
+        })
+        .collect();
+    Ok(MunicipalityImpact {
+        municipality: place,
+        capacities: out,
+    })
+}
+
+// ---- ESAP's comparison -------------------------------------------------------------------
+
+/// The comparison's parameters as they arrive.
+#[derive(Clone, Debug, Default)]
+pub struct ComparisonQuery {
+    pub capacity: Option<i32>,
+    pub indicator: Option<i32>,
+    pub from_year: Option<i32>,
+    pub to_year: Option<i32>,
+    pub threshold: Option<i64>,
+    pub department: Option<String>,
+}
+
+pub const DEFAULT_THRESHOLD: i64 = 5;
+/// Groups of fewer municipalities are flagged: their median says little.
+pub const SMALL_GROUP: usize = 5;
+
+/// One group of municipalities by completions.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Group {
+    /// «5 o más aprobaciones», «De 1 a 4», «Ninguna».
+    pub label: String,
+    /// The rule in symbols: `completed >= 5`, `1 <= completed <= 4`, `completed = 0`.
+    pub rule: String,
+    pub municipalities: usize,
+    pub median_change: Option<f64>,
+    pub mean_change: Option<f64>,
+    /// Fewer than 5 municipalities: read with care.
+    pub small: bool,
+}
+
+/// The groups within one stratum: the same category and PDET status.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Stratum {
+    /// «E», «1» … «6»; none when the municipality has no category.
+    pub category: Option<String>,
+    pub pdet: bool,
+    pub municipalities: usize,
+    pub groups: Vec<Group>,
+}
+
+/// One municipality in the comparison.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ComparisonRow {
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_name: String,
+    pub category: Option<String>,
+    pub pdet: bool,
+    /// Completions in the capacity before `to_year`.
+    pub completed: i64,
+    pub from_value: f64,
+    pub to_value: f64,
+    pub change: f64,
+    /// One of the two values was made up by the national generator.
+    pub synthetic: bool,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ImpactComparison)]
+pub struct Comparison {
+    pub capacity: CapacityRef,
+    pub indicator_id: i32,
+    pub indicator_name: String,
+    pub indicator_unit: String,
+    pub higher_is_better: bool,
+    pub from_year: i32,
+    pub to_year: i32,
+    pub threshold: i64,
+    pub groups: Vec<Group>,
+    pub strata: Vec<Stratum>,
+    /// By department, then municipality.
+    pub rows: Vec<ComparisonRow>,
+    /// Rows with a synthetic value (demo and benchmark databases only).
+    pub synthetic_rows: usize,
+    pub caveat: String,
+}
+
+/// The median of some values (the mean of the two middle ones for an even count).
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The three groups of `rows` by completions against `threshold`.
+pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
+    let below = threshold - 1;
+    let kinds: [(String, String, Box<dyn Fn(i64) -> bool>); 3] = [
+        (
+            format!("{threshold} o más aprobaciones"),
+            format!("completed >= {threshold}"),
+            Box::new(move |c| c >= threshold),
+        ),
+        (
+            if below >= 1 {
+                format!("De 1 a {below} aprobaciones")
+            } else {
+                "De 1 a 0 aprobaciones (ninguno con este umbral)".to_string()
+            },
+            format!("1 <= completed <= {below}"),
+            Box::new(move |c| c >= 1 && c <= below),
+        ),
+        (
+            "Ninguna aprobación".to_string(),
+            "completed = 0".to_string(),
+            Box::new(|c| c == 0),
+        ),
+    ];
+    kinds
+        .into_iter()
+        .map(|(label, rule, test)| {
+            let mut changes: Vec<f64> = rows
+                .iter()
+                .filter(|r| test(r.completed))
+                .map(|r| r.change)
+                .collect();
+            Group {
+                label,
+                rule,
+                municipalities: changes.len(),
+                mean_change: mean(&changes),
+                median_change: median(&mut changes),
+                small: changes.len() < SMALL_GROUP,
+            }
+        })
+        .collect()
+}
+
+fn category_order(category: &Option<String>) -> usize {
+    category
+        .as_deref()
+        .and_then(|c| crate::territory::CATEGORIES.iter().position(|k| *k == c))
+        .unwrap_or(crate::territory::CATEGORIES.len())
+}
+
+/// ESAP's comparison for the caller's territory (a reviewer: their department, silently).
+pub async fn compare<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    query: &ComparisonQuery,
+) -> AppResult<Comparison> {
+    let mut errors = Vec::new();
+    let capacity = match query.capacity {
+        None => {
+            errors.push(FieldError::new("capacity", "Elija la capacidad."));
+            None
+        }
+        Some(id) => {
+            let found = capacity::Entity::find_by_id(id).one(db).await?;
+            if found.is_none() {
+                errors.push(FieldError::new("capacity", "La capacidad no existe."));
+            }
+            found
+        }
+    };
+    let indicator = match query.indicator {
+        None => {
+            errors.push(FieldError::new("indicator", "Elija el indicador."));
+            None
+        }
+        Some(id) => {
+            let found = indicator::Entity::find_by_id(id).one(db).await?;
+            if found.is_none() {
+                errors.push(FieldError::new("indicator", "El indicador no existe."));
+            }
+            found
+        }
+    };
+    let threshold = query.threshold.unwrap_or(DEFAULT_THRESHOLD);
+    if !(1..=1000).contains(&threshold) {
+        errors.push(FieldError::new(
+            "threshold",
+            "El umbral debe ser un número de aprobaciones entre 1 y 1.000.",
+        ));
+    }
+    let (Some(capacity), Some(indicator)) = (capacity, indicator) else {
+        return Err(AppError::Validation(errors));
+    };
+    let observed_years = super::observed_years(db, indicator.id).await?;
+    let to_year = query.to_year.or(observed_years.last().copied());
+    let from_year = query.from_year.or(observed_years.first().copied());
+    let (Some(from_year), Some(to_year)) = (from_year, to_year) else {
+        errors.push(FieldError::new(
+            "indicator",
+            "El indicador aún no tiene observaciones.",
+        ));
+        return Err(AppError::Validation(errors));
+    };
+    if from_year >= to_year {
+        errors.push(FieldError::new(
+            "to_year",
+            "El año final debe ser posterior al inicial.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+
+    let mut department = crate::reports::non_empty(&query.department);
+    let nothing = crate::reports::limit_to_scope(user, &mut department, None);
+    let mut places = municipality::Entity::find();
+    if let Some(d) = &department {
+        places = places.filter(municipality::Column::DepartmentCode.eq(d.as_str()));
+    }
+    let places: HashMap<String, municipality::Model> = if nothing {
+        HashMap::new()
+    } else {
+        places
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect()
+    };
+    let departments: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    let values = |year: i32| {
+        indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
+            .filter(indicator_observation::Column::Year.eq(year))
+            .all(db)
+    };
+    let from_values: HashMap<String, (f64, bool)> = values(from_year)
+        .await?
+        .into_iter()
+        .map(|o| (o.municipality_code, (o.value, o.synthetic)))
+        .collect();
+    let mut completed: HashMap<String, i64> = HashMap::new();
+    let mut condition = Condition::all()
+        .add(capacity_year_figure::Column::CapacityId.eq(capacity.id))
+        .add(capacity_year_figure::Column::Year.lt(to_year));
+    if let Some(d) = &department {
+        condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
+    }
+    for f in capacity_year_figure::Entity::find().filter(condition).all(db).await? {
+        *completed.entry(f.municipality_code).or_default() += i64::from(f.completed);
+    }
+    let mut rows: Vec<ComparisonRow> = values(to_year)
+        .await?
+        .into_iter()
+        .filter_map(|to| {
+            let place = places.get(&to.municipality_code)?;
+            let (from_value, from_synthetic) = *from_values.get(&to.municipality_code)?;
+            Some(ComparisonRow {
+                municipality_code: place.code.clone(),
+                municipality_name: place.name.clone(),
+                department_name: departments.get(&place.department_code).cloned().unwrap_or_default(),
+                category: place.category.clone(),
+                pdet: place.pdet_subregion_id.is_some(),
+                completed: completed.get(&place.code).copied().unwrap_or(0),
+                from_value,
+                to_value: to.value,
+                change: to.value - from_value,
+                synthetic: from_synthetic || to.synthetic,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (&a.department_name, crate::text::fold(&a.municipality_name), &a.municipality_code).cmp(&(
+            &b.department_name,
+            crate::text::fold(&b.municipality_name),
+            &b.municipality_code,
+        ))
+    });
+    let all: Vec<&ComparisonRow> = rows.iter().collect();
+    let groups = groups(&all, threshold);
+    let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
+    for row in &rows {
+        by_stratum
+            .entry((category_order(&row.category), row.pdet))
+            .or_default()
+            .push(row);
+    }
+    let strata = by_stratum
+        .into_values()
+        .map(|members| Stratum {
+            category: members[0].category.clone(),
+            pdet: members[0].pdet,
+            municipalities: members.len(),
+            groups: self::groups(&members, threshold),
+        })
+        .collect();
+    let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
+    let mut caveat = format!(
+        "Esta comparación muestra una asociación, no una causa: los municipios que se forman \
+         pueden diferir de los demás en otras cosas que también mueven el indicador. Cada cifra \
+         dice cuántos municipios la respaldan; los grupos de menos de {SMALL_GROUP} municipios \
+         se señalan porque su mediana dice poco. Compare dentro de cada estrato (misma \
+         categoría y condición PDET) para no comparar municipios muy distintos."
+    );
+    if !indicator.higher_is_better {
+        caveat.push_str(" En este indicador un valor menor es mejor: un cambio negativo es una mejora.");
+    }
+    if synthetic_rows > 0 {
+        caveat.push_str(&format!(
+            " {} municipio(s) tienen valores sintéticos del generador de datos de prueba: no son datos reales.",
+            crate::format::thousands(synthetic_rows as i64)
+        ));
+    }
+    Ok(Comparison {
+        capacity: CapacityRef {
+            id: capacity.id,
+            code: capacity.code,
+            name: capacity.name,
+        },
+        indicator_id: indicator.id,
+        indicator_name: indicator.name,
+        indicator_unit: indicator.unit,
+        higher_is_better: indicator.higher_is_better,
+        from_year,
+        to_year,
+        threshold,
+        groups,
+        strata,
+        rows,
+        synthetic_rows,
+        caveat,
+    })
+}

@@ -1,0 +1,319 @@
+//! «¿Dónde formar?» (issue 15): municipalities ranked by need for a capacity, each with its
+//! reasons in words. The score (0 to 100) adds:
+//!
+//! - PDET: 25;
+//! - category 6: 20, category 5: 15;
+//! - weakness on the capacity's indicators: up to 35, as `35 × (100 − p) / 100` where `p` is the
+//!   municipality's weakest national percentile among the indicators linked to the capacity
+//!   (each at its latest year; 0 = the weakest municipality of the country; the ordinal
+//!   category is left out, it counts above);
+//! - little recent training: 20 when nobody of the municipality completed training in the
+//!   capacity in the current or the previous year, 10 when fewer than 5 did;
+//! - open demand: none yet (municipal demand comes with issue 16; the field is 0 until then).
+//!
+//! Percentiles are national whatever the department filter, so a department's list ranks its
+//! municipalities against the country.
+
+use crate::accounts::actor::Actor;
+use crate::entities::indicator::CATEGORY_UNIT;
+use crate::entities::{capacity, capacity_year_figure, department, indicator_observation, municipality, pdet_subregion};
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::Datelike;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 1_200;
+
+const PDET_POINTS: f64 = 25.0;
+const CATEGORY_6_POINTS: f64 = 20.0;
+const CATEGORY_5_POINTS: f64 = 15.0;
+const WEAKNESS_POINTS: f64 = 35.0;
+const NO_RECENT_POINTS: f64 = 20.0;
+const FEW_RECENT_POINTS: f64 = 10.0;
+/// Fewer recent completions than this is «little training».
+const FEW_RECENT: i64 = 5;
+
+#[derive(Clone, Debug, Default)]
+pub struct PriorityQuery {
+    pub capacity: Option<i32>,
+    pub department: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A municipality where training is needed, and why.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Priority)]
+pub struct PriorityRow {
+    pub rank: usize,
+    #[schema(example = "18256")]
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_code: String,
+    pub department_name: String,
+    /// 0 to 100: the higher, the greater the need.
+    pub score: f64,
+    pub pdet: bool,
+    pub pdet_subregion: Option<String>,
+    pub category: Option<String>,
+    /// The weakest national percentile among the capacity's indicators (0 = weakest); none
+    /// when the municipality is not measured.
+    pub indicator_percentile: Option<f64>,
+    /// The indicator behind the percentile and its year.
+    pub weakest_indicator: Option<String>,
+    /// People of the municipality who completed training in the capacity in the current or
+    /// the previous year.
+    pub completed_recent: i64,
+    pub open_demand_people: i64,
+    #[schema(example = json!(["PDET", "categoría 6"]))]
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Priorities {
+    pub capacity: Option<super::impact::CapacityRef>,
+    /// The years «recent» covers.
+    pub recent_from: i32,
+    pub recent_to: i32,
+    /// Municipalities ranked (before the limit).
+    pub total: usize,
+    pub items: Vec<PriorityRow>,
+}
+
+/// (percentile, indicator name, year) of each municipality's weakest indicator.
+type Weakest = HashMap<String, (f64, String, i32)>;
+
+/// The weakest national percentile of each municipality among `capacity`'s indicators (all
+/// indicators when none), each at its latest year.
+async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult<Weakest> {
+    let indicators: Vec<super::IndicatorView> = super::list(db)
+        .await?
+        .into_iter()
+        .filter(|i| i.unit != CATEGORY_UNIT)
+        .filter(|i| capacity.is_none_or(|c| i.capacity_ids.contains(&c)))
+        .collect();
+    let mut out: Weakest = HashMap::new();
+    for indicator in indicators {
+        let Some(year) = super::observed_years(db, indicator.id).await?.last().copied() else {
+            continue;
+        };
+        let mut values: Vec<(String, f64)> = indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
+            .filter(indicator_observation::Column::Year.eq(year))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.municipality_code, o.value))
+            .collect();
+        for (code, percentile) in percentiles(&mut values, indicator.higher_is_better) {
+            let weaker = out.get(&code).is_none_or(|(p, _, _)| percentile < *p);
+            if weaker {
+                out.insert(code, (percentile, indicator.name.clone(), year));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The national percentile of each value: the share of the other municipalities that do
+/// worse (0 = the weakest, 100 = the strongest; ties share the lower rank).
+pub fn percentiles(values: &mut [(String, f64)], higher_is_better: bool) -> Vec<(String, f64)> {
+    let sign = if higher_is_better { 1.0 } else { -1.0 };
+    values.sort_by(|a, b| (sign * a.1).total_cmp(&(sign * b.1)));
+    let n = values.len();
+    let mut out = Vec::with_capacity(n);
+    let mut worse = 0;
+    for (i, (code, value)) in values.iter().enumerate() {
+        if i > 0 && (sign * values[i - 1].1) < (sign * value) {
+            worse = i;
+        }
+        let p = if n > 1 {
+            100.0 * worse as f64 / (n - 1) as f64
+        } else {
+            50.0
+        };
+        out.push((code.clone(), p));
+    }
+    out
+}
+
+/// The ranking for the caller's territory (a reviewer: their department, silently).
+pub async fn rank<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    query: &PriorityQuery,
+) -> AppResult<Priorities> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "limit",
+            format!("El límite debe estar entre 1 y {}.", crate::format::thousands(MAX_LIMIT)),
+        )]));
+    }
+    let capacity = match query.capacity {
+        Some(id) => capacity::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|c| super::impact::CapacityRef {
+                id: c.id,
+                code: c.code,
+                name: c.name,
+            })
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("capacity", "La capacidad no existe."))?,
+        None => None,
+    };
+    let recent_to = crate::time::today().year();
+    let recent_from = recent_to - 1;
+    let mut department = crate::reports::non_empty(&query.department);
+    let nothing = crate::reports::limit_to_scope(user, &mut department, None);
+    if nothing {
+        return Ok(Priorities {
+            capacity,
+            recent_from,
+            recent_to,
+            total: 0,
+            items: Vec::new(),
+        });
+    }
+    let mut places = municipality::Entity::find();
+    if let Some(d) = &department {
+        places = places.filter(municipality::Column::DepartmentCode.eq(d.as_str()));
+    }
+    let places = places.all(db).await?;
+    let departments: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    let regions: HashMap<i32, String> = pdet_subregion::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let weakest = weakest(db, capacity.as_ref().map(|c| c.id)).await?;
+    let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
+    if let Some(c) = &capacity {
+        condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
+    }
+    if let Some(d) = &department {
+        condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
+    }
+    let mut recent: HashMap<String, i64> = HashMap::new();
+    for f in capacity_year_figure::Entity::find().filter(condition).all(db).await? {
+        *recent.entry(f.municipality_code).or_default() += i64::from(f.completed);
+    }
+    let period = format!("{recent_from}–{recent_to}");
+    let mut rows: Vec<PriorityRow> = places
+        .into_iter()
+        .map(|m| {
+            let mut score = 0.0;
+            let mut reasons = Vec::new();
+            let pdet_subregion = m.pdet_subregion_id.and_then(|id| regions.get(&id).cloned());
+            if m.pdet_subregion_id.is_some() {
+                score += PDET_POINTS;
+                reasons.push("PDET".to_string());
+            }
+            match m.category.as_deref() {
+                Some("6") => {
+                    score += CATEGORY_6_POINTS;
+                    reasons.push("categoría 6".to_string());
+                }
+                Some("5") => {
+                    score += CATEGORY_5_POINTS;
+                    reasons.push("categoría 5".to_string());
+                }
+                _ => {}
+            }
+            let weak = weakest.get(&m.code);
+            match weak {
+                Some((p, name, year)) => {
+                    score += WEAKNESS_POINTS * (100.0 - p) / 100.0;
+                    if *p < 50.0 {
+                        reasons.push(format!(
+                            "percentil {} en {name} ({year})",
+                            crate::format::decimal(*p, 0)
+                        ));
+                    }
+                }
+                None => reasons.push("sin medición en los indicadores de la capacidad".to_string()),
+            }
+            let completed_recent = recent.get(&m.code).copied().unwrap_or(0);
+            if completed_recent == 0 {
+                score += NO_RECENT_POINTS;
+                reasons.push(format!("nadie aprobó formación en {period}"));
+            } else if completed_recent < FEW_RECENT {
+                score += FEW_RECENT_POINTS;
+                reasons.push(format!(
+                    "solo {completed_recent} persona(s) aprobaron formación en {period}"
+                ));
+            }
+            PriorityRow {
+                rank: 0,
+                department_name: departments.get(&m.department_code).cloned().unwrap_or_default(),
+                municipality_code: m.code,
+                municipality_name: m.name,
+                department_code: m.department_code,
+                score: (score * 10.0).round() / 10.0,
+                pdet: m.pdet_subregion_id.is_some(),
+                pdet_subregion,
+                category: m.category,
+                indicator_percentile: weak.map(|(p, _, _)| (p * 10.0).round() / 10.0),
+                weakest_indicator: weak.map(|(_, name, year)| format!("{name} ({year})")),
+                completed_recent,
+                open_demand_people: 0,
+                reasons,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| {
+                a.indicator_percentile
+                    .unwrap_or(101.0)
+                    .total_cmp(&b.indicator_percentile.unwrap_or(101.0))
+            })
+            .then_with(|| a.municipality_code.cmp(&b.municipality_code))
+    });
+    let total = rows.len();
+    rows.truncate(limit as usize);
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.rank = i + 1;
+    }
+    Ok(Priorities {
+        capacity,
+        recent_from,
+        recent_to,
+        total,
+        items: rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_count_the_municipalities_that_do_worse() {
+        let mut values = vec![
+            ("a".to_string(), 50.0),
+            ("b".to_string(), 10.0),
+            ("c".to_string(), 90.0),
+            ("d".to_string(), 50.0),
+            ("e".to_string(), 70.0),
+        ];
+        let p: HashMap<String, f64> = percentiles(&mut values, true).into_iter().collect();
+        assert_eq!(p["b"], 0.0);
+        assert_eq!(p["a"], 25.0);
+        assert_eq!(p["d"], 25.0);
+        assert_eq!(p["e"], 75.0);
+        assert_eq!(p["c"], 100.0);
+        let lower: HashMap<String, f64> = percentiles(&mut values, false).into_iter().collect();
+        assert_eq!(lower["c"], 0.0);
+        assert_eq!(lower["b"], 100.0);
+    }
+}

@@ -1,0 +1,109 @@
+//! ESAP's comparison as a workbook: «Grupos», «Estratos», «Municipios», each with the caveat
+//! in its header block.
+
+use super::impact::{Comparison, Group};
+use crate::error::AppResult;
+use crate::spreadsheets::{Cell, Column, ExportBook, SheetWriter};
+
+pub const COMPARISON_FILE: &str = "comparacion-impacto.xlsx";
+
+/// The workbook of a comparison (built on a blocking thread).
+pub async fn comparison(comparison: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
+    let (comparison, generated_by) = (comparison.clone(), generated_by.to_string());
+    crate::blocking::run(move || build(&comparison, &generated_by)).await
+}
+
+fn group_columns() -> Vec<Column> {
+    vec![
+        Column::text("Grupo", 30.0),
+        Column::integer("Municipios", 11.0),
+        Column::decimal("Mediana del cambio", 14.0, 2),
+        Column::decimal("Media del cambio", 14.0, 2),
+        Column::text("Menos de 5 municipios", 12.0),
+    ]
+}
+
+fn group_cells(g: &Group) -> Vec<Cell> {
+    vec![
+        Cell::Text(g.label.clone()),
+        Cell::Int(g.municipalities as i64),
+        g.median_change.map_or(Cell::Empty, Cell::Number),
+        g.mean_change.map_or(Cell::Empty, Cell::Number),
+        Cell::Text(if g.small { "Sí: lea con cuidado" } else { "No" }.into()),
+    ]
+}
+
+fn yes_no(value: bool) -> Cell {
+    Cell::Text(if value { "Sí" } else { "No" }.into())
+}
+
+fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
+    let filters = vec![
+        ("Capacidad".to_string(), c.capacity.name.clone()),
+        ("Indicador".to_string(), c.indicator_name.clone()),
+        ("Años".to_string(), format!("{} a {}", c.from_year, c.to_year)),
+        (
+            "Umbral".to_string(),
+            format!("{} aprobaciones en la capacidad antes de {}", c.threshold, c.to_year),
+        ),
+    ];
+    let mut book = ExportBook::new("Formación e indicadores: comparación", &filters, generated_by);
+    let notes = vec![c.caveat.clone()];
+    {
+        let mut sheet = book.sheet_with_notes("Grupos", &notes, &group_columns())?;
+        for g in &c.groups {
+            sheet.row(&group_cells(g))?;
+        }
+    }
+    {
+        let mut columns = vec![
+            Column::text("Categoría", 10.0),
+            Column::text("PDET", 7.0),
+        ];
+        columns.extend(group_columns());
+        let mut sheet: SheetWriter<'_> = book.sheet_with_notes("Estratos", &notes, &columns)?;
+        for s in &c.strata {
+            for g in &s.groups {
+                let mut cells = vec![
+                    Cell::Text(s.category.clone().unwrap_or_else(|| "Sin categoría".into())),
+                    yes_no(s.pdet),
+                ];
+                cells.extend(group_cells(g));
+                sheet.row(&cells)?;
+            }
+        }
+    }
+    {
+        let mut sheet = book.sheet_with_notes(
+            "Municipios",
+            &notes,
+            &[
+                Column::code("Código DANE", 12.0),
+                Column::text("Municipio", 28.0),
+                Column::text("Departamento", 20.0),
+                Column::text("Categoría", 10.0),
+                Column::text("PDET", 7.0),
+                Column::integer("Aprobaciones antes del año final", 14.0),
+                Column::decimal(format!("Valor {}", c.from_year), 12.0, 2),
+                Column::decimal(format!("Valor {}", c.to_year), 12.0, 2),
+                Column::decimal("Cambio", 10.0, 2),
+                Column::text("Valor sintético (no real)", 12.0),
+            ],
+        )?;
+        for r in &c.rows {
+            sheet.row(&[
+                Cell::Text(r.municipality_code.clone()),
+                Cell::Text(r.municipality_name.clone()),
+                Cell::Text(r.department_name.clone()),
+                r.category.clone().into(),
+                yes_no(r.pdet),
+                Cell::Int(r.completed),
+                Cell::Number(r.from_value),
+                Cell::Number(r.to_value),
+                Cell::Number(r.change),
+                yes_no(r.synthetic),
+            ])?;
+        }
+    }
+    book.save_to_buffer()
+}

@@ -1,0 +1,285 @@
+//! Indicators as data over time (issue 15).
+//!
+//! - `indicators`: what is measured (code, name, source, unit, whether higher is better, a
+//!   caveat), no longer owned by one capacity;
+//! - `indicator_capacities`: which capacities an indicator measures (admins edit the links);
+//! - `indicator_observations`: one value per indicator × municipality × year, now with where it
+//!   came from (`source`) and whether the national generator made it up (`synthetic`).
+//!
+//! The rows of the old `capacity_indicators` and `indicator_observations` are kept, with their
+//! ids (each old indicator keeps its one capacity as its first link).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261125_000005_indicators"
+    }
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(ForeignKeyAction::Cascade)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        manager
+            .create_table(
+                Table::create()
+                    .table("indicators")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("code").string().not_null().unique_key())
+                    .col(ColumnDef::new("name").string().not_null())
+                    .col(ColumnDef::new("source").string().not_null())
+                    .col(ColumnDef::new("unit").string().not_null())
+                    .col(
+                        ColumnDef::new("higher_is_better")
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(ColumnDef::new("note").text().not_null().default(""))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("indicator_capacities")
+                    .col(ColumnDef::new("indicator_id").integer().not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .primary_key(Index::create().col("indicator_id").col("capacity_id"))
+                    .foreign_key(&mut fk(
+                        "indicator_capacities",
+                        "indicator_id",
+                        "indicators",
+                        "id",
+                    ))
+                    .foreign_key(&mut fk(
+                        "indicator_capacities",
+                        "capacity_id",
+                        "capacities",
+                        "id",
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("indicator_observations_next")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("indicator_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("year").integer().not_null())
+                    .col(ColumnDef::new("value").double().not_null())
+                    .col(ColumnDef::new("source").string().not_null().default(""))
+                    .col(
+                        ColumnDef::new("synthetic")
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .foreign_key(&mut fk(
+                        "indicator_observations_next",
+                        "indicator_id",
+                        "indicators",
+                        "id",
+                    ))
+                    .foreign_key(
+                        &mut ForeignKey::create()
+                            .name("fk_indicator_observations_next_municipality_code")
+                            .from("indicator_observations_next", "municipality_code")
+                            .to("municipalities", "code")
+                            .on_delete(ForeignKeyAction::Restrict)
+                            .on_update(ForeignKeyAction::Cascade)
+                            .take(),
+                    )
+                    .take(),
+            )
+            .await?;
+        for statement in [
+            "INSERT INTO indicators (id, code, name, source, unit, higher_is_better, note) \
+             SELECT id, code, name, source, scale, TRUE, '' FROM capacity_indicators",
+            "INSERT INTO indicator_capacities (indicator_id, capacity_id) \
+             SELECT id, capacity_id FROM capacity_indicators",
+            "INSERT INTO indicator_observations_next \
+             (id, indicator_id, municipality_code, year, value, source, synthetic) \
+             SELECT o.id, o.indicator_id, o.municipality_code, o.year, o.value, i.source, FALSE \
+             FROM indicator_observations o JOIN capacity_indicators i ON i.id = o.indicator_id",
+            "DROP TABLE indicator_observations",
+            "DROP TABLE capacity_indicators",
+            "ALTER TABLE indicator_observations_next RENAME TO indicator_observations",
+        ] {
+            db.execute_unprepared(statement).await?;
+        }
+        if db.get_database_backend() == DbBackend::Postgres {
+            // Rows were copied with their ids: the sequences continue after them.
+            for table in ["indicators", "indicator_observations"] {
+                db.execute_unprepared(&format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                     COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+                .await?;
+            }
+        }
+        for (name, unique, columns) in [
+            (
+                "uq_indicator_observations_indicator_id_municipality_code_year",
+                true,
+                &["indicator_id", "municipality_code", "year"][..],
+            ),
+            (
+                "ix_indicator_observations_municipality_code",
+                false,
+                &["municipality_code", "indicator_id", "year"][..],
+            ),
+            // The comparison and the priorities read one indicator's year for every
+            // municipality.
+            (
+                "ix_indicator_observations_indicator_year",
+                false,
+                &["indicator_id", "year", "municipality_code", "value"][..],
+            ),
+            (
+                "ix_indicator_capacities_capacity_id",
+                false,
+                &["capacity_id", "indicator_id"][..],
+            ),
+        ] {
+            let table = if name.contains("capacities") {
+                "indicator_capacities"
+            } else {
+                "indicator_observations"
+            };
+            let mut index = Index::create().name(name).table(table).take();
+            if unique {
+                index.unique();
+            }
+            for column in columns {
+                index.col(*column);
+            }
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    /// Back to one capacity per indicator (its first link) and observations without source.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let serial = || {
+            ColumnDef::new("id")
+                .integer()
+                .not_null()
+                .auto_increment()
+                .primary_key()
+                .take()
+        };
+        manager
+            .create_table(
+                Table::create()
+                    .table("capacity_indicators")
+                    .col(serial())
+                    .col(ColumnDef::new("code").string().not_null().unique_key())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(ColumnDef::new("name").string().not_null())
+                    .col(ColumnDef::new("source").string().not_null())
+                    .col(ColumnDef::new("scale").string().not_null())
+                    .foreign_key(
+                        &mut ForeignKey::create()
+                            .name("fk_capacity_indicators_capacity_id")
+                            .from("capacity_indicators", "capacity_id")
+                            .to("capacities", "id")
+                            .on_delete(ForeignKeyAction::Restrict)
+                            .on_update(ForeignKeyAction::Cascade)
+                            .take(),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("indicator_observations_prev")
+                    .col(serial())
+                    .col(ColumnDef::new("indicator_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("year").integer().not_null())
+                    .col(ColumnDef::new("value").double().not_null())
+                    .foreign_key(&mut fk(
+                        "indicator_observations_prev",
+                        "indicator_id",
+                        "capacity_indicators",
+                        "id",
+                    ))
+                    .take(),
+            )
+            .await?;
+        for statement in [
+            "INSERT INTO capacity_indicators (id, code, capacity_id, name, source, scale) \
+             SELECT i.id, i.code, MIN(l.capacity_id), i.name, i.source, i.unit FROM indicators i \
+             JOIN indicator_capacities l ON l.indicator_id = i.id \
+             GROUP BY i.id, i.code, i.name, i.source, i.unit",
+            "INSERT INTO indicator_observations_prev (id, indicator_id, municipality_code, year, value) \
+             SELECT o.id, o.indicator_id, o.municipality_code, o.year, o.value \
+             FROM indicator_observations o \
+             WHERE o.indicator_id IN (SELECT id FROM capacity_indicators)",
+            "DROP TABLE indicator_observations",
+            "DROP TABLE indicator_capacities",
+            "DROP TABLE indicators",
+            "ALTER TABLE indicator_observations_prev RENAME TO indicator_observations",
+        ] {
+            db.execute_unprepared(statement).await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_indicator_observations_indicator_id_municipality_code_year")
+                    .table("indicator_observations")
+                    .unique()
+                    .col("indicator_id")
+                    .col("municipality_code")
+                    .col("year")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_indicator_observations_municipality_code")
+                    .table("indicator_observations")
+                    .col("municipality_code")
+                    .take(),
+            )
+            .await?;
+        Ok(())
+    }
+}

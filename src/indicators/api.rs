@@ -1,0 +1,382 @@
+//! `/api/v1` for indicators and impact (issue 15): the indicators and their links (everyone
+//! signed in reads; admins write), observations (reviewers: their department), the import of
+//! new years (staff), a municipality's impact, ESAP's comparison and where to train next
+//! (staff: the country; reviewers: their department).
+
+use super::impact::{Comparison, ComparisonQuery, MunicipalityImpact};
+use super::import::{ObservationImport, ObservationSummary};
+use super::priorities::{PriorityQuery, PriorityRow};
+use super::{IndicatorInput, IndicatorView, ObservationQuery, ObservationView};
+use crate::accounts::guards::{AdminUser, CurrentUser, ReportReader, StaffUser};
+use crate::api::{Created, List, Paging, created};
+use crate::error::AppResult;
+use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Workbook};
+use crate::parse::QueryFlag;
+use crate::spreadsheets::Download;
+use crate::web::import::{Upload, upload_error};
+use rocket::serde::json::Json;
+use rocket::{FromForm, Route, State, get, patch, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list,
+        create,
+        update,
+        observations,
+        import,
+        municipality_impact,
+        comparison,
+        comparison_xlsx,
+        priorities
+    ]
+}
+
+/// List indicators
+///
+/// Roles: any signed-in user. Each with the capacities it measures (`capacity_ids`).
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "listIndicators",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses((status = 200, description = "A page of indicators, by name.", body = List<IndicatorView>))
+)]
+#[get("/indicators?<page>&<per_page>")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    _user: CurrentUser,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Json<List<IndicatorView>>> {
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
+    let all = super::list(db.inner()).await?;
+    let total = all.len() as u64;
+    let items = all
+        .into_iter()
+        .skip(((page - 1) * per_page) as usize)
+        .take(per_page as usize)
+        .collect();
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Create an indicator
+///
+/// Roles: admin. `code`, `name`, `source` and `unit` are required; `higher_is_better`
+/// defaults to `true`. Audited.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "createIndicator",
+    request_body = IndicatorInput,
+    responses(
+        (status = 201, description = "Indicator created.", body = IndicatorView),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[post("/indicators", data = "<body>")]
+async fn create(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    body: crate::api::JsonBody<IndicatorInput>,
+) -> AppResult<Created<IndicatorView>> {
+    Ok(created(super::create(db.inner(), &admin, body.into_inner()).await?))
+}
+
+/// Change an indicator or its capacities
+///
+/// Roles: admin. Absent fields stay as they are; `capacity_ids` replaces the links. The
+/// `code` never changes (imports name indicators by it): a different one is a 422. Audited.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "updateIndicator",
+    params(("id" = i32, Path, description = "Indicator id.", example = 1)),
+    request_body = IndicatorInput,
+    responses(
+        (status = 200, description = "The indicator.", body = IndicatorView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[patch("/indicators/<id>", data = "<body>")]
+async fn update(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i32,
+    body: crate::api::JsonBody<IndicatorInput>,
+) -> AppResult<Json<IndicatorView>> {
+    Ok(Json(super::update(db.inner(), &admin, id, body.into_inner()).await?))
+}
+
+/// Filters of an indicator's observations.
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ObservationParams {
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
+    pub department: Option<String>,
+    /// DANE code of the municipality.
+    #[param(example = "18256")]
+    pub municipality: Option<String>,
+    /// The year (vigencia).
+    #[param(example = 2023)]
+    pub year: Option<i32>,
+}
+
+/// An indicator's observations
+///
+/// Roles: any signed-in user; a reviewer sees only their department's municipalities
+/// (silently). By municipality, then year. `synthetic: true` marks values made up by the
+/// national generator (demo and benchmark databases only).
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "listObservations",
+    params(
+        ("id" = i32, Path, description = "Indicator id.", example = 1),
+        ObservationParams,
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1_000_000, description = "Page number, from 1 to 1,000,000."),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Items per page, 1–500."),
+    ),
+    responses(
+        (status = 200, description = "A page of observations.", body = List<ObservationView>),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/indicators/<id>/observations?<page>&<per_page>&<params..>")]
+async fn observations(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    params: ObservationParams,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> AppResult<Json<List<ObservationView>>> {
+    let (page, per_page) = Paging { page, per_page }.resolve()?;
+    let query = ObservationQuery {
+        department: params.department,
+        municipality: params.municipality,
+        year: params.year,
+    };
+    let (items, total) =
+        super::observations(db.inner(), &user, id, &query, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Import observations (new years from DNP/TerriData)
+///
+/// Roles: staff. Multipart `file` (`.xlsx` or `.csv`), long form `codigo_dane, indicador,
+/// anio, valor` or wide form `codigo_dane, anio, <code>, <code>…`; an optional `fuente`
+/// column says where the values come from. **All or nothing**: any bad row → 422 with
+/// `errors: [{row, field, message}]`. `dry_run=true` says what would change without writing.
+/// Re-loading the same file changes nothing (`unchanged`); real values replace synthetic ones.
+/// Audited per indicator and year.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "importObservations",
+    params(
+        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+    ),
+    request_body(content = Upload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was (or, in a dry run, would be) done.", body = ObservationSummary),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
+#[post("/indicators/observations/import?<dry_run>", data = "<upload>")]
+async fn import(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    dry_run: QueryFlag,
+    upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
+) -> AppResult<Json<ObservationSummary>> {
+    let dry_run = dry_run.or("dry_run", false)?;
+    let upload = upload.map_err(upload_error)?;
+    let opening = ObservationImport::open(&staff);
+    crate::web::import::answer(db, opening, &upload.file, dry_run).await
+}
+
+/// A municipality's training beside its indicators
+///
+/// Roles: staff and reviewers (a municipality of another department → 404). For each
+/// capacity: people trained, completed, certified and still in the entity (all years and per
+/// year), and each linked indicator's observations with `before` (the last observation before
+/// the year of the first completion in that capacity) and `after` (the latest observation
+/// after that year); both `null` when nobody completed yet or the series has no such year.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "municipalityImpact",
+    params(("code" = String, Path, description = "DANE code of the municipality.", example = "18256")),
+    responses(
+        (status = 200, description = "The municipality's impact.", body = MunicipalityImpact),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/municipalities/<code>/impact")]
+async fn municipality_impact(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    code: &str,
+) -> AppResult<Json<MunicipalityImpact>> {
+    Ok(Json(super::impact::municipality(db.inner(), &user, code).await?))
+}
+
+/// The comparison's parameters.
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComparisonParams {
+    /// Capacity id (required).
+    pub capacity: Option<i32>,
+    /// Indicator id (required).
+    pub indicator: Option<i32>,
+    /// First year; default: the indicator's first observed year.
+    #[param(example = 2020)]
+    pub from_year: Option<i32>,
+    /// Second year, after `from_year`; default: the indicator's latest observed year.
+    #[param(example = 2023)]
+    pub to_year: Option<i32>,
+    /// Completions (before `to_year`) that make a municipality «trained»; 1–1,000, default 5.
+    #[param(example = 5)]
+    pub threshold: Option<i64>,
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
+    pub department: Option<String>,
+}
+
+impl From<ComparisonParams> for ComparisonQuery {
+    fn from(p: ComparisonParams) -> Self {
+        ComparisonQuery {
+            capacity: p.capacity,
+            indicator: p.indicator,
+            from_year: p.from_year,
+            to_year: p.to_year,
+            threshold: p.threshold,
+            department: p.department,
+        }
+    }
+}
+
+/// ESAP's comparison: trained and untrained municipalities
+///
+/// Roles: staff (the country) and reviewers (their department, silently). Municipalities with
+/// an observation of the indicator in both years, grouped by completions in the capacity
+/// before `to_year`: ≥ threshold, 1 to threshold − 1, none — each with its number of
+/// municipalities, median and mean change (`to − from`); overall and within strata of the same
+/// category and PDET status. Groups under 5 municipalities carry `small: true`. An
+/// association, never a cause (`caveat`).
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "reportImpact",
+    params(ComparisonParams),
+    responses(
+        (status = 200, description = "The comparison.", body = Comparison),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/impact?<params..>", rank = 2)]
+async fn comparison(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    params: ComparisonParams,
+) -> AppResult<Json<Comparison>> {
+    Ok(Json(
+        super::impact::compare(db.inner(), &user, &params.into()).await?,
+    ))
+}
+
+/// ESAP's comparison as a workbook
+///
+/// Same roles and parameters as `GET /reports/impact`. Sheets «Grupos», «Estratos» and
+/// «Municipios», with the caveat in each header.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "reportImpactXlsx",
+    params(ComparisonParams),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/impact.xlsx?<params..>", rank = 1)]
+async fn comparison_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    params: ComparisonParams,
+) -> AppResult<Download> {
+    let comparison = super::impact::compare(db.inner(), &user, &params.into()).await?;
+    let bytes = super::workbook::comparison(&comparison, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::COMPARISON_FILE, bytes))
+}
+
+/// Where to train next: the list's parameters.
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PriorityParams {
+    /// Capacity id; none: all capacities.
+    pub capacity: Option<i32>,
+    /// DANE code of the department (reviewers are always limited to their own).
+    #[param(example = "18")]
+    pub department: Option<String>,
+    /// How many municipalities, 1–1,200 (default 50).
+    #[param(example = 50)]
+    pub limit: Option<i64>,
+}
+
+/// Where to train next.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PriorityList {
+    pub items: Vec<PriorityRow>,
+    /// Municipalities ranked before the limit.
+    pub total: usize,
+}
+
+/// Where to train next
+///
+/// Roles: staff (the country) and reviewers (their department, silently). Municipalities
+/// ranked by need for the capacity (`score`, 0–100): PDET (25), category 6 (20) or 5 (15),
+/// weakness on the capacity's indicators (up to 35, from the weakest national percentile at
+/// the latest year), little completed training in the current and previous year (20 for none,
+/// 10 for fewer than 5), with the reasons in words.
+#[utoipa::path(
+    tag = "indicators",
+    operation_id = "reportPriorities",
+    params(PriorityParams),
+    responses(
+        (status = 200, description = "The ranking.", body = PriorityList),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/priorities?<params..>")]
+async fn priorities(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    params: PriorityParams,
+) -> AppResult<Json<PriorityList>> {
+    let ranked = super::priorities::rank(
+        db.inner(),
+        &user,
+        &PriorityQuery {
+            capacity: params.capacity,
+            department: params.department,
+            limit: params.limit,
+        },
+    )
+    .await?;
+    Ok(Json(PriorityList {
+        items: ranked.items,
+        total: ranked.total,
+    }))
+}

@@ -1,0 +1,624 @@
+//! Pages for indicators and impact (issue 15): a municipality's training beside its
+//! indicators (`/municipios/<code>`), ESAP's comparison (`/reportes/impacto`, and its Excel
+//! file), «¿Dónde formar?» (`/reportes/prioridades`, from which a coordinator starts a cohort
+//! with the chosen municipalities) and the indicators themselves (`/indicadores`: the list,
+//! the administrator's edits of names and capacity links, and the import of new years).
+
+use super::chart::{SeriesChart, series_chart};
+use super::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries};
+use super::import::{ObservationImport, ObservationSummary};
+use super::priorities::{Priorities, PriorityQuery};
+use super::{IndicatorInput, IndicatorView};
+use crate::accounts::guards::{AdminUser, ReportReader, StaffUser};
+use crate::entities::capacity;
+use crate::error::{AppError, AppResult, DomainResult, FieldError};
+use crate::spreadsheets::Download;
+use crate::spreadsheets::pipeline::{self, Mode};
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::import::{UploadForm, read_file};
+use crate::web::{DepartmentChoice, Page, failure};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        municipality_page,
+        comparison_page,
+        comparison_download,
+        priorities_page,
+        indicators_page,
+        indicator_submit,
+        import_submit
+    ]
+}
+
+type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
+
+/// Capacities for a select, by their order.
+#[derive(Serialize)]
+struct Choice {
+    id: i32,
+    name: String,
+    selected: bool,
+}
+
+async fn capacity_choices(db: &DatabaseConnection, selected: Option<i32>) -> DomainResult<Vec<Choice>> {
+    Ok(capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| Choice {
+            selected: Some(c.id) == selected,
+            id: c.id,
+            name: c.name,
+        })
+        .collect())
+}
+
+// ---- A municipality ------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct SeriesView<'a> {
+    series: &'a IndicatorSeries,
+    chart: Option<SeriesChart>,
+    /// «+3,2» / «-1,0», with the reading of the direction.
+    change: Option<String>,
+    rows: Vec<SeriesRow>,
+}
+
+#[derive(Serialize)]
+struct SeriesRow {
+    year: i32,
+    value: String,
+    synthetic: bool,
+    completed: i64,
+}
+
+#[derive(Serialize)]
+struct CapacityView<'a> {
+    impact: &'a CapacityImpact,
+    indicators: Vec<SeriesView<'a>>,
+}
+
+#[derive(Serialize)]
+struct MunicipalityView<'a> {
+    municipality: &'a crate::reports::place::Place,
+    capacities: Vec<CapacityView<'a>>,
+    trained_any: bool,
+    is_staff: bool,
+}
+
+fn signed(change: f64, places: usize) -> String {
+    let text = crate::format::decimal(change, places);
+    if change > 0.0 && !text.starts_with('-') && text != crate::format::decimal(0.0, places) {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// A municipality's page: what it is, and per capacity its training by year beside each linked
+/// indicator's series, before and after the first completion (`indicators::impact`).
+#[get("/municipios/<code>")]
+async fn municipality_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    code: &str,
+) -> PageResult {
+    let result = async {
+        let impact = super::impact::municipality(db.inner(), &user, code).await?;
+        let capacities = impact
+            .capacities
+            .iter()
+            .map(|c| CapacityView {
+                impact: c,
+                indicators: c
+                    .indicators
+                    .iter()
+                    .map(|s| SeriesView {
+                        series: s,
+                        chart: series_chart(s, &c.by_year),
+                        change: s.change.map(|v| signed(v, 1)),
+                        rows: s
+                            .observations
+                            .iter()
+                            .map(|o| SeriesRow {
+                                year: o.year,
+                                value: o.display.clone(),
+                                synthetic: o.synthetic,
+                                completed: c
+                                    .by_year
+                                    .iter()
+                                    .find(|y| y.year == o.year)
+                                    .map_or(0, |y| y.completed),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let view = MunicipalityView {
+            municipality: &impact.municipality,
+            trained_any: impact.capacities.iter().any(|c| c.trained > 0),
+            capacities,
+            is_staff: user.is_staff(),
+        };
+        page.render("municipality", &impact.municipality.name, view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+// ---- ESAP's comparison ---------------------------------------------------------------------
+
+/// The comparison's filters as the page's form sends them (Spanish names).
+#[derive(Clone, Debug, Default, FromForm)]
+struct ComparisonForm {
+    capacidad: Option<i32>,
+    indicador: Option<i32>,
+    desde: Option<i32>,
+    hasta: Option<i32>,
+    umbral: Option<i64>,
+    departamento: Option<String>,
+}
+
+impl ComparisonForm {
+    fn query(&self) -> ComparisonQuery {
+        ComparisonQuery {
+            capacity: self.capacidad,
+            indicator: self.indicador,
+            from_year: self.desde,
+            to_year: self.hasta,
+            threshold: self.umbral,
+            department: self.departamento.clone(),
+        }
+    }
+
+    /// The page's defaults: the first capacity and its first indicator.
+    async fn with_defaults(mut self, db: &DatabaseConnection) -> DomainResult<Self> {
+        let by_capacity = super::by_capacity(db).await?;
+        if self.capacidad.is_none() {
+            let first = capacity::Entity::find()
+                .order_by_asc(capacity::Column::SortOrder)
+                .one(db)
+                .await?;
+            self.capacidad = first.map(|c| c.id);
+        }
+        if self.indicador.is_none() {
+            self.indicador = self
+                .capacidad
+                .and_then(|c| by_capacity.get(&c))
+                .and_then(|list| list.first())
+                .map(|i| i.id);
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Serialize)]
+struct ComparisonView {
+    comparison: Option<Comparison>,
+    errors: Vec<FieldError>,
+    capacities: Vec<Choice>,
+    indicators: Vec<Choice>,
+    departments: Vec<OwnedChoice>,
+    is_reviewer: bool,
+    from_year: String,
+    to_year: String,
+    threshold: i64,
+    download: String,
+    groups: Vec<GroupView>,
+    strata: Vec<StratumView>,
+    rows: Vec<RowView>,
+}
+
+#[derive(Serialize)]
+struct OwnedChoice {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    label: String,
+    municipalities: String,
+    median: String,
+    mean: String,
+    small: bool,
+}
+
+#[derive(Serialize)]
+struct StratumView {
+    label: String,
+    municipalities: String,
+    groups: Vec<GroupView>,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    code: String,
+    name: String,
+    department: String,
+    category: String,
+    pdet: bool,
+    completed: i64,
+    from: String,
+    to: String,
+    change: String,
+    synthetic: bool,
+}
+
+fn group_views(groups: &[super::impact::Group]) -> Vec<GroupView> {
+    groups
+        .iter()
+        .map(|g| GroupView {
+            label: g.label.clone(),
+            municipalities: crate::format::thousands(g.municipalities as i64),
+            median: g.median_change.map_or("—".into(), |v| signed(v, 2)),
+            mean: g.mean_change.map_or("—".into(), |v| signed(v, 2)),
+            small: g.small,
+        })
+        .collect()
+}
+
+fn comparison_link(form: &ComparisonForm, path: &str) -> String {
+    let mut parts = Vec::new();
+    let mut push = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            parts.push(format!("{k}={}", crate::text::urlencode(&v)));
+        }
+    };
+    push("capacidad", form.capacidad.map(|v| v.to_string()));
+    push("indicador", form.indicador.map(|v| v.to_string()));
+    push("desde", form.desde.map(|v| v.to_string()));
+    push("hasta", form.hasta.map(|v| v.to_string()));
+    push("umbral", form.umbral.map(|v| v.to_string()));
+    push("departamento", form.departamento.clone());
+    format!("{path}?{}", parts.join("&"))
+}
+
+/// ESAP's comparison: trained and untrained municipalities, overall and by stratum.
+#[get("/reportes/impacto?<form..>")]
+async fn comparison_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    form: ComparisonForm,
+) -> PageResult {
+    let result = async {
+        let form = form.with_defaults(db.inner()).await?;
+        let (comparison, errors) = match super::impact::compare(db.inner(), &user, &form.query()).await {
+            Ok(c) => (Some(c), Vec::new()),
+            Err(AppError::Validation(errors)) => (None, errors),
+            Err(other) => return Err(other.into()),
+        };
+        let indicators = super::list(db.inner())
+            .await?
+            .into_iter()
+            .map(|i: IndicatorView| Choice {
+                selected: Some(i.id) == form.indicador,
+                id: i.id,
+                name: i.name,
+            })
+            .collect();
+        let departments = crate::territory::departments(db.inner()).await?;
+        let selected = form.departamento.as_deref();
+        let view = ComparisonView {
+            groups: comparison.as_ref().map(|c| group_views(&c.groups)).unwrap_or_default(),
+            strata: comparison
+                .as_ref()
+                .map(|c| {
+                    c.strata
+                        .iter()
+                        .map(|s| StratumView {
+                            label: format!(
+                                "Categoría {}, {}",
+                                s.category.as_deref().unwrap_or("sin dato"),
+                                if s.pdet { "PDET" } else { "no PDET" }
+                            ),
+                            municipalities: crate::format::thousands(s.municipalities as i64),
+                            groups: group_views(&s.groups),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rows: comparison
+                .as_ref()
+                .map(|c| {
+                    c.rows
+                        .iter()
+                        .map(|r| RowView {
+                            code: r.municipality_code.clone(),
+                            name: r.municipality_name.clone(),
+                            department: r.department_name.clone(),
+                            category: r.category.clone().unwrap_or_else(|| "—".into()),
+                            pdet: r.pdet,
+                            completed: r.completed,
+                            from: super::display(&c.indicator_unit, r.from_value),
+                            to: super::display(&c.indicator_unit, r.to_value),
+                            change: signed(r.change, 2),
+                            synthetic: r.synthetic,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            from_year: comparison.as_ref().map_or(String::new(), |c| c.from_year.to_string()),
+            to_year: comparison.as_ref().map_or(String::new(), |c| c.to_year.to_string()),
+            threshold: comparison.as_ref().map_or(super::impact::DEFAULT_THRESHOLD, |c| c.threshold),
+            download: comparison_link(&form, "/reportes/impacto.xlsx"),
+            comparison,
+            errors,
+            capacities: capacity_choices(db.inner(), form.capacidad).await?,
+            indicators,
+            departments: departments
+                .iter()
+                .map(|d| OwnedChoice {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    selected: Some(d.code.as_str()) == selected,
+                })
+                .collect(),
+            is_reviewer: user.department_scope().is_some(),
+        };
+        page.render("impact", "Formación e indicadores: comparación", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+#[get("/reportes/impacto.xlsx?<form..>")]
+async fn comparison_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    form: ComparisonForm,
+) -> AppResult<Download> {
+    let form = form.with_defaults(db.inner()).await?;
+    let comparison = super::impact::compare(db.inner(), &user, &form.query()).await?;
+    let bytes = super::workbook::comparison(&comparison, &user.full_name).await?;
+    Ok(Download::xlsx(super::workbook::COMPARISON_FILE, bytes))
+}
+
+// ---- Where to train next -------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct PrioritiesView<'a> {
+    ranked: &'a Priorities,
+    rows: Vec<PriorityView<'a>>,
+    capacities: Vec<Choice>,
+    departments: Vec<DepartmentChoice<'a>>,
+    is_reviewer: bool,
+    is_staff: bool,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct PriorityView<'a> {
+    row: &'a super::priorities::PriorityRow,
+    score: String,
+    percentile: String,
+}
+
+/// «¿Dónde formar?»: municipalities ranked by need, with the reasons; staff select some and
+/// start a cohort for them.
+#[get("/reportes/prioridades?<capacidad>&<departamento>")]
+async fn priorities_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    capacidad: Option<i32>,
+    departamento: Option<String>,
+) -> PageResult {
+    let result = async {
+        let ranked = super::priorities::rank(
+            db.inner(),
+            &user,
+            &PriorityQuery {
+                capacity: capacidad,
+                department: departamento.clone(),
+                limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
+                    super::priorities::MAX_LIMIT
+                } else {
+                    100
+                }),
+            },
+        )
+        .await?;
+        let departments = crate::territory::departments(db.inner()).await?;
+        let view = PrioritiesView {
+            rows: ranked
+                .items
+                .iter()
+                .map(|row| PriorityView {
+                    row,
+                    score: crate::format::decimal(row.score, 1),
+                    percentile: row
+                        .indicator_percentile
+                        .map_or("sin medición".into(), |p| crate::format::decimal(p, 0)),
+                })
+                .collect(),
+            total: crate::format::thousands(ranked.total as i64),
+            ranked: &ranked,
+            capacities: capacity_choices(db.inner(), capacidad).await?,
+            departments: DepartmentChoice::list(&departments, departamento.as_deref()),
+            is_reviewer: user.department_scope().is_some(),
+            is_staff: user.is_staff(),
+        };
+        page.render("priorities", "¿Dónde formar?", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+// ---- The indicators ------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct IndicatorRow {
+    indicator: IndicatorView,
+    capacities: Vec<Choice>,
+    capacity_names: String,
+    years: String,
+}
+
+#[derive(Serialize)]
+struct IndicatorsView {
+    indicators: Vec<IndicatorRow>,
+    is_admin: bool,
+    is_staff: bool,
+    summary: Option<ObservationSummary>,
+    errors: Vec<FieldError>,
+}
+
+async fn indicators_view(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    summary: Option<ObservationSummary>,
+    errors: Vec<FieldError>,
+) -> DomainResult<IndicatorsView> {
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?;
+    let mut rows = Vec::new();
+    for indicator in super::list(db).await? {
+        let years = super::observed_years(db, indicator.id).await?;
+        rows.push(IndicatorRow {
+            capacities: capacities
+                .iter()
+                .map(|c| Choice {
+                    id: c.id,
+                    name: c.name.clone(),
+                    selected: indicator.capacity_ids.contains(&c.id),
+                })
+                .collect(),
+            capacity_names: capacities
+                .iter()
+                .filter(|c| indicator.capacity_ids.contains(&c.id))
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            years: match (years.first(), years.last()) {
+                (Some(a), Some(b)) if a == b => a.to_string(),
+                (Some(a), Some(b)) => format!("{a} a {b}"),
+                _ => "sin datos".into(),
+            },
+            indicator,
+        });
+    }
+    Ok(IndicatorsView {
+        indicators: rows,
+        is_admin: user.role == crate::entities::values::Role::Admin,
+        is_staff: user.is_staff(),
+        summary,
+        errors,
+    })
+}
+
+/// The indicators, their capacities and years; the import of new years (staff) and the edits
+/// (admin).
+#[get("/indicadores")]
+async fn indicators_page(db: &State<DatabaseConnection>, page: Page<'_>, user: ReportReader) -> PageResult {
+    let result = async {
+        let view = indicators_view(db.inner(), &user, None, Vec::new()).await?;
+        page.render("indicators", "Indicadores de las capacidades", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+#[derive(FromForm)]
+struct IndicatorForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    source: String,
+    #[field(default = String::new())]
+    unit: String,
+    #[field(default = String::new())]
+    note: String,
+    #[field(default = String::new())]
+    higher_is_better: String,
+    #[field(default = Vec::new())]
+    capacity_ids: Vec<i32>,
+}
+csrf_protected!(IndicatorForm);
+
+/// An administrator's edit of an indicator: texts, direction and capacities.
+#[post("/indicadores/<id>", data = "<form>")]
+async fn indicator_submit(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i32,
+    form: CsrfForm<IndicatorForm>,
+) -> AppResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = IndicatorInput {
+        code: None,
+        name: Some(form.name),
+        source: Some(form.source),
+        unit: Some(form.unit),
+        higher_is_better: Some(form.higher_is_better == "si"),
+        note: Some(form.note),
+        capacity_ids: Some(form.capacity_ids),
+    };
+    let back = Redirect::to(format!("/indicadores#indicador-{id}"));
+    Ok(match super::update(db.inner(), &admin, id, input).await {
+        Ok(saved) => Flash::success(back, format!("Indicador «{}» guardado.", saved.name)),
+        Err(AppError::Validation(errors)) => Flash::error(
+            back,
+            format!(
+                "No se guardó: {}",
+                errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+            ),
+        ),
+        Err(other) => return Err(other.into()),
+    })
+}
+
+/// A file of observations from the page: «Revisar» previews, «Cargar» saves; the page shows
+/// what changed (or would change), or every problem found with its row (422).
+#[post("/indicadores/cargar?<accion>", data = "<form>")]
+async fn import_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    accion: Option<String>,
+    form: CsrfForm<UploadForm<'_>>,
+) -> PageResult {
+    let mode = if accion.as_deref() == Some("cargar") {
+        Mode::Save
+    } else {
+        Mode::Preview
+    };
+    let result = async {
+        let import = ObservationImport::open(&staff).await?;
+        let source = read_file(&form.0.file).await?;
+        pipeline::run(db.inner(), &import, source, mode).await
+    }
+    .await;
+    let (status, summary, errors) = match result {
+        Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
+        Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
+        Err(other) => return Err(failure(&page, other)),
+    };
+    let rendered = async {
+        let view = indicators_view(db.inner(), &staff, summary, errors).await?;
+        page.render("indicators", "Indicadores de las capacidades", view)
+    }
+    .await;
+    match rendered {
+        Ok(html) if status == Status::Ok => Ok(html),
+        Ok(html) => Err((status, html)),
+        Err(e) => Err(failure(&page, e.into())),
+    }
+}
