@@ -281,6 +281,13 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
     let txn = crate::db::begin(db).await?;
     load(&txn, passwords).await?;
     crate::db::commit(txn).await?;
+    // Indicator years after the real ones for the pilots, from the figures just committed:
+    // marked synthetic wherever they are shown.
+    let txn = crate::db::begin(db).await?;
+    let last_year = chrono::Datelike::year(&today()) - 1;
+    let pilots: Vec<String> = PILOT_MUNICIPALITIES.iter().map(|c| c.to_string()).collect();
+    crate::indicators::synthetic::add_years(&txn, 2024..=last_year, Some(&pilots), 2026).await?;
+    crate::db::commit(txn).await?;
     tracing::info!("demo data loaded (accounts in README.md)");
     Ok(true)
 }
@@ -432,6 +439,27 @@ async fn load<C: ConnectionTrait>(
         assessments: &[],
     };
     taxes.create(db, coordinator_id, instructor_id).await?;
+
+    // 5. Closed two years ago: Gestión Tributaria for the Caquetá pilots, so their pages show
+    // indicators before and after training (the later years are synthetic, and say so).
+    let earlier = DemoCohort {
+        course_code: "GT",
+        name: "Gestión Tributaria · Caquetá PDET, primera cohorte",
+        modality: Modality::Mixta,
+        status: CohortStatus::Closed,
+        start: day - Duration::days(730),
+        sessions: 5,
+        seats: 30,
+        venue: "Casa de la Cultura, Florencia (Caquetá) y sala virtual ESAP",
+        municipalities: &PILOT_MUNICIPALITIES[..4],
+        departments: &[],
+        assessments: &[
+            ("Estatuto tributario municipal", 50),
+            ("Plan de fiscalización", 50),
+        ],
+    };
+    let id = earlier.create(db, coordinator_id, instructor_id).await?;
+    enrol_with_history(db, id, &participants, &caqueta, instructor_id, true).await?;
     Ok(())
 }
 

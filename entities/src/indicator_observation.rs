@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// An indicator's value for a municipality and year (vigencia).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "indicator_observations")]
+#[sea_orm(table_name = "indicator_values")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,

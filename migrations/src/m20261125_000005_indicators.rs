@@ -3,8 +3,9 @@
 //! - `indicators`: what is measured (code, name, source, unit, whether higher is better, a
 //!   caveat), no longer owned by one capacity;
 //! - `indicator_capacities`: which capacities an indicator measures (admins edit the links);
-//! - `indicator_observations`: one value per indicator × municipality × year, now with where it
-//!   came from (`source`) and whether the national generator made it up (`synthetic`).
+//! - `indicator_values` (was `indicator_observations`): one value per indicator × municipality ×
+//!   year, now with where it came from (`source`) and whether the national generator made it
+//!   up (`synthetic`).
 //!
 //! The rows of the old `capacity_indicators` and `indicator_observations` are kept, with their
 //! ids (each old indicator keeps its one capacity as its first link).
@@ -89,7 +90,7 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table("indicator_observations_next")
+                    .table("indicator_values")
                     .col(
                         ColumnDef::new("id")
                             .integer()
@@ -109,15 +110,15 @@ impl MigrationTrait for Migration {
                             .default(false),
                     )
                     .foreign_key(&mut fk(
-                        "indicator_observations_next",
+                        "indicator_values",
                         "indicator_id",
                         "indicators",
                         "id",
                     ))
                     .foreign_key(
                         &mut ForeignKey::create()
-                            .name("fk_indicator_observations_next_municipality_code")
-                            .from("indicator_observations_next", "municipality_code")
+                            .name("fk_indicator_values_municipality_code")
+                            .from("indicator_values", "municipality_code")
                             .to("municipalities", "code")
                             .on_delete(ForeignKeyAction::Restrict)
                             .on_update(ForeignKeyAction::Cascade)
@@ -131,19 +132,18 @@ impl MigrationTrait for Migration {
              SELECT id, code, name, source, scale, TRUE, '' FROM capacity_indicators",
             "INSERT INTO indicator_capacities (indicator_id, capacity_id) \
              SELECT id, capacity_id FROM capacity_indicators",
-            "INSERT INTO indicator_observations_next \
+            "INSERT INTO indicator_values \
              (id, indicator_id, municipality_code, year, value, source, synthetic) \
              SELECT o.id, o.indicator_id, o.municipality_code, o.year, o.value, i.source, FALSE \
              FROM indicator_observations o JOIN capacity_indicators i ON i.id = o.indicator_id",
             "DROP TABLE indicator_observations",
             "DROP TABLE capacity_indicators",
-            "ALTER TABLE indicator_observations_next RENAME TO indicator_observations",
         ] {
             db.execute_unprepared(statement).await?;
         }
         if db.get_database_backend() == DbBackend::Postgres {
             // Rows were copied with their ids: the sequences continue after them.
-            for table in ["indicators", "indicator_observations"] {
+            for table in ["indicators", "indicator_values"] {
                 db.execute_unprepared(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
                      COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
@@ -153,19 +153,19 @@ impl MigrationTrait for Migration {
         }
         for (name, unique, columns) in [
             (
-                "uq_indicator_observations_indicator_id_municipality_code_year",
+                "uq_indicator_values_indicator_id_municipality_code_year",
                 true,
                 &["indicator_id", "municipality_code", "year"][..],
             ),
             (
-                "ix_indicator_observations_municipality_code",
+                "ix_indicator_values_municipality_code",
                 false,
                 &["municipality_code", "indicator_id", "year"][..],
             ),
             // The comparison and the priorities read one indicator's year for every
             // municipality.
             (
-                "ix_indicator_observations_indicator_year",
+                "ix_indicator_values_indicator_year",
                 false,
                 &["indicator_id", "year", "municipality_code", "value"][..],
             ),
@@ -178,7 +178,7 @@ impl MigrationTrait for Migration {
             let table = if name.contains("capacities") {
                 "indicator_capacities"
             } else {
-                "indicator_observations"
+                "indicator_values"
             };
             let mut index = Index::create().name(name).table(table).take();
             if unique {
@@ -228,14 +228,14 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table("indicator_observations_prev")
+                    .table("indicator_observations")
                     .col(serial())
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("year").integer().not_null())
                     .col(ColumnDef::new("value").double().not_null())
                     .foreign_key(&mut fk(
-                        "indicator_observations_prev",
+                        "indicator_observations",
                         "indicator_id",
                         "capacity_indicators",
                         "id",
@@ -248,14 +248,13 @@ impl MigrationTrait for Migration {
              SELECT i.id, i.code, MIN(l.capacity_id), i.name, i.source, i.unit FROM indicators i \
              JOIN indicator_capacities l ON l.indicator_id = i.id \
              GROUP BY i.id, i.code, i.name, i.source, i.unit",
-            "INSERT INTO indicator_observations_prev (id, indicator_id, municipality_code, year, value) \
+            "INSERT INTO indicator_observations (id, indicator_id, municipality_code, year, value) \
              SELECT o.id, o.indicator_id, o.municipality_code, o.year, o.value \
-             FROM indicator_observations o \
+             FROM indicator_values o \
              WHERE o.indicator_id IN (SELECT id FROM capacity_indicators)",
-            "DROP TABLE indicator_observations",
+            "DROP TABLE indicator_values",
             "DROP TABLE indicator_capacities",
             "DROP TABLE indicators",
-            "ALTER TABLE indicator_observations_prev RENAME TO indicator_observations",
         ] {
             db.execute_unprepared(statement).await?;
         }

@@ -436,14 +436,24 @@ async fn form_view(
     })
 }
 
-#[get("/coordinacion/cohortes/nueva")]
+/// The new-cohort form; `?municipios=18256&municipios=18592` (from «¿Dónde formar?») fills in
+/// the municipalities it is offered to.
+#[get("/coordinacion/cohortes/nueva?<municipios>")]
 async fn new_page(
     db: &State<DatabaseConnection>,
     _staff: StaffUser,
     page: Page<'_>,
+    municipios: Vec<String>,
 ) -> AppResult<RawHtml<String>> {
     let form = CohortForm {
         modality: "mixta".into(),
+        municipalities: municipios
+            .iter()
+            .map(|m| m.trim())
+            .filter(|m| !m.is_empty())
+            .take(200)
+            .collect::<Vec<_>>()
+            .join(", "),
         ..Default::default()
     };
     let view = form_view(db, &form, &[]).await?;

@@ -87,7 +87,9 @@ async fn create(
     admin: AdminUser,
     body: crate::api::JsonBody<IndicatorInput>,
 ) -> AppResult<Created<IndicatorView>> {
-    Ok(created(super::create(db.inner(), &admin, body.into_inner()).await?))
+    Ok(created(
+        super::create(db.inner(), &admin, body.into_inner()).await?,
+    ))
 }
 
 /// Change an indicator or its capacities
@@ -112,7 +114,9 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<IndicatorInput>,
 ) -> AppResult<Json<IndicatorView>> {
-    Ok(Json(super::update(db.inner(), &admin, id, body.into_inner()).await?))
+    Ok(Json(
+        super::update(db.inner(), &admin, id, body.into_inner()).await?,
+    ))
 }
 
 /// Filters of an indicator's observations.
@@ -164,8 +168,7 @@ async fn observations(
         municipality: params.municipality,
         year: params.year,
     };
-    let (items, total) =
-        super::observations(db.inner(), &user, id, &query, page, per_page).await?;
+    let (items, total) = super::observations(db.inner(), &user, id, &query, page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -231,7 +234,9 @@ async fn municipality_impact(
     user: ReportReader,
     code: &str,
 ) -> AppResult<Json<MunicipalityImpact>> {
-    Ok(Json(super::impact::municipality(db.inner(), &user, code).await?))
+    Ok(Json(
+        super::impact::municipality(db.inner(), &user, code).await?,
+    ))
 }
 
 /// The comparison's parameters.

@@ -47,7 +47,10 @@ struct Choice {
     selected: bool,
 }
 
-async fn capacity_choices(db: &DatabaseConnection, selected: Option<i32>) -> DomainResult<Vec<Choice>> {
+async fn capacity_choices(
+    db: &DatabaseConnection,
+    selected: Option<i32>,
+) -> DomainResult<Vec<Choice>> {
     Ok(capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
         .order_by_asc(capacity::Column::Id)
@@ -218,6 +221,7 @@ struct ComparisonView {
     groups: Vec<GroupView>,
     strata: Vec<StratumView>,
     rows: Vec<RowView>,
+    row_count: String,
 }
 
 #[derive(Serialize)]
@@ -296,11 +300,12 @@ async fn comparison_page(
 ) -> PageResult {
     let result = async {
         let form = form.with_defaults(db.inner()).await?;
-        let (comparison, errors) = match super::impact::compare(db.inner(), &user, &form.query()).await {
-            Ok(c) => (Some(c), Vec::new()),
-            Err(AppError::Validation(errors)) => (None, errors),
-            Err(other) => return Err(other.into()),
-        };
+        let (comparison, errors) =
+            match super::impact::compare(db.inner(), &user, &form.query()).await {
+                Ok(c) => (Some(c), Vec::new()),
+                Err(AppError::Validation(errors)) => (None, errors),
+                Err(other) => return Err(other.into()),
+            };
         let indicators = super::list(db.inner())
             .await?
             .into_iter()
@@ -313,7 +318,10 @@ async fn comparison_page(
         let departments = crate::territory::departments(db.inner()).await?;
         let selected = form.departamento.as_deref();
         let view = ComparisonView {
-            groups: comparison.as_ref().map(|c| group_views(&c.groups)).unwrap_or_default(),
+            groups: comparison
+                .as_ref()
+                .map(|c| group_views(&c.groups))
+                .unwrap_or_default(),
             strata: comparison
                 .as_ref()
                 .map(|c| {
@@ -351,9 +359,18 @@ async fn comparison_page(
                         .collect()
                 })
                 .unwrap_or_default(),
-            from_year: comparison.as_ref().map_or(String::new(), |c| c.from_year.to_string()),
-            to_year: comparison.as_ref().map_or(String::new(), |c| c.to_year.to_string()),
-            threshold: comparison.as_ref().map_or(super::impact::DEFAULT_THRESHOLD, |c| c.threshold),
+            row_count: crate::format::thousands(
+                comparison.as_ref().map_or(0, |c| c.rows.len()) as i64
+            ),
+            from_year: comparison
+                .as_ref()
+                .map_or(String::new(), |c| c.from_year.to_string()),
+            to_year: comparison
+                .as_ref()
+                .map_or(String::new(), |c| c.to_year.to_string()),
+            threshold: comparison
+                .as_ref()
+                .map_or(super::impact::DEFAULT_THRESHOLD, |c| c.threshold),
             download: comparison_link(&form, "/reportes/impacto.xlsx"),
             comparison,
             errors,
@@ -398,6 +415,7 @@ struct PrioritiesView<'a> {
     is_reviewer: bool,
     is_staff: bool,
     total: String,
+    shown: usize,
 }
 
 #[derive(Serialize)]
@@ -446,6 +464,7 @@ async fn priorities_page(
                 })
                 .collect(),
             total: crate::format::thousands(ranked.total as i64),
+            shown: ranked.items.len(),
             ranked: &ranked,
             capacities: capacity_choices(db.inner(), capacidad).await?,
             departments: DepartmentChoice::list(&departments, departamento.as_deref()),
@@ -525,7 +544,11 @@ async fn indicators_view(
 /// The indicators, their capacities and years; the import of new years (staff) and the edits
 /// (admin).
 #[get("/indicadores")]
-async fn indicators_page(db: &State<DatabaseConnection>, page: Page<'_>, user: ReportReader) -> PageResult {
+async fn indicators_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+) -> PageResult {
     let result = async {
         let view = indicators_view(db.inner(), &user, None, Vec::new()).await?;
         page.render("indicators", "Indicadores de las capacidades", view)
@@ -578,7 +601,11 @@ async fn indicator_submit(
             back,
             format!(
                 "No se guardó: {}",
-                errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" ")
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
         ),
         Err(other) => return Err(other.into()),

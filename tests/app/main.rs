@@ -23,6 +23,7 @@ mod executor;
 mod figures;
 mod hostile_input;
 mod import_pipeline;
+mod indicators;
 mod mail;
 mod openapi;
 mod people;

@@ -2,8 +2,8 @@
 
 use crate::common::TestApp;
 use aula_territorial::entities::{
-    capacity, capacity_indicator, course, course_capacity, department, indicator_observation,
-    municipality, pdet_subregion,
+    capacity, course, course_capacity, department, indicator, indicator_capacity,
+    indicator_observation, municipality, pdet_subregion,
 };
 use aula_territorial::reference_data;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -120,33 +120,72 @@ async fn capacities_indicators_and_course_lines_are_loaded() {
             "Ordenamiento territorial"
         ]
     );
-    assert_eq!(
-        capacity_indicator::Entity::find().count(db).await.unwrap(),
-        4
-    );
-    // MDM 2020: 1,101 measured municipalities × 4 management components.
+    // MDM 2020 (score and four components), category 2020–2023 and IDF 2020–2023.
+    assert_eq!(indicator::Entity::find().count(db).await.unwrap(), 12);
+    // 5,505 MDM + 3,305 categories (2022 left out: its annex repeats 2023) + 26,290 IDF
+    // (2023 non-reporters left out), as counted from the seed files.
     assert_eq!(
         indicator_observation::Entity::find()
             .count(db)
             .await
             .unwrap(),
-        4404
+        35_100
     );
-    let indicator = capacity_indicator::Entity::find()
-        .filter(capacity_indicator::Column::Code.eq("mdm_movilizacion_recursos"))
-        .one(db)
+    let value = |code: &'static str, place: &'static str, year: i32| async move {
+        let indicator = indicator::Entity::find()
+            .filter(indicator::Column::Code.eq(code))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
+            .filter(indicator_observation::Column::MunicipalityCode.eq(place))
+            .filter(indicator_observation::Column::Year.eq(year))
+            .one(db)
+            .await
+            .unwrap()
+    };
+    let medellin = value("mdm_movilizacion_recursos", "05001", 2020)
         .await
-        .unwrap()
         .unwrap();
-    let medellin = indicator_observation::Entity::find()
-        .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
-        .filter(indicator_observation::Column::MunicipalityCode.eq("05001"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(medellin.year, 2020);
     assert!((medellin.value - 85.4174).abs() < 1e-9);
+    assert!(!medellin.synthetic);
+    let idf = value("idf_puntaje", "05001", 2023).await.unwrap();
+    assert!((idf.value - 69.7802).abs() < 1e-9);
+    assert_eq!(
+        idf.source,
+        "DNP – anexo del Índice de Desempeño Fiscal, vigencia 2023"
+    );
+    // El Paujíl is category 6; Medellín special (0).
+    assert_eq!(
+        value("categoria_municipal", "18256", 2023)
+            .await
+            .unwrap()
+            .value,
+        6.0
+    );
+    assert_eq!(
+        value("categoria_municipal", "05001", 2021)
+            .await
+            .unwrap()
+            .value,
+        0.0
+    );
+    assert!(
+        value("categoria_municipal", "05001", 2022).await.is_none(),
+        "2022 repeats 2023"
+    );
+    // 05150 did not report in 2023: DNP's zero-scored IDF is not loaded.
+    assert!(value("idf_puntaje", "05150", 2023).await.is_none());
+    assert!(value("idf_puntaje", "05150", 2022).await.is_some());
+    // Every indicator measures at least one capacity; the IDF two.
+    let idf_links = indicator_capacity::Entity::find()
+        .filter(indicator_capacity::Column::IndicatorId.eq(idf.indicator_id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(idf_links, 2);
 
     let courses: Vec<String> = course::Entity::find()
         .all(db)
@@ -193,7 +232,8 @@ async fn loading_twice_changes_nothing() {
             .count(db)
             .await
             .unwrap(),
-        4404
+        35_100
     );
+    assert_eq!(indicator::Entity::find().count(db).await.unwrap(), 12);
     assert_eq!(course::Entity::find().count(db).await.unwrap(), 5);
 }

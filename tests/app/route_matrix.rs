@@ -134,7 +134,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     }
     v.insert("capacities", "1".into());
     v.insert("correos", "1".into());
-    v.insert("municipios", "18592".into());
+    for key in ["municipios", "municipalities"] {
+        v.insert(key, "18592".into());
+    }
+    for key in ["indicators", "indicadores"] {
+        v.insert(key, "7".into());
+    }
     for key in ["restablecer", "confirmar"] {
         v.insert(key, "enlace-que-no-existe".into());
     }

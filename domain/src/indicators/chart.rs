@@ -92,7 +92,9 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
     };
     let (mut lo, mut hi) = observations
         .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), o| (lo.min(o.value), hi.max(o.value)));
+        .fold((f64::MAX, f64::MIN), |(lo, hi), o| {
+            (lo.min(o.value), hi.max(o.value))
+        });
     let bounded = series.unit.contains("0 a 100");
     let pad = ((hi - lo) * 0.15).max(1.0);
     lo = (lo - pad).floor();
@@ -130,7 +132,11 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
                     "{}: {}{}",
                     o.year,
                     o.display,
-                    if o.synthetic { " (sintético, no es un dato real)" } else { "" }
+                    if o.synthetic {
+                        " (sintético, no es un dato real)"
+                    } else {
+                        ""
+                    }
                 ),
             }
         })
@@ -159,7 +165,11 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
             label: year.to_string(),
         })
         .collect();
-    let band_width = if hi_year == lo_year { 24.0 } else { (step * 0.5).min(36.0) };
+    let band_width = if hi_year == lo_year {
+        24.0
+    } else {
+        (step * 0.5).min(36.0)
+    };
     let bands = trained_years
         .iter()
         .map(|t| ChartBand {
@@ -190,8 +200,16 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
         axis_x: LEFT,
         axis_end: LEFT + WIDTH,
         axis_y: px(TOP + HEIGHT),
-        real_line: if real.len() > 1 { real.join(" ") } else { String::new() },
-        synthetic_line: if synthetic.len() > 1 { synthetic.join(" ") } else { String::new() },
+        real_line: if real.len() > 1 {
+            real.join(" ")
+        } else {
+            String::new()
+        },
+        synthetic_line: if synthetic.len() > 1 {
+            synthetic.join(" ")
+        } else {
+            String::new()
+        },
         points,
         grid,
         years,

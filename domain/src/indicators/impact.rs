@@ -343,6 +343,30 @@ pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
         .collect()
 }
 
+/// The groups over all `rows` and within each stratum (category order E, 1…6, none; non-PDET
+/// before PDET).
+pub fn summarize(rows: &[ComparisonRow], threshold: i64) -> (Vec<Group>, Vec<Stratum>) {
+    let all: Vec<&ComparisonRow> = rows.iter().collect();
+    let overall = groups(&all, threshold);
+    let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
+    for row in rows {
+        by_stratum
+            .entry((category_order(&row.category), row.pdet))
+            .or_default()
+            .push(row);
+    }
+    let strata = by_stratum
+        .into_values()
+        .map(|members| Stratum {
+            category: members[0].category.clone(),
+            pdet: members[0].pdet,
+            municipalities: members.len(),
+            groups: groups(&members, threshold),
+        })
+        .collect();
+    (overall, strata)
+}
+
 fn category_order(category: &Option<String>) -> usize {
     category
         .as_deref()
@@ -453,7 +477,11 @@ pub async fn compare<C: ConnectionTrait>(
     if let Some(d) = &department {
         condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
     }
-    for f in capacity_year_figure::Entity::find().filter(condition).all(db).await? {
+    for f in capacity_year_figure::Entity::find()
+        .filter(condition)
+        .all(db)
+        .await?
+    {
         *completed.entry(f.municipality_code).or_default() += i64::from(f.completed);
     }
     let mut rows: Vec<ComparisonRow> = values(to_year)
@@ -465,7 +493,10 @@ pub async fn compare<C: ConnectionTrait>(
             Some(ComparisonRow {
                 municipality_code: place.code.clone(),
                 municipality_name: place.name.clone(),
-                department_name: departments.get(&place.department_code).cloned().unwrap_or_default(),
+                department_name: departments
+                    .get(&place.department_code)
+                    .cloned()
+                    .unwrap_or_default(),
                 category: place.category.clone(),
                 pdet: place.pdet_subregion_id.is_some(),
                 completed: completed.get(&place.code).copied().unwrap_or(0),
@@ -477,30 +508,18 @@ pub async fn compare<C: ConnectionTrait>(
         })
         .collect();
     rows.sort_by(|a, b| {
-        (&a.department_name, crate::text::fold(&a.municipality_name), &a.municipality_code).cmp(&(
-            &b.department_name,
-            crate::text::fold(&b.municipality_name),
-            &b.municipality_code,
-        ))
+        (
+            &a.department_name,
+            crate::text::fold(&a.municipality_name),
+            &a.municipality_code,
+        )
+            .cmp(&(
+                &b.department_name,
+                crate::text::fold(&b.municipality_name),
+                &b.municipality_code,
+            ))
     });
-    let all: Vec<&ComparisonRow> = rows.iter().collect();
-    let groups = groups(&all, threshold);
-    let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
-    for row in &rows {
-        by_stratum
-            .entry((category_order(&row.category), row.pdet))
-            .or_default()
-            .push(row);
-    }
-    let strata = by_stratum
-        .into_values()
-        .map(|members| Stratum {
-            category: members[0].category.clone(),
-            pdet: members[0].pdet,
-            municipalities: members.len(),
-            groups: self::groups(&members, threshold),
-        })
-        .collect();
+    let (groups, strata) = summarize(&rows, threshold);
     let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
     let mut caveat = format!(
         "Esta comparación muestra una asociación, no una causa: los municipios que se forman \
@@ -510,7 +529,9 @@ pub async fn compare<C: ConnectionTrait>(
          categoría y condición PDET) para no comparar municipios muy distintos."
     );
     if !indicator.higher_is_better {
-        caveat.push_str(" En este indicador un valor menor es mejor: un cambio negativo es una mejora.");
+        caveat.push_str(
+            " En este indicador un valor menor es mejor: un cambio negativo es una mejora.",
+        );
     }
     if synthetic_rows > 0 {
         caveat.push_str(&format!(
@@ -537,4 +558,115 @@ pub async fn compare<C: ConnectionTrait>(
         synthetic_rows,
         caveat,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(year: i32, value: f64) -> Point {
+        Point {
+            year,
+            value,
+            synthetic: false,
+            display: String::new(),
+        }
+    }
+
+    #[test]
+    fn before_is_the_last_value_before_the_first_completion_and_after_the_latest_after_it() {
+        let series = vec![
+            point(2019, 40.0),
+            point(2020, 42.0),
+            point(2022, 45.0),
+            point(2023, 47.0),
+            point(2025, 50.0),
+        ];
+        let (before, after) = before_after(&series, Some(2022));
+        assert_eq!(before.map(|p| p.year), Some(2020), "2022 itself is neither");
+        assert_eq!(after.map(|p| p.year), Some(2025));
+        let (before, after) = before_after(&series, Some(2025));
+        assert_eq!(before.map(|p| p.year), Some(2023));
+        assert_eq!(after, None, "nothing measured after 2025 yet");
+        let (before, after) = before_after(&series, Some(2019));
+        assert_eq!(before, None);
+        assert_eq!(after.map(|p| p.value), Some(50.0));
+        assert_eq!(
+            before_after(&series, None),
+            (None, None),
+            "nobody completed"
+        );
+    }
+
+    fn row(
+        code: &str,
+        category: Option<&str>,
+        pdet: bool,
+        completed: i64,
+        change: f64,
+    ) -> ComparisonRow {
+        ComparisonRow {
+            municipality_code: code.into(),
+            municipality_name: code.into(),
+            department_name: String::new(),
+            category: category.map(str::to_string),
+            pdet,
+            completed,
+            from_value: 50.0,
+            to_value: 50.0 + change,
+            change,
+            synthetic: false,
+        }
+    }
+
+    #[test]
+    fn groups_and_strata_have_exact_medians_means_and_counts() {
+        let rows = vec![
+            row("a", Some("6"), true, 7, 4.0),
+            row("b", Some("6"), true, 5, 2.0),
+            row("c", Some("6"), true, 0, -1.0),
+            row("d", Some("6"), false, 2, 1.0),
+            row("e", Some("6"), false, 0, 0.5),
+            row("f", Some("E"), false, 12, 3.0),
+            row("g", Some("E"), false, 0, 1.0),
+            row("h", None, false, 1, -2.0),
+        ];
+        let (groups, strata) = summarize(&rows, 5);
+        let trained = &groups[0];
+        assert_eq!(trained.rule, "completed >= 5");
+        assert_eq!(trained.municipalities, 3);
+        assert_eq!(trained.median_change, Some(3.0));
+        assert_eq!(trained.mean_change, Some(3.0));
+        assert!(trained.small);
+        let some = &groups[1];
+        assert_eq!((some.municipalities, some.median_change), (2, Some(-0.5)));
+        assert_eq!(some.mean_change, Some(-0.5));
+        let none = &groups[2];
+        assert_eq!(none.municipalities, 3);
+        assert_eq!(none.median_change, Some(0.5));
+        assert_eq!(none.mean_change, Some(0.5 / 3.0));
+        // Strata: E non-PDET, 6 non-PDET, 6 PDET, no category.
+        let keys: Vec<(Option<&str>, bool, usize)> = strata
+            .iter()
+            .map(|s| (s.category.as_deref(), s.pdet, s.municipalities))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                (Some("E"), false, 2),
+                (Some("6"), false, 2),
+                (Some("6"), true, 3),
+                (None, false, 1)
+            ]
+        );
+        let six_pdet = &strata[2].groups;
+        assert_eq!(six_pdet[0].median_change, Some(3.0));
+        assert_eq!(six_pdet[1].municipalities, 0);
+        assert_eq!(six_pdet[1].median_change, None);
+        assert_eq!(six_pdet[2].mean_change, Some(-1.0));
+        // A threshold of 1 leaves the middle group empty by definition.
+        let (groups, _) = summarize(&rows, 1);
+        assert_eq!(groups[0].municipalities, 5);
+        assert_eq!(groups[1].municipalities, 0);
+    }
 }

@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const COL_CODE: &str = "codigo_dane";
 pub const COL_YEAR: &str = "anio";
+/// How files title the year: «anio», «Año» (read as `ano`), «vigencia».
+const YEAR_HEADERS: &[&str] = &[COL_YEAR, "ano", "vigencia"];
 pub const COL_INDICATOR: &str = "indicador";
 pub const COL_VALUE: &str = "valor";
 pub const COL_SOURCE: &str = "fuente";
@@ -95,9 +97,11 @@ pub struct Planned {
 
 impl Planned {
     fn changes(&self) -> bool {
-        self.existing.as_ref().is_none_or(|(_, value, source, synthetic)| {
-            *synthetic || (value - self.value).abs() > 1e-9 || *source != self.source
-        })
+        self.existing
+            .as_ref()
+            .is_none_or(|(_, value, source, synthetic)| {
+                *synthetic || (value - self.value).abs() > 1e-9 || *source != self.source
+            })
     }
 }
 
@@ -134,7 +138,7 @@ impl Import for ObservationImport<'_> {
     type Plan = Plan;
     type Summary = ObservationSummary;
 
-    const HEADERS: &'static [&'static str] = &[COL_CODE, COL_YEAR];
+    const HEADERS: &'static [&'static str] = &[COL_CODE];
 
     async fn lock(&self, db: &impl ConnectionTrait) -> AppResult<Self> {
         // Imports of observations take turns (SQLite's writers already do).
@@ -150,6 +154,13 @@ impl Import for ObservationImport<'_> {
         db: &impl ConnectionTrait,
         table: ImportTable,
     ) -> AppResult<Vec<RawObservation>> {
+        let Some(year_column) = YEAR_HEADERS.iter().copied().find(|h| table.has(h)) else {
+            return Err(AppError::Validation(vec![row_error(
+                1,
+                "file",
+                "Falta la columna del año: titúlela «anio» (o «Año», «vigencia»).",
+            )]));
+        };
         let has_source = table.has(COL_SOURCE);
         let source = |row: &crate::spreadsheets::ImportRow| {
             if has_source {
@@ -175,7 +186,7 @@ impl Import for ObservationImport<'_> {
                     column: COL_VALUE.to_string(),
                     municipality: row.get(COL_CODE).to_string(),
                     indicator: row.get(COL_INDICATOR).to_string(),
-                    year: row.get(COL_YEAR).to_string(),
+                    year: row.get(year_column).to_string(),
                     value: row.get(COL_VALUE).to_string(),
                     source: source(row),
                 })
@@ -191,7 +202,8 @@ impl Import for ObservationImport<'_> {
         let mut value_columns = Vec::new();
         let mut unknown = Vec::new();
         for header in &table.headers {
-            if [COL_CODE, COL_YEAR, COL_SOURCE].contains(&header.as_str())
+            if [COL_CODE, COL_SOURCE].contains(&header.as_str())
+                || YEAR_HEADERS.contains(&header.as_str())
                 || DESCRIPTIVE.contains(&header.as_str())
                 || header.is_empty()
             {
@@ -236,7 +248,7 @@ impl Import for ObservationImport<'_> {
                     column: column.clone(),
                     municipality: row.get(COL_CODE).to_string(),
                     indicator: column.clone(),
-                    year: row.get(COL_YEAR).to_string(),
+                    year: row.get(year_column).to_string(),
                     value: value.to_string(),
                     source: source(row),
                 });
@@ -311,8 +323,9 @@ impl Import for ObservationImport<'_> {
 /// comma); the category as «E» or 1 to 6.
 fn parse_value(text: &str, unit: &str) -> Result<f64, String> {
     if unit == CATEGORY_UNIT {
-        return super::category_value(text)
-            .ok_or_else(|| format!("«{text}» no es una categoría: escriba E o un número de 1 a 6."));
+        return super::category_value(text).ok_or_else(|| {
+            format!("«{text}» no es una categoría: escriba E o un número de 1 a 6.")
+        });
     }
     let cleaned: String = if text.contains(',') {
         text.replace('.', "").replace(',', ".")
@@ -326,7 +339,10 @@ fn parse_value(text: &str, unit: &str) -> Result<f64, String> {
         .filter(|v: &f64| v.is_finite())
         .ok_or_else(|| format!("«{text}» no es un número."))?;
     if unit.contains("0 a 100") && !(0.0..=100.0).contains(&value) {
-        return Err(format!("{} está fuera de la escala de 0 a 100.", crate::format::decimal(value, 2)));
+        return Err(format!(
+            "{} está fuera de la escala de 0 a 100.",
+            crate::format::decimal(value, 2)
+        ));
     }
     Ok(value)
 }
@@ -361,7 +377,11 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         let mut problems = Vec::new();
         let code = crate::people::registration::normalize_municipality_code(&raw.municipality);
         if code.is_empty() {
-            problems.push(row_error(raw.row, COL_CODE, "Falta el código DANE del municipio."));
+            problems.push(row_error(
+                raw.row,
+                COL_CODE,
+                "Falta el código DANE del municipio.",
+            ));
         } else if !names.contains_key(&code) {
             problems.push(row_error(
                 raw.row,
@@ -377,16 +397,27 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
                 if raw.indicator.trim().is_empty() {
                     "Falta el código del indicador.".to_string()
                 } else {
-                    format!("No existe un indicador con código «{}».", raw.indicator.trim())
+                    format!(
+                        "No existe un indicador con código «{}».",
+                        raw.indicator.trim()
+                    )
                 },
             ));
         }
-        let year = raw.year.trim().parse::<i32>().ok().filter(|y| (FIRST_YEAR..=this_year).contains(y));
+        let year = raw
+            .year
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (FIRST_YEAR..=this_year).contains(y));
         if year.is_none() {
             problems.push(row_error(
                 raw.row,
                 COL_YEAR,
-                format!("«{}» no es un año entre {FIRST_YEAR} y {this_year}.", raw.year.trim()),
+                format!(
+                    "«{}» no es un año entre {FIRST_YEAR} y {this_year}.",
+                    raw.year.trim()
+                ),
             ));
         }
         let value = indicator.map(|i| parse_value(raw.value.trim(), &i.unit));
@@ -432,8 +463,18 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         crate::spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ningún valor.")?;
 
     // What is recorded for the indicators and years of the file.
-    let indicator_ids: Vec<i32> = planned.iter().map(|p| p.indicator_id).collect::<HashSet<_>>().into_iter().collect();
-    let years: Vec<i32> = planned.iter().map(|p| p.year).collect::<HashSet<_>>().into_iter().collect();
+    let indicator_ids: Vec<i32> = planned
+        .iter()
+        .map(|p| p.indicator_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let years: Vec<i32> = planned
+        .iter()
+        .map(|p| p.year)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let recorded: HashMap<(i32, String, i32), indicator_observation::Model> =
         indicator_observation::Entity::find()
             .filter(indicator_observation::Column::IndicatorId.is_in(indicator_ids))
@@ -474,7 +515,11 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
                 year: p.year,
                 before: p.existing.as_ref().map(|(_, v, _, synthetic)| {
                     let text = super::display(&indicator.unit, *v);
-                    if *synthetic { format!("{text} (sintético)") } else { text }
+                    if *synthetic {
+                        format!("{text} (sintético)")
+                    } else {
+                        text
+                    }
                 }),
                 after: super::display(&indicator.unit, p.value),
             });

@@ -22,7 +22,9 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::indicator::CATEGORY_UNIT;
 use crate::entities::values::Role;
-use crate::entities::{capacity, indicator, indicator_capacity, indicator_observation, municipality};
+use crate::entities::{
+    capacity, indicator, indicator_capacity, indicator_observation, municipality,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -79,7 +81,10 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<IndicatorView>> {
         .all(db)
         .await?
     {
-        links.entry(link.indicator_id).or_default().push(link.capacity_id);
+        links
+            .entry(link.indicator_id)
+            .or_default()
+            .push(link.capacity_id);
     }
     Ok(indicator::Entity::find()
         .order_by_asc(indicator::Column::Name)
@@ -125,7 +130,9 @@ async fn capacity_links<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i3
 }
 
 /// Capacity id → the indicators that measure it (by name).
-pub async fn by_capacity<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<i32, Vec<IndicatorView>>> {
+pub async fn by_capacity<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<BTreeMap<i32, Vec<IndicatorView>>> {
     let mut out: BTreeMap<i32, Vec<IndicatorView>> = BTreeMap::new();
     for indicator in list(db).await? {
         for capacity_id in &indicator.capacity_ids {
@@ -165,8 +172,11 @@ async fn check<C: ConnectionTrait>(
     current: Option<&indicator::Model>,
 ) -> AppResult<()> {
     let mut errors = Vec::new();
-    let required = |field: &str, value: &Option<String>, max: usize, errors: &mut Vec<FieldError>| {
-        match value.as_deref().map(str::trim) {
+    let required =
+        |field: &str, value: &Option<String>, max: usize, errors: &mut Vec<FieldError>| match value
+            .as_deref()
+            .map(str::trim)
+        {
             None if current.is_none() => errors.push(FieldError::new(field, "Es obligatorio.")),
             Some("") => errors.push(FieldError::new(field, "No puede quedar vacío.")),
             Some(text) if text.chars().count() > max => errors.push(FieldError::new(
@@ -174,16 +184,27 @@ async fn check<C: ConnectionTrait>(
                 format!("Escriba a lo sumo {max} caracteres."),
             )),
             _ => {}
-        }
-    };
+        };
     required("code", &input.code, 60, &mut errors);
     required("name", &input.name, 200, &mut errors);
     required("source", &input.source, 200, &mut errors);
     required("unit", &input.unit, 100, &mut errors);
-    if input.note.as_deref().is_some_and(|n| n.chars().count() > 2_000) {
-        errors.push(FieldError::new("note", "Escriba a lo sumo 2.000 caracteres."));
+    if input
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 2_000)
+    {
+        errors.push(FieldError::new(
+            "note",
+            "Escriba a lo sumo 2.000 caracteres.",
+        ));
     }
-    if let Some(code) = input.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    if let Some(code) = input
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         if !code
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -200,7 +221,10 @@ async fn check<C: ConnectionTrait>(
                 .await?
                 .is_some()
         {
-            errors.push(FieldError::new("code", "Ya existe un indicador con ese código."));
+            errors.push(FieldError::new(
+                "code",
+                "Ya existe un indicador con ese código.",
+            ));
         }
     }
     if let Some(ids) = &input.capacity_ids {
@@ -230,7 +254,11 @@ fn trimmed(value: &Option<String>) -> Option<String> {
 }
 
 /// Creates an indicator (admin), audited.
-pub async fn create(db: &DatabaseConnection, user: &Actor, input: IndicatorInput) -> AppResult<IndicatorView> {
+pub async fn create(
+    db: &DatabaseConnection,
+    user: &Actor,
+    input: IndicatorInput,
+) -> AppResult<IndicatorView> {
     admin_only(user)?;
     let txn = crate::db::begin(db).await?;
     check(&txn, &input, None).await?;
@@ -420,7 +448,8 @@ pub async fn observations<C: ConnectionTrait>(
     }
     let mut condition = Condition::all().add(indicator_observation::Column::IndicatorId.eq(id));
     if let Some(code) = &municipality {
-        condition = condition.add(indicator_observation::Column::MunicipalityCode.eq(code.as_str()));
+        condition =
+            condition.add(indicator_observation::Column::MunicipalityCode.eq(code.as_str()));
     }
     if let Some(department) = &department {
         condition = condition.add(

@@ -16,7 +16,9 @@
 
 use crate::accounts::actor::Actor;
 use crate::entities::indicator::CATEGORY_UNIT;
-use crate::entities::{capacity, capacity_year_figure, department, indicator_observation, municipality, pdet_subregion};
+use crate::entities::{
+    capacity, capacity_year_figure, department, indicator_observation, municipality, pdet_subregion,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Datelike;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -95,7 +97,11 @@ async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult
         .collect();
     let mut out: Weakest = HashMap::new();
     for indicator in indicators {
-        let Some(year) = super::observed_years(db, indicator.id).await?.last().copied() else {
+        let Some(year) = super::observed_years(db, indicator.id)
+            .await?
+            .last()
+            .copied()
+        else {
             continue;
         };
         let mut values: Vec<(String, f64)> = indicator_observation::Entity::find()
@@ -148,7 +154,10 @@ pub async fn rank<C: ConnectionTrait>(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::Validation(vec![FieldError::new(
             "limit",
-            format!("El límite debe estar entre 1 y {}.", crate::format::thousands(MAX_LIMIT)),
+            format!(
+                "El límite debe estar entre 1 y {}.",
+                crate::format::thousands(MAX_LIMIT)
+            ),
         )]));
     }
     let capacity = match query.capacity {
@@ -203,7 +212,11 @@ pub async fn rank<C: ConnectionTrait>(
         condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
     }
     let mut recent: HashMap<String, i64> = HashMap::new();
-    for f in capacity_year_figure::Entity::find().filter(condition).all(db).await? {
+    for f in capacity_year_figure::Entity::find()
+        .filter(condition)
+        .all(db)
+        .await?
+    {
         *recent.entry(f.municipality_code).or_default() += i64::from(f.completed);
     }
     let period = format!("{recent_from}–{recent_to}");
@@ -253,7 +266,10 @@ pub async fn rank<C: ConnectionTrait>(
             }
             PriorityRow {
                 rank: 0,
-                department_name: departments.get(&m.department_code).cloned().unwrap_or_default(),
+                department_name: departments
+                    .get(&m.department_code)
+                    .cloned()
+                    .unwrap_or_default(),
                 municipality_code: m.code,
                 municipality_name: m.name,
                 department_code: m.department_code,

@@ -101,14 +101,15 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
         let rows = observations(seed)?;
         super::insert_observations(
             db,
-            rows.into_iter().map(|(code, year, value, source)| super::NewObservation {
-                indicator_id: id,
-                municipality_code: code,
-                year,
-                value,
-                source,
-                synthetic: false,
-            }),
+            rows.into_iter()
+                .map(|(code, year, value, source)| super::NewObservation {
+                    indicator_id: id,
+                    municipality_code: code,
+                    year,
+                    value,
+                    source,
+                    synthetic: false,
+                }),
         )
         .await?;
         created += 1;
@@ -137,9 +138,13 @@ fn observations(seed: &SeedIndicator) -> AppResult<Vec<(String, i32, f64, String
             .copied()
             .ok_or_else(|| broken(&format!("falta la columna {h}")))
     };
-    let (code_at, year_at, value_at) = (column("dane_code")?, column("year")?, column(&seed.column)?);
+    let (code_at, year_at, value_at) =
+        (column("dane_code")?, column("year")?, column(&seed.column)?);
     let reported = if seed.file == "idf" {
-        IDF_REPORTED.iter().map(|h| column(h)).collect::<AppResult<Vec<_>>>()?
+        IDF_REPORTED
+            .iter()
+            .map(|h| column(h))
+            .collect::<AppResult<Vec<_>>>()?
     } else {
         Vec::new()
     };

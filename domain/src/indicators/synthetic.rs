@@ -35,7 +35,8 @@ pub async fn add_years<C: ConnectionTrait>(
         .into_iter()
         .filter(|i| i.unit != CATEGORY_UNIT)
         .collect();
-    let wanted: Option<HashSet<&str>> = only.map(|codes| codes.iter().map(String::as_str).collect());
+    let wanted: Option<HashSet<&str>> =
+        only.map(|codes| codes.iter().map(String::as_str).collect());
     // Completions per (municipality, capacity, year).
     let mut completions: HashMap<(String, i32), Vec<(i32, i64)>> = HashMap::new();
     for f in capacity_year_figure::Entity::find().all(db).await? {
@@ -53,11 +54,18 @@ pub async fn add_years<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            if wanted.as_ref().is_some_and(|w| !w.contains(o.municipality_code.as_str())) {
+            if wanted
+                .as_ref()
+                .is_some_and(|w| !w.contains(o.municipality_code.as_str()))
+            {
                 continue;
             }
             taken.insert((o.municipality_code.clone(), o.year));
-            if o.year < first && latest.get(&o.municipality_code).is_none_or(|(y, _)| *y < o.year) {
+            if o.year < first
+                && latest
+                    .get(&o.municipality_code)
+                    .is_none_or(|(y, _)| *y < o.year)
+            {
                 latest.insert(o.municipality_code, (o.year, o.value));
             }
         }
@@ -76,7 +84,11 @@ pub async fn add_years<C: ConnectionTrait>(
                     .map(|(_, n)| *n)
                     .sum();
                 let effect = (EFFECT_PER_COMPLETION * trained as f64).min(MAX_EFFECT);
-                let direction = if indicator.higher_is_better { 1.0 } else { -1.0 };
+                let direction = if indicator.higher_is_better {
+                    1.0
+                } else {
+                    -1.0
+                };
                 let noise: f64 = rng.random_range(-SPREAD..=SPREAD);
                 value += noise + direction * effect / 2.0;
                 if bounded {

@@ -29,7 +29,14 @@ fn group_cells(g: &Group) -> Vec<Cell> {
         Cell::Int(g.municipalities as i64),
         g.median_change.map_or(Cell::Empty, Cell::Number),
         g.mean_change.map_or(Cell::Empty, Cell::Number),
-        Cell::Text(if g.small { "Sí: lea con cuidado" } else { "No" }.into()),
+        Cell::Text(
+            if g.small {
+                "Sí: lea con cuidado"
+            } else {
+                "No"
+            }
+            .into(),
+        ),
     ]
 }
 
@@ -41,13 +48,23 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
     let filters = vec![
         ("Capacidad".to_string(), c.capacity.name.clone()),
         ("Indicador".to_string(), c.indicator_name.clone()),
-        ("Años".to_string(), format!("{} a {}", c.from_year, c.to_year)),
+        (
+            "Años".to_string(),
+            format!("{} a {}", c.from_year, c.to_year),
+        ),
         (
             "Umbral".to_string(),
-            format!("{} aprobaciones en la capacidad antes de {}", c.threshold, c.to_year),
+            format!(
+                "{} aprobaciones en la capacidad antes de {}",
+                c.threshold, c.to_year
+            ),
         ),
     ];
-    let mut book = ExportBook::new("Formación e indicadores: comparación", &filters, generated_by);
+    let mut book = ExportBook::new(
+        "Formación e indicadores: comparación",
+        &filters,
+        generated_by,
+    );
     let notes = vec![c.caveat.clone()];
     {
         let mut sheet = book.sheet_with_notes("Grupos", &notes, &group_columns())?;
@@ -56,10 +73,7 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
         }
     }
     {
-        let mut columns = vec![
-            Column::text("Categoría", 10.0),
-            Column::text("PDET", 7.0),
-        ];
+        let mut columns = vec![Column::text("Categoría", 10.0), Column::text("PDET", 7.0)];
         columns.extend(group_columns());
         let mut sheet: SheetWriter<'_> = book.sheet_with_notes("Estratos", &notes, &columns)?;
         for s in &c.strata {

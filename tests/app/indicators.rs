@@ -1,0 +1,670 @@
+//! Indicators as data over time (issue 15): the seeded indicators, the import of new years
+//! (long and wide, dry run, bad rows, idempotent, audited, real over synthetic), a
+//! municipality's before/after, ESAP's comparison, where to train next, and scope.
+
+use crate::common::TestApp;
+use crate::support::{
+    META_REVIEWER, api, demo_account, page, role_token, sign_in_page, token, upload, write_table,
+};
+use aula_territorial::entities::values::Role;
+use aula_territorial::entities::{audit_log, indicator, indicator_observation};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const IMPORT: &str = "/api/v1/indicators/observations/import";
+
+async fn indicator_id(app: &TestApp, code: &str) -> i32 {
+    indicator::Entity::find()
+        .filter(indicator::Column::Code.eq(code))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn observation(
+    app: &TestApp,
+    code: &str,
+    place: &str,
+    year: i32,
+) -> Option<indicator_observation::Model> {
+    let id = indicator_id(app, code).await;
+    indicator_observation::Entity::find()
+        .filter(indicator_observation::Column::IndicatorId.eq(id))
+        .filter(indicator_observation::Column::MunicipalityCode.eq(place))
+        .filter(indicator_observation::Column::Year.eq(year))
+        .one(app.db())
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp) -> u64 {
+    indicator_observation::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn new_years_load_in_long_or_wide_form_all_or_nothing_and_idempotent() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let before = count(&app).await;
+
+    // Long form, CSV, decimal comma, a code typed without its zero, a source column.
+    let long = "codigo_dane,indicador,anio,valor,fuente\n\
+                18256,idf_puntaje,2026,\"61,5\",TerriData 2026\n\
+                5001,idf_puntaje,2026,72.25,TerriData 2026\n\
+                18256,categoria_municipal,2026,6,TerriData 2026\n";
+    let (status, preview) = upload(
+        &app,
+        &format!("{IMPORT}?dry_run=true"),
+        &staff,
+        "idf.csv",
+        long.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{preview}");
+    assert_eq!(
+        (preview["created"].as_u64(), preview["updated"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert_eq!(preview["dry_run"], json!(true));
+    assert_eq!(count(&app).await, before, "a dry run writes nothing");
+
+    let (status, saved) = upload(&app, IMPORT, &staff, "idf.csv", long.as_bytes()).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    assert_eq!(saved["created"], json!(3));
+    assert_eq!(count(&app).await, before + 3);
+    let medellin = observation(&app, "idf_puntaje", "05001", 2026)
+        .await
+        .unwrap();
+    assert_eq!(
+        (medellin.value, medellin.source.as_str(), medellin.synthetic),
+        (72.25, "TerriData 2026", false)
+    );
+    assert_eq!(
+        observation(&app, "idf_puntaje", "18256", 2026)
+            .await
+            .unwrap()
+            .value,
+        61.5
+    );
+
+    // The same file again changes nothing.
+    let (status, again) = upload(&app, IMPORT, &staff, "idf.csv", long.as_bytes()).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        (
+            again["created"].as_u64(),
+            again["updated"].as_u64(),
+            again["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(3))
+    );
+    assert_eq!(count(&app).await, before + 3);
+
+    // Wide form, xlsx: one row per municipality and year, a column per indicator; a corrected
+    // value updates, a new one is created, an empty cell is left alone.
+    let wide = write_table(&[
+        vec![
+            "Código DANE".into(),
+            "Municipio".into(),
+            "Año".into(),
+            "idf_puntaje".into(),
+            "idf_gestion".into(),
+        ],
+        vec![
+            "18256".into(),
+            "El Paujíl".into(),
+            "2026".into(),
+            "62.0".into(),
+            "".into(),
+        ],
+        vec![
+            "05001".into(),
+            "Medellín".into(),
+            "2026".into(),
+            "72.25".into(),
+            "90".into(),
+        ],
+    ]);
+    let (status, wide_saved) = upload(&app, IMPORT, &staff, "terridata.xlsx", &wide).await;
+    assert_eq!(status, Status::Ok, "{wide_saved}");
+    assert_eq!(
+        (
+            wide_saved["created"].as_u64(),
+            wide_saved["updated"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "El Paujíl corrected; Medellín's source changes to the indicator's; its gestión is new"
+    );
+    let paujil = observation(&app, "idf_puntaje", "18256", 2026)
+        .await
+        .unwrap();
+    assert_eq!(paujil.value, 62.0);
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("indicator_observations.imported"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(
+        audited.iter().any(
+            |a| a.before_json.as_deref().is_some_and(|b| b.contains("61.5"))
+                && a.after_json.as_deref().is_some_and(|b| b.contains("62"))
+        ),
+        "the correction is audited with before and after"
+    );
+
+    // Real values replace the demo's synthetic ones.
+    let synthetic = observation(&app, "idf_puntaje", "18256", 2024)
+        .await
+        .unwrap();
+    assert!(synthetic.synthetic);
+    let (status, real) = upload(
+        &app,
+        IMPORT,
+        &staff,
+        "r.csv",
+        b"codigo_dane,indicador,anio,valor\n18256,idf_puntaje,2024,58.1\n",
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{real}");
+    assert_eq!(real["updated"], json!(1));
+    let replaced = observation(&app, "idf_puntaje", "18256", 2024)
+        .await
+        .unwrap();
+    assert_eq!((replaced.value, replaced.synthetic), (58.1, false));
+
+    // Bad rows: every problem with its row, nothing written.
+    let total = count(&app).await;
+    let bad = "codigo_dane,indicador,anio,valor\n\
+               99999,idf_puntaje,2024,50\n\
+               18256,no_existe,2024,50\n\
+               18256,idf_puntaje,1890,50\n\
+               18256,idf_resultados,2024,abc\n\
+               18256,idf_resultados,2024,150\n\
+               18592,categoria_municipal,2024,7\n\
+               18592,idf_puntaje,2024,40\n\
+               18592,idf_puntaje,2024,41\n";
+    let (status, refused) = upload(&app, IMPORT, &staff, "malo.csv", bad.as_bytes()).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let rows: Vec<i64> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![2, 3, 4, 5, 6, 7, 9], "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("99999")
+    );
+    assert_eq!(count(&app).await, total, "nothing written");
+
+    // Unknown columns in wide form are named; instructors may not import.
+    let (status, body) = upload(
+        &app,
+        IMPORT,
+        &staff,
+        "x.csv",
+        b"codigo_dane,anio,puntaje_raro\n18256,2024,5\n",
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("puntaje_raro")
+    );
+    let instructor = role_token(&app, Role::Instructor).await;
+    let (status, _) = upload(&app, IMPORT, &instructor, "idf.csv", long.as_bytes()).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn administrators_edit_indicators_and_their_capacities() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (status, created) = api(&app, "POST", "/api/v1/indicators", Some(&admin), Some(json!({
+        "code": "recaudo_predial", "name": "Recaudo predial per cápita", "source": "DNP TerriData",
+        "unit": "pesos", "higher_is_better": true, "capacity_ids": [2]
+    }))).await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["capacity_ids"], json!([2]));
+    let id = created["id"].as_i64().unwrap();
+    let (status, updated) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/indicators/{id}"),
+        Some(&admin),
+        Some(json!({"capacity_ids": [2, 3]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{updated}");
+    assert_eq!(updated["capacity_ids"], json!([2, 3]));
+    assert_eq!(updated["name"], json!("Recaudo predial per cápita"));
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/indicators/{id}"),
+        Some(&admin),
+        Some(json!({"capacity_ids": [999]})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/indicators/{id}"),
+        Some(&staff),
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/indicators",
+        Some(&admin),
+        Some(json!({"code": "recaudo_predial", "name": "x", "source": "x", "unit": "x"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    // Values of a new indicator load by its code.
+    let (status, body) = upload(
+        &app,
+        IMPORT,
+        &staff,
+        "p.csv",
+        b"codigo_dane,anio,recaudo_predial\n18256,2024,\"1.234,5\"\n",
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    let (status, list) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/indicators/{id}/observations"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(list["items"][0]["value"], json!(1234.5));
+    assert_eq!(list["total"], json!(1));
+}
+
+/// The demo's Caquetá pilots completed Gestión Tributaria (movilización de recursos) two years
+/// ago; their later indicator years are synthetic.
+#[rocket::async_test]
+async fn a_municipality_shows_its_indicators_before_and_after_its_first_completion() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (status, impact) = api(
+        &app,
+        "GET",
+        "/api/v1/municipalities/18256/impact",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{impact}");
+    let capacity = impact["capacities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["capacity"]["code"] == "movilizacion_recursos")
+        .unwrap();
+    let first = capacity["first_completion_year"]
+        .as_i64()
+        .expect("the pilots completed");
+    let by_year = capacity["by_year"].as_array().unwrap();
+    assert_eq!(
+        by_year
+            .iter()
+            .find(|y| y["completed"].as_i64().unwrap() > 0)
+            .unwrap()["year"]
+            .as_i64(),
+        Some(first)
+    );
+    let idf = capacity["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "idf_puntaje")
+        .unwrap();
+    let observations = idf["observations"].as_array().unwrap();
+    let before = observations
+        .iter()
+        .filter(|o| o["year"].as_i64().unwrap() < first)
+        .last()
+        .unwrap();
+    let after = observations
+        .iter()
+        .filter(|o| o["year"].as_i64().unwrap() > first)
+        .last();
+    assert_eq!(&idf["before"]["year"], &before["year"]);
+    assert_eq!(
+        idf["before"]["synthetic"],
+        json!(false),
+        "before the training the values are DNP's"
+    );
+    match after {
+        Some(after) => {
+            assert_eq!(&idf["after"]["year"], &after["year"]);
+            assert_eq!(
+                idf["after"]["synthetic"],
+                json!(true),
+                "later years are synthetic and say so"
+            );
+        }
+        None => assert_eq!(idf["after"], Value::Null),
+    }
+    // A capacity nobody completed has neither.
+    let open = impact["capacities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["capacity"]["code"] == "ordenamiento_territorial")
+        .unwrap();
+    assert_eq!(open["first_completion_year"], Value::Null);
+    assert!(
+        open["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["before"].is_null() && i["after"].is_null())
+    );
+
+    // The page draws the series and marks synthetic values in words.
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, "/municipios/18256").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("<svg role=\"img\""));
+    assert!(html.contains("Movilización de recursos"));
+    assert!(html.contains("(sintético, no real)"));
+}
+
+#[rocket::async_test]
+async fn the_comparison_groups_municipalities_by_completions_within_strata() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let capacity = 2; // movilización de recursos
+    let idf = indicator_id(&app, "idf_puntaje").await;
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023"
+        ),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let rows = report["rows"].as_array().unwrap();
+    assert!(
+        rows.len() > 1000,
+        "every municipality measured in both years"
+    );
+    let groups = report["groups"].as_array().unwrap();
+    let total: u64 = groups
+        .iter()
+        .map(|g| g["municipalities"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, rows.len());
+    // Medians recomputed from the rows.
+    let mut none: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["completed"] == 0)
+        .map(|r| r["change"].as_f64().unwrap())
+        .collect();
+    none.sort_by(f64::total_cmp);
+    let median = if none.len() % 2 == 0 {
+        (none[none.len() / 2 - 1] + none[none.len() / 2]) / 2.0
+    } else {
+        none[none.len() / 2]
+    };
+    assert!((groups[2]["median_change"].as_f64().unwrap() - median).abs() < 1e-9);
+    let strata_total: u64 = report["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["municipalities"].as_u64().unwrap())
+        .sum();
+    assert_eq!(strata_total as usize, rows.len());
+    assert!(report["caveat"].as_str().unwrap().contains("asociación"));
+    // Same years are refused; no capacity is refused.
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2023&to_year=2023"
+        ),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/impact?indicator={idf}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    // Reviewers: their department only, silently.
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let (status, theirs) = api(&app, "GET", &format!("/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18"), Some(&meta), None).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        theirs["rows"].as_array().unwrap().is_empty(),
+        "another department: nothing"
+    );
+    let (status, theirs) = api(
+        &app,
+        "GET",
+        &format!(
+            "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023"
+        ),
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let theirs = theirs["rows"].as_array().unwrap();
+    assert!(!theirs.is_empty());
+    assert!(
+        theirs
+            .iter()
+            .all(|r| r["municipality_code"].as_str().unwrap().starts_with("50"))
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/municipalities/18256/impact",
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::NotFound,
+        "another department's municipality"
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/municipalities/50325/impact",
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, list) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/indicators/{idf}/observations?department=18"),
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(list["total"], json!(0));
+}
+
+#[rocket::async_test]
+async fn priorities_rank_by_need_with_their_reasons() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    // Ejecución de recursos: the Meta pilots completed Gestión Presupuestal this year.
+    let (status, ranked) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/priorities?capacity=3&department=50&limit=100",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{ranked}");
+    let items = ranked["items"].as_array().unwrap();
+    assert_eq!(
+        ranked["total"].as_u64().unwrap() as usize,
+        items.len(),
+        "Meta has fewer than 100"
+    );
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "ordered by need");
+    for item in items {
+        let reasons: Vec<&str> = item["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        let pdet = item["pdet"].as_bool().unwrap();
+        assert_eq!(reasons.contains(&"PDET"), pdet);
+        let category = item["category"].as_str().unwrap_or("");
+        assert_eq!(reasons.contains(&"categoría 6"), category == "6");
+        // The score is the sum of its parts.
+        let recent = item["completed_recent"].as_i64().unwrap();
+        let weakness = item["indicator_percentile"]
+            .as_f64()
+            .map_or(0.0, |p| 35.0 * (100.0 - p) / 100.0);
+        let expected = if pdet { 25.0 } else { 0.0 }
+            + match category {
+                "6" => 20.0,
+                "5" => 15.0,
+                _ => 0.0,
+            }
+            + weakness
+            + match recent {
+                0 => 20.0,
+                1..=4 => 10.0,
+                _ => 0.0,
+            };
+        assert!(
+            (item["score"].as_f64().unwrap() - expected).abs() < 0.2,
+            "{item}"
+        );
+        assert!(
+            item["municipality_code"]
+                .as_str()
+                .unwrap()
+                .starts_with("50")
+        );
+    }
+    let mapiripan = items
+        .iter()
+        .find(|i| i["municipality_code"] == "50325")
+        .unwrap();
+    assert!(
+        mapiripan["completed_recent"].as_i64().unwrap() > 0,
+        "{mapiripan}"
+    );
+    let uribe = items
+        .iter()
+        .find(|i| i["municipality_code"] == "50370")
+        .unwrap();
+    assert_eq!(uribe["completed_recent"], json!(0));
+    assert!(
+        uribe["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("nadie aprobó"))
+    );
+
+    // A Caquetá reviewer asking for Meta gets their own department.
+    let (email, password) = demo_account(Role::Reviewer);
+    let caqueta = token(&app, email, password).await;
+    let (status, theirs) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/priorities?department=50",
+        Some(&caqueta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        theirs["items"].as_array().unwrap().is_empty(),
+        "another department: nothing"
+    );
+    let (status, own) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/priorities",
+        Some(&caqueta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["municipality_code"].as_str().unwrap().starts_with("18"))
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/priorities?limit=0",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+
+    // The page lists them and starts a cohort with the chosen municipalities.
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, "/reportes/prioridades?capacidad=3&departamento=50").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Mapiripán"));
+    assert!(html.contains("name=\"municipios\" value=\"50325\""));
+    let (status, form) = page(
+        &app,
+        "/coordinacion/cohortes/nueva?municipios=50325&municipios=50450",
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(form.contains("50325, 50450"));
+    let (status, html) = page(&app, "/reportes/impacto").await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("asociación"));
+    let (status, html) = page(&app, "/indicadores").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("IDF – Índice de Desempeño Fiscal"));
+}
