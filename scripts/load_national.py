@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load test over real HTTP at national scale (issue 20).
+"""Load test over real HTTP at national scale (issues 20 and 15).
 
 Builds the release binary, fills a SQLite database with the synthetic country
 (`seed --synthetic national`, kept under target/load-national-<scale>/), starts `serve` on a
@@ -7,7 +7,9 @@ free port and drives every page with 32 concurrent connections through `wrk` (in
 Debian's packages when missing), beside the static stylesheet as the floor. Then the Antioquia
 attendance report: JSON with 1 and 32 clients; the `.xlsx` timed over HTTP, its cells written
 again by XlsxWriter and openpyxl (write-only) as peers (installed in a venv under target/);
-and the server's memory (VmRSS / VmHWM) after 15 workbooks in a row and 4 at once.
+and the server's memory (VmRSS / VmHWM) after 15 workbooks in a row and 4 at once. Issue 15:
+the municipality page with its impact charts, «¿Dónde formar?» (page and JSON) at 32 clients,
+and ESAP's comparison over every municipality with one client.
 
 Usage:  scripts/load_national.py [--scale 1] [--seconds 10] [--connections 32] [--only TEXT]
 Writes a Markdown table to target/load-national-<scale>/results.md and prints it.
@@ -170,7 +172,8 @@ def main():
     parser.add_argument("--scale", default="1")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--only", default=None, help="measure only pages whose label contains this")
+    parser.add_argument("--only", default=None,
+                        help="measure only pages whose label contains one of these (comma-separated)")
     args = parser.parse_args()
 
     work = ROOT / "target" / f"load-national-{args.scale}"
@@ -225,12 +228,19 @@ def main():
              reviewer),
             ("participants /reportes/participantes (Antioquia)", "/reportes/participantes",
              reviewer),
+            ("municipality page with impact charts, El Paujíl", "/municipios/18256", staff),
+            ("«¿Dónde formar?» /reportes/prioridades (movilización, national)",
+             "/reportes/prioridades?capacidad=2", staff),
+            ("priorities JSON, national top 50 (movilización)",
+             "/api/v1/reports/priorities?capacity=2", "Authorization: Bearer " + token),
+            ("municipality impact JSON, El Paujíl", "/api/v1/municipalities/18256/impact",
+             "Authorization: Bearer " + token),
             ("Antioquia report JSON, 32 clients",
              f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500",
              "Authorization: Bearer " + token),
         ]
         for label, path, header in pages:
-            if args.only and args.only not in label:
+            if args.only and not any(o in label for o in args.only.split(",")):
                 continue
             try:  # warm-up; wrk counts the answers that are not 2xx/3xx
                 get(base, path, dict([header.split(": ", 1)]) if header else {})
@@ -245,6 +255,16 @@ def main():
                              f"{bad} not 2xx/3xx" if bad else ""))
             log(label, rows[-1][1:])
 
+        indicators = json.loads(get(base, "/api/v1/indicators?per_page=500", bearer)[0])["items"]
+        idf = next(i["id"] for i in indicators if i["code"] == "idf_puntaje")
+        comparison = (f"/api/v1/reports/impact?capacity=2&indicator={idf}"
+                      "&from_year=2023&to_year=2025")
+        body, _ = get(base, comparison, bearer)
+        municipalities = len(json.loads(body)["rows"])
+        one = sorted(get(base, comparison, bearer)[1] for _ in range(5))[2]
+        rows.append((f"ESAP comparison JSON, {municipalities} municipalities, one client "
+                     "(median of 5)", "", f"{one * 1000:.0f} ms", "", ""))
+        log(rows[-1])
         if not args.only:
             json_path = f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500"
             one = sorted(get(base, json_path, bearer)[1] for _ in range(5))[2]

@@ -765,11 +765,12 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
             .unwrap()
             .id
     };
-    let (planning, budget, accountability, taxes) = (
+    let (planning, budget, accountability, taxes, earlier) = (
         id_of("Planeación"),
         id_of("Gestión Presupuestal"),
         id_of("Rendición"),
-        id_of("Gestión Tributaria"),
+        id_of("Gestión Tributaria · virtual"),
+        id_of("Gestión Tributaria · Caquetá"),
     );
     // A draft the demo instructor does not teach.
     let world = World::new(&app).await;
@@ -779,18 +780,21 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     let expected: [(Role, Vec<i32>); 5] = [
         (
             Role::Admin,
-            vec![planning, budget, accountability, taxes, untaught],
+            vec![planning, budget, accountability, taxes, untaught, earlier],
         ),
         (
             Role::Coordinator,
-            vec![planning, budget, accountability, taxes, untaught],
+            vec![planning, budget, accountability, taxes, untaught, earlier],
         ),
         (
             Role::Instructor,
-            vec![planning, budget, accountability, taxes],
+            vec![planning, budget, accountability, taxes, earlier],
         ),
-        (Role::Participant, vec![planning, budget, accountability]),
-        (Role::Reviewer, vec![planning, accountability]),
+        (
+            Role::Participant,
+            vec![planning, budget, accountability, earlier],
+        ),
+        (Role::Reviewer, vec![planning, accountability, earlier]),
     ];
     for (role, visible) in expected {
         let (email, password) = demo_account(role);
@@ -813,7 +817,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         let mut want = visible.clone();
         want.sort_unstable();
         assert_eq!(ids, want, "{role} list");
-        for id in [planning, budget, accountability, taxes, untaught] {
+        for id in [planning, budget, accountability, taxes, untaught, earlier] {
             let (status, _) = api(
                 &app,
                 "GET",
@@ -855,10 +859,14 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     ids.sort_unstable();
-    assert_eq!(
-        ids,
-        [planning as i64, accountability as i64, untaught as i64]
-    );
+    let mut want = vec![
+        planning as i64,
+        accountability as i64,
+        untaught as i64,
+        earlier as i64,
+    ];
+    want.sort_unstable();
+    assert_eq!(ids, want);
     let (_, paujil) = api(
         &app,
         "GET",

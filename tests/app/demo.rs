@@ -135,5 +135,5 @@ async fn loading_demo_data_twice_changes_nothing() {
         user::Entity::find().count(db).await.unwrap(),
         ACCOUNTS.len() as u64
     );
-    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 4);
+    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 5);
 }

@@ -701,10 +701,12 @@ pub async fn catalogue_course(db: &DatabaseConnection, code: &str) -> course::Mo
         .unwrap_or_else(|| panic!("the course {code}"))
 }
 
-/// The demo's cohort in `status`: it has one draft, one open, one in progress and one closed.
+/// The demo's first cohort in `status`: it has one draft, one open, one in progress and two
+/// closed (Meta's this year first, then Caquetá's of two years ago).
 pub async fn demo_cohort(db: &DatabaseConnection, status: CohortStatus) -> cohort::Model {
     cohort::Entity::find()
         .filter(cohort::Column::Status.eq(status))
+        .order_by_asc(cohort::Column::Id)
         .one(db)
         .await
         .unwrap()
