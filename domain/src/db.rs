@@ -92,22 +92,6 @@ pub async fn commit(txn: sea_orm::DatabaseTransaction) -> crate::error::AppResul
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::sqlite_file;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_file("sqlite://data/a.db?mode=rwc"),
-            Some("data/a.db")
-        );
-        assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db"));
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://postgres@127.0.0.1/aula"), None);
-    }
-}
-
 /// Rows per multi-row INSERT of [`insert_many`]: with up to 16 values a row, far below
 /// SQLite's and PostgreSQL's limits of bound values.
 pub const INSERT_CHUNK: usize = 1_000;
@@ -125,4 +109,20 @@ where
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://data/a.db?mode=rwc"),
+            Some("data/a.db")
+        );
+        assert_eq!(sqlite_file("sqlite:///tmp/a.db"), Some("/tmp/a.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://postgres@127.0.0.1/aula"), None);
+    }
 }

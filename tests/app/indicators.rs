@@ -342,13 +342,11 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
     let observations = idf["observations"].as_array().unwrap();
     let before = observations
         .iter()
-        .filter(|o| o["year"].as_i64().unwrap() < first)
-        .last()
+        .rfind(|o| o["year"].as_i64().unwrap() < first)
         .unwrap();
     let after = observations
         .iter()
-        .filter(|o| o["year"].as_i64().unwrap() > first)
-        .last();
+        .rfind(|o| o["year"].as_i64().unwrap() > first);
     assert_eq!(&idf["before"]["year"], &before["year"]);
     assert_eq!(
         idf["before"]["synthetic"],
@@ -427,7 +425,7 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
         .map(|r| r["change"].as_f64().unwrap())
         .collect();
     none.sort_by(f64::total_cmp);
-    let median = if none.len() % 2 == 0 {
+    let median = if none.len().is_multiple_of(2) {
         (none[none.len() / 2 - 1] + none[none.len() / 2]) / 2.0
     } else {
         none[none.len() / 2]

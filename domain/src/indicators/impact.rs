@@ -288,7 +288,7 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
@@ -302,7 +302,8 @@ fn mean(values: &[f64]) -> Option<f64> {
 /// The three groups of `rows` by completions against `threshold`.
 pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
     let below = threshold - 1;
-    let kinds: [(String, String, Box<dyn Fn(i64) -> bool>); 3] = [
+    type Test = Box<dyn Fn(i64) -> bool>;
+    let kinds: [(String, String, Test); 3] = [
         (
             format!("{threshold} o más aprobaciones"),
             format!("completed >= {threshold}"),
