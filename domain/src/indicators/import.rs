@@ -297,6 +297,7 @@ impl Import for ObservationImport<'_> {
             }
         }
         super::insert_observations(db, created).await?;
+        super::changed();
         audit::record_many(
             db,
             audited

@@ -73,6 +73,14 @@ pub fn display(unit: &str, value: f64) -> String {
     }
 }
 
+/// Bumped whenever observations or an indicator's links change in this process: derived
+/// figures cached from them (the priorities' percentiles) are then recomputed.
+pub static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn changed() {
+    VERSION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Every indicator with its capacities, by name.
 pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<IndicatorView>> {
     let mut links: HashMap<i32, Vec<i32>> = HashMap::new();
@@ -275,6 +283,7 @@ pub async fn create(
     .await?;
     let id = inserted.last_insert_id;
     set_links(&txn, id, input.capacity_ids.as_deref().unwrap_or_default()).await?;
+    changed();
     let created = get(&txn, id).await?;
     audit::record(
         &txn,
@@ -334,6 +343,7 @@ pub async fn update(
             .await?;
         set_links(&txn, id, ids).await?;
     }
+    changed();
     let after = get(&txn, id).await?;
     audit::record(
         &txn,
@@ -386,6 +396,7 @@ pub async fn insert_observations<C: ConnectionTrait>(
     db: &C,
     rows: impl IntoIterator<Item = NewObservation>,
 ) -> AppResult<()> {
+    changed();
     crate::db::insert_many(
         db,
         rows.into_iter()

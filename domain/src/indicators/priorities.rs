@@ -86,6 +86,39 @@ pub struct Priorities {
 /// (percentile, indicator name, year) of each municipality's weakest indicator.
 type Weakest = HashMap<String, (f64, String, i32)>;
 
+/// How long computed percentiles are reused (they also go when this process changes
+/// observations or links; another server's imports reach this one within this time).
+const CACHE_SECONDS: u64 = 300;
+
+type Cached = (u64, std::time::Instant, std::sync::Arc<Weakest>);
+static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<Option<i32>, Cached>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// [`weakest`], reused while no observation or link changed (national percentiles are the
+/// same for every caller and filter).
+async fn weakest_cached<C: ConnectionTrait>(
+    db: &C,
+    capacity: Option<i32>,
+) -> AppResult<std::sync::Arc<Weakest>> {
+    let version = super::VERSION.load(std::sync::atomic::Ordering::SeqCst);
+    let fresh = |(v, at, _): &Cached| {
+        *v == version && at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS)
+    };
+    if let Ok(cache) = CACHE.lock()
+        && let Some(hit) = cache.get(&capacity).filter(|c| fresh(c))
+    {
+        return Ok(hit.2.clone());
+    }
+    let computed = std::sync::Arc::new(weakest(db, capacity).await?);
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(
+            capacity,
+            (version, std::time::Instant::now(), computed.clone()),
+        );
+    }
+    Ok(computed)
+}
+
 /// The weakest national percentile of each municipality among `capacity`'s indicators (all
 /// indicators when none), each at its latest year.
 async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult<Weakest> {
@@ -203,7 +236,7 @@ pub async fn rank<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let weakest = weakest(db, capacity.as_ref().map(|c| c.id)).await?;
+    let weakest = weakest_cached(db, capacity.as_ref().map(|c| c.id)).await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
     if let Some(c) = &capacity {
         condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
