@@ -111,6 +111,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
+        .manage(indicators::priorities::Cache::default())
         .manage(templates)
         .manage(config)
         .attach(Shield::default())

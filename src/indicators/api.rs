@@ -367,11 +367,13 @@ pub struct PriorityList {
 #[get("/reports/priorities?<params..>")]
 async fn priorities(
     db: &State<DatabaseConnection>,
+    cache: &State<super::priorities::Cache>,
     user: ReportReader,
     params: PriorityParams,
 ) -> AppResult<Json<PriorityList>> {
     let ranked = super::priorities::rank(
         db.inner(),
+        cache.inner(),
         &user,
         &PriorityQuery {
             capacity: params.capacity,

@@ -430,6 +430,7 @@ struct PriorityView<'a> {
 #[get("/reportes/prioridades?<capacidad>&<departamento>")]
 async fn priorities_page(
     db: &State<DatabaseConnection>,
+    cache: &State<super::priorities::Cache>,
     page: Page<'_>,
     user: ReportReader,
     capacidad: Option<i32>,
@@ -438,6 +439,7 @@ async fn priorities_page(
     let result = async {
         let ranked = super::priorities::rank(
             db.inner(),
+            cache.inner(),
             &user,
             &PriorityQuery {
                 capacity: capacidad,

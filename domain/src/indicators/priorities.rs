@@ -91,27 +91,30 @@ type Weakest = HashMap<String, (f64, String, i32)>;
 const CACHE_SECONDS: u64 = 300;
 
 type Cached = (u64, std::time::Instant, std::sync::Arc<Weakest>);
-static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<Option<i32>, Cached>>> =
-    std::sync::LazyLock::new(Default::default);
+
+/// The percentiles computed by one app (it keeps one in its state), per capacity.
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<HashMap<Option<i32>, Cached>>);
 
 /// [`weakest`], reused while no observation or link changed (national percentiles are the
 /// same for every caller and filter).
 async fn weakest_cached<C: ConnectionTrait>(
     db: &C,
+    cache: &Cache,
     capacity: Option<i32>,
 ) -> AppResult<std::sync::Arc<Weakest>> {
     let version = super::VERSION.load(std::sync::atomic::Ordering::SeqCst);
     let fresh = |(v, at, _): &Cached| {
         *v == version && at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS)
     };
-    if let Ok(cache) = CACHE.lock()
-        && let Some(hit) = cache.get(&capacity).filter(|c| fresh(c))
+    if let Ok(kept) = cache.0.lock()
+        && let Some(hit) = kept.get(&capacity).filter(|c| fresh(c))
     {
         return Ok(hit.2.clone());
     }
     let computed = std::sync::Arc::new(weakest(db, capacity).await?);
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.insert(
+    if let Ok(mut kept) = cache.0.lock() {
+        kept.insert(
             capacity,
             (version, std::time::Instant::now(), computed.clone()),
         );
@@ -180,6 +183,7 @@ pub fn percentiles(values: &mut [(String, f64)], higher_is_better: bool) -> Vec<
 /// The ranking for the caller's territory (a reviewer: their department, silently).
 pub async fn rank<C: ConnectionTrait>(
     db: &C,
+    cache: &Cache,
     user: &Actor,
     query: &PriorityQuery,
 ) -> AppResult<Priorities> {
@@ -236,7 +240,7 @@ pub async fn rank<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let weakest = weakest_cached(db, capacity.as_ref().map(|c| c.id)).await?;
+    let weakest = weakest_cached(db, cache, capacity.as_ref().map(|c| c.id)).await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
     if let Some(c) = &capacity {
         condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
