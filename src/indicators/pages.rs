@@ -207,12 +207,12 @@ impl ComparisonForm {
 }
 
 #[derive(Serialize)]
-struct ComparisonView {
+struct ComparisonView<'a> {
     comparison: Option<Comparison>,
     errors: Vec<FieldError>,
     capacities: Vec<Choice>,
     indicators: Vec<Choice>,
-    departments: Vec<OwnedChoice>,
+    departments: Vec<DepartmentChoice<'a>>,
     is_reviewer: bool,
     from_year: String,
     to_year: String,
@@ -222,13 +222,6 @@ struct ComparisonView {
     strata: Vec<StratumView>,
     rows: Vec<RowView>,
     row_count: String,
-}
-
-#[derive(Serialize)]
-struct OwnedChoice {
-    code: String,
-    name: String,
-    selected: bool,
 }
 
 #[derive(Serialize)]
@@ -376,14 +369,7 @@ async fn comparison_page(
             errors,
             capacities: capacity_choices(db.inner(), form.capacidad).await?,
             indicators,
-            departments: departments
-                .iter()
-                .map(|d| OwnedChoice {
-                    code: d.code.clone(),
-                    name: d.name.clone(),
-                    selected: Some(d.code.as_str()) == selected,
-                })
-                .collect(),
+            departments: DepartmentChoice::list(&departments, selected),
             is_reviewer: user.department_scope().is_some(),
         };
         page.render("impact", "Formación e indicadores: comparación", view)
@@ -508,9 +494,9 @@ async fn indicators_view(
         .order_by_asc(capacity::Column::SortOrder)
         .all(db)
         .await?;
+    let spans = super::year_spans(db).await?;
     let mut rows = Vec::new();
     for indicator in super::list(db).await? {
-        let years = super::observed_years(db, indicator.id).await?;
         rows.push(IndicatorRow {
             capacities: capacities
                 .iter()
@@ -526,10 +512,10 @@ async fn indicators_view(
                 .map(|c| c.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            years: match (years.first(), years.last()) {
-                (Some(a), Some(b)) if a == b => a.to_string(),
-                (Some(a), Some(b)) => format!("{a} a {b}"),
-                _ => "sin datos".into(),
+            years: match spans.get(&indicator.id) {
+                Some((a, b)) if a == b => a.to_string(),
+                Some((a, b)) => format!("{a} a {b}"),
+                None => "sin datos".into(),
             },
             indicator,
         });

@@ -4,7 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, page, role_token, sign_in_page, token, upload, write_table,
+    META_REVIEWER, api, demo_account, download, page, read_table, role_token, sign_in_page, token,
+    upload, write_table,
 };
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{audit_log, indicator, indicator_observation};
@@ -439,6 +440,17 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
         .sum();
     assert_eq!(strata_total as usize, rows.len());
     assert!(report["caveat"].as_str().unwrap().contains("asociación"));
+    // The workbook keeps DANE codes as text (Medellín's leading zero) and carries the caveat.
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/impact.xlsx?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023"),
+        &staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let sheet = read_table(&bytes, "Municipios", "Código DANE");
+    assert!(sheet.iter().any(|r| r[0] == "05001"), "05001 kept as text");
+    assert_eq!(sheet.len() - 1, rows.len());
     // Same years are refused; no capacity is refused.
     let (status, _) = api(
         &app,

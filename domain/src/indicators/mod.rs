@@ -510,3 +510,20 @@ pub async fn observed_years<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Ve
         .all(db)
         .await?)
 }
+
+/// The first and last observed year of every indicator with observations, in one query.
+pub async fn year_spans<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, (i32, i32)>> {
+    use sea_orm::QuerySelect;
+    Ok(indicator_observation::Entity::find()
+        .select_only()
+        .column(indicator_observation::Column::IndicatorId)
+        .column_as(indicator_observation::Column::Year.min(), "first_year")
+        .column_as(indicator_observation::Column::Year.max(), "last_year")
+        .group_by(indicator_observation::Column::IndicatorId)
+        .into_tuple::<(i32, i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, first, last)| (id, (first, last)))
+        .collect())
+}
