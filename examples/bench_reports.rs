@@ -371,6 +371,8 @@ async fn antioquia_reviewer(db: &sea_orm::DatabaseConnection) -> (String, String
                 full_name: "Revisora de Antioquia".into(),
                 role: Role::Reviewer,
                 department_code: Some(ANTIOQUIA.into()),
+                municipality_code: None,
+                territorial_direction_id: None,
             },
         )
         .await

@@ -55,6 +55,11 @@ pub mod config {
         rocket::Config::figment()
     }
 }
+pub mod demand {
+    pub use domain::demand::*;
+    pub mod api;
+    pub mod pages;
+}
 pub mod enrolment {
     pub use domain::enrolment::*;
     pub mod api;
@@ -140,12 +145,14 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", certificates::pages::routes())
         .mount("/", reports::pages::routes())
         .mount("/", indicators::pages::routes())
+        .mount("/", demand::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
+        .mount("/api/v1", demand::api::routes())
         .mount("/api/v1", enrolment::api::routes())
         .mount("/api/v1", attendance::api::routes())
         .mount("/api/v1", assessment::api::routes())

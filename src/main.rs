@@ -39,6 +39,7 @@ struct UserFlags {
     full_name: String,
     role: Role,
     department_code: Option<String>,
+    municipality_code: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -75,6 +76,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 password: flags.value("--password")?.to_string(),
                 role,
                 department_code: flags.optional("--department").map(str::to_string),
+                municipality_code: flags.optional("--municipality").map(str::to_string),
             })
         }
         "openapi" => Command::OpenApi,
@@ -260,6 +262,8 @@ async fn run(command: Command) -> Result<(), AppError> {
                 full_name: flags.full_name,
                 role: flags.role,
                 department_code: flags.department_code,
+                municipality_code: flags.municipality_code,
+                territorial_direction_id: None,
             };
             let user = accounts::create_user(&db, new_user).await?;
             println!(

@@ -87,8 +87,11 @@ pub async fn begin(
 /// bare `commit`).
 #[allow(clippy::disallowed_methods)]
 pub async fn commit(txn: sea_orm::DatabaseTransaction) -> crate::error::AppResult<()> {
-    crate::figures::flush(&txn).await?;
+    let changed = crate::figures::flush(&txn).await?;
     txn.commit().await?;
+    if changed {
+        crate::figures::VERSION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     Ok(())
 }
 

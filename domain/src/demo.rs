@@ -63,6 +63,22 @@ pub const ACCOUNTS: &[(Role, &str, &str, &str, Option<&str>)] = &[
         "Diana Carolina Rojas",
         Some("50"),
     ),
+    // The liaison (enlace municipal) of El Paujíl, who raises the municipality's demands.
+    (
+        Role::Liaison,
+        "enlace.elpaujil@aulaterritorial.example",
+        "Enlace-Paujil-2026",
+        "Yurany Andrea Cuéllar",
+        Some("18256"),
+    ),
+    // A coordinator of a territorial direction (its departments are set when the demo loads).
+    (
+        Role::Coordinator,
+        "coordinacion.meta@aulaterritorial.example",
+        "Coordina-Meta-2026",
+        "Hernán Darío Quintero",
+        None,
+    ),
 ];
 
 /// The programme's pilot municipalities (domain brief).
@@ -305,7 +321,14 @@ async fn load<C: ConnectionTrait>(
                 password,
                 full_name: full_name.to_string(),
                 role: *role,
-                department_code: department.map(str::to_string),
+                // The fifth field is a reviewer's department or a liaison's municipality.
+                department_code: department
+                    .filter(|_| *role == Role::Reviewer)
+                    .map(str::to_string),
+                municipality_code: department
+                    .filter(|_| *role == Role::Liaison)
+                    .map(str::to_string),
+                territorial_direction_id: None,
             },
         )
         .await?;
@@ -417,11 +440,17 @@ async fn load<C: ConnectionTrait>(
         departments: &["18", "50"],
         assessments: &[],
     };
-    let id = accountability
+    let accountability_id = accountability
         .create(db, coordinator_id, instructor_id)
         .await?;
     for person in [0, 4, 13] {
-        enrol(db, id, &participants[person], EnrolmentStatus::Enrolled).await?;
+        enrol(
+            db,
+            accountability_id,
+            &participants[person],
+            EnrolmentStatus::Enrolled,
+        )
+        .await?;
     }
 
     // 4. Draft: Gestión Tributaria, virtual, for the whole country.
@@ -458,8 +487,195 @@ async fn load<C: ConnectionTrait>(
             ("Plan de fiscalización", 50),
         ],
     };
-    let id = earlier.create(db, coordinator_id, instructor_id).await?;
-    enrol_with_history(db, id, &participants, &caqueta, instructor_id, true).await?;
+    let earlier_id = earlier.create(db, coordinator_id, instructor_id).await?;
+    enrol_with_history(db, earlier_id, &participants, &caqueta, instructor_id, true).await?;
+
+    territory_and_demand(db, &user_ids, accountability_id, earlier_id).await
+}
+
+/// Issue 16's demo: a territorial direction with its coordinator, and the pilots' demands —
+/// open ones (one endorsed by the gobernación), one planned in the open Rendición de Cuentas
+/// cohort, one met by the closed Gestión Tributaria cohort, one declined.
+async fn territory_and_demand<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[i32],
+    accountability_id: i32,
+    taxes_id: i32,
+) -> AppResult<()> {
+    use crate::entities::values::{DemandPriority, DemandStatus};
+    use crate::entities::{
+        capacity, demand, territorial_direction, territorial_direction_department,
+    };
+    use sea_orm::{ActiveModelTrait, QueryOrder};
+    let at = now();
+    let day = today();
+    let direction = territorial_direction::ActiveModel {
+        name: Set("Dirección Territorial Meta".into()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    // Meta and the Amazonian and Orinoquian departments east of it.
+    for code in ["50", "94", "95", "97", "99"] {
+        territorial_direction_department::ActiveModel {
+            direction_id: Set(direction.id),
+            department_code: Set(code.into()),
+        }
+        .insert(db)
+        .await?;
+    }
+    let direction_coordinator = user_ids[7];
+    let mut model: user::ActiveModel = user::Entity::find_by_id(direction_coordinator)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta el coordinador de la dirección".into()))?
+        .into();
+    model.territorial_direction_id = Set(Some(direction.id));
+    model.update(db).await?;
+
+    let capacity = |code: &'static str| async move {
+        capacity::Entity::find()
+            .filter(capacity::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta la capacidad {code}")))
+    };
+    let (coordinator, reviewer_caqueta, reviewer_meta, liaison) =
+        (user_ids[1], user_ids[4], user_ids[5], user_ids[6]);
+    // Puerto Rico's people completed the closed Gestión Tributaria cohort (the demo's
+    // history makes most of the Caquetá pilots' people complete it).
+    let met_place = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(taxes_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+        .order_by_asc(enrolment::Column::MunicipalityCode)
+        .one(db)
+        .await?
+        .map(|e| e.municipality_code)
+        .unwrap_or_else(|| "18592".into());
+    let rows = [
+        (
+            "18256",
+            capacity("gobierno_abierto_transparencia").await?,
+            "Audiencia pública de rendición de cuentas del plan de desarrollo",
+            "El equipo de la alcaldía prepara su primera audiencia pública con las juntas de acción comunal y necesita método para el informe de gestión y el diálogo con la ciudadanía.",
+            15,
+            Modality::Presencial,
+            DemandPriority::Alta,
+            DemandStatus::Planned,
+            liaison,
+            Some(reviewer_caqueta),
+            Some(accountability_id),
+            None,
+            20,
+        ),
+        (
+            "18256",
+            capacity("planeacion_territorial").await?,
+            "Seguimiento al plan de desarrollo con el plan indicativo",
+            "Las secretarías no reportan el avance de las metas a tiempo; se necesita formar a los enlaces de planeación en el plan indicativo y los planes de acción.",
+            10,
+            Modality::Mixta,
+            DemandPriority::Media,
+            DemandStatus::Open,
+            liaison,
+            None,
+            None,
+            None,
+            6,
+        ),
+        (
+            met_place.as_str(),
+            capacity("movilizacion_recursos").await?,
+            "Actualización del estatuto de rentas y fiscalización del predial",
+            "La gobernación pide fortalecer el recaudo propio: el estatuto de rentas no se actualiza desde 2012 y la cartera del predial crece cada año.",
+            12,
+            Modality::Mixta,
+            DemandPriority::Alta,
+            DemandStatus::Met,
+            reviewer_caqueta,
+            Some(reviewer_caqueta),
+            Some(taxes_id),
+            None,
+            800,
+        ),
+        (
+            "50325",
+            capacity("ejecucion_recursos").await?,
+            "Formulación de proyectos de inversión en la MGA",
+            "Los proyectos del municipio se devuelven por errores de formulación; se pide formar al banco de proyectos en la Metodología General Ajustada.",
+            8,
+            Modality::Virtual,
+            DemandPriority::Media,
+            DemandStatus::Open,
+            reviewer_meta,
+            Some(reviewer_meta),
+            None,
+            None,
+            45,
+        ),
+        (
+            "18094",
+            capacity("ordenamiento_territorial").await?,
+            "Revisión del esquema de ordenamiento territorial",
+            "El esquema de ordenamiento está vencido y el concejo pide apoyo para su revisión.",
+            6,
+            Modality::Presencial,
+            DemandPriority::Baja,
+            DemandStatus::Declined,
+            coordinator,
+            None,
+            None,
+            Some(
+                "La revisión del EOT es asistencia técnica del Ministerio de Vivienda, no un curso de ESAP; se remitió la solicitud.",
+            ),
+            120,
+        ),
+    ];
+    for (
+        place,
+        capacity_id,
+        topic,
+        description,
+        people,
+        modality,
+        priority,
+        status,
+        author,
+        endorsed_by,
+        cohort_id,
+        decline_reason,
+        age_days,
+    ) in rows
+    {
+        let created = at - Duration::days(age_days);
+        demand::ActiveModel {
+            municipality_code: Set(place.to_string()),
+            capacity_id: Set(capacity_id),
+            topic: Set(topic.into()),
+            description: Set(description.into()),
+            people_estimate: Set(people),
+            modality: Set(modality),
+            wanted_from: Set(day + Duration::days(30)),
+            wanted_to: Set(day + Duration::days(150)),
+            priority: Set(priority),
+            status: Set(status),
+            decline_reason: Set(decline_reason.map(str::to_string)),
+            cohort_id: Set(cohort_id),
+            created_by: Set(author),
+            endorsed_by: Set(endorsed_by),
+            endorsed_at: Set(endorsed_by.map(|_| created + Duration::days(2))),
+            created_at: Set(created),
+            updated_at: Set(created),
+            planned_at: Set(cohort_id.map(|_| created + Duration::days(3))),
+            met_at: Set((status == DemandStatus::Met).then_some(created + Duration::days(60))),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
     Ok(())
 }
 

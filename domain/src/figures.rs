@@ -47,12 +47,17 @@ const REBUILD_ABOVE: usize = 400;
 /// Rows per statement (parameters stay far below every backend's limit).
 const CHUNK: usize = 1_000;
 
+/// Bumped after a transaction that changed figures commits (in this process): what is cached
+/// from the figures (the priorities' rankings) is then recomputed.
+pub static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
 /// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
-pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+/// Says whether anything was recomputed.
+pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
     let mut cohorts = dirty(db).await?;
     if cohorts.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     if db.get_database_backend() == DbBackend::Postgres {
         // One flusher at a time: the deltas of `capacity_figures` read the rows the previous
@@ -64,7 +69,7 @@ pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<()> {
     }
     if cohorts.len() > REBUILD_ABOVE {
         rebuild(db).await?;
-        return Ok(());
+        return Ok(true);
     }
     for &id in &cohorts {
         refresh(db, id).await?;
@@ -73,7 +78,7 @@ pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         .filter(figures_dirty::Column::CohortId.is_in(cohorts))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The distinct cohorts named in `figures_dirty`, in order.

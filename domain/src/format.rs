@@ -41,9 +41,33 @@ pub fn decimal(value: f64, places: usize) -> String {
     }
 }
 
+/// A date as Colombians write it: `22 nov. 2026` (abbreviated month with its point, except
+/// «mayo», which is short already).
+pub fn date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "ene.", "feb.", "mar.", "abr.", "mayo", "jun.", "jul.", "ago.", "sept.", "oct.", "nov.",
+        "dic.",
+    ];
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_the_colombian_way() {
+        let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date(d(2026, 11, 22)), "22 nov. 2026");
+        assert_eq!(date(d(2027, 5, 3)), "3 mayo 2027");
+        assert_eq!(date(d(2027, 9, 30)), "30 sept. 2027");
+    }
 
     #[test]
     fn percentages_have_a_decimal_comma_and_are_never_rounded_up() {

@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod cohorts;
 pub mod config;
 pub mod db;
+pub mod demand;
 pub mod demo;
 pub mod enrolment;
 /// The entities live in their own crate, below everything else.

@@ -3,7 +3,7 @@
 //!
 //! Names are paths under `templates/` without `.hbs` and without `.html`: `home`,
 //! `email/welcome` (HTML part), `email/welcome.txt` (text part). Every template is also a
-//! partial under the same name (`{{#> layout}}`). Plain-text email templates use `{{{…}}}`
+//! partial under the same name (`{{> pager}}`; pages are framed by `layout` in a second pass, see the web layer's `page::render`). Plain-text email templates use `{{{…}}}`
 //! because their output is never HTML.
 
 use crate::error::AppError;
@@ -30,6 +30,14 @@ impl Templates {
                 .map_err(|e| AppError::Internal(format!("plantilla {name}: {e}")))?;
         }
         Ok(Self { registry })
+    }
+
+    /// Renders `name` over data already turned into JSON, without the copy [`Self::render`]
+    /// makes of it.
+    pub fn render_value(&self, name: &str, data: serde_json::Value) -> Result<String, AppError> {
+        self.registry
+            .render_with_context(name, &handlebars::Context::from(data))
+            .map_err(|e| AppError::Internal(format!("plantilla {name}: {e}")))
     }
 
     pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, AppError> {

@@ -13,6 +13,10 @@ pub struct Model {
     pub role: Role,
     /// The department a reviewer may see; empty for every other role.
     pub department_code: Option<String>,
+    /// A coordinator's territorial direction; none = national (issue 16).
+    pub territorial_direction_id: Option<i32>,
+    /// A liaison's (enlace municipal) municipality; empty for every other role.
+    pub municipality_code: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -42,6 +42,7 @@ text_enum!(
         Instructor = "instructor",
         Participant = "participant",
         Reviewer = "reviewer",
+        Liaison = "liaison",
     }
 );
 
@@ -84,6 +85,14 @@ text_enum!(OutboxStatus { Pending = "pending", Sent = "sent", Failed = "failed" 
 
 text_enum!(ConsentKind { DataProcessing = "data_processing", SensitiveData = "sensitive_data" });
 
+text_enum!(
+    /// A municipal demand: open → planned (a cohort answers it) → met, or declined.
+    DemandStatus { Open = "open", Planned = "planned", Met = "met", Declined = "declined" });
+
+text_enum!(
+    /// How urgent a municipality says its demand is.
+    DemandPriority { Alta = "alta", Media = "media", Baja = "baja" });
+
 text_enum!(MunicipalityKind {
     Municipio = "municipio",
     Distrito = "distrito",
@@ -99,6 +108,39 @@ impl Role {
             Role::Instructor => "Instructor",
             Role::Participant => "Participante",
             Role::Reviewer => "Revisor de gobernación",
+            Role::Liaison => "Enlace municipal",
+        }
+    }
+}
+
+impl DemandStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            DemandStatus::Open => "Abierta",
+            DemandStatus::Planned => "Planeada",
+            DemandStatus::Met => "Atendida",
+            DemandStatus::Declined => "Declinada",
+        }
+    }
+}
+
+impl DemandPriority {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            DemandPriority::Alta => "Alta",
+            DemandPriority::Media => "Media",
+            DemandPriority::Baja => "Baja",
+        }
+    }
+
+    /// For ordering: alta first.
+    pub fn rank(self) -> u8 {
+        match self {
+            DemandPriority::Alta => 0,
+            DemandPriority::Media => 1,
+            DemandPriority::Baja => 2,
         }
     }
 }

@@ -10,6 +10,7 @@ mod m20261122_000002_report_indexes;
 mod m20261123_000003_sessions;
 mod m20261124_000004_figures;
 mod m20261125_000005_indicators;
+mod m20261126_000006_demand;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_sessions::Migration),
             Box::new(m20261124_000004_figures::Migration),
             Box::new(m20261125_000005_indicators::Migration),
+            Box::new(m20261126_000006_demand::Migration),
         ]
     }
 }

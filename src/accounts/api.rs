@@ -228,6 +228,11 @@ struct NewUserBody {
     /// Required for reviewers (DANE department code), refused for every other role.
     #[schema(example = "18")]
     department_code: Option<String>,
+    /// Required for liaisons (DANE municipality code), refused for every other role.
+    #[schema(example = "18256")]
+    municipality_code: Option<String>,
+    /// A coordinator's territorial direction (none: national); refused for other roles.
+    territorial_direction_id: Option<i32>,
 }
 
 /// Create an account
@@ -259,6 +264,8 @@ async fn create_user(
         full_name: body.full_name.unwrap_or_default(),
         role,
         department_code: body.department_code.filter(|c| !c.trim().is_empty()),
+        municipality_code: body.municipality_code,
+        territorial_direction_id: body.territorial_direction_id,
     };
     let txn = crate::db::begin(db).await?;
     let user = super::create_user_audited(&txn, Some(admin.id), new).await?;
@@ -272,7 +279,7 @@ fn parse_role(text: Option<&str>) -> AppResult<Role> {
         .ok_or_else(|| {
             AppError::invalid(
                 "role",
-                "El rol debe ser admin, coordinator, instructor, participant o reviewer.",
+                "El rol debe ser admin, coordinator, instructor, participant, reviewer o liaison.",
             )
         })
         .map_err(Into::into)
@@ -288,6 +295,14 @@ struct UserPatch {
     #[serde(default, deserialize_with = "crate::api::double_option")]
     #[schema(value_type = Option<String>)]
     department_code: Option<Option<String>>,
+    /// A liaison's municipality; `null` clears it (leaving the liaison role clears it).
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<String>)]
+    municipality_code: Option<Option<String>>,
+    /// A coordinator's direction; `null` makes the coordinator national.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<i32>)]
+    territorial_direction_id: Option<Option<i32>>,
     /// `false` deactivates the account and revokes its tokens.
     active: Option<bool>,
 }
@@ -327,6 +342,8 @@ async fn update_user(
             .map(|r| parse_role(Some(r)))
             .transpose()?,
         department_code: body.department_code,
+        municipality_code: body.municipality_code,
+        territorial_direction_id: body.territorial_direction_id,
         active: body.active,
     };
     let txn = crate::db::begin(db).await?;

@@ -86,9 +86,10 @@ async fn identify(request: &Request<'_>) -> Identity {
             };
         };
         return match sign_in::user_for_token(db, &token).await {
-            Ok(Some((model, token_id))) => {
-                Identity::User(CurrentUser(Actor::from_model(model, Some(token_id))))
-            }
+            Ok(Some((model, token_id))) => match Actor::load(db, model, Some(token_id)).await {
+                Ok(actor) => Identity::User(CurrentUser(actor)),
+                Err(_) => Identity::Failed,
+            },
             Ok(None) => Identity::BadCredentials,
             Err(_) => Identity::Failed,
         };
@@ -97,7 +98,10 @@ async fn identify(request: &Request<'_>) -> Identity {
         return Identity::Anonymous;
     };
     match sessions::user_for_session(db, cookie.value()).await {
-        Ok(Some(model)) => Identity::User(CurrentUser(Actor::from_model(model, None))),
+        Ok(Some(model)) => match Actor::load(db, model, None).await {
+            Ok(actor) => Identity::User(CurrentUser(actor)),
+            Err(_) => Identity::Failed,
+        },
         Ok(None) => {
             // Ended, expired, or its account deactivated: the cookie is worth nothing.
             request
@@ -194,4 +198,9 @@ role_guard!(
 role_guard!(
     /// Who may read reports: staff nationally, reviewers within their department.
     ReportReader: Admin | Coordinator | Reviewer
+);
+role_guard!(
+    /// Who may read a municipality's page and impact: report readers, and a liaison for their
+    /// own municipality (the domain's territory check answers 404 for any other).
+    MunicipalityReader: Admin | Coordinator | Reviewer | Liaison
 );

@@ -292,6 +292,7 @@ struct NewUserFields<'a> {
     full_name: &'a str,
     role: &'a str,
     department_code: &'a str,
+    municipality_code: &'a str,
 }
 
 const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
@@ -299,6 +300,7 @@ const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
     full_name: "",
     role: "coordinator",
     department_code: "",
+    municipality_code: "",
 };
 
 /// The users page (a filter, a page of the list), with the new-user form as given.
@@ -372,6 +374,8 @@ struct NewUserForm {
     role: String,
     #[field(default = String::new())]
     department_code: String,
+    #[field(default = String::new())]
+    municipality_code: String,
 }
 csrf_protected!(NewUserForm);
 
@@ -398,6 +402,9 @@ async fn create_user_submit(
                 role,
                 department_code: Some(form.department_code.trim().to_string())
                     .filter(|c| !c.is_empty()),
+                municipality_code: Some(form.municipality_code.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+                territorial_direction_id: None,
             },
         )
         .await?;
@@ -416,6 +423,7 @@ async fn create_user_submit(
                 full_name: &form.full_name,
                 role: &form.role,
                 department_code: &form.department_code,
+                municipality_code: &form.municipality_code,
             };
             match users_html(db, &page, None, None, None, new, &errors).await {
                 Ok(html) => Err((Status::UnprocessableEntity, html)),
@@ -462,6 +470,8 @@ async fn update_user_submit(
                 department_code: Some(
                     Some(form.department_code.trim().to_string()).filter(|c| !c.is_empty()),
                 ),
+                municipality_code: None,
+                territorial_direction_id: None,
                 active: Some(form.active),
             },
         )

@@ -175,11 +175,12 @@ async fn list(
 #[post("/cohorts", data = "<body>")]
 async fn create(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::create(&txn, staff.id, &body).await?;
+    let view = super::create(&txn, &notifier, &staff, &body).await?;
     crate::db::commit(txn).await?;
     Ok(created(view))
 }
@@ -235,7 +236,7 @@ async fn update(
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::update(&txn, &notifier, staff.id, id, &body).await?;
+    let view = super::update(&txn, &notifier, &staff, id, &body).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
 }

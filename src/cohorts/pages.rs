@@ -195,7 +195,7 @@ struct ListView<'a> {
 #[allow(clippy::too_many_arguments)]
 async fn list_page(
     db: &State<DatabaseConnection>,
-    _staff: StaffUser,
+    staff: StaffUser,
     page: Page<'_>,
     estado: Option<&str>,
     departamento: Option<&str>,
@@ -236,7 +236,7 @@ async fn list_page(
     let page_number = crate::api::page_number(pagina);
     let (items, total) = super::list(
         db.inner(),
-        &CohortScope::All,
+        &CohortScope::of(Some(&staff)),
         &filter,
         page_number,
         PER_PAGE,
@@ -366,6 +366,7 @@ impl CohortForm {
             pass_mark: decimal_field("pass_mark", &self.pass_mark, &mut errors),
             status: None,
             cancellation_reason: None,
+            demand_ids: None,
         };
         if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
             errors.push(FieldError::new(
@@ -463,6 +464,7 @@ async fn new_page(
 #[post("/coordinacion/cohortes", data = "<form>")]
 async fn create_submit(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     page: Page<'_>,
     form: CsrfForm<CohortForm>,
@@ -471,7 +473,7 @@ async fn create_submit(
     let result = async {
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
-        let view = super::create(&txn, staff.id, &input).await?;
+        let view = super::create(&txn, &notifier, &staff, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
@@ -759,7 +761,7 @@ async fn update_submit(
     let result = async {
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
-        let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
+        let view = super::update(&txn, &notifier, &staff, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
@@ -798,7 +800,7 @@ async fn status_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let view = super::update(&txn, &notifier, staff.id, id, &input).await?;
+        let view = super::update(&txn, &notifier, &staff, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }

@@ -7,7 +7,9 @@ use super::impact::{Comparison, ComparisonQuery, MunicipalityImpact};
 use super::import::{ObservationImport, ObservationSummary};
 use super::priorities::{PriorityQuery, PriorityRow};
 use super::{IndicatorInput, IndicatorView, ObservationQuery, ObservationView};
-use crate::accounts::guards::{AdminUser, CurrentUser, ReportReader, StaffUser};
+use crate::accounts::guards::{
+    AdminUser, CurrentUser, MunicipalityReader, ReportReader, StaffUser,
+};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Workbook};
@@ -231,7 +233,7 @@ async fn import(
 #[get("/municipalities/<code>/impact")]
 async fn municipality_impact(
     db: &State<DatabaseConnection>,
-    user: ReportReader,
+    user: MunicipalityReader,
     code: &str,
 ) -> AppResult<Json<MunicipalityImpact>> {
     Ok(Json(

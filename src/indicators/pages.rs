@@ -9,7 +9,7 @@ use super::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries
 use super::import::{ObservationImport, ObservationSummary};
 use super::priorities::{Priorities, PriorityQuery};
 use super::{IndicatorInput, IndicatorView};
-use crate::accounts::guards::{AdminUser, ReportReader, StaffUser};
+use crate::accounts::guards::{AdminUser, MunicipalityReader, ReportReader, StaffUser};
 use crate::entities::capacity;
 use crate::error::{AppError, AppResult, DomainResult, FieldError};
 use crate::spreadsheets::Download;
@@ -96,6 +96,7 @@ struct MunicipalityView<'a> {
     capacities: Vec<CapacityView<'a>>,
     trained_any: bool,
     is_staff: bool,
+    is_liaison: bool,
 }
 
 fn signed(change: f64, places: usize) -> String {
@@ -113,7 +114,7 @@ fn signed(change: f64, places: usize) -> String {
 async fn municipality_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
-    user: ReportReader,
+    user: MunicipalityReader,
     code: &str,
 ) -> PageResult {
     let result = async {
@@ -153,6 +154,7 @@ async fn municipality_page(
             trained_any: impact.capacities.iter().any(|c| c.trained > 0),
             capacities,
             is_staff: user.is_staff(),
+            is_liaison: user.role == crate::entities::values::Role::Liaison,
         };
         page.render("municipality", &impact.municipality.name, view)
     }

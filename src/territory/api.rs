@@ -1,19 +1,25 @@
 //! `/api/v1/departments` and `/api/v1/municipalities` (any signed-in user).
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::guards::{AdminUser, CurrentUser, StaffUser};
 use crate::api::{List, Paging};
 use crate::entities::{department, municipality, pdet_subregion};
 use crate::error::{AppError, AppResult};
 use crate::text::fold;
 use rocket::serde::json::Json;
-use rocket::{FromForm, Route, State, get, routes};
+use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![departments, municipalities]
+    routes![
+        departments,
+        municipalities,
+        directions,
+        create_direction,
+        update_direction
+    ]
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -183,4 +189,85 @@ async fn municipalities(
         page,
         per_page,
     }))
+}
+
+/// List territorial directions
+///
+/// Roles: admin and coordinators. ESAP's direcciones territoriales, each with its departments
+/// (a coordinator with a direction manages only the cohorts of its departments).
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "listTerritorialDirections",
+    responses(
+        (status = 200, description = "Every direction, by name.", body = List<super::directions::Direction>),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+    )
+)]
+#[get("/territorial-directions")]
+pub async fn directions(
+    db: &State<DatabaseConnection>,
+    _staff: StaffUser,
+) -> AppResult<Json<List<super::directions::Direction>>> {
+    let items = super::directions::list(db.inner()).await?;
+    let total = items.len() as u64;
+    Ok(Json(List {
+        per_page: total.max(1),
+        items,
+        total,
+        page: 1,
+    }))
+}
+
+/// Create a territorial direction
+///
+/// Roles: admin. `name` and `department_codes` are required; a department belongs to one
+/// direction at most (422). Audited.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "createTerritorialDirection",
+    request_body = super::directions::DirectionInput,
+    responses(
+        (status = 201, description = "The direction.", body = super::directions::Direction),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
+#[post("/territorial-directions", data = "<body>")]
+pub async fn create_direction(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    body: crate::api::JsonBody<super::directions::DirectionInput>,
+) -> AppResult<crate::api::Created<super::directions::Direction>> {
+    let txn = crate::db::begin(db).await?;
+    let view = super::directions::create(&txn, &admin, &body.into_inner()).await?;
+    crate::db::commit(txn).await?;
+    Ok(crate::api::created(view))
+}
+
+/// Change a territorial direction
+///
+/// Roles: admin. Absent fields stay; `department_codes` replaces the departments. Audited.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "updateTerritorialDirection",
+    params(("id" = i32, Path, description = "Direction id.", example = 1)),
+    request_body = super::directions::DirectionInput,
+    responses(
+        (status = 200, description = "The direction.", body = super::directions::Direction),
+        (status = 403, response = crate::openapi::responses::Forbidden),
+        (status = 404, response = crate::openapi::responses::NotFound),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
+#[patch("/territorial-directions/<id>", data = "<body>")]
+pub async fn update_direction(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i32,
+    body: crate::api::JsonBody<super::directions::DirectionInput>,
+) -> AppResult<Json<super::directions::Direction>> {
+    let txn = crate::db::begin(db).await?;
+    let view = super::directions::update(&txn, &admin, id, &body.into_inner()).await?;
+    crate::db::commit(txn).await?;
+    Ok(Json(view))
 }

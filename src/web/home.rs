@@ -44,6 +44,26 @@ pub struct RoleHome {
     staff_home: Option<StaffHome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     admin_home: Option<AdminHome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    liaison_home: Option<LiaisonHome>,
+}
+
+/// A liaison's (enlace municipal) home: their municipality's demands and its training per
+/// capacity.
+#[derive(Serialize)]
+struct LiaisonHome {
+    municipality: crate::reports::place::Place,
+    demands: Vec<crate::demand::DemandView>,
+    open_demands: usize,
+    capacities: Vec<LiaisonCapacity>,
+}
+
+#[derive(Serialize)]
+struct LiaisonCapacity {
+    name: String,
+    trained: i64,
+    completed: i64,
+    certified: i64,
 }
 
 /// A cohort as the `cohort_table` partial shows it.
@@ -227,7 +247,36 @@ pub async fn for_user(
         Role::Instructor => instructor_home(db, user).await,
         Role::Reviewer => reviewer_home(db, dashboards, user).await,
         Role::Coordinator | Role::Admin => staff_home(db, dashboards, user).await,
+        Role::Liaison => liaison_home(db, user).await,
     }
+}
+
+async fn liaison_home(db: &DatabaseConnection, user: &CurrentUser) -> AppResult<RoleHome> {
+    let code = user.municipality_code.clone().unwrap_or_default();
+    let impact = crate::indicators::impact::municipality(db, user, &code).await?;
+    let (demands, _) =
+        crate::demand::list(db, user, &crate::demand::DemandFilter::default(), 1, 20).await?;
+    Ok(RoleHome {
+        liaison_home: Some(LiaisonHome {
+            open_demands: demands
+                .iter()
+                .filter(|d| d.status == crate::entities::values::DemandStatus::Open)
+                .count(),
+            capacities: impact
+                .capacities
+                .iter()
+                .map(|c| LiaisonCapacity {
+                    name: c.capacity.name.clone(),
+                    trained: c.trained,
+                    completed: c.completed,
+                    certified: c.certified,
+                })
+                .collect(),
+            demands,
+            municipality: impact.municipality,
+        }),
+        ..RoleHome::default()
+    })
 }
 
 async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppResult<RoleHome> {

@@ -130,13 +130,30 @@ struct Rendered<'a, V> {
     view: V,
 }
 
-/// Renders `template` with `view` beside `layout`; error pages, which may have no `Page`,
-/// use it directly.
+/// What the layout reads of a page's data besides its rendered content.
+const LAYOUT_FIELDS: [&str; 5] = ["title", "refresh_seconds", "user", "csrf", "flash"];
+
+/// Renders `template` with `view` beside `layout`, then frames it in the layout; error pages,
+/// which may have no `Page`, use it directly.
+///
+/// Two passes rather than a `{{#> layout}}` block: handlebars deep-copies the whole context
+/// into every partial it enters (and then every `{{#each}}` item inside it), which made a
+/// page's rendering cost grow with its data several times over.
 pub fn render<V: Serialize>(
     templates: &Templates,
     template: &str,
     layout: Layout<'_>,
     view: V,
 ) -> crate::error::DomainResult<String> {
-    templates.render(template, &Rendered { layout, view })
+    let data = serde_json::to_value(Rendered { layout, view })
+        .map_err(|e| crate::error::AppError::Internal(format!("plantilla {template}: {e}")))?;
+    let mut frame = serde_json::Map::new();
+    for field in LAYOUT_FIELDS {
+        if let Some(value) = data.get(field) {
+            frame.insert(field.to_string(), value.clone());
+        }
+    }
+    let content = templates.render_value(template, data)?;
+    frame.insert("content".to_string(), serde_json::Value::String(content));
+    templates.render_value("layout", serde_json::Value::Object(frame))
 }

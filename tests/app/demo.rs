@@ -21,7 +21,11 @@ async fn demo_accounts_sign_in_with_the_readme_passwords() {
             .unwrap()
             .unwrap_or_else(|| panic!("{email} missing"));
         assert_eq!(account.role, *role);
-        assert_eq!(account.department_code.as_deref(), *department);
+        // The fifth field: a reviewer's department or a liaison's municipality.
+        match role {
+            Role::Liaison => assert_eq!(account.municipality_code.as_deref(), *department),
+            _ => assert_eq!(account.department_code.as_deref(), *department),
+        }
         assert!(
             passwords::verify(password, &account.password_hash)
                 .await
@@ -43,6 +47,7 @@ async fn demo_accounts_sign_in_with_the_readme_passwords() {
         Role::Instructor,
         Role::Participant,
         Role::Reviewer,
+        Role::Liaison,
     ] {
         assert!(roles.contains(&role), "a demo account for {role}");
     }

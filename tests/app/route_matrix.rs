@@ -27,6 +27,7 @@ const ROLES: &[&str] = &[
     "participante",
     "revisor18",
     "revisor50",
+    "enlace",
     "instructor",
     "coordinador",
     "admin",
@@ -137,6 +138,9 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["municipios", "municipalities"] {
         v.insert(key, "18592".into());
     }
+    for key in ["demands", "demandas", "territorial-directions"] {
+        v.insert(key, "1".into());
+    }
     for key in ["indicators", "indicadores"] {
         v.insert(key, "7".into());
     }
@@ -208,6 +212,11 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 vec![shared.caqueta_document.clone()],
                 true,
             ),
+            // El Paujíl's liaison: nobody of Meta.
+            "enlace" => {
+                let (e, p) = demo_account(Role::Liaison);
+                (e, p, vec![shared.meta_document.clone()], false)
+            }
             "instructor" => {
                 let (e, p) = demo_account(Role::Instructor);
                 (e, p, vec![], false)

@@ -12,6 +12,10 @@ pub struct Actor {
     pub full_name: String,
     pub role: Role,
     pub department_code: Option<String>,
+    /// A liaison's municipality (DANE code).
+    pub municipality_code: Option<String>,
+    /// A coordinator's territorial direction, with its departments; none = national.
+    pub direction: Option<crate::territory::directions::Direction>,
     /// The API token used for this request, if it came with one.
     #[serde(skip)]
     pub token_id: Option<i32>,
@@ -25,8 +29,28 @@ impl Actor {
             full_name: model.full_name,
             role: model.role,
             department_code: model.department_code,
+            municipality_code: model.municipality_code,
+            direction: None,
             token_id,
         }
+    }
+
+    /// The actor of `model`, with its coordinator's direction read from the database.
+    pub async fn load<C: sea_orm::ConnectionTrait>(
+        db: &C,
+        model: user::Model,
+        token_id: Option<i32>,
+    ) -> crate::error::AppResult<Self> {
+        let direction = match model.territorial_direction_id {
+            Some(id) if model.role == Role::Coordinator => {
+                Some(crate::territory::directions::get(db, id).await?)
+            }
+            _ => None,
+        };
+        Ok(Actor {
+            direction,
+            ..Actor::from_model(model, token_id)
+        })
     }
 
     /// The one department a reviewer may see; `None` means no department restriction
@@ -35,6 +59,16 @@ impl Actor {
         match self.role {
             Role::Reviewer => self.department_code.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Whether the caller's territory includes a municipality: a reviewer's department, a
+    /// liaison's municipality; every other role has no territorial limit here.
+    pub fn covers_municipality(&self, municipality_code: &str, department_code: &str) -> bool {
+        match self.role {
+            Role::Reviewer => self.department_code.as_deref() == Some(department_code),
+            Role::Liaison => self.municipality_code.as_deref() == Some(municipality_code),
+            _ => true,
         }
     }
 

@@ -27,6 +27,10 @@ pub struct NewUser {
     pub full_name: String,
     pub role: Role,
     pub department_code: Option<String>,
+    /// A liaison's municipality (required for liaisons, refused for other roles).
+    pub municipality_code: Option<String>,
+    /// A coordinator's territorial direction (coordinators only; none = national).
+    pub territorial_direction_id: Option<i32>,
 }
 
 /// Lower-cased and trimmed: emails are compared case-insensitively.
@@ -62,6 +66,10 @@ pub struct UserView {
     pub role_label: &'static str,
     /// A reviewer's department (DANE code); `null` for other roles.
     pub department_code: Option<String>,
+    /// A liaison's municipality (DANE code); `null` for other roles.
+    pub municipality_code: Option<String>,
+    /// A coordinator's territorial direction; `null` = national (and for other roles).
+    pub territorial_direction_id: Option<i32>,
     /// Inactive accounts cannot sign in.
     pub active: bool,
 }
@@ -75,6 +83,8 @@ impl From<user::Model> for UserView {
             role: model.role,
             role_label: model.role.label(),
             department_code: model.department_code,
+            municipality_code: model.municipality_code,
+            territorial_direction_id: model.territorial_direction_id,
             active: model.active,
         }
     }
@@ -131,6 +141,60 @@ fn check_department_for_role(role: Role, department: Option<&str>, errors: &mut 
     }
 }
 
+/// A liaison has a municipality that exists, and only a liaison has one; only a coordinator
+/// has a territorial direction, and it exists.
+async fn check_territory<C: ConnectionTrait>(
+    db: &C,
+    role: Role,
+    municipality_code: Option<&str>,
+    direction: Option<i32>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    match (role, municipality_code) {
+        (Role::Liaison, None) => errors.push(FieldError::new(
+            "municipality_code",
+            "Un enlace municipal debe tener su municipio (código DANE).",
+        )),
+        (Role::Liaison, Some(code)) => {
+            if crate::entities::municipality::Entity::find_by_id(code.to_string())
+                .one(db)
+                .await?
+                .is_none()
+            {
+                errors.push(FieldError::new(
+                    "municipality_code",
+                    format!("No existe un municipio con el código DANE «{code}»."),
+                ));
+            }
+        }
+        (_, None) => {}
+        (_, Some(_)) => errors.push(FieldError::new(
+            "municipality_code",
+            "Solo los enlaces municipales tienen municipio.",
+        )),
+    }
+    match (role, direction) {
+        (_, None) => {}
+        (Role::Coordinator, Some(id)) => {
+            if crate::entities::territorial_direction::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_none()
+            {
+                errors.push(FieldError::new(
+                    "territorial_direction_id",
+                    "La dirección territorial no existe.",
+                ));
+            }
+        }
+        (_, Some(_)) => errors.push(FieldError::new(
+            "territorial_direction_id",
+            "Solo los coordinadores tienen dirección territorial.",
+        )),
+    }
+    Ok(())
+}
+
 async fn check_department_exists<C: ConnectionTrait>(
     db: &C,
     department: Option<&str>,
@@ -178,6 +242,8 @@ pub struct UserChanges {
     pub full_name: Option<String>,
     pub role: Option<Role>,
     pub department_code: Option<Option<String>>,
+    pub municipality_code: Option<Option<String>>,
+    pub territorial_direction_id: Option<Option<i32>>,
     pub active: Option<bool>,
 }
 
@@ -199,10 +265,22 @@ pub async fn update_user<C: ConnectionTrait>(
     if role != Role::Reviewer && !department_given {
         department = None;
     }
+    // Leaving the liaison or coordinator role drops its municipality or direction with it.
+    let municipality = match changes.municipality_code {
+        Some(code) => code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        None if role == Role::Liaison => current.municipality_code.clone(),
+        None => None,
+    };
+    let direction = match changes.territorial_direction_id {
+        Some(id) => id,
+        None if role == Role::Coordinator => current.territorial_direction_id,
+        None => None,
+    };
     let active = changes.active.unwrap_or(current.active);
     let mut errors = Vec::new();
     check_department_for_role(role, department.as_deref(), &mut errors);
     check_department_exists(db, department.as_deref(), &mut errors).await?;
+    check_territory(db, role, municipality.as_deref(), direction, &mut errors).await?;
     let full_name = match &changes.full_name {
         Some(name) => {
             let clean = full_name_of(name, &mut errors);
@@ -229,6 +307,8 @@ pub async fn update_user<C: ConnectionTrait>(
     }
     model.role = Set(role);
     model.department_code = Set(department);
+    model.municipality_code = Set(municipality);
+    model.territorial_direction_id = Set(direction);
     model.active = Set(active);
     model.updated_at = Set(crate::time::now());
     let updated = model.update(db).await?;
@@ -236,7 +316,11 @@ pub async fn update_user<C: ConnectionTrait>(
         sessions::end_all(db, updated.id).await?;
     }
     let after = UserView::from(updated.clone());
-    let action = if before.role != after.role || before.department_code != after.department_code {
+    let action = if before.role != after.role
+        || before.department_code != after.department_code
+        || before.municipality_code != after.municipality_code
+        || before.territorial_direction_id != after.territorial_direction_id
+    {
         "user.role_changed"
     } else if before.active != after.active {
         if after.active {
@@ -325,12 +409,26 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
     let full_name = full_name_of(&new.full_name, &mut errors);
     check_department_for_role(new.role, new.department_code.as_deref(), &mut errors);
     check_department_exists(db, new.department_code.as_deref(), &mut errors).await?;
+    let municipality_code = new
+        .municipality_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    check_territory(
+        db,
+        new.role,
+        municipality_code.as_deref(),
+        new.territorial_direction_id,
+        &mut errors,
+    )
+    .await?;
     let (Some(full_name), Ok(password_hash), true) =
         (full_name, new.password.stored(), errors.is_empty())
     else {
         return Err(AppError::Validation(errors));
     };
-    insert_user(
+    let created = insert_user(
         db,
         email,
         password_hash.to_string(),
@@ -338,7 +436,14 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
         new.role,
         new.department_code,
     )
-    .await
+    .await?;
+    if municipality_code.is_none() && new.territorial_direction_id.is_none() {
+        return Ok(created);
+    }
+    let mut model: user::ActiveModel = created.into();
+    model.municipality_code = Set(municipality_code);
+    model.territorial_direction_id = Set(new.territorial_direction_id);
+    Ok(model.update(db).await?)
 }
 
 /// An account whose password was hashed earlier (a confirmed self-registration). Refuses an
@@ -387,6 +492,8 @@ async fn insert_user<C: ConnectionTrait>(
         full_name: Set(full_name),
         role: Set(role),
         department_code: Set(department_code),
+        municipality_code: Set(None),
+        territorial_direction_id: Set(None),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),

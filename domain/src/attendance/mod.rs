@@ -91,7 +91,7 @@ pub async fn cohort_access<C: ConnectionTrait>(
     let cohort = cohorts::find_in_scope(db, &scope, cohort_id).await?;
     let access = match user.role {
         Role::Admin | Role::Coordinator | Role::Instructor => Access::Manage,
-        Role::Reviewer => Access::Read(PersonScope::of(user)),
+        Role::Reviewer | Role::Liaison => Access::Read(PersonScope::of(user)),
         Role::Participant => {
             let person = crate::people::profile::participant_of_user(db, user.id)
                 .await?

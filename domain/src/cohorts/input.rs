@@ -58,6 +58,10 @@ pub struct CohortInput {
     pub status: Option<String>,
     /// Used when `status` becomes `cancelled`; told to the people enrolled.
     pub cancellation_reason: Option<String>,
+    /// Open demands this cohort answers (issue 16): they become planned; demands linked
+    /// before and not listed are open again. Each must be open (or already this cohort's), on
+    /// one of the course's capacities and in the cohort's territory (422).
+    pub demand_ids: Option<Vec<i32>>,
 }
 
 /// The resolved, validated values of a cohort about to be written.
@@ -88,10 +92,14 @@ fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<Strin
 }
 
 /// Merges `input` over `current` (None when creating) and checks every rule at once.
+///
+/// `territory`: a direction's departments, where its coordinator may offer cohorts (none =
+/// anywhere).
 pub(super) async fn plan<C: ConnectionTrait>(
     db: &C,
     input: &CohortInput,
     current: Option<(&cohort::Model, &Targets)>,
+    territory: Option<&[String]>,
 ) -> AppResult<Plan> {
     let mut errors = Vec::new();
     let course_id = input.course_id.or(current.map(|(c, _)| c.course_id));
@@ -301,6 +309,31 @@ pub(super) async fn plan<C: ConnectionTrait>(
                 errors.push(FieldError::new(
                     "department_codes",
                     format!("No existe un departamento con código DANE «{code}»."),
+                ));
+            }
+        }
+    }
+    if let Some(allowed) = territory {
+        if targets.municipalities.is_empty() && targets.departments.is_empty() {
+            errors.push(FieldError::new(
+                "municipality_codes",
+                "Su dirección territorial programa cohortes solo para sus departamentos: elija \
+                 municipios o departamentos de ella.",
+            ));
+        }
+        for code in &targets.departments {
+            if !allowed.contains(code) {
+                errors.push(FieldError::new(
+                    "department_codes",
+                    format!("El departamento {code} no pertenece a su dirección territorial."),
+                ));
+            }
+        }
+        for code in &targets.municipalities {
+            if !allowed.iter().any(|d| code.starts_with(d.as_str())) {
+                errors.push(FieldError::new(
+                    "municipality_codes",
+                    format!("El municipio {code} no pertenece a su dirección territorial."),
                 ));
             }
         }

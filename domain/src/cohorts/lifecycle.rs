@@ -63,7 +63,11 @@ pub(super) async fn change_status<C: ConnectionTrait>(
     if to == CohortStatus::Closed {
         model.closed_at = Set(Some(crate::time::now()));
     }
+    if to == CohortStatus::Closed {
+        crate::demand::planning::on_closed(db, notifier, actor, current).await?;
+    }
     if to == CohortStatus::Cancelled {
+        crate::demand::planning::on_cancelled(db, actor, current).await?;
         let reason =
             parse::text(reason).unwrap_or_else(|| "Cancelada por la coordinación".to_string());
         model.cancellation_reason = Set(Some(reason.clone()));

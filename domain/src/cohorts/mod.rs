@@ -17,6 +17,7 @@ use targets::write_targets;
 pub use targets::{Targets, place_names, targets_of};
 pub use views::{CohortView, CourseRef, ListFilter, list, view, views};
 
+use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment};
@@ -56,12 +57,23 @@ fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
     model.updated_at = Set(crate::time::now());
 }
 
-/// Creates a draft cohort (with its targets and instructors), audited.
+/// The departments a direction's coordinator works in (none: anywhere).
+fn territory(user: &Actor) -> Option<&[String]> {
+    user.direction
+        .as_ref()
+        .filter(|_| user.role == crate::entities::values::Role::Coordinator)
+        .map(|d| d.department_codes.as_slice())
+}
+
+/// Creates a draft cohort (with its targets and instructors, and the demands it answers),
+/// audited. A direction's coordinator creates cohorts only for its departments (422).
 pub async fn create<C: ConnectionTrait>(
     db: &C,
-    actor: i32,
+    notifier: &Notifier<'_>,
+    user: &Actor,
     input: &CohortInput,
 ) -> AppResult<CohortView> {
+    let actor = user.id;
     // A new cohort is a draft: any other status is refused, never silently ignored.
     if let Some(status) = input.status.as_deref()
         && CohortStatus::parse(status.trim()) != Some(CohortStatus::Draft)
@@ -71,7 +83,7 @@ pub async fn create<C: ConnectionTrait>(
             "Una cohorte nueva empieza en borrador: omita el estado o envíe «draft».",
         ));
     }
-    let plan = plan(db, input, None).await?;
+    let plan = plan(db, input, None, territory(user)).await?;
     let at = crate::time::now();
     let mut model = cohort::ActiveModel {
         status: Set(CohortStatus::Draft),
@@ -84,6 +96,9 @@ pub async fn create<C: ConnectionTrait>(
     apply(&mut model, &plan);
     let saved = model.insert(db).await?;
     write_targets(db, saved.id, &plan.targets).await?;
+    if let Some(ids) = &input.demand_ids {
+        crate::demand::planning::link(db, notifier, user, &saved, ids).await?;
+    }
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -104,10 +119,13 @@ pub async fn create<C: ConnectionTrait>(
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
-    actor: i32,
+    user: &Actor,
     id: i32,
     input: &CohortInput,
 ) -> AppResult<CohortView> {
+    let actor = user.id;
+    // Outside a direction's departments: 404, as if it did not exist.
+    find_in_scope(db, &CohortScope::of(Some(user)), id).await?;
     // Seats may change: serialise with the enrolments of this cohort.
     let current = lock(db, id).await?;
     if current.status.is_final() {
@@ -153,13 +171,22 @@ pub async fn update<C: ConnectionTrait>(
         || input.min_attendance_pct.is_some()
         || input.pass_mark.is_some();
     if changes_fields {
-        let plan = plan(db, input, Some((&current, &current_targets))).await?;
+        let plan = plan(
+            db,
+            input,
+            Some((&current, &current_targets)),
+            territory(user),
+        )
+        .await?;
         let mut model: cohort::ActiveModel = current.clone().into();
         apply(&mut model, &plan);
         model.update(db).await?;
         if plan.targets != current_targets {
             write_targets(db, id, &plan.targets).await?;
         }
+    }
+    if let Some(ids) = &input.demand_ids {
+        crate::demand::planning::link(db, notifier, user, &find(db, id).await?, ids).await?;
     }
     if let Some(to) = target_status.filter(|to| *to != current.status) {
         change_status(db, notifier, actor, &current, to, reason.as_deref()).await?;

@@ -11,10 +11,16 @@ use sea_orm::{ColumnTrait, Condition};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CohortScope {
-    /// Coordinators and admins: everything.
+    /// National coordinators and admins: everything.
     All,
+    /// A territorial direction's coordinator: every cohort (drafts too) that targets one of
+    /// its departments or their municipalities.
+    Departments(Vec<String>),
     /// A gobernación: published cohorts that target its department or its municipalities.
     Department(String),
+    /// A liaison: published cohorts offered to their municipality (directly, through its
+    /// department, or nationally).
+    Municipality(String),
     /// An instructor: the cohorts they teach.
     Instructor(i32),
     /// Participants and visitors: published cohorts (not drafts).
@@ -24,11 +30,22 @@ pub enum CohortScope {
 impl CohortScope {
     pub fn of(user: Option<&Actor>) -> Self {
         match user {
+            Some(u) if u.role == Role::Coordinator && u.direction.is_some() => {
+                CohortScope::Departments(
+                    u.direction
+                        .as_ref()
+                        .map(|d| d.department_codes.clone())
+                        .unwrap_or_default(),
+                )
+            }
             Some(u) if u.is_staff() => CohortScope::All,
             Some(u) if u.role == Role::Reviewer => {
                 CohortScope::Department(u.department_code.clone().unwrap_or_default())
             }
             Some(u) if u.role == Role::Instructor => CohortScope::Instructor(u.id),
+            Some(u) if u.role == Role::Liaison => {
+                CohortScope::Municipality(u.municipality_code.clone().unwrap_or_default())
+            }
             _ => CohortScope::Published,
         }
     }
@@ -37,6 +54,11 @@ impl CohortScope {
         let published = cohort::Column::Status.ne(CohortStatus::Draft);
         match self {
             CohortScope::All => Condition::all(),
+            // A direction without departments: nothing (never everything).
+            CohortScope::Departments(codes) => codes.iter().fold(
+                Condition::any().add(cohort::Column::Id.eq(-1)),
+                |any, code| any.add(in_department(code)),
+            ),
             CohortScope::Department(code) => {
                 Condition::all().add(published).add(in_department(code))
             }
@@ -49,6 +71,9 @@ impl CohortScope {
                         .to_owned(),
                 ),
             ),
+            CohortScope::Municipality(code) => Condition::all()
+                .add(published)
+                .add(offered_to_municipality(code)),
             CohortScope::Published => Condition::all().add(published),
         }
     }

@@ -86,38 +86,63 @@ pub struct Priorities {
 /// (percentile, indicator name, year) of each municipality's weakest indicator.
 type Weakest = HashMap<String, (f64, String, i32)>;
 
-/// How long computed percentiles are reused (they also go when this process changes
-/// observations or links; another server's imports reach this one within this time).
+/// How long a computed ranking is reused (it also goes when this process changes
+/// observations, links or training figures; another server's writes reach this one within
+/// this time).
 const CACHE_SECONDS: u64 = 300;
 
-type Cached = (u64, std::time::Instant, std::sync::Arc<Weakest>);
+/// What a cached value was computed from: (indicators' version, figures' version, when).
+type Stamp = (u64, u64, std::time::Instant);
 
-/// The percentiles computed by one app (it keeps one in its state), per capacity.
+/// The national rankings (and the percentiles behind them) computed by one app; it keeps one
+/// in its state, as the dashboards' cache. Keyed by capacity (and, for rankings, by the year
+/// «recent» ends).
 #[derive(Default)]
-pub struct Cache(std::sync::Mutex<HashMap<Option<i32>, Cached>>);
+pub struct Cache {
+    weakest: std::sync::Mutex<HashMap<Option<i32>, (Stamp, std::sync::Arc<Weakest>)>>,
+    ranked:
+        std::sync::Mutex<HashMap<(Option<i32>, i32), (Stamp, std::sync::Arc<Vec<PriorityRow>>)>>,
+}
 
-/// [`weakest`], reused while no observation or link changed (national percentiles are the
-/// same for every caller and filter).
-async fn weakest_cached<C: ConnectionTrait>(
-    db: &C,
-    cache: &Cache,
-    capacity: Option<i32>,
-) -> AppResult<std::sync::Arc<Weakest>> {
-    let version = super::VERSION.load(std::sync::atomic::Ordering::SeqCst);
-    let fresh = |(v, at, _): &Cached| {
-        *v == version && at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS)
-    };
-    if let Ok(kept) = cache.0.lock()
-        && let Some(hit) = kept.get(&capacity).filter(|c| fresh(c))
+fn stamp() -> Stamp {
+    (
+        super::VERSION.load(std::sync::atomic::Ordering::SeqCst),
+        crate::figures::VERSION.load(std::sync::atomic::Ordering::SeqCst),
+        std::time::Instant::now(),
+    )
+}
+
+/// Whether a value computed at `then` still holds at `now` (`figures` = whether it depends on
+/// the training figures too).
+fn fresh(then: &Stamp, now: &Stamp, figures: bool) -> bool {
+    then.0 == now.0
+        && (!figures || then.1 == now.1)
+        && now.2.duration_since(then.2) < std::time::Duration::from_secs(CACHE_SECONDS)
+}
+
+/// The cached value of `key` in `map` if it still holds, else `compute`'s (then kept). The
+/// stamp is taken before computing, so a change made meanwhile is never hidden.
+async fn cached<K, V, F>(
+    map: &std::sync::Mutex<HashMap<K, (Stamp, std::sync::Arc<V>)>>,
+    key: K,
+    figures: bool,
+    compute: F,
+) -> AppResult<std::sync::Arc<V>>
+where
+    K: std::hash::Hash + Eq,
+    F: std::future::Future<Output = AppResult<V>>,
+{
+    let now = stamp();
+    if let Ok(kept) = map.lock()
+        && let Some((_, hit)) = kept
+            .get(&key)
+            .filter(|(then, _)| fresh(then, &now, figures))
     {
-        return Ok(hit.2.clone());
+        return Ok(hit.clone());
     }
-    let computed = std::sync::Arc::new(weakest(db, capacity).await?);
-    if let Ok(mut kept) = cache.0.lock() {
-        kept.insert(
-            capacity,
-            (version, std::time::Instant::now(), computed.clone()),
-        );
+    let computed = std::sync::Arc::new(compute.await?);
+    if let Ok(mut kept) = map.lock() {
+        kept.insert(key, (now, computed.clone()));
     }
     Ok(computed)
 }
@@ -223,11 +248,46 @@ pub async fn rank<C: ConnectionTrait>(
             items: Vec::new(),
         });
     }
-    let mut places = municipality::Entity::find();
-    if let Some(d) = &department {
-        places = places.filter(municipality::Column::DepartmentCode.eq(d.as_str()));
+    let ranked = cached(
+        &cache.ranked,
+        (capacity.as_ref().map(|c| c.id), recent_to),
+        true,
+        national(db, cache, capacity.as_ref().map(|c| c.id), recent_to),
+    )
+    .await?;
+    let mut total = 0;
+    let mut items = Vec::new();
+    for row in ranked
+        .iter()
+        .filter(|r| department.as_ref().is_none_or(|d| &r.department_code == d))
+    {
+        total += 1;
+        if items.len() < limit as usize {
+            items.push(PriorityRow {
+                rank: total,
+                ..row.clone()
+            });
+        }
     }
-    let places = places.all(db).await?;
+    Ok(Priorities {
+        capacity,
+        recent_from,
+        recent_to,
+        total,
+        items,
+    })
+}
+
+/// Every municipality of the country scored for `capacity` (all capacities when none), by
+/// need (the greatest first), with completions counted from `recent_to - 1`.
+async fn national<C: ConnectionTrait>(
+    db: &C,
+    cache: &Cache,
+    capacity: Option<i32>,
+    recent_to: i32,
+) -> AppResult<Vec<PriorityRow>> {
+    let recent_from = recent_to - 1;
+    let places = municipality::Entity::find().all(db).await?;
     let departments: HashMap<String, String> = department::Entity::find()
         .all(db)
         .await?
@@ -240,13 +300,10 @@ pub async fn rank<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let weakest = weakest_cached(db, cache, capacity.as_ref().map(|c| c.id)).await?;
+    let weakest = cached(&cache.weakest, capacity, false, weakest(db, capacity)).await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
-    if let Some(c) = &capacity {
-        condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
-    }
-    if let Some(d) = &department {
-        condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
+    if let Some(c) = capacity {
+        condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c));
     }
     let mut recent: HashMap<String, i64> = HashMap::new();
     for f in capacity_year_figure::Entity::find()
@@ -332,18 +389,7 @@ pub async fn rank<C: ConnectionTrait>(
             })
             .then_with(|| a.municipality_code.cmp(&b.municipality_code))
     });
-    let total = rows.len();
-    rows.truncate(limit as usize);
-    for (i, row) in rows.iter_mut().enumerate() {
-        row.rank = i + 1;
-    }
-    Ok(Priorities {
-        capacity,
-        recent_from,
-        recent_to,
-        total,
-        items: rows,
-    })
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub enum PersonScope {
     All,
     /// A gobernación reviewer: people enrolled for a municipality of the department.
     Department(String),
+    /// A liaison (enlace municipal): people enrolled for their municipality.
+    Municipality(String),
     /// A participant: only the enrolments of their own participant record.
     Account(i32),
     /// One enrolment (a participant looking at their own place in a cohort).
@@ -34,6 +36,9 @@ impl PersonScope {
             // A reviewer without a department sees nobody (never everybody).
             Role::Reviewer => {
                 PersonScope::Department(user.department_code.clone().unwrap_or_default())
+            }
+            Role::Liaison => {
+                PersonScope::Municipality(user.municipality_code.clone().unwrap_or_default())
             }
             Role::Participant => PersonScope::Account(user.id),
         }
@@ -66,6 +71,9 @@ impl PersonScope {
                         .to_owned(),
                 ),
             ),
+            PersonScope::Municipality(code) => {
+                Condition::all().add(enrolment::Column::MunicipalityCode.eq(code.as_str()))
+            }
             PersonScope::Enrolment(id) => Condition::all().add(enrolment::Column::Id.eq(*id)),
         }
     }
@@ -95,6 +103,7 @@ impl PersonScope {
         }
         let whom = match self {
             PersonScope::Department(_) => "de municipios de otros departamentos",
+            PersonScope::Municipality(_) => "de otros municipios",
             _ => "fuera de su alcance",
         };
         Some(if hidden == 1 {

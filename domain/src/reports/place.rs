@@ -20,17 +20,14 @@ pub struct Place {
 }
 
 /// A municipality in the caller's territory (404 otherwise: a reviewer sees only the
-/// municipalities of their department).
+/// municipalities of their department, a liaison only their own).
 pub async fn find<C: ConnectionTrait>(db: &C, user: &Actor, code: &str) -> AppResult<Place> {
     let (place, region) = municipality::Entity::find_by_id(code.to_string())
         .find_also_related(pdet_subregion::Entity)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user
-        .department_scope()
-        .is_some_and(|d| d != place.department_code)
-    {
+    if !user.covers_municipality(&place.code, &place.department_code) {
         return Err(AppError::NotFound);
     }
     Ok(Place {

@@ -1,6 +1,8 @@
 //! Territorial entities: departments, municipalities (DANE/DIVIPOLA), PDET subregions.
 //! Reference data comes from `seed/` (real public sources, see `seed/README.md`).
 
+pub mod directions;
+
 use crate::entities::values::MunicipalityKind;
 use crate::entities::{capacity, course, department, municipality, pdet_subregion};
 use crate::error::{AppError, AppResult};
@@ -264,6 +266,16 @@ pub async fn department_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResul
         .one(db)
         .await?
         .map_or_else(|| code.to_string(), |d| d.name))
+}
+
+/// Every department's name by its DANE code.
+pub async fn department_names<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<String, String>> {
+    Ok(department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect())
 }
 
 pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {

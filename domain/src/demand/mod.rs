@@ -1,0 +1,811 @@
+//! Municipal demand (issue 16): what an alcaldía asks ESAP to train it in, and its path
+//! open → planned (a cohort answers it) → met (people of the municipality completed that
+//! cohort), or declined with a reason.
+//!
+//! Who raises a demand: the municipality's liaison (enlace municipal), a gobernación reviewer
+//! for a municipality of their department (their demand counts as endorsed), or a coordinator
+//! (a direction's coordinator within its departments). Who sees it: [`DemandScope`], the same
+//! territory rule as reports, applied in every query (out of scope → 404). Every change is
+//! audited; the author is emailed when the demand is planned, met or declined.
+
+pub mod planning;
+
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::entities::values::{DemandPriority, DemandStatus, Modality, Role};
+use crate::entities::{capacity, demand, municipality, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::{self, Email, Notifier};
+use crate::{parse, validate};
+use chrono::NaiveDate;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// The most people one demand may ask to train.
+pub const MAX_PEOPLE: i64 = 10_000;
+
+/// Which demands a caller may see (and act on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemandScope {
+    /// National coordinators and admins.
+    All,
+    /// A territorial direction's coordinator: its departments.
+    Departments(Vec<String>),
+    /// A gobernación reviewer.
+    Department(String),
+    /// A liaison: their municipality.
+    Municipality(String),
+}
+
+impl DemandScope {
+    /// Instructors and participants have no business with demand: 403.
+    pub fn of(user: &Actor) -> AppResult<Self> {
+        match user.role {
+            Role::Admin => Ok(DemandScope::All),
+            Role::Coordinator => Ok(match &user.direction {
+                Some(direction) => DemandScope::Departments(direction.department_codes.clone()),
+                None => DemandScope::All,
+            }),
+            // Without a territory, nothing (never everything).
+            Role::Reviewer => Ok(DemandScope::Department(
+                user.department_code.clone().unwrap_or_default(),
+            )),
+            Role::Liaison => Ok(DemandScope::Municipality(
+                user.municipality_code.clone().unwrap_or_default(),
+            )),
+            Role::Instructor | Role::Participant => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Whether a municipality (by its DANE code and department) lies in the scope.
+    pub fn covers(&self, municipality_code: &str, department_code: &str) -> bool {
+        match self {
+            DemandScope::All => true,
+            DemandScope::Departments(codes) => codes.iter().any(|c| c == department_code),
+            DemandScope::Department(code) => code == department_code,
+            DemandScope::Municipality(code) => code == municipality_code,
+        }
+    }
+
+    /// The demands in scope, as a condition on `demands`.
+    pub fn condition(&self) -> Condition {
+        let in_departments = |codes: Vec<String>| {
+            Condition::all().add(
+                demand::Column::MunicipalityCode.in_subquery(
+                    Query::select()
+                        .column(municipality::Column::Code)
+                        .from(municipality::Entity)
+                        .and_where(municipality::Column::DepartmentCode.is_in(codes))
+                        .to_owned(),
+                ),
+            )
+        };
+        match self {
+            DemandScope::All => Condition::all(),
+            DemandScope::Departments(codes) => in_departments(codes.clone()),
+            DemandScope::Department(code) => in_departments(vec![code.clone()]),
+            DemandScope::Municipality(code) => {
+                Condition::all().add(demand::Column::MunicipalityCode.eq(code.as_str()))
+            }
+        }
+    }
+}
+
+/// What a caller sends to raise a demand (all fields but `priority`, which defaults to
+/// «media») or to change one (any subset; `status` and `reason` to decline it).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct DemandInput {
+    #[schema(example = "18256")]
+    pub municipality_code: Option<String>,
+    pub capacity_id: Option<i32>,
+    #[schema(max_length = 160, example = "Formulación de proyectos para regalías")]
+    pub topic: Option<String>,
+    #[schema(max_length = 4000)]
+    pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 10000, example = 12)]
+    pub people_estimate: Option<i64>,
+    #[schema(value_type = Option<Modality>)]
+    pub modality: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub wanted_from: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub wanted_to: Option<String>,
+    #[schema(value_type = Option<DemandPriority>)]
+    pub priority: Option<String>,
+    /// PATCH by a coordinator: `declined` (with `reason`).
+    #[schema(value_type = Option<DemandStatus>)]
+    pub status: Option<String>,
+    /// Why it was declined; told to the author.
+    pub reason: Option<String>,
+}
+
+/// A demand as people and the API see it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Demand)]
+pub struct DemandView {
+    pub id: i32,
+    #[schema(example = "18256")]
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_code: String,
+    pub department_name: String,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+    pub topic: String,
+    pub description: String,
+    pub people_estimate: i32,
+    pub modality: Modality,
+    pub wanted_from: NaiveDate,
+    pub wanted_to: NaiveDate,
+    pub priority: DemandPriority,
+    pub status: DemandStatus,
+    /// «Abierta», «Planeada», «Atendida», «Declinada».
+    pub status_label: &'static str,
+    pub decline_reason: Option<String>,
+    /// The cohort planned to answer it.
+    pub cohort_id: Option<i32>,
+    /// The id of who raised it.
+    pub created_by: i32,
+    pub created_by_name: String,
+    pub endorsed: bool,
+    pub endorsed_by_name: Option<String>,
+    pub endorsed_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub created_at: chrono::DateTime<chrono::FixedOffset>,
+    pub updated_at: chrono::DateTime<chrono::FixedOffset>,
+    pub planned_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub met_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Days since it was raised.
+    pub age_days: i64,
+}
+
+fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
+    crate::time::local(at).fixed_offset()
+}
+
+/// The views of `rows`, with names read in a few queries.
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<demand::Model>,
+) -> AppResult<Vec<DemandView>> {
+    let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
+    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
+    let departments = crate::territory::department_names(db).await?;
+    let capacities: HashMap<i32, String> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let people: Vec<i32> = rows
+        .iter()
+        .flat_map(|d| std::iter::once(d.created_by).chain(d.endorsed_by))
+        .collect();
+    let names: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(people))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let today = crate::time::today();
+    Ok(rows
+        .into_iter()
+        .map(|d| {
+            let place = places.get(&d.municipality_code);
+            let department_code = place.map(|m| m.department_code.clone()).unwrap_or_default();
+            DemandView {
+                id: d.id,
+                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
+                department_name: departments
+                    .get(&department_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                department_code,
+                municipality_code: d.municipality_code,
+                capacity_name: capacities.get(&d.capacity_id).cloned().unwrap_or_default(),
+                capacity_id: d.capacity_id,
+                topic: d.topic,
+                description: d.description,
+                people_estimate: d.people_estimate,
+                modality: d.modality,
+                wanted_from: d.wanted_from,
+                wanted_to: d.wanted_to,
+                priority: d.priority,
+                status: d.status,
+                status_label: d.status.label(),
+                decline_reason: d.decline_reason,
+                cohort_id: d.cohort_id,
+                created_by: d.created_by,
+                created_by_name: names.get(&d.created_by).cloned().unwrap_or_default(),
+                endorsed: d.endorsed_by.is_some(),
+                endorsed_by_name: d.endorsed_by.and_then(|id| names.get(&id).cloned()),
+                endorsed_at: d.endorsed_at.map(local),
+                age_days: (today - crate::time::local(d.created_at).date_naive()).num_days(),
+                created_at: local(d.created_at),
+                updated_at: local(d.updated_at),
+                planned_at: d.planned_at.map(local),
+                met_at: d.met_at.map(local),
+            }
+        })
+        .collect())
+}
+
+pub async fn view<C: ConnectionTrait>(db: &C, row: demand::Model) -> AppResult<DemandView> {
+    views(db, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("demanda sin vista".into()))
+}
+
+/// The demand if the caller's scope covers it; otherwise 404, as if it did not exist.
+pub async fn find_in_scope<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<demand::Model> {
+    let scope = DemandScope::of(user)?;
+    demand::Entity::find_by_id(id)
+        .filter(scope.condition())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Filters of the list (the API and the pages).
+#[derive(Clone, Debug, Default)]
+pub struct DemandFilter {
+    pub department: Option<String>,
+    pub municipality: Option<String>,
+    pub capacity_id: Option<i32>,
+    pub status: Option<DemandStatus>,
+}
+
+/// The caller's demands, newest first; filters outside the scope give an empty page.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    filter: &DemandFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<DemandView>, u64)> {
+    let scope = DemandScope::of(user)?;
+    let mut condition = scope.condition();
+    if let Some(code) = crate::reports::non_empty(&filter.department) {
+        condition = condition.add(
+            demand::Column::MunicipalityCode.in_subquery(
+                Query::select()
+                    .column(municipality::Column::Code)
+                    .from(municipality::Entity)
+                    .and_where(municipality::Column::DepartmentCode.eq(code))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(code) = crate::reports::non_empty(&filter.municipality) {
+        condition = condition.add(demand::Column::MunicipalityCode.eq(code));
+    }
+    if let Some(id) = filter.capacity_id {
+        condition = condition.add(demand::Column::CapacityId.eq(id));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(demand::Column::Status.eq(status));
+    }
+    let paginator = demand::Entity::find()
+        .filter(condition)
+        .order_by_desc(demand::Column::CreatedAt)
+        .order_by_desc(demand::Column::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((views(db, rows).await?, total))
+}
+
+/// The checked fields of a demand (every problem at once).
+struct Fields {
+    municipality: Option<municipality::Model>,
+    capacity_id: Option<i32>,
+    topic: Option<String>,
+    description: Option<String>,
+    people_estimate: Option<i32>,
+    modality: Option<Modality>,
+    wanted_from: Option<NaiveDate>,
+    wanted_to: Option<NaiveDate>,
+    priority: Option<DemandPriority>,
+}
+
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    scope: &DemandScope,
+    input: &DemandInput,
+    current: Option<&demand::Model>,
+) -> AppResult<Fields> {
+    let creating = current.is_none();
+    let mut errors = Vec::new();
+    let missing = |field: &str, message: &str, errors: &mut Vec<FieldError>| {
+        errors.push(FieldError::new(field, message));
+    };
+    let mut municipality = None;
+    match crate::reports::non_empty(&input.municipality_code) {
+        Some(code) => match municipality::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+        {
+            Some(m) if scope.covers(&m.code, &m.department_code) => municipality = Some(m),
+            Some(_) => missing(
+                "municipality_code",
+                "Solo puede registrar demandas de los municipios de su territorio.",
+                &mut errors,
+            ),
+            None => errors.push(FieldError::new(
+                "municipality_code",
+                format!("No existe un municipio con el código DANE «{code}»."),
+            )),
+        },
+        None if creating => missing(
+            "municipality_code",
+            "Indique el municipio (código DANE).",
+            &mut errors,
+        ),
+        None => {}
+    }
+    let mut capacity_id = None;
+    match input.capacity_id {
+        Some(id) => {
+            if capacity::Entity::find_by_id(id).one(db).await?.is_some() {
+                capacity_id = Some(id);
+            } else {
+                missing("capacity_id", "La capacidad no existe.", &mut errors);
+            }
+        }
+        None if creating => missing(
+            "capacity_id",
+            "Indique la capacidad que se quiere fortalecer.",
+            &mut errors,
+        ),
+        None => {}
+    }
+    let mut text = |field: &str, value: &Option<String>, max: usize, multi: bool| match value {
+        Some(v) => {
+            let checked = if multi {
+                validate::multi_line(field, v, max)
+            } else {
+                validate::single_line(field, v, max)
+            };
+            match checked {
+                Ok(Some(t)) => Some(t),
+                Ok(None) => {
+                    errors.push(FieldError::new(field, "Este campo no puede quedar vacío."));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        None if creating => {
+            errors.push(FieldError::new(field, "Este campo es obligatorio."));
+            None
+        }
+        None => None,
+    };
+    let topic = text("topic", &input.topic, validate::TITLE_MAX, false);
+    let description = text(
+        "description",
+        &input.description,
+        validate::DESCRIPTION_MAX,
+        true,
+    );
+    let mut people_estimate = None;
+    match input.people_estimate {
+        Some(n) if (1..=MAX_PEOPLE).contains(&n) => people_estimate = Some(n as i32),
+        Some(_) => missing(
+            "people_estimate",
+            "Las personas a formar deben estar entre 1 y 10.000.",
+            &mut errors,
+        ),
+        None if creating => missing(
+            "people_estimate",
+            "Indique cuántas personas se formarían.",
+            &mut errors,
+        ),
+        None => {}
+    }
+    let mut modality = None;
+    match input.modality.as_deref().map(str::trim) {
+        Some(text) => match Modality::parse(text) {
+            Some(m) => modality = Some(m),
+            None => missing(
+                "modality",
+                "La modalidad debe ser presencial, virtual o mixta.",
+                &mut errors,
+            ),
+        },
+        None if creating => missing("modality", "Indique la modalidad.", &mut errors),
+        None => {}
+    }
+    let wanted_from = parse::date(
+        "wanted_from",
+        input.wanted_from.as_deref(),
+        creating,
+        &mut errors,
+    );
+    let wanted_to = parse::date(
+        "wanted_to",
+        input.wanted_to.as_deref(),
+        creating,
+        &mut errors,
+    );
+    let from = wanted_from.or(current.map(|c| c.wanted_from));
+    let to = wanted_to.or(current.map(|c| c.wanted_to));
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            missing(
+                "wanted_to",
+                "El final del periodo deseado no puede ser anterior a su inicio.",
+                &mut errors,
+            );
+        } else if wanted_to.is_some() && t < crate::time::today() {
+            missing(
+                "wanted_to",
+                "El periodo deseado ya pasó: indique fechas futuras.",
+                &mut errors,
+            );
+        }
+    }
+    let mut priority = None;
+    match input.priority.as_deref().map(str::trim) {
+        Some(text) => match DemandPriority::parse(text) {
+            Some(p) => priority = Some(p),
+            None => missing(
+                "priority",
+                "La prioridad debe ser alta, media o baja.",
+                &mut errors,
+            ),
+        },
+        None if creating => priority = Some(DemandPriority::Media),
+        None => {}
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(Fields {
+        municipality,
+        capacity_id,
+        topic,
+        description,
+        people_estimate,
+        modality,
+        wanted_from,
+        wanted_to,
+        priority,
+    })
+}
+
+/// Raises a demand (open), audited. A reviewer's own demand counts as endorsed by the
+/// gobernación.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &DemandInput,
+) -> AppResult<DemandView> {
+    let scope = DemandScope::of(user)?;
+    if input.status.is_some() || input.reason.is_some() {
+        return Err(AppError::invalid(
+            "status",
+            "Una demanda nueva empieza abierta: omita el estado.",
+        ));
+    }
+    let fields = check(db, &scope, input, None).await?;
+    let (Some(place), Some(capacity_id), Some(topic), Some(description)) = (
+        fields.municipality,
+        fields.capacity_id,
+        fields.topic,
+        fields.description,
+    ) else {
+        return Err(AppError::Internal("demanda incompleta tras validar".into()));
+    };
+    let at = crate::time::now();
+    let endorsed = user.role == Role::Reviewer;
+    let saved = demand::ActiveModel {
+        municipality_code: Set(place.code),
+        capacity_id: Set(capacity_id),
+        topic: Set(topic),
+        description: Set(description),
+        people_estimate: Set(fields.people_estimate.unwrap_or(1)),
+        modality: Set(fields.modality.unwrap_or(Modality::Presencial)),
+        wanted_from: Set(fields.wanted_from.unwrap_or_default()),
+        wanted_to: Set(fields.wanted_to.unwrap_or_default()),
+        priority: Set(fields.priority.unwrap_or(DemandPriority::Media)),
+        status: Set(DemandStatus::Open),
+        decline_reason: Set(None),
+        cohort_id: Set(None),
+        created_by: Set(user.id),
+        endorsed_by: Set(endorsed.then_some(user.id)),
+        endorsed_at: Set(endorsed.then_some(at)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        planned_at: Set(None),
+        met_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let view = view(db, saved).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "demand.created",
+            subject_type: "demand",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Changes a demand: its author while it is open (any field), or a coordinator declining it
+/// with a reason (the author is emailed). Planned, met and declined demands are history for
+/// their authors (409); `planned` and `met` come from cohorts, never from here (422).
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    input: &DemandInput,
+) -> AppResult<DemandView> {
+    let current = find_in_scope(db, user, id).await?;
+    let scope = DemandScope::of(user)?;
+    let before = view(db, current.clone()).await?;
+    let status = match input.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match DemandStatus::parse(text) {
+            Some(DemandStatus::Declined) => Some(DemandStatus::Declined),
+            Some(s) if s == current.status => None,
+            _ => {
+                return Err(AppError::invalid(
+                    "status",
+                    "Solo se puede declinar una demanda («declined»); se planea al vincularla \
+                     a una cohorte y se atiende al cerrarla.",
+                ));
+            }
+        },
+    };
+    let mut model: demand::ActiveModel = current.clone().into();
+    let at = crate::time::now();
+    let action;
+    if status == Some(DemandStatus::Declined) {
+        if !user.is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        if current.status != DemandStatus::Open {
+            return Err(AppError::Conflict(format!(
+                "La demanda está {}: solo se declina una demanda abierta.",
+                current.status.label().to_lowercase()
+            )));
+        }
+        let reason = input
+            .reason
+            .as_deref()
+            .map(|r| validate::single_line("reason", r, validate::REASON_MAX))
+            .transpose()
+            .map_err(|e| AppError::Validation(vec![e]))?
+            .flatten()
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "reason",
+                    "Diga por qué se declina: se le informa a quien la pidió.",
+                )
+            })?;
+        model.status = Set(DemandStatus::Declined);
+        model.decline_reason = Set(Some(reason.clone()));
+        action = "demand.declined";
+        tell_author(
+            db,
+            notifier,
+            &current,
+            Outcome::Declined { reason: &reason },
+        )
+        .await?;
+    } else {
+        if current.created_by != user.id {
+            return Err(AppError::Forbidden);
+        }
+        if current.status != DemandStatus::Open {
+            return Err(AppError::Conflict(format!(
+                "La demanda está {}: ya no se puede modificar.",
+                current.status.label().to_lowercase()
+            )));
+        }
+        let fields = check(db, &scope, input, Some(&current)).await?;
+        if let Some(m) = fields.municipality {
+            model.municipality_code = Set(m.code);
+        }
+        if let Some(v) = fields.capacity_id {
+            model.capacity_id = Set(v);
+        }
+        if let Some(v) = fields.topic {
+            model.topic = Set(v);
+        }
+        if let Some(v) = fields.description {
+            model.description = Set(v);
+        }
+        if let Some(v) = fields.people_estimate {
+            model.people_estimate = Set(v);
+        }
+        if let Some(v) = fields.modality {
+            model.modality = Set(v);
+        }
+        if let Some(v) = fields.wanted_from {
+            model.wanted_from = Set(v);
+        }
+        if let Some(v) = fields.wanted_to {
+            model.wanted_to = Set(v);
+        }
+        if let Some(v) = fields.priority {
+            model.priority = Set(v);
+        }
+        action = "demand.updated";
+    }
+    model.updated_at = Set(at);
+    let saved = model.update(db).await?;
+    let after = view(db, saved).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action,
+            subject_type: "demand",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+/// The gobernación backs a demand of one of its municipalities (a reviewer of its department);
+/// once. Met and declined demands are history (409).
+pub async fn endorse<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<DemandView> {
+    let current = find_in_scope(db, user, id).await?;
+    if user.role != Role::Reviewer {
+        return Err(AppError::Forbidden);
+    }
+    if current.endorsed_by.is_some() {
+        return Err(AppError::Conflict(
+            "La gobernación ya respaldó esta demanda.".into(),
+        ));
+    }
+    if matches!(current.status, DemandStatus::Met | DemandStatus::Declined) {
+        return Err(AppError::Conflict(format!(
+            "La demanda está {}: ya no se puede respaldar.",
+            current.status.label().to_lowercase()
+        )));
+    }
+    let at = crate::time::now();
+    let mut model: demand::ActiveModel = current.into();
+    model.endorsed_by = Set(Some(user.id));
+    model.endorsed_at = Set(Some(at));
+    model.updated_at = Set(at);
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "demand.endorsed",
+            subject_type: "demand",
+            subject_id: id.to_string(),
+            before: Some(json!({"endorsed": false})),
+            after: Some(json!({"endorsed": true})),
+        },
+    )
+    .await?;
+    view(db, saved).await
+}
+
+/// What happened to a demand, as its author is told.
+pub(crate) enum Outcome<'a> {
+    Planned {
+        cohort: &'a str,
+        start_date: NaiveDate,
+    },
+    Met {
+        cohort: &'a str,
+        completed: u64,
+    },
+    Declined {
+        reason: &'a str,
+    },
+}
+
+#[derive(Serialize)]
+struct DemandNews<'a> {
+    full_name: &'a str,
+    topic: &'a str,
+    municipality: String,
+    /// «planeada», «atendida» or «declinada».
+    state: &'static str,
+    cohort: Option<&'a str>,
+    start_date: Option<String>,
+    completed: Option<String>,
+    reason: Option<&'a str>,
+    demand_id: i32,
+}
+
+impl mail::Message for DemandNews<'_> {
+    const TEMPLATE: &'static str = "demand_news";
+
+    fn subject(&self) -> String {
+        format!("Su demanda de formación fue {}: {}", self.state, self.topic)
+    }
+}
+
+/// Emails the demand's author (through the outbox, once per demand and outcome).
+pub(crate) async fn tell_author<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    demand: &demand::Model,
+    outcome: Outcome<'_>,
+) -> AppResult<()> {
+    let Some(author) = user::Entity::find_by_id(demand.created_by).one(db).await? else {
+        return Ok(());
+    };
+    let municipality = municipality::Entity::find_by_id(demand.municipality_code.clone())
+        .one(db)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_default();
+    let mut news = DemandNews {
+        full_name: &author.full_name,
+        topic: &demand.topic,
+        municipality,
+        state: "",
+        cohort: None,
+        start_date: None,
+        completed: None,
+        reason: None,
+        demand_id: demand.id,
+    };
+    let key = match outcome {
+        Outcome::Planned { cohort, start_date } => {
+            news.state = "planeada";
+            news.cohort = Some(cohort);
+            news.start_date = Some(crate::format::date(start_date));
+            format!(
+                "demand_planned:{}:{}",
+                demand.id,
+                demand.cohort_id.unwrap_or_default()
+            )
+        }
+        Outcome::Met { cohort, completed } => {
+            news.state = "atendida";
+            news.cohort = Some(cohort);
+            news.completed = Some(crate::format::thousands(completed as i64));
+            format!("demand_met:{}", demand.id)
+        }
+        Outcome::Declined { reason } => {
+            news.state = "declinada";
+            news.reason = Some(reason);
+            format!("demand_declined:{}", demand.id)
+        }
+    };
+    let email = Email::of(author.email.clone(), &news)?.once(key);
+    mail::enqueue(db, notifier, email).await?;
+    Ok(())
+}

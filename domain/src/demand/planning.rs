@@ -1,0 +1,288 @@
+//! Planning against demand: a cohort answers demands (they become planned), closing it with
+//! a completer from the demand's municipality meets them, and a cohort that is cancelled, or
+//! closes without anyone of that municipality completing, gives its demands back (open again).
+
+use super::{DemandScope, Outcome, tell_author};
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::entities::values::{DemandStatus, EnrolmentStatus};
+use crate::entities::{cohort, course_capacity, demand, enrolment, municipality};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+
+/// Whether a cohort offered to these targets reaches a municipality (no targets = the whole
+/// country).
+pub fn reaches(targets: &crate::cohorts::Targets, municipality: &municipality::Model) -> bool {
+    (targets.municipalities.is_empty() && targets.departments.is_empty())
+        || targets.municipalities.contains(&municipality.code)
+        || targets.departments.contains(&municipality.department_code)
+}
+
+/// Open demands a cohort of `course_id` offered to `targets` could answer (the cohort form
+/// lists them), in the caller's scope, oldest first.
+pub async fn matching<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    course_id: i32,
+    targets: &crate::cohorts::Targets,
+    cohort_id: Option<i32>,
+) -> AppResult<Vec<super::DemandView>> {
+    let scope = DemandScope::of(user)?;
+    let capacities = course_capacities(db, course_id).await?;
+    let mut status = sea_orm::Condition::any().add(demand::Column::Status.eq(DemandStatus::Open));
+    if let Some(id) = cohort_id {
+        status = status.add(demand::Column::CohortId.eq(id));
+    }
+    let rows = demand::Entity::find()
+        .filter(scope.condition())
+        .filter(status)
+        .filter(demand::Column::CapacityId.is_in(capacities))
+        .order_by_asc(demand::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
+    let places: std::collections::HashMap<String, municipality::Model> =
+        municipality::Entity::find()
+            .filter(municipality::Column::Code.is_in(codes))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect();
+    let rows = rows
+        .into_iter()
+        .filter(|d| {
+            places
+                .get(&d.municipality_code)
+                .is_some_and(|m| reaches(targets, m))
+        })
+        .collect();
+    super::views(db, rows).await
+}
+
+async fn course_capacities<C: ConnectionTrait>(db: &C, course_id: i32) -> AppResult<Vec<i32>> {
+    Ok(course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.capacity_id)
+        .collect())
+}
+
+/// Makes `demand_ids` the demands `cohort` answers: new ones become planned (their authors are
+/// emailed), ones no longer listed are open again. Every demand must be in the caller's scope,
+/// open (or already this cohort's), on one of the course's capacities and in the cohort's
+/// territory; otherwise 422 and nothing changes.
+pub async fn link<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    cohort: &cohort::Model,
+    demand_ids: &[i32],
+) -> AppResult<()> {
+    let scope = DemandScope::of(user)?;
+    let targets = crate::cohorts::targets_of(db, &[cohort.id])
+        .await?
+        .remove(&cohort.id)
+        .unwrap_or_default();
+    let capacities = course_capacities(db, cohort.course_id).await?;
+    let mut wanted = demand_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows = demand::Entity::find()
+        .filter(demand::Column::Id.is_in(wanted.clone()))
+        .filter(scope.condition())
+        .all(db)
+        .await?;
+    let mut errors = Vec::new();
+    for id in &wanted {
+        let Some(row) = rows.iter().find(|d| d.id == *id) else {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!("La demanda {id} no existe."),
+            ));
+            continue;
+        };
+        let mine = row.cohort_id == Some(cohort.id) && row.status == DemandStatus::Planned;
+        if row.status != DemandStatus::Open && !mine {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!(
+                    "La demanda {id} está {}: solo se planea una demanda abierta.",
+                    row.status.label().to_lowercase()
+                ),
+            ));
+        }
+        if !capacities.contains(&row.capacity_id) {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!(
+                    "La demanda {id} pide otra capacidad que la que fortalece el curso de la \
+                     cohorte."
+                ),
+            ));
+        }
+        let place = municipality::Entity::find_by_id(row.municipality_code.clone())
+            .one(db)
+            .await?;
+        if !place.as_ref().is_some_and(|m| reaches(&targets, m)) {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!("La demanda {id} es de un municipio al que la cohorte no está dirigida."),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let at = crate::time::now();
+    // Given back: linked before, not listed now.
+    for row in demand::Entity::find()
+        .filter(demand::Column::CohortId.eq(cohort.id))
+        .filter(demand::Column::Status.eq(DemandStatus::Planned))
+        .filter(demand::Column::Id.is_not_in(wanted.clone()))
+        .all(db)
+        .await?
+    {
+        reopen(db, Some(user.id), row, "unlinked").await?;
+    }
+    for row in rows {
+        if row.status == DemandStatus::Planned {
+            continue;
+        }
+        let mut model: demand::ActiveModel = row.clone().into();
+        model.status = Set(DemandStatus::Planned);
+        model.cohort_id = Set(Some(cohort.id));
+        model.planned_at = Set(Some(at));
+        model.updated_at = Set(at);
+        let saved = model.update(db).await?;
+        audit::record(
+            db,
+            Change {
+                actor: Some(user.id),
+                action: "demand.planned",
+                subject_type: "demand",
+                subject_id: saved.id.to_string(),
+                before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
+                after: Some(json!({"status": saved.status, "cohort_id": cohort.id})),
+            },
+        )
+        .await?;
+        tell_author(
+            db,
+            notifier,
+            &saved,
+            Outcome::Planned {
+                cohort: &cohort.name,
+                start_date: cohort.start_date,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Back to open, no longer tied to a cohort (audited with `why`).
+async fn reopen<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<i32>,
+    row: demand::Model,
+    why: &str,
+) -> AppResult<()> {
+    let mut model: demand::ActiveModel = row.clone().into();
+    model.status = Set(DemandStatus::Open);
+    model.cohort_id = Set(None);
+    model.planned_at = Set(None);
+    model.updated_at = Set(crate::time::now());
+    model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor,
+            action: "demand.reopened",
+            subject_type: "demand",
+            subject_id: row.id.to_string(),
+            before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
+            after: Some(json!({"status": DemandStatus::Open, "why": why})),
+        },
+    )
+    .await
+}
+
+/// A cohort closed: each demand it answers is met when at least one person of the demand's
+/// municipality completed it (the author is emailed), and open again otherwise.
+pub async fn on_closed<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: i32,
+    cohort: &cohort::Model,
+) -> AppResult<()> {
+    let at = crate::time::now();
+    for row in planned_by(db, cohort.id).await? {
+        let completed = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort.id))
+            .filter(enrolment::Column::MunicipalityCode.eq(row.municipality_code.as_str()))
+            .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+            .count(db)
+            .await?;
+        if completed == 0 {
+            reopen(db, Some(actor), row, "closed_without_completers").await?;
+            continue;
+        }
+        let mut model: demand::ActiveModel = row.clone().into();
+        model.status = Set(DemandStatus::Met);
+        model.met_at = Set(Some(at));
+        model.updated_at = Set(at);
+        let saved = model.update(db).await?;
+        audit::record(
+            db,
+            Change {
+                actor: Some(actor),
+                action: "demand.met",
+                subject_type: "demand",
+                subject_id: saved.id.to_string(),
+                before: Some(json!({"status": row.status})),
+                after: Some(json!({"status": saved.status, "completed": completed})),
+            },
+        )
+        .await?;
+        tell_author(
+            db,
+            notifier,
+            &saved,
+            Outcome::Met {
+                cohort: &cohort.name,
+                completed,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A cohort was cancelled: its demands are open again.
+pub async fn on_cancelled<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    cohort: &cohort::Model,
+) -> AppResult<()> {
+    for row in planned_by(db, cohort.id).await? {
+        reopen(db, Some(actor), row, "cohort_cancelled").await?;
+    }
+    Ok(())
+}
+
+async fn planned_by<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<demand::Model>> {
+    Ok(demand::Entity::find()
+        .filter(demand::Column::CohortId.eq(cohort_id))
+        .filter(demand::Column::Status.eq(DemandStatus::Planned))
+        .order_by_asc(demand::Column::Id)
+        .all(db)
+        .await?)
+}

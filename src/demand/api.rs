@@ -1,0 +1,205 @@
+//! `/api/v1/demands` (issue 16): municipal demand. Liaisons raise and follow their
+//! municipality's; reviewers their department's (and endorse them); coordinators see theirs
+//! (a direction's coordinator: its departments), decline with a reason, and plan demands by
+//! linking them to cohorts (`demand_ids` on `POST/PATCH /cohorts`). Out of scope → 404.
+
+use super::{DemandFilter, DemandInput, DemandView};
+use crate::accounts::guards::CurrentUser;
+use crate::api::{Created, List, Paging, created};
+use crate::entities::values::DemandStatus;
+use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use rocket::serde::json::Json;
+use rocket::{FromForm, Route, State, get, patch, post, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, endorse]
+}
+
+/// The list's filters.
+#[derive(Debug, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandQuery {
+    /// DANE code of a department.
+    #[param(example = "18")]
+    department: Option<String>,
+    /// DANE code of a municipality.
+    #[param(example = "18256")]
+    municipality: Option<String>,
+    /// Capacity id.
+    capacity: Option<i32>,
+    /// `open`, `planned`, `met` or `declined`.
+    #[param(value_type = Option<DemandStatus>)]
+    status: Option<String>,
+    #[param(minimum = 1, maximum = 1_000_000)]
+    page: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
+    per_page: Option<i64>,
+}
+
+/// List demands
+///
+/// Roles: admin and coordinators (a direction's coordinator: its departments), reviewers
+/// (their department), liaisons (their municipality); others 403. Newest first.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "listDemands",
+    params(DemandQuery),
+    responses(
+        (status = 200, description = "A page of demands.", body = List<DemandView>),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/demands?<query..>")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    query: DemandQuery,
+) -> AppResult<Json<List<DemandView>>> {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let status = match query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(text) => Some(DemandStatus::parse(text).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                "El estado debe ser open, planned, met o declined.",
+            )
+        })?),
+    };
+    let filter = DemandFilter {
+        department: query.department,
+        municipality: query.municipality,
+        capacity_id: query.capacity,
+        status,
+    };
+    let (items, total) = super::list(db.inner(), &user, &filter, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Raise a demand
+///
+/// Roles: a liaison for their municipality, a reviewer for a municipality of their
+/// department (counted as endorsed), coordinators (a direction's within its departments);
+/// others 403. `municipality_code`, `capacity_id`, `topic`, `description`,
+/// `people_estimate`, `modality`, `wanted_from` and `wanted_to` are required; `priority`
+/// defaults to `media`. A municipality outside the caller's territory is a 422. Audited.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "createDemand",
+    request_body = DemandInput,
+    responses(
+        (status = 201, description = "The demand, open.", body = DemandView),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/demands", data = "<body>")]
+async fn create(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    body: crate::api::JsonBody<DemandInput>,
+) -> AppResult<Created<DemandView>> {
+    let txn = crate::db::begin(db).await?;
+    let view = super::create(&txn, &user, &body.into_inner()).await?;
+    crate::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// Show a demand
+///
+/// Roles: as for the list; outside the caller's territory 404.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "showDemand",
+    params(("id" = i32, Path, description = "Demand id.", example = 1)),
+    responses(
+        (status = 200, description = "The demand.", body = DemandView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/demands/<id>")]
+async fn show(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Json<DemandView>> {
+    let row = super::find_in_scope(db.inner(), &user, id).await?;
+    Ok(Json(super::view(db.inner(), row).await?))
+}
+
+/// Change or decline a demand
+///
+/// Roles: its author while it is open (any field; other people 403; planned, met or
+/// declined 409); coordinators decline an open demand with `"status": "declined"` and a
+/// `reason` (the author is emailed). `planned` and `met` come from cohorts (422). Audited.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "updateDemand",
+    params(("id" = i32, Path, description = "Demand id.", example = 1)),
+    request_body = DemandInput,
+    responses(
+        (status = 200, description = "The demand.", body = DemandView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[patch("/demands/<id>", data = "<body>")]
+async fn update(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    body: crate::api::JsonBody<DemandInput>,
+) -> AppResult<Json<DemandView>> {
+    let txn = crate::db::begin(db).await?;
+    let view = super::update(&txn, &notifier, &user, id, &body.into_inner()).await?;
+    crate::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Endorse a demand
+///
+/// Roles: a reviewer of the demand's department (the gobernación backs it); others 403, once
+/// (409 after), not when met or declined (409). Audited.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "endorseDemand",
+    params(("id" = i32, Path, description = "Demand id.", example = 1)),
+    responses(
+        (status = 200, description = "The demand, endorsed.", body = DemandView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/demands/<id>/endorsement")]
+async fn endorse(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Json<DemandView>> {
+    let txn = crate::db::begin(db).await?;
+    let view = super::endorse(&txn, &user, id).await?;
+    crate::db::commit(txn).await?;
+    Ok(Json(view))
+}

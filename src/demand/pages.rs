@@ -1,0 +1,518 @@
+//! Pages for municipal demand (issue 16): the list (`/demandas`, scoped like the API), raising
+//! one (`/demandas/nueva`), and one demand (`/demandas/<id>`) with what the caller may do to
+//! it: its author edits it while open, a coordinator declines it with a reason, a gobernación
+//! reviewer endorses it.
+
+use super::{DemandFilter, DemandInput, DemandView};
+use crate::accounts::guards::CurrentUser;
+use crate::entities::values::{DemandPriority, DemandStatus, Modality, Role};
+use crate::entities::{capacity, municipality};
+use crate::error::{AppError, AppResult, DomainResult, FieldError};
+use crate::mail::Mailer;
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::{Page, failure};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list_page,
+        new_page,
+        create_submit,
+        show_page,
+        edit_submit,
+        decline_submit,
+        endorse_submit
+    ]
+}
+
+type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
+
+const PER_PAGE: u64 = 50;
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices<T: Copy + PartialEq>(
+    all: &[T],
+    selected: Option<T>,
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            value: value(*v).to_string(),
+            label: label(*v).to_string(),
+            selected: Some(*v) == selected,
+        })
+        .collect()
+}
+
+async fn capacity_choices(
+    db: &DatabaseConnection,
+    selected: Option<i32>,
+) -> DomainResult<Vec<Choice>> {
+    Ok(capacity::Entity::find()
+        .order_by_asc(capacity::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| Choice {
+            selected: Some(c.id) == selected,
+            value: c.id.to_string(),
+            label: c.name,
+        })
+        .collect())
+}
+
+const STATUSES: [DemandStatus; 4] = [
+    DemandStatus::Open,
+    DemandStatus::Planned,
+    DemandStatus::Met,
+    DemandStatus::Declined,
+];
+const PRIORITIES: [DemandPriority; 3] = [
+    DemandPriority::Alta,
+    DemandPriority::Media,
+    DemandPriority::Baja,
+];
+const MODALITIES: [Modality; 3] = [Modality::Presencial, Modality::Virtual, Modality::Mixta];
+
+/// Whether the caller may raise demands (and see the link to do it).
+fn may_raise(user: &CurrentUser) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Coordinator | Role::Reviewer | Role::Liaison
+    )
+}
+
+#[derive(Serialize)]
+struct ListView {
+    items: Vec<DemandView>,
+    total: u64,
+    statuses: Vec<Choice>,
+    capacities: Vec<Choice>,
+    may_raise: bool,
+    pager: crate::web::Pager,
+}
+
+/// The caller's demands (a liaison: their municipality's; a reviewer: their department's).
+#[get("/demandas?<estado>&<capacidad>&<pagina>")]
+async fn list_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    estado: Option<&str>,
+    capacidad: Option<i32>,
+    pagina: Option<u64>,
+) -> PageResult {
+    let result = async {
+        let status = estado.and_then(DemandStatus::parse);
+        let filter = DemandFilter {
+            status,
+            capacity_id: capacidad,
+            ..Default::default()
+        };
+        let number = crate::api::page_number(pagina);
+        let (items, total) = super::list(db.inner(), &user, &filter, number, PER_PAGE).await?;
+        let query = format!(
+            "estado={}&capacidad={}",
+            estado.unwrap_or_default(),
+            capacidad.map(|c| c.to_string()).unwrap_or_default()
+        );
+        let view = ListView {
+            items,
+            total,
+            statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
+            capacities: capacity_choices(db.inner(), capacidad).await?,
+            may_raise: may_raise(&user),
+            pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
+        };
+        page.render("demands", "Demandas de formación", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+/// The demand form's fields as the page sends them.
+#[derive(Clone, Debug, Default, FromForm, Serialize)]
+struct DemandForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    municipality_code: String,
+    capacity_id: Option<i32>,
+    #[field(default = String::new())]
+    topic: String,
+    #[field(default = String::new())]
+    description: String,
+    #[field(default = String::new())]
+    people_estimate: String,
+    #[field(default = String::new())]
+    modality: String,
+    #[field(default = String::new())]
+    wanted_from: String,
+    #[field(default = String::new())]
+    wanted_to: String,
+    #[field(default = String::new())]
+    priority: String,
+}
+csrf_protected!(DemandForm);
+
+impl DemandForm {
+    fn input(&self) -> Result<DemandInput, AppError> {
+        let people = self.people_estimate.trim();
+        let people_estimate = if people.is_empty() {
+            None
+        } else {
+            Some(people.replace('.', "").parse::<i64>().map_err(|_| {
+                AppError::invalid(
+                    "people_estimate",
+                    "Escriba cuántas personas se formarían, en números.",
+                )
+            })?)
+        };
+        let text = |v: &str| Some(v.to_string());
+        Ok(DemandInput {
+            municipality_code: text(&self.municipality_code),
+            capacity_id: self.capacity_id,
+            topic: text(&self.topic),
+            description: text(&self.description),
+            people_estimate,
+            modality: text(&self.modality),
+            wanted_from: text(&self.wanted_from),
+            wanted_to: text(&self.wanted_to),
+            priority: text(&self.priority),
+            status: None,
+            reason: None,
+        })
+    }
+
+    fn of(view: &DemandView) -> Self {
+        DemandForm {
+            municipality_code: view.municipality_code.clone(),
+            capacity_id: Some(view.capacity_id),
+            topic: view.topic.clone(),
+            description: view.description.clone(),
+            people_estimate: view.people_estimate.to_string(),
+            modality: view.modality.as_str().to_string(),
+            wanted_from: view.wanted_from.to_string(),
+            wanted_to: view.wanted_to.to_string(),
+            priority: view.priority.as_str().to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FormView {
+    form: DemandForm,
+    /// The municipalities the caller may choose (a liaison: theirs only).
+    municipalities: Vec<Choice>,
+    capacities: Vec<Choice>,
+    modalities: Vec<Choice>,
+    priorities: Vec<Choice>,
+    errors: Vec<FieldError>,
+}
+
+/// The municipalities in the caller's territory, by name (a direction: its departments').
+async fn municipality_choices(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    selected: &str,
+) -> DomainResult<Vec<Choice>> {
+    let scope = super::DemandScope::of(user)?;
+    let mut query = municipality::Entity::find().order_by_asc(municipality::Column::Name);
+    query = match &scope {
+        super::DemandScope::All => query,
+        super::DemandScope::Departments(codes) => {
+            query.filter(municipality::Column::DepartmentCode.is_in(codes.clone()))
+        }
+        super::DemandScope::Department(code) => {
+            query.filter(municipality::Column::DepartmentCode.eq(code.as_str()))
+        }
+        super::DemandScope::Municipality(code) => {
+            query.filter(municipality::Column::Code.eq(code.as_str()))
+        }
+    };
+    let departments = crate::territory::department_names(db).await?;
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Choice {
+            selected: m.code == selected,
+            label: format!(
+                "{} ({})",
+                m.name,
+                departments
+                    .get(&m.department_code)
+                    .cloned()
+                    .unwrap_or_default()
+            ),
+            value: m.code,
+        })
+        .collect())
+}
+
+async fn form_view(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    form: DemandForm,
+    errors: Vec<FieldError>,
+) -> DomainResult<FormView> {
+    Ok(FormView {
+        municipalities: municipality_choices(db, user, &form.municipality_code).await?,
+        capacities: capacity_choices(db, form.capacity_id).await?,
+        modalities: choices(
+            &MODALITIES,
+            Modality::parse(&form.modality),
+            Modality::as_str,
+            Modality::label,
+        ),
+        priorities: choices(
+            &PRIORITIES,
+            DemandPriority::parse(&form.priority).or(Some(DemandPriority::Media)),
+            DemandPriority::as_str,
+            DemandPriority::label,
+        ),
+        form,
+        errors,
+    })
+}
+
+/// The form to raise a demand.
+#[get("/demandas/nueva")]
+async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, user: CurrentUser) -> PageResult {
+    let result = async {
+        if !may_raise(&user) {
+            return Err(AppError::Forbidden.into());
+        }
+        let form = DemandForm {
+            municipality_code: user.municipality_code.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        let view = form_view(db.inner(), &user, form, Vec::new()).await?;
+        page.render("demand_new", "Registrar una demanda de formación", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+#[post("/demandas", data = "<form>")]
+async fn create_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    form: CsrfForm<DemandForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input()?;
+        let txn = crate::db::begin(db).await?;
+        let view = super::create(&txn, &user, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    match result {
+        Ok(view) => Ok(Flash::success(
+            Redirect::to(format!("/demandas/{}", view.id)),
+            "Demanda registrada. La coordinación de ESAP la verá al planear sus cohortes.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let view = form_view(db.inner(), &user, form, errors).await?;
+                page.render("demand_new", "Registrar una demanda de formación", view)
+            }
+            .await;
+            Err(match rendered {
+                Ok(html) => (Status::UnprocessableEntity, html),
+                Err(e) => failure(&page, e.into()),
+            })
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[derive(Serialize)]
+struct ShowView {
+    demand: DemandView,
+    /// The author, while it is open.
+    editable: Option<FormView>,
+    may_decline: bool,
+    may_endorse: bool,
+}
+
+async fn show_view(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i32,
+    form: Option<(DemandForm, Vec<FieldError>)>,
+) -> DomainResult<ShowView> {
+    let row = super::find_in_scope(db, user, id).await?;
+    let demand = super::view(db, row).await?;
+    let open = demand.status == DemandStatus::Open;
+    let editable = if open && demand.created_by == user.id {
+        let (form, errors) = form.unwrap_or_else(|| (DemandForm::of(&demand), Vec::new()));
+        Some(form_view(db, user, form, errors).await?)
+    } else {
+        None
+    };
+    Ok(ShowView {
+        may_decline: open && user.is_staff(),
+        may_endorse: user.role == Role::Reviewer
+            && !demand.endorsed
+            && matches!(demand.status, DemandStatus::Open | DemandStatus::Planned),
+        editable,
+        demand,
+    })
+}
+
+/// One demand, with what the caller may do to it.
+#[get("/demandas/<id>")]
+async fn show_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+) -> PageResult {
+    let result = async {
+        let view = show_view(db.inner(), &user, id, None).await?;
+        let title = format!("Demanda: {}", view.demand.topic);
+        page.render("demand", &title, view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+/// The author's changes while the demand is open.
+#[post("/demandas/<id>", data = "<form>")]
+async fn edit_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<DemandForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input()?;
+        let txn = crate::db::begin(db).await?;
+        super::update(&txn, &notifier, &user, id, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Flash::success(
+            Redirect::to(format!("/demandas/{id}")),
+            "Cambios guardados.",
+        )),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let view = show_view(db.inner(), &user, id, Some((form, errors))).await?;
+                let title = format!("Demanda: {}", view.demand.topic);
+                page.render("demand", &title, view)
+            }
+            .await;
+            Err(match rendered {
+                Ok(html) => (Status::UnprocessableEntity, html),
+                Err(e) => failure(&page, e.into()),
+            })
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[derive(FromForm)]
+struct DeclineForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    reason: String,
+}
+csrf_protected!(DeclineForm);
+
+/// A coordinator declines an open demand, with the reason the author is told.
+#[post("/demandas/<id>/declinar", data = "<form>")]
+async fn decline_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<DeclineForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let input = DemandInput {
+        status: Some(DemandStatus::Declined.as_str().to_string()),
+        reason: Some(form.0.reason.clone()),
+        ..Default::default()
+    };
+    let back = Redirect::to(format!("/demandas/{id}"));
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        super::update(&txn, &notifier, &user, id, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Flash::success(
+            back,
+            "Demanda declinada; se le informó a quien la registró.",
+        )),
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            back,
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[derive(FromForm)]
+struct EndorseForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_protected!(EndorseForm);
+
+/// The gobernación backs a demand of one of its municipalities.
+#[post("/demandas/<id>/respaldar", data = "<_form>")]
+async fn endorse_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+    _form: CsrfForm<EndorseForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let result: AppResult<()> = async {
+        let txn = crate::db::begin(db).await?;
+        super::endorse(&txn, &user, id).await?;
+        crate::db::commit(txn).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Flash::success(
+            Redirect::to(format!("/demandas/{id}")),
+            "La gobernación respalda esta demanda.",
+        )),
+        Err(e) => Err(failure(&page, e.into())),
+    }
+}
