@@ -16,6 +16,7 @@ mod cli;
 mod cohorts;
 mod common;
 mod dashboards;
+mod demand;
 mod demo;
 mod enrolment;
 mod enrolment_import;

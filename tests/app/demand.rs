@@ -1,0 +1,767 @@
+//! Municipal demand and territorial roles (issue 16): each role's rights on demands, the state
+//! machine and its emails through the outbox, planning demands in cohorts (and the 422s),
+//! demands met when their cohort closes, and coordinators scoped to a territorial direction.
+
+use crate::common::TestApp;
+use crate::support::{META_REVIEWER, api, demo_account, error_fields, role_token, token};
+use crate::world::{World, days};
+use aula_territorial::entities::values::{Mark, Role};
+use aula_territorial::entities::{audit_log, capacity, outbox};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+async fn capacity_id(app: &TestApp, code: &str) -> i64 {
+    i64::from(
+        capacity::Entity::find()
+            .filter(capacity::Column::Code.eq(code))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+}
+
+fn demand_body(place: &str, capacity: i64) -> Value {
+    json!({
+        "municipality_code": place,
+        "capacity_id": capacity,
+        "topic": "Plan indicativo y seguimiento a metas",
+        "description": "Las secretarías no reportan el avance de sus metas.",
+        "people_estimate": 12,
+        "modality": "mixta",
+        "wanted_from": days(20).to_string(),
+        "wanted_to": days(120).to_string(),
+        "priority": "alta",
+    })
+}
+
+/// Raises a demand as `token`; its JSON.
+async fn raise(app: &TestApp, token: &str, place: &str, capacity: i64) -> Value {
+    let (status, body) = api(
+        app,
+        "POST",
+        "/api/v1/demands",
+        Some(token),
+        Some(demand_body(place, capacity)),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    body
+}
+
+/// The outbox rows written with `key`.
+async fn mails(app: &TestApp, key: &str) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.eq(key))
+        .all(app.db())
+        .await
+        .unwrap()
+}
+
+/// A liaison account of `place`, created by the admin through the API; its token.
+async fn liaison_of(app: &TestApp, admin: &str, place: &str) -> String {
+    let email = format!("enlace.{place}@example.org");
+    let (status, body) = api(
+        app,
+        "POST",
+        "/api/v1/users",
+        Some(admin),
+        Some(json!({
+            "email": email,
+            "password": "Enlace-Prueba-2026",
+            "full_name": "Enlace de prueba",
+            "role": "liaison",
+            "municipality_code": place,
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["municipality_code"], json!(place));
+    token(app, &email, "Enlace-Prueba-2026").await
+}
+
+#[rocket::async_test]
+async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let participant = role_token(&app, Role::Participant).await;
+    let instructor = role_token(&app, Role::Instructor).await;
+    let planning = capacity_id(&app, "planeacion_territorial").await;
+
+    // A liaison raises for their municipality only: open, not yet endorsed, audited.
+    let raised = raise(&app, &liaison, "18256", planning).await;
+    let id = raised["id"].as_i64().unwrap();
+    assert_eq!(raised["status"], json!("open"));
+    assert_eq!(raised["endorsed"], json!(false));
+    assert_eq!(raised["municipality_name"], json!("El Paujíl"));
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(demand_body("18592", planning)),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(error_fields(&body), ["municipality_code"]);
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("demand.created"))
+        .filter(audit_log::Column::SubjectId.eq(id.to_string()))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // Bad input: every problem at once, nothing written.
+    let before = api(&app, "GET", "/api/v1/demands", Some(&admin), None)
+        .await
+        .1["total"]
+        .clone();
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(json!({
+            "municipality_code": "18256",
+            "capacity_id": 999,
+            "topic": "",
+            "people_estimate": 0,
+            "modality": "a distancia",
+            "wanted_from": days(30).to_string(),
+            "wanted_to": days(10).to_string(),
+            "priority": "urgente",
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let mut fields = error_fields(&body);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "capacity_id",
+            "description",
+            "modality",
+            "people_estimate",
+            "priority",
+            "topic",
+            "wanted_to"
+        ]
+    );
+    assert_eq!(
+        api(&app, "GET", "/api/v1/demands", Some(&admin), None)
+            .await
+            .1["total"],
+        before
+    );
+
+    // Another municipality's liaison and another department's reviewer: 404, and their lists
+    // leave it out.
+    let other_liaison = liaison_of(&app, &admin, "18592").await;
+    for token in [&other_liaison, &meta] {
+        let (status, _) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/demands/{id}"),
+            Some(token),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::NotFound);
+        let (_, list) = api(&app, "GET", "/api/v1/demands", Some(token), None).await;
+        assert!(
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["id"] != json!(id)),
+            "{list}"
+        );
+    }
+    let (_, mine) = api(&app, "GET", "/api/v1/demands", Some(&liaison), None).await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["municipality_code"] == json!("18256")),
+        "{mine}"
+    );
+    // Instructors and participants have no business with demand.
+    for token in [&participant, &instructor] {
+        let (status, _) = api(&app, "GET", "/api/v1/demands", Some(token), None).await;
+        assert_eq!(status, Status::Forbidden);
+        let (status, _) = api(
+            &app,
+            "POST",
+            "/api/v1/demands",
+            Some(token),
+            Some(demand_body("18256", planning)),
+        )
+        .await;
+        assert_eq!(status, Status::Forbidden);
+    }
+
+    // The gobernación endorses it once; a reviewer's own demand counts as endorsed.
+    let (status, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/demands/{id}/endorsement"),
+        Some(&caqueta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["endorsed"], json!(true));
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/demands/{id}/endorsement"),
+        Some(&caqueta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/demands/{id}/endorsement"),
+        Some(&liaison),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let by_reviewer = raise(&app, &caqueta, "18094", planning).await;
+    assert_eq!(by_reviewer["endorsed"], json!(true));
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&caqueta),
+        Some(demand_body("50325", planning)),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "a Meta municipality");
+
+    // Its author changes it while open; nobody else does.
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/demands/{id}"),
+        Some(&liaison),
+        Some(json!({"people_estimate": 20, "priority": "media"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(
+        (body["people_estimate"].clone(), body["priority"].clone()),
+        (json!(20), json!("media"))
+    );
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/demands/{id}"),
+        Some(&caqueta),
+        Some(json!({"people_estimate": 3})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn declining_needs_a_reason_tells_the_author_and_ends_the_demand() {
+    let app = TestApp::with_demo().await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let planning = capacity_id(&app, "planeacion_territorial").await;
+    let id = raise(&app, &liaison, "18256", planning).await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/demands/{id}");
+
+    // Only coordinators decline; with a reason; planned and met come from cohorts.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&liaison),
+        Some(json!({"status": "declined", "reason": "Ya no"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&staff),
+        Some(json!({"status": "declined"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(error_fields(&body), ["reason"]);
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&staff),
+        Some(json!({"status": "planned"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(error_fields(&body), ["status"]);
+    assert!(
+        mails(&app, &format!("demand_declined:{id}"))
+            .await
+            .is_empty()
+    );
+
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&staff),
+        Some(json!({"status": "declined", "reason": "Lo atiende el Ministerio de Vivienda."})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], json!("declined"));
+    assert_eq!(
+        body["decline_reason"],
+        json!("Lo atiende el Ministerio de Vivienda.")
+    );
+    let sent = mails(&app, &format!("demand_declined:{id}")).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].recipient, demo_account(Role::Liaison).0);
+    assert!(sent[0].subject.contains("declinada"), "{}", sent[0].subject);
+
+    // History now: the author cannot change it, nor can it be declined twice.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&liaison),
+        Some(json!({"people_estimate": 5})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&staff),
+        Some(json!({"status": "declined", "reason": "Otra vez"})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+}
+
+#[rocket::async_test]
+async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_them() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let planning = capacity_id(&app, "planeacion_territorial").await;
+    let taxes = capacity_id(&app, "movilizacion_recursos").await;
+    // Puerto Rico's and Florencia's demands for the course's capacity; one of another
+    // capacity; one of Meta, outside the cohort's department.
+    let puerto = raise(&app, &caqueta, "18592", planning).await["id"]
+        .as_i64()
+        .unwrap();
+    let florencia = raise(&app, &caqueta, "18001", planning).await["id"]
+        .as_i64()
+        .unwrap();
+    let other_capacity = raise(&app, &caqueta, "18592", taxes).await["id"]
+        .as_i64()
+        .unwrap();
+    let elsewhere = raise(&app, &meta, "50325", planning).await["id"]
+        .as_i64()
+        .unwrap();
+
+    // Planeación Territorial for Caquetá, four sessions already held.
+    let held: Vec<chrono::Duration> = [12i64, 9, 6, 3]
+        .iter()
+        .map(|d| chrono::Duration::days(-d))
+        .collect();
+    let cohort = world
+        .cohort()
+        .min_attendance(75)
+        .sessions_from_now(&held, 60)
+        .create()
+        .await;
+    let path = format!("/api/v1/cohorts/{}", cohort.id);
+    for (bad, why) in [
+        (other_capacity, "otra capacidad"),
+        (elsewhere, "no está dirigida"),
+        (999_999, "no existe"),
+    ] {
+        let (status, body) = api(
+            &app,
+            "PATCH",
+            &path,
+            Some(&world.staff),
+            Some(json!({"demand_ids": [puerto, bad]})),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{body}");
+        assert_eq!(error_fields(&body), ["demand_ids"]);
+        assert!(body.to_string().contains(why), "{body}");
+    }
+    // Nothing was planned by the refused requests.
+    let (_, still) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/demands/{puerto}"),
+        Some(&caqueta),
+        None,
+    )
+    .await;
+    assert_eq!(still["status"], json!("open"));
+    assert!(
+        mails(&app, &format!("demand_planned:{puerto}:{}", cohort.id))
+            .await
+            .is_empty()
+    );
+
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&world.staff),
+        Some(json!({"demand_ids": [puerto, florencia]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    for id in [puerto, florencia] {
+        let (_, demand) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/demands/{id}"),
+            Some(&caqueta),
+            None,
+        )
+        .await;
+        assert_eq!(demand["status"], json!("planned"), "{demand}");
+        assert_eq!(demand["cohort_id"], json!(cohort.id));
+        assert_eq!(
+            mails(&app, &format!("demand_planned:{id}:{}", cohort.id))
+                .await
+                .len(),
+            1
+        );
+    }
+    // Planned twice is the same plan (no second email); a planned demand is another cohort's
+    // no longer.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&world.staff),
+        Some(json!({"demand_ids": [puerto, florencia]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        mails(&app, &format!("demand_planned:{puerto}:{}", cohort.id))
+            .await
+            .len(),
+        1
+    );
+    let second = world.cohort().create().await;
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", second.id),
+        Some(&world.staff),
+        Some(json!({"demand_ids": [puerto]})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+
+    // Puerto Rico's person completes, Florencia's does not: Puerto Rico's demand is met (its
+    // author told), Florencia's is open again.
+    let puerto_people = world.people("dpuerto").create().await;
+    let florencia_people = world.people("dflorencia").of("18001").create().await;
+    let passes = world.enrol(cohort.id, puerto_people[0].id).await.id;
+    let fails = world.enrol(cohort.id, florencia_people[0].id).await.id;
+    world.move_cohort(cohort.id, "in_progress").await;
+    use Mark::*;
+    world
+        .take_attendance(
+            &cohort.sessions,
+            &[
+                (passes, &[Presente, Presente, Presente, Presente]),
+                (fails, &[Ausente, Ausente, Ausente, Presente]),
+            ],
+        )
+        .await;
+    world.move_cohort(cohort.id, "closed").await;
+    let status_of = |id: i64| {
+        let app = &app;
+        let caqueta = &caqueta;
+        async move {
+            api(
+                app,
+                "GET",
+                &format!("/api/v1/demands/{id}"),
+                Some(caqueta),
+                None,
+            )
+            .await
+            .1
+        }
+    };
+    let met = status_of(puerto).await;
+    assert_eq!(met["status"], json!("met"), "{met}");
+    assert!(met["met_at"].is_string());
+    let met_mail = mails(&app, &format!("demand_met:{puerto}")).await;
+    assert_eq!(met_mail.len(), 1);
+    assert_eq!(met_mail[0].recipient, demo_account(Role::Reviewer).0);
+    let reopened = status_of(florencia).await;
+    assert_eq!(reopened["status"], json!("open"), "{reopened}");
+    assert_eq!(reopened["cohort_id"], Value::Null);
+    assert!(
+        mails(&app, &format!("demand_met:{florencia}"))
+            .await
+            .is_empty()
+    );
+
+    // Cancelling a cohort gives its demands back.
+    let third = world.cohort().create().await;
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", third.id),
+        Some(&world.staff),
+        Some(json!({"demand_ids": [florencia]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(status_of(florencia).await["status"], json!("planned"));
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", third.id),
+        Some(&world.staff),
+        Some(json!({"status": "cancelled", "cancellation_reason": "Sin instructor"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(status_of(florencia).await["status"], json!("open"));
+}
+
+#[rocket::async_test]
+async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let world = World::new(&app).await;
+
+    // Admins group departments; a department belongs to one direction.
+    let (status, direction) = api(
+        &app,
+        "POST",
+        "/api/v1/territorial-directions",
+        Some(&admin),
+        Some(json!({"name": "Dirección Territorial Caquetá", "department_codes": ["18", "86"]})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{direction}");
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/territorial-directions",
+        Some(&admin),
+        Some(json!({"name": "Otra", "department_codes": ["18", "99"]})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(body.to_string().contains("otra dirección"), "{body}");
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/territorial-directions",
+        Some(&world.staff),
+        Some(json!({"name": "X", "department_codes": ["05"]})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, listed) = api(
+        &app,
+        "GET",
+        "/api/v1/territorial-directions",
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(listed["items"].as_array().unwrap().len() >= 2, "{listed}");
+
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/users",
+        Some(&admin),
+        Some(json!({
+            "email": "coordinacion.caqueta@example.org",
+            "password": "Coordina-Caqueta-2026",
+            "full_name": "Coordinadora del Caquetá",
+            "role": "coordinator",
+            "territorial_direction_id": direction["id"],
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let regional = token(
+        &app,
+        "coordinacion.caqueta@example.org",
+        "Coordina-Caqueta-2026",
+    )
+    .await;
+
+    // A cohort of Meta (the national coordinator's) and one of Caquetá.
+    let meta_cohort = world.cohort().draft().create().await;
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", meta_cohort.id),
+        Some(&world.staff),
+        Some(json!({"department_codes": ["50"]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let caqueta_cohort = world.cohort().draft().create().await;
+
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?per_page=500",
+        Some(&regional),
+        None,
+    )
+    .await;
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&caqueta_cohort.id), "{ids:?}");
+    assert!(!ids.contains(&meta_cohort.id), "{ids:?}");
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", meta_cohort.id),
+        Some(&regional),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", meta_cohort.id),
+        Some(&regional),
+        Some(json!({"seats": 40})),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/cohorts/{}", caqueta_cohort.id),
+        Some(&regional),
+        Some(json!({"seats": 40})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+
+    // It creates cohorts only in its departments.
+    let mut body = world.cohort().body().await;
+    body["department_codes"] = json!(["50"]);
+    let (status, refused) = api(
+        &app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&regional),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(error_fields(&refused), ["department_codes"]);
+    body["department_codes"] = json!([]);
+    body["municipality_codes"] = json!([]);
+    let (status, refused) = api(
+        &app,
+        "POST",
+        "/api/v1/cohorts",
+        Some(&regional),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "national: {refused}");
+    body["municipality_codes"] = json!(["18256"]);
+    let (status, created) = api(&app, "POST", "/api/v1/cohorts", Some(&regional), Some(body)).await;
+    assert_eq!(status, Status::Created, "{created}");
+
+    // The demo's direction coordinator works in Meta.
+    let meta_coordinator = token(
+        &app,
+        "coordinacion.meta@aulaterritorial.example",
+        "Coordina-Meta-2026",
+    )
+    .await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", caqueta_cohort.id),
+        Some(&meta_coordinator),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", meta_cohort.id),
+        Some(&meta_coordinator),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn the_liaisons_home_and_the_demand_pages() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Liaison);
+    assert_eq!(
+        crate::support::sign_in_page(&app, email, password).await,
+        Status::SeeOther
+    );
+    let (status, home) = crate::support::page(&app, "/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(home.contains("Enlace municipal de El Paujíl"), "{home}");
+    assert!(
+        home.contains("Audiencia pública de rendición de cuentas"),
+        "{home}"
+    );
+    assert!(home.contains("/demandas/nueva"));
+    let (status, list) = crate::support::page(&app, "/demandas").await;
+    assert_eq!(status, Status::Ok);
+    assert!(list.contains("Seguimiento al plan de desarrollo"));
+    assert!(!list.contains("Mapiripán"), "another department's demand");
+    let (status, form) = crate::support::page(&app, "/demandas/nueva").await;
+    assert_eq!(status, Status::Ok);
+    assert!(form.contains("value=\"18256\""));
+    assert!(!form.contains("value=\"18592\""), "only their municipality");
+    let (status, _) = crate::support::page(&app, "/municipios/18256").await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = crate::support::page(&app, "/municipios/18592").await;
+    assert_eq!(status, Status::NotFound);
+}
