@@ -260,10 +260,10 @@ impl<'r> Responder<'r, 'static> for ZipFile {
 async fn zip_download(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
-    _staff: StaffUser,
+    staff: StaffUser,
     id: i32,
 ) -> AppResult<ZipFile> {
-    crate::cohorts::find(db.inner(), id).await?;
+    crate::cohorts::find_managed(db.inner(), &staff, id).await?;
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))

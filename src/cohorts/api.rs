@@ -299,7 +299,7 @@ async fn add_session(
     body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Created<SessionView>> {
     let txn = crate::db::begin(db).await?;
-    let cohort = super::find(&txn, id).await?;
+    let cohort = super::find_managed(&txn, &staff, id).await?;
     let view = sessions::add(&txn, staff.id, &cohort, &body).await?;
     crate::db::commit(txn).await?;
     Ok(created(view))
@@ -334,7 +334,7 @@ async fn generate_sessions(
     body: crate::api::JsonBody<Recurrence>,
 ) -> AppResult<Created<List<SessionView>>> {
     let txn = crate::db::begin(db).await?;
-    let cohort = super::find(&txn, id).await?;
+    let cohort = super::find_managed(&txn, &staff, id).await?;
     let items = sessions::generate(&txn, staff.id, &cohort, &body).await?;
     crate::db::commit(txn).await?;
     let total = items.len() as u64;
@@ -374,7 +374,7 @@ async fn update_session(
 ) -> AppResult<Json<SessionView>> {
     let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = super::find(&txn, session.cohort_id).await?;
+    let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
     let view = sessions::update(&txn, staff.id, &cohort, id, &body).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
@@ -406,7 +406,7 @@ async fn delete_session(
 ) -> AppResult<Status> {
     let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = super::find(&txn, session.cohort_id).await?;
+    let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
     sessions::remove(&txn, staff.id, &cohort, id).await?;
     crate::db::commit(txn).await?;
     Ok(Status::NoContent)

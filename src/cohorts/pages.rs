@@ -695,10 +695,11 @@ pub(crate) async fn detail_view(
 #[get("/coordinacion/cohortes/<id>")]
 async fn detail_page(
     db: &State<DatabaseConnection>,
-    _staff: StaffUser,
+    staff: StaffUser,
     page: Page<'_>,
     id: i32,
 ) -> AppResult<RawHtml<String>> {
+    super::find_managed(db.inner(), &staff, id).await?;
     let view = detail_view(db, id, None, &[]).await?;
     let title = view.cohort.name.clone();
     page.render("cohort_detail", &title, view)
@@ -867,7 +868,7 @@ async fn add_session_submit(
             location: Some(form.location.clone()),
         };
         let txn = crate::db::begin(db).await?;
-        let cohort = super::find(&txn, id).await?;
+        let cohort = super::find_managed(&txn, &staff, id).await?;
         let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
         crate::db::commit(txn).await?;
         Ok(view)
@@ -920,7 +921,7 @@ async fn generate_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let cohort = super::find(&txn, id).await?;
+        let cohort = super::find_managed(&txn, &staff, id).await?;
         let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(created)
@@ -941,7 +942,7 @@ async fn delete_session_submit(
 ) -> AppResult<Flash<Redirect>> {
     let txn = crate::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = super::find(&txn, session.cohort_id).await?;
+    let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
     let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
     let target = Redirect::to(format!("/coordinacion/cohortes/{}", cohort.id));
     match outcome {

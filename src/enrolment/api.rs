@@ -391,10 +391,10 @@ async fn import(
 #[get("/cohorts/<id>/enrolments/import-template.xlsx")]
 async fn import_template(
     db: &State<DatabaseConnection>,
-    _staff: StaffUser,
+    staff: StaffUser,
     id: i32,
 ) -> AppResult<crate::spreadsheets::Download> {
-    cohorts::find(db.inner(), id).await?;
+    cohorts::find_managed(db.inner(), &staff, id).await?;
     Ok(crate::spreadsheets::Download::xlsx(
         "plantilla-inscripciones.xlsx",
         super::import::template().await?,

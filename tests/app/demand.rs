@@ -680,6 +680,30 @@ async fn a_directions_coordinator_sees_and_manages_only_its_departments_cohorts(
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
+    // Nor anything inside another direction's cohort: sessions, imports, certificates.
+    for (method, path) in [
+        (
+            "POST",
+            format!("/api/v1/cohorts/{}/sessions", meta_cohort.id),
+        ),
+        (
+            "POST",
+            format!("/api/v1/cohorts/{}/certificates", meta_cohort.id),
+        ),
+        (
+            "GET",
+            format!(
+                "/api/v1/cohorts/{}/enrolments/import-template.xlsx",
+                meta_cohort.id
+            ),
+        ),
+    ] {
+        let body = (method == "POST").then(|| {
+            json!({"starts_at": "2027-02-01T09:00:00-05:00", "ends_at": "2027-02-01T12:00:00-05:00"})
+        });
+        let (status, answer) = api(&app, method, &path, Some(&regional), body).await;
+        assert_eq!(status, Status::NotFound, "{method} {path}: {answer}");
+    }
 
     // It creates cohorts only in its departments.
     let mut body = world.cohort().body().await;

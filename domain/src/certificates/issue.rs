@@ -432,6 +432,7 @@ pub async fn issue_for_cohort(
     actor: &Actor,
     cohort_id: i32,
 ) -> AppResult<IssueOutcome> {
+    crate::cohorts::find_managed(db, actor, cohort_id).await?;
     let facts = cohort_facts(db, cohort_id).await?;
     if facts.cohort.status != CohortStatus::Closed {
         return Err(AppError::Conflict(NOT_CLOSED.into()));
@@ -527,6 +528,7 @@ pub async fn reissue(
     typed: &str,
 ) -> AppResult<Verification> {
     let old = find_by_code(db, typed).await?;
+    crate::cohorts::find_managed(db, actor, old.cohort_id).await?;
     let not_valid = |old: &certificate::Model| {
         AppError::Conflict(format!(
             "El certificado está {}: solo se reexpide uno vigente.",
@@ -600,6 +602,7 @@ pub async fn revoke<C: ConnectionTrait>(
         .map_err(|e| AppError::Validation(vec![e]))?
         .ok_or_else(|| AppError::invalid("reason", "Escriba el motivo de la revocación."))?;
     let cert = find_by_code(db, typed).await?;
+    crate::cohorts::find_managed(db, actor, cert.cohort_id).await?;
     if cert.status != CertificateStatus::Valid {
         return Err(AppError::Conflict(format!(
             "El certificado ya está {}.",

@@ -244,6 +244,17 @@ pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohor
     find(db, cohort_id).await
 }
 
+/// The cohort `user` may manage: any for national staff, only those of its departments for a
+/// territorial direction's coordinator (404 otherwise, as if it did not exist). Every staff
+/// action on a cohort (its sessions, enrolments, imports, certificates) starts here.
+pub async fn find_managed<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<cohort::Model> {
+    find_in_scope(db, &CohortScope::of(Some(user)), id).await
+}
+
 /// The cohort if the scope allows it; otherwise 404, as if it did not exist.
 pub async fn find_in_scope<C: ConnectionTrait>(
     db: &C,

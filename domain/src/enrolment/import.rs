@@ -249,7 +249,7 @@ impl<'a> EnrolmentImport<'a> {
         notifier: &'a Notifier<'a>,
         cohort_id: i32,
     ) -> AppResult<Self> {
-        let cohort = cohorts::find(db, cohort_id).await?;
+        let cohort = cohorts::find_managed(db, staff, cohort_id).await?;
         check_open(&cohort)?;
         Ok(EnrolmentImport {
             staff,

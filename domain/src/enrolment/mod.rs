@@ -116,6 +116,10 @@ pub async fn enrol<C: ConnectionTrait>(
     participant_id: i32,
     requester: &Requester<'_>,
 ) -> AppResult<EnrolmentView> {
+    if let Requester::Staff { user, .. } = requester {
+        // A direction's coordinator enrols people only in its cohorts.
+        cohorts::find_managed(db, user, cohort_id).await?;
+    }
     let cohort = cohorts::lock(db, cohort_id).await?;
     let person = participant::Entity::find_by_id(participant_id)
         .one(db)
@@ -331,7 +335,11 @@ pub async fn find_for<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound)?;
     let person = person.ok_or(AppError::NotFound)?;
-    if user.is_staff() || person.user_id == Some(user.id) {
+    if user.is_staff() {
+        // A direction's coordinator: only the enrolments of its cohorts.
+        cohorts::find_managed(db, user, row.cohort_id).await?;
+        Ok((row, person))
+    } else if person.user_id == Some(user.id) {
         Ok((row, person))
     } else {
         Err(AppError::NotFound)
