@@ -4,7 +4,7 @@
 //! with the chosen municipalities) and the indicators themselves (`/indicadores`: the list,
 //! the administrator's edits of names and capacity links, and the import of new years).
 
-use super::chart::{SeriesChart, series_chart};
+use super::chart::series_chart;
 use super::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries};
 use super::import::{ObservationImport, ObservationSummary};
 use super::priorities::{Priorities, PriorityQuery};
@@ -70,7 +70,8 @@ async fn capacity_choices(
 #[derive(Serialize)]
 struct SeriesView<'a> {
     series: &'a IndicatorSeries,
-    chart: Option<SeriesChart>,
+    /// The chart's inline SVG (`SeriesChart::svg`), already escaped.
+    chart: Option<String>,
     /// «+3,2» / «-1,0», with the reading of the direction.
     change: Option<String>,
     rows: Vec<SeriesRow>,
@@ -129,7 +130,8 @@ async fn municipality_page(
                     .iter()
                     .map(|s| SeriesView {
                         series: s,
-                        chart: series_chart(s, &c.by_year),
+                        chart: series_chart(s, &c.by_year)
+                            .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
                         change: s.change.map(|v| signed(v, 1)),
                         rows: s
                             .observations
