@@ -326,6 +326,12 @@ pub(crate) struct CohortForm {
     min_attendance_pct: String,
     #[field(default = String::new())]
     pass_mark: String,
+    /// The form listed demands to answer (so an empty `demand_ids` means «none», not «not
+    /// shown»).
+    #[field(default = false)]
+    demands_listed: bool,
+    #[field(default = Vec::new())]
+    demand_ids: Vec<i32>,
 }
 csrf_protected!(CohortForm);
 
@@ -366,7 +372,7 @@ impl CohortForm {
             pass_mark: decimal_field("pass_mark", &self.pass_mark, &mut errors),
             status: None,
             cancellation_reason: None,
-            demand_ids: None,
+            demand_ids: self.demands_listed.then(|| self.demand_ids.clone()),
         };
         if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
             errors.push(FieldError::new(
@@ -423,17 +429,88 @@ struct FormView {
     choices: Choices,
     form: FormValues,
     errors: Vec<FieldError>,
+    /// Open demands the cohort may answer (issue 16), ticked when it does.
+    demands: Vec<DemandChoice>,
+}
+
+#[derive(Serialize)]
+struct DemandChoice {
+    id: i32,
+    label: String,
+    checked: bool,
+}
+
+/// The demands the form lists: for a cohort, the open ones of its capacities and territory in
+/// the caller's scope (and those it already answers); for a new one, the open ones of the
+/// municipalities typed (all in scope when none), oldest first. A coordinator may still tick
+/// one that does not fit: the domain answers 422.
+async fn demand_choices(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    form: &CohortForm,
+    cohort: Option<&super::CohortView>,
+) -> crate::error::DomainResult<Vec<DemandChoice>> {
+    let rows = match cohort {
+        Some(c) => {
+            let targets = super::Targets {
+                municipalities: c.municipality_codes.clone(),
+                departments: c.department_codes.clone(),
+                instructors: Vec::new(),
+            };
+            crate::demand::planning::matching(db, user, c.course_id, &targets, Some(c.id)).await?
+        }
+        None => {
+            let typed = crate::territory::resolve_municipality_list(db, &form.municipalities)
+                .await?
+                .unwrap_or_default();
+            let filter = crate::demand::DemandFilter {
+                status: Some(crate::entities::values::DemandStatus::Open),
+                ..Default::default()
+            };
+            let (mut rows, _) = crate::demand::list(db, user, &filter, 1, 100).await?;
+            rows.retain(|d| typed.is_empty() || typed.contains(&d.municipality_code));
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|d| DemandChoice {
+            checked: if form.demands_listed {
+                form.demand_ids.contains(&d.id)
+            } else {
+                d.status == crate::entities::values::DemandStatus::Planned
+            },
+            label: format!(
+                "{} · {} ({}) · {} · {} persona(s){}",
+                d.topic,
+                d.municipality_name,
+                d.department_name,
+                d.capacity_name,
+                d.people_estimate,
+                if d.endorsed {
+                    " · respaldada por la gobernación"
+                } else {
+                    ""
+                }
+            ),
+            id: d.id,
+        })
+        .collect())
 }
 
 async fn form_view(
     db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
     form: &CohortForm,
     errors: &[FieldError],
+    cohort: Option<&super::CohortView>,
 ) -> AppResult<FormView> {
     Ok(FormView {
         choices: choices(db, Some(form)).await?,
         form: FormValues::from(form),
         errors: errors.to_vec(),
+        demands: demand_choices(db, user, form, cohort).await?,
     })
 }
 
@@ -442,7 +519,7 @@ async fn form_view(
 #[get("/coordinacion/cohortes/nueva?<municipios>")]
 async fn new_page(
     db: &State<DatabaseConnection>,
-    _staff: StaffUser,
+    staff: StaffUser,
     page: Page<'_>,
     municipios: Vec<String>,
 ) -> AppResult<RawHtml<String>> {
@@ -457,7 +534,7 @@ async fn new_page(
             .join(", "),
         ..Default::default()
     };
-    let view = form_view(db, &form, &[]).await?;
+    let view = form_view(db, &staff, &form, &[], None).await?;
     page.render("cohort_new", "Nueva cohorte", view)
 }
 
@@ -498,7 +575,7 @@ async fn create_submit(
             ))
         }
         Err(AppError::Validation(errors)) => {
-            match form_view(db, &form, &errors)
+            match form_view(db, &staff, &form, &errors, None)
                 .await
                 .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
             {
@@ -614,6 +691,7 @@ pub(crate) struct DetailView {
 
 pub(crate) async fn detail_view(
     db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
     id: i32,
     form: Option<&CohortForm>,
     errors: &[FieldError],
@@ -673,7 +751,7 @@ pub(crate) async fn detail_view(
     }
     let calendar = calendar(&sessions);
     Ok(DetailView {
-        form: form_view(db, &form, errors).await?,
+        form: form_view(db, user, &form, errors, Some(&view)).await?,
         status_label: view.status.label(),
         modality_label: view.modality.label(),
         places,
@@ -700,7 +778,7 @@ async fn detail_page(
     id: i32,
 ) -> AppResult<RawHtml<String>> {
     super::find_managed(db.inner(), &staff, id).await?;
-    let view = detail_view(db, id, None, &[]).await?;
+    let view = detail_view(db, &staff, id, None, &[]).await?;
     let title = view.cohort.name.clone();
     page.render("cohort_detail", &title, view)
 }
@@ -715,7 +793,10 @@ async fn detail_with_errors(
     let AppError::Validation(errors) = error else {
         return failure(page, error);
     };
-    match detail_view(db, id, form, &errors).await {
+    let Some(user) = page.user.as_ref() else {
+        return failure(page, AppError::Unauthorized);
+    };
+    match detail_view(db, user, id, form, &errors).await {
         Ok(view) => {
             let title = view.cohort.name.clone();
             match page.render("cohort_detail", &title, view) {

@@ -15,7 +15,17 @@ use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, update, endorse]
+    routes![
+        list,
+        create,
+        show,
+        update,
+        endorse,
+        demand_report,
+        demand_report_xlsx,
+        overlaps,
+        overlaps_xlsx
+    ]
 }
 
 /// The list's filters.
@@ -202,4 +212,202 @@ async fn endorse(
     let view = super::endorse(&txn, &user, id).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
+}
+
+/// The demand report's filters.
+#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandReportParams {
+    /// DANE code of a department.
+    #[param(example = "18")]
+    department: Option<String>,
+    /// Capacity id.
+    capacity: Option<i32>,
+}
+
+impl DemandReportParams {
+    fn query(&self) -> super::reports::DemandReportQuery {
+        super::reports::DemandReportQuery {
+            department: self.department.clone(),
+            capacity: self.capacity,
+        }
+    }
+}
+
+/// The demand map
+///
+/// Roles: as for the demands (a reviewer: their department; a liaison: their municipality;
+/// a direction's coordinator: its departments). Per municipality × capacity: open demands
+/// (`open`), people the open and planned demands ask for (`people_requested`), seats planned
+/// for them (`planned_seats`: per planned demand, its people up to its cohort's seats), and
+/// people of the municipality who completed training in the capacity (`completed`); then
+/// unmet demand (open or planned) by priority and age, and the 20 oldest open demands.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "reportDemand",
+    params(DemandReportParams),
+    responses(
+        (status = 200, description = "The demand map.", body = super::reports::DemandReport),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/demand?<params..>", rank = 2)]
+async fn demand_report(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    params: DemandReportParams,
+) -> AppResult<Json<super::reports::DemandReport>> {
+    Ok(Json(
+        super::reports::report(db.inner(), &user, &params.query()).await?,
+    ))
+}
+
+/// The demand map as a workbook
+///
+/// Same roles and parameters as `GET /reports/demand`: sheets «Mapa», «Sin atender» and «Más
+/// antiguas».
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "reportDemandXlsx",
+    params(DemandReportParams),
+    responses(
+        (status = 200, response = crate::openapi::responses::Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/demand.xlsx?<params..>", rank = 1)]
+async fn demand_report_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    params: DemandReportParams,
+) -> AppResult<crate::spreadsheets::Download> {
+    let report = super::reports::report(db.inner(), &user, &params.query()).await?;
+    let filters = report_filters(db.inner(), params.department.as_deref(), params.capacity).await?;
+    let bytes = super::workbook::demand(&report, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::Download::xlsx(
+        super::workbook::DEMAND_FILE,
+        bytes,
+    ))
+}
+
+/// The filters as a workbook's header names them.
+pub(crate) async fn report_filters(
+    db: &DatabaseConnection,
+    department: Option<&str>,
+    capacity: Option<i32>,
+) -> crate::error::DomainResult<Vec<(String, String)>> {
+    use sea_orm::EntityTrait;
+    let department = match department.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(code) => crate::territory::department_name(db, code).await?,
+        None => "Todos".into(),
+    };
+    let capacity = match capacity {
+        Some(id) => crate::entities::capacity::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map_or_else(|| "Todas".into(), |c| c.name),
+        None => "Todas".into(),
+    };
+    Ok(vec![
+        ("Departamento".into(), department),
+        ("Capacidad".into(), capacity),
+    ])
+}
+
+/// The overlap report's filters.
+#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverlapParams {
+    /// DANE code of a department: pairs with a shared place in it.
+    #[param(example = "18")]
+    department: Option<String>,
+    /// Cohorts running on or after this date (`YYYY-MM-DD`).
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    from: Option<String>,
+    /// Cohorts running on or before this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    to: Option<String>,
+}
+
+async fn overlap_pairs(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    params: &OverlapParams,
+) -> crate::error::DomainResult<Vec<crate::cohorts::overlap::Pair>> {
+    crate::cohorts::overlap::report_for(
+        db,
+        user,
+        params.department.clone(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+    )
+    .await
+}
+
+/// Cohorts that overlap
+///
+/// Roles: staff (the country), reviewers (their department). Pairs of non-cancelled cohorts
+/// that strengthen a same capacity in a same municipality or department with overlapping
+/// dates, the latest first; cohorts offered to the whole country are left out.
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "reportOverlaps",
+    params(OverlapParams),
+    responses(
+        (status = 200, description = "The pairs.", body = List<crate::cohorts::overlap::Pair>),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/reports/overlaps?<params..>", rank = 2)]
+async fn overlaps(
+    db: &State<DatabaseConnection>,
+    user: crate::accounts::guards::ReportReader,
+    params: OverlapParams,
+) -> AppResult<Json<List<crate::cohorts::overlap::Pair>>> {
+    let items = overlap_pairs(db.inner(), &user, &params).await?;
+    let total = items.len() as u64;
+    Ok(Json(List {
+        per_page: total.max(1),
+        items,
+        total,
+        page: 1,
+    }))
+}
+
+/// Cohorts that overlap, as a workbook
+///
+/// Same roles and parameters as `GET /reports/overlaps`: one sheet, «Traslapes».
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "reportOverlapsXlsx",
+    params(OverlapParams),
+    responses(
+        (status = 200, response = crate::openapi::responses::Workbook),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/reports/overlaps.xlsx?<params..>", rank = 1)]
+async fn overlaps_xlsx(
+    db: &State<DatabaseConnection>,
+    user: crate::accounts::guards::ReportReader,
+    params: OverlapParams,
+) -> AppResult<crate::spreadsheets::Download> {
+    let pairs = overlap_pairs(db.inner(), &user, &params).await?;
+    let mut filters = report_filters(db.inner(), params.department.as_deref(), None).await?;
+    filters.truncate(1);
+    filters.push((
+        "Periodo".into(),
+        format!(
+            "{} a {}",
+            params.from.as_deref().unwrap_or("el comienzo"),
+            params.to.as_deref().unwrap_or("hoy y después")
+        ),
+    ));
+    let bytes = super::workbook::overlaps(&pairs, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::Download::xlsx(
+        super::workbook::OVERLAPS_FILE,
+        bytes,
+    ))
 }

@@ -27,7 +27,11 @@ pub fn routes() -> Vec<Route> {
         show_page,
         edit_submit,
         decline_submit,
-        endorse_submit
+        endorse_submit,
+        report_page,
+        report_download,
+        overlaps_page,
+        overlaps_download
     ]
 }
 
@@ -102,6 +106,8 @@ struct ListView {
     statuses: Vec<Choice>,
     capacities: Vec<Choice>,
     may_raise: bool,
+    /// Staff and reviewers also read the overlap report.
+    reads_reports: bool,
     pager: crate::web::Pager,
 }
 
@@ -135,6 +141,7 @@ async fn list_page(
             statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
             capacities: capacity_choices(db.inner(), capacidad).await?,
             may_raise: may_raise(&user),
+            reads_reports: user.is_staff() || user.role == Role::Reviewer,
             pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
         };
         page.render("demands", "Demandas de formación", view)
@@ -515,4 +522,161 @@ async fn endorse_submit(
         )),
         Err(e) => Err(failure(&page, e.into())),
     }
+}
+
+#[derive(Serialize)]
+struct ReportView<'a> {
+    report: super::reports::DemandReport,
+    capacities: Vec<Choice>,
+    departments: Vec<crate::web::DepartmentChoice<'a>>,
+    /// Reviewers and liaisons see their territory: no department filter.
+    territorial: bool,
+    xlsx: String,
+}
+
+/// The demand map: per municipality × capacity, open demand, people requested, seats planned
+/// and completed; unmet demand by priority and age; the oldest open demands.
+#[get("/reportes/demanda?<departamento>&<capacidad>")]
+async fn report_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    departamento: Option<String>,
+    capacidad: Option<i32>,
+) -> PageResult {
+    let result = async {
+        let query = super::reports::DemandReportQuery {
+            department: departamento.clone(),
+            capacity: capacidad,
+        };
+        let report = super::reports::report(db.inner(), &user, &query).await?;
+        let departments = crate::territory::departments(db.inner()).await?;
+        let view = ReportView {
+            report,
+            capacities: capacity_choices(db.inner(), capacidad).await?,
+            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+            territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
+            xlsx: format!(
+                "/reportes/demanda.xlsx?departamento={}&capacidad={}",
+                departamento.as_deref().unwrap_or_default(),
+                capacidad.map(|c| c.to_string()).unwrap_or_default()
+            ),
+        };
+        page.render("demand_report", "Mapa de la demanda", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+/// The demand map's workbook, from the page (a signed-in browser, not a token).
+#[get("/reportes/demanda.xlsx?<departamento>&<capacidad>")]
+async fn report_download(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    departamento: Option<String>,
+    capacidad: Option<i32>,
+) -> AppResult<crate::spreadsheets::Download> {
+    let query = super::reports::DemandReportQuery {
+        department: departamento.clone(),
+        capacity: capacidad,
+    };
+    let report = super::reports::report(db.inner(), &user, &query).await?;
+    let filters =
+        super::api::report_filters(db.inner(), departamento.as_deref(), capacidad).await?;
+    let bytes = super::workbook::demand(&report, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::Download::xlsx(
+        super::workbook::DEMAND_FILE,
+        bytes,
+    ))
+}
+
+#[derive(Serialize)]
+struct OverlapView<'a> {
+    pairs: Vec<crate::cohorts::overlap::Pair>,
+    count: usize,
+    departments: Vec<crate::web::DepartmentChoice<'a>>,
+    is_reviewer: bool,
+    from: String,
+    to: String,
+    xlsx: String,
+}
+
+/// The national overlap report: cohorts on a same capacity and place with overlapping dates.
+#[get("/reportes/traslapes?<departamento>&<desde>&<hasta>")]
+async fn overlaps_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: crate::accounts::guards::ReportReader,
+    departamento: Option<String>,
+    desde: Option<String>,
+    hasta: Option<String>,
+) -> PageResult {
+    let result = async {
+        let pairs = crate::cohorts::overlap::report_for(
+            db.inner(),
+            &user,
+            departamento.clone(),
+            desde.as_deref(),
+            hasta.as_deref(),
+        )
+        .await?;
+        let departments = crate::territory::departments(db.inner()).await?;
+        let view = OverlapView {
+            count: pairs.len(),
+            pairs,
+            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+            is_reviewer: user.role == Role::Reviewer,
+            xlsx: format!(
+                "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
+                departamento.as_deref().unwrap_or_default(),
+                desde.as_deref().unwrap_or_default(),
+                hasta.as_deref().unwrap_or_default()
+            ),
+            from: desde.unwrap_or_default(),
+            to: hasta.unwrap_or_default(),
+        };
+        page.render("overlaps", "Cohortes que se traslapan", view)
+    }
+    .await;
+    result.map_err(|e| failure(&page, e.into()))
+}
+
+/// The overlap report's workbook, from the page.
+#[get("/reportes/traslapes.xlsx?<departamento>&<desde>&<hasta>")]
+async fn overlaps_download(
+    db: &State<DatabaseConnection>,
+    user: crate::accounts::guards::ReportReader,
+    departamento: Option<String>,
+    desde: Option<String>,
+    hasta: Option<String>,
+) -> AppResult<crate::spreadsheets::Download> {
+    let pairs = crate::cohorts::overlap::report_for(
+        db.inner(),
+        &user,
+        departamento.clone(),
+        desde.as_deref(),
+        hasta.as_deref(),
+    )
+    .await?;
+    let mut filters = super::api::report_filters(db.inner(), departamento.as_deref(), None).await?;
+    filters.truncate(1);
+    filters.push((
+        "Periodo".into(),
+        format!(
+            "{} a {}",
+            desde
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .unwrap_or("el comienzo"),
+            hasta
+                .as_deref()
+                .filter(|d| !d.is_empty())
+                .unwrap_or("hoy y después")
+        ),
+    ));
+    let bytes = super::workbook::overlaps(&pairs, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::Download::xlsx(
+        super::workbook::OVERLAPS_FILE,
+        bytes,
+    ))
 }

@@ -267,7 +267,7 @@ async fn import_submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let mut view = crate::cohorts::pages::detail_view(db, id, None, &[]).await?;
+    let mut view = crate::cohorts::pages::detail_view(db, &staff, id, None, &[]).await?;
     view.import = Some(outcome);
     let title = view.cohort.name.clone();
     Ok((status, page.render("cohort_detail", &title, view)?))

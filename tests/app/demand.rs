@@ -60,6 +60,26 @@ async fn mails(app: &TestApp, key: &str) -> Vec<outbox::Model> {
         .unwrap()
 }
 
+/// `place`'s row of «¿Dónde formar?» for `capacity` in Caquetá.
+async fn need_of(app: &TestApp, capacity: i64, place: &str) -> Value {
+    let staff = role_token(app, Role::Coordinator).await;
+    let (_, ranked) = api(
+        app,
+        "GET",
+        &format!("/api/v1/reports/priorities?capacity={capacity}&department=18&limit=100"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    ranked["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["municipality_code"] == place)
+        .cloned()
+        .unwrap()
+}
+
 /// A liaison account of `place`, created by the admin through the API; its token.
 async fn liaison_of(app: &TestApp, admin: &str, place: &str) -> String {
     let email = format!("enlace.{place}@example.org");
@@ -369,6 +389,9 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let planning = capacity_id(&app, "planeacion_territorial").await;
     let taxes = capacity_id(&app, "movilizacion_recursos").await;
+    // «¿Dónde formar?» weighs open demand at once (the rest of the ranking is cached).
+    let before = need_of(&app, planning, "18001").await;
+    assert_eq!(before["open_demand_people"], json!(0));
     // Puerto Rico's and Florencia's demands for the course's capacity; one of another
     // capacity; one of Meta, outside the cohort's department.
     let puerto = raise(&app, &caqueta, "18592", planning).await["id"]
@@ -377,6 +400,13 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
     let florencia = raise(&app, &caqueta, "18001", planning).await["id"]
         .as_i64()
         .unwrap();
+    let after = need_of(&app, planning, "18001").await;
+    assert_eq!(after["open_demand_people"], json!(12), "{after}");
+    let gained = after["score"].as_f64().unwrap() - before["score"].as_f64().unwrap();
+    assert!(
+        (gained - 15.0).abs() < 0.11,
+        "endorsed demand: +15, got {gained}"
+    );
     let other_capacity = raise(&app, &caqueta, "18592", taxes).await["id"]
         .as_i64()
         .unwrap();
@@ -788,4 +818,250 @@ async fn the_liaisons_home_and_the_demand_pages() {
     assert_eq!(status, Status::Ok);
     let (status, _) = crate::support::page(&app, "/municipios/18592").await;
     assert_eq!(status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let planning = capacity_id(&app, "planeacion_territorial").await;
+    let open_government = capacity_id(&app, "gobierno_abierto_transparencia").await;
+    let (status, report) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/demand?department=18",
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let items = report["items"].as_array().unwrap();
+    let row = |place: &str, capacity: i64| {
+        items
+            .iter()
+            .find(|r| r["municipality_code"] == place && r["capacity_id"] == json!(capacity))
+            .unwrap_or_else(|| panic!("{place} × {capacity}: {report}"))
+            .clone()
+    };
+    // The demo: El Paujíl's accountability demand (15 people) is planned in a 25-seat cohort;
+    // its planning demand (10 people) is open; Belén's was declined; none of Meta here.
+    let planned = row("18256", open_government);
+    assert_eq!(
+        (
+            planned["open"].clone(),
+            planned["people_requested"].clone(),
+            planned["planned_seats"].clone()
+        ),
+        (json!(0), json!(15), json!(15))
+    );
+    let open = row("18256", planning);
+    assert_eq!(
+        (
+            open["open"].clone(),
+            open["people_requested"].clone(),
+            open["planned_seats"].clone()
+        ),
+        (json!(1), json!(10), json!(0))
+    );
+    assert!(items.iter().all(|r| r["department_code"] == "18"));
+    assert!(items.iter().any(|r| r["declined"] == json!(1)));
+    // Completed: the municipality's people who completed training in the capacity, as the
+    // coverage report counts them.
+    let (_, coverage) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?department=18",
+        Some(&staff),
+        None,
+    )
+    .await;
+    for r in items {
+        let counted = coverage["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| {
+                c["municipality_code"] == r["municipality_code"]
+                    && c["capacity_id"] == r["capacity_id"]
+            })
+            .map_or(json!(0), |c| c["completed"].clone());
+        assert_eq!(r["completed"], counted, "{r}");
+    }
+    // Unmet (open or planned) by priority and age: the planning demand (media, 6 days) and the
+    // accountability one (alta, 20 days, planned).
+    let unmet = report["unmet"].as_array().unwrap();
+    assert_eq!(unmet.len(), 2, "{unmet:?}");
+    assert_eq!(
+        (
+            unmet[0]["priority"].clone(),
+            unmet[0]["age"].clone(),
+            unmet[0]["planned"].clone(),
+            unmet[0]["people"].clone()
+        ),
+        (json!("alta"), json!("0 a 30 días"), json!(1), json!(15))
+    );
+    assert_eq!(
+        (
+            unmet[1]["priority"].clone(),
+            unmet[1]["open"].clone(),
+            unmet[1]["people"].clone()
+        ),
+        (json!("media"), json!(1), json!(10))
+    );
+    assert_eq!(report["oldest_open"].as_array().unwrap().len(), 1);
+
+    // Another department's reviewer: their own department, whatever they ask.
+    let (_, theirs) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/demand?department=18",
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert!(theirs["items"].as_array().unwrap().is_empty(), "{theirs}");
+    let (_, own) = api(&app, "GET", "/api/v1/reports/demand", Some(&meta), None).await;
+    assert!(
+        own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department_code"] == "50")
+    );
+
+    // The workbook says the same.
+    let (status, kind, bytes) =
+        crate::support::download(&app, "/api/v1/reports/demand.xlsx?department=18", &staff).await;
+    assert_eq!(status, Status::Ok);
+    assert!(kind.unwrap().contains("spreadsheetml"));
+    let table = crate::support::read_table(&bytes, "Mapa", "Departamento");
+    assert_eq!(table.len() - 1, items.len());
+    let paujil = table
+        .iter()
+        .find(|r| r[1] == "18256" && r[3] == "Planeación territorial")
+        .expect("El Paujíl's planning row");
+    assert_eq!((paujil[4].as_str(), paujil[5].as_str()), ("1", "10"));
+}
+
+#[rocket::async_test]
+async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    // A year from now, where the demo has nothing: two Planeación Territorial cohorts for
+    // Caquetá eleven days apart in common; Gestión Presupuestal there at the same time (another
+    // capacity); Planeación Territorial for Meta (another place) and for the whole country.
+    let cohort =
+        |course: &'static str, start: i64, end: i64, departments: &'static [&'static str]| {
+            world
+                .cohort()
+                .course(course)
+                .dates(days(start), days(end))
+                .enrolment(days(start - 30), days(start - 1))
+                .targets(&[], departments)
+                .draft()
+        };
+    let a = cohort("PT", 400, 430, &["18"]).create().await;
+    let b = cohort("PT", 420, 450, &["18"]).create().await;
+    cohort("GPR", 405, 440, &["18"]).create().await;
+    cohort("PT", 405, 440, &["50"]).create().await;
+    cohort("PT", 405, 440, &[]).create().await;
+    let window = format!("from={}&to={}", days(390), days(460));
+
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/overlaps?{window}"),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let pairs = report["items"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    let pair = &pairs[0];
+    assert_eq!(
+        (pair["first"]["id"].clone(), pair["second"]["id"].clone()),
+        (json!(a.id), json!(b.id))
+    );
+    assert_eq!(pair["overlap_days"], json!(11));
+    assert_eq!(pair["places"], json!(["departamento de Caquetá"]));
+    let mut capacities: Vec<String> = pair["capacities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    capacities.sort();
+    assert_eq!(
+        capacities,
+        ["Ordenamiento territorial", "Planeación territorial"]
+    );
+
+    // Scope: Caquetá's reviewer sees it, Meta's does not.
+    let count = |token: String| {
+        let app = &app;
+        let window = window.clone();
+        async move {
+            api(
+                app,
+                "GET",
+                &format!("/api/v1/reports/overlaps?{window}"),
+                Some(&token),
+                None,
+            )
+            .await
+            .1["total"]
+                .clone()
+        }
+    };
+    assert_eq!(count(reviewer).await, json!(1));
+    assert_eq!(count(meta).await, json!(0));
+    let (status, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/overlaps?from=2027-13-01",
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+
+    // The workbook and the pages.
+    let (status, _, bytes) = crate::support::download(
+        &app,
+        &format!("/api/v1/reports/overlaps.xlsx?{window}"),
+        &world.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let table = crate::support::read_table(&bytes, "Traslapes", "Cohorte");
+    assert_eq!(table.len(), 2);
+    assert_eq!(table[1][10], "11");
+    let (email, password) = demo_account(Role::Coordinator);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(
+        &app,
+        &format!(
+            "/reportes/traslapes?desde={}&hasta={}",
+            days(390),
+            days(460)
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("1 pareja(s)"), "{html}");
+    let (status, html) = crate::support::page(&app, "/reportes/demanda").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("El Paujíl") && html.contains("Mapiripán"));
+    let (status, html) =
+        crate::support::page(&app, "/coordinacion/cohortes/nueva?municipios=18256").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("name=\"demand_ids\""),
+        "the new cohort lists El Paujíl's open demand"
+    );
+    assert!(html.contains("Seguimiento al plan de desarrollo"));
 }

@@ -387,6 +387,14 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
     let (status, html) = page(&app, "/municipios/18256").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("<svg role=\"img\""));
+    // Each chart says what it shows, marks before and after in words, draws synthetic values
+    // dashed and the training years as bands marked «F»; ids are unique per chart.
+    let charts = html.matches("<svg role=\"img\"").count();
+    assert!(charts >= 5, "{charts} charts");
+    assert!(html.contains(">antes</text>") && html.contains(">después</text>"));
+    assert!(html.contains("stroke-dasharray=\"5 4\""));
+    assert!(html.contains("url(#rayas-movilizacion_recursos-idf_puntaje)"));
+    assert!(html.contains("<title id=\"g-movilizacion_recursos-idf_puntaje\">"));
     assert!(html.contains("Movilización de recursos"));
     assert!(html.contains("(sintético, no real)"));
 }
@@ -570,11 +578,16 @@ async fn priorities_rank_by_need_with_their_reasons() {
         let recent = item["completed_recent"].as_i64().unwrap();
         let weakness = item["indicator_percentile"]
             .as_f64()
-            .map_or(0.0, |p| 35.0 * (100.0 - p) / 100.0);
-        let expected = if pdet { 25.0 } else { 0.0 }
+            .map_or(0.0, |p| 30.0 * (100.0 - p) / 100.0);
+        let demand = match item["open_demand_people"].as_i64().unwrap() {
+            0 => 0.0,
+            _ if reasons.iter().any(|r| r.contains("respaldada")) => 15.0,
+            _ => 10.0,
+        };
+        let expected = if pdet { 20.0 } else { 0.0 }
             + match category {
-                "6" => 20.0,
-                "5" => 15.0,
+                "6" => 15.0,
+                "5" => 10.0,
                 _ => 0.0,
             }
             + weakness
@@ -582,7 +595,8 @@ async fn priorities_rank_by_need_with_their_reasons() {
                 0 => 20.0,
                 1..=4 => 10.0,
                 _ => 0.0,
-            };
+            }
+            + demand;
         assert!(
             (item["score"].as_f64().unwrap() - expected).abs() < 0.2,
             "{item}"
@@ -600,6 +614,18 @@ async fn priorities_rank_by_need_with_their_reasons() {
         .unwrap();
     assert!(
         mapiripan["completed_recent"].as_i64().unwrap() > 0,
+        "{mapiripan}"
+    );
+    // Its alcaldía's open demand (the demo's, endorsed by the gobernación) counts when the
+    // capacity is the demand's or none is chosen.
+    assert_eq!(mapiripan["open_demand_people"], json!(8), "{mapiripan}");
+    assert!(
+        mapiripan["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r
+                == "demanda abierta de la alcaldía: 8 persona(s), respaldada o de prioridad alta"),
         "{mapiripan}"
     );
     let uribe = items

@@ -306,3 +306,222 @@ mod tests {
         assert!(meeting(&paujil, &targets(&[], &[])).unwrap().national);
     }
 }
+
+/// A cohort as the overlap report names it.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = OverlapCohort)]
+pub struct CohortRef {
+    pub id: i32,
+    pub name: String,
+    pub course_name: String,
+    pub status: CohortStatus,
+    pub start_date: chrono::NaiveDate,
+    pub end_date: chrono::NaiveDate,
+}
+
+/// Two cohorts that strengthen a same capacity in a same municipality (or department) in
+/// overlapping periods: the duplication CONPES 4091 complains about.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = OverlapPair)]
+pub struct Pair {
+    pub first: CohortRef,
+    pub second: CohortRef,
+    /// Names of the shared capacities.
+    pub capacities: Vec<String>,
+    /// Names of the shared places (municipalities, «departamento de …»).
+    pub places: Vec<String>,
+    /// Days both run.
+    pub overlap_days: i64,
+}
+
+/// The report's filters: pairs with a shared place in `department`, running at some point
+/// between `from` and `to`.
+#[derive(Clone, Debug, Default)]
+pub struct OverlapQuery {
+    pub department: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// Every pair of non-cancelled cohorts on a same capacity and place with overlapping dates,
+/// the latest first. Cohorts offered to the whole country are left out (they would pair with
+/// every cohort of their capacity; each cohort's page still warns about them).
+pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
+    let mut select =
+        cohort::Entity::find().filter(cohort::Column::Status.ne(CohortStatus::Cancelled));
+    if let Some(from) = query.from {
+        select = select.filter(cohort::Column::EndDate.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(cohort::Column::StartDate.lte(to));
+    }
+    let cohorts = select
+        .order_by_asc(cohort::Column::StartDate)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let targets = targets_of(db, &ids).await?;
+    let mut capacities_of: HashMap<i32, BTreeSet<i32>> = HashMap::new();
+    for link in course_capacity::Entity::find().all(db).await? {
+        capacities_of
+            .entry(link.course_id)
+            .or_default()
+            .insert(link.capacity_id);
+    }
+    let capacity_names: HashMap<i32, String> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let course_names: HashMap<i32, String> = course::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let department = crate::reports::non_empty(&query.department);
+    let empty = Targets::default();
+    // Sorted by start: each cohort meets only the later ones that start before it ends.
+    let mut found = Vec::new();
+    for (i, a) in cohorts.iter().enumerate() {
+        let a_targets = targets.get(&a.id).unwrap_or(&empty);
+        let national = |t: &Targets| t.municipalities.is_empty() && t.departments.is_empty();
+        if national(a_targets) {
+            continue;
+        }
+        for b in cohorts[i + 1..]
+            .iter()
+            .take_while(|b| b.start_date <= a.end_date)
+        {
+            let b_targets = targets.get(&b.id).unwrap_or(&empty);
+            if national(b_targets) {
+                continue;
+            }
+            let (Some(ca), Some(cb)) = (
+                capacities_of.get(&a.course_id),
+                capacities_of.get(&b.course_id),
+            ) else {
+                continue;
+            };
+            let shared: Vec<i32> = ca.intersection(cb).copied().collect();
+            if shared.is_empty() {
+                continue;
+            }
+            let Some(meeting) = meeting(a_targets, b_targets) else {
+                continue;
+            };
+            if let Some(code) = &department
+                && !meeting.departments.contains(code)
+                && !meeting
+                    .municipalities
+                    .iter()
+                    .any(|m| department_of(m) == code)
+            {
+                continue;
+            }
+            found.push((a, b, shared, meeting));
+        }
+    }
+    let codes: BTreeSet<String> = found
+        .iter()
+        .flat_map(|(_, _, _, m)| m.municipalities.iter().cloned())
+        .collect();
+    let municipality_names: HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let department_names = crate::territory::department_names(db).await?;
+    let reference = |c: &cohort::Model| CohortRef {
+        id: c.id,
+        name: c.name.clone(),
+        course_name: course_names.get(&c.course_id).cloned().unwrap_or_default(),
+        status: c.status,
+        start_date: c.start_date,
+        end_date: c.end_date,
+    };
+    let mut pairs: Vec<Pair> = found
+        .into_iter()
+        .map(|(a, b, shared, meeting)| {
+            let mut places: Vec<String> = meeting
+                .departments
+                .iter()
+                .map(|d| {
+                    format!(
+                        "departamento de {}",
+                        department_names
+                            .get(d)
+                            .cloned()
+                            .unwrap_or_else(|| d.clone())
+                    )
+                })
+                .collect();
+            places.extend(meeting.municipalities.iter().map(|m| {
+                municipality_names
+                    .get(m)
+                    .cloned()
+                    .unwrap_or_else(|| m.clone())
+            }));
+            let overlap_days =
+                (a.end_date.min(b.end_date) - b.start_date.max(a.start_date)).num_days() + 1;
+            Pair {
+                first: reference(a),
+                second: reference(b),
+                capacities: shared
+                    .iter()
+                    .filter_map(|id| capacity_names.get(id).cloned())
+                    .collect(),
+                places,
+                overlap_days,
+            }
+        })
+        .collect();
+    pairs.sort_by(|x, y| {
+        y.second
+            .start_date
+            .cmp(&x.second.start_date)
+            .then(y.first.id.cmp(&x.first.id))
+    });
+    Ok(pairs)
+}
+
+/// [`report`] for `user`: a reviewer sees the pairs of their department (another department
+/// asked for gives nothing). Dates as typed (`YYYY-MM-DD`; 422 otherwise).
+pub async fn report_for<C: ConnectionTrait>(
+    db: &C,
+    user: &crate::accounts::actor::Actor,
+    department: Option<String>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<Vec<Pair>> {
+    let mut errors = Vec::new();
+    let from = crate::parse::date("from", from, false, &mut errors);
+    let to = crate::parse::date("to", to, false, &mut errors);
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        errors.push(crate::error::FieldError::new(
+            "to",
+            "La fecha final no puede ser anterior a la inicial.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(crate::error::AppError::Validation(errors));
+    }
+    let mut department = crate::reports::non_empty(&department);
+    if crate::reports::limit_to_scope(user, &mut department, None) {
+        return Ok(Vec::new());
+    }
+    report(
+        db,
+        &OverlapQuery {
+            department,
+            from,
+            to,
+        },
+    )
+    .await
+}

@@ -9,6 +9,8 @@
 //! audited; the author is emailed when the demand is planned, met or declined.
 
 pub mod planning;
+pub mod reports;
+pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -261,6 +263,34 @@ pub async fn find_in_scope<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// A municipality's open demand for a capacity (or for all), as «¿Dónde formar?» weighs it.
+#[derive(Clone, Debug, Default)]
+pub struct OpenDemand {
+    pub demands: i64,
+    pub people: i64,
+    /// Endorsed by the gobernación or of high priority.
+    pub backed: bool,
+}
+
+/// Open demand per municipality (DANE code), for `capacity` or for every capacity.
+pub async fn open_by_municipality<C: ConnectionTrait>(
+    db: &C,
+    capacity: Option<i32>,
+) -> AppResult<HashMap<String, OpenDemand>> {
+    let mut query = demand::Entity::find().filter(demand::Column::Status.eq(DemandStatus::Open));
+    if let Some(id) = capacity {
+        query = query.filter(demand::Column::CapacityId.eq(id));
+    }
+    let mut out: HashMap<String, OpenDemand> = HashMap::new();
+    for row in query.all(db).await? {
+        let entry = out.entry(row.municipality_code).or_default();
+        entry.demands += 1;
+        entry.people += i64::from(row.people_estimate);
+        entry.backed |= row.endorsed_by.is_some() || row.priority == DemandPriority::Alta;
+    }
+    Ok(out)
 }
 
 /// Filters of the list (the API and the pages).

@@ -1,15 +1,17 @@
 //! «¿Dónde formar?» (issue 15): municipalities ranked by need for a capacity, each with its
 //! reasons in words. The score (0 to 100) adds:
 //!
-//! - PDET: 25;
-//! - category 6: 20, category 5: 15;
-//! - weakness on the capacity's indicators: up to 35, as `35 × (100 − p) / 100` where `p` is the
+//! - PDET: 20;
+//! - category 6: 15, category 5: 10;
+//! - weakness on the capacity's indicators: up to 30, as `30 × (100 − p) / 100` where `p` is the
 //!   municipality's weakest national percentile among the indicators linked to the capacity
 //!   (each at its latest year; 0 = the weakest municipality of the country; the ordinal
 //!   category is left out, it counts above);
 //! - little recent training: 20 when nobody of the municipality completed training in the
 //!   capacity in the current or the previous year, 10 when fewer than 5 did;
-//! - open demand: none yet (municipal demand comes with issue 16; the field is 0 until then).
+//! - open demand (issue 16): 10 when the alcaldía has an open demand for the capacity, 15 when
+//!   one is endorsed by the gobernación or of high priority. Read on every request (the rest
+//!   of the ranking is cached), so a demand raised a second ago already counts.
 //!
 //! Percentiles are national whatever the department filter, so a department's list ranks its
 //! municipalities against the country.
@@ -28,12 +30,16 @@ use std::collections::HashMap;
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1_200;
 
-const PDET_POINTS: f64 = 25.0;
-const CATEGORY_6_POINTS: f64 = 20.0;
-const CATEGORY_5_POINTS: f64 = 15.0;
-const WEAKNESS_POINTS: f64 = 35.0;
+const PDET_POINTS: f64 = 20.0;
+const CATEGORY_6_POINTS: f64 = 15.0;
+const CATEGORY_5_POINTS: f64 = 10.0;
+const WEAKNESS_POINTS: f64 = 30.0;
 const NO_RECENT_POINTS: f64 = 20.0;
 const FEW_RECENT_POINTS: f64 = 10.0;
+/// An open demand of the municipality for the capacity (issue 16) …
+const DEMAND_POINTS: f64 = 10.0;
+/// … endorsed by the gobernación or of high priority.
+const BACKED_DEMAND_POINTS: f64 = 5.0;
 /// Fewer recent completions than this is «little training».
 const FEW_RECENT: i64 = 5;
 
@@ -67,6 +73,7 @@ pub struct PriorityRow {
     /// People of the municipality who completed training in the capacity in the current or
     /// the previous year.
     pub completed_recent: i64,
+    /// People the alcaldía's open demands for the capacity ask to train.
     pub open_demand_people: i64,
     #[schema(example = json!(["PDET", "categoría 6"]))]
     pub reasons: Vec<String>,
@@ -255,20 +262,44 @@ pub async fn rank<C: ConnectionTrait>(
         national(db, cache, capacity.as_ref().map(|c| c.id), recent_to),
     )
     .await?;
-    let mut total = 0;
-    let mut items = Vec::new();
-    for row in ranked
+    let demand = crate::demand::open_by_municipality(db, capacity.as_ref().map(|c| c.id)).await?;
+    let mut scored: Vec<(f64, &PriorityRow, Option<&crate::demand::OpenDemand>)> = ranked
         .iter()
         .filter(|r| department.as_ref().is_none_or(|d| &r.department_code == d))
-    {
-        total += 1;
-        if items.len() < limit as usize {
-            items.push(PriorityRow {
-                rank: total,
-                ..row.clone()
-            });
-        }
+        .map(|r| {
+            let open = demand.get(&r.municipality_code);
+            (r.score + demand_points(open), r, open)
+        })
+        .collect();
+    if !demand.is_empty() {
+        scored.sort_by(|a, b| by_need((a.0, a.1), (b.0, b.1)));
     }
+    let total = scored.len();
+    let items = scored
+        .into_iter()
+        .take(limit as usize)
+        .enumerate()
+        .map(|(i, (score, row, open))| {
+            let mut row = PriorityRow {
+                rank: i + 1,
+                score: (score * 10.0).round() / 10.0,
+                ..row.clone()
+            };
+            if let Some(open) = open {
+                row.open_demand_people = open.people;
+                row.reasons.push(format!(
+                    "demanda abierta de la alcaldía: {} persona(s){}",
+                    crate::format::thousands(open.people),
+                    if open.backed {
+                        ", respaldada o de prioridad alta"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            row
+        })
+        .collect();
     Ok(Priorities {
         capacity,
         recent_from,
@@ -276,6 +307,25 @@ pub async fn rank<C: ConnectionTrait>(
         total,
         items,
     })
+}
+
+fn demand_points(open: Option<&crate::demand::OpenDemand>) -> f64 {
+    match open {
+        Some(o) if o.backed => DEMAND_POINTS + BACKED_DEMAND_POINTS,
+        Some(_) => DEMAND_POINTS,
+        None => 0.0,
+    }
+}
+
+/// The ranking's order: the greatest need first, then the weakest percentile, then the code.
+fn by_need(a: (f64, &PriorityRow), b: (f64, &PriorityRow)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0)
+        .then_with(|| {
+            a.1.indicator_percentile
+                .unwrap_or(101.0)
+                .total_cmp(&b.1.indicator_percentile.unwrap_or(101.0))
+        })
+        .then_with(|| a.1.municipality_code.cmp(&b.1.municipality_code))
 }
 
 /// Every municipality of the country scored for `capacity` (all capacities when none), by
@@ -379,16 +429,7 @@ async fn national<C: ConnectionTrait>(
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| {
-                a.indicator_percentile
-                    .unwrap_or(101.0)
-                    .total_cmp(&b.indicator_percentile.unwrap_or(101.0))
-            })
-            .then_with(|| a.municipality_code.cmp(&b.municipality_code))
-    });
+    rows.sort_by(|a, b| by_need((a.score, a), (b.score, b)));
     Ok(rows)
 }
 
