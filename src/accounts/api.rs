@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 pub fn routes() -> Vec<Route> {
     routes![
+        propose_liaison,
         create_token,
         revoke_current_token,
         me,
@@ -350,4 +351,54 @@ async fn update_user(
     let user = super::update_user(&txn, admin.id, id, changes).await?;
     crate::db::commit(txn).await?;
     Ok(Json(user.into()))
+}
+
+/// What a gobernación reviewer sends to propose a liaison.
+#[derive(Deserialize, ToSchema)]
+struct LiaisonProposal {
+    #[schema(format = Email, example = "enlace.puertorico@example.org")]
+    email: Option<String>,
+    #[schema(example = "Yesica Paola Trujillo")]
+    full_name: Option<String>,
+    /// A municipality of the reviewer's department.
+    #[schema(example = "18592")]
+    municipality_code: Option<String>,
+}
+
+/// Propose a liaison (enlace municipal)
+///
+/// Roles: reviewer, for a municipality of their department (another: 422); others 403. The
+/// account is created **inactive**, with no password anyone knows; an administrator activates
+/// it (`PATCH /users/{id}` with `"active": true`) and the liaison then sets a password through
+/// the password-reset page. Audited.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "proposeLiaison",
+    request_body = LiaisonProposal,
+    responses(
+        (status = 201, description = "The proposed account, inactive.", body = super::UserView),
+        (status = 403, response = Forbidden),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
+#[post("/liaison-proposals", data = "<body>")]
+async fn propose_liaison(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    body: crate::api::JsonBody<LiaisonProposal>,
+) -> AppResult<Created<super::UserView>> {
+    let body = body.into_inner();
+    let password = super::passwords::NewPassword::hash(&crate::demo::random_secret()).await?;
+    let txn = crate::db::begin(db).await?;
+    let proposed = super::propose_liaison(
+        &txn,
+        &user,
+        body.email.as_deref().unwrap_or_default(),
+        body.full_name.as_deref().unwrap_or_default(),
+        body.municipality_code.as_deref().unwrap_or_default(),
+        password,
+    )
+    .await?;
+    crate::db::commit(txn).await?;
+    Ok(created(proposed.into()))
 }

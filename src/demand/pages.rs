@@ -31,7 +31,8 @@ pub fn routes() -> Vec<Route> {
         report_page,
         report_download,
         overlaps_page,
-        overlaps_download
+        overlaps_download,
+        propose_liaison_submit
     ]
 }
 
@@ -108,6 +109,8 @@ struct ListView {
     may_raise: bool,
     /// Staff and reviewers also read the overlap report.
     reads_reports: bool,
+    /// A reviewer's municipalities, for proposing a liaison.
+    liaison_municipalities: Option<Vec<Choice>>,
     pager: crate::web::Pager,
 }
 
@@ -142,6 +145,11 @@ async fn list_page(
             capacities: capacity_choices(db.inner(), capacidad).await?,
             may_raise: may_raise(&user),
             reads_reports: user.is_staff() || user.role == Role::Reviewer,
+            liaison_municipalities: if user.role == Role::Reviewer {
+                Some(municipality_choices(db.inner(), &user, "").await?)
+            } else {
+                None
+            },
             pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
         };
         page.render("demands", "Demandas de formación", view)
@@ -679,4 +687,68 @@ async fn overlaps_download(
         super::workbook::OVERLAPS_FILE,
         bytes,
     ))
+}
+
+#[derive(FromForm)]
+struct LiaisonForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    full_name: String,
+    #[field(default = String::new())]
+    municipality_code: String,
+}
+csrf_protected!(LiaisonForm);
+
+/// A gobernación reviewer proposes a liaison for a municipality of their department; the
+/// account waits, inactive, for an administrator.
+#[post("/enlaces/proponer", data = "<form>")]
+async fn propose_liaison_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    form: CsrfForm<LiaisonForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let back = Redirect::to("/demandas");
+    let result = async {
+        let password =
+            crate::accounts::passwords::NewPassword::hash(&crate::demo::random_secret()).await?;
+        let txn = crate::db::begin(db).await?;
+        let proposed = crate::accounts::propose_liaison(
+            &txn,
+            &user,
+            &form.email,
+            &form.full_name,
+            &form.municipality_code,
+            password,
+        )
+        .await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(proposed)
+    }
+    .await;
+    match result {
+        Ok(proposed) => Ok(Flash::success(
+            back,
+            format!(
+                "Propuesta enviada: la cuenta de {} queda pendiente de que un administrador la active.",
+                proposed.email
+            ),
+        )),
+        Err(AppError::Validation(errors)) => Ok(Flash::error(
+            back,
+            format!(
+                "No se envió la propuesta: {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        )),
+        Err(other) => Err(failure(&page, other)),
+    }
 }

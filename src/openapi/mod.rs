@@ -54,6 +54,7 @@ use utoipa::{Modify, ToResponse};
         crate::accounts::api::list_users,
         crate::accounts::api::create_user,
         crate::accounts::api::update_user,
+        crate::accounts::api::propose_liaison,
         crate::people::api::register,
         crate::people::api::confirm,
         crate::territory::api::departments,

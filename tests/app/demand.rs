@@ -1065,3 +1065,77 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     );
     assert!(html.contains("Seguimiento al plan de desarrollo"));
 }
+
+#[rocket::async_test]
+async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let proposal = |place: &str| {
+        json!({
+            "email": format!("enlace.{place}@example.org"),
+            "full_name": "Yesica Paola Trujillo",
+            "municipality_code": place,
+        })
+    };
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/liaison-proposals",
+        Some(&caqueta),
+        Some(proposal("50325")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "Meta is not theirs: {body}"
+    );
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/liaison-proposals",
+        Some(&liaison),
+        Some(proposal("18592")),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, proposed) = api(
+        &app,
+        "POST",
+        "/api/v1/liaison-proposals",
+        Some(&caqueta),
+        Some(proposal("18592")),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{proposed}");
+    assert_eq!(
+        (
+            proposed["role"].clone(),
+            proposed["municipality_code"].clone(),
+            proposed["active"].clone()
+        ),
+        (json!("liaison"), json!("18592"), json!(false))
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("user.liaison_proposed"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // Inactive until an administrator says so.
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/users/{}", proposed["id"]),
+        Some(&admin),
+        Some(json!({"active": true})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(
+        (body["active"].clone(), body["municipality_code"].clone()),
+        (json!(true), json!("18592"))
+    );
+}

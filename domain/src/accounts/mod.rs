@@ -236,6 +236,64 @@ pub async fn create_user_audited<C: ConnectionTrait>(
     Ok(created)
 }
 
+/// A gobernación reviewer proposes a liaison (enlace municipal) for a municipality of their
+/// department (issue 16): the account is created inactive, with a random password nobody
+/// knows, audited; an administrator activates it, and the liaison then sets their password
+/// through «¿Olvidó su contraseña?». `password` is hashed before the transaction (argon2 is CPU
+/// work): pass `NewPassword::hash(&random_secret())`.
+pub async fn propose_liaison<C: ConnectionTrait>(
+    db: &C,
+    reviewer: &crate::accounts::actor::Actor,
+    email: &str,
+    full_name: &str,
+    municipality_code: &str,
+    password: passwords::NewPassword,
+) -> AppResult<user::Model> {
+    if reviewer.role != Role::Reviewer {
+        return Err(AppError::Forbidden);
+    }
+    let code = municipality_code.trim();
+    let in_department = crate::entities::municipality::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .is_some_and(|m| Some(m.department_code.as_str()) == reviewer.department_code.as_deref());
+    if !in_department {
+        return Err(AppError::invalid(
+            "municipality_code",
+            "Solo puede proponer enlaces para los municipios de su departamento.",
+        ));
+    }
+    let created = create_user(
+        db,
+        NewUser {
+            email: email.to_string(),
+            password,
+            full_name: full_name.to_string(),
+            role: Role::Liaison,
+            department_code: None,
+            municipality_code: Some(code.to_string()),
+            territorial_direction_id: None,
+        },
+    )
+    .await?;
+    let mut model: user::ActiveModel = created.into();
+    model.active = Set(false);
+    let proposed = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(reviewer.id),
+            action: "user.liaison_proposed",
+            subject_type: "user",
+            subject_id: proposed.id.to_string(),
+            before: None,
+            after: serde_json::to_value(UserView::from(proposed.clone())).ok(),
+        },
+    )
+    .await?;
+    Ok(proposed)
+}
+
 /// What an admin may change on an account.
 #[derive(Default)]
 pub struct UserChanges {

@@ -66,50 +66,44 @@ impl SeriesChart {
     /// charts, and walking each point through handlebars' paths cost more than everything
     /// else on the page. Every text is HTML-escaped as the templates escape it.
     pub fn svg(&self, id: &str) -> String {
-        use std::fmt::Write;
         let e = handlebars::html_escape;
         let id = e(id);
         let mut out = String::with_capacity(4096);
-        let _ = write!(
-            out,
+        out.push_str(&format!(
             r##"<svg role="img" aria-labelledby="g-{id}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"><title id="g-{id}">{summary}</title><defs><pattern id="rayas-{id}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#8a6d00" stroke-width="2"/></pattern></defs>"##,
             w = self.width,
             h = self.height,
             summary = e(&self.summary),
-        );
+        ));
         for band in &self.bands {
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r##"<rect x="{x}" y="10" width="{width}" height="{axis}" fill="url(#rayas-{id})" opacity="0.35"><title>{title}</title></rect><text x="{x}" y="10" font-size="11">F</text>"##,
                 x = band.x,
                 width = band.width,
                 axis = self.axis_y,
                 title = e(&band.title),
-            );
+            ));
         }
         for line in &self.grid {
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r##"<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d7de" stroke-width="1"/><text x="0" y="{y}" font-size="11" dominant-baseline="middle">{label}</text>"##,
                 x1 = self.axis_x,
                 x2 = self.axis_end,
                 y = line.y,
                 label = e(&line.label),
-            );
+            ));
         }
         if !self.real_line.is_empty() {
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r##"<polyline points="{}" fill="none" stroke="#2f5597" stroke-width="2.5"/>"##,
                 self.real_line
-            );
+            ));
         }
         if !self.synthetic_line.is_empty() {
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r##"<polyline points="{}" fill="none" stroke="#7f7f7f" stroke-width="2" stroke-dasharray="5 4"/>"##,
                 self.synthetic_line
-            );
+            ));
         }
         for point in &self.points {
             let fill = if point.synthetic {
@@ -117,31 +111,28 @@ impl SeriesChart {
             } else {
                 r##"fill="#2f5597""##
             };
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r#"<circle cx="{x}" cy="{y}" r="4" {fill}><title>{title}</title></circle>"#,
                 x = point.x,
                 y = point.y,
                 title = e(&point.title),
-            );
+            ));
             if !point.mark.is_empty() {
-                let _ = write!(
-                    out,
+                out.push_str(&format!(
                     r#"<text x="{x}" y="{y}" font-size="11" text-anchor="middle">{mark}</text>"#,
                     x = point.x,
                     y = point.label_y,
                     mark = point.mark,
-                );
+                ));
             }
         }
         for year in &self.years {
-            let _ = write!(
-                out,
+            out.push_str(&format!(
                 r#"<text x="{x}" y="{h}" dy="-4" font-size="11" text-anchor="middle">{label}</text>"#,
                 x = year.x,
                 h = self.height,
                 label = e(&year.label),
-            );
+            ));
         }
         out.push_str("</svg>");
         out

@@ -106,10 +106,12 @@ type Stamp = (u64, u64, std::time::Instant);
 /// «recent» ends).
 #[derive(Default)]
 pub struct Cache {
-    weakest: std::sync::Mutex<HashMap<Option<i32>, (Stamp, std::sync::Arc<Weakest>)>>,
-    ranked:
-        std::sync::Mutex<HashMap<(Option<i32>, i32), (Stamp, std::sync::Arc<Vec<PriorityRow>>)>>,
+    weakest: Kept<Option<i32>, Weakest>,
+    ranked: Kept<(Option<i32>, i32), Vec<PriorityRow>>,
 }
+
+/// Values computed from `K`, each with the stamp it was computed at.
+type Kept<K, V> = std::sync::Mutex<HashMap<K, (Stamp, std::sync::Arc<V>)>>;
 
 fn stamp() -> Stamp {
     (
@@ -130,7 +132,7 @@ fn fresh(then: &Stamp, now: &Stamp, figures: bool) -> bool {
 /// The cached value of `key` in `map` if it still holds, else `compute`'s (then kept). The
 /// stamp is taken before computing, so a change made meanwhile is never hidden.
 async fn cached<K, V, F>(
-    map: &std::sync::Mutex<HashMap<K, (Stamp, std::sync::Arc<V>)>>,
+    map: &Kept<K, V>,
     key: K,
     figures: bool,
     compute: F,
