@@ -9,7 +9,8 @@ attendance report: JSON with 1 and 32 clients; the `.xlsx` timed over HTTP, its 
 again by XlsxWriter and openpyxl (write-only) as peers (installed in a venv under target/);
 and the server's memory (VmRSS / VmHWM) after 15 workbooks in a row and 4 at once. Issue 15:
 the municipality page with its impact charts, «¿Dónde formar?» (page and JSON) at 32 clients,
-and ESAP's comparison over every municipality with one client.
+and ESAP's comparison over every municipality with one client; issue 16: the national overlap
+report over every cohort.
 
 Usage:  scripts/load_national.py [--scale 1] [--seconds 10] [--connections 32] [--only TEXT]
 Writes a Markdown table to target/load-national-<scale>/results.md and prints it.
@@ -264,6 +265,14 @@ def main():
         one = sorted(get(base, comparison, bearer)[1] for _ in range(5))[2]
         rows.append((f"ESAP comparison JSON, {municipalities} municipalities, one client "
                      "(median of 5)", "", f"{one * 1000:.0f} ms", "", ""))
+        log(rows[-1])
+        # Issue 16: the national overlap report over every cohort of the country.
+        overlaps = "/api/v1/reports/overlaps"
+        body, _ = get(base, overlaps, bearer)
+        pairs = json.loads(body)["total"]
+        one = sorted(get(base, overlaps, bearer)[1] for _ in range(5))[2]
+        rows.append((f"overlap report JSON, every cohort of the country ({pairs:,} pairs), "
+                     "one client (median of 5)", "", f"{one * 1000:.0f} ms", "", ""))
         log(rows[-1])
         if not args.only:
             json_path = f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500"

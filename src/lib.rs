@@ -94,6 +94,7 @@ pub mod spreadsheets {
 pub mod territory {
     pub use domain::territory::*;
     pub mod api;
+    pub mod pages;
 }
 pub mod web;
 
@@ -146,6 +147,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", reports::pages::routes())
         .mount("/", indicators::pages::routes())
         .mount("/", demand::pages::routes())
+        .mount("/", territory::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())

@@ -14,8 +14,9 @@ const USAGE: &str = "Uso:
   aula-territorial seed --synthetic national [--scale 0.01] [--seed 2026]
                                       genera datos sintéticos de tamaño nacional (reproducibles)
   aula-territorial create-user --role ROL --email CORREO --password CLAVE
-                   [--full-name NOMBRE] [--department CODIGO_DANE]
-      ROL: admin, coordinator, instructor, participant, reviewer (reviewer exige --department)
+                   [--full-name NOMBRE] [--department CODIGO_DANE] [--municipality CODIGO_DANE]
+      ROL: admin, coordinator, instructor, participant, reviewer (exige --department),
+           liaison (enlace municipal: exige --municipality)
   aula-territorial openapi            escribe la descripción OpenAPI de /api/v1 (JSON)
   aula-territorial rebuild-figures    recalcula las cifras de los informes desde los datos
 

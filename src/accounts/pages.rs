@@ -249,6 +249,7 @@ fn role_options(selected: Option<Role>) -> Vec<Choice<'static>> {
         Role::Instructor,
         Role::Participant,
         Role::Reviewer,
+        Role::Liaison,
     ]
     .into_iter()
     .map(|r| Choice {
@@ -277,6 +278,16 @@ struct UserRow<'a> {
     user: UserView,
     roles: Vec<Choice<'static>>,
     departments: Vec<DepartmentChoice<'a>>,
+    /// A coordinator's territorial direction to choose (none = national).
+    directions: Vec<DirectionChoice>,
+    is_coordinator: bool,
+}
+
+#[derive(Serialize)]
+struct DirectionChoice {
+    id: i32,
+    name: String,
+    selected: bool,
 }
 
 #[derive(Serialize)]
@@ -317,11 +328,21 @@ async fn users_html(
     let page_number = crate::api::page_number(page_number);
     let (items, total) = super::list(db, role, q, page_number, PER_PAGE).await?;
     let departments = departments(db).await?;
+    let directions = crate::territory::directions::list(db).await?;
     let rows = items
         .into_iter()
         .map(|u| UserRow {
             roles: role_options(Some(u.role)),
             departments: DepartmentChoice::list(&departments, u.department_code.as_deref()),
+            directions: directions
+                .iter()
+                .map(|d| DirectionChoice {
+                    id: d.id,
+                    name: d.name.clone(),
+                    selected: u.territorial_direction_id == Some(d.id),
+                })
+                .collect(),
+            is_coordinator: u.role == Role::Coordinator,
             user: u,
         })
         .collect();
@@ -442,6 +463,8 @@ struct UpdateUserForm {
     role: String,
     #[field(default = String::new())]
     department_code: String,
+    /// Only in a coordinator's row: a direction's id, or empty for national.
+    territorial_direction_id: Option<String>,
     #[field(default = false)]
     active: bool,
 }
@@ -471,7 +494,10 @@ async fn update_user_submit(
                     Some(form.department_code.trim().to_string()).filter(|c| !c.is_empty()),
                 ),
                 municipality_code: None,
-                territorial_direction_id: None,
+                territorial_direction_id: form
+                    .territorial_direction_id
+                    .as_deref()
+                    .map(|id| id.trim().parse::<i32>().ok()),
                 active: Some(form.active),
             },
         )

@@ -1139,3 +1139,98 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
         (json!(true), json!("18592"))
     );
 }
+
+#[rocket::async_test]
+async fn admins_group_departments_and_assign_coordinators_on_pages() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Admin);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(&app, "/admin/direcciones").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Dirección Territorial Meta"), "{html}");
+    let csrf = crate::support::csrf_from(&app, "/admin/direcciones").await;
+    let response = crate::support::post_form(
+        &app,
+        "/admin/direcciones",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Dirección Territorial Caquetá"),
+            ("department_codes", "18"),
+            ("department_codes", "86"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    // A department of another direction is refused, in words, and nothing changes.
+    let response = crate::support::post_form(
+        &app,
+        "/admin/direcciones",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Otra"),
+            ("department_codes", "50"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let admin = role_token(&app, Role::Admin).await;
+    let (_, listed) = api(
+        &app,
+        "GET",
+        "/api/v1/territorial-directions",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Dirección Territorial Caquetá",
+            "Dirección Territorial Meta"
+        ]
+    );
+    let caqueta = &listed["items"][0];
+    assert_eq!(caqueta["department_codes"], json!(["18", "86"]));
+
+    // The users page assigns the national coordinator to it.
+    let (coordinator_email, _) = demo_account(Role::Coordinator);
+    let (_, users) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/users?q={coordinator_email}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let id = users["items"][0]["id"].as_i64().unwrap();
+    let csrf = crate::support::csrf_from(&app, "/admin/usuarios").await;
+    let direction = caqueta["id"].to_string();
+    let response = crate::support::post_form(
+        &app,
+        &format!("/admin/usuarios/{id}"),
+        &[
+            ("csrf_token", &csrf),
+            ("role", "coordinator"),
+            ("department_code", ""),
+            ("territorial_direction_id", &direction),
+            ("active", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, users) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/users?q={coordinator_email}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(users["items"][0]["territorial_direction_id"], caqueta["id"]);
+}

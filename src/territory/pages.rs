@@ -1,0 +1,162 @@
+//! `/admin/direcciones` (issue 16): administrators group departments into ESAP's territorial
+//! directions; coordinators are assigned to one on the users page.
+
+use super::directions::{self, DirectionInput};
+use crate::accounts::guards::AdminUser;
+use crate::error::{AppError, AppResult};
+use crate::web::Page;
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use rocket::form::FromForm;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![directions_page, create_submit, update_submit]
+}
+
+#[derive(Serialize)]
+struct DepartmentBox {
+    code: String,
+    name: String,
+    checked: bool,
+    /// The direction it belongs to, when another.
+    elsewhere: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DirectionRow {
+    id: i32,
+    name: String,
+    departments: Vec<DepartmentBox>,
+}
+
+#[derive(Serialize)]
+struct DirectionsView {
+    directions: Vec<DirectionRow>,
+    /// The new direction's departments: those of no direction yet.
+    free: Vec<DepartmentBox>,
+}
+
+#[get("/admin/direcciones")]
+async fn directions_page(
+    db: &State<DatabaseConnection>,
+    _admin: AdminUser,
+    page: Page<'_>,
+) -> AppResult<RawHtml<String>> {
+    let all = directions::list(db.inner()).await?;
+    let departments = super::departments(db.inner()).await?;
+    let owner = |code: &str| {
+        all.iter()
+            .find(|d| d.department_codes.iter().any(|c| c == code))
+    };
+    let boxes = |mine: Option<i32>| {
+        departments
+            .iter()
+            .map(|d| {
+                let owned = owner(&d.code);
+                DepartmentBox {
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    checked: owned.is_some_and(|o| Some(o.id) == mine),
+                    elsewhere: owned.filter(|o| Some(o.id) != mine).map(|o| o.name.clone()),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let view = DirectionsView {
+        directions: all
+            .iter()
+            .map(|d| DirectionRow {
+                id: d.id,
+                name: d.name.clone(),
+                departments: boxes(Some(d.id)),
+            })
+            .collect(),
+        free: boxes(None)
+            .into_iter()
+            .filter(|b| b.elsewhere.is_none())
+            .collect(),
+    };
+    page.render("admin_directions", "Direcciones territoriales", view)
+}
+
+#[derive(FromForm)]
+struct DirectionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = Vec::new())]
+    department_codes: Vec<String>,
+}
+csrf_protected!(DirectionForm);
+
+fn outcome(result: AppResult<directions::Direction>, done: &str) -> AppResult<Flash<Redirect>> {
+    let back = Redirect::to("/admin/direcciones");
+    match result {
+        Ok(saved) => Ok(Flash::success(
+            back,
+            format!("Dirección «{}» {done}.", saved.name),
+        )),
+        Err(error) => match error.0 {
+            AppError::Validation(errors) => Ok(Flash::error(
+                back,
+                format!(
+                    "No se guardó: {}",
+                    errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            )),
+            other => Err(other.into()),
+        },
+    }
+}
+
+#[post("/admin/direcciones", data = "<form>")]
+async fn create_submit(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    form: CsrfForm<DirectionForm>,
+) -> AppResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = DirectionInput {
+        name: Some(form.name),
+        department_codes: Some(form.department_codes),
+    };
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let saved = directions::create(&txn, &admin, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok(saved)
+    }
+    .await;
+    outcome(result, "creada")
+}
+
+#[post("/admin/direcciones/<id>", data = "<form>")]
+async fn update_submit(
+    db: &State<DatabaseConnection>,
+    admin: AdminUser,
+    id: i32,
+    form: CsrfForm<DirectionForm>,
+) -> AppResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = DirectionInput {
+        name: Some(form.name),
+        department_codes: Some(form.department_codes),
+    };
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let saved = directions::update(&txn, &admin, id, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok(saved)
+    }
+    .await;
+    outcome(result, "guardada")
+}
