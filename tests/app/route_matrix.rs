@@ -138,7 +138,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["municipios", "municipalities"] {
         v.insert(key, "18592".into());
     }
-    for key in ["demands", "demandas", "territorial-directions", "direcciones"] {
+    for key in [
+        "demands",
+        "demandas",
+        "territorial-directions",
+        "direcciones",
+    ] {
         v.insert(key, "1".into());
     }
     for key in ["indicators", "indicadores"] {
