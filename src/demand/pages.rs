@@ -351,12 +351,20 @@ async fn create_submit(
                 page.render("demand_new", "Registrar una demanda de formación", view)
             }
             .await;
-            Err(match rendered {
-                Ok(html) => (Status::UnprocessableEntity, html),
-                Err(e) => failure(&page, e.into()),
-            })
+            Err(refused(&page, rendered))
         }
         Err(other) => Err(failure(&page, other)),
+    }
+}
+
+/// A form shown again with its problems (422), or the error page if even that failed.
+fn refused(
+    page: &Page<'_>,
+    rendered: Result<RawHtml<String>, crate::error::WebError>,
+) -> (Status, RawHtml<String>) {
+    match rendered {
+        Ok(html) => (Status::UnprocessableEntity, html),
+        Err(e) => failure(page, e.into()),
     }
 }
 
@@ -442,10 +450,7 @@ async fn edit_submit(
                 page.render("demand", &title, view)
             }
             .await;
-            Err(match rendered {
-                Ok(html) => (Status::UnprocessableEntity, html),
-                Err(e) => failure(&page, e.into()),
-            })
+            Err(refused(&page, rendered))
         }
         Err(other) => Err(failure(&page, other)),
     }

@@ -5,8 +5,7 @@
 use super::{Targets, targets_of};
 use crate::entities::values::CohortStatus;
 use crate::entities::{
-    capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, department,
-    municipality,
+    capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, municipality,
 };
 use crate::error::AppResult;
 use sea_orm::sea_query::{Query, SelectStatement, SimpleExpr};
@@ -44,6 +43,28 @@ struct Meeting {
 
 fn department_of(municipality_code: &str) -> &str {
     municipality_code.get(..2).unwrap_or_default()
+}
+
+impl Meeting {
+    /// The shared places as people read them: «departamento de …», then municipalities.
+    fn place_names(
+        &self,
+        municipality_names: &HashMap<String, String>,
+        department_names: &HashMap<String, String>,
+    ) -> Vec<String> {
+        let name = |names: &HashMap<String, String>, code: &String| {
+            names.get(code).cloned().unwrap_or_else(|| code.clone())
+        };
+        self.departments
+            .iter()
+            .map(|d| format!("departamento de {}", name(department_names, d)))
+            .chain(
+                self.municipalities
+                    .iter()
+                    .map(|m| name(municipality_names, m)),
+            )
+            .collect()
+    }
 }
 
 fn meeting(a: &Targets, b: &Targets) -> Option<Meeting> {
@@ -218,35 +239,12 @@ pub async fn warnings_for<C: ConnectionTrait>(
         .into_iter()
         .map(|m| (m.code, m.name))
         .collect();
-    let department_names: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let department_names = crate::territory::department_names(db).await?;
 
     Ok(meetings
         .into_iter()
         .map(|(other, found)| {
-            let mut places: Vec<String> = found
-                .departments
-                .iter()
-                .map(|d| {
-                    format!(
-                        "departamento de {}",
-                        department_names
-                            .get(d)
-                            .cloned()
-                            .unwrap_or_else(|| d.clone())
-                    )
-                })
-                .collect();
-            places.extend(found.municipalities.iter().map(|m| {
-                municipality_names
-                    .get(m)
-                    .cloned()
-                    .unwrap_or_else(|| m.clone())
-            }));
+            let mut places = found.place_names(&municipality_names, &department_names);
             if found.national {
                 places.push("todo el país".to_string());
             }
@@ -446,25 +444,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
     let mut pairs: Vec<Pair> = found
         .into_iter()
         .map(|(a, b, shared, meeting)| {
-            let mut places: Vec<String> = meeting
-                .departments
-                .iter()
-                .map(|d| {
-                    format!(
-                        "departamento de {}",
-                        department_names
-                            .get(d)
-                            .cloned()
-                            .unwrap_or_else(|| d.clone())
-                    )
-                })
-                .collect();
-            places.extend(meeting.municipalities.iter().map(|m| {
-                municipality_names
-                    .get(m)
-                    .cloned()
-                    .unwrap_or_else(|| m.clone())
-            }));
+            let places = meeting.place_names(&municipality_names, &department_names);
             let overlap_days =
                 (a.end_date.min(b.end_date) - b.start_date.max(a.start_date)).num_days() + 1;
             Pair {
