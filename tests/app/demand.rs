@@ -486,6 +486,17 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
             1
         );
     }
+    // Moving the cohort away from a demand's municipality is refused while it answers it.
+    let (status, body) = api(
+        &app,
+        "PATCH",
+        &path,
+        Some(&world.staff),
+        Some(json!({"department_codes": ["50"]})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(error_fields(&body), ["demand_ids", "demand_ids"]);
     // Planned twice is the same plan (no second email); a planned demand is another cohort's
     // no longer.
     let (status, _) = api(

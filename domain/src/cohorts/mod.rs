@@ -185,7 +185,17 @@ pub async fn update<C: ConnectionTrait>(
             write_targets(db, id, &plan.targets).await?;
         }
     }
-    if let Some(ids) = &input.demand_ids {
+    // The demands it answers must still fit when its course or territory changes (422
+    // otherwise, naming them).
+    let reshaped = input.course_id.is_some()
+        || input.municipality_codes.is_some()
+        || input.department_codes.is_some();
+    let demand_ids = match &input.demand_ids {
+        Some(ids) => Some(ids.clone()),
+        None if reshaped => Some(crate::demand::planning::planned_ids(db, id).await?),
+        None => None,
+    };
+    if let Some(ids) = &demand_ids {
         crate::demand::planning::link(db, notifier, user, &find(db, id).await?, ids).await?;
     }
     if let Some(to) = target_status.filter(|to| *to != current.status) {

@@ -278,6 +278,15 @@ pub async fn on_cancelled<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The ids of the demands `cohort_id` answers.
+pub async fn planned_ids<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<i32>> {
+    Ok(planned_by(db, cohort_id)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect())
+}
+
 async fn planned_by<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<demand::Model>> {
     Ok(demand::Entity::find()
         .filter(demand::Column::CohortId.eq(cohort_id))
