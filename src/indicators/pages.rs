@@ -98,6 +98,18 @@ struct MunicipalityView<'a> {
     trained_any: bool,
     is_staff: bool,
     is_liaison: bool,
+    /// The municipality's demands in the caller's scope (issue 16), newest first.
+    demands: Vec<DemandLine>,
+}
+
+#[derive(Serialize)]
+struct DemandLine {
+    id: i32,
+    topic: String,
+    capacity_name: String,
+    people_estimate: i32,
+    status_label: &'static str,
+    endorsed: bool,
 }
 
 fn signed(change: f64, places: usize) -> String {
@@ -157,6 +169,23 @@ async fn municipality_page(
             capacities,
             is_staff: user.is_staff(),
             is_liaison: user.role == crate::entities::values::Role::Liaison,
+            demands: crate::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
+                .await?
+                .into_iter()
+                .map(|d| DemandLine {
+                    capacity_name: impact
+                        .capacities
+                        .iter()
+                        .find(|c| c.capacity.id == d.capacity_id)
+                        .map(|c| c.capacity.name.clone())
+                        .unwrap_or_default(),
+                    id: d.id,
+                    topic: d.topic,
+                    people_estimate: d.people_estimate,
+                    status_label: d.status.label(),
+                    endorsed: d.endorsed_by.is_some(),
+                })
+                .collect(),
         };
         page.render("municipality", &impact.municipality.name, view)
     }

@@ -157,6 +157,8 @@ struct ReviewerHome {
     municipalities: u64,
     pdet: u64,
     cohorts: Vec<CohortRow>,
+    /// Open municipal demands of the department.
+    open_demands: u64,
 }
 
 #[derive(Serialize)]
@@ -168,6 +170,8 @@ struct StaffHome {
     by_status: Vec<StatusCount>,
     participants: u64,
     cohorts: Vec<CohortRow>,
+    /// Open municipal demands in the coordinator's scope.
+    open_demands: u64,
 }
 
 /// How many cohorts are in a state.
@@ -428,6 +432,7 @@ async fn reviewer_home(
             municipalities,
             pdet,
             cohorts: cohort_rows(db, cohorts).await?,
+            open_demands: crate::demand::open_count(db, user).await?,
         }),
         ..RoleHome::default()
     })
@@ -492,6 +497,7 @@ async fn staff_home(
             by_status,
             participants: picture.participants,
             cohorts: cohort_rows(db, recent).await?,
+            open_demands: crate::demand::open_count(db, user).await?,
         }),
         ..RoleHome::default()
     };

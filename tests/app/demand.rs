@@ -825,8 +825,13 @@ async fn the_liaisons_home_and_the_demand_pages() {
     assert_eq!(status, Status::Ok);
     assert!(form.contains("value=\"18256\""));
     assert!(!form.contains("value=\"18592\""), "only their municipality");
-    let (status, _) = crate::support::page(&app, "/municipios/18256").await;
+    let (status, municipality) = crate::support::page(&app, "/municipios/18256").await;
     assert_eq!(status, Status::Ok);
+    // Its page lists the municipality's demands, named.
+    assert!(
+        municipality.contains("Audiencia pública de rendición de cuentas del plan de desarrollo</a> · Gobierno abierto y transparencia · 15 persona(s) · Planeada"),
+        "{municipality}"
+    );
     let (status, _) = crate::support::page(&app, "/municipios/18592").await;
     assert_eq!(status, Status::NotFound);
 }
@@ -1064,6 +1069,11 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     .await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("1 pareja(s)"), "{html}");
+    let (_, home) = crate::support::page(&app, "/").await;
+    assert!(
+        home.contains("<strong>2</strong> demandas municipales abiertas"),
+        "{home}"
+    );
     let (status, html) = crate::support::page(&app, "/reportes/demanda").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("El Paujíl") && html.contains("Mapiripán"));

@@ -293,6 +293,31 @@ pub async fn open_by_municipality<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A municipality's demands in the caller's scope, newest first, without names (one query: the
+/// municipality's page names them from what it already has).
+pub async fn of_municipality<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    municipality_code: &str,
+) -> AppResult<Vec<demand::Model>> {
+    Ok(demand::Entity::find()
+        .filter(DemandScope::of(user)?.condition())
+        .filter(demand::Column::MunicipalityCode.eq(municipality_code))
+        .order_by_desc(demand::Column::CreatedAt)
+        .order_by_desc(demand::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// How many open demands the caller's scope holds (the home pages' figure).
+pub async fn open_count<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<u64> {
+    Ok(demand::Entity::find()
+        .filter(DemandScope::of(user)?.condition())
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .count(db)
+        .await?)
+}
+
 /// Filters of the list (the API and the pages).
 #[derive(Clone, Debug, Default)]
 pub struct DemandFilter {
