@@ -370,7 +370,7 @@ struct LiaisonProposal {
 /// Roles: reviewer, for a municipality of their department (another: 422); others 403. The
 /// account is created **inactive**, with no password anyone knows; an administrator activates
 /// it (`PATCH /users/{id}` with `"active": true`) and the liaison then sets a password through
-/// the password-reset page. Audited.
+/// the password-reset page. Every active administrator is emailed. Audited.
 #[utoipa::path(
     tag = "users",
     operation_id = "proposeLiaison",
@@ -384,6 +384,7 @@ struct LiaisonProposal {
 #[post("/liaison-proposals", data = "<body>")]
 async fn propose_liaison(
     db: &State<DatabaseConnection>,
+    notifier: crate::mail::Mailer<'_>,
     user: CurrentUser,
     body: crate::api::JsonBody<LiaisonProposal>,
 ) -> AppResult<Created<super::UserView>> {
@@ -392,6 +393,7 @@ async fn propose_liaison(
     let txn = crate::db::begin(db).await?;
     let proposed = super::propose_liaison(
         &txn,
+        &notifier,
         &user,
         body.email.as_deref().unwrap_or_default(),
         body.full_name.as_deref().unwrap_or_default(),

@@ -712,6 +712,7 @@ csrf_protected!(LiaisonForm);
 #[post("/enlaces/proponer", data = "<form>")]
 async fn propose_liaison_submit(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     page: Page<'_>,
     user: CurrentUser,
     form: CsrfForm<LiaisonForm>,
@@ -724,6 +725,7 @@ async fn propose_liaison_submit(
         let txn = crate::db::begin(db).await?;
         let proposed = crate::accounts::propose_liaison(
             &txn,
+            &notifier,
             &user,
             &form.email,
             &form.full_name,

@@ -1145,6 +1145,19 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
         .await
         .unwrap();
     assert_eq!(audited, 1);
+    // The administrators are told, through the outbox.
+    let told = outbox::Entity::find()
+        .filter(
+            outbox::Column::DedupeKey.starts_with(format!("liaison_proposed:{}:", proposed["id"])),
+        )
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(
+        told.iter()
+            .any(|m| m.recipient == demo_account(Role::Admin).0),
+        "{told:?}"
+    );
     // Inactive until an administrator says so.
     let (status, body) = api(
         &app,

@@ -243,6 +243,7 @@ pub async fn create_user_audited<C: ConnectionTrait>(
 /// work): pass `NewPassword::hash(&random_secret())`.
 pub async fn propose_liaison<C: ConnectionTrait>(
     db: &C,
+    notifier: &crate::mail::Notifier<'_>,
     reviewer: &crate::accounts::actor::Actor,
     email: &str,
     full_name: &str,
@@ -279,6 +280,29 @@ pub async fn propose_liaison<C: ConnectionTrait>(
     let mut model: user::ActiveModel = created.into();
     model.active = Set(false);
     let proposed = model.update(db).await?;
+    // Every active administrator is told there is an account to review.
+    let place = crate::entities::municipality::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_default();
+    for admin in user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?
+    {
+        let message = LiaisonProposed {
+            full_name: &admin.full_name,
+            proposer: &reviewer.full_name,
+            proposed_name: &proposed.full_name,
+            proposed_email: &proposed.email,
+            municipality: &place,
+        };
+        let email = crate::mail::Email::of(admin.email.clone(), &message)?
+            .once(format!("liaison_proposed:{}:{}", proposed.id, admin.id));
+        crate::mail::enqueue(db, notifier, email).await?;
+    }
     audit::record(
         db,
         Change {
@@ -292,6 +316,27 @@ pub async fn propose_liaison<C: ConnectionTrait>(
     )
     .await?;
     Ok(proposed)
+}
+
+/// To an administrator: a gobernación proposed a liaison whose account waits for activation.
+#[derive(Serialize)]
+struct LiaisonProposed<'a> {
+    full_name: &'a str,
+    proposer: &'a str,
+    proposed_name: &'a str,
+    proposed_email: &'a str,
+    municipality: &'a str,
+}
+
+impl crate::mail::Message for LiaisonProposed<'_> {
+    const TEMPLATE: &'static str = "liaison_proposed";
+
+    fn subject(&self) -> String {
+        format!(
+            "Enlace municipal propuesto para {}: active la cuenta",
+            self.municipality
+        )
+    }
 }
 
 /// What an admin may change on an account.
