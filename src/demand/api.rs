@@ -281,8 +281,17 @@ async fn demand_report_xlsx(
     user: CurrentUser,
     params: DemandReportParams,
 ) -> AppResult<crate::spreadsheets::Download> {
-    let report = super::reports::report(db.inner(), &user, &params.query()).await?;
-    let filters = report_filters(db.inner(), params.department.as_deref(), params.capacity).await?;
+    demand_workbook(db.inner(), &user, params.query()).await
+}
+
+/// The demand report's workbook for `user` (the API's and the page's download).
+pub(crate) async fn demand_workbook(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    query: super::reports::DemandReportQuery,
+) -> AppResult<crate::spreadsheets::Download> {
+    let report = super::reports::report(db, user, &query).await?;
+    let filters = report_filters(db, query.department.as_deref(), query.capacity).await?;
     let bytes = super::workbook::demand(&report, filters, &user.full_name).await?;
     Ok(crate::spreadsheets::Download::xlsx(
         super::workbook::DEMAND_FILE,
@@ -320,16 +329,16 @@ pub(crate) async fn report_filters(
 pub struct OverlapParams {
     /// DANE code of a department: pairs with a shared place in it.
     #[param(example = "18")]
-    department: Option<String>,
+    pub(crate) department: Option<String>,
     /// Cohorts running on or after this date (`YYYY-MM-DD`).
     #[param(value_type = Option<chrono::NaiveDate>)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Cohorts running on or before this date.
     #[param(value_type = Option<chrono::NaiveDate>)]
-    to: Option<String>,
+    pub(crate) to: Option<String>,
 }
 
-async fn overlap_pairs(
+pub(crate) async fn overlap_pairs(
     db: &DatabaseConnection,
     user: &crate::accounts::actor::Actor,
     params: &OverlapParams,
@@ -394,15 +403,29 @@ async fn overlaps_xlsx(
     user: crate::accounts::guards::ReportReader,
     params: OverlapParams,
 ) -> AppResult<crate::spreadsheets::Download> {
-    let pairs = overlap_pairs(db.inner(), &user, &params).await?;
-    let mut filters = report_filters(db.inner(), params.department.as_deref(), None).await?;
+    overlaps_workbook(db.inner(), &user, &params).await
+}
+
+/// A date filter as typed, `None` when empty.
+fn typed(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|d| !d.is_empty())
+}
+
+/// The overlap report's workbook for `user` (the API's and the page's download).
+pub(crate) async fn overlaps_workbook(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    params: &OverlapParams,
+) -> AppResult<crate::spreadsheets::Download> {
+    let pairs = overlap_pairs(db, user, params).await?;
+    let mut filters = report_filters(db, params.department.as_deref(), None).await?;
     filters.truncate(1);
     filters.push((
         "Periodo".into(),
         format!(
             "{} a {}",
-            params.from.as_deref().unwrap_or("el comienzo"),
-            params.to.as_deref().unwrap_or("hoy y después")
+            typed(&params.from).unwrap_or("el comienzo"),
+            typed(&params.to).unwrap_or("hoy y después")
         ),
     ));
     let bytes = super::workbook::overlaps(&pairs, filters, &user.full_name).await?;

@@ -590,17 +590,10 @@ async fn report_download(
     capacidad: Option<i32>,
 ) -> AppResult<crate::spreadsheets::Download> {
     let query = super::reports::DemandReportQuery {
-        department: departamento.clone(),
+        department: departamento,
         capacity: capacidad,
     };
-    let report = super::reports::report(db.inner(), &user, &query).await?;
-    let filters =
-        super::api::report_filters(db.inner(), departamento.as_deref(), capacidad).await?;
-    let bytes = super::workbook::demand(&report, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
-        super::workbook::DEMAND_FILE,
-        bytes,
-    ))
+    super::api::demand_workbook(db.inner(), &user, query).await
 }
 
 #[derive(Serialize)]
@@ -625,14 +618,12 @@ async fn overlaps_page(
     hasta: Option<String>,
 ) -> PageResult {
     let result = async {
-        let pairs = crate::cohorts::overlap::report_for(
-            db.inner(),
-            &user,
-            departamento.clone(),
-            desde.as_deref(),
-            hasta.as_deref(),
-        )
-        .await?;
+        let params = super::api::OverlapParams {
+            department: departamento.clone(),
+            from: desde.clone(),
+            to: hasta.clone(),
+        };
+        let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
         let departments = crate::territory::departments(db.inner()).await?;
         let view = OverlapView {
             count: pairs.len(),
@@ -663,35 +654,12 @@ async fn overlaps_download(
     desde: Option<String>,
     hasta: Option<String>,
 ) -> AppResult<crate::spreadsheets::Download> {
-    let pairs = crate::cohorts::overlap::report_for(
-        db.inner(),
-        &user,
-        departamento.clone(),
-        desde.as_deref(),
-        hasta.as_deref(),
-    )
-    .await?;
-    let mut filters = super::api::report_filters(db.inner(), departamento.as_deref(), None).await?;
-    filters.truncate(1);
-    filters.push((
-        "Periodo".into(),
-        format!(
-            "{} a {}",
-            desde
-                .as_deref()
-                .filter(|d| !d.is_empty())
-                .unwrap_or("el comienzo"),
-            hasta
-                .as_deref()
-                .filter(|d| !d.is_empty())
-                .unwrap_or("hoy y después")
-        ),
-    ));
-    let bytes = super::workbook::overlaps(&pairs, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
-        super::workbook::OVERLAPS_FILE,
-        bytes,
-    ))
+    let params = super::api::OverlapParams {
+        department: departamento,
+        from: desde,
+        to: hasta,
+    };
+    super::api::overlaps_workbook(db.inner(), &user, &params).await
 }
 
 #[derive(FromForm)]

@@ -117,6 +117,8 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
     let raised = raise(&app, &liaison, "18256", planning).await;
     let id = raised["id"].as_i64().unwrap();
     assert_eq!(raised["status"], json!("open"));
+    let (_, me) = api(&app, "GET", "/api/v1/me", Some(&liaison), None).await;
+    assert_eq!(raised["created_by"], me["id"], "{me}");
     assert_eq!(raised["endorsed"], json!(false));
     assert_eq!(raised["municipality_name"], json!("El Paujíl"));
     let (status, body) = api(
@@ -574,21 +576,27 @@ async fn cohorts_plan_demands_of_their_capacity_and_territory_and_closing_meets_
     );
 
     // Cancelling a cohort gives its demands back.
-    let third = world.cohort().create().await;
-    let (status, _) = api(
+    // A new cohort plans demands as it is created (`demand_ids` on POST); cancelling it gives
+    // them back.
+    let mut body = world.cohort().body().await;
+    body["demand_ids"] = json!([florencia]);
+    let (status, created) = api(
         &app,
-        "PATCH",
-        &format!("/api/v1/cohorts/{}", third.id),
+        "POST",
+        "/api/v1/cohorts",
         Some(&world.staff),
-        Some(json!({"demand_ids": [florencia]})),
+        Some(body),
     )
     .await;
-    assert_eq!(status, Status::Ok);
-    assert_eq!(status_of(florencia).await["status"], json!("planned"));
+    assert_eq!(status, Status::Created, "{created}");
+    let third_id = created["id"].as_i64().unwrap();
+    let planned = status_of(florencia).await;
+    assert_eq!(planned["status"], json!("planned"));
+    assert_eq!(planned["cohort_id"], json!(third_id));
     let (status, body) = api(
         &app,
         "PATCH",
-        &format!("/api/v1/cohorts/{}", third.id),
+        &format!("/api/v1/cohorts/{third_id}"),
         Some(&world.staff),
         Some(json!({"status": "cancelled", "cancellation_reason": "Sin instructor"})),
     )
