@@ -91,6 +91,11 @@ pub mod spreadsheets {
     mod download;
     pub use download::Download;
 }
+pub mod surveys {
+    pub use domain::surveys::*;
+    pub mod api;
+    pub mod pages;
+}
 pub mod territory {
     pub use domain::territory::*;
     pub mod api;
@@ -148,6 +153,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", indicators::pages::routes())
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
+        .mount("/", surveys::pages::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -161,6 +167,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", certificates::api::routes())
         .mount("/api/v1", reports::api::routes())
         .mount("/api/v1", indicators::api::routes())
+        .mount("/api/v1", surveys::api::routes())
         .mount("/api/v1", openapi::routes())
         .register("/", web::catchers()))
 }

@@ -230,7 +230,7 @@ async fn run(command: Command) -> Result<(), AppError> {
             let started = std::time::Instant::now();
             let s = aula_territorial::synthetic::generate(&db, scale, seed).await?;
             println!(
-                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores.",
+                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas.",
                 started.elapsed().as_secs_f64(),
                 s.participants,
                 s.cohorts,
@@ -238,7 +238,9 @@ async fn run(command: Command) -> Result<(), AppError> {
                 s.enrolments,
                 s.marks,
                 s.certificates,
-                s.indicator_values
+                s.indicator_values,
+                s.surveys,
+                s.responses
             );
         }
         Command::RebuildFigures => {

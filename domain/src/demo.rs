@@ -6,6 +6,7 @@
 use crate::accounts::{self, NewUser};
 use crate::entities::values::{
     CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality, Role,
+    SurveyKind,
 };
 use crate::entities::{
     assessment, attendance_mark, cohort, cohort_department, cohort_instructor, cohort_municipality,
@@ -490,7 +491,97 @@ async fn load<C: ConnectionTrait>(
     let earlier_id = earlier.create(db, coordinator_id, instructor_id).await?;
     enrol_with_history(db, earlier_id, &participants, &caqueta, instructor_id, true).await?;
 
+    // Issue 17: what participants thought. The Meta cohort's satisfaction survey is open (6 of
+    // 9 answered); the Caquetá one's closed long ago (10 of 12), and its follow-up is open with
+    // the demo participant still to answer it.
+    let the_participant = participants[0].0;
+    demo_surveys(
+        db,
+        id,
+        SurveyKind::Satisfaction,
+        at - Duration::days(3),
+        6,
+        None,
+    )
+    .await?;
+    let earlier_end = from_local(day - Duration::days(730) + Duration::days(7 * 4 + 1), 9, 0);
+    demo_surveys(
+        db,
+        earlier_id,
+        SurveyKind::Satisfaction,
+        earlier_end,
+        10,
+        Some(the_participant),
+    )
+    .await?;
+    demo_surveys(
+        db,
+        earlier_id,
+        SurveyKind::FollowUp,
+        at - Duration::days(4),
+        6,
+        Some(the_participant),
+    )
+    .await?;
+
     territory_and_demand(db, &user_ids, accountability_id, earlier_id).await
+}
+
+/// A survey of `kind` for everyone in `cohort_id`, opened `opens_at`; the first `answered`
+/// (never `pending`, the demo participant) answered it, with seeded answers.
+async fn demo_surveys<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    kind: SurveyKind,
+    opens_at: chrono::DateTime<chrono::Utc>,
+    answered: usize,
+    pending: Option<i32>,
+) -> AppResult<()> {
+    use crate::entities::{entity_departure, municipality, survey, survey_response};
+    use sea_orm::QueryOrder;
+    let rows = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .order_by_asc(enrolment::Column::Id)
+        .all(db)
+        .await?;
+    let mut count = 0;
+    for e in rows {
+        let department = municipality::Entity::find_by_id(e.municipality_code.clone())
+            .one(db)
+            .await?
+            .map(|m| m.department_code)
+            .unwrap_or_default();
+        let answers = count < answered && pending != Some(e.participant_id);
+        count += usize::from(answers);
+        let kind_offset = if kind == SurveyKind::FollowUp { 7 } else { 0 };
+        let seeded = crate::surveys::seeded(
+            kind,
+            e.id,
+            cohort_id,
+            &department,
+            opens_at,
+            answers,
+            e.id as u64 * 31 + kind_offset,
+        );
+        survey::Entity::insert(seeded.survey)
+            .exec_without_returning(db)
+            .await?;
+        if let Some(response) = seeded.response {
+            survey_response::Entity::insert(response)
+                .exec_without_returning(db)
+                .await?;
+        }
+        if seeded.left_entity {
+            entity_departure::Entity::insert(entity_departure::ActiveModel {
+                participant_id: Set(e.participant_id),
+                municipality_code: Set(e.municipality_code.clone()),
+                reported_at: Set(opens_at + Duration::days(2)),
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Issue 16's demo: a territorial direction with its coordinator, and the pilots' demands —

@@ -22,7 +22,7 @@ use crate::entities::values::{
 use crate::entities::{
     attendance_mark, capacity_figure, capacity_person, capacity_year_figure, certificate, cohort,
     cohort_figure, cohort_session, consent, course_capacity, differential_person, enrolment,
-    figures_dirty, municipality, participant,
+    entity_departure, figures_dirty, municipality, participant,
 };
 use crate::error::AppResult;
 use chrono::Datelike;
@@ -577,6 +577,7 @@ async fn cohort_rows<C: ConnectionTrait>(
                 (enrolment::Entity, enrolment::Column::MunicipalityCode),
             )),
         )
+        .filter(Expr::exists(departed()).not())
         .into_model()
         .all(db)
         .await?;
@@ -618,6 +619,29 @@ async fn cohort_rows<C: ConnectionTrait>(
         .collect())
 }
 
+/// The departure (follow-up: "no longer in the entity") of the enrolment's person from the
+/// enrolment's municipality, as a correlated subquery.
+fn departed() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(entity_departure::Entity)
+        .and_where(
+            Expr::col((
+                entity_departure::Entity,
+                entity_departure::Column::ParticipantId,
+            ))
+            .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
+        )
+        .and_where(
+            Expr::col((
+                entity_departure::Entity,
+                entity_departure::Column::MunicipalityCode,
+            ))
+            .equals((enrolment::Entity, enrolment::Column::MunicipalityCode)),
+        )
+        .take()
+}
+
 fn empty_row(cohort_id: i32, municipality_code: String) -> cohort_figure::Model {
     cohort_figure::Model {
         cohort_id,
@@ -657,7 +681,8 @@ struct Certified {
 /// The `capacity_people` rows of these people, or of everyone (`None`): one row per person,
 /// capacity (of the cohort's course) and municipality (of the enrolment) with a counted
 /// enrolment; certified when one of those enrolments holds a valid certificate; still in the
-/// entity when certified and the person's municipality is still that one.
+/// entity when certified, the person's municipality is still that one and they have not said in
+/// a follow-up survey that they left its entity.
 async fn person_rows<C: ConnectionTrait>(
     db: &C,
     people: Option<&[i32]>,
@@ -744,6 +769,7 @@ async fn person_rows<C: ConnectionTrait>(
         .collect();
     ids.dedup();
     let mut now: HashMap<i32, String> = HashMap::new();
+    let mut departed: HashSet<(i32, String)> = HashSet::new();
     for chunk in ids.chunks(CHUNK * 5) {
         let found: Vec<(i32, String)> = participant::Entity::find()
             .select_only()
@@ -754,13 +780,23 @@ async fn person_rows<C: ConnectionTrait>(
             .all(db)
             .await?;
         now.extend(found);
+        let left: Vec<(i32, String)> = entity_departure::Entity::find()
+            .select_only()
+            .column(entity_departure::Column::ParticipantId)
+            .column(entity_departure::Column::MunicipalityCode)
+            .filter(entity_departure::Column::ParticipantId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        departed.extend(left);
     }
     let places = places(db, rows.keys().map(|(_, _, m, _)| m.clone()).collect()).await?;
     Ok(rows
         .into_values()
         .map(|mut row| {
-            row.still_in_entity =
-                row.certified && now.get(&row.participant_id) == Some(&row.municipality_code);
+            row.still_in_entity = row.certified
+                && now.get(&row.participant_id) == Some(&row.municipality_code)
+                && !departed.contains(&(row.participant_id, row.municipality_code.clone()));
             row.department_code = department_of(&places, &row.municipality_code);
             row
         })

@@ -1,4 +1,5 @@
-//! Periodic work every app instance runs: the session reminders, and the figures of any write
+//! Periodic work every app instance runs: the session reminders, the follow-up surveys and
+//! the surveys' reminders, and the figures of any write
 //! made outside a transaction (see `figures`). Each job is idempotent (keyed outbox rows;
 //! recomputing figures twice gives the same figures), so several instances do no harm.
 
@@ -30,6 +31,17 @@ pub async fn run_until(
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "session reminders queued"),
             Err(error) => tracing::error!(%error, "session reminders failed; will retry"),
+        }
+        match crate::surveys::run_due(&db, &notifier, crate::time::now()).await {
+            Ok((0, 0)) => {}
+            Ok((opened, reminded)) => {
+                tracing::info!(
+                    opened,
+                    reminded,
+                    "follow-up surveys opened, reminders queued"
+                )
+            }
+            Err(error) => tracing::error!(%error, "surveys' periodic work failed; will retry"),
         }
         if let Err(error) = flush_figures(&db).await {
             tracing::error!(%error, "figures not brought up to date; will retry");

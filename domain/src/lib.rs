@@ -34,6 +34,7 @@ pub mod reference_data;
 pub mod reports;
 pub mod results;
 pub mod spreadsheets;
+pub mod surveys;
 pub mod synthetic;
 pub mod templates;
 pub mod territory;

@@ -9,16 +9,17 @@
 //! municipalities; half of a cohort's people come from its own municipality where there are
 //! enough, the rest from its department. About 70 % consented to sensitive data (with sex,
 //! ethnic group, disability and victim status roughly as in the country, more in PDET
-//! territory), so the differential approach has something to count. Indicator values for 2024
+//! territory), so the differential approach has something to count. Everyone got a satisfaction
+//! survey (about 65 % answered) and, where 90 days passed, a follow-up (about 40 %). Indicator values for 2024
 //! and 2025 are added, marked synthetic, with a modest effect of the training (issue 15). Rows are written in batches inside one transaction.
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource,
-    Modality,
+    Modality, SurveyKind,
 };
 use crate::entities::{
     attendance_mark, capacity, certificate, cohort, cohort_municipality, cohort_session, consent,
-    course, course_capacity, enrolment, municipality, participant,
+    course, course_capacity, enrolment, entity_departure, municipality, participant,
 };
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -51,6 +52,9 @@ pub struct Summary {
     pub certificates: usize,
     /// Synthetic indicator observations of the years after the real ones.
     pub indicator_values: usize,
+    /// Survey invitations and anonymous answers (issue 17).
+    pub surveys: usize,
+    pub responses: usize,
 }
 
 fn scaled(n: f64, scale: f64) -> usize {
@@ -499,6 +503,11 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         .iter()
         .map(|m| (m.code.as_str(), m.name.as_str()))
         .collect();
+    let department_of: HashMap<&str, &str> = places
+        .iter()
+        .map(|m| (m.code.as_str(), m.department_code.as_str()))
+        .collect();
+    let mut departed: std::collections::HashSet<(i32, String)> = std::collections::HashSet::new();
     for chunk in cohort_ids.chunks(50) {
         let enrolments = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.is_in(chunk.to_vec()))
@@ -508,6 +517,9 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             .await?;
         let mut marks = Vec::new();
         let mut certificates = Vec::new();
+        let mut surveys = Vec::new();
+        let mut responses = Vec::new();
+        let mut departures = Vec::new();
         for (e, person) in enrolments {
             let (Some(pattern), Some(person)) =
                 (patterns.get(&(e.cohort_id, e.participant_id)), person)
@@ -525,6 +537,43 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
                     recorded_at: Set(at),
                     ..Default::default()
                 });
+            }
+            // Issue 17: the satisfaction survey the day after the end (about 65 % answer) and
+            // the follow-up 90 days later where that is before the anchor (about 40 %).
+            let end = cohort_info[&e.cohort_id].1 + Duration::days(7 * (SESSIONS as i64 - 1));
+            let department = department_of
+                .get(e.municipality_code.as_str())
+                .copied()
+                .unwrap_or_default();
+            let mut kinds = vec![(SurveyKind::Satisfaction, end + Duration::days(1), 0.65)];
+            if end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS) < anchor() {
+                kinds.push((
+                    SurveyKind::FollowUp,
+                    end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS),
+                    0.4,
+                ));
+            }
+            for (kind, opens, rate) in kinds {
+                let seeded = crate::surveys::seeded(
+                    kind,
+                    e.id,
+                    e.cohort_id,
+                    department,
+                    crate::time::from_local(opens, 9, 0),
+                    rng.random_bool(rate),
+                    rng.random(),
+                );
+                surveys.push(seeded.survey);
+                responses.extend(seeded.response);
+                if seeded.left_entity
+                    && departed.insert((e.participant_id, e.municipality_code.clone()))
+                {
+                    departures.push(entity_departure::ActiveModel {
+                        participant_id: Set(e.participant_id),
+                        municipality_code: Set(e.municipality_code.clone()),
+                        reported_at: Set(crate::time::from_local(opens, 12, 0)),
+                    });
+                }
             }
             if e.status == EnrolmentStatus::Completed {
                 let (course_id, start) = cohort_info[&e.cohort_id];
@@ -575,6 +624,11 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         summary.certificates += certificates.len();
         insert_all(&txn, marks).await?;
         insert_all(&txn, certificates).await?;
+        summary.surveys += surveys.len();
+        summary.responses += responses.len();
+        insert_all(&txn, surveys).await?;
+        insert_all(&txn, responses).await?;
+        insert_all(&txn, departures).await?;
     }
     crate::db::commit(txn).await?;
     // Later indicator years, with a modest effect of the training just written (its figures

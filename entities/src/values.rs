@@ -93,6 +93,14 @@ text_enum!(
     /// How urgent a municipality says its demand is.
     DemandPriority { Alta = "alta", Media = "media", Baja = "baja" });
 
+text_enum!(
+    /// Which survey: satisfaction when a cohort closes, follow-up 90 days later.
+    SurveyKind { Satisfaction = "satisfaction", FollowUp = "follow_up" });
+
+text_enum!(
+    /// «¿Ha aplicado lo aprendido?» in a follow-up.
+    Application { Si = "si", Parcialmente = "parcialmente", No = "no" });
+
 text_enum!(MunicipalityKind {
     Municipio = "municipio",
     Distrito = "distrito",
@@ -121,6 +129,27 @@ impl DemandStatus {
             DemandStatus::Planned => "Planeada",
             DemandStatus::Met => "Atendida",
             DemandStatus::Declined => "Declinada",
+        }
+    }
+}
+
+impl SurveyKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SurveyKind::Satisfaction => "Encuesta de satisfacción",
+            SurveyKind::FollowUp => "Encuesta de seguimiento",
+        }
+    }
+}
+
+impl Application {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Application::Si => "Sí",
+            Application::Parcialmente => "Parcialmente",
+            Application::No => "No",
         }
     }
 }

@@ -11,6 +11,7 @@ mod m20261123_000003_sessions;
 mod m20261124_000004_figures;
 mod m20261125_000005_indicators;
 mod m20261126_000006_demand;
+mod m20261127_000007_surveys;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_figures::Migration),
             Box::new(m20261125_000005_indicators::Migration),
             Box::new(m20261126_000006_demand::Migration),
+            Box::new(m20261127_000007_surveys::Migration),
         ]
     }
 }

@@ -93,16 +93,7 @@ fn mark(select: &str, row: &str) -> String {
 }
 
 fn sqlite_triggers() -> Vec<String> {
-    let mut out = Vec::new();
-    for (table, select) in SOURCES {
-        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
-            out.push(format!(
-                "CREATE TRIGGER figures_{table}_{e} AFTER {event} ON {table} BEGIN {}; END",
-                mark(select, row),
-                e = event.to_lowercase(),
-            ));
-        }
-    }
+    let mut out = sqlite_source_triggers(SOURCES);
     for (table, select, columns) in UPDATES {
         out.push(format!(
             "CREATE TRIGGER figures_{table}_update AFTER UPDATE OF {columns} ON {table} \
@@ -113,23 +104,78 @@ fn sqlite_triggers() -> Vec<String> {
     out
 }
 
+/// SQLite's triggers for `sources` (every insert, update and delete names the cohorts).
+fn sqlite_source_triggers(sources: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, select) in sources {
+        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+            out.push(format!(
+                "CREATE TRIGGER figures_{table}_{e} AFTER {event} ON {table} BEGIN {}; END",
+                mark(select, row),
+                e = event.to_lowercase(),
+            ));
+        }
+    }
+    out
+}
+
+/// The statements that make writes to `sources` (table, the SQL naming the touched cohorts
+/// from `{row}`) mark their cohorts dirty, for the database's backend: for a later
+/// migration's new source table.
+pub(crate) fn source_triggers(backend: DbBackend, sources: &[(&str, &str)]) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => {
+            let mut out: Vec<String> = sources
+                .iter()
+                .map(|(table, select)| postgres_function(table, select))
+                .collect();
+            for (table, _) in sources {
+                out.push(format!(
+                    "CREATE TRIGGER figures_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
+                     FOR EACH ROW EXECUTE FUNCTION figures_touch_{table}()"
+                ));
+            }
+            out
+        }
+        _ => sqlite_source_triggers(sources),
+    }
+}
+
+/// The statements that undo [`source_triggers`].
+pub(crate) fn drop_source_triggers(backend: DbBackend, tables: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in tables {
+        if backend == DbBackend::Postgres {
+            out.push(format!("DROP TRIGGER IF EXISTS figures_{table} ON {table}"));
+            out.push(format!("DROP FUNCTION IF EXISTS figures_touch_{table}()"));
+        } else {
+            for event in ["insert", "update", "delete"] {
+                out.push(format!("DROP TRIGGER IF EXISTS figures_{table}_{event}"));
+            }
+        }
+    }
+    out
+}
+
+/// The PostgreSQL function a trigger of `table` runs.
+fn postgres_function(name: &str, select: &str) -> String {
+    format!(
+        "CREATE FUNCTION figures_touch_{name}() RETURNS trigger AS $$ BEGIN \
+         IF TG_OP <> 'INSERT' THEN {old}; END IF; \
+         IF TG_OP <> 'DELETE' THEN {new}; END IF; \
+         RETURN NULL; END $$ LANGUAGE plpgsql",
+        old = mark(select, "OLD"),
+        new = mark(select, "NEW"),
+    )
+}
+
 fn postgres_triggers() -> Vec<String> {
     let mut out = Vec::new();
-    let mut function = |name: &str, select: &str| {
-        out.push(format!(
-            "CREATE FUNCTION figures_touch_{name}() RETURNS trigger AS $$ BEGIN \
-             IF TG_OP <> 'INSERT' THEN {old}; END IF; \
-             IF TG_OP <> 'DELETE' THEN {new}; END IF; \
-             RETURN NULL; END $$ LANGUAGE plpgsql",
-            old = mark(select, "OLD"),
-            new = mark(select, "NEW"),
-        ));
-    };
     for (table, select) in SOURCES {
-        function(table, select);
+        out.push(postgres_function(table, select));
     }
     for (table, select, _) in UPDATES {
-        function(table, select);
+        out.push(postgres_function(table, select));
     }
     for (table, _) in SOURCES {
         out.push(format!(

@@ -687,6 +687,8 @@ pub(crate) struct DetailView {
     pub import: Option<crate::enrolment::pages::ImportOutcome>,
     closed: bool,
     certificates: Vec<CertificateRow>,
+    /// Once closed: what its participants thought (the satisfaction report's line).
+    satisfaction: Option<crate::surveys::pages::Line>,
 }
 
 pub(crate) async fn detail_view(
@@ -766,6 +768,20 @@ pub(crate) async fn detail_view(
         import: None,
         closed: view.status == CohortStatus::Closed,
         certificates: certificate_rows,
+        satisfaction: if view.status == CohortStatus::Closed {
+            crate::surveys::pages::line(
+                db,
+                user,
+                &crate::surveys::reports::SatisfactionQuery {
+                    cohort: Some(id),
+                    ..Default::default()
+                },
+                format!("/reportes/satisfaccion?cohorte={id}"),
+            )
+            .await?
+        } else {
+            None
+        },
         cohort: view,
     })
 }

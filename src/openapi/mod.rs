@@ -41,6 +41,7 @@ use utoipa::{Modify, ToResponse};
         (name = "reports", description = "Reports for ESAP and the gobernaciones."),
         (name = "indicators", description = "Indicators of municipal capacities, impact and where to train next."),
         (name = "demand", description = "Municipal demand for training, and the territorial directions."),
+        (name = "surveys", description = "Satisfaction and follow-up surveys, and their report."),
         (name = "operations", description = "This description and the health check."),
     ),
     paths(
@@ -126,6 +127,10 @@ use utoipa::{Modify, ToResponse};
         crate::demand::api::demand_report_xlsx,
         crate::demand::api::overlaps,
         crate::demand::api::overlaps_xlsx,
+        crate::surveys::api::mine,
+        crate::surveys::api::respond,
+        crate::surveys::api::report,
+        crate::surveys::api::report_xlsx,
         crate::territory::api::directions,
         crate::territory::api::create_direction,
         crate::territory::api::update_direction,

@@ -82,6 +82,8 @@ struct CohortRow {
 
 #[derive(Serialize)]
 struct ParticipantHome {
+    /// Surveys open and not answered yet.
+    surveys: Vec<crate::surveys::PendingSurvey>,
     enrolments: Vec<EnrolmentRow>,
     has_profile: bool,
     certificates: Vec<Verification>,
@@ -159,6 +161,7 @@ struct ReviewerHome {
     cohorts: Vec<CohortRow>,
     /// Open municipal demands of the department.
     open_demands: u64,
+    satisfaction: Option<crate::surveys::pages::Line>,
 }
 
 #[derive(Serialize)]
@@ -172,6 +175,7 @@ struct StaffHome {
     cohorts: Vec<CohortRow>,
     /// Open municipal demands in the coordinator's scope.
     open_demands: u64,
+    satisfaction: Option<crate::surveys::pages::Line>,
 }
 
 /// How many cohorts are in a state.
@@ -291,6 +295,7 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
     else {
         return Ok(RoleHome {
             participant_home: Some(ParticipantHome {
+                surveys: Vec::new(),
                 enrolments: Vec::new(),
                 has_profile: false,
                 certificates: Vec::new(),
@@ -340,6 +345,7 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
     let certificates = crate::certificates::issue::of_participant(db, person.id).await?;
     Ok(RoleHome {
         participant_home: Some(ParticipantHome {
+            surveys: crate::surveys::pending(db, user, crate::time::now()).await?,
             enrolments: rows,
             has_profile: true,
             certificates,
@@ -433,9 +439,27 @@ async fn reviewer_home(
             pdet,
             cohorts: cohort_rows(db, cohorts).await?,
             open_demands: crate::demand::open_count(db, user).await?,
+            satisfaction: satisfaction(db, user).await?,
         }),
         ..RoleHome::default()
     })
+}
+
+/// The satisfaction line over the caller's scope, by quarter.
+async fn satisfaction(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+) -> AppResult<Option<crate::surveys::pages::Line>> {
+    crate::surveys::pages::line(
+        db,
+        user,
+        &crate::surveys::reports::SatisfactionQuery {
+            by: crate::surveys::reports::By::Quarter,
+            ..Default::default()
+        },
+        "/reportes/satisfaccion?por=quarter".into(),
+    )
+    .await
 }
 
 async fn staff_home(
@@ -498,6 +522,7 @@ async fn staff_home(
             participants: picture.participants,
             cohorts: cohort_rows(db, recent).await?,
             open_demands: crate::demand::open_count(db, user).await?,
+            satisfaction: satisfaction(db, user).await?,
         }),
         ..RoleHome::default()
     };

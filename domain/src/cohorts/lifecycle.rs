@@ -65,6 +65,7 @@ pub(super) async fn change_status<C: ConnectionTrait>(
     }
     if to == CohortStatus::Closed {
         crate::demand::planning::on_closed(db, notifier, actor, current).await?;
+        crate::surveys::on_closed(db, notifier, current).await?;
     }
     if to == CohortStatus::Cancelled {
         crate::demand::planning::on_cancelled(db, actor, current).await?;

@@ -786,6 +786,9 @@ pub async fn save_profile<C: ConnectionTrait>(
     profile: &Profile,
 ) -> AppResult<participant::Model> {
     let at = now();
+    let moved = existing
+        .as_ref()
+        .is_some_and(|p| p.municipality_code != profile.municipality_code);
     let mut model = match existing {
         Some(person) => {
             let mut model: participant::ActiveModel = person.into();
@@ -822,7 +825,12 @@ pub async fn save_profile<C: ConnectionTrait>(
         model.has_disability = Set(data.has_disability);
         model.is_conflict_victim = Set(data.is_conflict_victim);
     }
-    Ok(model.save(db).await?.try_into_model()?)
+    let saved = model.save(db).await?.try_into_model()?;
+    if moved {
+        // Back in (or newly in) a municipality they once said they had left.
+        crate::surveys::returned(db, saved.id, &saved.municipality_code).await?;
+    }
+    Ok(saved)
 }
 
 pub async fn record_consent<C: ConnectionTrait>(

@@ -1,0 +1,223 @@
+//! Satisfaction and follow-up (issue 17).
+//!
+//! - `surveys`: one invitation per enrolment and kind (`satisfaction` when the cohort closes,
+//!   `follow_up` 90 days later), its window, whether it was answered and whether it was
+//!   reminded. This is the only link between a person and a survey, and it holds no answer.
+//! - `survey_responses`: the answers, apart from identity: the cohort, the department of the
+//!   enrolment's municipality (what a gobernación may see) and the kind, under a random key —
+//!   no enrolment, person, user or time, so neither a row nor its order leads back to anyone.
+//! - `entity_departures`: a person who answered in a follow-up that they are no longer in the
+//!   entity of a municipality (deleted when they say they are back). A source of the figures'
+//!   "still in the entity", so its writes mark the person's cohorts dirty like the others.
+
+use crate::m20261124_000004_figures::{drop_source_triggers, source_triggers};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261127_000007_surveys"
+    }
+}
+
+const DEPARTURES: &[(&str, &str)] = &[(
+    "entity_departures",
+    "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.participant_id",
+)];
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(ForeignKeyAction::Cascade)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
+    ColumnDef::new(name)
+        .string()
+        .not_null()
+        .check(Expr::col(name).is_in(values.iter().copied()))
+        .take()
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+/// A 1–5 answer; empty in a follow-up's row.
+fn score(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .small_integer()
+        .null()
+        .check(Expr::col(name).between(1, 5))
+        .take()
+}
+
+const KINDS: &[&str] = &["satisfaction", "follow_up"];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("surveys")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("enrolment_id").integer().not_null())
+                    .col(ColumnDef::new("cohort_id").integer().not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(one_of("kind", KINDS))
+                    .col(timestamp("opens_at"))
+                    .col(timestamp("closes_at"))
+                    .col(
+                        ColumnDef::new("answered")
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new("reminded_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .foreign_key(&mut fk("surveys", "enrolment_id", "enrolments", "id"))
+                    .foreign_key(&mut fk("surveys", "cohort_id", "cohorts", "id"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("survey_responses")
+                    .col(ColumnDef::new("id").string_len(32).not_null().primary_key())
+                    .col(ColumnDef::new("cohort_id").integer().not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(one_of("kind", KINDS))
+                    .col(score("calidad"))
+                    .col(score("pertinencia"))
+                    .col(score("oportunidad"))
+                    .col(score("metodologia"))
+                    .col(score("instructor"))
+                    .col(score("logistica"))
+                    .col(
+                        ColumnDef::new("aplicacion")
+                            .string()
+                            .null()
+                            .check(Expr::col("aplicacion").is_in(["si", "parcialmente", "no"])),
+                    )
+                    .col(ColumnDef::new("comment").text().null())
+                    .foreign_key(&mut fk("survey_responses", "cohort_id", "cohorts", "id"))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("entity_departures")
+                    .col(ColumnDef::new("participant_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(timestamp("reported_at"))
+                    .primary_key(
+                        Index::create()
+                            .col("participant_id")
+                            .col("municipality_code"),
+                    )
+                    .foreign_key(&mut fk(
+                        "entity_departures",
+                        "participant_id",
+                        "participants",
+                        "id",
+                    ))
+                    .take(),
+            )
+            .await?;
+        for (name, table, columns, unique) in [
+            (
+                "ux_surveys_enrolment_kind",
+                "surveys",
+                &["enrolment_id", "kind"][..],
+                true,
+            ),
+            (
+                "ix_surveys_cohort_kind",
+                "surveys",
+                &["cohort_id", "kind"][..],
+                false,
+            ),
+            (
+                "ix_surveys_department_kind",
+                "surveys",
+                &["department_code", "kind", "cohort_id"][..],
+                false,
+            ),
+            (
+                "ix_surveys_pending",
+                "surveys",
+                &["answered", "closes_at"][..],
+                false,
+            ),
+            (
+                "ix_survey_responses_department",
+                "survey_responses",
+                &["department_code", "kind", "cohort_id"][..],
+                false,
+            ),
+            (
+                "ix_survey_responses_cohort",
+                "survey_responses",
+                &["cohort_id", "kind"][..],
+                false,
+            ),
+        ] {
+            let mut index = Index::create().name(name).table(table).take();
+            if unique {
+                index.unique();
+            }
+            for column in columns {
+                index.col(*column);
+            }
+            manager.create_index(index).await?;
+        }
+        let db = manager.get_connection();
+        for sql in source_triggers(db.get_database_backend(), DEPARTURES) {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for sql in drop_source_triggers(db.get_database_backend(), &["entity_departures"]) {
+            db.execute_unprepared(&sql).await?;
+        }
+        for table in ["entity_departures", "survey_responses", "surveys"] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
+        }
+        Ok(())
+    }
+}
