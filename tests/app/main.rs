@@ -37,5 +37,6 @@ mod scope;
 mod server;
 mod smtp;
 mod support;
+mod surveys;
 mod synthetic;
 mod world;

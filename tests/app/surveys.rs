@@ -1,0 +1,725 @@
+//! Satisfaction and follow-up (issue 17): invitations when a cohort closes (once, through the
+//! outbox), answering once and only while open, another person's survey, reminders, the
+//! 90-day follow-up and its effect on "still in the entity", suppression of small groups, no
+//! identity in any body or workbook, and who may read the report.
+
+use crate::common::TestApp;
+use crate::support::{META_REVIEWER, api, demo_account, download, read_table, role_token, token};
+use crate::world::{Person, World};
+use aula_territorial::config::AppConfig;
+use aula_territorial::entities::values::{Mark, Role, SurveyKind};
+use aula_territorial::entities::{
+    audit_log, capacity, cohort, entity_departure, outbox, survey, survey_response,
+};
+use aula_territorial::templates::Templates;
+use rocket::http::Status;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+/// A closed cohort of Planeación Territorial offered to Caquetá and Meta, where each of
+/// `people` attended all four sessions held (so completed), with certificates issued.
+async fn closed_cohort(world: &World<'_>, app: &TestApp, people: &[&Person]) -> i64 {
+    let held: Vec<chrono::Duration> = [12i64, 9, 6, 3]
+        .iter()
+        .map(|d| chrono::Duration::days(-d))
+        .collect();
+    let cohort = world
+        .cohort()
+        .targets(&[], &["18", "50"])
+        .sessions_from_now(&held, 60)
+        .create()
+        .await;
+    let mut enrolments = Vec::new();
+    for p in people {
+        enrolments.push(world.enrol(cohort.id, p.id).await.id);
+    }
+    world.move_cohort(cohort.id, "in_progress").await;
+    use Mark::*;
+    let all = [Presente, Presente, Presente, Presente];
+    let pattern: Vec<(i64, &[Mark])> = enrolments.iter().map(|e| (*e, &all[..])).collect();
+    world.take_attendance(&cohort.sessions, &pattern).await;
+    world.move_cohort(cohort.id, "closed").await;
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{}/certificates", cohort.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    cohort.id
+}
+
+/// The caller's pending surveys.
+async fn pending(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, body) = api(app, "GET", "/api/v1/me/surveys", Some(token), None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body.as_array().unwrap().clone()
+}
+
+fn scores(v: i64) -> Value {
+    json!({"calidad": v, "pertinencia": v, "oportunidad": v, "metodologia": v,
+           "instructor": v, "logistica": v})
+}
+
+async fn answer(app: &TestApp, token: &str, survey: i64, body: Value) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/surveys/{survey}/responses"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// The one pending survey of `kind` of `person`.
+async fn survey_of(app: &TestApp, person: &Person, kind: &str) -> i64 {
+    pending(app, &person.token)
+        .await
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap_or_else(|| panic!("a pending {kind} survey"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn notifier_of(app: &TestApp) -> aula_territorial::mail::Notifier<'_> {
+    aula_territorial::mail::Notifier {
+        templates: app.client.rocket().state::<Templates>().unwrap(),
+        config: app.client.rocket().state::<AppConfig>().unwrap(),
+    }
+}
+
+async fn outbox_with(app: &TestApp, prefix: &str) -> u64 {
+    outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.starts_with(prefix))
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let people = world.people("sat").count(3).create().await;
+    let refs: Vec<&Person> = people.iter().collect();
+    let before = outbox_with(&app, "survey_invitation:").await;
+    let cohort = closed_cohort(&world, &app, &refs).await;
+
+    // One invitation per person, through the outbox, and one pending survey each.
+    let invitations = survey::Entity::find()
+        .filter(survey::Column::CohortId.eq(cohort as i32))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(invitations.len(), 3);
+    assert!(
+        invitations
+            .iter()
+            .all(|s| s.kind == SurveyKind::Satisfaction && !s.answered)
+    );
+    assert_eq!(outbox_with(&app, "survey_invitation:").await - before, 3);
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.eq(format!("survey_invitation:{}", invitations[0].id)))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        mail.subject.contains("Encuesta de satisfacción"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.body_text
+            .contains(&format!("/encuestas/{}", invitations[0].id))
+    );
+    let mine = pending(&app, &people[0].token).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["kind"], "satisfaction");
+    assert_eq!(mine[0]["cohort"], "Cohorte de prueba");
+    let first = mine[0]["id"].as_i64().unwrap();
+
+    // The periodic job does not invite again (the follow-up is not due).
+    let notifier = notifier_of(&app);
+    let now = aula_territorial::time::now();
+    assert_eq!(
+        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    assert_eq!(outbox_with(&app, "survey_invitation:").await - before, 3);
+
+    // An incomplete answer: 422, naming the question, and nothing recorded.
+    let (status, body) = answer(
+        &app,
+        &people[0].token,
+        first,
+        json!({"answers": {"calidad": 5, "pertinencia": 9}}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let fields = crate::support::error_fields(&body);
+    assert!(
+        fields.contains(&"answers.pertinencia".to_string()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"answers.logistica".to_string()),
+        "{fields:?}"
+    );
+    assert_eq!(
+        survey_response::Entity::find()
+            .filter(survey_response::Column::CohortId.eq(cohort as i32))
+            .count(app.db())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Another person's survey: 404, for the API as for the page's data.
+    let (status, _) = answer(&app, &people[1].token, first, json!({"answers": scores(4)})).await;
+    assert_eq!(status, Status::NotFound);
+
+    // Answered once: 201 with nothing of the answer or the person; twice: 409.
+    let (status, body) = answer(
+        &app,
+        &people[0].token,
+        first,
+        json!({"answers": scores(4), "comment": "Muy útil."}),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(
+        body,
+        json!({"survey_id": first, "kind": "satisfaction", "recorded": true})
+    );
+    let (status, body) = answer(&app, &people[0].token, first, json!({"answers": scores(2)})).await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(pending(&app, &people[0].token).await.is_empty());
+    // The answer is stored apart: its row names the cohort and department, nothing else.
+    let stored = survey_response::Entity::find()
+        .filter(survey_response::Column::CohortId.eq(cohort as i32))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].calidad, Some(4));
+    assert_eq!(stored[0].department_code, "18");
+    assert_eq!(stored[0].id.len(), 32);
+
+    // After the window: 409, and nothing recorded.
+    let second = survey_of(&app, &people[1], "satisfaction").await;
+    survey::Entity::update_many()
+        .col_expr(
+            survey::Column::ClosesAt,
+            Expr::value(aula_territorial::time::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(survey::Column::Id.eq(second as i32))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let (status, body) = answer(
+        &app,
+        &people[1].token,
+        second,
+        json!({"answers": scores(3)}),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("cerró"), "{body}");
+    assert!(pending(&app, &people[1].token).await.is_empty());
+
+    // Other roles have no surveys of their own to answer.
+    let instructor = role_token(&app, Role::Instructor).await;
+    let (status, _) = api(&app, "GET", "/api/v1/me/surveys", Some(&instructor), None).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let people = world.people("seg").count(2).create().await;
+    let refs: Vec<&Person> = people.iter().collect();
+    let cohort = closed_cohort(&world, &app, &refs).await;
+    let notifier = notifier_of(&app);
+    let now = aula_territorial::time::now();
+
+    // One reminder per unanswered survey a week before it closes, once.
+    let answered = survey_of(&app, &people[0], "satisfaction").await;
+    let (status, _) = answer(
+        &app,
+        &people[0].token,
+        answered,
+        json!({"answers": scores(5)}),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    survey::Entity::update_many()
+        .col_expr(
+            survey::Column::OpensAt,
+            Expr::value(now - chrono::Duration::days(24)),
+        )
+        .col_expr(
+            survey::Column::ClosesAt,
+            Expr::value(now + chrono::Duration::days(6)),
+        )
+        .filter(survey::Column::CohortId.eq(cohort as i32))
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+            .await
+            .unwrap(),
+        (0, 1),
+        "only the unanswered survey is reminded"
+    );
+    assert_eq!(
+        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+            .await
+            .unwrap(),
+        (0, 0),
+        "once"
+    );
+    let unanswered = survey_of(&app, &people[1], "satisfaction").await;
+    let reminder = outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.eq(format!("survey_reminder:{unanswered}")))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the reminder is in the outbox");
+    assert!(
+        reminder.subject.starts_with("Recordatorio"),
+        "{}",
+        reminder.subject
+    );
+
+    // Ninety days after closing, the job opens the follow-up (once).
+    let before = still_in_puerto_rico(&app, &world.staff).await;
+    assert!(
+        before >= 2,
+        "both certified people of Puerto Rico count: {before}"
+    );
+    cohort::Entity::update_many()
+        .col_expr(
+            cohort::Column::ClosedAt,
+            Expr::value(Some(now - chrono::Duration::days(91))),
+        )
+        .filter(cohort::Column::Id.eq(cohort as i32))
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+            .await
+            .unwrap()
+            .0,
+        2
+    );
+    assert_eq!(
+        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+            .await
+            .unwrap()
+            .0,
+        0
+    );
+    let follow_up = survey_of(&app, &people[0], "follow_up").await;
+    assert_eq!(
+        outbox_with(&app, &format!("survey_invitation:{follow_up}")).await,
+        1
+    );
+
+    // A follow-up answer needs both questions.
+    let (status, body) = answer(
+        &app,
+        &people[0].token,
+        follow_up,
+        json!({"answers": {"aplicacion": "si"}}),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    // «No longer in the entity»: the coverage's "still in the entity" drops by one, audited.
+    let (status, body) = answer(
+        &app,
+        &people[0].token,
+        follow_up,
+        json!({"answers": {"aplicacion": "parcialmente", "sigue_en_entidad": false},
+               "comment": "Lo apliqué en el plan de acción."}),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(still_in_puerto_rico(&app, &world.staff).await, before - 1);
+    assert_eq!(
+        entity_departure::Entity::find()
+            .filter(entity_departure::Column::ParticipantId.eq(people[0].id))
+            .count(app.db())
+            .await
+            .unwrap(),
+        1
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("participant.entity_left"))
+        .filter(audit_log::Column::SubjectId.eq(people[0].id.to_string()))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // The other person is still there: nothing changes.
+    let theirs = survey_of(&app, &people[1], "follow_up").await;
+    let (status, _) = answer(
+        &app,
+        &people[1].token,
+        theirs,
+        json!({"answers": {"aplicacion": "si", "sigue_en_entidad": true}}),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(still_in_puerto_rico(&app, &world.staff).await, before - 1);
+    // Maintained figures equal rebuilt ones.
+    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
+    aula_territorial::figures::rebuild(&txn).await.unwrap();
+    aula_territorial::db::commit(txn).await.unwrap();
+    assert_eq!(still_in_puerto_rico(&app, &world.staff).await, before - 1);
+}
+
+/// "Still in the entity" of Puerto Rico in Planeación Territorial's coverage.
+async fn still_in_puerto_rico(app: &TestApp, staff: &str) -> i64 {
+    let planning = capacity::Entity::find()
+        .filter(capacity::Column::Code.eq("planeacion_territorial"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!(
+            "/api/v1/reports/capacity-coverage?department=18&capacity={planning}&per_page=500"
+        ),
+        Some(staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["municipality_code"] == "18592")
+        .map_or(0, |r| r["still_in_entity"].as_i64().unwrap())
+}
+
+/// The satisfaction report as `token` sees it.
+async fn report(app: &TestApp, token: &str, query: &str) -> (Status, Value) {
+    api(
+        app,
+        "GET",
+        &format!("/api/v1/reports/satisfaction?{query}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn the_report_hides_small_groups_and_never_says_who_answered() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let caqueta = world.people("rcaq").count(6).create().await;
+    let meta = world.people("rmeta").of("50001").count(5).create().await;
+    let refs: Vec<&Person> = caqueta.iter().chain(&meta).collect();
+    let cohort = closed_cohort(&world, &app, &refs).await;
+    // Caquetá answers 4 (and one 5), Meta 2; two comments.
+    for (n, p) in caqueta.iter().enumerate() {
+        let id = survey_of(&app, p, "satisfaction").await;
+        let v = if n == 0 { 5 } else { 4 };
+        let comment = match n {
+            0 => json!("Zeta: faltó material descargable."),
+            1 => json!("Alfa: muy pertinente."),
+            _ => Value::Null,
+        };
+        let (status, body) = answer(
+            &app,
+            &p.token,
+            id,
+            json!({"answers": scores(v), "comment": comment}),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{body}");
+    }
+    for p in &meta {
+        let id = survey_of(&app, p, "satisfaction").await;
+        let (status, _) = answer(&app, &p.token, id, json!({"answers": scores(2)})).await;
+        assert_eq!(status, Status::Created);
+    }
+    let query = format!("cohort={cohort}");
+
+    // The coordinator: 11 answers, their means, per department, the instructor, the comments
+    // alphabetically.
+    let (status, all) = report(&app, &world.staff, &format!("{query}&by=department")).await;
+    assert_eq!(status, Status::Ok, "{all}");
+    assert_eq!(all["invited"], 11);
+    assert_eq!(all["responded"], 11);
+    assert_eq!(all["response_rate"], 1.0);
+    let mean = (5.0 + 4.0 * 5.0 + 2.0 * 5.0) / 11.0;
+    let calidad = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["dimension"] == "calidad")
+        .unwrap()
+        .clone();
+    assert!(
+        (calidad["mean"].as_f64().unwrap() - mean).abs() < 0.006,
+        "{calidad}"
+    );
+    assert_eq!(calidad["n"], 11);
+    let groups = all["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    let caq = groups.iter().find(|g| g["key"] == "18").unwrap();
+    assert_eq!(caq["label"], "Caquetá");
+    assert!(
+        (caq["overall"].as_f64().unwrap() - 25.0 / 6.0).abs() < 0.006,
+        "{caq}"
+    );
+    let met = groups.iter().find(|g| g["key"] == "50").unwrap();
+    assert_eq!(met["overall"], 2.0);
+    let instructors = all["instructors"].as_array().unwrap();
+    assert_eq!(instructors[0]["name"], "Luz Marina Cárdenas");
+    assert_eq!(instructors[0]["n"], 11);
+    assert_eq!(
+        all["comments"],
+        json!(["Alfa: muy pertinente.", "Zeta: faltó material descargable."])
+    );
+
+    // The Caquetá reviewer: only Caquetá's answers, no instructors, no comments.
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (status, theirs) = report(&app, &reviewer, &query).await;
+    assert_eq!(status, Status::Ok, "{theirs}");
+    assert_eq!(theirs["invited"], 6);
+    assert_eq!(theirs["responded"], 6);
+    assert!(
+        (theirs["overall"].as_f64().unwrap() - 25.0 / 6.0).abs() < 0.006,
+        "{theirs}"
+    );
+    assert!(theirs.get("instructors").is_none());
+    assert!(theirs.get("comments").is_none());
+    // Meta's reviewer, asking for Caquetá: nothing.
+    let meta_reviewer = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let (_, other) = report(&app, &meta_reviewer, &format!("{query}&department=18")).await;
+    assert_eq!(other["responded"], 0);
+    assert_eq!(other["items"][0]["mean"], Value::Null);
+
+    // Fewer than five: no means. A cohort with three answers of Caquetá.
+    let few = world.people("rfew").count(3).create().await;
+    let small = closed_cohort(&world, &app, &few.iter().collect::<Vec<_>>()).await;
+    for p in &few {
+        let id = survey_of(&app, p, "satisfaction").await;
+        answer(&app, &p.token, id, json!({"answers": scores(1)})).await;
+    }
+    let (_, body) = report(&app, &reviewer, &format!("cohort={small}")).await;
+    assert_eq!(body["responded"], 3);
+    assert_eq!(body["suppressed"], true);
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["mean"].is_null()),
+        "{body}"
+    );
+    assert_eq!(body["overall"], Value::Null);
+    let (_, body) = report(&app, &world.staff, &format!("cohort={small}")).await;
+    assert!(
+        body.get("comments").is_none(),
+        "no comments of a suppressed group"
+    );
+
+    // Five of Caquetá and one of Meta: the reviewer's five stay hidden, or the whole cohort's
+    // figures minus theirs would give Meta's one answer away.
+    let five = world.people("rcinco").count(5).create().await;
+    let one = world.people("runo").of("50001").create().await;
+    let mixed = closed_cohort(&world, &app, &five.iter().chain(&one).collect::<Vec<_>>()).await;
+    for p in five.iter().chain(&one) {
+        let id = survey_of(&app, p, "satisfaction").await;
+        answer(&app, &p.token, id, json!({"answers": scores(3)})).await;
+    }
+    let (_, body) = report(&app, &reviewer, &format!("cohort={mixed}")).await;
+    assert_eq!(body["responded"], 5);
+    assert_eq!(body["suppressed"], true, "{body}");
+    let (_, body) = report(&app, &world.staff, &format!("cohort={mixed}&by=department")).await;
+    assert_eq!(body["overall"], 3.0, "the whole cohort shows");
+    assert!(
+        body["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["suppressed"] == true),
+        "neither department's row: {body}"
+    );
+
+    // No identity anywhere: not in the JSON, not in the workbook.
+    let names: Vec<String> = ["rcaq", "rmeta", "rfew", "rcinco", "runo"]
+        .iter()
+        .flat_map(|t| [format!("Persona {t}"), format!("{t}0@example.org")])
+        .collect();
+    for token in [&world.staff, &reviewer] {
+        for q in [
+            "",
+            "by=cohort",
+            "by=department",
+            "by=course",
+            "by=capacity",
+            "by=quarter",
+        ] {
+            let (status, body) = report(&app, token, &format!("{query}&{q}")).await;
+            assert_eq!(status, Status::Ok);
+            let text = body.to_string();
+            for name in &names {
+                assert!(!text.contains(name.as_str()), "{name} in {text}");
+            }
+        }
+    }
+    let (status, kind, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/satisfaction.xlsx?{query}&by=department"),
+        &world.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(kind.unwrap().contains("spreadsheetml"));
+    let summary = read_table(&bytes, "Resumen", "Dimensión");
+    assert_eq!(summary[1][0], "Calidad");
+    assert!(
+        (summary[1][1].parse::<f64>().unwrap() - mean).abs() < 0.006,
+        "{summary:?}"
+    );
+    let comments = read_table(&bytes, "Comentarios", "Encuesta");
+    assert_eq!(comments.len(), 3, "{comments:?}");
+    {
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        for sheet in book.sheet_names() {
+            let range = book.worksheet_range(&sheet).unwrap();
+            for cell in range.cells() {
+                let text = cell.2.to_string();
+                for name in &names {
+                    assert!(!text.contains(name.as_str()), "{name} in sheet {sheet}");
+                }
+            }
+        }
+    }
+
+    // Who may read it: not instructors, participants or liaisons.
+    for role in [Role::Instructor, Role::Participant, Role::Liaison] {
+        let t = role_token(&app, role).await;
+        let (status, _) = report(&app, &t, "").await;
+        assert_eq!(status, Status::Forbidden, "{role:?}");
+    }
+    let (status, body) = report(&app, &world.staff, "by=municipio").await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, _) = report(&app, &world.staff, "quarter=2026-T9").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
+
+#[rocket::async_test]
+async fn participants_answer_on_a_page_and_the_demo_shows_the_reports() {
+    let app = TestApp::with_demo().await;
+    // The demo participant has the Caquetá cohort's follow-up pending on their home page.
+    let (email, password) = demo_account(Role::Participant);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, home) = crate::support::page(&app, "/").await;
+    assert_eq!(status, Status::Ok);
+    assert!(home.contains("Encuestas pendientes"), "{home}");
+    assert!(home.contains("Encuesta de seguimiento"));
+    let start = home.find("/encuestas/").unwrap() + "/encuestas/".len();
+    let id: String = home[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let path = format!("/encuestas/{id}");
+    let (status, form) = crate::support::page(&app, &path).await;
+    assert_eq!(status, Status::Ok);
+    assert!(form.contains("<fieldset class=\"question\""));
+    assert!(form.contains("<legend>Aplicación:"));
+    assert!(form.contains("type=\"radio\" name=\"sigue_en_entidad\" value=\"no\""));
+    assert!(form.contains("actualiza su registro"));
+    // Unanswered: shown again with the problem (422), nothing recorded.
+    let csrf = crate::support::csrf_from(&app, &path).await;
+    let response =
+        crate::support::post_form(&app, &path, &[("csrf_token", &csrf), ("aplicacion", "si")])
+            .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Diga si sigue en la misma entidad."),
+        "{html}"
+    );
+    let response = crate::support::post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", &csrf),
+            ("aplicacion", "si"),
+            ("sigue_en_entidad", "si"),
+            ("comment", "Actualizamos el plan indicativo."),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, home) = crate::support::page(&app, "/").await;
+    assert!(!home.contains("Encuestas pendientes"));
+    let (_, again) = crate::support::page(&app, &path).await;
+    assert!(again.contains("Usted ya respondió esta encuesta"));
+
+    // The demo's report: the Meta cohort's six answers show means to the coordinator.
+    let coordinator = role_token(&app, Role::Coordinator).await;
+    let (status, body) = report(&app, &coordinator, "by=cohort").await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert!(body["responded"].as_i64().unwrap() >= 16, "{body}");
+    assert!(body["overall"].as_f64().is_some(), "{body}");
+    assert!(
+        body["follow_up"]["responded"].as_i64().unwrap() >= 7,
+        "{body}"
+    );
+    // The pages: the report (coordinator, then reviewer) and the cohort's line.
+    let (email, password) = demo_account(Role::Coordinator);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(&app, "/reportes/satisfaccion?por=cohort").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Satisfacción de los participantes"));
+    assert!(html.contains("<meter"));
+    assert!(html.contains("Instructores"));
+    let (_, home) = crate::support::page(&app, "/").await;
+    assert!(home.contains("ver el informe de satisfacción"), "{home}");
+    let closed = crate::world::demo_cohort(
+        app.db(),
+        aula_territorial::entities::values::CohortStatus::Closed,
+    )
+    .await;
+    let (status, detail) =
+        crate::support::page(&app, &format!("/coordinacion/cohortes/{}", closed.id)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(detail.contains("Encuesta de satisfacción:"), "{detail}");
+    let response = app
+        .client
+        .get("/reportes/satisfaccion.xlsx?por=quarter")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let (email, password) = demo_account(Role::Reviewer);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(&app, "/reportes/satisfaccion").await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("Instructores"));
+    let (status, _) = crate::support::page(&app, "/reportes/satisfaccion?trimestre=nada").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
