@@ -13,7 +13,7 @@ use crate::common::TestApp;
 use crate::support::{META_REVIEWER, bearer, demo_account, sign_in_client, token};
 use crate::world::{SharedCohort, shared_cohort};
 use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{certificate, cohort, participant, user};
+use aula_territorial::entities::{certificate, cohort, enrolment, participant, survey, user};
 use rocket::http::{ContentType, Method, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -148,6 +148,26 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     }
     for key in ["indicators", "indicadores"] {
         v.insert(key, "7".into());
+    }
+    // The demo participant's pending follow-up survey: theirs answers, anyone else's is a 404.
+    let (email, _) = demo_account(Role::Participant);
+    let person = participant::Entity::find()
+        .filter(participant::Column::Email.eq(email))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = survey::Entity::find()
+        .inner_join(enrolment::Entity)
+        .filter(enrolment::Column::ParticipantId.eq(person.id))
+        .filter(survey::Column::Answered.eq(false))
+        .filter(survey::Column::ClosesAt.gt(aula_territorial::time::now()))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo participant's pending survey");
+    for key in ["surveys", "encuestas"] {
+        v.insert(key, pending.id.to_string());
     }
     for key in ["restablecer", "confirmar"] {
         v.insert(key, "enlace-que-no-existe".into());

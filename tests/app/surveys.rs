@@ -646,6 +646,9 @@ async fn participants_answer_on_a_page_and_the_demo_shows_the_reports() {
         .take_while(char::is_ascii_digit)
         .collect();
     let path = format!("/encuestas/{id}");
+    let participant = role_token(&app, Role::Participant).await;
+    let (status, body) = answer(&app, &participant, id.parse().unwrap(), json!({})).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let (status, form) = crate::support::page(&app, &path).await;
     assert_eq!(status, Status::Ok);
     assert!(form.contains("<fieldset class=\"question\""));

@@ -764,6 +764,121 @@ pub async fn counts<C: ConnectionTrait>(
     ))
 }
 
+/// One enrolment's survey as the demo and the synthetic data write it: the invitation, and
+/// when `answered` a plausible answer chosen by `n` (the same `n` gives the same answer), and
+/// whether that answer says the person left the entity.
+pub struct Seeded {
+    pub survey: survey::ActiveModel,
+    pub response: Option<survey_response::ActiveModel>,
+    pub left_entity: bool,
+}
+
+/// Comments the seeded answers leave now and then.
+const SEEDED_COMMENTS: [&str; 8] = [
+    "Muy útil para formular el plan indicativo de la alcaldía.",
+    "La conexión en el municipio falló varias veces; sería bueno tener material descargable.",
+    "El instructor explicó con ejemplos de municipios como el nuestro.",
+    "Faltó tiempo para los ejercicios prácticos.",
+    "Aplicamos el estatuto tributario actualizado en el concejo.",
+    "Ojalá repitan el curso para los nuevos funcionarios.",
+    "Los horarios coincidieron con el cierre presupuestal; fue difícil asistir.",
+    "Buen material, pero las sesiones virtuales fueron muy largas.",
+];
+
+/// A 64-bit mix of `n` (SplitMix64's finaliser): cheap, deterministic, well spread.
+fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn seeded(
+    kind: SurveyKind,
+    enrolment_id: i32,
+    cohort_id: i32,
+    department_code: &str,
+    opens_at: DateTime<Utc>,
+    answered: bool,
+    n: u64,
+) -> Seeded {
+    let h = mix(n);
+    let survey = survey::ActiveModel {
+        enrolment_id: Set(enrolment_id),
+        cohort_id: Set(cohort_id),
+        department_code: Set(department_code.to_string()),
+        kind: Set(kind),
+        opens_at: Set(opens_at),
+        closes_at: Set(opens_at + Duration::days(WINDOW_DAYS)),
+        answered: Set(answered),
+        reminded_at: Set(None),
+        ..Default::default()
+    };
+    if !answered {
+        return Seeded {
+            survey,
+            response: None,
+            left_entity: false,
+        };
+    }
+    let score = |dimension: u64| -> i16 {
+        let v = match (h >> (dimension * 8)) % 20 {
+            0 => 2,
+            1..=4 => 3,
+            5..=11 => 4,
+            _ => 5,
+        };
+        // Logistics and connectivity fare worse in remote municipalities.
+        if dimension == 5 && (h >> 58).is_multiple_of(3) {
+            v - 1
+        } else {
+            v
+        }
+    };
+    let comment = (h >> 40)
+        .is_multiple_of(5)
+        .then(|| SEEDED_COMMENTS[((h >> 44) % SEEDED_COMMENTS.len() as u64) as usize].to_string());
+    let mut response = survey_response::ActiveModel {
+        id: Set(response_key()),
+        cohort_id: Set(cohort_id),
+        department_code: Set(department_code.to_string()),
+        kind: Set(kind),
+        calidad: Set(None),
+        pertinencia: Set(None),
+        oportunidad: Set(None),
+        metodologia: Set(None),
+        instructor: Set(None),
+        logistica: Set(None),
+        aplicacion: Set(None),
+        comment: Set(comment),
+    };
+    let mut left_entity = false;
+    match kind {
+        SurveyKind::Satisfaction => {
+            response.calidad = Set(Some(score(0)));
+            response.pertinencia = Set(Some(score(1)));
+            response.oportunidad = Set(Some(score(2)));
+            response.metodologia = Set(Some(score(3)));
+            response.instructor = Set(Some(score(4)));
+            response.logistica = Set(Some(score(5)));
+        }
+        SurveyKind::FollowUp => {
+            response.aplicacion = Set(Some(match h % 10 {
+                0..=4 => Application::Si,
+                5..=7 => Application::Parcialmente,
+                _ => Application::No,
+            }));
+            left_entity = (h >> 20).is_multiple_of(7);
+        }
+    }
+    Seeded {
+        survey,
+        response: Some(response),
+        left_entity,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -833,119 +948,5 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
-    }
-}
-
-/// One enrolment's survey as the demo and the synthetic data write it: the invitation, and
-/// when `answered` a plausible answer chosen by `n` (the same `n` gives the same answer), and
-/// whether that answer says the person left the entity.
-pub struct Seeded {
-    pub survey: survey::ActiveModel,
-    pub response: Option<survey_response::ActiveModel>,
-    pub left_entity: bool,
-}
-
-/// Comments the seeded answers leave now and then.
-const SEEDED_COMMENTS: [&str; 8] = [
-    "Muy útil para formular el plan indicativo de la alcaldía.",
-    "La conexión en el municipio falló varias veces; sería bueno tener material descargable.",
-    "El instructor explicó con ejemplos de municipios como el nuestro.",
-    "Faltó tiempo para los ejercicios prácticos.",
-    "Aplicamos el estatuto tributario actualizado en el concejo.",
-    "Ojalá repitan el curso para los nuevos funcionarios.",
-    "Los horarios coincidieron con el cierre presupuestal; fue difícil asistir.",
-    "Buen material, pero las sesiones virtuales fueron muy largas.",
-];
-
-/// A 64-bit mix of `n` (SplitMix64's finaliser): cheap, deterministic, well spread.
-fn mix(n: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn seeded(
-    kind: SurveyKind,
-    enrolment_id: i32,
-    cohort_id: i32,
-    department_code: &str,
-    opens_at: DateTime<Utc>,
-    answered: bool,
-    n: u64,
-) -> Seeded {
-    let h = mix(n);
-    let survey = survey::ActiveModel {
-        enrolment_id: Set(enrolment_id),
-        cohort_id: Set(cohort_id),
-        department_code: Set(department_code.to_string()),
-        kind: Set(kind),
-        opens_at: Set(opens_at),
-        closes_at: Set(opens_at + Duration::days(WINDOW_DAYS)),
-        answered: Set(answered),
-        reminded_at: Set(None),
-        ..Default::default()
-    };
-    if !answered {
-        return Seeded {
-            survey,
-            response: None,
-            left_entity: false,
-        };
-    }
-    let score = |dimension: u64| -> i16 {
-        let v = match (h >> (dimension * 8)) % 20 {
-            0 => 2,
-            1..=4 => 3,
-            5..=11 => 4,
-            _ => 5,
-        };
-        // Logistics and connectivity fare worse in remote municipalities.
-        if dimension == 5 && (h >> 58) % 3 == 0 {
-            v - 1
-        } else {
-            v
-        }
-    };
-    let comment = ((h >> 40) % 5 == 0)
-        .then(|| SEEDED_COMMENTS[((h >> 44) % SEEDED_COMMENTS.len() as u64) as usize].to_string());
-    let mut response = survey_response::ActiveModel {
-        id: Set(response_key()),
-        cohort_id: Set(cohort_id),
-        department_code: Set(department_code.to_string()),
-        kind: Set(kind),
-        calidad: Set(None),
-        pertinencia: Set(None),
-        oportunidad: Set(None),
-        metodologia: Set(None),
-        instructor: Set(None),
-        logistica: Set(None),
-        aplicacion: Set(None),
-        comment: Set(comment),
-    };
-    let mut left_entity = false;
-    match kind {
-        SurveyKind::Satisfaction => {
-            response.calidad = Set(Some(score(0)));
-            response.pertinencia = Set(Some(score(1)));
-            response.oportunidad = Set(Some(score(2)));
-            response.metodologia = Set(Some(score(3)));
-            response.instructor = Set(Some(score(4)));
-            response.logistica = Set(Some(score(5)));
-        }
-        SurveyKind::FollowUp => {
-            response.aplicacion = Set(Some(match h % 10 {
-                0..=4 => Application::Si,
-                5..=7 => Application::Parcialmente,
-                _ => Application::No,
-            }));
-            left_entity = (h >> 20) % 7 == 0;
-        }
-    }
-    Seeded {
-        survey,
-        response: Some(response),
-        left_entity,
     }
 }
