@@ -208,6 +208,7 @@ def main():
         staff = "Cookie: " + sign_in(base, *COORDINATOR)
         reviewer = "Cookie: " + sign_in(base, *REVIEWER)
         token = api_token(base, *COORDINATOR)
+        reviewer_token = api_token(base, *REVIEWER)
         bearer = {"Authorization": f"Bearer {token}"}
         listing = json.loads(get(base, "/api/v1/cohorts?municipality=05001&per_page=1",
                                  bearer)[0])
@@ -236,6 +237,18 @@ def main():
              "/api/v1/reports/priorities?capacity=2", "Authorization: Bearer " + token),
             ("municipality impact JSON, El Paujíl", "/api/v1/municipalities/18256/impact",
              "Authorization: Bearer " + token),
+            # Issue 17: the satisfaction report of one department (the reviewer's, and the
+            # coordinator's with the department filter, which also reads the other
+            # departments' answers of the same cohorts for the suppression rule).
+            ("satisfaction report JSON, Antioquia reviewer",
+             "/api/v1/reports/satisfaction?by=cohort", "Authorization: Bearer " + reviewer_token),
+            ("satisfaction report JSON, coordinator, department=Antioquia",
+             f"/api/v1/reports/satisfaction?department={ANTIOQUIA}&by=cohort",
+             "Authorization: Bearer " + token),
+            ("satisfaction page /reportes/satisfaccion (Antioquia reviewer, by quarter)",
+             "/reportes/satisfaccion?por=quarter", reviewer),
+            ("satisfaction report JSON, national by quarter (coordinator)",
+             "/api/v1/reports/satisfaction?by=quarter", "Authorization: Bearer " + token),
             ("Antioquia report JSON, 32 clients",
              f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500",
              "Authorization: Bearer " + token),
