@@ -581,7 +581,7 @@ async fn demo_surveys<C: ConnectionTrait>(
             .await?;
         }
     }
-    Ok(())
+    crate::surveys::tallies::refresh(db, cohort_id).await
 }
 
 /// Issue 16's demo: a territorial direction with its coordinator, and the pilots' demands —

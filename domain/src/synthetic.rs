@@ -630,6 +630,7 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         insert_all(&txn, responses).await?;
         insert_all(&txn, departures).await?;
     }
+    crate::surveys::tallies::rebuild(&txn).await?;
     crate::db::commit(txn).await?;
     // Later indicator years, with a modest effect of the training just written (its figures
     // were computed at the commit above): marked synthetic.

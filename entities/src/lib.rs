@@ -42,6 +42,7 @@ pub mod session;
 pub mod setting;
 pub mod survey;
 pub mod survey_response;
+pub mod survey_tally;
 pub mod territorial_direction;
 pub mod territorial_direction_department;
 pub mod user;

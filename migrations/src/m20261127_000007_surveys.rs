@@ -6,6 +6,9 @@
 //! - `survey_responses`: the answers, apart from identity: the cohort, the department of the
 //!   enrolment's municipality (what a gobernación may see) and the kind, under a random key —
 //!   no enrolment, person, user or time, so neither a row nor its order leads back to anyone.
+//! - `survey_tallies`: per cohort × department × kind, invitations, answers and the answers'
+//!   sums — what the reports read (recomputed from the two tables above for a cohort whenever
+//!   one of its surveys opens or is answered; a national report never scans the answers).
 //! - `entity_departures`: a person who answered in a follow-up that they are no longer in the
 //!   entity of a municipality (deleted when they say they are back). A source of the figures'
 //!   "still in the entity", so its writes mark the person's cohorts dirty like the others.
@@ -67,6 +70,22 @@ fn score(name: &'static str) -> ColumnDef {
 }
 
 const KINDS: &[&str] = &["satisfaction", "follow_up"];
+
+/// The sums of `survey_tallies`.
+const TALLY_COUNTS: &[&str] = &[
+    "invited",
+    "responded",
+    "n",
+    "calidad",
+    "pertinencia",
+    "oportunidad",
+    "metodologia",
+    "instructor",
+    "logistica",
+    "si",
+    "parcialmente",
+    "no",
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -133,6 +152,23 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        let mut tallies = Table::create()
+            .table("survey_tallies")
+            .col(ColumnDef::new("cohort_id").integer().not_null())
+            .col(ColumnDef::new("department_code").string_len(2).not_null())
+            .col(one_of("kind", KINDS))
+            .primary_key(
+                Index::create()
+                    .col("cohort_id")
+                    .col("department_code")
+                    .col("kind"),
+            )
+            .foreign_key(&mut fk("survey_tallies", "cohort_id", "cohorts", "id"))
+            .take();
+        for name in TALLY_COUNTS {
+            tallies.col(ColumnDef::new(*name).big_integer().not_null().default(0));
+        }
+        manager.create_table(tallies).await?;
         manager
             .create_table(
                 Table::create()
@@ -186,6 +222,12 @@ impl MigrationTrait for Migration {
                 false,
             ),
             (
+                "ix_survey_tallies_department",
+                "survey_tallies",
+                &["department_code", "kind", "cohort_id"][..],
+                false,
+            ),
+            (
                 "ix_survey_responses_cohort",
                 "survey_responses",
                 &["cohort_id", "kind"][..],
@@ -213,7 +255,12 @@ impl MigrationTrait for Migration {
         for sql in drop_source_triggers(db.get_database_backend(), &["entity_departures"]) {
             db.execute_unprepared(&sql).await?;
         }
-        for table in ["entity_departures", "survey_responses", "surveys"] {
+        for table in [
+            "entity_departures",
+            "survey_tallies",
+            "survey_responses",
+            "surveys",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).if_exists().take())
                 .await?;

@@ -9,7 +9,7 @@ use crate::world::{Person, World};
 use aula_territorial::config::AppConfig;
 use aula_territorial::entities::values::{Mark, Role, SurveyKind};
 use aula_territorial::entities::{
-    audit_log, capacity, cohort, entity_departure, outbox, survey, survey_response,
+    audit_log, capacity, cohort, entity_departure, outbox, survey, survey_response, survey_tally,
 };
 use aula_territorial::templates::Templates;
 use rocket::http::Status;
@@ -617,6 +617,24 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
             }
         }
     }
+
+    // The tallies the report reads, kept on every answer, equal the ones rebuilt from scratch.
+    let tallies = || async {
+        let mut rows = survey_tally::Entity::find().all(app.db()).await.unwrap();
+        rows.sort_by_key(|t| (t.cohort_id, t.department_code.clone(), t.kind.as_str()));
+        rows
+    };
+    let kept = tallies().await;
+    assert!(kept.len() >= 4, "{kept:?}");
+    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
+    aula_territorial::surveys::tallies::rebuild(&txn)
+        .await
+        .unwrap();
+    aula_territorial::db::commit(txn).await.unwrap();
+    assert_eq!(
+        survey_tally::Entity::find().all(app.db()).await.unwrap(),
+        kept
+    );
 
     // Who may read it: not instructors, participants or liaisons.
     for role in [Role::Instructor, Role::Participant, Role::Liaison] {

@@ -17,6 +17,7 @@
 //!   kept in the anonymous response (where, linked to the departure, it would identify it).
 
 pub mod reports;
+pub mod tallies;
 pub mod workbook;
 
 use crate::accounts::actor::Actor;
@@ -308,6 +309,9 @@ async fn open<C: ConnectionTrait>(
             .await?;
         }
     }
+    if count > 0 {
+        tallies::refresh(db, cohort.id).await?;
+    }
     Ok(count)
 }
 
@@ -337,6 +341,7 @@ async fn invite<C: ConnectionTrait>(
             notifier.config.public_url.trim_end_matches('/')
         ),
         reminder,
+        has_account: person.user_id.is_some(),
     };
     let key = if reminder {
         format!("survey_reminder:{survey_id}")
@@ -357,6 +362,8 @@ struct SurveyInvitation {
     closes_on: String,
     survey_url: String,
     reminder: bool,
+    /// People enrolled by a coordinator may have no account yet: they are told how to get one.
+    has_account: bool,
 }
 
 impl mail::Message for SurveyInvitation {
@@ -599,6 +606,8 @@ pub async fn answer<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Recorded> {
     let own = find_own(db, user, survey_id).await?;
+    // The cohort's lock: its tallies are recomputed below, one answer at a time.
+    crate::cohorts::lock(db, own.survey.cohort_id).await?;
     if let Some(reason) = own.closed_reason(now) {
         return Err(AppError::Conflict(reason));
     }
@@ -648,6 +657,7 @@ pub async fn answer<C: ConnectionTrait>(
         }
     }
     survey_response::Entity::insert(row).exec(db).await?;
+    tallies::refresh(db, own.survey.cohort_id).await?;
     Ok(Recorded {
         survey_id,
         kind: own.survey.kind,

@@ -19,14 +19,13 @@ use super::DIMENSIONS;
 use crate::accounts::actor::Actor;
 use crate::entities::values::{Application, Role, SurveyKind};
 use crate::entities::{
-    capacity, cohort, cohort_instructor, course, course_capacity, survey, survey_response, user,
+    capacity, cohort, cohort_instructor, course, course_capacity, survey_response, survey_tally,
+    user,
 };
 use crate::error::{AppError, AppResult};
 use chrono::Datelike;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -306,32 +305,6 @@ fn hidden(shown: i64, all: i64) -> bool {
     shown < MIN_GROUP || (rest > 0 && rest < MIN_GROUP)
 }
 
-#[derive(FromQueryResult)]
-struct AnswerRow {
-    cohort_id: i32,
-    department_code: String,
-    kind: SurveyKind,
-    n: i64,
-    calidad: Option<i64>,
-    pertinencia: Option<i64>,
-    oportunidad: Option<i64>,
-    metodologia: Option<i64>,
-    instructor: Option<i64>,
-    logistica: Option<i64>,
-    si: Option<i64>,
-    parcialmente: Option<i64>,
-    no: Option<i64>,
-}
-
-#[derive(FromQueryResult)]
-struct InvitationRow {
-    cohort_id: i32,
-    department_code: String,
-    kind: SurveyKind,
-    invited: i64,
-    responded: Option<i64>,
-}
-
 /// The departments whose answers the caller may read: `None` = all (national staff), or the
 /// list (a reviewer's one, a direction's). Instructors, participants and liaisons: 403.
 fn visible(user: &Actor) -> AppResult<Option<Vec<String>>> {
@@ -517,9 +490,9 @@ fn follow_up(total: &Sum) -> FollowUp {
     }
 }
 
-/// Answers and invitations per cohort × department: of every cohort (no focus), or of the
-/// cohorts that have answers or invitations in the focus departments — with every
-/// department's answers of those cohorts, for the complement rule.
+/// Answers and invitations per cohort × department (from `survey_tallies`): of every cohort
+/// (no focus), or of the cohorts that have invitations in the focus departments — with every
+/// department's figures of those cohorts, for the complement rule.
 async fn load_cells<C: ConnectionTrait>(
     db: &C,
     focus: Option<&[String]>,
@@ -529,88 +502,42 @@ async fn load_cells<C: ConnectionTrait>(
     if focus.is_some_and(|f| f.is_empty()) {
         return Ok(cells);
     }
-    let when = |value: &'static str| {
-        Expr::case(
-            Expr::col(survey_response::Column::Aplicacion).eq(value),
-            Expr::val(1),
-        )
-        .finally(Expr::val(0))
-    };
-    let mut answers = survey_response::Entity::find()
-        .select_only()
-        .column(survey_response::Column::CohortId)
-        .column(survey_response::Column::DepartmentCode)
-        .column(survey_response::Column::Kind)
-        .column_as(Expr::col(survey_response::Column::Id).count(), "n");
-    for (key, _, _) in DIMENSIONS {
-        answers = answers.column_as(Expr::col(key).sum(), key);
-    }
-    let mut answers = answers
-        .column_as(Expr::expr(when("si")).sum(), "si")
-        .column_as(Expr::expr(when("parcialmente")).sum(), "parcialmente")
-        .column_as(Expr::expr(when("no")).sum(), "no")
-        .group_by(survey_response::Column::CohortId)
-        .group_by(survey_response::Column::DepartmentCode)
-        .group_by(survey_response::Column::Kind);
-    let mut invitations = survey::Entity::find()
-        .select_only()
-        .column(survey::Column::CohortId)
-        .column(survey::Column::DepartmentCode)
-        .column(survey::Column::Kind)
-        .column_as(Expr::col(survey::Column::Id).count(), "invited")
-        .column_as(
-            Expr::expr(
-                Expr::case(Expr::col(survey::Column::Answered).eq(true), Expr::val(1))
-                    .finally(Expr::val(0)),
-            )
-            .sum(),
-            "responded",
-        )
-        .group_by(survey::Column::CohortId)
-        .group_by(survey::Column::DepartmentCode)
-        .group_by(survey::Column::Kind);
+    let mut select = survey_tally::Entity::find();
     if let Some(id) = cohort {
-        answers = answers.filter(survey_response::Column::CohortId.eq(id));
-        invitations = invitations.filter(survey::Column::CohortId.eq(id));
+        select = select.filter(survey_tally::Column::CohortId.eq(id));
     }
     if let Some(departments) = focus {
-        answers = answers.filter(
-            survey_response::Column::CohortId.in_subquery(
+        select = select.filter(
+            survey_tally::Column::CohortId.in_subquery(
                 Query::select()
-                    .column(survey::Column::CohortId)
-                    .from(survey::Entity)
-                    .and_where(survey::Column::DepartmentCode.is_in(departments.to_vec()))
+                    .column(survey_tally::Column::CohortId)
+                    .from(survey_tally::Entity)
+                    .and_where(survey_tally::Column::DepartmentCode.is_in(departments.to_vec()))
                     .take(),
             ),
         );
-        invitations =
-            invitations.filter(survey::Column::DepartmentCode.is_in(departments.to_vec()));
     }
-    for r in answers.into_model::<AnswerRow>().all(db).await? {
-        let cell = cells.entry((r.cohort_id, r.department_code)).or_default();
+    for t in select.all(db).await? {
         let tally = Tally {
-            n: r.n,
+            n: t.n,
             sums: [
-                r.calidad,
-                r.pertinencia,
-                r.oportunidad,
-                r.metodologia,
-                r.instructor,
-                r.logistica,
-            ]
-            .map(|v| v.unwrap_or(0)),
-            applied: [r.si, r.parcialmente, r.no].map(|v| v.unwrap_or(0)),
+                t.calidad,
+                t.pertinencia,
+                t.oportunidad,
+                t.metodologia,
+                t.instructor,
+                t.logistica,
+            ],
+            applied: [t.si, t.parcialmente, t.no],
         };
-        match r.kind {
+        let cell = cells.entry((t.cohort_id, t.department_code)).or_default();
+        let i = usize::from(t.kind == SurveyKind::FollowUp);
+        match t.kind {
             SurveyKind::Satisfaction => cell.sat.add(&tally),
             SurveyKind::FollowUp => cell.fu.add(&tally),
         }
-    }
-    for r in invitations.into_model::<InvitationRow>().all(db).await? {
-        let cell = cells.entry((r.cohort_id, r.department_code)).or_default();
-        let i = usize::from(r.kind == SurveyKind::FollowUp);
-        cell.invited[i] += r.invited;
-        cell.responded[i] += r.responded.unwrap_or(0);
+        cell.invited[i] += t.invited;
+        cell.responded[i] += t.responded;
     }
     Ok(cells)
 }
