@@ -123,6 +123,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .manage(db)
         .manage(dashboards)
         .manage(indicators::priorities::Cache::default())
+        .manage(surveys::reports::Cache::default())
         .manage(templates)
         .manage(config)
         .attach(Shield::default())

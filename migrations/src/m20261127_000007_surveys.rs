@@ -9,6 +9,8 @@
 //! - `survey_tallies`: per cohort × department × kind, invitations, answers and the answers'
 //!   sums — what the reports read (recomputed from the two tables above for a cohort whenever
 //!   one of its surveys opens or is answered; a national report never scans the answers).
+//! - `survey_versions`: one row, bumped in every transaction that changes the tallies, so a
+//!   report kept in memory knows whether it still holds (on every instance).
 //! - `entity_departures`: a person who answered in a follow-up that they are no longer in the
 //!   entity of a municipality (deleted when they say they are back). A source of the figures'
 //!   "still in the entity", so its writes mark the person's cohorts dirty like the others.
@@ -243,7 +245,23 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index).await?;
         }
+        manager
+            .create_table(
+                Table::create()
+                    .table("survey_versions")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new("version")
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .take(),
+            )
+            .await?;
         let db = manager.get_connection();
+        db.execute_unprepared("INSERT INTO survey_versions (id, version) VALUES (1, 0)")
+            .await?;
         for sql in source_triggers(db.get_database_backend(), DEPARTURES) {
             db.execute_unprepared(&sql).await?;
         }
@@ -256,6 +274,7 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&sql).await?;
         }
         for table in [
+            "survey_versions",
             "entity_departures",
             "survey_tallies",
             "survey_responses",

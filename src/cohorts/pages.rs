@@ -771,6 +771,7 @@ pub(crate) async fn detail_view(
         satisfaction: if view.status == CohortStatus::Closed {
             crate::surveys::pages::line(
                 db,
+                None,
                 user,
                 &crate::surveys::reports::SatisfactionQuery {
                     cohort: Some(id),

@@ -3,7 +3,7 @@
 //! its departments) and reviewers (their department). No response body ever says who answered
 //! what.
 
-use super::reports::{By, SatisfactionQuery, SatisfactionReport};
+use super::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
 use super::{PendingSurvey, Recorded, ResponseInput};
 use crate::accounts::guards::{CurrentUser, ParticipantUser};
 use crate::api::{Created, created};
@@ -142,11 +142,12 @@ impl SatisfactionParams {
 #[get("/reports/satisfaction?<params..>", rank = 2)]
 async fn report(
     db: &State<DatabaseConnection>,
+    cache: &State<Cache>,
     user: CurrentUser,
     params: SatisfactionParams,
-) -> AppResult<Json<SatisfactionReport>> {
+) -> AppResult<Json<std::sync::Arc<SatisfactionReport>>> {
     Ok(Json(
-        super::reports::report(db.inner(), &user, &params.query()?).await?,
+        super::reports::cached(db.inner(), cache, &user, &params.query()?).await?,
     ))
 }
 
@@ -168,19 +169,21 @@ async fn report(
 #[get("/reports/satisfaction.xlsx?<params..>", rank = 1)]
 async fn report_xlsx(
     db: &State<DatabaseConnection>,
+    cache: &State<Cache>,
     user: CurrentUser,
     params: SatisfactionParams,
 ) -> AppResult<crate::spreadsheets::Download> {
-    workbook(db.inner(), &user, &params.query()?).await
+    workbook(db.inner(), cache, &user, &params.query()?).await
 }
 
 /// The report's workbook for `user` (the API's and the page's download).
 pub(crate) async fn workbook(
     db: &DatabaseConnection,
+    cache: &Cache,
     user: &crate::accounts::actor::Actor,
     query: &SatisfactionQuery,
 ) -> AppResult<crate::spreadsheets::Download> {
-    let report = super::reports::report(db, user, query).await?;
+    let report = super::reports::cached(db, cache, user, query).await?;
     let mut filters =
         crate::demand::api::report_filters(db, query.department.as_deref(), query.capacity).await?;
     filters.extend(names(db, query).await?);

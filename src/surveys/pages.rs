@@ -2,7 +2,7 @@
 //! no JavaScript, one radio group per question) and the satisfaction report
 //! (`/reportes/satisfaccion` and its workbook), scoped like the API.
 
-use super::reports::{By, SatisfactionQuery, SatisfactionReport};
+use super::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
 use super::{DIMENSIONS, PendingSurvey, ResponseInput};
 use crate::accounts::guards::{CurrentUser, ParticipantUser};
 use crate::entities::values::{Application, Role, SurveyKind};
@@ -368,7 +368,7 @@ fn count(n: i64) -> String {
 }
 
 impl ReportView<'_> {
-    fn of(report: SatisfactionReport) -> Self {
+    fn of(report: &SatisfactionReport) -> Self {
         ReportView {
             invited: count(report.invited),
             responded: count(report.responded),
@@ -425,8 +425,8 @@ impl ReportView<'_> {
                     })
                     .collect()
             }),
-            comments: report.comments,
-            follow_up_comments: report.follow_up_comments,
+            comments: report.comments.clone(),
+            follow_up_comments: report.follow_up_comments.clone(),
             min_group: report.min_group,
             territorial: false,
             departments: Vec::new(),
@@ -497,6 +497,7 @@ fn page_query(
 #[allow(clippy::too_many_arguments)]
 async fn report_page(
     db: &State<DatabaseConnection>,
+    cache: &State<Cache>,
     page: Page<'_>,
     user: CurrentUser,
     departamento: Option<String>,
@@ -515,7 +516,7 @@ async fn report_page(
             trimestre.clone(),
             por,
         )?;
-        let report = super::reports::report(db.inner(), &user, &query).await?;
+        let report = super::reports::cached(db.inner(), cache, &user, &query).await?;
         let departments = crate::territory::departments(db.inner()).await?;
         let (capacities, courses) = named_choices(db.inner(), capacidad, curso).await?;
         let cohort_name = match cohorte {
@@ -552,7 +553,7 @@ async fn report_page(
             cohort_id: cohorte.map(|c| c.to_string()).unwrap_or_default(),
             quarter: query.quarter.clone().unwrap_or_default(),
             xlsx: format!("/reportes/satisfaccion.xlsx?{link}"),
-            ..ReportView::of(report)
+            ..ReportView::of(&report)
         };
         page.render(
             "satisfaction_report",
@@ -569,6 +570,7 @@ async fn report_page(
 #[allow(clippy::too_many_arguments)]
 async fn report_download(
     db: &State<DatabaseConnection>,
+    cache: &State<Cache>,
     user: CurrentUser,
     departamento: Option<String>,
     capacidad: Option<i32>,
@@ -578,7 +580,7 @@ async fn report_download(
     por: Option<String>,
 ) -> AppResult<crate::spreadsheets::Download> {
     let query = page_query(departamento, capacidad, curso, cohorte, trimestre, por)?;
-    super::api::workbook(db.inner(), &user, &query).await
+    super::api::workbook(db.inner(), cache, &user, &query).await
 }
 
 /// The satisfaction figures in one line, as the home pages and the cohort page show them.
@@ -593,9 +595,11 @@ pub(crate) struct Line {
     link: String,
 }
 
-/// The line over `query` for `user`; `None` for roles that do not read the report.
+/// The line over `query` for `user` (through `cache` when given); `None` for roles that do
+/// not read the report.
 pub(crate) async fn line(
     db: &DatabaseConnection,
+    cache: Option<&Cache>,
     user: &crate::accounts::actor::Actor,
     query: &SatisfactionQuery,
     link: String,
@@ -603,7 +607,10 @@ pub(crate) async fn line(
     if !(user.is_staff() || user.role == Role::Reviewer) {
         return Ok(None);
     }
-    let report = super::reports::report(db, user, query).await?;
+    let report = match cache {
+        Some(cache) => super::reports::cached(db, cache, user, query).await?,
+        None => std::sync::Arc::new(super::reports::report(db, user, query).await?),
+    };
     let applied = report
         .follow_up
         .applied

@@ -248,13 +248,14 @@ async fn cohort_rows<C: ConnectionTrait>(
 pub async fn for_user(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
+    surveys: &crate::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
     match user.role {
         Role::Participant => participant_home(db, user).await,
         Role::Instructor => instructor_home(db, user).await,
-        Role::Reviewer => reviewer_home(db, dashboards, user).await,
-        Role::Coordinator | Role::Admin => staff_home(db, dashboards, user).await,
+        Role::Reviewer => reviewer_home(db, dashboards, surveys, user).await,
+        Role::Coordinator | Role::Admin => staff_home(db, dashboards, surveys, user).await,
         Role::Liaison => liaison_home(db, user).await,
     }
 }
@@ -409,6 +410,7 @@ async fn instructor_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> AppR
 async fn reviewer_home(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
+    surveys: &crate::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
     let code = user.department_scope().unwrap_or_default();
@@ -439,7 +441,7 @@ async fn reviewer_home(
             pdet,
             cohorts: cohort_rows(db, cohorts).await?,
             open_demands: crate::demand::open_count(db, user).await?,
-            satisfaction: satisfaction(db, user).await?,
+            satisfaction: satisfaction(db, surveys, user).await?,
         }),
         ..RoleHome::default()
     })
@@ -448,10 +450,12 @@ async fn reviewer_home(
 /// The satisfaction line over the caller's scope, by quarter.
 async fn satisfaction(
     db: &DatabaseConnection,
+    satisfaction: &crate::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<Option<crate::surveys::pages::Line>> {
     crate::surveys::pages::line(
         db,
+        Some(satisfaction),
         user,
         &crate::surveys::reports::SatisfactionQuery {
             by: crate::surveys::reports::By::Quarter,
@@ -465,6 +469,7 @@ async fn satisfaction(
 async fn staff_home(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
+    surveys: &crate::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
     let mut by_status = Vec::new();
@@ -522,7 +527,7 @@ async fn staff_home(
             participants: picture.participants,
             cohorts: cohort_rows(db, recent).await?,
             open_demands: crate::demand::open_count(db, user).await?,
-            satisfaction: satisfaction(db, user).await?,
+            satisfaction: satisfaction(db, surveys, user).await?,
         }),
         ..RoleHome::default()
     };

@@ -36,11 +36,14 @@ pub fn catchers() -> Vec<Catcher> {
 async fn home_page(
     db: &State<DatabaseConnection>,
     dashboards: &State<crate::reports::dashboard::Dashboards>,
+    surveys: &State<crate::surveys::reports::Cache>,
     page: Page<'_>,
 ) -> AppResult<RawHtml<String>> {
     let territory = territory::summary(db.inner()).await?;
     let role = match &page.user {
-        Some(user) => Some(home::for_user(db.inner(), dashboards.inner(), user).await?),
+        Some(user) => {
+            Some(home::for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?)
+        }
         None => None,
     };
     page.render("home", "Inicio", home::HomeView { territory, role })

@@ -186,6 +186,9 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     let (status, _) = answer(&app, &people[1].token, first, json!({"answers": scores(4)})).await;
     assert_eq!(status, Status::NotFound);
 
+    // The report kept in memory (asked for now) must not hide the answer to come.
+    let (_, before_answer) = report(&app, &world.staff, &format!("cohort={cohort}")).await;
+    assert_eq!(before_answer["responded"], 0);
     // Answered once: 201 with nothing of the answer or the person; twice: 409.
     let (status, body) = answer(
         &app,
@@ -202,6 +205,8 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     let (status, body) = answer(&app, &people[0].token, first, json!({"answers": scores(2)})).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(pending(&app, &people[0].token).await.is_empty());
+    let (_, after_answer) = report(&app, &world.staff, &format!("cohort={cohort}")).await;
+    assert_eq!(after_answer["responded"], 1, "{after_answer}");
     // The answer is stored apart: its row names the cohort and department, nothing else.
     let stored = survey_response::Entity::find()
         .filter(survey_response::Column::CohortId.eq(cohort as i32))

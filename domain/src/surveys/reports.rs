@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const MIN_GROUP: i64 = 5;
 
 /// How the report breaks down.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum By {
     #[default]
@@ -756,36 +756,69 @@ async fn comments<C: ConnectionTrait>(
     Ok(Some(texts))
 }
 
-/// The home pages' line: satisfaction answered and the overall mean over the caller's scope
-/// (`None` for roles that do not read the report).
-#[derive(Clone, Debug, Serialize)]
-pub struct Summary {
-    pub invited: i64,
-    pub responded: i64,
-    pub response_rate: Option<f64>,
-    pub overall: Option<f64>,
+/// Reports kept in memory (Rocket state), each with the tallies' version it was computed at
+/// and when: one still holds while the version has not moved (every transaction that changes
+/// the tallies moves it, on any instance) and for at most [`KEEP`] (names of courses and
+/// cohorts may change meanwhile).
+#[derive(Default)]
+pub struct Cache {
+    kept: std::sync::Mutex<
+        HashMap<CacheKey, (i64, std::time::Instant, std::sync::Arc<SatisfactionReport>)>,
+    >,
 }
 
-pub async fn summary<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<Option<Summary>> {
-    if visible(user).is_err() {
-        return Ok(None);
+/// How long a kept report may be served at most.
+pub const KEEP: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Reports kept at most (the cache is emptied beyond it).
+const KEEP_AT_MOST: usize = 2_000;
+
+/// What a report depends on: the caller's reach and the query.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct CacheKey {
+    visible: Option<Vec<String>>,
+    staff: bool,
+    department: Option<String>,
+    capacity: Option<i32>,
+    course: Option<i32>,
+    cohort: Option<i32>,
+    quarter: Option<String>,
+    by: By,
+}
+
+/// The report for `user`, from `cache` when it still holds (see [`Cache`]).
+pub async fn cached<C: ConnectionTrait>(
+    db: &C,
+    cache: &Cache,
+    user: &Actor,
+    query: &SatisfactionQuery,
+) -> AppResult<std::sync::Arc<SatisfactionReport>> {
+    let key = CacheKey {
+        visible: visible(user)?,
+        staff: user.is_staff(),
+        department: crate::reports::non_empty(&query.department),
+        capacity: query.capacity,
+        course: query.course,
+        cohort: query.cohort,
+        quarter: query.quarter.clone(),
+        by: query.by,
+    };
+    let version = super::tallies::version(db).await?;
+    if let Ok(kept) = cache.kept.lock()
+        && let Some((at, when, report)) = kept.get(&key)
+        && *at == version
+        && when.elapsed() < KEEP
+    {
+        return Ok(report.clone());
     }
-    let report = report(
-        db,
-        user,
-        &SatisfactionQuery {
-            department: None,
-            by: By::Quarter,
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(Some(Summary {
-        invited: report.invited,
-        responded: report.responded,
-        response_rate: report.response_rate,
-        overall: report.overall,
-    }))
+    let report = std::sync::Arc::new(report(db, user, query).await?);
+    if let Ok(mut kept) = cache.kept.lock() {
+        if kept.len() >= KEEP_AT_MOST {
+            kept.clear();
+        }
+        kept.insert(key, (version, std::time::Instant::now(), report.clone()));
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

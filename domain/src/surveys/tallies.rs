@@ -48,7 +48,30 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()
         .filter(survey_tally::Column::CohortId.eq(cohort_id))
         .exec(db)
         .await?;
-    crate::db::insert_many(db, rows).await
+    crate::db::insert_many(db, rows).await?;
+    bump(db).await
+}
+
+/// Moves the tallies' version on, in the transaction that changed them: a reader that sees
+/// the new version also sees the new tallies.
+async fn bump<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    db.execute_unprepared("UPDATE survey_versions SET version = version + 1 WHERE id = 1")
+        .await?;
+    Ok(())
+}
+
+/// The tallies' current version.
+pub async fn version<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM survey_versions WHERE id = 1",
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    })
 }
 
 /// Recomputes every tally; returns how many rows there are.
@@ -57,6 +80,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     let count = rows.len();
     survey_tally::Entity::delete_many().exec(db).await?;
     crate::db::insert_many(db, rows).await?;
+    bump(db).await?;
     Ok(count)
 }
 
