@@ -762,10 +762,11 @@ async fn comments<C: ConnectionTrait>(
 /// cohorts may change meanwhile).
 #[derive(Default)]
 pub struct Cache {
-    kept: std::sync::Mutex<
-        HashMap<CacheKey, (i64, std::time::Instant, std::sync::Arc<SatisfactionReport>)>,
-    >,
+    kept: std::sync::Mutex<HashMap<CacheKey, KeptReport>>,
 }
+
+/// A kept report: the tallies' version and the moment it was computed at.
+type KeptReport = (i64, std::time::Instant, std::sync::Arc<SatisfactionReport>);
 
 /// How long a kept report may be served at most.
 pub const KEEP: std::time::Duration = std::time::Duration::from_secs(300);
