@@ -624,38 +624,18 @@ pub async fn answer<C: ConnectionTrait>(
             "Usted ya respondió esta encuesta. ¡Gracias!".into(),
         ));
     }
-    let mut row = survey_response::ActiveModel {
-        id: Set(response_key()),
-        cohort_id: Set(own.survey.cohort_id),
-        department_code: Set(own.survey.department_code.clone()),
-        kind: Set(own.survey.kind),
-        calidad: Set(None),
-        pertinencia: Set(None),
-        oportunidad: Set(None),
-        metodologia: Set(None),
-        instructor: Set(None),
-        logistica: Set(None),
-        aplicacion: Set(None),
-        comment: Set(comment),
-    };
-    match answer {
-        Answer::Satisfaction { scores } => {
-            let [a, b, c, d, e, f] = scores.map(Some);
-            row.calidad = Set(a);
-            row.pertinencia = Set(b);
-            row.oportunidad = Set(c);
-            row.metodologia = Set(d);
-            row.instructor = Set(e);
-            row.logistica = Set(f);
-        }
-        Answer::FollowUp {
-            aplicacion,
-            still_in_entity,
-        } => {
-            row.aplicacion = Set(Some(aplicacion));
-            record_entity(db, user, &own.enrolment, still_in_entity, now).await?;
-        }
+    if let Answer::FollowUp {
+        still_in_entity, ..
+    } = answer
+    {
+        record_entity(db, user, &own.enrolment, still_in_entity, now).await?;
     }
+    let row = response_row(
+        own.survey.cohort_id,
+        &own.survey.department_code,
+        &answer,
+        comment,
+    );
     survey_response::Entity::insert(row).exec(db).await?;
     tallies::refresh(db, own.survey.cohort_id).await?;
     Ok(Recorded {
@@ -663,6 +643,42 @@ pub async fn answer<C: ConnectionTrait>(
         kind: own.survey.kind,
         recorded: true,
     })
+}
+
+/// The anonymous row of an answer (the one place it is built: answers and seeded data).
+fn response_row(
+    cohort_id: i32,
+    department_code: &str,
+    answer: &Answer,
+    comment: Option<String>,
+) -> survey_response::ActiveModel {
+    let (kind, scores, aplicacion) = match answer {
+        Answer::Satisfaction { scores } => (SurveyKind::Satisfaction, scores.map(Some), None),
+        Answer::FollowUp { aplicacion, .. } => (SurveyKind::FollowUp, [None; 6], Some(*aplicacion)),
+    };
+    let [
+        calidad,
+        pertinencia,
+        oportunidad,
+        metodologia,
+        instructor,
+        logistica,
+    ] = scores;
+    survey_response::ActiveModel {
+        id: Set(response_key()),
+        cohort_id: Set(cohort_id),
+        department_code: Set(department_code.to_string()),
+        kind: Set(kind),
+        calidad: Set(calidad),
+        pertinencia: Set(pertinencia),
+        oportunidad: Set(oportunidad),
+        metodologia: Set(metodologia),
+        instructor: Set(instructor),
+        logistica: Set(logistica),
+        aplicacion: Set(aplicacion),
+        comment: Set(comment),
+        // The entity answer is never kept here (see the module's comment).
+    }
 }
 
 /// A random key for an anonymous response (128 bits, hex): unlike a sequence, it says nothing
@@ -849,39 +865,27 @@ pub fn seeded(
     let comment = (h >> 40)
         .is_multiple_of(5)
         .then(|| SEEDED_COMMENTS[((h >> 44) % SEEDED_COMMENTS.len() as u64) as usize].to_string());
-    let mut response = survey_response::ActiveModel {
-        id: Set(response_key()),
-        cohort_id: Set(cohort_id),
-        department_code: Set(department_code.to_string()),
-        kind: Set(kind),
-        calidad: Set(None),
-        pertinencia: Set(None),
-        oportunidad: Set(None),
-        metodologia: Set(None),
-        instructor: Set(None),
-        logistica: Set(None),
-        aplicacion: Set(None),
-        comment: Set(comment),
-    };
-    let mut left_entity = false;
-    match kind {
-        SurveyKind::Satisfaction => {
-            response.calidad = Set(Some(score(0)));
-            response.pertinencia = Set(Some(score(1)));
-            response.oportunidad = Set(Some(score(2)));
-            response.metodologia = Set(Some(score(3)));
-            response.instructor = Set(Some(score(4)));
-            response.logistica = Set(Some(score(5)));
-        }
-        SurveyKind::FollowUp => {
-            response.aplicacion = Set(Some(match h % 10 {
+    let answer = match kind {
+        SurveyKind::Satisfaction => Answer::Satisfaction {
+            scores: [0, 1, 2, 3, 4, 5].map(score),
+        },
+        SurveyKind::FollowUp => Answer::FollowUp {
+            aplicacion: match h % 10 {
                 0..=4 => Application::Si,
                 5..=7 => Application::Parcialmente,
                 _ => Application::No,
-            }));
-            left_entity = (h >> 20).is_multiple_of(7);
+            },
+            still_in_entity: !(h >> 20).is_multiple_of(7),
+        },
+    };
+    let left_entity = matches!(
+        answer,
+        Answer::FollowUp {
+            still_in_entity: false,
+            ..
         }
-    }
+    );
+    let response = response_row(cohort_id, department_code, &answer, comment);
     Seeded {
         survey,
         response: Some(response),
