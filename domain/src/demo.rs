@@ -537,19 +537,23 @@ async fn demo_surveys<C: ConnectionTrait>(
     answered: usize,
     pending: Option<i32>,
 ) -> AppResult<()> {
-    use crate::entities::{entity_departure, municipality, survey, survey_response};
+    use crate::entities::{entity_departure, survey, survey_response};
     use sea_orm::QueryOrder;
     let rows = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort_id))
         .order_by_asc(enrolment::Column::Id)
         .all(db)
         .await?;
+    let departments = crate::territory::departments_of(
+        db,
+        rows.iter().map(|e| e.municipality_code.clone()).collect(),
+    )
+    .await?;
     let mut count = 0;
     for e in rows {
-        let department = municipality::Entity::find_by_id(e.municipality_code.clone())
-            .one(db)
-            .await?
-            .map(|m| m.department_code)
+        let department = departments
+            .get(&e.municipality_code)
+            .cloned()
             .unwrap_or_default();
         let answers = count < answered && pending != Some(e.participant_id);
         count += usize::from(answers);

@@ -5,12 +5,12 @@
 
 use super::{DemandFilter, DemandInput, DemandView};
 use crate::accounts::guards::CurrentUser;
+use crate::entities::municipality;
 use crate::entities::values::{DemandPriority, DemandStatus, Modality, Role};
-use crate::entities::{capacity, municipality};
 use crate::error::{AppError, AppResult, DomainResult, FieldError};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Page, failure};
+use crate::web::{OwnedChoice as Choice, Page, capacity_choices, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -40,13 +40,6 @@ type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
 
 const PER_PAGE: u64 = 50;
 
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
 fn choices<T: Copy + PartialEq>(
     all: &[T],
     selected: Option<T>,
@@ -60,23 +53,6 @@ fn choices<T: Copy + PartialEq>(
             selected: Some(*v) == selected,
         })
         .collect()
-}
-
-async fn capacity_choices(
-    db: &DatabaseConnection,
-    selected: Option<i32>,
-) -> DomainResult<Vec<Choice>> {
-    Ok(capacity::Entity::find()
-        .order_by_asc(capacity::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| Choice {
-            selected: Some(c.id) == selected,
-            value: c.id.to_string(),
-            label: c.name,
-        })
-        .collect())
 }
 
 const STATUSES: [DemandStatus; 4] = [

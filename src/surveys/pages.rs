@@ -6,16 +6,16 @@ use super::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
 use super::{DIMENSIONS, PendingSurvey, ResponseInput};
 use crate::accounts::guards::{CurrentUser, ParticipantUser};
 use crate::entities::values::{Application, Role, SurveyKind};
-use crate::entities::{capacity, cohort, course};
+use crate::entities::{cohort, course};
 use crate::error::{AppError, AppResult, DomainResult, FieldError};
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Page, failure};
+use crate::web::{OwnedChoice as Choice, Page, capacity_choices, failure};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -279,13 +279,6 @@ async fn survey_submit(
 }
 
 #[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
 struct ItemView {
     label: &'static str,
     mean: String,
@@ -441,34 +434,20 @@ impl ReportView<'_> {
     }
 }
 
-async fn named_choices(
+/// The courses for a select, by name.
+async fn course_choices(
     db: &DatabaseConnection,
-    selected_capacity: Option<i32>,
-    selected_course: Option<i32>,
-) -> DomainResult<(Vec<Choice>, Vec<Choice>)> {
-    let capacities = capacity::Entity::find()
-        .order_by_asc(capacity::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| Choice {
-            selected: Some(c.id) == selected_capacity,
-            value: c.id.to_string(),
-            label: c.name,
-        })
-        .collect();
-    let courses = course::Entity::find()
+    selected: Option<i32>,
+) -> DomainResult<Vec<Choice>> {
+    let rows = course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .column(course::Column::Name)
         .order_by_asc(course::Column::Name)
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|c| Choice {
-            selected: Some(c.id) == selected_course,
-            value: c.id.to_string(),
-            label: c.name,
-        })
-        .collect();
-    Ok((capacities, courses))
+        .await?;
+    Ok(Choice::of_rows(rows, selected))
 }
 
 /// The page's filters, in Spanish, as the API's query.
@@ -518,7 +497,8 @@ async fn report_page(
         )?;
         let report = super::reports::cached(db.inner(), cache, &user, &query).await?;
         let departments = crate::territory::departments(db.inner()).await?;
-        let (capacities, courses) = named_choices(db.inner(), capacidad, curso).await?;
+        let capacities = capacity_choices(db.inner(), capacidad).await?;
+        let courses = course_choices(db.inner(), curso).await?;
         let cohort_name = match cohorte {
             Some(id) => cohort::Entity::find()
                 .filter(cohort::Column::Id.eq(id))

@@ -70,6 +70,46 @@ impl<'a> Choice<'a> {
     }
 }
 
+/// An option of a `<select>` (or a radio) whose value and label are computed: from rows of
+/// the database or from a value set.
+#[derive(Serialize)]
+pub struct OwnedChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl OwnedChoice {
+    /// One option per `(id, name)` row, `selected` chosen.
+    pub fn of_rows(rows: Vec<(i32, String)>, selected: Option<i32>) -> Vec<OwnedChoice> {
+        rows.into_iter()
+            .map(|(id, name)| OwnedChoice {
+                selected: Some(id) == selected,
+                value: id.to_string(),
+                label: name,
+            })
+            .collect()
+    }
+}
+
+/// The capacities for a select, by name.
+pub async fn capacity_choices(
+    db: &sea_orm::DatabaseConnection,
+    selected: Option<i32>,
+) -> crate::error::DomainResult<Vec<OwnedChoice>> {
+    use crate::entities::capacity;
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    let rows = capacity::Entity::find()
+        .select_only()
+        .column(capacity::Column::Id)
+        .column(capacity::Column::Name)
+        .order_by_asc(capacity::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(OwnedChoice::of_rows(rows, selected))
+}
+
 /// A cohort named in a page's heading and links.
 #[derive(Serialize)]
 pub struct CohortRef<'a> {

@@ -142,6 +142,14 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!(mine[0]["kind"], "satisfaction");
     assert_eq!(mine[0]["cohort"], "Cohorte de prueba");
+    // Open for 30 days from the closing.
+    let closes: chrono::DateTime<chrono::Utc> =
+        mine[0]["closes_at"].as_str().unwrap().parse().unwrap();
+    let left = closes - aula_territorial::time::now();
+    assert!(
+        left > chrono::Duration::days(29) && left <= chrono::Duration::days(30),
+        "{left}"
+    );
     let first = mine[0]["id"].as_i64().unwrap();
 
     // The periodic job does not invite again (the follow-up is not due).
@@ -522,6 +530,18 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     let (_, other) = report(&app, &meta_reviewer, &format!("{query}&department=18")).await;
     assert_eq!(other["responded"], 0);
     assert_eq!(other["items"][0]["mean"], Value::Null);
+
+    // The Dirección Territorial Meta's coordinator: the answers of its departments only.
+    let direction = token(
+        &app,
+        "coordinacion.meta@aulaterritorial.example",
+        "Coordina-Meta-2026",
+    )
+    .await;
+    let (status, theirs) = report(&app, &direction, &query).await;
+    assert_eq!(status, Status::Ok, "{theirs}");
+    assert_eq!(theirs["responded"], 5);
+    assert_eq!(theirs["overall"], 2.0);
 
     // Fewer than five: no means. A cohort with three answers of Caquetá.
     let few = world.people("rfew").count(3).create().await;

@@ -23,20 +23,18 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{Application, CohortStatus, SurveyKind};
-use crate::entities::{
-    cohort, enrolment, entity_departure, municipality, participant, survey, survey_response,
-};
+use crate::entities::{cohort, enrolment, entity_departure, participant, survey, survey_response};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Days a survey stays open.
 pub const WINDOW_DAYS: i64 = 30;
@@ -257,20 +255,14 @@ async fn open<C: ConnectionTrait>(
         .find_also_related(participant::Entity)
         .all(db)
         .await?;
-    let departments: HashMap<String, String> = municipality::Entity::find()
-        .filter(
-            municipality::Column::Code.is_in(
-                people
-                    .iter()
-                    .map(|(e, _)| e.municipality_code.clone())
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.department_code))
-        .collect();
+    let departments = crate::territory::departments_of(
+        db,
+        people
+            .iter()
+            .map(|(e, _)| e.municipality_code.clone())
+            .collect(),
+    )
+    .await?;
     let closes_at = at + Duration::days(WINDOW_DAYS);
     let mut count = 0;
     for (row, person) in people {
@@ -488,13 +480,9 @@ async fn remind(
 
 /// The participant behind `user`, if any.
 async fn person_of<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<Option<i32>> {
-    Ok(participant::Entity::find()
-        .select_only()
-        .column(participant::Column::Id)
-        .filter(participant::Column::UserId.eq(user.id))
-        .into_tuple::<i32>()
-        .one(db)
-        .await?)
+    Ok(crate::people::profile::participant_of_user(db, user.id)
+        .await?
+        .map(|p| p.id))
 }
 
 /// The caller's surveys open now and not yet answered, soonest to close first.
@@ -768,26 +756,6 @@ pub(crate) async fn returned<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// How many surveys of `cohort_id` were sent and answered, per kind (the cohort page's line).
-pub async fn counts<C: ConnectionTrait>(
-    db: &C,
-    cohort_id: i32,
-    kind: SurveyKind,
-) -> AppResult<(u64, u64)> {
-    let base = || {
-        survey::Entity::find()
-            .filter(survey::Column::CohortId.eq(cohort_id))
-            .filter(survey::Column::Kind.eq(kind))
-    };
-    Ok((
-        base().count(db).await?,
-        base()
-            .filter(survey::Column::Answered.eq(true))
-            .count(db)
-            .await?,
-    ))
 }
 
 /// One enrolment's survey as the demo and the synthetic data write it: the invitation, and

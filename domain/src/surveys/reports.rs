@@ -213,13 +213,6 @@ pub struct SatisfactionReport {
     pub min_group: i64,
 }
 
-impl SatisfactionReport {
-    /// The breakdown's name («Cohorte», «Curso»…).
-    pub fn by_label(&self) -> &'static str {
-        self.by.label()
-    }
-}
-
 /// Answers summed, as the grouped query returns them.
 #[derive(Clone, Copy, Debug, Default)]
 struct Tally {

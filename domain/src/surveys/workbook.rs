@@ -57,7 +57,7 @@ fn build(
     }
     {
         let mut columns = vec![
-            Column::text(report.by_label(), 34.0),
+            Column::text(report.by.label(), 34.0),
             Column::integer("Enviadas", 10.0),
             Column::integer("Respondidas", 11.0),
             Column::percent("Tasa de respuesta", 11.0),
@@ -69,7 +69,7 @@ fn build(
         columns.push(Column::integer("Seguimiento: respuestas", 12.0));
         columns.push(Column::percent("Aplicó lo aprendido", 12.0));
         let mut sheet = book.sheet(
-            &format!("Por {}", report.by_label().to_lowercase()),
+            &format!("Por {}", report.by.label().to_lowercase()),
             &columns,
         )?;
         for g in &report.groups {

@@ -278,6 +278,20 @@ pub async fn department_names<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<S
         .collect())
 }
 
+/// The department of each of these municipalities, by the municipality's DANE code.
+pub async fn departments_of<C: ConnectionTrait>(
+    db: &C,
+    municipalities: Vec<String>,
+) -> AppResult<HashMap<String, String>> {
+    Ok(municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(municipalities))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.department_code))
+        .collect())
+}
+
 pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {
     Ok(department::Entity::find()
         .order_by_asc(department::Column::Name)
