@@ -55,6 +55,11 @@ pub mod config {
         rocket::Config::figment()
     }
 }
+pub mod credentials {
+    pub use domain::credentials::*;
+    pub mod api;
+    pub mod pages;
+}
 pub mod demand {
     pub use domain::demand::*;
     pub mod api;
@@ -119,11 +124,17 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     let db = prepare_database(&config).await?;
     let templates = templates::Templates::load()?;
     let dashboards = reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
+    let issuer = credentials::keys::Issuer::load_or_create(
+        &config.public_url,
+        &config.credentials_key_file,
+        &config.credentials_previous_keys,
+    )?;
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
         .manage(indicators::priorities::Cache::default())
         .manage(surveys::reports::Cache::default())
+        .manage(issuer)
         .manage(templates)
         .manage(config)
         .attach(Shield::default())
@@ -155,6 +166,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
         .mount("/", surveys::pages::routes())
+        .mount("/", credentials::pages::routes())
+        .mount("/", credentials::api::root_routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
@@ -169,6 +182,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", reports::api::routes())
         .mount("/api/v1", indicators::api::routes())
         .mount("/api/v1", surveys::api::routes())
+        .mount("/api/v1", credentials::api::routes())
         .mount("/api/v1", openapi::routes())
         .register("/", web::catchers()))
 }

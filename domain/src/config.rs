@@ -36,6 +36,19 @@ pub struct AppConfig {
     /// `lock_timeout`) before it is answered 503 with `Retry-After`.
     #[serde(default = "default_database_busy_seconds")]
     pub database_busy_seconds: u64,
+    /// The Ed25519 key that signs verifiable credentials (a secret Multikey, `z3u2…`):
+    /// generated here on first start, readable by its owner only. Back it up with the
+    /// database.
+    #[serde(default = "default_credentials_key_file")]
+    pub credentials_key_file: PathBuf,
+    /// Public keys (`z6Mk…`) of earlier signing keys, still published in the DID document so
+    /// credentials signed with them keep verifying after a rotation.
+    #[serde(default)]
+    pub credentials_previous_keys: Vec<String>,
+}
+
+fn default_credentials_key_file() -> PathBuf {
+    PathBuf::from("data/credentials-key")
 }
 
 fn default_database_busy_seconds() -> u64 {

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod certificates;
 pub mod cohorts;
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod demand;
 pub mod demo;

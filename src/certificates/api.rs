@@ -56,21 +56,31 @@ async fn issue_for_cohort(
 /// Unknown codes from one address are counted: guessing is throttled (429).
 pub const MAX_UNKNOWN_CODES: throttle::Limit = throttle::Limit::fixed(30, 15);
 
+/// A certificate looked up by anyone (verification record, page, credential): unknown codes
+/// are counted per address, and guessing is throttled.
+pub async fn find_public(
+    db: &DatabaseConnection,
+    code: &str,
+    address: Option<IpAddr>,
+) -> crate::error::DomainResult<crate::entities::certificate::Model> {
+    let key = format!("verificar:{}", throttle::address_key(address));
+    throttle::check(db, &[&key]).await?;
+    match issue::find_by_code(db, code).await {
+        Err(AppError::NotFound) => {
+            throttle::record_failure(db, &key, MAX_UNKNOWN_CODES).await?;
+            Err(AppError::NotFound)
+        }
+        found => found,
+    }
+}
+
 pub async fn verify_code(
     db: &DatabaseConnection,
     code: &str,
     address: Option<IpAddr>,
 ) -> crate::error::DomainResult<Verification> {
-    let key = format!("verificar:{}", throttle::address_key(address));
-    throttle::check(db, &[&key]).await?;
-    match issue::find_by_code(db, code).await {
-        Ok(cert) => issue::verification(db, &cert).await,
-        Err(AppError::NotFound) => {
-            throttle::record_failure(db, &key, MAX_UNKNOWN_CODES).await?;
-            Err(AppError::NotFound)
-        }
-        Err(other) => Err(other),
-    }
+    let cert = find_public(db, code, address).await?;
+    issue::verification(db, &cert).await
 }
 
 /// Verify a certificate (public)

@@ -40,6 +40,10 @@ struct VerifyView<'a> {
     typed: &'a str,
     /// The search box was sent empty.
     missing: bool,
+    /// The credential form's text box (empty here; see `credentials::pages`).
+    pasted: &'static str,
+    /// The credential form's problem (none here).
+    problem: Option<String>,
 }
 
 #[get("/verificar/<code>")]
@@ -59,6 +63,8 @@ async fn verify_page(
                     certificate: Some(view),
                     typed: code,
                     missing: false,
+                    pasted: "",
+                    problem: None,
                 },
             )
             .map_err(|e| crate::web::failure(&page, e.into())),
@@ -72,6 +78,8 @@ async fn verify_page(
                         certificate: None,
                         typed: code,
                         missing: false,
+                        pasted: "",
+                        problem: None,
                     },
                 )
                 .map_err(|e| crate::web::failure(&page, e.into()))?;
@@ -103,6 +111,8 @@ fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
                     certificate: None,
                     typed: "",
                     missing: true,
+                    pasted: "",
+                    problem: None,
                 },
             )
             .map(|html| (Status::Ok, html))

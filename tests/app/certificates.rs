@@ -505,6 +505,9 @@ async fn participants_list_their_certificates() {
         .await
         .unwrap();
     assert!(home.contains("Mis certificados") && home.contains(code));
+    // The verifiable credential beside the PDF (issue 19).
+    assert!(home.contains(&format!("/credenciales/{code}.json")));
+    assert!(home.contains("Descargar credencial verificable"));
 }
 
 /// The PDFs emailed with certificates, by certificate code (read from the outbox rows).

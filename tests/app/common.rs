@@ -169,6 +169,10 @@ async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> 
         .merge(("jobs_poll_seconds", 0))
         .merge(("dashboard_cache_seconds", 0))
         .merge(("mail_dir", std::env::temp_dir().join("aula-test-mail")))
+        .merge((
+            "credentials_key_file",
+            std::env::temp_dir().join("aula-test-credentials-key"),
+        ))
         .merge(("log_level", "off"));
     for (key, value) in overrides {
         figment = figment.merge((*key, value.clone()));

@@ -15,6 +15,7 @@ mod certificates;
 mod cli;
 mod cohorts;
 mod common;
+mod credentials;
 mod dashboards;
 mod demand;
 mod demo;

@@ -130,6 +130,8 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         v.insert(key, code.clone());
     }
     v.insert("certificados", format!("{code}.pdf"));
+    v.insert("credenciales", format!("{code}.json"));
+    v.insert("status", "1".into());
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
     }
@@ -315,6 +317,9 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                     "/api/v1/registrations",
                     "/contrasena/olvido",
                     "/contrasena/restablecer/<token>",
+                    // Checks a credential: a POST that reads only.
+                    "/api/v1/credentials/verify",
+                    "/verificar/credencial",
                 ]
                 .contains(&pattern.as_str())
             {

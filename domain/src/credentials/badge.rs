@@ -1,0 +1,288 @@
+//! A certificate as an Open Badges 3.0 `OpenBadgeCredential` (on the W3C Verifiable
+//! Credentials Data Model 2.0), built from the certificate's snapshot and its cohort's
+//! completion rule, which is fixed once the cohort is closed. The same certificate always
+//! gives the same credential (its dates are the issue's, and Ed25519 is deterministic).
+
+use super::contexts::{CREDENTIALS_V2, OPEN_BADGES_V3};
+use super::keys::Issuer;
+use super::status;
+use crate::entities::certificate;
+use crate::format;
+use crate::results::Rule;
+use serde_json::{Map, Value, json};
+
+/// `2026-11-20T15:04:05Z`: the date-time form credentials use.
+pub fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Where a certificate's credential is published (also its `id`).
+pub fn credential_url(issuer: &Issuer, code: &str) -> String {
+    format!("{}/api/v1/certificates/{code}/credential", issuer.base_url)
+}
+
+/// «Asistir al menos al 80 % de las sesiones y obtener una nota final de al menos 3,0 sobre
+/// 5,0.»: the cohort's completion rule, as the credential's criteria.
+pub fn criteria(rule: Rule) -> String {
+    format!(
+        "Asistir al menos al {} % de las sesiones de la cohorte y obtener una nota final de al \
+         menos {} sobre 5,0.",
+        rule.min_attendance_pct,
+        format::decimal(f64::from(rule.pass_mark_tenths) / 10.0, 1)
+    )
+}
+
+/// The unsigned credential of a certificate.
+pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<String, Value> {
+    let achievement_id = format!("{}/cohortes/{}", issuer.base_url, cert.cohort_id);
+    let capacities: Vec<&str> = cert
+        .capacity_names
+        .split(" · ")
+        .filter(|s| !s.is_empty())
+        .collect();
+    let verification_url =
+        crate::certificates::issue::verification_url(&issuer.base_url, &cert.code);
+    let grade_id = format!("{achievement_id}#nota-final");
+    let attendance_id = format!("{achievement_id}#asistencia");
+    let mut results = vec![json!({
+        "type": ["Result"],
+        "resultDescription": attendance_id,
+        "value": crate::certificates::issue::attendance_text(cert.sessions_attended, cert.sessions_total),
+    })];
+    if let Some(milli) = cert.final_grade_milli {
+        results.push(json!({
+            "type": ["Result"],
+            "resultDescription": grade_id,
+            "value": format::decimal(f64::from(milli) / 1000.0, 2),
+        }));
+    }
+    let (list, index) = status::position(cert.id);
+    let list_url = status::list_url(issuer, list);
+    let credential = json!({
+        "@context": [CREDENTIALS_V2, OPEN_BADGES_V3],
+        "id": credential_url(issuer, &cert.code),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": cert.course_name,
+        "description": format!(
+            "Certificado de aprobación del curso «{}» ({} horas), expedido por la ESAP a {}. \
+             Código de verificación: {}.",
+            cert.course_name, cert.hours, cert.full_name, cert.code
+        ),
+        "issuer": {
+            "id": issuer.did,
+            "type": ["Profile"],
+            "name": cert.issuer,
+            "url": issuer.base_url,
+        },
+        "validFrom": instant(cert.issued_at),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "name": cert.full_name,
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityType": "name",
+                "hashed": false,
+                "identityHash": cert.full_name,
+            }],
+            "activityStartDate": cert.start_date.to_string(),
+            "activityEndDate": cert.end_date.to_string(),
+            "creditsEarned": cert.hours,
+            "result": results,
+            "achievement": {
+                "id": achievement_id,
+                "type": ["Achievement"],
+                "achievementType": "Course",
+                "name": cert.course_name,
+                "description": format!(
+                    "Curso de {} horas de la ESAP para servidores públicos territoriales{}.",
+                    cert.hours,
+                    if capacities.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", que fortalece: {}", capacities.join(", "))
+                    }
+                ),
+                "humanCode": cert.course_code,
+                "creditsAvailable": cert.hours,
+                "inLanguage": "es",
+                "criteria": {"narrative": criteria(rule)},
+                "tag": capacities,
+                "resultDescription": [
+                    {
+                        "id": attendance_id,
+                        "type": ["ResultDescription"],
+                        "name": "Asistencia",
+                        "resultType": "Percent",
+                    },
+                    {
+                        "id": grade_id,
+                        "type": ["ResultDescription"],
+                        "name": "Nota final",
+                        "resultType": "ScaledScore",
+                        "valueMin": "0",
+                        "valueMax": "5",
+                    }
+                ],
+            },
+        },
+        "evidence": [{
+            "id": verification_url,
+            "type": ["Evidence"],
+            "name": format!("Verificación pública del certificado {}", cert.code),
+            "narrative": "Página pública de la ESAP donde cualquier persona consulta el estado \
+                          vigente del certificado con su código.",
+        }],
+        "credentialStatus": {
+            "id": format!("{list_url}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": status::PURPOSE,
+            "statusListIndex": index.to_string(),
+            "statusListCredential": list_url,
+        },
+    });
+    match credential {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The signed credential: the proof dated at issue, under the issuer's current key.
+pub fn signed(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<String, Value> {
+    super::sign(
+        issuer,
+        unsigned(issuer, cert, rule),
+        &instant(cert.issued_at),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::contexts;
+    use crate::entities::values::{CertificateStatus, DocumentType};
+
+    fn certificate() -> certificate::Model {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 10, d).unwrap();
+        certificate::Model {
+            id: 7,
+            code: "7KQ9-M3XR-T2HW-PZ4N-C8DV".into(),
+            enrolment_id: 1,
+            cohort_id: 3,
+            participant_id: 1,
+            status: CertificateStatus::Valid,
+            full_name: "María Fernanda Muñoz Peña".into(),
+            document_type: DocumentType::Cc,
+            document_number: "1117512345".into(),
+            course_code: "GP".into(),
+            course_name: "Gestión Presupuestal".into(),
+            capacity_names: "Gestión presupuestal · Rendición de cuentas".into(),
+            hours: 40,
+            start_date: day(1),
+            end_date: day(29),
+            municipality_code: "18094".into(),
+            municipality_name: "Belén de los Andaquíes".into(),
+            department_name: "Caquetá".into(),
+            final_grade_milli: Some(4250),
+            sessions_attended: 7,
+            sessions_total: 8,
+            issuer: crate::certificates::issue::ISSUER.into(),
+            issued_at: chrono::DateTime::parse_from_rfc3339("2026-11-02T15:04:05-05:00")
+                .unwrap()
+                .to_utc(),
+            issued_by: None,
+            revoked_at: None,
+            revoked_by: None,
+            revocation_reason: None,
+            superseded_by_id: None,
+        }
+    }
+
+    fn issuer() -> Issuer {
+        let seed = [3u8; 32];
+        Issuer::new(
+            "https://aula.esap.edu.co/",
+            ring::signature::Ed25519KeyPair::from_seed_unchecked(&seed).unwrap(),
+            Vec::new(),
+        )
+    }
+
+    const RULE: Rule = Rule {
+        min_attendance_pct: 80,
+        pass_mark_tenths: 30,
+    };
+
+    /// Every property the credential writes is a term of the embedded contexts (so a JSON-LD
+    /// processor reads it as the vocabulary intends, and none is dropped as undefined).
+    #[test]
+    fn every_term_is_defined_by_the_embedded_contexts() {
+        fn walk(value: &Value, terms: &std::collections::BTreeSet<String>, path: &str) {
+            match value {
+                Value::Object(map) => {
+                    for (key, inner) in map {
+                        if !key.starts_with('@') {
+                            assert!(terms.contains(key), "{path}.{key} is not defined");
+                        }
+                        walk(inner, terms, &format!("{path}.{key}"));
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(i, terms, path)),
+                _ => {}
+            }
+        }
+        let terms = contexts::defined_terms();
+        let credential = Value::Object(signed(&issuer(), &certificate(), RULE));
+        walk(&credential, &terms, "");
+        for kind in [
+            "OpenBadgeCredential",
+            "Profile",
+            "AchievementSubject",
+            "Achievement",
+            "Result",
+            "ResultDescription",
+            "Evidence",
+            "IdentityObject",
+            "BitstringStatusListEntry",
+        ] {
+            assert!(terms.contains(kind), "{kind}");
+        }
+    }
+
+    #[test]
+    fn the_credential_states_the_certificate() {
+        let issuer = issuer();
+        let credential = Value::Object(unsigned(&issuer, &certificate(), RULE));
+        assert_eq!(credential["issuer"]["id"], "did:web:aula.esap.edu.co");
+        assert_eq!(credential["validFrom"], "2026-11-02T20:04:05Z");
+        assert_eq!(
+            credential["id"],
+            "https://aula.esap.edu.co/api/v1/certificates/7KQ9-M3XR-T2HW-PZ4N-C8DV/credential"
+        );
+        let subject = &credential["credentialSubject"];
+        assert_eq!(subject["name"], "María Fernanda Muñoz Peña");
+        assert_eq!(subject["activityEndDate"], "2026-10-29");
+        assert_eq!(subject["achievement"]["creditsAvailable"], 40);
+        assert_eq!(
+            subject["achievement"]["tag"],
+            serde_json::json!(["Gestión presupuestal", "Rendición de cuentas"])
+        );
+        assert_eq!(
+            subject["achievement"]["criteria"]["narrative"],
+            "Asistir al menos al 80 % de las sesiones de la cohorte y obtener una nota final de al menos 3,0 sobre 5,0."
+        );
+        assert_eq!(subject["result"][0]["value"], "87,5 %");
+        assert_eq!(subject["result"][1]["value"], "4,25");
+        assert_eq!(credential["credentialStatus"]["statusListIndex"], "6");
+        assert_eq!(
+            credential["credentialStatus"]["statusListCredential"],
+            "https://aula.esap.edu.co/api/v1/credentials/status/1"
+        );
+        assert!(
+            !credential.to_string().contains("1117512345"),
+            "no document number"
+        );
+        // Signed, it verifies under the issuer's key; signing again gives the same bytes.
+        let signed_once = signed(&issuer, &certificate(), RULE);
+        assert_eq!(signed_once, signed(&issuer, &certificate(), RULE));
+        assert!(super::super::proof::verify(&signed_once, |m| issuer.resolve(m)).is_ok());
+    }
+}

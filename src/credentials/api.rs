@@ -1,0 +1,148 @@
+//! Verifiable credentials over HTTP: a certificate's Open Badges 3.0 credential, the status
+//! lists, verification (all public, `/api/v1`), and the issuer's DID document (at the root,
+//! where `did:web` resolves it).
+
+use super::keys::Issuer;
+use super::{Report, status};
+use crate::api::JsonBody;
+use crate::error::AppResult;
+use crate::openapi::responses::{NotFound, TooManyRequests};
+use rocket::http::{ContentType, Header};
+use rocket::response::Responder;
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value};
+
+pub fn routes() -> Vec<Route> {
+    routes![credential, status_list, verify]
+}
+
+/// At the root: `/.well-known/did.json` (how `did:web:<host>` resolves).
+pub fn root_routes() -> Vec<Route> {
+    routes![did_document]
+}
+
+/// A credential as JSON-LD, optionally offered as a file to keep (`Content-Disposition:
+/// attachment`, for the participant's download button).
+pub struct CredentialFile {
+    pub body: Map<String, Value>,
+    pub download_as: Option<String>,
+}
+
+impl<'r> Responder<'r, 'static> for CredentialFile {
+    fn respond_to(self, request: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let text = serde_json::to_string_pretty(&self.body)
+            .map_err(|_| rocket::http::Status::InternalServerError)?;
+        let mut response = rocket::Response::build_from(text.respond_to(request)?);
+        response.header(ContentType::new("application", "ld+json"));
+        if let Some(name) = self.download_as {
+            response.header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ));
+        }
+        response.ok()
+    }
+}
+
+/// A certificate's credential
+///
+/// Public (no authentication), like the verification record. The certificate as an Open
+/// Badges 3.0 `OpenBadgeCredential` (W3C Verifiable Credentials 2.0, JSON-LD), issued by
+/// `did:web` of the server's public host and signed with a Data Integrity proof
+/// (`DataIntegrityProof`, cryptosuite `eddsa-jcs-2022`, Ed25519). `credentialStatus` is a
+/// `BitstringStatusListEntry` with `statusPurpose: "revocation"`: a revoked or superseded
+/// certificate's credential is still served, and its bit in the list is set. The same
+/// certificate always gives the same credential (dated at issue). Unknown codes are counted
+/// per address (429), as for the verification record.
+#[utoipa::path(
+    tag = "credentials",
+    operation_id = "getCertificateCredential",
+    security(()),
+    params(("code" = String, Path, description = "Certificate code (case, spaces and dashes ignored).", example = "7KQ9-M3XR-T2HW-PZ4N-C8DV")),
+    responses(
+        (status = 200, description = "The signed credential.", content_type = "application/ld+json", body = Object),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+#[get("/certificates/<code>/credential")]
+async fn credential(
+    db: &State<DatabaseConnection>,
+    issuer: &State<Issuer>,
+    code: &str,
+    address: crate::web::ClientAddress,
+) -> AppResult<CredentialFile> {
+    let cert = crate::certificates::api::find_public(db, code, address.0).await?;
+    Ok(CredentialFile {
+        body: super::of_certificate(db.inner(), issuer, &cert).await?,
+        download_as: None,
+    })
+}
+
+/// A revocation status list
+///
+/// Public (no authentication). The signed `BitstringStatusListCredential` of list `{list}`
+/// (131,072 certificates each, from 1): `encodedList` is the multibase (`u`, base64url)
+/// GZIP-compressed bitstring, index 0 the leftmost bit; a set bit is a revoked or superseded
+/// certificate. Computed at each request, so a revocation shows at once. A list past the last
+/// certificate → 404.
+#[utoipa::path(
+    tag = "credentials",
+    operation_id = "getStatusList",
+    security(()),
+    params(("list" = i32, Path, description = "List number, from 1.", example = 1)),
+    responses(
+        (status = 200, description = "The signed status list credential.", content_type = "application/ld+json", body = Object),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/credentials/status/<list>")]
+async fn status_list(
+    db: &State<DatabaseConnection>,
+    issuer: &State<Issuer>,
+    list: i32,
+) -> AppResult<CredentialFile> {
+    Ok(CredentialFile {
+        body: status::list_credential(db.inner(), issuer, list).await?,
+        download_as: None,
+    })
+}
+
+/// Verify a credential
+///
+/// Public (no authentication). Send a credential (the JSON itself) and get whether it holds:
+/// the contexts are the embedded VC 2.0 and Open Badges 3.0 ones (nothing is fetched), the
+/// issuer is ESAP (this server's `did:web`), the `eddsa-jcs-2022` proof holds under one of
+/// the keys in `/.well-known/did.json`, the dates hold, and its revocation bit is clear.
+/// `status`: `valid`, `revoked` (authentic but revoked or superseded) or `invalid` (changed,
+/// unsigned, another issuer, malformed). Any JSON value is answered 200 with the verdict; a
+/// body that is not JSON → 400.
+#[utoipa::path(
+    tag = "credentials",
+    operation_id = "verifyCredential",
+    security(()),
+    request_body(content = Object, description = "The credential (JSON-LD).", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The verdict.", body = Report),
+    )
+)]
+#[post("/credentials/verify", data = "<body>")]
+async fn verify(
+    db: &State<DatabaseConnection>,
+    issuer: &State<Issuer>,
+    body: JsonBody<Value>,
+) -> AppResult<Json<Report>> {
+    Ok(Json(super::verify(db.inner(), issuer, &body.0).await?))
+}
+
+/// `did:web` resolves to `https://<host>/.well-known/did.json`: the issuer's keys (Multikey),
+/// current and earlier, for anyone verifying a credential without this server's API.
+#[get("/.well-known/did.json")]
+fn did_document(issuer: &State<Issuer>) -> (ContentType, Json<Value>) {
+    (
+        ContentType::new("application", "did+json"),
+        Json(issuer.did_document()),
+    )
+}

@@ -1,0 +1,141 @@
+//! Pages: the participant's download of a certificate's credential, and the public check of a
+//! credential file (uploaded or pasted) under `/verificar`.
+
+use super::Report;
+use super::api::CredentialFile;
+use super::keys::Issuer;
+use crate::error::{AppError, AppResult};
+use crate::web::Page;
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::tokio::io::AsyncReadExt;
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![download, verify_submit]
+}
+
+/// «Descargar credencial verificable» (`/credenciales/{code}.json`): the same credential as
+/// the API's, as a file to keep in a wallet or send to an employer.
+#[get("/credenciales/<file>")]
+async fn download(
+    db: &State<DatabaseConnection>,
+    issuer: &State<Issuer>,
+    file: &str,
+    address: crate::web::ClientAddress,
+) -> AppResult<CredentialFile> {
+    let code = file.strip_suffix(".json").ok_or(AppError::NotFound)?;
+    let cert = crate::certificates::api::find_public(db, code, address.0).await?;
+    Ok(CredentialFile {
+        body: super::of_certificate(db.inner(), issuer, &cert).await?,
+        download_as: Some(format!("credencial-{}.json", cert.code)),
+    })
+}
+
+/// The largest credential the page reads (ours are a few KiB).
+const MAX_CREDENTIAL_BYTES: u64 = 1024 * 1024;
+
+/// A credential to check: a file, or its text pasted.
+#[derive(FromForm)]
+struct CredentialForm<'r> {
+    archivo: Option<TempFile<'r>>,
+    #[field(default = String::new())]
+    texto: String,
+}
+
+/// The check page: the form, and the verdict once something was sent.
+#[derive(Serialize)]
+struct CheckView<'a> {
+    report: Option<Report>,
+    /// Authentic but revoked (the heading says so).
+    revoked: bool,
+    /// Why nothing could be checked (no file, not JSON, too large).
+    problem: Option<String>,
+    /// What was pasted, shown again in the box.
+    pasted: &'a str,
+}
+
+/// What was sent: the file when one was chosen, else the pasted text.
+async fn sent_text(form: &CredentialForm<'_>) -> Result<String, String> {
+    if let Some(file) = form.archivo.as_ref().filter(|f| f.len() > 0) {
+        if file.len() > MAX_CREDENTIAL_BYTES {
+            return Err(
+                "El archivo es demasiado grande para ser una credencial (máximo 1 MiB).".into(),
+            );
+        }
+        let mut bytes = Vec::new();
+        let mut reader = file
+            .open()
+            .await
+            .map_err(|_| "No se pudo leer el archivo.".to_string())?;
+        reader
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|_| "No se pudo leer el archivo.".to_string())?;
+        return String::from_utf8(bytes).map_err(|_| {
+            "El archivo no es texto UTF-8: elija el archivo .json de la credencial.".into()
+        });
+    }
+    let text = form.texto.trim();
+    if text.is_empty() {
+        return Err("Elija el archivo de la credencial (.json) o pegue su contenido.".into());
+    }
+    if text.len() as u64 > MAX_CREDENTIAL_BYTES {
+        return Err("El texto es demasiado largo para ser una credencial (máximo 1 MiB).".into());
+    }
+    Ok(text.to_string())
+}
+
+/// `/verificar/credencial`: checks what was sent and shows the verdict (200 whatever it is;
+/// 422 when nothing checkable was sent). Public, and it changes nothing, so it needs no
+/// session or CSRF token.
+#[post("/verificar/credencial", data = "<form>")]
+async fn verify_submit(
+    db: &State<DatabaseConnection>,
+    issuer: &State<Issuer>,
+    page: Page<'_>,
+    form: Form<CredentialForm<'_>>,
+) -> Result<(Status, RawHtml<String>), (Status, RawHtml<String>)> {
+    let pasted = if form.archivo.as_ref().is_some_and(|f| f.len() > 0) {
+        ""
+    } else {
+        form.texto.as_str()
+    };
+    let sent = sent_text(&form).await.and_then(|text| {
+        serde_json::from_str::<serde_json::Value>(&text).map_err(|_| {
+            "El contenido no es JSON: una credencial verificable es un archivo .json.".to_string()
+        })
+    });
+    let (status, view) = match sent {
+        Ok(value) => {
+            let report = super::verify(db.inner(), issuer, &value)
+                .await
+                .map_err(|e| crate::web::failure(&page, e))?;
+            (
+                Status::Ok,
+                CheckView {
+                    revoked: report.status == super::Outcome::Revoked,
+                    report: Some(report),
+                    problem: None,
+                    pasted,
+                },
+            )
+        }
+        Err(problem) => (
+            Status::UnprocessableEntity,
+            CheckView {
+                report: None,
+                revoked: false,
+                problem: Some(problem),
+                pasted,
+            },
+        ),
+    };
+    page.render("credential_verify", "Verificación de credencial", view)
+        .map(|html| (status, html))
+        .map_err(|e| crate::web::failure(&page, e.into()))
+}
