@@ -109,7 +109,8 @@ async fn only_completers_get_certificates_and_issuing_twice_issues_nothing_new()
     assert!(
         mails
             .iter()
-            .any(|m| m.body_text.contains(&format!("/verificar/{code}")))
+            .any(|m| m.body_text.contains(&format!("/verificar/{code}"))
+                && m.body_text.contains(&format!("/credenciales/{code}.json")))
     );
 
     // Participants may not issue.

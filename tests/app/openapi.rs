@@ -309,10 +309,13 @@ async fn the_description_is_served_public_and_whole() {
         BTreeSet::from([
             "confirmRegistration",
             "createToken",
+            "getCertificateCredential",
             "getOpenApi",
+            "getStatusList",
             "health",
             "register",
             "verifyCertificate",
+            "verifyCredential",
         ]),
         "the operations that need no token"
     );

@@ -204,6 +204,14 @@ pub fn verification_url(public_url: &str, code: &str) -> String {
     format!("{}/verificar/{code}", public_url.trim_end_matches('/'))
 }
 
+/// The page that downloads a certificate's verifiable credential as a file.
+pub fn credential_download_url(public_url: &str, code: &str) -> String {
+    format!(
+        "{}/credenciales/{code}.json",
+        public_url.trim_end_matches('/')
+    )
+}
+
 /// An enrolment that got no certificate, and why.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = SkippedEnrolment)]
@@ -348,6 +356,7 @@ impl Draft {
                 course: &cert.course_name,
                 code: &cert.code,
                 verification_url: verification_url(&notifier.config.public_url, &cert.code),
+                credential_url: credential_download_url(&notifier.config.public_url, &cert.code),
                 reissue,
             };
             let email = Email::of(to, &message)?
@@ -685,6 +694,8 @@ struct CertificateIssued<'a> {
     course: &'a str,
     code: &'a str,
     verification_url: String,
+    /// The verifiable credential's download (issue 19).
+    credential_url: String,
     reissue: bool,
 }
 
