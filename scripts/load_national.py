@@ -10,7 +10,9 @@ again by XlsxWriter and openpyxl (write-only) as peers (installed in a venv unde
 and the server's memory (VmRSS / VmHWM) after 15 workbooks in a row and 4 at once. Issue 15:
 the municipality page with its impact charts, «¿Dónde formar?» (page and JSON) at 32 clients,
 and ESAP's comparison over every municipality with one client; issue 16: the national overlap
-report over every cohort.
+report over every cohort. Issue 19: a certificate's verifiable credential, a revocation
+status list (100 of its certificates revoked first, through the API) and `POST
+/credentials/verify`, at 32 clients.
 
 Usage:  scripts/load_national.py [--scale 1] [--seconds 10] [--connections 32] [--only TEXT]
 Writes a Markdown table to target/load-national-<scale>/results.md and prints it.
@@ -149,11 +151,18 @@ def get(base, path, headers):
     return body, time.perf_counter() - started
 
 
-def wrk(url, header, seconds, connections):
-    """(requests/s, p50 ms, p99 ms, non-2xx) from wrk's --latency report."""
+def wrk(url, header, seconds, connections, body=None, work=None):
+    """(requests/s, p50 ms, p99 ms, non-2xx) from wrk's --latency report. With `body`, every
+    request is a POST of that JSON (through a small Lua script written to `work`)."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
     if header:
         cmd += ["-H", header]
+    if body is not None:
+        script = Path(work) / "post.lua"
+        script.write_text('wrk.method = "POST"\n'
+                          'wrk.headers["Content-Type"] = "application/json"\n'
+                          f"wrk.body = {json.dumps(body)}\n")
+        cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
 
     def ms(label):
@@ -190,6 +199,7 @@ def main():
                ROCKET_DEMO_DATA="true",
                ROCKET_MAIL_POLL_SECONDS="0",
                ROCKET_JOBS_POLL_SECONDS="0",
+               ROCKET_CREDENTIALS_KEY_FILE=str(work / "credentials-key"),
                ROCKET_SECRET_KEY=os.environ.get("ROCKET_SECRET_KEY")
                or "hPRYyVRiMyxpw5sBB1XeCMN1kFsDCqKvBi2QJxBVHQk=")
     if not database.exists():
@@ -253,14 +263,46 @@ def main():
              f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500",
              "Authorization: Bearer " + token),
         ]
-        for label, path, header in pages:
+        # Issue 19: credentials of list 1 (certificate ids 1–131,072); 100 of its certificates
+        # revoked through the API first (again: 409, nothing changes), so the list has bits set.
+        import sqlite3
+        with sqlite3.connect(database) as con:
+            codes = [r[0] for r in con.execute(
+                "SELECT code FROM certificates WHERE id <= 131072 ORDER BY id LIMIT 200")]
+            certificates = con.execute("SELECT count(*) FROM certificates").fetchone()[0]
+        for code in codes[::2]:
+            revoke = urllib.request.Request(
+                f"{base}/api/v1/certificates/{code}/revoke", method="POST",
+                data=json.dumps({"reason": "Prueba de carga"}).encode(),
+                headers=dict(bearer, **{"Content-Type": "application/json"}))
+            try:
+                urllib.request.urlopen(revoke).read()
+            except urllib.error.HTTPError as error:
+                if error.code != 409:
+                    raise
+        credential = get(base, f"/api/v1/certificates/{codes[1]}/credential", {})[0].decode()
+        pages += [
+            (f"credential JSON of a certificate (one of {certificates:,})",
+             f"/api/v1/certificates/{codes[1]}/credential", None),
+            ("status list 1 (131,072 certificates, 100 revoked), signed",
+             "/api/v1/credentials/status/1", None),
+            ("POST /credentials/verify (a valid credential: proof, status list)",
+             "/api/v1/credentials/verify", None, credential),
+        ]
+        for label, path, header, *post in pages:
             if args.only and not any(o in label for o in args.only.split(",")):
                 continue
+            body = post[0] if post else None
             try:  # warm-up; wrk counts the answers that are not 2xx/3xx
-                get(base, path, dict([header.split(": ", 1)]) if header else {})
+                request = urllib.request.Request(
+                    base + path, data=body.encode() if body else None,
+                    headers=dict([header.split(": ", 1)]) if header else
+                    ({"Content-Type": "application/json"} if body else {}))
+                urllib.request.urlopen(request, timeout=600).read()
             except urllib.error.HTTPError as error:
                 log(label, f"answers {error.code}")
-            rate, p50, p99, bad = wrk(base + path, header, args.seconds, args.connections)
+            rate, p50, p99, bad = wrk(base + path, header, args.seconds, args.connections,
+                                      body, work)
             if rate == 0 or p99 == 0:
                 rows.append((label, "0 req/s", "—", "—",
                              f"no request completed in {args.seconds} s"))
