@@ -161,7 +161,7 @@ def wrk(url, header, seconds, connections, body=None, work=None):
         script = Path(work) / "post.lua"
         script.write_text('wrk.method = "POST"\n'
                           'wrk.headers["Content-Type"] = "application/json"\n'
-                          f"wrk.body = {json.dumps(body)}\n")
+                          f"wrk.body = [==[{body}]==]\n")
         cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
 

@@ -12,6 +12,7 @@ mod m20261124_000004_figures;
 mod m20261125_000005_indicators;
 mod m20261126_000006_demand;
 mod m20261127_000007_surveys;
+mod m20261128_000008_status_lists;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_indicators::Migration),
             Box::new(m20261126_000006_demand::Migration),
             Box::new(m20261127_000007_surveys::Migration),
+            Box::new(m20261128_000008_status_lists::Migration),
         ]
     }
 }

@@ -67,7 +67,10 @@ pub async fn set_indexes<C: ConnectionTrait>(db: &C, list: i32) -> AppResult<Vec
         .select_only()
         .column(certificate::Column::Id)
         .filter(certificate::Column::Id.between(first, last))
-        .filter(certificate::Column::Status.ne(CertificateStatus::Valid))
+        .filter(
+            certificate::Column::Status
+                .is_in([CertificateStatus::Revoked, CertificateStatus::Superseded]),
+        )
         .into_tuple()
         .all(db)
         .await?;
