@@ -110,7 +110,7 @@ pub fn grade_tenths(field: &str, value: f64, errors: &mut Vec<FieldError>) -> Op
     if !(0.0..=50.0).contains(&tenths) || (value * 10.0 - tenths).abs() > 1e-6 {
         errors.push(FieldError::new(
             field,
-            "La nota debe estar entre 0.0 y 5.0, con un decimal como máximo.",
+            "La nota debe estar entre 0,0 y 5,0, con un decimal como máximo.",
         ));
         return None;
     }
@@ -120,11 +120,6 @@ pub fn grade_tenths(field: &str, value: f64, errors: &mut Vec<FieldError>) -> Op
 /// Tenths → the number shown and sent (`30` → `3.0`).
 pub fn grade_value(tenths: i32) -> f64 {
     f64::from(tenths) / 10.0
-}
-
-/// Tenths → text, e.g. `3.0`.
-pub fn grade_text(tenths: i32) -> String {
-    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// A percentage between 0 and 100.
@@ -227,8 +222,6 @@ mod tests {
         assert_eq!(grade_tenths("g", 3.25, &mut errors), None);
         assert_eq!(grade_tenths("g", -1.0, &mut errors), None);
         assert_eq!(errors.len(), 3);
-        assert_eq!(grade_text(30), "3.0");
-        assert_eq!(grade_text(47), "4.7");
     }
 
     #[test]

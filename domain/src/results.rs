@@ -52,7 +52,7 @@ pub struct ResultRow {
     /// Completed under the rule: ≥ minimum attendance and, when the cohort has assessments,
     /// every score present, weights summing 100 and final grade ≥ pass mark.
     pub eligible_for_certificate: bool,
-    /// Why not, in Spanish ("asistencia 70 % < 80 %", "nota 2.8 < 3.0",
+    /// Why not, in Spanish ("asistencia 70 % < 80 %", "nota 2,8 < 3,0",
     /// "falta la calificación de «Taller»"); empty when completed.
     pub reasons: Vec<String>,
 }
@@ -88,31 +88,6 @@ pub fn attendance_pct(attended: i32, total: i32) -> f64 {
         return 0.0;
     }
     f64::from(attended * 100) / f64::from(total)
-}
-
-/// The percentage for people, truncated to one decimal with a decimal comma: `8/10` →
-/// "80 %", `7/8` → "87,5 %", `2/3` → "66,6 %".
-pub fn percent_text(attended: i32, total: i32) -> String {
-    if total <= 0 {
-        return "0 %".to_string();
-    }
-    let tenths = i64::from(attended) * 1000 / i64::from(total);
-    if tenths % 10 == 0 {
-        format!("{} %", tenths / 10)
-    } else {
-        format!("{},{} %", tenths / 10, tenths % 10)
-    }
-}
-
-/// A grade in thousandths for people: at least one decimal, no trailing zeros beyond it
-/// (`3250` → "3.25", `3000` → "3.0", `2800` → "2.8", `1023` → "1.023").
-pub fn grade_text(milli: i32) -> String {
-    let (whole, frac) = (milli / 1000, milli % 1000);
-    let mut decimals = format!("{frac:03}");
-    while decimals.len() > 1 && decimals.ends_with('0') {
-        decimals.pop();
-    }
-    format!("{whole}.{decimals}")
 }
 
 /// Whether attendance meets the minimum: `attended / total ≥ min %`, in integers.
@@ -158,7 +133,11 @@ pub fn evaluate(
     } else if !attendance_met(attended, total, rule.min_attendance_pct) {
         reasons.push(format!(
             "asistencia {} < {} %",
-            percent_text(attended, total),
+            crate::format::percent_against(
+                attended.into(),
+                total.into(),
+                rule.min_attendance_pct.into()
+            ),
             rule.min_attendance_pct
         ));
     }
@@ -170,8 +149,8 @@ pub fn evaluate(
             if grade < rule.pass_mark_tenths * 100 {
                 reasons.push(format!(
                     "nota {} < {}",
-                    grade_text(grade),
-                    crate::parse::grade_text(rule.pass_mark_tenths)
+                    crate::format::grade(grade),
+                    crate::format::grade_tenths(rule.pass_mark_tenths)
                 ));
             }
             (Some(grade), reasons)
@@ -352,8 +331,8 @@ pub async fn compute<C: ConnectionTrait>(
                     {
                         reasons.push(format!(
                             "nota {} < {}",
-                            grade_text(g),
-                            crate::parse::grade_text(rule.pass_mark_tenths)
+                            crate::format::grade(g),
+                            crate::format::grade_tenths(rule.pass_mark_tenths)
                         ));
                     }
                 }
@@ -494,18 +473,28 @@ mod tests {
     };
 
     #[test]
-    fn percentages_are_exact_and_never_rounded_up() {
+    fn percentages_are_exact_and_the_rule_is_not_rounded() {
         assert_eq!(attendance_pct(8, 10), 80.0);
         assert_eq!(attendance_pct(7, 8), 87.5);
-        assert_eq!(percent_text(8, 10), "80 %");
-        assert_eq!(percent_text(7, 8), "87,5 %");
-        assert_eq!(percent_text(2, 3), "66,6 %");
-        assert_eq!(percent_text(7, 10), "70 %");
-        // 79.96 % is not shown as 80 %.
-        assert_eq!(percent_text(1999, 2500), "79,9 %");
         assert!(attendance_met(8, 10, 80));
         assert!(!attendance_met(7, 10, 80));
+        // The rule compares integers: 79.96 % does not meet 80 %, whatever the text shows.
         assert!(!attendance_met(1999, 2500, 80));
+        // Shown rounded half up, but never as reaching the minimum (format::percent_against).
+        assert_eq!(
+            evaluate(
+                Rule {
+                    min_attendance_pct: 61,
+                    pass_mark_tenths: 30
+                },
+                41,
+                25,
+                &[],
+                &HashMap::new()
+            )
+            .1[0],
+            "asistencia 60,97 % < 61 %"
+        );
     }
 
     #[test]
@@ -513,11 +502,7 @@ mod tests {
         let items = items(&[30, 30, 40]);
         let scores = HashMap::from([(1, 30), (2, 25), (3, 40)]);
         assert_eq!(final_grade(&items, &scores), Ok(3250));
-        assert_eq!(grade_text(3250), "3.25");
-        assert_eq!(grade_text(3000), "3.0");
-        assert_eq!(grade_text(2800), "2.8");
-        assert_eq!(grade_text(1023), "1.023");
-        assert_eq!(grade_text(50000), "50.0");
+        assert_eq!(crate::format::grade(3250), "3,25");
         let (grade, reasons) = evaluate(RULE, 10, 8, &items, &scores);
         assert_eq!(grade, Some(3250));
         assert!(reasons.is_empty(), "{reasons:?}");
@@ -528,7 +513,7 @@ mod tests {
         let items = items(&[50, 50]);
         let (grade, reasons) = evaluate(RULE, 10, 7, &items, &HashMap::from([(1, 28), (2, 28)]));
         assert_eq!(grade, Some(2800));
-        assert_eq!(reasons, ["asistencia 70 % < 80 %", "nota 2.8 < 3.0"]);
+        assert_eq!(reasons, ["asistencia 70 % < 80 %", "nota 2,8 < 3,0"]);
         let (grade, reasons) = evaluate(RULE, 10, 9, &items, &HashMap::from([(1, 40)]));
         assert_eq!(grade, None);
         assert_eq!(reasons, ["falta la calificación de «Evaluación 2»"]);

@@ -666,7 +666,7 @@ async fn outbox_page(
     let page_number = crate::api::page_number(pagina);
     let paginator = query.paginate(db.inner(), PER_PAGE);
     let total = paginator.num_items().await?;
-    let when = |at| crate::time::local(at).format("%Y-%m-%d %H:%M").to_string();
+    let when = crate::format::date_time;
     let rows = paginator
         .fetch_page(page_number - 1)
         .await?

@@ -10,7 +10,7 @@ use crate::attendance::{Access, cohort_access};
 use crate::catalogue::pages::decimal_field;
 use crate::entities::cohort;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::results::{self, grade_text};
+use crate::results;
 use crate::spreadsheets::Download;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
@@ -242,7 +242,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
                     let key = format!("{}-{}", r.enrolment_id, i.id);
                     let value = typed
                         .and_then(|t| t.get(&key).cloned())
-                        .or_else(|| theirs.get(&i.id).map(|t| crate::parse::grade_text(*t)))
+                        .or_else(|| theirs.get(&i.id).map(|t| crate::format::grade_tenths(*t)))
                         .unwrap_or_default();
                     let field = format!("nota[{key}]");
                     ScoreCell {
@@ -259,7 +259,9 @@ async fn grid_context<'a, C: ConnectionTrait>(
                 full_name: r.full_name.clone(),
                 document: format!("{} {}", r.document_type, r.document_number),
                 cells,
-                final_grade: result.and_then(|f| f.final_grade_milli).map(grade_text),
+                final_grade: result
+                    .and_then(|f| f.final_grade_milli)
+                    .map(crate::format::grade),
                 completed: result.is_some_and(|f| f.completed),
             }
         })
@@ -269,7 +271,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
         cohort: GridCohort {
             id: cohort.id,
             name: &cohort.name,
-            pass_mark_text: crate::parse::grade_text(cohort.pass_mark_tenths),
+            pass_mark_text: crate::format::grade_tenths(cohort.pass_mark_tenths),
         },
         items: items
             .iter()

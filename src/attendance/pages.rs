@@ -16,7 +16,7 @@ use crate::entities::values::{CohortStatus, MarkSource};
 use crate::entities::{attendance_mark, cohort, cohort_session};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Mailer;
-use crate::results::{self, grade_text, percent_text};
+use crate::results;
 use crate::spreadsheets::Download;
 use crate::web::CohortRef;
 use crate::web::csrf::{CsrfForm, csrf_protected};
@@ -88,7 +88,7 @@ impl CohortInfo {
             start_date: cohort.start_date.to_string(),
             end_date: cohort.end_date.to_string(),
             min_attendance_pct: cohort.min_attendance_pct,
-            pass_mark_text: crate::parse::grade_text(cohort.pass_mark_tenths),
+            pass_mark_text: crate::format::grade_tenths(cohort.pass_mark_tenths),
             closed: cohort.status == CohortStatus::Closed,
             editable: editable(cohort),
         }
@@ -189,7 +189,7 @@ fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<AttendanceChart> {
                 label: label.clone(),
                 title: format!(
                     "{label}: {attended} de {enrolled} ({})",
-                    percent_text(*attended, *enrolled)
+                    crate::format::percent(i64::from(*attended), i64::from(*enrolled))
                 ),
             }
         })
@@ -298,7 +298,7 @@ pub async fn followup_context<C: ConnectionTrait>(
                 marked,
                 attended,
                 enrolled,
-                attended_text: percent_text(attended, enrolled),
+                attended_text: crate::format::percent(i64::from(attended), i64::from(enrolled)),
             };
             if s.starts_at <= now {
                 bars.push((
@@ -322,8 +322,11 @@ pub async fn followup_context<C: ConnectionTrait>(
                 full_name: r.full_name.clone(),
                 attended: r.sessions_attended,
                 total: r.sessions_total,
-                pct_text: percent_text(r.sessions_attended, r.sessions_total),
-                grade_text: r.final_grade_milli.map(grade_text),
+                pct_text: crate::format::percent(
+                    i64::from(r.sessions_attended),
+                    i64::from(r.sessions_total),
+                ),
+                grade_text: r.final_grade_milli.map(crate::format::grade),
                 completed: r.completed,
                 reasons: r.reasons.join("; "),
                 at_risk: cohort.status != CohortStatus::Closed
@@ -453,7 +456,7 @@ async fn session_context<C: ConnectionTrait>(
                 recorded: mark.map(|m| {
                     format!(
                         "{}{}",
-                        crate::time::local(m.recorded_at).format("%Y-%m-%d %H:%M"),
+                        crate::format::date_time(m.recorded_at),
                         m.recorded_by
                             .and_then(|id| recorders.get(&id))
                             .map(|n| format!(" · {n}"))

@@ -213,7 +213,7 @@ async fn form_view<'a>(
 fn blank_form() -> CourseForm {
     CourseForm {
         min_attendance_pct: super::DEFAULT_MIN_ATTENDANCE_PCT.to_string(),
-        pass_mark: crate::parse::grade_text(super::DEFAULT_PASS_MARK_TENTHS),
+        pass_mark: crate::format::grade_tenths(super::DEFAULT_PASS_MARK_TENTHS),
         default_modality: "mixta".into(),
         ..<CourseForm as Default>::default()
     }

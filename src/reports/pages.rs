@@ -103,7 +103,7 @@ pub struct Chart<'a> {
 
 /// «66,7 %», or `missing` when there is nothing to measure yet.
 fn percent_or(pct: Option<f64>, missing: &str) -> String {
-    pct.map_or_else(|| missing.to_string(), crate::format::percent_one_decimal)
+    pct.map_or_else(|| missing.to_string(), crate::format::percent_value)
 }
 
 /// A bar's width for a percentage (none when there is nothing to measure).

@@ -350,10 +350,7 @@ fn mean(value: Option<f64>) -> String {
 }
 
 fn share(value: Option<f64>) -> String {
-    value.map_or_else(
-        || "—".into(),
-        |v| crate::format::percent_one_decimal(v * 100.0),
-    )
+    value.map_or_else(|| "—".into(), |v| crate::format::percent_value(v * 100.0))
 }
 
 fn count(n: i64) -> String {

@@ -193,7 +193,7 @@ struct AdminHome {
 }
 
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    local(at).format("%Y-%m-%d %H:%M").to_string()
+    crate::format::date_time(at)
 }
 
 /// The next session of each cohort (from now on).

@@ -237,7 +237,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     .await;
     let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(row(&rows, e1)["final_grade"], 2.62);
-    assert_eq!(row(&rows, e1)["reasons"], json!(["nota 2.62 < 3.0"]));
+    assert_eq!(row(&rows, e1)["reasons"], json!(["nota 2,62 < 3,0"]));
     // 4.5×30 + 4.0×30 + 4.0×40 = 4.15
     assert_eq!(row(&rows, e2)["final_grade_milli"], 4150);
 
@@ -598,7 +598,7 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     assert_eq!(response.status(), Status::UnprocessableEntity);
     let html = response.into_string().await.unwrap();
     assert!(
-        html.contains("Persona grid 0, Examen: La nota debe estar entre 0.0 y 5.0"),
+        html.contains("Persona grid 0, Examen: La nota debe estar entre 0,0 y 5,0"),
         "{html}"
     );
     assert!(

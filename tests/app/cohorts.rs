@@ -79,7 +79,7 @@ async fn courses_are_validated_created_edited_and_retired() {
             json!({"min_attendance_pct": 120}),
             "entre 0 y 100",
         ),
-        ("pass_mark", json!({"pass_mark": 5.5}), "entre 0.0 y 5.0"),
+        ("pass_mark", json!({"pass_mark": 5.5}), "entre 0,0 y 5,0"),
     ];
     for (field, change, message) in cases {
         let (status, problem) = api(

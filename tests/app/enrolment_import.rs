@@ -354,7 +354,10 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
         outbox::Entity::find().count(app.db()).await.unwrap(),
         before + 2
     );
-    assert!(reminders[0].body_text.contains("09:00"));
+    assert!(
+        reminders[0].body_text.contains("9:00 a. m."),
+        "Colombian times"
+    );
 }
 
 /// Unfolds RFC 5545 lines.

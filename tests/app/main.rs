@@ -23,6 +23,7 @@ mod enrolment;
 mod enrolment_import;
 mod executor;
 mod figures;
+mod formats;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;

@@ -355,7 +355,7 @@ pub fn parse_score(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Opt
             errors.push(FieldError::new(
                 field,
                 format!(
-                    "«{}» no es una nota: escriba un número entre 0.0 y 5.0, con un decimal como máximo.",
+                    "«{}» no es una nota: escriba un número entre 0,0 y 5,0, con un decimal como máximo.",
                     text.trim()
                 ),
             ));
@@ -392,7 +392,7 @@ pub async fn plan_scores<C: ConnectionTrait>(
             None => {
                 errors.push(FieldError::new(
                     field("score"),
-                    "Indique la nota (0.0 a 5.0) o null para borrarla.",
+                    "Indique la nota (0,0 a 5,0) o null para borrarla.",
                 ));
                 continue;
             }
@@ -641,7 +641,7 @@ pub async fn scores_of<C: ConnectionTrait>(
                 participant_id: person.map_or(0, |p| p.id),
                 full_name: person.map(|p| p.full_name()).unwrap_or_default(),
                 score: parse::grade_value(s.score_tenths),
-                score_text: parse::grade_text(s.score_tenths),
+                score_text: crate::format::grade_tenths(s.score_tenths),
                 recorded_by: s.recorded_by,
                 recorded_at: crate::time::date_time(s.recorded_at),
             }

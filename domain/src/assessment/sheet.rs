@@ -318,8 +318,8 @@ async fn check<C: ConnectionTrait>(
                 full_name: enrolments.full_name(enrolment_id),
                 assessment_id: item.id,
                 assessment: item.name.clone(),
-                before: before.map(parse::grade_text),
-                score: parse::grade_text(tenths),
+                before: before.map(crate::format::grade_tenths),
+                score: crate::format::grade_tenths(tenths),
                 tenths,
             })
         },

@@ -220,7 +220,7 @@ pub async fn check_in<C: ConnectionTrait>(
     let at = crate::time::now();
     if !in_window(session, at) {
         let (opens, closes) = window(session);
-        let local = |t| crate::time::local(t).format("%Y-%m-%d %H:%M").to_string();
+        let local = crate::format::date_time;
         return Err(AppError::Conflict(format!(
             "El registro de asistencia de esta sesión está abierto del {} al {} (hora de Colombia).",
             local(opens),

@@ -186,9 +186,7 @@ pub fn check_cohort_open(cohort: &cohort::Model) -> AppResult<()> {
 }
 
 fn when(at: DateTime<Utc>) -> String {
-    crate::time::local(at)
-        .format("%Y-%m-%d a las %H:%M")
-        .to_string()
+    crate::format::date_time(at)
 }
 
 /// Refuses (409) a session that has not started.

@@ -7,7 +7,7 @@ use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{attendance_mark, cohort, course, enrolment};
 use crate::error::AppResult;
 use crate::people::scope::PersonScope;
-use crate::results::{self, ResultRow, grade_text, percent_text};
+use crate::results::{self, ResultRow};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -172,7 +172,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
                 name: i.name.clone(),
                 weight: i.weight,
                 score: tenths.map(crate::parse::grade_value),
-                score_text: tenths.map(crate::parse::grade_text),
+                score_text: tenths.map(crate::format::grade_tenths),
             }
         })
         .collect();
@@ -191,7 +191,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
     let partial = (weight_scored > 0)
         .then(|| scored.iter().map(|(t, w)| t * w).sum::<i32>() * 100 / weight_scored);
     let risky = at_risk(total, missed, min);
-    let pass_text = crate::parse::grade_text(cohort.pass_mark_tenths);
+    let pass_text = crate::format::grade_tenths(cohort.pass_mark_tenths);
     let low_grade = partial.is_some_and(|g| g < cohort.pass_mark_tenths * 100);
     let closed = matches!(cohort.status, CohortStatus::Closed)
         || matches!(
@@ -230,7 +230,7 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         if let Some(g) = partial.filter(|_| low_grade) {
             text.push_str(&format!(
                 " Atención: su nota parcial ({}) está por debajo de {pass_text}.",
-                grade_text(g)
+                crate::format::grade(g)
             ));
         }
         text
@@ -248,16 +248,20 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         sessions_attended: shown_attended,
         sessions_missed: missed,
         attendance_pct: results::attendance_pct(shown_attended, shown_total),
-        attendance_text: percent_text(shown_attended, shown_total),
+        attendance_text: crate::format::percent_against(
+            shown_attended.into(),
+            shown_total.into(),
+            min.into(),
+        ),
         min_attendance_pct: min,
         pass_mark: crate::parse::grade_value(cohort.pass_mark_tenths),
         pass_mark_text: pass_text,
         partial_grade_milli: partial,
-        partial_grade_text: partial.map(grade_text),
+        partial_grade_text: partial.map(crate::format::grade),
         final_grade_text: result
             .as_ref()
             .and_then(|r| r.final_grade_milli)
-            .map(grade_text),
+            .map(crate::format::grade),
         at_risk: risky && !closed,
         absences_left: left,
         on_track: !closed && !risky && !low_grade,

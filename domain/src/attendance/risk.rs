@@ -11,7 +11,7 @@ use crate::entities::{audit_log, cohort, course, enrolment, participant, user};
 use crate::error::AppResult;
 use crate::mail::Notifier;
 use crate::mail::{self, Email};
-use crate::results::{self, percent_text};
+use crate::results;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use std::collections::HashSet;
@@ -120,7 +120,11 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
                                 "sessions_missed": c.missed, "min_attendance_pct": min}),
             ),
         });
-        let best = percent_text(total - c.missed, total);
+        let best = crate::format::percent_against(
+            i64::from(total - c.missed),
+            i64::from(total),
+            i64::from(min),
+        );
         listed.push(PersonAtRisk {
             full_name: person.full_name(),
             document: format!(

@@ -35,33 +35,6 @@ pub fn mask_document(number: &str) -> String {
     "*".repeat(hidden) + &chars[hidden..].iter().collect::<String>()
 }
 
-/// Attendance % of a snapshot, as people read it ("87,5 %").
-pub fn attendance_text(attended: i32, total: i32) -> String {
-    if total == 0 {
-        return "0 %".into();
-    }
-    let tenths = (i64::from(attended) * 1000 + i64::from(total) / 2) / i64::from(total);
-    let text = if tenths % 10 == 0 {
-        format!("{}", tenths / 10)
-    } else {
-        format!("{},{}", tenths / 10, tenths % 10)
-    };
-    format!("{text} %")
-}
-
-/// A grade in thousandths as printed ("3.25", "4.0").
-pub fn grade_text(milli: i32) -> String {
-    let whole = milli / 1000;
-    let rest = milli % 1000;
-    let decimals = format!("{rest:03}");
-    let trimmed = decimals.trim_end_matches('0');
-    if trimmed.is_empty() {
-        format!("{whole}.0")
-    } else {
-        format!("{whole}.{trimmed}")
-    }
-}
-
 /// The public verification record (contract of `GET /api/v1/certificates/{code}`): a
 /// snapshot taken at issue.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -192,8 +165,11 @@ fn document(cert: &certificate::Model, public_url: &str) -> CertificateDocument 
         end_date: cert.end_date,
         municipality_name: cert.municipality_name.clone(),
         department_name: cert.department_name.clone(),
-        final_grade: cert.final_grade_milli.map(grade_text),
-        attendance_pct: attendance_text(cert.sessions_attended, cert.sessions_total),
+        final_grade: cert.final_grade_milli.map(crate::format::grade),
+        attendance_pct: crate::format::percent(
+            cert.sessions_attended.into(),
+            cert.sessions_total.into(),
+        ),
         issued_on: crate::time::local(cert.issued_at).date_naive(),
         issuer: cert.issuer.clone(),
         verification_url: verification_url(public_url, &cert.code),
@@ -731,10 +707,5 @@ mod tests {
     fn snapshots_print_like_people_read() {
         assert_eq!(mask_document("1117512345"), "******2345");
         assert_eq!(mask_document("123"), "123");
-        assert_eq!(attendance_text(8, 10), "80 %");
-        assert_eq!(attendance_text(7, 8), "87,5 %");
-        assert_eq!(grade_text(3250), "3.25");
-        assert_eq!(grade_text(4000), "4.0");
-        assert_eq!(grade_text(3333), "3.333");
     }
 }

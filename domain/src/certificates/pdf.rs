@@ -181,29 +181,7 @@ pub fn unprintable(text: &str) -> Vec<char> {
 // ---------------------------------------------------------------------------------------------
 // Spanish wording
 
-const MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-fn month_name(date: NaiveDate) -> &'static str {
-    MONTHS[date.month0() as usize]
-}
-
-/// "15 de marzo de 2026".
-pub fn long_date(date: NaiveDate) -> String {
-    format!("{} de {} de {}", date.day(), month_name(date), date.year())
-}
+use crate::format::{long_date, month_name};
 
 /// The cohort's dates as two lines: "Del 2 de febrero" / "al 15 de marzo de 2026" (the year is
 /// repeated only when it changes; a one-day cohort is a single line).

@@ -28,7 +28,7 @@ pub fn criteria(rule: Rule) -> String {
         "Asistir al menos al {} % de las sesiones de la cohorte y obtener una nota final de al \
          menos {} sobre 5,0.",
         rule.min_attendance_pct,
-        format::decimal(f64::from(rule.pass_mark_tenths) / 10.0, 1)
+        format::grade_tenths(rule.pass_mark_tenths)
     )
 }
 
@@ -47,13 +47,13 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
     let mut results = vec![json!({
         "type": ["Result"],
         "resultDescription": attendance_id,
-        "value": crate::certificates::issue::attendance_text(cert.sessions_attended, cert.sessions_total),
+        "value": format::percent(cert.sessions_attended.into(), cert.sessions_total.into()),
     })];
     if let Some(milli) = cert.final_grade_milli {
         results.push(json!({
             "type": ["Result"],
             "resultDescription": grade_id,
-            "value": format::decimal(f64::from(milli) / 1000.0, 2),
+            "value": format::grade(milli),
         }));
     }
     let (list, index) = status::position(cert.id);

@@ -279,8 +279,8 @@ pub fn trend_chart(points: &[TrendPoint]) -> TrendChart {
             label: p.label.clone(),
             cohorts: p.cohorts,
             enrolled: p.enrolled,
-            attendance: crate::format::percent_one_decimal(p.attendance_pct),
-            completion: crate::format::percent_one_decimal(p.completion_pct),
+            attendance: crate::format::percent_value(p.attendance_pct),
+            completion: crate::format::percent_value(p.completion_pct),
         })
         .collect();
     TrendChart {
