@@ -18,7 +18,7 @@ async fn home_page_is_in_spanish_and_shows_the_territory() {
     let body = response.into_string().await.unwrap();
     assert!(body.contains("<html lang=\"es-CO\">"));
     assert!(body.contains("Aula Territorial"));
-    assert!(body.contains("<strong>1122</strong> municipios"));
+    assert!(body.contains("<strong>1.122</strong> municipios"));
     assert!(body.contains("<strong>170</strong> municipios PDET en 16 subregiones"));
     assert!(body.contains("Gobierno abierto y transparencia"));
     assert!(csp.contains("default-src 'self'"));
