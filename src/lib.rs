@@ -140,6 +140,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
+        .attach(web::Compression)
         .attach(web::Background)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
@@ -149,6 +150,15 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
                     config.address,
                     config.port
                 );
+                if let Some(app) = rocket.state::<AppConfig>()
+                    && let Some(warning) = config::public_url_mismatch(
+                        &app.public_url,
+                        &config.address.to_string(),
+                        config.port,
+                    )
+                {
+                    tracing::warn!("{warning}");
+                }
             })
         }))
         .mount("/", web::routes())

@@ -77,10 +77,65 @@ fn default_mail_dir() -> PathBuf {
     PathBuf::from("data/mail")
 }
 
+/// Why `public_url` cannot be where this server is reached, when that can be told: it names
+/// this machine (loopback) on another port than the one the server listens on, so QR codes
+/// and emails would point at the wrong place. A public host (behind a proxy) cannot be
+/// checked from here and gives `None`.
+pub fn public_url_mismatch(public_url: &str, address: &str, port: u16) -> Option<String> {
+    let (scheme, rest) = public_url.split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or("");
+    // `[::1]:8000` (IPv6 in brackets) or `host:8000`.
+    let (host, port_text) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').unwrap_or((v6, ""));
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.split_once(':') {
+            Some((host, p)) => (host, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let given_port = port_text.and_then(|p| p.parse::<u16>().ok());
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "::1" | "0.0.0.0");
+    if !loopback {
+        return None;
+    }
+    let url_port = given_port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+    (url_port != port).then(|| {
+        format!(
+            "public_url ({public_url}) apunta al puerto {url_port} de esta máquina, pero el \
+             servidor escucha en {address}:{port}: los códigos QR, los correos y las credenciales \
+             apuntarán a otro lugar. Ajuste public_url (ROCKET_PUBLIC_URL)."
+        )
+    })
+}
+
 impl AppConfig {
     pub fn from_figment(figment: &Figment) -> Result<Self, crate::error::AppError> {
         figment
             .extract()
             .map_err(|e| crate::error::AppError::Internal(format!("configuración inválida: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url_mismatch;
+
+    #[test]
+    fn a_public_url_on_another_local_port_is_told() {
+        assert!(public_url_mismatch("http://127.0.0.1:8000", "127.0.0.1", 8765).is_some());
+        assert!(public_url_mismatch("http://localhost:8000/", "0.0.0.0", 8000).is_none());
+        assert!(public_url_mismatch("http://127.0.0.1", "127.0.0.1", 8000).is_some());
+        assert!(public_url_mismatch("http://127.0.0.1", "127.0.0.1", 80).is_none());
+        assert!(public_url_mismatch("https://aula.esap.edu.co", "127.0.0.1", 8000).is_none());
+        assert!(public_url_mismatch("sin esquema", "127.0.0.1", 8000).is_none());
+        assert!(public_url_mismatch("http://[::1]:8000", "::1", 8001).is_some());
+        assert!(public_url_mismatch("http://[::1]:8000", "::1", 8000).is_none());
+        let message = public_url_mismatch("http://127.0.0.1:8000", "127.0.0.1", 9000).unwrap();
+        assert!(
+            message.contains("8000") && message.contains("9000"),
+            "{message}"
+        );
     }
 }

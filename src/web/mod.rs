@@ -10,7 +10,7 @@ mod page;
 pub mod problem;
 
 pub use client::ClientAddress;
-pub use fairings::{Background, RequestLog, SecurityHeaders};
+pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
 pub use page::Page;
 
 use crate::error::{AppResult, FieldError, title_for};

@@ -65,3 +65,54 @@ async fn unknown_pages_answer_a_spanish_page() {
     assert!(body.contains("No encontrado"));
     assert!(body.contains("Volver al inicio"));
 }
+
+/// Issue 18: pages and JSON travel gzip-compressed when the client accepts it; small answers
+/// and files that are compressed already go as they are.
+#[rocket::async_test]
+async fn text_answers_are_compressed_for_clients_that_accept_gzip() {
+    use std::io::Read;
+    let app = crate::common::TestApp::with_demo().await;
+    let plain = app.client.get("/").dispatch().await;
+    assert_eq!(plain.headers().get_one("Content-Encoding"), None);
+    assert_eq!(plain.headers().get_one("Vary"), Some("Accept-Encoding"));
+    let plain = plain.into_string().await.unwrap();
+
+    let response = app
+        .client
+        .get("/")
+        .header(rocket::http::Header::new(
+            "Accept-Encoding",
+            "br, gzip;q=0.8",
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.headers().get_one("Content-Encoding"), Some("gzip"));
+    let compressed = response.into_bytes().await.unwrap();
+    assert!(
+        compressed.len() * 2 < plain.len(),
+        "{} of {}",
+        compressed.len(),
+        plain.len()
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(compressed.as_slice())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, plain);
+
+    // Refused by the client (q=0), or too small to gain: as they are.
+    let refused = app
+        .client
+        .get("/")
+        .header(rocket::http::Header::new("Accept-Encoding", "gzip;q=0"))
+        .dispatch()
+        .await;
+    assert_eq!(refused.headers().get_one("Content-Encoding"), None);
+    let small = app
+        .client
+        .get("/health")
+        .header(rocket::http::Header::new("Accept-Encoding", "gzip"))
+        .dispatch()
+        .await;
+    assert_eq!(small.headers().get_one("Content-Encoding"), None);
+}
