@@ -117,6 +117,20 @@ async fn identity<'r>(request: &'r Request<'_>) -> &'r Identity {
     request.local_cache_async(identify(request)).await
 }
 
+/// Who is signed in, as far as this request has already established it (no database query):
+/// for error pages, which render after the guards ran (or after [`establish`]).
+pub fn known_user(request: &Request<'_>) -> Option<CurrentUser> {
+    match request.local_cache(|| Identity::Anonymous) {
+        Identity::User(user) => Some(user.clone()),
+        _ => None,
+    }
+}
+
+/// Looks up who is signed in (once per request), so that [`known_user`] knows.
+pub async fn establish(request: &Request<'_>) {
+    identity(request).await;
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for CurrentUser {
     type Error = ();

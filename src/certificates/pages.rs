@@ -22,6 +22,7 @@ use std::io::Write;
 
 pub fn routes() -> Vec<Route> {
     routes![
+        mine,
         verify_page,
         search,
         pdf_page,
@@ -139,6 +140,35 @@ impl<'r> Responder<'r, 'static> for PdfFile {
             .header(Header::new("Cache-Control", "no-store"))
             .ok()
     }
+}
+
+/// «Mis certificados»: the participant's certificates, each with its PDF, its verifiable
+/// credential and its public page.
+#[derive(Serialize)]
+struct MineView {
+    certificates: Vec<Verification>,
+}
+
+#[get("/mis-certificados")]
+async fn mine(
+    db: &State<DatabaseConnection>,
+    user: crate::accounts::guards::ParticipantUser,
+    page: Page<'_>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let certificates =
+            match crate::people::profile::participant_of_user(db.inner(), user.id).await? {
+                Some(person) => issue::of_participant(db.inner(), person.id).await?,
+                None => Vec::new(),
+            };
+        page.render(
+            "my_certificates",
+            "Mis certificados",
+            MineView { certificates },
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
 /// `/certificados/{code}.pdf`, the link the verification page and the home page show.

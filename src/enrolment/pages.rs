@@ -175,7 +175,7 @@ async fn staff_enrol(
         result,
         |(view, name)| match view.waitlist_position {
             Some(position) => format!("{name} quedó en lista de espera (puesto {position})."),
-            None => format!("{name} quedó inscrito."),
+            None => format!("Inscripción confirmada: {name}."),
         },
     )
 }
@@ -325,7 +325,7 @@ async fn roster_page(
     .collect();
     page.render(
         "roster",
-        &format!("Inscritos · {}", cohort.name),
+        &format!("Personas inscritas · {}", cohort.name),
         RosterView {
             cohort: CohortRef::of(&cohort),
             total: rows.len(),

@@ -442,7 +442,7 @@ async fn confirmation_submit(
     .map_err(|e| Failure::of(&page, e.into()))?;
     Ok(Flash::success(
         Redirect::to(crate::accounts::safe_next(Some(&next))),
-        "¡Bienvenido! Su cuenta quedó activa y le enviamos un correo de bienvenida.",
+        "Le damos la bienvenida: su cuenta quedó activa y le enviamos un correo.",
     ))
 }
 

@@ -335,11 +335,18 @@ pub fn error_page(
         detail,
         errors,
     };
+    // The menu of whoever is signed in (never «Ingresar / Registrarse» to them).
+    let user = crate::accounts::guards::known_user(request);
+    let token = if user.is_some() {
+        csrf::token(request)
+    } else {
+        String::new()
+    };
     let rendered = request.rocket().state::<Templates>().and_then(|templates| {
         page::render(
             templates,
             "error",
-            page::Layout::new(None, "", title, None),
+            page::Layout::new(user.as_ref(), &token, title, None),
             view,
         )
         .ok()
@@ -348,7 +355,11 @@ pub fn error_page(
 }
 
 #[catch(default)]
-fn default_catcher(status: Status, _: &Request<'_>) -> Caught {
+async fn default_catcher(status: Status, request: &Request<'_>) -> Caught {
+    // A page that no route answered ran no guard: look up who is signed in for the menu.
+    if !problem::is_api(request) {
+        crate::accounts::guards::establish(request).await;
+    }
     Caught(status)
 }
 

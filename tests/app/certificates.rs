@@ -509,6 +509,16 @@ async fn participants_list_their_certificates() {
     // The verifiable credential beside the PDF (issue 19).
     assert!(home.contains(&format!("/credenciales/{code}.json")));
     assert!(home.contains("Descargar credencial verificable"));
+    // «Mis certificados» in the menu, and its page (issue 18).
+    assert!(home.contains("href=\"/mis-certificados\""));
+    let (status, mine) = page(&app, "/mis-certificados").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        mine.contains(&format!("/certificados/{code}.pdf")),
+        "{mine}"
+    );
+    assert!(mine.contains(&format!("/credenciales/{code}.json")));
+    assert!(mine.contains(&format!("/verificar/{code}")));
 }
 
 /// The PDFs emailed with certificates, by certificate code (read from the outbox rows).

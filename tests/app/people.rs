@@ -449,7 +449,7 @@ async fn registering_in_the_browser_and_following_the_link_signs_the_person_in()
         .await
         .unwrap();
     assert!(home.contains("Hola, Yurany Bermúdez"));
-    assert!(home.contains("Su cuenta quedó activa"));
+    assert!(home.contains("Le damos la bienvenida: su cuenta quedó activa"));
     // A used link shows why it no longer works.
     let used = app
         .client

@@ -116,3 +116,28 @@ async fn text_answers_are_compressed_for_clients_that_accept_gzip() {
         .await;
     assert_eq!(small.headers().get_one("Content-Encoding"), None);
 }
+
+/// Issue 18: an error page shows a signed-in person their own menu, not «Ingresar /
+/// Registrarse».
+#[rocket::async_test]
+async fn error_pages_keep_the_menu_of_whoever_is_signed_in() {
+    use aula_territorial::entities::values::Role;
+    let app = crate::common::TestApp::with_demo().await;
+    let (_, anonymous) = crate::support::page(&app, "/no-existe").await;
+    assert!(anonymous.contains("Registrarse"));
+    let (email, password) = crate::support::demo_account(Role::Participant);
+    crate::support::sign_in_page(&app, email, password).await;
+    for path in ["/no-existe", "/coordinacion/cohortes"] {
+        let response = app.client.get(path).dispatch().await;
+        assert!(response.status().code >= 400, "{path}");
+        let html = response.into_string().await.unwrap();
+        assert!(
+            !html.contains("Registrarse") && !html.contains(">Ingresar<"),
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains("Salir") && html.contains("Mis certificados"),
+            "{path}"
+        );
+    }
+}
