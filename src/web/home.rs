@@ -80,8 +80,20 @@ struct CohortRow {
     followup_url: String,
 }
 
+/// A session of the participant's whose check-in is open now.
+#[derive(Serialize)]
+struct CheckInLine {
+    session_id: i32,
+    cohort: String,
+    topic: String,
+    /// When the window closes (the session's end), e.g. «4:00 p. m.».
+    until: String,
+}
+
 #[derive(Serialize)]
 struct ParticipantHome {
+    /// Sessions running now, where the person can check in by typing the code.
+    check_ins: Vec<CheckInLine>,
     /// Surveys open and not answered yet.
     surveys: Vec<crate::surveys::PendingSurvey>,
     enrolments: Vec<EnrolmentRow>,
@@ -197,22 +209,34 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The next session of each cohort (from now on).
-async fn next_sessions<C: ConnectionTrait>(
+/// The sessions of these cohorts that have not ended, earliest first.
+async fn upcoming_sessions<C: ConnectionTrait>(
     db: &C,
     cohort_ids: &[i32],
-) -> AppResult<HashMap<i32, String>> {
-    let mut next = HashMap::new();
-    let sessions = cohort_session::Entity::find()
+) -> AppResult<Vec<cohort_session::Model>> {
+    Ok(cohort_session::Entity::find()
         .filter(cohort_session::Column::CohortId.is_in(cohort_ids.to_vec()))
         .filter(cohort_session::Column::EndsAt.gt(now()))
         .order_by_asc(cohort_session::Column::StartsAt)
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// Each cohort's next session, as people read it.
+fn first_per_cohort(sessions: &[cohort_session::Model]) -> HashMap<i32, String> {
+    let mut next = HashMap::new();
     for session in sessions {
         next.entry(session.cohort_id)
             .or_insert_with(|| when(session.starts_at));
     }
-    Ok(next)
+    next
+}
+
+async fn next_sessions<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+) -> AppResult<HashMap<i32, String>> {
+    Ok(first_per_cohort(&upcoming_sessions(db, cohort_ids).await?))
 }
 
 async fn cohort_rows<C: ConnectionTrait>(
@@ -296,6 +320,7 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
     else {
         return Ok(RoleHome {
             participant_home: Some(ParticipantHome {
+                check_ins: Vec::new(),
                 surveys: Vec::new(),
                 enrolments: Vec::new(),
                 has_profile: false,
@@ -311,7 +336,30 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
         .all(db)
         .await?;
     let ids: Vec<i32> = enrolments.iter().map(|(e, _)| e.cohort_id).collect();
-    let next = next_sessions(db, &ids).await?;
+    let upcoming = upcoming_sessions(db, &ids).await?;
+    let next = first_per_cohort(&upcoming);
+    // Sessions of the cohorts the person is enrolled in whose check-in window is open now:
+    // «Registrar asistencia» without the QR code.
+    let at = now();
+    let check_ins: Vec<CheckInLine> = upcoming
+        .iter()
+        .filter(|s| crate::attendance::checkin::in_window(s, at))
+        .filter_map(|s| {
+            let (_, c) = enrolments.iter().find(|(e, c)| {
+                e.cohort_id == s.cohort_id
+                    && e.status == EnrolmentStatus::Enrolled
+                    && c.as_ref().is_some_and(|c| {
+                        !matches!(c.status, CohortStatus::Cancelled | CohortStatus::Closed)
+                    })
+            })?;
+            Some(CheckInLine {
+                session_id: s.id,
+                cohort: c.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                topic: s.topic.clone(),
+                until: crate::format::time(crate::time::local(s.ends_at).time()),
+            })
+        })
+        .collect();
     let progress: HashMap<i32, (String, bool)> =
         crate::attendance::progress::for_participant(db, person.id)
             .await?
@@ -332,7 +380,11 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
                 CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft
             ),
             status_label: e.status.label(),
-            dates: format!("{} a {}", c.start_date, c.end_date),
+            dates: format!(
+                "{} a {}",
+                crate::format::date(c.start_date),
+                crate::format::date(c.end_date)
+            ),
             next_session: if e.status == EnrolmentStatus::Enrolled {
                 next.get(&c.id).cloned()
             } else {
@@ -346,6 +398,7 @@ async fn participant_home<C: ConnectionTrait>(db: &C, user: &CurrentUser) -> App
     let certificates = crate::certificates::issue::of_participant(db, person.id).await?;
     Ok(RoleHome {
         participant_home: Some(ParticipantHome {
+            check_ins,
             surveys: crate::surveys::pending(db, user, crate::time::now()).await?,
             enrolments: rows,
             has_profile: true,

@@ -1417,6 +1417,13 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
         sign_in_page(&app, "pagina1@example.org", "Clave-segura-2026").await,
         Status::SeeOther
     );
+    // Their home offers the running session's check-in without the QR code (issue 18).
+    let (_, home) = page(&app, "/").await;
+    assert!(home.contains("Sesión en curso"), "{home}");
+    assert!(
+        home.contains(&format!("href=\"/sesiones/{now_session}/registro\"")),
+        "{home}"
+    );
     let code = code_for(&app, &world.staff, now_session).await["code"]
         .as_str()
         .unwrap()

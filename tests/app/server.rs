@@ -127,6 +127,16 @@ async fn error_pages_keep_the_menu_of_whoever_is_signed_in() {
     assert!(anonymous.contains("Registrarse"));
     let (email, password) = crate::support::demo_account(Role::Participant);
     crate::support::sign_in_page(&app, email, password).await;
+    // A signed-in home is for work: no marketing blocks.
+    let (_, home) = crate::support::page(&app, "/").await;
+    assert!(
+        !home.contains("Capacidades que fortalecemos")
+            && !home.contains("El territorio en Aula Territorial")
+    );
+    assert!(
+        anonymous.contains("Capacidades que fortalecemos")
+            || crate::support::page(&app, "/ingresar").await.0.code == 200
+    );
     for path in ["/no-existe", "/coordinacion/cohortes"] {
         let response = app.client.get(path).dispatch().await;
         assert!(response.status().code >= 400, "{path}");
