@@ -394,7 +394,16 @@ async fn import_template(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<crate::spreadsheets::Download> {
-    cohorts::find_managed(db.inner(), &staff, id).await?;
+    template_download(db, &staff, id).await
+}
+
+/// The import template of a cohort the caller manages (the API's and the cohort page's link).
+pub async fn template_download(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    id: i32,
+) -> AppResult<crate::spreadsheets::Download> {
+    cohorts::find_managed(db, staff, id).await?;
     Ok(crate::spreadsheets::Download::xlsx(
         "plantilla-inscripciones.xlsx",
         super::import::template().await?,

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
     routes![
+        import_template_page,
         enrol_self,
         cancel_submit,
         staff_enrol,
@@ -201,6 +202,17 @@ async fn admit_submit(
         result,
         |_| "Admitido con un cupo adicional.".to_string(),
     )
+}
+
+/// The cohort page's link to the import template: the same workbook as the API's, for a
+/// coordinator signed in with the browser (the API answers bearer tokens only).
+#[get("/coordinacion/cohortes/<id>/plantilla-inscripciones.xlsx")]
+async fn import_template_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+) -> crate::error::AppResult<crate::spreadsheets::Download> {
+    super::api::template_download(db, &staff, id).await
 }
 
 #[derive(FromForm)]

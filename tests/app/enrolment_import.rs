@@ -450,3 +450,45 @@ async fn cohorts_and_sessions_download_as_icalendar() {
         Status::NotFound
     );
 }
+
+/// Issue 18: the cohort page's «plantilla» link works for a coordinator signed in with the
+/// browser (it used to point at the API, which answers bearer tokens only: a 401 JSON).
+#[rocket::async_test]
+async fn the_cohort_pages_template_link_downloads_the_workbook() {
+    let app = TestApp::with_demo().await;
+    let cohort = crate::world::demo_cohort(
+        app.db(),
+        aula_territorial::entities::values::CohortStatus::Open,
+    )
+    .await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let (_, html) = page(&app, &format!("/coordinacion/cohortes/{}", cohort.id)).await;
+    let link = format!(
+        "/coordinacion/cohortes/{}/plantilla-inscripciones.xlsx",
+        cohort.id
+    );
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    let response = app.client.get(link).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response
+            .content_type()
+            .is_some_and(|c| c.to_string().contains("spreadsheetml"))
+    );
+    let bytes = response.into_bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+
+    // Another role gets no workbook.
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    let response = app
+        .client
+        .get(format!(
+            "/coordinacion/cohortes/{}/plantilla-inscripciones.xlsx",
+            cohort.id
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Forbidden);
+}
