@@ -25,6 +25,7 @@ pub fn routes() -> Vec<Route> {
         confirmation_submit,
         profile_page,
         profile_submit,
+        data_page,
         data_download
     ]
 }
@@ -520,13 +521,32 @@ impl<'r> Responder<'r, 'static> for JsonDownload {
     }
 }
 
+/// «Mis datos»: everything the product keeps about the person, as tables in Spanish.
+#[get("/perfil/datos")]
+async fn data_page(
+    db: &State<DatabaseConnection>,
+    me: ParticipantUser,
+    page: crate::web::Page<'_>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let export = profile::personal_data_export(db.inner(), me.id).await?;
+        let data = crate::people::readable::readable(db.inner(), &export).await?;
+        page.render("my_data", "Mis datos", data)
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
+}
+
+/// The same, as a file to keep: JSON with Spanish keys, names instead of ids. (The API's
+/// `GET /me/data` keeps the machine form.)
 #[get("/perfil/datos.json")]
 async fn data_download(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
 ) -> AppResult<JsonDownload> {
     let export = profile::personal_data_export(db.inner(), me.id).await?;
+    let data = crate::people::readable::readable(db.inner(), &export).await?;
     let text =
-        serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.to_string()))?;
+        serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(JsonDownload(text, "mis-datos-aula-territorial.json"))
 }

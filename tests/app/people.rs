@@ -555,14 +555,57 @@ async fn participants_correct_their_profile_and_download_their_data() {
             .unwrap()
             .contains("attachment")
     );
+    // In Spanish, with names instead of ids (issue 18).
     let data: Value = response.into_json().await.unwrap();
-    assert_eq!(data["account"]["email"], email);
-    assert_eq!(data["participant"]["municipality_code"], "50325");
-    assert!(data["enrolments"].as_array().unwrap().len() >= 2);
-    assert!(!data["attendance"].as_array().unwrap().is_empty());
-    assert_eq!(data["consents"].as_array().unwrap().len(), 2);
+    let section = |title: &str| {
+        data["secciones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["titulo"] == title)
+            .unwrap_or_else(|| panic!("section {title}: {data}"))
+            .clone()
+    };
+    assert_eq!(section("Cuenta")["filas"][0], json!(["Correo", email]));
+    let personal = section("Datos personales").to_string();
     assert!(
-        data.to_string().find("password").is_none(),
-        "never the password hash"
+        personal.contains("Mapiripán"),
+        "the municipality by name: {personal}"
+    );
+    let enrolments = section("Inscripciones");
+    assert!(enrolments["filas"].as_array().unwrap().len() >= 2);
+    assert!(
+        enrolments["filas"][0][0].as_str().unwrap().len() > 3,
+        "the cohort by name: {enrolments}"
+    );
+    let attendance = section("Asistencia");
+    assert!(!attendance["filas"].as_array().unwrap().is_empty());
+    let session = attendance["filas"][0][1].as_str().unwrap();
+    assert!(
+        session.contains(" · ") && (session.contains("a. m.") || session.contains("p. m.")),
+        "{session}"
+    );
+    assert_eq!(
+        section("Autorizaciones")["filas"].as_array().unwrap().len(),
+        2
+    );
+    for english in [
+        "\"account\"",
+        "enrolment_id",
+        "session_id",
+        "cohort_id",
+        "password",
+    ] {
+        assert!(
+            !data.to_string().contains(english),
+            "no {english} in the readable file"
+        );
+    }
+    // And as a page.
+    let (status, html) = crate::support::page(&app, "/perfil/datos").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("<h2>Inscripciones</h2>") && html.contains("Mapiripán"),
+        "{html}"
     );
 }
