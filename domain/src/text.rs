@@ -17,6 +17,25 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The key Spanish speakers sort names by: case and accents ignored (Édgar before Yurany),
+/// and «ñ» right after «n» (Nelly, Ñusta, Óscar).
+pub fn sort_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    for c in fold(&text.replace(['ñ', 'Ñ'], "\u{1}")).chars() {
+        if c == '\u{1}' {
+            key.push_str("n\u{7f}");
+        } else {
+            key.push(c);
+        }
+    }
+    key
+}
+
+/// Orders two names as Spanish speakers expect ([`sort_key`]).
+pub fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
+    sort_key(a).cmp(&sort_key(b))
+}
+
 /// Characters kept as they are in a URL component: letters, digits and `-_.~` (RFC 3986's
 /// unreserved set); everything else is percent-encoded.
 const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

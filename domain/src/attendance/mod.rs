@@ -568,9 +568,7 @@ pub async fn views<C: ConnectionTrait>(
         })
         .collect();
     out.sort_by(|a, b| {
-        crate::text::fold(&a.full_name)
-            .cmp(&crate::text::fold(&b.full_name))
-            .then(a.enrolment_id.cmp(&b.enrolment_id))
+        crate::text::by_name(&a.full_name, &b.full_name).then(a.enrolment_id.cmp(&b.enrolment_id))
     });
     Ok(out)
 }
@@ -616,9 +614,7 @@ pub async fn enrolled<C: ConnectionTrait>(
         })
         .collect();
     rows.sort_by(|a, b| {
-        crate::text::fold(&a.full_name)
-            .cmp(&crate::text::fold(&b.full_name))
-            .then(a.enrolment_id.cmp(&b.enrolment_id))
+        crate::text::by_name(&a.full_name, &b.full_name).then(a.enrolment_id.cmp(&b.enrolment_id))
     });
     Ok(rows)
 }

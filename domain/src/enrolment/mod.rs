@@ -571,7 +571,7 @@ pub async fn roster<C: ConnectionTrait>(
         rank(a.status)
             .cmp(&rank(b.status))
             .then(a.waitlist_position.cmp(&b.waitlist_position))
-            .then(a.full_name.cmp(&b.full_name))
+            .then(crate::text::by_name(&a.full_name, &b.full_name))
     });
     Ok(out)
 }

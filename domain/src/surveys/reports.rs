@@ -714,7 +714,7 @@ async fn instructors<C: ConnectionTrait>(
             }
         })
         .collect();
-    rows.sort_by_key(|r| crate::text::fold(&r.name));
+    rows.sort_by_key(|r| crate::text::sort_key(&r.name));
     Ok(rows)
 }
 
