@@ -30,7 +30,9 @@ pub fn routes() -> Vec<Route> {
         status_submit,
         add_session_submit,
         generate_submit,
-        delete_session_submit
+        delete_session_submit,
+        delete_session_confirm,
+        cancel_confirm
     ]
 }
 
@@ -1029,6 +1031,83 @@ async fn generate_submit(
         format!("{} sesiones programadas.", created.len())
     })
     .await
+}
+
+/// A confirmation page before something that cannot be undone (issue 18): what will happen,
+/// the button that does it, and the way back.
+#[derive(Serialize)]
+struct ConfirmView {
+    question: String,
+    detail: String,
+    action: String,
+    button: &'static str,
+    back: String,
+    /// A cohort's cancellation also asks for the reason (sent as `reason` with
+    /// `status=cancelled`).
+    cancel_cohort: bool,
+}
+
+#[get("/coordinacion/sesiones/<id>/eliminar")]
+async fn delete_session_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let session = sessions::find(db.inner(), id).await?;
+        let cohort = super::find_managed(db.inner(), &staff, session.cohort_id).await?;
+        page.render(
+            "confirm",
+            "Eliminar la sesión",
+            ConfirmView {
+                question: format!(
+                    "¿Eliminar la sesión «{}» del {}?",
+                    session.topic,
+                    crate::format::date_time(session.starts_at)
+                ),
+                detail: format!(
+                    "La sesión sale del calendario de la cohorte «{}». Una sesión con asistencia \
+                     registrada no se puede eliminar.",
+                    cohort.name
+                ),
+                action: format!("/coordinacion/sesiones/{id}/eliminar"),
+                button: "Sí, eliminar la sesión",
+                back: format!("/coordinacion/cohortes/{}", cohort.id),
+                cancel_cohort: false,
+            },
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
+}
+
+#[get("/coordinacion/cohortes/<id>/cancelar")]
+async fn cancel_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let cohort = super::find_managed(db.inner(), &staff, id).await?;
+        page.render(
+            "confirm",
+            "Cancelar la cohorte",
+            ConfirmView {
+                question: format!("¿Cancelar la cohorte «{}»?", cohort.name),
+                detail: "Se cancelan todas sus inscripciones y cada persona recibe un correo con \
+                         el motivo. No se puede deshacer."
+                    .into(),
+                action: format!("/coordinacion/cohortes/{id}/estado"),
+                button: "Sí, cancelar la cohorte",
+                back: format!("/coordinacion/cohortes/{id}"),
+                cancel_cohort: true,
+            },
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
 }
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]

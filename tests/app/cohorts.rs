@@ -1130,3 +1130,88 @@ async fn a_closed_cohort_counts_the_people_it_trained() {
         "the workspace counts the people of the closed cohort"
     );
 }
+
+/// Issue 18: deleting a session and cancelling a cohort ask first, on a page of their own;
+/// the cohort page links there instead of acting at once.
+#[rocket::async_test]
+async fn destructive_actions_are_confirmed_on_their_own_page() {
+    use aula_territorial::entities::cohort_session;
+    let app = TestApp::with_demo().await;
+    let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
+    let session = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.eq(open.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the open demo cohort has sessions");
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let (_, cohort_page) = page(&app, &format!("/coordinacion/cohortes/{}", open.id)).await;
+    assert!(cohort_page.contains(&format!(
+        "href=\"/coordinacion/sesiones/{}/eliminar\"",
+        session.id
+    )));
+    assert!(!cohort_page.contains(&format!(
+        "action=\"/coordinacion/sesiones/{}/eliminar\"",
+        session.id
+    )));
+    assert!(cohort_page.contains(&format!(
+        "href=\"/coordinacion/cohortes/{}/cancelar\"",
+        open.id
+    )));
+    assert!(!cohort_page.contains("Motivo de la cancelación"));
+
+    let (status, confirm) = page(
+        &app,
+        &format!("/coordinacion/sesiones/{}/eliminar", session.id),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        confirm.contains("¿Eliminar la sesión") && confirm.contains("No, volver"),
+        "{confirm}"
+    );
+    assert!(confirm.contains(&format!(
+        "action=\"/coordinacion/sesiones/{}/eliminar\"",
+        session.id
+    )));
+    // Confirming deletes it.
+    let csrf = csrf_from(
+        &app,
+        &format!("/coordinacion/sesiones/{}/eliminar", session.id),
+    )
+    .await;
+    let response = post_form(
+        &app,
+        &format!("/coordinacion/sesiones/{}/eliminar", session.id),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert!(
+        cohort_session::Entity::find_by_id(session.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let (status, confirm) = page(
+        &app,
+        &format!("/coordinacion/cohortes/{}/cancelar", open.id),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        confirm.contains("¿Cancelar la cohorte") && confirm.contains("name=\"reason\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains("value=\"cancelled\""));
+    // Nothing changed by looking.
+    let still = cohort::Entity::find_by_id(open.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, CohortStatus::Open);
+}
