@@ -619,26 +619,12 @@ pub struct CalendarMonth {
 
 /// Sessions grouped by month, as the cohort's calendar.
 pub fn calendar(sessions: &[SessionView]) -> Vec<CalendarMonth> {
-    const MONTHS: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
     let mut months: Vec<CalendarMonth> = Vec::new();
     for session in sessions {
         use chrono::Datelike;
         let title = format!(
             "{} de {}",
-            MONTHS[session.local_date.month0() as usize],
+            crate::format::month_name(session.local_date),
             session.local_date.year()
         );
         match months.last_mut() {
