@@ -21,6 +21,15 @@ pub fn credential_url(issuer: &Issuer, code: &str) -> String {
     format!("{}/api/v1/certificates/{code}/credential", issuer.base_url)
 }
 
+/// The certificate code a credential URL of this issuer names (the inverse of
+/// [`credential_url`]).
+pub fn code_of_credential_url(issuer: &Issuer, url: &str) -> Option<String> {
+    let prefix = format!("{}/api/v1/certificates/", issuer.base_url);
+    url.strip_prefix(&prefix)?
+        .strip_suffix("/credential")
+        .map(str::to_string)
+}
+
 /// «Asistir al menos al 80 % de las sesiones y obtener una nota final de al menos 3,0 sobre
 /// 5,0.»: the cohort's completion rule, as the credential's criteria.
 pub fn criteria(rule: Rule) -> String {

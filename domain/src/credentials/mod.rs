@@ -248,8 +248,8 @@ async fn status_check<C: ConnectionTrait>(
         }
         Err(other) => return Err(other),
     };
-    let bits = status::decode(&status::encode(&set)).unwrap_or_default();
-    if !status::is_set(&bits, index) {
+    // The same set the published list encodes (`status::list_credential`).
+    if !set.contains(&index) {
         checks.pass("estado", "La ESAP no ha revocado esta credencial.");
         return Ok(false);
     }
@@ -299,12 +299,9 @@ fn report(checks: Checks, revoked: bool, issuer: Option<&Issuer>, sent: &Value) 
     };
     let authentic = status != Outcome::Invalid;
     let code = issuer.filter(|_| authentic).and_then(|issuer| {
-        let prefix = format!("{}/api/v1/certificates/", issuer.base_url);
         sent.get("id")
             .and_then(Value::as_str)
-            .and_then(|id| id.strip_prefix(&prefix))
-            .and_then(|rest| rest.strip_suffix("/credential"))
-            .map(str::to_string)
+            .and_then(|id| badge::code_of_credential_url(issuer, id))
     });
     let text = |value: &Value| value.as_str().filter(|_| authentic).map(str::to_string);
     Report {
