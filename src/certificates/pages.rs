@@ -4,6 +4,7 @@
 
 use super::issue::{self, Verification};
 use crate::accounts::guards::{CurrentUser, StaffUser};
+use crate::cohorts::pages::Section;
 use crate::config::AppConfig;
 use crate::entities::certificate;
 use crate::entities::values::CertificateStatus;
@@ -192,7 +193,7 @@ async fn issue_submit(
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let back = Redirect::to(format!("/coordinacion/cohortes/{id}#certificados"));
+    let back = Redirect::to(Section::Certificates.path(id));
     match issue::issue_for_cohort(db, &notifier, &staff, id).await {
         Ok(outcome) => Ok(Flash::success(
             back,
@@ -228,10 +229,7 @@ async fn revoke_submit(
     code: &str,
     form: CsrfForm<RevokeForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let back = Redirect::to(format!(
-        "/coordinacion/cohortes/{}#certificados",
-        cohort_of(db, code).await?
-    ));
+    let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
     let txn = crate::db::begin(db).await?;
     match issue::revoke(&txn, &notifier, &staff, code, &form.0.reason).await {
         Ok(_) => {
@@ -264,10 +262,7 @@ async fn reissue_submit(
     code: &str,
     _form: CsrfForm<PlainForm>,
 ) -> AppResult<Flash<Redirect>> {
-    let back = Redirect::to(format!(
-        "/coordinacion/cohortes/{}#certificados",
-        cohort_of(db, code).await?
-    ));
+    let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
     match issue::reissue(db, &notifier, &staff, code).await {
         Ok(new) => Ok(Flash::success(
             back,

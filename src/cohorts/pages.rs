@@ -26,6 +26,10 @@ pub fn routes() -> Vec<Route> {
         new_page,
         create_submit,
         detail_page,
+        enrolments_page,
+        sessions_page,
+        certificates_page,
+        edit_page,
         update_submit,
         status_submit,
         add_session_submit,
@@ -652,26 +656,97 @@ struct CertificateRow {
     #[serde(flatten)]
     verification: crate::certificates::issue::Verification,
     valid: bool,
+    participant_id: i32,
 }
 
-/// The coordinator's cohort workspace (also shown with an import's outcome).
+/// The parts of the coordinator's cohort workspace, each a page of its own (issue 18: the one
+/// page had grown to a 4,300 px scroll): the overview with the cohort's state, its enrolments
+/// (roster, enrol one person, import), its sessions, its certificates and the edit form.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Section {
+    Overview,
+    Enrolments,
+    Sessions,
+    Certificates,
+    Edit,
+}
+
+impl Section {
+    const ALL: [Section; 5] = [
+        Section::Overview,
+        Section::Enrolments,
+        Section::Sessions,
+        Section::Certificates,
+        Section::Edit,
+    ];
+
+    /// The section's page.
+    pub(crate) fn path(self, id: i32) -> String {
+        let tail = match self {
+            Section::Overview => "",
+            Section::Enrolments => "/inscripciones",
+            Section::Sessions => "/sesiones",
+            Section::Certificates => "/certificados",
+            Section::Edit => "/editar",
+        };
+        format!("/coordinacion/cohortes/{id}{tail}")
+    }
+
+    fn template(self) -> &'static str {
+        match self {
+            Section::Overview => "cohort_detail",
+            Section::Enrolments => "cohort_enrolments",
+            Section::Sessions => "cohort_sessions",
+            Section::Certificates => "cohort_certificates",
+            Section::Edit => "cohort_edit",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Section::Overview => "Resumen",
+            Section::Enrolments => "Inscripciones",
+            Section::Sessions => "Sesiones",
+            Section::Certificates => "Certificados",
+            Section::Edit => "Editar",
+        }
+    }
+}
+
+/// A link of the workspace's section menu.
+#[derive(Serialize)]
+struct SectionLink {
+    label: &'static str,
+    href: String,
+    current: bool,
+    /// How many rows the section holds, shown beside its name.
+    count: Option<u64>,
+}
+
+/// The coordinator's cohort workspace: what every section shows (the cohort, its menu) and
+/// what only its own section loads (the roster, the calendar, the certificates, the form).
 #[derive(Serialize)]
 pub(crate) struct DetailView {
     #[serde(flatten)]
-    form: FormView,
+    form: Option<FormView>,
     pub cohort: super::CohortView,
+    sections: Vec<SectionLink>,
+    section_title: &'static str,
     status_label: &'static str,
     modality_label: &'static str,
     places: Vec<String>,
     instructor_names: Vec<String>,
     calendar: Vec<CalendarMonth>,
     session_count: usize,
+    certificate_count: u64,
     transitions: Vec<Transition>,
     editable: bool,
+    venue: String,
     roster: Vec<crate::enrolment::RosterRow>,
     document_types: [&'static str; 4],
     takes_enrolments: bool,
-    /// The outcome of an enrolment import, shown at the top (`None` otherwise).
+    /// The outcome of a spreadsheet upload, shown at the top of the enrolments (`None`
+    /// otherwise).
     pub import: Option<crate::enrolment::pages::ImportOutcome>,
     closed: bool,
     certificates: Vec<CertificateRow>,
@@ -683,31 +758,63 @@ pub(crate) async fn detail_view(
     db: &DatabaseConnection,
     user: &crate::accounts::actor::Actor,
     id: i32,
+    section: Section,
     form: Option<&CohortForm>,
     errors: &[FieldError],
 ) -> AppResult<DetailView> {
+    use crate::entities::certificate;
+    use sea_orm::PaginatorTrait;
     let view = super::view(db, id).await?;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()
         .map(SessionView::from)
         .collect();
-    let places = super::place_names(
-        db,
-        &super::Targets {
-            municipalities: view.municipality_codes.clone(),
-            departments: view.department_codes.clone(),
-            instructors: vec![],
-        },
-    )
-    .await?;
-    let instructor_names: Vec<String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
-        .all(db)
-        .await?
+    let certificate_count = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(id))
+        .count(db)
+        .await?;
+    let editable = !view.status.is_final();
+    let sections = Section::ALL
         .into_iter()
-        .map(|u| u.full_name)
+        .filter(|s| *s != Section::Edit || editable)
+        .map(|s| SectionLink {
+            label: s.label(),
+            href: s.path(id),
+            current: s == section,
+            count: match s {
+                Section::Enrolments => Some(view.enrolled + view.waitlisted),
+                Section::Sessions => Some(sessions.len() as u64),
+                Section::Certificates => Some(certificate_count),
+                _ => None,
+            },
+        })
         .collect();
+    let overview = section == Section::Overview;
+    let places = if overview {
+        super::place_names(
+            db,
+            &super::Targets {
+                municipalities: view.municipality_codes.clone(),
+                departments: view.department_codes.clone(),
+                instructors: vec![],
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let instructor_names: Vec<String> = if overview {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.full_name)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let transitions = [
         CohortStatus::Open,
         CohortStatus::InProgress,
@@ -715,7 +822,7 @@ pub(crate) async fn detail_view(
         CohortStatus::Cancelled,
     ]
     .into_iter()
-    .filter(|to| transition_allowed(view.status, *to))
+    .filter(|to| overview && transition_allowed(view.status, *to))
     .map(|to| Transition {
         value: to.as_str(),
         label: match to {
@@ -727,52 +834,103 @@ pub(crate) async fn detail_view(
         cancel: to == CohortStatus::Cancelled,
     })
     .collect();
-    let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
-    let certificates = crate::entities::certificate::Entity::find()
-        .filter(crate::entities::certificate::Column::CohortId.eq(id))
-        .all(db)
-        .await?;
-    let mut certificate_rows = Vec::with_capacity(certificates.len());
-    for cert in &certificates {
-        certificate_rows.push(CertificateRow {
-            verification: crate::certificates::issue::verification(db, cert).await?,
-            valid: cert.status == crate::entities::values::CertificateStatus::Valid,
+    let form = if section == Section::Edit {
+        let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
+        Some(form_view(db, user, &form, errors, Some(&view)).await?)
+    } else {
+        None
+    };
+    let mut certificates = Vec::new();
+    if section == Section::Certificates {
+        for cert in certificate::Entity::find()
+            .filter(certificate::Column::CohortId.eq(id))
+            .order_by_asc(certificate::Column::Id)
+            .all(db)
+            .await?
+        {
+            certificates.push(CertificateRow {
+                verification: crate::certificates::issue::verification(db, &cert).await?,
+                valid: cert.status == crate::entities::values::CertificateStatus::Valid,
+                participant_id: cert.participant_id,
+            });
+        }
+        certificates.sort_by(|a, b| {
+            crate::text::by_name(&a.verification.full_name, &b.verification.full_name)
         });
     }
-    let calendar = calendar(&sessions);
+    let roster = if section == Section::Enrolments {
+        crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?
+    } else {
+        Vec::new()
+    };
+    let satisfaction = if overview && view.status == CohortStatus::Closed {
+        crate::surveys::pages::line(
+            db,
+            None,
+            user,
+            &crate::surveys::reports::SatisfactionQuery {
+                cohort: Some(id),
+                ..Default::default()
+            },
+            format!("/reportes/satisfaccion?cohorte={id}"),
+        )
+        .await?
+    } else {
+        None
+    };
     Ok(DetailView {
-        form: form_view(db, user, &form, errors, Some(&view)).await?,
+        form,
+        sections,
+        section_title: section.label(),
         status_label: view.status.label(),
         modality_label: view.modality.label(),
         places,
         instructor_names,
-        calendar,
+        calendar: if section == Section::Sessions {
+            calendar(&sessions)
+        } else {
+            Vec::new()
+        },
         session_count: sessions.len(),
+        certificate_count,
         transitions,
-        editable: !view.status.is_final(),
-        roster: crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?,
+        editable,
+        venue: view.venue.clone().unwrap_or_default(),
+        roster,
         document_types: ["CC", "CE", "PA", "PPT"],
         takes_enrolments: view.status == CohortStatus::Open,
         import: None,
         closed: view.status == CohortStatus::Closed,
-        certificates: certificate_rows,
-        satisfaction: if view.status == CohortStatus::Closed {
-            crate::surveys::pages::line(
-                db,
-                None,
-                user,
-                &crate::surveys::reports::SatisfactionQuery {
-                    cohort: Some(id),
-                    ..Default::default()
-                },
-                format!("/reportes/satisfaccion?cohorte={id}"),
-            )
-            .await?
-        } else {
-            None
-        },
+        certificates,
+        satisfaction,
         cohort: view,
     })
+}
+
+/// Renders a section of the workspace: the cohort's name as the title of its overview,
+/// «Sección · cohorte» for the others.
+pub(crate) fn render_section(
+    page: &Page<'_>,
+    section: Section,
+    view: DetailView,
+) -> AppResult<RawHtml<String>> {
+    let title = match section {
+        Section::Overview => view.cohort.name.clone(),
+        other => format!("{} · {}", other.label(), view.cohort.name),
+    };
+    page.render(section.template(), &title, view)
+}
+
+async fn section_page(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    page: &Page<'_>,
+    id: i32,
+    section: Section,
+) -> AppResult<RawHtml<String>> {
+    super::find_managed(db, staff, id).await?;
+    let view = detail_view(db, staff, id, section, None, &[]).await?;
+    render_section(page, section, view)
 }
 
 #[get("/coordinacion/cohortes/<id>")]
@@ -782,16 +940,54 @@ async fn detail_page(
     page: Page<'_>,
     id: i32,
 ) -> AppResult<RawHtml<String>> {
-    super::find_managed(db.inner(), &staff, id).await?;
-    let view = detail_view(db, &staff, id, None, &[]).await?;
-    let title = view.cohort.name.clone();
-    page.render("cohort_detail", &title, view)
+    section_page(db, &staff, &page, id, Section::Overview).await
+}
+
+#[get("/coordinacion/cohortes/<id>/inscripciones")]
+async fn enrolments_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    section_page(db, &staff, &page, id, Section::Enrolments).await
+}
+
+#[get("/coordinacion/cohortes/<id>/sesiones")]
+async fn sessions_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    section_page(db, &staff, &page, id, Section::Sessions).await
+}
+
+#[get("/coordinacion/cohortes/<id>/certificados")]
+async fn certificates_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    section_page(db, &staff, &page, id, Section::Certificates).await
+}
+
+#[get("/coordinacion/cohortes/<id>/editar")]
+async fn edit_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    section_page(db, &staff, &page, id, Section::Edit).await
 }
 
 async fn detail_with_errors(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
+    section: Section,
     form: Option<&CohortForm>,
     error: AppError,
 ) -> (Status, RawHtml<String>) {
@@ -801,37 +997,34 @@ async fn detail_with_errors(
     let Some(user) = page.user.as_ref() else {
         return failure(page, AppError::Unauthorized);
     };
-    match detail_view(db, user, id, form, &errors).await {
-        Ok(view) => {
-            let title = view.cohort.name.clone();
-            match page.render("cohort_detail", &title, view) {
-                Ok(html) => (Status::UnprocessableEntity, html),
-                Err(e) => failure(page, e.into()),
-            }
-        }
+    match detail_view(db, user, id, section, form, &errors).await {
+        Ok(view) => match render_section(page, section, view) {
+            Ok(html) => (Status::UnprocessableEntity, html),
+            Err(e) => failure(page, e.into()),
+        },
         Err(e) => failure(page, e.into()),
     }
 }
 
-/// How the workspace answers a change: back to it with `success`'s message; a conflict with
-/// the cohort's state as a message on it (when `conflict_as_message`); validation errors on the
-/// page itself with the form as typed; anything else as the error page.
+/// How the workspace answers a change made in `section`: to `done`'s page with `success`'s
+/// message; a conflict with the cohort's state as a message on the section's page; validation
+/// errors on the section's page itself with the form as typed; anything else as the error
+/// page.
 async fn answer<T>(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
+    (section, done): (Section, Section),
     result: Result<T, AppError>,
     form: Option<&CohortForm>,
-    conflict_as_message: bool,
     success: impl FnOnce(T) -> String,
 ) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
-    let workspace = format!("/coordinacion/cohortes/{id}");
     match result {
-        Ok(value) => Ok(Flash::success(Redirect::to(workspace), success(value))),
-        Err(AppError::Conflict(message)) if conflict_as_message => {
-            Ok(Flash::error(Redirect::to(workspace), message))
+        Ok(value) => Ok(Flash::success(Redirect::to(done.path(id)), success(value))),
+        Err(AppError::Conflict(message)) => {
+            Ok(Flash::error(Redirect::to(section.path(id)), message))
         }
-        Err(error) => Err(detail_with_errors(db, page, id, form, error).await),
+        Err(error) => Err(detail_with_errors(db, page, id, section, form, error).await),
     }
 }
 
@@ -853,9 +1046,15 @@ async fn update_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    answer(db, &page, id, result, Some(&form), false, |view| {
-        format!("Cohorte «{}» guardada.", view.name)
-    })
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Edit, Section::Overview),
+        result,
+        Some(&form),
+        |view| format!("Cohorte «{}» guardada.", view.name),
+    )
     .await
 }
 
@@ -892,9 +1091,15 @@ async fn status_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    answer(db, &page, id, result, None, true, |view| {
-        format!("La cohorte quedó en estado «{}».", view.status.label())
-    })
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Overview, Section::Overview),
+        result,
+        None,
+        |view| format!("La cohorte quedó en estado «{}».", view.status.label()),
+    )
     .await
 }
 
@@ -960,9 +1165,20 @@ async fn add_session_submit(
         Ok(view)
     }
     .await;
-    answer(db, &page, id, result, None, true, |view| {
-        format!("Sesión del {} agregada.", view.local_date)
-    })
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Sessions, Section::Sessions),
+        result,
+        None,
+        |view| {
+            format!(
+                "Sesión del {} agregada.",
+                crate::format::date(view.local_date)
+            )
+        },
+    )
     .await
 }
 
@@ -1013,9 +1229,15 @@ async fn generate_submit(
         Ok::<_, AppError>(created)
     }
     .await;
-    answer(db, &page, id, result, None, true, |created| {
-        format!("{} sesiones programadas.", created.len())
-    })
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Sessions, Section::Sessions),
+        result,
+        None,
+        |created| format!("{} sesiones programadas.", created.len()),
+    )
     .await
 }
 
@@ -1059,7 +1281,7 @@ async fn delete_session_confirm(
                 ),
                 action: format!("/coordinacion/sesiones/{id}/eliminar"),
                 button: "Sí, eliminar la sesión",
-                back: format!("/coordinacion/cohortes/{}", cohort.id),
+                back: Section::Sessions.path(cohort.id),
                 cancel_cohort: false,
             },
         )
@@ -1107,7 +1329,7 @@ async fn delete_session_submit(
     let session = sessions::find(&txn, id).await?;
     let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
     let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
-    let target = Redirect::to(format!("/coordinacion/cohortes/{}", cohort.id));
+    let target = Redirect::to(Section::Sessions.path(cohort.id));
     match outcome {
         Ok(()) => {
             crate::db::commit(txn).await?;

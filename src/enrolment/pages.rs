@@ -4,6 +4,7 @@
 
 use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
+use crate::cohorts::pages::{Section, detail_view, render_section};
 use crate::error::{AppError, FieldError, WebError};
 use crate::mail::Mailer;
 use crate::spreadsheets::pipeline::{self, Mode};
@@ -172,7 +173,7 @@ async fn staff_enrol(
     }
     .await;
     outcome(
-        format!("/coordinacion/cohortes/{id}"),
+        Section::Enrolments.path(id),
         result,
         |(view, name)| match view.waitlist_position {
             Some(position) => format!("{name} quedó en lista de espera (puesto {position})."),
@@ -197,11 +198,9 @@ async fn admit_submit(
         Ok(view)
     }
     .await;
-    outcome(
-        format!("/coordinacion/cohortes/{}", row.cohort_id),
-        result,
-        |_| "Admitido con un cupo adicional.".to_string(),
-    )
+    outcome(Section::Enrolments.path(row.cohort_id), result, |_| {
+        "Admitido con un cupo adicional.".to_string()
+    })
 }
 
 /// The cohort page's link to the import template: the same workbook as the API's, for a
@@ -279,10 +278,9 @@ async fn import_submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let mut view = crate::cohorts::pages::detail_view(db, &staff, id, None, &[]).await?;
+    let mut view = detail_view(db, &staff, id, Section::Enrolments, None, &[]).await?;
     view.import = Some(outcome);
-    let title = view.cohort.name.clone();
-    Ok((status, page.render("cohort_detail", &title, view)?))
+    Ok((status, render_section(&page, Section::Enrolments, view)?))
 }
 
 /// The cohort's roster for coordinators, its instructors and reviewers of its department:

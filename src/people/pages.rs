@@ -26,7 +26,9 @@ pub fn routes() -> Vec<Route> {
         profile_page,
         profile_submit,
         data_page,
-        data_download
+        data_download,
+        correction_page,
+        correction_submit
     ]
 }
 
@@ -549,4 +551,178 @@ async fn data_download(
     let text =
         serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(JsonDownload(text, "mis-datos-aula-territorial.json"))
+}
+
+/// A coordinator's correction of a person's names, document, email or municipality (issue 18;
+/// the rules are in `people::correction`).
+#[derive(FromForm, Default, Clone, Serialize)]
+struct CorrectionForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    first_names: String,
+    #[field(default = String::new())]
+    last_names: String,
+    #[field(default = String::new())]
+    document_type: String,
+    #[field(default = String::new())]
+    document_number: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    municipality_code: String,
+    #[field(default = String::new())]
+    reason: String,
+    /// The page to go back to (a coordinator's page only).
+    #[field(default = String::new())]
+    back: String,
+}
+csrf_protected!(CorrectionForm);
+
+impl CorrectionForm {
+    fn of(person: &crate::entities::participant::Model, back: &str) -> Self {
+        CorrectionForm {
+            first_names: person.first_names.clone(),
+            last_names: person.last_names.clone(),
+            document_type: person.document_type.as_str().to_string(),
+            document_number: person.document_number.clone(),
+            email: person.email.clone().unwrap_or_default(),
+            municipality_code: person.municipality_code.clone(),
+            back: back.to_string(),
+            ..Default::default()
+        }
+    }
+
+    fn input(&self) -> super::correction::CorrectionInput {
+        super::correction::CorrectionInput {
+            first_names: Some(self.first_names.clone()),
+            last_names: Some(self.last_names.clone()),
+            document_type: Some(self.document_type.clone()),
+            document_number: Some(self.document_number.clone()),
+            email: Some(self.email.clone()),
+            municipality_code: Some(self.municipality_code.clone()),
+            reason: Some(self.reason.clone()),
+        }
+    }
+}
+
+/// Where a correction goes back to: the coordinator's page it came from, else the cohorts.
+fn correction_back(typed: Option<&str>) -> String {
+    match typed {
+        Some(path) if path.starts_with("/coordinacion/") && !path.contains("//") => path.into(),
+        _ => "/coordinacion/cohortes".into(),
+    }
+}
+
+#[derive(Serialize)]
+struct CorrectionView {
+    participant_id: i32,
+    full_name: String,
+    municipality: String,
+    form: CorrectionForm,
+    errors: Vec<FieldError>,
+    document_types: Vec<Choice<'static>>,
+    /// The valid certificates the correction will re-issue.
+    certificates: Vec<crate::certificates::issue::Verification>,
+}
+
+async fn correction_html(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    person: &crate::entities::participant::Model,
+    form: CorrectionForm,
+    errors: &[FieldError],
+) -> AppResult<RawHtml<String>> {
+    use crate::entities::values::{CertificateStatus, DocumentType};
+    let certificates = crate::certificates::issue::of_participant(db, person.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == CertificateStatus::Valid)
+        .collect();
+    let document_types = [
+        DocumentType::Cc,
+        DocumentType::Ce,
+        DocumentType::Pa,
+        DocumentType::Ppt,
+    ]
+    .into_iter()
+    .map(|d| Choice {
+        value: d.as_str(),
+        label: d.as_str(),
+        selected: form.document_type == d.as_str(),
+    })
+    .collect();
+    page.render(
+        "person_correct",
+        "Corregir los datos de una persona",
+        CorrectionView {
+            participant_id: person.id,
+            full_name: person.full_name(),
+            municipality: super::correction::place_name(db, &person.municipality_code).await?,
+            form,
+            errors: errors.to_vec(),
+            document_types,
+            certificates,
+        },
+    )
+}
+
+#[get("/coordinacion/personas/<id>/corregir?<volver>")]
+async fn correction_page(
+    db: &State<DatabaseConnection>,
+    staff: guards::StaffUser,
+    page: Page<'_>,
+    id: i32,
+    volver: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let person = super::correction::find_correctable(db.inner(), &staff, id).await?;
+    let form = CorrectionForm::of(&person, &correction_back(volver));
+    correction_html(db, &page, &person, form, &[]).await
+}
+
+#[post("/coordinacion/personas/<id>/corregir", data = "<form>")]
+async fn correction_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: guards::StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<CorrectionForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let back = correction_back(Some(&form.back));
+    match super::correction::correct(db, &notifier, &staff, id, &form.input()).await {
+        Ok(outcome) => {
+            let changed: Vec<&str> = outcome.changes.iter().map(|c| c.label).collect();
+            let mut message = format!(
+                "Datos de {} corregidos ({}); le enviamos un correo.",
+                outcome.full_name,
+                changed.join(", ").to_lowercase()
+            );
+            if !outcome.reissued.is_empty() {
+                message.push_str(&format!(
+                    " Certificados reexpedidos: {}.",
+                    outcome
+                        .reissued
+                        .iter()
+                        .map(|r| r.new_code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            Ok(Flash::success(Redirect::to(back), message))
+        }
+        Err(AppError::Validation(errors)) => {
+            let render = async {
+                let person = super::correction::find_correctable(db.inner(), &staff, id).await?;
+                correction_html(db, &page, &person, form.clone(), &errors).await
+            };
+            match render.await {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(crate::web::failure(&page, e.into())),
+            }
+        }
+        Err(other) => Err(crate::web::failure(&page, other)),
+    }
 }

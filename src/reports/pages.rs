@@ -188,6 +188,10 @@ struct ReportView<'a> {
     /// The department's name, shown where people read it.
     department_name: String,
     filter: FilterForm,
+    /// The filters' choices by name: every department (for those who may choose one) and the
+    /// chosen department's municipalities.
+    departments: Vec<DepartmentChoice<'a>>,
+    municipalities: Vec<DepartmentChoice<'a>>,
     #[serde(flatten)]
     chart: Chart<'a>,
     table: Vec<SummaryRow<'a>>,
@@ -265,8 +269,23 @@ async fn report_page(
         let qs = query_string(&query);
         let department = filters.department.clone().unwrap_or_default();
         let department_name = crate::territory::department_name(db.inner(), &department).await?;
+        let departments = crate::territory::departments(db.inner()).await?;
+        let places = crate::territory::municipalities_of(db.inner(), &department).await?;
+        let chosen = query
+            .municipality
+            .as_deref()
+            .map(crate::people::registration::normalize_municipality_code);
         let view = ReportView {
             is_reviewer: user.department_scope().is_some(),
+            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+            municipalities: places
+                .iter()
+                .map(|m| DepartmentChoice {
+                    code: &m.code,
+                    name: &m.name,
+                    selected: chosen.as_deref() == Some(m.code.as_str()),
+                })
+                .collect(),
             department,
             department_name,
             filter: FilterForm {

@@ -615,3 +615,217 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
     assert_eq!(of_holder.len(), 2, "the old one and one new one");
     assert_eq!(emailed_pdfs(&app).await.len(), completed.len() + 1);
 }
+
+/// Issue 18: a coordinator corrects a person's names, document and email with a reason. Bad
+/// input and another person's document change nothing; the correction is audited, the person
+/// is told at the new address and the old one, and each valid certificate is re-issued with
+/// the corrected data while the old one stays verifiable as superseded. Instructors cannot.
+#[rocket::async_test]
+async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissued() {
+    use aula_territorial::entities::audit_log;
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (closed, completed) = closed_cohort(&app).await;
+    let (status, _) = issue(&app, &staff, closed.id).await;
+    assert_eq!(status, Status::Ok);
+    let person = participant::Entity::find_by_id(completed[0].participant_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let other = participant::Entity::find_by_id(completed[1].participant_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let old = certificate::Entity::find()
+        .filter(certificate::Column::ParticipantId.eq(person.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the completer holds a certificate");
+    let old_email = person.email.clone();
+    let mails_before = outbox::Entity::find().count(app.db()).await.unwrap();
+
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let back = format!("/coordinacion/cohortes/{}/certificados", closed.id);
+    let path = format!("/coordinacion/personas/{}/corregir", person.id);
+    let (status, form) = page(&app, &format!("{path}?volver={back}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        form.contains(&old.code),
+        "the form lists what will be re-issued"
+    );
+    assert!(form.contains(&format!("value=\"{}\"", person.document_number)));
+    let (_, certificates_page) = page(&app, &back).await;
+    assert!(certificates_page.contains(&format!("href=\"{path}?volver={back}\"")));
+    let csrf = csrf_from(&app, &path).await;
+    let municipality = person.municipality_code.clone();
+    let send = |first: &'static str, kind: &'static str, document: String, reason: &'static str| {
+        let csrf = csrf.clone();
+        let back = back.clone();
+        let path = path.clone();
+        let last = person.last_names.clone();
+        let municipality = municipality.clone();
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                &path,
+                &[
+                    ("csrf_token", csrf.as_str()),
+                    ("first_names", first),
+                    ("last_names", last.as_str()),
+                    ("document_type", kind),
+                    ("document_number", document.as_str()),
+                    ("email", "nuevo.correo@example.org"),
+                    ("municipality_code", municipality.as_str()),
+                    ("reason", reason),
+                    ("back", back.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+
+    // Letters in the document and no reason: both said, nothing changed.
+    let response = send("Édgar Iván", "CC", "12AB".into(), "").await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("sin letras") && html.contains("Escriba el motivo"),
+        "{html}"
+    );
+    // Another person's document: refused.
+    let response = send(
+        "Édgar Iván",
+        other.document_type.as_str(),
+        other.document_number.clone(),
+        "Documento mal digitado",
+    )
+    .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(html.contains("Otra persona ya está registrada"), "{html}");
+    let unchanged = participant::Entity::find_by_id(person.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged, person);
+    assert_eq!(
+        outbox::Entity::find().count(app.db()).await.unwrap(),
+        mails_before
+    );
+
+    // The correction.
+    let response = send(
+        "Édgar Iván",
+        "CC",
+        "1.117.999.555".into(),
+        "Documento mal digitado en el registro",
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(response.headers().get_one("Location"), Some(back.as_str()));
+    let corrected = participant::Entity::find_by_id(person.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(corrected.document_number, "1117999555");
+    assert_eq!(corrected.first_names, "Édgar Iván");
+    assert_eq!(corrected.email.as_deref(), Some("nuevo.correo@example.org"));
+    let old_now = certificate::Entity::find_by_id(old.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old_now.status, CertificateStatus::Superseded);
+    let new =
+        certificate::Entity::find_by_id(old_now.superseded_by_id.expect("points to the new one"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(new.status, CertificateStatus::Valid);
+    assert_eq!(new.document_number, "1117999555");
+    assert_eq!(new.full_name, format!("Édgar Iván {}", person.last_names));
+    assert_eq!(new.final_grade_milli, old.final_grade_milli);
+    let (_, verified) = page(&app, &format!("/verificar/{}", old.code)).await;
+    assert!(
+        verified.contains(&new.code),
+        "the old code names its replacement"
+    );
+
+    let entry = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("participant.corrected"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    assert_eq!(entry.subject_id, person.id.to_string());
+    let after: Value = serde_json::from_str(entry.after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(after["reason"], "Documento mal digitado en el registro");
+    assert_eq!(after["reissued"][0]["new"], json!(new.code));
+    assert!(entry.before_json.unwrap().contains(&person.document_number));
+
+    let told: Vec<String> = outbox::Entity::find()
+        .filter(outbox::Column::Subject.eq("Corregimos sus datos en Aula Territorial"))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            assert!(
+                m.body_text
+                    .contains("Documento mal digitado en el registro")
+            );
+            assert!(m.body_text.contains(&new.code));
+            assert!(!m.body_text.contains("1117999555"), "documents are masked");
+            m.recipient
+        })
+        .collect();
+    let mut expected = vec!["nuevo.correo@example.org".to_string()];
+    expected.extend(old_email.filter(|e| e != "nuevo.correo@example.org"));
+    assert_eq!(told.len(), expected.len());
+    for address in expected {
+        assert!(told.contains(&address), "{address} is told");
+    }
+    let new_pdf = outbox::Entity::find()
+        .filter(outbox::Column::DedupeKey.eq(format!("certificado:{}", new.id)))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the new certificate is emailed");
+    assert_eq!(new_pdf.recipient, "nuevo.correo@example.org");
+
+    // Nothing to correct: said, nothing written.
+    let csrf = csrf_from(&app, &path).await;
+    let response = post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("first_names", corrected.first_names.as_str()),
+            ("last_names", corrected.last_names.as_str()),
+            ("document_type", "CC"),
+            ("document_number", corrected.document_number.as_str()),
+            ("email", "nuevo.correo@example.org"),
+            ("municipality_code", corrected.municipality_code.as_str()),
+            ("reason", "otra vez"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+
+    // Instructors do not correct people.
+    let (email, password) = demo_account(Role::Instructor);
+    sign_in_page(&app, email, password).await;
+    let (status, _) = page(&app, &path).await;
+    assert!(
+        matches!(status, Status::Forbidden | Status::NotFound),
+        "{status}"
+    );
+}

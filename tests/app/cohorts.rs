@@ -1147,11 +1147,16 @@ async fn destructive_actions_are_confirmed_on_their_own_page() {
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
     let (_, cohort_page) = page(&app, &format!("/coordinacion/cohortes/{}", open.id)).await;
-    assert!(cohort_page.contains(&format!(
+    let (_, sessions_page) = page(
+        &app,
+        &format!("/coordinacion/cohortes/{}/sesiones", open.id),
+    )
+    .await;
+    assert!(sessions_page.contains(&format!(
         "href=\"/coordinacion/sesiones/{}/eliminar\"",
         session.id
     )));
-    assert!(!cohort_page.contains(&format!(
+    assert!(!sessions_page.contains(&format!(
         "action=\"/coordinacion/sesiones/{}/eliminar\"",
         session.id
     )));

@@ -463,7 +463,11 @@ async fn the_cohort_pages_template_link_downloads_the_workbook() {
     .await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
-    let (_, html) = page(&app, &format!("/coordinacion/cohortes/{}", cohort.id)).await;
+    let (_, html) = page(
+        &app,
+        &format!("/coordinacion/cohortes/{}/inscripciones", cohort.id),
+    )
+    .await;
     let link = format!(
         "/coordinacion/cohortes/{}/plantilla-inscripciones.xlsx",
         cohort.id
@@ -491,4 +495,80 @@ async fn the_cohort_pages_template_link_downloads_the_workbook() {
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::Forbidden);
+}
+
+/// Issue 18: the coordinator's cohort workspace is split into sections, each a page of its
+/// own behind the same menu; an upload's outcome comes first on the enrolments page, and
+/// issuing certificates comes back to the certificates page.
+#[rocket::async_test]
+async fn the_cohort_workspace_is_split_into_sections_with_outcomes_first() {
+    use aula_territorial::entities::values::CohortStatus;
+    let app = TestApp::with_demo().await;
+    let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let base = format!("/coordinacion/cohortes/{}", open.id);
+    // Each section: its path, its menu label and what only it shows.
+    let sections = [
+        ("", "Resumen", "id=\"estado\""),
+        ("/inscripciones", "Inscripciones", "id=\"importar\""),
+        ("/sesiones", "Sesiones", "id=\"sesion\""),
+        (
+            "/certificados",
+            "Certificados",
+            "id=\"certificados-titulo\"",
+        ),
+        ("/editar", "Editar", "id=\"editar\""),
+    ];
+    for (tail, label, _) in sections {
+        let (status, html) = page(&app, &format!("{base}{tail}")).await;
+        assert_eq!(status, Status::Ok, "{tail}");
+        for (other, _, other_marker) in sections {
+            assert!(html.contains(&format!("href=\"{base}{other}\"")), "{tail}");
+            assert_eq!(
+                html.contains(other_marker),
+                other == tail,
+                "{tail}: {other_marker}"
+            );
+        }
+        assert!(
+            html.contains(&format!("aria-current=\"page\">{label}")),
+            "{tail}: the menu marks where one is"
+        );
+    }
+
+    let csrf = csrf_from(&app, &format!("{base}/inscripciones")).await;
+    let csv = "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n\
+               CC,1117000901,Yurany,Quintero,18256,alcaldia,tecnico\n";
+    let (status, html) = post_file(
+        &app,
+        &format!("{base}/importar"),
+        &csrf,
+        "personas.csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let outcome = html
+        .find("id=\"resultado-importacion\"")
+        .expect("the preview");
+    let roster = html.find("id=\"inscritos\"").expect("the roster");
+    assert!(outcome < roster, "the outcome comes before the roster");
+    assert!(html.contains("Vista previa (no se guardó nada)") && html.contains("Yurany"));
+
+    let closed = crate::world::demo_cohort(app.db(), CohortStatus::Closed).await;
+    let certificates = format!("/coordinacion/cohortes/{}/certificados", closed.id);
+    let csrf = csrf_from(&app, &certificates).await;
+    let response = post_form(&app, &certificates, &[("csrf_token", &csrf)]).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    assert_eq!(
+        response.headers().get_one("Location"),
+        Some(certificates.as_str())
+    );
+    let (_, html) = page(&app, &certificates).await;
+    assert!(
+        html.contains("Certificados expedidos:"),
+        "the outcome is shown: {html}"
+    );
+    assert!(html.contains("/verificar/"), "and the certificates listed");
 }

@@ -115,6 +115,10 @@ async fn pages_write_dates_times_and_numbers_the_colombian_way() {
     for path in [
         "/".to_string(),
         format!("/coordinacion/cohortes/{}", running.id),
+        format!("/coordinacion/cohortes/{}/inscripciones", running.id),
+        format!("/coordinacion/cohortes/{}/sesiones", running.id),
+        format!("/coordinacion/cohortes/{}/certificados", running.id),
+        format!("/coordinacion/cohortes/{}/editar", running.id),
         format!("/seguimiento/cohortes/{}", running.id),
     ] {
         check(&app, &path).await;

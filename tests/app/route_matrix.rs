@@ -135,6 +135,14 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
     }
+    let person =
+        aula_territorial::entities::enrolment::Entity::find_by_id(shared.meta_enrolment_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .participant_id;
+    v.insert("personas", person.to_string());
     v.insert("capacities", "1".into());
     v.insert("correos", "1".into());
     for key in ["municipios", "municipalities"] {

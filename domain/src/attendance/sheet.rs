@@ -31,11 +31,7 @@ pub const COL_NOTE: &str = "Nota";
 pub const MARK_VALUES: [&str; 4] = ["presente", "tarde", "excusado", "ausente"];
 
 fn session_label(s: &cohort_session::Model) -> String {
-    format!(
-        "{} · {}",
-        crate::time::local(s.starts_at).format("%Y-%m-%d %H:%M"),
-        s.topic
-    )
+    format!("{} · {}", crate::format::date_time(s.starts_at), s.topic)
 }
 
 /// The sheet of a cohort (every session) or of one session, with a «Resumen» of results for
@@ -113,7 +109,7 @@ fn build(
     ];
     let columns = [
         Column::code(COL_SESSION, 9.0),
-        Column::text(COL_DATE, 17.0),
+        Column::text(COL_DATE, 24.0),
         Column::text(COL_TOPIC, 30.0),
         Column::code(COL_ENROLMENT, 12.0),
         Column::text(COL_DOCUMENT_TYPE, 10.0),
@@ -126,9 +122,7 @@ fn build(
     {
         let mut sheet = book.sheet_with_notes("Asistencia", &notes, &columns)?;
         for session in sessions {
-            let date = crate::time::local(session.starts_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string();
+            let date = crate::format::date_time(session.starts_at);
             for person in roster {
                 let mark = marks.get(&(session.id, person.enrolment_id));
                 sheet.row(&[

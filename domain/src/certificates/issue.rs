@@ -502,10 +502,132 @@ pub async fn issue_for_cohort(
     Ok(outcome)
 }
 
-/// After a correction (e.g. a misspelt name), issues a fresh snapshot; the old certificate
-/// stays verifiable as superseded, pointing to the new one. Like issuing: read, render, then
-/// one short write transaction, in which the old certificate must still be valid (a revocation
-/// or another re-issue may have come first: 409).
+/// Valid certificates about to be replaced by fresh snapshots: one certificate re-issued after
+/// a correction of the course or the cohort, or every valid certificate of a person whose data
+/// a coordinator corrects (`crate::people::correction`). The drafts are made (read, rendered)
+/// before the write transaction; [`Replacements::write`] then inserts each new certificate
+/// and marks the old one superseded by it, in the caller's transaction, only if the old one
+/// is still valid (a revocation or another re-issue may have come first: 409).
+pub struct Replacements {
+    olds: Vec<certificate::Model>,
+    drafts: Vec<Draft>,
+}
+
+fn not_valid(old: &certificate::Model) -> AppError {
+    AppError::Conflict(format!(
+        "El certificado está {}: solo se reexpide uno vigente.",
+        old.status.label().to_lowercase()
+    ))
+}
+
+impl Replacements {
+    /// Drafts for the valid certificates of `person` as given (a correction not yet written:
+    /// its names and document), with `municipality` as the enrolments' municipality when it
+    /// is corrected too; `only` one of them when given.
+    pub async fn of_person(
+        db: &DatabaseConnection,
+        notifier: &Notifier<'_>,
+        actor: i32,
+        person: &participant::Model,
+        municipality: Option<&str>,
+        only: Option<i32>,
+    ) -> AppResult<Replacements> {
+        let mut query = certificate::Entity::find()
+            .filter(certificate::Column::ParticipantId.eq(person.id))
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid));
+        if let Some(id) = only {
+            query = query.filter(certificate::Column::Id.eq(id));
+        }
+        let olds = query.order_by_asc(certificate::Column::Id).all(db).await?;
+        let mut drafts = Vec::with_capacity(olds.len());
+        for old in &olds {
+            let facts = cohort_facts(db, old.cohort_id).await?;
+            let mut row = enrolment::Entity::find_by_id(old.enrolment_id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if let Some(code) = municipality {
+                row.municipality_code = code.to_string();
+            }
+            let result = crate::results::for_cohort(db, old.cohort_id, &PersonScope::All)
+                .await?
+                .into_iter()
+                .find(|r| r.enrolment_id == old.enrolment_id)
+                .ok_or(AppError::NotFound)?;
+            drafts.push(
+                Draft::new(db, notifier, &facts, &row, person.clone(), &result, actor).await?,
+            );
+        }
+        Ok(Replacements { olds, drafts })
+    }
+
+    /// Nothing to replace (the transaction still opens through [`Replacements::begin`]).
+    pub fn none() -> Replacements {
+        Replacements {
+            olds: Vec::new(),
+            drafts: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.olds.is_empty()
+    }
+
+    /// Opens the write transaction once no new code is taken.
+    pub async fn begin(
+        &mut self,
+        db: &DatabaseConnection,
+        notifier: &Notifier<'_>,
+    ) -> AppResult<DatabaseTransaction> {
+        begin_with_free_codes(db, notifier, &mut self.drafts).await
+    }
+
+    /// Writes every new certificate (its email queued) and supersedes its old one, with an
+    /// audit entry each; `(old code, new certificate)` per replacement.
+    pub async fn write<C: ConnectionTrait>(
+        self,
+        db: &C,
+        notifier: &Notifier<'_>,
+        actor: &Actor,
+    ) -> AppResult<Vec<(String, certificate::Model)>> {
+        let mut written = Vec::with_capacity(self.olds.len());
+        for (old, draft) in self.olds.into_iter().zip(self.drafts) {
+            let new = draft.write(db, notifier, true).await?;
+            let superseded = certificate::Entity::update_many()
+                .col_expr(
+                    certificate::Column::Status,
+                    Expr::value(CertificateStatus::Superseded.as_str()),
+                )
+                .col_expr(certificate::Column::SupersededById, Expr::value(new.id))
+                .filter(certificate::Column::Id.eq(old.id))
+                .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+                .exec(db)
+                .await?;
+            if superseded.rows_affected != 1 {
+                let now = certificate::Entity::find_by_id(old.id)
+                    .one(db)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                return Err(not_valid(&now));
+            }
+            audit::record(db, Change {
+                actor: Some(actor.id),
+                action: "certificate.reissued",
+                subject_type: "certificate",
+                subject_id: old.id.to_string(),
+                before: Some(json!({"code": old.code, "full_name": old.full_name, "status": CertificateStatus::Valid})),
+                after: Some(json!({"status": CertificateStatus::Superseded, "superseded_by": new.code, "full_name": new.full_name})),
+            })
+            .await?;
+            written.push((old.code, new));
+        }
+        Ok(written)
+    }
+}
+
+/// After a correction (e.g. of the course's name), issues a fresh snapshot of one valid
+/// certificate; the old one stays verifiable as superseded, pointing to the new one (see
+/// [`Replacements`]).
 pub async fn reissue(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
@@ -514,62 +636,24 @@ pub async fn reissue(
 ) -> AppResult<Verification> {
     let old = find_by_code(db, typed).await?;
     crate::cohorts::find_managed(db, actor, old.cohort_id).await?;
-    let not_valid = |old: &certificate::Model| {
-        AppError::Conflict(format!(
-            "El certificado está {}: solo se reexpide uno vigente.",
-            old.status.label().to_lowercase()
-        ))
-    };
     if old.status != CertificateStatus::Valid {
         return Err(not_valid(&old));
     }
-    let facts = cohort_facts(db, old.cohort_id).await?;
-    let row = enrolment::Entity::find_by_id(old.enrolment_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let person = participant::Entity::find_by_id(old.participant_id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let result = crate::results::for_cohort(db, old.cohort_id, &PersonScope::All)
-        .await?
-        .into_iter()
-        .find(|r| r.enrolment_id == old.enrolment_id)
-        .ok_or(AppError::NotFound)?;
-    let mut drafts = vec![Draft::new(db, notifier, &facts, &row, person, &result, actor.id).await?];
-
-    let txn = begin_with_free_codes(db, notifier, &mut drafts).await?;
-    let Some(draft) = drafts.pop() else {
+    let mut replacements =
+        Replacements::of_person(db, notifier, actor.id, &person, None, Some(old.id)).await?;
+    if replacements.is_empty() {
+        // Revoked or re-issued since it was read.
+        return Err(not_valid(&old));
+    }
+    let txn = replacements.begin(db, notifier).await?;
+    let written = replacements.write(&txn, notifier, actor).await?;
+    let Some((_, new)) = written.into_iter().next() else {
         return Err(AppError::Internal("falta el certificado nuevo".into()));
     };
-    let new = draft.write(&txn, notifier, true).await?;
-    let superseded = certificate::Entity::update_many()
-        .col_expr(
-            certificate::Column::Status,
-            Expr::value(CertificateStatus::Superseded.as_str()),
-        )
-        .col_expr(certificate::Column::SupersededById, Expr::value(new.id))
-        .filter(certificate::Column::Id.eq(old.id))
-        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .exec(&txn)
-        .await?;
-    if superseded.rows_affected != 1 {
-        let now = certificate::Entity::find_by_id(old.id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return Err(not_valid(&now));
-    }
-    audit::record(&txn, Change {
-        actor: Some(actor.id),
-        action: "certificate.reissued",
-        subject_type: "certificate",
-        subject_id: old.id.to_string(),
-        before: Some(json!({"code": old.code, "full_name": old.full_name, "status": CertificateStatus::Valid})),
-        after: Some(json!({"status": CertificateStatus::Superseded, "superseded_by": new.code, "full_name": new.full_name})),
-    })
-    .await?;
     let view = verification(&txn, &new).await?;
     crate::db::commit(txn).await?;
     Ok(view)

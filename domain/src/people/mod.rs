@@ -85,6 +85,7 @@ value_set_schema!(
     "Optional differential-approach datum."
 );
 
+pub mod correction;
 pub mod profile;
 pub mod readable;
 pub mod registration;

@@ -292,6 +292,21 @@ pub async fn departments_of<C: ConnectionTrait>(
         .collect())
 }
 
+/// The municipalities of a department, by name (none for an empty or unknown code).
+pub async fn municipalities_of<C: ConnectionTrait>(
+    db: &C,
+    department_code: &str,
+) -> AppResult<Vec<municipality::Model>> {
+    if department_code.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(department_code))
+        .order_by_asc(municipality::Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department::Model>> {
     Ok(department::Entity::find()
         .order_by_asc(department::Column::Name)

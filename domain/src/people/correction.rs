@@ -1,0 +1,455 @@
+//! A coordinator corrects a person's identifying data (issue 18): names, document, email or
+//! municipality, with a reason. A participant cannot change their own document (it identifies
+//! them across cohorts), so without this nobody could fix a mistyped cédula.
+//!
+//! One transaction: the person and their account are corrected, the enrolments that carried
+//! the mistaken municipality carry the right one, every valid certificate is re-issued with
+//! the corrected data through the superseded chain (`certificates::issue::Replacements`), the
+//! change is audited with its reason, and the person is told by email — at the old address
+//! too when the email itself changed.
+
+use super::registration::{self, ProfileInput};
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::certificates::issue::{Replacements, mask_document, verification_url};
+use crate::cohorts::scope::CohortScope;
+use crate::entities::values::Role;
+use crate::entities::{cohort, enrolment, municipality, participant, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::{self, Email, Notifier};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What the coordinator typed: every field as it should be (the form starts with the current
+/// values; a missing field keeps its value), and why.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CorrectionInput {
+    pub first_names: Option<String>,
+    pub last_names: Option<String>,
+    pub document_type: Option<String>,
+    pub document_number: Option<String>,
+    pub email: Option<String>,
+    pub municipality_code: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One corrected field, as the email and the page list it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldChange {
+    pub label: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// A certificate replaced by the correction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reissued {
+    pub old_code: String,
+    pub new_code: String,
+    pub course: String,
+    pub verification_url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CorrectionOutcome {
+    pub full_name: String,
+    pub changes: Vec<FieldChange>,
+    pub reissued: Vec<Reissued>,
+}
+
+/// The person, if `actor` may correct them: coordinators and admins; a territorial
+/// direction's coordinator only people enrolled in one of its cohorts. Anyone else gets 404,
+/// as if the person did not exist.
+pub async fn find_correctable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    participant_id: i32,
+) -> AppResult<participant::Model> {
+    if !matches!(actor.role, Role::Coordinator | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let person = participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = CohortScope::of(Some(actor));
+    if !matches!(scope, CohortScope::All) {
+        let cohorts: Vec<i32> = enrolment::Entity::find()
+            .filter(enrolment::Column::ParticipantId.eq(person.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| e.cohort_id)
+            .collect();
+        let managed = cohort::Entity::find()
+            .filter(cohort::Column::Id.is_in(cohorts))
+            .filter(scope.condition())
+            .count(db)
+            .await?;
+        if managed == 0 {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(person)
+}
+
+/// The person as the correction leaves them, and the fields it changes; every problem at
+/// once (the registration's own rules for names, document, email and municipality).
+async fn corrected<C: ConnectionTrait>(
+    db: &C,
+    person: &participant::Model,
+    input: &CorrectionInput,
+) -> AppResult<(participant::Model, Vec<FieldChange>, String)> {
+    let keep = |typed: &Option<String>, current: &str| {
+        Some(typed.clone().unwrap_or_else(|| current.to_string()))
+    };
+    let profile_input = ProfileInput {
+        document_type: keep(&input.document_type, person.document_type.as_str()),
+        document_number: keep(&input.document_number, &person.document_number),
+        first_names: keep(&input.first_names, &person.first_names),
+        last_names: keep(&input.last_names, &person.last_names),
+        email: match &input.email {
+            Some(typed) => Some(typed.clone()),
+            None => person.email.clone(),
+        },
+        phone: person.phone.clone(),
+        municipality_code: keep(&input.municipality_code, &person.municipality_code),
+        entity_type: Some(person.entity_type.clone()),
+        entity_name: person.entity_name.clone(),
+        position: person.position.clone(),
+        level: Some(person.level.clone()),
+        ..Default::default()
+    };
+    let (profile, mut errors) = match registration::validate(db, &profile_input).await {
+        Ok(profile) => (Some(profile), Vec::new()),
+        Err(AppError::Validation(errors)) => (None, errors),
+        Err(other) => return Err(other),
+    };
+    let reason = match crate::validate::single_line(
+        "reason",
+        input.reason.as_deref().unwrap_or(""),
+        crate::validate::REASON_MAX,
+    ) {
+        Ok(Some(reason)) => Some(reason),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "reason",
+                "Escriba el motivo de la corrección (por ejemplo, «documento mal digitado en el registro»).",
+            ));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let (Some(profile), Some(reason)) = (profile, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    if person.user_id.is_some() && profile.email.is_none() {
+        return Err(AppError::invalid(
+            "email",
+            "La persona ingresa con su correo electrónico: no se puede dejar vacío.",
+        ));
+    }
+    let mut after = person.clone();
+    after.first_names = profile.first_names;
+    after.last_names = profile.last_names;
+    after.document_type = profile.document_type;
+    after.document_number = profile.document_number;
+    after.email = profile.email;
+    after.municipality_code = profile.municipality_code;
+
+    let mut changes = Vec::new();
+    let mut change = |label: &'static str, before: String, after: String| {
+        if before != after {
+            changes.push(FieldChange {
+                label,
+                before,
+                after,
+            });
+        }
+    };
+    change(
+        "Nombres",
+        person.first_names.clone(),
+        after.first_names.clone(),
+    );
+    change(
+        "Apellidos",
+        person.last_names.clone(),
+        after.last_names.clone(),
+    );
+    change(
+        "Documento",
+        format!(
+            "{} {}",
+            person.document_type.as_str(),
+            person.document_number
+        ),
+        format!("{} {}", after.document_type.as_str(), after.document_number),
+    );
+    change(
+        "Correo electrónico",
+        person.email.clone().unwrap_or_default(),
+        after.email.clone().unwrap_or_default(),
+    );
+    change(
+        "Municipio",
+        place_name(db, &person.municipality_code).await?,
+        place_name(db, &after.municipality_code).await?,
+    );
+    if changes.is_empty() {
+        return Err(AppError::invalid(
+            "first_names",
+            "Los datos escritos son los mismos que ya tiene la persona: no hay nada que corregir.",
+        ));
+    }
+    Ok((after, changes, reason))
+}
+
+/// «El Paujíl (Caquetá) · 18256».
+pub async fn place_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<String> {
+    let place = municipality::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?;
+    Ok(match place {
+        Some(m) => {
+            let department = crate::territory::department_name(db, &m.department_code).await?;
+            format!("{} ({department}) · {code}", m.name)
+        }
+        None => code.to_string(),
+    })
+}
+
+/// Another person or account already holds the corrected document or email: 422.
+async fn check_unique<C: ConnectionTrait>(
+    db: &C,
+    before: &participant::Model,
+    after: &participant::Model,
+) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let same_document = participant::Entity::find()
+        .filter(participant::Column::DocumentType.eq(after.document_type))
+        .filter(participant::Column::DocumentNumber.eq(after.document_number.as_str()))
+        .filter(participant::Column::Id.ne(after.id))
+        .count(db)
+        .await?;
+    if same_document > 0 {
+        errors.push(FieldError::new(
+            "document_number",
+            "Otra persona ya está registrada con ese documento. Si es la misma persona, no la \
+             corrija aquí: escriba a soporte para unir los dos registros.",
+        ));
+    }
+    if let (Some(email), Some(account)) = (&after.email, before.user_id)
+        && after.email != before.email
+    {
+        let taken = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(user::Column::Id.ne(account))
+            .count(db)
+            .await?;
+        if taken > 0 {
+            errors.push(FieldError::new(
+                "email",
+                "Ya existe una cuenta con este correo electrónico.",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// Corrects the person `participant_id` (see the module's description).
+pub async fn correct(
+    db: &DatabaseConnection,
+    notifier: &Notifier<'_>,
+    actor: &Actor,
+    participant_id: i32,
+    input: &CorrectionInput,
+) -> AppResult<CorrectionOutcome> {
+    let before = find_correctable(db, actor, participant_id).await?;
+    let (after, changes, reason) = corrected(db, &before, input).await?;
+    check_unique(db, &before, &after).await?;
+    let municipality_changed = after.municipality_code != before.municipality_code;
+    let certificates_change = after.full_name() != before.full_name()
+        || after.document_type != before.document_type
+        || after.document_number != before.document_number
+        || municipality_changed;
+
+    // The new certificates are drafted (and their PDFs rendered) before the transaction.
+    let mut replacements = if certificates_change {
+        Replacements::of_person(
+            db,
+            notifier,
+            actor.id,
+            &after,
+            municipality_changed.then_some(after.municipality_code.as_str()),
+            None,
+        )
+        .await?
+    } else {
+        Replacements::none()
+    };
+    let txn = replacements.begin(db, notifier).await?;
+    // Read again inside the transaction: a concurrent correction or registration may have
+    // come first.
+    let now_person = participant::Entity::find_by_id(participant_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if now_person != before {
+        return Err(AppError::Conflict(
+            "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
+             formulario."
+                .into(),
+        ));
+    }
+    check_unique(&txn, &before, &after).await?;
+
+    let mut model: participant::ActiveModel = before.clone().into();
+    model.first_names = Set(after.first_names.clone());
+    model.last_names = Set(after.last_names.clone());
+    model.document_type = Set(after.document_type);
+    model.document_number = Set(after.document_number.clone());
+    model.email = Set(after.email.clone());
+    model.municipality_code = Set(after.municipality_code.clone());
+    model.updated_at = Set(crate::time::now());
+    model.update(&txn).await?;
+    if let Some(account) = before.user_id {
+        let mut account: user::ActiveModel = crate::accounts::find(&txn, account).await?.into();
+        if let Some(email) = &after.email {
+            account.email = Set(email.clone());
+        }
+        account.full_name = Set(after.full_name());
+        account.updated_at = Set(crate::time::now());
+        account.update(&txn).await?;
+    }
+    if municipality_changed {
+        // The enrolments took the municipality from the same mistaken profile.
+        enrolment::Entity::update_many()
+            .col_expr(
+                enrolment::Column::MunicipalityCode,
+                Expr::value(after.municipality_code.as_str()),
+            )
+            .filter(enrolment::Column::ParticipantId.eq(before.id))
+            .filter(enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()))
+            .exec(&txn)
+            .await?;
+    }
+    let written = replacements.write(&txn, notifier, actor).await?;
+    let reissued: Vec<Reissued> = written
+        .into_iter()
+        .map(|(old_code, new)| Reissued {
+            old_code,
+            verification_url: verification_url(&notifier.config.public_url, &new.code),
+            new_code: new.code,
+            course: new.course_name,
+        })
+        .collect();
+    audit::record(
+        &txn,
+        Change {
+            actor: Some(actor.id),
+            action: "participant.corrected",
+            subject_type: "participant",
+            subject_id: before.id.to_string(),
+            before: Some(json!({
+                "first_names": before.first_names,
+                "last_names": before.last_names,
+                "document_type": before.document_type,
+                "document_number": before.document_number,
+                "email": before.email,
+                "municipality_code": before.municipality_code,
+            })),
+            after: Some(json!({
+                "first_names": after.first_names,
+                "last_names": after.last_names,
+                "document_type": after.document_type,
+                "document_number": after.document_number,
+                "email": after.email,
+                "municipality_code": after.municipality_code,
+                "reason": reason,
+                "reissued": reissued.iter().map(|r| json!({"old": r.old_code, "new": r.new_code})).collect::<Vec<_>>(),
+            })),
+        },
+    )
+    .await?;
+
+    // The email masks documents: the old address may no longer be the person's.
+    let shown: Vec<FieldChange> = changes
+        .iter()
+        .map(|c| match c.label {
+            "Documento" => FieldChange {
+                label: c.label,
+                before: mask_words(&c.before),
+                after: mask_words(&c.after),
+            },
+            _ => c.clone(),
+        })
+        .collect();
+    let message = DataCorrected {
+        full_name: after.full_name(),
+        changes: shown,
+        reason: reason.clone(),
+        reissued: reissued.clone(),
+    };
+    let stamp = crate::time::now().timestamp_micros();
+    let mut recipients: Vec<String> = after.email.iter().cloned().collect();
+    if let Some(old) = &before.email
+        && Some(old) != after.email.as_ref()
+    {
+        recipients.push(old.clone());
+    }
+    for to in recipients {
+        let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
+        mail::enqueue(&txn, notifier, Email::of(to, &message)?.once(key)).await?;
+    }
+    crate::db::commit(txn).await?;
+    Ok(CorrectionOutcome {
+        full_name: after.full_name(),
+        changes,
+        reissued,
+    })
+}
+
+/// `CC 1117512345` → `CC ******2345`.
+fn mask_words(document: &str) -> String {
+    match document.split_once(' ') {
+        Some((kind, number)) => format!("{kind} {}", mask_document(number)),
+        None => mask_document(document),
+    }
+}
+
+/// «Corregimos sus datos», with what changed, why and the new certificates.
+#[derive(Serialize)]
+struct DataCorrected {
+    full_name: String,
+    changes: Vec<FieldChange>,
+    reason: String,
+    reissued: Vec<Reissued>,
+}
+
+impl mail::Message for DataCorrected {
+    const TEMPLATE: &'static str = "data_corrected";
+    fn subject(&self) -> String {
+        "Corregimos sus datos en Aula Territorial".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn documents_are_masked_in_the_email() {
+        assert_eq!(super::mask_words("CC 1117512345"), "CC ******2345");
+    }
+}
