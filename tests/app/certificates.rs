@@ -820,6 +820,28 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
     .await;
     assert_eq!(response.status(), Status::UnprocessableEntity);
 
+    // A territorial direction's coordinator corrects the people of its cohorts only.
+    let world = crate::world::World::new(&app).await;
+    let stranger = world.people("sincohorte").create().await.remove(0);
+    sign_in_page(
+        &app,
+        "coordinacion.meta@aulaterritorial.example",
+        "Coordina-Meta-2026",
+    )
+    .await;
+    let (status, _) = page(&app, &path).await;
+    assert_eq!(
+        status,
+        Status::Ok,
+        "the closed Meta cohort is the direction's"
+    );
+    let (status, _) = page(
+        &app,
+        &format!("/coordinacion/personas/{}/corregir", stranger.id),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound, "enrolled in none of its cohorts");
+
     // Instructors do not correct people.
     let (email, password) = demo_account(Role::Instructor);
     sign_in_page(&app, email, password).await;
