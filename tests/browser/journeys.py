@@ -1,0 +1,986 @@
+#!/usr/bin/env python3
+"""End-to-end journeys in a real Chromium, driven through WebDriver (issue 18).
+
+Run by `.ci/browser`, which starts the debug server on a throwaway demo database, chromedriver,
+and passes where they are in the environment:
+
+    AULA_BASE_URL      the server, e.g. http://127.0.0.1:41234
+    WEBDRIVER_URL      chromedriver, e.g. http://127.0.0.1:41235
+    AULA_MAIL_DIR      where the server writes its emails (.eml files)
+    AULA_WORK          a scratch folder (the spreadsheet the coordinator uploads)
+    AXE_JS             axe-core's axe.min.js (npm, pinned in tests/browser/package-lock.json)
+    BROWSER_SCREENSHOTS  where the screenshots go (default target/browser-screenshots)
+    CHROMIUM_BINARY    default /usr/bin/chromium
+
+The journeys drive the real forms (type, click, submit): a participant registers, confirms the
+email, signs in, enrols, checks in with the code the instructor's screen shows, sees the
+progress and then the certificate and its public verification; the coordinator creates a
+course, a cohort, its sessions (one, and the recurring generator), enrols people from a
+spreadsheet with a preview first, opens, starts and closes the cohort and issues certificates;
+the instructor records marks and scores; the reviewer of Caquetá reads the dashboard, the
+reports, the capacity × municipality grid, a municipality and downloads the workbook.
+
+All of it runs twice, at 1366×900 and at 390×844 (a phone: Chrome's mobile emulation), and
+every page either pass visits is checked: no horizontal overflow (the page's scrollWidth fits
+the viewport; the elements that stick out are named, except inside a container that scrolls
+sideways on purpose), and axe-core, injected into the page, reports no serious or critical
+violation. A screenshot of each step is written per viewport, e.g.
+`07-participant-enrol-390x844.png`. Problems are collected; the summary at the end lists them
+and the exit status is 1 if there is any.
+
+Python standard library only: a small W3C WebDriver client is below.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email
+import email.policy
+import json
+import os
+import re
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BASE = os.environ.get("AULA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DRIVER = os.environ.get("WEBDRIVER_URL", "http://127.0.0.1:9515").rstrip("/")
+MAIL_DIR = Path(os.environ.get("AULA_MAIL_DIR", "data/mail"))
+WORK = Path(os.environ.get("AULA_WORK", "/tmp"))
+AXE_JS = Path(os.environ.get("AXE_JS", "tests/browser/node_modules/axe-core/axe.min.js"))
+SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "target/browser-screenshots"))
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+
+# The demo's accounts (README).
+COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
+INSTRUCTOR = ("instructor@aulaterritorial.example", "Instruye-Aula-2026")
+REVIEWER = ("revisor.caqueta@aulaterritorial.example", "Revisa-Aula-2026")
+INSTRUCTOR_NAME = "Luz Marina Cárdenas"
+# The demo's cohorts, by name (domain/src/demo.rs).
+OPEN_COHORT = "Rendición Pública de Cuentas · Caquetá y Meta 2027-I"
+IN_PROGRESS_COHORT = "Planeación Territorial · Caquetá PDET 2026-II"
+CLOSED_META_COHORT = "Gestión Presupuestal · Macarena–Guaviare 2026-I"
+MUNICIPALITY = "18256"  # El Paujíl (Caquetá), one of the demo's pilots
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+BOGOTA = dt.timezone(dt.timedelta(hours=-5))  # Colombia keeps no daylight saving time
+
+
+class Viewport:
+    def __init__(self, name: str, width: int, height: int, phone: bool):
+        self.name, self.width, self.height, self.phone = name, width, height, phone
+
+
+VIEWPORTS = [
+    Viewport("1366x900", 1366, 900, phone=False),
+    Viewport("390x844", 390, 844, phone=True),
+]
+
+
+class StepFailed(Exception):
+    """A journey cannot go on (an element is missing, a page is not the one expected)."""
+
+
+# ---- a small W3C WebDriver client ------------------------------------------------------------
+
+
+class WebDriverError(Exception):
+    def __init__(self, status: int, error: str, message: str):
+        super().__init__(f"{error} ({status}): {message}")
+        self.error = error
+
+
+class Browser:
+    def __init__(self, viewport: Viewport):
+        self.viewport = viewport
+        options = {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--lang=es-CO",
+                f"--window-size={viewport.width},{viewport.height}",
+            ],
+            "prefs": {"intl.accept_languages": "es-CO,es"},
+        }
+        if viewport.phone:
+            # A phone: the page is laid out at 390 CSS pixels wide with the viewport meta tag,
+            # touch events and a mobile user agent (a desktop window cannot be narrower than
+            # about 500 pixels).
+            options["mobileEmulation"] = {
+                "deviceMetrics": {
+                    "width": viewport.width,
+                    "height": viewport.height,
+                    "pixelRatio": 2,
+                    "touch": True,
+                    "mobile": True,
+                }
+            }
+        answer = self._call(
+            "POST",
+            "/session",
+            {
+                "capabilities": {
+                    "alwaysMatch": {
+                        "browserName": "chrome",
+                        "pageLoadStrategy": "normal",
+                        "goog:chromeOptions": options,
+                    }
+                }
+            },
+            session=False,
+        )
+        self.session = answer["sessionId"]
+        self._call("POST", "/timeouts", {"script": 60_000, "pageLoad": 60_000, "implicit": 0})
+        if not viewport.phone:
+            # The window includes the browser's own frame: grow it until the page itself is
+            # width × height.
+            self.get("about:blank")
+            inner = self.script("return [window.innerWidth, window.innerHeight]")
+            rect = self._call("GET", "/window/rect")
+            self._call(
+                "POST",
+                "/window/rect",
+                {
+                    "width": rect["width"] + viewport.width - inner[0],
+                    "height": rect["height"] + viewport.height - inner[1],
+                },
+            )
+            self.get("about:blank")
+            inner = self.script("return [window.innerWidth, window.innerHeight]")
+            if inner != [viewport.width, viewport.height]:
+                raise StepFailed(
+                    f"the viewport is {inner[0]}×{inner[1]}, not {viewport.width}×{viewport.height}"
+                )
+        # A phone's layout viewport is checked on each page (about:blank has no viewport tag).
+
+    def _call(self, method: str, path: str, body=None, session: bool = True):
+        url = DRIVER + (f"/session/{self.session}" if session else "") + path
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return json.load(response).get("value")
+        except urllib.error.HTTPError as error:
+            try:
+                value = json.load(error).get("value", {})
+            except ValueError:
+                value = {}
+            raise WebDriverError(
+                error.code, value.get("error", "?"), str(value.get("message", ""))[:400]
+            ) from None
+
+    def quit(self):
+        try:
+            self._call("DELETE", "")
+        except Exception:  # noqa: BLE001 - the browser may already be gone
+            pass
+
+    # navigation and scripts
+    def get(self, url: str):
+        self._call("POST", "/url", {"url": url if "://" in url or url.startswith("about:") else BASE + url})
+
+    def url(self) -> str:
+        return self._call("GET", "/url")
+
+    def path(self) -> str:
+        parts = urllib.parse.urlsplit(self.url())
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def script(self, source: str, *args):
+        return self._call("POST", "/execute/sync", {"script": source, "args": list(args)})
+
+    def async_script(self, source: str, *args):
+        return self._call("POST", "/execute/async", {"script": source, "args": list(args)})
+
+    def delete_cookies(self):
+        self._call("DELETE", "/cookie")
+
+    def screenshot(self, path: Path):
+        """The whole page (through the DevTools protocol), or the viewport when that fails."""
+        try:
+            metrics = self._call(
+                "POST", "/goog/cdp/execute", {"cmd": "Page.getLayoutMetrics", "params": {}}
+            )
+            size = metrics["cssContentSize"]
+            shot = self._call(
+                "POST",
+                "/goog/cdp/execute",
+                {
+                    "cmd": "Page.captureScreenshot",
+                    "params": {
+                        "format": "png",
+                        "captureBeyondViewport": True,
+                        "clip": {
+                            "x": 0,
+                            "y": 0,
+                            "width": max(self.viewport.width, size["width"]),
+                            "height": min(size["height"], 12_000),
+                            "scale": 1,
+                        },
+                    },
+                },
+            )["data"]
+        except (WebDriverError, KeyError, TypeError):
+            shot = self._call("GET", "/screenshot")
+        path.write_bytes(base64.b64decode(shot))
+
+    # elements
+    def find(self, css: str, using: str = "css selector", within: str | None = None) -> str:
+        found = self.find_all(css, using, within)
+        if not found:
+            raise StepFailed(f"no element {css!r} on {self.path()}")
+        return found[0]
+
+    def find_all(self, css: str, using: str = "css selector", within: str | None = None) -> list[str]:
+        path = f"/element/{within}/elements" if within else "/elements"
+        return [e[ELEMENT] for e in self._call("POST", path, {"using": using, "value": css})]
+
+    def exists(self, css: str) -> bool:
+        return bool(self.find_all(css))
+
+    def text(self, element: str) -> str:
+        return self._call("GET", f"/element/{element}/text")
+
+    def attribute(self, element: str, name: str):
+        return self._call("GET", f"/element/{element}/attribute/{name}")
+
+    def property(self, element: str, name: str):
+        return self._call("GET", f"/element/{element}/property/{name}")
+
+    def clear(self, element: str):
+        self._call("POST", f"/element/{element}/clear", {})
+
+    def send_keys(self, element: str, text: str):
+        self._call("POST", f"/element/{element}/value", {"text": text})
+
+    def click_element(self, element: str):
+        self._call("POST", f"/element/{element}/click", {})
+
+    # the journeys' vocabulary
+    def type(self, css: str, text: str):
+        element = self.find(css)
+        self.clear(element)
+        self.send_keys(element, text)
+
+    def set_value(self, css: str, value: str):
+        """Date and time inputs: what a person picks, without the locale's typing order."""
+        element = self.find(css)
+        self.script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+            "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+            {ELEMENT: element},
+            value,
+        )
+        if self.property(element, "value") != value:
+            raise StepFailed(f"{css} did not take the value {value!r}")
+
+    def choose(self, select_css: str, value: str | None = None, text: str | None = None):
+        """Picks an option of a select by clicking it (by value, by visible text, or the first
+        one with a value)."""
+        if value is not None:
+            option = self.find(f'{select_css} option[value="{value}"]')
+        elif text is not None:
+            select = self.find(select_css)
+            option = self.find(
+                f".//option[normalize-space()={xpath_literal(text)}]", "xpath", within=select
+            )
+        else:
+            option = self.find(f'{select_css} option:not([value=""])')
+        self.click_element(option)
+        if not self.property(option, "selected"):
+            raise StepFailed(f"the option of {select_css} was not selected")
+
+    def check(self, css: str):
+        element = self.find(css)
+        if not self.property(element, "checked"):
+            self.click_element(element)
+
+    def _mark(self):
+        self.script("window.__journeyMark = true")
+
+    def _wait_new_page(self, timeout: float = 60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                state = self.script(
+                    "return [window.__journeyMark === true, document.readyState]"
+                )
+                if not state[0] and state[1] == "complete":
+                    return
+            except WebDriverError:
+                pass  # between two documents
+            time.sleep(0.05)
+        raise StepFailed(f"no new page after {timeout} s (still {self.path()})")
+
+    def click(self, css: str, using: str = "css selector"):
+        """Clicks something that loads a new page, and waits for it."""
+        element = self.find(css, using)
+        self._mark()
+        self.click_element(element)
+        self._wait_new_page()
+
+    def click_link(self, text: str):
+        self.click(text, "partial link text")
+
+    def submit(self, button_css: str):
+        self.click(button_css)
+
+    def open(self, path: str):
+        self.get(path)
+        self.script("return document.readyState")
+
+
+def xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat('" + text.replace("'", "', \"'\", '") + "')"
+
+
+# ---- checks on every page --------------------------------------------------------------------
+
+OVERFLOW_SCRIPT = r"""
+const width = arguments[0];
+window.scrollTo(0, 0);
+const root = document.documentElement;
+const scrollWidth = Math.max(root.scrollWidth, document.body ? document.body.scrollWidth : 0);
+const offenders = [];
+if (scrollWidth > width) {
+  const scrollsSideways = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === 'auto' || x === 'scroll' || x === 'hidden' || x === 'clip') return true;
+    }
+    return false;
+  };
+  const describe = el => {
+    let d = el.tagName.toLowerCase();
+    if (el.id) d += '#' + el.id;
+    if (typeof el.className === 'string' && el.className.trim())
+      d += '.' + el.className.trim().split(/\s+/).join('.');
+    const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50);
+    return d + (text ? ` «${text}»` : '');
+  };
+  const sticking = new Set();
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > width + 0.5 && !scrollsSideways(el)) sticking.add(el);
+  }
+  // The innermost ones name the cause; their ancestors only inherit it.
+  for (const el of sticking) {
+    if (![...el.querySelectorAll('*')].some(c => sticking.has(c)))
+      offenders.push(`${describe(el)} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
+  }
+}
+return {scrollWidth, innerWidth: window.innerWidth, clientWidth: root.clientWidth,
+        offenders: offenders.slice(0, 8)};
+"""
+
+# Rules axe-core cannot judge on one page, each with its reason (docs/DECISIONS.md). Nothing
+# else is exempt.
+AXE_EXEMPT = [
+    (
+        r"/seguimiento/sesiones/\d+/codigo",
+        "meta-refresh",
+        "the instructor's projected check-in screen renews its code, which changes every minute, "
+        "without a script: a real-time event (WCAG 2.2.1's exception)",
+    ),
+]
+
+AXE_SCRIPT = r"""
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(results => {
+  done(results.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+                targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+                summary: (v.nodes[0] && v.nodes[0].failureSummary || '').split('\n').slice(0, 3).join(' ')})));
+}).catch(error => done({error: String(error)}));
+"""
+
+
+class Run:
+    """One pass of the journeys at one viewport: the browser, the step counter, the problems."""
+
+    def __init__(self, viewport: Viewport, axe_source: str, failures: list[str]):
+        self.viewport = viewport
+        self.axe_source = axe_source
+        self.failures = failures
+        self.browser = Browser(viewport)
+        self.number = 0
+        self.pages = 0
+
+    def fail(self, text: str):
+        self.failures.append(f"[{self.viewport.name}] {text}")
+        print(f"  FAIL {text}", flush=True)
+
+    def page(self, role: str, slug: str, expect: str | None = None, error_page: bool = False):
+        """The page now shown is one step: checked, photographed, reported."""
+        b = self.browser
+        self.number += 1
+        self.pages += 1
+        name = f"{self.number:02d}-{role}-{slug}-{self.viewport.name}"
+        path = b.path()
+        problems = []
+        if not error_page and b.exists("main > section.error"):
+            heading = b.text(b.find("main > section.error"))
+            problems.append(f"an error page: {heading.splitlines()[0] if heading else ''}")
+        if expect is not None:
+            body = b.text(b.find("main"))
+            if expect not in body:
+                problems.append(f"expected «{expect}» on the page")
+        overflow = b.script(OVERFLOW_SCRIPT, self.viewport.width)
+        if overflow["scrollWidth"] > self.viewport.width:
+            problems.append(
+                f"horizontal overflow: scrollWidth {overflow['scrollWidth']} > {self.viewport.width}"
+                + "".join(f"\n        sticks out: {o}" for o in overflow["offenders"])
+            )
+        # The page must be laid out at the viewport's width. (A phone's innerWidth is the visual
+        # viewport, which Chrome widens to show a page that overflows: clientWidth is the layout.)
+        laid_out = overflow["clientWidth" if self.viewport.phone else "innerWidth"]
+        if laid_out != self.viewport.width:
+            problems.append(f"laid out {laid_out} px wide, not {self.viewport.width}")
+        if not b.script("return typeof axe !== 'undefined'"):
+            b.script(self.axe_source)
+        violations = b.async_script(AXE_SCRIPT)
+        if isinstance(violations, dict):
+            problems.append(f"axe-core did not run: {violations.get('error')}")
+        else:
+            for v in violations:
+                exempt = [
+                    reason for pattern, rule, reason in AXE_EXEMPT
+                    if rule == v["id"] and re.fullmatch(pattern, path.split("?")[0])
+                ]
+                if exempt:
+                    print(f"  note {name}: axe {v['id']} accepted here: {exempt[0]}", flush=True)
+                    continue
+                problems.append(
+                    f"axe {v['impact']}: {v['id']} — {v['help']} ({v['count']} element(s))"
+                    + "".join(f"\n        at {t}" for t in v["targets"])
+                    + (f"\n        {v['summary']}" if v["summary"] else "")
+                )
+        b.screenshot(SHOTS / f"{name}.png")
+        if problems:
+            for p in problems:
+                self.fail(f"{name} {path}: {p}")
+        else:
+            print(f"  ok   {name}  {path}", flush=True)
+        if expect is not None and any(p.startswith("expected") for p in problems):
+            raise StepFailed(f"{name}: expected «{expect}» on {path}")
+        if any(p.startswith("an error page") for p in problems):
+            raise StepFailed(f"{name}: error page at {path}")
+
+
+# ---- the journeys ----------------------------------------------------------------------------
+
+
+def now_bogota() -> dt.datetime:
+    return dt.datetime.now(BOGOTA)
+
+
+def sign_in(run: Run, role: str, account: tuple[str, str]):
+    b = run.browser
+    b.delete_cookies()
+    b.open("/ingresar")
+    run.page(role, "sign-in-form")
+    b.type("#email", account[0])
+    b.type("#password", account[1])
+    b.submit('form[action="/ingresar"] button[type=submit]')
+    if b.exists(".flash-error"):
+        raise StepFailed(f"could not sign in as {account[0]}: {b.text(b.find('.flash-error'))}")
+    run.page(role, "home", expect="Hola,")
+
+
+def sign_out(run: Run):
+    b = run.browser
+    b.submit('form[action="/salir"] button')
+    b.delete_cookies()
+
+
+class Journey:
+    """What one pass creates and what its later acts need."""
+
+    def __init__(self, run: Run, pass_number: int):
+        self.run = run
+        self.b = run.browser
+        stamp = int(time.time()) % 10_000_000
+        self.pass_number = pass_number
+        self.document = f"1{stamp:07d}{pass_number}{pass_number}"
+        self.first_names, self.last_names = [
+            ("Valentina", "Ríos Caicedo"),
+            ("Camilo Andrés", "Quintero Lozada"),
+        ][pass_number % 2]
+        self.email = f"valentina.rios.{stamp}.{pass_number}@correo.example"
+        self.password = f"Recorrido-{stamp}-Aula"
+        self.course_code = f"REC{stamp % 100_000}{pass_number}"
+        self.course_name = f"Contratación estatal para municipios (recorrido {pass_number})"
+        self.cohort_name = f"Contratación estatal · El Paujíl recorrido {stamp}-{pass_number}"
+        self.cohort_id: int | None = None
+        self.session_id: int | None = None
+        self.code: str | None = None
+        self.certificate: str | None = None
+
+    # -- participant: register, confirm, sign in, enrol ----------------------------------------
+    def participant_registers(self):
+        run, b = self.run, self.b
+        b.delete_cookies()
+        b.open("/")
+        run.page("visitor", "home", expect="Aula Territorial")
+        b.click('a[href="/registro"]')
+        run.page("participant", "register-form", expect="Registrarse como participante")
+        b.choose("#document_type", value="CC")
+        b.type("#document_number", self.document)
+        b.type("#first_names", self.first_names)
+        b.type("#last_names", self.last_names)
+        b.type("#email", self.email)
+        b.type("#phone", "3105550123")
+        b.choose("#department_code", value="18")
+        b.type("#municipality", MUNICIPALITY)
+        b.choose("#entity_type", value="alcaldia")
+        b.type("#entity_name", "Alcaldía de El Paujíl")
+        b.type("#position", "Profesional de contratación")
+        b.choose("#level", value="profesional")
+        b.type("#password", self.password)
+        b.check('input[name="data_consent"]')
+        b.submit('form[action="/registro"] button[type=submit]')
+        run.page("participant", "register-sent", expect="Revise su correo")
+        link = wait_for_mail(self.email, r"(https?://\S+/registro/confirmar/[A-Za-z0-9_\-]+)")
+        b.get(link)
+        run.page("participant", "register-confirm", expect="Confirmar registro")
+        b.submit('form[action^="/registro/confirmar/"] button')
+        run.page("participant", "register-welcome", expect="su cuenta quedó activa")
+        sign_out(run)
+        sign_in(run, "participant", (self.email, self.password))
+
+    def participant_enrols(self):
+        run, b = self.run, self.b
+        b.click('header nav a[href="/cohortes"]')
+        run.page("participant", "open-cohorts", expect="Cohortes con inscripciones abiertas")
+        b.click_link(OPEN_COHORT)
+        run.page("participant", "cohort", expect=OPEN_COHORT)
+        b.submit('form[action$="/inscribirme"] button')
+        run.page("participant", "enrol", expect="Su inscripción quedó confirmada")
+
+    # -- coordinator: course, cohort, sessions, import ------------------------------------------
+    def coordinator_prepares(self):
+        run, b = self.run, self.b
+        sign_in(run, "coordinator", COORDINATOR)
+        b.click('header nav a[href="/coordinacion/cursos"]')
+        run.page("coordinator", "courses", expect="Crear curso")
+        b.type("#c-code", self.course_code)
+        b.type("#c-name", self.course_name)
+        b.type(
+            "#c-description",
+            "Principios, modalidades de selección y supervisión de contratos en la alcaldía.",
+        )
+        b.type("#c-hours", "24")
+        b.check('input[name="capacity_ids"]')
+        b.type("#c-att", "80")
+        b.type("#c-pass", "3,0")
+        b.submit('form[action="/coordinacion/cursos"] button[type=submit]')
+        run.page("coordinator", "course-created", expect=self.course_name)
+
+        b.click('header nav a[href="/coordinacion/cohortes"]')
+        run.page("coordinator", "cohorts", expect="Programar una cohorte")
+        b.click('a[href="/coordinacion/cohortes/nueva"]')
+        run.page("coordinator", "cohort-form", expect="Programar una cohorte")
+        today = now_bogota().date()
+        b.choose("#k-course", text=self.course_name)
+        b.type("#k-name", self.cohort_name)
+        b.choose("#k-modality", value="presencial")
+        b.type("#k-venue", "Casa de la Cultura de El Paujíl")
+        b.set_value("#k-start", (today - dt.timedelta(days=7)).isoformat())
+        b.set_value("#k-end", (today + dt.timedelta(days=14)).isoformat())
+        b.set_value("#k-opens", (today - dt.timedelta(days=10)).isoformat())
+        b.set_value("#k-closes", (today + dt.timedelta(days=7)).isoformat())
+        b.type("#k-seats", "20")
+        b.type("#k-munis", MUNICIPALITY)
+        instructor = b.find(
+            f"//label[contains(normalize-space(), {xpath_literal(INSTRUCTOR_NAME)})]"
+            "/input[@name='instructor_ids']",
+            "xpath",
+        )
+        b.click_element(instructor)
+        b.submit('form[action="/coordinacion/cohortes"] button[type=submit]')
+        match = re.fullmatch(r"/coordinacion/cohortes/(\d+)", b.path())
+        if not match:
+            run.page("coordinator", "cohort-created", expect=self.cohort_name)
+            raise StepFailed(f"the new cohort's page was expected, not {b.path()}")
+        self.cohort_id = int(match.group(1))
+        run.page("coordinator", "cohort-created", expect=self.cohort_name)
+
+        # One session now (its check-in is open), and three earlier ones from the generator.
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/sesiones"]')
+        run.page("coordinator", "sessions", expect="Agregar una sesión")
+        # A session is one day's: late at night, wait for the next day so its check-in stays
+        # open long enough.
+        now = now_bogota()
+        if now.time() >= dt.time(23, 50):
+            midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0, 30), BOGOTA)
+            print(f"  (waiting {int((midnight - now).total_seconds())} s for the next day in Bogotá)")
+            time.sleep((midnight - now).total_seconds())
+            now = now_bogota()
+        start = max(now - dt.timedelta(minutes=2), now.replace(hour=0, minute=0, second=0, microsecond=0))
+        end = min(start + dt.timedelta(hours=3), start.replace(hour=23, minute=59))
+        b.set_value("#s-date", start.date().isoformat())
+        b.set_value("#s-start", start.strftime("%H:%M"))
+        b.set_value("#s-end", end.strftime("%H:%M"))
+        b.type("#s-topic", "Principios de la contratación estatal")
+        b.submit(f'form[action="/coordinacion/cohortes/{self.cohort_id}/sesiones"] button')
+        run.page("coordinator", "session-added", expect="Principios de la contratación estatal")
+        for day in range(1, 8):
+            b.check(f'input[name="weekdays"][value="{day}"]')
+        b.set_value("#g-start", "08:00")
+        b.set_value("#g-end", "11:00")
+        b.set_value("#g-from", (today - dt.timedelta(days=3)).isoformat())
+        b.set_value("#g-to", (today - dt.timedelta(days=1)).isoformat())
+        b.type("#g-topic", "Taller")
+        b.submit(f'form[action="/coordinacion/cohortes/{self.cohort_id}/sesiones/generar"] button')
+        run.page("coordinator", "sessions-generated", expect="Taller 4")
+
+        # Open for enrolment, then enrol an office from a spreadsheet: preview, then import.
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}"]')
+        run.page("coordinator", "cohort-overview", expect="Abrir inscripciones")
+        b.submit('form[action$="/estado"]:has(input[name="status"][value="open"]) button')
+        run.page("coordinator", "cohort-opened", expect="Inscripciones abiertas")
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/inscripciones"]')
+        run.page("coordinator", "enrolments", expect="Inscribir desde una hoja de cálculo")
+        sheet = self.write_sheet()
+        b.send_keys(b.find("#i-file"), str(sheet))
+        b.submit('form[action$="/importar"] button[value="preview"]')
+        run.page("coordinator", "import-preview", expect="Vista previa (no se guardó nada)")
+        b.send_keys(b.find("#i-file"), str(sheet))
+        b.submit('form[action$="/importar"] button[value="import"]')
+        run.page("coordinator", "import-done", expect="Importación realizada")
+        roster = b.text(b.find("main"))
+        for name in (self.first_names, "Yesenia", "Hernán Darío"):
+            if name not in roster:
+                raise StepFailed(f"{name} is not in the roster after the import")
+
+    def write_sheet(self) -> Path:
+        headers = [
+            "Tipo de documento", "Número de documento", "Nombres", "Apellidos",
+            "Correo electrónico", "Celular", "Código DANE del municipio", "Tipo de entidad",
+            "Nombre de la entidad", "Cargo", "Nivel",
+        ]
+        tail = self.document[-6:]
+        rows = [
+            ["CC", self.document, self.first_names, self.last_names, self.email, "",
+             MUNICIPALITY, "alcaldia", "Alcaldía de El Paujíl", "", "profesional"],
+            ["CC", f"40{tail}{self.pass_number}1", "Yesenia", "Cuéllar Ramos",
+             f"yesenia.{tail}.{self.pass_number}@correo.example", "3125550101", MUNICIPALITY,
+             "concejo", "Concejo de El Paujíl", "Secretaria", "asistencial"],
+            ["CC", f"41{tail}{self.pass_number}2", "Hernán Darío", "Ortiz Vargas", "",
+             "3135550102", MUNICIPALITY, "personeria", "", "Personero", "directivo"],
+        ]
+
+        def cell(text: str) -> str:
+            return f'"{text}"' if "," in text or '"' in text else text
+
+        path = WORK / f"inscripciones-{self.pass_number}.csv"
+        lines = [",".join(cell(c) for c in row) for row in [headers, *rows]]
+        path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+        return path
+
+    # -- instructor: the code on screen -------------------------------------------------------
+    def instructor_shows_code(self):
+        run, b = self.run, self.b
+        sign_in(run, "instructor", INSTRUCTOR)
+        b.open(f"/seguimiento/cohortes/{self.cohort_id}")
+        run.page("instructor", "followup", expect="Asistencia y notas")
+        b.click('a[href$="/codigo"]')
+        match = re.fullmatch(r"/seguimiento/sesiones/(\d+)/codigo", b.path())
+        if not match:
+            raise StepFailed(f"the code screen was expected, not {b.path()}")
+        self.session_id = int(match.group(1))
+        run.page("instructor", "check-in-code", expect="Registro de asistencia")
+        self.code = re.sub(r"\D", "", b.text(b.find("p.code")))
+        if len(self.code) != 6:
+            raise StepFailed(f"the code on screen is {self.code!r}")
+
+    # -- participant: check in, progress -------------------------------------------------------
+    def participant_checks_in(self):
+        run, b = self.run, self.b
+        sign_in(run, "participant", (self.email, self.password))
+        if not b.exists(f'a[href="/sesiones/{self.session_id}/registro"]'):
+            raise StepFailed("the participant's home does not offer the session in progress")
+        b.click(f'a[href="/sesiones/{self.session_id}/registro"]')
+        run.page("participant", "check-in-form", expect="Registrar mi asistencia")
+        b.type("#codigo", self.code)
+        b.submit(f'form[action="/sesiones/{self.session_id}/registro"] button')
+        run.page("participant", "checked-in", expect="Su asistencia quedó registrada")
+        b.click('header nav a[href="/mi-progreso"]')
+        run.page("participant", "progress", expect=self.cohort_name)
+
+    # -- instructor: marks and scores ----------------------------------------------------------
+    def instructor_records(self):
+        run, b = self.run, self.b
+        sign_in(run, "instructor", INSTRUCTOR)
+        b.open(f"/seguimiento/cohortes/{self.cohort_id}")
+        run.page("instructor", "followup-after-check-in", expect="Asistencia y notas")
+        sessions = sorted(
+            {
+                int(m.group(1))
+                for a in b.find_all('a[href^="/seguimiento/sesiones/"]')
+                if (m := re.fullmatch(r"/seguimiento/sesiones/(\d+)", b.attribute(a, "href") or ""))
+            }
+            - {self.session_id}
+        )
+        if len(sessions) != 3:
+            raise StepFailed(f"three earlier sessions were expected, found {sessions}")
+        for n, session in enumerate(sessions, 1):
+            b.open(f"/seguimiento/sesiones/{session}")
+            if n == 1:
+                run.page("instructor", "marks-form", expect="Asistencia:")
+            b.click(f'a[href="/seguimiento/sesiones/{session}?prellenar=presente"]')
+            run.page("instructor", f"marks-prefilled-{n}", expect="Presente")
+            b.submit(f'form[action="/seguimiento/sesiones/{session}"] button[type=submit]')
+            run.page("instructor", f"marks-saved-{n}")
+            if b.exists(".flash-error"):
+                raise StepFailed(f"marks not saved: {b.text(b.find('.flash-error'))}")
+
+        # The demo's cohort in progress: a session's marks (one person absent) and a score.
+        b.click('header nav a[href="/"]')
+        run.page("instructor", "home-again", expect="Mis cohortes")
+        b.click(
+            f"//tr[td[contains(., {xpath_literal(IN_PROGRESS_COHORT)})]]"
+            "//a[starts-with(@href, '/seguimiento/cohortes/')]",
+            "xpath",
+        )
+        run.page("instructor", "demo-followup", expect=IN_PROGRESS_COHORT)
+        demo_id = int(re.search(r"/seguimiento/cohortes/(\d+)", b.path()).group(1))
+        taken = [
+            b.attribute(a, "href")
+            for a in b.find_all('a[href^="/seguimiento/sesiones/"]')
+            if re.fullmatch(r"/seguimiento/sesiones/\d+", b.attribute(a, "href") or "")
+        ]
+        if not taken:
+            raise StepFailed("no started session in the demo's cohort in progress")
+        session = taken[-1]
+        b.open(f"{session}?prellenar=presente")
+        run.page("instructor", "demo-marks-prefilled", expect="Presente")
+        absent = b.find_all('input[type=radio][value="ausente"]')
+        if absent:
+            b.click_element(absent[-1])
+        b.type('input[name^="nota["]', "Avisó por calamidad doméstica")
+        b.submit(f'form[action="{session}"] button[type=submit]')
+        run.page("instructor", "demo-marks-saved")
+        if b.exists(".flash-error"):
+            raise StepFailed(f"marks not saved: {b.text(b.find('.flash-error'))}")
+        b.open(f"/seguimiento/cohortes/{demo_id}")
+        b.click(f'a[href="/seguimiento/cohortes/{demo_id}/notas"]')
+        run.page("instructor", "scores-grid", expect="Notas")
+        cells = b.find_all("input.score")
+        if len(cells) < 2:
+            raise StepFailed("the scores grid has no cells to fill")
+        for cell, score in zip(cells[:2], ["4,2", "3,8"]):
+            b.clear(cell)
+            b.send_keys(cell, score)
+        b.submit(f'form[action="/seguimiento/cohortes/{demo_id}/notas"] button[type=submit]')
+        run.page("instructor", "scores-saved")
+        if b.exists(".flash-error") or b.exists("main .error"):
+            raise StepFailed("scores not saved")
+
+    # -- coordinator: start, close, issue ------------------------------------------------------
+    def coordinator_closes_and_issues(self):
+        run, b = self.run, self.b
+        sign_in(run, "coordinator", COORDINATOR)
+        b.open(f"/coordinacion/cohortes/{self.cohort_id}")
+        run.page("coordinator", "cohort-before-start", expect="Iniciar la cohorte")
+        b.submit('form[action$="/estado"]:has(input[name="status"][value="in_progress"]) button')
+        run.page("coordinator", "cohort-started", expect="Cerrar la cohorte")
+        b.submit('form[action$="/estado"]:has(input[name="status"][value="closed"]) button')
+        run.page("coordinator", "cohort-closed", expect="Siguiente paso")
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/certificados"]')
+        run.page("coordinator", "certificates", expect="Expedir certificados")
+        b.submit(f'form[action="/coordinacion/cohortes/{self.cohort_id}/certificados"] button')
+        run.page("coordinator", "certificates-issued", expect=self.first_names)
+
+        # The demo's closed Meta cohort (README): its certificates, once per database.
+        b.click('header nav a[href="/coordinacion/cohortes"]')
+        run.page("coordinator", "cohorts-list", expect=CLOSED_META_COHORT)
+        b.click_link(CLOSED_META_COHORT)
+        run.page("coordinator", "meta-cohort", expect=CLOSED_META_COHORT)
+        meta_id = int(re.search(r"/coordinacion/cohortes/(\d+)", b.path()).group(1))
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{meta_id}/certificados"]')
+        run.page("coordinator", "meta-certificates", expect="Certificados")
+        b.submit(f'form[action="/coordinacion/cohortes/{meta_id}/certificados"] button')
+        run.page("coordinator", "meta-certificates-issued")
+
+    # -- participant: certificate and its public verification ----------------------------------
+    def participant_gets_certificate(self):
+        run, b = self.run, self.b
+        sign_in(run, "participant", (self.email, self.password))
+        b.click('header nav a[href="/mis-certificados"]')
+        run.page("participant", "my-certificates", expect=self.course_name)
+        b.click('a[href^="/verificar/"]')
+        run.page("participant", "certificate-verified", expect="Válido")
+        self.certificate = b.path().rsplit("/", 1)[-1]
+        sign_out(run)
+        b.open("/verificar")
+        run.page("visitor", "verify-form", expect="Verificación de certificado")
+        b.type("#v-code", self.certificate)
+        b.submit('form[action="/verificar"] button[type=submit]')
+        run.page("visitor", "verify-result", expect=self.first_names)
+        if not b.exists(".verdict-valid"):
+            raise StepFailed("the certificate is not shown as valid")
+
+
+# -- reviewer: dashboard, reports, grid, municipality, workbook --------------------------------
+
+
+FETCH_SCRIPT = r"""
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], {credentials: 'same-origin'}).then(async r => {
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  done({status: r.status, type: r.headers.get('content-type') || '',
+        disposition: r.headers.get('content-disposition') || '',
+        size: bytes.length, magic: String.fromCharCode(bytes[0] || 0, bytes[1] || 0)});
+}).catch(e => done({error: String(e)}));
+"""
+
+
+def reviewer_reads(run: Run):
+    b = run.browser
+    sign_in(run, "reviewer", REVIEWER)
+    if "Gobernación: Caquetá" not in b.text(b.find("main")):
+        raise StepFailed("the reviewer's dashboard does not name Caquetá")
+    b.click('header nav a[href="/reportes"]')
+    run.page("reviewer", "reports", expect="Informe de asistencia y completación")
+    workbooks = [
+        b.attribute(a, "href") for a in b.find_all('main a.button[href*=".xlsx"]')
+    ]
+    if not workbooks:
+        raise StepFailed("no workbook link on the reports page")
+    for href in workbooks:
+        got = b.async_script(FETCH_SCRIPT, href)
+        if got.get("error") or got["status"] != 200:
+            raise StepFailed(f"workbook {href}: {got}")
+        if "spreadsheetml" not in got["type"] or got["magic"] != "PK" or got["size"] < 1000:
+            raise StepFailed(f"workbook {href} is not an .xlsx: {got}")
+        print(f"  ok   workbook {href} ({got['size']} bytes, {got['type']})", flush=True)
+    b.click_link("Ver la cuadrícula de capacidades por municipio")
+    run.page("reviewer", "capacity-grid", expect="El Paujíl")
+    b.click(f'a[href="/municipios/{MUNICIPALITY}"]')
+    run.page("reviewer", "municipality", expect="El Paujíl")
+    b.click('header nav a[href="/reportes/impacto"]')
+    run.page("reviewer", "impact")
+    b.click('header nav a[href="/reportes/satisfaccion"]')
+    run.page("reviewer", "satisfaction")
+
+
+# ---- mail -----------------------------------------------------------------------------------
+
+
+def wait_for_mail(to: str, pattern: str, timeout: float = 40) -> str:
+    """The first match of `pattern` in an email to `to` the server wrote to AULA_MAIL_DIR (the
+    outbox worker writes them every few seconds)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted(MAIL_DIR.rglob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to.lower() not in str(message.get("To", "")).lower():
+                continue
+            for part in message.walk():
+                if part.get_content_type() in ("text/plain", "text/html"):
+                    found = re.search(pattern, part.get_content())
+                    if found:
+                        return found.group(1).rstrip(".,;)>\"'")
+        time.sleep(0.5)
+    raise StepFailed(f"no email to {to} matching {pattern} in {MAIL_DIR} after {timeout} s")
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+
+def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: list[str]) -> int:
+    print(f"\n== journeys at {viewport.name}{' (phone)' if viewport.phone else ''}", flush=True)
+    try:
+        run = Run(viewport, axe_source, failures)
+    except (WebDriverError, StepFailed, OSError) as error:
+        failures.append(f"[{viewport.name}] could not start Chromium: {error}")
+        print(f"  FAIL could not start Chromium: {error}", flush=True)
+        return 0
+    journey = Journey(run, pass_number)
+    acts = [
+        ("participant registers and enrols", [], lambda: (journey.participant_registers(), journey.participant_enrols())),
+        ("coordinator creates course, cohort, sessions; imports", [], journey.coordinator_prepares),
+        ("instructor shows the check-in code", [1], journey.instructor_shows_code),
+        ("participant checks in, sees progress", [0, 2], journey.participant_checks_in),
+        ("instructor records marks and scores", [1], journey.instructor_records),
+        ("coordinator closes the cohort and issues certificates", [3, 4], journey.coordinator_closes_and_issues),
+        ("participant's certificate and public verification", [5], journey.participant_gets_certificate),
+        ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
+    ]
+    done: set[int] = set()
+    try:
+        for index, (title, needs, act) in enumerate(acts):
+            missing = [acts[n][0] for n in needs if n not in done]
+            if missing:
+                run.fail(f"skipped «{title}»: needs «{'», «'.join(missing)}»")
+                continue
+            print(f"-- {title}", flush=True)
+            try:
+                act()
+                done.add(index)
+            except (StepFailed, WebDriverError) as error:
+                shot = SHOTS / f"{run.number + 1:02d}-FAILED-{viewport.name}.png"
+                try:
+                    run.browser.screenshot(shot)
+                except Exception:  # noqa: BLE001
+                    pass
+                run.fail(f"«{title}» stopped at {safe_path(run)}: {error} (screenshot {shot.name})")
+            except Exception:  # noqa: BLE001 - a bug in this script: report it, go on
+                run.fail(f"«{title}» crashed:\n{traceback.format_exc()}")
+    finally:
+        run.browser.quit()
+    return run.pages
+
+
+def safe_path(run: Run) -> str:
+    try:
+        return run.browser.path()
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def main() -> int:
+    started = time.time()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    axe_source = AXE_JS.read_text(encoding="utf-8")
+    print(f"server {BASE} · WebDriver {DRIVER} · screenshots in {SHOTS}", flush=True)
+    failures: list[str] = []
+    pages = 0
+    only = os.environ.get("BROWSER_VIEWPORTS")  # e.g. "390x844" while fixing a page
+    for number, viewport in enumerate(VIEWPORTS, 1):
+        if only and viewport.name not in only.split(","):
+            continue
+        pages += run_pass(viewport, number, axe_source, failures)
+    elapsed = time.time() - started
+    print(f"\n{pages} page(s) checked in {elapsed:.0f} s; screenshots in {SHOTS}")
+    if failures:
+        print(f"\n{len(failures)} problem(s):")
+        for failure in failures:
+            print(f"- {failure}")
+        return 1
+    print("no horizontal overflow, no serious or critical axe-core violation, every journey done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
