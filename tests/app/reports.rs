@@ -1278,3 +1278,42 @@ async fn report_rows_say_how_far_each_cohort_is() {
     assert_eq!(florencia["completed"], 2);
     assert_eq!(florencia["sessions_held"], 4);
 }
+
+/// Issue 18: the report's filters name places: a reviewer picks among their department's
+/// municipalities by name, ESAP among departments by name; a chosen one stays selected.
+#[rocket::async_test]
+async fn report_filters_offer_places_by_name() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(&app, "/reportes?municipality=18256").await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("<select id=\"f-mun\" name=\"municipality\">"),
+        "{html}"
+    );
+    assert!(html.contains("<option value=\"18256\" selected>El Paujíl</option>"));
+    assert!(
+        !html.contains("name=\"department\""),
+        "a reviewer has one department"
+    );
+    assert!(
+        !html.contains("value=\"50325\""),
+        "nor another department's places"
+    );
+
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let (_, html) = crate::support::page(&app, "/reportes").await;
+    assert!(
+        html.contains("<option value=\"18\">Caquetá</option>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<input id=\"f-mun\""),
+        "no department chosen: a code"
+    );
+    let (_, html) = crate::support::page(&app, "/reportes?department=50").await;
+    assert!(html.contains("<option value=\"50\" selected>Meta</option>"));
+    assert!(html.contains(">Mapiripán</option>"));
+}
