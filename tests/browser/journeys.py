@@ -651,9 +651,16 @@ class Journey:
         b.submit(f'form[action="/coordinacion/cohortes/{self.cohort_id}/sesiones/generar"] button')
         run.page("coordinator", "sessions-generated", expect="Taller 4")
 
+        # The edit form: more seats; saving it comes back to the overview.
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/editar"]')
+        run.page("coordinator", "cohort-edit", expect="Editar la cohorte")
+        b.type("#k-seats", "25")
+        b.submit(f'form[action="/coordinacion/cohortes/{self.cohort_id}"] button[type=submit]')
+        run.page("coordinator", "cohort-overview", expect="de 25 cupos")
+
         # Open for enrolment, then enrol an office from a spreadsheet: preview, then import.
-        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}"]')
-        run.page("coordinator", "cohort-overview", expect="Abrir inscripciones")
+        if not b.exists('form[action$="/estado"]:has(input[name="status"][value="open"])'):
+            raise StepFailed("the overview offers no «Abrir inscripciones»")
         b.submit('form[action$="/estado"]:has(input[name="status"][value="open"]) button')
         run.page("coordinator", "cohort-opened", expect="Inscripciones abiertas")
         b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/inscripciones"]')
@@ -665,6 +672,8 @@ class Journey:
         b.send_keys(b.find("#i-file"), str(sheet))
         b.submit('form[action$="/importar"] button[value="import"]')
         run.page("coordinator", "import-done", expect="Importación realizada")
+        b.click(f'a[href="/cohortes/{self.cohort_id}/inscritos"]')
+        run.page("coordinator", "roster", expect="Personas inscritas")
         roster = b.text(b.find("main"))
         for name in (self.first_names, "Yesenia", "Hernán Darío"):
             if name not in roster:
@@ -724,6 +733,10 @@ class Journey:
         run.page("participant", "checked-in", expect="Su asistencia quedó registrada")
         b.click('header nav a[href="/mi-progreso"]')
         run.page("participant", "progress", expect=self.cohort_name)
+        b.click('header nav a[href="/perfil"]')
+        run.page("participant", "profile", expect=self.document)
+        b.click('a[href="/perfil/datos"]')
+        run.page("participant", "my-data", expect=self.document)
 
     # -- instructor: marks and scores ----------------------------------------------------------
     def instructor_records(self):
@@ -876,10 +889,15 @@ def reviewer_reads(run: Run):
     run.page("reviewer", "capacity-grid", expect="El Paujíl")
     b.click(f'a[href="/municipios/{MUNICIPALITY}"]')
     run.page("reviewer", "municipality", expect="El Paujíl")
-    b.click('header nav a[href="/reportes/impacto"]')
-    run.page("reviewer", "impact")
-    b.click('header nav a[href="/reportes/satisfaccion"]')
-    run.page("reviewer", "satisfaction")
+    for href, slug in [
+        ("/reportes/prioridades", "priorities"),
+        ("/reportes/impacto", "impact"),
+        ("/reportes/satisfaccion", "satisfaction"),
+        ("/indicadores", "indicators"),
+        ("/demandas", "demands"),
+    ]:
+        b.click(f'header nav a[href="{href}"]')
+        run.page("reviewer", slug)
 
 
 # ---- mail -----------------------------------------------------------------------------------
