@@ -139,6 +139,14 @@ class Browser:
             session=False,
         )
         self.session = answer["sessionId"]
+        try:
+            self._prepare()
+        except BaseException:
+            self.quit()
+            raise
+
+    def _prepare(self):
+        viewport = self.viewport
         self._call("POST", "/timeouts", {"script": 60_000, "pageLoad": 60_000, "implicit": 0})
         if not viewport.phone:
             # The window includes the browser's own frame: grow it until the page itself is
