@@ -696,9 +696,14 @@ async fn correction_submit(
         Ok(outcome) => {
             let changed: Vec<&str> = outcome.changes.iter().map(|c| c.label).collect();
             let mut message = format!(
-                "Datos de {} corregidos ({}); le enviamos un correo.",
+                "Datos de {} corregidos ({}); {}",
                 outcome.full_name,
-                changed.join(", ").to_lowercase()
+                changed.join(", ").to_lowercase(),
+                if outcome.notified {
+                    "le enviamos un correo con lo que cambió."
+                } else {
+                    "no tiene correo registrado: avísele por otro medio."
+                }
             );
             if !outcome.reissued.is_empty() {
                 message.push_str(&format!(

@@ -729,6 +729,12 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
     .await;
     assert_eq!(response.status(), Status::SeeOther);
     assert_eq!(response.headers().get_one("Location"), Some(back.as_str()));
+    let (_, answer) = page(&app, &back).await;
+    assert!(
+        answer
+            .contains("corregidos (nombres, documento, correo electrónico); le enviamos un correo"),
+        "{answer}"
+    );
     let corrected = participant::Entity::find_by_id(person.id)
         .one(app.db())
         .await

@@ -164,10 +164,10 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     let (status, problem) = enrol_as(&app, &maria, later).await;
     assert_eq!(status, Status::Conflict);
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("van del {opens}")),
+        problem["detail"].as_str().unwrap().contains(&format!(
+            "van del {}",
+            aula_territorial::format::date(opens.parse().unwrap())
+        )),
         "{problem}"
     );
     // A draft does not exist for participants; reviewers cannot enrol.

@@ -680,6 +680,26 @@ class Journey:
         b.send_keys(b.find("#i-file"), str(sheet))
         b.submit('form[action$="/importar"] button[value="import"]')
         run.page("coordinator", "import-done", expect="Importación realizada")
+
+        # A surname came incomplete on the sheet: «Corregir datos» beside the person, with a
+        # reason; back on «Inscripciones» with the outcome.
+        b.click(
+            '//a[starts-with(@href, "/coordinacion/personas/") and contains(., "Hernán Darío")]',
+            "xpath",
+        )
+        run.page("coordinator", "person-correct", expect="Corregir los datos de Hernán Darío")
+        b.type("#c-last", "Ortiz Vargas Gómez")
+        b.type("#c-reason", "Segundo apellido omitido en la hoja de inscripción")
+        b.submit('form[action$="/corregir"] button[type=submit]')
+        run.page("coordinator", "person-corrected", expect="Gómez corregidos (apellidos); no tiene correo registrado")
+
+        # Cancelling asks first, on a page of its own; «No, volver» changes nothing.
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}"]')
+        b.click(f'a[href="/coordinacion/cohortes/{self.cohort_id}/cancelar"]')
+        run.page("coordinator", "cancel-confirm", expect="¿Cancelar la cohorte")
+        b.click_link("No, volver")
+        run.page("coordinator", "cancel-declined", expect="Inscripciones abiertas")
+        b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/inscripciones"]')
         b.click(f'a[href="/cohortes/{self.cohort_id}/inscritos"]')
         run.page("coordinator", "roster", expect="Personas inscritas")
         roster = b.text(b.find("main"))

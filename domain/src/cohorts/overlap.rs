@@ -262,8 +262,8 @@ pub async fn warnings_for<C: ConnectionTrait>(
                 course_name,
                 capacities.join(", "),
                 places.join(", "),
-                other.start_date,
-                other.end_date
+                crate::format::date(other.start_date),
+                crate::format::date(other.end_date)
             );
             Warning {
                 cohort_id: other.id,

@@ -242,7 +242,9 @@ fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
     if !overriding && (today < cohort.enrolment_opens || today > cohort.enrolment_closes) {
         return Err(AppError::Conflict(format!(
             "Las inscripciones de «{}» van del {} al {}.",
-            cohort.name, cohort.enrolment_opens, cohort.enrolment_closes
+            cohort.name,
+            crate::format::date(cohort.enrolment_opens),
+            crate::format::date(cohort.enrolment_closes)
         )));
     }
     Ok(())

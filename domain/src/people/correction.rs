@@ -60,6 +60,8 @@ pub struct CorrectionOutcome {
     pub full_name: String,
     pub changes: Vec<FieldChange>,
     pub reissued: Vec<Reissued>,
+    /// Whether the person was emailed (not when they have no email).
+    pub notified: bool,
 }
 
 /// The person, if `actor` may correct them: coordinators and admins; a territorial
@@ -410,6 +412,7 @@ pub async fn correct(
     {
         recipients.push(old.clone());
     }
+    let notified = !recipients.is_empty();
     for to in recipients {
         let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
         mail::enqueue(&txn, notifier, Email::of(to, &message)?.once(key)).await?;
@@ -419,6 +422,7 @@ pub async fn correct(
         full_name: after.full_name(),
         changes,
         reissued,
+        notified,
     })
 }
 

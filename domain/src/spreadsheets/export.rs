@@ -274,8 +274,8 @@ impl ExportBook {
         let local = crate::time::local(at);
         let generated_line = format!(
             "Generado por {generated_by} el {} a las {} (hora de Colombia)",
-            local.format("%d/%m/%Y"),
-            local.format("%H:%M")
+            crate::format::date(local.date_naive()),
+            crate::format::time(local.time())
         );
         Self {
             workbook,

@@ -144,7 +144,7 @@ fn export_keeps_codes_as_text_and_never_writes_formulas() {
     assert_eq!(
         at(2, 0),
         text(
-            "Generado por coordinacion@aulaterritorial.example el 10/03/2026 a las 07:00 \
+            "Generado por coordinacion@aulaterritorial.example el 10 mar. 2026 a las 7:00 a. m. \
              (hora de Colombia)"
         )
     );
