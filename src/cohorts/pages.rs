@@ -26,10 +26,7 @@ pub fn routes() -> Vec<Route> {
         new_page,
         create_submit,
         detail_page,
-        enrolments_page,
-        sessions_page,
-        certificates_page,
-        edit_page,
+        section_route,
         update_submit,
         status_submit,
         add_session_submit,
@@ -680,16 +677,30 @@ impl Section {
         Section::Edit,
     ];
 
+    /// The last segment of the section's page (none for the overview).
+    fn slug(self) -> &'static str {
+        match self {
+            Section::Overview => "",
+            Section::Enrolments => "inscripciones",
+            Section::Sessions => "sesiones",
+            Section::Certificates => "certificados",
+            Section::Edit => "editar",
+        }
+    }
+
+    /// The section whose page ends in `slug` (the overview has none).
+    fn of_slug(slug: &str) -> Option<Section> {
+        Section::ALL
+            .into_iter()
+            .find(|s| *s != Section::Overview && s.slug() == slug)
+    }
+
     /// The section's page.
     pub(crate) fn path(self, id: i32) -> String {
-        let tail = match self {
-            Section::Overview => "",
-            Section::Enrolments => "/inscripciones",
-            Section::Sessions => "/sesiones",
-            Section::Certificates => "/certificados",
-            Section::Edit => "/editar",
-        };
-        format!("/coordinacion/cohortes/{id}{tail}")
+        match self {
+            Section::Overview => format!("/coordinacion/cohortes/{id}"),
+            other => format!("/coordinacion/cohortes/{id}/{}", other.slug()),
+        }
     }
 
     fn template(self) -> &'static str {
@@ -943,44 +954,18 @@ async fn detail_page(
     section_page(db, &staff, &page, id, Section::Overview).await
 }
 
-#[get("/coordinacion/cohortes/<id>/inscripciones")]
-async fn enrolments_page(
+/// «Inscripciones», «Sesiones», «Certificados» or «Editar»; ranked after the cohort's other
+/// pages (`…/cancelar`, `…/certificados.zip`…), any other last segment is a 404.
+#[get("/coordinacion/cohortes/<id>/<section>", rank = 2)]
+async fn section_route(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
+    section: &str,
 ) -> AppResult<RawHtml<String>> {
-    section_page(db, &staff, &page, id, Section::Enrolments).await
-}
-
-#[get("/coordinacion/cohortes/<id>/sesiones")]
-async fn sessions_page(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-) -> AppResult<RawHtml<String>> {
-    section_page(db, &staff, &page, id, Section::Sessions).await
-}
-
-#[get("/coordinacion/cohortes/<id>/certificados")]
-async fn certificates_page(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-) -> AppResult<RawHtml<String>> {
-    section_page(db, &staff, &page, id, Section::Certificates).await
-}
-
-#[get("/coordinacion/cohortes/<id>/editar")]
-async fn edit_page(
-    db: &State<DatabaseConnection>,
-    staff: StaffUser,
-    page: Page<'_>,
-    id: i32,
-) -> AppResult<RawHtml<String>> {
-    section_page(db, &staff, &page, id, Section::Edit).await
+    let section = Section::of_slug(section).ok_or(AppError::NotFound)?;
+    section_page(db, &staff, &page, id, section).await
 }
 
 async fn detail_with_errors(

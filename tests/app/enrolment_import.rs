@@ -537,6 +537,9 @@ async fn the_cohort_workspace_is_split_into_sections_with_outcomes_first() {
         );
     }
 
+    let (status, _) = page(&app, &format!("{base}/otra-seccion")).await;
+    assert_eq!(status, Status::NotFound, "no such section");
+
     let csrf = csrf_from(&app, &format!("{base}/inscripciones")).await;
     let csv = "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n\
                CC,1117000901,Yurany,Quintero,18256,alcaldia,tecnico\n";

@@ -143,6 +143,8 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
             .unwrap()
             .participant_id;
     v.insert("personas", person.to_string());
+    // The cohort workspace's section after its id (`/coordinacion/cohortes/<id>/<section>`).
+    v.insert("<id>", "inscripciones".into());
     v.insert("capacities", "1".into());
     v.insert("correos", "1".into());
     for key in ["municipios", "municipalities"] {
