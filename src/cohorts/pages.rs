@@ -742,7 +742,6 @@ pub(crate) struct DetailView {
     form: Option<FormView>,
     pub cohort: super::CohortView,
     sections: Vec<SectionLink>,
-    section_title: &'static str,
     status_label: &'static str,
     modality_label: &'static str,
     places: Vec<String>,
@@ -892,7 +891,6 @@ pub(crate) async fn detail_view(
     Ok(DetailView {
         form,
         sections,
-        section_title: section.label(),
         status_label: view.status.label(),
         modality_label: view.modality.label(),
         places,

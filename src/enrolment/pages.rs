@@ -113,7 +113,11 @@ async fn cancel_submit(
     }
     .await;
     let back = match form.back.as_str() {
-        path if path.starts_with("/coordinacion/cohortes/") => path.to_string(),
+        path if path.starts_with("/coordinacion/cohortes/")
+            && crate::accounts::is_local_path(path) =>
+        {
+            path.to_string()
+        }
         _ => "/".to_string(),
     };
     outcome(back, result, |_| {

@@ -607,10 +607,15 @@ impl CorrectionForm {
     }
 }
 
-/// Where a correction goes back to: the coordinator's page it came from, else the cohorts.
+/// Where a correction goes back to: the coordinator's page it came from (a path of this site,
+/// `accounts::is_local_path`), else the cohorts.
 fn correction_back(typed: Option<&str>) -> String {
     match typed {
-        Some(path) if path.starts_with("/coordinacion/") && !path.contains("//") => path.into(),
+        Some(path)
+            if path.starts_with("/coordinacion/") && crate::accounts::is_local_path(path) =>
+        {
+            path.into()
+        }
         _ => "/coordinacion/cohortes".into(),
     }
 }

@@ -807,6 +807,49 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
         .expect("the new certificate is emailed");
     assert_eq!(new_pdf.recipient, "nuevo.correo@example.org");
 
+    // A mistaken municipality: the person, the enrolments that carried it and the new
+    // certificate all say the right one.
+    let moved_to = if other.municipality_code == "50577" {
+        "50450"
+    } else {
+        "50577"
+    };
+    let other_path = format!("/coordinacion/personas/{}/corregir", other.id);
+    let csrf = csrf_from(&app, &other_path).await;
+    let response = post_form(
+        &app,
+        &other_path,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("first_names", other.first_names.as_str()),
+            ("last_names", other.last_names.as_str()),
+            ("document_type", other.document_type.as_str()),
+            ("document_number", other.document_number.as_str()),
+            ("email", other.email.as_deref().unwrap_or("")),
+            ("municipality_code", moved_to),
+            ("reason", "Municipio equivocado en el registro"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let enrolments = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(other.id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(
+        enrolments.iter().all(|e| e.municipality_code == moved_to),
+        "the enrolments carried the mistaken municipality"
+    );
+    let reissued = certificate::Entity::find()
+        .filter(certificate::Column::ParticipantId.eq(other.id))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("a new certificate");
+    assert_eq!(reissued.municipality_code, moved_to);
+
     // Nothing to correct: said, nothing written.
     let csrf = csrf_from(&app, &path).await;
     let response = post_form(

@@ -549,11 +549,16 @@ impl Replacements {
             if let Some(code) = municipality {
                 row.municipality_code = code.to_string();
             }
-            let result = crate::results::for_cohort(db, old.cohort_id, &PersonScope::All)
-                .await?
-                .into_iter()
-                .find(|r| r.enrolment_id == old.enrolment_id)
-                .ok_or(AppError::NotFound)?;
+            // This enrolment's result only, not the whole cohort's.
+            let result = crate::results::compute(
+                db,
+                &facts.cohort,
+                &PersonScope::Enrolment(row.id),
+                Some(&[row.id]),
+            )
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
             drafts.push(
                 Draft::new(db, notifier, &facts, &row, person.clone(), &result, actor).await?,
             );
