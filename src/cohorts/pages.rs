@@ -852,14 +852,15 @@ pub(crate) async fn detail_view(
     };
     let mut certificates = Vec::new();
     if section == Section::Certificates {
-        for cert in certificate::Entity::find()
+        let rows = certificate::Entity::find()
             .filter(certificate::Column::CohortId.eq(id))
             .order_by_asc(certificate::Column::Id)
             .all(db)
-            .await?
-        {
+            .await?;
+        let views = crate::certificates::issue::verifications(db, rows.clone()).await?;
+        for (cert, verification) in rows.iter().zip(views) {
             certificates.push(CertificateRow {
-                verification: crate::certificates::issue::verification(db, &cert).await?,
+                verification,
                 valid: cert.status == crate::entities::values::CertificateStatus::Valid,
                 participant_id: cert.participant_id,
             });

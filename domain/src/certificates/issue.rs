@@ -86,14 +86,38 @@ pub async fn verification<C: ConnectionTrait>(
     db: &C,
     cert: &certificate::Model,
 ) -> AppResult<Verification> {
-    let superseded_by = match cert.superseded_by_id {
-        Some(id) => certificate::Entity::find_by_id(id)
-            .one(db)
+    Ok(verifications(db, vec![cert.clone()]).await?.remove(0))
+}
+
+/// [`verification`] of several certificates, in their order, with one query for the codes
+/// of those that replaced them.
+pub async fn verifications<C: ConnectionTrait>(
+    db: &C,
+    certs: Vec<certificate::Model>,
+) -> AppResult<Vec<Verification>> {
+    let replacing: Vec<i32> = certs.iter().filter_map(|c| c.superseded_by_id).collect();
+    let codes: std::collections::HashMap<i32, String> = if replacing.is_empty() {
+        Default::default()
+    } else {
+        certificate::Entity::find()
+            .filter(certificate::Column::Id.is_in(replacing))
+            .all(db)
             .await?
-            .map(|c| c.code),
-        None => None,
+            .into_iter()
+            .map(|c| (c.id, c.code))
+            .collect()
     };
-    Ok(Verification {
+    Ok(certs
+        .iter()
+        .map(|cert| {
+            let superseded_by = cert.superseded_by_id.and_then(|id| codes.get(&id).cloned());
+            view_of(cert, superseded_by)
+        })
+        .collect())
+}
+
+fn view_of(cert: &certificate::Model, superseded_by: Option<String>) -> Verification {
+    Verification {
         code: cert.code.clone(),
         status: cert.status,
         status_label: cert.status.label(),
@@ -123,7 +147,7 @@ pub async fn verification<C: ConnectionTrait>(
         revoked_at: cert.revoked_at.map(crate::time::date_time),
         revocation_reason: cert.revocation_reason.clone(),
         superseded_by,
-    })
+    }
 }
 
 /// Finds a certificate by what a person typed (any case, with or without dashes).
@@ -729,11 +753,7 @@ pub async fn of_participant<C: ConnectionTrait>(
         .order_by_desc(certificate::Column::Id)
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(verification(db, &row).await?);
-    }
-    Ok(out)
+    verifications(db, rows).await
 }
 
 /// Whether the caller may download this certificate's PDF (it shows the full document
