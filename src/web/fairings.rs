@@ -52,17 +52,26 @@ fn compressible(content_type: Option<&rocket::http::ContentType>) -> bool {
     })
 }
 
+/// Whether `Accept-Encoding` allows gzip: named with a non-zero weight, or not named and
+/// allowed by `*` (an explicit `gzip;q=0` wins over the wildcard).
 fn accepts_gzip(request: &Request<'_>) -> bool {
-    request
+    let mut wildcard = false;
+    for coding in request
         .headers()
         .get("Accept-Encoding")
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+        if name.eq_ignore_ascii_case("gzip") {
+            return !refused;
+        }
+        if name == "*" {
+            wildcard = !refused;
+        }
+    }
+    wildcard
 }
 
 #[rocket::async_trait]

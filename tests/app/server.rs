@@ -100,14 +100,20 @@ async fn text_answers_are_compressed_for_clients_that_accept_gzip() {
         .unwrap();
     assert_eq!(text, plain);
 
-    // Refused by the client (q=0), or too small to gain: as they are.
-    let refused = app
-        .client
-        .get("/")
-        .header(rocket::http::Header::new("Accept-Encoding", "gzip;q=0"))
-        .dispatch()
-        .await;
-    assert_eq!(refused.headers().get_one("Content-Encoding"), None);
+    // Refused by the client (q=0, even beside a wildcard), or too small to gain: as they are.
+    for refusal in ["gzip;q=0", "gzip;q=0, *", "*;q=0"] {
+        let refused = app
+            .client
+            .get("/")
+            .header(rocket::http::Header::new("Accept-Encoding", refusal))
+            .dispatch()
+            .await;
+        assert_eq!(
+            refused.headers().get_one("Content-Encoding"),
+            None,
+            "{refusal}"
+        );
+    }
     let small = app
         .client
         .get("/health")
