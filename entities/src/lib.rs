@@ -24,6 +24,7 @@ pub mod course_capacity;
 pub mod demand;
 pub mod department;
 pub mod differential_person;
+pub mod email_change;
 pub mod enrolment;
 pub mod entity_departure;
 pub mod figures_dirty;

@@ -13,6 +13,7 @@ mod m20261125_000005_indicators;
 mod m20261126_000006_demand;
 mod m20261127_000007_surveys;
 mod m20261128_000008_status_lists;
+mod m20261129_000009_email_changes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_demand::Migration),
             Box::new(m20261127_000007_surveys::Migration),
             Box::new(m20261128_000008_status_lists::Migration),
+            Box::new(m20261129_000009_email_changes::Migration),
         ]
     }
 }

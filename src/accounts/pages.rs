@@ -31,6 +31,8 @@ pub fn routes() -> Vec<Route> {
         forgot_submit,
         reset_page,
         reset_submit,
+        email_confirm_page,
+        email_confirm_submit,
         users_page,
         create_user_submit,
         update_user_submit,
@@ -226,6 +228,56 @@ async fn reset_submit(
                 )
                 .map_err(|e| failure(&page, e.into()))?;
             Err((Status::UnprocessableEntity, html))
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+// ---- Email changes -------------------------------------------------------------------------
+
+/// The confirmation of a new email (`new_email`, masked: the link still works).
+#[derive(Serialize)]
+struct EmailConfirmView<'a> {
+    token: &'a str,
+    new_email: Option<String>,
+}
+
+/// The page of the link sent to a corrected email: a button, so that a mail scanner opening
+/// the link changes nothing.
+#[get("/correo/confirmar/<token>")]
+async fn email_confirm_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> AppResult<RawHtml<String>> {
+    let new_email = super::email_change::pending_for_link(db, token).await?;
+    page.render(
+        "email_confirm",
+        "Confirmar correo",
+        EmailConfirmView { token, new_email },
+    )
+}
+
+#[post("/correo/confirmar/<token>", data = "<_form>")]
+async fn email_confirm_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    cookies: &CookieJar<'_>,
+    page: Page<'_>,
+    token: &str,
+    _form: CsrfForm<PlainForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    match super::email_change::confirm(db, &notifier, token).await {
+        Ok(_) => {
+            // Every session of the person ended, this browser's too.
+            guards::end_session(db.inner(), cookies)
+                .await
+                .map_err(|e| failure(&page, e.into()))?;
+            Ok(Flash::success(
+                Redirect::to("/ingresar"),
+                "Su correo quedó confirmado. Ingrese con el nuevo correo y su contraseña de \
+                 siempre.",
+            ))
         }
         Err(other) => Err(failure(&page, other)),
     }

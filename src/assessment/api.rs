@@ -9,7 +9,6 @@ use crate::attendance::{Access, cohort_access};
 use crate::error::{AppError, AppResult};
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, Workbook};
 use crate::parse::QueryFlag;
-use crate::people::scope::PersonScope;
 use crate::results::ResultRow;
 use crate::spreadsheets::Download;
 use crate::web::import::{self, Upload};
@@ -221,10 +220,10 @@ async fn put_scores(
     let txn = crate::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let planned = super::plan_scores(&txn, &cohort, &item, &body).await?;
+    let planned = super::plan_scores(&txn, &access.people(), &cohort, &item, &body).await?;
     super::save_scores(&txn, user.id, &cohort, &planned).await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut scores = super::scores_of(&txn, &item, &PersonScope::All, Some(&ids)).await?;
+    let mut scores = super::scores_of(&txn, &item, &access.people(), Some(&ids)).await?;
     crate::db::commit(txn).await?;
     scores.sort_by_key(|s| ids.iter().position(|id| *id == s.enrolment_id));
     Ok(Json(scores))

@@ -346,7 +346,7 @@ async fn grid_submit(
         let txn = crate::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;
-        let planned = super::plan_grid(&txn, &cohort, &cells).await?;
+        let planned = super::plan_grid(&txn, &access.people(), &cohort, &cells).await?;
         let changed = super::save_scores(&txn, user.id, &cohort, &planned).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(changed)

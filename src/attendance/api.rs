@@ -16,7 +16,6 @@ use crate::openapi::responses::{
     Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Workbook,
 };
 use crate::parse::QueryFlag;
-use crate::people::scope::PersonScope;
 use crate::spreadsheets::Download;
 use crate::web::import::{self, Upload};
 use rocket::serde::json::Json;
@@ -72,7 +71,8 @@ async fn put_attendance(
     let txn = crate::db::begin(db).await?;
     let (session, cohort, access) = super::session_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let planned = super::plan_session_marks(&txn, &cohort, &session, &body).await?;
+    let planned =
+        super::plan_session_marks(&txn, &access.people(), &cohort, &session, &body).await?;
     super::save_marks(
         &txn,
         &notifier,
@@ -83,7 +83,7 @@ async fn put_attendance(
     )
     .await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut marks = super::session_marks(&txn, &session, &PersonScope::All, Some(&ids)).await?;
+    let mut marks = super::session_marks(&txn, &session, &access.people(), Some(&ids)).await?;
     crate::db::commit(txn).await?;
     // In the order they were sent.
     marks.sort_by_key(|m| ids.iter().position(|id| *id == m.enrolment_id));
@@ -130,7 +130,7 @@ async fn get_attendance(
             super::session_marks(db.inner(), &session, &people, Some(&[enrolment_id])).await?,
             Vec::new(),
         ),
-        Access::Manage | Access::Read(_) => {
+        Access::Manage(_) | Access::Read(_) => {
             let items = super::session_marks(db.inner(), &session, &people, None).await?;
             let unmarked = super::enrolled(db.inner(), session.cohort_id, &people)
                 .await?

@@ -546,7 +546,7 @@ async fn session_submit(
                 "Marque la asistencia de al menos una persona.",
             ));
         }
-        let planned = super::plan_session_marks(&txn, &cohort, &session, &inputs)
+        let planned = super::plan_session_marks(&txn, &access.people(), &cohort, &session, &inputs)
             .await
             .map_err(|e| match e {
                 // Name the person's row in the message: the JSON index means nothing here.

@@ -88,7 +88,7 @@ async fn create(
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Created<CourseView>> {
     let txn = crate::db::begin(db).await?;
-    let view = courses::create(&txn, staff.id, &body).await?;
+    let view = courses::create(&txn, &staff, &body).await?;
     crate::db::commit(txn).await?;
     Ok(created(view))
 }
@@ -137,7 +137,7 @@ async fn update(
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Json<CourseView>> {
     let txn = crate::db::begin(db).await?;
-    let view = courses::update(&txn, staff.id, id, &body).await?;
+    let view = courses::update(&txn, &staff, id, &body).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -263,7 +263,7 @@ async fn create_submit(
     let result = async {
         let input = form.input()?;
         let txn = crate::db::begin(db).await?;
-        let view = courses::create(&txn, staff.id, &input).await?;
+        let view = courses::create(&txn, &staff, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
@@ -323,7 +323,7 @@ async fn update_submit(
             };
         }
         let txn = crate::db::begin(db).await?;
-        let view = courses::update(&txn, staff.id, id, &input).await?;
+        let view = courses::update(&txn, &staff, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }

@@ -850,10 +850,13 @@ pub(crate) async fn detail_view(
     } else {
         None
     };
+    // A territorial direction's coordinator sees its departments' people only.
+    let people = crate::people::scope::PersonScope::of(user);
     let mut certificates = Vec::new();
     if section == Section::Certificates {
         let rows = certificate::Entity::find()
             .filter(certificate::Column::CohortId.eq(id))
+            .filter(people.enrolments_of(certificate::Column::EnrolmentId, id))
             .order_by_asc(certificate::Column::Id)
             .all(db)
             .await?;
@@ -870,7 +873,7 @@ pub(crate) async fn detail_view(
         });
     }
     let roster = if section == Section::Enrolments {
-        crate::enrolment::roster(db, id, &crate::people::scope::PersonScope::All).await?
+        crate::enrolment::roster(db, id, &people).await?
     } else {
         Vec::new()
     };

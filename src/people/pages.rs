@@ -700,16 +700,27 @@ async fn correction_submit(
     match super::correction::correct(db, &notifier, &staff, id, &form.input()).await {
         Ok(outcome) => {
             let changed: Vec<&str> = outcome.changes.iter().map(|c| c.label).collect();
-            let mut message = format!(
-                "Datos de {} corregidos ({}); {}",
-                outcome.full_name,
-                changed.join(", ").to_lowercase(),
-                if outcome.notified {
-                    "le enviamos un correo con lo que cambió."
-                } else {
-                    "no tiene correo registrado: avísele por otro medio."
-                }
-            );
+            let mut message = if changed.is_empty() {
+                format!("Datos de {}:", outcome.full_name)
+            } else {
+                format!(
+                    "Datos de {} corregidos ({}); {}",
+                    outcome.full_name,
+                    changed.join(", ").to_lowercase(),
+                    if outcome.notified {
+                        "le enviamos un correo con lo que cambió."
+                    } else {
+                        "no tiene correo registrado: avísele por otro medio."
+                    }
+                )
+            };
+            if let Some(new_email) = &outcome.email_pending {
+                message.push_str(&format!(
+                    " El nuevo correo ({new_email}) se aplicará cuando la persona lo confirme \
+                     con el enlace que le enviamos a esa dirección; mientras tanto sigue \
+                     ingresando con el anterior, al que también avisamos."
+                ));
+            }
             if !outcome.reissued.is_empty() {
                 message.push_str(&format!(
                     " Certificados reexpedidos: {}.",

@@ -10,7 +10,9 @@
 //!   `UPDATE_ROUTE_MATRIX=1 cargo test --test app route_matrix` and review the diff.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, bearer, demo_account, sign_in_client, token};
+use crate::support::{
+    META_COORDINATOR, META_REVIEWER, bearer, demo_account, sign_in_client, token,
+};
 use crate::world::{SharedCohort, shared_cohort};
 use aula_territorial::entities::values::Role;
 use aula_territorial::entities::{certificate, cohort, enrolment, participant, survey, user};
@@ -31,6 +33,10 @@ const ROLES: &[&str] = &[
     "instructor",
     "coordinador",
     "admin",
+    // The Dirección Territorial Meta's coordinator: last, so its writes come after everybody
+    // else's (the other columns keep their answers); it manages the shared cohort and must
+    // never see its Caquetá person.
+    "coordmeta",
 ];
 
 struct Caller {
@@ -259,6 +265,12 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 (e, p, vec![], false)
             }
             "coordinador" => (coordinator_email, coordinator_password, vec![], false),
+            "coordmeta" => (
+                META_COORDINATOR.0,
+                META_COORDINATOR.1,
+                vec![shared.caqueta_document.clone()],
+                false,
+            ),
             _ => {
                 let (e, p) = demo_account(Role::Admin);
                 (e, p, vec![], false)

@@ -37,6 +37,7 @@ const TABLES: &[&str] = &[
     "settings",
     "sessions",
     "registration_confirmations",
+    "email_changes",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -318,3 +318,9 @@ pub async fn upload_refused(
         "{errors}"
     );
 }
+
+/// The demo's coordinator of the Dirección Territorial Meta (email, password).
+pub const META_COORDINATOR: (&str, &str) = (
+    "coordinacion.meta@aulaterritorial.example",
+    "Coordina-Meta-2026",
+);

@@ -52,6 +52,30 @@ async fn closed_cohort(world: &World<'_>, app: &TestApp, people: &[&Person]) -> 
     cohort.id
 }
 
+/// [`closed_cohort`] of the catalogue's course `course`, offered to Caquetá.
+async fn closed_cohort_of(world: &World<'_>, course: &str, people: &[&Person]) -> i64 {
+    let held: Vec<chrono::Duration> = [12i64, 9, 6, 3]
+        .iter()
+        .map(|d| chrono::Duration::days(-d))
+        .collect();
+    let cohort = world
+        .cohort()
+        .course(course)
+        .sessions_from_now(&held, 60)
+        .create()
+        .await;
+    let mut enrolments = Vec::new();
+    for p in people {
+        enrolments.push(world.enrol(cohort.id, p.id).await.id);
+    }
+    world.move_cohort(cohort.id, "in_progress").await;
+    let all = [Mark::Presente; 4];
+    let pattern: Vec<(i64, &[Mark])> = enrolments.iter().map(|e| (*e, &all[..])).collect();
+    world.take_attendance(&cohort.sessions, &pattern).await;
+    world.move_cohort(cohort.id, "closed").await;
+    cohort.id
+}
+
 /// The caller's pending surveys.
 async fn pending(app: &TestApp, token: &str) -> Vec<Value> {
     let (status, body) = api(app, "GET", "/api/v1/me/surveys", Some(token), None).await;
@@ -358,7 +382,10 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    // «No longer in the entity»: the coverage's "still in the entity" drops by one, audited.
+    // «No longer in the entity»: the coverage's "still in the entity" drops by one; nothing
+    // tells when the person answered (issue 30): no audit entry, and the departure carries the
+    // survey's opening time, not the answer's.
+    let audit_before = audit_log::Entity::find().count(app.db()).await.unwrap();
     let (status, body) = answer(
         &app,
         &people[0].token,
@@ -377,13 +404,24 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
             .unwrap(),
         1
     );
-    let audited = audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq("participant.entity_left"))
-        .filter(audit_log::Column::SubjectId.eq(people[0].id.to_string()))
-        .count(app.db())
+    assert_eq!(
+        audit_log::Entity::find().count(app.db()).await.unwrap(),
+        audit_before,
+        "answering a survey writes nothing to the audit log"
+    );
+    let departure = entity_departure::Entity::find()
+        .filter(entity_departure::Column::ParticipantId.eq(people[0].id))
+        .one(app.db())
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(audited, 1);
+    let opened = aula_territorial::entities::survey::Entity::find_by_id(follow_up as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .opens_at;
+    assert_eq!(departure.reported_at, opened);
     // The other person is still there: nothing changes.
     let theirs = survey_of(&app, &people[1], "follow_up").await;
     let (status, _) = answer(
@@ -568,28 +606,41 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
         "no comments of a suppressed group"
     );
 
-    // Five of Caquetá and one of Meta: the reviewer's five stay hidden, or the whole cohort's
-    // figures minus theirs would give Meta's one answer away.
+    // Five of Caquetá and one of Meta (issue 30): Meta's one answer counts nowhere — not in
+    // the whole cohort, not in Meta's row — so no subtraction of what is published (the
+    // cohort minus Caquetá's row, or minus the reviewer's view) gives it away; Caquetá's five
+    // show.
     let five = world.people("rcinco").count(5).create().await;
     let one = world.people("runo").of("50001").create().await;
     let mixed = closed_cohort(&world, &app, &five.iter().chain(&one).collect::<Vec<_>>()).await;
-    for p in five.iter().chain(&one) {
+    for p in &five {
         let id = survey_of(&app, p, "satisfaction").await;
         answer(&app, &p.token, id, json!({"answers": scores(3)})).await;
     }
+    for p in &one {
+        let id = survey_of(&app, p, "satisfaction").await;
+        answer(&app, &p.token, id, json!({"answers": scores(5)})).await;
+    }
     let (_, body) = report(&app, &reviewer, &format!("cohort={mixed}")).await;
     assert_eq!(body["responded"], 5);
-    assert_eq!(body["suppressed"], true, "{body}");
+    assert_eq!(body["suppressed"], false, "{body}");
+    assert_eq!(body["overall"], 3.0, "{body}");
     let (_, body) = report(&app, &world.staff, &format!("cohort={mixed}&by=department")).await;
-    assert_eq!(body["overall"], 3.0, "the whole cohort shows");
-    assert!(
-        body["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|g| g["suppressed"] == true),
-        "neither department's row: {body}"
+    assert_eq!(body["responded"], 6, "counts of answers always show");
+    assert_eq!(
+        body["overall"], 3.0,
+        "Meta's 5 is not in the cohort's mean: {body}"
     );
+    assert_eq!(body["items"][0]["n"], 5, "{body}");
+    let groups = body["groups"].as_array().unwrap();
+    let row = |key: &str| groups.iter().find(|g| g["key"] == key).unwrap().clone();
+    assert_eq!(row("18")["overall"], 3.0, "{body}");
+    assert_eq!(row("50")["suppressed"], true, "{body}");
+    assert_eq!(row("50")["overall"], Value::Null, "{body}");
+    // The Meta direction's view of the same cohort: nothing to show, not the one answer.
+    let (_, body) = report(&app, &direction, &format!("cohort={mixed}")).await;
+    assert_eq!(body["responded"], 1);
+    assert_eq!(body["overall"], Value::Null, "{body}");
 
     // No identity anywhere: not in the JSON, not in the workbook.
     let names: Vec<String> = ["rcaq", "rmeta", "rfew", "rcinco", "runo"]
@@ -768,4 +819,68 @@ async fn participants_answer_on_a_page_and_the_demo_shows_the_reports() {
     assert!(!html.contains("Instructores"));
     let (status, _) = crate::support::page(&app, "/reportes/satisfaccion?trimestre=nada").await;
     assert_eq!(status, Status::UnprocessableEntity);
+}
+
+/// Issue 30: a course's figures minus one of its cohorts' used to give the answers of a
+/// suppressed cohort. Answers of a cohort × department with fewer than five count nowhere, so
+/// every published figure (course, capacity, quarter, cohort) is a sum of cells of five or
+/// more, and no subtraction isolates fewer than five answers.
+#[rocket::async_test]
+async fn no_subtraction_of_published_figures_isolates_a_small_group() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
+    let capacity = capacities["items"][0]["id"].clone();
+    let (status, course) = api(
+        &app,
+        "POST",
+        "/api/v1/courses",
+        Some(&world.staff),
+        Some(
+            json!({"code": "DIF-1", "name": "Curso de prueba de diferencias",
+                    "description": "Solo para la prueba.", "hours": 20,
+                    "capacity_ids": [capacity], "default_modality": "virtual",
+                    "management_stage": "Planeación"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{course}");
+    let course_id = course["id"].as_i64().unwrap();
+    let large = world.people("dgrande").count(5).create().await;
+    let small = world.people("dpeque").count(2).create().await;
+    let big_cohort = closed_cohort_of(&world, "DIF-1", &large.iter().collect::<Vec<_>>()).await;
+    let small_cohort = closed_cohort_of(&world, "DIF-1", &small.iter().collect::<Vec<_>>()).await;
+    for p in &large {
+        let id = survey_of(&app, p, "satisfaction").await;
+        let (status, _) = answer(&app, &p.token, id, json!({"answers": scores(5)})).await;
+        assert_eq!(status, Status::Created);
+    }
+    for p in &small {
+        let id = survey_of(&app, p, "satisfaction").await;
+        let (status, _) = answer(&app, &p.token, id, json!({"answers": scores(1)})).await;
+        assert_eq!(status, Status::Created);
+    }
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    for token in [&world.staff, &reviewer] {
+        let (_, cohort) = report(&app, token, &format!("cohort={small_cohort}")).await;
+        assert_eq!(cohort["suppressed"], true, "{cohort}");
+        let (_, big) = report(&app, token, &format!("cohort={big_cohort}")).await;
+        assert_eq!(big["overall"], 5.0, "{big}");
+        // The course as a whole: the big cohort's figures exactly, so course − big cohort is
+        // nothing; the small cohort's two answers of 1 are not in it.
+        let (_, whole) = report(&app, token, &format!("course={course_id}")).await;
+        assert_eq!(whole["responded"], 7, "counts always show: {whole}");
+        assert_eq!(whole["overall"], 5.0, "{whole}");
+        assert_eq!(whole["items"][0]["n"], 5, "{whole}");
+        // Broken down by course or by quarter, the same.
+        for by in ["course", "quarter"] {
+            let (_, body) = report(&app, token, &format!("course={course_id}&by={by}")).await;
+            for group in body["groups"].as_array().unwrap() {
+                assert_eq!(group["overall"], 5.0, "{by}: {group}");
+            }
+        }
+    }
+    // No comment of the small group in any list.
+    let (_, body) = report(&app, &world.staff, &format!("cohort={small_cohort}")).await;
+    assert!(body.get("comments").is_none(), "{body}");
 }

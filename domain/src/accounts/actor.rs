@@ -62,6 +62,15 @@ impl Actor {
         }
     }
 
+    /// A territorial direction's coordinator's departments (DANE codes); `None` for everyone
+    /// else (a direction without departments gives an empty list: nothing, never everything).
+    pub fn direction_departments(&self) -> Option<&[String]> {
+        match (&self.role, &self.direction) {
+            (Role::Coordinator, Some(direction)) => Some(&direction.department_codes),
+            _ => None,
+        }
+    }
+
     /// Whether the caller's territory includes a municipality: a reviewer's department, a
     /// liaison's municipality; every other role has no territorial limit here.
     pub fn covers_municipality(&self, municipality_code: &str, department_code: &str) -> bool {

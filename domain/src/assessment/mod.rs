@@ -367,6 +367,7 @@ pub fn parse_score(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Opt
 /// Checks the scores sent for one item (all problems at once).
 pub async fn plan_scores<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort: &cohort::Model,
     item: &assessment::Model,
     inputs: &[ScoreInput],
@@ -378,6 +379,7 @@ pub async fn plan_scores<C: ConnectionTrait>(
     let ids: Vec<i32> = inputs.iter().filter_map(|s| s.enrolment_id).collect();
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
+        .filter(people.condition())
         .all(db)
         .await?
         .into_iter()
@@ -438,6 +440,7 @@ pub type GridCell = (i32, i32, String);
 /// Checks the grid page: every cell at once. An emptied cell removes the score it had.
 pub async fn plan_grid<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort: &cohort::Model,
     cells: &[GridCell],
 ) -> AppResult<Vec<PlannedScore>> {
@@ -449,7 +452,7 @@ pub async fn plan_grid<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let enrolments = NamedEnrolments::load(db, cells.iter().map(|c| c.0)).await?;
+    let enrolments = NamedEnrolments::load(db, people, cells.iter().map(|c| c.0)).await?;
     let item_ids: Vec<i32> = items.keys().copied().collect();
     let current = existing_scores(db, &item_ids, enrolments.ids()).await?;
     let mut errors = Vec::new();

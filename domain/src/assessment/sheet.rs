@@ -228,7 +228,7 @@ impl Import for ScoresImport<'_> {
     }
 
     async fn plan(&self, db: &impl ConnectionTrait, cells: Vec<RawScore>) -> AppResult<Self::Plan> {
-        check(db, &self.cohort, &cells).await
+        check(db, &PersonScope::of(self.user), &self.cohort, &cells).await
     }
 
     fn preview(&self, plan: ScoreUploadSummary) -> ScoreUploadSummary {
@@ -255,6 +255,7 @@ impl From<&ScoreChange> for PlannedScore {
 /// Checks every cell (all problems at once) and returns the changes against what is recorded.
 async fn check<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort: &cohort::Model,
     cells: &[RawScore],
 ) -> AppResult<ScoreUploadSummary> {
@@ -264,7 +265,8 @@ async fn check<C: ConnectionTrait>(
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let enrolments = NamedEnrolments::typed(db, cells.iter().map(|c| c.enrolment.as_str())).await?;
+    let enrolments =
+        NamedEnrolments::typed(db, people, cells.iter().map(|c| c.enrolment.as_str())).await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     let mut planned = Vec::new();

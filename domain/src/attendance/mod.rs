@@ -49,8 +49,10 @@ pub fn parse_mark(text: &str) -> Option<Mark> {
 /// What the caller may do with a cohort's attendance and grades, and whose.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Coordinators, admins and the cohort's instructors: read and write, everyone.
-    Manage,
+    /// Coordinators, admins and the cohort's instructors: read and write, the people their
+    /// scope covers (everyone, but for a territorial direction's coordinator: its
+    /// departments' people).
+    Manage(PersonScope),
     /// Reviewers of the cohort's department: read only, the people their scope covers.
     Read(PersonScope),
     /// A participant: only their own enrolment.
@@ -61,19 +63,19 @@ impl Access {
     /// 403 unless the caller may write.
     pub fn require_manage(&self) -> AppResult<()> {
         match self {
-            Access::Manage => Ok(()),
+            Access::Manage(_) => Ok(()),
             _ => Err(AppError::Forbidden),
         }
     }
 
     pub fn can_manage(&self) -> bool {
-        *self == Access::Manage
+        matches!(self, Access::Manage(_))
     }
 
     /// Whose personal data this access shows: every list of people goes through it.
     pub fn people(&self) -> PersonScope {
         match self {
-            Access::Manage => PersonScope::All,
+            Access::Manage(scope) => scope.clone(),
             Access::Read(scope) => scope.clone(),
             Access::Own(enrolment_id) => PersonScope::Enrolment(*enrolment_id),
         }
@@ -90,7 +92,7 @@ pub async fn cohort_access<C: ConnectionTrait>(
     let scope = CohortScope::of(Some(user));
     let cohort = cohorts::find_in_scope(db, &scope, cohort_id).await?;
     let access = match user.role {
-        Role::Admin | Role::Coordinator | Role::Instructor => Access::Manage,
+        Role::Admin | Role::Coordinator | Role::Instructor => Access::Manage(PersonScope::of(user)),
         Role::Reviewer | Role::Liaison => Access::Read(PersonScope::of(user)),
         Role::Participant => {
             let person = crate::people::profile::participant_of_user(db, user.id)
@@ -234,13 +236,16 @@ pub struct NamedEnrolments {
 }
 
 impl NamedEnrolments {
+    /// The enrolments `ids` that `people` covers (any other is «no existe», as if it did not).
     pub async fn load<C: ConnectionTrait>(
         db: &C,
+        people: &PersonScope,
         ids: impl Iterator<Item = i32>,
     ) -> AppResult<Self> {
         let ids: Vec<i32> = ids.collect::<HashSet<i32>>().into_iter().collect();
         let rows = enrolment::Entity::find()
             .filter(enrolment::Column::Id.is_in(ids.clone()))
+            .filter(people.condition())
             .find_also_related(participant::Entity)
             .all(db)
             .await?
@@ -254,9 +259,15 @@ impl NamedEnrolments {
     /// a number is left for [`NamedEnrolments::check_typed`] to report).
     pub async fn typed<'t, C: ConnectionTrait>(
         db: &C,
+        people: &PersonScope,
         typed: impl Iterator<Item = &'t str>,
     ) -> AppResult<Self> {
-        Self::load(db, typed.filter_map(|text| text.trim().parse().ok())).await
+        Self::load(
+            db,
+            people,
+            typed.filter_map(|text| text.trim().parse().ok()),
+        )
+        .await
     }
 
     /// The ids found.
@@ -307,9 +318,10 @@ impl NamedEnrolments {
 }
 
 /// Checks the marks sent for one session (all problems at once, 422) and the session's state
-/// (409).
+/// (409). An enrolment outside `people` (the caller's [`Access::people`]) is «no existe».
 pub async fn plan_session_marks<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort: &cohort::Model,
     session: &cohort_session::Model,
     inputs: &[MarkInput],
@@ -325,6 +337,7 @@ pub async fn plan_session_marks<C: ConnectionTrait>(
     let ids: Vec<i32> = inputs.iter().filter_map(|m| m.enrolment_id).collect();
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
+        .filter(people.condition())
         .all(db)
         .await?
         .into_iter()

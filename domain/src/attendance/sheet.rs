@@ -361,7 +361,14 @@ impl Import for SheetImport<'_> {
     }
 
     async fn plan(&self, db: &impl ConnectionTrait, rows: Vec<RawRow>) -> AppResult<UploadSummary> {
-        check(db, &self.cohort, self.only_session, &rows).await
+        check(
+            db,
+            &PersonScope::of(self.user),
+            &self.cohort,
+            self.only_session,
+            &rows,
+        )
+        .await
     }
 
     fn preview(&self, plan: UploadSummary) -> UploadSummary {
@@ -394,6 +401,7 @@ impl From<&SheetChange> for Planned {
 /// Checks every row (all problems at once) and returns the changes against what is recorded.
 async fn check<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort: &cohort::Model,
     only_session: Option<i32>,
     rows: &[RawRow],
@@ -406,7 +414,8 @@ async fn check<C: ConnectionTrait>(
             .filter(|s| only_session.is_none_or(|id| s.id == id))
             .map(|s| (s.id, s))
             .collect();
-    let enrolments = NamedEnrolments::typed(db, rows.iter().map(|r| r.enrolment.as_str())).await?;
+    let enrolments =
+        NamedEnrolments::typed(db, people, rows.iter().map(|r| r.enrolment.as_str())).await?;
     let now = crate::time::now();
     let mut errors = Vec::new();
     let mut seen = HashSet::new();

@@ -1,5 +1,6 @@
 //! Courses: what is taught, for how many hours, and which municipal capacities it targets.
 
+use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::Modality;
 use crate::entities::{capacity, course, course_capacity};
@@ -356,11 +357,22 @@ async fn set_capacities<C: ConnectionTrait>(db: &C, course_id: i32, ids: &[i32])
     Ok(())
 }
 
+/// The course catalogue is national: its names are printed on every department's
+/// certificates, so a territorial direction's coordinator reads it but does not change it
+/// (403).
+pub fn require_national(actor: &Actor) -> AppResult<()> {
+    if actor.direction_departments().is_some() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
 pub async fn create<C: ConnectionTrait>(
     db: &C,
-    actor: i32,
+    actor: &Actor,
     input: &CourseInput,
 ) -> AppResult<CourseView> {
+    require_national(actor)?;
     check(db, input, None).await?;
     let at = crate::time::now();
     let saved = course::ActiveModel {
@@ -404,7 +416,7 @@ pub async fn create<C: ConnectionTrait>(
     audit::record(
         db,
         Change {
-            actor: Some(actor),
+            actor: Some(actor.id),
             action: "course.created",
             subject_type: "course",
             subject_id: view.id.to_string(),
@@ -418,10 +430,11 @@ pub async fn create<C: ConnectionTrait>(
 
 pub async fn update<C: ConnectionTrait>(
     db: &C,
-    actor: i32,
+    actor: &Actor,
     id: i32,
     input: &CourseInput,
 ) -> AppResult<CourseView> {
+    require_national(actor)?;
     let current = find(db, id).await?;
     check(db, input, Some(&current)).await?;
     let before = view(db, id).await?;
@@ -474,7 +487,7 @@ pub async fn update<C: ConnectionTrait>(
     audit::record(
         db,
         Change {
-            actor: Some(actor),
+            actor: Some(actor.id),
             action: if retiring {
                 "course.retired"
             } else {

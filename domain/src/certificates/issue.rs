@@ -663,8 +663,7 @@ pub async fn reissue(
     actor: &Actor,
     typed: &str,
 ) -> AppResult<Verification> {
-    let old = find_by_code(db, typed).await?;
-    crate::cohorts::find_managed(db, actor, old.cohort_id).await?;
+    let old = find_managed(db, actor, typed).await?;
     if old.status != CertificateStatus::Valid {
         return Err(not_valid(&old));
     }
@@ -699,8 +698,7 @@ pub async fn revoke<C: ConnectionTrait>(
     let reason = crate::validate::single_line("reason", reason, crate::validate::REASON_MAX)
         .map_err(|e| AppError::Validation(vec![e]))?
         .ok_or_else(|| AppError::invalid("reason", "Escriba el motivo de la revocación."))?;
-    let cert = find_by_code(db, typed).await?;
-    crate::cohorts::find_managed(db, actor, cert.cohort_id).await?;
+    let cert = find_managed(db, actor, typed).await?;
     if cert.status != CertificateStatus::Valid {
         return Err(AppError::Conflict(format!(
             "El certificado ya está {}.",
@@ -756,15 +754,51 @@ pub async fn of_participant<C: ConnectionTrait>(
     verifications(db, rows).await
 }
 
+/// The certificate `typed` if `actor` manages it: staff of its cohort (a territorial
+/// direction's coordinator: its cohorts, and only for people of its departments). Anything
+/// else is 404, as if it did not exist.
+pub async fn find_managed<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    typed: &str,
+) -> AppResult<certificate::Model> {
+    let cert = find_by_code(db, typed).await?;
+    if !manages(db, actor, &cert).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(cert)
+}
+
+/// Whether `actor` manages this certificate (see [`find_managed`]).
+async fn manages<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    cert: &certificate::Model,
+) -> AppResult<bool> {
+    if !actor.is_staff() {
+        return Ok(false);
+    }
+    match crate::cohorts::find_managed(db, actor, cert.cohort_id).await {
+        Ok(_) => {}
+        Err(AppError::NotFound) => return Ok(false),
+        Err(other) => return Err(other),
+    }
+    let enrolment = crate::entities::enrolment::Entity::find_by_id(cert.enrolment_id)
+        .one(db)
+        .await?;
+    let place = enrolment.map_or(cert.municipality_code.clone(), |e| e.municipality_code);
+    Ok(crate::people::scope::PersonScope::of(actor).covers_municipality(&place))
+}
+
 /// Whether the caller may download this certificate's PDF (it shows the full document
-/// number): its holder and coordinators.
+/// number): its holder, and the staff who manage it ([`find_managed`]).
 pub async fn may_download<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
     cert: &certificate::Model,
 ) -> AppResult<bool> {
     if user.is_staff() {
-        return Ok(true);
+        return manages(db, user, cert).await;
     }
     Ok(participant::Entity::find_by_id(cert.participant_id)
         .one(db)

@@ -3,7 +3,7 @@
 //! or nothing: every row is checked first; any bad row → 422 with its row, column and a
 //! Spanish message, and nothing is written. A dry run says per row what would happen.
 
-use super::{Requester, offered_to};
+use super::{OUTSIDE_DIRECTION, Requester, offered_to};
 use crate::accounts::actor::Actor;
 use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
@@ -11,6 +11,7 @@ use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::registration::{self, Profile, ProfileInput};
+use crate::people::scope::PersonScope;
 use crate::people::{ENTITY_TYPES, LEVELS};
 use crate::spreadsheets::{self, Import, ImportTable};
 use crate::text::fold;
@@ -357,7 +358,7 @@ impl Import for EnrolmentImport<'_> {
         rows: Vec<EnrolmentRow>,
     ) -> AppResult<EnrolmentPlan> {
         let id = self.cohort.id;
-        let mut checked = check_rows(db, id, &rows).await?;
+        let mut checked = check_rows(db, &PersonScope::of(self.staff), id, &rows).await?;
         for row in &mut checked {
             if let Some(person) = &row.existing {
                 row.already = active_enrolment(db, id, person.id).await?;
@@ -426,6 +427,7 @@ impl Import for EnrolmentImport<'_> {
 /// Checks every row; returns them all or every problem found.
 async fn check_rows<C: ConnectionTrait>(
     db: &C,
+    people: &PersonScope,
     cohort_id: i32,
     rows: &[EnrolmentRow],
 ) -> AppResult<Vec<CheckedRow>> {
@@ -469,6 +471,17 @@ async fn check_rows<C: ConnectionTrait>(
                 }
                 let existing =
                     find_person(db, profile.document_type, &profile.document_number).await?;
+                // A territorial direction's coordinator does not reach people of other
+                // departments, not even by typing their document in a file.
+                if let Some(person) = &existing
+                    && !people.covers_municipality(&person.municipality_code)
+                {
+                    errors.push(at_row(FieldError::new(
+                        "document_number",
+                        OUTSIDE_DIRECTION,
+                    )));
+                    continue;
+                }
                 checked.push(CheckedRow {
                     number: row.row,
                     profile,

@@ -108,6 +108,11 @@ pub fn offered_to(targets: &Targets, municipality_code: &str) -> bool {
             .any(|d| municipality_code.starts_with(d.as_str()))
 }
 
+/// Why an enrolment file's row names a person a territorial direction's coordinator cannot
+/// reach.
+pub const OUTSIDE_DIRECTION: &str = "Esta persona está registrada en un municipio fuera de los \
+     departamentos de su dirección territorial: pida a la coordinación nacional que la inscriba.";
+
 /// Enrols a participant (or waitlists them when seats are taken). Run inside a transaction.
 pub async fn enrol<C: ConnectionTrait>(
     db: &C,
@@ -125,6 +130,13 @@ pub async fn enrol<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    if let Requester::Staff { user, .. } = requester
+        && !PersonScope::of(user).covers_municipality(&person.municipality_code)
+    {
+        // A territorial direction's coordinator does not reach people of other departments:
+        // no override crosses its territory (for it, the person does not exist).
+        return Err(AppError::NotFound);
+    }
     let override_reason = crate::validate::single_line(
         "override_reason",
         requester.override_reason().unwrap_or(""),
@@ -338,8 +350,12 @@ pub async fn find_for<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)?;
     let person = person.ok_or(AppError::NotFound)?;
     if user.is_staff() {
-        // A direction's coordinator: only the enrolments of its cohorts.
+        // A direction's coordinator: only the enrolments of its cohorts, of its departments'
+        // people.
         cohorts::find_managed(db, user, row.cohort_id).await?;
+        if !PersonScope::of(user).covers_municipality(&row.municipality_code) {
+            return Err(AppError::NotFound);
+        }
         Ok((row, person))
     } else if person.user_id == Some(user.id) {
         Ok((row, person))

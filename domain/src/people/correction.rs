@@ -17,6 +17,7 @@ use crate::entities::values::Role;
 use crate::entities::{cohort, enrolment, municipality, participant, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::people::scope::PersonScope;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -62,11 +63,15 @@ pub struct CorrectionOutcome {
     pub reissued: Vec<Reissued>,
     /// Whether the person was emailed (not when they have no email).
     pub notified: bool,
+    /// The new email waiting for its confirmation link (an account's email changes only
+    /// then).
+    pub email_pending: Option<String>,
 }
 
 /// The person, if `actor` may correct them: coordinators and admins; a territorial
-/// direction's coordinator only people enrolled in one of its cohorts. Anyone else gets 404,
-/// as if the person did not exist.
+/// direction's coordinator only people enrolled for a municipality of its departments in one
+/// of its cohorts. A person whose account has a staff role (anything but participant) is
+/// corrected by an admin only. Anyone else gets 404, as if the person did not exist.
 pub async fn find_correctable<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -79,10 +84,17 @@ pub async fn find_correctable<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    if actor.role != Role::Admin
+        && person.user_id.is_some()
+        && account_role(db, &person).await? != Some(Role::Participant)
+    {
+        return Err(AppError::NotFound);
+    }
     let scope = CohortScope::of(Some(actor));
     if !matches!(scope, CohortScope::All) {
         let cohorts: Vec<i32> = enrolment::Entity::find()
             .filter(enrolment::Column::ParticipantId.eq(person.id))
+            .filter(PersonScope::of(actor).condition())
             .all(db)
             .await?
             .into_iter()
@@ -98,6 +110,17 @@ pub async fn find_correctable<C: ConnectionTrait>(
         }
     }
     Ok(person)
+}
+
+/// The role of the person's account, if they have one.
+async fn account_role<C: ConnectionTrait>(
+    db: &C,
+    person: &participant::Model,
+) -> AppResult<Option<Role>> {
+    Ok(match person.user_id {
+        Some(id) => Some(crate::accounts::find(db, id).await?.role),
+        None => None,
+    })
 }
 
 /// The person as the correction leaves them, and the fields it changes; every problem at
@@ -159,6 +182,20 @@ async fn corrected<C: ConnectionTrait>(
             "La persona ingresa con su correo electrónico: no se puede dejar vacío.",
         ));
     }
+    if profile.email != person.email
+        && let Some(role) = account_role(db, person).await?
+        && role != Role::Participant
+    {
+        // An account with a staff role never moves through a correction (issue 30).
+        return Err(AppError::invalid(
+            "email",
+            format!(
+                "La cuenta de esta persona tiene el rol «{}»: su correo de ingreso no se cambia \
+                 con una corrección de datos.",
+                role.label()
+            ),
+        ));
+    }
     let mut after = person.clone();
     after.first_names = profile.first_names;
     after.last_names = profile.last_names;
@@ -197,7 +234,7 @@ async fn corrected<C: ConnectionTrait>(
         format!("{} {}", after.document_type.as_str(), after.document_number),
     );
     change(
-        "Correo electrónico",
+        EMAIL_LABEL,
         person.email.clone().unwrap_or_default(),
         after.email.clone().unwrap_or_default(),
     );
@@ -214,6 +251,8 @@ async fn corrected<C: ConnectionTrait>(
     }
     Ok((after, changes, reason))
 }
+
+const EMAIL_LABEL: &str = "Correo electrónico";
 
 /// «El Paujíl (Caquetá) · 18256».
 pub async fn place_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<String> {
@@ -280,8 +319,19 @@ pub async fn correct(
     input: &CorrectionInput,
 ) -> AppResult<CorrectionOutcome> {
     let before = find_correctable(db, actor, participant_id).await?;
-    let (after, changes, reason) = corrected(db, &before, input).await?;
+    let (mut after, mut changes, reason) = corrected(db, &before, input).await?;
     check_unique(db, &before, &after).await?;
+    // An account's email moves only when the new address confirms it (issue 30): the person
+    // and the account keep the old one meanwhile, and the change is told apart.
+    let email_pending = match (before.user_id, &after.email) {
+        (Some(_), Some(new)) if after.email != before.email => {
+            let new = new.clone();
+            after.email = before.email.clone();
+            changes.retain(|c| c.label != EMAIL_LABEL);
+            Some(new)
+        }
+        _ => None,
+    };
     let municipality_changed = after.municipality_code != before.municipality_code;
     let certificates_change = after.full_name() != before.full_name()
         || after.document_type != before.document_type
@@ -328,10 +378,12 @@ pub async fn correct(
     model.updated_at = Set(crate::time::now());
     model.update(&txn).await?;
     if let Some(account) = before.user_id {
-        let mut account: user::ActiveModel = crate::accounts::find(&txn, account).await?.into();
-        if let Some(email) = &after.email {
-            account.email = Set(email.clone());
+        let account = crate::accounts::find(&txn, account).await?;
+        if let Some(new_email) = &email_pending {
+            crate::accounts::email_change::request(&txn, notifier, &account, new_email, actor.id)
+                .await?;
         }
+        let mut account: user::ActiveModel = account.into();
         account.full_name = Set(after.full_name());
         account.updated_at = Set(crate::time::now());
         account.update(&txn).await?;
@@ -380,6 +432,7 @@ pub async fn correct(
                 "document_number": after.document_number,
                 "email": after.email,
                 "municipality_code": after.municipality_code,
+                "email_pending_confirmation": email_pending,
                 "reason": reason,
                 "reissued": reissued.iter().map(|r| json!({"old": r.old_code, "new": r.new_code})).collect::<Vec<_>>(),
             })),
@@ -413,6 +466,10 @@ pub async fn correct(
         recipients.push(old.clone());
     }
     let notified = !recipients.is_empty();
+    // A pending email change alone is told by its own messages (the link and the notice).
+    if changes.is_empty() {
+        recipients.clear();
+    }
     for to in recipients {
         let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
         mail::enqueue(&txn, notifier, Email::of(to, &message)?.once(key)).await?;
@@ -423,6 +480,7 @@ pub async fn correct(
         changes,
         reissued,
         notified,
+        email_pending,
     })
 }
 

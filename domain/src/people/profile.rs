@@ -11,8 +11,8 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -133,6 +133,23 @@ pub async fn update_own(
     input.document_type = Some(person.document_type.as_str().to_string());
     input.document_number = Some(person.document_number.clone());
     let profile: Profile = registration::validate(&txn, &input).await?;
+    if (profile.first_names != person.first_names || profile.last_names != person.last_names)
+        && certificate::Entity::find()
+            .filter(certificate::Column::ParticipantId.eq(person.id))
+            .count(&txn)
+            .await?
+            > 0
+    {
+        // A certificate states the name of the person's identity document: once one was
+        // issued, a change of name goes through the coordination's review (a correction with
+        // its reason, which re-issues the certificates), never by the person alone (issue 30).
+        return Err(AppError::Validation(vec![FieldError::new(
+            "first_names",
+            "Ya tiene certificados expedidos con su nombre: para cambiarlo, pida a la \
+             coordinación del curso que corrija sus datos con su documento de identidad (sus \
+             certificados se reexpiden con el nombre corregido).",
+        )]));
+    }
     let email = profile.email.clone().ok_or_else(|| {
         AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
     })?;

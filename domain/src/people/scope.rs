@@ -16,9 +16,13 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTra
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PersonScope {
-    /// Coordinators, admins and instructors (an instructor reaches only the cohorts they
-    /// teach through the cohort scope, and sees everyone in them).
+    /// National coordinators, admins and instructors (an instructor reaches only the cohorts
+    /// they teach through the cohort scope, and sees everyone in them).
     All,
+    /// A territorial direction's coordinator: people enrolled for a municipality of one of the
+    /// direction's departments (in a cohort shared with other departments, the others are a
+    /// count only, as for a gobernación).
+    Departments(Vec<String>),
     /// A gobernación reviewer: people enrolled for a municipality of the department.
     Department(String),
     /// A liaison (enlace municipal): people enrolled for their municipality.
@@ -32,6 +36,14 @@ pub enum PersonScope {
 impl PersonScope {
     pub fn of(user: &Actor) -> Self {
         match user.role {
+            // A direction's coordinator: its departments only (a direction without departments
+            // sees nobody, never everybody).
+            Role::Coordinator if user.direction.is_some() => PersonScope::Departments(
+                user.direction
+                    .as_ref()
+                    .map(|d| d.department_codes.clone())
+                    .unwrap_or_default(),
+            ),
             Role::Admin | Role::Coordinator | Role::Instructor => PersonScope::All,
             // A reviewer without a department sees nobody (never everybody).
             Role::Reviewer => {
@@ -41,6 +53,21 @@ impl PersonScope {
                 PersonScope::Municipality(user.municipality_code.clone().unwrap_or_default())
             }
             Role::Participant => PersonScope::Account(user.id),
+        }
+    }
+
+    /// Whether the person enrolled for `municipality_code` is within this scope (for one row
+    /// already read; lists filter with [`PersonScope::condition`] in SQL).
+    pub fn covers_municipality(&self, municipality_code: &str) -> bool {
+        match self {
+            PersonScope::All => true,
+            PersonScope::Department(code) => municipality_code.get(..2) == Some(code.as_str()),
+            PersonScope::Departments(codes) => codes
+                .iter()
+                .any(|code| municipality_code.get(..2) == Some(code.as_str())),
+            PersonScope::Municipality(code) => municipality_code == code,
+            // Decided by the enrolment or the account, not by a place.
+            PersonScope::Account(_) | PersonScope::Enrolment(_) => false,
         }
     }
 
@@ -59,6 +86,15 @@ impl PersonScope {
                         .column(municipality::Column::Code)
                         .from(municipality::Entity)
                         .and_where(municipality::Column::DepartmentCode.eq(code.as_str()))
+                        .to_owned(),
+                ),
+            ),
+            PersonScope::Departments(codes) => Condition::all().add(
+                enrolment::Column::MunicipalityCode.in_subquery(
+                    Query::select()
+                        .column(municipality::Column::Code)
+                        .from(municipality::Entity)
+                        .and_where(municipality::Column::DepartmentCode.is_in(codes.clone()))
                         .to_owned(),
                 ),
             ),
@@ -103,6 +139,7 @@ impl PersonScope {
         }
         let whom = match self {
             PersonScope::Department(_) => "de municipios de otros departamentos",
+            PersonScope::Departments(_) => "de departamentos fuera de su dirección territorial",
             PersonScope::Municipality(_) => "de otros municipios",
             _ => "fuera de su alcance",
         };

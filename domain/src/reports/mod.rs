@@ -58,6 +58,8 @@ pub struct Filters {
     pub to: Option<NaiveDate>,
     /// A reviewer asked for another department: the report is empty.
     pub nothing: bool,
+    /// A territorial direction's coordinator: only these departments (people and figures).
+    pub within: Option<Vec<String>>,
 }
 
 /// A filter's text, trimmed; `None` when empty.
@@ -114,12 +116,25 @@ impl ReportQuery {
             from,
             to,
             nothing: false,
+            within: None,
         };
         filters.nothing = limit_to_scope(
             user,
             &mut filters.department,
             filters.municipality.as_deref(),
         );
+        if let Some(codes) = user.direction_departments() {
+            // A direction's coordinator reads the attendance report, its people and its
+            // workbook within its departments; asking for another is an empty report.
+            let outside = |code: &str| !codes.iter().any(|c| c == code);
+            filters.nothing |= filters.department.as_deref().is_some_and(outside)
+                || filters
+                    .municipality
+                    .as_deref()
+                    .is_some_and(|m| outside(m.get(..2).unwrap_or_default()))
+                || codes.is_empty();
+            filters.within = Some(codes.to_vec());
+        }
         Ok(filters)
     }
 }
@@ -146,7 +161,8 @@ impl Filters {
     /// Whether the report covers a whole department (or the nation): no filter but the
     /// department. Such reports read their differential approach from the figures model.
     pub fn whole_territory(&self) -> bool {
-        self.municipality.is_none()
+        self.within.is_none()
+            && self.municipality.is_none()
             && self.cohort.is_none()
             && self.course.is_none()
             && self.capacity.is_none()
@@ -166,6 +182,9 @@ impl Filters {
         let mut c = Condition::all().add(enrolment::Column::Status.is_in(crate::figures::COUNTED));
         if let Some(d) = &self.department {
             c = c.add(municipality::Column::DepartmentCode.eq(d.clone()));
+        }
+        if let Some(codes) = &self.within {
+            c = c.add(municipality::Column::DepartmentCode.is_in(codes.clone()));
         }
         if let Some(m) = &self.municipality {
             c = c.add(enrolment::Column::MunicipalityCode.eq(m.clone()));
@@ -657,6 +676,9 @@ pub(crate) fn figures_filtered(filters: &Filters) -> Select<cohort_figure::Entit
     let mut c = Condition::all().add(cohort_figure::Column::Enrolled.gt(0));
     if let Some(d) = &filters.department {
         c = c.add(cohort_figure::Column::DepartmentCode.eq(d.clone()));
+    }
+    if let Some(codes) = &filters.within {
+        c = c.add(cohort_figure::Column::DepartmentCode.is_in(codes.clone()));
     }
     if let Some(m) = &filters.municipality {
         c = c.add(cohort_figure::Column::MunicipalityCode.eq(m.clone()));

@@ -21,7 +21,6 @@ pub mod tallies;
 pub mod workbook;
 
 use crate::accounts::actor::Actor;
-use crate::audit::{self, Change};
 use crate::entities::values::{Application, CohortStatus, SurveyKind};
 use crate::entities::{cohort, enrolment, entity_departure, participant, survey, survey_response};
 use crate::error::{AppError, AppResult, FieldError};
@@ -33,7 +32,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 
 /// Days a survey stays open.
@@ -616,7 +614,7 @@ pub async fn answer<C: ConnectionTrait>(
         still_in_entity, ..
     } = answer
     {
-        record_entity(db, user, &own.enrolment, still_in_entity, now).await?;
+        record_entity(db, &own.enrolment, still_in_entity, own.survey.opens_at).await?;
     }
     let row = response_row(
         own.survey.cohort_id,
@@ -679,13 +677,15 @@ fn response_key() -> String {
 
 /// «¿Sigue en la misma entidad?»: no → the person left the entity of the enrolment's
 /// municipality; yes → they are there (a departure they reported earlier is withdrawn).
-/// Audited when it changes the record.
+///
+/// Nothing here tells when the person answered: no audit entry (a named, timestamped row
+/// written with the anonymous answer would point at it), and the departure carries the
+/// survey's opening time, the same for everyone invited with this person.
 async fn record_entity<C: ConnectionTrait>(
     db: &C,
-    user: &Actor,
     enrolment: &enrolment::Model,
     still: bool,
-    now: DateTime<Utc>,
+    survey_opened: DateTime<Utc>,
 ) -> AppResult<()> {
     let existing = entity_departure::Entity::find_by_id((
         enrolment.participant_id,
@@ -693,12 +693,12 @@ async fn record_entity<C: ConnectionTrait>(
     ))
     .one(db)
     .await?;
-    let changed = match (still, existing) {
+    match (still, existing) {
         (false, None) => {
             entity_departure::Entity::insert(entity_departure::ActiveModel {
                 participant_id: Set(enrolment.participant_id),
                 municipality_code: Set(enrolment.municipality_code.clone()),
-                reported_at: Set(now),
+                reported_at: Set(survey_opened),
             })
             .on_conflict(
                 OnConflict::columns([
@@ -710,35 +710,11 @@ async fn record_entity<C: ConnectionTrait>(
             )
             .exec_without_returning(db)
             .await?;
-            true
         }
         (true, Some(row)) => {
             row.delete(db).await?;
-            true
         }
-        _ => false,
-    };
-    if changed {
-        audit::record(
-            db,
-            Change {
-                actor: Some(user.id),
-                action: if still {
-                    "participant.entity_returned"
-                } else {
-                    "participant.entity_left"
-                },
-                subject_type: "participant",
-                subject_id: enrolment.participant_id.to_string(),
-                before: Some(json!({"still_in_entity": !still})),
-                after: Some(json!({
-                    "still_in_entity": still,
-                    "municipality_code": enrolment.municipality_code,
-                    "source": "follow_up_survey",
-                })),
-            },
-        )
-        .await?;
+        _ => {}
     }
     Ok(())
 }
@@ -864,6 +840,7 @@ pub fn seeded(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn input(pairs: &[(&str, serde_json::Value)]) -> ResponseInput {
         ResponseInput {

@@ -2,12 +2,18 @@
 //! means and the follow-up's answers — for a department, capacity, course, cohort or quarter
 //! (of the cohort's end), and broken down by one of them.
 //!
-//! Confidentiality: only aggregates leave this module, and a group shows means only with at
-//! least [`MIN_GROUP`] answers. A group that holds only some departments' answers of its
-//! cohorts (a gobernación's or a direction's view, a department filter, a row of the breakdown
-//! by department) also hides its means when the rest of those cohorts' answers — the ones of
-//! the other departments — are between 1 and 4: the whole cohorts' figures minus this group's
-//! would otherwise give that small group away.
+//! Confidentiality: only aggregates leave this module, and no subtraction of two published
+//! figures can isolate fewer than [`MIN_GROUP`] answers. The smallest unit any report is cut
+//! by is one cohort's answers of one department (a *cell*): every grouping — by cohort,
+//! course, capacity, department, quarter, an instructor, a caller's departments — is a union
+//! of whole cells. So a cell with 1 to 4 answers of a kind is **withheld**: its answers count
+//! in no mean, share or comment list anywhere (its invitations and answered count still show).
+//! Every published figure is then a sum of cells of at least 5 answers each, and the
+//! difference of any two (a course minus one of its cohorts, a cohort minus one department, a
+//! capacity minus a cohort) is again such a sum. A group whose counted answers are fewer than
+//! [`MIN_GROUP`] (none) shows no means. What this does not stop: a cell watched while it grows
+//! from 5 to 6 answers (its mean moves by one answer); the satisfaction window is open to all
+//! at once, and the report is cached, which blurs but does not prevent it.
 //! Instructors' results and comments go to coordinators only; comments only for one cohort,
 //! sorted alphabetically (never in the order they came).
 //!
@@ -292,7 +298,8 @@ impl Sum {
 }
 
 /// Fewer than [`MIN_GROUP`] answers, or a rest (answers of the same cohorts outside the shown
-/// departments) of 1 to 4.
+/// departments) of 1 to 4. With withheld cells the rest is 0 or at least 5: the second test is
+/// a guard kept for a change that would split cells.
 fn hidden(shown: i64, all: i64) -> bool {
     let rest = all - shown;
     shown < MIN_GROUP || (rest > 0 && rest < MIN_GROUP)
@@ -405,13 +412,23 @@ pub async fn report<C: ConnectionTrait>(
     } else {
         None
     };
+    // Comments come only from the cells whose answers are counted (never a withheld one).
+    let counted = |id: i32, follow_up: bool| -> Vec<String> {
+        cells
+            .iter()
+            .filter(|((c, d), cell)| {
+                *c == id && shows(d) && if follow_up { cell.fu.n } else { cell.sat.n } > 0
+            })
+            .map(|((_, d), _)| d.clone())
+            .collect()
+    };
     let (comments, follow_up_comments) = match query.cohort {
         Some(id) if staff && kept(id) => (
             comments(
                 db,
                 id,
                 SurveyKind::Satisfaction,
-                focus.as_deref(),
+                &counted(id, false),
                 total.hide_sat(),
             )
             .await?,
@@ -419,7 +436,7 @@ pub async fn report<C: ConnectionTrait>(
                 db,
                 id,
                 SurveyKind::FollowUp,
-                focus.as_deref(),
+                &counted(id, true),
                 total.hide_fu(),
             )
             .await?,
@@ -454,7 +471,7 @@ fn group_row(key: String, label: String, sum: &Sum) -> Group {
         response_rate: rate(s.responded[0], s.invited[0]),
         means: (0..6).map(|i| (!hide).then(|| s.sat.mean(i))).collect(),
         overall: (!hide).then(|| s.sat.overall()),
-        follow_up_responded: s.fu.n,
+        follow_up_responded: s.responded[1],
         applied_share: (!sum.hide_fu())
             .then(|| round2((s.fu.applied[0] + s.fu.applied[1]) as f64 / s.fu.n as f64)),
         suppressed: hide,
@@ -511,6 +528,9 @@ async fn load_cells<C: ConnectionTrait>(
         );
     }
     for t in select.all(db).await? {
+        // A cell of 1 to 4 answers is withheld (see the module's comment): its invitations
+        // and answered count stay, its answers count nowhere.
+        let withheld = t.n < MIN_GROUP;
         let tally = Tally {
             n: t.n,
             sums: [
@@ -526,6 +546,7 @@ async fn load_cells<C: ConnectionTrait>(
         let cell = cells.entry((t.cohort_id, t.department_code)).or_default();
         let i = usize::from(t.kind == SurveyKind::FollowUp);
         match t.kind {
+            _ if withheld => {}
             SurveyKind::Satisfaction => cell.sat.add(&tally),
             SurveyKind::FollowUp => cell.fu.add(&tally),
         }
@@ -718,26 +739,25 @@ async fn instructors<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// A cohort's comments of one kind, alphabetically, when its group is large enough.
+/// A cohort's comments of one kind from the counted cells of `departments`, alphabetically,
+/// when its group is large enough.
 async fn comments<C: ConnectionTrait>(
     db: &C,
     cohort_id: i32,
     kind: SurveyKind,
-    focus: Option<&[String]>,
+    departments: &[String],
     hide: bool,
 ) -> AppResult<Option<Vec<String>>> {
-    if hide {
+    if hide || departments.is_empty() {
         return Ok(None);
     }
-    let mut select = survey_response::Entity::find()
+    let select = survey_response::Entity::find()
         .select_only()
         .column(survey_response::Column::Comment)
         .filter(survey_response::Column::CohortId.eq(cohort_id))
         .filter(survey_response::Column::Kind.eq(kind))
-        .filter(survey_response::Column::Comment.is_not_null());
-    if let Some(departments) = focus {
-        select = select.filter(survey_response::Column::DepartmentCode.is_in(departments.to_vec()));
-    }
+        .filter(survey_response::Column::Comment.is_not_null())
+        .filter(survey_response::Column::DepartmentCode.is_in(departments.to_vec()));
     let mut texts: Vec<String> = select
         .into_tuple::<Option<String>>()
         .all(db)

@@ -1,0 +1,78 @@
+//! Email changes waiting for the new address's confirmation (issue 30).
+//!
+//! A staff correction of a person's email no longer moves their account at once: the change
+//! waits here until the link emailed to the new address is followed, so a coordinator cannot
+//! point somebody's account at a mailbox of their own and reset its password.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261129_000009_email_changes"
+    }
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("email_changes")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new("token_hash")
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new("user_id").integer().not_null())
+                    .col(ColumnDef::new("new_email").string().not_null())
+                    // Who asked for it (the correcting coordinator or admin).
+                    .col(ColumnDef::new("requested_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("expires_at"))
+                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_email_changes_user_id")
+                            .from("email_changes", "user_id")
+                            .to("users", "id")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_email_changes_user_id")
+                    .table("email_changes")
+                    .col("user_id")
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("email_changes").if_exists().take())
+            .await
+    }
+}
