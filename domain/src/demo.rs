@@ -15,7 +15,6 @@ use crate::entities::{
 use crate::error::{AppError, AppResult};
 use crate::time::{from_local, now, today};
 use chrono::{Duration, NaiveDate};
-use rand::Rng;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// Demo accounts: (role, email, password, full name, department). Printed in the README.
@@ -859,7 +858,7 @@ impl DemoCohort {
                 ends_at: Set(from_local(date, 17, 0)),
                 topic: Set(format!("Sesión {}: {}", n + 1, self.course_code_topic(n))),
                 location: Set(Some(self.venue.to_string())),
-                check_in_secret: Set(random_secret()),
+                check_in_secret: Set(crate::accounts::secrets::random_hex()),
                 created_at: Set(at),
                 updated_at: Set(at),
                 ..Default::default()
@@ -894,12 +893,6 @@ impl DemoCohort {
         ];
         TOPICS[n as usize % TOPICS.len()]
     }
-}
-
-/// A random seed for a session's rotating check-in code.
-pub fn random_secret() -> String {
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn enrol<C: ConnectionTrait>(

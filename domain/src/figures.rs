@@ -407,14 +407,14 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
     Ok(out)
 }
 
-/// Inserts rows of one table (`db::insert_many`).
+/// Inserts rows of one table (`bulk::insert_many`).
 async fn insert_all<C, M>(db: &C, rows: impl IntoIterator<Item = M>) -> AppResult<()>
 where
     C: ConnectionTrait,
     M: ModelTrait + IntoActiveModel<<M::Entity as EntityTrait>::ActiveModel>,
 {
     let rows: Vec<_> = rows.into_iter().map(M::into_active_model).collect();
-    crate::db::insert_many(db, rows).await
+    crate::bulk::insert_many(db, rows).await
 }
 
 /// Municipality code → (department code, folded name), for these codes.

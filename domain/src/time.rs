@@ -35,6 +35,11 @@ pub fn from_local(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
         .expect("Bogotá has no ambiguous or missing local times")
 }
 
+/// `2026-11-20T15:04:05Z`: RFC 3339 in UTC to the second, the form credentials use.
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// RFC 3339 with the Colombian offset, e.g. `2026-12-22T09:00:00-05:00`.
 pub fn date_time(at: DateTime<Utc>) -> String {
     local(at).to_rfc3339()

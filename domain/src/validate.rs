@@ -174,6 +174,49 @@ pub fn printable(
     collect(certificate_text(field, value.unwrap_or(""), max), errors)
 }
 
+/// Document numbers as people type them: `1.234.567`, `1 234 567`, `1234567-` → `1234567`.
+pub fn document_number(
+    document_type: crate::entities::values::DocumentType,
+    raw: &str,
+) -> Result<String, &'static str> {
+    let cleaned: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '.' | ',' | ' ' | '-' | '\u{a0}'))
+        .collect::<String>()
+        .to_uppercase();
+    let (numeric, min, max) = match document_type {
+        crate::entities::values::DocumentType::Cc => (true, 3, 10),
+        crate::entities::values::DocumentType::Ce => (true, 3, 10),
+        crate::entities::values::DocumentType::Ppt => (true, 5, 10),
+        crate::entities::values::DocumentType::Pa => (false, 5, 15),
+    };
+    let valid_chars = if numeric {
+        cleaned.chars().all(|c| c.is_ascii_digit())
+    } else {
+        cleaned.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    let length_ok = (min..=max).contains(&cleaned.len());
+    match (valid_chars, length_ok, document_type) {
+        (true, true, _) if numeric && cleaned.starts_with('0') => {
+            Err("El número de documento no puede empezar por cero.")
+        }
+        (true, true, _) => Ok(cleaned),
+        (_, _, crate::entities::values::DocumentType::Cc) => {
+            Err("La cédula de ciudadanía debe tener entre 3 y 10 dígitos, sin letras.")
+        }
+        (_, _, crate::entities::values::DocumentType::Ce) => {
+            Err("La cédula de extranjería debe tener entre 3 y 10 dígitos, sin letras.")
+        }
+        (_, _, crate::entities::values::DocumentType::Ppt) => {
+            Err("El PPT debe tener entre 5 y 10 dígitos, sin letras.")
+        }
+        (_, _, crate::entities::values::DocumentType::Pa) => {
+            Err("El pasaporte debe tener entre 5 y 15 letras o números.")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -389,7 +389,7 @@ async fn propose_liaison(
     body: crate::api::JsonBody<LiaisonProposal>,
 ) -> AppResult<Created<super::UserView>> {
     let body = body.into_inner();
-    let password = super::passwords::NewPassword::hash(&crate::demo::random_secret()).await?;
+    let password = super::passwords::NewPassword::hash(&super::secrets::random_hex()).await?;
     let txn = crate::db::begin(db).await?;
     let proposed = super::propose_liaison(
         &txn,

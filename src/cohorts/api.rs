@@ -96,7 +96,7 @@ impl CohortQuery {
             status,
             department: crate::parse::text(self.department.as_deref()),
             municipality: crate::parse::text(self.municipality.as_deref())
-                .map(|m| crate::people::registration::normalize_municipality_code(&m)),
+                .map(|m| crate::territory::normalize_municipality_code(&m)),
             capacity_id: self.capacity,
             course_id: self.course,
             modality,
@@ -180,7 +180,7 @@ async fn create(
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::create(&txn, &notifier, &staff, &body).await?;
+    let view = crate::cohort_flow::create(&txn, &notifier, &staff, &body).await?;
     crate::db::commit(txn).await?;
     Ok(created(view))
 }
@@ -236,7 +236,7 @@ async fn update(
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::update(&txn, &notifier, &staff, id, &body).await?;
+    let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &body).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
 }

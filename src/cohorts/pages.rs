@@ -553,7 +553,7 @@ async fn create_submit(
     let result = async {
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
-        let view = super::create(&txn, &notifier, &staff, &input).await?;
+        let view = crate::cohort_flow::create(&txn, &notifier, &staff, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
@@ -1028,7 +1028,7 @@ async fn update_submit(
     let result = async {
         let input = form.input(db).await?;
         let txn = crate::db::begin(db).await?;
-        let view = super::update(&txn, &notifier, &staff, id, &input).await?;
+        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
@@ -1073,7 +1073,7 @@ async fn status_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let view = super::update(&txn, &notifier, &staff, id, &input).await?;
+        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }

@@ -665,7 +665,8 @@ async fn propose_liaison_submit(
     let back = Redirect::to("/demandas");
     let result = async {
         let password =
-            crate::accounts::passwords::NewPassword::hash(&crate::demo::random_secret()).await?;
+            crate::accounts::passwords::NewPassword::hash(&crate::accounts::secrets::random_hex())
+                .await?;
         let txn = crate::db::begin(db).await?;
         let proposed = crate::accounts::propose_liaison(
             &txn,

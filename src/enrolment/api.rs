@@ -62,9 +62,8 @@ pub async fn participant_for(
                 "Indique el participante (participant_id) o su tipo y número de documento.",
             )
         })?;
-    let number =
-        crate::people::registration::normalize_document(kind, document_number.unwrap_or(""))
-            .map_err(|m| AppError::invalid("document_number", m))?;
+    let number = crate::validate::document_number(kind, document_number.unwrap_or(""))
+        .map_err(|m| AppError::invalid("document_number", m))?;
     participant::Entity::find()
         .filter(participant::Column::DocumentType.eq(kind))
         .filter(participant::Column::DocumentNumber.eq(number.as_str()))

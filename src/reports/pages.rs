@@ -274,7 +274,7 @@ async fn report_page(
         let chosen = query
             .municipality
             .as_deref()
-            .map(crate::people::registration::normalize_municipality_code);
+            .map(crate::territory::normalize_municipality_code);
         let view = ReportView {
             is_reviewer: user.department_scope().is_some(),
             departments: DepartmentChoice::list(&departments, filters.department.as_deref()),

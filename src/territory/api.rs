@@ -239,7 +239,7 @@ pub async fn create_direction(
     body: crate::api::JsonBody<super::directions::DirectionInput>,
 ) -> AppResult<crate::api::Created<super::directions::Direction>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::directions::create(&txn, &admin, &body.into_inner()).await?;
+    let view = super::directions::create(&txn, admin.id, &body.into_inner()).await?;
     crate::db::commit(txn).await?;
     Ok(crate::api::created(view))
 }
@@ -267,7 +267,7 @@ pub async fn update_direction(
     body: crate::api::JsonBody<super::directions::DirectionInput>,
 ) -> AppResult<Json<super::directions::Direction>> {
     let txn = crate::db::begin(db).await?;
-    let view = super::directions::update(&txn, &admin, id, &body.into_inner()).await?;
+    let view = super::directions::update(&txn, admin.id, id, &body.into_inner()).await?;
     crate::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -131,7 +131,7 @@ async fn create_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let saved = directions::create(&txn, &admin, &input).await?;
+        let saved = directions::create(&txn, admin.id, &input).await?;
         crate::db::commit(txn).await?;
         Ok(saved)
     }
@@ -153,7 +153,7 @@ async fn update_submit(
     };
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let saved = directions::update(&txn, &admin, id, &input).await?;
+        let saved = directions::update(&txn, admin.id, id, &input).await?;
         crate::db::commit(txn).await?;
         Ok(saved)
     }

@@ -241,7 +241,7 @@ pub async fn create_user_audited<C: ConnectionTrait>(
 /// department (issue 16): the account is created inactive, with a random password nobody
 /// knows, audited; an administrator activates it, and the liaison then sets their password
 /// through «¿Olvidó su contraseña?». `password` is hashed before the transaction (argon2 is CPU
-/// work): pass `NewPassword::hash(&random_secret())`.
+/// work): pass `NewPassword::hash(&secrets::random_hex())`.
 pub async fn propose_liaison<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,

@@ -12,6 +12,13 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// 128 random bits as 32 hexadecimal digits: seeds of check-in codes, keys that must say
+/// nothing of the order they were made in, passwords nobody is meant to know.
+pub fn random_hex() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What the database keeps instead of the token: a leaked table grants nothing.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())

@@ -276,9 +276,8 @@ pub(super) async fn plan<C: ConnectionTrait>(
 
     let mut targets = current.map(|(_, t)| t.clone()).unwrap_or_default();
     if let Some(codes) = &input.municipality_codes {
-        targets.municipalities = normalize_codes(codes, |c| {
-            crate::people::registration::normalize_municipality_code(c)
-        });
+        targets.municipalities =
+            normalize_codes(codes, crate::territory::normalize_municipality_code);
         let found = municipality::Entity::find()
             .filter(municipality::Column::Code.is_in(targets.municipalities.clone()))
             .all(db)

@@ -1,6 +1,9 @@
 //! The lifecycle (draft → open → in_progress → closed, or cancelled) and what a status change
-//! sets off: freezing results on closing, cancelling enrolments with an email on cancelling.
+//! does to the cohort's own rows: freezing results on closing, cancelling enrolments with an
+//! email on cancelling. What it sets off above (demand, surveys) is announced as a
+//! [`super::events::CohortEvent`].
 
+use super::events::CohortEvent;
 use crate::audit::{self, Change};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, cohort_session, enrolment, participant};
@@ -33,7 +36,7 @@ pub(super) async fn change_status<C: ConnectionTrait>(
     current: &cohort::Model,
     to: CohortStatus,
     reason: Option<&str>,
-) -> AppResult<()> {
+) -> AppResult<Option<CohortEvent>> {
     if !transition_allowed(current.status, to) {
         return Err(AppError::Conflict(format!(
             "Una cohorte en estado «{}» no puede pasar a «{}».",
@@ -63,19 +66,18 @@ pub(super) async fn change_status<C: ConnectionTrait>(
     if to == CohortStatus::Closed {
         model.closed_at = Set(Some(crate::time::now()));
     }
-    if to == CohortStatus::Closed {
-        crate::demand::planning::on_closed(db, notifier, actor, current).await?;
-        crate::surveys::on_closed(db, notifier, current).await?;
-    }
     if to == CohortStatus::Cancelled {
-        crate::demand::planning::on_cancelled(db, actor, current).await?;
         let reason =
             parse::text(reason).unwrap_or_else(|| "Cancelada por la coordinación".to_string());
         model.cancellation_reason = Set(Some(reason.clone()));
         cancel_enrolments(db, notifier, actor, current, &reason).await?;
     }
     model.update(db).await?;
-    Ok(())
+    Ok(match to {
+        CohortStatus::Closed => Some(CohortEvent::Closed),
+        CohortStatus::Cancelled => Some(CohortEvent::Cancelled),
+        _ => None,
+    })
 }
 
 /// Everyone enrolled or waiting is cancelled and told why, in the same transaction.

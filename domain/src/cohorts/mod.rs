@@ -1,6 +1,7 @@
 //! Cohorts: one scheduled run of a course for some municipalities or departments, with its
 //! dates, enrolment window, seats, instructors, completion rule and lifecycle.
 
+pub mod events;
 mod input;
 mod lifecycle;
 pub mod overlap;
@@ -24,6 +25,7 @@ use crate::entities::{cohort, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::validate;
+use events::CohortEvent;
 use scope::CohortScope;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -65,14 +67,14 @@ fn territory(user: &Actor) -> Option<&[String]> {
         .map(|d| d.department_codes.as_slice())
 }
 
-/// Creates a draft cohort (with its targets and instructors, and the demands it answers),
-/// audited. A direction's coordinator creates cohorts only for its departments (422).
+/// Creates a draft cohort (with its targets and instructors), audited, and announces the
+/// demands it answers (see [`crate::cohort_flow`]). A direction's coordinator creates cohorts
+/// only for its departments (422).
 pub async fn create<C: ConnectionTrait>(
     db: &C,
-    notifier: &Notifier<'_>,
     user: &Actor,
     input: &CohortInput,
-) -> AppResult<CohortView> {
+) -> AppResult<(CohortView, Vec<CohortEvent>)> {
     let actor = user.id;
     // A new cohort is a draft: any other status is refused, never silently ignored.
     if let Some(status) = input.status.as_deref()
@@ -96,9 +98,11 @@ pub async fn create<C: ConnectionTrait>(
     apply(&mut model, &plan);
     let saved = model.insert(db).await?;
     write_targets(db, saved.id, &plan.targets).await?;
-    if let Some(ids) = &input.demand_ids {
-        crate::demand::planning::link(db, notifier, user, &saved, ids).await?;
-    }
+    let events = input
+        .demand_ids
+        .iter()
+        .map(|ids| CohortEvent::DemandsChosen(ids.clone()))
+        .collect();
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -112,17 +116,18 @@ pub async fn create<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(view)
+    Ok((view, events))
 }
 
-/// Changes fields and/or the status. Closed and cancelled cohorts are history: 409.
+/// Changes fields and/or the status, audited, and announces what that sets off above (see
+/// [`crate::cohort_flow`]). Closed and cancelled cohorts are history: 409.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     user: &Actor,
     id: i32,
     input: &CohortInput,
-) -> AppResult<CohortView> {
+) -> AppResult<(CohortView, Vec<CohortEvent>)> {
     let actor = user.id;
     // Outside a direction's departments: 404, as if it did not exist.
     find_in_scope(db, &CohortScope::of(Some(user)), id).await?;
@@ -187,19 +192,17 @@ pub async fn update<C: ConnectionTrait>(
     }
     // The demands it answers must still fit when its course or territory changes (422
     // otherwise, naming them).
+    let mut events = Vec::new();
     let reshaped = input.course_id.is_some()
         || input.municipality_codes.is_some()
         || input.department_codes.is_some();
-    let demand_ids = match &input.demand_ids {
-        Some(ids) => Some(ids.clone()),
-        None if reshaped => Some(crate::demand::planning::planned_ids(db, id).await?),
-        None => None,
-    };
-    if let Some(ids) = &demand_ids {
-        crate::demand::planning::link(db, notifier, user, &find(db, id).await?, ids).await?;
+    match &input.demand_ids {
+        Some(ids) => events.push(CohortEvent::DemandsChosen(ids.clone())),
+        None if reshaped => events.push(CohortEvent::Reshaped),
+        None => {}
     }
     if let Some(to) = target_status.filter(|to| *to != current.status) {
-        change_status(db, notifier, actor, &current, to, reason.as_deref()).await?;
+        events.extend(change_status(db, notifier, actor, &current, to, reason.as_deref()).await?);
     }
     // More seats: the waiting list moves up, first come first served.
     let updated = find(db, id).await?;
@@ -209,7 +212,7 @@ pub async fn update<C: ConnectionTrait>(
             CohortStatus::Open | CohortStatus::InProgress
         )
     {
-        crate::enrolment::fill_seats(db, notifier, Some(actor), &updated).await?;
+        events.push(CohortEvent::SeatsAdded);
     }
     let after = view(db, id).await?;
     audit::record(
@@ -228,7 +231,7 @@ pub async fn update<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(after)
+    Ok((after, events))
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Model> {

@@ -193,7 +193,7 @@ async fn insert<C: ConnectionTrait>(
         ends_at: Set(ends_at),
         topic: Set(topic),
         location: Set(location),
-        check_in_secret: Set(crate::demo::random_secret()),
+        check_in_secret: Set(crate::accounts::secrets::random_hex()),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()

@@ -11,11 +11,6 @@ use crate::format;
 use crate::results::Rule;
 use serde_json::{Map, Value, json};
 
-/// `2026-11-20T15:04:05Z`: the date-time form credentials use.
-pub fn instant(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// Where a certificate's credential is published (also its `id`).
 pub fn credential_url(issuer: &Issuer, code: &str) -> String {
     format!("{}/api/v1/certificates/{code}/credential", issuer.base_url)
@@ -83,7 +78,7 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
             "name": cert.issuer,
             "url": issuer.base_url,
         },
-        "validFrom": instant(cert.issued_at),
+        "validFrom": crate::time::instant(cert.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "name": cert.full_name,
@@ -160,7 +155,7 @@ pub fn signed(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<Str
     super::sign(
         issuer,
         unsigned(issuer, cert, rule),
-        &instant(cert.issued_at),
+        &crate::time::instant(cert.issued_at),
     )
 }
 

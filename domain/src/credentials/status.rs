@@ -122,7 +122,7 @@ pub async fn list_credential<C: ConnectionTrait>(
 ) -> AppResult<Map<String, Value>> {
     let set = set_indexes(db, list).await?;
     let url = list_url(issuer, list);
-    let now = super::badge::instant(crate::time::now());
+    let now = crate::time::instant(crate::time::now());
     let credential = json!({
         "@context": [CREDENTIALS_V2],
         "id": url,

@@ -357,11 +357,11 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         .collect();
     let codes: HashSet<String> = rows
         .iter()
-        .map(|r| crate::people::registration::normalize_municipality_code(&r.municipality))
+        .map(|r| crate::territory::normalize_municipality_code(&r.municipality))
         .collect();
     let mut names: HashMap<String, String> = HashMap::new();
     let codes: Vec<String> = codes.into_iter().collect();
-    for chunk in codes.chunks(crate::db::INSERT_CHUNK) {
+    for chunk in codes.chunks(crate::bulk::INSERT_CHUNK) {
         for m in municipality::Entity::find()
             .filter(municipality::Column::Code.is_in(chunk.to_vec()))
             .all(db)
@@ -376,7 +376,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
     let mut planned = Vec::new();
     for raw in rows {
         let mut problems = Vec::new();
-        let code = crate::people::registration::normalize_municipality_code(&raw.municipality);
+        let code = crate::territory::normalize_municipality_code(&raw.municipality);
         if code.is_empty() {
             problems.push(row_error(
                 raw.row,

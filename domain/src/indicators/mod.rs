@@ -369,7 +369,7 @@ async fn set_links<C: ConnectionTrait>(db: &C, id: i32, capacity_ids: &[i32]) ->
     let mut ids = capacity_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    crate::db::insert_many(
+    crate::bulk::insert_many(
         db,
         ids.into_iter()
             .map(|capacity_id| indicator_capacity::ActiveModel {
@@ -397,7 +397,7 @@ pub async fn insert_observations<C: ConnectionTrait>(
     rows: impl IntoIterator<Item = NewObservation>,
 ) -> AppResult<()> {
     changed();
-    crate::db::insert_many(
+    crate::bulk::insert_many(
         db,
         rows.into_iter()
             .map(|o| indicator_observation::ActiveModel {

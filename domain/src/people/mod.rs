@@ -86,6 +86,7 @@ value_set_schema!(
 );
 
 pub mod correction;
+pub mod departures;
 pub mod profile;
 pub mod readable;
 pub mod registration;

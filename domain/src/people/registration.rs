@@ -100,52 +100,6 @@ fn trimmed(text: &Option<String>) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Document numbers as people type them: `1.234.567`, `1 234 567`, `1234567-` → `1234567`.
-pub fn normalize_document(document_type: DocumentType, raw: &str) -> Result<String, &'static str> {
-    let cleaned: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '.' | ',' | ' ' | '-' | '\u{a0}'))
-        .collect::<String>()
-        .to_uppercase();
-    let (numeric, min, max) = match document_type {
-        DocumentType::Cc => (true, 3, 10),
-        DocumentType::Ce => (true, 3, 10),
-        DocumentType::Ppt => (true, 5, 10),
-        DocumentType::Pa => (false, 5, 15),
-    };
-    let valid_chars = if numeric {
-        cleaned.chars().all(|c| c.is_ascii_digit())
-    } else {
-        cleaned.chars().all(|c| c.is_ascii_alphanumeric())
-    };
-    let length_ok = (min..=max).contains(&cleaned.len());
-    match (valid_chars, length_ok, document_type) {
-        (true, true, _) if numeric && cleaned.starts_with('0') => {
-            Err("El número de documento no puede empezar por cero.")
-        }
-        (true, true, _) => Ok(cleaned),
-        (_, _, DocumentType::Cc) => {
-            Err("La cédula de ciudadanía debe tener entre 3 y 10 dígitos, sin letras.")
-        }
-        (_, _, DocumentType::Ce) => {
-            Err("La cédula de extranjería debe tener entre 3 y 10 dígitos, sin letras.")
-        }
-        (_, _, DocumentType::Ppt) => Err("El PPT debe tener entre 5 y 10 dígitos, sin letras."),
-        (_, _, DocumentType::Pa) => Err("El pasaporte debe tener entre 5 y 15 letras o números."),
-    }
-}
-
-/// DANE codes that lost their leading zero in a spreadsheet (`5001` → `05001`).
-pub fn normalize_municipality_code(raw: &str) -> String {
-    let code = raw.trim();
-    if code.len() == 4 && code.chars().all(|c| c.is_ascii_digit()) {
-        format!("0{code}")
-    } else {
-        code.to_string()
-    }
-}
-
 fn normalize_phone(raw: &str) -> Option<String> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     let digits = digits
@@ -197,7 +151,7 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             None
         }
         (None, Some(_)) => None,
-        (Some(kind), Some(raw)) => match normalize_document(kind, &raw) {
+        (Some(kind), Some(raw)) => match crate::validate::document_number(kind, &raw) {
             Ok(number) => Some(number),
             Err(message) => {
                 errors.push(FieldError::new("document_number", message));
@@ -245,8 +199,8 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             normalized
         }
     };
-    let municipality_code =
-        trimmed(&input.municipality_code).map(|c| normalize_municipality_code(&c));
+    let municipality_code = trimmed(&input.municipality_code)
+        .map(|c| crate::territory::normalize_municipality_code(&c));
     match &municipality_code {
         None => errors.push(FieldError::new(
             "municipality_code",
@@ -828,7 +782,7 @@ pub async fn save_profile<C: ConnectionTrait>(
     let saved = model.save(db).await?.try_into_model()?;
     if moved {
         // Back in (or newly in) a municipality they once said they had left.
-        crate::surveys::returned(db, saved.id, &saved.municipality_code).await?;
+        super::departures::returned(db, saved.id, &saved.municipality_code).await?;
     }
     Ok(saved)
 }

@@ -22,14 +22,14 @@ pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::entities::values::{Application, CohortStatus, SurveyKind};
-use crate::entities::{cohort, enrolment, entity_departure, participant, survey, survey_response};
+use crate::entities::{cohort, enrolment, participant, survey, survey_response};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -614,7 +614,14 @@ pub async fn answer<C: ConnectionTrait>(
         still_in_entity, ..
     } = answer
     {
-        record_entity(db, &own.enrolment, still_in_entity, own.survey.opens_at).await?;
+        crate::people::departures::record(
+            db,
+            own.enrolment.participant_id,
+            &own.enrolment.municipality_code,
+            still_in_entity,
+            own.survey.opens_at,
+        )
+        .await?;
     }
     let row = response_row(
         own.survey.cohort_id,
@@ -670,68 +677,7 @@ fn response_row(
 /// A random key for an anonymous response (128 bits, hex): unlike a sequence, it says nothing
 /// of the order in which answers came.
 fn response_key() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// «¿Sigue en la misma entidad?»: no → the person left the entity of the enrolment's
-/// municipality; yes → they are there (a departure they reported earlier is withdrawn).
-///
-/// Nothing here tells when the person answered: no audit entry (a named, timestamped row
-/// written with the anonymous answer would point at it), and the departure carries the
-/// survey's opening time, the same for everyone invited with this person.
-async fn record_entity<C: ConnectionTrait>(
-    db: &C,
-    enrolment: &enrolment::Model,
-    still: bool,
-    survey_opened: DateTime<Utc>,
-) -> AppResult<()> {
-    let existing = entity_departure::Entity::find_by_id((
-        enrolment.participant_id,
-        enrolment.municipality_code.clone(),
-    ))
-    .one(db)
-    .await?;
-    match (still, existing) {
-        (false, None) => {
-            entity_departure::Entity::insert(entity_departure::ActiveModel {
-                participant_id: Set(enrolment.participant_id),
-                municipality_code: Set(enrolment.municipality_code.clone()),
-                reported_at: Set(survey_opened),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    entity_departure::Column::ParticipantId,
-                    entity_departure::Column::MunicipalityCode,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-        }
-        (true, Some(row)) => {
-            row.delete(db).await?;
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// A person whose municipality changed to `municipality_code` is there now: a departure from
-/// it they reported earlier no longer holds.
-pub(crate) async fn returned<C: ConnectionTrait>(
-    db: &C,
-    participant_id: i32,
-    municipality_code: &str,
-) -> AppResult<()> {
-    entity_departure::Entity::delete_many()
-        .filter(entity_departure::Column::ParticipantId.eq(participant_id))
-        .filter(entity_departure::Column::MunicipalityCode.eq(municipality_code))
-        .exec(db)
-        .await?;
-    Ok(())
+    crate::accounts::secrets::random_hex()
 }
 
 /// One enrolment's survey as the demo and the synthetic data write it: the invitation, and

@@ -48,7 +48,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()
         .filter(survey_tally::Column::CohortId.eq(cohort_id))
         .exec(db)
         .await?;
-    crate::db::insert_many(db, rows).await?;
+    crate::bulk::insert_many(db, rows).await?;
     bump(db).await
 }
 
@@ -79,7 +79,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     let rows = compute(db, None).await?;
     let count = rows.len();
     survey_tally::Entity::delete_many().exec(db).await?;
-    crate::db::insert_many(db, rows).await?;
+    crate::bulk::insert_many(db, rows).await?;
     bump(db).await?;
     Ok(count)
 }

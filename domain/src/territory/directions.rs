@@ -2,7 +2,6 @@
 //! coordinator with a direction sees and manages only the cohorts that target its departments
 //! and creates cohorts only there; without one, a coordinator is national.
 
-use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::{department, territorial_direction, territorial_direction_department};
 use crate::error::{AppError, AppResult, FieldError};
@@ -200,7 +199,7 @@ async fn write_departments<C: ConnectionTrait>(
 /// Creates a direction (admins), audited.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
-    user: &Actor,
+    actor: i32,
     input: &DirectionInput,
 ) -> AppResult<Direction> {
     let (name, departments) = check(db, input, None).await?;
@@ -218,7 +217,7 @@ pub async fn create<C: ConnectionTrait>(
     audit::record(
         db,
         Change {
-            actor: Some(user.id),
+            actor: Some(actor),
             action: "territorial_direction.created",
             subject_type: "territorial_direction",
             subject_id: saved.id.to_string(),
@@ -233,7 +232,7 @@ pub async fn create<C: ConnectionTrait>(
 /// Renames a direction or replaces its departments (admins), audited.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
-    user: &Actor,
+    actor: i32,
     id: i32,
     input: &DirectionInput,
 ) -> AppResult<Direction> {
@@ -256,7 +255,7 @@ pub async fn update<C: ConnectionTrait>(
     audit::record(
         db,
         Change {
-            actor: Some(user.id),
+            actor: Some(actor),
             action: "territorial_direction.updated",
             subject_type: "territorial_direction",
             subject_id: id.to_string(),

@@ -70,6 +70,16 @@ struct CategoryRow {
     is_department_capital: String,
 }
 
+/// DANE codes that lost their leading zero in a spreadsheet (`5001` → `05001`).
+pub fn normalize_municipality_code(raw: &str) -> String {
+    let code = raw.trim();
+    if code.len() == 4 && code.chars().all(|c| c.is_ascii_digit()) {
+        format!("0{code}")
+    } else {
+        code.to_string()
+    }
+}
+
 /// Parses one of the embedded CSV files; a malformed seed file is a build defect.
 pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(
     name: &str,
@@ -217,7 +227,7 @@ pub async fn resolve_municipality<C: ConnectionTrait>(
         return Ok(Err("Escriba el municipio donde trabaja.".into()));
     }
     if typed.chars().all(|c| c.is_ascii_digit()) {
-        let code = crate::people::registration::normalize_municipality_code(typed);
+        let code = normalize_municipality_code(typed);
         return Ok(
             match municipality::Entity::find_by_id(code.clone())
                 .one(db)
@@ -342,7 +352,7 @@ pub async fn resolve_municipality_list<C: ConnectionTrait>(
         .filter(|e| !e.is_empty())
     {
         if entry.chars().all(|c| c.is_ascii_digit()) {
-            let code = crate::people::registration::normalize_municipality_code(entry);
+            let code = normalize_municipality_code(entry);
             match municipality::Entity::find_by_id(code.clone())
                 .one(db)
                 .await?
