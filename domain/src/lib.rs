@@ -26,6 +26,7 @@ pub use entities;
 pub mod error;
 pub mod figures;
 pub mod format;
+pub mod home;
 pub mod indicators;
 pub mod jobs;
 pub mod mail;

@@ -7,7 +7,7 @@ use crate::api::{Created, List, created};
 use crate::cohorts;
 use crate::cohorts::scope::CohortScope;
 use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
-use crate::entities::{cohort, enrolment, participant};
+use crate::entities::{cohort, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge};
@@ -38,47 +38,6 @@ struct EnrolBody {
     /// Required (non-empty) with `override_eligibility`; audited.
     #[schema(example = "Única funcionaria de planeación del municipio.")]
     override_reason: Option<String>,
-}
-
-/// The participant a coordinator names, by id or by document.
-pub async fn participant_for(
-    db: &impl sea_orm::ConnectionTrait,
-    id: Option<i32>,
-    document_type: Option<&str>,
-    document_number: Option<&str>,
-) -> AppResult<participant::Model> {
-    if let Some(id) = id {
-        return participant::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::invalid("participant_id", "No existe ese participante."))
-            .map_err(Into::into);
-    }
-    let kind = document_type
-        .and_then(|t| DocumentType::parse(t.trim().to_uppercase().as_str()))
-        .ok_or_else(|| {
-            AppError::invalid(
-                "document_type",
-                "Indique el participante (participant_id) o su tipo y número de documento.",
-            )
-        })?;
-    let number = crate::validate::document_number(kind, document_number.unwrap_or(""))
-        .map_err(|m| AppError::invalid("document_number", m))?;
-    participant::Entity::find()
-        .filter(participant::Column::DocumentType.eq(kind))
-        .filter(participant::Column::DocumentNumber.eq(number.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                "document_number",
-                format!(
-                    "No hay ninguna persona registrada con {} {number}.",
-                    kind.as_str()
-                ),
-            )
-        })
-        .map_err(Into::into)
 }
 
 /// Enrol in a cohort (self or, for staff, someone else)
@@ -125,7 +84,7 @@ async fn enrol(
             super::enrol(&txn, &notifier, id, me.id, &Requester::Participant(&user)).await?
         }
         Role::Admin | Role::Coordinator => {
-            let person = participant_for(
+            let person = crate::people::named(
                 &txn,
                 body.participant_id,
                 body.document_type.as_deref(),

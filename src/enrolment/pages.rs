@@ -151,7 +151,7 @@ async fn staff_enrol(
     let form = form.0;
     let result = async {
         let txn = crate::db::begin(db).await?;
-        let person = super::api::participant_for(
+        let person = crate::people::named(
             &txn,
             None,
             Some(&form.document_type),

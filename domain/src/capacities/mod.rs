@@ -1,11 +1,15 @@
 //! Municipal capacities (what a municipality can do for itself). The indicators that measure
 //! them are `indicators`.
 
+use crate::audit::{self, Change};
 use crate::entities::capacity;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, FieldError};
 use crate::territory::read_csv;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
-use serde::Deserialize;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const CAPACITIES_CSV: &str = include_str!("../../../seed/capacities.csv");
@@ -48,4 +52,221 @@ pub async fn load_reference<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         .await?;
     }
     Ok(())
+}
+
+/// A municipal capacity a course strengthens.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Capacity)]
+pub struct CapacityView {
+    pub id: i32,
+    #[schema(pattern = "^[a-z0-9_]{1,60}$", example = "planeacion_territorial")]
+    pub code: String,
+    #[schema(example = "Planeación territorial")]
+    pub name: String,
+    pub description: String,
+    /// Inactive capacities cannot be chosen for courses.
+    pub active: bool,
+}
+
+impl From<capacity::Model> for CapacityView {
+    fn from(c: capacity::Model) -> Self {
+        CapacityView {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            description: c.description,
+            active: c.active,
+        }
+    }
+}
+
+/// A capacity as sent: `code` and `name` are required to create one; on PATCH every field is
+/// optional and `code` may only repeat the current one.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = CapacityInput)]
+pub struct CapacityInput {
+    /// Lower case without accents, digits and underscore (at most 60); unique; never changes
+    /// (other systems use it).
+    #[schema(pattern = "^[a-z0-9_]{1,60}$", example = "gestion_del_riesgo")]
+    pub code: Option<String>,
+    /// Printed on certificates: one line, at most 120 characters.
+    #[schema(max_length = 120, example = "Gestión del riesgo")]
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Default `true` when creating.
+    pub active: Option<bool>,
+}
+
+fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 60
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Capacity names are printed on certificates: required, one line, drawable by their fonts.
+fn capacity_name(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::certificate_text("name", text, MAX_NAME_CHARS) {
+        Ok(Some(name)) => Some(name),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "name",
+                format!("Escriba el nombre de la capacidad (máximo {MAX_NAME_CHARS} caracteres)."),
+            ));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+fn capacity_description(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    crate::validate::lines(
+        "description",
+        text,
+        crate::validate::DESCRIPTION_MAX,
+        errors,
+    )
+}
+
+const MAX_NAME_CHARS: usize = 120;
+
+/// Every capacity, in their order, one page (`page` ≥ 1, `per_page` ≤ 500): (items, total).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    paging: &crate::paging::Paging,
+) -> AppResult<(Vec<CapacityView>, u64, u64, u64)> {
+    let (page, per_page) = paging.resolve()?;
+    let paginator = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let items = paginator
+        .fetch_page(page - 1)
+        .await?
+        .into_iter()
+        .map(CapacityView::from)
+        .collect();
+    Ok((items, total, page, per_page))
+}
+
+/// Creates a capacity (admins): `code` and `name` required, every problem at once (422),
+/// audited.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    input: &CapacityInput,
+) -> AppResult<CapacityView> {
+    let code = input.code.as_deref().unwrap_or("").trim().to_string();
+    let mut errors = Vec::new();
+    let name = capacity_name(input.name.as_deref().unwrap_or(""), &mut errors);
+    let description = capacity_description(input.description.as_deref(), &mut errors);
+    if !is_code(&code) {
+        errors.push(FieldError::new(
+            "code",
+            "El código usa solo minúsculas sin tildes, números y guion bajo (máximo 60).",
+        ));
+    } else if capacity::Entity::find()
+        .filter(capacity::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        errors.push(FieldError::new(
+            "code",
+            "Ya existe una capacidad con este código.",
+        ));
+    }
+    let (Some(name), true) = (name, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let next_order = capacity::Entity::find().count(db).await? as i32 + 1;
+    let at = crate::time::now();
+    let saved = capacity::ActiveModel {
+        code: Set(code),
+        name: Set(name),
+        description: Set(description.unwrap_or_default()),
+        sort_order: Set(next_order),
+        active: Set(input.active.unwrap_or(true)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: "capacity.created",
+            subject_type: "capacity",
+            subject_id: saved.id.to_string(),
+            before: None,
+            after: serde_json::to_value(CapacityView::from(saved.clone())).ok(),
+        },
+    )
+    .await?;
+    Ok(saved.into())
+}
+
+/// Changes a capacity (admins): the code never changes (other systems use it), audited.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    input: &CapacityInput,
+) -> AppResult<CapacityView> {
+    let mut errors = Vec::new();
+    let name = match input.name.as_deref() {
+        Some(text) => capacity_name(text, &mut errors),
+        None => None,
+    };
+    let description = capacity_description(input.description.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let current = capacity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if input
+        .code
+        .as_deref()
+        .is_some_and(|c| c.trim() != current.code)
+    {
+        return Err(AppError::invalid(
+            "code",
+            "El código de una capacidad no cambia: otros sistemas lo usan.",
+        ));
+    }
+    let before = CapacityView::from(current.clone());
+    let mut model: capacity::ActiveModel = current.into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if input.description.is_some() {
+        model.description = Set(description.unwrap_or_default());
+    }
+    if let Some(active) = input.active {
+        model.active = Set(active);
+    }
+    model.updated_at = Set(crate::time::now());
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: "capacity.updated",
+            subject_type: "capacity",
+            subject_id: saved.id.to_string(),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(CapacityView::from(saved.clone())).ok(),
+        },
+    )
+    .await?;
+    Ok(saved.into())
 }

@@ -1,0 +1,489 @@
+//! The signed-in home page of each role: what that person can do next, read from real data.
+//! The web layer adds the charts and the satisfaction line, and renders (issue 31 moved these
+//! reads out of it).
+
+use crate::accounts::actor::Actor;
+use crate::certificates::issue::Verification;
+use crate::cohorts::scope::CohortScope;
+use crate::entities::values::{CohortStatus, DemandStatus, EnrolmentStatus, OutboxStatus, Role};
+use crate::entities::{
+    cohort, cohort_instructor, cohort_session, course, department, enrolment, municipality, outbox,
+    participant, user,
+};
+use crate::error::AppResult;
+use crate::reports::MunicipalitySummary;
+use crate::reports::dashboard::{Dashboards, Picture};
+use crate::time::{local, now};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A liaison's (enlace municipal) home: their municipality's demands and its training per
+/// capacity.
+#[derive(Serialize)]
+pub struct LiaisonHome {
+    pub municipality: crate::reports::place::Place,
+    pub demands: Vec<crate::demand::DemandView>,
+    pub open_demands: usize,
+    pub capacities: Vec<LiaisonCapacity>,
+}
+
+#[derive(Serialize)]
+pub struct LiaisonCapacity {
+    pub name: String,
+    pub trained: i64,
+    pub completed: i64,
+    pub certified: i64,
+}
+
+/// A cohort as the home pages list it.
+#[derive(Serialize)]
+pub struct CohortLine {
+    pub id: i32,
+    pub name: String,
+    pub course: Option<String>,
+    pub status_label: &'static str,
+    pub start_date: String,
+    pub end_date: String,
+    pub seats: i32,
+    pub next_session: Option<String>,
+}
+
+/// A session of the participant's whose check-in is open now.
+#[derive(Serialize)]
+pub struct CheckInLine {
+    pub session_id: i32,
+    pub cohort: String,
+    pub topic: String,
+    /// When the window closes (the session's end), e.g. «4:00 p. m.».
+    pub until: String,
+}
+
+#[derive(Serialize)]
+pub struct ParticipantHome {
+    /// Sessions running now, where the person can check in by typing the code.
+    pub check_ins: Vec<CheckInLine>,
+    /// Surveys open and not answered yet.
+    pub surveys: Vec<crate::surveys::PendingSurvey>,
+    pub enrolments: Vec<EnrolmentRow>,
+    pub has_profile: bool,
+    pub certificates: Vec<Verification>,
+}
+
+/// One of the participant's enrolments.
+#[derive(Serialize)]
+pub struct EnrolmentRow {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub cancellable: bool,
+    pub cohort: String,
+    pub status_label: &'static str,
+    pub dates: String,
+    pub next_session: Option<String>,
+    pub progress: Option<String>,
+    pub at_risk: bool,
+}
+
+pub struct InstructorHome {
+    pub cohorts: Vec<CohortLine>,
+    pub today: Vec<TodaySession>,
+}
+
+/// One of the instructor's sessions of today.
+#[derive(Serialize)]
+pub struct TodaySession {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub cohort: Option<String>,
+    pub topic: String,
+    pub starts: String,
+    pub ends: String,
+    pub location: Option<String>,
+    pub started: bool,
+    pub in_window: bool,
+}
+
+/// A gobernación's home: its department's kept figures, places and cohorts.
+pub struct ReviewerHome {
+    pub picture: std::sync::Arc<Picture>,
+    pub department: Option<String>,
+    pub municipalities: u64,
+    pub pdet: u64,
+    pub cohorts: Vec<CohortLine>,
+    /// Open municipal demands of the department.
+    pub open_demands: u64,
+}
+
+/// A coordinator's (or admin's) home.
+pub struct StaffHome {
+    pub picture: std::sync::Arc<Picture>,
+    /// The municipalities with most people in training (at most 12).
+    pub top: Vec<MunicipalitySummary>,
+    pub fill_rate: String,
+    pub by_status: Vec<StatusCount>,
+    pub cohorts: Vec<CohortLine>,
+    /// Open municipal demands in the coordinator's scope.
+    pub open_demands: u64,
+    pub admin: Option<AdminHome>,
+}
+
+/// How many cohorts are in a state.
+#[derive(Serialize)]
+pub struct StatusCount {
+    pub label: &'static str,
+    pub count: u64,
+}
+
+#[derive(Serialize)]
+pub struct AdminHome {
+    pub users: u64,
+    pub outbox_pending: u64,
+    pub outbox_failed: u64,
+}
+
+/// A date and time as people read it.
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::format::date_time(at)
+}
+
+/// The sessions of these cohorts that have not ended, earliest first.
+async fn upcoming_sessions<C: ConnectionTrait>(
+    db: &C,
+    cohort_ids: &[i32],
+) -> AppResult<Vec<cohort_session::Model>> {
+    Ok(cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.is_in(cohort_ids.to_vec()))
+        .filter(cohort_session::Column::EndsAt.gt(now()))
+        .order_by_asc(cohort_session::Column::StartsAt)
+        .all(db)
+        .await?)
+}
+
+/// Each cohort's next session, as people read it.
+fn first_per_cohort(sessions: &[cohort_session::Model]) -> HashMap<i32, String> {
+    let mut next = HashMap::new();
+    for session in sessions {
+        next.entry(session.cohort_id)
+            .or_insert_with(|| when(session.starts_at));
+    }
+    next
+}
+
+/// The cohorts as the home pages list them, each with its course and next session.
+async fn cohort_lines<C: ConnectionTrait>(
+    db: &C,
+    cohorts: Vec<cohort::Model>,
+) -> AppResult<Vec<CohortLine>> {
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let next = first_per_cohort(&upcoming_sessions(db, &ids).await?);
+    let courses: HashMap<i32, String> = course::Entity::find()
+        .filter(course::Column::Id.is_in(cohorts.iter().map(|c| c.course_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(cohorts
+        .into_iter()
+        .map(|c| CohortLine {
+            id: c.id,
+            course: courses.get(&c.course_id).cloned(),
+            status_label: c.status.label(),
+            start_date: c.start_date.to_string(),
+            end_date: c.end_date.to_string(),
+            seats: c.seats,
+            next_session: next.get(&c.id).cloned(),
+            name: c.name,
+        })
+        .collect())
+}
+
+/// A liaison's home.
+pub async fn liaison(db: &DatabaseConnection, user: &Actor) -> AppResult<LiaisonHome> {
+    let code = user.municipality_code.clone().unwrap_or_default();
+    let impact = crate::indicators::impact::municipality(db, user, &code).await?;
+    let (demands, _) =
+        crate::demand::list(db, user, &crate::demand::DemandFilter::default(), 1, 20).await?;
+    Ok(LiaisonHome {
+        open_demands: demands
+            .iter()
+            .filter(|d| d.status == DemandStatus::Open)
+            .count(),
+        capacities: impact
+            .capacities
+            .iter()
+            .map(|c| LiaisonCapacity {
+                name: c.capacity.name.clone(),
+                trained: c.trained,
+                completed: c.completed,
+                certified: c.certified,
+            })
+            .collect(),
+        demands,
+        municipality: impact.municipality,
+    })
+}
+
+/// A participant's home: check-ins open now, pending surveys, enrolments with progress, and
+/// certificates.
+pub async fn participant<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<ParticipantHome> {
+    let Some(person) = participant::Entity::find()
+        .filter(participant::Column::UserId.eq(user.id))
+        .one(db)
+        .await?
+    else {
+        return Ok(ParticipantHome {
+            check_ins: Vec::new(),
+            surveys: Vec::new(),
+            enrolments: Vec::new(),
+            has_profile: false,
+            certificates: Vec::new(),
+        });
+    };
+    let enrolments = enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(person.id))
+        .order_by_desc(enrolment::Column::CreatedAt)
+        .find_also_related(cohort::Entity)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = enrolments.iter().map(|(e, _)| e.cohort_id).collect();
+    let upcoming = upcoming_sessions(db, &ids).await?;
+    let next = first_per_cohort(&upcoming);
+    // Sessions of the cohorts the person is enrolled in whose check-in window is open now:
+    // «Registrar asistencia» without the QR code.
+    let at = now();
+    let check_ins: Vec<CheckInLine> = upcoming
+        .iter()
+        .filter(|s| crate::attendance::checkin::in_window(s, at))
+        .filter_map(|s| {
+            let (_, c) = enrolments.iter().find(|(e, c)| {
+                e.cohort_id == s.cohort_id
+                    && e.status == EnrolmentStatus::Enrolled
+                    && c.as_ref().is_some_and(|c| {
+                        !matches!(c.status, CohortStatus::Cancelled | CohortStatus::Closed)
+                    })
+            })?;
+            Some(CheckInLine {
+                session_id: s.id,
+                cohort: c.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+                topic: s.topic.clone(),
+                until: crate::format::time(crate::time::local(s.ends_at).time()),
+            })
+        })
+        .collect();
+    let progress: HashMap<i32, (String, bool)> =
+        crate::attendance::progress::for_participant(db, person.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.enrolment_id, (p.summary, p.at_risk)))
+            .collect();
+    let rows: Vec<EnrolmentRow> = enrolments
+        .into_iter()
+        .filter_map(|(e, c)| c.map(|c| (e, c)))
+        .map(|(e, c)| EnrolmentRow {
+            id: e.id,
+            cohort_id: c.id,
+            cancellable: matches!(
+                e.status,
+                EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
+            ) && matches!(
+                c.status,
+                CohortStatus::Open | CohortStatus::InProgress | CohortStatus::Draft
+            ),
+            status_label: e.status.label(),
+            dates: format!(
+                "{} a {}",
+                crate::format::date(c.start_date),
+                crate::format::date(c.end_date)
+            ),
+            next_session: if e.status == EnrolmentStatus::Enrolled {
+                next.get(&c.id).cloned()
+            } else {
+                None
+            },
+            progress: progress.get(&e.id).map(|p| p.0.clone()),
+            at_risk: progress.get(&e.id).is_some_and(|p| p.1),
+            cohort: c.name,
+        })
+        .collect();
+    let certificates = crate::certificates::issue::of_participant(db, person.id).await?;
+    Ok(ParticipantHome {
+        check_ins,
+        surveys: crate::surveys::pending(db, user, crate::time::now()).await?,
+        enrolments: rows,
+        has_profile: true,
+        certificates,
+    })
+}
+
+/// An instructor's home: the cohorts they teach and today's sessions.
+pub async fn instructor<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<InstructorHome> {
+    let cohorts = cohort::Entity::find()
+        .filter(
+            cohort::Column::Id.in_subquery(
+                Query::select()
+                    .column(cohort_instructor::Column::CohortId)
+                    .from(cohort_instructor::Entity)
+                    .and_where(cohort_instructor::Column::UserId.eq(user.id))
+                    .to_owned(),
+            ),
+        )
+        .filter(cohort::Column::Status.is_not_in([CohortStatus::Cancelled]))
+        .order_by_desc(cohort::Column::StartDate)
+        .all(db)
+        .await?;
+    let today = crate::time::today();
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let names: HashMap<i32, String> = cohorts.iter().map(|c| (c.id, c.name.clone())).collect();
+    let at = now();
+    let today_sessions: Vec<TodaySession> = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.is_in(ids))
+        .filter(cohort_session::Column::StartsAt.gte(crate::time::from_local(today, 0, 0)))
+        .filter(cohort_session::Column::StartsAt.lt(crate::time::from_local(
+            today + chrono::Duration::days(1),
+            0,
+            0,
+        )))
+        .order_by_asc(cohort_session::Column::StartsAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| TodaySession {
+            id: s.id,
+            cohort_id: s.cohort_id,
+            cohort: names.get(&s.cohort_id).cloned(),
+            starts: local(s.starts_at).format("%H:%M").to_string(),
+            ends: local(s.ends_at).format("%H:%M").to_string(),
+            started: s.starts_at <= at,
+            in_window: crate::attendance::checkin::in_window(&s, at),
+            topic: s.topic,
+            location: s.location,
+        })
+        .collect();
+    Ok(InstructorHome {
+        cohorts: cohort_lines(db, cohorts).await?,
+        today: today_sessions,
+    })
+}
+
+/// A gobernación reviewer's home.
+pub async fn reviewer(
+    db: &DatabaseConnection,
+    dashboards: &Dashboards,
+    user: &Actor,
+) -> AppResult<ReviewerHome> {
+    let code = user.department_scope().unwrap_or_default();
+    let department = department::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?;
+    let municipalities = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(code))
+        .count(db)
+        .await?;
+    let pdet = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(code))
+        .filter(municipality::Column::PdetSubregionId.is_not_null())
+        .count(db)
+        .await?;
+    let cohorts = cohort::Entity::find()
+        .filter(CohortScope::Department(code.to_string()).condition())
+        .order_by_desc(cohort::Column::StartDate)
+        .limit(20)
+        .all(db)
+        .await?;
+    Ok(ReviewerHome {
+        picture: dashboards.picture(db, Some(code)).await?,
+        department: department.map(|d| d.name),
+        municipalities,
+        pdet,
+        cohorts: cohort_lines(db, cohorts).await?,
+        open_demands: crate::demand::open_count(db, user).await?,
+    })
+}
+
+/// A coordinator's or admin's home: the cohorts they manage by state (a territorial
+/// direction's coordinator: its cohorts), the national picture, the seats taken in open
+/// cohorts; an admin also sees accounts and the outbox.
+pub async fn staff(
+    db: &DatabaseConnection,
+    dashboards: &Dashboards,
+    user: &Actor,
+) -> AppResult<StaffHome> {
+    let managed = CohortScope::of(Some(user)).condition();
+    let mut by_status = Vec::new();
+    for status in [
+        CohortStatus::Draft,
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+    ] {
+        let count = cohort::Entity::find()
+            .filter(cohort::Column::Status.eq(status))
+            .filter(managed.clone())
+            .count(db)
+            .await?;
+        by_status.push(StatusCount {
+            label: status.label(),
+            count,
+        });
+    }
+    let recent = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))
+        .filter(managed.clone())
+        .order_by_asc(cohort::Column::StartDate)
+        .limit(10)
+        .all(db)
+        .await?;
+    // The national picture (kept for a while, see `reports::dashboard`): the municipalities
+    // with most people in training, PDET coverage and the trends.
+    let picture = dashboards.picture(db, None).await?;
+    let mut top = picture.summary.clone();
+    top.sort_by(|a, b| {
+        b.enrolled
+            .cmp(&a.enrolled)
+            .then(a.municipality_name.cmp(&b.municipality_name))
+    });
+    top.truncate(12);
+    let open = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Open))
+        .filter(managed)
+        .all(db)
+        .await?;
+    let seats: i64 = open.iter().map(|c| i64::from(c.seats)).sum();
+    let taken = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.is_in(open.iter().map(|c| c.id).collect::<Vec<_>>()))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Enrolled))
+        .count(db)
+        .await? as i64;
+    let admin = if user.role == Role::Admin {
+        let outbox_count = |status: OutboxStatus| {
+            outbox::Entity::find()
+                .filter(outbox::Column::Status.eq(status))
+                .count(db)
+        };
+        Some(AdminHome {
+            users: user::Entity::find().count(db).await?,
+            outbox_pending: outbox_count(OutboxStatus::Pending).await?,
+            outbox_failed: outbox_count(OutboxStatus::Failed).await?,
+        })
+    } else {
+        None
+    };
+    Ok(StaffHome {
+        picture,
+        top,
+        fill_rate: if seats == 0 {
+            "—".to_string()
+        } else {
+            format!("{} %", taken * 100 / seats)
+        },
+        by_status,
+        cohorts: cohort_lines(db, recent).await?,
+        open_demands: crate::demand::open_count(db, user).await?,
+        admin,
+    })
+}
