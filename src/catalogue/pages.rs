@@ -152,6 +152,8 @@ struct CoursesView<'a> {
     #[serde(flatten)]
     form: CourseFormView<'a>,
     courses: Vec<CourseView>,
+    /// The catalogue is national: a territorial direction's coordinator reads it only.
+    editable: bool,
 }
 
 /// A course's page: its form and its state.
@@ -160,6 +162,15 @@ struct CourseEditView<'a> {
     #[serde(flatten)]
     form: CourseFormView<'a>,
     course: &'a CourseView,
+    editable: bool,
+}
+
+/// Whether the signed-in person may change the catalogue (see
+/// `catalogue::courses::require_national`).
+fn editable(page: &Page<'_>) -> bool {
+    page.user
+        .as_ref()
+        .is_some_and(|u| courses::require_national(u).is_ok())
 }
 
 async fn form_view<'a>(
@@ -228,7 +239,16 @@ async fn list_html(
 ) -> AppResult<RawHtml<String>> {
     let (courses, _) = courses::list(db, None, None, true, 1, 500).await?;
     let form = form_view(db, form, errors).await?;
-    page.render("courses", "Cursos", CoursesView { form, courses })
+    let editable = editable(page);
+    page.render(
+        "courses",
+        "Cursos",
+        CoursesView {
+            form,
+            courses,
+            editable,
+        },
+    )
 }
 
 /// A course's page with its form showing `form` and `errors`.
@@ -240,7 +260,16 @@ async fn edit_html(
     errors: &[FieldError],
 ) -> AppResult<RawHtml<String>> {
     let form = form_view(db, form, errors).await?;
-    page.render("course_edit", &course.name, CourseEditView { form, course })
+    let editable = editable(page);
+    page.render(
+        "course_edit",
+        &course.name,
+        CourseEditView {
+            form,
+            course,
+            editable,
+        },
+    )
 }
 
 #[get("/coordinacion/cursos")]

@@ -279,6 +279,22 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     )
     .await;
     assert_eq!(status, Status::Forbidden);
+    // Its pages say so instead of offering a form that would be refused.
+    let pages = browser(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
+    for path in [
+        "/coordinacion/cursos".to_string(),
+        format!("/coordinacion/cursos/{course_id}"),
+    ] {
+        let html = pages
+            .get(path.clone())
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        assert!(html.contains("El catálogo de cursos es nacional"), "{path}");
+        assert!(!html.contains("action=\"/coordinacion/cursos"), "{path}");
+    }
 }
 
 /// A browser signed in as `email`.
