@@ -155,9 +155,10 @@ async fn forgot_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     page: Page<'_>,
+    address: crate::web::ClientAddress,
     form: CsrfForm<ForgotForm>,
 ) -> AppResult<RawHtml<String>> {
-    password_reset::request(db, &notifier, &form.0.email).await?;
+    password_reset::request(db, &notifier, &form.0.email, address.0).await?;
     page.render(
         "password_forgot",
         "Recuperar contraseña",

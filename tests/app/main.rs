@@ -42,4 +42,5 @@ mod support;
 mod surveys;
 mod synthetic;
 mod trust_scope;
+mod trust_throttle;
 mod world;

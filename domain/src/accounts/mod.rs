@@ -451,9 +451,9 @@ pub async fn update_user<C: ConnectionTrait>(
 }
 
 /// Gives an account a new password (hashed before the transaction; a weak one is a 422). Every
-/// browser session and API token of the person ends, and the sign-in failures counted against
-/// the account are forgotten: whoever held the old password, or a session opened with it, is
-/// out.
+/// browser session and API token of the person ends, every outstanding reset link and pending
+/// email change is spent, and the sign-in failures counted against the account are forgotten:
+/// whoever held the old password, a session opened with it or an older link, is out.
 pub async fn set_password<C: ConnectionTrait>(
     db: &C,
     account: user::Model,
@@ -466,7 +466,7 @@ pub async fn set_password<C: ConnectionTrait>(
     model.password_hash = Set(hash.to_string());
     model.updated_at = Set(crate::time::now());
     let updated = model.update(db).await?;
-    sessions::end_all(db, updated.id).await?;
+    email_change::end_access(db, updated.id).await?;
     throttle::clear_account(db, &updated.email).await?;
     Ok(updated)
 }

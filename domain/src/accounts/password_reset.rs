@@ -16,18 +16,25 @@ pub const VALID_MINUTES: i64 = 60;
 const MAX_REQUESTS: throttle::Limit = throttle::Limit::fixed(3, 60);
 
 /// Emails a reset link when the address belongs to an active account. Says nothing either way
-/// (the page shows the same message), so nobody can find out who has an account.
+/// (the page shows the same message), so nobody can find out who has an account. Requests are
+/// throttled per client address (429 with the wait, whatever the email) and each recipient
+/// gets at most three links an hour (beyond it nothing is sent, the answer stays the same).
 pub async fn request(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
     email: &str,
+    address: Option<std::net::IpAddr>,
 ) -> AppResult<()> {
+    let address_key = format!("restablecer-ip:{}", throttle::address_key(address));
+    throttle::check(db, &[&address_key]).await?;
     let email = normalize_email(email);
     let key = format!("restablecer:{email}");
-    if throttle::check(db, &[&key]).await.is_err() {
+    let txn = crate::db::begin(db).await?;
+    throttle::record_failure(&txn, &address_key, throttle::RESETS_PER_ADDRESS).await?;
+    if throttle::check(&txn, &[&key]).await.is_err() {
+        crate::db::commit(txn).await?;
         return Ok(());
     }
-    let txn = crate::db::begin(db).await?;
     throttle::record_failure(&txn, &key, MAX_REQUESTS).await?;
     let account = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -74,7 +81,8 @@ pub async fn is_usable(db: &DatabaseConnection, token: &str) -> AppResult<bool> 
 }
 
 /// Sets the new password and spends the link, in one transaction: a link works once, even
-/// when two requests race for it. Every session and API token of the person ends. The
+/// when two requests race for it, and the new password spends every other link of the account
+/// (`accounts::set_password`), so an older link cannot be used after a newer one was. Every session and API token of the person ends. The
 /// password is hashed before the transaction opens, and only for a link that can still be
 /// used (read first, and again inside the transaction).
 pub async fn reset(

@@ -25,9 +25,11 @@ async fn dummy_hash() -> AppResult<&'static str> {
         .map(String::as_str)
 }
 
-/// Email and password → the active user. Failures make the (account, address) pair and the
-/// address wait progressively longer; the account itself is never locked, so the owner
-/// signing in from another address is not kept out by whoever is guessing.
+/// Email and password → the active user. Failures make the (account, address) pair, the
+/// address and — from addresses the account has not signed in from lately — the account wait
+/// progressively longer (see `throttle`). The account is never locked for its owner: from an
+/// address where they signed in during the last 30 days, only their own pair and address
+/// count, so whoever is guessing from elsewhere slows only themselves.
 ///
 /// The password is verified (argon2, on a blocking thread) before the write transaction that
 /// counts the attempt opens; inside it, the throttle and the account are read again, so an
@@ -41,7 +43,12 @@ pub async fn authenticate(
 ) -> AppResult<user::Model> {
     let pair_key = throttle::account_address_key(email, address);
     let address_key = throttle::address_key(address);
-    let keys = [pair_key.as_str(), address_key.as_str()];
+    let account_key = throttle::account_key(email);
+    let known = throttle::is_known_address(db, email, address).await?;
+    let mut keys = vec![pair_key.as_str(), address_key.as_str()];
+    if !known {
+        keys.push(account_key.as_str());
+    }
     throttle::check(db, &keys).await?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(super::normalize_email(email)))
@@ -68,6 +75,7 @@ pub async fn authenticate(
     let outcome = match account {
         Some(account) => {
             throttle::clear(&txn, &pair_key).await?;
+            throttle::remember_address(&txn, &account.email, address).await?;
             let mut active: user::ActiveModel = account.into();
             active.last_login_at = Set(Some(now()));
             Ok(active.update(&txn).await?)
@@ -76,6 +84,9 @@ pub async fn authenticate(
             throttle::record_failure(&txn, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
                 .await?;
             throttle::record_failure(&txn, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
+            if !known {
+                throttle::record_failure(&txn, &account_key, throttle::SIGN_IN_PER_ACCOUNT).await?;
+            }
             Err(AppError::InvalidCredentials)
         }
     };

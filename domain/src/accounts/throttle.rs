@@ -4,9 +4,14 @@
 //!
 //! A key (e.g. one account from one address) gets some free failures; from then on every
 //! failure makes the key wait, twice as long each time, up to a cap. Nothing is ever locked
-//! for somebody else: sign-in counts per (account, address) pair and per address, so a stranger
-//! cannot keep the owner of an account out from another address. A key's count is forgotten
-//! after [`FORGET_AFTER_MINUTES`] without failures.
+//! for somebody else: sign-in counts per (account, address) pair, per address, and per account
+//! across addresses — but the per-account wait never applies from an address the account
+//! signed in from successfully in the last [`KNOWN_ADDRESS_DAYS`] days, so guessing from many
+//! addresses slows the guesser while the owner, from where they usually work, signs in at once.
+//! A key's count is forgotten after [`FORGET_AFTER_MINUTES`] without failures.
+//!
+//! Addresses are keyed by host for IPv4 and by /64 network for IPv6 (one subscriber gets a
+//! whole /64); an IPv4-mapped IPv6 address counts as its IPv4 address.
 
 use crate::entities::login_throttle;
 use crate::error::{AppError, AppResult};
@@ -64,12 +69,36 @@ pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
     first_wait_seconds: 60,
     max_wait_seconds: 15 * 60,
 };
-/// Registrations from one address (each one may send an email).
+/// Sign-in to one account from any address that is not one of its known addresses (guessing
+/// one account's password from many addresses): ten tries, then 30 s, 1 min… up to 15 min.
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
+    free: 10,
+    first_wait_seconds: 30,
+    max_wait_seconds: 15 * 60,
+};
+/// Registrations from one address (each one costs a password hash and sends an email): a room
+/// of 60 officials behind one municipal connection registers within the hour; a flood beyond
+/// waits a minute, then doubling up to an hour. What a flood could do to a victim's mailbox is
+/// bounded by [`NOTICES_PER_RECIPIENT`], not by this.
 pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
+    free: 60,
+    first_wait_seconds: 60,
+    max_wait_seconds: 60 * 60,
+};
+/// Password-reset requests from one address (each may send an email): 10, then 1 min doubling
+/// up to an hour. Each recipient also gets at most three reset emails an hour.
+pub const RESETS_PER_ADDRESS: Limit = Limit {
     free: 10,
     first_wait_seconds: 60,
     max_wait_seconds: 60 * 60,
 };
+/// Emails that anyone can cause without signing in (registration links and notices) to one
+/// recipient: three, then one an hour at most. Beyond it nothing is sent and the answer to the
+/// request stays the same.
+pub const NOTICES_PER_RECIPIENT: Limit = Limit::fixed(3, 60);
+
+/// How long an address where an account signed in stays known to it.
+pub const KNOWN_ADDRESS_DAYS: i64 = 30;
 
 /// A key's count is forgotten after this long without failures.
 pub const FORGET_AFTER_MINUTES: i64 = 60;
@@ -83,11 +112,82 @@ pub fn account_address_key(email: &str, address: Option<IpAddr>) -> String {
     )
 }
 
+/// Sign-in attempts for one account from any address.
+pub fn account_key(email: &str) -> String {
+    format!("cuenta-todas:{}", crate::accounts::normalize_email(email))
+}
+
+/// An address where the account signed in successfully (a row whose time is the last success).
+fn known_key(email: &str, address: Option<IpAddr>) -> String {
+    format!(
+        "conocida:{}|{}",
+        crate::accounts::normalize_email(email),
+        address_key(address)
+    )
+}
+
+/// Emails caused without signing in to one recipient.
+pub fn recipient_key(email: &str) -> String {
+    format!("aviso:{}", crate::accounts::normalize_email(email))
+}
+
+/// The throttling key of a client address: the host for IPv4, the /64 network for IPv6.
 pub fn address_key(address: Option<IpAddr>) -> String {
-    match address {
-        Some(ip) => format!("ip:{ip}"),
+    match address.map(|ip| ip.to_canonical()) {
+        Some(IpAddr::V4(ip)) => format!("ip:{ip}"),
+        Some(IpAddr::V6(ip)) => {
+            let s = ip.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
         None => "ip:desconocida".to_string(),
     }
+}
+
+/// Whether the account signed in successfully from this address (or /64) recently.
+pub async fn is_known_address<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    address: Option<IpAddr>,
+) -> AppResult<bool> {
+    let since = now() - Duration::days(KNOWN_ADDRESS_DAYS);
+    Ok(
+        login_throttle::Entity::find_by_id(known_key(email, address))
+            .one(db)
+            .await?
+            .is_some_and(|row| row.window_started_at > since),
+    )
+}
+
+/// Remembers a successful sign-in from this address (see [`is_known_address`]).
+pub async fn remember_address<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+    address: Option<IpAddr>,
+) -> AppResult<()> {
+    let key = known_key(email, address);
+    login_throttle::Entity::delete_by_id(key.clone())
+        .exec(db)
+        .await?;
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        key: Set(key),
+        failures: Set(0),
+        window_started_at: Set(now()),
+        locked_until: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether one more email caused without signing in may go to `email` now; counts it when it
+/// may (see [`NOTICES_PER_RECIPIENT`]).
+pub async fn allow_notice<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<bool> {
+    let key = recipient_key(email);
+    if check(db, &[&key]).await.is_err() {
+        return Ok(false);
+    }
+    record_failure(db, &key, NOTICES_PER_RECIPIENT).await?;
+    Ok(true)
 }
 
 /// Refuses (429, with the seconds to wait) while any of the keys must wait.
@@ -152,6 +252,7 @@ pub async fn record_failure<C: ConnectionTrait>(db: &C, key: &str, limit: Limit)
 
 /// Forgets the sign-in failures of an account from every address (after a password reset).
 pub async fn clear_account<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<()> {
+    clear(db, &account_key(email)).await?;
     let prefix = format!("cuenta:{}|", crate::accounts::normalize_email(email));
     // LIKE may match more (`_` in an address); the exact prefix is checked here.
     let keys: Vec<String> = login_throttle::Entity::find()
@@ -192,6 +293,19 @@ mod tests {
         assert_eq!(limit.wait_after(8), Some(Duration::seconds(240)));
         assert_eq!(limit.wait_after(20), Some(Duration::seconds(900)));
         assert_eq!(limit.wait_after(i32::MAX), Some(Duration::seconds(900)));
+    }
+
+    #[test]
+    fn ipv6_addresses_are_keyed_by_their_64_network_and_mapped_ipv4_by_the_ipv4() {
+        let a: IpAddr = "2001:db8:aa:bb:1::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:aa:bb:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:aa:bc::1".parse().unwrap();
+        assert_eq!(address_key(Some(a)), address_key(Some(b)));
+        assert_ne!(address_key(Some(a)), address_key(Some(c)));
+        let mapped: IpAddr = "::ffff:190.25.1.7".parse().unwrap();
+        let plain: IpAddr = "190.25.1.7".parse().unwrap();
+        assert_eq!(address_key(Some(mapped)), address_key(Some(plain)));
+        assert_eq!(address_key(Some(plain)), "ip:190.25.1.7");
     }
 
     #[test]

@@ -588,7 +588,9 @@ async fn start_confirmation<C: ConnectionTrait>(
         valid_hours: CONFIRMATION_HOURS,
         claim: participant_id.is_some(),
     };
-    mail::enqueue(db, notifier, Email::of(email, &message)?).await?;
+    if throttle::allow_notice(db, email).await? {
+        mail::enqueue(db, notifier, Email::of(email, &message)?).await?;
+    }
     Ok(())
 }
 
@@ -608,7 +610,10 @@ async fn notify<C: ConnectionTrait>(
         record_other_email: case == NoticeCase::RecordOtherEmail,
         record_without_email: case == NoticeCase::RecordWithoutEmail,
     };
-    mail::enqueue(db, notifier, Email::of(to, &message)?).await?;
+    // However many registrations name this address, it gets a few emails (issue 30).
+    if throttle::allow_notice(db, to).await? {
+        mail::enqueue(db, notifier, Email::of(to, &message)?).await?;
+    }
     Ok(())
 }
 
