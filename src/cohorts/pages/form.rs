@@ -1,0 +1,439 @@
+//! The cohort form (new and edit): its fields, the choices it offers and the demands it can answer.
+
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct CourseChoice {
+    pub(super) id: i32,
+    pub(super) name: String,
+    pub(super) retired: bool,
+    pub(super) selected: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct CapacityChoice {
+    pub(super) id: i32,
+    pub(super) name: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct DepartmentChoice {
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) selected: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct InstructorChoice {
+    pub(super) id: i32,
+    pub(super) name: String,
+    pub(super) selected: bool,
+}
+
+/// The rows of the status/capacity/course selects of filters and forms; with a form, what it
+/// has chosen is marked `selected`.
+#[derive(Serialize)]
+pub(super) struct Choices {
+    pub(super) courses: Vec<CourseChoice>,
+    pub(super) capacities: Vec<CapacityChoice>,
+    pub(super) departments: Vec<DepartmentChoice>,
+    pub(super) instructors: Vec<InstructorChoice>,
+    pub(super) statuses: Vec<Choice<'static>>,
+    pub(super) modalities: Vec<Choice<'static>>,
+}
+
+pub(super) async fn choices(
+    db: &DatabaseConnection,
+    form: Option<&CohortForm>,
+) -> AppResult<Choices> {
+    let courses = course::Entity::find()
+        .order_by_asc(course::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CourseChoice {
+            selected: form.is_some_and(|f| f.course_id == Some(c.id)),
+            id: c.id,
+            name: c.name,
+            retired: c.retired_at.is_some(),
+        })
+        .collect();
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CapacityChoice {
+            id: c.id,
+            name: c.name,
+        })
+        .collect();
+    let departments = crate::territory::departments(db)
+        .await?
+        .into_iter()
+        .map(|d| DepartmentChoice {
+            selected: form.is_some_and(|f| f.department_codes.contains(&d.code)),
+            code: d.code,
+            name: d.name,
+        })
+        .collect();
+    let instructors = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Instructor))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::FullName)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| InstructorChoice {
+            selected: form.is_some_and(|f| f.instructor_ids.contains(&u.id)),
+            id: u.id,
+            name: u.full_name,
+        })
+        .collect();
+    let statuses = [
+        CohortStatus::Draft,
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+        CohortStatus::Cancelled,
+    ]
+    .into_iter()
+    .map(|s| Choice {
+        value: s.as_str(),
+        label: s.label(),
+        selected: false,
+    })
+    .collect();
+    let modalities = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
+        .into_iter()
+        .map(|m| Choice {
+            value: m.as_str(),
+            label: m.label(),
+            selected: form.is_some_and(|f| f.modality == m.as_str()),
+        })
+        .collect();
+    Ok(Choices {
+        courses,
+        capacities,
+        departments,
+        instructors,
+        statuses,
+        modalities,
+    })
+}
+
+#[derive(FromForm, Default, Clone)]
+pub(crate) struct CohortForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    pub(super) course_id: Option<i32>,
+    #[field(default = String::new())]
+    pub(super) name: String,
+    #[field(default = String::new())]
+    pub(super) modality: String,
+    #[field(default = String::new())]
+    pub(super) start_date: String,
+    #[field(default = String::new())]
+    pub(super) end_date: String,
+    #[field(default = String::new())]
+    pub(super) enrolment_opens: String,
+    #[field(default = String::new())]
+    pub(super) enrolment_closes: String,
+    #[field(default = String::new())]
+    pub(super) seats: String,
+    #[field(default = String::new())]
+    pub(super) venue: String,
+    #[field(default = String::new())]
+    pub(super) meeting_url: String,
+    /// DANE codes or names, separated by commas or new lines.
+    #[field(default = String::new())]
+    pub(super) municipalities: String,
+    #[field(default = Vec::new())]
+    pub(super) department_codes: Vec<String>,
+    #[field(default = Vec::new())]
+    pub(super) instructor_ids: Vec<i32>,
+    #[field(default = String::new())]
+    pub(super) min_attendance_pct: String,
+    #[field(default = String::new())]
+    pub(super) pass_mark: String,
+    /// The form listed demands to answer (so an empty `demand_ids` means «none», not «not
+    /// shown»).
+    #[field(default = false)]
+    pub(super) demands_listed: bool,
+    #[field(default = Vec::new())]
+    pub(super) demand_ids: Vec<i32>,
+}
+csrf_protected!(CohortForm);
+
+impl CohortForm {
+    pub(super) async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
+        let mut errors = Vec::new();
+        let municipality_codes =
+            match crate::territory::resolve_municipality_list(db, &self.municipalities).await? {
+                Ok(codes) => codes,
+                Err(problems) => {
+                    errors.extend(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldError::new("municipality_codes", p)),
+                    );
+                    Vec::new()
+                }
+            };
+        let input = CohortInput {
+            course_id: self.course_id,
+            name: Some(self.name.clone()),
+            modality: Some(self.modality.clone()),
+            start_date: Some(self.start_date.clone()),
+            end_date: Some(self.end_date.clone()),
+            enrolment_opens: Some(self.enrolment_opens.clone()),
+            enrolment_closes: Some(self.enrolment_closes.clone()),
+            seats: number_field("seats", &self.seats, &mut errors),
+            venue: Some(self.venue.clone()),
+            meeting_url: Some(self.meeting_url.clone()),
+            municipality_codes: Some(municipality_codes),
+            department_codes: Some(self.department_codes.clone()),
+            instructor_ids: Some(self.instructor_ids.clone()),
+            min_attendance_pct: number_field(
+                "min_attendance_pct",
+                &self.min_attendance_pct,
+                &mut errors,
+            ),
+            pass_mark: decimal_field("pass_mark", &self.pass_mark, &mut errors),
+            status: None,
+            cancellation_reason: None,
+            demand_ids: self.demands_listed.then(|| self.demand_ids.clone()),
+        };
+        if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
+            errors.push(FieldError::new(
+                "seats",
+                "Escriba cuántos cupos tiene la cohorte.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(AppError::Validation(errors).into())
+        }
+    }
+}
+
+/// The form's values as typed, to show them again.
+#[derive(Serialize)]
+pub(super) struct FormValues {
+    pub(super) name: String,
+    pub(super) start_date: String,
+    pub(super) end_date: String,
+    pub(super) enrolment_opens: String,
+    pub(super) enrolment_closes: String,
+    pub(super) seats: String,
+    pub(super) venue: String,
+    pub(super) meeting_url: String,
+    pub(super) municipalities: String,
+    pub(super) min_attendance_pct: String,
+    pub(super) pass_mark: String,
+}
+
+impl From<&CohortForm> for FormValues {
+    fn from(form: &CohortForm) -> Self {
+        FormValues {
+            name: form.name.clone(),
+            start_date: form.start_date.clone(),
+            end_date: form.end_date.clone(),
+            enrolment_opens: form.enrolment_opens.clone(),
+            enrolment_closes: form.enrolment_closes.clone(),
+            seats: form.seats.clone(),
+            venue: form.venue.clone(),
+            meeting_url: form.meeting_url.clone(),
+            municipalities: form.municipalities.clone(),
+            min_attendance_pct: form.min_attendance_pct.clone(),
+            pass_mark: form.pass_mark.clone(),
+        }
+    }
+}
+
+/// The cohort form: its values and errors on top of the select choices.
+#[derive(Serialize)]
+pub(super) struct FormView {
+    #[serde(flatten)]
+    pub(super) choices: Choices,
+    pub(super) form: FormValues,
+    pub(super) errors: Vec<FieldError>,
+    /// Open demands the cohort may answer (issue 16), ticked when it does.
+    pub(super) demands: Vec<DemandChoice>,
+}
+
+#[derive(Serialize)]
+pub(super) struct DemandChoice {
+    pub(super) id: i32,
+    pub(super) label: String,
+    pub(super) checked: bool,
+}
+
+/// The demands the form lists: for a cohort, the open ones of its capacities and territory in
+/// the caller's scope (and those it already answers); for a new one, the open ones of the
+/// municipalities typed (all in scope when none), oldest first. A coordinator may still tick
+/// one that does not fit: the domain answers 422.
+pub(super) async fn demand_choices(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    form: &CohortForm,
+    cohort: Option<&crate::cohorts::CohortView>,
+) -> crate::error::DomainResult<Vec<DemandChoice>> {
+    let rows = match cohort {
+        Some(c) => {
+            let targets = crate::cohorts::Targets {
+                municipalities: c.municipality_codes.clone(),
+                departments: c.department_codes.clone(),
+                instructors: Vec::new(),
+            };
+            crate::demand::planning::matching(db, user, c.course_id, &targets, Some(c.id)).await?
+        }
+        None => {
+            let typed = crate::territory::resolve_municipality_list(db, &form.municipalities)
+                .await?
+                .unwrap_or_default();
+            let filter = crate::demand::DemandFilter {
+                status: Some(crate::entities::values::DemandStatus::Open),
+                ..Default::default()
+            };
+            let (mut rows, _) = crate::demand::list(db, user, &filter, 1, 100).await?;
+            rows.retain(|d| typed.is_empty() || typed.contains(&d.municipality_code));
+            rows.reverse();
+            rows
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|d| DemandChoice {
+            checked: if form.demands_listed {
+                form.demand_ids.contains(&d.id)
+            } else {
+                d.status == crate::entities::values::DemandStatus::Planned
+            },
+            label: format!(
+                "{} · {} ({}) · {} · {} persona(s){}",
+                d.topic,
+                d.municipality_name,
+                d.department_name,
+                d.capacity_name,
+                d.people_estimate,
+                if d.endorsed {
+                    " · respaldada por la gobernación"
+                } else {
+                    ""
+                }
+            ),
+            id: d.id,
+        })
+        .collect())
+}
+
+pub(super) async fn form_view(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    form: &CohortForm,
+    errors: &[FieldError],
+    cohort: Option<&crate::cohorts::CohortView>,
+) -> AppResult<FormView> {
+    Ok(FormView {
+        choices: choices(db, Some(form)).await?,
+        form: FormValues::from(form),
+        errors: errors.to_vec(),
+        demands: demand_choices(db, user, form, cohort).await?,
+    })
+}
+
+/// The new-cohort form; `?municipios=18256&municipios=18592` (from «¿Dónde formar?») fills in
+/// the municipalities it is offered to.
+#[get("/coordinacion/cohortes/nueva?<municipios>")]
+pub(super) async fn new_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    municipios: Vec<String>,
+) -> AppResult<RawHtml<String>> {
+    let form = CohortForm {
+        modality: "mixta".into(),
+        municipalities: municipios
+            .iter()
+            .map(|m| m.trim())
+            .filter(|m| !m.is_empty())
+            .take(200)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ..Default::default()
+    };
+    let view = form_view(db, &staff, &form, &[], None).await?;
+    page.render("cohort_new", "Nueva cohorte", view)
+}
+
+#[post("/coordinacion/cohortes", data = "<form>")]
+pub(super) async fn create_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    page: Page<'_>,
+    form: CsrfForm<CohortForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input(db).await?;
+        let txn = crate::db::begin(db).await?;
+        let view = crate::cohort_flow::create(&txn, &notifier, &staff, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    match result {
+        Ok(view) => {
+            let message = if view.warnings.is_empty() {
+                format!(
+                    "Cohorte «{}» creada como borrador. Programe sus sesiones y abra las inscripciones.",
+                    view.name
+                )
+            } else {
+                format!(
+                    "Cohorte «{}» creada. Atención: se cruza con {} cohorte(s); revise los avisos.",
+                    view.name,
+                    view.warnings.len()
+                )
+            };
+            Ok(Flash::success(
+                Redirect::to(format!("/coordinacion/cohortes/{}", view.id)),
+                message,
+            ))
+        }
+        Err(AppError::Validation(errors)) => {
+            match form_view(db, &staff, &form, &errors, None)
+                .await
+                .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
+            {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e.into())),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+pub(super) fn form_from_view(view: &crate::cohorts::CohortView) -> CohortForm {
+    CohortForm {
+        course_id: Some(view.course_id),
+        name: view.name.clone(),
+        modality: view.modality.as_str().to_string(),
+        start_date: view.start_date.to_string(),
+        end_date: view.end_date.to_string(),
+        enrolment_opens: view.enrolment_opens.to_string(),
+        enrolment_closes: view.enrolment_closes.to_string(),
+        seats: view.seats.to_string(),
+        venue: view.venue.clone().unwrap_or_default(),
+        meeting_url: view.meeting_url.clone().unwrap_or_default(),
+        municipalities: view.municipality_codes.join(", "),
+        department_codes: view.department_codes.clone(),
+        instructor_ids: view.instructor_ids.clone(),
+        min_attendance_pct: view.min_attendance_pct.to_string(),
+        pass_mark: format!("{:.1}", view.pass_mark),
+        ..Default::default()
+    }
+}

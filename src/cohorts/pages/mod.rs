@@ -1,0 +1,65 @@
+//! The coordinators' pages for cohorts, one file per screen: the list with its filters
+//! (`index`), the form to create and edit (`form`), the workspace with its sections and the
+//! lifecycle (`workspace`) and the sessions (`schedule`); confirmation pages here.
+
+use crate::accounts::guards::StaffUser;
+use crate::catalogue::pages::{decimal_field, number_field};
+use crate::cohorts::scope::CohortScope;
+use crate::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
+use crate::cohorts::{CohortInput, ListFilter, transition_allowed};
+use crate::entities::values::{CohortStatus, Modality, Role};
+use crate::entities::{capacity, course, user};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Mailer;
+use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::{Choice, Page, Pager, failure};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::content::RawHtml;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+mod form;
+mod index;
+mod schedule;
+mod workspace;
+
+pub(crate) use form::CohortForm;
+use form::*;
+use index::*;
+use schedule::*;
+use workspace::*;
+pub(crate) use workspace::{CalendarMonth, Section, calendar, detail_view, render_section};
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list_page,
+        new_page,
+        create_submit,
+        detail_page,
+        section_route,
+        update_submit,
+        status_submit,
+        add_session_submit,
+        generate_submit,
+        delete_session_submit,
+        delete_session_confirm,
+        cancel_confirm
+    ]
+}
+
+/// A confirmation page before something that cannot be undone (issue 18): what will happen,
+/// the button that does it, and the way back.
+#[derive(Serialize)]
+pub(super) struct ConfirmView {
+    pub(super) question: String,
+    pub(super) detail: String,
+    pub(super) action: String,
+    pub(super) button: &'static str,
+    pub(super) back: String,
+    /// A cohort's cancellation also asks for the reason (sent as `reason` with
+    /// `status=cancelled`).
+    pub(super) cancel_cohort: bool,
+}

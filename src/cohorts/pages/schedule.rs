@@ -1,0 +1,198 @@
+//! Sessions: one by one, a recurring series, and deleting one.
+
+use super::*;
+
+#[derive(FromForm)]
+pub(super) struct SessionForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    #[field(default = String::new())]
+    pub(super) date: String,
+    #[field(default = String::new())]
+    pub(super) start_time: String,
+    #[field(default = String::new())]
+    pub(super) end_time: String,
+    #[field(default = String::new())]
+    pub(super) topic: String,
+    #[field(default = String::new())]
+    pub(super) location: String,
+}
+csrf_protected!(SessionForm);
+
+/// A local date and time typed in a form → RFC 3339 in Bogotá (what the API takes).
+pub(super) fn local_date_time(date: &str, time: &str) -> Option<String> {
+    let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+    use chrono::Timelike;
+    Some(crate::api::date_time(crate::time::from_local(
+        date,
+        time.hour(),
+        time.minute(),
+    )))
+}
+
+#[post("/coordinacion/cohortes/<id>/sesiones", data = "<form>")]
+pub(super) async fn add_session_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<SessionForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let mut errors = Vec::new();
+        let starts_at = local_date_time(&form.date, &form.start_time);
+        let ends_at = local_date_time(&form.date, &form.end_time);
+        if starts_at.is_none() || ends_at.is_none() {
+            errors.push(FieldError::new(
+                "date",
+                "Escriba la fecha (AAAA-MM-DD) y las horas (HH:MM) de la sesión.",
+            ));
+            return Err(AppError::Validation(errors));
+        }
+        let input = SessionInput {
+            starts_at,
+            ends_at,
+            topic: Some(form.topic.clone()),
+            location: Some(form.location.clone()),
+        };
+        let txn = crate::db::begin(db).await?;
+        let cohort = crate::cohorts::find_managed(&txn, &staff, id).await?;
+        let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok(view)
+    }
+    .await;
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Sessions, Section::Sessions),
+        result,
+        None,
+        |view| {
+            format!(
+                "Sesión del {} agregada.",
+                crate::format::date(view.local_date)
+            )
+        },
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub(super) struct GenerateForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    #[field(default = Vec::new())]
+    pub(super) weekdays: Vec<u32>,
+    #[field(default = String::new())]
+    pub(super) start_time: String,
+    #[field(default = String::new())]
+    pub(super) end_time: String,
+    #[field(default = String::new())]
+    pub(super) from: String,
+    #[field(default = String::new())]
+    pub(super) to: String,
+    #[field(default = String::new())]
+    pub(super) topic: String,
+    #[field(default = String::new())]
+    pub(super) location: String,
+}
+csrf_protected!(GenerateForm);
+
+#[post("/coordinacion/cohortes/<id>/sesiones/generar", data = "<form>")]
+pub(super) async fn generate_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<GenerateForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let rule = Recurrence {
+        weekdays: Some(form.weekdays.clone()),
+        start_time: Some(form.start_time.clone()),
+        end_time: Some(form.end_time.clone()),
+        from: Some(form.from.clone()),
+        to: Some(form.to.clone()),
+        topic: Some(form.topic.clone()),
+        location: Some(form.location.clone()),
+    };
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let cohort = crate::cohorts::find_managed(&txn, &staff, id).await?;
+        let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(created)
+    }
+    .await;
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Sessions, Section::Sessions),
+        result,
+        None,
+        |created| format!("{} sesiones programadas.", created.len()),
+    )
+    .await
+}
+
+#[get("/coordinacion/sesiones/<id>/eliminar")]
+pub(super) async fn delete_session_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let session = sessions::find(db.inner(), id).await?;
+        let cohort = crate::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?;
+        page.render(
+            "confirm",
+            "Eliminar la sesión",
+            ConfirmView {
+                question: format!(
+                    "¿Eliminar la sesión «{}» del {}?",
+                    session.topic,
+                    crate::format::date_time(session.starts_at)
+                ),
+                detail: format!(
+                    "La sesión sale del calendario de la cohorte «{}». Una sesión con asistencia \
+                     registrada no se puede eliminar.",
+                    cohort.name
+                ),
+                action: format!("/coordinacion/sesiones/{id}/eliminar"),
+                button: "Sí, eliminar la sesión",
+                back: Section::Sessions.path(cohort.id),
+                cancel_cohort: false,
+            },
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
+}
+
+#[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]
+pub(super) async fn delete_session_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    _form: CsrfForm<PlainForm>,
+) -> AppResult<Flash<Redirect>> {
+    let txn = crate::db::begin(db).await?;
+    let session = sessions::find(&txn, id).await?;
+    let cohort = crate::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
+    let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
+    let target = Redirect::to(Section::Sessions.path(cohort.id));
+    match outcome {
+        Ok(()) => {
+            crate::db::commit(txn).await?;
+            Ok(Flash::success(target, "Sesión eliminada.".to_string()))
+        }
+        Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,510 @@
+//! The coordinator's cohort workspace: its sections, changes and the lifecycle.
+
+use super::*;
+
+/// One month of the cohort's calendar.
+#[derive(Serialize)]
+pub struct CalendarMonth {
+    pub(super) title: String,
+    pub(super) sessions: Vec<SessionView>,
+}
+
+/// Sessions grouped by month, as the cohort's calendar.
+pub fn calendar(sessions: &[SessionView]) -> Vec<CalendarMonth> {
+    let mut months: Vec<CalendarMonth> = Vec::new();
+    for session in sessions {
+        use chrono::Datelike;
+        let title = format!(
+            "{} de {}",
+            crate::format::month_name(session.local_date),
+            session.local_date.year()
+        );
+        match months.last_mut() {
+            Some(month) if month.title == title => month.sessions.push(session.clone()),
+            _ => months.push(CalendarMonth {
+                title,
+                sessions: vec![session.clone()],
+            }),
+        }
+    }
+    months
+}
+
+/// A state the cohort can move to, as a button.
+#[derive(Serialize)]
+pub(super) struct Transition {
+    pub(super) value: &'static str,
+    pub(super) label: &'static str,
+    pub(super) cancel: bool,
+}
+
+/// A certificate of the cohort as its table shows it.
+#[derive(Serialize)]
+pub(super) struct CertificateRow {
+    #[serde(flatten)]
+    pub(super) verification: crate::certificates::issue::Verification,
+    pub(super) valid: bool,
+    pub(super) participant_id: i32,
+}
+
+/// The parts of the coordinator's cohort workspace, each a page of its own (issue 18: the one
+/// page had grown to a 4,300 px scroll): the overview with the cohort's state, its enrolments
+/// (roster, enrol one person, import), its sessions, its certificates and the edit form.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Section {
+    Overview,
+    Enrolments,
+    Sessions,
+    Certificates,
+    Edit,
+}
+
+impl Section {
+    const ALL: [Section; 5] = [
+        Section::Overview,
+        Section::Enrolments,
+        Section::Sessions,
+        Section::Certificates,
+        Section::Edit,
+    ];
+
+    /// The last segment of the section's page (none for the overview).
+    pub(super) fn slug(self) -> &'static str {
+        match self {
+            Section::Overview => "",
+            Section::Enrolments => "inscripciones",
+            Section::Sessions => "sesiones",
+            Section::Certificates => "certificados",
+            Section::Edit => "editar",
+        }
+    }
+
+    /// The section whose page ends in `slug` (the overview has none).
+    pub(super) fn of_slug(slug: &str) -> Option<Section> {
+        Section::ALL
+            .into_iter()
+            .find(|s| *s != Section::Overview && s.slug() == slug)
+    }
+
+    /// The section's page.
+    pub(crate) fn path(self, id: i32) -> String {
+        match self {
+            Section::Overview => format!("/coordinacion/cohortes/{id}"),
+            other => format!("/coordinacion/cohortes/{id}/{}", other.slug()),
+        }
+    }
+
+    pub(super) fn template(self) -> &'static str {
+        match self {
+            Section::Overview => "cohort_detail",
+            Section::Enrolments => "cohort_enrolments",
+            Section::Sessions => "cohort_sessions",
+            Section::Certificates => "cohort_certificates",
+            Section::Edit => "cohort_edit",
+        }
+    }
+
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Section::Overview => "Resumen",
+            Section::Enrolments => "Inscripciones",
+            Section::Sessions => "Sesiones",
+            Section::Certificates => "Certificados",
+            Section::Edit => "Editar",
+        }
+    }
+}
+
+/// A link of the workspace's section menu.
+#[derive(Serialize)]
+pub(super) struct SectionLink {
+    pub(super) label: &'static str,
+    pub(super) href: String,
+    pub(super) current: bool,
+    /// How many rows the section holds, shown beside its name.
+    pub(super) count: Option<u64>,
+}
+
+/// The coordinator's cohort workspace: what every section shows (the cohort, its menu) and
+/// what only its own section loads (the roster, the calendar, the certificates, the form).
+#[derive(Serialize)]
+pub(crate) struct DetailView {
+    #[serde(flatten)]
+    pub(super) form: Option<FormView>,
+    pub cohort: crate::cohorts::CohortView,
+    pub(super) sections: Vec<SectionLink>,
+    pub(super) status_label: &'static str,
+    pub(super) modality_label: &'static str,
+    pub(super) places: Vec<String>,
+    pub(super) instructor_names: Vec<String>,
+    pub(super) calendar: Vec<CalendarMonth>,
+    pub(super) session_count: usize,
+    pub(super) certificate_count: u64,
+    pub(super) transitions: Vec<Transition>,
+    pub(super) editable: bool,
+    pub(super) venue: String,
+    pub(super) roster: Vec<crate::enrolment::RosterRow>,
+    pub(super) document_types: [&'static str; 4],
+    pub(super) takes_enrolments: bool,
+    /// The outcome of a spreadsheet upload, shown at the top of the enrolments (`None`
+    /// otherwise).
+    pub import: Option<crate::enrolment::pages::ImportOutcome>,
+    pub(super) closed: bool,
+    pub(super) certificates: Vec<CertificateRow>,
+    /// Once closed: what its participants thought (the satisfaction report's line).
+    pub(super) satisfaction: Option<crate::surveys::pages::Line>,
+}
+
+pub(crate) async fn detail_view(
+    db: &DatabaseConnection,
+    user: &crate::accounts::actor::Actor,
+    id: i32,
+    section: Section,
+    form: Option<&CohortForm>,
+    errors: &[FieldError],
+) -> AppResult<DetailView> {
+    use crate::entities::certificate;
+    use sea_orm::PaginatorTrait;
+    let view = crate::cohorts::view(db, id).await?;
+    let sessions: Vec<SessionView> = sessions::list(db, id)
+        .await?
+        .into_iter()
+        .map(SessionView::from)
+        .collect();
+    let certificate_count = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(id))
+        .count(db)
+        .await?;
+    let editable = !view.status.is_final();
+    let sections = Section::ALL
+        .into_iter()
+        .filter(|s| *s != Section::Edit || editable)
+        .map(|s| SectionLink {
+            label: s.label(),
+            href: s.path(id),
+            current: s == section,
+            count: match s {
+                Section::Enrolments => Some(view.enrolled + view.waitlisted),
+                Section::Sessions => Some(sessions.len() as u64),
+                Section::Certificates => Some(certificate_count),
+                _ => None,
+            },
+        })
+        .collect();
+    let overview = section == Section::Overview;
+    let places = if overview {
+        crate::cohorts::place_names(
+            db,
+            &crate::cohorts::Targets {
+                municipalities: view.municipality_codes.clone(),
+                departments: view.department_codes.clone(),
+                instructors: vec![],
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let instructor_names: Vec<String> = if overview {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.full_name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let transitions = [
+        CohortStatus::Open,
+        CohortStatus::InProgress,
+        CohortStatus::Closed,
+        CohortStatus::Cancelled,
+    ]
+    .into_iter()
+    .filter(|to| overview && transition_allowed(view.status, *to))
+    .map(|to| Transition {
+        value: to.as_str(),
+        label: match to {
+            CohortStatus::Open => "Abrir inscripciones",
+            CohortStatus::InProgress => "Iniciar la cohorte",
+            CohortStatus::Closed => "Cerrar la cohorte",
+            _ => "Cancelar la cohorte",
+        },
+        cancel: to == CohortStatus::Cancelled,
+    })
+    .collect();
+    let form = if section == Section::Edit {
+        let form = form.cloned().unwrap_or_else(|| form_from_view(&view));
+        Some(form_view(db, user, &form, errors, Some(&view)).await?)
+    } else {
+        None
+    };
+    // A territorial direction's coordinator sees its departments' people only.
+    let people = crate::people::scope::PersonScope::of(user);
+    let mut certificates = Vec::new();
+    if section == Section::Certificates {
+        let rows = certificate::Entity::find()
+            .filter(certificate::Column::CohortId.eq(id))
+            .filter(people.enrolments_of(certificate::Column::EnrolmentId, id))
+            .order_by_asc(certificate::Column::Id)
+            .all(db)
+            .await?;
+        let views = crate::certificates::issue::verifications(db, rows.clone()).await?;
+        for (cert, verification) in rows.iter().zip(views) {
+            certificates.push(CertificateRow {
+                verification,
+                valid: cert.status == crate::entities::values::CertificateStatus::Valid,
+                participant_id: cert.participant_id,
+            });
+        }
+        certificates.sort_by(|a, b| {
+            crate::text::by_name(&a.verification.full_name, &b.verification.full_name)
+        });
+    }
+    let roster = if section == Section::Enrolments {
+        crate::enrolment::roster(db, id, &people).await?
+    } else {
+        Vec::new()
+    };
+    let satisfaction = if overview && view.status == CohortStatus::Closed {
+        crate::surveys::pages::line(
+            db,
+            None,
+            user,
+            &crate::surveys::reports::SatisfactionQuery {
+                cohort: Some(id),
+                ..Default::default()
+            },
+            format!("/reportes/satisfaccion?cohorte={id}"),
+        )
+        .await?
+    } else {
+        None
+    };
+    Ok(DetailView {
+        form,
+        sections,
+        status_label: view.status.label(),
+        modality_label: view.modality.label(),
+        places,
+        instructor_names,
+        calendar: if section == Section::Sessions {
+            calendar(&sessions)
+        } else {
+            Vec::new()
+        },
+        session_count: sessions.len(),
+        certificate_count,
+        transitions,
+        editable,
+        venue: view.venue.clone().unwrap_or_default(),
+        roster,
+        document_types: ["CC", "CE", "PA", "PPT"],
+        takes_enrolments: view.status == CohortStatus::Open,
+        import: None,
+        closed: view.status == CohortStatus::Closed,
+        certificates,
+        satisfaction,
+        cohort: view,
+    })
+}
+
+/// Renders a section of the workspace: the cohort's name as the title of its overview,
+/// «Sección · cohorte» for the others.
+pub(crate) fn render_section(
+    page: &Page<'_>,
+    section: Section,
+    view: DetailView,
+) -> AppResult<RawHtml<String>> {
+    let title = match section {
+        Section::Overview => view.cohort.name.clone(),
+        other => format!("{} · {}", other.label(), view.cohort.name),
+    };
+    page.render(section.template(), &title, view)
+}
+
+pub(super) async fn section_page(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    page: &Page<'_>,
+    id: i32,
+    section: Section,
+) -> AppResult<RawHtml<String>> {
+    crate::cohorts::find_managed(db, staff, id).await?;
+    let view = detail_view(db, staff, id, section, None, &[]).await?;
+    render_section(page, section, view)
+}
+
+#[get("/coordinacion/cohortes/<id>")]
+pub(super) async fn detail_page(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    section_page(db, &staff, &page, id, Section::Overview).await
+}
+
+/// «Inscripciones», «Sesiones», «Certificados» or «Editar»; ranked after the cohort's other
+/// pages (`…/cancelar`, `…/certificados.zip`…), any other last segment is a 404.
+#[get("/coordinacion/cohortes/<id>/<section>", rank = 2)]
+pub(super) async fn section_route(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    section: &str,
+) -> AppResult<RawHtml<String>> {
+    let section = Section::of_slug(section).ok_or(AppError::NotFound)?;
+    section_page(db, &staff, &page, id, section).await
+}
+
+pub(super) async fn detail_with_errors(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    section: Section,
+    form: Option<&CohortForm>,
+    error: AppError,
+) -> (Status, RawHtml<String>) {
+    let AppError::Validation(errors) = error else {
+        return failure(page, error);
+    };
+    let Some(user) = page.user.as_ref() else {
+        return failure(page, AppError::Unauthorized);
+    };
+    match detail_view(db, user, id, section, form, &errors).await {
+        Ok(view) => match render_section(page, section, view) {
+            Ok(html) => (Status::UnprocessableEntity, html),
+            Err(e) => failure(page, e.into()),
+        },
+        Err(e) => failure(page, e.into()),
+    }
+}
+
+/// How the workspace answers a change made in `section`: to `done`'s page with `success`'s
+/// message; a conflict with the cohort's state as a message on the section's page; validation
+/// errors on the section's page itself with the form as typed; anything else as the error
+/// page.
+pub(super) async fn answer<T>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    (section, done): (Section, Section),
+    result: Result<T, AppError>,
+    form: Option<&CohortForm>,
+    success: impl FnOnce(T) -> String,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    match result {
+        Ok(value) => Ok(Flash::success(Redirect::to(done.path(id)), success(value))),
+        Err(AppError::Conflict(message)) => {
+            Ok(Flash::error(Redirect::to(section.path(id)), message))
+        }
+        Err(error) => Err(detail_with_errors(db, page, id, section, form, error).await),
+    }
+}
+
+#[post("/coordinacion/cohortes/<id>", data = "<form>")]
+pub(super) async fn update_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<CohortForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let result = async {
+        let input = form.input(db).await?;
+        let txn = crate::db::begin(db).await?;
+        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Edit, Section::Overview),
+        result,
+        Some(&form),
+        |view| format!("Cohorte «{}» guardada.", view.name),
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub(super) struct StatusForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    #[field(default = String::new())]
+    pub(super) status: String,
+    #[field(default = String::new())]
+    pub(super) reason: String,
+}
+csrf_protected!(StatusForm);
+
+#[post("/coordinacion/cohortes/<id>/estado", data = "<form>")]
+pub(super) async fn status_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<StatusForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let input = CohortInput {
+        status: Some(form.status.clone()),
+        cancellation_reason: Some(form.reason.clone()),
+        ..Default::default()
+    };
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Overview, Section::Overview),
+        result,
+        None,
+        |view| format!("La cohorte quedó en estado «{}».", view.status.label()),
+    )
+    .await
+}
+
+#[get("/coordinacion/cohortes/<id>/cancelar")]
+pub(super) async fn cancel_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let result = async {
+        let cohort = crate::cohorts::find_managed(db.inner(), &staff, id).await?;
+        page.render(
+            "confirm",
+            "Cancelar la cohorte",
+            ConfirmView {
+                question: format!("¿Cancelar la cohorte «{}»?", cohort.name),
+                detail: "Se cancelan todas sus inscripciones y cada persona recibe un correo con \
+                         el motivo. No se puede deshacer."
+                    .into(),
+                action: format!("/coordinacion/cohortes/{id}/estado"),
+                button: "Sí, cancelar la cohorte",
+                back: format!("/coordinacion/cohortes/{id}"),
+                cancel_cohort: true,
+            },
+        )
+    }
+    .await;
+    result.map_err(|e| crate::web::failure(&page, e.into()))
+}
