@@ -1,0 +1,300 @@
+//! A cohort's follow-up («Asistencia y notas»): sessions, the chart, results, its workbook
+//! and the offline sheet's upload.
+
+use super::*;
+
+/// An SVG bar chart of attendance per session held: bars as rectangles with a `<title>`
+/// each (no script, no style attribute).
+#[derive(Serialize)]
+pub(super) struct ChartBar {
+    pub(super) x: String,
+    pub(super) y: String,
+    pub(super) width: String,
+    pub(super) height: String,
+    pub(super) label_x: String,
+    pub(super) label: String,
+    pub(super) title: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct AttendanceChart {
+    pub(super) width: f64,
+    pub(super) height: f64,
+    pub(super) axis_y: f64,
+    pub(super) top: f64,
+    pub(super) mid: f64,
+    pub(super) label_y: f64,
+    pub(super) bars: Vec<ChartBar>,
+}
+
+pub(super) fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<AttendanceChart> {
+    if bars.is_empty() {
+        return None;
+    }
+    let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 10.0_f64, 30.0_f64);
+    let plot = height - top - bottom;
+    let slot = (width - 40.0) / bars.len() as f64;
+    let bar_width = (slot * 0.7).min(60.0);
+    let items = bars
+        .iter()
+        .enumerate()
+        .map(|(n, (label, attended, enrolled))| {
+            let share = if *enrolled > 0 {
+                f64::from(*attended) / f64::from(*enrolled)
+            } else {
+                0.0
+            };
+            let h = (plot * share).max(if *attended > 0 { 1.0 } else { 0.0 });
+            let x = 40.0 + slot * n as f64 + (slot - bar_width) / 2.0;
+            ChartBar {
+                x: format!("{x:.1}"),
+                y: format!("{:.1}", top + plot - h),
+                width: format!("{bar_width:.1}"),
+                height: format!("{h:.1}"),
+                label_x: format!("{:.1}", x + bar_width / 2.0),
+                label: label.clone(),
+                title: format!(
+                    "{label}: {attended} de {enrolled} ({})",
+                    crate::format::percent(i64::from(*attended), i64::from(*enrolled))
+                ),
+            }
+        })
+        .collect();
+    Some(AttendanceChart {
+        width,
+        height,
+        axis_y: top + plot,
+        top,
+        mid: top + plot / 2.0,
+        label_y: height - 10.0,
+        bars: items,
+    })
+}
+
+/// A session's line in the follow-up page: the session and its marks.
+#[derive(Serialize)]
+pub(super) struct SessionRow {
+    #[serde(flatten)]
+    pub(super) session: SessionInfo,
+    pub(super) marked: i32,
+    pub(super) attended: i32,
+    pub(super) enrolled: i32,
+    pub(super) attended_text: String,
+}
+
+/// A person's line in the follow-up page: their result so far.
+#[derive(Serialize)]
+pub(super) struct ResultLine {
+    pub(super) enrolment_id: i32,
+    pub(super) full_name: String,
+    pub(super) attended: i32,
+    pub(super) total: i32,
+    pub(super) pct_text: String,
+    pub(super) grade_text: Option<String>,
+    pub(super) completed: bool,
+    pub(super) reasons: String,
+    pub(super) at_risk: bool,
+}
+
+/// The cohort's follow-up page: attendance per session, results, assessments.
+#[derive(Serialize)]
+pub struct FollowupView {
+    pub(super) cohort: CohortInfo,
+    pub(super) manage: bool,
+    pub(super) can_edit: bool,
+    pub(super) enrolled: i32,
+    pub(super) hidden_note: Option<String>,
+    pub(super) sessions: Vec<SessionRow>,
+    pub(super) chart: Option<AttendanceChart>,
+    pub(super) results: Vec<ResultLine>,
+    pub(super) items: Vec<crate::assessment::AssessmentView>,
+    pub(super) weights_total: i32,
+    pub(super) weights_ok: bool,
+    pub(super) errors: Vec<FieldError>,
+}
+
+/// The cohort's follow-up page data.
+pub async fn followup_context<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    access: &Access,
+) -> AppResult<FollowupView> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Count {
+        session_id: i32,
+        status: crate::entities::values::Mark,
+        n: i64,
+    }
+    use sea_orm::QuerySelect;
+    let course = course_name(db, cohort).await?;
+    let sessions = cohorts::sessions::list(db, cohort.id).await?;
+    let people = access.people();
+    let roster = crate::attendance::enrolled(db, cohort.id, &people).await?;
+    let hidden = crate::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
+    let enrolled = roster.len() as i32;
+    let counts = attendance_mark::Entity::find()
+        .select_only()
+        .column(attendance_mark::Column::SessionId)
+        .column(attendance_mark::Column::Status)
+        .column_as(attendance_mark::Column::Id.count(), "n")
+        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort.id))
+        .group_by(attendance_mark::Column::SessionId)
+        .group_by(attendance_mark::Column::Status)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    let mut per_session: HashMap<i32, (i32, i32)> = HashMap::new();
+    for c in counts {
+        let entry = per_session.entry(c.session_id).or_default();
+        entry.0 += c.n as i32;
+        if c.status.counts_as_attended() {
+            entry.1 += c.n as i32;
+        }
+    }
+    let manage = access.can_manage();
+    let now = crate::time::now();
+    let mut bars = Vec::new();
+    let session_rows: Vec<SessionRow> = sessions
+        .iter()
+        .map(|s| {
+            let (marked, attended) = per_session.get(&s.id).copied().unwrap_or((0, 0));
+            let row = SessionRow {
+                session: SessionInfo::of(s),
+                marked,
+                attended,
+                enrolled,
+                attended_text: crate::format::percent(i64::from(attended), i64::from(enrolled)),
+            };
+            if s.starts_at <= now {
+                bars.push((
+                    crate::time::local(s.starts_at).format("%d/%m").to_string(),
+                    attended,
+                    enrolled,
+                ));
+            }
+            row
+        })
+        .collect();
+    let results = results::compute(db, cohort, &people, None).await?;
+    let missed = results::mark_counts(db, cohort.id, None).await?;
+    let total = sessions.len() as i32;
+    let result_rows: Vec<ResultLine> = results
+        .iter()
+        .map(|r| {
+            let m = missed.get(&r.enrolment_id).map_or(0, |c| c.missed);
+            ResultLine {
+                enrolment_id: r.enrolment_id,
+                full_name: r.full_name.clone(),
+                attended: r.sessions_attended,
+                total: r.sessions_total,
+                pct_text: crate::format::percent(
+                    i64::from(r.sessions_attended),
+                    i64::from(r.sessions_total),
+                ),
+                grade_text: r.final_grade_milli.map(crate::format::grade),
+                completed: r.completed,
+                reasons: r.reasons.join("; "),
+                at_risk: cohort.status != CohortStatus::Closed
+                    && crate::attendance::risk::at_risk(total, m, cohort.min_attendance_pct),
+            }
+        })
+        .collect();
+    let items = crate::assessment::list(db, cohort.id).await?;
+    let weights_total: i32 = items.iter().map(|i| i.weight).sum();
+    Ok(FollowupView {
+        cohort: CohortInfo::of(cohort, course),
+        manage,
+        can_edit: manage && editable(cohort),
+        enrolled,
+        hidden_note: people.hidden_note(hidden),
+        sessions: session_rows,
+        chart: attendance_chart(&bars),
+        results: result_rows,
+        weights_ok: items.is_empty() || weights_total == 100,
+        items,
+        weights_total,
+        errors: Vec::new(),
+    })
+}
+
+#[get("/seguimiento/cohortes/<id>")]
+pub(super) async fn followup_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+) -> AppResult<RawHtml<String>> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden.into());
+    }
+    let context = followup_context(db.inner(), &cohort, &access).await?;
+    page.render(
+        "followup",
+        &format!("Asistencia y notas · {}", cohort.name),
+        context,
+    )
+}
+
+#[get("/seguimiento/cohortes/<id>/asistencia.xlsx")]
+pub(super) async fn cohort_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Download> {
+    let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden.into());
+    }
+    let bytes =
+        sheet::workbook(db.inner(), &cohort, None, &access.people(), &user.full_name).await?;
+    Ok(Download::xlsx(
+        &format!("asistencia-{}.xlsx", cohort.id),
+        bytes,
+    ))
+}
+
+/// The offline sheet of a cohort on pages: upload → preview → confirm.
+impl ImportPage for SheetImport<'_> {
+    const TEMPLATE: &'static str = "attendance_preview";
+    const TITLE: &'static str = "Revisar la planilla de asistencia";
+    const CHANGED_MEANWHILE: &'static str =
+        "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. ";
+    const BACK: fn(i32) -> String = followup_url;
+    const SAVED: fn(usize) -> String =
+        |n| format!("Planilla guardada: {n} marca(s) nueva(s) o cambiada(s).");
+
+    fn cohort(&self) -> &cohort::Model {
+        self.cohort()
+    }
+
+    fn confirmation(summary: &UploadSummary) -> Vec<RawRow> {
+        summary.changes.iter().map(RawRow::from).collect()
+    }
+}
+
+#[post("/seguimiento/cohortes/<id>/asistencia/subir", data = "<form>")]
+pub(super) async fn upload_preview(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: StaffOrInstructor,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<UploadForm<'_>>,
+) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+    let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
+    import::preview(&page, db, sheet, &form.0.file).await
+}
+
+#[post("/seguimiento/cohortes/<id>/asistencia/confirmar", data = "<form>")]
+pub(super) async fn upload_confirm(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: StaffOrInstructor,
+    id: i32,
+    form: CsrfForm<ConfirmForm>,
+) -> AppResult<Flash<Redirect>> {
+    let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
+    import::confirm(db, sheet, form.0).await
+}

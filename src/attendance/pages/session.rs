@@ -1,0 +1,287 @@
+//! Taking a session's attendance (keyboard-friendly radio groups; «mark everyone present»
+//! pre-fills the form) and its workbook.
+
+use super::*;
+
+/// One option of a person's mark.
+#[derive(Serialize)]
+pub(super) struct MarkOption {
+    pub(super) value: &'static str,
+    pub(super) label: &'static str,
+    pub(super) checked: bool,
+}
+
+/// A person's line in a session's attendance form.
+#[derive(Serialize)]
+pub(super) struct MarkRow {
+    pub(super) enrolment_id: i32,
+    pub(super) full_name: String,
+    pub(super) document: String,
+    pub(super) current: Option<&'static str>,
+    pub(super) source: Option<&'static str>,
+    pub(super) recorded: Option<String>,
+    pub(super) note: String,
+    pub(super) options: Vec<MarkOption>,
+    pub(super) invalid: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct SessionFormView {
+    pub(super) session: SessionInfo,
+    pub(super) cohort: CohortInfo,
+    pub(super) manage: bool,
+    pub(super) can_take: bool,
+    pub(super) rows: Vec<MarkRow>,
+    pub(super) prefilled: bool,
+    pub(super) errors: Vec<FieldError>,
+}
+
+/// The attendance form of a session. `chosen` keeps what was typed when saving failed;
+/// `prefill` selects a mark for everyone without one ("mark everyone present").
+pub(super) async fn session_context<C: ConnectionTrait>(
+    db: &C,
+    session: &cohort_session::Model,
+    cohort: &cohort::Model,
+    access: &Access,
+    chosen: Option<&SessionForm>,
+    prefill: Option<&str>,
+    errors: &[FieldError],
+) -> AppResult<SessionFormView> {
+    let course = course_name(db, cohort).await?;
+    let marks = crate::attendance::marks_by_enrolment(db, session.id).await?;
+    let roster = crate::attendance::enrolled(db, cohort.id, &access.people()).await?;
+    let recorders =
+        crate::attendance::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect())
+            .await?;
+    let started = session.starts_at <= crate::time::now();
+    let can_take = access.can_manage() && started && editable(cohort);
+    let rows: Vec<MarkRow> = roster
+        .iter()
+        .map(|r| {
+            let mark = marks.get(&r.enrolment_id);
+            let selected = chosen
+                .and_then(|f| f.estado.get(&r.enrolment_id).cloned())
+                .or_else(|| mark.map(|m| m.status.as_str().to_string()))
+                .or_else(|| prefill.map(str::to_string))
+                .unwrap_or_default();
+            let note = chosen
+                .and_then(|f| f.nota.get(&r.enrolment_id).cloned())
+                .or_else(|| mark.and_then(|m| m.note.clone()))
+                .unwrap_or_default();
+            let options = MARKS
+                .iter()
+                .map(|m| MarkOption {
+                    value: m.as_str(),
+                    label: m.label(),
+                    checked: selected == m.as_str(),
+                })
+                .collect();
+            MarkRow {
+                enrolment_id: r.enrolment_id,
+                full_name: r.full_name.clone(),
+                document: format!("{} {}", r.document_type, r.document_number),
+                current: mark.map(|m| m.status.label()),
+                source: mark.map(|m| match m.source {
+                    MarkSource::Manual => "a mano",
+                    MarkSource::CheckIn => "con código",
+                    MarkSource::Sheet => "por planilla",
+                }),
+                recorded: mark.map(|m| {
+                    format!(
+                        "{}{}",
+                        crate::format::date_time(m.recorded_at),
+                        m.recorded_by
+                            .and_then(|id| recorders.get(&id))
+                            .map(|n| format!(" · {n}"))
+                            .unwrap_or_default()
+                    )
+                }),
+                note,
+                options,
+                invalid: errors
+                    .iter()
+                    .any(|e| e.field.contains(&format!("[{}]", r.enrolment_id))),
+            }
+        })
+        .collect();
+    Ok(SessionFormView {
+        session: SessionInfo::of(session),
+        cohort: CohortInfo::of(cohort, course),
+        manage: access.can_manage(),
+        can_take,
+        rows,
+        prefilled: prefill.is_some(),
+        errors: errors.to_vec(),
+    })
+}
+
+#[get("/seguimiento/sesiones/<id>?<prellenar>")]
+pub(super) async fn session_page(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    page: Page<'_>,
+    id: i32,
+    prellenar: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    let prefill = prellenar
+        .and_then(crate::attendance::parse_mark)
+        .map(|m| m.as_str());
+    let context =
+        session_context(db.inner(), &session, &cohort, &access, None, prefill, &[]).await?;
+    page.render(
+        "attendance_session",
+        &format!("Asistencia · {}", session.topic),
+        context,
+    )
+}
+
+#[derive(FromForm)]
+pub(super) struct SessionForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    /// enrolment id → mark
+    #[field(default = HashMap::new())]
+    pub(super) estado: HashMap<i32, String>,
+    /// enrolment id → note
+    #[field(default = HashMap::new())]
+    pub(super) nota: HashMap<i32, String>,
+}
+
+csrf_protected!(SessionForm);
+
+#[post("/seguimiento/sesiones/<id>", data = "<form>")]
+pub(super) async fn session_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: StaffOrInstructor,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<SessionForm>,
+) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+    let form = form.0;
+    let back = Redirect::to(session_url(id));
+    let result = async {
+        let txn = crate::db::begin(db).await?;
+        let (session, cohort, access) = session_access(&txn, &user, id).await?;
+        access.require_manage()?;
+        let mut ids: Vec<i32> = form.estado.keys().copied().collect();
+        ids.sort_unstable();
+        let inputs: Vec<MarkInput> = ids
+            .iter()
+            .map(|eid| MarkInput {
+                enrolment_id: Some(*eid),
+                status: form.estado.get(eid).cloned(),
+                note: form.nota.get(eid).cloned(),
+            })
+            .collect();
+        if inputs.is_empty() {
+            return Err(AppError::invalid(
+                "estado",
+                "Marque la asistencia de al menos una persona.",
+            ));
+        }
+        let planned = crate::attendance::plan_session_marks(
+            &txn,
+            &access.people(),
+            &cohort,
+            &session,
+            &inputs,
+        )
+        .await
+        .map_err(|e| match e {
+            // Name the person's row in the message: the JSON index means nothing here.
+            AppError::Validation(errors) => AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut err| {
+                        if let Some(n) = err
+                            .field
+                            .strip_prefix('[')
+                            .and_then(|rest| rest.split(']').next())
+                            .and_then(|n| n.parse::<usize>().ok())
+                            && let Some(eid) = ids.get(n)
+                        {
+                            err.field = format!("estado[{eid}]");
+                        }
+                        err
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        let saved = crate::attendance::save_marks(
+            &txn,
+            &notifier,
+            user.id,
+            &cohort,
+            &planned,
+            MarkSource::Manual,
+        )
+        .await?;
+        crate::db::commit(txn).await?;
+        Ok::<_, AppError>(saved)
+    }
+    .await;
+    match result {
+        Ok(saved) => Ok(Flash::success(
+            back,
+            match saved.changed {
+                0 => "No había cambios que guardar.".to_string(),
+                1 => "Asistencia guardada: 1 marca nueva o cambiada.".to_string(),
+                n => format!("Asistencia guardada: {n} marcas nuevas o cambiadas."),
+            },
+        )),
+        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+                let context = session_context(
+                    db.inner(),
+                    &session,
+                    &cohort,
+                    &access,
+                    Some(&form),
+                    None,
+                    &errors,
+                )
+                .await?;
+                page.render(
+                    "attendance_session",
+                    &format!("Asistencia · {}", session.topic),
+                    context,
+                )
+            }
+            .await;
+            match rendered {
+                Ok(html) => Err((Status::UnprocessableEntity, html)),
+                Err(e) => Err(failure(&page, e.into())),
+            }
+        }
+        Err(other) => Err(failure(&page, other)),
+    }
+}
+
+#[get("/seguimiento/sesiones/<id>/asistencia.xlsx")]
+pub(super) async fn session_xlsx(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Download> {
+    let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+    if let Access::Own(_) = access {
+        return Err(AppError::Forbidden.into());
+    }
+    let bytes = sheet::workbook(
+        db.inner(),
+        &cohort,
+        Some(&session),
+        &access.people(),
+        &user.full_name,
+    )
+    .await?;
+    Ok(Download::xlsx(
+        &format!("asistencia-{}-sesion-{}.xlsx", cohort.id, session.id),
+        bytes,
+    ))
+}
