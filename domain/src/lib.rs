@@ -45,6 +45,7 @@ pub mod territory;
 pub mod text;
 pub mod time;
 pub mod validate;
+pub mod workspace;
 
 use config::AppConfig;
 use error::AppResult;

@@ -38,15 +38,6 @@ pub(super) struct Transition {
     pub(super) cancel: bool,
 }
 
-/// A certificate of the cohort as its table shows it.
-#[derive(Serialize)]
-pub(super) struct CertificateRow {
-    #[serde(flatten)]
-    pub(super) verification: crate::certificates::issue::Verification,
-    pub(super) valid: bool,
-    pub(super) participant_id: i32,
-}
-
 /// The parts of the coordinator's cohort workspace, each a page of its own (issue 18: the one
 /// page had grown to a 4,300 px scroll): the overview with the cohort's state, its enrolments
 /// (roster, enrol one person, import), its sessions, its certificates and the edit form.
@@ -60,6 +51,18 @@ pub(crate) enum Section {
 }
 
 impl Section {
+    /// What the domain reads for this section.
+    fn part(self) -> crate::workspace::Part {
+        use crate::workspace::Part;
+        match self {
+            Section::Overview => Part::Overview,
+            Section::Enrolments => Part::Enrolments,
+            Section::Sessions => Part::Sessions,
+            Section::Certificates => Part::Certificates,
+            Section::Edit => Part::Edit,
+        }
+    }
+
     const ALL: [Section; 5] = [
         Section::Overview,
         Section::Enrolments,
@@ -150,7 +153,7 @@ pub(crate) struct DetailView {
     /// otherwise).
     pub import: Option<crate::enrolment::pages::ImportOutcome>,
     pub(super) closed: bool,
-    pub(super) certificates: Vec<CertificateRow>,
+    pub(super) certificates: Vec<crate::workspace::CertificateRow>,
     /// Once closed: what its participants thought (the satisfaction report's line).
     pub(super) satisfaction: Option<crate::surveys::pages::Line>,
 }
@@ -163,18 +166,15 @@ pub(crate) async fn detail_view(
     form: Option<&CohortForm>,
     errors: &[FieldError],
 ) -> AppResult<DetailView> {
-    use crate::entities::certificate;
-    use sea_orm::PaginatorTrait;
-    let view = crate::cohorts::view(db, id).await?;
-    let sessions: Vec<SessionView> = sessions::list(db, id)
-        .await?
-        .into_iter()
-        .map(SessionView::from)
-        .collect();
-    let certificate_count = certificate::Entity::find()
-        .filter(certificate::Column::CohortId.eq(id))
-        .count(db)
-        .await?;
+    let crate::workspace::Workspace {
+        cohort: view,
+        sessions,
+        certificate_count,
+        places,
+        instructor_names,
+        roster,
+        certificates,
+    } = crate::workspace::read(db, user, id, section.part()).await?;
     let editable = !view.status.is_final();
     let sections = Section::ALL
         .into_iter()
@@ -192,30 +192,6 @@ pub(crate) async fn detail_view(
         })
         .collect();
     let overview = section == Section::Overview;
-    let places = if overview {
-        crate::cohorts::place_names(
-            db,
-            &crate::cohorts::Targets {
-                municipalities: view.municipality_codes.clone(),
-                departments: view.department_codes.clone(),
-                instructors: vec![],
-            },
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-    let instructor_names: Vec<String> = if overview {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(view.instructor_ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| u.full_name)
-            .collect()
-    } else {
-        Vec::new()
-    };
     let transitions = [
         CohortStatus::Open,
         CohortStatus::InProgress,
@@ -240,33 +216,6 @@ pub(crate) async fn detail_view(
         Some(form_view(db, user, &form, errors, Some(&view)).await?)
     } else {
         None
-    };
-    // A territorial direction's coordinator sees its departments' people only.
-    let people = crate::people::scope::PersonScope::of(user);
-    let mut certificates = Vec::new();
-    if section == Section::Certificates {
-        let rows = certificate::Entity::find()
-            .filter(certificate::Column::CohortId.eq(id))
-            .filter(people.enrolments_of(certificate::Column::EnrolmentId, id))
-            .order_by_asc(certificate::Column::Id)
-            .all(db)
-            .await?;
-        let views = crate::certificates::issue::verifications(db, rows.clone()).await?;
-        for (cert, verification) in rows.iter().zip(views) {
-            certificates.push(CertificateRow {
-                verification,
-                valid: cert.status == crate::entities::values::CertificateStatus::Valid,
-                participant_id: cert.participant_id,
-            });
-        }
-        certificates.sort_by(|a, b| {
-            crate::text::by_name(&a.verification.full_name, &b.verification.full_name)
-        });
-    }
-    let roster = if section == Section::Enrolments {
-        crate::enrolment::roster(db, id, &people).await?
-    } else {
-        Vec::new()
     };
     let satisfaction = if overview && view.status == CohortStatus::Closed {
         crate::surveys::pages::line(

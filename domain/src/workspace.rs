@@ -1,0 +1,133 @@
+//! What the coordinator's cohort workspace reads (issue 31 moved these reads out of the web
+//! layer): the cohort, its sessions and counts always; its places and instructors on the
+//! overview; its people on «Inscripciones»; its certificates on «Certificados». The people and
+//! certificates are those of the caller's person scope (a territorial direction's coordinator:
+//! its departments' people only). The web layer adds the menu, the forms and the satisfaction
+//! line, and renders.
+
+use crate::accounts::actor::Actor;
+use crate::certificates::issue::Verification;
+use crate::cohorts::sessions::{self, SessionView};
+use crate::cohorts::{self, CohortView, Targets};
+use crate::enrolment::RosterRow;
+use crate::entities::values::CertificateStatus;
+use crate::entities::{certificate, user};
+use crate::error::AppResult;
+use crate::people::scope::PersonScope;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+/// Which part of the workspace is shown (each loads only what it shows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Overview,
+    Enrolments,
+    Sessions,
+    Certificates,
+    Edit,
+}
+
+/// A certificate of the cohort as its table shows it.
+#[derive(Serialize)]
+pub struct CertificateRow {
+    #[serde(flatten)]
+    pub verification: Verification,
+    pub valid: bool,
+    pub participant_id: i32,
+}
+
+/// What the workspace shows of one cohort.
+pub struct Workspace {
+    pub cohort: CohortView,
+    pub sessions: Vec<SessionView>,
+    pub certificate_count: u64,
+    /// The places it is offered to, by name (overview).
+    pub places: Vec<String>,
+    /// Its instructors' names (overview).
+    pub instructor_names: Vec<String>,
+    /// Its people in the caller's scope (enrolments).
+    pub roster: Vec<RosterRow>,
+    /// Its certificates in the caller's scope, by name (certificates).
+    pub certificates: Vec<CertificateRow>,
+}
+
+/// Reads what `part` of cohort `id`'s workspace shows to `user` (who must manage it: the
+/// caller checks with `cohorts::find_managed`).
+pub async fn read<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    part: Part,
+) -> AppResult<Workspace> {
+    let cohort = cohorts::view(db, id).await?;
+    let sessions: Vec<SessionView> = sessions::list(db, id)
+        .await?
+        .into_iter()
+        .map(SessionView::from)
+        .collect();
+    let certificate_count = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(id))
+        .count(db)
+        .await?;
+    let overview = part == Part::Overview;
+    let places = if overview {
+        cohorts::place_names(
+            db,
+            &Targets {
+                municipalities: cohort.municipality_codes.clone(),
+                departments: cohort.department_codes.clone(),
+                instructors: vec![],
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let instructor_names = if overview {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(cohort.instructor_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.full_name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // A territorial direction's coordinator sees its departments' people only.
+    let people = PersonScope::of(user);
+    let mut certificates = Vec::new();
+    if part == Part::Certificates {
+        let rows = certificate::Entity::find()
+            .filter(certificate::Column::CohortId.eq(id))
+            .filter(people.enrolments_of(certificate::Column::EnrolmentId, id))
+            .order_by_asc(certificate::Column::Id)
+            .all(db)
+            .await?;
+        let views = crate::certificates::issue::verifications(db, rows.clone()).await?;
+        for (cert, verification) in rows.iter().zip(views) {
+            certificates.push(CertificateRow {
+                verification,
+                valid: cert.status == CertificateStatus::Valid,
+                participant_id: cert.participant_id,
+            });
+        }
+        certificates.sort_by(|a, b| {
+            crate::text::by_name(&a.verification.full_name, &b.verification.full_name)
+        });
+    }
+    let roster = if part == Part::Enrolments {
+        crate::enrolment::roster(db, id, &people).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Workspace {
+        cohort,
+        sessions,
+        certificate_count,
+        places,
+        instructor_names,
+        roster,
+        certificates,
+    })
+}
