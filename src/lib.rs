@@ -7,7 +7,7 @@
 pub use domain::prepare_database;
 pub use domain::{
     audit, blocking, calendar, db, demo, entities, figures, format, jobs, network, paging,
-    reference_data, results, synthetic, templates, text, time, validate,
+    reference_data, results, strict_json, synthetic, templates, text, time, validate,
 };
 
 pub mod accounts {

@@ -37,6 +37,12 @@ pub const URL_MAX: usize = 500;
 pub const CODE_MAX: usize = 60;
 /// Anything typed into a search box or a filter.
 pub const QUERY_MAX: usize = 200;
+/// The most items one list in a request may hold: ids, codes, attendance marks or scores of a
+/// JSON body (checked for every array by the API's JSON guard) and the lists of the domain's
+/// inputs (checked again here, for the pages' forms). The same bound as an import's rows;
+/// the longest real list is a cohort's municipalities (1,122, the whole country), and a query
+/// built from a list stays far below SQLite's 32,766 bound variables.
+pub const LIST_MAX: usize = 5_000;
 
 /// Unicode NFC: composed accents, as every keyboard in Colombia types them.
 pub fn nfc(value: &str) -> String {
@@ -55,6 +61,33 @@ fn is_forbidden_format(c: char) -> bool {
         // non-characters
         | '\u{FFFE}' | '\u{FFFF}'
     )
+}
+
+/// A list of `len` items sent for `field`: at most [`LIST_MAX`].
+pub fn list_length(field: &str, len: usize) -> Result<(), FieldError> {
+    if len <= LIST_MAX {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        format!(
+            "La lista tiene {} elementos; se admiten máximo {} por solicitud.",
+            crate::format::thousands(len as i64),
+            crate::format::thousands(LIST_MAX as i64)
+        ),
+    ))
+}
+
+/// [`list_length`] over an optional list, collecting the error; `true` when it is within the
+/// bound (or absent), so the caller may go on and look its items up.
+pub fn list<T>(field: &str, items: Option<&[T]>, errors: &mut Vec<FieldError>) -> bool {
+    match list_length(field, items.map_or(0, <[T]>::len)) {
+        Ok(()) => true,
+        Err(error) => {
+            errors.push(error);
+            false
+        }
+    }
 }
 
 fn too_long(field: &str, max: usize) -> FieldError {
@@ -225,5 +258,19 @@ mod tests {
                 .as_deref(),
             Some("Belén de los Andaquíes – Muñoz (2026)")
         );
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        assert!(list_length("capacity_ids", LIST_MAX).is_ok());
+        let error = list_length("capacity_ids", 40_000).unwrap_err();
+        assert_eq!(error.field, "capacity_ids");
+        assert!(error.message.contains("40.000"), "{error:?}");
+        assert!(error.message.contains("5.000"), "{error:?}");
+        let mut errors = Vec::new();
+        assert!(list::<i32>("ids", None, &mut errors));
+        assert!(list("ids", Some(&[1, 2, 3][..]), &mut errors));
+        assert!(!list("ids", Some(&vec![0; LIST_MAX + 1][..]), &mut errors));
+        assert_eq!(errors.len(), 1);
     }
 }
