@@ -41,4 +41,5 @@ mod smtp;
 mod support;
 mod surveys;
 mod synthetic;
+mod trust_input;
 mod world;
