@@ -36,11 +36,13 @@ pub fn created<T>(value: T) -> Created<T> {
 pub struct BodyRejection(pub Option<(String, Vec<FieldError>)>);
 
 /// The one JSON data guard of the API: `Content-Type: application/json` (or `…+json`) is
-/// required (415 otherwise), the body is bounded by the `json` limit (413), every string in it
-/// is normalised to NFC and may not hold control characters other than line breaks and tabs
-/// (422, naming the field), and a value of the wrong shape — including an unknown enum value —
-/// is a 422 in Spanish, never silently ignored. Single-line and length rules per field are
-/// the domain's (see `crate::validate`).
+/// required (415 otherwise), the body is bounded by the `json` limit (413), an object may not
+/// hold a key twice (`crate::strict_json`; 422 naming the key's path), no array may hold more
+/// than `validate::LIST_MAX` items (422 naming the field), every string in it is normalised to
+/// NFC and may not hold control characters other than line breaks and tabs (422, naming the
+/// field), and a value of the wrong shape — including an unknown enum value — is a 422 in
+/// Spanish, never silently ignored. Single-line and length rules per field are the domain's
+/// (see `crate::validate`).
 pub struct JsonBody<T>(pub T);
 
 impl<T> JsonBody<T> {
@@ -101,7 +103,9 @@ fn unsupported() -> Refusal {
 }
 
 /// NFC-normalises every string of `value` (keys too) and lists the fields whose strings hold
-/// control characters other than line breaks and tabs.
+/// control characters other than line breaks and tabs, the arrays longer than
+/// `validate::LIST_MAX` (their items are not looked at), and the keys that NFC makes equal to
+/// another key of the same object (a repeated key in disguise).
 fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
     use serde_json::Value;
     let field = |path: &str| {
@@ -125,6 +129,10 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
             *text = crate::validate::nfc(text);
         }
         Value::Array(items) => {
+            if let Err(error) = crate::validate::list_length(&field(path), items.len()) {
+                errors.push(error);
+                return;
+            }
             for (index, item) in items.iter_mut().enumerate() {
                 let path = if path.is_empty() {
                     format!("[{index}]")
@@ -150,6 +158,12 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
                     format!("{path}.{key}")
                 };
                 clean_strings(&mut item, &path, errors);
+                if map.contains_key(&key) {
+                    errors.push(FieldError::new(
+                        path.clone(),
+                        crate::strict_json::duplicate_message(&path),
+                    ));
+                }
                 map.insert(key, item);
             }
         }
@@ -157,18 +171,24 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
     }
 }
 
-/// Broken JSON → 400; strings with control characters or the wrong shape → 422.
+/// Broken JSON → 400; a repeated key, an overlong array, strings with control characters or
+/// the wrong shape → 422.
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Refusal> {
-    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        (
+    use crate::strict_json::Error;
+    let mut value = crate::strict_json::parse(text).map_err(|error| match error {
+        Error::Syntax { line, column } => (
             Status::BadRequest,
-            format!(
-                "El cuerpo no es JSON válido (línea {}, columna {}).",
-                e.line(),
-                e.column()
-            ),
+            format!("El cuerpo no es JSON válido (línea {line}, columna {column})."),
             Vec::new(),
-        )
+        ),
+        Error::DuplicateKey(path) => (
+            Status::UnprocessableEntity,
+            "Los datos enviados tienen errores.".into(),
+            vec![FieldError::new(
+                path.clone(),
+                crate::strict_json::duplicate_message(&path),
+            )],
+        ),
     })?;
     let mut errors = Vec::new();
     clean_strings(&mut value, "", &mut errors);

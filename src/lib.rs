@@ -7,8 +7,8 @@
 pub use domain::prepare_database;
 pub use domain::{
     audit, blocking, calendar, cohort_flow, db, demo, entities, figures, format, home, jobs,
-    network, paging, reference_data, results, synthetic, templates, text, time, validate,
-    workspace,
+    network, paging, reference_data, results, strict_json, synthetic, templates, text, time,
+    validate, workspace,
 };
 
 pub mod accounts {

@@ -38,6 +38,7 @@ pub mod reference_data;
 pub mod reports;
 pub mod results;
 pub mod spreadsheets;
+pub mod strict_json;
 pub mod surveys;
 pub mod synthetic;
 pub mod templates;

@@ -5,8 +5,10 @@
 //!
 //! * [`single_line`]: names, codes, venues, topics, reasons shown in one line, email subjects.
 //!   No control characters at all (C0, DEL, C1 — so no NUL, tab, CR or LF), no Unicode line
-//!   or paragraph separators, no bidirectional overrides (text that reads differently from
-//!   how it is stored).
+//!   or paragraph separators, and no invisible characters ([`is_invisible`]: zero-width
+//!   spaces and joiners, direction marks, bidirectional embeddings, overrides and isolates,
+//!   fillers, the soft hyphen, tag characters…), which make a text look like another or read
+//!   differently from how it is stored.
 //! * [`multi_line`]: descriptions and notes. The same, except that line breaks (`\r\n` and a
 //!   lone `\r` become `\n`) and tabs are kept.
 //! * [`certificate_text`]: single-line text printed on certificates (course names, people's
@@ -37,24 +39,112 @@ pub const URL_MAX: usize = 500;
 pub const CODE_MAX: usize = 60;
 /// Anything typed into a search box or a filter.
 pub const QUERY_MAX: usize = 200;
+/// The most items one list in a request may hold: ids, codes, attendance marks or scores of a
+/// JSON body (checked for every array by the API's JSON guard) and the lists of the domain's
+/// inputs (checked again here, for the pages' forms). The same bound as an import's rows;
+/// the longest real list is a cohort's municipalities (1,122, the whole country), and a query
+/// built from a list stays far below SQLite's 32,766 bound variables.
+pub const LIST_MAX: usize = 5_000;
 
 /// Unicode NFC: composed accents, as every keyboard in Colombia types them.
 pub fn nfc(value: &str) -> String {
     value.nfc().collect()
 }
 
-/// Characters no single-line or multi-line text may contain, besides the controls.
+/// Characters no single-line or multi-line text may contain, besides the controls and the
+/// invisible ones.
 fn is_forbidden_format(c: char) -> bool {
     matches!(
         c,
         // line and paragraph separators
         '\u{2028}' | '\u{2029}'
-        // bidirectional embeddings, overrides and isolates
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}'
         // non-characters
         | '\u{FFFE}' | '\u{FFFF}'
     )
+}
+
+/// Characters that draw nothing, or only change how what surrounds them is ordered or joined:
+/// a name holding one looks like another name, or reads differently from how it is stored.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        // soft hyphen, combining grapheme joiner, Arabic letter mark
+        '\u{00AD}' | '\u{034F}' | '\u{061C}'
+        // Hangul fillers
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+        // Mongolian vowel separator
+        | '\u{180E}'
+        // zero-width space, non-joiner and joiner, left-to-right and right-to-left marks
+        | '\u{200B}'..='\u{200F}'
+        // bidirectional embeddings and overrides
+        | '\u{202A}'..='\u{202E}'
+        // word joiner, invisible operators
+        | '\u{2060}'..='\u{2064}'
+        // bidirectional isolates, deprecated format characters
+        | '\u{2066}'..='\u{206F}'
+        // zero-width no-break space (byte order mark)
+        | '\u{FEFF}'
+        // interlinear annotation marks
+        | '\u{FFF9}'..='\u{FFFB}'
+        // tag characters
+        | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// The error for a text holding invisible characters, naming them (`«U+200B»`), or `None`.
+pub fn invisible(field: &str, text: &str) -> Option<FieldError> {
+    let mut found: Vec<char> = Vec::new();
+    for c in text.chars().filter(|c| is_invisible(*c)) {
+        if !found.contains(&c) {
+            found.push(c);
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = found
+        .iter()
+        .take(5)
+        .map(|c| format!("«U+{:04X}»", u32::from(*c)))
+        .collect();
+    if found.len() > 5 {
+        names.push(format!("y {} más", found.len() - 5));
+    }
+    Some(FieldError::new(
+        field,
+        format!(
+            "El texto tiene caracteres invisibles que no se permiten: {}. Suelen llegar al \
+             copiar y pegar: borre el texto y escríbalo de nuevo.",
+            names.join(", ")
+        ),
+    ))
+}
+
+/// A list of `len` items sent for `field`: at most [`LIST_MAX`].
+pub fn list_length(field: &str, len: usize) -> Result<(), FieldError> {
+    if len <= LIST_MAX {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        field,
+        format!(
+            "La lista tiene {} elementos; se admiten máximo {} por solicitud.",
+            crate::format::thousands(len as i64),
+            crate::format::thousands(LIST_MAX as i64)
+        ),
+    ))
+}
+
+/// [`list_length`] over an optional list, collecting the error; `true` when it is within the
+/// bound (or absent), so the caller may go on and look its items up.
+pub fn list<T>(field: &str, items: Option<&[T]>, errors: &mut Vec<FieldError>) -> bool {
+    match list_length(field, items.map_or(0, <[T]>::len)) {
+        Ok(()) => true,
+        Err(error) => {
+            errors.push(error);
+            false
+        }
+    }
 }
 
 fn too_long(field: &str, max: usize) -> FieldError {
@@ -78,6 +168,9 @@ pub fn single_line(field: &str, value: &str, max: usize) -> Result<Option<String
              caracteres de control.",
         ));
     }
+    if let Some(error) = invisible(field, text) {
+        return Err(error);
+    }
     if text.chars().count() > max {
         return Err(too_long(field, max));
     }
@@ -97,6 +190,9 @@ pub fn multi_line(field: &str, value: &str, max: usize) -> Result<Option<String>
             field,
             "El texto tiene caracteres de control que no se permiten.",
         ));
+    }
+    if let Some(error) = invisible(field, text) {
+        return Err(error);
     }
     if text.chars().count() > max {
         return Err(too_long(field, max));
@@ -268,5 +364,82 @@ mod tests {
                 .as_deref(),
             Some("Belén de los Andaquíes – Muñoz (2026)")
         );
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_and_named() {
+        for c in [
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{180E}',
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{206A}',
+            '\u{206F}',
+            '\u{FEFF}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{FFF9}',
+            '\u{FFFB}',
+            '\u{E0000}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{202E}',
+            '\u{2067}',
+        ] {
+            let text = format!("Gestión{c} pública");
+            let code = format!("«U+{:04X}»", u32::from(c));
+            for result in [
+                single_line("name", &text, 160),
+                multi_line("description", &text, 160),
+                certificate_text("name", &text, 160),
+            ] {
+                let error = result.expect_err(&code);
+                assert!(error.message.contains("invisibles"), "{code}: {error:?}");
+                assert!(error.message.contains(&code), "{code}: {error:?}");
+            }
+            // Trailing ones are not trimmed away either.
+            assert!(
+                single_line("name", &format!("Gestión{c}"), 160).is_err(),
+                "{code}"
+            );
+        }
+        // Visible neighbours still pass.
+        for ok in [
+            "Gestión – pública",
+            "Añoranza",
+            "O'Neill-Pérez",
+            "Ελλάδα",
+            "Ж",
+        ] {
+            assert!(single_line("name", ok, 160).is_ok(), "{ok}");
+        }
+        let error = single_line("name", "a\u{200B}b\u{200F}c\u{200B}", 160).unwrap_err();
+        assert!(
+            error.message.contains("«U+200B», «U+200F»"),
+            "each named once: {error:?}"
+        );
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        assert!(list_length("capacity_ids", LIST_MAX).is_ok());
+        let error = list_length("capacity_ids", 40_000).unwrap_err();
+        assert_eq!(error.field, "capacity_ids");
+        assert!(error.message.contains("40.000"), "{error:?}");
+        assert!(error.message.contains("5.000"), "{error:?}");
+        let mut errors = Vec::new();
+        assert!(list::<i32>("ids", None, &mut errors));
+        assert!(list("ids", Some(&[1, 2, 3][..]), &mut errors));
+        assert!(!list("ids", Some(&vec![0; LIST_MAX + 1][..]), &mut errors));
+        assert_eq!(errors.len(), 1);
     }
 }

@@ -368,15 +368,20 @@ struct LiaisonProposal {
 /// Propose a liaison (enlace municipal)
 ///
 /// Roles: reviewer, for a municipality of their department (another: 422); others 403. The
-/// account is created **inactive**, with no password anyone knows; an administrator activates
+/// proposal is checked first (422 with every problem: municipality, e-mail, name; nothing
+/// written). **Changed (issue 30)**: then always **201** with the same body, whether or not
+/// the e-mail already has an account, so a proposal cannot tell who has one. A new e-mail gets
+/// an account created **inactive**, with no password anyone knows; an administrator activates
 /// it (`PATCH /users/{id}` with `"active": true`) and the liaison then sets a password through
-/// the password-reset page. Every active administrator is emailed. Audited.
+/// the password-reset page. For an e-mail that already has an account nothing is created, and
+/// the administrators are told so by e-mail (with the account's name, role and state). Every
+/// active administrator is emailed either way. Audited.
 #[utoipa::path(
     tag = "users",
     operation_id = "proposeLiaison",
     request_body = LiaisonProposal,
     responses(
-        (status = 201, description = "The proposed account, inactive.", body = super::UserView),
+        (status = 201, description = "Received; the administrators were e-mailed. Same body whether or not the e-mail has an account.", body = super::LiaisonProposal),
         (status = 403, response = Forbidden),
         (status = 422, response = crate::openapi::responses::ValidationFailed),
     )
@@ -387,11 +392,11 @@ async fn propose_liaison(
     notifier: crate::mail::Mailer<'_>,
     user: CurrentUser,
     body: crate::api::JsonBody<LiaisonProposal>,
-) -> AppResult<Created<super::UserView>> {
+) -> AppResult<Created<super::LiaisonProposal>> {
     let body = body.into_inner();
     let password = super::passwords::NewPassword::hash(&super::secrets::random_hex()).await?;
     let txn = crate::db::begin(db).await?;
-    let proposed = super::propose_liaison(
+    let proposal = super::propose_liaison(
         &txn,
         &notifier,
         &user,
@@ -402,5 +407,5 @@ async fn propose_liaison(
     )
     .await?;
     crate::db::commit(txn).await?;
-    Ok(created(proposed.into()))
+    Ok(created(proposal))
 }

@@ -118,7 +118,10 @@ async fn status_list(
 /// the keys in `/.well-known/did.json`, the dates hold, and its revocation bit is clear.
 /// `status`: `valid`, `revoked` (authentic but revoked or superseded) or `invalid` (changed,
 /// unsigned, another issuer, malformed). Any JSON value is answered 200 with the verdict; a
-/// body that is not JSON → 400.
+/// body that is not JSON → 400; JSON with a key repeated in an object, at any depth → 422
+/// naming the key's path (as for every body of this API): a file with a forged value first
+/// and the signed one last would read as the forgery and verify as the original. `holder`,
+/// `name` and `code` are read from the document that was verified.
 #[utoipa::path(
     tag = "credentials",
     operation_id = "verifyCredential",

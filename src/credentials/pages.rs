@@ -90,6 +90,20 @@ async fn sent_text(form: &CredentialForm<'_>) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// Why a text sent as a credential cannot be checked, for people.
+fn unreadable(error: &crate::strict_json::Error) -> String {
+    match error {
+        crate::strict_json::Error::Syntax { .. } => {
+            "El contenido no es JSON: una credencial verificable es un archivo .json.".into()
+        }
+        crate::strict_json::Error::DuplicateKey(path) => format!(
+            "La credencial tiene el campo «{path}» repetido. Un documento con campos repetidos \
+             se lee de dos maneras (cada programa toma un valor distinto), así que no se puede \
+             verificar: no confíe en su contenido."
+        ),
+    }
+}
+
 /// `/verificar/credencial`: checks what was sent and shows the verdict (200 whatever it is;
 /// 422 when nothing checkable was sent). Public, and it changes nothing, so it needs no
 /// session or CSRF token.
@@ -105,11 +119,10 @@ async fn verify_submit(
     } else {
         form.texto.as_str()
     };
-    let sent = sent_text(&form).await.and_then(|text| {
-        serde_json::from_str::<serde_json::Value>(&text).map_err(|_| {
-            "El contenido no es JSON: una credencial verificable es un archivo .json.".to_string()
-        })
-    });
+    // Strictly: a key written twice would be verified with one value and read with another.
+    let sent = sent_text(&form)
+        .await
+        .and_then(|text| crate::strict_json::parse(&text).map_err(|error| unreadable(&error)));
     let (status, view) = match sent {
         Ok(value) => {
             let report = super::verify(db.inner(), issuer, &value)

@@ -652,7 +652,8 @@ struct LiaisonForm {
 csrf_protected!(LiaisonForm);
 
 /// A gobernación reviewer proposes a liaison for a municipality of their department; the
-/// account waits, inactive, for an administrator.
+/// administrators decide. The page says the same whether or not the address already has an
+/// account (`accounts::propose_liaison`).
 #[post("/enlaces/proponer", data = "<form>")]
 async fn propose_liaison_submit(
     db: &State<DatabaseConnection>,
@@ -668,7 +669,7 @@ async fn propose_liaison_submit(
             crate::accounts::passwords::NewPassword::hash(&crate::accounts::secrets::random_hex())
                 .await?;
         let txn = crate::db::begin(db).await?;
-        let proposed = crate::accounts::propose_liaison(
+        let proposal = crate::accounts::propose_liaison(
             &txn,
             &notifier,
             &user,
@@ -679,17 +680,12 @@ async fn propose_liaison_submit(
         )
         .await?;
         crate::db::commit(txn).await?;
-        Ok::<_, AppError>(proposed)
+        Ok::<_, AppError>(proposal)
     }
     .await;
     match result {
-        Ok(proposed) => Ok(Flash::success(
-            back,
-            format!(
-                "Propuesta enviada: la cuenta de {} queda pendiente de que un administrador la active.",
-                proposed.email
-            ),
-        )),
+        // The same words whether or not the address already has an account.
+        Ok(proposal) => Ok(Flash::success(back, proposal.detail)),
         Err(AppError::Validation(errors)) => Ok(Flash::error(
             back,
             format!(

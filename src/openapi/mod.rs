@@ -173,7 +173,7 @@ fn description() -> Json<&'static utoipa::openapi::OpenApi> {
 /// need a token (the guards), 400/413/415/422 for a JSON body (`api::JsonBody`), 413/415/422
 /// for a spreadsheet upload, 404 and 422 for a path parameter (unknown or out of scope; not an
 /// id at all, which Rocket refuses before the handler), 422 for query parameters, and 503 (a
-/// busy database) for all.
+/// busy database) for all; a body that is a list gets `maxItems` (`validate::LIST_MAX`).
 pub struct Conventions;
 
 impl Modify for Conventions {
@@ -259,4 +259,15 @@ fn add_conventional_responses(operation: &mut Operation) {
         json_body || upload || query_parameters || path_parameters,
     );
     add("503", ServiceUnavailable::response().0, true);
+    // A body that is a list (attendance marks, scores) holds at most `LIST_MAX` items, as
+    // every list in a body (the fields say it with their own `maxItems`).
+    if let Some(body) = operation.request_body.as_mut() {
+        for content in body.content.values_mut() {
+            if let Some(RefOr::T(utoipa::openapi::schema::Schema::Array(list))) =
+                content.schema.as_mut()
+            {
+                list.max_items = Some(crate::validate::LIST_MAX);
+            }
+        }
+    }
 }

@@ -210,12 +210,17 @@ pub async fn confirm<I: ImportPage>(
 ) -> AppResult<Flash<Redirect>> {
     let import = opening.await?;
     let back = Redirect::to(I::BACK(import.cohort().id));
+    // Read strictly (a repeated key is a garbled form), and no more rows than an import takes:
+    // the form comes from the browser and may have been changed.
     let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
         Vec::new()
     } else {
-        match serde_json::from_str(&form.filas) {
-            Ok(rows) => rows,
-            Err(_) => {
+        match crate::strict_json::parse(&form.filas)
+            .ok()
+            .and_then(|value| serde_json::from_value(value).ok())
+        {
+            Some(rows) => rows,
+            None => {
                 return Ok(Flash::error(
                     back,
                     "La confirmación llegó incompleta: suba la planilla de nuevo.",
@@ -223,6 +228,17 @@ pub async fn confirm<I: ImportPage>(
             }
         }
     };
+    if rows.len() > crate::spreadsheets::MAX_IMPORT_ROWS {
+        return Ok(Flash::error(
+            back,
+            format!(
+                "La confirmación tiene {} filas y una importación admite máximo {}: divida la \
+                 planilla y súbala por partes.",
+                crate::format::thousands(rows.len() as i64),
+                crate::format::thousands(crate::spreadsheets::MAX_IMPORT_ROWS as i64)
+            ),
+        ));
+    }
     let outcome = pipeline::run(db, &import, Source::Rows(rows), Mode::Save).await;
     match outcome {
         Ok(summary) => Ok(Flash::success(

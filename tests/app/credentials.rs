@@ -12,7 +12,7 @@ use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 
 /// Issues the demo's closed cohort's certificates; returns a coordinator's token and the codes.
-async fn issued(app: &TestApp) -> (String, Vec<String>) {
+pub(crate) async fn issued(app: &TestApp) -> (String, Vec<String>) {
     let staff = role_token(app, Role::Coordinator).await;
     let closed = demo_cohort(app.db(), CohortStatus::Closed).await;
     let (status, body) = api(
@@ -34,7 +34,7 @@ async fn issued(app: &TestApp) -> (String, Vec<String>) {
     (staff, codes)
 }
 
-async fn credential(app: &TestApp, code: &str) -> Value {
+pub(crate) async fn credential(app: &TestApp, code: &str) -> Value {
     let response = app
         .client
         .get(format!("/api/v1/certificates/{code}/credential"))
@@ -332,7 +332,11 @@ async fn revoking_or_reissuing_sets_the_bit_and_the_verdict() {
 }
 
 /// A multipart post of the public check form: a file, or pasted text.
-async fn check_page(app: &TestApp, file: Option<&str>, pasted: &str) -> (Status, String) {
+pub(crate) async fn check_page(
+    app: &TestApp,
+    file: Option<&str>,
+    pasted: &str,
+) -> (Status, String) {
     let boundary = "----aula-credencial";
     let mut body = String::new();
     if let Some(file) = file {

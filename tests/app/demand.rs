@@ -6,7 +6,7 @@ use crate::common::TestApp;
 use crate::support::{META_REVIEWER, api, demo_account, error_fields, role_token, token};
 use crate::world::{World, days};
 use aula_territorial::entities::values::{Mark, Role};
-use aula_territorial::entities::{audit_log, capacity, outbox};
+use aula_territorial::entities::{audit_log, capacity, outbox, user};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -1141,12 +1141,33 @@ async fn a_gobernacion_proposes_a_liaison_that_an_admin_activates() {
     assert_eq!(status, Status::Created, "{proposed}");
     assert_eq!(
         (
-            proposed["role"].clone(),
-            proposed["municipality_code"].clone(),
-            proposed["active"].clone()
+            proposed["status"].clone(),
+            proposed["email"].clone(),
+            proposed["municipality_code"].clone()
         ),
-        (json!("liaison"), json!("18592"), json!(false))
+        (
+            json!("pending_review"),
+            json!("enlace.18592@example.org"),
+            json!("18592")
+        )
     );
+    // The answer names no account (it is the same for an address that has one): the account
+    // is found by its email.
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq("enlace.18592@example.org"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            account.role,
+            account.municipality_code.as_deref(),
+            account.active
+        ),
+        (Role::Liaison, Some("18592"), false)
+    );
+    let proposed = json!({"id": account.id});
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("user.liaison_proposed"))
         .count(app.db())

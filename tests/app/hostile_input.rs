@@ -2,7 +2,8 @@
 //! query booleans, single-line fields, emails that cannot be built, bounded imports, a busy
 //! database, text rules (NFC, control characters, lengths, certificate fonts), date ranges,
 //! unknown enum values, content types, response headers, and the empty certificate search.
-//! Ends with bounded property-based tests over the validators and the writing JSON endpoints.
+//! Ends with bounded property-based tests over the validators and the writing JSON endpoints
+//! (whose field values include lists of up to 40,000 items).
 
 use crate::common::TestApp;
 use crate::support::*;
@@ -709,8 +710,27 @@ fn hostile_string() -> impl Strategy<Value = String> {
         prop::collection::vec(any::<char>(), 0..80).prop_map(|c| c.into_iter().collect()),
         prop::collection::vec(
             prop::sample::select(vec![
-                'a', 'é', 'e', '\u{301}', '\u{303}', ' ', '\t', '\n', '\r', '\0', '\u{7f}',
-                '\u{85}', '\u{2028}', '\u{202e}', '📈', 'Ñ', '-', '\u{feff}',
+                'a',
+                'é',
+                'e',
+                '\u{301}',
+                '\u{303}',
+                ' ',
+                '\t',
+                '\n',
+                '\r',
+                '\0',
+                '\u{7f}',
+                '\u{85}',
+                '\u{2028}',
+                '\u{202e}',
+                '📈',
+                'Ñ',
+                '-',
+                '\u{feff}',
+                '\u{200b}',
+                '\u{200f}',
+                '\u{e0041}',
             ]),
             0..120
         )
@@ -726,6 +746,7 @@ proptest! {
     fn validators_accept_only_clean_bounded_nfc_text(text in hostile_string(), max in 1usize..400) {
         if let Ok(Some(value)) = validate::single_line("f", &text, max) {
             prop_assert!(!value.chars().any(char::is_control), "{value:?}");
+            prop_assert!(!value.chars().any(validate::is_invisible), "{value:?}");
             prop_assert!(value.chars().count() <= max);
             prop_assert!(unicode_normalization::is_nfc(&value));
             prop_assert_eq!(value.trim(), value.as_str());
@@ -734,6 +755,7 @@ proptest! {
         if let Ok(Some(value)) = validate::multi_line("f", &text, max) {
             prop_assert!(!value.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{value:?}");
             prop_assert!(!value.contains('\r'));
+            prop_assert!(!value.chars().any(validate::is_invisible), "{value:?}");
             prop_assert!(value.chars().count() <= max);
             prop_assert!(unicode_normalization::is_nfc(&value));
         }
@@ -762,12 +784,12 @@ proptest! {
 /// Any JSON value a client might put in a field.
 fn hostile_value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| json!(n)),
-        (-1e6f64..1e6).prop_map(|f| json!(f)),
-        hostile_string().prop_map(Value::String),
-        prop::sample::select(vec![
+        2 => Just(Value::Null),
+        2 => any::<bool>().prop_map(Value::Bool),
+        2 => any::<i64>().prop_map(|n| json!(n)),
+        2 => (-1e6f64..1e6).prop_map(|f| json!(f)),
+        2 => hostile_string().prop_map(Value::String),
+        2 => prop::sample::select(vec![
             "2026-03-10",
             "0026-03-10",
             "9999-12-31",
@@ -779,14 +801,59 @@ fn hostile_value() -> impl Strategy<Value = Value> {
             "Curso X\r\nBcc: a@b.c",
         ])
         .prop_map(|s| json!(s)),
-        prop::collection::vec(hostile_string().prop_map(Value::String), 0..3)
+        2 => prop::collection::vec(hostile_string().prop_map(Value::String), 0..3)
             .prop_map(Value::Array),
+        1 => long_ids(),
+        1 => long_codes(),
     ]
+}
+
+/// How long a long list is (issue 30): one over `validate::LIST_MAX`, or beyond what one
+/// SQLite query can bind (32,767 to 40,000).
+fn long_list_length() -> impl Strategy<Value = usize> {
+    prop_oneof![Just(5_001usize), 32_767usize..=40_000]
+}
+
+/// A long list of distinct ids.
+fn long_ids() -> impl Strategy<Value = Value> {
+    long_list_length().prop_map(|n| json!((1..=n as i64).collect::<Vec<_>>()))
+}
+
+/// A long list of distinct DANE-like codes.
+fn long_codes() -> impl Strategy<Value = Value> {
+    long_list_length().prop_map(|n| json!((0..n).map(|i| format!("{i:05}")).collect::<Vec<_>>()))
+}
+
+/// What a client might put in `field`: anything, and for a list of ids or codes mostly long
+/// lists of the right kind of item, which reach the queries that look them up.
+fn field_value(field: &'static str) -> BoxedStrategy<Value> {
+    if field.ends_with("_ids") {
+        prop_oneof![2 => hostile_value(), 3 => long_ids(), 1 => long_codes()].boxed()
+    } else if field.ends_with("_codes") {
+        prop_oneof![2 => hostile_value(), 3 => long_codes(), 1 => long_ids()].boxed()
+    } else {
+        hostile_value().boxed()
+    }
+}
+
+/// A body as a failure message shows it: long lists cut short.
+fn brief(body: &Value) -> String {
+    let text = body.to_string();
+    match text.char_indices().nth(300) {
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+        None => text,
+    }
 }
 
 /// `cases` bodies with one to four of `fields`, from a fixed seed (reproducible).
 fn bodies(fields: &'static [&'static str], cases: usize) -> Vec<Value> {
-    let strategy = prop::collection::btree_map(prop::sample::select(fields), hostile_value(), 1..5);
+    let strategy =
+        prop::sample::subsequence(fields, 1..5.min(fields.len() + 1)).prop_flat_map(|chosen| {
+            chosen
+                .into_iter()
+                .map(|field| field_value(field).prop_map(move |value| (field, value)))
+                .collect::<Vec<_>>()
+        });
     let mut runner = TestRunner::deterministic();
     (0..cases)
         .map(|_| {
@@ -818,13 +885,21 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
         "min_attendance_pct",
         "pass_mark",
         "municipality_codes",
+        "department_codes",
+        "instructor_ids",
+        "demand_ids",
     ];
     for body in bodies(COHORT_FIELDS, 64) {
         let before = cohort_row(&app, cohort).await;
         let (status, answer) = api(&app, "PATCH", &path, Some(staff), Some(body.clone())).await;
-        assert!(status.code < 500, "{body} → {status} {answer}");
+        assert!(status.code < 500, "{} → {status} {answer}", brief(&body));
         if status.code >= 400 {
-            assert_eq!(cohort_row(&app, cohort).await, before, "{body} → {status}");
+            assert_eq!(
+                cohort_row(&app, cohort).await,
+                before,
+                "{} → {status}",
+                brief(&body)
+            );
         }
     }
 
@@ -857,10 +932,10 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
             Some(body.clone()),
         )
         .await;
-        assert!(status.code < 500, "{body} → {status} {answer}");
+        assert!(status.code < 500, "{} → {status} {answer}", brief(&body));
         let after = course::Entity::find().count(app.db()).await.unwrap();
         if status.code >= 400 {
-            assert_eq!(after, count, "{body} → {status}");
+            assert_eq!(after, count, "{} → {status}", brief(&body));
         } else {
             assert_eq!(after, count + 1);
             // Make room for the next case with the same code.
@@ -899,8 +974,35 @@ async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
             .all(db)
             .await
             .unwrap(),
+        cohort_instructor::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
         course::Entity::find().into_json().all(db).await.unwrap(),
+        course_capacity::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
         capacity::Entity::find().into_json().all(db).await.unwrap(),
+        indicator::Entity::find().into_json().all(db).await.unwrap(),
+        indicator_capacity::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        territorial_direction::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        territorial_direction_department::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        demand::Entity::find().into_json().all(db).await.unwrap(),
         enrolment::Entity::find().into_json().all(db).await.unwrap(),
         participant::Entity::find()
             .into_json()
@@ -1033,6 +1135,32 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
             &["full_name", "role", "department_code", "active"],
             json!({}),
         ),
+        (
+            "POST",
+            "/api/v1/territorial-directions".to_string(),
+            admin,
+            &["name", "department_codes"],
+            json!({"name": "Dirección de prueba", "department_codes": ["18"]}),
+        ),
+        (
+            "POST",
+            "/api/v1/indicators".to_string(),
+            admin,
+            &["code", "name", "source", "unit", "note", "capacity_ids"],
+            json!({"code": "prueba", "name": "Indicador", "source": "DNP", "unit": "puntaje"}),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/cohorts/{cohort}"),
+            staff,
+            &[
+                "municipality_codes",
+                "department_codes",
+                "instructor_ids",
+                "demand_ids",
+            ],
+            json!({}),
+        ),
     ];
     for (method, path, caller, fields, base) in endpoints {
         for mut body in bodies(fields, 16) {
@@ -1046,12 +1174,14 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
             let (status, answer) = api(&app, method, &path, Some(caller), Some(body.clone())).await;
             assert!(
                 status.code < 500,
-                "{method} {path} {body} → {status} {answer}"
+                "{method} {path} {} → {status} {answer}",
+                brief(&body)
             );
             if status.code >= 400 {
                 assert!(
                     everything(&app).await == before,
-                    "{method} {path} {body} → {status} wrote something"
+                    "{method} {path} {} → {status} wrote something",
+                    brief(&body)
                 );
             }
         }

@@ -41,6 +41,7 @@ mod smtp;
 mod support;
 mod surveys;
 mod synthetic;
+mod trust_input;
 mod trust_scope;
 mod trust_throttle;
 mod world;

@@ -237,11 +237,43 @@ pub async fn create_user_audited<C: ConnectionTrait>(
     Ok(created)
 }
 
+/// What a reviewer is told after proposing a liaison: only what they sent, checked and
+/// normalised. It is the same whether the address already had an account or not, so a
+/// proposal cannot be used to learn who has one (see [`propose_liaison`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = LiaisonProposalReceived)]
+pub struct LiaisonProposal {
+    /// Always `pending_review`: the administrators decide.
+    #[schema(example = "pending_review")]
+    pub status: &'static str,
+    /// The (normalised) e-mail proposed.
+    #[schema(example = "enlace.puertorico@example.org")]
+    pub email: String,
+    #[schema(example = "Yesica Paola Trujillo")]
+    pub full_name: String,
+    #[schema(example = "18592")]
+    pub municipality_code: String,
+    #[schema(
+        example = "Propuesta enviada a los administradores: si corresponde, activarán a enlace.puertorico@example.org como enlace municipal de Puerto Rico."
+    )]
+    pub detail: String,
+}
+
 /// A gobernación reviewer proposes a liaison (enlace municipal) for a municipality of their
-/// department (issue 16): the account is created inactive, with a random password nobody
-/// knows, audited; an administrator activates it, and the liaison then sets their password
-/// through «¿Olvidó su contraseña?». `password` is hashed before the transaction (argon2 is CPU
-/// work): pass `NewPassword::hash(&secrets::random_hex())`.
+/// department (issue 16). The proposal is checked first (422 with every problem: the
+/// municipality, the email's form, the name; nothing written). Then:
+///
+/// - a new address: the account is created inactive, with a random password nobody knows,
+///   audited; every active administrator is emailed (`liaison_proposed`), activates it, and
+///   the liaison then sets their password through «¿Olvidó su contraseña?»;
+/// - an address that already has an account: nothing is created; the administrators are
+///   emailed that it was proposed and already has an account, with its name, role and state
+///   (`liaison_proposed_existing`), so they can change its role if it corresponds; audited.
+///
+/// Either way the reviewer gets the same [`LiaisonProposal`] (issue 30: the answer must not
+/// tell whether the address has an account; what differs goes by email to the administrators,
+/// as registration does). `password` is hashed before the transaction in both cases (argon2 is
+/// CPU work): pass `NewPassword::hash(&secrets::random_hex())`.
 pub async fn propose_liaison<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,
@@ -250,30 +282,98 @@ pub async fn propose_liaison<C: ConnectionTrait>(
     full_name: &str,
     municipality_code: &str,
     password: passwords::NewPassword,
-) -> AppResult<user::Model> {
+) -> AppResult<LiaisonProposal> {
     if reviewer.role != Role::Reviewer {
         return Err(AppError::Forbidden);
     }
+    let mut errors = Vec::new();
     let code = municipality_code.trim();
-    let in_department = crate::entities::municipality::Entity::find_by_id(code.to_string())
+    let place = crate::entities::municipality::Entity::find_by_id(code.to_string())
         .one(db)
         .await?
-        .is_some_and(|m| Some(m.department_code.as_str()) == reviewer.department_code.as_deref());
-    if !in_department {
-        return Err(AppError::invalid(
+        .filter(|m| Some(m.department_code.as_str()) == reviewer.department_code.as_deref());
+    if place.is_none() {
+        errors.push(FieldError::new(
             "municipality_code",
             "Solo puede proponer enlaces para los municipios de su departamento.",
         ));
     }
+    let email = normalize_email(email);
+    if !is_valid_email(&email) {
+        errors.push(FieldError::new(
+            "email",
+            "Escriba un correo electrónico válido.",
+        ));
+    }
+    let name = full_name_of(full_name, &mut errors);
+    let (Some(place), Some(name), true) = (place, name, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let answer = LiaisonProposal {
+        status: "pending_review",
+        detail: format!(
+            "Propuesta enviada a los administradores: si corresponde, activarán a {email} como \
+             enlace municipal de {}.",
+            place.name
+        ),
+        email: email.clone(),
+        full_name: name.clone(),
+        municipality_code: place.code.clone(),
+    };
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    let admins = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    if let Some(existing) = existing {
+        // Told to the administrators only; the reviewer's answer is the same as for a new one.
+        for admin in &admins {
+            let message = LiaisonProposedExisting {
+                full_name: &admin.full_name,
+                proposer: &reviewer.full_name,
+                proposed_name: &name,
+                proposed_email: &existing.email,
+                municipality: &place.name,
+                account_name: &existing.full_name,
+                account_role: existing.role.label(),
+                account_active: existing.active,
+            };
+            let email = crate::mail::Email::of(admin.email.clone(), &message)?.once(format!(
+                "liaison_proposed_existing:{}:{}:{}:{}",
+                existing.id, place.code, reviewer.id, admin.id
+            ));
+            crate::mail::enqueue(db, notifier, email).await?;
+        }
+        audit::record(
+            db,
+            Change {
+                actor: Some(reviewer.id),
+                action: "user.liaison_proposed_existing",
+                subject_type: "user",
+                subject_id: existing.id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "proposed_name": name,
+                    "municipality_code": place.code,
+                })),
+            },
+        )
+        .await?;
+        return Ok(answer);
+    }
     let created = create_user(
         db,
         NewUser {
-            email: email.to_string(),
+            email,
             password,
-            full_name: full_name.to_string(),
+            full_name: name,
             role: Role::Liaison,
             department_code: None,
-            municipality_code: Some(code.to_string()),
+            municipality_code: Some(place.code.clone()),
             territorial_direction_id: None,
         },
     )
@@ -282,23 +382,13 @@ pub async fn propose_liaison<C: ConnectionTrait>(
     model.active = Set(false);
     let proposed = model.update(db).await?;
     // Every active administrator is told there is an account to review.
-    let place = crate::entities::municipality::Entity::find_by_id(code.to_string())
-        .one(db)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_default();
-    for admin in user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Admin))
-        .filter(user::Column::Active.eq(true))
-        .all(db)
-        .await?
-    {
+    for admin in &admins {
         let message = LiaisonProposed {
             full_name: &admin.full_name,
             proposer: &reviewer.full_name,
             proposed_name: &proposed.full_name,
             proposed_email: &proposed.email,
-            municipality: &place,
+            municipality: &place.name,
         };
         let email = crate::mail::Email::of(admin.email.clone(), &message)?
             .once(format!("liaison_proposed:{}:{}", proposed.id, admin.id));
@@ -316,7 +406,32 @@ pub async fn propose_liaison<C: ConnectionTrait>(
         },
     )
     .await?;
-    Ok(proposed)
+    Ok(answer)
+}
+
+/// To an administrator: a gobernación proposed as liaison an address that already has an
+/// account (nothing was created; the reviewer was not told).
+#[derive(Serialize)]
+struct LiaisonProposedExisting<'a> {
+    full_name: &'a str,
+    proposer: &'a str,
+    proposed_name: &'a str,
+    proposed_email: &'a str,
+    municipality: &'a str,
+    account_name: &'a str,
+    account_role: &'a str,
+    account_active: bool,
+}
+
+impl crate::mail::Message for LiaisonProposedExisting<'_> {
+    const TEMPLATE: &'static str = "liaison_proposed_existing";
+
+    fn subject(&self) -> String {
+        format!(
+            "Enlace municipal propuesto para {}: el correo ya tiene una cuenta",
+            self.municipality
+        )
+    }
 }
 
 /// To an administrator: a gobernación proposed a liaison whose account waits for activation.

@@ -376,6 +376,8 @@ pub async fn plan_scores<C: ConnectionTrait>(
     if inputs.is_empty() {
         return Err(AppError::invalid("scores", "Envíe al menos una nota."));
     }
+    crate::validate::list_length("scores", inputs.len())
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let ids: Vec<i32> = inputs.iter().filter_map(|s| s.enrolment_id).collect();
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
@@ -445,6 +447,9 @@ pub async fn plan_grid<C: ConnectionTrait>(
     cells: &[GridCell],
 ) -> AppResult<Vec<PlannedScore>> {
     check_editable(cohort)?;
+    // One query names every enrolment of the grid: at most `LIST_MAX` of them.
+    let named: HashSet<i32> = cells.iter().map(|c| c.0).collect();
+    crate::validate::list_length("nota", named.len()).map_err(|e| AppError::Validation(vec![e]))?;
     let items: HashMap<i32, assessment::Model> = assessment::Entity::find()
         .filter(assessment::Column::CohortId.eq(cohort.id))
         .all(db)

@@ -334,6 +334,8 @@ pub async fn plan_session_marks<C: ConnectionTrait>(
             "Envíe al menos una marca de asistencia.",
         ));
     }
+    crate::validate::list_length("marks", inputs.len())
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let ids: Vec<i32> = inputs.iter().filter_map(|m| m.enrolment_id).collect();
     let rows: HashMap<i32, enrolment::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))

@@ -62,6 +62,7 @@ pub struct CourseInput {
     #[schema(value_type = Option<ManagementStage>)]
     pub management_stage: Option<String>,
     /// Active capacities the course strengthens (at least one).
+    #[schema(max_items = 5000)]
     pub capacity_ids: Option<Vec<i32>>,
     /// Minimum attendance to complete, in percent (default 80).
     #[schema(minimum = 0, maximum = 100, example = 80)]
@@ -309,6 +310,7 @@ async fn check<C: ConnectionTrait>(
             "capacity_ids",
             "Elija al menos una capacidad que el curso fortalece.",
         )),
+        Some(ids) if !validate::list("capacity_ids", Some(ids), &mut errors) => {}
         Some(ids) => {
             let found = capacity::Entity::find()
                 .filter(capacity::Column::Id.is_in(ids.clone()))

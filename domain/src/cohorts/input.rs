@@ -41,10 +41,12 @@ pub struct CohortInput {
     /// Link of the virtual room (http or https).
     pub meeting_url: Option<String>,
     /// DANE codes; none and no department means the whole country.
-    #[schema(example = json!(["18094", "18256"]))]
+    #[schema(max_items = 5000, example = json!(["18094", "18256"]))]
     pub municipality_codes: Option<Vec<String>>,
+    #[schema(max_items = 5000)]
     pub department_codes: Option<Vec<String>>,
     /// Active users with the instructor role.
+    #[schema(max_items = 5000)]
     pub instructor_ids: Option<Vec<i32>>,
     /// Defaults to the course's.
     #[schema(minimum = 0, maximum = 100, example = 80)]
@@ -61,7 +63,37 @@ pub struct CohortInput {
     /// Open demands this cohort answers (issue 16): they become planned; demands linked
     /// before and not listed are open again. Each must be open (or already this cohort's), on
     /// one of the course's capacities and in the cohort's territory (422).
+    #[schema(max_items = 5000)]
     pub demand_ids: Option<Vec<i32>>,
+}
+
+impl CohortInput {
+    /// Every list within `validate::LIST_MAX` items (422 naming each list that is not), checked
+    /// before anything is looked up or written.
+    pub fn check_lists(&self) -> AppResult<()> {
+        let mut errors = Vec::new();
+        validate::list(
+            "municipality_codes",
+            self.municipality_codes.as_deref(),
+            &mut errors,
+        );
+        validate::list(
+            "department_codes",
+            self.department_codes.as_deref(),
+            &mut errors,
+        );
+        validate::list(
+            "instructor_ids",
+            self.instructor_ids.as_deref(),
+            &mut errors,
+        );
+        validate::list("demand_ids", self.demand_ids.as_deref(), &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
 }
 
 /// The resolved, validated values of a cohort about to be written.
@@ -101,6 +133,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
     current: Option<(&cohort::Model, &Targets)>,
     territory: Option<&[String]>,
 ) -> AppResult<Plan> {
+    input.check_lists()?;
     let mut errors = Vec::new();
     let course_id = input.course_id.or(current.map(|(c, _)| c.course_id));
     let course = match course_id {

@@ -76,6 +76,7 @@ pub async fn create<C: ConnectionTrait>(
     input: &CohortInput,
 ) -> AppResult<(CohortView, Vec<CohortEvent>)> {
     let actor = user.id;
+    input.check_lists()?;
     // A new cohort is a draft: any other status is refused, never silently ignored.
     if let Some(status) = input.status.as_deref()
         && CohortStatus::parse(status.trim()) != Some(CohortStatus::Draft)
@@ -131,6 +132,7 @@ pub async fn update<C: ConnectionTrait>(
     let actor = user.id;
     // Outside a direction's departments: 404, as if it did not exist.
     find_in_scope(db, &CohortScope::of(Some(user)), id).await?;
+    input.check_lists()?;
     // Seats may change: serialise with the enrolments of this cohort.
     let current = lock(db, id).await?;
     if current.status.is_final() {

@@ -329,7 +329,7 @@ pub async fn remove<C: ConnectionTrait>(
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct Recurrence {
     /// 1 = Monday … 7 = Sunday.
-    #[schema(value_type = Vec<u32>, required = true, example = json!([2, 4]))]
+    #[schema(value_type = Vec<u32>, required = true, max_items = 5000, example = json!([2, 4]))]
     pub weekdays: Option<Vec<u32>>,
     /// Local (Bogotá) time, HH:MM.
     #[schema(value_type = String, required = true, example = "14:00")]
@@ -367,7 +367,9 @@ pub async fn generate<C: ConnectionTrait>(
     editable(cohort)?;
     let mut errors = Vec::new();
     let weekdays = rule.weekdays.clone().unwrap_or_default();
-    if weekdays.is_empty() || weekdays.iter().any(|d| !(1..=7).contains(d)) {
+    if crate::validate::list("weekdays", Some(&weekdays), &mut errors)
+        && (weekdays.is_empty() || weekdays.iter().any(|d| !(1..=7).contains(d)))
+    {
         errors.push(FieldError::new(
             "weekdays",
             "Elija al menos un día de la semana (1 = lunes … 7 = domingo).",

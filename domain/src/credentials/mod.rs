@@ -143,7 +143,7 @@ pub async fn verify<C: ConnectionTrait>(
             "formato",
             "El contenido no es una credencial: se esperaba un objeto JSON.",
         );
-        return Ok(report(checks, false, None, sent));
+        return Ok(report(checks, false, None, None));
     };
     match contexts::check(sent) {
         Ok(()) => {
@@ -210,7 +210,7 @@ pub async fn verify<C: ConnectionTrait>(
     if signature_holds && checks.all_hold() {
         revoked = status_check(db, issuer, document, &mut checks).await?;
     }
-    Ok(report(checks, revoked, Some(issuer), sent))
+    Ok(report(checks, revoked, Some(issuer), Some(document)))
 }
 
 /// The revocation check: `true` when the bit is set (a failed check is recorded).
@@ -288,8 +288,16 @@ async fn status_check<C: ConnectionTrait>(
 }
 
 /// The report of the checks. `revoked`: every other check held and the status bit is set.
-/// What the credential states (code, holder, name) is repeated only when it is authentic.
-fn report(checks: Checks, revoked: bool, issuer: Option<&Issuer>, sent: &Value) -> Report {
+/// What the credential states (code, holder, name) is repeated only when it is authentic, and
+/// read from `document`, the very map whose proof was checked: what is shown is what was
+/// verified. (Callers parse with `strict_json`, so no repeated key could make a person read
+/// another value in the file.)
+fn report(
+    checks: Checks,
+    revoked: bool,
+    issuer: Option<&Issuer>,
+    document: Option<&Map<String, Value>>,
+) -> Report {
     let status = if checks.all_hold() {
         Outcome::Valid
     } else if revoked {
@@ -298,12 +306,14 @@ fn report(checks: Checks, revoked: bool, issuer: Option<&Issuer>, sent: &Value) 
         Outcome::Invalid
     };
     let authentic = status != Outcome::Invalid;
-    let code = issuer.filter(|_| authentic).and_then(|issuer| {
-        sent.get("id")
+    let document = document.filter(|_| authentic);
+    let code = issuer.zip(document).and_then(|(issuer, document)| {
+        document
+            .get("id")
             .and_then(Value::as_str)
             .and_then(|id| badge::code_of_credential_url(issuer, id))
     });
-    let text = |value: &Value| value.as_str().filter(|_| authentic).map(str::to_string);
+    let text = |value: &Value| value.as_str().map(str::to_string);
     Report {
         verified: status == Outcome::Valid,
         status,
@@ -314,8 +324,11 @@ fn report(checks: Checks, revoked: bool, issuer: Option<&Issuer>, sent: &Value) 
             .map(|c| c.message.clone())
             .collect(),
         code,
-        holder: sent.pointer("/credentialSubject/name").and_then(text),
-        name: sent.get("name").and_then(text),
+        holder: document
+            .and_then(|d| d.get("credentialSubject"))
+            .and_then(|subject| subject.get("name"))
+            .and_then(text),
+        name: document.and_then(|d| d.get("name")).and_then(text),
         checks: checks.0,
     }
 }

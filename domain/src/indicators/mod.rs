@@ -162,6 +162,7 @@ pub struct IndicatorInput {
     pub unit: Option<String>,
     pub higher_is_better: Option<bool>,
     pub note: Option<String>,
+    #[schema(max_items = 5000)]
     pub capacity_ids: Option<Vec<i32>>,
 }
 
@@ -174,38 +175,58 @@ fn admin_only(user: &Actor) -> AppResult<()> {
 }
 
 /// Checks an input against the indicator it edits (`None`: a new one); every problem at once.
+/// Returns the input with its texts as they are stored: through `validate` (NFC, trimmed, no
+/// control or invisible characters, bounded), since people read them in every report.
 async fn check<C: ConnectionTrait>(
     db: &C,
     input: &IndicatorInput,
     current: Option<&indicator::Model>,
-) -> AppResult<()> {
+) -> AppResult<IndicatorInput> {
     let mut errors = Vec::new();
-    let required =
-        |field: &str, value: &Option<String>, max: usize, errors: &mut Vec<FieldError>| match value
-            .as_deref()
-            .map(str::trim)
-        {
-            None if current.is_none() => errors.push(FieldError::new(field, "Es obligatorio.")),
-            Some("") => errors.push(FieldError::new(field, "No puede quedar vacío.")),
-            Some(text) if text.chars().count() > max => errors.push(FieldError::new(
-                field,
-                format!("Escriba a lo sumo {max} caracteres."),
-            )),
-            _ => {}
-        };
-    required("code", &input.code, 60, &mut errors);
-    required("name", &input.name, 200, &mut errors);
-    required("source", &input.source, 200, &mut errors);
-    required("unit", &input.unit, 100, &mut errors);
-    if input
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 2_000)
-    {
-        errors.push(FieldError::new(
-            "note",
-            "Escriba a lo sumo 2.000 caracteres.",
-        ));
+    let required = |field: &str,
+                    value: &Option<String>,
+                    max: usize,
+                    errors: &mut Vec<FieldError>|
+     -> Option<String> {
+        match value.as_deref() {
+            None => {
+                if current.is_none() {
+                    errors.push(FieldError::new(field, "Es obligatorio."));
+                }
+                None
+            }
+            Some(text) => match crate::validate::single_line(field, text, max) {
+                Ok(Some(text)) => Some(text),
+                Ok(None) => {
+                    errors.push(FieldError::new(field, "No puede quedar vacío."));
+                    None
+                }
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            },
+        }
+    };
+    let cleaned = IndicatorInput {
+        code: input.code.as_deref().map(|c| c.trim().to_string()),
+        name: required("name", &input.name, 200, &mut errors),
+        source: required("source", &input.source, 200, &mut errors),
+        unit: required("unit", &input.unit, 100, &mut errors),
+        higher_is_better: input.higher_is_better,
+        note: input.note.as_deref().map(|text| {
+            crate::validate::multi_line("note", text, 2_000)
+                .map_err(|error| errors.push(error))
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        }),
+        capacity_ids: input.capacity_ids.clone(),
+    };
+    match input.code.as_deref().map(str::trim) {
+        None if current.is_none() => errors.push(FieldError::new("code", "Es obligatorio.")),
+        Some("") => errors.push(FieldError::new("code", "No puede quedar vacío.")),
+        _ => {}
     }
     if let Some(code) = input
         .code
@@ -235,7 +256,9 @@ async fn check<C: ConnectionTrait>(
             ));
         }
     }
-    if let Some(ids) = &input.capacity_ids {
+    if let Some(ids) = &input.capacity_ids
+        && crate::validate::list("capacity_ids", Some(ids), &mut errors)
+    {
         let known = capacity::Entity::find()
             .filter(capacity::Column::Id.is_in(ids.clone()))
             .count(db)
@@ -251,7 +274,7 @@ async fn check<C: ConnectionTrait>(
         }
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(cleaned)
     } else {
         Err(AppError::Validation(errors))
     }
@@ -269,7 +292,7 @@ pub async fn create(
 ) -> AppResult<IndicatorView> {
     admin_only(user)?;
     let txn = crate::db::begin(db).await?;
-    check(&txn, &input, None).await?;
+    let input = check(&txn, &input, None).await?;
     let inserted = indicator::Entity::insert(indicator::ActiveModel {
         code: Set(trimmed(&input.code).unwrap_or_default()),
         name: Set(trimmed(&input.name).unwrap_or_default()),
@@ -314,7 +337,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    check(&txn, &input, Some(&current)).await?;
+    let input = check(&txn, &input, Some(&current)).await?;
     let before = get(&txn, id).await?;
     let mut active: indicator::ActiveModel = current.into();
     if let Some(code) = trimmed(&input.code) {

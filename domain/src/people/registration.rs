@@ -162,6 +162,9 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
     let first_names = trimmed(&input.first_names);
     match &first_names {
         None => errors.push(FieldError::new("first_names", "Escriba sus nombres.")),
+        Some(name) if crate::validate::invisible("first_names", name).is_some() => {
+            errors.extend(crate::validate::invisible("first_names", name))
+        }
         Some(name) if !name_ok(name) => errors.push(FieldError::new(
             "first_names",
             "Los nombres solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",
@@ -171,6 +174,9 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
     let last_names = trimmed(&input.last_names);
     match &last_names {
         None => errors.push(FieldError::new("last_names", "Escriba sus apellidos.")),
+        Some(name) if crate::validate::invisible("last_names", name).is_some() => {
+            errors.extend(crate::validate::invisible("last_names", name))
+        }
         Some(name) if !name_ok(name) => errors.push(FieldError::new(
             "last_names",
             "Los apellidos solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",

@@ -191,7 +191,18 @@ fn validate(kind: SurveyKind, input: &ResponseInput) -> AppResult<(Answer, Optio
             }
         }
     };
-    let comment = crate::parse::text(input.comment.as_deref());
+    // Read by the coordination in the reports: the rules of every text people read.
+    let comment = match crate::validate::multi_line(
+        "comment",
+        input.comment.as_deref().unwrap_or(""),
+        usize::MAX,
+    ) {
+        Ok(comment) => comment,
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
     if comment
         .as_ref()
         .is_some_and(|c| c.chars().count() > COMMENT_MAX)

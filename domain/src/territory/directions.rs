@@ -29,6 +29,7 @@ pub struct DirectionInput {
     #[schema(max_length = 160)]
     pub name: Option<String>,
     /// Replaces the departments; a department belongs to one direction at most.
+    #[schema(max_items = 5000)]
     pub department_codes: Option<Vec<String>>,
 }
 
@@ -121,6 +122,7 @@ async fn check<C: ConnectionTrait>(
         None => None,
     };
     let departments = match &input.department_codes {
+        Some(codes) if !validate::list("department_codes", Some(codes), &mut errors) => None,
         Some(codes) => {
             let codes: BTreeSet<String> = codes.iter().map(|c| c.trim().to_string()).collect();
             let known: BTreeSet<String> = department::Entity::find()

@@ -327,11 +327,19 @@ pub async fn departments<C: ConnectionTrait>(db: &C) -> AppResult<Vec<department
 /// A list of municipalities as a coordinator types it: DANE codes or names separated by
 /// commas, semicolons or new lines; a name shared by several municipalities ("Puerto Rico")
 /// needs its department in parentheses ("Puerto Rico (Caquetá)") or the code.
-/// Returns the codes, or one Spanish message per entry that could not be resolved.
+/// Returns the codes, or one Spanish message per entry that could not be resolved. More than
+/// `validate::LIST_MAX` entries are refused before any is looked up (each is one query).
 pub async fn resolve_municipality_list<C: ConnectionTrait>(
     db: &C,
     typed: &str,
 ) -> AppResult<Result<Vec<String>, Vec<String>>> {
+    let entries = typed
+        .split([',', ';', '\n'])
+        .filter(|e| !e.trim().is_empty())
+        .count();
+    if let Err(error) = crate::validate::list_length("municipality_codes", entries) {
+        return Ok(Err(vec![error.message]));
+    }
     let departments: HashMap<String, String> = department::Entity::find()
         .all(db)
         .await?
