@@ -281,6 +281,33 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     assert_eq!(status, Status::Forbidden);
     // Its pages say so instead of offering a form that would be refused.
     let pages = browser(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
+    // The reports' pages and workbook hold nobody of Caquetá either.
+    let html = pages
+        .get(format!(
+            "/reportes/participantes?cohort={}",
+            shared.cohort_id
+        ))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&shared.meta_last_names),
+        "the page lists Meta's person"
+    );
+    assert!(
+        !html.contains(&shared.caqueta_last_names),
+        "nobody of Caquetá"
+    );
+    let bytes = pages
+        .get("/reportes/asistencia.xlsx")
+        .dispatch()
+        .await
+        .into_bytes()
+        .await
+        .unwrap();
+    assert!(!workbook_text(&bytes).contains(&shared.caqueta_document));
     for path in [
         "/coordinacion/cursos".to_string(),
         format!("/coordinacion/cursos/{course_id}"),
