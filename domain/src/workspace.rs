@@ -47,6 +47,8 @@ pub struct Workspace {
     pub instructor_names: Vec<String>,
     /// Its people in the caller's scope (enrolments).
     pub roster: Vec<RosterRow>,
+    /// How many people of the cohort the caller's scope hides, said in Spanish (enrolments).
+    pub hidden_note: Option<String>,
     /// Its certificates in the caller's scope, by name (certificates).
     pub certificates: Vec<CertificateRow>,
 }
@@ -116,10 +118,14 @@ pub async fn read<C: ConnectionTrait>(
             crate::text::by_name(&a.verification.full_name, &b.verification.full_name)
         });
     }
-    let roster = if part == Part::Enrolments {
-        crate::enrolment::roster(db, id, &people).await?
+    let (roster, hidden_note) = if part == Part::Enrolments {
+        let hidden = crate::people::scope::hidden_in_cohort(db, &people, id).await?;
+        (
+            crate::enrolment::roster(db, id, &people).await?,
+            people.hidden_note(hidden),
+        )
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     Ok(Workspace {
         cohort,
@@ -128,6 +134,7 @@ pub async fn read<C: ConnectionTrait>(
         places,
         instructor_names,
         roster,
+        hidden_note,
         certificates,
     })
 }

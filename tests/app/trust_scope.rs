@@ -281,6 +281,20 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     assert_eq!(status, Status::Forbidden);
     // Its pages say so instead of offering a form that would be refused.
     let pages = browser(&app, META_COORDINATOR.0, META_COORDINATOR.1).await;
+    // Its workspace lists Meta's person and counts the other department's.
+    let html = pages
+        .get(format!(
+            "/coordinacion/cohortes/{}/inscripciones",
+            shared.cohort_id
+        ))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains(&shared.meta_last_names), "{html}");
+    assert!(!html.contains(&shared.caqueta_last_names), "{html}");
+    assert!(html.contains("fuera de su dirección territorial"), "{html}");
     // The reports' pages and workbook hold nobody of Caquetá either.
     let html = pages
         .get(format!(

@@ -147,6 +147,8 @@ pub(crate) struct DetailView {
     pub(super) editable: bool,
     pub(super) venue: String,
     pub(super) roster: Vec<crate::enrolment::RosterRow>,
+    /// The people of other departments, as a count (a territorial direction's coordinator).
+    pub(super) hidden_note: Option<String>,
     pub(super) document_types: [&'static str; 4],
     pub(super) takes_enrolments: bool,
     /// The outcome of a spreadsheet upload, shown at the top of the enrolments (`None`
@@ -173,6 +175,7 @@ pub(crate) async fn detail_view(
         places,
         instructor_names,
         roster,
+        hidden_note,
         certificates,
     } = crate::workspace::read(db, user, id, section.part()).await?;
     let editable = !view.status.is_final();
@@ -250,6 +253,7 @@ pub(crate) async fn detail_view(
         editable,
         venue: view.venue.clone().unwrap_or_default(),
         roster,
+        hidden_note,
         document_types: ["CC", "CE", "PA", "PPT"],
         takes_enrolments: view.status == CohortStatus::Open,
         import: None,
