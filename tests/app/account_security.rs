@@ -427,7 +427,7 @@ async fn sessions_are_stored_hashed_and_expire() {
 
 // ---- Finding 8: registration does not reveal who exists, and is throttled ------------------
 
-fn registration(document: &str, email: &str) -> serde_json::Value {
+pub(crate) fn registration(document: &str, email: &str) -> serde_json::Value {
     serde_json::json!({
         "document_type": "CC",
         "document_number": document,

@@ -3,6 +3,7 @@
 //! registrations cannot bomb a mailbox, while a room of 60 registers through one connection;
 //! reset requests are limited per address and reset links are single-use as a set.
 
+use crate::account_security::registration;
 use crate::common::TestApp;
 use crate::support::{csrf_from_client, demo_account};
 use aula_territorial::entities::outbox;
@@ -45,21 +46,6 @@ async fn sign_in(
         request.remote(socket(client))
     };
     request.dispatch().await.status()
-}
-
-fn registration(document: &str, email: &str) -> serde_json::Value {
-    json!({
-        "document_type": "CC",
-        "document_number": document,
-        "first_names": "Marta Inés",
-        "last_names": "Quiroga",
-        "email": email,
-        "password": "Registro-2026",
-        "municipality_code": "18256",
-        "entity_type": "concejo",
-        "level": "profesional",
-        "data_consent": true
-    })
 }
 
 async fn register(app: &TestApp, client: &str, proxied: bool, body: serde_json::Value) -> Status {
