@@ -65,7 +65,7 @@ pub async fn post_form<'c>(
         .await
 }
 
-fn form_body(fields: &[(&str, &str)]) -> String {
+pub fn form_body(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| {

@@ -4,7 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_COORDINATOR, api, csrf_from_client, demo_account, download, sign_in_client, token,
+    META_COORDINATOR, api, csrf_from_client, demo_account, download, form_body, sign_in_client,
+    token,
 };
 use crate::world::{World, shared_cohort};
 use aula_territorial::entities::values::{CohortStatus, Role};
@@ -353,7 +354,7 @@ async fn correct_email(
 ) -> (Status, String) {
     let path = format!("/coordinacion/personas/{}/corregir", person.id);
     let csrf = csrf_from_client(client, &path).await;
-    let body = [
+    let fields = [
         ("csrf_token", csrf.as_str()),
         ("first_names", "Persona"),
         ("last_names", "De Prueba"),
@@ -362,17 +363,8 @@ async fn correct_email(
         ("email", email),
         ("municipality_code", person.municipality_code.as_str()),
         ("reason", "Correo mal digitado"),
-    ]
-    .iter()
-    .map(|(k, v)| {
-        format!(
-            "{}={}",
-            aula_territorial::text::urlencode(k),
-            aula_territorial::text::urlencode(v)
-        )
-    })
-    .collect::<Vec<_>>()
-    .join("&");
+    ];
+    let body = form_body(&fields);
     let response = client
         .post(path)
         .header(ContentType::Form)

@@ -114,21 +114,6 @@ pub async fn pending_for_link(db: &DatabaseConnection, token: &str) -> AppResult
     Ok(usable(db, token).await?.map(|r| mask_email(&r.new_email)))
 }
 
-/// The pending change of an account's email, if any (the new address, masked), for the
-/// correction page.
-pub async fn pending_for_account<C: ConnectionTrait>(
-    db: &C,
-    user_id: i32,
-) -> AppResult<Option<String>> {
-    Ok(email_change::Entity::find()
-        .filter(email_change::Column::UserId.eq(user_id))
-        .filter(email_change::Column::UsedAt.is_null())
-        .filter(email_change::Column::ExpiresAt.gt(now()))
-        .one(db)
-        .await?
-        .map(|r| r.new_email))
-}
-
 /// Follows a confirmation link (see the module's description). 409 when the link is spent,
 /// expired or unknown, or when the address got an account meanwhile.
 pub async fn confirm(

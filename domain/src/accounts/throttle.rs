@@ -127,7 +127,7 @@ fn known_key(email: &str, address: Option<IpAddr>) -> String {
 }
 
 /// Emails caused without signing in to one recipient.
-pub fn recipient_key(email: &str) -> String {
+fn recipient_key(email: &str) -> String {
     format!("aviso:{}", crate::accounts::normalize_email(email))
 }
 

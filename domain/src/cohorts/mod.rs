@@ -59,14 +59,6 @@ fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
     model.updated_at = Set(crate::time::now());
 }
 
-/// The departments a direction's coordinator works in (none: anywhere).
-fn territory(user: &Actor) -> Option<&[String]> {
-    user.direction
-        .as_ref()
-        .filter(|_| user.role == crate::entities::values::Role::Coordinator)
-        .map(|d| d.department_codes.as_slice())
-}
-
 /// Creates a draft cohort (with its targets and instructors), audited, and announces the
 /// demands it answers (see [`crate::cohort_flow`]). A direction's coordinator creates cohorts
 /// only for its departments (422).
@@ -86,7 +78,7 @@ pub async fn create<C: ConnectionTrait>(
             "Una cohorte nueva empieza en borrador: omita el estado o envíe «draft».",
         ));
     }
-    let plan = plan(db, input, None, territory(user)).await?;
+    let plan = plan(db, input, None, user.direction_departments()).await?;
     let at = crate::time::now();
     let mut model = cohort::ActiveModel {
         status: Set(CohortStatus::Draft),
@@ -182,7 +174,7 @@ pub async fn update<C: ConnectionTrait>(
             db,
             input,
             Some((&current, &current_targets)),
-            territory(user),
+            user.direction_departments(),
         )
         .await?;
         let mut model: cohort::ActiveModel = current.clone().into();

@@ -29,15 +29,10 @@ pub enum CohortScope {
 
 impl CohortScope {
     pub fn of(user: Option<&Actor>) -> Self {
+        if let Some(codes) = user.and_then(Actor::direction_departments) {
+            return CohortScope::Departments(codes.to_vec());
+        }
         match user {
-            Some(u) if u.role == Role::Coordinator && u.direction.is_some() => {
-                CohortScope::Departments(
-                    u.direction
-                        .as_ref()
-                        .map(|d| d.department_codes.clone())
-                        .unwrap_or_default(),
-                )
-            }
             Some(u) if u.is_staff() => CohortScope::All,
             Some(u) if u.role == Role::Reviewer => {
                 CohortScope::Department(u.department_code.clone().unwrap_or_default())

@@ -50,8 +50,8 @@ impl DemandScope {
     pub fn of(user: &Actor) -> AppResult<Self> {
         match user.role {
             Role::Admin => Ok(DemandScope::All),
-            Role::Coordinator => Ok(match &user.direction {
-                Some(direction) => DemandScope::Departments(direction.department_codes.clone()),
+            Role::Coordinator => Ok(match user.direction_departments() {
+                Some(codes) => DemandScope::Departments(codes.to_vec()),
                 None => DemandScope::All,
             }),
             // Without a territory, nothing (never everything).

@@ -35,15 +35,12 @@ pub enum PersonScope {
 
 impl PersonScope {
     pub fn of(user: &Actor) -> Self {
+        // A direction's coordinator: its departments only (a direction without departments
+        // sees nobody, never everybody).
+        if let Some(codes) = user.direction_departments() {
+            return PersonScope::Departments(codes.to_vec());
+        }
         match user.role {
-            // A direction's coordinator: its departments only (a direction without departments
-            // sees nobody, never everybody).
-            Role::Coordinator if user.direction.is_some() => PersonScope::Departments(
-                user.direction
-                    .as_ref()
-                    .map(|d| d.department_codes.clone())
-                    .unwrap_or_default(),
-            ),
             Role::Admin | Role::Coordinator | Role::Instructor => PersonScope::All,
             // A reviewer without a department sees nobody (never everybody).
             Role::Reviewer => {

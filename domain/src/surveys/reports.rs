@@ -310,7 +310,7 @@ fn hidden(shown: i64, all: i64) -> bool {
 fn visible(user: &Actor) -> AppResult<Option<Vec<String>>> {
     match user.role {
         Role::Admin => Ok(None),
-        Role::Coordinator => Ok(user.direction.as_ref().map(|d| d.department_codes.clone())),
+        Role::Coordinator => Ok(user.direction_departments().map(<[String]>::to_vec)),
         Role::Reviewer => Ok(Some(user.department_code.iter().cloned().collect())),
         _ => Err(AppError::Forbidden),
     }
