@@ -7,8 +7,8 @@
 
 mod support;
 
-use aula_territorial::entities::values::{DocumentType, EnrolmentStatus, Mark, MarkSource};
-use aula_territorial::entities::{attendance_mark, enrolment, participant};
+use domain::entities::values::{DocumentType, EnrolmentStatus, Mark, MarkSource};
+use domain::entities::{attendance_mark, enrolment, participant};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{DatabaseConnection, EntityTrait, Set};
@@ -39,7 +39,7 @@ async fn run() {
     let auth = Header::new("Authorization", format!("Bearer {staff}"));
 
     // A cohort that ran yesterday, with one session everybody attended.
-    let today = aula_territorial::time::today();
+    let today = domain::time::today();
     let yesterday = today - chrono::Duration::days(1);
     let body = json!({"course_id": 1, "name": "Cohorte de certificados", "modality": "virtual", "meeting_url": "https://sala.example.org/c",
         "start_date": yesterday.to_string(), "end_date": today.to_string(), "enrolment_opens": yesterday.to_string(),
@@ -170,7 +170,7 @@ async fn patch_status(
 
 /// CERTIFICATES people enrolled and present at the session, written directly.
 async fn people(db: &DatabaseConnection, cohort: i32, session: i32) {
-    let at = aula_territorial::time::now();
+    let at = domain::time::now();
     for n in 0..CERTIFICATES {
         let person = participant::Entity::insert(participant::ActiveModel {
             document_type: Set(DocumentType::Cc),

@@ -8,9 +8,9 @@
 
 mod support;
 
-use aula_territorial::accounts::{passwords, sign_in};
-use aula_territorial::entities::values::{DocumentType, Role};
-use aula_territorial::entities::{participant, user};
+use domain::accounts::{passwords, sign_in};
+use domain::entities::values::{DocumentType, Role};
+use domain::entities::{participant, user};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
@@ -149,7 +149,7 @@ async fn api(client: &Client, method: &str, path: &str, token: &str) -> (Status,
 }
 
 async fn new_cohort(client: &Client, staff: &str, seats: i64) -> i64 {
-    let today = aula_territorial::time::today();
+    let today = domain::time::today();
     let body = json!({
         "course_id": 1, "name": format!("Cohorte de carga {seats}"), "modality": "virtual", "meeting_url": "https://sala.example.org/x",
         "start_date": today.to_string(), "end_date": (today + chrono::Duration::days(30)).to_string(),
@@ -202,7 +202,7 @@ async fn upload(client: &Client, path: &str, token: &str, bytes: &[u8]) -> (Stat
 }
 
 async fn participant_token(db: &DatabaseConnection, hash: &str, n: usize) -> String {
-    let at = aula_territorial::time::now();
+    let at = domain::time::now();
     let account = user::ActiveModel {
         email: Set(format!("carga{n}@example.org")),
         password_hash: Set(hash.to_string()),

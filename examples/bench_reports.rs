@@ -17,12 +17,12 @@
 
 mod support;
 
-use aula_territorial::accounts::{self, NewUser};
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{
+use calamine::{Data, Reader, Xlsx};
+use domain::accounts::{self, NewUser};
+use domain::entities::values::Role;
+use domain::entities::{
     attendance_mark, certificate, cohort, cohort_municipality, enrolment, participant, user,
 };
-use calamine::{Data, Reader, Xlsx};
 use rocket::http::{ContentType, Cookie, Header, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -57,15 +57,13 @@ async fn run() {
 
     // The data: generated once per database.
     let synthetic = participant::Entity::find()
-        .filter(
-            participant::Column::DocumentNumber.starts_with(aula_territorial::synthetic::PREFIX),
-        )
+        .filter(participant::Column::DocumentNumber.starts_with(domain::synthetic::PREFIX))
         .count(&db)
         .await
         .expect("count");
     if synthetic == 0 {
         let started = Instant::now();
-        let s = aula_territorial::synthetic::generate(&db, scale, 2026)
+        let s = domain::synthetic::generate(&db, scale, 2026)
             .await
             .expect("synthetic data");
         println!(

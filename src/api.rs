@@ -1,14 +1,14 @@
 //! Conventions shared by every JSON route of `/api/v1` (see the API contract): pagination,
 //! list envelopes, created responses, date-time formatting.
 
-use crate::error::FieldError;
+use domain::error::FieldError;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use serde::Serialize;
 
-pub use crate::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Paging, page_number};
-pub use crate::parse::double_option;
-pub use crate::time::date_time;
+pub use domain::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, Paging, page_number};
+pub use domain::parse::double_option;
+pub use domain::time::date_time;
 
 /// The envelope of every list. Short lists (sessions, rosters, the caller's enrolments and
 /// certificates) are returned whole in it, with `page: 1` and `per_page` the number of items
@@ -37,12 +37,12 @@ pub struct BodyRejection(pub Option<(String, Vec<FieldError>)>);
 
 /// The one JSON data guard of the API: `Content-Type: application/json` (or `…+json`) is
 /// required (415 otherwise), the body is bounded by the `json` limit (413), an object may not
-/// hold a key twice (`crate::strict_json`; 422 naming the key's path), no array may hold more
+/// hold a key twice (`domain::strict_json`; 422 naming the key's path), no array may hold more
 /// than `validate::LIST_MAX` items (422 naming the field), every string in it is normalised to
 /// NFC and may not hold control characters other than line breaks and tabs (422, naming the
 /// field), and a value of the wrong shape — including an unknown enum value — is a 422 in
 /// Spanish, never silently ignored. Single-line and length rules per field are the domain's
-/// (see `crate::validate`).
+/// (see `domain::validate`).
 pub struct JsonBody<T>(pub T);
 
 impl<T> JsonBody<T> {
@@ -126,10 +126,10 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
                     "El texto tiene caracteres de control que no se permiten.",
                 ));
             }
-            *text = crate::validate::nfc(text);
+            *text = domain::validate::nfc(text);
         }
         Value::Array(items) => {
-            if let Err(error) = crate::validate::list_length(&field(path), items.len()) {
+            if let Err(error) = domain::validate::list_length(&field(path), items.len()) {
                 errors.push(error);
                 return;
             }
@@ -151,7 +151,7 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
                         "Un nombre de campo tiene caracteres de control.",
                     ));
                 }
-                let key = crate::validate::nfc(&key);
+                let key = domain::validate::nfc(&key);
                 let path = if path.is_empty() {
                     key.clone()
                 } else {
@@ -161,7 +161,7 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
                 if map.contains_key(&key) {
                     errors.push(FieldError::new(
                         path.clone(),
-                        crate::strict_json::duplicate_message(&path),
+                        domain::strict_json::duplicate_message(&path),
                     ));
                 }
                 map.insert(key, item);
@@ -174,8 +174,8 @@ fn clean_strings(value: &mut serde_json::Value, path: &str, errors: &mut Vec<Fie
 /// Broken JSON → 400; a repeated key, an overlong array, strings with control characters or
 /// the wrong shape → 422.
 fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Refusal> {
-    use crate::strict_json::Error;
-    let mut value = crate::strict_json::parse(text).map_err(|error| match error {
+    use domain::strict_json::Error;
+    let mut value = domain::strict_json::parse(text).map_err(|error| match error {
         Error::Syntax { line, column } => (
             Status::BadRequest,
             format!("El cuerpo no es JSON válido (línea {line}, columna {column})."),
@@ -186,7 +186,7 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Refusal> {
             "Los datos enviados tienen errores.".into(),
             vec![FieldError::new(
                 path.clone(),
-                crate::strict_json::duplicate_message(&path),
+                domain::strict_json::duplicate_message(&path),
             )],
         ),
     })?;

@@ -1,9 +1,9 @@
-//! The web layer's side of the one error type: the domain's [`AppError`] (re-exported here)
-//! and [`WebError`], the same error on its way to the client. Handlers return [`AppResult`];
+//! The web layer's side of the one error type: [`WebError`], the domain's
+//! [`AppError`] on its way to the client. Handlers return [`AppResult`];
 //! `?` turns any domain error into a `WebError`, which `web::problem` renders (problem+json for
 //! the API, a Spanish page for people).
 
-pub use domain::error::*;
+use domain::error::AppError;
 
 /// A domain [`AppError`] answered to an HTTP client (the `Responder` is in `web::problem`).
 #[derive(Debug)]
@@ -51,4 +51,4 @@ impl From<WebError> for AppError {
 
 /// The domain's result, for web helpers that look inside the error (a form shown again with
 /// its validation messages) before answering.
-pub use domain::error::AppResult as DomainResult;
+pub type DomainResult<T> = domain::error::AppResult<T>;

@@ -1,115 +1,36 @@
 //! Aula Territorial: ESAP's training-management system for Colombia's territorial public
-//! servants — the web app. The rules live in the `domain` crate below it; each area here adds
-//! its JSON routes (`api.rs`) and pages (`pages.rs`) beside the domain's rules, which it
-//! re-exports under the same path (`aula_territorial::cohorts::lock` is `domain::cohorts::lock`).
-//! The binary (`src/main.rs`) and the tests build the app through [`build`].
+//! servants — the web app. The rules live in the `domain` crate below it; each area here holds
+//! only its JSON routes (`api.rs`) and pages (`pages.rs`), and every handler file imports the
+//! domain area it calls by name (`use domain::cohorts::...`): nothing is re-exported, so a path
+//! says whether it is a rule (`domain::`) or a handler (`crate::`). The binary (`src/main.rs`)
+//! and the tests build the app through [`build`].
 
-pub use domain::prepare_database;
-pub use domain::{
-    audit, blocking, calendar, cohort_flow, db, demo, entities, figures, format, home, jobs,
-    network, paging, reference_data, results, strict_json, synthetic, templates, text, time,
-    validate, workspace,
-};
-
-pub mod accounts {
-    pub use domain::accounts::*;
-    pub mod api;
-    pub mod guards;
-    pub mod pages;
-}
+pub mod accounts;
 pub mod api;
-pub mod assessment {
-    pub use domain::assessment::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod attendance {
-    pub use domain::attendance::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod capacities {
-    pub use domain::capacities::*;
-    pub mod api;
-}
-pub mod catalogue {
-    pub use domain::catalogue::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod certificates {
-    pub use domain::certificates::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod cohorts {
-    pub use domain::cohorts::*;
-    pub mod api;
-    pub mod pages;
-    pub mod public;
-}
-pub mod config {
-    pub use domain::config::*;
-
-    /// The figment `cargo run` uses: `Rocket.toml` for the active profile plus `ROCKET_*`.
-    pub fn figment() -> rocket::figment::Figment {
-        rocket::Config::figment()
-    }
-}
-pub mod credentials {
-    pub use domain::credentials::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod demand {
-    pub use domain::demand::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod enrolment {
-    pub use domain::enrolment::*;
-    pub mod api;
-    pub mod pages;
-}
+pub mod assessment;
+pub mod attendance;
+pub mod capacities;
+pub mod catalogue;
+pub mod certificates;
+pub mod cohorts;
+pub mod config;
+pub mod credentials;
+pub mod demand;
+pub mod enrolment;
 pub mod error;
-pub mod indicators {
-    pub use domain::indicators::*;
-    pub mod api;
-    pub mod pages;
-}
+pub mod home;
+pub mod indicators;
 pub mod mail;
 pub mod openapi;
 pub mod parse;
-pub mod people {
-    pub use domain::people::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod reports {
-    pub use domain::reports::*;
-    pub mod api;
-    pub mod pages;
-    pub mod params;
-    pub use params::{CoverageParams, ReportParams};
-}
-pub mod spreadsheets {
-    pub use domain::spreadsheets::*;
-    mod download;
-    pub use download::Download;
-}
-pub mod surveys {
-    pub use domain::surveys::*;
-    pub mod api;
-    pub mod pages;
-}
-pub mod territory {
-    pub use domain::territory::*;
-    pub mod api;
-    pub mod pages;
-}
+pub mod people;
+pub mod reports;
+pub mod spreadsheets;
+pub mod surveys;
+pub mod territory;
 pub mod web;
 
-use config::AppConfig;
+use domain::config::AppConfig;
 use error::AppResult;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
@@ -122,10 +43,10 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     // header); Rocket's own `ip_header` would believe any client's `X-Real-IP`.
     let figment = figment.merge(("ip_header", false));
     let config = AppConfig::from_figment(&figment)?;
-    let db = prepare_database(&config).await?;
-    let templates = templates::Templates::load()?;
-    let dashboards = reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
-    let issuer = credentials::keys::Issuer::load_or_create(
+    let db = domain::prepare_database(&config).await?;
+    let templates = domain::templates::Templates::load()?;
+    let dashboards = domain::reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
+    let issuer = domain::credentials::keys::Issuer::load_or_create(
         &config.public_url,
         &config.credentials_key_file,
         &config.credentials_previous_keys,
@@ -133,8 +54,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
-        .manage(indicators::priorities::Cache::default())
-        .manage(surveys::reports::Cache::default())
+        .manage(domain::indicators::priorities::Cache::default())
+        .manage(domain::surveys::reports::Cache::default())
         .manage(issuer)
         .manage(templates)
         .manage(config)
@@ -152,7 +73,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
                     config.port
                 );
                 if let Some(app) = rocket.state::<AppConfig>()
-                    && let Some(warning) = config::public_url_mismatch(
+                    && let Some(warning) = domain::config::public_url_mismatch(
                         &app.public_url,
                         &config.address.to_string(),
                         config.port,
@@ -163,6 +84,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
             })
         }))
         .mount("/", web::routes())
+        .mount("/", home::pages::routes())
         .mount("/", accounts::pages::routes())
         .mount("/", people::pages::routes())
         .mount("/", catalogue::pages::routes())

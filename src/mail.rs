@@ -1,8 +1,7 @@
-//! The web layer's side of the outbox: the domain's mail module (re-exported) and the
-//! [`Mailer`] request guard handlers receive (the templates and the settings, from Rocket's
-//! state).
+//! The web layer's side of the outbox: the [`Mailer`] request guard handlers receive (the
+//! templates and the settings, from Rocket's state); the outbox itself is `domain::mail`.
 
-pub use domain::mail::*;
+use domain::mail::Notifier;
 
 /// The domain's [`Notifier`] as a request guard; handlers pass `&mailer` wherever a domain
 /// function takes `&Notifier`.
@@ -24,8 +23,8 @@ impl<'r> rocket::request::FromRequest<'r> for Mailer<'r> {
     async fn from_request(
         request: &'r rocket::Request<'_>,
     ) -> rocket::request::Outcome<Self, Self::Error> {
-        use crate::config::AppConfig;
-        use crate::templates::Templates;
+        use domain::config::AppConfig;
+        use domain::templates::Templates;
         let rocket = request.rocket();
         match (rocket.state::<Templates>(), rocket.state::<AppConfig>()) {
             (Some(templates), Some(config)) => {

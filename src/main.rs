@@ -1,10 +1,10 @@
 //! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures]`
 
-use aula_territorial::accounts::{self, NewUser};
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::Role;
-use aula_territorial::error::AppError;
-use aula_territorial::{db, demo, reference_data};
+use domain::accounts::{self, NewUser};
+use domain::config::AppConfig;
+use domain::entities::values::Role;
+use domain::error::AppError;
+use domain::{db, demo, reference_data};
 use std::process::ExitCode;
 
 const USAGE: &str = "Uso:
@@ -149,7 +149,7 @@ fn init_logging() {
 
 #[rocket::main]
 async fn main() -> ExitCode {
-    aula_territorial::blocking::tune_allocator();
+    domain::blocking::tune_allocator();
     init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match parse(&args) {
@@ -228,7 +228,7 @@ async fn run(command: Command) -> Result<(), AppError> {
             db::migrate(&db).await?;
             reference_data::ensure_loaded(&db).await?;
             let started = std::time::Instant::now();
-            let s = aula_territorial::synthetic::generate(&db, scale, seed).await?;
+            let s = domain::synthetic::generate(&db, scale, seed).await?;
             println!(
                 "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas.",
                 started.elapsed().as_secs_f64(),
@@ -248,7 +248,7 @@ async fn run(command: Command) -> Result<(), AppError> {
             db::migrate(&db).await?;
             let started = std::time::Instant::now();
             let txn = db::begin(&db).await?;
-            let (cohorts, people) = aula_territorial::figures::rebuild(&txn).await?;
+            let (cohorts, people) = domain::figures::rebuild(&txn).await?;
             db::commit(txn).await?;
             println!(
                 "Cifras recalculadas en {:.1} s: {cohorts} filas de cohorte × municipio, {people} filas de persona × capacidad × año.",

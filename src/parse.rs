@@ -1,7 +1,7 @@
-//! Reading what clients send: the domain's parsers (re-exported) and the query-string forms
-//! Rocket reads them through.
+//! Reading what clients send: the query-string forms Rocket reads the domain's parsers
+//! (`domain::parse`) through.
 
-pub use domain::parse::*;
+use domain::parse::QueryBool;
 
 /// A boolean query parameter as Rocket reads it: never fails to parse, so the domain's
 /// [`QueryBool`] can answer a 422 in Spanish naming the parameter (`dry_run.value("dry_run")`).

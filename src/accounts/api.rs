@@ -1,12 +1,13 @@
 //! `/api/v1`: tokens, the caller (`/me`), users (admin).
 
 use super::guards::{AdminUser, CurrentUser};
-use super::{NewUser, UserChanges, sign_in};
 use crate::api::{Created, List, Paging, created, date_time};
-use crate::entities::values::Role;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, NotFound, TooManyRequests, Unauthorized};
-use crate::people;
+use domain::accounts::{NewUser, UserChanges, sign_in};
+use domain::entities::values::Role;
+use domain::error::{AppError, FieldError};
+use domain::people;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, http::Status, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -41,14 +42,14 @@ pub struct IssuedToken {
     token: String,
     #[schema(format = DateTime)]
     expires_at: String,
-    user: super::UserView,
+    user: domain::accounts::UserView,
 }
 
 /// An account with its participant profile (`null` for accounts without one).
 #[derive(Serialize, ToSchema)]
 pub struct UserWithProfile {
     #[serde(flatten)]
-    pub user: super::UserView,
+    pub user: domain::accounts::UserView,
     #[schema(required = true)]
     pub participant: Option<people::ParticipantView>,
 }
@@ -95,7 +96,7 @@ async fn create_token(
     Ok(created(IssuedToken {
         token,
         expires_at: date_time(row.expires_at),
-        user: super::UserView::from(user),
+        user: domain::accounts::UserView::from(user),
     }))
 }
 
@@ -127,7 +128,7 @@ async fn revoke_current_token(
 )]
 #[get("/me")]
 async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json<UserWithProfile>> {
-    let account = super::find(db.inner(), user.id).await?;
+    let account = domain::accounts::find(db.inner(), user.id).await?;
     let participant = people::profile_of_user(db.inner(), user.id).await?;
     Ok(Json(UserWithProfile {
         user: account.into(),
@@ -184,7 +185,7 @@ struct UserQuery {
     operation_id = "listUsers",
     params(UserQuery),
     responses(
-        (status = 200, description = "A page of accounts.", body = List<super::UserView>),
+        (status = 200, description = "A page of accounts.", body = List<domain::accounts::UserView>),
         (status = 403, response = Forbidden),
     )
 )]
@@ -193,7 +194,7 @@ async fn list_users(
     db: &State<DatabaseConnection>,
     _admin: AdminUser,
     query: UserQuery,
-) -> AppResult<Json<List<super::UserView>>> {
+) -> AppResult<Json<List<domain::accounts::UserView>>> {
     let (page, per_page) = Paging {
         page: query.page,
         per_page: query.per_page,
@@ -205,7 +206,8 @@ async fn list_users(
         }
         None => None,
     };
-    let (items, total) = super::list(db.inner(), role, query.q.as_deref(), page, per_page).await?;
+    let (items, total) =
+        domain::accounts::list(db.inner(), role, query.q.as_deref(), page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -246,7 +248,7 @@ struct NewUserBody {
     operation_id = "createUser",
     request_body = NewUserBody,
     responses(
-        (status = 201, description = "Account created.", body = super::UserView),
+        (status = 201, description = "Account created.", body = domain::accounts::UserView),
         (status = 403, response = Forbidden),
     )
 )]
@@ -255,22 +257,22 @@ async fn create_user(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
     body: crate::api::JsonBody<NewUserBody>,
-) -> AppResult<Created<super::UserView>> {
+) -> AppResult<Created<domain::accounts::UserView>> {
     let body = body.into_inner();
     let role = parse_role(body.role.as_deref())?;
     let password = body.password.unwrap_or_default();
     let new = NewUser {
         email: body.email.unwrap_or_default(),
-        password: super::passwords::NewPassword::hash(&password).await?,
+        password: domain::accounts::passwords::NewPassword::hash(&password).await?,
         full_name: body.full_name.unwrap_or_default(),
         role,
         department_code: body.department_code.filter(|c| !c.trim().is_empty()),
         municipality_code: body.municipality_code,
         territorial_direction_id: body.territorial_direction_id,
     };
-    let txn = crate::db::begin(db).await?;
-    let user = super::create_user_audited(&txn, Some(admin.id), new).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let user = domain::accounts::create_user_audited(&txn, Some(admin.id), new).await?;
+    domain::db::commit(txn).await?;
     Ok(created(user.into()))
 }
 
@@ -322,7 +324,7 @@ struct UserPatch {
     params(("id" = i32, Path, description = "User id.", example = 1)),
     request_body = UserPatch,
     responses(
-        (status = 200, description = "The updated account.", body = super::UserView),
+        (status = 200, description = "The updated account.", body = domain::accounts::UserView),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
     )
@@ -333,7 +335,7 @@ async fn update_user(
     admin: AdminUser,
     id: i32,
     body: crate::api::JsonBody<UserPatch>,
-) -> AppResult<Json<super::UserView>> {
+) -> AppResult<Json<domain::accounts::UserView>> {
     let body = body.into_inner();
     let changes = UserChanges {
         full_name: body.full_name,
@@ -347,9 +349,9 @@ async fn update_user(
         territorial_direction_id: body.territorial_direction_id,
         active: body.active,
     };
-    let txn = crate::db::begin(db).await?;
-    let user = super::update_user(&txn, admin.id, id, changes).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let user = domain::accounts::update_user(&txn, admin.id, id, changes).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(user.into()))
 }
 
@@ -381,7 +383,7 @@ struct LiaisonProposal {
     operation_id = "proposeLiaison",
     request_body = LiaisonProposal,
     responses(
-        (status = 201, description = "Received; the administrators were e-mailed. Same body whether or not the e-mail has an account.", body = super::LiaisonProposal),
+        (status = 201, description = "Received; the administrators were e-mailed. Same body whether or not the e-mail has an account.", body = domain::accounts::LiaisonProposal),
         (status = 403, response = Forbidden),
         (status = 422, response = crate::openapi::responses::ValidationFailed),
     )
@@ -392,11 +394,13 @@ async fn propose_liaison(
     notifier: crate::mail::Mailer<'_>,
     user: CurrentUser,
     body: crate::api::JsonBody<LiaisonProposal>,
-) -> AppResult<Created<super::LiaisonProposal>> {
+) -> AppResult<Created<domain::accounts::LiaisonProposal>> {
     let body = body.into_inner();
-    let password = super::passwords::NewPassword::hash(&super::secrets::random_hex()).await?;
-    let txn = crate::db::begin(db).await?;
-    let proposal = super::propose_liaison(
+    let password =
+        domain::accounts::passwords::NewPassword::hash(&domain::accounts::secrets::random_hex())
+            .await?;
+    let txn = domain::db::begin(db).await?;
+    let proposal = domain::accounts::propose_liaison(
         &txn,
         &notifier,
         &user,
@@ -406,6 +410,6 @@ async fn propose_liaison(
         password,
     )
     .await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(created(proposal))
 }

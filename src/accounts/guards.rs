@@ -5,10 +5,10 @@
 //! `accounts::sessions`); the JSON API only with bearer tokens
 //! (a cookie never authorises an API call, so cross-site forms cannot forge one).
 
-use super::actor::Actor;
-use super::{sessions, sign_in};
-use crate::entities::values::Role;
 use crate::error::AppResult;
+use domain::accounts::actor::Actor;
+use domain::accounts::{sessions, sign_in};
+use domain::entities::values::Role;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};

@@ -2,18 +2,19 @@
 //! the email outbox.
 
 use super::guards::{self, AdminUser};
-use super::{NewUser, UserChanges, UserView, password_reset, safe_next, sign_in};
-use crate::audit::{self, EntryView};
-use crate::entities::values::{OutboxStatus, Role};
-use crate::entities::{department, outbox, user};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::text::urlencode;
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Choice, DepartmentChoice, Failure, Page, Pager, failure};
+use crate::web::{Choice, DepartmentChoice, Failure, Page, Pager};
+use domain::accounts::{NewUser, UserChanges, UserView, password_reset, safe_next, sign_in};
+use domain::audit::{self, EntryView};
+use domain::entities::values::{OutboxStatus, Role};
+use domain::entities::{department, outbox, user};
+use domain::error::{AppError, FieldError};
+use domain::text::urlencode;
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{
@@ -51,7 +52,7 @@ struct SignInView<'a> {
 }
 
 #[get("/ingresar?<siguiente>")]
-fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> AppResult<RawHtml<String>> {
+fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> PageResult {
     page.render(
         "sign_in",
         "Ingresar",
@@ -83,7 +84,7 @@ async fn sign_in_submit(
     config: &rocket::Config,
     address: crate::web::ClientAddress,
     form: CsrfForm<SignInForm>,
-) -> Result<Redirect, Failure> {
+) -> PageResult<Redirect> {
     let form = form.0;
     let outcome = sign_in::authenticate(db, &form.email, &form.password, address.0).await;
     match outcome {
@@ -94,25 +95,22 @@ async fn sign_in_submit(
                 user.id,
                 crate::web::csrf::secure_cookies(config),
             )
-            .await
-            .map_err(|e| Failure::of(&page, e.into()))?;
+            .await?;
             Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
         }
         Err(error @ (AppError::InvalidCredentials | AppError::Throttled(_))) => {
-            let html = page
-                .render(
-                    "sign_in",
-                    "Ingresar",
-                    SignInView {
-                        next: safe_next(form.siguiente.as_deref()),
-                        email: &form.email,
-                        error: Some(error.to_string()),
-                    },
-                )
-                .map_err(|e| Failure::of(&page, e.into()))?;
+            let html = page.render(
+                "sign_in",
+                "Ingresar",
+                SignInView {
+                    next: safe_next(form.siguiente.as_deref()),
+                    email: &form.email,
+                    error: Some(error.to_string()),
+                },
+            )?;
             Err(Failure::showing(&error, html))
         }
-        Err(other) => Err(Failure::of(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -121,7 +119,7 @@ async fn sign_out(
     db: &State<DatabaseConnection>,
     cookies: &CookieJar<'_>,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Redirect> {
+) -> PageResult<Redirect> {
     guards::end_session(db.inner(), cookies).await?;
     Ok(Redirect::to("/"))
 }
@@ -133,7 +131,7 @@ struct ForgotView {
 }
 
 #[get("/contrasena/olvido")]
-fn forgot_page(page: Page<'_>) -> AppResult<RawHtml<String>> {
+fn forgot_page(page: Page<'_>) -> PageResult {
     page.render(
         "password_forgot",
         "Recuperar contraseña",
@@ -157,7 +155,7 @@ async fn forgot_submit(
     page: Page<'_>,
     address: crate::web::ClientAddress,
     form: CsrfForm<ForgotForm>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     password_reset::request(db, &notifier, &form.0.email, address.0).await?;
     page.render(
         "password_forgot",
@@ -175,11 +173,7 @@ struct ResetView<'a> {
 }
 
 #[get("/contrasena/restablecer/<token>")]
-async fn reset_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    token: &str,
-) -> AppResult<RawHtml<String>> {
+async fn reset_page(db: &State<DatabaseConnection>, page: Page<'_>, token: &str) -> PageResult {
     let usable = password_reset::is_usable(db, token).await?;
     page.render(
         "password_reset",
@@ -209,7 +203,7 @@ async fn reset_submit(
     page: Page<'_>,
     token: &str,
     form: CsrfForm<ResetForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     match password_reset::reset(db, token, &form.password, &form.password_confirmation).await {
         Ok(_) => Ok(Flash::success(
@@ -217,20 +211,18 @@ async fn reset_submit(
             "Su contraseña fue cambiada. Ya puede ingresar con la nueva.",
         )),
         Err(AppError::Validation(errors)) => {
-            let html = page
-                .render(
-                    "password_reset",
-                    "Nueva contraseña",
-                    ResetView {
-                        token,
-                        usable: true,
-                        errors: &errors,
-                    },
-                )
-                .map_err(|e| failure(&page, e.into()))?;
-            Err((Status::UnprocessableEntity, html))
+            let html = page.render(
+                "password_reset",
+                "Nueva contraseña",
+                ResetView {
+                    token,
+                    usable: true,
+                    errors: &errors,
+                },
+            )?;
+            Err(Failure::from((Status::UnprocessableEntity, html)))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -250,8 +242,8 @@ async fn email_confirm_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     token: &str,
-) -> AppResult<RawHtml<String>> {
-    let new_email = super::email_change::pending_for_link(db, token).await?;
+) -> PageResult {
+    let new_email = domain::accounts::email_change::pending_for_link(db, token).await?;
     page.render(
         "email_confirm",
         "Confirmar correo",
@@ -264,23 +256,20 @@ async fn email_confirm_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     cookies: &CookieJar<'_>,
-    page: Page<'_>,
     token: &str,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
-    match super::email_change::confirm(db, &notifier, token).await {
+) -> PageResult<Flash<Redirect>> {
+    match domain::accounts::email_change::confirm(db, &notifier, token).await {
         Ok(_) => {
             // Every session of the person ended, this browser's too.
-            guards::end_session(db.inner(), cookies)
-                .await
-                .map_err(|e| failure(&page, e.into()))?;
+            guards::end_session(db.inner(), cookies).await?;
             Ok(Flash::success(
                 Redirect::to("/ingresar"),
                 "Su correo quedó confirmado. Ingrese con el nuevo correo y su contraseña de \
                  siempre.",
             ))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -376,12 +365,12 @@ async fn users_html(
     page_number: Option<u64>,
     new: NewUserFields<'_>,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let role = role.and_then(Role::parse);
     let page_number = crate::api::page_number(page_number);
-    let (items, total) = super::list(db, role, q, page_number, PER_PAGE).await?;
+    let (items, total) = domain::accounts::list(db, role, q, page_number, PER_PAGE).await?;
     let departments = departments(db).await?;
-    let directions = crate::territory::directions::list(db).await?;
+    let directions = domain::territory::directions::list(db).await?;
     let rows = items
         .into_iter()
         .map(|u| UserRow {
@@ -430,7 +419,7 @@ async fn users_page(
     rol: Option<&str>,
     q: Option<&str>,
     pagina: Option<u64>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     users_html(db, &page, rol, q, pagina, NO_NEW_USER, &[]).await
 }
 
@@ -459,14 +448,14 @@ async fn create_user_submit(
     admin: AdminUser,
     page: Page<'_>,
     form: CsrfForm<NewUserForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
-        let password = super::passwords::NewPassword::hash(&form.password).await?;
-        let txn = crate::db::begin(db).await?;
-        let user = super::create_user_audited(
+        let password = domain::accounts::passwords::NewPassword::hash(&form.password).await?;
+        let txn = domain::db::begin(db).await?;
+        let user = domain::accounts::create_user_audited(
             &txn,
             Some(admin.id),
             NewUser {
@@ -482,7 +471,7 @@ async fn create_user_submit(
             },
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(user)
     }
     .await;
@@ -499,12 +488,11 @@ async fn create_user_submit(
                 department_code: &form.department_code,
                 municipality_code: &form.municipality_code,
             };
-            match users_html(db, &page, None, None, None, new, &errors).await {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
+            Err(Failure::form_again(
+                users_html(db, &page, None, None, None, new, &errors).await,
+            ))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -527,16 +515,15 @@ csrf_protected!(UpdateUserForm);
 async fn update_user_submit(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
-    page: Page<'_>,
     id: i32,
     form: CsrfForm<UpdateUserForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
-        let txn = crate::db::begin(db).await?;
-        let user = super::update_user(
+        let txn = domain::db::begin(db).await?;
+        let user = domain::accounts::update_user(
             &txn,
             admin.id,
             id,
@@ -555,7 +542,7 @@ async fn update_user_submit(
             },
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(user)
     }
     .await;
@@ -572,7 +559,7 @@ async fn update_user_submit(
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -591,7 +578,7 @@ async fn audit_page(
     desde: Option<&str>,
     hasta: Option<&str>,
     pagina: Option<u64>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let parse_date = |text: Option<&str>, field: &str| -> AppResult<Option<chrono::NaiveDate>> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(None),
@@ -605,7 +592,7 @@ async fn audit_page(
     let actor_id = match actor_text {
         Some(email) => Some(
             user::Entity::find()
-                .filter(user::Column::Email.eq(super::normalize_email(email)))
+                .filter(user::Column::Email.eq(domain::accounts::normalize_email(email)))
                 .one(db.inner())
                 .await?
                 .map_or(-1, |u| u.id),
@@ -710,7 +697,7 @@ async fn outbox_page(
     page: Page<'_>,
     estado: Option<&str>,
     pagina: Option<u64>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let status = estado.and_then(OutboxStatus::parse);
     let mut query = outbox::Entity::find().order_by_desc(outbox::Column::Id);
     if let Some(status) = status {
@@ -719,7 +706,7 @@ async fn outbox_page(
     let page_number = crate::api::page_number(pagina);
     let paginator = query.paginate(db.inner(), PER_PAGE);
     let total = paginator.num_items().await?;
-    let when = crate::format::date_time;
+    let when = domain::format::date_time;
     let rows = paginator
         .fetch_page(page_number - 1)
         .await?
@@ -773,9 +760,9 @@ async fn outbox_retry(
     admin: AdminUser,
     id: i64,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Flash<Redirect>> {
-    let txn = crate::db::begin(db).await?;
-    if !crate::mail::retry(&txn, id).await? {
+) -> PageResult<Flash<Redirect>> {
+    let txn = domain::db::begin(db).await?;
+    if !domain::mail::retry(&txn, id).await? {
         return Err(AppError::NotFound.into());
     }
     audit::record(
@@ -790,7 +777,7 @@ async fn outbox_retry(
         },
     )
     .await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Flash::success(
         Redirect::to("/admin/correos"),
         "El correo volverá a intentarse.",

@@ -1,17 +1,18 @@
 //! `/api/v1`: a cohort's assessment items, scores per item, the scores grid as `.xlsx`
 //! (download, upload with dry run) and the cohort's results.
 
-use super::sheet::{self, ScoreUploadSummary, ScoresImport};
-use super::{AssessmentInput, AssessmentView, ScoreInput, ScoreView};
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::api::{Created, List, created};
-use crate::attendance::{Access, cohort_access};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, Workbook};
 use crate::parse::QueryFlag;
-use crate::results::ResultRow;
-use crate::spreadsheets::Download;
+use crate::spreadsheets::download::Download;
 use crate::web::import::{self, Upload};
+use domain::assessment::sheet::{self, ScoreUploadSummary, ScoresImport};
+use domain::assessment::{AssessmentInput, AssessmentView, ScoreInput, ScoreView};
+use domain::attendance::{Access, cohort_access};
+use domain::error::AppError;
+use domain::results::ResultRow;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, patch, post, put, routes};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -70,11 +71,11 @@ async fn create(
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Created<AssessmentView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let (cohort, access) = cohort_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let view = super::create(&txn, user.id, &cohort, &body).await?;
-    crate::db::commit(txn).await?;
+    let view = domain::assessment::create(&txn, user.id, &cohort, &body).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -98,7 +99,7 @@ async fn list(
     id: i32,
 ) -> AppResult<Json<Items>> {
     let (cohort, _) = cohort_access(db.inner(), &user, id).await?;
-    let items = super::list(db.inner(), cohort.id).await?;
+    let items = domain::assessment::list(db.inner(), cohort.id).await?;
     let total = items.len() as u64;
     Ok(Json(Items {
         weights_total: items.iter().map(|i| i.weight).sum(),
@@ -115,11 +116,11 @@ async fn item_access<C: ConnectionTrait>(
     user: &CurrentUser,
     id: i32,
 ) -> AppResult<(
-    crate::entities::assessment::Model,
-    crate::entities::cohort::Model,
+    domain::entities::assessment::Model,
+    domain::entities::cohort::Model,
     Access,
 )> {
-    let item = super::find(db, id).await?;
+    let item = domain::assessment::find(db, id).await?;
     let (cohort, access) = cohort_access(db, user, item.cohort_id).await?;
     Ok((item, cohort, access))
 }
@@ -150,11 +151,11 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Json<AssessmentView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let view = super::update(&txn, user.id, &cohort, item, &body).await?;
-    crate::db::commit(txn).await?;
+    let view = domain::assessment::update(&txn, user.id, &cohort, item, &body).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -181,11 +182,11 @@ async fn remove(
     user: StaffOrInstructor,
     id: i32,
 ) -> AppResult<rocket::http::Status> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
-    super::remove(&txn, user.id, &cohort, item).await?;
-    crate::db::commit(txn).await?;
+    domain::assessment::remove(&txn, user.id, &cohort, item).await?;
+    domain::db::commit(txn).await?;
     Ok(rocket::http::Status::NoContent)
 }
 
@@ -217,14 +218,16 @@ async fn put_scores(
     id: i32,
     body: crate::api::JsonBody<Vec<ScoreInput>>,
 ) -> AppResult<Json<Vec<ScoreView>>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let (item, cohort, access) = item_access(&txn, &user, id).await?;
     access.require_manage()?;
-    let planned = super::plan_scores(&txn, &access.people(), &cohort, &item, &body).await?;
-    super::save_scores(&txn, user.id, &cohort, &planned).await?;
+    let planned =
+        domain::assessment::plan_scores(&txn, &access.people(), &cohort, &item, &body).await?;
+    domain::assessment::save_scores(&txn, user.id, &cohort, &planned).await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut scores = super::scores_of(&txn, &item, &access.people(), Some(&ids)).await?;
-    crate::db::commit(txn).await?;
+    let mut scores =
+        domain::assessment::scores_of(&txn, &item, &access.people(), Some(&ids)).await?;
+    domain::db::commit(txn).await?;
     scores.sort_by_key(|s| ids.iter().position(|id| *id == s.enrolment_id));
     Ok(Json(scores))
 }
@@ -252,7 +255,7 @@ async fn get_scores(
     id: i32,
 ) -> AppResult<Json<List<ScoreView>>> {
     let (item, _, access) = item_access(db.inner(), &user, id).await?;
-    let items = super::scores_of(db.inner(), &item, &access.people(), None).await?;
+    let items = domain::assessment::scores_of(db.inner(), &item, &access.people(), None).await?;
     let total = items.len() as u64;
     Ok(Json(List {
         items,
@@ -316,11 +319,11 @@ async fn scores_sheet(
     operation_id = "importScores",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::ScoreChange>),
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = domain::spreadsheets::ImportSummary<domain::assessment::sheet::ScoreChange>),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -379,7 +382,7 @@ async fn results(
     id: i32,
 ) -> AppResult<Json<Results>> {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
-    let items = crate::results::compute(db.inner(), &cohort, &access.people(), None).await?;
+    let items = domain::results::compute(db.inner(), &cohort, &access.people(), None).await?;
     let total = items.len() as u64;
     Ok(Json(Results {
         items,
@@ -387,8 +390,8 @@ async fn results(
         page: 1,
         per_page: total.max(1),
         cohort_id: cohort.id,
-        closed: cohort.status == crate::entities::values::CohortStatus::Closed,
+        closed: cohort.status == domain::entities::values::CohortStatus::Closed,
         min_attendance_pct: cohort.min_attendance_pct,
-        pass_mark: crate::parse::grade_value(cohort.pass_mark_tenths),
+        pass_mark: domain::parse::grade_value(cohort.pass_mark_tenths),
     }))
 }

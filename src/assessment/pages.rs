@@ -2,22 +2,22 @@
 //! scores grid (one form for every person and item), and the scores sheet (download, upload
 //! with a preview, confirm).
 
-use super::sheet::{self, RawScore, ScoreUploadSummary, ScoresImport};
-use super::{AssessmentInput, GridCell};
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::attendance::pages::followup_url;
-use crate::attendance::{Access, cohort_access};
 use crate::catalogue::pages::decimal_field;
-use crate::entities::cohort;
-use crate::error::{AppError, AppResult, FieldError};
-use crate::results;
-use crate::spreadsheets::Download;
+use crate::error::AppResult;
+use crate::spreadsheets::download::Download;
+use crate::web::Page;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
-use crate::web::{Page, failure};
+use crate::web::{Failure, PageResult};
+use domain::assessment::sheet::{self, RawScore, ScoreUploadSummary, ScoresImport};
+use domain::assessment::{AssessmentInput, GridCell};
+use domain::attendance::{Access, cohort_access};
+use domain::entities::cohort;
+use domain::error::{AppError, FieldError};
+use domain::results;
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -58,7 +58,7 @@ fn outcome<T>(
     to: String,
     result: crate::error::DomainResult<T>,
     success: impl FnOnce(T) -> String,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     match result {
         Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
         Err(
@@ -103,14 +103,14 @@ async fn add_item(
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let result = async {
         let input = form.0.input()?;
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;
-        let view = super::create(&txn, user.id, &cohort, &input).await?;
-        crate::db::commit(txn).await?;
+        let view = domain::assessment::create(&txn, user.id, &cohort, &input).await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -125,16 +125,16 @@ async fn update_item(
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
-) -> AppResult<Flash<Redirect>> {
-    let item = super::find(db.inner(), id).await?;
+) -> PageResult<Flash<Redirect>> {
+    let item = domain::assessment::find(db.inner(), id).await?;
     let cohort_id = item.cohort_id;
     let result = async {
         let input = form.0.input()?;
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
-        let view = super::update(&txn, user.id, &cohort, item, &input).await?;
-        crate::db::commit(txn).await?;
+        let view = domain::assessment::update(&txn, user.id, &cohort, item, &input).await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -149,15 +149,15 @@ async fn delete_item(
     user: StaffOrInstructor,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Flash<Redirect>> {
-    let item = super::find(db.inner(), id).await?;
+) -> PageResult<Flash<Redirect>> {
+    let item = domain::assessment::find(db.inner(), id).await?;
     let (cohort_id, name) = (item.cohort_id, item.name.clone());
     let result = async {
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
-        super::remove(&txn, user.id, &cohort, item).await?;
-        crate::db::commit(txn).await?;
+        domain::assessment::remove(&txn, user.id, &cohort, item).await?;
+        domain::db::commit(txn).await?;
         Ok(())
     }
     .await;
@@ -223,7 +223,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
 ) -> AppResult<GridView<'a>> {
     let items = results::items(db, cohort.id).await?;
     let people = access.people();
-    let roster = crate::attendance::enrolled(db, cohort.id, &people).await?;
+    let roster = domain::attendance::enrolled(db, cohort.id, &people).await?;
     let scores = results::scores_by_enrolment(db, cohort.id).await?;
     let finals: HashMap<i32, results::ResultRow> = results::compute(db, cohort, &people, None)
         .await?
@@ -242,7 +242,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
                     let key = format!("{}-{}", r.enrolment_id, i.id);
                     let value = typed
                         .and_then(|t| t.get(&key).cloned())
-                        .or_else(|| theirs.get(&i.id).map(|t| crate::format::grade_tenths(*t)))
+                        .or_else(|| theirs.get(&i.id).map(|t| domain::format::grade_tenths(*t)))
                         .unwrap_or_default();
                     let field = format!("nota[{key}]");
                     ScoreCell {
@@ -261,7 +261,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
                 cells,
                 final_grade: result
                     .and_then(|f| f.final_grade_milli)
-                    .map(crate::format::grade),
+                    .map(domain::format::grade),
                 completed: result.is_some_and(|f| f.completed),
             }
         })
@@ -271,7 +271,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
         cohort: GridCohort {
             id: cohort.id,
             name: &cohort.name,
-            pass_mark_text: crate::format::grade_tenths(cohort.pass_mark_tenths),
+            pass_mark_text: domain::format::grade_tenths(cohort.pass_mark_tenths),
         },
         items: items
             .iter()
@@ -295,7 +295,7 @@ async fn grid_page(
     user: CurrentUser,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden.into());
@@ -322,7 +322,7 @@ async fn grid_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<GridForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let mut cells: Vec<GridCell> = Vec::new();
@@ -343,12 +343,13 @@ async fn grid_submit(
             return Err(AppError::Validation(errors));
         }
         cells.sort();
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;
-        let planned = super::plan_grid(&txn, &access.people(), &cohort, &cells).await?;
-        let changed = super::save_scores(&txn, user.id, &cohort, &planned).await?;
-        crate::db::commit(txn).await?;
+        let planned =
+            domain::assessment::plan_grid(&txn, &access.people(), &cohort, &cells).await?;
+        let changed = domain::assessment::save_scores(&txn, user.id, &cohort, &planned).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(changed)
     }
     .await;
@@ -370,12 +371,9 @@ async fn grid_submit(
                 page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
             }
             .await;
-            match rendered {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
+            Err(Failure::form_again(rendered))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -421,7 +419,7 @@ async fn scores_preview(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     let scores = ScoresImport::open(db.inner(), &user, id);
     import::preview(&page, db, scores, &form.0.file).await
 }
@@ -432,7 +430,7 @@ async fn scores_confirm(
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ConfirmForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let scores = ScoresImport::open(db.inner(), &user, id);
     import::confirm(db, scores, form.0).await
 }

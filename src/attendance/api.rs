@@ -1,23 +1,25 @@
 //! `/api/v1`: attendance of a session (take, read), self check-in and its code, the offline
 //! sheets (download, upload with dry run) and a participant's own progress.
 
-use super::checkin::{self, CodeView, Outcome};
-use super::progress::{self, Progress};
-use super::sheet::{self, SheetImport, SheetOf, UploadSummary};
-use super::{Access, MarkInput, MarkView, RosterEntry};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
 use crate::api::List;
-use crate::cohorts::sessions::SessionView;
-use crate::config::AppConfig;
-use crate::entities::values::MarkSource;
-use crate::error::{AppError, AppResult};
-use crate::mail::{Mailer, Notifier};
+use crate::error::AppResult;
+use crate::mail::Mailer;
 use crate::openapi::responses::{
     Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Workbook,
 };
 use crate::parse::QueryFlag;
-use crate::spreadsheets::Download;
+use crate::spreadsheets::download::Download;
 use crate::web::import::{self, Upload};
+use domain::attendance::checkin::{self, CodeView, Outcome};
+use domain::attendance::progress::{self, Progress};
+use domain::attendance::sheet::{self, SheetImport, SheetOf, UploadSummary};
+use domain::attendance::{Access, MarkInput, MarkView, RosterEntry};
+use domain::cohorts::sessions::SessionView;
+use domain::config::AppConfig;
+use domain::entities::values::MarkSource;
+use domain::error::AppError;
+use domain::mail::Notifier;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use sea_orm::DatabaseConnection;
@@ -68,12 +70,13 @@ async fn put_attendance(
     id: i32,
     body: crate::api::JsonBody<Vec<MarkInput>>,
 ) -> AppResult<Json<Vec<MarkView>>> {
-    let txn = crate::db::begin(db).await?;
-    let (session, cohort, access) = super::session_access(&txn, &user, id).await?;
+    let txn = domain::db::begin(db).await?;
+    let (session, cohort, access) = domain::attendance::session_access(&txn, &user, id).await?;
     access.require_manage()?;
     let planned =
-        super::plan_session_marks(&txn, &access.people(), &cohort, &session, &body).await?;
-    super::save_marks(
+        domain::attendance::plan_session_marks(&txn, &access.people(), &cohort, &session, &body)
+            .await?;
+    domain::attendance::save_marks(
         &txn,
         &notifier,
         user.id,
@@ -83,8 +86,9 @@ async fn put_attendance(
     )
     .await?;
     let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut marks = super::session_marks(&txn, &session, &access.people(), Some(&ids)).await?;
-    crate::db::commit(txn).await?;
+    let mut marks =
+        domain::attendance::session_marks(&txn, &session, &access.people(), Some(&ids)).await?;
+    domain::db::commit(txn).await?;
     // In the order they were sent.
     marks.sort_by_key(|m| ids.iter().position(|id| *id == m.enrolment_id));
     Ok(Json(marks))
@@ -123,16 +127,19 @@ async fn get_attendance(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<SessionAttendance>> {
-    let (session, _cohort, access) = super::session_access(db.inner(), &user, id).await?;
+    let (session, _cohort, access) =
+        domain::attendance::session_access(db.inner(), &user, id).await?;
     let people = access.people();
     let (items, unmarked) = match access {
         Access::Own(enrolment_id) => (
-            super::session_marks(db.inner(), &session, &people, Some(&[enrolment_id])).await?,
+            domain::attendance::session_marks(db.inner(), &session, &people, Some(&[enrolment_id]))
+                .await?,
             Vec::new(),
         ),
         Access::Manage(_) | Access::Read(_) => {
-            let items = super::session_marks(db.inner(), &session, &people, None).await?;
-            let unmarked = super::enrolled(db.inner(), session.cohort_id, &people)
+            let items =
+                domain::attendance::session_marks(db.inner(), &session, &people, None).await?;
+            let unmarked = domain::attendance::enrolled(db.inner(), session.cohort_id, &people)
                 .await?
                 .into_iter()
                 .filter(|r| !items.iter().any(|m| m.enrolment_id == r.enrolment_id))
@@ -189,8 +196,8 @@ async fn check_in(
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
 ) -> AppResult<Json<MarkView>> {
-    let txn = crate::db::begin(db).await?;
-    let (session, cohort, access) = super::session_access(&txn, &me, id).await?;
+    let txn = domain::db::begin(db).await?;
+    let (session, cohort, access) = domain::attendance::session_access(&txn, &me, id).await?;
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden.into());
     };
@@ -205,7 +212,7 @@ async fn check_in(
     )
     .await?;
     // A wrong code is committed too: it counts against the throttle.
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
         Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),
@@ -235,16 +242,16 @@ async fn check_in_code(
     user: StaffOrInstructor,
     id: i32,
 ) -> AppResult<Json<CodeView>> {
-    let (session, _, access) = super::session_access(db.inner(), &user, id).await?;
+    let (session, _, access) = domain::attendance::session_access(db.inner(), &user, id).await?;
     access.require_manage()?;
     Ok(Json(checkin::current_code(
         &session,
         &config.public_url,
-        crate::time::now(),
+        domain::time::now(),
     )))
 }
 
-fn sheet_name(cohort: &crate::entities::cohort::Model, session: Option<i32>) -> String {
+fn sheet_name(cohort: &domain::entities::cohort::Model, session: Option<i32>) -> String {
     match session {
         Some(id) => format!("asistencia-cohorte-{}-sesion-{id}.xlsx", cohort.id),
         None => format!("asistencia-cohorte-{}.xlsx", cohort.id),
@@ -277,7 +284,8 @@ async fn session_sheet(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Download> {
-    let (session, cohort, access) = super::session_access(db.inner(), &user, id).await?;
+    let (session, cohort, access) =
+        domain::attendance::session_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
         return Err(AppError::Forbidden.into());
     }
@@ -318,7 +326,7 @@ async fn cohort_sheet(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Download> {
-    let (cohort, access) = super::cohort_access(db.inner(), &user, id).await?;
+    let (cohort, access) = domain::attendance::cohort_access(db.inner(), &user, id).await?;
     if matches!(access, Access::Own(_)) {
         return Err(AppError::Forbidden.into());
     }
@@ -359,11 +367,11 @@ async fn import_sheet(
     operation_id = "importSessionAttendance",
     params(
         ("id" = i32, Path, description = "Session id.", example = 1),
-        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::SheetChange>),
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = domain::spreadsheets::ImportSummary<domain::attendance::sheet::SheetChange>),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -393,11 +401,11 @@ async fn session_import(
     operation_id = "importCohortAttendance",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = crate::spreadsheets::ImportSummary<super::sheet::SheetChange>),
+        (status = 200, description = "What was (or, in a dry run, would be) changed.", body = domain::spreadsheets::ImportSummary<domain::attendance::sheet::SheetChange>),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -438,7 +446,7 @@ async fn my_progress(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
 ) -> AppResult<Json<List<Progress>>> {
-    let items = match crate::people::profile::participant_of_user(db.inner(), me.id).await? {
+    let items = match domain::people::profile::participant_of_user(db.inner(), me.id).await? {
         Some(person) => progress::for_participant(db.inner(), person.id).await?,
         None => Vec::new(),
     };

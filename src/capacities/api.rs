@@ -3,9 +3,9 @@
 
 use crate::accounts::guards::{AdminUser, CurrentUser};
 use crate::api::{Created, List, Paging, created};
-use crate::capacities::{self, CapacityInput, CapacityView};
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, NotFound};
+use domain::capacities::{self, CapacityInput, CapacityView};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -61,9 +61,9 @@ async fn create(
     admin: AdminUser,
     body: crate::api::JsonBody<CapacityInput>,
 ) -> AppResult<Created<CapacityView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let view = capacities::create(&txn, admin.id, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -89,8 +89,8 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CapacityInput>,
 ) -> AppResult<Json<CapacityView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let view = capacities::update(&txn, admin.id, id, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }

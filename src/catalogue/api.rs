@@ -1,10 +1,10 @@
 //! `/api/v1/courses`: coordinators write, everyone signed in reads.
 
-use super::courses::{self, CourseInput, CourseView};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, NotFound};
+use domain::catalogue::courses::{self, CourseInput, CourseView};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -21,7 +21,7 @@ struct CourseQuery {
     /// Only courses that target this capacity id.
     capacity: Option<i32>,
     /// Include retired courses (default `false`).
-    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
+    #[param(inline, value_type = Option<domain::parse::QueryBool>)]
     retired: crate::parse::QueryFlag,
     /// Page number, from 1 to 1,000,000.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
@@ -87,9 +87,9 @@ async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Created<CourseView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let view = courses::create(&txn, &staff, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -136,8 +136,8 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Json<CourseView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let view = courses::update(&txn, &staff, id, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }

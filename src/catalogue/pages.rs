@@ -1,15 +1,15 @@
 //! Coordinators' pages for the course catalogue.
 
-use super::courses::{self, CourseInput, CourseView, MANAGEMENT_STAGES};
 use crate::accounts::guards::StaffUser;
-use crate::entities::capacity;
-use crate::entities::values::Modality;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Choice, Page, failure};
+use crate::web::{Choice, Page};
+use crate::web::{Failure, PageResult};
+use domain::catalogue::courses::{self, CourseInput, CourseView, MANAGEMENT_STAGES};
+use domain::entities::capacity;
+use domain::entities::values::Modality;
+use domain::error::{AppError, FieldError};
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -223,8 +223,8 @@ async fn form_view<'a>(
 
 fn blank_form() -> CourseForm {
     CourseForm {
-        min_attendance_pct: super::DEFAULT_MIN_ATTENDANCE_PCT.to_string(),
-        pass_mark: crate::format::grade_tenths(super::DEFAULT_PASS_MARK_TENTHS),
+        min_attendance_pct: domain::catalogue::DEFAULT_MIN_ATTENDANCE_PCT.to_string(),
+        pass_mark: domain::format::grade_tenths(domain::catalogue::DEFAULT_PASS_MARK_TENTHS),
         default_modality: "mixta".into(),
         ..<CourseForm as Default>::default()
     }
@@ -236,7 +236,7 @@ async fn list_html(
     page: &Page<'_>,
     form: &CourseForm,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (courses, _) = courses::list(db, None, None, true, 1, 500).await?;
     let form = form_view(db, form, errors).await?;
     let editable = editable(page);
@@ -258,7 +258,7 @@ async fn edit_html(
     course: &CourseView,
     form: &CourseForm,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let form = form_view(db, form, errors).await?;
     let editable = editable(page);
     page.render(
@@ -277,7 +277,7 @@ async fn list_page(
     db: &State<DatabaseConnection>,
     _staff: StaffUser,
     page: Page<'_>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     list_html(db, &page, &blank_form(), &[]).await
 }
 
@@ -287,13 +287,13 @@ async fn create_submit(
     staff: StaffUser,
     page: Page<'_>,
     form: CsrfForm<CourseForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let input = form.input()?;
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let view = courses::create(&txn, &staff, &input).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -302,11 +302,10 @@ async fn create_submit(
             Redirect::to("/coordinacion/cursos"),
             format!("Curso «{}» creado.", view.name),
         )),
-        Err(AppError::Validation(errors)) => match list_html(db, &page, &form, &errors).await {
-            Ok(html) => Err((Status::UnprocessableEntity, html)),
-            Err(e) => Err(failure(&page, e.into())),
-        },
-        Err(other) => Err(failure(&page, other)),
+        Err(AppError::Validation(errors)) => Err(Failure::form_again(
+            list_html(db, &page, &form, &errors).await,
+        )),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -316,7 +315,7 @@ async fn edit_page(
     _staff: StaffUser,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let view = courses::view(db.inner(), id).await?;
     let form = CourseForm {
         code: view.code.clone(),
@@ -340,7 +339,7 @@ async fn update_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<CourseForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let mut input = form.input()?;
@@ -351,9 +350,9 @@ async fn update_submit(
                 ..Default::default()
             };
         }
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let view = courses::update(&txn, &staff, id, &input).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -371,11 +370,8 @@ async fn update_submit(
                 let view = courses::view(db.inner(), id).await?;
                 edit_html(db, &page, &view, &form, &errors).await
             };
-            match render.await {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
+            Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }

@@ -1,13 +1,14 @@
 //! `/api/v1`: issuing (coordinators), public verification, revocation, my certificates.
 
-use super::issue::{self, IssueOutcome, Verification};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::accounts::throttle;
 use crate::api::List;
-use crate::config::AppConfig;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, TooManyRequests};
+use domain::accounts::throttle;
+use domain::certificates::issue::{self, IssueOutcome, Verification};
+use domain::config::AppConfig;
+use domain::error::AppError;
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -62,7 +63,7 @@ pub async fn find_public(
     db: &DatabaseConnection,
     code: &str,
     address: Option<IpAddr>,
-) -> crate::error::DomainResult<crate::entities::certificate::Model> {
+) -> crate::error::DomainResult<domain::entities::certificate::Model> {
     let key = format!("verificar:{}", throttle::address_key(address));
     throttle::check(db, &[&key]).await?;
     match issue::find_by_code(db, code).await {
@@ -181,9 +182,9 @@ async fn revoke(
     body: crate::api::OptionalJson<RevokeBody>,
 ) -> AppResult<Json<Verification>> {
     let reason = body.0.and_then(|b| b.reason).unwrap_or_default();
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let view = issue::revoke(&txn, &notifier, &staff, code, &reason).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -235,7 +236,7 @@ async fn mine(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
 ) -> AppResult<Json<List<Verification>>> {
-    let items = match crate::people::profile::participant_of_user(db.inner(), me.id).await? {
+    let items = match domain::people::profile::participant_of_user(db.inner(), me.id).await? {
         Some(person) => issue::of_participant(db.inner(), person.id).await?,
         None => Vec::new(),
     };

@@ -2,19 +2,20 @@
 //! box's target, the PDF for its holder, coordinators' issue/revoke/re-issue buttons and the
 //! cohort's ZIP of certificates.
 
-use super::issue::{self, Verification};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::cohorts::pages::Section;
-use crate::config::AppConfig;
-use crate::entities::certificate;
-use crate::entities::values::CertificateStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::Page;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::{Failure, PageResult};
+use domain::certificates::issue::{self, Verification};
+use domain::config::AppConfig;
+use domain::entities::certificate;
+use domain::entities::values::CertificateStatus;
+use domain::error::AppError;
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -54,40 +55,36 @@ async fn verify_page(
     page: Page<'_>,
     code: &str,
     address: crate::web::ClientAddress,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     match super::api::verify_code(db, code, address.0).await {
-        Ok(view) => page
-            .render(
+        Ok(view) => page.render(
+            "certificate_verify",
+            "Verificación de certificado",
+            VerifyView {
+                found: true,
+                certificate: Some(view),
+                typed: code,
+                missing: false,
+                pasted: "",
+                problem: None,
+            },
+        ),
+        Err(AppError::NotFound) => {
+            let html = page.render(
                 "certificate_verify",
                 "Verificación de certificado",
                 VerifyView {
-                    found: true,
-                    certificate: Some(view),
+                    found: false,
+                    certificate: None,
                     typed: code,
                     missing: false,
                     pasted: "",
                     problem: None,
                 },
-            )
-            .map_err(|e| crate::web::failure(&page, e.into())),
-        Err(AppError::NotFound) => {
-            let html = page
-                .render(
-                    "certificate_verify",
-                    "Verificación de certificado",
-                    VerifyView {
-                        found: false,
-                        certificate: None,
-                        typed: code,
-                        missing: false,
-                        pasted: "",
-                        problem: None,
-                    },
-                )
-                .map_err(|e| crate::web::failure(&page, e.into()))?;
-            Err((Status::NotFound, html))
+            )?;
+            Err(Failure::from((Status::NotFound, html)))
         }
-        Err(other) => Err(crate::web::failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -95,7 +92,7 @@ async fn verify_page(
 #[derive(rocket::Responder)]
 enum Search {
     Found(Box<Redirect>),
-    Form((Status, RawHtml<String>)),
+    Form(PageResult),
 }
 
 /// The home page's search box. Without a code (or an empty box) it shows the form with a
@@ -104,27 +101,23 @@ enum Search {
 fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
     let typed = codigo.unwrap_or("").trim();
     if typed.is_empty() {
-        return Search::Form(
-            page.render(
-                "certificate_verify",
-                "Verificación de certificado",
-                VerifyView {
-                    found: false,
-                    certificate: None,
-                    typed: "",
-                    missing: true,
-                    pasted: "",
-                    problem: None,
-                },
-            )
-            .map(|html| (Status::Ok, html))
-            .unwrap_or_else(|e| crate::web::failure(&page, e.into())),
-        );
+        return Search::Form(page.render(
+            "certificate_verify",
+            "Verificación de certificado",
+            VerifyView {
+                found: false,
+                certificate: None,
+                typed: "",
+                missing: true,
+                pasted: "",
+                problem: None,
+            },
+        ));
     }
-    let code = super::code::normalize(typed).unwrap_or_else(|| typed.to_string());
+    let code = domain::certificates::code::normalize(typed).unwrap_or_else(|| typed.to_string());
     Search::Found(Box::new(Redirect::to(format!(
         "/verificar/{}",
-        crate::text::urlencode(&code)
+        domain::text::urlencode(&code)
     ))))
 }
 
@@ -155,21 +148,17 @@ async fn mine(
     db: &State<DatabaseConnection>,
     user: crate::accounts::guards::ParticipantUser,
     page: Page<'_>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let certificates =
-            match crate::people::profile::participant_of_user(db.inner(), user.id).await? {
-                Some(person) => issue::of_participant(db.inner(), person.id).await?,
-                None => Vec::new(),
-            };
-        page.render(
-            "my_certificates",
-            "Mis certificados",
-            MineView { certificates },
-        )
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+) -> PageResult {
+    let certificates =
+        match domain::people::profile::participant_of_user(db.inner(), user.id).await? {
+            Some(person) => issue::of_participant(db.inner(), person.id).await?,
+            None => Vec::new(),
+        };
+    page.render(
+        "my_certificates",
+        "Mis certificados",
+        MineView { certificates },
+    )
 }
 
 /// `/certificados/{code}.pdf`, the link the verification page and the home page show.
@@ -192,7 +181,7 @@ async fn issue_submit(
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let back = Redirect::to(Section::Certificates.path(id));
     match issue::issue_for_cohort(db, &notifier, &staff, id).await {
         Ok(outcome) => Ok(Flash::success(
@@ -228,12 +217,12 @@ async fn revoke_submit(
     staff: StaffUser,
     code: &str,
     form: CsrfForm<RevokeForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     match issue::revoke(&txn, &notifier, &staff, code, &form.0.reason).await {
         Ok(_) => {
-            crate::db::commit(txn).await?;
+            domain::db::commit(txn).await?;
             Ok(Flash::success(
                 back,
                 format!("Certificado {code} revocado."),
@@ -261,7 +250,7 @@ async fn reissue_submit(
     staff: StaffUser,
     code: &str,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
     match issue::reissue(db, &notifier, &staff, code).await {
         Ok(new) => Ok(Flash::success(
@@ -298,7 +287,7 @@ async fn zip_download(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<ZipFile> {
-    crate::cohorts::find_managed(db.inner(), &staff, id).await?;
+    domain::cohorts::find_managed(db.inner(), &staff, id).await?;
     let certificates = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
@@ -311,7 +300,7 @@ async fn zip_download(
         let pdf = issue::render_pdf(cert, &config.public_url).await?;
         let name = format!(
             "{}-{}.pdf",
-            crate::text::fold(&cert.full_name).replace(' ', "-"),
+            domain::text::fold(&cert.full_name).replace(' ', "-"),
             cert.code
         );
         archive

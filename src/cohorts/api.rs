@@ -1,15 +1,16 @@
 //! `/api/v1/cohorts` and their sessions. Coordinators write; every read goes through the
 //! caller's scope (out of scope answers 404).
 
-use super::scope::CohortScope;
-use super::sessions::{self, Recurrence, SessionInput, SessionView};
-use super::{CohortInput, CohortView, ListFilter};
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
-use crate::entities::values::{CohortStatus, Modality};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound};
+use domain::cohorts::scope::CohortScope;
+use domain::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
+use domain::cohorts::{CohortInput, CohortView, ListFilter};
+use domain::entities::values::{CohortStatus, Modality};
+use domain::error::{AppError, FieldError};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, delete, get, patch, post, routes};
@@ -87,22 +88,22 @@ impl CohortQuery {
             }
             None => None,
         };
-        let from = crate::parse::date("from", self.from.as_deref(), false, &mut errors);
-        let to = crate::parse::date("to", self.to.as_deref(), false, &mut errors);
+        let from = domain::parse::date("from", self.from.as_deref(), false, &mut errors);
+        let to = domain::parse::date("to", self.to.as_deref(), false, &mut errors);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors).into());
         }
         Ok(ListFilter {
             status,
-            department: crate::parse::text(self.department.as_deref()),
-            municipality: crate::parse::text(self.municipality.as_deref())
-                .map(|m| crate::territory::normalize_municipality_code(&m)),
+            department: domain::parse::text(self.department.as_deref()),
+            municipality: domain::parse::text(self.municipality.as_deref())
+                .map(|m| domain::territory::normalize_municipality_code(&m)),
             capacity_id: self.capacity,
             course_id: self.course,
             modality,
             from,
             to,
-            text: crate::parse::text(self.q.as_deref()),
+            text: domain::parse::text(self.q.as_deref()),
         })
     }
 }
@@ -132,7 +133,8 @@ async fn list(
     }
     .resolve()?;
     let scope = CohortScope::of(Some(&user));
-    let (items, total) = super::list(db.inner(), &scope, &query.filter()?, page, per_page).await?;
+    let (items, total) =
+        domain::cohorts::list(db.inner(), &scope, &query.filter()?, page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -179,9 +181,9 @@ async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = crate::cohort_flow::create(&txn, &notifier, &staff, &body).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::cohort_flow::create(&txn, &notifier, &staff, &body).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -203,8 +205,8 @@ async fn show(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<CohortView>> {
-    super::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
-    Ok(Json(super::view(db.inner(), id).await?))
+    domain::cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
+    Ok(Json(domain::cohorts::view(db.inner(), id).await?))
 }
 
 /// Change a cohort's fields and/or status
@@ -235,9 +237,9 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &body).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -259,7 +261,7 @@ async fn list_sessions(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<List<SessionView>>> {
-    super::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
+    domain::cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
     let items: Vec<SessionView> = sessions::list(db.inner(), id)
         .await?
         .into_iter()
@@ -298,10 +300,10 @@ async fn add_session(
     id: i32,
     body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Created<SessionView>> {
-    let txn = crate::db::begin(db).await?;
-    let cohort = super::find_managed(&txn, &staff, id).await?;
+    let txn = domain::db::begin(db).await?;
+    let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
     let view = sessions::add(&txn, staff.id, &cohort, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -333,10 +335,10 @@ async fn generate_sessions(
     id: i32,
     body: crate::api::JsonBody<Recurrence>,
 ) -> AppResult<Created<List<SessionView>>> {
-    let txn = crate::db::begin(db).await?;
-    let cohort = super::find_managed(&txn, &staff, id).await?;
+    let txn = domain::db::begin(db).await?;
+    let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
     let items = sessions::generate(&txn, staff.id, &cohort, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     let total = items.len() as u64;
     Ok(created(List {
         items,
@@ -372,11 +374,11 @@ async fn update_session(
     id: i32,
     body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Json<SessionView>> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
+    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
     let view = sessions::update(&txn, staff.id, &cohort, id, &body).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -404,10 +406,10 @@ async fn delete_session(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Status> {
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = super::find_managed(&txn, &staff, session.cohort_id).await?;
+    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
     sessions::remove(&txn, staff.id, &cohort, id).await?;
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(Status::NoContent)
 }

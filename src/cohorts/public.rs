@@ -1,14 +1,15 @@
 //! The public catalogue: open cohorts anyone can browse (no account), filtered by
 //! department, municipality, capacity and modality, and each cohort's public page.
 
-use super::scope::CohortScope;
-use super::sessions::{self, SessionView};
-use super::{CohortView, ListFilter};
-use crate::entities::values::{CohortStatus, Modality};
-use crate::entities::{capacity, course};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
+use crate::web::PageResult;
 use crate::web::{Choice, DepartmentChoice, Page, Pager};
-use rocket::response::content::RawHtml;
+use domain::cohorts::scope::CohortScope;
+use domain::cohorts::sessions::{self, SessionView};
+use domain::cohorts::{CohortView, ListFilter};
+use domain::entities::values::{CohortStatus, Modality};
+use domain::entities::{capacity, course};
+use domain::error::{AppError, FieldError};
 use rocket::{Route, State, get, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -80,12 +81,12 @@ async fn catalogue(
     capacidad: Option<i32>,
     modalidad: Option<&str>,
     pagina: Option<u64>,
-) -> AppResult<RawHtml<String>> {
-    let department = crate::parse::text(departamento);
+) -> PageResult {
+    let department = domain::parse::text(departamento);
     let mut errors: Vec<FieldError> = Vec::new();
-    let municipality = match crate::parse::text(municipio) {
+    let municipality = match domain::parse::text(municipio) {
         None => None,
-        Some(text) => match crate::territory::resolve_municipality(
+        Some(text) => match domain::territory::resolve_municipality(
             db.inner(),
             department.as_deref().unwrap_or(""),
             &text,
@@ -113,7 +114,7 @@ async fn catalogue(
         ..Default::default()
     };
     let page_number = crate::api::page_number(pagina);
-    let (items, total) = super::list(
+    let (items, total) = domain::cohorts::list(
         db.inner(),
         &CohortScope::Published,
         &filter,
@@ -121,7 +122,7 @@ async fn catalogue(
         PER_PAGE,
     )
     .await?;
-    let departments = crate::territory::departments(db.inner()).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -145,7 +146,7 @@ async fn catalogue(
     let query = format!(
         "departamento={}&municipio={}&capacidad={}&modalidad={}",
         departamento.unwrap_or(""),
-        crate::text::urlencode(municipio.unwrap_or("")),
+        domain::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         modalidad.unwrap_or("")
     );
@@ -191,19 +192,15 @@ struct MyEnrolment {
 }
 
 #[get("/cohortes/<id>")]
-async fn cohort_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    id: i32,
-) -> AppResult<RawHtml<String>> {
+async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) -> PageResult {
     // Drafts are internal work: for the public they do not exist yet.
     let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
         CohortScope::All
     } else {
         CohortScope::Published
     };
-    super::find_in_scope(db.inner(), &scope, id).await?;
-    let view = super::view(db.inner(), id).await?;
+    domain::cohorts::find_in_scope(db.inner(), &scope, id).await?;
+    let view = domain::cohorts::view(db.inner(), id).await?;
     let description = course::Entity::find_by_id(view.course_id)
         .one(db.inner())
         .await?
@@ -214,16 +211,16 @@ async fn cohort_page(
         .into_iter()
         .map(SessionView::from)
         .collect();
-    let places = super::place_names(
+    let places = domain::cohorts::place_names(
         db.inner(),
-        &super::Targets {
+        &domain::cohorts::Targets {
             municipalities: view.municipality_codes.clone(),
             departments: view.department_codes.clone(),
             instructors: vec![],
         },
     )
     .await?;
-    let today = crate::time::today();
+    let today = domain::time::today();
     let enrolment_open = view.status == CohortStatus::Open
         && view.enrolment_opens <= today
         && today <= view.enrolment_closes;
@@ -232,16 +229,16 @@ async fn cohort_page(
     let is_participant = page
         .user
         .as_ref()
-        .is_some_and(|u| u.role == crate::entities::values::Role::Participant);
+        .is_some_and(|u| u.role == domain::entities::values::Role::Participant);
     if let Some(user) = page.user.as_ref().filter(|_| is_participant)
         && let Some(person) =
-            crate::people::profile::participant_of_user(db.inner(), user.id).await?
-        && let Some(row) = crate::entities::enrolment::Entity::find()
-            .filter(crate::entities::enrolment::Column::CohortId.eq(id))
-            .filter(crate::entities::enrolment::Column::ParticipantId.eq(person.id))
+            domain::people::profile::participant_of_user(db.inner(), user.id).await?
+        && let Some(row) = domain::entities::enrolment::Entity::find()
+            .filter(domain::entities::enrolment::Column::CohortId.eq(id))
+            .filter(domain::entities::enrolment::Column::ParticipantId.eq(person.id))
             .filter(
-                crate::entities::enrolment::Column::Status
-                    .ne(crate::entities::values::EnrolmentStatus::Cancelled),
+                domain::entities::enrolment::Column::Status
+                    .ne(domain::entities::values::EnrolmentStatus::Cancelled),
             )
             .one(db.inner())
             .await?
@@ -249,7 +246,7 @@ async fn cohort_page(
         mine = Some(MyEnrolment {
             id: row.id,
             status_label: row.status.label(),
-            position: crate::enrolment::waitlist_position(db.inner(), &row).await?,
+            position: domain::enrolment::waitlist_position(db.inner(), &row).await?,
         });
     }
     page.render(
@@ -276,28 +273,28 @@ async fn visible_cohort(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
-) -> AppResult<crate::entities::cohort::Model> {
+) -> AppResult<domain::entities::cohort::Model> {
     let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
         CohortScope::All
     } else {
         CohortScope::Published
     };
-    (super::find_in_scope(db, &scope, id).await).map_err(Into::into)
+    (domain::cohorts::find_in_scope(db, &scope, id).await).map_err(Into::into)
 }
 
 /// The whole cohort as an iCalendar file.
 #[get("/cohortes/<id>/calendario.ics")]
 async fn cohort_calendar(
     db: &State<DatabaseConnection>,
-    config: &State<crate::config::AppConfig>,
+    config: &State<domain::config::AppConfig>,
     page: Page<'_>,
     id: i32,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     let cohort = visible_cohort(db.inner(), &page, id).await?;
-    let file =
-        crate::enrolment::notices::cohort_calendar(db.inner(), &cohort, &config.public_url).await?;
+    let file = domain::enrolment::notices::cohort_calendar(db.inner(), &cohort, &config.public_url)
+        .await?;
     let body = String::from_utf8(file.content).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::spreadsheets::Download::calendar(
+    Ok(crate::spreadsheets::download::Download::calendar(
         &format!("cohorte-{id}.ics"),
         body,
     ))
@@ -307,15 +304,15 @@ async fn cohort_calendar(
 #[get("/sesiones/<id>/calendario.ics")]
 async fn session_calendar(
     db: &State<DatabaseConnection>,
-    config: &State<crate::config::AppConfig>,
+    config: &State<domain::config::AppConfig>,
     page: Page<'_>,
     id: i32,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     let session = sessions::find(db.inner(), id).await?;
     let cohort = visible_cohort(db.inner(), &page, session.cohort_id).await?;
-    let event = crate::enrolment::notices::session_event(&cohort, &session, &config.public_url);
-    let body = crate::calendar::calendar(&cohort.name, &[event]);
-    Ok(crate::spreadsheets::Download::calendar(
+    let event = domain::enrolment::notices::session_event(&cohort, &session, &config.public_url);
+    let body = domain::calendar::calendar(&cohort.name, &[event]);
+    Ok(crate::spreadsheets::download::Download::calendar(
         &format!("sesion-{id}.ics"),
         body,
     ))

@@ -2,11 +2,11 @@
 //! lists, verification (all public, `/api/v1`), and the issuer's DID document (at the root,
 //! where `did:web` resolves it).
 
-use super::keys::Issuer;
-use super::{Report, status};
 use crate::api::JsonBody;
 use crate::error::AppResult;
 use crate::openapi::responses::{NotFound, TooManyRequests};
+use domain::credentials::keys::Issuer;
+use domain::credentials::{Report, status};
 use rocket::http::{ContentType, Header};
 use rocket::response::Responder;
 use rocket::serde::json::Json;
@@ -76,7 +76,7 @@ async fn credential(
 ) -> AppResult<CredentialFile> {
     let cert = crate::certificates::api::find_public(db, code, address.0).await?;
     Ok(CredentialFile {
-        body: super::of_certificate(db.inner(), issuer, &cert).await?,
+        body: domain::credentials::of_certificate(db.inner(), issuer, &cert).await?,
         download_as: None,
     })
 }
@@ -137,7 +137,9 @@ async fn verify(
     issuer: &State<Issuer>,
     body: JsonBody<Value>,
 ) -> AppResult<Json<Report>> {
-    Ok(Json(super::verify(db.inner(), issuer, &body.0).await?))
+    Ok(Json(
+        domain::credentials::verify(db.inner(), issuer, &body.0).await?,
+    ))
 }
 
 /// `did:web` resolves to `https://<host>/.well-known/did.json`: the issuer's keys (Multikey),

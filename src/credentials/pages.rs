@@ -1,11 +1,13 @@
 //! Pages: the participant's download of a certificate's credential, and the public check of a
 //! credential file (uploaded or pasted) under `/verificar`.
 
-use super::Report;
 use super::api::CredentialFile;
-use super::keys::Issuer;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::Page;
+use crate::web::PageResult;
+use domain::credentials::Report;
+use domain::credentials::keys::Issuer;
+use domain::error::AppError;
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
 use rocket::http::Status;
@@ -31,7 +33,7 @@ async fn download(
     let code = file.strip_suffix(".json").ok_or(AppError::NotFound)?;
     let cert = crate::certificates::api::find_public(db, code, address.0).await?;
     Ok(CredentialFile {
-        body: super::of_certificate(db.inner(), issuer, &cert).await?,
+        body: domain::credentials::of_certificate(db.inner(), issuer, &cert).await?,
         download_as: Some(format!("credencial-{}.json", cert.code)),
     })
 }
@@ -91,12 +93,12 @@ async fn sent_text(form: &CredentialForm<'_>) -> Result<String, String> {
 }
 
 /// Why a text sent as a credential cannot be checked, for people.
-fn unreadable(error: &crate::strict_json::Error) -> String {
+fn unreadable(error: &domain::strict_json::Error) -> String {
     match error {
-        crate::strict_json::Error::Syntax { .. } => {
+        domain::strict_json::Error::Syntax { .. } => {
             "El contenido no es JSON: una credencial verificable es un archivo .json.".into()
         }
-        crate::strict_json::Error::DuplicateKey(path) => format!(
+        domain::strict_json::Error::DuplicateKey(path) => format!(
             "La credencial tiene el campo «{path}» repetido. Un documento con campos repetidos \
              se lee de dos maneras (cada programa toma un valor distinto), así que no se puede \
              verificar: no confíe en su contenido."
@@ -113,7 +115,7 @@ async fn verify_submit(
     issuer: &State<Issuer>,
     page: Page<'_>,
     form: Form<CredentialForm<'_>>,
-) -> Result<(Status, RawHtml<String>), (Status, RawHtml<String>)> {
+) -> PageResult<(Status, RawHtml<String>)> {
     let pasted = if form.archivo.as_ref().is_some_and(|f| f.len() > 0) {
         ""
     } else {
@@ -122,16 +124,14 @@ async fn verify_submit(
     // Strictly: a key written twice would be verified with one value and read with another.
     let sent = sent_text(&form)
         .await
-        .and_then(|text| crate::strict_json::parse(&text).map_err(|error| unreadable(&error)));
+        .and_then(|text| domain::strict_json::parse(&text).map_err(|error| unreadable(&error)));
     let (status, view) = match sent {
         Ok(value) => {
-            let report = super::verify(db.inner(), issuer, &value)
-                .await
-                .map_err(|e| crate::web::failure(&page, e))?;
+            let report = domain::credentials::verify(db.inner(), issuer, &value).await?;
             (
                 Status::Ok,
                 CheckView {
-                    revoked: report.status == super::Outcome::Revoked,
+                    revoked: report.status == domain::credentials::Outcome::Revoked,
                     report: Some(report),
                     problem: None,
                     pasted,
@@ -150,5 +150,4 @@ async fn verify_submit(
     };
     page.render("credential_verify", "Verificación de credencial", view)
         .map(|html| (status, html))
-        .map_err(|e| crate::web::failure(&page, e.into()))
 }

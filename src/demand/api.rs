@@ -3,13 +3,14 @@
 //! (a direction's coordinator: its departments), decline with a reason, and plan demands by
 //! linking them to cohorts (`demand_ids` on `POST/PATCH /cohorts`). Out of scope → 404.
 
-use super::{DemandFilter, DemandInput, DemandView};
 use crate::accounts::guards::CurrentUser;
 use crate::api::{Created, List, Paging, created};
-use crate::entities::values::DemandStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::demand::{DemandFilter, DemandInput, DemandView};
+use domain::entities::values::DemandStatus;
+use domain::error::AppError;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -94,7 +95,7 @@ async fn list(
         capacity_id: query.capacity,
         status,
     };
-    let (items, total) = super::list(db.inner(), &user, &filter, page, per_page).await?;
+    let (items, total) = domain::demand::list(db.inner(), &user, &filter, page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -126,9 +127,9 @@ async fn create(
     user: CurrentUser,
     body: crate::api::JsonBody<DemandInput>,
 ) -> AppResult<Created<DemandView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::create(&txn, &user, &body.into_inner()).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::demand::create(&txn, &user, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -151,8 +152,8 @@ async fn show(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<DemandView>> {
-    let row = super::find_in_scope(db.inner(), &user, id).await?;
-    Ok(Json(super::view(db.inner(), row).await?))
+    let row = domain::demand::find_in_scope(db.inner(), &user, id).await?;
+    Ok(Json(domain::demand::view(db.inner(), row).await?))
 }
 
 /// Change or decline a demand
@@ -181,9 +182,9 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<DemandInput>,
 ) -> AppResult<Json<DemandView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::update(&txn, &notifier, &user, id, &body.into_inner()).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::demand::update(&txn, &notifier, &user, id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -208,9 +209,9 @@ async fn endorse(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<DemandView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::endorse(&txn, &user, id).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::demand::endorse(&txn, &user, id).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -226,8 +227,8 @@ pub struct DemandReportParams {
 }
 
 impl DemandReportParams {
-    fn query(&self) -> super::reports::DemandReportQuery {
-        super::reports::DemandReportQuery {
+    fn query(&self) -> domain::demand::reports::DemandReportQuery {
+        domain::demand::reports::DemandReportQuery {
             department: self.department.clone(),
             capacity: self.capacity,
         }
@@ -247,7 +248,7 @@ impl DemandReportParams {
     operation_id = "reportDemand",
     params(DemandReportParams),
     responses(
-        (status = 200, description = "The demand map.", body = super::reports::DemandReport),
+        (status = 200, description = "The demand map.", body = domain::demand::reports::DemandReport),
         (status = 403, response = Forbidden),
     )
 )]
@@ -256,9 +257,9 @@ async fn demand_report(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     params: DemandReportParams,
-) -> AppResult<Json<super::reports::DemandReport>> {
+) -> AppResult<Json<domain::demand::reports::DemandReport>> {
     Ok(Json(
-        super::reports::report(db.inner(), &user, &params.query()).await?,
+        domain::demand::reports::report(db.inner(), &user, &params.query()).await?,
     ))
 }
 
@@ -280,21 +281,21 @@ async fn demand_report_xlsx(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     params: DemandReportParams,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     demand_workbook(db.inner(), &user, params.query()).await
 }
 
 /// The demand report's workbook for `user` (the API's and the page's download).
 pub(crate) async fn demand_workbook(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
-    query: super::reports::DemandReportQuery,
-) -> AppResult<crate::spreadsheets::Download> {
-    let report = super::reports::report(db, user, &query).await?;
+    user: &domain::accounts::actor::Actor,
+    query: domain::demand::reports::DemandReportQuery,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let report = domain::demand::reports::report(db, user, &query).await?;
     let filters = report_filters(db, query.department.as_deref(), query.capacity).await?;
-    let bytes = super::workbook::demand(&report, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
-        super::workbook::DEMAND_FILE,
+    let bytes = domain::demand::workbook::demand(&report, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(
+        domain::demand::workbook::DEMAND_FILE,
         bytes,
     ))
 }
@@ -307,11 +308,11 @@ pub(crate) async fn report_filters(
 ) -> crate::error::DomainResult<Vec<(String, String)>> {
     use sea_orm::EntityTrait;
     let department = match department.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(code) => crate::territory::department_name(db, code).await?,
+        Some(code) => domain::territory::department_name(db, code).await?,
         None => "Todos".into(),
     };
     let capacity = match capacity {
-        Some(id) => crate::entities::capacity::Entity::find_by_id(id)
+        Some(id) => domain::entities::capacity::Entity::find_by_id(id)
             .one(db)
             .await?
             .map_or_else(|| "Todas".into(), |c| c.name),
@@ -340,10 +341,10 @@ pub struct OverlapParams {
 
 pub(crate) async fn overlap_pairs(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     params: &OverlapParams,
-) -> crate::error::DomainResult<Vec<crate::cohorts::overlap::Pair>> {
-    crate::cohorts::overlap::report_for(
+) -> crate::error::DomainResult<Vec<domain::cohorts::overlap::Pair>> {
+    domain::cohorts::overlap::report_for(
         db,
         user,
         params.department.clone(),
@@ -363,7 +364,7 @@ pub(crate) async fn overlap_pairs(
     operation_id = "reportOverlaps",
     params(OverlapParams),
     responses(
-        (status = 200, description = "The pairs.", body = List<crate::cohorts::overlap::Pair>),
+        (status = 200, description = "The pairs.", body = List<domain::cohorts::overlap::Pair>),
         (status = 403, response = Forbidden),
         (status = 422, response = ValidationFailed),
     )
@@ -373,7 +374,7 @@ async fn overlaps(
     db: &State<DatabaseConnection>,
     user: crate::accounts::guards::ReportReader,
     params: OverlapParams,
-) -> AppResult<Json<List<crate::cohorts::overlap::Pair>>> {
+) -> AppResult<Json<List<domain::cohorts::overlap::Pair>>> {
     let items = overlap_pairs(db.inner(), &user, &params).await?;
     let total = items.len() as u64;
     Ok(Json(List {
@@ -402,7 +403,7 @@ async fn overlaps_xlsx(
     db: &State<DatabaseConnection>,
     user: crate::accounts::guards::ReportReader,
     params: OverlapParams,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     overlaps_workbook(db.inner(), &user, &params).await
 }
 
@@ -414,9 +415,9 @@ fn typed(value: &Option<String>) -> Option<&str> {
 /// The overlap report's workbook for `user` (the API's and the page's download).
 pub(crate) async fn overlaps_workbook(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     params: &OverlapParams,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     let pairs = overlap_pairs(db, user, params).await?;
     let mut filters = report_filters(db, params.department.as_deref(), None).await?;
     filters.truncate(1);
@@ -428,9 +429,9 @@ pub(crate) async fn overlaps_workbook(
             typed(&params.to).unwrap_or("hoy y después")
         ),
     ));
-    let bytes = super::workbook::overlaps(&pairs, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
-        super::workbook::OVERLAPS_FILE,
+    let bytes = domain::demand::workbook::overlaps(&pairs, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(
+        domain::demand::workbook::OVERLAPS_FILE,
         bytes,
     ))
 }

@@ -3,17 +3,17 @@
 //! it: its author edits it while open, a coordinator declines it with a reason, a gobernación
 //! reviewer endorses it.
 
-use super::{DemandFilter, DemandInput, DemandView};
 use crate::accounts::guards::CurrentUser;
-use crate::entities::municipality;
-use crate::entities::values::{DemandPriority, DemandStatus, Modality, Role};
-use crate::error::{AppError, AppResult, DomainResult, FieldError};
+use crate::error::{AppResult, DomainResult};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{OwnedChoice as Choice, Page, capacity_choices, failure};
+use crate::web::{Failure, PageResult};
+use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
+use domain::demand::{DemandFilter, DemandInput, DemandView};
+use domain::entities::municipality;
+use domain::entities::values::{DemandPriority, DemandStatus, Modality, Role};
+use domain::error::{AppError, FieldError};
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -35,8 +35,6 @@ pub fn routes() -> Vec<Route> {
         propose_liaison_submit
     ]
 }
-
-type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
 
 const PER_PAGE: u64 = 50;
 
@@ -100,38 +98,34 @@ async fn list_page(
     capacidad: Option<i32>,
     pagina: Option<u64>,
 ) -> PageResult {
-    let result = async {
-        let status = estado.and_then(DemandStatus::parse);
-        let filter = DemandFilter {
-            status,
-            capacity_id: capacidad,
-            ..Default::default()
-        };
-        let number = crate::api::page_number(pagina);
-        let (items, total) = super::list(db.inner(), &user, &filter, number, PER_PAGE).await?;
-        let query = format!(
-            "estado={}&capacidad={}",
-            estado.unwrap_or_default(),
-            capacidad.map(|c| c.to_string()).unwrap_or_default()
-        );
-        let view = ListView {
-            items,
-            total,
-            statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
-            capacities: capacity_choices(db.inner(), capacidad).await?,
-            may_raise: may_raise(&user),
-            reads_reports: user.is_staff() || user.role == Role::Reviewer,
-            liaison_municipalities: if user.role == Role::Reviewer {
-                Some(municipality_choices(db.inner(), &user, "").await?)
-            } else {
-                None
-            },
-            pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
-        };
-        page.render("demands", "Demandas de formación", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let status = estado.and_then(DemandStatus::parse);
+    let filter = DemandFilter {
+        status,
+        capacity_id: capacidad,
+        ..Default::default()
+    };
+    let number = crate::api::page_number(pagina);
+    let (items, total) = domain::demand::list(db.inner(), &user, &filter, number, PER_PAGE).await?;
+    let query = format!(
+        "estado={}&capacidad={}",
+        estado.unwrap_or_default(),
+        capacidad.map(|c| c.to_string()).unwrap_or_default()
+    );
+    let view = ListView {
+        items,
+        total,
+        statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
+        capacities: capacity_choices(db.inner(), capacidad).await?,
+        may_raise: may_raise(&user),
+        reads_reports: user.is_staff() || user.role == Role::Reviewer,
+        liaison_municipalities: if user.role == Role::Reviewer {
+            Some(municipality_choices(db.inner(), &user, "").await?)
+        } else {
+            None
+        },
+        pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
+    };
+    page.render("demands", "Demandas de formación", view)
 }
 
 /// The demand form's fields as the page sends them.
@@ -222,21 +216,21 @@ async fn municipality_choices(
     user: &CurrentUser,
     selected: &str,
 ) -> DomainResult<Vec<Choice>> {
-    let scope = super::DemandScope::of(user)?;
+    let scope = domain::demand::DemandScope::of(user)?;
     let mut query = municipality::Entity::find().order_by_asc(municipality::Column::Name);
     query = match &scope {
-        super::DemandScope::All => query,
-        super::DemandScope::Departments(codes) => {
+        domain::demand::DemandScope::All => query,
+        domain::demand::DemandScope::Departments(codes) => {
             query.filter(municipality::Column::DepartmentCode.is_in(codes.clone()))
         }
-        super::DemandScope::Department(code) => {
+        domain::demand::DemandScope::Department(code) => {
             query.filter(municipality::Column::DepartmentCode.eq(code.as_str()))
         }
-        super::DemandScope::Municipality(code) => {
+        domain::demand::DemandScope::Municipality(code) => {
             query.filter(municipality::Column::Code.eq(code.as_str()))
         }
     };
-    let departments = crate::territory::department_names(db).await?;
+    let departments = domain::territory::department_names(db).await?;
     Ok(query
         .all(db)
         .await?
@@ -285,19 +279,15 @@ async fn form_view(
 /// The form to raise a demand.
 #[get("/demandas/nueva")]
 async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, user: CurrentUser) -> PageResult {
-    let result = async {
-        if !may_raise(&user) {
-            return Err(AppError::Forbidden.into());
-        }
-        let form = DemandForm {
-            municipality_code: user.municipality_code.clone().unwrap_or_default(),
-            ..Default::default()
-        };
-        let view = form_view(db.inner(), &user, form, Vec::new()).await?;
-        page.render("demand_new", "Registrar una demanda de formación", view)
+    if !may_raise(&user) {
+        return Err(AppError::Forbidden.into());
     }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let form = DemandForm {
+        municipality_code: user.municipality_code.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    let view = form_view(db.inner(), &user, form, Vec::new()).await?;
+    page.render("demand_new", "Registrar una demanda de formación", view)
 }
 
 #[post("/demandas", data = "<form>")]
@@ -306,13 +296,13 @@ async fn create_submit(
     page: Page<'_>,
     user: CurrentUser,
     form: CsrfForm<DemandForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let input = form.input()?;
-        let txn = crate::db::begin(db).await?;
-        let view = super::create(&txn, &user, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view = domain::demand::create(&txn, &user, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -322,25 +312,13 @@ async fn create_submit(
             "Demanda registrada. La coordinación de ESAP la verá al planear sus cohortes.",
         )),
         Err(AppError::Validation(errors)) => {
-            let rendered = async {
-                let view = form_view(db.inner(), &user, form, errors).await?;
-                page.render("demand_new", "Registrar una demanda de formación", view)
-            }
-            .await;
-            Err(refused(&page, rendered))
+            let rendered = match form_view(db.inner(), &user, form, errors).await {
+                Ok(view) => page.render("demand_new", "Registrar una demanda de formación", view),
+                Err(error) => Err(error.into()),
+            };
+            Err(Failure::form_again(rendered))
         }
-        Err(other) => Err(failure(&page, other)),
-    }
-}
-
-/// A form shown again with its problems (422), or the error page if even that failed.
-fn refused(
-    page: &Page<'_>,
-    rendered: Result<RawHtml<String>, crate::error::WebError>,
-) -> (Status, RawHtml<String>) {
-    match rendered {
-        Ok(html) => (Status::UnprocessableEntity, html),
-        Err(e) => failure(page, e.into()),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -359,8 +337,8 @@ async fn show_view(
     id: i32,
     form: Option<(DemandForm, Vec<FieldError>)>,
 ) -> DomainResult<ShowView> {
-    let row = super::find_in_scope(db, user, id).await?;
-    let demand = super::view(db, row).await?;
+    let row = domain::demand::find_in_scope(db, user, id).await?;
+    let demand = domain::demand::view(db, row).await?;
     let open = demand.status == DemandStatus::Open;
     let editable = if open && demand.created_by == user.id {
         let (form, errors) = form.unwrap_or_else(|| (DemandForm::of(&demand), Vec::new()));
@@ -386,13 +364,9 @@ async fn show_page(
     user: CurrentUser,
     id: i32,
 ) -> PageResult {
-    let result = async {
-        let view = show_view(db.inner(), &user, id, None).await?;
-        let title = format!("Demanda: {}", view.demand.topic);
-        page.render("demand", &title, view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let view = show_view(db.inner(), &user, id, None).await?;
+    let title = format!("Demanda: {}", view.demand.topic);
+    page.render("demand", &title, view)
 }
 
 /// The author's changes while the demand is open.
@@ -404,13 +378,13 @@ async fn edit_submit(
     user: CurrentUser,
     id: i32,
     form: CsrfForm<DemandForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let input = form.input()?;
-        let txn = crate::db::begin(db).await?;
-        super::update(&txn, &notifier, &user, id, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        domain::demand::update(&txn, &notifier, &user, id, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -426,9 +400,9 @@ async fn edit_submit(
                 page.render("demand", &title, view)
             }
             .await;
-            Err(refused(&page, rendered))
+            Err(Failure::form_again(rendered))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -446,11 +420,10 @@ csrf_protected!(DeclineForm);
 async fn decline_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
-    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<DeclineForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let input = DemandInput {
         status: Some(DemandStatus::Declined.as_str().to_string()),
         reason: Some(form.0.reason.clone()),
@@ -458,9 +431,9 @@ async fn decline_submit(
     };
     let back = Redirect::to(format!("/demandas/{id}"));
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        super::update(&txn, &notifier, &user, id, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        domain::demand::update(&txn, &notifier, &user, id, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -477,7 +450,7 @@ async fn decline_submit(
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -492,15 +465,14 @@ csrf_protected!(EndorseForm);
 #[post("/demandas/<id>/respaldar", data = "<_form>")]
 async fn endorse_submit(
     db: &State<DatabaseConnection>,
-    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     _form: CsrfForm<EndorseForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let result: AppResult<()> = async {
-        let txn = crate::db::begin(db).await?;
-        super::endorse(&txn, &user, id).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        domain::demand::endorse(&txn, &user, id).await?;
+        domain::db::commit(txn).await?;
         Ok(())
     }
     .await;
@@ -509,13 +481,13 @@ async fn endorse_submit(
             Redirect::to(format!("/demandas/{id}")),
             "La gobernación respalda esta demanda.",
         )),
-        Err(e) => Err(failure(&page, e.into())),
+        Err(e) => Err(Failure::from(e)),
     }
 }
 
 #[derive(Serialize)]
 struct ReportView<'a> {
-    report: super::reports::DemandReport,
+    report: domain::demand::reports::DemandReport,
     capacities: Vec<Choice>,
     departments: Vec<crate::web::DepartmentChoice<'a>>,
     /// Reviewers and liaisons see their territory: no department filter.
@@ -533,28 +505,24 @@ async fn report_page(
     departamento: Option<String>,
     capacidad: Option<i32>,
 ) -> PageResult {
-    let result = async {
-        let query = super::reports::DemandReportQuery {
-            department: departamento.clone(),
-            capacity: capacidad,
-        };
-        let report = super::reports::report(db.inner(), &user, &query).await?;
-        let departments = crate::territory::departments(db.inner()).await?;
-        let view = ReportView {
-            report,
-            capacities: capacity_choices(db.inner(), capacidad).await?,
-            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-            territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
-            xlsx: format!(
-                "/reportes/demanda.xlsx?departamento={}&capacidad={}",
-                departamento.as_deref().unwrap_or_default(),
-                capacidad.map(|c| c.to_string()).unwrap_or_default()
-            ),
-        };
-        page.render("demand_report", "Mapa de la demanda", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let query = domain::demand::reports::DemandReportQuery {
+        department: departamento.clone(),
+        capacity: capacidad,
+    };
+    let report = domain::demand::reports::report(db.inner(), &user, &query).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
+    let view = ReportView {
+        report,
+        capacities: capacity_choices(db.inner(), capacidad).await?,
+        departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+        territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
+        xlsx: format!(
+            "/reportes/demanda.xlsx?departamento={}&capacidad={}",
+            departamento.as_deref().unwrap_or_default(),
+            capacidad.map(|c| c.to_string()).unwrap_or_default()
+        ),
+    };
+    page.render("demand_report", "Mapa de la demanda", view)
 }
 
 /// The demand map's workbook, from the page (a signed-in browser, not a token).
@@ -564,8 +532,8 @@ async fn report_download(
     user: CurrentUser,
     departamento: Option<String>,
     capacidad: Option<i32>,
-) -> AppResult<crate::spreadsheets::Download> {
-    let query = super::reports::DemandReportQuery {
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let query = domain::demand::reports::DemandReportQuery {
         department: departamento,
         capacity: capacidad,
     };
@@ -574,7 +542,7 @@ async fn report_download(
 
 #[derive(Serialize)]
 struct OverlapView<'a> {
-    pairs: Vec<crate::cohorts::overlap::Pair>,
+    pairs: Vec<domain::cohorts::overlap::Pair>,
     count: usize,
     departments: Vec<crate::web::DepartmentChoice<'a>>,
     is_reviewer: bool,
@@ -593,32 +561,28 @@ async fn overlaps_page(
     desde: Option<String>,
     hasta: Option<String>,
 ) -> PageResult {
-    let result = async {
-        let params = super::api::OverlapParams {
-            department: departamento.clone(),
-            from: desde.clone(),
-            to: hasta.clone(),
-        };
-        let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
-        let departments = crate::territory::departments(db.inner()).await?;
-        let view = OverlapView {
-            count: pairs.len(),
-            pairs,
-            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-            is_reviewer: user.role == Role::Reviewer,
-            xlsx: format!(
-                "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
-                departamento.as_deref().unwrap_or_default(),
-                desde.as_deref().unwrap_or_default(),
-                hasta.as_deref().unwrap_or_default()
-            ),
-            from: desde.unwrap_or_default(),
-            to: hasta.unwrap_or_default(),
-        };
-        page.render("overlaps", "Cohortes que se traslapan", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let params = super::api::OverlapParams {
+        department: departamento.clone(),
+        from: desde.clone(),
+        to: hasta.clone(),
+    };
+    let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
+    let view = OverlapView {
+        count: pairs.len(),
+        pairs,
+        departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+        is_reviewer: user.role == Role::Reviewer,
+        xlsx: format!(
+            "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
+            departamento.as_deref().unwrap_or_default(),
+            desde.as_deref().unwrap_or_default(),
+            hasta.as_deref().unwrap_or_default()
+        ),
+        from: desde.unwrap_or_default(),
+        to: hasta.unwrap_or_default(),
+    };
+    page.render("overlaps", "Cohortes que se traslapan", view)
 }
 
 /// The overlap report's workbook, from the page.
@@ -629,7 +593,7 @@ async fn overlaps_download(
     departamento: Option<String>,
     desde: Option<String>,
     hasta: Option<String>,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     let params = super::api::OverlapParams {
         department: departamento,
         from: desde,
@@ -658,18 +622,18 @@ csrf_protected!(LiaisonForm);
 async fn propose_liaison_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
-    page: Page<'_>,
     user: CurrentUser,
     form: CsrfForm<LiaisonForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let back = Redirect::to("/demandas");
     let result = async {
-        let password =
-            crate::accounts::passwords::NewPassword::hash(&crate::accounts::secrets::random_hex())
-                .await?;
-        let txn = crate::db::begin(db).await?;
-        let proposal = crate::accounts::propose_liaison(
+        let password = domain::accounts::passwords::NewPassword::hash(
+            &domain::accounts::secrets::random_hex(),
+        )
+        .await?;
+        let txn = domain::db::begin(db).await?;
+        let proposal = domain::accounts::propose_liaison(
             &txn,
             &notifier,
             &user,
@@ -679,7 +643,7 @@ async fn propose_liaison_submit(
             password,
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(proposal)
     }
     .await;
@@ -697,6 +661,6 @@ async fn propose_liaison_submit(
                     .join(" ")
             ),
         )),
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }

@@ -1,19 +1,20 @@
 //! `/api/v1`: enrolling (self or by a coordinator), rosters, my enrolments, cancelling.
 
-use super::import::EnrolmentImport;
-use super::{EnrolmentView, Requester, RosterRow};
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::api::{Created, List, created};
-use crate::cohorts;
-use crate::cohorts::scope::CohortScope;
-use crate::entities::values::{DocumentType, EnrolmentStatus, Role};
-use crate::entities::{cohort, enrolment};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge};
 use crate::parse::QueryFlag;
-use crate::people::scope::PersonScope;
 use crate::web::import::{Upload, upload_error};
+use domain::cohorts;
+use domain::cohorts::scope::CohortScope;
+use domain::enrolment::import::EnrolmentImport;
+use domain::enrolment::{EnrolmentView, Requester, RosterRow};
+use domain::entities::values::{DocumentType, EnrolmentStatus, Role};
+use domain::entities::{cohort, enrolment};
+use domain::error::AppError;
+use domain::people::scope::PersonScope;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -74,17 +75,18 @@ async fn enrol(
     body: crate::api::OptionalJson<EnrolBody>,
 ) -> AppResult<Created<EnrolmentView>> {
     let body = body.0.unwrap_or_default();
-    let txn = crate::db::begin(db).await?;
+    let txn = domain::db::begin(db).await?;
     cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
     let view = match user.role {
         Role::Participant => {
-            let me = crate::people::profile::participant_of_user(&txn, user.id)
+            let me = domain::people::profile::participant_of_user(&txn, user.id)
                 .await?
                 .ok_or(AppError::Forbidden)?;
-            super::enrol(&txn, &notifier, id, me.id, &Requester::Participant(&user)).await?
+            domain::enrolment::enrol(&txn, &notifier, id, me.id, &Requester::Participant(&user))
+                .await?
         }
         Role::Admin | Role::Coordinator => {
-            let person = crate::people::named(
+            let person = domain::people::named(
                 &txn,
                 body.participant_id,
                 body.document_type.as_deref(),
@@ -95,7 +97,7 @@ async fn enrol(
                 Some(true) => Some(body.override_reason.clone().unwrap_or_default()),
                 _ => None,
             };
-            super::enrol(
+            domain::enrolment::enrol(
                 &txn,
                 &notifier,
                 id,
@@ -109,7 +111,7 @@ async fn enrol(
         }
         _ => return Err(AppError::Forbidden.into()),
     };
-    crate::db::commit(txn).await?;
+    domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
@@ -138,7 +140,7 @@ async fn roster(
         return Err(AppError::Forbidden.into());
     }
     cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
-    let items = super::roster(db.inner(), id, &PersonScope::of(&user)).await?;
+    let items = domain::enrolment::roster(db.inner(), id, &PersonScope::of(&user)).await?;
     let total = items.len() as u64;
     Ok(Json(List {
         items,
@@ -177,7 +179,8 @@ async fn mine(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
 ) -> AppResult<Json<List<MyEnrolment>>> {
-    let Some(person) = crate::people::profile::participant_of_user(db.inner(), me.id).await? else {
+    let Some(person) = domain::people::profile::participant_of_user(db.inner(), me.id).await?
+    else {
         return Ok(Json(List {
             items: vec![],
             total: 0,
@@ -199,7 +202,7 @@ async fn mine(
             cohort_id: cohort.id,
             cohort_name: cohort.name.clone(),
             status: row.status,
-            waitlist_position: super::waitlist_position(db.inner(), &row).await?,
+            waitlist_position: domain::enrolment::waitlist_position(db.inner(), &row).await?,
             start_date: cohort.start_date,
             end_date: cohort.end_date,
         });
@@ -254,9 +257,9 @@ async fn cancel(
         return Err(AppError::Forbidden.into());
     }
     let reason = body.0.and_then(|b| b.reason);
-    let txn = crate::db::begin(db).await?;
-    let view = super::cancel(&txn, &notifier, &user, id, reason.as_deref()).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::enrolment::cancel(&txn, &notifier, &user, id, reason.as_deref()).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -285,9 +288,9 @@ async fn admit(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<EnrolmentView>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let view = domain::enrolment::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }
 
@@ -306,11 +309,11 @@ async fn admit(
     operation_id = "importEnrolments",
     params(
         ("id" = i32, Path, description = "Cohort id.", example = 1),
-        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "What was (or, in a dry run, would be) done.", body = super::import::ImportSummary),
+        (status = 200, description = "What was (or, in a dry run, would be) done.", body = domain::enrolment::import::ImportSummary),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -325,7 +328,7 @@ async fn import(
     id: i32,
     dry_run: QueryFlag,
     upload: Result<rocket::form::Form<Upload<'_>>, rocket::form::Errors<'_>>,
-) -> AppResult<Json<super::import::ImportSummary>> {
+) -> AppResult<Json<domain::enrolment::import::ImportSummary>> {
     let dry_run = dry_run.or("dry_run", false)?;
     let upload = upload.map_err(upload_error)?;
     let opening = EnrolmentImport::open(db.inner(), &staff, &notifier, id);
@@ -351,7 +354,7 @@ async fn import_template(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     template_download(db, &staff, id).await
 }
 
@@ -360,10 +363,10 @@ pub async fn template_download(
     db: &DatabaseConnection,
     staff: &StaffUser,
     id: i32,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     cohorts::find_managed(db, staff, id).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
+    Ok(crate::spreadsheets::download::Download::xlsx(
         "plantilla-inscripciones.xlsx",
-        super::import::template().await?,
+        domain::enrolment::import::template().await?,
     ))
 }

@@ -2,17 +2,15 @@
 //! coordinator enrols by document (with an audited exception), cancels with a reason and
 //! admits from the waiting list.
 
-use super::Requester;
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::cohorts::pages::{Section, detail_view, render_section};
-use crate::error::{AppError, FieldError, WebError};
+use crate::cohorts::pages::Section;
 use crate::mail::Mailer;
-use crate::spreadsheets::pipeline::{self, Mode};
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, CohortRef};
+use domain::enrolment::Requester;
+use domain::error::AppError;
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -25,8 +23,7 @@ pub fn routes() -> Vec<Route> {
         cancel_submit,
         staff_enrol,
         roster_page,
-        admit_submit,
-        import_submit
+        admit_submit
     ]
 }
 
@@ -35,7 +32,7 @@ fn outcome<T>(
     to: String,
     result: Result<T, AppError>,
     success: impl FnOnce(T) -> String,
-) -> Result<Flash<Redirect>, WebError> {
+) -> PageResult<Flash<Redirect>> {
     match result {
         Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
         Err(AppError::Validation(errors)) => Ok(Flash::error(
@@ -53,7 +50,7 @@ fn outcome<T>(
     }
 }
 
-fn enrolled_message(view: super::EnrolmentView) -> String {
+fn enrolled_message(view: domain::enrolment::EnrolmentView) -> String {
     match view.waitlist_position {
         Some(position) => format!(
             "Los cupos están completos: quedó en la lista de espera, en el puesto {position}. Le avisaremos por correo."
@@ -70,15 +67,16 @@ async fn enrol_self(
     me: ParticipantUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, WebError> {
+) -> PageResult<Flash<Redirect>> {
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let person = crate::people::profile::participant_of_user(&txn, me.id)
+        let txn = domain::db::begin(db).await?;
+        let person = domain::people::profile::participant_of_user(&txn, me.id)
             .await?
             .ok_or(AppError::NotFound)?;
         let view =
-            super::enrol(&txn, &notifier, id, person.id, &Requester::Participant(&me)).await?;
-        crate::db::commit(txn).await?;
+            domain::enrolment::enrol(&txn, &notifier, id, person.id, &Requester::Participant(&me))
+                .await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -103,18 +101,19 @@ async fn cancel_submit(
     user: CurrentUser,
     id: i32,
     form: CsrfForm<CancelForm>,
-) -> Result<Flash<Redirect>, WebError> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let view = super::cancel(&txn, &notifier, &user, id, Some(&form.reason)).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view =
+            domain::enrolment::cancel(&txn, &notifier, &user, id, Some(&form.reason)).await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
     let back = match form.back.as_str() {
         path if path.starts_with("/coordinacion/cohortes/")
-            && crate::accounts::is_local_path(path) =>
+            && domain::accounts::is_local_path(path) =>
         {
             path.to_string()
         }
@@ -147,11 +146,11 @@ async fn staff_enrol(
     staff: StaffUser,
     id: i32,
     form: CsrfForm<StaffEnrolForm>,
-) -> Result<Flash<Redirect>, WebError> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let person = crate::people::named(
+        let txn = domain::db::begin(db).await?;
+        let person = domain::people::named(
             &txn,
             None,
             Some(&form.document_type),
@@ -161,7 +160,7 @@ async fn staff_enrol(
         let override_reason = form
             .override_eligibility
             .then(|| form.override_reason.clone());
-        let view = super::enrol(
+        let view = domain::enrolment::enrol(
             &txn,
             &notifier,
             id,
@@ -172,7 +171,7 @@ async fn staff_enrol(
             },
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok((view, person.full_name()))
     }
     .await;
@@ -193,12 +192,12 @@ async fn admit_submit(
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, WebError> {
-    let (row, _) = super::find_for(db.inner(), &staff, id).await?;
+) -> PageResult<Flash<Redirect>> {
+    let (row, _) = domain::enrolment::find_for(db.inner(), &staff, id).await?;
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let view = super::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view = domain::enrolment::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -214,77 +213,8 @@ async fn import_template_page(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
     id: i32,
-) -> crate::error::AppResult<crate::spreadsheets::Download> {
+) -> crate::error::AppResult<crate::spreadsheets::download::Download> {
     super::api::template_download(db, &staff, id).await
-}
-
-#[derive(FromForm)]
-struct ImportForm<'r> {
-    #[field(default = String::new())]
-    csrf_token: String,
-    file: Option<rocket::fs::TempFile<'r>>,
-    /// `preview` (dry run) or `import`.
-    #[field(default = String::new())]
-    mode: String,
-}
-
-impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-/// Upload from the cohort page (the import pipeline: `spreadsheets::pipeline`): a preview of
-/// what would happen per row, or the real, all-or-nothing import (confirmed by uploading the
-/// same file with «Importar»). Either way the cohort page comes back with the outcome or the
-/// problems (row, column, message).
-#[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
-async fn import_submit(
-    db: &State<DatabaseConnection>,
-    notifier: Mailer<'_>,
-    staff: StaffUser,
-    page: crate::web::Page<'_>,
-    id: i32,
-    form: CsrfForm<ImportForm<'_>>,
-) -> Result<(Status, RawHtml<String>), WebError> {
-    let form = form.0;
-    let dry_run = form.mode != "import";
-    let result = async {
-        let file = form.file.as_ref().ok_or_else(|| {
-            AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
-        })?;
-        let source = crate::web::import::read_file(file).await?;
-        let import =
-            super::import::EnrolmentImport::open(db.inner(), &staff, &notifier, id).await?;
-        pipeline::run(db, &import, source, Mode::dry_run(dry_run)).await
-    }
-    .await;
-    let (status, outcome) = match result {
-        Ok(summary) => (
-            Status::Ok,
-            ImportOutcome {
-                summary: Some(summary),
-                errors: Vec::new(),
-            },
-        ),
-        Err(error @ (AppError::Validation(_) | AppError::TooLarge | AppError::Conflict(_))) => {
-            let errors = match &error {
-                AppError::Validation(errors) => errors.clone(),
-                other => vec![FieldError::new("file", other.to_string())],
-            };
-            (
-                crate::error::status_of(&error),
-                ImportOutcome {
-                    summary: None,
-                    errors,
-                },
-            )
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let mut view = detail_view(db, &staff, id, Section::Enrolments, None, &[]).await?;
-    view.import = Some(outcome);
-    Ok((status, render_section(&page, Section::Enrolments, view)?))
 }
 
 /// The cohort's roster for coordinators, its instructors and reviewers of its department:
@@ -297,38 +227,39 @@ async fn roster_page(
     id: i32,
     estado: Option<&str>,
     q: Option<&str>,
-) -> Result<RawHtml<String>, WebError> {
-    if user.role == crate::entities::values::Role::Participant {
+) -> PageResult {
+    if user.role == domain::entities::values::Role::Participant {
         return Err(AppError::Forbidden.into());
     }
-    let cohort = crate::cohorts::find_in_scope(
+    let cohort = domain::cohorts::find_in_scope(
         db.inner(),
-        &crate::cohorts::scope::CohortScope::of(Some(&user)),
+        &domain::cohorts::scope::CohortScope::of(Some(&user)),
         id,
     )
     .await?;
-    let wanted = estado.and_then(crate::entities::values::EnrolmentStatus::parse);
-    let text = q.map(crate::text::fold).filter(|t| !t.is_empty());
-    let people = crate::people::scope::PersonScope::of(&user);
-    let hidden = crate::people::scope::hidden_in_cohort(db.inner(), &people, id).await?;
-    let rows: Vec<super::RosterRow> = super::roster(db.inner(), id, &people)
-        .await?
-        .into_iter()
-        .filter(|r| wanted.is_none_or(|s| r.status == s))
-        .filter(|r| {
-            text.as_ref().is_none_or(|t| {
-                crate::text::fold(&r.full_name).contains(t.as_str())
-                    || r.document_number.contains(t.as_str())
-                    || crate::text::fold(&r.municipality_name).contains(t.as_str())
+    let wanted = estado.and_then(domain::entities::values::EnrolmentStatus::parse);
+    let text = q.map(domain::text::fold).filter(|t| !t.is_empty());
+    let people = domain::people::scope::PersonScope::of(&user);
+    let hidden = domain::people::scope::hidden_in_cohort(db.inner(), &people, id).await?;
+    let rows: Vec<domain::enrolment::RosterRow> =
+        domain::enrolment::roster(db.inner(), id, &people)
+            .await?
+            .into_iter()
+            .filter(|r| wanted.is_none_or(|s| r.status == s))
+            .filter(|r| {
+                text.as_ref().is_none_or(|t| {
+                    domain::text::fold(&r.full_name).contains(t.as_str())
+                        || r.document_number.contains(t.as_str())
+                        || domain::text::fold(&r.municipality_name).contains(t.as_str())
+                })
             })
-        })
-        .collect();
+            .collect();
     let statuses: Vec<Choice<'static>> = [
-        crate::entities::values::EnrolmentStatus::Enrolled,
-        crate::entities::values::EnrolmentStatus::Waitlisted,
-        crate::entities::values::EnrolmentStatus::Completed,
-        crate::entities::values::EnrolmentStatus::NotCompleted,
-        crate::entities::values::EnrolmentStatus::Cancelled,
+        domain::entities::values::EnrolmentStatus::Enrolled,
+        domain::entities::values::EnrolmentStatus::Waitlisted,
+        domain::entities::values::EnrolmentStatus::Completed,
+        domain::entities::values::EnrolmentStatus::NotCompleted,
+        domain::entities::values::EnrolmentStatus::Cancelled,
     ]
     .into_iter()
     .map(|s| Choice {
@@ -351,17 +282,10 @@ async fn roster_page(
     )
 }
 
-/// What an enrolment import did (or why it did nothing), shown at the top of the cohort page.
-#[derive(Serialize)]
-pub struct ImportOutcome {
-    summary: Option<super::import::ImportSummary>,
-    errors: Vec<FieldError>,
-}
-
 #[derive(Serialize)]
 struct RosterView<'a> {
     cohort: CohortRef<'a>,
-    rows: Vec<super::RosterRow>,
+    rows: Vec<domain::enrolment::RosterRow>,
     total: usize,
     statuses: Vec<Choice<'static>>,
     q: &'a str,

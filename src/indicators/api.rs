@@ -3,10 +3,6 @@
 //! new years (staff), a municipality's impact, ESAP's comparison and where to train next
 //! (staff: the country; reviewers: their department).
 
-use super::impact::{Comparison, ComparisonQuery, MunicipalityImpact};
-use super::import::{ObservationImport, ObservationSummary};
-use super::priorities::{PriorityQuery, PriorityRow};
-use super::{IndicatorInput, IndicatorView, ObservationQuery, ObservationView};
 use crate::accounts::guards::{
     AdminUser, CurrentUser, MunicipalityReader, ReportReader, StaffUser,
 };
@@ -14,8 +10,12 @@ use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Workbook};
 use crate::parse::QueryFlag;
-use crate::spreadsheets::Download;
+use crate::spreadsheets::download::Download;
 use crate::web::import::{Upload, upload_error};
+use domain::indicators::impact::{Comparison, ComparisonQuery, MunicipalityImpact};
+use domain::indicators::import::{ObservationImport, ObservationSummary};
+use domain::indicators::priorities::{PriorityQuery, PriorityRow};
+use domain::indicators::{IndicatorInput, IndicatorView, ObservationQuery, ObservationView};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -55,7 +55,7 @@ async fn list(
     per_page: Option<i64>,
 ) -> AppResult<Json<List<IndicatorView>>> {
     let (page, per_page) = Paging { page, per_page }.resolve()?;
-    let all = super::list(db.inner()).await?;
+    let all = domain::indicators::list(db.inner()).await?;
     let total = all.len() as u64;
     let items = all
         .into_iter()
@@ -90,7 +90,7 @@ async fn create(
     body: crate::api::JsonBody<IndicatorInput>,
 ) -> AppResult<Created<IndicatorView>> {
     Ok(created(
-        super::create(db.inner(), &admin, body.into_inner()).await?,
+        domain::indicators::create(db.inner(), &admin, body.into_inner()).await?,
     ))
 }
 
@@ -117,7 +117,7 @@ async fn update(
     body: crate::api::JsonBody<IndicatorInput>,
 ) -> AppResult<Json<IndicatorView>> {
     Ok(Json(
-        super::update(db.inner(), &admin, id, body.into_inner()).await?,
+        domain::indicators::update(db.inner(), &admin, id, body.into_inner()).await?,
     ))
 }
 
@@ -170,7 +170,8 @@ async fn observations(
         municipality: params.municipality,
         year: params.year,
     };
-    let (items, total) = super::observations(db.inner(), &user, id, &query, page, per_page).await?;
+    let (items, total) =
+        domain::indicators::observations(db.inner(), &user, id, &query, page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -191,7 +192,7 @@ async fn observations(
     tag = "indicators",
     operation_id = "importObservations",
     params(
-        ("dry_run" = Option<crate::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
+        ("dry_run" = Option<domain::parse::QueryBool>, Query, description = "`true`: validate and preview without writing (default `false`)."),
     ),
     request_body(content = Upload, content_type = "multipart/form-data"),
     responses(
@@ -237,7 +238,7 @@ async fn municipality_impact(
     code: &str,
 ) -> AppResult<Json<MunicipalityImpact>> {
     Ok(Json(
-        super::impact::municipality(db.inner(), &user, code).await?,
+        domain::indicators::impact::municipality(db.inner(), &user, code).await?,
     ))
 }
 
@@ -300,7 +301,7 @@ async fn comparison(
     params: ComparisonParams,
 ) -> AppResult<Json<Comparison>> {
     Ok(Json(
-        super::impact::compare(db.inner(), &user, &params.into()).await?,
+        domain::indicators::impact::compare(db.inner(), &user, &params.into()).await?,
     ))
 }
 
@@ -323,9 +324,12 @@ async fn comparison_xlsx(
     user: ReportReader,
     params: ComparisonParams,
 ) -> AppResult<Download> {
-    let comparison = super::impact::compare(db.inner(), &user, &params.into()).await?;
-    let bytes = super::workbook::comparison(&comparison, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::COMPARISON_FILE, bytes))
+    let comparison = domain::indicators::impact::compare(db.inner(), &user, &params.into()).await?;
+    let bytes = domain::indicators::workbook::comparison(&comparison, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::indicators::workbook::COMPARISON_FILE,
+        bytes,
+    ))
 }
 
 /// Where to train next: the list's parameters.
@@ -369,11 +373,11 @@ pub struct PriorityList {
 #[get("/reports/priorities?<params..>")]
 async fn priorities(
     db: &State<DatabaseConnection>,
-    cache: &State<super::priorities::Cache>,
+    cache: &State<domain::indicators::priorities::Cache>,
     user: ReportReader,
     params: PriorityParams,
 ) -> AppResult<Json<PriorityList>> {
-    let ranked = super::priorities::rank(
+    let ranked = domain::indicators::priorities::rank(
         db.inner(),
         cache.inner(),
         &user,

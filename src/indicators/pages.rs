@@ -4,22 +4,23 @@
 //! with the chosen municipalities) and the indicators themselves (`/indicadores`: the list,
 //! the administrator's edits of names and capacity links, and the import of new years).
 
-use super::chart::series_chart;
-use super::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries};
-use super::import::{ObservationImport, ObservationSummary};
-use super::priorities::{Priorities, PriorityQuery};
-use super::{IndicatorInput, IndicatorView};
 use crate::accounts::guards::{AdminUser, MunicipalityReader, ReportReader, StaffUser};
-use crate::entities::capacity;
-use crate::error::{AppError, AppResult, DomainResult, FieldError};
-use crate::spreadsheets::Download;
-use crate::spreadsheets::pipeline::{self, Mode};
+use crate::error::{AppResult, DomainResult};
+use crate::spreadsheets::download::Download;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::import::{UploadForm, read_file};
-use crate::web::{DepartmentChoice, Page, failure};
+use crate::web::{DepartmentChoice, Page};
+use crate::web::{Failure, PageResult};
+use domain::entities::capacity;
+use domain::error::{AppError, FieldError};
+use domain::indicators::chart::series_chart;
+use domain::indicators::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries};
+use domain::indicators::import::{ObservationImport, ObservationSummary};
+use domain::indicators::priorities::{Priorities, PriorityQuery};
+use domain::indicators::{IndicatorInput, IndicatorView};
+use domain::spreadsheets::pipeline::{self, Mode};
 use rocket::form::FromForm;
 use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
@@ -36,8 +37,6 @@ pub fn routes() -> Vec<Route> {
         import_submit
     ]
 }
-
-type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
 
 /// Capacities for a select, by their order.
 #[derive(Serialize)]
@@ -93,7 +92,7 @@ struct CapacityView<'a> {
 
 #[derive(Serialize)]
 struct MunicipalityView<'a> {
-    municipality: &'a crate::reports::place::Place,
+    municipality: &'a domain::reports::place::Place,
     capacities: Vec<CapacityView<'a>>,
     trained_any: bool,
     is_staff: bool,
@@ -113,8 +112,8 @@ struct DemandLine {
 }
 
 fn signed(change: f64, places: usize) -> String {
-    let text = crate::format::decimal(change, places);
-    if change > 0.0 && !text.starts_with('-') && text != crate::format::decimal(0.0, places) {
+    let text = domain::format::decimal(change, places);
+    if change > 0.0 && !text.starts_with('-') && text != domain::format::decimal(0.0, places) {
         format!("+{text}")
     } else {
         text
@@ -130,67 +129,63 @@ async fn municipality_page(
     user: MunicipalityReader,
     code: &str,
 ) -> PageResult {
-    let result = async {
-        let impact = super::impact::municipality(db.inner(), &user, code).await?;
-        let capacities = impact
-            .capacities
-            .iter()
-            .map(|c| CapacityView {
-                impact: c,
-                indicators: c
-                    .indicators
-                    .iter()
-                    .map(|s| SeriesView {
-                        series: s,
-                        chart: series_chart(s, &c.by_year)
-                            .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
-                        change: s.change.map(|v| signed(v, 1)),
-                        rows: s
-                            .observations
-                            .iter()
-                            .map(|o| SeriesRow {
-                                year: o.year,
-                                value: o.display.clone(),
-                                synthetic: o.synthetic,
-                                completed: c
-                                    .by_year
-                                    .iter()
-                                    .find(|y| y.year == o.year)
-                                    .map_or(0, |y| y.completed),
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let view = MunicipalityView {
-            municipality: &impact.municipality,
-            trained_any: impact.capacities.iter().any(|c| c.trained > 0),
-            capacities,
-            is_staff: user.is_staff(),
-            is_liaison: user.role == crate::entities::values::Role::Liaison,
-            demands: crate::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
-                .await?
-                .into_iter()
-                .map(|d| DemandLine {
-                    capacity_name: impact
-                        .capacities
+    let impact = domain::indicators::impact::municipality(db.inner(), &user, code).await?;
+    let capacities = impact
+        .capacities
+        .iter()
+        .map(|c| CapacityView {
+            impact: c,
+            indicators: c
+                .indicators
+                .iter()
+                .map(|s| SeriesView {
+                    series: s,
+                    chart: series_chart(s, &c.by_year)
+                        .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
+                    change: s.change.map(|v| signed(v, 1)),
+                    rows: s
+                        .observations
                         .iter()
-                        .find(|c| c.capacity.id == d.capacity_id)
-                        .map(|c| c.capacity.name.clone())
-                        .unwrap_or_default(),
-                    id: d.id,
-                    topic: d.topic,
-                    people_estimate: d.people_estimate,
-                    status_label: d.status.label(),
-                    endorsed: d.endorsed_by.is_some(),
+                        .map(|o| SeriesRow {
+                            year: o.year,
+                            value: o.display.clone(),
+                            synthetic: o.synthetic,
+                            completed: c
+                                .by_year
+                                .iter()
+                                .find(|y| y.year == o.year)
+                                .map_or(0, |y| y.completed),
+                        })
+                        .collect(),
                 })
                 .collect(),
-        };
-        page.render("municipality", &impact.municipality.name, view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+        })
+        .collect();
+    let view = MunicipalityView {
+        municipality: &impact.municipality,
+        trained_any: impact.capacities.iter().any(|c| c.trained > 0),
+        capacities,
+        is_staff: user.is_staff(),
+        is_liaison: user.role == domain::entities::values::Role::Liaison,
+        demands: domain::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
+            .await?
+            .into_iter()
+            .map(|d| DemandLine {
+                capacity_name: impact
+                    .capacities
+                    .iter()
+                    .find(|c| c.capacity.id == d.capacity_id)
+                    .map(|c| c.capacity.name.clone())
+                    .unwrap_or_default(),
+                id: d.id,
+                topic: d.topic,
+                people_estimate: d.people_estimate,
+                status_label: d.status.label(),
+                endorsed: d.endorsed_by.is_some(),
+            })
+            .collect(),
+    };
+    page.render("municipality", &impact.municipality.name, view)
 }
 
 // ---- ESAP's comparison ---------------------------------------------------------------------
@@ -220,7 +215,7 @@ impl ComparisonForm {
 
     /// The page's defaults: the first capacity and its first indicator.
     async fn with_defaults(mut self, db: &DatabaseConnection) -> DomainResult<Self> {
-        let by_capacity = super::by_capacity(db).await?;
+        let by_capacity = domain::indicators::by_capacity(db).await?;
         if self.capacidad.is_none() {
             let first = capacity::Entity::find()
                 .order_by_asc(capacity::Column::SortOrder)
@@ -287,12 +282,12 @@ struct RowView {
     synthetic: bool,
 }
 
-fn group_views(groups: &[super::impact::Group]) -> Vec<GroupView> {
+fn group_views(groups: &[domain::indicators::impact::Group]) -> Vec<GroupView> {
     groups
         .iter()
         .map(|g| GroupView {
             label: g.label.clone(),
-            municipalities: crate::format::thousands(g.municipalities as i64),
+            municipalities: domain::format::thousands(g.municipalities as i64),
             median: g.median_change.map_or("—".into(), |v| signed(v, 2)),
             mean: g.mean_change.map_or("—".into(), |v| signed(v, 2)),
             small: g.small,
@@ -304,7 +299,7 @@ fn comparison_link(form: &ComparisonForm, path: &str) -> String {
     let mut parts = Vec::new();
     let mut push = |k: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", crate::text::urlencode(&v)));
+            parts.push(format!("{k}={}", domain::text::urlencode(&v)));
         }
     };
     push("capacidad", form.capacidad.map(|v| v.to_string()));
@@ -324,91 +319,87 @@ async fn comparison_page(
     user: ReportReader,
     form: ComparisonForm,
 ) -> PageResult {
-    let result = async {
-        let form = form.with_defaults(db.inner()).await?;
-        let (comparison, errors) =
-            match super::impact::compare(db.inner(), &user, &form.query()).await {
-                Ok(c) => (Some(c), Vec::new()),
-                Err(AppError::Validation(errors)) => (None, errors),
-                Err(other) => return Err(other.into()),
-            };
-        let indicators = super::list(db.inner())
-            .await?
-            .into_iter()
-            .map(|i: IndicatorView| Choice {
-                selected: Some(i.id) == form.indicador,
-                id: i.id,
-                name: i.name,
-            })
-            .collect();
-        let departments = crate::territory::departments(db.inner()).await?;
-        let selected = form.departamento.as_deref();
-        let view = ComparisonView {
-            groups: comparison
-                .as_ref()
-                .map(|c| group_views(&c.groups))
-                .unwrap_or_default(),
-            strata: comparison
-                .as_ref()
-                .map(|c| {
-                    c.strata
-                        .iter()
-                        .map(|s| StratumView {
-                            label: format!(
-                                "Categoría {}, {}",
-                                s.category.as_deref().unwrap_or("sin dato"),
-                                if s.pdet { "PDET" } else { "no PDET" }
-                            ),
-                            municipalities: crate::format::thousands(s.municipalities as i64),
-                            groups: group_views(&s.groups),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            rows: comparison
-                .as_ref()
-                .map(|c| {
-                    c.rows
-                        .iter()
-                        .map(|r| RowView {
-                            code: r.municipality_code.clone(),
-                            name: r.municipality_name.clone(),
-                            department: r.department_name.clone(),
-                            category: r.category.clone().unwrap_or_else(|| "—".into()),
-                            pdet: r.pdet,
-                            completed: r.completed,
-                            from: super::display(&c.indicator_unit, r.from_value),
-                            to: super::display(&c.indicator_unit, r.to_value),
-                            change: signed(r.change, 2),
-                            synthetic: r.synthetic,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            row_count: crate::format::thousands(
-                comparison.as_ref().map_or(0, |c| c.rows.len()) as i64
-            ),
-            from_year: comparison
-                .as_ref()
-                .map_or(String::new(), |c| c.from_year.to_string()),
-            to_year: comparison
-                .as_ref()
-                .map_or(String::new(), |c| c.to_year.to_string()),
-            threshold: comparison
-                .as_ref()
-                .map_or(super::impact::DEFAULT_THRESHOLD, |c| c.threshold),
-            download: comparison_link(&form, "/reportes/impacto.xlsx"),
-            comparison,
-            errors,
-            capacities: capacity_choices(db.inner(), form.capacidad).await?,
-            indicators,
-            departments: DepartmentChoice::list(&departments, selected),
-            is_reviewer: user.department_scope().is_some(),
+    let form = form.with_defaults(db.inner()).await?;
+    let (comparison, errors) =
+        match domain::indicators::impact::compare(db.inner(), &user, &form.query()).await {
+            Ok(c) => (Some(c), Vec::new()),
+            Err(AppError::Validation(errors)) => (None, errors),
+            Err(other) => return Err(other.into()),
         };
-        page.render("impact", "Formación e indicadores: comparación", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let indicators = domain::indicators::list(db.inner())
+        .await?
+        .into_iter()
+        .map(|i: IndicatorView| Choice {
+            selected: Some(i.id) == form.indicador,
+            id: i.id,
+            name: i.name,
+        })
+        .collect();
+    let departments = domain::territory::departments(db.inner()).await?;
+    let selected = form.departamento.as_deref();
+    let view = ComparisonView {
+        groups: comparison
+            .as_ref()
+            .map(|c| group_views(&c.groups))
+            .unwrap_or_default(),
+        strata: comparison
+            .as_ref()
+            .map(|c| {
+                c.strata
+                    .iter()
+                    .map(|s| StratumView {
+                        label: format!(
+                            "Categoría {}, {}",
+                            s.category.as_deref().unwrap_or("sin dato"),
+                            if s.pdet { "PDET" } else { "no PDET" }
+                        ),
+                        municipalities: domain::format::thousands(s.municipalities as i64),
+                        groups: group_views(&s.groups),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        rows: comparison
+            .as_ref()
+            .map(|c| {
+                c.rows
+                    .iter()
+                    .map(|r| RowView {
+                        code: r.municipality_code.clone(),
+                        name: r.municipality_name.clone(),
+                        department: r.department_name.clone(),
+                        category: r.category.clone().unwrap_or_else(|| "—".into()),
+                        pdet: r.pdet,
+                        completed: r.completed,
+                        from: domain::indicators::display(&c.indicator_unit, r.from_value),
+                        to: domain::indicators::display(&c.indicator_unit, r.to_value),
+                        change: signed(r.change, 2),
+                        synthetic: r.synthetic,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        row_count: domain::format::thousands(comparison.as_ref().map_or(0, |c| c.rows.len()) as i64),
+        from_year: comparison
+            .as_ref()
+            .map_or(String::new(), |c| c.from_year.to_string()),
+        to_year: comparison
+            .as_ref()
+            .map_or(String::new(), |c| c.to_year.to_string()),
+        threshold: comparison
+            .as_ref()
+            .map_or(domain::indicators::impact::DEFAULT_THRESHOLD, |c| {
+                c.threshold
+            }),
+        download: comparison_link(&form, "/reportes/impacto.xlsx"),
+        comparison,
+        errors,
+        capacities: capacity_choices(db.inner(), form.capacidad).await?,
+        indicators,
+        departments: DepartmentChoice::list(&departments, selected),
+        is_reviewer: user.department_scope().is_some(),
+    };
+    page.render("impact", "Formación e indicadores: comparación", view)
 }
 
 #[get("/reportes/impacto.xlsx?<form..>")]
@@ -418,9 +409,12 @@ async fn comparison_download(
     form: ComparisonForm,
 ) -> AppResult<Download> {
     let form = form.with_defaults(db.inner()).await?;
-    let comparison = super::impact::compare(db.inner(), &user, &form.query()).await?;
-    let bytes = super::workbook::comparison(&comparison, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::COMPARISON_FILE, bytes))
+    let comparison = domain::indicators::impact::compare(db.inner(), &user, &form.query()).await?;
+    let bytes = domain::indicators::workbook::comparison(&comparison, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::indicators::workbook::COMPARISON_FILE,
+        bytes,
+    ))
 }
 
 // ---- Where to train next -------------------------------------------------------------------
@@ -439,7 +433,7 @@ struct PrioritiesView<'a> {
 
 #[derive(Serialize)]
 struct PriorityView<'a> {
-    row: &'a super::priorities::PriorityRow,
+    row: &'a domain::indicators::priorities::PriorityRow,
     score: String,
     percentile: String,
 }
@@ -449,53 +443,49 @@ struct PriorityView<'a> {
 #[get("/reportes/prioridades?<capacidad>&<departamento>")]
 async fn priorities_page(
     db: &State<DatabaseConnection>,
-    cache: &State<super::priorities::Cache>,
+    cache: &State<domain::indicators::priorities::Cache>,
     page: Page<'_>,
     user: ReportReader,
     capacidad: Option<i32>,
     departamento: Option<String>,
 ) -> PageResult {
-    let result = async {
-        let ranked = super::priorities::rank(
-            db.inner(),
-            cache.inner(),
-            &user,
-            &PriorityQuery {
-                capacity: capacidad,
-                department: departamento.clone(),
-                limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
-                    super::priorities::MAX_LIMIT
-                } else {
-                    100
-                }),
-            },
-        )
-        .await?;
-        let departments = crate::territory::departments(db.inner()).await?;
-        let view = PrioritiesView {
-            rows: ranked
-                .items
-                .iter()
-                .map(|row| PriorityView {
-                    row,
-                    score: crate::format::decimal(row.score, 1),
-                    percentile: row
-                        .indicator_percentile
-                        .map_or("sin medición".into(), |p| crate::format::decimal(p, 0)),
-                })
-                .collect(),
-            total: crate::format::thousands(ranked.total as i64),
-            shown: ranked.items.len(),
-            ranked: &ranked,
-            capacities: capacity_choices(db.inner(), capacidad).await?,
-            departments: DepartmentChoice::list(&departments, departamento.as_deref()),
-            is_reviewer: user.department_scope().is_some(),
-            is_staff: user.is_staff(),
-        };
-        page.render("priorities", "¿Dónde formar?", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let ranked = domain::indicators::priorities::rank(
+        db.inner(),
+        cache.inner(),
+        &user,
+        &PriorityQuery {
+            capacity: capacidad,
+            department: departamento.clone(),
+            limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
+                domain::indicators::priorities::MAX_LIMIT
+            } else {
+                100
+            }),
+        },
+    )
+    .await?;
+    let departments = domain::territory::departments(db.inner()).await?;
+    let view = PrioritiesView {
+        rows: ranked
+            .items
+            .iter()
+            .map(|row| PriorityView {
+                row,
+                score: domain::format::decimal(row.score, 1),
+                percentile: row
+                    .indicator_percentile
+                    .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
+            })
+            .collect(),
+        total: domain::format::thousands(ranked.total as i64),
+        shown: ranked.items.len(),
+        ranked: &ranked,
+        capacities: capacity_choices(db.inner(), capacidad).await?,
+        departments: DepartmentChoice::list(&departments, departamento.as_deref()),
+        is_reviewer: user.department_scope().is_some(),
+        is_staff: user.is_staff(),
+    };
+    page.render("priorities", "¿Dónde formar?", view)
 }
 
 // ---- The indicators ------------------------------------------------------------------------
@@ -519,7 +509,7 @@ struct IndicatorsView {
 
 async fn indicators_view(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     summary: Option<ObservationSummary>,
     errors: Vec<FieldError>,
 ) -> DomainResult<IndicatorsView> {
@@ -527,9 +517,9 @@ async fn indicators_view(
         .order_by_asc(capacity::Column::SortOrder)
         .all(db)
         .await?;
-    let spans = super::year_spans(db).await?;
+    let spans = domain::indicators::year_spans(db).await?;
     let mut rows = Vec::new();
-    for indicator in super::list(db).await? {
+    for indicator in domain::indicators::list(db).await? {
         rows.push(IndicatorRow {
             capacities: capacities
                 .iter()
@@ -555,7 +545,7 @@ async fn indicators_view(
     }
     Ok(IndicatorsView {
         indicators: rows,
-        is_admin: user.role == crate::entities::values::Role::Admin,
+        is_admin: user.role == domain::entities::values::Role::Admin,
         is_staff: user.is_staff(),
         summary,
         errors,
@@ -570,12 +560,8 @@ async fn indicators_page(
     page: Page<'_>,
     user: ReportReader,
 ) -> PageResult {
-    let result = async {
-        let view = indicators_view(db.inner(), &user, None, Vec::new()).await?;
-        page.render("indicators", "Indicadores de las capacidades", view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let view = indicators_view(db.inner(), &user, None, Vec::new()).await?;
+    page.render("indicators", "Indicadores de las capacidades", view)
 }
 
 #[derive(FromForm)]
@@ -604,7 +590,7 @@ async fn indicator_submit(
     admin: AdminUser,
     id: i32,
     form: CsrfForm<IndicatorForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = IndicatorInput {
         code: None,
@@ -616,21 +602,23 @@ async fn indicator_submit(
         capacity_ids: Some(form.capacity_ids),
     };
     let back = Redirect::to(format!("/indicadores#indicador-{id}"));
-    Ok(match super::update(db.inner(), &admin, id, input).await {
-        Ok(saved) => Flash::success(back, format!("Indicador «{}» guardado.", saved.name)),
-        Err(AppError::Validation(errors)) => Flash::error(
-            back,
-            format!(
-                "No se guardó: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
+    Ok(
+        match domain::indicators::update(db.inner(), &admin, id, input).await {
+            Ok(saved) => Flash::success(back, format!("Indicador «{}» guardado.", saved.name)),
+            Err(AppError::Validation(errors)) => Flash::error(
+                back,
+                format!(
+                    "No se guardó: {}",
+                    errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
             ),
-        ),
-        Err(other) => return Err(other.into()),
-    })
+            Err(other) => return Err(other.into()),
+        },
+    )
 }
 
 /// A file of observations from the page: «Revisar» previews, «Cargar» saves; the page shows
@@ -657,16 +645,17 @@ async fn import_submit(
     let (status, summary, errors) = match result {
         Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
         Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
-        Err(other) => return Err(failure(&page, other)),
+        Err(other) => return Err(Failure::from(other)),
     };
     let rendered = async {
         let view = indicators_view(db.inner(), &staff, summary, errors).await?;
         page.render("indicators", "Indicadores de las capacidades", view)
     }
     .await;
-    match rendered {
-        Ok(html) if status == Status::Ok => Ok(html),
-        Ok(html) => Err((status, html)),
-        Err(e) => Err(failure(&page, e.into())),
+    let html = rendered?;
+    if status == Status::Ok {
+        Ok(html)
+    } else {
+        Err(Failure::from((status, html)))
     }
 }

@@ -141,7 +141,7 @@ use utoipa::{Modify, ToResponse};
         description,
         crate::web::health,
     ),
-    components(schemas(crate::web::problem::Problem, crate::parse::QueryBool)),
+    components(schemas(crate::web::problem::Problem, domain::parse::QueryBool)),
     modifiers(&Conventions),
 )]
 pub struct ApiDoc;
@@ -266,7 +266,7 @@ fn add_conventional_responses(operation: &mut Operation) {
             if let Some(RefOr::T(utoipa::openapi::schema::Schema::Array(list))) =
                 content.schema.as_mut()
             {
-                list.max_items = Some(crate::validate::LIST_MAX);
+                list.max_items = Some(domain::validate::LIST_MAX);
             }
         }
     }

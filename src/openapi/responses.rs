@@ -3,7 +3,7 @@
 //! what they do (403, 404, 409, 429…); [`super::Conventions`] adds the ones every operation
 //! of a kind has.
 
-use crate::error::{BUSY_RETRY_AFTER_SECONDS, title_for};
+use domain::error::{BUSY_RETRY_AFTER_SECONDS, title_for};
 use serde_json::json;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};

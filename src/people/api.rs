@@ -1,13 +1,14 @@
 //! `/api/v1/registrations`: a participant signs up (no authentication), then confirms through
 //! the emailed link.
 
-use super::registration::{self, Received, RegistrationInput};
 use crate::accounts::api::UserWithProfile;
 use crate::api::{Created, created};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, TooManyRequests};
 use crate::web::ClientAddress;
+use domain::error::AppError;
+use domain::people::registration::{self, Received, RegistrationInput};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Route, State, post, routes};
@@ -100,7 +101,7 @@ async fn confirm(
         );
     }
     let (user, _) = registration::confirm(db, &notifier, token).await?;
-    let participant = super::profile_of_user(db.inner(), user.id).await?;
+    let participant = domain::people::profile_of_user(db.inner(), user.id).await?;
     Ok(created(UserWithProfile {
         user: user.into(),
         participant,

@@ -1,17 +1,18 @@
 //! Pages: self-registration, "my profile" and the personal-data download.
 
-use super::profile::{self, ParticipantView};
-use super::registration::{self, ProfileInput, RegistrationInput};
-use super::{ENTITY_TYPES, ETHNIC_GROUPS, LEVELS, SEXES};
 use crate::accounts::guards::{self, ParticipantUser};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::territory;
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, ClientAddress, DepartmentChoice, Failure, Page};
+use domain::error::{AppError, FieldError};
+use domain::people::profile::{self, ParticipantView};
+use domain::people::registration::{self, ProfileInput, RegistrationInput};
+use domain::people::{ENTITY_TYPES, ETHNIC_GROUPS, LEVELS, SEXES};
+use domain::territory;
 use rocket::form::FromForm;
-use rocket::http::{ContentType, CookieJar, Header, Status};
-use rocket::response::content::RawHtml;
+use rocket::http::{ContentType, CookieJar, Header};
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -258,7 +259,7 @@ const YES_NO: &[(&str, &str)] = &[("si", "Sí"), ("no", "No")];
 impl<'a> ProfileFormView<'a> {
     /// The form showing `form`, with `errors`, over the list of `departments`.
     fn new(
-        departments: &'a [crate::entities::department::Model],
+        departments: &'a [domain::entities::department::Model],
         form: &'a ProfileForm,
         errors: &'a [FieldError],
         profile: Option<&'a ParticipantView>,
@@ -293,7 +294,7 @@ impl<'a> ProfileFormView<'a> {
             victim: Choice::list(YES_NO, &form.is_conflict_victim),
             errors,
             field_errors,
-            consent_version: super::DATA_CONSENT_VERSION,
+            consent_version: domain::people::DATA_CONSENT_VERSION,
             locked_document: false,
             profile,
         }
@@ -306,7 +307,7 @@ async fn registration_html(
     page: &Page<'_>,
     form: &ProfileForm,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let departments = territory::departments(db).await?;
     let view = ProfileFormView::new(&departments, form, errors, None);
     page.render("register", "Registrarse", view)
@@ -319,7 +320,7 @@ async fn profile_html(
     profile: &ParticipantView,
     form: &ProfileForm,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let departments = territory::departments(db).await?;
     let view = ProfileFormView::new(&departments, form, errors, Some(profile));
     page.render("profile", "Mi perfil", view)
@@ -344,9 +345,9 @@ async fn registration_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     siguiente: Option<&str>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let form = ProfileForm {
-        siguiente: crate::accounts::safe_next(siguiente),
+        siguiente: domain::accounts::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
     registration_html(db, &page, &form, &[]).await
@@ -359,7 +360,7 @@ async fn registration_submit(
     address: ClientAddress,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
-) -> Result<RawHtml<String>, Failure> {
+) -> PageResult {
     let form = form.0;
     let result = async {
         let (profile, mut errors) = form.to_input(db).await?;
@@ -385,25 +386,22 @@ async fn registration_submit(
     }
     .await;
     match result {
-        Ok(received) => page
-            .render(
-                "register_sent",
-                "Revise su correo",
-                RegisterSentView {
-                    email: received.email,
-                    valid_hours: registration::CONFIRMATION_HOURS,
-                },
-            )
-            .map_err(|e| Failure::of(&page, e.into())),
+        Ok(received) => page.render(
+            "register_sent",
+            "Revise su correo",
+            RegisterSentView {
+                email: received.email,
+                valid_hours: registration::CONFIRMATION_HOURS,
+            },
+        ),
         Err(AppError::Validation(errors)) => {
             let mut form = form;
             form.password.clear();
-            match registration_html(db, &page, &form, &errors).await {
-                Ok(html) => Err((Status::UnprocessableEntity, html).into()),
-                Err(e) => Err(Failure::of(&page, e.into())),
-            }
+            Err(Failure::form_again(
+                registration_html(db, &page, &form, &errors).await,
+            ))
         }
-        Err(other) => Err(Failure::of(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -412,7 +410,7 @@ async fn confirmation_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     token: &str,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let usable = registration::confirmation_usable(db, token).await?;
     page.render(
         "register_confirm",
@@ -428,23 +426,19 @@ async fn confirmation_submit(
     notifier: Mailer<'_>,
     rocket_config: &rocket::Config,
     cookies: &CookieJar<'_>,
-    page: Page<'_>,
     token: &str,
     _form: CsrfForm<PlainForm>,
-) -> Result<Flash<Redirect>, Failure> {
-    let (user, next) = registration::confirm(db, &notifier, token)
-        .await
-        .map_err(|e| Failure::of(&page, e))?;
+) -> PageResult<Flash<Redirect>> {
+    let (user, next) = registration::confirm(db, &notifier, token).await?;
     guards::start_session(
         db.inner(),
         cookies,
         user.id,
         crate::web::csrf::secure_cookies(rocket_config),
     )
-    .await
-    .map_err(|e| Failure::of(&page, e.into()))?;
+    .await?;
     Ok(Flash::success(
-        Redirect::to(crate::accounts::safe_next(Some(&next))),
+        Redirect::to(domain::accounts::safe_next(Some(&next))),
         "Le damos la bienvenida: su cuenta quedó activa y le enviamos un correo.",
     ))
 }
@@ -454,7 +448,7 @@ async fn profile_page(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
     page: Page<'_>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let view = profile::profile_of_user(db.inner(), me.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -467,7 +461,7 @@ async fn profile_submit(
     me: ParticipantUser,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let mut form = form.0;
     // Unticking the consent means "erase those data", whatever the selects still show.
     if !form.sensitive_data_consent {
@@ -499,12 +493,9 @@ async fn profile_submit(
                 shown.document_number = view.document_number.clone();
                 profile_html(db, &page, &view, &shown, &errors).await
             };
-            match render.await {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(crate::web::failure(&page, e.into())),
-            }
+            Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(crate::web::failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -529,14 +520,10 @@ async fn data_page(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
     page: crate::web::Page<'_>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let export = profile::personal_data_export(db.inner(), me.id).await?;
-        let data = crate::people::readable::readable(db.inner(), &export).await?;
-        page.render("my_data", "Mis datos", data)
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+) -> PageResult {
+    let export = profile::personal_data_export(db.inner(), me.id).await?;
+    let data = domain::people::readable::readable(db.inner(), &export).await?;
+    page.render("my_data", "Mis datos", data)
 }
 
 /// The same, as a file to keep: JSON with Spanish keys, names instead of ids. (The API's
@@ -547,7 +534,7 @@ async fn data_download(
     me: ParticipantUser,
 ) -> AppResult<JsonDownload> {
     let export = profile::personal_data_export(db.inner(), me.id).await?;
-    let data = crate::people::readable::readable(db.inner(), &export).await?;
+    let data = domain::people::readable::readable(db.inner(), &export).await?;
     let text =
         serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(JsonDownload(text, "mis-datos-aula-territorial.json"))
@@ -581,7 +568,7 @@ struct CorrectionForm {
 csrf_protected!(CorrectionForm);
 
 impl CorrectionForm {
-    fn of(person: &crate::entities::participant::Model, back: &str) -> Self {
+    fn of(person: &domain::entities::participant::Model, back: &str) -> Self {
         CorrectionForm {
             first_names: person.first_names.clone(),
             last_names: person.last_names.clone(),
@@ -594,8 +581,8 @@ impl CorrectionForm {
         }
     }
 
-    fn input(&self) -> super::correction::CorrectionInput {
-        super::correction::CorrectionInput {
+    fn input(&self) -> domain::people::correction::CorrectionInput {
+        domain::people::correction::CorrectionInput {
             first_names: Some(self.first_names.clone()),
             last_names: Some(self.last_names.clone()),
             document_type: Some(self.document_type.clone()),
@@ -612,7 +599,7 @@ impl CorrectionForm {
 fn correction_back(typed: Option<&str>) -> String {
     match typed {
         Some(path)
-            if path.starts_with("/coordinacion/") && crate::accounts::is_local_path(path) =>
+            if path.starts_with("/coordinacion/") && domain::accounts::is_local_path(path) =>
         {
             path.into()
         }
@@ -629,18 +616,18 @@ struct CorrectionView {
     errors: Vec<FieldError>,
     document_types: Vec<Choice<'static>>,
     /// The valid certificates the correction will re-issue.
-    certificates: Vec<crate::certificates::issue::Verification>,
+    certificates: Vec<domain::certificates::issue::Verification>,
 }
 
 async fn correction_html(
     db: &DatabaseConnection,
     page: &Page<'_>,
-    person: &crate::entities::participant::Model,
+    person: &domain::entities::participant::Model,
     form: CorrectionForm,
     errors: &[FieldError],
-) -> AppResult<RawHtml<String>> {
-    use crate::entities::values::{CertificateStatus, DocumentType};
-    let certificates = crate::certificates::issue::of_participant(db, person.id)
+) -> PageResult {
+    use domain::entities::values::{CertificateStatus, DocumentType};
+    let certificates = domain::certificates::issue::of_participant(db, person.id)
         .await?
         .into_iter()
         .filter(|c| c.status == CertificateStatus::Valid)
@@ -664,7 +651,8 @@ async fn correction_html(
         CorrectionView {
             participant_id: person.id,
             full_name: person.full_name(),
-            municipality: super::correction::place_name(db, &person.municipality_code).await?,
+            municipality: domain::people::correction::place_name(db, &person.municipality_code)
+                .await?,
             form,
             errors: errors.to_vec(),
             document_types,
@@ -680,8 +668,8 @@ async fn correction_page(
     page: Page<'_>,
     id: i32,
     volver: Option<&str>,
-) -> AppResult<RawHtml<String>> {
-    let person = super::correction::find_correctable(db.inner(), &staff, id).await?;
+) -> PageResult {
+    let person = domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
     let form = CorrectionForm::of(&person, &correction_back(volver));
     correction_html(db, &page, &person, form, &[]).await
 }
@@ -694,10 +682,10 @@ async fn correction_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<CorrectionForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let back = correction_back(Some(&form.back));
-    match super::correction::correct(db, &notifier, &staff, id, &form.input()).await {
+    match domain::people::correction::correct(db, &notifier, &staff, id, &form.input()).await {
         Ok(outcome) => {
             let changed: Vec<&str> = outcome.changes.iter().map(|c| c.label).collect();
             let mut message = if changed.is_empty() {
@@ -736,14 +724,12 @@ async fn correction_submit(
         }
         Err(AppError::Validation(errors)) => {
             let render = async {
-                let person = super::correction::find_correctable(db.inner(), &staff, id).await?;
+                let person =
+                    domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
                 correction_html(db, &page, &person, form.clone(), &errors).await
             };
-            match render.await {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(crate::web::failure(&page, e.into())),
-            }
+            Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(crate::web::failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }

@@ -1,14 +1,14 @@
 //! `/api/v1/reports/...`: staff see everything, reviewers their department (silently).
 
-use super::coverage::{CoverageQuery, CoverageRow, Rollup};
-use super::differential::Differential;
 use super::params::{CoverageParams, ReportParams};
-use super::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use crate::accounts::guards::ReportReader;
 use crate::api::{List, Paging};
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, Workbook};
-use crate::spreadsheets::Download;
+use crate::spreadsheets::download::Download;
+use domain::reports::coverage::{CoverageQuery, CoverageRow, Rollup};
+use domain::reports::differential::Differential;
+use domain::reports::{AttendanceRow, ParticipantRow, ReportQuery, page_of};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
@@ -79,8 +79,8 @@ async fn attendance(
     let filters = query.resolve(&user)?;
     let paging = Paging { page, per_page };
     let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
-        super::attendance_page(db.inner(), &filters, &paging),
-        super::differential::differential(db.inner(), &filters)
+        domain::reports::attendance_page(db.inner(), &filters, &paging),
+        domain::reports::differential::differential(db.inner(), &filters)
     )?;
     Ok(Json(AttendanceReport {
         items,
@@ -114,8 +114,12 @@ async fn attendance_xlsx(
 ) -> AppResult<Download> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
+    let bytes =
+        domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::reports::workbook::ATTENDANCE_FILE,
+        bytes,
+    ))
 }
 
 /// The attendance report per participant
@@ -151,7 +155,8 @@ async fn participants(
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (page, per_page) = Paging { page, per_page }.resolve()?;
-    let (items, total) = super::participants_page(db.inner(), &filters, page, per_page).await?;
+    let (items, total) =
+        domain::reports::participants_page(db.inner(), &filters, page, per_page).await?;
     Ok(Json(List {
         items,
         total,
@@ -189,8 +194,8 @@ async fn coverage(
 ) -> AppResult<Json<CoverageReport>> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let rows = super::coverage::coverage(db.inner(), &filters).await?;
-    let (by_department, national) = super::coverage::rollups(&rows);
+    let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
+    let (by_department, national) = domain::reports::coverage::rollups(&rows);
     let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
     Ok(Json(CoverageReport {
         items,
@@ -222,6 +227,10 @@ async fn coverage_xlsx(
 ) -> AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes = super::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::COVERAGE_FILE, bytes))
+    let bytes =
+        domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::reports::workbook::COVERAGE_FILE,
+        bytes,
+    ))
 }

@@ -2,16 +2,15 @@
 //! inline SVG chart of attendance and completion by municipality (no JavaScript) and links to
 //! the Excel files. The downloads here use the browser session (the API takes only tokens).
 
-use super::coverage::CoverageQuery;
 use super::params::{CoverageParams, ReportParams};
-use super::{NOT_CLOSED, NOT_STARTED, ReportQuery};
 use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
-use crate::spreadsheets::Download;
-use crate::text::urlencode;
+use crate::spreadsheets::download::Download;
+use crate::web::PageResult;
 use crate::web::{DepartmentChoice, Page, Pager};
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
+use domain::reports::coverage::CoverageQuery;
+use domain::reports::{NOT_CLOSED, NOT_STARTED, ReportQuery};
+use domain::text::urlencode;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -103,7 +102,7 @@ pub struct Chart<'a> {
 
 /// «66,7 %», or `missing` when there is nothing to measure yet.
 fn percent_or(pct: Option<f64>, missing: &str) -> String {
-    pct.map_or_else(|| missing.to_string(), crate::format::percent_value)
+    pct.map_or_else(|| missing.to_string(), domain::format::percent_value)
 }
 
 /// A bar's width for a percentage (none when there is nothing to measure).
@@ -111,7 +110,7 @@ fn width(pct: Option<f64>) -> String {
     format!("{:.1}", pct.unwrap_or(0.0).clamp(0.0, 100.0) * SCALE)
 }
 
-pub fn chart(summary: &[super::MunicipalitySummary]) -> Chart<'_> {
+pub fn chart(summary: &[domain::reports::MunicipalitySummary]) -> Chart<'_> {
     let bars = summary
         .iter()
         .enumerate()
@@ -210,116 +209,112 @@ async fn report_page(
     user: ReportReader,
     params: ReportParams,
     pagina: Option<u64>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     let query = ReportQuery::from(params);
-    let result = async {
-        let filters = query.resolve(&user)?;
-        let paged = paging(pagina);
-        let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
-            super::summaries(db.inner(), &filters),
-            super::attendance_page(db.inner(), &filters, &paged),
-            super::differential::differential(db.inner(), &filters)
-        )?;
-        let table = summary
-            .iter()
-            .map(|s| SummaryRow {
-                code: &s.municipality_code,
-                name: &s.municipality_name,
-                cohorts: s.cohorts,
-                enrolled: s.enrolled,
-                attendance: percent_or(s.attendance_pct, NOT_STARTED),
-                completed: s.completed,
-                completion: percent_or(s.completion_pct, NOT_CLOSED),
-                certified: s.certified,
-            })
-            .collect();
-        // The summary covers every municipality; the municipality × cohort table is paged.
-        let detail = rows
-            .iter()
-            .map(|r| DetailRow {
-                code: &r.municipality_code,
-                name: &r.municipality_name,
-                cohort_id: r.cohort_id,
-                cohort: &r.cohort_name,
-                enrolled: r.enrolled,
-                stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
-                sessions: r.sessions_held,
-                scheduled: r.sessions_scheduled,
-                attendance: percent_or(r.attendance_pct, NOT_STARTED),
-                completed: r
-                    .completed
-                    .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
-                certified: r.certified,
-                participants: participants_link(&query, &r.municipality_code, r.cohort_id),
-            })
-            .collect();
-        let group = |label: &str, count: String| Group {
-            label: label.to_string(),
-            count,
-        };
-        let mut groups = vec![group(
-            "Personas con consentimiento",
-            differential.consenting.text(),
-        )];
-        for c in differential.sex.iter().chain(&differential.ethnic_group) {
-            groups.push(group(&c.label, c.count.text()));
-        }
-        groups.push(group("Con discapacidad", differential.disability.text()));
-        groups.push(group("Víctimas del conflicto", differential.victims.text()));
-        let qs = query_string(&query);
-        let department = filters.department.clone().unwrap_or_default();
-        let department_name = crate::territory::department_name(db.inner(), &department).await?;
-        let departments = crate::territory::departments(db.inner()).await?;
-        let places = crate::territory::municipalities_of(db.inner(), &department).await?;
-        let chosen = query
-            .municipality
-            .as_deref()
-            .map(crate::territory::normalize_municipality_code);
-        let view = ReportView {
-            is_reviewer: user.department_scope().is_some(),
-            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-            municipalities: places
-                .iter()
-                .map(|m| DepartmentChoice {
-                    code: &m.code,
-                    name: &m.name,
-                    selected: chosen.as_deref() == Some(m.code.as_str()),
-                })
-                .collect(),
-            department,
-            department_name,
-            filter: FilterForm {
-                department: query.department.clone().unwrap_or_default(),
-                municipality: query.municipality.clone().unwrap_or_default(),
-                from: query.from.clone().unwrap_or_default(),
-                to: query.to.clone().unwrap_or_default(),
-            },
-            chart: chart(&summary),
-            table,
-            detail,
-            pager: Pager::new(
-                "/reportes",
-                &query_pairs(&query),
-                page_number,
-                PER_PAGE,
-                total as u64,
-            ),
-            participants: format!("/reportes/participantes{qs}"),
-            groups,
-            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-            coverage_xlsx: format!(
-                "/reportes/cobertura.xlsx{}",
-                filters
-                    .department
-                    .as_deref()
-                    .map(|d| format!("?department={}", urlencode(d)))
-                    .unwrap_or_default()
-            ),
-        };
-        page.render("reports", "Informes", view)
+    let filters = query.resolve(&user)?;
+    let paged = paging(pagina);
+    let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
+        domain::reports::summaries(db.inner(), &filters),
+        domain::reports::attendance_page(db.inner(), &filters, &paged),
+        domain::reports::differential::differential(db.inner(), &filters)
+    )?;
+    let table = summary
+        .iter()
+        .map(|s| SummaryRow {
+            code: &s.municipality_code,
+            name: &s.municipality_name,
+            cohorts: s.cohorts,
+            enrolled: s.enrolled,
+            attendance: percent_or(s.attendance_pct, NOT_STARTED),
+            completed: s.completed,
+            completion: percent_or(s.completion_pct, NOT_CLOSED),
+            certified: s.certified,
+        })
+        .collect();
+    // The summary covers every municipality; the municipality × cohort table is paged.
+    let detail = rows
+        .iter()
+        .map(|r| DetailRow {
+            code: &r.municipality_code,
+            name: &r.municipality_name,
+            cohort_id: r.cohort_id,
+            cohort: &r.cohort_name,
+            enrolled: r.enrolled,
+            stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
+            sessions: r.sessions_held,
+            scheduled: r.sessions_scheduled,
+            attendance: percent_or(r.attendance_pct, NOT_STARTED),
+            completed: r
+                .completed
+                .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
+            certified: r.certified,
+            participants: participants_link(&query, &r.municipality_code, r.cohort_id),
+        })
+        .collect();
+    let group = |label: &str, count: String| Group {
+        label: label.to_string(),
+        count,
+    };
+    let mut groups = vec![group(
+        "Personas con consentimiento",
+        differential.consenting.text(),
+    )];
+    for c in differential.sex.iter().chain(&differential.ethnic_group) {
+        groups.push(group(&c.label, c.count.text()));
     }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+    groups.push(group("Con discapacidad", differential.disability.text()));
+    groups.push(group("Víctimas del conflicto", differential.victims.text()));
+    let qs = query_string(&query);
+    let department = filters.department.clone().unwrap_or_default();
+    let department_name = domain::territory::department_name(db.inner(), &department).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
+    let places = domain::territory::municipalities_of(db.inner(), &department).await?;
+    let chosen = query
+        .municipality
+        .as_deref()
+        .map(domain::territory::normalize_municipality_code);
+    let view = ReportView {
+        is_reviewer: user.department_scope().is_some(),
+        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+        municipalities: places
+            .iter()
+            .map(|m| DepartmentChoice {
+                code: &m.code,
+                name: &m.name,
+                selected: chosen.as_deref() == Some(m.code.as_str()),
+            })
+            .collect(),
+        department,
+        department_name,
+        filter: FilterForm {
+            department: query.department.clone().unwrap_or_default(),
+            municipality: query.municipality.clone().unwrap_or_default(),
+            from: query.from.clone().unwrap_or_default(),
+            to: query.to.clone().unwrap_or_default(),
+        },
+        chart: chart(&summary),
+        table,
+        detail,
+        pager: Pager::new(
+            "/reportes",
+            &query_pairs(&query),
+            page_number,
+            PER_PAGE,
+            total as u64,
+        ),
+        participants: format!("/reportes/participantes{qs}"),
+        groups,
+        attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+        coverage_xlsx: format!(
+            "/reportes/cobertura.xlsx{}",
+            filters
+                .department
+                .as_deref()
+                .map(|d| format!("?department={}", urlencode(d)))
+                .unwrap_or_default()
+        ),
+    };
+    page.render("reports", "Informes", view)
 }
 
 #[derive(Serialize)]
@@ -365,60 +360,56 @@ async fn participants_page(
     user: ReportReader,
     params: ReportParams,
     pagina: Option<u64>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     let query = ReportQuery::from(params);
-    let result = async {
-        let filters = query.resolve(&user)?;
-        let (page_number, per_page) = paging(pagina).resolve()?;
-        let (rows, total) =
-            super::participants_page(db.inner(), &filters, page_number, per_page).await?;
-        let rows = rows
-            .iter()
-            .map(|p| PersonRow {
-                municipality_code: &p.municipality_code,
-                municipality_name: &p.municipality_name,
-                cohort_name: &p.cohort_name,
-                document_type: p.document_type.as_str(),
-                document_number: &p.document_number,
-                full_name: &p.full_name,
-                status: p.status_label,
-                attended: p.sessions_attended,
-                held: p.sessions_held,
-                attendance: percent_or(p.attendance_pct, NOT_STARTED),
-                completed: match p.completed {
-                    Some(true) => "Sí",
-                    Some(false) => "No",
-                    None => NOT_CLOSED,
-                },
-                certificate: p.certificate_code.as_deref(),
-            })
-            .collect();
-        let qs = query_string(&query);
-        let department = filters.department.clone().unwrap_or_default();
-        let view = ParticipantsView {
-            is_reviewer: user.department_scope().is_some(),
-            department_name: crate::territory::department_name(db.inner(), &department).await?,
-            filters: filters
-                .describe()
-                .into_iter()
-                .map(|(what, value)| Described { what, value })
-                .collect(),
-            rows,
+    let filters = query.resolve(&user)?;
+    let (page_number, per_page) = paging(pagina).resolve()?;
+    let (rows, total) =
+        domain::reports::participants_page(db.inner(), &filters, page_number, per_page).await?;
+    let rows = rows
+        .iter()
+        .map(|p| PersonRow {
+            municipality_code: &p.municipality_code,
+            municipality_name: &p.municipality_name,
+            cohort_name: &p.cohort_name,
+            document_type: p.document_type.as_str(),
+            document_number: &p.document_number,
+            full_name: &p.full_name,
+            status: p.status_label,
+            attended: p.sessions_attended,
+            held: p.sessions_held,
+            attendance: percent_or(p.attendance_pct, NOT_STARTED),
+            completed: match p.completed {
+                Some(true) => "Sí",
+                Some(false) => "No",
+                None => NOT_CLOSED,
+            },
+            certificate: p.certificate_code.as_deref(),
+        })
+        .collect();
+    let qs = query_string(&query);
+    let department = filters.department.clone().unwrap_or_default();
+    let view = ParticipantsView {
+        is_reviewer: user.department_scope().is_some(),
+        department_name: domain::territory::department_name(db.inner(), &department).await?,
+        filters: filters
+            .describe()
+            .into_iter()
+            .map(|(what, value)| Described { what, value })
+            .collect(),
+        rows,
+        total,
+        pager: Pager::new(
+            "/reportes/participantes",
+            &query_pairs(&query),
+            page_number,
+            per_page,
             total,
-            pager: Pager::new(
-                "/reportes/participantes",
-                &query_pairs(&query),
-                page_number,
-                per_page,
-                total,
-            ),
-            back: format!("/reportes{qs}"),
-            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-        };
-        page.render("report_participants", "Participantes del informe", view)
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+        ),
+        back: format!("/reportes{qs}"),
+        attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+    };
+    page.render("report_participants", "Participantes del informe", view)
 }
 
 #[get("/reportes/asistencia.xlsx?<params..>")]
@@ -429,8 +420,12 @@ async fn attendance_download(
 ) -> crate::error::AppResult<Download> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes = super::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::ATTENDANCE_FILE, bytes))
+    let bytes =
+        domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::reports::workbook::ATTENDANCE_FILE,
+        bytes,
+    ))
 }
 
 #[get("/reportes/cobertura.xlsx?<params..>")]
@@ -441,8 +436,12 @@ async fn coverage_download(
 ) -> crate::error::AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes = super::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(super::workbook::COVERAGE_FILE, bytes))
+    let bytes =
+        domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
+    Ok(Download::xlsx(
+        domain::reports::workbook::COVERAGE_FILE,
+        bytes,
+    ))
 }
 
 /// How strongly a capacity was strengthened in a municipality, for the grid's colour.
@@ -496,104 +495,100 @@ async fn coverage_grid(
     page: Page<'_>,
     user: ReportReader,
     params: CoverageParams,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     let query = CoverageQuery::from(params);
-    use crate::entities::{capacity, municipality};
+    use domain::entities::{capacity, municipality};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let result = async {
-        let filters = query.resolve(&user)?;
-        let rows = super::coverage::coverage(db.inner(), &filters).await?;
-        let capacities = capacity::Entity::find()
-            .filter(capacity::Column::Active.eq(true))
-            .order_by_asc(capacity::Column::SortOrder)
-            .all(db.inner())
-            .await?;
-        let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    (r.municipality_code.clone(), r.capacity_id),
-                    (r.certified, r.participants_trained),
-                )
-            })
-            .collect();
-        // With a department: all its municipalities (gaps included). Nationally: those with data.
-        let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
-            (_, true) => Vec::new(),
-            (Some(department), false) => {
-                let mut find = municipality::Entity::find()
-                    .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
-                if filters.pdet == Some(true) {
-                    find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
-                }
-                if let Some(category) = &filters.category {
-                    find = find.filter(municipality::Column::Category.eq(category.as_str()));
-                }
-                find.order_by_asc(municipality::Column::Name)
-                    .all(db.inner())
-                    .await?
-                    .into_iter()
-                    .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
-                    .collect()
+    let filters = query.resolve(&user)?;
+    let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
+    let capacities = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db.inner())
+        .await?;
+    let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                (r.municipality_code.clone(), r.capacity_id),
+                (r.certified, r.participants_trained),
+            )
+        })
+        .collect();
+    // With a department: all its municipalities (gaps included). Nationally: those with data.
+    let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
+        (_, true) => Vec::new(),
+        (Some(department), false) => {
+            let mut find = municipality::Entity::find()
+                .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+            if filters.pdet == Some(true) {
+                find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
             }
-            (None, false) => {
-                let mut seen = std::collections::BTreeMap::new();
-                for r in &rows {
-                    seen.insert(
-                        (r.municipality_name.clone(), r.municipality_code.clone()),
-                        r.pdet,
-                    );
-                }
-                seen.into_iter()
-                    .map(|((name, code), pdet)| (code, name, pdet))
-                    .collect()
+            if let Some(category) = &filters.category {
+                find = find.filter(municipality::Column::Category.eq(category.as_str()));
             }
-        };
-        places.dedup();
-        let grid = places
-            .iter()
-            .map(|(code, name, pdet)| {
-                let cells: Vec<GridCell> = capacities
-                    .iter()
-                    .map(|c| {
-                        let (certified, trained) =
-                            cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
-                        GridCell {
-                            certified,
-                            trained,
-                            level: level(certified, trained),
-                            label: format!(
-                                "{name}, {}: {certified} certificadas de {trained} formadas",
-                                c.name
-                            ),
-                        }
-                    })
-                    .collect();
-                GridRow {
-                    code,
-                    name,
-                    pdet: *pdet,
-                    gaps: cells.iter().filter(|c| c.trained == 0).count(),
-                    cells,
-                }
-            })
-            .collect();
-        let departments = crate::territory::departments(db.inner()).await?;
-        let view = GridView {
-            capacities: capacities
+            find.order_by_asc(municipality::Column::Name)
+                .all(db.inner())
+                .await?
+                .into_iter()
+                .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
+                .collect()
+        }
+        (None, false) => {
+            let mut seen = std::collections::BTreeMap::new();
+            for r in &rows {
+                seen.insert(
+                    (r.municipality_name.clone(), r.municipality_code.clone()),
+                    r.pdet,
+                );
+            }
+            seen.into_iter()
+                .map(|((name, code), pdet)| (code, name, pdet))
+                .collect()
+        }
+    };
+    places.dedup();
+    let grid = places
+        .iter()
+        .map(|(code, name, pdet)| {
+            let cells: Vec<GridCell> = capacities
                 .iter()
-                .map(|c| CapacityColumn {
-                    id: c.id,
-                    name: &c.name,
+                .map(|c| {
+                    let (certified, trained) =
+                        cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
+                    GridCell {
+                        certified,
+                        trained,
+                        level: level(certified, trained),
+                        label: format!(
+                            "{name}, {}: {certified} certificadas de {trained} formadas",
+                            c.name
+                        ),
+                    }
                 })
-                .collect(),
-            grid,
-            department: filters.department.clone().unwrap_or_default(),
-            is_reviewer: user.department_scope().is_some(),
-            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-        };
-        page.render("coverage_grid", "Capacidades por municipio", view)
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+                .collect();
+            GridRow {
+                code,
+                name,
+                pdet: *pdet,
+                gaps: cells.iter().filter(|c| c.trained == 0).count(),
+                cells,
+            }
+        })
+        .collect();
+    let departments = domain::territory::departments(db.inner()).await?;
+    let view = GridView {
+        capacities: capacities
+            .iter()
+            .map(|c| CapacityColumn {
+                id: c.id,
+                name: &c.name,
+            })
+            .collect(),
+        grid,
+        department: filters.department.clone().unwrap_or_default(),
+        is_reviewer: user.department_scope().is_some(),
+        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+    };
+    page.render("coverage_grid", "Capacidades por municipio", view)
 }

@@ -1,9 +1,9 @@
 //! The reports' filters as Rocket reads them from the query string, handed to the domain's
 //! [`ReportQuery`] and [`CoverageQuery`] (which validate them and apply the caller's scope).
 
-use super::ReportQuery;
-use super::coverage::CoverageQuery;
 use crate::parse::QueryFlag;
+use domain::reports::ReportQuery;
+use domain::reports::coverage::CoverageQuery;
 use rocket::FromForm;
 
 #[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
@@ -55,10 +55,10 @@ pub struct CoverageParams {
     /// Capacity id.
     pub capacity: Option<i32>,
     /// `true`: only PDET municipalities; `false`: only the others.
-    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
+    #[param(inline, value_type = Option<domain::parse::QueryBool>)]
     pub pdet: QueryFlag,
     /// Municipal category, `E` or 1–6 (otherwise 422).
-    #[param(inline, value_type = Option<crate::territory::Category>)]
+    #[param(inline, value_type = Option<domain::territory::Category>)]
     pub category: Option<String>,
 }
 

@@ -27,7 +27,7 @@ impl Download {
         }
     }
 
-    /// An iCalendar file (`text/calendar; charset=utf-8`), e.g. from [`crate::calendar::calendar`].
+    /// An iCalendar file (`text/calendar; charset=utf-8`), e.g. from [`domain::calendar::calendar`].
     pub fn calendar(filename: &str, body: String) -> Self {
         Self {
             filename: filename.to_string(),
@@ -73,7 +73,7 @@ pub(super) fn content_disposition(filename: &str) -> String {
             } else if c.is_ascii() {
                 '_'
             } else {
-                let folded = crate::text::fold(&c.to_string());
+                let folded = domain::text::fold(&c.to_string());
                 let mut chars = folded.chars();
                 match (chars.next(), chars.next()) {
                     (Some(plain), None) if plain.is_ascii_alphanumeric() => {

@@ -3,12 +3,13 @@
 //! its departments) and reviewers (their department). No response body ever says who answered
 //! what.
 
-use super::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
-use super::{PendingSurvey, Recorded, ResponseInput};
 use crate::accounts::guards::{CurrentUser, ParticipantUser};
 use crate::api::{Created, created};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::error::AppError;
+use domain::surveys::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
+use domain::surveys::{PendingSurvey, Recorded, ResponseInput};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -34,7 +35,7 @@ async fn mine(
     me: ParticipantUser,
 ) -> AppResult<Json<Vec<PendingSurvey>>> {
     Ok(Json(
-        super::pending(db.inner(), &me, crate::time::now()).await?,
+        domain::surveys::pending(db.inner(), &me, domain::time::now()).await?,
     ))
 }
 
@@ -66,9 +67,10 @@ async fn respond(
     id: i32,
     body: crate::api::JsonBody<ResponseInput>,
 ) -> AppResult<Created<Recorded>> {
-    let txn = crate::db::begin(db).await?;
-    let recorded = super::answer(&txn, &me, id, &body.into_inner(), crate::time::now()).await?;
-    crate::db::commit(txn).await?;
+    let txn = domain::db::begin(db).await?;
+    let recorded =
+        domain::surveys::answer(&txn, &me, id, &body.into_inner(), domain::time::now()).await?;
+    domain::db::commit(txn).await?;
     Ok(created(recorded))
 }
 
@@ -107,7 +109,7 @@ impl SatisfactionParams {
         };
         let quarter = match self.quarter.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(super::reports::parse_quarter(text)?),
+            Some(text) => Some(domain::surveys::reports::parse_quarter(text)?),
         };
         Ok(SatisfactionQuery {
             department: self.department.clone(),
@@ -147,7 +149,7 @@ async fn report(
     params: SatisfactionParams,
 ) -> AppResult<Json<std::sync::Arc<SatisfactionReport>>> {
     Ok(Json(
-        super::reports::cached(db.inner(), cache, &user, &params.query()?).await?,
+        domain::surveys::reports::cached(db.inner(), cache, &user, &params.query()?).await?,
     ))
 }
 
@@ -172,7 +174,7 @@ async fn report_xlsx(
     cache: &State<Cache>,
     user: CurrentUser,
     params: SatisfactionParams,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     workbook(db.inner(), cache, &user, &params.query()?).await
 }
 
@@ -180,17 +182,17 @@ async fn report_xlsx(
 pub(crate) async fn workbook(
     db: &DatabaseConnection,
     cache: &Cache,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     query: &SatisfactionQuery,
-) -> AppResult<crate::spreadsheets::Download> {
-    let report = super::reports::cached(db, cache, user, query).await?;
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let report = domain::surveys::reports::cached(db, cache, user, query).await?;
     let mut filters =
         crate::demand::api::report_filters(db, query.department.as_deref(), query.capacity).await?;
     filters.extend(names(db, query).await?);
     filters.push(("Agrupado por".into(), query.by.label().into()));
-    let bytes = super::workbook::satisfaction(&report, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::Download::xlsx(
-        super::workbook::FILE,
+    let bytes = domain::surveys::workbook::satisfaction(&report, filters, &user.full_name).await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(
+        domain::surveys::workbook::FILE,
         bytes,
     ))
 }
@@ -200,7 +202,7 @@ async fn names(
     db: &DatabaseConnection,
     query: &SatisfactionQuery,
 ) -> crate::error::DomainResult<Vec<(String, String)>> {
-    use crate::entities::{cohort, course};
+    use domain::entities::{cohort, course};
     use sea_orm::EntityTrait;
     let course = match query.course {
         Some(id) => course::Entity::find_by_id(id)

@@ -2,17 +2,17 @@
 //! no JavaScript, one radio group per question) and the satisfaction report
 //! (`/reportes/satisfaccion` and its workbook), scoped like the API.
 
-use super::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
-use super::{DIMENSIONS, PendingSurvey, ResponseInput};
 use crate::accounts::guards::{CurrentUser, ParticipantUser};
-use crate::entities::values::{Application, Role, SurveyKind};
-use crate::entities::{cohort, course};
-use crate::error::{AppError, AppResult, DomainResult, FieldError};
+use crate::error::{AppResult, DomainResult};
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{OwnedChoice as Choice, Page, capacity_choices, failure};
+use crate::web::{Failure, PageResult};
+use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
+use domain::entities::values::{Application, Role, SurveyKind};
+use domain::entities::{cohort, course};
+use domain::error::{AppError, FieldError};
+use domain::surveys::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
+use domain::surveys::{DIMENSIONS, PendingSurvey, ResponseInput};
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -21,8 +21,6 @@ use serde::Serialize;
 pub fn routes() -> Vec<Route> {
     routes![survey_page, survey_submit, report_page, report_download]
 }
-
-type PageResult = Result<RawHtml<String>, (Status, RawHtml<String>)>;
 
 /// The five steps of every satisfaction question.
 const SCALE: [(&str, &str); 5] = [
@@ -153,7 +151,11 @@ fn options(all: &[(&'static str, &'static str)], chosen: &str) -> Vec<Option_> {
         .collect()
 }
 
-fn survey_view(own: &super::OwnSurvey, form: &SurveyForm, errors: Vec<FieldError>) -> SurveyView {
+fn survey_view(
+    own: &domain::surveys::OwnSurvey,
+    form: &SurveyForm,
+    errors: Vec<FieldError>,
+) -> SurveyView {
     let error = |key: &str| {
         errors
             .iter()
@@ -203,7 +205,7 @@ fn survey_view(own: &super::OwnSurvey, form: &SurveyForm, errors: Vec<FieldError
     SurveyView {
         survey: own.view(),
         follow_up,
-        closed: own.closed_reason(crate::time::now()),
+        closed: own.closed_reason(domain::time::now()),
         questions,
         comment: form.comment.clone(),
         comment_label: if follow_up {
@@ -215,7 +217,7 @@ fn survey_view(own: &super::OwnSurvey, form: &SurveyForm, errors: Vec<FieldError
     }
 }
 
-fn title(own: &super::OwnSurvey) -> String {
+fn title(own: &domain::surveys::OwnSurvey) -> String {
     format!("{}: {}", own.survey.kind.label(), own.cohort.name)
 }
 
@@ -227,13 +229,9 @@ async fn survey_page(
     me: ParticipantUser,
     id: i32,
 ) -> PageResult {
-    let result = async {
-        let own = super::find_own(db.inner(), &me, id).await?;
-        let view = survey_view(&own, &<SurveyForm as Default>::default(), Vec::new());
-        page.render("survey", &title(&own), view)
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let own = domain::surveys::find_own(db.inner(), &me, id).await?;
+    let view = survey_view(&own, &<SurveyForm as Default>::default(), Vec::new());
+    page.render("survey", &title(&own), view)
 }
 
 #[post("/encuestas/<id>", data = "<form>")]
@@ -243,22 +241,20 @@ async fn survey_submit(
     me: ParticipantUser,
     id: i32,
     form: CsrfForm<SurveyForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    let own = super::find_own(db.inner(), &me, id)
-        .await
-        .map_err(|e| failure(&page, e))?;
+    let own = domain::surveys::find_own(db.inner(), &me, id).await?;
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        super::answer(
+        let txn = domain::db::begin(db).await?;
+        domain::surveys::answer(
             &txn,
             &me,
             id,
             &form.input(own.survey.kind),
-            crate::time::now(),
+            domain::time::now(),
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -269,12 +265,13 @@ async fn survey_submit(
         )),
         Err(AppError::Validation(errors)) => {
             let view = survey_view(&own, &form, errors);
-            match page.render("survey", &title(&own), view) {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
+            Err(Failure::form_again(page.render(
+                "survey",
+                &title(&own),
+                view,
+            )))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -346,15 +343,15 @@ struct ReportView<'a> {
 }
 
 fn mean(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".into(), |v| crate::format::decimal(v, 1))
+    value.map_or_else(|| "—".into(), |v| domain::format::decimal(v, 1))
 }
 
 fn share(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".into(), |v| crate::format::percent_value(v * 100.0))
+    value.map_or_else(|| "—".into(), |v| domain::format::percent_value(v * 100.0))
 }
 
 fn count(n: i64) -> String {
-    crate::format::thousands(n)
+    domain::format::thousands(n)
 }
 
 impl ReportView<'_> {
@@ -483,63 +480,59 @@ async fn report_page(
     trimestre: Option<String>,
     por: Option<String>,
 ) -> PageResult {
-    let result = async {
-        let query = page_query(
-            departamento.clone(),
-            capacidad,
-            curso,
-            cohorte,
-            trimestre.clone(),
-            por,
-        )?;
-        let report = super::reports::cached(db.inner(), cache, &user, &query).await?;
-        let departments = crate::territory::departments(db.inner()).await?;
-        let capacities = capacity_choices(db.inner(), capacidad).await?;
-        let courses = course_choices(db.inner(), curso).await?;
-        let cohort_name = match cohorte {
-            Some(id) => cohort::Entity::find()
-                .filter(cohort::Column::Id.eq(id))
-                .one(db.inner())
-                .await?
-                .map(|c| c.name),
-            None => None,
-        };
-        let link = format!(
-            "departamento={}&capacidad={}&curso={}&cohorte={}&trimestre={}&por={}",
-            departamento.as_deref().unwrap_or_default(),
-            capacidad.map(|c| c.to_string()).unwrap_or_default(),
-            curso.map(|c| c.to_string()).unwrap_or_default(),
-            cohorte.map(|c| c.to_string()).unwrap_or_default(),
-            query.quarter.as_deref().unwrap_or_default(),
-            query.by.as_str(),
-        );
-        let view = ReportView {
-            territorial: user.role == Role::Reviewer,
-            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-            capacities,
-            courses,
-            groupings: By::ALL
-                .iter()
-                .map(|b| Choice {
-                    value: b.as_str().into(),
-                    label: b.label().into(),
-                    selected: *b == query.by,
-                })
-                .collect(),
-            cohort: cohort_name,
-            cohort_id: cohorte.map(|c| c.to_string()).unwrap_or_default(),
-            quarter: query.quarter.clone().unwrap_or_default(),
-            xlsx: format!("/reportes/satisfaccion.xlsx?{link}"),
-            ..ReportView::of(&report)
-        };
-        page.render(
-            "satisfaction_report",
-            "Satisfacción de los participantes",
-            view,
-        )
-    }
-    .await;
-    result.map_err(|e| failure(&page, e.into()))
+    let query = page_query(
+        departamento.clone(),
+        capacidad,
+        curso,
+        cohorte,
+        trimestre.clone(),
+        por,
+    )?;
+    let report = domain::surveys::reports::cached(db.inner(), cache, &user, &query).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
+    let capacities = capacity_choices(db.inner(), capacidad).await?;
+    let courses = course_choices(db.inner(), curso).await?;
+    let cohort_name = match cohorte {
+        Some(id) => cohort::Entity::find()
+            .filter(cohort::Column::Id.eq(id))
+            .one(db.inner())
+            .await?
+            .map(|c| c.name),
+        None => None,
+    };
+    let link = format!(
+        "departamento={}&capacidad={}&curso={}&cohorte={}&trimestre={}&por={}",
+        departamento.as_deref().unwrap_or_default(),
+        capacidad.map(|c| c.to_string()).unwrap_or_default(),
+        curso.map(|c| c.to_string()).unwrap_or_default(),
+        cohorte.map(|c| c.to_string()).unwrap_or_default(),
+        query.quarter.as_deref().unwrap_or_default(),
+        query.by.as_str(),
+    );
+    let view = ReportView {
+        territorial: user.role == Role::Reviewer,
+        departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+        capacities,
+        courses,
+        groupings: By::ALL
+            .iter()
+            .map(|b| Choice {
+                value: b.as_str().into(),
+                label: b.label().into(),
+                selected: *b == query.by,
+            })
+            .collect(),
+        cohort: cohort_name,
+        cohort_id: cohorte.map(|c| c.to_string()).unwrap_or_default(),
+        quarter: query.quarter.clone().unwrap_or_default(),
+        xlsx: format!("/reportes/satisfaccion.xlsx?{link}"),
+        ..ReportView::of(&report)
+    };
+    page.render(
+        "satisfaction_report",
+        "Satisfacción de los participantes",
+        view,
+    )
 }
 
 /// The satisfaction report's workbook, from the page (a signed-in browser, not a token).
@@ -555,7 +548,7 @@ async fn report_download(
     cohorte: Option<i32>,
     trimestre: Option<String>,
     por: Option<String>,
-) -> AppResult<crate::spreadsheets::Download> {
+) -> AppResult<crate::spreadsheets::download::Download> {
     let query = page_query(departamento, capacidad, curso, cohorte, trimestre, por)?;
     super::api::workbook(db.inner(), cache, &user, &query).await
 }
@@ -577,7 +570,7 @@ pub(crate) struct Line {
 pub(crate) async fn line(
     db: &DatabaseConnection,
     cache: Option<&Cache>,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     query: &SatisfactionQuery,
     link: String,
 ) -> AppResult<Option<Line>> {
@@ -585,8 +578,8 @@ pub(crate) async fn line(
         return Ok(None);
     }
     let report = match cache {
-        Some(cache) => super::reports::cached(db, cache, user, query).await?,
-        None => std::sync::Arc::new(super::reports::report(db, user, query).await?),
+        Some(cache) => domain::surveys::reports::cached(db, cache, user, query).await?,
+        None => std::sync::Arc::new(domain::surveys::reports::report(db, user, query).await?),
     };
     let applied = report
         .follow_up

@@ -2,9 +2,10 @@
 
 use crate::accounts::guards::{AdminUser, CurrentUser, StaffUser};
 use crate::api::{List, Paging};
-use crate::entities::{department, municipality, pdet_subregion};
-use crate::error::{AppError, AppResult};
-use crate::text::fold;
+use crate::error::AppResult;
+use domain::entities::{department, municipality, pdet_subregion};
+use domain::error::AppError;
+use domain::text::fold;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::{
@@ -98,10 +99,10 @@ struct MunicipalityQuery {
     #[param(example = "18")]
     department: Option<String>,
     /// `true`: only PDET municipalities; `false`: only non-PDET.
-    #[param(inline, value_type = Option<crate::parse::QueryBool>)]
+    #[param(inline, value_type = Option<domain::parse::QueryBool>)]
     pdet: crate::parse::QueryFlag,
     /// Municipal category (Ley 617), `E` or 1–6; anything else is a 422.
-    #[param(inline, value_type = Option<crate::territory::Category>)]
+    #[param(inline, value_type = Option<domain::territory::Category>)]
     category: Option<String>,
     /// Part of the name; case and accents are ignored.
     #[param(example = "paujil")]
@@ -157,7 +158,7 @@ async fn municipalities(
         .filter(|c| !c.is_empty())
     {
         let category = category.to_uppercase();
-        if !super::CATEGORIES.contains(&category.as_str()) {
+        if !domain::territory::CATEGORIES.contains(&category.as_str()) {
             return Err(AppError::invalid(
                 "category",
                 "La categoría debe ser E o un número de 1 a 6.",
@@ -199,7 +200,7 @@ async fn municipalities(
     tag = "demand",
     operation_id = "listTerritorialDirections",
     responses(
-        (status = 200, description = "Every direction, by name.", body = List<super::directions::Direction>),
+        (status = 200, description = "Every direction, by name.", body = List<domain::territory::directions::Direction>),
         (status = 403, response = crate::openapi::responses::Forbidden),
     )
 )]
@@ -207,8 +208,8 @@ async fn municipalities(
 pub async fn directions(
     db: &State<DatabaseConnection>,
     _staff: StaffUser,
-) -> AppResult<Json<List<super::directions::Direction>>> {
-    let items = super::directions::list(db.inner()).await?;
+) -> AppResult<Json<List<domain::territory::directions::Direction>>> {
+    let items = domain::territory::directions::list(db.inner()).await?;
     let total = items.len() as u64;
     Ok(Json(List {
         per_page: total.max(1),
@@ -225,9 +226,9 @@ pub async fn directions(
 #[utoipa::path(
     tag = "demand",
     operation_id = "createTerritorialDirection",
-    request_body = super::directions::DirectionInput,
+    request_body = domain::territory::directions::DirectionInput,
     responses(
-        (status = 201, description = "The direction.", body = super::directions::Direction),
+        (status = 201, description = "The direction.", body = domain::territory::directions::Direction),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 422, response = crate::openapi::responses::ValidationFailed),
     )
@@ -236,11 +237,11 @@ pub async fn directions(
 pub async fn create_direction(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
-    body: crate::api::JsonBody<super::directions::DirectionInput>,
-) -> AppResult<crate::api::Created<super::directions::Direction>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::directions::create(&txn, admin.id, &body.into_inner()).await?;
-    crate::db::commit(txn).await?;
+    body: crate::api::JsonBody<domain::territory::directions::DirectionInput>,
+) -> AppResult<crate::api::Created<domain::territory::directions::Direction>> {
+    let txn = domain::db::begin(db).await?;
+    let view = domain::territory::directions::create(&txn, admin.id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
     Ok(crate::api::created(view))
 }
 
@@ -251,9 +252,9 @@ pub async fn create_direction(
     tag = "demand",
     operation_id = "updateTerritorialDirection",
     params(("id" = i32, Path, description = "Direction id.", example = 1)),
-    request_body = super::directions::DirectionInput,
+    request_body = domain::territory::directions::DirectionInput,
     responses(
-        (status = 200, description = "The direction.", body = super::directions::Direction),
+        (status = 200, description = "The direction.", body = domain::territory::directions::Direction),
         (status = 403, response = crate::openapi::responses::Forbidden),
         (status = 404, response = crate::openapi::responses::NotFound),
         (status = 422, response = crate::openapi::responses::ValidationFailed),
@@ -264,10 +265,11 @@ pub async fn update_direction(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
     id: i32,
-    body: crate::api::JsonBody<super::directions::DirectionInput>,
-) -> AppResult<Json<super::directions::Direction>> {
-    let txn = crate::db::begin(db).await?;
-    let view = super::directions::update(&txn, admin.id, id, &body.into_inner()).await?;
-    crate::db::commit(txn).await?;
+    body: crate::api::JsonBody<domain::territory::directions::DirectionInput>,
+) -> AppResult<Json<domain::territory::directions::Direction>> {
+    let txn = domain::db::begin(db).await?;
+    let view =
+        domain::territory::directions::update(&txn, admin.id, id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -1,13 +1,14 @@
 //! `/admin/direcciones` (issue 16): administrators group departments into ESAP's territorial
 //! directions; coordinators are assigned to one on the users page.
 
-use super::directions::{self, DirectionInput};
 use crate::accounts::guards::AdminUser;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::Page;
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
+use domain::error::AppError;
+use domain::territory::directions::{self, DirectionInput};
 use rocket::form::FromForm;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -45,9 +46,9 @@ async fn directions_page(
     db: &State<DatabaseConnection>,
     _admin: AdminUser,
     page: Page<'_>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let all = directions::list(db.inner()).await?;
-    let departments = super::departments(db.inner()).await?;
+    let departments = domain::territory::departments(db.inner()).await?;
     let owner = |code: &str| {
         all.iter()
             .find(|d| d.department_codes.iter().any(|c| c == code))
@@ -94,7 +95,7 @@ struct DirectionForm {
 }
 csrf_protected!(DirectionForm);
 
-fn outcome(result: AppResult<directions::Direction>, done: &str) -> AppResult<Flash<Redirect>> {
+fn outcome(result: AppResult<directions::Direction>, done: &str) -> PageResult<Flash<Redirect>> {
     let back = Redirect::to("/admin/direcciones");
     match result {
         Ok(saved) => Ok(Flash::success(
@@ -123,16 +124,16 @@ async fn create_submit(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
     form: CsrfForm<DirectionForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = DirectionInput {
         name: Some(form.name),
         department_codes: Some(form.department_codes),
     };
     let result = async {
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let saved = directions::create(&txn, admin.id, &input).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok(saved)
     }
     .await;
@@ -145,16 +146,16 @@ async fn update_submit(
     admin: AdminUser,
     id: i32,
     form: CsrfForm<DirectionForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = DirectionInput {
         name: Some(form.name),
         department_codes: Some(form.department_codes),
     };
     let result = async {
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let saved = directions::update(&txn, admin.id, id, &input).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok(saved)
     }
     .await;

@@ -5,12 +5,12 @@
 //! believed, since a client can write any header it likes. Rocket's own `ip_header` is turned
 //! off in [`crate::build`], so `Request::client_ip` cannot be spoofed either.
 
-use crate::config::AppConfig;
+use domain::config::AppConfig;
 use rocket::request::{FromRequest, Outcome, Request};
 use std::convert::Infallible;
 use std::net::IpAddr;
 
-pub use crate::network::{Network, client_address};
+pub use domain::network::{Network, client_address};
 
 /// The request guard: `ClientAddress(None)` only when the server cannot tell the peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! CSRF protection for every state-changing form: a random token kept in a private cookie and
 //! repeated in a hidden field; `CsrfForm<T>` refuses (403) a post whose field does not match.
 
-use crate::accounts::secrets;
+use domain::accounts::secrets;
 use rocket::data::{self, Data, FromData};
 use rocket::form::{Form, FromForm};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};

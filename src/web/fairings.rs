@@ -146,7 +146,7 @@ impl Fairing for SecurityHeaders {
         }
         let https = request
             .rocket()
-            .state::<crate::config::AppConfig>()
+            .state::<domain::config::AppConfig>()
             .is_some_and(|config| {
                 config
                     .public_url
@@ -178,20 +178,20 @@ impl Fairing for Background {
     async fn on_liftoff(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
         let (Some(db), Some(config)) = (
             rocket.state::<sea_orm::DatabaseConnection>(),
-            rocket.state::<crate::config::AppConfig>(),
+            rocket.state::<domain::config::AppConfig>(),
         ) else {
             tracing::error!("trabajo de fondo: falta la base de datos o la configuración");
             return;
         };
-        rocket::tokio::spawn(crate::mail::deliver_until(
+        rocket::tokio::spawn(domain::mail::deliver_until(
             db.clone(),
             config.clone(),
             rocket.shutdown(),
         ));
         // The jobs outlive this borrow of Rocket: they keep their own (cheap) registry.
-        match crate::templates::Templates::load() {
+        match domain::templates::Templates::load() {
             Ok(templates) => {
-                rocket::tokio::spawn(crate::jobs::run_until(
+                rocket::tokio::spawn(domain::jobs::run_until(
                     db.clone(),
                     config.clone(),
                     templates,

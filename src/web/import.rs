@@ -19,14 +19,14 @@
 //! against what is recorded then (people may have changed things meanwhile) and saves them.
 
 use super::csrf::{CsrfProtected, csrf_protected};
-use super::{Page, failure};
-use crate::entities::cohort;
-use crate::error::{AppError, AppResult, DomainResult, FieldError};
-use crate::spreadsheets::pipeline::{self, Import, Mode, Source};
+use super::{Failure, Page, PageResult};
+use crate::error::{AppResult, DomainResult};
+use domain::entities::cohort;
+use domain::error::{AppError, FieldError};
+use domain::spreadsheets::pipeline::{self, Import, Mode, Source};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
 use sea_orm::DatabaseConnection;
@@ -58,7 +58,7 @@ pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
 /// The uploaded bytes (bounded) and the file's name as the person's computer gave it.
 pub async fn read_file<Row>(file: &TempFile<'_>) -> DomainResult<Source<Row>> {
     use rocket::tokio::io::AsyncReadExt;
-    if file.len() as usize > crate::spreadsheets::MAX_UPLOAD_BYTES {
+    if file.len() as usize > domain::spreadsheets::MAX_UPLOAD_BYTES {
         return Err(AppError::TooLarge);
     }
     let mut bytes = Vec::with_capacity(file.len() as usize);
@@ -134,8 +134,8 @@ pub async fn preview<I: ImportPage>(
     db: &DatabaseConnection,
     opening: impl Future<Output = DomainResult<I>> + Send,
     file: &TempFile<'_>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let import = opening.await.map_err(|e| failure(page, e))?;
+) -> PageResult {
+    let import = opening.await?;
     let outcome = async {
         let source = read_file(file).await?;
         pipeline::run(db, &import, source, Mode::Preview).await
@@ -144,29 +144,27 @@ pub async fn preview<I: ImportPage>(
     let (status, summary, errors) = match outcome {
         Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
         Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
-        Err(error) => return Err(failure(page, error)),
+        Err(error) => return Err(Failure::from(error)),
     };
     let rows = summary.as_ref().map(I::confirmation).unwrap_or_default();
-    let rendered = serde_json::to_string(&rows)
-        .map_err(|e| AppError::Internal(format!("confirmación: {e}")))
-        .and_then(|confirmation| {
-            let cohort = import.cohort();
-            let view = PreviewView {
-                cohort: CohortHeading {
-                    id: cohort.id,
-                    name: &cohort.name,
-                },
-                summary: summary.as_ref(),
-                has_changes: !rows.is_empty(),
-                confirmation,
-                errors: &errors,
-            };
-            Ok(page.render(I::TEMPLATE, I::TITLE, view)?)
-        });
-    match rendered {
-        Ok(html) if status == Status::Ok => Ok(html),
-        Ok(html) => Err((status, html)),
-        Err(error) => Err(failure(page, error)),
+    let confirmation = serde_json::to_string(&rows)
+        .map_err(|e| AppError::Internal(format!("confirmación: {e}")))?;
+    let cohort = import.cohort();
+    let view = PreviewView {
+        cohort: CohortHeading {
+            id: cohort.id,
+            name: &cohort.name,
+        },
+        summary: summary.as_ref(),
+        has_changes: !rows.is_empty(),
+        confirmation,
+        errors: &errors,
+    };
+    let html = page.render(I::TEMPLATE, I::TITLE, view)?;
+    if status == Status::Ok {
+        Ok(html)
+    } else {
+        Err(Failure::from((status, html)))
     }
 }
 
@@ -207,7 +205,7 @@ pub async fn confirm<I: ImportPage>(
     db: &DatabaseConnection,
     opening: impl Future<Output = DomainResult<I>> + Send,
     form: ConfirmForm,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let import = opening.await?;
     let back = Redirect::to(I::BACK(import.cohort().id));
     // Read strictly (a repeated key is a garbled form), and no more rows than an import takes:
@@ -215,7 +213,7 @@ pub async fn confirm<I: ImportPage>(
     let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
         Vec::new()
     } else {
-        match crate::strict_json::parse(&form.filas)
+        match domain::strict_json::parse(&form.filas)
             .ok()
             .and_then(|value| serde_json::from_value(value).ok())
         {
@@ -228,14 +226,14 @@ pub async fn confirm<I: ImportPage>(
             }
         }
     };
-    if rows.len() > crate::spreadsheets::MAX_IMPORT_ROWS {
+    if rows.len() > domain::spreadsheets::MAX_IMPORT_ROWS {
         return Ok(Flash::error(
             back,
             format!(
                 "La confirmación tiene {} filas y una importación admite máximo {}: divida la \
                  planilla y súbala por partes.",
-                crate::format::thousands(rows.len() as i64),
-                crate::format::thousands(crate::spreadsheets::MAX_IMPORT_ROWS as i64)
+                domain::format::thousands(rows.len() as i64),
+                domain::format::thousands(domain::spreadsheets::MAX_IMPORT_ROWS as i64)
             ),
         ));
     }

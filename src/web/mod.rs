@@ -1,10 +1,9 @@
-//! The product's shell: home page, health check, static assets, error pages, and the
+//! The product's shell: health check, static assets, error pages, and the
 //! fairings every request goes through (one log line, security headers).
 
 pub mod client;
 pub mod csrf;
 mod fairings;
-pub mod home;
 pub mod import;
 mod page;
 pub mod problem;
@@ -13,9 +12,9 @@ pub use client::ClientAddress;
 pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
 pub use page::Page;
 
-use crate::error::{AppResult, FieldError, title_for};
-use crate::templates::Templates;
-use crate::territory;
+use crate::error::WebError;
+use domain::error::{FieldError, title_for};
+use domain::templates::Templates;
 use problem::problem_response;
 use rocket::http::{ContentType, Status};
 use rocket::response::content::RawHtml;
@@ -25,28 +24,11 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![home_page, health, stylesheet]
+    routes![health, stylesheet]
 }
 
 pub fn catchers() -> Vec<Catcher> {
     catchers![default_catcher]
-}
-
-#[get("/")]
-async fn home_page(
-    db: &State<DatabaseConnection>,
-    dashboards: &State<crate::reports::dashboard::Dashboards>,
-    surveys: &State<crate::surveys::reports::Cache>,
-    page: Page<'_>,
-) -> AppResult<RawHtml<String>> {
-    let territory = territory::summary(db.inner()).await?;
-    let role = match &page.user {
-        Some(user) => {
-            Some(home::for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?)
-        }
-        None => None,
-    };
-    page.render("home", "Inicio", home::HomeView { territory, role })
 }
 
 /// An option of a `<select>`: its value, its Spanish label, whether it is the chosen one.
@@ -97,7 +79,7 @@ pub async fn capacity_choices(
     db: &sea_orm::DatabaseConnection,
     selected: Option<i32>,
 ) -> crate::error::DomainResult<Vec<OwnedChoice>> {
-    use crate::entities::capacity;
+    use domain::entities::capacity;
     use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
     let rows = capacity::Entity::find()
         .select_only()
@@ -118,7 +100,7 @@ pub struct CohortRef<'a> {
 }
 
 impl<'a> CohortRef<'a> {
-    pub fn of(cohort: &'a crate::entities::cohort::Model) -> Self {
+    pub fn of(cohort: &'a domain::entities::cohort::Model) -> Self {
         CohortRef {
             id: cohort.id,
             name: &cohort.name,
@@ -137,7 +119,7 @@ pub struct DepartmentChoice<'a> {
 impl<'a> DepartmentChoice<'a> {
     /// Every department of `departments`, the one coded `selected` chosen.
     pub fn list(
-        departments: &'a [crate::entities::department::Model],
+        departments: &'a [domain::entities::department::Model],
         selected: Option<&str>,
     ) -> Vec<Self> {
         departments
@@ -159,63 +141,69 @@ struct ErrorView<'a> {
     errors: &'a [FieldError],
 }
 
-/// An error shown as a page, for handlers that also have other outcomes (a redirect).
-pub fn failure(page: &Page<'_>, error: crate::error::AppError) -> (Status, RawHtml<String>) {
-    if matches!(
-        error,
-        crate::error::AppError::Database(_) | crate::error::AppError::Internal(_)
-    ) {
-        tracing::error!(%error, "page failed");
-    }
-    let status = crate::error::status_of(&error);
-    let detail = error.public_detail();
-    let html = page
-        .render(
-            "error",
-            title_for(status.code),
-            ErrorView {
-                status: status.code,
-                detail: &detail,
-                errors: error.field_errors(),
-            },
-        )
-        .unwrap_or_else(|_| RawHtml(format!("<h1>{}</h1>", title_for(status.code))));
-    (status, html)
-}
+/// What every page handler returns: its answer (a page, a redirect, a file), or the [`Failure`]
+/// that answers instead.
+pub type PageResult<T = RawHtml<String>> = Result<T, Failure>;
 
-/// A page answering an error (the form again with its message, or the error page) with the
-/// headers the error calls for: `Retry-After` when the client is throttled.
-pub struct Failure {
-    pub status: Status,
-    pub html: RawHtml<String>,
-    pub retry_after: Option<u64>,
+/// Why a page handler answers something else than what was asked: a domain error, rendered by
+/// `WebError`'s responder as the Spanish error page with the signed-in person's menu, or a page
+/// already drawn for the error (the form again with its messages, 422), with the headers the
+/// error calls for (`Retry-After` when the client is throttled). `?` turns any domain or web
+/// error into one.
+pub enum Failure {
+    Error(WebError),
+    Shown {
+        status: Status,
+        html: RawHtml<String>,
+        retry_after: Option<u64>,
+    },
 }
 
 impl Failure {
     /// `html` shown for `error` (its status and `Retry-After`).
-    pub fn showing(error: &crate::error::AppError, html: RawHtml<String>) -> Self {
-        Failure {
+    pub fn showing(error: &domain::error::AppError, html: RawHtml<String>) -> Self {
+        Failure::Shown {
             status: crate::error::status_of(error),
             html,
             retry_after: error.retry_after(),
         }
     }
 
-    /// The error page for `error`.
-    pub fn of(page: &Page<'_>, error: crate::error::AppError) -> Self {
-        let retry_after = error.retry_after();
-        let (status, html) = failure(page, error);
-        Failure {
-            status,
-            html,
-            retry_after,
+    /// The form drawn again for invalid input: 422 with the page, or the error that kept it
+    /// from being drawn.
+    pub fn form_again<E: Into<Failure>>(rendered: Result<RawHtml<String>, E>) -> Self {
+        match rendered {
+            Ok(html) => Failure::Shown {
+                status: Status::UnprocessableEntity,
+                html,
+                retry_after: None,
+            },
+            Err(failure) => failure.into(),
         }
+    }
+}
+
+impl From<domain::error::AppError> for Failure {
+    fn from(error: domain::error::AppError) -> Self {
+        Failure::Error(WebError(error))
+    }
+}
+
+impl From<WebError> for Failure {
+    fn from(error: WebError) -> Self {
+        Failure::Error(error)
+    }
+}
+
+impl From<sea_orm::DbErr> for Failure {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Failure::from(domain::error::AppError::from(error))
     }
 }
 
 impl From<(Status, RawHtml<String>)> for Failure {
     fn from((status, html): (Status, RawHtml<String>)) -> Self {
-        Failure {
+        Failure::Shown {
             status,
             html,
             retry_after: None,
@@ -225,10 +213,18 @@ impl From<(Status, RawHtml<String>)> for Failure {
 
 impl<'r> rocket::response::Responder<'r, 'static> for Failure {
     fn respond_to(self, request: &'r Request<'_>) -> rocket::response::Result<'static> {
-        let mut response = rocket::response::Response::build_from(self.html.respond_to(request)?)
-            .status(self.status)
+        let (status, html, retry_after) = match self {
+            Failure::Error(error) => return error.respond_to(request),
+            Failure::Shown {
+                status,
+                html,
+                retry_after,
+            } => (status, html, retry_after),
+        };
+        let mut response = rocket::response::Response::build_from(html.respond_to(request)?)
+            .status(status)
             .finalize();
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = retry_after {
             response.set_header(rocket::http::Header::new(
                 "Retry-After",
                 seconds.to_string(),
@@ -398,7 +394,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
         }
         // People who are not signed in go to the sign-in page and come back afterwards.
         if status == Status::Unauthorized {
-            let next = crate::text::urlencode(&request.uri().to_string());
+            let next = domain::text::urlencode(&request.uri().to_string());
             return rocket::response::Redirect::to(format!("/ingresar?siguiente={next}"))
                 .respond_to(request);
         }

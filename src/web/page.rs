@@ -4,9 +4,10 @@
 
 use super::csrf;
 use crate::accounts::guards::{CurrentUser, MaybeUser};
-use crate::entities::values::Role;
-use crate::error::{AppError, AppResult};
-use crate::templates::Templates;
+use crate::error::AppResult;
+use domain::entities::values::Role;
+use domain::error::AppError;
+use domain::templates::Templates;
 use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FlashMessage, FromRequest, Request};
@@ -61,12 +62,7 @@ impl Page<'_> {
     /// template reads) beside the layout's fields (`user`, `csrf`, `title`, `flash`). The
     /// registry is strict: a field the template reads and the view lacks fails the render
     /// (and the tests that visit the page).
-    pub fn render<V: Serialize>(
-        &self,
-        template: &str,
-        title: &str,
-        view: V,
-    ) -> AppResult<RawHtml<String>> {
+    pub fn render<V: Serialize>(&self, template: &str, title: &str, view: V) -> super::PageResult {
         let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
         Ok(RawHtml(render(self.templates, template, layout, view)?))
     }
@@ -146,7 +142,7 @@ pub fn render<V: Serialize>(
     view: V,
 ) -> crate::error::DomainResult<String> {
     let data = serde_json::to_value(Rendered { layout, view })
-        .map_err(|e| crate::error::AppError::Internal(format!("plantilla {template}: {e}")))?;
+        .map_err(|e| domain::error::AppError::Internal(format!("plantilla {template}: {e}")))?;
     let mut frame = serde_json::Map::new();
     for field in LAYOUT_FIELDS {
         if let Some(value) = data.get(field) {

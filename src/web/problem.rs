@@ -1,9 +1,8 @@
 //! How an [`AppError`] reaches the client (as a [`WebError`]): RFC 9457 `application/problem+json` for the API,
 //! a Spanish HTML page for people, `Retry-After` when the client should come back later.
 
-use crate::error::{
-    AppError, BUSY_RETRY_AFTER_SECONDS, FieldError, WebError, status_of, title_for,
-};
+use crate::error::{WebError, status_of};
+use domain::error::{AppError, BUSY_RETRY_AFTER_SECONDS, FieldError, title_for};
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};

@@ -4,7 +4,7 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use aula_territorial::entities::values::Role;
+use domain::entities::values::Role;
 use rocket::http::{ContentType, Header, Status};
 use std::net::SocketAddr;
 
@@ -81,7 +81,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
             .client
             .get(format!(
                 "/ingresar?siguiente={}",
-                aula_territorial::text::urlencode(next)
+                domain::text::urlencode(next)
             ))
             .dispatch()
             .await;
@@ -97,7 +97,7 @@ async fn sign_in_sends_hostile_next_values_home_and_never_fails() {
 
 #[test]
 fn only_same_site_paths_are_local() {
-    use aula_territorial::accounts::{is_local_path, safe_next};
+    use domain::accounts::{is_local_path, safe_next};
     for next in HOSTILE_NEXT {
         assert!(!is_local_path(next), "{next:?}");
         assert_eq!(safe_next(Some(next)), "/");
@@ -234,8 +234,8 @@ async fn a_stranger_cannot_lock_an_administrator_out() {
         .header(ContentType::Form)
         .body(format!(
             "csrf_token={csrf}&email={}&password={}",
-            aula_territorial::text::urlencode(email),
-            aula_territorial::text::urlencode(password)
+            domain::text::urlencode(email),
+            domain::text::urlencode(password)
         ))
         .dispatch()
         .await;
@@ -260,7 +260,7 @@ async fn a_stranger_cannot_lock_an_administrator_out() {
 
 #[rocket::async_test]
 async fn waits_double_with_every_further_failure() {
-    use aula_territorial::entities::login_throttle;
+    use domain::entities::login_throttle;
     use sea_orm::{ConnectionTrait, EntityTrait};
     let app = TestApp::with_demo().await;
     let (email, _) = demo_account(Role::Instructor);
@@ -336,7 +336,7 @@ async fn signing_out_ends_the_session_on_the_server() {
 
 #[rocket::async_test]
 async fn a_password_reset_ends_every_session_and_token_of_the_person() {
-    use aula_territorial::entities::{outbox, session};
+    use domain::entities::{outbox, session};
     use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Participant);
@@ -408,7 +408,7 @@ async fn a_password_reset_ends_every_session_and_token_of_the_person() {
 
 #[rocket::async_test]
 async fn sessions_are_stored_hashed_and_expire() {
-    use aula_territorial::entities::session;
+    use domain::entities::session;
     use sea_orm::{ConnectionTrait, EntityTrait};
     let app = TestApp::with_demo().await;
     let (email, password) = demo_account(Role::Participant);
@@ -477,7 +477,7 @@ fn shape(body: &serde_json::Value) -> Vec<String> {
 
 #[rocket::async_test]
 async fn registration_answers_the_same_whoever_exists() {
-    use aula_territorial::entities::{outbox, participant, user};
+    use domain::entities::{outbox, participant, user};
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
     let app = TestApp::with_demo().await;
     let (existing_email, existing_password) = demo_account(Role::Participant);
@@ -635,7 +635,7 @@ async fn registrations_are_throttled_per_address() {
 
 #[rocket::async_test]
 async fn registration_with_hostile_next_values_goes_home_after_confirming() {
-    use aula_territorial::entities::{outbox, user};
+    use domain::entities::{outbox, user};
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let app = TestApp::new().await;
     for (n, next) in HOSTILE_NEXT.iter().enumerate() {
@@ -646,7 +646,7 @@ async fn registration_with_hostile_next_values_goes_home_after_confirming() {
             .client
             .get(format!(
                 "/registro?siguiente={}",
-                aula_territorial::text::urlencode(next)
+                domain::text::urlencode(next)
             ))
             .dispatch()
             .await;
@@ -673,7 +673,7 @@ async fn registration_with_hostile_next_values_goes_home_after_confirming() {
                     ("siguiente", next),
                 ]
                 .iter()
-                .map(|(k, v)| format!("{k}={}", aula_territorial::text::urlencode(v)))
+                .map(|(k, v)| format!("{k}={}", domain::text::urlencode(v)))
                 .collect::<Vec<_>>()
                 .join("&"),
             )

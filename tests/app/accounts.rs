@@ -3,8 +3,8 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{api_token, audit_log, outbox, user};
+use domain::entities::values::Role;
+use domain::entities::{api_token, audit_log, outbox, user};
 use rocket::http::{Header, Status};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;

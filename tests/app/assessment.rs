@@ -5,9 +5,9 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, Enrolment, World, add_assessment, put_marks, put_scores};
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{audit_log, score};
 use chrono::Duration;
+use domain::entities::values::Role;
+use domain::entities::{audit_log, score};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -356,10 +356,10 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     )
     .await;
     assert_eq!(status, Status::Ok, "{body}");
-    let rows = aula_territorial::results::for_cohort(
+    let rows = domain::results::for_cohort(
         app.db(),
         cohort_id as i32,
-        &aula_territorial::people::scope::PersonScope::All,
+        &domain::people::scope::PersonScope::All,
     )
     .await
     .unwrap();
@@ -618,10 +618,10 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     )
     .await;
     assert_eq!(response.status(), Status::SeeOther);
-    let rows = aula_territorial::results::for_cohort(
+    let rows = domain::results::for_cohort(
         app.db(),
         cohort_id as i32,
-        &aula_territorial::people::scope::PersonScope::All,
+        &domain::people::scope::PersonScope::All,
     )
     .await
     .unwrap();

@@ -7,11 +7,11 @@ use crate::common::TestApp;
 use crate::smtp::{SmtpServer, plain_text, subject};
 use crate::support::*;
 use crate::world::{Cohort, Enrolment, World, put_marks};
-use aula_territorial::attendance::checkin;
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
-use aula_territorial::entities::{attendance_mark, audit_log, cohort_session, enrolment, outbox};
 use chrono::{DateTime, Duration, Utc};
+use domain::attendance::checkin;
+use domain::config::AppConfig;
+use domain::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
+use domain::entities::{attendance_mark, audit_log, cohort_session, enrolment, outbox};
 use rocket::http::Status;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -381,7 +381,7 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
     assert!(code.chars().all(|c| c.is_ascii_digit()));
     assert_eq!(shown["open"], true);
     let valid_until = DateTime::parse_from_rfc3339(shown["valid_until"].as_str().unwrap()).unwrap();
-    let left = valid_until.with_timezone(&Utc) - aula_territorial::time::now();
+    let left = valid_until.with_timezone(&Utc) - domain::time::now();
     assert!(
         left > Duration::seconds(58) && left <= Duration::seconds(120),
         "{left}"
@@ -449,14 +449,14 @@ async fn check_in_needs_the_current_code_inside_the_window_and_late_is_tarde() {
 
     // Codes rotate: the one of three minutes ago has expired; the previous minute's still works.
     let secret = secret_of(app.db(), s[1]).await;
-    let step = checkin::step_of(aula_territorial::time::now());
+    let step = checkin::step_of(domain::time::now());
     let expired = checkin::code_at(&secret, step - 3);
     if expired != checkin::code_at(&secret, step) && expired != checkin::code_at(&secret, step - 1)
     {
         let (status, _) = check_in(&app, p0, s[1], &expired).await;
         assert_eq!(status, Status::UnprocessableEntity);
     }
-    let previous = checkin::code_at(&secret, checkin::step_of(aula_territorial::time::now()) - 1);
+    let previous = checkin::code_at(&secret, checkin::step_of(domain::time::now()) - 1);
     let (status, mark) = check_in(&app, p0, s[1], &previous).await;
     assert_eq!(status, Status::Ok, "{mark}");
     assert_eq!(mark["status"], "tarde");
@@ -601,10 +601,10 @@ async fn ten_sessions_eight_attended_is_80_percent_and_completes_without_assessm
     assert_eq!(failed["reasons"], json!(["asistencia 70 % < 80 %"]));
 
     // The public Rust API the certificates use says the same.
-    let rows = aula_territorial::results::for_cohort(
+    let rows = domain::results::for_cohort(
         app.db(),
         cohort_id as i32,
-        &aula_territorial::people::scope::PersonScope::All,
+        &domain::people::scope::PersonScope::All,
     )
     .await
     .unwrap();
@@ -783,7 +783,7 @@ async fn closing_freezes_results_and_refuses_later_marks() {
     .await;
     assert_eq!(status, Status::Conflict, "{problem}");
     // Results read the frozen values, even if the schedule changed afterwards.
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
     cohort_session::Entity::insert(cohort_session::ActiveModel {
         cohort_id: Set(cohort_id as i32),
         starts_at: Set(now - Duration::hours(30)),
@@ -895,9 +895,7 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
     assert_eq!(at_risk_mail().await, 4);
 
     for _ in 0..2 {
-        aula_territorial::mail::deliver_due(app.db(), &config)
-            .await
-            .unwrap();
+        domain::mail::deliver_due(app.db(), &config).await.unwrap();
     }
     // Besides the two enrolment confirmations.
     let received: Vec<_> = smtp
@@ -956,9 +954,7 @@ async fn the_at_risk_warning_is_sent_once_to_the_participant_and_the_coordinator
             .iter()
             .any(|t| t.contains("Persona riesgo 1") && !t.contains("Persona riesgo 0"))
     );
-    aula_territorial::mail::deliver_due(app.db(), &config)
-        .await
-        .unwrap();
+    domain::mail::deliver_due(app.db(), &config).await.unwrap();
     assert_eq!(smtp.received().len(), 6);
 }
 
@@ -1223,8 +1219,8 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     // Started a few minutes ago, and today in Colombia even just after midnight.
-    let now = aula_territorial::time::now();
-    let midnight = aula_territorial::time::from_local(aula_territorial::time::today(), 0, 0);
+    let now = domain::time::now();
+    let midnight = domain::time::from_local(domain::time::today(), 0, 0);
     let started = Duration::minutes(5).min(now - midnight);
     let Cohort {
         id: cohort_id,
@@ -1507,8 +1503,8 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
 
 #[rocket::async_test]
 async fn the_demo_cohorts_pages_render_for_each_role() {
-    use aula_territorial::entities::cohort;
-    use aula_territorial::entities::values::CohortStatus;
+    use domain::entities::cohort;
+    use domain::entities::values::CohortStatus;
     let app = TestApp::with_demo().await;
     let cohorts = cohort::Entity::find()
         .filter(cohort::Column::Status.is_in([CohortStatus::InProgress, CohortStatus::Closed]))
@@ -1544,10 +1540,10 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
         .iter()
         .find(|c| c.status == CohortStatus::Closed)
         .unwrap();
-    let rows = aula_territorial::results::for_cohort(
+    let rows = domain::results::for_cohort(
         app.db(),
         closed.id,
-        &aula_territorial::people::scope::PersonScope::All,
+        &domain::people::scope::PersonScope::All,
     )
     .await
     .unwrap();

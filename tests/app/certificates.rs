@@ -5,8 +5,8 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::demo_cohort;
-use aula_territorial::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{certificate, cohort, course, enrolment, outbox, participant};
+use domain::entities::values::{CertificateStatus, CohortStatus, EnrolmentStatus, Role};
+use domain::entities::{certificate, cohort, course, enrolment, outbox, participant};
 use rocket::http::{ContentType, Status};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -455,11 +455,11 @@ async fn participants_list_their_certificates() {
     let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;
     // Give a completer an account to sign in with.
-    let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026")
+    let hash = domain::accounts::passwords::hash("Clave-segura-2026")
         .await
         .unwrap();
-    let at = aula_territorial::time::now();
-    let account = aula_territorial::entities::user::ActiveModel {
+    let at = domain::time::now();
+    let account = domain::entities::user::ActiveModel {
         email: Set("titular@example.org".into()),
         password_hash: Set(hash),
         full_name: Set("Titular".into()),
@@ -622,7 +622,7 @@ async fn issuing_twice_at_once_writes_each_certificate_once_with_its_own_pdf() {
 /// the corrected data while the old one stays verifiable as superseded. Instructors cannot.
 #[rocket::async_test]
 async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissued() {
-    use aula_territorial::entities::audit_log;
+    use domain::entities::audit_log;
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
     let (closed, completed) = closed_cohort(&app).await;

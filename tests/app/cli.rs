@@ -1,7 +1,7 @@
 //! The binary's subcommands, run as a person would run them.
 
 use crate::common::TestDatabase;
-use aula_territorial::entities::user;
+use domain::entities::user;
 use sea_orm::{Database, EntityTrait, PaginatorTrait};
 use std::process::{Command, Output};
 
@@ -108,7 +108,7 @@ async fn migrate_seed_and_create_user() {
     // The demo accounts plus the reviewer; the refused ones wrote nothing.
     assert_eq!(
         user::Entity::find().count(&db).await.unwrap(),
-        aula_territorial::demo::ACCOUNTS.len() as u64 + 1
+        domain::demo::ACCOUNTS.len() as u64 + 1
     );
     db.close().await.ok();
 }

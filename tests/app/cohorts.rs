@@ -6,8 +6,8 @@ use crate::support::*;
 use crate::world::{
     CohortBuilder, Session, World, catalogue_course, date, demo_cohort, set_status,
 };
-use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{audit_log, cohort, course, enrolment, outbox, user};
+use domain::entities::values::{CohortStatus, EnrolmentStatus, Role};
+use domain::entities::{audit_log, cohort, course, enrolment, outbox, user};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -724,7 +724,7 @@ async fn sessions_are_checked_generated_without_date_shifts_and_protected_once_a
         .0,
         Status::NoContent
     );
-    let attended = aula_territorial::entities::attendance_mark::Entity::find()
+    let attended = domain::entities::attendance_mark::Entity::find()
         .one(app.db())
         .await
         .unwrap()
@@ -933,10 +933,10 @@ async fn a_coordinator_schedules_in_the_browser_and_a_visitor_finds_it() {
     let course = catalogue_course(app.db(), "GT-CAQ").await.id.to_string();
 
     // A cohort for the four pilot municipalities of Caquetá, typed by name.
-    let start = aula_territorial::time::today() + chrono::Duration::days(10);
+    let start = domain::time::today() + chrono::Duration::days(10);
     let end = start + chrono::Duration::days(40);
     let (start_text, end_text) = (start.to_string(), end.to_string());
-    let opens = aula_territorial::time::today().to_string();
+    let opens = domain::time::today().to_string();
     let closes = (start - chrono::Duration::days(1)).to_string();
     let cohort_fields = |name: &'static str, municipalities: &'static str| {
         vec![
@@ -1135,7 +1135,7 @@ async fn a_closed_cohort_counts_the_people_it_trained() {
 /// the cohort page links there instead of acting at once.
 #[rocket::async_test]
 async fn destructive_actions_are_confirmed_on_their_own_page() {
-    use aula_territorial::entities::cohort_session;
+    use domain::entities::cohort_session;
     let app = TestApp::with_demo().await;
     let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
     let session = cohort_session::Entity::find()

@@ -6,8 +6,8 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::demo_cohort;
-use aula_territorial::credentials::{keys, proof, status};
-use aula_territorial::entities::values::{CohortStatus, Role};
+use domain::credentials::{keys, proof, status};
+use domain::entities::values::{CohortStatus, Role};
 use rocket::http::{ContentType, Status};
 use serde_json::{Value, json};
 

@@ -4,9 +4,9 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, World};
-use aula_territorial::entities::values::Role;
-use aula_territorial::reports::dashboard::{Dashboards, compute};
 use chrono::{Datelike, Duration};
+use domain::entities::values::Role;
+use domain::reports::dashboard::{Dashboards, compute};
 use std::sync::Arc;
 
 #[rocket::async_test]
@@ -15,7 +15,7 @@ async fn the_home_dashboards_show_the_trends_of_closed_cohorts_by_quarter() {
     let world = World::new(&app).await;
     world.hand_built_cohort().await;
     // The hand-built cohort starts 30 days ago and is closed.
-    let start = aula_territorial::time::today() - Duration::days(30);
+    let start = domain::time::today() - Duration::days(30);
     let quarter = format!("{} T{}", start.year(), start.month0() / 3 + 1);
     for role in [Role::Coordinator, Role::Reviewer] {
         let (email, password) = demo_account(role);

@@ -5,8 +5,8 @@
 use crate::common::TestApp;
 use crate::support::{META_REVIEWER, api, demo_account, error_fields, role_token, token};
 use crate::world::{World, days};
-use aula_territorial::entities::values::{Mark, Role};
-use aula_territorial::entities::{audit_log, capacity, outbox, user};
+use domain::entities::values::{Mark, Role};
+use domain::entities::{audit_log, capacity, outbox, user};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

@@ -1,10 +1,10 @@
 //! Demo data: one account per role, the pilot municipalities, cohorts in every stage.
 
 use crate::common::TestApp;
-use aula_territorial::accounts::passwords;
-use aula_territorial::demo::{self, ACCOUNTS, PILOT_MUNICIPALITIES};
-use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{
+use domain::accounts::passwords;
+use domain::demo::{self, ACCOUNTS, PILOT_MUNICIPALITIES};
+use domain::entities::values::{CohortStatus, EnrolmentStatus, Role};
+use domain::entities::{
     attendance_mark, cohort, cohort_session, enrolment, participant, score, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -81,7 +81,7 @@ async fn demo_cohorts_cover_every_stage_with_real_history() {
     }
 
     // No mark for a session that has not started.
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
     for session in cohort_session::Entity::find().all(db).await.unwrap() {
         let marks = attendance_mark::Entity::find()
             .filter(attendance_mark::Column::SessionId.eq(session.id))

@@ -5,9 +5,9 @@ use crate::common::TestApp;
 use crate::smtp::{SmtpServer, subject};
 use crate::support::*;
 use crate::world::{World, demo_cohort};
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::{CohortStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{audit_log, enrolment, outbox, participant};
+use domain::config::AppConfig;
+use domain::entities::values::{CohortStatus, EnrolmentStatus, Role};
+use domain::entities::{audit_log, enrolment, outbox, participant};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -151,7 +151,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
         .create()
         .await
         .id;
-    let opens = (aula_territorial::time::today() + chrono::Duration::days(2)).to_string();
+    let opens = (domain::time::today() + chrono::Duration::days(2)).to_string();
     let (status, _) = api(
         &app,
         "PATCH",
@@ -166,7 +166,7 @@ async fn each_eligibility_rule_is_enforced_with_its_reason() {
     assert!(
         problem["detail"].as_str().unwrap().contains(&format!(
             "van del {}",
-            aula_territorial::format::date(opens.parse().unwrap())
+            domain::format::date(opens.parse().unwrap())
         )),
         "{problem}"
     );
@@ -467,9 +467,7 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
 
     let config = app.client.rocket().state::<AppConfig>().unwrap().clone();
     for _ in 0..3 {
-        aula_territorial::mail::deliver_due(app.db(), &config)
-            .await
-            .unwrap();
+        domain::mail::deliver_due(app.db(), &config).await.unwrap();
     }
     let received = smtp.wait_for(4, 5).await;
     let mut subjects: Vec<(String, String)> = received
@@ -508,9 +506,7 @@ async fn each_notification_arrives_over_smtp_exactly_once() {
     );
     assert!(confirmation.raw.contains("calendario.ics"));
     // Delivering again sends nothing new.
-    aula_territorial::mail::deliver_due(app.db(), &config)
-        .await
-        .unwrap();
+    domain::mail::deliver_due(app.db(), &config).await.unwrap();
     assert_eq!(smtp.received().len(), 4);
     assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), 4);
 }

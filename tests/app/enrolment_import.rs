@@ -4,10 +4,10 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::World;
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{enrolment, outbox, participant};
-use aula_territorial::templates::Templates;
+use domain::config::AppConfig;
+use domain::entities::values::Role;
+use domain::entities::{enrolment, outbox, participant};
+use domain::templates::Templates;
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -293,7 +293,7 @@ async fn uploads_are_bounded_and_must_be_spreadsheets() {
         .await;
     assert_eq!(response.status(), Status::Ok);
     let bytes = response.into_bytes().await.unwrap();
-    let table = aula_territorial::spreadsheets::read_upload(&bytes, "plantilla.xlsx").unwrap();
+    let table = domain::spreadsheets::read_upload(&bytes, "plantilla.xlsx").unwrap();
     assert!(table.has("numero_de_documento") && table.has("codigo_dane_del_municipio"));
     assert_eq!(
         table.rows[0].get("tipo_de_documento"),
@@ -321,14 +321,14 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
         app.client.rocket().state::<Templates>().unwrap(),
         app.client.rocket().state::<AppConfig>().unwrap(),
     );
-    let notifier = aula_territorial::mail::Notifier { templates, config };
-    let now = aula_territorial::time::now();
-    let queued = aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
+    let notifier = domain::mail::Notifier { templates, config };
+    let now = domain::time::now();
+    let queued = domain::enrolment::reminders::queue_due(app.db(), &notifier, now)
         .await
         .unwrap();
     assert_eq!(queued, 2, "two people with email, one session tomorrow");
     assert_eq!(
-        aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
+        domain::enrolment::reminders::queue_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         0
@@ -339,7 +339,7 @@ async fn session_reminders_are_queued_once_per_person_and_session_even_after_a_r
         restarted.rocket().state::<AppConfig>().unwrap(),
     );
     assert_eq!(
-        aula_territorial::enrolment::reminders::queue_due(app.db(), &notifier, now)
+        domain::enrolment::reminders::queue_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         0
@@ -381,7 +381,7 @@ async fn cohorts_and_sessions_download_as_icalendar() {
     let world = World::new(&app).await;
     let staff = &world.staff;
     let cohort = world.cohort().seats(10).national().create().await.id;
-    let today = aula_territorial::time::today();
+    let today = domain::time::today();
     let late = json!({"starts_at": format!("{today}T21:00:00-05:00"), "ends_at": format!("{today}T23:30:00-05:00"), "topic": "Sesión nocturna, con coma; y punto y coma"});
     let (_, session) = api(
         &app,
@@ -456,11 +456,8 @@ async fn cohorts_and_sessions_download_as_icalendar() {
 #[rocket::async_test]
 async fn the_cohort_pages_template_link_downloads_the_workbook() {
     let app = TestApp::with_demo().await;
-    let cohort = crate::world::demo_cohort(
-        app.db(),
-        aula_territorial::entities::values::CohortStatus::Open,
-    )
-    .await;
+    let cohort =
+        crate::world::demo_cohort(app.db(), domain::entities::values::CohortStatus::Open).await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
     let (_, html) = page(
@@ -502,7 +499,7 @@ async fn the_cohort_pages_template_link_downloads_the_workbook() {
 /// issuing certificates comes back to the certificates page.
 #[rocket::async_test]
 async fn the_cohort_workspace_is_split_into_sections_with_outcomes_first() {
-    use aula_territorial::entities::values::CohortStatus;
+    use domain::entities::values::CohortStatus;
     let app = TestApp::with_demo().await;
     let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
     let (email, password) = demo_account(Role::Coordinator);

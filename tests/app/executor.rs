@@ -2,9 +2,9 @@
 
 use crate::common::TestApp;
 use crate::support::{bearer, role_token};
-use aula_territorial::entities::values::Role;
-use aula_territorial::reports::{self, Filters, workbook};
 use calamine::{Data, Reader, Xlsx};
+use domain::entities::values::Role;
+use domain::reports::{self, Filters, workbook};
 use rocket::http::Status;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,7 +63,7 @@ fn two_workbook_downloads_do_not_stall_the_health_check() {
         .unwrap();
     runtime.block_on(async {
         let app = Arc::new(TestApp::with_demo().await);
-        aula_territorial::synthetic::generate(app.db(), SCALE, 7)
+        domain::synthetic::generate(app.db(), SCALE, 7)
             .await
             .unwrap();
         let token = role_token(&app, Role::Coordinator).await;

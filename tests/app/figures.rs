@@ -7,11 +7,11 @@
 use crate::common::TestApp;
 use crate::support::api;
 use crate::world::{Session, World, put_marks, set_status};
-use aula_territorial::entities::values::{CertificateStatus, ConsentKind};
-use aula_territorial::entities::{certificate, consent, participant};
-use aula_territorial::reports::{self, Filters, differential::differential};
-use aula_territorial::{db, figures};
 use chrono::Duration;
+use domain::entities::values::{CertificateStatus, ConsentKind};
+use domain::entities::{certificate, consent, participant};
+use domain::reports::{self, Filters, differential::differential};
+use domain::{db, figures};
 use rocket::http::Status;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -312,7 +312,7 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         );
         let per_page = 3;
         for page in 1..=(rows.len() as i64 / per_page + 1) {
-            let paging = aula_territorial::paging::Paging {
+            let paging = domain::paging::Paging {
                 page: Some(page),
                 per_page: Some(per_page),
             };

@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::demo_cohort;
-use aula_territorial::entities::values::{CohortStatus, Role};
+use domain::entities::values::{CohortStatus, Role};
 use rocket::http::Status;
 
 /// The text of a page: what lies between tags (attributes such as `value` or `href` keep
@@ -86,7 +86,7 @@ async fn pages_write_dates_times_and_numbers_the_colombian_way() {
     // Public pages.
     let html = check(&app, &format!("/cohortes/{}", open.id)).await;
     assert!(
-        html.contains(&aula_territorial::format::date(open.start_date)),
+        html.contains(&domain::format::date(open.start_date)),
         "{html}"
     );
     check(&app, "/cohortes").await;

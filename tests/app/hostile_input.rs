@@ -8,9 +8,9 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, World};
-use aula_territorial::entities::values::{CohortStatus, OutboxStatus, Role};
-use aula_territorial::entities::{cohort, course, outbox, participant};
-use aula_territorial::validate;
+use domain::entities::values::{CohortStatus, OutboxStatus, Role};
+use domain::entities::{cohort, course, outbox, participant};
+use domain::validate;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -315,7 +315,7 @@ async fn a_locked_database_answers_503_with_retry_after_never_500() {
 
 #[rocket::async_test]
 async fn busy_errors_are_recognised_on_both_backends() {
-    use aula_territorial::error::{AppError, is_busy};
+    use domain::error::{AppError, is_busy};
     let app = TestApp::with_config(&[("database_busy_seconds", json!(1))]).await;
     let holder = app.db().begin().await.unwrap();
     // SQLite: the write lock; PostgreSQL: every row's lock.
@@ -372,7 +372,7 @@ async fn text_fields_refuse_nul_bytes_controls_and_huge_values_writing_nothing()
     assert_eq!(cohort_row(&app, cohort).await, before);
 
     let sessions = format!("/api/v1/cohorts/{cohort}/sessions");
-    let tomorrow = (aula_territorial::time::today() + chrono::Duration::days(2)).to_string();
+    let tomorrow = (domain::time::today() + chrono::Duration::days(2)).to_string();
     for (field, value) in [
         ("location", json!(huge)),
         ("topic", json!("Tema\u{0}")),
@@ -760,7 +760,7 @@ proptest! {
             prop_assert!(unicode_normalization::is_nfc(&value));
         }
         if let Ok(Some(value)) = validate::certificate_text("f", &text, max) {
-            prop_assert!(aula_territorial::certificates::pdf::unprintable(&value).is_empty());
+            prop_assert!(domain::certificates::pdf::unprintable(&value).is_empty());
             prop_assert!(!value.chars().any(char::is_control));
         }
         // Errors name the field and say something in Spanish.
@@ -772,7 +772,7 @@ proptest! {
 
     #[test]
     fn query_booleans_are_true_false_or_a_422(text in hostile_string()) {
-        let parsed = aula_territorial::parse::QueryBool::parse(&text).value("dry_run");
+        let parsed = domain::parse::QueryBool::parse(&text).value("dry_run");
         match text.as_str() {
             "true" => prop_assert_eq!(parsed.unwrap(), Some(true)),
             "false" => prop_assert_eq!(parsed.unwrap(), Some(false)),
@@ -955,7 +955,7 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
 /// Everything a request could have written, read back as JSON rows (the demo database is
 /// small). Sign-in throttles, sessions and tokens are left out: counting a failure is their job.
 async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
-    use aula_territorial::entities::*;
+    use domain::entities::*;
     let db = app.db();
     vec![
         cohort::Entity::find().into_json().all(db).await.unwrap(),

@@ -5,9 +5,9 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::World;
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{attendance_mark, score};
 use chrono::Duration;
+use domain::entities::values::Role;
+use domain::entities::{attendance_mark, score};
 use rocket::http::Status;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,

@@ -7,8 +7,8 @@ use crate::support::{
     META_REVIEWER, api, demo_account, download, page, read_table, role_token, sign_in_page, token,
     upload, write_table,
 };
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{audit_log, indicator, indicator_observation};
+use domain::entities::values::Role;
+use domain::entities::{audit_log, indicator, indicator_observation};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

@@ -3,12 +3,12 @@
 
 use crate::common::TestApp;
 use crate::smtp::{SmtpServer, header, mime_parts, part, split_head, subject, unused_port};
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::OutboxStatus;
-use aula_territorial::entities::{outbox, setting};
-use aula_territorial::mail::{self, Attachment, Email};
-use aula_territorial::templates::Templates;
 use chrono::{Duration, Utc};
+use domain::config::AppConfig;
+use domain::entities::values::OutboxStatus;
+use domain::entities::{outbox, setting};
+use domain::mail::{self, Attachment, Email};
+use domain::templates::Templates;
 use rocket::local::asynchronous::Client;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -46,7 +46,7 @@ async fn enqueue_committed(client: &Client, email: Email) -> bool {
     let queued = mail::enqueue(&txn, &mail::Notifier { templates, config }, email)
         .await
         .expect("enqueue");
-    aula_territorial::db::commit(txn).await.expect("commit");
+    domain::db::commit(txn).await.expect("commit");
     queued
 }
 
@@ -294,7 +294,7 @@ async fn a_dedupe_key_writes_and_sends_an_email_once() {
         .await
         .unwrap()
     );
-    aula_territorial::db::commit(txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
 
     let rows = rows(app.db()).await;
     assert_eq!(rows.len(), 2);
@@ -358,7 +358,7 @@ async fn an_email_goes_with_its_change_or_not_at_all() {
         .await
         .unwrap()
     );
-    aula_territorial::db::commit(txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
     assert_eq!(outbox::Entity::find().count(db).await.unwrap(), 1);
     assert_eq!(deliver(&app.client).await, 1);
     let received = server.received();

@@ -3,8 +3,8 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use aula_territorial::entities::values::{ConsentKind, Role};
-use aula_territorial::entities::{consent, outbox, participant, user};
+use domain::entities::values::{ConsentKind, Role};
+use domain::entities::{consent, outbox, participant, user};
 use rocket::http::Status;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -124,7 +124,7 @@ async fn a_participant_registers_through_the_api() {
     assert_eq!(consents[0].kind, ConsentKind::DataProcessing);
     assert_eq!(
         consents[0].text_version,
-        aula_territorial::people::DATA_CONSENT_VERSION
+        domain::people::DATA_CONSENT_VERSION
     );
 
     // The welcome email was queued with the account.
@@ -322,9 +322,9 @@ async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consen
 #[rocket::async_test]
 async fn a_person_imported_without_an_account_can_claim_their_record() {
     let app = TestApp::new().await;
-    let at = aula_territorial::time::now();
+    let at = domain::time::now();
     let imported = participant::ActiveModel {
-        document_type: Set(aula_territorial::entities::values::DocumentType::Cc),
+        document_type: Set(domain::entities::values::DocumentType::Cc),
         document_number: Set("1117654321".into()),
         first_names: Set("Ana".into()),
         last_names: Set("Ñáñez".into()),

@@ -3,8 +3,8 @@
 
 use crate::common::TestApp;
 use crate::support::*;
-use aula_territorial::entities::audit_log;
-use aula_territorial::entities::values::Role;
+use domain::entities::audit_log;
+use domain::entities::values::Role;
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;

@@ -1,11 +1,11 @@
 //! Reference data loaded from the real public sources in `seed/`.
 
 use crate::common::TestApp;
-use aula_territorial::entities::{
+use domain::entities::{
     capacity, course, course_capacity, department, indicator, indicator_capacity,
     indicator_observation, municipality, pdet_subregion,
 };
-use aula_territorial::reference_data;
+use domain::reference_data;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 #[rocket::async_test]

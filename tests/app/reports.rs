@@ -5,12 +5,10 @@
 use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, LEADING_ZERO_DOCUMENT, World, catalogue_course};
-use aula_territorial::entities::values::{CertificateStatus, EnrolmentStatus, Role};
-use aula_territorial::entities::{
-    certificate, course_capacity, enrolment, municipality, participant,
-};
 use calamine::{Data, Reader, Xlsx};
 use chrono::Duration;
+use domain::entities::values::{CertificateStatus, EnrolmentStatus, Role};
+use domain::entities::{certificate, course_capacity, enrolment, municipality, participant};
 use rocket::http::Status;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -158,7 +156,7 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     )
     .await;
     assert_eq!(without["total"], 0);
-    let future = aula_territorial::time::today() + Duration::days(365);
+    let future = domain::time::today() + Duration::days(365);
     let (_, later) = api(
         &app,
         "GET",
@@ -753,9 +751,9 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         .all(app.db())
         .await
         .unwrap();
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
     // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
-    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
+    let txn = domain::db::begin(app.db()).await.unwrap();
     for (person, code) in people.iter().zip(&places) {
         enrolment::ActiveModel {
             cohort_id: Set(cohort_id as i32),
@@ -772,7 +770,7 @@ async fn the_participant_detail_and_the_report_tables_are_paged_by_fifty() {
         .await
         .unwrap();
     }
-    aula_territorial::db::commit(txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
 
     let (_, body) = api(
         &app,
@@ -887,9 +885,9 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
     let mut moved: participant::ActiveModel = moved.into();
     moved.municipality_code = Set("18592".into());
     // Like every write, in a transaction ended by `db::commit` (which keeps the figures).
-    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
+    let txn = domain::db::begin(app.db()).await.unwrap();
     moved.update(&txn).await.unwrap();
-    aula_territorial::db::commit(txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
 
     let after = coverage_of(&app, &reviewer, &query).await;
     let delta = |code: &str| {
@@ -981,8 +979,8 @@ async fn capacity_coverage_counts_people_per_municipality_and_capacity() {
 
 #[rocket::async_test]
 async fn the_differential_approach_counts_only_consenting_people_and_hides_small_cells() {
-    use aula_territorial::entities::consent;
-    use aula_territorial::entities::values::ConsentKind;
+    use domain::entities::consent;
+    use domain::entities::values::ConsentKind;
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let cohort_id = world.hand_built_cohort().await;
@@ -996,7 +994,7 @@ async fn the_differential_approach_counts_only_consenting_people_and_hides_small
         .await
         .unwrap();
     assert_eq!(people.len(), 5);
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
     for (n, person) in people.iter().enumerate() {
         let mut row: participant::ActiveModel = person.clone().into();
         row.sex = Set(Some("mujer".into()));
@@ -1121,7 +1119,7 @@ async fn report_rows_say_how_far_each_cohort_is() {
         }
     }
     world.move_cohort(running.id, "in_progress").await;
-    use aula_territorial::entities::values::Mark::*;
+    use domain::entities::values::Mark::*;
     world
         .take_attendance(
             &running.sessions,

@@ -14,8 +14,8 @@ use crate::support::{
     META_COORDINATOR, META_REVIEWER, bearer, demo_account, sign_in_client, token,
 };
 use crate::world::{SharedCohort, shared_cohort};
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{certificate, cohort, enrolment, participant, survey, user};
+use domain::entities::values::Role;
+use domain::entities::{certificate, cohort, enrolment, participant, survey, user};
 use rocket::http::{ContentType, Method, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -86,7 +86,7 @@ async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (St
             // the validation behind the CSRF check answer.
             request.header(ContentType::Form).body(format!(
                 "csrf_token={}",
-                aula_territorial::text::urlencode(&caller.csrf)
+                domain::text::urlencode(&caller.csrf)
             ))
         };
     }
@@ -141,13 +141,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());
     }
-    let person =
-        aula_territorial::entities::enrolment::Entity::find_by_id(shared.meta_enrolment_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .participant_id;
+    let person = domain::entities::enrolment::Entity::find_by_id(shared.meta_enrolment_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .participant_id;
     v.insert("personas", person.to_string());
     // The cohort workspace's section after its id (`/coordinacion/cohortes/<id>/<section>`).
     v.insert("<id>", "inscripciones".into());
@@ -179,7 +178,7 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         .inner_join(enrolment::Entity)
         .filter(enrolment::Column::ParticipantId.eq(person.id))
         .filter(survey::Column::Answered.eq(false))
-        .filter(survey::Column::ClosesAt.gt(aula_territorial::time::now()))
+        .filter(survey::Column::ClosesAt.gt(domain::time::now()))
         .one(db)
         .await
         .unwrap()

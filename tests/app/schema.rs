@@ -2,7 +2,7 @@
 //! itself enforces so no bug in the application can store what the rules forbid.
 
 use crate::common::{TestApp, TestDatabase};
-use aula_territorial::db;
+use domain::db;
 use migrations::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 

@@ -5,7 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{META_REVIEWER, bearer, demo_account, sign_in_client, token};
 use crate::world::{SharedCohort, shared_cohort};
-use aula_territorial::entities::values::Role;
+use domain::entities::values::Role;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 

@@ -127,7 +127,7 @@ async fn text_answers_are_compressed_for_clients_that_accept_gzip() {
 /// Registrarse».
 #[rocket::async_test]
 async fn error_pages_keep_the_menu_of_whoever_is_signed_in() {
-    use aula_territorial::entities::values::Role;
+    use domain::entities::values::Role;
     let app = crate::common::TestApp::with_demo().await;
     let (_, anonymous) = crate::support::page(&app, "/no-existe").await;
     assert!(anonymous.contains("Registrarse"));

@@ -3,8 +3,8 @@
 //! read or write the workbooks people exchange.
 
 use crate::common::TestApp;
-use aula_territorial::demo::ACCOUNTS;
-use aula_territorial::entities::values::Role;
+use domain::demo::ACCOUNTS;
+use domain::entities::values::Role;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use serde_json::Value;
@@ -71,8 +71,8 @@ pub fn form_body(fields: &[(&str, &str)]) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                aula_territorial::text::urlencode(k),
-                aula_territorial::text::urlencode(v)
+                domain::text::urlencode(k),
+                domain::text::urlencode(v)
             )
         })
         .collect::<Vec<_>>()

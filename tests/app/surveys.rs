@@ -6,12 +6,12 @@
 use crate::common::TestApp;
 use crate::support::{META_REVIEWER, api, demo_account, download, read_table, role_token, token};
 use crate::world::{Person, World};
-use aula_territorial::config::AppConfig;
-use aula_territorial::entities::values::{Mark, Role, SurveyKind};
-use aula_territorial::entities::{
+use domain::config::AppConfig;
+use domain::entities::values::{Mark, Role, SurveyKind};
+use domain::entities::{
     audit_log, capacity, cohort, entity_departure, outbox, survey, survey_response, survey_tally,
 };
-use aula_territorial::templates::Templates;
+use domain::templates::Templates;
 use rocket::http::Status;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -110,8 +110,8 @@ async fn survey_of(app: &TestApp, person: &Person, kind: &str) -> i64 {
         .unwrap()
 }
 
-fn notifier_of(app: &TestApp) -> aula_territorial::mail::Notifier<'_> {
-    aula_territorial::mail::Notifier {
+fn notifier_of(app: &TestApp) -> domain::mail::Notifier<'_> {
+    domain::mail::Notifier {
         templates: app.client.rocket().state::<Templates>().unwrap(),
         config: app.client.rocket().state::<AppConfig>().unwrap(),
     }
@@ -169,7 +169,7 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     // Open for 30 days from the closing.
     let closes: chrono::DateTime<chrono::Utc> =
         mine[0]["closes_at"].as_str().unwrap().parse().unwrap();
-    let left = closes - aula_territorial::time::now();
+    let left = closes - domain::time::now();
     assert!(
         left > chrono::Duration::days(29) && left <= chrono::Duration::days(30),
         "{left}"
@@ -178,9 +178,9 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
 
     // The periodic job does not invite again (the follow-up is not due).
     let notifier = notifier_of(&app);
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
     assert_eq!(
-        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+        domain::surveys::run_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         (0, 0)
@@ -255,7 +255,7 @@ async fn closing_invites_once_and_each_survey_is_answered_once_while_open() {
     survey::Entity::update_many()
         .col_expr(
             survey::Column::ClosesAt,
-            Expr::value(aula_territorial::time::now() - chrono::Duration::minutes(1)),
+            Expr::value(domain::time::now() - chrono::Duration::minutes(1)),
         )
         .filter(survey::Column::Id.eq(second as i32))
         .exec(app.db())
@@ -286,7 +286,7 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
     let refs: Vec<&Person> = people.iter().collect();
     let cohort = closed_cohort(&world, &app, &refs).await;
     let notifier = notifier_of(&app);
-    let now = aula_territorial::time::now();
+    let now = domain::time::now();
 
     // One reminder per unanswered survey a week before it closes, once.
     let answered = survey_of(&app, &people[0], "satisfaction").await;
@@ -312,14 +312,14 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
         .await
         .unwrap();
     assert_eq!(
-        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+        domain::surveys::run_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         (0, 1),
         "only the unanswered survey is reminded"
     );
     assert_eq!(
-        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+        domain::surveys::run_due(app.db(), &notifier, now)
             .await
             .unwrap(),
         (0, 0),
@@ -354,14 +354,14 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
         .await
         .unwrap();
     assert_eq!(
-        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+        domain::surveys::run_due(app.db(), &notifier, now)
             .await
             .unwrap()
             .0,
         2
     );
     assert_eq!(
-        aula_territorial::surveys::run_due(app.db(), &notifier, now)
+        domain::surveys::run_due(app.db(), &notifier, now)
             .await
             .unwrap()
             .0,
@@ -415,7 +415,7 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
         .await
         .unwrap()
         .unwrap();
-    let opened = aula_territorial::entities::survey::Entity::find_by_id(follow_up as i32)
+    let opened = domain::entities::survey::Entity::find_by_id(follow_up as i32)
         .one(app.db())
         .await
         .unwrap()
@@ -434,9 +434,9 @@ async fn reminders_and_the_follow_up_update_who_is_still_in_the_entity() {
     assert_eq!(status, Status::Created);
     assert_eq!(still_in_puerto_rico(&app, &world.staff).await, before - 1);
     // Maintained figures equal rebuilt ones.
-    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
-    aula_territorial::figures::rebuild(&txn).await.unwrap();
-    aula_territorial::db::commit(txn).await.unwrap();
+    let txn = domain::db::begin(app.db()).await.unwrap();
+    domain::figures::rebuild(&txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
     assert_eq!(still_in_puerto_rico(&app, &world.staff).await, before - 1);
 }
 
@@ -702,11 +702,9 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     };
     let kept = tallies().await;
     assert!(kept.len() >= 4, "{kept:?}");
-    let txn = aula_territorial::db::begin(app.db()).await.unwrap();
-    aula_territorial::surveys::tallies::rebuild(&txn)
-        .await
-        .unwrap();
-    aula_territorial::db::commit(txn).await.unwrap();
+    let txn = domain::db::begin(app.db()).await.unwrap();
+    domain::surveys::tallies::rebuild(&txn).await.unwrap();
+    domain::db::commit(txn).await.unwrap();
     assert_eq!(
         survey_tally::Entity::find().all(app.db()).await.unwrap(),
         kept
@@ -797,11 +795,8 @@ async fn participants_answer_on_a_page_and_the_demo_shows_the_reports() {
     assert!(html.contains("Instructores"));
     let (_, home) = crate::support::page(&app, "/").await;
     assert!(home.contains("ver el informe de satisfacción"), "{home}");
-    let closed = crate::world::demo_cohort(
-        app.db(),
-        aula_territorial::entities::values::CohortStatus::Closed,
-    )
-    .await;
+    let closed =
+        crate::world::demo_cohort(app.db(), domain::entities::values::CohortStatus::Closed).await;
     let (status, detail) =
         crate::support::page(&app, &format!("/coordinacion/cohortes/{}", closed.id)).await;
     assert_eq!(status, Status::Ok);

@@ -2,11 +2,11 @@
 //! twice on the same database.
 
 use crate::common::TestApp;
-use aula_territorial::entities::values::EnrolmentStatus;
-use aula_territorial::entities::{
+use domain::entities::values::EnrolmentStatus;
+use domain::entities::{
     attendance_mark, certificate, cohort, cohort_session, enrolment, participant,
 };
-use aula_territorial::synthetic::{PREFIX, generate};
+use domain::synthetic::{PREFIX, generate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn fingerprint(app: &TestApp) -> Vec<(String, String, String)> {

@@ -8,13 +8,13 @@ use crate::common::TestApp;
 use crate::credentials::{check_page, credential, issued};
 use crate::support::*;
 use crate::world::{World, days};
-use aula_territorial::entities::values::Role;
-use aula_territorial::entities::{
+use chrono::Duration;
+use domain::entities::values::Role;
+use domain::entities::{
     audit_log, cohort, cohort_department, cohort_instructor, cohort_municipality, course,
     course_capacity, indicator, indicator_capacity, outbox, territorial_direction,
     territorial_direction_department, user,
 };
-use chrono::Duration;
 use rocket::http::{ContentType, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -61,7 +61,7 @@ async fn snapshot(app: &TestApp) -> Vec<Vec<Value>> {
             .all(db)
             .await
             .unwrap(),
-        aula_territorial::entities::attendance_mark::Entity::find()
+        domain::entities::attendance_mark::Entity::find()
             .into_json()
             .all(db)
             .await

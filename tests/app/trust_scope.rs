@@ -8,10 +8,8 @@ use crate::support::{
     token,
 };
 use crate::world::{World, shared_cohort};
-use aula_territorial::entities::values::{CohortStatus, Role};
-use aula_territorial::entities::{
-    audit_log, certificate, cohort, enrolment, outbox, participant, user,
-};
+use domain::entities::values::{CohortStatus, Role};
+use domain::entities::{audit_log, certificate, cohort, enrolment, outbox, participant, user};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -521,8 +519,8 @@ async fn a_correction_cannot_move_an_account() {
 /// which re-issues the certificates).
 #[rocket::async_test]
 async fn a_certified_participant_cannot_rename_herself() {
-    use aula_territorial::people::profile;
-    use aula_territorial::people::registration::ProfileInput;
+    use domain::people::profile;
+    use domain::people::registration::ProfileInput;
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let input_of = |view: &profile::ParticipantView, first: &str, position: &str| ProfileInput {
@@ -596,15 +594,13 @@ async fn a_certified_participant_cannot_rename_herself() {
         Some(id) => id,
         None => {
             // Imported without an account: give her one, as registering would.
-            let created = aula_territorial::accounts::create_user(
+            let created = domain::accounts::create_user(
                 app.db(),
-                aula_territorial::accounts::NewUser {
+                domain::accounts::NewUser {
                     email: "certificada@example.org".into(),
-                    password: aula_territorial::accounts::passwords::NewPassword::hash(
-                        "Clave-segura-2026",
-                    )
-                    .await
-                    .unwrap(),
+                    password: domain::accounts::passwords::NewPassword::hash("Clave-segura-2026")
+                        .await
+                        .unwrap(),
                     full_name: holder.full_name(),
                     role: Role::Participant,
                     department_code: None,

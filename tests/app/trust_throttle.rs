@@ -6,8 +6,8 @@
 use crate::account_security::registration;
 use crate::common::TestApp;
 use crate::support::{csrf_from_client, demo_account};
-use aula_territorial::entities::outbox;
-use aula_territorial::entities::values::Role;
+use domain::entities::outbox;
+use domain::entities::values::Role;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -205,7 +205,7 @@ async fn ask_reset(client: &Client, email: &str) -> Status {
         .header(ContentType::Form)
         .body(format!(
             "csrf_token={csrf}&email={}",
-            aula_territorial::text::urlencode(email)
+            domain::text::urlencode(email)
         ))
         .dispatch()
         .await

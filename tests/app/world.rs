@@ -20,15 +20,15 @@
 
 use crate::common::TestApp;
 use crate::support::{api, demo_account, role_token, token};
-use aula_territorial::accounts::sign_in;
-use aula_territorial::entities::values::{
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use domain::accounts::sign_in;
+use domain::entities::values::{
     CohortStatus, DocumentType, EnrolmentStatus, Mark, MarkSource, Role,
 };
-use aula_territorial::entities::{
+use domain::entities::{
     assessment, attendance_mark, cohort, cohort_department, cohort_session, course, enrolment,
     participant, score, user,
 };
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use rocket::http::Status;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 
 /// The date `n` days from today in Colombia (negative: ago).
 pub fn days(n: i64) -> NaiveDate {
-    aula_territorial::time::today() + Duration::days(n)
+    domain::time::today() + Duration::days(n)
 }
 
 /// A date written `YYYY-MM-DD`.
@@ -349,10 +349,10 @@ impl PeopleBuilder<'_> {
             count,
             municipality,
         } = self;
-        let hash = aula_territorial::accounts::passwords::hash("Clave-segura-2026")
+        let hash = domain::accounts::passwords::hash("Clave-segura-2026")
             .await
             .unwrap();
-        let at = aula_territorial::time::now();
+        let at = domain::time::now();
         let mut out = Vec::with_capacity(count);
         for n in 0..count {
             let email = format!("{tag}{n}@example.org");
@@ -415,9 +415,7 @@ pub struct Session {
 impl Session {
     /// Starting `offset` from now (whole seconds), lasting `minutes`.
     pub fn from_now(offset: Duration, minutes: i64) -> Session {
-        let starts_at = (aula_territorial::time::now() + offset)
-            .with_nanosecond(0)
-            .unwrap();
+        let starts_at = (domain::time::now() + offset).with_nanosecond(0).unwrap();
         Session {
             starts_at,
             ends_at: starts_at + Duration::minutes(minutes),
@@ -428,8 +426,8 @@ impl Session {
     /// On `day`, from `from` to `to` (hour, minute) in Bogotá.
     pub fn on(day: NaiveDate, from: (u32, u32), to: (u32, u32)) -> Session {
         Session {
-            starts_at: aula_territorial::time::from_local(day, from.0, from.1),
-            ends_at: aula_territorial::time::from_local(day, to.0, to.1),
+            starts_at: domain::time::from_local(day, from.0, from.1),
+            ends_at: domain::time::from_local(day, to.0, to.1),
             topic: "Sesión".into(),
         }
     }

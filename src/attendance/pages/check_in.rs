@@ -1,6 +1,7 @@
 //! For participants: checking in with the session's code, and «Mi progreso».
 
 use super::*;
+use crate::web::PageResult;
 
 /// The participant's page to check in (the QR code's link lands here, code filled in).
 #[get("/sesiones/<id>/registro?<codigo>")]
@@ -10,12 +11,12 @@ pub(super) async fn check_in_page(
     page: Page<'_>,
     id: i32,
     codigo: Option<&str>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (session, cohort, access) = session_access(db.inner(), &me, id).await?;
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden.into());
     };
-    let mark = crate::attendance::session_marks(
+    let mark = domain::attendance::session_marks(
         db.inner(),
         &session,
         &access.people(),
@@ -24,7 +25,7 @@ pub(super) async fn check_in_page(
     .await?
     .pop();
     let (opens, closes) = checkin::window(&session);
-    let local = |t| crate::time::local(t).format("%H:%M").to_string();
+    let local = |t| domain::time::local(t).format("%H:%M").to_string();
     page.render(
         "check_in",
         "Registrar mi asistencia",
@@ -56,8 +57,8 @@ pub(super) async fn check_in_submit(
     me: ParticipantUser,
     id: i32,
     form: CsrfForm<CodeForm>,
-) -> AppResult<Flash<Redirect>> {
-    let txn = crate::db::begin(db).await?;
+) -> PageResult<Flash<Redirect>> {
+    let txn = domain::db::begin(db).await?;
     let (session, cohort, access) = session_access(&txn, &me, id).await?;
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden.into());
@@ -75,7 +76,7 @@ pub(super) async fn check_in_submit(
     .await;
     match outcome {
         Ok(Outcome::Marked(mark)) => {
-            crate::db::commit(txn).await?;
+            domain::db::commit(txn).await?;
             Ok(Flash::success(
                 here,
                 format!(
@@ -85,7 +86,7 @@ pub(super) async fn check_in_submit(
             ))
         }
         Ok(Outcome::WrongCode) => {
-            crate::db::commit(txn).await?;
+            domain::db::commit(txn).await?;
             Ok(Flash::error(here, checkin::WRONG_CODE))
         }
         Err(AppError::Validation(errors)) => Ok(Flash::error(
@@ -108,14 +109,16 @@ pub(super) async fn progress_page(
     db: &State<DatabaseConnection>,
     me: ParticipantUser,
     page: Page<'_>,
-) -> AppResult<RawHtml<String>> {
-    let progress = match crate::people::profile::participant_of_user(db.inner(), me.id).await? {
-        Some(person) => crate::attendance::progress::for_participant(db.inner(), person.id).await?,
+) -> PageResult {
+    let progress = match domain::people::profile::participant_of_user(db.inner(), me.id).await? {
+        Some(person) => {
+            domain::attendance::progress::for_participant(db.inner(), person.id).await?
+        }
         None => Vec::new(),
     };
     #[derive(Serialize)]
     struct ProgressView {
-        progress: Vec<crate::attendance::progress::Progress>,
+        progress: Vec<domain::attendance::progress::Progress>,
     }
     page.render("my_progress", "Mi progreso", ProgressView { progress })
 }
@@ -128,5 +131,5 @@ pub(super) struct CheckInView<'a> {
     pub(super) code: String,
     pub(super) opens: String,
     pub(super) closes: String,
-    pub(super) mark: Option<crate::attendance::MarkView>,
+    pub(super) mark: Option<domain::attendance::MarkView>,
 }

@@ -1,6 +1,7 @@
 //! The instructor's check-in code screen with its QR, and the printable sign-in sheet.
 
 use super::*;
+use crate::web::PageResult;
 
 #[get("/seguimiento/sesiones/<id>/codigo")]
 pub(super) async fn code_page(
@@ -9,10 +10,10 @@ pub(super) async fn code_page(
     user: StaffOrInstructor,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     access.require_manage()?;
-    let code = checkin::current_code(&session, &config.public_url, crate::time::now());
+    let code = checkin::current_code(&session, &config.public_url, domain::time::now());
     let local = |text: &str| {
         chrono::DateTime::parse_from_rfc3339(text)
             .map(|t| t.format("%H:%M").to_string())
@@ -48,13 +49,13 @@ pub(super) async fn sign_in_sheet(
     user: CurrentUser,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden.into());
     }
     let course = course_name(db.inner(), &cohort).await?;
-    let rows = crate::attendance::enrolled(db.inner(), cohort.id, &access.people())
+    let rows = domain::attendance::enrolled(db.inner(), cohort.id, &access.people())
         .await?
         .into_iter()
         .enumerate()

@@ -2,6 +2,7 @@
 //! and the offline sheet's upload.
 
 use super::*;
+use crate::web::PageResult;
 
 /// An SVG bar chart of attendance per session held: bars as rectangles with a `<title>`
 /// each (no script, no style attribute).
@@ -55,7 +56,7 @@ pub(super) fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<Attendance
                 label: label.clone(),
                 title: format!(
                     "{label}: {attended} de {enrolled} ({})",
-                    crate::format::percent(i64::from(*attended), i64::from(*enrolled))
+                    domain::format::percent(i64::from(*attended), i64::from(*enrolled))
                 ),
             }
         })
@@ -107,7 +108,7 @@ pub struct FollowupView {
     pub(super) sessions: Vec<SessionRow>,
     pub(super) chart: Option<AttendanceChart>,
     pub(super) results: Vec<ResultLine>,
-    pub(super) items: Vec<crate::assessment::AssessmentView>,
+    pub(super) items: Vec<domain::assessment::AssessmentView>,
     pub(super) weights_total: i32,
     pub(super) weights_ok: bool,
     pub(super) errors: Vec<FieldError>,
@@ -122,15 +123,15 @@ pub async fn followup_context<C: ConnectionTrait>(
     #[derive(sea_orm::FromQueryResult)]
     struct Count {
         session_id: i32,
-        status: crate::entities::values::Mark,
+        status: domain::entities::values::Mark,
         n: i64,
     }
     use sea_orm::QuerySelect;
     let course = course_name(db, cohort).await?;
     let sessions = cohorts::sessions::list(db, cohort.id).await?;
     let people = access.people();
-    let roster = crate::attendance::enrolled(db, cohort.id, &people).await?;
-    let hidden = crate::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
+    let roster = domain::attendance::enrolled(db, cohort.id, &people).await?;
+    let hidden = domain::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
     let enrolled = roster.len() as i32;
     let counts = attendance_mark::Entity::find()
         .select_only()
@@ -153,7 +154,7 @@ pub async fn followup_context<C: ConnectionTrait>(
         }
     }
     let manage = access.can_manage();
-    let now = crate::time::now();
+    let now = domain::time::now();
     let mut bars = Vec::new();
     let session_rows: Vec<SessionRow> = sessions
         .iter()
@@ -164,11 +165,11 @@ pub async fn followup_context<C: ConnectionTrait>(
                 marked,
                 attended,
                 enrolled,
-                attended_text: crate::format::percent(i64::from(attended), i64::from(enrolled)),
+                attended_text: domain::format::percent(i64::from(attended), i64::from(enrolled)),
             };
             if s.starts_at <= now {
                 bars.push((
-                    crate::time::local(s.starts_at).format("%d/%m").to_string(),
+                    domain::time::local(s.starts_at).format("%d/%m").to_string(),
                     attended,
                     enrolled,
                 ));
@@ -188,19 +189,19 @@ pub async fn followup_context<C: ConnectionTrait>(
                 full_name: r.full_name.clone(),
                 attended: r.sessions_attended,
                 total: r.sessions_total,
-                pct_text: crate::format::percent(
+                pct_text: domain::format::percent(
                     i64::from(r.sessions_attended),
                     i64::from(r.sessions_total),
                 ),
-                grade_text: r.final_grade_milli.map(crate::format::grade),
+                grade_text: r.final_grade_milli.map(domain::format::grade),
                 completed: r.completed,
                 reasons: r.reasons.join("; "),
                 at_risk: cohort.status != CohortStatus::Closed
-                    && crate::attendance::risk::at_risk(total, m, cohort.min_attendance_pct),
+                    && domain::attendance::risk::at_risk(total, m, cohort.min_attendance_pct),
             }
         })
         .collect();
-    let items = crate::assessment::list(db, cohort.id).await?;
+    let items = domain::assessment::list(db, cohort.id).await?;
     let weights_total: i32 = items.iter().map(|i| i.weight).sum();
     Ok(FollowupView {
         cohort: CohortInfo::of(cohort, course),
@@ -224,7 +225,7 @@ pub(super) async fn followup_page(
     user: CurrentUser,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
     if let Access::Own(_) = access {
         return Err(AppError::Forbidden.into());
@@ -282,7 +283,7 @@ pub(super) async fn upload_preview(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<UploadForm<'_>>,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
+) -> PageResult {
     let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
     import::preview(&page, db, sheet, &form.0.file).await
 }
@@ -294,7 +295,7 @@ pub(super) async fn upload_confirm(
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ConfirmForm>,
-) -> AppResult<Flash<Redirect>> {
+) -> PageResult<Flash<Redirect>> {
     let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
     import::confirm(db, sheet, form.0).await
 }

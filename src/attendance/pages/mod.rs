@@ -6,25 +6,24 @@
 //! department's, participants only their own marks.
 
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffOrInstructor};
-use crate::attendance::checkin::{self, Outcome};
-use crate::attendance::sheet::{self, RawRow, SheetImport, SheetOf, UploadSummary};
-use crate::attendance::{Access, MARKS, MarkInput, cohort_access, session_access};
-use crate::cohorts;
-use crate::cohorts::sessions::SessionView;
-use crate::config::AppConfig;
-use crate::entities::values::{CohortStatus, MarkSource};
-use crate::entities::{attendance_mark, cohort, cohort_session};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::results;
-use crate::spreadsheets::Download;
+use crate::spreadsheets::download::Download;
 use crate::web::CohortRef;
+use crate::web::Page;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
-use crate::web::{Page, failure};
+use domain::attendance::checkin::{self, Outcome};
+use domain::attendance::sheet::{self, RawRow, SheetImport, SheetOf, UploadSummary};
+use domain::attendance::{Access, MARKS, MarkInput, cohort_access, session_access};
+use domain::cohorts;
+use domain::cohorts::sessions::SessionView;
+use domain::config::AppConfig;
+use domain::entities::values::{CohortStatus, MarkSource};
+use domain::entities::{attendance_mark, cohort, cohort_session};
+use domain::error::{AppError, FieldError};
+use domain::results;
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -98,7 +97,7 @@ impl CohortInfo {
             start_date: cohort.start_date.to_string(),
             end_date: cohort.end_date.to_string(),
             min_attendance_pct: cohort.min_attendance_pct,
-            pass_mark_text: crate::format::grade_tenths(cohort.pass_mark_tenths),
+            pass_mark_text: domain::format::grade_tenths(cohort.pass_mark_tenths),
             closed: cohort.status == CohortStatus::Closed,
             editable: editable(cohort),
         }
@@ -107,7 +106,7 @@ impl CohortInfo {
 
 async fn course_name<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<String> {
     Ok(
-        crate::entities::course::Entity::find_by_id(cohort.course_id)
+        domain::entities::course::Entity::find_by_id(cohort.course_id)
             .one(db)
             .await?
             .map(|c| c.name)
@@ -131,7 +130,7 @@ struct SessionInfo {
 
 impl SessionInfo {
     fn of(session: &cohort_session::Model) -> Self {
-        let now = crate::time::now();
+        let now = domain::time::now();
         let view = SessionView::from(session.clone());
         SessionInfo {
             id: session.id,

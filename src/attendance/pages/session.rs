@@ -2,6 +2,7 @@
 //! pre-fills the form) and its workbook.
 
 use super::*;
+use crate::web::{Failure, PageResult};
 
 /// One option of a person's mark.
 #[derive(Serialize)]
@@ -48,12 +49,12 @@ pub(super) async fn session_context<C: ConnectionTrait>(
     errors: &[FieldError],
 ) -> AppResult<SessionFormView> {
     let course = course_name(db, cohort).await?;
-    let marks = crate::attendance::marks_by_enrolment(db, session.id).await?;
-    let roster = crate::attendance::enrolled(db, cohort.id, &access.people()).await?;
+    let marks = domain::attendance::marks_by_enrolment(db, session.id).await?;
+    let roster = domain::attendance::enrolled(db, cohort.id, &access.people()).await?;
     let recorders =
-        crate::attendance::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect())
+        domain::attendance::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect())
             .await?;
-    let started = session.starts_at <= crate::time::now();
+    let started = session.starts_at <= domain::time::now();
     let can_take = access.can_manage() && started && editable(cohort);
     let rows: Vec<MarkRow> = roster
         .iter()
@@ -89,7 +90,7 @@ pub(super) async fn session_context<C: ConnectionTrait>(
                 recorded: mark.map(|m| {
                     format!(
                         "{}{}",
-                        crate::format::date_time(m.recorded_at),
+                        domain::format::date_time(m.recorded_at),
                         m.recorded_by
                             .and_then(|id| recorders.get(&id))
                             .map(|n| format!(" · {n}"))
@@ -122,10 +123,10 @@ pub(super) async fn session_page(
     page: Page<'_>,
     id: i32,
     prellenar: Option<&str>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
     let prefill = prellenar
-        .and_then(crate::attendance::parse_mark)
+        .and_then(domain::attendance::parse_mark)
         .map(|m| m.as_str());
     let context =
         session_context(db.inner(), &session, &cohort, &access, None, prefill, &[]).await?;
@@ -158,11 +159,11 @@ pub(super) async fn session_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<SessionForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let back = Redirect::to(session_url(id));
     let result = async {
-        let txn = crate::db::begin(db).await?;
+        let txn = domain::db::begin(db).await?;
         let (session, cohort, access) = session_access(&txn, &user, id).await?;
         access.require_manage()?;
         let mut ids: Vec<i32> = form.estado.keys().copied().collect();
@@ -181,7 +182,7 @@ pub(super) async fn session_submit(
                 "Marque la asistencia de al menos una persona.",
             ));
         }
-        let planned = crate::attendance::plan_session_marks(
+        let planned = domain::attendance::plan_session_marks(
             &txn,
             &access.people(),
             &cohort,
@@ -210,7 +211,7 @@ pub(super) async fn session_submit(
             ),
             other => other,
         })?;
-        let saved = crate::attendance::save_marks(
+        let saved = domain::attendance::save_marks(
             &txn,
             &notifier,
             user.id,
@@ -219,7 +220,7 @@ pub(super) async fn session_submit(
             MarkSource::Manual,
         )
         .await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(saved)
     }
     .await;
@@ -253,12 +254,9 @@ pub(super) async fn session_submit(
                 )
             }
             .await;
-            match rendered {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
+            Err(Failure::form_again(rendered))
         }
-        Err(other) => Err(failure(&page, other)),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The cohort form (new and edit): its fields, the choices it offers and the demands it can answer.
 
 use super::*;
+use crate::web::{Failure, PageResult};
 
 #[derive(Serialize)]
 pub(super) struct CourseChoice {
@@ -68,7 +69,7 @@ pub(super) async fn choices(
             name: c.name,
         })
         .collect();
-    let departments = crate::territory::departments(db)
+    let departments = domain::territory::departments(db)
         .await?
         .into_iter()
         .map(|d| DepartmentChoice {
@@ -169,7 +170,7 @@ impl CohortForm {
     pub(super) async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
         let mut errors = Vec::new();
         let municipality_codes =
-            match crate::territory::resolve_municipality_list(db, &self.municipalities).await? {
+            match domain::territory::resolve_municipality_list(db, &self.municipalities).await? {
                 Ok(codes) => codes,
                 Err(problems) => {
                     errors.extend(
@@ -276,28 +277,28 @@ pub(super) struct DemandChoice {
 /// one that does not fit: the domain answers 422.
 pub(super) async fn demand_choices(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     form: &CohortForm,
-    cohort: Option<&crate::cohorts::CohortView>,
+    cohort: Option<&domain::cohorts::CohortView>,
 ) -> crate::error::DomainResult<Vec<DemandChoice>> {
     let rows = match cohort {
         Some(c) => {
-            let targets = crate::cohorts::Targets {
+            let targets = domain::cohorts::Targets {
                 municipalities: c.municipality_codes.clone(),
                 departments: c.department_codes.clone(),
                 instructors: Vec::new(),
             };
-            crate::demand::planning::matching(db, user, c.course_id, &targets, Some(c.id)).await?
+            domain::demand::planning::matching(db, user, c.course_id, &targets, Some(c.id)).await?
         }
         None => {
-            let typed = crate::territory::resolve_municipality_list(db, &form.municipalities)
+            let typed = domain::territory::resolve_municipality_list(db, &form.municipalities)
                 .await?
                 .unwrap_or_default();
-            let filter = crate::demand::DemandFilter {
-                status: Some(crate::entities::values::DemandStatus::Open),
+            let filter = domain::demand::DemandFilter {
+                status: Some(domain::entities::values::DemandStatus::Open),
                 ..Default::default()
             };
-            let (mut rows, _) = crate::demand::list(db, user, &filter, 1, 100).await?;
+            let (mut rows, _) = domain::demand::list(db, user, &filter, 1, 100).await?;
             rows.retain(|d| typed.is_empty() || typed.contains(&d.municipality_code));
             rows.reverse();
             rows
@@ -309,7 +310,7 @@ pub(super) async fn demand_choices(
             checked: if form.demands_listed {
                 form.demand_ids.contains(&d.id)
             } else {
-                d.status == crate::entities::values::DemandStatus::Planned
+                d.status == domain::entities::values::DemandStatus::Planned
             },
             label: format!(
                 "{} · {} ({}) · {} · {} persona(s){}",
@@ -331,10 +332,10 @@ pub(super) async fn demand_choices(
 
 pub(super) async fn form_view(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     form: &CohortForm,
     errors: &[FieldError],
-    cohort: Option<&crate::cohorts::CohortView>,
+    cohort: Option<&domain::cohorts::CohortView>,
 ) -> AppResult<FormView> {
     Ok(FormView {
         choices: choices(db, Some(form)).await?,
@@ -352,7 +353,7 @@ pub(super) async fn new_page(
     staff: StaffUser,
     page: Page<'_>,
     municipios: Vec<String>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let form = CohortForm {
         modality: "mixta".into(),
         municipalities: municipios
@@ -375,13 +376,13 @@ pub(super) async fn create_submit(
     staff: StaffUser,
     page: Page<'_>,
     form: CsrfForm<CohortForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let input = form.input(db).await?;
-        let txn = crate::db::begin(db).await?;
-        let view = crate::cohort_flow::create(&txn, &notifier, &staff, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view = domain::cohort_flow::create(&txn, &notifier, &staff, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -404,20 +405,17 @@ pub(super) async fn create_submit(
                 message,
             ))
         }
-        Err(AppError::Validation(errors)) => {
-            match form_view(db, &staff, &form, &errors, None)
+        Err(AppError::Validation(errors)) => Err(Failure::form_again(
+            form_view(db, &staff, &form, &errors, None)
                 .await
-                .and_then(|c| page.render("cohort_new", "Nueva cohorte", c))
-            {
-                Ok(html) => Err((Status::UnprocessableEntity, html)),
-                Err(e) => Err(failure(&page, e.into())),
-            }
-        }
-        Err(other) => Err(failure(&page, other)),
+                .map_err(Failure::from)
+                .and_then(|c| page.render("cohort_new", "Nueva cohorte", c)),
+        )),
+        Err(other) => Err(Failure::from(other)),
     }
 }
 
-pub(super) fn form_from_view(view: &crate::cohorts::CohortView) -> CohortForm {
+pub(super) fn form_from_view(view: &domain::cohorts::CohortView) -> CohortForm {
     CohortForm {
         course_id: Some(view.course_id),
         name: view.name.clone(),

@@ -1,6 +1,7 @@
 //! The list of cohorts with its filters.
 
 use super::*;
+use crate::web::PageResult;
 
 pub(super) const PER_PAGE: u64 = 25;
 
@@ -60,7 +61,7 @@ pub(super) async fn list_page(
     staff: StaffUser,
     page: Page<'_>,
     query: ListQuery<'_>,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let ListQuery {
         estado,
         departamento,
@@ -73,33 +74,35 @@ pub(super) async fn list_page(
         pagina,
     } = query;
     let mut errors = Vec::new();
-    let municipality = match crate::parse::text(municipio) {
+    let municipality = match domain::parse::text(municipio) {
         None => None,
-        Some(text) => match crate::territory::resolve_municipality_list(db.inner(), &text).await? {
-            Ok(codes) => codes.into_iter().next(),
-            Err(problems) => {
-                errors.extend(
-                    problems
-                        .into_iter()
-                        .map(|p| FieldError::new("municipio", p)),
-                );
-                None
+        Some(text) => {
+            match domain::territory::resolve_municipality_list(db.inner(), &text).await? {
+                Ok(codes) => codes.into_iter().next(),
+                Err(problems) => {
+                    errors.extend(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldError::new("municipio", p)),
+                    );
+                    None
+                }
             }
-        },
+        }
     };
     let filter = ListFilter {
         status: estado.and_then(CohortStatus::parse),
-        department: crate::parse::text(departamento),
+        department: domain::parse::text(departamento),
         municipality,
         capacity_id: capacidad,
         course_id: curso,
         modality: None,
-        from: crate::parse::date("desde", desde, false, &mut errors),
-        to: crate::parse::date("hasta", hasta, false, &mut errors),
-        text: crate::parse::text(q),
+        from: domain::parse::date("desde", desde, false, &mut errors),
+        to: domain::parse::date("hasta", hasta, false, &mut errors),
+        text: domain::parse::text(q),
     };
     let page_number = crate::api::page_number(pagina);
-    let (items, total) = crate::cohorts::list(
+    let (items, total) = domain::cohorts::list(
         db.inner(),
         &CohortScope::of(Some(&staff)),
         &filter,
@@ -125,12 +128,12 @@ pub(super) async fn list_page(
         "estado={}&departamento={}&municipio={}&capacidad={}&curso={}&desde={}&hasta={}&q={}",
         estado.unwrap_or(""),
         departamento.unwrap_or(""),
-        crate::text::urlencode(municipio.unwrap_or("")),
+        domain::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         curso.map(|c| c.to_string()).unwrap_or_default(),
         desde.unwrap_or(""),
         hasta.unwrap_or(""),
-        crate::text::urlencode(q.unwrap_or("")),
+        domain::text::urlencode(q.unwrap_or("")),
     );
     let view = ListView {
         choices: choices(db, None).await?,

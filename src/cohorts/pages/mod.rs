@@ -1,31 +1,33 @@
 //! The coordinators' pages for cohorts, one file per screen: the list with its filters
 //! (`index`), the form to create and edit (`form`), the workspace with its sections and the
-//! lifecycle (`workspace`) and the sessions (`schedule`); confirmation pages here.
+//! lifecycle (`workspace`), the sessions (`schedule`) and the enrolment file uploaded
+//! from the workspace (`enrolment_import`); confirmation pages here.
 
 use crate::accounts::guards::StaffUser;
 use crate::catalogue::pages::{decimal_field, number_field};
-use crate::cohorts::scope::CohortScope;
-use crate::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
-use crate::cohorts::{CohortInput, ListFilter, transition_allowed};
-use crate::entities::values::{CohortStatus, Modality, Role};
-use crate::entities::{capacity, course, user};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::{Choice, Page, Pager, failure};
+use crate::web::{Choice, Page, Pager};
+use domain::cohorts::scope::CohortScope;
+use domain::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
+use domain::cohorts::{CohortInput, ListFilter, transition_allowed};
+use domain::entities::values::{CohortStatus, Modality, Role};
+use domain::entities::{capacity, course, user};
+use domain::error::{AppError, FieldError};
 use rocket::form::FromForm;
-use rocket::http::Status;
-use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+mod enrolment_import;
 mod form;
 mod index;
 mod schedule;
 mod workspace;
 
+use enrolment_import::*;
 pub(crate) use form::CohortForm;
 use form::*;
 use index::*;
@@ -46,7 +48,8 @@ pub fn routes() -> Vec<Route> {
         generate_submit,
         delete_session_submit,
         delete_session_confirm,
-        cancel_confirm
+        cancel_confirm,
+        import_submit
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Sessions: one by one, a recurring series, and deleting one.
 
 use super::*;
+use crate::web::PageResult;
 
 #[derive(FromForm)]
 pub(super) struct SessionForm {
@@ -24,7 +25,7 @@ pub(super) fn local_date_time(date: &str, time: &str) -> Option<String> {
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
     let time = chrono::NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
     use chrono::Timelike;
-    Some(crate::api::date_time(crate::time::from_local(
+    Some(crate::api::date_time(domain::time::from_local(
         date,
         time.hour(),
         time.minute(),
@@ -38,7 +39,7 @@ pub(super) async fn add_session_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<SessionForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let mut errors = Vec::new();
@@ -57,10 +58,10 @@ pub(super) async fn add_session_submit(
             topic: Some(form.topic.clone()),
             location: Some(form.location.clone()),
         };
-        let txn = crate::db::begin(db).await?;
-        let cohort = crate::cohorts::find_managed(&txn, &staff, id).await?;
+        let txn = domain::db::begin(db).await?;
+        let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
         let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok(view)
     }
     .await;
@@ -74,7 +75,7 @@ pub(super) async fn add_session_submit(
         |view| {
             format!(
                 "Sesión del {} agregada.",
-                crate::format::date(view.local_date)
+                domain::format::date(view.local_date)
             )
         },
     )
@@ -109,7 +110,7 @@ pub(super) async fn generate_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<GenerateForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let rule = Recurrence {
         weekdays: Some(form.weekdays.clone()),
@@ -121,10 +122,10 @@ pub(super) async fn generate_submit(
         location: Some(form.location.clone()),
     };
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let cohort = crate::cohorts::find_managed(&txn, &staff, id).await?;
+        let txn = domain::db::begin(db).await?;
+        let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
         let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
-        crate::db::commit(txn).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(created)
     }
     .await;
@@ -146,33 +147,29 @@ pub(super) async fn delete_session_confirm(
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let session = sessions::find(db.inner(), id).await?;
-        let cohort = crate::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?;
-        page.render(
-            "confirm",
-            "Eliminar la sesión",
-            ConfirmView {
-                question: format!(
-                    "¿Eliminar la sesión «{}» del {}?",
-                    session.topic,
-                    crate::format::date_time(session.starts_at)
-                ),
-                detail: format!(
-                    "La sesión sale del calendario de la cohorte «{}». Una sesión con asistencia \
-                     registrada no se puede eliminar.",
-                    cohort.name
-                ),
-                action: format!("/coordinacion/sesiones/{id}/eliminar"),
-                button: "Sí, eliminar la sesión",
-                back: Section::Sessions.path(cohort.id),
-                cancel_cohort: false,
-            },
-        )
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+) -> PageResult {
+    let session = sessions::find(db.inner(), id).await?;
+    let cohort = domain::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?;
+    page.render(
+        "confirm",
+        "Eliminar la sesión",
+        ConfirmView {
+            question: format!(
+                "¿Eliminar la sesión «{}» del {}?",
+                session.topic,
+                domain::format::date_time(session.starts_at)
+            ),
+            detail: format!(
+                "La sesión sale del calendario de la cohorte «{}». Una sesión con asistencia \
+                 registrada no se puede eliminar.",
+                cohort.name
+            ),
+            action: format!("/coordinacion/sesiones/{id}/eliminar"),
+            button: "Sí, eliminar la sesión",
+            back: Section::Sessions.path(cohort.id),
+            cancel_cohort: false,
+        },
+    )
 }
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]
@@ -181,15 +178,15 @@ pub(super) async fn delete_session_submit(
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
-) -> AppResult<Flash<Redirect>> {
-    let txn = crate::db::begin(db).await?;
+) -> PageResult<Flash<Redirect>> {
+    let txn = domain::db::begin(db).await?;
     let session = sessions::find(&txn, id).await?;
-    let cohort = crate::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
+    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
     let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
     let target = Redirect::to(Section::Sessions.path(cohort.id));
     match outcome {
         Ok(()) => {
-            crate::db::commit(txn).await?;
+            domain::db::commit(txn).await?;
             Ok(Flash::success(target, "Sesión eliminada.".to_string()))
         }
         Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),

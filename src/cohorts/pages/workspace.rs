@@ -1,6 +1,7 @@
 //! The coordinator's cohort workspace: its sections, changes and the lifecycle.
 
 use super::*;
+use crate::web::{Failure, PageResult};
 
 /// One month of the cohort's calendar.
 #[derive(Serialize)]
@@ -16,7 +17,7 @@ pub fn calendar(sessions: &[SessionView]) -> Vec<CalendarMonth> {
         use chrono::Datelike;
         let title = format!(
             "{} de {}",
-            crate::format::month_name(session.local_date),
+            domain::format::month_name(session.local_date),
             session.local_date.year()
         );
         match months.last_mut() {
@@ -52,8 +53,8 @@ pub(crate) enum Section {
 
 impl Section {
     /// What the domain reads for this section.
-    fn part(self) -> crate::workspace::Part {
-        use crate::workspace::Part;
+    fn part(self) -> domain::workspace::Part {
+        use domain::workspace::Part;
         match self {
             Section::Overview => Part::Overview,
             Section::Enrolments => Part::Enrolments,
@@ -134,7 +135,7 @@ pub(super) struct SectionLink {
 pub(crate) struct DetailView {
     #[serde(flatten)]
     pub(super) form: Option<FormView>,
-    pub cohort: crate::cohorts::CohortView,
+    pub cohort: domain::cohorts::CohortView,
     pub(super) sections: Vec<SectionLink>,
     pub(super) status_label: &'static str,
     pub(super) modality_label: &'static str,
@@ -146,29 +147,29 @@ pub(crate) struct DetailView {
     pub(super) transitions: Vec<Transition>,
     pub(super) editable: bool,
     pub(super) venue: String,
-    pub(super) roster: Vec<crate::enrolment::RosterRow>,
+    pub(super) roster: Vec<domain::enrolment::RosterRow>,
     /// The people of other departments, as a count (a territorial direction's coordinator).
     pub(super) hidden_note: Option<String>,
     pub(super) document_types: [&'static str; 4],
     pub(super) takes_enrolments: bool,
     /// The outcome of a spreadsheet upload, shown at the top of the enrolments (`None`
     /// otherwise).
-    pub import: Option<crate::enrolment::pages::ImportOutcome>,
+    pub import: Option<super::enrolment_import::ImportOutcome>,
     pub(super) closed: bool,
-    pub(super) certificates: Vec<crate::workspace::CertificateRow>,
+    pub(super) certificates: Vec<domain::workspace::CertificateRow>,
     /// Once closed: what its participants thought (the satisfaction report's line).
     pub(super) satisfaction: Option<crate::surveys::pages::Line>,
 }
 
 pub(crate) async fn detail_view(
     db: &DatabaseConnection,
-    user: &crate::accounts::actor::Actor,
+    user: &domain::accounts::actor::Actor,
     id: i32,
     section: Section,
     form: Option<&CohortForm>,
     errors: &[FieldError],
 ) -> AppResult<DetailView> {
-    let crate::workspace::Workspace {
+    let domain::workspace::Workspace {
         cohort: view,
         sessions,
         certificate_count,
@@ -177,7 +178,7 @@ pub(crate) async fn detail_view(
         roster,
         hidden_note,
         certificates,
-    } = crate::workspace::read(db, user, id, section.part()).await?;
+    } = domain::workspace::read(db, user, id, section.part()).await?;
     let editable = !view.status.is_final();
     let sections = Section::ALL
         .into_iter()
@@ -225,7 +226,7 @@ pub(crate) async fn detail_view(
             db,
             None,
             user,
-            &crate::surveys::reports::SatisfactionQuery {
+            &domain::surveys::reports::SatisfactionQuery {
                 cohort: Some(id),
                 ..Default::default()
             },
@@ -266,11 +267,7 @@ pub(crate) async fn detail_view(
 
 /// Renders a section of the workspace: the cohort's name as the title of its overview,
 /// «Sección · cohorte» for the others.
-pub(crate) fn render_section(
-    page: &Page<'_>,
-    section: Section,
-    view: DetailView,
-) -> AppResult<RawHtml<String>> {
+pub(crate) fn render_section(page: &Page<'_>, section: Section, view: DetailView) -> PageResult {
     let title = match section {
         Section::Overview => view.cohort.name.clone(),
         other => format!("{} · {}", other.label(), view.cohort.name),
@@ -284,8 +281,8 @@ pub(super) async fn section_page(
     page: &Page<'_>,
     id: i32,
     section: Section,
-) -> AppResult<RawHtml<String>> {
-    crate::cohorts::find_managed(db, staff, id).await?;
+) -> PageResult {
+    domain::cohorts::find_managed(db, staff, id).await?;
     let view = detail_view(db, staff, id, section, None, &[]).await?;
     render_section(page, section, view)
 }
@@ -296,7 +293,7 @@ pub(super) async fn detail_page(
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     section_page(db, &staff, &page, id, Section::Overview).await
 }
 
@@ -309,7 +306,7 @@ pub(super) async fn section_route(
     page: Page<'_>,
     id: i32,
     section: &str,
-) -> AppResult<RawHtml<String>> {
+) -> PageResult {
     let section = Section::of_slug(section).ok_or(AppError::NotFound)?;
     section_page(db, &staff, &page, id, section).await
 }
@@ -321,20 +318,19 @@ pub(super) async fn detail_with_errors(
     section: Section,
     form: Option<&CohortForm>,
     error: AppError,
-) -> (Status, RawHtml<String>) {
+) -> Failure {
     let AppError::Validation(errors) = error else {
-        return failure(page, error);
+        return Failure::from(error);
     };
     let Some(user) = page.user.as_ref() else {
-        return failure(page, AppError::Unauthorized);
+        return Failure::from(AppError::Unauthorized);
     };
-    match detail_view(db, user, id, section, form, &errors).await {
-        Ok(view) => match render_section(page, section, view) {
-            Ok(html) => (Status::UnprocessableEntity, html),
-            Err(e) => failure(page, e.into()),
-        },
-        Err(e) => failure(page, e.into()),
-    }
+    Failure::form_again(
+        detail_view(db, user, id, section, form, &errors)
+            .await
+            .map_err(Failure::from)
+            .and_then(|view| render_section(page, section, view)),
+    )
 }
 
 /// How the workspace answers a change made in `section`: to `done`'s page with `success`'s
@@ -349,7 +345,7 @@ pub(super) async fn answer<T>(
     result: Result<T, AppError>,
     form: Option<&CohortForm>,
     success: impl FnOnce(T) -> String,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     match result {
         Ok(value) => Ok(Flash::success(Redirect::to(done.path(id)), success(value))),
         Err(AppError::Conflict(message)) => {
@@ -367,13 +363,13 @@ pub(super) async fn update_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<CohortForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
         let input = form.input(db).await?;
-        let txn = crate::db::begin(db).await?;
-        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -408,7 +404,7 @@ pub(super) async fn status_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<StatusForm>,
-) -> Result<Flash<Redirect>, (Status, RawHtml<String>)> {
+) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = CohortInput {
         status: Some(form.status.clone()),
@@ -416,9 +412,9 @@ pub(super) async fn status_submit(
         ..Default::default()
     };
     let result = async {
-        let txn = crate::db::begin(db).await?;
-        let view = crate::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
-        crate::db::commit(txn).await?;
+        let txn = domain::db::begin(db).await?;
+        let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
+        domain::db::commit(txn).await?;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -440,24 +436,20 @@ pub(super) async fn cancel_confirm(
     staff: StaffUser,
     page: Page<'_>,
     id: i32,
-) -> Result<RawHtml<String>, (Status, RawHtml<String>)> {
-    let result = async {
-        let cohort = crate::cohorts::find_managed(db.inner(), &staff, id).await?;
-        page.render(
-            "confirm",
-            "Cancelar la cohorte",
-            ConfirmView {
-                question: format!("¿Cancelar la cohorte «{}»?", cohort.name),
-                detail: "Se cancelan todas sus inscripciones y cada persona recibe un correo con \
-                         el motivo. No se puede deshacer."
-                    .into(),
-                action: format!("/coordinacion/cohortes/{id}/estado"),
-                button: "Sí, cancelar la cohorte",
-                back: format!("/coordinacion/cohortes/{id}"),
-                cancel_cohort: true,
-            },
-        )
-    }
-    .await;
-    result.map_err(|e| crate::web::failure(&page, e.into()))
+) -> PageResult {
+    let cohort = domain::cohorts::find_managed(db.inner(), &staff, id).await?;
+    page.render(
+        "confirm",
+        "Cancelar la cohorte",
+        ConfirmView {
+            question: format!("¿Cancelar la cohorte «{}»?", cohort.name),
+            detail: "Se cancelan todas sus inscripciones y cada persona recibe un correo con \
+                     el motivo. No se puede deshacer."
+                .into(),
+            action: format!("/coordinacion/cohortes/{id}/estado"),
+            button: "Sí, cancelar la cohorte",
+            back: format!("/coordinacion/cohortes/{id}"),
+            cancel_cohort: true,
+        },
+    )
 }

@@ -3,14 +3,36 @@
 //! satisfaction line and the links, and hands the page its view.
 
 use crate::accounts::guards::CurrentUser;
-use crate::entities::values::Role;
 use crate::error::AppResult;
-use crate::home::{self, CohortLine};
-use crate::reports::MunicipalitySummary;
-use crate::reports::dashboard::{self, Dashboards, Picture, Totals, TrendChart};
-use crate::territory::Summary;
+use crate::web::{Page, PageResult};
+use domain::entities::values::Role;
+use domain::home::{self, CohortLine};
+use domain::reports::MunicipalitySummary;
+use domain::reports::dashboard::{self, Dashboards, Picture, Totals, TrendChart};
+use domain::territory::Summary;
+use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 use serde::{Serialize, Serializer};
+
+pub fn routes() -> Vec<Route> {
+    routes![home_page]
+}
+
+/// `/`: what the product is, and the signed-in person's part.
+#[get("/")]
+async fn home_page(
+    db: &State<DatabaseConnection>,
+    dashboards: &State<domain::reports::dashboard::Dashboards>,
+    surveys: &State<domain::surveys::reports::Cache>,
+    page: Page<'_>,
+) -> PageResult {
+    let territory = domain::territory::summary(db.inner()).await?;
+    let role = match &page.user {
+        Some(user) => Some(for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?),
+        None => None,
+    };
+    page.render("home", "Inicio", HomeView { territory, role })
+}
 
 /// What the home page reads: the territory's figures for everyone and, for a signed-in
 /// person, their role's part.
@@ -122,7 +144,7 @@ struct StaffHome {
 pub async fn for_user(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
-    surveys: &crate::surveys::reports::Cache,
+    surveys: &domain::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
     Ok(match user.role {
@@ -182,15 +204,15 @@ pub async fn for_user(
 /// The satisfaction line over the caller's scope, by quarter.
 async fn satisfaction(
     db: &DatabaseConnection,
-    satisfaction: &crate::surveys::reports::Cache,
+    satisfaction: &domain::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<Option<crate::surveys::pages::Line>> {
     crate::surveys::pages::line(
         db,
         Some(satisfaction),
         user,
-        &crate::surveys::reports::SatisfactionQuery {
-            by: crate::surveys::reports::By::Quarter,
+        &domain::surveys::reports::SatisfactionQuery {
+            by: domain::surveys::reports::By::Quarter,
             ..Default::default()
         },
         "/reportes/satisfaccion?por=quarter".into(),

@@ -1,0 +1,3 @@
+//! The home page: for visitors, and for each signed-in role.
+
+pub mod pages;

@@ -1,0 +1,3 @@
+//! The web side of `domain::spreadsheets`: its JSON routes and pages.
+
+pub mod download;
