@@ -954,7 +954,7 @@ async fn hostile_json_never_gets_a_5xx_and_a_4xx_writes_nothing() {
 
 /// Everything a request could have written, read back as JSON rows (the demo database is
 /// small). Sign-in throttles, sessions and tokens are left out: counting a failure is their job.
-async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
+pub(crate) async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
     use domain::entities::*;
     let db = app.db();
     vec![

@@ -6,71 +6,15 @@
 
 use crate::common::TestApp;
 use crate::credentials::{check_page, credential, issued};
+use crate::hostile_input::everything;
 use crate::support::*;
 use crate::world::{World, days};
 use chrono::Duration;
 use domain::entities::values::Role;
-use domain::entities::{
-    audit_log, cohort, cohort_department, cohort_instructor, cohort_municipality, course,
-    course_capacity, indicator, indicator_capacity, outbox, territorial_direction,
-    territorial_direction_department, user,
-};
+use domain::entities::{audit_log, course, outbox, user};
 use rocket::http::{ContentType, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-
-/// What the requests of these tests could write, read back as JSON rows.
-async fn snapshot(app: &TestApp) -> Vec<Vec<Value>> {
-    let db = app.db();
-    vec![
-        course::Entity::find().into_json().all(db).await.unwrap(),
-        course_capacity::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        cohort::Entity::find().into_json().all(db).await.unwrap(),
-        cohort_municipality::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        cohort_department::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        cohort_instructor::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        indicator::Entity::find().into_json().all(db).await.unwrap(),
-        indicator_capacity::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        territorial_direction::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        territorial_direction_department::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        domain::entities::attendance_mark::Entity::find()
-            .into_json()
-            .all(db)
-            .await
-            .unwrap(),
-        user::Entity::find().into_json().all(db).await.unwrap(),
-        audit_log::Entity::find().into_json().all(db).await.unwrap(),
-        outbox::Entity::find().into_json().all(db).await.unwrap(),
-    ]
-}
 
 /// A JSON body sent exactly as written (the `api` helper re-serialises a `Value`, which cannot
 /// hold a key twice): (status, problem or answer).
@@ -187,7 +131,7 @@ async fn a_credential_with_a_forged_subject_first_and_the_genuine_last_is_refuse
 async fn any_json_body_with_a_repeated_key_is_refused_naming_it() {
     let app = TestApp::with_demo().await;
     let staff = role_token(&app, Role::Coordinator).await;
-    let before = snapshot(&app).await;
+    let before = everything(&app).await;
     let cases = [
         (
             r#"{"code": "DUP-1", "name": "Curso falso", "name": "Curso de prueba", "description": "", "hours": 10, "capacity_ids": [1]}"#,
@@ -208,7 +152,7 @@ async fn any_json_body_with_a_repeated_key_is_refused_naming_it() {
             "{problem}"
         );
     }
-    assert!(snapshot(&app).await == before, "nothing was written");
+    assert!(everything(&app).await == before, "nothing was written");
 }
 
 // ---- Finding 2: bounded lists ----------------------------------------------------------------
@@ -326,11 +270,11 @@ async fn lists_of_forty_thousand_ids_in_bodies_are_422_and_write_nothing() {
         ),
     ];
     for (method, path, token, body, field) in cases {
-        let before = snapshot(&app).await;
+        let before = everything(&app).await;
         let (status, problem) = api(&app, method, &path, Some(token), Some(body)).await;
         assert_list_refused(status, &problem, field, &format!("{method} {path}"));
         assert!(
-            snapshot(&app).await == before,
+            everything(&app).await == before,
             "{method} {path} wrote something"
         );
     }
@@ -390,11 +334,11 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
         ("default_modality", "virtual".to_string()),
     ];
     fields.extend((1..=LONG).map(|i| ("capacity_ids", i.to_string())));
-    let before = snapshot(&app).await;
+    let before = everything(&app).await;
     let (status, html) = post_multipart(&app, "/coordinacion/cursos", &fields).await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("máximo 5.000"), "{html}");
-    assert!(snapshot(&app).await == before);
+    assert!(everything(&app).await == before);
 
     // A cohort with 40,000 instructors ticked, or 40,000 municipalities typed.
     let csrf = csrf_from(&app, "/coordinacion/cohortes/nueva").await;
@@ -426,7 +370,7 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
         let (status, html) = post_multipart(&app, "/coordinacion/cohortes", &fields).await;
         assert_eq!(status, Status::UnprocessableEntity);
         assert!(html.contains("máximo 5.000"), "{html}");
-        assert!(snapshot(&app).await == before);
+        assert!(everything(&app).await == before);
     }
 
     // The confirmation of an attendance import carries its rows back from the browser: no
@@ -443,7 +387,7 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
                    "enrolment": i.to_string(), "status": "presente", "note": ""})
         })
         .collect();
-    let before = snapshot(&app).await;
+    let before = everything(&app).await;
     let path = format!("/seguimiento/cohortes/{}", running.id);
     let csrf = csrf_from(&app, &path).await;
     let (status, _) = post_multipart(
@@ -455,7 +399,7 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
     assert_eq!(status, Status::SeeOther);
     let (_, html) = page(&app, &path).await;
     assert!(html.contains("máximo 5.000"), "{html}");
-    assert!(snapshot(&app).await == before);
+    assert!(everything(&app).await == before);
 }
 
 // ---- Finding 3: invisible characters ---------------------------------------------------------
@@ -467,7 +411,7 @@ async fn names_with_zero_width_or_direction_marks_are_refused_and_write_nothing(
     let admin = role_token(&app, Role::Admin).await;
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;
-    let before = snapshot(&app).await;
+    let before = everything(&app).await;
     for (mark, code) in [('\u{200B}', "U+200B"), ('\u{200F}', "U+200F")] {
         let name = format!("Gestión{mark} pública");
         // The API.
@@ -521,7 +465,7 @@ async fn names_with_zero_width_or_direction_marks_are_refused_and_write_nothing(
             "{html}"
         );
     }
-    assert!(snapshot(&app).await == before, "nothing was written");
+    assert!(everything(&app).await == before, "nothing was written");
 }
 
 // ---- Finding 4: liaison proposals ------------------------------------------------------------
