@@ -652,10 +652,5 @@ async fn import_submit(
         page.render("indicators", "Indicadores de las capacidades", view)
     }
     .await;
-    let html = rendered?;
-    if status == Status::Ok {
-        Ok(html)
-    } else {
-        Err(Failure::from((status, html)))
-    }
+    Failure::unless_ok(status, rendered?)
 }

@@ -160,12 +160,7 @@ pub async fn preview<I: ImportPage>(
         confirmation,
         errors: &errors,
     };
-    let html = page.render(I::TEMPLATE, I::TITLE, view)?;
-    if status == Status::Ok {
-        Ok(html)
-    } else {
-        Err(Failure::from((status, html)))
-    }
+    Failure::unless_ok(status, page.render(I::TEMPLATE, I::TITLE, view)?)
 }
 
 /// What a preview page shows: the cohort, what saving would change (`changes`, `unchanged`;

@@ -169,6 +169,16 @@ impl Failure {
         }
     }
 
+    /// A page answered with `status`: itself on 200, a `Failure` carrying it otherwise (an
+    /// upload's preview with its refused rows, 422).
+    pub fn unless_ok(status: Status, html: RawHtml<String>) -> PageResult {
+        if status == Status::Ok {
+            Ok(html)
+        } else {
+            Err(Failure::from((status, html)))
+        }
+    }
+
     /// The form drawn again for invalid input: 422 with the page, or the error that kept it
     /// from being drawn.
     pub fn form_again<E: Into<Failure>>(rendered: Result<RawHtml<String>, E>) -> Self {
