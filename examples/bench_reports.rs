@@ -371,6 +371,7 @@ async fn antioquia_reviewer(db: &sea_orm::DatabaseConnection) -> (String, String
                 department_code: Some(ANTIOQUIA.into()),
                 municipality_code: None,
                 territorial_direction_id: None,
+                provider_id: None,
             },
         )
         .await

@@ -24,6 +24,7 @@ pub mod mail;
 pub mod openapi;
 pub mod parse;
 pub mod people;
+pub mod providers;
 pub mod reports;
 pub mod spreadsheets;
 pub mod surveys;
@@ -98,12 +99,14 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", indicators::pages::routes())
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
+        .mount("/", providers::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
+        .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

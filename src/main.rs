@@ -267,6 +267,7 @@ async fn run(command: Command) -> Result<(), AppError> {
                 department_code: flags.department_code,
                 municipality_code: flags.municipality_code,
                 territorial_direction_id: None,
+                provider_id: None,
             };
             let user = accounts::create_user(&db, new_user).await?;
             println!(

@@ -5,8 +5,8 @@
 
 use crate::accounts::{self, NewUser};
 use crate::entities::values::{
-    CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality, Role,
-    SurveyKind,
+    CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource, Modality,
+    ProviderKind, Role, SurveyKind,
 };
 use crate::entities::{
     assessment, attendance_mark, cohort, cohort_department, cohort_instructor, cohort_municipality,
@@ -78,6 +78,51 @@ pub const ACCOUNTS: &[(Role, &str, &str, &str, Option<&str>)] = &[
         "Coordina-Meta-2026",
         "Hernán Darío Quintero",
         None,
+    ),
+    // Issue 32: a coordinator of each other provider (see `PROVIDERS`, same order).
+    (
+        Role::Coordinator,
+        "coordinacion.dnp@aulaterritorial.example",
+        "Coordina-DNP-2026",
+        "Camilo Esteban Pardo",
+        None,
+    ),
+    (
+        Role::Coordinator,
+        "coordinacion.funcionpublica@aulaterritorial.example",
+        "Coordina-DAFP-2026",
+        "Sandra Milena Ocampo",
+        None,
+    ),
+    (
+        Role::Coordinator,
+        "oferta.gobcaqueta@aulaterritorial.example",
+        "Oferta-Caqueta-2026",
+        "Wilson Javier Trujillo",
+        None,
+    ),
+];
+
+/// Issue 32: the other providers of the demo, (name, kind, NIT, department); each has the
+/// coordinator account of the same position among the last three `ACCOUNTS`.
+const PROVIDERS: &[(&str, ProviderKind, Option<&str>, Option<&str>)] = &[
+    (
+        "Departamento Nacional de Planeación (DNP)",
+        ProviderKind::Nacional,
+        Some("899999011-0"),
+        None,
+    ),
+    (
+        "Departamento Administrativo de la Función Pública",
+        ProviderKind::Nacional,
+        None,
+        None,
+    ),
+    (
+        "Gobernación del Caquetá",
+        ProviderKind::Gobernacion,
+        None,
+        Some("18"),
     ),
 ];
 
@@ -329,6 +374,7 @@ async fn load<C: ConnectionTrait>(
                     .filter(|_| *role == Role::Liaison)
                     .map(str::to_string),
                 territorial_direction_id: None,
+                provider_id: None,
             },
         )
         .await?;
@@ -523,7 +569,133 @@ async fn load<C: ConnectionTrait>(
     )
     .await?;
 
-    territory_and_demand(db, &user_ids, accountability_id, earlier_id).await
+    territory_and_demand(db, &user_ids, accountability_id, earlier_id).await?;
+    providers(db, &user_ids, instructor_id).await
+}
+
+/// Issue 32's demo: DNP, Función Pública and the Gobernación del Caquetá as providers with a
+/// coordinator each; a DNP workshop on planning in El Paujíl while ESAP's Planeación
+/// Territorial runs there (the overlap report pairs them); Función Pública's own course; the
+/// open demand on the plan indicativo pointed to Función Pública.
+async fn providers<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[i32],
+    instructor_id: i32,
+) -> AppResult<()> {
+    use crate::entities::{capacity, course_capacity, demand, demand_referral, provider};
+    use sea_orm::ActiveModelTrait;
+    let at = now();
+    let day = today();
+    let mut ids = Vec::new();
+    for (position, (name, kind, nit, department)) in PROVIDERS.iter().enumerate() {
+        let saved = provider::ActiveModel {
+            name: Set(name.to_string()),
+            kind: Set(*kind),
+            nit: Set(nit.map(str::to_string)),
+            department_code: Set(department.map(str::to_string)),
+            active: Set(true),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let coordinator = user_ids[ACCOUNTS.len() - PROVIDERS.len() + position];
+        let mut account: user::ActiveModel = user::Entity::find_by_id(coordinator)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::Internal("demo: falta un coordinador de oferente".into()))?
+            .into();
+        account.provider_id = Set(Some(saved.id));
+        account.update(db).await?;
+        ids.push((saved.id, coordinator));
+    }
+    let (dnp, dnp_coordinator) = ids[0];
+    let (function_public, _) = ids[1];
+    let capacity_id = |code: &'static str| async move {
+        capacity::Entity::find()
+            .filter(capacity::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta la capacidad {code}")))
+    };
+    for (provider_id, code, name, description, hours, capacity) in [
+        (
+            dnp,
+            "DNP-KPT",
+            "Taller del Kit de Planeación Territorial (KPT)",
+            "Uso del Kit de Planeación Territorial del DNP para el seguimiento del plan de desarrollo.",
+            16,
+            "planeacion_territorial",
+        ),
+        (
+            function_public,
+            "DAFP-MIPG",
+            "Modelo Integrado de Planeación y Gestión (MIPG) en el municipio",
+            "Implementación de las políticas de gestión y desempeño del MIPG y el FURAG en las alcaldías.",
+            24,
+            "planeacion_territorial",
+        ),
+    ] {
+        let saved = course::ActiveModel {
+            code: Set(code.into()),
+            name: Set(name.into()),
+            description: Set(description.into()),
+            hours: Set(hours),
+            default_modality: Set(Modality::Presencial),
+            management_stage: Set(Some("Planeación".into())),
+            min_attendance_pct: Set(crate::catalogue::DEFAULT_MIN_ATTENDANCE_PCT),
+            pass_mark_tenths: Set(crate::catalogue::DEFAULT_PASS_MARK_TENTHS),
+            retired_at: Set(None),
+            provider_id: Set(provider_id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        course_capacity::ActiveModel {
+            course_id: Set(saved.id),
+            capacity_id: Set(capacity_id(capacity).await?),
+        }
+        .insert(db)
+        .await?;
+    }
+    // The DNP workshop in El Paujíl, during ESAP's Planeación Territorial there.
+    let workshop = DemoCohort {
+        course_code: "DNP-KPT",
+        name: "Taller KPT · El Paujíl 2026",
+        modality: Modality::Presencial,
+        status: CohortStatus::InProgress,
+        start: day - Duration::days(7),
+        sessions: 3,
+        seats: 20,
+        venue: "Alcaldía de El Paujíl, salón del concejo",
+        municipalities: &["18256"],
+        departments: &[],
+        assessments: &[],
+    };
+    workshop.create(db, dnp_coordinator, instructor_id).await?;
+    // The open demand on the plan indicativo, pointed to Función Pública by the gobernación.
+    if let Some(open) = demand::Entity::find()
+        .filter(demand::Column::MunicipalityCode.eq("18256"))
+        .filter(demand::Column::Status.eq(crate::entities::values::DemandStatus::Open))
+        .one(db)
+        .await?
+    {
+        demand_referral::ActiveModel {
+            demand_id: Set(open.id),
+            provider_id: Set(function_public),
+            note: Set("Función Pública acompaña el MIPG en las alcaldías del Caquetá: puede atender el seguimiento al plan indicativo.".into()),
+            referred_by: Set(Some(user_ids[4])),
+            created_at: Set(at - Duration::days(2)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// A survey of `kind` for everyone in `cohort_id`, opened `opens_at`; the first `answered`
@@ -806,6 +978,7 @@ impl DemoCohort {
         let at = now();
         let cohort_id = cohort::Entity::insert(cohort::ActiveModel {
             course_id: Set(course.id),
+            provider_id: Set(course.provider_id),
             name: Set(self.name.to_string()),
             modality: Set(self.modality),
             status: Set(self.status),

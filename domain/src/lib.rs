@@ -34,6 +34,7 @@ pub mod network;
 pub mod paging;
 pub mod parse;
 pub mod people;
+pub mod providers;
 pub mod reference_data;
 pub mod reports;
 pub mod results;

@@ -20,6 +20,8 @@ pub struct Model {
     pub retired_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The provider that offers it (ESAP = 1).
+    pub provider_id: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

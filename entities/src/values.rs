@@ -51,6 +51,18 @@ text_enum!(
     /// protección temporal.
     DocumentType { Cc = "CC", Ce = "CE", Pa = "PA", Ppt = "PPT" });
 
+text_enum!(
+    /// What kind of organisation a provider (oferente) is.
+    ProviderKind {
+        Nacional = "nacional",
+        Gobernacion = "gobernacion",
+        Universidad = "universidad",
+        Cooperacion = "cooperacion",
+        Gremio = "gremio",
+        Otra = "otra",
+    }
+);
+
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
 text_enum!(CohortStatus {
@@ -150,6 +162,20 @@ impl Application {
             Application::Si => "Sí",
             Application::Parcialmente => "Parcialmente",
             Application::No => "No",
+        }
+    }
+}
+
+impl ProviderKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderKind::Nacional => "Entidad nacional",
+            ProviderKind::Gobernacion => "Gobernación",
+            ProviderKind::Universidad => "Universidad",
+            ProviderKind::Cooperacion => "Cooperación",
+            ProviderKind::Gremio => "Gremio",
+            ProviderKind::Otra => "Otra",
         }
     }
 }

@@ -14,6 +14,7 @@ mod m20261126_000006_demand;
 mod m20261127_000007_surveys;
 mod m20261128_000008_status_lists;
 mod m20261129_000009_email_changes;
+mod m20261130_000010_providers;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_surveys::Migration),
             Box::new(m20261128_000008_status_lists::Migration),
             Box::new(m20261129_000009_email_changes::Migration),
+            Box::new(m20261130_000010_providers::Migration),
         ]
     }
 }

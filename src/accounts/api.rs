@@ -236,6 +236,9 @@ struct NewUserBody {
     municipality_code: Option<String>,
     /// A coordinator's territorial direction (none: national); refused for other roles.
     territorial_direction_id: Option<i32>,
+    /// A coordinator's provider (none: ESAP); refused for other roles. A coordinator of
+    /// another provider has no territorial direction.
+    provider_id: Option<i32>,
 }
 
 /// Create an account
@@ -269,6 +272,7 @@ async fn create_user(
         department_code: body.department_code.filter(|c| !c.trim().is_empty()),
         municipality_code: body.municipality_code,
         territorial_direction_id: body.territorial_direction_id,
+        provider_id: body.provider_id,
     };
     let txn = domain::db::begin(db).await?;
     let user = domain::accounts::create_user_audited(&txn, Some(admin.id), new).await?;
@@ -306,6 +310,10 @@ struct UserPatch {
     #[serde(default, deserialize_with = "crate::api::double_option")]
     #[schema(value_type = Option<i32>)]
     territorial_direction_id: Option<Option<i32>>,
+    /// A coordinator's provider; `null` makes it ESAP's.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<i32>)]
+    provider_id: Option<Option<i32>>,
     /// `false` deactivates the account and revokes its tokens.
     active: Option<bool>,
 }
@@ -347,6 +355,7 @@ async fn update_user(
         department_code: body.department_code,
         municipality_code: body.municipality_code,
         territorial_direction_id: body.territorial_direction_id,
+        provider_id: body.provider_id,
         active: body.active,
     };
     let txn = domain::db::begin(db).await?;

@@ -310,6 +310,8 @@ struct UsersView<'a> {
     q: &'a str,
     departments: Vec<DepartmentName<'a>>,
     pager: Pager,
+    /// The new user's provider, when a coordinator.
+    providers: Vec<IdChoice>,
     new: NewUserFields<'a>,
     errors: &'a [FieldError],
 }
@@ -321,12 +323,14 @@ struct UserRow<'a> {
     roles: Vec<Choice<'static>>,
     departments: Vec<DepartmentChoice<'a>>,
     /// A coordinator's territorial direction to choose (none = national).
-    directions: Vec<DirectionChoice>,
+    directions: Vec<IdChoice>,
+    /// A coordinator's provider to choose (ESAP first).
+    providers: Vec<IdChoice>,
     is_coordinator: bool,
 }
 
 #[derive(Serialize)]
-struct DirectionChoice {
+struct IdChoice {
     id: i32,
     name: String,
     selected: bool,
@@ -346,6 +350,7 @@ struct NewUserFields<'a> {
     role: &'a str,
     department_code: &'a str,
     municipality_code: &'a str,
+    provider_id: &'a str,
 }
 
 const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
@@ -354,6 +359,7 @@ const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
     role: "coordinator",
     department_code: "",
     municipality_code: "",
+    provider_id: "",
 };
 
 /// The users page (a filter, a page of the list), with the new-user form as given.
@@ -371,6 +377,17 @@ async fn users_html(
     let (items, total) = domain::accounts::list(db, role, q, page_number, PER_PAGE).await?;
     let departments = departments(db).await?;
     let directions = domain::territory::directions::list(db).await?;
+    let providers = domain::providers::active(db).await?;
+    let provider_choices = |selected: i32| {
+        providers
+            .iter()
+            .map(|p| IdChoice {
+                id: p.id,
+                name: p.name.clone(),
+                selected: p.id == selected,
+            })
+            .collect::<Vec<_>>()
+    };
     let rows = items
         .into_iter()
         .map(|u| UserRow {
@@ -378,12 +395,13 @@ async fn users_html(
             departments: DepartmentChoice::list(&departments, u.department_code.as_deref()),
             directions: directions
                 .iter()
-                .map(|d| DirectionChoice {
+                .map(|d| IdChoice {
                     id: d.id,
                     name: d.name.clone(),
                     selected: u.territorial_direction_id == Some(d.id),
                 })
                 .collect(),
+            providers: provider_choices(u.provider_id.unwrap_or(domain::providers::ESAP)),
             is_coordinator: u.role == Role::Coordinator,
             user: u,
         })
@@ -405,6 +423,7 @@ async fn users_html(
             })
             .collect(),
         pager: Pager::new("/admin/usuarios", &query, page_number, PER_PAGE, total),
+        providers: provider_choices(new.provider_id.parse().unwrap_or(domain::providers::ESAP)),
         new,
         errors,
     };
@@ -439,6 +458,9 @@ struct NewUserForm {
     department_code: String,
     #[field(default = String::new())]
     municipality_code: String,
+    /// A coordinator's provider (empty or ESAP's = ESAP).
+    #[field(default = String::new())]
+    provider_id: String,
 }
 csrf_protected!(NewUserForm);
 
@@ -468,6 +490,12 @@ async fn create_user_submit(
                 municipality_code: Some(form.municipality_code.trim().to_string())
                     .filter(|c| !c.is_empty()),
                 territorial_direction_id: None,
+                provider_id: form
+                    .provider_id
+                    .trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|_| role == Role::Coordinator),
             },
         )
         .await?;
@@ -487,6 +515,7 @@ async fn create_user_submit(
                 role: &form.role,
                 department_code: &form.department_code,
                 municipality_code: &form.municipality_code,
+                provider_id: &form.provider_id,
             };
             Err(Failure::form_again(
                 users_html(db, &page, None, None, None, new, &errors).await,
@@ -506,6 +535,8 @@ struct UpdateUserForm {
     department_code: String,
     /// Only in a coordinator's row: a direction's id, or empty for national.
     territorial_direction_id: Option<String>,
+    /// Only in a coordinator's row: its provider's id.
+    provider_id: Option<String>,
     #[field(default = false)]
     active: bool,
 }
@@ -536,6 +567,10 @@ async fn update_user_submit(
                 municipality_code: None,
                 territorial_direction_id: form
                     .territorial_direction_id
+                    .as_deref()
+                    .map(|id| id.trim().parse::<i32>().ok()),
+                provider_id: form
+                    .provider_id
                     .as_deref()
                     .map(|id| id.trim().parse::<i32>().ok()),
                 active: Some(form.active),

@@ -20,6 +20,8 @@ struct CourseQuery {
     q: Option<String>,
     /// Only courses that target this capacity id.
     capacity: Option<i32>,
+    /// Only this provider's courses.
+    provider: Option<i32>,
     /// Include retired courses (default `false`).
     #[param(inline, value_type = Option<domain::parse::QueryBool>)]
     retired: crate::parse::QueryFlag,
@@ -55,6 +57,7 @@ async fn list(
         db.inner(),
         query.q.as_deref(),
         query.capacity,
+        query.provider,
         query.retired.or("retired", false)?,
         page,
         per_page,

@@ -101,6 +101,7 @@ impl CourseForm {
                 "false" => Some(false),
                 _ => None,
             },
+            provider_id: None,
         };
         if errors.is_empty() {
             Ok(input)
@@ -237,7 +238,17 @@ async fn list_html(
     form: &CourseForm,
     errors: &[FieldError],
 ) -> PageResult {
-    let (courses, _) = courses::list(db, None, None, true, 1, 500).await?;
+    // A coordinator's own provider's courses (an admin's, every provider's).
+    let (courses, _) = courses::list(
+        db,
+        None,
+        None,
+        page.user.as_deref().and_then(|u| u.managed_provider()),
+        true,
+        1,
+        500,
+    )
+    .await?;
     let form = form_view(db, form, errors).await?;
     let editable = editable(page);
     page.render(

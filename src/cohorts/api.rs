@@ -46,6 +46,8 @@ struct CohortQuery {
     capacity: Option<i32>,
     /// Course id.
     course: Option<i32>,
+    /// Provider id: only that provider's cohorts.
+    provider: Option<i32>,
     /// Extension filter (not in the contract).
     #[param(inline, value_type = Option<Modality>)]
     modality: Option<String>,
@@ -100,6 +102,7 @@ impl CohortQuery {
                 .map(|m| domain::territory::normalize_municipality_code(&m)),
             capacity_id: self.capacity,
             course_id: self.course,
+            provider_id: self.provider,
             modality,
             from,
             to,
@@ -132,7 +135,7 @@ async fn list(
         per_page: query.per_page,
     }
     .resolve()?;
-    let scope = CohortScope::of(Some(&user));
+    let scope = CohortScope::reading(Some(&user));
     let (items, total) =
         domain::cohorts::list(db.inner(), &scope, &query.filter()?, page, per_page).await?;
     Ok(Json(List {
@@ -205,7 +208,7 @@ async fn show(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<CohortView>> {
-    domain::cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
+    domain::cohorts::find_in_scope(db.inner(), &CohortScope::reading(Some(&user)), id).await?;
     Ok(Json(domain::cohorts::view(db.inner(), id).await?))
 }
 
@@ -261,7 +264,7 @@ async fn list_sessions(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<List<SessionView>>> {
-    domain::cohorts::find_in_scope(db.inner(), &CohortScope::of(Some(&user)), id).await?;
+    domain::cohorts::find_in_scope(db.inner(), &CohortScope::reading(Some(&user)), id).await?;
     let items: Vec<SessionView> = sessions::list(db.inner(), id)
         .await?
         .into_iter()

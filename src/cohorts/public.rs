@@ -193,12 +193,7 @@ struct MyEnrolment {
 
 #[get("/cohortes/<id>")]
 async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) -> PageResult {
-    // Drafts are internal work: for the public they do not exist yet.
-    let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
-        CohortScope::All
-    } else {
-        CohortScope::Published
-    };
+    let scope = CohortScope::public(page.user.as_deref());
     domain::cohorts::find_in_scope(db.inner(), &scope, id).await?;
     let view = domain::cohorts::view(db.inner(), id).await?;
     let description = course::Entity::find_by_id(view.course_id)
@@ -274,11 +269,7 @@ async fn visible_cohort(
     page: &Page<'_>,
     id: i32,
 ) -> AppResult<domain::entities::cohort::Model> {
-    let scope = if page.user.as_ref().is_some_and(|u| u.is_staff()) {
-        CohortScope::All
-    } else {
-        CohortScope::Published
-    };
+    let scope = CohortScope::public(page.user.as_deref());
     (domain::cohorts::find_in_scope(db, &scope, id).await).map_err(Into::into)
 }
 

@@ -45,6 +45,7 @@ fn query_pairs(query: &ReportQuery) -> String {
     push("cohort", query.cohort.map(|c| c.to_string()));
     push("course", query.course.map(|c| c.to_string()));
     push("capacity", query.capacity.map(|c| c.to_string()));
+    push("provider", query.provider.map(|c| c.to_string()));
     push("from", query.from.clone());
     push("to", query.to.clone());
     parts.join("&")

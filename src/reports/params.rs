@@ -21,6 +21,9 @@ pub struct ReportParams {
     pub course: Option<i32>,
     /// Capacity id (cohorts whose course targets it).
     pub capacity: Option<i32>,
+    /// Provider id: only that provider's cohorts (another provider's coordinator always reads
+    /// its own provider's).
+    pub provider: Option<i32>,
     /// Cohorts running on or after this date.
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
@@ -37,6 +40,7 @@ impl From<ReportParams> for ReportQuery {
             cohort: p.cohort,
             course: p.course,
             capacity: p.capacity,
+            provider: p.provider,
             from: p.from,
             to: p.to,
         }

@@ -11,7 +11,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_COORDINATOR, META_REVIEWER, bearer, demo_account, sign_in_client, token,
+    DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, bearer, demo_account, sign_in_client, token,
 };
 use crate::world::{SharedCohort, shared_cohort};
 use domain::entities::values::Role;
@@ -37,6 +37,9 @@ const ROLES: &[&str] = &[
     // else's (the other columns keep their answers); it manages the shared cohort and must
     // never see its Caquetá person.
     "coordmeta",
+    // DNP's coordinator (issue 32): another provider's, so the shared ESAP cohort is one it
+    // reads in the offer but never changes, and whose people it never sees.
+    "coorddnp",
 ];
 
 struct Caller {
@@ -163,6 +166,10 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     ] {
         v.insert(key, "1".into());
     }
+    // DNP, the demo's second provider.
+    for key in ["providers", "oferentes"] {
+        v.insert(key, "2".into());
+    }
     for key in ["indicators", "indicadores"] {
         v.insert(key, "7".into());
     }
@@ -268,6 +275,15 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 META_COORDINATOR.0,
                 META_COORDINATOR.1,
                 vec![shared.caqueta_document.clone()],
+                false,
+            ),
+            "coorddnp" => (
+                DNP_COORDINATOR.0,
+                DNP_COORDINATOR.1,
+                vec![
+                    shared.meta_document.clone(),
+                    shared.caqueta_document.clone(),
+                ],
                 false,
             ),
             _ => {

@@ -23,6 +23,12 @@ pub fn demo_account(role: Role) -> (&'static str, &'static str) {
 pub const META_REVIEWER: (&str, &str) =
     ("revisor.meta@aulaterritorial.example", "Revisa-Meta-2026");
 
+/// The demo's coordinator of the provider DNP (email, password): another provider's offer.
+pub const DNP_COORDINATOR: (&str, &str) = (
+    "coordinacion.dnp@aulaterritorial.example",
+    "Coordina-DNP-2026",
+);
+
 /// A bearer token of the demo account with `role`.
 pub async fn role_token(app: &TestApp, role: Role) -> String {
     let (email, password) = demo_account(role);

@@ -606,6 +606,7 @@ async fn a_certified_participant_cannot_rename_herself() {
                     department_code: None,
                     municipality_code: None,
                     territorial_direction_id: None,
+                    provider_id: None,
                 },
             )
             .await

@@ -16,6 +16,8 @@ pub struct Actor {
     pub municipality_code: Option<String>,
     /// A coordinator's territorial direction, with its departments; none = national.
     pub direction: Option<crate::territory::directions::Direction>,
+    /// A coordinator's provider (issue 32): ESAP unless the account names another.
+    pub provider_id: i32,
     /// The API token used for this request, if it came with one.
     #[serde(skip)]
     pub token_id: Option<i32>,
@@ -31,6 +33,7 @@ impl Actor {
             department_code: model.department_code,
             municipality_code: model.municipality_code,
             direction: None,
+            provider_id: model.provider_id.unwrap_or(crate::providers::ESAP),
             token_id,
         }
     }
@@ -79,6 +82,21 @@ impl Actor {
             Role::Liaison => self.municipality_code.as_deref() == Some(municipality_code),
             _ => true,
         }
+    }
+
+    /// The provider whose offer a coordinator manages (courses, cohorts and everything in
+    /// them); `None` for an admin (every provider's) and for the roles that manage no offer.
+    pub fn managed_provider(&self) -> Option<i32> {
+        match self.role {
+            Role::Coordinator => Some(self.provider_id),
+            _ => None,
+        }
+    }
+
+    /// A coordinator of a provider other than ESAP: reads the whole offer, manages its own,
+    /// and sees the people of its own cohorts only.
+    pub fn is_other_provider(&self) -> bool {
+        self.role == Role::Coordinator && self.provider_id != crate::providers::ESAP
     }
 
     /// Admin can do what a coordinator can.

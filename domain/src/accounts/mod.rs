@@ -32,6 +32,8 @@ pub struct NewUser {
     pub municipality_code: Option<String>,
     /// A coordinator's territorial direction (coordinators only; none = national).
     pub territorial_direction_id: Option<i32>,
+    /// A coordinator's provider (coordinators only; none = ESAP).
+    pub provider_id: Option<i32>,
 }
 
 /// Lower-cased and trimmed: emails are compared case-insensitively.
@@ -71,6 +73,8 @@ pub struct UserView {
     pub municipality_code: Option<String>,
     /// A coordinator's territorial direction; `null` = national (and for other roles).
     pub territorial_direction_id: Option<i32>,
+    /// A coordinator's provider; `null` = ESAP (and for other roles).
+    pub provider_id: Option<i32>,
     /// Inactive accounts cannot sign in.
     pub active: bool,
 }
@@ -86,6 +90,7 @@ impl From<user::Model> for UserView {
             department_code: model.department_code,
             municipality_code: model.municipality_code,
             territorial_direction_id: model.territorial_direction_id,
+            provider_id: model.provider_id,
             active: model.active,
         }
     }
@@ -149,6 +154,7 @@ async fn check_territory<C: ConnectionTrait>(
     role: Role,
     municipality_code: Option<&str>,
     direction: Option<i32>,
+    provider: Option<i32>,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<()> {
     match (role, municipality_code) {
@@ -191,6 +197,25 @@ async fn check_territory<C: ConnectionTrait>(
         (_, Some(_)) => errors.push(FieldError::new(
             "territorial_direction_id",
             "Solo los coordinadores tienen dirección territorial.",
+        )),
+    }
+    match (role, provider) {
+        (_, None) => {}
+        (Role::Coordinator, Some(id)) => {
+            if let Err(AppError::Validation(mut refused)) =
+                crate::providers::require_active(db, "provider_id", id).await
+            {
+                errors.append(&mut refused);
+            } else if direction.is_some() {
+                errors.push(FieldError::new(
+                    "territorial_direction_id",
+                    "Las direcciones territoriales son de la ESAP: un coordinador de otro oferente no tiene dirección.",
+                ));
+            }
+        }
+        (_, Some(_)) => errors.push(FieldError::new(
+            "provider_id",
+            "Solo los coordinadores pertenecen a un oferente.",
         )),
     }
     Ok(())
@@ -375,6 +400,7 @@ pub async fn propose_liaison<C: ConnectionTrait>(
             department_code: None,
             municipality_code: Some(place.code.clone()),
             territorial_direction_id: None,
+            provider_id: None,
         },
     )
     .await?;
@@ -463,6 +489,7 @@ pub struct UserChanges {
     pub department_code: Option<Option<String>>,
     pub municipality_code: Option<Option<String>>,
     pub territorial_direction_id: Option<Option<i32>>,
+    pub provider_id: Option<Option<i32>>,
     pub active: Option<bool>,
 }
 
@@ -495,11 +522,24 @@ pub async fn update_user<C: ConnectionTrait>(
         None if role == Role::Coordinator => current.territorial_direction_id,
         None => None,
     };
+    let provider = match changes.provider_id {
+        Some(id) => id.filter(|p| *p != crate::providers::ESAP),
+        None if role == Role::Coordinator => current.provider_id,
+        None => None,
+    };
     let active = changes.active.unwrap_or(current.active);
     let mut errors = Vec::new();
     check_department_for_role(role, department.as_deref(), &mut errors);
     check_department_exists(db, department.as_deref(), &mut errors).await?;
-    check_territory(db, role, municipality.as_deref(), direction, &mut errors).await?;
+    check_territory(
+        db,
+        role,
+        municipality.as_deref(),
+        direction,
+        provider,
+        &mut errors,
+    )
+    .await?;
     let full_name = match &changes.full_name {
         Some(name) => {
             let clean = full_name_of(name, &mut errors);
@@ -528,6 +568,7 @@ pub async fn update_user<C: ConnectionTrait>(
     model.department_code = Set(department);
     model.municipality_code = Set(municipality);
     model.territorial_direction_id = Set(direction);
+    model.provider_id = Set(provider);
     model.active = Set(active);
     model.updated_at = Set(crate::time::now());
     let updated = model.update(db).await?;
@@ -539,6 +580,7 @@ pub async fn update_user<C: ConnectionTrait>(
         || before.department_code != after.department_code
         || before.municipality_code != after.municipality_code
         || before.territorial_direction_id != after.territorial_direction_id
+        || before.provider_id != after.provider_id
     {
         "user.role_changed"
     } else if before.active != after.active {
@@ -634,11 +676,13 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_string);
+    let provider_id = new.provider_id.filter(|p| *p != crate::providers::ESAP);
     check_territory(
         db,
         new.role,
         municipality_code.as_deref(),
         new.territorial_direction_id,
+        provider_id,
         &mut errors,
     )
     .await?;
@@ -656,12 +700,16 @@ pub async fn create_user<C: ConnectionTrait>(db: &C, new: NewUser) -> AppResult<
         new.department_code,
     )
     .await?;
-    if municipality_code.is_none() && new.territorial_direction_id.is_none() {
+    if municipality_code.is_none()
+        && new.territorial_direction_id.is_none()
+        && provider_id.is_none()
+    {
         return Ok(created);
     }
     let mut model: user::ActiveModel = created.into();
     model.municipality_code = Set(municipality_code);
     model.territorial_direction_id = Set(new.territorial_direction_id);
+    model.provider_id = Set(provider_id);
     Ok(model.update(db).await?)
 }
 

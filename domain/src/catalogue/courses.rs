@@ -6,6 +6,7 @@ use crate::entities::values::Modality;
 use crate::entities::{capacity, course, course_capacity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
+use crate::providers::ProviderRef;
 use crate::validate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -72,6 +73,9 @@ pub struct CourseInput {
     pub pass_mark: Option<f64>,
     /// `true` retires the course (no new cohorts); `false` brings it back.
     pub retired: Option<bool>,
+    /// **Extension.** The provider that offers it (admins; a coordinator's courses are its
+    /// provider's). Default: ESAP for an admin. Set when creating only.
+    pub provider_id: Option<i32>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -99,6 +103,8 @@ pub struct CourseView {
     pub pass_mark: f64,
     pub retired: bool,
     pub capacities: Vec<CapacityRef>,
+    /// The provider that offers it.
+    pub provider: ProviderRef,
 }
 
 /// Capacities targeted by each course.
@@ -134,9 +140,17 @@ pub async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<CourseView>> {
     let ids: Vec<i32> = courses.iter().map(|c| c.id).collect();
     let mut capacities = capacities_of(db, &ids).await?;
+    let providers = crate::providers::names(db).await?;
     Ok(courses
         .into_iter()
         .map(|c| CourseView {
+            provider: providers
+                .get(&c.provider_id)
+                .cloned()
+                .unwrap_or_else(|| ProviderRef {
+                    id: c.provider_id,
+                    name: format!("Oferente {}", c.provider_id),
+                }),
             capacities: capacities.remove(&c.id).unwrap_or_default(),
             id: c.id,
             code: c.code,
@@ -167,11 +181,12 @@ pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CourseView> 
         .ok_or(AppError::NotFound)
 }
 
-/// Courses by text (code or name) and capacity; retired ones only when asked.
+/// Courses by text (code or name), capacity and provider; retired ones only when asked.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     text: Option<&str>,
     capacity_id: Option<i32>,
+    provider_id: Option<i32>,
     include_retired: bool,
     page: u64,
     per_page: u64,
@@ -179,6 +194,9 @@ pub async fn list<C: ConnectionTrait>(
     let mut query = course::Entity::find().order_by_asc(course::Column::Name);
     if !include_retired {
         query = query.filter(course::Column::RetiredAt.is_null());
+    }
+    if let Some(provider_id) = provider_id {
+        query = query.filter(course::Column::ProviderId.eq(provider_id));
     }
     if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
         query = query.filter(
@@ -369,6 +387,40 @@ pub fn require_national(actor: &Actor) -> AppResult<()> {
     Ok(())
 }
 
+/// The course `actor` may change: any for an admin, its provider's for a coordinator (another
+/// provider's is a 404, as if it did not exist).
+pub async fn find_managed<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<course::Model> {
+    let course = find(db, id).await?;
+    match actor.managed_provider() {
+        Some(provider) if provider != course.provider_id => Err(AppError::NotFound),
+        _ => Ok(course),
+    }
+}
+
+/// The provider a new course belongs to: a coordinator's own (naming another is a 422), or
+/// the one an admin chose (ESAP by default).
+async fn provider_of_new<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: &CourseInput,
+) -> AppResult<i32> {
+    match (actor.managed_provider(), input.provider_id) {
+        (Some(own), Some(asked)) if own != asked => Err(AppError::invalid(
+            "provider_id",
+            "Solo puede crear cursos de su propio oferente.",
+        )),
+        (Some(own), _) => Ok(own),
+        (None, Some(asked)) => Ok(crate::providers::require_active(db, "provider_id", asked)
+            .await?
+            .id),
+        (None, None) => Ok(crate::providers::ESAP),
+    }
+}
+
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -376,6 +428,7 @@ pub async fn create<C: ConnectionTrait>(
 ) -> AppResult<CourseView> {
     require_national(actor)?;
     check(db, input, None).await?;
+    let provider_id = provider_of_new(db, actor, input).await?;
     let at = crate::time::now();
     let saved = course::ActiveModel {
         code: Set(input
@@ -402,6 +455,7 @@ pub async fn create<C: ConnectionTrait>(
                 (m * 10.0).round() as i32
             })),
         retired_at: Set(None),
+        provider_id: Set(provider_id),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -437,7 +491,13 @@ pub async fn update<C: ConnectionTrait>(
     input: &CourseInput,
 ) -> AppResult<CourseView> {
     require_national(actor)?;
-    let current = find(db, id).await?;
+    let current = find_managed(db, actor, id).await?;
+    if input.provider_id.is_some_and(|p| p != current.provider_id) {
+        return Err(AppError::invalid(
+            "provider_id",
+            "El oferente de un curso no cambia: cree el curso en el otro oferente.",
+        ));
+    }
     check(db, input, Some(&current)).await?;
     let before = view(db, id).await?;
     let mut model: course::ActiveModel = current.clone().into();

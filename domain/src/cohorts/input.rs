@@ -126,12 +126,14 @@ fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<Strin
 /// Merges `input` over `current` (None when creating) and checks every rule at once.
 ///
 /// `territory`: a direction's departments, where its coordinator may offer cohorts (none =
-/// anywhere).
+/// anywhere); `provider`: the provider whose courses a coordinator schedules (none = an admin,
+/// any provider's: the cohort is its course's provider's).
 pub(super) async fn plan<C: ConnectionTrait>(
     db: &C,
     input: &CohortInput,
     current: Option<(&cohort::Model, &Targets)>,
     territory: Option<&[String]>,
+    provider: Option<i32>,
 ) -> AppResult<Plan> {
     input.check_lists()?;
     let mut errors = Vec::new();
@@ -144,7 +146,12 @@ pub(super) async fn plan<C: ConnectionTrait>(
             ));
             None
         }
-        Some(id) => match course::Entity::find_by_id(id).one(db).await? {
+        Some(id) => match course::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|c| provider.is_none_or(|p| p == c.provider_id))
+        {
+            // Another provider's course is, to this coordinator, one that does not exist.
             None => {
                 errors.push(FieldError::new("course_id", "El curso elegido no existe."));
                 None

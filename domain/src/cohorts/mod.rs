@@ -45,6 +45,7 @@ pub async fn count_enrolments<C: ConnectionTrait>(
 
 fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
     model.course_id = Set(plan.course.id);
+    model.provider_id = Set(plan.course.provider_id);
     model.name = Set(plan.name.clone());
     model.modality = Set(plan.modality);
     model.start_date = Set(plan.start_date);
@@ -78,7 +79,14 @@ pub async fn create<C: ConnectionTrait>(
             "Una cohorte nueva empieza en borrador: omita el estado o envíe «draft».",
         ));
     }
-    let plan = plan(db, input, None, user.direction_departments()).await?;
+    let plan = plan(
+        db,
+        input,
+        None,
+        user.direction_departments(),
+        user.managed_provider(),
+    )
+    .await?;
     let at = crate::time::now();
     let mut model = cohort::ActiveModel {
         status: Set(CohortStatus::Draft),
@@ -175,6 +183,7 @@ pub async fn update<C: ConnectionTrait>(
             input,
             Some((&current, &current_targets)),
             user.direction_departments(),
+            user.managed_provider(),
         )
         .await?;
         let mut model: cohort::ActiveModel = current.clone().into();
@@ -251,9 +260,10 @@ pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohor
     find(db, cohort_id).await
 }
 
-/// The cohort `user` may manage: any for national staff, only those of its departments for a
-/// territorial direction's coordinator (404 otherwise, as if it did not exist). Every staff
-/// action on a cohort (its sessions, enrolments, imports, certificates) starts here.
+/// The cohort `user` may manage: any for an admin; for a coordinator, its provider's, and only
+/// those of its departments for a territorial direction's coordinator (404 otherwise, as if it
+/// did not exist). Every staff action on a cohort (its sessions, enrolments, imports,
+/// certificates) starts here.
 pub async fn find_managed<C: ConnectionTrait>(
     db: &C,
     user: &Actor,

@@ -11,11 +11,22 @@ use sea_orm::{ColumnTrait, Condition};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CohortScope {
-    /// National coordinators and admins: everything.
+    /// Admins: everything.
     All,
-    /// A territorial direction's coordinator: every cohort (drafts too) that targets one of
-    /// its departments or their municipalities.
-    Departments(Vec<String>),
+    /// What a coordinator manages: its provider's cohorts (drafts too), within its territorial
+    /// direction's departments when it has one (issue 32: a write on another provider's cohort
+    /// is a 404).
+    Provider {
+        provider_id: i32,
+        departments: Option<Vec<String>>,
+    },
+    /// What a coordinator reads: its provider's cohorts and every other provider's published
+    /// ones, within its direction's departments when it has one (seeing each other's offer is
+    /// the point; drafts stay with their provider).
+    Offer {
+        provider_id: i32,
+        departments: Option<Vec<String>>,
+    },
     /// A gobernación: published cohorts that target its department or its municipalities.
     Department(String),
     /// A liaison: published cohorts offered to their municipality (directly, through its
@@ -28,12 +39,16 @@ pub enum CohortScope {
 }
 
 impl CohortScope {
+    /// The cohorts `user` manages — and, for every role but coordinators, reads. Every write
+    /// starts here (`cohorts::find_managed`), so a coordinator of one provider cannot reach
+    /// another's cohort.
     pub fn of(user: Option<&Actor>) -> Self {
-        if let Some(codes) = user.and_then(Actor::direction_departments) {
-            return CohortScope::Departments(codes.to_vec());
-        }
         match user {
-            Some(u) if u.is_staff() => CohortScope::All,
+            Some(u) if u.role == Role::Admin => CohortScope::All,
+            Some(u) if u.role == Role::Coordinator => CohortScope::Provider {
+                provider_id: u.provider_id,
+                departments: u.direction_departments().map(<[String]>::to_vec),
+            },
             Some(u) if u.role == Role::Reviewer => {
                 CohortScope::Department(u.department_code.clone().unwrap_or_default())
             }
@@ -45,15 +60,52 @@ impl CohortScope {
         }
     }
 
+    /// The cohorts `user` reads in lists and detail views: for a coordinator, the whole offer
+    /// in its territory (every provider's published cohorts beside its own); for everyone else
+    /// the same as [`CohortScope::of`].
+    pub fn reading(user: Option<&Actor>) -> Self {
+        match CohortScope::of(user) {
+            CohortScope::Provider {
+                provider_id,
+                departments,
+            } => CohortScope::Offer {
+                provider_id,
+                departments,
+            },
+            other => other,
+        }
+    }
+
+    /// The cohorts whose public page (and calendar) `user` may open: every published cohort,
+    /// and for staff also the drafts they read (drafts are internal work: for the public they
+    /// do not exist yet).
+    pub fn public(user: Option<&Actor>) -> Self {
+        match user {
+            Some(u) if u.is_staff() => CohortScope::reading(user),
+            _ => CohortScope::Published,
+        }
+    }
+
     pub fn condition(&self) -> Condition {
         let published = cohort::Column::Status.ne(CohortStatus::Draft);
         match self {
             CohortScope::All => Condition::all(),
-            // A direction without departments: nothing (never everything).
-            CohortScope::Departments(codes) => codes.iter().fold(
-                Condition::any().add(cohort::Column::Id.eq(-1)),
-                |any, code| any.add(in_department(code)),
-            ),
+            CohortScope::Provider {
+                provider_id,
+                departments,
+            } => Condition::all()
+                .add(cohort::Column::ProviderId.eq(*provider_id))
+                .add(within(departments.as_deref())),
+            CohortScope::Offer {
+                provider_id,
+                departments,
+            } => Condition::all()
+                .add(
+                    Condition::any()
+                        .add(cohort::Column::ProviderId.eq(*provider_id))
+                        .add(published),
+                )
+                .add(within(departments.as_deref())),
             CohortScope::Department(code) => {
                 Condition::all().add(published).add(in_department(code))
             }
@@ -71,6 +123,18 @@ impl CohortScope {
                 .add(offered_to_municipality(code)),
             CohortScope::Published => Condition::all().add(published),
         }
+    }
+}
+
+/// Cohorts that target one of these departments (`None`: no territorial limit; an empty list —
+/// a direction without departments — is nothing, never everything).
+fn within(departments: Option<&[String]>) -> Condition {
+    match departments {
+        None => Condition::all(),
+        Some(codes) => codes.iter().fold(
+            Condition::any().add(cohort::Column::Id.eq(-1)),
+            |any, code| any.add(in_department(code)),
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::entities::values::{CohortStatus, EnrolmentStatus, Modality};
 use crate::entities::{cohort, course, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::parse;
+use crate::providers::ProviderRef;
 use chrono::NaiveDate;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -30,6 +31,8 @@ pub struct CohortView {
     pub id: i32,
     pub course_id: i32,
     pub course: CourseRef,
+    /// The provider that offers it (its course's).
+    pub provider: ProviderRef,
     /// The capacities the course strengthens.
     pub capacities: Vec<CapacityRef>,
     pub name: String,
@@ -77,6 +80,7 @@ pub async fn views<C: ConnectionTrait>(
         .map(|c| (c.id, c))
         .collect();
     let capacities = courses::capacities_of(db, &course_ids).await?;
+    let providers = crate::providers::names(db).await?;
     let mut targets = targets_of(db, &ids).await?;
     let counts = enrolment_counts(db, &ids).await?;
     let mut out = Vec::with_capacity(cohorts.len());
@@ -99,6 +103,10 @@ pub async fn views<C: ConnectionTrait>(
                 hours: course.hours,
             },
             capacities: capacities.get(&c.course_id).cloned().unwrap_or_default(),
+            provider: providers
+                .get(&c.provider_id)
+                .cloned()
+                .ok_or(AppError::NotFound)?,
             name: c.name,
             modality: c.modality,
             status: c.status,
@@ -182,6 +190,7 @@ pub struct ListFilter {
     pub municipality: Option<String>,
     pub capacity_id: Option<i32>,
     pub course_id: Option<i32>,
+    pub provider_id: Option<i32>,
     pub modality: Option<Modality>,
     /// Cohorts running at some point between these dates.
     pub from: Option<NaiveDate>,
@@ -219,6 +228,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(course_id) = filter.course_id {
         condition = condition.add(cohort::Column::CourseId.eq(course_id));
+    }
+    if let Some(provider_id) = filter.provider_id {
+        condition = condition.add(cohort::Column::ProviderId.eq(provider_id));
     }
     if let Some(modality) = filter.modality {
         condition = condition.add(cohort::Column::Modality.eq(modality));

@@ -90,11 +90,14 @@ pub async fn find_correctable<C: ConnectionTrait>(
     {
         return Err(AppError::NotFound);
     }
-    let scope = CohortScope::of(Some(actor));
-    if !matches!(scope, CohortScope::All) {
+    // ESAP's national coordinators and admins correct anyone; a direction's or another
+    // provider's coordinator, the people enrolled in a cohort it manages, within its scope.
+    let people = PersonScope::of(actor);
+    if people.is_restricted() {
+        let scope = CohortScope::of(Some(actor));
         let cohorts: Vec<i32> = enrolment::Entity::find()
             .filter(enrolment::Column::ParticipantId.eq(person.id))
-            .filter(PersonScope::of(actor).condition())
+            .filter(people.condition())
             .all(db)
             .await?
             .into_iter()

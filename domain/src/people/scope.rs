@@ -9,7 +9,7 @@
 
 use crate::accounts::actor::Actor;
 use crate::entities::values::{EnrolmentStatus, Role};
-use crate::entities::{enrolment, municipality, participant};
+use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::AppResult;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -23,6 +23,9 @@ pub enum PersonScope {
     /// direction's departments (in a cohort shared with other departments, the others are a
     /// count only, as for a gobernación).
     Departments(Vec<String>),
+    /// A coordinator of a provider other than ESAP (issue 32): the people enrolled in its
+    /// provider's cohorts (it reads the whole offer, not the people in the others').
+    Provider(i32),
     /// A gobernación reviewer: people enrolled for a municipality of the department.
     Department(String),
     /// A liaison (enlace municipal): people enrolled for their municipality.
@@ -39,6 +42,9 @@ impl PersonScope {
         // sees nobody, never everybody).
         if let Some(codes) = user.direction_departments() {
             return PersonScope::Departments(codes.to_vec());
+        }
+        if user.is_other_provider() {
+            return PersonScope::Provider(user.provider_id);
         }
         match user.role {
             Role::Admin | Role::Coordinator | Role::Instructor => PersonScope::All,
@@ -57,7 +63,8 @@ impl PersonScope {
     /// already read; lists filter with [`PersonScope::condition`] in SQL).
     pub fn covers_municipality(&self, municipality_code: &str) -> bool {
         match self {
-            PersonScope::All => true,
+            // Decided by the cohort's provider (the cohort is checked before the row).
+            PersonScope::All | PersonScope::Provider(_) => true,
             PersonScope::Department(code) => municipality_code.get(..2) == Some(code.as_str()),
             PersonScope::Departments(codes) => codes
                 .iter()
@@ -107,6 +114,15 @@ impl PersonScope {
             PersonScope::Municipality(code) => {
                 Condition::all().add(enrolment::Column::MunicipalityCode.eq(code.as_str()))
             }
+            PersonScope::Provider(provider_id) => Condition::all().add(
+                enrolment::Column::CohortId.in_subquery(
+                    Query::select()
+                        .column(cohort::Column::Id)
+                        .from(cohort::Entity)
+                        .and_where(cohort::Column::ProviderId.eq(*provider_id))
+                        .to_owned(),
+                ),
+            ),
             PersonScope::Enrolment(id) => Condition::all().add(enrolment::Column::Id.eq(*id)),
         }
     }
@@ -138,6 +154,7 @@ impl PersonScope {
             PersonScope::Department(_) => "de municipios de otros departamentos",
             PersonScope::Departments(_) => "de departamentos fuera de su dirección territorial",
             PersonScope::Municipality(_) => "de otros municipios",
+            PersonScope::Provider(_) => "de la oferta de otros oferentes",
             _ => "fuera de su alcance",
         };
         Some(if hidden == 1 {

@@ -42,6 +42,7 @@ pub struct ReportQuery {
     pub cohort: Option<i32>,
     pub course: Option<i32>,
     pub capacity: Option<i32>,
+    pub provider: Option<i32>,
     pub from: Option<String>,
     pub to: Option<String>,
 }
@@ -54,6 +55,8 @@ pub struct Filters {
     pub cohort: Option<i32>,
     pub course: Option<i32>,
     pub capacity: Option<i32>,
+    /// Only this provider's cohorts (a filter; forced for another provider's coordinator).
+    pub provider: Option<i32>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     /// A reviewer asked for another department: the report is empty.
@@ -113,11 +116,18 @@ impl ReportQuery {
             cohort: self.cohort,
             course: self.course,
             capacity: self.capacity,
+            provider: self.provider,
             from,
             to,
             nothing: false,
             within: None,
         };
+        if user.is_other_provider() {
+            // Another provider's coordinator reads the results (and the people) of its own
+            // provider's cohorts; every provider's offer is in the offer view.
+            filters.nothing |= self.provider.is_some_and(|p| p != user.provider_id);
+            filters.provider = Some(user.provider_id);
+        }
         filters.nothing = limit_to_scope(
             user,
             &mut filters.department,
@@ -153,6 +163,7 @@ impl Filters {
         push("Cohorte", self.cohort.map(|c| c.to_string()));
         push("Curso", self.course.map(|c| c.to_string()));
         push("Capacidad", self.capacity.map(|c| c.to_string()));
+        push("Oferente", self.provider.map(|c| c.to_string()));
         push("Desde", self.from.map(|d| d.to_string()));
         push("Hasta", self.to.map(|d| d.to_string()));
         out
@@ -166,6 +177,7 @@ impl Filters {
             && self.cohort.is_none()
             && self.course.is_none()
             && self.capacity.is_none()
+            && self.provider.is_none()
             && self.from.is_none()
             && self.to.is_none()
     }
@@ -173,7 +185,11 @@ impl Filters {
     /// Whether a filter reads the cohort's columns (otherwise reports skip joining cohorts:
     /// one lookup less per enrolment).
     fn needs_cohort(&self) -> bool {
-        self.course.is_some() || self.capacity.is_some() || self.from.is_some() || self.to.is_some()
+        self.course.is_some()
+            || self.capacity.is_some()
+            || self.provider.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
     }
 
     /// The conditions on enrolments (joined to their municipality, and to their cohort when
@@ -201,6 +217,9 @@ impl Filters {
         let mut c = Condition::all();
         if let Some(id) = self.course {
             c = c.add(cohort::Column::CourseId.eq(id));
+        }
+        if let Some(id) = self.provider {
+            c = c.add(cohort::Column::ProviderId.eq(id));
         }
         if let Some(id) = self.capacity {
             c = c.add(

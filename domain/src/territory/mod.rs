@@ -278,6 +278,14 @@ pub async fn department_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResul
         .map_or_else(|| code.to_string(), |d| d.name))
 }
 
+/// Whether a department with this DANE code exists.
+pub async fn department_exists<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<bool> {
+    Ok(department::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Every department's name by its DANE code.
 pub async fn department_names<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<String, String>> {
     Ok(department::Entity::find()

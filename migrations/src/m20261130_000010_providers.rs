@@ -1,0 +1,202 @@
+//! Every provider's offer (issue 32).
+//!
+//! - `providers`: the organisations that offer training or assistance (ESAP, DNP, Función
+//!   Pública, gobernaciones, universities…). ESAP is inserted here, first, so it has id 1 on
+//!   every engine and owns everything recorded before providers existed.
+//! - `courses.provider_id` and `cohorts.provider_id` (a cohort's is its course's, kept on the
+//!   cohort so every scope reads it without a join); both default to ESAP.
+//! - `users.provider_id`: a coordinator's provider (none = ESAP).
+//! - `demand_referrals`: a demand pointed to a provider by a reviewer or a coordinator, once per
+//!   provider.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261130_000010_providers"
+    }
+}
+
+fn serial() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        manager
+            .create_table(
+                Table::create()
+                    .table("providers")
+                    .col(serial())
+                    .col(ColumnDef::new("name").string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new("kind")
+                            .string()
+                            .not_null()
+                            .check(Expr::col("kind").is_in([
+                                "nacional",
+                                "gobernacion",
+                                "universidad",
+                                "cooperacion",
+                                "gremio",
+                                "otra",
+                            ])),
+                    )
+                    .col(ColumnDef::new("nit").string().null().unique_key())
+                    .col(ColumnDef::new("department_code").string_len(2).null())
+                    .col(ColumnDef::new("active").boolean().not_null().default(true))
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .take(),
+            )
+            .await?;
+        db.execute_unprepared(
+            "INSERT INTO providers (name, kind, nit, department_code, active, created_at, updated_at) \
+             VALUES ('Escuela Superior de Administración Pública (ESAP)', 'nacional', '899999054-7', \
+             NULL, TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        )
+        .await?;
+        // PostgreSQL references the provider; SQLite cannot add a referencing column with a
+        // non-null default, so there the domain's validation alone guards it.
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
+        for (table, nullable) in [("courses", false), ("cohorts", false), ("users", true)] {
+            let reference = if postgres {
+                " REFERENCES providers (id)"
+            } else {
+                ""
+            };
+            let kind = if nullable {
+                "NULL".to_string()
+            } else {
+                "NOT NULL DEFAULT 1".to_string()
+            };
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ADD COLUMN provider_id INTEGER {kind}{reference}"
+            ))
+            .await?;
+        }
+        for table in ["courses", "cohorts"] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(format!("ix_{table}_provider_id"))
+                        .table(table)
+                        .col("provider_id")
+                        .take(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("demand_referrals")
+                    .col(serial())
+                    .col(ColumnDef::new("demand_id").integer().not_null())
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(ColumnDef::new("note").text().not_null())
+                    .col(ColumnDef::new("referred_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut fk(
+                        "demand_referrals",
+                        "demand_id",
+                        "demands",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "demand_referrals",
+                        "provider_id",
+                        "providers",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "demand_referrals",
+                        "referred_by",
+                        "users",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        // A demand is pointed to a provider once (the email goes out once).
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_demand_referrals_demand_provider")
+                    .table("demand_referrals")
+                    .col("demand_id")
+                    .col("provider_id")
+                    .unique()
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_demand_referrals_provider_id")
+                    .table("demand_referrals")
+                    .col("provider_id")
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        manager
+            .drop_table(Table::drop().table("demand_referrals").if_exists().take())
+            .await?;
+        for table in ["courses", "cohorts"] {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(format!("ix_{table}_provider_id"))
+                        .table(table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for table in ["courses", "cohorts", "users"] {
+            db.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN provider_id"))
+                .await?;
+        }
+        manager
+            .drop_table(Table::drop().table("providers").if_exists().take())
+            .await
+    }
+}
