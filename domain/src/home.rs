@@ -81,6 +81,8 @@ pub struct EnrolmentRow {
     pub cohort_id: i32,
     pub cancellable: bool,
     pub cohort: String,
+    /// The provider that offers it.
+    pub provider: String,
     pub status_label: &'static str,
     pub dates: String,
     pub next_session: Option<String>,
@@ -281,6 +283,7 @@ pub async fn participant<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<
             .into_iter()
             .map(|p| (p.enrolment_id, (p.summary, p.at_risk)))
             .collect();
+    let providers = crate::providers::names(db).await?;
     let rows: Vec<EnrolmentRow> = enrolments
         .into_iter()
         .filter_map(|(e, c)| c.map(|c| (e, c)))
@@ -307,6 +310,10 @@ pub async fn participant<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<
             },
             progress: progress.get(&e.id).map(|p| p.0.clone()),
             at_risk: progress.get(&e.id).is_some_and(|p| p.1),
+            provider: providers
+                .get(&c.provider_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             cohort: c.name,
         })
         .collect();

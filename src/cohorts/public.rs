@@ -26,6 +26,7 @@ struct CatalogueView<'a> {
     rows: Vec<CatalogueRow<'a>>,
     departments: Vec<DepartmentChoice<'a>>,
     capacities: Vec<CapacityChoice>,
+    providers: Vec<CapacityChoice>,
     modalities: Vec<Choice<'static>>,
     municipio: &'a str,
     errors: Vec<FieldError>,
@@ -38,6 +39,7 @@ struct CatalogueRow<'a> {
     id: i32,
     name: &'a str,
     course: &'a str,
+    provider: &'a str,
     hours: i32,
     capacities: Vec<&'a str>,
     modality: &'static str,
@@ -53,6 +55,7 @@ impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
             id: c.id,
             name: &c.name,
             course: &c.course.name,
+            provider: &c.provider.name,
             hours: c.course.hours,
             capacities: c.capacities.iter().map(|k| k.name.as_str()).collect(),
             modality: c.modality.label(),
@@ -64,7 +67,7 @@ impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
     }
 }
 
-/// A capacity in the catalogue's filter.
+/// A capacity (or a provider) in the catalogue's filters.
 #[derive(Serialize)]
 struct CapacityChoice {
     id: i32,
@@ -72,16 +75,31 @@ struct CapacityChoice {
     selected: bool,
 }
 
-#[get("/cohortes?<departamento>&<municipio>&<capacidad>&<modalidad>&<pagina>")]
+/// The catalogue's filters as the query string carries them.
+#[derive(rocket::FromForm, Default)]
+struct CatalogueQuery<'r> {
+    departamento: Option<&'r str>,
+    municipio: Option<&'r str>,
+    capacidad: Option<i32>,
+    modalidad: Option<&'r str>,
+    oferente: Option<i32>,
+    pagina: Option<u64>,
+}
+
+#[get("/cohortes?<query..>")]
 async fn catalogue(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
-    departamento: Option<&str>,
-    municipio: Option<&str>,
-    capacidad: Option<i32>,
-    modalidad: Option<&str>,
-    pagina: Option<u64>,
+    query: CatalogueQuery<'_>,
 ) -> PageResult {
+    let CatalogueQuery {
+        departamento,
+        municipio,
+        capacidad,
+        modalidad,
+        oferente,
+        pagina,
+    } = query;
     let department = domain::parse::text(departamento);
     let mut errors: Vec<FieldError> = Vec::new();
     let municipality = match domain::parse::text(municipio) {
@@ -110,6 +128,7 @@ async fn catalogue(
         },
         municipality,
         capacity_id: capacidad,
+        provider_id: oferente,
         modality: modalidad.and_then(Modality::parse),
         ..Default::default()
     };
@@ -135,6 +154,15 @@ async fn catalogue(
             name: c.name,
         })
         .collect();
+    let providers = domain::providers::list(db.inner())
+        .await?
+        .into_iter()
+        .map(|p| CapacityChoice {
+            selected: Some(p.id) == oferente,
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
     let modalities = [Modality::Presencial, Modality::Virtual, Modality::Mixta]
         .into_iter()
         .map(|m| Choice {
@@ -144,11 +172,12 @@ async fn catalogue(
         })
         .collect();
     let query = format!(
-        "departamento={}&municipio={}&capacidad={}&modalidad={}",
+        "departamento={}&municipio={}&capacidad={}&modalidad={}&oferente={}",
         departamento.unwrap_or(""),
         domain::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
-        modalidad.unwrap_or("")
+        domain::text::urlencode(modalidad.unwrap_or("")),
+        oferente.map(|c| c.to_string()).unwrap_or_default(),
     );
     page.render(
         "catalogue",
@@ -157,6 +186,7 @@ async fn catalogue(
             rows: items.iter().map(CatalogueRow::from).collect(),
             departments: DepartmentChoice::list(&departments, department.as_deref()),
             capacities,
+            providers,
             modalities,
             municipio: municipio.unwrap_or(""),
             errors,

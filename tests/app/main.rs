@@ -30,6 +30,7 @@ mod indicators;
 mod mail;
 mod openapi;
 mod people;
+mod providers;
 mod reference_api;
 mod reference_data;
 mod reports;

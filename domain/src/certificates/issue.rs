@@ -233,6 +233,9 @@ struct CohortFacts {
     cohort: cohort::Model,
     course: course::Model,
     capacity_names: String,
+    /// Who issues it: ESAP as it always was, or the name of the provider whose cohort it is
+    /// (issue 32).
+    issuer: String,
 }
 
 async fn cohort_facts<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<CohortFacts> {
@@ -249,10 +252,16 @@ async fn cohort_facts<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<C
         .into_iter()
         .filter_map(|(_, c)| c.map(|c| c.name))
         .collect();
+    let issuer = if cohort.provider_id == crate::providers::ESAP {
+        ISSUER.to_string()
+    } else {
+        crate::providers::get(db, cohort.provider_id).await?.name
+    };
     Ok(CohortFacts {
         cohort,
         course,
         capacity_names: names.join(" · "),
+        issuer,
     })
 }
 
@@ -312,7 +321,7 @@ impl Draft {
             final_grade_milli: result.final_grade_milli,
             sessions_attended: result.sessions_attended,
             sessions_total: result.sessions_total,
-            issuer: ISSUER.to_string(),
+            issuer: facts.issuer.clone(),
             issued_at: crate::time::now(),
             issued_by: Some(actor),
             revoked_at: None,

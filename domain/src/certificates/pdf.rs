@@ -704,9 +704,11 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         62.0,
         Align::Center,
     );
+    // The issuer: ESAP, or the provider whose cohort it was (issue 32), fitted to the page.
+    let heading = Style::new(SerifBold, 21.0, NAVY);
     p.text(
-        Style::new(SerifBold, 21.0, NAVY),
-        ESAP,
+        p.fit(heading, &doc.issuer, PAGE_W - 2.0 * LEFT, 12.0),
+        &doc.issuer,
         CENTER,
         88.0,
         Align::Center,
@@ -897,7 +899,19 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         p.text(style, line, mid, iy, Align::Center);
         iy += 13.0;
     }
-    p.text(Style::new(Sans, 8.5, GRAY), ESAP, mid, iy, Align::Center);
+    // Another provider's certificate says where it is registered and verified.
+    let registry = if doc.issuer == ESAP {
+        ESAP
+    } else {
+        "Registrado en Aula Territorial – ESAP"
+    };
+    p.text(
+        Style::new(Sans, 8.5, GRAY),
+        registry,
+        mid,
+        iy,
+        Align::Center,
+    );
     p.text(
         Style::new(Serif, 11.0, INK),
         &format!("Expedido el {}", long_date(doc.issued_on)),

@@ -60,6 +60,12 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
             "value": format::grade(milli),
         }));
     }
+    // ESAP's credentials read as they always did; another provider's name that provider.
+    let by = if cert.issuer == crate::certificates::issue::ISSUER {
+        "la ESAP".to_string()
+    } else {
+        cert.issuer.clone()
+    };
     let (list, index) = status::position(cert.id);
     let list_url = status::list_url(issuer, list);
     let credential = json!({
@@ -68,7 +74,7 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": cert.course_name,
         "description": format!(
-            "Certificado de aprobación del curso «{}» ({} horas), expedido por la ESAP a {}. \
+            "Certificado de aprobación del curso «{}» ({} horas), expedido por {by} a {}. \
              Código de verificación: {}.",
             cert.course_name, cert.hours, cert.full_name, cert.code
         ),
@@ -98,7 +104,7 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
                 "achievementType": "Course",
                 "name": cert.course_name,
                 "description": format!(
-                    "Curso de {} horas de la ESAP para servidores públicos territoriales{}.",
+                    "Curso de {} horas de {by} para servidores públicos territoriales{}.",
                     cert.hours,
                     if capacities.is_empty() {
                         String::new()
