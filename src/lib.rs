@@ -21,6 +21,7 @@ pub mod error;
 pub mod home;
 pub mod indicators;
 pub mod mail;
+pub mod offer;
 pub mod openapi;
 pub mod parse;
 pub mod people;
@@ -100,6 +101,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
         .mount("/", providers::pages::routes())
+        .mount("/", offer::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
@@ -107,6 +109,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", providers::api::routes())
+        .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

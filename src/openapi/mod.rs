@@ -142,6 +142,8 @@ use utoipa::{Modify, ToResponse};
         crate::providers::api::list,
         crate::providers::api::create,
         crate::providers::api::update,
+        crate::offer::api::offer,
+        crate::offer::api::offer_xlsx,
         description,
         crate::web::health,
     ),

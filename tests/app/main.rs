@@ -28,6 +28,7 @@ mod hostile_input;
 mod import_pipeline;
 mod indicators;
 mod mail;
+mod offer;
 mod openapi;
 mod people;
 mod providers;

@@ -312,6 +312,8 @@ pub struct CohortRef {
     pub id: i32,
     pub name: String,
     pub course_name: String,
+    /// The provider that offers it (issue 32: the report covers every provider's cohorts).
+    pub provider: crate::providers::ProviderRef,
     pub status: CohortStatus,
     pub start_date: chrono::NaiveDate,
     pub end_date: chrono::NaiveDate,
@@ -330,6 +332,9 @@ pub struct Pair {
     pub places: Vec<String>,
     /// Days both run.
     pub overlap_days: i64,
+    /// The two cohorts are of different providers: the duplication the alliances exist to
+    /// avoid.
+    pub across_providers: bool,
 }
 
 /// The report's filters: pairs with a shared place in `department`, running at some point
@@ -433,10 +438,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
         .map(|m| (m.code, m.name))
         .collect();
     let department_names = crate::territory::department_names(db).await?;
+    let providers = crate::providers::names(db).await?;
     let reference = |c: &cohort::Model| CohortRef {
         id: c.id,
         name: c.name.clone(),
         course_name: course_names.get(&c.course_id).cloned().unwrap_or_default(),
+        provider: providers.get(&c.provider_id).cloned().unwrap_or_else(|| {
+            crate::providers::ProviderRef {
+                id: c.provider_id,
+                name: String::new(),
+            }
+        }),
         status: c.status,
         start_date: c.start_date,
         end_date: c.end_date,
@@ -456,6 +468,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
                     .collect(),
                 places,
                 overlap_days,
+                across_providers: a.provider_id != b.provider_id,
             }
         })
         .collect();

@@ -1,0 +1,619 @@
+//! The alliance's view of the whole offer (issue 32): per municipality × capacity × provider,
+//! what was offered there and what it achieved; the municipalities that received nothing on a
+//! capacity; the overlaps between providers; and the open demand no provider has answered.
+//! Above `reports`, `cohorts` and `demand`, whose rules it reads.
+//!
+//! A municipality received a cohort when the cohort targets it (directly or through its
+//! department) or when its people enrolled in it (a national cohort counts only there).
+//! Drafts and cancelled cohorts are not offer. Achievements come from the figures model
+//! (`cohort_figures`): nothing is recomputed from enrolments on a request.
+
+use crate::accounts::actor::Actor;
+use crate::cohorts::overlap::{self, OverlapQuery, Pair};
+use crate::entities::values::{CohortStatus, DemandStatus};
+use crate::entities::{
+    capacity, cohort, cohort_department, cohort_figure, cohort_municipality, course_capacity,
+    demand, demand_referral, municipality,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::providers::ProviderRef;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The filters as they arrive in the query string.
+#[derive(Clone, Debug, Default)]
+pub struct OfferQuery {
+    pub department: Option<String>,
+    pub capacity: Option<i32>,
+    pub provider: Option<i32>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The filters after validation and the caller's scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OfferFilters {
+    pub department: Option<String>,
+    pub capacity: Option<i32>,
+    pub provider: Option<i32>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// A reviewer asked for another department: the view is empty.
+    pub nothing: bool,
+}
+
+impl OfferQuery {
+    /// Validates the dates (422) and applies the caller's scope: a gobernación reads its own
+    /// department (silently); staff read the whole country. Aggregates without people, so a
+    /// territorial direction's coordinator reads them nationally, as the other planning views.
+    pub fn resolve(&self, user: &Actor) -> AppResult<OfferFilters> {
+        let mut errors = Vec::new();
+        let from = crate::parse::date("from", self.from.as_deref(), false, &mut errors);
+        let to = crate::parse::date("to", self.to.as_deref(), false, &mut errors);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.push(FieldError::new(
+                "to",
+                "La fecha final no puede ser anterior a la inicial.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let mut department = crate::reports::non_empty(&self.department);
+        let nothing = crate::reports::limit_to_scope(user, &mut department, None);
+        Ok(OfferFilters {
+            department,
+            capacity: self.capacity,
+            provider: self.provider,
+            from,
+            to,
+            nothing,
+        })
+    }
+}
+
+impl OfferFilters {
+    /// (what, value) pairs for the workbook's header block.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.department {
+            out.push(("Departamento".into(), d.clone()));
+        }
+        if let Some(c) = self.capacity {
+            out.push(("Capacidad".into(), c.to_string()));
+        }
+        if let Some(p) = self.provider {
+            out.push(("Oferente".into(), p.to_string()));
+        }
+        if let Some(d) = self.from {
+            out.push(("Desde".into(), d.to_string()));
+        }
+        if let Some(d) = self.to {
+            out.push(("Hasta".into(), d.to_string()));
+        }
+        out
+    }
+}
+
+/// What one provider offered one municipality on one capacity, and what it achieved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = OfferRow)]
+pub struct OfferRow {
+    #[schema(example = "18256")]
+    pub municipality_code: String,
+    pub municipality_name: String,
+    #[schema(example = "18")]
+    pub department_code: String,
+    pub department_name: String,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+    pub provider: ProviderRef,
+    /// Cohorts it received (targeting it or its department, or with its people enrolled).
+    pub cohorts: i64,
+    /// Seats of the cohorts that target it or its department (a cohort shared by several
+    /// municipalities counts in each).
+    pub seats: i64,
+    /// Its people enrolled (enrolled, completed or not completed).
+    pub enrolled: i64,
+    /// Its people who completed (closed cohorts).
+    pub completed: i64,
+    /// Valid certificates of its people.
+    pub certified: i64,
+}
+
+/// A municipality that received nothing on a capacity (with the filters chosen).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = OfferGap)]
+pub struct Gap {
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+}
+
+/// An open demand of the department with nothing planned: no provider has answered it yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = UnansweredDemand)]
+pub struct UnansweredDemand {
+    pub id: i32,
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+    pub topic: String,
+    pub raised_on: chrono::NaiveDate,
+    /// Providers it was pointed to (they have not planned anything yet).
+    pub referred_to: Vec<ProviderRef>,
+}
+
+/// The whole view.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = OfferReport)]
+pub struct OfferReport {
+    pub items: Vec<OfferRow>,
+    pub total: usize,
+    /// Municipality × capacity cells that received nothing; only when a department is chosen
+    /// (the whole country would list tens of thousands).
+    pub without_offer: Vec<Gap>,
+    /// Pairs of cohorts of different providers on a same capacity, place and time.
+    pub overlaps: Vec<Pair>,
+    pub unanswered_demands: Vec<UnansweredDemand>,
+}
+
+/// Statuses that are offer: published and not cancelled.
+const OFFERED: [CohortStatus; 3] = [
+    CohortStatus::Open,
+    CohortStatus::InProgress,
+    CohortStatus::Closed,
+];
+
+#[derive(Default)]
+struct Cell {
+    cohorts: BTreeSet<i32>,
+    seats: i64,
+    enrolled: i64,
+    completed: i64,
+    certified: i64,
+}
+
+/// The view for `filters` (already scoped).
+pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppResult<OfferReport> {
+    if filters.nothing {
+        return Ok(OfferReport {
+            items: Vec::new(),
+            total: 0,
+            without_offer: Vec::new(),
+            overlaps: Vec::new(),
+            unanswered_demands: Vec::new(),
+        });
+    }
+    let department = filters.department.as_deref();
+    // The cohorts that are offer under the filters, with their capacities.
+    let mut select = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .column(cohort::Column::CourseId)
+        .column(cohort::Column::ProviderId)
+        .column(cohort::Column::Seats)
+        .filter(cohort::Column::Status.is_in(OFFERED));
+    if let Some(p) = filters.provider {
+        select = select.filter(cohort::Column::ProviderId.eq(p));
+    }
+    if let Some(from) = filters.from {
+        select = select.filter(cohort::Column::EndDate.gte(from));
+    }
+    if let Some(to) = filters.to {
+        select = select.filter(cohort::Column::StartDate.lte(to));
+    }
+    let cohorts: HashMap<i32, (i32, i32, i32)> = select
+        .into_tuple::<(i32, i32, i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, course, provider, seats)| (id, (course, provider, seats)))
+        .collect();
+    let mut capacities_of: HashMap<i32, Vec<i32>> = HashMap::new();
+    let mut links = course_capacity::Entity::find();
+    if let Some(c) = filters.capacity {
+        links = links.filter(course_capacity::Column::CapacityId.eq(c));
+    }
+    for link in links.all(db).await? {
+        capacities_of
+            .entry(link.course_id)
+            .or_default()
+            .push(link.capacity_id);
+    }
+    // The municipalities in view, with their department.
+    let mut places = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::Name)
+        .column(municipality::Column::DepartmentCode);
+    if let Some(d) = department {
+        places = places.filter(municipality::Column::DepartmentCode.eq(d));
+    }
+    let places: BTreeMap<String, (String, String)> = places
+        .into_tuple::<(String, String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(code, name, dept)| (code, (name, dept)))
+        .collect();
+    let by_department: HashMap<&str, Vec<&str>> =
+        places
+            .iter()
+            .fold(HashMap::new(), |mut acc, (code, (_, dept))| {
+                acc.entry(dept.as_str()).or_default().push(code.as_str());
+                acc
+            });
+
+    // (cohort, municipality) → (targeted, figures)
+    let mut received: HashMap<(i32, String), (bool, Option<(i64, i64, i64)>)> = HashMap::new();
+    let mut direct = cohort_municipality::Entity::find();
+    if let Some(d) = department {
+        direct = direct.filter(cohort_municipality::Column::MunicipalityCode.starts_with(d));
+    }
+    for row in direct.all(db).await? {
+        if cohorts.contains_key(&row.cohort_id) && places.contains_key(&row.municipality_code) {
+            received
+                .entry((row.cohort_id, row.municipality_code))
+                .or_default()
+                .0 = true;
+        }
+    }
+    let mut whole = cohort_department::Entity::find();
+    if let Some(d) = department {
+        whole = whole.filter(cohort_department::Column::DepartmentCode.eq(d));
+    }
+    for row in whole.all(db).await? {
+        if !cohorts.contains_key(&row.cohort_id) {
+            continue;
+        }
+        for code in by_department
+            .get(row.department_code.as_str())
+            .into_iter()
+            .flatten()
+        {
+            received
+                .entry((row.cohort_id, code.to_string()))
+                .or_default()
+                .0 = true;
+        }
+    }
+    let mut figures = cohort_figure::Entity::find()
+        .select_only()
+        .column(cohort_figure::Column::CohortId)
+        .column(cohort_figure::Column::MunicipalityCode)
+        .column(cohort_figure::Column::Enrolled)
+        .column(cohort_figure::Column::Completed)
+        .column(cohort_figure::Column::Certified)
+        .filter(cohort_figure::Column::Enrolled.gt(0));
+    if let Some(d) = department {
+        figures = figures.filter(cohort_figure::Column::DepartmentCode.eq(d));
+    }
+    for (cohort_id, code, enrolled, completed, certified) in figures
+        .into_tuple::<(i32, String, i32, i32, i32)>()
+        .all(db)
+        .await?
+    {
+        if cohorts.contains_key(&cohort_id) && places.contains_key(&code) {
+            received.entry((cohort_id, code)).or_default().1 = Some((
+                i64::from(enrolled),
+                i64::from(completed),
+                i64::from(certified),
+            ));
+        }
+    }
+
+    // Grouped per municipality × capacity × provider.
+    let mut cells: BTreeMap<(String, i32, i32), Cell> = BTreeMap::new();
+    for ((cohort_id, code), (targeted, figures)) in &received {
+        let Some((course, provider, seats)) = cohorts.get(cohort_id) else {
+            continue;
+        };
+        for capacity_id in capacities_of.get(course).into_iter().flatten() {
+            let cell = cells
+                .entry((code.clone(), *capacity_id, *provider))
+                .or_default();
+            cell.cohorts.insert(*cohort_id);
+            if *targeted {
+                cell.seats += i64::from(*seats);
+            }
+            if let Some((enrolled, completed, certified)) = figures {
+                cell.enrolled += enrolled;
+                cell.completed += completed;
+                cell.certified += certified;
+            }
+        }
+    }
+    let capacities: Vec<capacity::Model> = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?;
+    let capacity_names: HashMap<i32, String> =
+        capacities.iter().map(|c| (c.id, c.name.clone())).collect();
+    let providers = crate::providers::names(db).await?;
+    let department_names = crate::territory::department_names(db).await?;
+    let mut items: Vec<OfferRow> = cells
+        .iter()
+        .map(|((code, capacity_id, provider_id), cell)| {
+            let (name, dept) = places.get(code).cloned().unwrap_or_default();
+            OfferRow {
+                municipality_name: name,
+                department_name: department_names.get(&dept).cloned().unwrap_or_default(),
+                department_code: dept,
+                municipality_code: code.clone(),
+                capacity_id: *capacity_id,
+                capacity_name: capacity_names.get(capacity_id).cloned().unwrap_or_default(),
+                provider: providers
+                    .get(provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| ProviderRef {
+                        id: *provider_id,
+                        name: String::new(),
+                    }),
+                cohorts: cell.cohorts.len() as i64,
+                seats: cell.seats,
+                enrolled: cell.enrolled,
+                completed: cell.completed,
+                certified: cell.certified,
+            }
+        })
+        .collect();
+    items.sort_by_cached_key(|r| {
+        (
+            crate::text::fold(&r.municipality_name),
+            r.municipality_code.clone(),
+            r.capacity_id,
+            r.provider.id != crate::providers::ESAP,
+            r.provider.name.clone(),
+        )
+    });
+
+    // The cells with nothing, for a department.
+    let mut without_offer = Vec::new();
+    if department.is_some() {
+        let served: BTreeSet<(&str, i32)> = cells
+            .keys()
+            .map(|(code, capacity_id, _)| (code.as_str(), *capacity_id))
+            .collect();
+        let mut sorted: Vec<(&String, &String)> = places
+            .iter()
+            .map(|(code, (name, _))| (code, name))
+            .collect();
+        sorted.sort_by_cached_key(|(code, name)| (crate::text::fold(name), (*code).clone()));
+        for c in capacities
+            .iter()
+            .filter(|c| filters.capacity.is_none_or(|id| id == c.id))
+        {
+            for (code, name) in &sorted {
+                if !served.contains(&(code.as_str(), c.id)) {
+                    without_offer.push(Gap {
+                        municipality_code: (*code).clone(),
+                        municipality_name: (*name).clone(),
+                        capacity_id: c.id,
+                        capacity_name: c.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    // Overlaps between providers, and the demand nobody answered.
+    let overlaps: Vec<Pair> = overlap::report(
+        db,
+        &OverlapQuery {
+            department: filters.department.clone(),
+            from: filters.from,
+            to: filters.to,
+        },
+    )
+    .await?
+    .into_iter()
+    .filter(|p| p.across_providers)
+    .filter(|p| {
+        filters
+            .provider
+            .is_none_or(|id| p.first.provider.id == id || p.second.provider.id == id)
+    })
+    .collect();
+    let unanswered_demands = unanswered(db, filters, &places, &capacity_names, &providers).await?;
+    Ok(OfferReport {
+        total: items.len(),
+        items,
+        without_offer,
+        overlaps,
+        unanswered_demands,
+    })
+}
+
+/// Open demands in view (nothing planned), oldest first, with the providers they were pointed
+/// to.
+async fn unanswered<C: ConnectionTrait>(
+    db: &C,
+    filters: &OfferFilters,
+    places: &BTreeMap<String, (String, String)>,
+    capacity_names: &HashMap<i32, String>,
+    providers: &HashMap<i32, ProviderRef>,
+) -> AppResult<Vec<UnansweredDemand>> {
+    let mut select = demand::Entity::find()
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .order_by_asc(demand::Column::CreatedAt)
+        .limit(1_000);
+    if let Some(d) = &filters.department {
+        select = select.filter(demand::Column::MunicipalityCode.starts_with(d.as_str()));
+    }
+    if let Some(c) = filters.capacity {
+        select = select.filter(demand::Column::CapacityId.eq(c));
+    }
+    let demands = select.all(db).await?;
+    let ids: Vec<i32> = demands.iter().map(|d| d.id).collect();
+    let mut referred: HashMap<i32, Vec<ProviderRef>> = HashMap::new();
+    for row in demand_referral::Entity::find()
+        .filter(demand_referral::Column::DemandId.is_in(ids))
+        .order_by_asc(demand_referral::Column::CreatedAt)
+        .all(db)
+        .await?
+    {
+        if let Some(p) = providers.get(&row.provider_id) {
+            referred.entry(row.demand_id).or_default().push(p.clone());
+        }
+    }
+    let pointed_to = |d: &demand::Model| {
+        filters.provider.is_none_or(|p| {
+            referred
+                .get(&d.id)
+                .is_some_and(|list| list.iter().any(|r| r.id == p))
+        })
+    };
+    let kept: Vec<demand::Model> = demands
+        .into_iter()
+        .filter(|d| places.contains_key(&d.municipality_code) && pointed_to(d))
+        .collect();
+    Ok(kept
+        .into_iter()
+        .map(|d| UnansweredDemand {
+            municipality_name: places
+                .get(&d.municipality_code)
+                .map(|p| p.0.clone())
+                .unwrap_or_default(),
+            capacity_name: capacity_names
+                .get(&d.capacity_id)
+                .cloned()
+                .unwrap_or_default(),
+            referred_to: referred.remove(&d.id).unwrap_or_default(),
+            raised_on: crate::time::local(d.created_at).date_naive(),
+            id: d.id,
+            municipality_code: d.municipality_code,
+            capacity_id: d.capacity_id,
+            topic: d.topic,
+        })
+        .collect())
+}
+
+/// The view as a workbook: «Oferta», «Sin oferta», «Traslapes entre oferentes», «Demanda sin
+/// respuesta» (built on a blocking thread).
+pub async fn workbook(
+    report: OfferReport,
+    filters: Vec<(String, String)>,
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    use crate::spreadsheets::{Cell, Column, ExportBook};
+    let generated_by = generated_by.to_string();
+    crate::blocking::run(move || {
+        let mut book = ExportBook::new("La oferta en el territorio", &filters, &generated_by);
+        {
+            let mut sheet = book.sheet(
+                "Oferta",
+                &[
+                    Column::code("Código DANE", 10.0),
+                    Column::text("Municipio", 24.0),
+                    Column::text("Departamento", 18.0),
+                    Column::text("Capacidad", 30.0),
+                    Column::text("Oferente", 30.0),
+                    Column::integer("Cohortes", 9.0),
+                    Column::integer("Cupos", 9.0),
+                    Column::integer("Inscritos", 9.0),
+                    Column::integer("Aprobaron", 9.0),
+                    Column::integer("Certificados", 9.0),
+                ],
+            )?;
+            for r in &report.items {
+                sheet.row(&[
+                    Cell::Text(r.municipality_code.clone()),
+                    Cell::Text(r.municipality_name.clone()),
+                    Cell::Text(r.department_name.clone()),
+                    Cell::Text(r.capacity_name.clone()),
+                    Cell::Text(r.provider.name.clone()),
+                    Cell::Int(r.cohorts),
+                    Cell::Int(r.seats),
+                    Cell::Int(r.enrolled),
+                    Cell::Int(r.completed),
+                    Cell::Int(r.certified),
+                ])?;
+            }
+        }
+        {
+            let mut sheet = book.sheet(
+                "Sin oferta",
+                &[
+                    Column::code("Código DANE", 10.0),
+                    Column::text("Municipio", 24.0),
+                    Column::text("Capacidad sin oferta", 36.0),
+                ],
+            )?;
+            for g in &report.without_offer {
+                sheet.row(&[
+                    Cell::Text(g.municipality_code.clone()),
+                    Cell::Text(g.municipality_name.clone()),
+                    Cell::Text(g.capacity_name.clone()),
+                ])?;
+            }
+        }
+        {
+            let mut sheet = book.sheet(
+                "Traslapes entre oferentes",
+                &[
+                    Column::text("Cohorte", 36.0),
+                    Column::text("Oferente", 28.0),
+                    Column::text("Se cruza con", 36.0),
+                    Column::text("Oferente de la otra", 28.0),
+                    Column::text("Capacidades", 30.0),
+                    Column::text("Lugares", 30.0),
+                    Column::integer("Días en común", 10.0),
+                ],
+            )?;
+            for p in &report.overlaps {
+                sheet.row(&[
+                    Cell::Text(p.first.name.clone()),
+                    Cell::Text(p.first.provider.name.clone()),
+                    Cell::Text(p.second.name.clone()),
+                    Cell::Text(p.second.provider.name.clone()),
+                    Cell::Text(p.capacities.join(", ")),
+                    Cell::Text(p.places.join(", ")),
+                    Cell::Int(p.overlap_days),
+                ])?;
+            }
+        }
+        {
+            let mut sheet = book.sheet(
+                "Demanda sin respuesta",
+                &[
+                    Column::integer("Demanda", 9.0),
+                    Column::code("Código DANE", 10.0),
+                    Column::text("Municipio", 24.0),
+                    Column::text("Capacidad", 30.0),
+                    Column::text("Tema", 40.0),
+                    Column::date("Registrada", 12.0),
+                    Column::text("Remitida a", 30.0),
+                ],
+            )?;
+            for d in &report.unanswered_demands {
+                sheet.row(&[
+                    Cell::Int(i64::from(d.id)),
+                    Cell::Text(d.municipality_code.clone()),
+                    Cell::Text(d.municipality_name.clone()),
+                    Cell::Text(d.capacity_name.clone()),
+                    Cell::Text(d.topic.clone()),
+                    Cell::Date(d.raised_on),
+                    Cell::Text(
+                        d.referred_to
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ])?;
+            }
+        }
+        book.save_to_buffer()
+    })
+    .await
+}
+
+/// The workbook's file name.
+pub const FILE: &str = "oferta-en-el-territorio.xlsx";

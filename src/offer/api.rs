@@ -1,0 +1,110 @@
+//! `/api/v1/reports/offer` and its workbook: reviewers for their department, staff for any.
+
+use crate::accounts::guards::ReportReader;
+use crate::error::AppResult;
+use crate::openapi::responses::{Forbidden, Workbook};
+use crate::spreadsheets::download::Download;
+use domain::offer::{OfferQuery, OfferReport};
+use rocket::serde::json::Json;
+use rocket::{FromForm, Route, State, get, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![offer, offer_xlsx]
+}
+
+/// The offer view's filters as the query string carries them.
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfferParams {
+    /// DANE code of the department (reviewers are always limited to their own); with one,
+    /// the answer also lists the municipalities without offer on each capacity.
+    #[param(example = "18")]
+    pub department: Option<String>,
+    /// Capacity id.
+    pub capacity: Option<i32>,
+    /// Provider id.
+    pub provider: Option<i32>,
+    /// Cohorts running on or after this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<String>,
+    /// Cohorts starting on or before this date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<String>,
+}
+
+impl From<OfferParams> for OfferQuery {
+    fn from(p: OfferParams) -> Self {
+        OfferQuery {
+            department: p.department,
+            capacity: p.capacity,
+            provider: p.provider,
+            from: p.from,
+            to: p.to,
+        }
+    }
+}
+
+/// The whole offer per municipality, capacity and provider
+///
+/// Roles: staff (any department, or the whole country) and reviewers (their department,
+/// silently). Per municipality × capacity × provider: cohorts received (targeting it or its
+/// department, or with its people enrolled; drafts and cancelled cohorts are not offer), seats
+/// offered there, and its people enrolled, completed and certified (from the figures model).
+/// With a department, `without_offer` lists the municipality × capacity cells that received
+/// nothing. `overlaps` pairs cohorts of different providers on a same capacity, place and
+/// time; `unanswered_demands` lists the open demands with nothing planned and the providers
+/// they were pointed to. **Extension:** the technical-assistance counts of the contract
+/// (`assistances`, `visits`) arrive with the technical-assistance capability.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportOffer",
+    params(OfferParams),
+    responses(
+        (status = 200, description = "The offer view.", body = OfferReport),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/offer?<params..>")]
+pub async fn offer(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    params: OfferParams,
+) -> AppResult<Json<OfferReport>> {
+    let filters = OfferQuery::from(params).resolve(&user)?;
+    Ok(Json(domain::offer::report(db.inner(), &filters).await?))
+}
+
+/// The offer view as a workbook
+///
+/// Same roles and filters as `GET /reports/offer`: sheets «Oferta», «Sin oferta», «Traslapes
+/// entre oferentes» and «Demanda sin respuesta».
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "reportOfferXlsx",
+    params(OfferParams),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/reports/offer.xlsx?<params..>")]
+pub async fn offer_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    params: OfferParams,
+) -> AppResult<Download> {
+    workbook(db.inner(), &user, params).await
+}
+
+/// The workbook for `params` as `user` reads them (the API and the page's download).
+pub async fn workbook(
+    db: &DatabaseConnection,
+    user: &ReportReader,
+    params: OfferParams,
+) -> AppResult<Download> {
+    let filters = OfferQuery::from(params).resolve(user)?;
+    let report = domain::offer::report(db, &filters).await?;
+    let bytes = domain::offer::workbook(report, filters.describe(), &user.full_name).await?;
+    Ok(Download::xlsx(domain::offer::FILE, bytes))
+}

@@ -1,0 +1,160 @@
+//! `/reportes/oferta`: the alliance's view for a gobernación (its department) and for staff
+//! (a department they choose), usable on a phone.
+
+use super::api::OfferParams;
+use crate::accounts::guards::ReportReader;
+use crate::error::AppResult;
+use crate::spreadsheets::download::Download;
+use crate::web::{DepartmentChoice, Page, PageResult};
+use domain::entities::capacity;
+use domain::entities::values::Role;
+use domain::offer::{Gap, OfferQuery, OfferReport};
+use rocket::{FromForm, Route, State, get, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![offer_page, offer_download]
+}
+
+/// The page's filters, in Spanish as the form sends them.
+#[derive(FromForm, Default)]
+struct OfferForm {
+    departamento: Option<String>,
+    capacidad: Option<i32>,
+    oferente: Option<i32>,
+    desde: Option<String>,
+    hasta: Option<String>,
+}
+
+impl OfferForm {
+    fn params(&self) -> OfferParams {
+        OfferParams {
+            department: self.departamento.clone(),
+            capacity: self.capacidad,
+            provider: self.oferente,
+            from: self.desde.clone(),
+            to: self.hasta.clone(),
+        }
+    }
+
+    fn query_string(&self) -> String {
+        format!(
+            "departamento={}&capacidad={}&oferente={}&desde={}&hasta={}",
+            domain::text::urlencode(self.departamento.as_deref().unwrap_or_default()),
+            self.capacidad.map(|c| c.to_string()).unwrap_or_default(),
+            self.oferente.map(|c| c.to_string()).unwrap_or_default(),
+            domain::text::urlencode(self.desde.as_deref().unwrap_or_default()),
+            domain::text::urlencode(self.hasta.as_deref().unwrap_or_default()),
+        )
+    }
+}
+
+/// One capacity and the municipalities that received nothing on it.
+#[derive(Serialize)]
+struct GapGroup {
+    capacity_name: String,
+    municipalities: Vec<String>,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    id: i32,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct OfferView<'a> {
+    report: Option<OfferReport>,
+    gaps: Vec<GapGroup>,
+    departments: Vec<DepartmentChoice<'a>>,
+    capacities: Vec<Choice>,
+    providers: Vec<Choice>,
+    is_reviewer: bool,
+    desde: String,
+    hasta: String,
+    xlsx: String,
+}
+
+fn grouped(gaps: &[Gap]) -> Vec<GapGroup> {
+    let mut out: Vec<GapGroup> = Vec::new();
+    for gap in gaps {
+        match out.last_mut() {
+            Some(group) if group.capacity_name == gap.capacity_name => {
+                group.municipalities.push(gap.municipality_name.clone());
+                group.count += 1;
+            }
+            _ => out.push(GapGroup {
+                capacity_name: gap.capacity_name.clone(),
+                municipalities: vec![gap.municipality_name.clone()],
+                count: 1,
+            }),
+        }
+    }
+    out
+}
+
+/// The view of one department: a reviewer's own, or the one a coordinator chose (none chosen:
+/// the form alone, since the whole country is the workbook's and the API's).
+#[get("/reportes/oferta?<form..>")]
+async fn offer_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    form: OfferForm,
+) -> PageResult {
+    let filters = OfferQuery::from(form.params()).resolve(&user)?;
+    let report = match filters.department {
+        Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
+        None => None,
+    };
+    let departments = domain::territory::departments(db.inner()).await?;
+    let capacities = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db.inner())
+        .await?
+        .into_iter()
+        .map(|c| Choice {
+            selected: Some(c.id) == form.capacidad,
+            id: c.id,
+            name: c.name,
+        })
+        .collect();
+    let providers = domain::providers::list(db.inner())
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            selected: Some(p.id) == form.oferente,
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    let view = OfferView {
+        gaps: report
+            .as_ref()
+            .map(|r| grouped(&r.without_offer))
+            .unwrap_or_default(),
+        report,
+        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+        capacities,
+        providers,
+        is_reviewer: user.role == Role::Reviewer,
+        desde: form.desde.clone().unwrap_or_default(),
+        hasta: form.hasta.clone().unwrap_or_default(),
+        xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
+    };
+    page.render("offer", "La oferta en el territorio", view)
+}
+
+/// The view's workbook, from the page.
+#[get("/reportes/oferta.xlsx?<form..>")]
+async fn offer_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    form: OfferForm,
+) -> AppResult<Download> {
+    super::api::workbook(db.inner(), &user, form.params()).await
+}

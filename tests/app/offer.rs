@@ -1,0 +1,215 @@
+//! Issue 32: the alliance's view of the whole offer (`/reports/offer`, its workbook and the
+//! page `/reportes/oferta`), on the demo: ESAP's and DNP's cohorts in El Paujíl side by side,
+//! the Caquetá municipalities with nothing on a capacity, the pair of cohorts of two providers
+//! that repeat each other, and the demand pointed to Función Pública still unanswered.
+
+use crate::common::TestApp;
+use crate::support::{META_REVIEWER, api, demo_account, role_token, sign_in_client, token};
+use domain::entities::values::Role;
+use rocket::http::Status;
+use serde_json::Value;
+
+fn rows<'a>(report: &'a Value, municipality: &str, capacity: &str) -> Vec<&'a Value> {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["municipality_code"] == municipality && r["capacity_name"] == capacity)
+        .collect()
+}
+
+#[rocket::async_test]
+async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
+    let app = TestApp::with_demo().await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (status, report) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
+    assert_eq!(status, Status::Ok, "{report}");
+
+    // El Paujíl received ESAP's Planeación Territorial and DNP's KPT workshop on the same
+    // capacity: one row per provider.
+    let planning = rows(&report, "18256", "Planeación territorial");
+    let providers: Vec<&str> = planning
+        .iter()
+        .map(|r| r["provider"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(planning.len(), 2, "{providers:?}");
+    assert!(providers[0].contains("ESAP"), "ESAP first: {providers:?}");
+    assert!(providers[1].contains("DNP"), "{providers:?}");
+    assert!(
+        planning
+            .iter()
+            .all(|r| r["cohorts"] == 1 && r["seats"].as_i64() > Some(0))
+    );
+    assert!(
+        planning[0]["enrolled"].as_i64().unwrap() > 0,
+        "ESAP's people: {}",
+        planning[0]
+    );
+    // Only Caquetá: the Meta pilots are another gobernación's.
+    assert!(
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department_code"] == "18"),
+        "{report}"
+    );
+
+    // Florencia received nothing on planning: a cell without offer.
+    let gaps = report["without_offer"].as_array().unwrap();
+    assert!(
+        gaps.iter()
+            .any(|g| g["municipality_code"] == "18001"
+                && g["capacity_name"] == "Planeación territorial"),
+        "{gaps:?}"
+    );
+    assert!(
+        !gaps
+            .iter()
+            .any(|g| g["municipality_code"] == "18256"
+                && g["capacity_name"] == "Planeación territorial"),
+        "El Paujíl has planning offer"
+    );
+
+    // The two providers repeat each other in El Paujíl: the pair names both.
+    let overlaps = report["overlaps"].as_array().unwrap();
+    assert!(
+        overlaps.iter().any(|p| {
+            let names = [
+                p["first"]["provider"]["name"].as_str().unwrap_or_default(),
+                p["second"]["provider"]["name"].as_str().unwrap_or_default(),
+            ];
+            names.iter().any(|n| n.contains("ESAP")) && names.iter().any(|n| n.contains("DNP"))
+        }),
+        "{overlaps:?}"
+    );
+    assert!(overlaps.iter().all(|p| p["across_providers"] == true));
+
+    // The open demand on plan follow-up: unanswered, pointed to Función Pública.
+    let demands = report["unanswered_demands"].as_array().unwrap();
+    let follow_up = demands
+        .iter()
+        .find(|d| d["municipality_code"] == "18256")
+        .expect("El Paujíl's open demand");
+    assert!(
+        follow_up["referred_to"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Función Pública"),
+        "{follow_up}"
+    );
+
+    // Filtered by provider: DNP's rows only.
+    let (_, dnp) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/offer?provider=2",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert!(
+        dnp["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["provider"]["id"] == 2),
+        "{dnp}"
+    );
+    assert!(!dnp["items"].as_array().unwrap().is_empty());
+
+    // Another department is nothing, silently; Meta's reviewer sees Meta's.
+    let (status, elsewhere) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/offer?department=50",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(elsewhere["total"], 0, "{elsewhere}");
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let (_, theirs) = api(&app, "GET", "/api/v1/reports/offer", Some(&meta), None).await;
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department_code"] == "50")
+    );
+
+    // Liaisons and participants do not read it; bad dates are a 422.
+    for role in [Role::Liaison, Role::Participant] {
+        let t = role_token(&app, role).await;
+        let (status, _) = api(&app, "GET", "/api/v1/reports/offer", Some(&t), None).await;
+        assert_eq!(status, Status::Forbidden, "{role:?}");
+    }
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/offer?from=2026-13-01",
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
+
+#[rocket::async_test]
+async fn the_offer_view_downloads_and_reads_on_its_page() {
+    use calamine::{Reader, Xlsx};
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Reviewer);
+    let browser = app.another_instance(&[]).await;
+    sign_in_client(&browser, email, password).await;
+    let response = browser.get("/reportes/oferta").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    for expected in [
+        "Taller KPT · El Paujíl 2026",
+        "Departamento Nacional de Planeación (DNP)",
+        "Municipios sin oferta",
+        "remitida a Departamento Administrativo de la Función Pública",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+
+    let response = browser.get("/reportes/oferta.xlsx").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let bytes = response.into_bytes().await.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Oferta",
+            "Sin oferta",
+            "Traslapes entre oferentes",
+            "Demanda sin respuesta"
+        ]
+    );
+    let offer = book.worksheet_range("Oferta").unwrap();
+    let text: String = offer.cells().map(|c| format!("{}\n", c.2)).collect();
+    assert!(text.contains("18256") && text.contains("Departamento Nacional de Planeación"));
+
+    // A coordinator chooses the department; without one the page asks for it.
+    let coordinator = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_client(&coordinator, email, password).await;
+    let html = coordinator
+        .get("/reportes/oferta")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Elija un departamento para ver su oferta"));
+    let html = coordinator
+        .get("/reportes/oferta?departamento=50")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Mapiripán"), "Meta's pilots");
+}
