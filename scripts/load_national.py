@@ -259,6 +259,12 @@ def main():
              "/reportes/satisfaccion?por=quarter", reviewer),
             ("satisfaction report JSON, national by quarter (coordinator)",
              "/api/v1/reports/satisfaction?by=quarter", "Authorization: Bearer " + token),
+            # Issue 32: the alliance's view over every provider's offer in Antioquia (the
+            # synthetic country spreads its cohorts over five providers).
+            ("offer view /reportes/oferta (Antioquia reviewer, 5 providers)", "/reportes/oferta",
+             reviewer),
+            ("offer JSON, Antioquia (coordinator)",
+             f"/api/v1/reports/offer?department={ANTIOQUIA}", "Authorization: Bearer " + token),
             ("Antioquia report JSON, 32 clients",
              f"/api/v1/reports/attendance?department={ANTIOQUIA}&per_page=500",
              "Authorization: Bearer " + token),

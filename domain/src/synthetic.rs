@@ -143,6 +143,86 @@ async fn courses<C: ConnectionTrait>(db: &C) -> AppResult<Vec<course::Model>> {
         .await?)
 }
 
+/// Providers the synthetic offer is spread over: ESAP and, when the database has fewer than
+/// five, synthetic ones up to five (issue 32), each with a course per capacity. Returns, per
+/// provider, its courses; ESAP's are [`courses`].
+async fn providers_and_courses<C: ConnectionTrait>(
+    db: &C,
+    esap_courses: Vec<course::Model>,
+) -> AppResult<Vec<(i32, Vec<course::Model>)>> {
+    use crate::entities::provider;
+    use crate::entities::values::ProviderKind;
+    let at = anchor_time();
+    let mut others: Vec<i32> = provider::Entity::find()
+        .filter(provider::Column::Id.ne(crate::providers::ESAP))
+        .order_by_asc(provider::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for n in others.len()..4 {
+        let created = provider::ActiveModel {
+            name: Set(format!("Oferente sintético {}", n + 1)),
+            kind: Set(ProviderKind::Otra),
+            nit: Set(None),
+            department_code: Set(None),
+            active: Set(true),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        others.push(created.id);
+    }
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = vec![(crate::providers::ESAP, esap_courses)];
+    for provider_id in others.into_iter().take(4) {
+        let mut courses = course::Entity::find()
+            .filter(course::Column::ProviderId.eq(provider_id))
+            .order_by_asc(course::Column::Id)
+            .all(db)
+            .await?;
+        if courses.is_empty() {
+            for (n, cap) in capacities.iter().enumerate() {
+                let created = course::ActiveModel {
+                    code: Set(format!("SIN-P{provider_id}-{}", n + 1)),
+                    name: Set(format!(
+                        "Curso sintético del oferente {provider_id}: {}",
+                        cap.name
+                    )),
+                    description: Set("Curso generado para pruebas de carga.".into()),
+                    hours: Set(24),
+                    default_modality: Set(Modality::Presencial),
+                    management_stage: Set(None),
+                    min_attendance_pct: Set(80),
+                    pass_mark_tenths: Set(30),
+                    retired_at: Set(None),
+                    provider_id: Set(provider_id),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+                course_capacity::Entity::insert(course_capacity::ActiveModel {
+                    course_id: Set(created.id),
+                    capacity_id: Set(cap.id),
+                })
+                .exec_without_returning(db)
+                .await?;
+                courses.push(created);
+            }
+        }
+        out.push((provider_id, courses));
+    }
+    Ok(out)
+}
+
 #[allow(clippy::expect_used, reason = "a literal valid date")]
 fn anchor() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date")
@@ -239,7 +319,23 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         .collect();
     let cohort_dist =
         WeightedIndex::new(&cohort_weights).map_err(|e| AppError::Internal(e.to_string()))?;
-    let courses = courses(&txn).await?;
+    let esap_courses: Vec<course::Model> = courses(&txn)
+        .await?
+        .into_iter()
+        .filter(|c| c.provider_id == crate::providers::ESAP)
+        .collect();
+    let mut offer = providers_and_courses(&txn, esap_courses).await?;
+    offer.retain(|(_, courses)| !courses.is_empty());
+    let courses: Vec<course::Model> = offer.iter().flat_map(|(_, c)| c.clone()).collect();
+    // ESAP gives most of the offer; the four other providers a tenth each.
+    let provider_dist = WeightedIndex::new(offer.iter().map(|(provider, _)| {
+        if *provider == crate::providers::ESAP {
+            6.0
+        } else {
+            1.0
+        }
+    }))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut summary = Summary::default();
 
     // People.
@@ -365,11 +461,13 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
     let mut rows = Vec::with_capacity(n_cohorts);
     for n in 0..n_cohorts {
         let place = cohort_dist.sample(&mut rng);
-        let course = &courses[rng.random_range(0..courses.len())];
+        let (provider_id, offered) = &offer[provider_dist.sample(&mut rng)];
+        let course = &offered[rng.random_range(0..offered.len())];
         let start = anchor() - Duration::days(rng.random_range(70..1460));
         targets.push((place, course.id, start));
         rows.push(cohort::ActiveModel {
             course_id: Set(course.id),
+            provider_id: Set(*provider_id),
             name: Set(format!("{prefix}{n:06}")),
             modality: Set(Modality::Presencial),
             status: Set(CohortStatus::Closed),

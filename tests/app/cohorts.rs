@@ -772,6 +772,9 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         id_of("Gestión Tributaria · virtual"),
         id_of("Gestión Tributaria · Caquetá"),
     );
+    // DNP's workshop in El Paujíl (issue 32): published, so part of everyone's offer; the
+    // demo instructor teaches it.
+    let workshop = id_of("Taller KPT");
     // A draft the demo instructor does not teach.
     let world = World::new(&app).await;
     let staff = &world.staff;
@@ -780,21 +783,40 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     let expected: [(Role, Vec<i32>); 5] = [
         (
             Role::Admin,
-            vec![planning, budget, accountability, taxes, untaught, earlier],
+            vec![
+                planning,
+                budget,
+                accountability,
+                taxes,
+                untaught,
+                earlier,
+                workshop,
+            ],
         ),
         (
             Role::Coordinator,
-            vec![planning, budget, accountability, taxes, untaught, earlier],
+            vec![
+                planning,
+                budget,
+                accountability,
+                taxes,
+                untaught,
+                earlier,
+                workshop,
+            ],
         ),
         (
             Role::Instructor,
-            vec![planning, budget, accountability, taxes, earlier],
+            vec![planning, budget, accountability, taxes, earlier, workshop],
         ),
         (
             Role::Participant,
-            vec![planning, budget, accountability, earlier],
+            vec![planning, budget, accountability, earlier, workshop],
         ),
-        (Role::Reviewer, vec![planning, accountability, earlier]),
+        (
+            Role::Reviewer,
+            vec![planning, accountability, earlier, workshop],
+        ),
     ];
     for (role, visible) in expected {
         let (email, password) = demo_account(role);
@@ -864,6 +886,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         accountability as i64,
         untaught as i64,
         earlier as i64,
+        workshop as i64,
     ];
     want.sort_unstable();
     assert_eq!(ids, want);

@@ -1063,7 +1063,7 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     assert_eq!(status, Status::Ok);
     let table = crate::support::read_table(&bytes, "Traslapes", "Cohorte");
     assert_eq!(table.len(), 2);
-    assert_eq!(table[1][10], "11");
+    assert_eq!(table[1][12], "11");
     let (email, password) = demo_account(Role::Coordinator);
     crate::support::sign_in_page(&app, email, password).await;
     let (status, html) = crate::support::page(

@@ -140,5 +140,13 @@ async fn loading_demo_data_twice_changes_nothing() {
         user::Entity::find().count(db).await.unwrap(),
         ACCOUNTS.len() as u64
     );
-    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 5);
+    // Five of ESAP, and DNP's workshop (issue 32); ESAP and the three other providers.
+    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 6);
+    assert_eq!(
+        domain::entities::provider::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        4
+    );
 }

@@ -913,6 +913,14 @@ def reviewer_reads(run: Run):
         if "spreadsheetml" not in got["type"] or got["magic"] != "PK" or got["size"] < 1000:
             raise StepFailed(f"workbook {href} is not an .xlsx: {got}")
         print(f"  ok   workbook {href} ({got['size']} bytes, {got['type']})", flush=True)
+    # Issue 32: the alliance's view of every provider's offer in the department.
+    b.click('header nav a[href="/reportes/oferta"]')
+    run.page("reviewer", "offer", expect="La oferta en el territorio")
+    offer = b.text(b.find("main"))
+    for expected in ("Departamento Nacional de Planeación", "Municipios sin oferta", "Cruces entre oferentes"):
+        if expected not in offer:
+            raise StepFailed(f"the offer page does not show «{expected}»")
+    b.click('header nav a[href="/reportes"]')
     b.click_link("Ver la cuadrícula de capacidades por municipio")
     run.page("reviewer", "capacity-grid", expect="El Paujíl")
     b.click(f'a[href="/municipios/{MUNICIPALITY}"]')
