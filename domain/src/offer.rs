@@ -170,6 +170,10 @@ const OFFERED: [CohortStatus; 3] = [
     CohortStatus::Closed,
 ];
 
+/// What one municipality received of one cohort: whether the cohort targets it, and its
+/// people's (enrolled, completed, certified) when they enrolled.
+type Received = (bool, Option<(i64, i64, i64)>);
+
 #[derive(Default)]
 struct Cell {
     cohorts: BTreeSet<i32>,
@@ -250,8 +254,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 acc
             });
 
-    // (cohort, municipality) → (targeted, figures)
-    let mut received: HashMap<(i32, String), (bool, Option<(i64, i64, i64)>)> = HashMap::new();
+    let mut received: HashMap<(i32, String), Received> = HashMap::new();
     let mut direct = cohort_municipality::Entity::find();
     if let Some(d) = department {
         direct = direct.filter(cohort_municipality::Column::MunicipalityCode.starts_with(d));
