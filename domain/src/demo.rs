@@ -570,7 +570,7 @@ async fn load<C: ConnectionTrait>(
     .await?;
 
     territory_and_demand(db, &user_ids, accountability_id, earlier_id).await?;
-    providers(db, &user_ids, instructor_id).await
+    providers(db, &user_ids, instructor_id, &participants).await
 }
 
 /// Issue 32's demo: DNP, Función Pública and the Gobernación del Caquetá as providers with a
@@ -581,6 +581,7 @@ async fn providers<C: ConnectionTrait>(
     db: &C,
     user_ids: &[i32],
     instructor_id: i32,
+    participants: &[(i32, String, String)],
 ) -> AppResult<()> {
     use crate::entities::{capacity, course_capacity, demand, demand_referral, provider};
     use sea_orm::ActiveModelTrait;
@@ -676,7 +677,11 @@ async fn providers<C: ConnectionTrait>(
         departments: &[],
         assessments: &[],
     };
-    workshop.create(db, dnp_coordinator, instructor_id).await?;
+    let workshop_id = workshop.create(db, dnp_coordinator, instructor_id).await?;
+    // El Paujíl's people take it too (they are also in ESAP's Planeación Territorial).
+    for person in participants.iter().filter(|p| p.1 == "18256") {
+        enrol(db, workshop_id, person, EnrolmentStatus::Enrolled).await?;
+    }
     // The open demand on the plan indicativo, pointed to Función Pública by the gobernación.
     if let Some(open) = demand::Entity::find()
         .filter(demand::Column::MunicipalityCode.eq("18256"))

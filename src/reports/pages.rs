@@ -183,6 +183,8 @@ struct FilterForm {
 
 #[derive(Serialize)]
 struct ReportView<'a> {
+    /// The provider filter's choices (none for another provider's coordinator).
+    providers: Vec<ProviderChoice>,
     is_reviewer: bool,
     department: String,
     /// The department's name, shown where people read it.
@@ -201,6 +203,14 @@ struct ReportView<'a> {
     groups: Vec<Group>,
     attendance_xlsx: String,
     coverage_xlsx: String,
+}
+
+/// A provider in the report's filter.
+#[derive(Serialize)]
+struct ProviderChoice {
+    id: i32,
+    name: String,
+    selected: bool,
 }
 
 #[get("/reportes?<pagina>&<params..>")]
@@ -270,11 +280,26 @@ async fn report_page(
     let department_name = domain::territory::department_name(db.inner(), &department).await?;
     let departments = domain::territory::departments(db.inner()).await?;
     let places = domain::territory::municipalities_of(db.inner(), &department).await?;
+    // Another provider's coordinator reads its own provider's results only: no choice.
+    let providers = if user.is_other_provider() {
+        Vec::new()
+    } else {
+        domain::providers::list(db.inner())
+            .await?
+            .into_iter()
+            .map(|p| ProviderChoice {
+                selected: filters.provider == Some(p.id),
+                id: p.id,
+                name: p.name,
+            })
+            .collect()
+    };
     let chosen = query
         .municipality
         .as_deref()
         .map(domain::territory::normalize_municipality_code);
     let view = ReportView {
+        providers,
         is_reviewer: user.department_scope().is_some(),
         departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
         municipalities: places

@@ -544,3 +544,60 @@ async fn a_certificate_names_the_provider_whose_cohort_it_was() {
         .unwrap();
     assert!(html.contains(&dnp.name), "{html}");
 }
+
+/// Reports filter by provider; another provider's coordinator always reads its own provider's
+/// results (asking for another provider's gives an empty report, not ESAP's people).
+#[rocket::async_test]
+async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let cohort_names = |report: &Value| -> Vec<String> {
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["cohort_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, all) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (_, dnp_only) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance?provider=2",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let names = cohort_names(&dnp_only);
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.starts_with("Taller KPT")),
+        "{names:?}"
+    );
+    assert!(cohort_names(&all).len() > names.len());
+
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let (_, own) = api(&app, "GET", "/api/v1/reports/attendance", Some(&dnp), None).await;
+    assert_eq!(
+        cohort_names(&own),
+        names,
+        "its own provider's, without asking"
+    );
+    let (status, esap) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance?provider=1",
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(cohort_names(&esap).is_empty(), "{esap}");
+}

@@ -122,12 +122,6 @@ impl ReportQuery {
             nothing: false,
             within: None,
         };
-        if user.is_other_provider() {
-            // Another provider's coordinator reads the results (and the people) of its own
-            // provider's cohorts; every provider's offer is in the offer view.
-            filters.nothing |= self.provider.is_some_and(|p| p != user.provider_id);
-            filters.provider = Some(user.provider_id);
-        }
         filters.nothing = limit_to_scope(
             user,
             &mut filters.department,
@@ -144,6 +138,12 @@ impl ReportQuery {
                     .is_some_and(|m| outside(m.get(..2).unwrap_or_default()))
                 || codes.is_empty();
             filters.within = Some(codes.to_vec());
+        }
+        if user.is_other_provider() {
+            // Another provider's coordinator reads the results (and the people) of its own
+            // provider's cohorts; every provider's offer is in the offer view.
+            filters.nothing |= self.provider.is_some_and(|p| p != user.provider_id);
+            filters.provider = Some(user.provider_id);
         }
         Ok(filters)
     }
