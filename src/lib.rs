@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod api;
 pub mod assessment;
+pub mod assistance;
 pub mod attendance;
 pub mod capacities;
 pub mod catalogue;
@@ -110,6 +111,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", territory::api::routes())
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())
+        .mount("/api/v1", assistance::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -570,7 +570,202 @@ async fn load<C: ConnectionTrait>(
     .await?;
 
     territory_and_demand(db, &user_ids, accountability_id, earlier_id).await?;
-    providers(db, &user_ids, instructor_id, &participants).await
+    providers(db, &user_ids, instructor_id, &participants).await?;
+    assistances(db, &user_ids, instructor_id).await
+}
+
+/// Issue 33's demo: ESAP's territorial direction accompanies Puerto Rico's alcaldía on its own
+/// revenue (in progress: a visit with its agreements and products, a milestone done and one
+/// overdue); Función Pública accompanied El Paujíl's concejo on its control role (closed with
+/// its objective reached, evaluated by the entity).
+async fn assistances<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[i32],
+    instructor_id: i32,
+) -> AppResult<()> {
+    use crate::entities::values::{AssistanceStatus, AssistedEntity, ProductKind};
+    use crate::entities::{
+        assistance, assistance_capacity, assistance_milestone, assistance_staff, assistance_visit,
+        capacity, provider, visit_agreement, visit_attendee, visit_product,
+    };
+    use sea_orm::ActiveModelTrait;
+    let at = now();
+    let day = today();
+    let capacity_id = |code: &'static str| async move {
+        capacity::Entity::find()
+            .filter(capacity::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta la capacidad {code}")))
+    };
+    let function_public = provider::Entity::find()
+        .filter(provider::Column::Name.contains("Función Pública"))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta Función Pública".into()))?;
+    let rows = [
+        (
+            crate::providers::ESAP,
+            "18592",
+            AssistedEntity::Alcaldia,
+            "movilizacion_recursos",
+            "Que la Secretaría de Hacienda actualice el estatuto de rentas y ponga en marcha un plan de fiscalización del impuesto predial.",
+            day - Duration::days(60),
+            day + Duration::days(120),
+            AssistanceStatus::InProgress,
+            user_ids[1],
+        ),
+        (
+            function_public.id,
+            "18256",
+            AssistedEntity::Concejo,
+            "gobierno_abierto_transparencia",
+            "Que el concejo ejerza el control político del plan de desarrollo con informes de seguimiento trimestrales.",
+            day - Duration::days(200),
+            day - Duration::days(20),
+            AssistanceStatus::Closed,
+            user_ids[ACCOUNTS.len() - 2],
+        ),
+    ];
+    for (provider_id, place, entity, capacity, objective, starts, ends, status, staff) in rows {
+        let closed = status == AssistanceStatus::Closed;
+        let saved = assistance::ActiveModel {
+            provider_id: Set(provider_id),
+            municipality_code: Set(place.into()),
+            entity_type: Set(entity),
+            objective: Set(objective.into()),
+            starts_on: Set(starts),
+            ends_on: Set(ends),
+            modality: Set(Modality::Mixta),
+            status: Set(status),
+            cancellation_reason: Set(None),
+            objective_reached: Set(closed.then_some(true)),
+            closing_summary: Set(closed.then(|| {
+                "El concejo aprobó su agenda de control político y recibió dos informes de seguimiento con la matriz entregada.".to_string()
+            })),
+            contact_email: Set(Some(format!("contacto.{place}@aulaterritorial.example"))),
+            evaluation_token_hash: Set(None),
+            evaluation_usefulness: Set(closed.then_some(4)),
+            evaluation_comment: Set(closed.then(|| {
+                "Útil: ahora el concejo pide los informes a tiempo. Faltó una sesión sobre presupuesto.".to_string()
+            })),
+            evaluated_at: Set(closed.then(|| at - Duration::days(10))),
+            created_by: Set(Some(staff)),
+            created_at: Set(at - Duration::days(70)),
+            updated_at: Set(at),
+            closed_at: Set(closed.then(|| at - Duration::days(15))),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        assistance_capacity::ActiveModel {
+            assistance_id: Set(saved.id),
+            capacity_id: Set(capacity_id(capacity).await?),
+        }
+        .insert(db)
+        .await?;
+        for user_id in [staff, instructor_id] {
+            assistance_staff::ActiveModel {
+                assistance_id: Set(saved.id),
+                user_id: Set(user_id),
+            }
+            .insert(db)
+            .await?;
+        }
+        for (title, due, done) in [
+            (
+                "Diagnóstico de la situación",
+                starts + Duration::days(20),
+                Some(starts + Duration::days(18)),
+            ),
+            (
+                "Propuesta de ajuste entregada",
+                day - Duration::days(7),
+                closed.then_some(ends - Duration::days(5)),
+            ),
+            (
+                "Socialización con el equipo",
+                ends - Duration::days(10),
+                closed.then_some(ends - Duration::days(3)),
+            ),
+        ] {
+            assistance_milestone::ActiveModel {
+                assistance_id: Set(saved.id),
+                title: Set(title.into()),
+                due_on: Set(due),
+                done_on: Set(done),
+                created_at: Set(at),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+        let visit = assistance_visit::ActiveModel {
+            assistance_id: Set(saved.id),
+            date: Set(starts + Duration::days(14)),
+            modality: Set(Modality::Presencial),
+            hours_tenths: Set(40),
+            topics: Set(
+                "Diagnóstico con el equipo de la entidad y acuerdo del plan de trabajo".into(),
+            ),
+            created_by: Set(Some(staff)),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        visit_attendee::ActiveModel {
+            visit_id: Set(visit.id),
+            participant_id: Set(None),
+            full_name: Set("Gloria Inés Vargas".into()),
+            position: Set(Some(
+                if closed {
+                    "Presidenta del concejo"
+                } else {
+                    "Secretaria de Hacienda"
+                }
+                .into(),
+            )),
+            document_number: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        visit_agreement::ActiveModel {
+            visit_id: Set(visit.id),
+            text: Set("Reunir la información de los últimos tres años".into()),
+            owner: Set(if closed {
+                "Secretaría del concejo"
+            } else {
+                "Secretaría de Hacienda"
+            }
+            .into()),
+            due_on: Set(starts + Duration::days(30)),
+            done_on: Set(Some(starts + Duration::days(28))),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        visit_product::ActiveModel {
+            visit_id: Set(visit.id),
+            title: Set(if closed {
+                "Matriz de seguimiento del plan de desarrollo"
+            } else {
+                "Plantilla de estatuto de rentas"
+            }
+            .into()),
+            kind: Set(if closed {
+                ProductKind::Herramienta
+            } else {
+                ProductKind::Plantilla
+            }),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Issue 32's demo: DNP, Función Pública and the Gobernación del Caquetá as providers with a

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod assessment;
+pub mod assistance;
 pub mod attendance;
 pub mod audit;
 pub mod blocking;

@@ -5,6 +5,12 @@
 
 pub mod api_token;
 pub mod assessment;
+pub mod assistance;
+pub mod assistance_capacity;
+pub mod assistance_demand;
+pub mod assistance_milestone;
+pub mod assistance_staff;
+pub mod assistance_visit;
 pub mod attendance_mark;
 pub mod audit_log;
 pub mod capacity;
@@ -50,3 +56,6 @@ pub mod territorial_direction;
 pub mod territorial_direction_department;
 pub mod user;
 pub mod values;
+pub mod visit_agreement;
+pub mod visit_attendee;
+pub mod visit_product;

@@ -63,6 +63,36 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// A technical assistance's state: planned → in progress → closed, or cancelled.
+    AssistanceStatus {
+        Planned = "planned",
+        InProgress = "in_progress",
+        Closed = "closed",
+        Cancelled = "cancelled",
+    }
+);
+
+text_enum!(
+    /// The entity of the municipality an assistance accompanies.
+    AssistedEntity {
+        Alcaldia = "alcaldia",
+        Concejo = "concejo",
+        Personeria = "personeria",
+        ConsejoTerritorialPlaneacion = "consejo_territorial_planeacion",
+    }
+);
+
+text_enum!(
+    /// What an assistance handed over.
+    ProductKind {
+        Herramienta = "herramienta",
+        Documento = "documento",
+        Plantilla = "plantilla",
+        Otro = "otro",
+    }
+);
+
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
 text_enum!(CohortStatus {
@@ -162,6 +192,47 @@ impl Application {
             Application::Si => "Sí",
             Application::Parcialmente => "Parcialmente",
             Application::No => "No",
+        }
+    }
+}
+
+impl AssistanceStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AssistanceStatus::Planned => "Planeada",
+            AssistanceStatus::InProgress => "En curso",
+            AssistanceStatus::Closed => "Cerrada",
+            AssistanceStatus::Cancelled => "Cancelada",
+        }
+    }
+
+    /// Closed and cancelled assistances are history.
+    pub fn is_final(self) -> bool {
+        matches!(self, AssistanceStatus::Closed | AssistanceStatus::Cancelled)
+    }
+}
+
+impl AssistedEntity {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AssistedEntity::Alcaldia => "Alcaldía",
+            AssistedEntity::Concejo => "Concejo municipal",
+            AssistedEntity::Personeria => "Personería",
+            AssistedEntity::ConsejoTerritorialPlaneacion => "Consejo territorial de planeación",
+        }
+    }
+}
+
+impl ProductKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProductKind::Herramienta => "Herramienta",
+            ProductKind::Documento => "Documento",
+            ProductKind::Plantilla => "Plantilla",
+            ProductKind::Otro => "Otro",
         }
     }
 }

@@ -15,6 +15,7 @@ mod m20261127_000007_surveys;
 mod m20261128_000008_status_lists;
 mod m20261129_000009_email_changes;
 mod m20261130_000010_providers;
+mod m20261201_000011_assistance;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_status_lists::Migration),
             Box::new(m20261129_000009_email_changes::Migration),
             Box::new(m20261130_000010_providers::Migration),
+            Box::new(m20261201_000011_assistance::Migration),
         ]
     }
 }

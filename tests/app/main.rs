@@ -10,6 +10,7 @@
 mod account_security;
 mod accounts;
 mod assessment;
+mod assistance;
 mod attendance;
 mod certificates;
 mod cli;

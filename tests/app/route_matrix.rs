@@ -166,6 +166,11 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     ] {
         v.insert(key, "1".into());
     }
+    // The demo's first technical assistance (ESAP's, in Puerto Rico) and its first milestone.
+    for key in ["assistances", "milestones"] {
+        v.insert(key, "1".into());
+    }
+    v.insert("assistance-evaluations", "enlace-que-no-existe".into());
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

@@ -1,0 +1,1371 @@
+//! Technical assistance (issue 33): a provider's accompaniment of one entity of a municipality
+//! (an alcaldía by default) on one or more capacities — a plan with an objective, a span and
+//! milestones, visits with attendees, agreements and products, and a closing evaluation by the
+//! entity. States: planned → in progress → closed, or cancelled with a reason; every change is
+//! audited. The demands it answers become planned, and met when it closes with its objective
+//! reached (open again if cancelled or closed without reaching it).
+//!
+//! Who: a provider's coordinators manage their provider's assistances (an admin, any; a
+//! territorial direction's coordinator, ESAP's in its departments); reading follows the
+//! reports: staff everything, a gobernación its department, a liaison its municipality.
+
+pub mod visits;
+
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::catalogue::courses::CapacityRef;
+use crate::entities::values::{AssistanceStatus, AssistedEntity, DemandStatus, Modality, Role};
+use crate::entities::{
+    assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
+    assistance_visit, capacity, demand, municipality, user,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::providers::ProviderRef;
+use crate::validate;
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+
+/// The longest an assistance may span (three years).
+const MAX_SPAN_DAYS: i64 = 3 * 366;
+
+/// What a coordinator sends to create an assistance (`municipality_code`, `capacity_ids`,
+/// `objective`, `starts_on`, `ends_on` and `modality` required) or change one (any field).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct AssistanceInput {
+    #[schema(example = "18256")]
+    pub municipality_code: Option<String>,
+    /// `alcaldia` (default), `concejo`, `personeria` or `consejo_territorial_planeacion`.
+    #[schema(value_type = Option<AssistedEntity>)]
+    pub entity_type: Option<String>,
+    #[schema(max_items = 50)]
+    pub capacity_ids: Option<Vec<i32>>,
+    #[schema(max_length = 4000)]
+    pub objective: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub starts_on: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ends_on: Option<String>,
+    #[schema(value_type = Option<Modality>)]
+    pub modality: Option<String>,
+    /// The provider's people assigned: its coordinators, or instructors.
+    #[schema(max_items = 50)]
+    pub staff_user_ids: Option<Vec<i32>>,
+    /// Open demands of the municipality on one of its capacities: they become planned.
+    #[schema(max_items = 50)]
+    pub demand_ids: Option<Vec<i32>>,
+    /// **Extension.** Who at the entity answers the closing evaluation (emailed a link).
+    #[schema(format = Email)]
+    pub contact_email: Option<String>,
+}
+
+/// A change of state: `in_progress`, `closed` (with `objective_reached` and `summary`) or
+/// `cancelled` (with `reason`).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    #[schema(value_type = AssistanceStatus)]
+    pub status: Option<String>,
+    /// Required to cancel: told to the entity's contact.
+    pub reason: Option<String>,
+    /// **Extension.** Required to close: whether the objective was reached (its demands are
+    /// met only then).
+    pub objective_reached: Option<bool>,
+    /// **Extension.** Required to close: what was done and what remains, for the closing
+    /// summary the entity prints.
+    pub summary: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffRef {
+    pub id: i32,
+    pub full_name: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AssistanceMilestone)]
+pub struct MilestoneView {
+    pub id: i32,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub done_on: Option<NaiveDate>,
+    /// Not done and past its due date.
+    pub overdue: bool,
+}
+
+/// The entity's evaluation at closing.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AssistanceEvaluation)]
+pub struct EvaluationView {
+    #[schema(minimum = 1, maximum = 5)]
+    pub usefulness: i32,
+    pub comment: Option<String>,
+    pub evaluated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An assistance as the API and the pages show it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Assistance)]
+pub struct AssistanceView {
+    pub id: i32,
+    pub provider: ProviderRef,
+    #[schema(example = "18256")]
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_code: String,
+    pub entity_type: AssistedEntity,
+    pub entity_label: &'static str,
+    pub capacities: Vec<CapacityRef>,
+    pub objective: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub modality: Modality,
+    pub status: AssistanceStatus,
+    pub status_label: &'static str,
+    pub cancellation_reason: Option<String>,
+    pub objective_reached: Option<bool>,
+    pub closing_summary: Option<String>,
+    pub contact_email: Option<String>,
+    pub staff: Vec<StaffRef>,
+    pub demand_ids: Vec<i32>,
+    pub milestones: Vec<MilestoneView>,
+    pub visits: u64,
+    pub evaluation: Option<EvaluationView>,
+}
+
+/// Whose assistances a caller reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssistanceScope {
+    All,
+    Departments(Vec<String>),
+    Department(String),
+    Municipality(String),
+}
+
+impl AssistanceScope {
+    /// Staff read every assistance (a direction's coordinator, its departments'); a reviewer
+    /// its department's; a liaison its municipality's; nobody else (403).
+    pub fn of(user: &Actor) -> AppResult<Self> {
+        if let Some(codes) = user.direction_departments() {
+            return Ok(AssistanceScope::Departments(codes.to_vec()));
+        }
+        match user.role {
+            Role::Admin | Role::Coordinator => Ok(AssistanceScope::All),
+            Role::Reviewer => Ok(AssistanceScope::Department(
+                user.department_code.clone().unwrap_or_default(),
+            )),
+            Role::Liaison => Ok(AssistanceScope::Municipality(
+                user.municipality_code.clone().unwrap_or_default(),
+            )),
+            Role::Instructor | Role::Participant => Err(AppError::Forbidden),
+        }
+    }
+
+    pub fn condition(&self) -> Condition {
+        let code = assistance::Column::MunicipalityCode;
+        match self {
+            AssistanceScope::All => Condition::all(),
+            AssistanceScope::Departments(codes) => codes.iter().fold(
+                Condition::any().add(assistance::Column::Id.eq(-1)),
+                |any, d| any.add(code.starts_with(d.as_str())),
+            ),
+            AssistanceScope::Department(d) => Condition::all().add(code.starts_with(d.as_str())),
+            AssistanceScope::Municipality(m) => Condition::all().add(code.eq(m.as_str())),
+        }
+    }
+}
+
+/// The assistance if `user` reads it; 404 otherwise.
+pub async fn find_visible<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<assistance::Model> {
+    assistance::Entity::find_by_id(id)
+        .filter(AssistanceScope::of(user)?.condition())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The assistance if `user` manages it: an admin any; a coordinator its provider's (within its
+/// direction's departments when it has one). 404 otherwise, as if it did not exist.
+pub async fn find_managed<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<assistance::Model> {
+    if !user.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let row = find_visible(db, user, id).await?;
+    match user.managed_provider() {
+        Some(provider) if provider != row.provider_id => Err(AppError::NotFound),
+        _ => Ok(row),
+    }
+}
+
+/// The checked fields of an input merged over the current assistance.
+struct Plan {
+    municipality: municipality::Model,
+    entity_type: AssistedEntity,
+    capacity_ids: Vec<i32>,
+    objective: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    modality: Modality,
+    staff: Vec<i32>,
+    demand_ids: Vec<i32>,
+    contact_email: Option<String>,
+}
+
+fn clean_ids(ids: &[i32]) -> Vec<i32> {
+    let set: BTreeSet<i32> = ids.iter().copied().collect();
+    set.into_iter().collect()
+}
+
+/// Every rule at once (422 with every problem): a municipality in the manager's territory,
+/// active capacities, an objective, a span of at most three years that contains the visits
+/// already recorded, staff of the provider, open demands of the municipality on one of the
+/// capacities.
+async fn plan<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    provider_id: i32,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+) -> AppResult<Plan> {
+    let mut errors = Vec::new();
+    for (field, list) in [
+        ("capacity_ids", input.capacity_ids.as_deref()),
+        ("staff_user_ids", input.staff_user_ids.as_deref()),
+        ("demand_ids", input.demand_ids.as_deref()),
+    ] {
+        if list.is_some_and(|l| l.len() > 50) {
+            errors.push(FieldError::new(
+                field,
+                "La lista puede tener máximo 50 elementos.",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    // The municipality.
+    let code = input
+        .municipality_code
+        .as_deref()
+        .map(crate::territory::normalize_municipality_code)
+        .or(current.map(|c| c.municipality_code.clone()));
+    let municipality = match code {
+        None => {
+            errors.push(FieldError::new(
+                "municipality_code",
+                "Indique el municipio (código DANE).",
+            ));
+            None
+        }
+        Some(code) => match municipality::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+        {
+            None => {
+                errors.push(FieldError::new(
+                    "municipality_code",
+                    format!("No existe un municipio con el código DANE «{code}»."),
+                ));
+                None
+            }
+            Some(m) => {
+                if user
+                    .direction_departments()
+                    .is_some_and(|codes| !codes.contains(&m.department_code))
+                {
+                    errors.push(FieldError::new(
+                        "municipality_code",
+                        "El municipio no es de un departamento de su dirección territorial.",
+                    ));
+                }
+                Some(m)
+            }
+        },
+    };
+    let entity_type = match input.entity_type.as_deref().map(str::trim) {
+        None | Some("") => current.map_or(AssistedEntity::Alcaldia, |c| c.entity_type),
+        Some(text) => AssistedEntity::parse(text).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "entity_type",
+                "La entidad debe ser alcaldia, concejo, personeria o consejo_territorial_planeacion.",
+            ));
+            AssistedEntity::Alcaldia
+        }),
+    };
+    // Capacities.
+    let capacity_ids = match &input.capacity_ids {
+        Some(ids) => clean_ids(ids),
+        None => match current {
+            Some(c) => assistance_capacity::Entity::find()
+                .filter(assistance_capacity::Column::AssistanceId.eq(c.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|l| l.capacity_id)
+                .collect(),
+            None => Vec::new(),
+        },
+    };
+    if capacity_ids.is_empty() {
+        errors.push(FieldError::new(
+            "capacity_ids",
+            "Elija al menos una capacidad que la asistencia fortalece.",
+        ));
+    } else {
+        let known = capacity::Entity::find()
+            .filter(capacity::Column::Id.is_in(capacity_ids.clone()))
+            .filter(capacity::Column::Active.eq(true))
+            .count(db)
+            .await?;
+        if known as usize != capacity_ids.len() {
+            errors.push(FieldError::new(
+                "capacity_ids",
+                "Alguna capacidad elegida no existe o está inactiva.",
+            ));
+        }
+    }
+    // Objective, span, modality.
+    let objective = match &input.objective {
+        Some(text) => match validate::multi_line("objective", text, validate::DESCRIPTION_MAX) {
+            Ok(Some(text)) => Some(text),
+            Ok(None) => None,
+            Err(e) => {
+                errors.push(e);
+                Some(String::new())
+            }
+        },
+        None => current.map(|c| c.objective.clone()),
+    };
+    if objective.is_none() {
+        errors.push(FieldError::new(
+            "objective",
+            "Escriba el objetivo de la asistencia.",
+        ));
+    }
+    let starts_on = match input.starts_on.as_deref() {
+        Some(text) => crate::parse::date("starts_on", Some(text), true, &mut errors),
+        None => current.map(|c| c.starts_on),
+    };
+    let ends_on = match input.ends_on.as_deref() {
+        Some(text) => crate::parse::date("ends_on", Some(text), true, &mut errors),
+        None => current.map(|c| c.ends_on),
+    };
+    if current.is_none() {
+        if input.starts_on.is_none() {
+            errors.push(FieldError::new(
+                "starts_on",
+                "Escriba la fecha de inicio (AAAA-MM-DD).",
+            ));
+        }
+        if input.ends_on.is_none() {
+            errors.push(FieldError::new(
+                "ends_on",
+                "Escriba la fecha de fin (AAAA-MM-DD).",
+            ));
+        }
+    }
+    if let (Some(start), Some(end)) = (starts_on, ends_on) {
+        if end < start {
+            errors.push(FieldError::new(
+                "ends_on",
+                "La fecha de fin no puede ser anterior a la de inicio.",
+            ));
+        } else if (end - start).num_days() > MAX_SPAN_DAYS {
+            errors.push(FieldError::new(
+                "ends_on",
+                "Una asistencia dura máximo tres años.",
+            ));
+        }
+        if let Some(c) = current {
+            let outside = assistance_visit::Entity::find()
+                .filter(assistance_visit::Column::AssistanceId.eq(c.id))
+                .filter(
+                    Condition::any()
+                        .add(assistance_visit::Column::Date.lt(start))
+                        .add(assistance_visit::Column::Date.gt(end)),
+                )
+                .count(db)
+                .await?;
+            if outside > 0 {
+                errors.push(FieldError::new(
+                    "starts_on",
+                    format!(
+                        "Hay {outside} visita(s) registradas fuera de esas fechas: la asistencia debe contenerlas."
+                    ),
+                ));
+            }
+        }
+    }
+    let modality = match input.modality.as_deref().map(str::trim) {
+        Some(text) => Modality::parse(text).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "modality",
+                "La modalidad debe ser presencial, virtual o mixta.",
+            ));
+            Modality::Presencial
+        }),
+        None => match current {
+            Some(c) => c.modality,
+            None => {
+                errors.push(FieldError::new(
+                    "modality",
+                    "Elija la modalidad: presencial, virtual o mixta.",
+                ));
+                Modality::Presencial
+            }
+        },
+    };
+    // Staff: coordinators of the provider, or instructors.
+    let staff = match &input.staff_user_ids {
+        Some(ids) => {
+            let ids = clean_ids(ids);
+            let people = user::Entity::find()
+                .filter(user::Column::Id.is_in(ids.clone()))
+                .filter(user::Column::Active.eq(true))
+                .all(db)
+                .await?;
+            for id in &ids {
+                let fits = people.iter().find(|u| u.id == *id).is_some_and(|u| {
+                    u.role == Role::Instructor
+                        || (u.role == Role::Coordinator
+                            && u.provider_id.unwrap_or(crate::providers::ESAP) == provider_id)
+                });
+                if !fits {
+                    errors.push(FieldError::new(
+                        "staff_user_ids",
+                        format!(
+                            "La persona {id} no es un coordinador del oferente ni un formador activo."
+                        ),
+                    ));
+                }
+            }
+            ids
+        }
+        None => match current {
+            Some(c) => assistance_staff::Entity::find()
+                .filter(assistance_staff::Column::AssistanceId.eq(c.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| s.user_id)
+                .collect(),
+            None => vec![user.id],
+        },
+    };
+    // Demands: open (or already this assistance's), of the municipality, on a capacity.
+    let demand_ids = match &input.demand_ids {
+        Some(ids) => {
+            let ids = clean_ids(ids);
+            let mine: Vec<i32> = match current {
+                Some(c) => linked_demands(db, c.id).await?,
+                None => Vec::new(),
+            };
+            let rows = demand::Entity::find()
+                .filter(demand::Column::Id.is_in(ids.clone()))
+                .all(db)
+                .await?;
+            for id in &ids {
+                let Some(row) = rows.iter().find(|d| d.id == *id) else {
+                    errors.push(FieldError::new(
+                        "demand_ids",
+                        format!("La demanda {id} no existe."),
+                    ));
+                    continue;
+                };
+                if row.status != DemandStatus::Open && !mine.contains(id) {
+                    errors.push(FieldError::new(
+                        "demand_ids",
+                        format!(
+                            "La demanda {id} está {}: solo se atiende una demanda abierta.",
+                            row.status.label().to_lowercase()
+                        ),
+                    ));
+                }
+                if municipality
+                    .as_ref()
+                    .is_some_and(|m| m.code != row.municipality_code)
+                {
+                    errors.push(FieldError::new(
+                        "demand_ids",
+                        format!("La demanda {id} es de otro municipio."),
+                    ));
+                }
+                if !capacity_ids.contains(&row.capacity_id) {
+                    errors.push(FieldError::new(
+                        "demand_ids",
+                        format!(
+                            "La demanda {id} pide una capacidad que la asistencia no fortalece."
+                        ),
+                    ));
+                }
+            }
+            ids
+        }
+        None => match current {
+            Some(c) => linked_demands(db, c.id).await?,
+            None => Vec::new(),
+        },
+    };
+    let contact_email = match input.contact_email.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(text) => {
+            let email = crate::accounts::normalize_email(text);
+            if !crate::accounts::is_valid_email(&email) || email.len() > 254 {
+                errors.push(FieldError::new(
+                    "contact_email",
+                    "Escriba un correo electrónico válido del contacto de la entidad.",
+                ));
+            }
+            Some(email)
+        }
+        None => current.and_then(|c| c.contact_email.clone()),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (Some(municipality), Some(objective), Some(starts_on), Some(ends_on)) =
+        (municipality, objective, starts_on, ends_on)
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(Plan {
+        municipality,
+        entity_type,
+        capacity_ids,
+        objective,
+        starts_on,
+        ends_on,
+        modality,
+        staff,
+        demand_ids,
+        contact_email,
+    })
+}
+
+async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i32>> {
+    Ok(assistance_demand::Entity::find()
+        .filter(assistance_demand::Column::AssistanceId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.demand_id)
+        .collect())
+}
+
+/// Replaces the capacities, staff and demands of an assistance; demands linked now become
+/// planned, those no longer linked open again.
+async fn write_links<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    plan: &Plan,
+) -> AppResult<()> {
+    assistance_capacity::Entity::delete_many()
+        .filter(assistance_capacity::Column::AssistanceId.eq(id))
+        .exec(db)
+        .await?;
+    for capacity_id in &plan.capacity_ids {
+        assistance_capacity::ActiveModel {
+            assistance_id: Set(id),
+            capacity_id: Set(*capacity_id),
+        }
+        .insert(db)
+        .await?;
+    }
+    assistance_staff::Entity::delete_many()
+        .filter(assistance_staff::Column::AssistanceId.eq(id))
+        .exec(db)
+        .await?;
+    for user_id in &plan.staff {
+        assistance_staff::ActiveModel {
+            assistance_id: Set(id),
+            user_id: Set(*user_id),
+        }
+        .insert(db)
+        .await?;
+    }
+    let before = linked_demands(db, id).await?;
+    for gone in before.iter().filter(|d| !plan.demand_ids.contains(d)) {
+        set_demand(db, actor, *gone, DemandStatus::Open, "assistance_unlinked").await?;
+    }
+    assistance_demand::Entity::delete_many()
+        .filter(assistance_demand::Column::AssistanceId.eq(id))
+        .exec(db)
+        .await?;
+    for demand_id in &plan.demand_ids {
+        assistance_demand::ActiveModel {
+            assistance_id: Set(id),
+            demand_id: Set(*demand_id),
+        }
+        .insert(db)
+        .await?;
+        if !before.contains(demand_id) {
+            set_demand(db, actor, *demand_id, DemandStatus::Planned, "assistance").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves a demand answered by an assistance (planned, met, or open again), audited.
+async fn set_demand<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    id: i32,
+    status: DemandStatus,
+    why: &str,
+) -> AppResult<()> {
+    let Some(row) = demand::Entity::find_by_id(id).one(db).await? else {
+        return Ok(());
+    };
+    let at = crate::time::now();
+    let mut model: demand::ActiveModel = row.clone().into();
+    model.status = Set(status);
+    model.updated_at = Set(at);
+    match status {
+        DemandStatus::Planned => model.planned_at = Set(Some(at)),
+        DemandStatus::Met => model.met_at = Set(Some(at)),
+        _ => model.planned_at = Set(None),
+    }
+    model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor),
+            action: match status {
+                DemandStatus::Planned => "demand.planned",
+                DemandStatus::Met => "demand.met",
+                _ => "demand.reopened",
+            },
+            subject_type: "demand",
+            subject_id: id.to_string(),
+            before: Some(json!({"status": row.status})),
+            after: Some(json!({"status": status, "why": why})),
+        },
+    )
+    .await
+}
+
+/// Creates a planned assistance of the coordinator's provider (an admin's: ESAP's), audited.
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &AssistanceInput,
+) -> AppResult<AssistanceView> {
+    if !user.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let provider_id = user.managed_provider().unwrap_or(crate::providers::ESAP);
+    let plan = plan(db, user, provider_id, input, None).await?;
+    let at = crate::time::now();
+    let saved = assistance::ActiveModel {
+        provider_id: Set(provider_id),
+        municipality_code: Set(plan.municipality.code.clone()),
+        entity_type: Set(plan.entity_type),
+        objective: Set(plan.objective.clone()),
+        starts_on: Set(plan.starts_on),
+        ends_on: Set(plan.ends_on),
+        modality: Set(plan.modality),
+        status: Set(AssistanceStatus::Planned),
+        contact_email: Set(plan.contact_email.clone()),
+        created_by: Set(Some(user.id)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    write_links(db, user.id, saved.id, &plan).await?;
+    let view = view(db, saved.id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.created",
+            subject_type: "assistance",
+            subject_id: saved.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Changes an assistance's plan (404 outside what `user` manages; 409 once closed or
+/// cancelled), audited.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &AssistanceInput,
+) -> AppResult<AssistanceView> {
+    let current = find_managed(db, user, id).await?;
+    if current.status.is_final() {
+        return Err(AppError::Conflict(format!(
+            "La asistencia está {}: ya no se puede modificar.",
+            current.status.label().to_lowercase()
+        )));
+    }
+    let before = view(db, id).await?;
+    let plan = plan(db, user, current.provider_id, input, Some(&current)).await?;
+    let mut model: assistance::ActiveModel = current.into();
+    model.municipality_code = Set(plan.municipality.code.clone());
+    model.entity_type = Set(plan.entity_type);
+    model.objective = Set(plan.objective.clone());
+    model.starts_on = Set(plan.starts_on);
+    model.ends_on = Set(plan.ends_on);
+    model.modality = Set(plan.modality);
+    model.contact_email = Set(plan.contact_email.clone());
+    model.updated_at = Set(crate::time::now());
+    model.update(db).await?;
+    write_links(db, user.id, id, &plan).await?;
+    let after = view(db, id).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.updated",
+            subject_type: "assistance",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Whether an assistance may go from `from` to `to`.
+pub fn transition_allowed(from: AssistanceStatus, to: AssistanceStatus) -> bool {
+    use AssistanceStatus::*;
+    matches!(
+        (from, to),
+        (Planned, InProgress) | (InProgress, Closed) | (Planned | InProgress, Cancelled)
+    )
+}
+
+/// «Evalúe la asistencia técnica»: the link to the entity's closing evaluation.
+#[derive(Serialize)]
+struct EvaluationRequest<'a> {
+    entity: &'static str,
+    municipality: &'a str,
+    provider: &'a str,
+    objective: &'a str,
+    token: &'a str,
+}
+
+impl crate::mail::Message for EvaluationRequest<'_> {
+    const TEMPLATE: &'static str = "assistance_evaluation";
+    fn subject(&self) -> String {
+        format!("Evalúe la asistencia técnica de {}", self.provider)
+    }
+}
+
+/// Moves an assistance along its states (409 when the move is not allowed), audited. Closing
+/// needs whether the objective was reached and a summary; its demands are met when it was,
+/// open again otherwise; cancelling needs a reason and opens its demands again.
+pub async fn change_status<C: ConnectionTrait>(
+    db: &C,
+    notifier: &crate::mail::Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    input: &StatusInput,
+) -> AppResult<AssistanceView> {
+    let current = find_managed(db, user, id).await?;
+    let Some(to) = input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .and_then(AssistanceStatus::parse)
+    else {
+        return Err(AppError::invalid(
+            "status",
+            "El estado debe ser in_progress, closed o cancelled.",
+        ));
+    };
+    if !transition_allowed(current.status, to) {
+        return Err(AppError::Conflict(format!(
+            "Una asistencia {} no pasa a «{}».",
+            current.status.label().to_lowercase(),
+            to.label().to_lowercase()
+        )));
+    }
+    let mut errors = Vec::new();
+    let reason = match to {
+        AssistanceStatus::Cancelled => {
+            match validate::single_line("reason", input.reason.as_deref().unwrap_or(""), 500) {
+                Ok(Some(r)) => Some(r),
+                Ok(None) => {
+                    errors.push(FieldError::new(
+                        "reason",
+                        "Escriba por qué se cancela la asistencia.",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let summary = match to {
+        AssistanceStatus::Closed => {
+            if input.objective_reached.is_none() {
+                errors.push(FieldError::new(
+                    "objective_reached",
+                    "Indique si se alcanzó el objetivo de la asistencia.",
+                ));
+            }
+            match validate::multi_line(
+                "summary",
+                input.summary.as_deref().unwrap_or(""),
+                validate::DESCRIPTION_MAX,
+            ) {
+                Ok(Some(s)) => Some(s),
+                Ok(None) => {
+                    errors.push(FieldError::new(
+                        "summary",
+                        "Escriba el resumen de cierre: lo que se hizo y lo que queda.",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let before = current.status;
+    let at = crate::time::now();
+    let mut evaluation_token = None;
+    let mut model: assistance::ActiveModel = current.clone().into();
+    model.status = Set(to);
+    model.updated_at = Set(at);
+    match to {
+        AssistanceStatus::Cancelled => model.cancellation_reason = Set(reason),
+        AssistanceStatus::Closed => {
+            model.objective_reached = Set(input.objective_reached);
+            model.closing_summary = Set(summary);
+            model.closed_at = Set(Some(at));
+            if current.contact_email.is_some() {
+                let token = crate::accounts::secrets::random_token();
+                model.evaluation_token_hash =
+                    Set(Some(crate::accounts::secrets::token_hash(&token)));
+                evaluation_token = Some(token);
+            }
+        }
+        _ => {}
+    }
+    model.update(db).await?;
+    if let (Some(token), Some(contact)) = (&evaluation_token, &current.contact_email) {
+        let view = view(db, id).await?;
+        let message = EvaluationRequest {
+            entity: view.entity_label,
+            municipality: &view.municipality_name,
+            provider: &view.provider.name,
+            objective: &view.objective,
+            token,
+        };
+        let email = crate::mail::Email::of(contact.clone(), &message)?
+            .once(format!("assistance_evaluation:{id}"));
+        crate::mail::enqueue(db, notifier, email).await?;
+    }
+    let outcome = match to {
+        AssistanceStatus::Closed if input.objective_reached == Some(true) => {
+            Some((DemandStatus::Met, "assistance_closed"))
+        }
+        AssistanceStatus::Closed => Some((DemandStatus::Open, "assistance_closed_unmet")),
+        AssistanceStatus::Cancelled => Some((DemandStatus::Open, "assistance_cancelled")),
+        _ => None,
+    };
+    if let Some((status, why)) = outcome {
+        for demand_id in linked_demands(db, id).await? {
+            set_demand(db, user.id, demand_id, status, why).await?;
+        }
+    }
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.status_changed",
+            subject_type: "assistance",
+            subject_id: id.to_string(),
+            before: Some(json!({"status": before})),
+            after: Some(json!({"status": to, "reason": input.reason, "objective_reached": input.objective_reached})),
+        },
+    )
+    .await?;
+    view(db, id).await
+}
+
+/// Filters of the list.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub department: Option<String>,
+    pub municipality: Option<String>,
+    pub capacity: Option<i32>,
+    pub provider: Option<i32>,
+    pub status: Option<AssistanceStatus>,
+}
+
+/// A page of the assistances `user` reads, newest start first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    filter: &ListFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<AssistanceView>, u64)> {
+    let mut select = assistance::Entity::find().filter(AssistanceScope::of(user)?.condition());
+    if let Some(d) = &filter.department {
+        select = select.filter(assistance::Column::MunicipalityCode.starts_with(d.as_str()));
+    }
+    if let Some(m) = &filter.municipality {
+        select = select.filter(assistance::Column::MunicipalityCode.eq(m.as_str()));
+    }
+    if let Some(p) = filter.provider {
+        select = select.filter(assistance::Column::ProviderId.eq(p));
+    }
+    if let Some(s) = filter.status {
+        select = select.filter(assistance::Column::Status.eq(s));
+    }
+    if let Some(c) = filter.capacity {
+        select = select.filter(
+            assistance::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(assistance_capacity::Column::AssistanceId)
+                    .from(assistance_capacity::Entity)
+                    .and_where(assistance_capacity::Column::CapacityId.eq(c))
+                    .to_owned(),
+            ),
+        );
+    }
+    let paginator = select
+        .order_by_desc(assistance::Column::StartsOn)
+        .order_by_desc(assistance::Column::Id)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((views(db, rows).await?, total))
+}
+
+/// One assistance's view.
+pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<AssistanceView> {
+    let row = assistance::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    views(db, vec![row]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// Views of these assistances, in their order.
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<assistance::Model>,
+) -> AppResult<Vec<AssistanceView>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let providers = crate::providers::names(db).await?;
+    let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut capacity_links: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
+    for link in assistance_capacity::Entity::find()
+        .filter(assistance_capacity::Column::AssistanceId.is_in(ids.clone()))
+        .order_by_asc(assistance_capacity::Column::CapacityId)
+        .all(db)
+        .await?
+    {
+        if let Some(c) = capacities.get(&link.capacity_id) {
+            capacity_links
+                .entry(link.assistance_id)
+                .or_default()
+                .push(CapacityRef {
+                    id: c.id,
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                });
+        }
+    }
+    let staff_links = assistance_staff::Entity::find()
+        .filter(assistance_staff::Column::AssistanceId.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let people: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(staff_links.iter().map(|s| s.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let mut staff: HashMap<i32, Vec<StaffRef>> = HashMap::new();
+    for link in staff_links {
+        staff.entry(link.assistance_id).or_default().push(StaffRef {
+            id: link.user_id,
+            full_name: people.get(&link.user_id).cloned().unwrap_or_default(),
+        });
+    }
+    let mut demands: HashMap<i32, Vec<i32>> = HashMap::new();
+    for link in assistance_demand::Entity::find()
+        .filter(assistance_demand::Column::AssistanceId.is_in(ids.clone()))
+        .order_by_asc(assistance_demand::Column::DemandId)
+        .all(db)
+        .await?
+    {
+        demands
+            .entry(link.assistance_id)
+            .or_default()
+            .push(link.demand_id);
+    }
+    let today = crate::time::today();
+    let mut milestones: HashMap<i32, Vec<MilestoneView>> = HashMap::new();
+    for m in assistance_milestone::Entity::find()
+        .filter(assistance_milestone::Column::AssistanceId.is_in(ids.clone()))
+        .order_by_asc(assistance_milestone::Column::DueOn)
+        .order_by_asc(assistance_milestone::Column::Id)
+        .all(db)
+        .await?
+    {
+        milestones
+            .entry(m.assistance_id)
+            .or_default()
+            .push(MilestoneView {
+                overdue: m.done_on.is_none() && m.due_on < today,
+                id: m.id,
+                title: m.title,
+                due_on: m.due_on,
+                done_on: m.done_on,
+            });
+    }
+    let mut visits: HashMap<i32, u64> = HashMap::new();
+    for v in assistance_visit::Entity::find()
+        .filter(assistance_visit::Column::AssistanceId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        *visits.entry(v.assistance_id).or_default() += 1;
+    }
+    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(rows.iter().map(|r| r.municipality_code.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let place = places.get(&r.municipality_code);
+            AssistanceView {
+                provider: providers
+                    .get(&r.provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| ProviderRef {
+                        id: r.provider_id,
+                        name: String::new(),
+                    }),
+                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
+                department_code: place.map(|m| m.department_code.clone()).unwrap_or_default(),
+                entity_label: r.entity_type.label(),
+                capacities: capacity_links.remove(&r.id).unwrap_or_default(),
+                status_label: r.status.label(),
+                staff: staff.remove(&r.id).unwrap_or_default(),
+                demand_ids: demands.remove(&r.id).unwrap_or_default(),
+                milestones: milestones.remove(&r.id).unwrap_or_default(),
+                visits: visits.get(&r.id).copied().unwrap_or_default(),
+                evaluation: match (r.evaluation_usefulness, r.evaluated_at) {
+                    (Some(usefulness), Some(evaluated_at)) => Some(EvaluationView {
+                        usefulness,
+                        comment: r.evaluation_comment.clone(),
+                        evaluated_at,
+                    }),
+                    _ => None,
+                },
+                id: r.id,
+                municipality_code: r.municipality_code,
+                entity_type: r.entity_type,
+                objective: r.objective,
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+                modality: r.modality,
+                status: r.status,
+                cancellation_reason: r.cancellation_reason,
+                objective_reached: r.objective_reached,
+                closing_summary: r.closing_summary,
+                contact_email: r.contact_email,
+            }
+        })
+        .collect())
+}
+
+/// A milestone to add.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct MilestoneInput {
+    #[schema(max_length = 160)]
+    pub title: Option<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub due_on: Option<String>,
+}
+
+/// Adds a milestone to the plan (409 once the assistance is closed or cancelled), audited.
+pub async fn add_milestone<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &MilestoneInput,
+) -> AppResult<MilestoneView> {
+    let current = find_managed(db, user, id).await?;
+    if current.status.is_final() {
+        return Err(AppError::Conflict(
+            "La asistencia ya terminó: su plan no cambia.".into(),
+        ));
+    }
+    let mut errors = Vec::new();
+    let title = match validate::single_line(
+        "title",
+        input.title.as_deref().unwrap_or(""),
+        validate::TITLE_MAX,
+    ) {
+        Ok(Some(t)) => Some(t),
+        Ok(None) => {
+            errors.push(FieldError::new("title", "Escriba el hito."));
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let due_on = crate::parse::date("due_on", input.due_on.as_deref(), true, &mut errors);
+    let (Some(title), Some(due_on), true) = (title, due_on, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let saved = assistance_milestone::ActiveModel {
+        assistance_id: Set(id),
+        title: Set(title),
+        due_on: Set(due_on),
+        done_on: Set(None),
+        created_at: Set(crate::time::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.milestone_added",
+            subject_type: "assistance",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(
+                json!({"milestone": saved.id, "title": saved.title, "due_on": saved.due_on}),
+            ),
+        },
+    )
+    .await?;
+    Ok(MilestoneView {
+        overdue: saved.due_on < crate::time::today(),
+        id: saved.id,
+        title: saved.title,
+        due_on: saved.due_on,
+        done_on: None,
+    })
+}
+
+/// Marks a milestone done on a date (`Some(Some(date))`) or not done (`Some(None)`); absent
+/// (`None`) is a 422. Audited.
+pub async fn mark_milestone<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    milestone_id: i32,
+    done_on: Option<Option<&str>>,
+) -> AppResult<MilestoneView> {
+    let row = assistance_milestone::Entity::find_by_id(milestone_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parent = find_managed(db, user, row.assistance_id).await?;
+    if parent.status == AssistanceStatus::Cancelled {
+        return Err(AppError::Conflict(
+            "La asistencia está cancelada: su plan no cambia.".into(),
+        ));
+    }
+    let Some(done_on) = done_on else {
+        return Err(AppError::invalid(
+            "done_on",
+            "Indique la fecha en que se cumplió el hito (o null si no se ha cumplido).",
+        ));
+    };
+    let mut errors = Vec::new();
+    let done = crate::parse::date("done_on", done_on, false, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if done.is_some_and(|d| d > crate::time::today()) {
+        return Err(AppError::invalid(
+            "done_on",
+            "Un hito no se marca cumplido en una fecha futura.",
+        ));
+    }
+    let mut model: assistance_milestone::ActiveModel = row.clone().into();
+    model.done_on = Set(done);
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.milestone_marked",
+            subject_type: "assistance",
+            subject_id: row.assistance_id.to_string(),
+            before: Some(json!({"milestone": row.id, "done_on": row.done_on})),
+            after: Some(json!({"milestone": row.id, "done_on": saved.done_on})),
+        },
+    )
+    .await?;
+    Ok(MilestoneView {
+        overdue: saved.done_on.is_none() && saved.due_on < crate::time::today(),
+        id: saved.id,
+        title: saved.title,
+        due_on: saved.due_on,
+        done_on: saved.done_on,
+    })
+}
+
+/// The entity's evaluation, as sent through the emailed link or by the liaison.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct EvaluationInput {
+    #[schema(minimum = 1, maximum = 5)]
+    pub usefulness: Option<i64>,
+    #[schema(max_length = 4000)]
+    pub comment: Option<String>,
+}
+
+/// Records the entity's evaluation of a closed assistance once: through the emailed link
+/// (`token`) or by the municipality's liaison (`user`). 409 if already evaluated or not
+/// closed; 404 for a link that is not one.
+pub async fn evaluate<C: ConnectionTrait>(
+    db: &C,
+    who: Evaluator<'_>,
+    input: &EvaluationInput,
+) -> AppResult<AssistanceView> {
+    let row = match who {
+        Evaluator::Link(token) => assistance::Entity::find()
+            .filter(
+                assistance::Column::EvaluationTokenHash
+                    .eq(crate::accounts::secrets::token_hash(token)),
+            )
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?,
+        Evaluator::Liaison(user, id) => {
+            if user.role != Role::Liaison {
+                return Err(AppError::Forbidden);
+            }
+            find_visible(db, user, id).await?
+        }
+    };
+    if row.status != AssistanceStatus::Closed {
+        return Err(AppError::Conflict(
+            "La asistencia se evalúa cuando se cierra.".into(),
+        ));
+    }
+    if row.evaluated_at.is_some() {
+        return Err(AppError::Conflict(
+            "La entidad ya evaluó esta asistencia.".into(),
+        ));
+    }
+    let mut errors = Vec::new();
+    let usefulness = match input.usefulness {
+        Some(n @ 1..=5) => Some(n as i32),
+        _ => {
+            errors.push(FieldError::new(
+                "usefulness",
+                "Califique la utilidad de 1 (nada útil) a 5 (muy útil).",
+            ));
+            None
+        }
+    };
+    let comment = match validate::multi_line(
+        "comment",
+        input.comment.as_deref().unwrap_or(""),
+        validate::DESCRIPTION_MAX,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let at = crate::time::now();
+    let mut model: assistance::ActiveModel = row.clone().into();
+    model.evaluation_usefulness = Set(usefulness);
+    model.evaluation_comment = Set(comment);
+    model.evaluated_at = Set(Some(at));
+    model.evaluation_token_hash = Set(None);
+    model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: match who {
+                Evaluator::Liaison(user, _) => Some(user.id),
+                Evaluator::Link(_) => None,
+            },
+            action: "assistance.evaluated",
+            subject_type: "assistance",
+            subject_id: row.id.to_string(),
+            before: None,
+            after: Some(json!({"usefulness": usefulness})),
+        },
+    )
+    .await?;
+    view(db, row.id).await
+}
+
+/// The closed assistance a still-unused evaluation link points to (404 otherwise).
+pub async fn by_evaluation_link<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> AppResult<AssistanceView> {
+    let row = assistance::Entity::find()
+        .filter(
+            assistance::Column::EvaluationTokenHash.eq(crate::accounts::secrets::token_hash(token)),
+        )
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(db, row.id).await
+}
+
+/// Who evaluates an assistance for its entity.
+#[derive(Clone, Copy)]
+pub enum Evaluator<'a> {
+    /// Whoever holds the link emailed to the entity's contact.
+    Link(&'a str),
+    /// The municipality's liaison, signed in, for assistance `id`.
+    Liaison(&'a Actor, i32),
+}

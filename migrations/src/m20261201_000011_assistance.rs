@@ -1,0 +1,343 @@
+//! Technical assistance (issue 33): the other half of the offer.
+//!
+//! - `assistances`: a provider's accompaniment of one entity of a municipality (alcaldía by
+//!   default), with its objective, span, modality and state (planned → in_progress → closed, or
+//!   cancelled with a reason), the closing summary and the entity's evaluation;
+//! - `assistance_capacities`, `assistance_staff`, `assistance_demands`: the capacities it
+//!   strengthens, the provider's people assigned, the demands it answers;
+//! - `assistance_milestones`: the plan's milestones (hitos) with due dates;
+//! - `assistance_visits` with their `visit_attendees`, `visit_agreements` (compromisos) and
+//!   `visit_products` (herramientas, documentos, plantillas).
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261201_000011_assistance"
+    }
+}
+
+fn serial() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
+    ColumnDef::new(name)
+        .string()
+        .not_null()
+        .check(Expr::col(name).is_in(values.iter().copied()))
+        .take()
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut index = Index::create()
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table)
+        .take();
+    for column in columns {
+        index.col(*column);
+    }
+    index
+}
+
+const MODALITIES: &[&str] = &["presencial", "virtual", "mixta"];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistances")
+                    .col(serial())
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(one_of(
+                        "entity_type",
+                        &[
+                            "alcaldia",
+                            "concejo",
+                            "personeria",
+                            "consejo_territorial_planeacion",
+                        ],
+                    ))
+                    .col(ColumnDef::new("objective").text().not_null())
+                    .col(ColumnDef::new("starts_on").date().not_null())
+                    .col(ColumnDef::new("ends_on").date().not_null())
+                    .col(one_of("modality", MODALITIES))
+                    .col(one_of(
+                        "status",
+                        &["planned", "in_progress", "closed", "cancelled"],
+                    ))
+                    .col(ColumnDef::new("cancellation_reason").text().null())
+                    // Set at closing: whether the objective was reached, and what was done.
+                    .col(ColumnDef::new("objective_reached").boolean().null())
+                    .col(ColumnDef::new("closing_summary").text().null())
+                    // Who at the entity answers the evaluation when it closes.
+                    .col(ColumnDef::new("contact_email").string().null())
+                    .col(ColumnDef::new("evaluation_token_hash").string().null())
+                    .col(
+                        ColumnDef::new("evaluation_usefulness")
+                            .integer()
+                            .null()
+                            .check(Expr::col("evaluation_usefulness").between(1, 5)),
+                    )
+                    .col(ColumnDef::new("evaluation_comment").text().null())
+                    .col(
+                        ColumnDef::new("evaluated_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(ColumnDef::new("created_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .col(
+                        ColumnDef::new("closed_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .foreign_key(&mut fk(
+                        "assistances",
+                        "provider_id",
+                        "providers",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistances",
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistances",
+                        "created_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        for (table, other, target) in [
+            ("assistance_capacities", "capacity_id", "capacities"),
+            ("assistance_staff", "user_id", "users"),
+            ("assistance_demands", "demand_id", "demands"),
+        ] {
+            manager
+                .create_table(
+                    Table::create()
+                        .table(table)
+                        .col(ColumnDef::new("assistance_id").integer().not_null())
+                        .col(ColumnDef::new(other).integer().not_null())
+                        .primary_key(Index::create().col("assistance_id").col(other))
+                        .foreign_key(&mut fk(
+                            table,
+                            "assistance_id",
+                            "assistances",
+                            "id",
+                            ForeignKeyAction::Cascade,
+                        ))
+                        .foreign_key(&mut fk(
+                            table,
+                            other,
+                            target,
+                            "id",
+                            ForeignKeyAction::Cascade,
+                        ))
+                        .take(),
+                )
+                .await?;
+            manager.create_index(index(table, &[other])).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistance_milestones")
+                    .col(serial())
+                    .col(ColumnDef::new("assistance_id").integer().not_null())
+                    .col(ColumnDef::new("title").string().not_null())
+                    .col(ColumnDef::new("due_on").date().not_null())
+                    .col(ColumnDef::new("done_on").date().null())
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut fk(
+                        "assistance_milestones",
+                        "assistance_id",
+                        "assistances",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistance_visits")
+                    .col(serial())
+                    .col(ColumnDef::new("assistance_id").integer().not_null())
+                    .col(ColumnDef::new("date").date().not_null())
+                    .col(one_of("modality", MODALITIES))
+                    // Tenths of an hour (1 to 240: 0.1 h to a 24-hour day).
+                    .col(
+                        ColumnDef::new("hours_tenths")
+                            .integer()
+                            .not_null()
+                            .check(Expr::col("hours_tenths").between(1, 240)),
+                    )
+                    .col(ColumnDef::new("topics").text().not_null())
+                    .col(ColumnDef::new("created_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut fk(
+                        "assistance_visits",
+                        "assistance_id",
+                        "assistances",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistance_visits",
+                        "created_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("visit_attendees")
+                    .col(serial())
+                    .col(ColumnDef::new("visit_id").integer().not_null())
+                    .col(ColumnDef::new("participant_id").integer().null())
+                    .col(ColumnDef::new("full_name").string().not_null())
+                    .col(ColumnDef::new("position").string().null())
+                    .col(ColumnDef::new("document_number").string().null())
+                    .foreign_key(&mut fk(
+                        "visit_attendees",
+                        "visit_id",
+                        "assistance_visits",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "visit_attendees",
+                        "participant_id",
+                        "participants",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("visit_agreements")
+                    .col(serial())
+                    .col(ColumnDef::new("visit_id").integer().not_null())
+                    .col(ColumnDef::new("text").text().not_null())
+                    .col(ColumnDef::new("owner").string().not_null())
+                    .col(ColumnDef::new("due_on").date().not_null())
+                    .col(ColumnDef::new("done_on").date().null())
+                    .foreign_key(&mut fk(
+                        "visit_agreements",
+                        "visit_id",
+                        "assistance_visits",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("visit_products")
+                    .col(serial())
+                    .col(ColumnDef::new("visit_id").integer().not_null())
+                    .col(ColumnDef::new("title").string().not_null())
+                    .col(one_of(
+                        "kind",
+                        &["herramienta", "documento", "plantilla", "otro"],
+                    ))
+                    .foreign_key(&mut fk(
+                        "visit_products",
+                        "visit_id",
+                        "assistance_visits",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        for (table, columns) in [
+            ("assistances", &["municipality_code", "status"][..]),
+            ("assistances", &["provider_id"][..]),
+            ("assistance_milestones", &["assistance_id"][..]),
+            ("assistance_visits", &["assistance_id", "date"][..]),
+            ("visit_attendees", &["visit_id"][..]),
+            ("visit_agreements", &["visit_id"][..]),
+            ("visit_products", &["visit_id"][..]),
+        ] {
+            manager.create_index(index(table, columns)).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            "visit_products",
+            "visit_agreements",
+            "visit_attendees",
+            "assistance_visits",
+            "assistance_milestones",
+            "assistance_demands",
+            "assistance_staff",
+            "assistance_capacities",
+            "assistances",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().take())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,406 @@
+//! `/api/v1/assistances`, `/api/v1/milestones`: technical assistance. A provider's
+//! coordinators write their provider's; reading is scoped like the reports (MunicipalityReader:
+//! staff, gobernaciones for their department, liaisons for their municipality).
+
+use crate::accounts::guards::{MunicipalityReader, StaffUser};
+use crate::api::{Created, List, Paging, created};
+use crate::error::AppResult;
+use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::assistance::visits::{self, VisitInput, VisitView};
+use domain::assistance::{
+    self, AssistanceInput, AssistanceView, EvaluationInput, Evaluator, ListFilter, MilestoneInput,
+    MilestoneView, StatusInput,
+};
+use domain::entities::values::AssistanceStatus;
+use domain::error::AppError;
+use rocket::serde::json::Json;
+use rocket::{FromForm, Route, State, get, patch, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list,
+        create,
+        show,
+        update,
+        change_status,
+        add_milestone,
+        mark_milestone,
+        add_visit,
+        list_visits,
+        evaluate_as_liaison,
+        evaluate_by_link
+    ]
+}
+
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssistanceQuery {
+    /// DANE code of the department.
+    department: Option<String>,
+    /// DANE code of the municipality.
+    municipality: Option<String>,
+    /// Capacity id.
+    capacity: Option<i32>,
+    /// Provider id.
+    provider: Option<i32>,
+    #[param(inline, value_type = Option<AssistanceStatus>)]
+    status: Option<String>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
+}
+
+/// List technical assistances
+///
+/// Roles: staff (all; a territorial direction's coordinator, its departments), reviewers
+/// (their department), liaisons (their municipality). Newest start first.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "listAssistances",
+    params(AssistanceQuery),
+    responses(
+        (status = 200, description = "A page of assistances.", body = List<AssistanceView>),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/assistances?<query..>")]
+pub async fn list(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    query: AssistanceQuery,
+) -> AppResult<Json<List<AssistanceView>>> {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(AssistanceStatus::parse(s).ok_or_else(|| {
+            AppError::invalid(
+                "status",
+                "El estado debe ser planned, in_progress, closed o cancelled.",
+            )
+        })?),
+        None => None,
+    };
+    let filter = ListFilter {
+        department: domain::parse::text(query.department.as_deref()),
+        municipality: domain::parse::text(query.municipality.as_deref())
+            .map(|m| domain::territory::normalize_municipality_code(&m)),
+        capacity: query.capacity,
+        provider: query.provider,
+        status,
+    };
+    let (items, total) = assistance::list(db.inner(), &user, &filter, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Create a technical assistance
+///
+/// Roles: staff; the assistance is the coordinator's provider's (an admin's, ESAP's). It starts
+/// planned; its demands become planned. Every problem at once (422). Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "createAssistance",
+    request_body = AssistanceInput,
+    responses(
+        (status = 201, description = "The assistance.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances", data = "<body>")]
+pub async fn create(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    body: crate::api::JsonBody<AssistanceInput>,
+) -> AppResult<Created<AssistanceView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::create(&txn, &staff, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// One technical assistance
+///
+/// Roles: as the list; out of scope → 404.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "getAssistance",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    responses(
+        (status = 200, description = "The assistance.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/assistances/<id>")]
+pub async fn show(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+) -> AppResult<Json<AssistanceView>> {
+    assistance::find_visible(db.inner(), &user, id).await?;
+    Ok(Json(assistance::view(db.inner(), id).await?))
+}
+
+/// Change a technical assistance's plan
+///
+/// Roles: staff of its provider (another provider's → 404). Any subset of fields; closed or
+/// cancelled → 409; the span must contain the visits already recorded. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "updateAssistance",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = AssistanceInput,
+    responses(
+        (status = 200, description = "The assistance.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[patch("/assistances/<id>", data = "<body>")]
+pub async fn update(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<AssistanceInput>,
+) -> AppResult<Json<AssistanceView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::update(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Move a technical assistance along its states
+///
+/// Roles: staff of its provider. planned → in_progress → closed, or cancelled (with `reason`)
+/// from planned or in progress; anything else → 409. Closing needs `objective_reached` and
+/// `summary`: its demands are met when the objective was reached (open again otherwise), and
+/// the entity's contact is emailed the evaluation link. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "changeAssistanceStatus",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = StatusInput,
+    responses(
+        (status = 200, description = "The assistance.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/status", data = "<body>")]
+pub async fn change_status(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<StatusInput>,
+) -> AppResult<Json<AssistanceView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::change_status(&txn, &notifier, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Add a milestone to an assistance's plan
+///
+/// Roles: staff of its provider. Closed or cancelled → 409. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "addAssistanceMilestone",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = MilestoneInput,
+    responses(
+        (status = 201, description = "The milestone.", body = MilestoneView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/milestones", data = "<body>")]
+pub async fn add_milestone(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<MilestoneInput>,
+) -> AppResult<Created<MilestoneView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::add_milestone(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// When a milestone was done.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MilestonePatch {
+    /// `YYYY-MM-DD`, not in the future; `null` marks it not done. Required.
+    #[serde(default, deserialize_with = "crate::api::double_option")]
+    #[schema(value_type = Option<chrono::NaiveDate>, required = true)]
+    done_on: Option<Option<String>>,
+}
+
+/// Mark a milestone done
+///
+/// Roles: staff of the assistance's provider. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "markAssistanceMilestone",
+    params(("id" = i32, Path, description = "Milestone id.", example = 1)),
+    request_body = MilestonePatch,
+    responses(
+        (status = 200, description = "The milestone.", body = MilestoneView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[patch("/milestones/<id>", data = "<body>")]
+pub async fn mark_milestone(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<MilestonePatch>,
+) -> AppResult<Json<MilestoneView>> {
+    let txn = domain::db::begin(db).await?;
+    let done_on = body.done_on.as_ref().map(Option::as_deref);
+    let view = assistance::mark_milestone(&txn, &staff, id, done_on).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Record a visit of an assistance
+///
+/// Roles: staff of its provider. A closed or cancelled assistance → 409; a date outside its
+/// span (or in the future) → 422. The first visit starts a planned assistance. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "recordAssistanceVisit",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = VisitInput,
+    responses(
+        (status = 201, description = "The visit.", body = VisitView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/visits", data = "<body>")]
+pub async fn add_visit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<VisitInput>,
+) -> AppResult<Created<VisitView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = visits::record(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// The visits of an assistance
+///
+/// Roles: as the list; newest first; returned whole. Document numbers are never shown.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "listAssistanceVisits",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    responses(
+        (status = 200, description = "Every visit.", body = List<VisitView>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/assistances/<id>/visits")]
+pub async fn list_visits(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+) -> AppResult<Json<List<VisitView>>> {
+    assistance::find_visible(db.inner(), &user, id).await?;
+    let items = visits::list(db.inner(), id).await?;
+    let total = items.len() as u64;
+    Ok(Json(List {
+        per_page: total.max(1),
+        items,
+        total,
+        page: 1,
+    }))
+}
+
+/// The entity's evaluation, by its municipality's liaison
+///
+/// **Extension.** Roles: the liaison of the assistance's municipality (others → 404 or 403).
+/// Only a closed assistance, once (409). `usefulness` 1–5.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "evaluateAssistance",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = EvaluationInput,
+    responses(
+        (status = 200, description = "The assistance with its evaluation.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/evaluation", data = "<body>")]
+pub async fn evaluate_as_liaison(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+    body: crate::api::JsonBody<EvaluationInput>,
+) -> AppResult<Json<AssistanceView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::evaluate(&txn, Evaluator::Liaison(&user, id), &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// The entity's evaluation, through the emailed link
+///
+/// **Extension.** Public: the secret of the link emailed to the entity's contact when the
+/// assistance closed (unknown or used → 404; already evaluated → 409).
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "evaluateAssistanceByLink",
+    security(()),
+    params(("token" = String, Path, description = "The link's secret.")),
+    request_body = EvaluationInput,
+    responses(
+        (status = 200, description = "The assistance with its evaluation.", body = AssistanceView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistance-evaluations/<token>", data = "<body>")]
+pub async fn evaluate_by_link(
+    db: &State<DatabaseConnection>,
+    token: &str,
+    body: crate::api::JsonBody<EvaluationInput>,
+) -> AppResult<Json<AssistanceView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = assistance::evaluate(&txn, Evaluator::Link(token), &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,3 @@
+//! The web side of `domain::assistance`: its JSON routes.
+
+pub mod api;

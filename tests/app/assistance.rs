@@ -1,0 +1,439 @@
+//! Issue 33: technical assistance. A provider's coordinator plans an accompaniment of El
+//! Paujíl's alcaldía that answers its open demand, records visits with attendees, agreements
+//! and products, marks milestones, and closes it; the demand is met, the entity's contact is
+//! emailed the evaluation link, and the evaluation is taken once. Another provider cannot touch
+//! it; visits outside the span or after closing are refused.
+
+use crate::common::TestApp;
+use crate::hostile_input::everything;
+use crate::support::{DNP_COORDINATOR, api, role_token, token};
+use crate::world::days;
+use domain::entities::values::{DemandStatus, Role};
+use domain::entities::{demand, outbox};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+/// El Paujíl's open demand on plan follow-up (the demo's).
+async fn open_demand(app: &TestApp) -> demand::Model {
+    demand::Entity::find()
+        .filter(demand::Column::MunicipalityCode.eq("18256"))
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("El Paujíl's open demand")
+}
+
+fn fields(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let wanted = open_demand(&app).await;
+
+    // Every problem at once.
+    let (status, refused) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&dnp),
+        Some(
+            json!({"municipality_code": "99999", "capacity_ids": [], "objective": "",
+                    "starts_on": "2026-13-01", "ends_on": "2026-01-01", "modality": "remota"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    for field in [
+        "municipality_code",
+        "capacity_ids",
+        "objective",
+        "starts_on",
+        "modality",
+    ] {
+        assert!(
+            fields(&refused).contains(&field.to_string()),
+            "{field}: {refused}"
+        );
+    }
+
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&dnp),
+        Some(json!({
+            "municipality_code": "18256",
+            "entity_type": "alcaldia",
+            "capacity_ids": [wanted.capacity_id],
+            "objective": "Que la Secretaría de Planeación reporte el avance del plan indicativo cada trimestre.",
+            "starts_on": days(-30).to_string(),
+            "ends_on": days(150).to_string(),
+            "modality": "mixta",
+            "demand_ids": [wanted.id],
+            "contact_email": "planeacion@elpaujil-caqueta.gov.co",
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["status"], "planned");
+    assert!(
+        created["provider"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("DNP")
+    );
+    let id = created["id"].as_i64().unwrap();
+    let planned = demand::Entity::find_by_id(wanted.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        planned.status,
+        DemandStatus::Planned,
+        "the demand is answered"
+    );
+
+    // Milestones: one overdue, one done.
+    let (status, late) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/milestones"),
+        Some(&dnp),
+        Some(json!({"title": "Diagnóstico del reporte de metas", "due_on": days(-5).to_string()})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{late}");
+    assert_eq!(late["overdue"], true);
+    let (status, done) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/milestones/{}", late["id"]),
+        Some(&dnp),
+        Some(json!({"done_on": days(-1).to_string()})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{done}");
+    assert_eq!(done["overdue"], false);
+
+    // A visit inside the span starts it; one outside is refused.
+    let visit = json!({
+        "date": days(-2).to_string(), "modality": "presencial", "hours": 3.5,
+        "topics": "Revisión del plan indicativo y de los planes de acción",
+        "attendees": [{"full_name": "Luz Dary Peña", "position": "Secretaria de Planeación",
+                       "document_number": "40123456"}],
+        "agreements": [{"text": "Cargar el avance del primer trimestre", "owner": "Secretaría de Planeación",
+                        "due_on": days(20).to_string()}],
+        "products": [{"title": "Matriz de seguimiento del plan indicativo", "kind": "herramienta"}],
+    });
+    let (status, recorded) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(&dnp),
+        Some(visit.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{recorded}");
+    assert_eq!(recorded["hours"], 3.5);
+    assert!(
+        !recorded.to_string().contains("40123456"),
+        "no document shown"
+    );
+    let mut outside = visit.clone();
+    outside["date"] = json!(days(-60).to_string());
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(&dnp),
+        Some(outside),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(fields(&refused), vec!["date".to_string()]);
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(now["status"], "in_progress");
+    assert_eq!(now["visits"], 1);
+
+    // ESAP's coordinator reads it but changes nothing of DNP's; the Caquetá reviewer and El
+    // Paujíl's liaison read it; Meta's reviewer does not see it.
+    let esap = role_token(&app, Role::Coordinator).await;
+    let before = everything(&app).await;
+    for (method, path, body) in [
+        (
+            "PATCH",
+            format!("/api/v1/assistances/{id}"),
+            json!({"objective": "Otro"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/assistances/{id}/status"),
+            json!({"status": "cancelled", "reason": "no"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/assistances/{id}/visits"),
+            visit.clone(),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/milestones/{}", late["id"]),
+            json!({"done_on": null}),
+        ),
+    ] {
+        let (status, answer) = api(&app, method, &path, Some(&esap), Some(body)).await;
+        assert_eq!(status, Status::NotFound, "{method} {path}: {answer}");
+    }
+    assert!(everything(&app).await == before, "nothing was written");
+    for role in [Role::Reviewer, Role::Liaison, Role::Coordinator] {
+        let t = role_token(&app, role).await;
+        let (status, _) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/assistances/{id}"),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{role:?}");
+    }
+    let meta = token(
+        &app,
+        crate::support::META_REVIEWER.0,
+        crate::support::META_REVIEWER.1,
+    )
+    .await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&meta),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let participant = role_token(&app, Role::Participant).await;
+    let (status, _) = api(&app, "GET", "/api/v1/assistances", Some(&participant), None).await;
+    assert_eq!(status, Status::Forbidden);
+
+    // Closing needs whether the objective was reached and a summary.
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(&dnp),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        fields(&refused),
+        vec!["objective_reached".to_string(), "summary".to_string()]
+    );
+    let (status, closed) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(&dnp),
+        Some(json!({"status": "closed", "objective_reached": true,
+                    "summary": "La secretaría reporta el avance trimestral con la matriz entregada."})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{closed}");
+    let met = demand::Entity::find_by_id(wanted.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        met.status,
+        DemandStatus::Met,
+        "met with the objective reached"
+    );
+    // No more visits, no way back.
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(&dnp),
+        Some(visit),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(&dnp),
+        Some(json!({"status": "in_progress"})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+
+    // The entity's contact was emailed the evaluation link, once.
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("planeacion@elpaujil-caqueta.gov.co"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(mail.len(), 1);
+    let body = &mail[0].body_text;
+    let token = body
+        .split("/asistencias/evaluar/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the link")
+        .to_string();
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistance-evaluations/{token}"),
+        None,
+        Some(json!({"usefulness": 9})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let (status, evaluated) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistance-evaluations/{token}"),
+        None,
+        Some(json!({"usefulness": 5, "comment": "La matriz nos ordenó el reporte."})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{evaluated}");
+    assert_eq!(evaluated["evaluation"]["usefulness"], 5);
+    // The link is spent; the liaison cannot evaluate it again.
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistance-evaluations/{token}"),
+        None,
+        Some(json!({"usefulness": 1})),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let liaison = role_token(&app, Role::Liaison).await;
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/evaluation"),
+        Some(&liaison),
+        Some(json!({"usefulness": 1})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+}
+
+#[rocket::async_test]
+async fn cancelling_gives_the_demands_back_and_lists_filter() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let wanted = open_demand(&app).await;
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&esap),
+        Some(json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+                    "objective": "Acompañar el seguimiento del plan.", "starts_on": days(1).to_string(),
+                    "ends_on": days(200).to_string(), "modality": "presencial",
+                    "demand_ids": [wanted.id]})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    // The same demand cannot be answered twice.
+    let (status, refused) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&esap),
+        Some(
+            json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+                    "objective": "Otra.", "starts_on": days(1).to_string(),
+                    "ends_on": days(200).to_string(), "modality": "presencial",
+                    "demand_ids": [wanted.id]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    // A visit in the future is refused (it is recorded when it happened).
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(&esap),
+        Some(json!({"date": days(5).to_string(), "hours": 2, "topics": "Plan"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(&esap),
+        Some(json!({"status": "cancelled"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "a reason is needed");
+    let (status, cancelled) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(&esap),
+        Some(json!({"status": "cancelled", "reason": "La alcaldía pidió aplazarla."})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{cancelled}");
+    assert_eq!(
+        cancelled["cancellation_reason"],
+        "La alcaldía pidió aplazarla."
+    );
+    let reopened = demand::Entity::find_by_id(wanted.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reopened.status, DemandStatus::Open);
+
+    let (status, listed) = api(
+        &app,
+        "GET",
+        "/api/v1/assistances?municipality=18256&status=cancelled&provider=1",
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(listed["total"], 1, "{listed}");
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/assistances?status=archivada",
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+}
