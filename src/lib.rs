@@ -103,6 +103,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", territory::pages::routes())
         .mount("/", providers::pages::routes())
         .mount("/", offer::pages::routes())
+        .mount("/", assistance::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())

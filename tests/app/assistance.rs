@@ -299,7 +299,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     assert_eq!(mail.len(), 1);
     let body = &mail[0].body_text;
     let token = body
-        .split("/asistencias/evaluar/")
+        .split("/evaluar-asistencia/")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the link")
@@ -436,4 +436,180 @@ async fn cancelling_gives_the_demands_back_and_lists_filter() {
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
+}
+
+/// The pages, as a coordinator uses them in the field: create, record a visit from the phone
+/// form (one line per attendee, agreement and product), close; the entity evaluates through
+/// the emailed link without an account; everyone in the territory reads the workspace.
+#[rocket::async_test]
+async fn the_assistance_pages_carry_the_whole_journey() {
+    use crate::support::{csrf_from_client, demo_account, form_body, sign_in_client};
+    use rocket::http::ContentType;
+    let app = TestApp::with_demo().await;
+    let browser = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_client(&browser, email, password).await;
+    let csrf = csrf_from_client(&browser, "/asistencias/nueva").await;
+    let capacity = open_demand(&app).await.capacity_id.to_string();
+    let start = days(-20).to_string();
+    let end = days(100).to_string();
+    // A refused form comes back with its messages and what was typed.
+    let response = browser
+        .post("/asistencias")
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("municipality_code", "18256"),
+            ("objective", "Ordenar el archivo de gestión"),
+            ("starts_on", &start),
+            ("ends_on", &end),
+            ("modality", "presencial"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(html.contains("Elija al menos una capacidad") && html.contains("Ordenar el archivo"));
+    let response = browser
+        .post("/asistencias")
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("municipality_code", "18256"),
+            ("entity_type", "personeria"),
+            ("capacity_ids", &capacity),
+            ("objective", "Ordenar el archivo de gestión"),
+            ("starts_on", &start),
+            ("ends_on", &end),
+            ("modality", "presencial"),
+            ("contact_email", "personeria@elpaujil.example"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let location = response.headers().get_one("Location").unwrap().to_string();
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+
+    let visit_date = days(-1).to_string();
+    let response = browser
+        .post(format!("/asistencias/{id}/visitas"))
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("date", &visit_date),
+            ("modality", "presencial"),
+            ("hours", "2,5"),
+            ("topics", "Tablas de retención documental"),
+            (
+                "attendees",
+                "Marta Lucía Ríos — Personera\nJuan Pablo Gil — Auxiliar",
+            ),
+            (
+                "agreements",
+                &format!("Inventario del archivo | Personería | {}", days(30)),
+            ),
+            ("products", "Guía de organización de archivos | documento"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let html = browser
+        .get(format!("/asistencias/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    for expected in [
+        "Personería de El Paujíl",
+        "En curso",
+        "2,5 h",
+        "Marta Lucía Ríos (Personera)",
+        "Inventario del archivo — Personería",
+        "Guía de organización de archivos (Documento)",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    let response = browser
+        .post(format!("/asistencias/{id}/estado"))
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("status", "closed"),
+            ("objective_reached", "true"),
+            ("summary", "El archivo quedó inventariado."),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let summary = browser
+        .get(format!("/asistencias/{id}/cierre"))
+        .dispatch()
+        .await;
+    assert_eq!(summary.status(), Status::Ok);
+    assert!(
+        summary
+            .into_string()
+            .await
+            .unwrap()
+            .contains("El archivo quedó inventariado.")
+    );
+
+    // The entity's contact follows the emailed link, with no account.
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("personeria@elpaujil.example"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the evaluation email");
+    let token = mail
+        .body_text
+        .split("/evaluar-asistencia/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let visitor = app.another_instance(&[]).await;
+    let path = format!("/evaluar-asistencia/{token}");
+    let page = visitor.get(path.clone()).dispatch().await;
+    assert_eq!(page.status(), Status::Ok);
+    let visitor_csrf = csrf_from_client(&visitor, &path).await;
+    let response = visitor
+        .post(path.clone())
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &visitor_csrf),
+            ("usefulness", "4"),
+            ("comment", "Nos sirvió mucho."),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response
+            .into_string()
+            .await
+            .unwrap()
+            .contains("quedó registrada")
+    );
+    assert_eq!(
+        visitor.get(path).dispatch().await.status(),
+        Status::NotFound,
+        "spent"
+    );
+
+    // The Caquetá reviewer and El Paujíl's liaison read it; the list shows it.
+    for role in [Role::Reviewer, Role::Liaison] {
+        let reader = app.another_instance(&[]).await;
+        let (email, password) = demo_account(role);
+        sign_in_client(&reader, email, password).await;
+        let html = reader
+            .get("/asistencias")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        assert!(html.contains(&format!("/asistencias/{id}")), "{role:?}");
+    }
 }

@@ -167,10 +167,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         v.insert(key, "1".into());
     }
     // The demo's first technical assistance (ESAP's, in Puerto Rico) and its first milestone.
-    for key in ["assistances", "milestones"] {
+    for key in ["assistances", "milestones", "asistencias", "hitos"] {
         v.insert(key, "1".into());
     }
-    v.insert("assistance-evaluations", "enlace-que-no-existe".into());
+    for key in ["assistance-evaluations", "evaluar-asistencia"] {
+        v.insert(key, "enlace-que-no-existe".into());
+    }
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

@@ -1,0 +1,616 @@
+//! Technical assistance pages (issue 33), usable on a phone in the field: the list, a new
+//! assistance, its workspace (plan, milestones, visits, state, evaluation), the printable
+//! closing summary, and the entity's evaluation through the emailed link.
+
+use crate::accounts::guards::{MunicipalityReader, StaffUser};
+use crate::error::AppResult;
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::{Page, PageResult};
+use domain::assistance::visits::{self, AgreementInput, AttendeeInput, ProductInput, VisitInput};
+use domain::assistance::{
+    self, AssistanceInput, AssistanceView, EvaluationInput, Evaluator, ListFilter, MilestoneInput,
+    StatusInput,
+};
+use domain::entities::capacity;
+use domain::entities::values::{AssistanceStatus, Role};
+use domain::error::{AppError, FieldError};
+use rocket::form::FromForm;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        list_page,
+        new_page,
+        create_submit,
+        workspace,
+        closing_summary,
+        milestone_submit,
+        milestone_done_submit,
+        visit_submit,
+        status_submit,
+        liaison_evaluation_submit,
+        link_evaluation_page,
+        link_evaluation_submit
+    ]
+}
+
+const PER_PAGE: u64 = 25;
+
+#[derive(Serialize)]
+struct ListView {
+    rows: Vec<AssistanceView>,
+    total: u64,
+    may_create: bool,
+}
+
+#[get("/asistencias?<estado>")]
+async fn list_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: MunicipalityReader,
+    estado: Option<&str>,
+) -> PageResult {
+    let filter = ListFilter {
+        status: estado.and_then(AssistanceStatus::parse),
+        // A coordinator's list is its own provider's work; the others read their territory's.
+        provider: user.managed_provider(),
+        ..Default::default()
+    };
+    let (rows, total) = assistance::list(db.inner(), &user, &filter, 1, PER_PAGE).await?;
+    page.render(
+        "assistances",
+        "Asistencia técnica",
+        ListView {
+            rows,
+            total,
+            may_create: user.is_staff(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct CapacityBox {
+    id: i32,
+    name: String,
+    checked: bool,
+}
+
+#[derive(Serialize, Default)]
+struct NewFields {
+    municipality_code: String,
+    objective: String,
+    starts_on: String,
+    ends_on: String,
+    modality: String,
+    entity_type: String,
+    contact_email: String,
+}
+
+#[derive(Serialize)]
+struct NewView {
+    capacities: Vec<CapacityBox>,
+    form: NewFields,
+    errors: Vec<FieldError>,
+}
+
+async fn new_html(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    form: NewFields,
+    chosen: &[i32],
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let capacities = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CapacityBox {
+            checked: chosen.contains(&c.id),
+            id: c.id,
+            name: c.name,
+        })
+        .collect();
+    page.render(
+        "assistance_new",
+        "Nueva asistencia técnica",
+        NewView {
+            capacities,
+            form,
+            errors,
+        },
+    )
+}
+
+#[get("/asistencias/nueva")]
+async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, _staff: StaffUser) -> PageResult {
+    new_html(db, &page, NewFields::default(), &[], Vec::new()).await
+}
+
+#[derive(FromForm)]
+struct NewForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    municipality_code: String,
+    #[field(default = String::new())]
+    entity_type: String,
+    #[field(default = Vec::new())]
+    capacity_ids: Vec<i32>,
+    #[field(default = String::new())]
+    objective: String,
+    #[field(default = String::new())]
+    starts_on: String,
+    #[field(default = String::new())]
+    ends_on: String,
+    #[field(default = String::new())]
+    modality: String,
+    #[field(default = String::new())]
+    contact_email: String,
+}
+csrf_protected!(NewForm);
+
+#[post("/asistencias", data = "<form>")]
+async fn create_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    form: CsrfForm<NewForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = AssistanceInput {
+        municipality_code: Some(form.municipality_code.clone()),
+        entity_type: Some(form.entity_type.clone()),
+        capacity_ids: Some(form.capacity_ids.clone()),
+        objective: Some(form.objective.clone()),
+        starts_on: Some(form.starts_on.clone()),
+        ends_on: Some(form.ends_on.clone()),
+        modality: Some(form.modality.clone()),
+        contact_email: Some(form.contact_email.clone()),
+        ..Default::default()
+    };
+    let txn = domain::db::begin(db).await?;
+    match assistance::create(&txn, &staff, &input).await {
+        Ok(view) => {
+            domain::db::commit(txn).await?;
+            Ok(Flash::success(
+                Redirect::to(format!("/asistencias/{}", view.id)),
+                "Asistencia técnica creada: agregue sus hitos y registre las visitas.",
+            ))
+        }
+        Err(AppError::Validation(errors)) => {
+            let again = NewFields {
+                municipality_code: form.municipality_code,
+                objective: form.objective,
+                starts_on: form.starts_on,
+                ends_on: form.ends_on,
+                modality: form.modality,
+                entity_type: form.entity_type,
+                contact_email: form.contact_email,
+            };
+            Err(crate::web::Failure::form_again(
+                new_html(db, &page, again, &form.capacity_ids, errors).await,
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Serialize)]
+struct WorkspaceView {
+    assistance: AssistanceView,
+    visits: Vec<visits::VisitView>,
+    manages: bool,
+    /// The municipality's liaison may give the entity's evaluation.
+    may_evaluate: bool,
+    open: bool,
+    planned: bool,
+    in_progress: bool,
+    closed: bool,
+}
+
+#[get("/asistencias/<id>")]
+async fn workspace(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: MunicipalityReader,
+    id: i32,
+) -> PageResult {
+    assistance::find_visible(db.inner(), &user, id).await?;
+    let view = assistance::view(db.inner(), id).await?;
+    let manages = match assistance::find_managed(db.inner(), &user, id).await {
+        Ok(_) => true,
+        Err(AppError::NotFound | AppError::Forbidden) => false,
+        Err(other) => return Err(other.into()),
+    };
+    let title = format!("Asistencia técnica · {}", view.municipality_name);
+    page.render(
+        "assistance",
+        &title,
+        WorkspaceView {
+            visits: visits::list(db.inner(), id).await?,
+            manages,
+            may_evaluate: user.role == Role::Liaison
+                && view.status == AssistanceStatus::Closed
+                && view.evaluation.is_none(),
+            open: !view.status.is_final(),
+            planned: view.status == AssistanceStatus::Planned,
+            in_progress: view.status == AssistanceStatus::InProgress,
+            closed: view.status == AssistanceStatus::Closed,
+            assistance: view,
+        },
+    )
+}
+
+/// The closing summary the entity prints.
+#[get("/asistencias/<id>/cierre")]
+async fn closing_summary(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: MunicipalityReader,
+    id: i32,
+) -> PageResult {
+    assistance::find_visible(db.inner(), &user, id).await?;
+    let view = assistance::view(db.inner(), id).await?;
+    if view.status != AssistanceStatus::Closed {
+        return Err(AppError::Conflict(
+            "El resumen de cierre existe cuando la asistencia se cierra.".into(),
+        )
+        .into());
+    }
+    let title = format!("Resumen de cierre · {}", view.municipality_name);
+    page.render(
+        "assistance_summary",
+        &title,
+        WorkspaceView {
+            visits: visits::list(db.inner(), id).await?,
+            manages: false,
+            may_evaluate: false,
+            open: false,
+            planned: false,
+            in_progress: false,
+            closed: true,
+            assistance: view,
+        },
+    )
+}
+
+/// Back to the workspace with what happened: the success message, or every problem.
+fn back<T>(id: i32, result: AppResult<T>, done: &str) -> PageResult<Flash<Redirect>> {
+    let to = Redirect::to(format!("/asistencias/{id}"));
+    match result {
+        Ok(_) => Ok(Flash::success(to, done)),
+        Err(error) => match error.0 {
+            AppError::Validation(errors) => Ok(Flash::error(
+                to,
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+            AppError::Conflict(message) => Ok(Flash::error(to, message)),
+            other => Err(other.into()),
+        },
+    }
+}
+
+/// Runs one write in its own transaction.
+async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
+where
+    F: AsyncFnOnce(&sea_orm::DatabaseTransaction) -> domain::error::AppResult<T>,
+{
+    let txn = domain::db::begin(db).await?;
+    let out = work(&txn).await?;
+    domain::db::commit(txn).await?;
+    Ok(out)
+}
+
+#[derive(FromForm)]
+struct MilestoneForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    title: String,
+    #[field(default = String::new())]
+    due_on: String,
+}
+csrf_protected!(MilestoneForm);
+
+#[post("/asistencias/<id>/hitos", data = "<form>")]
+async fn milestone_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<MilestoneForm>,
+) -> PageResult<Flash<Redirect>> {
+    let input = MilestoneInput {
+        title: Some(form.0.title),
+        due_on: Some(form.0.due_on),
+    };
+    let result = write(db, async |txn| {
+        assistance::add_milestone(txn, &staff, id, &input).await
+    })
+    .await;
+    back(id, result, "Hito agregado.")
+}
+
+#[derive(FromForm)]
+struct DoneForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    done_on: String,
+    #[field(default = 0)]
+    assistance_id: i32,
+}
+csrf_protected!(DoneForm);
+
+#[post("/hitos/<milestone>", data = "<form>")]
+async fn milestone_done_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    milestone: i32,
+    form: CsrfForm<DoneForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let done = Some(form.done_on.trim()).filter(|d| !d.is_empty());
+    let result = write(db, async |txn| {
+        assistance::mark_milestone(txn, &staff, milestone, Some(done)).await
+    })
+    .await;
+    back(form.assistance_id, result, "Hito actualizado.")
+}
+
+#[derive(FromForm)]
+struct VisitForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    date: String,
+    #[field(default = String::new())]
+    modality: String,
+    #[field(default = String::new())]
+    hours: String,
+    #[field(default = String::new())]
+    topics: String,
+    /// One attendee per line: «Nombre — cargo».
+    #[field(default = String::new())]
+    attendees: String,
+    /// One per line: «compromiso | responsable | AAAA-MM-DD».
+    #[field(default = String::new())]
+    agreements: String,
+    /// One per line: «título | tipo».
+    #[field(default = String::new())]
+    products: String,
+}
+csrf_protected!(VisitForm);
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+impl VisitForm {
+    fn input(&self) -> VisitInput {
+        VisitInput {
+            date: Some(self.date.clone()),
+            modality: Some(self.modality.clone()),
+            hours: self.hours.trim().replace(',', ".").parse().ok(),
+            topics: Some(self.topics.clone()),
+            attendees: Some(
+                lines(&self.attendees)
+                    .map(|l| {
+                        let (name, position) =
+                            l.split_once('—').or(l.split_once(" - ")).unwrap_or((l, ""));
+                        AttendeeInput {
+                            full_name: Some(name.trim().to_string()),
+                            position: Some(position.trim().to_string()),
+                            ..Default::default()
+                        }
+                    })
+                    .collect(),
+            ),
+            agreements: Some(
+                lines(&self.agreements)
+                    .map(|l| {
+                        let mut parts = l.split('|').map(str::trim);
+                        AgreementInput {
+                            text: parts.next().map(str::to_string),
+                            owner: parts.next().map(str::to_string),
+                            due_on: parts.next().map(str::to_string),
+                        }
+                    })
+                    .collect(),
+            ),
+            products: Some(
+                lines(&self.products)
+                    .map(|l| {
+                        let mut parts = l.split('|').map(str::trim);
+                        ProductInput {
+                            title: parts.next().map(str::to_string),
+                            kind: parts.next().map(str::to_lowercase),
+                        }
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[post("/asistencias/<id>/visitas", data = "<form>")]
+async fn visit_submit(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<VisitForm>,
+) -> PageResult<Flash<Redirect>> {
+    let input = form.0.input();
+    let result = write(db, async |txn| {
+        visits::record(txn, &staff, id, &input).await
+    })
+    .await;
+    back(id, result, "Visita registrada.")
+}
+
+#[derive(FromForm)]
+struct StatusForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    status: String,
+    #[field(default = String::new())]
+    reason: String,
+    objective_reached: Option<String>,
+    #[field(default = String::new())]
+    summary: String,
+}
+csrf_protected!(StatusForm);
+
+#[post("/asistencias/<id>/estado", data = "<form>")]
+async fn status_submit(
+    db: &State<DatabaseConnection>,
+    notifier: crate::mail::Mailer<'_>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<StatusForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = StatusInput {
+        status: Some(form.status.clone()),
+        reason: Some(form.reason),
+        objective_reached: match form.objective_reached.as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+        summary: Some(form.summary),
+    };
+    let result = write(db, async |txn| {
+        assistance::change_status(txn, &notifier, &staff, id, &input).await
+    })
+    .await;
+    let done = match form.status.as_str() {
+        "in_progress" => "La asistencia está en curso.",
+        "closed" => "Asistencia cerrada: la entidad recibe el enlace para evaluarla.",
+        _ => "Asistencia cancelada.",
+    };
+    back(id, result, done)
+}
+
+#[derive(FromForm)]
+struct EvaluationForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = 0)]
+    usefulness: i64,
+    #[field(default = String::new())]
+    comment: String,
+}
+csrf_protected!(EvaluationForm);
+
+impl EvaluationForm {
+    fn input(&self) -> EvaluationInput {
+        EvaluationInput {
+            usefulness: Some(self.usefulness),
+            comment: Some(self.comment.clone()),
+        }
+    }
+}
+
+#[post("/asistencias/<id>/evaluacion", data = "<form>")]
+async fn liaison_evaluation_submit(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+    form: CsrfForm<EvaluationForm>,
+) -> PageResult<Flash<Redirect>> {
+    let input = form.0.input();
+    let result = write(db, async |txn| {
+        assistance::evaluate(txn, Evaluator::Liaison(&user, id), &input).await
+    })
+    .await;
+    back(
+        id,
+        result,
+        "Gracias: la evaluación de la entidad quedó registrada.",
+    )
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    assistance: AssistanceView,
+    token: String,
+    done: bool,
+}
+
+/// The evaluation form the entity's contact reaches from the email (no account needed).
+#[get("/evaluar-asistencia/<token>")]
+async fn link_evaluation_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> PageResult {
+    let view = assistance::by_evaluation_link(db.inner(), token).await?;
+    page.render(
+        "assistance_evaluation",
+        "Evalúe la asistencia técnica",
+        LinkView {
+            done: view.evaluation.is_some(),
+            assistance: view,
+            token: token.to_string(),
+        },
+    )
+}
+
+#[post("/evaluar-asistencia/<token>", data = "<form>")]
+async fn link_evaluation_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+    form: CsrfForm<EvaluationForm>,
+) -> PageResult {
+    let input = form.0.input();
+    let result = write(db.inner(), async |txn| {
+        assistance::evaluate(txn, Evaluator::Link(token), &input).await
+    })
+    .await;
+    match result {
+        Ok(view) => page.render(
+            "assistance_evaluation",
+            "Evalúe la asistencia técnica",
+            LinkView {
+                done: true,
+                assistance: view,
+                token: String::new(),
+            },
+        ),
+        Err(error) => match error.0 {
+            AppError::Validation(errors) => {
+                let view = assistance::by_evaluation_link(db.inner(), token).await?;
+                Err(crate::web::Failure::form_again(page.render(
+                    "assistance_evaluation",
+                    "Evalúe la asistencia técnica",
+                    LinkErrors {
+                        assistance: view,
+                        token: token.to_string(),
+                        done: false,
+                        errors,
+                    },
+                )))
+            }
+            other => Err(other.into()),
+        },
+    }
+}
+
+#[derive(Serialize)]
+struct LinkErrors {
+    assistance: AssistanceView,
+    token: String,
+    done: bool,
+    errors: Vec<FieldError>,
+}
