@@ -764,6 +764,7 @@ async fn assistances<C: ConnectionTrait>(
         }
         .insert(db)
         .await?;
+        crate::assistance::figures::refresh(db, place).await?;
     }
     Ok(())
 }

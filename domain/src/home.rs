@@ -30,6 +30,8 @@ pub struct LiaisonHome {
     pub demands: Vec<crate::demand::DemandView>,
     pub open_demands: usize,
     pub capacities: Vec<LiaisonCapacity>,
+    /// The technical assistance the municipality receives (issue 33), newest first.
+    pub assistances: Vec<crate::assistance::AssistanceView>,
 }
 
 #[derive(Serialize)]
@@ -210,7 +212,10 @@ pub async fn liaison(db: &DatabaseConnection, user: &Actor) -> AppResult<Liaison
     let impact = crate::indicators::impact::municipality(db, user, &code).await?;
     let (demands, _) =
         crate::demand::list(db, user, &crate::demand::DemandFilter::default(), 1, 20).await?;
+    let (assistances, _) =
+        crate::assistance::list(db, user, &crate::assistance::ListFilter::default(), 1, 20).await?;
     Ok(LiaisonHome {
+        assistances,
         open_demands: demands
             .iter()
             .filter(|d| d.status == DemandStatus::Open)

@@ -12,8 +12,8 @@ use crate::accounts::actor::Actor;
 use crate::cohorts::overlap::{self, OverlapQuery, Pair};
 use crate::entities::values::{CohortStatus, DemandStatus};
 use crate::entities::{
-    capacity, cohort, cohort_department, cohort_figure, cohort_municipality, course_capacity,
-    demand, demand_referral, municipality,
+    assistance_figure, capacity, cohort, cohort_department, cohort_figure, cohort_municipality,
+    course_capacity, demand, demand_referral, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
@@ -122,6 +122,12 @@ pub struct OfferRow {
     pub completed: i64,
     /// Valid certificates of its people.
     pub certified: i64,
+    /// Technical assistances it received (not cancelled; issue 33), all time.
+    pub assistances: i64,
+    /// Of those, closed.
+    pub assistances_closed: i64,
+    /// Their visits.
+    pub visits: i64,
 }
 
 /// A municipality that received nothing on a capacity (with the filters chosen).
@@ -181,6 +187,9 @@ struct Cell {
     enrolled: i64,
     completed: i64,
     certified: i64,
+    assistances: i64,
+    assistances_closed: i64,
+    visits: i64,
 }
 
 /// The view for `filters` (already scoped).
@@ -332,6 +341,28 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             }
         }
     }
+    // Technical assistance, from its figures.
+    let mut assisted = assistance_figure::Entity::find();
+    if let Some(d) = department {
+        assisted = assisted.filter(assistance_figure::Column::DepartmentCode.eq(d));
+    }
+    if let Some(p) = filters.provider {
+        assisted = assisted.filter(assistance_figure::Column::ProviderId.eq(p));
+    }
+    if let Some(c) = filters.capacity {
+        assisted = assisted.filter(assistance_figure::Column::CapacityId.eq(c));
+    }
+    for row in assisted.all(db).await? {
+        if !places.contains_key(&row.municipality_code) {
+            continue;
+        }
+        let cell = cells
+            .entry((row.municipality_code, row.capacity_id, row.provider_id))
+            .or_default();
+        cell.assistances += i64::from(row.assistances);
+        cell.assistances_closed += i64::from(row.closed);
+        cell.visits += i64::from(row.visits);
+    }
     let capacities: Vec<capacity::Model> = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -364,6 +395,9 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 enrolled: cell.enrolled,
                 completed: cell.completed,
                 certified: cell.certified,
+                assistances: cell.assistances,
+                assistances_closed: cell.assistances_closed,
+                visits: cell.visits,
             }
         })
         .collect();
@@ -523,6 +557,9 @@ pub async fn workbook(
                     Column::integer("Inscritos", 9.0),
                     Column::integer("Aprobaron", 9.0),
                     Column::integer("Certificados", 9.0),
+                    Column::integer("Asistencias técnicas", 11.0),
+                    Column::integer("Asistencias cerradas", 11.0),
+                    Column::integer("Visitas", 9.0),
                 ],
             )?;
             for r in &report.items {
@@ -537,6 +574,9 @@ pub async fn workbook(
                     Cell::Int(r.enrolled),
                     Cell::Int(r.completed),
                     Cell::Int(r.certified),
+                    Cell::Int(r.assistances),
+                    Cell::Int(r.assistances_closed),
+                    Cell::Int(r.visits),
                 ])?;
             }
         }

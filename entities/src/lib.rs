@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod assistance;
 pub mod assistance_capacity;
 pub mod assistance_demand;
+pub mod assistance_figure;
 pub mod assistance_milestone;
 pub mod assistance_staff;
 pub mod assistance_visit;

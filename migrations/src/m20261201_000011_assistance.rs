@@ -7,7 +7,9 @@
 //!   strengthens, the provider's people assigned, the demands it answers;
 //! - `assistance_milestones`: the plan's milestones (hitos) with due dates;
 //! - `assistance_visits` with their `visit_attendees`, `visit_agreements` (compromisos) and
-//!   `visit_products` (herramientas, documentos, plantillas).
+//!   `visit_products` (herramientas, documentos, plantillas);
+//! - `assistance_figures`: per municipality × capacity × provider, the assistances, closed,
+//!   closed with the objective reached, and visits, kept in the writing transaction.
 
 use sea_orm_migration::prelude::*;
 
@@ -308,6 +310,33 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // The figures every view of what a municipality received reads (kept by the domain in
+        // the writing transaction; never recomputed on a request).
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistance_figures")
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    // Not cancelled; closed; closed with the objective reached; visits.
+                    .col(ColumnDef::new("assistances").integer().not_null())
+                    .col(ColumnDef::new("closed").integer().not_null())
+                    .col(ColumnDef::new("reached").integer().not_null())
+                    .col(ColumnDef::new("visits").integer().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col("municipality_code")
+                            .col("capacity_id")
+                            .col("provider_id"),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("assistance_figures", &["department_code"]))
+            .await?;
         for (table, columns) in [
             ("assistances", &["municipality_code", "status"][..]),
             ("assistances", &["provider_id"][..]),
@@ -324,6 +353,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            "assistance_figures",
             "visit_products",
             "visit_agreements",
             "visit_attendees",

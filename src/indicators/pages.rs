@@ -92,6 +92,8 @@ struct CapacityView<'a> {
 
 #[derive(Serialize)]
 struct MunicipalityView<'a> {
+    /// The technical assistances it receives (issue 33), newest first.
+    assistances: Vec<domain::assistance::AssistanceView>,
     municipality: &'a domain::reports::place::Place,
     capacities: Vec<CapacityView<'a>>,
     trained_any: bool,
@@ -161,7 +163,20 @@ async fn municipality_page(
                 .collect(),
         })
         .collect();
+    // Issue 33: the technical assistance it receives, beside its training.
+    let (assistances, _) = domain::assistance::list(
+        db.inner(),
+        &user,
+        &domain::assistance::ListFilter {
+            municipality: Some(impact.municipality.code.clone()),
+            ..Default::default()
+        },
+        1,
+        50,
+    )
+    .await?;
     let view = MunicipalityView {
+        assistances,
         municipality: &impact.municipality,
         trained_any: impact.capacities.iter().any(|c| c.trained > 0),
         capacities,

@@ -54,8 +54,8 @@ impl From<OfferParams> for OfferQuery {
 /// With a department, `without_offer` lists the municipality × capacity cells that received
 /// nothing. `overlaps` pairs cohorts of different providers on a same capacity, place and
 /// time; `unanswered_demands` lists the open demands with nothing planned and the providers
-/// they were pointed to. **Extension:** the technical-assistance counts of the contract
-/// (`assistances`, `visits`) arrive with the technical-assistance capability.
+/// they were pointed to. `assistances` (not cancelled; `assistances_closed` of them closed) and
+/// `visits` count technical assistance, from its maintained figures, whatever the dates.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportOffer",

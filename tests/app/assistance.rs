@@ -290,6 +290,32 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     .await;
     assert_eq!(status, Status::Conflict);
 
+    // Counted beside training in the offer view, from the maintained figures.
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (_, offer) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
+    let row = offer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["municipality_code"] == "18256"
+                && r["capacity_id"] == wanted.capacity_id
+                && r["provider"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("DNP")
+        })
+        .expect("DNP's row in El Paujíl");
+    assert_eq!(
+        (
+            row["assistances"].as_i64(),
+            row["assistances_closed"].as_i64(),
+            row["visits"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{row}"
+    );
+
     // The entity's contact was emailed the evaluation link, once.
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("planeacion@elpaujil-caqueta.gov.co"))

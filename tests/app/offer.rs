@@ -55,6 +55,22 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
         "{report}"
     );
 
+    // Technical assistance counts beside training: ESAP accompanies Puerto Rico's alcaldía on
+    // its own revenue (one assistance, one visit so far).
+    let revenue: Vec<&Value> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["municipality_code"] == "18592"
+                && r["provider"]["id"] == 1
+                && r["assistances"].as_i64() > Some(0)
+        })
+        .collect();
+    assert_eq!(revenue.len(), 1, "{revenue:?}");
+    assert_eq!(revenue[0]["assistances_closed"], 0);
+    assert_eq!(revenue[0]["visits"], 1);
+
     // Florencia received nothing on planning: a cell without offer.
     let gaps = report["without_offer"].as_array().unwrap();
     assert!(

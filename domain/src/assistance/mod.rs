@@ -9,6 +9,7 @@
 //! territorial direction's coordinator, ESAP's in its departments); reading follows the
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
+pub mod figures;
 pub mod visits;
 
 use crate::accounts::actor::Actor;
@@ -687,6 +688,7 @@ pub async fn create<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_links(db, user.id, saved.id, &plan).await?;
+    figures::refresh(db, &plan.municipality.code).await?;
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -720,6 +722,7 @@ pub async fn update<C: ConnectionTrait>(
     }
     let before = view(db, id).await?;
     let plan = plan(db, user, current.provider_id, input, Some(&current)).await?;
+    let previous_place = current.municipality_code.clone();
     let mut model: assistance::ActiveModel = current.into();
     model.municipality_code = Set(plan.municipality.code.clone());
     model.entity_type = Set(plan.entity_type);
@@ -731,6 +734,10 @@ pub async fn update<C: ConnectionTrait>(
     model.updated_at = Set(crate::time::now());
     model.update(db).await?;
     write_links(db, user.id, id, &plan).await?;
+    figures::refresh(db, &plan.municipality.code).await?;
+    if previous_place != plan.municipality.code {
+        figures::refresh(db, &previous_place).await?;
+    }
     let after = view(db, id).await?;
     audit::record(
         db,
@@ -876,6 +883,7 @@ pub async fn change_status<C: ConnectionTrait>(
         _ => {}
     }
     model.update(db).await?;
+    figures::refresh(db, &current.municipality_code).await?;
     if let (Some(token), Some(contact)) = (&evaluation_token, &current.contact_email) {
         let view = view(db, id).await?;
         let message = EvaluationRequest {
