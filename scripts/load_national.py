@@ -37,6 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ANTIOQUIA = "05"
 COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
+# The synthetic offer is spread over five providers; ESAP's coordinator manages only ESAP's, so
+# the admin revokes (issue 32).
+ADMIN = ("admin@aulaterritorial.example", "Admin-Aula-2026")
 REVIEWER = ("revisor.antioquia@aulaterritorial.example", "Revisa-Antioquia-2026")
 
 
@@ -271,6 +274,7 @@ def main():
         ]
         # Issue 19: credentials of list 1 (certificate ids 1–131,072); 100 of its certificates
         # revoked through the API first (again: 409, nothing changes), so the list has bits set.
+        admin_bearer = {"Authorization": f"Bearer {api_token(base, *ADMIN)}"}
         import sqlite3
         with sqlite3.connect(database) as con:
             codes = [r[0] for r in con.execute(
@@ -280,7 +284,7 @@ def main():
             revoke = urllib.request.Request(
                 f"{base}/api/v1/certificates/{code}/revoke", method="POST",
                 data=json.dumps({"reason": "Prueba de carga"}).encode(),
-                headers=dict(bearer, **{"Content-Type": "application/json"}))
+                headers=dict(admin_bearer, **{"Content-Type": "application/json"}))
             try:
                 urllib.request.urlopen(revoke).read()
             except urllib.error.HTTPError as error:
