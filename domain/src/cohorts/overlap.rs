@@ -352,6 +352,11 @@ pub struct OverlapQuery {
 pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
     let mut select =
         cohort::Entity::find().filter(cohort::Column::Status.ne(CohortStatus::Cancelled));
+    // A pair meets in the department only if both cohorts target it (a municipality of it, or
+    // the department): the others never pair there, so they are not read at all.
+    if let Some(code) = crate::reports::non_empty(&query.department) {
+        select = select.filter(super::scope::in_department(&code));
+    }
     if let Some(from) = query.from {
         select = select.filter(cohort::Column::EndDate.gte(from));
     }
