@@ -31,6 +31,7 @@ pub mod indicators;
 pub mod jobs;
 pub mod mail;
 pub mod network;
+pub mod open_data;
 pub mod paging;
 pub mod parse;
 pub mod people;
