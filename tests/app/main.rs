@@ -28,6 +28,7 @@ mod hostile_input;
 mod import_pipeline;
 mod indicators;
 mod mail;
+mod open_data;
 mod openapi;
 mod people;
 mod reference_api;
