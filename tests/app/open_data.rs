@@ -149,7 +149,12 @@ async fn the_files_and_the_page_answer_anyone_without_signing_in() {
         let mut header = dataset.header();
         header.sort_unstable();
         for item in &items {
-            let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
+            let keys: Vec<&str> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
             assert_eq!(keys, header, "{path}: the same keys as the CSV");
         }
     }
@@ -215,10 +220,20 @@ async fn the_files_and_the_page_answer_anyone_without_signing_in() {
 async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cancelled_one() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
-    let draft = world.cohort().name("Borrador de prueba").draft().create().await;
+    let draft = world
+        .cohort()
+        .name("Borrador de prueba")
+        .draft()
+        .create()
+        .await;
     let cancelled = world.cohort().name("Cancelada de prueba").create().await;
     world.move_cohort(cancelled.id, "cancelled").await;
-    let national = world.cohort().name("Nacional de prueba").national().create().await;
+    let national = world
+        .cohort()
+        .name("Nacional de prueba")
+        .national()
+        .create()
+        .await;
     let antioquia = world
         .cohort()
         .name("Antioquia de prueba")
@@ -350,7 +365,12 @@ async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
         .await;
     // Medellín: 3 people, all completing; Abejorral: 6 people, 5 completing.
     let medellin = world.people("medellin").count(3).of("05001").create().await;
-    let abejorral = world.people("abejorral").count(6).of("05002").create().await;
+    let abejorral = world
+        .people("abejorral")
+        .count(6)
+        .of("05002")
+        .create()
+        .await;
     let mut marks = Vec::new();
     for (n, person) in medellin.iter().chain(&abejorral).enumerate() {
         let enrolment = world.enrol(cohort.id, person.id).await;
@@ -384,7 +404,11 @@ async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
             .collect()
     };
     let small = of("05001");
-    assert_eq!(small.len(), 2, "one row per capacity of the course: {small:?}");
+    assert_eq!(
+        small.len(),
+        2,
+        "one row per capacity of the course: {small:?}"
+    );
     for row in &small {
         assert_eq!(row["nombre_municipio"], "Medellín");
         assert_eq!(row["codigo_departamento"], "05");
@@ -511,7 +535,11 @@ async fn no_file_holds_anything_of_a_person() {
     // Nor any account: instructors, coordinators, reviewers.
     for account in user::Entity::find().all(app.db()).await.unwrap() {
         for (path, body) in &bodies {
-            assert!(!body.contains(&account.email), "{path} holds {}", account.email);
+            assert!(
+                !body.contains(&account.email),
+                "{path} holds {}",
+                account.email
+            );
             assert!(
                 !body.contains(&account.full_name),
                 "{path} holds «{}»",

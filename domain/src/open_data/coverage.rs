@@ -8,13 +8,12 @@ use crate::entities::{capacity, capacity_year_figure, department, municipality};
 use crate::error::AppResult;
 use crate::spreadsheets::{CsvField, CsvFile};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryOrder, QuerySelect,
-    RelationTrait,
+    ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::Serialize;
 
-/// One municipality × capacity × year. The serde names are the dictionary's columns
-/// ([`super::COVERAGE`]); a count of 1 to 4 is `null`.
+/// One municipality × capacity × year with someone trained; the keys are the columns of the
+/// data dictionary (`/datos-abiertos`), and a count of 1 to 4 is `null` (suppressed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = OpenDataCoverageRow)]
 pub struct CoverageRow {
@@ -42,15 +41,15 @@ pub struct CoverageRow {
     pub year: i32,
     /// Distinct people trained; `null` from 1 to 4.
     #[serde(rename = "personas_formadas")]
-    #[schema(minimum = 0)]
+    #[schema(required = true, minimum = 0)]
     pub trained: Option<i64>,
     /// Of them, those who completed; `null` from 1 to 4.
     #[serde(rename = "personas_aprobadas")]
-    #[schema(minimum = 0)]
+    #[schema(required = true, minimum = 0)]
     pub completed: Option<i64>,
     /// Of them, those holding a valid certificate; `null` from 1 to 4.
     #[serde(rename = "personas_certificadas")]
-    #[schema(minimum = 0)]
+    #[schema(required = true, minimum = 0)]
     pub certified: Option<i64>,
 }
 
@@ -173,7 +172,12 @@ mod tests {
     fn json_keys_and_csv_fields_follow_the_dictionary() {
         let json = serde_json::to_value(row()).unwrap();
         // The same names, and in the same order in the text (a `Value` sorts its keys).
-        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut header = COVERAGE.header();
         header.sort_unstable();
         assert_eq!(keys, header);

@@ -10,8 +10,8 @@ use crate::spreadsheets::{CsvField, CsvFile};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ pub const PUBLISHED: [CohortStatus; 3] = [
     CohortStatus::Closed,
 ];
 
-/// One published cohort. The serde names are the dictionary's columns ([`super::OFFER`]).
+/// One published cohort; the keys are the columns of the data dictionary (`/datos-abiertos`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = OpenDataOfferRow)]
 pub struct OfferRow {
@@ -38,7 +38,7 @@ pub struct OfferRow {
     pub provider: String,
     /// The provider's NIT with its check digit, when recorded.
     #[serde(rename = "nit_oferente")]
-    #[schema(example = "899999011-0")]
+    #[schema(required = true, example = "899999011-0")]
     pub provider_nit: Option<String>,
     #[serde(rename = "codigo_curso")]
     pub course_code: String,
@@ -191,7 +191,10 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
 
     let mut capacities: HashMap<i32, (Vec<String>, Vec<String>)> = HashMap::new();
     let linked: Vec<(i32, String, String)> = course_capacity::Entity::find()
-        .join(JoinType::InnerJoin, course_capacity::Relation::Capacity.def())
+        .join(
+            JoinType::InnerJoin,
+            course_capacity::Relation::Capacity.def(),
+        )
         .select_only()
         .column(course_capacity::Column::CourseId)
         .column(capacity::Column::Code)
@@ -315,7 +318,12 @@ mod tests {
     fn json_keys_and_csv_fields_follow_the_dictionary() {
         let json = serde_json::to_value(row()).unwrap();
         // The same names, and in the same order in the text (a `Value` sorts its keys).
-        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut header = OFFER.header();
         header.sort_unstable();
         assert_eq!(keys, header);

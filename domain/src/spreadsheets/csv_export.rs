@@ -144,7 +144,10 @@ mod tests {
             "uno, dos\r\ntres".into(),
             CsvField::Number(Some(-3)),
         ]]);
-        assert!(text.ends_with("\"a\"\"b\",\"uno, dos\r\ntres\",-3\r\n"), "{text}");
+        assert!(
+            text.ends_with("\"a\"\"b\",\"uno, dos\r\ntres\",-3\r\n"),
+            "{text}"
+        );
     }
 
     #[test]
