@@ -23,6 +23,7 @@ pub mod home;
 pub mod indicators;
 pub mod mail;
 pub mod offer;
+pub mod open_data;
 pub mod openapi;
 pub mod parse;
 pub mod people;
@@ -107,6 +108,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
+        .mount("/", open_data::pages::routes())
+        .mount("/", open_data::api::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
         .mount("/api/v1", territory::api::routes())

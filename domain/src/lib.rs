@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod mail;
 pub mod network;
 pub mod offer;
+pub mod open_data;
 pub mod paging;
 pub mod parse;
 pub mod people;

@@ -45,6 +45,7 @@ use utoipa::{Modify, ToResponse};
         (name = "providers", description = "Every provider of training and technical assistance (oferentes)."),
         (name = "demand", description = "Municipal demand for training, and the territorial directions."),
         (name = "surveys", description = "Satisfaction and follow-up surveys, and their report."),
+        (name = "open-data", description = "**Extension.** The open data sets (Ley 1712 de 2014): the offer and the coverage per municipality × capacity × year, as CSV and JSON, public, at the site root (`/open-data/…`); their dictionary is the page `/datos-abiertos`. No personal data; counts from 1 to 4 are suppressed."),
         (name = "operations", description = "This description and the health check."),
     ),
     paths(
@@ -156,6 +157,10 @@ use utoipa::{Modify, ToResponse};
         crate::assistance::api::list_visits,
         crate::assistance::api::evaluate_as_liaison,
         crate::assistance::api::evaluate_by_link,
+        crate::open_data::api::offer_csv,
+        crate::open_data::api::offer_json,
+        crate::open_data::api::coverage_csv,
+        crate::open_data::api::coverage_json,
         description,
         crate::web::health,
     ),

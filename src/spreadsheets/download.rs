@@ -36,6 +36,16 @@ impl Download {
         }
     }
 
+    /// A CSV file (`text/csv; charset=utf-8`), e.g. an open data set's
+    /// (`domain::spreadsheets::CsvFile`).
+    pub fn csv(filename: &str, body: Vec<u8>) -> Self {
+        Self {
+            filename: filename.to_string(),
+            content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+            body,
+        }
+    }
+
     pub fn filename(&self) -> &str {
         &self.filename
     }

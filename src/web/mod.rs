@@ -363,7 +363,7 @@ pub fn error_page(
 #[catch(default)]
 async fn default_catcher(status: Status, request: &Request<'_>) -> Caught {
     // A page that no route answered ran no guard: look up who is signed in for the menu.
-    if !problem::is_api(request) {
+    if !problem::answers_problem(request) {
         crate::accounts::guards::establish(request).await;
     }
     Caught(status)
@@ -399,7 +399,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Caught {
             Some((detail, errors)) => (detail.as_str(), errors.as_slice()),
             None => (detail, &[][..]),
         };
-        if problem::is_api(request) {
+        if problem::answers_problem(request) {
             return Ok(problem_response(status, detail.to_string(), errors));
         }
         // People who are not signed in go to the sign-in page and come back afterwards.

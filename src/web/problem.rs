@@ -60,6 +60,13 @@ pub fn is_api(request: &Request<'_>) -> bool {
     request.uri().path().as_str().starts_with("/api/")
 }
 
+/// Whether an error is answered as problem+json rather than a Spanish page: the API's, and
+/// the open data files' (`/open-data/…`, read by programs; described in the same OpenAPI
+/// document).
+pub fn answers_problem(request: &Request<'_>) -> bool {
+    is_api(request) || request.uri().path().as_str().starts_with("/open-data/")
+}
+
 impl<'r> Responder<'r, 'static> for WebError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let WebError(error) = self;
@@ -68,7 +75,7 @@ impl<'r> Responder<'r, 'static> for WebError {
         }
         // A 503 gets its `Retry-After` from the headers fairing, whatever produced it.
         let status = status_of(&error);
-        let mut response = if is_api(request) {
+        let mut response = if answers_problem(request) {
             problem_response(status, error.public_detail(), error.field_errors())
         } else {
             let html = super::error_page(

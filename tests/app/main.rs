@@ -30,6 +30,7 @@ mod import_pipeline;
 mod indicators;
 mod mail;
 mod offer;
+mod open_data;
 mod openapi;
 mod people;
 mod providers;

@@ -81,11 +81,24 @@
 //! overwrites it), every column formatted as text (so `05001` typed by hand keeps its zero), and
 //! a drop-down list for each column that has allowed values.
 //!
+//! # CSV files to publish ([`CsvFile`], [`CsvField`])
+//!
+//! ```text
+//! CsvFile::new(header: &[&str]) -> CsvFile ; CsvFile::row(&mut self, fields: &[CsvField])
+//! CsvFile::into_bytes(self) -> Vec<u8>
+//! enum CsvField { Text(String), Number(Option<i64>) }  (+ From impls)
+//! ```
+//!
+//! The open data sets' files (`crate::open_data`): UTF-8 with BOM, comma, CRLF, text always
+//! quoted (codes keep their zeros), formula-looking text defused, an absent number empty; see
+//! `csv_export.rs`.
+//!
 //! # Downloads
 //!
 //! Sending a file is the web layer's business: `spreadsheets::Download` in the app crate (a
 //! Rocket responder with the content type, `Content-Disposition` and `Cache-Control: no-store`).
 
+mod csv_export;
 mod export;
 mod import;
 pub mod pipeline;
@@ -94,6 +107,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
+pub use csv_export::{CsvField, CsvFile};
 pub use export::{Cell, ChartKind, Column, ColumnKind, ExportBook, SheetWriter};
 pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_requiring};
 pub use pipeline::{Import, Mode, Source};

@@ -1,0 +1,297 @@
+//! Open data (issue 32): the offer and the coverage are public information in Colombia (Ley
+//! 1712 de 2014, transparencia y acceso a la información pública), published without
+//! authentication as CSV and JSON in the shape datos.gov.co takes, with their data dictionary
+//! ([`DATASETS`], shown at `/datos-abiertos`) and no personal data.
+//!
+//! - [`offer`]: every published cohort of every provider (open, in progress, closed; never
+//!   drafts nor cancelled ones, which may never have been published): four set-based queries
+//!   whatever the size of the offer.
+//! - [`coverage`]: per municipality × capacity × year, the people trained, completed and
+//!   certified, read from the figures model (`capacity_year_figures`, one query); counts from
+//!   1 to 4 are suppressed ([`suppressed`]).
+//!
+//! Both files have one row type: its `serde` names are the JSON keys and the CSV header, both
+//! equal to the dictionary's column names (the tests hold them together). In JSON a file is an
+//! array of objects (what datos.gov.co's SODA API answers), a list column a JSON list and a
+//! suppressed count `null`; in CSV a list is joined with `;` and a suppressed count is empty.
+//! Technical assistance is not recorded by the product yet: its columns will be added when it
+//! is, and the dictionary says so.
+
+pub mod coverage;
+pub mod offer;
+
+use serde::Serialize;
+
+/// The smallest count published: 1 to 4 people could be recognised, so they are suppressed.
+pub const MIN_PUBLISHED: i64 = 5;
+
+/// A count as published: `None` (suppressed) from 1 to [`MIN_PUBLISHED`] − 1, the count
+/// otherwise (0 included: a row exists only where someone was trained, and "nobody of them"
+/// identifies no one).
+pub fn suppressed(count: i64) -> Option<i64> {
+    if (1..MIN_PUBLISHED).contains(&count) {
+        None
+    } else {
+        Some(count)
+    }
+}
+
+/// How a list column is joined in CSV.
+pub const LIST_SEPARATOR: &str = ";";
+
+/// A data set as the dictionary describes it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Dataset {
+    /// The file name in the URL: `/open-data/{slug}.csv` and `.json`.
+    pub slug: &'static str,
+    /// The downloaded CSV's file name.
+    pub file_name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// What one row is.
+    pub row: &'static str,
+    /// In what order the rows come.
+    pub order: &'static str,
+    pub columns: &'static [ColumnDoc],
+}
+
+/// A column of a data set: its name (CSV header and JSON key), type and meaning.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ColumnDoc {
+    pub name: &'static str,
+    /// `texto`, `entero`, `fecha` or `lista de texto`.
+    pub kind: &'static str,
+    pub description: &'static str,
+}
+
+impl Dataset {
+    /// The column names, in file order (the CSV header).
+    pub fn header(&self) -> Vec<&'static str> {
+        self.columns.iter().map(|c| c.name).collect()
+    }
+}
+
+const TEXT: &str = "texto";
+const INTEGER: &str = "entero";
+const DATE: &str = "fecha";
+const LIST: &str = "lista de texto";
+
+/// The offer: one row per published cohort.
+pub const OFFER: Dataset = Dataset {
+    slug: "offer",
+    file_name: "aula-territorial-oferta.csv",
+    title: "Oferta de formación",
+    description: "Todas las cohortes publicadas de todos los oferentes (la ESAP, el DNP, \
+        Función Pública, las gobernaciones y los demás): el curso, las capacidades municipales \
+        que fortalece, dónde se ofrece, las fechas, la modalidad y los cupos. Se publican las \
+        cohortes con inscripciones abiertas, en curso y cerradas; no se publican los borradores \
+        ni las cohortes canceladas (una cohorte se puede cancelar antes de publicarse). Las \
+        asistencias técnicas se agregarán cuando el sistema las registre.",
+    row: "una cohorte",
+    order: "por id_cohorte",
+    columns: &[
+        ColumnDoc {
+            name: "id_cohorte",
+            kind: INTEGER,
+            description: "identificador de la cohorte en Aula Territorial (su página pública es \
+                /cohortes/{id_cohorte})",
+        },
+        ColumnDoc {
+            name: "nombre_cohorte",
+            kind: TEXT,
+            description: "nombre de la cohorte",
+        },
+        ColumnDoc {
+            name: "oferente",
+            kind: TEXT,
+            description: "entidad que ofrece la cohorte",
+        },
+        ColumnDoc {
+            name: "nit_oferente",
+            kind: TEXT,
+            description: "NIT del oferente con dígito de verificación (NNNNNNNNN-D); vacío si no \
+                está registrado",
+        },
+        ColumnDoc {
+            name: "codigo_curso",
+            kind: TEXT,
+            description: "código del curso en el catálogo",
+        },
+        ColumnDoc {
+            name: "nombre_curso",
+            kind: TEXT,
+            description: "nombre del curso",
+        },
+        ColumnDoc {
+            name: "intensidad_horaria",
+            kind: INTEGER,
+            description: "horas del curso",
+        },
+        ColumnDoc {
+            name: "codigos_capacidad",
+            kind: LIST,
+            description: "códigos de las capacidades municipales que fortalece el curso (en CSV \
+                separados por «;», en JSON una lista)",
+        },
+        ColumnDoc {
+            name: "capacidades",
+            kind: LIST,
+            description: "nombres de esas capacidades, en el mismo orden",
+        },
+        ColumnDoc {
+            name: "alcance",
+            kind: TEXT,
+            description: "dónde se ofrece: «nacional» (todo el país, sin códigos), \
+                «departamental» (solo departamentos), «municipal» (solo municipios) o «mixto» \
+                (departamentos y municipios)",
+        },
+        ColumnDoc {
+            name: "codigos_departamento",
+            kind: LIST,
+            description: "códigos DIVIPOLA de 2 dígitos de los departamentos a los que se ofrece \
+                (todos sus municipios); vacío si no hay",
+        },
+        ColumnDoc {
+            name: "codigos_municipio",
+            kind: LIST,
+            description: "códigos DIVIPOLA de 5 dígitos de los municipios a los que se ofrece; \
+                vacío si no hay",
+        },
+        ColumnDoc {
+            name: "fecha_inicio",
+            kind: DATE,
+            description: "fecha de inicio (AAAA-MM-DD)",
+        },
+        ColumnDoc {
+            name: "fecha_fin",
+            kind: DATE,
+            description: "fecha de finalización (AAAA-MM-DD)",
+        },
+        ColumnDoc {
+            name: "modalidad",
+            kind: TEXT,
+            description: "«presencial», «virtual» o «mixta»",
+        },
+        ColumnDoc {
+            name: "cupos",
+            kind: INTEGER,
+            description: "cupos de la cohorte",
+        },
+        ColumnDoc {
+            name: "estado",
+            kind: TEXT,
+            description: "«abierta» (inscripciones abiertas), «en_curso» o «cerrada»",
+        },
+    ],
+};
+
+/// The coverage: one row per municipality × capacity × year with someone trained.
+pub const COVERAGE: Dataset = Dataset {
+    slug: "coverage",
+    file_name: "aula-territorial-cobertura.csv",
+    title: "Cobertura por municipio, capacidad y año",
+    description: "Cuántas personas distintas de cada municipio se formaron en cada capacidad \
+        municipal, por año, con todos los oferentes: cuántas aprobaron y cuántas recibieron \
+        certificado. Hay una fila solo donde alguien se formó. Las asistencias técnicas se \
+        agregarán cuando el sistema las registre.",
+    row: "un municipio, una capacidad y un año",
+    order: "por codigo_municipio, luego por capacidad (en el orden del catálogo de \
+        capacidades) y por anio",
+    columns: &[
+        ColumnDoc {
+            name: "codigo_municipio",
+            kind: TEXT,
+            description: "código DIVIPOLA de 5 dígitos del municipio de la inscripción (la \
+                entidad por la que la persona se formó)",
+        },
+        ColumnDoc {
+            name: "nombre_municipio",
+            kind: TEXT,
+            description: "nombre del municipio (DANE)",
+        },
+        ColumnDoc {
+            name: "codigo_departamento",
+            kind: TEXT,
+            description: "código DIVIPOLA de 2 dígitos del departamento",
+        },
+        ColumnDoc {
+            name: "nombre_departamento",
+            kind: TEXT,
+            description: "nombre del departamento (DANE)",
+        },
+        ColumnDoc {
+            name: "codigo_capacidad",
+            kind: TEXT,
+            description: "código de la capacidad municipal",
+        },
+        ColumnDoc {
+            name: "nombre_capacidad",
+            kind: TEXT,
+            description: "nombre de la capacidad municipal",
+        },
+        ColumnDoc {
+            name: "anio",
+            kind: INTEGER,
+            description: "año de inicio de la cohorte",
+        },
+        ColumnDoc {
+            name: "personas_formadas",
+            kind: INTEGER,
+            description: "personas distintas inscritas en una cohorte de un curso que fortalece \
+                la capacidad (inscritas, aprobadas o no aprobadas; no cuentan la lista de \
+                espera ni las inscripciones canceladas); vacío (null en JSON) si son de 1 a 4",
+        },
+        ColumnDoc {
+            name: "personas_aprobadas",
+            kind: INTEGER,
+            description: "de ellas, las que aprobaron; vacío (null en JSON) si son de 1 a 4",
+        },
+        ColumnDoc {
+            name: "personas_certificadas",
+            kind: INTEGER,
+            description: "de ellas, las que tienen un certificado vigente; vacío (null en JSON) \
+                si son de 1 a 4",
+        },
+    ],
+};
+
+/// Every data set, in the order the page lists them.
+pub const DATASETS: [&Dataset; 2] = [&OFFER, &COVERAGE];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_from_one_to_four_are_suppressed_and_the_rest_published() {
+        assert_eq!(suppressed(0), Some(0));
+        for n in 1..=4 {
+            assert_eq!(suppressed(n), None, "{n}");
+        }
+        assert_eq!(suppressed(5), Some(5));
+        assert_eq!(suppressed(1234), Some(1234));
+    }
+
+    #[test]
+    fn column_names_are_ascii_snake_case_and_unique() {
+        for dataset in DATASETS {
+            let mut seen = std::collections::HashSet::new();
+            for column in dataset.columns {
+                assert!(
+                    column
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{}",
+                    column.name
+                );
+                assert!(seen.insert(column.name), "{} twice", column.name);
+                assert!(
+                    [TEXT, INTEGER, DATE, LIST].contains(&column.kind),
+                    "{}",
+                    column.name
+                );
+            }
+        }
+    }
+}

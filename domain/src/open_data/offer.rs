@@ -1,0 +1,367 @@
+//! The offer as open data: every published cohort of every provider ([`super::OFFER`]).
+
+use super::{LIST_SEPARATOR, OFFER};
+use crate::entities::values::{CohortStatus, Modality};
+use crate::entities::{
+    capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, provider,
+};
+use crate::error::AppResult;
+use crate::spreadsheets::{CsvField, CsvFile};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The statuses published: open, in progress and closed. Drafts are not public, and a
+/// cancelled cohort may have been cancelled while still a draft.
+pub const PUBLISHED: [CohortStatus; 3] = [
+    CohortStatus::Open,
+    CohortStatus::InProgress,
+    CohortStatus::Closed,
+];
+
+/// One published cohort; the keys are the columns of the data dictionary (`/datos-abiertos`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = OpenDataOfferRow)]
+pub struct OfferRow {
+    #[serde(rename = "id_cohorte")]
+    pub cohort_id: i32,
+    #[serde(rename = "nombre_cohorte")]
+    #[schema(example = "Taller KPT · El Paujíl 2026")]
+    pub cohort_name: String,
+    #[serde(rename = "oferente")]
+    #[schema(example = "Departamento Nacional de Planeación (DNP)")]
+    pub provider: String,
+    /// The provider's NIT with its check digit, when recorded.
+    #[serde(rename = "nit_oferente")]
+    #[schema(required = true, example = "899999011-0")]
+    pub provider_nit: Option<String>,
+    #[serde(rename = "codigo_curso")]
+    pub course_code: String,
+    #[serde(rename = "nombre_curso")]
+    pub course_name: String,
+    #[serde(rename = "intensidad_horaria")]
+    pub hours: i32,
+    #[serde(rename = "codigos_capacidad")]
+    pub capacity_codes: Vec<String>,
+    #[serde(rename = "capacidades")]
+    pub capacity_names: Vec<String>,
+    /// `nacional`, `departamental`, `municipal` or `mixto`.
+    #[serde(rename = "alcance")]
+    #[schema(example = "municipal")]
+    pub reach: &'static str,
+    /// DIVIPOLA codes (2 digits) of the departments it is offered to.
+    #[serde(rename = "codigos_departamento")]
+    pub department_codes: Vec<String>,
+    /// DIVIPOLA codes (5 digits) of the municipalities it is offered to.
+    #[serde(rename = "codigos_municipio")]
+    #[schema(example = json!(["18256"]))]
+    pub municipality_codes: Vec<String>,
+    #[serde(rename = "fecha_inicio")]
+    pub start_date: NaiveDate,
+    #[serde(rename = "fecha_fin")]
+    pub end_date: NaiveDate,
+    /// `presencial`, `virtual` or `mixta`.
+    #[serde(rename = "modalidad")]
+    pub modality: &'static str,
+    #[serde(rename = "cupos")]
+    pub seats: i32,
+    /// `abierta`, `en_curso` or `cerrada`.
+    #[serde(rename = "estado")]
+    pub status: &'static str,
+}
+
+impl OfferRow {
+    /// The row's CSV fields, in the dictionary's order.
+    pub fn fields(&self) -> Vec<CsvField> {
+        let list = |items: &[String]| CsvField::Text(items.join(LIST_SEPARATOR));
+        vec![
+            self.cohort_id.into(),
+            self.cohort_name.as_str().into(),
+            self.provider.as_str().into(),
+            self.provider_nit.clone().unwrap_or_default().into(),
+            self.course_code.as_str().into(),
+            self.course_name.as_str().into(),
+            self.hours.into(),
+            list(&self.capacity_codes),
+            list(&self.capacity_names),
+            self.reach.into(),
+            list(&self.department_codes),
+            list(&self.municipality_codes),
+            self.start_date.to_string().into(),
+            self.end_date.to_string().into(),
+            self.modality.into(),
+            self.seats.into(),
+            self.status.into(),
+        ]
+    }
+}
+
+/// Where a cohort is offered, as the `alcance` column says it.
+fn reach(departments: &[String], municipalities: &[String]) -> &'static str {
+    match (departments.is_empty(), municipalities.is_empty()) {
+        (true, true) => "nacional",
+        (false, true) => "departamental",
+        (true, false) => "municipal",
+        (false, false) => "mixto",
+    }
+}
+
+fn status_value(status: CohortStatus) -> &'static str {
+    match status {
+        CohortStatus::Open => "abierta",
+        CohortStatus::InProgress => "en_curso",
+        CohortStatus::Closed => "cerrada",
+        // Not published (see `PUBLISHED`); named for completeness.
+        CohortStatus::Draft => "borrador",
+        CohortStatus::Cancelled => "cancelada",
+    }
+}
+
+fn modality_value(modality: Modality) -> &'static str {
+    match modality {
+        Modality::Presencial => "presencial",
+        Modality::Virtual => "virtual",
+        Modality::Mixta => "mixta",
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Found {
+    id: i32,
+    name: String,
+    course_id: i32,
+    modality: Modality,
+    status: CohortStatus,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    seats: i32,
+    provider_name: String,
+    provider_nit: Option<String>,
+    course_code: String,
+    course_name: String,
+    hours: i32,
+}
+
+/// The ids of the published cohorts, as a subquery.
+fn published_ids() -> SelectStatement {
+    Query::select()
+        .column(cohort::Column::Id)
+        .from(cohort::Entity)
+        .and_where(cohort::Column::Status.is_in(PUBLISHED))
+        .to_owned()
+}
+
+/// Every published cohort, by id: four set-based queries (cohorts with their course and
+/// provider, the courses' capacities, the municipalities and the departments targeted),
+/// whatever the size of the offer.
+pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
+    let found: Vec<Found> = cohort::Entity::find()
+        .join(JoinType::InnerJoin, cohort::Relation::Course.def())
+        .join(
+            JoinType::InnerJoin,
+            cohort::Entity::belongs_to(provider::Entity)
+                .from(cohort::Column::ProviderId)
+                .to(provider::Column::Id)
+                .into(),
+        )
+        .select_only()
+        .column(cohort::Column::Id)
+        .column(cohort::Column::Name)
+        .column(cohort::Column::CourseId)
+        .column(cohort::Column::Modality)
+        .column(cohort::Column::Status)
+        .column(cohort::Column::StartDate)
+        .column(cohort::Column::EndDate)
+        .column(cohort::Column::Seats)
+        .column_as(provider::Column::Name, "provider_name")
+        .column_as(provider::Column::Nit, "provider_nit")
+        .column_as(course::Column::Code, "course_code")
+        .column_as(course::Column::Name, "course_name")
+        .column(course::Column::Hours)
+        .filter(cohort::Column::Status.is_in(PUBLISHED))
+        .order_by_asc(cohort::Column::Id)
+        .into_model()
+        .all(db)
+        .await?;
+
+    let mut capacities: HashMap<i32, (Vec<String>, Vec<String>)> = HashMap::new();
+    let linked: Vec<(i32, String, String)> = course_capacity::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            course_capacity::Relation::Capacity.def(),
+        )
+        .select_only()
+        .column(course_capacity::Column::CourseId)
+        .column(capacity::Column::Code)
+        .column(capacity::Column::Name)
+        .filter(
+            course_capacity::Column::CourseId.in_subquery(
+                Query::select()
+                    .column(cohort::Column::CourseId)
+                    .from(cohort::Entity)
+                    .and_where(cohort::Column::Status.is_in(PUBLISHED))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(course_capacity::Column::CourseId)
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (course_id, code, name) in linked {
+        let entry = capacities.entry(course_id).or_default();
+        entry.0.push(code);
+        entry.1.push(name);
+    }
+
+    let mut municipalities: HashMap<i32, Vec<String>> = HashMap::new();
+    let targeted: Vec<(i32, String)> = cohort_municipality::Entity::find()
+        .select_only()
+        .column(cohort_municipality::Column::CohortId)
+        .column(cohort_municipality::Column::MunicipalityCode)
+        .filter(cohort_municipality::Column::CohortId.in_subquery(published_ids()))
+        .order_by_asc(cohort_municipality::Column::CohortId)
+        .order_by_asc(cohort_municipality::Column::MunicipalityCode)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (cohort_id, code) in targeted {
+        municipalities.entry(cohort_id).or_default().push(code);
+    }
+    let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
+    let targeted: Vec<(i32, String)> = cohort_department::Entity::find()
+        .select_only()
+        .column(cohort_department::Column::CohortId)
+        .column(cohort_department::Column::DepartmentCode)
+        .filter(cohort_department::Column::CohortId.in_subquery(published_ids()))
+        .order_by_asc(cohort_department::Column::CohortId)
+        .order_by_asc(cohort_department::Column::DepartmentCode)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (cohort_id, code) in targeted {
+        departments.entry(cohort_id).or_default().push(code);
+    }
+
+    Ok(found
+        .into_iter()
+        .map(|f| {
+            let (capacity_codes, capacity_names) =
+                capacities.get(&f.course_id).cloned().unwrap_or_default();
+            let department_codes = departments.remove(&f.id).unwrap_or_default();
+            let municipality_codes = municipalities.remove(&f.id).unwrap_or_default();
+            OfferRow {
+                cohort_id: f.id,
+                cohort_name: f.name,
+                provider: f.provider_name,
+                provider_nit: f.provider_nit,
+                course_code: f.course_code,
+                course_name: f.course_name,
+                hours: f.hours,
+                capacity_codes,
+                capacity_names,
+                reach: reach(&department_codes, &municipality_codes),
+                department_codes,
+                municipality_codes,
+                start_date: f.start_date,
+                end_date: f.end_date,
+                modality: modality_value(f.modality),
+                seats: f.seats,
+                status: status_value(f.status),
+            }
+        })
+        .collect())
+}
+
+/// The offer as a CSV file ([`crate::spreadsheets::CsvFile`]).
+pub fn csv(rows: &[OfferRow]) -> Vec<u8> {
+    let mut file = CsvFile::new(&OFFER.header());
+    for row in rows {
+        file.row(&row.fields());
+    }
+    file.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> OfferRow {
+        OfferRow {
+            cohort_id: 7,
+            cohort_name: "Taller KPT · El Paujíl 2026".into(),
+            provider: "Departamento Nacional de Planeación (DNP)".into(),
+            provider_nit: Some("899999011-0".into()),
+            course_code: "DNP-KPT".into(),
+            course_name: "Taller del Kit de Planeación Territorial (KPT)".into(),
+            hours: 16,
+            capacity_codes: vec!["PT".into(), "GAT".into()],
+            capacity_names: vec!["Planeación territorial".into(), "Gobierno abierto".into()],
+            reach: "mixto",
+            department_codes: vec!["05".into()],
+            municipality_codes: vec!["18256".into(), "18592".into()],
+            start_date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            end_date: NaiveDate::from_ymd_opt(2026, 4, 30).unwrap(),
+            modality: "presencial",
+            seats: 30,
+            status: "abierta",
+        }
+    }
+
+    #[test]
+    fn json_keys_and_csv_fields_follow_the_dictionary() {
+        let json = serde_json::to_value(row()).unwrap();
+        // The same names, and in the same order in the text (a `Value` sorts its keys).
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut header = OFFER.header();
+        header.sort_unstable();
+        assert_eq!(keys, header);
+        let text = serde_json::to_string(&row()).unwrap();
+        let at: Vec<usize> = OFFER
+            .header()
+            .iter()
+            .map(|name| text.find(&format!("\"{name}\":")).unwrap())
+            .collect();
+        assert!(at.is_sorted(), "{text}");
+        assert_eq!(row().fields().len(), OFFER.columns.len());
+        assert_eq!(json["codigos_departamento"], serde_json::json!(["05"]));
+        assert_eq!(json["fecha_inicio"], "2026-03-02");
+    }
+
+    #[test]
+    fn the_csv_joins_lists_and_quotes_codes() {
+        let text = String::from_utf8(csv(&[row()])).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            format!("\u{FEFF}{}", OFFER.header().join(","))
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "7,\"Taller KPT · El Paujíl 2026\",\"Departamento Nacional de Planeación (DNP)\",\
+             \"899999011-0\",\"DNP-KPT\",\"Taller del Kit de Planeación Territorial (KPT)\",16,\
+             \"PT;GAT\",\"Planeación territorial;Gobierno abierto\",\"mixto\",\"05\",\
+             \"18256;18592\",\"2026-03-02\",\"2026-04-30\",\"presencial\",30,\"abierta\""
+        );
+    }
+
+    #[test]
+    fn reach_names_where_it_is_offered() {
+        let some = vec!["x".to_string()];
+        assert_eq!(reach(&[], &[]), "nacional");
+        assert_eq!(reach(&some, &[]), "departamental");
+        assert_eq!(reach(&[], &some), "municipal");
+        assert_eq!(reach(&some, &some), "mixto");
+    }
+}

@@ -1,0 +1,90 @@
+//! `/open-data/offer.{csv,json}` and `/open-data/coverage.{csv,json}`: the open data sets
+//! (issue 32), public (no authentication), mounted at the site root rather than under
+//! `/api/v1` (they are files for datos.gov.co and anyone, not an API with tokens), and
+//! described in the OpenAPI document with the server `/`. Errors are problem+json, as the
+//! API's (`web::problem::answers_problem`).
+
+use crate::error::AppResult;
+use crate::spreadsheets::download::Download;
+use domain::open_data::coverage::{self, CoverageRow};
+use domain::open_data::offer::{self, OfferRow};
+use domain::open_data::{COVERAGE, OFFER};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![offer_csv, offer_json, coverage_csv, coverage_json]
+}
+
+/// The offer (CSV)
+///
+/// **Extension.** Public (no authentication). Every published cohort (open, in progress,
+/// closed; never drafts or cancelled ones) of every provider, one per row, ordered by cohort
+/// id; the columns and their meaning are at `/datos-abiertos`. UTF-8 with BOM, comma
+/// separator, `CRLF`, a header row of `snake_case` Spanish names, dates `YYYY-MM-DD`, text
+/// always quoted (DIVIPOLA codes keep their leading zeros), lists joined with `;`, as an
+/// attachment (`aula-territorial-oferta.csv`).
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataOfferCsv",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "The offer as CSV.", content_type = "text/csv", body = String))
+)]
+#[get("/open-data/offer.csv")]
+pub async fn offer_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = offer::rows(db.inner()).await?;
+    Ok(Download::csv(OFFER.file_name, offer::csv(&rows)))
+}
+
+/// The offer (JSON)
+///
+/// **Extension.** Public (no authentication). The same rows and keys as the CSV, as a JSON
+/// array of objects (as datos.gov.co's API answers); list columns are JSON lists.
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataOfferJson",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "Every published cohort.", body = Vec<OfferRow>))
+)]
+#[get("/open-data/offer.json")]
+pub async fn offer_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<OfferRow>>> {
+    Ok(Json(offer::rows(db.inner()).await?))
+}
+
+/// The coverage (CSV)
+///
+/// **Extension.** Public (no authentication). Per municipality × capacity × year (of the
+/// cohort's start), the distinct people trained, completed and certified, with every
+/// provider; ordered by municipality code, capacity and year. A count from 1 to 4 is an empty
+/// field (suppressed). Same CSV conventions as the offer (`aula-territorial-cobertura.csv`).
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataCoverageCsv",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "The coverage as CSV.", content_type = "text/csv", body = String))
+)]
+#[get("/open-data/coverage.csv")]
+pub async fn coverage_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = coverage::rows(db.inner()).await?;
+    Ok(Download::csv(COVERAGE.file_name, coverage::csv(&rows)))
+}
+
+/// The coverage (JSON)
+///
+/// **Extension.** Public (no authentication). The same rows and keys as the CSV, as a JSON
+/// array of objects; a suppressed count (1 to 4) is `null`.
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataCoverageJson",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "Every municipality × capacity × year with someone trained.", body = Vec<CoverageRow>))
+)]
+#[get("/open-data/coverage.json")]
+pub async fn coverage_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<CoverageRow>>> {
+    Ok(Json(coverage::rows(db.inner()).await?))
+}

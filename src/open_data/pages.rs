@@ -1,0 +1,49 @@
+//! `/datos-abiertos`: the open data sets, their dictionary and conventions, and their files.
+//! Public, like the files.
+
+use crate::web::{Page, PageResult};
+use domain::open_data::{DATASETS, Dataset, LIST_SEPARATOR, MIN_PUBLISHED};
+use rocket::{Route, get, routes};
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![open_data_page]
+}
+
+#[derive(Serialize)]
+struct OpenDataView {
+    datasets: Vec<DatasetView>,
+    min_published: i64,
+    largest_suppressed: i64,
+    list_separator: &'static str,
+}
+
+#[derive(Serialize)]
+struct DatasetView {
+    #[serde(flatten)]
+    dataset: &'static Dataset,
+    csv: String,
+    json: String,
+}
+
+#[get("/datos-abiertos")]
+async fn open_data_page(page: Page<'_>) -> PageResult {
+    let datasets = DATASETS
+        .iter()
+        .map(|&dataset| DatasetView {
+            dataset,
+            csv: format!("/open-data/{}.csv", dataset.slug),
+            json: format!("/open-data/{}.json", dataset.slug),
+        })
+        .collect();
+    page.render(
+        "open_data",
+        "Datos abiertos",
+        OpenDataView {
+            datasets,
+            min_published: MIN_PUBLISHED,
+            largest_suppressed: MIN_PUBLISHED - 1,
+            list_separator: LIST_SEPARATOR,
+        },
+    )
+}

@@ -1,0 +1,550 @@
+//! Open data (issue 32): `/open-data/offer.{csv,json}` and `/open-data/coverage.{csv,json}`
+//! answer anyone, without authentication; the CSV is real CSV (read here by a small RFC 4180
+//! reader and by the uploads' reader, the csv crate) with its header row, DIVIPOLA codes keep
+//! their leading zeros, no person of the database appears in any file, counts from 1 to 4 are
+//! suppressed, drafts and cancelled cohorts are not in the offer and every provider's cohorts
+//! are, with the provider's name. `/datos-abiertos` lists the data sets with their dictionary.
+
+use crate::common::TestApp;
+use crate::world::{World, days};
+use chrono::{Datelike, Duration};
+use domain::entities::values::{CohortStatus, Mark, Role};
+use domain::entities::{cohort, participant, provider, user};
+use domain::open_data::{COVERAGE, DATASETS, OFFER};
+use rocket::http::{ContentType, Status};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const FILES: [&str; 4] = [
+    "/open-data/offer.csv",
+    "/open-data/offer.json",
+    "/open-data/coverage.csv",
+    "/open-data/coverage.json",
+];
+
+const BOM: &str = "\u{FEFF}";
+
+/// A file as anyone gets it (no cookie, no token): status, content type, disposition, body.
+async fn get(app: &TestApp, path: &str) -> (Status, String, Option<String>, String) {
+    let response = app.client.get(path.to_string()).dispatch().await;
+    let status = response.status();
+    let kind = response
+        .content_type()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .map(str::to_string);
+    let body = response.into_string().await.unwrap_or_default();
+    (status, kind, disposition, body)
+}
+
+/// A small RFC 4180 reader: fields split on commas outside quotes, `""` inside quotes is a
+/// quote, records end with CRLF outside quotes. Also says which fields were quoted.
+fn read_csv(text: &str) -> Vec<Vec<(String, bool)>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut in_quotes = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => in_quotes = false,
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                assert!(field.is_empty(), "a quote inside a bare field: {field:?}");
+                in_quotes = true;
+                quoted = true;
+            }
+            ',' => record.push((std::mem::take(&mut field), std::mem::take(&mut quoted))),
+            '\r' => {
+                assert_eq!(chars.next(), Some('\n'), "records end with CRLF");
+                record.push((std::mem::take(&mut field), std::mem::take(&mut quoted)));
+                records.push(std::mem::take(&mut record));
+            }
+            '\n' => panic!("a bare LF ends a record"),
+            _ => field.push(c),
+        }
+    }
+    assert!(!in_quotes, "an unclosed quote");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last record ends with CRLF"
+    );
+    records
+}
+
+/// A CSV body read into its header and rows of text (asserting the BOM and that every row is
+/// as wide as the header).
+fn table(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = body.strip_prefix(BOM).expect("UTF-8 with a BOM");
+    let mut records = read_csv(text).into_iter();
+    let header: Vec<String> = records
+        .next()
+        .expect("a header row")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let rows: Vec<Vec<String>> = records
+        .map(|r| {
+            assert_eq!(r.len(), header.len(), "{r:?}");
+            r.into_iter().map(|(value, _)| value).collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("column {name}"))
+}
+
+#[rocket::async_test]
+async fn the_files_and_the_page_answer_anyone_without_signing_in() {
+    let app = TestApp::with_demo().await;
+    for (path, dataset) in [
+        ("/open-data/offer.csv", &OFFER),
+        ("/open-data/coverage.csv", &COVERAGE),
+    ] {
+        let (status, kind, disposition, body) = get(&app, path).await;
+        assert_eq!(status, Status::Ok, "{path}");
+        assert_eq!(kind, "text/csv; charset=utf-8", "{path}");
+        let disposition = disposition.expect("an attachment");
+        assert!(
+            disposition.starts_with("attachment; ")
+                && disposition.contains(&format!("filename=\"{}\"", dataset.file_name)),
+            "{disposition}"
+        );
+        let (header, rows) = table(&body);
+        assert_eq!(header, dataset.header(), "{path}: the dictionary's columns");
+        assert!(!rows.is_empty(), "{path}: the demo has rows");
+        // The uploads' reader (the csv crate) reads the same table.
+        let read = domain::spreadsheets::read_upload(body.as_bytes(), "datos.csv").unwrap();
+        assert_eq!(read.headers, dataset.header(), "{path}");
+        assert_eq!(read.rows.len(), rows.len(), "{path}");
+    }
+    for (path, dataset) in [
+        ("/open-data/offer.json", &OFFER),
+        ("/open-data/coverage.json", &COVERAGE),
+    ] {
+        let (status, kind, _, body) = get(&app, path).await;
+        assert_eq!(status, Status::Ok, "{path}");
+        assert_eq!(kind, ContentType::JSON.to_string(), "{path}");
+        let items: Vec<Value> = serde_json::from_str(&body).expect("a JSON array");
+        assert!(!items.is_empty(), "{path}");
+        let mut header = dataset.header();
+        header.sort_unstable();
+        for item in &items {
+            let keys: Vec<&str> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, header, "{path}: the same keys as the CSV");
+        }
+    }
+    // The CSV and the JSON hold the same rows.
+    let (_, _, _, csv) = get(&app, "/open-data/coverage.csv").await;
+    let (_, _, _, json) = get(&app, "/open-data/coverage.json").await;
+    let (header, rows) = table(&csv);
+    let items: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), items.len());
+    for (row, item) in rows.iter().zip(&items) {
+        for (name, cell) in header.iter().zip(row) {
+            let expected = match &item[name] {
+                Value::Null => String::new(),
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(cell, &expected, "{name}");
+        }
+    }
+
+    // An unknown file is a problem+json 404, as the API's.
+    let response = app.client.get("/open-data/nada.json").dispatch().await;
+    assert_eq!(response.status(), Status::NotFound);
+    assert_eq!(
+        response.content_type(),
+        Some(ContentType::new("application", "problem+json"))
+    );
+
+    // The page: every data set, its files and its dictionary, the law, the suppression.
+    let response = app.client.get("/datos-abiertos").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    for text in [
+        "Ley 1712 de 2014",
+        "Reserva estadística",
+        "un conteo de 1 a 4 personas no se publica",
+        "UTF-8 con marca de orden de bytes (BOM)",
+        "href=\"/open-data/offer.csv\"",
+        "href=\"/open-data/offer.json\"",
+        "href=\"/open-data/coverage.csv\"",
+        "href=\"/open-data/coverage.json\"",
+        "código DIVIPOLA de 5 dígitos",
+        "asistencias técnicas",
+    ] {
+        assert!(html.contains(text), "the page says «{text}»");
+    }
+    for dataset in DATASETS {
+        assert!(html.contains(dataset.title));
+        for column in dataset.columns {
+            assert!(
+                html.contains(&format!("<code>{}</code>", column.name)),
+                "{}",
+                column.name
+            );
+        }
+    }
+    // Every page links to it from its footer.
+    let (_, home) = crate::support::page(&app, "/").await;
+    assert!(home.contains("href=\"/datos-abiertos\""));
+}
+
+#[rocket::async_test]
+async fn the_offer_holds_every_providers_published_cohorts_and_no_draft_or_cancelled_one() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let draft = world
+        .cohort()
+        .name("Borrador de prueba")
+        .draft()
+        .create()
+        .await;
+    let cancelled = world.cohort().name("Cancelada de prueba").create().await;
+    world.move_cohort(cancelled.id, "cancelled").await;
+    let national = world
+        .cohort()
+        .name("Nacional de prueba")
+        .national()
+        .create()
+        .await;
+    let antioquia = world
+        .cohort()
+        .name("Antioquia de prueba")
+        .targets(&["05001"], &["05"])
+        .create()
+        .await;
+
+    let (_, _, _, json) = get(&app, "/open-data/offer.json").await;
+    let items: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|i| i["id_cohorte"].as_i64().unwrap())
+        .collect();
+    assert!(ids.is_sorted(), "ordered by cohort id");
+    let published: BTreeSet<i64> = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in([
+            CohortStatus::Open,
+            CohortStatus::InProgress,
+            CohortStatus::Closed,
+        ]))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| i64::from(c.id))
+        .collect();
+    assert_eq!(ids.iter().copied().collect::<BTreeSet<_>>(), published);
+    assert!(!ids.contains(&draft.id) && !ids.contains(&cancelled.id));
+    let demo_draft = crate::world::demo_cohort(app.db(), CohortStatus::Draft).await;
+    assert!(!ids.contains(&i64::from(demo_draft.id)));
+    assert!(!json.contains(&demo_draft.name));
+
+    // DNP's workshop in El Paujíl, beside ESAP's cohorts.
+    let find = |name: &str| {
+        items
+            .iter()
+            .find(|i| i["nombre_cohorte"] == name)
+            .unwrap_or_else(|| panic!("{name} in the offer"))
+            .clone()
+    };
+    let kpt = find("Taller KPT · El Paujíl 2026");
+    assert_eq!(kpt["oferente"], "Departamento Nacional de Planeación (DNP)");
+    assert_eq!(kpt["nit_oferente"], "899999011-0");
+    assert_eq!(kpt["codigo_curso"], "DNP-KPT");
+    assert_eq!(kpt["alcance"], "municipal");
+    assert_eq!(kpt["codigos_municipio"], serde_json::json!(["18256"]));
+    assert_eq!(kpt["codigos_departamento"], serde_json::json!([]));
+    assert_eq!(kpt["estado"], "en_curso");
+    assert_eq!(kpt["modalidad"], "presencial");
+    assert!(
+        kpt["fecha_inicio"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::NaiveDate>()
+            .is_ok()
+    );
+    let providers: BTreeSet<&str> = items
+        .iter()
+        .map(|i| i["oferente"].as_str().unwrap())
+        .collect();
+    assert!(providers.contains("Escuela Superior de Administración Pública (ESAP)"));
+    // Every provider with a published cohort, by name.
+    let with_cohorts: BTreeSet<i32> = cohort::Entity::find()
+        .filter(cohort::Column::Id.is_in(published.iter().map(|&id| id as i32)))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.provider_id)
+        .collect();
+    let names: BTreeSet<String> = provider::Entity::find()
+        .filter(provider::Column::Id.is_in(with_cohorts))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(
+        providers,
+        names.iter().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+
+    let ours = find("Nacional de prueba");
+    assert_eq!(ours["alcance"], "nacional");
+    assert_eq!(ours["codigos_municipio"], serde_json::json!([]));
+    assert_eq!(ours["estado"], "abierta");
+    assert_eq!(
+        ours["codigos_capacidad"],
+        serde_json::json!(["planeacion_territorial", "ordenamiento_territorial"])
+    );
+    assert_eq!(ours["fecha_inicio"], days(-30).to_string());
+    let mixed = find("Antioquia de prueba");
+    assert_eq!(mixed["alcance"], "mixto");
+    assert_eq!(mixed["id_cohorte"], antioquia.id);
+
+    // The CSV: the same cohorts; lists joined with «;», codes quoted with their zeros.
+    let (_, _, _, csv) = get(&app, "/open-data/offer.csv").await;
+    let (header, rows) = table(&csv);
+    let csv_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r[column(&header, "id_cohorte")].parse().unwrap())
+        .collect();
+    assert_eq!(csv_ids, ids);
+    let row = rows
+        .iter()
+        .find(|r| r[column(&header, "id_cohorte")] == antioquia.id.to_string())
+        .unwrap();
+    assert_eq!(row[column(&header, "codigos_municipio")], "05001");
+    assert_eq!(row[column(&header, "codigos_departamento")], "05");
+    assert_eq!(
+        row[column(&header, "capacidades")],
+        "Planeación territorial;Ordenamiento territorial"
+    );
+    assert!(csv.contains(",\"05\",\"05001\","), "codes quoted");
+    assert!(national.id > 0);
+}
+
+#[rocket::async_test]
+async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .name("Antioquia cerrada")
+        .targets(&[], &["05"])
+        .sessions_from_now(&[Duration::days(-2)], 60)
+        .create()
+        .await;
+    // Medellín: 3 people, all completing; Abejorral: 6 people, 5 completing.
+    let medellin = world.people("medellin").count(3).of("05001").create().await;
+    let abejorral = world
+        .people("abejorral")
+        .count(6)
+        .of("05002")
+        .create()
+        .await;
+    let mut marks = Vec::new();
+    for (n, person) in medellin.iter().chain(&abejorral).enumerate() {
+        let enrolment = world.enrol(cohort.id, person.id).await;
+        let mark: &[Mark] = if n == 8 {
+            &[Mark::Ausente]
+        } else {
+            &[Mark::Presente]
+        };
+        marks.push((enrolment.id, mark));
+    }
+    world.move_cohort(cohort.id, "in_progress").await;
+    world.take_attendance(&cohort.sessions, &marks).await;
+    world.move_cohort(cohort.id, "closed").await;
+    let (status, issued) = crate::support::api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{}/certificates", cohort.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{issued}");
+    let year = i64::from(days(-30).year());
+
+    let (_, _, _, json) = get(&app, "/open-data/coverage.json").await;
+    let items: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let of = |code: &str| -> Vec<&Value> {
+        items
+            .iter()
+            .filter(|i| i["codigo_municipio"] == code && i["anio"] == year)
+            .collect()
+    };
+    let small = of("05001");
+    assert_eq!(
+        small.len(),
+        2,
+        "one row per capacity of the course: {small:?}"
+    );
+    for row in &small {
+        assert_eq!(row["nombre_municipio"], "Medellín");
+        assert_eq!(row["codigo_departamento"], "05");
+        assert_eq!(row["nombre_departamento"], "Antioquia");
+        for count in [
+            "personas_formadas",
+            "personas_aprobadas",
+            "personas_certificadas",
+        ] {
+            assert_eq!(row[count], Value::Null, "{count} of 3 is suppressed");
+        }
+    }
+    let large = of("05002");
+    assert_eq!(large.len(), 2);
+    for row in &large {
+        assert_eq!(row["personas_formadas"], 6);
+        assert_eq!(row["personas_aprobadas"], 5);
+        assert_eq!(row["personas_certificadas"], 5);
+    }
+    // No count from 1 to 4 anywhere.
+    for item in &items {
+        for count in [
+            "personas_formadas",
+            "personas_aprobadas",
+            "personas_certificadas",
+        ] {
+            let n = &item[count];
+            assert!(
+                n.is_null() || n.as_i64().is_some_and(|n| n == 0 || n >= 5),
+                "{count} = {n} in {item}"
+            );
+        }
+    }
+    // Ordered by municipality code, then capacity, then year.
+    let keys: Vec<String> = items
+        .iter()
+        .map(|i| i["codigo_municipio"].as_str().unwrap().to_string())
+        .collect();
+    assert!(keys.is_sorted());
+
+    // The CSV: "05001" with its zero, quoted; suppressed counts empty, the others written.
+    let (_, _, _, csv) = get(&app, "/open-data/coverage.csv").await;
+    let (header, rows) = table(&csv);
+    let at = |name: &str| column(&header, name);
+    let medellin_rows: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[at("codigo_municipio")] == "05001")
+        .collect();
+    assert_eq!(medellin_rows.len(), 2);
+    for row in &medellin_rows {
+        assert_eq!(row[at("codigo_departamento")], "05");
+        assert_eq!(row[at("anio")], year.to_string());
+        assert_eq!(row[at("personas_formadas")], "");
+        assert_eq!(row[at("personas_aprobadas")], "");
+        assert_eq!(row[at("personas_certificadas")], "");
+    }
+    assert!(csv.contains("\r\n\"05001\",\"Medellín\",\"05\",\"Antioquia\","));
+    let abejorral_rows: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[at("codigo_municipio")] == "05002")
+        .collect();
+    assert_eq!(abejorral_rows.len(), 2);
+    for row in &abejorral_rows {
+        assert_eq!(row[at("personas_formadas")], "6");
+        assert_eq!(row[at("personas_aprobadas")], "5");
+        assert_eq!(row[at("personas_certificadas")], "5");
+    }
+    for row in &rows {
+        for name in [
+            "personas_formadas",
+            "personas_aprobadas",
+            "personas_certificadas",
+        ] {
+            let cell = &row[at(name)];
+            assert!(
+                cell.is_empty() || cell.parse::<i64>().is_ok_and(|n| n == 0 || n >= 5),
+                "{name} = {cell:?}"
+            );
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn no_file_holds_anything_of_a_person() {
+    let app = TestApp::with_demo().await;
+    // Certificates of the closed Meta cohort too, so that every kind of record exists.
+    let closed = cohort::Entity::find()
+        .filter(cohort::Column::Name.contains("Macarena"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the closed demo cohort");
+    let coordinator = crate::support::role_token(&app, Role::Coordinator).await;
+    let (status, issued) = crate::support::api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{}/certificates", closed.id),
+        Some(&coordinator),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{issued}");
+
+    let mut bodies = Vec::new();
+    for path in FILES {
+        let (status, _, _, body) = get(&app, path).await;
+        assert_eq!(status, Status::Ok, "{path}");
+        bodies.push((path, body));
+    }
+    let people = participant::Entity::find().all(app.db()).await.unwrap();
+    assert!(people.len() >= 21, "the demo's participants");
+    for person in &people {
+        let mut traces = vec![
+            format!("{} {}", person.first_names, person.last_names),
+            person.document_number.clone(),
+        ];
+        traces.extend(person.email.clone());
+        for (path, body) in &bodies {
+            for trace in &traces {
+                assert!(!body.contains(trace.as_str()), "{path} holds «{trace}»");
+            }
+        }
+    }
+    // Nor any account: instructors, coordinators, reviewers.
+    for account in user::Entity::find().all(app.db()).await.unwrap() {
+        for (path, body) in &bodies {
+            assert!(
+                !body.contains(&account.email),
+                "{path} holds {}",
+                account.email
+            );
+            assert!(
+                !body.contains(&account.full_name),
+                "{path} holds «{}»",
+                account.full_name
+            );
+        }
+    }
+}
