@@ -309,6 +309,7 @@ async fn the_description_is_served_public_and_whole() {
         BTreeSet::from([
             "confirmRegistration",
             "createToken",
+            "evaluateAssistanceByLink",
             "getCertificateCredential",
             "getOpenApi",
             "getStatusList",
