@@ -281,22 +281,11 @@ async fn closing_summary(
 
 /// Back to the workspace with what happened: the success message, or every problem.
 fn back<T>(id: i32, result: AppResult<T>, done: &str) -> PageResult<Flash<Redirect>> {
-    let to = Redirect::to(format!("/asistencias/{id}"));
-    match result {
-        Ok(_) => Ok(Flash::success(to, done)),
-        Err(error) => match error.0 {
-            AppError::Validation(errors) => Ok(Flash::error(
-                to,
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )),
-            AppError::Conflict(message) => Ok(Flash::error(to, message)),
-            other => Err(other.into()),
-        },
-    }
+    crate::web::saved_or_refused(
+        Redirect::to(format!("/asistencias/{id}")),
+        result.map_err(|e| e.0),
+        |_| done.to_string(),
+    )
 }
 
 /// Runs one write in its own transaction.

@@ -616,23 +616,10 @@ async fn indicator_submit(
         note: Some(form.note),
         capacity_ids: Some(form.capacity_ids),
     };
-    let back = Redirect::to(format!("/indicadores#indicador-{id}"));
-    Ok(
-        match domain::indicators::update(db.inner(), &admin, id, input).await {
-            Ok(saved) => Flash::success(back, format!("Indicador «{}» guardado.", saved.name)),
-            Err(AppError::Validation(errors)) => Flash::error(
-                back,
-                format!(
-                    "No se guardó: {}",
-                    errors
-                        .iter()
-                        .map(|e| e.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
-            Err(other) => return Err(other.into()),
-        },
+    crate::web::saved_or_refused(
+        Redirect::to(format!("/indicadores#indicador-{id}")),
+        domain::indicators::update(db.inner(), &admin, id, input).await,
+        |saved| format!("Indicador «{}» guardado.", saved.name),
     )
 }
 

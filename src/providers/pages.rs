@@ -7,7 +7,6 @@ use crate::web::Page;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use domain::entities::values::ProviderKind;
-use domain::error::AppError;
 use domain::providers::{self, ProviderInput, ProviderView};
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
@@ -114,27 +113,11 @@ impl ProviderForm {
 }
 
 fn outcome(result: AppResult<ProviderView>, done: &str) -> PageResult<Flash<Redirect>> {
-    let back = Redirect::to("/admin/oferentes");
-    match result {
-        Ok(saved) => Ok(Flash::success(
-            back,
-            format!("Oferente «{}» {done}.", saved.name),
-        )),
-        Err(error) => match error.0 {
-            AppError::Validation(errors) => Ok(Flash::error(
-                back,
-                format!(
-                    "No se guardó: {}",
-                    errors
-                        .iter()
-                        .map(|e| e.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            )),
-            other => Err(other.into()),
-        },
-    }
+    crate::web::saved_or_refused(
+        Redirect::to("/admin/oferentes"),
+        result.map_err(|e| e.0),
+        |saved| format!("Oferente «{}» {done}.", saved.name),
+    )
 }
 
 #[post("/admin/oferentes", data = "<form>")]

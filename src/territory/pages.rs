@@ -6,7 +6,6 @@ use crate::error::AppResult;
 use crate::web::Page;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use domain::error::AppError;
 use domain::territory::directions::{self, DirectionInput};
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
@@ -96,27 +95,11 @@ struct DirectionForm {
 csrf_protected!(DirectionForm);
 
 fn outcome(result: AppResult<directions::Direction>, done: &str) -> PageResult<Flash<Redirect>> {
-    let back = Redirect::to("/admin/direcciones");
-    match result {
-        Ok(saved) => Ok(Flash::success(
-            back,
-            format!("Dirección «{}» {done}.", saved.name),
-        )),
-        Err(error) => match error.0 {
-            AppError::Validation(errors) => Ok(Flash::error(
-                back,
-                format!(
-                    "No se guardó: {}",
-                    errors
-                        .iter()
-                        .map(|e| e.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            )),
-            other => Err(other.into()),
-        },
-    }
+    crate::web::saved_or_refused(
+        Redirect::to("/admin/direcciones"),
+        result.map_err(|e| e.0),
+        |saved| format!("Dirección «{}» {done}.", saved.name),
+    )
 }
 
 #[post("/admin/direcciones", data = "<form>")]
