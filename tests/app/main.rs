@@ -32,6 +32,7 @@ mod openapi;
 mod people;
 mod reference_api;
 mod reference_data;
+mod referrals;
 mod reports;
 mod route_matrix;
 mod schema;
