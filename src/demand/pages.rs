@@ -395,7 +395,8 @@ async fn show_view(
     let refer = if open && (user.role == Role::Reviewer || user.is_staff()) {
         let (form, errors) = referral.unwrap_or_default();
         let pointed: Vec<i32> = demand.referrals.iter().map(|r| r.provider.id).collect();
-        let mut providers = provider_choices(db, form.provider_id.trim().parse().ok(), true).await?;
+        let mut providers =
+            provider_choices(db, form.provider_id.trim().parse().ok(), true).await?;
         providers.retain(|p| !pointed.iter().any(|id| id.to_string() == p.value));
         Some(ReferView {
             providers,
@@ -455,7 +456,8 @@ async fn edit_submit(
         )),
         Err(AppError::Validation(errors)) => {
             let rendered = async {
-                let view = show_view(db.inner(), &user, id, Some(Again::Edit(form, errors))).await?;
+                let view =
+                    show_view(db.inner(), &user, id, Some(Again::Edit(form, errors))).await?;
                 let title = format!("Demanda: {}", view.demand.topic);
                 page.render("demand", &title, view)
             }
@@ -569,19 +571,19 @@ async fn refer_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let provider_id = match form.provider_id.trim() {
-            "" => None,
-            text => Some(text.parse::<i32>().map_err(|_| {
-                AppError::invalid("provider_id", "Elija un oferente de la lista.")
-            })?),
-        };
+        let provider_id =
+            match form.provider_id.trim() {
+                "" => None,
+                text => Some(text.parse::<i32>().map_err(|_| {
+                    AppError::invalid("provider_id", "Elija un oferente de la lista.")
+                })?),
+            };
         let input = domain::demand::referrals::ReferralInput {
             provider_id,
             note: Some(form.note.clone()),
         };
         let txn = domain::db::begin(db).await?;
-        let referral =
-            domain::demand::referrals::refer(&txn, &notifier, &user, id, &input).await?;
+        let referral = domain::demand::referrals::refer(&txn, &notifier, &user, id, &input).await?;
         domain::db::commit(txn).await?;
         Ok::<_, AppError>(referral)
     }
@@ -596,7 +598,8 @@ async fn refer_submit(
         )),
         Err(AppError::Validation(errors)) => {
             let rendered = async {
-                let view = show_view(db.inner(), &user, id, Some(Again::Refer(form, errors))).await?;
+                let view =
+                    show_view(db.inner(), &user, id, Some(Again::Refer(form, errors))).await?;
                 let title = format!("Demanda: {}", view.demand.topic);
                 page.render("demand", &title, view)
             }

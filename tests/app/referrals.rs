@@ -50,7 +50,9 @@ async fn provider_id(app: &TestApp, name: &str) -> i64 {
 /// The outbox rows of the referral of `demand` to `provider`.
 async fn referral_mails(app: &TestApp, demand: i32, provider: i64) -> Vec<outbox::Model> {
     outbox::Entity::find()
-        .filter(outbox::Column::DedupeKey.starts_with(format!("demand_referred:{demand}:{provider}:")))
+        .filter(
+            outbox::Column::DedupeKey.starts_with(format!("demand_referred:{demand}:{provider}:")),
+        )
         .all(app.db())
         .await
         .unwrap()
@@ -182,7 +184,11 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
         "Kit de Planeación Territorial en El Paujíl",
         &format!("/demandas/{}", open.id),
     ] {
-        assert!(first.body_text.contains(text), "{text}: {}", first.body_text);
+        assert!(
+            first.body_text.contains(text),
+            "{text}: {}",
+            first.body_text
+        );
     }
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("demand.referred"))
@@ -196,12 +202,18 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     let (status, body) = refer(&app, &caqueta, open.id, note.clone()).await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert!(
-        body["detail"].as_str().unwrap().contains("ya se remitió a ese oferente"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ya se remitió a ese oferente"),
         "{body}"
     );
     let admin_too = refer(&app, &admin, open.id, note.clone()).await;
     assert_eq!(admin_too.0, Status::Conflict);
-    assert_eq!(referral_mails(&app, open.id, dnp).await.len(), expected.len());
+    assert_eq!(
+        referral_mails(&app, open.id, dnp).await.len(),
+        expected.len()
+    );
 
     // The demand carries its referrals (Función Pública's, from the demo, then DNP's).
     let (_, shown) = api(
@@ -250,7 +262,14 @@ async fn a_reviewer_points_an_open_demand_to_a_provider_whose_coordinators_are_e
     )
     .await;
     assert_eq!(theirs["total"], json!(0), "another department's: {theirs}");
-    let (_, esap) = api(&app, "GET", "/api/v1/demands?provider=1", Some(&admin), None).await;
+    let (_, esap) = api(
+        &app,
+        "GET",
+        "/api/v1/demands?provider=1",
+        Some(&admin),
+        None,
+    )
+    .await;
     assert_eq!(esap["total"], json!(0), "{esap}");
 
     // A Meta reviewer cannot point a Caquetá demand anywhere (404), but their own, yes.
@@ -268,7 +287,10 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
     let caqueta = role_token(&app, Role::Reviewer).await;
     let staff = role_token(&app, Role::Coordinator).await;
     let dnp = provider_id(&app, "Departamento Nacional de Planeación").await;
-    let referrals_before = demand_referral::Entity::find().count(app.db()).await.unwrap();
+    let referrals_before = demand_referral::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
     let outbox_before = outbox::Entity::find().count(app.db()).await.unwrap();
     let body = json!({"provider_id": dnp, "note": "Puede atenderla."});
 
@@ -281,7 +303,10 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
         for caller in [&caqueta, &staff] {
             let (answer, problem) = refer(&app, caller, row.id, body.clone()).await;
             assert_eq!(answer, Status::Conflict, "{status:?}: {problem}");
-            assert!(problem["detail"].as_str().unwrap().contains("abierta"), "{problem}");
+            assert!(
+                problem["detail"].as_str().unwrap().contains("abierta"),
+                "{problem}"
+            );
         }
     }
     let met = demand::Entity::find()
@@ -331,14 +356,14 @@ async fn only_open_demands_are_pointed_and_only_to_an_active_provider_with_a_not
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(error_fields(&problem), ["note"]);
     // An unknown demand: 404.
-    assert_eq!(
-        refer(&app, &staff, 999_999, body).await.0,
-        Status::NotFound
-    );
+    assert_eq!(refer(&app, &staff, 999_999, body).await.0, Status::NotFound);
 
     // Nothing was written.
     assert_eq!(
-        demand_referral::Entity::find().count(app.db()).await.unwrap(),
+        demand_referral::Entity::find()
+            .count(app.db())
+            .await
+            .unwrap(),
         referrals_before
     );
     assert_eq!(
@@ -372,16 +397,29 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
     // 59 days: not yet.
     raised_days_ago(&app, open.id, 59).await;
     let demand = shown(open.id).await;
-    assert_eq!((demand["stale"].clone(), demand["age_days"].clone()), (json!(false), json!(59)));
+    assert_eq!(
+        (demand["stale"].clone(), demand["age_days"].clone()),
+        (json!(false), json!(59))
+    );
     let (_, home) = html(&reviewer, "/").await;
-    assert!(home.contains("<strong>0</strong> sin respuesta hace 60 días o más"), "{home}");
+    assert!(
+        home.contains("<strong>0</strong> sin respuesta hace 60 días o más"),
+        "{home}"
+    );
     assert!(!home.contains("badge-stale"));
 
     // 60 days: stale, in the API (show and list), the pages and the reviewer's home.
     raised_days_ago(&app, open.id, 60).await;
     let demand = shown(open.id).await;
     assert_eq!(demand["stale"], json!(true), "{demand}");
-    let (_, listed) = api(&app, "GET", "/api/v1/demands?status=open", Some(&caqueta), None).await;
+    let (_, listed) = api(
+        &app,
+        "GET",
+        "/api/v1/demands?status=open",
+        Some(&caqueta),
+        None,
+    )
+    .await;
     let item = listed["items"]
         .as_array()
         .unwrap()
@@ -391,7 +429,10 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
         .unwrap();
     assert_eq!(item["stale"], json!(true));
     let (_, home) = html(&reviewer, "/").await;
-    assert!(home.contains("<strong>1</strong> sin respuesta hace 60 días o más"), "{home}");
+    assert!(
+        home.contains("<strong>1</strong> sin respuesta hace 60 días o más"),
+        "{home}"
+    );
     assert!(home.contains("Demandas sin respuesta hace 60 días o más"));
     assert!(home.contains(&format!("href=\"/demandas/{}\"", open.id)));
     assert!(home.contains("Sin respuesta hace 60 días o más</span>"));
@@ -403,10 +444,16 @@ async fn an_open_demand_nobody_planned_is_stale_after_sixty_days() {
     let (_, report) = api(&app, "GET", "/api/v1/reports/demand", Some(&caqueta), None).await;
     assert_eq!(report["oldest_open"][0]["stale"], json!(true), "{report}");
 
-    // Meta's reviewer does not see Caquetá's stale demand.
+    // Meta's reviewer does not see Caquetá's stale demand, only their own (the demo's
+    // Mapiripán demand, open 75 days).
     let meta = browser(&app, META_REVIEWER).await;
     let (_, home) = html(&meta, "/").await;
     assert!(!home.contains(&format!("href=\"/demandas/{}\"", open.id)));
+    assert!(
+        home.contains("<strong>1</strong> sin respuesta hace 60 días o más"),
+        "{home}"
+    );
+    assert!(home.contains("Formulación de proyectos de inversión en la MGA"));
 
     // A planned demand is never stale, however old.
     raised_days_ago(&app, planned.id, 200).await;
@@ -424,7 +471,10 @@ async fn a_providers_coordinators_find_the_demands_pointed_to_it_on_their_home_p
     let funcion_publica = browser(&app, FUNCION_PUBLICA_COORDINATOR).await;
     let (status, home) = html(&funcion_publica, "/").await;
     assert_eq!(status, Status::Ok);
-    assert!(home.contains("Demandas remitidas a Departamento Administrativo de la Función Pública"), "{home}");
+    assert!(
+        home.contains("Demandas remitidas a Departamento Administrativo de la Función Pública"),
+        "{home}"
+    );
     assert!(home.contains(&demand_link) && home.contains(topic));
     assert!(home.contains("El Paujíl") && home.contains("Planeación territorial"));
 
@@ -441,7 +491,9 @@ async fn a_providers_coordinators_find_the_demands_pointed_to_it_on_their_home_p
     let (_, page) = html(&reviewer, &page_path).await;
     assert!(page.contains("Remitir a un oferente"));
     assert!(page.contains("Departamento Administrativo de la Función Pública"));
-    let dnp = provider_id(&app, "Departamento Nacional de Planeación").await.to_string();
+    let dnp = provider_id(&app, "Departamento Nacional de Planeación")
+        .await
+        .to_string();
     let token = csrf(&reviewer, &page_path).await;
     let post = |fields: Vec<(&'static str, String)>| {
         let (reviewer, path) = (&reviewer, format!("{page_path}/remitir"));
@@ -464,25 +516,45 @@ async fn a_providers_coordinators_find_the_demands_pointed_to_it_on_their_home_p
     ])
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(again.contains("Escriba una nota para el oferente"), "{again}");
-    assert!(referral_mails(&app, open.id, dnp.parse().unwrap()).await.is_empty());
+    assert!(
+        again.contains("Escriba una nota para el oferente"),
+        "{again}"
+    );
+    assert!(
+        referral_mails(&app, open.id, dnp.parse().unwrap())
+            .await
+            .is_empty()
+    );
     let (status, _) = post(vec![
         ("csrf_token", token.clone()),
         ("provider_id", dnp.clone()),
-        ("note", "El DNP acompaña el Kit de Planeación Territorial en El Paujíl.".into()),
+        (
+            "note",
+            "El DNP acompaña el Kit de Planeación Territorial en El Paujíl.".into(),
+        ),
     ])
     .await;
     assert_eq!(status, Status::SeeOther);
     let (_, page) = html(&reviewer, &page_path).await;
     assert!(page.contains("Demanda remitida a Departamento Nacional de Planeación (DNP)"));
     assert!(page.contains("Kit de Planeación Territorial en El Paujíl"));
-    assert_eq!(referral_mails(&app, open.id, dnp.parse().unwrap()).await.len(), 1);
+    assert_eq!(
+        referral_mails(&app, open.id, dnp.parse().unwrap())
+            .await
+            .len(),
+        1
+    );
 
     // Now DNP's coordinator finds it at home, and the list filters by provider.
     let (_, home) = html(&dnp_browser, "/").await;
-    assert!(home.contains(&demand_link) && home.contains(topic), "{home}");
+    assert!(
+        home.contains(&demand_link) && home.contains(topic),
+        "{home}"
+    );
     let (_, list) = html(&reviewer, &format!("/demandas?oferente={dnp}")).await;
-    assert!(list.contains(&demand_link) && list.contains("Departamento Nacional de Planeación (DNP)"));
+    assert!(
+        list.contains(&demand_link) && list.contains("Departamento Nacional de Planeación (DNP)")
+    );
     let (_, list) = html(&reviewer, "/demandas?oferente=1").await;
     assert!(!list.contains(&demand_link), "nothing pointed to ESAP yet");
 
@@ -505,6 +577,9 @@ async fn a_providers_coordinators_find_the_demands_pointed_to_it_on_their_home_p
     assert!(!told.iter().any(|r| r == META_COORDINATOR.0));
     let esap = browser(&app, demo_account(Role::Coordinator)).await;
     let (_, home) = html(&esap, "/").await;
-    assert!(home.contains("Demandas remitidas a Escuela Superior de Administración Pública"), "{home}");
+    assert!(
+        home.contains("Demandas remitidas a Escuela Superior de Administración Pública"),
+        "{home}"
+    );
     assert!(home.contains(&demand_link));
 }

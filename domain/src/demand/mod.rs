@@ -187,8 +187,8 @@ pub struct DemandView {
     pub met_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Days since it was raised.
     pub age_days: i64,
-    /// **Extension of issue 32.** Still open [`STALE_AFTER_DAYS`] days after it was raised,
-    /// with nothing planned.
+    /// Still open [`STALE_AFTER_DAYS`] days or more after it was raised, with nothing planned
+    /// (issue 32).
     pub stale: bool,
     /// The providers it was pointed to, oldest first.
     pub referrals: Vec<referrals::ReferralView>,
@@ -203,6 +203,9 @@ pub async fn views<C: ConnectionTrait>(
     db: &C,
     rows: Vec<demand::Model>,
 ) -> AppResult<Vec<DemandView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))

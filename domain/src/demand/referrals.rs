@@ -30,7 +30,10 @@ pub struct ReferralInput {
     #[schema(example = 3)]
     pub provider_id: Option<i32>,
     /// Why this provider can answer it; the provider's coordinators read it.
-    #[schema(max_length = 500, example = "Función Pública acompaña el MIPG en el departamento.")]
+    #[schema(
+        max_length = 500,
+        example = "Función Pública acompaña el MIPG en el departamento."
+    )]
     pub note: Option<String>,
 }
 
@@ -83,10 +86,13 @@ async fn views<C: ConnectionTrait>(
         .map(|r| ReferralView {
             id: r.id,
             demand_id: r.demand_id,
-            provider: providers.get(&r.provider_id).cloned().unwrap_or(ProviderRef {
-                id: r.provider_id,
-                name: format!("Oferente {}", r.provider_id),
-            }),
+            provider: providers
+                .get(&r.provider_id)
+                .cloned()
+                .unwrap_or_else(|| ProviderRef {
+                    id: r.provider_id,
+                    name: format!("Oferente {}", r.provider_id),
+                }),
             note: r.note,
             referred_by: r.referred_by,
             referred_by_name: r.referred_by.and_then(|id| names.get(&id).cloned()),
@@ -139,7 +145,11 @@ async fn check<C: ConnectionTrait>(
             None
         }
     };
-    let note = match validate::multi_line("note", input.note.as_deref().unwrap_or_default(), validate::REASON_MAX) {
+    let note = match validate::multi_line(
+        "note",
+        input.note.as_deref().unwrap_or_default(),
+        validate::REASON_MAX,
+    ) {
         Ok(Some(note)) => Some(note),
         Ok(None) => {
             errors.push(FieldError::new(
@@ -343,7 +353,11 @@ async fn tell_provider<C: ConnectionTrait>(
         .unwrap_or_default();
     let on_behalf = match user.role {
         Role::Reviewer => format!("gobernación, {department}"),
-        Role::Coordinator => crate::providers::reference(db, user.provider_id).await?.name,
+        Role::Coordinator => {
+            crate::providers::reference(db, user.provider_id)
+                .await?
+                .name
+        }
         _ => "administración de Aula Territorial".to_string(),
     };
     let referred_by = format!("{} ({on_behalf})", user.full_name);
@@ -366,7 +380,12 @@ async fn tell_provider<C: ConnectionTrait>(
             "demand_referred:{}:{}:{}",
             demand.id, referral.provider.id, person.id
         );
-        mail::enqueue(db, notifier, Email::of(person.email.clone(), &notice)?.once(key)).await?;
+        mail::enqueue(
+            db,
+            notifier,
+            Email::of(person.email.clone(), &notice)?.once(key),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -422,8 +441,9 @@ pub async fn open_referred_to<C: ConnectionTrait>(
         .await?
         .into_iter()
         .filter_map(|referral| {
-            demands.remove(&referral.demand_id).map(|demand| ReferredDemand { demand, referral })
+            demands
+                .remove(&referral.demand_id)
+                .map(|demand| ReferredDemand { demand, referral })
         })
         .collect())
 }
-
