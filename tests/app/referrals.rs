@@ -583,3 +583,36 @@ async fn a_providers_coordinators_find_the_demands_pointed_to_it_on_their_home_p
     );
     assert!(home.contains(&demand_link));
 }
+
+#[rocket::async_test]
+async fn two_referrals_at_once_to_the_same_provider_make_one_and_one_email() {
+    let app = TestApp::with_demo().await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let mapiripan = demo_demand(&app, "50325", DemandStatus::Open).await;
+    let funcion_publica =
+        provider_id(&app, "Departamento Administrativo de la Función Pública").await;
+    let body = json!({"provider_id": funcion_publica, "note": "Acompaña el MIPG en el Meta."});
+    let ((a, first), (b, second)) = rocket::tokio::join!(
+        refer(&app, &meta, mapiripan.id, body.clone()),
+        refer(&app, &meta, mapiripan.id, body.clone())
+    );
+    let mut statuses = vec![a, b];
+    statuses.sort_by_key(|s| s.code);
+    assert_eq!(
+        statuses,
+        [Status::Created, Status::Conflict],
+        "{first} {second}"
+    );
+    let rows = demand_referral::Entity::find()
+        .filter(demand_referral::Column::DemandId.eq(mapiripan.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    let told: Vec<String> = referral_mails(&app, mapiripan.id, funcion_publica)
+        .await
+        .into_iter()
+        .map(|m| m.recipient)
+        .collect();
+    assert_eq!(told, [FUNCION_PUBLICA_COORDINATOR.0]);
+}
