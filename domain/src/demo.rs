@@ -1081,7 +1081,8 @@ async fn territory_and_demand<C: ConnectionTrait>(
             Some(reviewer_meta),
             None,
             None,
-            45,
+            // Open 75 days with nothing planned: stale (issue 32), on the Meta reviewer's home.
+            75,
         ),
         (
             "18094",

@@ -120,6 +120,9 @@ pub struct ReviewerHome {
     pub cohorts: Vec<CohortLine>,
     /// Open municipal demands of the department.
     pub open_demands: u64,
+    /// The department's stale demands (`demand::is_stale`): how many, and the oldest.
+    pub stale_demands: usize,
+    pub stale: Vec<crate::demand::DemandView>,
 }
 
 /// A coordinator's (or admin's) home.
@@ -132,8 +135,19 @@ pub struct StaffHome {
     pub cohorts: Vec<CohortLine>,
     /// Open municipal demands in the coordinator's scope.
     pub open_demands: u64,
+    /// How many of them are stale (`demand::is_stale`).
+    pub stale_demands: usize,
+    /// A coordinator's: the open demands pointed to their provider (ESAP's coordinators:
+    /// to ESAP), latest referral first; `None` for an admin.
+    pub referred: Option<Vec<crate::demand::referrals::ReferredDemand>>,
     pub admin: Option<AdminHome>,
 }
+
+/// How many stale demands a home page lists (the count says how many there are).
+const STALE_LISTED: usize = 20;
+
+/// How many referred demands a coordinator's home lists.
+const REFERRED_LISTED: u64 = 50;
 
 /// How many cohorts are in a state.
 #[derive(Serialize)]
@@ -401,6 +415,7 @@ pub async fn reviewer(
         .filter(municipality::Column::PdetSubregionId.is_not_null())
         .count(db)
         .await?;
+    let (stale_demands, stale) = crate::demand::stale(db, user, now(), STALE_LISTED).await?;
     let cohorts = cohort::Entity::find()
         .filter(CohortScope::Department(code.to_string()).condition())
         .order_by_desc(cohort::Column::StartDate)
@@ -414,6 +429,8 @@ pub async fn reviewer(
         pdet,
         cohorts: cohort_lines(db, cohorts).await?,
         open_demands: crate::demand::open_count(db, user).await?,
+        stale_demands,
+        stale,
     })
 }
 
@@ -496,6 +513,14 @@ pub async fn staff(
         by_status,
         cohorts: cohort_lines(db, recent).await?,
         open_demands: crate::demand::open_count(db, user).await?,
+        stale_demands: crate::demand::stale(db, user, now(), 0).await?.0,
+        referred: match user.managed_provider() {
+            Some(provider) => Some(
+                crate::demand::referrals::open_referred_to(db, user, provider, REFERRED_LISTED)
+                    .await?,
+            ),
+            None => None,
+        },
         admin,
     })
 }

@@ -2,12 +2,16 @@
 //! municipality's; reviewers their department's (and endorse them); coordinators see theirs
 //! (a direction's coordinator: its departments), decline with a reason, and plan demands by
 //! linking them to cohorts (`demand_ids` on `POST/PATCH /cohorts`). Out of scope → 404.
+//! Issue 32: reviewers and coordinators point an open demand to a provider
+//! (`POST /demands/{id}/referral`), the list filters by `?provider=`, every demand says whether
+//! it is `stale`.
 
 use crate::accounts::guards::CurrentUser;
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::demand::referrals::{ReferralInput, ReferralView};
 use domain::demand::{DemandFilter, DemandInput, DemandView};
 use domain::entities::values::DemandStatus;
 use domain::error::AppError;
@@ -22,6 +26,7 @@ pub fn routes() -> Vec<Route> {
         show,
         update,
         endorse,
+        refer,
         demand_report,
         demand_report_xlsx,
         overlaps,
@@ -44,6 +49,8 @@ pub struct DemandQuery {
     /// `open`, `planned`, `met` or `declined`.
     #[param(value_type = Option<DemandStatus>)]
     status: Option<String>,
+    /// Provider id: only the demands pointed to that provider (issue 32).
+    provider: Option<i32>,
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
     #[param(minimum = 1, maximum = 500)]
@@ -53,7 +60,9 @@ pub struct DemandQuery {
 /// List demands
 ///
 /// Roles: admin and coordinators (a direction's coordinator: its departments), reviewers
-/// (their department), liaisons (their municipality); others 403. Newest first.
+/// (their department), liaisons (their municipality); others 403. Newest first. Each demand
+/// carries its `referrals` and whether it is `stale` (open 60 days or more after it was
+/// raised, with nothing planned); `provider` keeps the demands pointed to that provider.
 #[utoipa::path(
     tag = "demand",
     operation_id = "listDemands",
@@ -94,6 +103,7 @@ async fn list(
         municipality: query.municipality,
         capacity_id: query.capacity,
         status,
+        provider_id: query.provider,
     };
     let (items, total) = domain::demand::list(db.inner(), &user, &filter, page, per_page).await?;
     Ok(Json(List {
@@ -213,6 +223,41 @@ async fn endorse(
     let view = domain::demand::endorse(&txn, &user, id).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
+}
+
+/// Point a demand to a provider
+///
+/// Roles: a reviewer of the demand's department, coordinators and admins who see it (outside
+/// the caller's territory 404); others 403. Only open demands (planned, met or declined 409);
+/// `provider_id` must be an active provider and `note` is required (422); the same provider
+/// twice 409. The provider's active coordinators who see the demand are emailed once (ESAP's:
+/// its coordinators without another provider). Audited (`demand.referred`).
+#[utoipa::path(
+    tag = "demand",
+    operation_id = "referDemand",
+    params(("id" = i32, Path, description = "Demand id.", example = 1)),
+    request_body = ReferralInput,
+    responses(
+        (status = 201, description = "The referral.", body = ReferralView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/demands/<id>/referral", data = "<body>")]
+async fn refer(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    body: crate::api::JsonBody<ReferralInput>,
+) -> AppResult<Created<ReferralView>> {
+    let txn = domain::db::begin(db).await?;
+    let view =
+        domain::demand::referrals::refer(&txn, &notifier, &user, id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
 }
 
 /// The demand report's filters.

@@ -28,6 +28,7 @@ pub fn routes() -> Vec<Route> {
         edit_submit,
         decline_submit,
         endorse_submit,
+        refer_submit,
         report_page,
         report_download,
         overlaps_page,
@@ -80,6 +81,8 @@ struct ListView {
     total: u64,
     statuses: Vec<Choice>,
     capacities: Vec<Choice>,
+    /// Every provider, for the «Remitida a» filter.
+    providers: Vec<Choice>,
     may_raise: bool,
     /// Staff and reviewers also read the overlap report.
     reads_reports: bool,
@@ -88,34 +91,56 @@ struct ListView {
     pager: crate::web::Pager,
 }
 
-/// The caller's demands (a liaison: their municipality's; a reviewer: their department's).
-#[get("/demandas?<estado>&<capacidad>&<pagina>")]
+/// The providers for a select, by name (ESAP first); `active` only the active ones.
+async fn provider_choices(
+    db: &DatabaseConnection,
+    selected: Option<i32>,
+    active: bool,
+) -> DomainResult<Vec<Choice>> {
+    let rows = if active {
+        domain::providers::active(db).await?
+    } else {
+        domain::providers::list(db).await?
+    };
+    Ok(Choice::of_rows(
+        rows.into_iter().map(|p| (p.id, p.name)).collect(),
+        selected,
+    ))
+}
+
+/// The caller's demands (a liaison: their municipality's; a reviewer: their department's);
+/// `oferente` keeps those pointed to a provider.
+#[get("/demandas?<estado>&<capacidad>&<oferente>&<pagina>")]
 async fn list_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: CurrentUser,
     estado: Option<&str>,
     capacidad: Option<i32>,
+    oferente: Option<i32>,
     pagina: Option<u64>,
 ) -> PageResult {
     let status = estado.and_then(DemandStatus::parse);
     let filter = DemandFilter {
         status,
         capacity_id: capacidad,
+        provider_id: oferente,
         ..Default::default()
     };
     let number = crate::api::page_number(pagina);
     let (items, total) = domain::demand::list(db.inner(), &user, &filter, number, PER_PAGE).await?;
     let query = format!(
-        "estado={}&capacidad={}",
+        "estado={}&capacidad={}&oferente={}",
         estado.unwrap_or_default(),
-        capacidad.map(|c| c.to_string()).unwrap_or_default()
+        capacidad.map(|c| c.to_string()).unwrap_or_default(),
+        oferente.map(|c| c.to_string()).unwrap_or_default()
     );
     let view = ListView {
         items,
         total,
         statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
         capacities: capacity_choices(db.inner(), capacidad).await?,
+        providers: provider_choices(db.inner(), oferente, false).await?,
         may_raise: may_raise(&user),
         reads_reports: user.is_staff() || user.role == Role::Reviewer,
         liaison_municipalities: if user.role == Role::Reviewer {
@@ -329,14 +354,35 @@ struct ShowView {
     editable: Option<FormView>,
     may_decline: bool,
     may_endorse: bool,
+    /// «Remitir a un oferente»: reviewers of the department and coordinators, while open.
+    refer: Option<ReferView>,
+}
+
+/// The referral form: the active providers not yet pointed to, the note as typed, problems.
+#[derive(Serialize)]
+struct ReferView {
+    providers: Vec<Choice>,
+    note: String,
+    errors: Vec<FieldError>,
+}
+
+/// A page's state when it is shown again with a form's problems.
+enum Again {
+    Edit(DemandForm, Vec<FieldError>),
+    Refer(ReferForm, Vec<FieldError>),
 }
 
 async fn show_view(
     db: &DatabaseConnection,
     user: &CurrentUser,
     id: i32,
-    form: Option<(DemandForm, Vec<FieldError>)>,
+    again: Option<Again>,
 ) -> DomainResult<ShowView> {
+    let (form, referral) = match again {
+        Some(Again::Edit(form, errors)) => (Some((form, errors)), None),
+        Some(Again::Refer(form, errors)) => (None, Some((form, errors))),
+        None => (None, None),
+    };
     let row = domain::demand::find_in_scope(db, user, id).await?;
     let demand = domain::demand::view(db, row).await?;
     let open = demand.status == DemandStatus::Open;
@@ -346,7 +392,22 @@ async fn show_view(
     } else {
         None
     };
+    let refer = if open && (user.role == Role::Reviewer || user.is_staff()) {
+        let (form, errors) = referral.unwrap_or_default();
+        let pointed: Vec<i32> = demand.referrals.iter().map(|r| r.provider.id).collect();
+        let mut providers =
+            provider_choices(db, form.provider_id.trim().parse().ok(), true).await?;
+        providers.retain(|p| !pointed.iter().any(|id| id.to_string() == p.value));
+        Some(ReferView {
+            providers,
+            note: form.note,
+            errors,
+        })
+    } else {
+        None
+    };
     Ok(ShowView {
+        refer,
         may_decline: open && user.is_staff(),
         may_endorse: user.role == Role::Reviewer
             && !demand.endorsed
@@ -395,7 +456,8 @@ async fn edit_submit(
         )),
         Err(AppError::Validation(errors)) => {
             let rendered = async {
-                let view = show_view(db.inner(), &user, id, Some((form, errors))).await?;
+                let view =
+                    show_view(db.inner(), &user, id, Some(Again::Edit(form, errors))).await?;
                 let title = format!("Demanda: {}", view.demand.topic);
                 page.render("demand", &title, view)
             }
@@ -482,6 +544,69 @@ async fn endorse_submit(
             "La gobernación respalda esta demanda.",
         )),
         Err(e) => Err(Failure::from(e)),
+    }
+}
+
+#[derive(Default, FromForm)]
+struct ReferForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    provider_id: String,
+    #[field(default = String::new())]
+    note: String,
+}
+csrf_protected!(ReferForm);
+
+/// «Remitir a un oferente»: a reviewer of the department or a coordinator points the open
+/// demand to a provider; its coordinators are emailed.
+#[post("/demandas/<id>/remitir", data = "<form>")]
+async fn refer_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<ReferForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let result = async {
+        let provider_id =
+            match form.provider_id.trim() {
+                "" => None,
+                text => Some(text.parse::<i32>().map_err(|_| {
+                    AppError::invalid("provider_id", "Elija un oferente de la lista.")
+                })?),
+            };
+        let input = domain::demand::referrals::ReferralInput {
+            provider_id,
+            note: Some(form.note.clone()),
+        };
+        let txn = domain::db::begin(db).await?;
+        let referral = domain::demand::referrals::refer(&txn, &notifier, &user, id, &input).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(referral)
+    }
+    .await;
+    match result {
+        Ok(referral) => Ok(Flash::success(
+            Redirect::to(format!("/demandas/{id}")),
+            format!(
+                "Demanda remitida a {}; se avisó por correo a su coordinación.",
+                referral.provider.name
+            ),
+        )),
+        Err(AppError::Validation(errors)) => {
+            let rendered = async {
+                let view =
+                    show_view(db.inner(), &user, id, Some(Again::Refer(form, errors))).await?;
+                let title = format!("Demanda: {}", view.demand.topic);
+                page.render("demand", &title, view)
+            }
+            .await;
+            Err(Failure::form_again(rendered))
+        }
+        Err(other) => Err(Failure::from(other)),
     }
 }
 

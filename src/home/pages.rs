@@ -123,6 +123,9 @@ struct ReviewerHome {
     cohorts: Vec<CohortRow>,
     /// Open municipal demands of the department.
     open_demands: u64,
+    /// Its stale demands: how many, and the oldest.
+    stale_demands: usize,
+    stale: Vec<domain::demand::DemandView>,
     satisfaction: Option<crate::surveys::pages::Line>,
 }
 
@@ -137,6 +140,12 @@ struct StaffHome {
     cohorts: Vec<CohortRow>,
     /// Open municipal demands in the coordinator's scope.
     open_demands: u64,
+    /// How many of them are stale.
+    stale_demands: usize,
+    /// A coordinator's: the open demands pointed to their provider.
+    referred: Option<Vec<domain::demand::referrals::ReferredDemand>>,
+    /// The name of that provider.
+    provider_name: Option<String>,
     satisfaction: Option<crate::surveys::pages::Line>,
 }
 
@@ -172,6 +181,8 @@ pub async fn for_user(
                     pdet: home.pdet,
                     cohorts: rows(home.cohorts),
                     open_demands: home.open_demands,
+                    stale_demands: home.stale_demands,
+                    stale: home.stale,
                     satisfaction: satisfaction(db, surveys, user).await?,
                 }),
                 ..RoleHome::default()
@@ -188,6 +199,12 @@ pub async fn for_user(
                     participants: home.picture.participants,
                     cohorts: rows(home.cohorts),
                     open_demands: home.open_demands,
+                    stale_demands: home.stale_demands,
+                    provider_name: match user.managed_provider() {
+                        Some(id) => Some(domain::providers::reference(db, id).await?.name),
+                        None => None,
+                    },
+                    referred: home.referred,
                     satisfaction: satisfaction(db, surveys, user).await?,
                 }),
                 admin_home: home.admin,

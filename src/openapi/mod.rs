@@ -130,6 +130,7 @@ use utoipa::{Modify, ToResponse};
         crate::demand::api::show,
         crate::demand::api::update,
         crate::demand::api::endorse,
+        crate::demand::api::refer,
         crate::demand::api::demand_report,
         crate::demand::api::demand_report_xlsx,
         crate::demand::api::overlaps,

@@ -36,6 +36,7 @@ mod people;
 mod providers;
 mod reference_api;
 mod reference_data;
+mod referrals;
 mod reports;
 mod route_matrix;
 mod schema;

@@ -7,8 +7,13 @@
 //! (a direction's coordinator within its departments). Who sees it: [`DemandScope`], the same
 //! territory rule as reports, applied in every query (out of scope → 404). Every change is
 //! audited; the author is emailed when the demand is planned, met or declined.
+//!
+//! Issue 32: a demand can be pointed (referred) to the provider that can answer it
+//! ([`referrals`]), and an open demand nobody planned for [`STALE_AFTER_DAYS`] is flagged
+//! stale ([`is_stale`], the one rule every view uses).
 
 pub mod planning;
+pub mod referrals;
 pub mod reports;
 pub mod workbook;
 
@@ -19,7 +24,7 @@ use crate::entities::{capacity, demand, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::{parse, validate};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -31,6 +36,24 @@ use std::collections::HashMap;
 
 /// The most people one demand may ask to train.
 pub const MAX_PEOPLE: i64 = 10_000;
+
+/// Days an open demand may wait with nothing planned before it is flagged stale.
+pub const STALE_AFTER_DAYS: i64 = 60;
+
+/// Whole days between the day a demand was raised and the day of `now`, both as read in
+/// Colombia (the «hace N días» people see).
+pub fn age_days(created_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (crate::time::local(now).date_naive() - crate::time::local(created_at).date_naive()).num_days()
+}
+
+/// The stale rule (issue 32), the one place it is decided: a demand still open
+/// [`STALE_AFTER_DAYS`] days after it was raised, with nothing planned for it (no cohort), is
+/// stale at `now`. Planned, met and declined demands never are.
+pub fn is_stale(demand: &demand::Model, now: DateTime<Utc>) -> bool {
+    demand.status == DemandStatus::Open
+        && demand.cohort_id.is_none()
+        && age_days(demand.created_at, now) >= STALE_AFTER_DAYS
+}
 
 /// Which demands a caller may see (and act on).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +187,11 @@ pub struct DemandView {
     pub met_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Days since it was raised.
     pub age_days: i64,
+    /// Still open [`STALE_AFTER_DAYS`] days or more after it was raised, with nothing planned
+    /// (issue 32).
+    pub stale: bool,
+    /// The providers it was pointed to, oldest first.
+    pub referrals: Vec<referrals::ReferralView>,
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
@@ -175,6 +203,9 @@ pub async fn views<C: ConnectionTrait>(
     db: &C,
     rows: Vec<demand::Model>,
 ) -> AppResult<Vec<DemandView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
@@ -201,10 +232,13 @@ pub async fn views<C: ConnectionTrait>(
         .into_iter()
         .map(|u| (u.id, u.full_name))
         .collect();
-    let today = crate::time::today();
+    let now = crate::time::now();
+    let mut referred =
+        referrals::of_demands(db, &rows.iter().map(|d| d.id).collect::<Vec<_>>()).await?;
     Ok(rows
         .into_iter()
         .map(|d| {
+            let stale = is_stale(&d, now);
             let place = places.get(&d.municipality_code);
             let department_code = place.map(|m| m.department_code.clone()).unwrap_or_default();
             DemandView {
@@ -234,7 +268,9 @@ pub async fn views<C: ConnectionTrait>(
                 endorsed: d.endorsed_by.is_some(),
                 endorsed_by_name: d.endorsed_by.and_then(|id| names.get(&id).cloned()),
                 endorsed_at: d.endorsed_at.map(local),
-                age_days: (today - crate::time::local(d.created_at).date_naive()).num_days(),
+                age_days: age_days(d.created_at, now),
+                stale,
+                referrals: referred.remove(&d.id).unwrap_or_default(),
                 created_at: local(d.created_at),
                 updated_at: local(d.updated_at),
                 planned_at: d.planned_at.map(local),
@@ -318,6 +354,30 @@ pub async fn open_count<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<u
         .await?)
 }
 
+/// The caller's stale demands ([`is_stale`] at `now`), oldest first: how many there are, and
+/// the first `limit` of them as views (the home pages' list).
+pub async fn stale<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> AppResult<(usize, Vec<DemandView>)> {
+    let mut rows: Vec<demand::Model> = demand::Entity::find()
+        .filter(DemandScope::of(user)?.condition())
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .filter(demand::Column::CohortId.is_null())
+        .order_by_asc(demand::Column::CreatedAt)
+        .order_by_asc(demand::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|d| is_stale(d, now))
+        .collect();
+    let count = rows.len();
+    rows.truncate(limit);
+    Ok((count, views(db, rows).await?))
+}
+
 /// Filters of the list (the API and the pages).
 #[derive(Clone, Debug, Default)]
 pub struct DemandFilter {
@@ -325,6 +385,8 @@ pub struct DemandFilter {
     pub municipality: Option<String>,
     pub capacity_id: Option<i32>,
     pub status: Option<DemandStatus>,
+    /// Only the demands pointed to this provider (issue 32).
+    pub provider_id: Option<i32>,
 }
 
 /// The caller's demands, newest first; filters outside the scope give an empty page.
@@ -356,6 +418,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(status) = filter.status {
         condition = condition.add(demand::Column::Status.eq(status));
+    }
+    if let Some(provider) = filter.provider_id {
+        condition = condition.add(referrals::pointed_to(provider));
     }
     let paginator = demand::Entity::find()
         .filter(condition)
@@ -863,4 +928,83 @@ pub(crate) async fn tell_author<C: ConnectionTrait>(
     let email = Email::of(author.email.clone(), &news)?.once(key);
     mail::enqueue(db, notifier, email).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn open_demand(created_at: DateTime<Utc>) -> demand::Model {
+        demand::Model {
+            id: 1,
+            municipality_code: "18256".into(),
+            capacity_id: 1,
+            topic: "Plan indicativo".into(),
+            description: "Seguimiento a metas".into(),
+            people_estimate: 10,
+            modality: Modality::Mixta,
+            wanted_from: created_at.date_naive(),
+            wanted_to: created_at.date_naive(),
+            priority: DemandPriority::Media,
+            status: DemandStatus::Open,
+            decline_reason: None,
+            cohort_id: None,
+            created_by: 1,
+            endorsed_by: None,
+            endorsed_at: None,
+            created_at,
+            updated_at: created_at,
+            planned_at: None,
+            met_at: None,
+        }
+    }
+
+    #[test]
+    fn an_open_demand_nobody_planned_turns_stale_on_its_sixtieth_day() {
+        // Raised at 10:00 in Bogotá on 1 March 2026.
+        let raised = Utc.with_ymd_and_hms(2026, 3, 1, 15, 0, 0).unwrap();
+        let demand = open_demand(raised);
+        assert!(!is_stale(&demand, raised));
+        // The clock moves: 59 days later (even at the last minute of that day) it is not.
+        let day_59 = raised + Duration::days(59);
+        assert!(!is_stale(&demand, day_59));
+        assert!(!is_stale(
+            &demand,
+            crate::time::from_local(crate::time::local(day_59).date_naive(), 23, 59)
+        ));
+        // From the first minute of day 60 in Bogotá it is.
+        let day_60 = crate::time::from_local(
+            crate::time::local(raised + Duration::days(60)).date_naive(),
+            0,
+            0,
+        );
+        assert_eq!(age_days(raised, day_60), 60);
+        assert!(is_stale(&demand, day_60));
+        assert!(is_stale(&demand, raised + Duration::days(400)));
+    }
+
+    #[test]
+    fn planned_met_and_declined_demands_are_never_stale() {
+        let raised = Utc.with_ymd_and_hms(2026, 3, 1, 15, 0, 0).unwrap();
+        let later = raised + Duration::days(120);
+        for status in [
+            DemandStatus::Planned,
+            DemandStatus::Met,
+            DemandStatus::Declined,
+        ] {
+            let demand = demand::Model {
+                status,
+                ..open_demand(raised)
+            };
+            assert!(!is_stale(&demand, later), "{status:?}");
+        }
+        // Open with a cohort named (never left so by planning, but the rule says "nothing
+        // planned").
+        let planned = demand::Model {
+            cohort_id: Some(7),
+            ..open_demand(raised)
+        };
+        assert!(!is_stale(&planned, later));
+    }
 }

@@ -89,6 +89,8 @@ fn build_demand(
                 Column::integer("Personas", 10.0),
                 Column::text("Prioridad", 10.0),
                 Column::text("Respaldada por la gobernación", 14.0),
+                Column::text("Sin respuesta hace 60 días o más", 14.0),
+                Column::text("Remitida a", 36.0),
             ],
         )?;
         for d in &report.oldest_open {
@@ -101,6 +103,14 @@ fn build_demand(
                 Cell::Int(i64::from(d.people_estimate)),
                 Cell::Text(d.priority.label().into()),
                 Cell::Text(if d.endorsed { "Sí" } else { "No" }.into()),
+                Cell::Text(if d.stale { "Sí" } else { "No" }.into()),
+                Cell::Text(
+                    d.referrals
+                        .iter()
+                        .map(|r| r.provider.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             ])?;
         }
     }
