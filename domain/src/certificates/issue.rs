@@ -196,6 +196,8 @@ fn document(cert: &certificate::Model, public_url: &str) -> CertificateDocument 
         ),
         issued_on: crate::time::local(cert.issued_at).date_naive(),
         issuer: cert.issuer.clone(),
+        // A certificate issued in another provider's name (issue 32) is headed by it.
+        provider: (cert.issuer != ISSUER).then(|| cert.issuer.clone()),
         verification_url: verification_url(public_url, &cert.code),
     }
 }

@@ -45,6 +45,9 @@ pub struct CertificateDocument {
     pub issued_on: NaiveDate,
     /// Who issues it, e.g. "Dirección de Capacitación".
     pub issuer: String,
+    /// The provider whose cohort it was, when not ESAP (issue 32): it heads the certificate,
+    /// which says it is registered in Aula Territorial.
+    pub provider: Option<String>,
     /// Public verification page, `{public_url}/verificar/{code}`; the QR code links here.
     pub verification_url: String,
 }
@@ -704,11 +707,12 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         62.0,
         Align::Center,
     );
-    // The issuer: ESAP, or the provider whose cohort it was (issue 32), fitted to the page.
+    // ESAP, or the provider whose cohort it was (issue 32), fitted to the page.
     let heading = Style::new(SerifBold, 21.0, NAVY);
+    let institution = doc.provider.as_deref().unwrap_or(ESAP);
     p.text(
-        p.fit(heading, &doc.issuer, PAGE_W - 2.0 * LEFT, 12.0),
-        &doc.issuer,
+        p.fit(heading, institution, PAGE_W - 2.0 * LEFT, 12.0),
+        institution,
         CENTER,
         88.0,
         Align::Center,
@@ -900,10 +904,9 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         iy += 13.0;
     }
     // Another provider's certificate says where it is registered and verified.
-    let registry = if doc.issuer == ESAP {
-        ESAP
-    } else {
-        "Registrado en Aula Territorial – ESAP"
+    let registry = match doc.provider {
+        None => ESAP,
+        Some(_) => "Registrado en Aula Territorial – ESAP",
     };
     p.text(
         Style::new(Sans, 8.5, GRAY),

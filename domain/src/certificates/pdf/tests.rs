@@ -21,6 +21,7 @@ fn sample() -> CertificateDocument {
         attendance_pct: "87,5 %".into(),
         issued_on: date(2026, 3, 15),
         issuer: "Dirección de Capacitación".into(),
+        provider: None,
         verification_url: "http://127.0.0.1:8000/verificar/7KQ9-M3XR-T2HW-PZ4N-C8DV".into(),
     }
 }
@@ -75,6 +76,31 @@ fn it_is_a_pdf_a_page_in_a4_landscape() {
     );
     assert!(raw.contains("/GTS_PDFA1"), "output intent");
     assert!(raw.contains("/Lang(es-CO)"), "document language");
+}
+
+/// Issue 32: another provider's certificate is headed by that provider and says where it is
+/// registered; ESAP's name is not its heading.
+#[test]
+fn another_providers_certificate_is_headed_by_it() {
+    let doc = CertificateDocument {
+        issuer: "Departamento Nacional de Planeación (DNP)".into(),
+        provider: Some("Departamento Nacional de Planeación (DNP)".into()),
+        ..sample()
+    };
+    let (_, pdf) = rendered(&doc);
+    let text = flat(&extracted_text(&pdf));
+    assert!(
+        text.contains("Departamento Nacional de Planeación (DNP)"),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("Registrado en Aula Territorial – ESAP"),
+        "{text:?}"
+    );
+    assert!(
+        !text.contains("Escuela Superior de Administración Pública – ESAP"),
+        "{text:?}"
+    );
 }
 
 #[test]
