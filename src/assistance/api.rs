@@ -31,8 +31,121 @@ pub fn routes() -> Vec<Route> {
         add_visit,
         list_visits,
         evaluate_as_liaison,
-        evaluate_by_link
+        evaluate_by_link,
+        list_xlsx,
+        record_xlsx
     ]
+}
+
+/// How many assistances a workbook lists at most.
+const WORKBOOK_MAX: u64 = 5_000;
+
+impl AssistanceQuery {
+    fn filter(&self) -> AppResult<ListFilter> {
+        let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(AssistanceStatus::parse(s).ok_or_else(|| {
+                AppError::invalid(
+                    "status",
+                    "El estado debe ser planned, in_progress, closed o cancelled.",
+                )
+            })?),
+            None => None,
+        };
+        Ok(ListFilter {
+            department: domain::parse::text(self.department.as_deref()),
+            municipality: domain::parse::text(self.municipality.as_deref())
+                .map(|m| domain::territory::normalize_municipality_code(&m)),
+            capacity: self.capacity,
+            provider: self.provider,
+            status,
+        })
+    }
+}
+
+/// The list of assistances as a workbook, for `user` (the API's and the page's download).
+pub async fn list_workbook(
+    db: &DatabaseConnection,
+    user: &domain::accounts::actor::Actor,
+    filter: &ListFilter,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let (rows, _) = assistance::list(db, user, filter, 1, WORKBOOK_MAX).await?;
+    let mut described = Vec::new();
+    if let Some(d) = &filter.department {
+        described.push(("Departamento".to_string(), d.clone()));
+    }
+    if let Some(m) = &filter.municipality {
+        described.push(("Municipio".to_string(), m.clone()));
+    }
+    if let Some(p) = filter.provider {
+        described.push(("Oferente".to_string(), p.to_string()));
+    }
+    let bytes = assistance::workbook::list(rows, described, &user.full_name).await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(
+        assistance::workbook::LIST_FILE,
+        bytes,
+    ))
+}
+
+/// One assistance's record as a workbook, if `user` reads it.
+pub async fn record_workbook(
+    db: &DatabaseConnection,
+    user: &domain::accounts::actor::Actor,
+    id: i32,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    assistance::find_visible(db, user, id).await?;
+    let view = assistance::view(db, id).await?;
+    let visits = visits::list(db, id).await?;
+    let bytes = assistance::workbook::record(view, visits, &user.full_name).await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(
+        &assistance::workbook::record_file(id),
+        bytes,
+    ))
+}
+
+/// Technical assistances as a workbook
+///
+/// Roles and filters as `GET /assistances` (sheet «Asistencias», up to 5,000 rows): one row an
+/// assistance with its municipality, entity, provider, capacities, span, state, visits,
+/// milestones (done, overdue) and the entity's evaluation.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "listAssistancesXlsx",
+    params(AssistanceQuery),
+    responses(
+        (status = 200, response = crate::openapi::responses::Workbook),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/assistances.xlsx?<query..>")]
+pub async fn list_xlsx(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    query: AssistanceQuery,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    list_workbook(db.inner(), &user, &query.filter()?).await
+}
+
+/// One assistance's record as a workbook
+///
+/// Roles: as `GET /assistances/{id}`. Sheets «Plan», «Hitos», «Visitas», «Compromisos» and
+/// «Productos» (no document numbers).
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "assistanceRecordXlsx",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    responses(
+        (status = 200, response = crate::openapi::responses::Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/assistances/<id>/record.xlsx")]
+pub async fn record_xlsx(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    record_workbook(db.inner(), &user, id).await
 }
 
 #[derive(FromForm, utoipa::IntoParams)]
@@ -80,23 +193,7 @@ pub async fn list(
         per_page: query.per_page,
     }
     .resolve()?;
-    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(AssistanceStatus::parse(s).ok_or_else(|| {
-            AppError::invalid(
-                "status",
-                "El estado debe ser planned, in_progress, closed o cancelled.",
-            )
-        })?),
-        None => None,
-    };
-    let filter = ListFilter {
-        department: domain::parse::text(query.department.as_deref()),
-        municipality: domain::parse::text(query.municipality.as_deref())
-            .map(|m| domain::territory::normalize_municipality_code(&m)),
-        capacity: query.capacity,
-        provider: query.provider,
-        status,
-    };
+    let filter = query.filter()?;
     let (items, total) = assistance::list(db.inner(), &user, &filter, page, per_page).await?;
     Ok(Json(List {
         items,

@@ -33,8 +33,35 @@ pub fn routes() -> Vec<Route> {
         status_submit,
         liaison_evaluation_submit,
         link_evaluation_page,
-        link_evaluation_submit
+        link_evaluation_submit,
+        list_download,
+        record_download
     ]
+}
+
+/// The list page's workbook (the same rows as the page).
+#[get("/asistencias.xlsx?<estado>")]
+async fn list_download(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    estado: Option<&str>,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let filter = ListFilter {
+        status: estado.and_then(AssistanceStatus::parse),
+        provider: user.managed_provider(),
+        ..Default::default()
+    };
+    super::api::list_workbook(db.inner(), &user, &filter).await
+}
+
+/// An assistance's whole record as a workbook.
+#[get("/asistencias/<id>/ficha.xlsx")]
+async fn record_download(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    super::api::record_workbook(db.inner(), &user, id).await
 }
 
 const PER_PAGE: u64 = 25;

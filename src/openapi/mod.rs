@@ -158,6 +158,8 @@ use utoipa::{Modify, ToResponse};
         crate::assistance::api::list_visits,
         crate::assistance::api::evaluate_as_liaison,
         crate::assistance::api::evaluate_by_link,
+        crate::assistance::api::list_xlsx,
+        crate::assistance::api::record_xlsx,
         crate::open_data::api::offer_csv,
         crate::open_data::api::offer_json,
         crate::open_data::api::coverage_csv,

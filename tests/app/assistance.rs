@@ -639,3 +639,38 @@ async fn the_assistance_pages_carry_the_whole_journey() {
         assert!(html.contains(&format!("/asistencias/{id}")), "{role:?}");
     }
 }
+
+/// The workbooks: the list of the caller's assistances and one assistance's record.
+#[rocket::async_test]
+async fn assistances_download_as_workbooks() {
+    use calamine::{Reader, Xlsx};
+    let app = TestApp::with_demo().await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (status, _, bytes) =
+        crate::support::download(&app, "/api/v1/assistances.xlsx", &reviewer).await;
+    assert_eq!(status, Status::Ok);
+    let table = crate::support::read_table(&bytes, "Asistencias", "Asistencia");
+    let text = format!("{table:?}");
+    assert!(
+        text.contains("Puerto Rico") && text.contains("Función Pública"),
+        "{text}"
+    );
+    let (status, _, bytes) =
+        crate::support::download(&app, "/api/v1/assistances/1/record.xlsx", &reviewer).await;
+    assert_eq!(status, Status::Ok);
+    let book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["Plan", "Hitos", "Visitas", "Compromisos", "Productos"]
+    );
+    // Meta's reviewer reads neither Caquetá's record nor it in the list.
+    let meta = token(
+        &app,
+        crate::support::META_REVIEWER.0,
+        crate::support::META_REVIEWER.1,
+    )
+    .await;
+    let (status, _, _) =
+        crate::support::download(&app, "/api/v1/assistances/1/record.xlsx", &meta).await;
+    assert_eq!(status, Status::NotFound);
+}

@@ -11,6 +11,7 @@
 
 pub mod figures;
 pub mod visits;
+pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
