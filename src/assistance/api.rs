@@ -220,11 +220,12 @@ pub async fn list(
 #[post("/assistances", data = "<body>")]
 pub async fn create(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     body: crate::api::JsonBody<AssistanceInput>,
 ) -> AppResult<Created<AssistanceView>> {
     let txn = domain::db::begin(db).await?;
-    let view = assistance::create(&txn, &staff, &body).await?;
+    let view = assistance::create(&txn, &notifier, &staff, &body).await?;
     domain::db::commit(txn).await?;
     Ok(created(view))
 }
@@ -272,12 +273,13 @@ pub async fn show(
 #[patch("/assistances/<id>", data = "<body>")]
 pub async fn update(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     staff: StaffUser,
     id: i32,
     body: crate::api::JsonBody<AssistanceInput>,
 ) -> AppResult<Json<AssistanceView>> {
     let txn = domain::db::begin(db).await?;
-    let view = assistance::update(&txn, &staff, id, &body).await?;
+    let view = assistance::update(&txn, &notifier, &staff, id, &body).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -184,6 +184,7 @@ csrf_protected!(NewForm);
 #[post("/asistencias", data = "<form>")]
 async fn create_submit(
     db: &State<DatabaseConnection>,
+    notifier: crate::mail::Mailer<'_>,
     page: Page<'_>,
     staff: StaffUser,
     form: CsrfForm<NewForm>,
@@ -201,7 +202,7 @@ async fn create_submit(
         ..Default::default()
     };
     let txn = domain::db::begin(db).await?;
-    match assistance::create(&txn, &staff, &input).await {
+    match assistance::create(&txn, &notifier, &staff, &input).await {
         Ok(view) => {
             domain::db::commit(txn).await?;
             Ok(Flash::success(

@@ -105,6 +105,28 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
         DemandStatus::Planned,
         "the demand is answered"
     );
+    // Its author is told which provider answers it, once; later, that it was met.
+    let author = domain::entities::user::Entity::find_by_id(wanted.created_by)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .email;
+    let told = async |state: &str| {
+        outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(author.as_str()))
+            .all(app.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| {
+                m.subject.contains(state)
+                    && m.body_text
+                        .contains("asistencia técnica de Departamento Nacional de Planeación")
+            })
+            .count()
+    };
+    assert_eq!(told("planeada").await, 1);
 
     // Milestones: one overdue, one done.
     let (status, late) = api(
@@ -270,6 +292,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
         DemandStatus::Met,
         "met with the objective reached"
     );
+    assert_eq!(told("atendida").await, 1, "the author is told it was met");
     // No more visits, no way back.
     let (status, _) = api(
         &app,

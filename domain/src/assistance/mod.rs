@@ -213,6 +213,7 @@ pub async fn find_managed<C: ConnectionTrait>(
 
 /// The checked fields of an input merged over the current assistance.
 struct Plan {
+    provider_id: i32,
     municipality: municipality::Model,
     entity_type: AssistedEntity,
     capacity_ids: Vec<i32>,
@@ -543,6 +544,7 @@ async fn plan<C: ConnectionTrait>(
         return Err(AppError::Validation(errors));
     };
     Ok(Plan {
+        provider_id,
         municipality,
         entity_type,
         capacity_ids,
@@ -570,6 +572,7 @@ async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i3
 /// planned, those no longer linked open again.
 async fn write_links<C: ConnectionTrait>(
     db: &C,
+    notifier: &crate::mail::Notifier<'_>,
     actor: i32,
     id: i32,
     plan: &Plan,
@@ -613,8 +616,22 @@ async fn write_links<C: ConnectionTrait>(
         }
         .insert(db)
         .await?;
-        if !before.contains(demand_id) {
-            set_demand(db, actor, *demand_id, DemandStatus::Planned, "assistance").await?;
+        if !before.contains(demand_id)
+            && let Some(planned) =
+                set_demand(db, actor, *demand_id, DemandStatus::Planned, "assistance").await?
+        {
+            let provider = crate::providers::get(db, plan.provider_id).await?.name;
+            crate::demand::tell_author(
+                db,
+                notifier,
+                &planned,
+                crate::demand::Outcome::PlannedByAssistance {
+                    assistance_id: id,
+                    provider: &provider,
+                    starts_on: plan.starts_on,
+                },
+            )
+            .await?;
         }
     }
     Ok(())
@@ -627,9 +644,9 @@ async fn set_demand<C: ConnectionTrait>(
     id: i32,
     status: DemandStatus,
     why: &str,
-) -> AppResult<()> {
+) -> AppResult<Option<demand::Model>> {
     let Some(row) = demand::Entity::find_by_id(id).one(db).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let at = crate::time::now();
     let mut model: demand::ActiveModel = row.clone().into();
@@ -640,7 +657,7 @@ async fn set_demand<C: ConnectionTrait>(
         DemandStatus::Met => model.met_at = Set(Some(at)),
         _ => model.planned_at = Set(None),
     }
-    model.update(db).await?;
+    let saved = model.update(db).await?;
     audit::record(
         db,
         Change {
@@ -656,12 +673,14 @@ async fn set_demand<C: ConnectionTrait>(
             after: Some(json!({"status": status, "why": why})),
         },
     )
-    .await
+    .await?;
+    Ok(Some(saved))
 }
 
 /// Creates a planned assistance of the coordinator's provider (an admin's: ESAP's), audited.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
+    notifier: &crate::mail::Notifier<'_>,
     user: &Actor,
     input: &AssistanceInput,
 ) -> AppResult<AssistanceView> {
@@ -688,7 +707,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    write_links(db, user.id, saved.id, &plan).await?;
+    write_links(db, notifier, user.id, saved.id, &plan).await?;
     figures::refresh(db, &plan.municipality.code).await?;
     let view = view(db, saved.id).await?;
     audit::record(
@@ -710,6 +729,7 @@ pub async fn create<C: ConnectionTrait>(
 /// cancelled), audited.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
+    notifier: &crate::mail::Notifier<'_>,
     user: &Actor,
     id: i32,
     input: &AssistanceInput,
@@ -734,7 +754,7 @@ pub async fn update<C: ConnectionTrait>(
     model.contact_email = Set(plan.contact_email.clone());
     model.updated_at = Set(crate::time::now());
     model.update(db).await?;
-    write_links(db, user.id, id, &plan).await?;
+    write_links(db, notifier, user.id, id, &plan).await?;
     figures::refresh(db, &plan.municipality.code).await?;
     if previous_place != plan.municipality.code {
         figures::refresh(db, &previous_place).await?;
@@ -907,8 +927,21 @@ pub async fn change_status<C: ConnectionTrait>(
         _ => None,
     };
     if let Some((status, why)) = outcome {
+        let provider = crate::providers::get(db, current.provider_id).await?.name;
         for demand_id in linked_demands(db, id).await? {
-            set_demand(db, user.id, demand_id, status, why).await?;
+            let moved = set_demand(db, user.id, demand_id, status, why).await?;
+            if let (DemandStatus::Met, Some(met)) = (status, moved) {
+                crate::demand::tell_author(
+                    db,
+                    notifier,
+                    &met,
+                    crate::demand::Outcome::MetByAssistance {
+                        assistance_id: id,
+                        provider: &provider,
+                    },
+                )
+                .await?;
+            }
         }
     }
     audit::record(

@@ -852,6 +852,17 @@ pub(crate) enum Outcome<'a> {
     Declined {
         reason: &'a str,
     },
+    /// A provider's technical assistance answers it (issue 33).
+    PlannedByAssistance {
+        assistance_id: i32,
+        provider: &'a str,
+        starts_on: NaiveDate,
+    },
+    /// A technical assistance that answered it closed with its objective reached.
+    MetByAssistance {
+        assistance_id: i32,
+        provider: &'a str,
+    },
 }
 
 #[derive(Serialize)]
@@ -865,6 +876,8 @@ struct DemandNews<'a> {
     start_date: Option<String>,
     completed: Option<String>,
     reason: Option<&'a str>,
+    /// The provider of the technical assistance that answers it.
+    assistance_provider: Option<&'a str>,
     demand_id: i32,
 }
 
@@ -900,6 +913,7 @@ pub(crate) async fn tell_author<C: ConnectionTrait>(
         start_date: None,
         completed: None,
         reason: None,
+        assistance_provider: None,
         demand_id: demand.id,
     };
     let key = match outcome {
@@ -923,6 +937,24 @@ pub(crate) async fn tell_author<C: ConnectionTrait>(
             news.state = "declinada";
             news.reason = Some(reason);
             format!("demand_declined:{}", demand.id)
+        }
+        Outcome::PlannedByAssistance {
+            assistance_id,
+            provider,
+            starts_on,
+        } => {
+            news.state = "planeada";
+            news.assistance_provider = Some(provider);
+            news.start_date = Some(crate::format::date(starts_on));
+            format!("demand_planned_assistance:{}:{assistance_id}", demand.id)
+        }
+        Outcome::MetByAssistance {
+            assistance_id,
+            provider,
+        } => {
+            news.state = "atendida";
+            news.assistance_provider = Some(provider);
+            format!("demand_met_assistance:{}:{assistance_id}", demand.id)
         }
     };
     let email = Email::of(author.email.clone(), &news)?.once(key);
