@@ -258,6 +258,37 @@ pub const COVERAGE: Dataset = Dataset {
 /// Every data set, in the order the page lists them.
 pub const DATASETS: [&Dataset; 2] = [&OFFER, &COVERAGE];
 
+/// Checks that a row of `dataset` as JSON has exactly the dictionary's names, in its order,
+/// and as many CSV fields (`fields`) as the dictionary has columns; the JSON, for the caller's
+/// own checks.
+#[cfg(test)]
+pub(crate) fn assert_follows_dictionary(
+    dataset: &Dataset,
+    row: &impl serde::Serialize,
+    fields: usize,
+) -> serde_json::Value {
+    let json = serde_json::to_value(row).unwrap();
+    // The same names, and in the same order in the text (a `Value` sorts its keys).
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut header = dataset.header();
+    header.sort_unstable();
+    assert_eq!(keys, header);
+    let text = serde_json::to_string(row).unwrap();
+    let at: Vec<usize> = dataset
+        .header()
+        .iter()
+        .map(|name| text.find(&format!("\"{name}\":")).unwrap())
+        .collect();
+    assert!(at.is_sorted(), "{text}");
+    assert_eq!(fields, dataset.columns.len());
+    json
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

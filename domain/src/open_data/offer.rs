@@ -316,25 +316,8 @@ mod tests {
 
     #[test]
     fn json_keys_and_csv_fields_follow_the_dictionary() {
-        let json = serde_json::to_value(row()).unwrap();
-        // The same names, and in the same order in the text (a `Value` sorts its keys).
-        let keys: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut header = OFFER.header();
-        header.sort_unstable();
-        assert_eq!(keys, header);
-        let text = serde_json::to_string(&row()).unwrap();
-        let at: Vec<usize> = OFFER
-            .header()
-            .iter()
-            .map(|name| text.find(&format!("\"{name}\":")).unwrap())
-            .collect();
-        assert!(at.is_sorted(), "{text}");
-        assert_eq!(row().fields().len(), OFFER.columns.len());
+        let json =
+            crate::open_data::assert_follows_dictionary(&OFFER, &row(), row().fields().len());
         assert_eq!(json["codigos_departamento"], serde_json::json!(["05"]));
         assert_eq!(json["fecha_inicio"], "2026-03-02");
     }
