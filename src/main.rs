@@ -230,7 +230,7 @@ async fn run(command: Command) -> Result<(), AppError> {
             let started = std::time::Instant::now();
             let s = domain::synthetic::generate(&db, scale, seed).await?;
             println!(
-                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas.",
+                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas, {} asistencias técnicas con {} visitas.",
                 started.elapsed().as_secs_f64(),
                 s.participants,
                 s.cohorts,
@@ -240,7 +240,9 @@ async fn run(command: Command) -> Result<(), AppError> {
                 s.certificates,
                 s.indicator_values,
                 s.surveys,
-                s.responses
+                s.responses,
+                s.assistances,
+                s.visits
             );
         }
         Command::RebuildFigures => {

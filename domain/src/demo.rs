@@ -574,10 +574,12 @@ async fn load<C: ConnectionTrait>(
     assistances(db, &user_ids, instructor_id).await
 }
 
-/// Issue 33's demo: ESAP's territorial direction accompanies Puerto Rico's alcaldía on its own
-/// revenue (in progress: a visit with its agreements and products, a milestone done and one
-/// overdue); Función Pública accompanied El Paujíl's concejo on its control role (closed with
-/// its objective reached, evaluated by the entity).
+/// Issue 33's demo: ESAP accompanies El Paujíl's alcaldía on planning (in progress: three
+/// visits with their agreements and products, a milestone done and one overdue — and it
+/// overlaps ESAP's Planeación Territorial and DNP's workshop there) and Puerto Rico's on its
+/// own revenue (in progress); ESAP accompanied Mapiripán's alcaldía on planning and Función
+/// Pública El Paujíl's concejo on its control role (both closed with the objective reached and
+/// evaluated by the entity).
 async fn assistances<C: ConnectionTrait>(
     db: &C,
     user_ids: &[i32],
@@ -607,6 +609,28 @@ async fn assistances<C: ConnectionTrait>(
     let rows = [
         (
             crate::providers::ESAP,
+            "18256",
+            AssistedEntity::Alcaldia,
+            "planeacion_territorial",
+            "Que la Secretaría de Planeación haga seguimiento trimestral al plan de desarrollo con el tablero de indicadores y lo presente al consejo territorial de planeación.",
+            day - Duration::days(100),
+            day + Duration::days(80),
+            AssistanceStatus::InProgress,
+            user_ids[1],
+        ),
+        (
+            crate::providers::ESAP,
+            "50325",
+            AssistedEntity::Alcaldia,
+            "planeacion_territorial",
+            "Que la alcaldía formule el plan indicativo y el plan de acción de la vigencia con metas medibles.",
+            day - Duration::days(260),
+            day - Duration::days(40),
+            AssistanceStatus::Closed,
+            user_ids[1],
+        ),
+        (
+            crate::providers::ESAP,
             "18592",
             AssistedEntity::Alcaldia,
             "movilizacion_recursos",
@@ -630,6 +654,13 @@ async fn assistances<C: ConnectionTrait>(
     ];
     for (provider_id, place, entity, capacity, objective, starts, ends, status, staff) in rows {
         let closed = status == AssistanceStatus::Closed;
+        let council = entity == AssistedEntity::Concejo;
+        let summary = if council {
+            "El concejo aprobó su agenda de control político y recibió dos informes de seguimiento con la matriz entregada."
+        } else {
+            "La alcaldía adoptó el plan indicativo por decreto y publicó el plan de acción con sus metas; el equipo de planeación sabe actualizarlos."
+        };
+        let visits = if place == "18256" && !council { 3 } else { 1 };
         let saved = assistance::ActiveModel {
             provider_id: Set(provider_id),
             municipality_code: Set(place.into()),
@@ -641,14 +672,17 @@ async fn assistances<C: ConnectionTrait>(
             status: Set(status),
             cancellation_reason: Set(None),
             objective_reached: Set(closed.then_some(true)),
-            closing_summary: Set(closed.then(|| {
-                "El concejo aprobó su agenda de control político y recibió dos informes de seguimiento con la matriz entregada.".to_string()
-            })),
+            closing_summary: Set(closed.then(|| summary.to_string())),
             contact_email: Set(Some(format!("contacto.{place}@aulaterritorial.example"))),
             evaluation_token_hash: Set(None),
             evaluation_usefulness: Set(closed.then_some(4)),
             evaluation_comment: Set(closed.then(|| {
-                "Útil: ahora el concejo pide los informes a tiempo. Faltó una sesión sobre presupuesto.".to_string()
+                if council {
+                    "Útil: ahora el concejo pide los informes a tiempo. Faltó una sesión sobre presupuesto."
+                } else {
+                    "Muy útil: el equipo quedó con las herramientas. Pedimos acompañamiento para la rendición de cuentas."
+                }
+                .to_string()
             })),
             evaluated_at: Set(closed.then(|| at - Duration::days(10))),
             created_by: Set(Some(staff)),
@@ -701,70 +735,102 @@ async fn assistances<C: ConnectionTrait>(
             .insert(db)
             .await?;
         }
-        let visit = assistance_visit::ActiveModel {
-            assistance_id: Set(saved.id),
-            date: Set(starts + Duration::days(14)),
-            modality: Set(Modality::Presencial),
-            hours_tenths: Set(40),
-            topics: Set(
-                "Diagnóstico con el equipo de la entidad y acuerdo del plan de trabajo".into(),
-            ),
-            created_by: Set(Some(staff)),
-            created_at: Set(at),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        visit_attendee::ActiveModel {
-            visit_id: Set(visit.id),
-            participant_id: Set(None),
-            full_name: Set("Gloria Inés Vargas".into()),
-            position: Set(Some(
-                if closed {
-                    "Presidenta del concejo"
+        for (n, topics) in [
+            "Diagnóstico con el equipo de la entidad y acuerdo del plan de trabajo",
+            "Revisión de las metas y de la batería de indicadores",
+            "Prueba del tablero de seguimiento con los datos del trimestre",
+        ]
+        .into_iter()
+        .take(visits)
+        .enumerate()
+        {
+            let offset = 14 + 31 * n as i64;
+            let visit = assistance_visit::ActiveModel {
+                assistance_id: Set(saved.id),
+                date: Set(starts + Duration::days(offset)),
+                modality: Set(if n == 1 {
+                    Modality::Virtual
                 } else {
-                    "Secretaria de Hacienda"
+                    Modality::Presencial
+                }),
+                hours_tenths: Set(if n == 1 { 20 } else { 40 }),
+                topics: Set(topics.into()),
+                created_by: Set(Some(staff)),
+                created_at: Set(at),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            visit_attendee::ActiveModel {
+                visit_id: Set(visit.id),
+                participant_id: Set(None),
+                full_name: Set("Gloria Inés Vargas".into()),
+                position: Set(Some(
+                    if council {
+                        "Presidenta del concejo"
+                    } else if capacity == "planeacion_territorial" {
+                        "Secretaria de Planeación"
+                    } else {
+                        "Secretaria de Hacienda"
+                    }
+                    .into(),
+                )),
+                document_number: Set(None),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            visit_agreement::ActiveModel {
+                visit_id: Set(visit.id),
+                text: Set(match n {
+                    0 => "Reunir la información de los últimos tres años",
+                    1 => "Ajustar las fichas de los indicadores sin línea de base",
+                    _ => "Cargar los datos del trimestre en el tablero",
                 }
-                .into(),
-            )),
-            document_number: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        visit_agreement::ActiveModel {
-            visit_id: Set(visit.id),
-            text: Set("Reunir la información de los últimos tres años".into()),
-            owner: Set(if closed {
-                "Secretaría del concejo"
-            } else {
-                "Secretaría de Hacienda"
+                .into()),
+                owner: Set(if council {
+                    "Secretaría del concejo"
+                } else if capacity == "planeacion_territorial" {
+                    "Secretaría de Planeación"
+                } else {
+                    "Secretaría de Hacienda"
+                }
+                .into()),
+                due_on: Set(starts + Duration::days(offset + 16)),
+                // Done two weeks after the visit, except the latest ones still pending.
+                done_on: Set({
+                    let done = starts + Duration::days(offset + 14);
+                    (closed || done < day - Duration::days(20)).then_some(done)
+                }),
+                ..Default::default()
             }
-            .into()),
-            due_on: Set(starts + Duration::days(30)),
-            done_on: Set(Some(starts + Duration::days(28))),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        visit_product::ActiveModel {
-            visit_id: Set(visit.id),
-            title: Set(if closed {
-                "Matriz de seguimiento del plan de desarrollo"
-            } else {
-                "Plantilla de estatuto de rentas"
+            .insert(db)
+            .await?;
+            visit_product::ActiveModel {
+                visit_id: Set(visit.id),
+                title: Set(match (council, capacity, n) {
+                    (true, _, _) => "Matriz de seguimiento del plan de desarrollo",
+                    (false, "planeacion_territorial", 0) => {
+                        "Guía para la formulación del plan indicativo"
+                    }
+                    (false, "planeacion_territorial", 1) => "Plantilla de fichas de indicadores",
+                    (false, "planeacion_territorial", _) => {
+                        "Tablero de seguimiento del plan de desarrollo"
+                    }
+                    _ => "Plantilla de estatuto de rentas",
+                }
+                .into()),
+                kind: Set(match (council, n) {
+                    (true, _) | (false, 2) => ProductKind::Herramienta,
+                    (false, 0) if capacity == "planeacion_territorial" => ProductKind::Documento,
+                    _ => ProductKind::Plantilla,
+                }),
+                ..Default::default()
             }
-            .into()),
-            kind: Set(if closed {
-                ProductKind::Herramienta
-            } else {
-                ProductKind::Plantilla
-            }),
-            ..Default::default()
+            .insert(db)
+            .await?;
         }
-        .insert(db)
-        .await?;
-        crate::assistance::figures::refresh(db, place).await?;
+        crate::figures::assistance::refresh(db, place).await?;
     }
     Ok(())
 }

@@ -123,7 +123,14 @@ pub struct ReviewerHome {
     /// The department's stale demands (`demand::is_stale`): how many, and the oldest.
     pub stale_demands: usize,
     pub stale: Vec<crate::demand::DemandView>,
+    /// The department's technical assistances under way (every provider's): how many, and the
+    /// latest started.
+    pub assistances_in_progress: u64,
+    pub assistances: Vec<crate::assistance::AssistanceView>,
 }
+
+/// How many assistances under way a reviewer's home lists (the count says how many).
+const ASSISTANCES_LISTED: u64 = 10;
 
 /// A coordinator's (or admin's) home.
 pub struct StaffHome {
@@ -416,6 +423,18 @@ pub async fn reviewer(
         .count(db)
         .await?;
     let (stale_demands, stale) = crate::demand::stale(db, user, now(), STALE_LISTED).await?;
+    let (assistances, assistances_in_progress) = crate::assistance::list(
+        db,
+        user,
+        &crate::assistance::ListFilter {
+            department: Some(code.to_string()),
+            status: Some(crate::entities::values::AssistanceStatus::InProgress),
+            ..Default::default()
+        },
+        1,
+        ASSISTANCES_LISTED,
+    )
+    .await?;
     let cohorts = cohort::Entity::find()
         .filter(CohortScope::Department(code.to_string()).condition())
         .order_by_desc(cohort::Column::StartDate)
@@ -431,6 +450,8 @@ pub async fn reviewer(
         open_demands: crate::demand::open_count(db, user).await?,
         stale_demands,
         stale,
+        assistances_in_progress,
+        assistances,
     })
 }
 

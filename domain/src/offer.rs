@@ -352,6 +352,15 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     if let Some(c) = filters.capacity {
         assisted = assisted.filter(assistance_figure::Column::CapacityId.eq(c));
     }
+    // Assistances are counted by the year they started: the dates filter whole years.
+    if let Some(from) = filters.from {
+        assisted =
+            assisted.filter(assistance_figure::Column::Year.gte(chrono::Datelike::year(&from)));
+    }
+    if let Some(to) = filters.to {
+        assisted =
+            assisted.filter(assistance_figure::Column::Year.lte(chrono::Datelike::year(&to)));
+    }
     for row in assisted.all(db).await? {
         if !places.contains_key(&row.municipality_code) {
             continue;

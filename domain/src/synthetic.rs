@@ -55,6 +55,9 @@ pub struct Summary {
     /// Survey invitations and anonymous answers (issue 17).
     pub surveys: usize,
     pub responses: usize,
+    /// Technical assistances and their visits (issue 33).
+    pub assistances: usize,
+    pub visits: usize,
 }
 
 fn scaled(n: f64, scale: f64) -> usize {
@@ -221,6 +224,161 @@ async fn providers_and_courses<C: ConnectionTrait>(
         out.push((provider_id, courses));
     }
     Ok(out)
+}
+
+/// Technical assistances at a realistic rate (issue 33): about 1,200 over 2024–2026 at full
+/// scale — some 400 a year, a third of the country's municipalities — weighted to PDET
+/// municipalities like the cohorts; six in ten by ESAP; mostly alcaldías; four to eight months
+/// each, with a visit about every month. Those that ended before the anchor are closed (three in
+/// four with the objective reached) or, one in twenty, cancelled; the others are in progress
+/// or, when not started, planned. Returns (assistances, visits).
+async fn assistances<C: ConnectionTrait>(
+    db: &C,
+    rng: &mut StdRng,
+    places: &[municipality::Model],
+    place_dist: &WeightedIndex<f64>,
+    providers: &[i32],
+    scale: f64,
+) -> AppResult<(usize, usize)> {
+    use crate::entities::values::{AssistanceStatus, AssistedEntity, Modality};
+    use crate::entities::{assistance, assistance_capacity, assistance_visit, capacity};
+    let capacities: Vec<i32> = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if capacities.is_empty() || providers.is_empty() {
+        return Ok((0, 0));
+    }
+    let provider_dist = WeightedIndex::new(providers.iter().map(|p| {
+        if *p == crate::providers::ESAP {
+            9.0
+        } else {
+            1.5
+        }
+    }))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let at = anchor_time();
+    // 15 January 2024.
+    let first = anchor() - Duration::days(1_021);
+    let n = scaled(1_200.0, scale);
+    let last_id = assistance::Entity::find()
+        .order_by_desc(assistance::Column::Id)
+        .one(db)
+        .await?
+        .map_or(0, |a| a.id);
+    let mut plans = Vec::with_capacity(n);
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        let place = &places[place_dist.sample(rng)];
+        let starts =
+            first + Duration::days(rng.random_range(0..(anchor() - first).num_days() + 60));
+        let ends = starts + Duration::days(rng.random_range(120..=240));
+        let status = if ends < anchor() {
+            if rng.random_bool(0.05) {
+                AssistanceStatus::Cancelled
+            } else {
+                AssistanceStatus::Closed
+            }
+        } else if starts <= anchor() {
+            AssistanceStatus::InProgress
+        } else {
+            AssistanceStatus::Planned
+        };
+        let closed = status == AssistanceStatus::Closed;
+        let entity = match rng.random_range(0..20) {
+            0..=15 => AssistedEntity::Alcaldia,
+            16 | 17 => AssistedEntity::Concejo,
+            18 => AssistedEntity::Personeria,
+            _ => AssistedEntity::ConsejoTerritorialPlaneacion,
+        };
+        let reached = closed.then(|| rng.random_bool(0.75));
+        let usefulness = closed.then(|| rng.random_range(3..=5));
+        rows.push(assistance::ActiveModel {
+            provider_id: Set(providers[provider_dist.sample(rng)]),
+            municipality_code: Set(place.code.clone()),
+            entity_type: Set(entity),
+            objective: Set(format!(
+                "Acompañamiento sintético a la entidad de {} (datos de prueba).",
+                place.name
+            )),
+            starts_on: Set(starts),
+            ends_on: Set(ends),
+            modality: Set(Modality::Mixta),
+            status: Set(status),
+            cancellation_reason: Set((status == AssistanceStatus::Cancelled)
+                .then(|| "Cambio de prioridades de la entidad (dato sintético).".to_string())),
+            objective_reached: Set(reached),
+            closing_summary: Set(closed.then(|| "Cierre sintético (datos de prueba).".to_string())),
+            contact_email: Set(None),
+            evaluation_token_hash: Set(None),
+            evaluation_usefulness: Set(usefulness),
+            evaluation_comment: Set(None),
+            evaluated_at: Set(closed.then_some(at)),
+            created_by: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            closed_at: Set(closed.then_some(at)),
+            ..Default::default()
+        });
+        let mut chosen = vec![capacities[rng.random_range(0..capacities.len())]];
+        if rng.random_bool(0.3) {
+            let other = capacities[rng.random_range(0..capacities.len())];
+            if other != chosen[0] {
+                chosen.push(other);
+            }
+        }
+        let until = ends.min(anchor() - Duration::days(1));
+        let visits = if status == AssistanceStatus::Cancelled || until < starts {
+            0
+        } else {
+            ((until - starts).num_days() / 30 + 1).min(8)
+        };
+        plans.push((chosen, starts, until, visits));
+    }
+    insert_all(db, rows).await?;
+    let ids: Vec<i32> = assistance::Entity::find()
+        .filter(assistance::Column::Id.gt(last_id))
+        .order_by_asc(assistance::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let mut links = Vec::new();
+    let mut visits = Vec::new();
+    for (id, (chosen, starts, until, count)) in ids.into_iter().zip(plans) {
+        for capacity_id in chosen {
+            links.push(assistance_capacity::ActiveModel {
+                assistance_id: Set(id),
+                capacity_id: Set(capacity_id),
+            });
+        }
+        for k in 0..count {
+            visits.push(assistance_visit::ActiveModel {
+                assistance_id: Set(id),
+                date: Set((starts + Duration::days(30 * k + rng.random_range(0..10))).min(until)),
+                modality: Set(if rng.random_bool(0.6) {
+                    Modality::Presencial
+                } else {
+                    Modality::Virtual
+                }),
+                hours_tenths: Set(rng.random_range(20..=60)),
+                topics: Set("Visita sintética (datos de prueba).".into()),
+                created_by: Set(None),
+                created_at: Set(at),
+                ..Default::default()
+            });
+        }
+    }
+    let n_visits = visits.len();
+    insert_all(db, links).await?;
+    insert_all(db, visits).await?;
+    crate::figures::assistance::rebuild(db).await?;
+    Ok((n, n_visits))
 }
 
 #[allow(clippy::expect_used, reason = "a literal valid date")]
@@ -729,6 +887,16 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         insert_all(&txn, departures).await?;
     }
     crate::surveys::tallies::rebuild(&txn).await?;
+    let providers: Vec<i32> = offer.iter().map(|(provider, _)| *provider).collect();
+    (summary.assistances, summary.visits) = assistances(
+        &txn,
+        &mut StdRng::seed_from_u64(seed ^ 33),
+        &places,
+        &cohort_dist,
+        &providers,
+        scale,
+    )
+    .await?;
     crate::db::commit(txn).await?;
     // Later indicator years, with a modest effect of the training just written (its figures
     // were computed at the commit above): marked synthetic.

@@ -707,7 +707,11 @@ async fn overlaps_page(
         from: desde.unwrap_or_default(),
         to: hasta.unwrap_or_default(),
     };
-    page.render("overlaps", "Cohortes que se traslapan", view)
+    page.render(
+        "overlaps",
+        "Cohortes y asistencias técnicas que se traslapan",
+        view,
+    )
 }
 
 /// The overlap report's workbook, from the page.

@@ -126,6 +126,9 @@ struct ReviewerHome {
     /// Its stale demands: how many, and the oldest.
     stale_demands: usize,
     stale: Vec<domain::demand::DemandView>,
+    /// The department's technical assistances under way: how many, and the latest.
+    assistances_in_progress: u64,
+    assistances: Vec<domain::assistance::AssistanceView>,
     satisfaction: Option<crate::surveys::pages::Line>,
 }
 
@@ -183,6 +186,8 @@ pub async fn for_user(
                     open_demands: home.open_demands,
                     stale_demands: home.stale_demands,
                     stale: home.stale,
+                    assistances_in_progress: home.assistances_in_progress,
+                    assistances: home.assistances,
                     satisfaction: satisfaction(db, surveys, user).await?,
                 }),
                 ..RoleHome::default()

@@ -256,9 +256,14 @@ pub struct ComparisonParams {
     /// Second year, after `from_year`; default: the indicator's latest observed year.
     #[param(example = 2023)]
     pub to_year: Option<i32>,
-    /// Completions (before `to_year`) that make a municipality «trained»; 1–1,000, default 5.
+    /// Count of the unit (before `to_year`) that puts a municipality in the first group;
+    /// 1–1,000, default 5.
     #[param(example = 5)]
     pub threshold: Option<i64>,
+    /// What is counted: `training` (completions, default), `assistance` (closed technical
+    /// assistances, the unit of ESAP's own study) or `both` (their sum).
+    #[param(example = "assistance")]
+    pub unit: Option<String>,
     /// DANE code of the department (reviewers are always limited to their own).
     #[param(example = "18")]
     pub department: Option<String>,
@@ -273,6 +278,7 @@ impl From<ComparisonParams> for ComparisonQuery {
             to_year: p.to_year,
             threshold: p.threshold,
             department: p.department,
+            unit: p.unit,
         }
     }
 }
@@ -280,8 +286,9 @@ impl From<ComparisonParams> for ComparisonQuery {
 /// ESAP's comparison: trained and untrained municipalities
 ///
 /// Roles: staff (the country) and reviewers (their department, silently). Municipalities with
-/// an observation of the indicator in both years, grouped by completions in the capacity
-/// before `to_year`: ≥ threshold, 1 to threshold − 1, none — each with its number of
+/// an observation of the indicator in both years, grouped by the count of the `unit` in the
+/// capacity before `to_year` (completions, closed technical assistances started before it, or
+/// both): ≥ threshold, 1 to threshold − 1, none — each with its number of
 /// municipalities, median and mean change (`to − from`); overall and within strata of the same
 /// category and PDET status. Groups under 5 municipalities carry `small: true`. An
 /// association, never a cause (`caveat`).

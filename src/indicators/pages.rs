@@ -14,7 +14,9 @@ use crate::web::{Failure, PageResult};
 use domain::entities::capacity;
 use domain::error::{AppError, FieldError};
 use domain::indicators::chart::series_chart;
-use domain::indicators::impact::{CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries};
+use domain::indicators::impact::{
+    CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries, Unit,
+};
 use domain::indicators::import::{ObservationImport, ObservationSummary};
 use domain::indicators::priorities::{Priorities, PriorityQuery};
 use domain::indicators::{IndicatorInput, IndicatorView};
@@ -214,6 +216,7 @@ struct ComparisonForm {
     hasta: Option<i32>,
     umbral: Option<i64>,
     departamento: Option<String>,
+    unidad: Option<String>,
 }
 
 impl ComparisonForm {
@@ -225,6 +228,7 @@ impl ComparisonForm {
             to_year: self.hasta,
             threshold: self.umbral,
             department: self.departamento.clone(),
+            unit: self.unidad.clone(),
         }
     }
 
@@ -260,11 +264,21 @@ struct ComparisonView<'a> {
     from_year: String,
     to_year: String,
     threshold: i64,
+    /// The unit's choices (code, label, selected) and its plural for the page's sentences.
+    units: Vec<UnitChoice>,
+    unit_noun: &'static str,
     download: String,
     groups: Vec<GroupView>,
     strata: Vec<StratumView>,
     rows: Vec<RowView>,
     row_count: String,
+}
+
+#[derive(Serialize)]
+struct UnitChoice {
+    code: &'static str,
+    label: &'static str,
+    selected: bool,
 }
 
 #[derive(Serialize)]
@@ -291,6 +305,7 @@ struct RowView {
     category: String,
     pdet: bool,
     completed: i64,
+    assistances: i64,
     from: String,
     to: String,
     change: String,
@@ -323,6 +338,7 @@ fn comparison_link(form: &ComparisonForm, path: &str) -> String {
     push("hasta", form.hasta.map(|v| v.to_string()));
     push("umbral", form.umbral.map(|v| v.to_string()));
     push("departamento", form.departamento.clone());
+    push("unidad", form.unidad.clone());
     format!("{path}?{}", parts.join("&"))
 }
 
@@ -386,6 +402,7 @@ async fn comparison_page(
                         category: r.category.clone().unwrap_or_else(|| "—".into()),
                         pdet: r.pdet,
                         completed: r.completed,
+                        assistances: r.assistances,
                         from: domain::indicators::display(&c.indicator_unit, r.from_value),
                         to: domain::indicators::display(&c.indicator_unit, r.to_value),
                         change: signed(r.change, 2),
@@ -406,6 +423,27 @@ async fn comparison_page(
             .map_or(domain::indicators::impact::DEFAULT_THRESHOLD, |c| {
                 c.threshold
             }),
+        units: {
+            let chosen = comparison.as_ref().map(|c| c.unit).unwrap_or_default();
+            Unit::ALL
+                .into_iter()
+                .map(|u| UnitChoice {
+                    code: u.code(),
+                    label: match u {
+                        Unit::Training => "Aprobaciones de formación",
+                        Unit::Assistance => "Asistencias técnicas cerradas",
+                        Unit::Both => "Ambas (aprobaciones y asistencias)",
+                    },
+                    selected: u == chosen,
+                })
+                .collect()
+        },
+        unit_noun: comparison
+            .as_ref()
+            .map(|c| c.unit)
+            .unwrap_or_default()
+            .nouns()
+            .1,
         download: comparison_link(&form, "/reportes/impacto.xlsx"),
         comparison,
         errors,

@@ -484,6 +484,8 @@ fn level(certified: i64, trained: i64) -> &'static str {
 struct GridCell {
     certified: i64,
     trained: i64,
+    /// Technical assistances (not cancelled) on the capacity.
+    assisted: i64,
     level: &'static str,
     label: String,
 }
@@ -532,12 +534,12 @@ async fn coverage_grid(
         .order_by_asc(capacity::Column::SortOrder)
         .all(db.inner())
         .await?;
-    let cells: std::collections::HashMap<(String, i32), (i64, i64)> = rows
+    let cells: std::collections::HashMap<(String, i32), (i64, i64, i64)> = rows
         .iter()
         .map(|r| {
             (
                 (r.municipality_code.clone(), r.capacity_id),
-                (r.certified, r.participants_trained),
+                (r.certified, r.participants_trained, r.assistances),
             )
         })
         .collect();
@@ -580,14 +582,17 @@ async fn coverage_grid(
             let cells: Vec<GridCell> = capacities
                 .iter()
                 .map(|c| {
-                    let (certified, trained) =
-                        cells.get(&(code.clone(), c.id)).copied().unwrap_or((0, 0));
+                    let (certified, trained, assisted) = cells
+                        .get(&(code.clone(), c.id))
+                        .copied()
+                        .unwrap_or((0, 0, 0));
                     GridCell {
                         certified,
                         trained,
+                        assisted,
                         level: level(certified, trained),
                         label: format!(
-                            "{name}, {}: {certified} certificadas de {trained} formadas",
+                            "{name}, {}: {certified} certificadas de {trained} formadas, {assisted} asistencia(s) técnica(s)",
                             c.name
                         ),
                     }
@@ -597,7 +602,10 @@ async fn coverage_grid(
                 code,
                 name,
                 pdet: *pdet,
-                gaps: cells.iter().filter(|c| c.trained == 0).count(),
+                gaps: cells
+                    .iter()
+                    .filter(|c| c.trained == 0 && c.assisted == 0)
+                    .count(),
                 cells,
             }
         })

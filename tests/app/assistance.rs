@@ -697,3 +697,189 @@ async fn assistances_download_as_workbooks() {
         crate::support::download(&app, "/api/v1/assistances/1/record.xlsx", &meta).await;
     assert_eq!(status, Status::NotFound);
 }
+
+/// Creates an assistance of ESAP in `place` on `capacity` over `starts_on`.. +150 days, visits
+/// it on its first day and closes it (or cancels it); returns its id.
+async fn assisted(
+    app: &TestApp,
+    staff: &str,
+    place: &str,
+    capacity: i32,
+    starts_on: &str,
+    end: &str,
+) -> i64 {
+    let starts = chrono::NaiveDate::parse_from_str(starts_on, "%Y-%m-%d").unwrap();
+    let (status, created) = api(
+        app,
+        "POST",
+        "/api/v1/assistances",
+        Some(staff),
+        Some(json!({
+            "municipality_code": place, "entity_type": "alcaldia", "capacity_ids": [capacity],
+            "objective": "Que la Secretaría de Hacienda actualice el estatuto de rentas.",
+            "starts_on": starts_on,
+            "ends_on": (starts + chrono::Duration::days(150)).to_string(),
+            "modality": "presencial",
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(staff),
+        Some(
+            json!({"date": starts_on, "modality": "presencial", "hours": 4,
+                    "topics": "Diagnóstico de las rentas", "attendees": [],
+                    "agreements": [], "products": []}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let end = match end {
+        "closed" => json!({"status": "closed", "objective_reached": true,
+                           "summary": "El estatuto quedó actualizado."}),
+        _ => json!({"status": "cancelled", "reason": "La alcaldía pidió aplazarla."}),
+    };
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(staff),
+        Some(end),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    id
+}
+
+/// ESAP's comparison with `unit=assistance|both|training` on a hand-built case: Florencia gets
+/// five closed assistances on the capacity started before the final year, Cartagena del Chairá
+/// two closed, one cancelled and one started in the final year; the groups follow, each
+/// municipality's change is the indicator's, and the training unit is untouched.
+#[rocket::async_test]
+async fn the_impact_comparison_counts_closed_assistances_by_unit() {
+    use domain::entities::{indicator, indicator_observation};
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let capacity = 2; // movilización de recursos, which the IDF measures
+    let idf = indicator::Entity::find()
+        .filter(indicator::Column::Code.eq("idf_puntaje"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let compare = async |unit: &str| {
+        api(
+            &app,
+            "GET",
+            &format!(
+                "/api/v1/reports/impact?capacity={capacity}&indicator={idf}&from_year=2022&to_year=2023&department=18&threshold=5&unit={unit}"
+            ),
+            Some(&staff),
+            None,
+        )
+        .await
+    };
+    let (_, before) = compare("training").await;
+    for n in 0..5 {
+        assisted(
+            &app,
+            &staff,
+            "18001",
+            capacity,
+            &format!("2022-0{}-10", n + 1),
+            "closed",
+        )
+        .await;
+    }
+    for (starts, end) in [
+        ("2021-03-01", "closed"),
+        ("2022-06-01", "closed"),
+        ("2022-07-01", "cancelled"),
+        ("2023-02-01", "closed"),
+    ] {
+        assisted(&app, &staff, "18150", capacity, starts, end).await;
+    }
+
+    let (status, by_assistance) = compare("assistance").await;
+    assert_eq!(status, Status::Ok, "{by_assistance}");
+    assert_eq!(by_assistance["unit"], "assistance");
+    let rows = by_assistance["rows"].as_array().unwrap();
+    let row = |code: &str| {
+        rows.iter()
+            .find(|r| r["municipality_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let (florencia, chaira) = (row("18001"), row("18150"));
+    assert_eq!(florencia["assistances"], 5);
+    assert_eq!(florencia["actions"], 5);
+    assert_eq!(
+        chaira["assistances"], 2,
+        "cancelled and final-year ones do not count"
+    );
+    let groups = by_assistance["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["label"], "5 o más asistencias técnicas cerradas");
+    assert_eq!(groups[0]["rule"], "assistances >= 5");
+    assert_eq!(groups[0]["municipalities"], 1);
+    assert_eq!(groups[1]["municipalities"], 1);
+    assert_eq!(
+        groups[2]["municipalities"].as_u64().unwrap() as usize,
+        rows.len() - 2
+    );
+    // Florencia's change is the IDF's, read from the observations.
+    let value = async |year: i32| {
+        indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::IndicatorId.eq(idf))
+            .filter(indicator_observation::Column::MunicipalityCode.eq("18001"))
+            .filter(indicator_observation::Column::Year.eq(year))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .value
+    };
+    let change = value(2023).await - value(2022).await;
+    assert!((groups[0]["median_change"].as_f64().unwrap() - change).abs() < 1e-9);
+
+    // Both: completions and closed assistances added.
+    let (_, both) = compare("both").await;
+    let both_row = both["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["municipality_code"] == "18001")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        both_row["actions"].as_i64().unwrap(),
+        both_row["completed"].as_i64().unwrap() + 5
+    );
+    assert_eq!(both["groups"][0]["rule"], "actions >= 5");
+    // Training: as before the assistances.
+    let (_, training) = compare("training").await;
+    assert_eq!(training["groups"], before["groups"]);
+    assert!(training["rows"][0]["assistances"].is_i64());
+    // An unknown unit is refused in Spanish.
+    let (status, refused) = compare("cursos").await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(fields(&refused), vec!["unit".to_string()]);
+    // The page offers the unit and names it.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(
+        &app,
+        &format!("/reportes/impacto?capacidad={capacity}&indicador={idf}&desde=2022&hasta=2023&departamento=18&unidad=assistance"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains("<option value=\"assistance\" selected>"),
+        "{html}"
+    );
+    assert!(html.contains("5 o más asistencias técnicas cerradas"));
+}

@@ -1061,9 +1061,10 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    let table = crate::support::read_table(&bytes, "Traslapes", "Cohorte");
+    let table = crate::support::read_table(&bytes, "Traslapes", "Tipo");
     assert_eq!(table.len(), 2);
-    assert_eq!(table[1][12], "11");
+    assert_eq!(table[1][0], "Cohorte");
+    assert_eq!(table[1][14], "11");
     let (email, password) = demo_account(Role::Coordinator);
     crate::support::sign_in_page(&app, email, password).await;
     let (status, html) = crate::support::page(

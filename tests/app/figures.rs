@@ -381,3 +381,116 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     assert!(ours.iter().any(|r| r.enrolled > 0), "{ours:?}");
     assert!(ours.iter().any(|r| r.attended > 0), "{ours:?}");
 }
+
+/// The assistance figures (issue 33) after random assistance writes through the API — plans
+/// in several municipalities and capacities, visits, closings with and without the objective,
+/// cancellations, a plan moved to another municipality or capacity — equal those rebuilt.
+#[rocket::async_test]
+async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
+    let capacities: Vec<i64> = capacities["items"]
+        .as_array()
+        .or(capacities.as_array())
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .take(3)
+        .collect();
+    let places = ["18001", "18256", "50325"];
+    let seed = 0x3303_2026_u64;
+    let mut dice = Dice(seed);
+    let mut ids: Vec<i64> = Vec::new();
+    for step in 0..40 {
+        let what = if ids.is_empty() { 0 } else { dice.below(6) };
+        let label = format!("assistance step {step} (operation {what}, seed {seed:#x})");
+        match what {
+            0 | 1 => {
+                let mut chosen = vec![*dice.pick(&capacities).unwrap()];
+                if dice.below(2) == 0 {
+                    chosen.push(*dice.pick(&capacities).unwrap());
+                    chosen.dedup();
+                }
+                let start = -400 + 10 * dice.below(40) as i64;
+                let (status, body) = api(
+                    &app,
+                    "POST",
+                    "/api/v1/assistances",
+                    Some(&world.staff),
+                    Some(json!({
+                        "municipality_code": dice.pick(&places).unwrap(),
+                        "entity_type": "alcaldia",
+                        "capacity_ids": chosen,
+                        "objective": "Acompañamiento de prueba de las cifras.",
+                        "starts_on": crate::world::days(start).to_string(),
+                        "ends_on": crate::world::days(start + 200).to_string(),
+                        "modality": "virtual",
+                    })),
+                )
+                .await;
+                assert_eq!(status, Status::Created, "{label}: {body}");
+                ids.push(body["id"].as_i64().unwrap());
+            }
+            2 | 3 => {
+                let id = *dice.pick(&ids).unwrap();
+                let (_, current) = api(
+                    &app,
+                    "GET",
+                    &format!("/api/v1/assistances/{id}"),
+                    Some(&world.staff),
+                    None,
+                )
+                .await;
+                let starts = current["starts_on"].as_str().unwrap().to_string();
+                // A visit on its first day (refused when it is closed or not begun: no change).
+                api(
+                    &app,
+                    "POST",
+                    &format!("/api/v1/assistances/{id}/visits"),
+                    Some(&world.staff),
+                    Some(json!({"date": starts, "modality": "presencial", "hours": 2,
+                                "topics": "Visita de prueba", "attendees": [],
+                                "agreements": [], "products": []})),
+                )
+                .await;
+            }
+            4 => {
+                let id = *dice.pick(&ids).unwrap();
+                let body = match dice.below(3) {
+                    0 => json!({"status": "cancelled", "reason": "La entidad pidió aplazarla."}),
+                    1 => json!({"status": "closed", "objective_reached": true,
+                                "summary": "Objetivo cumplido."}),
+                    _ => json!({"status": "closed", "objective_reached": false,
+                                "summary": "No se alcanzó el objetivo."}),
+                };
+                api(
+                    &app,
+                    "POST",
+                    &format!("/api/v1/assistances/{id}/status"),
+                    Some(&world.staff),
+                    Some(body),
+                )
+                .await;
+            }
+            _ => {
+                let id = *dice.pick(&ids).unwrap();
+                api(
+                    &app,
+                    "PATCH",
+                    &format!("/api/v1/assistances/{id}"),
+                    Some(&world.staff),
+                    Some(json!({"municipality_code": dice.pick(&places).unwrap(),
+                                "capacity_ids": [dice.pick(&capacities).unwrap()]})),
+                )
+                .await;
+            }
+        }
+        assert_maintained_is_rebuilt(&app, &label).await;
+    }
+    let kept = figures::snapshot(app.db()).await.unwrap().assistances;
+    assert!(
+        kept.iter().any(|f| f.closed > 0) && kept.iter().any(|f| f.visits > 0),
+        "the sequence closed and visited some: {kept:#?}"
+    );
+}

@@ -576,6 +576,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
         assert_eq!(reasons.contains(&"categoría 6"), category == "6");
         // The score is the sum of its parts.
         let recent = item["completed_recent"].as_i64().unwrap();
+        let assisted = item["assistances_recent"].as_i64().unwrap();
         let weakness = item["indicator_percentile"]
             .as_f64()
             .map_or(0.0, |p| 30.0 * (100.0 - p) / 100.0);
@@ -591,9 +592,10 @@ async fn priorities_rank_by_need_with_their_reasons() {
                 _ => 0.0,
             }
             + weakness
-            + match recent {
-                0 => 20.0,
-                1..=4 => 10.0,
+            + match (recent, assisted) {
+                (_, 1..) => 0.0,
+                (0, _) => 20.0,
+                (1..=4, _) => 10.0,
                 _ => 0.0,
             }
             + demand;

@@ -936,6 +936,40 @@ def reviewer_reads(run: Run):
         run.page("reviewer", slug)
 
 
+def staff_records_a_visit(run: Run, pass_number: int):
+    """Issue 33: ESAP's coordinator, in the field, opens the accompaniment of El Paujíl's
+    alcaldía from the list of assistances and records today's visit with an attendee, an
+    agreement and a product handed over; the workspace shows it."""
+    b = run.browser
+    sign_in(run, "coordinator", COORDINATOR)
+    b.open("/asistencias?estado=in_progress")
+    run.page("coordinator", "assistances", expect="Asistencia técnica")
+    links = [
+        b.attribute(a, "href")
+        for a in b.find_all('main a[href^="/asistencias/"]')
+        if re.search(r"/asistencias/\d+$", b.attribute(a, "href") or "")
+        and "El Paujíl · Alcaldía" in b.text(a)
+    ]
+    if not links:
+        raise StepFailed("El Paujíl's accompaniment is not in the list")
+    b.open(re.sub(r"^https?://[^/]+", "", links[0]))
+    run.page("coordinator", "assistance-workspace", expect="Visitas")
+    b.click("details summary")
+    topic = f"Seguimiento en campo número {pass_number}"
+    b.set_value("#v-date", dt.date.today().isoformat())
+    b.type("#v-hours", "2,5")
+    b.type("#v-topics", topic)
+    b.type("#v-att", "Luz Dary Peña — Secretaria de Planeación")
+    b.type("#v-agr", f"Cargar el avance del trimestre | Secretaría de Planeación | {(dt.date.today() + dt.timedelta(days=15)).isoformat()}")
+    b.type("#v-prod", "Tablero de seguimiento | herramienta")
+    b.submit('form[action$="/visitas"] button[type=submit]')
+    run.page("coordinator", "visit-recorded", expect=topic)
+    page = b.text(b.find("main"))
+    for expected in ("Luz Dary Peña", "Cargar el avance del trimestre", "Tablero de seguimiento"):
+        if expected not in page:
+            raise StepFailed(f"the workspace does not show «{expected}» after the visit")
+
+
 # ---- mail -----------------------------------------------------------------------------------
 
 
@@ -978,6 +1012,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("coordinator closes the cohort and issues certificates", [3, 4], journey.coordinator_closes_and_issues),
         ("participant's certificate and public verification", [5], journey.participant_gets_certificate),
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
+        ("provider's staff records a visit in the field", [], lambda: staff_records_a_visit(run, pass_number)),
     ]
     done: set[int] = set()
     try:

@@ -9,7 +9,6 @@
 //! territorial direction's coordinator, ESAP's in its departments); reading follows the
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
-pub mod figures;
 pub mod visits;
 pub mod workbook;
 
@@ -708,7 +707,7 @@ pub async fn create<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_links(db, notifier, user.id, saved.id, &plan).await?;
-    figures::refresh(db, &plan.municipality.code).await?;
+    crate::figures::assistance::refresh(db, &plan.municipality.code).await?;
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -755,9 +754,9 @@ pub async fn update<C: ConnectionTrait>(
     model.updated_at = Set(crate::time::now());
     model.update(db).await?;
     write_links(db, notifier, user.id, id, &plan).await?;
-    figures::refresh(db, &plan.municipality.code).await?;
+    crate::figures::assistance::refresh(db, &plan.municipality.code).await?;
     if previous_place != plan.municipality.code {
-        figures::refresh(db, &previous_place).await?;
+        crate::figures::assistance::refresh(db, &previous_place).await?;
     }
     let after = view(db, id).await?;
     audit::record(
@@ -904,7 +903,7 @@ pub async fn change_status<C: ConnectionTrait>(
         _ => {}
     }
     model.update(db).await?;
-    figures::refresh(db, &current.municipality_code).await?;
+    crate::figures::assistance::refresh(db, &current.municipality_code).await?;
     if let (Some(token), Some(contact)) = (&evaluation_token, &current.contact_email) {
         let view = view(db, id).await?;
         let message = EvaluationRequest {

@@ -375,7 +375,7 @@ pub async fn record<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    super::figures::refresh(db, &assistance.municipality_code).await?;
+    crate::figures::assistance::refresh(db, &assistance.municipality_code).await?;
     // The first visit starts a planned assistance.
     if assistance.status == AssistanceStatus::Planned {
         let mut model: crate::entities::assistance::ActiveModel = assistance.clone().into();

@@ -305,22 +305,38 @@ mod tests {
     }
 }
 
-/// A cohort as the overlap report names it.
+/// What an overlap pair holds: a cohort, or a technical assistance (issue 33).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferKind {
+    Cohort,
+    Assistance,
+}
+
+/// A cohort or a technical assistance as the overlap report names it.
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[schema(as = OverlapCohort)]
 pub struct CohortRef {
+    /// `cohort` or `assistance`; `id` is the cohort's or the assistance's.
+    pub kind: OfferKind,
     pub id: i32,
+    /// The cohort's name, or «Asistencia técnica a la alcaldía de …».
     pub name: String,
+    /// The cohort's course, or the assistance's objective.
     pub course_name: String,
-    /// The provider that offers it (issue 32: the report covers every provider's cohorts).
+    /// The provider that offers it (issue 32: the report covers every provider's cohorts and
+    /// assistances).
     pub provider: crate::providers::ProviderRef,
-    pub status: CohortStatus,
+    /// The cohort's state (`planned`, `open`, …) or the assistance's (`planned`,
+    /// `in_progress`, `closed`).
+    pub status: String,
     pub start_date: chrono::NaiveDate,
     pub end_date: chrono::NaiveDate,
 }
 
-/// Two cohorts that strengthen a same capacity in a same municipality (or department) in
-/// overlapping periods: the duplication CONPES 4091 complains about.
+/// Two cohorts, a cohort and a technical assistance, or two assistances that strengthen a same
+/// capacity in a same municipality (or department, for two cohorts) in overlapping periods:
+/// the duplication CONPES 4091 complains about.
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 #[schema(as = OverlapPair)]
 pub struct Pair {
@@ -332,8 +348,7 @@ pub struct Pair {
     pub places: Vec<String>,
     /// Days both run.
     pub overlap_days: i64,
-    /// The two cohorts are of different providers: the duplication the alliances exist to
-    /// avoid.
+    /// The two are of different providers: the duplication the alliances exist to avoid.
     pub across_providers: bool,
 }
 
@@ -346,9 +361,12 @@ pub struct OverlapQuery {
     pub to: Option<chrono::NaiveDate>,
 }
 
-/// Every pair of non-cancelled cohorts on a same capacity and place with overlapping dates,
-/// the latest first. Cohorts offered to the whole country are left out (they would pair with
-/// every cohort of their capacity; each cohort's page still warns about them).
+/// Every pair of non-cancelled cohorts on a same capacity and place with overlapping dates —
+/// and, beside them, every non-cancelled technical assistance with a cohort that targets its
+/// municipality (or its department) or with another assistance of the same municipality, on a
+/// same capacity in overlapping spans — the latest first. Cohorts offered to the whole country
+/// are left out (they would pair with every cohort of their capacity; each cohort's page still
+/// warns about them).
 pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
     let mut select =
         cohort::Entity::find().filter(cohort::Column::Status.ne(CohortStatus::Cancelled));
@@ -445,6 +463,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
     let department_names = crate::territory::department_names(db).await?;
     let providers = crate::providers::names(db).await?;
     let reference = |c: &cohort::Model| CohortRef {
+        kind: OfferKind::Cohort,
         id: c.id,
         name: c.name.clone(),
         course_name: course_names.get(&c.course_id).cloned().unwrap_or_default(),
@@ -454,10 +473,22 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
                 name: String::new(),
             }
         }),
-        status: c.status,
+        status: c.status.to_string(),
         start_date: c.start_date,
         end_date: c.end_date,
     };
+    let assisted = assistance_pairs(
+        db,
+        query,
+        department.as_deref(),
+        &cohorts,
+        &targets,
+        &capacities_of,
+        &capacity_names,
+        &providers,
+        &reference,
+    )
+    .await?;
     let mut pairs: Vec<Pair> = found
         .into_iter()
         .map(|(a, b, shared, meeting)| {
@@ -476,6 +507,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
                 across_providers: a.provider_id != b.provider_id,
             }
         })
+        .chain(assisted)
         .collect();
     pairs.sort_by(|x, y| {
         y.second
@@ -483,6 +515,167 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
             .cmp(&x.second.start_date)
             .then(y.first.id.cmp(&x.first.id))
     });
+    Ok(pairs)
+}
+
+/// The pairs with a technical assistance: each non-cancelled assistance in view with the
+/// cohorts (already read by [`report`]) that target its municipality or department, and with
+/// the other assistances of its municipality, on a shared capacity with overlapping dates.
+#[allow(clippy::too_many_arguments)]
+async fn assistance_pairs<C: ConnectionTrait>(
+    db: &C,
+    query: &OverlapQuery,
+    department: Option<&str>,
+    cohorts: &[cohort::Model],
+    targets: &HashMap<i32, Targets>,
+    capacities_of: &HashMap<i32, BTreeSet<i32>>,
+    capacity_names: &HashMap<i32, String>,
+    providers: &HashMap<i32, crate::providers::ProviderRef>,
+    cohort_reference: &(dyn Fn(&cohort::Model) -> CohortRef + Sync),
+) -> AppResult<Vec<Pair>> {
+    use crate::entities::values::AssistanceStatus;
+    use crate::entities::{assistance, assistance_capacity};
+    let mut select = assistance::Entity::find()
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
+    if let Some(code) = department {
+        select = select.filter(assistance::Column::MunicipalityCode.starts_with(code));
+    }
+    if let Some(from) = query.from {
+        select = select.filter(assistance::Column::EndsOn.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(assistance::Column::StartsOn.lte(to));
+    }
+    let assistances = select
+        .order_by_asc(assistance::Column::StartsOn)
+        .order_by_asc(assistance::Column::Id)
+        .all(db)
+        .await?;
+    if assistances.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut assisted_capacities: HashMap<i32, BTreeSet<i32>> = HashMap::new();
+    let ids: Vec<i32> = assistances.iter().map(|a| a.id).collect();
+    for chunk in ids.chunks(1_000) {
+        for link in assistance_capacity::Entity::find()
+            .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            assisted_capacities
+                .entry(link.assistance_id)
+                .or_default()
+                .insert(link.capacity_id);
+        }
+    }
+    let codes: BTreeSet<String> = assistances
+        .iter()
+        .map(|a| a.municipality_code.clone())
+        .collect();
+    let municipality_names: HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let place_name = |code: &str| {
+        municipality_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    };
+    let reference = |a: &assistance::Model| CohortRef {
+        kind: OfferKind::Assistance,
+        id: a.id,
+        name: format!(
+            "Asistencia técnica: {} de {}",
+            a.entity_type.label(),
+            place_name(&a.municipality_code)
+        ),
+        course_name: a.objective.clone(),
+        provider: providers.get(&a.provider_id).cloned().unwrap_or_else(|| {
+            crate::providers::ProviderRef {
+                id: a.provider_id,
+                name: String::new(),
+            }
+        }),
+        status: a.status.to_string(),
+        start_date: a.starts_on,
+        end_date: a.ends_on,
+    };
+    let shared_names = |a: &BTreeSet<i32>, b: &BTreeSet<i32>| -> Vec<String> {
+        a.intersection(b)
+            .filter_map(|id| capacity_names.get(id).cloned())
+            .collect()
+    };
+    let days = |(a_start, a_end): (chrono::NaiveDate, chrono::NaiveDate),
+                (b_start, b_end): (chrono::NaiveDate, chrono::NaiveDate)| {
+        (a_end.min(b_end) - a_start.max(b_start)).num_days() + 1
+    };
+    let none = BTreeSet::new();
+    let mut pairs = Vec::new();
+    for (i, a) in assistances.iter().enumerate() {
+        let a_capacities = assisted_capacities.get(&a.id).unwrap_or(&none);
+        let a_department = department_of(&a.municipality_code);
+        // With cohorts that target the municipality (or its department).
+        for c in cohorts {
+            if c.start_date > a.ends_on || c.end_date < a.starts_on {
+                continue;
+            }
+            let Some(t) = targets.get(&c.id) else {
+                continue;
+            };
+            if !t.municipalities.contains(&a.municipality_code)
+                && !t.departments.iter().any(|d| d == a_department)
+            {
+                continue;
+            }
+            let shared = shared_names(
+                a_capacities,
+                capacities_of.get(&c.course_id).unwrap_or(&none),
+            );
+            if shared.is_empty() {
+                continue;
+            }
+            let (first, second) = (cohort_reference(c), reference(a));
+            pairs.push(Pair {
+                overlap_days: days(
+                    (first.start_date, first.end_date),
+                    (second.start_date, second.end_date),
+                ),
+                across_providers: c.provider_id != a.provider_id,
+                first,
+                second,
+                capacities: shared,
+                places: vec![place_name(&a.municipality_code)],
+            });
+        }
+        // With later assistances of the same municipality (sorted by start).
+        for b in assistances[i + 1..]
+            .iter()
+            .take_while(|b| b.starts_on <= a.ends_on)
+        {
+            if b.municipality_code != a.municipality_code {
+                continue;
+            }
+            let shared = shared_names(
+                a_capacities,
+                assisted_capacities.get(&b.id).unwrap_or(&none),
+            );
+            if shared.is_empty() {
+                continue;
+            }
+            pairs.push(Pair {
+                first: reference(a),
+                second: reference(b),
+                capacities: shared,
+                places: vec![place_name(&a.municipality_code)],
+                overlap_days: days((a.starts_on, a.ends_on), (b.starts_on, b.ends_on)),
+                across_providers: a.provider_id != b.provider_id,
+            });
+        }
+    }
     Ok(pairs)
 }
 

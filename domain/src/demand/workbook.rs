@@ -117,6 +117,13 @@ fn build_demand(
     book.save_to_buffer()
 }
 
+fn kind(kind: crate::cohorts::overlap::OfferKind) -> &'static str {
+    match kind {
+        crate::cohorts::overlap::OfferKind::Cohort => "Cohorte",
+        crate::cohorts::overlap::OfferKind::Assistance => "Asistencia técnica",
+    }
+}
+
 /// The overlap report's workbook (built on a blocking thread).
 pub async fn overlaps(
     pairs: &[Pair],
@@ -125,17 +132,23 @@ pub async fn overlaps(
 ) -> AppResult<Vec<u8>> {
     let (pairs, generated_by) = (pairs.to_vec(), generated_by.to_string());
     crate::blocking::run(move || {
-        let mut book = ExportBook::new("Cohortes que se traslapan", &filters, &generated_by);
+        let mut book = ExportBook::new(
+            "Cohortes y asistencias técnicas que se traslapan",
+            &filters,
+            &generated_by,
+        );
         {
             let mut sheet = book.sheet(
                 "Traslapes",
                 &[
-                    Column::integer("Cohorte", 9.0),
+                    Column::text("Tipo", 12.0),
+                    Column::integer("Número", 9.0),
                     Column::text("Nombre", 36.0),
                     Column::text("Oferente", 28.0),
                     Column::date("Inicio", 12.0),
                     Column::date("Fin", 12.0),
-                    Column::integer("Otra cohorte", 9.0),
+                    Column::text("Tipo de la otra", 12.0),
+                    Column::integer("Número de la otra", 9.0),
                     Column::text("Nombre de la otra", 36.0),
                     Column::text("Oferente de la otra", 28.0),
                     Column::date("Inicio de la otra", 12.0),
@@ -147,11 +160,13 @@ pub async fn overlaps(
             )?;
             for p in &pairs {
                 sheet.row(&[
+                    Cell::Text(kind(p.first.kind).into()),
                     Cell::Int(i64::from(p.first.id)),
                     Cell::Text(p.first.name.clone()),
                     Cell::Text(p.first.provider.name.clone()),
                     Cell::Date(p.first.start_date),
                     Cell::Date(p.first.end_date),
+                    Cell::Text(kind(p.second.kind).into()),
                     Cell::Int(i64::from(p.second.id)),
                     Cell::Text(p.second.name.clone()),
                     Cell::Text(p.second.provider.name.clone()),

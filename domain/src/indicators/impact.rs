@@ -6,15 +6,17 @@
 //!   and «after» (the latest observation after that year). Years are vigencias and a cohort's
 //!   year is the year it started, so the year of the first completion itself is neither before
 //!   nor after: its vigencia mixes months before and after the training.
-//! - [`compare`]: ESAP's comparison, for a capacity, an indicator, two years and a threshold:
-//!   municipalities with at least `threshold` completions in the capacity before `to_year`,
-//!   with 1 to `threshold − 1` and with none — count, median and mean change — overall and
-//!   within strata of the same category and PDET status.
+//! - [`compare`]: ESAP's comparison, for a capacity, an indicator, two years, a threshold and a
+//!   unit (completions of training, closed technical assistances — the unit of ESAP's own
+//!   study, "5 asistencias técnicas o más" — or both): municipalities with at least
+//!   `threshold` of them in the capacity before `to_year`, with 1 to `threshold − 1` and with
+//!   none — count, median and mean change — overall and within strata of the same category
+//!   and PDET status.
 
 use crate::accounts::actor::Actor;
 use crate::entities::{
-    capacity, capacity_figure, capacity_year_figure, department, indicator, indicator_observation,
-    municipality,
+    assistance_figure, capacity, capacity_figure, capacity_year_figure, department, indicator,
+    indicator_observation, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::reports::place::{self, Place};
@@ -30,13 +32,18 @@ pub struct CapacityRef {
     pub name: String,
 }
 
-/// People of the municipality in a capacity in a year (the year the cohort started).
+/// People of the municipality in a capacity in a year (the year the cohort started), and the
+/// technical assistances on it that started that year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct YearFigures {
     pub year: i32,
     pub trained: i64,
     pub completed: i64,
     pub certified: i64,
+    /// Technical assistances (every provider's, not cancelled).
+    pub assistances: i64,
+    /// Of them, the closed ones.
+    pub assistances_closed: i64,
 }
 
 /// One observation of an indicator.
@@ -76,6 +83,10 @@ pub struct CapacityImpact {
     pub completed: i64,
     pub certified: i64,
     pub still_in_entity: i64,
+    /// Technical assistances on the capacity (every provider's, not cancelled, any year).
+    pub assistances: i64,
+    /// Of them, the closed ones.
+    pub assistances_closed: i64,
     /// Oldest first.
     pub by_year: Vec<YearFigures>,
     /// The year of the first completion in this capacity; none when nobody completed yet.
@@ -132,7 +143,35 @@ pub async fn municipality<C: ConnectionTrait>(
             trained: f.trained.into(),
             completed: f.completed.into(),
             certified: f.certified.into(),
+            assistances: 0,
+            assistances_closed: 0,
         });
+    }
+    for f in assistance_figure::Entity::find()
+        .filter(assistance_figure::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        let list = years.entry(f.capacity_id).or_default();
+        let at = match list.iter().position(|y| y.year == f.year) {
+            Some(at) => at,
+            None => {
+                list.push(YearFigures {
+                    year: f.year,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    assistances: 0,
+                    assistances_closed: 0,
+                });
+                list.len() - 1
+            }
+        };
+        list[at].assistances += i64::from(f.assistances);
+        list[at].assistances_closed += i64::from(f.closed);
+    }
+    for list in years.values_mut() {
+        list.sort_by_key(|y| y.year);
     }
     let mut series: HashMap<i32, Vec<Point>> = HashMap::new();
     let indicators = super::list(db).await?;
@@ -191,6 +230,8 @@ pub async fn municipality<C: ConnectionTrait>(
                 completed: total.map_or(0, |t| t.completed.into()),
                 certified: total.map_or(0, |t| t.certified.into()),
                 still_in_entity: total.map_or(0, |t| t.still_in_entity.into()),
+                assistances: by_year.iter().map(|y| y.assistances).sum(),
+                assistances_closed: by_year.iter().map(|y| y.assistances_closed).sum(),
                 by_year,
                 first_completion_year,
                 indicators,
@@ -214,18 +255,82 @@ pub struct ComparisonQuery {
     pub to_year: Option<i32>,
     pub threshold: Option<i64>,
     pub department: Option<String>,
+    /// `training` (default), `assistance` or `both`, as it arrives.
+    pub unit: Option<String>,
+}
+
+/// What the comparison counts per municipality.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// People of the municipality who completed training in the capacity.
+    #[default]
+    Training,
+    /// Technical assistances on the capacity closed (ESAP's study counts these).
+    Assistance,
+    /// Both added: completions and closed assistances.
+    Both,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 3] = [Unit::Training, Unit::Assistance, Unit::Both];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Unit::Training => "training",
+            Unit::Assistance => "assistance",
+            Unit::Both => "both",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.code() == code)
+    }
+
+    /// (one, many) in Spanish: «aprobación», «aprobaciones».
+    pub fn nouns(self) -> (&'static str, &'static str) {
+        match self {
+            Unit::Training => ("aprobación", "aprobaciones"),
+            Unit::Assistance => (
+                "asistencia técnica cerrada",
+                "asistencias técnicas cerradas",
+            ),
+            Unit::Both => (
+                "acción (aprobación o asistencia técnica)",
+                "acciones (aprobaciones y asistencias técnicas)",
+            ),
+        }
+    }
+
+    /// The counted value's name in the groups' rules.
+    fn variable(self) -> &'static str {
+        match self {
+            Unit::Training => "completed",
+            Unit::Assistance => "assistances",
+            Unit::Both => "actions",
+        }
+    }
+
+    /// The count of one municipality in this unit.
+    pub fn count(self, completed: i64, assistances: i64) -> i64 {
+        match self {
+            Unit::Training => completed,
+            Unit::Assistance => assistances,
+            Unit::Both => completed + assistances,
+        }
+    }
 }
 
 pub const DEFAULT_THRESHOLD: i64 = 5;
 /// Groups of fewer municipalities are flagged: their median says little.
 pub const SMALL_GROUP: usize = 5;
 
-/// One group of municipalities by completions.
+/// One group of municipalities by the count of the unit.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Group {
-    /// «5 o más aprobaciones», «De 1 a 4», «Ninguna».
+    /// «5 o más aprobaciones», «De 1 a 4 asistencias técnicas cerradas», «Ninguna acción …».
     pub label: String,
-    /// The rule in symbols: `completed >= 5`, `1 <= completed <= 4`, `completed = 0`.
+    /// The rule in symbols: `completed >= 5`, `1 <= assistances <= 4`, `actions = 0`.
     pub rule: String,
     pub municipalities: usize,
     pub median_change: Option<f64>,
@@ -254,6 +359,10 @@ pub struct ComparisonRow {
     pub pdet: bool,
     /// Completions in the capacity before `to_year`.
     pub completed: i64,
+    /// Technical assistances on the capacity closed, started before `to_year`.
+    pub assistances: i64,
+    /// What the unit counts: `completed`, `assistances` or their sum.
+    pub actions: i64,
     pub from_value: f64,
     pub to_value: f64,
     pub change: f64,
@@ -272,6 +381,7 @@ pub struct Comparison {
     pub from_year: i32,
     pub to_year: i32,
     pub threshold: i64,
+    pub unit: Unit,
     pub groups: Vec<Group>,
     pub strata: Vec<Stratum>,
     /// By department, then municipality.
@@ -299,28 +409,30 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// The three groups of `rows` by completions against `threshold`.
-pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
+/// The three groups of `rows` by the unit's count (`actions`) against `threshold`.
+pub fn groups(rows: &[&ComparisonRow], threshold: i64, unit: Unit) -> Vec<Group> {
     let below = threshold - 1;
+    let (one, many) = unit.nouns();
+    let variable = unit.variable();
     type Test = Box<dyn Fn(i64) -> bool>;
     let kinds: [(String, String, Test); 3] = [
         (
-            format!("{threshold} o más aprobaciones"),
-            format!("completed >= {threshold}"),
+            format!("{threshold} o más {many}"),
+            format!("{variable} >= {threshold}"),
             Box::new(move |c| c >= threshold),
         ),
         (
             if below >= 1 {
-                format!("De 1 a {below} aprobaciones")
+                format!("De 1 a {below} {many}")
             } else {
-                "De 1 a 0 aprobaciones (ninguno con este umbral)".to_string()
+                format!("De 1 a 0 {many} (ninguno con este umbral)")
             },
-            format!("1 <= completed <= {below}"),
+            format!("1 <= {variable} <= {below}"),
             Box::new(move |c| c >= 1 && c <= below),
         ),
         (
-            "Ninguna aprobación".to_string(),
-            "completed = 0".to_string(),
+            format!("Ninguna {one}"),
+            format!("{variable} = 0"),
             Box::new(|c| c == 0),
         ),
     ];
@@ -329,7 +441,7 @@ pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
         .map(|(label, rule, test)| {
             let mut changes: Vec<f64> = rows
                 .iter()
-                .filter(|r| test(r.completed))
+                .filter(|r| test(r.actions))
                 .map(|r| r.change)
                 .collect();
             Group {
@@ -346,9 +458,9 @@ pub fn groups(rows: &[&ComparisonRow], threshold: i64) -> Vec<Group> {
 
 /// The groups over all `rows` and within each stratum (category order E, 1…6, none; non-PDET
 /// before PDET).
-pub fn summarize(rows: &[ComparisonRow], threshold: i64) -> (Vec<Group>, Vec<Stratum>) {
+pub fn summarize(rows: &[ComparisonRow], threshold: i64, unit: Unit) -> (Vec<Group>, Vec<Stratum>) {
     let all: Vec<&ComparisonRow> = rows.iter().collect();
-    let overall = groups(&all, threshold);
+    let overall = groups(&all, threshold, unit);
     let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
     for row in rows {
         by_stratum
@@ -362,7 +474,7 @@ pub fn summarize(rows: &[ComparisonRow], threshold: i64) -> (Vec<Group>, Vec<Str
             category: members[0].category.clone(),
             pdet: members[0].pdet,
             municipalities: members.len(),
-            groups: groups(&members, threshold),
+            groups: groups(&members, threshold, unit),
         })
         .collect();
     (overall, strata)
@@ -408,11 +520,21 @@ pub async fn compare<C: ConnectionTrait>(
             found
         }
     };
+    let unit = match crate::reports::non_empty(&query.unit) {
+        None => Unit::default(),
+        Some(code) => Unit::parse(&code).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "unit",
+                "La unidad debe ser formación (training), asistencia técnica (assistance) o ambas (both).",
+            ));
+            Unit::default()
+        }),
+    };
     let threshold = query.threshold.unwrap_or(DEFAULT_THRESHOLD);
     if !(1..=1000).contains(&threshold) {
         errors.push(FieldError::new(
             "threshold",
-            "El umbral debe ser un número de aprobaciones entre 1 y 1.000.",
+            "El umbral debe ser un número entre 1 y 1.000.",
         ));
     }
     let (Some(capacity), Some(indicator)) = (capacity, indicator) else {
@@ -485,12 +607,28 @@ pub async fn compare<C: ConnectionTrait>(
     {
         *completed.entry(f.municipality_code).or_default() += i64::from(f.completed);
     }
+    let mut assistances: HashMap<String, i64> = HashMap::new();
+    let mut condition = Condition::all()
+        .add(assistance_figure::Column::CapacityId.eq(capacity.id))
+        .add(assistance_figure::Column::Year.lt(to_year));
+    if let Some(d) = &department {
+        condition = condition.add(assistance_figure::Column::DepartmentCode.eq(d.as_str()));
+    }
+    for f in assistance_figure::Entity::find()
+        .filter(condition)
+        .all(db)
+        .await?
+    {
+        *assistances.entry(f.municipality_code).or_default() += i64::from(f.closed);
+    }
     let mut rows: Vec<ComparisonRow> = values(to_year)
         .await?
         .into_iter()
         .filter_map(|to| {
             let place = places.get(&to.municipality_code)?;
             let (from_value, from_synthetic) = *from_values.get(&to.municipality_code)?;
+            let completed = completed.get(&place.code).copied().unwrap_or(0);
+            let assistances = assistances.get(&place.code).copied().unwrap_or(0);
             Some(ComparisonRow {
                 municipality_code: place.code.clone(),
                 municipality_name: place.name.clone(),
@@ -500,7 +638,9 @@ pub async fn compare<C: ConnectionTrait>(
                     .unwrap_or_default(),
                 category: place.category.clone(),
                 pdet: place.pdet_subregion_id.is_some(),
-                completed: completed.get(&place.code).copied().unwrap_or(0),
+                completed,
+                assistances,
+                actions: unit.count(completed, assistances),
                 from_value,
                 to_value: to.value,
                 change: to.value - from_value,
@@ -520,7 +660,7 @@ pub async fn compare<C: ConnectionTrait>(
                 &b.municipality_code,
             ))
     });
-    let (groups, strata) = summarize(&rows, threshold);
+    let (groups, strata) = summarize(&rows, threshold, unit);
     let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
     let mut caveat = format!(
         "Esta comparación muestra una asociación, no una causa: los municipios que se forman \
@@ -553,6 +693,7 @@ pub async fn compare<C: ConnectionTrait>(
         from_year,
         to_year,
         threshold,
+        unit,
         groups,
         strata,
         rows,
@@ -613,6 +754,8 @@ mod tests {
             category: category.map(str::to_string),
             pdet,
             completed,
+            assistances: 0,
+            actions: completed,
             from_value: 50.0,
             to_value: 50.0 + change,
             change,
@@ -632,7 +775,7 @@ mod tests {
             row("g", Some("E"), false, 0, 1.0),
             row("h", None, false, 1, -2.0),
         ];
-        let (groups, strata) = summarize(&rows, 5);
+        let (groups, strata) = summarize(&rows, 5, Unit::Training);
         let trained = &groups[0];
         assert_eq!(trained.rule, "completed >= 5");
         assert_eq!(trained.municipalities, 3);
@@ -666,8 +809,27 @@ mod tests {
         assert_eq!(six_pdet[1].median_change, None);
         assert_eq!(six_pdet[2].mean_change, Some(-1.0));
         // A threshold of 1 leaves the middle group empty by definition.
-        let (groups, _) = summarize(&rows, 1);
+        let (groups, _) = summarize(&rows, 1, Unit::Training);
         assert_eq!(groups[0].municipalities, 5);
         assert_eq!(groups[1].municipalities, 0);
+    }
+
+    #[test]
+    fn units_name_their_groups_and_count_assistances_beside_completions() {
+        assert_eq!(Unit::parse("assistance"), Some(Unit::Assistance));
+        assert_eq!(Unit::parse("asistencia"), None);
+        assert_eq!(Unit::Training.count(3, 2), 3);
+        assert_eq!(Unit::Assistance.count(3, 2), 2);
+        assert_eq!(Unit::Both.count(3, 2), 5);
+        let mut a = row("a", Some("6"), true, 0, 2.0);
+        a.assistances = 5;
+        a.actions = Unit::Assistance.count(a.completed, a.assistances);
+        let b = row("b", Some("6"), true, 0, 1.0);
+        let (groups, _) = summarize(&[a, b], 5, Unit::Assistance);
+        assert_eq!(groups[0].label, "5 o más asistencias técnicas cerradas");
+        assert_eq!(groups[0].rule, "assistances >= 5");
+        assert_eq!(groups[0].municipalities, 1);
+        assert_eq!(groups[2].label, "Ninguna asistencia técnica cerrada");
+        assert_eq!(groups[2].municipalities, 1);
     }
 }

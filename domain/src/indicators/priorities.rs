@@ -7,8 +7,12 @@
 //!   municipality's weakest national percentile among the indicators linked to the capacity
 //!   (each at its latest year; 0 = the weakest municipality of the country; the ordinal
 //!   category is left out, it counts above);
-//! - little recent training: 20 when nobody of the municipality completed training in the
-//!   capacity in the current or the previous year, 10 when fewer than 5 did;
+//! - little received recently: 20 when, in the current or the previous year, nobody of the
+//!   municipality completed training in the capacity and no technical assistance on it started
+//!   (planned, in progress or closed: an accompaniment under way is help received); 10 when
+//!   fewer than 5 people completed and no assistance started (one accompaniment of the entity
+//!   weighs at least as much as five people trained: it is the unit of ESAP's own study).
+//!   Added per request, like the demand, so an assistance recorded a second ago counts;
 //! - open demand (issue 16): 10 when the alcaldía has an open demand for the capacity, 15 when
 //!   one is endorsed by the gobernación or of high priority. Read on every request (the rest
 //!   of the ranking is cached), so a demand raised a second ago already counts.
@@ -19,7 +23,8 @@
 use crate::accounts::actor::Actor;
 use crate::entities::indicator::CATEGORY_UNIT;
 use crate::entities::{
-    capacity, capacity_year_figure, department, indicator_observation, municipality, pdet_subregion,
+    assistance_figure, capacity, capacity_year_figure, department, indicator_observation,
+    municipality, pdet_subregion,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Datelike;
@@ -73,6 +78,8 @@ pub struct PriorityRow {
     /// People of the municipality who completed training in the capacity in the current or
     /// the previous year.
     pub completed_recent: i64,
+    /// Technical assistances on the capacity (not cancelled) that started in those years.
+    pub assistances_recent: i64,
     /// People the alcaldía's open demands for the capacity ask to train.
     pub open_demand_people: i64,
     #[schema(example = json!(["PDET", "categoría 6"]))]
@@ -265,28 +272,34 @@ pub async fn rank<C: ConnectionTrait>(
     )
     .await?;
     let demand = crate::demand::open_by_municipality(db, capacity.as_ref().map(|c| c.id)).await?;
+    let assisted = assisted_since(db, capacity.as_ref().map(|c| c.id), recent_from).await?;
+    let period = format!("{recent_from}–{recent_to}");
     let mut scored: Vec<(f64, &PriorityRow, Option<&crate::demand::OpenDemand>)> = ranked
         .iter()
         .filter(|r| department.as_ref().is_none_or(|d| &r.department_code == d))
         .map(|r| {
             let open = demand.get(&r.municipality_code);
-            (r.score + demand_points(open), r, open)
+            let assistances = assisted.get(&r.municipality_code).copied().unwrap_or(0);
+            let (little, _) = little_received(r.completed_recent, assistances, &period);
+            (r.score + little + demand_points(open), r, open)
         })
         .collect();
-    if !demand.is_empty() {
-        scored.sort_by(|a, b| by_need((a.0, a.1), (b.0, b.1)));
-    }
+    scored.sort_by(|a, b| by_need((a.0, a.1), (b.0, b.1)));
     let total = scored.len();
     let items = scored
         .into_iter()
         .take(limit as usize)
         .enumerate()
         .map(|(i, (score, row, open))| {
+            let assistances_recent = assisted.get(&row.municipality_code).copied().unwrap_or(0);
             let mut row = PriorityRow {
                 rank: i + 1,
                 score: (score * 10.0).round() / 10.0,
+                assistances_recent,
                 ..row.clone()
             };
+            let (_, little) = little_received(row.completed_recent, assistances_recent, &period);
+            row.reasons.extend(little);
             if let Some(open) = open {
                 row.open_demand_people = open.people;
                 row.reasons.push(format!(
@@ -365,7 +378,6 @@ async fn national<C: ConnectionTrait>(
     {
         *recent.entry(f.municipality_code).or_default() += i64::from(f.completed);
     }
-    let period = format!("{recent_from}–{recent_to}");
     let mut rows: Vec<PriorityRow> = places
         .into_iter()
         .map(|m| {
@@ -400,16 +412,8 @@ async fn national<C: ConnectionTrait>(
                 }
                 None => reasons.push("sin medición en los indicadores de la capacidad".to_string()),
             }
+            // «Little received» is added per request (assistances are read fresh).
             let completed_recent = recent.get(&m.code).copied().unwrap_or(0);
-            if completed_recent == 0 {
-                score += NO_RECENT_POINTS;
-                reasons.push(format!("nadie aprobó formación en {period}"));
-            } else if completed_recent < FEW_RECENT {
-                score += FEW_RECENT_POINTS;
-                reasons.push(format!(
-                    "solo {completed_recent} persona(s) aprobaron formación en {period}"
-                ));
-            }
             PriorityRow {
                 rank: 0,
                 department_name: departments
@@ -426,6 +430,7 @@ async fn national<C: ConnectionTrait>(
                 indicator_percentile: weak.map(|(p, _, _)| (p * 10.0).round() / 10.0),
                 weakest_indicator: weak.map(|(_, name, year)| format!("{name} ({year})")),
                 completed_recent,
+                assistances_recent: 0,
                 open_demand_people: 0,
                 reasons,
             }
@@ -435,9 +440,65 @@ async fn national<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// Technical assistances (not cancelled) per municipality on `capacity` (all when none) that
+/// started in `from` or later: read on every request from the assistance figures.
+async fn assisted_since<C: ConnectionTrait>(
+    db: &C,
+    capacity: Option<i32>,
+    from: i32,
+) -> AppResult<HashMap<String, i64>> {
+    let mut condition = Condition::all().add(assistance_figure::Column::Year.gte(from));
+    if let Some(c) = capacity {
+        condition = condition.add(assistance_figure::Column::CapacityId.eq(c));
+    }
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for f in assistance_figure::Entity::find()
+        .filter(condition)
+        .all(db)
+        .await?
+    {
+        *out.entry(f.municipality_code).or_default() += i64::from(f.assistances);
+    }
+    Ok(out)
+}
+
+/// The points and the reason for little help received recently: `completed` people trained
+/// and `assistances` started in `period`.
+fn little_received(completed: i64, assistances: i64, period: &str) -> (f64, Option<String>) {
+    if assistances > 0 || completed >= FEW_RECENT {
+        (0.0, None)
+    } else if completed == 0 {
+        (
+            NO_RECENT_POINTS,
+            Some(format!(
+                "nadie aprobó formación ni recibió asistencia técnica en {period}"
+            )),
+        )
+    } else {
+        (
+            FEW_RECENT_POINTS,
+            Some(format!(
+                "solo {completed} persona(s) aprobaron formación y ninguna asistencia técnica en {period}"
+            )),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_assistance_counts_as_help_received() {
+        assert_eq!(little_received(0, 0, "2025–2026").0, NO_RECENT_POINTS);
+        assert_eq!(little_received(3, 0, "2025–2026").0, FEW_RECENT_POINTS);
+        assert_eq!(little_received(5, 0, "2025–2026"), (0.0, None));
+        assert_eq!(little_received(0, 1, "2025–2026"), (0.0, None));
+        assert_eq!(
+            little_received(0, 0, "2025–2026").1.as_deref(),
+            Some("nadie aprobó formación ni recibió asistencia técnica en 2025–2026")
+        );
+    }
 
     #[test]
     fn percentiles_count_the_municipalities_that_do_worse() {

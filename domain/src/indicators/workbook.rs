@@ -55,8 +55,10 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
         (
             "Umbral".to_string(),
             format!(
-                "{} aprobaciones en la capacidad antes de {}",
-                c.threshold, c.to_year
+                "{} {} en la capacidad antes de {}",
+                c.threshold,
+                c.unit.nouns().1,
+                c.to_year
             ),
         ),
     ];
@@ -98,6 +100,7 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
                 Column::text("Categoría", 10.0),
                 Column::text("PDET", 7.0),
                 Column::integer("Aprobaciones antes del año final", 14.0),
+                Column::integer("Asistencias técnicas cerradas antes del año final", 14.0),
                 Column::decimal(format!("Valor {}", c.from_year), 12.0, 2),
                 Column::decimal(format!("Valor {}", c.to_year), 12.0, 2),
                 Column::decimal("Cambio", 10.0, 2),
@@ -112,6 +115,7 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
                 r.category.clone().into(),
                 yes_no(r.pdet),
                 Cell::Int(r.completed),
+                Cell::Int(r.assistances),
                 Cell::Number(r.from_value),
                 Cell::Number(r.to_value),
                 Cell::Number(r.change),

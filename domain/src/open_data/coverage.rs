@@ -1,16 +1,22 @@
 //! The coverage as open data: per municipality × capacity × year, the people trained,
-//! completed and certified ([`super::COVERAGE`]), read from the figures model
-//! (`capacity_year_figures`, kept on every write): one query, whatever the size of the data.
-//! Counts from 1 to 4 are suppressed ([`super::suppressed`]).
+//! completed and certified, and the technical assistances received ([`super::COVERAGE`]), read
+//! from the figures model (`capacity_year_figures` and `assistance_figures`, kept on every
+//! write): two queries, whatever the size of the data. Counts of people from 1 to 4 are
+//! suppressed ([`super::suppressed`]); counts of assistances are not (they are actions of
+//! public entities for public entities, not people).
 
 use super::{COVERAGE, suppressed};
-use crate::entities::{capacity, capacity_year_figure, department, municipality};
+use crate::entities::{
+    assistance_figure, capacity, capacity_year_figure, department, municipality,
+};
 use crate::error::AppResult;
 use crate::spreadsheets::{CsvField, CsvFile};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
 };
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
 /// One municipality × capacity × year with someone trained; the keys are the columns of the
 /// data dictionary (`/datos-abiertos`), and a count of 1 to 4 is `null` (suppressed).
@@ -51,6 +57,15 @@ pub struct CoverageRow {
     #[serde(rename = "personas_certificadas")]
     #[schema(required = true, minimum = 0)]
     pub certified: Option<i64>,
+    /// Technical assistances (every provider's, not cancelled) on the capacity that started in
+    /// the year.
+    #[serde(rename = "asistencias_tecnicas")]
+    #[schema(minimum = 0)]
+    pub assistances: i64,
+    /// Of them, the closed ones.
+    #[serde(rename = "asistencias_tecnicas_cerradas")]
+    #[schema(minimum = 0)]
+    pub assistances_closed: i64,
 }
 
 impl CoverageRow {
@@ -67,6 +82,8 @@ impl CoverageRow {
             self.trained.into(),
             self.completed.into(),
             self.certified.into(),
+            self.assistances.into(),
+            self.assistances_closed.into(),
         ]
     }
 }
@@ -74,6 +91,7 @@ impl CoverageRow {
 #[derive(FromQueryResult)]
 struct Found {
     municipality_code: String,
+    capacity_id: i32,
     department_code: String,
     year: i32,
     // INTEGER columns (PostgreSQL decodes them as i32 only).
@@ -87,7 +105,7 @@ struct Found {
 }
 
 /// Every row, ordered by municipality code, capacity (the catalogue's order) and year: one
-/// query over `capacity_year_figures`.
+/// query over `capacity_year_figures`, one over `assistance_figures`.
 pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
     let found: Vec<Found> = capacity_year_figure::Entity::find()
         .join(
@@ -107,6 +125,7 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
         )
         .select_only()
         .column(capacity_year_figure::Column::MunicipalityCode)
+        .column(capacity_year_figure::Column::CapacityId)
         .column(capacity_year_figure::Column::DepartmentCode)
         .column(capacity_year_figure::Column::Year)
         .column(capacity_year_figure::Column::Trained)
@@ -123,21 +142,100 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
         .into_model()
         .all(db)
         .await?;
-    Ok(found
+    // (municipality, capacity, year) → (not cancelled, closed), summed over providers.
+    let mut assisted: BTreeMap<(String, i32, i32), (i64, i64)> = BTreeMap::new();
+    let mut departments_of: BTreeMap<String, String> = BTreeMap::new();
+    for f in assistance_figure::Entity::find().all(db).await? {
+        let cell = assisted
+            .entry((f.municipality_code.clone(), f.capacity_id, f.year))
+            .or_default();
+        cell.0 += i64::from(f.assistances);
+        cell.1 += i64::from(f.closed);
+        departments_of.insert(f.municipality_code, f.department_code);
+    }
+    let mut out: Vec<(i32, CoverageRow)> = Vec::with_capacity(found.len());
+    for f in found {
+        let (assistances, assistances_closed) = assisted
+            .remove(&(f.municipality_code.clone(), f.capacity_id, f.year))
+            .unwrap_or_default();
+        out.push((
+            f.capacity_id,
+            CoverageRow {
+                municipality_code: f.municipality_code,
+                municipality_name: f.municipality_name,
+                department_code: f.department_code,
+                department_name: f.department_name,
+                capacity_code: f.capacity_code,
+                capacity_name: f.capacity_name,
+                year: f.year,
+                trained: suppressed(i64::from(f.trained)),
+                completed: suppressed(i64::from(f.completed)),
+                certified: suppressed(i64::from(f.certified)),
+                assistances,
+                assistances_closed,
+            },
+        ));
+    }
+    if assisted.is_empty() {
+        return Ok(out.into_iter().map(|(_, row)| row).collect());
+    }
+    // Municipality × capacity × year with assistance and no training: rows of their own.
+    let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
+        .all(db)
+        .await?
         .into_iter()
-        .map(|f| CoverageRow {
-            municipality_code: f.municipality_code,
-            municipality_name: f.municipality_name,
-            department_code: f.department_code,
-            department_name: f.department_name,
-            capacity_code: f.capacity_code,
-            capacity_name: f.capacity_name,
-            year: f.year,
-            trained: suppressed(i64::from(f.trained)),
-            completed: suppressed(i64::from(f.completed)),
-            certified: suppressed(i64::from(f.certified)),
-        })
-        .collect())
+        .map(|c| (c.id, c))
+        .collect();
+    let codes: Vec<String> = departments_of.keys().cloned().collect();
+    let mut places: HashMap<String, String> = HashMap::new();
+    for chunk in codes.chunks(1_000) {
+        for m in municipality::Entity::find()
+            .filter(municipality::Column::Code.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            places.insert(m.code, m.name);
+        }
+    }
+    let department_names = crate::territory::department_names(db).await?;
+    for ((code, capacity_id, year), (assistances, assistances_closed)) in assisted {
+        let (Some(capacity), Some(name)) = (capacities.get(&capacity_id), places.get(&code)) else {
+            continue;
+        };
+        let department_code = departments_of.get(&code).cloned().unwrap_or_default();
+        out.push((
+            capacity_id,
+            CoverageRow {
+                municipality_code: code,
+                municipality_name: name.clone(),
+                department_name: department_names
+                    .get(&department_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                department_code,
+                capacity_code: capacity.code.clone(),
+                capacity_name: capacity.name.clone(),
+                year,
+                trained: Some(0),
+                completed: Some(0),
+                certified: Some(0),
+                assistances,
+                assistances_closed,
+            },
+        ));
+    }
+    let order: HashMap<i32, (i32, i32)> = capacities
+        .values()
+        .map(|c| (c.id, (c.sort_order, c.id)))
+        .collect();
+    out.sort_by(|(a_capacity, a), (b_capacity, b)| {
+        (&a.municipality_code, order.get(a_capacity), a.year).cmp(&(
+            &b.municipality_code,
+            order.get(b_capacity),
+            b.year,
+        ))
+    });
+    Ok(out.into_iter().map(|(_, row)| row).collect())
 }
 
 /// The coverage as a CSV file ([`crate::spreadsheets::CsvFile`]).
@@ -165,6 +263,8 @@ mod tests {
             trained: Some(12),
             completed: None,
             certified: Some(0),
+            assistances: 2,
+            assistances_closed: 1,
         }
     }
 
@@ -182,7 +282,7 @@ mod tests {
         assert_eq!(
             text.lines().nth(1).unwrap(),
             "\"05001\",\"Medellín\",\"05\",\"Antioquia\",\"PT\",\"Planeación territorial\",\
-             2026,12,,0"
+             2026,12,,0,2,1"
         );
     }
 }

@@ -192,8 +192,8 @@ pub const COVERAGE: Dataset = Dataset {
     title: "Cobertura por municipio, capacidad y año",
     description: "Cuántas personas distintas de cada municipio se formaron en cada capacidad \
         municipal, por año, con todos los oferentes: cuántas aprobaron y cuántas recibieron \
-        certificado. Hay una fila solo donde alguien se formó. Las asistencias técnicas se \
-        agregarán cuando el sistema las registre.",
+        certificado; y cuántas asistencias técnicas recibió el municipio en la capacidad. Hay \
+        una fila solo donde alguien se formó o hubo asistencia técnica.",
     row: "un municipio, una capacidad y un año",
     order: "por codigo_municipio, luego por capacidad (en el orden del catálogo de \
         capacidades) y por anio",
@@ -232,7 +232,7 @@ pub const COVERAGE: Dataset = Dataset {
         ColumnDoc {
             name: "anio",
             kind: INTEGER,
-            description: "año de inicio de la cohorte",
+            description: "año de inicio de la cohorte (o de la asistencia técnica)",
         },
         ColumnDoc {
             name: "personas_formadas",
@@ -251,6 +251,18 @@ pub const COVERAGE: Dataset = Dataset {
             kind: INTEGER,
             description: "de ellas, las que tienen un certificado vigente; vacío (null en JSON) \
                 si son de 1 a 4",
+        },
+        ColumnDoc {
+            name: "asistencias_tecnicas",
+            kind: INTEGER,
+            description: "asistencias técnicas de cualquier oferente (planeadas, en curso o \
+                cerradas; no cuentan las canceladas) a una entidad del municipio en la \
+                capacidad, que empezaron en el año; no se suprimen (no son personas)",
+        },
+        ColumnDoc {
+            name: "asistencias_tecnicas_cerradas",
+            kind: INTEGER,
+            description: "de ellas, las cerradas",
         },
     ],
 };

@@ -1,10 +1,12 @@
 //! Capacity coverage: per municipality and capacity, how many distinct people were trained
 //! (enrolled in a cohort of a course that targets the capacity), completed, were certified, and
-//! how many of the certified are still registered with that municipality. Read from the
-//! figures model (`crate::figures`): one query whatever the size of the data.
+//! how many of the certified are still registered with that municipality — and, beside the
+//! training, the technical assistances the municipality received on the capacity (every
+//! provider's, not cancelled, and the closed ones). Read from the figures model
+//! (`crate::figures`): two queries whatever the size of the data.
 
 use crate::accounts::actor::Actor;
-use crate::entities::{capacity, capacity_figure, department, municipality};
+use crate::entities::{assistance_figure, capacity, capacity_figure, department, municipality};
 use crate::error::{AppError, AppResult};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
@@ -84,16 +86,18 @@ impl CoverageFilters {
         out
     }
 
-    fn condition(&self) -> Condition {
+    /// The filters on a figures table's (department, municipality, capacity) columns and on
+    /// the joined municipality.
+    fn condition<Col: ColumnTrait>(&self, [department, place, capacity]: [Col; 3]) -> Condition {
         let mut c = Condition::all();
         if let Some(d) = &self.department {
-            c = c.add(capacity_figure::Column::DepartmentCode.eq(d.clone()));
+            c = c.add(department.eq(d.clone()));
         }
         if let Some(m) = &self.municipality {
-            c = c.add(capacity_figure::Column::MunicipalityCode.eq(m.clone()));
+            c = c.add(place.eq(m.clone()));
         }
         if let Some(id) = self.capacity {
-            c = c.add(capacity_figure::Column::CapacityId.eq(id));
+            c = c.add(capacity.eq(id));
         }
         match self.pdet {
             Some(true) => c = c.add(municipality::Column::PdetSubregionId.is_not_null()),
@@ -126,6 +130,10 @@ pub struct CoverageRow {
     pub certified: i64,
     /// Certified people whose current municipality is still the one they trained for.
     pub still_in_entity: i64,
+    /// Technical assistances on the capacity (every provider's, not cancelled, any year).
+    pub assistances: i64,
+    /// Of those, the closed ones.
+    pub assistances_closed: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -155,7 +163,7 @@ pub async fn coverage<C: ConnectionTrait>(
     if filters.nothing {
         return Ok(Vec::new());
     }
-    let mut found: Vec<Found> = capacity_figure::Entity::find()
+    let trained: Vec<Found> = capacity_figure::Entity::find()
         .join(
             JoinType::InnerJoin,
             capacity_figure::Relation::Municipality.def(),
@@ -186,11 +194,16 @@ pub async fn coverage<C: ConnectionTrait>(
         .column_as(capacity::Column::Code, "capacity_code")
         .column_as(capacity::Column::Name, "capacity_name")
         .column(capacity::Column::SortOrder)
-        .filter(filters.condition())
+        .filter(filters.condition([
+            capacity_figure::Column::DepartmentCode,
+            capacity_figure::Column::MunicipalityCode,
+            capacity_figure::Column::CapacityId,
+        ]))
         .into_model()
         .all(db)
         .await?;
-    found.sort_by_cached_key(|f| {
+    let mut found = merge_assistances(trained, assisted(db, filters).await?);
+    found.sort_by_cached_key(|(f, _)| {
         (
             crate::text::fold(&f.municipality_name),
             f.municipality_code.clone(),
@@ -200,7 +213,7 @@ pub async fn coverage<C: ConnectionTrait>(
     });
     Ok(found
         .into_iter()
-        .map(|f| CoverageRow {
+        .map(|(f, [assistances, assistances_closed])| CoverageRow {
             municipality_code: f.municipality_code,
             municipality_name: f.municipality_name,
             department_code: f.department_code,
@@ -214,8 +227,129 @@ pub async fn coverage<C: ConnectionTrait>(
             completed: i64::from(f.completed),
             certified: i64::from(f.certified),
             still_in_entity: i64::from(f.still_in_entity),
+            assistances,
+            assistances_closed,
         })
         .collect())
+}
+
+/// The assistance figures summed over providers and years per municipality × capacity, with
+/// the same joins and filters as the training's.
+#[derive(FromQueryResult)]
+struct Assisted {
+    municipality_code: String,
+    capacity_id: i32,
+    department_code: String,
+    assistances: i64,
+    closed: i64,
+    municipality_name: String,
+    department_name: String,
+    pdet_subregion_id: Option<i32>,
+    category: Option<String>,
+    capacity_code: String,
+    capacity_name: String,
+    sort_order: i32,
+}
+
+async fn assisted<C: ConnectionTrait>(
+    db: &C,
+    filters: &CoverageFilters,
+) -> AppResult<Vec<Assisted>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let sum = |column: assistance_figure::Column| {
+        Expr::expr(Expr::col((assistance_figure::Entity, column)).sum())
+            .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
+    };
+    Ok(assistance_figure::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            assistance_figure::Entity::belongs_to(municipality::Entity)
+                .from(assistance_figure::Column::MunicipalityCode)
+                .to(municipality::Column::Code)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            assistance_figure::Entity::belongs_to(capacity::Entity)
+                .from(assistance_figure::Column::CapacityId)
+                .to(capacity::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            assistance_figure::Entity::belongs_to(department::Entity)
+                .from(assistance_figure::Column::DepartmentCode)
+                .to(department::Column::Code)
+                .into(),
+        )
+        .select_only()
+        .column(assistance_figure::Column::MunicipalityCode)
+        .column(assistance_figure::Column::CapacityId)
+        .column(assistance_figure::Column::DepartmentCode)
+        .column_as(sum(assistance_figure::Column::Assistances), "assistances")
+        .column_as(sum(assistance_figure::Column::Closed), "closed")
+        .column_as(municipality::Column::Name, "municipality_name")
+        .column_as(department::Column::Name, "department_name")
+        .column(municipality::Column::PdetSubregionId)
+        .column(municipality::Column::Category)
+        .column_as(capacity::Column::Code, "capacity_code")
+        .column_as(capacity::Column::Name, "capacity_name")
+        .column(capacity::Column::SortOrder)
+        .filter(filters.condition([
+            assistance_figure::Column::DepartmentCode,
+            assistance_figure::Column::MunicipalityCode,
+            assistance_figure::Column::CapacityId,
+        ]))
+        .group_by(assistance_figure::Column::MunicipalityCode)
+        .group_by(assistance_figure::Column::CapacityId)
+        .group_by(assistance_figure::Column::DepartmentCode)
+        .group_by(municipality::Column::Name)
+        .group_by(department::Column::Name)
+        .group_by(municipality::Column::PdetSubregionId)
+        .group_by(municipality::Column::Category)
+        .group_by(capacity::Column::Code)
+        .group_by(capacity::Column::Name)
+        .group_by(capacity::Column::SortOrder)
+        .into_model()
+        .all(db)
+        .await?)
+}
+
+/// Puts the assistances (not cancelled, closed) beside the training rows; a municipality ×
+/// capacity with assistance and no training gets a row of its own.
+fn merge_assistances(trained: Vec<Found>, assisted: Vec<Assisted>) -> Vec<(Found, [i64; 2])> {
+    let mut out: Vec<(Found, [i64; 2])> = trained.into_iter().map(|f| (f, [0, 0])).collect();
+    let at: std::collections::HashMap<(String, i32), usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| ((f.municipality_code.clone(), f.capacity_id), i))
+        .collect();
+    for a in assisted {
+        let counts = [a.assistances, a.closed];
+        match at.get(&(a.municipality_code.clone(), a.capacity_id)) {
+            Some(&i) => out[i].1 = counts,
+            None => out.push((
+                Found {
+                    municipality_code: a.municipality_code,
+                    capacity_id: a.capacity_id,
+                    department_code: a.department_code,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    still_in_entity: 0,
+                    municipality_name: a.municipality_name,
+                    department_name: a.department_name,
+                    pdet_subregion_id: a.pdet_subregion_id,
+                    category: a.category,
+                    capacity_code: a.capacity_code,
+                    capacity_name: a.capacity_name,
+                    sort_order: a.sort_order,
+                },
+                counts,
+            )),
+        }
+    }
+    out
 }
 
 /// Coverage summed over a group of municipalities (a department, or the whole report) for one
@@ -234,6 +368,8 @@ pub struct Rollup {
     pub completed: i64,
     pub certified: i64,
     pub still_in_entity: i64,
+    pub assistances: i64,
+    pub assistances_closed: i64,
 }
 
 /// (by department, national) roll-ups of the rows, ordered by department and capacity.
@@ -251,6 +387,8 @@ pub fn rollups(rows: &[CoverageRow]) -> (Vec<Rollup>, Vec<Rollup>) {
             completed: 0,
             certified: 0,
             still_in_entity: 0,
+            assistances: 0,
+            assistances_closed: 0,
         };
         let d = departments
             .entry((row.department_code.clone(), row.capacity_id))
@@ -274,4 +412,6 @@ fn add(total: &mut Rollup, row: &CoverageRow) {
     total.completed += row.completed;
     total.certified += row.certified;
     total.still_in_entity += row.still_in_entity;
+    total.assistances += row.assistances;
+    total.assistances_closed += row.assistances_closed;
 }

@@ -269,6 +269,8 @@ pub fn coverage(
                 Column::integer("Completaron", 12.0),
                 Column::integer("Certificadas", 12.0),
                 Column::integer("Certificadas que siguen en la entidad", 16.0),
+                Column::integer("Asistencias técnicas", 12.0),
+                Column::integer("Asistencias técnicas cerradas", 12.0),
             ],
         )?;
         for r in rows {
@@ -284,6 +286,8 @@ pub fn coverage(
                 Cell::Int(r.completed),
                 Cell::Int(r.certified),
                 Cell::Int(r.still_in_entity),
+                Cell::Int(r.assistances),
+                Cell::Int(r.assistances_closed),
             ])?;
         }
     }

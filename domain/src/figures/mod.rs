@@ -6,7 +6,10 @@
 //!   scheduled);
 //! - `capacity_people`: per person × capacity × municipality of the enrolment, with whether the
 //!   person completed, was certified and is still there — the distinct people of coverage;
-//! - `capacity_figures`: those people summed per municipality × capacity.
+//! - `capacity_figures`: those people summed per municipality × capacity (and
+//!   `capacity_year_figures` per year);
+//! - `assistance_figures` ([`assistance`]): technical assistance per municipality × capacity ×
+//!   provider × year, refreshed by the assistance area in its writing transaction.
 //!
 //! How they stay current: triggers on every source table (enrolments, marks, certificates,
 //! sessions, a course's capacities, a person's municipality) name the touched cohort in
@@ -15,6 +18,8 @@
 //! path cannot forget, and the figures are never behind a committed write. [`rebuild`]
 //! recomputes everything from scratch (the `rebuild-figures` command, after bulk loads), with the
 //! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
+
+pub mod assistance;
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, EnrolmentStatus, Mark,
@@ -359,8 +364,8 @@ impl Counts {
     }
 }
 
-/// Recomputes every figure from the source rows (in the caller's transaction) and empties
-/// `figures_dirty`. Returns (cohort × municipality rows, person × capacity rows).
+/// Recomputes every figure from the source rows (the assistance figures too, in the caller's
+/// transaction) and empties `figures_dirty`. Returns (cohort × municipality rows, person × capacity rows).
 pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     cohort_figure::Entity::delete_many().exec(db).await?;
     capacity_person::Entity::delete_many().exec(db).await?;
@@ -377,6 +382,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     let totals = sums(&people);
     insert_all(db, people).await?;
     insert_sums(db, totals).await?;
+    assistance::rebuild(db).await?;
     figures_dirty::Entity::delete_many().exec(db).await?;
     Ok((n_cohorts, n_people))
 }
@@ -389,6 +395,7 @@ pub struct Snapshot {
     pub people: Vec<capacity_person::Model>,
     pub capacities: Vec<capacity_figure::Model>,
     pub years: Vec<capacity_year_figure::Model>,
+    pub assistances: Vec<crate::entities::assistance_figure::Model>,
 }
 
 pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
@@ -398,6 +405,7 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
         people: capacity_person::Entity::find().all(db).await?,
         capacities: capacity_figure::Entity::find().all(db).await?,
         years: capacity_year_figure::Entity::find().all(db).await?,
+        assistances: assistance::all(db).await?,
     };
     out.cohorts.sort();
     out.differential.sort();

@@ -1,0 +1,134 @@
+//! The assistance figures (`assistance_figures`): per municipality × capacity × provider × year
+//! the assistance started, the assistances (not cancelled), the closed ones, those closed with
+//! the objective reached, and their visits. Every write to an assistance or its visits
+//! refreshes its municipality's rows in the same transaction ([`refresh`]), so the views that
+//! count what a municipality received read them and never count raw rows on a request;
+//! [`rebuild`] recomputes every row with the same computation.
+
+use crate::entities::values::AssistanceStatus;
+use crate::entities::{
+    assistance, assistance_capacity, assistance_figure, assistance_visit, municipality,
+};
+use crate::error::AppResult;
+use chrono::Datelike;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::{BTreeMap, HashMap};
+
+/// Recomputes the rows of one municipality from its assistances.
+pub async fn refresh<C: ConnectionTrait>(db: &C, municipality_code: &str) -> AppResult<()> {
+    assistance_figure::Entity::delete_many()
+        .filter(assistance_figure::Column::MunicipalityCode.eq(municipality_code))
+        .exec(db)
+        .await?;
+    let found = rows(db, Some(municipality_code)).await?;
+    super::insert_all(db, found).await
+}
+
+/// Recomputes every row (in the caller's transaction); returns how many there are.
+pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
+    assistance_figure::Entity::delete_many().exec(db).await?;
+    let found = rows(db, None).await?;
+    let n = found.len();
+    super::insert_all(db, found).await?;
+    Ok(n)
+}
+
+/// Every row, in key order.
+pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<assistance_figure::Model>> {
+    let mut out = assistance_figure::Entity::find().all(db).await?;
+    out.sort();
+    Ok(out)
+}
+
+/// The rows of one municipality (or of all) computed from the assistances.
+async fn rows<C: ConnectionTrait>(
+    db: &C,
+    municipality_code: Option<&str>,
+) -> AppResult<Vec<assistance_figure::Model>> {
+    let mut query = assistance::Entity::find()
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
+    if let Some(code) = municipality_code {
+        query = query.filter(assistance::Column::MunicipalityCode.eq(code));
+    }
+    let found = query.all(db).await?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = found.iter().map(|r| r.id).collect();
+    let mut capacities: HashMap<i32, Vec<i32>> = HashMap::new();
+    let mut visits: HashMap<i32, i32> = HashMap::new();
+    for chunk in ids.chunks(super::CHUNK) {
+        for link in assistance_capacity::Entity::find()
+            .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            capacities
+                .entry(link.assistance_id)
+                .or_default()
+                .push(link.capacity_id);
+        }
+        for (id, n) in assistance_visit::Entity::find()
+            .select_only()
+            .column(assistance_visit::Column::AssistanceId)
+            .column_as(assistance_visit::Column::Id.count(), "n")
+            .filter(assistance_visit::Column::AssistanceId.is_in(chunk.to_vec()))
+            .group_by(assistance_visit::Column::AssistanceId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+        {
+            visits.insert(id, i32::try_from(n).unwrap_or(i32::MAX));
+        }
+    }
+    let mut departments: HashMap<String, String> = HashMap::new();
+    let mut query = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::DepartmentCode);
+    if let Some(code) = municipality_code {
+        query = query.filter(municipality::Column::Code.eq(code));
+    }
+    for (code, department) in query.into_tuple::<(String, String)>().all(db).await? {
+        departments.insert(code, department);
+    }
+    let mut cells: BTreeMap<(String, i32, i32, i32), [i32; 4]> = BTreeMap::new();
+    for row in &found {
+        let closed = row.status == AssistanceStatus::Closed;
+        for capacity_id in capacities.get(&row.id).into_iter().flatten() {
+            let cell = cells
+                .entry((
+                    row.municipality_code.clone(),
+                    *capacity_id,
+                    row.provider_id,
+                    row.starts_on.year(),
+                ))
+                .or_default();
+            cell[0] += 1;
+            cell[1] += i32::from(closed);
+            cell[2] += i32::from(closed && row.objective_reached == Some(true));
+            cell[3] += visits.get(&row.id).copied().unwrap_or(0);
+        }
+    }
+    Ok(cells
+        .into_iter()
+        .filter_map(
+            |(
+                (municipality_code, capacity_id, provider_id, year),
+                [assistances, closed, reached, visits],
+            )| {
+                Some(assistance_figure::Model {
+                    department_code: departments.get(&municipality_code)?.clone(),
+                    municipality_code,
+                    capacity_id,
+                    provider_id,
+                    year,
+                    assistances,
+                    closed,
+                    reached,
+                    visits,
+                })
+            },
+        )
+        .collect())
+}
