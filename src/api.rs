@@ -24,6 +24,19 @@ pub struct List<T> {
     pub per_page: u64,
 }
 
+impl<T> List<T> {
+    /// A short list returned whole, as one page.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = items.len() as u64;
+        List {
+            items,
+            total,
+            page: 1,
+            per_page: total.max(1),
+        }
+    }
+}
+
 pub type Created<T> = (Status, Json<T>);
 
 pub fn created<T>(value: T) -> Created<T> {

@@ -22,6 +22,7 @@ pub mod error;
 pub mod home;
 pub mod indicators;
 pub mod mail;
+pub mod nominations;
 pub mod offer;
 pub mod open_data;
 pub mod openapi;
@@ -105,6 +106,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", providers::pages::routes())
         .mount("/", offer::pages::routes())
         .mount("/", assistance::pages::routes())
+        .mount("/", nominations::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
@@ -116,6 +118,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", assistance::api::routes())
+        .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -498,6 +498,12 @@ async fn load<C: ConnectionTrait>(
         )
         .await?;
     }
+    let liaison = ACCOUNTS
+        .iter()
+        .position(|account| account.0 == Role::Liaison)
+        .map(|i| user_ids[i])
+        .ok_or_else(|| AppError::Internal("demo: falta el enlace".into()))?;
+    seat_quotas(db, accountability_id, liaison, &participants, &[0, 4, 13]).await?;
 
     // 4. Draft: Gestión Tributaria, virtual, for the whole country.
     let taxes = DemoCohort {
@@ -1334,6 +1340,95 @@ impl DemoCohort {
         ];
         TOPICS[n as usize % TOPICS.len()]
     }
+}
+
+/// Issue 35: the open cohort shared by Caquetá and Meta keeps seats for three pilots until a
+/// week before enrolment closes, and El Paujíl's liaison has nominated two people: a registered
+/// official of the alcaldía who confirmed, and someone not yet registered who has not.
+async fn seat_quotas<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    liaison_id: i32,
+    participants: &[(i32, String, String)],
+    enrolled: &[usize],
+) -> AppResult<()> {
+    use crate::entities::values::NominationStatus;
+    use crate::entities::{cohort_seat_quota, nomination};
+    use sea_orm::ActiveModelTrait;
+    for (code, seats) in [("18256", 5), ("50325", 5), ("18592", 3)] {
+        cohort_seat_quota::Entity::insert(cohort_seat_quota::ActiveModel {
+            cohort_id: Set(cohort_id),
+            municipality_code: Set(code.to_string()),
+            seats: Set(seats),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    let cohort = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la cohorte abierta".into()))?;
+    let mut model: cohort::ActiveModel = cohort.clone().into();
+    model.quota_release_on = Set(Some(cohort.enrolment_closes - Duration::days(7)));
+    model.update(db).await?;
+    let official = participants
+        .iter()
+        .enumerate()
+        .find(|(i, p)| p.1 == "18256" && p.2 == "alcaldia" && !enrolled.contains(i))
+        .map(|(_, p)| p.0)
+        .ok_or_else(|| AppError::Internal("demo: falta un funcionario de El Paujíl".into()))?;
+    let person = participant::Entity::find_by_id(official)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta el participante".into()))?;
+    let at = now();
+    let rows = [
+        (
+            Some(person.id),
+            person.document_number.clone(),
+            person.first_names.clone(),
+            person.last_names.clone(),
+            person.email.clone().unwrap_or_default(),
+            NominationStatus::Confirmed,
+        ),
+        (
+            None,
+            "1117598765".to_string(),
+            "Deisy Johana".to_string(),
+            "Losada Cabrera".to_string(),
+            "deisy.losada@elpaujil-caqueta.example".to_string(),
+            NominationStatus::Pending,
+        ),
+    ];
+    for (participant_id, document, first, last, email, status) in rows {
+        nomination::Entity::insert(nomination::ActiveModel {
+            cohort_id: Set(cohort_id),
+            municipality_code: Set("18256".into()),
+            participant_id: Set(participant_id),
+            document_type: Set("CC".into()),
+            document_number: Set(document),
+            first_names: Set(first),
+            last_names: Set(last),
+            email: Set(email),
+            status: Set(status),
+            // The demo's emailed links are not known to anyone: a random token's hash.
+            confirm_token_hash: Set((status == NominationStatus::Pending).then(|| {
+                crate::accounts::secrets::token_hash(&crate::accounts::secrets::random_token())
+            })),
+            confirmed_at: Set((status == NominationStatus::Confirmed).then_some(at)),
+            decision_reason: Set(None),
+            decided_by: Set(None),
+            decided_at: Set(None),
+            enrolment_id: Set(None),
+            nominated_by: Set(Some(liaison_id)),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn enrol<C: ConnectionTrait>(

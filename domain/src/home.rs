@@ -32,6 +32,8 @@ pub struct LiaisonHome {
     pub capacities: Vec<LiaisonCapacity>,
     /// The technical assistance the municipality receives (issue 33), newest first.
     pub assistances: Vec<crate::assistance::AssistanceView>,
+    /// The people the liaison nominated (issue 35), newest first, with their state.
+    pub nominations: Vec<crate::nominations::NominationView>,
 }
 
 #[derive(Serialize)]
@@ -235,8 +237,10 @@ pub async fn liaison(db: &DatabaseConnection, user: &Actor) -> AppResult<Liaison
         crate::demand::list(db, user, &crate::demand::DemandFilter::default(), 1, 20).await?;
     let (assistances, _) =
         crate::assistance::list(db, user, &crate::assistance::ListFilter::default(), 1, 20).await?;
+    let nominations = crate::nominations::of_liaison(db, user, 20).await?;
     Ok(LiaisonHome {
         assistances,
+        nominations,
         open_demands: demands
             .iter()
             .filter(|d| d.status == DemandStatus::Open)

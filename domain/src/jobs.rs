@@ -1,5 +1,6 @@
 //! Periodic work every app instance runs: the session reminders, the follow-up surveys and
-//! the surveys' reminders, and the figures of any write
+//! the surveys' reminders, the release of quota seats and the reminders of unfilled quotas
+//! (issue 35), and the figures of any write
 //! made outside a transaction (see `figures`). Each job is idempotent (keyed outbox rows;
 //! recomputing figures twice gives the same figures), so several instances do no harm.
 
@@ -42,6 +43,16 @@ pub async fn run_until(
                 )
             }
             Err(error) => tracing::error!(%error, "surveys' periodic work failed; will retry"),
+        }
+        match crate::nominations::release_due_quotas(&db, &notifier).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(promoted = n, "quota seats released to the waiting list"),
+            Err(error) => tracing::error!(%error, "quota release failed; will retry"),
+        }
+        match crate::nominations::remind_unfilled_quotas(&db, &notifier).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "unfilled-quota reminders queued"),
+            Err(error) => tracing::error!(%error, "unfilled-quota reminders failed; will retry"),
         }
         if let Err(error) = flush_figures(&db).await {
             tracing::error!(%error, "figures not brought up to date; will retry");

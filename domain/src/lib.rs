@@ -32,6 +32,7 @@ pub mod indicators;
 pub mod jobs;
 pub mod mail;
 pub mod network;
+pub mod nominations;
 pub mod offer;
 pub mod open_data;
 pub mod paging;

@@ -51,6 +51,10 @@ pub struct Workspace {
     pub hidden_note: Option<String>,
     /// Its certificates in the caller's scope, by name (certificates).
     pub certificates: Vec<CertificateRow>,
+    /// Seats per municipality with their nominations and enrolments (enrolments, issue 35).
+    pub quota_board: Vec<crate::nominations::QuotaRow>,
+    /// Its nominations in the caller's scope, newest first (enrolments).
+    pub nominations: Vec<crate::nominations::NominationView>,
 }
 
 /// Reads what `part` of cohort `id`'s workspace shows to `user` (who must manage it: the
@@ -127,6 +131,14 @@ pub async fn read<C: ConnectionTrait>(
     } else {
         (Vec::new(), None)
     };
+    let (quota_board, nominations) = if part == Part::Enrolments {
+        (
+            crate::nominations::quota_board(db, user, id).await?,
+            crate::nominations::for_cohort(db, user, id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(Workspace {
         cohort,
         sessions,
@@ -136,5 +148,7 @@ pub async fn read<C: ConnectionTrait>(
         roster,
         hidden_note,
         certificates,
+        quota_board,
+        nominations,
     })
 }

@@ -27,6 +27,13 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// The provider that offers it (ESAP = 1).
     pub provider_id: i32,
+    /// Until this date (inclusive) quota seats are kept for their municipality; after it they
+    /// join the open pool (issue 35).
+    pub quota_release_on: Option<Date>,
+    /// When the waiting list was moved at the release (once, whichever instance does it).
+    pub quotas_released_at: Option<DateTimeUtc>,
+    /// When liaisons with unfilled quota were reminded, a week before the release.
+    pub quota_reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -112,6 +112,17 @@ text_enum!(EnrolmentStatus {
 });
 
 text_enum!(
+    /// A nomination (postulación): proposed by the liaison and waiting for the person to
+    /// confirm, confirmed, then accepted (enrolled or waitlisted) or declined with a reason.
+    NominationStatus {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        Accepted = "accepted",
+        Declined = "declined",
+    }
+);
+
+text_enum!(
     /// An attendance mark; `presente` and `tarde` count as attended.
     Mark { Presente = "presente", Tarde = "tarde", Excusado = "excusado", Ausente = "ausente" });
 
@@ -193,6 +204,23 @@ impl Application {
             Application::Parcialmente => "Parcialmente",
             Application::No => "No",
         }
+    }
+}
+
+impl NominationStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            NominationStatus::Pending => "Por confirmar",
+            NominationStatus::Confirmed => "Confirmada",
+            NominationStatus::Accepted => "Aceptada",
+            NominationStatus::Declined => "Rechazada",
+        }
+    }
+
+    /// Still holding the person's place in line: pending, confirmed or accepted.
+    pub fn is_live(self) -> bool {
+        !matches!(self, NominationStatus::Declined)
     }
 }
 

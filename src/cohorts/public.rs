@@ -211,6 +211,17 @@ struct CohortPublicView<'a> {
     mine: Option<MyEnrolment>,
     can_enrol: bool,
     anonymous: bool,
+    /// A liaison of a municipality the cohort is offered to: their nominations here (issue 35).
+    nominating: Option<Nominating>,
+}
+
+#[derive(Serialize)]
+struct Nominating {
+    municipality_name: String,
+    quota: Option<domain::cohorts::quotas::SeatQuota>,
+    rows: Vec<domain::nominations::NominationView>,
+    /// Open and enrolment not closed yet: the form is shown.
+    open: bool,
 }
 
 #[derive(Serialize)]
@@ -274,6 +285,38 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
             position: domain::enrolment::waitlist_position(db.inner(), &row).await?,
         });
     }
+    let nominating = match page.user.as_ref() {
+        Some(user)
+            if user.role == domain::entities::values::Role::Liaison
+                && view.status != CohortStatus::Draft =>
+        {
+            match domain::nominations::for_cohort(db.inner(), user, id).await {
+                Ok(rows) => {
+                    let code = user.municipality_code.clone().unwrap_or_default();
+                    Some(Nominating {
+                        municipality_name: domain::entities::municipality::Entity::find_by_id(
+                            code.clone(),
+                        )
+                        .one(db.inner())
+                        .await?
+                        .map(|m| m.name)
+                        .unwrap_or_default(),
+                        quota: view
+                            .seat_quotas
+                            .iter()
+                            .find(|q| q.municipality_code == code)
+                            .cloned(),
+                        rows,
+                        open: view.status == CohortStatus::Open && today <= view.enrolment_closes,
+                    })
+                }
+                // Not offered to the liaison's municipality: nothing to nominate.
+                Err(AppError::Validation(_)) => None,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        _ => None,
+    };
     page.render(
         "cohort_public",
         &view.name,
@@ -289,6 +332,7 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
             can_enrol: enrolment_open && is_participant && mine.is_none(),
             mine,
             anonymous: page.user.is_none(),
+            nominating,
         },
     )
 }

@@ -29,6 +29,7 @@ mod hostile_input;
 mod import_pipeline;
 mod indicators;
 mod mail;
+mod nominations;
 mod offer;
 mod open_data;
 mod openapi;

@@ -954,7 +954,8 @@ def staff_records_a_visit(run: Run, pass_number: int):
         raise StepFailed("El Paujíl's accompaniment is not in the list")
     b.open(re.sub(r"^https?://[^/]+", "", links[0]))
     run.page("coordinator", "assistance-workspace", expect="Visitas")
-    b.click("details summary")
+    # Opening the form is not a page load: click the summary itself.
+    b.click_element(b.find("//summary[contains(., 'Registrar una visita')]", "xpath"))
     topic = f"Seguimiento en campo número {pass_number}"
     b.set_value("#v-date", dt.date.today().isoformat())
     b.type("#v-hours", "2,5")

@@ -65,6 +65,16 @@ pub struct CohortInput {
     /// one of the course's capacities and in the cohort's territory (422).
     #[schema(max_items = 5000)]
     pub demand_ids: Option<Vec<i32>>,
+    /// Seats kept per municipality (issue 35): each a municipality the cohort is offered to,
+    /// their sum at most `seats`; the rest is open to all. The list replaces the current one
+    /// (`[]` removes them).
+    #[schema(max_items = 5000)]
+    pub seat_quotas: Option<Vec<super::quotas::SeatQuotaInput>>,
+    /// Until this date (inclusive) quota seats go only to their municipality; after it unused
+    /// quota seats join the open pool and the waiting list moves. Within the enrolment window;
+    /// defaults to a week before enrolment closes.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub quota_release_on: Option<String>,
 }
 
 impl CohortInput {
@@ -88,6 +98,7 @@ impl CohortInput {
             &mut errors,
         );
         validate::list("demand_ids", self.demand_ids.as_deref(), &mut errors);
+        validate::list("seat_quotas", self.seat_quotas.as_deref(), &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -111,6 +122,8 @@ pub(super) struct Plan {
     pub(super) targets: Targets,
     pub(super) min_attendance_pct: i32,
     pub(super) pass_mark_tenths: i32,
+    pub(super) quotas: super::quotas::Quotas,
+    pub(super) quota_release_on: Option<NaiveDate>,
 }
 
 fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<String> {
@@ -131,13 +144,13 @@ fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<Strin
 pub(super) async fn plan<C: ConnectionTrait>(
     db: &C,
     input: &CohortInput,
-    current: Option<(&cohort::Model, &Targets)>,
+    current: Option<(&cohort::Model, &Targets, &super::quotas::Quotas)>,
     territory: Option<&[String]>,
     provider: Option<i32>,
 ) -> AppResult<Plan> {
     input.check_lists()?;
     let mut errors = Vec::new();
-    let course_id = input.course_id.or(current.map(|(c, _)| c.course_id));
+    let course_id = input.course_id.or(current.map(|(c, _, _)| c.course_id));
     let course = match course_id {
         None => {
             errors.push(FieldError::new(
@@ -157,7 +170,8 @@ pub(super) async fn plan<C: ConnectionTrait>(
                 None
             }
             Some(c)
-                if c.retired_at.is_some() && current.is_none_or(|(m, _)| m.course_id != c.id) =>
+                if c.retired_at.is_some()
+                    && current.is_none_or(|(m, _, _)| m.course_id != c.id) =>
             {
                 errors.push(FieldError::new(
                     "course_id",
@@ -181,7 +195,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
             }
         },
         None => match current {
-            Some((c, _)) => Some(c.name.clone()),
+            Some((c, _, _)) => Some(c.name.clone()),
             None => {
                 errors.push(FieldError::new("name", "Escriba el nombre de la cohorte."));
                 None
@@ -205,7 +219,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
             parsed
         }
         None => current
-            .map(|(c, _)| c.modality)
+            .map(|(c, _, _)| c.modality)
             .or(course.as_ref().map(|c| c.default_modality)),
     };
     let date_or = |field: &str,
@@ -219,25 +233,25 @@ pub(super) async fn plan<C: ConnectionTrait>(
     let start_date = date_or(
         "start_date",
         &input.start_date,
-        current.map(|(c, _)| c.start_date),
+        current.map(|(c, _, _)| c.start_date),
         &mut errors,
     );
     let end_date = date_or(
         "end_date",
         &input.end_date,
-        current.map(|(c, _)| c.end_date),
+        current.map(|(c, _, _)| c.end_date),
         &mut errors,
     );
     let enrolment_opens = date_or(
         "enrolment_opens",
         &input.enrolment_opens,
-        current.map(|(c, _)| c.enrolment_opens),
+        current.map(|(c, _, _)| c.enrolment_opens),
         &mut errors,
     );
     let enrolment_closes = date_or(
         "enrolment_closes",
         &input.enrolment_closes,
-        current.map(|(c, _)| c.enrolment_closes),
+        current.map(|(c, _, _)| c.enrolment_closes),
         &mut errors,
     );
     if let (Some(start), Some(end)) = (start_date, end_date)
@@ -274,7 +288,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
         }
         Some(s) => Some(s as i32),
         None => {
-            let seats = current.map(|(c, _)| c.seats);
+            let seats = current.map(|(c, _, _)| c.seats);
             if seats.is_none() {
                 errors.push(FieldError::new(
                     "seats",
@@ -286,11 +300,11 @@ pub(super) async fn plan<C: ConnectionTrait>(
     };
     let venue = match &input.venue {
         Some(text) => validate::line("venue", Some(text), validate::SHORT_TEXT_MAX, &mut errors),
-        None => current.and_then(|(c, _)| c.venue.clone()),
+        None => current.and_then(|(c, _, _)| c.venue.clone()),
     };
     let meeting_url = match &input.meeting_url {
         Some(text) => validate::line("meeting_url", Some(text), validate::URL_MAX, &mut errors),
-        None => current.and_then(|(c, _)| c.meeting_url.clone()),
+        None => current.and_then(|(c, _, _)| c.meeting_url.clone()),
     };
 
     if let Some(url) = &meeting_url
@@ -314,7 +328,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
         _ => {}
     }
 
-    let mut targets = current.map(|(_, t)| t.clone()).unwrap_or_default();
+    let mut targets = current.map(|(_, t, _)| t.clone()).unwrap_or_default();
     if let Some(codes) = &input.municipality_codes {
         targets.municipalities =
             normalize_codes(codes, crate::territory::normalize_municipality_code);
@@ -403,17 +417,17 @@ pub(super) async fn plan<C: ConnectionTrait>(
     let min_attendance_pct = match input.min_attendance_pct {
         Some(p) => parse::percent("min_attendance_pct", p, &mut errors),
         None => current
-            .map(|(c, _)| c.min_attendance_pct)
+            .map(|(c, _, _)| c.min_attendance_pct)
             .or(course.as_ref().map(|c| c.min_attendance_pct)),
     };
     let pass_mark_tenths = match input.pass_mark {
         Some(m) => parse::grade_tenths("pass_mark", m, &mut errors),
         None => current
-            .map(|(c, _)| c.pass_mark_tenths)
+            .map(|(c, _, _)| c.pass_mark_tenths)
             .or(course.as_ref().map(|c| c.pass_mark_tenths)),
     };
 
-    if let Some((cohort, _)) = current {
+    if let Some((cohort, _, _)) = current {
         // Dates may not leave sessions stranded, nor seats drop below those already taken.
         if let (Some(start), Some(end)) = (start_date, end_date) {
             let stranded = cohort_session::Entity::find()
@@ -441,6 +455,18 @@ pub(super) async fn plan<C: ConnectionTrait>(
         }
     }
 
+    let (quotas, quota_release_on) = super::quotas::check(
+        db,
+        input.seat_quotas.as_deref(),
+        input.quota_release_on.as_deref(),
+        current.map(|(c, _, q)| (q, c.quota_release_on)),
+        &targets,
+        seats,
+        (enrolment_opens, enrolment_closes),
+        &mut errors,
+    )
+    .await?;
+
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -459,5 +485,7 @@ pub(super) async fn plan<C: ConnectionTrait>(
         targets,
         min_attendance_pct: min_attendance_pct.ok_or_else(missing)?,
         pass_mark_tenths: pass_mark_tenths.ok_or_else(missing)?,
+        quotas,
+        quota_release_on,
     })
 }

@@ -5,6 +5,7 @@ pub mod events;
 mod input;
 mod lifecycle;
 pub mod overlap;
+pub mod quotas;
 pub mod scope;
 pub mod sessions;
 mod targets;
@@ -57,6 +58,7 @@ fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
     model.meeting_url = Set(plan.meeting_url.clone());
     model.min_attendance_pct = Set(plan.min_attendance_pct);
     model.pass_mark_tenths = Set(plan.pass_mark_tenths);
+    model.quota_release_on = Set(plan.quota_release_on);
     model.updated_at = Set(crate::time::now());
 }
 
@@ -99,6 +101,7 @@ pub async fn create<C: ConnectionTrait>(
     apply(&mut model, &plan);
     let saved = model.insert(db).await?;
     write_targets(db, saved.id, &plan.targets).await?;
+    quotas::write(db, saved.id, &plan.quotas).await?;
     let events = input
         .demand_ids
         .iter()
@@ -176,12 +179,16 @@ pub async fn update<C: ConnectionTrait>(
         || input.department_codes.is_some()
         || input.instructor_ids.is_some()
         || input.min_attendance_pct.is_some()
-        || input.pass_mark.is_some();
+        || input.pass_mark.is_some()
+        || input.seat_quotas.is_some()
+        || input.quota_release_on.is_some();
+    let mut quotas_changed = false;
     if changes_fields {
+        let current_quotas = quotas::of(db, &[id]).await?.remove(&id).unwrap_or_default();
         let plan = plan(
             db,
             input,
-            Some((&current, &current_targets)),
+            Some((&current, &current_targets, &current_quotas)),
             user.direction_departments(),
             user.managed_provider(),
         )
@@ -192,6 +199,11 @@ pub async fn update<C: ConnectionTrait>(
         if plan.targets != current_targets {
             write_targets(db, id, &plan.targets).await?;
         }
+        if plan.quotas != current_quotas {
+            quotas::write(db, id, &plan.quotas).await?;
+        }
+        quotas_changed =
+            plan.quotas != current_quotas || plan.quota_release_on != current.quota_release_on;
     }
     // The demands it answers must still fit when its course or territory changes (422
     // otherwise, naming them).
@@ -207,9 +219,9 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(to) = target_status.filter(|to| *to != current.status) {
         events.extend(change_status(db, notifier, actor, &current, to, reason.as_deref()).await?);
     }
-    // More seats: the waiting list moves up, first come first served.
+    // More seats (or other quotas): the waiting list moves up, first come first served.
     let updated = find(db, id).await?;
-    if updated.seats > current.seats
+    if (updated.seats > current.seats || quotas_changed)
         && matches!(
             updated.status,
             CohortStatus::Open | CohortStatus::InProgress

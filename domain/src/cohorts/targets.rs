@@ -15,6 +15,19 @@ pub struct Targets {
     pub instructors: Vec<i32>,
 }
 
+impl Targets {
+    /// Whether the cohort is offered where a person works (no target: the whole country).
+    pub fn offers(&self, municipality_code: &str) -> bool {
+        let national = self.municipalities.is_empty() && self.departments.is_empty();
+        national
+            || self.municipalities.iter().any(|m| m == municipality_code)
+            || self
+                .departments
+                .iter()
+                .any(|d| municipality_code.starts_with(d.as_str()))
+    }
+}
+
 pub async fn targets_of<C: ConnectionTrait>(
     db: &C,
     ids: &[i32],

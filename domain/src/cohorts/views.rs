@@ -60,6 +60,11 @@ pub struct CohortView {
     pub pass_mark: f64,
     /// Why it was cancelled, told to the people enrolled.
     pub cancellation_reason: Option<String>,
+    /// Seats kept per municipality until `quota_release_on`, each with its use (issue 35).
+    pub seat_quotas: Vec<super::quotas::SeatQuota>,
+    /// Until this date quota seats go only to their municipality; then they join the open
+    /// pool. Null without quotas.
+    pub quota_release_on: Option<NaiveDate>,
     /// Overlaps with other cohorts (a warning, not an error). Always empty in lists.
     pub warnings: Vec<overlap::Warning>,
 }
@@ -83,6 +88,7 @@ pub async fn views<C: ConnectionTrait>(
     let providers = crate::providers::names(db).await?;
     let mut targets = targets_of(db, &ids).await?;
     let counts = enrolment_counts(db, &ids).await?;
+    let mut quotas = super::quotas::views(db, &cohorts.iter().collect::<Vec<_>>()).await?;
     let mut out = Vec::with_capacity(cohorts.len());
     for c in cohorts {
         let course = courses.get(&c.course_id).ok_or(AppError::NotFound)?;
@@ -126,6 +132,8 @@ pub async fn views<C: ConnectionTrait>(
             min_attendance_pct: c.min_attendance_pct,
             pass_mark: parse::grade_value(c.pass_mark_tenths),
             cancellation_reason: c.cancellation_reason,
+            seat_quotas: quotas.remove(&c.id).unwrap_or_default(),
+            quota_release_on: c.quota_release_on,
             warnings,
         });
     }

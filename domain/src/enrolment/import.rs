@@ -3,7 +3,7 @@
 //! or nothing: every row is checked first; any bad row → 422 with its row, column and a
 //! Spanish message, and nothing is written. A dry run says per row what would happen.
 
-use super::{OUTSIDE_DIRECTION, Requester, offered_to};
+use super::{OUTSIDE_DIRECTION, Requester};
 use crate::accounts::actor::Actor;
 use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
@@ -225,10 +225,11 @@ struct CheckedRow {
     already: bool,
 }
 
-/// Every row checked, and the cohort's enrolled and waiting counts when it was checked.
+/// Every row checked, and the cohort's seats (with its quotas) and waiting count when it was
+/// checked.
 pub struct EnrolmentPlan {
     rows: Vec<CheckedRow>,
-    enrolled: u64,
+    seats: super::seats::SeatBook,
     waiting: u64,
 }
 
@@ -366,7 +367,7 @@ impl Import for EnrolmentImport<'_> {
         }
         Ok(EnrolmentPlan {
             rows: checked,
-            enrolled: cohorts::count_enrolments(db, id, EnrolmentStatus::Enrolled).await?,
+            seats: super::seats::SeatBook::load(db, &self.cohort).await?,
             waiting: cohorts::count_enrolments(db, id, EnrolmentStatus::Waitlisted).await?,
         })
     }
@@ -377,16 +378,21 @@ impl Import for EnrolmentImport<'_> {
             dry_run: true,
             ..Default::default()
         };
-        let (mut enrolled, mut waiting) = (plan.enrolled, plan.waiting);
+        let (mut seats, mut waiting) = (plan.seats, plan.waiting);
         for row in &plan.rows {
+            // Where the person works: their record's municipality when they are known.
+            let municipality = row
+                .existing
+                .as_ref()
+                .map_or(&row.profile.municipality_code, |p| &p.municipality_code);
             let placed = if row.already {
                 None
-            } else if enrolled >= self.cohort.seats as u64 {
+            } else if seats.fits(municipality) {
+                seats.take(municipality);
+                Some((EnrolmentStatus::Enrolled, None))
+            } else {
                 waiting += 1;
                 Some((EnrolmentStatus::Waitlisted, Some(waiting)))
-            } else {
-                enrolled += 1;
-                Some((EnrolmentStatus::Enrolled, None))
             };
             summary.record(row, placed);
         }
@@ -459,7 +465,7 @@ async fn check_rows<C: ConnectionTrait>(
                     )));
                     continue;
                 }
-                if !offered_to(&targets, &profile.municipality_code) {
+                if !targets.offers(&profile.municipality_code) {
                     errors.push(at_row(FieldError::new(
                         "municipality_code",
                         format!(

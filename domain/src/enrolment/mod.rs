@@ -11,10 +11,11 @@
 pub mod import;
 pub mod notices;
 pub mod reminders;
+pub mod seats;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::cohorts::{self, Targets};
+use crate::cohorts;
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult, FieldError};
@@ -36,13 +37,23 @@ pub enum Requester<'a> {
         user: &'a Actor,
         override_reason: Option<String>,
     },
+    /// A coordinator accepting a liaison's nomination (issue 35): every rule applies, no
+    /// override.
+    Nomination(&'a Actor),
 }
 
 impl Requester<'_> {
     fn user_id(&self) -> i32 {
         match self {
-            Requester::Participant(u) => u.id,
+            Requester::Participant(u) | Requester::Nomination(u) => u.id,
             Requester::Staff { user, .. } => user.id,
+        }
+    }
+    /// The staff member acting, whose cohorts and territory bound what they reach.
+    fn staff(&self) -> Option<&Actor> {
+        match self {
+            Requester::Staff { user, .. } | Requester::Nomination(user) => Some(user),
+            Requester::Participant(_) => None,
         }
     }
     fn override_reason(&self) -> Option<&str> {
@@ -50,7 +61,7 @@ impl Requester<'_> {
             Requester::Staff {
                 override_reason, ..
             } => override_reason.as_deref(),
-            Requester::Participant(_) => None,
+            Requester::Participant(_) | Requester::Nomination(_) => None,
         }
     }
 }
@@ -94,20 +105,6 @@ pub async fn view<C: ConnectionTrait>(db: &C, row: &enrolment::Model) -> AppResu
     })
 }
 
-/// Whether the cohort is offered where the person works.
-pub fn offered_to(targets: &Targets, municipality_code: &str) -> bool {
-    let national = targets.municipalities.is_empty() && targets.departments.is_empty();
-    national
-        || targets
-            .municipalities
-            .iter()
-            .any(|m| m == municipality_code)
-        || targets
-            .departments
-            .iter()
-            .any(|d| municipality_code.starts_with(d.as_str()))
-}
-
 /// Why an enrolment file's row names a person a territorial direction's coordinator cannot
 /// reach.
 pub const OUTSIDE_DIRECTION: &str = "Esta persona está registrada en un municipio fuera de los \
@@ -121,7 +118,7 @@ pub async fn enrol<C: ConnectionTrait>(
     participant_id: i32,
     requester: &Requester<'_>,
 ) -> AppResult<EnrolmentView> {
-    if let Requester::Staff { user, .. } = requester {
+    if let Some(user) = requester.staff() {
         // A direction's coordinator enrols people only in its cohorts.
         cohorts::find_managed(db, user, cohort_id).await?;
     }
@@ -130,7 +127,7 @@ pub async fn enrol<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Requester::Staff { user, .. } = requester
+    if let Some(user) = requester.staff()
         && !PersonScope::of(user).covers_municipality(&person.municipality_code)
     {
         // A territorial direction's coordinator does not reach people of other departments:
@@ -154,7 +151,7 @@ pub async fn enrol<C: ConnectionTrait>(
         .await?
         .remove(&cohort.id)
         .unwrap_or_default();
-    if !offered_to(&targets, &person.municipality_code) && override_reason.is_none() {
+    if !targets.offers(&person.municipality_code) && override_reason.is_none() {
         let places = cohorts::place_names(db, &targets).await?.join("; ");
         let home = municipality::Entity::find_by_id(person.municipality_code.clone())
             .one(db)
@@ -177,8 +174,9 @@ pub async fn enrol<C: ConnectionTrait>(
             person.full_name()
         )));
     }
-    let enrolled = cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
-    let (status, waitlist_seq) = if enrolled < cohort.seats as u64 {
+    // The seat limit and the seats kept per municipality (issue 35).
+    let book = seats::SeatBook::load(db, &cohort).await?;
+    let (status, waitlist_seq) = if book.fits(&person.municipality_code) {
         (EnrolmentStatus::Enrolled, None)
     } else {
         (
@@ -282,20 +280,23 @@ pub async fn fill_seats<C: ConnectionTrait>(
     cohort: &cohort::Model,
 ) -> AppResult<Vec<i32>> {
     let mut promoted = Vec::new();
-    loop {
-        let enrolled = cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
-        if enrolled >= cohort.seats as u64 {
-            break;
-        }
-        let Some(next) = enrolment::Entity::find()
+    let mut book = seats::SeatBook::load(db, cohort).await?;
+    while book.any_free() {
+        // The first person waiting who fits: before the release, a seat kept for a
+        // municipality goes to its first person waiting, not to whoever is ahead.
+        let waiting = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort.id))
             .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
             .order_by_asc(enrolment::Column::WaitlistSeq)
-            .one(db)
-            .await?
+            .all(db)
+            .await?;
+        let Some(next) = waiting
+            .into_iter()
+            .find(|row| book.fits(&row.municipality_code))
         else {
             break;
         };
+        book.take(&next.municipality_code);
         let updated = promote(db, next).await?;
         audit::record(
             db,

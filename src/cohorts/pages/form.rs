@@ -163,8 +163,64 @@ pub(crate) struct CohortForm {
     pub(super) demands_listed: bool,
     #[field(default = Vec::new())]
     pub(super) demand_ids: Vec<i32>,
+    /// Seats per municipality, one per line: «código o nombre: cupos» (issue 35).
+    #[field(default = String::new())]
+    pub(super) seat_quotas: String,
+    #[field(default = String::new())]
+    pub(super) quota_release_on: String,
 }
 csrf_protected!(CohortForm);
+
+/// «El Paujíl: 5» lines as quotas (each municipality resolved as the targets are), or one
+/// Spanish message per line that is not one.
+async fn quota_lines(
+    db: &DatabaseConnection,
+    typed: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<domain::cohorts::quotas::SeatQuotaInput>> {
+    let lines: Vec<&str> = typed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Err(error) = domain::validate::list_length("seat_quotas", lines.len()) {
+        errors.push(error);
+        return Ok(Vec::new());
+    }
+    let mut quotas = Vec::new();
+    for line in lines {
+        let Some((place, seats)) = line.rsplit_once([':', '=']) else {
+            errors.push(FieldError::new(
+                "seat_quotas",
+                format!("«{line}»: escriba el municipio, dos puntos y los cupos («El Paujíl: 5»)."),
+            ));
+            continue;
+        };
+        let Ok(seats) = seats.trim().parse::<i64>() else {
+            errors.push(FieldError::new(
+                "seat_quotas",
+                format!("«{line}»: los cupos deben ser un número entero."),
+            ));
+            continue;
+        };
+        match domain::territory::resolve_municipality_list(db, place.trim()).await? {
+            Ok(codes) if codes.len() == 1 => quotas.push(domain::cohorts::quotas::SeatQuotaInput {
+                municipality_code: codes[0].clone(),
+                seats,
+            }),
+            Ok(_) => errors.push(FieldError::new(
+                "seat_quotas",
+                format!("«{line}»: escriba un solo municipio por línea."),
+            )),
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError::new("seat_quotas", p)),
+            ),
+        }
+    }
+    Ok(quotas)
+}
 
 impl CohortForm {
     pub(super) async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
@@ -204,6 +260,8 @@ impl CohortForm {
             status: None,
             cancellation_reason: None,
             demand_ids: self.demands_listed.then(|| self.demand_ids.clone()),
+            seat_quotas: Some(quota_lines(db, &self.seat_quotas, &mut errors).await?),
+            quota_release_on: Some(self.quota_release_on.clone()),
         };
         if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
             errors.push(FieldError::new(
@@ -233,6 +291,8 @@ pub(super) struct FormValues {
     pub(super) municipalities: String,
     pub(super) min_attendance_pct: String,
     pub(super) pass_mark: String,
+    pub(super) seat_quotas: String,
+    pub(super) quota_release_on: String,
 }
 
 impl From<&CohortForm> for FormValues {
@@ -249,6 +309,8 @@ impl From<&CohortForm> for FormValues {
             municipalities: form.municipalities.clone(),
             min_attendance_pct: form.min_attendance_pct.clone(),
             pass_mark: form.pass_mark.clone(),
+            seat_quotas: form.seat_quotas.clone(),
+            quota_release_on: form.quota_release_on.clone(),
         }
     }
 }
@@ -432,6 +494,16 @@ pub(super) fn form_from_view(view: &domain::cohorts::CohortView) -> CohortForm {
         instructor_ids: view.instructor_ids.clone(),
         min_attendance_pct: view.min_attendance_pct.to_string(),
         pass_mark: format!("{:.1}", view.pass_mark),
+        seat_quotas: view
+            .seat_quotas
+            .iter()
+            .map(|q| format!("{}: {}", q.municipality_code, q.seats))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        quota_release_on: view
+            .quota_release_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         ..Default::default()
     }
 }

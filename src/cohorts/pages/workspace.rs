@@ -159,6 +159,9 @@ pub(crate) struct DetailView {
     pub(super) certificates: Vec<domain::workspace::CertificateRow>,
     /// Once closed: what its participants thought (the satisfaction report's line).
     pub(super) satisfaction: Option<crate::surveys::pages::Line>,
+    /// Seats per municipality and the nominations to decide (issue 35).
+    pub(super) quota_board: Vec<domain::nominations::QuotaRow>,
+    pub(super) nominations: Vec<domain::nominations::NominationView>,
 }
 
 pub(crate) async fn detail_view(
@@ -178,6 +181,8 @@ pub(crate) async fn detail_view(
         roster,
         hidden_note,
         certificates,
+        quota_board,
+        nominations,
     } = domain::workspace::read(db, user, id, section.part()).await?;
     let editable = !view.status.is_final();
     let sections = Section::ALL
@@ -261,6 +266,8 @@ pub(crate) async fn detail_view(
         closed: view.status == CohortStatus::Closed,
         certificates,
         satisfaction,
+        quota_board,
+        nominations,
         cohort: view,
     })
 }

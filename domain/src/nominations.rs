@@ -1,0 +1,1009 @@
+//! Nominations (postulaciones, issue 35): the liaison of a municipality a cohort is offered to
+//! proposes the people the alcaldía wants trained — a registered participant of the
+//! municipality, or someone not yet registered (document, names, email), who is invited to
+//! register. The person confirms through an emailed link; the cohort's coordinator then accepts
+//! (the person is enrolled under the municipality's quota, or waitlisted, with every rule of
+//! enrolment applied: a nomination never bypasses eligibility) or declines with a reason that
+//! the person and the liaison are told. Every step is audited and emailed through the outbox.
+//!
+//! Scope: a liaison nominates only for their own municipality and sees only its nominations; a
+//! coordinator decides only on the cohorts they manage (404 otherwise).
+
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::cohorts;
+use crate::enrolment::{self, Requester};
+use crate::entities::values::{CohortStatus, DocumentType, NominationStatus, Role};
+use crate::entities::{
+    cohort, enrolment as enrolment_entity, municipality, nomination, participant, user,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::{self, Email, Notifier};
+use crate::validate;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Who the liaison proposes: a registered participant (`participant_id`) or someone not yet
+/// registered (document, names and email; they are invited to register).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct NominationInput {
+    pub participant_id: Option<i32>,
+    #[schema(value_type = Option<DocumentType>)]
+    pub document_type: Option<String>,
+    #[schema(example = "1117512345")]
+    pub document_number: Option<String>,
+    #[schema(max_length = 80)]
+    pub first_names: Option<String>,
+    #[schema(max_length = 80)]
+    pub last_names: Option<String>,
+    #[schema(example = "planeacion@elpaujil-caqueta.gov.co")]
+    pub email: Option<String>,
+}
+
+/// The coordinator's answer.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct DecisionInput {
+    pub accept: Option<bool>,
+    /// Required to decline; told to the person and the liaison.
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Nomination)]
+pub struct NominationView {
+    pub id: i32,
+    pub cohort_id: i32,
+    pub cohort_name: String,
+    pub municipality_code: String,
+    pub municipality_name: String,
+    /// Null while the person is not registered.
+    pub participant_id: Option<i32>,
+    pub full_name: String,
+    #[schema(value_type = DocumentType)]
+    pub document_type: String,
+    pub document_number: String,
+    pub status: NominationStatus,
+    /// The status in Spanish.
+    pub status_label: &'static str,
+    /// Why it was declined.
+    pub decision_reason: Option<String>,
+    /// The enrolment made when it was accepted.
+    pub enrolment_id: Option<i32>,
+    /// `enrolled` or `waitlisted` once accepted (the enrolment's current state).
+    pub enrolment_status: Option<crate::entities::values::EnrolmentStatus>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub confirmed_at: Option<String>,
+}
+
+/// How many nominations a list shows at most (a cohort has far fewer).
+pub const LIST_MAX: u64 = 1_000;
+
+async fn views<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<nomination::Model>,
+) -> AppResult<Vec<NominationView>> {
+    let cohort_ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
+    let cohort_names: std::collections::HashMap<i32, String> = cohort::Entity::find()
+        .filter(cohort::Column::Id.is_in(cohort_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let codes: Vec<String> = rows.iter().map(|r| r.municipality_code.clone()).collect();
+    let names: std::collections::HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let enrolment_ids: Vec<i32> = rows.iter().filter_map(|r| r.enrolment_id).collect();
+    let enrolments: std::collections::HashMap<i32, crate::entities::values::EnrolmentStatus> =
+        enrolment_entity::Entity::find()
+            .filter(enrolment_entity::Column::Id.is_in(enrolment_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.status))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| NominationView {
+            id: r.id,
+            cohort_id: r.cohort_id,
+            cohort_name: cohort_names.get(&r.cohort_id).cloned().unwrap_or_default(),
+            municipality_name: names.get(&r.municipality_code).cloned().unwrap_or_default(),
+            municipality_code: r.municipality_code,
+            participant_id: r.participant_id,
+            full_name: format!("{} {}", r.first_names, r.last_names),
+            document_type: r.document_type,
+            document_number: r.document_number,
+            status: r.status,
+            status_label: r.status.label(),
+            decision_reason: r.decision_reason,
+            enrolment_status: r.enrolment_id.and_then(|id| enrolments.get(&id).copied()),
+            enrolment_id: r.enrolment_id,
+            created_at: crate::time::date_time(r.created_at),
+            confirmed_at: r.confirmed_at.map(crate::time::date_time),
+        })
+        .collect())
+}
+
+async fn view<C: ConnectionTrait>(db: &C, row: nomination::Model) -> AppResult<NominationView> {
+    views(db, vec![row]).await?.pop().ok_or(AppError::NotFound)
+}
+
+/// The liaison's municipality (403 for anyone who is not a liaison).
+fn liaison_municipality(user: &Actor) -> AppResult<&str> {
+    match (user.role, user.municipality_code.as_deref()) {
+        (Role::Liaison, Some(code)) => Ok(code),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The cohort a liaison may nominate for: published (a draft is, to them, one that does not
+/// exist: 404) and offered to their municipality (422 naming it).
+async fn cohort_for_liaison<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    cohort_id: i32,
+) -> AppResult<cohort::Model> {
+    let cohort = cohorts::find(db, cohort_id).await?;
+    if cohort.status == CohortStatus::Draft {
+        return Err(AppError::NotFound);
+    }
+    let targets = cohorts::targets_of(db, &[cohort.id])
+        .await?
+        .remove(&cohort.id)
+        .unwrap_or_default();
+    if !targets.offers(code) {
+        let name = place_name(db, code).await?;
+        return Err(AppError::invalid(
+            "cohort_id",
+            format!(
+                "Esta cohorte no se ofrece a {name}: solo puede postular a cohortes de su municipio."
+            ),
+        ));
+    }
+    Ok(cohort)
+}
+
+async fn place_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<String> {
+    Ok(municipality::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map_or_else(|| code.to_string(), |m| m.name))
+}
+
+/// The person proposed, checked: who they are and where their record says they work.
+struct Nominee {
+    participant: Option<participant::Model>,
+    document_type: DocumentType,
+    document_number: String,
+    first_names: String,
+    last_names: String,
+    email: String,
+}
+
+async fn nominee<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    input: &NominationInput,
+) -> AppResult<Nominee> {
+    let place = place_name(db, code).await?;
+    let elsewhere = || {
+        AppError::invalid(
+            "participant_id",
+            format!(
+                "No hay una persona registrada en {place} con esos datos: solo puede postular a \
+                 personas de su municipio."
+            ),
+        )
+    };
+    if let Some(id) = input.participant_id {
+        let person = participant::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|p| p.municipality_code == code)
+            .ok_or_else(elsewhere)?;
+        let Some(email) = person.email.clone() else {
+            return Err(AppError::invalid(
+                "participant_id",
+                format!(
+                    "{} no tiene correo registrado: la postulación se confirma por correo.",
+                    person.full_name()
+                ),
+            ));
+        };
+        return Ok(Nominee {
+            document_type: person.document_type,
+            document_number: person.document_number.clone(),
+            first_names: person.first_names.clone(),
+            last_names: person.last_names.clone(),
+            email,
+            participant: Some(person),
+        });
+    }
+    let mut errors = Vec::new();
+    let document_type = match input.document_type.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => DocumentType::parse(&t.to_uppercase()).or_else(|| {
+            errors.push(FieldError::new(
+                "document_type",
+                "El tipo de documento debe ser CC, CE, PA o PPT.",
+            ));
+            None
+        }),
+        _ => {
+            errors.push(FieldError::new(
+                "participant_id",
+                "Elija a una persona registrada o escriba el documento, los nombres y el correo de quien postula.",
+            ));
+            None
+        }
+    };
+    let document_number = match (document_type, input.document_number.as_deref()) {
+        (Some(t), Some(n)) if !n.trim().is_empty() => match validate::document_number(t, n) {
+            Ok(n) => Some(n),
+            Err(message) => {
+                errors.push(FieldError::new("document_number", message));
+                None
+            }
+        },
+        (Some(_), _) => {
+            errors.push(FieldError::new(
+                "document_number",
+                "Escriba el número de documento.",
+            ));
+            None
+        }
+        _ => None,
+    };
+    let mut name = |field: &str, value: &Option<String>, missing: &str| match validate::line(
+        field,
+        value.as_deref(),
+        validate::PERSON_NAME_MAX,
+        &mut errors,
+    ) {
+        Some(v) => Some(v),
+        None => {
+            if !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, missing));
+            }
+            None
+        }
+    };
+    let first_names = name("first_names", &input.first_names, "Escriba los nombres.");
+    let last_names = name("last_names", &input.last_names, "Escriba los apellidos.");
+    let email = input
+        .email
+        .as_deref()
+        .map(crate::accounts::normalize_email)
+        .filter(|e| !e.is_empty());
+    match &email {
+        Some(e) if crate::accounts::is_valid_email(e) => {}
+        Some(_) => errors.push(FieldError::new(
+            "email",
+            "Escriba un correo válido, p. ej. nombre@alcaldia.gov.co.",
+        )),
+        None => errors.push(FieldError::new(
+            "email",
+            "Escriba el correo de la persona: por él confirma la postulación.",
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let missing = || AppError::Internal("postulación incompleta tras validar".into());
+    let (document_type, document_number) = (
+        document_type.ok_or_else(missing)?,
+        document_number.ok_or_else(missing)?,
+    );
+    // Someone already registered with that document: their record decides where they work,
+    // and their email on file is where the confirmation goes.
+    let registered = participant::Entity::find()
+        .filter(participant::Column::DocumentType.eq(document_type))
+        .filter(participant::Column::DocumentNumber.eq(document_number.clone()))
+        .one(db)
+        .await?;
+    match registered {
+        Some(person) if person.municipality_code != code => Err(elsewhere()),
+        Some(person) => Ok(Nominee {
+            document_type,
+            document_number,
+            first_names: person.first_names.clone(),
+            last_names: person.last_names.clone(),
+            email: person.email.clone().or(email).ok_or_else(missing)?,
+            participant: Some(person),
+        }),
+        None => Ok(Nominee {
+            participant: None,
+            document_type,
+            document_number,
+            first_names: first_names.ok_or_else(missing)?,
+            last_names: last_names.ok_or_else(missing)?,
+            email: email.ok_or_else(missing)?,
+        }),
+    }
+}
+
+/// A liaison proposes a person for a cohort offered to their municipality; the person is
+/// emailed a link to confirm. Run inside a transaction.
+pub async fn nominate<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    cohort_id: i32,
+    input: &NominationInput,
+) -> AppResult<NominationView> {
+    let code = liaison_municipality(user)?.to_string();
+    let cohort = cohort_for_liaison(db, &code, cohort_id).await?;
+    let cohort = cohorts::lock(db, cohort.id).await?;
+    if cohort.status != CohortStatus::Open {
+        return Err(AppError::Conflict(format!(
+            "La cohorte «{}» no recibe postulaciones: está {}.",
+            cohort.name,
+            cohort.status.label().to_lowercase()
+        )));
+    }
+    let today = crate::time::today();
+    if today > cohort.enrolment_closes {
+        return Err(AppError::Conflict(format!(
+            "Las inscripciones de «{}» cerraron el {}.",
+            cohort.name,
+            crate::format::date(cohort.enrolment_closes)
+        )));
+    }
+    let person = nominee(db, &code, input).await?;
+    if let Some(p) = &person.participant {
+        let active = enrolment_entity::Entity::find()
+            .filter(enrolment_entity::Column::CohortId.eq(cohort.id))
+            .filter(enrolment_entity::Column::ParticipantId.eq(p.id))
+            .filter(
+                enrolment_entity::Column::Status
+                    .ne(crate::entities::values::EnrolmentStatus::Cancelled),
+            )
+            .one(db)
+            .await?;
+        if active.is_some() {
+            return Err(AppError::Conflict(format!(
+                "{} ya tiene una inscripción vigente en esta cohorte.",
+                p.full_name()
+            )));
+        }
+    }
+    let live = nomination::Entity::find()
+        .filter(nomination::Column::CohortId.eq(cohort.id))
+        .filter(nomination::Column::DocumentType.eq(person.document_type.as_str()))
+        .filter(nomination::Column::DocumentNumber.eq(person.document_number.clone()))
+        .filter(nomination::Column::Status.ne(NominationStatus::Declined))
+        .one(db)
+        .await?;
+    let already = || {
+        AppError::Conflict(format!(
+            "{} {} ya tiene una postulación vigente en esta cohorte.",
+            person.first_names, person.last_names
+        ))
+    };
+    if live.is_some() {
+        return Err(already());
+    }
+    let token = crate::accounts::secrets::random_token();
+    let at = crate::time::now();
+    let saved = nomination::ActiveModel {
+        cohort_id: Set(cohort.id),
+        municipality_code: Set(code.clone()),
+        participant_id: Set(person.participant.as_ref().map(|p| p.id)),
+        document_type: Set(person.document_type.as_str().to_string()),
+        document_number: Set(person.document_number.clone()),
+        first_names: Set(person.first_names.clone()),
+        last_names: Set(person.last_names.clone()),
+        email: Set(person.email.clone()),
+        status: Set(NominationStatus::Pending),
+        confirm_token_hash: Set(Some(crate::accounts::secrets::token_hash(&token))),
+        confirmed_at: Set(None),
+        decision_reason: Set(None),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        enrolment_id: Set(None),
+        nominated_by: Set(Some(user.id)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => already(),
+        _ => AppError::from(e),
+    })?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "nomination.created",
+            subject_type: "nomination",
+            subject_id: saved.id.to_string(),
+            before: None,
+            after: Some(json!({"cohort_id": cohort.id, "municipality_code": code,
+                               "participant_id": saved.participant_id, "status": saved.status})),
+        },
+    )
+    .await?;
+    let place = place_name(db, &code).await?;
+    let message = Invitation {
+        full_name: format!("{} {}", saved.first_names, saved.last_names),
+        municipality: &place,
+        cohort: &cohort.name,
+        start_date: cohort.start_date.to_string(),
+        liaison: &user.full_name,
+        token: &token,
+        registered: saved.participant_id.is_some(),
+        document: format!("{} {}", saved.document_type, saved.document_number),
+    };
+    mail::enqueue(
+        db,
+        notifier,
+        Email::of(saved.email.clone(), &message)?.once(format!("postulacion:{}", saved.id)),
+    )
+    .await?;
+    view(db, saved).await
+}
+
+/// The nomination a still-unused confirmation link points to (404 otherwise).
+pub async fn by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<NominationView> {
+    let row = nomination::Entity::find()
+        .filter(
+            nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
+        )
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(db, row).await
+}
+
+/// The person confirms through the emailed link (once; 404 for a link that is not one). The
+/// liaison who nominated them is told. Run inside a transaction.
+pub async fn confirm<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    token: &str,
+) -> AppResult<NominationView> {
+    let row = nomination::Entity::find()
+        .filter(
+            nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
+        )
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != NominationStatus::Pending {
+        return Err(AppError::Conflict(
+            "Esta postulación ya fue confirmada.".into(),
+        ));
+    }
+    let at = crate::time::now();
+    let mut model: nomination::ActiveModel = row.clone().into();
+    model.status = Set(NominationStatus::Confirmed);
+    model.confirmed_at = Set(Some(at));
+    model.confirm_token_hash = Set(None);
+    model.updated_at = Set(at);
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: None,
+            action: "nomination.confirmed",
+            subject_type: "nomination",
+            subject_id: saved.id.to_string(),
+            before: Some(json!({"status": row.status})),
+            after: Some(json!({"status": saved.status})),
+        },
+    )
+    .await?;
+    tell_liaison(db, notifier, &saved, "confirmó su postulación", None).await?;
+    view(db, saved).await
+}
+
+/// The coordinator of the cohort accepts (the person is enrolled under the municipality's quota
+/// or waitlisted, with every rule of enrolment) or declines with a reason. Only confirmed
+/// nominations are decided (409). Run inside a transaction.
+pub async fn decide<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    input: &DecisionInput,
+) -> AppResult<NominationView> {
+    let row = nomination::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Only the coordinators who manage the cohort (and reach the municipality) decide.
+    cohorts::find_managed(db, user, row.cohort_id).await?;
+    if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
+        return Err(AppError::NotFound);
+    }
+    let Some(accept) = input.accept else {
+        return Err(AppError::invalid(
+            "accept",
+            "Indique si acepta (true) o rechaza (false) la postulación.",
+        ));
+    };
+    let reason = validate::single_line(
+        "reason",
+        input.reason.as_deref().unwrap_or(""),
+        validate::REASON_MAX,
+    )
+    .map_err(|e| AppError::Validation(vec![e]))?;
+    if !accept && reason.is_none() {
+        return Err(AppError::invalid(
+            "reason",
+            "Escriba por qué rechaza la postulación: se le dice a la persona y al enlace.",
+        ));
+    }
+    match row.status {
+        NominationStatus::Pending if accept => {
+            return Err(AppError::Conflict(format!(
+                "{} {} aún no ha confirmado su postulación.",
+                row.first_names, row.last_names
+            )));
+        }
+        NominationStatus::Accepted | NominationStatus::Declined => {
+            return Err(AppError::Conflict(format!(
+                "La postulación ya fue {}.",
+                row.status.label().to_lowercase()
+            )));
+        }
+        _ => {}
+    }
+    let at = crate::time::now();
+    let mut model: nomination::ActiveModel = row.clone().into();
+    model.decided_by = Set(Some(user.id));
+    model.decided_at = Set(Some(at));
+    model.updated_at = Set(at);
+    if accept {
+        // Someone nominated before registering is found by their document once registered.
+        let person = match row.participant_id {
+            Some(pid) => participant::Entity::find_by_id(pid).one(db).await?,
+            None => {
+                participant::Entity::find()
+                    .filter(participant::Column::DocumentType.eq(row.document_type.clone()))
+                    .filter(participant::Column::DocumentNumber.eq(row.document_number.clone()))
+                    .one(db)
+                    .await?
+            }
+        };
+        let Some(person) = person else {
+            return Err(AppError::Conflict(format!(
+                "{} {} aún no se ha registrado en Aula Territorial: se le invitó a hacerlo por \
+                 correo; acepte la postulación cuando lo haga.",
+                row.first_names, row.last_names
+            )));
+        };
+        if person.municipality_code != row.municipality_code {
+            return Err(AppError::invalid(
+                "accept",
+                format!(
+                    "{} está registrada en otro municipio: la postulación era para {}.",
+                    person.full_name(),
+                    place_name(db, &row.municipality_code).await?
+                ),
+            ));
+        }
+        // Every rule of enrolment (open, window, territory, seats and quotas), no override.
+        let enrolled = enrolment::enrol(
+            db,
+            notifier,
+            row.cohort_id,
+            person.id,
+            &Requester::Nomination(user),
+        )
+        .await?;
+        model.participant_id = Set(Some(person.id));
+        model.status = Set(NominationStatus::Accepted);
+        model.enrolment_id = Set(Some(enrolled.id));
+    } else {
+        model.status = Set(NominationStatus::Declined);
+        model.decision_reason = Set(reason.clone());
+        model.confirm_token_hash = Set(None);
+    }
+    let saved = model.update(db).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: if accept {
+                "nomination.accepted"
+            } else {
+                "nomination.declined"
+            },
+            subject_type: "nomination",
+            subject_id: saved.id.to_string(),
+            before: Some(json!({"status": row.status})),
+            after: Some(json!({"status": saved.status, "reason": reason,
+                               "enrolment_id": saved.enrolment_id})),
+        },
+    )
+    .await?;
+    if accept {
+        tell_liaison(db, notifier, &saved, "fue aceptada", None).await?;
+    } else {
+        let cohort = cohorts::find(db, saved.cohort_id).await?;
+        let message = Declined {
+            full_name: format!("{} {}", saved.first_names, saved.last_names),
+            cohort: &cohort.name,
+            reason: reason.as_deref().unwrap_or(""),
+        };
+        mail::enqueue(
+            db,
+            notifier,
+            Email::of(saved.email.clone(), &message)?
+                .once(format!("postulacion-rechazada:{}", saved.id)),
+        )
+        .await?;
+        tell_liaison(db, notifier, &saved, "fue rechazada", reason.as_deref()).await?;
+    }
+    view(db, saved).await
+}
+
+/// A cohort's nominations: all of them for its coordinators; a liaison's municipality's for
+/// the liaison (a cohort not offered to it: 422; a draft: 404). Newest first.
+pub async fn for_cohort<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    cohort_id: i32,
+) -> AppResult<Vec<NominationView>> {
+    let mut query = nomination::Entity::find().filter(nomination::Column::CohortId.eq(cohort_id));
+    match user.role {
+        Role::Liaison => {
+            let code = liaison_municipality(user)?;
+            cohort_for_liaison(db, code, cohort_id).await?;
+            query = query.filter(nomination::Column::MunicipalityCode.eq(code));
+        }
+        Role::Admin | Role::Coordinator => {
+            cohorts::find_managed(db, user, cohort_id).await?;
+        }
+        _ => return Err(AppError::Forbidden),
+    }
+    // A direction's coordinator: only the people of its departments.
+    let scope = crate::people::scope::PersonScope::of(user);
+    let rows: Vec<nomination::Model> = query
+        .order_by_desc(nomination::Column::Id)
+        .limit(LIST_MAX)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| scope.covers_municipality(&r.municipality_code))
+        .collect();
+    views(db, rows).await
+}
+
+/// A liaison's latest nominations, every cohort (their home).
+pub async fn of_liaison<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    limit: u64,
+) -> AppResult<Vec<NominationView>> {
+    let code = liaison_municipality(user)?;
+    let rows = nomination::Entity::find()
+        .filter(nomination::Column::MunicipalityCode.eq(code))
+        .order_by_desc(nomination::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    views(db, rows).await
+}
+
+/// Per municipality with a quota or a nomination: its quota, the people nominated (live),
+/// confirmed, enrolled and waitlisted — the coordinator's view of a cohort's seats.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct QuotaRow {
+    pub municipality_code: String,
+    pub municipality_name: String,
+    /// Seats kept for it; null without a quota.
+    pub quota: Option<i32>,
+    pub nominated: u64,
+    pub confirmed: u64,
+    pub enrolled: u64,
+    pub waitlisted: u64,
+}
+
+pub async fn quota_board<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    cohort_id: i32,
+) -> AppResult<Vec<QuotaRow>> {
+    let cohort = cohorts::find_managed(db, user, cohort_id).await?;
+    let quotas = cohorts::quotas::of(db, &[cohort.id])
+        .await?
+        .remove(&cohort.id)
+        .unwrap_or_default();
+    let usage = cohorts::quotas::usage(db, &[cohort.id]).await?;
+    let rows: Vec<(String, NominationStatus)> = nomination::Entity::find()
+        .select_only()
+        .column(nomination::Column::MunicipalityCode)
+        .column(nomination::Column::Status)
+        .filter(nomination::Column::CohortId.eq(cohort.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut board: std::collections::BTreeMap<String, QuotaRow> = std::collections::BTreeMap::new();
+    let row_of = |code: &str| -> QuotaRow {
+        QuotaRow {
+            municipality_code: code.to_string(),
+            municipality_name: String::new(),
+            quota: quotas.get(code).copied(),
+            nominated: 0,
+            confirmed: 0,
+            enrolled: 0,
+            waitlisted: 0,
+        }
+    };
+    for code in quotas.keys() {
+        board.insert(code.clone(), row_of(code));
+    }
+    for (code, status) in rows {
+        let row = board.entry(code.clone()).or_insert_with(|| row_of(&code));
+        if status.is_live() {
+            row.nominated += 1;
+        }
+        if matches!(
+            status,
+            NominationStatus::Confirmed | NominationStatus::Accepted
+        ) {
+            row.confirmed += 1;
+        }
+    }
+    let scope = crate::people::scope::PersonScope::of(user);
+    board.retain(|code, _| scope.covers_municipality(code));
+    let names: std::collections::HashMap<String, String> = municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(board.keys().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let mut out: Vec<QuotaRow> = board
+        .into_values()
+        .map(|mut row| {
+            let (enrolled, waitlisted) = usage
+                .get(&(cohort.id, row.municipality_code.clone()))
+                .copied()
+                .unwrap_or_default();
+            row.enrolled = enrolled;
+            row.waitlisted = waitlisted;
+            row.municipality_name = names
+                .get(&row.municipality_code)
+                .cloned()
+                .unwrap_or_default();
+            row
+        })
+        .collect();
+    out.sort_by(|a, b| crate::text::by_name(&a.municipality_name, &b.municipality_name));
+    Ok(out)
+}
+
+/// Emails the liaison who made the nomination about its news (once per nomination and step).
+async fn tell_liaison<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    row: &nomination::Model,
+    news: &'static str,
+    reason: Option<&str>,
+) -> AppResult<()> {
+    let Some(liaison) = (match row.nominated_by {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    }) else {
+        return Ok(());
+    };
+    if !liaison.active {
+        return Ok(());
+    }
+    let cohort = cohorts::find(db, row.cohort_id).await?;
+    let message = LiaisonNews {
+        liaison: &liaison.full_name,
+        full_name: format!("{} {}", row.first_names, row.last_names),
+        cohort: &cohort.name,
+        news,
+        reason,
+        cohort_id: cohort.id,
+    };
+    mail::enqueue(
+        db,
+        notifier,
+        Email::of(liaison.email.clone(), &message)?
+            .once(format!("postulacion-enlace:{}:{}", row.id, row.status)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A week before the quotas are released, the liaisons of municipalities whose quota is not
+/// filled are reminded (once per cohort; several instances or runs send nothing twice).
+/// Returns how many emails were queued.
+pub async fn remind_unfilled_quotas(
+    db: &sea_orm::DatabaseConnection,
+    notifier: &Notifier<'_>,
+) -> AppResult<usize> {
+    let today = crate::time::today();
+    let due = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Open))
+        .filter(cohort::Column::QuotaRemindedAt.is_null())
+        .filter(cohort::Column::QuotaReleaseOn.gte(today))
+        .filter(cohort::Column::QuotaReleaseOn.lte(today + chrono::Duration::days(7)))
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for candidate in due {
+        let txn = crate::db::begin(db).await?;
+        let cohort = cohorts::lock(&txn, candidate.id).await?;
+        if cohort.quota_reminded_at.is_some() {
+            continue;
+        }
+        let quotas = cohorts::quotas::of(&txn, &[cohort.id])
+            .await?
+            .remove(&cohort.id)
+            .unwrap_or_default();
+        let usage = cohorts::quotas::usage(&txn, &[cohort.id]).await?;
+        for (code, seats) in &quotas {
+            let (enrolled, _) = usage
+                .get(&(cohort.id, code.clone()))
+                .copied()
+                .unwrap_or_default();
+            let left = (*seats as u64).saturating_sub(enrolled);
+            if left == 0 {
+                continue;
+            }
+            let liaisons = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Liaison))
+                .filter(user::Column::MunicipalityCode.eq(code.clone()))
+                .filter(user::Column::Active.eq(true))
+                .all(&txn)
+                .await?;
+            let place = place_name(&txn, code).await?;
+            for liaison in liaisons {
+                let message = QuotaReminder {
+                    liaison: &liaison.full_name,
+                    municipality: &place,
+                    cohort: &cohort.name,
+                    left,
+                    seats: *seats,
+                    release_on: cohort.quota_release_on.map(|d| d.to_string()),
+                    cohort_id: cohort.id,
+                };
+                let fresh = mail::enqueue(
+                    &txn,
+                    notifier,
+                    Email::of(liaison.email.clone(), &message)?
+                        .once(format!("cupos:{}:{}:{}", cohort.id, code, liaison.id)),
+                )
+                .await?;
+                queued += usize::from(fresh);
+            }
+        }
+        let mut model: cohort::ActiveModel = cohort.into();
+        model.quota_reminded_at = Set(Some(crate::time::now()));
+        model.update(&txn).await?;
+        crate::db::commit(txn).await?;
+    }
+    Ok(queued)
+}
+
+/// After a cohort's release date, unused quota seats join the open pool: the waiting list
+/// moves, first come first served (once per cohort, whichever instance runs it first).
+/// Returns how many people were promoted.
+pub async fn release_due_quotas(
+    db: &sea_orm::DatabaseConnection,
+    notifier: &Notifier<'_>,
+) -> AppResult<usize> {
+    let today = crate::time::today();
+    let due = cohort::Entity::find()
+        .filter(cohort::Column::Status.is_in([CohortStatus::Open, CohortStatus::InProgress]))
+        .filter(cohort::Column::QuotasReleasedAt.is_null())
+        .filter(cohort::Column::QuotaReleaseOn.lt(today))
+        .all(db)
+        .await?;
+    let mut promoted = 0;
+    for candidate in due {
+        let txn = crate::db::begin(db).await?;
+        let cohort = cohorts::lock(&txn, candidate.id).await?;
+        if cohort.quotas_released_at.is_some() {
+            continue;
+        }
+        promoted += enrolment::fill_seats(&txn, notifier, None, &cohort)
+            .await?
+            .len();
+        let mut model: cohort::ActiveModel = cohort.into();
+        model.quotas_released_at = Set(Some(crate::time::now()));
+        model.update(&txn).await?;
+        crate::db::commit(txn).await?;
+    }
+    Ok(promoted)
+}
+
+/// «Confirme su postulación»: to the person nominated.
+#[derive(Serialize)]
+struct Invitation<'a> {
+    full_name: String,
+    municipality: &'a str,
+    cohort: &'a str,
+    start_date: String,
+    liaison: &'a str,
+    token: &'a str,
+    /// Already registered: confirming is all; otherwise they register first.
+    registered: bool,
+    document: String,
+}
+
+impl mail::Message for Invitation<'_> {
+    const TEMPLATE: &'static str = "nomination_invitation";
+    fn subject(&self) -> String {
+        format!(
+            "La alcaldía de {} lo postuló a «{}»",
+            self.municipality, self.cohort
+        )
+    }
+}
+
+/// «Su postulación fue rechazada», with the reason: to the person.
+#[derive(Serialize)]
+struct Declined<'a> {
+    full_name: String,
+    cohort: &'a str,
+    reason: &'a str,
+}
+
+impl mail::Message for Declined<'_> {
+    const TEMPLATE: &'static str = "nomination_declined";
+    fn subject(&self) -> String {
+        format!("Su postulación a «{}» no fue aceptada", self.cohort)
+    }
+}
+
+/// A nomination's news for the liaison who made it.
+#[derive(Serialize)]
+struct LiaisonNews<'a> {
+    liaison: &'a str,
+    full_name: String,
+    cohort: &'a str,
+    news: &'static str,
+    reason: Option<&'a str>,
+    cohort_id: i32,
+}
+
+impl mail::Message for LiaisonNews<'_> {
+    const TEMPLATE: &'static str = "nomination_news";
+    fn subject(&self) -> String {
+        format!("Postulación de {} {}", self.full_name, self.news)
+    }
+}
+
+/// A week before the release: the municipality still has quota seats.
+#[derive(Serialize)]
+struct QuotaReminder<'a> {
+    liaison: &'a str,
+    municipality: &'a str,
+    cohort: &'a str,
+    left: u64,
+    seats: i32,
+    release_on: Option<String>,
+    cohort_id: i32,
+}
+
+impl mail::Message for QuotaReminder<'_> {
+    const TEMPLATE: &'static str = "quota_reminder";
+    fn subject(&self) -> String {
+        format!(
+            "{} tiene {} cupo(s) sin usar en «{}»",
+            self.municipality, self.left, self.cohort
+        )
+    }
+}

@@ -1,0 +1,224 @@
+//! Seats per municipality and nominations (issue 35).
+//!
+//! - `cohort_seat_quotas`: the seats a cohort reserves for one municipality (their sum never
+//!   above the cohort's seats; the rest is open to all);
+//! - `cohorts.quota_release_on`: the date after which unused quota seats join the open pool;
+//!   `cohorts.quotas_released_at` marks that the waiting list was moved at the release, and
+//!   `cohorts.quota_reminded_at` that liaisons with unfilled quota were reminded (a week
+//!   before), so several instances do each once;
+//! - `nominations`: a liaison proposes a person (registered or not) for a cohort under their
+//!   municipality's quota; the person confirms by email; the cohort's coordinator accepts
+//!   (the person is enrolled or waitlisted) or declines with a reason. At most one live
+//!   nomination per cohort and document (a partial unique index: pending, confirmed or
+//!   accepted).
+
+use crate::m20261122_000001_initial_schema::index;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261205_000015_seat_quotas"
+    }
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+fn optional_timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite adds one column per statement.
+        for column in [
+            ColumnDef::new("quota_release_on").date().null().take(),
+            optional_timestamp("quotas_released_at"),
+            optional_timestamp("quota_reminded_at"),
+        ] {
+            manager
+                .alter_table(Table::alter().table("cohorts").add_column(column).take())
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("cohort_seat_quotas")
+                    .col(ColumnDef::new("cohort_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(
+                        ColumnDef::new("seats")
+                            .integer()
+                            .not_null()
+                            .check(Expr::col("seats").gt(0)),
+                    )
+                    .primary_key(Index::create().col("cohort_id").col("municipality_code"))
+                    .foreign_key(&mut fk(
+                        "cohort_seat_quotas",
+                        "cohort_id",
+                        "cohorts",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "cohort_seat_quotas",
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("nominations")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("cohort_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("participant_id").integer().null())
+                    .col(
+                        ColumnDef::new("document_type")
+                            .string()
+                            .not_null()
+                            .check(Expr::col("document_type").is_in(["CC", "CE", "PA", "PPT"])),
+                    )
+                    .col(ColumnDef::new("document_number").string().not_null())
+                    .col(ColumnDef::new("first_names").string().not_null())
+                    .col(ColumnDef::new("last_names").string().not_null())
+                    .col(ColumnDef::new("email").string().not_null())
+                    .col(ColumnDef::new("status").string().not_null().check(
+                        Expr::col("status").is_in(["pending", "confirmed", "accepted", "declined"]),
+                    ))
+                    .col(ColumnDef::new("confirm_token_hash").string().null())
+                    .col(optional_timestamp("confirmed_at"))
+                    .col(ColumnDef::new("decision_reason").text().null())
+                    .col(ColumnDef::new("decided_by").integer().null())
+                    .col(optional_timestamp("decided_at"))
+                    .col(ColumnDef::new("enrolment_id").integer().null())
+                    .col(ColumnDef::new("nominated_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "cohort_id",
+                        "cohorts",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "participant_id",
+                        "participants",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "enrolment_id",
+                        "enrolments",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "nominated_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "nominations",
+                        "decided_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("nominations", &["cohort_id", "municipality_code"]))
+            .await?;
+        manager
+            .create_index(index("nominations", &["municipality_code"]))
+            .await?;
+        manager
+            .create_index(index("nominations", &["confirm_token_hash"]))
+            .await?;
+        // One live nomination per cohort and document (same SQL on SQLite and PostgreSQL).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_nominations_live ON nominations \
+                 (cohort_id, document_type, document_number) \
+                 WHERE status IN ('pending', 'confirmed', 'accepted')",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("nominations").take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table("cohort_seat_quotas").take())
+            .await?;
+        for column in [
+            "quota_reminded_at",
+            "quotas_released_at",
+            "quota_release_on",
+        ] {
+            manager
+                .alter_table(Table::alter().table("cohorts").drop_column(column).take())
+                .await?;
+        }
+        Ok(())
+    }
+}

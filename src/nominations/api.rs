@@ -1,0 +1,176 @@
+//! `/api/v1` for seats per municipality and nominations (issue 35): a liaison proposes people
+//! of their municipality for a cohort offered to it; the person confirms through the emailed
+//! link; the cohort's coordinator accepts (enrolled under the quota, or waitlisted) or declines
+//! with a reason. Out of scope → 404.
+
+use crate::accounts::guards::CurrentUser;
+use crate::api::{Created, List, created};
+use crate::error::AppResult;
+use crate::mail::Mailer;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::entities::values::Role;
+use domain::error::AppError;
+use domain::nominations::{DecisionInput, NominationInput, NominationView, QuotaRow};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![nominate, list, decide, confirm, seat_quotas]
+}
+
+/// Nominate a person for a cohort
+///
+/// Roles: liaisons (others 403), for their own municipality. The cohort must be published (a
+/// draft → 404), offered to the municipality (422 `cohort_id`) and open with enrolment not yet
+/// closed (409). Either `participant_id` (a person registered in the municipality) or
+/// `document_type`, `document_number`, `first_names`, `last_names` and `email` of someone not
+/// yet registered (a registered person with that document is used instead; one registered in
+/// another municipality → 422). One live nomination per cohort and document (409); someone
+/// already enrolled → 409. The person is emailed a link to confirm.
+#[utoipa::path(
+    tag = "nominations",
+    operation_id = "nominate",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    request_body = NominationInput,
+    responses(
+        (status = 201, description = "Nomination created, pending the person's confirmation.", body = NominationView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/cohorts/<id>/nominations", data = "<body>")]
+async fn nominate(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    body: crate::api::JsonBody<NominationInput>,
+) -> AppResult<Created<NominationView>> {
+    let txn = domain::db::begin(db).await?;
+    let view =
+        domain::nominations::nominate(&txn, &notifier, &user, id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// A cohort's nominations
+///
+/// Roles: the coordinators who manage the cohort (a territorial direction's: the people of its
+/// departments) see all; a liaison sees their municipality's (cohort not offered to it → 422);
+/// others 403. Newest first, at most 1,000.
+#[utoipa::path(
+    tag = "nominations",
+    operation_id = "listNominations",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The nominations.", body = List<NominationView>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/cohorts/<id>/nominations")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Json<List<NominationView>>> {
+    let rows = domain::nominations::for_cohort(db.inner(), &user, id).await?;
+    Ok(Json(List::whole(rows)))
+}
+
+/// Accept or decline a nomination
+///
+/// Roles: admin and the coordinators who manage the cohort (others 403; another's cohort →
+/// 404). `{"accept": true}` enrols the person under their municipality's quota, or waitlists
+/// them, with every enrolment rule (window, territory, seats; no override): the nomination
+/// must be confirmed by the person (409) and the person registered (409). `{"accept": false,
+/// "reason"}` declines (reason required, 422); the person and the liaison are told why.
+/// Already decided → 409.
+#[utoipa::path(
+    tag = "nominations",
+    operation_id = "decideNomination",
+    params(("id" = i32, Path, description = "Nomination id.", example = 1)),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "The decided nomination.", body = NominationView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/nominations/<id>/decision", data = "<body>")]
+async fn decide(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    body: crate::api::JsonBody<DecisionInput>,
+) -> AppResult<Json<NominationView>> {
+    if !matches!(user.role, Role::Admin | Role::Coordinator) {
+        return Err(AppError::Forbidden.into());
+    }
+    let txn = domain::db::begin(db).await?;
+    let view = domain::nominations::decide(&txn, &notifier, &user, id, &body.into_inner()).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Confirm a nomination (the emailed link)
+///
+/// No authentication: the token of the email is the proof. Once (the link is then spent, 404);
+/// the liaison is told.
+#[utoipa::path(
+    tag = "nominations",
+    operation_id = "confirmNomination",
+    security(()),
+    params(("token" = String, Path, description = "The token of the emailed link.")),
+    responses(
+        (status = 200, description = "The confirmed nomination.", body = NominationView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/nomination-confirmations/<token>")]
+async fn confirm(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    token: &str,
+) -> AppResult<Json<NominationView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = domain::nominations::confirm(&txn, &notifier, token).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// A cohort's seats per municipality
+///
+/// Roles: admin and the coordinators who manage the cohort (others 403; another's → 404).
+/// Per municipality with a quota or a nomination: the quota, people nominated (live),
+/// confirmed, enrolled and waitlisted.
+#[utoipa::path(
+    tag = "nominations",
+    operation_id = "cohortSeatQuotas",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The cohort's seats per municipality.", body = List<QuotaRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/cohorts/<id>/seat-quotas")]
+async fn seat_quotas(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<Json<List<QuotaRow>>> {
+    if !matches!(user.role, Role::Admin | Role::Coordinator) {
+        return Err(AppError::Forbidden.into());
+    }
+    let rows = domain::nominations::quota_board(db.inner(), &user, id).await?;
+    Ok(Json(List::whole(rows)))
+}

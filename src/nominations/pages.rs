@@ -1,0 +1,175 @@
+//! Pages for nominations (issue 35): the liaison proposes people from a cohort's page
+//! (`POST /cohortes/<id>/postulaciones`), the person confirms at the emailed link
+//! (`/postulaciones/<token>`), the coordinator accepts or declines from the cohort's
+//! «Inscripciones» (`POST /coordinacion/postulaciones/<id>`).
+
+use crate::accounts::guards::CurrentUser;
+use crate::mail::Mailer;
+use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::{Page, PageResult};
+use domain::error::AppError;
+use domain::nominations::{DecisionInput, NominationInput, NominationView};
+use rocket::form::FromForm;
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![nominate_submit, confirm_page, confirm_submit, decide_submit]
+}
+
+#[derive(FromForm)]
+struct NominationForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    document_type: String,
+    #[field(default = String::new())]
+    document_number: String,
+    #[field(default = String::new())]
+    first_names: String,
+    #[field(default = String::new())]
+    last_names: String,
+    #[field(default = String::new())]
+    email: String,
+}
+csrf_protected!(NominationForm);
+
+/// The liaison proposes a person of their municipality for the cohort.
+#[post("/cohortes/<id>/postulaciones", data = "<form>")]
+async fn nominate_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<NominationForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = NominationInput {
+        participant_id: None,
+        document_type: Some(form.document_type),
+        document_number: Some(form.document_number),
+        first_names: Some(form.first_names),
+        last_names: Some(form.last_names),
+        email: Some(form.email),
+    };
+    let back = Redirect::to(format!("/cohortes/{id}#postulaciones"));
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        let view = domain::nominations::nominate(&txn, &notifier, &user, id, &input).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    crate::web::saved_or_refused(back, result, |view| {
+        format!(
+            "Postulación registrada: le escribimos a {} para que la confirme.",
+            view.full_name
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct ConfirmView {
+    nomination: NominationView,
+    token: String,
+    done: bool,
+}
+
+#[get("/postulaciones/<token>")]
+async fn confirm_page(db: &State<DatabaseConnection>, page: Page<'_>, token: &str) -> PageResult {
+    let nomination = domain::nominations::by_link(db.inner(), token).await?;
+    page.render(
+        "nomination_confirm",
+        "Confirme su postulación",
+        ConfirmView {
+            done: nomination.status != domain::entities::values::NominationStatus::Pending,
+            nomination,
+            token: token.to_string(),
+        },
+    )
+}
+
+#[derive(FromForm)]
+struct ConfirmForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+}
+csrf_protected!(ConfirmForm);
+
+#[post("/postulaciones/<token>", data = "<_form>")]
+async fn confirm_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    page: Page<'_>,
+    token: &str,
+    _form: CsrfForm<ConfirmForm>,
+) -> PageResult {
+    let txn = domain::db::begin(db).await?;
+    let nomination = domain::nominations::confirm(&txn, &notifier, token).await?;
+    domain::db::commit(txn).await?;
+    page.render(
+        "nomination_confirm",
+        "Confirme su postulación",
+        ConfirmView {
+            nomination,
+            token: String::new(),
+            done: true,
+        },
+    )
+}
+
+#[derive(FromForm)]
+struct DecisionForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// `aceptar` or `rechazar`.
+    #[field(default = String::new())]
+    decision: String,
+    #[field(default = String::new())]
+    reason: String,
+    cohort_id: i32,
+}
+csrf_protected!(DecisionForm);
+
+/// The coordinator accepts or declines a nomination from the cohort's «Inscripciones».
+#[post("/coordinacion/postulaciones/<id>", data = "<form>")]
+async fn decide_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    id: i32,
+    form: CsrfForm<DecisionForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    if !user.is_staff() {
+        return Err(AppError::Forbidden.into());
+    }
+    let input = DecisionInput {
+        accept: match form.decision.as_str() {
+            "aceptar" => Some(true),
+            "rechazar" => Some(false),
+            _ => None,
+        },
+        reason: Some(form.reason),
+    };
+    let back = Redirect::to(format!(
+        "/coordinacion/cohortes/{}/inscripciones#postulaciones",
+        form.cohort_id
+    ));
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        let view = domain::nominations::decide(&txn, &notifier, &user, id, &input).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    crate::web::saved_or_refused(back, result, |view| {
+        format!(
+            "Postulación de {}: {}.",
+            view.full_name,
+            view.status_label.to_lowercase()
+        )
+    })
+}
