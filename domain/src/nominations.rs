@@ -34,7 +34,6 @@ pub struct NominationInput {
     pub participant_id: Option<i32>,
     #[schema(value_type = Option<DocumentType>)]
     pub document_type: Option<String>,
-    #[schema(example = "1117512345")]
     pub document_number: Option<String>,
     #[schema(max_length = 80)]
     pub first_names: Option<String>,

@@ -3,7 +3,7 @@
 //! (`/postulaciones/<token>`), the coordinator accepts or declines from the cohort's
 //! «Inscripciones» (`POST /coordinacion/postulaciones/<id>`).
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
@@ -129,7 +129,8 @@ struct DecisionForm {
     decision: String,
     #[field(default = String::new())]
     reason: String,
-    cohort_id: i32,
+    /// The cohort whose «Inscripciones» the form was sent from.
+    cohort_id: Option<i32>,
 }
 csrf_protected!(DecisionForm);
 
@@ -138,14 +139,11 @@ csrf_protected!(DecisionForm);
 async fn decide_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
-    user: CurrentUser,
+    user: StaffUser,
     id: i32,
     form: CsrfForm<DecisionForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    if !user.is_staff() {
-        return Err(AppError::Forbidden.into());
-    }
     let input = DecisionInput {
         accept: match form.decision.as_str() {
             "aceptar" => Some(true),
@@ -154,10 +152,10 @@ async fn decide_submit(
         },
         reason: Some(form.reason),
     };
-    let back = Redirect::to(format!(
-        "/coordinacion/cohortes/{}/inscripciones#postulaciones",
-        form.cohort_id
-    ));
+    let back = Redirect::to(match form.cohort_id {
+        Some(cohort) => format!("/coordinacion/cohortes/{cohort}/inscripciones#postulaciones"),
+        None => "/coordinacion/cohortes".to_string(),
+    });
     let result = async {
         let txn = domain::db::begin(db).await?;
         let view = domain::nominations::decide(&txn, &notifier, &user, id, &input).await?;

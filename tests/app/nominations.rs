@@ -137,6 +137,30 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
     assert_eq!(body["status"], "enrolled", "{body}");
     assert_eq!(counts(app.db(), cohort, None).await, (3, 2));
 
+    // Within a week of the release, El Paujíl's liaison hears of its unused seat, once.
+    let reminded = domain::nominations::remind_unfilled_quotas(app.db(), &notifier(&app))
+        .await
+        .unwrap();
+    assert_eq!(reminded, 1);
+    assert_eq!(
+        domain::nominations::remind_unfilled_quotas(app.db(), &notifier(&app))
+            .await
+            .unwrap(),
+        0
+    );
+    let reminder = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(demo_account(Role::Liaison).0))
+        .order_by_desc(outbox::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        reminder.subject.contains("1 cupo(s) sin usar"),
+        "{}",
+        reminder.subject
+    );
+
     // The release date passes: the periodic job gives the unused quota seat to the first
     // person waiting, once.
     let row = cohort::Entity::find_by_id(cohort as i32)

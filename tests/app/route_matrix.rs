@@ -173,6 +173,13 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["assistance-evaluations", "evaluar-asistencia"] {
         v.insert(key, "enlace-que-no-existe".into());
     }
+    // The demo's first nomination (El Paujíl's, confirmed); its emailed link is nobody's.
+    // `postulaciones` serves both the link (`/postulaciones/<token>`, 404) and the
+    // coordinator's decision (`/coordinacion/postulaciones/<id>`).
+    for key in ["nominations", "postulaciones"] {
+        v.insert(key, "1".into());
+    }
+    v.insert("nomination-confirmations", "enlace-que-no-existe".into());
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

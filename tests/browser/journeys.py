@@ -60,6 +60,7 @@ CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
 INSTRUCTOR = ("instructor@aulaterritorial.example", "Instruye-Aula-2026")
 REVIEWER = ("revisor.caqueta@aulaterritorial.example", "Revisa-Aula-2026")
+LIAISON = ("enlace.elpaujil@aulaterritorial.example", "Enlace-Paujil-2026")
 INSTRUCTOR_NAME = "Luz Marina Cárdenas"
 # The demo's cohorts, by name (domain/src/demo.rs).
 OPEN_COHORT = "Rendición Pública de Cuentas · Caquetá y Meta 2027-I"
@@ -971,6 +972,36 @@ def staff_records_a_visit(run: Run, pass_number: int):
             raise StepFailed(f"the workspace does not show «{expected}» after the visit")
 
 
+def liaison_nominates(run: Run, pass_number: int):
+    """Issue 35: El Paujíl's liaison, on a phone, opens the cohort shared by Caquetá and Meta
+    from their home's nominations, sees the seats kept for the municipality and proposes an
+    official of the alcaldía who is not registered yet; the nomination waits for the person's
+    confirmation."""
+    b = run.browser
+    sign_in(run, "liaison", LIAISON)
+    links = [
+        b.attribute(a, "href")
+        for a in b.find_all('main a[href*="#postulaciones"]')
+    ]
+    if not links:
+        raise StepFailed("the liaison's home lists no nominations")
+    b.open(re.sub(r"^https?://[^/]+", "", links[0]))
+    run.page("liaison", "cohort-nominations", expect="Postulaciones de El Paujíl")
+    if "cupo(s)" not in b.text(b.find("#postulaciones")):
+        raise StepFailed("the cohort's page does not say how many seats El Paujíl keeps")
+    b.click_element(b.find("//summary[contains(., 'Postular a una persona')]", "xpath"))
+    name = f"Postulada {pass_number}"
+    b.type("#n-number", f"11175{pass_number:05d}")
+    b.type("#n-first", "Marleny")
+    b.type("#n-last", name)
+    b.type("#n-email", f"marleny.{pass_number}@elpaujil.example")
+    b.submit('form[action$="/postulaciones"] button[type=submit]')
+    run.page("liaison", "nominated", expect="Postulación registrada")
+    section = b.text(b.find("#postulaciones"))
+    if f"Marleny {name} · Por confirmar" not in section:
+        raise StepFailed(f"the nomination is not listed as waiting for confirmation: {section[:300]}")
+
+
 # ---- mail -----------------------------------------------------------------------------------
 
 
@@ -1014,6 +1045,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("participant's certificate and public verification", [5], journey.participant_gets_certificate),
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
         ("provider's staff records a visit in the field", [], lambda: staff_records_a_visit(run, pass_number)),
+        ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
     ]
     done: set[int] = set()
     try:
