@@ -59,6 +59,10 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
+        .manage(web::KeptPages::new(
+            config.dashboard_cache_seconds,
+            web::KEPT_PAGES,
+        ))
         .manage(domain::indicators::priorities::Cache::default())
         .manage(domain::surveys::reports::Cache::default())
         .manage(issuer)

@@ -10,6 +10,7 @@ pub mod attendance;
 pub mod audit;
 pub mod blocking;
 pub mod bulk;
+pub mod cache;
 pub mod calendar;
 pub mod capacities;
 pub mod catalogue;

@@ -106,47 +106,53 @@ async fn offer_page(
     form: OfferForm,
 ) -> PageResult {
     let filters = OfferQuery::from(form.params()).resolve(&user)?;
-    let report = match filters.department {
-        Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
-        None => None,
-    };
-    let departments = domain::territory::departments(db.inner()).await?;
-    let capacities = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db.inner())
-        .await?
-        .into_iter()
-        .map(|c| Choice {
-            selected: Some(c.id) == form.capacidad,
-            id: c.id,
-            name: c.name,
-        })
-        .collect();
-    let providers = domain::providers::list(db.inner())
-        .await?
-        .into_iter()
-        .map(|p| Choice {
-            selected: Some(p.id) == form.oferente,
-            id: p.id,
-            name: p.name,
-        })
-        .collect();
-    let view = OfferView {
-        gaps: report
-            .as_ref()
-            .map(|r| grouped(&r.without_offer))
-            .unwrap_or_default(),
-        report,
-        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-        capacities,
-        providers,
-        is_reviewer: user.role == Role::Reviewer,
-        desde: form.desde.clone().unwrap_or_default(),
-        hasta: form.hasta.clone().unwrap_or_default(),
-        xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
-    };
-    page.render("offer", "La oferta en el territorio", view)
+    // Kept per scope and figures' version: folding a department's figures per municipality ×
+    // capacity × provider is the cost (issue 36).
+    let title = "La oferta en el territorio";
+    page.render_kept(title, || async {
+        let report = match filters.department {
+            Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
+            None => None,
+        };
+        let departments = domain::territory::departments(db.inner()).await?;
+        let capacities = capacity::Entity::find()
+            .filter(capacity::Column::Active.eq(true))
+            .order_by_asc(capacity::Column::SortOrder)
+            .all(db.inner())
+            .await?
+            .into_iter()
+            .map(|c| Choice {
+                selected: Some(c.id) == form.capacidad,
+                id: c.id,
+                name: c.name,
+            })
+            .collect();
+        let providers = domain::providers::list(db.inner())
+            .await?
+            .into_iter()
+            .map(|p| Choice {
+                selected: Some(p.id) == form.oferente,
+                id: p.id,
+                name: p.name,
+            })
+            .collect();
+        let view = OfferView {
+            gaps: report
+                .as_ref()
+                .map(|r| grouped(&r.without_offer))
+                .unwrap_or_default(),
+            report,
+            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+            capacities,
+            providers,
+            is_reviewer: user.role == Role::Reviewer,
+            desde: form.desde.clone().unwrap_or_default(),
+            hasta: form.hasta.clone().unwrap_or_default(),
+            xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
+        };
+        page.content("offer", title, view)
+    })
+    .await
 }
 
 /// The view's workbook, from the page.

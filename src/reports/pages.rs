@@ -224,123 +224,126 @@ async fn report_page(
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let paged = paging(pagina);
-    let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
-        domain::reports::summaries(db.inner(), &filters),
-        domain::reports::attendance_page(db.inner(), &filters, &paged),
-        domain::reports::differential::differential(db.inner(), &filters)
-    )?;
-    let table = summary
-        .iter()
-        .map(|s| SummaryRow {
-            code: &s.municipality_code,
-            name: &s.municipality_name,
-            cohorts: s.cohorts,
-            enrolled: s.enrolled,
-            attendance: percent_or(s.attendance_pct, NOT_STARTED),
-            completed: s.completed,
-            completion: percent_or(s.completion_pct, NOT_CLOSED),
-            certified: s.certified,
-        })
-        .collect();
-    // The summary covers every municipality; the municipality × cohort table is paged.
-    let detail = rows
-        .iter()
-        .map(|r| DetailRow {
-            code: &r.municipality_code,
-            name: &r.municipality_name,
-            cohort_id: r.cohort_id,
-            cohort: &r.cohort_name,
-            enrolled: r.enrolled,
-            stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
-            sessions: r.sessions_held,
-            scheduled: r.sessions_scheduled,
-            attendance: percent_or(r.attendance_pct, NOT_STARTED),
-            completed: r
-                .completed
-                .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
-            certified: r.certified,
-            participants: participants_link(&query, &r.municipality_code, r.cohort_id),
-        })
-        .collect();
-    let group = |label: &str, count: String| Group {
-        label: label.to_string(),
-        count,
-    };
-    let mut groups = vec![group(
-        "Personas con consentimiento",
-        differential.consenting.text(),
-    )];
-    for c in differential.sex.iter().chain(&differential.ethnic_group) {
-        groups.push(group(&c.label, c.count.text()));
-    }
-    groups.push(group("Con discapacidad", differential.disability.text()));
-    groups.push(group("Víctimas del conflicto", differential.victims.text()));
-    let qs = query_string(&query);
-    let department = filters.department.clone().unwrap_or_default();
-    let department_name = domain::territory::department_name(db.inner(), &department).await?;
-    let departments = domain::territory::departments(db.inner()).await?;
-    let places = domain::territory::municipalities_of(db.inner(), &department).await?;
-    // Another provider's coordinator reads its own provider's results only: no choice.
-    let providers = if user.is_other_provider() {
-        Vec::new()
-    } else {
-        domain::providers::list(db.inner())
-            .await?
-            .into_iter()
-            .map(|p| ProviderChoice {
-                selected: filters.provider == Some(p.id),
-                id: p.id,
-                name: p.name,
-            })
-            .collect()
-    };
-    let chosen = query
-        .municipality
-        .as_deref()
-        .map(domain::territory::normalize_municipality_code);
-    let view = ReportView {
-        providers,
-        is_reviewer: user.department_scope().is_some(),
-        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-        municipalities: places
+    page.render_kept("Informes", || async {
+        let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
+            domain::reports::summaries(db.inner(), &filters),
+            domain::reports::attendance_page(db.inner(), &filters, &paged),
+            domain::reports::differential::differential(db.inner(), &filters)
+        )?;
+        let table = summary
             .iter()
-            .map(|m| DepartmentChoice {
-                code: &m.code,
-                name: &m.name,
-                selected: chosen.as_deref() == Some(m.code.as_str()),
+            .map(|s| SummaryRow {
+                code: &s.municipality_code,
+                name: &s.municipality_name,
+                cohorts: s.cohorts,
+                enrolled: s.enrolled,
+                attendance: percent_or(s.attendance_pct, NOT_STARTED),
+                completed: s.completed,
+                completion: percent_or(s.completion_pct, NOT_CLOSED),
+                certified: s.certified,
             })
-            .collect(),
-        department,
-        department_name,
-        filter: FilterForm {
-            department: query.department.clone().unwrap_or_default(),
-            municipality: query.municipality.clone().unwrap_or_default(),
-            from: query.from.clone().unwrap_or_default(),
-            to: query.to.clone().unwrap_or_default(),
-        },
-        chart: chart(&summary),
-        table,
-        detail,
-        pager: Pager::new(
-            "/reportes",
-            &query_pairs(&query),
-            page_number,
-            PER_PAGE,
-            total as u64,
-        ),
-        participants: format!("/reportes/participantes{qs}"),
-        groups,
-        attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-        coverage_xlsx: format!(
-            "/reportes/cobertura.xlsx{}",
-            filters
-                .department
-                .as_deref()
-                .map(|d| format!("?department={}", urlencode(d)))
-                .unwrap_or_default()
-        ),
-    };
-    page.render("reports", "Informes", view)
+            .collect();
+        // The summary covers every municipality; the municipality × cohort table is paged.
+        let detail = rows
+            .iter()
+            .map(|r| DetailRow {
+                code: &r.municipality_code,
+                name: &r.municipality_name,
+                cohort_id: r.cohort_id,
+                cohort: &r.cohort_name,
+                enrolled: r.enrolled,
+                stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
+                sessions: r.sessions_held,
+                scheduled: r.sessions_scheduled,
+                attendance: percent_or(r.attendance_pct, NOT_STARTED),
+                completed: r
+                    .completed
+                    .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
+                certified: r.certified,
+                participants: participants_link(&query, &r.municipality_code, r.cohort_id),
+            })
+            .collect();
+        let group = |label: &str, count: String| Group {
+            label: label.to_string(),
+            count,
+        };
+        let mut groups = vec![group(
+            "Personas con consentimiento",
+            differential.consenting.text(),
+        )];
+        for c in differential.sex.iter().chain(&differential.ethnic_group) {
+            groups.push(group(&c.label, c.count.text()));
+        }
+        groups.push(group("Con discapacidad", differential.disability.text()));
+        groups.push(group("Víctimas del conflicto", differential.victims.text()));
+        let qs = query_string(&query);
+        let department = filters.department.clone().unwrap_or_default();
+        let department_name = domain::territory::department_name(db.inner(), &department).await?;
+        let departments = domain::territory::departments(db.inner()).await?;
+        let places = domain::territory::municipalities_of(db.inner(), &department).await?;
+        // Another provider's coordinator reads its own provider's results only: no choice.
+        let providers = if user.is_other_provider() {
+            Vec::new()
+        } else {
+            domain::providers::list(db.inner())
+                .await?
+                .into_iter()
+                .map(|p| ProviderChoice {
+                    selected: filters.provider == Some(p.id),
+                    id: p.id,
+                    name: p.name,
+                })
+                .collect()
+        };
+        let chosen = query
+            .municipality
+            .as_deref()
+            .map(domain::territory::normalize_municipality_code);
+        let view = ReportView {
+            providers,
+            is_reviewer: user.department_scope().is_some(),
+            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+            municipalities: places
+                .iter()
+                .map(|m| DepartmentChoice {
+                    code: &m.code,
+                    name: &m.name,
+                    selected: chosen.as_deref() == Some(m.code.as_str()),
+                })
+                .collect(),
+            department,
+            department_name,
+            filter: FilterForm {
+                department: query.department.clone().unwrap_or_default(),
+                municipality: query.municipality.clone().unwrap_or_default(),
+                from: query.from.clone().unwrap_or_default(),
+                to: query.to.clone().unwrap_or_default(),
+            },
+            chart: chart(&summary),
+            table,
+            detail,
+            pager: Pager::new(
+                "/reportes",
+                &query_pairs(&query),
+                page_number,
+                PER_PAGE,
+                total as u64,
+            ),
+            participants: format!("/reportes/participantes{qs}"),
+            groups,
+            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+            coverage_xlsx: format!(
+                "/reportes/cobertura.xlsx{}",
+                filters
+                    .department
+                    .as_deref()
+                    .map(|d| format!("?department={}", urlencode(d)))
+                    .unwrap_or_default()
+            ),
+        };
+        page.content("reports", "Informes", view)
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -390,52 +393,56 @@ async fn participants_page(
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let (page_number, per_page) = paging(pagina).resolve()?;
-    let (rows, total) =
-        domain::reports::participants_page(db.inner(), &filters, page_number, per_page).await?;
-    let rows = rows
-        .iter()
-        .map(|p| PersonRow {
-            municipality_code: &p.municipality_code,
-            municipality_name: &p.municipality_name,
-            cohort_name: &p.cohort_name,
-            document_type: p.document_type.as_str(),
-            document_number: &p.document_number,
-            full_name: &p.full_name,
-            status: p.status_label,
-            attended: p.sessions_attended,
-            held: p.sessions_held,
-            attendance: percent_or(p.attendance_pct, NOT_STARTED),
-            completed: match p.completed {
-                Some(true) => "Sí",
-                Some(false) => "No",
-                None => NOT_CLOSED,
-            },
-            certificate: p.certificate_code.as_deref(),
-        })
-        .collect();
-    let qs = query_string(&query);
-    let department = filters.department.clone().unwrap_or_default();
-    let view = ParticipantsView {
-        is_reviewer: user.department_scope().is_some(),
-        department_name: domain::territory::department_name(db.inner(), &department).await?,
-        filters: filters
-            .describe()
-            .into_iter()
-            .map(|(what, value)| Described { what, value })
-            .collect(),
-        rows,
-        total,
-        pager: Pager::new(
-            "/reportes/participantes",
-            &query_pairs(&query),
-            page_number,
-            per_page,
+    let title = "Participantes del informe";
+    page.render_kept(title, || async {
+        let (rows, total) =
+            domain::reports::participants_page(db.inner(), &filters, page_number, per_page).await?;
+        let rows = rows
+            .iter()
+            .map(|p| PersonRow {
+                municipality_code: &p.municipality_code,
+                municipality_name: &p.municipality_name,
+                cohort_name: &p.cohort_name,
+                document_type: p.document_type.as_str(),
+                document_number: &p.document_number,
+                full_name: &p.full_name,
+                status: p.status_label,
+                attended: p.sessions_attended,
+                held: p.sessions_held,
+                attendance: percent_or(p.attendance_pct, NOT_STARTED),
+                completed: match p.completed {
+                    Some(true) => "Sí",
+                    Some(false) => "No",
+                    None => NOT_CLOSED,
+                },
+                certificate: p.certificate_code.as_deref(),
+            })
+            .collect();
+        let qs = query_string(&query);
+        let department = filters.department.clone().unwrap_or_default();
+        let view = ParticipantsView {
+            is_reviewer: user.department_scope().is_some(),
+            department_name: domain::territory::department_name(db.inner(), &department).await?,
+            filters: filters
+                .describe()
+                .into_iter()
+                .map(|(what, value)| Described { what, value })
+                .collect(),
+            rows,
             total,
-        ),
-        back: format!("/reportes{qs}"),
-        attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-    };
-    page.render("report_participants", "Participantes del informe", view)
+            pager: Pager::new(
+                "/reportes/participantes",
+                &query_pairs(&query),
+                page_number,
+                per_page,
+                total,
+            ),
+            back: format!("/reportes{qs}"),
+            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+        };
+        page.content("report_participants", title, view)
+    })
+    .await
 }
 
 #[get("/reportes/asistencia.xlsx?<params..>")]
@@ -528,6 +535,10 @@ async fn coverage_grid(
     use domain::entities::{capacity, municipality};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let filters = query.resolve(&user)?;
+    // Kept per scope and figures' version: drawing every municipality × capacity cell of a
+    // department is the cost (issue 36).
+    let title = "Capacidades por municipio";
+    page.render_kept(title, || async {
     let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
@@ -624,5 +635,7 @@ async fn coverage_grid(
         is_reviewer: user.department_scope().is_some(),
         departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
     };
-    page.render("coverage_grid", "Capacidades por municipio", view)
+    page.content("coverage_grid", title, view)
+    })
+    .await
 }

@@ -10,7 +10,7 @@ pub mod problem;
 
 pub use client::ClientAddress;
 pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
-pub use page::Page;
+pub use page::{KEPT_PAGES, KeptPages, Page};
 
 use crate::error::WebError;
 use domain::error::{FieldError, title_for};

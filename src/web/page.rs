@@ -20,7 +20,18 @@ pub struct Page<'r> {
     /// A one-time message left by the previous request (after a redirect).
     pub flash: Option<Flash>,
     templates: &'r Templates,
+    /// The department-wide pages kept per scope and figures' version (issue 36).
+    kept: &'r KeptPages,
+    /// The request's path and query: with the caller's scope, the key of a kept page.
+    uri: String,
 }
+
+/// Rendered page contents kept per caller scope and URI for the figures' version (see
+/// `domain::cache`); `dashboard_cache_seconds` is their time to live.
+pub type KeptPages = domain::cache::Kept<String, String>;
+
+/// How many page contents are kept at most (each some tens of kilobytes).
+pub const KEPT_PAGES: usize = 2_000;
 
 /// A one-time message after a redirect: `kind` is Rocket's flash kind (`success`, `error`),
 /// which the layout uses as a CSS class.
@@ -36,7 +47,10 @@ impl<'r> FromRequest<'r> for Page<'r> {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let MaybeUser(user) = try_outcome!(request.guard::<MaybeUser>().await);
-        let Some(templates) = request.rocket().state::<Templates>() else {
+        let (Some(templates), Some(kept)) = (
+            request.rocket().state::<Templates>(),
+            request.rocket().state::<KeptPages>(),
+        ) else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
         let flash = request
@@ -53,6 +67,8 @@ impl<'r> FromRequest<'r> for Page<'r> {
             csrf: csrf::token(request),
             flash,
             templates,
+            kept,
+            uri: request.uri().to_string(),
         })
     }
 }
@@ -67,9 +83,59 @@ impl Page<'_> {
         Ok(RawHtml(render(self.templates, template, layout, view)?))
     }
 
+    /// Like [`Page::render`] for a page whose content depends only on what the caller's scope
+    /// may see, the URI and the figures (not on the person, the CSRF token or a flash): the
+    /// content `content` renders (with [`Page::content`]) is kept for the figures' version and
+    /// served to the next callers of the same scope; it is computed again only when missing or
+    /// stale (issue 36).
+    pub async fn render_kept<F, Fut>(&self, title: &str, content: F) -> super::PageResult
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+    {
+        let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
+        let key = format!("{scope}|{}", self.uri);
+        let content = self
+            .kept
+            .get(key, domain::figures::version(), content)
+            .await?;
+        let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        Ok(RawHtml(frame(self.templates, layout, &content)?))
+    }
+
+    /// The content of `template` for `view`, without the layout and without anything of the
+    /// person (no user, no CSRF token, no flash): what [`Page::render_kept`] keeps.
+    pub fn content<V: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+    ) -> domain::error::AppResult<String> {
+        let data = serde_json::to_value(Rendered {
+            layout: Layout::new(None, "", title, None),
+            view,
+        })
+        .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
+        self.templates.render_value(template, data)
+    }
+
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
         self.user.as_ref().ok_or(AppError::Unauthorized.into())
     }
+}
+
+/// What decides what a caller may see: two callers with the same key see the same pages.
+fn scope_key(user: &CurrentUser) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        user.role.as_str(),
+        user.department_code.as_deref().unwrap_or(""),
+        user.municipality_code.as_deref().unwrap_or(""),
+        user.direction_departments()
+            .map(|d| d.join(","))
+            .unwrap_or_default(),
+        user.provider_id
+    )
 }
 
 /// What every page's layout reads.
@@ -152,4 +218,21 @@ pub fn render<V: Serialize>(
     let content = templates.render_value(template, data)?;
     frame.insert("content".to_string(), serde_json::Value::String(content));
     templates.render_value("layout", serde_json::Value::Object(frame))
+}
+
+/// Frames already rendered `content` in the layout of `layout`.
+fn frame(
+    templates: &Templates,
+    layout: Layout<'_>,
+    content: &str,
+) -> crate::error::DomainResult<String> {
+    let mut data = serde_json::to_value(layout)
+        .map_err(|e| domain::error::AppError::Internal(format!("plantilla layout: {e}")))?;
+    if let Some(object) = data.as_object_mut() {
+        object.insert(
+            "content".to_string(),
+            serde_json::Value::String(content.to_string()),
+        );
+    }
+    templates.render_value("layout", data)
 }

@@ -92,3 +92,51 @@ async fn dashboard_figures_are_kept_and_then_recomputed_in_the_background() {
     let b = always.picture(&db, Some("18")).await.unwrap();
     assert!(!Arc::ptr_eq(&a, &b));
 }
+
+/// The sum of the people trained in El Paujíl's cells of the capacity grid.
+fn paujil_trained(html: &str) -> u64 {
+    let marker = "El Paujíl, ";
+    html.match_indices(marker)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            let start = rest.find("certificadas de ")? + "certificadas de ".len();
+            rest[start..].split(' ').next()?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+/// Issue 36: with pages kept (a time to live, as in production), the capacity grid is kept per
+/// scope for the figures' version: a change to the figures shows on the next visit, the layout
+/// is always the visitor's own, and another department's reviewer never gets Caquetá's grid.
+#[rocket::async_test]
+async fn kept_pages_show_a_change_at_once_and_never_cross_scopes() {
+    let app = TestApp::with_config(&[
+        ("demo_data", serde_json::json!(true)),
+        ("dashboard_cache_seconds", serde_json::json!(3600)),
+    ])
+    .await;
+    let world = World::new(&app).await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let (status, before) = page(&app, "/reportes/capacidades").await;
+    assert_eq!(status, rocket::http::Status::Ok);
+    assert!(before.contains("Óscar Iván Betancourt"), "the reviewer's own layout");
+    let trained = paujil_trained(&before);
+    let (_, again) = page(&app, "/reportes/capacidades").await;
+    assert_eq!(paujil_trained(&again), trained);
+
+    // Someone of El Paujíl enrols in a Caquetá cohort: the figures change.
+    let cohort: Cohort = world.cohort().seats(10).create().await;
+    let person = world.people("grilla").of("18256").create().await;
+    world.enrol(cohort.id, person[0].id).await;
+    let (_, after) = page(&app, "/reportes/capacidades").await;
+    // One more person in each capacity the course strengthens.
+    assert!(paujil_trained(&after) > trained, "the change shows at once");
+
+    // The Meta reviewer gets Meta's grid, with their own name in the layout.
+    sign_in_page(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let (_, meta) = page(&app, "/reportes/capacidades").await;
+    assert!(!meta.contains("El Paujíl, "), "no Caquetá cell for Meta");
+    assert!(meta.contains("Mapiripán, "));
+    assert!(!meta.contains("Óscar Iván Betancourt"));
+}
