@@ -45,6 +45,31 @@ pub struct AppConfig {
     /// credentials signed with them keep verifying after a rotation.
     #[serde(default)]
     pub credentials_previous_keys: Vec<String>,
+    /// Networks from which `/metrics` answers (the client address as `trusted_proxies` tells
+    /// it); anywhere else it is a 404.
+    #[serde(default = "default_metrics_allowed")]
+    pub metrics_allowed: Vec<crate::network::Network>,
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for a log
+    /// collector). `RUST_LOG` filters either.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn default_metrics_allowed() -> Vec<crate::network::Network> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    vec![
+        crate::network::Network::host(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        crate::network::Network::host(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    ]
 }
 
 fn default_credentials_key_file() -> PathBuf {

@@ -16,6 +16,7 @@ mod m20261128_000008_status_lists;
 mod m20261129_000009_email_changes;
 mod m20261130_000010_providers;
 mod m20261201_000011_assistance;
+mod m20261204_000014_instances;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_email_changes::Migration),
             Box::new(m20261130_000010_providers::Migration),
             Box::new(m20261201_000011_assistance::Migration),
+            Box::new(m20261204_000014_instances::Migration),
         ]
     }
 }
