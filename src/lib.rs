@@ -51,7 +51,12 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     let db = domain::prepare_database(&config).await?;
     // Private cookies (sessions, CSRF) must open on every instance: without a configured
     // `secret_key`, the one kept in the database (instead of Rocket's per-process random one).
-    let figment = if figment.find_value("secret_key").is_ok() {
+    // (Rocket's defaults hold an all-zero key; a value that does not parse is Rocket's to
+    // report.)
+    let configured = figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .map_or(true, |key| !key.is_zero());
+    let figment = if configured {
         figment
     } else {
         let secret = domain::instances::cookie_secret(&db).await?;

@@ -18,7 +18,7 @@ use crate::entities::{cache_version, job_lease, setting};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
 };
