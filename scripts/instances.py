@@ -6,8 +6,8 @@ profile: demo data), a round-robin reverse proxy and an SMTP sink, all on this m
 checks with a short mixed load that they behave as one:
 
   * both prepared the database together (nothing duplicated) and answer /ready;
-  * a form (CSRF) and a session of one instance are accepted by the other, and the throttle
-    of registrations counts across both;
+  * a form (CSRF) and a session of one instance are accepted by the other, and the sign-in
+    throttle counts across both;
   * a change made through one (an indicator turned around) shows at once on the other's
     priorities (its cache was filled before);
   * a credential signed by one verifies on the other, and did.json is the same on both;
@@ -45,6 +45,7 @@ import urllib.parse
 STARTED = time.monotonic()
 COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
 ADMIN = ("admin@aulaterritorial.example", "Admin-Aula-2026")
+PARTICIPANT = ("participante@aulaterritorial.example", "Participa-Aula-2026")
 
 
 def say(message):
@@ -307,12 +308,22 @@ def api_token(port, account, pick=None):
     return answer.json()["token"]
 
 
+def letters(n):
+    """`n` written with letters (names take no digits): 0 → «a», 27 → «bb»."""
+    text = ""
+    while True:
+        text = chr(ord("a") + n % 26) + text
+        n = n // 26 - 1
+        if n < 0:
+            return text
+
+
 def registration(n, email_tag):
     return {
         "document_type": "CC",
         "document_number": f"1117{n:06d}",
         "first_names": "Persona",
-        "last_names": f"De Carga {n}",
+        "last_names": f"De Carga {letters(n).capitalize()}",
         "email": f"{email_tag}{n}@example.org",
         "password": "Caqueta-2026",
         "municipality_code": "18256",
@@ -412,15 +423,17 @@ def run_checks(args, instances, proxy, sink):
           f"the session of instance 1 on instance 0: {page.status}")
     say("CSRF form from instance 0 accepted by 1; session opened on 1 accepted by 0")
 
-    # ---- the registrations' throttle counts across both instances ---------------------------
+    # ---- the sign-in throttle counts across both instances ---------------------------------
     statuses = []
-    for n in range(11):
-        answer = call(proxy, "POST", "/api/v1/registrations", body=registration(n, "limite"),
-                      pick=n % 2, headers={"X-Forwarded-For": "198.51.100.7"})
+    for n in range(6):
+        password = PARTICIPANT[1] if n == 5 else "Clave-equivocada-1"
+        answer = call(proxy, "POST", "/api/v1/tokens", pick=n % 2,
+                      body={"email": PARTICIPANT[0], "password": password},
+                      headers={"X-Forwarded-For": "198.51.100.7"})
         statuses.append(answer.status)
-    check(statuses == [201] * 10 + [429],
-          f"10 registrations from one address, then 429 whichever instance: {statuses}")
-    say("throttle shared: 10 registrations from one address across both, the 11th is 429")
+    check(statuses == [401] * 5 + [429],
+          f"five wrong passwords from one address, then 429 whichever instance: {statuses}")
+    say("throttle shared: five failed sign-ins spread over both, the sixth (right) one waits: 429")
 
     # ---- a change through one instance, seen at once on the other's cached priorities -------
     staff = api_token(proxy, COORDINATOR)
@@ -561,7 +574,8 @@ def run_checks(args, instances, proxy, sink):
     signalled_at = [None]
 
     def in_flight():
-        while True:
+        # Requests until the signal; those under way then must finish.
+        while not signalled.is_set():
             started = time.monotonic()
             before_signal = not signalled.is_set()
             try:
@@ -589,10 +603,11 @@ def run_checks(args, instances, proxy, sink):
     for thread in threads:
         thread.join(timeout=40)
     code = stopping.process.wait(timeout=40)
+    stopped_in = time.monotonic() - signalled_at[0]
     check(code == 0, f"{stopping.name} exited with {code}")
     check(set(outcomes) == {200}, f"answers around the shutdown: {dict(outcomes)}")
     say(f"SIGTERM to {stopping.name}: {sum(outcomes.values())} requests answered 200 "
-        f"({len(finished_after)} finished after the signal), exit code 0")
+        f"({len(finished_after)} finished after the signal), exit code 0 after {stopped_in:.1f} s")
     deadline = time.monotonic() + 15
     taken = False
     while time.monotonic() < deadline and not taken:
