@@ -36,9 +36,9 @@ pub struct AppConfig {
     /// `lock_timeout`) before it is answered 503 with `Retry-After`.
     #[serde(default = "default_database_busy_seconds")]
     pub database_busy_seconds: u64,
-    /// The Ed25519 key that signs verifiable credentials (a secret Multikey, `z3u2…`):
-    /// generated here on first start, readable by its owner only. Back it up with the
-    /// database.
+    /// A file holding an Ed25519 key (a secret Multikey, `z3u2…`) to import into a database
+    /// that holds no signing key yet; the key that signs lives in `credentials_keys` (see
+    /// `credentials::keys::ensure_stored`).
     #[serde(default = "default_credentials_key_file")]
     pub credentials_key_file: PathBuf,
     /// Public keys (`z6Mk…`) of earlier signing keys, still published in the DID document so
