@@ -91,7 +91,9 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
             Box::pin(async move {
                 let config = rocket.config();
                 tracing::info!(
-                    instance = rocket.state::<web::Instance>().map_or("", |i| i.id.as_str()),
+                    instance = rocket
+                        .state::<web::Instance>()
+                        .map_or("", |i| i.id.as_str()),
                     "Aula Territorial escuchando en http://{}:{}",
                     config.address,
                     config.port

@@ -247,7 +247,10 @@ pub async fn hold_lease(
 /// over at its next pass instead of waiting for the lease to end).
 pub async fn release_lease(db: &DatabaseConnection, job: &str, holder: &str) -> AppResult<()> {
     job_lease::Entity::update_many()
-        .col_expr(job_lease::Column::ExpiresAt, Expr::value(crate::time::now()))
+        .col_expr(
+            job_lease::Column::ExpiresAt,
+            Expr::value(crate::time::now()),
+        )
         .filter(job_lease::Column::Job.eq(job))
         .filter(job_lease::Column::Holder.eq(holder))
         .exec(db)

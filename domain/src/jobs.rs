@@ -17,7 +17,9 @@ pub const LEASE: &str = "periodic";
 /// How long a pass's lease lasts: two periods (the holder renews it every period), at least a
 /// minute.
 pub fn lease_time(poll_seconds: u64) -> chrono::Duration {
-    chrono::Duration::seconds(i64::try_from(poll_seconds.saturating_mul(2).max(60)).unwrap_or(i64::MAX / 2))
+    chrono::Duration::seconds(
+        i64::try_from(poll_seconds.saturating_mul(2).max(60)).unwrap_or(i64::MAX / 2),
+    )
 }
 
 /// Runs the periodic jobs every `jobs_poll_seconds` until `stop` completes (the web layer
@@ -38,8 +40,7 @@ pub async fn run_until(
     let mut holding = false;
     tokio::pin!(stop);
     loop {
-        match crate::instances::hold_lease(&db, LEASE, &instance, lease, crate::time::now()).await
-        {
+        match crate::instances::hold_lease(&db, LEASE, &instance, lease, crate::time::now()).await {
             Ok(held) => {
                 if held != holding {
                     if held {
@@ -70,10 +71,7 @@ pub async fn run_until(
 
 /// One pass of every periodic job; failures are logged and retried at the next pass.
 pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &Templates) {
-    let notifier = Notifier {
-        templates,
-        config,
-    };
+    let notifier = Notifier { templates, config };
     match crate::enrolment::reminders::queue_due(db, &notifier, crate::time::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(queued = n, "session reminders queued"),

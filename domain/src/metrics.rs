@@ -100,11 +100,26 @@ mod tests {
         h.observe(Duration::from_secs(60));
         let mut out = String::new();
         h.write(&mut out, "x_seconds", "route=\"/a\"");
-        assert!(out.contains("x_seconds_bucket{route=\"/a\",le=\"0.005\"} 1\n"), "{out}");
-        assert!(out.contains("x_seconds_bucket{route=\"/a\",le=\"0.05\"} 2\n"), "{out}");
-        assert!(out.contains("x_seconds_bucket{route=\"/a\",le=\"30\"} 2\n"), "{out}");
-        assert!(out.contains("x_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"), "{out}");
-        assert!(out.contains("x_seconds_sum{route=\"/a\"} 60.043\n"), "{out}");
+        assert!(
+            out.contains("x_seconds_bucket{route=\"/a\",le=\"0.005\"} 1\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_bucket{route=\"/a\",le=\"0.05\"} 2\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_bucket{route=\"/a\",le=\"30\"} 2\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_sum{route=\"/a\"} 60.043\n"),
+            "{out}"
+        );
         assert!(out.contains("x_seconds_count{route=\"/a\"} 3\n"), "{out}");
         let mut plain = String::new();
         Histogram::new().write(&mut plain, "y", "");

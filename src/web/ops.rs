@@ -266,8 +266,7 @@ pub async fn metrics(
         u8::from(held)
     );
     Ok((
-        ContentType::new("text", "plain")
-            .with_params([("version", "0.0.4"), ("charset", "utf-8")]),
+        ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]),
         out,
     ))
 }

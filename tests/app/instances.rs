@@ -159,11 +159,7 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("credentials-key");
     // The key of the Data Integrity specification's test vectors.
-    std::fs::write(
-        &file,
-        "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq\n",
-    )
-    .unwrap();
+    std::fs::write(&file, "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq\n").unwrap();
     let app = TestApp::with_config(&[("credentials_key_file", json!(file))]).await;
     let stored = credentials_key::Entity::find()
         .one(app.db())
@@ -172,7 +168,10 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
         .unwrap();
     assert_eq!(
         (stored.origin.as_str(), stored.public_key.as_str()),
-        ("imported", "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
+        (
+            "imported",
+            "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+        )
     );
     // Another instance with no file, or with another key in its file, signs with the same.
     std::fs::write(&file, "z3u2Tz6BPDhcF5ZkrGUtZT6GQ9Yd6nKRxD5cb6c4GKhQeFQv\n").ok();
@@ -215,7 +214,10 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(current.origin, "generated", "the file is never imported again");
+    assert_eq!(
+        current.origin, "generated",
+        "the file is never imported again"
+    );
     assert!(keys::parse_public_multikey(&current.public_key).is_some());
     drop((other, rotated));
     std::fs::remove_dir_all(dir).ok();
@@ -410,7 +412,13 @@ async fn the_periodic_jobs_run_on_the_instance_holding_their_lease() {
     let db = app.db();
     let ids: Vec<String> = [&app.client, &other]
         .iter()
-        .map(|c| c.rocket().state::<aula_territorial::web::Instance>().unwrap().id.clone())
+        .map(|c| {
+            c.rocket()
+                .state::<aula_territorial::web::Instance>()
+                .unwrap()
+                .id
+                .clone()
+        })
         .collect();
     assert_ne!(ids[0], ids[1]);
     let mut holder = None;
@@ -429,13 +437,10 @@ async fn the_periodic_jobs_run_on_the_instance_holding_their_lease() {
         lease_holder(db, domain::jobs::LEASE).await.unwrap(),
         Some(holder.clone())
     );
-    let held: Vec<bool> = [
-        metrics(&app.client).await,
-        metrics(&other).await,
-    ]
-    .iter()
-    .map(|text| text.contains("aula_job_lease_held{job=\"periodic\"} 1"))
-    .collect();
+    let held: Vec<bool> = [metrics(&app.client).await, metrics(&other).await]
+        .iter()
+        .map(|text| text.contains("aula_job_lease_held{job=\"periodic\"} 1"))
+        .collect();
     assert_eq!(
         held,
         ids.iter().map(|id| *id == holder).collect::<Vec<_>>(),
@@ -453,7 +458,11 @@ async fn the_periodic_jobs_run_on_the_instance_holding_their_lease() {
     assert!(hold_lease(db, "prueba", "b", minute, later).await.unwrap());
     assert!(!hold_lease(db, "prueba", "a", minute, later).await.unwrap());
     release_lease(db, "prueba", "b").await.unwrap();
-    assert!(hold_lease(db, "prueba", "a", minute, domain::time::now()).await.unwrap());
+    assert!(
+        hold_lease(db, "prueba", "a", minute, domain::time::now())
+            .await
+            .unwrap()
+    );
     // Asked together, one gets it.
     let (x, y) = tokio::join!(
         hold_lease(db, "juntos", "x", minute, now),
@@ -521,7 +530,10 @@ async fn every_email_goes_out_once_with_both_instances_sending() {
         "sent once each"
     );
     let text = metrics(&other).await;
-    assert!(text.contains("aula_outbox_emails{status=\"pending\"} 0"), "{text}");
+    assert!(
+        text.contains("aula_outbox_emails{status=\"pending\"} 0"),
+        "{text}"
+    );
     drop(other);
 }
 
@@ -562,8 +574,16 @@ async fn metrics_answer_only_to_the_allowed_networks_in_prometheus_format() {
         app.client.get(path).dispatch().await;
     }
     let staff = role_token(&app, Role::Coordinator).await;
-    let closed = crate::world::demo_cohort(app.db(), domain::entities::values::CohortStatus::Closed).await;
-    let (status, _) = api(&app, "GET", &format!("/api/v1/cohorts/{}", closed.id), Some(&staff), None).await;
+    let closed =
+        crate::world::demo_cohort(app.db(), domain::entities::values::CohortStatus::Closed).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", closed.id),
+        Some(&staff),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok);
 
     let text = metrics(&app.client).await;
@@ -593,7 +613,10 @@ async fn metrics_answer_only_to_the_allowed_networks_in_prometheus_format() {
 
     // Elsewhere: as if there were no such page; a header naming this machine changes nothing
     // when no proxy is trusted.
-    for (peer, forwarded) in [("10.0.0.9:4000", None), ("10.0.0.9:4000", Some("127.0.0.1"))] {
+    for (peer, forwarded) in [
+        ("10.0.0.9:4000", None),
+        ("10.0.0.9:4000", Some("127.0.0.1")),
+    ] {
         let mut request = app
             .client
             .get("/metrics")
