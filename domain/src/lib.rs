@@ -60,7 +60,8 @@ use sea_orm::DatabaseConnection;
 
 /// Connects, then — under the startup lock, so instances started together take turns and the
 /// later ones find everything done — migrates, loads reference data (and demo data when
-/// configured) and makes sure the credentials signing key is in the database.
+/// configured) and makes sure the credentials signing key and the cookie secret are in the
+/// database. Nothing is written after the lock is released.
 pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
     let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
     under_startup_lock(&db, &config.database_url, async || {
@@ -69,7 +70,8 @@ pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnectio
         if config.demo_data {
             demo::ensure_loaded(&db).await?;
         }
-        credentials::keys::ensure_stored(&db, &config.credentials_key_file).await
+        credentials::keys::ensure_stored(&db, &config.credentials_key_file).await?;
+        instances::ensure_cookie_secret(&db).await
     })
     .await?;
     Ok(db)
