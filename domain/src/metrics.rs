@@ -1,7 +1,6 @@
 //! Measurements of this process for `/metrics` (Prometheus text format, written by hand: a
 //! histogram is a dozen atomic counters).
 
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -59,15 +58,15 @@ impl Histogram {
         let mut cumulative = 0;
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(
+            line(
                 out,
-                "{name}_bucket{{{labels}{separator}le=\"{bound}\"}} {cumulative}"
+                format_args!("{name}_bucket{{{labels}{separator}le=\"{bound}\"}} {cumulative}"),
             );
         }
         let count = self.count();
-        let _ = writeln!(
+        line(
             out,
-            "{name}_bucket{{{labels}{separator}le=\"+Inf\"}} {count}"
+            format_args!("{name}_bucket{{{labels}{separator}le=\"+Inf\"}} {count}"),
         );
         let braces = if labels.is_empty() {
             String::new()
@@ -75,8 +74,16 @@ impl Histogram {
             format!("{{{labels}}}")
         };
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum{braces} {sum}");
-        let _ = writeln!(out, "{name}_count{braces} {count}");
+        line(out, format_args!("{name}_sum{braces} {sum}"));
+        line(out, format_args!("{name}_count{braces} {count}"));
+    }
+}
+
+/// Appends `text` and a line break to `out`.
+pub fn line(out: &mut String, text: std::fmt::Arguments<'_>) {
+    use std::fmt::Write;
+    if out.write_fmt(text).is_ok() {
+        out.push('\n');
     }
 }
 

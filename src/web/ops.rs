@@ -4,7 +4,7 @@
 
 use super::ClientAddress;
 use domain::config::AppConfig;
-use domain::metrics::{Histogram, label};
+use domain::metrics::{Histogram, label, line};
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
@@ -12,7 +12,6 @@ use rocket::{Request, Response, State, get};
 use sea_orm::{DatabaseConnection, DbBackend};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -80,10 +79,12 @@ impl RouteMetrics {
         for key in &keys {
             let (method, route) = key;
             for (status, count) in &routes[*key].statuses {
-                let _ = writeln!(
+                line(
                     out,
-                    "aula_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
-                    label(route)
+                    format_args!(
+                        "aula_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
+                        label(route)
+                    ),
                 );
             }
         }
@@ -236,13 +237,15 @@ pub async fn metrics(
         return Err(Status::NotFound);
     }
     let mut out = String::with_capacity(16 * 1024);
-    let _ = writeln!(
-        out,
-        "# HELP aula_instance_info Esta instancia de la aplicación.\n\
+    line(
+        &mut out,
+        format_args!(
+            "# HELP aula_instance_info Esta instancia de la aplicación.\n\
          # TYPE aula_instance_info gauge\n\
          aula_instance_info{{instance=\"{}\",version=\"{}\"}} 1",
-        label(&instance.id),
-        env!("CARGO_PKG_VERSION")
+            label(&instance.id),
+            env!("CARGO_PKG_VERSION")
+        ),
     );
     routes.write(&mut out);
     outbox_lines(db, &mut out).await;
@@ -257,13 +260,15 @@ pub async fn metrics(
         .ok()
         .flatten()
         .is_some_and(|holder| holder == instance.id);
-    let _ = writeln!(
-        out,
-        "# HELP aula_job_lease_held 1 si esta instancia ejecuta el trabajo periódico.\n\
+    line(
+        &mut out,
+        format_args!(
+            "# HELP aula_job_lease_held 1 si esta instancia ejecuta el trabajo periódico.\n\
          # TYPE aula_job_lease_held gauge\n\
          aula_job_lease_held{{job=\"{}\"}} {}",
-        domain::jobs::LEASE,
-        u8::from(held)
+            domain::jobs::LEASE,
+            u8::from(held)
+        ),
     );
     Ok((
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]),
@@ -290,7 +295,10 @@ async fn outbox_lines(db: &DatabaseConnection, out: &mut String) {
             .await
         {
             Ok(n) => {
-                let _ = writeln!(out, "aula_outbox_emails{{status=\"{name}\"}} {n}");
+                line(
+                    out,
+                    format_args!("aula_outbox_emails{{status=\"{name}\"}} {n}"),
+                );
             }
             Err(e) => tracing::warn!(error = %e, "metrics: outbox not counted"),
         }
@@ -319,15 +327,17 @@ fn pool_lines(db: &DatabaseConnection, out: &mut String) {
         _ => return,
     };
     let idle = u32::try_from(idle).unwrap_or(size).min(size);
-    let _ = writeln!(
+    line(
         out,
-        "# HELP aula_db_pool_connections Conexiones a la base de datos de esta instancia.\n\
+        format_args!(
+            "# HELP aula_db_pool_connections Conexiones a la base de datos de esta instancia.\n\
          # TYPE aula_db_pool_connections gauge\n\
          aula_db_pool_connections{{state=\"in_use\"}} {}\n\
          aula_db_pool_connections{{state=\"idle\"}} {idle}\n\
          # HELP aula_db_pool_max_connections Conexiones que la instancia abre como máximo.\n\
          # TYPE aula_db_pool_max_connections gauge\n\
          aula_db_pool_max_connections {max}",
-        size - idle
+            size - idle
+        ),
     );
 }
