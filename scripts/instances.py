@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import socketserver
@@ -384,13 +385,15 @@ def main():
     except BaseException:
         for instance in instances:
             print(f"---- {instance.name} (last lines) ----\n{instance.tail()}", file=sys.stderr)
+        print(f"logs kept in {work}", file=sys.stderr)
         raise
     finally:
         for instance in instances:
             instance.stop()
         proxy.shutdown()
         sink.shutdown()
-    say(f"green: two instances behave as one (logs in {work})")
+    shutil.rmtree(work, ignore_errors=True)
+    say("green: two instances behave as one")
 
 
 def run_checks(args, instances, proxy, sink):
