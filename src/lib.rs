@@ -48,14 +48,30 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     // header); Rocket's own `ip_header` would believe any client's `X-Real-IP`.
     let figment = figment.merge(("ip_header", false));
     let config = AppConfig::from_figment(&figment)?;
+    // Migrations, reference (and demo) data and the credentials key, one instance at a time.
     let db = domain::prepare_database(&config).await?;
+    // Private cookies (sessions, CSRF) must open on every instance: without a configured
+    // `secret_key`, the one kept in the database (instead of Rocket's per-process random one).
+    // (Rocket's defaults hold an all-zero key; a value that does not parse is Rocket's to
+    // report.)
+    let configured = figment
+        .extract_inner::<rocket::config::SecretKey>("secret_key")
+        .map_or(true, |key| !key.is_zero());
+    let figment = if configured {
+        figment
+    } else {
+        let secret = domain::instances::cookie_secret(&db).await?;
+        figment.merge(("secret_key", secret))
+    };
     let templates = domain::templates::Templates::load()?;
     let dashboards = domain::reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
-    let issuer = domain::credentials::keys::Issuer::load_or_create(
+    let issuer = domain::credentials::keys::Issuer::from_database(
+        &db,
         &config.public_url,
-        &config.credentials_key_file,
         &config.credentials_previous_keys,
-    )?;
+    )
+    .await?;
+    let instance = web::Instance::new(domain::instances::new_instance_id());
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
@@ -68,15 +84,21 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .manage(issuer)
         .manage(templates)
         .manage(config)
+        .manage(instance)
+        .manage(web::RouteMetrics::default())
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
+        .attach(web::Metrics)
         .attach(web::Compression)
         .attach(web::Background)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();
                 tracing::info!(
+                    instance = rocket
+                        .state::<web::Instance>()
+                        .map_or("", |i| i.id.as_str()),
                     "Aula Territorial escuchando en http://{}:{}",
                     config.address,
                     config.port

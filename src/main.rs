@@ -138,19 +138,32 @@ impl Flags {
     }
 }
 
-fn init_logging() {
+/// Log lines as `log_format` asks (`text`, or `json`: one object per line for a log
+/// collector), filtered by `RUST_LOG` either way.
+fn init_logging(format: domain::config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match format {
+        domain::config::LogFormat::Text => builder.init(),
+        domain::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+    }
 }
 
 #[rocket::main]
 async fn main() -> ExitCode {
     domain::blocking::tune_allocator();
-    init_logging();
+    // Read before anything logs; an unreadable value is reported by the command itself.
+    let log_format = aula_territorial::config::figment()
+        .extract_inner::<domain::config::LogFormat>("log_format")
+        .unwrap_or_default();
+    init_logging(log_format);
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match parse(&args) {
         Ok(command) => command,
@@ -203,16 +216,24 @@ async fn run(command: Command) -> Result<(), AppError> {
         }
         Command::Migrate => {
             let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
+            domain::under_startup_lock(&db, &config.database_url, async || db::migrate(&db).await)
+                .await?;
             println!("Migraciones aplicadas.");
         }
         Command::Seed { demo } => {
             let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            reference_data::ensure_loaded(&db).await?;
+            let loaded = domain::under_startup_lock(&db, &config.database_url, async || {
+                db::migrate(&db).await?;
+                reference_data::ensure_loaded(&db).await?;
+                if demo {
+                    demo::ensure_loaded(&db).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await?;
             println!("Datos de referencia cargados.");
-            if demo {
-                let loaded = demo::ensure_loaded(&db).await?;
+            if let Some(loaded) = loaded {
                 println!(
                     "{}",
                     if loaded {
@@ -251,6 +272,8 @@ async fn run(command: Command) -> Result<(), AppError> {
             let started = std::time::Instant::now();
             let txn = db::begin(&db).await?;
             let (cohorts, people) = domain::figures::rebuild(&txn).await?;
+            // Running instances recompute what they cached from the figures.
+            domain::instances::bump(&txn, domain::instances::Cached::Figures).await?;
             db::commit(txn).await?;
             println!(
                 "Cifras recalculadas en {:.1} s: {cohorts} filas de cohorte × municipio, {people} filas de persona × capacidad × año.",

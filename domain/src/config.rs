@@ -36,15 +36,40 @@ pub struct AppConfig {
     /// `lock_timeout`) before it is answered 503 with `Retry-After`.
     #[serde(default = "default_database_busy_seconds")]
     pub database_busy_seconds: u64,
-    /// The Ed25519 key that signs verifiable credentials (a secret Multikey, `z3u2…`):
-    /// generated here on first start, readable by its owner only. Back it up with the
-    /// database.
+    /// A file holding an Ed25519 key (a secret Multikey, `z3u2…`) to import into a database
+    /// that holds no signing key yet; the key that signs lives in `credentials_keys` (see
+    /// `credentials::keys::ensure_stored`).
     #[serde(default = "default_credentials_key_file")]
     pub credentials_key_file: PathBuf,
     /// Public keys (`z6Mk…`) of earlier signing keys, still published in the DID document so
     /// credentials signed with them keep verifying after a rotation.
     #[serde(default)]
     pub credentials_previous_keys: Vec<String>,
+    /// Networks from which `/metrics` answers (the client address as `trusted_proxies` tells
+    /// it); anywhere else it is a 404.
+    #[serde(default = "default_metrics_allowed")]
+    pub metrics_allowed: Vec<crate::network::Network>,
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for a log
+    /// collector). `RUST_LOG` filters either.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn default_metrics_allowed() -> Vec<crate::network::Network> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    vec![
+        crate::network::Network::host(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        crate::network::Network::host(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    ]
 }
 
 fn default_credentials_key_file() -> PathBuf {

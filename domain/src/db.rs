@@ -55,8 +55,15 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), AppError> {
     Migrator::up(db, None).await.map_err(AppError::from)
 }
 
+/// How many migrations this build knows that the database has not applied (read only: the
+/// migrations table is never created here). An error when the database does not answer, or
+/// holds migrations this build does not know (a newer version migrated it).
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, AppError> {
+    Ok(Migrator::get_pending_migrations_read_only(db).await?.len())
+}
+
 /// The file path of a SQLite URL, if it is one and not in memory.
-fn sqlite_file(url: &str) -> Option<&str> {
+pub(crate) fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -83,15 +90,17 @@ pub async fn begin(
 }
 
 /// Commits a writing transaction after bringing the figures model up to date with what it
-/// wrote (`figures::flush`, issue 20). Every writing transaction ends here (clippy refuses a
-/// bare `commit`).
+/// wrote (`figures::flush`, issue 20) and, when that changed figures, moving their version on
+/// in the same transaction (`instances::bump`: every instance's caches see it). Every writing
+/// transaction ends here (clippy refuses a bare `commit`).
 #[allow(clippy::disallowed_methods)]
 pub async fn commit(txn: sea_orm::DatabaseTransaction) -> crate::error::AppResult<()> {
-    let changed = crate::figures::flush(&txn).await?;
-    txn.commit().await?;
-    if changed {
-        crate::figures::VERSION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    if crate::figures::flush(&txn).await? {
+        crate::instances::bump(&txn, crate::instances::Cached::Figures).await?;
+        crate::metrics::FIGURES_FLUSH.observe(started.elapsed());
     }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -1,8 +1,10 @@
-//! Periodic work every app instance runs: the session reminders, the follow-up surveys and
-//! the surveys' reminders, the release of quota seats and the reminders of unfilled quotas
-//! (issue 35), and the figures of any write
-//! made outside a transaction (see `figures`). Each job is idempotent (keyed outbox rows;
-//! recomputing figures twice gives the same figures), so several instances do no harm.
+//! Periodic work: the session reminders, the follow-up surveys and the surveys' reminders, the
+//! release of quota seats and the reminders of unfilled quotas (issue 35), and the figures of
+//! any write made outside a transaction (see `figures`). Every app instance
+//! runs the loop, but only the holder of the lease [`LEASE`] in `job_leases` does the work
+//! (`instances::hold_lease`), renewing it at every pass; when it stops (or dies) another
+//! instance takes over once the lease ends. Each job is idempotent besides (keyed outbox rows;
+//! recomputing figures twice gives the same figures), so even two holders would do no harm.
 
 use crate::config::AppConfig;
 use crate::mail::Notifier;
@@ -10,57 +12,95 @@ use crate::templates::Templates;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 
+/// The name of the periodic jobs' lease in `job_leases`.
+pub const LEASE: &str = "periodic";
+
+/// How long a pass's lease lasts: two periods (the holder renews it every period), at least a
+/// minute.
+pub fn lease_time(poll_seconds: u64) -> chrono::Duration {
+    chrono::Duration::seconds(
+        i64::try_from(poll_seconds.saturating_mul(2).max(60)).unwrap_or(i64::MAX / 2),
+    )
+}
+
 /// Runs the periodic jobs every `jobs_poll_seconds` until `stop` completes (the web layer
-/// passes Rocket's shutdown). With `jobs_poll_seconds = 0` it returns at once.
+/// passes Rocket's shutdown), on the instance `instance` while it holds the lease [`LEASE`],
+/// which it gives up when stopped. With `jobs_poll_seconds = 0` it returns at once.
 pub async fn run_until(
     db: DatabaseConnection,
     config: AppConfig,
     templates: Templates,
+    instance: String,
     stop: impl std::future::Future<Output = ()> + Send,
 ) {
     if config.jobs_poll_seconds == 0 {
         return;
     }
     let period = Duration::from_secs(config.jobs_poll_seconds);
+    let lease = lease_time(config.jobs_poll_seconds);
+    let mut holding = false;
     tokio::pin!(stop);
     loop {
-        let notifier = Notifier {
-            templates: &templates,
-            config: &config,
-        };
-        match crate::enrolment::reminders::queue_due(&db, &notifier, crate::time::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(queued = n, "session reminders queued"),
-            Err(error) => tracing::error!(%error, "session reminders failed; will retry"),
-        }
-        match crate::surveys::run_due(&db, &notifier, crate::time::now()).await {
-            Ok((0, 0)) => {}
-            Ok((opened, reminded)) => {
-                tracing::info!(
-                    opened,
-                    reminded,
-                    "follow-up surveys opened, reminders queued"
-                )
+        match crate::instances::hold_lease(&db, LEASE, &instance, lease, crate::time::now()).await {
+            Ok(held) => {
+                if held != holding {
+                    if held {
+                        tracing::info!(instance, "esta instancia ejecuta los trabajos periódicos");
+                    } else {
+                        tracing::info!(instance, "otra instancia ejecuta los trabajos periódicos");
+                    }
+                }
+                holding = held;
             }
-            Err(error) => tracing::error!(%error, "surveys' periodic work failed; will retry"),
+            Err(error) => {
+                tracing::error!(%error, "periodic jobs: lease not taken; will retry");
+                holding = false;
+            }
         }
-        match crate::nominations::release_due_quotas(&db, &notifier).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(promoted = n, "quota seats released to the waiting list"),
-            Err(error) => tracing::error!(%error, "quota release failed; will retry"),
-        }
-        match crate::nominations::remind_unfilled_quotas(&db, &notifier).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(queued = n, "unfilled-quota reminders queued"),
-            Err(error) => tracing::error!(%error, "unfilled-quota reminders failed; will retry"),
-        }
-        if let Err(error) = flush_figures(&db).await {
-            tracing::error!(%error, "figures not brought up to date; will retry");
+        if holding {
+            run_once(&db, &config, &templates).await;
         }
         tokio::select! {
             _ = &mut stop => break,
             _ = tokio::time::sleep(period) => {}
         }
+    }
+    if holding && let Err(error) = crate::instances::release_lease(&db, LEASE, &instance).await {
+        tracing::warn!(%error, "periodic jobs: lease not released (it ends by itself)");
+    }
+}
+
+/// One pass of every periodic job; failures are logged and retried at the next pass.
+pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &Templates) {
+    let notifier = Notifier { templates, config };
+    match crate::enrolment::reminders::queue_due(db, &notifier, crate::time::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(queued = n, "session reminders queued"),
+        Err(error) => tracing::error!(%error, "session reminders failed; will retry"),
+    }
+    match crate::surveys::run_due(db, &notifier, crate::time::now()).await {
+        Ok((0, 0)) => {}
+        Ok((opened, reminded)) => {
+            tracing::info!(
+                opened,
+                reminded,
+                "follow-up surveys opened, reminders queued"
+            )
+        }
+        Err(error) => tracing::error!(%error, "surveys' periodic work failed; will retry"),
+    }
+    match crate::nominations::release_due_quotas(db, &notifier).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(promoted = n, "quota seats released to the waiting list"),
+        Err(error) => tracing::error!(%error, "quota release failed; will retry"),
+    }
+    match crate::nominations::remind_unfilled_quotas(db, &notifier).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(queued = n, "unfilled-quota reminders queued"),
+        Err(error) => tracing::error!(%error, "unfilled-quota reminders failed; will retry"),
+    }
+    if let Err(error) = flush_figures(db).await {
+        tracing::error!(%error, "figures not brought up to date; will retry");
     }
 }
 

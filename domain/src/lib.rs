@@ -30,8 +30,10 @@ pub mod figures;
 pub mod format;
 pub mod home;
 pub mod indicators;
+pub mod instances;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod network;
 pub mod nominations;
 pub mod offer;
@@ -58,13 +60,37 @@ use config::AppConfig;
 use error::AppResult;
 use sea_orm::DatabaseConnection;
 
-/// Connects, migrates, loads reference data (and demo data when configured).
+/// Connects, then — under the startup lock, so instances started together take turns and the
+/// later ones find everything done — migrates, loads reference data (and demo data when
+/// configured) and makes sure the credentials signing key and the cookie secret are in the
+/// database. Nothing is written after the lock is released.
 pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnection> {
     let db = db::connect_with(&config.database_url, config.database_busy_seconds).await?;
-    db::migrate(&db).await?;
-    reference_data::ensure_loaded(&db).await?;
-    if config.demo_data {
-        demo::ensure_loaded(&db).await?;
-    }
+    under_startup_lock(&db, &config.database_url, async || {
+        db::migrate(&db).await?;
+        reference_data::ensure_loaded(&db).await?;
+        if config.demo_data {
+            demo::ensure_loaded(&db).await?;
+        }
+        credentials::keys::ensure_stored(&db, &config.credentials_key_file).await?;
+        instances::ensure_cookie_secret(&db).await
+    })
+    .await?;
     Ok(db)
+}
+
+/// Runs `work` holding the startup lock of the database at `url` (see
+/// [`instances::StartupLock`]): what `serve`, `migrate` and `seed` do to the schema and the
+/// reference data, one instance or command at a time.
+pub async fn under_startup_lock<T>(
+    db: &DatabaseConnection,
+    url: &str,
+    work: impl AsyncFnOnce() -> AppResult<T>,
+) -> AppResult<T> {
+    let lock = instances::StartupLock::acquire(db, url).await?;
+    let done = work().await;
+    let released = lock.release().await;
+    let value = done?;
+    released?;
+    Ok(value)
 }

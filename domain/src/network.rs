@@ -48,6 +48,15 @@ impl std::str::FromStr for Network {
 }
 
 impl Network {
+    /// The network of exactly one address.
+    pub fn host(address: IpAddr) -> Network {
+        let address = canonical(address);
+        Network {
+            address,
+            prefix: if address.is_ipv4() { 32 } else { 128 },
+        }
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.address, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {

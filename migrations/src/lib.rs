@@ -17,6 +17,7 @@ mod m20261129_000009_email_changes;
 mod m20261130_000010_providers;
 mod m20261201_000011_assistance;
 mod m20261203_000013_assistance_years;
+mod m20261204_000014_instances;
 mod m20261205_000015_seat_quotas;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_providers::Migration),
             Box::new(m20261201_000011_assistance::Migration),
             Box::new(m20261203_000013_assistance_years::Migration),
+            Box::new(m20261204_000014_instances::Migration),
             Box::new(m20261205_000015_seat_quotas::Migration),
         ]
     }

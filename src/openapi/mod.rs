@@ -47,7 +47,7 @@ use utoipa::{Modify, ToResponse};
         (name = "demand", description = "Municipal demand for training, and the territorial directions."),
         (name = "surveys", description = "Satisfaction and follow-up surveys, and their report."),
         (name = "open-data", description = "**Extension.** The open data sets (Ley 1712 de 2014): the offer and the coverage per municipality × capacity × year, as CSV and JSON, public, at the site root (`/open-data/…`); their dictionary is the page `/datos-abiertos`. No personal data; counts from 1 to 4 are suppressed."),
-        (name = "operations", description = "This description and the health check."),
+        (name = "operations", description = "This description, the health check and the readiness check."),
     ),
     paths(
         crate::accounts::api::create_token,
@@ -172,6 +172,7 @@ use utoipa::{Modify, ToResponse};
         crate::open_data::api::coverage_json,
         description,
         crate::web::health,
+        crate::web::ops::ready,
     ),
     components(schemas(crate::web::problem::Problem, domain::parse::QueryBool)),
     modifiers(&Conventions),

@@ -6,7 +6,8 @@ use std::time::Instant;
 /// One tracing line per request: method, path, status, milliseconds.
 pub struct RequestLog;
 
-struct Started(Instant);
+/// When the request arrived (kept in the request's local cache).
+pub(super) struct Started(pub(super) Instant);
 
 #[rocket::async_trait]
 impl Fairing for RequestLog {
@@ -163,7 +164,9 @@ impl Fairing for SecurityHeaders {
 
 /// Starts the domain's background loops on liftoff (which Rocket 0.5 also runs for local test
 /// clients) and stops them on shutdown: the outbox worker (`mail::deliver_until`) and the
-/// periodic jobs (`jobs::run_until`).
+/// periodic jobs (`jobs::run_until`, where this instance holds their lease). When a shutdown
+/// begins it marks the instance as draining (`/ready` answers 503 while requests in flight
+/// finish within Rocket's `shutdown.grace`).
 pub struct Background;
 
 #[rocket::async_trait]
@@ -171,7 +174,7 @@ impl Fairing for Background {
     fn info(&self) -> Info {
         Info {
             name: "background work (outbox, periodic jobs)",
-            kind: Kind::Liftoff,
+            kind: Kind::Liftoff | Kind::Shutdown,
         }
     }
 
@@ -188,6 +191,9 @@ impl Fairing for Background {
             config.clone(),
             rocket.shutdown(),
         ));
+        let instance = rocket
+            .state::<super::ops::Instance>()
+            .map_or_else(domain::instances::new_instance_id, |i| i.id.clone());
         // The jobs outlive this borrow of Rocket: they keep their own (cheap) registry.
         match domain::templates::Templates::load() {
             Ok(templates) => {
@@ -195,10 +201,21 @@ impl Fairing for Background {
                     db.clone(),
                     config.clone(),
                     templates,
+                    instance,
                     rocket.shutdown(),
                 ));
             }
             Err(error) => tracing::error!(%error, "jobs: templates"),
+        }
+    }
+
+    async fn on_shutdown(&self, rocket: &rocket::Rocket<rocket::Orbit>) {
+        if let Some(instance) = rocket.state::<super::ops::Instance>() {
+            instance.drain();
+            tracing::info!(
+                instance = %instance.id,
+                "deteniendo: se terminan las solicitudes en curso"
+            );
         }
     }
 }

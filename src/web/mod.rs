@@ -5,11 +5,13 @@ pub mod client;
 pub mod csrf;
 mod fairings;
 pub mod import;
+pub mod ops;
 mod page;
 pub mod problem;
 
 pub use client::ClientAddress;
 pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
+pub use ops::{Instance, Metrics, RouteMetrics};
 pub use page::{KEPT_PAGES, KeptPages, Page};
 
 use crate::error::WebError;
@@ -24,7 +26,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![health, stylesheet]
+    routes![health, ops::ready, ops::metrics, stylesheet]
 }
 
 pub fn catchers() -> Vec<Catcher> {

@@ -161,7 +161,7 @@ impl TestApp {
 
 /// The app on `database_url` with `overrides` merged last. By default: no demo data, and no
 /// background mailer (tests that send mail turn it on or call `mail::deliver_due`).
-async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
+pub async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
     let mut figment = aula_territorial::config::figment()
         .merge(("database_url", database_url))
         .merge(("demo_data", false))

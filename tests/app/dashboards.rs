@@ -120,7 +120,10 @@ async fn kept_pages_show_a_change_at_once_and_never_cross_scopes() {
     sign_in_page(&app, email, password).await;
     let (status, before) = page(&app, "/reportes/capacidades").await;
     assert_eq!(status, rocket::http::Status::Ok);
-    assert!(before.contains("Óscar Iván Betancourt"), "the reviewer's own layout");
+    assert!(
+        before.contains("Óscar Iván Betancourt"),
+        "the reviewer's own layout"
+    );
     let trained = paujil_trained(&before);
     let (_, again) = page(&app, "/reportes/capacidades").await;
     assert_eq!(paujil_trained(&again), trained);

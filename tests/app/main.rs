@@ -28,6 +28,7 @@ mod formats;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;
+mod instances;
 mod mail;
 mod nominations;
 mod offer;

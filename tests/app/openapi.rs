@@ -273,7 +273,7 @@ async fn the_description_is_served_public_and_whole() {
                 "{name} has no success answer"
             );
             assert!(responses.contains_key("503"), "{name}: 503");
-            if path != "/health" {
+            if path != "/health" && path != "/ready" {
                 assert_eq!(
                     responses["503"]["$ref"], "#/components/responses/ServiceUnavailable",
                     "{name}"
@@ -319,6 +319,7 @@ async fn the_description_is_served_public_and_whole() {
             "openDataCoverageJson",
             "openDataOfferCsv",
             "openDataOfferJson",
+            "ready",
             "register",
             "verifyCertificate",
             "verifyCredential",

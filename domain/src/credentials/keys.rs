@@ -1,18 +1,22 @@
-//! The issuer's identity: `did:web` of `public_url`'s host, its Ed25519 signing key (kept in a
-//! file, generated on first start) and the DID document that publishes the public keys.
+//! The issuer's identity: `did:web` of `public_url`'s host, its Ed25519 signing key (kept in
+//! the database's `credentials_keys`, so every app instance signs with it; generated on first
+//! start, or imported once from `credentials_key_file`) and the DID document that publishes
+//! the public keys.
 //!
 //! Keys are written as multibase (base58btc, `z…`) multicodec values, the form DID documents
 //! and the Data Integrity specifications use: `ed25519-pub` (`0xed 0x01`) for public keys
 //! (`z6Mk…`), `ed25519-priv` (`0x80 0x26`) for the 32-byte secret seed (`z3u2…`).
 //!
-//! Rotation: the old key's public half stays in `credentials_previous_keys`, so credentials
-//! downloaded before keep verifying; a compromised key is simply left out (see DECISIONS.md).
+//! Rotation: the current row is marked retired and every instance restarted: a new key is
+//! drawn and the retired one stays published, so credentials downloaded before keep
+//! verifying; a compromised key's row is deleted instead (see DECISIONS.md).
 
+use crate::entities::credentials_key;
 use crate::error::{AppError, AppResult};
 use rand::Rng;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, Set};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
 
 const ED25519_PUB: [u8; 2] = [0xed, 0x01];
@@ -97,40 +101,59 @@ pub struct Issuer {
 }
 
 impl Issuer {
-    /// The issuer of a deployment: its key read from `key_file`, or generated there (mode
-    /// 0600) when the file does not exist yet. Two instances starting together on one disk
-    /// agree: the file is created exclusively, and the one that loses reads the winner's.
-    pub fn load_or_create(
+    /// The issuer of a deployment, the same on every app instance: the current key of
+    /// `credentials_keys` signs (see [`ensure_stored`]); the retired ones and `previous` (public
+    /// keys of the settings) stay published.
+    pub async fn from_database(
+        db: &DatabaseConnection,
         public_url: &str,
-        key_file: &Path,
         previous: &[String],
     ) -> AppResult<Issuer> {
-        let key = match std::fs::read_to_string(key_file) {
-            Ok(text) => parse_secret_multikey(&text).ok_or_else(|| {
-                AppError::Internal(format!(
-                    "credentials_key_file {}: no contiene una clave Ed25519 válida",
-                    key_file.display()
-                ))
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key(key_file)?,
-            Err(e) => {
-                return Err(AppError::Internal(format!(
-                    "credentials_key_file {}: no se pudo leer: {e}",
-                    key_file.display()
-                )));
-            }
-        };
-        let previous = previous
+        let rows = credentials_key::Entity::find()
+            .order_by_desc(credentials_key::Column::Id)
+            .all(db)
+            .await?;
+        let current = rows
             .iter()
-            .map(|text| {
-                parse_public_multikey(text).ok_or_else(|| {
-                    AppError::Internal(format!(
-                        "credentials_previous_keys: «{text}» no es una clave pública Ed25519 (z6Mk…)"
-                    ))
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        Ok(Issuer::new(public_url, key, previous))
+            .find(|row| row.retired_at.is_none())
+            .ok_or_else(|| {
+                AppError::Internal(
+                    "credentials_keys: no hay una clave de firma vigente (se crea al iniciar)"
+                        .into(),
+                )
+            })?;
+        let key = parse_secret_multikey(&current.secret_key).ok_or_else(|| {
+            AppError::Internal(format!(
+                "credentials_keys {}: no contiene una clave Ed25519 válida",
+                current.id
+            ))
+        })?;
+        let mut published: Vec<PublicKey> = Vec::new();
+        for row in rows.iter().filter(|row| row.retired_at.is_some()) {
+            let key = parse_public_multikey(&row.public_key).ok_or_else(|| {
+                AppError::Internal(format!(
+                    "credentials_keys {}: «{}» no es una clave pública Ed25519 (z6Mk…)",
+                    row.id, row.public_key
+                ))
+            })?;
+            published.push(key);
+        }
+        for text in previous {
+            let key = parse_public_multikey(text).ok_or_else(|| {
+                AppError::Internal(format!(
+                    "credentials_previous_keys: «{text}» no es una clave pública Ed25519 (z6Mk…)"
+                ))
+            })?;
+            published.push(key);
+        }
+        let mut issuer = Issuer::new(public_url, key, Vec::new());
+        let current_public = issuer.public;
+        for key in published {
+            if key != current_public && !issuer.previous.contains(&key) {
+                issuer.previous.push(key);
+            }
+        }
+        Ok(issuer)
     }
 
     /// An issuer with a given key (tests, and the specification's vectors).
@@ -199,47 +222,82 @@ impl Issuer {
     }
 }
 
-/// Draws a new key and writes it to `path` (created exclusively, readable by its owner
-/// only); when another process wrote it first, reads that one.
-fn create_key(path: &Path) -> AppResult<Ed25519KeyPair> {
-    let seed: [u8; 32] = rand::rng().random();
-    let text = secret_multikey(&seed);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            AppError::Internal(format!("credentials_key_file {}: {e}", path.display()))
-        })?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(format!("{text}\n").as_bytes())
-                .and_then(|()| file.sync_all())
-                .map_err(|e| {
-                    AppError::Internal(format!("credentials_key_file {}: {e}", path.display()))
-                })?;
-            tracing::info!(
-                "Clave de firma de credenciales creada en {} (guárdela con las copias de seguridad)",
-                path.display()
+/// Makes sure `credentials_keys` holds a current signing key; run under the startup lock
+/// (`instances::StartupLock`), so instances started together end with one key. An empty table
+/// takes the key of `key_file` when that file exists (a deployment from before keys lived in
+/// the database keeps its identity); otherwise a new key is drawn. Once the database holds
+/// keys the file is never read as a key source again (a different key there is only reported).
+pub async fn ensure_stored(db: &DatabaseConnection, key_file: &Path) -> AppResult<()> {
+    let rows = credentials_key::Entity::find().all(db).await?;
+    let from_file = read_key_file(key_file)?;
+    if let Some(current) = rows.iter().find(|row| row.retired_at.is_none()) {
+        if let Some((_, file_key)) = &from_file
+            && public_multikey(&public_of(file_key)) != current.public_key
+        {
+            tracing::warn!(
+                "credentials_key_file {} guarda otra clave que la vigente en la base de datos; \
+                 se firma con la de la base de datos (el archivo solo se importa a una base sin claves)",
+                key_file.display()
             );
-            Ed25519KeyPair::from_seed_unchecked(&seed)
-                .map_err(|_| AppError::Internal("clave Ed25519 rechazada".into()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let written = std::fs::read_to_string(path).map_err(|e| {
-                AppError::Internal(format!("credentials_key_file {}: {e}", path.display()))
-            })?;
-            parse_secret_multikey(&written).ok_or_else(|| {
-                AppError::Internal(format!(
-                    "credentials_key_file {}: no contiene una clave Ed25519 válida",
-                    path.display()
-                ))
-            })
+        return Ok(());
+    }
+    let (secret, key, origin) = match from_file.filter(|_| rows.is_empty()) {
+        Some((secret, key)) => (secret, key, "imported"),
+        None => {
+            let seed: [u8; 32] = rand::rng().random();
+            let key = Ed25519KeyPair::from_seed_unchecked(&seed)
+                .map_err(|_| AppError::Internal("clave Ed25519 rechazada".into()))?;
+            (secret_multikey(&seed), key, "generated")
         }
+    };
+    credentials_key::Entity::insert(credentials_key::ActiveModel {
+        secret_key: Set(secret),
+        public_key: Set(public_multikey(&public_of(&key))),
+        origin: Set(origin.to_string()),
+        created_at: Set(crate::time::now()),
+        retired_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    if origin == "imported" {
+        tracing::info!(
+            "Clave de firma de credenciales importada de {} a la base de datos",
+            key_file.display()
+        );
+    } else {
+        tracing::info!(
+            "Clave de firma de credenciales creada en la base de datos (tabla credentials_keys)"
+        );
+    }
+    Ok(())
+}
+
+fn public_of(key: &Ed25519KeyPair) -> PublicKey {
+    let mut public = [0u8; 32];
+    public.copy_from_slice(key.public_key().as_ref());
+    public
+}
+
+/// The key in `path` (its secret Multikey text and the pair), `None` when there is no such
+/// file; a file that does not hold a key is an error (never a silent new key).
+pub fn read_key_file(path: &Path) -> AppResult<Option<(String, Ed25519KeyPair)>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let secret = text.trim().to_string();
+            parse_secret_multikey(&secret)
+                .map(|key| Some((secret, key)))
+                .ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "credentials_key_file {}: no contiene una clave Ed25519 válida",
+                        path.display()
+                    ))
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(AppError::Internal(format!(
-            "credentials_key_file {}: no se pudo crear: {e}",
+            "credentials_key_file {}: no se pudo leer: {e}",
             path.display()
         ))),
     }
@@ -285,20 +343,17 @@ mod tests {
     }
 
     #[test]
-    fn the_key_file_is_created_once_private_and_read_back() {
+    fn a_key_file_is_read_when_present_and_refused_when_it_holds_no_key() {
         let dir = std::env::temp_dir().join(format!("aula-keys-{}", rand::rng().random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("issuer.key");
-        let first = Issuer::load_or_create("https://aula.example", &path, &[]).unwrap();
-        let again = Issuer::load_or_create("https://aula.example", &path, &[]).unwrap();
-        assert_eq!(first.public_key(), again.public_key());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert!(read_key_file(&path).unwrap().is_none());
+        std::fs::write(&path, format!("{SPEC_SECRET}\n")).unwrap();
+        let (secret, pair) = read_key_file(&path).unwrap().unwrap();
+        assert_eq!(secret, SPEC_SECRET);
+        assert_eq!(public_multikey(&public_of(&pair)), SPEC_PUBLIC);
         std::fs::write(&path, "no es una clave").unwrap();
-        assert!(Issuer::load_or_create("https://aula.example", &path, &[]).is_err());
+        assert!(read_key_file(&path).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -52,15 +52,6 @@ const REBUILD_ABOVE: usize = 400;
 /// Rows per statement (parameters stay far below every backend's limit).
 const CHUNK: usize = 1_000;
 
-/// Bumped after a transaction that changed figures commits (in this process): what is cached
-/// from the figures (the priorities' rankings) is then recomputed.
-pub static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// The figures' current version: what is kept from the figures is stale once it moves.
-pub fn version() -> u64 {
-    VERSION.load(std::sync::atomic::Ordering::SeqCst)
-}
-
 /// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
 /// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
 /// Says whether anything was recomputed.

@@ -297,7 +297,7 @@ impl Import for ObservationImport<'_> {
             }
         }
         super::insert_observations(db, created).await?;
-        super::changed();
+        super::changed(db).await?;
         audit::record_many(
             db,
             audited

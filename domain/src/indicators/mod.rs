@@ -73,12 +73,11 @@ pub fn display(unit: &str, value: f64) -> String {
     }
 }
 
-/// Bumped whenever observations or an indicator's links change in this process: derived
-/// figures cached from them (the priorities' percentiles) are then recomputed.
-pub static VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-pub(crate) fn changed() {
-    VERSION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+/// Moves the indicators' version on (in the transaction `db` of the change, on every
+/// instance's next read): derived figures cached from observations or an indicator's links
+/// (the priorities' percentiles) are then recomputed.
+pub(crate) async fn changed<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    crate::instances::bump(db, crate::instances::Cached::Indicators).await
 }
 
 /// Every indicator with its capacities, by name.
@@ -306,7 +305,7 @@ pub async fn create(
     .await?;
     let id = inserted.last_insert_id;
     set_links(&txn, id, input.capacity_ids.as_deref().unwrap_or_default()).await?;
-    changed();
+    changed(&txn).await?;
     let created = get(&txn, id).await?;
     audit::record(
         &txn,
@@ -366,7 +365,7 @@ pub async fn update(
             .await?;
         set_links(&txn, id, ids).await?;
     }
-    changed();
+    changed(&txn).await?;
     let after = get(&txn, id).await?;
     audit::record(
         &txn,
@@ -419,7 +418,7 @@ pub async fn insert_observations<C: ConnectionTrait>(
     db: &C,
     rows: impl IntoIterator<Item = NewObservation>,
 ) -> AppResult<()> {
-    changed();
+    changed(db).await?;
     crate::bulk::insert_many(
         db,
         rows.into_iter()

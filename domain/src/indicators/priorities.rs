@@ -100,13 +100,12 @@ pub struct Priorities {
 /// (percentile, indicator name, year) of each municipality's weakest indicator.
 type Weakest = HashMap<String, (f64, String, i32)>;
 
-/// How long a computed ranking is reused (it also goes when this process changes
-/// observations, links or training figures; another server's writes reach this one within
-/// this time).
+/// How long a computed ranking is reused at most (it goes at once when observations, links
+/// or training figures change, through any app instance: see `instances::Versions`).
 const CACHE_SECONDS: u64 = 300;
 
-/// What a cached value was computed from: (indicators' version, figures' version, when).
-type Stamp = (u64, u64, std::time::Instant);
+/// What a cached value was computed from: the versions of `cache_versions`, and when.
+type Stamp = (crate::instances::Versions, std::time::Instant);
 
 /// The national rankings (and the percentiles behind them) computed by one app; it keeps one
 /// in its state, as the dashboards' cache. Keyed by capacity (and, for rankings, by the year
@@ -120,35 +119,37 @@ pub struct Cache {
 /// Values computed from `K`, each with the stamp it was computed at.
 type Kept<K, V> = std::sync::Mutex<HashMap<K, (Stamp, std::sync::Arc<V>)>>;
 
-fn stamp() -> Stamp {
-    (
-        super::VERSION.load(std::sync::atomic::Ordering::SeqCst),
-        crate::figures::VERSION.load(std::sync::atomic::Ordering::SeqCst),
+/// The versions now (one primary-key read), and the moment.
+async fn stamp<C: ConnectionTrait>(db: &C) -> AppResult<Stamp> {
+    Ok((
+        crate::instances::Versions::read(db).await?,
         std::time::Instant::now(),
-    )
+    ))
 }
 
 /// Whether a value computed at `then` still holds at `now` (`figures` = whether it depends on
 /// the training figures too).
 fn fresh(then: &Stamp, now: &Stamp, figures: bool) -> bool {
-    then.0 == now.0
-        && (!figures || then.1 == now.1)
-        && now.2.duration_since(then.2) < std::time::Duration::from_secs(CACHE_SECONDS)
+    then.0.indicators == now.0.indicators
+        && (!figures || then.0.figures == now.0.figures)
+        && now.1.duration_since(then.1) < std::time::Duration::from_secs(CACHE_SECONDS)
 }
 
 /// The cached value of `key` in `map` if it still holds, else `compute`'s (then kept). The
 /// stamp is taken before computing, so a change made meanwhile is never hidden.
-async fn cached<K, V, F>(
+async fn cached<C, K, V, F>(
+    db: &C,
     map: &Kept<K, V>,
     key: K,
     figures: bool,
     compute: F,
 ) -> AppResult<std::sync::Arc<V>>
 where
+    C: ConnectionTrait,
     K: std::hash::Hash + Eq,
     F: std::future::Future<Output = AppResult<V>>,
 {
-    let now = stamp();
+    let now = stamp(db).await?;
     if let Ok(kept) = map.lock()
         && let Some((_, hit)) = kept
             .get(&key)
@@ -265,6 +266,7 @@ pub async fn rank<C: ConnectionTrait>(
         });
     }
     let ranked = cached(
+        db,
         &cache.ranked,
         (capacity.as_ref().map(|c| c.id), recent_to),
         true,
@@ -365,7 +367,7 @@ async fn national<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let weakest = cached(&cache.weakest, capacity, false, weakest(db, capacity)).await?;
+    let weakest = cached(db, &cache.weakest, capacity, false, weakest(db, capacity)).await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
     if let Some(c) = capacity {
         condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c));
