@@ -173,11 +173,18 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
             "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
         )
     );
-    // Another instance with no file, or with another key in its file, signs with the same.
-    std::fs::write(&file, "z3u2Tz6BPDhcF5ZkrGUtZT6GQ9Yd6nKRxD5cb6c4GKhQeFQv\n").ok();
+    // Another instance with no file, or with something else in its file, signs with the same.
+    std::fs::write(&file, "no es una clave").unwrap();
     let other = app
+        .another_instance(&[("credentials_key_file", json!(file))])
+        .await;
+    let without_file = app
         .another_instance(&[("credentials_key_file", no_key_file())])
         .await;
+    assert_eq!(
+        did_document(&without_file).await,
+        did_document(&other).await
+    );
     let published = did_document(&other).await;
     assert_eq!(
         published["verificationMethod"][0]["publicKeyMultibase"],
@@ -219,7 +226,7 @@ async fn a_key_file_is_imported_once_and_the_database_key_wins_afterwards() {
         "the file is never imported again"
     );
     assert!(keys::parse_public_multikey(&current.public_key).is_some());
-    drop((other, rotated));
+    drop((other, without_file, rotated));
     std::fs::remove_dir_all(dir).ok();
 }
 

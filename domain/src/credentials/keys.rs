@@ -229,20 +229,28 @@ impl Issuer {
 /// keys the file is never read as a key source again (a different key there is only reported).
 pub async fn ensure_stored(db: &DatabaseConnection, key_file: &Path) -> AppResult<()> {
     let rows = credentials_key::Entity::find().all(db).await?;
-    let from_file = read_key_file(key_file)?;
     if let Some(current) = rows.iter().find(|row| row.retired_at.is_none()) {
-        if let Some((_, file_key)) = &from_file
-            && public_multikey(&public_of(file_key)) != current.public_key
-        {
+        let other = match read_key_file(key_file) {
+            Ok(Some((_, file_key))) => public_multikey(&public_of(&file_key)) != current.public_key,
+            Ok(None) => false,
+            Err(_) => true,
+        };
+        if other {
             tracing::warn!(
-                "credentials_key_file {} guarda otra clave que la vigente en la base de datos; \
-                 se firma con la de la base de datos (el archivo solo se importa a una base sin claves)",
+                "credentials_key_file {} no guarda la clave vigente de la base de datos; se firma \
+                 con la de la base de datos (el archivo solo se importa a una base sin claves)",
                 key_file.display()
             );
         }
         return Ok(());
     }
-    let (secret, key, origin) = match from_file.filter(|_| rows.is_empty()) {
+    // Only an empty table imports the file (a retired key is never brought back).
+    let from_file = if rows.is_empty() {
+        read_key_file(key_file)?
+    } else {
+        None
+    };
+    let (secret, key, origin) = match from_file {
         Some((secret, key)) => (secret, key, "imported"),
         None => {
             let seed: [u8; 32] = rand::rng().random();
