@@ -13,17 +13,19 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Entry<V> {
+struct Entry<V, S> {
     value: Arc<V>,
-    version: u64,
+    version: S,
     at: Instant,
 }
 
-pub struct Kept<K, V> {
+/// Values `V` kept per key `K`, each for the version `S` of what it was computed from (the
+/// figures' version, or several versions at once).
+pub struct Kept<K, V, S = u64> {
     ttl: Duration,
     /// Most keys a cache holds; the oldest goes first beyond it.
     capacity: usize,
-    entries: Mutex<HashMap<K, Entry<V>>>,
+    entries: Mutex<HashMap<K, Entry<V, S>>>,
     /// One computation per key at a time.
     flights: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -34,7 +36,7 @@ enum Found<V> {
     Missing,
 }
 
-impl<K: Clone + Eq + Hash, V> Kept<K, V> {
+impl<K: Clone + Eq + Hash, V, S: Clone + PartialEq> Kept<K, V, S> {
     pub fn new(ttl_seconds: u64, capacity: usize) -> Self {
         Kept {
             ttl: Duration::from_secs(ttl_seconds),
@@ -44,7 +46,7 @@ impl<K: Clone + Eq + Hash, V> Kept<K, V> {
         }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V>>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V, S>>> {
         // Plain inserts and removals: a panic elsewhere leaves the map consistent.
         self.entries
             .lock()
@@ -60,17 +62,17 @@ impl<K: Clone + Eq + Hash, V> Kept<K, V> {
             .clone()
     }
 
-    fn find(&self, key: &K, version: u64) -> Found<V> {
+    fn find(&self, key: &K, version: &S) -> Found<V> {
         match self.entries().get(key) {
             None => Found::Missing,
-            Some(e) if e.version == version && e.at.elapsed() < self.ttl => {
+            Some(e) if e.version == *version && e.at.elapsed() < self.ttl => {
                 Found::Fresh(e.value.clone())
             }
             Some(e) => Found::Stale(e.value.clone()),
         }
     }
 
-    fn store(&self, key: K, version: u64, value: Arc<V>) {
+    fn store(&self, key: K, version: S, value: Arc<V>) {
         let mut entries = self.entries();
         if entries.len() >= self.capacity
             && !entries.contains_key(&key)
@@ -93,7 +95,7 @@ impl<K: Clone + Eq + Hash, V> Kept<K, V> {
 
     /// The value of `key` for the figures' `version`: kept, or computed by `compute` (see the
     /// module's comment for who waits and who gets a stale value).
-    pub async fn get<F, Fut>(&self, key: K, version: u64, compute: F) -> AppResult<Arc<V>>
+    pub async fn get<F, Fut>(&self, key: K, version: S, compute: F) -> AppResult<Arc<V>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<V>>,
@@ -102,14 +104,14 @@ impl<K: Clone + Eq + Hash, V> Kept<K, V> {
             return Ok(Arc::new(compute().await?));
         }
         let flight = self.flight(&key);
-        match self.find(&key, version) {
+        match self.find(&key, &version) {
             Found::Fresh(value) => return Ok(value),
             Found::Stale(value) => {
                 // Someone is already recomputing it: serve what is kept.
                 let Ok(_computing) = flight.try_lock() else {
                     return Ok(value);
                 };
-                if let Found::Fresh(value) = self.find(&key, version) {
+                if let Found::Fresh(value) = self.find(&key, &version) {
                     return Ok(value);
                 }
                 return match compute().await {
@@ -127,7 +129,7 @@ impl<K: Clone + Eq + Hash, V> Kept<K, V> {
             Found::Missing => {}
         }
         let _computing = flight.lock().await;
-        if let Found::Fresh(value) | Found::Stale(value) = self.find(&key, version) {
+        if let Found::Fresh(value) | Found::Stale(value) = self.find(&key, &version) {
             return Ok(value);
         }
         let value = Arc::new(compute().await?);

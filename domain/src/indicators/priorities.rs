@@ -104,64 +104,24 @@ type Weakest = HashMap<String, (f64, String, i32)>;
 /// or training figures change, through any app instance: see `instances::Versions`).
 const CACHE_SECONDS: u64 = 300;
 
-/// What a cached value was computed from: the versions of `cache_versions`, and when.
-type Stamp = (crate::instances::Versions, std::time::Instant);
-
 /// The national rankings (and the percentiles behind them) computed by one app; it keeps one
-/// in its state, as the dashboards' cache. Keyed by capacity (and, for rankings, by the year
-/// «recent» ends).
-#[derive(Default)]
+/// in its state. Keyed by capacity (and, for rankings, by the year «recent» ends), each for the
+/// versions it was computed from (`domain::cache`: one computation per key, a stale ranking
+/// served while one request recomputes it).
 pub struct Cache {
-    weakest: Kept<Option<i32>, Weakest>,
-    ranked: Kept<(Option<i32>, i32), Vec<PriorityRow>>,
+    /// For the indicators' version.
+    weakest: crate::cache::Kept<Option<i32>, Weakest, i64>,
+    /// For the indicators' and the figures' versions.
+    ranked: crate::cache::Kept<(Option<i32>, i32), Vec<PriorityRow>, crate::instances::Versions>,
 }
 
-/// Values computed from `K`, each with the stamp it was computed at.
-type Kept<K, V> = std::sync::Mutex<HashMap<K, (Stamp, std::sync::Arc<V>)>>;
-
-/// The versions now (one primary-key read), and the moment.
-async fn stamp<C: ConnectionTrait>(db: &C) -> AppResult<Stamp> {
-    Ok((
-        crate::instances::Versions::read(db).await?,
-        std::time::Instant::now(),
-    ))
-}
-
-/// Whether a value computed at `then` still holds at `now` (`figures` = whether it depends on
-/// the training figures too).
-fn fresh(then: &Stamp, now: &Stamp, figures: bool) -> bool {
-    then.0.indicators == now.0.indicators
-        && (!figures || then.0.figures == now.0.figures)
-        && now.1.duration_since(then.1) < std::time::Duration::from_secs(CACHE_SECONDS)
-}
-
-/// The cached value of `key` in `map` if it still holds, else `compute`'s (then kept). The
-/// stamp is taken before computing, so a change made meanwhile is never hidden.
-async fn cached<C, K, V, F>(
-    db: &C,
-    map: &Kept<K, V>,
-    key: K,
-    figures: bool,
-    compute: F,
-) -> AppResult<std::sync::Arc<V>>
-where
-    C: ConnectionTrait,
-    K: std::hash::Hash + Eq,
-    F: std::future::Future<Output = AppResult<V>>,
-{
-    let now = stamp(db).await?;
-    if let Ok(kept) = map.lock()
-        && let Some((_, hit)) = kept
-            .get(&key)
-            .filter(|(then, _)| fresh(then, &now, figures))
-    {
-        return Ok(hit.clone());
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            weakest: crate::cache::Kept::new(CACHE_SECONDS, 64),
+            ranked: crate::cache::Kept::new(CACHE_SECONDS, 256),
+        }
     }
-    let computed = std::sync::Arc::new(compute.await?);
-    if let Ok(mut kept) = map.lock() {
-        kept.insert(key, (now, computed.clone()));
-    }
-    Ok(computed)
 }
 
 /// The weakest national percentile of each municipality among `capacity`'s indicators (all
@@ -265,14 +225,16 @@ pub async fn rank<C: ConnectionTrait>(
             items: Vec::new(),
         });
     }
-    let ranked = cached(
-        db,
-        &cache.ranked,
-        (capacity.as_ref().map(|c| c.id), recent_to),
-        true,
-        national(db, cache, capacity.as_ref().map(|c| c.id), recent_to),
-    )
-    .await?;
+    // The versions are read before computing, so a change made meanwhile is never hidden.
+    let versions = crate::instances::Versions::read(db).await?;
+    let ranked = cache
+        .ranked
+        .get(
+            (capacity.as_ref().map(|c| c.id), recent_to),
+            versions,
+            || national(db, cache, capacity.as_ref().map(|c| c.id), recent_to),
+        )
+        .await?;
     let demand = crate::demand::open_by_municipality(db, capacity.as_ref().map(|c| c.id)).await?;
     let assisted = assisted_since(db, capacity.as_ref().map(|c| c.id), recent_from).await?;
     let period = format!("{recent_from}–{recent_to}");
@@ -367,7 +329,11 @@ async fn national<C: ConnectionTrait>(
         .into_iter()
         .map(|r| (r.id, r.name))
         .collect();
-    let weakest = cached(db, &cache.weakest, capacity, false, weakest(db, capacity)).await?;
+    let indicators = crate::instances::Versions::read(db).await?.indicators;
+    let weakest = cache
+        .weakest
+        .get(capacity, indicators, || weakest(db, capacity))
+        .await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
     if let Some(c) = capacity {
         condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c));
