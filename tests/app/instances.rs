@@ -705,7 +705,6 @@ fn placeholder(db: &sea_orm::DatabaseConnection) -> &'static str {
 
 /// The `n`-th bind placeholder (1 or 2) of the test database's engine.
 fn placeholder_n(db: &sea_orm::DatabaseConnection, n: usize) -> &'static str {
-    use sea_orm::ConnectionTrait;
     match (db.get_database_backend(), n) {
         (sea_orm::DbBackend::Postgres, 1) => "$1",
         (sea_orm::DbBackend::Postgres, _) => "$2",
