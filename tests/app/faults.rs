@@ -106,7 +106,9 @@ async fn issue(app: &TestApp, staff: &str, cohort: i32) -> (Status, Value) {
 fn attached_code(raw: &str) -> Option<String> {
     mime_parts(raw).iter().find_map(|part| {
         let disposition = header(&part.headers, "Content-Disposition")?;
-        let name = disposition.split("filename=").nth(1)?.trim_matches('"');
+        // `filename="…"`, or `filename*0="…"` as lettre writes it (RFC 2231).
+        let (_, value) = disposition.split_once("filename")?;
+        let name = value.split_once('=')?.1.trim().trim_matches('"');
         Some(name.strip_prefix("certificado-")?.strip_suffix(".pdf")?.to_string())
     })
 }
