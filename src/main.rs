@@ -305,7 +305,10 @@ async fn run(command: Command) -> Result<(), AppError> {
                     println!("Clave de firma restaurada en {}.", path.display())
                 }
                 KeyRestored::Unchanged(path) => {
-                    println!("La clave de firma en {} ya era la de la copia.", path.display())
+                    println!(
+                        "La clave de firma en {} ya era la de la copia.",
+                        path.display()
+                    )
                 }
                 KeyRestored::Replaced(path, aside) => println!(
                     "Clave de firma restaurada en {}; la que había quedó en {}.",

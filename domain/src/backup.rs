@@ -102,8 +102,12 @@ pub async fn backup(config: &AppConfig, to: &Path) -> AppResult<Backup> {
         }
     }
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("no se pudo crear la carpeta {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            fail(format!(
+                "no se pudo crear la carpeta {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let partial = with_suffix(to, ".partial");
     remove_if_present(&partial)?;
@@ -112,8 +116,8 @@ pub async fn backup(config: &AppConfig, to: &Path) -> AppResult<Backup> {
             if !Path::new(path).exists() {
                 return Err(fail(format!("no existe la base de datos {path}")));
             }
-            let db = crate::db::connect_with(&config.database_url, config.database_busy_seconds)
-                .await?;
+            let db =
+                crate::db::connect_with(&config.database_url, config.database_busy_seconds).await?;
             let target = partial.to_str().ok_or_else(|| {
                 fail(format!(
                     "{}: la ruta de la copia debe ser texto UTF-8",
@@ -236,8 +240,12 @@ async fn restore_sqlite(from: &Path, target: &Path) -> AppResult<()> {
     if target.exists() {
         refuse_if_open(target).await?;
     } else if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("no se pudo crear la carpeta {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            fail(format!(
+                "no se pudo crear la carpeta {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let incoming = with_suffix(target, ".restoring");
     std::fs::copy(from, &incoming)
@@ -364,8 +372,12 @@ fn restore_key(from: &Path, to: &Path) -> AppResult<KeyRestored> {
         Err(e) => return Err(fail(format!("{}: no se pudo leer: {e}", to.display()))),
     };
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("no se pudo crear la carpeta {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            fail(format!(
+                "no se pudo crear la carpeta {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     write_private(to, &key)?;
     Ok(match aside {

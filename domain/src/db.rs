@@ -49,9 +49,9 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         });
     // At start a refused connection is a configuration or server problem to report as is,
     // not the "busy, try again" a request gets when the database drops away later.
-    Database::connect(options).await.map_err(|e| {
-        AppError::Internal(format!("no se pudo conectar a la base de datos: {e}"))
-    })
+    Database::connect(options)
+        .await
+        .map_err(|e| AppError::Internal(format!("no se pudo conectar a la base de datos: {e}")))
 }
 
 /// Brings the schema up to date.

@@ -174,7 +174,14 @@ pub fn is_busy(error: &DbErr) -> bool {
                         }
                     } else if matches!(
                         code.as_ref(),
-                        "55P03" | "40001" | "40P01" | "57014" | "53300" | "57P01" | "57P02" | "57P03"
+                        "55P03"
+                            | "40001"
+                            | "40P01"
+                            | "57014"
+                            | "53300"
+                            | "57P01"
+                            | "57P02"
+                            | "57P03"
                     ) || code.starts_with("08")
                     {
                         return true;

@@ -77,7 +77,10 @@ async fn a_restored_backup_serves_the_same_pages_and_verifies_earlier_credential
     let before = bodies(&app, &paths).await;
     assert!(before.iter().all(|(status, _)| *status == Status::Ok));
     let counts_before = counts(app.db()).await;
-    assert!(counts_before[4] >= 2, "certificates issued: {counts_before:?}");
+    assert!(
+        counts_before[4] >= 2,
+        "certificates issued: {counts_before:?}"
+    );
 
     // Taken while the app serves (its connections stay open).
     let file = dir.join("copias/aula-2026-11-25.copia");
@@ -136,7 +139,10 @@ async fn a_restored_backup_serves_the_same_pages_and_verifies_earlier_credential
     let restore = cli(&fresh.url, &key_target, &["restore", "--from", file_arg]);
     assert!(restore.status.success(), "{}", text(&restore.stderr));
     let said = text(&restore.stdout);
-    assert!(said.contains("restaurada y migraciones aplicadas"), "{said}");
+    assert!(
+        said.contains("restaurada y migraciones aplicadas"),
+        "{said}"
+    );
     assert!(said.contains("Clave de firma restaurada en"), "{said}");
     assert_eq!(
         std::fs::read(&key_target).unwrap(),

@@ -109,7 +109,11 @@ fn attached_code(raw: &str) -> Option<String> {
         // `filename="…"`, or `filename*0="…"` as lettre writes it (RFC 2231).
         let (_, value) = disposition.split_once("filename")?;
         let name = value.split_once('=')?.1.trim().trim_matches('"');
-        Some(name.strip_prefix("certificado-")?.strip_suffix(".pdf")?.to_string())
+        Some(
+            name.strip_prefix("certificado-")?
+                .strip_suffix(".pdf")?
+                .to_string(),
+        )
     })
 }
 
@@ -132,7 +136,10 @@ async fn the_mail_server_down_for_an_hour_delays_every_email_and_then_delivers_e
         outbox_rows(app.db())
             .await
             .iter()
-            .filter(|r| r.dedupe_key.as_deref().is_some_and(|k| k.starts_with("certificado:")))
+            .filter(|r| r
+                .dedupe_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("certificado:")))
             .count(),
         codes.len(),
         "one email per certificate"
@@ -159,8 +166,11 @@ async fn the_mail_server_down_for_an_hour_delays_every_email_and_then_delivers_e
         10,
         "one attempt per pass, not one per email against a dead server"
     );
-    assert!(waiting.iter().all(|r| r.next_attempt_at <= started + Duration::hours(1)
-        + Duration::minutes(1)));
+    assert!(
+        waiting
+            .iter()
+            .all(|r| r.next_attempt_at <= started + Duration::hours(1) + Duration::minutes(1))
+    );
     assert!(
         waiting
             .iter()
@@ -176,7 +186,10 @@ async fn the_mail_server_down_for_an_hour_delays_every_email_and_then_delivers_e
     assert_eq!(deliver(&app).await, 0, "nothing left to send");
     let received = server.received();
     assert_eq!(received.len(), queued.len(), "every email once");
-    let mut delivered: Vec<String> = received.iter().filter_map(|m| attached_code(&m.raw)).collect();
+    let mut delivered: Vec<String> = received
+        .iter()
+        .filter_map(|m| attached_code(&m.raw))
+        .collect();
     delivered.sort();
     let mut expected = codes.clone();
     expected.sort();
@@ -299,7 +312,10 @@ async fn issuing_cut_off_midway_issues_and_emails_each_certificate_once_when_run
 }
 
 async fn retry_after(response: &LocalResponse<'_>) -> Option<String> {
-    response.headers().get_one("Retry-After").map(str::to_string)
+    response
+        .headers()
+        .get_one("Retry-After")
+        .map(str::to_string)
 }
 
 /// A page and an API read, and an API write (a new token), at once: their statuses and
@@ -344,9 +360,7 @@ async fn the_database_out_of_reach_answers_503_with_retry_after_and_the_app_reco
     let token = role_token(&app, Role::Coordinator).await;
     let healthy = burst(&app, &token).await;
     assert!(
-        healthy
-            .iter()
-            .all(|(_, status, _)| status.code < 300),
+        healthy.iter().all(|(_, status, _)| status.code < 300),
         "{healthy:?}"
     );
 
@@ -355,7 +369,9 @@ async fn the_database_out_of_reach_answers_503_with_retry_after_and_the_app_reco
         // restart or a failover looks like from the app, for this database only).
         let url = app.database_url().to_string();
         let (server, name) = url.rsplit_once('/').unwrap();
-        let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .unwrap();
         admin
             .execute_unprepared(&format!(
                 "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
@@ -401,9 +417,7 @@ async fn the_database_out_of_reach_answers_503_with_retry_after_and_the_app_reco
     }
     let recovered = burst(&app, &token).await;
     assert!(
-        recovered
-            .iter()
-            .all(|(_, status, _)| status.code < 300),
+        recovered.iter().all(|(_, status, _)| status.code < 300),
         "{recovered:?}"
     );
 }
