@@ -1,10 +1,12 @@
-//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures]`
+//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures|
+//! backup --to FILE|restore --from FILE]`
 
 use domain::accounts::{self, NewUser};
 use domain::config::AppConfig;
 use domain::entities::values::Role;
 use domain::error::AppError;
 use domain::{db, demo, reference_data};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "Uso:
@@ -19,6 +21,12 @@ const USAGE: &str = "Uso:
            liaison (enlace municipal: exige --municipality)
   aula-territorial openapi            escribe la descripción OpenAPI de /api/v1 (JSON)
   aula-territorial rebuild-figures    recalcula las cifras de los informes desde los datos
+  aula-territorial backup --to ARCHIVO
+                                      copia la base de datos en funcionamiento (SQLite: VACUUM INTO;
+                                      PostgreSQL: pg_dump) y la clave de firma (ARCHIVO.key)
+  aula-territorial restore --from ARCHIVO
+                                      restaura esa copia y su clave, y aplica las migraciones
+                                      (detenga antes todas las instancias)
 
 La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_DATABASE_URL).";
 
@@ -30,6 +38,8 @@ enum Command {
     RebuildFigures,
     CreateUser(UserFlags),
     OpenApi,
+    Backup { to: PathBuf },
+    Restore { from: PathBuf },
     Help,
 }
 
@@ -82,6 +92,12 @@ fn parse(args: &[String]) -> Result<Command, String> {
         }
         "openapi" => Command::OpenApi,
         "rebuild-figures" => Command::RebuildFigures,
+        "backup" => Command::Backup {
+            to: flags.value("--to")?.into(),
+        },
+        "restore" => Command::Restore {
+            from: flags.value("--from")?.into(),
+        },
         "help" | "--help" | "-h" => Command::Help,
         other => return Err(format!("orden desconocida: {other}")),
     };
@@ -278,6 +294,26 @@ async fn run(command: Command) -> Result<(), AppError> {
             println!(
                 "Cifras recalculadas en {:.1} s: {cohorts} filas de cohorte × municipio, {people} filas de persona × capacidad × año.",
                 started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Backup { to } => {
+            let started = std::time::Instant::now();
+            let backup = domain::backup::backup(&config, &to).await?;
+            println!(
+                "Copia escrita en {} ({} bytes, {:.1} s).",
+                backup.file.display(),
+                backup.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "La copia lleva las claves de firma de credenciales (están en la base de datos): guárdela protegida, firma en nombre de la ESAP."
+            );
+        }
+        Command::Restore { from } => {
+            domain::backup::restore(&config, &from).await?;
+            println!(
+                "Copia {} restaurada y migraciones aplicadas.",
+                from.display()
             );
         }
         Command::CreateUser(flags) => {

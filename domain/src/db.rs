@@ -47,7 +47,11 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         .map_sqlx_postgres_opts(move |o| {
             o.options([("lock_timeout", format!("{}s", busy.as_secs()))])
         });
-    Database::connect(options).await.map_err(AppError::from)
+    // At start a refused connection is a configuration or server problem to report as is,
+    // not the "busy, try again" a request gets when the database drops away later.
+    Database::connect(options)
+        .await
+        .map_err(|e| AppError::Internal(format!("no se pudo conectar a la base de datos: {e}")))
 }
 
 /// Brings the schema up to date.

@@ -147,17 +147,24 @@ impl From<DbErr> for AppError {
 
 /// Whether a database error means "busy, try again": SQLite's `SQLITE_BUSY`/`SQLITE_LOCKED`
 /// (after the busy timeout), PostgreSQL's lock timeouts, serialization failures, deadlocks,
-/// statement timeouts and connection exhaustion, or no free connection in the pool.
+/// statement timeouts and connection exhaustion, no free connection in the pool — or the
+/// database unreachable for a while (issue 34): no new connection can be opened (the server
+/// restarting or refusing connections), or a connection was cut mid-request (terminated by an
+/// administrator or a restart, class 08 and `57P0x`). The pool replaces broken connections, so
+/// the same request succeeds once the database is back, without restarting the app.
 pub fn is_busy(error: &DbErr) -> bool {
-    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    use sea_orm::{RuntimeErr, sqlx};
     let runtime = match error {
-        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => return true,
-        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(e) | DbErr::Query(e) => e,
         _ => return false,
     };
     if let RuntimeErr::SqlxError(e) = runtime {
         match e.as_ref() {
-            sqlx::Error::PoolTimedOut => return true,
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::WorkerCrashed => return true,
             sqlx::Error::Database(db_error) => {
                 if let Some(code) = db_error.code() {
                     if let Ok(number) = code.parse::<i64>() {
@@ -167,8 +174,16 @@ pub fn is_busy(error: &DbErr) -> bool {
                         }
                     } else if matches!(
                         code.as_ref(),
-                        "55P03" | "40001" | "40P01" | "57014" | "53300"
-                    ) {
+                        "55P03"
+                            | "40001"
+                            | "40P01"
+                            | "57014"
+                            | "53300"
+                            | "57P01"
+                            | "57P02"
+                            | "57P03"
+                    ) || code.starts_with("08")
+                    {
                         return true;
                     }
                 }

@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod assistance;
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod blocking;
 pub mod bulk;
 pub mod cache;

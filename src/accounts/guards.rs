@@ -9,6 +9,7 @@ use crate::error::AppResult;
 use domain::accounts::actor::Actor;
 use domain::accounts::{sessions, sign_in};
 use domain::entities::values::Role;
+use domain::error::AppError;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
@@ -70,12 +71,23 @@ enum Identity {
     Anonymous,
     BadCredentials,
     User(CurrentUser),
-    Failed,
+    /// The lookup failed: 503 when the database is busy or out of reach (the client may try
+    /// again), 500 otherwise.
+    Failed(Status),
+}
+
+impl Identity {
+    fn failed(error: AppError) -> Identity {
+        Identity::Failed(match error {
+            AppError::Busy => Status::ServiceUnavailable,
+            _ => Status::InternalServerError,
+        })
+    }
 }
 
 async fn identify(request: &Request<'_>) -> Identity {
     let Some(db) = request.rocket().state::<DatabaseConnection>() else {
-        return Identity::Failed;
+        return Identity::Failed(Status::InternalServerError);
     };
     if crate::web::problem::is_api(request) {
         let Some(token) = bearer(request) else {
@@ -88,10 +100,10 @@ async fn identify(request: &Request<'_>) -> Identity {
         return match sign_in::user_for_token(db, &token).await {
             Ok(Some((model, token_id))) => match Actor::load(db, model, Some(token_id)).await {
                 Ok(actor) => Identity::User(CurrentUser(actor)),
-                Err(_) => Identity::Failed,
+                Err(e) => Identity::failed(e),
             },
             Ok(None) => Identity::BadCredentials,
-            Err(_) => Identity::Failed,
+            Err(e) => Identity::failed(e),
         };
     }
     let Some(cookie) = request.cookies().get_private(SESSION_COOKIE) else {
@@ -100,7 +112,7 @@ async fn identify(request: &Request<'_>) -> Identity {
     match sessions::user_for_session(db, cookie.value()).await {
         Ok(Some(model)) => match Actor::load(db, model, None).await {
             Ok(actor) => Identity::User(CurrentUser(actor)),
-            Err(_) => Identity::Failed,
+            Err(e) => Identity::failed(e),
         },
         Ok(None) => {
             // Ended, expired, or its account deactivated: the cookie is worth nothing.
@@ -109,7 +121,7 @@ async fn identify(request: &Request<'_>) -> Identity {
                 .remove_private(Cookie::build(SESSION_COOKIE).path("/"));
             Identity::Anonymous
         }
-        Err(_) => Identity::Failed,
+        Err(e) => Identity::failed(e),
     }
 }
 
@@ -141,7 +153,7 @@ impl<'r> FromRequest<'r> for CurrentUser {
             Identity::Anonymous | Identity::BadCredentials => {
                 Outcome::Error((Status::Unauthorized, ()))
             }
-            Identity::Failed => Outcome::Error((Status::InternalServerError, ())),
+            Identity::Failed(status) => Outcome::Error((*status, ())),
         }
     }
 }
@@ -158,7 +170,7 @@ impl<'r> FromRequest<'r> for MaybeUser {
             Identity::User(user) => Outcome::Success(MaybeUser(Some(user.clone()))),
             Identity::Anonymous => Outcome::Success(MaybeUser(None)),
             Identity::BadCredentials => Outcome::Error((Status::Unauthorized, ())),
-            Identity::Failed => Outcome::Error((Status::InternalServerError, ())),
+            Identity::Failed(status) => Outcome::Error((*status, ())),
         }
     }
 }

@@ -145,10 +145,24 @@ impl TestApp {
         }
     }
 
+    /// The app on an existing `database` (e.g. one a restore filled), with `overrides`.
+    pub async fn on(database: TestDatabase, overrides: &[(&str, serde_json::Value)]) -> Self {
+        let client = launch(&database.url, overrides).await;
+        TestApp {
+            client,
+            _database: database,
+        }
+    }
+
     /// Another instance of the app on this test's database, with its own settings: a second
     /// server behind the same load balancer, or the app after a restart. Drop it before `self`.
     pub async fn another_instance(&self, overrides: &[(&str, serde_json::Value)]) -> Client {
         launch(&self._database.url, overrides).await
+    }
+
+    /// The URL of this app's database (for the command line, or a second process).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
     }
 
     pub fn db(&self) -> &DatabaseConnection {
