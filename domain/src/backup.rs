@@ -337,4 +337,23 @@ mod tests {
             ("postgresql://127.0.0.1/aula".to_string(), None)
         );
     }
+
+    #[test]
+    fn a_missing_client_tool_is_told_in_spanish() {
+        let error = run_tool(Command::new("pg_dump-no-instalado"), "pg_dump", None).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("no se encontró pg_dump"), "{message}");
+        assert!(message.contains("postgresql-client"), "{message}");
+    }
+
+    #[test]
+    fn a_failing_tool_reports_its_own_words() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo 'conexión rechazada' >&2; exit 3"]);
+        let message = run_tool(command, "pg_restore", Some("secreta"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.starts_with("pg_restore falló"), "{message}");
+        assert!(message.contains("conexión rechazada"), "{message}");
+    }
 }
