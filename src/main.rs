@@ -15,6 +15,9 @@ const USAGE: &str = "Uso:
   aula-territorial seed [--demo]      carga los datos de referencia (y los de demostración)
   aula-territorial seed --synthetic national [--scale 0.01] [--seed 2026]
                                       genera datos sintéticos de tamaño nacional (reproducibles)
+  aula-territorial seed --synthetic accounts --departments N --per-department M --out ARCHIVO
+                                      da cuenta y token de API a personas sintéticas (pruebas de
+                                      carga); escribe token, persona, municipio y departamento
   aula-territorial create-user --role ROL --email CORREO --password CLAVE
                    [--full-name NOMBRE] [--department CODIGO_DANE] [--municipality CODIGO_DANE]
       ROL: admin, coordinator, instructor, participant, reviewer (exige --department),
@@ -23,9 +26,9 @@ const USAGE: &str = "Uso:
   aula-territorial rebuild-figures    recalcula las cifras de los informes desde los datos
   aula-territorial backup --to ARCHIVO
                                       copia la base de datos en funcionamiento (SQLite: VACUUM INTO;
-                                      PostgreSQL: pg_dump) y la clave de firma (ARCHIVO.key)
+                                      PostgreSQL: pg_dump), con las claves de firma que guarda
   aula-territorial restore --from ARCHIVO
-                                      restaura esa copia y su clave, y aplica las migraciones
+                                      restaura esa copia y aplica las migraciones
                                       (detenga antes todas las instancias)
 
 La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_DATABASE_URL).";
@@ -33,13 +36,27 @@ La configuración se lee de Rocket.toml y de variables ROCKET_* (p. ej. ROCKET_D
 enum Command {
     Serve,
     Migrate,
-    Seed { demo: bool },
-    Synthetic { scale: f64, seed: u64 },
+    Seed {
+        demo: bool,
+    },
+    Synthetic {
+        scale: f64,
+        seed: u64,
+    },
+    SyntheticAccounts {
+        departments: usize,
+        per_department: usize,
+        out: PathBuf,
+    },
     RebuildFigures,
     CreateUser(UserFlags),
     OpenApi,
-    Backup { to: PathBuf },
-    Restore { from: PathBuf },
+    Backup {
+        to: PathBuf,
+    },
+    Restore {
+        from: PathBuf,
+    },
     Help,
 }
 
@@ -72,6 +89,18 @@ fn parse(args: &[String]) -> Result<Command, String> {
                     None => 2026,
                 },
             },
+            Some("accounts") => {
+                let count = |name: &str| -> Result<usize, String> {
+                    let v = flags.value(name)?;
+                    v.parse()
+                        .map_err(|_| format!("número no válido en {name}: {v}"))
+                };
+                Command::SyntheticAccounts {
+                    departments: count("--departments")?,
+                    per_department: count("--per-department")?,
+                    out: flags.value("--out")?.into(),
+                }
+            }
             Some(other) => return Err(format!("conjunto sintético desconocido: {other}")),
             None => Command::Seed {
                 demo: flags.switch("--demo"),
@@ -171,6 +200,11 @@ fn init_logging(format: domain::config::LogFormat) {
             .init(),
     }
 }
+
+/// mimalloc rather than glibc's allocator: less memory kept by idle threads after a burst (four
+/// workbooks at once), and faster small allocations (issue 36, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[rocket::main]
 async fn main() -> ExitCode {
@@ -280,6 +314,33 @@ async fn run(command: Command) -> Result<(), AppError> {
                 s.responses,
                 s.assistances,
                 s.visits
+            );
+        }
+        Command::SyntheticAccounts {
+            departments,
+            per_department,
+            out,
+        } => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let accounts =
+                domain::synthetic::accounts::create(&db, departments, per_department).await?;
+            let lines: String = accounts
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}\t{}\t{}\t{}\n",
+                        a.token, a.participant_id, a.municipality_code, a.department_code
+                    )
+                })
+                .collect();
+            std::fs::write(&out, lines).map_err(|e| {
+                AppError::Internal(format!("no se pudo escribir {}: {e}", out.display()))
+            })?;
+            println!(
+                "{} cuentas sintéticas con token en {}.",
+                accounts.len(),
+                out.display()
             );
         }
         Command::RebuildFigures => {

@@ -136,6 +136,10 @@ pub enum Cached {
     Figures,
     /// The indicators and their observations or links.
     Indicators,
+    /// What the planning views show outside the figures (cohorts and their targets, courses,
+    /// providers, technical assistance, demands): bumped by the database's own triggers
+    /// (migration 000016), never by a call.
+    Planning,
 }
 
 impl Cached {
@@ -143,6 +147,7 @@ impl Cached {
         match self {
             Cached::Figures => "figures",
             Cached::Indicators => "indicators",
+            Cached::Planning => "planning",
         }
     }
 }
@@ -166,22 +171,25 @@ pub async fn bump<C: ConnectionTrait>(db: &C, what: Cached) -> AppResult<()> {
 pub struct Versions {
     pub figures: i64,
     pub indicators: i64,
+    pub planning: i64,
 }
 
 impl Versions {
     pub async fn read<C: ConnectionTrait>(db: &C) -> AppResult<Versions> {
         let mut versions = Versions::default();
         for row in cache_version::Entity::find()
-            .filter(
-                cache_version::Column::Name
-                    .is_in([Cached::Figures.name(), Cached::Indicators.name()]),
-            )
+            .filter(cache_version::Column::Name.is_in([
+                Cached::Figures.name(),
+                Cached::Indicators.name(),
+                Cached::Planning.name(),
+            ]))
             .all(db)
             .await?
         {
             match row.name.as_str() {
                 "figures" => versions.figures = row.version,
                 "indicators" => versions.indicators = row.version,
+                "planning" => versions.planning = row.version,
                 _ => {}
             }
         }

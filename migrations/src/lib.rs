@@ -19,6 +19,7 @@ mod m20261201_000011_assistance;
 mod m20261203_000013_assistance_years;
 mod m20261204_000014_instances;
 mod m20261205_000015_seat_quotas;
+mod m20261206_000016_planning_version;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_assistance_years::Migration),
             Box::new(m20261204_000014_instances::Migration),
             Box::new(m20261205_000015_seat_quotas::Migration),
+            Box::new(m20261206_000016_planning_version::Migration),
         ]
     }
 }

@@ -419,15 +419,20 @@ async fn overlaps(
     db: &State<DatabaseConnection>,
     user: crate::accounts::guards::ReportReader,
     params: OverlapParams,
-) -> AppResult<Json<List<domain::cohorts::overlap::Pair>>> {
-    let items = overlap_pairs(db.inner(), &user, &params).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }))
+    kept: crate::web::KeptJson<'_>,
+) -> AppResult<rocket::response::content::RawJson<String>> {
+    // Kept per scope and URI (issue 36): pairing every cohort of the country is the cost.
+    kept.answer(&user, || async {
+        let items = overlap_pairs(db.inner(), &user, &params).await?;
+        let total = items.len() as u64;
+        Ok(List {
+            per_page: total.max(1),
+            items,
+            total,
+            page: 1,
+        })
+    })
+    .await
 }
 
 /// Cohorts that overlap, as a workbook

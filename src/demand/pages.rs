@@ -691,27 +691,29 @@ async fn overlaps_page(
         from: desde.clone(),
         to: hasta.clone(),
     };
-    let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
-    let departments = domain::territory::departments(db.inner()).await?;
-    let view = OverlapView {
-        count: pairs.len(),
-        pairs,
-        departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-        is_reviewer: user.role == Role::Reviewer,
-        xlsx: format!(
-            "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
-            departamento.as_deref().unwrap_or_default(),
-            desde.as_deref().unwrap_or_default(),
-            hasta.as_deref().unwrap_or_default()
-        ),
-        from: desde.unwrap_or_default(),
-        to: hasta.unwrap_or_default(),
-    };
-    page.render(
-        "overlaps",
-        "Cohortes y asistencias técnicas que se traslapan",
-        view,
-    )
+    // Kept per scope and the versions of the figures and the planning data: pairing every
+    // cohort and assistance of the scope is the cost (issue 36).
+    let title = "Cohortes y asistencias técnicas que se traslapan";
+    page.render_kept(title, || async {
+        let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
+        let departments = domain::territory::departments(db.inner()).await?;
+        let view = OverlapView {
+            count: pairs.len(),
+            pairs,
+            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+            is_reviewer: user.role == Role::Reviewer,
+            xlsx: format!(
+                "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
+                departamento.as_deref().unwrap_or_default(),
+                desde.as_deref().unwrap_or_default(),
+                hasta.as_deref().unwrap_or_default()
+            ),
+            from: desde.clone().unwrap_or_default(),
+            to: hasta.clone().unwrap_or_default(),
+        };
+        page.content("overlaps", title, view)
+    })
+    .await
 }
 
 /// The overlap report's workbook, from the page.

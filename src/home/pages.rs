@@ -27,11 +27,44 @@ async fn home_page(
     page: Page<'_>,
 ) -> PageResult {
     let territory = domain::territory::summary(db.inner()).await?;
-    let role = match &page.user {
-        Some(user) => Some(for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?),
-        None => None,
+    let (role, kept_section) = match &page.user {
+        // The department's or the nation's dashboard is the same for everyone of the scope:
+        // kept per scope and versions (issue 36). The admin's also counts the outbox: live.
+        Some(user) if matches!(user.role, Role::Reviewer | Role::Coordinator) => {
+            let template = if user.role == Role::Reviewer {
+                "home_reviewer"
+            } else {
+                "home_staff"
+            };
+            let section = page
+                .kept_piece(template, || async {
+                    let role =
+                        for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?;
+                    page.content(template, "Inicio", role)
+                })
+                .await?;
+            (None, Some(section.as_ref().clone()))
+        }
+        Some(user) => {
+            let role = for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?;
+            // The admin sees the coordinator's dashboard too, drawn on each visit.
+            let section = match role.staff_home {
+                Some(_) => Some(page.content("home_staff", "Inicio", &role)?),
+                None => None,
+            };
+            (Some(role), section)
+        }
+        None => (None, None),
     };
-    page.render("home", "Inicio", HomeView { territory, role })
+    page.render(
+        "home",
+        "Inicio",
+        HomeView {
+            territory,
+            role,
+            kept_section,
+        },
+    )
 }
 
 /// What the home page reads: the territory's figures for everyone and, for a signed-in
@@ -42,6 +75,9 @@ pub struct HomeView {
     pub territory: Summary,
     #[serde(flatten)]
     pub role: Option<RoleHome>,
+    /// The reviewer's or coordinator's dashboard, already drawn (`home_reviewer`,
+    /// `home_staff`).
+    pub kept_section: Option<String>,
 }
 
 /// The part of the home page of each role; only the signed-in person's are present.

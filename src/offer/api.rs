@@ -4,8 +4,9 @@ use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, Workbook};
 use crate::spreadsheets::download::Download;
+use crate::web::KeptJson;
 use domain::offer::{OfferQuery, OfferReport};
-use rocket::serde::json::Json;
+use rocket::response::content::RawJson;
 use rocket::{FromForm, Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 
@@ -70,9 +71,12 @@ pub async fn offer(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     params: OfferParams,
-) -> AppResult<Json<OfferReport>> {
+    kept: KeptJson<'_>,
+) -> AppResult<RawJson<String>> {
     let filters = OfferQuery::from(params).resolve(&user)?;
-    Ok(Json(domain::offer::report(db.inner(), &filters).await?))
+    // Kept per scope and URI (issue 36): folding a department's figures is the cost.
+    kept.answer(&user, || domain::offer::report(db.inner(), &filters))
+        .await
 }
 
 /// The offer view as a workbook

@@ -5,7 +5,7 @@ use super::api::OfferParams;
 use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
-use crate::web::{DepartmentChoice, Page, PageResult};
+use crate::web::{DepartmentChoice, Page, PageResult, Pager};
 use domain::entities::capacity;
 use domain::entities::values::Role;
 use domain::offer::{Gap, OfferQuery, OfferReport};
@@ -25,7 +25,13 @@ struct OfferForm {
     oferente: Option<i32>,
     desde: Option<String>,
     hasta: Option<String>,
+    /// The page of the offer table (the page only; the workbook has every row).
+    pagina: Option<u64>,
 }
+
+/// Rows of the offer table per page: a department of 125 municipalities has some 3,000
+/// (municipality × capacity × provider), over a megabyte of HTML at once.
+const PER_PAGE: usize = 100;
 
 impl OfferForm {
     fn params(&self) -> OfferParams {
@@ -76,6 +82,7 @@ struct OfferView<'a> {
     desde: String,
     hasta: String,
     xlsx: String,
+    pager: Option<Pager>,
 }
 
 fn grouped(gaps: &[Gap]) -> Vec<GapGroup> {
@@ -110,10 +117,25 @@ async fn offer_page(
     // capacity × provider is the cost (issue 36).
     let title = "La oferta en el territorio";
     page.render_kept(title, || async {
-        let report = match filters.department {
+        let mut report = match filters.department {
             Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
             None => None,
         };
+        // The table one page at a time; the gaps, cross-overs and demands whole.
+        let pager = report.as_mut().map(|r| {
+            let total = r.items.len();
+            let pages = total.div_ceil(PER_PAGE).max(1);
+            let page = (form.pagina.unwrap_or(1) as usize).clamp(1, pages);
+            let start = (page - 1) * PER_PAGE;
+            r.items = r.items.drain(start..total.min(start + PER_PAGE)).collect();
+            Pager::new(
+                "/reportes/oferta",
+                &form.query_string(),
+                page as u64,
+                PER_PAGE as u64,
+                total as u64,
+            )
+        });
         let departments = domain::territory::departments(db.inner()).await?;
         let capacities = capacity::Entity::find()
             .filter(capacity::Column::Active.eq(true))
@@ -149,6 +171,7 @@ async fn offer_page(
             desde: form.desde.clone().unwrap_or_default(),
             hasta: form.hasta.clone().unwrap_or_default(),
             xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
+            pager,
         };
         page.content("offer", title, view)
     })

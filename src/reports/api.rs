@@ -74,21 +74,27 @@ async fn attendance(
     params: ReportParams,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> AppResult<Json<AttendanceReport>> {
+    kept: crate::web::KeptJson<'_>,
+) -> AppResult<rocket::response::content::RawJson<String>> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
     let paging = Paging { page, per_page };
-    let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
-        domain::reports::attendance_page(db.inner(), &filters, &paging),
-        domain::reports::differential::differential(db.inner(), &filters)
-    )?;
-    Ok(Json(AttendanceReport {
-        items,
-        total,
-        page,
-        per_page,
-        differential,
-    }))
+    // Kept per scope and URI (issue 36): a department's page of 500 rows and its differential
+    // counts cost more than a request may at 32 clients.
+    kept.answer(&user, || async {
+        let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
+            domain::reports::attendance_page(db.inner(), &filters, &paging),
+            domain::reports::differential::differential(db.inner(), &filters)
+        )?;
+        Ok(AttendanceReport {
+            items,
+            total,
+            page,
+            per_page,
+            differential,
+        })
+    })
+    .await
 }
 
 /// Attendance report as a workbook

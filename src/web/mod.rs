@@ -12,7 +12,7 @@ pub mod problem;
 pub use client::ClientAddress;
 pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
 pub use ops::{Instance, Metrics, RouteMetrics};
-pub use page::{KEPT_PAGES, KeptPages, Page};
+pub use page::{KEPT_PAGES, KeptJson, KeptPages, Page};
 
 use crate::error::WebError;
 use domain::error::{FieldError, title_for};

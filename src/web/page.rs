@@ -13,6 +13,7 @@ use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FlashMessage, FromRequest, Request};
 use rocket::response::content::RawHtml;
 use serde::Serialize;
+use std::sync::Arc;
 
 pub struct Page<'r> {
     pub user: Option<CurrentUser>,
@@ -20,16 +21,17 @@ pub struct Page<'r> {
     /// A one-time message left by the previous request (after a redirect).
     pub flash: Option<Flash>,
     templates: &'r Templates,
-    /// The department-wide pages kept per scope and figures' version (issue 36).
+    /// The department-wide pages kept per scope and the versions of what they show (issue 36).
     kept: &'r KeptPages,
     /// The request's path and query: with the caller's scope, the key of a kept page.
     uri: String,
     db: &'r sea_orm::DatabaseConnection,
 }
 
-/// Rendered page contents kept per caller scope and URI for the figures' version (see
-/// `domain::cache`); `dashboard_cache_seconds` is their time to live.
-pub type KeptPages = domain::cache::Kept<String, String>;
+/// Rendered page contents kept per caller scope and URI for the versions of the figures, the
+/// indicators and the planning data (see `domain::cache`, `domain::instances::Versions`);
+/// `dashboard_cache_seconds` is their time to live.
+pub type KeptPages = domain::cache::Kept<String, String, domain::instances::Versions>;
 
 /// How many page contents are kept at most (each some tens of kilobytes).
 pub const KEPT_PAGES: usize = 2_000;
@@ -88,7 +90,7 @@ impl Page<'_> {
 
     /// Like [`Page::render`] for a page whose content depends only on what the caller's scope
     /// may see, the URI and the figures (not on the person, the CSRF token or a flash): the
-    /// content `content` renders (with [`Page::content`]) is kept for the figures' version and
+    /// content `content` renders (with [`Page::content`]) is kept for the versions of what it shows and
     /// served to the next callers of the same scope; it is computed again only when missing or
     /// stale (issue 36).
     pub async fn render_kept<F, Fut>(&self, title: &str, content: F) -> super::PageResult
@@ -96,13 +98,24 @@ impl Page<'_> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = domain::error::AppResult<String>>,
     {
-        let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
-        let key = format!("{scope}|{}", self.uri);
-        // The figures' version every instance shares (issue 34): one primary-key read.
-        let version = domain::instances::Versions::read(self.db).await?.figures as u64;
-        let content = self.kept.get(key, version, content).await?;
+        let content = self.kept_piece(&self.uri, content).await?;
         let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
         Ok(RawHtml(frame(self.templates, layout, &content)?))
+    }
+
+    /// A piece of a page kept like [`Page::render_kept`]'s content, under `name` (the URI, or
+    /// the name of a section) for the caller's scope: for a page whose greeting or forms are
+    /// the person's but whose department-wide part is the scope's (the home dashboards).
+    pub async fn kept_piece<F, Fut>(&self, name: &str, piece: F) -> AppResult<Arc<String>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+    {
+        let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
+        let key = format!("{scope}|{name}");
+        // The versions every instance shares (issue 34): one primary-key read.
+        let version = domain::instances::Versions::read(self.db).await?;
+        Ok(self.kept.get(key, version, piece).await?)
     }
 
     /// The content of `template` for `view`, without the layout and without anything of the
@@ -123,6 +136,62 @@ impl Page<'_> {
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
         self.user.as_ref().ok_or(AppError::Unauthorized.into())
+    }
+}
+
+/// An API answer kept like a page's content (issue 36): for the department-wide reports whose
+/// reading and serialising cost more than a request may at 32 clients. Kept per caller scope
+/// and URI for the versions of what they show, in the same store as the pages (keys apart), with the
+/// same rules: single flight, stale served while one caller recomputes, time to live
+/// `dashboard_cache_seconds`.
+pub struct KeptJson<'r> {
+    kept: &'r KeptPages,
+    uri: String,
+    db: &'r sea_orm::DatabaseConnection,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for KeptJson<'r> {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let (Some(kept), Some(db)) = (
+            request.rocket().state::<KeptPages>(),
+            request.rocket().state::<sea_orm::DatabaseConnection>(),
+        ) else {
+            return Outcome::Error((Status::InternalServerError, ()));
+        };
+        Outcome::Success(KeptJson {
+            kept,
+            uri: request.uri().to_string(),
+            db,
+        })
+    }
+}
+
+impl KeptJson<'_> {
+    /// The JSON of what `compute` gives for `user`'s scope and this URI: kept, or computed.
+    pub async fn answer<V, F, Fut>(
+        &self,
+        user: &CurrentUser,
+        compute: F,
+    ) -> AppResult<rocket::response::content::RawJson<String>>
+    where
+        V: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = domain::error::AppResult<V>>,
+    {
+        let key = format!("api|{}|{}", scope_key(user), self.uri);
+        let version = domain::instances::Versions::read(self.db).await?;
+        let body = self
+            .kept
+            .get(key, version, || async {
+                let value = compute().await?;
+                serde_json::to_string(&value)
+                    .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
+            })
+            .await?;
+        Ok(rocket::response::content::RawJson(body.as_ref().clone()))
     }
 }
 
@@ -222,7 +291,12 @@ pub fn render<V: Serialize>(
     templates.render_value("layout", serde_json::Value::Object(frame))
 }
 
-/// Frames already rendered `content` in the layout of `layout`.
+/// Stands for the content while the layout is drawn (a control character no page contains).
+const CONTENT_MARK: &str = "\u{1}contenido\u{1}";
+
+/// Frames already rendered `content` in the layout of `layout`: the layout is drawn around a
+/// mark and the content put in its place, so a large kept content is copied once rather than
+/// passed through the template engine.
 fn frame(
     templates: &Templates,
     layout: Layout<'_>,
@@ -233,8 +307,16 @@ fn frame(
     if let Some(object) = data.as_object_mut() {
         object.insert(
             "content".to_string(),
-            serde_json::Value::String(content.to_string()),
+            serde_json::Value::String(CONTENT_MARK.to_string()),
         );
     }
-    templates.render_value("layout", data)
+    let shell = templates.render_value("layout", data)?;
+    let (before, after) = shell.split_once(CONTENT_MARK).ok_or_else(|| {
+        domain::error::AppError::Internal("plantilla layout: sin lugar para el contenido".into())
+    })?;
+    let mut page = String::with_capacity(before.len() + content.len() + after.len());
+    page.push_str(before);
+    page.push_str(content);
+    page.push_str(after);
+    Ok(page)
 }

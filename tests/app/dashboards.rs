@@ -7,6 +7,7 @@ use crate::world::{Cohort, World};
 use chrono::{Datelike, Duration};
 use domain::entities::values::Role;
 use domain::reports::dashboard::{Dashboards, compute};
+use sea_orm::EntityTrait;
 use std::sync::Arc;
 
 #[rocket::async_test]
@@ -142,4 +143,89 @@ async fn kept_pages_show_a_change_at_once_and_never_cross_scopes() {
     assert!(!meta.contains("El Paujíl, "), "no Caquetá cell for Meta");
     assert!(meta.contains("Mapiripán, "));
     assert!(!meta.contains("Óscar Iván Betancourt"));
+}
+
+/// The number in `<strong>N</strong> {label}` of a page.
+fn figure(html: &str, label: &str) -> u64 {
+    let at = html
+        .find(&format!("</strong> {label}"))
+        .unwrap_or_else(|| panic!("«{label}» on the page"));
+    let start = html[..at].rfind("<strong>").unwrap() + "<strong>".len();
+    html[start..at].replace('.', "").parse().unwrap()
+}
+
+/// The pairs the overlap page counts.
+fn pairs(html: &str) -> u64 {
+    let at = html.find(" pareja(s).").expect("the overlap count");
+    let start = html[..at].rfind("<p>").unwrap() + "<p>".len();
+    html[start..at].parse().unwrap()
+}
+
+/// Issue 36: kept pages and dashboards follow what no figure counts — a demand raised, a
+/// cohort planned — through the planning version the database moves on itself; the reviewer's
+/// greeting stays their own while the dashboard section is the scope's.
+#[rocket::async_test]
+async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
+    let app = TestApp::with_config(&[
+        ("demo_data", serde_json::json!(true)),
+        ("dashboard_cache_seconds", serde_json::json!(3600)),
+    ])
+    .await;
+    let world = World::new(&app).await;
+    let before = domain::instances::Versions::read(app.db()).await.unwrap();
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let (status, home) = page(&app, "/").await;
+    assert_eq!(status, rocket::http::Status::Ok);
+    assert!(home.contains("Hola, Óscar Iván Betancourt"));
+    let demands = figure(&home, "demandas municipales abiertas");
+    let (_, overlaps) = page(&app, "/reportes/traslapes").await;
+    let overlapping = pairs(&overlaps);
+
+    // The liaison of El Paujíl raises a demand: the reviewer's next visit counts it.
+    let liaison = role_token(&app, Role::Liaison).await;
+    let capacity = domain::entities::capacity::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(serde_json::json!({
+            "municipality_code": "18256",
+            "capacity_id": capacity,
+            "topic": "Seguimiento al plan de desarrollo",
+            "description": "Nadie en la alcaldía sabe medir el avance de las metas.",
+            "people_estimate": 8,
+            "modality": "presencial",
+            "wanted_from": (chrono::Local::now().date_naive() + Duration::days(30)).to_string(),
+            "wanted_to": (chrono::Local::now().date_naive() + Duration::days(90)).to_string(),
+            "priority": "alta",
+        })),
+    )
+    .await;
+    assert_eq!(status, rocket::http::Status::Created, "{body}");
+    let moved = domain::instances::Versions::read(app.db()).await.unwrap();
+    assert!(moved.planning > before.planning, "the trigger moved it on");
+    sign_in_page(&app, email, password).await;
+    let (_, home) = page(&app, "/").await;
+    assert_eq!(figure(&home, "demandas municipales abiertas"), demands + 1);
+
+    // Two cohorts of the same course for El Paujíl at the same dates: one more pair at least.
+    let _: Cohort = world.cohort().create().await;
+    let _: Cohort = world.cohort().create().await;
+    sign_in_page(&app, email, password).await;
+    let (_, overlaps) = page(&app, "/reportes/traslapes").await;
+    assert!(pairs(&overlaps) > overlapping, "the new overlap shows at once");
+
+    // Meta's reviewer gets Meta's dashboard under their own greeting.
+    sign_in_page(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let (_, meta) = page(&app, "/").await;
+    assert!(!meta.contains("Óscar Iván Betancourt"));
+    assert!(meta.contains("Gobernación: Meta"));
+    assert!(!meta.contains("Gobernación: Caquetá"));
 }

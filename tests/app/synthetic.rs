@@ -2,11 +2,13 @@
 //! twice on the same database.
 
 use crate::common::TestApp;
+use crate::support::bearer;
 use domain::entities::values::EnrolmentStatus;
 use domain::entities::{
-    attendance_mark, certificate, cohort, cohort_session, enrolment, participant,
+    attendance_mark, certificate, cohort, cohort_session, enrolment, participant, user,
 };
-use domain::synthetic::{PREFIX, generate};
+use domain::synthetic::{PREFIX, accounts, generate};
+use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 async fn fingerprint(app: &TestApp) -> Vec<(String, String, String)> {
@@ -74,4 +76,49 @@ async fn the_synthetic_generator_writes_the_scaled_counts_reproducibly() {
     let again = generate(other.db(), 0.002, 7).await.unwrap();
     assert_eq!(again, summary);
     assert_eq!(fingerprint(&app).await, fingerprint(&other).await);
+}
+
+/// Accounts for load tests: the departments with the most people, the same number from each,
+/// each token acting as its own participant; people are not given two accounts, and asking
+/// for more than there are changes nothing.
+#[rocket::async_test]
+async fn synthetic_accounts_act_as_their_own_people() {
+    let app = TestApp::new().await;
+    generate(app.db(), 0.002, 7).await.unwrap();
+    let first = accounts::create(app.db(), 2, 3).await.unwrap();
+    assert_eq!(first.len(), 6);
+    let departments: std::collections::BTreeSet<&str> =
+        first.iter().map(|a| a.department_code.as_str()).collect();
+    assert_eq!(departments.len(), 2);
+    for account in &first {
+        assert!(
+            account
+                .municipality_code
+                .starts_with(&account.department_code)
+        );
+        let response = app
+            .client
+            .get("/api/v1/me")
+            .header(bearer(&account.token))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok);
+        let me: serde_json::Value = response.into_json().await.unwrap();
+        assert_eq!(me["role"], "participant");
+        assert_eq!(me["participant"]["id"], account.participant_id);
+    }
+    let second = accounts::create(app.db(), 2, 3).await.unwrap();
+    let mut people: Vec<i32> = first
+        .iter()
+        .chain(&second)
+        .map(|a| a.participant_id)
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    assert_eq!(people.len(), 12, "nobody gets two accounts");
+
+    let users = user::Entity::find().count(app.db()).await.unwrap();
+    assert!(accounts::create(app.db(), 40, 1_000).await.is_err());
+    assert!(accounts::create(app.db(), 0, 3).await.is_err());
+    assert_eq!(user::Entity::find().count(app.db()).await.unwrap(), users);
 }

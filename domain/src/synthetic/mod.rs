@@ -13,6 +13,8 @@
 //! survey (about 65 % answered) and, where 90 days passed, a follow-up (about 40 %). Indicator values for 2024
 //! and 2025 are added, marked synthetic, with a modest effect of the training (issue 15). Rows are written in batches inside one transaction.
 
+pub mod accounts;
+
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource,
     Modality, SurveyKind,
@@ -100,6 +102,32 @@ where
             .await?;
     }
     Ok(())
+}
+
+/// On PostgreSQL, when the connection may, switches this transaction's triggers off (`SET
+/// LOCAL session_replication_role = replica`): the figures' row triggers would otherwise name
+/// a cohort once per row written — five million times at scale 1, most of the generation's
+/// time — for a flush that rebuilds everything anyway. The caller then rebuilds the figures
+/// before committing. Only a superuser may; others (and SQLite, whose triggers are cheap) keep
+/// the triggers. The rows written here satisfy their foreign keys by construction.
+async fn quiet_figure_triggers<C: ConnectionTrait>(txn: &C) -> AppResult<bool> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(false);
+    }
+    let superuser = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT current_setting('is_superuser') = 'on' AS superuser",
+        ))
+        .await?
+        .map(|row| row.try_get::<bool>("", "superuser"))
+        .transpose()?
+        .unwrap_or(false);
+    if superuser {
+        txn.execute_unprepared("SET LOCAL session_replication_role = replica")
+            .await?;
+    }
+    Ok(superuser)
 }
 
 /// Courses to schedule: the existing ones, or five synthetic ones (one per capacity).
@@ -444,6 +472,7 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             "Esta base de datos ya tiene datos sintéticos.".into(),
         ));
     }
+    let quiet_triggers = quiet_figure_triggers(&txn).await?;
     let mut rng = StdRng::seed_from_u64(seed);
     let at = anchor_time();
     let places = municipality::Entity::find()
@@ -897,6 +926,11 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         scale,
     )
     .await?;
+    if quiet_triggers {
+        // Nothing named the cohorts written: the figures are computed from scratch, once.
+        crate::figures::rebuild(&txn).await?;
+        crate::instances::bump(&txn, crate::instances::Cached::Figures).await?;
+    }
     crate::db::commit(txn).await?;
     // Later indicator years, with a modest effect of the training just written (its figures
     // were computed at the commit above): marked synthetic.

@@ -1,0 +1,97 @@
+//! Issue 36: a `planning` row in `cache_versions`, moved on by the database itself whenever
+//! what the planning views show changes outside the figures: cohorts and their targets,
+//! courses, providers, technical assistance, municipal demands and their referrals. The kept
+//! pages (overlaps, the offer, the dashboards) are kept for this version and the figures' one,
+//! so a cohort moved or a demand raised through any instance shows on every instance's next
+//! visit. A trigger, not a call in each write path: no path can forget.
+//!
+//! PostgreSQL: one statement-level trigger per table (one bump per statement). SQLite has only
+//! row triggers: one bump per row, on tables written a few rows at a time.
+
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261206_000016_planning_version"
+    }
+}
+
+/// The tables whose writes move the planning version on.
+const TABLES: &[&str] = &[
+    "cohorts",
+    "cohort_municipalities",
+    "cohort_departments",
+    "courses",
+    "providers",
+    "assistances",
+    "assistance_capacities",
+    "assistance_milestones",
+    "assistance_visits",
+    "demands",
+    "demand_referrals",
+];
+
+const BUMP: &str = "UPDATE cache_versions SET version = version + 1 WHERE name = 'planning'";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("INSERT INTO cache_versions (name, version) VALUES ('planning', 0)")
+            .await?;
+        let mut statements = Vec::new();
+        if manager.get_database_backend() == DbBackend::Postgres {
+            statements.push(format!(
+                "CREATE FUNCTION planning_bump() RETURNS trigger AS $$ BEGIN {BUMP}; \
+                 RETURN NULL; END $$ LANGUAGE plpgsql"
+            ));
+            for table in TABLES {
+                statements.push(format!(
+                    "CREATE TRIGGER planning_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION planning_bump()"
+                ));
+            }
+        } else {
+            for table in TABLES {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    statements.push(format!(
+                        "CREATE TRIGGER planning_{table}_{e} AFTER {event} ON {table} \
+                         BEGIN {BUMP}; END",
+                        e = event.to_lowercase()
+                    ));
+                }
+            }
+        }
+        for statement in statements {
+            db.execute_unprepared(&statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let mut statements = Vec::new();
+        for table in TABLES {
+            if manager.get_database_backend() == DbBackend::Postgres {
+                statements.push(format!(
+                    "DROP TRIGGER IF EXISTS planning_{table} ON {table}"
+                ));
+            } else {
+                for event in ["insert", "update", "delete"] {
+                    statements.push(format!("DROP TRIGGER IF EXISTS planning_{table}_{event}"));
+                }
+            }
+        }
+        if manager.get_database_backend() == DbBackend::Postgres {
+            statements.push("DROP FUNCTION IF EXISTS planning_bump()".into());
+        }
+        statements.push("DELETE FROM cache_versions WHERE name = 'planning'".into());
+        for statement in statements {
+            db.execute_unprepared(&statement).await?;
+        }
+        Ok(())
+    }
+}
