@@ -215,7 +215,7 @@ def prepare(engine, args, work, binary):
         ready = database.exists()
     else:
         name = "aula_load_" + args.scale.replace(".", "_")
-        url = f"{args.pg_url.rstrip('/')}/{name}"
+        url = f"{args.pg_url.rstrip('/')}/{name}?sslmode={args.pg_sslmode}"
         marker = work / f"{name}.ready"
         exists = psql(f"{args.pg_url.rstrip('/')}/postgres",
                       f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
@@ -553,6 +553,10 @@ def main():
                              "the other in this run")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432",
                         help="PostgreSQL server; the script creates aula_load_<scale> on it")
+    parser.add_argument("--pg-sslmode", default="disable",
+                        help="TLS to PostgreSQL: this machine's server has ssl on (self-signed), "
+                             "and on loopback TLS only adds cost (generation: more than 10 min "
+                             "against 82 s; pages about a tenth)")
     parser.add_argument("--only", default=None,
                         help="measure only pages whose label contains one of these "
                              "(comma-separated); skips the one-client, workbook and enrolment-day "

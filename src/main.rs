@@ -201,11 +201,6 @@ fn init_logging(format: domain::config::LogFormat) {
     }
 }
 
-/// mimalloc rather than glibc's allocator: less memory kept by idle threads after a burst (four
-/// workbooks at once), and faster small allocations (issue 36, BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[rocket::main]
 async fn main() -> ExitCode {
     domain::blocking::tune_allocator();

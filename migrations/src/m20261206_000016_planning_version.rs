@@ -19,7 +19,9 @@ impl MigrationName for Migration {
     }
 }
 
-/// The tables whose writes move the planning version on.
+/// The tables whose writes move the planning version on; a cohort's updates only when they
+/// change what the views show: taking a cohort's row lock (`cohorts::lock`, a no-op update of
+/// `updated_at` under every enrolment) or the jobs' quota bookkeeping does not.
 const TABLES: &[&str] = &[
     "cohorts",
     "cohort_municipalities",
@@ -33,6 +35,20 @@ const TABLES: &[&str] = &[
     "demands",
     "demand_referrals",
 ];
+
+/// The columns of `cohorts` whose change moves the version on.
+const COHORT_COLUMNS: &str = "course_id, provider_id, name, modality, status, start_date, end_date, \
+     enrolment_opens, enrolment_closes, seats, venue, meeting_url, min_attendance_pct, \
+     pass_mark_tenths, cancellation_reason, closed_at";
+
+/// `UPDATE` or, for cohorts, `UPDATE OF` the columns above.
+fn update_event(table: &str) -> String {
+    if table == "cohorts" {
+        format!("UPDATE OF {COHORT_COLUMNS}")
+    } else {
+        "UPDATE".into()
+    }
+}
 
 const BUMP: &str = "UPDATE cache_versions SET version = version + 1 WHERE name = 'planning'";
 
@@ -50,17 +66,21 @@ impl MigrationTrait for Migration {
             ));
             for table in TABLES {
                 statements.push(format!(
-                    "CREATE TRIGGER planning_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION planning_bump()"
+                    "CREATE TRIGGER planning_{table} AFTER INSERT OR {update} OR DELETE ON {table} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION planning_bump()",
+                    update = update_event(table)
                 ));
             }
         } else {
             for table in TABLES {
-                for event in ["INSERT", "UPDATE", "DELETE"] {
+                for (name, event) in [
+                    ("insert", "INSERT".to_string()),
+                    ("update", update_event(table)),
+                    ("delete", "DELETE".to_string()),
+                ] {
                     statements.push(format!(
-                        "CREATE TRIGGER planning_{table}_{e} AFTER {event} ON {table} \
-                         BEGIN {BUMP}; END",
-                        e = event.to_lowercase()
+                        "CREATE TRIGGER planning_{table}_{name} AFTER {event} ON {table} \
+                         BEGIN {BUMP}; END"
                     ));
                 }
             }

@@ -133,76 +133,82 @@ async fn municipality_page(
     user: MunicipalityReader,
     code: &str,
 ) -> PageResult {
-    let impact = domain::indicators::impact::municipality(db.inner(), &user, code).await?;
-    let capacities = impact
-        .capacities
-        .iter()
-        .map(|c| CapacityView {
-            impact: c,
-            indicators: c
-                .indicators
-                .iter()
-                .map(|s| SeriesView {
-                    series: s,
-                    chart: series_chart(s, &c.by_year)
-                        .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
-                    change: s.change.map(|v| signed(v, 1)),
-                    rows: s
-                        .observations
+    // The municipality in the caller's territory (404 otherwise) names the page; its content is
+    // kept per scope for the figures', indicators' and planning versions (issue 36).
+    let place = domain::reports::place::find(db.inner(), &user, code).await?;
+    page.render_kept(&place.name, || async {
+        let impact = domain::indicators::impact::municipality(db.inner(), &user, code).await?;
+        let capacities = impact
+            .capacities
+            .iter()
+            .map(|c| CapacityView {
+                impact: c,
+                indicators: c
+                    .indicators
+                    .iter()
+                    .map(|s| SeriesView {
+                        series: s,
+                        chart: series_chart(s, &c.by_year)
+                            .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
+                        change: s.change.map(|v| signed(v, 1)),
+                        rows: s
+                            .observations
+                            .iter()
+                            .map(|o| SeriesRow {
+                                year: o.year,
+                                value: o.display.clone(),
+                                synthetic: o.synthetic,
+                                completed: c
+                                    .by_year
+                                    .iter()
+                                    .find(|y| y.year == o.year)
+                                    .map_or(0, |y| y.completed),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        // Issue 33: the technical assistance it receives, beside its training.
+        let (assistances, _) = domain::assistance::list(
+            db.inner(),
+            &user,
+            &domain::assistance::ListFilter {
+                municipality: Some(impact.municipality.code.clone()),
+                ..Default::default()
+            },
+            1,
+            50,
+        )
+        .await?;
+        let view = MunicipalityView {
+            assistances,
+            municipality: &impact.municipality,
+            trained_any: impact.capacities.iter().any(|c| c.trained > 0),
+            capacities,
+            is_staff: user.is_staff(),
+            is_liaison: user.role == domain::entities::values::Role::Liaison,
+            demands: domain::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
+                .await?
+                .into_iter()
+                .map(|d| DemandLine {
+                    capacity_name: impact
+                        .capacities
                         .iter()
-                        .map(|o| SeriesRow {
-                            year: o.year,
-                            value: o.display.clone(),
-                            synthetic: o.synthetic,
-                            completed: c
-                                .by_year
-                                .iter()
-                                .find(|y| y.year == o.year)
-                                .map_or(0, |y| y.completed),
-                        })
-                        .collect(),
+                        .find(|c| c.capacity.id == d.capacity_id)
+                        .map(|c| c.capacity.name.clone())
+                        .unwrap_or_default(),
+                    id: d.id,
+                    topic: d.topic,
+                    people_estimate: d.people_estimate,
+                    status_label: d.status.label(),
+                    endorsed: d.endorsed_by.is_some(),
                 })
                 .collect(),
-        })
-        .collect();
-    // Issue 33: the technical assistance it receives, beside its training.
-    let (assistances, _) = domain::assistance::list(
-        db.inner(),
-        &user,
-        &domain::assistance::ListFilter {
-            municipality: Some(impact.municipality.code.clone()),
-            ..Default::default()
-        },
-        1,
-        50,
-    )
-    .await?;
-    let view = MunicipalityView {
-        assistances,
-        municipality: &impact.municipality,
-        trained_any: impact.capacities.iter().any(|c| c.trained > 0),
-        capacities,
-        is_staff: user.is_staff(),
-        is_liaison: user.role == domain::entities::values::Role::Liaison,
-        demands: domain::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
-            .await?
-            .into_iter()
-            .map(|d| DemandLine {
-                capacity_name: impact
-                    .capacities
-                    .iter()
-                    .find(|c| c.capacity.id == d.capacity_id)
-                    .map(|c| c.capacity.name.clone())
-                    .unwrap_or_default(),
-                id: d.id,
-                topic: d.topic,
-                people_estimate: d.people_estimate,
-                status_label: d.status.label(),
-                endorsed: d.endorsed_by.is_some(),
-            })
-            .collect(),
-    };
-    page.render("municipality", &impact.municipality.name, view)
+        };
+        page.content("municipality", &impact.municipality.name, view)
+    })
+    .await
 }
 
 // ---- ESAP's comparison ---------------------------------------------------------------------

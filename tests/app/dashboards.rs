@@ -220,7 +220,10 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     let _: Cohort = world.cohort().create().await;
     sign_in_page(&app, email, password).await;
     let (_, overlaps) = page(&app, "/reportes/traslapes").await;
-    assert!(pairs(&overlaps) > overlapping, "the new overlap shows at once");
+    assert!(
+        pairs(&overlaps) > overlapping,
+        "the new overlap shows at once"
+    );
 
     // Meta's reviewer gets Meta's dashboard under their own greeting.
     sign_in_page(&app, META_REVIEWER.0, META_REVIEWER.1).await;

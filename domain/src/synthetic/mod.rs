@@ -938,5 +938,11 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
     summary.indicator_values =
         crate::indicators::synthetic::add_years(&txn, SYNTHETIC_YEARS, None, seed).await?;
     crate::db::commit(txn).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Statistics for the planner now, not whenever autovacuum gets to millions of new
+        // rows: without them it guessed a handful of consents and scanned them all for every
+        // figures flush (0.75 s per write instead of milliseconds).
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(summary)
 }
