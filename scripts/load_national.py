@@ -420,8 +420,15 @@ def measure_two_instances(args, binary, env, work, pages, first, rows):
             if label not in TWO_INSTANCE_PAGES:
                 continue
             # Sessions and tokens live in the database: the one made through the first
-            # instance is sent to both (several instances behave as one).
+            # instance is sent to both (several instances behave as one). One visit to each
+            # first, as for one instance: both warm (the first visits after a start are measured
+            # apart, in `cold start`).
             header = [header, header]
+            for base in (first.base, second.base):
+                try:
+                    get(base, path, dict([header[0].split(": ", 1)]) if header[0] else {})
+                except urllib.error.HTTPError as error:
+                    log(label, f"answers {error.code}")
             results = [None, None]
 
             def drive(n, base, header):
@@ -602,8 +609,8 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
                 if "workbooks" not in skip:
                     body, median = measure_workbooks(server.base, bearer, server, extra)
                     extra_by_engine.setdefault("_workbook", (body, median))
-                if "enrolment-day" not in skip:
-                    enrolment_day(args, engine, binary, env, work, server.base, extra)
+            if "enrolment-day" not in skip and (not args.only or "enrolment" in args.only):
+                enrolment_day(args, engine, binary, env, work, server.base, extra)
             if args.two_instances and engine == "postgres":
                 measure_two_instances(args, binary, env, work, pages, server, two)
         finally:

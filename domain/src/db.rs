@@ -79,18 +79,116 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }
 
-/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
-/// taken (waiting up to the busy timeout) before the first read, so two writers never both
-/// read and then deadlock trying to upgrade. PostgreSQL ignores the mode.
-pub async fn begin(
+/// A writing transaction ([`begin`], ended by [`commit`] or by being dropped: rolled back). On
+/// SQLite it also holds this process's write turn for the database file until it ends.
+pub struct Txn {
+    inner: sea_orm::DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl std::ops::Deref for Txn {
+    type Target = sea_orm::DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for Txn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+    async fn execute_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.inner.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.inner.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.inner.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.inner.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}
+
+impl Txn {
+    /// Ends the transaction without writing anything (as dropping it does), now.
+    pub async fn rollback(self) -> Result<(), sea_orm::DbErr> {
+        self.inner.rollback().await
+    }
+}
+
+/// The write turns of this process, one per SQLite database file (issue 36). SQLite lets one
+/// writer at a time; the others wait in its busy handler, which sleeps (up to 100 ms a time)
+/// and checks again, so under a burst the lock sits free while every waiter sleeps — 2,000
+/// enrolments at once went through at a few a second, the rest answered 503. Waiting here
+/// instead, in order and without a connection, hands the lock on at once. Other processes on
+/// the same file (a command line beside the server) still meet the busy handler.
+static WRITE_TURNS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// The longest a writer waits for its turn before answering 503 with `Retry-After` (the pool's
+/// own wait for a connection).
+const WRITE_TURN_WAIT: Duration = Duration::from_secs(30);
+
+async fn write_turn(
     db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, sea_orm::DbErr> {
+    if !is_sqlite(db) {
+        return Ok(None);
+    }
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_string_lossy()
+        .into_owned();
+    let turns = WRITE_TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(file)
+        .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)))
+        .clone();
+    // Waiting too long reads as the pool's own wait (`error::is_busy`): 503 with `Retry-After`.
+    match tokio::time::timeout(WRITE_TURN_WAIT, turns.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(Some(permit)),
+        Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::ConnectionClosed,
+        )),
+        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        )),
+    }
+}
+
+/// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, after this
+/// process's write turn for the file ([`WRITE_TURNS`]): the write lock is taken before the
+/// first read, so two writers never both read and then deadlock trying to upgrade. PostgreSQL
+/// ignores the mode and has no turn (its row locks hand over at once).
+pub async fn begin(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    let turn = write_turn(db).await?;
+    let inner = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(Txn { inner, _turn: turn })
 }
 
 /// Commits a writing transaction after bringing the figures model up to date with what it
@@ -98,13 +196,13 @@ pub async fn begin(
 /// in the same transaction (`instances::bump`: every instance's caches see it). Every writing
 /// transaction ends here (clippy refuses a bare `commit`).
 #[allow(clippy::disallowed_methods)]
-pub async fn commit(txn: sea_orm::DatabaseTransaction) -> crate::error::AppResult<()> {
+pub async fn commit(txn: Txn) -> crate::error::AppResult<()> {
     let started = std::time::Instant::now();
-    if crate::figures::flush(&txn).await? {
-        crate::instances::bump(&txn, crate::instances::Cached::Figures).await?;
+    if crate::figures::flush(&txn.inner).await? {
+        crate::instances::bump(&txn.inner, crate::instances::Cached::Figures).await?;
         crate::metrics::FIGURES_FLUSH.observe(started.elapsed());
     }
-    txn.commit().await?;
+    txn.inner.commit().await?;
     Ok(())
 }
 

@@ -319,7 +319,7 @@ fn back<T>(id: i32, result: AppResult<T>, done: &str) -> PageResult<Flash<Redire
 /// Runs one write in its own transaction.
 async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
 where
-    F: AsyncFnOnce(&sea_orm::DatabaseTransaction) -> domain::error::AppResult<T>,
+    F: AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
 {
     let txn = domain::db::begin(db).await?;
     let out = work(&txn).await?;

@@ -234,21 +234,41 @@ struct MyEnrolment {
 
 #[get("/cohortes/<id>")]
 async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) -> PageResult {
-    let scope = CohortScope::public(page.user.as_deref());
-    domain::cohorts::find_in_scope(db.inner(), &scope, id).await?;
-    let view = domain::cohorts::view(db.inner(), id).await?;
+    let cohort = visible_cohort(db.inner(), &page, id).await?;
+    if page.user.is_none() {
+        // What a visitor sees (no form, nothing of a person) is the same for every visitor:
+        // kept for the versions, so the page holds when a cohort opens to the whole country
+        // (issue 36). Seats taken move the figures' version; dates pass within the time to live.
+        return page
+            .render_kept(&cohort.name, || async {
+                let (title, view) = public_view(db.inner(), &page, id).await?;
+                page.content("cohort_public", &title, view)
+            })
+            .await;
+    }
+    let (title, view) = public_view(db.inner(), &page, id).await?;
+    page.render("cohort_public", &title, view)
+}
+
+/// The public page's view of a cohort the caller may see, for the caller, and its title.
+async fn public_view(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+) -> domain::error::AppResult<(String, serde_json::Value)> {
+    let view = domain::cohorts::view(db, id).await?;
     let description = course::Entity::find_by_id(view.course_id)
-        .one(db.inner())
+        .one(db)
         .await?
         .map(|c| c.description)
         .ok_or(AppError::NotFound)?;
-    let sessions: Vec<SessionView> = sessions::list(db.inner(), id)
+    let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()
         .map(SessionView::from)
         .collect();
     let places = domain::cohorts::place_names(
-        db.inner(),
+        db,
         &domain::cohorts::Targets {
             municipalities: view.municipality_codes.clone(),
             departments: view.department_codes.clone(),
@@ -267,8 +287,7 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
         .as_ref()
         .is_some_and(|u| u.role == domain::entities::values::Role::Participant);
     if let Some(user) = page.user.as_ref().filter(|_| is_participant)
-        && let Some(person) =
-            domain::people::profile::participant_of_user(db.inner(), user.id).await?
+        && let Some(person) = domain::people::profile::participant_of_user(db, user.id).await?
         && let Some(row) = domain::entities::enrolment::Entity::find()
             .filter(domain::entities::enrolment::Column::CohortId.eq(id))
             .filter(domain::entities::enrolment::Column::ParticipantId.eq(person.id))
@@ -276,13 +295,13 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
                 domain::entities::enrolment::Column::Status
                     .ne(domain::entities::values::EnrolmentStatus::Cancelled),
             )
-            .one(db.inner())
+            .one(db)
             .await?
     {
         mine = Some(MyEnrolment {
             id: row.id,
             status_label: row.status.label(),
-            position: domain::enrolment::waitlist_position(db.inner(), &row).await?,
+            position: domain::enrolment::waitlist_position(db, &row).await?,
         });
     }
     let nominating = match page.user.as_ref() {
@@ -290,14 +309,14 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
             if user.role == domain::entities::values::Role::Liaison
                 && view.status != CohortStatus::Draft =>
         {
-            match domain::nominations::for_cohort(db.inner(), user, id).await {
+            match domain::nominations::for_cohort(db, user, id).await {
                 Ok(rows) => {
                     let code = user.municipality_code.clone().unwrap_or_default();
                     Some(Nominating {
                         municipality_name: domain::entities::municipality::Entity::find_by_id(
                             code.clone(),
                         )
-                        .one(db.inner())
+                        .one(db)
                         .await?
                         .map(|m| m.name)
                         .unwrap_or_default(),
@@ -317,24 +336,22 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
         }
         _ => None,
     };
-    page.render(
-        "cohort_public",
-        &view.name,
-        CohortPublicView {
-            cohort: &view,
-            description,
-            status_label: view.status.label(),
-            modality_label: view.modality.label(),
-            places,
-            calendar: super::pages::calendar(&sessions),
-            session_count: sessions.len(),
-            enrolment_open,
-            can_enrol: enrolment_open && is_participant && mine.is_none(),
-            mine,
-            anonymous: page.user.is_none(),
-            nominating,
-        },
-    )
+    let data = serde_json::to_value(CohortPublicView {
+        cohort: &view,
+        description,
+        status_label: view.status.label(),
+        modality_label: view.modality.label(),
+        places,
+        calendar: super::pages::calendar(&sessions),
+        session_count: sessions.len(),
+        enrolment_open,
+        can_enrol: enrolment_open && is_participant && mine.is_none(),
+        mine,
+        anonymous: page.user.is_none(),
+        nominating,
+    })
+    .map_err(|e| AppError::Internal(format!("plantilla cohort_public: {e}")))?;
+    Ok((view.name.clone(), data))
 }
 
 /// Whoever may see the cohort's public page may take its calendar.

@@ -630,24 +630,28 @@ async fn report_page(
     departamento: Option<String>,
     capacidad: Option<i32>,
 ) -> PageResult {
-    let query = domain::demand::reports::DemandReportQuery {
-        department: departamento.clone(),
-        capacity: capacidad,
-    };
-    let report = domain::demand::reports::report(db.inner(), &user, &query).await?;
-    let departments = domain::territory::departments(db.inner()).await?;
-    let view = ReportView {
-        report,
-        capacities: capacity_choices(db.inner(), capacidad).await?,
-        departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-        territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
-        xlsx: format!(
-            "/reportes/demanda.xlsx?departamento={}&capacidad={}",
-            departamento.as_deref().unwrap_or_default(),
-            capacidad.map(|c| c.to_string()).unwrap_or_default()
-        ),
-    };
-    page.render("demand_report", "Mapa de la demanda", view)
+    // Kept per scope and URI for the versions (demands move the planning one; issue 36).
+    page.render_kept("Mapa de la demanda", || async {
+        let query = domain::demand::reports::DemandReportQuery {
+            department: departamento.clone(),
+            capacity: capacidad,
+        };
+        let report = domain::demand::reports::report(db.inner(), &user, &query).await?;
+        let departments = domain::territory::departments(db.inner()).await?;
+        let view = ReportView {
+            report,
+            capacities: capacity_choices(db.inner(), capacidad).await?,
+            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
+            territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
+            xlsx: format!(
+                "/reportes/demanda.xlsx?departamento={}&capacidad={}",
+                departamento.as_deref().unwrap_or_default(),
+                capacidad.map(|c| c.to_string()).unwrap_or_default()
+            ),
+        };
+        page.content("demand_report", "Mapa de la demanda", view)
+    })
+    .await
 }
 
 /// The demand map's workbook, from the page (a signed-in browser, not a token).

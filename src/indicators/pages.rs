@@ -508,43 +508,48 @@ async fn priorities_page(
     capacidad: Option<i32>,
     departamento: Option<String>,
 ) -> PageResult {
-    let ranked = domain::indicators::priorities::rank(
-        db.inner(),
-        cache.inner(),
-        &user,
-        &PriorityQuery {
-            capacity: capacidad,
-            department: departamento.clone(),
-            limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
-                domain::indicators::priorities::MAX_LIMIT
-            } else {
-                100
-            }),
-        },
-    )
-    .await?;
-    let departments = domain::territory::departments(db.inner()).await?;
-    let view = PrioritiesView {
-        rows: ranked
-            .items
-            .iter()
-            .map(|row| PriorityView {
-                row,
-                score: domain::format::decimal(row.score, 1),
-                percentile: row
-                    .indicator_percentile
-                    .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
-            })
-            .collect(),
-        total: domain::format::thousands(ranked.total as i64),
-        shown: ranked.items.len(),
-        ranked: &ranked,
-        capacities: capacity_choices(db.inner(), capacidad).await?,
-        departments: DepartmentChoice::list(&departments, departamento.as_deref()),
-        is_reviewer: user.department_scope().is_some(),
-        is_staff: user.is_staff(),
-    };
-    page.render("priorities", "¿Dónde formar?", view)
+    // Kept per scope and URI for the versions (issue 36): the rankings are kept too, but
+    // drawing a hundred rows costs more than a request may at 32 clients.
+    page.render_kept("¿Dónde formar?", || async {
+        let ranked = domain::indicators::priorities::rank(
+            db.inner(),
+            cache.inner(),
+            &user,
+            &PriorityQuery {
+                capacity: capacidad,
+                department: departamento.clone(),
+                limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
+                    domain::indicators::priorities::MAX_LIMIT
+                } else {
+                    100
+                }),
+            },
+        )
+        .await?;
+        let departments = domain::territory::departments(db.inner()).await?;
+        let view = PrioritiesView {
+            rows: ranked
+                .items
+                .iter()
+                .map(|row| PriorityView {
+                    row,
+                    score: domain::format::decimal(row.score, 1),
+                    percentile: row
+                        .indicator_percentile
+                        .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
+                })
+                .collect(),
+            total: domain::format::thousands(ranked.total as i64),
+            shown: ranked.items.len(),
+            ranked: &ranked,
+            capacities: capacity_choices(db.inner(), capacidad).await?,
+            departments: DepartmentChoice::list(&departments, departamento.as_deref()),
+            is_reviewer: user.department_scope().is_some(),
+            is_staff: user.is_staff(),
+        };
+        page.content("priorities", "¿Dónde formar?", view)
+    })
+    .await
 }
 
 // ---- The indicators ------------------------------------------------------------------------

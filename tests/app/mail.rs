@@ -42,7 +42,7 @@ fn welcome(to: &str, full_name: &str) -> Email {
 /// Enqueues in its own committed transaction, as a change would.
 async fn enqueue_committed(client: &Client, email: Email) -> bool {
     let (db, templates, config) = state(client);
-    let txn = db.begin().await.expect("begin");
+    let txn = domain::db::begin(db).await.expect("begin");
     let queued = mail::enqueue(&txn, &mail::Notifier { templates, config }, email)
         .await
         .expect("enqueue");
@@ -279,7 +279,7 @@ async fn a_dedupe_key_writes_and_sends_an_email_once() {
     // Also inside one transaction, which stays usable after the skipped insert (PostgreSQL
     // would abort the transaction on a unique violation).
     let (db, templates, config) = state(&app.client);
-    let txn = db.begin().await.unwrap();
+    let txn = domain::db::begin(db).await.unwrap();
     assert!(
         !mail::enqueue(&txn, &mail::Notifier { templates, config }, keyed())
             .await
@@ -350,7 +350,7 @@ async fn an_email_goes_with_its_change_or_not_at_all() {
     assert_eq!(deliver(&app.client).await, 0);
 
     // Committed: both.
-    let txn = db.begin().await.unwrap();
+    let txn = domain::db::begin(db).await.unwrap();
     setting::Entity::insert(change("prueba.confirmada"))
         .exec(&txn)
         .await

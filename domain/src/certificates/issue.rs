@@ -18,7 +18,7 @@ use crate::people::scope::PersonScope;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -393,7 +393,7 @@ async fn begin_with_free_codes(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
     drafts: &mut Vec<Draft>,
-) -> AppResult<DatabaseTransaction> {
+) -> AppResult<crate::db::Txn> {
     for _ in 0..CODE_DRAWS {
         let txn = crate::db::begin(db).await?;
         let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
@@ -618,7 +618,7 @@ impl Replacements {
         &mut self,
         db: &DatabaseConnection,
         notifier: &Notifier<'_>,
-    ) -> AppResult<DatabaseTransaction> {
+    ) -> AppResult<crate::db::Txn> {
         begin_with_free_codes(db, notifier, &mut self.drafts).await
     }
 
