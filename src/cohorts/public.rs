@@ -331,7 +331,7 @@ async fn public_view(
                 }
                 // Not offered to the liaison's municipality: nothing to nominate.
                 Err(AppError::Validation(_)) => None,
-                Err(other) => return Err(other.into()),
+                Err(other) => return Err(other),
             }
         }
         _ => None,
