@@ -34,7 +34,11 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
     }
     let mut options = ConnectOptions::new(url);
     options
-        .sqlx_logging(false)
+        // Statements slower than a fifth of a second are logged as warnings (the slow-query
+        // log an operator reads first); the others not at all.
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Trace)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(200))
         .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
         .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(move |o| {
