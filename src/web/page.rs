@@ -112,10 +112,7 @@ impl Page<'_> {
         Fut: std::future::Future<Output = domain::error::AppResult<String>>,
     {
         let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
-        let key = format!("{scope}|{name}");
-        // The versions every instance shares (issue 34): one primary-key read.
-        let version = domain::instances::Versions::read(self.db).await?;
-        Ok(self.kept.get(key, version, piece).await?)
+        keep(self.kept, self.db, format!("{scope}|{name}"), piece).await
     }
 
     /// The content of `template` for `view`, without the layout and without anything of the
@@ -182,17 +179,30 @@ impl KeptJson<'_> {
         Fut: std::future::Future<Output = domain::error::AppResult<V>>,
     {
         let key = format!("api|{}|{}", scope_key(user), self.uri);
-        let version = domain::instances::Versions::read(self.db).await?;
-        let body = self
-            .kept
-            .get(key, version, || async {
-                let value = compute().await?;
-                serde_json::to_string(&value)
-                    .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
-            })
-            .await?;
+        let body = keep(self.kept, self.db, key, || async {
+            let value = compute().await?;
+            serde_json::to_string(&value)
+                .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
+        })
+        .await?;
         Ok(rocket::response::content::RawJson(body.as_ref().clone()))
     }
+}
+
+/// The value kept under `key` for the current versions every instance shares (issue 34: one
+/// primary-key read), or computed: the one lookup of pages, pieces and API answers.
+async fn keep<F, Fut>(
+    kept: &KeptPages,
+    db: &sea_orm::DatabaseConnection,
+    key: String,
+    compute: F,
+) -> AppResult<Arc<String>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+{
+    let version = domain::instances::Versions::read(db).await?;
+    Ok(kept.get(key, version, compute).await?)
 }
 
 /// What decides what a caller may see: two callers with the same key see the same pages.

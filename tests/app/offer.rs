@@ -187,9 +187,16 @@ async fn the_offer_view_downloads_and_reads_on_its_page() {
         "Departamento Nacional de Planeación (DNP)",
         "Municipios sin oferta",
         "remitida a Departamento Administrativo de la Función Pública",
+        // The table is paged (100 rows a page); the demo's fits in one.
+        "Página 1 de 1",
     ] {
         assert!(html.contains(expected), "{expected}");
     }
+    // A page beyond the last shows the last one, never an empty table.
+    let beyond = browser.get("/reportes/oferta?pagina=99").dispatch().await;
+    assert_eq!(beyond.status(), Status::Ok);
+    let beyond = beyond.into_string().await.unwrap();
+    assert!(beyond.contains("Página 1 de 1") && beyond.contains("Taller KPT · El Paujíl 2026"));
 
     let response = browser.get("/reportes/oferta.xlsx").dispatch().await;
     assert_eq!(response.status(), Status::Ok);
