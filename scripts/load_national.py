@@ -466,6 +466,72 @@ def measure_two_instances(args, binary, env, work, pages, first, rows):
         second.stop()
 
 
+RESTART_PAGES = [
+    "reports page /reportes (Antioquia reviewer)",
+    "capacity grid /reportes/capacidades (Antioquia)",
+    "«¿Dónde formar?» /reportes/prioridades (movilización, national)",
+    "Antioquia report JSON, 32 clients",
+    "priorities JSON, national top 50 (movilización)",
+]
+
+
+def first_visits(base, pages):
+    """32 first visits at once to each kept page: (median, slowest) in ms, over the pages."""
+    medians, slowest = [], []
+    for label, path, header, *post in pages:
+        if label not in RESTART_PAGES:
+            continue
+        times = []
+
+        def visit():
+            times.append(get(base, path, dict([header.split(": ", 1)]))[1])
+
+        threads = [threading.Thread(target=visit) for _ in range(32)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        times.sort()
+        medians.append(times[len(times) // 2] * 1000)
+        slowest.append(times[-1] * 1000)
+    return max(medians), max(slowest)
+
+
+def measure_restarts(engine, url, binary, env, server, pages, extra):
+    """Issue 36, item 2: the first 32 visits at once to each kept page on an instance just
+    restarted, with the shelf (`kept_contents`) empty, holding the current versions, and
+    holding stale ones (the figures moved while the instance was down). Returns the running
+    server (the last one started)."""
+    def restart(server, sql):
+        server.stop()
+        for statement in sql:
+            if engine == "sqlite":
+                import sqlite3
+                path = url.removeprefix("sqlite://").split("?", 1)[0]
+                with sqlite3.connect(path) as con:
+                    con.execute(statement)
+            else:
+                psql(url, statement)
+        return Server(binary, env)
+
+    cases = [
+        ("nothing kept: the shelf emptied", ["DELETE FROM kept_contents"]),
+        ("the shelf holds the current versions", []),
+        ("the shelf holds stale versions (figures moved while down)",
+         ["UPDATE cache_versions SET version = version + 1 WHERE name = 'figures'"]),
+    ]
+    for case, sql in cases:
+        server = restart(server, sql)
+        median, slowest = first_visits(server.base, pages)
+        key = f"restart, {case}: 32 first visits at once to each of {len(RESTART_PAGES)} kept " \
+              f"pages, worst median / slowest"
+        extra[key] = f"{median:,.0f} ms / {slowest:,.0f} ms"
+        log(engine, key, extra[key])
+        # Let the background writes of the shelf land before the next stop.
+        time.sleep(2)
+    return server
+
+
 TWO_INSTANCE_PAGES = [
     "floor: static stylesheet",
     "roster of a cohort",
@@ -621,6 +687,8 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
         pages_by_engine[engine], extra_by_engine[engine] = rows, extra
         try:
             bearer, pages = measure_pages(args, engine, url, server, work, rows)
+            if not args.only or "restart" in args.only:
+                server = measure_restarts(engine, url, binary, env, server, pages, extra)
             if not args.only:
                 measure_one_client(args, server.base, bearer, extra)
                 if "workbooks" not in skip:

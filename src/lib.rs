@@ -72,14 +72,17 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     )
     .await?;
     let instance = web::Instance::new(domain::instances::new_instance_id());
+    // Kept pages and rankings also live on the database's shelf: the first visits after a
+    // start, and the other instances, find them there (issue 36).
+    let kept_pages = web::KeptPages::new(config.dashboard_cache_seconds, web::KEPT_PAGES).shelved(
+        std::sync::Arc::new(domain::cache::DbShelf::new(db.clone(), "page")),
+    );
+    let rankings = domain::indicators::priorities::Cache::new(&db);
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
-        .manage(web::KeptPages::new(
-            config.dashboard_cache_seconds,
-            web::KEPT_PAGES,
-        ))
-        .manage(domain::indicators::priorities::Cache::default())
+        .manage(kept_pages)
+        .manage(rankings)
         .manage(domain::surveys::reports::Cache::default())
         .manage(issuer)
         .manage(templates)

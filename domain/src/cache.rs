@@ -1,22 +1,70 @@
-//! Values kept per key for a version of the figures they were computed from (issue 36): the
+//! Values kept per key for a version of what they were computed from (issue 36): the
 //! department-wide pages whose rendering costs more than a request may (the reports, the
-//! capacity grid, the offer view). A value is fresh while the figures' version it was computed
-//! for is current and it is younger than the time to live. A stale value is still served at
-//! once to everyone while *one* request recomputes it; a key never computed makes the others
-//! wait for that one computation (single flight), never 32 computations of the same thing.
-//! With a time to live of zero nothing is kept (tests).
+//! capacity grid, the offer view), the costly API answers and the national rankings.
+//!
+//! * A value is fresh while the version it was computed for is current and it is younger than
+//!   the time to live. A stale value is still served at once to everyone while *one* request
+//!   recomputes it; a key never computed makes the others wait for that one computation
+//!   (single flight), never 32 computations of the same thing.
+//! * With a [`Shelf`] (the database's `kept_contents`, [`DbShelf`]), what one process computed
+//!   outlives it and is shared: a key missing from memory — the first visits after a start, or
+//!   on an instance that has not computed it yet — is looked for on the shelf first, and served
+//!   from there (at once when its version is current; when it is stale, the waiting visitors get
+//!   it at once and the first one recomputes). Before recomputing a stale value, the shelf is
+//!   asked whether another instance already computed the current version. What is computed is
+//!   put on the shelf in the background, at most every [`SHELVE_EVERY`] per key.
+//! * With a time to live of zero nothing is kept (tests).
 
+use crate::entities::kept_content;
 use crate::error::AppResult;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How often at most a key's value is put on the shelf again: the shelf serves the first
+/// visits after a start (as stale as this at worst, and recomputed by one of them) and tells
+/// other instances what was computed; writing a page's content on every recomputation under a
+/// busy day would only add writes.
+pub const SHELVE_EVERY: Duration = Duration::from_secs(30);
+
+/// The most rows the shelf keeps (every kept store of every instance together); the oldest go
+/// first, and rows older than [`SHELF_DAYS`] go in any case.
+pub const SHELF_ROWS: u64 = 4_000;
+/// Days a shelved value is kept without being computed again.
+pub const SHELF_DAYS: i64 = 2;
+
 struct Entry<V, S> {
     value: Arc<V>,
     version: S,
-    at: Instant,
+    /// Until when it is fresh (for its version): the time to live after it was computed.
+    until: Instant,
+    /// When this process last put the key on the shelf.
+    shelved: Option<Instant>,
+}
+
+/// A value found on the shelf: the version it was computed for and its age.
+pub struct Shelved<V, S> {
+    pub version: S,
+    pub value: V,
+    pub age: Duration,
+}
+
+/// Where kept values outlive the process and are shared by instances. Failures are the
+/// shelf's to log: a value not found or not shelved only costs a computation.
+#[async_trait::async_trait]
+pub trait Shelf<K, V, S>: Send + Sync {
+    /// The value shelved under `key`; with `only_for`, only if computed for that version.
+    async fn load(&self, key: &K, only_for: Option<&S>) -> Option<Shelved<V, S>>;
+    /// Puts `value`, computed for `version`, under `key`.
+    async fn save(&self, key: &K, version: &S, value: &V);
 }
 
 /// Values `V` kept per key `K`, each for the version `S` of what it was computed from (the
@@ -28,6 +76,7 @@ pub struct Kept<K, V, S = u64> {
     entries: Mutex<HashMap<K, Entry<V, S>>>,
     /// One computation per key at a time.
     flights: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    shelf: Option<Arc<dyn Shelf<K, V, S>>>,
 }
 
 enum Found<V> {
@@ -36,14 +85,26 @@ enum Found<V> {
     Missing,
 }
 
-impl<K: Clone + Eq + Hash, V, S: Clone + PartialEq> Kept<K, V, S> {
+impl<K, V, S> Kept<K, V, S>
+where
+    K: Clone + Eq + Hash + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    S: Clone + PartialEq + Send + Sync + 'static,
+{
     pub fn new(ttl_seconds: u64, capacity: usize) -> Self {
         Kept {
             ttl: Duration::from_secs(ttl_seconds),
             capacity: capacity.max(1),
             entries: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
+            shelf: None,
         }
+    }
+
+    /// The same, with values also kept on `shelf` (see the module's comment).
+    pub fn shelved(mut self, shelf: Arc<dyn Shelf<K, V, S>>) -> Self {
+        self.shelf = Some(shelf);
+        self
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V, S>>> {
@@ -65,36 +126,94 @@ impl<K: Clone + Eq + Hash, V, S: Clone + PartialEq> Kept<K, V, S> {
     fn find(&self, key: &K, version: &S) -> Found<V> {
         match self.entries().get(key) {
             None => Found::Missing,
-            Some(e) if e.version == *version && e.at.elapsed() < self.ttl => {
+            Some(e) if e.version == *version && Instant::now() < e.until => {
                 Found::Fresh(e.value.clone())
             }
             Some(e) => Found::Stale(e.value.clone()),
         }
     }
 
-    fn store(&self, key: K, version: S, value: Arc<V>) {
+    /// Keeps `value` for `version`, computed `age` ago; says whether it is due on the shelf
+    /// (never when it came `from_shelf`).
+    fn store(&self, key: K, version: S, value: Arc<V>, age: Duration, from_shelf: bool) -> bool {
+        let now = Instant::now();
         let mut entries = self.entries();
         if entries.len() >= self.capacity
             && !entries.contains_key(&key)
             && let Some(oldest) = entries
                 .iter()
-                .min_by_key(|(_, e)| e.at)
+                .min_by_key(|(_, e)| e.until)
                 .map(|(k, _)| k.clone())
         {
             entries.remove(&oldest);
         }
+        // Taken from the shelf: this process has not shelved it (a recomputation goes there).
+        let shelved = if from_shelf {
+            None
+        } else {
+            entries.get(&key).and_then(|e| e.shelved)
+        };
+        let due = !from_shelf && shelved.is_none_or(|at| at.elapsed() >= SHELVE_EVERY);
         entries.insert(
             key,
             Entry {
                 value,
                 version,
-                at: Instant::now(),
+                until: now + self.ttl.saturating_sub(age),
+                shelved: if due { Some(now) } else { shelved },
             },
         );
+        due
     }
 
-    /// The value of `key` for the figures' `version`: kept, or computed by `compute` (see the
-    /// module's comment for who waits and who gets a stale value).
+    /// Keeps a freshly computed `value` and, when due, puts it on the shelf in the background.
+    fn keep(&self, key: K, version: S, value: Arc<V>) {
+        let due = self.store(
+            key.clone(),
+            version.clone(),
+            value.clone(),
+            Duration::ZERO,
+            false,
+        );
+        if let Some(shelf) = self.shelf.clone().filter(|_| due) {
+            tokio::spawn(async move { shelf.save(&key, &version, &value).await });
+        }
+    }
+
+    /// Computes the value anew for a key that has a stale one, which is served if the
+    /// computation fails. Called holding the key's flight.
+    async fn recompute<F, Fut>(&self, key: K, version: S, stale: Arc<V>, compute: F) -> Arc<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<V>>,
+    {
+        if let Found::Fresh(value) = self.find(&key, &version) {
+            return value;
+        }
+        // Another instance may have computed this version already.
+        if let Some(shelf) = &self.shelf
+            && let Some(found) = shelf.load(&key, Some(&version)).await
+            && found.age < self.ttl
+        {
+            let value = Arc::new(found.value);
+            self.store(key, found.version, value.clone(), found.age, true);
+            return value;
+        }
+        match compute().await {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                self.keep(key, version, fresh.clone());
+                fresh
+            }
+            Err(error) => {
+                tracing::warn!(%error, "recomputing a kept value failed; serving the last one");
+                stale
+            }
+        }
+    }
+
+    /// The value of `key` for `version`: kept, or computed by `compute` (see the module's
+    /// comment for who waits and who gets a stale value).
     pub async fn get<F, Fut>(&self, key: K, version: S, compute: F) -> AppResult<Arc<V>>
     where
         F: FnOnce() -> Fut,
@@ -111,31 +230,157 @@ impl<K: Clone + Eq + Hash, V, S: Clone + PartialEq> Kept<K, V, S> {
                 let Ok(_computing) = flight.try_lock() else {
                     return Ok(value);
                 };
-                if let Found::Fresh(value) = self.find(&key, &version) {
-                    return Ok(value);
-                }
-                return match compute().await {
-                    Ok(fresh) => {
-                        let fresh = Arc::new(fresh);
-                        self.store(key, version, fresh.clone());
-                        Ok(fresh)
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "recomputing a kept page failed; serving the last one");
-                        Ok(value)
-                    }
-                };
+                return Ok(self.recompute(key, version, value, compute).await);
             }
             Found::Missing => {}
         }
-        let _computing = flight.lock().await;
+        let first = flight.lock().await;
         if let Found::Fresh(value) | Found::Stale(value) = self.find(&key, &version) {
             return Ok(value);
         }
+        if let Some(shelf) = &self.shelf
+            && let Some(found) = shelf.load(&key, None).await
+        {
+            let value = Arc::new(found.value);
+            self.store(key.clone(), found.version, value.clone(), found.age, true);
+            if let Found::Fresh(value) = self.find(&key, &version) {
+                return Ok(value);
+            }
+            // Stale: the visitors waiting behind get it at once; this first one recomputes
+            // once they have gone (the flight is fair, so a later visitor cannot slip in).
+            drop(first);
+            let _computing = flight.lock().await;
+            return Ok(self.recompute(key, version, value, compute).await);
+        }
         let value = Arc::new(compute().await?);
-        self.store(key, version, value.clone());
+        self.keep(key, version, value.clone());
         Ok(value)
     }
+}
+
+/// The database's `kept_contents` as a [`Shelf`]: values and versions as JSON, keys prefixed by
+/// what is kept (`what`), so the stores of one app share the table without meeting.
+#[derive(Clone)]
+pub struct DbShelf {
+    db: DatabaseConnection,
+    what: &'static str,
+}
+
+impl DbShelf {
+    pub fn new(db: DatabaseConnection, what: &'static str) -> Self {
+        DbShelf { db, what }
+    }
+
+    fn key<K: Serialize>(&self, key: &K) -> Option<String> {
+        serde_json::to_string(key)
+            .ok()
+            .map(|k| format!("{}|{k}", self.what))
+    }
+}
+
+#[async_trait::async_trait]
+impl<K, V, S> Shelf<K, V, S> for DbShelf
+where
+    K: Serialize + Sync,
+    V: Serialize + DeserializeOwned + Sync,
+    S: Serialize + DeserializeOwned + Sync,
+{
+    async fn load(&self, key: &K, only_for: Option<&S>) -> Option<Shelved<V, S>> {
+        let mut query = kept_content::Entity::find_by_id(self.key(key)?);
+        if let Some(version) = only_for {
+            query = query
+                .filter(kept_content::Column::Version.eq(serde_json::to_string(version).ok()?));
+        }
+        let row = match query.one(&self.db).await {
+            Ok(row) => row?,
+            Err(error) => {
+                tracing::warn!(%error, what = self.what, "kept value not read from the shelf");
+                return None;
+            }
+        };
+        let (Ok(version), Ok(value)) = (
+            serde_json::from_str(&row.version),
+            serde_json::from_str(&row.content),
+        ) else {
+            // Written by another build of the app: computed again.
+            return None;
+        };
+        let age = (crate::time::now() - row.computed_at)
+            .to_std()
+            .unwrap_or_default();
+        Some(Shelved {
+            version,
+            value,
+            age,
+        })
+    }
+
+    async fn save(&self, key: &K, version: &S, value: &V) {
+        let (Some(key), Ok(version), Ok(content)) = (
+            self.key(key),
+            serde_json::to_string(version),
+            serde_json::to_string(value),
+        ) else {
+            return;
+        };
+        if let Err(error) = save(&self.db, key, version, content).await {
+            tracing::warn!(%error, what = self.what, "kept value not put on the shelf");
+        }
+    }
+}
+
+async fn save(
+    db: &DatabaseConnection,
+    key: String,
+    version: String,
+    content: String,
+) -> AppResult<()> {
+    // A write like any other: on SQLite it takes the process's write turn.
+    let txn = crate::db::begin(db).await?;
+    kept_content::Entity::insert(kept_content::ActiveModel {
+        key: Set(key),
+        version: Set(version),
+        content: Set(content),
+        computed_at: Set(crate::time::now()),
+    })
+    .on_conflict(
+        OnConflict::column(kept_content::Column::Key)
+            .update_columns([
+                kept_content::Column::Version,
+                kept_content::Column::Content,
+                kept_content::Column::ComputedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(&*txn)
+    .await?;
+    crate::db::commit(txn).await
+}
+
+/// Keeps the shelf bounded (a periodic job): rows older than [`SHELF_DAYS`] go, and beyond
+/// [`SHELF_ROWS`] the oldest. Says how many went.
+pub async fn trim_shelf(db: &DatabaseConnection) -> AppResult<u64> {
+    let mut cutoff = crate::time::now() - chrono::Duration::days(SHELF_DAYS);
+    let beyond: Option<chrono::DateTime<chrono::Utc>> = kept_content::Entity::find()
+        .select_only()
+        .column(kept_content::Column::ComputedAt)
+        .order_by_desc(kept_content::Column::ComputedAt)
+        .offset(SHELF_ROWS)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(beyond) = beyond {
+        cutoff = cutoff.max(beyond + chrono::Duration::microseconds(1));
+    }
+    let txn = crate::db::begin(db).await?;
+    let gone = kept_content::Entity::delete_many()
+        .filter(kept_content::Column::ComputedAt.lt(cutoff))
+        .exec(&*txn)
+        .await?
+        .rows_affected;
+    crate::db::commit(txn).await?;
+    Ok(gone)
 }
 
 #[cfg(test)]
@@ -184,6 +429,176 @@ mod tests {
         }
         assert_eq!(small.entries().len(), 2);
         assert!(!small.entries().contains_key(&1));
+    }
+
+    /// A shelf in memory: what another process left, and what this one puts there.
+    #[derive(Default)]
+    struct MemoryShelf {
+        rows: Mutex<HashMap<&'static str, (u64, usize, Instant)>>,
+        saves: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Shelf<&'static str, usize, u64> for MemoryShelf {
+        async fn load(
+            &self,
+            key: &&'static str,
+            only_for: Option<&u64>,
+        ) -> Option<Shelved<usize, u64>> {
+            let rows = self.rows.lock().unwrap();
+            let (version, value, at) = rows.get(key)?;
+            if only_for.is_some_and(|v| v != version) {
+                return None;
+            }
+            Some(Shelved {
+                version: *version,
+                value: *value,
+                age: at.elapsed(),
+            })
+        }
+
+        async fn save(&self, key: &&'static str, version: &u64, value: &usize) {
+            self.saves.fetch_add(1, Ordering::SeqCst);
+            self.rows
+                .lock()
+                .unwrap()
+                .insert(key, (*version, *value, Instant::now()));
+        }
+    }
+
+    fn shelf_with(version: u64, value: usize) -> Arc<MemoryShelf> {
+        let shelf = Arc::new(MemoryShelf::default());
+        shelf
+            .rows
+            .lock()
+            .unwrap()
+            .insert("antioquia", (version, value, Instant::now()));
+        shelf
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn after_a_start_the_first_visits_are_served_from_the_shelf_without_computing() {
+        let shelf = shelf_with(1, 7);
+        let kept: Arc<Kept<&str, usize>> = Arc::new(Kept::new(60, 10).shelved(shelf.clone()));
+        let computed = Arc::new(AtomicUsize::new(0));
+        let handles: Vec<_> = (0..32)
+            .map(|_| {
+                let (kept, computed) = (kept.clone(), computed.clone());
+                tokio::spawn(async move {
+                    kept.get("antioquia", 1, || async {
+                        computed.fetch_add(1, Ordering::SeqCst);
+                        Ok(99)
+                    })
+                    .await
+                    .map(|v| *v)
+                })
+            })
+            .collect();
+        for handle in handles {
+            assert_eq!(handle.await.unwrap().unwrap(), 7, "the shelved value");
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 0, "nothing computed");
+        assert_eq!(
+            shelf.saves.load(Ordering::SeqCst),
+            0,
+            "nothing written back"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_stale_shelved_value_is_served_at_once_while_the_first_visitor_recomputes() {
+        let shelf = shelf_with(1, 7);
+        let kept: Arc<Kept<&str, usize>> = Arc::new(Kept::new(60, 10).shelved(shelf.clone()));
+        let computed = Arc::new(AtomicUsize::new(0));
+        // The computation ends only when the test says so: if the other visitors waited
+        // for it, they would never answer.
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (done, mut answers) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..32 {
+            let (kept, computed, release, done) = (
+                kept.clone(),
+                computed.clone(),
+                release.clone(),
+                done.clone(),
+            );
+            tokio::spawn(async move {
+                let value = kept
+                    .get("antioquia", 2, || async {
+                        release.notified().await;
+                        Ok(computed.fetch_add(1, Ordering::SeqCst) + 100)
+                    })
+                    .await
+                    .map(|v| *v)
+                    .unwrap();
+                done.send(value).unwrap();
+            });
+        }
+        let mut first = Vec::new();
+        for _ in 0..31 {
+            let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+                .await
+                .expect("31 visitors answered while the computation was under way");
+            first.push(value.unwrap());
+        }
+        assert!(first.iter().all(|v| *v == 7), "the stale value: {first:?}");
+        release.notify_one();
+        let last = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(last, 100, "the recomputed value");
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "computed once");
+        // Put on the shelf in the background, once.
+        for _ in 0..100 {
+            if shelf.saves.load(Ordering::SeqCst) == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(shelf.rows.lock().unwrap()["antioquia"].0, 2);
+        assert_eq!(shelf.rows.lock().unwrap()["antioquia"].1, 100);
+        // Computed again soon after (a new version): kept, not shelved again yet.
+        let again = kept
+            .get("antioquia", 3, || async { Ok(200) })
+            .await
+            .unwrap();
+        assert_eq!(*again, 200);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            shelf.saves.load(Ordering::SeqCst),
+            1,
+            "at most every SHELVE_EVERY"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stale_value_is_taken_from_the_shelf_when_another_instance_computed_it() {
+        let shelf = shelf_with(1, 7);
+        let kept: Kept<&str, usize> = Kept::new(60, 10).shelved(shelf.clone());
+        assert_eq!(
+            *kept.get("antioquia", 1, || async { Ok(99) }).await.unwrap(),
+            7
+        );
+        // Another instance computes version 2 and shelves it.
+        shelf.save(&"antioquia", &2, &8).await;
+        let value = kept
+            .get("antioquia", 2, || async {
+                panic!("not computed: the shelf has it")
+            })
+            .await
+            .unwrap();
+        assert_eq!(*value, 8);
+        // A shelved value too old for the time to live is computed anew.
+        let aged = shelf_with(1, 7);
+        aged.rows.lock().unwrap().get_mut("antioquia").unwrap().2 =
+            Instant::now() - Duration::from_secs(120);
+        let old: Kept<&str, usize> = Kept::new(60, 10).shelved(aged);
+        // Served once (the visitor who found it stale recomputes, a later one gets the new).
+        let first = old.get("antioquia", 1, || async { Ok(5) }).await.unwrap();
+        assert_eq!(
+            *first, 5,
+            "the first visitor recomputes a value older than the time to live"
+        );
     }
 
     async fn futures_join<F>(n: usize, start: F) -> Vec<usize>

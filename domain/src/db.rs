@@ -63,6 +63,22 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), AppError> {
     Migrator::up(db, None).await.map_err(AppError::from)
 }
 
+/// Gives SQLite's query planner statistics where its tables have none or have grown many
+/// times since (`PRAGMA optimize` over every table, each analysed on a sample): without them
+/// it walked every valid certificate on each figures flush at national scale (issue 36).
+/// PostgreSQL's autovacuum does this by itself; there this does nothing.
+pub async fn optimize(db: &DatabaseConnection) -> crate::error::AppResult<()> {
+    use sea_orm::ConnectionTrait;
+    if !is_sqlite(db) {
+        return Ok(());
+    }
+    let txn = begin(db).await?;
+    txn.execute_unprepared("PRAGMA analysis_limit = 1000")
+        .await?;
+    txn.execute_unprepared("PRAGMA optimize = 0x10002").await?;
+    commit(txn).await
+}
+
 /// How many migrations this build knows that the database has not applied (read only: the
 /// migrations table is never created here). An error when the database does not answer, or
 /// holds migrations this build does not know (a newer version migrated it).

@@ -167,7 +167,7 @@ pub async fn bump<C: ConnectionTrait>(db: &C, what: Cached) -> AppResult<()> {
 }
 
 /// The versions of everything cached, read in one primary-key query.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Versions {
     pub figures: i64,
     pub indicators: i64,

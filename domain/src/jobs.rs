@@ -99,9 +99,31 @@ pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &T
         Ok(n) => tracing::info!(queued = n, "unfilled-quota reminders queued"),
         Err(error) => tracing::error!(%error, "unfilled-quota reminders failed; will retry"),
     }
+    match crate::cache::trim_shelf(db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "old kept values taken off the shelf"),
+        Err(error) => tracing::error!(%error, "the shelf of kept values not trimmed; will retry"),
+    }
+    if optimize_due()
+        && let Err(error) = crate::db::optimize(db).await
+    {
+        tracing::error!(%error, "SQLite's statistics not brought up to date; will retry");
+    }
     if let Err(error) = flush_figures(db).await {
         tracing::error!(%error, "figures not brought up to date; will retry");
     }
+}
+
+/// Whether the planner's statistics are due for a look (at most hourly; also at every start).
+fn optimize_due() -> bool {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = crate::time::now().timestamp();
+    let last = LAST.load(Ordering::Relaxed);
+    now - last >= 3_600
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 /// Brings the figures up to date with writes committed outside `db::commit` (a transaction of

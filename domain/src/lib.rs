@@ -74,7 +74,8 @@ pub async fn prepare_database(config: &AppConfig) -> AppResult<DatabaseConnectio
             demo::ensure_loaded(&db).await?;
         }
         credentials::keys::ensure_stored(&db, &config.credentials_key_file).await?;
-        instances::ensure_cookie_secret(&db).await
+        instances::ensure_cookie_secret(&db).await?;
+        db::optimize(&db).await
     })
     .await?;
     Ok(db)

@@ -43,6 +43,7 @@ pub mod indicator;
 pub mod indicator_capacity;
 pub mod indicator_observation;
 pub mod job_lease;
+pub mod kept_content;
 pub mod login_throttle;
 pub mod municipality;
 pub mod nomination;

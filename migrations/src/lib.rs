@@ -20,6 +20,7 @@ mod m20261203_000013_assistance_years;
 mod m20261204_000014_instances;
 mod m20261205_000015_seat_quotas;
 mod m20261206_000016_planning_version;
+mod m20261207_000017_kept_contents;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_instances::Migration),
             Box::new(m20261205_000015_seat_quotas::Migration),
             Box::new(m20261206_000016_planning_version::Migration),
+            Box::new(m20261207_000017_kept_contents::Migration),
         ]
     }
 }

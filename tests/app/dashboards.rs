@@ -5,9 +5,10 @@ use crate::common::TestApp;
 use crate::support::*;
 use crate::world::{Cohort, World};
 use chrono::{Datelike, Duration};
+use domain::entities::kept_content;
 use domain::entities::values::Role;
 use domain::reports::dashboard::{Dashboards, compute};
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 
 #[rocket::async_test]
@@ -231,4 +232,100 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     assert!(!meta.contains("Óscar Iván Betancourt"));
     assert!(meta.contains("Gobernación: Meta"));
     assert!(!meta.contains("Gobernación: Caquetá"));
+}
+
+/// The shelved content of the page at `uri` (a JSON string of its HTML), waiting for the
+/// background write.
+async fn shelved_page(db: &sea_orm::DatabaseConnection, uri: &str) -> kept_content::Model {
+    for _ in 0..200 {
+        if let Some(row) = kept_content::Entity::find()
+            .filter(kept_content::Column::Key.like(format!("page|%|{uri}\"")))
+            .one(db)
+            .await
+            .unwrap()
+        {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{uri} never reached the shelf");
+}
+
+/// Issue 36, no cold start: an instance just started (a restart, or a second instance) serves
+/// the content another process computed and shelved in the database — without computing it —
+/// and, when the versions have moved since, serves it while recomputing it.
+#[rocket::async_test]
+async fn an_instance_just_started_serves_the_shelved_page_instead_of_computing_it() {
+    let keep = [
+        ("demo_data", serde_json::json!(true)),
+        ("dashboard_cache_seconds", serde_json::json!(3600)),
+    ];
+    let app = TestApp::with_config(&keep).await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_page(&app, email, password).await;
+    let (status, _) = page(&app, "/reportes/capacidades").await;
+    assert_eq!(status, rocket::http::Status::Ok);
+    let row = shelved_page(app.db(), "/reportes/capacidades").await;
+    let versions = domain::instances::Versions::read(app.db()).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<domain::instances::Versions>(&row.version).unwrap(),
+        versions,
+        "shelved for the versions it was computed for"
+    );
+    // Mark what is on the shelf, to tell it from a computation.
+    let marked = format!("\"<p>contenido-del-estante</p>{}", &row.content[1..]);
+    kept_content::Entity::update_many()
+        .col_expr(
+            kept_content::Column::Content,
+            sea_orm::sea_query::Expr::value(marked),
+        )
+        .filter(kept_content::Column::Key.eq(row.key.clone()))
+        .exec(app.db())
+        .await
+        .unwrap();
+
+    // An instance just started serves it, drawn in its visitor's own layout.
+    let fresh_start = app.another_instance(&keep).await;
+    sign_in_client(&fresh_start, email, password).await;
+    let served = fresh_start
+        .get("/reportes/capacidades")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(served.contains("contenido-del-estante"), "from the shelf");
+    assert!(
+        served.contains("Óscar Iván Betancourt"),
+        "the visitor's layout"
+    );
+
+    // The figures move; a third instance starts: its first visitor gets the new grid (the
+    // first visitor recomputes; see domain::cache for the visitors served meanwhile), and the
+    // shelf then holds it for the new versions.
+    let world = World::new(&app).await;
+    let cohort: Cohort = world.cohort().seats(10).create().await;
+    let person = world.people("estante").of("18256").create().await;
+    world.enrol(cohort.id, person[0].id).await;
+    let moved = domain::instances::Versions::read(app.db()).await.unwrap();
+    assert_ne!(moved, versions);
+    let restarted = app.another_instance(&keep).await;
+    sign_in_client(&restarted, email, password).await;
+    let recomputed = restarted
+        .get("/reportes/capacidades")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(!recomputed.contains("contenido-del-estante"), "recomputed");
+    for _ in 0..200 {
+        let row = shelved_page(app.db(), "/reportes/capacidades").await;
+        if serde_json::from_str::<domain::instances::Versions>(&row.version).unwrap() == moved {
+            assert!(!row.content.contains("contenido-del-estante"));
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the recomputed grid never reached the shelf");
 }

@@ -56,7 +56,7 @@ pub struct PriorityQuery {
 }
 
 /// A municipality where training is needed, and why.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(as = Priority)]
 pub struct PriorityRow {
     pub rank: usize,
@@ -115,11 +115,14 @@ pub struct Cache {
     ranked: crate::cache::Kept<(Option<i32>, i32), Vec<PriorityRow>, crate::instances::Versions>,
 }
 
-impl Default for Cache {
-    fn default() -> Self {
+impl Cache {
+    /// Kept in memory and on `db`'s shelf (issue 36: the first visits after a start find the
+    /// rankings there instead of waiting for a national computation).
+    pub fn new(db: &sea_orm::DatabaseConnection) -> Self {
+        let shelf = |what| std::sync::Arc::new(crate::cache::DbShelf::new(db.clone(), what));
         Cache {
-            weakest: crate::cache::Kept::new(CACHE_SECONDS, 64),
-            ranked: crate::cache::Kept::new(CACHE_SECONDS, 256),
+            weakest: crate::cache::Kept::new(CACHE_SECONDS, 64).shelved(shelf("weakest")),
+            ranked: crate::cache::Kept::new(CACHE_SECONDS, 256).shelved(shelf("rankings")),
         }
     }
 }
