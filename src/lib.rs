@@ -94,6 +94,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(web::RequestLog)
         .attach(web::Metrics)
         .attach(web::Compression)
+        .attach(web::WholeBodies)
         .attach(web::Background)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {

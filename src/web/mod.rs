@@ -10,7 +10,7 @@ mod page;
 pub mod problem;
 
 pub use client::ClientAddress;
-pub use fairings::{Background, Compression, RequestLog, SecurityHeaders};
+pub use fairings::{Background, Compression, RequestLog, SecurityHeaders, WholeBodies};
 pub use ops::{Instance, Metrics, RouteMetrics};
 pub use page::{KEPT_PAGES, KeptJson, KeptPages, Page};
 
