@@ -251,6 +251,25 @@ async fn shelved_page(db: &sea_orm::DatabaseConnection, uri: &str) -> kept_conte
     panic!("{uri} never reached the shelf");
 }
 
+/// The capacity grid as the first visitor of an instance just started on `app`'s database sees
+/// it.
+async fn grid_on_a_new_instance(
+    app: &TestApp,
+    settings: &[(&str, serde_json::Value)],
+    email: &str,
+    password: &str,
+) -> String {
+    let instance = app.another_instance(settings).await;
+    sign_in_client(&instance, email, password).await;
+    instance
+        .get("/reportes/capacidades")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}
+
 /// Issue 36, no cold start: an instance just started (a restart, or a second instance) serves
 /// the content another process computed and shelved in the database — without computing it —
 /// and, when the versions have moved since, serves it while recomputing it.
@@ -285,15 +304,7 @@ async fn an_instance_just_started_serves_the_shelved_page_instead_of_computing_i
         .unwrap();
 
     // An instance just started serves it, drawn in its visitor's own layout.
-    let fresh_start = app.another_instance(&keep).await;
-    sign_in_client(&fresh_start, email, password).await;
-    let served = fresh_start
-        .get("/reportes/capacidades")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let served = grid_on_a_new_instance(&app, &keep, email, password).await;
     assert!(served.contains("contenido-del-estante"), "from the shelf");
     assert!(
         served.contains("Óscar Iván Betancourt"),
@@ -309,15 +320,7 @@ async fn an_instance_just_started_serves_the_shelved_page_instead_of_computing_i
     world.enrol(cohort.id, person[0].id).await;
     let moved = domain::instances::Versions::read(app.db()).await.unwrap();
     assert_ne!(moved, versions);
-    let restarted = app.another_instance(&keep).await;
-    sign_in_client(&restarted, email, password).await;
-    let recomputed = restarted
-        .get("/reportes/capacidades")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let recomputed = grid_on_a_new_instance(&app, &keep, email, password).await;
     assert!(!recomputed.contains("contenido-del-estante"), "recomputed");
     for _ in 0..200 {
         let row = shelved_page(app.db(), "/reportes/capacidades").await;
