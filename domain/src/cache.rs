@@ -533,20 +533,28 @@ mod tests {
                 done.send(value).unwrap();
             });
         }
+        // At least 30 answer while the computation is under way (31 as a rule; 30 when a
+        // visitor takes the recomputation in the instant the first hands the flight over, and
+        // the first then waits for it).
         let mut first = Vec::new();
-        for _ in 0..31 {
+        for _ in 0..30 {
             let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
                 .await
-                .expect("31 visitors answered while the computation was under way");
+                .expect("the visitors answered while the computation was under way");
             first.push(value.unwrap());
         }
         assert!(first.iter().all(|v| *v == 7), "the stale value: {first:?}");
         release.notify_one();
-        let last = tokio::time::timeout(Duration::from_secs(10), answers.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(last, 100, "the recomputed value");
+        let mut rest = Vec::new();
+        for _ in 0..2 {
+            let value = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            rest.push(value);
+        }
+        assert!(rest.contains(&100), "the recomputed value: {rest:?}");
+        assert!(rest.iter().all(|v| *v == 7 || *v == 100));
         assert_eq!(computed.load(Ordering::SeqCst), 1, "computed once");
         // Put on the shelf in the background, once.
         for _ in 0..100 {
