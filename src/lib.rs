@@ -78,11 +78,16 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         std::sync::Arc::new(domain::cache::DbShelf::new(db.clone(), "page")),
     );
     let rankings = domain::indicators::priorities::Cache::new(&db);
+    let warnings = domain::cohorts::overlap::KeptWarnings::new(
+        config.dashboard_cache_seconds,
+        web::KEPT_PAGES,
+    );
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
         .manage(kept_pages)
         .manage(rankings)
+        .manage(warnings)
         .manage(domain::surveys::reports::Cache::default())
         .manage(issuer)
         .manage(templates)

@@ -64,8 +64,18 @@ pub async fn read<C: ConnectionTrait>(
     user: &Actor,
     id: i32,
     part: Part,
+    warnings: &cohorts::overlap::KeptWarnings,
 ) -> AppResult<Workspace> {
-    let cohort = cohorts::view(db, id).await?;
+    let overview = part == Part::Overview;
+    // The overlap warnings show on the overview only.
+    let model = cohorts::find(db, id).await?;
+    let mut cohort = cohorts::views(db, vec![model.clone()], false)
+        .await?
+        .pop()
+        .ok_or(crate::error::AppError::NotFound)?;
+    if overview {
+        cohort.warnings = cohorts::overlap::kept_warnings(db, warnings, &model).await?;
+    }
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()
@@ -75,7 +85,6 @@ pub async fn read<C: ConnectionTrait>(
         .filter(certificate::Column::CohortId.eq(id))
         .count(db)
         .await?;
-    let overview = part == Part::Overview;
     let places = if overview {
         cohorts::place_names(
             db,

@@ -23,6 +23,8 @@ pub struct Page<'r> {
     templates: &'r Templates,
     /// The department-wide pages kept per scope and the versions of what they show (issue 36).
     kept: &'r KeptPages,
+    /// The overlap warnings kept per cohort (issue 36), for the cohort workspace.
+    warnings: &'r domain::cohorts::overlap::KeptWarnings,
     /// The request's path and query: with the caller's scope, the key of a kept page.
     uri: String,
     db: &'r sea_orm::DatabaseConnection,
@@ -50,9 +52,12 @@ impl<'r> FromRequest<'r> for Page<'r> {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let MaybeUser(user) = try_outcome!(request.guard::<MaybeUser>().await);
-        let (Some(templates), Some(kept), Some(db)) = (
+        let (Some(templates), Some(kept), Some(warnings), Some(db)) = (
             request.rocket().state::<Templates>(),
             request.rocket().state::<KeptPages>(),
+            request
+                .rocket()
+                .state::<domain::cohorts::overlap::KeptWarnings>(),
             request.rocket().state::<sea_orm::DatabaseConnection>(),
         ) else {
             return Outcome::Error((Status::InternalServerError, ()));
@@ -72,6 +77,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             flash,
             templates,
             kept,
+            warnings,
             uri: request.uri().to_string(),
             db,
         })
@@ -129,6 +135,11 @@ impl Page<'_> {
         })
         .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
         self.templates.render_value(template, data)
+    }
+
+    /// The overlap warnings kept per cohort (the cohort workspace reads them through it).
+    pub fn kept_warnings(&self) -> &domain::cohorts::overlap::KeptWarnings {
+        self.warnings
     }
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {

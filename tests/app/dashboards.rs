@@ -332,3 +332,30 @@ async fn an_instance_just_started_serves_the_shelved_page_instead_of_computing_i
     }
     panic!("the recomputed grid never reached the shelf");
 }
+
+/// Issue 36: a cohort's overlap warnings are kept per cohort for the versions; a cohort created
+/// since that overlaps it shows on the workspace's very next visit.
+#[rocket::async_test]
+async fn kept_overlap_warnings_show_a_new_overlapping_cohort_at_once() {
+    let app = TestApp::with_config(&[
+        ("demo_data", serde_json::json!(true)),
+        ("dashboard_cache_seconds", serde_json::json!(3600)),
+    ])
+    .await;
+    let world = World::new(&app).await;
+    let first: Cohort = world.cohort().create().await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let path = format!("/coordinacion/cohortes/{}", first.id);
+    let (status, before) = page(&app, &path).await;
+    assert_eq!(status, rocket::http::Status::Ok);
+    let warns_of = |html: &str, id: i64| {
+        html.contains("Posible duplicación de la oferta")
+            && html.contains(&format!("<li><a href=\"/coordinacion/cohortes/{id}\">"))
+    };
+    // The same course in El Paujíl at the same dates.
+    let second: Cohort = world.cohort().create().await;
+    assert!(!warns_of(&before, second.id));
+    let (_, after) = page(&app, &path).await;
+    assert!(warns_of(&after, second.id), "the new overlap shows at once");
+}

@@ -156,6 +156,26 @@ fn may_meet(mine: &Targets) -> Condition {
         )
 }
 
+/// Overlap warnings kept per cohort for the versions of the figures, indicators and planning
+/// data (issue 36): searching the period's cohorts is the costliest read of a cohort's
+/// workspace (a third of its database time on PostgreSQL at national scale), and what it finds
+/// changes only with cohorts, their targets and courses (the planning version) or a course's
+/// capacities (the figures' one). `dashboard_cache_seconds` is the time to live.
+pub type KeptWarnings = crate::cache::Kept<i32, Vec<Warning>, crate::instances::Versions>;
+
+/// [`warnings_for`] through `kept`.
+pub async fn kept_warnings<C: ConnectionTrait>(
+    db: &C,
+    kept: &KeptWarnings,
+    cohort: &cohort::Model,
+) -> AppResult<Vec<Warning>> {
+    let versions = crate::instances::Versions::read(db).await?;
+    let found = kept
+        .get(cohort.id, versions, || warnings_for(db, cohort))
+        .await?;
+    Ok(found.as_ref().clone())
+}
+
 /// The overlap warnings of a cohort (cancelled cohorts neither warn nor are warned about).
 pub async fn warnings_for<C: ConnectionTrait>(
     db: &C,

@@ -81,7 +81,16 @@ pub(super) async fn import_submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let mut view = detail_view(db, &staff, id, Section::Enrolments, None, &[]).await?;
+    let mut view = detail_view(
+        db,
+        &staff,
+        page.kept_warnings(),
+        id,
+        Section::Enrolments,
+        None,
+        &[],
+    )
+    .await?;
     view.import = Some(outcome);
     Ok((status, render_section(&page, Section::Enrolments, view)?))
 }

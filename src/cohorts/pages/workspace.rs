@@ -167,6 +167,7 @@ pub(crate) struct DetailView {
 pub(crate) async fn detail_view(
     db: &DatabaseConnection,
     user: &domain::accounts::actor::Actor,
+    warnings: &domain::cohorts::overlap::KeptWarnings,
     id: i32,
     section: Section,
     form: Option<&CohortForm>,
@@ -183,7 +184,7 @@ pub(crate) async fn detail_view(
         certificates,
         quota_board,
         nominations,
-    } = domain::workspace::read(db, user, id, section.part()).await?;
+    } = domain::workspace::read(db, user, id, section.part(), warnings).await?;
     let editable = !view.status.is_final();
     let sections = Section::ALL
         .into_iter()
@@ -290,7 +291,7 @@ pub(super) async fn section_page(
     section: Section,
 ) -> PageResult {
     domain::cohorts::find_managed(db, staff, id).await?;
-    let view = detail_view(db, staff, id, section, None, &[]).await?;
+    let view = detail_view(db, staff, page.kept_warnings(), id, section, None, &[]).await?;
     render_section(page, section, view)
 }
 
@@ -333,7 +334,7 @@ pub(super) async fn detail_with_errors(
         return Failure::from(AppError::Unauthorized);
     };
     Failure::form_again(
-        detail_view(db, user, id, section, form, &errors)
+        detail_view(db, user, page.kept_warnings(), id, section, form, &errors)
             .await
             .map_err(Failure::from)
             .and_then(|view| render_section(page, section, view)),
