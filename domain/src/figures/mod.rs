@@ -52,6 +52,28 @@ const REBUILD_ABOVE: usize = 400;
 /// Rows per statement (parameters stay far below every backend's limit).
 const CHUNK: usize = 1_000;
 
+/// The enrolment's person has a sensitive-data consent in force: the condition under which
+/// their differential data (sex, ethnic group, disability, conflict victim) is counted
+/// anywhere. A correlated `EXISTS`, answered from the consents' index per person: `IN (SELECT
+/// …)` made SQLite list every consent of the country (and PostgreSQL without statistics scan
+/// them) on every flush — 1.45 s per write at national scale (issue 36).
+pub(crate) fn sensitive_data_consented() -> sea_orm::sea_query::SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(consent::Entity)
+            .and_where(
+                Expr::col((consent::Entity, consent::Column::ParticipantId))
+                    .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
+            )
+            .and_where(
+                Expr::col((consent::Entity, consent::Column::Kind)).eq(ConsentKind::SensitiveData),
+            )
+            .and_where(Expr::col((consent::Entity, consent::Column::WithdrawnAt)).is_null())
+            .to_owned(),
+    )
+}
+
 /// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
 /// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
 /// Says whether anything was recomputed.
@@ -217,24 +239,7 @@ async fn differential_rows<C: ConnectionTrait>(
         .column(participant::Column::HasDisability)
         .column(participant::Column::IsConflictVictim)
         .filter(enrolment::Column::Status.is_in(COUNTED))
-        // A correlated EXISTS, answered from the consents' index per person: `IN (SELECT …)`
-        // made SQLite list every consent of the country (and PostgreSQL without statistics
-        // scan them) on every flush — 1.45 s per write at national scale (issue 36).
-        .filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(consent::Entity)
-                .and_where(
-                    Expr::col((consent::Entity, consent::Column::ParticipantId))
-                        .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
-                )
-                .and_where(
-                    Expr::col((consent::Entity, consent::Column::Kind))
-                        .eq(ConsentKind::SensitiveData),
-                )
-                .and_where(Expr::col((consent::Entity, consent::Column::WithdrawnAt)).is_null())
-                .to_owned(),
-        ))
+        .filter(sensitive_data_consented())
         .distinct();
     if let Some(ids) = people {
         select = select.filter(enrolment::Column::ParticipantId.is_in(ids.to_vec()));

@@ -5,10 +5,9 @@
 //! "<5", `null` with `suppressed: true` in JSON) so that nobody can be singled out.
 
 use super::{Filters, scoped};
-use crate::entities::values::ConsentKind;
-use crate::entities::{consent, differential_person, enrolment, participant};
+use crate::entities::{differential_person, enrolment, participant};
 use crate::error::AppResult;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
     RelationTrait,
@@ -106,20 +105,9 @@ fn combinations(filters: &Filters) -> sea_orm::Select<enrolment::Entity> {
                 "n",
             )
             .join(JoinType::InnerJoin, enrolment::Relation::Participant.def())
-            // A correlated EXISTS probes the consents of each person in scope (indexed), so
-            // the cost follows the report, not every consent in the country.
-            .filter(Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(consent::Entity)
-                    .and_where(
-                        Expr::col((consent::Entity, consent::Column::ParticipantId))
-                            .equals((enrolment::Entity, enrolment::Column::ParticipantId)),
-                    )
-                    .and_where(consent::Column::Kind.eq(ConsentKind::SensitiveData))
-                    .and_where(consent::Column::WithdrawnAt.is_null())
-                    .to_owned(),
-            )),
+            // Probes the consents of each person in scope (indexed), so the cost follows the
+            // report, not every consent in the country.
+            .filter(crate::figures::sensitive_data_consented()),
         filters,
     );
     for column in attributes {
