@@ -57,8 +57,8 @@ pub struct Workspace {
     pub nominations: Vec<crate::nominations::NominationView>,
 }
 
-/// Reads what `part` of cohort `id`'s workspace shows to `user` (who must manage it: the
-/// caller checks with `cohorts::find_managed`).
+/// Reads what `part` of cohort `id`'s workspace shows to `user`: 404 unless `user` manages it
+/// (`cohorts::find_managed`, the same read that gives the cohort).
 pub async fn read<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
@@ -68,7 +68,7 @@ pub async fn read<C: ConnectionTrait>(
 ) -> AppResult<Workspace> {
     let overview = part == Part::Overview;
     // The overlap warnings show on the overview only.
-    let model = cohorts::find(db, id).await?;
+    let model = cohorts::find_managed(db, user, id).await?;
     let mut cohort = cohorts::views(db, vec![model.clone()], false)
         .await?
         .pop()

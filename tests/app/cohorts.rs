@@ -1243,3 +1243,66 @@ async fn destructive_actions_are_confirmed_on_their_own_page() {
         .unwrap();
     assert_eq!(still.status, CohortStatus::Open);
 }
+
+/// A cohort's places and instructors are read in one statement (issue 36): each kind comes
+/// back in order, and the workspace names the places (departments first, then municipalities
+/// with their department; «Todo el país» for a national cohort).
+#[rocket::async_test]
+async fn a_cohort_reads_back_its_places_and_instructors_in_order() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let placed = in_2028(&world, "GP")
+        .targets(&["18610", "05001", "18256"], &["86", "52"])
+        .create()
+        .await;
+    let national = in_2028(&world, "GT").untaught().national().create().await;
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", placed.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(
+        body["municipality_codes"],
+        json!(["05001", "18256", "18610"])
+    );
+    assert_eq!(body["department_codes"], json!(["52", "86"]));
+    assert_eq!(body["instructor_ids"], json!([world.instructor_id]));
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}", national.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(body["municipality_codes"], json!([]));
+    assert_eq!(body["department_codes"], json!([]));
+    assert_eq!(body["instructor_ids"], json!([]));
+
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, &format!("/coordinacion/cohortes/{}", placed.id)).await;
+    assert_eq!(status, Status::Ok);
+    let places = [
+        "Departamento de Nariño",
+        "Departamento de Putumayo",
+        "El Paujíl (Caquetá)",
+        "Medellín (Antioquia)",
+        "San José del Fragua (Caquetá)",
+    ];
+    let at: Vec<usize> = places
+        .iter()
+        .map(|place| {
+            html.find(place)
+                .unwrap_or_else(|| panic!("the workspace names {place}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in order: {places:?}");
+    assert!(!html.contains("Todo el país"));
+    let (_, html) = page(&app, &format!("/coordinacion/cohortes/{}", national.id)).await;
+    assert!(html.contains("Todo el país"));
+}

@@ -651,3 +651,45 @@ async fn a_certified_participant_cannot_rename_herself() {
     .await
     .expect("the position is hers to change");
 }
+
+/// Found while reading the workspace in fewer statements (issue 36): a change refused for its
+/// input drew the cohort's workspace again without asking whether the caller manages the
+/// cohort, so another provider's coordinator who sent an invalid form to an ESAP cohort got its
+/// edit form (name, dates, places, instructors) or its calendar with a 422. The workspace's read
+/// is now its scope check: the same 404 as the page.
+#[rocket::async_test]
+async fn an_invalid_form_does_not_show_another_providers_cohort() {
+    let app = TestApp::with_demo().await;
+    let esap = cohort::Entity::find()
+        .filter(cohort::Column::Name.contains("Caquetá PDET"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the demo's running ESAP cohort");
+    let dnp = browser(
+        &app,
+        crate::support::DNP_COORDINATOR.0,
+        crate::support::DNP_COORDINATOR.1,
+    )
+    .await;
+    let page = dnp
+        .get(format!("/coordinacion/cohortes/{}", esap.id))
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::NotFound);
+    let csrf = csrf_from_client(&dnp, "/contrasena/olvido").await;
+    for path in [
+        format!("/coordinacion/cohortes/{}", esap.id),
+        format!("/coordinacion/cohortes/{}/sesiones", esap.id),
+    ] {
+        let response = dnp
+            .post(path.clone())
+            .header(ContentType::Form)
+            .body(form_body(&[("csrf_token", &csrf), ("name", "")]))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::NotFound, "{path}");
+        let html = response.into_string().await.unwrap_or_default();
+        assert!(!html.contains(&esap.name), "{path} shows the cohort");
+    }
+}

@@ -28,43 +28,83 @@ impl Targets {
     }
 }
 
+/// The targets and instructors of some cohorts, read in one statement (the three link tables
+/// as one union: every cohort view reads them, and each round trip costs on PostgreSQL).
 pub async fn targets_of<C: ConnectionTrait>(
     db: &C,
     ids: &[i32],
 ) -> AppResult<HashMap<i32, Targets>> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Order, Query, UnionType};
+    #[derive(FromQueryResult)]
+    struct Link {
+        cohort_id: i32,
+        /// 0: a municipality, 1: a department, 2: an instructor.
+        kind: i32,
+        code: String,
+        user_id: i32,
+    }
     let mut map: HashMap<i32, Targets> = ids.iter().map(|id| (*id, Targets::default())).collect();
-    for row in cohort_municipality::Entity::find()
-        .filter(cohort_municipality::Column::CohortId.is_in(ids.to_vec()))
-        .order_by_asc(cohort_municipality::Column::MunicipalityCode)
-        .all(db)
-        .await?
-    {
-        map.entry(row.cohort_id)
-            .or_default()
-            .municipalities
-            .push(row.municipality_code);
+    if ids.is_empty() {
+        return Ok(map);
     }
-    for row in cohort_department::Entity::find()
-        .filter(cohort_department::Column::CohortId.is_in(ids.to_vec()))
-        .order_by_asc(cohort_department::Column::DepartmentCode)
-        .all(db)
-        .await?
-    {
-        map.entry(row.cohort_id)
-            .or_default()
-            .departments
-            .push(row.department_code);
-    }
-    for row in cohort_instructor::Entity::find()
-        .filter(cohort_instructor::Column::CohortId.is_in(ids.to_vec()))
-        .order_by_asc(cohort_instructor::Column::UserId)
-        .all(db)
-        .await?
-    {
-        map.entry(row.cohort_id)
-            .or_default()
-            .instructors
-            .push(row.user_id);
+    let (kind, code, user_id) = (
+        Alias::new("kind"),
+        Alias::new("code"),
+        Alias::new("user_id"),
+    );
+    let branch = |table: DynIden, cohort: DynIden, kind_value: i32, code_expr: Expr, user: Expr| {
+        Query::select()
+            .expr_as(
+                Expr::col((table.clone(), cohort.clone())),
+                Alias::new("cohort_id"),
+            )
+            .expr_as(Expr::val(kind_value), kind.clone())
+            .expr_as(code_expr, code.clone())
+            .expr_as(user, user_id.clone())
+            .from(table.clone())
+            .and_where(Expr::col((table, cohort)).is_in(ids.iter().copied()))
+            .to_owned()
+    };
+    let mut query = branch(
+        cohort_municipality::Entity.into_iden(),
+        cohort_municipality::Column::CohortId.into_iden(),
+        0,
+        Expr::col(cohort_municipality::Column::MunicipalityCode),
+        Expr::val(0),
+    );
+    query
+        .union(
+            UnionType::All,
+            branch(
+                cohort_department::Entity.into_iden(),
+                cohort_department::Column::CohortId.into_iden(),
+                1,
+                Expr::col(cohort_department::Column::DepartmentCode),
+                Expr::val(0),
+            ),
+        )
+        .union(
+            UnionType::All,
+            branch(
+                cohort_instructor::Entity.into_iden(),
+                cohort_instructor::Column::CohortId.into_iden(),
+                2,
+                Expr::val(""),
+                Expr::col(cohort_instructor::Column::UserId),
+            ),
+        )
+        .order_by(kind, Order::Asc)
+        .order_by(code, Order::Asc)
+        .order_by(user_id, Order::Asc);
+    let statement = db.get_database_backend().build(&query);
+    for link in Link::find_by_statement(statement).all(db).await? {
+        let targets = map.entry(link.cohort_id).or_default();
+        match link.kind {
+            0 => targets.municipalities.push(link.code),
+            1 => targets.departments.push(link.code),
+            _ => targets.instructors.push(link.user_id),
+        }
     }
     Ok(map)
 }
@@ -119,38 +159,43 @@ pub(super) async fn write_targets<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Names of the places a cohort is offered to, for people ("todo el país" when none).
+/// Names of the places a cohort is offered to, for people ("todo el país" when none): the
+/// departments by name, then the municipalities by name with their department's.
 pub async fn place_names<C: ConnectionTrait>(db: &C, targets: &Targets) -> AppResult<Vec<String>> {
-    let mut names = Vec::new();
+    if targets.municipalities.is_empty() && targets.departments.is_empty() {
+        return Ok(vec!["Todo el país".to_string()]);
+    }
+    let municipalities = if targets.municipalities.is_empty() {
+        Vec::new()
+    } else {
+        municipality::Entity::find()
+            .filter(municipality::Column::Code.is_in(targets.municipalities.clone()))
+            .order_by_asc(municipality::Column::Name)
+            .all(db)
+            .await?
+    };
+    let mut wanted: Vec<String> = targets.departments.clone();
+    wanted.extend(municipalities.iter().map(|m| m.department_code.clone()));
+    wanted.sort();
+    wanted.dedup();
     let departments: HashMap<String, String> = department::Entity::find()
+        .filter(department::Column::Code.is_in(wanted))
         .all(db)
         .await?
         .into_iter()
         .map(|d| (d.code, d.name))
         .collect();
-    for code in &targets.departments {
-        names.push(format!(
-            "Departamento de {}",
-            departments
-                .get(code)
-                .cloned()
-                .unwrap_or_else(|| code.clone())
-        ));
-    }
-    for m in municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(targets.municipalities.clone()))
-        .order_by_asc(municipality::Column::Name)
-        .all(db)
-        .await?
-    {
+    let mut names: Vec<String> = targets
+        .departments
+        .iter()
+        .map(|code| format!("Departamento de {}", departments.get(code).unwrap_or(code)))
+        .collect();
+    for m in municipalities {
         let department = departments
             .get(&m.department_code)
-            .cloned()
+            .map(String::as_str)
             .unwrap_or_default();
         names.push(format!("{} ({department})", m.name));
-    }
-    if names.is_empty() {
-        names.push("Todo el país".to_string());
     }
     Ok(names)
 }

@@ -2,7 +2,7 @@
 
 use super::scope::CohortScope;
 use super::*;
-use crate::catalogue::courses::{self, CapacityRef};
+use crate::catalogue::courses::CapacityRef;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Modality};
 use crate::entities::{cohort, course, enrolment};
 use crate::error::{AppError, AppResult};
@@ -77,21 +77,13 @@ pub async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<CohortView>> {
     let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
     let course_ids: Vec<i32> = cohorts.iter().map(|c| c.course_id).collect();
-    let courses: HashMap<i32, course::Model> = course::Entity::find()
-        .filter(course::Column::Id.is_in(course_ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let capacities = courses::capacities_of(db, &course_ids).await?;
-    let providers = crate::providers::names(db).await?;
+    let courses = course_facts(db, &course_ids).await?;
     let mut targets = targets_of(db, &ids).await?;
     let counts = enrolment_counts(db, &ids).await?;
     let mut quotas = super::quotas::views(db, &cohorts.iter().collect::<Vec<_>>()).await?;
     let mut out = Vec::with_capacity(cohorts.len());
     for c in cohorts {
-        let course = courses.get(&c.course_id).ok_or(AppError::NotFound)?;
+        let facts = courses.get(&c.course_id).ok_or(AppError::NotFound)?;
         let t = targets.remove(&c.id).unwrap_or_default();
         let (enrolled, waitlisted) = counts.get(&c.id).copied().unwrap_or((0, 0));
         let warnings = if with_warnings {
@@ -102,17 +94,9 @@ pub async fn views<C: ConnectionTrait>(
         out.push(CohortView {
             id: c.id,
             course_id: c.course_id,
-            course: CourseRef {
-                id: course.id,
-                code: course.code.clone(),
-                name: course.name.clone(),
-                hours: course.hours,
-            },
-            capacities: capacities.get(&c.course_id).cloned().unwrap_or_default(),
-            provider: providers
-                .get(&c.provider_id)
-                .cloned()
-                .ok_or(AppError::NotFound)?,
+            course: facts.course.clone(),
+            capacities: facts.capacities.clone(),
+            provider: facts.provider.clone(),
             name: c.name,
             modality: c.modality,
             status: c.status,
@@ -146,6 +130,112 @@ pub async fn view<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<CohortView> 
         .await?
         .pop()
         .ok_or(AppError::NotFound)
+}
+
+/// What a cohort view shows of its course: the course, its provider and the capacities it
+/// strengthens.
+struct CourseFacts {
+    course: CourseRef,
+    provider: ProviderRef,
+    capacities: Vec<CapacityRef>,
+}
+
+/// The courses `ids` with their providers and capacities, in one statement (issue 36: every
+/// cohort view reads them, and each round trip costs on PostgreSQL). A cohort's provider is its
+/// course's (set from it when the cohort is created; a course never changes provider).
+async fn course_facts<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, CourseFacts>> {
+    use crate::entities::{capacity, course_capacity, provider};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+    use sea_orm::{FromQueryResult, JoinType};
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i32,
+        code: String,
+        name: String,
+        hours: i32,
+        provider_id: i32,
+        provider_name: String,
+        capacity_id: Option<i32>,
+        capacity_code: Option<String>,
+        capacity_name: Option<String>,
+    }
+    let mut out: HashMap<i32, CourseFacts> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let query = Query::select()
+        .column((course::Entity, course::Column::Id))
+        .column((course::Entity, course::Column::Code))
+        .column((course::Entity, course::Column::Name))
+        .column((course::Entity, course::Column::Hours))
+        .expr_as(
+            Expr::col((provider::Entity, provider::Column::Id)),
+            Alias::new("provider_id"),
+        )
+        .expr_as(
+            Expr::col((provider::Entity, provider::Column::Name)),
+            Alias::new("provider_name"),
+        )
+        .expr_as(
+            Expr::col((capacity::Entity, capacity::Column::Id)),
+            Alias::new("capacity_id"),
+        )
+        .expr_as(
+            Expr::col((capacity::Entity, capacity::Column::Code)),
+            Alias::new("capacity_code"),
+        )
+        .expr_as(
+            Expr::col((capacity::Entity, capacity::Column::Name)),
+            Alias::new("capacity_name"),
+        )
+        .from(course::Entity)
+        .join(
+            JoinType::InnerJoin,
+            provider::Entity,
+            Expr::col((provider::Entity, provider::Column::Id))
+                .equals((course::Entity, course::Column::ProviderId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            course_capacity::Entity,
+            Expr::col((course_capacity::Entity, course_capacity::Column::CourseId))
+                .equals((course::Entity, course::Column::Id)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            capacity::Entity,
+            Expr::col((capacity::Entity, capacity::Column::Id))
+                .equals((course_capacity::Entity, course_capacity::Column::CapacityId)),
+        )
+        .and_where(Expr::col((course::Entity, course::Column::Id)).is_in(ids.iter().copied()))
+        .order_by((course::Entity, course::Column::Id), Order::Asc)
+        .order_by((capacity::Entity, capacity::Column::Id), Order::Asc)
+        .to_owned();
+    let statement = db.get_database_backend().build(&query);
+    for row in Row::find_by_statement(statement).all(db).await? {
+        let facts = out.entry(row.id).or_insert_with(|| CourseFacts {
+            course: CourseRef {
+                id: row.id,
+                code: row.code,
+                name: row.name,
+                hours: row.hours,
+            },
+            provider: ProviderRef {
+                id: row.provider_id,
+                name: row.provider_name,
+            },
+            capacities: Vec::new(),
+        });
+        if let (Some(id), Some(code), Some(name)) =
+            (row.capacity_id, row.capacity_code, row.capacity_name)
+        {
+            facts.capacities.push(CapacityRef { id, code, name });
+        }
+    }
+    Ok(out)
 }
 
 /// (enrolled, waitlisted) per cohort. Everyone who holds a seat counts as enrolled: after

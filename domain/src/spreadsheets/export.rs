@@ -14,6 +14,8 @@ use rust_xlsxwriter::{
 const LAST_EXCEL_ROW: u32 = 1_048_575;
 /// Excel's number of columns.
 const MAX_COLUMNS: usize = 16_384;
+/// The exports' zip compression level: Excel 365's.
+const EXPORT_COMPRESSION_LEVEL: u8 = 3;
 /// Rows between the tops of two charts placed beside the same table.
 const CHART_ROWS: u32 = 20;
 
@@ -256,6 +258,9 @@ impl ExportBook {
         at: DateTime<Utc>,
     ) -> Self {
         let mut workbook = Workbook::new();
+        // Excel's own level (rust_xlsxwriter's default is 6): about a third less time saving a
+        // large export for a file about 5 % larger (issue 36, DECISIONS).
+        workbook.set_zip_compression_level(EXPORT_COMPRESSION_LEVEL);
         workbook.set_properties(
             &DocProperties::new()
                 .set_title(title)
