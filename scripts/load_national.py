@@ -650,7 +650,7 @@ def main():
     parser.add_argument("--only", default=None,
                         help="measure only pages whose label contains one of these "
                              "(comma-separated); skips the one-client, workbook and enrolment-day "
-                             "parts")
+                             "parts unless named («workbook», «enrolment», «restart»)")
     parser.add_argument("--two-instances", action="store_true",
                         help="on PostgreSQL, the same pages again with a second instance")
     parser.add_argument("--skip", default="",
@@ -691,6 +691,7 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
                 server = measure_restarts(engine, url, binary, env, server, pages, extra)
             if not args.only:
                 measure_one_client(args, server.base, bearer, extra)
+            if not args.only or "workbook" in args.only:
                 if "workbooks" not in skip:
                     body, median = measure_workbooks(server.base, bearer, server, extra)
                     extra_by_engine.setdefault("_workbook", (body, median))

@@ -215,6 +215,25 @@ fn export_keeps_codes_as_text_and_never_writes_formulas() {
     assert!(xf.contains("numFmtId=\"49\""), "{xf}\n{styles}");
     assert!(styles.contains("formatCode=\"0.0%\""));
     assert!(styles.contains("formatCode=\"dd/mm/yyyy\""));
+    // Cells written without a format of their own take their column's (issue 36): hours show
+    // thousands separators, attendance a percentage, like the column's empty cells.
+    let format_id = |code: &str| {
+        let marker = format!("formatCode=\"{code}\"");
+        let at = styles
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{code}: {styles}"));
+        let head = &styles[..at];
+        let id = &head[head.rfind("numFmtId=\"").unwrap() + 10..];
+        id[..id.find('"').unwrap()].to_string()
+    };
+    for (reference, code) in [("D6", "#,##0"), ("E6", "0.0%"), ("E7", "0.0%")] {
+        let xf = cell_xf(&styles, style_of(&sheet, reference));
+        assert!(
+            xf.contains(&format!("numFmtId=\"{}\"", format_id(code))),
+            "{reference}: {xf}"
+        );
+    }
+    assert!(sheet.contains("<col min=\"4\" max=\"4\""), "{sheet}");
 
     // The chart draws the table's rows.
     let chart = part(&bytes, "xl/charts/chart1.xml");
