@@ -92,7 +92,6 @@ fn build(
     for col in 0..items.len() {
         sheet.add_decimal_validation(4 + col, 0.0, 5.0)?;
     }
-    drop(sheet);
     book.save_to_buffer()
 }
 

@@ -165,7 +165,6 @@ fn build(
                 Cell::Text(r.reasons.join("; ")),
             ])?;
         }
-        drop(sheet);
         matrix(&mut book, sessions, roster, marks, results)?;
     }
     book.save_to_buffer()
