@@ -67,15 +67,18 @@ pub async fn read<C: ConnectionTrait>(
     warnings: &cohorts::overlap::KeptWarnings,
 ) -> AppResult<Workspace> {
     let overview = part == Part::Overview;
-    // The overlap warnings show on the overview only.
     let model = cohorts::find_managed(db, user, id).await?;
-    let mut cohort = cohorts::views(db, vec![model.clone()], false)
+    // The overlap warnings show on the overview only.
+    let found = if overview {
+        cohorts::overlap::kept_warnings(db, warnings, &model).await?
+    } else {
+        Vec::new()
+    };
+    let mut cohort = cohorts::views(db, vec![model], false)
         .await?
         .pop()
         .ok_or(crate::error::AppError::NotFound)?;
-    if overview {
-        cohort.warnings = cohorts::overlap::kept_warnings(db, warnings, &model).await?;
-    }
+    cohort.warnings = found;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()

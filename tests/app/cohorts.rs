@@ -1256,32 +1256,23 @@ async fn a_cohort_reads_back_its_places_and_instructors_in_order() {
         .create()
         .await;
     let national = in_2028(&world, "GT").untaught().national().create().await;
-    let (status, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{}", placed.id),
-        Some(&world.staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{body}");
-    assert_eq!(
-        body["municipality_codes"],
-        json!(["05001", "18256", "18610"])
-    );
-    assert_eq!(body["department_codes"], json!(["52", "86"]));
-    assert_eq!(body["instructor_ids"], json!([world.instructor_id]));
-    let (_, body) = api(
-        &app,
-        "GET",
-        &format!("/api/v1/cohorts/{}", national.id),
-        Some(&world.staff),
-        None,
-    )
-    .await;
-    assert_eq!(body["municipality_codes"], json!([]));
-    assert_eq!(body["department_codes"], json!([]));
-    assert_eq!(body["instructor_ids"], json!([]));
+    let expected = [
+        (
+            placed.id,
+            json!(["05001", "18256", "18610"]),
+            json!(["52", "86"]),
+            json!([world.instructor_id]),
+        ),
+        (national.id, json!([]), json!([]), json!([])),
+    ];
+    for (id, municipalities, departments, instructors) in expected {
+        let path = format!("/api/v1/cohorts/{id}");
+        let (status, body) = api(&app, "GET", &path, Some(&world.staff), None).await;
+        assert_eq!(status, Status::Ok, "{body}");
+        assert_eq!(body["municipality_codes"], municipalities, "{path}");
+        assert_eq!(body["department_codes"], departments, "{path}");
+        assert_eq!(body["instructor_ids"], instructors, "{path}");
+    }
 
     let (email, password) = demo_account(Role::Coordinator);
     assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);

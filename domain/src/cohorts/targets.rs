@@ -35,7 +35,7 @@ pub async fn targets_of<C: ConnectionTrait>(
     ids: &[i32],
 ) -> AppResult<HashMap<i32, Targets>> {
     use sea_orm::FromQueryResult;
-    use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Order, Query, UnionType};
+    use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Order, Query, UnionType};
     #[derive(FromQueryResult)]
     struct Link {
         cohort_id: i32,
@@ -48,20 +48,13 @@ pub async fn targets_of<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(map);
     }
-    let (kind, code, user_id) = (
-        Alias::new("kind"),
-        Alias::new("code"),
-        Alias::new("user_id"),
-    );
+    let (kind, code, user_id) = ("kind", "code", "user_id");
     let branch = |table: DynIden, cohort: DynIden, kind_value: i32, code_expr: Expr, user: Expr| {
         Query::select()
-            .expr_as(
-                Expr::col((table.clone(), cohort.clone())),
-                Alias::new("cohort_id"),
-            )
-            .expr_as(Expr::val(kind_value), kind.clone())
-            .expr_as(code_expr, code.clone())
-            .expr_as(user, user_id.clone())
+            .expr_as(Expr::col((table.clone(), cohort.clone())), "cohort_id")
+            .expr_as(Expr::val(kind_value), kind)
+            .expr_as(code_expr, code)
+            .expr_as(user, user_id)
             .from(table.clone())
             .and_where(Expr::col((table, cohort)).is_in(ids.iter().copied()))
             .to_owned()

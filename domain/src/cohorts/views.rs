@@ -148,7 +148,7 @@ async fn course_facts<C: ConnectionTrait>(
     ids: &[i32],
 ) -> AppResult<HashMap<i32, CourseFacts>> {
     use crate::entities::{capacity, course_capacity, provider};
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+    use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
     use sea_orm::{FromQueryResult, JoinType};
     #[derive(FromQueryResult)]
     struct Row {
@@ -173,23 +173,23 @@ async fn course_facts<C: ConnectionTrait>(
         .column((course::Entity, course::Column::Hours))
         .expr_as(
             Expr::col((provider::Entity, provider::Column::Id)),
-            Alias::new("provider_id"),
+            "provider_id",
         )
         .expr_as(
             Expr::col((provider::Entity, provider::Column::Name)),
-            Alias::new("provider_name"),
+            "provider_name",
         )
         .expr_as(
             Expr::col((capacity::Entity, capacity::Column::Id)),
-            Alias::new("capacity_id"),
+            "capacity_id",
         )
         .expr_as(
             Expr::col((capacity::Entity, capacity::Column::Code)),
-            Alias::new("capacity_code"),
+            "capacity_code",
         )
         .expr_as(
             Expr::col((capacity::Entity, capacity::Column::Name)),
-            Alias::new("capacity_name"),
+            "capacity_name",
         )
         .from(course::Entity)
         .join(
