@@ -958,11 +958,11 @@ def staff_records_a_visit(run: Run, pass_number: int):
     # Opening the form is not a page load: click the summary itself.
     b.click_element(b.find("//summary[contains(., 'Registrar una visita')]", "xpath"))
     topic = f"Seguimiento en campo número {pass_number}"
-    b.set_value("#v-date", dt.date.today().isoformat())
+    b.set_value("#v-date", now_bogota().date().isoformat())
     b.type("#v-hours", "2,5")
     b.type("#v-topics", topic)
     b.type("#v-att", "Luz Dary Peña — Secretaria de Planeación")
-    b.type("#v-agr", f"Cargar el avance del trimestre | Secretaría de Planeación | {(dt.date.today() + dt.timedelta(days=15)).isoformat()}")
+    b.type("#v-agr", f"Cargar el avance del trimestre | Secretaría de Planeación | {(now_bogota().date() + dt.timedelta(days=15)).isoformat()}")
     b.type("#v-prod", "Tablero de seguimiento | herramienta")
     b.submit('form[action$="/visitas"] button[type=submit]')
     run.page("coordinator", "visit-recorded", expect=topic)
