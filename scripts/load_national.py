@@ -568,8 +568,12 @@ def enrolment_day(args, engine, binary, env, work, base, extra):
     # One of ESAP's courses (the coordinator schedules ESAP's offer only).
     course = next(c["id"] for c in call("GET", "/api/v1/courses?per_page=500")["items"]
                   if c["provider"]["id"] == 1 and not c["retired"])
-    today = time.strftime("%Y-%m-%d")
-    later = lambda days: time.strftime("%Y-%m-%d", time.localtime(time.time() + days * 86400))
+    # Dates as the server reads them: Bogotá's calendar (UTC−5, no daylight saving), not the
+    # machine's (in UTC the next day starts at 19:00 in Colombia, and a cohort dated so would
+    # not open until tomorrow).
+    bogota = lambda days: time.gmtime(time.time() - 5 * 3600 + days * 86400)
+    today = time.strftime("%Y-%m-%d", bogota(0))
+    later = lambda days: time.strftime("%Y-%m-%d", bogota(days))
     cohort_of = {}
     stamp = int(time.time())
     for department in sorted({a[3] for a in accounts}):
