@@ -21,6 +21,7 @@ mod m20261204_000014_instances;
 mod m20261205_000015_seat_quotas;
 mod m20261206_000016_planning_version;
 mod m20261207_000017_kept_contents;
+mod m20261208_000018_dirty_people;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_seat_quotas::Migration),
             Box::new(m20261206_000016_planning_version::Migration),
             Box::new(m20261207_000017_kept_contents::Migration),
+            Box::new(m20261208_000018_dirty_people::Migration),
         ]
     }
 }

@@ -84,7 +84,7 @@ const UPDATES: &[(&str, &str, &str)] = &[
 
 /// The statement a trigger runs: names the touched cohorts once (a bulk load of marks would
 /// otherwise write one row per mark).
-fn mark(select: &str, row: &str) -> String {
+pub(crate) fn mark(select: &str, row: &str) -> String {
     format!(
         "INSERT INTO figures_dirty (cohort_id) SELECT touched.cohort_id FROM ({}) AS touched \
          WHERE NOT EXISTS (SELECT 1 FROM figures_dirty WHERE figures_dirty.cohort_id = touched.cohort_id)",
@@ -159,6 +159,16 @@ pub(crate) fn drop_source_triggers(backend: DbBackend, tables: &[&str]) -> Vec<S
 
 /// The PostgreSQL function a trigger of `table` runs.
 fn postgres_function(name: &str, select: &str) -> String {
+    postgres_function_marking(name, select, mark)
+}
+
+/// The PostgreSQL function a trigger of `table` runs, `mark` making the statement that names
+/// what the row (before and after, as it exists) touched.
+pub(crate) fn postgres_function_marking(
+    name: &str,
+    select: &str,
+    mark: fn(&str, &str) -> String,
+) -> String {
     format!(
         "CREATE FUNCTION figures_touch_{name}() RETURNS trigger AS $$ BEGIN \
          IF TG_OP <> 'INSERT' THEN {old}; END IF; \

@@ -34,7 +34,7 @@ use chrono::Datelike;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel,
-    JoinType, ModelTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    JoinType, ModelTrait, QueryFilter, QuerySelect, RelationTrait,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -74,12 +74,12 @@ pub(crate) fn sensitive_data_consented() -> sea_orm::sea_query::SimpleExpr {
     )
 }
 
-/// Recomputes the cohorts the current transaction touched (see the module's comment). Called by
-/// [`crate::db::commit`]; also by the periodic job, for writes made outside a transaction.
-/// Says whether anything was recomputed.
+/// Recomputes the cohorts the current transaction touched (see the module's comment), and in
+/// each the rows of the people it touched. Called by [`crate::db::commit`]; also by the
+/// periodic job, for writes made outside a transaction. Says whether anything was recomputed.
 pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
-    let mut cohorts = dirty(db).await?;
-    if cohorts.is_empty() {
+    let mut touched = dirty(db).await?;
+    if touched.is_empty() {
         return Ok(false);
     }
     if db.get_database_backend() == DbBackend::Postgres {
@@ -88,50 +88,75 @@ pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
         // already take turns.) Leftovers committed meanwhile are taken too.
         db.execute_unprepared("SELECT pg_advisory_xact_lock(4091020)")
             .await?;
-        cohorts = dirty(db).await?;
+        touched = dirty(db).await?;
     }
-    if cohorts.len() > REBUILD_ABOVE {
+    if touched.len() > REBUILD_ABOVE {
         rebuild(db).await?;
         return Ok(true);
     }
-    for &id in &cohorts {
-        refresh(db, id).await?;
+    for (&id, people) in &touched {
+        refresh(db, id, people.as_ref()).await?;
     }
     figures_dirty::Entity::delete_many()
-        .filter(figures_dirty::Column::CohortId.is_in(cohorts))
+        .filter(figures_dirty::Column::CohortId.is_in(touched.into_keys()))
         .exec(db)
         .await?;
     Ok(true)
 }
 
-/// The distinct cohorts named in `figures_dirty`, in order.
-async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<Vec<i32>> {
-    Ok(figures_dirty::Entity::find()
+/// The cohorts named in `figures_dirty`, in order, each with the people named beside it
+/// (`None`: the cohort was named alone, so every person of it).
+async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<i32, Option<BTreeSet<i32>>>> {
+    let named: Vec<(i32, Option<i32>)> = figures_dirty::Entity::find()
         .select_only()
         .column(figures_dirty::Column::CohortId)
+        .column(figures_dirty::Column::ParticipantId)
         .distinct()
-        .order_by_asc(figures_dirty::Column::CohortId)
-        .into_tuple::<i32>()
+        .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let mut touched: BTreeMap<i32, Option<BTreeSet<i32>>> = BTreeMap::new();
+    for (cohort_id, person) in named {
+        let people = touched
+            .entry(cohort_id)
+            .or_insert_with(|| Some(BTreeSet::new()));
+        match (person, people.as_mut()) {
+            (None, _) => *people = None,
+            (Some(person), Some(named)) => {
+                named.insert(person);
+            }
+            (Some(_), None) => {}
+        }
+    }
+    Ok(touched)
 }
 
-/// Recomputes one cohort's figures and the capacity rows of its people.
-pub async fn refresh<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()> {
+/// Recomputes one cohort's figures, and the capacity and differential rows of `people` (of
+/// every person of the cohort when `None`).
+pub async fn refresh<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    people: Option<&BTreeSet<i32>>,
+) -> AppResult<()> {
     let rows = cohort_rows(db, Some(cohort_id)).await?;
     cohort_figure::Entity::delete_many()
         .filter(cohort_figure::Column::CohortId.eq(cohort_id))
         .exec(db)
         .await?;
     insert_all(db, rows).await?;
-    let people: Vec<i32> = enrolment::Entity::find()
-        .select_only()
-        .column(enrolment::Column::ParticipantId)
-        .distinct()
-        .filter(enrolment::Column::CohortId.eq(cohort_id))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let people: Vec<i32> = match people {
+        Some(named) => named.iter().copied().collect(),
+        None => {
+            enrolment::Entity::find()
+                .select_only()
+                .column(enrolment::Column::ParticipantId)
+                .distinct()
+                .filter(enrolment::Column::CohortId.eq(cohort_id))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+    };
     for chunk in people.chunks(CHUNK) {
         refresh_people(db, chunk).await?;
     }
