@@ -120,12 +120,13 @@ async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<i32, Option<BTr
         let people = touched
             .entry(cohort_id)
             .or_insert_with(|| Some(BTreeSet::new()));
-        match (person, people.as_mut()) {
-            (None, _) => *people = None,
-            (Some(person), Some(named)) => {
-                named.insert(person);
+        match person {
+            None => *people = None,
+            Some(person) => {
+                if let Some(named) = people {
+                    named.insert(person);
+                }
             }
-            (Some(_), None) => {}
         }
     }
     Ok(touched)
