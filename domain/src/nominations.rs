@@ -513,6 +513,17 @@ pub async fn confirm<C: ConnectionTrait>(
 /// The coordinator of the cohort accepts (the person is enrolled under the municipality's quota
 /// or waitlisted, with every rule of enrolment) or declines with a reason. Only confirmed
 /// nominations are decided (409). Run inside a transaction.
+/// The cohort of nomination `id`, for a coordinator who manages it (404 otherwise): where a
+/// refused decision is shown again.
+pub async fn cohort_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<i32> {
+    let row = nomination::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cohorts::find_managed(db, user, row.cohort_id).await?;
+    Ok(row.cohort_id)
+}
+
 pub async fn decide<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,

@@ -6,6 +6,9 @@
 //! partial under the same name (`{{> pager}}`; pages are framed by `layout` in a second pass, see the web layer's `page::render`). Plain-text email templates use `{{{…}}}`
 //! because their output is never HTML.
 
+mod forms;
+pub use forms::{FORM_ERRORS, FORM_VALUES, base_field, error_id};
+
 use crate::error::AppError;
 use handlebars::{Handlebars, handlebars_helper};
 use serde::Serialize;
@@ -22,7 +25,12 @@ impl Templates {
     pub fn load() -> Result<Self, AppError> {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
+        // A partial's lines are not indented like the tag that includes it: indenting them
+        // also indented every line of a textarea's value, which grew on each redisplay of a
+        // refused form (issue 45).
+        registry.set_prevent_indent(true);
         register_formats(&mut registry);
+        forms::register(&mut registry);
         for (name, source) in TEMPLATES {
             registry
                 .register_template_string(name, source)

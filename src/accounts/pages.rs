@@ -313,7 +313,9 @@ struct UsersView<'a> {
     /// The new user's provider, when a coordinator.
     providers: Vec<IdChoice>,
     new: NewUserFields<'a>,
-    errors: &'a [FieldError],
+    /// The new user's role and department, as chosen.
+    new_roles: Vec<Choice<'static>>,
+    new_departments: Vec<DepartmentChoice<'a>>,
 }
 
 /// A user and the choices of their row's form.
@@ -327,6 +329,9 @@ struct UserRow<'a> {
     /// A coordinator's provider to choose (ESAP first).
     providers: Vec<IdChoice>,
     is_coordinator: bool,
+    active: bool,
+    /// The prefix of this row's fields in the page's problems.
+    form: String,
 }
 
 #[derive(Serialize)]
@@ -370,6 +375,7 @@ async fn users_html(
     q: Option<&str>,
     page_number: Option<u64>,
     new: NewUserFields<'_>,
+    typed_row: Option<(i32, &UpdateUserForm)>,
     errors: &[FieldError],
 ) -> PageResult {
     let role = role.and_then(Role::parse);
@@ -390,20 +396,40 @@ async fn users_html(
     };
     let rows = items
         .into_iter()
-        .map(|u| UserRow {
-            roles: role_options(Some(u.role)),
-            departments: DepartmentChoice::list(&departments, u.department_code.as_deref()),
-            directions: directions
-                .iter()
-                .map(|d| IdChoice {
-                    id: d.id,
-                    name: d.name.clone(),
-                    selected: u.territorial_direction_id == Some(d.id),
-                })
-                .collect(),
-            providers: provider_choices(u.provider_id.unwrap_or(domain::providers::ESAP)),
-            is_coordinator: u.role == Role::Coordinator,
-            user: u,
+        .map(|u| {
+            // A refused row shows what was chosen, not what is saved.
+            let typed = typed_row.filter(|(id, _)| *id == u.id).map(|(_, f)| f);
+            let role = typed.and_then(|f| Role::parse(&f.role)).unwrap_or(u.role);
+            let department = typed.map_or(u.department_code.as_deref(), |f| {
+                Some(f.department_code.as_str())
+            });
+            let direction = typed.map_or(u.territorial_direction_id, |f| {
+                f.territorial_direction_id
+                    .as_deref()
+                    .and_then(|d| d.trim().parse().ok())
+            });
+            let provider = typed
+                .and_then(|f| f.provider_id.as_deref())
+                .and_then(|p| p.trim().parse().ok())
+                .or(u.provider_id)
+                .unwrap_or(domain::providers::ESAP);
+            UserRow {
+                roles: role_options(Some(role)),
+                departments: DepartmentChoice::list(&departments, department),
+                directions: directions
+                    .iter()
+                    .map(|d| IdChoice {
+                        id: d.id,
+                        name: d.name.clone(),
+                        selected: direction == Some(d.id),
+                    })
+                    .collect(),
+                providers: provider_choices(provider),
+                is_coordinator: u.role == Role::Coordinator,
+                active: typed.map_or(u.active, |f| f.active),
+                form: row_prefix(u.id),
+                user: u,
+            }
         })
         .collect();
     let query = format!(
@@ -424,10 +450,20 @@ async fn users_html(
             .collect(),
         pager: Pager::new("/admin/usuarios", &query, page_number, PER_PAGE, total),
         providers: provider_choices(new.provider_id.parse().unwrap_or(domain::providers::ESAP)),
+        new_roles: role_options(Role::parse(new.role)),
+        new_departments: DepartmentChoice::list(&departments, Some(new.department_code)),
         new,
-        errors,
     };
-    page.render("admin_users", "Usuarios", view)
+    if errors.is_empty() {
+        page.render("admin_users", "Usuarios", view)
+    } else {
+        page.render_refused("admin_users", "Usuarios", view, errors)
+    }
+}
+
+/// The prefix of a user's row form on the users page (`usuario-7.role`).
+fn row_prefix(id: i32) -> String {
+    format!("usuario-{id}")
 }
 
 #[get("/admin/usuarios?<rol>&<q>&<pagina>")]
@@ -439,7 +475,7 @@ async fn users_page(
     q: Option<&str>,
     pagina: Option<u64>,
 ) -> PageResult {
-    users_html(db, &page, rol, q, pagina, NO_NEW_USER, &[]).await
+    users_html(db, &page, rol, q, pagina, NO_NEW_USER, None, &[]).await
 }
 
 #[derive(FromForm)]
@@ -517,8 +553,9 @@ async fn create_user_submit(
                 municipality_code: &form.municipality_code,
                 provider_id: &form.provider_id,
             };
+            let errors = crate::web::form::scoped("nuevo", errors);
             Err(Failure::form_again(
-                users_html(db, &page, None, None, None, new, &errors).await,
+                users_html(db, &page, None, None, None, new, None, &errors).await,
             ))
         }
         Err(other) => Err(Failure::from(other)),
@@ -546,6 +583,7 @@ csrf_protected!(UpdateUserForm);
 async fn update_user_submit(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
+    page: Page<'_>,
     id: i32,
     form: CsrfForm<UpdateUserForm>,
 ) -> PageResult<Flash<Redirect>> {
@@ -581,21 +619,30 @@ async fn update_user_submit(
         Ok::<_, AppError>(user)
     }
     .await;
-    match result {
-        Ok(user) => Ok(Flash::success(
-            Redirect::to("/admin/usuarios"),
-            format!("Usuario {} actualizado.", user.email),
-        )),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            Redirect::to("/admin/usuarios"),
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )),
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |user| {
+            Flash::success(
+                Redirect::to("/admin/usuarios"),
+                format!("Usuario {} actualizado.", user.email),
+            )
+        },
+        async |errors| {
+            let errors = crate::web::form::scoped(&row_prefix(id), errors);
+            users_html(
+                db,
+                &page,
+                None,
+                None,
+                None,
+                NO_NEW_USER,
+                Some((id, &form)),
+                &errors,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 // ---- Admin: audit log ------------------------------------------------------------------------

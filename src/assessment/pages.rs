@@ -10,7 +10,7 @@ use crate::spreadsheets::download::Download;
 use crate::web::Page;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
-use crate::web::{Failure, PageResult};
+use crate::web::PageResult;
 use domain::assessment::sheet::{self, RawScore, ScoreUploadSummary, ScoresImport};
 use domain::assessment::{AssessmentInput, GridCell};
 use domain::attendance::{Access, cohort_access};
@@ -41,39 +41,30 @@ fn grid_url(cohort_id: i32) -> String {
     format!("/seguimiento/cohortes/{cohort_id}/notas")
 }
 
-/// A Spanish one-line summary of an error for a flash message.
-fn flash_text(error: &AppError) -> String {
-    match error {
-        AppError::Validation(errors) => errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.public_detail(),
-    }
-}
-
-/// Runs a change and comes back to `to` with its outcome as a message.
-fn outcome<T>(
-    to: String,
+/// Runs a change and comes back to the cohort's follow-up with its outcome as a message; when
+/// refused, the follow-up again with the form (its fields under `form`) as typed.
+async fn outcome<T>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    cohort_id: i32,
+    form: (&str, &impl Serialize),
     result: crate::error::DomainResult<T>,
     success: impl FnOnce(T) -> String,
 ) -> PageResult<Flash<Redirect>> {
-    match result {
-        Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
-        Err(
-            error @ (AppError::Validation(_)
-            | AppError::Conflict(_)
-            | AppError::NotFound
-            | AppError::Forbidden),
-        ) => Ok(Flash::error(Redirect::to(to), flash_text(&error))),
-        Err(other) => Err(other.into()),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |value| Flash::success(Redirect::to(followup_url(cohort_id)), success(value)),
+        async |errors| {
+            crate::attendance::pages::followup_again(db, page, cohort_id, form, errors).await
+        },
+    )
+    .await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct ItemForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
     name: String,
@@ -100,12 +91,14 @@ impl ItemForm {
 #[post("/seguimiento/cohortes/<id>/evaluaciones", data = "<form>")]
 async fn add_item(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
 ) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
     let result = async {
-        let input = form.0.input()?;
+        let input = form.input()?;
         let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, id).await?;
         access.require_manage()?;
@@ -114,22 +107,25 @@ async fn add_item(
         Ok(view)
     }
     .await;
-    outcome(followup_url(id), result, |v| {
+    outcome(db, &page, id, ("evaluacion", &form), result, |v| {
         format!("Evaluación «{}» agregada con peso {} %.", v.name, v.weight)
     })
+    .await
 }
 
 #[post("/seguimiento/evaluaciones/<id>", data = "<form>")]
 async fn update_item(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     user: StaffOrInstructor,
     id: i32,
     form: CsrfForm<ItemForm>,
 ) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
     let item = domain::assessment::find(db.inner(), id).await?;
     let cohort_id = item.cohort_id;
     let result = async {
-        let input = form.0.input()?;
+        let input = form.input()?;
         let txn = domain::db::begin(db).await?;
         let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
         access.require_manage()?;
@@ -138,14 +134,17 @@ async fn update_item(
         Ok(view)
     }
     .await;
-    outcome(followup_url(cohort_id), result, |v| {
+    let prefix = format!("evaluacion-{id}");
+    outcome(db, &page, cohort_id, (&prefix, &form), result, |v| {
         format!("Evaluación «{}» guardada ({} %).", v.name, v.weight)
     })
+    .await
 }
 
 #[post("/seguimiento/evaluaciones/<id>/eliminar", data = "<_form>")]
 async fn delete_item(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     user: StaffOrInstructor,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -161,9 +160,11 @@ async fn delete_item(
         Ok(())
     }
     .await;
-    outcome(followup_url(cohort_id), result, |_| {
+    let prefix = format!("evaluacion-{id}");
+    outcome(db, &page, cohort_id, (&prefix, &()), result, |_| {
         format!("Evaluación «{name}» eliminada.")
     })
+    .await
 }
 
 /// One score cell of the grid.
@@ -353,28 +354,31 @@ async fn grid_submit(
         Ok::<_, AppError>(changed)
     }
     .await;
-    match result {
-        Ok(changed) => Ok(Flash::success(
-            Redirect::to(grid_url(id)),
-            match changed {
-                0 => "No había cambios que guardar.".to_string(),
-                1 => "Notas guardadas: 1 cambio.".to_string(),
-                n => format!("Notas guardadas: {n} cambios."),
-            },
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(Redirect::to(grid_url(id)), message)),
-        Err(AppError::Validation(errors)) => {
-            let rendered = async {
-                let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
-                let context =
-                    grid_context(db.inner(), &cohort, &access, Some(&form.nota), &errors).await?;
-                page.render("scores_grid", &format!("Notas · {}", cohort.name), context)
-            }
-            .await;
-            Err(Failure::form_again(rendered))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |changed| {
+            Flash::success(
+                Redirect::to(grid_url(id)),
+                match changed {
+                    0 => "No había cambios que guardar.".to_string(),
+                    1 => "Notas guardadas: 1 cambio.".to_string(),
+                    n => format!("Notas guardadas: {n} cambios."),
+                },
+            )
+        },
+        async |errors| {
+            let (cohort, access) = cohort_access(db.inner(), &user, id).await?;
+            let context =
+                grid_context(db.inner(), &cohort, &access, Some(&form.nota), &errors).await?;
+            page.render_refused(
+                "scores_grid",
+                &format!("Notas · {}", cohort.name),
+                context,
+                &errors,
+            )
+        },
+    )
+    .await
 }
 
 #[get("/seguimiento/cohortes/<id>/notas.xlsx")]
@@ -428,9 +432,10 @@ async fn scores_preview(
 async fn scores_confirm(
     db: &State<DatabaseConnection>,
     user: StaffOrInstructor,
+    page: Page<'_>,
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> PageResult<Flash<Redirect>> {
     let scores = ScoresImport::open(db.inner(), &user, id);
-    import::confirm(db, scores, form.0).await
+    import::confirm(&page, db, scores, form.0).await
 }

@@ -2,7 +2,7 @@
 //! assistance, its workspace (plan, milestones, visits, state, evaluation), the printable
 //! closing summary, and the entity's evaluation through the emailed link.
 
-use crate::accounts::guards::{MunicipalityReader, StaffUser};
+use crate::accounts::guards::{CurrentUser, MunicipalityReader, StaffUser};
 use crate::error::AppResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
@@ -248,19 +248,28 @@ async fn workspace(
     user: MunicipalityReader,
     id: i32,
 ) -> PageResult {
-    assistance::find_visible(db.inner(), &user, id).await?;
-    let view = assistance::view(db.inner(), id).await?;
-    let manages = match assistance::find_managed(db.inner(), &user, id).await {
+    let (title, view) = workspace_view(db.inner(), &user, id).await?;
+    page.render("assistance", &title, view)
+}
+
+/// The workspace of assistance `id` as `user` sees it, and its title.
+async fn workspace_view(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    id: i32,
+) -> AppResult<(String, WorkspaceView)> {
+    assistance::find_visible(db, user, id).await?;
+    let view = assistance::view(db, id).await?;
+    let manages = match assistance::find_managed(db, user, id).await {
         Ok(_) => true,
         Err(AppError::NotFound | AppError::Forbidden) => false,
         Err(other) => return Err(other.into()),
     };
     let title = format!("Asistencia técnica · {}", view.municipality_name);
-    page.render(
-        "assistance",
-        &title,
+    Ok((
+        title,
         WorkspaceView {
-            visits: visits::list(db.inner(), id).await?,
+            visits: visits::list(db, id).await?,
             manages,
             may_evaluate: user.role == Role::Liaison
                 && view.status == AssistanceStatus::Closed
@@ -271,7 +280,7 @@ async fn workspace(
             closed: view.status == AssistanceStatus::Closed,
             assistance: view,
         },
-    )
+    ))
 }
 
 /// The closing summary the entity prints.
@@ -307,13 +316,28 @@ async fn closing_summary(
     )
 }
 
-/// Back to the workspace with what happened: the success message, or every problem.
-fn back<T>(id: i32, result: AppResult<T>, done: &str) -> PageResult<Flash<Redirect>> {
-    crate::web::saved_or_refused(
-        Redirect::to(format!("/asistencias/{id}")),
+/// Back to the workspace with what happened: the success message; or, refused, the workspace
+/// again with the form (its fields under `form`: `visita`, `hito`…) as typed and each problem
+/// beside its field.
+async fn back<T, F: Serialize>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    result: AppResult<T>,
+    done: &str,
+    (form, typed): (&str, &F),
+) -> PageResult<Flash<Redirect>> {
+    crate::web::form::saved_or_again(
         result.map_err(|e| e.0),
-        |_| done.to_string(),
+        |_| Flash::success(Redirect::to(format!("/asistencias/{id}")), done.to_string()),
+        async |errors| {
+            let user = page.require_user()?;
+            let (title, view) = workspace_view(db, user, id).await?;
+            let errors = crate::web::form::scoped(form, errors);
+            page.render_refused_typed("assistance", &title, view, &errors, form, typed)
+        },
     )
+    .await
 }
 
 /// Runs one write in its own transaction.
@@ -327,9 +351,10 @@ where
     Ok(out)
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct MilestoneForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
     title: String,
@@ -341,24 +366,27 @@ csrf_protected!(MilestoneForm);
 #[post("/asistencias/<id>/hitos", data = "<form>")]
 async fn milestone_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<MilestoneForm>,
 ) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
     let input = MilestoneInput {
-        title: Some(form.0.title),
-        due_on: Some(form.0.due_on),
+        title: Some(form.title.clone()),
+        due_on: Some(form.due_on.clone()),
     };
     let result = write(db, async |txn| {
         assistance::add_milestone(txn, &staff, id, &input).await
     })
     .await;
-    back(id, result, "Hito agregado.")
+    back(db, &page, id, result, "Hito agregado.", ("hito", &form)).await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct DoneForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
     done_on: String,
@@ -370,6 +398,7 @@ csrf_protected!(DoneForm);
 #[post("/hitos/<milestone>", data = "<form>")]
 async fn milestone_done_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     staff: StaffUser,
     milestone: i32,
     form: CsrfForm<DoneForm>,
@@ -380,12 +409,22 @@ async fn milestone_done_submit(
         assistance::mark_milestone(txn, &staff, milestone, Some(done)).await
     })
     .await;
-    back(form.assistance_id, result, "Hito actualizado.")
+    let prefix = format!("hito-{milestone}");
+    back(
+        db,
+        &page,
+        form.assistance_id,
+        result,
+        "Hito actualizado.",
+        (&prefix, &form),
+    )
+    .await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct VisitForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
     date: String,
@@ -461,21 +500,24 @@ impl VisitForm {
 #[post("/asistencias/<id>/visitas", data = "<form>")]
 async fn visit_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<VisitForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let input = form.0.input();
+    let form = form.0;
+    let input = form.input();
     let result = write(db, async |txn| {
         visits::record(txn, &staff, id, &input).await
     })
     .await;
-    back(id, result, "Visita registrada.")
+    back(db, &page, id, result, "Visita registrada.", ("visita", &form)).await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct StatusForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = String::new())]
     status: String,
@@ -491,6 +533,7 @@ csrf_protected!(StatusForm);
 async fn status_submit(
     db: &State<DatabaseConnection>,
     notifier: crate::mail::Mailer<'_>,
+    page: Page<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<StatusForm>,
@@ -498,13 +541,13 @@ async fn status_submit(
     let form = form.0;
     let input = StatusInput {
         status: Some(form.status.clone()),
-        reason: Some(form.reason),
+        reason: Some(form.reason.clone()),
         objective_reached: match form.objective_reached.as_deref() {
             Some("true") => Some(true),
             Some("false") => Some(false),
             _ => None,
         },
-        summary: Some(form.summary),
+        summary: Some(form.summary.clone()),
     };
     let result = write(db, async |txn| {
         assistance::change_status(txn, &notifier, &staff, id, &input).await
@@ -515,12 +558,19 @@ async fn status_submit(
         "closed" => "Asistencia cerrada: la entidad recibe el enlace para evaluarla.",
         _ => "Asistencia cancelada.",
     };
-    back(id, result, done)
+    // Closing and cancelling have a form each: the problems go beside the one sent.
+    let prefix = match form.status.as_str() {
+        "closed" => "cierre",
+        "cancelled" => "cancelacion",
+        _ => "estado",
+    };
+    back(db, &page, id, result, done, (prefix, &form)).await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 struct EvaluationForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     csrf_token: String,
     #[field(default = 0)]
     usefulness: i64,
@@ -541,20 +591,26 @@ impl EvaluationForm {
 #[post("/asistencias/<id>/evaluacion", data = "<form>")]
 async fn liaison_evaluation_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     user: MunicipalityReader,
     id: i32,
     form: CsrfForm<EvaluationForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let input = form.0.input();
+    let form = form.0;
+    let input = form.input();
     let result = write(db, async |txn| {
         assistance::evaluate(txn, Evaluator::Liaison(&user, id), &input).await
     })
     .await;
     back(
+        db,
+        &page,
         id,
         result,
         "Gracias: la evaluación de la entidad quedó registrada.",
+        ("evaluacion", &form),
     )
+    .await
 }
 
 #[derive(Serialize)]

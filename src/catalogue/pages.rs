@@ -251,7 +251,7 @@ async fn list_html(
     .await?;
     let form = form_view(db, form, errors).await?;
     let editable = editable(page);
-    page.render(
+    page.render_form(
         "courses",
         "Cursos",
         CoursesView {
@@ -259,6 +259,7 @@ async fn list_html(
             courses,
             editable,
         },
+        errors,
     )
 }
 
@@ -272,7 +273,7 @@ async fn edit_html(
 ) -> PageResult {
     let form = form_view(db, form, errors).await?;
     let editable = editable(page);
-    page.render(
+    page.render_form(
         "course_edit",
         &course.name,
         CourseEditView {
@@ -280,6 +281,7 @@ async fn edit_html(
             course,
             editable,
         },
+        errors,
     )
 }
 
@@ -313,10 +315,12 @@ async fn create_submit(
             Redirect::to("/coordinacion/cursos"),
             format!("Curso «{}» creado.", view.name),
         )),
-        Err(AppError::Validation(errors)) => Err(Failure::form_again(
-            list_html(db, &page, &form, &errors).await,
-        )),
-        Err(other) => Err(Failure::from(other)),
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
+            Err(Failure::form_again(
+                list_html(db, &page, &form, &errors).await,
+            ))
+        }
     }
 }
 
@@ -376,13 +380,13 @@ async fn update_submit(
                 format!("Curso «{}» guardado.", view.name)
             },
         )),
-        Err(AppError::Validation(errors)) => {
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
             let render = async {
                 let view = courses::view(db.inner(), id).await?;
                 edit_html(db, &page, &view, &form, &errors).await
             };
             Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(Failure::from(other)),
     }
 }

@@ -178,23 +178,37 @@ async fn pdf_page(
 async fn issue_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: crate::web::Page<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
     let back = Redirect::to(Section::Certificates.path(id));
-    match issue::issue_for_cohort(db, &notifier, &staff, id).await {
-        Ok(outcome) => Ok(Flash::success(
-            back,
-            format!(
-                "Certificados expedidos: {}. Sin certificado: {}.",
-                outcome.issued.len(),
-                outcome.skipped.len()
-            ),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other.into()),
-    }
+    crate::web::form::saved_or_again(
+        issue::issue_for_cohort(db, &notifier, &staff, id).await,
+        |outcome| {
+            Flash::success(
+                back,
+                format!(
+                    "Certificados expedidos: {}. Sin certificado: {}.",
+                    outcome.issued.len(),
+                    outcome.skipped.len()
+                ),
+            )
+        },
+        async |errors| {
+            crate::cohorts::pages::section_again(
+                db.inner(),
+                &page,
+                id,
+                Section::Certificates,
+                crate::cohorts::pages::Typed::default(),
+                &errors,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 #[derive(FromForm)]

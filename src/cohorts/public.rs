@@ -213,6 +213,40 @@ struct CohortPublicView<'a> {
     anonymous: bool,
     /// A liaison of a municipality the cohort is offered to: their nominations here (issue 35).
     nominating: Option<Nominating>,
+    /// The nomination form's values: empty, or as typed when it came back refused.
+    nomination_form: NominationValues,
+}
+
+/// The nomination form of a cohort's page as typed.
+#[derive(Serialize, Default)]
+pub(crate) struct NominationValues {
+    pub document_type: String,
+    pub document_number: String,
+    pub first_names: String,
+    pub last_names: String,
+    pub email: String,
+    /// Whether it came back refused (its box shows open).
+    pub refused: bool,
+}
+
+/// A cohort's page again for a form sent from it and refused (issue 45): the nomination's
+/// values as typed (when it was the nomination), the problems summarised at the top and
+/// beside their fields.
+pub(crate) async fn page_again(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    nomination: Option<NominationValues>,
+    errors: &[domain::error::FieldError],
+) -> PageResult {
+    visible_cohort(db, page, id).await?;
+    let (title, mut view) = public_view(db, page, id).await?;
+    if let (Some(values), Some(object)) = (nomination, view.as_object_mut()) {
+        let values = serde_json::to_value(values)
+            .map_err(|e| AppError::Internal(format!("plantilla cohort_public: {e}")))?;
+        object.insert("nomination_form".to_string(), values);
+    }
+    page.render_refused("cohort_public", &title, view, errors)
 }
 
 #[derive(Serialize)]
@@ -349,6 +383,7 @@ async fn public_view(
         mine,
         anonymous: page.user.is_none(),
         nominating,
+        nomination_form: NominationValues::default(),
     })
     .map_err(|e| AppError::Internal(format!("plantilla cohort_public: {e}")))?;
     Ok((view.name.clone(), data))

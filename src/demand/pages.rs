@@ -7,7 +7,7 @@ use crate::accounts::guards::CurrentUser;
 use crate::error::{AppResult, DomainResult};
 use crate::mail::Mailer;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Failure, PageResult};
+use crate::web::PageResult;
 use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
 use domain::demand::{DemandFilter, DemandInput, DemandView};
 use domain::entities::municipality;
@@ -88,6 +88,9 @@ struct ListView {
     reads_reports: bool,
     /// A reviewer's municipalities, for proposing a liaison.
     liaison_municipalities: Option<Vec<Choice>>,
+    /// The liaison proposal's name and email as typed when it came back refused.
+    proposal_name: String,
+    proposal_email: String,
     pager: crate::web::Pager,
 }
 
@@ -120,6 +123,21 @@ async fn list_page(
     oferente: Option<i32>,
     pagina: Option<u64>,
 ) -> PageResult {
+    let view = list_view(db.inner(), &user, estado, capacidad, oferente, pagina, None).await?;
+    page.render("demands", "Demandas de formación", view)
+}
+
+/// The list of demands; `proposal` the liaison proposal's values as typed when it came back
+/// refused.
+async fn list_view(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    estado: Option<&str>,
+    capacidad: Option<i32>,
+    oferente: Option<i32>,
+    pagina: Option<u64>,
+    proposal: Option<&LiaisonForm>,
+) -> DomainResult<ListView> {
     let status = estado.and_then(DemandStatus::parse);
     let filter = DemandFilter {
         status,
@@ -128,29 +146,31 @@ async fn list_page(
         ..Default::default()
     };
     let number = crate::api::page_number(pagina);
-    let (items, total) = domain::demand::list(db.inner(), &user, &filter, number, PER_PAGE).await?;
+    let (items, total) = domain::demand::list(db, user, &filter, number, PER_PAGE).await?;
     let query = format!(
         "estado={}&capacidad={}&oferente={}",
         estado.unwrap_or_default(),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         oferente.map(|c| c.to_string()).unwrap_or_default()
     );
-    let view = ListView {
+    Ok(ListView {
         items,
         total,
         statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
-        capacities: capacity_choices(db.inner(), capacidad).await?,
-        providers: provider_choices(db.inner(), oferente, false).await?,
-        may_raise: may_raise(&user),
+        capacities: capacity_choices(db, capacidad).await?,
+        providers: provider_choices(db, oferente, false).await?,
+        may_raise: may_raise(user),
         reads_reports: user.is_staff() || user.role == Role::Reviewer,
         liaison_municipalities: if user.role == Role::Reviewer {
-            Some(municipality_choices(db.inner(), &user, "").await?)
+            let chosen = proposal.map_or("", |p| p.municipality_code.as_str());
+            Some(municipality_choices(db, user, chosen).await?)
         } else {
             None
         },
+        proposal_name: proposal.map(|p| p.full_name.clone()).unwrap_or_default(),
+        proposal_email: proposal.map(|p| p.email.clone()).unwrap_or_default(),
         pager: crate::web::Pager::new("/demandas", &query, number, PER_PAGE, total),
-    };
-    page.render("demands", "Demandas de formación", view)
+    })
 }
 
 /// The demand form's fields as the page sends them.
@@ -232,7 +252,6 @@ struct FormView {
     capacities: Vec<Choice>,
     modalities: Vec<Choice>,
     priorities: Vec<Choice>,
-    errors: Vec<FieldError>,
 }
 
 /// The municipalities in the caller's territory, by name (a direction: its departments').
@@ -279,7 +298,6 @@ async fn form_view(
     db: &DatabaseConnection,
     user: &CurrentUser,
     form: DemandForm,
-    errors: Vec<FieldError>,
 ) -> DomainResult<FormView> {
     Ok(FormView {
         municipalities: municipality_choices(db, user, &form.municipality_code).await?,
@@ -297,7 +315,6 @@ async fn form_view(
             DemandPriority::label,
         ),
         form,
-        errors,
     })
 }
 
@@ -311,7 +328,7 @@ async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, user: CurrentU
         municipality_code: user.municipality_code.clone().unwrap_or_default(),
         ..Default::default()
     };
-    let view = form_view(db.inner(), &user, form, Vec::new()).await?;
+    let view = form_view(db.inner(), &user, form).await?;
     page.render("demand_new", "Registrar una demanda de formación", view)
 }
 
@@ -331,20 +348,25 @@ async fn create_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    match result {
-        Ok(view) => Ok(Flash::success(
-            Redirect::to(format!("/demandas/{}", view.id)),
-            "Demanda registrada. La coordinación de ESAP la verá al planear sus cohortes.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let rendered = match form_view(db.inner(), &user, form, errors).await {
-                Ok(view) => page.render("demand_new", "Registrar una demanda de formación", view),
-                Err(error) => Err(error.into()),
-            };
-            Err(Failure::form_again(rendered))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                Redirect::to(format!("/demandas/{}", view.id)),
+                "Demanda registrada. La coordinación de ESAP la verá al planear sus cohortes.",
+            )
+        },
+        async |errors| {
+            let view = form_view(db.inner(), &user, form).await?;
+            page.render_refused(
+                "demand_new",
+                "Registrar una demanda de formación",
+                view,
+                &errors,
+            )
+        },
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -353,6 +375,8 @@ struct ShowView {
     /// The author, while it is open.
     editable: Option<FormView>,
     may_decline: bool,
+    /// The decline form's reason as typed when it came back refused.
+    decline_reason: String,
     may_endorse: bool,
     /// «Remitir a un oferente»: reviewers of the department and coordinators, while open.
     refer: Option<ReferView>,
@@ -363,13 +387,34 @@ struct ShowView {
 struct ReferView {
     providers: Vec<Choice>,
     note: String,
-    errors: Vec<FieldError>,
 }
 
-/// A page's state when it is shown again with a form's problems.
+/// A page's state when it is shown again with a form's values as typed.
 enum Again {
-    Edit(DemandForm, Vec<FieldError>),
-    Refer(ReferForm, Vec<FieldError>),
+    Edit(DemandForm),
+    Refer(ReferForm),
+    Decline(String),
+    /// «Respaldar»: a button, nothing typed.
+    Endorse,
+}
+
+/// The demand page again for a refused form (`again` as typed, `errors` beside its fields).
+async fn show_again(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &CurrentUser,
+    id: i32,
+    again: Again,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let errors = match &again {
+        Again::Edit(_) | Again::Endorse => errors,
+        Again::Refer(_) => crate::web::form::scoped("remitir", errors),
+        Again::Decline(_) => crate::web::form::scoped("declinar", errors),
+    };
+    let view = show_view(db, user, id, Some(again)).await?;
+    let title = format!("Demanda: {}", view.demand.topic);
+    page.render_refused("demand", &title, view, &errors)
 }
 
 async fn show_view(
@@ -378,22 +423,23 @@ async fn show_view(
     id: i32,
     again: Option<Again>,
 ) -> DomainResult<ShowView> {
-    let (form, referral) = match again {
-        Some(Again::Edit(form, errors)) => (Some((form, errors)), None),
-        Some(Again::Refer(form, errors)) => (None, Some((form, errors))),
-        None => (None, None),
+    let (form, referral, decline_reason) = match again {
+        Some(Again::Edit(form)) => (Some(form), None, String::new()),
+        Some(Again::Refer(form)) => (None, Some(form), String::new()),
+        Some(Again::Decline(reason)) => (None, None, reason),
+        Some(Again::Endorse) | None => (None, None, String::new()),
     };
     let row = domain::demand::find_in_scope(db, user, id).await?;
     let demand = domain::demand::view(db, row).await?;
     let open = demand.status == DemandStatus::Open;
     let editable = if open && demand.created_by == user.id {
-        let (form, errors) = form.unwrap_or_else(|| (DemandForm::of(&demand), Vec::new()));
-        Some(form_view(db, user, form, errors).await?)
+        let form = form.unwrap_or_else(|| DemandForm::of(&demand));
+        Some(form_view(db, user, form).await?)
     } else {
         None
     };
     let refer = if open && (user.role == Role::Reviewer || user.is_staff()) {
-        let (form, errors) = referral.unwrap_or_default();
+        let form = referral.unwrap_or_default();
         let pointed: Vec<i32> = demand.referrals.iter().map(|r| r.provider.id).collect();
         let mut providers =
             provider_choices(db, form.provider_id.trim().parse().ok(), true).await?;
@@ -401,7 +447,6 @@ async fn show_view(
         Some(ReferView {
             providers,
             note: form.note,
-            errors,
         })
     } else {
         None
@@ -409,6 +454,7 @@ async fn show_view(
     Ok(ShowView {
         refer,
         may_decline: open && user.is_staff(),
+        decline_reason,
         may_endorse: user.role == Role::Reviewer
             && !demand.endorsed
             && matches!(demand.status, DemandStatus::Open | DemandStatus::Planned),
@@ -449,23 +495,12 @@ async fn edit_submit(
         Ok::<_, AppError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(Flash::success(
-            Redirect::to(format!("/demandas/{id}")),
-            "Cambios guardados.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let rendered = async {
-                let view =
-                    show_view(db.inner(), &user, id, Some(Again::Edit(form, errors))).await?;
-                let title = format!("Demanda: {}", view.demand.topic);
-                page.render("demand", &title, view)
-            }
-            .await;
-            Err(Failure::form_again(rendered))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |()| Flash::success(Redirect::to(format!("/demandas/{id}")), "Cambios guardados."),
+        async |errors| show_again(db, &page, &user, id, Again::Edit(form), errors).await,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -482,6 +517,7 @@ csrf_protected!(DeclineForm);
 async fn decline_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<DeclineForm>,
@@ -499,21 +535,14 @@ async fn decline_submit(
         Ok::<_, AppError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(Flash::success(
-            back,
-            "Demanda declinada; se le informó a quien la registró.",
-        )),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            back,
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )),
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |()| Flash::success(back, "Demanda declinada; se le informó a quien la registró."),
+        async |errors| {
+            show_again(db, &page, &user, id, Again::Decline(form.0.reason), errors).await
+        },
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -527,6 +556,7 @@ csrf_protected!(EndorseForm);
 #[post("/demandas/<id>/respaldar", data = "<_form>")]
 async fn endorse_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     _form: CsrfForm<EndorseForm>,
@@ -538,13 +568,17 @@ async fn endorse_submit(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(Flash::success(
-            Redirect::to(format!("/demandas/{id}")),
-            "La gobernación respalda esta demanda.",
-        )),
-        Err(e) => Err(Failure::from(e)),
-    }
+    crate::web::form::saved_or_again(
+        result.map_err(|e| e.0),
+        |()| {
+            Flash::success(
+                Redirect::to(format!("/demandas/{id}")),
+                "La gobernación respalda esta demanda.",
+            )
+        },
+        async |errors| show_again(db, &page, &user, id, Again::Endorse, errors).await,
+    )
+    .await
 }
 
 #[derive(Default, FromForm)]
@@ -588,26 +622,20 @@ async fn refer_submit(
         Ok::<_, AppError>(referral)
     }
     .await;
-    match result {
-        Ok(referral) => Ok(Flash::success(
-            Redirect::to(format!("/demandas/{id}")),
-            format!(
-                "Demanda remitida a {}; se avisó por correo a su coordinación.",
-                referral.provider.name
-            ),
-        )),
-        Err(AppError::Validation(errors)) => {
-            let rendered = async {
-                let view =
-                    show_view(db.inner(), &user, id, Some(Again::Refer(form, errors))).await?;
-                let title = format!("Demanda: {}", view.demand.topic);
-                page.render("demand", &title, view)
-            }
-            .await;
-            Err(Failure::form_again(rendered))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |referral| {
+            Flash::success(
+                Redirect::to(format!("/demandas/{id}")),
+                format!(
+                    "Demanda remitida a {}; se avisó por correo a su coordinación.",
+                    referral.provider.name
+                ),
+            )
+        },
+        async |errors| show_again(db, &page, &user, id, Again::Refer(form), errors).await,
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -757,6 +785,7 @@ csrf_protected!(LiaisonForm);
 async fn propose_liaison_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     user: CurrentUser,
     form: CsrfForm<LiaisonForm>,
 ) -> PageResult<Flash<Redirect>> {
@@ -782,20 +811,15 @@ async fn propose_liaison_submit(
         Ok::<_, AppError>(proposal)
     }
     .await;
-    match result {
+    crate::web::form::saved_or_again(
+        result,
         // The same words whether or not the address already has an account.
-        Ok(proposal) => Ok(Flash::success(back, proposal.detail)),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            back,
-            format!(
-                "No se envió la propuesta: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        )),
-        Err(other) => Err(Failure::from(other)),
-    }
+        |proposal| Flash::success(back, proposal.detail),
+        async |errors| {
+            let view = list_view(db.inner(), &user, None, None, None, None, Some(&form)).await?;
+            let errors = crate::web::form::scoped("enlace", errors);
+            page.render_refused("demands", "Demandas de formación", view, &errors)
+        },
+    )
+    .await
 }

@@ -3,7 +3,8 @@
 //! admits from the waiting list.
 
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
-use crate::cohorts::pages::Section;
+use crate::cohorts::pages::{EnrolValues, Section, Typed, section_again};
+use crate::web::Page;
 use crate::mail::Mailer;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
@@ -27,27 +28,43 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The outcome of an action as a one-time message on the page it came from.
-fn outcome<T>(
+/// Where a refused enrolment form is shown again (issue 45).
+enum From {
+    /// The cohort's public page (a participant's «Inscribirme»).
+    CohortPage(i32),
+    /// The coordinator's «Inscripciones» of the cohort, with «Inscribir a una persona» as typed.
+    Enrolments(i32, Option<EnrolValues>),
+    /// The participant's home.
+    Home,
+}
+
+/// Saved: to `to` with `success`'s message; refused: the page the form was sent from again.
+async fn outcome<T>(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
     to: String,
+    from: From,
     result: Result<T, AppError>,
     success: impl FnOnce(T) -> String,
 ) -> PageResult<Flash<Redirect>> {
-    match result {
-        Ok(value) => Ok(Flash::success(Redirect::to(to), success(value))),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            Redirect::to(to),
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )),
-        Err(error @ (AppError::Conflict(_) | AppError::NotFound)) => {
-            Ok(Flash::error(Redirect::to(to), error.to_string()))
-        }
-        Err(other) => Err(other.into()),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |value| Flash::success(Redirect::to(to), success(value)),
+        async |errors| match from {
+            From::CohortPage(id) => {
+                crate::cohorts::public::page_again(db, page, id, None, &errors).await
+            }
+            From::Enrolments(id, enrol) => {
+                let typed = Typed {
+                    enrol,
+                    ..Typed::default()
+                };
+                section_again(db, page, id, Section::Enrolments, typed, &errors).await
+            }
+            From::Home => crate::home::pages::home_again(db, page, &errors).await,
+        },
+    )
+    .await
 }
 
 fn enrolled_message(view: domain::enrolment::EnrolmentView) -> String {
@@ -64,6 +81,7 @@ fn enrolled_message(view: domain::enrolment::EnrolmentView) -> String {
 async fn enrol_self(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     me: ParticipantUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -80,7 +98,15 @@ async fn enrol_self(
         Ok(view)
     }
     .await;
-    outcome(format!("/cohortes/{id}"), result, enrolled_message)
+    outcome(
+        db,
+        &page,
+        format!("/cohortes/{id}"),
+        From::CohortPage(id),
+        result,
+        enrolled_message,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -98,6 +124,7 @@ csrf_protected!(CancelForm);
 async fn cancel_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<CancelForm>,
@@ -111,17 +138,21 @@ async fn cancel_submit(
         Ok(view)
     }
     .await;
-    let back = match form.back.as_str() {
-        path if path.starts_with("/coordinacion/cohortes/")
-            && domain::accounts::is_local_path(path) =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
+    // The coordinator's «Inscripciones» of a cohort, or the participant's home.
+    let roster_of = form
+        .back
+        .strip_prefix("/coordinacion/cohortes/")
+        .filter(|_| domain::accounts::is_local_path(&form.back))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse::<i32>().ok());
+    let (back, from) = match roster_of {
+        Some(cohort) => (form.back.clone(), From::Enrolments(cohort, None)),
+        None => ("/".to_string(), From::Home),
     };
-    outcome(back, result, |_| {
+    outcome(db, &page, back, from, result, |_| {
         "La inscripción quedó cancelada.".to_string()
     })
+    .await
 }
 
 #[derive(FromForm)]
@@ -143,6 +174,7 @@ csrf_protected!(StaffEnrolForm);
 async fn staff_enrol(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     staff: StaffUser,
     id: i32,
     form: CsrfForm<StaffEnrolForm>,
@@ -175,20 +207,31 @@ async fn staff_enrol(
         Ok((view, person.full_name()))
     }
     .await;
+    let typed = EnrolValues {
+        document_type: form.document_type,
+        document_number: form.document_number,
+        override_eligibility: form.override_eligibility,
+        override_reason: form.override_reason,
+    };
     outcome(
+        db,
+        &page,
         Section::Enrolments.path(id),
+        From::Enrolments(id, Some(typed)),
         result,
         |(view, name)| match view.waitlist_position {
             Some(position) => format!("{name} quedó en lista de espera (puesto {position})."),
             None => format!("Inscripción confirmada: {name}."),
         },
     )
+    .await
 }
 
 #[post("/coordinacion/inscripciones/<id>/admitir", data = "<_form>")]
 async fn admit_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     staff: StaffUser,
     id: i32,
     _form: CsrfForm<PlainForm>,
@@ -201,9 +244,15 @@ async fn admit_submit(
         Ok(view)
     }
     .await;
-    outcome(Section::Enrolments.path(row.cohort_id), result, |_| {
-        "Admitido con un cupo adicional.".to_string()
-    })
+    outcome(
+        db,
+        &page,
+        Section::Enrolments.path(row.cohort_id),
+        From::Enrolments(row.cohort_id, None),
+        result,
+        |_| "Admitido con un cupo adicional.".to_string(),
+    )
+    .await
 }
 
 /// The cohort page's link to the import template: the same workbook as the API's, for a

@@ -67,6 +67,34 @@ async fn home_page(
     )
 }
 
+/// A participant's home again for a form sent from it and refused (issue 45: «Cancelar» of one
+/// of their cohorts), the problems summarised at the top. Only a participant's home holds a
+/// form; anyone else gets the problem as the error page.
+pub async fn home_again(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    errors: &[domain::error::FieldError],
+) -> PageResult {
+    let user = page.require_user()?;
+    if user.role != Role::Participant {
+        let message = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(domain::error::AppError::Conflict(message).into());
+    }
+    let view = HomeView {
+        territory: domain::territory::summary(db).await?,
+        role: Some(RoleHome {
+            participant_home: Some(home::participant(db, user).await?),
+            ..RoleHome::default()
+        }),
+        kept_section: None,
+    };
+    page.render_refused("home", "Inicio", view, errors)
+}
+
 /// What the home page reads: the territory's figures for everyone and, for a signed-in
 /// person, their role's part.
 #[derive(Serialize)]

@@ -557,6 +557,11 @@ async fn priorities_page(
 #[derive(Serialize)]
 struct IndicatorRow {
     indicator: IndicatorView,
+    /// The edit form's values: the indicator's, or what was typed when it came back refused
+    /// (then `open`, so its box shows).
+    edit: IndicatorEdit,
+    /// The prefix of the edit form's fields in the page's problems.
+    form: String,
     capacities: Vec<Choice>,
     capacity_names: String,
     years: String,
@@ -571,11 +576,38 @@ struct IndicatorsView {
     errors: Vec<FieldError>,
 }
 
+/// The edit form of an indicator as shown.
+#[derive(Serialize)]
+struct IndicatorEdit {
+    name: String,
+    source: String,
+    unit: String,
+    note: String,
+    higher_is_better: bool,
+    open: bool,
+}
+
+/// The prefix of an indicator's edit form on the page (`indicador-3.name`).
+fn edit_prefix(id: i32) -> String {
+    format!("indicador-{id}")
+}
+
 async fn indicators_view(
     db: &DatabaseConnection,
     user: &domain::accounts::actor::Actor,
     summary: Option<ObservationSummary>,
     errors: Vec<FieldError>,
+) -> DomainResult<IndicatorsView> {
+    indicators_view_typed(db, user, summary, errors, None).await
+}
+
+/// The page, with one indicator's edit form as typed when it comes back refused.
+async fn indicators_view_typed(
+    db: &DatabaseConnection,
+    user: &domain::accounts::actor::Actor,
+    summary: Option<ObservationSummary>,
+    errors: Vec<FieldError>,
+    typed: Option<(i32, &IndicatorForm)>,
 ) -> DomainResult<IndicatorsView> {
     let capacities = capacity::Entity::find()
         .order_by_asc(capacity::Column::SortOrder)
@@ -584,13 +616,35 @@ async fn indicators_view(
     let spans = domain::indicators::year_spans(db).await?;
     let mut rows = Vec::new();
     for indicator in domain::indicators::list(db).await? {
+        let typed = typed.filter(|(id, _)| *id == indicator.id).map(|(_, f)| f);
+        let chosen = typed.map_or(&indicator.capacity_ids, |f| &f.capacity_ids);
+        let edit = match typed {
+            Some(form) => IndicatorEdit {
+                name: form.name.clone(),
+                source: form.source.clone(),
+                unit: form.unit.clone(),
+                note: form.note.clone(),
+                higher_is_better: form.higher_is_better == "si",
+                open: true,
+            },
+            None => IndicatorEdit {
+                name: indicator.name.clone(),
+                source: indicator.source.clone(),
+                unit: indicator.unit.clone(),
+                note: indicator.note.clone(),
+                higher_is_better: indicator.higher_is_better,
+                open: false,
+            },
+        };
         rows.push(IndicatorRow {
+            edit,
+            form: edit_prefix(indicator.id),
             capacities: capacities
                 .iter()
                 .map(|c| Choice {
                     id: c.id,
                     name: c.name.clone(),
-                    selected: indicator.capacity_ids.contains(&c.id),
+                    selected: chosen.contains(&c.id),
                 })
                 .collect(),
             capacity_names: capacities
@@ -651,6 +705,7 @@ csrf_protected!(IndicatorForm);
 #[post("/indicadores/<id>", data = "<form>")]
 async fn indicator_submit(
     db: &State<DatabaseConnection>,
+    page: Page<'_>,
     admin: AdminUser,
     id: i32,
     form: CsrfForm<IndicatorForm>,
@@ -658,18 +713,35 @@ async fn indicator_submit(
     let form = form.0;
     let input = IndicatorInput {
         code: None,
-        name: Some(form.name),
-        source: Some(form.source),
-        unit: Some(form.unit),
+        name: Some(form.name.clone()),
+        source: Some(form.source.clone()),
+        unit: Some(form.unit.clone()),
         higher_is_better: Some(form.higher_is_better == "si"),
-        note: Some(form.note),
-        capacity_ids: Some(form.capacity_ids),
+        note: Some(form.note.clone()),
+        capacity_ids: Some(form.capacity_ids.clone()),
     };
-    crate::web::saved_or_refused(
-        Redirect::to(format!("/indicadores#indicador-{id}")),
+    crate::web::form::saved_or_again(
         domain::indicators::update(db.inner(), &admin, id, input).await,
-        |saved| format!("Indicador «{}» guardado.", saved.name),
+        |saved| {
+            Flash::success(
+                Redirect::to(format!("/indicadores#indicador-{id}")),
+                format!("Indicador «{}» guardado.", saved.name),
+            )
+        },
+        async |errors| {
+            let view =
+                indicators_view_typed(db.inner(), &admin, None, Vec::new(), Some((id, &form)))
+                    .await?;
+            let errors = crate::web::form::scoped(&edit_prefix(id), errors);
+            page.render_refused(
+                "indicators",
+                "Indicadores de las capacidades",
+                view,
+                &errors,
+            )
+        },
     )
+    .await
 }
 
 /// A file of observations from the page: «Revisar» previews, «Cargar» saves; the page shows

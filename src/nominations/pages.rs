@@ -41,6 +41,7 @@ csrf_protected!(NominationForm);
 async fn nominate_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     user: CurrentUser,
     id: i32,
     form: CsrfForm<NominationForm>,
@@ -48,11 +49,11 @@ async fn nominate_submit(
     let form = form.0;
     let input = NominationInput {
         participant_id: None,
-        document_type: Some(form.document_type),
-        document_number: Some(form.document_number),
-        first_names: Some(form.first_names),
-        last_names: Some(form.last_names),
-        email: Some(form.email),
+        document_type: Some(form.document_type.clone()),
+        document_number: Some(form.document_number.clone()),
+        first_names: Some(form.first_names.clone()),
+        last_names: Some(form.last_names.clone()),
+        email: Some(form.email.clone()),
     };
     let back = Redirect::to(format!("/cohortes/{id}#postulaciones"));
     let result = async {
@@ -62,12 +63,30 @@ async fn nominate_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    crate::web::saved_or_refused(back, result, |view| {
-        format!(
-            "Postulación registrada: le escribimos a {} para que la confirme.",
-            view.full_name
-        )
-    })
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                back,
+                format!(
+                    "Postulación registrada: le escribimos a {} para que la confirme.",
+                    view.full_name
+                ),
+            )
+        },
+        async |errors| {
+            let typed = crate::cohorts::public::NominationValues {
+                document_type: form.document_type,
+                document_number: form.document_number,
+                first_names: form.first_names,
+                last_names: form.last_names,
+                email: form.email,
+                refused: true,
+            };
+            crate::cohorts::public::page_again(db, &page, id, Some(typed), &errors).await
+        },
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -139,6 +158,7 @@ csrf_protected!(DecisionForm);
 async fn decide_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     user: StaffUser,
     id: i32,
     form: CsrfForm<DecisionForm>,
@@ -163,11 +183,32 @@ async fn decide_submit(
         Ok::<_, AppError>(view)
     }
     .await;
-    crate::web::saved_or_refused(back, result, |view| {
-        format!(
-            "Postulación de {}: {}.",
-            view.full_name,
-            view.status_label.to_lowercase()
-        )
-    })
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                back,
+                format!(
+                    "Postulación de {}: {}.",
+                    view.full_name,
+                    view.status_label.to_lowercase()
+                ),
+            )
+        },
+        async |errors| {
+            // The nomination's cohort, whatever the form said it was sent from.
+            let cohort = domain::nominations::cohort_of(db.inner(), &user, id).await?;
+            let errors = crate::web::form::scoped(&format!("postulacion-{id}"), errors);
+            crate::cohorts::pages::section_again(
+                db.inner(),
+                &page,
+                cohort,
+                crate::cohorts::pages::Section::Enrolments,
+                crate::cohorts::pages::Typed::default(),
+                &errors,
+            )
+            .await
+        },
+    )
+    .await
 }

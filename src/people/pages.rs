@@ -177,8 +177,6 @@ struct ProfileFormView<'a> {
     ethnic_groups: Vec<Choice<'a>>,
     disability: Vec<Choice<'a>>,
     victim: Vec<Choice<'a>>,
-    errors: &'a [FieldError],
-    field_errors: FieldErrors<'a>,
     consent_version: &'static str,
     locked_document: bool,
     /// The participant's current data, on "my profile".
@@ -203,50 +201,6 @@ struct FormValues<'a> {
     sensitive_data_consent: bool,
 }
 
-/// The first error of each field of the form, as the template reads them.
-macro_rules! field_errors {
-    ($($field:ident),+ $(,)?) => {
-        #[derive(Serialize)]
-        struct FieldErrors<'a> {
-            $($field: Option<&'a str>,)+
-        }
-
-        impl<'a> FieldErrors<'a> {
-            fn of(errors: &'a [FieldError]) -> Self {
-                let message = |field: &str| {
-                    errors
-                        .iter()
-                        .find(|e| e.field == field)
-                        .map(|e| e.message.as_str())
-                };
-                FieldErrors {
-                    $($field: message(stringify!($field)),)+
-                }
-            }
-        }
-    };
-}
-
-field_errors!(
-    document_type,
-    document_number,
-    first_names,
-    last_names,
-    email,
-    phone,
-    municipality,
-    municipality_code,
-    entity_type,
-    entity_name,
-    position,
-    level,
-    password,
-    data_consent,
-    sensitive_data_consent,
-    sex,
-    ethnic_group,
-);
-
 const DOCUMENT_TYPES: &[(&str, &str)] = &[
     ("CC", "Cédula de ciudadanía"),
     ("CE", "Cédula de extranjería"),
@@ -257,18 +211,12 @@ const DOCUMENT_TYPES: &[(&str, &str)] = &[
 const YES_NO: &[(&str, &str)] = &[("si", "Sí"), ("no", "No")];
 
 impl<'a> ProfileFormView<'a> {
-    /// The form showing `form`, with `errors`, over the list of `departments`.
+    /// The form showing `form` over the list of `departments`.
     fn new(
         departments: &'a [domain::entities::department::Model],
         form: &'a ProfileForm,
-        errors: &'a [FieldError],
         profile: Option<&'a ParticipantView>,
     ) -> Self {
-        let mut field_errors = FieldErrors::of(errors);
-        // A municipality code error shows next to the municipality box.
-        if field_errors.municipality.is_none() {
-            field_errors.municipality = field_errors.municipality_code;
-        }
         ProfileFormView {
             form: FormValues {
                 document_type: &form.document_type,
@@ -292,8 +240,6 @@ impl<'a> ProfileFormView<'a> {
             ethnic_groups: Choice::list(ETHNIC_GROUPS, &form.ethnic_group),
             disability: Choice::list(YES_NO, &form.has_disability),
             victim: Choice::list(YES_NO, &form.is_conflict_victim),
-            errors,
-            field_errors,
             consent_version: domain::people::DATA_CONSENT_VERSION,
             locked_document: false,
             profile,
@@ -309,8 +255,8 @@ async fn registration_html(
     errors: &[FieldError],
 ) -> PageResult {
     let departments = territory::departments(db).await?;
-    let view = ProfileFormView::new(&departments, form, errors, None);
-    page.render("register", "Registrarse", view)
+    let view = ProfileFormView::new(&departments, form, None);
+    page.render_form("register", "Registrarse", view, &beside_municipality(errors))
 }
 
 /// "My profile" of `profile`, showing `form` and `errors`.
@@ -322,8 +268,23 @@ async fn profile_html(
     errors: &[FieldError],
 ) -> PageResult {
     let departments = territory::departments(db).await?;
-    let view = ProfileFormView::new(&departments, form, errors, Some(profile));
-    page.render("profile", "Mi perfil", view)
+    let view = ProfileFormView::new(&departments, form, Some(profile));
+    page.render_form("profile", "Mi perfil", view, &beside_municipality(errors))
+}
+
+/// The profile's problems as the form shows them: the municipality's code is typed in the
+/// municipality box.
+fn beside_municipality(errors: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            if e.field == "municipality_code" {
+                e.field = "municipality".into();
+            }
+            e
+        })
+        .collect()
 }
 
 /// "Check your email", after registering.
@@ -394,14 +355,14 @@ async fn registration_submit(
                 valid_hours: registration::CONFIRMATION_HOURS,
             },
         ),
-        Err(AppError::Validation(errors)) => {
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
             let mut form = form;
             form.password.clear();
             Err(Failure::form_again(
                 registration_html(db, &page, &form, &errors).await,
             ))
         }
-        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -471,8 +432,19 @@ async fn profile_submit(
         form.is_conflict_victim.clear();
     }
     let result = async {
-        let (input, errors) = form.to_input(db).await?;
+        let (input, mut errors) = form.to_input(db).await?;
         if !errors.is_empty() {
+            // The municipality could not be resolved: report it with every other problem
+            // (the document is not the person's to change here), without saving anything.
+            if let Err(AppError::Validation(more)) = registration::validate(db.inner(), &input).await
+            {
+                errors.extend(more.into_iter().filter(|e| {
+                    !matches!(
+                        e.field.as_str(),
+                        "municipality_code" | "document_type" | "document_number"
+                    )
+                }));
+            }
             return Err(AppError::Validation(errors));
         }
         profile::update_own(db, me.id, &input).await
@@ -483,7 +455,8 @@ async fn profile_submit(
             Redirect::to("/perfil"),
             "Sus datos quedaron actualizados.",
         )),
-        Err(AppError::Validation(errors)) => {
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
             let render = async {
                 let view = profile::profile_of_user(db.inner(), me.id)
                     .await?
@@ -495,7 +468,6 @@ async fn profile_submit(
             };
             Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(Failure::from(other)),
     }
 }
 
@@ -613,7 +585,6 @@ struct CorrectionView {
     full_name: String,
     municipality: String,
     form: CorrectionForm,
-    errors: Vec<FieldError>,
     document_types: Vec<Choice<'static>>,
     /// The valid certificates the correction will re-issue.
     certificates: Vec<domain::certificates::issue::Verification>,
@@ -645,7 +616,7 @@ async fn correction_html(
         selected: form.document_type == d.as_str(),
     })
     .collect();
-    page.render(
+    page.render_form(
         "person_correct",
         "Corregir los datos de una persona",
         CorrectionView {
@@ -654,10 +625,10 @@ async fn correction_html(
             municipality: domain::people::correction::place_name(db, &person.municipality_code)
                 .await?,
             form,
-            errors: errors.to_vec(),
             document_types,
             certificates,
         },
+        errors,
     )
 }
 
@@ -722,7 +693,8 @@ async fn correction_submit(
             }
             Ok(Flash::success(Redirect::to(back), message))
         }
-        Err(AppError::Validation(errors)) => {
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
             let render = async {
                 let person =
                     domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
@@ -730,6 +702,5 @@ async fn correction_submit(
             };
             Err(Failure::form_again(render.await))
         }
-        Err(other) => Err(Failure::from(other)),
     }
 }

@@ -222,7 +222,8 @@ async fn report_page(
     pagina: Option<u64>,
 ) -> PageResult {
     let query = ReportQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let (filters, errors) = query.resolve_for_page(&user)?;
+    let page = page.refusing(errors);
     let paged = paging(pagina);
     page.render_kept("Informes", || async {
         let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
@@ -391,7 +392,8 @@ async fn participants_page(
     pagina: Option<u64>,
 ) -> PageResult {
     let query = ReportQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let (filters, errors) = query.resolve_for_page(&user)?;
+    let page = page.refusing(errors);
     let (page_number, per_page) = paging(pagina).resolve()?;
     let title = "Participantes del informe";
     page.render_kept(title, || async {

@@ -263,15 +263,16 @@ async fn survey_submit(
             Redirect::to("/"),
             "¡Gracias! Registramos su respuesta de forma confidencial.",
         )),
-        Err(AppError::Validation(errors)) => {
-            let view = survey_view(&own, &form, errors);
-            Err(Failure::form_again(page.render(
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
+            let view = survey_view(&own, &form, errors.clone());
+            Err(Failure::form_again(page.render_refused(
                 "survey",
                 &title(&own),
                 view,
+                &errors,
             )))
         }
-        Err(other) => Err(Failure::from(other)),
     }
 }
 

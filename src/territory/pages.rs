@@ -29,6 +29,8 @@ struct DepartmentBox {
 #[derive(Serialize)]
 struct DirectionRow {
     id: i32,
+    /// The prefix of this direction's fields in the page's problems.
+    form: String,
     name: String,
     departments: Vec<DepartmentBox>,
 }
@@ -38,6 +40,8 @@ struct DirectionsView {
     directions: Vec<DirectionRow>,
     /// The new direction's departments: those of no direction yet.
     free: Vec<DepartmentBox>,
+    /// The new direction's name as typed.
+    new_name: String,
 }
 
 #[get("/admin/direcciones")]
@@ -46,32 +50,61 @@ async fn directions_page(
     _admin: AdminUser,
     page: Page<'_>,
 ) -> PageResult {
-    let all = directions::list(db.inner()).await?;
-    let departments = domain::territory::departments(db.inner()).await?;
+    let view = directions_view(db.inner(), None).await?;
+    page.render("admin_directions", "Direcciones territoriales", view)
+}
+
+/// The prefix of a direction's form fields on the page (`direccion-2.name`), or the new one's
+/// (`nueva.name`).
+fn prefix(sent: Option<i32>) -> String {
+    match sent {
+        Some(id) => format!("direccion-{id}"),
+        None => "nueva".to_string(),
+    }
+}
+
+/// The page, with the sent form (`Some(id)` a direction's, `None` the new one) as typed when it
+/// comes back refused.
+async fn directions_view(
+    db: &DatabaseConnection,
+    typed: Option<(Option<i32>, &DirectionForm)>,
+) -> AppResult<DirectionsView> {
+    let all = directions::list(db).await?;
+    let departments = domain::territory::departments(db).await?;
     let owner = |code: &str| {
         all.iter()
             .find(|d| d.department_codes.iter().any(|c| c == code))
     };
+    let typed_for =
+        |sent: Option<i32>| typed.filter(|(s, _)| *s == sent).map(|(_, form)| form);
     let boxes = |mine: Option<i32>| {
+        let typed = typed_for(mine);
         departments
             .iter()
             .map(|d| {
                 let owned = owner(&d.code);
+                let checked = match typed {
+                    Some(form) => form.department_codes.contains(&d.code),
+                    None => owned.is_some_and(|o| Some(o.id) == mine),
+                };
                 DepartmentBox {
                     code: d.code.clone(),
                     name: d.name.clone(),
-                    checked: owned.is_some_and(|o| Some(o.id) == mine),
+                    checked,
                     elsewhere: owned.filter(|o| Some(o.id) != mine).map(|o| o.name.clone()),
                 }
             })
             .collect::<Vec<_>>()
     };
-    let view = DirectionsView {
+    Ok(DirectionsView {
         directions: all
             .iter()
             .map(|d| DirectionRow {
                 id: d.id,
-                name: d.name.clone(),
+                form: prefix(Some(d.id)),
+                name: typed_for(Some(d.id))
+                    .map(|f| f.name.clone())
+                    .unwrap_or_else(|| d.name.clone()),
                 departments: boxes(Some(d.id)),
             })
             .collect(),
@@ -79,8 +112,8 @@ async fn directions_page(
             .into_iter()
             .filter(|b| b.elsewhere.is_none())
             .collect(),
-    };
-    page.render("admin_directions", "Direcciones territoriales", view)
+        new_name: typed_for(None).map(|f| f.name.clone()).unwrap_or_default(),
+    })
 }
 
 #[derive(FromForm)]
@@ -94,24 +127,43 @@ struct DirectionForm {
 }
 csrf_protected!(DirectionForm);
 
-fn outcome(result: AppResult<directions::Direction>, done: &str) -> PageResult<Flash<Redirect>> {
-    crate::web::saved_or_refused(
-        Redirect::to("/admin/direcciones"),
+/// Saved: back to the list with its message; refused: the page again with `form` as typed.
+async fn outcome(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    sent: Option<i32>,
+    form: &DirectionForm,
+    result: AppResult<directions::Direction>,
+    done: &str,
+) -> PageResult<Flash<Redirect>> {
+    crate::web::form::saved_or_again(
         result.map_err(|e| e.0),
-        |saved| format!("Dirección «{}» {done}.", saved.name),
+        |saved| {
+            Flash::success(
+                Redirect::to("/admin/direcciones"),
+                format!("Dirección «{}» {done}.", saved.name),
+            )
+        },
+        async |errors| {
+            let view = directions_view(db, Some((sent, form))).await?;
+            let errors = crate::web::form::scoped(&prefix(sent), errors);
+            page.render_refused("admin_directions", "Direcciones territoriales", view, &errors)
+        },
     )
+    .await
 }
 
 #[post("/admin/direcciones", data = "<form>")]
 async fn create_submit(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
+    page: Page<'_>,
     form: CsrfForm<DirectionForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = DirectionInput {
-        name: Some(form.name),
-        department_codes: Some(form.department_codes),
+        name: Some(form.name.clone()),
+        department_codes: Some(form.department_codes.clone()),
     };
     let result = async {
         let txn = domain::db::begin(db).await?;
@@ -120,20 +172,21 @@ async fn create_submit(
         Ok(saved)
     }
     .await;
-    outcome(result, "creada")
+    outcome(db, &page, None, &form, result, "creada").await
 }
 
 #[post("/admin/direcciones/<id>", data = "<form>")]
 async fn update_submit(
     db: &State<DatabaseConnection>,
     admin: AdminUser,
+    page: Page<'_>,
     id: i32,
     form: CsrfForm<DirectionForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = DirectionInput {
-        name: Some(form.name),
-        department_codes: Some(form.department_codes),
+        name: Some(form.name.clone()),
+        department_codes: Some(form.department_codes.clone()),
     };
     let result = async {
         let txn = domain::db::begin(db).await?;
@@ -142,5 +195,5 @@ async fn update_submit(
         Ok(saved)
     }
     .await;
-    outcome(result, "guardada")
+    outcome(db, &page, Some(id), &form, result, "guardada").await
 }

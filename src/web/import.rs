@@ -195,8 +195,10 @@ csrf_protected!(ConfirmForm);
 
 /// Preview → confirm: the rows checked again and saved, all or nothing, and back to the
 /// import's page with what changed; when they no longer pass the checks (or the cohort no
-/// longer takes them, or the form came garbled), back with the reason and nothing saved.
+/// longer takes them, or the form came garbled), the preview page again with the reason, 422,
+/// and nothing saved (issue 45: one way to answer a form).
 pub async fn confirm<I: ImportPage>(
+    page: &Page<'_>,
     db: &DatabaseConnection,
     opening: impl Future<Output = DomainResult<I>> + Send,
     form: ConfirmForm,
@@ -205,52 +207,61 @@ pub async fn confirm<I: ImportPage>(
     let back = Redirect::to(I::BACK(import.cohort().id));
     // Read strictly (a repeated key is a garbled form), and no more rows than an import takes:
     // the form comes from the browser and may have been changed.
-    let rows: Vec<I::Row> = if form.filas.trim().is_empty() {
-        Vec::new()
+    let rows: Result<Vec<I::Row>, AppError> = if form.filas.trim().is_empty() {
+        Ok(Vec::new())
     } else {
-        match domain::strict_json::parse(&form.filas)
+        domain::strict_json::parse(&form.filas)
             .ok()
             .and_then(|value| serde_json::from_value(value).ok())
-        {
-            Some(rows) => rows,
-            None => {
-                return Ok(Flash::error(
-                    back,
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "filas",
                     "La confirmación llegó incompleta: suba la planilla de nuevo.",
-                ));
-            }
-        }
+                )
+            })
     };
-    if rows.len() > domain::spreadsheets::MAX_IMPORT_ROWS {
-        return Ok(Flash::error(
-            back,
+    let result = match rows {
+        Ok(rows) if rows.len() > domain::spreadsheets::MAX_IMPORT_ROWS => Err(AppError::invalid(
+            "filas",
             format!(
                 "La confirmación tiene {} filas y una importación admite máximo {}: divida la \
                  planilla y súbala por partes.",
                 domain::format::thousands(rows.len() as i64),
                 domain::format::thousands(domain::spreadsheets::MAX_IMPORT_ROWS as i64)
             ),
-        ));
-    }
-    let outcome = pipeline::run(db, &import, Source::Rows(rows), Mode::Save).await;
-    match outcome {
-        Ok(summary) => Ok(Flash::success(
-            back,
-            I::SAVED(I::confirmation(&summary).len()),
         )),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            back,
-            format!(
-                "{}{}",
-                I::CHANGED_MEANWHILE,
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other.into()),
-    }
+        Ok(rows) => pipeline::run(db, &import, Source::Rows(rows), Mode::Save)
+            .await
+            .map_err(|error| match error {
+                // Say why rows that passed the preview no longer pass.
+                AppError::Validation(mut errors) => {
+                    let why = I::CHANGED_MEANWHILE.trim();
+                    if !why.is_empty() {
+                        errors.insert(0, FieldError::new("", why));
+                    }
+                    AppError::Validation(errors)
+                }
+                other => other,
+            }),
+        Err(error) => Err(error),
+    };
+    super::form::saved_or_again(
+        result,
+        |summary| Flash::success(back, I::SAVED(I::confirmation(&summary).len())),
+        async |errors| {
+            let cohort = import.cohort();
+            let view = PreviewView::<I::Summary> {
+                cohort: CohortHeading {
+                    id: cohort.id,
+                    name: &cohort.name,
+                },
+                summary: None,
+                has_changes: false,
+                confirmation: String::new(),
+                errors: &errors,
+            };
+            page.render_refused(I::TEMPLATE, I::TITLE, view, &errors)
+        },
+    )
+    .await
 }

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod csrf;
 mod fairings;
+pub mod form;
 pub mod import;
 pub mod ops;
 mod page;
@@ -26,7 +27,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![health, ops::ready, ops::metrics, stylesheet]
+    routes![health, ops::ready, ops::metrics, stylesheet, script]
 }
 
 pub fn catchers() -> Vec<Catcher> {
@@ -146,36 +147,6 @@ struct ErrorView<'a> {
 /// What every page handler returns: its answer (a page, a redirect, a file), or the [`Failure`]
 /// that answers instead.
 pub type PageResult<T = RawHtml<String>> = Result<T, Failure>;
-
-/// Back to the page a small form was sent from, with what happened: `done`'s message when the
-/// change was saved, or «No se guardó: …» with every problem when the rules refused it (invalid
-/// input or a state that forbids it); any other error answers the error page.
-pub fn saved_or_refused<T>(
-    back: rocket::response::Redirect,
-    result: Result<T, domain::error::AppError>,
-    done: impl FnOnce(&T) -> String,
-) -> PageResult<rocket::response::Flash<rocket::response::Redirect>> {
-    use domain::error::AppError;
-    use rocket::response::Flash;
-    match result {
-        Ok(saved) => Ok(Flash::success(back, done(&saved))),
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            back,
-            format!(
-                "No se guardó: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        )),
-        Err(AppError::Conflict(message)) => {
-            Ok(Flash::error(back, format!("No se guardó: {message}")))
-        }
-        Err(other) => Err(other.into()),
-    }
-}
 
 /// Why a page handler answers something else than what was asked: a domain error, rendered by
 /// `WebError`'s responder as the Spanish error page with the signed-in person's menu, or a page
@@ -350,6 +321,15 @@ async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
             )
         }
     }
+}
+
+/// The one script (progressive: every page works without it).
+#[get("/static/app.js")]
+fn script() -> (ContentType, &'static str) {
+    (
+        ContentType::JavaScript,
+        include_str!("../../templates/static/app.js"),
+    )
 }
 
 #[get("/static/app.css")]

@@ -6,7 +6,7 @@ use super::csrf;
 use crate::accounts::guards::{CurrentUser, MaybeUser};
 use crate::error::AppResult;
 use domain::entities::values::Role;
-use domain::error::AppError;
+use domain::error::{AppError, FieldError};
 use domain::templates::Templates;
 use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
@@ -28,6 +28,10 @@ pub struct Page<'r> {
     /// The request's path and query: with the caller's scope, the key of a kept page.
     uri: String,
     db: &'r sea_orm::DatabaseConnection,
+    /// A filter form's problems (issue 45): the page is drawn with its report as far as the
+    /// filters allow, the problems at the top and beside the filters, answered 422 (see
+    /// [`Page::refusing`]).
+    refused: Vec<FieldError>,
 }
 
 /// Rendered page contents kept per caller scope and URI for the versions of the figures, the
@@ -80,17 +84,83 @@ impl<'r> FromRequest<'r> for Page<'r> {
             warnings,
             uri: request.uri().to_string(),
             db,
+            refused: Vec::new(),
         })
     }
 }
 
 impl Page<'_> {
+    /// This page drawn for a filter form that did not pass (a report's dates): its content
+    /// shows `errors` beside the filters and the summary at the top, it is not kept, and
+    /// [`Page::render_kept`] answers it 422. Nothing changes when `errors` is empty.
+    pub fn refusing(mut self, errors: Vec<FieldError>) -> Self {
+        self.refused = errors;
+        self
+    }
+
     /// Renders `template` with the page's view (a `#[derive(Serialize)]` struct of what the
     /// template reads) beside the layout's fields (`user`, `csrf`, `title`, `flash`). The
     /// registry is strict: a field the template reads and the view lacks fails the render
     /// (and the tests that visit the page).
     pub fn render<V: Serialize>(&self, template: &str, title: &str, view: V) -> super::PageResult {
         let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        Ok(RawHtml(render(self.templates, template, layout, view)?))
+    }
+
+    /// The page of a refused form (issue 45): like [`Page::render`] with `view` holding every
+    /// value as it was typed, the problems summarised at the top by the layout (each a link to
+    /// its field) and beside their fields (`{{field_error "…"}}`, `{{invalid "…"}}`). Answered
+    /// 422 by [`super::form::saved_or_again`].
+    pub fn render_refused<V: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+        errors: &[FieldError],
+    ) -> super::PageResult {
+        self.render_refused_typed(template, title, view, errors, "", &())
+    }
+
+    /// A page with a form, as it is (no `errors`) or refused ([`Page::render_refused`]).
+    pub fn render_form<V: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+        errors: &[FieldError],
+    ) -> super::PageResult {
+        if errors.is_empty() {
+            self.render(template, title, view)
+        } else {
+            self.render_refused(template, title, view, errors)
+        }
+    }
+
+    /// Like [`Page::render_refused`] for a form whose fields are empty until refused (a new
+    /// visit, a new milestone): `typed`'s fields (a `#[derive(Serialize)]` form) under
+    /// `prefix` (`visita` → `visita.date`) are what `{{typed "visita.date"}}` writes back.
+    pub fn render_refused_typed<V: Serialize, T: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+        errors: &[FieldError],
+        prefix: &str,
+        typed: &T,
+    ) -> super::PageResult {
+        let mut layout = Layout::new(self.user.as_ref(), &self.csrf, title, None);
+        layout.form_errors = errors.iter().map(SummaryItem::of).collect();
+        if let serde_json::Value::Object(fields) = serde_json::to_value(typed)
+            .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?
+        {
+            layout.form_values = fields
+                .into_iter()
+                .map(|(name, value)| match prefix {
+                    "" => (name, value),
+                    prefix => (format!("{prefix}.{name}"), value),
+                })
+                .collect();
+        }
         Ok(RawHtml(render(self.templates, template, layout, view)?))
     }
 
@@ -104,6 +174,14 @@ impl Page<'_> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = domain::error::AppResult<String>>,
     {
+        if !self.refused.is_empty() {
+            // A refused filter: drawn for this answer only, 422.
+            let content = content().await?;
+            let mut layout = Layout::new(self.user.as_ref(), &self.csrf, title, None);
+            layout.form_errors = self.refused.iter().map(SummaryItem::of).collect();
+            let html = RawHtml(frame(self.templates, layout, &content)?);
+            return Err(super::Failure::form_again(Ok::<_, super::Failure>(html)));
+        }
         let content = self.kept_piece(&self.uri, content).await?;
         let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
         Ok(RawHtml(frame(self.templates, layout, &content)?))
@@ -129,10 +207,9 @@ impl Page<'_> {
         title: &str,
         view: V,
     ) -> domain::error::AppResult<String> {
-        let data = serde_json::to_value(Rendered {
-            layout: Layout::new(None, "", title, None),
-            view,
-        })
+        let mut layout = Layout::new(None, "", title, None);
+        layout.form_errors = self.refused.iter().map(SummaryItem::of).collect();
+        let data = serde_json::to_value(Rendered { layout, view })
         .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
         self.templates.render_value(template, data)
     }
@@ -237,6 +314,33 @@ pub struct Layout<'a> {
     pub csrf: &'a str,
     pub title: &'a str,
     pub flash: Option<&'a Flash>,
+    /// A refused form's problems (issue 45): the summary at the top of the page, and what
+    /// `{{field_error}}` / `{{invalid}}` read beside each field.
+    pub form_errors: Vec<SummaryItem<'a>>,
+    /// A refused form's values as typed, by field (see `domain::templates::FORM_VALUES`).
+    pub form_values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One problem of a refused form as the page shows it: its field, its message and the id of
+/// the message beside the field (what the summary links to; none for a problem of the whole
+/// form).
+#[derive(Serialize)]
+pub struct SummaryItem<'a> {
+    pub field: &'a str,
+    pub message: &'a str,
+    pub anchor: Option<String>,
+}
+
+impl<'a> SummaryItem<'a> {
+    fn of(error: &'a FieldError) -> Self {
+        SummaryItem {
+            field: &error.field,
+            message: &error.message,
+            anchor: (!error.field.is_empty()).then(|| {
+                domain::templates::error_id(domain::templates::base_field(&error.field))
+            }),
+        }
+    }
 }
 
 /// The signed-in person as the layout shows them (menu by role).
@@ -271,6 +375,8 @@ impl<'a> Layout<'a> {
             csrf,
             title,
             flash,
+            form_errors: Vec::new(),
+            form_values: serde_json::Map::new(),
         }
     }
 }
@@ -285,7 +391,14 @@ struct Rendered<'a, V> {
 }
 
 /// What the layout reads of a page's data besides its rendered content.
-const LAYOUT_FIELDS: [&str; 5] = ["title", "refresh_seconds", "user", "csrf", "flash"];
+const LAYOUT_FIELDS: [&str; 6] = [
+    "title",
+    "refresh_seconds",
+    "user",
+    "csrf",
+    "flash",
+    domain::templates::FORM_ERRORS,
+];
 
 /// Renders `template` with `view` beside `layout`, then frames it in the layout; error pages,
 /// which may have no `Page`, use it directly.

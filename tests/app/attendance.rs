@@ -1470,10 +1470,13 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
         &[("csrf_token", &csrf), ("codigo", "12")],
     )
     .await;
-    assert_eq!(response.status(), Status::SeeOther);
-    let (_, wrong) = page(&app, &format!("/sesiones/{now_session}/registro")).await;
+    // The page again (issue 45): the code as typed, the problem beside it.
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let wrong = response.into_string().await.unwrap();
     assert!(
-        wrong.contains("El código no es correcto o ya venció"),
+        wrong.contains("El código no es correcto o ya venció")
+            && wrong.contains("id=\"error-codigo\"")
+            && wrong.contains("value=\"12\""),
         "{wrong}"
     );
     // Their progress: marks per session and whether they are on track, also on the home page.

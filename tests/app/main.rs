@@ -27,6 +27,7 @@ mod executor;
 mod faults;
 mod figures;
 mod formats;
+mod forms;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;

@@ -94,6 +94,27 @@ pub(crate) fn limit_to_scope(
 }
 
 impl ReportQuery {
+    /// Like [`ReportQuery::resolve`] for a report's page (issue 45): dates that do not pass
+    /// are left out of the report and returned as the page's problems, so the page shows the
+    /// report without them and says why beside the filters.
+    pub fn resolve_for_page(
+        &self,
+        user: &Actor,
+    ) -> AppResult<(Filters, Vec<crate::error::FieldError>)> {
+        match self.resolve(user) {
+            Ok(filters) => Ok((filters, Vec::new())),
+            Err(AppError::Validation(errors)) => {
+                let without_dates = ReportQuery {
+                    from: None,
+                    to: None,
+                    ..self.clone()
+                };
+                Ok((without_dates.resolve(user)?, errors))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// Validates dates (422) and applies the caller's department scope.
     pub fn resolve(&self, user: &Actor) -> AppResult<Filters> {
         let mut errors = Vec::new();

@@ -12,12 +12,25 @@ pub(super) async fn check_in_page(
     id: i32,
     codigo: Option<&str>,
 ) -> PageResult {
-    let (session, cohort, access) = session_access(db.inner(), &me, id).await?;
+    let code = codigo.map(checkin::normalize).unwrap_or_default();
+    check_in_html(db.inner(), &me, &page, id, code, &[]).await
+}
+
+/// The check-in page showing `code`, refused with `errors` when there are any.
+async fn check_in_html(
+    db: &DatabaseConnection,
+    me: &ParticipantUser,
+    page: &Page<'_>,
+    id: i32,
+    code: String,
+    errors: &[FieldError],
+) -> PageResult {
+    let (session, cohort, access) = session_access(db, me, id).await?;
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden.into());
     };
     let mark = domain::attendance::session_marks(
-        db.inner(),
+        db,
         &session,
         &access.people(),
         Some(&[enrolment_id]),
@@ -26,17 +39,18 @@ pub(super) async fn check_in_page(
     .pop();
     let (opens, closes) = checkin::window(&session);
     let local = |t| domain::time::local(t).format("%H:%M").to_string();
-    page.render(
+    page.render_form(
         "check_in",
         "Registrar mi asistencia",
         CheckInView {
             session: SessionInfo::of(&session),
             cohort: CohortRef::of(&cohort),
-            code: codigo.map(checkin::normalize).unwrap_or_default(),
+            code,
             opens: local(opens),
             closes: local(closes),
             mark,
         },
+        errors,
     )
 }
 
@@ -54,6 +68,7 @@ csrf_protected!(CodeForm);
 pub(super) async fn check_in_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    page: Page<'_>,
     me: ParticipantUser,
     id: i32,
     form: CsrfForm<CodeForm>,
@@ -64,6 +79,7 @@ pub(super) async fn check_in_submit(
         return Err(AppError::Forbidden.into());
     };
     let here = Redirect::to(format!("/sesiones/{id}/registro"));
+    let code = form.0.codigo;
     let outcome = checkin::check_in(
         &txn,
         &notifier,
@@ -71,37 +87,35 @@ pub(super) async fn check_in_submit(
         enrolment_id,
         &cohort,
         &session,
-        &form.0.codigo,
+        &code,
     )
     .await;
-    match outcome {
+    let result = match outcome {
         Ok(Outcome::Marked(mark)) => {
             domain::db::commit(txn).await?;
-            Ok(Flash::success(
+            Ok(mark)
+        }
+        Ok(Outcome::WrongCode) => {
+            // The failed attempt counts towards the limit: kept.
+            domain::db::commit(txn).await?;
+            Err(AppError::invalid("codigo", checkin::WRONG_CODE))
+        }
+        Err(error) => Err(error),
+    };
+    crate::web::form::saved_or_again(
+        result,
+        |mark| {
+            Flash::success(
                 here,
                 format!(
                     "¡Listo! Su asistencia quedó registrada: {}.",
                     mark.status_label.to_lowercase()
                 ),
-            ))
-        }
-        Ok(Outcome::WrongCode) => {
-            domain::db::commit(txn).await?;
-            Ok(Flash::error(here, checkin::WRONG_CODE))
-        }
-        Err(AppError::Validation(errors)) => Ok(Flash::error(
-            here,
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )),
-        Err(error @ (AppError::Conflict(_) | AppError::Throttled(_))) => {
-            Ok(Flash::error(here, error.to_string()))
-        }
-        Err(other) => Err(other.into()),
-    }
+            )
+        },
+        async |errors| check_in_html(db.inner(), &me, &page, id, code.clone(), &errors).await,
+    )
+    .await
 }
 
 #[get("/mi-progreso")]

@@ -219,6 +219,30 @@ pub async fn followup_context<C: ConnectionTrait>(
     })
 }
 
+/// A cohort's follow-up again for a form sent from it and refused (issue 45: an assessment
+/// added, renamed or removed): `typed` under `prefix` as typed, the problems at the top and
+/// beside their fields.
+pub(crate) async fn followup_again(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+    (prefix, typed): (&str, &impl Serialize),
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let user = page.require_user()?;
+    let (cohort, access) = cohort_access(db, user, id).await?;
+    let context = followup_context(db, &cohort, &access).await?;
+    let errors = crate::web::form::scoped(prefix, errors);
+    page.render_refused_typed(
+        "followup",
+        &format!("Asistencia y notas · {}", cohort.name),
+        context,
+        &errors,
+        prefix,
+        typed,
+    )
+}
+
 #[get("/seguimiento/cohortes/<id>")]
 pub(super) async fn followup_page(
     db: &State<DatabaseConnection>,
@@ -293,9 +317,10 @@ pub(super) async fn upload_confirm(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     user: StaffOrInstructor,
+    page: Page<'_>,
     id: i32,
     form: CsrfForm<ConfirmForm>,
 ) -> PageResult<Flash<Redirect>> {
     let sheet = SheetImport::open(db.inner(), &user, &notifier, SheetOf::Cohort(id));
-    import::confirm(db, sheet, form.0).await
+    import::confirm(&page, db, sheet, form.0).await
 }

@@ -35,6 +35,7 @@ mod code;
 mod followup;
 mod session;
 
+pub(crate) use followup::followup_again;
 use check_in::*;
 use code::*;
 use followup::*;

@@ -2,7 +2,7 @@
 //! pre-fills the form) and its workbook.
 
 use super::*;
-use crate::web::{Failure, PageResult};
+use crate::web::PageResult;
 
 /// One option of a person's mark.
 #[derive(Serialize)]
@@ -224,40 +224,39 @@ pub(super) async fn session_submit(
         Ok::<_, AppError>(saved)
     }
     .await;
-    match result {
-        Ok(saved) => Ok(Flash::success(
-            back,
-            match saved.changed {
-                0 => "No había cambios que guardar.".to_string(),
-                1 => "Asistencia guardada: 1 marca nueva o cambiada.".to_string(),
-                n => format!("Asistencia guardada: {n} marcas nuevas o cambiadas."),
-            },
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(AppError::Validation(errors)) => {
-            let rendered = async {
-                let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
-                let context = session_context(
-                    db.inner(),
-                    &session,
-                    &cohort,
-                    &access,
-                    Some(&form),
-                    None,
-                    &errors,
-                )
-                .await?;
-                page.render(
-                    "attendance_session",
-                    &format!("Asistencia · {}", session.topic),
-                    context,
-                )
-            }
-            .await;
-            Err(Failure::form_again(rendered))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |saved| {
+            Flash::success(
+                back,
+                match saved.changed {
+                    0 => "No había cambios que guardar.".to_string(),
+                    1 => "Asistencia guardada: 1 marca nueva o cambiada.".to_string(),
+                    n => format!("Asistencia guardada: {n} marcas nuevas o cambiadas."),
+                },
+            )
+        },
+        async |errors| {
+            let (session, cohort, access) = session_access(db.inner(), &user, id).await?;
+            let context = session_context(
+                db.inner(),
+                &session,
+                &cohort,
+                &access,
+                Some(&form),
+                None,
+                &errors,
+            )
+            .await?;
+            page.render_refused(
+                "attendance_session",
+                &format!("Asistencia · {}", session.topic),
+                context,
+                &errors,
+            )
+        },
+    )
+    .await
 }
 
 #[get("/seguimiento/sesiones/<id>/asistencia.xlsx")]

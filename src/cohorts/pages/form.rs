@@ -467,13 +467,15 @@ pub(super) async fn create_submit(
                 message,
             ))
         }
-        Err(AppError::Validation(errors)) => Err(Failure::form_again(
-            form_view(db, &staff, &form, &errors, None)
-                .await
-                .map_err(Failure::from)
-                .and_then(|c| page.render("cohort_new", "Nueva cohorte", c)),
-        )),
-        Err(other) => Err(Failure::from(other)),
+        Err(error) => {
+            let errors = crate::web::form::problems(error)?;
+            Err(Failure::form_again(
+                form_view(db, &staff, &form, &errors, None)
+                    .await
+                    .map_err(Failure::from)
+                    .and_then(|c| page.render_refused("cohort_new", "Nueva cohorte", c, &errors)),
+            ))
+        }
     }
 }
 

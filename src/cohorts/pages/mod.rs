@@ -33,7 +33,10 @@ use form::*;
 use index::*;
 use schedule::*;
 use workspace::*;
-pub(crate) use workspace::{CalendarMonth, Section, calendar, detail_view, render_section};
+pub(crate) use workspace::{
+    CalendarMonth, EnrolValues, Section, Typed, calendar, detail_view, render_section,
+    section_again,
+};
 
 pub fn routes() -> Vec<Route> {
     routes![

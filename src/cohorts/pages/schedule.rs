@@ -3,9 +3,10 @@
 use super::*;
 use crate::web::PageResult;
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 pub(super) struct SessionForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     pub(super) csrf_token: String,
     #[field(default = String::new())]
     pub(super) date: String,
@@ -71,7 +72,7 @@ pub(super) async fn add_session_submit(
         id,
         (Section::Sessions, Section::Sessions),
         result,
-        None,
+        Typed::form("sesion", &form),
         |view| {
             format!(
                 "Sesión del {} agregada.",
@@ -82,9 +83,10 @@ pub(super) async fn add_session_submit(
     .await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 pub(super) struct GenerateForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     pub(super) csrf_token: String,
     #[field(default = Vec::new())]
     pub(super) weekdays: Vec<u32>,
@@ -135,7 +137,7 @@ pub(super) async fn generate_submit(
         id,
         (Section::Sessions, Section::Sessions),
         result,
-        None,
+        Typed::form("serie", &form),
         |created| format!("{} sesiones programadas.", created.len()),
     )
     .await
@@ -176,20 +178,29 @@ pub(super) async fn delete_session_confirm(
 pub(super) async fn delete_session_submit(
     db: &State<DatabaseConnection>,
     staff: StaffUser,
+    page: Page<'_>,
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let txn = domain::db::begin(db).await?;
-    let session = sessions::find(&txn, id).await?;
-    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
-    let outcome = sessions::remove(&txn, staff.id, &cohort, id).await;
-    let target = Redirect::to(Section::Sessions.path(cohort.id));
-    match outcome {
-        Ok(()) => {
-            domain::db::commit(txn).await?;
-            Ok(Flash::success(target, "Sesión eliminada.".to_string()))
-        }
-        Err(AppError::Conflict(message)) => Ok(Flash::error(target, message)),
-        Err(other) => Err(other.into()),
+    let cohort = {
+        let session = sessions::find(db.inner(), id).await?;
+        domain::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?
+    };
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        sessions::remove(&txn, staff.id, &cohort, id).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(())
     }
+    .await;
+    answer(
+        db,
+        &page,
+        cohort.id,
+        (Section::Sessions, Section::Sessions),
+        result,
+        Typed::default(),
+        |()| "Sesión eliminada.".to_string(),
+    )
+    .await
 }

@@ -1,7 +1,7 @@
 //! The coordinator's cohort workspace: its sections, changes and the lifecycle.
 
 use super::*;
-use crate::web::{Failure, PageResult};
+use crate::web::PageResult;
 
 /// One month of the cohort's calendar.
 #[derive(Serialize)]
@@ -162,6 +162,8 @@ pub(crate) struct DetailView {
     /// Seats per municipality and the nominations to decide (issue 35).
     pub(super) quota_board: Vec<domain::nominations::QuotaRow>,
     pub(super) nominations: Vec<domain::nominations::NominationView>,
+    /// «Inscribir a una persona» as typed when it came back refused.
+    pub(super) enrol_form: EnrolValues,
 }
 
 pub(crate) async fn detail_view(
@@ -269,6 +271,7 @@ pub(crate) async fn detail_view(
         satisfaction,
         quota_board,
         nominations,
+        enrol_form: EnrolValues::default(),
         cohort: view,
     })
 }
@@ -276,11 +279,15 @@ pub(crate) async fn detail_view(
 /// Renders a section of the workspace: the cohort's name as the title of its overview,
 /// «Sección · cohorte» for the others.
 pub(crate) fn render_section(page: &Page<'_>, section: Section, view: DetailView) -> PageResult {
-    let title = match section {
+    let title = section_title(section, &view);
+    page.render(section.template(), &title, view)
+}
+
+fn section_title(section: Section, view: &DetailView) -> String {
+    match section {
         Section::Overview => view.cohort.name.clone(),
         other => format!("{} · {}", other.label(), view.cohort.name),
-    };
-    page.render(section.template(), &title, view)
+    }
 }
 
 pub(super) async fn section_page(
@@ -319,48 +326,76 @@ pub(super) async fn section_route(
     section_page(db, &staff, &page, id, section).await
 }
 
-pub(super) async fn detail_with_errors(
+/// A section of the workspace again for a form sent from it and refused (issue 45): the
+/// cohort's form as typed (the edit section), the problems summarised at the top and beside
+/// their fields, 422 when answered through [`crate::web::form::saved_or_again`].
+pub(crate) async fn section_again(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
     section: Section,
-    form: Option<&CohortForm>,
-    error: AppError,
-) -> Failure {
-    let AppError::Validation(errors) = error else {
-        return Failure::from(error);
-    };
-    let Some(user) = page.user.as_ref() else {
-        return Failure::from(AppError::Unauthorized);
-    };
-    Failure::form_again(
-        detail_view(db, user, page.kept_warnings(), id, section, form, &errors)
-            .await
-            .map_err(Failure::from)
-            .and_then(|view| render_section(page, section, view)),
-    )
+    typed: Typed<'_>,
+    errors: &[FieldError],
+) -> PageResult {
+    let user = page.require_user()?;
+    let mut view = detail_view(db, user, page.kept_warnings(), id, section, typed.cohort, errors)
+        .await?;
+    if let Some(enrol) = typed.enrol {
+        view.enrol_form = enrol;
+    }
+    let title = section_title(section, &view);
+    let (prefix, values) = typed.values.unwrap_or(("", serde_json::Value::Null));
+    let errors = crate::web::form::scoped(prefix, errors.to_vec());
+    page.render_refused_typed(section.template(), &title, view, &errors, prefix, &values)
+}
+
+/// What a refused form of the workspace had typed.
+#[derive(Default)]
+pub(crate) struct Typed<'a> {
+    /// The cohort's own form (the edit section).
+    pub cohort: Option<&'a CohortForm>,
+    pub enrol: Option<EnrolValues>,
+    /// Any other form of the section: its prefix on the page (`sesion`) and its values.
+    pub values: Option<(&'a str, serde_json::Value)>,
+}
+
+impl<'a> Typed<'a> {
+    /// A form of the section whose fields are `prefix.name` on the page.
+    pub(crate) fn form(prefix: &'a str, form: &impl Serialize) -> Self {
+        Typed {
+            values: Some((prefix, serde_json::to_value(form).unwrap_or_default())),
+            ..Typed::default()
+        }
+    }
+}
+
+/// The «Inscribir a una persona» form of the enrolments section as typed.
+#[derive(Serialize, Default)]
+pub(crate) struct EnrolValues {
+    pub document_type: String,
+    pub document_number: String,
+    pub override_eligibility: bool,
+    pub override_reason: String,
 }
 
 /// How the workspace answers a change made in `section`: to `done`'s page with `success`'s
-/// message; a conflict with the cohort's state as a message on the section's page; validation
-/// errors on the section's page itself with the form as typed; anything else as the error
-/// page.
+/// message; refused (invalid input or the cohort's state) on the section's page itself with
+/// the form as typed; anything else as the error page.
 pub(super) async fn answer<T>(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
     (section, done): (Section, Section),
     result: Result<T, AppError>,
-    form: Option<&CohortForm>,
+    typed: Typed<'_>,
     success: impl FnOnce(T) -> String,
 ) -> PageResult<Flash<Redirect>> {
-    match result {
-        Ok(value) => Ok(Flash::success(Redirect::to(done.path(id)), success(value))),
-        Err(AppError::Conflict(message)) => {
-            Ok(Flash::error(Redirect::to(section.path(id)), message))
-        }
-        Err(error) => Err(detail_with_errors(db, page, id, section, form, error).await),
-    }
+    crate::web::form::saved_or_again(
+        result,
+        |value| Flash::success(Redirect::to(done.path(id)), success(value)),
+        async |errors| section_again(db, page, id, section, typed, &errors).await,
+    )
+    .await
 }
 
 #[post("/coordinacion/cohortes/<id>", data = "<form>")]
@@ -387,15 +422,19 @@ pub(super) async fn update_submit(
         id,
         (Section::Edit, Section::Overview),
         result,
-        Some(&form),
+        Typed {
+            cohort: Some(&form),
+            ..Typed::default()
+        },
         |view| format!("Cohorte «{}» guardada.", view.name),
     )
     .await
 }
 
-#[derive(FromForm)]
+#[derive(FromForm, Serialize)]
 pub(super) struct StatusForm {
     #[field(default = String::new())]
+    #[serde(skip)]
     pub(super) csrf_token: String,
     #[field(default = String::new())]
     pub(super) status: String,
@@ -432,7 +471,7 @@ pub(super) async fn status_submit(
         id,
         (Section::Overview, Section::Overview),
         result,
-        None,
+        Typed::form("estado", &form),
         |view| format!("La cohorte quedó en estado «{}».", view.status.label()),
     )
     .await

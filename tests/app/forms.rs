@@ -1,0 +1,949 @@
+//! One way to answer a form (issue 45), checked over every form the pages mount: an invalid
+//! submission answers 422 with the same page, the problems summarised at the top («Revise
+//! estos datos», each a link to its field), each problem beside its field, and every value as
+//! it was typed. The table below names every page route that takes a POST (generated from the
+//! routes the app mounts, not from a hand list): a new form without its row fails here.
+
+use crate::common::TestApp;
+use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_client, token};
+use crate::world::shared_cohort;
+use domain::entities::values::{CohortStatus, DemandStatus, Role};
+use domain::entities::{
+    assistance, assistance_milestone as milestone, certificate, cohort, demand, enrolment,
+    participant, survey, territorial_direction, user,
+};
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::Client;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::BTreeSet;
+
+/// Who sends a form.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Who {
+    Visitor,
+    Participant,
+    Reviewer,
+    Liaison,
+    Coordinator,
+    Admin,
+}
+
+impl Who {
+    fn account(self) -> Option<(&'static str, &'static str)> {
+        let role = match self {
+            Who::Visitor => return None,
+            Who::Participant => Role::Participant,
+            Who::Reviewer => Role::Reviewer,
+            Who::Liaison => Role::Liaison,
+            Who::Coordinator => Role::Coordinator,
+            Who::Admin => Role::Admin,
+        };
+        Some(demo_account(role))
+    }
+}
+
+/// One form sent with invalid input, and what its answer must hold.
+struct Case {
+    /// The route as mounted (`/admin/oferentes/<id>`).
+    route: &'static str,
+    who: Who,
+    /// The path sent to.
+    path: String,
+    /// The page the form is on (for its CSRF token).
+    from: String,
+    fields: Vec<(&'static str, String)>,
+    /// Values the answer must show again, as typed (HTML-escaped as the page writes them).
+    typed: Vec<&'static str>,
+    /// The ids of the messages beside the fields (`error-seats`) the answer must hold.
+    beside: Vec<String>,
+    /// Sent once first, successfully: the form is refused the second time (an endorsement,
+    /// a cancellation).
+    twice: bool,
+}
+
+/// A form route without a case here, and why.
+const NOT_FORMS: &[(&str, &str)] = &[
+    ("/salir", "signs out: nothing to type"),
+    (
+        "/ingresar",
+        "sign-in: tested in accounts (wrong credentials answer the form again with the email)",
+    ),
+    (
+        "/contrasena/olvido",
+        "always the same answer, whatever the address (no account enumeration)",
+    ),
+    (
+        "/contrasena/restablecer/<token>",
+        "an emailed link's form: tested in account_security",
+    ),
+    (
+        "/correo/confirmar/<token>",
+        "an emailed link's confirmation: nothing to type",
+    ),
+    (
+        "/registro/confirmar/<token>",
+        "an emailed link's confirmation: nothing to type",
+    ),
+    (
+        "/postulaciones/<token>",
+        "an emailed link's confirmation: nothing to type",
+    ),
+    (
+        "/evaluar-asistencia/<token>",
+        "an emailed link's form: tested in assistance",
+    ),
+    (
+        "/verificar/credencial",
+        "a file checked and answered on its own page (valid or not), nothing saved",
+    ),
+    (
+        "/admin/correos/<id>/reintentar",
+        "a button: nothing to type",
+    ),
+    (
+        "/seguimiento/cohortes/<id>/asistencia/subir",
+        "an upload: its preview answers 422 with every refused row (import_pipeline)",
+    ),
+    (
+        "/seguimiento/cohortes/<id>/notas/subir",
+        "an upload: its preview answers 422 with every refused row (import_pipeline)",
+    ),
+    (
+        "/coordinacion/cohortes/<id>/importar",
+        "an upload: its preview answers 422 with every refused row (enrolment_import)",
+    ),
+    (
+        "/indicadores/cargar?<accion>",
+        "an upload: its preview answers 422 with every refused row (indicators)",
+    ),
+    (
+        "/sesiones/<id>/registro",
+        "open only while the session runs: attendance's check-in test sends a wrong code",
+    ),
+    (
+        "/asistencias",
+        "opening an assistance: assistance's tests send it invalid",
+    ),
+];
+
+fn field(name: &'static str, value: &str) -> (&'static str, String) {
+    (name, value.to_string())
+}
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| format!("id=\"error-{s}\"")).collect()
+}
+
+async fn cases(app: &TestApp) -> Vec<Case> {
+    let db = app.db();
+    let shared = shared_cohort(db).await;
+    let c = shared.cohort_id;
+    let open = cohort::Entity::find()
+        .filter(cohort::Column::Status.eq(CohortStatus::Open))
+        .order_by_asc(cohort::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's open cohort");
+    let direction = territorial_direction::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a direction");
+    let someone = user::Entity::find()
+        .filter(user::Column::Email.eq(demo_account(Role::Coordinator).0))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (liaison_email, _) = demo_account(Role::Liaison);
+    let liaison = user::Entity::find()
+        .filter(user::Column::Email.eq(liaison_email))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let own_demand = demand::Entity::find()
+        .filter(demand::Column::CreatedBy.eq(liaison.id))
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an open demand of the liaison's");
+    let caqueta_demand = demand::Entity::find()
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .filter(demand::Column::MunicipalityCode.starts_with("18"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an open demand in Caquetá");
+    let (participant_email, _) = demo_account(Role::Participant);
+    let me = participant::Entity::find()
+        .filter(participant::Column::Email.eq(participant_email))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = survey::Entity::find()
+        .inner_join(enrolment::Entity)
+        .filter(enrolment::Column::ParticipantId.eq(me.id))
+        .filter(survey::Column::Answered.eq(false))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo participant's pending survey");
+    let assistance = assistance::Entity::find()
+        .order_by_asc(assistance::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a demo assistance");
+    let milestone = milestone::Entity::find()
+        .filter(milestone::Column::AssistanceId.eq(assistance.id))
+        .filter(milestone::Column::DoneOn.is_null())
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a pending milestone");
+    let a = assistance.id;
+    let person = enrolment::Entity::find_by_id(shared.meta_enrolment_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .participant_id;
+    // A certificate: the closed demo cohort's, issued through the API.
+    let (coordinator_email, coordinator_password) = demo_account(Role::Coordinator);
+    let coordinator = token(app, coordinator_email, coordinator_password).await;
+    let closed = cohort::Entity::find()
+        .filter(cohort::Column::Name.contains("Macarena"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the closed demo cohort");
+    let issued = app
+        .client
+        .post(format!("/api/v1/cohorts/{}/certificates", closed.id))
+        .header(bearer(&coordinator))
+        .dispatch()
+        .await;
+    assert_eq!(issued.status(), Status::Ok, "certificates issued");
+    let code = certificate::Entity::find()
+        .order_by_asc(certificate::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a certificate")
+        .code;
+
+    let coordinator_cohort = format!("/coordinacion/cohortes/{c}");
+    vec![
+        Case {
+            route: "/admin/oferentes",
+            who: Who::Admin,
+            path: "/admin/oferentes".into(),
+            from: "/admin/oferentes".into(),
+            fields: vec![field("name", ""), field("kind", "nacional"), field("nit", "abc-9")],
+            typed: vec!["value=\"abc-9\""],
+            twice: false,
+            beside: ids(&["nuevo-name"]),
+        },
+        Case {
+            route: "/admin/oferentes/<id>",
+            who: Who::Admin,
+            path: "/admin/oferentes/2".into(),
+            from: "/admin/oferentes".into(),
+            fields: vec![field("name", ""), field("kind", "nacional"), field("nit", "12-x")],
+            typed: vec!["value=\"12-x\""],
+            twice: false,
+            beside: ids(&["oferente-2-name"]),
+        },
+        Case {
+            route: "/admin/direcciones",
+            who: Who::Admin,
+            path: "/admin/direcciones".into(),
+            from: "/admin/direcciones".into(),
+            fields: vec![field("name", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["nueva-name"]),
+        },
+        Case {
+            route: "/admin/direcciones/<id>",
+            who: Who::Admin,
+            path: format!("/admin/direcciones/{}", direction.id),
+            from: "/admin/direcciones".into(),
+            fields: vec![field("name", "")],
+            typed: vec![],
+            twice: false,
+            beside: vec![format!("id=\"error-direccion-{}-name\"", direction.id)],
+        },
+        Case {
+            route: "/indicadores/<id>",
+            who: Who::Admin,
+            path: "/indicadores/7".into(),
+            from: "/indicadores".into(),
+            fields: vec![
+                field("name", ""),
+                field("source", "Fuente escrita"),
+                field("unit", "puntos"),
+            ],
+            typed: vec!["value=\"Fuente escrita\""],
+            twice: false,
+            beside: ids(&["indicador-7-name"]),
+        },
+        Case {
+            route: "/admin/usuarios",
+            who: Who::Admin,
+            path: "/admin/usuarios".into(),
+            from: "/admin/usuarios".into(),
+            fields: vec![
+                field("email", "no-es-un-correo"),
+                field("full_name", "Ana Escrita"),
+                field("password", "Una-Clave-Larga-2026"),
+                field("role", "reviewer"),
+                field("department_code", "18"),
+            ],
+            typed: vec!["value=\"Ana Escrita\"", "value=\"no-es-un-correo\""],
+            twice: false,
+            beside: ids(&["nuevo-email"]),
+        },
+        Case {
+            route: "/admin/usuarios/<id>",
+            who: Who::Admin,
+            path: format!("/admin/usuarios/{}", someone.id),
+            from: "/admin/usuarios".into(),
+            fields: vec![field("role", "ninguno"), field("active", "true")],
+            typed: vec![],
+            twice: false,
+            beside: vec![format!("id=\"error-usuario-{}-role\"", someone.id)],
+        },
+        Case {
+            route: "/demandas",
+            who: Who::Liaison,
+            path: "/demandas".into(),
+            from: "/demandas/nueva".into(),
+            fields: vec![
+                field("municipality_code", "18256"),
+                field("topic", "Tema escrito a mano"),
+                field("description", "Primera línea\nSegunda línea"),
+                field("people_estimate", "muchas"),
+                field("modality", "virtual"),
+                field("priority", "alta"),
+            ],
+            typed: vec!["Tema escrito a mano", "Primera línea\nSegunda línea</textarea>"],
+            twice: false,
+            beside: ids(&["people_estimate"]),
+        },
+        Case {
+            route: "/demandas/<id>",
+            who: Who::Liaison,
+            path: format!("/demandas/{}", own_demand.id),
+            from: format!("/demandas/{}", own_demand.id),
+            fields: vec![
+                field("municipality_code", &own_demand.municipality_code),
+                field("topic", ""),
+                field("description", "Descripción escrita"),
+                field("people_estimate", "20"),
+                field("modality", "virtual"),
+                field("priority", "alta"),
+            ],
+            typed: vec![">Descripción escrita</textarea>"],
+            twice: false,
+            beside: ids(&["topic"]),
+        },
+        Case {
+            route: "/demandas/<id>/declinar",
+            who: Who::Coordinator,
+            path: format!("/demandas/{}/declinar", caqueta_demand.id),
+            from: format!("/demandas/{}", caqueta_demand.id),
+            fields: vec![field("reason", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["declinar-reason"]),
+        },
+        Case {
+            route: "/demandas/<id>/respaldar",
+            who: Who::Reviewer,
+            path: format!("/demandas/{}/respaldar", caqueta_demand.id),
+            from: format!("/demandas/{}", caqueta_demand.id),
+            // Endorsed twice: the second is refused with the reason.
+            fields: vec![],
+            typed: vec![],
+            twice: true,
+            beside: vec![],
+        },
+        Case {
+            route: "/demandas/<id>/remitir",
+            who: Who::Coordinator,
+            path: format!("/demandas/{}/remitir", caqueta_demand.id),
+            from: format!("/demandas/{}", caqueta_demand.id),
+            fields: vec![field("provider_id", "abc"), field("note", "Nota escrita")],
+            typed: vec![">Nota escrita</textarea>"],
+            twice: false,
+            beside: ids(&["remitir-provider_id"]),
+        },
+        Case {
+            route: "/enlaces/proponer",
+            who: Who::Reviewer,
+            path: "/enlaces/proponer".into(),
+            from: "/demandas".into(),
+            fields: vec![
+                field("email", "correo-malo"),
+                field("full_name", "Persona Propuesta"),
+                field("municipality_code", "18256"),
+            ],
+            typed: vec!["value=\"Persona Propuesta\""],
+            twice: false,
+            beside: ids(&["enlace-email"]),
+        },
+        Case {
+            route: "/cohortes/<id>/postulaciones",
+            who: Who::Liaison,
+            path: format!("/cohortes/{}/postulaciones", open.id),
+            from: format!("/cohortes/{}", open.id),
+            fields: vec![
+                field("document_type", "CE"),
+                field("document_number", "12ab"),
+                field("first_names", "Nombre Escrito"),
+                field("last_names", "Apellido Escrito"),
+                field("email", "no-es-correo"),
+            ],
+            typed: vec!["value=\"Nombre Escrito\"", "value=\"12ab\""],
+            twice: false,
+            beside: ids(&["document_number"]),
+        },
+        Case {
+            route: "/coordinacion/postulaciones/<id>",
+            who: Who::Coordinator,
+            path: "/coordinacion/postulaciones/1".into(),
+            from: format!("/coordinacion/cohortes/{}/inscripciones", open.id),
+            fields: vec![
+                field("decision", "rechazar"),
+                field("reason", ""),
+                field("cohort_id", &open.id.to_string()),
+            ],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["postulacion-1-reason"]),
+        },
+        Case {
+            route: "/cohortes/<id>/inscribirme",
+            who: Who::Participant,
+            // The running cohort takes no enrolments: refused with the reason.
+            path: format!("/cohortes/{c}/inscribirme"),
+            from: format!("/cohortes/{}", open.id),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/inscripciones/<id>/cancelar",
+            who: Who::Coordinator,
+            // An enrolment cancelled already is not cancelled again: refused with the reason.
+            path: format!("/inscripciones/{}/cancelar", shared.meta_enrolment_id),
+            from: format!("{coordinator_cohort}/inscripciones"),
+            fields: vec![
+                field("reason", "Motivo escrito"),
+                field("back", &format!("{coordinator_cohort}/inscripciones")),
+            ],
+            typed: vec![],
+            twice: true,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/inscripciones",
+            who: Who::Coordinator,
+            path: format!("/coordinacion/cohortes/{}/inscripciones", open.id),
+            from: format!("/coordinacion/cohortes/{}/inscripciones", open.id),
+            fields: vec![
+                field("document_type", "PA"),
+                field("document_number", "0000777"),
+                field("override_reason", "Motivo escrito"),
+            ],
+            typed: vec!["value=\"0000777\"", "value=\"Motivo escrito\""],
+            twice: false,
+            beside: ids(&["document_number"]),
+        },
+        Case {
+            route: "/coordinacion/inscripciones/<id>/admitir",
+            who: Who::Coordinator,
+            // Admitting someone who is not waiting: refused with the reason.
+            path: format!("/coordinacion/inscripciones/{}/admitir", shared.meta_enrolment_id),
+            from: format!("{coordinator_cohort}/inscripciones"),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/cohortes",
+            who: Who::Coordinator,
+            path: "/coordinacion/cohortes".into(),
+            from: "/coordinacion/cohortes/nueva".into(),
+            fields: vec![
+                field("name", "Cohorte escrita"),
+                field("modality", "virtual"),
+                field("seats", "muchos"),
+                field("municipalities", "El Paujíl"),
+            ],
+            typed: vec!["value=\"Cohorte escrita\"", ">El Paujíl</textarea>"],
+            twice: false,
+            beside: ids(&["seats"]),
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>",
+            who: Who::Coordinator,
+            path: format!("/coordinacion/cohortes/{}", open.id),
+            from: format!("/coordinacion/cohortes/{}/editar", open.id),
+            fields: vec![
+                field("course_id", &open.course_id.to_string()),
+                field("name", "Nombre editado"),
+                field("modality", "virtual"),
+                field("start_date", &open.start_date.to_string()),
+                field("end_date", &open.end_date.to_string()),
+                field("enrolment_opens", &open.enrolment_opens.to_string()),
+                field("enrolment_closes", &open.enrolment_closes.to_string()),
+                field("seats", "-3"),
+            ],
+            typed: vec!["value=\"Nombre editado\"", "value=\"-3\""],
+            twice: false,
+            beside: ids(&["seats"]),
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/estado",
+            who: Who::Coordinator,
+            path: format!("{coordinator_cohort}/estado"),
+            from: coordinator_cohort.clone(),
+            fields: vec![field("status", "volando")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/sesiones",
+            who: Who::Coordinator,
+            path: format!("{coordinator_cohort}/sesiones"),
+            from: format!("{coordinator_cohort}/sesiones"),
+            fields: vec![
+                field("date", "2001-02-03"),
+                field("start_time", "10:00"),
+                field("end_time", "09:00"),
+                field("topic", "Tema de la sesión escrito"),
+                field("location", "Salón escrito"),
+            ],
+            typed: vec![
+                "value=\"2001-02-03\"",
+                "value=\"Tema de la sesión escrito\"",
+                "value=\"Salón escrito\"",
+            ],
+            twice: false,
+            beside: ids(&["sesion-ends_at", "sesion-starts_at"]),
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/sesiones/generar",
+            who: Who::Coordinator,
+            path: format!("{coordinator_cohort}/sesiones/generar"),
+            from: format!("{coordinator_cohort}/sesiones"),
+            fields: vec![
+                field("start_time", "15:00"),
+                field("end_time", "14:00"),
+                field("from", "2001-02-03"),
+                field("to", "2001-02-04"),
+                field("topic", "Serie escrita"),
+            ],
+            typed: vec!["value=\"Serie escrita\"", "value=\"15:00\""],
+            twice: false,
+            beside: ids(&["serie-weekdays", "serie-end_time"]),
+        },
+        Case {
+            route: "/coordinacion/sesiones/<id>/eliminar",
+            who: Who::Coordinator,
+            // A session with attendance recorded is not deleted: refused with the reason.
+            path: format!("/coordinacion/sesiones/{}/eliminar", shared.session_id),
+            from: format!("/coordinacion/sesiones/{}/eliminar", shared.session_id),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/certificados",
+            who: Who::Coordinator,
+            // A running cohort issues no certificates: refused with the reason.
+            path: format!("{coordinator_cohort}/certificados"),
+            from: format!("{coordinator_cohort}/certificados"),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/certificados/<code>/revocar",
+            who: Who::Coordinator,
+            path: format!("/coordinacion/certificados/{code}/revocar"),
+            from: "/coordinacion/cohortes".into(),
+            fields: vec![field("reason", "")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/certificados/<code>/reexpedir",
+            who: Who::Coordinator,
+            // Re-issuing needs a change of the person's data since: refused with the reason.
+            path: format!("/coordinacion/certificados/{code}/reexpedir"),
+            from: "/coordinacion/cohortes".into(),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/coordinacion/cursos",
+            who: Who::Coordinator,
+            path: "/coordinacion/cursos".into(),
+            from: "/coordinacion/cursos".into(),
+            fields: vec![
+                field("code", ""),
+                field("name", "Curso escrito"),
+                field("description", "Descripción del curso\nen dos líneas"),
+                field("hours", "muchas"),
+            ],
+            typed: vec![
+                "value=\"Curso escrito\"",
+                ">Descripción del curso\nen dos líneas</textarea>",
+            ],
+            twice: false,
+            beside: ids(&["hours"]),
+        },
+        Case {
+            route: "/coordinacion/cursos/<id>",
+            who: Who::Coordinator,
+            path: format!("/coordinacion/cursos/{}", open.course_id),
+            from: format!("/coordinacion/cursos/{}", open.course_id),
+            fields: vec![
+                field("code", "XX-1"),
+                field("name", ""),
+                field("description", "Descripción editada"),
+                field("hours", "20"),
+            ],
+            typed: vec![">Descripción editada</textarea>"],
+            twice: false,
+            beside: ids(&["name"]),
+        },
+        Case {
+            route: "/seguimiento/cohortes/<id>/evaluaciones",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/cohortes/{c}/evaluaciones"),
+            from: format!("/seguimiento/cohortes/{c}"),
+            fields: vec![field("name", "Taller escrito"), field("weight", "muchos")],
+            typed: vec!["value=\"Taller escrito\"", "value=\"muchos\""],
+            twice: false,
+            beside: ids(&["evaluacion-weight"]),
+        },
+        Case {
+            route: "/seguimiento/evaluaciones/<id>",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/evaluaciones/{}", shared.assessment_id),
+            from: format!("/seguimiento/cohortes/{c}"),
+            fields: vec![field("name", "Renombrada a mano"), field("weight", "abc")],
+            typed: vec!["value=\"Renombrada a mano\""],
+            twice: false,
+            beside: vec![format!(
+                "id=\"error-evaluacion-{}-weight\"",
+                shared.assessment_id
+            )],
+        },
+        Case {
+            route: "/seguimiento/evaluaciones/<id>/eliminar",
+            who: Who::Coordinator,
+            // An assessment with scores is not removed: refused with the reason.
+            path: format!("/seguimiento/evaluaciones/{}/eliminar", shared.assessment_id),
+            from: format!("/seguimiento/cohortes/{c}"),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/seguimiento/cohortes/<id>/notas",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/cohortes/{c}/notas"),
+            from: format!("/seguimiento/cohortes/{c}/notas"),
+            fields: vec![(
+                "nota[zz]",
+                "4.0".to_string(),
+            )],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["nota"]),
+        },
+        Case {
+            route: "/seguimiento/cohortes/<id>/asistencia/confirmar",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/cohortes/{c}/asistencia/confirmar"),
+            from: format!("/seguimiento/cohortes/{c}"),
+            fields: vec![field("filas", "{roto")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/seguimiento/cohortes/<id>/notas/confirmar",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/cohortes/{c}/notas/confirmar"),
+            from: format!("/seguimiento/cohortes/{c}"),
+            fields: vec![field("filas", "{roto")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/seguimiento/sesiones/<id>",
+            who: Who::Coordinator,
+            path: format!("/seguimiento/sesiones/{}", shared.session_id),
+            from: format!("/seguimiento/sesiones/{}", shared.session_id),
+            fields: vec![(
+                "estado[999999]",
+                "presente".to_string(),
+            )],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/asistencias/<id>/hitos",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/hitos"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![field("title", "Hito escrito"), field("due_on", "mañana")],
+            typed: vec!["value=\"Hito escrito\"", "value=\"mañana\""],
+            twice: false,
+            beside: ids(&["hito-due_on"]),
+        },
+        Case {
+            route: "/hitos/<milestone>",
+            who: Who::Coordinator,
+            path: format!("/hitos/{}", milestone.id),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("done_on", "ayer"),
+                field("assistance_id", &a.to_string()),
+            ],
+            typed: vec!["value=\"ayer\""],
+            twice: false,
+            beside: vec![format!("id=\"error-hito-{}-done_on\"", milestone.id)],
+        },
+        Case {
+            route: "/asistencias/<id>/visitas",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/visitas"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("date", ""),
+                field("modality", "virtual"),
+                field("hours", "3,5"),
+                field("topics", "Plan de desarrollo\nSeguimiento de metas"),
+                field("attendees", "Ana Pérez — secretaria de planeación"),
+            ],
+            typed: vec![
+                ">Plan de desarrollo\nSeguimiento de metas</textarea>",
+                ">Ana Pérez — secretaria de planeación</textarea>",
+                "value=\"3,5\"",
+                "<option value=\"virtual\" selected>",
+            ],
+            twice: false,
+            beside: ids(&["visita-date"]),
+        },
+        Case {
+            route: "/asistencias/<id>/estado",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/estado"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![field("status", "cancelled"), field("reason", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["cancelacion-reason"]),
+        },
+        Case {
+            route: "/asistencias/<id>/evaluacion",
+            who: Who::Liaison,
+            // An assistance in progress is not evaluated yet: refused with the reason.
+            path: format!("/asistencias/{a}/evaluacion"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![field("usefulness", "9"), field("comment", "Comentario escrito")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/encuestas/<id>",
+            who: Who::Participant,
+            path: format!("/encuestas/{}", pending.id),
+            from: format!("/encuestas/{}", pending.id),
+            fields: vec![],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
+            route: "/perfil",
+            who: Who::Participant,
+            path: "/perfil".into(),
+            from: "/perfil".into(),
+            fields: vec![
+                field("first_names", ""),
+                field("last_names", "Apellido Escrito"),
+                field("email", participant_email),
+                field("phone", "no-es-un-numero"),
+            ],
+            typed: vec!["value=\"Apellido Escrito\"", "value=\"no-es-un-numero\""],
+            twice: false,
+            beside: ids(&["first_names"]),
+        },
+        Case {
+            route: "/registro",
+            who: Who::Visitor,
+            path: "/registro".into(),
+            from: "/registro".into(),
+            fields: vec![
+                field("document_type", "CC"),
+                field("document_number", "12ab"),
+                field("first_names", "Nombre Escrito"),
+                field("email", "no-es-correo"),
+            ],
+            typed: vec!["value=\"Nombre Escrito\"", "value=\"12ab\""],
+            twice: false,
+            beside: ids(&["document_number", "email"]),
+        },
+        Case {
+            route: "/coordinacion/personas/<id>/corregir",
+            who: Who::Coordinator,
+            path: format!("/coordinacion/personas/{person}/corregir"),
+            from: format!("/coordinacion/personas/{person}/corregir"),
+            fields: vec![
+                field("document_type", "CC"),
+                field("document_number", "12ab"),
+                field("first_names", "Nombre Corregido"),
+                field("last_names", "Apellido"),
+                field("reason", ""),
+            ],
+            typed: vec!["value=\"Nombre Corregido\""],
+            twice: false,
+            beside: ids(&["document_number"]),
+        },
+    ]
+}
+
+/// Every page route that takes a POST, as mounted.
+fn form_routes(app: &TestApp) -> BTreeSet<String> {
+    app.client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == rocket::http::Method::Post)
+        .map(|r| r.uri.to_string())
+        .filter(|uri| !uri.starts_with("/api/"))
+        .collect()
+}
+
+#[rocket::async_test]
+async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_beside_its_field() {
+    let app = TestApp::with_demo().await;
+    let cases = cases(&app).await;
+
+    // Every form route has its row: a case, or a reason it is not a form.
+    let covered: BTreeSet<String> = cases
+        .iter()
+        .map(|c| c.route.to_string())
+        .chain(NOT_FORMS.iter().map(|(r, _)| r.to_string()))
+        .collect();
+    let mounted = form_routes(&app);
+    let missing: Vec<&String> = mounted.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "form routes without a case in tests/app/forms.rs: {missing:?}"
+    );
+    let gone: Vec<&String> = covered.difference(&mounted).collect();
+    assert!(gone.is_empty(), "cases for routes no longer mounted: {gone:?}");
+
+    let mut browsers: Vec<(Who, Client)> = Vec::new();
+    let mut failures = Vec::new();
+    for case in &cases {
+        if !browsers.iter().any(|(w, _)| *w == case.who) {
+            let browser = app.another_instance(&[]).await;
+            if let Some((email, password)) = case.who.account() {
+                sign_in_client(&browser, email, password).await;
+            }
+            browsers.push((case.who, browser));
+        }
+        let browser = &browsers.iter().find(|(w, _)| *w == case.who).unwrap().1;
+        if case.twice {
+            let csrf = csrf_from_client(browser, &case.from).await;
+            let mut fields: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+            fields.extend(case.fields.iter().map(|(k, v)| (*k, v.as_str())));
+            let first = browser
+                .post(case.path.clone())
+                .header(ContentType::Form)
+                .body(form_body(&fields))
+                .dispatch()
+                .await;
+            assert_eq!(first.status(), Status::SeeOther, "{} the first time", case.route);
+        }
+        let csrf = csrf_from_client(browser, &case.from).await;
+        let mut fields: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+        fields.extend(case.fields.iter().map(|(k, v)| (*k, v.as_str())));
+        let response = browser
+            .post(case.path.clone())
+            .header(ContentType::Form)
+            .body(form_body(&fields))
+            .dispatch()
+            .await;
+        let status = response.status();
+        let html = response.into_string().await.unwrap_or_default();
+        let mut wrong = Vec::new();
+        if status != Status::UnprocessableEntity {
+            wrong.push(format!("status {status}"));
+        }
+        if !html.contains("<div class=\"error-summary\"") || !html.contains("Revise estos datos")
+        {
+            wrong.push("no error summary".into());
+        }
+        for value in &case.typed {
+            if !html.contains(value) {
+                wrong.push(format!("typed value {value:?} not shown again"));
+            }
+        }
+        for id in &case.beside {
+            if !html.contains(id.as_str()) {
+                wrong.push(format!("no message beside its field ({id})"));
+            }
+            // The summary links to it.
+            let anchor = id.replace("id=\"", "href=\"#");
+            if !html.contains(&anchor) {
+                wrong.push(format!("the summary does not link to {id}"));
+            }
+        }
+        if !wrong.is_empty() {
+            let summary = html
+                .find("error-summary")
+                .map(|at| html[at..].chars().take(600).collect::<String>())
+                .unwrap_or_default();
+            failures.push(format!(
+                "{} {} as {:?}: {}\n    {summary}",
+                case.route,
+                case.path,
+                case.who,
+                wrong.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} forms do not answer the house's way:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
