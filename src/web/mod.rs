@@ -27,7 +27,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![health, ops::ready, ops::metrics, stylesheet, script]
+    routes![health, ops::ready, ops::metrics, stylesheet]
 }
 
 pub fn catchers() -> Vec<Catcher> {
@@ -321,15 +321,6 @@ async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
             )
         }
     }
-}
-
-/// The one script (progressive: every page works without it).
-#[get("/static/app.js")]
-fn script() -> (ContentType, &'static str) {
-    (
-        ContentType::JavaScript,
-        include_str!("../../templates/static/app.js"),
-    )
 }
 
 #[get("/static/app.css")]

@@ -138,7 +138,7 @@ impl Page<'_> {
 
     /// Like [`Page::render_refused`] for a form whose fields are empty until refused (a new
     /// visit, a new milestone): `typed`'s fields (a `#[derive(Serialize)]` form) under
-    /// `prefix` (`visita` → `visita.date`) are what `{{typed "visita.date"}}` writes back.
+    /// `prefix` (`visita` → `visita.date`) are what `{{typed_value "visita.date"}}` writes back.
     pub fn render_refused_typed<V: Serialize, T: Serialize>(
         &self,
         template: &str,

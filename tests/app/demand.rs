@@ -1236,7 +1236,13 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
         ],
     )
     .await;
-    assert_eq!(response.status(), Status::SeeOther);
+    // The page again (issue 45), with the name as typed and the reason beside the departments.
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let refused = response.into_string().await.unwrap();
+    assert!(
+        refused.contains("value=\"Otra\"") && refused.contains("id=\"error-nueva-department_codes\""),
+        "{refused}"
+    );
     let admin = role_token(&app, Role::Admin).await;
     let (_, listed) = api(
         &app,

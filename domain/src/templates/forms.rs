@@ -24,14 +24,14 @@ use serde_json::Value;
 pub const FORM_ERRORS: &str = "form_errors";
 
 /// The key of the page's root under which a refused form's values travel, as typed, by field
-/// name (with its form's prefix): what `{{typed "visita.date"}}` writes back into the field and
+/// name (with its form's prefix): what `{{typed_value "visita.date"}}` writes back into the field and
 /// `(typed_is "visita.modality" "virtual")` tests.
 pub const FORM_VALUES: &str = "form_values";
 
 pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("field_error", Box::new(field_error));
     registry.register_helper("invalid", Box::new(invalid));
-    registry.register_helper("typed", Box::new(typed));
+    registry.register_helper("typed_value", Box::new(typed));
     registry.register_helper("typed_is", Box::new(TypedIs));
     registry.register_helper("refused", Box::new(Refused));
 }
@@ -88,7 +88,7 @@ fn typed(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let field = field_name(h, "typed")?;
+    let field = field_name(h, "typed_value")?;
     // `or="14:00"`: what the field holds when the page is not that form sent back.
     let default = || match h.hash_get("or").map(|v| v.value()) {
         Some(Value::String(text)) => text.clone(),
@@ -279,11 +279,11 @@ mod tests {
         });
         let html = registry
             .render_template(
-                "<textarea>{{typed \"visita.topics\"}}</textarea>{{typed \"visita.date\"}}|\
+                "<textarea>{{typed_value \"visita.topics\"}}</textarea>{{typed_value \"visita.date\"}}|\
                  {{#if (typed_is \"visita.modality\" \"virtual\")}}v{{/if}}\
                  {{#if (typed_is \"visita.modality\" \"mixta\")}}m{{/if}}\
                  {{#if (typed_is \"visita.capacity_ids\" \"3\")}}3{{/if}}\
-                 {{typed \"visita.modality\" or=\"presencial\"}}{{typed \"visita.hours\" or=\"3\"}}",
+                 {{typed_value \"visita.modality\" or=\"presencial\"}}{{typed_value \"visita.hours\" or=\"3\"}}",
                 &data,
             )
             .unwrap();
@@ -294,7 +294,7 @@ mod tests {
         // A page that is not a refused form: empty fields, nothing chosen.
         let html = registry
             .render_template(
-                "{{typed \"visita.date\"}}{{#if (typed_is \"visita.modality\" \"virtual\")}}v{{/if}}",
+                "{{typed_value \"visita.date\"}}{{#if (typed_is \"visita.modality\" \"virtual\")}}v{{/if}}",
                 &serde_json::json!({}),
             )
             .unwrap();
