@@ -2,7 +2,10 @@
 //! route and page, called by every role on the demo data plus a cohort shared by Caquetá and
 //! Meta. Rules checked on every answer:
 //! - never a 5xx;
-//! - reviewers are read-only: no write of theirs succeeds;
+//! - reviewers and liaisons write nothing: with the matrix's empty forms no write of theirs
+//!   succeeds. A page answers a form one way (issue 45): a redirect only after success, the
+//!   page again (422) or the error page when refused, so a page's 303 to a signed-in caller
+//!   counts as a write that succeeded;
 //! - no answer to a reviewer holds a person of the other department, and no answer to the
 //!   participant holds anybody else;
 //! - each (route, role) answer equals the recorded matrix in `route_matrix.txt`, so a route
@@ -275,10 +278,11 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 vec![shared.caqueta_document.clone()],
                 true,
             ),
-            // El Paujíl's liaison: nobody of Meta.
+            // El Paujíl's liaison: nobody of Meta. Their writes (demands, nominations, the
+            // entity's evaluation) all take fields: with an empty form, none succeeds.
             "enlace" => {
                 let (e, p) = demo_account(Role::Liaison);
-                (e, p, vec![shared.meta_document.clone()], false)
+                (e, p, vec![shared.meta_document.clone()], true)
             }
             "instructor" => {
                 let (e, p) = demo_account(Role::Instructor);
@@ -356,9 +360,15 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
             if status.code >= 500 {
                 problems.push(format!("{method} {path} as {}: {status}", caller.name));
             }
+            // A page's redirect to a signed-in caller is a saved form (a refusal is the page
+            // again or the error page); to a visitor it is the way to the sign-in page.
+            let saved = status.class().is_success()
+                || (status == Status::SeeOther
+                    && caller.token.is_some()
+                    && !path.starts_with("/api/"));
             if *method != Method::Get
                 && caller.read_only
-                && status.class().is_success()
+                && saved
                 && ![
                     "/api/v1/tokens",
                     "/api/v1/tokens/current",
