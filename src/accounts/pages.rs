@@ -371,9 +371,7 @@ const NO_NEW_USER: NewUserFields<'static> = NewUserFields {
 async fn users_html(
     db: &DatabaseConnection,
     page: &Page<'_>,
-    role: Option<&str>,
-    q: Option<&str>,
-    page_number: Option<u64>,
+    (role, q, page_number): (Option<&str>, Option<&str>, Option<u64>),
     new: NewUserFields<'_>,
     typed_row: Option<(i32, &UpdateUserForm)>,
     errors: &[FieldError],
@@ -475,7 +473,7 @@ async fn users_page(
     q: Option<&str>,
     pagina: Option<u64>,
 ) -> PageResult {
-    users_html(db, &page, rol, q, pagina, NO_NEW_USER, None, &[]).await
+    users_html(db, &page, (rol, q, pagina), NO_NEW_USER, None, &[]).await
 }
 
 #[derive(FromForm)]
@@ -555,7 +553,7 @@ async fn create_user_submit(
             };
             let errors = crate::web::form::scoped("nuevo", errors);
             Err(Failure::form_again(
-                users_html(db, &page, None, None, None, new, None, &errors).await,
+                users_html(db, &page, (None, None, None), new, None, &errors).await,
             ))
         }
         Err(other) => Err(Failure::from(other)),
@@ -632,9 +630,7 @@ async fn update_user_submit(
             users_html(
                 db,
                 &page,
-                None,
-                None,
-                None,
+                (None, None, None),
                 NO_NEW_USER,
                 Some((id, &form)),
                 &errors,

@@ -511,7 +511,15 @@ async fn visit_submit(
         visits::record(txn, &staff, id, &input).await
     })
     .await;
-    back(db, &page, id, result, "Visita registrada.", ("visita", &form)).await
+    back(
+        db,
+        &page,
+        id,
+        result,
+        "Visita registrada.",
+        ("visita", &form),
+    )
+    .await
 }
 
 #[derive(FromForm, Serialize)]

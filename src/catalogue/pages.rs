@@ -164,6 +164,8 @@ struct CourseEditView<'a> {
     form: CourseFormView<'a>,
     course: &'a CourseView,
     editable: bool,
+    /// Another provider's course: shown read-only, with whose it is.
+    other_provider: bool,
 }
 
 /// Whether the signed-in person may change the catalogue (see
@@ -272,7 +274,16 @@ async fn edit_html(
     errors: &[FieldError],
 ) -> PageResult {
     let form = form_view(db, form, errors).await?;
-    let editable = editable(page);
+    // Another provider's course opens read-only, saying whose it is (issue 45): never an
+    // edit form that answers «No encontrado» on saving.
+    let keeps_courses = editable(page);
+    let own = page
+        .user
+        .as_deref()
+        .and_then(|u| u.managed_provider())
+        .is_none_or(|own| own == course.provider.id);
+    let editable = keeps_courses && own;
+    let other_provider = keeps_courses && !own;
     page.render_form(
         "course_edit",
         &course.name,
@@ -280,6 +291,7 @@ async fn edit_html(
             form,
             course,
             editable,
+            other_provider,
         },
         errors,
     )

@@ -215,6 +215,8 @@ struct CohortPublicView<'a> {
     nominating: Option<Nominating>,
     /// The nomination form's values: empty, or as typed when it came back refused.
     nomination_form: NominationValues,
+    /// Opened from the coordination by a coordinator of another provider: whose it is.
+    managed_by: Option<String>,
 }
 
 /// The nomination form of a cohort's page as typed.
@@ -227,6 +229,28 @@ pub(crate) struct NominationValues {
     pub email: String,
     /// Whether it came back refused (its box shows open).
     pub refused: bool,
+}
+
+/// Another provider's cohort opened from the coordination (issue 45): its page read-only,
+/// saying whose it is, instead of a 404 (the coordinator reads the whole offer).
+pub(crate) async fn managed_elsewhere(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    id: i32,
+) -> PageResult {
+    visible_cohort(db, page, id).await?;
+    let (title, mut view) = public_view(db, page, id).await?;
+    let provider = view["cohort"]["provider"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(object) = view.as_object_mut() {
+        object.insert(
+            "managed_by".to_string(),
+            serde_json::Value::String(provider),
+        );
+    }
+    page.render("cohort_public", &title, view)
 }
 
 /// A cohort's page again for a form sent from it and refused (issue 45): the nomination's
@@ -384,6 +408,7 @@ async fn public_view(
         anonymous: page.user.is_none(),
         nominating,
         nomination_form: NominationValues::default(),
+        managed_by: None,
     })
     .map_err(|e| AppError::Internal(format!("plantilla cohort_public: {e}")))?;
     Ok((view.name.clone(), data))

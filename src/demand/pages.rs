@@ -6,8 +6,8 @@
 use crate::accounts::guards::CurrentUser;
 use crate::error::{AppResult, DomainResult};
 use crate::mail::Mailer;
-use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::PageResult;
+use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
 use domain::demand::{DemandFilter, DemandInput, DemandView};
 use domain::entities::municipality;
@@ -497,7 +497,12 @@ async fn edit_submit(
     .await;
     crate::web::form::saved_or_again(
         result,
-        |()| Flash::success(Redirect::to(format!("/demandas/{id}")), "Cambios guardados."),
+        |()| {
+            Flash::success(
+                Redirect::to(format!("/demandas/{id}")),
+                "Cambios guardados.",
+            )
+        },
         async |errors| show_again(db, &page, &user, id, Again::Edit(form), errors).await,
     )
     .await
@@ -537,7 +542,12 @@ async fn decline_submit(
     .await;
     crate::web::form::saved_or_again(
         result,
-        |()| Flash::success(back, "Demanda declinada; se le informó a quien la registró."),
+        |()| {
+            Flash::success(
+                back,
+                "Demanda declinada; se le informó a quien la registró.",
+            )
+        },
         async |errors| {
             show_again(db, &page, &user, id, Again::Decline(form.0.reason), errors).await
         },

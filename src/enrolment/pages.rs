@@ -4,8 +4,8 @@
 
 use crate::accounts::guards::{CurrentUser, ParticipantUser, StaffUser};
 use crate::cohorts::pages::{EnrolValues, Section, Typed, section_again};
-use crate::web::Page;
 use crate::mail::Mailer;
+use crate::web::Page;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, CohortRef};

@@ -256,7 +256,12 @@ async fn registration_html(
 ) -> PageResult {
     let departments = territory::departments(db).await?;
     let view = ProfileFormView::new(&departments, form, None);
-    page.render_form("register", "Registrarse", view, &beside_municipality(errors))
+    page.render_form(
+        "register",
+        "Registrarse",
+        view,
+        &beside_municipality(errors),
+    )
 }
 
 /// "My profile" of `profile`, showing `form` and `errors`.
@@ -436,7 +441,8 @@ async fn profile_submit(
         if !errors.is_empty() {
             // The municipality could not be resolved: report it with every other problem
             // (the document is not the person's to change here), without saving anything.
-            if let Err(AppError::Validation(more)) = registration::validate(db.inner(), &input).await
+            if let Err(AppError::Validation(more)) =
+                registration::validate(db.inner(), &input).await
             {
                 errors.extend(more.into_iter().filter(|e| {
                     !matches!(

@@ -75,8 +75,7 @@ async fn directions_view(
         all.iter()
             .find(|d| d.department_codes.iter().any(|c| c == code))
     };
-    let typed_for =
-        |sent: Option<i32>| typed.filter(|(s, _)| *s == sent).map(|(_, form)| form);
+    let typed_for = |sent: Option<i32>| typed.filter(|(s, _)| *s == sent).map(|(_, form)| form);
     let boxes = |mine: Option<i32>| {
         let typed = typed_for(mine);
         departments
@@ -147,7 +146,12 @@ async fn outcome(
         async |errors| {
             let view = directions_view(db, Some((sent, form))).await?;
             let errors = crate::web::form::scoped(&prefix(sent), errors);
-            page.render_refused("admin_directions", "Direcciones territoriales", view, &errors)
+            page.render_refused(
+                "admin_directions",
+                "Direcciones territoriales",
+                view,
+                &errors,
+            )
         },
     )
     .await

@@ -16,13 +16,11 @@ use rocket::response::{Flash, Redirect};
 pub fn problems(error: AppError) -> Result<Vec<FieldError>, AppError> {
     match error {
         AppError::Validation(errors) => Ok(errors),
-        error @ (AppError::Conflict(_) | AppError::BadRequest(_)) => {
-            Ok(vec![FieldError {
-                row: None,
-                field: String::new(),
-                message: error.to_string(),
-            }])
-        }
+        error @ (AppError::Conflict(_) | AppError::BadRequest(_)) => Ok(vec![FieldError {
+            row: None,
+            field: String::new(),
+            message: error.to_string(),
+        }]),
         other => Err(other),
     }
 }

@@ -210,7 +210,7 @@ impl Page<'_> {
         let mut layout = Layout::new(None, "", title, None);
         layout.form_errors = self.refused.iter().map(SummaryItem::of).collect();
         let data = serde_json::to_value(Rendered { layout, view })
-        .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
+            .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
         self.templates.render_value(template, data)
     }
 
@@ -336,9 +336,8 @@ impl<'a> SummaryItem<'a> {
         SummaryItem {
             field: &error.field,
             message: &error.message,
-            anchor: (!error.field.is_empty()).then(|| {
-                domain::templates::error_id(domain::templates::base_field(&error.field))
-            }),
+            anchor: (!error.field.is_empty())
+                .then(|| domain::templates::error_id(domain::templates::base_field(&error.field))),
         }
     }
 }

@@ -1240,7 +1240,8 @@ async fn admins_group_departments_and_assign_coordinators_on_pages() {
     assert_eq!(response.status(), Status::UnprocessableEntity);
     let refused = response.into_string().await.unwrap();
     assert!(
-        refused.contains("value=\"Otra\"") && refused.contains("id=\"error-nueva-department_codes\""),
+        refused.contains("value=\"Otra\"")
+            && refused.contains("id=\"error-nueva-department_codes\""),
         "{refused}"
     );
     let admin = role_token(&app, Role::Admin).await;

@@ -243,7 +243,11 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Admin,
             path: "/admin/oferentes".into(),
             from: "/admin/oferentes".into(),
-            fields: vec![field("name", ""), field("kind", "nacional"), field("nit", "abc-9")],
+            fields: vec![
+                field("name", ""),
+                field("kind", "nacional"),
+                field("nit", "abc-9"),
+            ],
             typed: vec!["value=\"abc-9\""],
             twice: false,
             beside: ids(&["nuevo-name"]),
@@ -253,7 +257,11 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Admin,
             path: "/admin/oferentes/2".into(),
             from: "/admin/oferentes".into(),
-            fields: vec![field("name", ""), field("kind", "nacional"), field("nit", "12-x")],
+            fields: vec![
+                field("name", ""),
+                field("kind", "nacional"),
+                field("nit", "12-x"),
+            ],
             typed: vec!["value=\"12-x\""],
             twice: false,
             beside: ids(&["oferente-2-name"]),
@@ -331,7 +339,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("modality", "virtual"),
                 field("priority", "alta"),
             ],
-            typed: vec!["Tema escrito a mano", "Primera línea\nSegunda línea</textarea>"],
+            typed: vec![
+                "Tema escrito a mano",
+                "Primera línea\nSegunda línea</textarea>",
+            ],
             twice: false,
             beside: ids(&["people_estimate"]),
         },
@@ -470,7 +481,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             route: "/coordinacion/inscripciones/<id>/admitir",
             who: Who::Coordinator,
             // Admitting someone who is not waiting: refused with the reason.
-            path: format!("/coordinacion/inscripciones/{}/admitir", shared.meta_enrolment_id),
+            path: format!(
+                "/coordinacion/inscripciones/{}/admitir",
+                shared.meta_enrolment_id
+            ),
             from: format!("{coordinator_cohort}/inscripciones"),
             fields: vec![],
             typed: vec![],
@@ -660,7 +674,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             route: "/seguimiento/evaluaciones/<id>/eliminar",
             who: Who::Coordinator,
             // An assessment with scores is not removed: refused with the reason.
-            path: format!("/seguimiento/evaluaciones/{}/eliminar", shared.assessment_id),
+            path: format!(
+                "/seguimiento/evaluaciones/{}/eliminar",
+                shared.assessment_id
+            ),
             from: format!("/seguimiento/cohortes/{c}"),
             fields: vec![],
             typed: vec![],
@@ -672,10 +689,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Coordinator,
             path: format!("/seguimiento/cohortes/{c}/notas"),
             from: format!("/seguimiento/cohortes/{c}/notas"),
-            fields: vec![(
-                "nota[zz]",
-                "4.0".to_string(),
-            )],
+            fields: vec![("nota[zz]", "4.0".to_string())],
             typed: vec![],
             twice: false,
             beside: ids(&["nota"]),
@@ -705,10 +719,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Coordinator,
             path: format!("/seguimiento/sesiones/{}", shared.session_id),
             from: format!("/seguimiento/sesiones/{}", shared.session_id),
-            fields: vec![(
-                "estado[999999]",
-                "presente".to_string(),
-            )],
+            fields: vec![("estado[999999]", "presente".to_string())],
             typed: vec![],
             twice: false,
             beside: vec![],
@@ -773,7 +784,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             // An assistance in progress is not evaluated yet: refused with the reason.
             path: format!("/asistencias/{a}/evaluacion"),
             from: format!("/asistencias/{a}"),
-            fields: vec![field("usefulness", "9"), field("comment", "Comentario escrito")],
+            fields: vec![
+                field("usefulness", "9"),
+                field("comment", "Comentario escrito"),
+            ],
             typed: vec![],
             twice: false,
             beside: vec![],
@@ -866,7 +880,10 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
         "form routes without a case in tests/app/forms.rs: {missing:?}"
     );
     let gone: Vec<&String> = covered.difference(&mounted).collect();
-    assert!(gone.is_empty(), "cases for routes no longer mounted: {gone:?}");
+    assert!(
+        gone.is_empty(),
+        "cases for routes no longer mounted: {gone:?}"
+    );
 
     let mut browsers: Vec<(Who, Client)> = Vec::new();
     let mut failures = Vec::new();
@@ -889,7 +906,12 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
                 .body(form_body(&fields))
                 .dispatch()
                 .await;
-            assert_eq!(first.status(), Status::SeeOther, "{} the first time", case.route);
+            assert_eq!(
+                first.status(),
+                Status::SeeOther,
+                "{} the first time",
+                case.route
+            );
         }
         let csrf = csrf_from_client(browser, &case.from).await;
         let mut fields: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
@@ -906,8 +928,7 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
         if status != Status::UnprocessableEntity {
             wrong.push(format!("status {status}"));
         }
-        if !html.contains("<div class=\"error-summary\"") || !html.contains("Revise estos datos")
-        {
+        if !html.contains("<div class=\"error-summary\"") || !html.contains("Revise estos datos") {
             wrong.push("no error summary".into());
         }
         for value in &case.typed {

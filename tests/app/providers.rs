@@ -314,14 +314,32 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
     assert!(fields(&refused).contains(&"course_id".to_string()));
 
-    // The pages: the workspace and its forms are not there either.
+    // The pages: the workspace opens read-only, saying whose it is (issue 45), and its forms
+    // are not there.
     let csrf = csrf_from_client(&browser, "/").await;
-    let status = browser
+    let response = browser
         .get(format!("/coordinacion/cohortes/{}", shared.cohort_id))
         .dispatch()
-        .await
-        .status();
-    assert_eq!(status, Status::NotFound);
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let read_only = response.into_string().await.unwrap();
+    assert!(
+        read_only.contains("Esta cohorte es de <strong>Escuela Superior de Administración Pública")
+            && !read_only.contains("/estado\"")
+            && !read_only.contains(&format!("action=\"/coordinacion/cohortes/{}", shared.cohort_id)),
+        "{read_only}"
+    );
+    let response = browser
+        .get(format!("/coordinacion/cursos/{}", esap_course.id))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let course_page = response.into_string().await.unwrap();
+    assert!(
+        course_page.contains("Este curso es de Escuela Superior de Administración Pública")
+            && !course_page.contains(&format!("action=\"/coordinacion/cursos/{}\"", esap_course.id)),
+        "{course_page}"
+    );
     for (path, fields) in [
         (
             format!("/coordinacion/cohortes/{}/estado", shared.cohort_id),

@@ -72,7 +72,9 @@ impl handlebars::HelperDef for Refused {
                     .filter_map(|e| e.get("field").and_then(Value::as_str))
                     .any(in_form)
             });
-        Ok(handlebars::ScopedJson::Derived(Value::Bool(typed || errors)))
+        Ok(handlebars::ScopedJson::Derived(Value::Bool(
+            typed || errors,
+        )))
     }
 }
 
@@ -101,7 +103,11 @@ fn typed(
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|v| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|n| n.to_string())))
+            .filter_map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            })
             .collect::<Vec<_>>()
             .join("\n"),
         _ => String::new(),
@@ -133,7 +139,9 @@ impl handlebars::HelperDef for TypedIs {
         let (field, wanted) = (param(0)?, param(1)?);
         let matches = |v: &Value| match v {
             Value::String(text) => *text == wanted,
-            other => other.to_string() == wanted,
+            Value::Number(n) => wanted.parse::<i64>().ok() == n.as_i64(),
+            Value::Bool(b) => wanted == if *b { "true" } else { "false" },
+            _ => false,
         };
         let found = match typed_value(ctx, &field) {
             Some(Value::Array(items)) => items.iter().any(matches),
@@ -183,11 +191,19 @@ fn field_name(h: &Helper<'_>, helper: &'static str) -> Result<String, RenderErro
         match param.value() {
             Value::String(text) => name.push_str(text),
             Value::Number(n) => name.push_str(&n.to_string()),
-            _ => return Err(RenderErrorReason::ParamNotFoundForName(helper, "field".into())),
+            _ => {
+                return Err(RenderErrorReason::ParamNotFoundForName(
+                    helper,
+                    "field".into(),
+                ));
+            }
         }
     }
     if name.is_empty() {
-        return Err(RenderErrorReason::ParamNotFoundForName(helper, "field".into()));
+        return Err(RenderErrorReason::ParamNotFoundForName(
+            helper,
+            "field".into(),
+        ));
     }
     Ok(name)
 }

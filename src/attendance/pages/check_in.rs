@@ -29,14 +29,10 @@ async fn check_in_html(
     let Access::Own(enrolment_id) = access else {
         return Err(AppError::Forbidden.into());
     };
-    let mark = domain::attendance::session_marks(
-        db,
-        &session,
-        &access.people(),
-        Some(&[enrolment_id]),
-    )
-    .await?
-    .pop();
+    let mark =
+        domain::attendance::session_marks(db, &session, &access.people(), Some(&[enrolment_id]))
+            .await?
+            .pop();
     let (opens, closes) = checkin::window(&session);
     let local = |t| domain::time::local(t).format("%H:%M").to_string();
     page.render_form(

@@ -35,9 +35,9 @@ mod code;
 mod followup;
 mod session;
 
-pub(crate) use followup::followup_again;
 use check_in::*;
 use code::*;
+pub(crate) use followup::followup_again;
 use followup::*;
 use session::*;
 

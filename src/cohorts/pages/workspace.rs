@@ -297,9 +297,15 @@ pub(super) async fn section_page(
     id: i32,
     section: Section,
 ) -> PageResult {
-    // The domain's read answers 404 unless the coordinator manages the cohort.
-    let view = detail_view(db, staff, page.kept_warnings(), id, section, None, &[]).await?;
-    render_section(page, section, view)
+    // The domain's read answers 404 unless the coordinator manages the cohort; a cohort of
+    // another provider that the coordinator reads in the offer opens read-only (issue 45).
+    match detail_view(db, staff, page.kept_warnings(), id, section, None, &[]).await {
+        Ok(view) => render_section(page, section, view),
+        Err(AppError::NotFound) if section == Section::Overview => {
+            crate::cohorts::public::managed_elsewhere(db, page, id).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[get("/coordinacion/cohortes/<id>")]
@@ -338,8 +344,16 @@ pub(crate) async fn section_again(
     errors: &[FieldError],
 ) -> PageResult {
     let user = page.require_user()?;
-    let mut view = detail_view(db, user, page.kept_warnings(), id, section, typed.cohort, errors)
-        .await?;
+    let mut view = detail_view(
+        db,
+        user,
+        page.kept_warnings(),
+        id,
+        section,
+        typed.cohort,
+        errors,
+    )
+    .await?;
     if let Some(enrol) = typed.enrol {
         view.enrol_form = enrol;
     }
