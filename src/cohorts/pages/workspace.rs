@@ -301,7 +301,7 @@ pub(super) async fn section_page(
     // another provider that the coordinator reads in the offer opens read-only (issue 45).
     match detail_view(db, staff, page.kept_warnings(), id, section, None, &[]).await {
         Ok(view) => render_section(page, section, view),
-        Err(AppError::NotFound) if section == Section::Overview => {
+        Err(crate::error::WebError(AppError::NotFound)) if section == Section::Overview => {
             crate::cohorts::public::managed_elsewhere(db, page, id).await
         }
         Err(other) => Err(other.into()),
