@@ -25,9 +25,12 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Pixels per percentage point in the chart.
-const SCALE: f64 = 3.0;
-const ROW: usize = 34;
+/// The chart's units per percentage point, and each municipality's height: its name on a
+/// line, then its two bars, each with its value. Drawn for a phone (issue 45): 360 units wide,
+/// so its 13-unit text reads at 12 px or more on a 390 px screen.
+const SCALE: f64 = 2.0;
+const ROW: usize = 52;
+const CHART_WIDTH: usize = 360;
 
 /// Rows per page of the tables of people and of municipality × cohort.
 const PER_PAGE: u64 = 50;
@@ -87,6 +90,9 @@ pub struct Bar<'a> {
     text_y: usize,
     attendance_y: usize,
     completion_y: usize,
+    /// The baselines of the two values written after the bars.
+    attendance_text_y: usize,
+    completion_text_y: usize,
     attendance_w: String,
     completion_w: String,
     attendance: String,
@@ -99,6 +105,9 @@ pub struct Bar<'a> {
 pub struct Chart<'a> {
     bars: Vec<Bar<'a>>,
     chart_height: usize,
+    chart_width: usize,
+    /// Where the values start: after the longest bar (100 %).
+    value_x: f64,
 }
 
 /// «66,7 %», or `missing` when there is nothing to measure yet.
@@ -120,9 +129,11 @@ pub fn chart(summary: &[domain::reports::MunicipalitySummary]) -> Chart<'_> {
             Bar {
                 name: &s.municipality_name,
                 code: &s.municipality_code,
-                text_y: y + 16,
-                attendance_y: y + 4,
-                completion_y: y + 17,
+                text_y: y + 14,
+                attendance_y: y + 20,
+                completion_y: y + 35,
+                attendance_text_y: y + 31,
+                completion_text_y: y + 46,
                 attendance_w: width(s.attendance_pct),
                 completion_w: width(s.completion_pct),
                 attendance: percent_or(s.attendance_pct, NOT_STARTED),
@@ -132,7 +143,9 @@ pub fn chart(summary: &[domain::reports::MunicipalitySummary]) -> Chart<'_> {
         .collect();
     Chart {
         bars,
-        chart_height: summary.len() * ROW + 10,
+        chart_height: summary.len() * ROW + 6,
+        chart_width: CHART_WIDTH,
+        value_x: 100.0 * SCALE + 6.0,
     }
 }
 

@@ -22,9 +22,12 @@ reports, the capacity × municipality grid, a municipality and downloads the wor
 
 All of it runs twice, at 1366×900 and at 390×844 (a phone: Chrome's mobile emulation), and
 every page either pass visits is checked: no horizontal overflow (the page's scrollWidth fits
-the viewport; the elements that stick out are named, except inside a container that scrolls
-sideways on purpose), and axe-core, injected into the page, reports no serious or critical
-violation. A screenshot of each step is written per viewport, e.g.
+the viewport) and no element past the viewport's right edge unless it is inside a phone table
+(a box that scrolls sideways holding a table whose first column stays in place); every table
+that does not fit is such a phone table, with its key columns (th[data-key]) in view before
+scrolling; text in inline SVG renders at 12 px or more; on a phone, tap targets are 44 px
+tall (issue 45, docs/DECISIONS.md «Phone-first pages»); and axe-core, injected into the page,
+reports no serious or critical violation. A screenshot of each step is written per viewport, e.g.
 `07-participant-enrol-390x844.png`. Problems are collected; the summary at the end lists them
 and the exit status is 1 if there is any.
 
@@ -333,9 +336,30 @@ class Browser:
             time.sleep(0.05)
         raise StepFailed(f"no new page after {timeout} s (still {self.path()})")
 
+    def displayed(self, element: str) -> bool:
+        return bool(self._call("GET", f"/element/{element}/displayed"))
+
+    def find_shown(self, css: str, using: str = "css selector") -> str:
+        """The first match a person can see. On a phone the header's links are in the «Menú»
+        (a closed <details>): when the match is only there, the menu is opened first, as a
+        person would."""
+        found = self.find_all(css, using)
+        for element in found:
+            if self.displayed(element):
+                return element
+        menu = self.find_all("header details.menu:not([open]) > summary")
+        if found and menu and self.displayed(menu[0]):
+            self.click_element(menu[0])
+            for element in self.find_all(css, using):
+                if self.displayed(element):
+                    return element
+        if not found:
+            raise StepFailed(f"no element {css!r} on {self.path()}")
+        return found[0]
+
     def click(self, css: str, using: str = "css selector"):
         """Clicks something that loads a new page, and waits for it."""
-        element = self.find(css, using)
+        element = self.find_shown(css, using)
         self._mark()
         self.click_element(element)
         self._wait_new_page()
@@ -366,36 +390,161 @@ const width = arguments[0];
 window.scrollTo(0, 0);
 const root = document.documentElement;
 const scrollWidth = Math.max(root.scrollWidth, document.body ? document.body.scrollWidth : 0);
+const describe = el => {
+  let d = el.tagName.toLowerCase();
+  if (el.id) d += '#' + el.id;
+  if (typeof el.className === 'string' && el.className.trim())
+    d += '.' + el.className.trim().split(/\s+/).join('.');
+  const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50);
+  return d + (text ? ` «${text}»` : '');
+};
+const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+const clips = el => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+// A phone table (issue 45): a box that scrolls sideways holding a table whose first column stays
+// in place while the rest scrolls. What sticks out inside it is meant to be scrolled to.
+const firstColumnStays = (box, table) => {
+  const row = table.querySelector('tbody tr') || table.querySelector('tr');
+  const cell = row && row.cells[0];
+  if (!cell || getComputedStyle(cell).position !== 'sticky') return false;
+  const before = box.scrollLeft;
+  box.scrollLeft = box.scrollWidth;
+  const ok = cell.getBoundingClientRect().left >= box.getBoundingClientRect().left - 1;
+  box.scrollLeft = before;
+  return ok;
+};
+const phoneTableBox = box => {
+  const table = box.tagName === 'TABLE' ? box : box.querySelector('table');
+  return !!table && firstColumnStays(box, table);
+};
+// Visually hidden on purpose (text for screen readers, the skip link, a stacked table's head).
+const visuallyHidden = el => {
+  // Inside a closed <details> (the phone's «Menú», details on demand) only the summary shows.
+  const details = el.closest('details:not([open])');
+  if (details && !el.closest('summary')) return true;
+  for (let p = el; p && p !== document.body; p = p.parentElement) {
+    const style = getComputedStyle(p);
+    if (style.position === 'absolute' && (p.getBoundingClientRect().right <= 0 || style.clip !== 'auto'))
+      return true;
+    if (style.visibility === 'hidden') return true;
+  }
+  return false;
+};
+// Every element whose right edge is past the viewport is a problem unless it is inside a phone
+// table's scroll box (which itself fits). Inside a box that clips it, it is cut off: a problem.
+const sticking = new Set();
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (!(r.width > 0 && r.right > width + 0.5) || visuallyHidden(el)) continue;
+  let box = null;
+  for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (scrolls(p) || clips(p)) { box = p; break; }
+  }
+  if (box && scrolls(box) && phoneTableBox(box)) continue;
+  if (box && clips(box) && box.getBoundingClientRect().right <= width + 0.5) {
+    sticking.add(el);  // cut off by a box that hides what sticks out
+    continue;
+  }
+  if (box && scrolls(box)) { sticking.add(el); continue; }  // a scroll box without a fixed first column
+  sticking.add(el);
+}
+// The innermost ones name the cause; their ancestors only inherit it.
 const offenders = [];
-if (scrollWidth > width) {
-  const scrollsSideways = el => {
-    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-      const x = getComputedStyle(p).overflowX;
-      if (x === 'auto' || x === 'scroll' || x === 'hidden' || x === 'clip') return true;
-    }
-    return false;
-  };
-  const describe = el => {
-    let d = el.tagName.toLowerCase();
-    if (el.id) d += '#' + el.id;
-    if (typeof el.className === 'string' && el.className.trim())
-      d += '.' + el.className.trim().split(/\s+/).join('.');
-    const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50);
-    return d + (text ? ` «${text}»` : '');
-  };
-  const sticking = new Set();
-  for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > width + 0.5 && !scrollsSideways(el)) sticking.add(el);
-  }
-  // The innermost ones name the cause; their ancestors only inherit it.
-  for (const el of sticking) {
-    if (![...el.querySelectorAll('*')].some(c => sticking.has(c)))
-      offenders.push(`${describe(el)} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
-  }
+for (const el of sticking) {
+  if (![...el.querySelectorAll('*')].some(c => sticking.has(c)))
+    offenders.push(`${describe(el)} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
 }
 return {scrollWidth, innerWidth: window.innerWidth, clientWidth: root.clientWidth,
-        offenders: offenders.slice(0, 8)};
+        outside: offenders.length, offenders: offenders.slice(0, 8)};
+"""
+
+# Issue 45: what a phone must show. Tables: one that does not fit its width scrolls inside its
+# own box with its first column fixed, marks its key columns (th[data-key]) and shows them
+# without scrolling; or it is laid out as cards. Charts: every text of an inline SVG renders at
+# 12 px or more (closed <details> are opened to measure what they hold). Tap targets: buttons,
+# summaries, fields and the menu's and tabs' links are 44 px tall or more.
+PHONE_SCRIPT = r"""
+const width = arguments[0];
+const phone = arguments[1];
+window.scrollTo(0, 0);
+const problems = [];
+const describe = el => {
+  let d = el.tagName.toLowerCase();
+  if (el.id) d += '#' + el.id;
+  if (typeof el.className === 'string' && el.className.trim())
+    d += '.' + el.className.trim().split(/\s+/).join('.');
+  const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+  return d + (text ? ` «${text}»` : '');
+};
+const shown = el => {
+  const details = el.closest('details:not([open])');
+  if (details && !el.closest('summary')) return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+};
+const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+
+// (a) chart text, with every closed <details> opened for the measure.
+const closed = [...document.querySelectorAll('details:not([open])')];
+closed.forEach(d => { d.open = true; });
+const small = [];
+let smallest = Infinity;
+for (const t of document.querySelectorAll('svg text')) {
+  if (!shown(t)) continue;
+  const ctm = t.getScreenCTM();
+  if (!ctm) continue;
+  const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b);
+  if (px < 11.95) small.push(`«${t.textContent.trim().slice(0, 20)}» ${px.toFixed(1)} px`);
+  smallest = Math.min(smallest, px);
+}
+closed.forEach(d => { d.open = false; });
+if (small.length)
+  problems.push(`chart text under 12 px (${small.length}): ${small.slice(0, 4).join(', ')}`);
+
+// (b) tables.
+for (const table of document.querySelectorAll('table')) {
+  if (!shown(table)) continue;
+  let box = null;
+  for (let p = table; p && p !== document.body; p = p.parentElement) {
+    if (scrolls(p)) { box = p; break; }
+  }
+  const overflowing = box ? box.scrollWidth > box.clientWidth + 1
+                          : table.getBoundingClientRect().right > width + 0.5;
+  if (!overflowing) continue;
+  const name = describe(table.querySelector('caption, th') || table);
+  if (!box) { problems.push(`table wider than the screen, not in a scroll box: ${name}`); continue; }
+  const row = table.querySelector('tbody tr') || table.querySelector('tr');
+  const first = row && row.cells[0];
+  const before = box.scrollLeft;
+  box.scrollLeft = box.scrollWidth;
+  const stays = first && getComputedStyle(first).position === 'sticky'
+    && first.getBoundingClientRect().left >= box.getBoundingClientRect().left - 1;
+  box.scrollLeft = 0;
+  if (!stays) problems.push(`table scrolls sideways without a fixed first column: ${name}`);
+  const keys = [...table.querySelectorAll('thead th[data-key], tr:first-child > th[data-key]')];
+  if (!keys.length) {
+    problems.push(`table scrolls sideways without key columns marked (th[data-key]): ${name}`);
+  } else {
+    const right = Math.min(box.getBoundingClientRect().right, width);
+    const hidden = keys.filter(th => th.getBoundingClientRect().right > right + 1);
+    if (hidden.length)
+      problems.push(`key column(s) out of view without scrolling: ${hidden.map(th => '«' + th.textContent.trim() + '»').join(', ')} in ${name}`);
+  }
+  box.scrollLeft = before;
+}
+
+// (d) tap targets on a phone.
+if (phone) {
+  const targets = document.querySelectorAll(
+    'main button, main .button, summary, main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), header a, header button, nav.sections a, nav.pager a');
+  const tiny = [];
+  for (const el of targets) {
+    if (!shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < 43.5) tiny.push(`${describe(el)} ${Math.round(r.height)} px`);
+  }
+  if (tiny.length) problems.push(`tap targets under 44 px tall (${tiny.length}): ${tiny.slice(0, 4).join(', ')}`);
+}
+return {problems, smallest: smallest === Infinity ? null : smallest};
 """
 
 # Rules axe-core cannot judge on one page, each with its reason (docs/DECISIONS.md). Nothing
@@ -452,11 +601,16 @@ class Run:
             if expect not in body:
                 problems.append(f"expected «{expect}» on the page")
         overflow = b.script(OVERFLOW_SCRIPT, self.viewport.width)
-        if overflow["scrollWidth"] > self.viewport.width:
+        if overflow["scrollWidth"] > self.viewport.width or overflow["outside"]:
             problems.append(
-                f"horizontal overflow: scrollWidth {overflow['scrollWidth']} > {self.viewport.width}"
+                f"outside the viewport: scrollWidth {overflow['scrollWidth']} (viewport {self.viewport.width}), "
+                f"{overflow['outside']} element(s) past its right edge outside a phone table"
                 + "".join(f"\n        sticks out: {o}" for o in overflow["offenders"])
             )
+        phone = b.script(PHONE_SCRIPT, self.viewport.width, self.viewport.phone)
+        problems.extend(phone["problems"])
+        if phone["smallest"] is not None:
+            print(f"  note {name}: smallest chart text {phone['smallest']:.1f} px", flush=True)
         # The page must be laid out at the viewport's width. (A phone's innerWidth is the visual
         # viewport, which Chrome widens to show a page that overflows: clientWidth is the layout.)
         laid_out = overflow["clientWidth" if self.viewport.phone else "innerWidth"]
@@ -760,6 +914,9 @@ class Journey:
         b.type("#codigo", self.code)
         b.submit(f'form[action="/sesiones/{self.session_id}/registro"] button')
         run.page("participant", "checked-in", expect="Su asistencia quedó registrada")
+        # Issue 45: the participant's courses as cards, «¿Cómo voy?» and «Cancelar» in view.
+        b.click('header nav a[href="/"]')
+        run.page("participant", "home-my-courses", expect="¿Cómo voy?")
         b.click('header nav a[href="/mi-progreso"]')
         run.page("participant", "progress", expect=self.cohort_name)
         b.click('header nav a[href="/perfil"]')
@@ -900,8 +1057,16 @@ def reviewer_reads(run: Run):
     sign_in(run, "reviewer", REVIEWER)
     if "Gobernación: Caquetá" not in b.text(b.find("main")):
         raise StepFailed("the reviewer's dashboard does not name Caquetá")
+    if run.viewport.phone:
+        # Issue 45: the phone's menu, open (a <details>: no page load), is checked as a page.
+        b.click_element(b.find("header details.menu > summary"))
+        run.page("reviewer", "menu-open", expect="Gobernación: Caquetá")
+        b.click_element(b.find("header details.menu > summary"))
     b.click('header nav a[href="/reportes"]')
     run.page("reviewer", "reports", expect="Informe de asistencia y completación")
+    b.click_link("Ver todas las personas con estos filtros")
+    run.page("reviewer", "report-participants", expect="Participantes del informe de asistencia")
+    b.click('header nav a[href="/reportes"]')
     workbooks = [
         b.attribute(a, "href") for a in b.find_all('main a.button[href*=".xlsx"]')
     ]
@@ -926,6 +1091,9 @@ def reviewer_reads(run: Run):
     run.page("reviewer", "capacity-grid", expect="El Paujíl")
     b.click(f'a[href="/municipios/{MUNICIPALITY}"]')
     run.page("reviewer", "municipality", expect="El Paujíl")
+    # A capacity's details on demand: its table by year and its indicators' charts.
+    b.click_element(b.find("section.capacity:has(svg) details.more > summary"))
+    run.page("reviewer", "municipality-capacity-open", expect="línea continua con círculos llenos")
     for href, slug in [
         ("/reportes/prioridades", "priorities"),
         ("/reportes/impacto", "impact"),
@@ -1100,7 +1268,11 @@ def main() -> int:
         for failure in failures:
             print(f"- {failure}")
         return 1
-    print("no horizontal overflow, no serious or critical axe-core violation, every journey done")
+    print(
+        "no horizontal overflow, nothing outside the viewport but phone tables, key columns in view, "
+        "chart text of 12 px or more, tap targets of 44 px on a phone, no serious or critical "
+        "axe-core violation, every journey done"
+    )
     return 0
 
 

@@ -7,10 +7,17 @@
 use super::impact::{IndicatorSeries, YearFigures};
 use serde::Serialize;
 
-const WIDTH: f64 = 480.0;
-const HEIGHT: f64 = 130.0;
-const LEFT: f64 = 52.0;
-const TOP: f64 = 14.0;
+// Drawn for a phone (issue 45): about 350 units wide, so that on a 390 px screen the chart is
+// drawn at about one px per unit and its 13-unit text reads at 12 px or more; a wider screen
+// draws it larger (the stylesheet caps it).
+const WIDTH: f64 = 262.0;
+const HEIGHT: f64 = 120.0;
+const LEFT: f64 = 62.0;
+const TOP: f64 = 18.0;
+/// The charts' text, in the SVG's units.
+pub const FONT: f64 = 13.0;
+/// The least room between two year labels («2020» at 13 units is about 30 wide).
+const YEAR_ROOM: f64 = 38.0;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SeriesChart {
@@ -77,20 +84,22 @@ impl SeriesChart {
         ));
         for band in &self.bands {
             out.push_str(&format!(
-                r##"<rect x="{x}" y="10" width="{width}" height="{axis}" fill="url(#rayas-{id})" opacity="0.35"><title>{title}</title></rect><text x="{x}" y="10" font-size="11">F</text>"##,
+                r##"<rect x="{x}" y="{TOP}" width="{width}" height="{axis}" fill="url(#rayas-{id})" opacity="0.35"><title>{title}</title></rect><text x="{x}" y="12" font-size="{font}">F</text>"##,
                 x = band.x,
                 width = band.width,
-                axis = self.axis_y,
+                axis = HEIGHT,
                 title = e(&band.title),
+                font = FONT,
             ));
         }
         for line in &self.grid {
             out.push_str(&format!(
-                r##"<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d7de" stroke-width="1"/><text x="0" y="{y}" font-size="11" dominant-baseline="middle">{label}</text>"##,
+                r##"<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d7de" stroke-width="1"/><text x="0" y="{y}" font-size="{font}" dominant-baseline="middle">{label}</text>"##,
                 x1 = self.axis_x,
                 x2 = self.axis_end,
                 y = line.y,
                 label = e(&line.label),
+                font = FONT,
             ));
         }
         if !self.real_line.is_empty() {
@@ -119,19 +128,21 @@ impl SeriesChart {
             ));
             if !point.mark.is_empty() {
                 out.push_str(&format!(
-                    r#"<text x="{x}" y="{y}" font-size="11" text-anchor="middle">{mark}</text>"#,
+                    r#"<text x="{x}" y="{y}" font-size="{font}" text-anchor="middle">{mark}</text>"#,
                     x = point.x,
                     y = point.label_y,
                     mark = point.mark,
+                    font = FONT,
                 ));
             }
         }
         for year in &self.years {
             out.push_str(&format!(
-                r#"<text x="{x}" y="{h}" dy="-4" font-size="11" text-anchor="middle">{label}</text>"#,
+                r#"<text x="{x}" y="{h}" dy="-4" font-size="{font}" text-anchor="middle">{label}</text>"#,
                 x = year.x,
                 h = self.height,
                 label = e(&year.label),
+                font = FONT,
             ));
         }
         out.push_str("</svg>");
@@ -204,7 +215,7 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
             ChartPoint {
                 x: px(x(o.year)),
                 y: px(y(o.value)),
-                label_y: px(y(o.value) - 7.0),
+                label_y: px(y(o.value) - 8.0),
                 synthetic: o.synthetic,
                 mark,
                 title: format!(
@@ -238,7 +249,14 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
             label: super::display(&series.unit, *v),
         })
         .collect();
+    // Every year when there is room; else every second, third… year, always the last one.
+    let every = if hi_year == lo_year {
+        1
+    } else {
+        (YEAR_ROOM / step).ceil().max(1.0) as i32
+    };
     let years = (lo_year..=hi_year)
+        .filter(|year| (hi_year - year) % every == 0)
         .map(|year| ChartYear {
             x: px(x(year)),
             label: year.to_string(),
@@ -274,8 +292,8 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
         ),
     };
     Some(SeriesChart {
-        width: LEFT + WIDTH + 30.0,
-        height: TOP + HEIGHT + 28.0,
+        width: LEFT + WIDTH + 26.0,
+        height: TOP + HEIGHT + 30.0,
         axis_x: LEFT,
         axis_end: LEFT + WIDTH,
         axis_y: px(TOP + HEIGHT),

@@ -199,10 +199,14 @@ fn trend_points(rows: &[AttendanceRow], starts: &HashMap<i32, NaiveDate>) -> Vec
         .collect()
 }
 
-const TREND_WIDTH: f64 = 640.0;
-const TREND_HEIGHT: f64 = 200.0;
-const TREND_LEFT: f64 = 44.0;
+// Drawn for a phone (issue 45): about 350 units wide, so its 13-unit text reads at 12 px or
+// more on a 390 px screen (`crate::indicators::chart::FONT`).
+const TREND_WIDTH: f64 = 276.0;
+const TREND_HEIGHT: f64 = 160.0;
+const TREND_LEFT: f64 = 48.0;
 const TREND_TOP: f64 = 10.0;
+/// The least room between two quarter labels («2025 T1» at 13 units is about 50 wide).
+const TREND_LABEL_ROOM: f64 = 58.0;
 
 /// The inline-SVG line chart of the trends (the partial `trend_chart` reads it as `trends`)
 /// and the same figures as a table. Coordinates are text with one decimal.
@@ -226,7 +230,7 @@ pub struct TrendMark {
     pub attendance_y: String,
     pub completion_y: String,
     pub label_y: String,
-    /// Every other label when there are many quarters, so they never overlap.
+    /// Only every n-th label when there are many quarters, so they never overlap.
     pub show_label: bool,
     pub label: String,
     pub cohorts: usize,
@@ -267,6 +271,11 @@ pub fn trend_chart(points: &[TrendPoint]) -> TrendChart {
             label: format!("{v} %"),
         })
         .collect();
+    let every = if step > 0.0 {
+        (TREND_LABEL_ROOM / step).ceil().max(1.0) as usize
+    } else {
+        1
+    };
     let marks = points
         .iter()
         .enumerate()
@@ -275,7 +284,7 @@ pub fn trend_chart(points: &[TrendPoint]) -> TrendChart {
             attendance_y: format!("{:.1}", y(p.attendance_pct)),
             completion_y: format!("{:.1}", y(p.completion_pct)),
             label_y: format!("{:.1}", TREND_TOP + TREND_HEIGHT + 16.0),
-            show_label: points.len() <= 8 || n % 2 == 0,
+            show_label: n % every == 0,
             label: p.label.clone(),
             cohorts: p.cohorts,
             enrolled: p.enrolled,
@@ -290,7 +299,7 @@ pub fn trend_chart(points: &[TrendPoint]) -> TrendChart {
         grid,
         axis_x: TREND_LEFT,
         axis_end: TREND_LEFT + TREND_WIDTH,
-        width: TREND_LEFT + TREND_WIDTH + 20.0,
+        width: TREND_LEFT + TREND_WIDTH + 28.0,
         height: TREND_TOP + TREND_HEIGHT + 26.0,
     }
 }
@@ -515,8 +524,8 @@ mod tests {
         ];
         let chart = trend_chart(&points);
         // 100 % at the top of the frame, 0 % at its bottom, first and last quarter at its ends.
-        assert_eq!(chart.attendance_line, "44.0,10.0 684.0,110.0");
-        assert_eq!(chart.completion_line, "44.0,210.0 684.0,160.0");
+        assert_eq!(chart.attendance_line, "48.0,10.0 324.0,90.0");
+        assert_eq!(chart.completion_line, "48.0,170.0 324.0,130.0");
         assert_eq!(chart.points[1].attendance, "50 %");
     }
 }

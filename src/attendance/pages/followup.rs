@@ -14,6 +14,8 @@ pub(super) struct ChartBar {
     pub(super) height: String,
     pub(super) label_x: String,
     pub(super) label: String,
+    /// Only every n-th date when there are many sessions, so the labels never overlap.
+    pub(super) show_label: bool,
     pub(super) title: String,
 }
 
@@ -32,9 +34,13 @@ pub(super) fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<Attendance
     if bars.is_empty() {
         return None;
     }
-    let (width, height, top, bottom) = (640.0_f64, 220.0_f64, 10.0_f64, 30.0_f64);
+    // Drawn for a phone (issue 45): 360 units wide, so its 13-unit text (the stylesheet's
+    // `.chart text`) reads at 12 px or more on a 390 px screen.
+    let (width, height, top, bottom) = (360.0_f64, 200.0_f64, 10.0_f64, 30.0_f64);
     let plot = height - top - bottom;
-    let slot = (width - 40.0) / bars.len() as f64;
+    let slot = (width - 48.0) / bars.len() as f64;
+    // «12/11» at 13 units is about 35 wide.
+    let every = (42.0 / slot).ceil().max(1.0) as usize;
     let bar_width = (slot * 0.7).min(60.0);
     let items = bars
         .iter()
@@ -46,7 +52,7 @@ pub(super) fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<Attendance
                 0.0
             };
             let h = (plot * share).max(if *attended > 0 { 1.0 } else { 0.0 });
-            let x = 40.0 + slot * n as f64 + (slot - bar_width) / 2.0;
+            let x = 44.0 + slot * n as f64 + (slot - bar_width) / 2.0;
             ChartBar {
                 x: format!("{x:.1}"),
                 y: format!("{:.1}", top + plot - h),
@@ -54,6 +60,7 @@ pub(super) fn attendance_chart(bars: &[(String, i32, i32)]) -> Option<Attendance
                 height: format!("{h:.1}"),
                 label_x: format!("{:.1}", x + bar_width / 2.0),
                 label: label.clone(),
+                show_label: n % every == 0,
                 title: format!(
                     "{label}: {attended} de {enrolled} ({})",
                     domain::format::percent(i64::from(*attended), i64::from(*enrolled))
