@@ -135,8 +135,10 @@ async fn attendance_xlsx(
 /// reviewer asking for another department or municipality gets an empty list, 200). Rows
 /// counted by the report (enrolled, completed, not completed), ordered by the enrolment's
 /// municipality (DANE code), cohort, last names, first names and enrolment id.
-/// `attendance_pct` is `100 × sessions_attended / sessions_scheduled`; `certificate_code` is
-/// the valid certificate, if any.
+/// `attendance_pct` is `100 × sessions_attended / sessions_held` (every scheduled session once
+/// the cohort is closed; `null` before its first session), and `attendance` the same share
+/// with its basis, as the participant's progress and the roster show it; `certificate_code`
+/// is the valid certificate, if any.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendanceParticipants",

@@ -355,9 +355,9 @@ struct PersonRow<'a> {
     document_number: &'a str,
     full_name: &'a str,
     status: &'static str,
-    attended: i64,
-    held: i64,
-    attendance: String,
+    /// The share of the sessions held, and the same with its basis.
+    attendance: &'a str,
+    attendance_basis: &'a str,
     completed: &'static str,
     certificate: Option<&'a str>,
 }
@@ -407,9 +407,8 @@ async fn participants_page(
                 document_number: &p.document_number,
                 full_name: &p.full_name,
                 status: p.status_label,
-                attended: p.sessions_attended,
-                held: p.sessions_held,
-                attendance: percent_or(p.attendance_pct, NOT_STARTED),
+                attendance: p.attendance.pct_text(),
+                attendance_basis: p.attendance.text(),
                 completed: match p.completed {
                     Some(true) => "Sí",
                     Some(false) => "No",

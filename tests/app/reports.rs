@@ -257,16 +257,18 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     assert_eq!(odd[4], Data::String("ausente".into()));
     assert_eq!(odd[6], Data::String("excusado".into()));
     assert_eq!(odd[8], Data::Float(0.0));
+    // Closed: every scheduled session counts as held.
     assert_eq!(odd[9], Data::Float(4.0));
-    assert_eq!(odd[11], Data::String("No".into()));
+    assert_eq!(odd[10], Data::Float(4.0));
+    assert_eq!(odd[12], Data::String("No".into()));
     let late = matrix
         .iter()
         .find(|r| r[2] == Data::String("Persona florencia 1".into()))
         .unwrap();
     assert_eq!(late[5], Data::String("tarde".into()));
     assert_eq!(late[8], Data::Float(3.0));
-    assert_eq!(late[10], Data::Float(0.75));
-    assert_eq!(late[11], Data::String("Sí".into()));
+    assert_eq!(late[11], Data::Float(0.75));
+    assert_eq!(late[12], Data::String("Sí".into()));
 }
 
 #[rocket::async_test]
@@ -699,8 +701,8 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .expect("the formula-looking name, as text");
     assert_eq!(odd[9], Data::String("No aprobado".into()));
     assert_eq!(odd[10], Data::Float(0.0));
-    assert_eq!(odd[12], Data::Float(0.0));
-    assert_eq!(odd[13], Data::String("No".into()));
+    assert_eq!(odd[13], Data::Float(0.0));
+    assert_eq!(odd[14], Data::String("No".into()));
     assert!(
         rows.iter()
             .any(|r| r[7] == Data::String(LEADING_ZERO_DOCUMENT.into())),
@@ -712,11 +714,13 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .unwrap();
     assert_eq!(late[6], Data::String("CC".into()));
     assert_eq!(late[10], Data::Float(3.0));
+    // Sessions held and scheduled: the basis of the share.
     assert_eq!(late[11], Data::Float(4.0));
-    assert_eq!(late[12], Data::Float(0.75));
-    assert_eq!(late[13], Data::String("Sí".into()));
+    assert_eq!(late[12], Data::Float(4.0));
+    assert_eq!(late[13], Data::Float(0.75));
+    assert_eq!(late[14], Data::String("Sí".into()));
     assert_eq!(
-        late[14],
+        late[15],
         Data::Empty,
         "the revoked certificate is not shown"
     );
@@ -725,7 +729,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .find(|r| r[8] == Data::String("Persona florencia 0".into()))
         .unwrap();
     assert_eq!(
-        first[14],
+        first[15],
         Data::String(items[0]["certificate_code"].as_str().unwrap().into())
     );
 }

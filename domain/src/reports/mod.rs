@@ -20,7 +20,7 @@ pub use detail::{
 use crate::accounts::actor::Actor;
 use crate::entities::values::CohortStatus;
 use crate::entities::{
-    cohort, cohort_figure, cohort_session, course_capacity, department, enrolment, municipality,
+    cohort, cohort_figure, course_capacity, department, enrolment, municipality,
 };
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -360,7 +360,7 @@ impl Stage {
 }
 
 /// What pages and workbooks say for attendance before a cohort's first session.
-pub const NOT_STARTED: &str = "Sin iniciar";
+pub use crate::attendance::basis::NOT_STARTED;
 /// What they say for completion before a cohort closes (completion is decided at closing).
 pub const NOT_CLOSED: &str = "Se decide al cierre";
 
@@ -397,36 +397,17 @@ struct FigureRow {
 
 pub(crate) use crate::figures::{attended_marks, valid_certificates};
 
-/// Sessions already started per cohort, for these cohorts.
+/// Sessions already started per cohort, for these cohorts (the definition of «held» is
+/// [`crate::attendance::basis::sessions_of`]'s).
 async fn sessions_held<C: ConnectionTrait>(
     db: &C,
     cohort_ids: &[i32],
 ) -> AppResult<HashMap<i32, i64>> {
-    sessions_per_cohort(db, cohort_ids, true).await
-}
-
-/// Sessions per cohort of these cohorts: all scheduled ones, or only those already started
-/// (`held_only`). One grouped query per 5,000 cohorts.
-async fn sessions_per_cohort<C: ConnectionTrait>(
-    db: &C,
-    cohort_ids: &[i32],
-    held_only: bool,
-) -> AppResult<HashMap<i32, i64>> {
-    let mut out = HashMap::new();
-    for chunk in cohort_ids.chunks(5_000) {
-        let mut q = cohort_session::Entity::find()
-            .select_only()
-            .column(cohort_session::Column::CohortId)
-            .column_as(cohort_session::Column::Id.count(), "n")
-            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
-            .group_by(cohort_session::Column::CohortId);
-        if held_only {
-            q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
-        }
-        let found: Vec<(i32, i64)> = q.into_tuple().all(db).await?;
-        out.extend(found);
-    }
-    Ok(out)
+    Ok(crate::attendance::basis::sessions_of(db, cohort_ids)
+        .await?
+        .into_iter()
+        .map(|(id, (held, _))| (id, held))
+        .collect())
 }
 
 /// One page of rows computed in full (the list convention: `page` ≥ 1, `per_page` ≤ 500):

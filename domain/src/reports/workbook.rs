@@ -164,8 +164,9 @@ pub fn attendance(
                 Column::text("Nombre", 32.0),
                 Column::text("Estado", 14.0),
                 Column::integer("Sesiones asistidas", 12.0),
+                Column::integer("Sesiones realizadas", 12.0),
                 Column::integer("Sesiones programadas", 12.0),
-                Column::percent("Asistencia", 12.0),
+                Column::percent("Asistencia (de las realizadas)", 14.0),
                 Column::text("Completó", 11.0),
                 Column::code("Certificado vigente", 18.0),
             ],
@@ -184,8 +185,9 @@ pub fn attendance(
                 Cell::Text(p.full_name.clone()),
                 Cell::Text(p.status_label.to_string()),
                 Cell::Int(p.sessions_attended),
+                Cell::Int(p.sessions_held),
                 Cell::Int(p.sessions_scheduled),
-                share(p.attendance_pct, NOT_STARTED),
+                share(p.attendance.pct(), NOT_STARTED),
                 Cell::Text(
                     match p.completed {
                         Some(true) => "Sí",
