@@ -76,25 +76,20 @@ impl OfferQuery {
 }
 
 impl OfferFilters {
-    /// (what, value) pairs for the workbook's header block.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        if let Some(d) = &self.department {
-            out.push(("Departamento".into(), d.clone()));
-        }
-        if let Some(c) = self.capacity {
-            out.push(("Capacidad".into(), c.to_string()));
-        }
-        if let Some(p) = self.provider {
-            out.push(("Oferente".into(), p.to_string()));
-        }
-        if let Some(d) = self.from {
-            out.push(("Desde".into(), d.to_string()));
-        }
-        if let Some(d) = self.to {
-            out.push(("Hasta".into(), d.to_string()));
-        }
-        out
+    /// (what, value) pairs for the workbook's header block, with names, not codes.
+    pub async fn describe<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<(String, String)>> {
+        use crate::reports::named::Filter;
+        let filters: Vec<Filter> = [
+            self.department.clone().map(Filter::Department),
+            self.capacity.map(Filter::Capacity),
+            self.provider.map(Filter::Provider),
+            self.from.map(Filter::From),
+            self.to.map(Filter::To),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        crate::reports::named::describe(db, &filters).await
     }
 }
 
@@ -696,4 +691,5 @@ pub async fn workbook(
 }
 
 /// The workbook's file name.
-pub const FILE: &str = "oferta-en-el-territorio.xlsx";
+/// The stem of the workbook's file name (its place and day follow: `reports::named`).
+pub const FILE: &str = "oferta-en-el-territorio";

@@ -120,12 +120,9 @@ async fn attendance_xlsx(
 ) -> AppResult<Download> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::ATTENDANCE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }
 
 /// The attendance report per participant
@@ -235,10 +232,7 @@ async fn coverage_xlsx(
 ) -> AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::COVERAGE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }

@@ -166,7 +166,10 @@ fn figure(html: &str, label: &str) -> u64 {
 
 /// The pairs the overlap page counts.
 fn pairs(html: &str) -> u64 {
-    let at = html.find(" pareja(s).").expect("the overlap count");
+    let at = html
+        .find(" pareja.")
+        .or_else(|| html.find(" parejas."))
+        .expect("the overlap count");
     let start = html[..at].rfind("<p>").unwrap() + "<p>".len();
     html[start..at].parse().unwrap()
 }

@@ -1319,3 +1319,52 @@ async fn report_filters_offer_places_by_name() {
     assert!(html.contains("<option value=\"50\" selected>Meta</option>"));
     assert!(html.contains(">Mapiripán</option>"));
 }
+
+/// Issue 45's words: a report's filters are read by their names, on the page and in the
+/// workbook's header block, and the workbook's file name carries its place and day.
+#[rocket::async_test]
+async fn report_filters_name_places_and_cohorts_and_workbooks_are_named_by_scope_and_day() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort: Cohort = world.cohort().name("Cohorte con nombre").create().await;
+    let query = format!("department=18&municipality=18592&cohort={}", cohort.id);
+    let response = app
+        .client
+        .get(format!("/api/v1/reports/attendance.xlsx?{query}"))
+        .header(bearer(&world.staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap_or_default()
+        .to_string();
+    let today = domain::time::local(domain::time::now()).date_naive();
+    assert!(
+        disposition.contains(&format!("informe-asistencia-puerto-rico-{today}.xlsx")),
+        "{disposition}"
+    );
+    let bytes = response.into_bytes().await.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let header: String = book
+        .worksheet_range(&name)
+        .unwrap()
+        .cells()
+        .map(|c| format!("{}\n", c.2))
+        .collect();
+    assert!(header.contains("Caquetá"), "{header}");
+    assert!(header.contains("Puerto Rico (Caquetá)"), "{header}");
+    assert!(header.contains("Cohorte con nombre"), "{header}");
+
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let html = page(&app, &format!("/reportes/participantes?{query}")).await;
+    assert!(
+        html.contains(
+            "Departamento: Caquetá · Municipio: Puerto Rico (Caquetá) · Cohorte: Cohorte con nombre"
+        ),
+        "{html}"
+    );
+}

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod dashboard;
 mod detail;
 pub mod differential;
+pub mod named;
 pub mod place;
 pub mod workbook;
 
@@ -151,22 +152,23 @@ impl ReportQuery {
 
 impl Filters {
     /// (what, value) pairs for the workbook's header block.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut push = |what: &str, value: Option<String>| {
-            if let Some(v) = value {
-                out.push((what.to_string(), v));
-            }
-        };
-        push("Departamento", self.department.clone());
-        push("Municipio", self.municipality.clone());
-        push("Cohorte", self.cohort.map(|c| c.to_string()));
-        push("Curso", self.course.map(|c| c.to_string()));
-        push("Capacidad", self.capacity.map(|c| c.to_string()));
-        push("Oferente", self.provider.map(|c| c.to_string()));
-        push("Desde", self.from.map(|d| d.to_string()));
-        push("Hasta", self.to.map(|d| d.to_string()));
-        out
+    /// The filters in force, as people read them: names, not codes ([`named::describe`]).
+    pub async fn describe<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<(String, String)>> {
+        use named::Filter;
+        let filters: Vec<Filter> = [
+            self.department.clone().map(Filter::Department),
+            self.municipality.clone().map(Filter::Municipality),
+            self.cohort.map(Filter::Cohort),
+            self.course.map(Filter::Course),
+            self.capacity.map(Filter::Capacity),
+            self.provider.map(Filter::Provider),
+            self.from.map(Filter::From),
+            self.to.map(Filter::To),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        named::describe(db, &filters).await
     }
 
     /// Whether the report covers a whole department (or the nation): no filter but the
