@@ -256,7 +256,8 @@ async fn refuse_if_connected(url: &str) -> AppResult<()> {
     };
     if others > 0 {
         return Err(fail(format!(
-            "la base de datos de destino tiene {others} conexión(es) abierta(s): detenga todas las instancias de la aplicación antes de restaurar"
+            "la base de datos de destino tiene {}: detenga todas las instancias de la aplicación antes de restaurar",
+            crate::format::plural(others, "conexión abierta", "conexiones abiertas")
         )));
     }
     Ok(())

@@ -169,9 +169,44 @@ pub fn grade_tenths(tenths: i32) -> String {
     format!("{},{}", tenths / 10, (tenths % 10).abs())
 }
 
+/// A count with its noun in singular or plural, the count in Colombian digits: `1 cupo`,
+/// `5 cupos`, `0 cupos`, `1.122 municipios`. Never «cupo(s)».
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 || n == -1 {
+        format!("{n} {one}")
+    } else {
+        format!("{} {many}", thousands(n))
+    }
+}
+
+/// How long ago a day was, as people say it: «hoy», «ayer», «hace 3 días» (a day ahead:
+/// «mañana», «en 3 días»).
+pub fn days_ago(days: i64) -> String {
+    match days {
+        0 => "hoy".into(),
+        1 => "ayer".into(),
+        -1 => "mañana".into(),
+        d if d < 0 => format!("en {}", plural(-d, "día", "días")),
+        d => format!("hace {}", plural(d, "día", "días")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_carry_their_noun_in_singular_or_plural() {
+        assert_eq!(plural(1, "cupo", "cupos"), "1 cupo");
+        assert_eq!(plural(5, "cupo", "cupos"), "5 cupos");
+        assert_eq!(plural(0, "cupo", "cupos"), "0 cupos");
+        assert_eq!(plural(1122, "municipio", "municipios"), "1.122 municipios");
+        assert_eq!(days_ago(0), "hoy");
+        assert_eq!(days_ago(1), "ayer");
+        assert_eq!(days_ago(3), "hace 3 días");
+        assert_eq!(days_ago(-1), "mañana");
+        assert_eq!(days_ago(-2), "en 2 días");
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -1012,8 +1012,14 @@ impl mail::Message for QuotaReminder<'_> {
     const TEMPLATE: &'static str = "quota_reminder";
     fn subject(&self) -> String {
         format!(
-            "{} tiene {} cupo(s) sin usar en «{}»",
-            self.municipality, self.left, self.cohort
+            "{} tiene {} sin usar en «{}»",
+            self.municipality,
+            crate::format::plural(
+                i64::try_from(self.left).unwrap_or(i64::MAX),
+                "cupo",
+                "cupos"
+            ),
+            self.cohort
         )
     }
 }

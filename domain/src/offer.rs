@@ -76,25 +76,20 @@ impl OfferQuery {
 }
 
 impl OfferFilters {
-    /// (what, value) pairs for the workbook's header block.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        if let Some(d) = &self.department {
-            out.push(("Departamento".into(), d.clone()));
-        }
-        if let Some(c) = self.capacity {
-            out.push(("Capacidad".into(), c.to_string()));
-        }
-        if let Some(p) = self.provider {
-            out.push(("Oferente".into(), p.to_string()));
-        }
-        if let Some(d) = self.from {
-            out.push(("Desde".into(), d.to_string()));
-        }
-        if let Some(d) = self.to {
-            out.push(("Hasta".into(), d.to_string()));
-        }
-        out
+    /// (what, value) pairs for the workbook's header block, with names, not codes.
+    pub async fn describe<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<(String, String)>> {
+        use crate::reports::named::Filter;
+        let filters: Vec<Filter> = [
+            self.department.clone().map(Filter::Department),
+            self.capacity.map(Filter::Capacity),
+            self.provider.map(Filter::Provider),
+            self.from.map(Filter::From),
+            self.to.map(Filter::To),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        crate::reports::named::describe(db, &filters).await
     }
 }
 
@@ -113,8 +108,10 @@ pub struct OfferRow {
     pub provider: ProviderRef,
     /// Cohorts it received (targeting it or its department, or with its people enrolled).
     pub cohorts: i64,
-    /// Seats of the cohorts that target it or its department (a cohort shared by several
-    /// municipalities counts in each).
+    /// Seats of the cohorts that target it or its department. A cohort offered to several
+    /// municipalities, or whose course strengthens several capacities, counts its seats in each
+    /// of its rows, so this column is not to be summed: [`OfferReport::seats_total`] counts
+    /// each cohort once.
     pub seats: i64,
     /// Its people enrolled (enrolled, completed or not completed).
     pub enrolled: i64,
@@ -161,6 +158,9 @@ pub struct UnansweredDemand {
 pub struct OfferReport {
     pub items: Vec<OfferRow>,
     pub total: usize,
+    /// Seats offered in the whole report, each cohort's once (the rows repeat a shared
+    /// cohort's seats). Extension.
+    pub seats_total: i64,
     /// Municipality × capacity cells that received nothing; only when a department is chosen
     /// (the whole country would list tens of thousands).
     pub without_offer: Vec<Gap>,
@@ -198,6 +198,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         return Ok(OfferReport {
             items: Vec::new(),
             total: 0,
+            seats_total: 0,
             without_offer: Vec::new(),
             overlaps: Vec::new(),
             unanswered_demands: Vec::new(),
@@ -322,6 +323,8 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
 
     // Grouped per municipality × capacity × provider.
     let mut cells: BTreeMap<(String, i32, i32), Cell> = BTreeMap::new();
+    // The cohorts whose seats some row shows: their seats count once in the total.
+    let mut seated: BTreeSet<i32> = BTreeSet::new();
     for ((cohort_id, code), (targeted, figures)) in &received {
         let Some((course, provider, seats)) = cohorts.get(cohort_id) else {
             continue;
@@ -333,6 +336,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             cell.cohorts.insert(*cohort_id);
             if *targeted {
                 cell.seats += i64::from(*seats);
+                seated.insert(*cohort_id);
             }
             if let Some((enrolled, completed, certified)) = figures {
                 cell.enrolled += enrolled;
@@ -468,9 +472,15 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     })
     .collect();
     let unanswered_demands = unanswered(db, filters, &places, &capacity_names, &providers).await?;
+    let seats_total = seated
+        .iter()
+        .filter_map(|id| cohorts.get(id))
+        .map(|(_, _, seats)| i64::from(*seats))
+        .sum();
     Ok(OfferReport {
         total: items.len(),
         items,
+        seats_total,
         without_offer,
         overlaps,
         unanswered_demands,
@@ -541,6 +551,18 @@ async fn unanswered<C: ConnectionTrait>(
         .collect())
 }
 
+/// What the seats column holds: a shared cohort's seats repeat on each of its rows.
+pub const SEATS_COLUMN: &str = "Cupos de sus cohortes (se repiten)";
+
+/// The note beside the offer table: the total, each cohort once, and why the column is not
+/// summed.
+pub fn seats_note(seats_total: i64) -> String {
+    format!(
+        "Cupos ofrecidos: {} (cada cohorte una vez). Una cohorte ofrecida a varios municipios, o cuyo curso fortalece varias capacidades, repite sus cupos en cada una de sus filas: no sume la columna «{SEATS_COLUMN}».",
+        crate::format::thousands(seats_total)
+    )
+}
+
 /// The view as a workbook: «Oferta», «Sin oferta», «Traslapes entre oferentes», «Demanda sin
 /// respuesta» (built on a blocking thread).
 pub async fn workbook(
@@ -553,8 +575,9 @@ pub async fn workbook(
     crate::blocking::run(move || {
         let mut book = ExportBook::new("La oferta en el territorio", &filters, &generated_by);
         {
-            let mut sheet = book.sheet(
+            let mut sheet = book.sheet_with_notes(
                 "Oferta",
+                &[seats_note(report.seats_total)],
                 &[
                     Column::code("Código DANE", 10.0),
                     Column::text("Municipio", 24.0),
@@ -562,7 +585,7 @@ pub async fn workbook(
                     Column::text("Capacidad", 30.0),
                     Column::text("Oferente", 30.0),
                     Column::integer("Cohortes", 9.0),
-                    Column::integer("Cupos", 9.0),
+                    Column::integer(SEATS_COLUMN, 14.0),
                     Column::integer("Inscritos", 9.0),
                     Column::integer("Aprobaron", 9.0),
                     Column::integer("Certificados", 9.0),
@@ -668,4 +691,5 @@ pub async fn workbook(
 }
 
 /// The workbook's file name.
-pub const FILE: &str = "oferta-en-el-territorio.xlsx";
+/// The stem of the workbook's file name (its place and day follow: `reports::named`).
+pub const FILE: &str = "oferta-en-el-territorio";

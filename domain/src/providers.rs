@@ -109,6 +109,16 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<ProviderView>
         .ok_or(AppError::NotFound)
 }
 
+/// A provider's name as people say it: the initials its name closes with in parentheses
+/// («Departamento Nacional de Planeación (DNP)» → «DNP»), else the whole name.
+pub fn short_name(name: &str) -> &str {
+    let name = name.trim();
+    name.strip_suffix(')')
+        .and_then(|open| open.rfind('(').map(|at| open[at + 1..].trim()))
+        .filter(|short| !short.is_empty())
+        .unwrap_or(name)
+}
+
 /// `{"id", "name"}` of every provider, for naming them beside courses and cohorts.
 pub async fn names<C: ConnectionTrait>(
     db: &C,

@@ -3,8 +3,10 @@
 //! with the reasons in Spanish when not. Closing a cohort freezes these values on each
 //! enrolment ([`freeze`]); afterwards [`for_cohort`] reads the frozen values.
 //!
-//! Everything is exact integer arithmetic: attendance is `attended / total` with `total` the
-//! sessions **scheduled** in the cohort (not those held so far); scores are tenths, weights are
+//! Everything is exact integer arithmetic: the completion rule's attendance is `attended /
+//! total` with `total` the sessions **scheduled** in the cohort (not those held so far); what
+//! people read as attendance is [`crate::attendance::basis::Attendance`] (the share of the
+//! sessions held, with its basis), carried on each row; scores are tenths, weights are
 //! percentages summing 100, so `Σ score_tenths × weight` is the final grade in thousandths
 //! (`30/30/40` with `3.0, 2.5, 4.0` → `3250` → "3.25"). Percentages and grades are only
 //! turned into text or `f64` at the edges, and text truncates (never rounds up), so a value
@@ -12,6 +14,7 @@
 //!
 //! Certificates (issue 7) use [`for_cohort`] and [`ResultRow::eligible_for_certificate`].
 
+use crate::attendance::basis::Attendance;
 use crate::audit::{self, Change};
 use crate::entities::values::{EnrolmentStatus, Mark};
 use crate::entities::{
@@ -38,9 +41,15 @@ pub struct ResultRow {
     pub sessions_total: i32,
     /// Sessions marked presente or tarde.
     pub sessions_attended: i32,
-    /// `100 × attended / total` (0 when the cohort has no sessions).
+    /// `100 × attended / total` (0 when the cohort has no sessions): the completion rule's
+    /// measure, over the sessions **scheduled**. People read [`ResultRow::attendance`].
     #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: f64,
+    /// Sessions held so far (all of them once closed). Extension.
+    pub sessions_held: i32,
+    /// Attendance as people read it: the share of the sessions held, with its basis
+    /// (the same value as the progress page, the roster and the reports). Extension.
+    pub attendance: crate::attendance::basis::Attendance,
     /// Σ score-tenths × weight-%: the final grade in thousandths. `None` when the cohort has
     /// no assessments, a score is missing or the weights do not sum 100.
     pub final_grade_milli: Option<i32>,
@@ -298,7 +307,7 @@ pub async fn compute<C: ConnectionTrait>(
         query = query.filter(enrolment::Column::Id.is_in(ids.to_vec()));
     }
     let enrolments = query.find_also_related(participant::Entity).all(db).await?;
-    let total = sessions_total(db, cohort.id).await?;
+    let (held, total) = crate::attendance::basis::sessions_of_cohort(db, cohort.id).await?;
     let counts = mark_counts(db, cohort.id, only).await?;
     let items = items(db, cohort.id).await?;
     let scores = if items.is_empty() {
@@ -316,10 +325,20 @@ pub async fn compute<C: ConnectionTrait>(
                 e.status,
                 EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
             );
-            let (total, attended) = match (frozen, e.sessions_total, e.sessions_attended) {
-                (true, Some(t), Some(a)) => (t, a),
-                _ => (total, counts.get(&e.id).map_or(0, |c| c.attended)),
-            };
+            let (total, attended, attendance) =
+                match (frozen, e.sessions_total, e.sessions_attended) {
+                    (true, Some(t), Some(a)) => {
+                        (t, a, Attendance::frozen(a, t, rule.min_attendance_pct))
+                    }
+                    _ => {
+                        let a = counts.get(&e.id).map_or(0, |c| c.attended);
+                        (
+                            total,
+                            a,
+                            Attendance::new(cohort.status, a, held, total, rule.min_attendance_pct),
+                        )
+                    }
+                };
             let (mut grade, mut reasons) = evaluate(rule, total, attended, &items, theirs);
             let completed = if frozen {
                 if e.sessions_total.is_some() {
@@ -353,6 +372,8 @@ pub async fn compute<C: ConnectionTrait>(
                 sessions_total: total,
                 sessions_attended: attended,
                 attendance_pct: attendance_pct(attended, total),
+                sessions_held: attendance.held(),
+                attendance,
                 final_grade_milli: grade,
                 final_grade: grade.map(|g| f64::from(g) / 1000.0),
                 completed,

@@ -97,10 +97,15 @@ handlebars_helper!(porcentaje: |value: Json| value.as_f64().map_or_else(|| as_gi
 handlebars_helper!(decimal: |value: Json, places: u64| value
     .as_f64()
     .map_or_else(|| as_given(value), |v| crate::format::decimal(v, places.min(6) as usize)));
+handlebars_helper!(plural: |value: Json, one: str, many: str| value
+    .as_i64()
+    .map_or_else(|| as_given(value), |n| crate::format::plural(n, one, many)));
+handlebars_helper!(hace: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::days_ago));
 
 /// The formats of `crate::format` for templates: `{{fecha x}}` (`22 nov. 2026`), `{{hora x}}`
 /// (`2:00 p. m.`), `{{fecha_hora x}}` (`22 nov. 2026, 2:00 p. m.`), `{{miles n}}` (`1.122`),
-/// `{{decimal x 1}}` (`4,1`), `{{porcentaje x}}` (`87,5 %`). Views keep ISO values (forms and machines read them); pages and
+/// `{{decimal x 1}}` (`4,1`), `{{porcentaje x}}` (`87,5 %`), `{{plural n "cupo" "cupos"}}`
+/// (`1 cupo`, `5 cupos`: never «cupo(s)»), `{{hace días}}` (`hoy`, `ayer`, `hace 3 días`). Views keep ISO values (forms and machines read them); pages and
 /// emails write them through these.
 fn register_formats(registry: &mut Handlebars<'static>) {
     registry.register_helper("fecha", Box::new(fecha));
@@ -109,6 +114,8 @@ fn register_formats(registry: &mut Handlebars<'static>) {
     registry.register_helper("miles", Box::new(miles));
     registry.register_helper("decimal", Box::new(decimal));
     registry.register_helper("porcentaje", Box::new(porcentaje));
+    registry.register_helper("plural", Box::new(plural));
+    registry.register_helper("hace", Box::new(hace));
 }
 
 #[cfg(test)]
@@ -146,6 +153,41 @@ mod tests {
         assert_eq!(render("{{porcentaje x}}", data.clone()), "4,1 %");
         assert_eq!(render("{{fecha none}}", data.clone()), "");
         assert_eq!(render("{{fecha odd}}", data.clone()), "pronto");
+        let counts = serde_json::json!({"one": 1, "five": 5, "many": 1122, "zero": 0});
+        let words = |template: &str| render(template, counts.clone());
+        assert_eq!(words("{{plural one \"cupo\" \"cupos\"}}"), "1 cupo");
+        assert_eq!(words("{{plural five \"cupo\" \"cupos\"}}"), "5 cupos");
+        assert_eq!(
+            words("{{plural many \"municipio\" \"municipios\"}}"),
+            "1.122 municipios"
+        );
+        assert_eq!(words("{{hace zero}}"), "hoy");
+        assert_eq!(words("{{hace one}}"), "ayer");
+        assert_eq!(words("{{hace five}}"), "hace 5 días");
+    }
+
+    /// Issue 45's words: no template writes «cupo(s)» (the `plural` helper writes the count
+    /// with its noun), and none puts a period right after a time, which ends in «m.» already
+    /// («11:44 p. m..»).
+    #[test]
+    fn templates_write_plurals_out_and_never_a_double_period() {
+        for (name, source) in TEMPLATES {
+            for bad in ["(s)", "(es)", "día(s)"] {
+                assert!(!source.contains(bad), "{name} writes «{bad}»");
+            }
+            for helper in ["{{hora ", "{{fecha_hora ", "{{{hora ", "{{{fecha_hora "] {
+                for (at, _) in source.match_indices(helper) {
+                    let rest = &source[at..];
+                    let end = rest.find("}}").map_or(0, |e| e + 2);
+                    let after = rest[end..].trim_start_matches('}');
+                    assert!(
+                        !after.starts_with('.'),
+                        "{name}: a period after a time: {}",
+                        &rest[..end.min(rest.len())]
+                    );
+                }
+            }
+        }
     }
 
     /// What the error page reads when nobody is signed in.

@@ -165,7 +165,7 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Admin => "Administrador",
-            Role::Coordinator => "Coordinador ESAP",
+            Role::Coordinator => "Coordinación",
             Role::Instructor => "Instructor",
             Role::Participant => "Participante",
             Role::Reviewer => "Revisor de gobernación",

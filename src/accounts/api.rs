@@ -96,7 +96,7 @@ async fn create_token(
     Ok(created(IssuedToken {
         token,
         expires_at: date_time(row.expires_at),
-        user: domain::accounts::UserView::from(user),
+        user: domain::accounts::view(db.inner(), user).await?,
     }))
 }
 
@@ -131,7 +131,7 @@ async fn me(db: &State<DatabaseConnection>, user: CurrentUser) -> AppResult<Json
     let account = domain::accounts::find(db.inner(), user.id).await?;
     let participant = people::profile_of_user(db.inner(), user.id).await?;
     Ok(Json(UserWithProfile {
-        user: account.into(),
+        user: domain::accounts::view(db.inner(), account).await?,
         participant,
     }))
 }
@@ -277,7 +277,7 @@ async fn create_user(
     let txn = domain::db::begin(db).await?;
     let user = domain::accounts::create_user_audited(&txn, Some(admin.id), new).await?;
     domain::db::commit(txn).await?;
-    Ok(created(user.into()))
+    Ok(created(domain::accounts::view(db.inner(), user).await?))
 }
 
 fn parse_role(text: Option<&str>) -> AppResult<Role> {
@@ -361,7 +361,7 @@ async fn update_user(
     let txn = domain::db::begin(db).await?;
     let user = domain::accounts::update_user(&txn, admin.id, id, changes).await?;
     domain::db::commit(txn).await?;
-    Ok(Json(user.into()))
+    Ok(Json(domain::accounts::view(db.inner(), user).await?))
 }
 
 /// What a gobernación reviewer sends to propose a liaison.

@@ -338,11 +338,19 @@ pub(crate) async fn demand_workbook(
 ) -> AppResult<crate::spreadsheets::download::Download> {
     let report = domain::demand::reports::report(db, user, &query).await?;
     let filters = report_filters(db, query.department.as_deref(), query.capacity).await?;
+    let name = file_name(domain::demand::workbook::DEMAND_FILE, &filters);
     let bytes = domain::demand::workbook::demand(&report, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::download::Download::xlsx(
-        domain::demand::workbook::DEMAND_FILE,
-        bytes,
-    ))
+    Ok(crate::spreadsheets::download::Download::xlsx(&name, bytes))
+}
+
+/// A workbook's file name with its place (a department chosen, else the country) and day.
+fn file_name(stem: &str, filters: &[(String, String)]) -> String {
+    let chosen: Vec<(String, String)> = filters
+        .iter()
+        .filter(|(_, value)| value != "Todos" && value != "Todas")
+        .cloned()
+        .collect();
+    domain::reports::named::file_name(stem, &chosen, domain::reports::named::today())
 }
 
 /// The filters as a workbook's header names them.
@@ -479,9 +487,7 @@ pub(crate) async fn overlaps_workbook(
             typed(&params.to).unwrap_or("hoy y después")
         ),
     ));
+    let name = file_name(domain::demand::workbook::OVERLAPS_FILE, &filters);
     let bytes = domain::demand::workbook::overlaps(&pairs, filters, &user.full_name).await?;
-    Ok(crate::spreadsheets::download::Download::xlsx(
-        domain::demand::workbook::OVERLAPS_FILE,
-        bytes,
-    ))
+    Ok(crate::spreadsheets::download::Download::xlsx(&name, bytes))
 }

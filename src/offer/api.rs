@@ -109,6 +109,12 @@ pub async fn workbook(
 ) -> AppResult<Download> {
     let filters = OfferQuery::from(params).resolve(user)?;
     let report = domain::offer::report(db, &filters).await?;
-    let bytes = domain::offer::workbook(report, filters.describe(), &user.full_name).await?;
-    Ok(Download::xlsx(domain::offer::FILE, bytes))
+    let described = filters.describe(db).await?;
+    let name = domain::reports::named::file_name(
+        domain::offer::FILE,
+        &described,
+        domain::reports::named::today(),
+    );
+    let bytes = domain::offer::workbook(report, described, &user.full_name).await?;
+    Ok(Download::xlsx(&name, bytes))
 }

@@ -83,6 +83,8 @@ struct OfferView<'a> {
     hasta: String,
     xlsx: String,
     pager: Option<Pager>,
+    /// The seats total, each cohort once, and why the column is not summed.
+    seats_note: Option<String>,
 }
 
 fn grouped(gaps: &[Gap]) -> Vec<GapGroup> {
@@ -159,6 +161,9 @@ async fn offer_page(
             })
             .collect();
         let view = OfferView {
+            seats_note: report
+                .as_ref()
+                .map(|r| domain::offer::seats_note(r.seats_total)),
             gaps: report
                 .as_ref()
                 .map(|r| grouped(&r.without_offer))

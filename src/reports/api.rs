@@ -120,12 +120,9 @@ async fn attendance_xlsx(
 ) -> AppResult<Download> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::ATTENDANCE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }
 
 /// The attendance report per participant
@@ -135,8 +132,10 @@ async fn attendance_xlsx(
 /// reviewer asking for another department or municipality gets an empty list, 200). Rows
 /// counted by the report (enrolled, completed, not completed), ordered by the enrolment's
 /// municipality (DANE code), cohort, last names, first names and enrolment id.
-/// `attendance_pct` is `100 × sessions_attended / sessions_scheduled`; `certificate_code` is
-/// the valid certificate, if any.
+/// `attendance_pct` is `100 × sessions_attended / sessions_held` (every scheduled session once
+/// the cohort is closed; `null` before its first session), and `attendance` the same share
+/// with its basis, as the participant's progress and the roster show it; `certificate_code`
+/// is the valid certificate, if any.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendanceParticipants",
@@ -233,10 +232,7 @@ async fn coverage_xlsx(
 ) -> AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::COVERAGE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }

@@ -369,9 +369,9 @@ struct PersonRow<'a> {
     document_number: &'a str,
     full_name: &'a str,
     status: &'static str,
-    attended: i64,
-    held: i64,
-    attendance: String,
+    /// The share of the sessions held, and the same with its basis.
+    attendance: &'a str,
+    attendance_basis: &'a str,
     completed: &'static str,
     certificate: Option<&'a str>,
 }
@@ -422,9 +422,8 @@ async fn participants_page(
                 document_number: &p.document_number,
                 full_name: &p.full_name,
                 status: p.status_label,
-                attended: p.sessions_attended,
-                held: p.sessions_held,
-                attendance: percent_or(p.attendance_pct, NOT_STARTED),
+                attendance: p.attendance.pct_text(),
+                attendance_basis: p.attendance.text(),
                 completed: match p.completed {
                     Some(true) => "Sí",
                     Some(false) => "No",
@@ -439,7 +438,8 @@ async fn participants_page(
             is_reviewer: user.department_scope().is_some(),
             department_name: domain::territory::department_name(db.inner(), &department).await?,
             filters: filters
-                .describe()
+                .describe(db.inner())
+                .await?
                 .into_iter()
                 .map(|(what, value)| Described { what, value })
                 .collect(),
@@ -468,12 +468,9 @@ async fn attendance_download(
 ) -> crate::error::AppResult<Download> {
     let query = ReportQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::ATTENDANCE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }
 
 #[get("/reportes/cobertura.xlsx?<params..>")]
@@ -484,12 +481,9 @@ async fn coverage_download(
 ) -> crate::error::AppResult<Download> {
     let query = CoverageQuery::from(params);
     let filters = query.resolve(&user)?;
-    let bytes =
+    let (name, bytes) =
         domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
-    Ok(Download::xlsx(
-        domain::reports::workbook::COVERAGE_FILE,
-        bytes,
-    ))
+    Ok(Download::xlsx(&name, bytes))
 }
 
 /// How strongly a capacity was strengthened in a municipality, for the grid's colour.
@@ -554,103 +548,108 @@ async fn coverage_grid(
     // department is the cost (issue 36).
     let title = "Capacidades por municipio";
     page.render_kept(title, || async {
-    let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
-    let capacities = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db.inner())
-        .await?;
-    let cells: std::collections::HashMap<(String, i32), (i64, i64, i64)> = rows
-        .iter()
-        .map(|r| {
-            (
-                (r.municipality_code.clone(), r.capacity_id),
-                (r.certified, r.participants_trained, r.assistances),
-            )
-        })
-        .collect();
-    // With a department: all its municipalities (gaps included). Nationally: those with data.
-    let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
-        (_, true) => Vec::new(),
-        (Some(department), false) => {
-            let mut find = municipality::Entity::find()
-                .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
-            if filters.pdet == Some(true) {
-                find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
-            }
-            if let Some(category) = &filters.category {
-                find = find.filter(municipality::Column::Category.eq(category.as_str()));
-            }
-            find.order_by_asc(municipality::Column::Name)
-                .all(db.inner())
-                .await?
-                .into_iter()
-                .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
-                .collect()
-        }
-        (None, false) => {
-            let mut seen = std::collections::BTreeMap::new();
-            for r in &rows {
-                seen.insert(
-                    (r.municipality_name.clone(), r.municipality_code.clone()),
-                    r.pdet,
-                );
-            }
-            seen.into_iter()
-                .map(|((name, code), pdet)| (code, name, pdet))
-                .collect()
-        }
-    };
-    places.dedup();
-    let grid = places
-        .iter()
-        .map(|(code, name, pdet)| {
-            let cells: Vec<GridCell> = capacities
-                .iter()
-                .map(|c| {
-                    let (certified, trained, assisted) = cells
-                        .get(&(code.clone(), c.id))
-                        .copied()
-                        .unwrap_or((0, 0, 0));
-                    GridCell {
-                        certified,
-                        trained,
-                        assisted,
-                        level: level(certified, trained),
-                        label: format!(
-                            "{name}, {}: {certified} certificadas de {trained} formadas, {assisted} asistencia(s) técnica(s)",
-                            c.name
-                        ),
-                    }
-                })
-                .collect();
-            GridRow {
-                code,
-                name,
-                pdet: *pdet,
-                gaps: cells
-                    .iter()
-                    .filter(|c| c.trained == 0 && c.assisted == 0)
-                    .count(),
-                cells,
-            }
-        })
-        .collect();
-    let departments = domain::territory::departments(db.inner()).await?;
-    let view = GridView {
-        capacities: capacities
+        let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
+        let capacities = capacity::Entity::find()
+            .filter(capacity::Column::Active.eq(true))
+            .order_by_asc(capacity::Column::SortOrder)
+            .all(db.inner())
+            .await?;
+        let cells: std::collections::HashMap<(String, i32), (i64, i64, i64)> = rows
             .iter()
-            .map(|c| CapacityColumn {
-                id: c.id,
-                name: &c.name,
+            .map(|r| {
+                (
+                    (r.municipality_code.clone(), r.capacity_id),
+                    (r.certified, r.participants_trained, r.assistances),
+                )
             })
-            .collect(),
-        grid,
-        department: filters.department.clone().unwrap_or_default(),
-        is_reviewer: user.department_scope().is_some(),
-        departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-    };
-    page.content("coverage_grid", title, view)
+            .collect();
+        // With a department: all its municipalities (gaps included). Nationally: those with data.
+        let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
+            (_, true) => Vec::new(),
+            (Some(department), false) => {
+                let mut find = municipality::Entity::find()
+                    .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+                if filters.pdet == Some(true) {
+                    find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
+                }
+                if let Some(category) = &filters.category {
+                    find = find.filter(municipality::Column::Category.eq(category.as_str()));
+                }
+                find.order_by_asc(municipality::Column::Name)
+                    .all(db.inner())
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
+                    .collect()
+            }
+            (None, false) => {
+                let mut seen = std::collections::BTreeMap::new();
+                for r in &rows {
+                    seen.insert(
+                        (r.municipality_name.clone(), r.municipality_code.clone()),
+                        r.pdet,
+                    );
+                }
+                seen.into_iter()
+                    .map(|((name, code), pdet)| (code, name, pdet))
+                    .collect()
+            }
+        };
+        places.dedup();
+        let grid = places
+            .iter()
+            .map(|(code, name, pdet)| {
+                let cells: Vec<GridCell> = capacities
+                    .iter()
+                    .map(|c| {
+                        let (certified, trained, assisted) = cells
+                            .get(&(code.clone(), c.id))
+                            .copied()
+                            .unwrap_or((0, 0, 0));
+                        GridCell {
+                            certified,
+                            trained,
+                            assisted,
+                            level: level(certified, trained),
+                            label: format!(
+                                "{name}, {}: {certified} certificadas de {trained} formadas, {}",
+                                c.name,
+                                domain::format::plural(
+                                    assisted,
+                                    "asistencia técnica",
+                                    "asistencias técnicas"
+                                )
+                            ),
+                        }
+                    })
+                    .collect();
+                GridRow {
+                    code,
+                    name,
+                    pdet: *pdet,
+                    gaps: cells
+                        .iter()
+                        .filter(|c| c.trained == 0 && c.assisted == 0)
+                        .count(),
+                    cells,
+                }
+            })
+            .collect();
+        let departments = domain::territory::departments(db.inner()).await?;
+        let view = GridView {
+            capacities: capacities
+                .iter()
+                .map(|c| CapacityColumn {
+                    id: c.id,
+                    name: &c.name,
+                })
+                .collect(),
+            grid,
+            department: filters.department.clone().unwrap_or_default(),
+            is_reviewer: user.department_scope().is_some(),
+            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+        };
+        page.content("coverage_grid", title, view)
     })
     .await
 }

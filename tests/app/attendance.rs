@@ -1585,3 +1585,122 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains(&caqueta.name), "{html}");
 }
+
+/// Issue 45, «one number for one fact»: a person who attended 3 of the 5 sessions held of 6
+/// scheduled reads the same attendance, with its basis, on their progress, the roster, the
+/// participants report and its workbook, and in the API.
+#[rocket::async_test]
+async fn attendance_is_one_number_with_its_basis_wherever_it_is_read() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let mut starts = days_ago(5);
+    starts.push(Duration::days(3));
+    let Cohort {
+        id: cohort_id,
+        sessions,
+    } = world
+        .cohort()
+        .seats(10)
+        .sessions_from_now(&starts, 120)
+        .create()
+        .await;
+    let crowd = world.people("unacifra").create().await;
+    let e0 = world.enrol(cohort_id, crowd[0].id).await.id;
+    world.move_cohort(cohort_id, "in_progress").await;
+    use Mark::*;
+    // Three attended, one absence, the fifth session held but not marked yet.
+    world
+        .take_attendance(
+            &sessions[..5],
+            &[(e0, &[Presente, Presente, Tarde, Ausente])],
+        )
+        .await;
+    let basis = "3 de 5 sesiones realizadas (60 %) · 3 de 6 programadas";
+
+    // The participant's progress (page and API).
+    let participant = app.another_instance(&[]).await;
+    sign_in_client(&participant, "unacifra0@example.org", "Clave-segura-2026").await;
+    let progress = participant
+        .get("/mi-progreso")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(progress.contains(basis), "{progress}");
+    assert!(progress.contains("<strong>60 %</strong>"), "{progress}");
+    let (_, mine) = api(
+        &app,
+        "GET",
+        "/api/v1/me/progress",
+        Some(&crowd[0].token),
+        None,
+    )
+    .await;
+    let mine = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["cohort_id"] == cohort_id)
+        .unwrap()
+        .clone();
+    assert_eq!(mine["attendance_pct"], 60.0, "{mine}");
+    assert_eq!(mine["sessions_held"], 5);
+    assert_eq!(mine["attendance"]["text"], basis);
+    // The risk reads the same value: one absence of six scheduled still allows 80 %.
+    assert_eq!(mine["at_risk"], false);
+    assert_eq!(mine["absences_left"], 0);
+
+    // The coordinator's roster (both pages and the API) and the participants report.
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    for path in [
+        format!("/coordinacion/cohortes/{cohort_id}/inscripciones"),
+        format!("/cohortes/{cohort_id}/inscritos"),
+        format!("/reportes/participantes?cohort={cohort_id}"),
+    ] {
+        let (status, html) = page(&app, &path).await;
+        assert_eq!(status, Status::Ok, "{path}");
+        assert!(html.contains(basis), "{path}: {html}");
+    }
+    let (_, roster) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{cohort_id}/enrolments"),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(roster["items"][0]["attendance"]["text"], basis, "{roster}");
+    assert_eq!(roster["items"][0]["attendance"]["pct"], 60.0);
+    let (_, detail) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/attendance/participants?cohort={cohort_id}"),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(detail["items"][0]["attendance_pct"], 60.0, "{detail}");
+    assert_eq!(detail["items"][0]["attendance"]["text"], basis);
+
+    // The report's workbook: the share and its two counts.
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/attendance.xlsx?cohort={cohort_id}"),
+        &world.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let rows = read_table(&bytes, "Participantes", "Código DANE");
+    let header = &rows[0];
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let person = rows
+        .iter()
+        .find(|r| r[column("Nombre")] == "Persona unacifra 0")
+        .expect("the person's row");
+    assert_eq!(person[column("Sesiones asistidas")], "3");
+    assert_eq!(person[column("Sesiones realizadas")], "5");
+    assert_eq!(person[column("Sesiones programadas")], "6");
+    assert_eq!(person[column("Asistencia (de las realizadas)")], "0.6");
+}

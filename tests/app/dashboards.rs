@@ -130,10 +130,19 @@ async fn kept_pages_show_a_change_at_once_and_never_cross_scopes() {
     let (_, again) = page(&app, "/reportes/capacidades").await;
     assert_eq!(paujil_trained(&again), trained);
 
-    // Someone of El Paujíl enrols in a Caquetá cohort: the figures change.
+    // Someone of El Paujíl enrols in a Caquetá cohort: not trained while it has not started
+    // (issue 45)…
     let cohort: Cohort = world.cohort().seats(10).create().await;
     let person = world.people("grilla").of("18256").create().await;
     world.enrol(cohort.id, person[0].id).await;
+    let (_, enrolled) = page(&app, "/reportes/capacidades").await;
+    assert_eq!(
+        paujil_trained(&enrolled),
+        trained,
+        "not started: nobody trained yet"
+    );
+    // …and once it starts the figures change.
+    world.move_cohort(cohort.id, "in_progress").await;
     let (_, after) = page(&app, "/reportes/capacidades").await;
     // One more person in each capacity the course strengthens.
     assert!(paujil_trained(&after) > trained, "the change shows at once");
@@ -157,7 +166,10 @@ fn figure(html: &str, label: &str) -> u64 {
 
 /// The pairs the overlap page counts.
 fn pairs(html: &str) -> u64 {
-    let at = html.find(" pareja(s).").expect("the overlap count");
+    let at = html
+        .find(" pareja.")
+        .or_else(|| html.find(" parejas."))
+        .expect("the overlap count");
     let start = html[..at].rfind("<p>").unwrap() + "<p>".len();
     html[start..at].parse().unwrap()
 }

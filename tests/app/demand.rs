@@ -837,7 +837,7 @@ async fn the_liaisons_home_and_the_demand_pages() {
     assert_eq!(status, Status::Ok);
     // Its page lists the municipality's demands, named.
     assert!(
-        municipality.contains("Audiencia pública de rendición de cuentas del plan de desarrollo</a> · Gobierno abierto y transparencia · 15 persona(s) · Planeada"),
+        municipality.contains("Audiencia pública de rendición de cuentas del plan de desarrollo</a> · Gobierno abierto y transparencia · 15 personas · Planeada"),
         "{municipality}"
     );
     let (status, _) = crate::support::page(&app, "/municipios/18592").await;
@@ -1077,7 +1077,7 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("1 pareja(s)"), "{html}");
+    assert!(html.contains("1 pareja."), "{html}");
     let (_, home) = crate::support::page(&app, "/").await;
     assert!(
         home.contains("<strong>2</strong> demandas municipales abiertas"),

@@ -89,9 +89,8 @@ fn two_workbook_downloads_do_not_stall_the_health_check() {
         let mut built = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
-            built =
-                workbook::attendance(&rows, people.iter().cloned(), &differential, &filters, "x")
-                    .unwrap();
+            built = workbook::attendance(&rows, people.iter().cloned(), &differential, &[], "x")
+                .unwrap();
             builds.push(started.elapsed());
         }
         builds.sort_unstable();

@@ -110,7 +110,7 @@ async fn the_scores_sheet_goes_through_upload_preview_and_confirm_on_the_pages()
 
     let after = confirm(&app, &grid, &refs).await;
     assert!(
-        after.contains("Planilla de notas guardada: 2 nota(s) nueva(s) o cambiada(s)."),
+        after.contains("Planilla de notas guardada: 2 notas nuevas o cambiadas."),
         "{after}"
     );
     assert_eq!(scores(&app, item).await, 2);

@@ -627,7 +627,7 @@ async fn priorities_rank_by_need_with_their_reasons() {
             .unwrap()
             .iter()
             .any(|r| r
-                == "demanda abierta de la alcaldía: 8 persona(s), respaldada o de prioridad alta"),
+                == "demanda abierta de la alcaldía: 8 personas, respaldada o de prioridad alta"),
         "{mapiripan}"
     );
     let uribe = items

@@ -156,7 +156,7 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
         .unwrap()
         .unwrap();
     assert!(
-        reminder.subject.contains("1 cupo(s) sin usar"),
+        reminder.subject.contains("1 cupo sin usar"),
         "{}",
         reminder.subject
     );

@@ -236,3 +236,82 @@ async fn the_offer_view_downloads_and_reads_on_its_page() {
         .unwrap();
     assert!(html.contains("Mapiripán"), "Meta's pilots");
 }
+
+/// Issue 45: a cohort offered to two municipalities shows its seats on each of its rows, so the
+/// column says so and the report gives the total with each cohort once (API, page, workbook).
+#[rocket::async_test]
+async fn a_shared_cohorts_seats_count_once_in_the_total() {
+    use crate::world::{Session, World, days};
+    use calamine::{Reader, Xlsx};
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let (start, end) = (days(500), days(530));
+    world
+        .cohort()
+        .name("Cohorte compartida")
+        .seats(25)
+        .dates(start, end)
+        .enrolment(days(400), days(450))
+        .targets(&["18256", "18592"], &[])
+        .session(Session::on(days(501), (9, 0), (12, 0)))
+        .create()
+        .await;
+    let query = format!("department=18&from={start}&to={end}");
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/offer?{query}"),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let items = report["items"].as_array().unwrap();
+    assert!(items.len() >= 2, "one row per municipality: {report}");
+    assert!(items.iter().all(|r| r["seats"] == 25), "{report}");
+    assert_eq!(report["seats_total"], 25, "the cohort's seats once");
+
+    // The workbook names what the column holds and gives the total.
+    let (status, _, bytes) = crate::support::download(
+        &app,
+        &format!("/api/v1/reports/offer.xlsx?{query}"),
+        &world.staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let rows = crate::support::read_table(&bytes, "Oferta", "Código DANE");
+    assert!(
+        rows[0].contains(&"Cupos de sus cohortes (se repiten)".to_string()),
+        "{:?}",
+        rows[0]
+    );
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let text: String = book
+        .worksheet_range("Oferta")
+        .unwrap()
+        .cells()
+        .map(|c| format!("{}\n", c.2))
+        .collect();
+    assert!(
+        text.contains("Cupos ofrecidos: 25 (cada cohorte una vez)"),
+        "{text}"
+    );
+
+    // So does the page.
+    let browser = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_client(&browser, email, password).await;
+    let html = browser
+        .get(format!(
+            "/reportes/oferta?departamento=18&desde={start}&hasta={end}"
+        ))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Cupos ofrecidos: 25 (cada cohorte una vez)"),
+        "{html}"
+    );
+}

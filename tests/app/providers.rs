@@ -619,3 +619,65 @@ async fn reports_filter_by_provider_and_another_provider_reads_its_own() {
     assert_eq!(status, Status::Ok);
     assert!(cohort_names(&esap).is_empty(), "{esap}");
 }
+
+/// Issue 45: a coordinator's role is labelled with whose it is, in the page header and in the
+/// API's `role_label` («Coordinación · DNP», not «Coordinador ESAP»).
+#[rocket::async_test]
+async fn the_role_label_names_the_coordinators_provider_and_direction() {
+    let app = TestApp::with_demo().await;
+    let cases = [
+        (DNP_COORDINATOR, "Coordinación · DNP"),
+        (
+            crate::support::META_COORDINATOR,
+            "Coordinación · ESAP Dirección Territorial Meta",
+        ),
+        (demo_account(Role::Coordinator), "Coordinación · ESAP"),
+    ];
+    for ((email, password), label) in cases {
+        // The API: the token's account and `GET /me`.
+        let response = app
+            .client
+            .post("/api/v1/tokens")
+            .header(ContentType::JSON)
+            .body(json!({"email": email, "password": password}).to_string())
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Created);
+        let body: Value = response.into_json().await.unwrap();
+        assert_eq!(body["user"]["role_label"], label, "{email}");
+        let bearer = body["token"].as_str().unwrap().to_string();
+        let (_, me) = api(&app, "GET", "/api/v1/me", Some(&bearer), None).await;
+        assert_eq!(me["role_label"], label, "{email}");
+        // The page header.
+        let browser = app.another_instance(&[]).await;
+        sign_in_client(&browser, email, password).await;
+        let html = browser
+            .get("/")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!(" · {label}</span>")),
+            "{email}: {html}"
+        );
+    }
+    // An admin's list names each coordinator's provider too.
+    let admin = role_token(&app, Role::Admin).await;
+    let (_, users) = api(
+        &app,
+        "GET",
+        "/api/v1/users?role=coordinator&per_page=50",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let dnp = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == DNP_COORDINATOR.0)
+        .unwrap();
+    assert_eq!(dnp["role_label"], "Coordinación · DNP");
+}

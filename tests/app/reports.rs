@@ -257,16 +257,18 @@ async fn the_attendance_report_has_exact_figures_per_municipality_and_cohort() {
     assert_eq!(odd[4], Data::String("ausente".into()));
     assert_eq!(odd[6], Data::String("excusado".into()));
     assert_eq!(odd[8], Data::Float(0.0));
+    // Closed: every scheduled session counts as held.
     assert_eq!(odd[9], Data::Float(4.0));
-    assert_eq!(odd[11], Data::String("No".into()));
+    assert_eq!(odd[10], Data::Float(4.0));
+    assert_eq!(odd[12], Data::String("No".into()));
     let late = matrix
         .iter()
         .find(|r| r[2] == Data::String("Persona florencia 1".into()))
         .unwrap();
     assert_eq!(late[5], Data::String("tarde".into()));
     assert_eq!(late[8], Data::Float(3.0));
-    assert_eq!(late[10], Data::Float(0.75));
-    assert_eq!(late[11], Data::String("Sí".into()));
+    assert_eq!(late[11], Data::Float(0.75));
+    assert_eq!(late[12], Data::String("Sí".into()));
 }
 
 #[rocket::async_test]
@@ -699,8 +701,8 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .expect("the formula-looking name, as text");
     assert_eq!(odd[9], Data::String("No aprobado".into()));
     assert_eq!(odd[10], Data::Float(0.0));
-    assert_eq!(odd[12], Data::Float(0.0));
-    assert_eq!(odd[13], Data::String("No".into()));
+    assert_eq!(odd[13], Data::Float(0.0));
+    assert_eq!(odd[14], Data::String("No".into()));
     assert!(
         rows.iter()
             .any(|r| r[7] == Data::String(LEADING_ZERO_DOCUMENT.into())),
@@ -712,11 +714,13 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .unwrap();
     assert_eq!(late[6], Data::String("CC".into()));
     assert_eq!(late[10], Data::Float(3.0));
+    // Sessions held and scheduled: the basis of the share.
     assert_eq!(late[11], Data::Float(4.0));
-    assert_eq!(late[12], Data::Float(0.75));
-    assert_eq!(late[13], Data::String("Sí".into()));
+    assert_eq!(late[12], Data::Float(4.0));
+    assert_eq!(late[13], Data::Float(0.75));
+    assert_eq!(late[14], Data::String("Sí".into()));
     assert_eq!(
-        late[14],
+        late[15],
         Data::Empty,
         "the revoked certificate is not shown"
     );
@@ -725,7 +729,7 @@ async fn the_participant_detail_has_exact_figures_per_person() {
         .find(|r| r[8] == Data::String("Persona florencia 0".into()))
         .unwrap();
     assert_eq!(
-        first[14],
+        first[15],
         Data::String(items[0]["certificate_code"].as_str().unwrap().into())
     );
 }
@@ -1314,4 +1318,53 @@ async fn report_filters_offer_places_by_name() {
     let (_, html) = crate::support::page(&app, "/reportes?department=50").await;
     assert!(html.contains("<option value=\"50\" selected>Meta</option>"));
     assert!(html.contains(">Mapiripán</option>"));
+}
+
+/// Issue 45's words: a report's filters are read by their names, on the page and in the
+/// workbook's header block, and the workbook's file name carries its place and day.
+#[rocket::async_test]
+async fn report_filters_name_places_and_cohorts_and_workbooks_are_named_by_scope_and_day() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort: Cohort = world.cohort().name("Cohorte con nombre").create().await;
+    let query = format!("department=18&municipality=18592&cohort={}", cohort.id);
+    let response = app
+        .client
+        .get(format!("/api/v1/reports/attendance.xlsx?{query}"))
+        .header(bearer(&world.staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap_or_default()
+        .to_string();
+    let today = domain::time::local(domain::time::now()).date_naive();
+    assert!(
+        disposition.contains(&format!("informe-asistencia-puerto-rico-{today}.xlsx")),
+        "{disposition}"
+    );
+    let bytes = response.into_bytes().await.unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let header: String = book
+        .worksheet_range(&name)
+        .unwrap()
+        .cells()
+        .map(|c| format!("{}\n", c.2))
+        .collect();
+    assert!(header.contains("Caquetá"), "{header}");
+    assert!(header.contains("Puerto Rico (Caquetá)"), "{header}");
+    assert!(header.contains("Cohorte con nombre"), "{header}");
+
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let html = page(&app, &format!("/reportes/participantes?{query}")).await;
+    assert!(
+        html.contains(
+            "Departamento: Caquetá · Municipio: Puerto Rico (Caquetá) · Cohorte: Cohorte con nombre"
+        ),
+        "{html}"
+    );
 }

@@ -1155,7 +1155,7 @@ def liaison_nominates(run: Run, pass_number: int):
         raise StepFailed("the liaison's home lists no nominations")
     b.open(re.sub(r"^https?://[^/]+", "", links[0]))
     run.page("liaison", "cohort-nominations", expect="Postulaciones de El Paujíl")
-    if "cupo(s)" not in b.text(b.find("#postulaciones")):
+    if not re.search(r"\d+ cupos?\b", b.text(b.find("#postulaciones"))):
         raise StepFailed("the cohort's page does not say how many seats El Paujíl keeps")
     b.click_element(b.find("//summary[contains(., 'Postular a una persona')]", "xpath"))
     name = f"Postulada {pass_number}"

@@ -18,6 +18,9 @@ pub struct Actor {
     pub direction: Option<crate::territory::directions::Direction>,
     /// A coordinator's provider (issue 32): ESAP unless the account names another.
     pub provider_id: i32,
+    /// The role as the page header shows it, naming a coordinator's provider (and
+    /// direction): «Coordinación · DNP» ([`super::role_label`]).
+    pub role_label: String,
     /// The API token used for this request, if it came with one.
     #[serde(skip)]
     pub token_id: Option<i32>,
@@ -34,6 +37,7 @@ impl Actor {
             municipality_code: model.municipality_code,
             direction: None,
             provider_id: model.provider_id.unwrap_or(crate::providers::ESAP),
+            role_label: model.role.label().to_string(),
             token_id,
         }
     }
@@ -50,8 +54,20 @@ impl Actor {
             }
             _ => None,
         };
+        let role_label = if model.role == Role::Coordinator {
+            let provider = model.provider_id.unwrap_or(crate::providers::ESAP);
+            let provider = crate::providers::get(db, provider).await?;
+            super::role_label(
+                model.role,
+                Some(&provider.name),
+                direction.as_ref().map(|d| d.name.as_str()),
+            )
+        } else {
+            model.role.label().to_string()
+        };
         Ok(Actor {
             direction,
+            role_label,
             ..Actor::from_model(model, token_id)
         })
     }

@@ -64,9 +64,10 @@ pub struct UserView {
     #[schema(example = "Jorge Iván Cuéllar")]
     pub full_name: String,
     pub role: Role,
-    /// The role in Spanish, as people read it.
-    #[schema(example = "Revisor de gobernación")]
-    pub role_label: &'static str,
+    /// The role in Spanish, as people read it, naming whose it is for coordinators
+    /// («Coordinación · DNP», «Coordinación · ESAP Dirección Territorial Meta»).
+    #[schema(example = "Coordinación · DNP")]
+    pub role_label: String,
     /// A reviewer's department (DANE code); `null` for other roles.
     pub department_code: Option<String>,
     /// A liaison's municipality (DANE code); `null` for other roles.
@@ -86,7 +87,7 @@ impl From<user::Model> for UserView {
             email: model.email,
             full_name: model.full_name,
             role: model.role,
-            role_label: model.role.label(),
+            role_label: model.role.label().to_string(),
             department_code: model.department_code,
             municipality_code: model.municipality_code,
             territorial_direction_id: model.territorial_direction_id,
@@ -94,6 +95,73 @@ impl From<user::Model> for UserView {
             active: model.active,
         }
     }
+}
+
+/// The role as the page header and the API name it: a coordinator with their provider's short
+/// name (and territorial direction, if any) — «Coordinación · DNP», «Coordinación · ESAP
+/// Dirección Territorial Meta» —, every other role by its name.
+pub fn role_label(role: Role, provider: Option<&str>, direction: Option<&str>) -> String {
+    match (role, provider) {
+        (Role::Coordinator, Some(provider)) => {
+            let provider = crate::providers::short_name(provider);
+            match direction {
+                Some(direction) => format!("Coordinación · {provider} {direction}"),
+                None => format!("Coordinación · {provider}"),
+            }
+        }
+        _ => role.label().to_string(),
+    }
+}
+
+/// The accounts as the API shows them, each role labelled with whose it is (the providers and
+/// directions are read once, and only when there is a coordinator).
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    models: Vec<user::Model>,
+) -> AppResult<Vec<UserView>> {
+    let any_coordinator = models.iter().any(|m| m.role == Role::Coordinator);
+    let (providers, directions) = if any_coordinator {
+        (
+            crate::providers::names(db).await?,
+            crate::territory::directions::list(db)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect(),
+        )
+    } else {
+        (
+            std::collections::HashMap::new(),
+            std::collections::HashMap::new(),
+        )
+    };
+    Ok(models
+        .into_iter()
+        .map(|model| {
+            let label = role_label(
+                model.role,
+                providers
+                    .get(&model.provider_id.unwrap_or(crate::providers::ESAP))
+                    .map(|p| p.name.as_str()),
+                model
+                    .territorial_direction_id
+                    .and_then(|id| directions.get(&id))
+                    .map(String::as_str),
+            );
+            UserView {
+                role_label: label,
+                ..UserView::from(model)
+            }
+        })
+        .collect())
+}
+
+/// One account as the API shows it ([`views`]).
+pub async fn view<C: ConnectionTrait>(db: &C, model: user::Model) -> AppResult<UserView> {
+    views(db, vec![model])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model> {
@@ -124,12 +192,7 @@ pub async fn list<C: ConnectionTrait>(
     }
     let paginator = query.paginate(db, per_page);
     let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page.saturating_sub(1))
-        .await?
-        .into_iter()
-        .map(UserView::from)
-        .collect();
+    let items = views(db, paginator.fetch_page(page.saturating_sub(1)).await?).await?;
     Ok((items, total))
 }
 

@@ -288,8 +288,9 @@ pub async fn remove<C: ConnectionTrait>(
         .await?;
     if scores > 0 {
         return Err(AppError::Conflict(format!(
-            "«{}» ya tiene {scores} nota(s) registrada(s): no se puede eliminar.",
-            current.name
+            "«{}» ya tiene {}: no se puede eliminar.",
+            current.name,
+            crate::format::plural(scores as i64, "nota registrada", "notas registradas")
         )));
     }
     assessment::Entity::delete_by_id(current.id)

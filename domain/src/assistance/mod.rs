@@ -404,7 +404,12 @@ async fn plan<C: ConnectionTrait>(
                 errors.push(FieldError::new(
                     "starts_on",
                     format!(
-                        "Hay {outside} visita(s) registradas fuera de esas fechas: la asistencia debe contenerlas."
+                        "Hay {} fuera de esas fechas: la asistencia debe contenerlas.",
+                        crate::format::plural(
+                            outside as i64,
+                            "visita registrada",
+                            "visitas registradas"
+                        )
                     ),
                 ));
             }

@@ -8,6 +8,7 @@
 //! check-ins and closing the cohort are serialised per cohort and the at-risk warning goes out
 //! once.
 
+pub mod basis;
 pub mod checkin;
 pub mod progress;
 pub mod risk;

@@ -2,7 +2,7 @@
 //! whether they are on track (can still reach the minimum attendance, partial grade at or above
 //! the pass mark), or their final result once the cohort is closed.
 
-use super::risk::{absences_left, at_risk};
+use super::basis::Attendance;
 use crate::entities::values::{CohortStatus, EnrolmentStatus, Mark};
 use crate::entities::{attendance_mark, cohort, course, enrolment};
 use crate::error::AppResult;
@@ -55,11 +55,20 @@ pub struct Progress {
     pub enrolment_status: EnrolmentStatus,
     pub sessions: Vec<SessionMark>,
     pub scores: Vec<ScoreLine>,
+    /// Sessions scheduled in the cohort.
     pub sessions_total: i32,
+    /// Sessions held so far (all of them once closed).
+    pub sessions_held: i32,
     pub sessions_attended: i32,
     pub sessions_missed: i32,
-    pub attendance_pct: f64,
+    /// `100 × attended / held`: the share of the sessions held so far (`null` before the
+    /// first), the same number as the roster and the reports.
+    #[schema(minimum = 0, maximum = 100)]
+    pub attendance_pct: Option<f64>,
+    /// The share as people read it («60 %», «Sin iniciar»).
     pub attendance_text: String,
+    /// The share with its basis.
+    pub attendance: super::basis::Attendance,
     pub min_attendance_pct: i32,
     pub pass_mark: f64,
     pub pass_mark_text: String,
@@ -77,11 +86,7 @@ pub struct Progress {
 }
 
 fn plural(n: i32, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
+    crate::format::plural(n.into(), one, many)
 }
 
 /// Progress in every cohort where the participant is enrolled (or was: completed, not
@@ -177,6 +182,8 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         })
         .collect();
     let total = i32::try_from(sessions.len()).unwrap_or(i32::MAX);
+    let held =
+        i32::try_from(sessions.iter().filter(|s| s.starts_at <= now).count()).unwrap_or(i32::MAX);
     let attended = marks
         .values()
         .filter(|m| m.status.counts_as_attended())
@@ -190,7 +197,6 @@ pub async fn for_enrolment<C: ConnectionTrait>(
     let weight_scored: i32 = scored.iter().map(|(_, w)| w).sum();
     let partial = (weight_scored > 0)
         .then(|| scored.iter().map(|(t, w)| t * w).sum::<i32>() * 100 / weight_scored);
-    let risky = at_risk(total, missed, min);
     let pass_text = crate::format::grade_tenths(cohort.pass_mark_tenths);
     let low_grade = partial.is_some_and(|g| g < cohort.pass_mark_tenths * 100);
     let closed = matches!(cohort.status, CohortStatus::Closed)
@@ -198,11 +204,13 @@ pub async fn for_enrolment<C: ConnectionTrait>(
             row.status,
             EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
         );
-    let left = absences_left(total, missed, min);
-    // Closed cohorts show what was frozen.
-    let (shown_total, shown_attended) = result.as_ref().map_or((total, attended), |r| {
-        (r.sessions_total, r.sessions_attended)
-    });
+    // The one value of attendance (frozen once closed), the risk read from it.
+    let attendance = result.as_ref().map_or_else(
+        || Attendance::new(cohort.status, attended, held, total, min),
+        |r| r.attendance.clone(),
+    );
+    let risky = attendance.at_risk(missed);
+    let left = attendance.absences_left(missed);
     let summary = if closed {
         match &result {
             Some(r) if r.completed => "Aprobó el curso.".to_string(),
@@ -213,8 +221,9 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         "La cohorte fue cancelada.".to_string()
     } else if risky {
         format!(
-            "En riesgo: con {} ya no puede alcanzar el {min} % de asistencia que se exige para aprobar.",
-            plural(missed, "ausencia registrada", "ausencias registradas")
+            "En riesgo: con {}, aunque asista a todas las sesiones que faltan llegaría a {}, menos del {min} % de asistencia que se exige para aprobar.",
+            plural(missed, "ausencia registrada", "ausencias registradas"),
+            attendance.best_reachable_text(missed)
         )
     } else {
         let mut text = if left > 0 {
@@ -244,15 +253,13 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         enrolment_status: row.status,
         sessions: session_lines,
         scores: score_lines,
-        sessions_total: shown_total,
-        sessions_attended: shown_attended,
+        sessions_total: attendance.scheduled(),
+        sessions_held: attendance.held(),
+        sessions_attended: attendance.attended(),
         sessions_missed: missed,
-        attendance_pct: results::attendance_pct(shown_attended, shown_total),
-        attendance_text: crate::format::percent_against(
-            shown_attended.into(),
-            shown_total.into(),
-            min.into(),
-        ),
+        attendance_pct: attendance.pct(),
+        attendance_text: attendance.pct_text().to_string(),
+        attendance,
         min_attendance_pct: min,
         pass_mark: crate::parse::grade_value(cohort.pass_mark_tenths),
         pass_mark_text: pass_text,

@@ -146,9 +146,10 @@ fn build(
             "Resumen",
             &[
                 Column::text("Nombre", 32.0),
-                Column::integer("Sesiones programadas", 12.0),
                 Column::integer("Sesiones asistidas", 12.0),
-                Column::percent("Asistencia", 12.0),
+                Column::integer("Sesiones realizadas", 12.0),
+                Column::integer("Sesiones programadas", 12.0),
+                Column::percent("Asistencia (de las realizadas)", 14.0),
                 Column::decimal("Nota final", 10.0, 2),
                 Column::text("Aprueba", 10.0),
                 Column::text("Motivos", 50.0),
@@ -157,9 +158,10 @@ fn build(
         for r in results {
             sheet.row(&[
                 Cell::Text(r.full_name.clone()),
-                Cell::Int(r.sessions_total.into()),
-                Cell::Int(r.sessions_attended.into()),
-                Cell::Number(r.attendance_pct / 100.0),
+                Cell::Int(r.attendance.attended().into()),
+                Cell::Int(r.attendance.held().into()),
+                Cell::Int(r.attendance.scheduled().into()),
+                share(&r.attendance),
                 r.final_grade.into(),
                 Cell::Text(if r.completed { "Sí" } else { "No" }.into()),
                 Cell::Text(r.reasons.join("; ")),
@@ -198,8 +200,9 @@ fn matrix(
     }
     columns.extend([
         Column::integer("Asistidas", 10.0),
+        Column::integer("Realizadas", 10.0),
         Column::integer("Programadas", 11.0),
-        Column::percent("Asistencia", 11.0),
+        Column::percent("Asistencia (de las realizadas)", 13.0),
         Column::text("Elegible para certificado", 14.0),
     ]);
     let mut sheet = book.sheet(MATRIX_SHEET, &columns)?;
@@ -220,9 +223,10 @@ fn matrix(
         }
         match by_enrolment.get(&person.enrolment_id) {
             Some(r) => cells.extend([
-                Cell::Int(r.sessions_attended.into()),
-                Cell::Int(r.sessions_total.into()),
-                Cell::Number(r.attendance_pct / 100.0),
+                Cell::Int(r.attendance.attended().into()),
+                Cell::Int(r.attendance.held().into()),
+                Cell::Int(r.attendance.scheduled().into()),
+                share(&r.attendance),
                 Cell::Text(
                     if r.eligible_for_certificate {
                         "Sí"
@@ -232,11 +236,25 @@ fn matrix(
                     .into(),
                 ),
             ]),
-            None => cells.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]),
+            None => cells.extend([
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ]),
         }
         sheet.row(&cells)?;
     }
     Ok(())
+}
+
+/// Attendance as a fraction of one (the column's format shows «60 %»), or «Sin iniciar».
+fn share(attendance: &super::basis::Attendance) -> Cell {
+    attendance.pct().map_or_else(
+        || Cell::Text(super::basis::NOT_STARTED.into()),
+        |p| Cell::Number(p / 100.0),
+    )
 }
 
 /// The participants × sessions sheet of a whole cohort's workbook.

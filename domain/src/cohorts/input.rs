@@ -440,7 +440,11 @@ pub(super) async fn plan<C: ConnectionTrait>(
             if stranded > 0 {
                 errors.push(FieldError::new(
                     "start_date",
-                    format!("{stranded} sesión(es) quedarían fuera de las nuevas fechas: muévalas o elimínelas primero."),
+                    if stranded == 1 {
+                        "1 sesión quedaría fuera de las nuevas fechas: muévala o elimínela primero.".to_string()
+                    } else {
+                        format!("{stranded} sesiones quedarían fuera de las nuevas fechas: muévalas o elimínelas primero.")
+                    },
                 ));
             }
         }

@@ -166,9 +166,13 @@ pub struct DemandView {
     pub description: String,
     pub people_estimate: i32,
     pub modality: Modality,
+    /// The modality in Spanish («Mixta»).
+    pub modality_label: &'static str,
     pub wanted_from: NaiveDate,
     pub wanted_to: NaiveDate,
     pub priority: DemandPriority,
+    /// The priority in Spanish («Alta»).
+    pub priority_label: &'static str,
     pub status: DemandStatus,
     /// «Abierta», «Planeada», «Atendida», «Declinada».
     pub status_label: &'static str,
@@ -256,9 +260,11 @@ pub async fn views<C: ConnectionTrait>(
                 description: d.description,
                 people_estimate: d.people_estimate,
                 modality: d.modality,
+                modality_label: d.modality.label(),
                 wanted_from: d.wanted_from,
                 wanted_to: d.wanted_to,
                 priority: d.priority,
+                priority_label: d.priority.label(),
                 status: d.status,
                 status_label: d.status.label(),
                 decline_reason: d.decline_reason,

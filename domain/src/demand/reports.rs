@@ -49,6 +49,8 @@ pub struct MapRow {
 #[schema(as = UnmetDemand)]
 pub struct UnmetRow {
     pub priority: DemandPriority,
+    /// The priority in Spanish («Alta»).
+    pub priority_label: &'static str,
     /// «0 a 30 días», «31 a 90 días», «91 a 180 días», «más de 180 días».
     pub age: &'static str,
     pub open: i64,
@@ -197,6 +199,7 @@ pub async fn report<C: ConnectionTrait>(
                 .entry((d.priority.rank(), band))
                 .or_insert_with(|| UnmetRow {
                     priority: d.priority,
+                    priority_label: d.priority.label(),
                     age: AGE_BANDS[band].1,
                     open: 0,
                     planned: 0,

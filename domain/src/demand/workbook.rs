@@ -6,8 +6,9 @@ use crate::cohorts::overlap::Pair;
 use crate::error::AppResult;
 use crate::spreadsheets::{Cell, Column, ExportBook};
 
-pub const DEMAND_FILE: &str = "demanda-municipal.xlsx";
-pub const OVERLAPS_FILE: &str = "traslapes-de-cohortes.xlsx";
+/// Stems of the workbooks' file names (their place and day follow: `reports::named`).
+pub const DEMAND_FILE: &str = "demanda-municipal";
+pub const OVERLAPS_FILE: &str = "traslapes-de-cohortes";
 
 /// The demand report's workbook (built on a blocking thread).
 pub async fn demand(

@@ -519,6 +519,9 @@ pub struct RosterRow {
     pub eligibility_override: bool,
     #[schema(format = DateTime)]
     pub enrolled_at: String,
+    /// Attendance with its basis, the same value as the person's progress and the reports
+    /// (extension); `null` on the waiting list or cancelled.
+    pub attendance: Option<crate::attendance::basis::Attendance>,
 }
 
 /// Enrolled people first (by name), then the waiting list in order, then the rest: only the
@@ -555,10 +558,32 @@ pub async fn roster<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
+    let cohort = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (held, scheduled) = crate::attendance::basis::sessions_of_cohort(db, cohort_id).await?;
+    let counts = crate::results::mark_counts(db, cohort_id, None).await?;
+    let min = cohort.min_attendance_pct;
+    let attendance_of = |e: &enrolment::Model| {
+        use crate::attendance::basis::Attendance;
+        match (e.status, e.sessions_attended, e.sessions_total) {
+            (EnrolmentStatus::Waitlisted | EnrolmentStatus::Cancelled, _, _) => None,
+            (_, Some(a), Some(t)) => Some(Attendance::frozen(a, t, min)),
+            _ => Some(Attendance::new(
+                cohort.status,
+                counts.get(&e.id).map_or(0, |c| c.attended),
+                held,
+                scheduled,
+                min,
+            )),
+        }
+    };
     let mut out: Vec<RosterRow> = rows
         .into_iter()
         .filter_map(|(e, p)| p.map(|p| (e, p)))
         .map(|(e, p)| RosterRow {
+            attendance: attendance_of(&e),
             id: e.id,
             participant_id: p.id,
             full_name: p.full_name(),

@@ -45,6 +45,12 @@ pub const COUNTED: [EnrolmentStatus; 3] = [
     EnrolmentStatus::NotCompleted,
 ];
 
+/// Cohort states whose people count as trained in the coverage («personas formadas»): a cohort
+/// that has started (in progress) or finished (closed). People enrolled in a cohort that has not
+/// started, or that was cancelled, are not trained yet (issue 45). The cohort's status is one of
+/// the figures' sources (its change names the cohort), so the count follows it.
+pub const STARTED: [CohortStatus; 2] = [CohortStatus::InProgress, CohortStatus::Closed];
+
 /// Beyond this many dirty cohorts a flush rebuilds everything (set-based) instead of cohort by
 /// cohort: after a migration or a bulk load.
 const REBUILD_ABOVE: usize = 400;
@@ -750,6 +756,7 @@ async fn person_rows<C: ConnectionTrait>(
             .column(enrolment::Column::MunicipalityCode)
             .column(cohort::Column::StartDate)
             .filter(enrolment::Column::Status.is_in(COUNTED))
+            .filter(cohort::Column::Status.is_in(STARTED))
             .filter(only())
             .distinct()
     };

@@ -273,9 +273,9 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
             x: px(x(t.year) - band_width / 2.0),
             width: px(band_width),
             title: format!(
-                "{}: {} persona(s) aprobaron formación en la capacidad",
+                "{}: {} formación en la capacidad",
                 t.year,
-                crate::format::thousands(t.completed)
+                crate::format::plural(t.completed, "persona aprobó", "personas aprobaron")
             ),
         })
         .collect();

@@ -409,6 +409,19 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// The middle group's name: «De 1 a 4 acciones», «1 acción»; with a threshold of 1 there is
+/// none between (never «De 1 a 0 acciones»).
+fn middle_label(threshold: i64, one: &str, many: &str) -> String {
+    match threshold - 1 {
+        below if below >= 2 => format!("De 1 a {below} {many}"),
+        1 => format!("1 {one}"),
+        _ => format!(
+            "Sin grupo intermedio (el umbral es {})",
+            crate::format::plural(threshold, one, many)
+        ),
+    }
+}
+
 /// The three groups of `rows` by the unit's count (`actions`) against `threshold`.
 pub fn groups(rows: &[&ComparisonRow], threshold: i64, unit: Unit) -> Vec<Group> {
     let below = threshold - 1;
@@ -422,11 +435,7 @@ pub fn groups(rows: &[&ComparisonRow], threshold: i64, unit: Unit) -> Vec<Group>
             Box::new(move |c| c >= threshold),
         ),
         (
-            if below >= 1 {
-                format!("De 1 a {below} {many}")
-            } else {
-                format!("De 1 a 0 {many} (ninguno con este umbral)")
-            },
+            middle_label(threshold, one, many),
             format!("1 <= {variable} <= {below}"),
             Box::new(move |c| c >= 1 && c <= below),
         ),
@@ -676,8 +685,12 @@ pub async fn compare<C: ConnectionTrait>(
     }
     if synthetic_rows > 0 {
         caveat.push_str(&format!(
-            " {} municipio(s) tienen valores sintéticos del generador de datos de prueba: no son datos reales.",
-            crate::format::thousands(synthetic_rows as i64)
+            " {} valores sintéticos del generador de datos de prueba: no son datos reales.",
+            crate::format::plural(
+                synthetic_rows as i64,
+                "municipio tiene",
+                "municipios tienen"
+            )
         ));
     }
     Ok(Comparison {
@@ -705,6 +718,16 @@ pub async fn compare<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_middle_group_is_named_without_an_empty_range() {
+        assert_eq!(middle_label(5, "acción", "acciones"), "De 1 a 4 acciones");
+        assert_eq!(middle_label(2, "acción", "acciones"), "1 acción");
+        assert_eq!(
+            middle_label(1, "acción", "acciones"),
+            "Sin grupo intermedio (el umbral es 1 acción)"
+        );
+    }
 
     fn point(year: i32, value: f64) -> Point {
         Point {

@@ -270,8 +270,8 @@ pub async fn rank<C: ConnectionTrait>(
             if let Some(open) = open {
                 row.open_demand_people = open.people;
                 row.reasons.push(format!(
-                    "demanda abierta de la alcaldía: {} persona(s){}",
-                    crate::format::thousands(open.people),
+                    "demanda abierta de la alcaldía: {}{}",
+                    crate::format::plural(open.people, "persona", "personas"),
                     if open.backed {
                         ", respaldada o de prioridad alta"
                     } else {
@@ -449,7 +449,8 @@ fn little_received(completed: i64, assistances: i64, period: &str) -> (f64, Opti
         (
             FEW_RECENT_POINTS,
             Some(format!(
-                "solo {completed} persona(s) aprobaron formación y ninguna asistencia técnica en {period}"
+                "solo {} formación y ninguna asistencia técnica en {period}",
+                crate::format::plural(completed, "persona aprobó", "personas aprobaron")
             )),
         )
     }

@@ -66,24 +66,24 @@ impl CoverageQuery {
 }
 
 impl CoverageFilters {
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        if let Some(d) = &self.department {
-            out.push(("Departamento".into(), d.clone()));
-        }
-        if let Some(m) = &self.municipality {
-            out.push(("Municipio".into(), m.clone()));
-        }
-        if let Some(c) = self.capacity {
-            out.push(("Capacidad".into(), c.to_string()));
-        }
-        if let Some(p) = self.pdet {
-            out.push(("PDET".into(), if p { "sí" } else { "no" }.into()));
-        }
-        if let Some(c) = &self.category {
-            out.push(("Categoría".into(), c.clone()));
-        }
-        out
+    /// The filters in force, as people read them: names, not codes.
+    pub async fn describe<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> AppResult<Vec<(String, String)>> {
+        use super::named::Filter;
+        let filters: Vec<Filter> = [
+            self.department.clone().map(Filter::Department),
+            self.municipality.clone().map(Filter::Municipality),
+            self.capacity.map(Filter::Capacity),
+            self.pdet
+                .map(|p| Filter::Text("PDET", if p { "Sí" } else { "No" }.into())),
+            self.category.clone().map(|c| Filter::Text("Categoría", c)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        super::named::describe(db, &filters).await
     }
 
     /// The filters on a figures table's (department, municipality, capacity) columns and on

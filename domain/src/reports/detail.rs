@@ -1,17 +1,15 @@
 //! The participant-level detail of the attendance report: one row per enrolment in scope
 //! (enrolled, completed or not completed), with the same filters and reviewer scope as the
-//! report and the same definition of attendance (marks presente|tarde over the sessions
-//! scheduled in the cohort).
+//! report and the one definition of attendance, [`crate::attendance::basis::Attendance`]
+//! (marks presente|tarde over the sessions held so far; all scheduled once closed).
 //!
 //! A constant number of queries whatever the size of the data. A page costs in proportion to
 //! the page: the enrolments are sorted and cut in SQL (`LIMIT`/`OFFSET`), and marks and
 //! certificates are counted only for that page's enrolments. The full list (for the workbook)
 //! counts them with grouped queries over the whole scope.
 
-use super::{
-    Filters, Stage, attended_marks, pct_of, scoped_with_cohort, sessions_held, sessions_per_cohort,
-    valid_certificates,
-};
+use super::{Filters, Stage, attended_marks, scoped_with_cohort, valid_certificates};
+use crate::attendance::basis::Attendance;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
 use crate::entities::{
     attendance_mark, certificate, cohort, cohort_figure, department, enrolment, municipality,
@@ -57,6 +55,8 @@ pub struct ParticipantRow {
     /// cohort's first session.
     #[schema(minimum = 0, maximum = 100)]
     pub attendance_pct: Option<f64>,
+    /// The same share with its basis, as every page shows it (extension).
+    pub attendance: crate::attendance::basis::Attendance,
     /// Whether the person completed; `null` until the cohort closes (completion is decided
     /// at closing).
     pub completed: Option<bool>,
@@ -83,6 +83,9 @@ struct Line {
     status: EnrolmentStatus,
     /// Frozen at closing (then the marks are not counted again).
     sessions_attended: Option<i32>,
+    /// Frozen at closing, beside `sessions_attended`.
+    sessions_total: Option<i32>,
+    min_attendance_pct: i32,
 }
 
 /// The enrolments in scope with only the columns the rows need, in the order of the report:
@@ -106,6 +109,8 @@ fn lines(filters: &Filters) -> Select<enrolment::Entity> {
             .column(participant::Column::LastNames)
             .column(enrolment::Column::Status)
             .column(enrolment::Column::SessionsAttended)
+            .column(enrolment::Column::SessionsTotal)
+            .column_as(cohort::Column::MinAttendancePct, "min_attendance_pct")
             .join(JoinType::InnerJoin, enrolment::Relation::Participant.def()),
         filters,
     )
@@ -309,8 +314,7 @@ async fn complete<C: ConnectionTrait>(db: &C, lines: Vec<Line>) -> AppResult<Vec
     let mut cohort_ids: Vec<i32> = lines.iter().map(|l| l.cohort_id).collect();
     cohort_ids.sort_unstable();
     cohort_ids.dedup();
-    let scheduled = sessions_per_cohort(db, &cohort_ids, false).await?;
-    let held = sessions_held(db, &cohort_ids).await?;
+    let sessions = crate::attendance::basis::sessions_of(db, &cohort_ids).await?;
     // Marks only for the people not frozen at closing (the others' count is on the line).
     let running: Vec<i32> = lines
         .iter()
@@ -346,16 +350,25 @@ async fn complete<C: ConnectionTrait>(db: &C, lines: Vec<Line>) -> AppResult<Vec
     Ok(lines
         .into_iter()
         .map(|l| {
-            let sessions_scheduled = scheduled.get(&l.cohort_id).copied().unwrap_or(0);
-            let sessions_held = match l.cohort_status {
-                CohortStatus::Closed => sessions_scheduled,
-                _ => held.get(&l.cohort_id).copied().unwrap_or(0),
+            let (held, scheduled) = sessions.get(&l.cohort_id).copied().unwrap_or((0, 0));
+            let small = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+            // The one value of attendance: frozen at closing, else over the sessions held.
+            let attendance = match (l.sessions_attended, l.sessions_total) {
+                (Some(a), Some(t)) => Attendance::frozen(a, t, l.min_attendance_pct),
+                (frozen, _) => Attendance::new(
+                    l.cohort_status,
+                    frozen.unwrap_or_else(|| {
+                        small(attended.get(&l.enrolment_id).copied().unwrap_or(0))
+                    }),
+                    small(held),
+                    small(scheduled),
+                    l.min_attendance_pct,
+                ),
             };
+            let sessions_held = i64::from(attendance.held());
+            let sessions_scheduled = i64::from(attendance.scheduled());
+            let sessions_attended = i64::from(attendance.attended());
             let stage = Stage::of(l.cohort_status, sessions_held);
-            let sessions_attended = match l.sessions_attended {
-                Some(frozen) => i64::from(frozen),
-                None => attended.get(&l.enrolment_id).copied().unwrap_or(0),
-            };
             ParticipantRow {
                 enrolment_id: l.enrolment_id,
                 participant_id: l.participant_id,
@@ -374,10 +387,8 @@ async fn complete<C: ConnectionTrait>(db: &C, lines: Vec<Line>) -> AppResult<Vec
                 sessions_attended,
                 sessions_scheduled,
                 sessions_held,
-                attendance_pct: match stage {
-                    Stage::NotStarted => None,
-                    _ => pct_of(sessions_attended, sessions_held),
-                },
+                attendance_pct: attendance.pct(),
+                attendance,
                 completed: (stage == Stage::Closed)
                     .then_some(l.status == EnrolmentStatus::Completed),
                 certificate_code: certificates.remove(&l.enrolment_id),

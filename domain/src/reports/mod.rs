@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod dashboard;
 mod detail;
 pub mod differential;
+pub mod named;
 pub mod place;
 pub mod workbook;
 
@@ -20,7 +21,7 @@ pub use detail::{
 use crate::accounts::actor::Actor;
 use crate::entities::values::CohortStatus;
 use crate::entities::{
-    cohort, cohort_figure, cohort_session, course_capacity, department, enrolment, municipality,
+    cohort, cohort_figure, course_capacity, department, enrolment, municipality,
 };
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -172,22 +173,23 @@ impl ReportQuery {
 
 impl Filters {
     /// (what, value) pairs for the workbook's header block.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut push = |what: &str, value: Option<String>| {
-            if let Some(v) = value {
-                out.push((what.to_string(), v));
-            }
-        };
-        push("Departamento", self.department.clone());
-        push("Municipio", self.municipality.clone());
-        push("Cohorte", self.cohort.map(|c| c.to_string()));
-        push("Curso", self.course.map(|c| c.to_string()));
-        push("Capacidad", self.capacity.map(|c| c.to_string()));
-        push("Oferente", self.provider.map(|c| c.to_string()));
-        push("Desde", self.from.map(|d| d.to_string()));
-        push("Hasta", self.to.map(|d| d.to_string()));
-        out
+    /// The filters in force, as people read them: names, not codes ([`named::describe`]).
+    pub async fn describe<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<(String, String)>> {
+        use named::Filter;
+        let filters: Vec<Filter> = [
+            self.department.clone().map(Filter::Department),
+            self.municipality.clone().map(Filter::Municipality),
+            self.cohort.map(Filter::Cohort),
+            self.course.map(Filter::Course),
+            self.capacity.map(Filter::Capacity),
+            self.provider.map(Filter::Provider),
+            self.from.map(Filter::From),
+            self.to.map(Filter::To),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        named::describe(db, &filters).await
     }
 
     /// Whether the report covers a whole department (or the nation): no filter but the
@@ -381,7 +383,7 @@ impl Stage {
 }
 
 /// What pages and workbooks say for attendance before a cohort's first session.
-pub const NOT_STARTED: &str = "Sin iniciar";
+pub use crate::attendance::basis::NOT_STARTED;
 /// What they say for completion before a cohort closes (completion is decided at closing).
 pub const NOT_CLOSED: &str = "Se decide al cierre";
 
@@ -418,36 +420,17 @@ struct FigureRow {
 
 pub(crate) use crate::figures::{attended_marks, valid_certificates};
 
-/// Sessions already started per cohort, for these cohorts.
+/// Sessions already started per cohort, for these cohorts (the definition of «held» is
+/// [`crate::attendance::basis::sessions_of`]'s).
 async fn sessions_held<C: ConnectionTrait>(
     db: &C,
     cohort_ids: &[i32],
 ) -> AppResult<HashMap<i32, i64>> {
-    sessions_per_cohort(db, cohort_ids, true).await
-}
-
-/// Sessions per cohort of these cohorts: all scheduled ones, or only those already started
-/// (`held_only`). One grouped query per 5,000 cohorts.
-async fn sessions_per_cohort<C: ConnectionTrait>(
-    db: &C,
-    cohort_ids: &[i32],
-    held_only: bool,
-) -> AppResult<HashMap<i32, i64>> {
-    let mut out = HashMap::new();
-    for chunk in cohort_ids.chunks(5_000) {
-        let mut q = cohort_session::Entity::find()
-            .select_only()
-            .column(cohort_session::Column::CohortId)
-            .column_as(cohort_session::Column::Id.count(), "n")
-            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
-            .group_by(cohort_session::Column::CohortId);
-        if held_only {
-            q = q.filter(cohort_session::Column::StartsAt.lte(crate::time::now()));
-        }
-        let found: Vec<(i32, i64)> = q.into_tuple().all(db).await?;
-        out.extend(found);
-    }
-    Ok(out)
+    Ok(crate::attendance::basis::sessions_of(db, cohort_ids)
+        .await?
+        .into_iter()
+        .map(|(id, (held, _))| (id, held))
+        .collect())
 }
 
 /// One page of rows computed in full (the list convention: `page` ≥ 1, `per_page` ≤ 500):

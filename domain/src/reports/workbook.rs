@@ -15,7 +15,8 @@ pub const PARTICIPANTS_SHEET: &str = "Participantes";
 pub const COL_CODE: &str = "Código DANE";
 pub const DIFFERENTIAL_SHEET: &str = "Enfoque diferencial";
 /// The file name of the attendance workbook.
-pub const ATTENDANCE_FILE: &str = "informe-asistencia.xlsx";
+/// The stem of the attendance workbook's file name (its place and day follow).
+pub const ATTENDANCE_FILE: &str = "informe-asistencia";
 
 /// People per batch read while the workbook is written.
 const BATCH: u64 = 2_000;
@@ -32,22 +33,23 @@ static TURN: std::sync::LazyLock<tokio::sync::Semaphore> =
 /// thread while the people are read in batches and handed to it as it writes them, at most two
 /// batches ahead — so memory does not grow with the department. When the request goes away
 /// (the client left), this future is dropped, the batches stop, and the builder finishes at
-/// once with what it has; nothing is sent.
+/// once with what it has; nothing is sent. Answers the file name (scope and day) and the book.
 pub async fn attendance_for<C: ConnectionTrait>(
     db: &C,
     filters: &Filters,
     generated_by: &str,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<(String, Vec<u8>)> {
     let _turn = TURN.acquire().await.map_err(|_| {
         crate::error::AppError::Internal("el turno de los libros no está disponible".into())
     })?;
     let (rows, differential) = super::attendance_with_differential(db, filters).await?;
     let batches = super::participant_batches(db, filters, BATCH).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<ParticipantRow>>(2);
-    let (owned, generated_by) = (filters.clone(), generated_by.to_string());
+    let (described, generated_by) = (filters.describe(db).await?, generated_by.to_string());
+    let name = super::named::file_name(ATTENDANCE_FILE, &described, super::named::today());
     let build = crate::blocking::run(move || {
         let people = std::iter::from_fn(move || receiver.blocking_recv()).flatten();
-        attendance(&rows, people, &differential, &owned, &generated_by)
+        attendance(&rows, people, &differential, &described, &generated_by)
     });
     let read = async move {
         for batch in &batches {
@@ -60,19 +62,19 @@ pub async fn attendance_for<C: ConnectionTrait>(
     };
     let (built, read) = tokio::join!(build, read);
     read?;
-    built
+    Ok((name, built?))
 }
 
 pub fn attendance(
     rows: &[AttendanceRow],
     people: impl Iterator<Item = ParticipantRow>,
     differential: &Differential,
-    filters: &Filters,
+    described: &[(String, String)],
     generated_by: &str,
 ) -> AppResult<Vec<u8>> {
     let mut book = ExportBook::new(
         "Informe de asistencia por municipio",
-        &filters.describe(),
+        described,
         generated_by,
     );
     {
@@ -164,8 +166,9 @@ pub fn attendance(
                 Column::text("Nombre", 32.0),
                 Column::text("Estado", 14.0),
                 Column::integer("Sesiones asistidas", 12.0),
+                Column::integer("Sesiones realizadas", 12.0),
                 Column::integer("Sesiones programadas", 12.0),
-                Column::percent("Asistencia", 12.0),
+                Column::percent("Asistencia (de las realizadas)", 14.0),
                 Column::text("Completó", 11.0),
                 Column::code("Certificado vigente", 18.0),
             ],
@@ -184,8 +187,9 @@ pub fn attendance(
                 Cell::Text(p.full_name.clone()),
                 Cell::Text(p.status_label.to_string()),
                 Cell::Int(p.sessions_attended),
+                Cell::Int(p.sessions_held),
                 Cell::Int(p.sessions_scheduled),
-                share(p.attendance_pct, NOT_STARTED),
+                share(p.attendance.pct(), NOT_STARTED),
                 Cell::Text(
                     match p.completed {
                         Some(true) => "Sí",
@@ -239,18 +243,22 @@ fn share(pct: Option<f64>, missing: &str) -> Cell {
     pct.map_or_else(|| Cell::Text(missing.into()), |p| Cell::Number(p / 100.0))
 }
 
-pub const COVERAGE_FILE: &str = "cobertura-capacidades.xlsx";
+/// The stem of the coverage workbook's file name (its place and day follow).
+pub const COVERAGE_FILE: &str = "cobertura-capacidades";
 
 /// The coverage workbook for these filters (already resolved for the caller's scope), as the
-/// API and the page download it: read, then built on a blocking thread.
+/// API and the page download it: read, then built on a blocking thread. Answers the file name
+/// (scope and day) and the book.
 pub async fn coverage_for<C: ConnectionTrait>(
     db: &C,
     filters: &super::coverage::CoverageFilters,
     generated_by: &str,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<(String, Vec<u8>)> {
     let rows = super::coverage::coverage(db, filters).await?;
-    let (described, generated_by) = (filters.describe(), generated_by.to_string());
-    crate::blocking::run(move || coverage(&rows, &described, &generated_by)).await
+    let (described, generated_by) = (filters.describe(db).await?, generated_by.to_string());
+    let name = super::named::file_name(COVERAGE_FILE, &described, super::named::today());
+    let book = crate::blocking::run(move || coverage(&rows, &described, &generated_by)).await?;
+    Ok((name, book))
 }
 
 /// Capacity coverage: one row per municipality and capacity.

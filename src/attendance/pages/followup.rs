@@ -95,9 +95,8 @@ pub(super) struct SessionRow {
 pub(super) struct ResultLine {
     pub(super) enrolment_id: i32,
     pub(super) full_name: String,
-    pub(super) attended: i32,
-    pub(super) total: i32,
-    pub(super) pct_text: String,
+    /// Attendance with its basis (the same value as everywhere).
+    pub(super) attendance: String,
     pub(super) grade_text: Option<String>,
     pub(super) completed: bool,
     pub(super) reasons: String,
@@ -186,7 +185,6 @@ pub async fn followup_context<C: ConnectionTrait>(
         .collect();
     let results = results::compute(db, cohort, &people, None).await?;
     let missed = results::mark_counts(db, cohort.id, None).await?;
-    let total = sessions.len() as i32;
     let result_rows: Vec<ResultLine> = results
         .iter()
         .map(|r| {
@@ -194,17 +192,11 @@ pub async fn followup_context<C: ConnectionTrait>(
             ResultLine {
                 enrolment_id: r.enrolment_id,
                 full_name: r.full_name.clone(),
-                attended: r.sessions_attended,
-                total: r.sessions_total,
-                pct_text: domain::format::percent(
-                    i64::from(r.sessions_attended),
-                    i64::from(r.sessions_total),
-                ),
+                attendance: r.attendance.text().to_string(),
                 grade_text: r.final_grade_milli.map(domain::format::grade),
                 completed: r.completed,
                 reasons: r.reasons.join("; "),
-                at_risk: cohort.status != CohortStatus::Closed
-                    && domain::attendance::risk::at_risk(total, m, cohort.min_attendance_pct),
+                at_risk: cohort.status != CohortStatus::Closed && r.attendance.at_risk(m),
             }
         })
         .collect();
@@ -294,8 +286,16 @@ impl ImportPage for SheetImport<'_> {
     const CHANGED_MEANWHILE: &'static str =
         "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. ";
     const BACK: fn(i32) -> String = followup_url;
-    const SAVED: fn(usize) -> String =
-        |n| format!("Planilla guardada: {n} marca(s) nueva(s) o cambiada(s).");
+    const SAVED: fn(usize) -> String = |n| {
+        format!(
+            "Planilla guardada: {}.",
+            domain::format::plural(
+                n as i64,
+                "marca nueva o cambiada",
+                "marcas nuevas o cambiadas"
+            )
+        )
+    };
 
     fn cohort(&self) -> &cohort::Model {
         self.cohort()

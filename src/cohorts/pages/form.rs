@@ -375,12 +375,12 @@ pub(super) async fn demand_choices(
                 d.status == domain::entities::values::DemandStatus::Planned
             },
             label: format!(
-                "{} · {} ({}) · {} · {} persona(s){}",
+                "{} · {} ({}) · {} · {}{}",
                 d.topic,
                 d.municipality_name,
                 d.department_name,
                 d.capacity_name,
-                d.people_estimate,
+                domain::format::plural(d.people_estimate.into(), "persona", "personas"),
                 if d.endorsed {
                     " · respaldada por la gobernación"
                 } else {
@@ -457,9 +457,9 @@ pub(super) async fn create_submit(
                 )
             } else {
                 format!(
-                    "Cohorte «{}» creada. Atención: se cruza con {} cohorte(s); revise los avisos.",
+                    "Cohorte «{}» creada. Atención: se cruza con {}; revise los avisos.",
                     view.name,
-                    view.warnings.len()
+                    domain::format::plural(view.warnings.len() as i64, "cohorte", "cohortes")
                 )
             };
             Ok(Flash::success(
