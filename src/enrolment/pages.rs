@@ -110,6 +110,7 @@ async fn cancel_confirmation(
     page: &Page<'_>,
     user: &CurrentUser,
     id: i32,
+    typed_reason: &str,
 ) -> PageResult {
     let facts = domain::enrolment::cancellation_facts(db, user, id).await?;
     let back = if facts.own {
@@ -162,7 +163,11 @@ async fn cancel_confirmation(
                 "{} recibe un correo con el motivo.",
                 facts.full_name
             ))
-            .reason("Motivo (lo recibe la persona por correo; opcional)", false)
+            .reason(
+                "Motivo (lo recibe la persona por correo; opcional)",
+                false,
+                typed_reason,
+            )
     };
     confirmation
         .fact("Para volver a la cohorte hay que inscribirse de nuevo, si quedan cupos.")
@@ -176,7 +181,7 @@ async fn cancel_confirm(
     user: CurrentUser,
     id: i32,
 ) -> PageResult {
-    cancel_confirmation(db, &page, &user, id).await
+    cancel_confirmation(db, &page, &user, id, "").await
 }
 
 #[post("/inscripciones/<id>/cancelar", data = "<form>")]
@@ -191,7 +196,7 @@ async fn cancel_submit(
     let form = form.0;
     if !form.confirmed {
         return Ok(Either::Right(
-            cancel_confirmation(db, &page, &user, id).await?,
+            cancel_confirmation(db, &page, &user, id, &form.reason).await?,
         ));
     }
     let result = async {

@@ -5,18 +5,27 @@
 
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::mail::Mailer;
+use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
 use domain::error::AppError;
 use domain::nominations::{DecisionInput, NominationInput, NominationView};
+use rocket::Either;
 use rocket::form::FromForm;
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![nominate_submit, confirm_page, confirm_submit, decide_submit]
+    routes![
+        nominate_submit,
+        confirm_page,
+        confirm_submit,
+        decline_confirm,
+        decide_submit
+    ]
 }
 
 #[derive(FromForm)]
@@ -131,8 +140,68 @@ struct DecisionForm {
     reason: String,
     /// The cohort whose «Inscripciones» the form was sent from.
     cohort_id: Option<i32>,
+    /// Sent by the confirmation page: declining acts only with it.
+    #[field(default = false)]
+    confirmed: bool,
 }
 csrf_protected!(DecisionForm);
+
+/// What declining the nomination will do, said before (issue 45): who is told, with the
+/// reason, and that it is final.
+async fn decline_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &StaffUser,
+    id: i32,
+    typed_reason: &str,
+) -> PageResult {
+    let (nomination, notices) = domain::nominations::declinable(db, user, id).await?;
+    let back = format!(
+        "/coordinacion/cohortes/{}/inscripciones#postulaciones",
+        nomination.cohort_id
+    );
+    let mut confirmation = Confirmation::new(
+        format!(
+            "¿Rechazar la postulación de {} a «{}»?",
+            nomination.full_name, nomination.cohort_name
+        ),
+        format!("/coordinacion/postulaciones/{id}"),
+        "Sí, rechazar la postulación",
+        back,
+    )
+    .hidden("decision", "rechazar")
+    .hidden("cohort_id", nomination.cohort_id.to_string())
+    .reason(
+        "Motivo del rechazo (lo reciben la persona y el enlace)",
+        true,
+        typed_reason,
+    )
+    .fact(format!(
+        "La postulación por {} queda rechazada: la persona no se inscribe y la postulación ya \
+         no se puede aceptar.",
+        nomination.municipality_name
+    ))
+    .fact(format!(
+        "{} recibe un correo en {} con el motivo.",
+        nomination.full_name, notices.nominee_email
+    ));
+    if let Some(liaison) = notices.liaison {
+        confirmation = confirmation.fact(format!(
+            "{liaison}, el enlace que hizo la postulación, también recibe el motivo."
+        ));
+    }
+    confirmation.render(page, "Rechazar una postulación")
+}
+
+#[get("/coordinacion/postulaciones/<id>/rechazar")]
+async fn decline_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: StaffUser,
+    id: i32,
+) -> PageResult {
+    decline_confirmation(db, &page, &user, id, "").await
+}
 
 /// The coordinator accepts or declines a nomination from the cohort's «Inscripciones».
 #[post("/coordinacion/postulaciones/<id>", data = "<form>")]
@@ -140,10 +209,16 @@ async fn decide_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     user: StaffUser,
+    page: Page<'_>,
     id: i32,
     form: CsrfForm<DecisionForm>,
-) -> PageResult<Flash<Redirect>> {
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
     let form = form.0;
+    if form.decision == "rechazar" && !form.confirmed {
+        return Ok(Either::Right(
+            decline_confirmation(db, &page, &user, id, &form.reason).await?,
+        ));
+    }
     let input = DecisionInput {
         accept: match form.decision.as_str() {
             "aceptar" => Some(true),
@@ -170,4 +245,5 @@ async fn decide_submit(
             view.status_label.to_lowercase()
         )
     })
+    .map(Either::Left)
 }

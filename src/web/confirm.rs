@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! Confirmation::new(question, action, button, back).fact(text).list(text, items)
-//!     .hidden(name, value).reason(label, required).render(&page, title)
+//!     .hidden(name, value).reason(label, required, typed).render(&page, title)
 //! ```
 
 use super::{Page, PageResult};
@@ -53,6 +53,8 @@ struct Hidden {
 struct Reason {
     label: String,
     required: bool,
+    /// What was typed, when the form comes back without the confirmation.
+    value: String,
 }
 
 impl Confirmation {
@@ -99,11 +101,13 @@ impl Confirmation {
         self
     }
 
-    /// Asks for the reason (`reason`), labelled `label`.
-    pub fn reason(mut self, label: impl Into<String>, required: bool) -> Self {
+    /// Asks for the reason (`reason`), labelled `label`, holding `typed` (what a form posted
+    /// without the confirmation carried).
+    pub fn reason(mut self, label: impl Into<String>, required: bool, typed: &str) -> Self {
         self.reason = Some(Reason {
             label: label.into(),
             required,
+            value: typed.to_string(),
         });
         self
     }

@@ -449,3 +449,356 @@ async fn cancelling_a_cohort_says_who_is_emailed_and_acts_only_when_confirmed() 
         CohortStatus::Cancelled
     );
 }
+
+/// Posts `fields` (with the page's CSRF token) to `path`: the status and the HTML.
+async fn post_with_csrf(
+    app: &TestApp,
+    from: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (Status, String) {
+    let csrf = csrf_from(app, from).await;
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let response = post_form(app, path, &all).await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+#[rocket::async_test]
+async fn cancelling_an_enrolment_confirms_first_and_the_cohort_shows_once_on_the_home() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .name("Cohorte de la confirmación")
+        .seats(1)
+        .create()
+        .await;
+    let people = world.people("cupo").count(2).create().await;
+    let mine = world.enrol(cohort.id, people[0].id).await.id;
+    let waiting = world.enrol(cohort.id, people[1].id).await.id;
+    assert_eq!(
+        sign_in_page(&app, "cupo0@example.org", "Clave-segura-2026").await,
+        Status::SeeOther
+    );
+
+    let path = format!("/inscripciones/{mine}/cancelar");
+    let (_, home) = page(&app, "/").await;
+    assert!(
+        home.contains(&format!("class=\"button danger\" href=\"{path}\"")),
+        "«Cancelar» leads to the confirmation and looks destructive: {home}"
+    );
+    let (status, confirm) = page(&app, &path).await;
+    assert_eq!(status, Status::Ok);
+    for fact in [
+        "¿Cancelar su inscripción en «Cohorte de la confirmación»?",
+        "Libera un cupo, que pasa a la persona que está en la lista de espera",
+        "hay que inscribirse de nuevo",
+    ] {
+        assert!(confirm.contains(fact), "{fact}: {confirm}");
+    }
+    // Without the confirmation: the confirmation again, nothing cancelled.
+    let (status, again) = post_with_csrf(&app, &path, &path, &[]).await;
+    assert_eq!(status, Status::Ok);
+    assert!(again.contains("¿Cancelar su inscripción"));
+    assert_eq!(
+        enrolment_status(&app, mine).await,
+        EnrolmentStatus::Enrolled
+    );
+    let (status, _) = post_with_csrf(&app, &path, &path, &[("confirmed", "true")]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        enrolment_status(&app, mine).await,
+        EnrolmentStatus::Cancelled
+    );
+    assert_eq!(
+        enrolment_status(&app, waiting).await,
+        EnrolmentStatus::Enrolled
+    );
+
+    // Enrolling again (now on the waiting list): the home shows the cohort once, as it is now.
+    let public = format!("/cohortes/{}", cohort.id);
+    let (status, _) = post_with_csrf(&app, &public, &format!("{public}/inscribirme"), &[]).await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, home) = page(&app, "/").await;
+    assert_eq!(
+        home.matches(&format!("href=\"{public}\"")).count(),
+        1,
+        "one line per cohort: {home}"
+    );
+    assert!(home.contains("En lista de espera"), "{home}");
+
+    // Someone else's enrolment is not theirs to cancel, nor to look at.
+    let other = format!("/inscripciones/{waiting}/cancelar");
+    assert_eq!(page(&app, &other).await.0, Status::NotFound);
+    let (status, _) = post_with_csrf(&app, "/", &other, &[("confirmed", "true")]).await;
+    assert_eq!(
+        status,
+        Status::SeeOther,
+        "answered as before: refused with a message"
+    );
+    assert_eq!(
+        enrolment_status(&app, waiting).await,
+        EnrolmentStatus::Enrolled
+    );
+
+    // The coordinator confirms from the roster, with the person's name and a reason field.
+    post_with_csrf(&app, "/", "/salir", &[]).await;
+    sign_in_coordinator(&app).await;
+    let (_, roster) = page(
+        &app,
+        &format!("/coordinacion/cohortes/{}/inscripciones", cohort.id),
+    )
+    .await;
+    assert!(roster.contains(&format!("href=\"{other}\"")), "{roster}");
+    let (_, confirm) = page(&app, &other).await;
+    assert!(
+        confirm.contains(
+            "¿Cancelar la inscripción de Persona cupo 1 en «Cohorte de la confirmación»?"
+        ) && confirm.contains("name=\"reason\""),
+        "{confirm}"
+    );
+}
+
+#[rocket::async_test]
+async fn revoking_says_the_reason_is_public_and_reissuing_says_what_replaces_it() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .sessions_from_now(&[Duration::days(-3)], 60)
+        .create()
+        .await;
+    let person = world.people("certifica").create().await;
+    let enrolled = world.enrol(cohort.id, person[0].id).await.id;
+    world.move_cohort(cohort.id, "in_progress").await;
+    world
+        .take_attendance(&cohort.sessions, &[(enrolled, &[Mark::Presente])])
+        .await;
+    world.move_cohort(cohort.id, "closed").await;
+    let (status, issued) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{}/certificates", cohort.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{issued}");
+    let code = issued["issued"][0]["code"].as_str().unwrap().to_string();
+    let status_of = |code: String| {
+        let app = &app;
+        async move {
+            domain::entities::certificate::Entity::find()
+                .filter(domain::entities::certificate::Column::Code.eq(code))
+                .one(app.db())
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
+    };
+    sign_in_coordinator(&app).await;
+    let list = format!("/coordinacion/cohortes/{}/certificados", cohort.id);
+    let (_, certificates) = page(&app, &list).await;
+    let revoke = format!("/coordinacion/certificados/{code}/revocar");
+    let reissue = format!("/coordinacion/certificados/{code}/reexpedir");
+    assert!(certificates.contains(&format!("class=\"button danger\" href=\"{revoke}\"")));
+    assert!(certificates.contains(&format!("href=\"{reissue}\"")));
+
+    let (status, confirm) = page(&app, &revoke).await;
+    assert_eq!(status, Status::Ok);
+    for fact in [
+        "¿Revocar el certificado de Persona certifica 0?",
+        "El motivo queda público",
+        &format!("/verificar/{code}"),
+        "certifica0@example.org",
+        "name=\"reason\"",
+    ] {
+        assert!(confirm.contains(fact), "{fact}: {confirm}");
+    }
+    // The reason typed without the confirmation comes back in the confirmation; nothing revoked.
+    let (status, again) =
+        post_with_csrf(&app, &list, &revoke, &[("reason", "Documento equivocado")]).await;
+    assert_eq!(status, Status::Ok);
+    assert!(again.contains("value=\"Documento equivocado\""), "{again}");
+    assert_eq!(
+        status_of(code.clone()).await,
+        domain::entities::values::CertificateStatus::Valid
+    );
+
+    // Re-issuing: what replaces what, and only when confirmed.
+    let (status, confirm) = page(&app, &reissue).await;
+    assert_eq!(status, Status::Ok);
+    assert!(confirm.contains("queda como «Reemplazado»"), "{confirm}");
+    let (status, _) = post_with_csrf(&app, &list, &reissue, &[]).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        status_of(code.clone()).await,
+        domain::entities::values::CertificateStatus::Valid
+    );
+    let (status, _) = post_with_csrf(&app, &list, &reissue, &[("confirmed", "true")]).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        status_of(code.clone()).await,
+        domain::entities::values::CertificateStatus::Superseded
+    );
+    // The new one is revoked when confirmed.
+    let new_code = domain::entities::certificate::Entity::find()
+        .filter(domain::entities::certificate::Column::CohortId.eq(cohort.id as i32))
+        .filter(domain::entities::certificate::Column::Code.ne(code.clone()))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .code;
+    let revoke = format!("/coordinacion/certificados/{new_code}/revocar");
+    let (status, _) = post_with_csrf(
+        &app,
+        &list,
+        &revoke,
+        &[("reason", "Documento equivocado"), ("confirmed", "true")],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        status_of(new_code).await,
+        domain::entities::values::CertificateStatus::Revoked
+    );
+}
+
+#[rocket::async_test]
+async fn declining_a_nomination_and_cancelling_an_assistance_confirm_with_their_facts() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
+    let cohort = world.cohort().seats(5).create().await.id;
+    let (status, nominated) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/nominations"),
+        Some(&liaison),
+        Some(
+            json!({"document_type": "CC", "document_number": "1117555124",
+                    "first_names": "Deisy", "last_names": "Losada",
+                    "email": "deisy.losada@example.org"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{nominated}");
+    let nomination = nominated["id"].as_i64().unwrap();
+    let nomination_status = || async {
+        domain::entities::nomination::Entity::find_by_id(nomination as i32)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    sign_in_coordinator(&app).await;
+    let roster = format!("/coordinacion/cohortes/{cohort}/inscripciones");
+    let decline = format!("/coordinacion/postulaciones/{nomination}/rechazar");
+    let (_, page_html) = page(&app, &roster).await;
+    assert!(
+        page_html.contains(&format!("class=\"button danger\" href=\"{decline}\"")),
+        "{page_html}"
+    );
+    let (status, confirm) = page(&app, &decline).await;
+    assert_eq!(status, Status::Ok);
+    for fact in [
+        "¿Rechazar la postulación de Deisy Losada",
+        "deisy.losada@example.org",
+        "el enlace que hizo la postulación",
+        "name=\"reason\"",
+    ] {
+        assert!(confirm.contains(fact), "{fact}: {confirm}");
+    }
+    let decide = format!("/coordinacion/postulaciones/{nomination}");
+    let fields = [
+        ("decision", "rechazar"),
+        ("cohort_id", &cohort.to_string()[..]),
+        ("reason", "No cumple el perfil"),
+    ];
+    let (status, again) = post_with_csrf(&app, &roster, &decide, &fields).await;
+    assert_eq!(status, Status::Ok);
+    assert!(again.contains("value=\"No cumple el perfil\""), "{again}");
+    assert_eq!(
+        nomination_status().await,
+        domain::entities::values::NominationStatus::Pending
+    );
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirmed", "true"));
+    let (status, _) = post_with_csrf(&app, &roster, &decide, &confirmed).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        nomination_status().await,
+        domain::entities::values::NominationStatus::Declined
+    );
+
+    // An assistance answering El Paujíl's open demand: cancelling says the demand opens again.
+    let wanted = demand::Entity::find()
+        .filter(demand::Column::MunicipalityCode.eq("18256"))
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("El Paujíl's open demand");
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&world.staff),
+        Some(
+            json!({"municipality_code": "18256", "capacity_ids": [wanted.capacity_id],
+                    "objective": "Acompañar el seguimiento del plan.",
+                    "starts_on": crate::world::days(1).to_string(),
+                    "ends_on": crate::world::days(200).to_string(), "modality": "presencial",
+                    "demand_ids": [wanted.id]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let workspace = format!("/asistencias/{id}");
+    let state = format!("/asistencias/{id}/estado");
+    let assistance_status = || async {
+        domain::entities::assistance::Entity::find_by_id(id as i32)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    let cancel = [("status", "cancelled"), ("reason", "La alcaldía la aplazó")];
+    let (status, confirm) = post_with_csrf(&app, &workspace, &state, &cancel).await;
+    assert_eq!(status, Status::Ok);
+    for fact in [
+        "¿Cancelar la asistencia",
+        "La demanda que atiende vuelve a quedar abierta.",
+        "value=\"La alcaldía la aplazó\"",
+        "class=\"danger\"",
+    ] {
+        assert!(confirm.contains(fact), "{fact}: {confirm}");
+    }
+    assert_eq!(
+        assistance_status().await,
+        domain::entities::values::AssistanceStatus::Planned
+    );
+    // Refused by the rules (no reason): no confirmation to offer, nothing changes.
+    let (status, refused) =
+        post_with_csrf(&app, &workspace, &state, &[("status", "cancelled")]).await;
+    assert_eq!(status, Status::SeeOther, "{refused}");
+    let mut confirmed = cancel.to_vec();
+    confirmed.push(("confirmed", "true"));
+    let (status, _) = post_with_csrf(&app, &workspace, &state, &confirmed).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(
+        assistance_status().await,
+        domain::entities::values::AssistanceStatus::Cancelled
+    );
+    assert_eq!(
+        demand_row(&app, i64::from(wanted.id)).await.status,
+        DemandStatus::Open
+    );
+}

@@ -438,7 +438,7 @@ pub(super) async fn status_submit(
             }
             Some(CohortStatus::Cancelled) => {
                 return Ok(Either::Right(
-                    cancel_confirmation(db, &staff, &page, id).await?,
+                    cancel_confirmation(db, &staff, &page, id, &form.reason).await?,
                 ));
             }
             _ => {}
@@ -581,6 +581,7 @@ async fn cancel_confirmation(
     staff: &StaffUser,
     page: &Page<'_>,
     id: i32,
+    typed_reason: &str,
 ) -> PageResult {
     let cohort = domain::cohorts::find_managed(db, staff, id).await?;
     let view = domain::cohorts::view(db, id).await?;
@@ -595,6 +596,7 @@ async fn cancel_confirmation(
     .reason(
         "Motivo de la cancelación (lo reciben las personas inscritas)",
         true,
+        typed_reason,
     )
     .fact(match people {
         0 => "No hay personas inscritas ni en lista de espera.".to_string(),
@@ -620,7 +622,7 @@ pub(super) async fn cancel_confirm(
     page: Page<'_>,
     id: i32,
 ) -> PageResult {
-    cancel_confirmation(db, &staff, &page, id).await
+    cancel_confirmation(db, &staff, &page, id, "").await
 }
 
 /// What reopening a closed cohort will do (while no certificate has been issued from it).
