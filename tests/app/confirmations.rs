@@ -417,6 +417,10 @@ async fn cancelling_a_cohort_says_who_is_emailed_and_acts_only_when_confirmed() 
         )),
         "«Cancelar la cohorte» looks destructive: {overview}"
     );
+    assert!(
+        overview.contains("<button type=\"submit\">Iniciar la cohorte</button>"),
+        "a step forward does not: {overview}"
+    );
     let (_, confirm) = page(
         &app,
         &format!("/coordinacion/cohortes/{}/cancelar", cohort.id),
