@@ -74,17 +74,6 @@ pub struct NotCompleting {
     pub reasons: Vec<String>,
 }
 
-impl ClosingFacts {
-    /// Whether closing would lose something still to come or to record: a session ahead, a
-    /// score missing, or someone not completing.
-    pub fn has_consequences(&self) -> bool {
-        !self.sessions_ahead.is_empty()
-            || !self.unscored.is_empty()
-            || !self.not_completing.is_empty()
-            || self.not_completing_hidden > 0
-    }
-}
-
 /// What closing cohort `id` (one `user` manages, 404 otherwise) would do now. A cohort that
 /// cannot move to closed from its state is a conflict (409), as closing it would be.
 pub async fn facts<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<ClosingFacts> {
