@@ -510,6 +510,65 @@ pub async fn confirm<C: ConnectionTrait>(
     view(db, saved).await
 }
 
+/// A nomination `user` may still decide: of a cohort they manage and a municipality they
+/// reach (404 otherwise), neither accepted nor declined yet (409).
+async fn undecided<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<nomination::Model> {
+    let row = nomination::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Only the coordinators who manage the cohort (and reach the municipality) decide.
+    cohorts::find_managed(db, user, row.cohort_id).await?;
+    if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
+        return Err(AppError::NotFound);
+    }
+    if matches!(
+        row.status,
+        NominationStatus::Accepted | NominationStatus::Declined
+    ) {
+        return Err(AppError::Conflict(format!(
+            "La postulación ya fue {}.",
+            row.status.label().to_lowercase()
+        )));
+    }
+    Ok(row)
+}
+
+/// What declining nomination `id` would act on (issue 45: the confirmation says it first),
+/// under the same rules as [`decide`]; with whether the nominee and the liaison are emailed.
+pub async fn declinable<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<(NominationView, DeclineNotices)> {
+    let row = undecided(db, user, id).await?;
+    let liaison = match row.nominated_by {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|u| u.active)
+            .map(|u| u.full_name),
+        None => None,
+    };
+    let notices = DeclineNotices {
+        nominee_email: row.email.clone(),
+        liaison,
+    };
+    Ok((view(db, row).await?, notices))
+}
+
+/// Who is told of a declined nomination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclineNotices {
+    pub nominee_email: String,
+    /// The liaison who nominated the person (when still active).
+    pub liaison: Option<String>,
+}
+
 /// The coordinator of the cohort accepts (the person is enrolled under the municipality's quota
 /// or waitlisted, with every rule of enrolment) or declines with a reason. Only confirmed
 /// nominations are decided (409). Run inside a transaction.
@@ -531,15 +590,7 @@ pub async fn decide<C: ConnectionTrait>(
     id: i32,
     input: &DecisionInput,
 ) -> AppResult<NominationView> {
-    let row = nomination::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Only the coordinators who manage the cohort (and reach the municipality) decide.
-    cohorts::find_managed(db, user, row.cohort_id).await?;
-    if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
-        return Err(AppError::NotFound);
-    }
+    let row = undecided(db, user, id).await?;
     let Some(accept) = input.accept else {
         return Err(AppError::invalid(
             "accept",
@@ -563,12 +614,6 @@ pub async fn decide<C: ConnectionTrait>(
             return Err(AppError::Conflict(format!(
                 "{} {} aún no ha confirmado su postulación.",
                 row.first_names, row.last_names
-            )));
-        }
-        NominationStatus::Accepted | NominationStatus::Declined => {
-            return Err(AppError::Conflict(format!(
-                "La postulación ya fue {}.",
-                row.status.label().to_lowercase()
             )));
         }
         _ => {}

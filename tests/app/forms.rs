@@ -124,6 +124,11 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "/asistencias",
         "opening an assistance: assistance's tests send it invalid",
     ),
+    (
+        "/coordinacion/cohortes/<id>/reabrir",
+        "a confirmation with nothing to type: refused (a certificate issued) on the confirmation \
+         itself, with no button (confirmations)",
+    ),
 ];
 
 fn field(name: &'static str, value: &str) -> (&'static str, String) {
@@ -433,10 +438,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("decision", "rechazar"),
                 field("reason", ""),
                 field("cohort_id", &open.id.to_string()),
+                field("confirmed", "true"),
             ],
             typed: vec![],
             twice: false,
-            beside: ids(&["postulacion-1-reason"]),
+            // Declining is refused on its confirmation, beside its reason.
+            beside: ids(&["reason"]),
         },
         Case {
             route: "/cohortes/<id>/inscribirme",
@@ -458,6 +465,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             fields: vec![
                 field("reason", "Motivo escrito"),
                 field("back", &format!("{coordinator_cohort}/inscripciones")),
+                field("confirmed", "true"),
             ],
             typed: vec![],
             twice: true,
@@ -598,20 +606,20 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Coordinator,
             path: format!("/coordinacion/certificados/{code}/revocar"),
             from: "/coordinacion/cohortes".into(),
-            fields: vec![field("reason", "")],
+            fields: vec![field("reason", ""), field("confirmed", "true")],
             typed: vec![],
             twice: false,
-            beside: vec![],
+            beside: ids(&["reason"]),
         },
         Case {
             route: "/coordinacion/certificados/<code>/reexpedir",
             who: Who::Coordinator,
-            // Re-issuing needs a change of the person's data since: refused with the reason.
+            // A certificate replaced already is not re-issued again: refused with the reason.
             path: format!("/coordinacion/certificados/{code}/reexpedir"),
             from: "/coordinacion/cohortes".into(),
-            fields: vec![],
+            fields: vec![field("confirmed", "true")],
             typed: vec![],
-            twice: false,
+            twice: true,
             beside: vec![],
         },
         Case {
