@@ -338,18 +338,19 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             from: "/demandas/nueva".into(),
             fields: vec![
                 field("municipality_code", "18256"),
-                field("topic", "Tema escrito a mano"),
+                field("topic", ""),
                 field("description", "Primera línea\nSegunda línea"),
                 field("people_estimate", "muchas"),
                 field("modality", "virtual"),
                 field("priority", "alta"),
             ],
             typed: vec![
-                "Tema escrito a mano",
+                "value=\"muchas\"",
                 "Primera línea\nSegunda línea</textarea>",
             ],
             twice: false,
-            beside: ids(&["people_estimate"]),
+            // Every problem at once: the unreadable number and the empty topic.
+            beside: ids(&["people_estimate", "topic"]),
         },
         Case {
             route: "/demandas/<id>",
@@ -975,4 +976,50 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// A report's filters are a form too (issue 45): dates that do not pass show the report
+/// without them, the filters as typed and the problem beside the date, 422 — not a bare «Datos
+/// inválidos» page.
+#[rocket::async_test]
+async fn a_bad_report_filter_shows_the_report_with_the_problem_beside_the_filter() {
+    let app = TestApp::with_demo().await;
+    let browser = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_client(&browser, email, password).await;
+    for path in [
+        "/reportes?from=2026-12-31&to=2026-01-01",
+        "/reportes/participantes?from=2026-12-31&to=2026-01-01",
+    ] {
+        let response = browser.get(path).dispatch().await;
+        assert_eq!(response.status(), Status::UnprocessableEntity, "{path}");
+        let html = response.into_string().await.unwrap();
+        assert!(
+            html.contains("La fecha final no puede ser anterior a la inicial.")
+                && html.contains("href=\"#error-to\""),
+            "{path}: {html}"
+        );
+        // The report is there, as far as the filters allow.
+        assert!(html.contains("<table"), "{path}: the report is shown");
+    }
+    let html = browser
+        .get("/reportes?from=2026-12-31&to=2026-01-01")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"error-to\"")
+            && html.contains("value=\"2026-12-31\"")
+            && html.contains("value=\"2026-01-01\""),
+        "the filters as typed, the problem beside the date: {html}"
+    );
+    // The same report with good dates answers 200, and a refused one was not kept for it.
+    let fine = browser
+        .get("/reportes?from=2026-01-01&to=2026-12-31")
+        .dispatch()
+        .await;
+    assert_eq!(fine.status(), Status::Ok);
+    assert!(!fine.into_string().await.unwrap().contains("error-summary"));
 }
