@@ -24,6 +24,8 @@ pub fn routes() -> Vec<Route> {
         registration_submit,
         confirmation_page,
         confirmation_submit,
+        resend_page,
+        resend_submit,
         profile_page,
         profile_submit,
         data_page,
@@ -407,6 +409,56 @@ async fn confirmation_submit(
         Redirect::to(domain::accounts::safe_next(Some(&next))),
         "Le damos la bienvenida: su cuenta quedó activa y le enviamos un correo.",
     ))
+}
+
+/// «Enviar de nuevo el enlace de registro»: the address typed (or carried from the sign-in
+/// page) and, once sent, the answer every address gets.
+#[derive(Serialize)]
+struct ResendView<'a> {
+    email: &'a str,
+    sent: Option<&'static str>,
+}
+
+#[get("/registro/reenviar")]
+fn resend_page(page: Page<'_>) -> PageResult {
+    page.render(
+        "register_resend",
+        "Enviar de nuevo el enlace",
+        ResendView {
+            email: "",
+            sent: None,
+        },
+    )
+}
+
+#[derive(FromForm)]
+struct ResendForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+}
+csrf_protected!(ResendForm);
+
+/// Sends a registration's link again; the same answer whatever the address.
+#[post("/registro/reenviar", data = "<form>")]
+async fn resend_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    address: ClientAddress,
+    page: Page<'_>,
+    form: CsrfForm<ResendForm>,
+) -> PageResult {
+    let form = form.0;
+    registration::resend(db, &notifier, &form.email, address.0).await?;
+    page.render(
+        "register_resend",
+        "Enviar de nuevo el enlace",
+        ResendView {
+            email: &form.email,
+            sent: Some(registration::RESENT),
+        },
+    )
 }
 
 #[get("/perfil")]
