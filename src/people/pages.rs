@@ -184,6 +184,9 @@ struct ProfileFormView<'a> {
     /// The participant's current data, on "my profile".
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<&'a ParticipantView>,
+    /// The cohort a nominee was proposed for, when the form starts from the nomination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nomination_cohort: Option<String>,
 }
 
 /// The text fields and ticks of the form as they are shown again.
@@ -245,6 +248,7 @@ impl<'a> ProfileFormView<'a> {
             consent_version: domain::people::DATA_CONSENT_VERSION,
             locked_document: false,
             profile,
+            nomination_cohort: None,
         }
     }
 }
@@ -308,17 +312,37 @@ struct ConfirmView<'a> {
     usable: bool,
 }
 
-#[get("/registro?<siguiente>")]
+/// The registration form; `postulacion`, the token of a nomination's emailed link, starts it
+/// with what the liaison gave (name, document, email, municipality).
+#[get("/registro?<siguiente>&<postulacion>")]
 async fn registration_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     siguiente: Option<&str>,
+    postulacion: Option<&str>,
 ) -> PageResult {
-    let form = ProfileForm {
+    let mut form = ProfileForm {
         siguiente: domain::accounts::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
-    registration_html(db, &page, &form, &[]).await
+    let prefill = match postulacion {
+        Some(token) => domain::nominations::registration_prefill(db.inner(), token).await?,
+        None => None,
+    };
+    let Some(prefill) = prefill else {
+        return registration_html(db, &page, &form, &[]).await;
+    };
+    form.document_type = prefill.document_type;
+    form.document_number = prefill.document_number;
+    form.first_names = prefill.first_names;
+    form.last_names = prefill.last_names;
+    form.email = prefill.email;
+    form.department_code = prefill.department_code;
+    form.municipality = prefill.municipality_name;
+    let departments = territory::departments(db.inner()).await?;
+    let mut view = ProfileFormView::new(&departments, &form, None);
+    view.nomination_cohort = Some(prefill.cohort_name);
+    page.render("register", "Registrarse", view)
 }
 
 #[post("/registro", data = "<form>")]
