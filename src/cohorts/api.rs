@@ -59,7 +59,8 @@ struct CohortQuery {
     /// Extension filter: cohorts starting on or before this date.
     #[param(value_type = Option<chrono::NaiveDate>)]
     to: Option<String>,
-    /// Extension filter: text in the cohort's name.
+    /// Extension filter: every word in the cohort's or its course's name (or the course's
+    /// code), whatever the case and accents; at most 100 characters.
     q: Option<String>,
     /// Page number, from 1 to 1,000,000.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
@@ -94,6 +95,7 @@ impl CohortQuery {
         };
         let from = domain::parse::date("from", self.from.as_deref(), false, &mut errors);
         let to = domain::parse::date("to", self.to.as_deref(), false, &mut errors);
+        let text = domain::parse::search("q", self.q.as_deref(), &mut errors);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors).into());
         }
@@ -108,7 +110,7 @@ impl CohortQuery {
             modality,
             from,
             to,
-            text: domain::parse::text(self.q.as_deref()),
+            text,
         })
     }
 }

@@ -142,7 +142,7 @@ async fn confirm_submit(
         "Confirme su postulación",
         ConfirmView {
             nomination,
-            token: String::new(),
+            token: token.to_string(),
             done: true,
         },
     )

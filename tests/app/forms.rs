@@ -73,6 +73,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "always the same answer, whatever the address (no account enumeration)",
     ),
     (
+        "/registro/reenviar",
+        "always the same answer, whatever the address (no account enumeration)",
+    ),
+    (
         "/contrasena/restablecer/<token>",
         "an emailed link's form: tested in account_security",
     ),
