@@ -363,7 +363,7 @@ async fn kept_overlap_warnings_show_a_new_overlapping_cohort_at_once() {
     assert_eq!(status, rocket::http::Status::Ok);
     let warns_of = |html: &str, id: i64| {
         html.contains("Posible duplicación de la oferta")
-            && html.contains(&format!("<li><a href=\"/coordinacion/cohortes/{id}\">"))
+            && html.contains(&format!("<li><a href=\"/cohortes/{id}\">"))
     };
     // The same course in El Paujíl at the same dates.
     let second: Cohort = world.cohort().create().await;

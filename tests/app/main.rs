@@ -54,4 +54,5 @@ mod synthetic;
 mod trust_input;
 mod trust_scope;
 mod trust_throttle;
+mod whose;
 mod world;

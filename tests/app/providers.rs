@@ -326,7 +326,10 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     assert!(
         read_only.contains("Esta cohorte es de <strong>Escuela Superior de Administración Pública")
             && !read_only.contains("/estado\"")
-            && !read_only.contains(&format!("action=\"/coordinacion/cohortes/{}", shared.cohort_id)),
+            && !read_only.contains(&format!(
+                "action=\"/coordinacion/cohortes/{}",
+                shared.cohort_id
+            )),
         "{read_only}"
     );
     let response = browser
@@ -337,7 +340,10 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     let course_page = response.into_string().await.unwrap();
     assert!(
         course_page.contains("Este curso es de Escuela Superior de Administración Pública")
-            && !course_page.contains(&format!("action=\"/coordinacion/cursos/{}\"", esap_course.id)),
+            && !course_page.contains(&format!(
+                "action=\"/coordinacion/cursos/{}\"",
+                esap_course.id
+            )),
         "{course_page}"
     );
     for (path, fields) in [

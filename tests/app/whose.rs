@@ -1,0 +1,168 @@
+//! Whose it is (issue 45, item 5): a coordinator's home separates its provider's figures from
+//! the territory's; another provider's assistance opens read-only saying whose it is; a demand
+//! referred to a provider can be answered by that provider's cohort or assistance; overlap
+//! links lead to pages the reader may open.
+
+use crate::common::TestApp;
+use crate::support::{DNP_COORDINATOR, api, sign_in_client, token};
+use crate::world::World;
+use domain::entities::values::CohortStatus;
+use domain::entities::{cohort, enrolment, participant, provider};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// The text of the section of `html` that opens with the heading `id` (up to the next
+/// section), tags removed and spaces folded.
+fn section(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}: {html}"));
+    let rest = &html[start..];
+    let rest = &rest[rest.find('>').map_or(0, |at| at + 1)..];
+    let end = rest.find("</section>").unwrap_or(rest.len());
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in rest[..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The id of the demo provider whose name contains `name`.
+async fn world_provider(app: &TestApp, name: &str) -> i32 {
+    provider::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name.contains(name))
+        .unwrap_or_else(|| panic!("provider {name}"))
+        .id
+}
+
+/// DNP's course on the capacity `capacity`, created by its coordinator.
+async fn dnp_course(app: &TestApp, dnp: &str, capacity: i32) {
+    let (status, course) = api(
+        app,
+        "POST",
+        "/api/v1/courses",
+        Some(dnp),
+        Some(
+            json!({"code": "DNP-MGA", "name": "Formulación de proyectos en la MGA",
+                    "hours": 20, "capacity_ids": [capacity]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{course}");
+}
+
+#[rocket::async_test]
+async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    dnp_course(&app, &dnp, 1).await;
+    // DNP's one cohort, open, with three people of Florencia.
+    let mut world = World::new(&app).await;
+    world.staff = dnp.clone();
+    let cohort = world
+        .cohort()
+        .course("DNP-MGA")
+        .name("MGA · Florencia DNP")
+        .seats(10)
+        .create()
+        .await;
+    for person in world.people("dnphome").count(3).of("18001").create().await {
+        world.enrol(cohort.id, person.id).await;
+    }
+    // What DNP holds, read from the rows: its cohorts by state and the people enrolled in them.
+    let dnp_id = world_provider(&app, "DNP").await;
+    let dnp_cohorts = cohort::Entity::find()
+        .filter(cohort::Column::ProviderId.eq(dnp_id))
+        .all(app.db())
+        .await
+        .unwrap();
+    let count_in = |status: CohortStatus| dnp_cohorts.iter().filter(|c| c.status == status).count();
+    let people: BTreeSet<i32> = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.is_in(dnp_cohorts.iter().map(|c| c.id)))
+        .filter(enrolment::Column::Status.is_in(domain::figures::COUNTED))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.participant_id)
+        .collect();
+    assert!(people.len() >= 3);
+    let national = domain::reports::dashboard::compute(app.db(), None)
+        .await
+        .unwrap();
+    let registered = participant::Entity::find().count(app.db()).await.unwrap();
+    assert!(
+        national.totals().enrolled > 3,
+        "the demo has ESAP's people too"
+    );
+
+    let browser = app.another_instance(&[]).await;
+    sign_in_client(&browser, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let html = browser
+        .get("/")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(!html.contains("Panorama nacional"), "{html}");
+    let own = section(&html, "su-oferta");
+    assert!(own.starts_with("Su oferta (DNP)"), "{own}");
+    // Its cohorts by state (the one added is its only open one) and the people in them.
+    for (status, label) in [
+        (CohortStatus::Draft, "Borrador"),
+        (CohortStatus::Open, "Inscripciones abiertas"),
+        (CohortStatus::InProgress, "En curso"),
+        (CohortStatus::Closed, "Cerrada"),
+    ] {
+        let shown = format!("{} {label}", count_in(status));
+        assert!(own.contains(&shown), "{shown}: {own}");
+    }
+    assert_eq!(count_in(CohortStatus::Open), 1);
+    let shown = format!("{} personas inscritas en sus cohortes", people.len());
+    assert!(own.contains(&shown), "{shown}: {own}");
+    // Fewer than the nation's, which today's «Panorama nacional» showed beside DNP's counts.
+    assert!((people.len() as u64) < registered);
+    assert!(
+        own.contains("30 % de los cupos de sus cohortes abiertas ocupados"),
+        "{own}"
+    );
+    assert!(own.contains("MGA · Florencia DNP"), "{own}");
+    // The territory: every provider's figures, named so.
+    let territory = section(&html, "territorio");
+    assert!(
+        territory.starts_with("El territorio (todos los oferentes) Todo el país"),
+        "{territory}"
+    );
+    assert!(
+        territory.contains(&format!(
+            "{} participantes registrados",
+            domain::format::thousands(registered as i64)
+        )),
+        "{territory}"
+    );
+    assert!(
+        territory.contains(&format!(
+            "{} inscripciones",
+            domain::format::thousands(national.totals().enrolled)
+        )),
+        "{territory}"
+    );
+    // The provider's cohort counts are not the territory's.
+    assert!(!territory.contains("Borrador"), "{territory}");
+}
