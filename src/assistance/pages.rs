@@ -233,6 +233,8 @@ struct WorkspaceView {
     assistance: AssistanceView,
     visits: Vec<visits::VisitView>,
     manages: bool,
+    /// Opened by a coordinator of another provider (issue 45): whose it is, read-only.
+    managed_by: Option<String>,
     /// The municipality's liaison may give the entity's evaluation.
     may_evaluate: bool,
     open: bool,
@@ -271,6 +273,7 @@ async fn workspace_view(
         WorkspaceView {
             visits: visits::list(db, id).await?,
             manages,
+            managed_by: (user.is_staff() && !manages).then(|| view.provider.name.clone()),
             may_evaluate: user.role == Role::Liaison
                 && view.status == AssistanceStatus::Closed
                 && view.evaluation.is_none(),
@@ -306,6 +309,7 @@ async fn closing_summary(
         WorkspaceView {
             visits: visits::list(db.inner(), id).await?,
             manages: false,
+            managed_by: None,
             may_evaluate: false,
             open: false,
             planned: false,

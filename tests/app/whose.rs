@@ -4,9 +4,9 @@
 //! links lead to pages the reader may open.
 
 use crate::common::TestApp;
-use crate::support::{DNP_COORDINATOR, api, sign_in_client, token};
+use crate::support::{DNP_COORDINATOR, META_COORDINATOR, api, demo_account, sign_in_client, token};
 use crate::world::World;
-use domain::entities::values::CohortStatus;
+use domain::entities::values::{CohortStatus, Role};
 use domain::entities::{cohort, enrolment, participant, provider};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -165,4 +165,74 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
     );
     // The provider's cohort counts are not the territory's.
     assert!(!territory.contains("Borrador"), "{territory}");
+}
+
+/// DNP's technical assistance in El Paujíl, created by its coordinator; its id.
+async fn dnp_assistance(app: &TestApp, dnp: &str) -> i64 {
+    let (status, created) = api(
+        app,
+        "POST",
+        "/api/v1/assistances",
+        Some(dnp),
+        Some(json!({
+            "municipality_code": "18256",
+            "entity_type": "alcaldia",
+            "capacity_ids": [1],
+            "objective": "Que la Secretaría de Planeación formule sus proyectos en la MGA.",
+            "starts_on": crate::world::days(-10).to_string(),
+            "ends_on": crate::world::days(120).to_string(),
+            "modality": "mixta",
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    created["id"].as_i64().unwrap()
+}
+
+#[rocket::async_test]
+async fn another_providers_assistance_opens_read_only_saying_whose_it_is() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = dnp_assistance(&app, &dnp).await;
+    let path = format!("/asistencias/{id}");
+
+    // ESAP's national coordinator reads it: whose it is, and none of its forms.
+    let esap = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_client(&esap, email, password).await;
+    let response = esap.get(path.clone()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains(
+            "Esta asistencia técnica es de <strong>Departamento Nacional de Planeación (DNP)</strong>"
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("action=\"/asistencias/{id}/")),
+        "{html}"
+    );
+    assert!(!html.contains("action=\"/hitos/"), "{html}");
+
+    // DNP's coordinator manages it: its forms, no note.
+    let own = app.another_instance(&[]).await;
+    sign_in_client(&own, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let html = own
+        .get(path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("action=\"/asistencias/{id}/hitos\"")),
+        "{html}"
+    );
+    assert!(!html.contains("Esta asistencia técnica es de"), "{html}");
+
+    // A direction's coordinator whose departments do not hold El Paujíl: not found (scope kept).
+    let meta = app.another_instance(&[]).await;
+    sign_in_client(&meta, META_COORDINATOR.0, META_COORDINATOR.1).await;
+    assert_eq!(meta.get(path).dispatch().await.status(), Status::NotFound);
 }
