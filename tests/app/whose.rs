@@ -4,10 +4,14 @@
 //! links lead to pages the reader may open.
 
 use crate::common::TestApp;
-use crate::support::{DNP_COORDINATOR, META_COORDINATOR, api, demo_account, sign_in_client, token};
+use crate::support::{
+    DNP_COORDINATOR, META_COORDINATOR, api, demo_account, role_token, sign_in_client, token,
+};
 use crate::world::World;
-use domain::entities::values::{CohortStatus, Role};
-use domain::entities::{cohort, enrolment, participant, provider};
+use domain::entities::values::{CohortStatus, DemandStatus, Role};
+use domain::entities::{
+    assistance, assistance_demand, cohort, demand, enrolment, participant, provider,
+};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -235,4 +239,133 @@ async fn another_providers_assistance_opens_read_only_saying_whose_it_is() {
     let meta = app.another_instance(&[]).await;
     sign_in_client(&meta, META_COORDINATOR.0, META_COORDINATOR.1).await;
     assert_eq!(meta.get(path).dispatch().await.status(), Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page() {
+    let app = TestApp::with_demo().await;
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let wanted = demand::Entity::find()
+        .filter(demand::Column::MunicipalityCode.eq("18256"))
+        .filter(demand::Column::Status.eq(DemandStatus::Open))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("El Paujíl's open demand");
+    let dnp_id = world_provider(&app, "DNP").await;
+    let (status, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/demands/{}/referral", wanted.id),
+        Some(&caqueta),
+        Some(json!({"provider_id": dnp_id, "note": "El DNP acompaña la formulación en la MGA."})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+
+    // The demand's page tells DNP's coordinator how its offer answers it.
+    let dnp = app.another_instance(&[]).await;
+    sign_in_client(&dnp, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let html = dnp
+        .get(format!("/demandas/{}", wanted.id))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let answer = section(&html, "atender");
+    assert!(
+        answer.contains("Esta demanda se remitió a Departamento Nacional de Planeación (DNP)"),
+        "{answer}"
+    );
+    let new_path = format!("/asistencias/nueva?demanda={}", wanted.id);
+    assert!(html.contains(&format!("href=\"{new_path}\"")), "{html}");
+    assert!(html.contains("href=\"/coordinacion/cohortes/nueva?municipios=18256\""));
+
+    // The new assistance opens with the demand's municipality, capacity and the demand ticked.
+    let form = dnp
+        .get(new_path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let ticked = format!("name=\"demand_ids\" value=\"{}\" checked", wanted.id);
+    assert!(form.contains("name=\"municipality_code\" inputmode=\"numeric\" maxlength=\"5\" pattern=\"[0-9]{5}\" required value=\"18256\""), "{form}");
+    assert!(form.contains(&ticked), "{form}");
+    assert!(
+        form.contains(&format!(
+            "name=\"capacity_ids\" value=\"{}\" checked",
+            wanted.capacity_id
+        )),
+        "{form}"
+    );
+
+    let csrf = crate::support::csrf_from_client(&dnp, &new_path).await;
+    let capacity = wanted.capacity_id.to_string();
+    let demand_id = wanted.id.to_string();
+    let starts = crate::world::days(-5).to_string();
+    let ends = crate::world::days(90).to_string();
+    let post = |objective: &'static str| {
+        crate::support::form_body(&[
+            ("csrf_token", &csrf),
+            ("municipality_code", "18256"),
+            ("entity_type", "alcaldia"),
+            ("capacity_ids", &capacity),
+            ("demand_ids", &demand_id),
+            ("objective", objective),
+            ("starts_on", &starts),
+            ("ends_on", &ends),
+            ("modality", "mixta"),
+            ("contact_email", ""),
+        ])
+    };
+    // Refused: the page again, 422, the demand still ticked and the problem beside its field.
+    let response = dnp
+        .post("/asistencias")
+        .header(rocket::http::ContentType::Form)
+        .body(post(""))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let again = response.into_string().await.unwrap();
+    assert!(again.contains(&ticked), "{again}");
+    assert!(again.contains("id=\"error-objective\""), "{again}");
+    assert_eq!(
+        demand::Entity::find_by_id(wanted.id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DemandStatus::Open
+    );
+    // Saved: DNP's assistance answers the demand referred to DNP.
+    let response = dnp
+        .post("/asistencias")
+        .header(rocket::http::ContentType::Form)
+        .body(post(
+            "Que la Secretaría de Planeación formule sus proyectos en la MGA.",
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let planned = demand::Entity::find_by_id(wanted.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(planned.status, DemandStatus::Planned);
+    let linked = assistance_demand::Entity::find()
+        .filter(assistance_demand::Column::DemandId.eq(wanted.id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 1);
+    let answering = assistance::Entity::find_by_id(linked[0].assistance_id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answering.provider_id, dnp_id);
 }
