@@ -12,7 +12,7 @@ use crate::entities::{
 };
 use crate::error::AppResult;
 use crate::reports::MunicipalitySummary;
-use crate::reports::dashboard::{Dashboards, Picture};
+use crate::reports::dashboard::{self, Dashboards, Picture};
 use crate::time::{local, now};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -134,10 +134,21 @@ pub struct ReviewerHome {
 /// How many assistances under way a reviewer's home lists (the count says how many).
 const ASSISTANCES_LISTED: u64 = 10;
 
-/// A coordinator's (or admin's) home.
+/// A coordinator's (or admin's) home, each figure over a stated scope (issue 45, «whose it
+/// is»): what the coordinator's provider offers (`own`, `by_status`, `fill_rate`, `cohorts`,
+/// `referred`) and what the territory holds from every provider (`picture`, `top`, the
+/// demands). An admin manages every provider's cohorts: all of it is the territory's.
 pub struct StaffHome {
+    /// The territory's picture: every provider's cohorts in the nation, or in the coordinator's
+    /// territorial direction's departments.
     pub picture: std::sync::Arc<Picture>,
-    /// The municipalities with most people in training (at most 12).
+    /// A coordinator's: its provider's cohorts over the same territory; `None` for an admin.
+    pub own: Option<std::sync::Arc<Picture>>,
+    /// The name of the coordinator's provider.
+    pub provider: Option<String>,
+    /// A territorial direction's name, when the territory is its departments.
+    pub direction: Option<String>,
+    /// The municipalities of the territory with most people in training (at most 12).
     pub top: Vec<MunicipalitySummary>,
     pub fill_rate: String,
     pub by_status: Vec<StatusCount>,
@@ -497,9 +508,22 @@ pub async fn staff(
         .limit(10)
         .all(db)
         .await?;
-    // The national picture (kept for a while, see `reports::dashboard`): the municipalities
-    // with most people in training, PDET coverage and the trends.
-    let picture = dashboards.picture(db, None).await?;
+    // The territory's picture and the provider's own (kept for a while, see
+    // `reports::dashboard`): the municipalities with most people in training, PDET coverage and
+    // the trends.
+    let territory = dashboard::Scope {
+        within: user.direction_departments().map(<[String]>::to_vec),
+        ..dashboard::Scope::default()
+    };
+    let picture = dashboards.picture_of(db, &territory).await?;
+    let own = match user.managed_provider() {
+        Some(provider) => Some(
+            dashboards
+                .picture_of(db, &territory.of_provider(provider))
+                .await?,
+        ),
+        None => None,
+    };
     let mut top = picture.summary.clone();
     top.sort_by(|a, b| {
         b.enrolled
@@ -534,6 +558,12 @@ pub async fn staff(
     };
     Ok(StaffHome {
         picture,
+        own,
+        provider: match user.managed_provider() {
+            Some(id) => Some(crate::providers::reference(db, id).await?.name),
+            None => None,
+        },
+        direction: user.direction.as_ref().map(|d| d.name.clone()),
         top,
         fill_rate: if seats == 0 {
             "—".to_string()

@@ -123,16 +123,73 @@ struct NewFields {
 struct NewView {
     capacities: Vec<CapacityBox>,
     form: NewFields,
-    errors: Vec<FieldError>,
+    /// The municipality's open demands the assistance may answer (issue 45: a demand referred
+    /// to the coordinator's provider among them), ticked when chosen.
+    demands: Vec<DemandBox>,
 }
 
+#[derive(Serialize)]
+struct DemandBox {
+    id: i32,
+    label: String,
+    checked: bool,
+}
+
+/// The open demands of `municipality_code` in the caller's scope (none until a municipality is
+/// typed), oldest first; `chosen` ticked.
+async fn demand_boxes(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    municipality_code: &str,
+    chosen: &[i32],
+) -> crate::error::DomainResult<Vec<DemandBox>> {
+    let code = domain::territory::normalize_municipality_code(municipality_code);
+    if code.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = domain::demand::DemandFilter {
+        municipality: Some(code),
+        status: Some(domain::entities::values::DemandStatus::Open),
+        ..Default::default()
+    };
+    let (mut rows, _) = domain::demand::list(db, user, &filter, 1, 50).await?;
+    rows.reverse();
+    Ok(rows
+        .into_iter()
+        .map(|d| DemandBox {
+            checked: chosen.contains(&d.id),
+            label: format!(
+                "{} · {} · {}{}",
+                d.topic,
+                d.capacity_name,
+                domain::format::plural(d.people_estimate.into(), "persona", "personas"),
+                match d.referrals.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        " · remitida a {}",
+                        d.referrals
+                            .iter()
+                            .map(|r| domain::providers::short_name(&r.provider.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            ),
+            id: d.id,
+        })
+        .collect())
+}
+
+/// The new-assistance page: as it opens (no `errors`) or refused, the values as typed.
 async fn new_html(
     db: &DatabaseConnection,
     page: &Page<'_>,
+    user: &CurrentUser,
     form: NewFields,
-    chosen: &[i32],
-    errors: Vec<FieldError>,
+    chosen: (&[i32], &[i32]),
+    errors: &[FieldError],
 ) -> PageResult {
+    let (chosen_capacities, chosen_demands) = chosen;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -140,25 +197,42 @@ async fn new_html(
         .await?
         .into_iter()
         .map(|c| CapacityBox {
-            checked: chosen.contains(&c.id),
+            checked: chosen_capacities.contains(&c.id),
             id: c.id,
             name: c.name,
         })
         .collect();
-    page.render(
+    let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;
+    page.render_form(
         "assistance_new",
         "Nueva asistencia técnica",
         NewView {
             capacities,
             form,
-            errors,
+            demands,
         },
+        errors,
     )
 }
 
-#[get("/asistencias/nueva")]
-async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, _staff: StaffUser) -> PageResult {
-    new_html(db, &page, NewFields::default(), &[], Vec::new()).await
+/// The new-assistance form; `?demanda=<id>` (from the demand's page, «Atender esta demanda»)
+/// fills in its municipality and capacity and ticks it.
+#[get("/asistencias/nueva?<demanda>")]
+async fn new_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    demanda: Option<i32>,
+) -> PageResult {
+    let mut form = NewFields::default();
+    let (mut capacities, mut demands) = (Vec::new(), Vec::new());
+    if let Some(id) = demanda {
+        let wanted = domain::demand::find_in_scope(db.inner(), &staff, id).await?;
+        form.municipality_code = wanted.municipality_code;
+        capacities.push(wanted.capacity_id);
+        demands.push(wanted.id);
+    }
+    new_html(db, &page, &staff, form, (&capacities, &demands), &[]).await
 }
 
 #[derive(FromForm)]
@@ -181,6 +255,9 @@ struct NewForm {
     modality: String,
     #[field(default = String::new())]
     contact_email: String,
+    /// The demands it answers (issue 45).
+    #[field(default = Vec::new())]
+    demand_ids: Vec<i32>,
 }
 csrf_protected!(NewForm);
 
@@ -202,18 +279,26 @@ async fn create_submit(
         ends_on: Some(form.ends_on.clone()),
         modality: Some(form.modality.clone()),
         contact_email: Some(form.contact_email.clone()),
+        demand_ids: Some(form.demand_ids.clone()),
         ..Default::default()
     };
     let txn = domain::db::begin(db).await?;
-    match assistance::create(&txn, &notifier, &staff, &input).await {
+    let result = match assistance::create(&txn, &notifier, &staff, &input).await {
         Ok(view) => {
             domain::db::commit(txn).await?;
-            Ok(Flash::success(
+            Ok(view)
+        }
+        Err(error) => Err(error),
+    };
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
                 Redirect::to(format!("/asistencias/{}", view.id)),
                 "Asistencia técnica creada: agregue sus hitos y registre las visitas.",
-            ))
-        }
-        Err(AppError::Validation(errors)) => {
+            )
+        },
+        async |errors| {
             let again = NewFields {
                 municipality_code: form.municipality_code,
                 objective: form.objective,
@@ -223,12 +308,18 @@ async fn create_submit(
                 entity_type: form.entity_type,
                 contact_email: form.contact_email,
             };
-            Err(crate::web::Failure::form_again(
-                new_html(db, &page, again, &form.capacity_ids, errors).await,
-            ))
-        }
-        Err(other) => Err(other.into()),
-    }
+            new_html(
+                db,
+                &page,
+                &staff,
+                again,
+                (&form.capacity_ids, &form.demand_ids),
+                &errors,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -236,6 +327,8 @@ struct WorkspaceView {
     assistance: AssistanceView,
     visits: Vec<visits::VisitView>,
     manages: bool,
+    /// Opened by a coordinator of another provider (issue 45): whose it is, read-only.
+    managed_by: Option<String>,
     /// The municipality's liaison may give the entity's evaluation.
     may_evaluate: bool,
     open: bool,
@@ -274,6 +367,7 @@ async fn workspace_view(
         WorkspaceView {
             visits: visits::list(db, id).await?,
             manages,
+            managed_by: (user.is_staff() && !manages).then(|| view.provider.name.clone()),
             may_evaluate: user.role == Role::Liaison
                 && view.status == AssistanceStatus::Closed
                 && view.evaluation.is_none(),
@@ -309,6 +403,7 @@ async fn closing_summary(
         WorkspaceView {
             visits: visits::list(db.inner(), id).await?,
             manages: false,
+            managed_by: None,
             may_evaluate: false,
             open: false,
             planned: false,

@@ -400,6 +400,17 @@ struct ShowView {
     may_endorse: bool,
     /// «Remitir a un oferente»: reviewers of the department and coordinators, while open.
     refer: Option<ReferView>,
+    /// «Atender esta demanda» (issue 45): staff, while it is open — with a cohort or a
+    /// technical assistance of their offer.
+    answer: Option<AnswerView>,
+}
+
+/// How the caller's offer may answer an open demand: a new cohort for its municipality (the
+/// form lists the municipality's open demands) or a new assistance with it chosen.
+#[derive(Serialize)]
+struct AnswerView {
+    /// The caller's provider, when the demand was referred to it.
+    referred_to: Option<String>,
 }
 
 /// The referral form: the active providers not yet pointed to, the note as typed, problems.
@@ -471,8 +482,18 @@ async fn show_view(
     } else {
         None
     };
+    let answer = (open && user.is_staff()).then(|| AnswerView {
+        referred_to: user.managed_provider().and_then(|mine| {
+            demand
+                .referrals
+                .iter()
+                .find(|r| r.provider.id == mine)
+                .map(|r| r.provider.name.clone())
+        }),
+    });
     Ok(ShowView {
         refer,
+        answer,
         may_decline: open && user.is_staff(),
         decline_reason,
         may_endorse: user.role == Role::Reviewer

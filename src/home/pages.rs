@@ -196,14 +196,26 @@ struct ReviewerHome {
     satisfaction: Option<crate::surveys::pages::Line>,
 }
 
+/// A coordinator's (or admin's) dashboard, each figure under whose it is (issue 45): «Su
+/// oferta» — the provider's cohorts, their people and certificates — and «El territorio» —
+/// every provider's, the people registered, the demands, satisfaction, trends and chart.
 #[derive(Serialize)]
 struct StaffHome {
+    /// The territory's kept figures (every provider).
     #[serde(flatten)]
     figures: Figures,
+    /// The territory's PDET municipalities with someone in training, and its people registered.
     pdet_reached: usize,
+    participants: u64,
+    /// «Todo el país», or the territorial direction's name.
+    territory: String,
+    /// A coordinator's own figures (its provider's cohorts); `None` for an admin, whose cohorts
+    /// are the territory's.
+    own: Option<OwnFigures>,
+    /// The cohorts the caller manages (a coordinator: its provider's): by state, the seats taken
+    /// in the open ones, the open and running ones.
     fill_rate: String,
     by_status: Vec<home::StatusCount>,
-    participants: u64,
     cohorts: Vec<CohortRow>,
     /// Open municipal demands in the coordinator's scope.
     open_demands: u64,
@@ -214,6 +226,30 @@ struct StaffHome {
     /// The name of that provider.
     provider_name: Option<String>,
     satisfaction: Option<crate::surveys::pages::Line>,
+}
+
+/// A provider's own kept figures on its coordinator's home.
+#[derive(Serialize)]
+struct OwnFigures {
+    /// The provider's short name («DNP»).
+    short_name: String,
+    totals: Totals,
+    /// Distinct people with a counted enrolment in its cohorts.
+    participants: u64,
+    pdet_reached: usize,
+    computed_at: String,
+}
+
+impl OwnFigures {
+    fn of(picture: &Picture, provider: &str) -> Self {
+        OwnFigures {
+            short_name: domain::providers::short_name(provider).to_string(),
+            totals: picture.totals(),
+            participants: picture.participants,
+            pdet_reached: picture.pdet_reached,
+            computed_at: home::when(picture.computed_at),
+        }
+    }
 }
 
 /// What the home page shows to `user`.
@@ -263,16 +299,21 @@ pub async fn for_user(
                 staff_home: Some(StaffHome {
                     figures: Figures::of(&home.picture, home.top),
                     pdet_reached: home.picture.pdet_reached,
+                    participants: home.picture.participants,
+                    territory: home
+                        .direction
+                        .clone()
+                        .unwrap_or_else(|| "Todo el país".to_string()),
+                    own: match (&home.own, &home.provider) {
+                        (Some(own), Some(provider)) => Some(OwnFigures::of(own, provider)),
+                        _ => None,
+                    },
                     fill_rate: home.fill_rate,
                     by_status: home.by_status,
-                    participants: home.picture.participants,
                     cohorts: rows(home.cohorts),
                     open_demands: home.open_demands,
                     stale_demands: home.stale_demands,
-                    provider_name: match user.managed_provider() {
-                        Some(id) => Some(domain::providers::reference(db, id).await?.name),
-                        None => None,
-                    },
+                    provider_name: home.provider,
                     referred: home.referred,
                     satisfaction: satisfaction(db, surveys, user).await?,
                 }),

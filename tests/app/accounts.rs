@@ -163,7 +163,7 @@ async fn each_role_gets_its_own_home_and_a_reviewer_sees_only_their_department()
     let app = TestApp::with_demo().await;
     let expectations = [
         (Role::Admin, "Administración"),
-        (Role::Coordinator, "Panorama nacional"),
+        (Role::Coordinator, "Su oferta (ESAP)"),
         (Role::Instructor, "Mis cohortes"),
         (Role::Participant, "Mis cursos"),
         (Role::Reviewer, "Gobernación: Caquetá"),

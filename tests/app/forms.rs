@@ -125,10 +125,6 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "open only while the session runs: attendance's check-in test sends a wrong code",
     ),
     (
-        "/asistencias",
-        "opening an assistance: assistance's tests send it invalid",
-    ),
-    (
         "/coordinacion/cohortes/<id>/reabrir",
         "a confirmation with nothing to type: refused (a certificate issued) on the confirmation \
          itself, with no button (confirmations)",
@@ -736,6 +732,30 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![],
             twice: false,
             beside: vec![],
+        },
+        Case {
+            route: "/asistencias",
+            who: Who::Coordinator,
+            path: "/asistencias".to_string(),
+            from: "/asistencias/nueva".to_string(),
+            fields: vec![
+                field("municipality_code", "18256"),
+                field("entity_type", "concejo"),
+                field("objective", "Acompañar el plan\nde desarrollo"),
+                field("starts_on", "mañana"),
+                field("ends_on", "2026-12-31"),
+                field("modality", "mixta"),
+                field("contact_email", "concejo@example.org"),
+            ],
+            typed: vec![
+                "value=\"18256\"",
+                "Acompañar el plan\nde desarrollo</textarea>",
+                "value=\"mañana\"",
+                "value=\"concejo@example.org\"",
+                "value=\"concejo\" selected",
+            ],
+            twice: false,
+            beside: ids(&["capacity_ids", "starts_on"]),
         },
         Case {
             route: "/asistencias/<id>/hitos",

@@ -55,4 +55,5 @@ mod synthetic;
 mod trust_input;
 mod trust_scope;
 mod trust_throttle;
+mod whose;
 mod world;

@@ -479,8 +479,11 @@ async fn plan<C: ConnectionTrait>(
                 Some(c) => linked_demands(db, c.id).await?,
                 None => Vec::new(),
             };
+            // In the caller's demand scope, like a cohort's (`demand::planning::link`): a
+            // demand out of it does not exist for them.
             let rows = demand::Entity::find()
                 .filter(demand::Column::Id.is_in(ids.clone()))
+                .filter(crate::demand::DemandScope::of(user)?.condition())
                 .all(db)
                 .await?;
             for id in &ids {

@@ -1,6 +1,8 @@
 //! The figures behind the home dashboards: the national picture for coordinators and a
 //! department's for its reviewers — attendance and completion per municipality, PDET
-//! municipalities reached and the trends by quarter.
+//! municipalities reached and the trends by quarter. A coordinator's home reads two pictures
+//! (issue 45, «whose it is»): its provider's cohorts, and the territory's (every provider's),
+//! each a [`Scope`] of its own.
 //!
 //! At national size these figures sum hundreds of thousands of enrolments, too much to recompute
 //! on every visit to a home page. They are kept per scope (the nation or one department) for
@@ -11,12 +13,13 @@
 
 use super::{AttendanceRow, Filters, MunicipalitySummary, pct};
 use crate::entities::values::CohortStatus;
-use crate::entities::{cohort, cohort_figure, municipality, participant};
+use crate::entities::{cohort, cohort_figure, enrolment, municipality, participant};
 use crate::error::AppResult;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -41,7 +44,8 @@ pub struct Picture {
     pub trends: Vec<TrendPoint>,
     /// Municipalities of the scope with someone in training that are PDET.
     pub pdet_reached: usize,
-    /// People registered in the scope (by their current municipality).
+    /// People of the scope: registered in its territory (by their current municipality); for a
+    /// provider's scope, the distinct people enrolled in its cohorts (a counted enrolment).
     pub participants: u64,
     pub computed_at: DateTime<Utc>,
 }
@@ -68,13 +72,72 @@ impl Picture {
     }
 }
 
-/// Computes a scope's picture from the figures model: the municipalities' sums, the closed
-/// cohorts' sums (for the trends) and the PDET flags.
+/// Whose figures a picture sums: a territory (the nation, one department, or a territorial
+/// direction's departments) and, for a provider's own figures, only that provider's cohorts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// One department (a gobernación's).
+    pub department: Option<String>,
+    /// A territorial direction's departments.
+    pub within: Option<Vec<String>>,
+    /// Only this provider's cohorts; `None`: every provider's.
+    pub provider: Option<i32>,
+}
+
+impl Scope {
+    /// The nation (`None`) or one department, every provider.
+    pub fn department(code: Option<&str>) -> Self {
+        Scope {
+            department: code.map(str::to_string),
+            ..Scope::default()
+        }
+    }
+
+    /// The same territory, only `provider`'s cohorts.
+    pub fn of_provider(&self, provider: i32) -> Self {
+        Scope {
+            provider: Some(provider),
+            ..self.clone()
+        }
+    }
+
+    fn filters(&self) -> Filters {
+        Filters {
+            department: self.department.clone(),
+            within: self.within.clone(),
+            provider: self.provider,
+            ..Filters::default()
+        }
+    }
+
+    /// The territory, as a condition on a municipality code (DANE codes start with their
+    /// department's).
+    fn places<C: ColumnTrait>(&self, column: C) -> Condition {
+        let mut c = Condition::all();
+        if let Some(code) = &self.department {
+            c = c.add(column.starts_with(code.as_str()));
+        }
+        if let Some(codes) = &self.within {
+            c = c.add(codes.iter().fold(
+                // No department: nothing (never everything).
+                Condition::any().add(Expr::val(false)),
+                |any, d| any.add(column.starts_with(d.as_str())),
+            ));
+        }
+        c
+    }
+}
+
+/// Computes the picture of the nation or of one department (every provider).
 pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> AppResult<Picture> {
-    let filters = Filters {
-        department: department.map(str::to_string),
-        ..Filters::default()
-    };
+    compute_scope(db, &Scope::department(department)).await
+}
+
+/// Computes a scope's picture from the figures model: the municipalities' sums, the closed
+/// cohorts' sums (for the trends) and the PDET flags; its people from the participants (a
+/// territory) or the provider's enrolments.
+pub async fn compute_scope<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<Picture> {
+    let filters = scope.filters();
     let summary = super::summaries(db, &filters).await?;
     let pdet: HashSet<String> = municipality::Entity::find()
         .select_only()
@@ -90,17 +153,35 @@ pub async fn compute<C: ConnectionTrait>(db: &C, department: Option<&str>) -> Ap
         .filter(|s| pdet.contains(&s.municipality_code))
         .count();
     let trends = trends(db, &filters).await?;
-    let mut people = participant::Entity::find();
-    if let Some(code) = department {
-        people = people.filter(participant::Column::MunicipalityCode.starts_with(code));
-    }
     Ok(Picture {
         summary,
         trends,
         pdet_reached,
-        participants: people.count(db).await?,
+        participants: people(db, scope).await?,
         computed_at: crate::time::now(),
     })
+}
+
+/// The people of a scope: for a provider, the distinct people with a counted enrolment in its
+/// cohorts (enrolled in a municipality of the territory); otherwise the people registered in
+/// the territory (by their current municipality).
+async fn people<C: ConnectionTrait>(db: &C, scope: &Scope) -> AppResult<u64> {
+    match scope.provider {
+        Some(provider) => Ok(enrolment::Entity::find()
+            .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
+            .filter(cohort::Column::ProviderId.eq(provider))
+            .filter(enrolment::Column::Status.is_in(crate::figures::COUNTED))
+            .filter(scope.places(enrolment::Column::MunicipalityCode))
+            .select_only()
+            .column(enrolment::Column::ParticipantId)
+            .distinct()
+            .count(db)
+            .await?),
+        None => Ok(participant::Entity::find()
+            .filter(scope.places(participant::Column::MunicipalityCode))
+            .count(db)
+            .await?),
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -312,10 +393,10 @@ struct Kept {
     expired: bool,
 }
 
-/// The kept pictures per scope (`None` = the nation), shared by every request (Rocket state).
+/// The kept pictures per scope, shared by every request (Rocket state).
 pub struct Dashboards {
     ttl: Duration,
-    kept: Arc<Mutex<HashMap<Option<String>, Kept>>>,
+    kept: Arc<Mutex<HashMap<Scope, Kept>>>,
     /// One first computation at a time, so a burst of first visits computes once.
     first: tokio::sync::Mutex<()>,
     /// Signalled when a background recomputation has stored its figures.
@@ -353,10 +434,19 @@ impl Dashboards {
         db: &DatabaseConnection,
         department: Option<&str>,
     ) -> AppResult<Arc<Picture>> {
+        self.picture_of(db, &Scope::department(department)).await
+    }
+
+    /// The picture of any scope (a provider's own figures too), kept the same way.
+    pub async fn picture_of(
+        &self,
+        db: &DatabaseConnection,
+        scope: &Scope,
+    ) -> AppResult<Arc<Picture>> {
         if self.ttl.is_zero() {
-            return Ok(Arc::new(compute(db, department).await?));
+            return Ok(Arc::new(compute_scope(db, scope).await?));
         }
-        let key = department.map(str::to_string);
+        let key = scope.clone();
         if let Some(kept) = self.kept_or_refresh(db, &key) {
             return Ok(kept);
         }
@@ -364,7 +454,7 @@ impl Dashboards {
         if let Some(kept) = self.kept_or_refresh(db, &key) {
             return Ok(kept);
         }
-        let picture = Arc::new(compute(db, department).await?);
+        let picture = Arc::new(compute_scope(db, scope).await?);
         self.lock().insert(
             key,
             Kept {
@@ -377,7 +467,7 @@ impl Dashboards {
         Ok(picture)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, Kept>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Scope, Kept>> {
         // A panic while holding the lock leaves the map consistent (plain inserts).
         self.kept
             .lock()
@@ -385,11 +475,7 @@ impl Dashboards {
     }
 
     /// The kept picture, starting a background recomputation when it is stale.
-    fn kept_or_refresh(
-        &self,
-        db: &DatabaseConnection,
-        key: &Option<String>,
-    ) -> Option<Arc<Picture>> {
+    fn kept_or_refresh(&self, db: &DatabaseConnection, key: &Scope) -> Option<Arc<Picture>> {
         let mut kept = self.lock();
         let entry = kept.get_mut(key)?;
         if (entry.expired || entry.at.elapsed() >= self.ttl) && !entry.refreshing {
@@ -397,7 +483,7 @@ impl Dashboards {
             let (db, key, map) = (db.clone(), key.clone(), self.kept.clone());
             let refreshed = self.refreshed.clone();
             tokio::spawn(async move {
-                let fresh = compute(&db, key.as_deref()).await;
+                let fresh = compute_scope(&db, &key).await;
                 let mut kept = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 match fresh {
                     Ok(picture) => {
