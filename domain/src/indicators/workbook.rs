@@ -77,7 +77,6 @@ fn build_priorities(
             Cell::Text(r.reasons.join("; ")),
         ])?;
     }
-    drop(sheet);
     book.save_to_buffer()
 }
 
