@@ -366,7 +366,8 @@ pub struct PriorityList {
 /// Roles: staff (the country) and reviewers (their department, silently). Municipalities
 /// ranked by need for the capacity (`score`, 0–100): PDET (25), category 6 (20) or 5 (15),
 /// weakness on the capacity's indicators (up to 35, from the weakest national percentile at
-/// the latest year), little completed training in the current and previous year (20 for none,
+/// each municipality's latest real measurement; a synthetic value only where there is no real
+/// one, flagged `weakest_synthetic`), little completed training in the current and previous year (20 for none,
 /// 10 for fewer than 5), with the reasons in words.
 #[utoipa::path(
     tag = "indicators",

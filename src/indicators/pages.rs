@@ -34,6 +34,7 @@ pub fn routes() -> Vec<Route> {
         comparison_page,
         comparison_download,
         priorities_page,
+        priorities_download,
         indicators_page,
         indicator_submit,
         import_submit
@@ -482,6 +483,10 @@ async fn comparison_download(
 struct PrioritiesView<'a> {
     ranked: &'a Priorities,
     rows: Vec<PriorityView<'a>>,
+    /// Some row's percentile is of a synthetic value: the page says what the mark means.
+    any_synthetic: bool,
+    /// The workbook of the same filters.
+    xlsx: String,
     capacities: Vec<Choice>,
     departments: Vec<DepartmentChoice<'a>>,
     is_reviewer: bool,
@@ -528,6 +533,12 @@ async fn priorities_page(
         .await?;
         let departments = domain::territory::departments(db.inner()).await?;
         let view = PrioritiesView {
+            any_synthetic: ranked.items.iter().any(|r| r.weakest_synthetic),
+            xlsx: format!(
+                "/reportes/prioridades.xlsx?capacidad={}&departamento={}",
+                capacidad.map(|c| c.to_string()).unwrap_or_default(),
+                domain::text::urlencode(departamento.as_deref().unwrap_or(""))
+            ),
             rows: ranked
                 .items
                 .iter()
@@ -550,6 +561,58 @@ async fn priorities_page(
         page.content("priorities", "¿Dónde formar?", view)
     })
     .await
+}
+
+/// «¿Dónde formar?» as a workbook: the whole ranking of the filters (not only the rows the
+/// page shows), named by its place and day (`donde-formar-caqueta-2026-11-26.xlsx`).
+#[get("/reportes/prioridades.xlsx?<capacidad>&<departamento>")]
+async fn priorities_download(
+    db: &State<DatabaseConnection>,
+    cache: &State<domain::indicators::priorities::Cache>,
+    user: ReportReader,
+    capacidad: Option<i32>,
+    departamento: Option<String>,
+) -> AppResult<Download> {
+    use domain::reports::named::{self, Filter};
+    let ranked = domain::indicators::priorities::rank(
+        db.inner(),
+        cache.inner(),
+        &user,
+        &PriorityQuery {
+            capacity: capacidad,
+            department: departamento.clone(),
+            limit: Some(domain::indicators::priorities::MAX_LIMIT),
+        },
+    )
+    .await?;
+    // A reviewer's ranking is their department's, whatever was asked.
+    let department = user
+        .department_scope()
+        .map(str::to_string)
+        .or_else(|| domain::parse::text(departamento.as_deref()));
+    let mut chosen = Vec::new();
+    if let Some(code) = department {
+        chosen.push(Filter::Department(code));
+    }
+    let described = named::describe(db.inner(), &chosen).await?;
+    let name = named::file_name(
+        domain::indicators::workbook::PRIORITIES_FILE,
+        &described,
+        named::today(),
+    );
+    let mut header = described;
+    if header.is_empty() {
+        header.push(("Departamento".into(), "Todo el país".into()));
+    }
+    header.push((
+        "Capacidad".into(),
+        ranked
+            .capacity
+            .as_ref()
+            .map_or_else(|| "Todas".into(), |c| c.name.clone()),
+    ));
+    let bytes = domain::indicators::workbook::priorities(&ranked, header, &user.full_name).await?;
+    Ok(Download::xlsx(&name, bytes))
 }
 
 // ---- The indicators ------------------------------------------------------------------------

@@ -706,3 +706,135 @@ async fn priorities_rank_by_need_with_their_reasons() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains("IDF – Índice de Desempeño Fiscal"));
 }
+
+/// «¿Dónde formar?» reads each municipality's latest **real** measurement (issue 45): the
+/// demo's synthetic years (the pilots', after 2023) neither leave the rest «sin medición» nor
+/// rank the pilots among themselves; a synthetic value counts only where nothing real is left,
+/// and is marked on the page, in the API and in the workbook (named by place and day).
+#[rocket::async_test]
+async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values() {
+    use sea_orm::QuerySelect;
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    let synthetic_years = indicator_observation::Entity::find()
+        .filter(indicator_observation::Column::Synthetic.eq(true))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(synthetic_years > 0, "the demo has synthetic years");
+    let last_real: i32 = indicator_observation::Entity::find()
+        .select_only()
+        .column_as(indicator_observation::Column::Year.max(), "year")
+        .filter(indicator_observation::Column::Synthetic.eq(false))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await
+        .unwrap()
+        .flatten()
+        .unwrap();
+    let staff = role_token(&app, Role::Coordinator).await;
+    let caqueta = async || {
+        let (status, ranked) = api(
+            &app,
+            "GET",
+            "/api/v1/reports/priorities?department=18&limit=100",
+            Some(&staff),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{ranked}");
+        ranked["items"].as_array().unwrap().clone()
+    };
+    let items = caqueta().await;
+    assert_eq!(items.len(), 16, "Caquetá's 16 municipalities");
+    for item in &items {
+        // Every one of them has real IDF and MDM values.
+        assert!(item["indicator_percentile"].is_number(), "{item}");
+        assert_eq!(item["weakest_synthetic"], json!(false), "{item}");
+        let named = item["weakest_indicator"].as_str().unwrap();
+        let year: i32 = named
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .trim_end_matches(')')
+            .parse()
+            .unwrap_or_else(|_| panic!("a year in {named}"));
+        assert!(year <= last_real, "{named}: a real year");
+    }
+
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, "/reportes/prioridades?departamento=18").await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("sin medición"), "Caquetá is measured");
+    assert!(!html.contains("dato sintético"));
+    assert!(
+        html.replace("&#x3D;", "=")
+            .replace("&amp;", "&")
+            .contains("href=\"/reportes/prioridades.xlsx?capacidad=&departamento=18\"")
+    );
+
+    // The workbook: the whole ranking, named by place and day.
+    let response = app
+        .client
+        .get("/reportes/prioridades.xlsx?departamento=18")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap()
+        .to_string();
+    let today = domain::reports::named::today()
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        disposition.contains(&format!("donde-formar-caqueta-{today}.xlsx")),
+        "{disposition}"
+    );
+    let bytes = response.into_bytes().await.unwrap();
+    let rows = read_table(&bytes, "Municipios", "Puesto");
+    assert_eq!(rows.len(), 17, "a header and Caquetá's 16");
+    let synthetic_column = rows[0]
+        .iter()
+        .position(|h| h == "Valor sintético (no real)")
+        .unwrap();
+    assert!(rows[1..].iter().all(|r| r[synthetic_column] == "No"));
+
+    // El Paujíl without its real values: its synthetic ones count, and say so.
+    indicator_observation::Entity::delete_many()
+        .filter(indicator_observation::Column::MunicipalityCode.eq("18256"))
+        .filter(indicator_observation::Column::Synthetic.eq(false))
+        .exec(db)
+        .await
+        .unwrap();
+    domain::instances::bump(db, domain::instances::Cached::Indicators)
+        .await
+        .unwrap();
+    let items = caqueta().await;
+    let paujil = items
+        .iter()
+        .find(|i| i["municipality_code"] == "18256")
+        .unwrap();
+    assert_eq!(paujil["weakest_synthetic"], json!(true), "{paujil}");
+    assert!(
+        paujil["weakest_indicator"]
+            .as_str()
+            .unwrap()
+            .ends_with(", dato sintético)")
+    );
+    let (_, html) = page(&app, "/reportes/prioridades?departamento=18").await;
+    assert!(html.contains("dato sintético"));
+    let bytes = app
+        .client
+        .get("/reportes/prioridades.xlsx?departamento=18")
+        .dispatch()
+        .await
+        .into_bytes()
+        .await
+        .unwrap();
+    let rows = read_table(&bytes, "Municipios", "Puesto");
+    let paujil = rows.iter().find(|r| r[1] == "18256").unwrap();
+    assert_eq!(paujil[synthetic_column], "Sí");
+}

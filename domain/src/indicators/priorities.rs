@@ -5,8 +5,9 @@
 //! - category 6: 15, category 5: 10;
 //! - weakness on the capacity's indicators: up to 30, as `30 × (100 − p) / 100` where `p` is the
 //!   municipality's weakest national percentile among the indicators linked to the capacity
-//!   (each at its latest year; 0 = the weakest municipality of the country; the ordinal
-//!   category is left out, it counts above);
+//!   (each at the municipality's latest real measurement, among the country's real values of
+//!   that year — a synthetic value only where there is no real one, and marked; 0 = the
+//!   weakest municipality of the country; the ordinal category is left out, it counts above);
 //! - little received recently: 20 when, in the current or the previous year, nobody of the
 //!   municipality completed training in the capacity and no technical assistance on it started
 //!   (planned, in progress or closed: an accompaniment under way is help received); 10 when
@@ -73,8 +74,13 @@ pub struct PriorityRow {
     /// The weakest national percentile among the capacity's indicators (0 = weakest); none
     /// when the municipality is not measured.
     pub indicator_percentile: Option<f64>,
-    /// The indicator behind the percentile and its year.
+    /// The indicator behind the percentile and its year («IDF (2023)»; «…, dato sintético»
+    /// when the value is synthetic).
     pub weakest_indicator: Option<String>,
+    /// The percentile is of a synthetic value (demo and benchmark databases, where the
+    /// municipality has no real one for the indicator).
+    #[serde(default)]
+    pub weakest_synthetic: bool,
     /// People of the municipality who completed training in the capacity in the current or
     /// the previous year.
     pub completed_recent: i64,
@@ -97,8 +103,8 @@ pub struct Priorities {
     pub items: Vec<PriorityRow>,
 }
 
-/// (percentile, indicator name, year) of each municipality's weakest indicator.
-type Weakest = HashMap<String, (f64, String, i32)>;
+/// Each municipality's weakest indicator.
+type Weakest = HashMap<String, Weak>;
 
 /// How long a computed ranking is reused at most (it goes at once when observations, links
 /// or training figures change, through any app instance: see `instances::Versions`).
@@ -121,14 +127,21 @@ impl Cache {
     pub fn new(db: &sea_orm::DatabaseConnection) -> Self {
         let shelf = |what| std::sync::Arc::new(crate::cache::DbShelf::new(db.clone(), what));
         Cache {
-            weakest: crate::cache::Kept::new(CACHE_SECONDS, 64).shelved(shelf("weakest")),
-            ranked: crate::cache::Kept::new(CACHE_SECONDS, 256).shelved(shelf("rankings")),
+            // Named for what they hold since issue 45 (the latest real measurement), so that
+            // rankings shelved before are not read back.
+            weakest: crate::cache::Kept::new(CACHE_SECONDS, 64).shelved(shelf("weakest-real")),
+            ranked: crate::cache::Kept::new(CACHE_SECONDS, 256).shelved(shelf("rankings-real")),
         }
     }
 }
 
 /// The weakest national percentile of each municipality among `capacity`'s indicators (all
-/// indicators when none), each at its latest year.
+/// indicators when none), each at the municipality's latest **real** measurement (issue 45):
+/// the percentile places the value among the real values of the country in that same year. The
+/// synthetic years of demo and benchmark databases cover a few municipalities, so ranking on
+/// the latest year of all left every other one «sin medición» and compared the pilots among
+/// themselves. Only where an indicator has no real value for a municipality does its latest
+/// synthetic one count (placed among that year's values), and then it is marked.
 async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult<Weakest> {
     let indicators: Vec<super::IndicatorView> = super::list(db)
         .await?
@@ -138,29 +151,97 @@ async fn weakest<C: ConnectionTrait>(db: &C, capacity: Option<i32>) -> AppResult
         .collect();
     let mut out: Weakest = HashMap::new();
     for indicator in indicators {
-        let Some(year) = super::observed_years(db, indicator.id)
-            .await?
-            .last()
-            .copied()
-        else {
-            continue;
-        };
-        let mut values: Vec<(String, f64)> = indicator_observation::Entity::find()
+        let observations = indicator_observation::Entity::find()
             .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
-            .filter(indicator_observation::Column::Year.eq(year))
             .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.municipality_code, o.value))
-            .collect();
-        for (code, percentile) in percentiles(&mut values, indicator.higher_is_better) {
-            let weaker = out.get(&code).is_none_or(|(p, _, _)| percentile < *p);
+            .await?;
+        for (code, weak) in latest_real_percentiles(&observations, indicator.higher_is_better) {
+            let weaker = out
+                .get(&code)
+                .is_none_or(|w| weak.percentile < w.percentile);
             if weaker {
-                out.insert(code, (percentile, indicator.name.clone(), year));
+                out.insert(
+                    code,
+                    Weak {
+                        indicator: indicator.name.clone(),
+                        ..weak
+                    },
+                );
             }
         }
     }
     Ok(out)
+}
+
+/// One municipality's weakest measurement: its national percentile, the indicator, the year
+/// and whether the value is synthetic.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Weak {
+    pub percentile: f64,
+    pub indicator: String,
+    pub year: i32,
+    pub synthetic: bool,
+}
+
+/// Each municipality's percentile at its latest real observation of one indicator (at its
+/// latest synthetic one, marked, when it has no real one), among the same year's values of
+/// the same kind (`indicator` left empty).
+pub fn latest_real_percentiles(
+    observations: &[indicator_observation::Model],
+    higher_is_better: bool,
+) -> HashMap<String, Weak> {
+    // The year each municipality is read at, and whether it is synthetic.
+    let mut chosen: HashMap<&str, (i32, bool)> = HashMap::new();
+    for o in observations {
+        let candidate = (o.year, o.synthetic);
+        let better = match chosen.get(o.municipality_code.as_str()) {
+            None => true,
+            // Real beats synthetic; then the later year.
+            Some(&(year, synthetic)) => match (synthetic, o.synthetic) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => o.year > year,
+            },
+        };
+        if better {
+            chosen.insert(&o.municipality_code, candidate);
+        }
+    }
+    // The distributions the chosen values are placed in: per year, the real values (and,
+    // separately, every value of the year for a synthetic reading).
+    let mut by_year: HashMap<(i32, bool), Vec<(String, f64)>> = HashMap::new();
+    let wanted: std::collections::HashSet<(i32, bool)> = chosen.values().copied().collect();
+    for o in observations {
+        if wanted.contains(&(o.year, false)) && !o.synthetic {
+            by_year
+                .entry((o.year, false))
+                .or_default()
+                .push((o.municipality_code.clone(), o.value));
+        }
+        if wanted.contains(&(o.year, true)) {
+            by_year
+                .entry((o.year, true))
+                .or_default()
+                .push((o.municipality_code.clone(), o.value));
+        }
+    }
+    let mut out = HashMap::new();
+    for ((year, synthetic), mut values) in by_year {
+        for (code, percentile) in percentiles(&mut values, higher_is_better) {
+            if chosen.get(code.as_str()) == Some(&(year, synthetic)) {
+                out.insert(
+                    code,
+                    Weak {
+                        percentile,
+                        indicator: String::new(),
+                        year,
+                        synthetic,
+                    },
+                );
+            }
+        }
+    }
+    out
 }
 
 /// The national percentile of each value: the share of the other municipalities that do
@@ -372,12 +453,13 @@ async fn national<C: ConnectionTrait>(
             }
             let weak = weakest.get(&m.code);
             match weak {
-                Some((p, name, year)) => {
-                    score += WEAKNESS_POINTS * (100.0 - p) / 100.0;
-                    if *p < 50.0 {
+                Some(w) => {
+                    score += WEAKNESS_POINTS * (100.0 - w.percentile) / 100.0;
+                    if w.percentile < 50.0 {
                         reasons.push(format!(
-                            "percentil {} en {name} ({year})",
-                            crate::format::decimal(*p, 0)
+                            "percentil {} en {}",
+                            crate::format::decimal(w.percentile, 0),
+                            measured(w)
                         ));
                     }
                 }
@@ -398,8 +480,9 @@ async fn national<C: ConnectionTrait>(
                 pdet: m.pdet_subregion_id.is_some(),
                 pdet_subregion,
                 category: m.category,
-                indicator_percentile: weak.map(|(p, _, _)| (p * 10.0).round() / 10.0),
-                weakest_indicator: weak.map(|(_, name, year)| format!("{name} ({year})")),
+                indicator_percentile: weak.map(|w| (w.percentile * 10.0).round() / 10.0),
+                weakest_indicator: weak.map(measured),
+                weakest_synthetic: weak.is_some_and(|w| w.synthetic),
                 completed_recent,
                 assistances_recent: 0,
                 open_demand_people: 0,
@@ -409,6 +492,15 @@ async fn national<C: ConnectionTrait>(
         .collect();
     rows.sort_by(|a, b| by_need((a.score, a), (b.score, b)));
     Ok(rows)
+}
+
+/// «IDF (2023)», or «IDF (2025, dato sintético)».
+fn measured(w: &Weak) -> String {
+    if w.synthetic {
+        format!("{} ({}, dato sintético)", w.indicator, w.year)
+    } else {
+        format!("{} ({})", w.indicator, w.year)
+    }
 }
 
 /// Technical assistances (not cancelled) per municipality on `capacity` (all when none) that
@@ -470,6 +562,57 @@ mod tests {
             little_received(0, 0, "2025–2026").1.as_deref(),
             Some("nadie aprobó formación ni recibió asistencia técnica en 2025–2026")
         );
+    }
+
+    fn observation(
+        code: &str,
+        year: i32,
+        value: f64,
+        synthetic: bool,
+    ) -> indicator_observation::Model {
+        indicator_observation::Model {
+            id: 0,
+            indicator_id: 1,
+            municipality_code: code.into(),
+            year,
+            value,
+            source: String::new(),
+            synthetic,
+        }
+    }
+
+    /// Synthetic later years of a few municipalities (the demo's pilots) neither hide the
+    /// real measurement of the rest nor rank the pilots among themselves.
+    #[test]
+    fn the_latest_real_measurement_counts_and_synthetic_values_are_marked() {
+        let observations = vec![
+            observation("a", 2022, 90.0, false),
+            observation("a", 2023, 40.0, false),
+            observation("b", 2023, 60.0, false),
+            observation("c", 2023, 80.0, false),
+            // The pilot: strong in its synthetic years, weakest in its real one.
+            observation("a", 2024, 99.0, true),
+            observation("a", 2025, 99.0, true),
+            // Only synthetic: read there, marked.
+            observation("d", 2025, 10.0, true),
+        ];
+        let weak = latest_real_percentiles(&observations, true);
+        assert_eq!(weak["a"].year, 2023);
+        assert!(!weak["a"].synthetic);
+        assert_eq!(
+            weak["a"].percentile, 0.0,
+            "the weakest of 2023's real values"
+        );
+        assert_eq!(weak["b"].percentile, 50.0);
+        assert_eq!(weak["c"].percentile, 100.0);
+        assert_eq!(weak["d"].year, 2025);
+        assert!(weak["d"].synthetic);
+        assert_eq!(weak.len(), 4);
+        let shown = measured(&Weak {
+            indicator: "IDF".into(),
+            ..weak["d"].clone()
+        });
+        assert_eq!(shown, "IDF (2025, dato sintético)");
     }
 
     #[test]

@@ -1,11 +1,84 @@
 //! ESAP's comparison as a workbook: «Grupos», «Estratos», «Municipios», each with the caveat
-//! in its header block.
+//! in its header block; and «¿Dónde formar?» (issue 45): the whole ranking, with its reasons
+//! and whether the percentile is of a synthetic value.
 
 use super::impact::{Comparison, Group};
 use crate::error::AppResult;
 use crate::spreadsheets::{Cell, Column, ExportBook, SheetWriter};
 
 pub const COMPARISON_FILE: &str = "comparacion-impacto.xlsx";
+/// Stem of «¿Dónde formar?»'s file name (its place and day follow: `reports::named`).
+pub const PRIORITIES_FILE: &str = "donde-formar";
+
+/// «¿Dónde formar?» as a workbook: one row per municipality ranked, as the page shows it
+/// (built on a blocking thread).
+pub async fn priorities(
+    ranked: &super::priorities::Priorities,
+    filters: Vec<(String, String)>,
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let (ranked, generated_by) = (ranked.clone(), generated_by.to_string());
+    crate::blocking::run(move || build_priorities(&ranked, &filters, &generated_by)).await
+}
+
+fn build_priorities(
+    ranked: &super::priorities::Priorities,
+    filters: &[(String, String)],
+    generated_by: &str,
+) -> AppResult<Vec<u8>> {
+    let period = format!("{}–{}", ranked.recent_from, ranked.recent_to);
+    let mut book = ExportBook::new("¿Dónde formar?", filters, generated_by);
+    let notes = vec![
+        "Puntaje de 0 a 100: PDET (20), categoría 6 (15) o 5 (10), debilidad en los indicadores de la capacidad frente al país (hasta 30), poco recibido en los dos últimos años (20 o 10) y demanda abierta de la alcaldía (10 o 15).".to_string(),
+        "El percentil es el de la última medición real del municipio (0 = el más débil del país ese año). Un valor sintético (bases de demostración y de prueba) solo cuenta donde no hay medición real, y se marca.".to_string(),
+    ];
+    let mut sheet = book.sheet_with_notes(
+        "Municipios",
+        &notes,
+        &[
+            Column::integer("Puesto", 8.0),
+            Column::code("Código DANE", 12.0),
+            Column::text("Municipio", 26.0),
+            Column::text("Departamento", 20.0),
+            Column::decimal("Puntaje", 9.0, 1),
+            Column::text("PDET", 7.0),
+            Column::text("Subregión PDET", 28.0),
+            Column::text("Categoría", 10.0),
+            Column::decimal("Percentil más débil", 11.0, 0),
+            Column::text("Indicador (año)", 40.0),
+            Column::text("Valor sintético (no real)", 12.0),
+            Column::integer(format!("Aprobaron en {period}"), 12.0),
+            Column::integer(format!("Asistencias técnicas en {period}"), 12.0),
+            Column::integer("Personas en demanda abierta", 12.0),
+            Column::text("Razones", 70.0),
+        ],
+    )?;
+    for r in &ranked.items {
+        sheet.row(&[
+            Cell::Int(r.rank as i64),
+            Cell::Text(r.municipality_code.clone()),
+            Cell::Text(r.municipality_name.clone()),
+            Cell::Text(r.department_name.clone()),
+            Cell::Number(r.score),
+            yes_no(r.pdet),
+            r.pdet_subregion.clone().into(),
+            r.category.clone().into(),
+            r.indicator_percentile
+                .map_or_else(|| Cell::Text("sin medición".into()), Cell::Number),
+            r.weakest_indicator.clone().into(),
+            if r.indicator_percentile.is_some() {
+                yes_no(r.weakest_synthetic)
+            } else {
+                Cell::Empty
+            },
+            Cell::Int(r.completed_recent),
+            Cell::Int(r.assistances_recent),
+            Cell::Int(r.open_demand_people),
+            Cell::Text(r.reasons.join("; ")),
+        ])?;
+    }
+    book.save_to_buffer()
+}
 
 /// The workbook of a comparison (built on a blocking thread).
 pub async fn comparison(comparison: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
