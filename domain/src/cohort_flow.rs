@@ -40,6 +40,20 @@ pub async fn update<C: ConnectionTrait>(
     cohorts::view(db, id).await
 }
 
+/// Reopens a closed cohort while no certificate has been issued from it (see
+/// [`crate::cohorts::closing::reopen`]) and lets the areas react; the view returned is read
+/// after they did.
+pub async fn reopen<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    id: i32,
+) -> AppResult<CohortView> {
+    let (_, events) = cohorts::closing::reopen(db, user, id).await?;
+    react(db, notifier, user, id, &events).await?;
+    cohorts::view(db, id).await
+}
+
 /// Each area's reaction to what happened to cohort `id`, in the order it happened.
 async fn react<C: ConnectionTrait>(
     db: &C,
@@ -61,6 +75,9 @@ async fn react<C: ConnectionTrait>(
             CohortEvent::Closed => {
                 crate::demand::planning::on_closed(db, notifier, user.id, &cohort).await?;
                 crate::surveys::on_closed(db, notifier, &cohort).await?;
+            }
+            CohortEvent::Reopened { closed_at } => {
+                crate::demand::planning::on_reopened(db, user.id, &cohort, *closed_at).await?;
             }
             CohortEvent::Cancelled => {
                 crate::demand::planning::on_cancelled(db, user.id, &cohort).await?;

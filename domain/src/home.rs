@@ -20,7 +20,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A liaison's (enlace municipal) home: their municipality's demands and its training per
 /// capacity.
@@ -287,12 +287,17 @@ pub async fn participant<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<
             certificates: Vec::new(),
         });
     };
-    let enrolments = enrolment::Entity::find()
+    let mut enrolments = enrolment::Entity::find()
         .filter(enrolment::Column::ParticipantId.eq(person.id))
         .order_by_desc(enrolment::Column::CreatedAt)
+        .order_by_desc(enrolment::Column::Id)
         .find_also_related(cohort::Entity)
         .all(db)
         .await?;
+    // One line per cohort, its newest enrolment: a person who cancelled and enrolled again
+    // has two rows for it (issue 45: the cohort showed twice).
+    let mut seen = HashSet::new();
+    enrolments.retain(|(e, _)| seen.insert(e.cohort_id));
     let ids: Vec<i32> = enrolments.iter().map(|(e, _)| e.cohort_id).collect();
     let upcoming = upcoming_sessions(db, &ids).await?;
     let next = first_per_cohort(&upcoming);

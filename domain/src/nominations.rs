@@ -456,7 +456,64 @@ pub async fn nominate<C: ConnectionTrait>(
     view(db, saved).await
 }
 
-/// The nomination a still-unused confirmation link points to (404 otherwise).
+/// What a nominee's registration starts from: the data the liaison gave (issue 45).
+#[derive(Clone, Debug, Serialize)]
+pub struct RegistrationPrefill {
+    pub document_type: String,
+    pub document_number: String,
+    pub first_names: String,
+    pub last_names: String,
+    pub email: String,
+    pub municipality_code: String,
+    pub municipality_name: String,
+    pub department_code: String,
+    pub cohort_name: String,
+}
+
+/// The data of the nomination behind an emailed link, to start the nominee's registration
+/// with: only while the nomination waits (pending or confirmed, not decided) — a decided
+/// nomination's link no longer works. Whoever holds the link is the person it was emailed to;
+/// without it nothing is shown (`None`, an empty form).
+pub async fn registration_prefill<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> AppResult<Option<RegistrationPrefill>> {
+    let Some(row) = nomination::Entity::find()
+        .filter(
+            nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
+        )
+        .filter(
+            nomination::Column::Status
+                .is_in([NominationStatus::Pending, NominationStatus::Confirmed]),
+        )
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let place = municipality::Entity::find_by_id(row.municipality_code.clone())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cohort_name = cohort::Entity::find_by_id(row.cohort_id)
+        .one(db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    Ok(Some(RegistrationPrefill {
+        document_type: row.document_type,
+        document_number: row.document_number,
+        first_names: row.first_names,
+        last_names: row.last_names,
+        email: row.email,
+        municipality_code: row.municipality_code,
+        municipality_name: place.name,
+        department_code: place.department_code,
+        cohort_name,
+    }))
+}
+
+/// The nomination an emailed link points to, until it is decided (404 otherwise).
 pub async fn by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<NominationView> {
     let row = nomination::Entity::find()
         .filter(
@@ -468,8 +525,10 @@ pub async fn by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<Nomin
     view(db, row).await
 }
 
-/// The person confirms through the emailed link (once; 404 for a link that is not one). The
-/// liaison who nominated them is told. Run inside a transaction.
+/// The person confirms through the emailed link (once: 409 the second time; 404 for a link
+/// that is not one). The link keeps working until the decision — it shows the nomination and
+/// starts the nominee's registration ([`registration_prefill`]). The liaison who nominated
+/// them is told. Run inside a transaction.
 pub async fn confirm<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -491,7 +550,6 @@ pub async fn confirm<C: ConnectionTrait>(
     let mut model: nomination::ActiveModel = row.clone().into();
     model.status = Set(NominationStatus::Confirmed);
     model.confirmed_at = Set(Some(at));
-    model.confirm_token_hash = Set(None);
     model.updated_at = Set(at);
     let saved = model.update(db).await?;
     audit::record(
@@ -508,6 +566,65 @@ pub async fn confirm<C: ConnectionTrait>(
     .await?;
     tell_liaison(db, notifier, &saved, "confirmó su postulación", None).await?;
     view(db, saved).await
+}
+
+/// A nomination `user` may still decide: of a cohort they manage and a municipality they
+/// reach (404 otherwise), neither accepted nor declined yet (409).
+async fn undecided<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<nomination::Model> {
+    let row = nomination::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Only the coordinators who manage the cohort (and reach the municipality) decide.
+    cohorts::find_managed(db, user, row.cohort_id).await?;
+    if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
+        return Err(AppError::NotFound);
+    }
+    if matches!(
+        row.status,
+        NominationStatus::Accepted | NominationStatus::Declined
+    ) {
+        return Err(AppError::Conflict(format!(
+            "La postulación ya fue {}.",
+            row.status.label().to_lowercase()
+        )));
+    }
+    Ok(row)
+}
+
+/// What declining nomination `id` would act on (issue 45: the confirmation says it first),
+/// under the same rules as [`decide`]; with whether the nominee and the liaison are emailed.
+pub async fn declinable<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<(NominationView, DeclineNotices)> {
+    let row = undecided(db, user, id).await?;
+    let liaison = match row.nominated_by {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|u| u.active)
+            .map(|u| u.full_name),
+        None => None,
+    };
+    let notices = DeclineNotices {
+        nominee_email: row.email.clone(),
+        liaison,
+    };
+    Ok((view(db, row).await?, notices))
+}
+
+/// Who is told of a declined nomination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclineNotices {
+    pub nominee_email: String,
+    /// The liaison who nominated the person (when still active).
+    pub liaison: Option<String>,
 }
 
 /// The coordinator of the cohort accepts (the person is enrolled under the municipality's quota
@@ -531,15 +648,7 @@ pub async fn decide<C: ConnectionTrait>(
     id: i32,
     input: &DecisionInput,
 ) -> AppResult<NominationView> {
-    let row = nomination::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // Only the coordinators who manage the cohort (and reach the municipality) decide.
-    cohorts::find_managed(db, user, row.cohort_id).await?;
-    if !crate::people::scope::PersonScope::of(user).covers_municipality(&row.municipality_code) {
-        return Err(AppError::NotFound);
-    }
+    let row = undecided(db, user, id).await?;
     let Some(accept) = input.accept else {
         return Err(AppError::invalid(
             "accept",
@@ -563,12 +672,6 @@ pub async fn decide<C: ConnectionTrait>(
             return Err(AppError::Conflict(format!(
                 "{} {} aún no ha confirmado su postulación.",
                 row.first_names, row.last_names
-            )));
-        }
-        NominationStatus::Accepted | NominationStatus::Declined => {
-            return Err(AppError::Conflict(format!(
-                "La postulación ya fue {}.",
-                row.status.label().to_lowercase()
             )));
         }
         _ => {}
@@ -619,6 +722,7 @@ pub async fn decide<C: ConnectionTrait>(
         model.participant_id = Set(Some(person.id));
         model.status = Set(NominationStatus::Accepted);
         model.enrolment_id = Set(Some(enrolled.id));
+        model.confirm_token_hash = Set(None);
     } else {
         model.status = Set(NominationStatus::Declined);
         model.decision_reason = Set(reason.clone());

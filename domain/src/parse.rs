@@ -199,6 +199,34 @@ where
     serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
+/// Longest text a list's search box takes (characters): a search is a few words, and each
+/// one is looked for in every row the other filters leave.
+pub const SEARCH_MAX: usize = 100;
+
+/// A search box's text (`q`): trimmed, `None` when empty; longer than [`SEARCH_MAX`] is a
+/// problem of the field, and the list is drawn without it.
+pub fn search(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let text = text(value)?;
+    if text.chars().count() > SEARCH_MAX {
+        errors.push(FieldError::new(
+            field,
+            format!("Escriba como máximo {SEARCH_MAX} caracteres para buscar."),
+        ));
+        return None;
+    }
+    Some(text)
+}
+
+/// Whether `haystack` holds every word of `needle`, whatever the case and the accents
+/// («planeacion» finds «Planeación Territorial»). `needle` is folded once by the caller
+/// ([`crate::text::fold`]).
+pub fn holds_words(haystack: &str, folded_needle: &str) -> bool {
+    let folded = crate::text::fold(haystack);
+    folded_needle
+        .split_whitespace()
+        .all(|word| folded.contains(word))
+}
+
 /// Trimmed text or None when empty.
 pub fn text(value: Option<&str>) -> Option<String> {
     value

@@ -43,12 +43,15 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The sign-in form: where to go afterwards, the email typed and why it failed.
+/// The sign-in form: where to go afterwards, the email typed and why it failed
+/// (`unconfirmed`: the password is the one of a registration never confirmed, and the page
+/// offers to send its link again).
 #[derive(Serialize)]
 struct SignInView<'a> {
     next: String,
     email: &'a str,
     error: Option<String>,
+    unconfirmed: bool,
 }
 
 #[get("/ingresar?<siguiente>")]
@@ -60,6 +63,7 @@ fn sign_in_page(page: Page<'_>, siguiente: Option<&str>) -> PageResult {
             next: safe_next(siguiente),
             email: "",
             error: None,
+            unconfirmed: false,
         },
     )
 }
@@ -86,9 +90,9 @@ async fn sign_in_submit(
     form: CsrfForm<SignInForm>,
 ) -> PageResult<Redirect> {
     let form = form.0;
-    let outcome = sign_in::authenticate(db, &form.email, &form.password, address.0).await;
+    let outcome = sign_in::attempt(db, &form.email, &form.password, address.0).await;
     match outcome {
-        Ok(user) => {
+        Ok(sign_in::Attempt::SignedIn(user)) => {
             guards::start_session(
                 db.inner(),
                 cookies,
@@ -98,6 +102,19 @@ async fn sign_in_submit(
             .await?;
             Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
         }
+        Ok(sign_in::Attempt::Unconfirmed) => {
+            let html = page.render(
+                "sign_in",
+                "Ingresar",
+                SignInView {
+                    next: safe_next(form.siguiente.as_deref()),
+                    email: &form.email,
+                    error: None,
+                    unconfirmed: true,
+                },
+            )?;
+            Err(Failure::from((Status::UnprocessableEntity, html)))
+        }
         Err(error @ (AppError::InvalidCredentials | AppError::Throttled(_))) => {
             let html = page.render(
                 "sign_in",
@@ -106,6 +123,7 @@ async fn sign_in_submit(
                     next: safe_next(form.siguiente.as_deref()),
                     email: &form.email,
                     error: Some(error.to_string()),
+                    unconfirmed: false,
                 },
             )?;
             Err(Failure::showing(&error, html))

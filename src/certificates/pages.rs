@@ -7,15 +7,18 @@ use crate::cohorts::pages::Section;
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::Page;
+use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Failure, PageResult};
 use domain::certificates::issue::{self, Verification};
 use domain::config::AppConfig;
 use domain::entities::certificate;
 use domain::entities::values::CertificateStatus;
-use domain::error::AppError;
+use domain::error::{AppError, FieldError};
+use rocket::Either;
 use rocket::form::FromForm;
 use rocket::http::{ContentType, Header, Status};
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -29,7 +32,9 @@ pub fn routes() -> Vec<Route> {
         search,
         pdf_page,
         issue_submit,
+        revoke_confirm,
         revoke_submit,
+        reissue_confirm,
         reissue_submit,
         zip_download
     ]
@@ -217,8 +222,117 @@ struct RevokeForm {
     csrf_token: String,
     #[field(default = String::new())]
     reason: String,
+    /// Sent by the confirmation page: revoking and re-issuing act only with it.
+    #[field(default = false)]
+    confirmed: bool,
 }
 csrf_protected!(RevokeForm);
+
+/// Whose certificate, of which course, under which code: what both confirmations name.
+fn certificate_line(cert: &certificate::Model) -> String {
+    format!(
+        "{} · {} · código {}",
+        cert.full_name, cert.course_name, cert.code
+    )
+}
+
+/// What revoking will do, said before (issue 45): the reason becomes public on the
+/// verification page, the credential is revoked, the person is told.
+async fn revoke_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    staff: &StaffUser,
+    code: &str,
+    typed_reason: &str,
+    errors: &[FieldError],
+) -> PageResult {
+    let found = issue::revocable(db, staff, code).await?;
+    let cert = &found.certificate;
+    let mut confirmation = Confirmation::new(
+        format!("¿Revocar el certificado de {}?", cert.full_name),
+        format!("/coordinacion/certificados/{}/revocar", cert.code),
+        "Sí, revocar el certificado",
+        Section::Certificates.path(cert.cohort_id),
+    )
+    .reason(
+        "Motivo de la revocación (se publica en la página de verificación)",
+        true,
+        typed_reason,
+    )
+    .fact(certificate_line(cert))
+    .fact(format!(
+        "El motivo queda público: cualquiera que verifique el código {} en /verificar/{} lee \
+         que fue revocado y por qué. Escríbalo sin datos personales.",
+        cert.code, cert.code
+    ))
+    .fact("Su credencial verificable pasa a revocada en la lista de estado publicada.");
+    confirmation = match &found.email {
+        Some(email) => confirmation.fact(format!(
+            "{} recibe un correo en {email} con el motivo.",
+            cert.full_name
+        )),
+        None => confirmation.fact("La persona no tiene correo registrado: nadie recibe aviso."),
+    };
+    confirmation
+        .fact("No se puede deshacer: para volver a certificarla hay que expedir otro.")
+        .render_refused(page, "Revocar un certificado", errors)
+}
+
+#[get("/coordinacion/certificados/<code>/revocar")]
+async fn revoke_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    code: &str,
+) -> PageResult {
+    revoke_confirmation(db, &page, &staff, code, "", &[]).await
+}
+
+/// What re-issuing will do, said before (issue 45).
+async fn reissue_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    staff: &StaffUser,
+    code: &str,
+    errors: &[FieldError],
+) -> PageResult {
+    let found = issue::reissuable(db, staff, code).await?;
+    let cert = &found.certificate;
+    let mut confirmation = Confirmation::new(
+        format!("¿Reexpedir el certificado de {}?", cert.full_name),
+        format!("/coordinacion/certificados/{}/reexpedir", cert.code),
+        "Sí, reexpedir el certificado",
+        Section::Certificates.path(cert.cohort_id),
+    )
+    .fact(certificate_line(cert))
+    .fact(
+        "Se expide un certificado nuevo, con un código nuevo y los datos actuales de la \
+         persona y del curso.",
+    )
+    .fact(format!(
+        "El certificado {} queda como «Reemplazado»: su página de verificación remite al \
+         nuevo, y el PDF que la persona tenga deja de ser el vigente.",
+        cert.code
+    ));
+    confirmation = match &found.email {
+        Some(email) => confirmation.fact(format!(
+            "{} recibe el certificado nuevo por correo en {email}.",
+            cert.full_name
+        )),
+        None => confirmation.fact("La persona no tiene correo registrado: nadie recibe aviso."),
+    };
+    confirmation.render_refused(page, "Reexpedir un certificado", errors)
+}
+
+#[get("/coordinacion/certificados/<code>/reexpedir")]
+async fn reissue_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    code: &str,
+) -> PageResult {
+    reissue_confirmation(db, &page, &staff, code, &[]).await
+}
 
 async fn cohort_of(db: &DatabaseConnection, code: &str) -> AppResult<i32> {
     Ok(issue::find_by_code(db, code).await?.cohort_id)
@@ -229,54 +343,120 @@ async fn revoke_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     staff: StaffUser,
+    page: Page<'_>,
     code: &str,
     form: CsrfForm<RevokeForm>,
-) -> PageResult<Flash<Redirect>> {
-    let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
-    let txn = domain::db::begin(db).await?;
-    match issue::revoke(&txn, &notifier, &staff, code, &form.0.reason).await {
-        Ok(_) => {
-            domain::db::commit(txn).await?;
-            Ok(Flash::success(
-                back,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    let form = form.0;
+    if !form.confirmed {
+        return Ok(Either::Right(
+            revoke_confirmation(db, &page, &staff, code, &form.reason, &[]).await?,
+        ));
+    }
+    let cohort = cohort_of(db, code).await?;
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        issue::revoke(&txn, &notifier, &staff, code, &form.reason).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |()| {
+            Flash::success(
+                Redirect::to(Section::Certificates.path(cohort)),
                 format!("Certificado {code} revocado."),
-            ))
+            )
+        },
+        async |errors| {
+            let what = Confirmed::Revoke(&form.reason);
+            refused_again(db, &page, &staff, (code, cohort), what, errors).await
+        },
+    )
+    .await
+    .map(Either::Left)
+}
+
+/// What was confirmed on a certificate.
+enum Confirmed<'a> {
+    /// A revocation, with the reason as typed.
+    Revoke(&'a str),
+    Reissue,
+}
+
+/// A refused revocation or re-issue: its confirmation again with the problems (and the reason
+/// as typed), or, when the certificate no longer allows it, the cohort's certificates with them.
+async fn refused_again(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    staff: &StaffUser,
+    (code, cohort): (&str, i32),
+    what: Confirmed<'_>,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let confirmation = match what {
+        Confirmed::Revoke(reason) => {
+            revoke_confirmation(db, page, staff, code, reason, &errors).await
         }
-        Err(error @ (AppError::Conflict(_) | AppError::Validation(_))) => {
-            let message = match &error {
-                AppError::Validation(errors) => errors
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                other => other.to_string(),
-            };
-            Ok(Flash::error(back, message))
+        Confirmed::Reissue => reissue_confirmation(db, page, staff, code, &errors).await,
+    };
+    match confirmation {
+        Err(crate::web::Failure::Error(_)) => {
+            crate::cohorts::pages::section_again(
+                db,
+                page,
+                cohort,
+                Section::Certificates,
+                crate::cohorts::pages::Typed::default(),
+                &errors,
+            )
+            .await
         }
-        Err(other) => Err(other.into()),
+        other => other,
     }
 }
 
-#[post("/coordinacion/certificados/<code>/reexpedir", data = "<_form>")]
+#[post("/coordinacion/certificados/<code>/reexpedir", data = "<form>")]
 async fn reissue_submit(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
     staff: StaffUser,
+    page: Page<'_>,
     code: &str,
-    _form: CsrfForm<PlainForm>,
-) -> PageResult<Flash<Redirect>> {
-    let back = Redirect::to(Section::Certificates.path(cohort_of(db, code).await?));
-    match issue::reissue(db, &notifier, &staff, code).await {
-        Ok(new) => Ok(Flash::success(
-            back,
-            format!(
-                "Certificado reexpedido con el código {}; el anterior queda como reemplazado.",
-                new.code
-            ),
-        )),
-        Err(AppError::Conflict(message)) => Ok(Flash::error(back, message)),
-        Err(other) => Err(other.into()),
+    form: CsrfForm<RevokeForm>,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    if !form.0.confirmed {
+        return Ok(Either::Right(
+            reissue_confirmation(db, &page, &staff, code, &[]).await?,
+        ));
     }
+    let cohort = cohort_of(db, code).await?;
+    crate::web::form::saved_or_again(
+        issue::reissue(db, &notifier, &staff, code).await,
+        |new| {
+            Flash::success(
+                Redirect::to(Section::Certificates.path(cohort)),
+                format!(
+                    "Certificado reexpedido con el código {}; el anterior queda como reemplazado.",
+                    new.code
+                ),
+            )
+        },
+        async |errors| {
+            refused_again(
+                db,
+                &page,
+                &staff,
+                (code, cohort),
+                Confirmed::Reissue,
+                errors,
+            )
+            .await
+        },
+    )
+    .await
+    .map(Either::Left)
 }
 
 /// Every valid certificate of a cohort as PDFs in one ZIP.

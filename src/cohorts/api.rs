@@ -22,6 +22,8 @@ pub fn routes() -> Vec<Route> {
         create,
         show,
         update,
+        closing,
+        reopen,
         list_sessions,
         add_session,
         generate_sessions,
@@ -57,7 +59,8 @@ struct CohortQuery {
     /// Extension filter: cohorts starting on or before this date.
     #[param(value_type = Option<chrono::NaiveDate>)]
     to: Option<String>,
-    /// Extension filter: text in the cohort's name.
+    /// Extension filter: every word in the cohort's or its course's name (or the course's
+    /// code), whatever the case and accents; at most 100 characters.
     q: Option<String>,
     /// Page number, from 1 to 1,000,000.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
@@ -92,6 +95,7 @@ impl CohortQuery {
         };
         let from = domain::parse::date("from", self.from.as_deref(), false, &mut errors);
         let to = domain::parse::date("to", self.to.as_deref(), false, &mut errors);
+        let text = domain::parse::search("q", self.q.as_deref(), &mut errors);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors).into());
         }
@@ -106,7 +110,7 @@ impl CohortQuery {
             modality,
             from,
             to,
-            text: domain::parse::text(self.q.as_deref()),
+            text,
         })
     }
 }
@@ -242,6 +246,70 @@ async fn update(
 ) -> AppResult<Json<CohortView>> {
     let txn = domain::db::begin(db).await?;
     let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// What closing a cohort would do
+///
+/// **Extension** (not in api-v1.md): closing freezes every result, so it is said before it
+/// happens (issue 45). Roles: staff who manage the cohort. The sessions still ahead, the
+/// assessments some enrolled people have no score in (how many), who would be recorded as not
+/// completing and why (`not_completing`: the people the caller may see; the others counted in
+/// `not_completing_hidden`), how many would complete, and `refused`: why closing would be
+/// refused now (`null` when it would not). A cohort that cannot move to closed from its status
+/// → 409. Reads only; `PATCH /cohorts/{id}` with `"status": "closed"` closes as before.
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "cohortClosingFacts",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "What closing would do.", body = domain::cohorts::closing::ClosingFacts),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[get("/cohorts/<id>/closing")]
+async fn closing(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+) -> AppResult<Json<domain::cohorts::closing::ClosingFacts>> {
+    Ok(Json(
+        domain::cohorts::closing::facts(db.inner(), &staff, id).await?,
+    ))
+}
+
+/// Reopen a closed cohort
+///
+/// **Extension** (not in api-v1.md, whose lifecycle ends at `closed`; `PATCH` keeps refusing
+/// `closed → in_progress`, 409): a cohort closed by mistake goes back to `in_progress` while
+/// no certificate has been issued from it (issue 45). Roles: staff who manage the cohort. The
+/// people recorded as completing or not are enrolled again (the values frozen at closing
+/// cleared); the demands its closing met, or gave back for want of a completer, are planned
+/// again; the figures follow. Not closed, or a certificate already issued (valid, revoked or
+/// replaced) → 409. Audited (`cohort.reopened`).
+#[utoipa::path(
+    tag = "cohorts",
+    operation_id = "reopenCohort",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The reopened cohort, in progress.", body = CohortView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/cohorts/<id>/reopening")]
+async fn reopen(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    id: i32,
+) -> AppResult<Json<CohortView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = domain::cohort_flow::reopen(&txn, &notifier, &staff, id).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -29,7 +29,8 @@ struct CatalogueView<'a> {
     providers: Vec<CapacityChoice>,
     modalities: Vec<Choice<'static>>,
     municipio: &'a str,
-    errors: Vec<FieldError>,
+    /// The search box as typed.
+    q: &'a str,
     pager: Pager,
 }
 
@@ -83,6 +84,8 @@ struct CatalogueQuery<'r> {
     capacidad: Option<i32>,
     modalidad: Option<&'r str>,
     oferente: Option<i32>,
+    /// Words of the cohort's or the course's name (or the course's code).
+    q: Option<&'r str>,
     pagina: Option<u64>,
 }
 
@@ -98,10 +101,12 @@ async fn catalogue(
         capacidad,
         modalidad,
         oferente,
+        q,
         pagina,
     } = query;
     let department = domain::parse::text(departamento);
     let mut errors: Vec<FieldError> = Vec::new();
+    let text = domain::parse::search("q", q, &mut errors);
     let municipality = match domain::parse::text(municipio) {
         None => None,
         Some(text) => match domain::territory::resolve_municipality(
@@ -130,6 +135,7 @@ async fn catalogue(
         capacity_id: capacidad,
         provider_id: oferente,
         modality: modalidad.and_then(Modality::parse),
+        text,
         ..Default::default()
     };
     let page_number = crate::api::page_number(pagina);
@@ -172,27 +178,36 @@ async fn catalogue(
         })
         .collect();
     let query = format!(
-        "departamento={}&municipio={}&capacidad={}&modalidad={}&oferente={}",
+        "q={}&departamento={}&municipio={}&capacidad={}&modalidad={}&oferente={}",
+        domain::text::urlencode(q.unwrap_or("")),
         departamento.unwrap_or(""),
         domain::text::urlencode(municipio.unwrap_or("")),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
         domain::text::urlencode(modalidad.unwrap_or("")),
         oferente.map(|c| c.to_string()).unwrap_or_default(),
     );
-    page.render(
-        "catalogue",
-        "Cohortes abiertas",
-        CatalogueView {
-            rows: items.iter().map(CatalogueRow::from).collect(),
-            departments: DepartmentChoice::list(&departments, department.as_deref()),
-            capacities,
-            providers,
-            modalities,
-            municipio: municipio.unwrap_or(""),
-            errors,
-            pager: Pager::new("/cohortes", &query, page_number, PER_PAGE, total),
-        },
-    )
+    let view = CatalogueView {
+        rows: items.iter().map(CatalogueRow::from).collect(),
+        departments: DepartmentChoice::list(&departments, department.as_deref()),
+        capacities,
+        providers,
+        modalities,
+        municipio: municipio.unwrap_or(""),
+        q: q.unwrap_or(""),
+        pager: Pager::new("/cohortes", &query, page_number, PER_PAGE, total),
+    };
+    // A filter that does not pass is a form's problem: the list without it, the problem
+    // beside its box, 422 (issue 45).
+    if errors.is_empty() {
+        page.render("catalogue", "Cohortes abiertas", view)
+    } else {
+        Err(crate::web::Failure::form_again(page.render_refused(
+            "catalogue",
+            "Cohortes abiertas",
+            view,
+            &errors,
+        )))
+    }
 }
 
 /// A cohort's public page.

@@ -201,20 +201,27 @@ struct DemandForm {
 csrf_protected!(DemandForm);
 
 impl DemandForm {
-    fn input(&self) -> Result<DemandInput, AppError> {
+    /// The domain's input and, when a field could not be read (a number typed in words), its
+    /// problem: the domain's rules still run over the rest (`input`), so every problem shows
+    /// at once.
+    async fn input(&self, db: &DatabaseConnection, user: &CurrentUser) -> AppResult<DemandInput> {
         let people = self.people_estimate.trim();
-        let people_estimate = if people.is_empty() {
-            None
+        let (people_estimate, unreadable) = if people.is_empty() {
+            (None, None)
         } else {
-            Some(people.replace('.', "").parse::<i64>().map_err(|_| {
-                AppError::invalid(
-                    "people_estimate",
-                    "Escriba cuántas personas se formarían, en números.",
-                )
-            })?)
+            match people.replace('.', "").parse::<i64>() {
+                Ok(n) => (Some(n), None),
+                Err(_) => (
+                    None,
+                    Some(FieldError::new(
+                        "people_estimate",
+                        "Escriba cuántas personas se formarían, en números.",
+                    )),
+                ),
+            }
         };
         let text = |v: &str| Some(v.to_string());
-        Ok(DemandInput {
+        let input = DemandInput {
             municipality_code: text(&self.municipality_code),
             capacity_id: self.capacity_id,
             topic: text(&self.topic),
@@ -226,7 +233,20 @@ impl DemandForm {
             priority: text(&self.priority),
             status: None,
             reason: None,
-        })
+        };
+        match unreadable {
+            None => Ok(input),
+            Some(problem) => {
+                let mut errors = vec![problem];
+                errors.extend(
+                    domain::demand::problems_of(db, user, &input)
+                        .await?
+                        .into_iter()
+                        .filter(|e| e.field != "people_estimate"),
+                );
+                Err(AppError::Validation(errors).into())
+            }
+        }
     }
 
     fn of(view: &DemandView) -> Self {
@@ -342,7 +362,7 @@ async fn create_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let input = form.input()?;
+        let input = form.input(db, &user).await.map_err(|e| e.0)?;
         let txn = domain::db::begin(db).await?;
         let view = domain::demand::create(&txn, &user, &input).await?;
         domain::db::commit(txn).await?;
@@ -510,7 +530,7 @@ async fn edit_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let input = form.input()?;
+        let input = form.input(db, &user).await.map_err(|e| e.0)?;
         let txn = domain::db::begin(db).await?;
         domain::demand::update(&txn, &notifier, &user, id, &input).await?;
         domain::db::commit(txn).await?;

@@ -7,11 +7,15 @@ use crate::cohorts::pages::{EnrolValues, Section, Typed, section_again};
 use crate::mail::Mailer;
 use crate::web::Page;
 use crate::web::PageResult;
+use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, CohortRef};
 use domain::enrolment::Requester;
+use domain::entities::values::EnrolmentStatus;
 use domain::error::AppError;
+use rocket::Either;
 use rocket::form::FromForm;
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -21,6 +25,7 @@ pub fn routes() -> Vec<Route> {
     routes![
         import_template_page,
         enrol_self,
+        cancel_confirm,
         cancel_submit,
         staff_enrol,
         roster_page,
@@ -117,8 +122,93 @@ struct CancelForm {
     reason: String,
     #[field(default = String::new())]
     back: String,
+    /// Sent by the confirmation page: the enrolment is cancelled only with it.
+    #[field(default = false)]
+    confirmed: bool,
 }
 csrf_protected!(CancelForm);
+
+/// What cancelling the enrolment will do, said before (issue 45): whose place in which cohort,
+/// the seat going to the first person waiting, the email, and that coming back means enrolling
+/// again. A coordinator gives the reason here.
+async fn cancel_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &CurrentUser,
+    id: i32,
+    typed_reason: &str,
+) -> PageResult {
+    let facts = domain::enrolment::cancellation_facts(db, user, id).await?;
+    let back = if facts.own {
+        "/".to_string()
+    } else {
+        Section::Enrolments.path(facts.cohort_id)
+    };
+    let question = if facts.own {
+        format!("¿Cancelar su inscripción en «{}»?", facts.cohort_name)
+    } else {
+        format!(
+            "¿Cancelar la inscripción de {} en «{}»?",
+            facts.full_name, facts.cohort_name
+        )
+    };
+    let mut confirmation = Confirmation::new(
+        question,
+        format!("/inscripciones/{id}/cancelar"),
+        "Sí, cancelar la inscripción",
+        back.clone(),
+    )
+    .hidden("back", back);
+    confirmation = confirmation.fact(match (facts.status, facts.waiting) {
+        (EnrolmentStatus::Waitlisted, _) => "Sale de la lista de espera.".to_string(),
+        (_, 0) => "Libera un cupo de la cohorte.".to_string(),
+        (_, 1) => "Libera un cupo, que pasa a la persona que está en la lista de espera (se le \
+                   avisa por correo)."
+            .to_string(),
+        (_, n) => format!(
+            "Libera un cupo, que pasa a la primera de las {n} personas de la lista de espera \
+             (se le avisa por correo)."
+        ),
+    });
+    if facts.attended > 0 {
+        confirmation = confirmation.fact(match facts.attended {
+            1 => "La asistencia registrada (1 sesión) queda en el historial, pero ya no cuenta \
+                  para aprobar."
+                .to_string(),
+            n => format!(
+                "La asistencia registrada ({n} sesiones) queda en el historial, pero ya no \
+                 cuenta para aprobar."
+            ),
+        });
+    }
+    confirmation = if facts.own {
+        confirmation.fact("Le enviamos un correo de confirmación.")
+    } else {
+        confirmation
+            .fact(format!(
+                "{} recibe un correo con el motivo.",
+                facts.full_name
+            ))
+            .reason(
+                "Motivo (lo recibe la persona por correo; opcional)",
+                false,
+                typed_reason,
+            )
+    };
+    confirmation
+        .fact("Para volver a la cohorte hay que inscribirse de nuevo, si quedan cupos.")
+        .render(page, "Cancelar la inscripción")
+}
+
+#[get("/inscripciones/<id>/cancelar")]
+async fn cancel_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    id: i32,
+) -> PageResult {
+    cancel_confirmation(db, &page, &user, id, "").await
+}
 
 #[post("/inscripciones/<id>/cancelar", data = "<form>")]
 async fn cancel_submit(
@@ -128,8 +218,13 @@ async fn cancel_submit(
     user: CurrentUser,
     id: i32,
     form: CsrfForm<CancelForm>,
-) -> PageResult<Flash<Redirect>> {
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
     let form = form.0;
+    if !form.confirmed {
+        return Ok(Either::Right(
+            cancel_confirmation(db, &page, &user, id, &form.reason).await?,
+        ));
+    }
     let result = async {
         let txn = domain::db::begin(db).await?;
         let view =
@@ -153,6 +248,7 @@ async fn cancel_submit(
         "La inscripción quedó cancelada.".to_string()
     })
     .await
+    .map(Either::Left)
 }
 
 #[derive(FromForm)]

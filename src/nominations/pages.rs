@@ -5,18 +5,27 @@
 
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::mail::Mailer;
+use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
 use domain::error::AppError;
 use domain::nominations::{DecisionInput, NominationInput, NominationView};
+use rocket::Either;
 use rocket::form::FromForm;
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![nominate_submit, confirm_page, confirm_submit, decide_submit]
+    routes![
+        nominate_submit,
+        confirm_page,
+        confirm_submit,
+        decline_confirm,
+        decide_submit
+    ]
 }
 
 #[derive(FromForm)]
@@ -133,7 +142,7 @@ async fn confirm_submit(
         "Confirme su postulación",
         ConfirmView {
             nomination,
-            token: String::new(),
+            token: token.to_string(),
             done: true,
         },
     )
@@ -150,8 +159,69 @@ struct DecisionForm {
     reason: String,
     /// The cohort whose «Inscripciones» the form was sent from.
     cohort_id: Option<i32>,
+    /// Sent by the confirmation page: declining acts only with it.
+    #[field(default = false)]
+    confirmed: bool,
 }
 csrf_protected!(DecisionForm);
+
+/// What declining the nomination will do, said before (issue 45): who is told, with the
+/// reason, and that it is final.
+async fn decline_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &StaffUser,
+    id: i32,
+    typed_reason: &str,
+    errors: &[domain::error::FieldError],
+) -> PageResult {
+    let (nomination, notices) = domain::nominations::declinable(db, user, id).await?;
+    let back = format!(
+        "/coordinacion/cohortes/{}/inscripciones#postulaciones",
+        nomination.cohort_id
+    );
+    let mut confirmation = Confirmation::new(
+        format!(
+            "¿Rechazar la postulación de {} a «{}»?",
+            nomination.full_name, nomination.cohort_name
+        ),
+        format!("/coordinacion/postulaciones/{id}"),
+        "Sí, rechazar la postulación",
+        back,
+    )
+    .hidden("decision", "rechazar")
+    .hidden("cohort_id", nomination.cohort_id.to_string())
+    .reason(
+        "Motivo del rechazo (lo reciben la persona y el enlace)",
+        true,
+        typed_reason,
+    )
+    .fact(format!(
+        "La postulación por {} queda rechazada: la persona no se inscribe y la postulación ya \
+         no se puede aceptar.",
+        nomination.municipality_name
+    ))
+    .fact(format!(
+        "{} recibe un correo en {} con el motivo.",
+        nomination.full_name, notices.nominee_email
+    ));
+    if let Some(liaison) = notices.liaison {
+        confirmation = confirmation.fact(format!(
+            "{liaison}, el enlace que hizo la postulación, también recibe el motivo."
+        ));
+    }
+    confirmation.render_refused(page, "Rechazar una postulación", errors)
+}
+
+#[get("/coordinacion/postulaciones/<id>/rechazar")]
+async fn decline_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: StaffUser,
+    id: i32,
+) -> PageResult {
+    decline_confirmation(db, &page, &user, id, "", &[]).await
+}
 
 /// The coordinator accepts or declines a nomination from the cohort's «Inscripciones».
 #[post("/coordinacion/postulaciones/<id>", data = "<form>")]
@@ -162,15 +232,20 @@ async fn decide_submit(
     user: StaffUser,
     id: i32,
     form: CsrfForm<DecisionForm>,
-) -> PageResult<Flash<Redirect>> {
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
     let form = form.0;
+    if form.decision == "rechazar" && !form.confirmed {
+        return Ok(Either::Right(
+            decline_confirmation(db, &page, &user, id, &form.reason, &[]).await?,
+        ));
+    }
     let input = DecisionInput {
         accept: match form.decision.as_str() {
             "aceptar" => Some(true),
             "rechazar" => Some(false),
             _ => None,
         },
-        reason: Some(form.reason),
+        reason: Some(form.reason.clone()),
     };
     let back = Redirect::to(match form.cohort_id {
         Some(cohort) => format!("/coordinacion/cohortes/{cohort}/inscripciones#postulaciones"),
@@ -196,6 +271,10 @@ async fn decide_submit(
             )
         },
         async |errors| {
+            // Declining is refused on its confirmation, with the reason as typed.
+            if form.decision == "rechazar" {
+                return decline_confirmation(db, &page, &user, id, &form.reason, &errors).await;
+            }
             // The nomination's cohort, whatever the form said it was sent from.
             let cohort = domain::nominations::cohort_of(db.inner(), &user, id).await?;
             let errors = crate::web::form::scoped(&format!("postulacion-{id}"), errors);
@@ -211,4 +290,5 @@ async fn decide_submit(
         },
     )
     .await
+    .map(Either::Left)
 }

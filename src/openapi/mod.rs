@@ -76,6 +76,8 @@ use utoipa::{Modify, ToResponse};
         crate::cohorts::api::create,
         crate::cohorts::api::show,
         crate::cohorts::api::update,
+        crate::cohorts::api::closing,
+        crate::cohorts::api::reopen,
         crate::cohorts::api::list_sessions,
         crate::cohorts::api::add_session,
         crate::cohorts::api::generate_sessions,

@@ -24,6 +24,8 @@ pub fn routes() -> Vec<Route> {
         registration_submit,
         confirmation_page,
         confirmation_submit,
+        resend_page,
+        resend_submit,
         profile_page,
         profile_submit,
         data_page,
@@ -182,6 +184,9 @@ struct ProfileFormView<'a> {
     /// The participant's current data, on "my profile".
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<&'a ParticipantView>,
+    /// The cohort a nominee was proposed for, when the form starts from the nomination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nomination_cohort: Option<String>,
 }
 
 /// The text fields and ticks of the form as they are shown again.
@@ -243,6 +248,7 @@ impl<'a> ProfileFormView<'a> {
             consent_version: domain::people::DATA_CONSENT_VERSION,
             locked_document: false,
             profile,
+            nomination_cohort: None,
         }
     }
 }
@@ -306,17 +312,37 @@ struct ConfirmView<'a> {
     usable: bool,
 }
 
-#[get("/registro?<siguiente>")]
+/// The registration form; `postulacion`, the token of a nomination's emailed link, starts it
+/// with what the liaison gave (name, document, email, municipality).
+#[get("/registro?<siguiente>&<postulacion>")]
 async fn registration_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     siguiente: Option<&str>,
+    postulacion: Option<&str>,
 ) -> PageResult {
-    let form = ProfileForm {
+    let mut form = ProfileForm {
         siguiente: domain::accounts::safe_next(siguiente),
         ..<ProfileForm as Default>::default()
     };
-    registration_html(db, &page, &form, &[]).await
+    let prefill = match postulacion {
+        Some(token) => domain::nominations::registration_prefill(db.inner(), token).await?,
+        None => None,
+    };
+    let Some(prefill) = prefill else {
+        return registration_html(db, &page, &form, &[]).await;
+    };
+    form.document_type = prefill.document_type;
+    form.document_number = prefill.document_number;
+    form.first_names = prefill.first_names;
+    form.last_names = prefill.last_names;
+    form.email = prefill.email;
+    form.department_code = prefill.department_code;
+    form.municipality = prefill.municipality_name;
+    let departments = territory::departments(db.inner()).await?;
+    let mut view = ProfileFormView::new(&departments, &form, None);
+    view.nomination_cohort = Some(prefill.cohort_name);
+    page.render("register", "Registrarse", view)
 }
 
 #[post("/registro", data = "<form>")]
@@ -407,6 +433,56 @@ async fn confirmation_submit(
         Redirect::to(domain::accounts::safe_next(Some(&next))),
         "Le damos la bienvenida: su cuenta quedó activa y le enviamos un correo.",
     ))
+}
+
+/// «Enviar de nuevo el enlace de registro»: the address typed (or carried from the sign-in
+/// page) and, once sent, the answer every address gets.
+#[derive(Serialize)]
+struct ResendView<'a> {
+    email: &'a str,
+    sent: Option<&'static str>,
+}
+
+#[get("/registro/reenviar")]
+fn resend_page(page: Page<'_>) -> PageResult {
+    page.render(
+        "register_resend",
+        "Enviar de nuevo el enlace",
+        ResendView {
+            email: "",
+            sent: None,
+        },
+    )
+}
+
+#[derive(FromForm)]
+struct ResendForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    email: String,
+}
+csrf_protected!(ResendForm);
+
+/// Sends a registration's link again; the same answer whatever the address.
+#[post("/registro/reenviar", data = "<form>")]
+async fn resend_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    address: ClientAddress,
+    page: Page<'_>,
+    form: CsrfForm<ResendForm>,
+) -> PageResult {
+    let form = form.0;
+    registration::resend(db, &notifier, &form.email, address.0).await?;
+    page.render(
+        "register_resend",
+        "Enviar de nuevo el enlace",
+        ResendView {
+            email: &form.email,
+            sent: Some(registration::RESENT),
+        },
+    )
 }
 
 #[get("/perfil")]

@@ -2,6 +2,7 @@
 //! fairings every request goes through (one log line, security headers).
 
 pub mod client;
+pub mod confirm;
 pub mod csrf;
 mod fairings;
 pub mod form;

@@ -867,7 +867,7 @@ async fn a_municipality_page_shows_its_training_history_and_indicators_in_scope(
     assert!(html.contains("Cuenca del Caguán y Piedemonte Caqueteño"));
     // Three people of Puerto Rico in the demo's planning cohort (running: none completed).
     assert!(
-        html.contains("3 personas formadas, 0 aprobaron"),
+        html.contains("3 personas formadas</strong> · <strong>0</strong> aprobaron"),
         "training by capacity"
     );
     assert!(

@@ -579,15 +579,34 @@ async fn the_assistance_pages_carry_the_whole_journey() {
     ] {
         assert!(html.contains(expected), "{expected}");
     }
+    // Closing says what it will do first (issue 45): the confirmation, nothing closed yet.
+    let closing = [
+        ("csrf_token", csrf.as_str()),
+        ("status", "closed"),
+        ("objective_reached", "true"),
+        ("summary", "El archivo quedó inventariado."),
+    ];
     let response = browser
         .post(format!("/asistencias/{id}/estado"))
         .header(ContentType::Form)
-        .body(form_body(&[
-            ("csrf_token", &csrf),
-            ("status", "closed"),
-            ("objective_reached", "true"),
-            ("summary", "El archivo quedó inventariado."),
-        ]))
+        .body(form_body(&closing))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let confirm = response.into_string().await.unwrap();
+    assert!(
+        confirm.contains("¿Cerrar la asistencia")
+            && confirm.contains("personeria@elpaujil.example")
+            && confirm.contains("name=\"confirmed\" value=\"true\""),
+        "{confirm}"
+    );
+    assert!(!confirm.contains("Resumen de cierre para imprimir"));
+    let mut confirmed = closing.to_vec();
+    confirmed.push(("confirmed", "true"));
+    let response = browser
+        .post(format!("/asistencias/{id}/estado"))
+        .header(ContentType::Form)
+        .body(form_body(&confirmed))
         .dispatch()
         .await;
     assert_eq!(response.status(), Status::SeeOther);

@@ -1297,3 +1297,68 @@ async fn a_cohort_reads_back_its_places_and_instructors_in_order() {
     let (_, html) = page(&app, &format!("/coordinacion/cohortes/{}", national.id)).await;
     assert!(html.contains("Todo el país"));
 }
+
+/// The catalogue's search box (issue 45): every word, in the cohort's or the course's name,
+/// whatever the case and the accents; too long a text is the box's problem (422) and the list
+/// is drawn without it; the box keeps what was typed.
+#[rocket::async_test]
+async fn the_catalogue_finds_cohorts_by_their_words_whatever_the_case_and_accents() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    world
+        .cohort()
+        .name("Rendición de Cuentas Solano 2027")
+        .create()
+        .await;
+    // Of Planeación Territorial: found by its course's words too.
+    world.cohort().name("Grupo Curillo Uno").create().await;
+
+    let (status, html) = page(&app, "/cohortes?q=RENDICION%20solano").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Rendición de Cuentas Solano 2027"), "{html}");
+    assert!(!html.contains("Grupo Curillo Uno"));
+    assert!(html.contains("name=\"q\" type=\"search\" value=\"RENDICION solano\""));
+
+    let (_, html) = page(&app, "/cohortes?q=planeacion%20CURILLO").await;
+    assert!(html.contains("Grupo Curillo Uno"));
+    assert!(!html.contains("Rendición de Cuentas Solano 2027"));
+
+    // Every word must be there.
+    let (_, html) = page(&app, "/cohortes?q=curillo%20tributaria").await;
+    assert!(!html.contains("Grupo Curillo Uno"));
+    assert!(html.contains("No hay cohortes abiertas con estos filtros."));
+
+    // With the other filters: Meta's cohorts do not include Caquetá's.
+    let (_, html) = page(&app, "/cohortes?q=curillo&departamento=50").await;
+    assert!(!html.contains("Grupo Curillo Uno"));
+
+    // Too long: the problem beside the box, the list without the search.
+    let long = "a".repeat(101);
+    let (status, html) = page(&app, &format!("/cohortes?q={long}")).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("id=\"error-q\""));
+    assert!(html.contains("Escriba como máximo 100 caracteres para buscar."));
+    assert!(html.contains(&format!("value=\"{long}\"")));
+    assert!(
+        html.contains("Grupo Curillo Uno") && html.contains("Rendición de Cuentas Solano 2027")
+    );
+
+    // The API's `q` is the same search.
+    let token = role_token(&app, Role::Coordinator).await;
+    let (status, listed) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?q=rendicion%20SOLANO",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{listed}");
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Rendición de Cuentas Solano 2027"]);
+}

@@ -73,6 +73,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "always the same answer, whatever the address (no account enumeration)",
     ),
     (
+        "/registro/reenviar",
+        "always the same answer, whatever the address (no account enumeration)",
+    ),
+    (
         "/contrasena/restablecer/<token>",
         "an emailed link's form: tested in account_security",
     ),
@@ -119,6 +123,11 @@ const NOT_FORMS: &[(&str, &str)] = &[
     (
         "/sesiones/<id>/registro",
         "open only while the session runs: attendance's check-in test sends a wrong code",
+    ),
+    (
+        "/coordinacion/cohortes/<id>/reabrir",
+        "a confirmation with nothing to type: refused (a certificate issued) on the confirmation \
+         itself, with no button (confirmations)",
     ),
 ];
 
@@ -329,18 +338,19 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             from: "/demandas/nueva".into(),
             fields: vec![
                 field("municipality_code", "18256"),
-                field("topic", "Tema escrito a mano"),
+                field("topic", ""),
                 field("description", "Primera línea\nSegunda línea"),
                 field("people_estimate", "muchas"),
                 field("modality", "virtual"),
                 field("priority", "alta"),
             ],
             typed: vec![
-                "Tema escrito a mano",
+                "value=\"muchas\"",
                 "Primera línea\nSegunda línea</textarea>",
             ],
             twice: false,
-            beside: ids(&["people_estimate"]),
+            // Every problem at once: the unreadable number and the empty topic.
+            beside: ids(&["people_estimate", "topic"]),
         },
         Case {
             route: "/demandas/<id>",
@@ -429,10 +439,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("decision", "rechazar"),
                 field("reason", ""),
                 field("cohort_id", &open.id.to_string()),
+                field("confirmed", "true"),
             ],
             typed: vec![],
             twice: false,
-            beside: ids(&["postulacion-1-reason"]),
+            // Declining is refused on its confirmation, beside its reason.
+            beside: ids(&["reason"]),
         },
         Case {
             route: "/cohortes/<id>/inscribirme",
@@ -454,6 +466,7 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             fields: vec![
                 field("reason", "Motivo escrito"),
                 field("back", &format!("{coordinator_cohort}/inscripciones")),
+                field("confirmed", "true"),
             ],
             typed: vec![],
             twice: true,
@@ -594,20 +607,20 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Coordinator,
             path: format!("/coordinacion/certificados/{code}/revocar"),
             from: "/coordinacion/cohortes".into(),
-            fields: vec![field("reason", "")],
+            fields: vec![field("reason", ""), field("confirmed", "true")],
             typed: vec![],
             twice: false,
-            beside: vec![],
+            beside: ids(&["reason"]),
         },
         Case {
             route: "/coordinacion/certificados/<code>/reexpedir",
             who: Who::Coordinator,
-            // Re-issuing needs a change of the person's data since: refused with the reason.
+            // A certificate replaced already is not re-issued again: refused with the reason.
             path: format!("/coordinacion/certificados/{code}/reexpedir"),
             from: "/coordinacion/cohortes".into(),
-            fields: vec![],
+            fields: vec![field("confirmed", "true")],
             typed: vec![],
-            twice: false,
+            twice: true,
             beside: vec![],
         },
         Case {
@@ -987,4 +1000,50 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// A report's filters are a form too (issue 45): dates that do not pass show the report
+/// without them, the filters as typed and the problem beside the date, 422 — not a bare «Datos
+/// inválidos» page.
+#[rocket::async_test]
+async fn a_bad_report_filter_shows_the_report_with_the_problem_beside_the_filter() {
+    let app = TestApp::with_demo().await;
+    let browser = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Reviewer);
+    sign_in_client(&browser, email, password).await;
+    for path in [
+        "/reportes?from=2026-12-31&to=2026-01-01",
+        "/reportes/participantes?from=2026-12-31&to=2026-01-01",
+    ] {
+        let response = browser.get(path).dispatch().await;
+        assert_eq!(response.status(), Status::UnprocessableEntity, "{path}");
+        let html = response.into_string().await.unwrap();
+        assert!(
+            html.contains("La fecha final no puede ser anterior a la inicial.")
+                && html.contains("href=\"#error-to\""),
+            "{path}: {html}"
+        );
+        // The report is there, as far as the filters allow.
+        assert!(html.contains("<table"), "{path}: the report is shown");
+    }
+    let html = browser
+        .get("/reportes?from=2026-12-31&to=2026-01-01")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"error-to\"")
+            && html.contains("value=\"2026-12-31\"")
+            && html.contains("value=\"2026-01-01\""),
+        "the filters as typed, the problem beside the date: {html}"
+    );
+    // The same report with good dates answers 200, and a refused one was not kept for it.
+    let fine = browser
+        .get("/reportes?from=2026-01-01&to=2026-12-31")
+        .dispatch()
+        .await;
+    assert_eq!(fine.status(), Status::Ok);
+    assert!(!fine.into_string().await.unwrap().contains("error-summary"));
 }

@@ -17,6 +17,7 @@ mod certificates;
 mod cli;
 mod cohorts;
 mod common;
+mod confirmations;
 mod credentials;
 mod dashboards;
 mod demand;

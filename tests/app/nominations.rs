@@ -294,6 +294,87 @@ async fn link_token(db: &DatabaseConnection, to: &str) -> String {
         .to_string()
 }
 
+/// A nominee not yet registered follows the email's «regístrese» link: the form starts with
+/// the nomination's name, document, email and municipality. Without the link (or once the
+/// nomination is decided) the form is empty: nobody else sees the data.
+#[rocket::async_test]
+async fn a_nominees_registration_starts_from_the_nomination() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
+    let cohort = world.cohort().seats(5).create().await.id;
+    let (status, nominated) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/nominations"),
+        Some(&liaison),
+        Some(
+            json!({"document_type": "CC", "document_number": "1.117.555.777",
+                    "first_names": "Yéssica Paola", "last_names": "Cuéllar Rojas",
+                    "email": "yessica.cuellar@example.org"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{nominated}");
+    let link = link_token(app.db(), "yessica.cuellar@example.org").await;
+    let mail = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("yessica.cuellar@example.org"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let registration = format!("/registro?postulacion={link}");
+    assert!(mail.body_text.contains(&registration), "{}", mail.body_text);
+    assert!(mail.body_html.contains(&registration));
+
+    let filled = |html: &str| {
+        [
+            "value=\"Yéssica Paola\"",
+            "value=\"Cuéllar Rojas\"",
+            "value=\"1117555777\"",
+            "value=\"yessica.cuellar@example.org\"",
+            "value=\"El Paujíl\"",
+            "<option value=\"18\" selected>",
+        ]
+        .iter()
+        .filter(|value| html.contains(*value))
+        .count()
+    };
+    let (status, html) = page(&app, &registration).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(filled(&html), 6, "the form starts from the nomination");
+    assert!(html.contains("Traemos los datos de su postulación"));
+
+    // Confirming the nomination first does not lose the link's data; its page links to it.
+    let confirm = format!("/api/v1/nomination-confirmations/{link}");
+    assert_eq!(api(&app, "POST", &confirm, None, None).await.0, Status::Ok);
+    let (_, done) = page(&app, &format!("/postulaciones/{link}")).await;
+    assert!(done.contains(&format!("href=\"{registration}\"")), "{done}");
+    let (_, html) = page(&app, &registration).await;
+    assert_eq!(filled(&html), 6);
+
+    // Another token, or none: an empty form.
+    for other in ["/registro?postulacion=no-es-un-enlace", "/registro"] {
+        let (status, html) = page(&app, other).await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(filled(&html), 0, "{other}");
+        assert!(!html.contains("yessica"));
+    }
+
+    // Decided: the link no longer opens anything.
+    let (status, declined) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nominations/{}/decision", nominated["id"]),
+        Some(&world.staff),
+        Some(json!({"accept": false, "reason": "El cargo no corresponde al curso"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{declined}");
+    let (_, html) = page(&app, &registration).await;
+    assert_eq!(filled(&html), 0);
+}
+
 #[rocket::async_test]
 async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline_with_a_reason() {
     let app = TestApp::with_demo().await;
@@ -401,9 +482,11 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
     let (status, confirmed) = api(&app, "POST", &confirm, None, None).await;
     assert_eq!(status, Status::Ok, "{confirmed}");
     assert_eq!(confirmed["status"], "confirmed");
+    // Once: the link still opens the nomination (and the registration it starts), but a
+    // second confirmation is refused.
     assert_eq!(
         api(&app, "POST", &confirm, None, None).await.0,
-        Status::NotFound
+        Status::Conflict
     );
     let liaison_email = demo_account(Role::Liaison).0;
     assert!(

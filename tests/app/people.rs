@@ -319,6 +319,158 @@ async fn spreadsheet_habits_are_accepted_and_sensitive_data_needs_its_own_consen
     );
 }
 
+/// Signing in before following the registration link says so (only to whoever typed the
+/// registration's password) and sends a fresh link: the old one stops working, and the
+/// answer is the same for any address.
+#[rocket::async_test]
+async fn signing_in_before_confirming_says_so_and_sends_the_link_again() {
+    let app = TestApp::new().await;
+    let (status, received) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations",
+        None,
+        Some(valid_registration()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{received}");
+    let email = "ana.nanez@example.org";
+    let first = confirmation_token(&app, email).await;
+    let mails_to = async |to: &str| {
+        outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(to))
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+
+    // A wrong password: the usual words, nothing about the registration.
+    let csrf = csrf_from(&app, "/ingresar").await;
+    let wrong = post_form(
+        &app,
+        "/ingresar",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "Ana.Nanez@Example.org"),
+            ("password", "Otra-clave-2026"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), Status::Unauthorized);
+    let html = wrong.into_string().await.unwrap();
+    assert!(html.contains("Correo o contraseña incorrectos"));
+    assert!(!html.contains("no está confirmado"));
+    assert!(!html.contains("Enviarme el enlace de nuevo"));
+
+    // The registration's password: the page says the registration is not confirmed and
+    // offers the link again.
+    let unconfirmed = post_form(
+        &app,
+        "/ingresar",
+        &[
+            ("csrf_token", &csrf),
+            ("email", "Ana.Nanez@Example.org"),
+            ("password", "Caqueta-2026"),
+        ],
+    )
+    .await;
+    assert_eq!(unconfirmed.status(), Status::UnprocessableEntity);
+    let html = unconfirmed.into_string().await.unwrap();
+    assert!(
+        html.contains("Su registro aún no está confirmado"),
+        "{html}"
+    );
+    assert!(!html.contains("Correo o contraseña incorrectos"));
+    assert!(html.contains("action=\"/registro/reenviar\""));
+    assert!(html.contains("Enviarme el enlace de nuevo"));
+    // No session: still a visitor.
+    let (_, home) = page(&app, "/").await;
+    assert!(!home.contains("Hola, Ana"));
+    // The API has nothing to offer: a failed sign-in like any other.
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/tokens",
+        None,
+        Some(json!({"email": email, "password": "Caqueta-2026"})),
+    )
+    .await;
+    assert_eq!(status, Status::Unauthorized);
+
+    // «Enviarme el enlace de nuevo»: a fresh link by the same email; the old one is dead.
+    let before = mails_to(email).await;
+    let csrf = csrf_from(&app, "/registro/reenviar").await;
+    let resent = post_form(
+        &app,
+        "/registro/reenviar",
+        &[("csrf_token", &csrf), ("email", "Ana.Nanez@Example.org")],
+    )
+    .await;
+    assert_eq!(resent.status(), Status::Ok);
+    let answer = resent.into_string().await.unwrap();
+    assert!(answer.contains("Si hay un registro sin confirmar con ese correo"));
+    assert_eq!(mails_to(email).await, before + 1);
+    let second = confirmation_token(&app, email).await;
+    assert_ne!(first, second);
+    let newest = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(email))
+        .order_by_desc(outbox::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.subject, "Confirme su registro en Aula Territorial");
+    let (_, old_page) = page(&app, &format!("/registro/confirmar/{first}")).await;
+    assert!(old_page.contains("ya fue usado o expiró"));
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations/confirmations",
+        None,
+        Some(json!({"token": first})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+
+    // Any other address gets the same words, and no email.
+    let csrf = csrf_from(&app, "/registro/reenviar").await;
+    let nobody = post_form(
+        &app,
+        "/registro/reenviar",
+        &[("csrf_token", &csrf), ("email", "nadie@example.org")],
+    )
+    .await;
+    assert_eq!(nobody.status(), Status::Ok);
+    let other = nobody.into_string().await.unwrap();
+    assert!(other.contains("Si hay un registro sin confirmar con ese correo"));
+    assert_eq!(mails_to("nadie@example.org").await, 0);
+
+    // The new link works; then the account signs in, and asking again sends nothing.
+    let (status, user) = api(
+        &app,
+        "POST",
+        "/api/v1/registrations/confirmations",
+        None,
+        Some(json!({"token": second})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{user}");
+    assert_eq!(
+        sign_in_page(&app, email, "Caqueta-2026").await,
+        Status::SeeOther
+    );
+    let after = mails_to(email).await;
+    let csrf = csrf_from(&app, "/registro/reenviar").await;
+    let again = post_form(
+        &app,
+        "/registro/reenviar",
+        &[("csrf_token", &csrf), ("email", email)],
+    )
+    .await;
+    assert_eq!(again.status(), Status::Ok);
+    assert_eq!(mails_to(email).await, after);
+}
+
 #[rocket::async_test]
 async fn a_person_imported_without_an_account_can_claim_their_record() {
     let app = TestApp::new().await;

@@ -1368,3 +1368,48 @@ async fn report_filters_name_places_and_cohorts_and_workbooks_are_named_by_scope
         "{html}"
     );
 }
+
+/// Every report page the app mounts is reachable from «Informes» (issue 45): a new report
+/// without its link at the top of `/reportes` fails here. For a coordinator and a reviewer.
+#[rocket::async_test]
+async fn every_report_is_listed_atop_informes() {
+    let app = TestApp::with_demo().await;
+    let reports: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method == rocket::http::Method::Get)
+        .map(|r| r.uri.path().to_string())
+        .filter(|path| path.starts_with("/reportes/") && !path.contains('.') && !path.contains('<'))
+        .collect();
+    assert!(reports.len() >= 8, "{reports:?}");
+    for role in [Role::Coordinator, Role::Reviewer] {
+        let browser = app.another_instance(&[]).await;
+        let (email, password) = demo_account(role);
+        sign_in_client(&browser, email, password).await;
+        let html = browser
+            .get("/reportes")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        let list = &html[html
+            .find("class=\"report-list\"")
+            .expect("the list of reports")..];
+        let list = &list[..list.find("</nav>").unwrap()];
+        let missing: Vec<&String> = reports
+            .iter()
+            .filter(|path| !list.contains(&format!("href=\"{path}\"")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{role:?}: not under «Informes»: {missing:?}"
+        );
+        // Each of them opens for whoever reads «Informes».
+        for path in &reports {
+            let status = browser.get(path.clone()).dispatch().await.status();
+            assert_eq!(status, Status::Ok, "{role:?} {path}");
+        }
+    }
+}

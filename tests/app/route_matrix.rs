@@ -375,6 +375,7 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                     "/ingresar",
                     "/salir",
                     "/registro",
+                    "/registro/reenviar",
                     "/api/v1/registrations",
                     "/contrasena/olvido",
                     "/contrasena/restablecer/<token>",

@@ -390,14 +390,14 @@ async fn page_forms_with_forty_thousand_items_are_422_and_write_nothing() {
     let before = everything(&app).await;
     let path = format!("/seguimiento/cohortes/{}", running.id);
     let csrf = csrf_from(&app, &path).await;
-    let (status, _) = post_multipart(
+    let (status, html) = post_multipart(
         &app,
         &format!("{path}/asistencia/confirmar"),
         &[("csrf_token", csrf), ("filas", json!(rows).to_string())],
     )
     .await;
-    assert_eq!(status, Status::SeeOther);
-    let (_, html) = page(&app, &path).await;
+    // The preview page again with the reason (issue 45).
+    assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("máximo 5.000"), "{html}");
     assert!(everything(&app).await == before);
 }

@@ -672,11 +672,17 @@ async fn an_invalid_form_does_not_show_another_providers_cohort() {
         crate::support::DNP_COORDINATOR.1,
     )
     .await;
+    // Its workspace opens read-only, saying whose it is (issue 45): no form of ESAP's.
     let page = dnp
         .get(format!("/coordinacion/cohortes/{}", esap.id))
         .dispatch()
         .await;
-    assert_eq!(page.status(), Status::NotFound);
+    assert_eq!(page.status(), Status::Ok);
+    let html = page.into_string().await.unwrap();
+    assert!(
+        html.contains("Esta cohorte es de") && !html.contains("name=\"seats\""),
+        "{html}"
+    );
     let csrf = csrf_from_client(&dnp, "/contrasena/olvido").await;
     for path in [
         format!("/coordinacion/cohortes/{}", esap.id),

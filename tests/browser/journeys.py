@@ -1001,7 +1001,10 @@ class Journey:
         run.page("coordinator", "cohort-before-start", expect="Iniciar la cohorte")
         b.submit('form[action$="/estado"]:has(input[name="status"][value="in_progress"]) button')
         run.page("coordinator", "cohort-started", expect="Cerrar la cohorte")
-        b.submit('form[action$="/estado"]:has(input[name="status"][value="closed"]) button')
+        # Closing says what it will do first (issue 45), then closes when confirmed.
+        b.click(f'a[href="/coordinacion/cohortes/{self.cohort_id}/cerrar"]')
+        run.page("coordinator", "close-confirm", expect="¿Cerrar la cohorte")
+        b.submit('form[action$="/estado"]:has(input[name="confirmed"]) button')
         run.page("coordinator", "cohort-closed", expect="Siguiente paso")
         b.click(f'nav.sections a[href="/coordinacion/cohortes/{self.cohort_id}/certificados"]')
         run.page("coordinator", "certificates", expect="Expedir certificados")

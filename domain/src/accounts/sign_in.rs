@@ -41,6 +41,33 @@ pub async fn authenticate(
     password: &str,
     address: Option<IpAddr>,
 ) -> AppResult<user::Model> {
+    match attempt(db, email, password, address).await? {
+        Attempt::SignedIn(account) => Ok(account),
+        // The API has no button to send the link again: a failed sign-in like any other.
+        Attempt::Unconfirmed => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// What a sign-in came to, when it did not fail outright.
+#[derive(Debug)]
+pub enum Attempt {
+    SignedIn(user::Model),
+    /// No account, but the password is the one of a registration still waiting for its
+    /// emailed link (see [`crate::people::registration::pending_for`]): the person proved the
+    /// password, so they may be told the registration is not confirmed yet. Counted as a failed
+    /// attempt all the same, so the answer cannot be used to guess a pending password faster.
+    Unconfirmed,
+}
+
+/// [`authenticate`], telling apart a registration that was never confirmed (the pages offer to
+/// send its link again). Exactly one password hash is verified whatever the case — the
+/// account's, the pending registration's or a dummy — so no case answers faster.
+pub async fn attempt(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> AppResult<Attempt> {
     let pair_key = throttle::account_address_key(email, address);
     let address_key = throttle::address_key(address);
     let account_key = throttle::account_key(email);
@@ -54,13 +81,22 @@ pub async fn authenticate(
         .filter(user::Column::Email.eq(super::normalize_email(email)))
         .one(db)
         .await?;
-    let verified = match &found {
-        Some(account) => {
-            passwords::verify(password, &account.password_hash).await? && account.active
-        }
-        None => {
+    let pending = match &found {
+        Some(_) => None,
+        None => crate::people::registration::pending_for(db, email).await?,
+    };
+    let (verified, unconfirmed) = match (&found, &pending) {
+        (Some(account), _) => (
+            passwords::verify(password, &account.password_hash).await? && account.active,
+            false,
+        ),
+        (None, Some(registration)) => (
+            false,
+            passwords::verify(password, &registration.password_hash).await?,
+        ),
+        (None, None) => {
             passwords::verify(password, dummy_hash().await?).await?;
-            false
+            (false, false)
         }
     };
     let txn = crate::db::begin(db).await?;
@@ -78,7 +114,7 @@ pub async fn authenticate(
             throttle::remember_address(&txn, &account.email, address).await?;
             let mut active: user::ActiveModel = account.into();
             active.last_login_at = Set(Some(now()));
-            Ok(active.update(&txn).await?)
+            Ok(Attempt::SignedIn(active.update(&txn).await?))
         }
         None => {
             throttle::record_failure(&txn, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
@@ -87,7 +123,11 @@ pub async fn authenticate(
             if !known {
                 throttle::record_failure(&txn, &account_key, throttle::SIGN_IN_PER_ACCOUNT).await?;
             }
-            Err(AppError::InvalidCredentials)
+            if unconfirmed {
+                Ok(Attempt::Unconfirmed)
+            } else {
+                Err(AppError::InvalidCredentials)
+            }
         }
     };
     // Failures are counted (committed) even though the attempt fails.

@@ -808,17 +808,17 @@ impl crate::mail::Message for EvaluationRequest<'_> {
     }
 }
 
-/// Moves an assistance along its states (409 when the move is not allowed), audited. Closing
-/// needs whether the objective was reached and a summary; its demands are met when it was,
-/// open again otherwise; cancelling needs a reason and opens its demands again.
-pub async fn change_status<C: ConnectionTrait>(
-    db: &C,
-    notifier: &crate::mail::Notifier<'_>,
-    user: &Actor,
-    id: i32,
-    input: &StatusInput,
-) -> AppResult<AssistanceView> {
-    let current = find_managed(db, user, id).await?;
+/// A change of state that passed the rules: the state, the reason (cancelling) and the
+/// closing summary (closing).
+struct Checked {
+    to: AssistanceStatus,
+    reason: Option<String>,
+    summary: Option<String>,
+}
+
+/// The rules of a change of state of `current`: a move the lifecycle allows (409), a reason to
+/// cancel, whether the objective was reached and a summary to close (422, all at once).
+fn checked(current: &assistance::Model, input: &StatusInput) -> AppResult<Checked> {
     let Some(to) = input
         .status
         .as_deref()
@@ -889,6 +889,72 @@ pub async fn change_status<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    Ok(Checked {
+        to,
+        reason,
+        summary,
+    })
+}
+
+/// What closing or cancelling an assistance would do (issue 45: the confirmation says it
+/// first), for a change that passes the same rules as [`change_status`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusChangeFacts {
+    pub to: AssistanceStatus,
+    /// The demands it answers, and what they become (met only when closed with the objective
+    /// reached; open again otherwise).
+    pub demands: u64,
+    pub demands_become: DemandStatus,
+    /// Where the entity is sent the link to evaluate it (closing), if it has a contact.
+    pub evaluation_to: Option<String>,
+    /// Its visits and milestones, kept as history.
+    pub visits: u64,
+}
+
+pub async fn status_change_facts<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &StatusInput,
+) -> AppResult<StatusChangeFacts> {
+    let current = find_managed(db, user, id).await?;
+    let Checked { to, .. } = checked(&current, input)?;
+    let visits = assistance_visit::Entity::find()
+        .filter(assistance_visit::Column::AssistanceId.eq(id))
+        .count(db)
+        .await?;
+    Ok(StatusChangeFacts {
+        to,
+        demands: linked_demands(db, id).await?.len() as u64,
+        demands_become: if to == AssistanceStatus::Closed && input.objective_reached == Some(true) {
+            DemandStatus::Met
+        } else {
+            DemandStatus::Open
+        },
+        evaluation_to: match to {
+            AssistanceStatus::Closed => current.contact_email.clone(),
+            _ => None,
+        },
+        visits,
+    })
+}
+
+/// Moves an assistance along its states (409 when the move is not allowed), audited. Closing
+/// needs whether the objective was reached and a summary; its demands are met when it was,
+/// open again otherwise; cancelling needs a reason and opens its demands again.
+pub async fn change_status<C: ConnectionTrait>(
+    db: &C,
+    notifier: &crate::mail::Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    input: &StatusInput,
+) -> AppResult<AssistanceView> {
+    let current = find_managed(db, user, id).await?;
+    let Checked {
+        to,
+        reason,
+        summary,
+    } = checked(&current, input)?;
     let before = current.status;
     let at = crate::time::now();
     let mut evaluation_token = None;

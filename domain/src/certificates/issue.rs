@@ -674,10 +674,7 @@ pub async fn reissue(
     actor: &Actor,
     typed: &str,
 ) -> AppResult<Verification> {
-    let old = find_managed(db, actor, typed).await?;
-    if old.status != CertificateStatus::Valid {
-        return Err(not_valid(&old));
-    }
+    let old = reissuable(db, actor, typed).await?.certificate;
     let person = participant::Entity::find_by_id(old.participant_id)
         .one(db)
         .await?
@@ -709,13 +706,7 @@ pub async fn revoke<C: ConnectionTrait>(
     let reason = crate::validate::single_line("reason", reason, crate::validate::REASON_MAX)
         .map_err(|e| AppError::Validation(vec![e]))?
         .ok_or_else(|| AppError::invalid("reason", "Escriba el motivo de la revocación."))?;
-    let cert = find_managed(db, actor, typed).await?;
-    if cert.status != CertificateStatus::Valid {
-        return Err(AppError::Conflict(format!(
-            "El certificado ya está {}.",
-            cert.status.label().to_lowercase()
-        )));
-    }
+    let cert = revocable(db, actor, typed).await?.certificate;
     let mut model: certificate::ActiveModel = cert.clone().into();
     model.status = Set(CertificateStatus::Revoked);
     model.revoked_at = Set(Some(crate::time::now()));
@@ -750,6 +741,57 @@ pub async fn revoke<C: ConnectionTrait>(
         mail::enqueue(db, notifier, email).await?;
     }
     verification(db, &saved).await
+}
+
+/// A valid certificate someone may revoke or re-issue, and where its person is told (issue 45:
+/// the confirmation pages say it before).
+#[derive(Clone, Debug)]
+pub struct Actionable {
+    pub certificate: certificate::Model,
+    /// The person's email, where revoking or re-issuing is sent (none: nobody is emailed).
+    pub email: Option<String>,
+}
+
+async fn actionable<C: ConnectionTrait>(
+    db: &C,
+    certificate: certificate::Model,
+) -> AppResult<Actionable> {
+    let email = participant::Entity::find_by_id(certificate.participant_id)
+        .one(db)
+        .await?
+        .and_then(|p| p.email);
+    Ok(Actionable { certificate, email })
+}
+
+/// The certificate `typed` if `actor` may revoke it: one they manage (404 otherwise), valid
+/// (409 otherwise).
+pub async fn revocable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    typed: &str,
+) -> AppResult<Actionable> {
+    let cert = find_managed(db, actor, typed).await?;
+    if cert.status != CertificateStatus::Valid {
+        return Err(AppError::Conflict(format!(
+            "El certificado ya está {}.",
+            cert.status.label().to_lowercase()
+        )));
+    }
+    actionable(db, cert).await
+}
+
+/// The certificate `typed` if `actor` may re-issue it: one they manage (404 otherwise), valid
+/// (409 otherwise).
+pub async fn reissuable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    typed: &str,
+) -> AppResult<Actionable> {
+    let old = find_managed(db, actor, typed).await?;
+    if old.status != CertificateStatus::Valid {
+        return Err(not_valid(&old));
+    }
+    actionable(db, old).await
 }
 
 /// A participant's certificates, newest first.

@@ -14,6 +14,11 @@ pub enum CohortEvent {
     Reshaped,
     /// It closed: results are frozen; demands may be met and people are surveyed.
     Closed,
+    /// It was reopened (closed by mistake, no certificate issued): the demands its closing met
+    /// (or gave back for want of completers) at `closed_at` are planned again.
+    Reopened {
+        closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// It was cancelled: its people were told; the demands it answered open again.
     Cancelled,
     /// It has more seats while it takes people: the waiting list moves up.

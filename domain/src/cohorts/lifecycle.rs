@@ -29,6 +29,18 @@ pub fn transition_allowed(from: CohortStatus, to: CohortStatus) -> bool {
     )
 }
 
+/// Refuses (409) a move the lifecycle does not allow.
+pub(super) fn check_transition(from: CohortStatus, to: CohortStatus) -> AppResult<()> {
+    if !transition_allowed(from, to) {
+        return Err(AppError::Conflict(format!(
+            "Una cohorte en estado «{}» no puede pasar a «{}».",
+            from.label(),
+            to.label()
+        )));
+    }
+    Ok(())
+}
+
 pub(super) async fn change_status<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -37,13 +49,7 @@ pub(super) async fn change_status<C: ConnectionTrait>(
     to: CohortStatus,
     reason: Option<&str>,
 ) -> AppResult<Option<CohortEvent>> {
-    if !transition_allowed(current.status, to) {
-        return Err(AppError::Conflict(format!(
-            "Una cohorte en estado «{}» no puede pasar a «{}».",
-            current.status.label(),
-            to.label()
-        )));
-    }
+    check_transition(current.status, to)?;
     if to == CohortStatus::Open {
         let sessions = cohort_session::Entity::find()
             .filter(cohort_session::Column::CohortId.eq(current.id))

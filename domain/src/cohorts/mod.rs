@@ -1,6 +1,7 @@
 //! Cohorts: one scheduled run of a course for some municipalities or departments, with its
 //! dates, enrolment window, seats, instructors, completion rule and lifecycle.
 
+pub mod closing;
 pub mod events;
 mod input;
 mod lifecycle;

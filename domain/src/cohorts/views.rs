@@ -339,13 +339,15 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(to) = filter.to {
         condition = condition.add(cohort::Column::StartDate.lte(to));
     }
-    if let Some(text) = filter
+    let text = filter
         .text
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-    {
-        condition = condition.add(cohort::Column::Name.contains(text));
+        // Bounded: the pages and the API refuse longer ones (`parse::search`).
+        .map(|t| t.chars().take(parse::SEARCH_MAX).collect::<String>());
+    if let Some(text) = text {
+        return searched(db, condition, &text, page, per_page).await;
     }
     let paginator = cohort::Entity::find()
         .filter(condition)
@@ -354,5 +356,77 @@ pub async fn list<C: ConnectionTrait>(
         .paginate(db, per_page);
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+    Ok((views(db, rows, false).await?, total))
+}
+
+/// The cohorts of `condition` whose name, course name or course code hold every word of
+/// `text`, whatever the case and accents («planeacion» finds «Planeación Territorial»; SQL's
+/// `LIKE` is neither accent- nor, in PostgreSQL, case-insensitive). Only the ids, names and
+/// courses of the rows the other filters leave are read and matched here; the page's rows are
+/// then read whole.
+async fn searched<C: ConnectionTrait>(
+    db: &C,
+    condition: Condition,
+    text: &str,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<CohortView>, u64)> {
+    use sea_orm::QuerySelect;
+    let needle = crate::text::fold(text);
+    let candidates: Vec<(i32, String, i32)> = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .column(cohort::Column::Name)
+        .column(cohort::Column::CourseId)
+        .filter(condition)
+        .order_by_desc(cohort::Column::StartDate)
+        .order_by_desc(cohort::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut course_ids: Vec<i32> = candidates.iter().map(|c| c.2).collect();
+    course_ids.sort_unstable();
+    course_ids.dedup();
+    let mut courses: HashMap<i32, String> = HashMap::new();
+    for chunk in course_ids.chunks(500) {
+        let rows: Vec<(i32, String, String)> = course::Entity::find()
+            .select_only()
+            .column(course::Column::Id)
+            .column(course::Column::Name)
+            .column(course::Column::Code)
+            .filter(course::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        courses.extend(
+            rows.into_iter()
+                .map(|(id, name, code)| (id, format!("{name} {code}"))),
+        );
+    }
+    let matched: Vec<i32> = candidates
+        .into_iter()
+        .filter(|(_, name, course_id)| {
+            let course = courses.get(course_id).map(String::as_str).unwrap_or("");
+            parse::holds_words(&format!("{name} {course}"), &needle)
+        })
+        .map(|(id, _, _)| id)
+        .collect();
+    let total = matched.len() as u64;
+    let start =
+        usize::try_from(page.saturating_sub(1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let shown: Vec<i32> = matched
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .collect();
+    if shown.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let rows = cohort::Entity::find()
+        .filter(cohort::Column::Id.is_in(shown))
+        .order_by_desc(cohort::Column::StartDate)
+        .order_by_desc(cohort::Column::Id)
+        .all(db)
+        .await?;
     Ok((views(db, rows, false).await?, total))
 }

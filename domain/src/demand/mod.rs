@@ -620,6 +620,22 @@ async fn check<C: ConnectionTrait>(
     })
 }
 
+/// Every problem the demand's rules find in `input`, without writing anything: for a form that
+/// could not read one of its fields (a number typed in words) and must still say everything
+/// else that is wrong at once (issue 45).
+pub async fn problems_of<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &DemandInput,
+) -> AppResult<Vec<FieldError>> {
+    let scope = DemandScope::of(user)?;
+    match check(db, &scope, input, None).await {
+        Ok(_) => Ok(Vec::new()),
+        Err(AppError::Validation(errors)) => Ok(errors),
+        Err(other) => Err(other),
+    }
+}
+
 /// Raises a demand (open), audited. A reviewer's own demand counts as endorsed by the
 /// gobernación.
 pub async fn create<C: ConnectionTrait>(

@@ -6,7 +6,7 @@ use super::{DemandScope, Outcome, tell_author};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{DemandStatus, EnrolmentStatus};
-use crate::entities::{cohort, course_capacity, demand, enrolment, municipality};
+use crate::entities::{audit_log, cohort, course_capacity, demand, enrolment, municipality};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use sea_orm::{
@@ -259,6 +259,84 @@ pub async fn on_closed<C: ConnectionTrait>(
             Outcome::Met {
                 cohort: &cohort.name,
                 completed,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A closed cohort was reopened (issue 45): what its closing at `closed_at` did to its demands
+/// is undone — the ones it met are planned again, and so are the ones it gave back for want of
+/// a completer of their municipality (found in the audit of that closing) while still open and
+/// unlinked. Audited (`demand.replanned`); nobody is emailed (the authors were told it was met,
+/// and will be told again when it closes).
+pub async fn on_reopened<C: ConnectionTrait>(
+    db: &C,
+    actor: i32,
+    cohort: &cohort::Model,
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<()> {
+    let at = crate::time::now();
+    let met = demand::Entity::find()
+        .filter(demand::Column::CohortId.eq(cohort.id))
+        .filter(demand::Column::Status.eq(DemandStatus::Met))
+        .order_by_asc(demand::Column::Id)
+        .all(db)
+        .await?;
+    let mut given_back = Vec::new();
+    if let Some(closed_at) = closed_at {
+        let reopened = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("demand.reopened"))
+            .filter(audit_log::Column::SubjectType.eq("demand"))
+            .filter(audit_log::Column::OccurredAt.gte(closed_at - chrono::Duration::seconds(1)))
+            .filter(audit_log::Column::AfterJson.contains("closed_without_completers"))
+            .all(db)
+            .await?;
+        let ids: Vec<i32> = reopened
+            .iter()
+            .filter(|row| {
+                row.before_json
+                    .as_deref()
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+                    .and_then(|before| before["cohort_id"].as_i64())
+                    == Some(i64::from(cohort.id))
+            })
+            .filter_map(|row| row.subject_id.parse().ok())
+            .collect();
+        if !ids.is_empty() {
+            given_back = demand::Entity::find()
+                .filter(demand::Column::Id.is_in(ids))
+                .filter(demand::Column::Status.eq(DemandStatus::Open))
+                .filter(demand::Column::CohortId.is_null())
+                .order_by_asc(demand::Column::Id)
+                .all(db)
+                .await?;
+        }
+    }
+    for row in met.into_iter().chain(given_back) {
+        let mut model: demand::ActiveModel = row.clone().into();
+        model.status = Set(DemandStatus::Planned);
+        model.cohort_id = Set(Some(cohort.id));
+        model.met_at = Set(None);
+        if row.planned_at.is_none() {
+            model.planned_at = Set(Some(at));
+        }
+        model.updated_at = Set(at);
+        let saved = model.update(db).await?;
+        audit::record(
+            db,
+            Change {
+                actor: Some(actor),
+                action: "demand.replanned",
+                subject_type: "demand",
+                subject_id: saved.id.to_string(),
+                before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
+                after: Some(json!({
+                    "status": saved.status,
+                    "cohort_id": cohort.id,
+                    "why": "cohort_reopened",
+                })),
             },
         )
         .await?;

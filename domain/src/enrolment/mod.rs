@@ -365,6 +365,67 @@ pub async fn find_for<C: ConnectionTrait>(
     }
 }
 
+/// What cancelling enrolment `id` would do (issue 45: the confirmation says it first), under
+/// the same rules as [`cancel`]: the caller's own or one a coordinator manages (404
+/// otherwise); already cancelled or finished, or a cohort that is history → 409.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancellationFacts {
+    pub full_name: String,
+    pub cohort_id: i32,
+    pub cohort_name: String,
+    /// Enrolled (a seat is freed) or waitlisted.
+    pub status: EnrolmentStatus,
+    /// People waiting for a seat in the cohort (the first one takes the freed seat).
+    pub waiting: u64,
+    /// Sessions the person already attended (the record stays, the place does not).
+    pub attended: i32,
+    /// The person cancels their own enrolment (not a coordinator).
+    pub own: bool,
+}
+
+/// Refuses (409) to cancel an enrolment that is no longer active or whose cohort is history.
+fn check_cancellable(row: &enrolment::Model, cohort: &cohort::Model) -> AppResult<()> {
+    if !matches!(
+        row.status,
+        EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
+    ) {
+        return Err(AppError::Conflict(format!(
+            "La inscripción ya está {}.",
+            row.status.label().to_lowercase()
+        )));
+    }
+    if cohort.status.is_final() {
+        return Err(AppError::Conflict(
+            "La cohorte ya terminó: su inscripción no se puede cancelar.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn cancellation_facts<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<CancellationFacts> {
+    let (row, person) = find_for(db, user, id).await?;
+    let cohort = cohorts::find(db, row.cohort_id).await?;
+    check_cancellable(&row, &cohort)?;
+    let waiting = cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Waitlisted).await?;
+    let attended = crate::results::mark_counts(db, cohort.id, Some(&[row.id]))
+        .await?
+        .get(&row.id)
+        .map_or(0, |c| c.attended);
+    Ok(CancellationFacts {
+        full_name: person.full_name(),
+        cohort_id: cohort.id,
+        cohort_name: cohort.name,
+        status: row.status,
+        waiting,
+        attended,
+        own: person.user_id == Some(user.id),
+    })
+}
+
 /// Cancels an enrolment (the participant themself or a coordinator, with a reason); a freed
 /// seat goes to the first person waiting. Run inside a transaction.
 pub async fn cancel<C: ConnectionTrait>(
@@ -381,20 +442,7 @@ pub async fn cancel<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !matches!(
-        row.status,
-        EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
-    ) {
-        return Err(AppError::Conflict(format!(
-            "La inscripción ya está {}.",
-            row.status.label().to_lowercase()
-        )));
-    }
-    if cohort.status.is_final() {
-        return Err(AppError::Conflict(
-            "La cohorte ya terminó: su inscripción no se puede cancelar.".into(),
-        ));
-    }
+    check_cancellable(&row, &cohort)?;
     let reason =
         crate::validate::single_line("reason", reason.unwrap_or(""), crate::validate::REASON_MAX)
             .map_err(|e| AppError::Validation(vec![e]))?

@@ -16,7 +16,7 @@ use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TryIntoModel,
+    QueryOrder, Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -584,13 +584,9 @@ async fn start_confirmation<C: ConnectionTrait>(
     })
     .exec_without_returning(db)
     .await?;
-    let confirm_url = format!(
-        "{}/registro/confirmar/{token}",
-        notifier.config.public_url.trim_end_matches('/')
-    );
     let message = RegistrationConfirm {
         full_name,
-        confirm_url,
+        confirm_url: confirm_url(notifier, &token),
         valid_hours: CONFIRMATION_HOURS,
         claim: participant_id.is_some(),
     };
@@ -598,6 +594,14 @@ async fn start_confirmation<C: ConnectionTrait>(
         mail::enqueue(db, notifier, Email::of(email, &message)?).await?;
     }
     Ok(())
+}
+
+/// The page a registration link opens.
+fn confirm_url(notifier: &Notifier<'_>, token: &str) -> String {
+    format!(
+        "{}/registro/confirmar/{token}",
+        notifier.config.public_url.trim_end_matches('/')
+    )
 }
 
 /// Tells the owner of an existing account or record (or the registrant, when nothing can be
@@ -620,6 +624,109 @@ async fn notify<C: ConnectionTrait>(
     if throttle::allow_notice(db, to).await? {
         mail::enqueue(db, notifier, Email::of(to, &message)?).await?;
     }
+    Ok(())
+}
+
+/// Days an unconfirmed registration is still recognised at sign-in and its link sent again
+/// (its own link expires after [`CONFIRMATION_HOURS`]; a person who comes back a week later
+/// is still told, and gets a fresh one).
+pub const PENDING_DAYS: i64 = 30;
+
+/// The newest registration for `email` that was never confirmed (its link unused) and is
+/// younger than [`PENDING_DAYS`]: what an unconfirmed sign-in is checked against.
+pub async fn pending_for<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> AppResult<Option<registration_confirmation::Model>> {
+    Ok(registration_confirmation::Entity::find()
+        .filter(registration_confirmation::Column::Email.eq(accounts::normalize_email(email)))
+        .filter(registration_confirmation::Column::UsedAt.is_null())
+        .filter(
+            registration_confirmation::Column::CreatedAt.gt(now() - Duration::days(PENDING_DAYS)),
+        )
+        .order_by_desc(registration_confirmation::Column::CreatedAt)
+        .order_by_desc(registration_confirmation::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// What «Enviarme el enlace de nuevo» answers, whatever the address: nobody learns from it
+/// whether a registration is waiting there.
+pub const RESENT: &str = "Si hay un registro sin confirmar con ese correo, le enviamos un enlace nuevo para activar la cuenta. El enlace anterior ya no sirve. Revise también la carpeta de correo no deseado.";
+
+/// Sends the link of the registration waiting at `email` again ([`pending_for`]): a fresh
+/// token, valid [`CONFIRMATION_HOURS`] from now, with the same email as the registration; the
+/// previous links of that address stop working. Nothing happens when no registration waits
+/// there, or when the address has an account by now — the caller answers [`RESENT`] all the
+/// same. Throttled like registering (per client address), and the recipient gets at most
+/// [`throttle::NOTICES_PER_RECIPIENT`] such emails.
+pub async fn resend(
+    db: &DatabaseConnection,
+    notifier: &Notifier<'_>,
+    email: &str,
+    address: Option<IpAddr>,
+) -> AppResult<()> {
+    let key = format!("registro:{}", throttle::address_key(address));
+    throttle::check(db, &[&key]).await?;
+    let email = accounts::normalize_email(email);
+    let txn = crate::db::begin(db).await?;
+    throttle::record_failure(&txn, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
+    let has_account = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    let pending = match has_account {
+        true => None,
+        false => pending_for(&txn, &email).await?,
+    };
+    if let Some(row) = pending
+        && throttle::allow_notice(&txn, &email).await?
+    {
+        let token = accounts::secrets::random_token();
+        let at = now();
+        // Every earlier link of this address stops working: only the newest one is valid.
+        registration_confirmation::Entity::update_many()
+            .col_expr(
+                registration_confirmation::Column::ExpiresAt,
+                Expr::value(at),
+            )
+            .filter(registration_confirmation::Column::Email.eq(email.as_str()))
+            .filter(registration_confirmation::Column::UsedAt.is_null())
+            .filter(registration_confirmation::Column::Id.ne(row.id))
+            .exec(&txn)
+            .await?;
+        let participant_id = row.participant_id;
+        let stored: RegistrationInput = serde_json::from_str(&row.registration_json)
+            .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
+        let full_name = format!(
+            "{} {}",
+            stored
+                .profile
+                .first_names
+                .as_deref()
+                .unwrap_or_default()
+                .trim(),
+            stored
+                .profile
+                .last_names
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+        );
+        let mut model: registration_confirmation::ActiveModel = row.into();
+        model.token_hash = Set(accounts::secrets::token_hash(&token));
+        model.expires_at = Set(at + Duration::hours(CONFIRMATION_HOURS));
+        model.update(&txn).await?;
+        let message = RegistrationConfirm {
+            full_name: full_name.trim(),
+            confirm_url: confirm_url(notifier, &token),
+            valid_hours: CONFIRMATION_HOURS,
+            claim: participant_id.is_some(),
+        };
+        mail::enqueue(&txn, notifier, Email::of(email.as_str(), &message)?).await?;
+    }
+    crate::db::commit(txn).await?;
     Ok(())
 }
 

@@ -33,7 +33,7 @@ pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("invalid", Box::new(invalid));
     registry.register_helper("typed_value", Box::new(typed));
     registry.register_helper("typed_is", Box::new(TypedIs));
-    registry.register_helper("refused", Box::new(Refused));
+    registry.register_helper("form_refused", Box::new(Refused));
 }
 
 /// The field an error belongs to on the page: `agreements[1].due_on` is shown beside
@@ -42,7 +42,7 @@ pub fn base_field(field: &str) -> &str {
     field.split('[').next().unwrap_or(field)
 }
 
-/// `(refused "visita")`: whether the page is the form `visita` sent back refused (its box
+/// `(form_refused "visita")`: whether the page is the form `visita` sent back refused (its box
 /// opens).
 struct Refused;
 
@@ -54,7 +54,7 @@ impl handlebars::HelperDef for Refused {
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<handlebars::ScopedJson<'rc>, handlebars::RenderError> {
-        let form = field_name(h, "refused")?;
+        let form = field_name(h, "form_refused")?;
         let prefix = format!("{form}.");
         let in_form = |name: &str| name == form || name.starts_with(&prefix);
         let typed = ctx
@@ -315,6 +315,27 @@ mod tests {
             )
             .unwrap();
         assert_eq!(html, "");
+    }
+
+    /// A template's own value named like one of these helpers (`{{refused}}`, `{{typed}}`)
+    /// would be taken for the helper and fail the page: none is written bare.
+    #[test]
+    fn no_template_writes_a_form_helper_bare() {
+        let names = [
+            "field_error",
+            "invalid",
+            "typed_value",
+            "typed_is",
+            "form_refused",
+        ];
+        for (template, source) in super::super::TEMPLATES {
+            for name in names {
+                assert!(
+                    !source.contains(&format!("{{{{{name}}}}}")),
+                    "{template} writes {{{{{name}}}}} bare"
+                );
+            }
+        }
     }
 
     #[test]

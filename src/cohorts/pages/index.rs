@@ -102,7 +102,7 @@ pub(super) async fn list_page(
         modality: None,
         from: domain::parse::date("desde", desde, false, &mut errors),
         to: domain::parse::date("hasta", hasta, false, &mut errors),
-        text: domain::parse::text(q),
+        text: domain::parse::search("q", q, &mut errors),
     };
     let page_number = crate::api::page_number(pagina);
     let (items, total) = domain::cohorts::list(

@@ -7,6 +7,7 @@ use crate::accounts::guards::StaffUser;
 use crate::catalogue::pages::{decimal_field, number_field};
 use crate::error::AppResult;
 use crate::mail::Mailer;
+use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, Page, Pager};
 use domain::cohorts::scope::CohortScope;
@@ -15,7 +16,9 @@ use domain::cohorts::{CohortInput, ListFilter, transition_allowed};
 use domain::entities::values::{CohortStatus, Modality, Role};
 use domain::entities::{capacity, course, user};
 use domain::error::{AppError, FieldError};
+use rocket::Either;
 use rocket::form::FromForm;
+use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -52,20 +55,9 @@ pub fn routes() -> Vec<Route> {
         delete_session_submit,
         delete_session_confirm,
         cancel_confirm,
+        close_confirm,
+        reopen_confirm,
+        reopen_submit,
         import_submit
     ]
-}
-
-/// A confirmation page before something that cannot be undone (issue 18): what will happen,
-/// the button that does it, and the way back.
-#[derive(Serialize)]
-pub(super) struct ConfirmView {
-    pub(super) question: String,
-    pub(super) detail: String,
-    pub(super) action: String,
-    pub(super) button: &'static str,
-    pub(super) back: String,
-    /// A cohort's cancellation also asks for the reason (sent as `reason` with
-    /// `status=cancelled`).
-    pub(super) cancel_cohort: bool,
 }

@@ -152,26 +152,22 @@ pub(super) async fn delete_session_confirm(
 ) -> PageResult {
     let session = sessions::find(db.inner(), id).await?;
     let cohort = domain::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?;
-    page.render(
-        "confirm",
-        "Eliminar la sesión",
-        ConfirmView {
-            question: format!(
-                "¿Eliminar la sesión «{}» del {}?",
-                session.topic,
-                domain::format::date_time(session.starts_at)
-            ),
-            detail: format!(
-                "La sesión sale del calendario de la cohorte «{}». Una sesión con asistencia \
-                 registrada no se puede eliminar.",
-                cohort.name
-            ),
-            action: format!("/coordinacion/sesiones/{id}/eliminar"),
-            button: "Sí, eliminar la sesión",
-            back: Section::Sessions.path(cohort.id),
-            cancel_cohort: false,
-        },
+    Confirmation::new(
+        format!(
+            "¿Eliminar la sesión «{}» del {}?",
+            session.topic,
+            domain::format::date_time(session.starts_at)
+        ),
+        format!("/coordinacion/sesiones/{id}/eliminar"),
+        "Sí, eliminar la sesión",
+        Section::Sessions.path(cohort.id),
     )
+    .fact(format!(
+        "La sesión sale del calendario de la cohorte «{}».",
+        cohort.name
+    ))
+    .fact("Una sesión con asistencia registrada no se puede eliminar.")
+    .render(&page, "Eliminar la sesión")
 }
 
 #[post("/coordinacion/sesiones/<id>/eliminar", data = "<_form>")]

@@ -31,12 +31,14 @@ pub fn calendar(sessions: &[SessionView]) -> Vec<CalendarMonth> {
     months
 }
 
-/// A state the cohort can move to, as a button.
+/// A state the cohort can move to, as a button; closing and cancelling go through their
+/// confirmation page first (`confirm`, a link), and look destructive (`danger`).
 #[derive(Serialize)]
 pub(super) struct Transition {
     pub(super) value: &'static str,
     pub(super) label: &'static str,
-    pub(super) cancel: bool,
+    pub(super) confirm: Option<String>,
+    pub(super) danger: bool,
 }
 
 /// The parts of the coordinator's cohort workspace, each a page of its own (issue 18: the one
@@ -156,6 +158,8 @@ pub(crate) struct DetailView {
     /// otherwise).
     pub import: Option<super::enrolment_import::ImportOutcome>,
     pub(super) closed: bool,
+    /// Closed and no certificate issued from it yet: its coordinator may reopen it.
+    pub(super) reopenable: bool,
     pub(super) certificates: Vec<domain::workspace::CertificateRow>,
     /// Once closed: what its participants thought (the satisfaction report's line).
     pub(super) satisfaction: Option<crate::surveys::pages::Line>,
@@ -247,7 +251,12 @@ pub(crate) async fn detail_view(
             CohortStatus::Closed => "Cerrar la cohorte",
             _ => "Cancelar la cohorte",
         },
-        cancel: to == CohortStatus::Cancelled,
+        confirm: match to {
+            CohortStatus::Closed => Some(format!("/coordinacion/cohortes/{id}/cerrar")),
+            CohortStatus::Cancelled => Some(format!("/coordinacion/cohortes/{id}/cancelar")),
+            _ => None,
+        },
+        danger: to == CohortStatus::Cancelled,
     })
     .collect();
     let form = if section == Section::Edit {
@@ -295,6 +304,7 @@ pub(crate) async fn detail_view(
         takes_enrolments: view.status == CohortStatus::Open,
         import: None,
         closed: view.status == CohortStatus::Closed,
+        reopenable: overview && view.status == CohortStatus::Closed && certificate_count == 0,
         certificates,
         satisfaction,
         quota_board,
@@ -482,6 +492,9 @@ pub(super) struct StatusForm {
     pub(super) status: String,
     #[field(default = String::new())]
     pub(super) reason: String,
+    /// Sent by the confirmation page: closing and cancelling act only with it.
+    #[field(default = false)]
+    pub(super) confirmed: bool,
 }
 csrf_protected!(StatusForm);
 
@@ -493,8 +506,25 @@ pub(super) async fn status_submit(
     page: Page<'_>,
     id: i32,
     form: CsrfForm<StatusForm>,
-) -> PageResult<Flash<Redirect>> {
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
     let form = form.0;
+    // Closing and cancelling say what they will do first: without the confirmation, the
+    // confirmation page, and nothing changes.
+    if !form.confirmed {
+        match CohortStatus::parse(form.status.trim()) {
+            Some(CohortStatus::Closed) => {
+                return Ok(Either::Right(
+                    close_confirmation(db, &staff, &page, id).await?,
+                ));
+            }
+            Some(CohortStatus::Cancelled) => {
+                return Ok(Either::Right(
+                    cancel_confirmation(db, &staff, &page, id, &form.reason).await?,
+                ));
+            }
+            _ => {}
+        }
+    }
     let input = CohortInput {
         status: Some(form.status.clone()),
         cancellation_reason: Some(form.reason.clone()),
@@ -517,6 +547,153 @@ pub(super) async fn status_submit(
         |view| format!("La cohorte quedó en estado «{}».", view.status.label()),
     )
     .await
+    .map(Either::Left)
+}
+
+/// What closing the cohort will do, with its facts (domain::cohorts::closing::facts): the
+/// sessions still ahead, the assessments without scores, who will be recorded as not
+/// completing. Refused (no button) when closing would be.
+async fn close_confirmation(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    page: &Page<'_>,
+    id: i32,
+) -> PageResult {
+    let cohort = domain::cohorts::find_managed(db, staff, id).await?;
+    let facts = domain::cohorts::closing::facts(db, staff, id).await?;
+    let mut confirmation = Confirmation::new(
+        format!("¿Cerrar la cohorte «{}»?", cohort.name),
+        format!("/coordinacion/cohortes/{id}/estado"),
+        "Sí, cerrar la cohorte",
+        Section::Overview.path(id),
+    )
+    .hidden("status", CohortStatus::Closed.as_str())
+    .refused(facts.refused.clone());
+    if !facts.sessions_ahead.is_empty() {
+        confirmation = confirmation.list(
+            match facts.sessions_ahead.len() {
+                1 => "Queda 1 sesión por realizar: se cuenta como no asistida.".to_string(),
+                n => format!("Quedan {n} sesiones por realizar: se cuentan como no asistidas."),
+            },
+            facts
+                .sessions_ahead
+                .iter()
+                .map(|s| format!("{} · {}", domain::format::date_time(s.starts_at), s.topic))
+                .collect(),
+        );
+    }
+    if !facts.unscored.is_empty() {
+        confirmation = confirmation.list(
+            "Hay evaluaciones sin calificar: a quien le falte una nota no aprueba.",
+            facts
+                .unscored
+                .iter()
+                .map(|u| match u.missing {
+                    1 => format!("«{}»: falta la nota de 1 persona", u.name),
+                    n => format!(
+                        "«{}»: falta la nota de {} personas",
+                        u.name,
+                        domain::format::thousands(n as i64)
+                    ),
+                })
+                .collect(),
+        );
+    }
+    let not_completing = facts.not_completing.len() as u64 + facts.not_completing_hidden;
+    if not_completing > 0 {
+        let mut names: Vec<String> = facts
+            .not_completing
+            .iter()
+            .map(|p| format!("{}: {}", p.full_name, p.reasons.join("; ")))
+            .collect();
+        match facts.not_completing_hidden {
+            0 => {}
+            1 => names.push("y 1 persona de otro departamento".into()),
+            n => names.push(format!(
+                "y {} personas de otros departamentos",
+                domain::format::thousands(n as i64)
+            )),
+        }
+        confirmation = confirmation.list(
+            match not_completing {
+                1 => "1 persona quedará registrada como «No aprobado»:".to_string(),
+                n => format!(
+                    "{} personas quedarán registradas como «No aprobado»:",
+                    domain::format::thousands(n as i64)
+                ),
+            },
+            names,
+        );
+    }
+    confirmation = confirmation.fact(match facts.completing {
+        0 => "Nadie queda registrado como «Aprobado».".to_string(),
+        1 => {
+            "1 persona queda registrada como «Aprobado» y podrá recibir su certificado.".to_string()
+        }
+        n => format!(
+            "{} personas quedan registradas como «Aprobado» y podrán recibir su certificado.",
+            domain::format::thousands(n as i64)
+        ),
+    });
+    confirmation
+        .fact(
+            "Los resultados quedan fijos, no se registra más asistencia ni notas, cada persona \
+             recibe la encuesta de satisfacción y las demandas que atiende se dan por atendidas \
+             donde alguien aprobó.",
+        )
+        .fact("Mientras no se expida ningún certificado, la coordinación puede reabrirla.")
+        .render(page, "Cerrar la cohorte")
+}
+
+#[get("/coordinacion/cohortes/<id>/cerrar")]
+pub(super) async fn close_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> PageResult {
+    close_confirmation(db, &staff, &page, id).await
+}
+
+/// What cancelling the cohort will do: every enrolment cancelled, each person emailed the
+/// reason (asked here).
+async fn cancel_confirmation(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    page: &Page<'_>,
+    id: i32,
+    typed_reason: &str,
+) -> PageResult {
+    let cohort = domain::cohorts::find_managed(db, staff, id).await?;
+    let view = domain::cohorts::view(db, id).await?;
+    let people = view.enrolled + view.waitlisted;
+    Confirmation::new(
+        format!("¿Cancelar la cohorte «{}»?", cohort.name),
+        format!("/coordinacion/cohortes/{id}/estado"),
+        "Sí, cancelar la cohorte",
+        Section::Overview.path(id),
+    )
+    .hidden("status", CohortStatus::Cancelled.as_str())
+    .reason(
+        "Motivo de la cancelación (lo reciben las personas inscritas)",
+        true,
+        typed_reason,
+    )
+    .fact(match people {
+        0 => "No hay personas inscritas ni en lista de espera.".to_string(),
+        1 => "Se cancela la inscripción de 1 persona, que recibe un correo con el motivo."
+            .to_string(),
+        n => format!(
+            "Se cancelan las inscripciones de {} personas ({} inscritas y {} en lista de \
+             espera) y cada una recibe un correo con el motivo.",
+            domain::format::thousands(n as i64),
+            domain::format::thousands(view.enrolled as i64),
+            domain::format::thousands(view.waitlisted as i64)
+        ),
+    })
+    .fact("Las demandas que atiende vuelven a quedar abiertas.")
+    .fact("No se puede deshacer.")
+    .render(page, "Cancelar la cohorte")
 }
 
 #[get("/coordinacion/cohortes/<id>/cancelar")]
@@ -526,19 +703,90 @@ pub(super) async fn cancel_confirm(
     page: Page<'_>,
     id: i32,
 ) -> PageResult {
-    let cohort = domain::cohorts::find_managed(db.inner(), &staff, id).await?;
-    page.render(
-        "confirm",
-        "Cancelar la cohorte",
-        ConfirmView {
-            question: format!("¿Cancelar la cohorte «{}»?", cohort.name),
-            detail: "Se cancelan todas sus inscripciones y cada persona recibe un correo con \
-                     el motivo. No se puede deshacer."
-                .into(),
-            action: format!("/coordinacion/cohortes/{id}/estado"),
-            button: "Sí, cancelar la cohorte",
-            back: format!("/coordinacion/cohortes/{id}"),
-            cancel_cohort: true,
-        },
+    cancel_confirmation(db, &staff, &page, id, "").await
+}
+
+/// What reopening a closed cohort will do (while no certificate has been issued from it).
+async fn reopen_confirmation(
+    db: &DatabaseConnection,
+    staff: &StaffUser,
+    page: &Page<'_>,
+    id: i32,
+) -> PageResult {
+    let cohort = domain::cohorts::find_managed(db, staff, id).await?;
+    let refused = domain::cohorts::closing::check_reopenable(db, &cohort)
+        .await
+        .err()
+        .map(|e| e.to_string());
+    Confirmation::new(
+        format!("¿Reabrir la cohorte «{}»?", cohort.name),
+        format!("/coordinacion/cohortes/{id}/reabrir"),
+        "Sí, reabrir la cohorte",
+        Section::Overview.path(id),
     )
+    .refused(refused)
+    .restoring()
+    .fact(
+        "Vuelve a quedar «En curso»: sus resultados dejan de ser definitivos y cada persona \
+         vuelve a figurar como inscrita, con la asistencia y las notas registradas.",
+    )
+    .fact(
+        "Las demandas que su cierre dio por atendidas (o devolvió por no haber aprobado nadie \
+         de su municipio) vuelven a quedar planeadas con esta cohorte.",
+    )
+    .fact("No se expiden certificados hasta que se cierre de nuevo. Queda registrado en la auditoría.")
+    .render(page, "Reabrir la cohorte")
+}
+
+#[get("/coordinacion/cohortes/<id>/reabrir")]
+pub(super) async fn reopen_confirm(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+) -> PageResult {
+    reopen_confirmation(db, &staff, &page, id).await
+}
+
+#[derive(FromForm)]
+pub(super) struct ConfirmedForm {
+    #[field(default = String::new())]
+    pub(super) csrf_token: String,
+    #[field(default = false)]
+    pub(super) confirmed: bool,
+}
+csrf_protected!(ConfirmedForm);
+
+#[post("/coordinacion/cohortes/<id>/reabrir", data = "<form>")]
+pub(super) async fn reopen_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: CsrfForm<ConfirmedForm>,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    if !form.0.confirmed {
+        return Ok(Either::Right(
+            reopen_confirmation(db, &staff, &page, id).await?,
+        ));
+    }
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        let view = domain::cohort_flow::reopen(&txn, &notifier, &staff, id).await?;
+        domain::db::commit(txn).await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    answer(
+        db,
+        &page,
+        id,
+        (Section::Overview, Section::Overview),
+        result,
+        Typed::default(),
+        |view| format!("La cohorte «{}» quedó reabierta, en curso.", view.name),
+    )
+    .await
+    .map(Either::Left)
 }
