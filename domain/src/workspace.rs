@@ -55,6 +55,8 @@ pub struct Workspace {
     pub quota_board: Vec<crate::nominations::QuotaRow>,
     /// Its nominations in the caller's scope, newest first (enrolments).
     pub nominations: Vec<crate::nominations::NominationView>,
+    /// The cohorts of its overlap warnings whose page the caller may open (issue 45).
+    pub warning_pages: std::collections::BTreeSet<i32>,
 }
 
 /// Reads what `part` of cohort `id`'s workspace shows to `user`: 404 unless `user` manages it
@@ -78,6 +80,15 @@ pub async fn read<C: ConnectionTrait>(
         .await?
         .pop()
         .ok_or(crate::error::AppError::NotFound)?;
+    // The warned-of cohorts whose page the reader may open (issue 45): another provider's
+    // draft is named, not linked.
+    let warning_pages = cohorts::overlap::readable(
+        db,
+        user,
+        cohorts::overlap::OfferKind::Cohort,
+        found.iter().map(|w| w.cohort_id).collect(),
+    )
+    .await?;
     cohort.warnings = found;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
@@ -162,5 +173,6 @@ pub async fn read<C: ConnectionTrait>(
         certificates,
         quota_board,
         nominations,
+        warning_pages,
     })
 }

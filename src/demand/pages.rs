@@ -18,6 +18,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -750,13 +751,49 @@ async fn report_download(
 
 #[derive(Serialize)]
 struct OverlapView<'a> {
-    pairs: Vec<domain::cohorts::overlap::Pair>,
+    pairs: Vec<PairLine>,
     count: usize,
     departments: Vec<crate::web::DepartmentChoice<'a>>,
     is_reviewer: bool,
     from: String,
     to: String,
     xlsx: String,
+}
+
+/// A pair as the report shows it: each side linked when the reader may open its page (issue
+/// 45: another provider's draft, or an assistance outside a direction's departments, is named
+/// only).
+#[derive(Serialize)]
+struct PairLine {
+    #[serde(flatten)]
+    pair: domain::cohorts::overlap::Pair,
+    first_url: Option<String>,
+    second_url: Option<String>,
+}
+
+impl PairLine {
+    fn lines(
+        pairs: Vec<domain::cohorts::overlap::Pair>,
+        (cohorts, assistances): (BTreeSet<i32>, BTreeSet<i32>),
+    ) -> Vec<PairLine> {
+        use domain::cohorts::overlap::{CohortRef, OfferKind};
+        let url = |side: &CohortRef| match side.kind {
+            OfferKind::Cohort => cohorts
+                .contains(&side.id)
+                .then(|| format!("/cohortes/{}", side.id)),
+            OfferKind::Assistance => assistances
+                .contains(&side.id)
+                .then(|| format!("/asistencias/{}", side.id)),
+        };
+        pairs
+            .into_iter()
+            .map(|pair| PairLine {
+                first_url: url(&pair.first),
+                second_url: url(&pair.second),
+                pair,
+            })
+            .collect()
+    }
 }
 
 /// The national overlap report: cohorts on a same capacity and place with overlapping dates.
@@ -779,10 +816,11 @@ async fn overlaps_page(
     let title = "Cohortes y asistencias técnicas que se traslapan";
     page.render_kept(title, || async {
         let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
+        let opened = domain::cohorts::overlap::opened_by(db.inner(), &user, &pairs).await?;
         let departments = domain::territory::departments(db.inner()).await?;
         let view = OverlapView {
             count: pairs.len(),
-            pairs,
+            pairs: PairLine::lines(pairs, opened),
             departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
             is_reviewer: user.role == Role::Reviewer,
             xlsx: format!(

@@ -369,3 +369,107 @@ async fn a_demand_referred_to_dnp_is_answered_by_dnps_assistance_from_its_page()
         .unwrap();
     assert_eq!(answering.provider_id, dnp_id);
 }
+
+/// Every link of `html` to a cohort's or an assistance's page.
+fn offer_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/cohortes/") || href.starts_with("/asistencias/"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[rocket::async_test]
+async fn overlap_links_lead_to_pages_the_reader_may_open() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    // ESAP's course «PT» and DNP's on the same capacity, in Caquetá at the same dates: ESAP's
+    // cohort is open, DNP's a draft (its own work, not published).
+    let pt = crate::world::catalogue_course(app.db(), "PT").await;
+    let capacity = domain::entities::course_capacity::Entity::find()
+        .filter(domain::entities::course_capacity::Column::CourseId.eq(pt.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .capacity_id;
+    dnp_course(&app, &dnp, capacity).await;
+    let mut world = World::new(&app).await;
+    let esap_cohort = world.cohort().name("PT · Caquetá ESAP").create().await;
+    world.staff = dnp.clone();
+    let draft = world
+        .cohort()
+        .course("DNP-MGA")
+        .name("MGA · Caquetá borrador DNP")
+        .draft()
+        .create()
+        .await;
+
+    let mut checked = 0;
+    for (name, account) in [
+        ("ESAP", demo_account(Role::Coordinator)),
+        ("DNP", DNP_COORDINATOR),
+        ("Meta", META_COORDINATOR),
+        ("Caquetá", demo_account(Role::Reviewer)),
+    ] {
+        let browser = app.another_instance(&[]).await;
+        sign_in_client(&browser, account.0, account.1).await;
+        let report = browser
+            .get("/reportes/traslapes")
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap();
+        // DNP's draft is named to everyone (duplication is best caught before it happens), and
+        // linked for DNP only: nobody else may open it.
+        if name != "Meta" {
+            assert!(
+                report.contains("MGA · Caquetá borrador DNP"),
+                "{name}: {report}"
+            );
+        }
+        assert_eq!(
+            report.contains(&format!("href=\"/cohortes/{}\"", draft.id)),
+            name == "DNP",
+            "{name}: {report}"
+        );
+        for link in offer_links(&report) {
+            let status = browser.get(link.clone()).dispatch().await.status();
+            assert_eq!(status, Status::Ok, "{name}: {link}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+
+    // ESAP's workspace warns of DNP's draft by name, without a link to a page ESAP's
+    // coordinator cannot open.
+    let esap = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_client(&esap, email, password).await;
+    let workspace = esap
+        .get(format!("/coordinacion/cohortes/{}", esap_cohort.id))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        workspace.contains(
+            "MGA · Caquetá borrador DNP <small>(borrador de otro oferente, aún no publicado)</small>"
+        ),
+        "{workspace}"
+    );
+    assert!(
+        !workspace.contains(&format!("href=\"/cohortes/{}\"", draft.id)),
+        "{workspace}"
+    );
+    for link in offer_links(&workspace) {
+        assert_eq!(
+            esap.get(link.clone()).dispatch().await.status(),
+            Status::Ok,
+            "{link}"
+        );
+    }
+}

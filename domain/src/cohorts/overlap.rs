@@ -736,3 +736,66 @@ pub async fn report_for<C: ConnectionTrait>(
     )
     .await
 }
+
+/// Of these ids of cohorts (`OfferKind::Cohort`) or assistances, the ones whose page `user`
+/// may open: a cohort in [`super::scope::CohortScope::public`] (another provider's draft does
+/// not exist for them yet), an assistance in its [`crate::assistance::AssistanceScope`].
+pub async fn readable<C: ConnectionTrait>(
+    db: &C,
+    user: &crate::accounts::actor::Actor,
+    kind: OfferKind,
+    ids: BTreeSet<i32>,
+) -> AppResult<BTreeSet<i32>> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i32> = ids.into_iter().collect();
+    let mut out = BTreeSet::new();
+    for chunk in ids.chunks(1_000) {
+        let found: Vec<i32> = match kind {
+            OfferKind::Cohort => {
+                cohort::Entity::find()
+                    .select_only()
+                    .column(cohort::Column::Id)
+                    .filter(cohort::Column::Id.is_in(chunk.to_vec()))
+                    .filter(super::scope::CohortScope::public(Some(user)).condition())
+                    .into_tuple()
+                    .all(db)
+                    .await?
+            }
+            OfferKind::Assistance => {
+                use crate::entities::assistance;
+                assistance::Entity::find()
+                    .select_only()
+                    .column(assistance::Column::Id)
+                    .filter(assistance::Column::Id.is_in(chunk.to_vec()))
+                    .filter(crate::assistance::AssistanceScope::of(user)?.condition())
+                    .into_tuple()
+                    .all(db)
+                    .await?
+            }
+        };
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Of the sides of these pairs, the ones whose page `user` may open (issue 45: the report
+/// names every provider's cohorts and assistances, drafts too — duplication is best caught
+/// before it happens — but links only to pages the reader may open).
+pub async fn opened_by<C: ConnectionTrait>(
+    db: &C,
+    user: &crate::accounts::actor::Actor,
+    pairs: &[Pair],
+) -> AppResult<(BTreeSet<i32>, BTreeSet<i32>)> {
+    let ids = |kind: OfferKind| -> BTreeSet<i32> {
+        pairs
+            .iter()
+            .flat_map(|p| [&p.first, &p.second])
+            .filter(|side| side.kind == kind)
+            .map(|side| side.id)
+            .collect()
+    };
+    Ok((
+        readable(db, user, OfferKind::Cohort, ids(OfferKind::Cohort)).await?,
+        readable(db, user, OfferKind::Assistance, ids(OfferKind::Assistance)).await?,
+    ))
+}

@@ -168,6 +168,19 @@ pub(crate) struct DetailView {
     pub(super) nominations: Vec<domain::nominations::NominationView>,
     /// «Inscribir a una persona» as typed when it came back refused.
     pub(super) enrol_form: EnrolValues,
+    /// The overlap warnings as the page shows them.
+    pub(super) warnings: Vec<WarningLine>,
+}
+
+/// An overlap warning: the other cohort (linked when the reader may open its page; another
+/// provider's draft is named only) and what they share.
+#[derive(Serialize)]
+pub(super) struct WarningLine {
+    pub(super) url: Option<String>,
+    /// Not published yet (a draft).
+    pub(super) draft: bool,
+    pub(super) cohort_name: String,
+    pub(super) message: String,
 }
 
 pub(crate) async fn detail_view(
@@ -190,7 +203,21 @@ pub(crate) async fn detail_view(
         certificates,
         quota_board,
         nominations,
+        warning_pages,
     } = domain::workspace::read(db, user, id, section.part(), warnings).await?;
+    // Each warning links to the other cohort's page when the reader may open it (issue 45).
+    let warnings = view
+        .warnings
+        .iter()
+        .map(|w| WarningLine {
+            url: warning_pages
+                .contains(&w.cohort_id)
+                .then(|| format!("/cohortes/{}", w.cohort_id)),
+            draft: w.status == CohortStatus::Draft,
+            cohort_name: w.cohort_name.clone(),
+            message: w.message.clone(),
+        })
+        .collect();
     let editable = !view.status.is_final();
     let sections = Section::ALL
         .into_iter()
@@ -254,6 +281,7 @@ pub(crate) async fn detail_view(
         None
     };
     Ok(DetailView {
+        warnings,
         form,
         sections,
         status_label: view.status.label(),
