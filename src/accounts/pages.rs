@@ -187,7 +187,6 @@ async fn forgot_submit(
 struct ResetView<'a> {
     token: &'a str,
     usable: bool,
-    errors: &'a [FieldError],
 }
 
 #[get("/contrasena/restablecer/<token>")]
@@ -196,11 +195,7 @@ async fn reset_page(db: &State<DatabaseConnection>, page: Page<'_>, token: &str)
     page.render(
         "password_reset",
         "Nueva contraseña",
-        ResetView {
-            token,
-            usable,
-            errors: &[],
-        },
+        ResetView { token, usable },
     )
 }
 
@@ -223,25 +218,29 @@ async fn reset_submit(
     form: CsrfForm<ResetForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    match password_reset::reset(db, token, &form.password, &form.password_confirmation).await {
-        Ok(_) => Ok(Flash::success(
-            Redirect::to("/ingresar"),
-            "Su contraseña fue cambiada. Ya puede ingresar con la nueva.",
-        )),
-        Err(AppError::Validation(errors)) => {
-            let html = page.render(
-                "password_reset",
-                "Nueva contraseña",
-                ResetView {
-                    token,
-                    usable: true,
-                    errors: &errors,
-                },
-            )?;
-            Err(Failure::from((Status::UnprocessableEntity, html)))
-        }
-        Err(other) => Err(Failure::from(other)),
+    let result =
+        password_reset::reset(db, token, &form.password, &form.password_confirmation).await;
+    // A link used or expired is not the form's problem: nothing typed can mend it (409 page).
+    if let Err(error @ AppError::Conflict(_)) = result {
+        return Err(Failure::from(error));
     }
+    crate::web::form::saved_or_again(
+        result,
+        |_| {
+            Flash::success(
+                Redirect::to("/ingresar"),
+                "Su contraseña fue cambiada. Ya puede ingresar con la nueva.",
+            )
+        },
+        async |errors| {
+            let view = ResetView {
+                token,
+                usable: true,
+            };
+            page.render_refused("password_reset", "Nueva contraseña", view, &errors)
+        },
+    )
+    .await
 }
 
 // ---- Email changes -------------------------------------------------------------------------
@@ -555,12 +554,15 @@ async fn create_user_submit(
         Ok::<_, AppError>(user)
     }
     .await;
-    match result {
-        Ok(user) => Ok(Flash::success(
-            Redirect::to("/admin/usuarios"),
-            format!("Usuario {} creado.", user.email),
-        )),
-        Err(AppError::Validation(errors)) => {
+    crate::web::form::saved_or_again(
+        result,
+        |user| {
+            Flash::success(
+                Redirect::to("/admin/usuarios"),
+                format!("Usuario {} creado.", user.email),
+            )
+        },
+        async |errors| {
             let new = NewUserFields {
                 email: &form.email,
                 full_name: &form.full_name,
@@ -570,12 +572,10 @@ async fn create_user_submit(
                 provider_id: &form.provider_id,
             };
             let errors = crate::web::form::scoped("nuevo", errors);
-            Err(Failure::form_again(
-                users_html(db, &page, (None, None, None), new, None, &errors).await,
-            ))
-        }
-        Err(other) => Err(Failure::from(other)),
-    }
+            users_html(db, &page, (None, None, None), new, None, &errors).await
+        },
+    )
+    .await
 }
 
 #[derive(FromForm)]

@@ -855,7 +855,8 @@ async fn link_evaluation_submit(
     token: &str,
     form: CsrfForm<EvaluationForm>,
 ) -> PageResult {
-    let input = form.0.input();
+    let form = form.0;
+    let input = form.input();
     let result = write(db.inner(), async |txn| {
         assistance::evaluate(txn, Evaluator::Link(token), &input).await
     })
@@ -870,29 +871,21 @@ async fn link_evaluation_submit(
                 token: String::new(),
             },
         ),
-        Err(error) => match error.0 {
-            AppError::Validation(errors) => {
-                let view = assistance::by_evaluation_link(db.inner(), token).await?;
-                Err(crate::web::Failure::form_again(page.render(
-                    "assistance_evaluation",
-                    "Evalúe la asistencia técnica",
-                    LinkErrors {
-                        assistance: view,
-                        token: token.to_string(),
-                        done: false,
-                        errors,
-                    },
-                )))
-            }
-            other => Err(other.into()),
-        },
+        Err(error) => {
+            let errors = crate::web::form::problems(error.0)?;
+            let view = assistance::by_evaluation_link(db.inner(), token).await?;
+            Err(crate::web::Failure::form_again(page.render_refused_typed(
+                "assistance_evaluation",
+                "Evalúe la asistencia técnica",
+                LinkView {
+                    assistance: view,
+                    token: token.to_string(),
+                    done: false,
+                },
+                &errors,
+                "",
+                &form,
+            )))
+        }
     }
-}
-
-#[derive(Serialize)]
-struct LinkErrors {
-    assistance: AssistanceView,
-    token: String,
-    done: bool,
-    errors: Vec<FieldError>,
 }

@@ -459,7 +459,19 @@ async fn comparison_page(
         departments: DepartmentChoice::list(&departments, selected),
         is_reviewer: user.department_scope().is_some(),
     };
-    page.render("impact", "Formación e indicadores: comparación", view)
+    // The comparison's filters are a form: refused, the page says why beside them (422).
+    let errors = view.errors.clone();
+    let html = page.render_form(
+        "impact",
+        "Formación e indicadores: comparación",
+        view,
+        &errors,
+    );
+    if errors.is_empty() {
+        html
+    } else {
+        Err(Failure::form_again(html))
+    }
 }
 
 #[get("/reportes/impacto.xlsx?<form..>")]

@@ -161,5 +161,12 @@ pub(super) async fn list_page(
             total,
         ),
     };
-    page.render("cohorts", "Cohortes", view)
+    // The filters are a form: refused, the list says why beside them (422).
+    let errors = view.errors.clone();
+    let html = page.render_form("cohorts", "Cohortes", view, &errors);
+    if errors.is_empty() {
+        html
+    } else {
+        Err(crate::web::Failure::form_again(html))
+    }
 }
