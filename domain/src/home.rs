@@ -172,6 +172,7 @@ const REFERRED_LISTED: u64 = 50;
 /// How many cohorts are in a state.
 #[derive(Serialize)]
 pub struct StatusCount {
+    /// What is counted, in singular or plural as the count says («cohortes cerradas»).
     pub label: &'static str,
     pub count: u64,
 }
@@ -496,8 +497,17 @@ pub async fn staff(
             .filter(managed.clone())
             .count(db)
             .await?;
+        let (one, many) = match status {
+            CohortStatus::Draft => ("cohorte en borrador", "cohortes en borrador"),
+            CohortStatus::Open => (
+                "cohorte con inscripciones abiertas",
+                "cohortes con inscripciones abiertas",
+            ),
+            CohortStatus::InProgress => ("cohorte en curso", "cohortes en curso"),
+            _ => ("cohorte cerrada", "cohortes cerradas"),
+        };
         by_status.push(StatusCount {
-            label: status.label(),
+            label: if count == 1 { one } else { many },
             count,
         });
     }

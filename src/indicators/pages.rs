@@ -503,7 +503,7 @@ struct PrioritiesView<'a> {
     departments: Vec<DepartmentChoice<'a>>,
     is_reviewer: bool,
     is_staff: bool,
-    total: String,
+    total: i64,
     shown: usize,
 }
 
@@ -562,7 +562,7 @@ async fn priorities_page(
                         .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
                 })
                 .collect(),
-            total: domain::format::thousands(ranked.total as i64),
+            total: ranked.total as i64,
             shown: ranked.items.len(),
             ranked: &ranked,
             capacities: capacity_choices(db.inner(), capacidad).await?,

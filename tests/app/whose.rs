@@ -128,13 +128,26 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
     let own = section(&html, "su-oferta");
     assert!(own.starts_with("Su oferta (DNP)"), "{own}");
     // Its cohorts by state (the one added is its only open one) and the people in them.
-    for (status, label) in [
-        (CohortStatus::Draft, "Borrador"),
-        (CohortStatus::Open, "Inscripciones abiertas"),
-        (CohortStatus::InProgress, "En curso"),
-        (CohortStatus::Closed, "Cerrada"),
+    for (status, one, many) in [
+        (
+            CohortStatus::Draft,
+            "cohorte en borrador",
+            "cohortes en borrador",
+        ),
+        (
+            CohortStatus::Open,
+            "cohorte con inscripciones abiertas",
+            "cohortes con inscripciones abiertas",
+        ),
+        (
+            CohortStatus::InProgress,
+            "cohorte en curso",
+            "cohortes en curso",
+        ),
+        (CohortStatus::Closed, "cohorte cerrada", "cohortes cerradas"),
     ] {
-        let shown = format!("{} {label}", count_in(status));
+        let n = count_in(status);
+        let shown = format!("{n} {}", if n == 1 { one } else { many });
         assert!(own.contains(&shown), "{shown}: {own}");
     }
     assert_eq!(count_in(CohortStatus::Open), 1);
