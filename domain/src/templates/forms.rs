@@ -32,8 +32,8 @@ pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("field_error", Box::new(field_error));
     registry.register_helper("invalid", Box::new(invalid));
     registry.register_helper("typed_value", Box::new(typed));
-    registry.register_helper("typed_is", Box::new(TypedIs));
-    registry.register_helper("form_refused", Box::new(Refused));
+    registry.register_helper("typed_is", Box::new(Test(typed_is)));
+    registry.register_helper("form_refused", Box::new(Test(form_refused)));
 }
 
 /// The field an error belongs to on the page: `agreements[1].due_on` is shown beside
@@ -42,11 +42,10 @@ pub fn base_field(field: &str) -> &str {
     field.split('[').next().unwrap_or(field)
 }
 
-/// `(form_refused "visita")`: whether the page is the form `visita` sent back refused (its box
-/// opens).
-struct Refused;
+/// A helper that answers yes or no, for `{{#if (…)}}`: reads the page's root.
+struct Test(fn(&Helper<'_>, &Context) -> Result<bool, RenderErrorReason>);
 
-impl handlebars::HelperDef for Refused {
+impl handlebars::HelperDef for Test {
     fn call_inner<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
@@ -54,28 +53,34 @@ impl handlebars::HelperDef for Refused {
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
     ) -> Result<handlebars::ScopedJson<'rc>, handlebars::RenderError> {
-        let form = field_name(h, "form_refused")?;
-        let prefix = format!("{form}.");
-        let in_form = |name: &str| name == form || name.starts_with(&prefix);
-        let typed = ctx
-            .data()
-            .get(FORM_VALUES)
-            .and_then(Value::as_object)
-            .is_some_and(|values| values.keys().any(|k| in_form(k)));
-        let errors = ctx
-            .data()
-            .get(FORM_ERRORS)
-            .and_then(Value::as_array)
-            .is_some_and(|errors| {
-                errors
-                    .iter()
-                    .filter_map(|e| e.get("field").and_then(Value::as_str))
-                    .any(in_form)
-            });
-        Ok(handlebars::ScopedJson::Derived(Value::Bool(
-            typed || errors,
-        )))
+        Ok(handlebars::ScopedJson::Derived(Value::Bool((self.0)(
+            h, ctx,
+        )?)))
     }
+}
+
+/// `(form_refused "visita")`: whether the page is the form `visita` sent back refused (its box
+/// opens).
+fn form_refused(h: &Helper<'_>, ctx: &Context) -> Result<bool, RenderErrorReason> {
+    let form = field_name(h, "form_refused")?;
+    let prefix = format!("{form}.");
+    let in_form = |name: &str| name == form || name.starts_with(&prefix);
+    let typed = ctx
+        .data()
+        .get(FORM_VALUES)
+        .and_then(Value::as_object)
+        .is_some_and(|values| values.keys().any(|k| in_form(k)));
+    let errors = ctx
+        .data()
+        .get(FORM_ERRORS)
+        .and_then(Value::as_array)
+        .is_some_and(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e.get("field").and_then(Value::as_str))
+                .any(in_form)
+        });
+    Ok(typed || errors)
 }
 
 /// The value typed in `field` of the refused form (none when the page is not a refused form).
@@ -118,38 +123,28 @@ fn typed(
 
 /// `(typed_is "visita.modality" "virtual")`: whether the refused form had that value in that
 /// field (or among its values, for a list of checkboxes).
-struct TypedIs;
-
-impl handlebars::HelperDef for TypedIs {
-    fn call_inner<'reg: 'rc, 'rc>(
-        &self,
-        h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-    ) -> Result<handlebars::ScopedJson<'rc>, handlebars::RenderError> {
-        let param = |i: usize| {
-            h.param(i)
-                .map(|p| match p.value() {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                })
-                .ok_or(RenderErrorReason::ParamNotFoundForIndex("typed_is", i))
-        };
-        let (field, wanted) = (param(0)?, param(1)?);
-        let matches = |v: &Value| match v {
-            Value::String(text) => *text == wanted,
-            Value::Number(n) => wanted.parse::<i64>().ok() == n.as_i64(),
-            Value::Bool(b) => wanted == if *b { "true" } else { "false" },
-            _ => false,
-        };
-        let found = match typed_value(ctx, &field) {
-            Some(Value::Array(items)) => items.iter().any(matches),
-            Some(value) => matches(value),
-            None => false,
-        };
-        Ok(handlebars::ScopedJson::Derived(Value::Bool(found)))
-    }
+fn typed_is(h: &Helper<'_>, ctx: &Context) -> Result<bool, RenderErrorReason> {
+    let param = |i: usize| {
+        h.param(i)
+            .map(|p| match p.value() {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("typed_is", i))
+    };
+    let (field, wanted) = (param(0)?, param(1)?);
+    let matches = |v: &Value| match v {
+        Value::String(text) => *text == wanted,
+        Value::Number(n) => wanted.parse::<i64>().ok() == n.as_i64(),
+        Value::Bool(b) => wanted == if *b { "true" } else { "false" },
+        _ => false,
+    };
+    let found = match typed_value(ctx, &field) {
+        Some(Value::Array(items)) => items.iter().any(matches),
+        Some(value) => matches(value),
+        None => false,
+    };
+    Ok(found)
 }
 
 /// The id of the message beside `field` (what the summary links to and the field's
