@@ -2,6 +2,13 @@
 //!
 //! The same migrations run on SQLite (the embedded default) and PostgreSQL, so they are
 //! written with sea-query builders; the only raw SQL is portable (partial unique indexes).
+//!
+//! Every migration applies completely or not at all, on both engines (issue 46): each runs in
+//! one transaction with the record that it was applied ([`Atomic`]), so a start that fails
+//! half-way leaves the schema as it was before that migration and the next start applies it
+//! again. On SQLite the transaction also keeps every statement of a migration on one pooled
+//! connection (a connection reading an older snapshot once found a trigger «already exists»
+//! that another had just dropped).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -25,27 +32,58 @@ mod m20261208_000018_dirty_people;
 
 pub struct Migrator;
 
+/// A migration run in one transaction on every backend (SeaORM's default runs SQLite's
+/// statements one by one, outside any transaction). SQLite's schema changes are
+/// transactional, PostgreSQL's too; none of these migrations needs a statement that cannot
+/// run in a transaction.
+struct Atomic<M>(M);
+
+impl<M: MigrationName> MigrationName for Atomic<M> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl<M: MigrationTrait> MigrationTrait for Atomic<M> {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+}
+
+fn atomic(migration: impl MigrationTrait + 'static) -> Box<dyn MigrationTrait> {
+    Box::new(Atomic(migration))
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261122_000001_initial_schema::Migration),
-            Box::new(m20261122_000002_report_indexes::Migration),
-            Box::new(m20261123_000003_sessions::Migration),
-            Box::new(m20261124_000004_figures::Migration),
-            Box::new(m20261125_000005_indicators::Migration),
-            Box::new(m20261126_000006_demand::Migration),
-            Box::new(m20261127_000007_surveys::Migration),
-            Box::new(m20261128_000008_status_lists::Migration),
-            Box::new(m20261129_000009_email_changes::Migration),
-            Box::new(m20261130_000010_providers::Migration),
-            Box::new(m20261201_000011_assistance::Migration),
-            Box::new(m20261203_000013_assistance_years::Migration),
-            Box::new(m20261204_000014_instances::Migration),
-            Box::new(m20261205_000015_seat_quotas::Migration),
-            Box::new(m20261206_000016_planning_version::Migration),
-            Box::new(m20261207_000017_kept_contents::Migration),
-            Box::new(m20261208_000018_dirty_people::Migration),
+            atomic(m20261122_000001_initial_schema::Migration),
+            atomic(m20261122_000002_report_indexes::Migration),
+            atomic(m20261123_000003_sessions::Migration),
+            atomic(m20261124_000004_figures::Migration),
+            atomic(m20261125_000005_indicators::Migration),
+            atomic(m20261126_000006_demand::Migration),
+            atomic(m20261127_000007_surveys::Migration),
+            atomic(m20261128_000008_status_lists::Migration),
+            atomic(m20261129_000009_email_changes::Migration),
+            atomic(m20261130_000010_providers::Migration),
+            atomic(m20261201_000011_assistance::Migration),
+            atomic(m20261203_000013_assistance_years::Migration),
+            atomic(m20261204_000014_instances::Migration),
+            atomic(m20261205_000015_seat_quotas::Migration),
+            atomic(m20261206_000016_planning_version::Migration),
+            atomic(m20261207_000017_kept_contents::Migration),
+            atomic(m20261208_000018_dirty_people::Migration),
         ]
     }
 }

@@ -61,7 +61,9 @@ fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
         .take()
 }
 
-/// Rewrites the role's check of `users` from `from` to `to`.
+/// Rewrites the role's check of `users` from `from` to `to`. The migration's transaction
+/// (every migration has one, see `Atomic`) keeps these statements on one pooled connection,
+/// which the `writable_schema` edit needs (a pragma holds per connection).
 async fn role_check(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result<(), DbErr> {
     match db.get_database_backend() {
         DbBackend::Postgres => {
@@ -107,12 +109,6 @@ async fn role_check(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> R
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    /// One transaction on every backend: on SQLite it also keeps every statement on one pooled
-    /// connection, which the `writable_schema` edit needs (a pragma holds per connection).
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         manager

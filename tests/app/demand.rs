@@ -3,7 +3,9 @@
 //! demands met when their cohort closes, and coordinators scoped to a territorial direction.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, api, demo_account, error_fields, role_token, token};
+use crate::support::{
+    META_REVIEWER, api, demo_account, error_fields, every_row, role_token, token,
+};
 use crate::world::{World, days};
 use domain::entities::values::{Mark, Role};
 use domain::entities::{audit_log, capacity, outbox, user};
@@ -207,13 +209,10 @@ async fn each_role_raises_sees_and_acts_on_demands_within_its_territory() {
         );
     }
     let (_, mine) = api(&app, "GET", "/api/v1/demands", Some(&liaison), None).await;
-    assert!(
-        mine["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["municipality_code"] == json!("18256")),
-        "{mine}"
+    every_row(
+        mine["items"].as_array().unwrap(),
+        "the liaison's demands",
+        |d| d["municipality_code"] == json!("18256"),
     );
     // Instructors and participants have no business with demand.
     for token in [&participant, &instructor] {
@@ -888,7 +887,9 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
         ),
         (json!(1), json!(10), json!(0))
     );
-    assert!(items.iter().all(|r| r["department_code"] == "18"));
+    every_row(items, "the reviewer's demand report", |r| {
+        r["department_code"] == "18"
+    });
     assert!(items.iter().any(|r| r["declined"] == json!(1)));
     // Completed: the municipality's people who completed training in the capacity, as the
     // coverage report counts them.
@@ -946,12 +947,10 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
     .await;
     assert!(theirs["items"].as_array().unwrap().is_empty(), "{theirs}");
     let (_, own) = api(&app, "GET", "/api/v1/reports/demand", Some(&meta), None).await;
-    assert!(
-        own["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["department_code"] == "50")
+    every_row(
+        own["items"].as_array().unwrap(),
+        "the Meta reviewer's demand report",
+        |r| r["department_code"] == "50",
     );
 
     // The workbook says the same.

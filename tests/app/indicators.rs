@@ -4,7 +4,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_REVIEWER, api, demo_account, download, page, read_table, role_token, sign_in_page, token,
+    META_REVIEWER, api, demo_account, download, every_row, page, read_table, role_token,
+    sign_in_page, token,
     upload, write_table,
 };
 use domain::entities::values::Role;
@@ -501,12 +502,9 @@ async fn the_comparison_groups_municipalities_by_completions_within_strata() {
     .await;
     assert_eq!(status, Status::Ok);
     let theirs = theirs["rows"].as_array().unwrap();
-    assert!(!theirs.is_empty());
-    assert!(
-        theirs
-            .iter()
-            .all(|r| r["municipality_code"].as_str().unwrap().starts_with("50"))
-    );
+    every_row(theirs, "the Meta reviewer's indicator rows", |r| {
+        r["municipality_code"].as_str().unwrap().starts_with("50")
+    });
     let (status, _) = api(
         &app,
         "GET",
@@ -668,13 +666,9 @@ async fn priorities_rank_by_need_with_their_reasons() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    assert!(
-        own["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["municipality_code"].as_str().unwrap().starts_with("18"))
-    );
+    every_row(own["items"].as_array().unwrap(), "the reviewer's indicators", |i| {
+        i["municipality_code"].as_str().unwrap().starts_with("18")
+    });
     let (status, _) = api(
         &app,
         "GET",

@@ -46,13 +46,10 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
         planning[0]
     );
     // Only Caquetá: the Meta pilots are another gobernación's.
-    assert!(
-        report["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["department_code"] == "18"),
-        "{report}"
+    every_row(
+        report["items"].as_array().unwrap(),
+        "the reviewer's offer",
+        |r| r["department_code"] == "18",
     );
 
     // Technical assistance counts beside training: ESAP accompanies Puerto Rico's alcaldía on
@@ -124,15 +121,9 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
         None,
     )
     .await;
-    assert!(
-        dnp["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["provider"]["id"] == 2),
-        "{dnp}"
-    );
-    assert!(!dnp["items"].as_array().unwrap().is_empty());
+    every_row(dnp["items"].as_array().unwrap(), "DNP's offer", |r| {
+        r["provider"]["id"] == 2
+    });
 
     // Another department is nothing, silently; Meta's reviewer sees Meta's.
     let (status, elsewhere) = api(
@@ -147,12 +138,10 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     assert_eq!(elsewhere["total"], 0, "{elsewhere}");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (_, theirs) = api(&app, "GET", "/api/v1/reports/offer", Some(&meta), None).await;
-    assert!(
-        theirs["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["department_code"] == "50")
+    every_row(
+        theirs["items"].as_array().unwrap(),
+        "the Meta reviewer's offer",
+        |r| r["department_code"] == "50",
     );
 
     // Liaisons and participants do not read it; bad dates are a 422.

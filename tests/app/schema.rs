@@ -73,6 +73,54 @@ async fn migrations_go_up_down_and_up_again() {
     conn.close().await.ok();
 }
 
+/// Issue 46: a migration that fails half-way leaves nothing of itself behind, and the next start
+/// applies it whole. Migration 17 creates `kept_contents` and then its index; an object already
+/// holding the index's name makes the second statement fail after the first succeeded.
+#[rocket::async_test]
+async fn a_migration_failing_half_way_is_completed_by_the_next_start() {
+    let database = TestDatabase::create().await;
+    let conn = db::connect(&database.url).await.expect("connect");
+    Migrator::up(&conn, Some(16)).await.expect("the first sixteen");
+    exec(&conn, "CREATE TABLE blocker (computed_at TEXT)")
+        .await
+        .expect("blocker table");
+    exec(
+        &conn,
+        "CREATE INDEX kept_contents_computed_at ON blocker (computed_at)",
+    )
+    .await
+    .expect("an index holding the name migration 17 needs");
+
+    assert!(
+        db::migrate(&conn).await.is_err(),
+        "the second statement of migration 17 fails"
+    );
+    let manager = SchemaManager::new(&conn);
+    assert!(
+        !manager.has_table("kept_contents").await.expect("inspect"),
+        "the first statement of the failed migration was undone"
+    );
+    assert_eq!(
+        db::pending_migrations(&conn).await.expect("pending"),
+        2,
+        "the failed migration is not recorded as applied"
+    );
+
+    exec(&conn, "DROP TABLE blocker").await.expect("unblock");
+    conn.close().await.ok();
+    // The next start (the app as `serve` builds it) completes the schema and serves.
+    let app = TestApp::on(database, &[]).await;
+    assert!(
+        SchemaManager::new(app.db())
+            .has_table("kept_contents")
+            .await
+            .expect("inspect")
+    );
+    assert_eq!(db::pending_migrations(app.db()).await.expect("pending"), 0);
+    let response = app.client.get("/health").dispatch().await;
+    assert_eq!(response.status(), rocket::http::Status::Ok);
+}
+
 async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {
     db.execute_unprepared(sql).await.map(|_| ())
 }

@@ -330,3 +330,16 @@ pub const META_COORDINATOR: (&str, &str) = (
     "coordinacion.meta@aulaterritorial.example",
     "Coordina-Meta-2026",
 );
+
+/// Asserts that `rows` is not empty and that every row satisfies `in_scope` (issue 46: a scope
+/// check must not pass on an empty answer). `what` names the answer in the failure message.
+#[track_caller]
+pub fn every_row<T: std::fmt::Debug>(rows: &[T], what: &str, in_scope: impl Fn(&T) -> bool) {
+    assert!(
+        !rows.is_empty(),
+        "{what}: the answer has no rows, so the scope check would prove nothing"
+    );
+    if let Some(outside) = rows.iter().find(|row| !in_scope(row)) {
+        panic!("{what}: a row outside the scope: {outside:?}");
+    }
+}

@@ -4,7 +4,9 @@
 //! identity in any body or workbook, and who may read the report.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, api, demo_account, download, read_table, role_token, token};
+use crate::support::{
+    META_REVIEWER, api, demo_account, download, every_row, read_table, role_token, token,
+};
 use crate::world::{Person, World};
 use domain::config::AppConfig;
 use domain::entities::values::{Mark, Role, SurveyKind};
@@ -563,6 +565,12 @@ async fn the_report_hides_small_groups_and_never_says_who_answered() {
     );
     assert!(theirs.get("instructors").is_none());
     assert!(theirs.get("comments").is_none());
+    let (_, grouped) = report(&app, &reviewer, &format!("{query}&by=department")).await;
+    every_row(
+        grouped["groups"].as_array().unwrap(),
+        "the reviewer's survey groups",
+        |g| g["key"] == "18",
+    );
     // Meta's reviewer, asking for Caquetá: nothing.
     let meta_reviewer = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (_, other) = report(&app, &meta_reviewer, &format!("{query}&department=18")).await;

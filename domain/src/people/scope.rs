@@ -182,3 +182,48 @@ pub async fn hidden_in_cohort<C: ConnectionTrait>(
         .count(db)
         .await?)
 }
+
+/// Whether `actor` may reach the registered person `participant_id` by id or document (issue
+/// 46): enrol her, nominate her, name her as a visit's attendee, correct her, read her on any
+/// path that takes a person's id. A caller can never widen this scope by what it does (open a
+/// national cohort, override eligibility): it follows from records that already exist.
+///
+/// * everybody for ESAP's national coordinators and admins (and instructors, who reach people
+///   only through the cohorts they teach);
+/// * a territorial direction's coordinator, a gobernación reviewer, a liaison: people whose own
+///   municipality, or an enrolment's municipality, is in their territory;
+/// * another provider's coordinator: people enrolled (in any state) in one of its provider's
+///   cohorts;
+/// * a participant: herself.
+///
+/// Anyone else is invited and acts only by accepting. Unknown ids are not reached.
+pub async fn reaches<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    participant_id: i32,
+) -> AppResult<bool> {
+    let Some(person) = participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let scope = PersonScope::of(actor);
+    let enrolled_within = async |scope: &PersonScope| -> AppResult<bool> {
+        Ok(enrolment::Entity::find()
+            .filter(enrolment::Column::ParticipantId.eq(participant_id))
+            .filter(scope.condition())
+            .count(db)
+            .await?
+            > 0)
+    };
+    Ok(match &scope {
+        PersonScope::All => true,
+        PersonScope::Account(user_id) => person.user_id == Some(*user_id),
+        PersonScope::Enrolment(_) => false,
+        PersonScope::Provider(_) => enrolled_within(&scope).await?,
+        PersonScope::Department(_) | PersonScope::Departments(_) | PersonScope::Municipality(_) => {
+            scope.covers_municipality(&person.municipality_code) || enrolled_within(&scope).await?
+        }
+    })
+}
