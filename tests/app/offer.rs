@@ -4,7 +4,9 @@
 //! that repeat each other, and the demand pointed to Función Pública still unanswered.
 
 use crate::common::TestApp;
-use crate::support::{META_REVIEWER, api, demo_account, role_token, sign_in_client, token};
+use crate::support::{
+    META_REVIEWER, api, demo_account, every_row, role_token, sign_in_client, token,
+};
 use domain::entities::values::Role;
 use rocket::http::Status;
 use serde_json::Value;
