@@ -5,8 +5,7 @@
 use crate::common::TestApp;
 use crate::support::{
     META_REVIEWER, api, demo_account, download, every_row, page, read_table, role_token,
-    sign_in_page, token,
-    upload, write_table,
+    sign_in_page, token, upload, write_table,
 };
 use domain::entities::values::Role;
 use domain::entities::{audit_log, indicator, indicator_observation};
@@ -666,9 +665,11 @@ async fn priorities_rank_by_need_with_their_reasons() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    every_row(own["items"].as_array().unwrap(), "the reviewer's indicators", |i| {
-        i["municipality_code"].as_str().unwrap().starts_with("18")
-    });
+    every_row(
+        own["items"].as_array().unwrap(),
+        "the reviewer's indicators",
+        |i| i["municipality_code"].as_str().unwrap().starts_with("18"),
+    );
     let (status, _) = api(
         &app,
         "GET",

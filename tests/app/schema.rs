@@ -80,7 +80,9 @@ async fn migrations_go_up_down_and_up_again() {
 async fn a_migration_failing_half_way_is_completed_by_the_next_start() {
     let database = TestDatabase::create().await;
     let conn = db::connect(&database.url).await.expect("connect");
-    Migrator::up(&conn, Some(16)).await.expect("the first sixteen");
+    Migrator::up(&conn, Some(15))
+        .await
+        .expect("every migration before kept_contents (there is no number 12)");
     exec(&conn, "CREATE TABLE blocker (computed_at TEXT)")
         .await
         .expect("blocker table");
