@@ -784,7 +784,7 @@ async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
         .into_string()
         .await
         .unwrap();
-    assert!(html.contains("municipios con personas en formación"));
+    assert!(html.contains("</strong> con personas en formación"));
     assert!(
         html.contains("<svg role=\"img\""),
         "an inline chart, no JavaScript"

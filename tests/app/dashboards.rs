@@ -155,13 +155,16 @@ async fn kept_pages_show_a_change_at_once_and_never_cross_scopes() {
     assert!(!meta.contains("Óscar Iván Betancourt"));
 }
 
-/// The number in `<strong>N</strong> {label}` of a page.
-fn figure(html: &str, label: &str) -> u64 {
-    let at = html
-        .find(&format!("</strong> {label}"))
-        .unwrap_or_else(|| panic!("«{label}» on the page"));
-    let start = html[..at].rfind("<strong>").unwrap() + "<strong>".len();
-    html[start..at].replace('.', "").parse().unwrap()
+/// The figure a page states in bold with its noun, `<strong>12 {many}</strong>` or
+/// `<strong>1 {one}</strong>`.
+fn figure(html: &str, one: &str, many: &str) -> u64 {
+    html.split("<strong>")
+        .filter_map(|part| part.split_once("</strong>").map(|(bold, _)| bold))
+        .find_map(|bold| {
+            let number = bold.strip_suffix(many).or_else(|| bold.strip_suffix(one))?;
+            number.trim().replace('.', "").parse().ok()
+        })
+        .unwrap_or_else(|| panic!("«{many}» on the page"))
 }
 
 /// The pairs the overlap page counts.
@@ -191,7 +194,11 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     let (status, home) = page(&app, "/").await;
     assert_eq!(status, rocket::http::Status::Ok);
     assert!(home.contains("Hola, Óscar Iván Betancourt"));
-    let demands = figure(&home, "demandas municipales abiertas");
+    let demands = figure(
+        &home,
+        "demanda municipal abierta",
+        "demandas municipales abiertas",
+    );
     let (_, overlaps) = page(&app, "/reportes/traslapes").await;
     let overlapping = pairs(&overlaps);
 
@@ -226,7 +233,14 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     assert!(moved.planning > before.planning, "the trigger moved it on");
     sign_in_page(&app, email, password).await;
     let (_, home) = page(&app, "/").await;
-    assert_eq!(figure(&home, "demandas municipales abiertas"), demands + 1);
+    assert_eq!(
+        figure(
+            &home,
+            "demanda municipal abierta",
+            "demandas municipales abiertas"
+        ),
+        demands + 1
+    );
 
     // Two cohorts of the same course for El Paujíl at the same dates: one more pair at least.
     let _: Cohort = world.cohort().create().await;
