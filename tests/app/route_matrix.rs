@@ -14,7 +14,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, bearer, demo_account, sign_in_client, token,
+    DNP_COORDINATOR, GOBERNACION_COORDINATOR, META_COORDINATOR, META_REVIEWER, bearer,
+    demo_account, sign_in_client, token,
 };
 use crate::world::{SharedCohort, shared_cohort};
 use domain::entities::values::Role;
@@ -43,6 +44,9 @@ const ROLES: &[&str] = &[
     // DNP's coordinator (issue 32): another provider's, so the shared ESAP cohort is one it
     // reads in the offer but never changes, and whose people it never sees.
     "coorddnp",
+    // The Gobernación del Caquetá's offer coordinator (issue 46): a provider of its own, so it
+    // never sees the people of ESAP's shared cohort either.
+    "coordgob",
 ];
 
 struct Caller {
@@ -295,15 +299,18 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                 vec![shared.caqueta_document.clone()],
                 false,
             ),
-            "coorddnp" => (
-                DNP_COORDINATOR.0,
-                DNP_COORDINATOR.1,
-                vec![
+            "coorddnp" | "coordgob" => {
+                let (e, p) = if *name == "coorddnp" {
+                    DNP_COORDINATOR
+                } else {
+                    GOBERNACION_COORDINATOR
+                };
+                let forbidden = vec![
                     shared.meta_document.clone(),
                     shared.caqueta_document.clone(),
-                ],
-                false,
-            ),
+                ];
+                (e, p, forbidden, false)
+            }
             _ => {
                 let (e, p) = demo_account(Role::Admin);
                 (e, p, vec![], false)

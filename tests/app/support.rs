@@ -23,6 +23,13 @@ pub fn demo_account(role: Role) -> (&'static str, &'static str) {
 pub const META_REVIEWER: (&str, &str) =
     ("revisor.meta@aulaterritorial.example", "Revisa-Meta-2026");
 
+/// The demo's offer coordinator of the Gobernación del Caquetá (email, password): a
+/// gobernación that is also a provider (issue 46's attacker).
+pub const GOBERNACION_COORDINATOR: (&str, &str) = (
+    "oferta.gobcaqueta@aulaterritorial.example",
+    "Oferta-Caqueta-2026",
+);
+
 /// The demo's coordinator of the provider DNP (email, password): another provider's offer.
 pub const DNP_COORDINATOR: (&str, &str) = (
     "coordinacion.dnp@aulaterritorial.example",
