@@ -38,6 +38,8 @@ const TABLES: &[&str] = &[
     "sessions",
     "registration_confirmations",
     "email_changes",
+    "email_change_undos",
+    "name_changes",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
