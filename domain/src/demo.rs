@@ -588,13 +588,8 @@ async fn pending_name_change<C: ConnectionTrait>(db: &C, participant_id: i32) ->
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal("demo: falta la participante".into()))?;
-    crate::people::name_change::request_own(
-        db,
-        &person,
-        &person.first_names,
-        "Muñoz de la Peña",
-    )
-    .await?;
+    crate::people::name_change::request_own(db, &person, &person.first_names, "Muñoz de la Peña")
+        .await?;
     Ok(())
 }
 

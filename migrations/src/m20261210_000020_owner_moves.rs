@@ -102,7 +102,11 @@ impl MigrationTrait for Migration {
                             .default("pending"),
                     )
                     .col(timestamp("requested_at"))
-                    .col(ColumnDef::new("decided_at").timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new("decided_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(ColumnDef::new("decided_by").integer().null())
                     .col(ColumnDef::new("reason").text().null())
                     .foreign_key(

@@ -7,9 +7,7 @@ use crate::accounts::guards::StaffUser;
 use crate::api::{Created, List, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{
-    Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed,
-};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed};
 use crate::web::ClientAddress;
 use domain::error::AppError;
 use domain::people::name_change::{self, DecisionInput, NameChangeView};

@@ -31,11 +31,7 @@ struct ListView {
 
 /// The pending changes the caller reviews, oldest first.
 #[get("/coordinacion/cambios-de-nombre")]
-async fn list_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    user: StaffUser,
-) -> PageResult {
+async fn list_page(db: &State<DatabaseConnection>, page: Page<'_>, user: StaffUser) -> PageResult {
     let changes = name_change::reviewable(db.inner(), &user).await?;
     page.render("name_changes", "Cambios de nombre", ListView { changes })
 }

@@ -731,8 +731,7 @@ async fn correction_html(
     errors: &[FieldError],
 ) -> PageResult {
     use domain::entities::values::DocumentType;
-    let facts =
-        domain::people::correction::facts(db, actor, person.id).await?;
+    let facts = domain::people::correction::facts(db, actor, person.id).await?;
     let document_types = [
         DocumentType::Cc,
         DocumentType::Ce,

@@ -535,16 +535,22 @@ pub async fn correct(
     }
     check_unique(&txn, &before, &after).await?;
 
-    let mut model: participant::ActiveModel = before.clone().into();
-    model.first_names = Set(after.first_names.clone());
-    model.last_names = Set(after.last_names.clone());
-    model.document_type = Set(after.document_type);
-    model.document_number = Set(after.document_number.clone());
-    model.email = Set(after.email.clone());
-    model.municipality_code = Set(after.municipality_code.clone());
-    model.updated_at = Set(crate::time::now());
-    model.update(&txn).await?;
-    if let Some(account) = before.user_id {
+    // Her row is written only when something of it changes (a municipality's correction of a
+    // person other providers also train moves its enrolments only).
+    if after != before {
+        let mut model: participant::ActiveModel = before.clone().into();
+        model.first_names = Set(after.first_names.clone());
+        model.last_names = Set(after.last_names.clone());
+        model.document_type = Set(after.document_type);
+        model.document_number = Set(after.document_number.clone());
+        model.email = Set(after.email.clone());
+        model.municipality_code = Set(after.municipality_code.clone());
+        model.updated_at = Set(crate::time::now());
+        model.update(&txn).await?;
+    }
+    if let Some(account) = before.user_id
+        && after.full_name() != before.full_name()
+    {
         user::Entity::update_many()
             .col_expr(user::Column::FullName, Expr::value(after.full_name()))
             .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
@@ -556,7 +562,10 @@ pub async fn correct(
         && !moved.is_empty()
     {
         enrolment::Entity::update_many()
-            .col_expr(enrolment::Column::MunicipalityCode, Expr::value(to.as_str()))
+            .col_expr(
+                enrolment::Column::MunicipalityCode,
+                Expr::value(to.as_str()),
+            )
             .filter(enrolment::Column::Id.is_in(moved.clone()))
             .filter(enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()))
             .exec(&txn)

@@ -12,8 +12,8 @@ use crate::mail::Notifier;
 use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -201,13 +201,9 @@ pub async fn update_own(
             "Ya existe una cuenta con este correo electrónico.",
         )]));
     }
-    let name = super::name_change::request_own(
-        &txn,
-        &person,
-        &profile.first_names,
-        &profile.last_names,
-    )
-    .await?;
+    let name =
+        super::name_change::request_own(&txn, &person, &profile.first_names, &profile.last_names)
+            .await?;
     if name != super::name_change::OwnName::Apply {
         // Her record keeps the approved name (a change waits for its review).
         profile.first_names = person.first_names.clone();
