@@ -97,6 +97,18 @@ pub async fn request<C: ConnectionTrait>(
     )
     .await?;
     let undo_url = undo_link(db, notifier, &row, &account.email).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(requested_by),
+            action: "user.email_change_requested",
+            subject_type: "user",
+            subject_id: account.id.to_string(),
+            before: Some(json!({"email": account.email})),
+            after: Some(json!({"new_email": new_email, "email_change_id": row.id})),
+        },
+    )
+    .await?;
     let notice = EmailChangeNotice {
         full_name: &account.full_name,
         new_email: mask_email(&new_email),

@@ -210,6 +210,14 @@ pub async fn update_own(
         profile.last_names = person.last_names.clone();
     }
     let email_pending = if email != account.email {
+        // A session cannot make the product mail a stranger's address over and over.
+        if !crate::accounts::throttle::allow_notice(&txn, &email).await? {
+            return Err(AppError::invalid(
+                "email",
+                "Ya enviamos varios enlaces a esa dirección en la última hora: espere un rato \
+                 antes de pedir el cambio de nuevo.",
+            ));
+        }
         crate::accounts::email_change::request(&txn, notifier, &account, &email, user_id).await?;
         Some(email)
     } else {
