@@ -127,6 +127,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", home::pages::routes())
         .mount("/", accounts::pages::routes())
         .mount("/", people::pages::routes())
+        .mount("/", people::name_changes::routes())
         .mount("/", catalogue::pages::routes())
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())

@@ -581,7 +581,20 @@ async fn load<C: ConnectionTrait>(
 
     territory_and_demand(db, &user_ids, accountability_id, earlier_id).await?;
     providers(db, &user_ids, instructor_id, &participants).await?;
+    pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await
+}
+
+/// Issue 46's demo: the demo participant asked on «Mi perfil» for her surnames as her cédula
+/// writes them; the change waits for the coordination of her cohorts («Cambios de nombre»).
+async fn pending_name_change<C: ConnectionTrait>(db: &C, participant_id: i32) -> AppResult<()> {
+    let person = participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la participante".into()))?;
+    crate::people::name_change::request_own(db, &person, &person.first_names, "Muñoz de la Peña")
+        .await?;
+    Ok(())
 }
 
 /// Issue 33's demo: ESAP accompanies El Paujíl's alcaldía on planning (in progress: three

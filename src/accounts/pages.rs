@@ -34,6 +34,8 @@ pub fn routes() -> Vec<Route> {
         reset_submit,
         email_confirm_page,
         email_confirm_submit,
+        email_undo_page,
+        email_undo_submit,
         users_page,
         create_user_submit,
         update_user_submit,
@@ -288,6 +290,53 @@ async fn email_confirm_submit(
         }
         Err(other) => Err(Failure::from(other)),
     }
+}
+
+/// The page of the link that undoes a change of email, sent to the old address (issue 46):
+/// the address it restores (masked), and a button, so that a mail scanner opening the link
+/// changes nothing.
+#[derive(Serialize)]
+struct EmailUndoView<'a> {
+    token: &'a str,
+    restore_email: Option<String>,
+}
+
+#[get("/correo/deshacer/<token>")]
+async fn email_undo_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> PageResult {
+    let restore_email = domain::accounts::email_change::undo_for_link(db, token).await?;
+    page.render(
+        "email_undo",
+        "Deshacer el cambio de correo",
+        EmailUndoView {
+            token,
+            restore_email,
+        },
+    )
+}
+
+#[post("/correo/deshacer/<token>", data = "<_form>")]
+async fn email_undo_submit(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    cookies: &CookieJar<'_>,
+    token: &str,
+    _form: CsrfForm<PlainForm>,
+) -> PageResult<Flash<Redirect>> {
+    let account = domain::accounts::email_change::undo(db, &notifier, token).await?;
+    // Every session of the account ended, this browser's too.
+    guards::end_session(db.inner(), cookies).await?;
+    Ok(Flash::success(
+        Redirect::to("/ingresar"),
+        format!(
+            "Listo: su cuenta volvió a {} y cerramos todas sus sesiones. Si alguien más pudo \
+             conocer su contraseña, elija una nueva con «¿Olvidó su contraseña?».",
+            domain::accounts::email_change::mask_email(&account.email)
+        ),
+    ))
 }
 
 // ---- Admin: users --------------------------------------------------------------------------

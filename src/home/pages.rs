@@ -56,6 +56,11 @@ async fn home_page(
         }
         None => (None, None),
     };
+    // Live, outside the kept section: the changes of name waiting for this coordinator.
+    let name_changes = match &page.user {
+        Some(user) => domain::people::name_change::reviewable_count(db.inner(), user).await?,
+        None => 0,
+    };
     page.render(
         "home",
         "Inicio",
@@ -63,6 +68,7 @@ async fn home_page(
             territory,
             role,
             kept_section,
+            name_changes,
         },
     )
 }
@@ -91,6 +97,7 @@ pub async fn home_again(
             ..RoleHome::default()
         }),
         kept_section: None,
+        name_changes: 0,
     };
     page.render_refused("home", "Inicio", view, errors)
 }
@@ -106,6 +113,8 @@ pub struct HomeView {
     /// The reviewer's or coordinator's dashboard, already drawn (`home_reviewer`,
     /// `home_staff`).
     pub kept_section: Option<String>,
+    /// Changes of name waiting for this coordinator's review (issue 46).
+    pub name_changes: u64,
 }
 
 /// The part of the home page of each role; only the signed-in person's are present.

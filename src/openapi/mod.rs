@@ -29,7 +29,7 @@ use utoipa::{Modify, ToResponse};
     tags(
         (name = "auth", description = "Tokens and the caller."),
         (name = "users", description = "Accounts (admin)."),
-        (name = "people", description = "Participant self-registration."),
+        (name = "people", description = "Participant self-registration, and the changes of name participants ask for, reviewed by their cohorts' coordination."),
         (name = "reference", description = "Departments, municipalities, capacities."),
         (name = "courses", description = "The catalogue."),
         (name = "cohorts", description = "Courses scheduled for a territory."),
@@ -153,6 +153,8 @@ use utoipa::{Modify, ToResponse};
         crate::nominations::api::nominate,
         crate::nominations::api::list,
         crate::nominations::api::decide,
+        crate::people::api::name_changes,
+        crate::people::api::decide_name_change,
         crate::nominations::api::confirm,
         crate::nominations::api::seat_quotas,
         crate::assistance::api::list,

@@ -1,22 +1,25 @@
 //! `/api/v1/registrations`: a participant signs up (no authentication), then confirms through
-//! the emailed link.
+//! the emailed link. `/api/v1/name-changes`: the changes of name people asked for, reviewed by
+//! the coordination of their cohorts (issue 46).
 
 use crate::accounts::api::UserWithProfile;
-use crate::api::{Created, created};
+use crate::accounts::guards::StaffUser;
+use crate::api::{Created, List, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{Conflict, TooManyRequests};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed};
 use crate::web::ClientAddress;
 use domain::error::AppError;
+use domain::people::name_change::{self, DecisionInput, NameChangeView};
 use domain::people::registration::{self, Received, RegistrationInput};
 use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{Route, State, post, routes};
+use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![register, confirm]
+    routes![register, confirm, name_changes, decide_name_change]
 }
 
 /// A participant signs up (step 1 of 2)
@@ -106,4 +109,63 @@ async fn confirm(
         user: user.into(),
         participant,
     }))
+}
+
+/// The changes of name waiting for the caller's review
+///
+/// Roles: admin (every one) and coordinators: the changes asked for by people with an
+/// enrolment in a cohort the coordinator manages (a territorial direction's: people of its
+/// departments); others 403. Oldest first, returned whole.
+///
+/// **Extension** (not in api-v1.md, issue 46): once a participant has an enrolment, the name
+/// she gives on «Mi perfil» waits here; her record and certificates keep the approved name.
+#[utoipa::path(
+    tag = "people",
+    operation_id = "listNameChanges",
+    responses(
+        (status = 200, description = "The pending changes of name.", body = List<NameChangeView>),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/name-changes")]
+async fn name_changes(
+    db: &State<DatabaseConnection>,
+    user: StaffUser,
+) -> AppResult<Json<List<NameChangeView>>> {
+    let rows = name_change::reviewable(db.inner(), &user).await?;
+    Ok(Json(List::whole(rows)))
+}
+
+/// Approve or reject a change of name
+///
+/// Roles: admin and the coordinators who review it (others 403; a change of somebody without
+/// an enrolment in the caller's cohorts → 404). `{"accept": true}` applies the name to her
+/// record and account and re-issues every valid certificate of hers with it (the old ones stay
+/// verifiable as superseded); `{"accept": false, "reason"}` rejects it (reason required, 422).
+/// Either way she is e-mailed, and it is audited. No longer pending → 409.
+///
+/// **Extension** (not in api-v1.md, issue 46).
+#[utoipa::path(
+    tag = "people",
+    operation_id = "decideNameChange",
+    params(("id" = i32, Path, description = "Name change id.", example = 1)),
+    request_body = DecisionInput,
+    responses(
+        (status = 200, description = "The decided change.", body = NameChangeView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/name-changes/<id>/decision", data = "<body>")]
+async fn decide_name_change(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<DecisionInput>,
+) -> AppResult<Json<NameChangeView>> {
+    let view = name_change::decide(db, &notifier, &user, id, &body.into_inner()).await?;
+    Ok(Json(view))
 }

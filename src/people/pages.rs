@@ -184,6 +184,10 @@ struct ProfileFormView<'a> {
     /// The participant's current data, on "my profile".
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<&'a ParticipantView>,
+    /// Her own changes still waiting, on "my profile" (issue 46): a name in review, a new
+    /// email to confirm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending: Option<PendingView>,
     /// The cohort a nominee was proposed for, when the form starts from the nomination.
     #[serde(skip_serializing_if = "Option::is_none")]
     nomination_cohort: Option<String>,
@@ -248,6 +252,7 @@ impl<'a> ProfileFormView<'a> {
             consent_version: domain::people::DATA_CONSENT_VERSION,
             locked_document: false,
             profile,
+            pending: None,
             nomination_cohort: None,
         }
     }
@@ -270,16 +275,34 @@ async fn registration_html(
     )
 }
 
+/// What of her own changes «Mi perfil» says is still waiting.
+#[derive(Serialize)]
+struct PendingView {
+    /// The name she asked for, in review.
+    name: Option<String>,
+    /// Her approved name, which her record and certificates keep meanwhile.
+    approved_name: String,
+    /// The new sign-in email waiting for its confirmation.
+    email: Option<String>,
+}
+
 /// "My profile" of `profile`, showing `form` and `errors`.
 async fn profile_html(
     db: &DatabaseConnection,
     page: &Page<'_>,
+    user_id: i32,
     profile: &ParticipantView,
     form: &ProfileForm,
     errors: &[FieldError],
 ) -> PageResult {
     let departments = territory::departments(db).await?;
-    let view = ProfileFormView::new(&departments, form, Some(profile));
+    let pending = profile::own_pending(db, user_id).await?;
+    let mut view = ProfileFormView::new(&departments, form, Some(profile));
+    view.pending = Some(PendingView {
+        name: pending.name(),
+        approved_name: format!("{} {}", profile.first_names, profile.last_names),
+        email: pending.email,
+    });
     page.render_form("profile", "Mi perfil", view, &beside_municipality(errors))
 }
 
@@ -494,12 +517,21 @@ async fn profile_page(
     let view = profile::profile_of_user(db.inner(), me.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    profile_html(db, &page, &view, &ProfileForm::from_view(&view), &[]).await
+    let mut form = ProfileForm::from_view(&view);
+    // The form shows the name she asked for while it is in review: sending it again keeps the
+    // request, her approved name withdraws it.
+    let pending = profile::own_pending(db.inner(), me.id).await?;
+    if let (Some(first), Some(last)) = (pending.first_names, pending.last_names) {
+        form.first_names = first;
+        form.last_names = last;
+    }
+    profile_html(db, &page, me.id, &view, &form, &[]).await
 }
 
 #[post("/perfil", data = "<form>")]
 async fn profile_submit(
     db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
     me: ParticipantUser,
     page: Page<'_>,
     form: CsrfForm<ProfileForm>,
@@ -529,14 +561,28 @@ async fn profile_submit(
             }
             return Err(AppError::Validation(errors));
         }
-        profile::update_own(db, me.id, &input).await
+        profile::update_own(db, &notifier, me.id, &input).await
     }
     .await;
     match result {
-        Ok(_) => Ok(Flash::success(
-            Redirect::to("/perfil"),
-            "Sus datos quedaron actualizados.",
-        )),
+        Ok(update) => {
+            let mut message = String::from("Sus datos quedaron actualizados.");
+            if update.name_pending {
+                message.push_str(
+                    " Su cambio de nombre queda en revisión: la coordinación de su curso lo \
+                     compara con su documento antes de que llegue a sus certificados, y le \
+                     avisamos por correo.",
+                );
+            }
+            if let Some(email) = &update.email_pending {
+                message.push_str(&format!(
+                    " Le enviamos un enlace a {email}: su correo de ingreso cambia cuando lo \
+                     abra desde esa dirección. Mientras tanto sigue ingresando con el actual, al \
+                     que también le avisamos."
+                ));
+            }
+            Ok(Flash::success(Redirect::to("/perfil"), message))
+        }
         Err(error) => {
             let errors = crate::web::form::problems(error)?;
             let render = async {
@@ -546,7 +592,7 @@ async fn profile_submit(
                 let mut shown = form.clone();
                 shown.document_type = view.document_type.clone();
                 shown.document_number = view.document_number.clone();
-                profile_html(db, &page, &view, &shown, &errors).await
+                profile_html(db, &page, me.id, &view, &shown, &errors).await
             };
             Err(Failure::form_again(render.await))
         }
@@ -595,22 +641,19 @@ async fn data_download(
 }
 
 /// A coordinator's correction of a person's names, document, email or municipality (issue 18;
-/// the rules are in `people::correction`).
+/// the rules are in `people::correction`). A field the page does not offer (the sign-in email
+/// of an account; the shared identity of a person another provider also trains, issue 46) is
+/// not sent, and stays as it is.
 #[derive(FromForm, Default, Clone, Serialize)]
 struct CorrectionForm {
     #[field(default = String::new())]
     #[serde(skip)]
     csrf_token: String,
-    #[field(default = String::new())]
-    first_names: String,
-    #[field(default = String::new())]
-    last_names: String,
-    #[field(default = String::new())]
-    document_type: String,
-    #[field(default = String::new())]
-    document_number: String,
-    #[field(default = String::new())]
-    email: String,
+    first_names: Option<String>,
+    last_names: Option<String>,
+    document_type: Option<String>,
+    document_number: Option<String>,
+    email: Option<String>,
     #[field(default = String::new())]
     municipality_code: String,
     #[field(default = String::new())]
@@ -624,11 +667,11 @@ csrf_protected!(CorrectionForm);
 impl CorrectionForm {
     fn of(person: &domain::entities::participant::Model, back: &str) -> Self {
         CorrectionForm {
-            first_names: person.first_names.clone(),
-            last_names: person.last_names.clone(),
-            document_type: person.document_type.as_str().to_string(),
-            document_number: person.document_number.clone(),
-            email: person.email.clone().unwrap_or_default(),
+            first_names: Some(person.first_names.clone()),
+            last_names: Some(person.last_names.clone()),
+            document_type: Some(person.document_type.as_str().to_string()),
+            document_number: Some(person.document_number.clone()),
+            email: Some(person.email.clone().unwrap_or_default()),
             municipality_code: person.municipality_code.clone(),
             back: back.to_string(),
             ..Default::default()
@@ -637,11 +680,11 @@ impl CorrectionForm {
 
     fn input(&self) -> domain::people::correction::CorrectionInput {
         domain::people::correction::CorrectionInput {
-            first_names: Some(self.first_names.clone()),
-            last_names: Some(self.last_names.clone()),
-            document_type: Some(self.document_type.clone()),
-            document_number: Some(self.document_number.clone()),
-            email: Some(self.email.clone()),
+            first_names: self.first_names.clone(),
+            last_names: self.last_names.clone(),
+            document_type: self.document_type.clone(),
+            document_number: self.document_number.clone(),
+            email: self.email.clone(),
             municipality_code: Some(self.municipality_code.clone()),
             reason: Some(self.reason.clone()),
         }
@@ -670,21 +713,25 @@ struct CorrectionView {
     document_types: Vec<Choice<'static>>,
     /// The valid certificates the correction will re-issue.
     certificates: Vec<domain::certificates::issue::Verification>,
+    /// She signs in with her email: shown, not offered (only she changes it).
+    sign_in_email: Option<String>,
+    /// The document as shown when it is not offered.
+    document: String,
+    /// The other providers she is enrolled with («ESAP y DNP»): her names, document and email
+    /// are not offered, and only the caller's own enrolments move.
+    shared_with: Option<String>,
 }
 
 async fn correction_html(
     db: &DatabaseConnection,
     page: &Page<'_>,
+    actor: &domain::accounts::actor::Actor,
     person: &domain::entities::participant::Model,
     form: CorrectionForm,
     errors: &[FieldError],
 ) -> PageResult {
-    use domain::entities::values::{CertificateStatus, DocumentType};
-    let certificates = domain::certificates::issue::of_participant(db, person.id)
-        .await?
-        .into_iter()
-        .filter(|c| c.status == CertificateStatus::Valid)
-        .collect();
+    use domain::entities::values::DocumentType;
+    let facts = domain::people::correction::facts(db, actor, person.id).await?;
     let document_types = [
         DocumentType::Cc,
         DocumentType::Ce,
@@ -695,7 +742,7 @@ async fn correction_html(
     .map(|d| Choice {
         value: d.as_str(),
         label: d.as_str(),
-        selected: form.document_type == d.as_str(),
+        selected: form.document_type.as_deref() == Some(d.as_str()),
     })
     .collect();
     page.render_form(
@@ -708,7 +755,14 @@ async fn correction_html(
                 .await?,
             form,
             document_types,
-            certificates,
+            certificates: facts.certificates,
+            sign_in_email: person.user_id.and(person.email.clone()),
+            document: format!(
+                "{} {}",
+                person.document_type.as_str(),
+                person.document_number
+            ),
+            shared_with: facts.shared_with,
         },
         errors,
     )
@@ -724,7 +778,7 @@ async fn correction_page(
 ) -> PageResult {
     let person = domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
     let form = CorrectionForm::of(&person, &correction_back(volver));
-    correction_html(db, &page, &person, form, &[]).await
+    correction_html(db, &page, &staff, &person, form, &[]).await
 }
 
 #[post("/coordinacion/personas/<id>/corregir", data = "<form>")]
@@ -755,12 +809,9 @@ async fn correction_submit(
                     }
                 )
             };
-            if let Some(new_email) = &outcome.email_pending {
-                message.push_str(&format!(
-                    " El nuevo correo ({new_email}) se aplicará cuando la persona lo confirme \
-                     con el enlace que le enviamos a esa dirección; mientras tanto sigue \
-                     ingresando con el anterior, al que también avisamos."
-                ));
+            if let Some(note) = &outcome.note {
+                message.push(' ');
+                message.push_str(note);
             }
             if !outcome.reissued.is_empty() {
                 message.push_str(&format!(
@@ -780,7 +831,7 @@ async fn correction_submit(
             let render = async {
                 let person =
                     domain::people::correction::find_correctable(db.inner(), &staff, id).await?;
-                correction_html(db, &page, &person, form.clone(), &errors).await
+                correction_html(db, &page, &staff, &person, form.clone(), &errors).await
             };
             Err(Failure::form_again(render.await))
         }

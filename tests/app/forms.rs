@@ -85,6 +85,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an emailed link's confirmation: nothing to type",
     ),
     (
+        "/correo/deshacer/<token>",
+        "an emailed link's confirmation: nothing to type (tested in trust_owner)",
+    ),
+    (
         "/registro/confirmar/<token>",
         "an emailed link's confirmation: nothing to type",
     ),
@@ -880,6 +884,22 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec!["value=\"Nombre Corregido\""],
             twice: false,
             beside: ids(&["document_number"]),
+        },
+        Case {
+            route: "/coordinacion/cambios-de-nombre/<id>",
+            who: Who::Coordinator,
+            // The demo's pending change of name (the demo participant's).
+            path: "/coordinacion/cambios-de-nombre/1".into(),
+            from: "/coordinacion/cambios-de-nombre/1/rechazar".into(),
+            fields: vec![
+                field("decision", "rechazar"),
+                field("reason", ""),
+                field("confirmed", "true"),
+            ],
+            typed: vec![],
+            twice: false,
+            // Rejecting is refused on its confirmation, beside its reason.
+            beside: ids(&["reason"]),
         },
     ]
 }

@@ -214,8 +214,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["surveys", "encuestas"] {
         v.insert(key, pending.id.to_string());
     }
-    for key in ["restablecer", "confirmar"] {
+    for key in ["restablecer", "confirmar", "deshacer"] {
         v.insert(key, "enlace-que-no-existe".into());
+    }
+    // The demo's pending change of name (the demo participant's, in ESAP's Caquetá cohorts).
+    for key in ["name-changes", "cambios-de-nombre"] {
+        v.insert(key, "1".into());
     }
     v
 }

@@ -574,6 +574,44 @@ impl Replacements {
             query = query.filter(certificate::Column::Id.eq(id));
         }
         let olds = query.order_by_asc(certificate::Column::Id).all(db).await?;
+        Self::drafted(db, notifier, actor, person, olds, |_| municipality).await
+    }
+
+    /// Drafts for the valid certificates of `person` (as given) from the enrolments
+    /// `enrolments` only — a provider's correction re-issues its own certificates, never
+    /// another's (issue 46) — those of the enrolments `moved` carrying `municipality`.
+    pub async fn of_enrolments(
+        db: &DatabaseConnection,
+        notifier: &Notifier<'_>,
+        actor: i32,
+        person: &participant::Model,
+        enrolments: &[i32],
+        moved: &[i32],
+        municipality: &str,
+    ) -> AppResult<Replacements> {
+        let olds = certificate::Entity::find()
+            .filter(certificate::Column::ParticipantId.eq(person.id))
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+            .filter(certificate::Column::EnrolmentId.is_in(enrolments.to_vec()))
+            .order_by_asc(certificate::Column::Id)
+            .all(db)
+            .await?;
+        Self::drafted(db, notifier, actor, person, olds, |enrolment| {
+            moved.contains(&enrolment).then_some(municipality)
+        })
+        .await
+    }
+
+    /// A draft for each of `olds`, with the municipality `municipality_of` its enrolment gives
+    /// (`None`: the enrolment's own).
+    async fn drafted<'m>(
+        db: &DatabaseConnection,
+        notifier: &Notifier<'_>,
+        actor: i32,
+        person: &participant::Model,
+        olds: Vec<certificate::Model>,
+        municipality_of: impl Fn(i32) -> Option<&'m str>,
+    ) -> AppResult<Replacements> {
         let mut drafts = Vec::with_capacity(olds.len());
         for old in &olds {
             let facts = cohort_facts(db, old.cohort_id).await?;
@@ -581,7 +619,7 @@ impl Replacements {
                 .one(db)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if let Some(code) = municipality {
+            if let Some(code) = municipality_of(row.id) {
                 row.municipality_code = code.to_string();
             }
             // This enrolment's result only, not the whole cohort's.

@@ -1,12 +1,26 @@
-//! A coordinator corrects a person's identifying data (issue 18): names, document, email or
-//! municipality, with a reason. A participant cannot change their own document (it identifies
-//! them across cohorts), so without this nobody could fix a mistyped cédula.
+//! A coordinator corrects a person's identifying data (issue 18): names, document, contact
+//! email or municipality, with a reason. A participant cannot change their own document (it
+//! identifies them across cohorts), so without this nobody could fix a mistyped cédula.
 //!
-//! One transaction: the person and their account are corrected, the enrolments that carried
-//! the mistaken municipality carry the right one, every valid certificate is re-issued with
-//! the corrected data through the superseded chain (`certificates::issue::Replacements`), the
-//! change is audited with its reason, and the person is told by email — at the old address
-//! too when the email itself changed.
+//! One transaction: the person and their account's name are corrected, the enrolments that
+//! carried the mistaken municipality carry the right one, the valid certificates are re-issued
+//! with the corrected data through the superseded chain (`certificates::issue::Replacements`),
+//! the change is audited with its reason, and the person is told by email — at the old address
+//! too when the contact email itself changed.
+//!
+//! Issue 46 narrowed it twice:
+//!
+//! - **Only the owner moves an account.** A correction never changes the email somebody signs
+//!   in with (any role, whoever corrects): she changes it herself on «Mi perfil», confirmed
+//!   from the new address (`accounts::email_change`). The contact email of a person without an
+//!   account is still corrected here.
+//! - **A provider corrects only what is its own** (`people::ownership`). A coordinator changes
+//!   its own enrolments (their municipality) and re-issues its own certificates, never another
+//!   provider's. Names, document, contact email and municipality of residence live on the
+//!   person's one row, shared by every provider: a coordinator changes them only when
+//!   everything she holds is its own; otherwise names, document and email are refused (422:
+//!   she asks for her name's change herself, reviewed; an admin corrects the rest) and a
+//!   municipality's correction moves its own enrolments only. An admin corrects everything.
 
 use super::registration::{self, ProfileInput};
 use crate::accounts::actor::Actor;
@@ -17,6 +31,7 @@ use crate::entities::values::Role;
 use crate::entities::{cohort, enrolment, municipality, participant, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
+use crate::people::ownership::{self, Holdings};
 use crate::people::scope::PersonScope;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -63,9 +78,8 @@ pub struct CorrectionOutcome {
     pub reissued: Vec<Reissued>,
     /// Whether the person was emailed (not when they have no email).
     pub notified: bool,
-    /// The new email waiting for its confirmation link (an account's email changes only
-    /// then).
-    pub email_pending: Option<String>,
+    /// What the correction left alone and why (another provider's records), for the page.
+    pub note: Option<String>,
 }
 
 /// The person, if `actor` may correct them: coordinators and admins; a territorial
@@ -115,6 +129,38 @@ pub async fn find_correctable<C: ConnectionTrait>(
     Ok(person)
 }
 
+/// What the correction form says before it is sent (issue 46).
+#[derive(Clone, Debug)]
+pub struct CorrectionFacts {
+    /// The valid certificates of `actor`'s own that a correction of her identity or of the
+    /// municipality may re-issue (another provider's are never re-issued).
+    pub certificates: Vec<crate::certificates::issue::Verification>,
+    /// The other providers she is enrolled with («ESAP y DNP»), when there are any: her names,
+    /// document and email are then not `actor`'s to change.
+    pub shared_with: Option<String>,
+}
+
+pub async fn facts<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    participant_id: i32,
+) -> AppResult<CorrectionFacts> {
+    use crate::entities::certificate;
+    use crate::entities::values::CertificateStatus;
+    let holdings = ownership::holdings(db, actor, participant_id).await?;
+    let own: Vec<i32> = holdings.own.iter().map(|e| e.id).collect();
+    let rows = certificate::Entity::find()
+        .filter(certificate::Column::ParticipantId.eq(participant_id))
+        .filter(certificate::Column::EnrolmentId.is_in(own))
+        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
+        .all(db)
+        .await?;
+    Ok(CorrectionFacts {
+        certificates: crate::certificates::issue::verifications(db, rows).await?,
+        shared_with: (!holdings.all_own()).then(|| holdings.others_named()),
+    })
+}
+
 /// The role of the person's account, if they have one.
 async fn account_role<C: ConnectionTrait>(
     db: &C,
@@ -126,13 +172,49 @@ async fn account_role<C: ConnectionTrait>(
     })
 }
 
+/// What a correction will do.
+struct Plan {
+    /// The person's row as the correction leaves it.
+    after: participant::Model,
+    changes: Vec<FieldChange>,
+    reason: String,
+    /// The municipality the caller's own enrolments that carried the old one will carry
+    /// (`None`: the municipality is not corrected).
+    enrolments_to: Option<String>,
+    note: Option<String>,
+}
+
+/// Names, document and email live on the person's one row: a coordinator that does not own
+/// everything she holds does not change them (issue 46).
+fn shared_field(person: &participant::Model, holdings: &Holdings, what: &str) -> String {
+    format!(
+        "{} también está inscrita en cohortes de {} que su coordinación no gestiona: {what} es \
+         el mismo para todos los oferentes, así que una coordinación no lo cambia sola. {}",
+        person.full_name(),
+        holdings.others_named(),
+        if what.starts_with("su nombre") {
+            "Ella puede pedir el cambio de nombre desde «Mi perfil» (lo revisa la coordinación \
+             de uno de sus cursos), o la administración de Aula Territorial lo corrige."
+        } else {
+            "La administración de Aula Territorial lo corrige."
+        }
+    )
+}
+
+/// The message for a changed sign-in email.
+const SIGN_IN_EMAIL: &str = "Esta persona ingresa a Aula Territorial con este correo: su correo de ingreso \
+     no se cambia con una corrección de datos. Solo ella lo cambia, desde «Mi perfil», y el \
+     cambio se aplica cuando lo confirma desde la nueva dirección.";
+
 /// The person as the correction leaves them, and the fields it changes; every problem at
-/// once (the registration's own rules for names, document, email and municipality).
+/// once (the registration's own rules for names, document, email and municipality, then
+/// whose they are to change).
 async fn corrected<C: ConnectionTrait>(
     db: &C,
     person: &participant::Model,
+    holdings: &Holdings,
     input: &CorrectionInput,
-) -> AppResult<(participant::Model, Vec<FieldChange>, String)> {
+) -> AppResult<Plan> {
     let keep = |typed: &Option<String>, current: &str| {
         Some(typed.clone().unwrap_or_else(|| current.to_string()))
     };
@@ -179,25 +261,59 @@ async fn corrected<C: ConnectionTrait>(
     let (Some(profile), Some(reason)) = (profile, reason) else {
         return Err(AppError::Validation(errors));
     };
-    if person.user_id.is_some() && profile.email.is_none() {
-        return Err(AppError::invalid(
-            "email",
-            "La persona ingresa con su correo electrónico: no se puede dejar vacío.",
-        ));
+    // An account's sign-in email is its owner's to change, never a correction's (issue 46).
+    if person.user_id.is_some() && profile.email != person.email {
+        errors.push(FieldError::new("email", SIGN_IN_EMAIL));
     }
-    if profile.email != person.email
-        && let Some(role) = account_role(db, person).await?
-        && role != Role::Participant
-    {
-        // An account with a staff role never moves through a correction (issue 30).
-        return Err(AppError::invalid(
-            "email",
+    let shared = !holdings.all_own();
+    if shared {
+        if profile.first_names != person.first_names {
+            errors.push(FieldError::new(
+                "first_names",
+                shared_field(person, holdings, "su nombre"),
+            ));
+        }
+        if profile.last_names != person.last_names {
+            errors.push(FieldError::new(
+                "last_names",
+                shared_field(person, holdings, "su nombre"),
+            ));
+        }
+        if profile.document_type != person.document_type
+            || profile.document_number != person.document_number
+        {
+            errors.push(FieldError::new(
+                "document_number",
+                shared_field(person, holdings, "su documento"),
+            ));
+        }
+        if person.user_id.is_none() && profile.email != person.email {
+            errors.push(FieldError::new(
+                "email",
+                shared_field(person, holdings, "su correo de contacto"),
+            ));
+        }
+    }
+    let municipality_changed = profile.municipality_code != person.municipality_code;
+    let moving = holdings
+        .own
+        .iter()
+        .filter(|e| e.municipality_code == person.municipality_code)
+        .count();
+    if shared && municipality_changed && moving == 0 {
+        errors.push(FieldError::new(
+            "municipality_code",
             format!(
-                "La cuenta de esta persona tiene el rol «{}»: su correo de ingreso no se cambia \
-                 con una corrección de datos.",
-                role.label()
+                "Ninguna inscripción de {} en las cohortes de su coordinación es por su municipio \
+                 actual: no hay nada que corregir aquí. Su municipio de residencia lo cambia ella \
+                 desde «Mi perfil», porque también está inscrita en cohortes de {}.",
+                person.full_name(),
+                holdings.others_named()
             ),
         ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
     }
     let mut after = person.clone();
     after.first_names = profile.first_names;
@@ -205,7 +321,24 @@ async fn corrected<C: ConnectionTrait>(
     after.document_type = profile.document_type;
     after.document_number = profile.document_number;
     after.email = profile.email;
-    after.municipality_code = profile.municipality_code;
+    // Her municipality of residence is hers and every provider's: only its own enrolments move
+    // when she holds others'.
+    let (enrolments_to, note) = match (municipality_changed, shared) {
+        (false, _) => (None, None),
+        (true, false) => {
+            after.municipality_code = profile.municipality_code.clone();
+            (Some(profile.municipality_code), None)
+        }
+        (true, true) => (
+            Some(profile.municipality_code),
+            Some(format!(
+                "Su municipio de residencia no cambió: también está inscrita en cohortes de {}, \
+                 y ella lo cambia desde «Mi perfil». Cambió el municipio de sus inscripciones en \
+                 las cohortes de su coordinación.",
+                holdings.others_named()
+            )),
+        ),
+    };
 
     let mut changes = Vec::new();
     let mut change = |label: &'static str, before: String, after: String| {
@@ -241,18 +374,30 @@ async fn corrected<C: ConnectionTrait>(
         person.email.clone().unwrap_or_default(),
         after.email.clone().unwrap_or_default(),
     );
-    change(
-        "Municipio",
-        place_name(db, &person.municipality_code).await?,
-        place_name(db, &after.municipality_code).await?,
-    );
+    if let Some(to) = &enrolments_to {
+        change(
+            if shared {
+                "Municipio de las inscripciones"
+            } else {
+                "Municipio"
+            },
+            place_name(db, &person.municipality_code).await?,
+            place_name(db, to).await?,
+        );
+    }
     if changes.is_empty() {
         return Err(AppError::invalid(
             "first_names",
             "Los datos escritos son los mismos que ya tiene la persona: no hay nada que corregir.",
         ));
     }
-    Ok((after, changes, reason))
+    Ok(Plan {
+        after,
+        changes,
+        reason,
+        enrolments_to,
+        note,
+    })
 }
 
 const EMAIL_LABEL: &str = "Correo electrónico";
@@ -322,47 +467,66 @@ pub async fn correct(
     input: &CorrectionInput,
 ) -> AppResult<CorrectionOutcome> {
     let before = find_correctable(db, actor, participant_id).await?;
-    let (mut after, mut changes, reason) = corrected(db, &before, input).await?;
+    let holdings = ownership::holdings(db, actor, before.id).await?;
+    let Plan {
+        after,
+        changes,
+        reason,
+        enrolments_to,
+        note,
+    } = corrected(db, &before, &holdings, input).await?;
     check_unique(db, &before, &after).await?;
-    // An account's email moves only when the new address confirms it (issue 30): the person
-    // and the account keep the old one meanwhile, and the change is told apart.
-    let email_pending = match (before.user_id, &after.email) {
-        (Some(_), Some(new)) if after.email != before.email => {
-            let new = new.clone();
-            after.email = before.email.clone();
-            changes.retain(|c| c.label != EMAIL_LABEL);
-            Some(new)
-        }
-        _ => None,
-    };
-    let municipality_changed = after.municipality_code != before.municipality_code;
-    let certificates_change = after.full_name() != before.full_name()
+    let identity_changed = after.full_name() != before.full_name()
         || after.document_type != before.document_type
-        || after.document_number != before.document_number
-        || municipality_changed;
+        || after.document_number != before.document_number;
+    // Its own enrolments that carried the mistaken municipality (they took it from the same
+    // profile), and its own certificates to re-issue: all of them when the identity changes
+    // (then everything she holds is its own), else those of the enrolments that move.
+    let moved: Vec<i32> = match &enrolments_to {
+        Some(_) => holdings
+            .own
+            .iter()
+            .filter(|e| e.municipality_code == before.municipality_code)
+            .map(|e| e.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    let reissue: Vec<i32> = if identity_changed {
+        holdings.own.iter().map(|e| e.id).collect()
+    } else {
+        moved.clone()
+    };
 
     // The new certificates are drafted (and their PDFs rendered) before the transaction.
-    let mut replacements = if certificates_change {
-        Replacements::of_person(
+    let mut replacements = if reissue.is_empty() {
+        Replacements::none()
+    } else {
+        Replacements::of_enrolments(
             db,
             notifier,
             actor.id,
             &after,
-            municipality_changed.then_some(after.municipality_code.as_str()),
-            None,
+            &reissue,
+            &moved,
+            enrolments_to
+                .as_deref()
+                .unwrap_or(before.municipality_code.as_str()),
         )
         .await?
-    } else {
-        Replacements::none()
     };
     let txn = replacements.begin(db, notifier).await?;
-    // Read again inside the transaction: a concurrent correction or registration may have
-    // come first.
+    // Read again inside the transaction: a concurrent correction, registration or enrolment
+    // may have come first.
     let now_person = participant::Entity::find_by_id(participant_id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if now_person != before {
+    let now_holdings = ownership::holdings(&txn, actor, before.id).await?;
+    let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
+    if now_person != before
+        || now_holdings.others != holdings.others
+        || own_ids(&now_holdings) != own_ids(&holdings)
+    {
         return Err(AppError::Conflict(
             "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
              formulario."
@@ -371,34 +535,38 @@ pub async fn correct(
     }
     check_unique(&txn, &before, &after).await?;
 
-    let mut model: participant::ActiveModel = before.clone().into();
-    model.first_names = Set(after.first_names.clone());
-    model.last_names = Set(after.last_names.clone());
-    model.document_type = Set(after.document_type);
-    model.document_number = Set(after.document_number.clone());
-    model.email = Set(after.email.clone());
-    model.municipality_code = Set(after.municipality_code.clone());
-    model.updated_at = Set(crate::time::now());
-    model.update(&txn).await?;
-    if let Some(account) = before.user_id {
-        let account = crate::accounts::find(&txn, account).await?;
-        if let Some(new_email) = &email_pending {
-            crate::accounts::email_change::request(&txn, notifier, &account, new_email, actor.id)
-                .await?;
-        }
-        let mut account: user::ActiveModel = account.into();
-        account.full_name = Set(after.full_name());
-        account.updated_at = Set(crate::time::now());
-        account.update(&txn).await?;
+    // Her row is written only when something of it changes (a municipality's correction of a
+    // person other providers also train moves its enrolments only).
+    if after != before {
+        let mut model: participant::ActiveModel = before.clone().into();
+        model.first_names = Set(after.first_names.clone());
+        model.last_names = Set(after.last_names.clone());
+        model.document_type = Set(after.document_type);
+        model.document_number = Set(after.document_number.clone());
+        model.email = Set(after.email.clone());
+        model.municipality_code = Set(after.municipality_code.clone());
+        model.updated_at = Set(crate::time::now());
+        model.update(&txn).await?;
     }
-    if municipality_changed {
-        // The enrolments took the municipality from the same mistaken profile.
+    if let Some(account) = before.user_id
+        && after.full_name() != before.full_name()
+    {
+        user::Entity::update_many()
+            .col_expr(user::Column::FullName, Expr::value(after.full_name()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
+            .filter(user::Column::Id.eq(account))
+            .exec(&txn)
+            .await?;
+    }
+    if let Some(to) = &enrolments_to
+        && !moved.is_empty()
+    {
         enrolment::Entity::update_many()
             .col_expr(
                 enrolment::Column::MunicipalityCode,
-                Expr::value(after.municipality_code.as_str()),
+                Expr::value(to.as_str()),
             )
-            .filter(enrolment::Column::ParticipantId.eq(before.id))
+            .filter(enrolment::Column::Id.is_in(moved.clone()))
             .filter(enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()))
             .exec(&txn)
             .await?;
@@ -435,7 +603,9 @@ pub async fn correct(
                 "document_number": after.document_number,
                 "email": after.email,
                 "municipality_code": after.municipality_code,
-                "email_pending_confirmation": email_pending,
+                "enrolments_moved": moved,
+                "enrolments_to": enrolments_to,
+                "others_kept": holdings.others,
                 "reason": reason,
                 "reissued": reissued.iter().map(|r| json!({"old": r.old_code, "new": r.new_code})).collect::<Vec<_>>(),
             })),
@@ -456,6 +626,7 @@ pub async fn correct(
         })
         .collect();
     let message = DataCorrected {
+        by: corrected_by(&txn, actor).await?,
         full_name: after.full_name(),
         changes: shown,
         reason: reason.clone(),
@@ -469,10 +640,6 @@ pub async fn correct(
         recipients.push(old.clone());
     }
     let notified = !recipients.is_empty();
-    // A pending email change alone is told by its own messages (the link and the notice).
-    if changes.is_empty() {
-        recipients.clear();
-    }
     for to in recipients {
         let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
         mail::enqueue(&txn, notifier, Email::of(to, &message)?.once(key)).await?;
@@ -483,7 +650,21 @@ pub async fn correct(
         changes,
         reissued,
         notified,
-        email_pending,
+        note,
+    })
+}
+
+/// «La coordinación de DNP», who the email says corrected the data.
+async fn corrected_by<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<String> {
+    Ok(match actor.role {
+        Role::Admin => "La administración de Aula Territorial".into(),
+        _ => {
+            let provider = crate::providers::get(db, actor.provider_id).await?;
+            format!(
+                "La coordinación de {}",
+                crate::providers::short_name(&provider.name)
+            )
+        }
     })
 }
 
@@ -498,6 +679,8 @@ fn mask_words(document: &str) -> String {
 /// «Corregimos sus datos», with what changed, why and the new certificates.
 #[derive(Serialize)]
 struct DataCorrected {
+    /// «La coordinación de DNP».
+    by: String,
     full_name: String,
     changes: Vec<FieldChange>,
     reason: String,

@@ -87,6 +87,8 @@ value_set_schema!(
 
 pub mod correction;
 pub mod departures;
+pub mod name_change;
+pub mod ownership;
 pub mod profile;
 pub mod readable;
 pub mod registration;

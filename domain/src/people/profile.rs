@@ -8,11 +8,12 @@ use crate::entities::{
     attendance_mark, certificate, consent, enrolment, municipality, participant, score, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::Notifier;
 use crate::time::now;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -117,14 +118,65 @@ pub async fn profile_of_user<C: ConnectionTrait>(
     }
 }
 
+/// What a participant's own change of her profile did besides saving it (issue 46).
+#[derive(Clone, Debug)]
+pub struct OwnUpdate {
+    pub view: ParticipantView,
+    /// Her change of name waits for the coordination's review.
+    pub name_pending: bool,
+    /// The new sign-in email waiting for its confirmation from that address.
+    pub email_pending: Option<String>,
+}
+
+/// What of a participant's own changes still waits, for «Mi perfil».
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OwnPending {
+    /// The names she asked for, in review: (first names, last names).
+    pub first_names: Option<String>,
+    pub last_names: Option<String>,
+    /// The new sign-in email she asked for, waiting for its confirmation.
+    pub email: Option<String>,
+}
+
+impl OwnPending {
+    pub fn name(&self) -> Option<String> {
+        match (&self.first_names, &self.last_names) {
+            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            _ => None,
+        }
+    }
+}
+
+/// The changes of `user_id`'s own that wait: a name in review, an email to confirm.
+pub async fn own_pending<C: ConnectionTrait>(db: &C, user_id: i32) -> AppResult<OwnPending> {
+    let mut pending = OwnPending {
+        email: crate::accounts::email_change::pending_of(db, user_id).await?,
+        ..OwnPending::default()
+    };
+    if let Some(person) = participant_of_user(db, user_id).await?
+        && let Some(change) = super::name_change::pending_of(db, person.id).await?
+    {
+        pending.first_names = Some(change.first_names);
+        pending.last_names = Some(change.last_names);
+    }
+    Ok(pending)
+}
+
 /// A participant corrects their profile. The document identifies the person across cohorts,
 /// so it is kept as it is (a coordinator corrects it). Giving the sensitive-data consent
 /// records it; withdrawing it erases those data.
+///
+/// Issue 46: only she moves her account, and not by her session alone. A new sign-in email is
+/// stored as pending and takes effect when the new address confirms it; the old address is
+/// told at once, with a link that undoes it for a week (`accounts::email_change`). Once she has
+/// an enrolment, a new name waits for the review of her cohorts' coordination
+/// (`people::name_change`); her record and her certificates keep the approved one meanwhile.
 pub async fn update_own(
     db: &DatabaseConnection,
+    notifier: &Notifier<'_>,
     user_id: i32,
     input: &ProfileInput,
-) -> AppResult<ParticipantView> {
+) -> AppResult<OwnUpdate> {
     let txn = crate::db::begin(db).await?;
     let person = participant_of_user(&txn, user_id)
         .await?
@@ -132,24 +184,7 @@ pub async fn update_own(
     let mut input = input.clone();
     input.document_type = Some(person.document_type.as_str().to_string());
     input.document_number = Some(person.document_number.clone());
-    let profile: Profile = registration::validate(&txn, &input).await?;
-    if (profile.first_names != person.first_names || profile.last_names != person.last_names)
-        && certificate::Entity::find()
-            .filter(certificate::Column::ParticipantId.eq(person.id))
-            .count(&txn)
-            .await?
-            > 0
-    {
-        // A certificate states the name of the person's identity document: once one was
-        // issued, a change of name goes through the coordination's review (a correction with
-        // its reason, which re-issues the certificates), never by the person alone (issue 30).
-        return Err(AppError::Validation(vec![FieldError::new(
-            "first_names",
-            "Ya tiene certificados expedidos con su nombre: para cambiarlo, pida a la \
-             coordinación del curso que corrija sus datos con su documento de identidad (sus \
-             certificados se reexpiden con el nombre corregido).",
-        )]));
-    }
+    let mut profile: Profile = registration::validate(&txn, &input).await?;
     let email = profile.email.clone().ok_or_else(|| {
         AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
     })?;
@@ -166,6 +201,30 @@ pub async fn update_own(
             "Ya existe una cuenta con este correo electrónico.",
         )]));
     }
+    let name =
+        super::name_change::request_own(&txn, &person, &profile.first_names, &profile.last_names)
+            .await?;
+    if name != super::name_change::OwnName::Apply {
+        // Her record keeps the approved name (a change waits for its review).
+        profile.first_names = person.first_names.clone();
+        profile.last_names = person.last_names.clone();
+    }
+    let email_pending = if email != account.email {
+        // A session cannot make the product mail a stranger's address over and over.
+        if !crate::accounts::throttle::allow_notice(&txn, &email).await? {
+            return Err(AppError::invalid(
+                "email",
+                "Ya enviamos varios enlaces a esa dirección en la última hora: espere un rato \
+                 antes de pedir el cambio de nuevo.",
+            ));
+        }
+        crate::accounts::email_change::request(&txn, notifier, &account, &email, user_id).await?;
+        Some(email)
+    } else {
+        None
+    };
+    // The sign-in email moves only when the new address confirms it.
+    profile.email = Some(account.email.clone());
     let had_consent = has_active_consent(&txn, person.id, ConsentKind::SensitiveData).await?;
     let before = view(&txn, person.clone()).await?;
     let mut saved = registration::save_profile(&txn, Some(person), None, &profile).await?;
@@ -197,7 +256,6 @@ pub async fn update_own(
         _ => {}
     }
     let mut account: user::ActiveModel = account.into();
-    account.email = Set(email);
     account.full_name = Set(format!("{} {}", saved.first_names, saved.last_names));
     account.updated_at = Set(now());
     account.update(&txn).await?;
@@ -215,7 +273,11 @@ pub async fn update_own(
     )
     .await?;
     crate::db::commit(txn).await?;
-    Ok(after)
+    Ok(OwnUpdate {
+        view: after,
+        name_pending: name == super::name_change::OwnName::Pending,
+        email_pending,
+    })
 }
 
 /// Everything the product holds about a user (Ley 1581: the right to know one's data): the

@@ -1,0 +1,159 @@
+//! Issue 46: only the owner moves an account, and a person's own change of name is reviewed.
+//!
+//! - `email_change_undos`: the links that undo a change of an account's sign-in email, sent to
+//!   the old address (when the change is asked for, and again when it is confirmed), valid one
+//!   week; only their hash is stored. Following one restores the old address and ends every
+//!   way into the account.
+//! - `name_changes`: a participant's own change of names once she has an enrolment, waiting for
+//!   the coordination of one of her cohorts (`pending`), then `approved`, `rejected` (with the
+//!   reason) or `withdrawn` (she asked for another, or for her approved name again). The
+//!   participant row keeps the approved name meanwhile, so certificates keep it.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261210_000020_owner_moves"
+    }
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+fn id() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("email_change_undos")
+                    .col(id())
+                    .col(
+                        ColumnDef::new("token_hash")
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new("email_change_id").integer().not_null())
+                    .col(ColumnDef::new("user_id").integer().not_null())
+                    // The address the account had before the change: what undoing restores.
+                    .col(ColumnDef::new("restore_email").string().not_null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("expires_at"))
+                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_email_change_undos_email_change_id")
+                            .from("email_change_undos", "email_change_id")
+                            .to("email_changes", "id")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_email_change_undos_user_id")
+                            .from("email_change_undos", "user_id")
+                            .to("users", "id")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_email_change_undos_user_id")
+                    .table("email_change_undos")
+                    .col("user_id")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("name_changes")
+                    .col(id())
+                    .col(ColumnDef::new("participant_id").integer().not_null())
+                    .col(ColumnDef::new("first_names").string().not_null())
+                    .col(ColumnDef::new("last_names").string().not_null())
+                    // The approved name when she asked.
+                    .col(ColumnDef::new("previous_first_names").string().not_null())
+                    .col(ColumnDef::new("previous_last_names").string().not_null())
+                    .col(
+                        ColumnDef::new("status")
+                            .string_len(16)
+                            .not_null()
+                            .default("pending"),
+                    )
+                    .col(timestamp("requested_at"))
+                    .col(
+                        ColumnDef::new("decided_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(ColumnDef::new("decided_by").integer().null())
+                    .col(ColumnDef::new("reason").text().null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_name_changes_participant_id")
+                            .from("name_changes", "participant_id")
+                            .to("participants", "id")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_name_changes_decided_by")
+                            .from("name_changes", "decided_by")
+                            .to("users", "id")
+                            .on_delete(ForeignKeyAction::SetNull)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_name_changes_participant_id")
+                    .table("name_changes")
+                    .col("participant_id")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_name_changes_status")
+                    .table("name_changes")
+                    .col("status")
+                    .take(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("name_changes").if_exists().take())
+            .await?;
+        manager
+            .drop_table(Table::drop().table("email_change_undos").if_exists().take())
+            .await
+    }
+}
