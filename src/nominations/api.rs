@@ -7,7 +7,7 @@ use crate::accounts::guards::{CurrentUser, MaybeUser};
 use crate::api::{Created, List, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed};
 use domain::entities::values::Role;
 use domain::error::AppError;
 use domain::nominations::{DecisionInput, NominationInput, NominationView, QuotaRow};
@@ -132,8 +132,9 @@ async fn decide(
 /// someone nominated before registering, or a nomination emailed to an address the liaison
 /// typed — it confirms only with the bearer token of the account whose participant record has
 /// the nomination's document (registering through the link's `/registro?postulacion=` also
-/// confirms it); anyone else → 409 saying so, nothing written. Once (409 the second time); a
-/// link that is not one, or of a decided nomination → 404. The liaison is told.
+/// confirms it); anyone else → 409 saying so, nothing written. The bearer token is optional;
+/// one that is not valid → 401. Once (409 the second time); a link that is not one, or of a
+/// decided nomination → 404. The liaison is told.
 #[utoipa::path(
     tag = "nominations",
     operation_id = "confirmNomination",
@@ -141,6 +142,7 @@ async fn decide(
     params(("token" = String, Path, description = "The token of the emailed link.")),
     responses(
         (status = 200, description = "The confirmed nomination.", body = NominationView),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
