@@ -7,7 +7,16 @@
 //! the person and the liaison are told. Every step is audited and emailed through the outbox.
 //!
 //! Scope: a liaison nominates only for their own municipality and sees only its nominations; a
-//! coordinator decides only on the cohorts they manage (404 otherwise).
+//! coordinator decides only on the cohorts they manage (404 otherwise). A registered person is
+//! named (by id or document) only when the liaison reaches her (`people::scope::reaches`) and
+//! she is of the municipality; anyone else is answered as somebody unknown (issue 46).
+//!
+//! Who confirms (issue 46): the person with an account confirms through the link emailed to
+//! the address she signs in with; anyone else — a person not yet registered, a record without
+//! an account, a nomination emailed to an address the liaison typed — confirms only with an
+//! account whose participant record has the nomination's document: by confirming the
+//! registration the link started, or by signing in and confirming at the link. Whoever holds
+//! the typed mailbox alone confirms nothing.
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -189,11 +198,71 @@ struct Nominee {
     document_number: String,
     first_names: String,
     last_names: String,
+    /// Where the invitation goes: the sign-in address of a person with an account, else the
+    /// record's email on file, else the address the liaison typed.
     email: String,
+    /// Whether `email` is the sign-in address of the person's account (the link alone then
+    /// confirms).
+    account_address: bool,
+}
+
+/// The sign-in address of `person`'s account, if she has an active one.
+async fn account_email<C: ConnectionTrait>(
+    db: &C,
+    person: &participant::Model,
+) -> AppResult<Option<String>> {
+    let Some(user_id) = person.user_id else {
+        return Ok(None);
+    };
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active)
+        .map(|u| u.email))
+}
+
+/// A registered person the liaison may name for their municipality: reached by the liaison
+/// (`people::scope::reaches`) and of the municipality. `None` for anyone else, registered or
+/// not: the caller answers both alike.
+async fn reachable<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    code: &str,
+    id: i32,
+) -> AppResult<Option<participant::Model>> {
+    if !crate::people::scope::reaches(db, user, id).await? {
+        return Ok(None);
+    }
+    Ok(participant::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|p| p.municipality_code == code))
+}
+
+/// The nominee of a registered person: her own data, and the address she is written to.
+async fn registered_nominee<C: ConnectionTrait>(
+    db: &C,
+    person: participant::Model,
+    typed_email: Option<String>,
+) -> AppResult<Option<Nominee>> {
+    let account = account_email(db, &person).await?;
+    let Some(email) = account.clone().or(person.email.clone()).or(typed_email) else {
+        return Ok(None);
+    };
+    Ok(Some(Nominee {
+        document_type: person.document_type,
+        document_number: person.document_number.clone(),
+        first_names: person.first_names.clone(),
+        last_names: person.last_names.clone(),
+        account_address: account.as_deref() == Some(email.as_str()),
+        email,
+        participant: Some(person),
+    }))
 }
 
 async fn nominee<C: ConnectionTrait>(
     db: &C,
+    user: &Actor,
     code: &str,
     input: &NominationInput,
 ) -> AppResult<Nominee> {
@@ -208,27 +277,17 @@ async fn nominee<C: ConnectionTrait>(
         )
     };
     if let Some(id) = input.participant_id {
-        let person = participant::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .filter(|p| p.municipality_code == code)
-            .ok_or_else(elsewhere)?;
-        let Some(email) = person.email.clone() else {
-            return Err(AppError::invalid(
+        // Someone the liaison does not reach is answered as somebody unknown: no name, no
+        // email.
+        let person = reachable(db, user, code, id).await?.ok_or_else(elsewhere)?;
+        let name = person.full_name();
+        return registered_nominee(db, person, None).await?.ok_or_else(|| {
+            AppError::invalid(
                 "participant_id",
                 format!(
-                    "{} no tiene correo registrado: la postulación se confirma por correo.",
-                    person.full_name()
+                    "{name} no tiene correo registrado: la postulación se confirma por correo."
                 ),
-            ));
-        };
-        return Ok(Nominee {
-            document_type: person.document_type,
-            document_number: person.document_number.clone(),
-            first_names: person.first_names.clone(),
-            last_names: person.last_names.clone(),
-            email,
-            participant: Some(person),
+            )
         });
     }
     let mut errors = Vec::new();
@@ -281,22 +340,21 @@ async fn nominee<C: ConnectionTrait>(
     };
     let first_names = name("first_names", &input.first_names, "Escriba los nombres.");
     let last_names = name("last_names", &input.last_names, "Escriba los apellidos.");
-    let email = input
-        .email
-        .as_deref()
-        .map(crate::accounts::normalize_email)
-        .filter(|e| !e.is_empty());
-    match &email {
-        Some(e) if crate::accounts::is_valid_email(e) => {}
-        Some(_) => errors.push(FieldError::new(
-            "email",
-            "Escriba un correo válido, p. ej. nombre@alcaldia.gov.co.",
-        )),
-        None => errors.push(FieldError::new(
-            "email",
-            "Escriba el correo de la persona: por él confirma la postulación.",
-        )),
-    }
+    // The mailer's own check (issue 46): an address it would refuse is never stored.
+    let email = match validate::email("email", input.email.as_deref().unwrap_or("")) {
+        Ok(Some(email)) => Some(email),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "email",
+                "Escriba el correo de la persona: por él confirma la postulación.",
+            ));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -305,32 +363,30 @@ async fn nominee<C: ConnectionTrait>(
         document_type.ok_or_else(missing)?,
         document_number.ok_or_else(missing)?,
     );
-    // Someone already registered with that document: their record decides where they work,
-    // and their email on file is where the confirmation goes.
+    // Someone already registered with that document whom the liaison reaches: her record
+    // decides who she is, and her address is where the confirmation goes. Registered or not,
+    // anyone else is nominated as typed, and only the account with this document confirms.
     let registered = participant::Entity::find()
         .filter(participant::Column::DocumentType.eq(document_type))
         .filter(participant::Column::DocumentNumber.eq(document_number.clone()))
         .one(db)
         .await?;
-    match registered {
-        Some(person) if person.municipality_code != code => Err(elsewhere()),
-        Some(person) => Ok(Nominee {
-            document_type,
-            document_number,
-            first_names: person.first_names.clone(),
-            last_names: person.last_names.clone(),
-            email: person.email.clone().or(email).ok_or_else(missing)?,
-            participant: Some(person),
-        }),
-        None => Ok(Nominee {
-            participant: None,
-            document_type,
-            document_number,
-            first_names: first_names.ok_or_else(missing)?,
-            last_names: last_names.ok_or_else(missing)?,
-            email: email.ok_or_else(missing)?,
-        }),
+    if let Some(person) = registered
+        && let Some(person) = reachable(db, user, code, person.id).await?
+    {
+        return registered_nominee(db, person, email)
+            .await?
+            .ok_or_else(missing);
     }
+    Ok(Nominee {
+        participant: None,
+        document_type,
+        document_number,
+        first_names: first_names.ok_or_else(missing)?,
+        last_names: last_names.ok_or_else(missing)?,
+        email: email.ok_or_else(missing)?,
+        account_address: false,
+    })
 }
 
 /// A liaison proposes a person for a cohort offered to their municipality; the person is
@@ -360,7 +416,7 @@ pub async fn nominate<C: ConnectionTrait>(
             crate::format::date(cohort.enrolment_closes)
         )));
     }
-    let person = nominee(db, &code, input).await?;
+    let person = nominee(db, user, &code, input).await?;
     if let Some(p) = &person.participant {
         let active = enrolment_entity::Entity::find()
             .filter(enrolment_entity::Column::CohortId.eq(cohort.id))
@@ -444,7 +500,7 @@ pub async fn nominate<C: ConnectionTrait>(
         start_date: cohort.start_date.to_string(),
         liaison: &user.full_name,
         token: &token,
-        registered: saved.participant_id.is_some(),
+        registered: person.account_address,
         document: format!("{} {}", saved.document_type, saved.document_number),
     };
     mail::enqueue(
@@ -467,6 +523,7 @@ pub struct RegistrationPrefill {
     pub municipality_code: String,
     pub municipality_name: String,
     pub department_code: String,
+    pub cohort_id: i32,
     pub cohort_name: String,
 }
 
@@ -509,63 +566,197 @@ pub async fn registration_prefill<C: ConnectionTrait>(
         municipality_code: row.municipality_code,
         municipality_name: place.name,
         department_code: place.department_code,
+        cohort_id: row.cohort_id,
         cohort_name,
     }))
 }
 
 /// The nomination an emailed link points to, until it is decided (404 otherwise).
 pub async fn by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<NominationView> {
-    let row = nomination::Entity::find()
+    view(db, linked(db, token).await?).await
+}
+
+async fn linked<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<nomination::Model> {
+    nomination::Entity::find()
         .filter(
             nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
         )
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)?;
-    view(db, row).await
+        .ok_or(AppError::NotFound)
 }
 
-/// The person confirms through the emailed link (once: 409 the second time; 404 for a link
-/// that is not one). The link keeps working until the decision — it shows the nomination and
-/// starts the nominee's registration ([`registration_prefill`]). The liaison who nominated
-/// them is told. Run inside a transaction.
+/// What the person holding a nomination's link can do with it (issue 46).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStep {
+    /// Already confirmed (or no longer waiting): nothing to do.
+    Done,
+    /// Confirming is possible now.
+    Confirm,
+    /// Only the nominated person's account confirms: sign in, or register with the document.
+    SignIn,
+    /// Signed in with an account whose document is not the nomination's.
+    OtherPerson,
+}
+
+/// Who confirms nomination `row`, if `by` (signed in, or not) may: the person whose account's
+/// participant record has the nomination's document; or, through the link alone, the person
+/// whose account's sign-in address the link was emailed to. `None` for anyone else.
+async fn confirmer<C: ConnectionTrait>(
+    db: &C,
+    row: &nomination::Model,
+    by: Option<&Actor>,
+) -> AppResult<Option<participant::Model>> {
+    let same_person = |p: &participant::Model| {
+        p.document_type.as_str() == row.document_type
+            && p.document_number == row.document_number
+            && row.participant_id.is_none_or(|id| id == p.id)
+    };
+    if let Some(actor) = by {
+        let own = participant::Entity::find()
+            .filter(participant::Column::UserId.eq(actor.id))
+            .one(db)
+            .await?;
+        if let Some(person) = own.filter(same_person) {
+            return Ok(Some(person));
+        }
+    }
+    let Some(id) = row.participant_id else {
+        return Ok(None);
+    };
+    let Some(person) = participant::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let account = account_email(db, &person).await?;
+    Ok((account.as_deref() == Some(row.email.as_str()) && same_person(&person)).then_some(person))
+}
+
+/// The nomination behind a link and what `by` can do with it (404 for a link that is not
+/// one, or once decided).
+pub async fn link_state<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+    by: Option<&Actor>,
+) -> AppResult<(NominationView, LinkStep)> {
+    let row = linked(db, token).await?;
+    let step = if row.status != NominationStatus::Pending {
+        LinkStep::Done
+    } else if confirmer(db, &row, by).await?.is_some() {
+        LinkStep::Confirm
+    } else if by.is_none() {
+        LinkStep::SignIn
+    } else {
+        LinkStep::OtherPerson
+    };
+    Ok((view(db, row).await?, step))
+}
+
+/// The nominated person confirms through the emailed link (once: 409 the second time; 404 for
+/// a link that is not one): by the link alone when it was emailed to the address her account
+/// signs in with, otherwise only signed in (`by`) with the account whose participant record
+/// has the nomination's document (409 otherwise, saying so). The link keeps working until the
+/// decision — it shows the nomination and starts the nominee's registration
+/// ([`registration_prefill`]). The liaison who nominated them is told. Run inside a
+/// transaction.
 pub async fn confirm<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     token: &str,
+    by: Option<&Actor>,
 ) -> AppResult<NominationView> {
-    let row = nomination::Entity::find()
-        .filter(
-            nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
-        )
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = linked(db, token).await?;
     if row.status != NominationStatus::Pending {
         return Err(AppError::Conflict(
             "Esta postulación ya fue confirmada.".into(),
         ));
     }
+    let document = format!("{} {}", row.document_type, row.document_number);
+    let Some(person) = confirmer(db, &row, by).await? else {
+        return Err(AppError::Conflict(match by {
+            None => format!(
+                "Esta postulación la confirma solo la persona postulada, con su cuenta de Aula \
+                 Territorial: ingrese con ella, o regístrese con el documento {document}, y \
+                 vuelva a este enlace."
+            ),
+            Some(_) => format!(
+                "Esta postulación es para quien tiene el documento {document}: usted ingresó \
+                 con otra cuenta, y solo la persona postulada la confirma."
+            ),
+        }));
+    };
+    let saved = mark_confirmed(db, notifier, row, &person, by.map(|a| a.id)).await?;
+    view(db, saved).await
+}
+
+/// Confirms nomination `nomination_id` for the person who just confirmed her registration
+/// through its link (`people::registration::confirm`): only while it waits for her, and only
+/// when her record has the nomination's document — someone registering with another document
+/// through the link confirms nothing. Returns whether it was confirmed.
+pub async fn confirm_on_registration<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    nomination_id: i32,
+    person: &participant::Model,
+    user_id: i32,
+) -> AppResult<bool> {
+    let Some(row) = nomination::Entity::find_by_id(nomination_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let same_person = person.document_type.as_str() == row.document_type
+        && person.document_number == row.document_number
+        && row.participant_id.is_none_or(|id| id == person.id);
+    if row.status != NominationStatus::Pending || !same_person {
+        return Ok(false);
+    }
+    mark_confirmed(db, notifier, row, person, Some(user_id)).await?;
+    Ok(true)
+}
+
+/// The nomination waiting behind an emailed link (pending, not decided), for a registration
+/// started from it to remember.
+pub async fn pending_by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<Option<i32>> {
+    Ok(nomination::Entity::find()
+        .filter(
+            nomination::Column::ConfirmTokenHash.eq(crate::accounts::secrets::token_hash(token)),
+        )
+        .filter(nomination::Column::Status.eq(NominationStatus::Pending))
+        .one(db)
+        .await?
+        .map(|r| r.id))
+}
+
+async fn mark_confirmed<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    row: nomination::Model,
+    person: &participant::Model,
+    actor: Option<i32>,
+) -> AppResult<nomination::Model> {
     let at = crate::time::now();
     let mut model: nomination::ActiveModel = row.clone().into();
     model.status = Set(NominationStatus::Confirmed);
+    model.participant_id = Set(Some(person.id));
     model.confirmed_at = Set(Some(at));
     model.updated_at = Set(at);
     let saved = model.update(db).await?;
     audit::record(
         db,
         Change {
-            actor: None,
+            actor,
             action: "nomination.confirmed",
             subject_type: "nomination",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": row.status})),
-            after: Some(json!({"status": saved.status})),
+            before: Some(json!({"status": row.status, "participant_id": row.participant_id})),
+            after: Some(json!({"status": saved.status, "participant_id": saved.participant_id})),
         },
     )
     .await?;
     tell_liaison(db, notifier, &saved, "confirmó su postulación", None).await?;
-    view(db, saved).await
+    Ok(saved)
 }
 
 /// A nomination `user` may still decide: of a cohort they manage and a municipality they
@@ -682,16 +873,11 @@ pub async fn decide<C: ConnectionTrait>(
     model.decided_at = Set(Some(at));
     model.updated_at = Set(at);
     if accept {
-        // Someone nominated before registering is found by their document once registered.
+        // A confirmed nomination names the person who confirmed it (issue 46: someone
+        // nominated before registering confirms with her account, which names her).
         let person = match row.participant_id {
             Some(pid) => participant::Entity::find_by_id(pid).one(db).await?,
-            None => {
-                participant::Entity::find()
-                    .filter(participant::Column::DocumentType.eq(row.document_type.clone()))
-                    .filter(participant::Column::DocumentNumber.eq(row.document_number.clone()))
-                    .one(db)
-                    .await?
-            }
+            None => None,
         };
         let Some(person) = person else {
             return Err(AppError::Conflict(format!(
@@ -1052,7 +1238,8 @@ struct Invitation<'a> {
     start_date: String,
     liaison: &'a str,
     token: &'a str,
-    /// Already registered: confirming is all; otherwise they register first.
+    /// Emailed to the address the person's account signs in with: the link alone confirms.
+    /// Otherwise she confirms with her account (registering through the link, or signing in).
     registered: bool,
     document: String,
 }

@@ -270,6 +270,48 @@ pub fn printable(
     collect(certificate_text(field, value.unwrap_or(""), max), errors)
 }
 
+/// The longest email address kept (RFC 5321's path limit, less the angle brackets).
+pub const EMAIL_MAX: usize = 254;
+
+/// Whether `email` (already normalised: trimmed, lower case) is an address the outbox's mailer
+/// will send to: one `local@domain` that lettre parses both as an `Address` and as the
+/// `Mailbox` the worker builds (`mail::worker::build_message`), with a domain holding a dot
+/// (no `user@localhost`), no whitespace and at most [`EMAIL_MAX`] characters. Every place that
+/// stores an address to write to later (accounts, registrations and corrections, nominations,
+/// an assistance's entity contact) checks it with this, so nothing typed is kept that the
+/// mailer would refuse when the email is due.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.chars().count() <= EMAIL_MAX
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.parse::<lettre::Address>().is_ok()
+        && email.parse::<lettre::message::Mailbox>().is_ok()
+}
+
+/// An email address as typed: normalised (trimmed, lower case) and checked with [`is_email`].
+/// `Ok(None)` when empty; the error says, on `field`, what a valid one looks like.
+pub fn email(field: &str, value: &str) -> Result<Option<String>, FieldError> {
+    let email = crate::accounts::normalize_email(value);
+    if email.is_empty() {
+        return Ok(None);
+    }
+    if is_email(&email) {
+        Ok(Some(email))
+    } else {
+        Err(FieldError::new(
+            field,
+            "Escriba un correo electrónico válido, p. ej. nombre@alcaldia.gov.co (sin espacios, \
+             comas ni otros signos fuera de la dirección).",
+        ))
+    }
+}
+
 /// Document numbers as people type them: `1.234.567`, `1 234 567`, `1234567-` → `1234567`.
 pub fn document_number(
     document_type: crate::entities::values::DocumentType,
@@ -427,6 +469,47 @@ mod tests {
             error.message.contains("«U+200B», «U+200F»"),
             "each named once: {error:?}"
         );
+    }
+
+    #[test]
+    fn emails_are_what_the_mailer_sends_to() {
+        for ok in [
+            "ana.perez@alcaldia.gov.co",
+            "planeacion+cohortes@elpaujil-caqueta.gov.co",
+            "o'neill@example.org",
+        ] {
+            assert!(is_email(ok), "{ok}");
+            assert_eq!(email("email", ok).unwrap().as_deref(), Some(ok));
+        }
+        assert_eq!(
+            email("email", "  Ana.Perez@Alcaldia.GOV.co ")
+                .unwrap()
+                .as_deref(),
+            Some("ana.perez@alcaldia.gov.co")
+        );
+        assert_eq!(email("email", "   ").unwrap(), None);
+        for bad in [
+            "ana,perez@alcaldia.gov.co",
+            "ana perez@alcaldia.gov.co",
+            "ana@alcaldia..gov.co",
+            "ana@@alcaldia.gov.co",
+            "ana(x)@alcaldia.gov.co",
+            "<ana@alcaldia.gov.co>",
+            "ana@localhost",
+            "ana@.gov.co",
+            "@alcaldia.gov.co",
+            "ana@alcaldia.gov.co.",
+            "ana@alcaldia.gov.co\r\nbcc:x@y.co",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+        let long = format!("{}@alcaldia.gov.co", "a".repeat(250));
+        assert!(!is_email(&long));
+        // What passes is what the worker builds a message to.
+        for ok in ["ana.perez@alcaldia.gov.co", "o'neill@example.org"] {
+            assert!(ok.parse::<lettre::message::Mailbox>().is_ok());
+        }
     }
 
     #[test]

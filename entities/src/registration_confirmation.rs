@@ -16,6 +16,9 @@ pub struct Model {
     pub password_hash: String,
     /// Where the browser goes once confirmed.
     pub next_path: String,
+    /// The nomination whose emailed link started the registration (issue 46): confirming the
+    /// registration confirms it when the document registered is the nominated one.
+    pub nomination_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

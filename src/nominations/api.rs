@@ -3,11 +3,11 @@
 //! link; the cohort's coordinator accepts (enrolled under the quota, or waitlisted) or declines
 //! with a reason. Out of scope → 404.
 
-use crate::accounts::guards::CurrentUser;
+use crate::accounts::guards::{CurrentUser, MaybeUser};
 use crate::api::{Created, List, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed};
 use domain::entities::values::Role;
 use domain::error::AppError;
 use domain::nominations::{DecisionInput, NominationInput, NominationView, QuotaRow};
@@ -25,9 +25,14 @@ pub fn routes() -> Vec<Route> {
 /// draft → 404), offered to the municipality (422 `cohort_id`) and open with enrolment not yet
 /// closed (409). Either `participant_id` (a person registered in the municipality) or
 /// `document_type`, `document_number`, `first_names`, `last_names` and `email` of someone not
-/// yet registered (a registered person with that document is used instead; one registered in
-/// another municipality → 422). One live nomination per cohort and document (409); someone
-/// already enrolled → 409. The person is emailed a link to confirm.
+/// yet registered (a registered person with that document whom the liaison reaches is used
+/// instead; anyone else with it is nominated as typed). A `participant_id` the liaison does not
+/// reach (`people::scope::reaches`), or of another municipality, is answered as an unknown one
+/// (422 `participant_id`, no name, no email). The email must be one the mailer sends to (422
+/// `email`). One live nomination per cohort and document (409); someone already enrolled →
+/// 409. The person is emailed a link to confirm: to her account's sign-in address when she has
+/// an account, else to the address on her record or the one typed (then only her account,
+/// with the nominated document, confirms).
 #[utoipa::path(
     tag = "nominations",
     operation_id = "nominate",
@@ -122,15 +127,22 @@ async fn decide(
 
 /// Confirm a nomination (the emailed link)
 ///
-/// No authentication: the token of the email is the proof. Once (the link is then spent, 404);
-/// the liaison is told.
+/// Only the person nominated confirms (issue 46). The link alone is the proof when it was
+/// emailed to the address her account signs in with (no authentication needed). Otherwise —
+/// someone nominated before registering, or a nomination emailed to an address the liaison
+/// typed — it confirms only with the bearer token of the account whose participant record has
+/// the nomination's document (registering through the link's `/registro?postulacion=` also
+/// confirms it); anyone else → 409 saying so, nothing written. The bearer token is optional;
+/// one that is not valid → 401. Once (409 the second time); a link that is not one, or of a
+/// decided nomination → 404. The liaison is told.
 #[utoipa::path(
     tag = "nominations",
     operation_id = "confirmNomination",
-    security(()),
+    security((), ("bearerAuth" = [])),
     params(("token" = String, Path, description = "The token of the emailed link.")),
     responses(
         (status = 200, description = "The confirmed nomination.", body = NominationView),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -139,10 +151,12 @@ async fn decide(
 async fn confirm(
     db: &State<DatabaseConnection>,
     notifier: Mailer<'_>,
+    user: MaybeUser,
     token: &str,
 ) -> AppResult<Json<NominationView>> {
     let txn = domain::db::begin(db).await?;
-    let view = domain::nominations::confirm(&txn, &notifier, token).await?;
+    let by = user.0.as_deref();
+    let view = domain::nominations::confirm(&txn, &notifier, token, by).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -9,7 +9,7 @@ use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
 use domain::error::AppError;
-use domain::nominations::{DecisionInput, NominationInput, NominationView};
+use domain::nominations::{DecisionInput, LinkStep, NominationInput, NominationView};
 use rocket::Either;
 use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
@@ -102,20 +102,37 @@ async fn nominate_submit(
 struct ConfirmView {
     nomination: NominationView,
     token: String,
+    /// What the visitor can do with the link (one of the four is true).
     done: bool,
+    can_confirm: bool,
+    sign_in: bool,
+    other_person: bool,
+    /// Confirmed just now, by this visitor.
+    just_confirmed: bool,
 }
 
+fn confirm_view(nomination: NominationView, step: LinkStep, token: &str) -> ConfirmView {
+    ConfirmView {
+        nomination,
+        token: token.to_string(),
+        done: step == LinkStep::Done,
+        can_confirm: step == LinkStep::Confirm,
+        sign_in: step == LinkStep::SignIn,
+        other_person: step == LinkStep::OtherPerson,
+        just_confirmed: false,
+    }
+}
+
+/// The emailed link: the nomination and what the visitor can do with it (issue 46: a nominee
+/// without an account confirms only signed in with the nominated document).
 #[get("/postulaciones/<token>")]
 async fn confirm_page(db: &State<DatabaseConnection>, page: Page<'_>, token: &str) -> PageResult {
-    let nomination = domain::nominations::by_link(db.inner(), token).await?;
+    let by = page.user.as_deref();
+    let (nomination, step) = domain::nominations::link_state(db.inner(), token, by).await?;
     page.render(
         "nomination_confirm",
         "Confirme su postulación",
-        ConfirmView {
-            done: nomination.status != domain::entities::values::NominationStatus::Pending,
-            nomination,
-            token: token.to_string(),
-        },
+        confirm_view(nomination, step, token),
     )
 }
 
@@ -134,18 +151,13 @@ async fn confirm_submit(
     token: &str,
     _form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    let by = page.user.as_deref();
     let txn = domain::db::begin(db).await?;
-    let nomination = domain::nominations::confirm(&txn, &notifier, token).await?;
+    let nomination = domain::nominations::confirm(&txn, &notifier, token, by).await?;
     domain::db::commit(txn).await?;
-    page.render(
-        "nomination_confirm",
-        "Confirme su postulación",
-        ConfirmView {
-            nomination,
-            token: token.to_string(),
-            done: true,
-        },
-    )
+    let mut view = confirm_view(nomination, LinkStep::Done, token);
+    view.just_confirmed = true;
+    page.render("nomination_confirm", "Confirme su postulación", view)
 }
 
 #[derive(FromForm)]

@@ -82,6 +82,10 @@ struct ProfileForm {
     /// Where to go after registering (e.g. back to the cohort being enrolled in).
     #[field(default = String::new())]
     siguiente: String,
+    /// The token of the nomination link the registration started from (issue 46: confirming
+    /// the account confirms that nomination when the document is the nominated one).
+    #[field(default = String::new())]
+    postulacion: String,
 }
 
 csrf_protected!(ProfileForm);
@@ -207,6 +211,7 @@ struct FormValues<'a> {
     position: &'a str,
     data_consent: bool,
     siguiente: &'a str,
+    postulacion: &'a str,
     sensitive_data_consent: bool,
 }
 
@@ -239,6 +244,7 @@ impl<'a> ProfileFormView<'a> {
                 position: &form.position,
                 data_consent: form.data_consent,
                 siguiente: &form.siguiente,
+                postulacion: &form.postulacion,
                 sensitive_data_consent: form.sensitive_data_consent,
             },
             departments: DepartmentChoice::list(departments, Some(&form.department_code)),
@@ -362,6 +368,10 @@ async fn registration_page(
     form.email = prefill.email;
     form.department_code = prefill.department_code;
     form.municipality = prefill.municipality_name;
+    form.postulacion = postulacion.unwrap_or_default().to_string();
+    if siguiente.is_none() {
+        form.siguiente = format!("/cohortes/{}", prefill.cohort_id);
+    }
     let departments = territory::departments(db.inner()).await?;
     let mut view = ProfileFormView::new(&departments, &form, None);
     view.nomination_cohort = Some(prefill.cohort_name);
@@ -386,6 +396,7 @@ async fn registration_submit(
                 profile,
                 password: some(&form.password),
                 data_consent: Some(form.data_consent),
+                nomination_token: None,
             };
             if let Err(AppError::Validation(more)) = registration::check(db.inner(), &input).await {
                 errors.extend(more.into_iter().filter(|e| e.field != "municipality_code"));
@@ -396,6 +407,7 @@ async fn registration_submit(
             profile,
             password: some(&form.password),
             data_consent: Some(form.data_consent),
+            nomination_token: Some(form.postulacion.clone()).filter(|t| !t.is_empty()),
         };
         registration::register(db, &notifier, &input, address.0, &form.siguiente).await
     }

@@ -902,3 +902,97 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
     );
     assert!(html.contains("5 o más asistencias técnicas cerradas"));
 }
+
+/// Issue 46: a visit names a registered attendee by id only when the recorder reaches her
+/// (`people::scope::reaches`). DNP's coordinator, with nobody of Meta in its cohorts, gets a
+/// 422 on that attendee — the same as for an id nobody has, naming nobody — and nothing is
+/// written, so no reader of the assistance ever sees her name. An admin, who reaches
+/// everybody, names her on the same assistance.
+#[rocket::async_test]
+async fn a_visit_names_only_attendees_the_recorder_reaches() {
+    use domain::entities::{assistance_visit, visit_attendee};
+    use sea_orm::PaginatorTrait;
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let world = crate::world::World::new(&app).await;
+    let meta = world.people("asistente").of("50325").create().await;
+    let capacity = open_demand(&app).await.capacity_id;
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&dnp),
+        Some(json!({
+            "municipality_code": "18256", "entity_type": "alcaldia", "capacity_ids": [capacity],
+            "objective": "Que la Secretaría de Planeación formule proyectos en la MGA.",
+            "starts_on": days(-10).to_string(), "ends_on": days(100).to_string(),
+            "modality": "presencial",
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let visits = format!("/api/v1/assistances/{id}/visits");
+    let visit = |attendees: Value| {
+        json!({"date": days(-1).to_string(), "modality": "presencial", "hours": 2,
+               "topics": "Formulación de proyectos", "attendees": attendees})
+    };
+    let written = async || {
+        (
+            assistance_visit::Entity::find()
+                .count(app.db())
+                .await
+                .unwrap(),
+            visit_attendee::Entity::find()
+                .count(app.db())
+                .await
+                .unwrap(),
+        )
+    };
+    let before = written().await;
+
+    let (status, unknown) = api(
+        &app,
+        "POST",
+        &visits,
+        Some(&dnp),
+        Some(visit(json!([{"participant_id": 987_654}]))),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{unknown}");
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &visits,
+        Some(&dnp),
+        Some(visit(json!([
+            {"full_name": "Luz Dary Peña", "position": "Secretaria de Planeación"},
+            {"participant_id": meta[0].id},
+        ]))),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(fields(&refused), vec!["attendees[1].participant_id"]);
+    assert_eq!(
+        refused["errors"][0]["message"], unknown["errors"][0]["message"],
+        "the same refusal as an id nobody has"
+    );
+    assert!(!refused.to_string().contains("asistente"), "{refused}");
+    assert_eq!(written().await, before, "nothing written");
+    let (status, list) = api(&app, "GET", &visits, Some(&dnp), None).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!list.to_string().contains("asistente"), "{list}");
+
+    // Somebody who reaches her names her.
+    let admin = role_token(&app, Role::Admin).await;
+    let (status, named) = api(
+        &app,
+        "POST",
+        &visits,
+        Some(&admin),
+        Some(visit(json!([{"participant_id": meta[0].id}]))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{named}");
+    assert_eq!(named["attendees"][0]["full_name"], "Persona asistente 0");
+}

@@ -345,11 +345,19 @@ async fn a_nominees_registration_starts_from_the_nomination() {
     assert_eq!(filled(&html), 6, "the form starts from the nomination");
     assert!(html.contains("Traemos los datos de su postulación"));
 
-    // Confirming the nomination first does not lose the link's data; its page links to it.
+    // The link alone confirms nothing (issue 46): its page leads to registering with the
+    // document, and the form keeps the link's data.
     let confirm = format!("/api/v1/nomination-confirmations/{link}");
-    assert_eq!(api(&app, "POST", &confirm, None, None).await.0, Status::Ok);
-    let (_, done) = page(&app, &format!("/postulaciones/{link}")).await;
-    assert!(done.contains(&format!("href=\"{registration}\"")), "{done}");
+    assert_eq!(
+        api(&app, "POST", &confirm, None, None).await.0,
+        Status::Conflict
+    );
+    let (_, shown) = page(&app, &format!("/postulaciones/{link}")).await;
+    assert!(
+        shown.contains(&format!("href=\"{registration}\"")),
+        "{shown}"
+    );
+    assert!(!shown.contains("Confirmar mi postulación"), "{shown}");
     let (_, html) = page(&app, &registration).await;
     assert_eq!(filled(&html), 6);
 
@@ -552,7 +560,8 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
         .expect("enrolled");
     assert_eq!(enrolled.status, EnrolmentStatus::Enrolled);
 
-    // The stranger confirms but never registers: accepting is refused, nothing written.
+    // The stranger never registers: the link alone does not confirm (issue 46), and
+    // accepting is refused, nothing written.
     let link = link_token(app.db(), "deisy.losada@example.org").await;
     assert_eq!(
         api(
@@ -564,7 +573,7 @@ async fn liaisons_nominate_people_who_confirm_and_coordinators_accept_or_decline
         )
         .await
         .0,
-        Status::Ok
+        Status::Conflict
     );
     let (status, answer) = api(
         &app,
@@ -715,4 +724,346 @@ async fn a_nomination_cannot_bypass_eligibility() {
             .unwrap(),
         0
     );
+}
+
+/// The nomination of `id`, read from the database.
+async fn nomination_row(db: &DatabaseConnection, id: &Value) -> nomination::Model {
+    nomination::Entity::find_by_id(id.as_i64().unwrap() as i32)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// How many emails went to `to`.
+async fn mails_to(db: &DatabaseConnection, to: &str) -> u64 {
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(to))
+        .count(db)
+        .await
+        .unwrap()
+}
+
+/// Issue 46: a liaison names only the people it reaches (`people::scope::reaches`) of its
+/// municipality. Anyone else, by id, is answered as an unknown id (no name, no email, nothing
+/// written); by document, as somebody not registered: nominated with what the liaison typed,
+/// invited at the typed address, never at the person's own.
+#[rocket::async_test]
+async fn a_liaison_names_only_the_people_it_reaches() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
+    let cohort = world.cohort().seats(5).create().await.id;
+    let nominations = format!("/api/v1/cohorts/{cohort}/nominations");
+    let meta = world.people("lejana").of("50325").create().await;
+    let caqueta = world.people("vecina").of("18592").create().await;
+    let before = nomination::Entity::find().count(app.db()).await.unwrap();
+
+    let (status, unknown) = api(
+        &app,
+        "POST",
+        &nominations,
+        Some(&liaison),
+        Some(json!({"participant_id": 987_654})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{unknown}");
+    for person in [&meta[0], &caqueta[0]] {
+        let (status, answer) = api(
+            &app,
+            "POST",
+            &nominations,
+            Some(&liaison),
+            Some(json!({"participant_id": person.id})),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{answer}");
+        assert_eq!(error_fields(&answer), ["participant_id"]);
+        assert_eq!(
+            answer["errors"], unknown["errors"],
+            "the same answer as an unknown id"
+        );
+        assert!(!answer.to_string().contains("Persona"), "{answer}");
+    }
+    assert_eq!(mails_to(app.db(), "lejana0@example.org").await, 0);
+    assert_eq!(mails_to(app.db(), "vecina0@example.org").await, 0);
+
+    // By the Meta person's document: as if nobody had it — her name is not shown, nothing
+    // goes to her address; the invitation goes to the address typed, whose holder cannot
+    // confirm it.
+    let document = participant_document(app.db(), meta[0].id).await;
+    let (status, made) = api(
+        &app,
+        "POST",
+        &nominations,
+        Some(&liaison),
+        Some(json!({"document_type": "CC", "document_number": document,
+                    "first_names": "Nombre", "last_names": "Escrito",
+                    "email": "buzon.escrito@example.org"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{made}");
+    assert_eq!(made["participant_id"], Value::Null);
+    assert_eq!(made["full_name"], "Nombre Escrito");
+    assert!(!made.to_string().contains("lejana"), "{made}");
+    assert_eq!(mails_to(app.db(), "lejana0@example.org").await, 0);
+    let link = link_token(app.db(), "buzon.escrito@example.org").await;
+    assert_eq!(
+        api(
+            &app,
+            "POST",
+            &format!("/api/v1/nomination-confirmations/{link}"),
+            None,
+            None
+        )
+        .await
+        .0,
+        Status::Conflict
+    );
+    assert_eq!(
+        nomination::Entity::find().count(app.db()).await.unwrap(),
+        before + 1
+    );
+}
+
+async fn participant_document(db: &DatabaseConnection, id: i32) -> String {
+    domain::entities::participant::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .document_number
+}
+
+/// Issue 46: someone nominated before registering confirms only with an account whose record
+/// has the nominated document. Whoever holds the typed mailbox confirms nothing — not by the
+/// link, not by registering through it with another document, not signed in with that
+/// account. The person registering through the link with the nominated document confirms it
+/// by activating her account; another nomination of hers, whose link she did not register
+/// through, she confirms signed in.
+#[rocket::async_test]
+async fn an_unregistered_nominee_is_confirmed_only_by_her_own_account() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
+    let cohort = world.cohort().seats(5).create().await.id;
+    let other_cohort = world.cohort().seats(5).create().await.id;
+    let typed = "buzon.del.enlace@example.org";
+    let nominate = async |cohort: i64| {
+        let (status, made) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/cohorts/{cohort}/nominations"),
+            Some(&liaison),
+            Some(
+                json!({"document_type": "CC", "document_number": "1117555999",
+                        "first_names": "Marleny", "last_names": "Quintero Rojas",
+                        "email": typed}),
+            ),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{made}");
+        made
+    };
+    let made = nominate(cohort).await;
+    let link = link_token(app.db(), typed).await;
+    let confirm = format!("/api/v1/nomination-confirmations/{link}");
+    let pending = async || nomination_row(app.db(), &made["id"]).await;
+
+    // The mailbox holder: the link alone is refused.
+    let (status, answer) = api(&app, "POST", &confirm, None, None).await;
+    assert_eq!(status, Status::Conflict, "{answer}");
+    assert_eq!(pending().await.status, NominationStatus::Pending);
+    // Registering through the link with another document confirms nothing.
+    let (status, account) = crate::people::register_and_confirm(
+        &app,
+        json!({"document_type": "CC", "document_number": "1117555000",
+                "first_names": "Quien", "last_names": "Tiene El Buzón", "email": typed,
+                "password": "Buzon-ajeno-2026", "municipality_code": "18256",
+                "entity_type": "alcaldia", "level": "tecnico", "data_consent": true,
+                "nomination_token": link}),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{account}");
+    let row = pending().await;
+    assert_eq!(
+        (row.status, row.participant_id),
+        (NominationStatus::Pending, None)
+    );
+    // Signed in with that account: refused, saying it is someone else's.
+    let holder = token(&app, typed, "Buzon-ajeno-2026").await;
+    let (status, answer) = api(&app, "POST", &confirm, Some(&holder), None).await;
+    assert_eq!(status, Status::Conflict, "{answer}");
+    assert!(
+        answer["detail"].as_str().unwrap().contains("1117555999"),
+        "{answer}"
+    );
+    assert_eq!(pending().await.status, NominationStatus::Pending);
+    let liaison_email = demo_account(Role::Liaison).0;
+    let liaison_told = async || {
+        outbox::Entity::find()
+            .filter(outbox::Column::Recipient.eq(liaison_email))
+            .all(app.db())
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m.subject.contains("confirmó"))
+            .count()
+    };
+    assert_eq!(liaison_told().await, 0);
+    // The coordinator cannot accept it.
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nominations/{}/decision", made["id"]),
+        Some(&world.staff),
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+
+    // The person herself registers through the link's form with the nominated document (and
+    // her own address): activating the account confirms it.
+    let second = nominate(other_cohort).await;
+    let registration = format!("/registro?postulacion={link}");
+    let (status, form) = page(&app, &registration).await;
+    assert_eq!(status, Status::Ok);
+    let hidden = hidden_inputs(&form);
+    let value = |name: &str| {
+        hidden
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("hidden {name}: {form}"))
+    };
+    assert_eq!(value("postulacion"), link);
+    let (csrf, next) = (value("csrf_token"), value("siguiente"));
+    let sent = post_form(
+        &app,
+        "/registro",
+        &[
+            ("csrf_token", &csrf),
+            ("siguiente", &next),
+            ("postulacion", &link),
+            ("document_type", "CC"),
+            ("document_number", "1117555999"),
+            ("first_names", "Marleny"),
+            ("last_names", "Quintero Rojas"),
+            ("email", "marleny.quintero@example.org"),
+            ("department_code", "18"),
+            ("municipality", "El Paujíl"),
+            ("entity_type", "alcaldia"),
+            ("level", "tecnico"),
+            ("password", "Marleny-Quintero-2026"),
+            ("data_consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status(), Status::Ok);
+    let activate = crate::people::confirmation_token(&app, "marleny.quintero@example.org").await;
+    let csrf = csrf_from(&app, &format!("/registro/confirmar/{activate}")).await;
+    let activated = post_form(
+        &app,
+        &format!("/registro/confirmar/{activate}"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(activated.status(), Status::SeeOther);
+    assert_eq!(
+        activated.headers().get_one("Location"),
+        Some(format!("/cohortes/{cohort}").as_str())
+    );
+    let her = domain::entities::participant::Entity::find()
+        .filter(domain::entities::participant::Column::DocumentNumber.eq("1117555999"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("her record");
+    let row = pending().await;
+    assert_eq!(row.status, NominationStatus::Confirmed);
+    assert_eq!(row.participant_id, Some(her.id));
+    assert_eq!(liaison_told().await, 1);
+    // The nomination whose link she did not register through waits for her to confirm it,
+    // signed in (her session of the activation): the page offers it, and it confirms.
+    assert_eq!(
+        nomination_row(app.db(), &second["id"]).await.status,
+        NominationStatus::Pending
+    );
+    let second_link = link_token(app.db(), typed).await;
+    assert_ne!(second_link, link);
+    let (_, shown) = page(&app, &format!("/postulaciones/{second_link}")).await;
+    assert!(shown.contains("Confirmar mi postulación"), "{shown}");
+    let mine = token(
+        &app,
+        "marleny.quintero@example.org",
+        "Marleny-Quintero-2026",
+    )
+    .await;
+    let (status, confirmed) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nomination-confirmations/{second_link}"),
+        Some(&mine),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{confirmed}");
+    assert_eq!(confirmed["participant_id"], her.id);
+
+    // Accepted: she is the one enrolled.
+    let (status, accepted) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nominations/{}/decision", made["id"]),
+        Some(&world.staff),
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{accepted}");
+    let enrolled = enrolment::Entity::find_by_id(accepted["enrolment_id"].as_i64().unwrap() as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enrolled.participant_id, her.id);
+}
+
+/// Issue 46: a nomination's email is checked as the mailer checks it: an address it would
+/// refuse is a 422 on `email`, and nothing is stored or queued.
+#[rocket::async_test]
+async fn a_nomination_refuses_an_email_the_mailer_would_refuse() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let cohort = world.cohort().seats(5).create().await.id;
+    let (nominations, mails) = (
+        nomination::Entity::find().count(app.db()).await.unwrap(),
+        outbox::Entity::find().count(app.db()).await.unwrap(),
+    );
+    // Each one passed the old check (something@domain.tld without spaces) and the outbox's
+    // mailer refused it when the email was due.
+    for email in [
+        "planeacion,despacho@elpaujil-caqueta.gov.co",
+        "planeacion@elpaujil-caqueta..gov.co",
+        "planeacion(alcaldia)@elpaujil-caqueta.gov.co",
+    ] {
+        let (status, answer) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/cohorts/{cohort}/nominations"),
+            Some(&liaison),
+            Some(
+                json!({"document_type": "CC", "document_number": "1117555321",
+                        "first_names": "Jhon", "last_names": "Cuéllar", "email": email}),
+            ),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{email}: {answer}");
+        assert_eq!(error_fields(&answer), ["email"]);
+    }
+    assert_eq!(
+        nomination::Entity::find().count(app.db()).await.unwrap(),
+        nominations
+    );
+    assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), mails);
 }

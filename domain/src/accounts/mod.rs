@@ -41,17 +41,10 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// A deliberately plain check: something@domain.tld without spaces.
+/// Whether a (normalised) address is one the mailer sends to: [`crate::validate::is_email`],
+/// the one check of every stored address.
 pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
-        && !domain.contains('@')
+    crate::validate::is_email(email)
 }
 
 /// A user as the API and the admin pages show it (never the password hash).

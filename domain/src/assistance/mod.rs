@@ -532,7 +532,7 @@ async fn plan<C: ConnectionTrait>(
         Some("") => None,
         Some(text) => {
             let email = crate::accounts::normalize_email(text);
-            if !crate::accounts::is_valid_email(&email) || email.len() > 254 {
+            if !crate::validate::is_email(&email) {
                 errors.push(FieldError::new(
                     "contact_email",
                     "Escriba un correo electrónico válido del contacto de la entidad.",

@@ -214,29 +214,36 @@ pub async fn record<C: ConnectionTrait>(
             None
         }
     };
-    // Attendees.
+    // Attendees. A registered person is named by id only when the caller reaches her
+    // (`people::scope::reaches`, issue 46): her name and position are copied into the visit,
+    // which every reader of the assistance sees. Anyone else, known or not, gets the same
+    // refusal, which names nobody.
     let mut attendees = Vec::new();
-    let named_ids: Vec<i32> = input
+    let mut reached: HashMap<i32, Option<participant::Model>> = HashMap::new();
+    for id in input
         .attendees
         .iter()
         .flatten()
         .filter_map(|a| a.participant_id)
-        .collect();
-    let registered: HashMap<i32, participant::Model> = participant::Entity::find()
-        .filter(participant::Column::Id.is_in(named_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    {
+        if reached.contains_key(&id) {
+            continue;
+        }
+        let person = match crate::people::scope::reaches(db, user, id).await? {
+            true => participant::Entity::find_by_id(id).one(db).await?,
+            false => None,
+        };
+        reached.insert(id, person);
+    }
     for (n, a) in input.attendees.iter().flatten().enumerate() {
         let field = format!("attendees[{n}]");
         if let Some(id) = a.participant_id {
-            match registered.get(&id) {
+            match reached.get(&id).and_then(Option::as_ref) {
                 Some(p) => attendees.push((Some(id), p.full_name(), p.position.clone(), None)),
                 None => errors.push(FieldError::new(
-                    &field,
-                    format!("No existe el participante {id}."),
+                    format!("{field}.participant_id"),
+                    "No puede nombrar a esta persona por su número de participante: solo a \
+                     personas de su alcance. Escriba su nombre y cargo.",
                 )),
             }
             continue;

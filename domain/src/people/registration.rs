@@ -327,6 +327,11 @@ pub struct RegistrationInput {
     /// a 422.
     #[schema(value_type = bool, required = true)]
     pub data_consent: Option<bool>,
+    /// The token of a nomination's emailed link (`/registro?postulacion=<token>`), when the
+    /// registration starts from it: confirming the registration confirms that nomination if
+    /// the document registered is the nominated one (issue 46). Never stored.
+    #[serde(default, skip_serializing)]
+    pub nomination_token: Option<String>,
 }
 
 /// Hours a registration link stays usable.
@@ -385,7 +390,26 @@ pub async fn register(
     throttle::record_failure(db, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
     let email = profile.email.clone().unwrap_or_default();
     let password_hash = accounts::passwords::hash(&password).await?;
-    receive(db, notifier, input, profile, email, password_hash, next).await
+    let nomination_id = match input.nomination_token.as_deref().map(str::trim) {
+        Some(token) if !token.is_empty() => crate::nominations::pending_by_link(db, token).await?,
+        _ => None,
+    };
+    let confirmation = Pending {
+        email,
+        password_hash,
+        next,
+        nomination_id,
+    };
+    receive(db, notifier, input, profile, confirmation).await
+}
+
+/// What a registration's confirmation row keeps besides the form.
+struct Pending<'a> {
+    email: String,
+    password_hash: String,
+    next: &'a str,
+    /// The nomination whose link started the registration, still waiting.
+    nomination_id: Option<i32>,
 }
 
 /// The checks of a registration form: every problem at once (422), nothing written.
@@ -435,25 +459,14 @@ async fn receive(
     notifier: &Notifier<'_>,
     input: &RegistrationInput,
     profile: Profile,
-    email: String,
-    password_hash: String,
-    next: &str,
+    confirmation: Pending<'_>,
 ) -> AppResult<Received> {
+    let email = confirmation.email.clone();
     let txn = crate::db::begin(db).await?;
     let full_name = format!("{} {}", profile.first_names, profile.last_names);
     match find_match(&txn, &profile).await? {
         Match::New => {
-            start_confirmation(
-                &txn,
-                notifier,
-                input,
-                &full_name,
-                &email,
-                None,
-                &password_hash,
-                next,
-            )
-            .await?
+            start_confirmation(&txn, notifier, input, &full_name, None, &confirmation).await?
         }
         Match::Claim(person) => {
             start_confirmation(
@@ -461,10 +474,8 @@ async fn receive(
                 notifier,
                 input,
                 &full_name,
-                &email,
                 Some(person.id),
-                &password_hash,
-                next,
+                &confirmation,
             )
             .await?
         }
@@ -550,23 +561,26 @@ async fn find_match<C: ConnectionTrait>(db: &C, profile: &Profile) -> AppResult<
 }
 
 /// Keeps the registration and emails its single-use link.
-#[allow(clippy::too_many_arguments)]
 async fn start_confirmation<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     input: &RegistrationInput,
     full_name: &str,
-    email: &str,
     participant_id: Option<i32>,
-    password_hash: &str,
-    next: &str,
+    pending: &Pending<'_>,
 ) -> AppResult<()> {
+    let (email, password_hash, next) = (
+        pending.email.as_str(),
+        pending.password_hash.as_str(),
+        pending.next,
+    );
     let token = accounts::secrets::random_token();
     let at = now();
     let stored = RegistrationInput {
         profile: input.profile.clone(),
         password: None,
         data_consent: input.data_consent,
+        nomination_token: None,
     };
     registration_confirmation::Entity::insert(registration_confirmation::ActiveModel {
         token_hash: Set(accounts::secrets::token_hash(&token)),
@@ -577,6 +591,7 @@ async fn start_confirmation<C: ConnectionTrait>(
         ),
         password_hash: Set(password_hash.to_string()),
         next_path: Set(accounts::safe_next(Some(next))),
+        nomination_id: Set(pending.nomination_id),
         created_at: Set(at),
         expires_at: Set(at + Duration::hours(CONFIRMATION_HOURS)),
         used_at: Set(None),
@@ -809,6 +824,18 @@ pub async fn confirm(
     )
     .await?;
     let person = save_profile(&txn, existing, Some(user.id), &profile).await?;
+    // Started from a nomination's link: confirming the account confirms the nomination, when
+    // the document registered is the nominated one (issue 46).
+    if let Some(nomination_id) = row.nomination_id {
+        crate::nominations::confirm_on_registration(
+            &txn,
+            notifier,
+            nomination_id,
+            &person,
+            user.id,
+        )
+        .await?;
+    }
     record_consent(
         &txn,
         person.id,
