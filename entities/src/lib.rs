@@ -37,6 +37,7 @@ pub mod department;
 pub mod differential_person;
 pub mod email_change;
 pub mod enrolment;
+pub mod enrolment_invitation;
 pub mod entity_departure;
 pub mod figures_dirty;
 pub mod indicator;
