@@ -38,6 +38,7 @@ const TABLES: &[&str] = &[
     "sessions",
     "registration_confirmations",
     "email_changes",
+    "enrolment_invitations",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
@@ -104,7 +105,7 @@ async fn a_migration_failing_half_way_is_completed_by_the_next_start() {
     );
     assert_eq!(
         db::pending_migrations(&conn).await.expect("pending"),
-        2,
+        Migrator::migrations().len() - 15,
         "the failed migration is not recorded as applied"
     );
 
