@@ -580,6 +580,9 @@ async fn load<C: ConnectionTrait>(
     .await?;
 
     territory_and_demand(db, &user_ids, accountability_id, earlier_id).await?;
+    // Issue 46: the Meta direction's coordinator named, by document, a Caquetá official it
+    // does not reach: she is invited, not enrolled (she has no account: nothing was emailed).
+    demo_invitation(db, accountability_id, user_ids[7], &participants[1]).await?;
     providers(db, &user_ids, instructor_id, &participants).await?;
     pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await
@@ -594,6 +597,46 @@ async fn pending_name_change<C: ConnectionTrait>(db: &C, participant_id: i32) ->
         .ok_or_else(|| AppError::Internal("demo: falta la participante".into()))?;
     crate::people::name_change::request_own(db, &person, &person.first_names, "Muñoz de la Peña")
         .await?;
+    Ok(())
+}
+
+/// One pending invitation (issue 46) of `cohort_id` to the person `invited`, from `inviter`.
+async fn demo_invitation<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    inviter: i32,
+    invited: &(i32, String, String),
+) -> AppResult<()> {
+    use crate::entities::enrolment_invitation;
+    use crate::entities::values::InvitationStatus;
+    let cohort = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la cohorte abierta".into()))?;
+    let person = participant::Entity::find_by_id(invited.0)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la persona invitada".into()))?;
+    enrolment_invitation::Entity::insert(enrolment_invitation::ActiveModel {
+        cohort_id: Set(cohort.id),
+        named: Set(format!(
+            "{}:{}",
+            person.document_type.as_str(),
+            person.document_number
+        )),
+        participant_id: Set(Some(person.id)),
+        invited_by: Set(Some(inviter)),
+        override_reason: Set(None),
+        token_hash: Set(None),
+        status: Set(InvitationStatus::Pending),
+        enrolment_id: Set(None),
+        created_at: Set(now() - Duration::days(1)),
+        expires_at: Set(crate::enrolment::invitations::expiry(&cohort, false)),
+        decided_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 

@@ -55,6 +55,9 @@ pub struct Workspace {
     pub quota_board: Vec<crate::nominations::QuotaRow>,
     /// Its nominations in the caller's scope, newest first (enrolments).
     pub nominations: Vec<crate::nominations::NominationView>,
+    /// The people its coordinators named and did not reach, as typed, newest first
+    /// (enrolments, issue 46).
+    pub invitations: Vec<crate::enrolment::invitations::InvitationRow>,
     /// The cohorts of its overlap warnings whose page the caller may open (issue 45).
     pub warning_pages: std::collections::BTreeSet<i32>,
 }
@@ -154,13 +157,14 @@ pub async fn read<C: ConnectionTrait>(
     } else {
         (Vec::new(), None)
     };
-    let (quota_board, nominations) = if part == Part::Enrolments {
+    let (quota_board, nominations, invitations) = if part == Part::Enrolments {
         (
             crate::nominations::quota_board(db, user, id).await?,
             crate::nominations::for_cohort(db, user, id).await?,
+            crate::enrolment::invitations::for_cohort(db, user, id).await?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     Ok(Workspace {
         cohort,
@@ -173,6 +177,7 @@ pub async fn read<C: ConnectionTrait>(
         certificates,
         quota_board,
         nominations,
+        invitations,
         warning_pages,
     })
 }

@@ -38,6 +38,7 @@ pub mod differential_person;
 pub mod email_change;
 pub mod email_change_undo;
 pub mod enrolment;
+pub mod enrolment_invitation;
 pub mod entity_departure;
 pub mod figures_dirty;
 pub mod indicator;

@@ -123,6 +123,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// A coordinator's invitation to enrol (issue 46): waiting for the person, accepted (she is
+    /// enrolled), declined, or past the cohort's enrolment.
+    InvitationStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Declined = "declined",
+        Expired = "expired",
+    }
+);
+
+text_enum!(
     /// An attendance mark; `presente` and `tarde` count as attended.
     Mark { Presente = "presente", Tarde = "tarde", Excusado = "excusado", Ausente = "ausente" });
 
@@ -221,6 +232,18 @@ impl NominationStatus {
     /// Still holding the person's place in line: pending, confirmed or accepted.
     pub fn is_live(self) -> bool {
         !matches!(self, NominationStatus::Declined)
+    }
+}
+
+impl InvitationStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "Pendiente",
+            InvitationStatus::Accepted => "Aceptada",
+            InvitationStatus::Declined => "Rechazada",
+            InvitationStatus::Expired => "Vencida",
+        }
     }
 }
 

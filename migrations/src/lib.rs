@@ -29,6 +29,7 @@ mod m20261205_000015_seat_quotas;
 mod m20261206_000016_planning_version;
 mod m20261207_000017_kept_contents;
 mod m20261208_000018_dirty_people;
+mod m20261209_000019_enrolment_invitations;
 mod m20261210_000020_owner_moves;
 mod m20261211_000021_nominee_identity;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261206_000016_planning_version::Migration),
             atomic(m20261207_000017_kept_contents::Migration),
             atomic(m20261208_000018_dirty_people::Migration),
+            atomic(m20261209_000019_enrolment_invitations::Migration),
             atomic(m20261210_000020_owner_moves::Migration),
             atomic(m20261211_000021_nominee_identity::Migration),
         ]

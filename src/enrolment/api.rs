@@ -10,18 +10,33 @@ use crate::web::import::{Upload, upload_error};
 use domain::cohorts;
 use domain::cohorts::scope::CohortScope;
 use domain::enrolment::import::EnrolmentImport;
+use domain::enrolment::invitations::{self, InvitationRow, InvitationView, Named, StaffEnrolment};
 use domain::enrolment::{EnrolmentView, Requester, RosterRow};
 use domain::entities::values::{DocumentType, EnrolmentStatus, Role};
 use domain::entities::{cohort, enrolment};
 use domain::error::AppError;
 use domain::people::scope::PersonScope;
+use rocket::Either;
+use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Vec<Route> {
-    routes![enrol, roster, mine, cancel, admit, import, import_template]
+    routes![
+        enrol,
+        roster,
+        mine,
+        cancel,
+        admit,
+        import,
+        import_template,
+        cohort_invitations,
+        invitation,
+        accept_invitation,
+        decline_invitation
+    ]
 }
 
 /// Participants send no body. Staff name the person by `participant_id`, or by
@@ -41,19 +56,42 @@ struct EnrolBody {
     override_reason: Option<String>,
 }
 
+/// The answer to a coordinator who named a person it does not reach (issue 46): nothing about
+/// her, whether she exists, has an account or was already invited.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EnrolmentInvited)]
+struct Invited {
+    /// Always `invited`.
+    #[schema(example = "invited")]
+    status: &'static str,
+}
+
 /// Enrol in a cohort (self or, for staff, someone else)
 ///
 /// Roles: participant (no body: enrols themself; a participant account without a profile →
 /// 403) or staff (body names the person by `participant_id` or by `document_type` +
 /// `document_number`). Instructors and reviewers → 403. The cohort must be visible to the
-/// caller (otherwise 404; drafts are invisible to participants).
+/// caller (otherwise 404; drafts are invisible to participants; staff: the cohorts they
+/// manage).
 ///
 /// Enrolled while seats last, then waitlisted (first come, first served). Cohort not `open`,
 /// or today outside the enrolment window → 409; already enrolled or waitlisted → 409; the
-/// person's municipality not targeted → 422 (`municipality_code`); unknown person → 422.
-/// Staff may send `override_eligibility: true` **with** an `override_reason` (required, 422
-/// otherwise) to skip the territory and window checks (not the cohort status). The person is
-/// e-mailed.
+/// person's municipality not targeted → 422 (`municipality_code`). Staff may send
+/// `override_eligibility: true` **with** an `override_reason` (required, 422 otherwise) to
+/// skip the territory and window checks (not the cohort status). The person is e-mailed.
+///
+/// **Issue 46, staff naming someone else**: the person is enrolled directly (201) only when
+/// the caller already reaches her — ESAP's national coordinators and admins everybody (an
+/// unknown person is a 422 for them); a territorial direction's coordinator people of its
+/// departments (registered there or enrolled for one of their municipalities, and enrolled
+/// here for one of them); another provider's coordinator people enrolled in one of its
+/// provider's cohorts. The override never widens this. Anyone else, an unknown id or document
+/// included, answers **202** `{"status": "invited"}` with nothing about the person: if she has
+/// an account she is emailed an invitation (who asks, the course and cohort) and is enrolled
+/// only if she accepts it (`POST /invitations/{token}/acceptance`), with the override if one
+/// was sent. The same request while its invitation is pending answers the same and sends
+/// nothing. A cohort holds at most twice its seats (at least 10) pending invitations: beyond,
+/// 422 on the field that named the person.
 #[utoipa::path(
     tag = "enrolments",
     operation_id = "enrol",
@@ -61,6 +99,7 @@ struct EnrolBody {
     request_body = Option<EnrolBody>,
     responses(
         (status = 201, description = "Enrolment created.", body = EnrolmentView),
+        (status = 202, description = "Staff named a person they do not reach: invited (or nobody), nothing said of her.", body = Invited),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -73,46 +112,49 @@ async fn enrol(
     user: CurrentUser,
     id: i32,
     body: crate::api::OptionalJson<EnrolBody>,
-) -> AppResult<Created<EnrolmentView>> {
+) -> AppResult<Either<Created<EnrolmentView>, (Status, Json<Invited>)>> {
     let body = body.0.unwrap_or_default();
     let txn = domain::db::begin(db).await?;
     cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
-    let view = match user.role {
+    let outcome = match user.role {
         Role::Participant => {
             let me = domain::people::profile::participant_of_user(&txn, user.id)
                 .await?
                 .ok_or(AppError::Forbidden)?;
-            domain::enrolment::enrol(&txn, &notifier, id, me.id, &Requester::Participant(&user))
-                .await?
+            let view = domain::enrolment::enrol(
+                &txn,
+                &notifier,
+                id,
+                me.id,
+                &Requester::Participant(&user),
+            )
+            .await?;
+            StaffEnrolment::Enrolled {
+                view,
+                full_name: String::new(),
+            }
         }
         Role::Admin | Role::Coordinator => {
-            let person = domain::people::named(
-                &txn,
+            let named = Named::parse(
                 body.participant_id,
                 body.document_type.as_deref(),
                 body.document_number.as_deref(),
-            )
-            .await?;
+            )?;
             let override_reason = match body.override_eligibility {
                 Some(true) => Some(body.override_reason.clone().unwrap_or_default()),
                 _ => None,
             };
-            domain::enrolment::enrol(
-                &txn,
-                &notifier,
-                id,
-                person.id,
-                &Requester::Staff {
-                    user: &user,
-                    override_reason,
-                },
-            )
-            .await?
+            invitations::enrol_named(&txn, &notifier, &user, id, &named, override_reason).await?
         }
         _ => return Err(AppError::Forbidden.into()),
     };
     domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(match outcome {
+        StaffEnrolment::Enrolled { view, .. } => Either::Left(created(view)),
+        StaffEnrolment::Invited => {
+            Either::Right((Status::Accepted, Json(Invited { status: "invited" })))
+        }
+    })
 }
 
 /// The roster of a cohort
@@ -369,4 +411,111 @@ pub async fn template_download(
         "plantilla-inscripciones.xlsx",
         domain::enrolment::import::template().await?,
     ))
+}
+
+/// A cohort's invitations
+///
+/// Roles: staff who manage the cohort (others → 404). **Extension** (issue 46): the people a
+/// coordinator named and did not reach, as typed — «Participante n.º 17», a document by its
+/// last four digits, «CC terminado en 2345» — never a name or a full document; with each
+/// one's state (`pending`, `accepted`, `declined`, `expired`: past the cohort's enrolment, or
+/// the cohort no longer open) and, once accepted, the enrolment. Newest first, returned whole
+/// (a cohort holds at most twice its seats pending).
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "listCohortInvitations",
+    params(("id" = i32, Path, description = "Cohort id.", example = 1)),
+    responses(
+        (status = 200, description = "The invitations.", body = List<InvitationRow>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/cohorts/<id>/invitations")]
+async fn cohort_invitations(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+) -> AppResult<Json<List<InvitationRow>>> {
+    let items = invitations::for_cohort(db.inner(), &staff, id).await?;
+    Ok(Json(List::whole(items)))
+}
+
+/// An invitation to enrol, by its emailed token
+///
+/// Roles: the person it names, signed in as herself; anyone else, an unknown token included →
+/// 404. **Extension** (issue 46): who asks (name and organisation), the course and cohort
+/// (dates, modality, venue), its state and until when it may be answered.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "getInvitation",
+    params(("token" = String, Path, description = "The token of the emailed link.")),
+    responses(
+        (status = 200, description = "The invitation.", body = InvitationView),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/invitations/<token>")]
+async fn invitation(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    token: &str,
+) -> AppResult<Json<InvitationView>> {
+    Ok(Json(invitations::by_link(db.inner(), &user, token).await?))
+}
+
+/// Accept an invitation to enrol
+///
+/// Roles: the person it names (anyone else → 404). **Extension** (issue 46): runs her
+/// enrolment as if she enrolled herself — seats, quotas, waiting list, eligibility — with the
+/// inviter's override if it sent one (then skipping the territory and the window). Answers 201
+/// with the enrolment (`enrolled` or `waitlisted`); the invitation is answered (no longer
+/// pending, expired, or the cohort closed) → 409; not eligible → 422. Audited.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "acceptInvitation",
+    params(("token" = String, Path, description = "The token of the emailed link.")),
+    responses(
+        (status = 201, description = "Enrolled (or waitlisted).", body = EnrolmentView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/invitations/<token>/acceptance")]
+async fn accept_invitation(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: CurrentUser,
+    token: &str,
+) -> AppResult<Created<EnrolmentView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = invitations::accept(&txn, &notifier, &user, token).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// Decline an invitation to enrol
+///
+/// Roles: the person it names (anyone else → 404). **Extension** (issue 46): the invitation
+/// is answered and she is not enrolled; no longer pending → 409. Audited.
+#[utoipa::path(
+    tag = "enrolments",
+    operation_id = "declineInvitation",
+    params(("token" = String, Path, description = "The token of the emailed link.")),
+    responses(
+        (status = 200, description = "The invitation, declined.", body = InvitationView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/invitations/<token>/decline")]
+async fn decline_invitation(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    token: &str,
+) -> AppResult<Json<InvitationView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = invitations::decline(&txn, &user, token).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
 }

@@ -11,6 +11,7 @@ use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, CohortRef};
 use domain::enrolment::Requester;
+use domain::enrolment::invitations::{self, Named, StaffEnrolment};
 use domain::entities::values::EnrolmentStatus;
 use domain::error::AppError;
 use rocket::Either;
@@ -29,7 +30,11 @@ pub fn routes() -> Vec<Route> {
         cancel_submit,
         staff_enrol,
         roster_page,
-        admit_submit
+        admit_submit,
+        invitation_page,
+        invitation_accept,
+        invitation_decline_confirm,
+        invitation_decline
     ]
 }
 
@@ -277,30 +282,15 @@ async fn staff_enrol(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let txn = domain::db::begin(db).await?;
-        let person = domain::people::named(
-            &txn,
-            None,
-            Some(&form.document_type),
-            Some(&form.document_number),
-        )
-        .await?;
+        let named = Named::parse(None, Some(&form.document_type), Some(&form.document_number))?;
         let override_reason = form
             .override_eligibility
             .then(|| form.override_reason.clone());
-        let view = domain::enrolment::enrol(
-            &txn,
-            &notifier,
-            id,
-            person.id,
-            &Requester::Staff {
-                user: &staff,
-                override_reason,
-            },
-        )
-        .await?;
+        let txn = domain::db::begin(db).await?;
+        let outcome =
+            invitations::enrol_named(&txn, &notifier, &staff, id, &named, override_reason).await?;
         domain::db::commit(txn).await?;
-        Ok((view, person.full_name()))
+        Ok(outcome)
     }
     .await;
     let typed = EnrolValues {
@@ -315,13 +305,24 @@ async fn staff_enrol(
         Section::Enrolments.path(id),
         From::Enrolments(id, Some(typed)),
         result,
-        |(view, name)| match view.waitlist_position {
-            Some(position) => format!("{name} quedó en lista de espera (puesto {position})."),
-            None => format!("Inscripción confirmada: {name}."),
+        |outcome| match outcome {
+            StaffEnrolment::Enrolled { view, full_name } => match view.waitlist_position {
+                Some(position) => {
+                    format!("{full_name} quedó en lista de espera (puesto {position}).")
+                }
+                None => format!("Inscripción confirmada: {full_name}."),
+            },
+            StaffEnrolment::Invited => INVITED.to_string(),
         },
     )
     .await
 }
+
+/// What a coordinator is told after naming a person it does not reach (issue 46): the same
+/// words whoever it named, registered or not.
+pub const INVITED: &str = "Esta persona no está entre las que usted ya atiende, así que no quedó \
+     inscrita: si tiene una cuenta en Aula Territorial, recibió por correo una invitación a la \
+     cohorte y quedará inscrita cuando la acepte. Vea las invitaciones más abajo.";
 
 #[post("/coordinacion/inscripciones/<id>/admitir", data = "<_form>")]
 async fn admit_submit(
@@ -435,4 +436,157 @@ struct RosterView<'a> {
     statuses: Vec<Choice<'static>>,
     q: &'a str,
     hidden_note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InvitationPage<'a> {
+    invitation: invitations::InvitationView,
+    token: &'a str,
+    pending: bool,
+}
+
+/// The invitation behind an emailed link, for the person it names (anyone else, a visitor
+/// after signing in included: 404): who asks, the cohort, and the buttons to accept or decline.
+async fn invitation_view(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &CurrentUser,
+    token: &str,
+    errors: &[domain::error::FieldError],
+) -> PageResult {
+    let invitation = invitations::by_link(db, user, token).await?;
+    let view = InvitationPage {
+        pending: invitation.status == domain::entities::values::InvitationStatus::Pending,
+        invitation,
+        token,
+    };
+    if errors.is_empty() {
+        page.render("invitation", "Invitación a inscribirse", view)
+    } else {
+        page.render_refused("invitation", "Invitación a inscribirse", view, errors)
+    }
+}
+
+#[get("/invitaciones/<token>")]
+async fn invitation_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    token: &str,
+) -> PageResult {
+    invitation_view(db, &page, &user, token, &[]).await
+}
+
+/// She accepts: enrolled (or on the waiting list) as if she had enrolled herself; refused (not
+/// eligible, no longer open) on the invitation's page.
+#[post("/invitaciones/<token>/aceptar", data = "<_form>")]
+async fn invitation_accept(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    page: Page<'_>,
+    user: CurrentUser,
+    token: &str,
+    _form: CsrfForm<PlainForm>,
+) -> PageResult<Flash<Redirect>> {
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        let view = invitations::accept(&txn, &notifier, &user, token).await?;
+        domain::db::commit(txn).await?;
+        Ok(view)
+    }
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |view| Flash::success(Redirect::to("/"), enrolled_message(view)),
+        async |errors| invitation_view(db, &page, &user, token, &errors).await,
+    )
+    .await
+}
+
+#[derive(FromForm)]
+struct DeclineForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    /// Sent by the confirmation page: the invitation is declined only with it.
+    #[field(default = false)]
+    confirmed: bool,
+}
+csrf_protected!(DeclineForm);
+
+/// What declining does, said before: she is not enrolled, and only a new invitation (or
+/// enrolling herself, where she may) brings her back.
+async fn decline_confirmation(
+    db: &DatabaseConnection,
+    page: &Page<'_>,
+    user: &CurrentUser,
+    token: &str,
+) -> PageResult {
+    let invitation = invitations::by_link(db, user, token).await?;
+    let refused =
+        (invitation.status != domain::entities::values::InvitationStatus::Pending).then(|| {
+            format!(
+                "Esta invitación ya está {}.",
+                invitation.status_label.to_lowercase()
+            )
+        });
+    Confirmation::new(
+        format!("¿Rechazar la invitación a «{}»?", invitation.facts.cohort),
+        format!("/invitaciones/{token}/rechazar"),
+        "Sí, rechazar la invitación",
+        format!("/invitaciones/{token}"),
+    )
+    .refused(refused)
+    .fact(format!(
+        "No se inscribe en «{}»: {} ({}) verá la invitación como rechazada, sin más datos.",
+        invitation.facts.cohort, invitation.invited_by, invitation.organisation
+    ))
+    .fact(
+        "Para participar después, la coordinación tendría que invitarle de nuevo, o usted \
+         inscribirse por su cuenta si la cohorte se ofrece a su municipio.",
+    )
+    .render(page, "Rechazar la invitación")
+}
+
+#[get("/invitaciones/<token>/rechazar")]
+async fn invitation_decline_confirm(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    token: &str,
+) -> PageResult {
+    decline_confirmation(db, &page, &user, token).await
+}
+
+#[post("/invitaciones/<token>/rechazar", data = "<form>")]
+async fn invitation_decline(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: CurrentUser,
+    token: &str,
+    form: CsrfForm<DeclineForm>,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    if !form.0.confirmed {
+        return Ok(Either::Right(
+            decline_confirmation(db, &page, &user, token).await?,
+        ));
+    }
+    let result = async {
+        let txn = domain::db::begin(db).await?;
+        let view = invitations::decline(&txn, &user, token).await?;
+        domain::db::commit(txn).await?;
+        Ok(view)
+    }
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                Redirect::to("/"),
+                format!("Rechazó la invitación a «{}».", view.facts.cohort),
+            )
+        },
+        async |errors| invitation_view(db, &page, &user, token, &errors).await,
+    )
+    .await
+    .map(Either::Left)
 }

@@ -97,6 +97,14 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an emailed link's confirmation: nothing to type",
     ),
     (
+        "/invitaciones/<token>/aceptar",
+        "an emailed link's button: nothing to type (trust_takeover)",
+    ),
+    (
+        "/invitaciones/<token>/rechazar",
+        "an emailed link's confirmation: nothing to type (trust_takeover)",
+    ),
+    (
         "/evaluar-asistencia/<token>",
         "an emailed link's form: tested in assistance",
     ),

@@ -55,6 +55,7 @@ mod synthetic;
 mod trust_input;
 mod trust_owner;
 mod trust_scope;
+mod trust_takeover;
 mod trust_throttle;
 mod whose;
 mod world;

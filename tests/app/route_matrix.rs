@@ -187,6 +187,10 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         v.insert(key, "1".into());
     }
     v.insert("nomination-confirmations", "enlace-que-no-existe".into());
+    // An invitation's emailed link (issue 46): nobody's.
+    for key in ["invitations", "invitaciones"] {
+        v.insert(key, "enlace-que-no-existe".into());
+    }
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

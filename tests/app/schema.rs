@@ -40,6 +40,7 @@ const TABLES: &[&str] = &[
     "email_changes",
     "email_change_undos",
     "name_changes",
+    "enrolment_invitations",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -62,7 +62,8 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
     assert!(!text.contains(&shared.caqueta_document), "{text}");
 
     // No override reaches a person of another department (the takeover's first step): in an
-    // open cohort of Meta the direction manages, a Caquetá person is not there to enrol.
+    // open cohort of Meta the direction manages, a Caquetá person is not enrolled — only
+    // invited (issue 46), an answer that says nothing of her.
     let meta_open = world.cohort().targets(&[], &["50"]).create().await;
     let outsider = world.people("fueradir").create().await.remove(0);
     let insider = world
@@ -83,7 +84,8 @@ async fn a_direction_coordinator_reaches_only_its_departments_people() {
         ),
     )
     .await;
-    assert_eq!(status, Status::NotFound, "{body}");
+    assert_eq!(status, Status::Accepted, "{body}");
+    assert_eq!(body, json!({"status": "invited"}));
     assert_eq!(
         enrolment::Entity::find().count(app.db()).await.unwrap(),
         before

@@ -2,8 +2,14 @@
 //! `spreadsheets::Import`). Rows create or match participants by document and enrol them. All
 //! or nothing: every row is checked first; any bad row → 422 with its row, column and a
 //! Spanish message, and nothing is written. A dry run says per row what would happen.
+//!
+//! Issue 46: a row naming a registered person the importer does not reach
+//! (`invitations::enrols_directly`) is never an enrolment: she is invited, like a person named
+//! by document on the form, and the summary counts her without her name (nor whether she is
+//! already in the cohort).
 
-use super::{OUTSIDE_DIRECTION, Requester};
+use super::Requester;
+use super::invitations::{self, Named};
 use crate::accounts::actor::Actor;
 use crate::cohorts;
 use crate::entities::values::{CohortStatus, DocumentType, EnrolmentStatus};
@@ -11,7 +17,6 @@ use crate::entities::{cohort, enrolment, participant};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::people::registration::{self, Profile, ProfileInput};
-use crate::people::scope::PersonScope;
 use crate::people::{ENTITY_TYPES, LEVELS};
 use crate::spreadsheets::{self, Import, ImportTable};
 use crate::text::fold;
@@ -151,7 +156,9 @@ pub struct RowOutcome {
     /// Document type and number.
     pub document: String,
     pub full_name: String,
-    /// `enrol`, `waitlist`, `already_enrolled`.
+    /// `enrol`, `waitlist`, `already_enrolled`, or `invite` (a registered person the importer
+    /// does not reach: invited, enrolled only if she accepts; the row shows neither her name
+    /// nor her full document).
     #[schema(example = "enrol")]
     pub action: &'static str,
     /// The person was not registered yet (created from the row).
@@ -167,6 +174,8 @@ pub struct ImportSummary {
     pub enrolled: u64,
     pub waitlisted: u64,
     pub already_enrolled: u64,
+    /// Rows naming registered people the importer does not reach: invited (issue 46).
+    pub invited: u64,
     pub dry_run: bool,
     pub rows: Vec<RowOutcome>,
 }
@@ -175,6 +184,18 @@ impl ImportSummary {
     /// Counts and lists a row: already enrolled (`placed` None), or enrolled or waitlisted
     /// (at that place in the waiting list).
     fn record(&mut self, row: &CheckedRow, placed: Option<(EnrolmentStatus, Option<u64>)>) {
+        if row.invite {
+            self.invited += 1;
+            self.rows.push(RowOutcome {
+                row: row.number,
+                document: invitations::shown(&row.named().key()),
+                full_name: String::new(),
+                action: "invite",
+                new_participant: false,
+                waitlist_position: None,
+            });
+            return;
+        }
         let new_participant = row.existing.is_none();
         let (action, waitlist_position) = match placed {
             None => {
@@ -223,6 +244,18 @@ struct CheckedRow {
     profile: Profile,
     existing: Option<participant::Model>,
     already: bool,
+    /// A registered person the importer does not reach: invited, never enrolled.
+    invite: bool,
+}
+
+impl CheckedRow {
+    /// The person as the file names her.
+    fn named(&self) -> Named {
+        Named::Document(
+            self.profile.document_type,
+            self.profile.document_number.clone(),
+        )
+    }
 }
 
 /// Every row checked, and the cohort's seats (with its quotas) and waiting count when it was
@@ -359,12 +392,20 @@ impl Import for EnrolmentImport<'_> {
         rows: Vec<EnrolmentRow>,
     ) -> AppResult<EnrolmentPlan> {
         let id = self.cohort.id;
-        let mut checked = check_rows(db, &PersonScope::of(self.staff), id, &rows).await?;
+        let mut checked = check_rows(db, self.staff, id, &rows).await?;
         for row in &mut checked {
-            if let Some(person) = &row.existing {
+            if let Some(person) = &row.existing
+                && !row.invite
+            {
                 row.already = active_enrolment(db, id, person.id).await?;
             }
         }
+        let invited: Vec<Named> = checked
+            .iter()
+            .filter(|r| r.invite)
+            .map(CheckedRow::named)
+            .collect();
+        invitations::check_room(db, &self.cohort, &invited).await?;
         Ok(EnrolmentPlan {
             rows: checked,
             seats: super::seats::SeatBook::load(db, &self.cohort).await?,
@@ -385,7 +426,7 @@ impl Import for EnrolmentImport<'_> {
                 .existing
                 .as_ref()
                 .map_or(&row.profile.municipality_code, |p| &p.municipality_code);
-            let placed = if row.already {
+            let placed = if row.already || row.invite {
                 None
             } else if seats.fits(municipality) {
                 seats.take(municipality);
@@ -410,20 +451,41 @@ impl Import for EnrolmentImport<'_> {
             override_reason: None,
         };
         for row in &plan.rows {
+            if row.invite {
+                invitations::invite(
+                    db,
+                    self.notifier,
+                    self.staff,
+                    self.cohort.id,
+                    &row.named(),
+                    row.existing.as_ref(),
+                    None,
+                )
+                .await?;
+                summary.record(row, None);
+                continue;
+            }
             if row.already {
                 summary.record(row, None);
                 continue;
             }
             // Known people keep their profile (they may have corrected it themselves).
-            let person = match &row.existing {
-                Some(person) => person.id,
+            let view = match &row.existing {
+                Some(person) => {
+                    super::enrol(db, self.notifier, self.cohort.id, person.id, &requester).await?
+                }
                 None => {
-                    registration::save_profile(db, None, None, &row.profile)
-                        .await?
-                        .id
+                    let person = registration::save_profile(db, None, None, &row.profile).await?;
+                    super::enrol(
+                        db,
+                        self.notifier,
+                        self.cohort.id,
+                        person.id,
+                        &Requester::NewPerson(self.staff),
+                    )
+                    .await?
                 }
             };
-            let view = super::enrol(db, self.notifier, self.cohort.id, person, &requester).await?;
             summary.record(row, Some((view.status, view.waitlist_position)));
         }
         Ok(summary)
@@ -433,7 +495,7 @@ impl Import for EnrolmentImport<'_> {
 /// Checks every row; returns them all or every problem found.
 async fn check_rows<C: ConnectionTrait>(
     db: &C,
-    people: &PersonScope,
+    staff: &Actor,
     cohort_id: i32,
     rows: &[EnrolmentRow],
 ) -> AppResult<Vec<CheckedRow>> {
@@ -477,22 +539,18 @@ async fn check_rows<C: ConnectionTrait>(
                 }
                 let existing =
                     find_person(db, profile.document_type, &profile.document_number).await?;
-                // A territorial direction's coordinator does not reach people of other
-                // departments, not even by typing their document in a file.
-                if let Some(person) = &existing
-                    && !people.covers_municipality(&person.municipality_code)
-                {
-                    errors.push(at_row(FieldError::new(
-                        "document_number",
-                        OUTSIDE_DIRECTION,
-                    )));
-                    continue;
-                }
+                // Nobody reaches a person by typing her document in a file (issue 46): one the
+                // importer does not reach already is invited.
+                let invite = match &existing {
+                    Some(person) => !invitations::enrols_directly(db, staff, person).await?,
+                    None => false,
+                };
                 checked.push(CheckedRow {
                     number: row.row,
                     profile,
                     existing,
                     already: false,
+                    invite,
                 });
             }
         }

@@ -9,6 +9,7 @@
 //! no two equal waiting-list tickets. The unique indexes back this up.
 
 pub mod import;
+pub mod invitations;
 pub mod notices;
 pub mod reminders;
 pub mod seats;
@@ -40,28 +41,43 @@ pub enum Requester<'a> {
     /// A coordinator accepting a liaison's nomination (issue 35): every rule applies, no
     /// override.
     Nomination(&'a Actor),
+    /// A person accepting a coordinator's invitation (issue 46), signed in as herself: every
+    /// rule applies, with the inviter's override (and its reason) if it had one.
+    Invitation {
+        person: &'a Actor,
+        override_reason: Option<String>,
+    },
+    /// A coordinator enrolling a person its own enrolment import has just registered (issue
+    /// 46): nobody else reached her before, every rule applies, no override.
+    NewPerson(&'a Actor),
 }
 
 impl Requester<'_> {
     fn user_id(&self) -> i32 {
         match self {
-            Requester::Participant(u) | Requester::Nomination(u) => u.id,
+            Requester::Participant(u) | Requester::Nomination(u) | Requester::NewPerson(u) => u.id,
             Requester::Staff { user, .. } => user.id,
+            Requester::Invitation { person, .. } => person.id,
         }
     }
     /// The staff member acting, whose cohorts and territory bound what they reach.
     fn staff(&self) -> Option<&Actor> {
         match self {
-            Requester::Staff { user, .. } | Requester::Nomination(user) => Some(user),
-            Requester::Participant(_) => None,
+            Requester::Staff { user, .. }
+            | Requester::Nomination(user)
+            | Requester::NewPerson(user) => Some(user),
+            Requester::Participant(_) | Requester::Invitation { .. } => None,
         }
     }
     fn override_reason(&self) -> Option<&str> {
         match self {
             Requester::Staff {
                 override_reason, ..
+            }
+            | Requester::Invitation {
+                override_reason, ..
             } => override_reason.as_deref(),
-            Requester::Participant(_) | Requester::Nomination(_) => None,
+            Requester::Participant(_) | Requester::Nomination(_) | Requester::NewPerson(_) => None,
         }
     }
 }
@@ -105,12 +121,9 @@ pub async fn view<C: ConnectionTrait>(db: &C, row: &enrolment::Model) -> AppResu
     })
 }
 
-/// Why an enrolment file's row names a person a territorial direction's coordinator cannot
-/// reach.
-pub const OUTSIDE_DIRECTION: &str = "Esta persona está registrada en un municipio fuera de los \
-     departamentos de su dirección territorial: pida a la coordinación nacional que la inscriba.";
-
 /// Enrols a participant (or waitlists them when seats are taken). Run inside a transaction.
+/// A coordinator naming a person (`Requester::Staff`) must reach her (404 otherwise): the staff
+/// paths go through [`invitations::enrol_named`], which invites the others.
 pub async fn enrol<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -132,6 +145,13 @@ pub async fn enrol<C: ConnectionTrait>(
     {
         // A territorial direction's coordinator does not reach people of other departments:
         // no override crosses its territory (for it, the person does not exist).
+        return Err(AppError::NotFound);
+    }
+    if let Requester::Staff { user, .. } = requester
+        && !invitations::enrols_directly(db, user, &person).await?
+    {
+        // Issue 46: a coordinator enrols by id or document only the people it already
+        // reaches; anyone else is invited (`invitations::enrol_named`) and enrols by accepting.
         return Err(AppError::NotFound);
     }
     let override_reason = crate::validate::single_line(

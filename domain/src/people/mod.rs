@@ -94,54 +94,10 @@ pub mod readable;
 pub mod registration;
 pub mod scope;
 
-use crate::entities::participant;
-use crate::entities::values::DocumentType;
-use crate::error::{AppError, AppResult};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
 pub use profile::{ParticipantView, personal_data_export, profile_of_user};
 
 pub fn label(list: &[(&'static str, &'static str)], value: &str) -> &'static str {
     list.iter()
         .find(|(v, _)| *v == value)
         .map_or("", |(_, l)| l)
-}
-
-/// The participant a coordinator names, by id or by document.
-pub async fn named<C: ConnectionTrait>(
-    db: &C,
-    id: Option<i32>,
-    document_type: Option<&str>,
-    document_number: Option<&str>,
-) -> AppResult<participant::Model> {
-    if let Some(id) = id {
-        return participant::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::invalid("participant_id", "No existe ese participante."));
-    }
-    let kind = document_type
-        .and_then(|t| DocumentType::parse(t.trim().to_uppercase().as_str()))
-        .ok_or_else(|| {
-            AppError::invalid(
-                "document_type",
-                "Indique el participante (participant_id) o su tipo y número de documento.",
-            )
-        })?;
-    let number = crate::validate::document_number(kind, document_number.unwrap_or(""))
-        .map_err(|m| AppError::invalid("document_number", m))?;
-    participant::Entity::find()
-        .filter(participant::Column::DocumentType.eq(kind))
-        .filter(participant::Column::DocumentNumber.eq(number.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                "document_number",
-                format!(
-                    "No hay ninguna persona registrada con {} {number}.",
-                    kind.as_str()
-                ),
-            )
-        })
 }

@@ -166,6 +166,9 @@ pub(crate) struct DetailView {
     /// Seats per municipality and the nominations to decide (issue 35).
     pub(super) quota_board: Vec<domain::nominations::QuotaRow>,
     pub(super) nominations: Vec<domain::nominations::NominationView>,
+    /// The people named and not reached, as typed, with their counts (issue 46).
+    pub(super) invitations: Vec<domain::enrolment::invitations::InvitationRow>,
+    pub(super) invitation_counts: domain::enrolment::invitations::InvitationCounts,
     /// «Inscribir a una persona» as typed when it came back refused.
     pub(super) enrol_form: EnrolValues,
     /// The overlap warnings as the page shows them.
@@ -203,6 +206,7 @@ pub(crate) async fn detail_view(
         certificates,
         quota_board,
         nominations,
+        invitations,
         warning_pages,
     } = domain::workspace::read(db, user, id, section.part(), warnings).await?;
     // Each warning links to the other cohort's page when the reader may open it (issue 45).
@@ -309,6 +313,8 @@ pub(crate) async fn detail_view(
         satisfaction,
         quota_board,
         nominations,
+        invitation_counts: domain::enrolment::invitations::InvitationCounts::of(&invitations),
+        invitations,
         enrol_form: EnrolValues::default(),
         cohort: view,
     })
