@@ -53,6 +53,7 @@ mod support;
 mod surveys;
 mod synthetic;
 mod trust_input;
+mod trust_keys;
 mod trust_scope;
 mod trust_throttle;
 mod whose;
