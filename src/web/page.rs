@@ -72,7 +72,10 @@ fn page_group(key: &PageKey) -> &str {
 /// answer shows at once, as on the satisfaction report).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PageVersions {
+    /// Written as `Versions` alone when there is no tallies' version (on the shelf too).
+    #[serde(flatten)]
     pub cached: domain::instances::Versions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub surveys: Option<i64>,
 }
 
