@@ -74,7 +74,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     let instance = web::Instance::new(domain::instances::new_instance_id());
     // Kept pages and rankings also live on the database's shelf: the first visits after a
     // start, and the other instances, find them there (issue 36).
-    let kept_pages = web::KeptPages::new(config.dashboard_cache_seconds, web::KEPT_PAGES).shelved(
+    let kept_pages = web::kept_pages(
+        config.dashboard_cache_seconds,
         std::sync::Arc::new(domain::cache::DbShelf::new(db.clone(), "page")),
     );
     let rankings = domain::indicators::priorities::Cache::new(&db);

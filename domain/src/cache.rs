@@ -13,6 +13,11 @@
 //!   it at once and the first one recomputes). Before recomputing a stale value, the shelf is
 //!   asked whether another instance already computed the current version. What is computed is
 //!   put on the shelf in the background, at most every [`SHELVE_EVERY`] per key.
+//! * With a bound per group ([`Kept::per_group`]: the kept pages' group is a page for a scope),
+//!   no caller can make a store grow by asking for new keys (issue 46): a group holds at most
+//!   that many keys in memory — beyond it a new key's value is computed and served but not kept
+//!   (an expired key of the group makes room) — and at most that many rows on the shelf (the
+//!   oldest of the group go when a new one is put there).
 //! * With a time to live of zero nothing is kept (tests).
 
 use crate::entities::kept_content;
@@ -57,15 +62,26 @@ pub struct Shelved<V, S> {
     pub age: Duration,
 }
 
+/// A bounded group of keys, as [`Shelf::save`] gets it: its name and the most keys it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group<'a> {
+    pub name: &'a str,
+    pub most: usize,
+}
+
 /// Where kept values outlive the process and are shared by instances. Failures are the
 /// shelf's to log: a value not found or not shelved only costs a computation.
 #[async_trait::async_trait]
 pub trait Shelf<K, V, S>: Send + Sync {
     /// The value shelved under `key`; with `only_for`, only if computed for that version.
     async fn load(&self, key: &K, only_for: Option<&S>) -> Option<Shelved<V, S>>;
-    /// Puts `value`, computed for `version`, under `key`.
-    async fn save(&self, key: &K, version: &S, value: &V);
+    /// Puts `value`, computed for `version`, under `key`; with `group`, the group's keys beyond
+    /// its most (the oldest first) leave the shelf.
+    async fn save(&self, key: &K, version: &S, value: &V, group: Option<Group<'_>>);
 }
+
+/// The group of a key in a store bounded per group.
+pub type GroupOf<K> = for<'a> fn(&'a K) -> &'a str;
 
 /// Values `V` kept per key `K`, each for the version `S` of what it was computed from (the
 /// figures' version, or several versions at once).
@@ -74,9 +90,37 @@ pub struct Kept<K, V, S = u64> {
     /// Most keys a cache holds; the oldest goes first beyond it.
     capacity: usize,
     entries: Mutex<HashMap<K, Entry<V, S>>>,
-    /// One computation per key at a time.
+    /// One computation per key at a time (a key's entry goes when nobody holds it).
     flights: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
     shelf: Option<Arc<dyn Shelf<K, V, S>>>,
+    /// The most keys of one group, and each key's group.
+    per_group: Option<(usize, GroupOf<K>)>,
+}
+
+/// A key's flight while someone waits for it or holds it: its entry in `flights` goes with
+/// the last one.
+struct Flight<'a, K: Clone + Eq + Hash> {
+    flights: &'a Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    key: K,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<K: Clone + Eq + Hash> Drop for Flight<'_, K> {
+    fn drop(&mut self) {
+        let mut flights = self
+            .flights
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The map's and this one: nobody else holds it, and nobody can take it from the map
+        // meanwhile (taken under the same lock).
+        if Arc::strong_count(&self.lock) <= 2
+            && flights
+                .get(&self.key)
+                .is_some_and(|held| Arc::ptr_eq(held, &self.lock))
+        {
+            flights.remove(&self.key);
+        }
+    }
 }
 
 enum Found<V> {
@@ -98,7 +142,33 @@ where
             entries: Mutex::new(HashMap::new()),
             flights: Mutex::new(HashMap::new()),
             shelf: None,
+            per_group: None,
         }
+    }
+
+    /// The same, holding at most `most` keys of each group (`group` says a key's group) in
+    /// memory and on the shelf (see the module's comment).
+    pub fn per_group(mut self, most: usize, group: GroupOf<K>) -> Self {
+        self.per_group = Some((most.max(1), group));
+        self
+    }
+
+    /// How many keys are kept in memory.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether nothing is kept in memory.
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+
+    /// How many keys hold a flight (a computation under way or waited for).
+    pub fn flights_held(&self) -> usize {
+        self.flights
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
     }
 
     /// The same, with values also kept on `shelf` (see the module's comment).
@@ -114,13 +184,19 @@ where
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn flight(&self, key: &K) -> Arc<tokio::sync::Mutex<()>> {
-        self.flights
+    fn flight(&self, key: &K) -> Flight<'_, K> {
+        let lock = self
+            .flights
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .entry(key.clone())
             .or_default()
-            .clone()
+            .clone();
+        Flight {
+            flights: &self.flights,
+            key: key.clone(),
+            lock,
+        }
     }
 
     fn find(&self, key: &K, version: &S) -> Found<V> {
@@ -134,10 +210,30 @@ where
     }
 
     /// Keeps `value` for `version`, computed `age` ago; says whether it is due on the shelf
-    /// (never when it came `from_shelf`).
+    /// (never when it came `from_shelf`, nor when its group is full: then it is not kept).
     fn store(&self, key: K, version: S, value: Arc<V>, age: Duration, from_shelf: bool) -> bool {
         let now = Instant::now();
         let mut entries = self.entries();
+        if let Some((most, group)) = self.per_group
+            && !entries.contains_key(&key)
+        {
+            let name = group(&key);
+            let mut members = 0;
+            let mut expired: Option<(&K, Instant)> = None;
+            for (k, e) in entries.iter().filter(|(k, _)| group(k) == name) {
+                members += 1;
+                if e.until <= now && expired.is_none_or(|(_, until)| e.until < until) {
+                    expired = Some((k, e.until));
+                }
+            }
+            if members >= most {
+                // Full: only an expired key of the group makes room.
+                let Some(expired) = expired.map(|(k, _)| k.clone()) else {
+                    return false;
+                };
+                entries.remove(&expired);
+            }
+        }
         if entries.len() >= self.capacity
             && !entries.contains_key(&key)
             && let Some(oldest) = entries
@@ -176,7 +272,14 @@ where
             false,
         );
         if let Some(shelf) = self.shelf.clone().filter(|_| due) {
-            tokio::spawn(async move { shelf.save(&key, &version, &value).await });
+            let per_group = self.per_group;
+            tokio::spawn(async move {
+                let group = per_group.map(|(most, group)| Group {
+                    name: group(&key),
+                    most,
+                });
+                shelf.save(&key, &version, &value, group).await
+            });
         }
     }
 
@@ -227,29 +330,31 @@ where
             Found::Fresh(value) => return Ok(value),
             Found::Stale(value) => {
                 // Someone is already recomputing it: serve what is kept.
-                let Ok(_computing) = flight.try_lock() else {
+                let Ok(_computing) = flight.lock.try_lock() else {
                     return Ok(value);
                 };
                 return Ok(self.recompute(key, version, value, compute).await);
             }
             Found::Missing => {}
         }
-        let first = flight.lock().await;
+        let first = flight.lock.lock().await;
         if let Found::Fresh(value) | Found::Stale(value) = self.find(&key, &version) {
             return Ok(value);
         }
         if let Some(shelf) = &self.shelf
             && let Some(found) = shelf.load(&key, None).await
         {
+            let fresh = found.version == version && found.age < self.ttl;
             let value = Arc::new(found.value);
             self.store(key.clone(), found.version, value.clone(), found.age, true);
-            if let Found::Fresh(value) = self.find(&key, &version) {
+            if fresh {
                 return Ok(value);
             }
-            // Stale: the visitors waiting behind get it at once; this first one recomputes
-            // once they have gone (the flight is fair, so a later visitor cannot slip in).
+            // Stale: the visitors waiting behind get it at once (when its group had room for
+            // it); this first one recomputes once they have gone (the flight is fair, so a
+            // later visitor cannot slip in).
             drop(first);
-            let _computing = flight.lock().await;
+            let _computing = flight.lock.lock().await;
             return Ok(self.recompute(key, version, value, compute).await);
         }
         let value = Arc::new(compute().await?);
@@ -259,7 +364,9 @@ where
 }
 
 /// The database's `kept_contents` as a [`Shelf`]: values and versions as JSON, keys prefixed by
-/// what is kept (`what`), so the stores of one app share the table without meeting.
+/// what is kept (`what`), so the stores of one app share the table without meeting. A store
+/// bounded per group keeps pairs whose first member is the group (`["<group>", …]` as JSON),
+/// so the rows of a group are those whose key starts with it.
 #[derive(Clone)]
 pub struct DbShelf {
     db: DatabaseConnection,
@@ -315,7 +422,7 @@ where
         })
     }
 
-    async fn save(&self, key: &K, version: &S, value: &V) {
+    async fn save(&self, key: &K, version: &S, value: &V, group: Option<Group<'_>>) {
         let (Some(key), Ok(version), Ok(content)) = (
             self.key(key),
             serde_json::to_string(version),
@@ -323,7 +430,24 @@ where
         ) else {
             return;
         };
-        if let Err(error) = save(&self.db, key, version, content).await {
+        let bound = match group {
+            Some(group) => match serde_json::to_string(group.name) {
+                Ok(name) => {
+                    let prefix = format!("{}|[{name},", self.what);
+                    if !key.starts_with(&prefix) {
+                        tracing::warn!(
+                            what = self.what,
+                            "a grouped key is not a pair: not shelved"
+                        );
+                        return;
+                    }
+                    Some((prefix, group.most))
+                }
+                Err(_) => return,
+            },
+            None => None,
+        };
+        if let Err(error) = save(&self.db, key, version, content, bound).await {
             tracing::warn!(%error, what = self.what, "kept value not put on the shelf");
         }
     }
@@ -334,9 +458,43 @@ async fn save(
     key: String,
     version: String,
     content: String,
+    bound: Option<(String, usize)>,
 ) -> AppResult<()> {
     // A write like any other: on SQLite it takes the process's write turn.
     let txn = crate::db::begin(db).await?;
+    if let Some((prefix, most)) = bound {
+        // The group's other rows beyond `most - 1` (the oldest) make room for this one. LIKE
+        // narrows them down (on SQLite it ignores ASCII case); the prefix decides.
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut rows: Vec<(String, chrono::DateTime<chrono::Utc>)> = kept_content::Entity::find()
+            .select_only()
+            .column(kept_content::Column::Key)
+            .column(kept_content::Column::ComputedAt)
+            .filter(
+                kept_content::Column::Key
+                    .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+            )
+            .into_tuple()
+            .all(&*txn)
+            .await?;
+        rows.retain(|(k, _)| k.starts_with(&prefix) && *k != key);
+        if rows.len() >= most {
+            rows.sort_by_key(|row| std::cmp::Reverse(row.1));
+            let gone: Vec<String> = rows
+                .drain(most.saturating_sub(1)..)
+                .map(|(k, _)| k)
+                .collect();
+            for chunk in gone.chunks(500) {
+                kept_content::Entity::delete_many()
+                    .filter(kept_content::Column::Key.is_in(chunk.iter().cloned()))
+                    .exec(&*txn)
+                    .await?;
+            }
+        }
+    }
     kept_content::Entity::insert(kept_content::ActiveModel {
         key: Set(key),
         version: Set(version),
@@ -431,6 +589,46 @@ mod tests {
         assert!(!small.entries().contains_key(&1));
     }
 
+    fn first_of<'a>(key: &'a (&'static str, u32)) -> &'a str {
+        key.0
+    }
+
+    /// Issue 46: a group holds at most its bound; a key beyond it is computed (and served) on
+    /// every visit but not kept, other groups keep theirs, an expired key of the group makes
+    /// room, and no flight outlives its visitors.
+    #[tokio::test]
+    async fn a_full_group_computes_new_keys_without_keeping_them() {
+        let kept: Kept<(&'static str, u32), u32> = Kept::new(1, 100).per_group(3, first_of);
+        for n in 0..10 {
+            let value = kept
+                .get(("a", n), 1, || async move { Ok(n) })
+                .await
+                .unwrap();
+            assert_eq!(*value, n);
+        }
+        assert_eq!(kept.len(), 3, "three keys of the group");
+        assert_eq!(
+            *kept.get(("a", 0), 1, || async { Ok(99) }).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            *kept.get(("a", 7), 1, || async { Ok(99) }).await.unwrap(),
+            99,
+            "computed, not kept"
+        );
+        kept.get(("b", 0), 1, || async { Ok(5) }).await.unwrap();
+        assert_eq!(kept.len(), 4, "another group has its own room");
+        assert_eq!(kept.flights_held(), 0, "no flight left behind");
+        // Once a key of the group has expired, a new one takes its place.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        kept.get(("a", 8), 1, || async { Ok(8) }).await.unwrap();
+        assert_eq!(kept.len(), 4);
+        assert_eq!(
+            *kept.get(("a", 8), 1, || async { Ok(99) }).await.unwrap(),
+            8
+        );
+    }
+
     /// A shelf in memory: what another process left, and what this one puts there.
     #[derive(Default)]
     struct MemoryShelf {
@@ -457,7 +655,13 @@ mod tests {
             })
         }
 
-        async fn save(&self, key: &&'static str, version: &u64, value: &usize) {
+        async fn save(
+            &self,
+            key: &&'static str,
+            version: &u64,
+            value: &usize,
+            _group: Option<Group<'_>>,
+        ) {
             self.saves.fetch_add(1, Ordering::SeqCst);
             self.rows
                 .lock()
@@ -588,7 +792,7 @@ mod tests {
             7
         );
         // Another instance computes version 2 and shelves it.
-        shelf.save(&"antioquia", &2, &8).await;
+        shelf.save(&"antioquia", &2, &8, None).await;
         let value = kept
             .get("antioquia", 2, || async {
                 panic!("not computed: the shelf has it")

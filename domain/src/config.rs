@@ -28,8 +28,9 @@ pub struct AppConfig {
     /// 0 computes them on every visit.
     #[serde(default = "default_dashboard_cache_seconds")]
     pub dashboard_cache_seconds: u64,
-    /// Reverse proxies / load balancers (IPs or CIDR networks) whose `X-Forwarded-For` and
-    /// `X-Real-IP` headers are believed; empty: the client address is the socket's peer.
+    /// Reverse proxies / load balancers (IPs or CIDR networks) whose `X-Forwarded-For`,
+    /// `Forwarded` and `X-Real-IP` headers are believed (`network::client_address`); empty: the
+    /// client address is the socket's peer.
     #[serde(default)]
     pub trusted_proxies: Vec<crate::network::Network>,
     /// Seconds a request waits for a database lock (SQLite's busy timeout, PostgreSQL's

@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::web::PageResult;
-use crate::web::{Choice, DepartmentChoice, Page, Pager};
+use crate::web::{Choice, DepartmentChoice, KeptKey, Page, Pager};
 use domain::cohorts::scope::CohortScope;
 use domain::cohorts::sessions::{self, SessionView};
 use domain::cohorts::{CohortView, ListFilter};
@@ -313,10 +313,14 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
         // kept for the versions, so the page holds when a cohort opens to the whole country
         // (issue 36). Seats taken move the figures' version; dates pass within the time to live.
         return page
-            .render_kept(&cohort.name, || async {
-                let (title, view) = public_view(db.inner(), &page, id).await?;
-                page.content("cohort_public", &title, view)
-            })
+            .render_kept(
+                &cohort.name,
+                KeptKey::page(format!("/cohortes/{id}")),
+                || async {
+                    let (title, view) = public_view(db.inner(), &page, id).await?;
+                    page.content("cohort_public", &title, view)
+                },
+            )
             .await;
     }
     let (title, view) = public_view(db.inner(), &page, id).await?;

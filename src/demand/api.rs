@@ -392,6 +392,18 @@ pub struct OverlapParams {
     pub(crate) to: Option<String>,
 }
 
+impl OverlapParams {
+    /// The filters as they are used (issue 46): text trimmed, empty as absent.
+    fn normalised(self) -> Self {
+        let text = |value: Option<String>| domain::parse::text(value.as_deref());
+        OverlapParams {
+            department: text(self.department),
+            from: text(self.from),
+            to: text(self.to),
+        }
+    }
+}
+
 pub(crate) async fn overlap_pairs(
     db: &DatabaseConnection,
     user: &domain::accounts::actor::Actor,
@@ -429,8 +441,13 @@ async fn overlaps(
     params: OverlapParams,
     kept: crate::web::KeptJson<'_>,
 ) -> AppResult<rocket::response::content::RawJson<String>> {
-    // Kept per scope and URI (issue 36): pairing every cohort of the country is the cost.
-    kept.answer(&user, || async {
+    let params = params.normalised();
+    // Kept per scope and filters (issue 36): pairing every cohort of the country is the cost.
+    let key = crate::web::KeptKey::page("/api/v1/reports/overlaps")
+        .with("department", params.department.as_deref())
+        .with("from", params.from.as_deref())
+        .with("to", params.to.as_deref());
+    kept.answer(&user, key, || async {
         let items = overlap_pairs(db.inner(), &user, &params).await?;
         let total = items.len() as u64;
         Ok(List {

@@ -8,7 +8,7 @@ use crate::error::{AppResult, DomainResult};
 use crate::mail::Mailer;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
+use crate::web::{KeptKey, OwnedChoice as Choice, Page, capacity_choices};
 use domain::demand::{DemandFilter, DemandInput, DemandView};
 use domain::entities::municipality;
 use domain::entities::values::{DemandPriority, DemandStatus, Modality, Role};
@@ -710,8 +710,12 @@ async fn report_page(
     departamento: Option<String>,
     capacidad: Option<i32>,
 ) -> PageResult {
-    // Kept per scope and URI for the versions (demands move the planning one; issue 36).
-    page.render_kept("Mapa de la demanda", || async {
+    let departamento = domain::parse::text(departamento.as_deref());
+    // Kept per scope and filters for the versions (demands move the planning one; issue 36).
+    let key = KeptKey::page("/reportes/demanda")
+        .with("departamento", departamento.as_deref())
+        .with("capacidad", capacidad);
+    page.render_kept("Mapa de la demanda", key, || async {
         let query = domain::demand::reports::DemandReportQuery {
             department: departamento.clone(),
             capacity: capacidad,
@@ -806,15 +810,21 @@ async fn overlaps_page(
     desde: Option<String>,
     hasta: Option<String>,
 ) -> PageResult {
+    let text = |value: Option<String>| domain::parse::text(value.as_deref());
+    let (departamento, desde, hasta) = (text(departamento), text(desde), text(hasta));
     let params = super::api::OverlapParams {
         department: departamento.clone(),
         from: desde.clone(),
         to: hasta.clone(),
     };
-    // Kept per scope and the versions of the figures and the planning data: pairing every
-    // cohort and assistance of the scope is the cost (issue 36).
+    // Kept per scope, filters and the versions of the figures and the planning data: pairing
+    // every cohort and assistance of the scope is the cost (issue 36).
     let title = "Cohortes y asistencias técnicas que se traslapan";
-    page.render_kept(title, || async {
+    let key = KeptKey::page("/reportes/traslapes")
+        .with("departamento", departamento.as_deref())
+        .with("desde", desde.as_deref())
+        .with("hasta", hasta.as_deref());
+    page.render_kept(title, key, || async {
         let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
         let opened = domain::cohorts::overlap::opened_by(db.inner(), &user, &pairs).await?;
         let departments = domain::territory::departments(db.inner()).await?;

@@ -4,7 +4,7 @@
 
 use crate::accounts::guards::CurrentUser;
 use crate::error::AppResult;
-use crate::web::{Page, PageResult};
+use crate::web::{KeptKey, Page, PageResult};
 use domain::entities::values::Role;
 use domain::home::{self, CohortLine};
 use domain::reports::MunicipalitySummary;
@@ -37,7 +37,7 @@ async fn home_page(
                 "home_staff"
             };
             let section = page
-                .kept_piece(template, || async {
+                .kept_piece(KeptKey::page(template).showing_satisfaction(), || async {
                     let role =
                         for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?;
                     page.content(template, "Inicio", role)

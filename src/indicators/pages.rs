@@ -9,7 +9,7 @@ use crate::error::{AppResult, DomainResult};
 use crate::spreadsheets::download::Download;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::import::{UploadForm, read_file};
-use crate::web::{DepartmentChoice, Page};
+use crate::web::{DepartmentChoice, KeptKey, Page};
 use crate::web::{Failure, PageResult};
 use domain::entities::capacity;
 use domain::error::{AppError, FieldError};
@@ -137,7 +137,8 @@ async fn municipality_page(
     // The municipality in the caller's territory (404 otherwise) names the page; its content is
     // kept per scope for the figures', indicators' and planning versions (issue 36).
     let place = domain::reports::place::find(db.inner(), &user, code).await?;
-    page.render_kept(&place.name, || async {
+    let key = KeptKey::page(format!("/municipios/{}", place.code));
+    page.render_kept(&place.name, key, || async {
         let impact = domain::indicators::impact::municipality(db.inner(), &user, code).await?;
         let capacities = impact
             .capacities
@@ -525,9 +526,13 @@ async fn priorities_page(
     capacidad: Option<i32>,
     departamento: Option<String>,
 ) -> PageResult {
-    // Kept per scope and URI for the versions (issue 36): the rankings are kept too, but
+    let departamento = domain::parse::text(departamento.as_deref());
+    // Kept per scope and filters for the versions (issue 36): the rankings are kept too, but
     // drawing a hundred rows costs more than a request may at 32 clients.
-    page.render_kept("¿Dónde formar?", || async {
+    let key = KeptKey::page("/reportes/prioridades")
+        .with("capacidad", capacidad)
+        .with("departamento", departamento.as_deref());
+    page.render_kept("¿Dónde formar?", key, || async {
         let ranked = domain::indicators::priorities::rank(
             db.inner(),
             cache.inner(),

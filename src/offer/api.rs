@@ -4,7 +4,7 @@ use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::openapi::responses::{Forbidden, Workbook};
 use crate::spreadsheets::download::Download;
-use crate::web::KeptJson;
+use crate::web::{KeptJson, KeptKey};
 use domain::offer::{OfferQuery, OfferReport};
 use rocket::response::content::RawJson;
 use rocket::{FromForm, Route, State, get, routes};
@@ -74,8 +74,16 @@ pub async fn offer(
     kept: KeptJson<'_>,
 ) -> AppResult<RawJson<String>> {
     let filters = OfferQuery::from(params).resolve(&user)?;
-    // Kept per scope and URI (issue 36): folding a department's figures is the cost.
-    kept.answer(&user, || domain::offer::report(db.inner(), &filters))
+    // Kept per scope and the resolved filters, the only thing the answer reads (issue 36):
+    // folding a department's figures is the cost.
+    let key = KeptKey::page("/api/v1/reports/offer")
+        .with("department", filters.department.as_deref())
+        .with("capacity", filters.capacity)
+        .with("provider", filters.provider)
+        .with("from", filters.from)
+        .with("to", filters.to)
+        .with("nothing", filters.nothing.then_some(true));
+    kept.answer(&user, key, || domain::offer::report(db.inner(), &filters))
         .await
 }
 

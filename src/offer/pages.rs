@@ -5,7 +5,7 @@ use super::api::OfferParams;
 use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
-use crate::web::{DepartmentChoice, Page, PageResult, Pager};
+use crate::web::{DepartmentChoice, KeptKey, Page, PageResult, Pager};
 use domain::entities::capacity;
 use domain::entities::values::Role;
 use domain::offer::{Gap, OfferQuery, OfferReport};
@@ -34,6 +34,30 @@ struct OfferForm {
 const PER_PAGE: usize = 100;
 
 impl OfferForm {
+    /// The filters as the page uses them (issue 46): text trimmed, empty as absent, the page
+    /// from 1.
+    fn normalised(self) -> Self {
+        let text = |value: Option<String>| domain::parse::text(value.as_deref());
+        OfferForm {
+            departamento: text(self.departamento),
+            desde: text(self.desde),
+            hasta: text(self.hasta),
+            pagina: Some(domain::paging::page_number(self.pagina)),
+            ..self
+        }
+    }
+
+    /// The key of the page's kept content: every filter it reads.
+    fn kept_key(&self) -> KeptKey {
+        KeptKey::page("/reportes/oferta")
+            .with("departamento", self.departamento.as_deref())
+            .with("capacidad", self.capacidad)
+            .with("oferente", self.oferente)
+            .with("desde", self.desde.as_deref())
+            .with("hasta", self.hasta.as_deref())
+            .with("pagina", self.pagina)
+    }
+
     fn params(&self) -> OfferParams {
         OfferParams {
             department: self.departamento.clone(),
@@ -114,11 +138,12 @@ async fn offer_page(
     user: ReportReader,
     form: OfferForm,
 ) -> PageResult {
+    let form = form.normalised();
     let filters = OfferQuery::from(form.params()).resolve(&user)?;
     // Kept per scope and figures' version: folding a department's figures per municipality ×
     // capacity × provider is the cost (issue 36).
     let title = "La oferta en el territorio";
-    page.render_kept(title, || async {
+    page.render_kept(title, form.kept_key(), || async {
         let mut report = match filters.department {
             Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
             None => None,

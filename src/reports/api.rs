@@ -76,12 +76,17 @@ async fn attendance(
     per_page: Option<i64>,
     kept: crate::web::KeptJson<'_>,
 ) -> AppResult<rocket::response::content::RawJson<String>> {
-    let query = ReportQuery::from(params);
+    let query = ReportQuery::from(params).normalised();
     let filters = query.resolve(&user)?;
     let paging = Paging { page, per_page };
-    // Kept per scope and URI (issue 36): a department's page of 500 rows and its differential
-    // counts cost more than a request may at 32 clients.
-    kept.answer(&user, || async {
+    // Kept per scope and filters (issue 36): a department's page of 500 rows and its
+    // differential counts cost more than a request may at 32 clients. The answer reads the
+    // resolved filters and page (a page out of range is a 422, never kept).
+    let (number, size) = paging.resolve()?;
+    let key = super::params::kept_key("/api/v1/reports/attendance", &query)
+        .with("page", Some(number))
+        .with("per_page", Some(size));
+    kept.answer(&user, key, || async {
         let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
             domain::reports::attendance_page(db.inner(), &filters, &paging),
             domain::reports::differential::differential(db.inner(), &filters)

@@ -7,7 +7,7 @@ use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::download::Download;
 use crate::web::PageResult;
-use crate::web::{DepartmentChoice, Page, Pager};
+use crate::web::{DepartmentChoice, KeptKey, Page, Pager};
 use domain::reports::coverage::CoverageQuery;
 use domain::reports::{NOT_CLOSED, NOT_STARTED, ReportQuery};
 use domain::text::urlencode;
@@ -234,11 +234,12 @@ async fn report_page(
     params: ReportParams,
     pagina: Option<u64>,
 ) -> PageResult {
-    let query = ReportQuery::from(params);
+    let query = ReportQuery::from(params).normalised();
     let (filters, errors) = query.resolve_for_page(&user)?;
     let page = page.refusing(errors);
     let paged = paging(pagina);
-    page.render_kept("Informes", || async {
+    let key = super::params::kept_key("/reportes", &query).with("pagina", paged.page);
+    page.render_kept("Informes", key, || async {
         let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
             domain::reports::summaries(db.inner(), &filters),
             domain::reports::attendance_page(db.inner(), &filters, &paged),
@@ -404,12 +405,14 @@ async fn participants_page(
     params: ReportParams,
     pagina: Option<u64>,
 ) -> PageResult {
-    let query = ReportQuery::from(params);
+    let query = ReportQuery::from(params).normalised();
     let (filters, errors) = query.resolve_for_page(&user)?;
     let page = page.refusing(errors);
     let (page_number, per_page) = paging(pagina).resolve()?;
     let title = "Participantes del informe";
-    page.render_kept(title, || async {
+    let key = super::params::kept_key("/reportes/participantes", &query)
+        .with("pagina", Some(page_number));
+    page.render_kept(title, key, || async {
         let (rows, total) =
             domain::reports::participants_page(db.inner(), &filters, page_number, per_page).await?;
         let rows = rows
@@ -545,9 +548,16 @@ async fn coverage_grid(
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let filters = query.resolve(&user)?;
     // Kept per scope and figures' version: drawing every municipality × capacity cell of a
-    // department is the cost (issue 36).
+    // department is the cost (issue 36). The content reads the resolved filters only.
     let title = "Capacidades por municipio";
-    page.render_kept(title, || async {
+    let key = KeptKey::page("/reportes/capacidades")
+        .with("department", filters.department.as_deref())
+        .with("municipality", filters.municipality.as_deref())
+        .with("capacity", filters.capacity)
+        .with("pdet", filters.pdet)
+        .with("category", filters.category.as_deref())
+        .with("nothing", filters.nothing.then_some(true));
+    page.render_kept(title, key, || async {
         let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
         let capacities = capacity::Entity::find()
             .filter(capacity::Column::Active.eq(true))

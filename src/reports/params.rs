@@ -32,6 +32,20 @@ pub struct ReportParams {
     pub to: Option<String>,
 }
 
+/// The key of a report's kept content (issue 46): `page` and the filters of `query` (already
+/// normalised) as it uses them.
+pub fn kept_key(page: &str, query: &ReportQuery) -> crate::web::KeptKey {
+    crate::web::KeptKey::page(page)
+        .with("department", query.department.as_deref())
+        .with("municipality", query.municipality.as_deref())
+        .with("cohort", query.cohort)
+        .with("course", query.course)
+        .with("capacity", query.capacity)
+        .with("provider", query.provider)
+        .with("from", query.from.as_deref())
+        .with("to", query.to.as_deref())
+}
+
 impl From<ReportParams> for ReportQuery {
     fn from(p: ReportParams) -> Self {
         ReportQuery {

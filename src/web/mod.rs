@@ -14,7 +14,10 @@ pub mod problem;
 pub use client::ClientAddress;
 pub use fairings::{Background, Compression, RequestLog, SecurityHeaders, WholeBodies};
 pub use ops::{Instance, Metrics, RouteMetrics};
-pub use page::{KEPT_PAGES, KeptJson, KeptPages, Page};
+pub use page::{
+    KEPT_PAGES, KEPT_PER_PAGE, KeptJson, KeptKey, KeptPages, Page, PageKey, PageVersions,
+    kept_pages,
+};
 
 use crate::error::WebError;
 use domain::error::{FieldError, title_for};

@@ -25,8 +25,6 @@ pub struct Page<'r> {
     kept: &'r KeptPages,
     /// The overlap warnings kept per cohort (issue 36), for the cohort workspace.
     warnings: &'r domain::cohorts::overlap::KeptWarnings,
-    /// The request's path and query: with the caller's scope, the key of a kept page.
-    uri: String,
     db: &'r sea_orm::DatabaseConnection,
     /// A filter form's problems (issue 45): the page is drawn with its report as far as the
     /// filters allow, the problems at the top and beside the filters, answered 422 (see
@@ -34,13 +32,103 @@ pub struct Page<'r> {
     refused: Vec<FieldError>,
 }
 
-/// Rendered page contents kept per caller scope and URI for the versions of the figures, the
-/// indicators and the planning data (see `domain::cache`, `domain::instances::Versions`);
-/// `dashboard_cache_seconds` is their time to live.
-pub type KeptPages = domain::cache::Kept<String, String, domain::instances::Versions>;
+/// Rendered page contents kept per caller scope and [`KeptKey`] for the versions of the
+/// figures, the indicators and the planning data (see `domain::cache`, [`PageVersions`]);
+/// `dashboard_cache_seconds` is their time to live. At most [`KEPT_PER_PAGE`] keys of one page
+/// for one scope (issue 46).
+pub type KeptPages = domain::cache::Kept<PageKey, String, PageVersions>;
 
 /// How many page contents are kept at most (each some tens of kilobytes).
 pub const KEPT_PAGES: usize = 2_000;
+
+/// How many variants of one page (its filters, the pages of its list) are kept at most for one
+/// scope, in memory and on the shelf: beyond it a variant is drawn for its visitor and not kept
+/// (issue 46: nobody makes the store grow by asking for new filter values).
+pub const KEPT_PER_PAGE: usize = 32;
+
+/// The store of kept pages, with `dashboard_cache_seconds` as the time to live, also kept on
+/// `shelf` (the database's `kept_contents`).
+pub fn kept_pages(
+    ttl_seconds: u64,
+    shelf: Arc<dyn domain::cache::Shelf<PageKey, String, PageVersions>>,
+) -> KeptPages {
+    domain::cache::Kept::new(ttl_seconds, KEPT_PAGES)
+        .per_group(KEPT_PER_PAGE, page_group)
+        .shelved(shelf)
+}
+
+/// The key under which a content is kept: its group — the caller's scope and the page — and
+/// what the page read of the request (see [`KeptKey`]). A pair whose first member is the group,
+/// as `domain::cache::DbShelf` expects of a store bounded per group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct PageKey(String, String);
+
+fn page_group(key: &PageKey) -> &str {
+    &key.0
+}
+
+/// The versions a kept content was drawn for: those of `cache_versions` and, for a content
+/// that shows the satisfaction line (the home dashboards), the survey tallies' (issue 46: an
+/// answer shows at once, as on the satisfaction report).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PageVersions {
+    /// Written as `Versions` alone when there is no tallies' version (on the shelf too).
+    #[serde(flatten)]
+    pub cached: domain::instances::Versions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surveys: Option<i64>,
+}
+
+/// What a kept content depends on besides the caller's scope (issue 46): the page — its route
+/// with the path parameters as the handler read them (`/cohortes/7`, whatever spelling of 7
+/// was asked for) — and each query parameter the handler reads, as it uses it. The handler
+/// normalises the values before using them (trimmed text, empty as absent, a default the same
+/// as absent: `pagina` 1 is no `pagina`) and names them here; absent ones are left out and the
+/// rest are in a canonical order. Nothing else of the URI makes a key: an unknown parameter
+/// (`?v=<random>`) is the page without it.
+#[derive(Clone, Debug)]
+pub struct KeptKey {
+    page: String,
+    params: std::collections::BTreeMap<&'static str, String>,
+    /// The content shows the satisfaction line: kept for the survey tallies' version too.
+    surveys: bool,
+}
+
+impl KeptKey {
+    /// The page `page` without parameters.
+    pub fn page(page: impl Into<String>) -> Self {
+        KeptKey {
+            page: page.into(),
+            params: std::collections::BTreeMap::new(),
+            surveys: false,
+        }
+    }
+
+    /// The parameter `name` as the page uses it (left out when `None`).
+    pub fn with(mut self, name: &'static str, value: Option<impl std::fmt::Display>) -> Self {
+        if let Some(value) = value {
+            self.params.insert(name, value.to_string());
+        }
+        self
+    }
+
+    /// The content shows the satisfaction line (the survey tallies).
+    pub fn showing_satisfaction(mut self) -> Self {
+        self.surveys = true;
+        self
+    }
+
+    /// The store's key for a caller of `scope`.
+    fn for_scope(&self, scope: &str) -> PageKey {
+        let detail = self
+            .params
+            .iter()
+            .map(|(name, value)| format!("{name}={}", domain::text::urlencode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        PageKey(format!("{scope}|{}", self.page), detail)
+    }
+}
 
 /// A one-time message after a redirect: `kind` is Rocket's flash kind (`success`, `error`),
 /// which the layout uses as a CSS class.
@@ -82,7 +170,6 @@ impl<'r> FromRequest<'r> for Page<'r> {
             templates,
             kept,
             warnings,
-            uri: request.uri().to_string(),
             db,
             refused: Vec::new(),
         })
@@ -165,11 +252,17 @@ impl Page<'_> {
     }
 
     /// Like [`Page::render`] for a page whose content depends only on what the caller's scope
-    /// may see, the URI and the figures (not on the person, the CSRF token or a flash): the
-    /// content `content` renders (with [`Page::content`]) is kept for the versions of what it shows and
-    /// served to the next callers of the same scope; it is computed again only when missing or
-    /// stale (issue 36).
-    pub async fn render_kept<F, Fut>(&self, title: &str, content: F) -> super::PageResult
+    /// may see, what `key` names and the figures (not on the person, the CSRF token or a
+    /// flash): the content `content` renders (with [`Page::content`]) is kept for the versions
+    /// of what it shows and served to the next callers of the same scope; it is computed again
+    /// only when missing or stale (issue 36). `key` names everything the content reads of the
+    /// request (issue 46).
+    pub async fn render_kept<F, Fut>(
+        &self,
+        title: &str,
+        key: KeptKey,
+        content: F,
+    ) -> super::PageResult
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = domain::error::AppResult<String>>,
@@ -182,21 +275,21 @@ impl Page<'_> {
             let html = RawHtml(frame(self.templates, layout, &content)?);
             return Err(super::Failure::form_again(Ok::<_, super::Failure>(html)));
         }
-        let content = self.kept_piece(&self.uri, content).await?;
+        let content = self.kept_piece(key, content).await?;
         let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
         Ok(RawHtml(frame(self.templates, layout, &content)?))
     }
 
-    /// A piece of a page kept like [`Page::render_kept`]'s content, under `name` (the URI, or
+    /// A piece of a page kept like [`Page::render_kept`]'s content, under `key` (a page, or
     /// the name of a section) for the caller's scope: for a page whose greeting or forms are
     /// the person's but whose department-wide part is the scope's (the home dashboards).
-    pub async fn kept_piece<F, Fut>(&self, name: &str, piece: F) -> AppResult<Arc<String>>
+    pub async fn kept_piece<F, Fut>(&self, key: KeptKey, piece: F) -> AppResult<Arc<String>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = domain::error::AppResult<String>>,
     {
         let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
-        keep(self.kept, self.db, format!("{scope}|{name}"), piece).await
+        keep(self.kept, self.db, &key, &scope, piece).await
     }
 
     /// The content of `template` for `view`, without the layout and without anything of the
@@ -226,12 +319,11 @@ impl Page<'_> {
 
 /// An API answer kept like a page's content (issue 36): for the department-wide reports whose
 /// reading and serialising cost more than a request may at 32 clients. Kept per caller scope
-/// and URI for the versions of what they show, in the same store as the pages (keys apart), with the
-/// same rules: single flight, stale served while one caller recomputes, time to live
-/// `dashboard_cache_seconds`.
+/// and [`KeptKey`] for the versions of what they show, in the same store as the pages (keys
+/// apart: an API path is not a page's), with the same rules: single flight, stale served while
+/// one caller recomputes, time to live `dashboard_cache_seconds`, a bound per path and scope.
 pub struct KeptJson<'r> {
     kept: &'r KeptPages,
-    uri: String,
     db: &'r sea_orm::DatabaseConnection,
 }
 
@@ -246,19 +338,17 @@ impl<'r> FromRequest<'r> for KeptJson<'r> {
         ) else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
-        Outcome::Success(KeptJson {
-            kept,
-            uri: request.uri().to_string(),
-            db,
-        })
+        Outcome::Success(KeptJson { kept, db })
     }
 }
 
 impl KeptJson<'_> {
-    /// The JSON of what `compute` gives for `user`'s scope and this URI: kept, or computed.
+    /// The JSON of what `compute` gives for `user`'s scope and `key` (the API path and the
+    /// parameters it reads): kept, or computed.
     pub async fn answer<V, F, Fut>(
         &self,
         user: &CurrentUser,
+        key: KeptKey,
         compute: F,
     ) -> AppResult<rocket::response::content::RawJson<String>>
     where
@@ -266,8 +356,7 @@ impl KeptJson<'_> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = domain::error::AppResult<V>>,
     {
-        let key = format!("api|{}|{}", scope_key(user), self.uri);
-        let body = keep(self.kept, self.db, key, || async {
+        let body = keep(self.kept, self.db, &key, &scope_key(user), || async {
             let value = compute().await?;
             serde_json::to_string(&value)
                 .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
@@ -277,20 +366,29 @@ impl KeptJson<'_> {
     }
 }
 
-/// The value kept under `key` for the current versions every instance shares (issue 34: one
-/// primary-key read), or computed: the one lookup of pages, pieces and API answers.
+/// The value kept under `key` for a caller of `scope` and the current versions every instance
+/// shares (issue 34: one primary-key read; one more for the survey tallies of a content that
+/// shows them), or computed: the one lookup of pages, pieces and API answers.
 async fn keep<F, Fut>(
     kept: &KeptPages,
     db: &sea_orm::DatabaseConnection,
-    key: String,
+    key: &KeptKey,
+    scope: &str,
     compute: F,
 ) -> AppResult<Arc<String>>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = domain::error::AppResult<String>>,
 {
-    let version = domain::instances::Versions::read(db).await?;
-    Ok(kept.get(key, version, compute).await?)
+    let version = PageVersions {
+        cached: domain::instances::Versions::read(db).await?,
+        surveys: if key.surveys {
+            Some(domain::surveys::tallies::version(db).await?)
+        } else {
+            None
+        },
+    };
+    Ok(kept.get(key.for_scope(scope), version, compute).await?)
 }
 
 /// What decides what a caller may see: two callers with the same key see the same pages.

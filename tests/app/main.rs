@@ -54,6 +54,7 @@ mod surveys;
 mod synthetic;
 mod trust_input;
 mod trust_owner;
+mod trust_keys;
 mod trust_scope;
 mod trust_takeover;
 mod trust_throttle;

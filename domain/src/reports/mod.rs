@@ -95,6 +95,18 @@ pub(crate) fn limit_to_scope(
 }
 
 impl ReportQuery {
+    /// The filters as they are used (issue 46): text trimmed, empty as absent. What the pages
+    /// show again, link to and keep their content under.
+    pub fn normalised(self) -> Self {
+        ReportQuery {
+            department: non_empty(&self.department),
+            municipality: non_empty(&self.municipality),
+            from: non_empty(&self.from),
+            to: non_empty(&self.to),
+            ..self
+        }
+    }
+
     /// Like [`ReportQuery::resolve`] for a report's page (issue 45): dates that do not pass
     /// are left out of the report and returned as the page's problems, so the page shows the
     /// report without them and says why beside the filters.
