@@ -85,8 +85,9 @@ async fn a_dnp_coordinators_home_separates_its_offer_from_the_territorys() {
         .seats(10)
         .create()
         .await;
+    // They enrol themselves: DNP reaches nobody before (issue 46).
     for person in world.people("dnphome").count(3).of("18001").create().await {
-        world.enrol(cohort.id, person.id).await;
+        world.enrols_herself(cohort.id, &person).await;
     }
     // What DNP holds, read from the rows: its cohorts by state and the people enrolled in them.
     let dnp_id = world_provider(&app, "DNP").await;

@@ -181,6 +181,24 @@ impl<'a> World<'a> {
         }
     }
 
+    /// `person` enrols herself in `cohort` (as anyone may in an open cohort for her
+    /// municipality; a coordinator enrols directly only people it already reaches, issue 46).
+    pub async fn enrols_herself(&self, cohort: i64, person: &Person) -> Enrolment {
+        let (status, body) = api(
+            self.app,
+            "POST",
+            &format!("/api/v1/cohorts/{cohort}/enrolments"),
+            Some(&person.token),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{body}");
+        Enrolment {
+            id: body["id"].as_i64().unwrap(),
+            status: body["status"].as_str().unwrap().to_string(),
+        }
+    }
+
     /// The instructor takes attendance, session after session: `pattern` holds each
     /// enrolment's marks in the order of `sessions` (a shorter list leaves the later sessions
     /// unmarked).
