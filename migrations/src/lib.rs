@@ -29,6 +29,7 @@ mod m20261205_000015_seat_quotas;
 mod m20261206_000016_planning_version;
 mod m20261207_000017_kept_contents;
 mod m20261208_000018_dirty_people;
+mod m20261212_000022_plans;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261206_000016_planning_version::Migration),
             atomic(m20261207_000017_kept_contents::Migration),
             atomic(m20261208_000018_dirty_people::Migration),
+            atomic(m20261212_000022_plans::Migration),
         ]
     }
 }
