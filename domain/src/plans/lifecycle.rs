@@ -57,7 +57,10 @@ impl AmendedLineInput {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanAmendmentInput)]
 pub struct AmendmentInput {
-    #[schema(max_length = 4000, example = "Traslado de recursos de cooperación a la línea de gestión presupuestal, acordado en el comité del 12 de junio.")]
+    #[schema(
+        max_length = 4000,
+        example = "Traslado de recursos de cooperación a la línea de gestión presupuestal, acordado en el comité del 12 de junio."
+    )]
     pub reason: Option<String>,
     #[schema(max_items = 200)]
     pub lines: Option<Vec<AmendedLineInput>>,
@@ -314,13 +317,16 @@ pub async fn amend<C: ConnectionTrait>(
                     .await?;
             }
             Some((_, None)) => {
-                audit_before.push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
+                audit_before
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
                 audit_after.push(serde_json::json!({"line_id": line.line.id, "removed": true}));
             }
             Some((_, Some(after))) => {
                 lines::insert_version(db, &line.line, number, number, after).await?;
-                audit_before.push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
-                audit_after.push(serde_json::json!({"line_id": line.line.id, "figures": after.json()}));
+                audit_before
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
+                audit_after
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": after.json()}));
             }
         }
     }

@@ -208,10 +208,7 @@ pub(crate) async fn check<C: ConnectionTrait>(
                     if !develops {
                         errors.push(FieldError::new(
                             field("course_id"),
-                            format!(
-                                "El curso «{}» no desarrolla la capacidad elegida.",
-                                c.name
-                            ),
+                            format!("El curso «{}» no desarrolla la capacidad elegida.", c.name),
                         ));
                     }
                 }
@@ -221,9 +218,7 @@ pub(crate) async fn check<C: ConnectionTrait>(
     // The targets, within the plan's territory.
     let departments = territory(db, row).await?;
     let (rule, municipalities) = match &input.targets {
-        None => current.map_or((None, Vec::new()), |c| {
-            (c.rule, c.municipalities.clone())
-        }),
+        None => current.map_or((None, Vec::new()), |c| (c.rule, c.municipalities.clone())),
         Some(targets) => {
             let rule = match targets.rule.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -334,10 +329,17 @@ pub(crate) async fn check<C: ConnectionTrait>(
     let goals = match &input.goals {
         None => current.map(|c| c.goals).unwrap_or_default(),
         Some(g) => {
-            let goal = |name: &str, value: Option<&Whole>, max: i64, errors: &mut Vec<FieldError>| {
-                whole(&field(&format!("goals.{name}")), "La meta", value, (0, max), errors)
+            let goal =
+                |name: &str, value: Option<&Whole>, max: i64, errors: &mut Vec<FieldError>| {
+                    whole(
+                        &field(&format!("goals.{name}")),
+                        "La meta",
+                        value,
+                        (0, max),
+                        errors,
+                    )
                     .map(|n| n as i32)
-            };
+                };
             let reach_max = if municipalities.is_empty() {
                 territory_size
             } else {
@@ -345,7 +347,12 @@ pub(crate) async fn check<C: ConnectionTrait>(
             };
             let goals = Goals {
                 cohorts: goal("cohorts", g.cohorts.as_ref(), COHORTS_MAX, errors),
-                people_trained: goal("people_trained", g.people_trained.as_ref(), PEOPLE_MAX, errors),
+                people_trained: goal(
+                    "people_trained",
+                    g.people_trained.as_ref(),
+                    PEOPLE_MAX,
+                    errors,
+                ),
                 people_certified: goal(
                     "people_certified",
                     g.people_certified.as_ref(),
@@ -422,10 +429,7 @@ pub(crate) async fn check<C: ConnectionTrait>(
                         }
                     };
                     if item.amount.is_none() {
-                        errors.push(FieldError::new(
-                            at("amount"),
-                            "Escriba el monto en pesos.",
-                        ));
+                        errors.push(FieldError::new(at("amount"), "Escriba el monto en pesos."));
                     }
                     let amount = whole(
                         &at("amount"),

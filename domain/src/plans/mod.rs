@@ -22,8 +22,7 @@ use crate::catalogue::courses::CapacityRef;
 use crate::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
 use crate::entities::{
     capacity, course, department, municipality, plan, plan_line, plan_line_budget,
-    plan_line_municipality, plan_line_version, plan_version, provider, territorial_direction,
-    user,
+    plan_line_municipality, plan_line_version, plan_version, provider, territorial_direction, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
@@ -155,7 +154,10 @@ pub struct PlanInput {
     /// The vigencia: this year or the next.
     #[schema(example = 2026)]
     pub year: Option<i32>,
-    #[schema(max_length = 160, example = "Plan de formación y asistencia técnica 2026")]
+    #[schema(
+        max_length = 160,
+        example = "Plan de formación y asistencia técnica 2026"
+    )]
     pub name: Option<String>,
 }
 
@@ -500,7 +502,9 @@ async fn check_new<C: ConnectionTrait>(
             None
         }
         Some(id) => {
-            let found = territorial_direction::Entity::find_by_id(id).one(db).await?;
+            let found = territorial_direction::Entity::find_by_id(id)
+                .one(db)
+                .await?;
             if found.is_none() {
                 errors.push(FieldError::new(
                     "territorial_direction_id",
@@ -823,7 +827,9 @@ impl Names {
         match &row.department_code {
             Some(code) => format!(
                 "Todos los municipios de {}",
-                self.departments.get(code).map_or(code.as_str(), String::as_str)
+                self.departments
+                    .get(code)
+                    .map_or(code.as_str(), String::as_str)
             ),
             None => "Todo el país".to_string(),
         }

@@ -16,8 +16,7 @@ use super::LineRows;
 use crate::accounts::actor::Actor;
 use crate::entities::values::{PlanStatus, Role, TargetRule};
 use crate::entities::{
-    municipality, plan, plan_line_municipality, plan_line_version,
-    territorial_direction_department,
+    municipality, plan, plan_line_municipality, plan_line_version, territorial_direction_department,
 };
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -130,10 +129,14 @@ impl PlanScope {
                 }
                 // The plan's current version (a correlated subquery over the outer `plans`).
                 let current = || {
-                    Expr::col((plan_line_version::Entity, plan_line_version::Column::Version))
-                        .equals((plan::Entity, plan::Column::Version))
+                    Expr::col((
+                        plan_line_version::Entity,
+                        plan_line_version::Column::Version,
+                    ))
+                    .equals((plan::Entity, plan::Column::Version))
                 };
-                let line_id = || Expr::col((plan_line_version::Entity, plan_line_version::Column::Id));
+                let line_id =
+                    || Expr::col((plan_line_version::Entity, plan_line_version::Column::Id));
                 let listing = plan::Column::Id.in_subquery(
                     Query::select()
                         .column((plan_line_version::Entity, plan_line_version::Column::PlanId))
@@ -214,7 +217,10 @@ impl PlanScope {
             return false;
         }
         if row.department_code.as_deref() == Some(code.as_str())
-            || line.municipalities.iter().any(|m| m.starts_with(code.as_str()))
+            || line
+                .municipalities
+                .iter()
+                .any(|m| m.starts_with(code.as_str()))
         {
             return true;
         }
