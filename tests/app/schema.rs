@@ -110,8 +110,8 @@ async fn a_migration_failing_half_way_is_completed_by_the_next_start() {
     );
     assert_eq!(
         db::pending_migrations(&conn).await.expect("pending"),
-        2,
-        "the failed migration is not recorded as applied"
+        Migrator::migrations().len() - 15,
+        "the failed migration (and those after it) is not recorded as applied"
     );
 
     exec(&conn, "DROP TABLE blocker").await.expect("unblock");
