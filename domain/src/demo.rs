@@ -668,7 +668,10 @@ async fn plans<C: ConnectionTrait>(db: &C, user_ids: &[i32]) -> AppResult<()> {
         (
             2,
             Some(
-                "Cooperación internacional aporta $ 20.000.000 para acompañar a las alcaldías de                  Mapiripán y Puerto Concordia en el cierre presupuestal (comité territorial del                  12 de junio): la línea de gestión presupuestal suma dos asistencias técnicas                  cerradas a sus metas."
+                "Cooperación internacional aporta $ 20.000.000 para acompañar a las alcaldías de \
+                 Mapiripán y Puerto Concordia en el cierre presupuestal (comité territorial del \
+                 12 de junio): la línea de gestión presupuestal suma dos asistencias técnicas \
+                 cerradas a sus metas."
                     .to_string(),
             ),
             amended,

@@ -657,7 +657,16 @@ impl Catalogue {
             .into_iter()
             .map(|r| OwnedChoice {
                 value: r.as_str().to_string(),
-                label: format!("{} de su territorio", r.label()),
+                label: match r {
+                    TargetRule::Pdet => "Los municipios PDET del territorio del plan",
+                    TargetRule::Categories56 => {
+                        "Los municipios de categorías 5 y 6 del territorio del plan"
+                    }
+                    TargetRule::Priorities => {
+                        "La selección de «¿Dónde formar?» del día, en el territorio del plan"
+                    }
+                }
+                .to_string(),
                 selected: form.rule.trim() == r.as_str(),
             }),
         );
@@ -917,7 +926,7 @@ async fn approval_confirmation(
     .refused(facts.refused.clone())
     .list(
         format!(
-            "Queda aprobado el plan de {} ({}, vigencia {}) con {} y un presupuesto de {}:",
+            "Queda aprobado el plan de {} — {}, vigencia {} — con {} y un presupuesto de {}:",
             plan.provider.name,
             plan.territory_label,
             plan.year,

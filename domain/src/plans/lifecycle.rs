@@ -10,7 +10,8 @@ use crate::entities::values::PlanStatus;
 use crate::entities::{plan, plan_line, plan_version};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::validate;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use std::collections::HashSet;
 
@@ -141,13 +142,29 @@ pub async fn approve<C: ConnectionTrait>(
         Err(e) => return Err(AppError::Validation(vec![e])),
     };
     let at = crate::time::now();
-    let mut model: plan::ActiveModel = row.clone().into();
-    model.status = Set(PlanStatus::Approved);
-    model.approval_act = Set(Some(act.clone()));
-    model.approved_by = Set(Some(user.id));
-    model.approved_at = Set(Some(at));
-    model.updated_at = Set(at);
-    let row = model.update(db).await?;
+    // Only a draft is approved: two approvals sent at once record one act.
+    let done = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Status,
+            Expr::value(PlanStatus::Approved.as_str()),
+        )
+        .col_expr(plan::Column::ApprovalAct, Expr::value(act.clone()))
+        .col_expr(plan::Column::ApprovedBy, Expr::value(user.id))
+        .col_expr(plan::Column::ApprovedAt, Expr::value(at))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(at))
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.as_str()))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "El plan ya está aprobado: sus cifras cambian con una modificación.".into(),
+        ));
+    }
+    let row = plan::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     audit::record(
         db,
         Change {
@@ -295,9 +312,29 @@ pub async fn amend<C: ConnectionTrait>(
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    // The new version: every current line, changed or as it was, and the new ones.
+    // The new version: every current line, changed or as it was, and the new ones. The plan
+    // moves to it first, only from the version this amendment was checked against: two
+    // amendments sent at once write one version each, in turn, or the second is refused.
     let number = row.version + 1;
     let at = crate::time::now();
+    let moved = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Status,
+            Expr::value(PlanStatus::Amended.as_str()),
+        )
+        .col_expr(plan::Column::Version, Expr::value(number))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(at))
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Version.eq(row.version))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "Otra modificación del plan se guardó mientras tanto: ábralo de nuevo y revise sus \
+             cifras antes de modificarlo."
+                .into(),
+        ));
+    }
     plan_version::Entity::insert(plan_version::ActiveModel {
         plan_id: Set(row.id),
         number: Set(number),
@@ -345,11 +382,10 @@ pub async fn amend<C: ConnectionTrait>(
         lines::insert_version(db, &line, number, number, figures).await?;
         audit_after.push(serde_json::json!({"line_id": line.id, "figures": figures.json()}));
     }
-    let mut model: plan::ActiveModel = row.clone().into();
-    model.status = Set(PlanStatus::Amended);
-    model.version = Set(number);
-    model.updated_at = Set(at);
-    let row = model.update(db).await?;
+    let row = plan::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     audit::record(
         db,
         Change {

@@ -527,15 +527,33 @@ async fn write_children<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Refuses a change of a plan's lines unless it is an open draft (409).
-fn ensure_draft(row: &plan::Model) -> AppResult<()> {
+fn approved() -> AppError {
+    AppError::Conflict(
+        "El plan está aprobado: sus cifras ya no se editan. Cámbielas con una modificación \
+         que diga su motivo; queda como una nueva versión y la aprobada se conserva."
+            .into(),
+    )
+}
+
+/// Refuses a change of a plan's lines unless it is an open draft (409), and holds the plan's
+/// row while the change is written: the draft is marked changed only if it is still a draft,
+/// so an approval written meanwhile (by another request) waits for this change or refuses it.
+async fn hold_draft<C: ConnectionTrait>(db: &C, row: &plan::Model) -> AppResult<()> {
     super::ensure_open(row)?;
     if row.status != PlanStatus::Draft {
-        return Err(AppError::Conflict(
-            "El plan está aprobado: sus cifras ya no se editan. Cámbielas con una modificación \
-             que diga su motivo; queda como una nueva versión y la aprobada se conserva."
-                .into(),
-        ));
+        return Err(approved());
+    }
+    let held = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(crate::time::now()),
+        )
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.as_str()))
+        .exec(db)
+        .await?;
+    if held.rows_affected == 0 {
+        return Err(approved());
     }
     Ok(())
 }
@@ -558,7 +576,7 @@ pub async fn add<C: ConnectionTrait>(
     input: &LineInput,
 ) -> AppResult<LineView> {
     let row = super::find_managed(db, user, plan_id).await?;
-    ensure_draft(&row)?;
+    hold_draft(db, &row).await?;
     let count = plan_line::Entity::find()
         .filter(plan_line::Column::PlanId.eq(row.id))
         .count(db)
@@ -585,7 +603,6 @@ pub async fn add<C: ConnectionTrait>(
     .insert(db)
     .await?;
     insert_version(db, &line, 1, 1, &figures).await?;
-    touch(db, &row).await?;
     audit::record(
         db,
         Change {
@@ -612,7 +629,7 @@ pub async fn edit<C: ConnectionTrait>(
 ) -> AppResult<LineView> {
     let row = super::find_managed(db, user, plan_id).await?;
     let current = current_line(db, &row, line_id).await?;
-    ensure_draft(&row)?;
+    hold_draft(db, &row).await?;
     let before = Figures::of(&current);
     let mut errors = Vec::new();
     let figures = check(db, &row, input, Some(&before), "", &mut errors).await?;
@@ -640,7 +657,6 @@ pub async fn edit<C: ConnectionTrait>(
         model.goal_municipalities_reached = Set(figures.goals.municipalities_reached);
         model.update(db).await?;
         write_children(db, id, &figures).await?;
-        touch(db, &row).await?;
         audit::record(
             db,
             Change {
@@ -698,11 +714,4 @@ pub async fn find_line<C: ConnectionTrait>(
     let (row, _) = super::find_visible(db, user, plan_id).await?;
     let line = line_view(db, user, &row, line_id).await?;
     Ok((row, line))
-}
-
-pub(crate) async fn touch<C: ConnectionTrait>(db: &C, row: &plan::Model) -> AppResult<()> {
-    let mut model: plan::ActiveModel = row.clone().into();
-    model.updated_at = Set(crate::time::now());
-    model.update(db).await?;
-    Ok(())
 }

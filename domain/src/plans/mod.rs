@@ -646,7 +646,16 @@ pub async fn create<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        // The same plan created by another request meanwhile.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(format!(
+            "Ya existe un plan de {} para {} en ese territorio: ábralo y complételo en lugar de \
+             crear otro.",
+            checked.provider.name, checked.year
+        )),
+        _ => AppError::from(e),
+    })?;
     plan_version::Entity::insert(plan_version::ActiveModel {
         plan_id: Set(row.id),
         number: Set(1),
@@ -819,6 +828,14 @@ impl Names {
         }
     }
 
+    /// Where a rule applies: «todo el país», the direction's name, the department's name.
+    fn scope(&self, row: &plan::Model) -> String {
+        match (row.territorial_direction_id, &row.department_code) {
+            (None, None) => "todo el país".to_string(),
+            _ => self.territory(row),
+        }
+    }
+
     /// The whole territory of a plan in words, for a line without targets.
     fn whole_territory(&self, row: &plan::Model) -> String {
         if let Some(direction) = self.direction(row) {
@@ -926,7 +943,7 @@ async fn line_views<C: ConnectionTrait>(
                 })
                 .collect();
             let targets_label = match (f.target_rule, municipalities.len()) {
-                (Some(rule), _) => rule.label().to_string(),
+                (Some(rule), _) => format!("{} ({})", rule.label(), names.scope(row)),
                 (None, 0) => names.whole_territory(row),
                 (None, n) if n <= 4 => join_names(municipalities.iter().map(|m| m.name.as_str())),
                 (None, n) => format!(
