@@ -28,6 +28,7 @@ pub mod open_data;
 pub mod openapi;
 pub mod parse;
 pub mod people;
+pub mod plans;
 pub mod providers;
 pub mod reports;
 pub mod spreadsheets;
@@ -144,6 +145,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", offer::pages::routes())
         .mount("/", assistance::pages::routes())
         .mount("/", nominations::pages::routes())
+        .mount("/", plans::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
@@ -156,6 +158,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", assistance::api::routes())
         .mount("/api/v1", nominations::api::routes())
+        .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -585,7 +585,240 @@ async fn load<C: ConnectionTrait>(
     demo_invitation(db, accountability_id, user_ids[7], &participants[1]).await?;
     providers(db, &user_ids, instructor_id, &participants).await?;
     pending_name_change(db, the_participant).await?;
-    assistances(db, &user_ids, instructor_id).await
+    assistances(db, &user_ids, instructor_id).await?;
+    plans(db, &user_ids).await
+}
+
+/// Issue 47's demo: ESAP's plan of the year for the Dirección Territorial Meta — approved by its
+/// committee in January with three lines (budget execution in the Meta pilots, territorial
+/// planning in the PDET municipalities, accountability in all of the direction's territory),
+/// its first line amended in June with its reason — and DNP's smaller plan, still a draft.
+async fn plans<C: ConnectionTrait>(db: &C, user_ids: &[i32]) -> AppResult<()> {
+    use crate::entities::values::{BudgetSource, PlanStatus, TargetRule};
+    use crate::entities::{
+        capacity, course, plan, plan_line, plan_version, provider, territorial_direction,
+    };
+    use crate::plans::Goals;
+    use crate::plans::lines::{Figures, insert_version};
+    use chrono::Datelike;
+    use sea_orm::ActiveModelTrait;
+    let day = today();
+    let year = day.year();
+    // Dates of this year, never after today (a demo loaded in March has its amendment today).
+    let on = |month: u32, dom: u32, hour: u32| {
+        let date = NaiveDate::from_ymd_opt(year, month, dom)
+            .unwrap_or(day)
+            .min(day);
+        from_local(date, hour, 0)
+    };
+    let capacity = |code: &'static str| async move {
+        capacity::Entity::find()
+            .filter(capacity::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta la capacidad {code}")))
+    };
+    let course = |code: &'static str| async move {
+        course::Entity::find()
+            .filter(course::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta el curso {code}")))
+    };
+    let direction = territorial_direction::Entity::find()
+        .filter(territorial_direction::Column::Name.eq("Dirección Territorial Meta"))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la dirección del Meta".into()))?;
+    let dnp = provider::Entity::find()
+        .filter(provider::Column::Name.contains("(DNP)"))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta el DNP".into()))?;
+    let (meta_coordinator, dnp_coordinator) = (user_ids[7], user_ids[8]);
+    let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+
+    // ESAP · Dirección Territorial Meta: approved in January, amended in June.
+    let created = on(1, 15, 9);
+    let approved = on(1, 30, 16);
+    let amended = on(6, 16, 11);
+    let meta = plan::Entity::insert(plan::ActiveModel {
+        provider_id: Set(crate::providers::ESAP),
+        year: Set(year),
+        territorial_direction_id: Set(Some(direction.id)),
+        department_code: Set(None),
+        name: Set(format!(
+            "Plan de formación y asistencia técnica {year} · Dirección Territorial Meta"
+        )),
+        status: Set(PlanStatus::Amended),
+        version: Set(2),
+        approval_act: Set(Some(format!(
+            "Acta 01 de {year} del Comité Territorial de Formación, 30 de enero"
+        ))),
+        approved_by: Set(Some(meta_coordinator)),
+        approved_at: Set(Some(approved)),
+        created_by: Set(Some(meta_coordinator)),
+        created_at: Set(created),
+        updated_at: Set(amended),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    for (number, reason, at) in [
+        (1, None, created),
+        (
+            2,
+            Some(
+                "Cooperación internacional aporta $ 20.000.000 para acompañar a las alcaldías de \
+                 Mapiripán y Puerto Concordia en el cierre presupuestal (comité territorial del \
+                 12 de junio): la línea de gestión presupuestal suma dos asistencias técnicas \
+                 cerradas a sus metas."
+                    .to_string(),
+            ),
+            amended,
+        ),
+    ] {
+        plan_version::Entity::insert(plan_version::ActiveModel {
+            plan_id: Set(meta),
+            number: Set(number),
+            reason: Set(reason),
+            created_by: Set(Some(meta_coordinator)),
+            created_at: Set(at),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    let budget_line = Figures {
+        capacity_id: capacity("ejecucion_recursos").await?,
+        course_id: Some(course("GPR").await?),
+        rule: None,
+        municipalities: codes(&["50325", "50450", "50577"]),
+        goals: Goals {
+            cohorts: Some(2),
+            people_trained: Some(50),
+            people_certified: Some(40),
+            assistances_closed: None,
+            municipalities_reached: Some(3),
+        },
+        budget: vec![
+            (BudgetSource::Inversion, 48_000_000),
+            (BudgetSource::Funcionamiento, 12_000_000),
+        ],
+    };
+    let planning_line = Figures {
+        capacity_id: capacity("planeacion_territorial").await?,
+        course_id: Some(course("PT").await?),
+        rule: Some(TargetRule::Pdet),
+        municipalities: Vec::new(),
+        goals: Goals {
+            cohorts: Some(3),
+            people_trained: Some(90),
+            people_certified: Some(70),
+            assistances_closed: Some(4),
+            municipalities_reached: Some(8),
+        },
+        budget: vec![
+            (BudgetSource::Inversion, 95_000_000),
+            (BudgetSource::Cooperacion, 30_000_000),
+        ],
+    };
+    let accountability_line = Figures {
+        capacity_id: capacity("gobierno_abierto_transparencia").await?,
+        course_id: Some(course("RPC").await?),
+        rule: None,
+        municipalities: Vec::new(),
+        goals: Goals {
+            cohorts: Some(1),
+            people_trained: Some(40),
+            people_certified: Some(30),
+            assistances_closed: None,
+            municipalities_reached: Some(10),
+        },
+        budget: vec![(BudgetSource::Funcionamiento, 18_000_000)],
+    };
+    let mut amended_budget_line = budget_line.clone();
+    amended_budget_line.goals.assistances_closed = Some(2);
+    amended_budget_line
+        .budget
+        .insert(1, (BudgetSource::Cooperacion, 20_000_000));
+    for (position, version_1, version_2) in [
+        (1, &budget_line, Some(&amended_budget_line)),
+        (2, &planning_line, None),
+        (3, &accountability_line, None),
+    ] {
+        let line = plan_line::ActiveModel {
+            plan_id: Set(meta),
+            position: Set(position),
+            added_in_version: Set(1),
+            created_at: Set(created),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        insert_version(db, &line, 1, 1, version_1).await?;
+        match version_2 {
+            Some(changed) => insert_version(db, &line, 2, 2, changed).await?,
+            None => insert_version(db, &line, 2, 1, version_1).await?,
+        }
+    }
+
+    // DNP: a smaller national plan, still a draft.
+    let created = on(11, 3, 10);
+    let dnp_plan = plan::Entity::insert(plan::ActiveModel {
+        provider_id: Set(dnp.id),
+        year: Set(year),
+        territorial_direction_id: Set(None),
+        department_code: Set(None),
+        name: Set(format!("Plan de asistencia técnica del DNP {year}")),
+        status: Set(PlanStatus::Draft),
+        version: Set(1),
+        approval_act: Set(None),
+        approved_by: Set(None),
+        approved_at: Set(None),
+        created_by: Set(Some(dnp_coordinator)),
+        created_at: Set(created),
+        updated_at: Set(created),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    plan_version::Entity::insert(plan_version::ActiveModel {
+        plan_id: Set(dnp_plan),
+        number: Set(1),
+        reason: Set(None),
+        created_by: Set(Some(dnp_coordinator)),
+        created_at: Set(created),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let line = plan_line::ActiveModel {
+        plan_id: Set(dnp_plan),
+        position: Set(1),
+        added_in_version: Set(1),
+        created_at: Set(created),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let kit = Figures {
+        capacity_id: capacity("planeacion_territorial").await?,
+        course_id: Some(course("DNP-KPT").await?),
+        rule: None,
+        municipalities: codes(&["18094", "18256", "18592", "18610"]),
+        goals: Goals {
+            cohorts: Some(2),
+            people_trained: Some(60),
+            people_certified: Some(45),
+            assistances_closed: Some(1),
+            municipalities_reached: Some(4),
+        },
+        budget: vec![(BudgetSource::Funcionamiento, 25_000_000)],
+    };
+    insert_version(db, &line, 1, 1, &kit).await
 }
 
 /// Issue 46's demo: the demo participant asked on «Mi perfil» for her surnames as her cédula

@@ -42,6 +42,7 @@ pub mod open_data;
 pub mod paging;
 pub mod parse;
 pub mod people;
+pub mod plans;
 pub mod providers;
 pub mod reference_data;
 pub mod reports;

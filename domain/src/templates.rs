@@ -93,6 +93,7 @@ handlebars_helper!(fecha: |value: Json| date_of(value).map_or_else(|| as_given(v
 handlebars_helper!(hora: |value: Json| time_of(value).map_or_else(|| as_given(value), crate::format::time));
 handlebars_helper!(fecha_hora: |value: Json| instant_of(value).map_or_else(|| as_given(value), crate::format::date_time));
 handlebars_helper!(miles: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::thousands));
+handlebars_helper!(pesos: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::pesos));
 handlebars_helper!(porcentaje: |value: Json| value.as_f64().map_or_else(|| as_given(value), crate::format::percent_value));
 handlebars_helper!(decimal: |value: Json, places: u64| value
     .as_f64()
@@ -103,7 +104,7 @@ handlebars_helper!(plural: |value: Json, one: str, many: str| value
 handlebars_helper!(hace: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::days_ago));
 
 /// The formats of `crate::format` for templates: `{{fecha x}}` (`22 nov. 2026`), `{{hora x}}`
-/// (`2:00 p. m.`), `{{fecha_hora x}}` (`22 nov. 2026, 2:00 p. m.`), `{{miles n}}` (`1.122`),
+/// (`2:00 p. m.`), `{{fecha_hora x}}` (`22 nov. 2026, 2:00 p. m.`), `{{miles n}}` (`1.122`), `{{pesos n}}` (`$ 12.000.000`),
 /// `{{decimal x 1}}` (`4,1`), `{{porcentaje x}}` (`87,5 %`), `{{plural n "cupo" "cupos"}}`
 /// (`1 cupo`, `5 cupos`: never «cupo(s)»), `{{hace días}}` (`hoy`, `ayer`, `hace 3 días`). Views keep ISO values (forms and machines read them); pages and
 /// emails write them through these.
@@ -112,6 +113,7 @@ fn register_formats(registry: &mut Handlebars<'static>) {
     registry.register_helper("hora", Box::new(hora));
     registry.register_helper("fecha_hora", Box::new(fecha_hora));
     registry.register_helper("miles", Box::new(miles));
+    registry.register_helper("pesos", Box::new(pesos));
     registry.register_helper("decimal", Box::new(decimal));
     registry.register_helper("porcentaje", Box::new(porcentaje));
     registry.register_helper("plural", Box::new(plural));

@@ -93,6 +93,39 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// A year's plan (issue 47): a draft, approved by an act, amended (each amendment a new
+    /// version), closed when its year has ended.
+    PlanStatus {
+        Draft = "draft",
+        Approved = "approved",
+        Amended = "amended",
+        Closed = "closed",
+    }
+);
+
+text_enum!(
+    /// Which municipalities a plan line targets when it does not list them: the PDET ones,
+    /// those of categories 5 and 6, or the «¿Dónde formar?» selection of the day — within the
+    /// plan's territory.
+    TargetRule {
+        Pdet = "pdet",
+        Categories56 = "categories_5_6",
+        Priorities = "priorities",
+    }
+);
+
+text_enum!(
+    /// Where a plan line's money comes from (fuente).
+    BudgetSource {
+        Inversion = "inversion",
+        Funcionamiento = "funcionamiento",
+        Cooperacion = "cooperacion",
+        Sgr = "sgr",
+        Propios = "propios",
+    }
+);
+
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
 text_enum!(CohortStatus {
@@ -261,6 +294,51 @@ impl AssistanceStatus {
     /// Closed and cancelled assistances are history.
     pub fn is_final(self) -> bool {
         matches!(self, AssistanceStatus::Closed | AssistanceStatus::Cancelled)
+    }
+}
+
+impl PlanStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "Borrador",
+            PlanStatus::Approved => "Aprobado",
+            PlanStatus::Amended => "Aprobado y modificado",
+            PlanStatus::Closed => "Cerrado",
+        }
+    }
+}
+
+impl TargetRule {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetRule::Pdet => "Municipios PDET",
+            TargetRule::Categories56 => "Municipios de categorías 5 y 6",
+            TargetRule::Priorities => "La selección de «¿Dónde formar?» del día",
+        }
+    }
+}
+
+impl BudgetSource {
+    /// Every source, in the order people read them.
+    pub const ALL: [BudgetSource; 5] = [
+        BudgetSource::Inversion,
+        BudgetSource::Funcionamiento,
+        BudgetSource::Cooperacion,
+        BudgetSource::Sgr,
+        BudgetSource::Propios,
+    ];
+
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            BudgetSource::Inversion => "Inversión",
+            BudgetSource::Funcionamiento => "Funcionamiento",
+            BudgetSource::Cooperacion => "Cooperación",
+            BudgetSource::Sgr => "Sistema General de Regalías (SGR)",
+            BudgetSource::Propios => "Recursos propios",
+        }
     }
 }
 

@@ -11,6 +11,9 @@
 //! Confirmation::new(question, action, button, back).fact(text).list(text, items)
 //!     .hidden(name, value).reason(label, required, typed).render(&page, title)
 //! ```
+//!
+//! `.ask(name, label, required, typed)` asks for another line of text than the reason (an
+//! approval's act).
 
 use super::{Page, PageResult};
 use serde::Serialize;
@@ -48,9 +51,12 @@ struct Hidden {
     value: String,
 }
 
-/// A reason asked for with the confirmation (sent as `reason`).
+/// A reason asked for with the confirmation (sent as `reason`), or another line of text the
+/// action needs (an approval's act, sent under its own name).
 #[derive(Serialize)]
 struct Reason {
+    /// The field's name (its problems are shown beside it under this name).
+    name: &'static str,
     label: String,
     required: bool,
     /// What was typed, when the form comes back without the confirmation.
@@ -103,8 +109,21 @@ impl Confirmation {
 
     /// Asks for the reason (`reason`), labelled `label`, holding `typed` (what a form posted
     /// without the confirmation carried).
-    pub fn reason(mut self, label: impl Into<String>, required: bool, typed: &str) -> Self {
+    pub fn reason(self, label: impl Into<String>, required: bool, typed: &str) -> Self {
+        self.ask("reason", label, required, typed)
+    }
+
+    /// Asks for one line of text sent as `name` (an approval's `act`), labelled `label`,
+    /// holding `typed`.
+    pub fn ask(
+        mut self,
+        name: &'static str,
+        label: impl Into<String>,
+        required: bool,
+        typed: &str,
+    ) -> Self {
         self.reason = Some(Reason {
+            name,
             label: label.into(),
             required,
             value: typed.to_string(),

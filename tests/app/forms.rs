@@ -10,7 +10,7 @@ use crate::world::shared_cohort;
 use domain::entities::values::{CohortStatus, DemandStatus, Role};
 use domain::entities::{
     assistance, assistance_milestone as milestone, certificate, cohort, demand, enrolment,
-    participant, survey, territorial_direction, user,
+    participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
@@ -253,8 +253,113 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .expect("a certificate")
         .code;
 
+    // Issue 47: ESAP's approved plan for the Dirección Territorial Meta (its coordinator's
+    // provider's: the national coordinator amends it) and DNP's draft (an admin's to change).
+    let meta_plan = plan::Entity::find()
+        .filter(plan::Column::ProviderId.eq(1))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's ESAP plan");
+    let meta_line = plan_line::Entity::find()
+        .filter(plan_line::Column::PlanId.eq(meta_plan.id))
+        .order_by_asc(plan_line::Column::Position)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("its first line");
+    let dnp_plan = plan::Entity::find()
+        .filter(plan::Column::ProviderId.ne(1))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's DNP draft");
+    let dnp_line = plan_line::Entity::find()
+        .filter(plan_line::Column::PlanId.eq(dnp_plan.id))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("its line");
+    let (mp, dp) = (meta_plan.id, dnp_plan.id);
+    let year = chrono::Datelike::year(&domain::time::today());
+
     let coordinator_cohort = format!("/coordinacion/cohortes/{c}");
     vec![
+        Case {
+            route: "/planes",
+            who: Who::Coordinator,
+            path: "/planes".into(),
+            from: "/planes/nuevo".into(),
+            fields: vec![
+                field("name", "Plan nacional escrito"),
+                field("year", &(year - 3).to_string()),
+            ],
+            typed: vec!["value=\"Plan nacional escrito\""],
+            twice: false,
+            beside: ids(&["year"]),
+        },
+        Case {
+            route: "/planes/<id>/lineas",
+            who: Who::Admin,
+            path: format!("/planes/{dp}/lineas"),
+            from: format!("/planes/{dp}/lineas/nueva"),
+            fields: vec![
+                field("line.capacity_id", ""),
+                field("line.municipality_codes", "18256, 99999"),
+                field("line.goal_cohorts", "dos"),
+                field("line.budget_inversion", "-5"),
+            ],
+            typed: vec![">18256, 99999</textarea>", "value=\"dos\"", "value=\"-5\""],
+            twice: false,
+            beside: ids(&[
+                "capacity_id",
+                "municipality_codes",
+                "goal_cohorts",
+                "budget_inversion",
+            ]),
+        },
+        Case {
+            route: "/planes/<id>/lineas/<line>",
+            who: Who::Admin,
+            path: format!("/planes/{dp}/lineas/{}", dnp_line.id),
+            from: format!("/planes/{dp}/lineas/{}/editar", dnp_line.id),
+            fields: vec![
+                field("line.goal_people_trained", "10"),
+                field("line.goal_people_certified", "20"),
+            ],
+            typed: vec!["value=\"10\"", "value=\"20\""],
+            twice: false,
+            beside: ids(&["goal_people_certified"]),
+        },
+        Case {
+            route: "/planes/<id>/aprobacion",
+            who: Who::Admin,
+            // Refused on its confirmation, beside the act.
+            path: format!("/planes/{dp}/aprobacion"),
+            from: format!("/planes/{dp}/aprobar"),
+            fields: vec![field("act", ""), field("confirmed", "true")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["act"]),
+        },
+        Case {
+            route: "/planes/<id>/modificaciones",
+            who: Who::Coordinator,
+            path: format!("/planes/{mp}/modificaciones"),
+            from: format!("/planes/{mp}/modificar"),
+            fields: vec![
+                field("reason", ""),
+                field("lines[0].line_id", &meta_line.id.to_string()),
+                field("lines[0].capacity_id", "1"),
+                field("lines[0].goal_cohorts", "-1"),
+            ],
+            typed: vec!["value=\"-1\""],
+            twice: false,
+            beside: vec![
+                "id=\"error-reason\"".to_string(),
+                format!("id=\"error-l{}-goal_cohorts\"", meta_line.id),
+            ],
+        },
         Case {
             route: "/admin/oferentes",
             who: Who::Admin,

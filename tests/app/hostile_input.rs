@@ -1028,6 +1028,28 @@ pub(crate) async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
             .unwrap(),
         audit_log::Entity::find().into_json().all(db).await.unwrap(),
         outbox::Entity::find().into_json().all(db).await.unwrap(),
+        plan::Entity::find().into_json().all(db).await.unwrap(),
+        plan_version::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        plan_line::Entity::find().into_json().all(db).await.unwrap(),
+        plan_line_version::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        plan_line_municipality::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        plan_line_budget::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
     ]
 }
 
@@ -1051,6 +1073,23 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
         .unwrap()["id"]
         .as_i64()
         .unwrap();
+    // The demo's plans (issue 47): ESAP's, approved (amended here), and DNP's draft (lines).
+    use sea_orm::QueryFilter;
+    let esap_plan = domain::entities::plan::Entity::find()
+        .filter(domain::entities::plan::Column::ProviderId.eq(1))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let dnp_plan = domain::entities::plan::Entity::find()
+        .filter(domain::entities::plan::Column::ProviderId.ne(1))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let year = chrono::Datelike::year(&domain::time::today());
     // (method, path, caller, fields the endpoint reads, a valid base the hostile fields cover)
     let endpoints: Vec<(&str, String, &str, &'static [&'static str], Value)> = vec![
         (
@@ -1160,6 +1199,33 @@ async fn hostile_json_on_every_writing_endpoint_never_gets_a_5xx_and_a_4xx_write
                 "demand_ids",
             ],
             json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/plans".to_string(),
+            admin,
+            &[
+                "provider_id",
+                "territorial_direction_id",
+                "department_code",
+                "year",
+                "name",
+            ],
+            json!({"year": year, "name": "Plan de prueba"}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/plans/{dnp_plan}/lines"),
+            admin,
+            &["capacity_id", "course_id", "targets", "goals", "budget"],
+            json!({"capacity_id": 1, "goals": {"cohorts": 1}}),
+        ),
+        (
+            "POST",
+            format!("/api/v1/plans/{esap_plan}/amendments"),
+            admin,
+            &["reason", "lines"],
+            json!({"reason": "Motivo de prueba"}),
         ),
     ];
     for (method, path, caller, fields, base) in endpoints {

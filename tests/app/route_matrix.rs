@@ -191,6 +191,11 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["invitations", "invitaciones"] {
         v.insert(key, "enlace-que-no-existe".into());
     }
+    // The demo's first plan (ESAP's Dirección Territorial Meta's, approved and amended) and
+    // its first line.
+    for key in ["plans", "planes", "lines", "lineas"] {
+        v.insert(key, "1".into());
+    }
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

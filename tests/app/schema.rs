@@ -41,6 +41,12 @@ const TABLES: &[&str] = &[
     "email_change_undos",
     "name_changes",
     "enrolment_invitations",
+    "plans",
+    "plan_versions",
+    "plan_lines",
+    "plan_line_versions",
+    "plan_line_municipalities",
+    "plan_line_budgets",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
@@ -248,5 +254,89 @@ async fn the_database_refuses_what_the_rules_forbid() {
     assert!(
         exec(db, &score(30)).await.is_err(),
         "two scores for one assessment and enrolment"
+    );
+}
+
+/// Issue 47: one plan per provider, year and territory even when the territory is absent (two
+/// national plans of ESAP for the same year), and a plan line's budget in pesos above zero.
+#[rocket::async_test]
+async fn the_database_keeps_one_plan_per_territory_and_amounts_above_zero() {
+    let app = TestApp::new().await;
+    let db = app.db();
+    let plan = |year: i32, department: &str| {
+        format!(
+            "INSERT INTO plans (provider_id, year, territorial_direction_id, department_code, name, \
+             status, version, created_at, updated_at) VALUES (1, {year}, NULL, {department}, 'Plan', \
+             'draft', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+    };
+    exec(db, &plan(2026, "NULL"))
+        .await
+        .expect("ESAP's national plan");
+    assert!(
+        exec(db, &plan(2026, "NULL")).await.is_err(),
+        "a second national plan of ESAP for 2026"
+    );
+    exec(db, &plan(2027, "NULL")).await.expect("another year");
+    exec(db, &plan(2026, "'18'")).await.expect("a department's");
+    assert!(
+        exec(db, &plan(2026, "'18'")).await.is_err(),
+        "the same department twice"
+    );
+    assert!(
+        exec(db, &plan(2026, "'18'").replace("'draft'", "'vigente'"))
+            .await
+            .is_err(),
+        "unknown plan status"
+    );
+    exec(
+        db,
+        "INSERT INTO plan_lines (plan_id, position, added_in_version, created_at) VALUES \
+         ((SELECT MIN(id) FROM plans), 1, 1, CURRENT_TIMESTAMP)",
+    )
+    .await
+    .expect("line");
+    exec(
+        db,
+        "INSERT INTO plan_line_versions (line_id, plan_id, version, since_version, capacity_id) \
+         VALUES ((SELECT MAX(id) FROM plan_lines), (SELECT MIN(id) FROM plans), 1, 1, \
+         (SELECT MIN(id) FROM capacities))",
+    )
+    .await
+    .expect("line version");
+    let budget = |source: &str, amount: i64| {
+        format!(
+            "INSERT INTO plan_line_budgets (line_version_id, source, amount) VALUES \
+             ((SELECT MAX(id) FROM plan_line_versions), '{source}', {amount})"
+        )
+    };
+    assert!(
+        exec(db, &budget("inversion", 0)).await.is_err(),
+        "zero pesos"
+    );
+    assert!(
+        exec(db, &budget("inversion", -5)).await.is_err(),
+        "negative pesos"
+    );
+    assert!(
+        exec(db, &budget("donaciones", 5)).await.is_err(),
+        "unknown source"
+    );
+    exec(db, &budget("inversion", 12_000_000_000))
+        .await
+        .expect("twelve thousand million pesos fit");
+    assert!(
+        exec(db, &budget("inversion", 5)).await.is_err(),
+        "the same source twice in one line version"
+    );
+    assert!(
+        exec(
+            db,
+            "UPDATE plan_line_versions SET goal_cohorts = -1 WHERE id = (SELECT MAX(id) FROM \
+             plan_line_versions)"
+        )
+        .await
+        .is_err(),
+        "a negative goal"
     );
 }

@@ -1,0 +1,405 @@
+//! A plan's life: approved by an act (who recorded it, when, which act), then changed only by
+//! amendments — each a new version with its reason, the earlier versions kept as they were —
+//! and closed when its year ends (read from the year: [`super::status_of`]).
+
+use super::lines::{self, Figures, LineInput};
+use super::{LineRows, PlanScope, PlanView};
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::entities::values::PlanStatus;
+use crate::entities::{plan, plan_line, plan_version};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::validate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// The act that approves a plan.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanApprovalInput)]
+pub struct ApprovalInput {
+    /// The resolución or acta del comité that approved it.
+    #[schema(max_length = 160, example = "Resolución 0123 del 30 de enero de 2026")]
+    pub act: Option<String>,
+}
+
+/// A line of an amendment: `line_id` names a line of the current version (its fields left out
+/// keep their value; `removed: true` takes it out of the plan); without `line_id`, a new line.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanAmendedLine)]
+pub struct AmendedLineInput {
+    pub line_id: Option<i32>,
+    /// Takes the line out of the new version (it stays in the earlier ones).
+    pub removed: Option<bool>,
+    pub capacity_id: Option<i32>,
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
+    #[schema(value_type = Option<i32>)]
+    pub course_id: Option<Option<i32>>,
+    pub targets: Option<lines::TargetsInput>,
+    pub goals: Option<lines::GoalsInput>,
+    #[schema(max_items = 5)]
+    pub budget: Option<Vec<lines::BudgetInput>>,
+}
+
+impl AmendedLineInput {
+    fn line(&self) -> LineInput {
+        LineInput {
+            capacity_id: self.capacity_id,
+            course_id: self.course_id,
+            targets: self.targets.clone(),
+            goals: self.goals.clone(),
+            budget: self.budget.clone(),
+        }
+    }
+}
+
+/// An amendment: why, and the lines it changes, adds or removes.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanAmendmentInput)]
+pub struct AmendmentInput {
+    #[schema(
+        max_length = 4000,
+        example = "Traslado de recursos de cooperación a la línea de gestión presupuestal, acordado en el comité del 12 de junio."
+    )]
+    pub reason: Option<String>,
+    #[schema(max_items = 200)]
+    pub lines: Option<Vec<AmendedLineInput>>,
+}
+
+/// What approving plan `id` will do, for the confirmation page: its lines and budget, or why
+/// it cannot be approved now.
+pub struct ApprovalFacts {
+    pub plan: PlanView,
+    pub refused: Option<String>,
+}
+
+/// Why plan `row` cannot be approved now, if it cannot.
+async fn approval_refusal<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+) -> AppResult<Option<String>> {
+    if let Err(AppError::Conflict(why)) = super::ensure_open(row) {
+        return Ok(Some(why));
+    }
+    if row.status != PlanStatus::Draft {
+        return Ok(Some(
+            "El plan ya está aprobado: sus cifras cambian con una modificación.".into(),
+        ));
+    }
+    let lines = super::load_lines(db, &[(row.id, row.version)])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    if lines.is_empty() {
+        return Ok(Some(
+            "El plan no tiene líneas: agregue al menos una antes de aprobarlo.".into(),
+        ));
+    }
+    Ok(None)
+}
+
+/// The facts of approving plan `id`, if `user` writes it.
+pub async fn approval_facts<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<ApprovalFacts> {
+    let row = super::find_managed(db, user, id).await?;
+    let scope = PlanScope::of(db, user).await?;
+    Ok(ApprovalFacts {
+        refused: approval_refusal(db, &row).await?,
+        plan: super::view(db, &scope, &row, None).await?,
+    })
+}
+
+/// Approves a draft plan by its act (409 when approved already, its year ended or it has no
+/// lines; 422 without the act): who recorded it and when are kept with it. Its figures are
+/// version 1 from now on and never rewritten. Audited.
+pub async fn approve<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &ApprovalInput,
+) -> AppResult<PlanView> {
+    let row = super::find_managed(db, user, id).await?;
+    if let Some(why) = approval_refusal(db, &row).await? {
+        return Err(AppError::Conflict(why));
+    }
+    let act = match validate::single_line(
+        "act",
+        input.act.as_deref().unwrap_or_default(),
+        validate::TITLE_MAX,
+    ) {
+        Ok(Some(act)) => act,
+        Ok(None) => {
+            return Err(AppError::invalid(
+                "act",
+                "Escriba el acto que aprueba el plan (la resolución o el acta del comité, con \
+                 su número y fecha).",
+            ));
+        }
+        Err(e) => return Err(AppError::Validation(vec![e])),
+    };
+    let at = crate::time::now();
+    // Only a draft is approved: two approvals sent at once record one act.
+    let done = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Status,
+            Expr::value(PlanStatus::Approved.as_str()),
+        )
+        .col_expr(plan::Column::ApprovalAct, Expr::value(act.clone()))
+        .col_expr(plan::Column::ApprovedBy, Expr::value(user.id))
+        .col_expr(plan::Column::ApprovedAt, Expr::value(at))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(at))
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.as_str()))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "El plan ya está aprobado: sus cifras cambian con una modificación.".into(),
+        ));
+    }
+    let row = plan::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "plan.approved",
+            subject_type: "plan",
+            subject_id: row.id.to_string(),
+            before: Some(serde_json::json!({"status": "draft"})),
+            after: Some(serde_json::json!({"status": "approved", "act": act, "version": 1})),
+        },
+    )
+    .await?;
+    let scope = PlanScope::of(db, user).await?;
+    super::view(db, &scope, &row, None).await
+}
+
+/// Amends an approved plan: a new version with `reason`, holding every line of the current
+/// version with the amendment's changes, its new lines and without the lines it removes. The
+/// earlier versions stay as they were (`?version=N`). 409 for a draft (its lines are edited
+/// directly) or a plan whose year ended; 422 without a reason, without lines, for a line that
+/// is not in the plan, or for an amendment that changes nothing. Audited.
+pub async fn amend<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &AmendmentInput,
+) -> AppResult<PlanView> {
+    let row = super::find_managed(db, user, id).await?;
+    super::ensure_open(&row)?;
+    if row.status == PlanStatus::Draft {
+        return Err(AppError::Conflict(
+            "El plan aún es un borrador: cambie sus líneas directamente. Las modificaciones son \
+             para un plan aprobado."
+                .into(),
+        ));
+    }
+    let mut errors = Vec::new();
+    let reason = match validate::multi_line(
+        "reason",
+        input.reason.as_deref().unwrap_or_default(),
+        validate::DESCRIPTION_MAX,
+    ) {
+        Ok(Some(reason)) => Some(reason),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "reason",
+                "Escriba el motivo de la modificación: queda en la historia del plan.",
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let amended = input.lines.as_deref().unwrap_or_default();
+    if amended.is_empty() {
+        errors.push(FieldError::new(
+            "lines",
+            "Indique las líneas que la modificación cambia, agrega o quita.",
+        ));
+    } else if amended.len() > super::LINES_MAX {
+        errors.push(FieldError::new(
+            "lines",
+            format!(
+                "Una modificación cambia máximo {} líneas.",
+                super::LINES_MAX
+            ),
+        ));
+    }
+    let current: Vec<LineRows> = super::load_lines(db, &[(row.id, row.version)])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    // What each current line becomes (`None`: removed), and the new lines.
+    let mut changes: Vec<(i32, Option<Figures>)> = Vec::new();
+    let mut added: Vec<Figures> = Vec::new();
+    let mut named = HashSet::new();
+    if amended.len() <= super::LINES_MAX {
+        for (i, item) in amended.iter().enumerate() {
+            let prefix = format!("lines[{i}].");
+            let removed = item.removed == Some(true);
+            match item.line_id {
+                Some(line_id) => {
+                    let Some(line) = current.iter().find(|l| l.line.id == line_id) else {
+                        errors.push(FieldError::new(
+                            format!("{prefix}line_id"),
+                            format!("La línea {line_id} no está en la versión vigente del plan."),
+                        ));
+                        continue;
+                    };
+                    if !named.insert(line_id) {
+                        errors.push(FieldError::new(
+                            format!("{prefix}line_id"),
+                            format!("La línea {line_id} aparece dos veces en la modificación."),
+                        ));
+                        continue;
+                    }
+                    if removed {
+                        changes.push((line_id, None));
+                        continue;
+                    }
+                    let before = Figures::of(line);
+                    if let Some(after) =
+                        lines::check(db, &row, &item.line(), Some(&before), &prefix, &mut errors)
+                            .await?
+                        && after != before
+                    {
+                        changes.push((line_id, Some(after)));
+                    }
+                }
+                None if removed => errors.push(FieldError::new(
+                    format!("{prefix}removed"),
+                    "Para quitar una línea, indique cuál (line_id).",
+                )),
+                None => {
+                    if let Some(new) =
+                        lines::check(db, &row, &item.line(), None, &prefix, &mut errors).await?
+                    {
+                        added.push(new);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        let removed = changes.iter().filter(|(_, f)| f.is_none()).count();
+        if changes.is_empty() && added.is_empty() {
+            errors.push(FieldError::new(
+                "lines",
+                "La modificación no cambia ninguna cifra del plan.",
+            ));
+        } else if current.len() - removed + added.len() == 0 {
+            errors.push(FieldError::new(
+                "lines",
+                "Un plan aprobado conserva al menos una línea.",
+            ));
+        } else if current.len() - removed + added.len() > super::LINES_MAX {
+            errors.push(FieldError::new(
+                "lines",
+                format!("Un plan tiene máximo {} líneas.", super::LINES_MAX),
+            ));
+        }
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    // The new version: every current line, changed or as it was, and the new ones. The plan
+    // moves to it first, only from the version this amendment was checked against: two
+    // amendments sent at once write one version each, in turn, or the second is refused.
+    let number = row.version + 1;
+    let at = crate::time::now();
+    let moved = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Status,
+            Expr::value(PlanStatus::Amended.as_str()),
+        )
+        .col_expr(plan::Column::Version, Expr::value(number))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(at))
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Version.eq(row.version))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::Conflict(
+            "Otra modificación del plan se guardó mientras tanto: ábralo de nuevo y revise sus \
+             cifras antes de modificarlo."
+                .into(),
+        ));
+    }
+    plan_version::Entity::insert(plan_version::ActiveModel {
+        plan_id: Set(row.id),
+        number: Set(number),
+        reason: Set(Some(reason.clone())),
+        created_by: Set(Some(user.id)),
+        created_at: Set(at),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let mut audit_before = Vec::new();
+    let mut audit_after = Vec::new();
+    for line in &current {
+        let before = Figures::of(line);
+        match changes.iter().find(|(id, _)| *id == line.line.id) {
+            None => {
+                lines::insert_version(db, &line.line, number, line.figures.since_version, &before)
+                    .await?;
+            }
+            Some((_, None)) => {
+                audit_before
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
+                audit_after.push(serde_json::json!({"line_id": line.line.id, "removed": true}));
+            }
+            Some((_, Some(after))) => {
+                lines::insert_version(db, &line.line, number, number, after).await?;
+                audit_before
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
+                audit_after
+                    .push(serde_json::json!({"line_id": line.line.id, "figures": after.json()}));
+            }
+        }
+    }
+    let mut position = lines::next_position(db, row.id).await?;
+    for figures in &added {
+        let line = plan_line::ActiveModel {
+            plan_id: Set(row.id),
+            position: Set(position),
+            added_in_version: Set(number),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        position += 1;
+        lines::insert_version(db, &line, number, number, figures).await?;
+        audit_after.push(serde_json::json!({"line_id": line.id, "figures": figures.json()}));
+    }
+    let row = plan::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "plan.amended",
+            subject_type: "plan",
+            subject_id: row.id.to_string(),
+            before: Some(serde_json::json!({"version": number - 1, "lines": audit_before})),
+            after: Some(
+                serde_json::json!({"version": number, "reason": reason, "lines": audit_after}),
+            ),
+        },
+    )
+    .await?;
+    let scope = PlanScope::of(db, user).await?;
+    super::view(db, &scope, &row, None).await
+}

@@ -1,0 +1,717 @@
+//! A plan's lines: what a line says (a capacity, optionally a course of the plan's provider, its
+//! targets, goals and budget), the rules it must meet, and adding or changing one while the
+//! plan is a draft. After approval a line changes only through an amendment
+//! (`super::lifecycle::amend`), which checks it with the same rules.
+
+use super::{Goals, LineRows, LineView, PlanScope, Whole, whole};
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::entities::values::{BudgetSource, PlanStatus, TargetRule};
+use crate::entities::{
+    capacity, course, course_capacity, municipality, plan, plan_line, plan_line_budget,
+    plan_line_municipality, plan_line_version, territorial_direction_department,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// The largest goals a line may set: anything larger is a typing mistake.
+pub const COHORTS_MAX: i64 = 10_000;
+pub const PEOPLE_MAX: i64 = 1_000_000;
+pub const ASSISTANCES_MAX: i64 = 100_000;
+
+/// How many municipalities a line may list (the country has 1,122 municipalities and areas).
+pub const MUNICIPALITIES_MAX: usize = 1_200;
+
+/// A line's targets: a list of municipalities (DANE codes) or a rule; neither is the plan's
+/// whole territory (the country, the direction's departments, the gobernación's department).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanTargetsInput)]
+pub struct TargetsInput {
+    /// Municipalities of the plan's territory.
+    #[schema(max_items = 1200, example = json!(["50325", "50450"]))]
+    pub municipality_codes: Option<Vec<String>>,
+    /// `pdet`, `categories_5_6` or `priorities` (the «¿Dónde formar?» selection of the day),
+    /// within the plan's territory. Not together with `municipality_codes`.
+    #[schema(value_type = Option<TargetRule>)]
+    pub rule: Option<String>,
+}
+
+/// A line's goals: each optional, a whole number from zero; at least one.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanGoalsInput)]
+pub struct GoalsInput {
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000)]
+    pub cohorts: Option<Whole>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
+    pub people_trained: Option<Whole>,
+    /// Not more than `people_trained` when both are set.
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
+    pub people_certified: Option<Whole>,
+    /// Assistances closed with their objective reached.
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100_000)]
+    pub assistances_closed: Option<Whole>,
+    /// Not more than the municipalities the line lists (or its territory holds).
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_122)]
+    pub municipalities_reached: Option<Whole>,
+}
+
+/// A line's budget from one source (each source once per line).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanBudgetInput)]
+pub struct BudgetInput {
+    /// `inversion`, `funcionamiento`, `cooperacion`, `sgr` or `propios`.
+    #[schema(value_type = Option<BudgetSource>)]
+    pub source: Option<String>,
+    /// Whole pesos, more than zero, at most one billón (10^12).
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000_000_i64, example = 12_000_000)]
+    pub amount: Option<Whole>,
+}
+
+/// What a coordinator sends to add a line (`capacity_id` and a goal required) or change one: a
+/// field left out keeps its value; one sent replaces it whole (`targets`, `goals` and `budget`
+/// included).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanLineInput)]
+pub struct LineInput {
+    pub capacity_id: Option<i32>,
+    /// A course of the plan's provider that develops the capacity; `null` removes it.
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
+    #[schema(value_type = Option<i32>)]
+    pub course_id: Option<Option<i32>>,
+    pub targets: Option<TargetsInput>,
+    pub goals: Option<GoalsInput>,
+    #[schema(max_items = 5)]
+    pub budget: Option<Vec<BudgetInput>>,
+}
+
+/// A line's checked figures in one version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct Figures {
+    pub capacity_id: i32,
+    pub course_id: Option<i32>,
+    pub rule: Option<TargetRule>,
+    pub municipalities: Vec<String>,
+    pub goals: Goals,
+    pub budget: Vec<(BudgetSource, i64)>,
+}
+
+impl Figures {
+    pub(crate) fn of(rows: &LineRows) -> Self {
+        let f = &rows.figures;
+        Figures {
+            capacity_id: f.capacity_id,
+            course_id: f.course_id,
+            rule: f.target_rule,
+            municipalities: rows.municipalities.clone(),
+            goals: Goals {
+                cohorts: f.goal_cohorts,
+                people_trained: f.goal_people_trained,
+                people_certified: f.goal_people_certified,
+                assistances_closed: f.goal_assistances_closed,
+                municipalities_reached: f.goal_municipalities_reached,
+            },
+            budget: rows.budget.clone(),
+        }
+    }
+
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The departments a plan's lines may target (`None`: the whole country).
+pub(crate) async fn territory<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+) -> AppResult<Option<Vec<String>>> {
+    if let Some(code) = &row.department_code {
+        return Ok(Some(vec![code.clone()]));
+    }
+    match row.territorial_direction_id {
+        None => Ok(None),
+        Some(id) => Ok(Some(
+            territorial_direction_department::Entity::find()
+                .filter(territorial_direction_department::Column::DirectionId.eq(id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|l| l.department_code)
+                .collect(),
+        )),
+    }
+}
+
+/// Checks a line of plan `row` (every problem into `errors`, each field after `prefix`:
+/// `lines[2].` in an amendment), `input` over `current` (a line being changed). `None` when
+/// something was refused.
+pub(crate) async fn check<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    input: &LineInput,
+    current: Option<&Figures>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<Figures>> {
+    let before = errors.len();
+    let field = |name: &str| format!("{prefix}{name}");
+    // The capacity.
+    let capacity_id = input.capacity_id.or(current.map(|c| c.capacity_id));
+    match capacity_id {
+        None => errors.push(FieldError::new(
+            field("capacity_id"),
+            "Elija la capacidad que la línea fortalece.",
+        )),
+        Some(id) => {
+            let active = capacity::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .is_some_and(|c| c.active);
+            if !active && current.is_none_or(|c| c.capacity_id != id) {
+                errors.push(FieldError::new(
+                    field("capacity_id"),
+                    "La capacidad elegida no existe o está inactiva.",
+                ));
+            }
+        }
+    }
+    // The course: the plan's provider's, developing the capacity.
+    let course_id = match input.course_id {
+        Some(chosen) => chosen,
+        None => current.and_then(|c| c.course_id),
+    };
+    if let Some(id) = course_id {
+        match course::Entity::find_by_id(id).one(db).await? {
+            None => errors.push(FieldError::new(
+                field("course_id"),
+                format!("No existe un curso con el id {id}."),
+            )),
+            Some(c) if c.provider_id != row.provider_id => errors.push(FieldError::new(
+                field("course_id"),
+                format!(
+                    "El curso «{}» no es de la oferta del oferente del plan.",
+                    c.name
+                ),
+            )),
+            Some(c) => {
+                if let Some(capacity) = capacity_id {
+                    let develops = course_capacity::Entity::find()
+                        .filter(course_capacity::Column::CourseId.eq(id))
+                        .filter(course_capacity::Column::CapacityId.eq(capacity))
+                        .count(db)
+                        .await?
+                        > 0;
+                    if !develops {
+                        errors.push(FieldError::new(
+                            field("course_id"),
+                            format!("El curso «{}» no desarrolla la capacidad elegida.", c.name),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // The targets, within the plan's territory.
+    let departments = territory(db, row).await?;
+    let (rule, municipalities) = match &input.targets {
+        None => current.map_or((None, Vec::new()), |c| (c.rule, c.municipalities.clone())),
+        Some(targets) => {
+            let rule = match targets.rule.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => {
+                    let parsed = TargetRule::parse(text);
+                    if parsed.is_none() {
+                        errors.push(FieldError::new(
+                            field("targets.rule"),
+                            "La regla debe ser pdet, categories_5_6 o priorities.",
+                        ));
+                    }
+                    parsed
+                }
+            };
+            let codes: BTreeSet<String> = targets
+                .municipality_codes
+                .iter()
+                .flatten()
+                .map(|c| crate::territory::normalize_municipality_code(c))
+                .filter(|c| !c.is_empty())
+                .collect();
+            if codes.len() > MUNICIPALITIES_MAX {
+                errors.push(FieldError::new(
+                    field("targets.municipality_codes"),
+                    format!(
+                        "Una línea lista máximo {} municipios: para más, use una regla o todo el \
+                         territorio del plan.",
+                        crate::format::thousands(MUNICIPALITIES_MAX as i64)
+                    ),
+                ));
+            } else if !codes.is_empty() {
+                let codes_list: Vec<String> = codes.iter().cloned().collect();
+                let known: Vec<(String, String)> = municipality::Entity::find()
+                    .select_only()
+                    .column(municipality::Column::Code)
+                    .column(municipality::Column::DepartmentCode)
+                    .filter(municipality::Column::Code.is_in(codes_list))
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                let unknown: Vec<&String> = codes
+                    .iter()
+                    .filter(|c| !known.iter().any(|(k, _)| k == *c))
+                    .collect();
+                if !unknown.is_empty() {
+                    errors.push(FieldError::new(
+                        field("targets.municipality_codes"),
+                        format!(
+                            "No existen municipios con {} {}.",
+                            if unknown.len() == 1 {
+                                "el código DANE"
+                            } else {
+                                "los códigos DANE"
+                            },
+                            unknown
+                                .iter()
+                                .take(5)
+                                .map(|c| format!("«{c}»"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                if let Some(departments) = &departments {
+                    let outside: Vec<&String> = known
+                        .iter()
+                        .filter(|(_, d)| !departments.contains(d))
+                        .map(|(c, _)| c)
+                        .collect();
+                    if !outside.is_empty() {
+                        errors.push(FieldError::new(
+                            field("targets.municipality_codes"),
+                            format!(
+                                "{} fuera del territorio del plan: {}.",
+                                if outside.len() == 1 {
+                                    "Este municipio queda"
+                                } else {
+                                    "Estos municipios quedan"
+                                },
+                                outside
+                                    .iter()
+                                    .take(5)
+                                    .map(|c| format!("«{c}»"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            if rule.is_some() && !codes.is_empty() {
+                errors.push(FieldError::new(
+                    field("targets"),
+                    "Indique los municipios o una regla, no ambos.",
+                ));
+            }
+            (rule, codes.into_iter().collect())
+        }
+    };
+    // The goals.
+    let territory_size = {
+        let mut query = municipality::Entity::find();
+        if let Some(departments) = &departments {
+            query = query.filter(municipality::Column::DepartmentCode.is_in(departments.clone()));
+        }
+        query.count(db).await? as i64
+    };
+    let goals = match &input.goals {
+        None => current.map(|c| c.goals).unwrap_or_default(),
+        Some(g) => {
+            let goal =
+                |name: &str, value: Option<&Whole>, max: i64, errors: &mut Vec<FieldError>| {
+                    whole(
+                        &field(&format!("goals.{name}")),
+                        "La meta",
+                        value,
+                        (0, max),
+                        errors,
+                    )
+                    .map(|n| n as i32)
+                };
+            let reach_max = if municipalities.is_empty() {
+                territory_size
+            } else {
+                municipalities.len() as i64
+            };
+            let goals = Goals {
+                cohorts: goal("cohorts", g.cohorts.as_ref(), COHORTS_MAX, errors),
+                people_trained: goal(
+                    "people_trained",
+                    g.people_trained.as_ref(),
+                    PEOPLE_MAX,
+                    errors,
+                ),
+                people_certified: goal(
+                    "people_certified",
+                    g.people_certified.as_ref(),
+                    PEOPLE_MAX,
+                    errors,
+                ),
+                assistances_closed: goal(
+                    "assistances_closed",
+                    g.assistances_closed.as_ref(),
+                    ASSISTANCES_MAX,
+                    errors,
+                ),
+                municipalities_reached: goal(
+                    "municipalities_reached",
+                    g.municipalities_reached.as_ref(),
+                    reach_max.max(0),
+                    errors,
+                ),
+            };
+            if let (Some(trained), Some(certified)) = (goals.people_trained, goals.people_certified)
+                && certified > trained
+            {
+                errors.push(FieldError::new(
+                    field("goals.people_certified"),
+                    format!(
+                        "Las personas certificadas ({}) no pueden ser más que las formadas ({}).",
+                        crate::format::thousands(certified.into()),
+                        crate::format::thousands(trained.into())
+                    ),
+                ));
+            }
+            goals
+        }
+    };
+    let goals_refused = errors
+        .iter()
+        .skip(before)
+        .any(|e| e.field.starts_with(&field("goals")));
+    if !goals.any() && !goals_refused {
+        errors.push(FieldError::new(
+            field("goals"),
+            "Fije al menos una meta de la línea: cohortes, personas formadas o certificadas, \
+             asistencias cerradas o municipios alcanzados.",
+        ));
+    }
+    // The budget: each source once, whole pesos above zero.
+    let budget = match &input.budget {
+        None => current.map(|c| c.budget.clone()).unwrap_or_default(),
+        Some(items) => {
+            let mut budget: Vec<(BudgetSource, i64)> = Vec::new();
+            if items.len() > BudgetSource::ALL.len() {
+                errors.push(FieldError::new(
+                    field("budget"),
+                    "El presupuesto de una línea tiene a lo sumo un monto por fuente (cinco).",
+                ));
+            } else {
+                for (i, item) in items.iter().enumerate() {
+                    let at = |name: &str| field(&format!("budget[{i}].{name}"));
+                    let source = match item.source.as_deref().map(str::trim) {
+                        None | Some("") => {
+                            errors.push(FieldError::new(at("source"), "Indique la fuente."));
+                            None
+                        }
+                        Some(text) => {
+                            let parsed = BudgetSource::parse(text);
+                            if parsed.is_none() {
+                                errors.push(FieldError::new(
+                                    at("source"),
+                                    "La fuente debe ser inversion, funcionamiento, cooperacion, \
+                                     sgr o propios.",
+                                ));
+                            }
+                            parsed
+                        }
+                    };
+                    if item.amount.is_none() {
+                        errors.push(FieldError::new(at("amount"), "Escriba el monto en pesos."));
+                    }
+                    let amount = whole(
+                        &at("amount"),
+                        "El monto",
+                        item.amount.as_ref(),
+                        (1, super::AMOUNT_MAX),
+                        errors,
+                    );
+                    if let Some(source) = source {
+                        if budget.iter().any(|(s, _)| *s == source) {
+                            errors.push(FieldError::new(
+                                at("source"),
+                                format!(
+                                    "La fuente {} aparece dos veces: escriba su monto una vez.",
+                                    source.label()
+                                ),
+                            ));
+                        } else if let Some(amount) = amount {
+                            budget.push((source, amount));
+                        }
+                    }
+                }
+            }
+            budget.sort_by_key(|(s, _)| super::source_rank(*s));
+            budget
+        }
+    };
+    if errors.len() > before {
+        return Ok(None);
+    }
+    Ok(capacity_id.map(|capacity_id| Figures {
+        capacity_id,
+        course_id,
+        rule,
+        municipalities,
+        goals,
+        budget,
+    }))
+}
+
+/// Writes a line's figures in one version.
+pub(crate) async fn insert_version<C: ConnectionTrait>(
+    db: &C,
+    line: &plan_line::Model,
+    version: i32,
+    since_version: i32,
+    figures: &Figures,
+) -> AppResult<()> {
+    let row = plan_line_version::ActiveModel {
+        line_id: Set(line.id),
+        plan_id: Set(line.plan_id),
+        version: Set(version),
+        since_version: Set(since_version),
+        capacity_id: Set(figures.capacity_id),
+        course_id: Set(figures.course_id),
+        target_rule: Set(figures.rule),
+        goal_cohorts: Set(figures.goals.cohorts),
+        goal_people_trained: Set(figures.goals.people_trained),
+        goal_people_certified: Set(figures.goals.people_certified),
+        goal_assistances_closed: Set(figures.goals.assistances_closed),
+        goal_municipalities_reached: Set(figures.goals.municipalities_reached),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    write_children(db, row.id, figures).await
+}
+
+async fn write_children<C: ConnectionTrait>(
+    db: &C,
+    line_version_id: i32,
+    figures: &Figures,
+) -> AppResult<()> {
+    if !figures.municipalities.is_empty() {
+        plan_line_municipality::Entity::insert_many(figures.municipalities.iter().map(|code| {
+            plan_line_municipality::ActiveModel {
+                line_version_id: Set(line_version_id),
+                municipality_code: Set(code.clone()),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    if !figures.budget.is_empty() {
+        plan_line_budget::Entity::insert_many(figures.budget.iter().map(|(source, amount)| {
+            plan_line_budget::ActiveModel {
+                line_version_id: Set(line_version_id),
+                source: Set(*source),
+                amount: Set(*amount),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+fn approved() -> AppError {
+    AppError::Conflict(
+        "El plan está aprobado: sus cifras ya no se editan. Cámbielas con una modificación \
+         que diga su motivo; queda como una nueva versión y la aprobada se conserva."
+            .into(),
+    )
+}
+
+/// Refuses a change of a plan's lines unless it is an open draft (409), and holds the plan's
+/// row while the change is written: the draft is marked changed only if it is still a draft,
+/// so an approval written meanwhile (by another request) waits for this change or refuses it.
+async fn hold_draft<C: ConnectionTrait>(db: &C, row: &plan::Model) -> AppResult<()> {
+    super::ensure_open(row)?;
+    if row.status != PlanStatus::Draft {
+        return Err(approved());
+    }
+    let held = plan::Entity::update_many()
+        .col_expr(
+            plan::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(crate::time::now()),
+        )
+        .filter(plan::Column::Id.eq(row.id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.as_str()))
+        .exec(db)
+        .await?;
+    if held.rows_affected == 0 {
+        return Err(approved());
+    }
+    Ok(())
+}
+
+/// The next free position in a plan.
+pub(crate) async fn next_position<C: ConnectionTrait>(db: &C, plan_id: i32) -> AppResult<i32> {
+    let last = plan_line::Entity::find()
+        .filter(plan_line::Column::PlanId.eq(plan_id))
+        .order_by_desc(plan_line::Column::Position)
+        .one(db)
+        .await?;
+    Ok(last.map_or(1, |l| l.position + 1))
+}
+
+/// Adds a line to a draft plan (409 once approved). Every problem at once (422). Audited.
+pub async fn add<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    plan_id: i32,
+    input: &LineInput,
+) -> AppResult<LineView> {
+    let row = super::find_managed(db, user, plan_id).await?;
+    hold_draft(db, &row).await?;
+    let count = plan_line::Entity::find()
+        .filter(plan_line::Column::PlanId.eq(row.id))
+        .count(db)
+        .await?;
+    if count as usize >= super::LINES_MAX {
+        return Err(AppError::Conflict(format!(
+            "El plan ya tiene {} líneas, el máximo.",
+            super::LINES_MAX
+        )));
+    }
+    let mut errors = Vec::new();
+    let figures = check(db, &row, input, None, "", &mut errors).await?;
+    let Some(figures) = figures.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let at = crate::time::now();
+    let line = plan_line::ActiveModel {
+        plan_id: Set(row.id),
+        position: Set(next_position(db, row.id).await?),
+        added_in_version: Set(1),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    insert_version(db, &line, 1, 1, &figures).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "plan.line_added",
+            subject_type: "plan",
+            subject_id: row.id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"line_id": line.id, "figures": figures.json()})),
+        },
+    )
+    .await?;
+    line_view(db, user, &row, line.id).await
+}
+
+/// Changes a line of a draft plan (409 once approved): fields left out keep their value.
+/// Audited with the figures before and after.
+pub async fn edit<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    plan_id: i32,
+    line_id: i32,
+    input: &LineInput,
+) -> AppResult<LineView> {
+    let row = super::find_managed(db, user, plan_id).await?;
+    let current = current_line(db, &row, line_id).await?;
+    hold_draft(db, &row).await?;
+    let before = Figures::of(&current);
+    let mut errors = Vec::new();
+    let figures = check(db, &row, input, Some(&before), "", &mut errors).await?;
+    let Some(figures) = figures.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    if figures != before {
+        let id = current.figures.id;
+        plan_line_municipality::Entity::delete_many()
+            .filter(plan_line_municipality::Column::LineVersionId.eq(id))
+            .exec(db)
+            .await?;
+        plan_line_budget::Entity::delete_many()
+            .filter(plan_line_budget::Column::LineVersionId.eq(id))
+            .exec(db)
+            .await?;
+        let mut model: plan_line_version::ActiveModel = current.figures.clone().into();
+        model.capacity_id = Set(figures.capacity_id);
+        model.course_id = Set(figures.course_id);
+        model.target_rule = Set(figures.rule);
+        model.goal_cohorts = Set(figures.goals.cohorts);
+        model.goal_people_trained = Set(figures.goals.people_trained);
+        model.goal_people_certified = Set(figures.goals.people_certified);
+        model.goal_assistances_closed = Set(figures.goals.assistances_closed);
+        model.goal_municipalities_reached = Set(figures.goals.municipalities_reached);
+        model.update(db).await?;
+        write_children(db, id, &figures).await?;
+        audit::record(
+            db,
+            Change {
+                actor: Some(user.id),
+                action: "plan.line_changed",
+                subject_type: "plan",
+                subject_id: row.id.to_string(),
+                before: Some(serde_json::json!({"line_id": line_id, "figures": before.json()})),
+                after: Some(serde_json::json!({"line_id": line_id, "figures": figures.json()})),
+            },
+        )
+        .await?;
+    }
+    line_view(db, user, &row, line_id).await
+}
+
+/// A line of plan `row` in its current version; 404 when the plan has no such line now.
+pub(crate) async fn current_line<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    line_id: i32,
+) -> AppResult<LineRows> {
+    super::load_lines(db, &[(row.id, row.version)])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|l| l.line.id == line_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// One line of plan `row` in its current version, as `user` reads it.
+pub async fn line_view<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    row: &plan::Model,
+    line_id: i32,
+) -> AppResult<LineView> {
+    let scope = PlanScope::of(db, user).await?;
+    super::view(db, &scope, row, None)
+        .await?
+        .lines
+        .into_iter()
+        .find(|l| l.id == line_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The line as `user` reads it, if they read its plan: for the page that edits it.
+pub async fn find_line<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    plan_id: i32,
+    line_id: i32,
+) -> AppResult<(plan::Model, LineView)> {
+    let (row, _) = super::find_visible(db, user, plan_id).await?;
+    let line = line_view(db, user, &row, line_id).await?;
+    Ok((row, line))
+}

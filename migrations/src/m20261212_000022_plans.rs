@@ -1,0 +1,375 @@
+//! The year's plan (issue 47, first slice).
+//!
+//! - `plans`: a provider's plan for a vigencia (year) — ESAP's national one or one per
+//!   territorial direction, a gobernación's for its department. One per (provider, year,
+//!   direction, department): a unique index over the four, absent ones counted as equal. States
+//!   stored: `draft`, `approved` (with its act, who recorded it and when), `amended`; `closed`
+//!   is read from the year (a plan of a year that has ended is closed), never written yet.
+//!   `version` is the plan's current version.
+//! - `plan_versions`: version 1 (the plan as drafted and approved) and one per amendment, with
+//!   its reason; what each version held is never rewritten once the plan is approved.
+//! - `plan_lines`: a line's identity across versions (what later slices' cost items answer).
+//! - `plan_line_versions`: a line's figures in one version — capacity, optional course, a
+//!   target rule, the goals — copied whole into every new version, changed or not
+//!   (`since_version` says from which version its figures hold). A line left out of a version
+//!   was removed by that amendment.
+//! - `plan_line_municipalities` and `plan_line_budgets`: a line version's targeted municipalities
+//!   and its budget per source (whole pesos, > 0).
+
+use crate::m20261122_000001_initial_schema::index;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261212_000022_plans"
+    }
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn id() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+/// A goal: a whole number, not negative, or none.
+fn goal(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .integer()
+        .null()
+        .check(Expr::col(name).gte(0))
+        .take()
+}
+
+const STATUSES: &[&str] = &["draft", "approved", "amended", "closed"];
+const RULES: &[&str] = &["pdet", "categories_5_6", "priorities"];
+const SOURCES: &[&str] = &[
+    "inversion",
+    "funcionamiento",
+    "cooperacion",
+    "sgr",
+    "propios",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("plans")
+                    .col(id())
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(
+                        ColumnDef::new("year")
+                            .integer()
+                            .not_null()
+                            .check(Expr::col("year").between(2000, 2100)),
+                    )
+                    .col(ColumnDef::new("territorial_direction_id").integer().null())
+                    .col(ColumnDef::new("department_code").string_len(2).null())
+                    .col(ColumnDef::new("name").string().not_null())
+                    .col(
+                        ColumnDef::new("status")
+                            .string()
+                            .not_null()
+                            .check(Expr::col("status").is_in(STATUSES.iter().copied())),
+                    )
+                    .col(
+                        ColumnDef::new("version")
+                            .integer()
+                            .not_null()
+                            .default(1)
+                            .check(Expr::col("version").gte(1)),
+                    )
+                    .col(ColumnDef::new("approval_act").string().null())
+                    .col(ColumnDef::new("approved_by").integer().null())
+                    .col(
+                        ColumnDef::new("approved_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(ColumnDef::new("created_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .foreign_key(&mut fk(
+                        "plans",
+                        "provider_id",
+                        "providers",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plans",
+                        "territorial_direction_id",
+                        "territorial_directions",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plans",
+                        "department_code",
+                        "departments",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plans",
+                        "approved_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plans",
+                        "created_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager.create_index(index("plans", &["year"])).await?;
+        // One plan per provider, year, direction and department: absent ones are equal here
+        // (a plain unique index would let two national plans through, NULL being distinct).
+        // Same SQL on SQLite and PostgreSQL.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_plans_scope ON plans (provider_id, year, \
+                 COALESCE(territorial_direction_id, 0), COALESCE(department_code, ''))",
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_versions")
+                    .col(ColumnDef::new("plan_id").integer().not_null())
+                    .col(
+                        ColumnDef::new("number")
+                            .integer()
+                            .not_null()
+                            .check(Expr::col("number").gte(1)),
+                    )
+                    .col(ColumnDef::new("reason").text().null())
+                    .col(ColumnDef::new("created_by").integer().null())
+                    .col(timestamp("created_at"))
+                    .primary_key(Index::create().col("plan_id").col("number"))
+                    .foreign_key(&mut fk(
+                        "plan_versions",
+                        "plan_id",
+                        "plans",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plan_versions",
+                        "created_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_lines")
+                    .col(id())
+                    .col(ColumnDef::new("plan_id").integer().not_null())
+                    .col(ColumnDef::new("position").integer().not_null())
+                    .col(ColumnDef::new("added_in_version").integer().not_null())
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut fk(
+                        "plan_lines",
+                        "plan_id",
+                        "plans",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("plan_lines", &["plan_id"]))
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_line_versions")
+                    .col(id())
+                    .col(ColumnDef::new("line_id").integer().not_null())
+                    .col(ColumnDef::new("plan_id").integer().not_null())
+                    .col(ColumnDef::new("version").integer().not_null())
+                    .col(ColumnDef::new("since_version").integer().not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(ColumnDef::new("course_id").integer().null())
+                    .col(
+                        ColumnDef::new("target_rule")
+                            .string()
+                            .null()
+                            .check(Expr::col("target_rule").is_in(RULES.iter().copied())),
+                    )
+                    .col(goal("goal_cohorts"))
+                    .col(goal("goal_people_trained"))
+                    .col(goal("goal_people_certified"))
+                    .col(goal("goal_assistances_closed"))
+                    .col(goal("goal_municipalities_reached"))
+                    .foreign_key(&mut fk(
+                        "plan_line_versions",
+                        "line_id",
+                        "plan_lines",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plan_line_versions",
+                        "plan_id",
+                        "plans",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plan_line_versions",
+                        "capacity_id",
+                        "capacities",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plan_line_versions",
+                        "course_id",
+                        "courses",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index("plan_line_versions", &["line_id", "version"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("plan_line_versions", &["plan_id", "version"]))
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_line_municipalities")
+                    .col(ColumnDef::new("line_version_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .primary_key(
+                        Index::create()
+                            .col("line_version_id")
+                            .col("municipality_code"),
+                    )
+                    .foreign_key(&mut fk(
+                        "plan_line_municipalities",
+                        "line_version_id",
+                        "plan_line_versions",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "plan_line_municipalities",
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("plan_line_municipalities", &["municipality_code"]))
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_line_budgets")
+                    .col(ColumnDef::new("line_version_id").integer().not_null())
+                    .col(
+                        ColumnDef::new("source")
+                            .string()
+                            .not_null()
+                            .check(Expr::col("source").is_in(SOURCES.iter().copied())),
+                    )
+                    .col(
+                        ColumnDef::new("amount")
+                            .big_integer()
+                            .not_null()
+                            .check(Expr::col("amount").gt(0)),
+                    )
+                    .primary_key(Index::create().col("line_version_id").col("source"))
+                    .foreign_key(&mut fk(
+                        "plan_line_budgets",
+                        "line_version_id",
+                        "plan_line_versions",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            "plan_line_budgets",
+            "plan_line_municipalities",
+            "plan_line_versions",
+            "plan_lines",
+            "plan_versions",
+            "plans",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! `/api/v1/plans`: the year's plan (issue 47). Coordinators write their provider's plans (a
+//! territorial direction's coordinator, its direction's; an admin any); reading is for staff
+//! and gobernaciones (`ReportReader`: liaisons, instructors and participants get 403), scoped by
+//! `domain::plans::PlanScope` (out of scope: 404).
+
+use crate::accounts::guards::{ReportReader, StaffUser};
+use crate::api::{Created, List, Paging, created};
+use crate::error::AppResult;
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
+use domain::plans::lines::{self, LineInput};
+use domain::plans::{self, LineView, ListFilter, PlanInput, PlanSummary, PlanView};
+use rocket::serde::json::Json;
+use rocket::{FromForm, Route, State, get, patch, post, routes};
+use sea_orm::DatabaseConnection;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, add_line, change_line, approve, amend]
+}
+
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    /// The vigencia (year).
+    #[param(minimum = 2000, maximum = 2100, example = 2026)]
+    year: Option<i32>,
+    /// Provider id.
+    provider: Option<i32>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
+}
+
+/// List plans
+///
+/// Roles: coordinators (every approved plan, and the drafts they write), admins (all),
+/// gobernaciones (approved plans that reach their department; of another territory's plan, the
+/// lines that reach it are counted). Newest year first, ESAP first.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "listPlans",
+    params(PlanQuery),
+    responses(
+        (status = 200, description = "A page of plans.", body = List<PlanSummary>),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/plans?<query..>")]
+pub async fn list(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    query: PlanQuery,
+) -> AppResult<Json<List<PlanSummary>>> {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let filter = ListFilter {
+        year: query.year,
+        provider: query.provider,
+    };
+    let (items, total) = plans::list(db.inner(), &user, &filter, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Create a plan
+///
+/// Roles: staff. A coordinator's plan is its provider's (a territorial direction's
+/// coordinator: its direction's); an admin names the provider (ESAP when absent). A direction
+/// only for ESAP; a gobernación's plan is its department's. The year is this one or the next.
+/// One plan per provider, year and direction or department: a second is a 409. Starts as a
+/// draft, version 1, without lines. Audited.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "createPlan",
+    request_body = PlanInput,
+    responses(
+        (status = 201, description = "The plan.", body = PlanView),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/plans", data = "<body>")]
+pub async fn create(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    body: crate::api::JsonBody<PlanInput>,
+) -> AppResult<Created<PlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = plans::create(&txn, &staff, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// One plan, in any of its versions
+///
+/// Roles: as the list; out of scope → 404. `version` (1 … `current_version`) reads the plan as
+/// that version left it: an amendment never rewrites an earlier version's figures. A version
+/// the plan does not have → 404.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "getPlan",
+    params(
+        ("id" = i32, Path, description = "Plan id.", example = 1),
+        ("version" = Option<i32>, Query, description = "The version to read (the current one by default).", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "The plan.", body = PlanView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/plans/<id>?<version>")]
+pub async fn show(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    version: Option<i32>,
+) -> AppResult<Json<PlanView>> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    Ok(Json(plans::view(db.inner(), &scope, &row, version).await?))
+}
+
+/// Add a line to a draft plan
+///
+/// Roles: staff who write the plan (others' → 404). A capacity, optionally a course of the
+/// plan's provider that develops it, targets (municipalities of the plan's territory, or a
+/// rule, or neither: the whole territory), at least one goal (whole numbers from zero) and a
+/// budget by source (whole pesos above zero, each source once). An approved plan → 409: it
+/// changes only through an amendment. Every problem at once (422), nothing written. Audited.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "addPlanLine",
+    params(("id" = i32, Path, description = "Plan id.", example = 2)),
+    request_body = LineInput,
+    responses(
+        (status = 201, description = "The line.", body = LineView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/plans/<id>/lines", data = "<body>")]
+pub async fn add_line(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<LineInput>,
+) -> AppResult<Created<LineView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = lines::add(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// Change a line of a draft plan
+///
+/// **Extension.** Roles: as adding a line. A field left out keeps its value; one sent replaces
+/// it whole (`targets`, `goals`, `budget`); `course_id: null` removes the course. An approved
+/// plan → 409 (amend it instead). Audited with the figures before and after.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "changePlanLine",
+    params(
+        ("id" = i32, Path, description = "Plan id.", example = 2),
+        ("line_id" = i32, Path, description = "Line id.", example = 4),
+    ),
+    request_body = LineInput,
+    responses(
+        (status = 200, description = "The line.", body = LineView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[patch("/plans/<id>/lines/<line_id>", data = "<body>")]
+pub async fn change_line(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    line_id: i32,
+    body: crate::api::JsonBody<LineInput>,
+) -> AppResult<Json<LineView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = lines::edit(&txn, &staff, id, line_id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Approve a plan by its act
+///
+/// Roles: staff who write the plan. Records the act (a resolución or an acta del comité), who
+/// recorded it and when; the figures become version 1 and are never rewritten. Already
+/// approved, its year ended, or no lines → 409; no act → 422. Audited.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "approvePlan",
+    params(("id" = i32, Path, description = "Plan id.", example = 2)),
+    request_body = ApprovalInput,
+    responses(
+        (status = 200, description = "The approved plan.", body = PlanView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/plans/<id>/approval", data = "<body>")]
+pub async fn approve(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<ApprovalInput>,
+) -> AppResult<Json<PlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = lifecycle::approve(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// Amend an approved plan
+///
+/// Roles: staff who write the plan. A new version with its `reason`: each item of `lines` with
+/// a `line_id` changes that line of the current version (fields left out keep their value) or,
+/// with `removed: true`, takes it out; an item without `line_id` adds a line. The other lines
+/// pass unchanged; earlier versions stay readable as they were (`GET /plans/{id}?version=N`).
+/// A draft or a plan whose year ended → 409; no reason, no lines, a line not in the plan, or
+/// nothing changed → 422. Audited.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "amendPlan",
+    params(("id" = i32, Path, description = "Plan id.", example = 1)),
+    request_body = AmendmentInput,
+    responses(
+        (status = 201, description = "The plan in its new version.", body = PlanView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/plans/<id>/amendments", data = "<body>")]
+pub async fn amend(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<AmendmentInput>,
+) -> AppResult<Created<PlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = lifecycle::amend(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
