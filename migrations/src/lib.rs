@@ -1,0 +1,97 @@
+//! Database schema of Aula Territorial as SeaORM migrations.
+//!
+//! The same migrations run on SQLite (the embedded default) and PostgreSQL, so they are
+//! written with sea-query builders; the only raw SQL is portable (partial unique indexes).
+//!
+//! Every migration applies completely or not at all, on both engines (issue 46): each runs in
+//! one transaction with the record that it was applied ([`Atomic`]), so a start that fails
+//! half-way leaves the schema as it was before that migration and the next start applies it
+//! again. On SQLite the transaction also keeps every statement of a migration on one pooled
+//! connection (a connection reading an older snapshot once found a trigger «already exists»
+//! that another had just dropped).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial_schema;
+mod m20261122_000002_report_indexes;
+mod m20261123_000003_sessions;
+mod m20261124_000004_figures;
+mod m20261125_000005_indicators;
+mod m20261126_000006_demand;
+mod m20261127_000007_surveys;
+mod m20261128_000008_status_lists;
+mod m20261129_000009_email_changes;
+mod m20261130_000010_providers;
+mod m20261201_000011_assistance;
+mod m20261203_000013_assistance_years;
+mod m20261204_000014_instances;
+mod m20261205_000015_seat_quotas;
+mod m20261206_000016_planning_version;
+mod m20261207_000017_kept_contents;
+mod m20261208_000018_dirty_people;
+mod m20261209_000019_enrolment_invitations;
+mod m20261210_000020_owner_moves;
+mod m20261211_000021_nominee_identity;
+mod m20261212_000022_plans;
+
+pub struct Migrator;
+
+/// A migration run in one transaction on every backend (SeaORM's default runs SQLite's
+/// statements one by one, outside any transaction). SQLite's schema changes are
+/// transactional, PostgreSQL's too; none of these migrations needs a statement that cannot
+/// run in a transaction.
+struct Atomic<M>(M);
+
+impl<M: MigrationName> MigrationName for Atomic<M> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl<M: MigrationTrait> MigrationTrait for Atomic<M> {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+}
+
+fn atomic(migration: impl MigrationTrait + 'static) -> Box<dyn MigrationTrait> {
+    Box::new(Atomic(migration))
+}
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            atomic(m20261122_000001_initial_schema::Migration),
+            atomic(m20261122_000002_report_indexes::Migration),
+            atomic(m20261123_000003_sessions::Migration),
+            atomic(m20261124_000004_figures::Migration),
+            atomic(m20261125_000005_indicators::Migration),
+            atomic(m20261126_000006_demand::Migration),
+            atomic(m20261127_000007_surveys::Migration),
+            atomic(m20261128_000008_status_lists::Migration),
+            atomic(m20261129_000009_email_changes::Migration),
+            atomic(m20261130_000010_providers::Migration),
+            atomic(m20261201_000011_assistance::Migration),
+            atomic(m20261203_000013_assistance_years::Migration),
+            atomic(m20261204_000014_instances::Migration),
+            atomic(m20261205_000015_seat_quotas::Migration),
+            atomic(m20261206_000016_planning_version::Migration),
+            atomic(m20261207_000017_kept_contents::Migration),
+            atomic(m20261208_000018_dirty_people::Migration),
+            atomic(m20261209_000019_enrolment_invitations::Migration),
+            atomic(m20261210_000020_owner_moves::Migration),
+            atomic(m20261211_000021_nominee_identity::Migration),
+            atomic(m20261212_000022_plans::Migration),
+        ]
+    }
+}
