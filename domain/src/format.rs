@@ -85,9 +85,10 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// An amount in whole pesos as Colombians write it: `$ 12.000.000`.
+/// An amount in whole pesos as Colombians write it: `$ 12.000.000` (the space a no-break
+/// one, so a line never ends at the sign).
 pub fn pesos(n: i64) -> String {
-    format!("$ {}", thousands(n))
+    format!("$\u{a0}{}", thousands(n))
 }
 
 /// Units of `10^-places` rounded half up (away from zero). The value is first taken to 9
@@ -255,8 +256,8 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(-1000), "-1.000");
-        assert_eq!(pesos(12_000_000), "$ 12.000.000");
-        assert_eq!(pesos(950), "$ 950");
+        assert_eq!(pesos(12_000_000), "$\u{a0}12.000.000");
+        assert_eq!(pesos(950), "$\u{a0}950");
         assert_eq!(decimal(49.4386, 1), "49,4");
         assert_eq!(decimal(1234.56, 2), "1.234,56");
         assert_eq!(decimal(-0.75, 1), "-0,8");

@@ -391,7 +391,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
     assert_eq!(page.status(), Status::Ok);
     let html = page.into_string().await.unwrap();
     for expected in [
-        "$ 120.000.000",
+        "$\u{a0}120.000.000",
         "Resolución 0456",
         "El comité del 10 de junio",
         "Modificar el plan",
@@ -406,7 +406,7 @@ async fn a_plan_is_drafted_approved_and_amended_and_every_version_keeps_its_figu
         .into_string()
         .await
         .unwrap();
-    assert!(html.contains("$ 150.000.000"), "version 1 as approved");
+    assert!(html.contains("$\u{a0}150.000.000"), "version 1 as approved");
     assert!(html.contains("Está viendo la versión 1 de 2"));
 }
 
@@ -447,7 +447,7 @@ async fn absurd_figures_are_refused_in_spanish_and_nothing_is_written() {
             json!({"capacity_id": planning, "goals": {"cohorts": 1},
                    "budget": [{"source": "inversion", "amount": 5_000_000_000_000_i64}]}),
             "budget[0].amount",
-            "máximo admitido ($ 1.000.000.000.000)",
+            "máximo admitido ($\u{a0}1.000.000.000.000)",
         ),
         (
             json!({"capacity_id": planning, "goals": {"cohorts": 1},
@@ -890,7 +890,7 @@ async fn approving_and_amending_through_the_pages() {
         .await
         .unwrap();
     assert!(html.contains("versión 1"), "{html}");
-    assert!(html.contains("$ 25.000.000"), "{html}");
+    assert!(html.contains("$\u{a0}25.000.000"), "{html}");
     assert!(html.contains("name=\"act\""), "{html}");
     let csrf = csrf_from(&app, &path).await;
     let action = format!("/planes/{}/aprobacion", dnp_draft.id);

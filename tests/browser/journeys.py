@@ -1173,6 +1173,53 @@ def liaison_nominates(run: Run, pass_number: int):
         raise StepFailed(f"the nomination is not listed as waiting for confirmation: {section[:300]}")
 
 
+META_DIRECTION = ("coordinacion.meta@aulaterritorial.example", "Coordina-Meta-2026")
+
+
+def direction_reads_plan_and_invitations(run: Run):
+    """Issues 46–47: the Dirección Territorial Meta's coordinator, on a phone, reads the year's
+    plan (its lines, goals, budget and the June amendment) and the invitations of the cohort
+    shared by Caquetá and Meta (a person it does not reach is invited, never enrolled)."""
+    b = run.browser
+    sign_in(run, "direction", META_DIRECTION)
+    b.click('header nav a[href="/planes"]')
+    run.page("direction", "plans", expect="Planes de trabajo")
+    links = [
+        b.attribute(a, "href")
+        for a in b.find_all('main a[href^="/planes/"]')
+        if re.search(r"/planes/\d+$", b.attribute(a, "href") or "")
+    ]
+    if not links:
+        raise StepFailed("the direction's plan is not in the list")
+    b.open(re.sub(r"^https?://[^/]+", "", links[0]))
+    run.page("direction", "plan", expect="Líneas")
+    if "Versiones" not in b.text(b.find("main")):
+        raise StepFailed("the plan page does not show its versions")
+    b.open("/coordinacion/cohortes")
+    run.page("direction", "cohorts")
+    cohorts = [
+        b.attribute(a, "href")
+        for a in b.find_all('main a[href^="/coordinacion/cohortes/"]')
+        if "Rendición Pública de Cuentas" in b.text(a)
+        and re.search(r"/coordinacion/cohortes/\d+$", b.attribute(a, "href") or "")
+    ]
+    if not cohorts:
+        raise StepFailed("the shared cohort is not in the direction's list")
+    b.open(re.sub(r"^https?://[^/]+", "", cohorts[0]) + "/inscripciones")
+    run.page("direction", "cohort-invitations", expect="Invitaciones")
+
+
+def coordinator_reviews_a_name_change(run: Run):
+    """Issue 46: ESAP's coordinator finds, from the home, the participant's own change of
+    surnames waiting for review, and opens its confirmation (approving is not done here)."""
+    b = run.browser
+    sign_in(run, "coordinator", COORDINATOR)
+    b.click('main a[href="/coordinacion/cambios-de-nombre"]')
+    run.page("coordinator", "name-changes", expect="Cambios de nombre")
+    b.click('main a.button[href^="/coordinacion/cambios-de-nombre/"]')
+    run.page("coordinator", "name-change-confirm", expect="Muñoz de la Peña")
+
+
 # ---- mail -----------------------------------------------------------------------------------
 
 
@@ -1217,6 +1264,8 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
         ("provider's staff records a visit in the field", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
+        ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
+        ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
     ]
     done: set[int] = set()
     try:
