@@ -25,7 +25,7 @@ use crate::mail::{self, Email, Notifier};
 use crate::people::correction::Reissued;
 use crate::people::ownership;
 use crate::time::now;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -255,21 +255,31 @@ fn reviewer(actor: &Actor) -> AppResult<()> {
     }
 }
 
+/// The changes of people with an enrolment `actor` owns, as a correlated `EXISTS`: checked for
+/// each pending change (a handful) instead of listing every enrolment `actor` owns first —
+/// half a million for ESAP's national coordinators at national scale, which SQLite
+/// materialised on every home page (about 2 s).
+fn of_people_owned_by(actor: &Actor) -> sea_orm::sea_query::SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(enrolment::Entity)
+            .and_where(
+                Expr::col((enrolment::Entity, enrolment::Column::ParticipantId))
+                    .equals((name_change::Entity, name_change::Column::ParticipantId)),
+            )
+            .cond_where(ownership::own_enrolments(actor))
+            .to_owned(),
+    )
+}
+
 /// The pending changes `actor` reviews: of people with an enrolment it owns (every one for an
 /// admin), oldest first. 403 for roles that review none.
 pub async fn reviewable(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<NameChangeView>> {
     reviewer(actor)?;
     let rows = name_change::Entity::find()
         .filter(name_change::Column::Status.eq(PENDING))
-        .filter(
-            name_change::Column::ParticipantId.in_subquery(
-                Query::select()
-                    .column(enrolment::Column::ParticipantId)
-                    .from(enrolment::Entity)
-                    .cond_where(ownership::own_enrolments(actor))
-                    .to_owned(),
-            ),
-        )
+        .filter(of_people_owned_by(actor))
         .order_by_asc(name_change::Column::RequestedAt)
         .order_by_asc(name_change::Column::Id)
         .all(db)
@@ -292,15 +302,7 @@ pub async fn reviewable_count<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppR
     }
     Ok(name_change::Entity::find()
         .filter(name_change::Column::Status.eq(PENDING))
-        .filter(
-            name_change::Column::ParticipantId.in_subquery(
-                Query::select()
-                    .column(enrolment::Column::ParticipantId)
-                    .from(enrolment::Entity)
-                    .cond_where(ownership::own_enrolments(actor))
-                    .to_owned(),
-            ),
-        )
+        .filter(of_people_owned_by(actor))
         .count(db)
         .await?)
 }
