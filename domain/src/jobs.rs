@@ -104,25 +104,35 @@ pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &T
         Ok(n) => tracing::info!(removed = n, "old kept values taken off the shelf"),
         Err(error) => tracing::error!(%error, "the shelf of kept values not trimmed; will retry"),
     }
-    if optimize_due()
+    if hourly(&OPTIMIZED)
         && let Err(error) = crate::db::optimize(db).await
     {
         tracing::error!(%error, "SQLite's statistics not brought up to date; will retry");
+    }
+    if hourly(&FROZEN) {
+        match crate::plans::progress::freeze_closed(db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(frozen = n, "plan balances of closed periods frozen"),
+            Err(error) => tracing::error!(%error, "plan balances not frozen; will retry"),
+        }
     }
     if let Err(error) = flush_figures(db).await {
         tracing::error!(%error, "figures not brought up to date; will retry");
     }
 }
 
-/// Whether the planner's statistics are due for a look (at most hourly; also at every start).
-fn optimize_due() -> bool {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST: AtomicI64 = AtomicI64::new(0);
+static OPTIMIZED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+static FROZEN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Whether an hourly job is due, `last` holding when it last ran in this process (the first
+/// pass after a start runs it): the planner's statistics, the plans' closed balances.
+fn hourly(last: &std::sync::atomic::AtomicI64) -> bool {
+    use std::sync::atomic::Ordering;
     let now = crate::time::now().timestamp();
-    let last = LAST.load(Ordering::Relaxed);
-    now - last >= 3_600
-        && LAST
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+    let previous = last.load(Ordering::Relaxed);
+    now - previous >= 3_600
+        && last
+            .compare_exchange(previous, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
 }
 

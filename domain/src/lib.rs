@@ -19,6 +19,7 @@ pub mod certificates;
 pub mod cohort_flow;
 pub mod cohorts;
 pub mod config;
+pub mod costs;
 pub mod credentials;
 pub mod db;
 pub mod demand;

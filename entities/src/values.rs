@@ -126,6 +126,46 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What a cost item pays for.
+    CostKind {
+        Instructores = "instructores",
+        Sede = "sede",
+        Viajes = "viajes",
+        Materiales = "materiales",
+        Plataforma = "plataforma",
+        Otro = "otro",
+    }
+);
+
+text_enum!(
+    /// How a cost item's amount counts: once, per participant, per session (a cohort) or visit
+    /// (an assistance).
+    CostBasis {
+        Fijo = "fijo",
+        PorParticipante = "por_participante",
+        PorSesion = "por_sesion",
+    }
+);
+
+text_enum!(
+    /// A cost item's stage: planned, committed (contracted) or executed (paid).
+    CostStage {
+        Planeado = "planeado",
+        Comprometido = "comprometido",
+        Ejecutado = "ejecutado",
+    }
+);
+
+text_enum!(
+    /// What a delivery fact counts: a cohort or an assistance.
+    #[derive(PartialOrd, Ord)]
+    DeliverySource {
+        Cohort = "cohort",
+        Assistance = "assistance",
+    }
+);
+
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
 text_enum!(CohortStatus {
@@ -305,6 +345,63 @@ impl PlanStatus {
             PlanStatus::Approved => "Aprobado",
             PlanStatus::Amended => "Aprobado y modificado",
             PlanStatus::Closed => "Cerrado",
+        }
+    }
+}
+
+impl CostKind {
+    pub const ALL: [CostKind; 6] = [
+        CostKind::Instructores,
+        CostKind::Sede,
+        CostKind::Viajes,
+        CostKind::Materiales,
+        CostKind::Plataforma,
+        CostKind::Otro,
+    ];
+
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CostKind::Instructores => "Instructores",
+            CostKind::Sede => "Sede",
+            CostKind::Viajes => "Viajes",
+            CostKind::Materiales => "Materiales",
+            CostKind::Plataforma => "Plataforma",
+            CostKind::Otro => "Otro",
+        }
+    }
+}
+
+impl CostBasis {
+    pub const ALL: [CostBasis; 3] = [
+        CostBasis::Fijo,
+        CostBasis::PorParticipante,
+        CostBasis::PorSesion,
+    ];
+
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CostBasis::Fijo => "Valor fijo",
+            CostBasis::PorParticipante => "Por participante",
+            CostBasis::PorSesion => "Por sesión o visita",
+        }
+    }
+}
+
+impl CostStage {
+    pub const ALL: [CostStage; 3] = [
+        CostStage::Planeado,
+        CostStage::Comprometido,
+        CostStage::Ejecutado,
+    ];
+
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            CostStage::Planeado => "Planeado",
+            CostStage::Comprometido => "Comprometido",
+            CostStage::Ejecutado => "Ejecutado",
         }
     }
 }

@@ -33,6 +33,7 @@ mod m20261209_000019_enrolment_invitations;
 mod m20261210_000020_owner_moves;
 mod m20261211_000021_nominee_identity;
 mod m20261212_000022_plans;
+mod m20261213_000023_costs_and_progress;
 
 pub struct Migrator;
 
@@ -92,6 +93,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261210_000020_owner_moves::Migration),
             atomic(m20261211_000021_nominee_identity::Migration),
             atomic(m20261212_000022_plans::Migration),
+            atomic(m20261213_000023_costs_and_progress::Migration),
         ]
     }
 }

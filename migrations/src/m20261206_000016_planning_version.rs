@@ -52,6 +52,50 @@ fn update_event(table: &str) -> String {
 
 const BUMP: &str = "UPDATE cache_versions SET version = version + 1 WHERE name = 'planning'";
 
+/// The triggers that move the planning version on at every write to `tables` (PostgreSQL's
+/// run `planning_bump()`, created here): for a later migration's new tables too.
+pub(crate) fn bump_triggers(backend: DbBackend, tables: &[&str]) -> Vec<String> {
+    let mut statements = Vec::new();
+    for table in tables {
+        if backend == DbBackend::Postgres {
+            statements.push(format!(
+                "CREATE TRIGGER planning_{table} AFTER INSERT OR {update} OR DELETE ON {table} \
+                 FOR EACH STATEMENT EXECUTE FUNCTION planning_bump()",
+                update = update_event(table)
+            ));
+        } else {
+            for (name, event) in [
+                ("insert", "INSERT".to_string()),
+                ("update", update_event(table)),
+                ("delete", "DELETE".to_string()),
+            ] {
+                statements.push(format!(
+                    "CREATE TRIGGER planning_{table}_{name} AFTER {event} ON {table} \
+                     BEGIN {BUMP}; END"
+                ));
+            }
+        }
+    }
+    statements
+}
+
+/// Drops what [`bump_triggers`] created for `tables`.
+pub(crate) fn drop_bump_triggers(backend: DbBackend, tables: &[&str]) -> Vec<String> {
+    let mut statements = Vec::new();
+    for table in tables {
+        if backend == DbBackend::Postgres {
+            statements.push(format!(
+                "DROP TRIGGER IF EXISTS planning_{table} ON {table}"
+            ));
+        } else {
+            for event in ["insert", "update", "delete"] {
+                statements.push(format!("DROP TRIGGER IF EXISTS planning_{table}_{event}"));
+            }
+        }
+    }
+    statements
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -64,27 +108,8 @@ impl MigrationTrait for Migration {
                 "CREATE FUNCTION planning_bump() RETURNS trigger AS $$ BEGIN {BUMP}; \
                  RETURN NULL; END $$ LANGUAGE plpgsql"
             ));
-            for table in TABLES {
-                statements.push(format!(
-                    "CREATE TRIGGER planning_{table} AFTER INSERT OR {update} OR DELETE ON {table} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION planning_bump()",
-                    update = update_event(table)
-                ));
-            }
-        } else {
-            for table in TABLES {
-                for (name, event) in [
-                    ("insert", "INSERT".to_string()),
-                    ("update", update_event(table)),
-                    ("delete", "DELETE".to_string()),
-                ] {
-                    statements.push(format!(
-                        "CREATE TRIGGER planning_{table}_{name} AFTER {event} ON {table} \
-                         BEGIN {BUMP}; END"
-                    ));
-                }
-            }
         }
+        statements.extend(bump_triggers(manager.get_database_backend(), TABLES));
         for statement in statements {
             db.execute_unprepared(&statement).await?;
         }
@@ -93,18 +118,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let mut statements = Vec::new();
-        for table in TABLES {
-            if manager.get_database_backend() == DbBackend::Postgres {
-                statements.push(format!(
-                    "DROP TRIGGER IF EXISTS planning_{table} ON {table}"
-                ));
-            } else {
-                for event in ["insert", "update", "delete"] {
-                    statements.push(format!("DROP TRIGGER IF EXISTS planning_{table}_{event}"));
-                }
-            }
-        }
+        let mut statements = drop_bump_triggers(manager.get_database_backend(), TABLES);
         if manager.get_database_backend() == DbBackend::Postgres {
             statements.push("DROP FUNCTION IF EXISTS planning_bump()".into());
         }

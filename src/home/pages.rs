@@ -203,6 +203,8 @@ struct ReviewerHome {
     assistances_in_progress: u64,
     assistances: Vec<domain::assistance::AssistanceView>,
     satisfaction: Option<crate::surveys::pages::Line>,
+    /// Lines of this year's plans that reach the department and are behind.
+    plans_behind: Vec<domain::plans::progress::BehindLine>,
 }
 
 /// A coordinator's (or admin's) dashboard, each figure under whose it is (issue 45): «Su
@@ -232,6 +234,8 @@ struct StaffHome {
     stale_demands: usize,
     /// A coordinator's: the open demands pointed to their provider.
     referred: Option<Vec<domain::demand::referrals::ReferredDemand>>,
+    /// Lines of this year's plans the coordinator answers for that are behind.
+    plans_behind: Vec<domain::plans::progress::BehindLine>,
     /// The name of that provider.
     provider_name: Option<String>,
     satisfaction: Option<crate::surveys::pages::Line>,
@@ -298,6 +302,7 @@ pub async fn for_user(
                     assistances_in_progress: home.assistances_in_progress,
                     assistances: home.assistances,
                     satisfaction: satisfaction(db, surveys, user).await?,
+                    plans_behind: domain::plans::progress::behind(db, user).await?,
                 }),
                 ..RoleHome::default()
             }
@@ -325,6 +330,7 @@ pub async fn for_user(
                     provider_name: home.provider,
                     referred: home.referred,
                     satisfaction: satisfaction(db, surveys, user).await?,
+                    plans_behind: domain::plans::progress::behind(db, user).await?,
                 }),
                 admin_home: home.admin,
                 ..RoleHome::default()

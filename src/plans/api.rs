@@ -9,13 +9,23 @@ use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
 use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, LineInput};
+use domain::plans::progress::{self as plan_progress, Progress};
 use domain::plans::{self, LineView, ListFilter, PlanInput, PlanSummary, PlanView};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, add_line, change_line, approve, amend]
+    routes![
+        list,
+        create,
+        show,
+        progress,
+        add_line,
+        change_line,
+        approve,
+        amend
+    ]
 }
 
 #[derive(FromForm, utoipa::IntoParams)]
@@ -129,6 +139,45 @@ pub async fn show(
 ) -> AppResult<Json<PlanView>> {
     let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
     Ok(Json(plans::view(db.inner(), &scope, &row, version).await?))
+}
+
+/// A plan against reality
+///
+/// Roles: whoever reads the plan (a gobernación reading another territory's plan: the lines
+/// that reach it, with totals over them). Per line and for the plan: each goal's `achieved`
+/// (from 1 January to the end of the period), `achieved_in_period`, `expected_to_date` (a
+/// straight line through the year), `gap` and `behind` (below 90 % of what is expected); the
+/// `budget` (`planned`: the plan's; `committed`, `executed`, `estimated`: its cost items by the
+/// end of the period); the cost per person certified, per assistance closed with its objective
+/// reached and per municipality reached (executed cost over each). `period`: `2026-06`,
+/// `2026-Q2`, `2026-S1`, or none for the year to date. A period that has ended answers the
+/// figures frozen when it closed (`closed`, `frozen_at`), whatever was written later.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "getPlanProgress",
+    params(
+        ("id" = i32, Path, description = "Plan id.", example = 1),
+        ("period" = Option<String>, Query, description = "A month (`2026-06`), a quarter (`2026-Q2`) or a semester (`2026-S1`) of the plan's year; none: the year to date.", example = "2026-Q2"),
+    ),
+    responses(
+        (status = 200, description = "The plan's progress.", body = Progress),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/plans/<id>/progress?<period>")]
+pub async fn progress(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    period: Option<&str>,
+) -> AppResult<Json<Progress>> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    let period = plan_progress::period_of(&row, period)?;
+    Ok(Json(
+        plan_progress::progress(db.inner(), &scope, &row, period).await?,
+    ))
 }
 
 /// Add a line to a draft plan

@@ -14,7 +14,10 @@ use domain::entities::{capacity, course, plan};
 use domain::error::{AppError, FieldError};
 use domain::plans::lifecycle::{self, AmendedLineInput, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, BudgetInput, GoalsInput, LineInput, TargetsInput};
-use domain::plans::{self, LineView, ListFilter, PlanInput, PlanSummary, PlanView, Whole};
+use domain::plans::progress::{self as plan_progress, LineProgress, Period, Progress};
+use domain::plans::{
+    self, GOAL_LABELS, LineView, ListFilter, PlanInput, PlanSummary, PlanView, Whole,
+};
 use rocket::Either;
 use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
@@ -272,6 +275,8 @@ struct GoalRow {
 struct LineCard {
     line: LineView,
     goals: Vec<GoalRow>,
+    /// Its progress in the period chosen (the current version only).
+    progress: Option<LineProgress>,
     /// Its figures were changed by an amendment up to the version shown.
     changed: bool,
     /// It was added by an amendment.
@@ -289,6 +294,13 @@ struct VersionRow {
 #[derive(Serialize)]
 struct PlanPageView {
     lines: Vec<LineCard>,
+    /// The plan against reality (the current version of an approved or draft plan).
+    progress: Option<Progress>,
+    /// The periods to choose from (those that have started), the chosen one marked.
+    periods: Vec<PeriodChoice>,
+    period_error: Option<String>,
+    /// How many lines are behind what is expected by now.
+    lines_behind: usize,
     lines_count: usize,
     versions: Vec<VersionRow>,
     showing_old: bool,
@@ -296,14 +308,6 @@ struct PlanPageView {
     may_amend: bool,
     plan: PlanView,
 }
-
-const GOAL_LABELS: [&str; 5] = [
-    "Cohortes",
-    "Personas formadas",
-    "Personas certificadas",
-    "Asistencias técnicas cerradas con su objetivo",
-    "Municipios alcanzados",
-];
 
 fn goal_values(line: &LineView) -> [Option<i32>; 5] {
     let g = &line.goals;
@@ -316,20 +320,75 @@ fn goal_values(line: &LineView) -> [Option<i32>; 5] {
     ]
 }
 
+#[derive(Serialize)]
+struct PeriodChoice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// The year to date, then the semesters, quarters and months of the plan's year that have
+/// started, the chosen one marked.
+fn period_choices(year: i32, chosen: Option<Period>) -> Vec<PeriodChoice> {
+    let today = domain::time::today();
+    let mut out = vec![PeriodChoice {
+        value: String::new(),
+        label: "Año a la fecha".to_string(),
+        selected: chosen.is_none(),
+    }];
+    let periods = (1..=2)
+        .map(|s| Period::Semester(year, s))
+        .chain((1..=4).map(|q| Period::Quarter(year, q)))
+        .chain((1..=12).map(|m| Period::Month(year, m)));
+    for period in periods.filter(|p| p.first_day() <= today) {
+        let mut label = period.label();
+        if let Some(first) = label.get(..1) {
+            label = first.to_uppercase() + label.get(1..).unwrap_or_default();
+        }
+        if period.closed_by(today) {
+            label.push_str(" (cerrado)");
+        }
+        out.push(PeriodChoice {
+            value: period.key(),
+            label,
+            selected: chosen == Some(period),
+        });
+    }
+    out
+}
+
 fn local_date(at: chrono::DateTime<chrono::Utc>) -> String {
     domain::format::date(domain::time::local(at).date_naive())
 }
 
-#[get("/planes/<id>?<version>")]
+#[get("/planes/<id>?<version>&<periodo>")]
 async fn plan_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: ReportReader,
     id: i32,
     version: Option<i32>,
+    periodo: Option<&str>,
 ) -> PageResult {
     let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
     let view = plans::view(db.inner(), &scope, &row, version).await?;
+    // The plan against reality, for its current version: a bad period shows the year to date
+    // with the problem beside the choice.
+    let (period, period_error) = match plan_progress::period_of(&row, periodo) {
+        Ok(period) => (period, None),
+        Err(AppError::Validation(errors)) => (None, errors.into_iter().next().map(|e| e.message)),
+        Err(other) => return Err(other.into()),
+    };
+    let progress = if view.version == view.current_version {
+        Some(plan_progress::progress(db.inner(), &scope, &row, period).await?)
+    } else {
+        None
+    };
+    let line_progress = |line_id: i32| {
+        progress
+            .as_ref()
+            .and_then(|p| p.lines.iter().find(|l| l.line_id == Some(line_id)).cloned())
+    };
     let manages = user.is_staff() && scope.manages(&row);
     let open = !plans::has_ended(&row);
     let draft = row.status == PlanStatus::Draft;
@@ -369,15 +428,23 @@ async fn plan_page(
                 .collect(),
             changed: line.since_version > 1 && line.since_version != line.added_in_version,
             added_later: line.added_in_version > 1,
+            progress: line_progress(line.id),
             line: line.clone(),
         })
         .collect();
     let title = view.name.clone();
+    let lines_behind = progress
+        .as_ref()
+        .map_or(0, |p| p.lines.iter().filter(|l| l.behind).count());
     page.render(
         "plan",
         &title,
         PlanPageView {
             lines,
+            periods: period_choices(row.year, period),
+            period_error,
+            lines_behind,
+            progress,
             lines_count: view.lines.len(),
             versions,
             showing_old: view.version < view.current_version,

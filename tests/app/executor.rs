@@ -68,80 +68,95 @@ fn two_workbook_downloads_do_not_stall_the_health_check() {
             .unwrap();
         let token = role_token(&app, Role::Coordinator).await;
 
-        // The yardstick: the median time to build the same workbook from rows already read.
-        let filters = Filters::default();
-        let (rows, differential) = reports::attendance_with_differential(app.db(), &filters)
-            .await
-            .unwrap();
-        let mut people = Vec::new();
-        for batch in reports::participant_batches(app.db(), &filters, 2_000)
-            .await
-            .unwrap()
-        {
-            people.extend(
-                reports::participants_of_batch(app.db(), &filters, &batch)
-                    .await
-                    .unwrap(),
-            );
-        }
-        assert!(people.len() > 5_000, "{} enrolments", people.len());
-        let mut builds = Vec::new();
-        let mut built = Vec::new();
+        // A trial can lose to the machine: the suite runs other tests beside this one, and a
+        // burst of them between the yardstick and the downloads stretches one silence. A
+        // workbook built on the executor fails every trial (its silence is a whole build), so
+        // the test passes when one of three trials holds the bound, each with its own yardstick.
+        let mut trials = Vec::new();
         for _ in 0..3 {
-            let started = Instant::now();
-            built = workbook::attendance(&rows, people.iter().cloned(), &differential, &[], "x")
-                .unwrap();
-            builds.push(started.elapsed());
+            let (silence, build, answers) = trial(&app, &token).await;
+            eprintln!("/health silence {silence:?}; one build {build:?}");
+            if silence < build * 3 / 4 {
+                return;
+            }
+            trials.push(format!(
+                "/health went {silence:?} without an answer ({answers} answers); \
+                 one workbook takes {build:?} to build"
+            ));
         }
-        builds.sort_unstable();
-        let build = builds[1];
-        let expected = participants_table(built);
-        assert_eq!(expected.len(), people.len() + 1);
-
-        // `/health` asked again and again, each answer's time noted, until the downloads end.
-        let stop = Arc::new(AtomicBool::new(false));
-        let health = {
-            let (app, stop) = (Arc::clone(&app), Arc::clone(&stop));
-            rocket::tokio::spawn(async move {
-                let mut answers = Vec::new();
-                while !stop.load(Ordering::SeqCst) {
-                    let response = app.client.get("/health").dispatch().await;
-                    assert_eq!(response.status(), Status::Ok);
-                    answers.push(Instant::now());
-                    rocket::tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                answers
-            })
-        };
-        let started = Instant::now();
-        let downloads: Vec<_> = (0..2)
-            .map(|_| {
-                let (app, token) = (Arc::clone(&app), token.clone());
-                rocket::tokio::spawn(async move { download(&app, &token).await })
-            })
-            .collect();
-        let mut files = Vec::new();
-        for download in downloads {
-            files.push(download.await.unwrap());
-        }
-        let ended = Instant::now();
-        stop.store(true, Ordering::SeqCst);
-        let answers = health.await.unwrap();
-
-        for file in files {
-            assert!(participants_table(file) == expected, "the full workbook");
-        }
-        let mut times = vec![started];
-        times.extend(answers.into_iter().filter(|t| *t > started && *t < ended));
-        times.push(ended);
-        let silence = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-        eprintln!("/health silence {silence:?}; one build {build:?}");
-        assert!(
-            silence < build * 3 / 4,
-            "/health went {silence:?} without an answer during the downloads ({:?}, {} answers); \
-             one workbook takes {build:?} to build",
-            ended - started,
-            times.len() - 2
-        );
+        panic!("every trial stalled /health: {trials:#?}");
     });
+}
+
+/// One trial: the yardstick (the median time to build the workbook from rows already read),
+/// then two downloads at once while `/health` is asked again and again. Answers the longest
+/// silence of `/health`, the yardstick and how many answers came during the downloads.
+async fn trial(app: &Arc<TestApp>, token: &str) -> (Duration, Duration, usize) {
+    let filters = Filters::default();
+    let (rows, differential) = reports::attendance_with_differential(app.db(), &filters)
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for batch in reports::participant_batches(app.db(), &filters, 2_000)
+        .await
+        .unwrap()
+    {
+        people.extend(
+            reports::participants_of_batch(app.db(), &filters, &batch)
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(people.len() > 5_000, "{} enrolments", people.len());
+    let mut builds = Vec::new();
+    let mut built = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        built =
+            workbook::attendance(&rows, people.iter().cloned(), &differential, &[], "x").unwrap();
+        builds.push(started.elapsed());
+    }
+    builds.sort_unstable();
+    let build = builds[1];
+    let expected = participants_table(built);
+    assert_eq!(expected.len(), people.len() + 1);
+
+    // `/health` asked again and again, each answer's time noted, until the downloads end.
+    let stop = Arc::new(AtomicBool::new(false));
+    let health = {
+        let (app, stop) = (Arc::clone(app), Arc::clone(&stop));
+        rocket::tokio::spawn(async move {
+            let mut answers = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let response = app.client.get("/health").dispatch().await;
+                assert_eq!(response.status(), Status::Ok);
+                answers.push(Instant::now());
+                rocket::tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            answers
+        })
+    };
+    let started = Instant::now();
+    let downloads: Vec<_> = (0..2)
+        .map(|_| {
+            let (app, token) = (Arc::clone(app), token.to_string());
+            rocket::tokio::spawn(async move { download(&app, &token).await })
+        })
+        .collect();
+    let mut files = Vec::new();
+    for download in downloads {
+        files.push(download.await.unwrap());
+    }
+    let ended = Instant::now();
+    stop.store(true, Ordering::SeqCst);
+    let answers = health.await.unwrap();
+
+    for file in files {
+        assert!(participants_table(file) == expected, "the full workbook");
+    }
+    let mut times = vec![started];
+    times.extend(answers.into_iter().filter(|t| *t > started && *t < ended));
+    times.push(ended);
+    let silence = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    (silence, build, times.len() - 2)
 }

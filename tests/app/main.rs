@@ -39,6 +39,7 @@ mod offer;
 mod open_data;
 mod openapi;
 mod people;
+mod plan_progress;
 mod plans;
 mod providers;
 mod reference_api;

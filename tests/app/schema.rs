@@ -47,6 +47,9 @@ const TABLES: &[&str] = &[
     "plan_line_versions",
     "plan_line_municipalities",
     "plan_line_budgets",
+    "cost_items",
+    "delivery_facts",
+    "plan_balances",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -21,7 +21,8 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, municipality_code: &str) -> App
         .exec(db)
         .await?;
     let found = rows(db, Some(municipality_code)).await?;
-    super::insert_all(db, found).await
+    super::insert_all(db, found).await?;
+    super::delivery::refresh_assistances(db, municipality_code).await
 }
 
 /// Recomputes every row (in the caller's transaction); returns how many there are.

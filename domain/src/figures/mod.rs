@@ -20,6 +20,7 @@
 //! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
 
 pub mod assistance;
+pub mod delivery;
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, EnrolmentStatus, Mark,
@@ -151,6 +152,7 @@ pub async fn refresh<C: ConnectionTrait>(
         .exec(db)
         .await?;
     insert_all(db, rows).await?;
+    delivery::refresh_cohort(db, cohort_id).await?;
     let people: Vec<i32> = match people {
         Some(named) => named.iter().copied().collect(),
         None => {
@@ -424,6 +426,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     insert_all(db, people).await?;
     insert_sums(db, totals).await?;
     assistance::rebuild(db).await?;
+    delivery::rebuild(db).await?;
     figures_dirty::Entity::delete_many().exec(db).await?;
     Ok((n_cohorts, n_people))
 }
@@ -437,6 +440,7 @@ pub struct Snapshot {
     pub capacities: Vec<capacity_figure::Model>,
     pub years: Vec<capacity_year_figure::Model>,
     pub assistances: Vec<crate::entities::assistance_figure::Model>,
+    pub deliveries: Vec<crate::entities::delivery_fact::Model>,
 }
 
 pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
@@ -447,6 +451,7 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
         capacities: capacity_figure::Entity::find().all(db).await?,
         years: capacity_year_figure::Entity::find().all(db).await?,
         assistances: assistance::all(db).await?,
+        deliveries: delivery::all(db).await?,
     };
     out.cohorts.sort();
     out.differential.sort();

@@ -108,13 +108,7 @@ impl Figures {
             course_id: f.course_id,
             rule: f.target_rule,
             municipalities: rows.municipalities.clone(),
-            goals: Goals {
-                cohorts: f.goal_cohorts,
-                people_trained: f.goal_people_trained,
-                people_certified: f.goal_people_certified,
-                assistances_closed: f.goal_assistances_closed,
-                municipalities_reached: f.goal_municipalities_reached,
-            },
+            goals: Goals::of(f),
             budget: rows.budget.clone(),
         }
     }

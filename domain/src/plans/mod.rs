@@ -14,6 +14,7 @@
 
 pub mod lifecycle;
 pub mod lines;
+pub mod progress;
 pub mod scope;
 
 use crate::accounts::actor::Actor;
@@ -199,6 +200,15 @@ pub struct VersionView {
     pub created_at: DateTime<Utc>,
 }
 
+/// The goals' names as people read them, in the order of [`Goals`].
+pub const GOAL_LABELS: [&str; 5] = [
+    "Cohortes",
+    "Personas formadas",
+    "Personas certificadas",
+    "Asistencias técnicas cerradas con su objetivo",
+    "Municipios alcanzados",
+];
+
 /// The goals of a line (each optional).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = PlanGoals)]
@@ -212,6 +222,17 @@ pub struct Goals {
 }
 
 impl Goals {
+    /// The goals a line version holds.
+    pub(crate) fn of(f: &plan_line_version::Model) -> Goals {
+        Goals {
+            cohorts: f.goal_cohorts,
+            people_trained: f.goal_people_trained,
+            people_certified: f.goal_people_certified,
+            assistances_closed: f.goal_assistances_closed,
+            municipalities_reached: f.goal_municipalities_reached,
+        }
+    }
+
     fn any(&self) -> bool {
         [
             self.cohorts,
@@ -985,13 +1006,7 @@ async fn line_views<C: ConnectionTrait>(
                 },
                 targets_label,
                 municipalities,
-                goals: Goals {
-                    cohorts: f.goal_cohorts,
-                    people_trained: f.goal_people_trained,
-                    people_certified: f.goal_people_certified,
-                    assistances_closed: f.goal_assistances_closed,
-                    municipalities_reached: f.goal_municipalities_reached,
-                },
+                goals: Goals::of(f),
                 budget_total: budget.iter().map(|b| b.amount).sum(),
                 budget,
                 since_version: f.since_version,

@@ -1,0 +1,279 @@
+//! The year's plan, second slice (issue 47): costs, what was delivered month by month, and the
+//! frozen balances.
+//!
+//! - `cost_items`: a cohort's or an assistance's cost items (exactly one of the two) — kind,
+//!   basis (fixed, per participant, per session or visit), amount in whole pesos (> 0), stage
+//!   (planned, committed, executed), the day it was incurred and the plan line it answers. The
+//!   provider's own `reference` (unique per provider) makes an import sent twice change nothing.
+//! - `delivery_facts` (maintained figures, never edited by hand): per cohort or assistance ×
+//!   capacity × municipality × month, the people trained (the cohort's start month), the
+//!   people certified (each certificate's month) and the assistances closed with their
+//!   objective reached (the closing month). The plan's progress reads them.
+//! - `plan_balances`: a plan's figures for a period (month, quarter, semester) frozen when the
+//!   period closed, as JSON, with the plan version whose goals they used.
+//! - Writes to plans and cost items move the planning version on (migration 16's triggers):
+//!   the kept home pages flag the lines behind, and a plan amended or a cost recorded shows on
+//!   every instance's next visit.
+//! - A cohort's start date, course or provider changing names the cohort in `figures_dirty`
+//!   (its status already did): the month and the capacities its people count in move with them.
+
+use crate::m20261122_000001_initial_schema::index;
+use crate::m20261124_000004_figures::mark;
+use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261213_000023_costs_and_progress"
+    }
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
+    ColumnDef::new(name)
+        .string()
+        .not_null()
+        .check(Expr::col(name).is_in(values.iter().copied()))
+        .take()
+}
+
+fn count(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .integer()
+        .not_null()
+        .default(0)
+        .check(Expr::col(name).gte(0))
+        .take()
+}
+
+const KINDS: &[&str] = &[
+    "instructores",
+    "sede",
+    "viajes",
+    "materiales",
+    "plataforma",
+    "otro",
+];
+const BASES: &[&str] = &["fijo", "por_participante", "por_sesion"];
+const STAGES: &[&str] = &["planeado", "comprometido", "ejecutado"];
+
+/// Tables whose writes move the planning version on.
+const PLANNING: &[&str] = &[
+    "plans",
+    "plan_line_versions",
+    "plan_line_municipalities",
+    "plan_line_budgets",
+    "cost_items",
+];
+
+/// The columns of a cohort whose change moves its figures (besides `status`, migration 4).
+const MOVING: &str = "start_date, course_id, provider_id";
+
+fn cohort_trigger(backend: DbBackend) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "CREATE TRIGGER figures_cohorts_moved AFTER UPDATE OF {MOVING} ON cohorts \
+             FOR EACH ROW EXECUTE FUNCTION figures_touch_cohorts()"
+        ),
+        _ => format!(
+            "CREATE TRIGGER figures_cohorts_moved AFTER UPDATE OF {MOVING} ON cohorts \
+             BEGIN {}; END",
+            mark("SELECT {row}.id AS cohort_id", "NEW")
+        ),
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("cost_items")
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(ColumnDef::new("cohort_id").integer().null())
+                    .col(ColumnDef::new("assistance_id").integer().null())
+                    .col(ColumnDef::new("plan_line_id").integer().null())
+                    .col(one_of("kind", KINDS))
+                    .col(one_of("basis", BASES))
+                    .col(
+                        ColumnDef::new("amount")
+                            .big_integer()
+                            .not_null()
+                            .check(Expr::col("amount").gt(0)),
+                    )
+                    .col(one_of("stage", STAGES))
+                    .col(ColumnDef::new("incurred_on").date().not_null())
+                    .col(ColumnDef::new("description").string().null())
+                    .col(ColumnDef::new("reference").string().null())
+                    .col(ColumnDef::new("created_by").integer().null())
+                    .col(
+                        ColumnDef::new("created_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .check(
+                        Expr::col("cohort_id")
+                            .is_null()
+                            .ne(Expr::col("assistance_id").is_null()),
+                    )
+                    .foreign_key(&mut fk(
+                        "cost_items",
+                        "provider_id",
+                        "providers",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "cost_items",
+                        "cohort_id",
+                        "cohorts",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "cost_items",
+                        "assistance_id",
+                        "assistances",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "cost_items",
+                        "plan_line_id",
+                        "plan_lines",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "cost_items",
+                        "created_by",
+                        "users",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        for columns in [
+            &["cohort_id"][..],
+            &["assistance_id"],
+            &["plan_line_id", "stage"],
+        ] {
+            manager.create_index(index("cost_items", columns)).await?;
+        }
+        manager
+            .create_index(
+                index("cost_items", &["provider_id", "reference"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("delivery_facts")
+                    .col(one_of("source", &["cohort", "assistance"]))
+                    .col(ColumnDef::new("source_id").integer().not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("month").integer().not_null())
+                    .col(ColumnDef::new("year").integer().not_null())
+                    .col(ColumnDef::new("provider_id").integer().not_null())
+                    .col(ColumnDef::new("course_id").integer().null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(count("trained"))
+                    .col(count("certified"))
+                    .col(count("closed_reached"))
+                    .primary_key(
+                        Index::create()
+                            .col("source")
+                            .col("source_id")
+                            .col("capacity_id")
+                            .col("municipality_code")
+                            .col("month"),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "delivery_facts",
+                &["provider_id", "year", "capacity_id"],
+            ))
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_balances")
+                    .col(ColumnDef::new("plan_id").integer().not_null())
+                    .col(ColumnDef::new("period").string_len(7).not_null())
+                    .col(ColumnDef::new("version").integer().not_null())
+                    .col(
+                        ColumnDef::new("frozen_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new("body").text().not_null())
+                    .primary_key(Index::create().col("plan_id").col("period"))
+                    .foreign_key(&mut fk(
+                        "plan_balances",
+                        "plan_id",
+                        "plans",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        let backend = db.get_database_backend();
+        db.execute_unprepared(&cohort_trigger(backend)).await?;
+        for statement in bump_triggers(backend, PLANNING) {
+            db.execute_unprepared(&statement).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for statement in drop_bump_triggers(db.get_database_backend(), PLANNING) {
+            db.execute_unprepared(&statement).await?;
+        }
+        db.execute_unprepared(match db.get_database_backend() {
+            DbBackend::Postgres => "DROP TRIGGER IF EXISTS figures_cohorts_moved ON cohorts",
+            _ => "DROP TRIGGER IF EXISTS figures_cohorts_moved",
+        })
+        .await?;
+        for table in ["plan_balances", "delivery_facts", "cost_items"] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,338 @@
+//! Issue 47: the plan against reality. A hand-built case computed exactly — goals' progress
+//! against a straight line through the year, the budget's execution from cost items (a
+//! per-participant item following the people trained), the cost per person certified — a
+//! closed period that reads the same after later writes, and the home pages flagging a line
+//! behind.
+
+use crate::common::TestApp;
+use crate::support::{api, page, sign_in_page};
+use crate::world::{World, days};
+use chrono::{Datelike, NaiveDate};
+use domain::entities::cost_item;
+use domain::entities::values::{CostBasis, CostKind, CostStage, Mark};
+use rocket::http::Status;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+
+/// Valparaíso (Caquetá): no demo cohort or assistance reaches it.
+const VALPARAISO: &str = "18860";
+
+fn goal<'a>(line: &'a Value, key: &str) -> &'a Value {
+    line["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["goal"] == key)
+        .unwrap_or_else(|| panic!("goal {key} in {line}"))
+}
+
+/// What a straight line through `year` expects of `target` by the end of `day`.
+fn expected(target: i64, year: i32, day: NaiveDate) -> i64 {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let total = (NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap() - first).num_days();
+    target * ((day - first).num_days() + 1) / total
+}
+
+async fn progress(app: &TestApp, token: &str, plan: i64, period: &str) -> Value {
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/plans/{plan}/progress?period={period}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    body
+}
+
+async fn cost(
+    app: &TestApp,
+    cohort: i64,
+    line: i64,
+    basis: CostBasis,
+    stage: CostStage,
+    amount: i64,
+    on: NaiveDate,
+) {
+    cost_item::ActiveModel {
+        provider_id: Set(domain::providers::ESAP),
+        cohort_id: Set(Some(cohort as i32)),
+        assistance_id: Set(None),
+        plan_line_id: Set(Some(line as i32)),
+        kind: Set(CostKind::Instructores),
+        basis: Set(basis),
+        amount: Set(amount),
+        stage: Set(stage),
+        incurred_on: Set(on),
+        description: Set(None),
+        reference: Set(None),
+        created_by: Set(None),
+        created_at: Set(domain::time::now()),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+}
+
+#[rocket::async_test]
+async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_keeps_its_figures() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let today = domain::time::today();
+    let year = today.year();
+    // The cohort starts on the 15th of last month, so last month is a closed period holding
+    // its people trained (in January there is no closed month of this year yet).
+    let last_month =
+        (today.month() > 1).then(|| NaiveDate::from_ymd_opt(year, today.month() - 1, 15).unwrap());
+    let start = last_month.unwrap_or(today);
+
+    // ESAP's national plan: one line, Planeación Territorial's course in Valparaíso.
+    let (status, plan) = api(
+        &app,
+        "POST",
+        "/api/v1/plans",
+        Some(&world.staff),
+        Some(json!({"year": year, "name": "Plan nacional de prueba"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{plan}");
+    let plan = plan["id"].as_i64().unwrap();
+    let capacity = domain::entities::capacity::Entity::find()
+        .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let course = crate::world::catalogue_course(app.db(), "PT").await.id;
+    let (status, line) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{plan}/lines"),
+        Some(&world.staff),
+        Some(json!({
+            "capacity_id": capacity,
+            "course_id": course,
+            "targets": {"municipality_codes": [VALPARAISO]},
+            "goals": {"cohorts": 2, "people_trained": 12, "people_certified": 3, "municipalities_reached": 1},
+            "budget": [{"source": "inversion", "amount": 10_000_000}],
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{line}");
+    let line_id = line["id"].as_i64().unwrap();
+    let (status, approved) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{plan}/approval"),
+        Some(&world.staff),
+        Some(json!({"act": "Resolución 100 de prueba"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{approved}");
+
+    // Before anything happened there: nothing achieved, and last month's balance frozen so.
+    let before = progress(&app, &world.staff, plan, "").await;
+    assert_eq!(
+        goal(&before["lines"][0], "people_trained")["achieved"],
+        0,
+        "{before}"
+    );
+    let closed_key = last_month.map(|d| format!("{}-{:02}", d.year(), d.month()));
+    if let Some(key) = &closed_key {
+        let frozen = progress(&app, &world.staff, plan, key).await;
+        assert_eq!(frozen["closed"], true);
+        assert!(frozen["frozen_at"].is_string(), "{frozen}");
+        assert_eq!(goal(&frozen["lines"][0], "people_trained")["achieved"], 0);
+    }
+
+    // Four people of Valparaíso trained; three attend enough and are certified.
+    let cohort = world
+        .cohort()
+        .dates(start, days(30))
+        .sessions_from_now(&[chrono::Duration::days(-1)], 60)
+        .create()
+        .await;
+    let people = world
+        .people("valparaiso")
+        .count(4)
+        .of(VALPARAISO)
+        .create()
+        .await;
+    let mut enrolments = Vec::new();
+    for person in &people {
+        enrolments.push(world.enrol(cohort.id, person.id).await.id);
+    }
+    world.move_cohort(cohort.id, "in_progress").await;
+    world
+        .take_attendance(
+            &cohort.sessions,
+            &[
+                (enrolments[0], &[Mark::Presente]),
+                (enrolments[1], &[Mark::Presente]),
+                (enrolments[2], &[Mark::Presente]),
+                (enrolments[3], &[Mark::Ausente]),
+            ],
+        )
+        .await;
+    world.move_cohort(cohort.id, "closed").await;
+    let (status, issued) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{}/certificates", cohort.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{issued}");
+    assert_eq!(issued["issued"].as_array().unwrap().len(), 3, "{issued}");
+
+    // Costs: executed 3.200.000 fixed and 100.000 per participant (four trained: 400.000),
+    // committed 1.000.000, estimated 500.000; one executed item dated after today is not
+    // counted yet.
+    cost(
+        &app,
+        cohort.id,
+        line_id,
+        CostBasis::Fijo,
+        CostStage::Ejecutado,
+        3_200_000,
+        today,
+    )
+    .await;
+    cost(
+        &app,
+        cohort.id,
+        line_id,
+        CostBasis::PorParticipante,
+        CostStage::Ejecutado,
+        100_000,
+        start,
+    )
+    .await;
+    cost(
+        &app,
+        cohort.id,
+        line_id,
+        CostBasis::Fijo,
+        CostStage::Comprometido,
+        1_000_000,
+        today,
+    )
+    .await;
+    cost(
+        &app,
+        cohort.id,
+        line_id,
+        CostBasis::Fijo,
+        CostStage::Planeado,
+        500_000,
+        today,
+    )
+    .await;
+    cost(
+        &app,
+        cohort.id,
+        line_id,
+        CostBasis::Fijo,
+        CostStage::Ejecutado,
+        9_000_000,
+        NaiveDate::from_ymd_opt(year, 12, 31)
+            .unwrap()
+            .max(today + chrono::Duration::days(1)),
+    )
+    .await;
+
+    let now = progress(&app, &world.staff, plan, "").await;
+    let line = &now["lines"][0];
+    assert_eq!(line["line_id"], line_id);
+    for (key, target, achieved) in [
+        ("cohorts", 2, 1),
+        ("people_trained", 12, 4),
+        ("people_certified", 3, 3),
+        ("municipalities_reached", 1, 1),
+    ] {
+        let g = goal(line, key);
+        let want = expected(target, year, today);
+        assert_eq!(g["target"], target, "{key}");
+        assert_eq!(g["achieved"], achieved, "{key}: {line}");
+        assert_eq!(g["expected_to_date"], want, "{key}");
+        assert_eq!(g["gap"], achieved - want, "{key}");
+        assert_eq!(g["behind"], want > 0 && achieved * 100 < want * 90, "{key}");
+    }
+    assert_eq!(line["budget"]["planned"], 10_000_000);
+    assert_eq!(line["budget"]["executed"], 3_600_000, "{line}");
+    assert_eq!(line["budget"]["committed"], 4_600_000);
+    assert_eq!(line["budget"]["estimated"], 500_000);
+    assert_eq!(line["cost_per_person_certified"], 1_200_000);
+    assert_eq!(line["cost_per_municipality_reached"], 3_600_000);
+    assert!(line["cost_per_assistance_closed"].is_null());
+    assert_eq!(now["total"]["budget"]["executed"], 3_600_000);
+    assert_eq!(goal(&now["total"], "people_trained")["achieved"], 4);
+
+    // The closed month keeps what it froze, whatever was written after; the open quarter is
+    // computed afresh.
+    if let Some(key) = &closed_key {
+        let frozen = progress(&app, &world.staff, plan, key).await;
+        assert_eq!(
+            goal(&frozen["lines"][0], "people_trained")["achieved"],
+            0,
+            "{frozen}"
+        );
+        assert_eq!(frozen["lines"][0]["budget"]["executed"], 0);
+        let live = progress(
+            &app,
+            &world.staff,
+            plan,
+            &format!("{year}-Q{}", (today.month() - 1) / 3 + 1),
+        )
+        .await;
+        assert_eq!(live["closed"], false);
+    }
+
+    // A bad period is a 422 in Spanish.
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/plans/{plan}/progress?period=2026-13"),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("periodo"),
+        "{body}"
+    );
+
+    // The plan's page reads it; the coordinator's home flags the line behind (12 people
+    // expected by the year's end, 4 trained).
+    assert_eq!(
+        sign_in_page(
+            &app,
+            "coordinacion@aulaterritorial.example",
+            "Coordina-Aula-2026"
+        )
+        .await,
+        Status::SeeOther
+    );
+    let (status, html) = page(&app, &format!("/planes/{plan}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Avance: Año a la fecha"), "{html}");
+    assert!(
+        html.contains("Costo por persona certificada: <strong>$\u{a0}1.200.000</strong>"),
+        "{html}"
+    );
+    let behind = goal(line, "people_trained")["behind"] == true;
+    let (_, home) = page(&app, "/").await;
+    assert_eq!(
+        home.contains("Plan nacional de prueba</a> · línea 1"),
+        behind,
+        "{home}"
+    );
+}
