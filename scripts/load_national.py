@@ -265,6 +265,17 @@ def measure_pages(args, engine, url, server, work, rows):
     public = json.loads(get(base, "/api/v1/cohorts?status=open&per_page=1", bearer)[0])
     public_cohort = public["items"][0]["id"] if public["items"] else cohort
     pages = page_list(cohort, public_cohort, staff, reviewer, token, reviewer_token)
+    # Issue 47: ESAP's national plan of the year (the synthetic country's), page and progress.
+    plans = json.loads(get(base, "/api/v1/plans?provider=1&per_page=100", bearer)[0])["items"]
+    national = next((p for p in plans if not p["territorial_direction"]
+                     and not p["department_code"] and p["status"] != "draft"), None)
+    if national:
+        pages += [
+            (f"plan page /planes/{{id}} (ESAP's national plan, {national['lines']} lines, progress)",
+             f"/planes/{national['id']}", staff),
+            ("plan progress JSON (ESAP's national plan)",
+             f"/api/v1/plans/{national['id']}/progress", "Authorization: Bearer " + token),
+        ]
     # Issue 19: credentials of list 1 (certificate ids 1–131,072); 100 of its certificates
     # revoked through the API first (again: 409, nothing changes), so the list has bits set.
     admin_bearer = {"Authorization": f"Bearer {api_token(base, *ADMIN)}"}

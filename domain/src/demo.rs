@@ -14,7 +14,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::time::{from_local, now, today};
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// Demo accounts: (role, email, password, full name, department). Printed in the README.
@@ -546,6 +546,42 @@ async fn load<C: ConnectionTrait>(
     let earlier_id = earlier.create(db, coordinator_id, instructor_id).await?;
     enrol_with_history(db, earlier_id, &participants, &caqueta, instructor_id, true).await?;
 
+    // 6. Issue 47: closed in the first half of the year, Planeación Territorial for the Meta
+    // pilots (PDET), certificates issued: what the Meta direction's plan reads as its line
+    // ahead of the year's pace.
+    let meta_planning = DemoCohort {
+        course_code: "PT",
+        name: "Planeación Territorial · Meta PDET 2026-I",
+        modality: Modality::Mixta,
+        status: CohortStatus::Closed,
+        start: day - Duration::days(200),
+        sessions: 5,
+        seats: 25,
+        venue: "Auditorio de la ESAP, Villavicencio (Meta) y sala virtual ESAP",
+        municipalities: &PILOT_MUNICIPALITIES[4..],
+        departments: &[],
+        assessments: &[("Diagnóstico territorial", 50), ("Plan indicativo", 50)],
+    };
+    let meta_planning_id = meta_planning
+        .create(db, coordinator_id, instructor_id)
+        .await?;
+    enrol_with_history(
+        db,
+        meta_planning_id,
+        &participants,
+        &meta,
+        instructor_id,
+        true,
+    )
+    .await?;
+    demo_certificates(
+        db,
+        meta_planning_id,
+        coordinator_id,
+        from_local(meta_planning.start + Duration::days(7 * 5), 10, 0),
+    )
+    .await?;
+
     // Issue 17: what participants thought. The Meta cohort's satisfaction survey is open (6 of
     // 9 answered); the Caquetá one's closed long ago (10 of 12), and its follow-up is open with
     // the demo participant still to answer it.
@@ -587,6 +623,91 @@ async fn load<C: ConnectionTrait>(
     pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await?;
     plans(db, &user_ids).await
+}
+
+/// Certificates for the completed enrolments of a closed demo cohort, issued at `at` by
+/// `issuer` (the snapshot a certificate keeps, as `certificates::issue` writes it; no email:
+/// the demo's people have no mailbox).
+async fn demo_certificates<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    issuer: i32,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::entities::{capacity, certificate, course_capacity, department, municipality};
+    let cohort = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let course = course::Entity::find_by_id(cohort.course_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut capacity_names = Vec::new();
+    for link in course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(course.id))
+        .all(db)
+        .await?
+    {
+        if let Some(c) = capacity::Entity::find_by_id(link.capacity_id)
+            .one(db)
+            .await?
+        {
+            capacity_names.push(c.name);
+        }
+    }
+    let provider = crate::providers::get(db, cohort.provider_id).await?;
+    for row in enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
+        .all(db)
+        .await?
+    {
+        let person = participant::Entity::find_by_id(row.participant_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let place = municipality::Entity::find_by_id(row.municipality_code.clone())
+            .one(db)
+            .await?;
+        let department_name = match &place {
+            Some(m) => department::Entity::find_by_id(m.department_code.clone())
+                .one(db)
+                .await?
+                .map(|d| d.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        certificate::Entity::insert(certificate::ActiveModel {
+            code: Set(crate::certificates::code::generate()),
+            enrolment_id: Set(row.id),
+            cohort_id: Set(cohort_id),
+            participant_id: Set(person.id),
+            status: Set(crate::entities::values::CertificateStatus::Valid),
+            full_name: Set(person.full_name()),
+            document_type: Set(person.document_type),
+            document_number: Set(person.document_number.clone()),
+            course_code: Set(course.code.clone()),
+            course_name: Set(course.name.clone()),
+            capacity_names: Set(capacity_names.join(", ")),
+            hours: Set(course.hours),
+            start_date: Set(cohort.start_date),
+            end_date: Set(cohort.end_date),
+            municipality_code: Set(row.municipality_code.clone()),
+            municipality_name: Set(place.map(|m| m.name).unwrap_or_default()),
+            department_name: Set(department_name),
+            final_grade_milli: Set(row.final_grade_milli),
+            sessions_attended: Set(row.sessions_attended.unwrap_or(0)),
+            sessions_total: Set(row.sessions_total.unwrap_or(0)),
+            issuer: Set(provider.name.clone()),
+            issued_at: Set(at),
+            issued_by: Set(Some(issuer)),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Issue 47's demo: ESAP's plan of the year for the Dirección Territorial Meta — approved by its
@@ -713,12 +834,14 @@ async fn plans<C: ConnectionTrait>(db: &C, user_ids: &[i32]) -> AppResult<()> {
         course_id: Some(course("PT").await?),
         rule: Some(TargetRule::Pdet),
         municipalities: Vec::new(),
+        // Met ahead of the year's pace by the first semester's cohort in the Meta pilots and the
+        // Mapiripán accompaniment (the demo's line ahead; the other two are behind).
         goals: Goals {
-            cohorts: Some(3),
-            people_trained: Some(90),
-            people_certified: Some(70),
-            assistances_closed: Some(4),
-            municipalities_reached: Some(8),
+            cohorts: Some(1),
+            people_trained: Some(10),
+            people_certified: Some(6),
+            assistances_closed: Some(1),
+            municipalities_reached: Some(3),
         },
         budget: vec![
             (BudgetSource::Inversion, 95_000_000),

@@ -380,6 +380,13 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         .collect();
     assert!(ours.iter().any(|r| r.enrolled > 0), "{ours:?}");
     assert!(ours.iter().any(|r| r.attended > 0), "{ours:?}");
+    // And the delivery facts the plans read (issue 47): people trained by month.
+    let delivered: Vec<_> = snapshot
+        .deliveries
+        .iter()
+        .filter(|r| cohorts.iter().any(|c| i64::from(r.source_id) == c.id))
+        .collect();
+    assert!(delivered.iter().any(|r| r.trained > 0), "{delivered:?}");
 }
 
 /// The assistance figures (issue 33) after random assistance writes through the API — plans
@@ -488,9 +495,18 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         }
         assert_maintained_is_rebuilt(&app, &label).await;
     }
-    let kept = figures::snapshot(app.db()).await.unwrap().assistances;
+    let snapshot = figures::snapshot(app.db()).await.unwrap();
+    let kept = snapshot.assistances;
     assert!(
         kept.iter().any(|f| f.closed > 0) && kept.iter().any(|f| f.visits > 0),
         "the sequence closed and visited some: {kept:#?}"
     );
+    // Closed with the objective reached: the delivery facts the plans read (issue 47).
+    if kept.iter().any(|f| f.reached > 0) {
+        assert!(
+            snapshot.deliveries.iter().any(|d| d.closed_reached > 0),
+            "{:#?}",
+            snapshot.deliveries
+        );
+    }
 }

@@ -1209,6 +1209,25 @@ def direction_reads_plan_and_invitations(run: Run):
     run.page("direction", "cohort-invitations", expect="Invitaciones")
 
 
+def direction_reads_plan_against_reality(run: Run):
+    """Issue 47: the Dirección Territorial Meta's coordinator, on a phone, finds on the home
+    the plan's lines behind, opens the plan, reads each line's progress against what is
+    expected by today, its execution and cost per person certified, and then a closed quarter,
+    whose figures are frozen."""
+    b = run.browser
+    sign_in(run, "direction", META_DIRECTION)
+    run.page("direction", "home-plans-behind", expect="del plan va")
+    b.click('main section[aria-labelledby="planes-atrasados"] a[href^="/planes/"]')
+    run.page("direction", "plan-progress", expect="Avance: Año a la fecha")
+    main = b.text(b.find("main"))
+    for words in ("Esperado a la fecha", "Ejecutado", "Atrasada"):
+        if words not in main:
+            raise StepFailed(f"the plan's progress does not say «{words}»")
+    b.choose("#periodo", value=time.strftime("%Y") + "-S1")
+    b.submit('main form.filters button[type="submit"]')
+    run.page("direction", "plan-closed-semester", expect="Periodo cerrado")
+
+
 def coordinator_reviews_a_name_change(run: Run):
     """Issue 46: ESAP's coordinator finds, from the home, the participant's own change of
     surnames waiting for review, and opens its confirmation (approving is not done here)."""
@@ -1265,6 +1284,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("provider's staff records a visit in the field", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
+        ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
     ]
     done: set[int] = set()

@@ -7,7 +7,8 @@
 //! figures behind a cost item's units; no raw enrolment or certificate is counted here.
 //!
 //! A line counts what its plan's provider delivered in the plan's year on the line's capacity
-//! (and course, when it names one), in the line's municipalities: those it lists, else those
+//! (its cohorts of the line's course, when it names one; its assistances on the capacity
+//! either way), in the line's municipalities: those it lists, else those
 //! of its rule within the plan's territory, else the plan's whole territory (national, the
 //! direction's departments, the gobernación's department). A «¿Dónde formar?» line counts the
 //! whole territory: the selection changes every day, and what was delivered where it was
@@ -284,8 +285,13 @@ fn line_condition(row: &plan::Model, line: &LineRows, departments: Option<&[Stri
         .add(delivery_fact::Column::ProviderId.eq(row.provider_id))
         .add(delivery_fact::Column::Year.eq(row.year))
         .add(delivery_fact::Column::CapacityId.eq(line.figures.capacity_id));
+    // A course narrows the line's cohorts; its assistances (which have no course) still count.
     if let Some(course) = line.figures.course_id {
-        condition = condition.add(delivery_fact::Column::CourseId.eq(course));
+        condition = condition.add(
+            Condition::any()
+                .add(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
+                .add(delivery_fact::Column::CourseId.eq(course)),
+        );
     }
     if !line.municipalities.is_empty() {
         return condition.add(

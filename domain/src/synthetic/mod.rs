@@ -14,6 +14,7 @@
 //! and 2025 are added, marked synthetic, with a modest effect of the training (issue 15). Rows are written in batches inside one transaction.
 
 pub mod accounts;
+mod plans;
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, DocumentType, EnrolmentStatus, Mark, MarkSource,
@@ -60,6 +61,9 @@ pub struct Summary {
     /// Technical assistances and their visits (issue 33).
     pub assistances: usize,
     pub visits: usize,
+    /// Plans of the anchor's year and cost items of its cohorts (issue 47).
+    pub plans: usize,
+    pub cost_items: usize,
 }
 
 fn scaled(n: f64, scale: f64) -> usize {
@@ -922,6 +926,13 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         &mut StdRng::seed_from_u64(seed ^ 33),
         &places,
         &cohort_dist,
+        &providers,
+        scale,
+    )
+    .await?;
+    (summary.plans, summary.cost_items) = plans::generate(
+        &txn,
+        &mut StdRng::seed_from_u64(seed ^ 47),
         &providers,
         scale,
     )
