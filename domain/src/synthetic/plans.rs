@@ -68,6 +68,20 @@ pub async fn generate<C: ConnectionTrait>(
                                 direction: Option<&territorial_direction::Model>,
                                 lines: Vec<Figures>|
            -> AppResult<Vec<i32>> {
+        // The demo's plans stay as they are (one plan per provider, year and territory).
+        let taken = plan::Entity::find()
+            .filter(plan::Column::ProviderId.eq(provider_id))
+            .filter(plan::Column::Year.eq(year))
+            .filter(match direction {
+                Some(d) => plan::Column::TerritorialDirectionId.eq(d.id),
+                None => plan::Column::TerritorialDirectionId.is_null(),
+            })
+            .filter(plan::Column::DepartmentCode.is_null())
+            .one(db)
+            .await?;
+        if taken.is_some() {
+            return Ok(Vec::new());
+        }
         let name = match direction {
             Some(d) => format!("Plan de formación y asistencia técnica {year} · {}", d.name),
             None => format!("Plan nacional de formación y asistencia técnica {year}"),
@@ -150,7 +164,7 @@ pub async fn generate<C: ConnectionTrait>(
             })
             .collect();
         let ids = write_plan(provider_id, None, lines).await?;
-        plans += 1;
+        plans += usize::from(!ids.is_empty());
         for (capacity_id, line_id) in chosen.into_iter().zip(ids) {
             national.insert((provider_id, capacity_id), line_id);
         }
@@ -171,8 +185,8 @@ pub async fn generate<C: ConnectionTrait>(
                     budget: budget(rng, 60_000_000.0),
                 })
                 .collect();
-            write_plan(crate::providers::ESAP, Some(direction), lines).await?;
-            plans += 1;
+            let ids = write_plan(crate::providers::ESAP, Some(direction), lines).await?;
+            plans += usize::from(!ids.is_empty());
         }
     }
 
