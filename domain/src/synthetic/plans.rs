@@ -64,9 +64,9 @@ pub async fn generate<C: ConnectionTrait>(
     let mut plans = 0;
     // The national line of each provider per capacity (what its costs answer).
     let mut national: HashMap<(i32, i32), i32> = HashMap::new();
-    let mut write_plan = async |provider_id: i32,
-                                direction: Option<&territorial_direction::Model>,
-                                lines: Vec<Figures>|
+    let write_plan = async |provider_id: i32,
+                            direction: Option<&territorial_direction::Model>,
+                            lines: Vec<Figures>|
            -> AppResult<Vec<i32>> {
         // The demo's plans stay as they are (one plan per provider, year and territory).
         let taken = plan::Entity::find()
