@@ -21,10 +21,7 @@
 
 use super::{LineRows, PlanScope};
 use crate::entities::values::{CostStage, DeliverySource, PlanStatus, TargetRule};
-use crate::entities::{
-    capacity, cost_item, delivery_fact, municipality, plan, plan_balance,
-    territorial_direction_department,
-};
+use crate::entities::{capacity, cost_item, delivery_fact, municipality, plan, plan_balance};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
@@ -255,28 +252,6 @@ struct Achieved {
     certified: i64,
     closed: i64,
     municipalities: i64,
-}
-
-/// Where a plan applies: `None` is the whole country, else its departments.
-async fn territory<C: ConnectionTrait>(
-    db: &C,
-    row: &plan::Model,
-) -> AppResult<Option<Vec<String>>> {
-    if let Some(code) = &row.department_code {
-        return Ok(Some(vec![code.clone()]));
-    }
-    match row.territorial_direction_id {
-        None => Ok(None),
-        Some(id) => Ok(Some(
-            territorial_direction_department::Entity::find()
-                .filter(territorial_direction_department::Column::DirectionId.eq(id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|d| d.department_code)
-                .collect(),
-        )),
-    }
 }
 
 /// The facts of one line: provider, year, capacity, course, municipalities.
@@ -545,7 +520,7 @@ async fn compute<C: ConnectionTrait>(
         ),
     };
     let days = elapsed(row.year, until);
-    let departments = territory(db, row).await?;
+    let departments = super::lines::territory(db, row).await?;
     let capacities: HashMap<i32, String> = capacity::Entity::find()
         .all(db)
         .await?
@@ -555,9 +530,6 @@ async fn compute<C: ConnectionTrait>(
     let line_ids: Vec<i32> = lines.iter().map(|l| l.line.id).collect();
     let costs = costs(db, &line_ids, until).await?;
     let mut out = Vec::new();
-    let mut total_goals = super::Goals::default();
-    let (mut total_all, mut total_period) = (Achieved::default(), Achieved::default());
-    let mut total_budget = BudgetExecution::default();
     for line in &lines {
         let condition = line_condition(row, line, departments.as_deref());
         let (all, in_period) = achieved(db, condition, from, until).await?;
@@ -568,35 +540,6 @@ async fn compute<C: ConnectionTrait>(
             executed: stage(CostStage::Ejecutado),
             estimated: stage(CostStage::Planeado),
         };
-        let goals = super::Goals::of(&line.figures);
-        for (sum, part) in [
-            (&mut total_goals.cohorts, goals.cohorts),
-            (&mut total_goals.people_trained, goals.people_trained),
-            (&mut total_goals.people_certified, goals.people_certified),
-            (
-                &mut total_goals.assistances_closed,
-                goals.assistances_closed,
-            ),
-            (
-                &mut total_goals.municipalities_reached,
-                goals.municipalities_reached,
-            ),
-        ] {
-            if let Some(part) = part {
-                *sum = Some(sum.unwrap_or(0).saturating_add(part));
-            }
-        }
-        for (sum, part) in [(&mut total_all, all), (&mut total_period, in_period)] {
-            sum.cohorts += part.cohorts;
-            sum.trained += part.trained;
-            sum.certified += part.certified;
-            sum.closed += part.closed;
-            sum.municipalities += part.municipalities;
-        }
-        total_budget.planned += budget.planned;
-        total_budget.committed += budget.committed;
-        total_budget.executed += budget.executed;
-        total_budget.estimated += budget.estimated;
         let title = capacities
             .get(&line.figures.capacity_id)
             .cloned()
@@ -605,23 +548,14 @@ async fn compute<C: ConnectionTrait>(
             Some(line.line.id),
             Some(line.line.position),
             title,
-            &goals,
+            &super::Goals::of(&line.figures),
             all,
             in_period,
             budget,
             days,
         ));
     }
-    let total = line_progress(
-        None,
-        None,
-        "Todo el plan".to_string(),
-        &total_goals,
-        total_all,
-        total_period,
-        total_budget,
-        days,
-    );
+    let total = totals(&out);
     Ok(Progress {
         plan_id: row.id,
         year: row.year,
@@ -677,18 +611,19 @@ async fn cut<C: ConnectionTrait>(
             whole
                 .lines
                 .retain(|l| l.line_id.is_some_and(|id| shown.contains(&id)));
-            whole.total = totals(&whole);
+            whole.total = totals(&whole.lines);
         }
     }
     Ok(whole)
 }
 
-/// The plan's totals recomputed from the lines shown (sums; the costs per unit from the sums).
-fn totals(progress: &Progress) -> LineProgress {
+/// The plan's totals over `lines` (those the caller reads): sums per goal and of the budget,
+/// the costs per unit from the sums.
+fn totals(lines: &[LineProgress]) -> LineProgress {
     let mut goals: HashMap<String, GoalProgress> = HashMap::new();
     let mut order = Vec::new();
     let mut budget = BudgetExecution::default();
-    for line in &progress.lines {
+    for line in lines {
         for g in &line.goals {
             let sum = goals.entry(g.goal.clone()).or_insert_with(|| {
                 order.push(g.goal.clone());
