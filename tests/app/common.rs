@@ -1,10 +1,18 @@
 //! Test harness: every test gets its own fresh database — a temporary SQLite file by default,
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` names a server — and the app is built
 //! by the same `aula_territorial::build` that `serve` uses.
+//!
+//! Migrating and loading the reference (and demo) data is the same work for almost every test,
+//! and most of a test's time: it is done once per test process into a *prepared* database (one
+//! without and one with demo data), which each test then gets a copy of (`CREATE DATABASE …
+//! TEMPLATE` on PostgreSQL, a file copy on SQLite). The app still runs `prepare_database` on the
+//! copy (it finds the work done). Tests of start-up itself (migrations, locks, restores) use
+//! [`TestDatabase::create`], an empty database.
 
 use rocket::local::asynchronous::Client;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -42,18 +50,43 @@ fn postgres_server(url: &str) -> String {
     format!("{scheme}://{server}")
 }
 
+/// The PostgreSQL server named by `TEST_DATABASE_URL`, if any.
+fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .map(|url| url.trim().to_string())
+        .filter(|url| !url.is_empty())
+}
+
 impl TestDatabase {
+    /// An empty database (nothing migrated).
     pub async fn create() -> Self {
-        let name = unique_name();
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => {
-                let server = postgres_server(url.trim());
+        Self::named(unique_name(), None).await
+    }
+
+    /// A copy of the prepared database: migrated, reference data loaded, and the demo data
+    /// when `demo` (see the module).
+    pub async fn prepared(demo: bool) -> Self {
+        let template = Prepared::get(demo);
+        Self::named(unique_name(), Some(template)).await
+    }
+
+    async fn named(name: String, from: Option<&Prepared>) -> Self {
+        match postgres_url() {
+            Some(url) => {
+                let server = postgres_server(&url);
                 let admin_url = format!("{server}/postgres");
                 let admin = Database::connect(&admin_url)
                     .await
                     .expect("TEST_DATABASE_URL: PostgreSQL server not reachable");
+                let statement = match from {
+                    Some(Prepared::Postgres(template)) => {
+                        format!("CREATE DATABASE {name} TEMPLATE {template}")
+                    }
+                    _ => format!("CREATE DATABASE {name}"),
+                };
                 admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .execute_unprepared(&statement)
                     .await
                     .expect("create test database");
                 admin.close().await.ok();
@@ -62,12 +95,119 @@ impl TestDatabase {
                     cleanup: Cleanup::Postgres { admin_url, name },
                 }
             }
-            _ => {
+            None => {
                 let dir = std::env::temp_dir().join(&name);
                 std::fs::create_dir_all(&dir).expect("temp dir");
+                let file = dir.join("aula.db");
+                if let Some(Prepared::Sqlite(template)) = from {
+                    std::fs::copy(template, &file).expect("copy the prepared database");
+                }
                 TestDatabase {
-                    url: format!("sqlite://{}", dir.join("aula.db").display()),
+                    url: format!("sqlite://{}", file.display()),
                     cleanup: Cleanup::SqliteDir(dir),
+                }
+            }
+        }
+    }
+}
+
+/// A prepared database of this test process (see the module): a PostgreSQL database's name, or
+/// a SQLite file, kept until the process ends (the next process removes what a finished one
+/// left).
+enum Prepared {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+static PREPARED: [OnceLock<Prepared>; 2] = [OnceLock::new(), OnceLock::new()];
+
+impl Prepared {
+    fn get(demo: bool) -> &'static Prepared {
+        PREPARED[usize::from(demo)].get_or_init(|| {
+            // Each test has its own runtime; the preparation gets one of its own, so the
+            // connections it opens never outlive the runtime that drives them.
+            std::thread::spawn(move || {
+                rocket::tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(Prepared::make(demo))
+            })
+            .join()
+            .expect("prepare the test database")
+        })
+    }
+
+    async fn make(demo: bool) -> Prepared {
+        let prefix = "aula_tpl_";
+        remove_stale_prepared(prefix).await;
+        let name = format!("{prefix}{}_{}", std::process::id(), usize::from(demo));
+        let database = TestDatabase::named(name.clone(), None).await;
+        let config = domain::config::AppConfig::from_figment(&test_figment(
+            &database.url,
+            &[("demo_data", serde_json::json!(demo))],
+        ))
+        .expect("test configuration");
+        let db = domain::prepare_database(&config)
+            .await
+            .expect("prepare the test database");
+        let prepared = match &database.cleanup {
+            Cleanup::Postgres { .. } => Prepared::Postgres(name),
+            Cleanup::SqliteDir(dir) => {
+                // Everything in the main file, so one file copy is the whole database.
+                db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .await
+                    .expect("checkpoint");
+                Prepared::Sqlite(dir.join("aula.db"))
+            }
+        };
+        db.close().await.expect("close the prepared database");
+        // Kept for the whole process: not removed on drop.
+        std::mem::forget(database);
+        prepared
+    }
+}
+
+/// Removes the prepared databases of test processes that are no longer running.
+async fn remove_stale_prepared(prefix: &str) {
+    let alive = |name: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.split('_').next())
+            .is_some_and(|pid| std::path::Path::new("/proc").join(pid).exists())
+    };
+    match postgres_url() {
+        Some(url) => {
+            let admin = Database::connect(&format!("{}/postgres", postgres_server(&url)))
+                .await
+                .expect("TEST_DATABASE_URL: PostgreSQL server not reachable");
+            let rows = admin
+                .query_all_raw(sea_orm::Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"),
+                ))
+                .await
+                .unwrap_or_default();
+            for row in rows {
+                let Ok(name) = row.try_get::<String>("", "datname") else {
+                    continue;
+                };
+                if !alive(&name) {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            }
+            admin.close().await.ok();
+        }
+        None => {
+            let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                if name.starts_with(prefix) && !alive(&name) {
+                    let _ = std::fs::remove_dir_all(entry.path());
                 }
             }
         }
@@ -122,22 +262,34 @@ impl TestApp {
     }
 
     async fn start(demo_data: bool) -> Self {
-        let database = TestDatabase::create().await;
-        let client = launch(
-            &database.url,
-            &[("demo_data", serde_json::json!(demo_data))],
-        )
-        .await;
-        TestApp {
-            client,
-            _database: database,
-        }
+        Self::with_config(&[("demo_data", serde_json::json!(demo_data))]).await
     }
 
     /// Like [`TestApp::new`], with extra settings merged over the test defaults
-    /// (e.g. `smtp_url`, `mail_dir`, `mail_poll_seconds`).
+    /// (e.g. `smtp_url`, `mail_dir`, `mail_poll_seconds`). On a prepared database unless a
+    /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
-        let database = TestDatabase::create().await;
+        // Settings the start-up's preparation does not read.
+        const RUNTIME_ONLY: [&str; 6] = [
+            "smtp_url",
+            "public_url",
+            "jobs_poll_seconds",
+            "mail_poll_seconds",
+            "mail_dir",
+            "dashboard_cache_seconds",
+        ];
+        let demo = overrides
+            .iter()
+            .find(|(key, _)| *key == "demo_data")
+            .is_some_and(|(_, value)| value.as_bool() == Some(true));
+        let database = if overrides
+            .iter()
+            .all(|(key, _)| *key == "demo_data" || RUNTIME_ONLY.contains(key))
+        {
+            TestDatabase::prepared(demo).await
+        } else {
+            TestDatabase::create().await
+        };
         let client = launch(&database.url, overrides).await;
         TestApp {
             client,
@@ -176,6 +328,17 @@ impl TestApp {
 /// The app on `database_url` with `overrides` merged last. By default: no demo data, and no
 /// background mailer (tests that send mail turn it on or call `mail::deliver_due`).
 pub async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)]) -> Client {
+    let rocket = aula_territorial::build(test_figment(database_url, overrides))
+        .await
+        .expect("app builds");
+    Client::tracked(rocket).await.expect("valid rocket")
+}
+
+/// The test settings (see [`launch`]).
+fn test_figment(
+    database_url: &str,
+    overrides: &[(&str, serde_json::Value)],
+) -> rocket::figment::Figment {
     let mut figment = aula_territorial::config::figment()
         .merge(("database_url", database_url))
         .merge(("demo_data", false))
@@ -191,6 +354,5 @@ pub async fn launch(database_url: &str, overrides: &[(&str, serde_json::Value)])
     for (key, value) in overrides {
         figment = figment.merge((*key, value.clone()));
     }
-    let rocket = aula_territorial::build(figment).await.expect("app builds");
-    Client::tracked(rocket).await.expect("valid rocket")
+    figment
 }
