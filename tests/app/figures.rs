@@ -2,14 +2,16 @@
 //! cancellations, marks, status changes, certificates issued, revoked and re-issued, sessions
 //! added and removed, a course's capacities changed, a person moving — the figures kept on
 //! write are exactly the figures rebuilt from the source rows. Runs on SQLite and, in CI, on
-//! PostgreSQL (`TEST_DATABASE_URL`).
+//! PostgreSQL (`TEST_DATABASE_URL`). The year's plan reads them (issue 47): a plan's progress,
+//! costs included, is the same read from the kept figures or from rebuilt ones.
 
 use crate::common::TestApp;
 use crate::support::api;
-use crate::world::{Session, World, put_marks, set_status};
+use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
-use domain::entities::values::{CertificateStatus, ConsentKind};
-use domain::entities::{certificate, consent, participant};
+use domain::entities::values::{CertificateStatus, ConsentKind, CostBasis, CostKind, CostStage};
+use domain::entities::{certificate, consent, cost_item, participant, plan};
+use domain::plans::{PlanScope, progress};
 use domain::reports::{self, Filters, differential::differential};
 use domain::{db, figures};
 use rocket::http::Status;
@@ -43,6 +45,106 @@ async fn assert_maintained_is_rebuilt(app: &TestApp, step: &str) {
         maintained == rebuilt,
         "after {step}: maintained {maintained:#?}\nrebuilt {rebuilt:#?}"
     );
+}
+
+/// A plan's progress (the year to date) read from the kept figures equals the one read from
+/// figures rebuilt from scratch (in a transaction that is rolled back).
+async fn assert_progress_is_rebuilt(app: &TestApp, plan_id: i64, step: &str) {
+    let row = plan::Entity::find_by_id(plan_id as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let kept = progress::progress(app.db(), &PlanScope::All, &row, None)
+        .await
+        .unwrap();
+    let txn = db::begin(app.db()).await.unwrap();
+    figures::rebuild(&txn).await.unwrap();
+    let rebuilt = progress::progress(&txn, &PlanScope::All, &row, None)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    assert_eq!(kept, rebuilt, "after {step}");
+}
+
+/// ESAP's national plan for this year with a line per course of `cohorts`, in the two
+/// municipalities of the test, approved; and each cohort's costs answering its line (a fixed
+/// committed item, and one per participant executed, which follows the enrolments).
+async fn plan_reading(app: &TestApp, world: &World<'_>, courses: &[&str], cohorts: &[i64]) -> i64 {
+    let year = chrono::Datelike::year(&domain::time::today());
+    let (status, created) = api(
+        app,
+        "POST",
+        "/api/v1/plans",
+        Some(&world.staff),
+        Some(json!({"year": year, "name": "Plan nacional de las cifras"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    let plan = created["id"].as_i64().unwrap();
+    let mut lines = Vec::new();
+    for code in courses {
+        let course = catalogue_course(app.db(), code).await;
+        let capacity = domain::entities::course_capacity::Entity::find()
+            .filter(domain::entities::course_capacity::Column::CourseId.eq(course.id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .capacity_id;
+        let (status, line) = api(
+            app,
+            "POST",
+            &format!("/api/v1/plans/{plan}/lines"),
+            Some(&world.staff),
+            Some(json!({
+                "capacity_id": capacity,
+                "course_id": course.id,
+                "targets": {"municipality_codes": ["18001", "18592"]},
+                "goals": {"cohorts": 2, "people_trained": 6, "people_certified": 4, "municipalities_reached": 2},
+                "budget": [{"source": "inversion", "amount": 5_000_000}],
+            })),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{line}");
+        lines.push(line["id"].as_i64().unwrap());
+    }
+    let (status, approved) = api(
+        app,
+        "POST",
+        &format!("/api/v1/plans/{plan}/approval"),
+        Some(&world.staff),
+        Some(json!({"act": "Resolución de las cifras"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{approved}");
+    for (cohort, line) in cohorts.iter().zip(&lines) {
+        for (basis, stage, amount) in [
+            (CostBasis::Fijo, CostStage::Comprometido, 1_000_000),
+            (CostBasis::PorParticipante, CostStage::Ejecutado, 200_000),
+        ] {
+            cost_item::ActiveModel {
+                provider_id: Set(domain::providers::ESAP),
+                cohort_id: Set(Some(*cohort as i32)),
+                assistance_id: Set(None),
+                plan_line_id: Set(Some(*line as i32)),
+                kind: Set(CostKind::Instructores),
+                basis: Set(basis),
+                amount: Set(amount),
+                stage: Set(stage),
+                incurred_on: Set(domain::time::today()),
+                description: Set(None),
+                reference: Set(None),
+                created_by: Set(None),
+                created_at: Set(domain::time::now()),
+                ..Default::default()
+            }
+            .insert(app.db())
+            .await
+            .unwrap();
+        }
+    }
+    plan
 }
 
 /// Valid certificate codes of a cohort.
@@ -108,6 +210,9 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         world.move_cohort(cohort.id, "in_progress").await;
     }
     assert_maintained_is_rebuilt(&app, "the cohorts started").await;
+    let cohort_ids: Vec<i64> = cohorts.iter().map(|c| c.id).collect();
+    let plan = plan_reading(&app, &world, &["PT", "GP"], &cohort_ids).await;
+    assert_progress_is_rebuilt(&app, plan, "the plan approved").await;
     let seed = 0x4091_2026_u64;
     let mut dice = Dice(seed);
     for step in 0..45 {
@@ -282,6 +387,7 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             }
         }
         assert_maintained_is_rebuilt(&app, &label).await;
+        assert_progress_is_rebuilt(&app, plan, &label).await;
         // The differential approach of a whole department, read from the figures, is the one
         // counted from the enrolments (a filter that changes nothing forces the count).
         let kept = Filters {
@@ -387,6 +493,18 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
         .filter(|r| cohorts.iter().any(|c| i64::from(r.source_id) == c.id))
         .collect();
     assert!(delivered.iter().any(|r| r.trained > 0), "{delivered:?}");
+    // And the plan read them: people trained, and the per-participant cost executed.
+    let row = plan::Entity::find_by_id(plan as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let read = progress::progress(app.db(), &PlanScope::All, &row, None)
+        .await
+        .unwrap();
+    let trained = read.total.goals.iter().find(|g| g.goal == "people_trained");
+    assert!(trained.is_some_and(|g| g.achieved > 0), "{read:?}");
+    assert!(read.total.budget.executed > 0, "{read:?}");
 }
 
 /// The assistance figures (issue 33) after random assistance writes through the API — plans
