@@ -7,6 +7,7 @@ use crate::accounts::guards::{ReportReader, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::plans::comparison::{self as plan_comparison, Comparison};
 use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, LineInput};
 use domain::plans::progress::{self as plan_progress, Progress};
@@ -21,6 +22,7 @@ pub fn routes() -> Vec<Route> {
         create,
         show,
         progress,
+        comparison,
         add_line,
         change_line,
         approve,
@@ -177,6 +179,45 @@ pub async fn progress(
     let period = plan_progress::period_of(&row, period)?;
     Ok(Json(
         plan_progress::progress(db.inner(), &scope, &row, period).await?,
+    ))
+}
+
+/// Compare territorial directions and providers on one year
+///
+/// Roles: admins and ESAP's national coordinators read every row; a territorial direction's
+/// coordinator, its direction's; another provider's coordinator, its provider's; a
+/// gobernación's reviewer, its gobernación's (liaisons, instructors, participants: 403). Per
+/// territorial direction (ESAP's plans for it, ESAP's delivery in its departments) and per
+/// provider (all its plans and delivery) with approved plans that year, listed by name — no
+/// ranking: `goals_met` (goals at or above what a straight line through the year expects by
+/// today, out of those of which something is expected), `timeliness` (cohorts of the year
+/// started by today whose first session was on their start date), `milestones_on_time`
+/// (assistances' milestones due by today done by their date), `satisfaction` (mean of the
+/// six dimensions, cells of five answers or more), `completion` (people who completed closed
+/// cohorts of the year) and `cost_per_person_certified` (executed cost of the plans' lines
+/// over the people certified on them) — each with its `n`; `small_group` where `n` is below
+/// 5 (shown, not to be compared). `year`: four digits (this year by default), otherwise 422.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "comparePlans",
+    params(
+        ("year" = Option<String>, Query, description = "The vigencia, four digits (this year by default).", example = "2026"),
+    ),
+    responses(
+        (status = 200, description = "The comparison.", body = Comparison),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/reports/plans/comparison?<year>")]
+pub async fn comparison(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    year: Option<&str>,
+) -> AppResult<Json<Comparison>> {
+    let year = plan_comparison::year_of(year)?;
+    Ok(Json(
+        plan_comparison::comparison(db.inner(), &user, year).await?,
     ))
 }
 

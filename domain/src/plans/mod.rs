@@ -12,6 +12,7 @@
 //! reach its department (its department's plans whole; of the others, the lines that reach
 //! it). Liaisons, instructors and participants: 403. Out of scope: 404.
 
+pub mod comparison;
 pub mod lifecycle;
 pub mod lines;
 pub mod progress;
