@@ -179,6 +179,7 @@ use utoipa::{Modify, ToResponse};
         crate::plans::api::create,
         crate::plans::api::show,
         crate::plans::api::progress,
+        crate::plans::api::progress_xlsx,
         crate::plans::api::comparison,
         crate::plans::api::add_line,
         crate::plans::api::change_line,

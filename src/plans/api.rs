@@ -6,7 +6,8 @@
 use crate::accounts::guards::{ReportReader, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed, Workbook};
+use crate::spreadsheets::download::Download;
 use domain::plans::comparison::{self as plan_comparison, Comparison};
 use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, LineInput};
@@ -22,6 +23,7 @@ pub fn routes() -> Vec<Route> {
         create,
         show,
         progress,
+        progress_xlsx,
         comparison,
         add_line,
         change_line,
@@ -180,6 +182,49 @@ pub async fn progress(
     Ok(Json(
         plan_progress::progress(db.inner(), &scope, &row, period).await?,
     ))
+}
+
+/// A plan's workbook (its «ficha técnica»)
+///
+/// Same roles, scope and `period` as `GET /plans/{id}/progress`. Sheets «Ficha técnica» (per
+/// line and goal: indicator, year's target, achieved, achieved in the period, expected to
+/// date, gap, share of the target, state; then the plan's totals), «Avance por mes» (every
+/// month of the year begun so far; closed months as frozen), «Presupuesto» (per line and
+/// source) and «Ejecución» (budget, committed, executed, estimated, execution share and the
+/// costs per person certified, per assistance closed and per municipality reached). Pesos as
+/// `$ 12.000.000`, dates as dd/mm/aaaa.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "getPlanProgressXlsx",
+    params(
+        ("id" = i32, Path, description = "Plan id.", example = 1),
+        ("period" = Option<String>, Query, description = "A month (`2026-06`), a quarter (`2026-Q2`) or a semester (`2026-S1`) of the plan's year; none: the year to date.", example = "2026-Q2"),
+    ),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/plans/<id>/progress.xlsx?<period>")]
+pub async fn progress_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    period: Option<&str>,
+) -> AppResult<Download> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    let period = plan_progress::period_of(&row, period)?;
+    let (name, bytes) = domain::plans::workbook::progress_workbook(
+        db.inner(),
+        &scope,
+        &row,
+        period,
+        &user.full_name,
+    )
+    .await?;
+    Ok(Download::xlsx(&name, bytes))
 }
 
 /// Compare territorial directions and providers on one year

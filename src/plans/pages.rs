@@ -41,7 +41,8 @@ pub fn routes() -> Vec<Route> {
         approve_submit,
         amend_page,
         amend_submit,
-        comparison_page
+        comparison_page,
+        workbook_download
     ]
 }
 
@@ -455,6 +456,27 @@ async fn plan_page(
             plan: view,
         },
     )
+}
+
+/// The plan's «ficha técnica» as a workbook, for the period chosen on its page.
+#[get("/planes/<id>/ficha.xlsx?<periodo>")]
+async fn workbook_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    periodo: Option<&str>,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    let period = plan_progress::period_of(&row, periodo)?;
+    let (name, bytes) = domain::plans::workbook::progress_workbook(
+        db.inner(),
+        &scope,
+        &row,
+        period,
+        &user.full_name,
+    )
+    .await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(&name, bytes))
 }
 
 // ---- A line's fields ------------------------------------------------------------------------

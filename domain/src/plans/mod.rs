@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod lines;
 pub mod progress;
 pub mod scope;
+pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
