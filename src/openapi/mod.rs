@@ -189,6 +189,8 @@ use utoipa::{Modify, ToResponse};
         crate::open_data::api::offer_json,
         crate::open_data::api::coverage_csv,
         crate::open_data::api::coverage_json,
+        crate::open_data::api::plans_csv,
+        crate::open_data::api::plans_json,
         description,
         crate::web::health,
         crate::web::ops::ready,
