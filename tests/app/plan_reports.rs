@@ -25,7 +25,7 @@ fn expected(target: i64, year: i32, day: NaiveDate) -> i64 {
 
 /// The hand-built case: the Dirección Territorial Huila (department 41) and its approved plan
 /// of this year — one line of Planeación Territorial's course for the direction's territory,
-/// goals of 3 people trained and 1.000 certified, $ 10.000.000 of inversión — and two ESAP
+/// goals of 12 cohorts, 3 people trained and 3 certified, $ 10.000.000 of inversión — and two ESAP
 /// cohorts offered to Huila starting ten days ago: one whose first session was on its start
 /// date (three people of Neiva, two present and certified, one absent; closed), one whose
 /// first session came two days late (still open). $ 3.000.000 executed on the line.
@@ -73,7 +73,7 @@ async fn hand_built(app: &TestApp, world: &World<'_>) -> Case {
             "capacity_id": capacity,
             "course_id": course,
             "targets": {},
-            "goals": {"people_trained": 3, "people_certified": 1000},
+            "goals": {"cohorts": 12, "people_trained": 3, "people_certified": 3},
             "budget": [{"source": "inversion", "amount": 10_000_000}],
         })),
     )
@@ -198,10 +198,10 @@ async fn directions_and_providers_compare_exactly_with_their_n_and_each_reads_it
     assert_eq!(huila["kind"], "direction");
     assert_eq!(huila["name"], "Dirección Territorial Huila");
     assert_eq!(huila["plans"], 1);
-    // Goals: 3 trained (achieved 3), 1.000 certified (achieved 2); a goal counts once
-    // something is expected of it by today.
+    // Goals: 12 cohorts (achieved 1: the late one has nobody), 3 trained (achieved 3), 3
+    // certified (achieved 2); a goal counts once something is expected of it by today.
     let (mut met, mut n) = (0, 0);
-    for (target, achieved) in [(3, 3), (1000, 2)] {
+    for (target, achieved) in [(12, 1), (3, 3), (3, 2)] {
         let want = expected(target, year, today);
         if want > 0 {
             n += 1;
@@ -356,7 +356,7 @@ async fn the_plans_workbook_holds_its_progress_and_the_open_data_its_lines_witho
         .find(|r| r[0] == "1" && r[4] == "Personas certificadas")
         .unwrap_or_else(|| panic!("{sheet:?}"));
     assert_eq!(certified[1], "Planeación territorial", "{certified:?}");
-    assert_eq!(certified[6], "1000");
+    assert_eq!(certified[6], "3");
     assert_eq!(certified[7], "2");
     let trained = sheet
         .iter()
@@ -416,8 +416,10 @@ async fn the_plans_workbook_holds_its_progress_and_the_open_data_its_lines_witho
     assert_eq!(row["acto_aprobacion"], "Resolución 41 de prueba");
     assert_eq!(row["numero_linea"], 1);
     assert_eq!(row["codigo_capacidad"], "planeacion_territorial");
-    assert_eq!(row["meta_personas_certificadas"], 1000);
-    assert!(row["meta_cohortes"].is_null());
+    assert_eq!(row["meta_personas_certificadas"], 3);
+    assert_eq!(row["meta_cohortes"], 12);
+    assert_eq!(row["logrado_cohortes"], 1);
+    assert!(row["meta_asistencias_cerradas"].is_null());
     assert_eq!(row["presupuesto_inversion"], 10_000_000);
     assert_eq!(row["presupuesto_sgr"], 0);
     assert!(row["logrado_personas_certificadas"].is_null(), "2: {row}");

@@ -239,7 +239,7 @@ pub async fn comparison<C: ConnectionTrait>(
         Reads::Provider(own) => p == own,
         Reads::Department(code) => providers
             .get(p)
-            .is_some_and(|p| !code.is_empty() && p.department_code.as_deref() == Some(code)),
+            .is_some_and(|p| !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())),
         Reads::Direction(_) => false,
     });
     let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
