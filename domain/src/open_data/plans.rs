@@ -242,3 +242,62 @@ pub fn csv(rows: &[PlanRow]) -> Vec<u8> {
     }
     file.into_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> PlanRow {
+        PlanRow {
+            plan_id: 7,
+            year: 2026,
+            provider: "Escuela Superior de Administración Pública (ESAP)".into(),
+            direction: "Dirección Territorial Meta".into(),
+            department_code: String::new(),
+            territory: "Dirección Territorial Meta".into(),
+            plan_name: "Plan 2026".into(),
+            status: "modificado".into(),
+            version: 2,
+            act: "Resolución 0123".into(),
+            position: 1,
+            capacity_code: "planeacion_territorial".into(),
+            capacity_name: "Planeación territorial".into(),
+            course_code: "PT".into(),
+            municipality_codes: vec!["50325".into(), "50450".into()],
+            rule: String::new(),
+            goal_cohorts: Some(2),
+            goal_trained: Some(40),
+            goal_certified: None,
+            goal_assistances: None,
+            goal_municipalities: Some(2),
+            budget_inversion: 12_000_000,
+            budget_funcionamiento: 0,
+            budget_cooperacion: 0,
+            budget_sgr: 0,
+            budget_propios: 0,
+            achieved_cohorts: Some(1),
+            achieved_trained: None,
+            achieved_certified: None,
+            achieved_assistances: None,
+            achieved_municipalities: Some(1),
+            committed: 4_000_000,
+            executed: 3_000_000,
+            until: "2026-11-26".into(),
+        }
+    }
+
+    #[test]
+    fn json_keys_and_csv_fields_follow_the_dictionary() {
+        let json = crate::open_data::assert_follows_dictionary(&PLANS, &row(), row().fields().len());
+        assert_eq!(json["logrado_personas_formadas"], serde_json::Value::Null);
+        assert_eq!(json["codigos_municipio"], serde_json::json!(["50325", "50450"]));
+    }
+
+    #[test]
+    fn the_csv_joins_lists_and_leaves_unset_or_suppressed_counts_empty() {
+        let text = String::from_utf8(csv(&[row()])).unwrap();
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.contains("\"50325;50450\""), "{line}");
+        assert!(line.contains(",2,40,,,2,12000000,0,0,0,0,1,,,,1,4000000,3000000,"), "{line}");
+    }
+}
