@@ -12,9 +12,9 @@ use chrono::Datelike;
 use domain::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
 use domain::entities::{capacity, course, plan};
 use domain::error::{AppError, FieldError};
+use domain::plans::comparison as plan_comparison;
 use domain::plans::lifecycle::{self, AmendedLineInput, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, BudgetInput, GoalsInput, LineInput, TargetsInput};
-use domain::plans::comparison as plan_comparison;
 use domain::plans::progress::{self as plan_progress, LineProgress, Period, Progress};
 use domain::plans::{
     self, GOAL_LABELS, LineView, ListFilter, PlanInput, PlanSummary, PlanView, Whole,

@@ -253,7 +253,9 @@ async fn directions_and_providers_compare_exactly_with_their_n_and_each_reads_it
     );
     // DNP's plan is still a draft: not compared.
     assert!(
-        !names(&report["providers"]).iter().any(|n| n.contains("DNP")),
+        !names(&report["providers"])
+            .iter()
+            .any(|n| n.contains("DNP")),
         "{report}"
     );
 

@@ -288,9 +288,13 @@ mod tests {
 
     #[test]
     fn json_keys_and_csv_fields_follow_the_dictionary() {
-        let json = crate::open_data::assert_follows_dictionary(&PLANS, &row(), row().fields().len());
+        let json =
+            crate::open_data::assert_follows_dictionary(&PLANS, &row(), row().fields().len());
         assert_eq!(json["logrado_personas_formadas"], serde_json::Value::Null);
-        assert_eq!(json["codigos_municipio"], serde_json::json!(["50325", "50450"]));
+        assert_eq!(
+            json["codigos_municipio"],
+            serde_json::json!(["50325", "50450"])
+        );
     }
 
     #[test]
@@ -298,6 +302,9 @@ mod tests {
         let text = String::from_utf8(csv(&[row()])).unwrap();
         let line = text.lines().nth(1).unwrap();
         assert!(line.contains("\"50325;50450\""), "{line}");
-        assert!(line.contains(",2,40,,,2,12000000,0,0,0,0,1,,,,1,4000000,3000000,"), "{line}");
+        assert!(
+            line.contains(",2,40,,,2,12000000,0,0,0,0,1,,,,1,4000000,3000000,"),
+            "{line}"
+        );
     }
 }

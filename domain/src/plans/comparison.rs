@@ -237,9 +237,9 @@ pub async fn comparison<C: ConnectionTrait>(
     by_provider.retain(|p, _| match &reads {
         Reads::Everything => true,
         Reads::Provider(own) => p == own,
-        Reads::Department(code) => providers
-            .get(p)
-            .is_some_and(|p| !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())),
+        Reads::Department(code) => providers.get(p).is_some_and(|p| {
+            !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())
+        }),
         Reads::Direction(_) => false,
     });
     let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
@@ -269,13 +269,18 @@ pub async fn comparison<C: ConnectionTrait>(
             plans,
         })
         .collect();
-    groups.extend(by_provider.into_iter().map(|(id, plans)| Group {
-        kind: "provider",
-        id,
-        name: providers.get(&id).map(|p| p.name.clone()).unwrap_or_default(),
-        provider_id: id,
-        departments: None,
-        plans,
+    groups.extend(by_provider.into_iter().map(|(id, plans)| {
+        Group {
+            kind: "provider",
+            id,
+            name: providers
+                .get(&id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            provider_id: id,
+            departments: None,
+            plans,
+        }
     }));
     // Each plan's progress once, whichever groups it counts in.
     let mut figures: HashMap<i32, PlanFigures> = HashMap::new();
@@ -394,16 +399,17 @@ async fn row_of<C: ConnectionTrait>(
     let today = crate::time::today();
     let (first, last) = bounds(year);
     let departments = group.departments.as_deref();
-    let plans = group
-        .plans
-        .iter()
-        .filter_map(|id| figures.get(id))
-        .fold(PlanFigures::default(), |a, f| PlanFigures {
-            goals_met: a.goals_met + f.goals_met,
-            goals: a.goals + f.goals,
-            executed: a.executed + f.executed,
-            certified: a.certified + f.certified,
-        });
+    let plans =
+        group
+            .plans
+            .iter()
+            .filter_map(|id| figures.get(id))
+            .fold(PlanFigures::default(), |a, f| PlanFigures {
+                goals_met: a.goals_met + f.goals_met,
+                goals: a.goals + f.goals,
+                executed: a.executed + f.executed,
+                certified: a.certified + f.certified,
+            });
 
     // Timeliness: each started cohort's first session, on its start date or later.
     let starts: Vec<(i32, NaiveDate)> = cohort::Entity::find()

@@ -58,7 +58,10 @@ pub async fn progress_workbook<C: ConnectionTrait>(
     let name = format!(
         "ficha-tecnica-plan-{}-{}-{}.xlsx",
         row.id,
-        chosen.period.clone().unwrap_or_else(|| "ano-a-la-fecha".into()),
+        chosen
+            .period
+            .clone()
+            .unwrap_or_else(|| "ano-a-la-fecha".into()),
         today.format("%Y-%m-%d")
     );
     let generated_by = generated_by.to_string();
