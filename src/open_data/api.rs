@@ -8,13 +8,21 @@ use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
 use domain::open_data::coverage::{self, CoverageRow};
 use domain::open_data::offer::{self, OfferRow};
-use domain::open_data::{COVERAGE, OFFER};
+use domain::open_data::plans::{self as plan_data, PlanRow};
+use domain::open_data::{COVERAGE, OFFER, PLANS};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
-    routes![offer_csv, offer_json, coverage_csv, coverage_json]
+    routes![
+        offer_csv,
+        offer_json,
+        coverage_csv,
+        coverage_json,
+        plans_csv,
+        plans_json
+    ]
 }
 
 /// The offer (CSV)
@@ -87,4 +95,41 @@ pub async fn coverage_csv(db: &State<DatabaseConnection>) -> AppResult<Download>
 #[get("/open-data/coverage.json")]
 pub async fn coverage_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<CoverageRow>>> {
     Ok(Json(coverage::rows(db.inner()).await?))
+}
+
+/// The plans (CSV)
+///
+/// **Extension.** Public (no authentication). One row per line of every approved plan (its
+/// current version; drafts are not published): provider, territorial direction or
+/// department, year, state, version and act, the line's capacity, course and targets, its
+/// goals, its budget by source, what was achieved to date on its goals and the committed and
+/// executed cost. No personal data: counts of people from 1 to 4 are empty fields. Ordered by
+/// year, plan and line; same CSV conventions as the offer (`aula-territorial-planes.csv`).
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataPlansCsv",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "The plans as CSV.", content_type = "text/csv", body = String))
+)]
+#[get("/open-data/plans.csv")]
+pub async fn plans_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = plan_data::rows(db.inner()).await?;
+    Ok(Download::csv(PLANS.file_name, plan_data::csv(&rows)))
+}
+
+/// The plans (JSON)
+///
+/// **Extension.** Public (no authentication). The same rows and keys as the CSV, as a JSON
+/// array of objects; a goal the line does not set, and a suppressed count, are `null`.
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataPlansJson",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "Every line of every approved plan.", body = Vec<PlanRow>))
+)]
+#[get("/open-data/plans.json")]
+pub async fn plans_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<PlanRow>>> {
+    Ok(Json(plan_data::rows(db.inner()).await?))
 }

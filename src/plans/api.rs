@@ -6,7 +6,9 @@
 use crate::accounts::guards::{ReportReader, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed, Workbook};
+use crate::spreadsheets::download::Download;
+use domain::plans::comparison::{self as plan_comparison, Comparison};
 use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, LineInput};
 use domain::plans::progress::{self as plan_progress, Progress};
@@ -21,6 +23,8 @@ pub fn routes() -> Vec<Route> {
         create,
         show,
         progress,
+        progress_xlsx,
+        comparison,
         add_line,
         change_line,
         approve,
@@ -177,6 +181,88 @@ pub async fn progress(
     let period = plan_progress::period_of(&row, period)?;
     Ok(Json(
         plan_progress::progress(db.inner(), &scope, &row, period).await?,
+    ))
+}
+
+/// A plan's workbook (its «ficha técnica»)
+///
+/// Same roles, scope and `period` as `GET /plans/{id}/progress`. Sheets «Ficha técnica» (per
+/// line and goal: indicator, year's target, achieved, achieved in the period, expected to
+/// date, gap, share of the target, state; then the plan's totals), «Avance por mes» (every
+/// month of the year begun so far; closed months as frozen), «Presupuesto» (per line and
+/// source) and «Ejecución» (budget, committed, executed, estimated, execution share and the
+/// costs per person certified, per assistance closed and per municipality reached). Pesos as
+/// `$ 12.000.000`, dates as dd/mm/aaaa.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "getPlanProgressXlsx",
+    params(
+        ("id" = i32, Path, description = "Plan id.", example = 1),
+        ("period" = Option<String>, Query, description = "A month (`2026-06`), a quarter (`2026-Q2`) or a semester (`2026-S1`) of the plan's year; none: the year to date.", example = "2026-Q2"),
+    ),
+    responses(
+        (status = 200, response = Workbook),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/plans/<id>/progress.xlsx?<period>")]
+pub async fn progress_xlsx(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    period: Option<&str>,
+) -> AppResult<Download> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    let period = plan_progress::period_of(&row, period)?;
+    let (name, bytes) = domain::plans::workbook::progress_workbook(
+        db.inner(),
+        &scope,
+        &row,
+        period,
+        &user.full_name,
+    )
+    .await?;
+    Ok(Download::xlsx(&name, bytes))
+}
+
+/// Compare territorial directions and providers on one year
+///
+/// Roles: admins and ESAP's national coordinators read every row; a territorial direction's
+/// coordinator, its direction's; another provider's coordinator, its provider's; a
+/// gobernación's reviewer, its gobernación's (liaisons, instructors, participants: 403). Per
+/// territorial direction (ESAP's plans for it, ESAP's delivery in its departments) and per
+/// provider (all its plans and delivery) with approved plans that year, listed by name — no
+/// ranking: `goals_met` (goals at or above what a straight line through the year expects by
+/// today, out of those of which something is expected), `timeliness` (cohorts of the year
+/// started by today whose first session was on their start date), `milestones_on_time`
+/// (assistances' milestones due by today done by their date), `satisfaction` (mean of the
+/// six dimensions, cells of five answers or more), `completion` (people who completed closed
+/// cohorts of the year) and `cost_per_person_certified` (executed cost of the plans' lines
+/// over the people certified on them) — each with its `n`; `small_group` where `n` is below
+/// 5 (shown, not to be compared). `year`: four digits (this year by default), otherwise 422.
+#[utoipa::path(
+    tag = "plans",
+    operation_id = "comparePlans",
+    params(
+        ("year" = Option<String>, Query, description = "The vigencia, four digits (this year by default).", example = "2026"),
+    ),
+    responses(
+        (status = 200, description = "The comparison.", body = Comparison),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/reports/plans/comparison?<year>")]
+pub async fn comparison(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    year: Option<&str>,
+) -> AppResult<Json<Comparison>> {
+    let year = plan_comparison::year_of(year)?;
+    Ok(Json(
+        plan_comparison::comparison(db.inner(), &user, year).await?,
     ))
 }
 

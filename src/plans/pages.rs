@@ -12,6 +12,7 @@ use chrono::Datelike;
 use domain::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
 use domain::entities::{capacity, course, plan};
 use domain::error::{AppError, FieldError};
+use domain::plans::comparison as plan_comparison;
 use domain::plans::lifecycle::{self, AmendedLineInput, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, BudgetInput, GoalsInput, LineInput, TargetsInput};
 use domain::plans::progress::{self as plan_progress, LineProgress, Period, Progress};
@@ -39,7 +40,9 @@ pub fn routes() -> Vec<Route> {
         approval_page,
         approve_submit,
         amend_page,
-        amend_submit
+        amend_submit,
+        comparison_page,
+        workbook_download
     ]
 }
 
@@ -453,6 +456,27 @@ async fn plan_page(
             plan: view,
         },
     )
+}
+
+/// The plan's «ficha técnica» as a workbook, for the period chosen on its page.
+#[get("/planes/<id>/ficha.xlsx?<periodo>")]
+async fn workbook_download(
+    db: &State<DatabaseConnection>,
+    user: ReportReader,
+    id: i32,
+    periodo: Option<&str>,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    let period = plan_progress::period_of(&row, periodo)?;
+    let (name, bytes) = domain::plans::workbook::progress_workbook(
+        db.inner(),
+        &scope,
+        &row,
+        period,
+        &user.full_name,
+    )
+    .await?;
+    Ok(crate::spreadsheets::download::Download::xlsx(&name, bytes))
 }
 
 // ---- A line's fields ------------------------------------------------------------------------
@@ -1275,4 +1299,125 @@ async fn amend_submit(
         },
     )
     .await
+}
+
+// ---- Directions and providers compared ------------------------------------------------------
+
+/// One figure of a row as people read it: «66,7 %», «2 de 3», and whether it is a small group.
+#[derive(Serialize)]
+struct FigureCell {
+    text: String,
+    detail: String,
+    small_group: bool,
+}
+
+impl FigureCell {
+    fn share(share: &plan_comparison::Share, what: (&str, &str)) -> FigureCell {
+        FigureCell {
+            text: share
+                .percent
+                .map_or_else(|| "Sin datos".to_string(), domain::format::percent_value),
+            detail: format!(
+                "{} de {}",
+                domain::format::thousands(share.count),
+                domain::format::plural(share.n, what.0, what.1)
+            ),
+            small_group: share.n > 0 && share.small_group,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ComparisonRowView {
+    name: String,
+    plans: String,
+    cells: Vec<FigureCell>,
+}
+
+#[derive(Serialize)]
+struct ComparisonView {
+    year: String,
+    directions: Vec<ComparisonRowView>,
+    providers: Vec<ComparisonRowView>,
+    min_group: i64,
+}
+
+fn comparison_row(row: &plan_comparison::Row) -> ComparisonRowView {
+    let cost = &row.cost_per_person_certified;
+    let satisfaction = &row.satisfaction;
+    ComparisonRowView {
+        name: row.name.clone(),
+        plans: domain::format::plural(row.plans, "plan", "planes"),
+        cells: vec![
+            FigureCell::share(&row.goals_met, ("meta", "metas")),
+            FigureCell::share(&row.timeliness, ("cohorte", "cohortes")),
+            FigureCell::share(&row.milestones_on_time, ("hito", "hitos")),
+            FigureCell {
+                text: satisfaction.mean.map_or_else(
+                    || "Sin datos".to_string(),
+                    |m| format!("{} de 5", domain::format::decimal(m, 2)),
+                ),
+                detail: domain::format::plural(satisfaction.n, "respuesta", "respuestas"),
+                small_group: satisfaction.n > 0 && satisfaction.small_group,
+            },
+            FigureCell::share(&row.completion, ("persona", "personas")),
+            FigureCell {
+                text: cost
+                    .value
+                    .map_or_else(|| "Sin datos".to_string(), domain::format::pesos),
+                detail: format!(
+                    "{} ejecutados, {}",
+                    domain::format::pesos(cost.executed),
+                    domain::format::plural(cost.n, "persona certificada", "personas certificadas")
+                ),
+                small_group: cost.n > 0 && cost.small_group,
+            },
+        ],
+    }
+}
+
+/// Territorial directions and providers compared on a year (`plans::comparison`): a table
+/// per kind, by name, each figure with the cases behind it and «grupo pequeño» below five. A
+/// year that is not one answers 422 with the problem beside the filter (this year's figures
+/// below it).
+#[get("/reportes/planes?<vigencia>")]
+async fn comparison_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: ReportReader,
+    vigencia: Option<&str>,
+) -> PageResult {
+    let (year, errors) = match plan_comparison::year_of(vigencia) {
+        Ok(year) => (year, Vec::new()),
+        Err(AppError::Validation(errors)) => (
+            domain::time::today().year(),
+            errors
+                .into_iter()
+                .map(|e| FieldError::new("vigencia", e.message))
+                .collect(),
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    let report = plan_comparison::comparison(db.inner(), &user, year).await?;
+    let title = format!("Planes comparados {year}");
+    let view = ComparisonView {
+        year: if errors.is_empty() {
+            year.to_string()
+        } else {
+            vigencia.unwrap_or_default().to_string()
+        },
+        directions: report.directions.iter().map(comparison_row).collect(),
+        providers: report.providers.iter().map(comparison_row).collect(),
+        min_group: report.min_group,
+    };
+    if errors.is_empty() {
+        page.render("plan_comparison", &title, view)
+    } else {
+        Err(crate::web::Failure::form_again(page.render_refused(
+            "plan_comparison",
+            &title,
+            view,
+            &errors,
+        )))
+    }
 }

@@ -40,6 +40,7 @@ mod open_data;
 mod openapi;
 mod people;
 mod plan_progress;
+mod plan_reports;
 mod plans;
 mod providers;
 mod reference_api;

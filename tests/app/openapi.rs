@@ -324,6 +324,8 @@ async fn the_description_is_served_public_and_whole() {
             "openDataCoverageJson",
             "openDataOfferCsv",
             "openDataOfferJson",
+            "openDataPlansCsv",
+            "openDataPlansJson",
             "ready",
             "register",
             "verifyCertificate",

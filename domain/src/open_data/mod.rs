@@ -19,6 +19,7 @@
 
 pub mod coverage;
 pub mod offer;
+pub mod plans;
 
 use serde::Serialize;
 
@@ -267,8 +268,195 @@ pub const COVERAGE: Dataset = Dataset {
     ],
 };
 
+/// The plans: one row per line of every approved plan.
+pub const PLANS: Dataset = Dataset {
+    slug: "plans",
+    file_name: "aula-territorial-planes.csv",
+    title: "Planes de trabajo: metas, presupuesto y ejecución",
+    description: "Los planes de trabajo aprobados de cada oferente por vigencia (el nacional \
+        de la ESAP y los de sus direcciones territoriales, los de otras entidades y los de las \
+        gobernaciones): cada línea con su capacidad, sus municipios objetivo, sus metas, su \
+        presupuesto por fuente y lo logrado a la fecha, con los costos comprometidos y \
+        ejecutados. Sin datos personales: no se publica quién aprobó ni quién modificó, y las \
+        cuentas de personas de 1 a 4 se suprimen.",
+    row: "una línea de un plan aprobado (en su versión vigente)",
+    order: "por vigencia, id_plan y numero_linea",
+    columns: &[
+        ColumnDoc {
+            name: "id_plan",
+            kind: INTEGER,
+            description: "identificador del plan en Aula Territorial",
+        },
+        ColumnDoc {
+            name: "vigencia",
+            kind: INTEGER,
+            description: "año (vigencia fiscal, del 1 de enero al 31 de diciembre) del plan",
+        },
+        ColumnDoc {
+            name: "oferente",
+            kind: TEXT,
+            description: "entidad dueña del plan (la ESAP, el DNP, una gobernación…)",
+        },
+        ColumnDoc {
+            name: "direccion_territorial",
+            kind: TEXT,
+            description: "dirección territorial de la ESAP cuyo plan es; vacío si no es de una dirección",
+        },
+        ColumnDoc {
+            name: "codigo_departamento",
+            kind: TEXT,
+            description: "código DIVIPOLA de 2 dígitos del departamento, en el plan de una gobernación; vacío si no",
+        },
+        ColumnDoc {
+            name: "territorio",
+            kind: TEXT,
+            description: "dónde aplica el plan: «Nacional», el nombre de la dirección territorial o del departamento",
+        },
+        ColumnDoc {
+            name: "nombre_plan",
+            kind: TEXT,
+            description: "nombre del plan",
+        },
+        ColumnDoc {
+            name: "estado",
+            kind: TEXT,
+            description: "«aprobado», «modificado» (aprobado y con al menos una modificación) o «cerrado» (terminó su vigencia); los borradores no se publican",
+        },
+        ColumnDoc {
+            name: "version",
+            kind: INTEGER,
+            description: "versión vigente del plan (1 al aprobarse; una más por cada modificación)",
+        },
+        ColumnDoc {
+            name: "acto_aprobacion",
+            kind: TEXT,
+            description: "acto con el que se aprobó (resolución o acta del comité)",
+        },
+        ColumnDoc {
+            name: "numero_linea",
+            kind: INTEGER,
+            description: "número de la línea dentro del plan",
+        },
+        ColumnDoc {
+            name: "codigo_capacidad",
+            kind: TEXT,
+            description: "código de la capacidad municipal de la línea",
+        },
+        ColumnDoc {
+            name: "nombre_capacidad",
+            kind: TEXT,
+            description: "nombre de esa capacidad",
+        },
+        ColumnDoc {
+            name: "codigo_curso",
+            kind: TEXT,
+            description: "código del curso que nombra la línea; vacío si no nombra uno",
+        },
+        ColumnDoc {
+            name: "codigos_municipio",
+            kind: LIST,
+            description: "códigos DIVIPOLA de 5 dígitos de los municipios que la línea lista (en CSV separados por «;», en JSON una lista); vacío si usa una regla o todo el territorio del plan",
+        },
+        ColumnDoc {
+            name: "regla_objetivo",
+            kind: TEXT,
+            description: "regla de los municipios objetivo: «pdet», «categories_5_6» o «priorities» (la selección de «¿Dónde formar?»); vacío si lista municipios o cubre todo el territorio del plan",
+        },
+        ColumnDoc {
+            name: "meta_cohortes",
+            kind: INTEGER,
+            description: "meta del año: cohortes realizadas; vacío (null en JSON) si la línea no la fija",
+        },
+        ColumnDoc {
+            name: "meta_personas_formadas",
+            kind: INTEGER,
+            description: "meta del año: personas formadas; vacío si la línea no la fija",
+        },
+        ColumnDoc {
+            name: "meta_personas_certificadas",
+            kind: INTEGER,
+            description: "meta del año: personas certificadas; vacío si la línea no la fija",
+        },
+        ColumnDoc {
+            name: "meta_asistencias_cerradas",
+            kind: INTEGER,
+            description: "meta del año: asistencias técnicas cerradas con su objetivo alcanzado; vacío si la línea no la fija",
+        },
+        ColumnDoc {
+            name: "meta_municipios_alcanzados",
+            kind: INTEGER,
+            description: "meta del año: municipios alcanzados; vacío si la línea no la fija",
+        },
+        ColumnDoc {
+            name: "presupuesto_inversion",
+            kind: INTEGER,
+            description: "presupuesto de la línea con fuente inversión, en pesos",
+        },
+        ColumnDoc {
+            name: "presupuesto_funcionamiento",
+            kind: INTEGER,
+            description: "presupuesto con fuente funcionamiento, en pesos",
+        },
+        ColumnDoc {
+            name: "presupuesto_cooperacion",
+            kind: INTEGER,
+            description: "presupuesto con fuente cooperación, en pesos",
+        },
+        ColumnDoc {
+            name: "presupuesto_sgr",
+            kind: INTEGER,
+            description: "presupuesto con fuente Sistema General de Regalías, en pesos",
+        },
+        ColumnDoc {
+            name: "presupuesto_propios",
+            kind: INTEGER,
+            description: "presupuesto con fuente recursos propios, en pesos",
+        },
+        ColumnDoc {
+            name: "logrado_cohortes",
+            kind: INTEGER,
+            description: "cohortes con personas formadas desde el 1 de enero hasta fecha_corte; vacío si la línea no fija esa meta",
+        },
+        ColumnDoc {
+            name: "logrado_personas_formadas",
+            kind: INTEGER,
+            description: "personas formadas hasta fecha_corte; vacío si la línea no fija esa meta o si son de 1 a 4",
+        },
+        ColumnDoc {
+            name: "logrado_personas_certificadas",
+            kind: INTEGER,
+            description: "personas certificadas hasta fecha_corte; vacío si la línea no fija esa meta o si son de 1 a 4",
+        },
+        ColumnDoc {
+            name: "logrado_asistencias_cerradas",
+            kind: INTEGER,
+            description: "asistencias técnicas cerradas con su objetivo hasta fecha_corte; vacío si la línea no fija esa meta",
+        },
+        ColumnDoc {
+            name: "logrado_municipios_alcanzados",
+            kind: INTEGER,
+            description: "municipios distintos alcanzados hasta fecha_corte; vacío si la línea no fija esa meta",
+        },
+        ColumnDoc {
+            name: "costo_comprometido",
+            kind: INTEGER,
+            description: "costos de la línea comprometidos o ejecutados hasta fecha_corte, en pesos",
+        },
+        ColumnDoc {
+            name: "costo_ejecutado",
+            kind: INTEGER,
+            description: "costos de la línea ejecutados (pagados) hasta fecha_corte, en pesos",
+        },
+        ColumnDoc {
+            name: "fecha_corte",
+            kind: DATE,
+            description: "fecha hasta la que se cuenta lo logrado (hoy, o el 31 de diciembre de una vigencia terminada; AAAA-MM-DD)",
+        },
+    ],
+};
+
 /// Every data set, in the order the page lists them.
-pub const DATASETS: [&Dataset; 2] = [&OFFER, &COVERAGE];
+pub const DATASETS: [&Dataset; 3] = [&OFFER, &COVERAGE, &PLANS];
 
 /// Checks that a row of `dataset` as JSON has exactly the dictionary's names, in its order,
 /// and as many CSV fields (`fields`) as the dictionary has columns; the JSON, for the caller's

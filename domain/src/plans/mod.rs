@@ -12,10 +12,12 @@
 //! reach its department (its department's plans whole; of the others, the lines that reach
 //! it). Liaisons, instructors and participants: 403. Out of scope: 404.
 
+pub mod comparison;
 pub mod lifecycle;
 pub mod lines;
 pub mod progress;
 pub mod scope;
+pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};

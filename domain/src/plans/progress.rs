@@ -503,6 +503,27 @@ async fn compute<C: ConnectionTrait>(
     period: Option<Period>,
     today: NaiveDate,
 ) -> AppResult<Progress> {
+    Ok(compute_counting(db, scope, row, period, today).await?.0)
+}
+
+/// What the comparison of directions and providers reads of one plan, the year to date: every
+/// line's progress and the people certified on its lines (whether or not a line sets a goal
+/// of people certified: the cost per person certified divides by them).
+pub(crate) async fn year_to_date<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+) -> AppResult<(Progress, i64)> {
+    compute_counting(db, &PlanScope::All, row, None, crate::time::today()).await
+}
+
+/// [`compute`], with the people certified on the lines shown, up to the period's end.
+async fn compute_counting<C: ConnectionTrait>(
+    db: &C,
+    scope: &PlanScope,
+    row: &plan::Model,
+    period: Option<Period>,
+    today: NaiveDate,
+) -> AppResult<(Progress, i64)> {
     let version = row.version;
     let lines: Vec<LineRows> = super::load_lines(db, &[(row.id, version)])
         .await?
@@ -530,9 +551,11 @@ async fn compute<C: ConnectionTrait>(
     let line_ids: Vec<i32> = lines.iter().map(|l| l.line.id).collect();
     let costs = costs(db, &line_ids, until).await?;
     let mut out = Vec::new();
+    let mut certified = 0;
     for line in &lines {
         let condition = line_condition(row, line, departments.as_deref());
         let (all, in_period) = achieved(db, condition, from, until).await?;
+        certified += all.certified;
         let stage = |s: CostStage| costs.get(&(line.line.id, s)).copied().unwrap_or(0);
         let budget = BudgetExecution {
             planned: line.budget.iter().map(|(_, amount)| amount).sum(),
@@ -556,7 +579,7 @@ async fn compute<C: ConnectionTrait>(
         ));
     }
     let total = totals(&out);
-    Ok(Progress {
+    let progress = Progress {
         plan_id: row.id,
         year: row.year,
         version,
@@ -568,7 +591,8 @@ async fn compute<C: ConnectionTrait>(
         frozen_at: None,
         lines: out,
         total,
-    })
+    };
+    Ok((progress, certified))
 }
 
 /// The progress of plan `row` for `period` as `scope` reads it: a closed period answers its

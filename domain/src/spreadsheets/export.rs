@@ -35,6 +35,9 @@ pub enum ColumnKind {
     Percent,
     /// A calendar date shown as `dd/mm/aaaa`.
     Date,
+    /// Whole pesos shown as `$ 12.000.000` (the separators of the reader's Excel: points in
+    /// Colombia).
+    Pesos,
 }
 
 /// One column of an exported table.
@@ -78,6 +81,10 @@ impl Column {
 
     pub fn date(title: impl Into<String>, width: f64) -> Self {
         Self::new(title, width, ColumnKind::Date)
+    }
+
+    pub fn pesos(title: impl Into<String>, width: f64) -> Self {
+        Self::new(title, width, ColumnKind::Pesos)
     }
 }
 
@@ -201,6 +208,7 @@ fn number_format(kind: ColumnKind) -> Format {
         ColumnKind::Decimal(places) => Format::new()
             .set_num_format(format!("#,##0.{}", "0".repeat(usize::from(places.min(10))))),
         ColumnKind::Percent => Format::new().set_num_format("0.0%"),
+        ColumnKind::Pesos => Format::new().set_num_format("\"$ \"#,##0"),
         ColumnKind::Text | ColumnKind::Code | ColumnKind::Date => Format::new(),
     }
 }
@@ -341,7 +349,10 @@ impl ExportBook {
             let own = match column.kind {
                 ColumnKind::Text | ColumnKind::Code => &styles.text,
                 ColumnKind::Date => &styles.date,
-                ColumnKind::Integer | ColumnKind::Decimal(_) | ColumnKind::Percent => number,
+                ColumnKind::Integer
+                | ColumnKind::Decimal(_)
+                | ColumnKind::Percent
+                | ColumnKind::Pesos => number,
             };
             worksheet.set_column_format(col, own).map_err(xlsx_error)?;
         }

@@ -1,0 +1,563 @@
+//! The comparison of territorial directions and providers on one year (issue 47, item 4):
+//! per territorial direction and per provider with approved plans that year, the goals met,
+//! timeliness (cohorts started on their planned date, assistances' milestones done by their
+//! date), quality (satisfaction, completion) and the cost per person certified — each figure
+//! with the `n` behind it, and a small-group flag where `n` is below [`MIN_GROUP`]: such a
+//! figure is shown, never compared. Rows are listed by name: the comparison ranks nobody.
+//!
+//! Groups: a direction is ESAP's plans for it (approved, amended or closed; drafts are not
+//! plans yet) and ESAP's delivery in its departments; a provider is all its plans of the year
+//! (ESAP: its national plan and every direction's) and all its delivery.
+//!
+//! Sources, all maintained or small: the plans' progress year to date (`progress`, from the
+//! delivery facts and cost items); completion from `cohort_figures` of closed cohorts;
+//! satisfaction from `survey_tallies` (only cells of at least five answers count, as in the
+//! satisfaction report, so no figure here isolates fewer than five answers); timeliness from
+//! each cohort's first session (one grouped row per cohort) and from the assistances'
+//! milestones. A cohort «of the year» starts in it; a cancelled or draft cohort is none.
+//!
+//! Who reads what (see `docs/DECISIONS.md`): admins and ESAP's national coordinators, every
+//! row; a territorial direction's coordinator, its direction's row; another provider's
+//! coordinator, its provider's row; a gobernación's reviewer, the row of the provider of its
+//! department (the gobernación). Liaisons, instructors and participants: 403 (the guard).
+
+use super::progress;
+use crate::accounts::actor::Actor;
+use crate::entities::values::{AssistanceStatus, CohortStatus, PlanStatus, Role, SurveyKind};
+use crate::entities::{
+    assistance, assistance_milestone, cohort, cohort_department, cohort_figure,
+    cohort_municipality, cohort_session, municipality, plan, provider, survey_tally,
+    territorial_direction, territorial_direction_department,
+};
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Below this many cases a figure is flagged «grupo pequeño» and not compared (the same floor
+/// as the satisfaction report's).
+pub const MIN_GROUP: i64 = crate::surveys::reports::MIN_GROUP;
+
+/// A count out of `n`.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ComparisonShare)]
+pub struct Share {
+    pub count: i64,
+    pub n: i64,
+    /// `count / n` as a percentage with one decimal; `null` when `n` is 0.
+    pub percent: Option<f64>,
+    /// `n` below 5: shown, not compared.
+    pub small_group: bool,
+}
+
+impl Share {
+    fn of(count: i64, n: i64) -> Share {
+        Share {
+            count,
+            n,
+            percent: (n > 0).then(|| (count as f64 * 1000.0 / n as f64).round() / 10.0),
+            small_group: n < MIN_GROUP,
+        }
+    }
+}
+
+/// The satisfaction survey's mean of its six dimensions (1–5).
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ComparisonSatisfaction)]
+pub struct Satisfaction {
+    /// Two decimals; `null` with fewer than 5 answers.
+    pub mean: Option<f64>,
+    /// Answers counted.
+    pub n: i64,
+    pub small_group: bool,
+}
+
+/// The executed cost over the people certified.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = ComparisonCost)]
+pub struct CostPerPerson {
+    /// Whole pesos; `null` with nobody certified or nothing executed.
+    pub value: Option<i64>,
+    /// Executed cost of the plans' lines, in whole pesos.
+    pub executed: i64,
+    /// People certified on the plans' lines.
+    pub n: i64,
+    pub small_group: bool,
+}
+
+/// One direction or provider.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ComparisonRow)]
+pub struct Row {
+    /// `direction` or `provider`.
+    #[schema(example = "direction")]
+    pub kind: &'static str,
+    /// The direction's or the provider's id.
+    pub id: i32,
+    #[schema(example = "Dirección Territorial Meta")]
+    pub name: String,
+    /// Plans of the year counted (approved, amended or closed).
+    pub plans: i64,
+    /// Goals at or above what a straight line through the year expects by today, out of the
+    /// goals of which something is expected already.
+    pub goals_met: Share,
+    /// Cohorts of the year started by today whose first session was on their start date.
+    pub timeliness: Share,
+    /// Assistances' milestones of the year due by today (or done) done by their date.
+    pub milestones_on_time: Share,
+    pub satisfaction: Satisfaction,
+    /// People who completed, out of those who finished closed cohorts of the year.
+    pub completion: Share,
+    pub cost_per_person_certified: CostPerPerson,
+    /// Some figure of the row rests on fewer than 5 cases.
+    pub small_group: bool,
+}
+
+/// The comparison of a year.
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = PlanComparison)]
+pub struct Comparison {
+    pub year: i32,
+    /// Below this `n` a figure is a small group (5).
+    pub min_group: i64,
+    /// By name.
+    pub directions: Vec<Row>,
+    /// By name.
+    pub providers: Vec<Row>,
+}
+
+/// `year` as the API and the page take it: empty is this year; otherwise a year from 2000 to
+/// 2100 (422 in Spanish).
+pub fn year_of(text: Option<&str>) -> AppResult<i32> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(crate::time::today().year());
+    };
+    match text.parse::<i32>() {
+        Ok(year) if text.len() == 4 && (2000..=2100).contains(&year) => Ok(year),
+        _ => Err(AppError::Validation(vec![FieldError::new(
+            "year",
+            format!(
+                "«{}» no es una vigencia: escriba el año con cuatro cifras, por ejemplo {}.",
+                text.chars().take(20).collect::<String>(),
+                crate::time::today().year()
+            ),
+        )])),
+    }
+}
+
+/// The rows a caller reads.
+enum Reads {
+    Everything,
+    Direction(i32),
+    Provider(i32),
+    Department(String),
+}
+
+impl Reads {
+    fn of(user: &Actor) -> AppResult<Reads> {
+        match user.role {
+            Role::Admin => Ok(Reads::Everything),
+            Role::Coordinator => Ok(match (user.direction_departments(), &user.direction) {
+                (Some(_), Some(direction)) => Reads::Direction(direction.id),
+                _ if user.is_other_provider() => Reads::Provider(user.provider_id),
+                _ => Reads::Everything,
+            }),
+            Role::Reviewer => Ok(Reads::Department(
+                user.department_code.clone().unwrap_or_default(),
+            )),
+            Role::Liaison | Role::Instructor | Role::Participant => Err(AppError::Forbidden),
+        }
+    }
+}
+
+/// A direction or a provider and its plans.
+struct Group {
+    kind: &'static str,
+    id: i32,
+    name: String,
+    provider_id: i32,
+    /// A direction's departments (none: the provider's whole delivery).
+    departments: Option<Vec<String>>,
+    plans: Vec<i32>,
+}
+
+/// What one plan adds to its groups.
+#[derive(Clone, Copy, Default)]
+struct PlanFigures {
+    goals_met: i64,
+    goals: i64,
+    executed: i64,
+    certified: i64,
+}
+
+/// The comparison of `year` as `user` reads it.
+pub async fn comparison<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    year: i32,
+) -> AppResult<Comparison> {
+    let reads = Reads::of(user)?;
+    let plans = plan::Entity::find()
+        .filter(plan::Column::Year.eq(year))
+        .filter(plan::Column::Status.ne(PlanStatus::Draft.as_str()))
+        .order_by_asc(plan::Column::Id)
+        .all(db)
+        .await?;
+    let providers: HashMap<i32, provider::Model> = provider::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let directions: HashMap<i32, String> = territorial_direction::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    let mut by_direction: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut by_provider: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    for row in &plans {
+        if row.provider_id == crate::providers::ESAP
+            && let Some(d) = row.territorial_direction_id
+        {
+            by_direction.entry(d).or_default().push(row.id);
+        }
+        by_provider.entry(row.provider_id).or_default().push(row.id);
+    }
+    by_direction.retain(|d, _| match &reads {
+        Reads::Everything => true,
+        Reads::Direction(own) => d == own,
+        Reads::Provider(_) | Reads::Department(_) => false,
+    });
+    by_provider.retain(|p, _| match &reads {
+        Reads::Everything => true,
+        Reads::Provider(own) => p == own,
+        Reads::Department(code) => providers.get(p).is_some_and(|p| {
+            !code.is_empty() && p.department_code.as_deref() == Some(code.as_str())
+        }),
+        Reads::Direction(_) => false,
+    });
+    let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
+    if !by_direction.is_empty() {
+        for link in territorial_direction_department::Entity::find()
+            .filter(
+                territorial_direction_department::Column::DirectionId
+                    .is_in(by_direction.keys().copied()),
+            )
+            .all(db)
+            .await?
+        {
+            departments
+                .entry(link.direction_id)
+                .or_default()
+                .push(link.department_code);
+        }
+    }
+    let mut groups: Vec<Group> = by_direction
+        .into_iter()
+        .map(|(id, plans)| Group {
+            kind: "direction",
+            id,
+            name: directions.get(&id).cloned().unwrap_or_default(),
+            provider_id: crate::providers::ESAP,
+            departments: Some(departments.remove(&id).unwrap_or_default()),
+            plans,
+        })
+        .collect();
+    groups.extend(by_provider.into_iter().map(|(id, plans)| {
+        Group {
+            kind: "provider",
+            id,
+            name: providers
+                .get(&id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            provider_id: id,
+            departments: None,
+            plans,
+        }
+    }));
+    // Each plan's progress once, whichever groups it counts in.
+    let mut figures: HashMap<i32, PlanFigures> = HashMap::new();
+    for row in &plans {
+        if !groups.iter().any(|g| g.plans.contains(&row.id)) {
+            continue;
+        }
+        let (progress, certified) = progress::year_to_date(db, row).await?;
+        let mut f = PlanFigures {
+            executed: progress.total.budget.executed,
+            certified,
+            ..PlanFigures::default()
+        };
+        for goal in progress.lines.iter().flat_map(|l| &l.goals) {
+            if goal.expected_to_date > 0 {
+                f.goals += 1;
+                if goal.achieved >= goal.expected_to_date {
+                    f.goals_met += 1;
+                }
+            }
+        }
+        figures.insert(row.id, f);
+    }
+    let mut out = Comparison {
+        year,
+        min_group: MIN_GROUP,
+        directions: Vec::new(),
+        providers: Vec::new(),
+    };
+    for group in &groups {
+        let row = row_of(db, group, year, &figures).await?;
+        if group.kind == "direction" {
+            out.directions.push(row);
+        } else {
+            out.providers.push(row);
+        }
+    }
+    let by_name = |a: &Row, b: &Row| crate::text::by_name(&a.name, &b.name);
+    out.directions.sort_by(by_name);
+    out.providers.sort_by(by_name);
+    Ok(out)
+}
+
+/// The first and last days of `year`.
+fn bounds(year: i32) -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
+/// The municipalities of `departments`, as a subquery.
+fn municipalities_of(departments: &[String]) -> SelectStatement {
+    Query::select()
+        .column(municipality::Column::Code)
+        .from(municipality::Entity)
+        .and_where(municipality::Column::DepartmentCode.is_in(departments.to_vec()))
+        .to_owned()
+}
+
+/// The group's provider's cohorts of `year` (starting in it; not drafts, not cancelled), as a
+/// subquery of ids; `offered_in`: only those offered in these departments (or in one of their
+/// municipalities).
+fn cohorts_of(provider_id: i32, year: i32, offered_in: Option<&[String]>) -> SelectStatement {
+    let (first, last) = bounds(year);
+    let mut query = Query::select()
+        .column(cohort::Column::Id)
+        .from(cohort::Entity)
+        .and_where(cohort::Column::ProviderId.eq(provider_id))
+        .and_where(cohort::Column::StartDate.gte(first))
+        .and_where(cohort::Column::StartDate.lte(last))
+        .and_where(cohort::Column::Status.is_not_in([
+            CohortStatus::Draft.as_str(),
+            CohortStatus::Cancelled.as_str(),
+        ]))
+        .to_owned();
+    if let Some(departments) = offered_in {
+        query.cond_where(
+            Condition::any()
+                .add(
+                    cohort::Column::Id.in_subquery(
+                        Query::select()
+                            .column(cohort_department::Column::CohortId)
+                            .from(cohort_department::Entity)
+                            .and_where(
+                                cohort_department::Column::DepartmentCode
+                                    .is_in(departments.to_vec()),
+                            )
+                            .to_owned(),
+                    ),
+                )
+                .add(
+                    cohort::Column::Id.in_subquery(
+                        Query::select()
+                            .column(cohort_municipality::Column::CohortId)
+                            .from(cohort_municipality::Entity)
+                            .and_where(
+                                cohort_municipality::Column::MunicipalityCode
+                                    .in_subquery(municipalities_of(departments)),
+                            )
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    query
+}
+
+/// One group's row.
+async fn row_of<C: ConnectionTrait>(
+    db: &C,
+    group: &Group,
+    year: i32,
+    figures: &HashMap<i32, PlanFigures>,
+) -> AppResult<Row> {
+    let today = crate::time::today();
+    let (first, last) = bounds(year);
+    let departments = group.departments.as_deref();
+    let plans =
+        group
+            .plans
+            .iter()
+            .filter_map(|id| figures.get(id))
+            .fold(PlanFigures::default(), |a, f| PlanFigures {
+                goals_met: a.goals_met + f.goals_met,
+                goals: a.goals + f.goals,
+                executed: a.executed + f.executed,
+                certified: a.certified + f.certified,
+            });
+
+    // Timeliness: each started cohort's first session, on its start date or later.
+    let starts: Vec<(i32, NaiveDate)> = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .column(cohort::Column::StartDate)
+        .filter(cohort::Column::Id.in_subquery(cohorts_of(group.provider_id, year, departments)))
+        .filter(cohort::Column::StartDate.lte(today))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let firsts: HashMap<i32, DateTime<Utc>> = if starts.is_empty() {
+        HashMap::new()
+    } else {
+        cohort_session::Entity::find()
+            .select_only()
+            .column(cohort_session::Column::CohortId)
+            .column_as(cohort_session::Column::StartsAt.min(), "first")
+            .filter(cohort_session::Column::CohortId.is_in(starts.iter().map(|(id, _)| *id)))
+            .group_by(cohort_session::Column::CohortId)
+            .into_tuple::<(i32, DateTime<Utc>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let on_time = starts
+        .iter()
+        .filter(|(id, start)| {
+            firsts
+                .get(id)
+                .is_some_and(|at| crate::time::local(*at).date_naive() <= *start)
+        })
+        .count() as i64;
+    let timeliness = Share::of(on_time, starts.len() as i64);
+
+    // Milestones of the year due by today (or done already), done by their date.
+    let mut assistances = Query::select()
+        .column(assistance::Column::Id)
+        .from(assistance::Entity)
+        .and_where(assistance::Column::ProviderId.eq(group.provider_id))
+        .and_where(assistance::Column::Status.ne(AssistanceStatus::Cancelled.as_str()))
+        .to_owned();
+    if let Some(departments) = departments {
+        assistances.and_where(
+            assistance::Column::MunicipalityCode.in_subquery(municipalities_of(departments)),
+        );
+    }
+    let milestones: Option<(Option<i64>, Option<i64>)> = assistance_milestone::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(
+            Expr::cust(
+                "SUM(CASE WHEN done_on IS NOT NULL AND done_on <= due_on THEN 1 ELSE 0 END)",
+            ),
+            "on_time",
+        )
+        .filter(assistance_milestone::Column::AssistanceId.in_subquery(assistances))
+        .filter(assistance_milestone::Column::DueOn.gte(first))
+        .filter(assistance_milestone::Column::DueOn.lte(last))
+        .filter(
+            Condition::any()
+                .add(assistance_milestone::Column::DueOn.lt(today))
+                .add(assistance_milestone::Column::DoneOn.is_not_null()),
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (n, done) = milestones.unwrap_or_default();
+    let milestones_on_time = Share::of(done.unwrap_or(0), n.unwrap_or(0));
+
+    // Completion: the people of closed cohorts of the year (of the direction's departments).
+    let mut completion = cohort_figure::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(SUM(completed) AS BIGINT)"), "completed")
+        .column_as(
+            Expr::cust("CAST(SUM(completed + not_completed) AS BIGINT)"),
+            "finished",
+        )
+        .filter(cohort_figure::Column::Closed.eq(true))
+        .filter(cohort_figure::Column::CohortId.in_subquery(cohorts_of(
+            group.provider_id,
+            year,
+            None,
+        )));
+    if let Some(departments) = departments {
+        completion =
+            completion.filter(cohort_figure::Column::DepartmentCode.is_in(departments.to_vec()));
+    }
+    let (completed, finished): (Option<i64>, Option<i64>) =
+        completion.into_tuple().one(db).await?.unwrap_or_default();
+    let completion = Share::of(completed.unwrap_or(0), finished.unwrap_or(0));
+
+    // Satisfaction: cells of at least five answers (the satisfaction report's rule).
+    let mut answers = survey_tally::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
+        .column_as(
+            Expr::cust(
+                "CAST(SUM(calidad + pertinencia + oportunidad + metodologia + instructor + \
+                 logistica) AS BIGINT)",
+            ),
+            "sum",
+        )
+        .filter(survey_tally::Column::Kind.eq(SurveyKind::Satisfaction.as_str()))
+        .filter(survey_tally::Column::N.gte(MIN_GROUP))
+        .filter(survey_tally::Column::CohortId.in_subquery(cohorts_of(
+            group.provider_id,
+            year,
+            None,
+        )));
+    if let Some(departments) = departments {
+        answers = answers.filter(survey_tally::Column::DepartmentCode.is_in(departments.to_vec()));
+    }
+    let (answered, sum): (Option<i64>, Option<i64>) =
+        answers.into_tuple().one(db).await?.unwrap_or_default();
+    let answered = answered.unwrap_or(0);
+    let satisfaction = Satisfaction {
+        mean: (answered >= MIN_GROUP)
+            .then(|| (sum.unwrap_or(0) as f64 * 100.0 / (6 * answered) as f64).round() / 100.0),
+        n: answered,
+        small_group: answered < MIN_GROUP,
+    };
+
+    let cost = CostPerPerson {
+        value: (plans.certified > 0 && plans.executed > 0)
+            .then(|| plans.executed / plans.certified),
+        executed: plans.executed,
+        n: plans.certified,
+        small_group: plans.certified < MIN_GROUP,
+    };
+    let goals_met = Share::of(plans.goals_met, plans.goals);
+    let small_group = goals_met.small_group
+        || timeliness.small_group
+        || completion.small_group
+        || satisfaction.small_group
+        || cost.small_group;
+    Ok(Row {
+        kind: group.kind,
+        id: group.id,
+        name: group.name.clone(),
+        plans: group.plans.len() as i64,
+        goals_met,
+        timeliness,
+        milestones_on_time,
+        satisfaction,
+        completion,
+        cost_per_person_certified: cost,
+        small_group,
+    })
+}
