@@ -7,6 +7,9 @@
 //! or the assistance's visits. So a per-participant item follows the enrolments as they
 //! change, and [`values`] is the one place that says it.
 
+pub mod import;
+pub mod items;
+
 use crate::entities::values::CostBasis;
 use crate::entities::{assistance_visit, cohort_figure, cost_item, visit_attendee};
 use crate::error::AppResult;
