@@ -545,3 +545,61 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     assert_eq!(deleted.status(), Status::SeeOther);
     assert_eq!(cost_count(&app).await, 7);
 }
+
+#[rocket::async_test]
+async fn the_demo_meta_plan_reads_its_budget_execution_from_the_demo_costs() {
+    use chrono::Datelike;
+    let app = TestApp::with_demo().await;
+    assert_eq!(cost_count(&app).await, 7, "the demo's cost items");
+    let meta_plan = domain::entities::plan::Entity::find()
+        .filter(domain::entities::plan::Column::Name.contains("Dirección Territorial Meta"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let meta_cohort = cohort::Entity::find()
+        .filter(cohort::Column::Name.eq("Planeación Territorial · Meta PDET 2026-I"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let answering = cost_item::Entity::find()
+        .filter(cost_item::Column::PlanLineId.is_not_null())
+        .count(app.db())
+        .await
+        .unwrap();
+    if meta_cohort.start_date.year() != domain::time::today().year() {
+        // A demo loaded before late July has last year's Meta cohort: no line it answers.
+        assert_eq!(answering, 0);
+        return;
+    }
+    assert_eq!(answering, 6, "the Meta cohort's and Mapiripán's items");
+    let admin = role_token(&app, Role::Admin).await;
+    let (status, progress) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/plans/{}/progress", meta_plan.id),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{progress}");
+    let planning = progress["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["position"] == 2)
+        .unwrap();
+    let executed = planning["budget"]["executed"].as_i64().unwrap();
+    // Five sessions × 1.800.000, the venue 4.500.000, one visit × 1.350.000 and the adviser
+    // 6.000.000, plus 120.000 per person trained in the Meta cohort.
+    let fixed_part = 9_000_000 + 4_500_000 + 1_350_000 + 6_000_000;
+    assert!(executed > fixed_part, "{planning}");
+    assert_eq!((executed - fixed_part) % 120_000, 0, "{planning}");
+    assert_eq!(
+        planning["budget"]["committed"].as_i64().unwrap(),
+        executed + 2_000_000,
+        "the platform is committed"
+    );
+    assert!(planning["cost_per_person_certified"].as_i64().unwrap() > 0, "{planning}");
+}
