@@ -314,7 +314,11 @@ async fn stage_submit(
                 |view| {
                     Flash::success(
                         Redirect::to(back_to(&target)),
-                        format!("Costo de {} ahora {}.", view.kind_label.to_lowercase(), view.stage_label.to_lowercase()),
+                        format!(
+                            "Costo de {} ahora {}.",
+                            view.kind_label.to_lowercase(),
+                            view.stage_label.to_lowercase()
+                        ),
                     )
                 },
                 async |errors| {
@@ -469,8 +473,6 @@ async fn import_submit(
 
 /// The import's template.
 #[get("/costos/importar/plantilla.xlsx")]
-async fn import_template(
-    _staff: StaffUser,
-) -> AppResult<crate::spreadsheets::download::Download> {
+async fn import_template(_staff: StaffUser) -> AppResult<crate::spreadsheets::download::Download> {
     crate::costs::api::template_download().await
 }

@@ -131,7 +131,10 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
         .iter()
         .map(|i| i["value"].as_i64().unwrap())
         .collect();
-    assert!(values.contains(&2_400_000) && values.contains(&1_800_000), "{list}");
+    assert!(
+        values.contains(&2_400_000) && values.contains(&1_800_000),
+        "{list}"
+    );
 
     // The venue was paid, for a little less.
     let venue_id = venue["id"].as_i64().unwrap();
@@ -179,7 +182,10 @@ async fn costs_are_added_listed_with_their_value_changed_and_deleted() {
     .await;
     assert_eq!(status, Status::Created, "{trips}");
     assert_eq!(trips["assistance_id"], el_paujil.id);
-    assert_eq!(trips["units"], 3, "El Paujíl's alcaldía had three visits: {trips}");
+    assert_eq!(
+        trips["units"], 3,
+        "El Paujíl's alcaldía had three visits: {trips}"
+    );
     assert_eq!(trips["value"], 2_100_000);
 }
 
@@ -207,8 +213,16 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
         (with("kind", json!("refrigerios")), "kind", "no se reconoce"),
         (with("basis", json!("por_hora")), "basis", "no se reconoce"),
         (with("stage", json!("pagado")), "stage", "no se reconoce"),
-        (with("incurred_on", json!("30/06/2026")), "incurred_on", "no es una fecha"),
-        (with("plan_line_id", json!(999_999)), "plan_line_id", "no es de un plan aprobado"),
+        (
+            with("incurred_on", json!("30/06/2026")),
+            "incurred_on",
+            "no es una fecha",
+        ),
+        (
+            with("plan_line_id", json!(999_999)),
+            "plan_line_id",
+            "no es de un plan aprobado",
+        ),
     ] {
         let (status, problem) = add(&app, &world.staff, &path, body.clone()).await;
         assert_eq!(status, Status::UnprocessableEntity, "{body} → {problem}");
@@ -248,9 +262,14 @@ async fn bad_costs_are_refused_in_spanish_and_nothing_is_written() {
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(error_fields(&problem), ["plan_line_id"]);
     // The same line is one ESAP's cohort of this year answers.
-    let (status, answered) = add(&app, &world.staff, &path, with("plan_line_id", json!(line))).await;
+    let (status, answered) =
+        add(&app, &world.staff, &path, with("plan_line_id", json!(line))).await;
     assert_eq!(status, Status::Created, "{answered}");
-    assert_eq!(cost_count(&app).await, count + 1, "only the good one written");
+    assert_eq!(
+        cost_count(&app).await,
+        count + 1,
+        "only the good one written"
+    );
 
     // A change refused the same way keeps the item as it was.
     let (status, problem) = api(
@@ -286,28 +305,66 @@ async fn costs_are_read_and_written_only_within_scope() {
 
     // Another provider's coordinator: as if it did not exist.
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    assert_eq!(add(&app, &dnp, &path, body.clone()).await.0, Status::NotFound);
-    assert_eq!(api(&app, "GET", &path, Some(&dnp), None).await.0, Status::NotFound);
-    let patched = api(&app, "PATCH", &item_path, Some(&dnp), Some(json!({"stage": "ejecutado"}))).await;
+    assert_eq!(
+        add(&app, &dnp, &path, body.clone()).await.0,
+        Status::NotFound
+    );
+    assert_eq!(
+        api(&app, "GET", &path, Some(&dnp), None).await.0,
+        Status::NotFound
+    );
+    let patched = api(
+        &app,
+        "PATCH",
+        &item_path,
+        Some(&dnp),
+        Some(json!({"stage": "ejecutado"})),
+    )
+    .await;
     assert_eq!(patched.0, Status::NotFound);
-    assert_eq!(api(&app, "DELETE", &item_path, Some(&dnp), None).await.0, Status::NotFound);
+    assert_eq!(
+        api(&app, "DELETE", &item_path, Some(&dnp), None).await.0,
+        Status::NotFound
+    );
 
     // Caquetá's reviewer reads them and writes none.
     let reviewer = role_token(&app, Role::Reviewer).await;
     let (status, list) = api(&app, "GET", &path, Some(&reviewer), None).await;
     assert_eq!(status, Status::Ok, "{list}");
     assert_eq!(list["total"], 1);
-    assert_eq!(add(&app, &reviewer, &path, body.clone()).await.0, Status::Forbidden);
-    let patched = api(&app, "PATCH", &item_path, Some(&reviewer), Some(json!({"stage": "ejecutado"}))).await;
+    assert_eq!(
+        add(&app, &reviewer, &path, body.clone()).await.0,
+        Status::Forbidden
+    );
+    let patched = api(
+        &app,
+        "PATCH",
+        &item_path,
+        Some(&reviewer),
+        Some(json!({"stage": "ejecutado"})),
+    )
+    .await;
     assert_eq!(patched.0, Status::Forbidden);
-    assert_eq!(api(&app, "DELETE", &item_path, Some(&reviewer), None).await.0, Status::Forbidden);
+    assert_eq!(
+        api(&app, "DELETE", &item_path, Some(&reviewer), None)
+            .await
+            .0,
+        Status::Forbidden
+    );
     // Meta's reviewer does not reach a Caquetá cohort; an instructor and a participant read
     // no costs.
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
-    assert_eq!(api(&app, "GET", &path, Some(&meta), None).await.0, Status::NotFound);
+    assert_eq!(
+        api(&app, "GET", &path, Some(&meta), None).await.0,
+        Status::NotFound
+    );
     for role in [Role::Instructor, Role::Participant] {
         let other = role_token(&app, role).await;
-        assert_eq!(api(&app, "GET", &path, Some(&other), None).await.0, Status::NotFound, "{role:?}");
+        assert_eq!(
+            api(&app, "GET", &path, Some(&other), None).await.0,
+            Status::NotFound,
+            "{role:?}"
+        );
     }
     // An assistance of Caquetá: its reviewer reads, Meta's does not.
     let el_paujil = assistance::Entity::find()
@@ -318,10 +375,27 @@ async fn costs_are_read_and_written_only_within_scope() {
         .unwrap()
         .unwrap();
     let assistance_path = format!("/api/v1/assistances/{}/costs", el_paujil.id);
-    assert_eq!(api(&app, "GET", &assistance_path, Some(&reviewer), None).await.0, Status::Ok);
-    assert_eq!(api(&app, "GET", &assistance_path, Some(&meta), None).await.0, Status::NotFound);
-    assert_eq!(add(&app, &dnp, &assistance_path, body).await.0, Status::NotFound);
-    assert_eq!(cost_count(&app).await, count, "nothing written out of scope");
+    assert_eq!(
+        api(&app, "GET", &assistance_path, Some(&reviewer), None)
+            .await
+            .0,
+        Status::Ok
+    );
+    assert_eq!(
+        api(&app, "GET", &assistance_path, Some(&meta), None)
+            .await
+            .0,
+        Status::NotFound
+    );
+    assert_eq!(
+        add(&app, &dnp, &assistance_path, body).await.0,
+        Status::NotFound
+    );
+    assert_eq!(
+        cost_count(&app).await,
+        count,
+        "nothing written out of scope"
+    );
 }
 
 #[rocket::async_test]
@@ -331,15 +405,40 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     let cohort = world.cohort().dates(days(0), days(30)).create().await;
     let (_, line) = approved_plan(&app, &world).await;
     let count = cost_count(&app).await;
-    let header: Vec<String> = domain::costs::import::COLUMNS.iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = domain::costs::import::COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let row = |cells: [&str; 9]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
     let cohort_id = cohort.id.to_string();
     let line_id = line.to_string();
-    let good = row(["OP-1", &cohort_id, "", "instructores", "fijo", "3.200.000", "2026-06-30", &line_id, "Honorarios"]);
+    let good = row([
+        "OP-1",
+        &cohort_id,
+        "",
+        "instructores",
+        "fijo",
+        "3.200.000",
+        "2026-06-30",
+        &line_id,
+        "Honorarios",
+    ]);
     let bad_rows = [
-        row(["OP-2", &cohort_id, "", "instructores", "fijo", "0", "", "", ""]),
+        row([
+            "OP-2",
+            &cohort_id,
+            "",
+            "instructores",
+            "fijo",
+            "0",
+            "",
+            "",
+            "",
+        ]),
         row(["OP-3", "999999", "", "sede", "fijo", "100000", "", "", ""]),
-        row(["OP-4", &cohort_id, "", "comida", "fijo", "100000", "", "", ""]),
+        row([
+            "OP-4", &cohort_id, "", "comida", "fijo", "100000", "", "", "",
+        ]),
         row(["OP-1", &cohort_id, "", "sede", "fijo", "100000", "", "", ""]),
     ];
     let mut rows = vec![header.clone(), good.clone()];
@@ -363,9 +462,24 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
         [(3, "valor"), (4, "cohorte"), (5, "tipo"), (6, "referencia")],
         "{problem}"
     );
-    assert!(errors[0]["message"].as_str().unwrap().contains("mayor que cero"));
-    assert!(errors[1]["message"].as_str().unwrap().contains("No existe la cohorte 999999"));
-    assert!(errors[3]["message"].as_str().unwrap().contains("ya está en la fila 2"));
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("mayor que cero")
+    );
+    assert!(
+        errors[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("No existe la cohorte 999999")
+    );
+    assert!(
+        errors[3]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ya está en la fila 2")
+    );
     assert_eq!(cost_count(&app).await, count, "all or nothing");
 
     // The file fixed: a dry run writes nothing, the import writes both, a second time nothing.
@@ -380,39 +494,87 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
     let fixed = write_table(&[
         header.clone(),
         good.clone(),
-        row(["OP-2", "", &assistance_id, "viajes", "por_sesion", "$ 450.000", "2026-07-15", "", ""]),
+        row([
+            "OP-2",
+            "",
+            &assistance_id,
+            "viajes",
+            "por_sesion",
+            "$ 450.000",
+            "2026-07-15",
+            "",
+            "",
+        ]),
     ]);
-    let (status, preview) =
-        upload(&app, "/api/v1/imports/costs?dry_run=true", &world.staff, "costos.xlsx", &fixed).await;
+    let (status, preview) = upload(
+        &app,
+        "/api/v1/imports/costs?dry_run=true",
+        &world.staff,
+        "costos.xlsx",
+        &fixed,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{preview}");
-    assert_eq!((preview["dry_run"].as_bool(), preview["created"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(
+        (preview["dry_run"].as_bool(), preview["created"].as_i64()),
+        (Some(true), Some(2))
+    );
     assert_eq!(cost_count(&app).await, count);
-    let (status, saved) =
-        upload(&app, "/api/v1/imports/costs", &world.staff, "costos.xlsx", &fixed).await;
+    let (status, saved) = upload(
+        &app,
+        "/api/v1/imports/costs",
+        &world.staff,
+        "costos.xlsx",
+        &fixed,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{saved}");
     assert_eq!(saved["created"], 2, "{saved}");
     assert_eq!(cost_count(&app).await, count + 2);
-    let (_, list) = api(&app, "GET", &format!("/api/v1/cohorts/{}/costs", cohort.id), Some(&world.staff), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/cohorts/{}/costs", cohort.id),
+        Some(&world.staff),
+        None,
+    )
+    .await;
     let imported = &list["items"][0];
     assert_eq!(imported["reference"], "OP-1");
     assert_eq!(imported["stage"], "ejecutado");
     assert_eq!(imported["amount"], 3_200_000);
     assert_eq!(imported["plan_line_id"], line);
-    let (status, again) =
-        upload(&app, "/api/v1/imports/costs", &world.staff, "costos.xlsx", &fixed).await;
+    let (status, again) = upload(
+        &app,
+        "/api/v1/imports/costs",
+        &world.staff,
+        "costos.xlsx",
+        &fixed,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{again}");
-    assert_eq!((again["created"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(2)));
+    assert_eq!(
+        (again["created"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(2))
+    );
     assert_eq!(cost_count(&app).await, count + 2);
 
     // Another provider's coordinator cannot import into ESAP's cohort.
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
-    let other = write_table(&[header, row(["DNP-1", &cohort_id, "", "sede", "fijo", "100000", "", "", ""])]);
-    let (status, problem) = upload(&app, "/api/v1/imports/costs", &dnp, "costos.xlsx", &other).await;
+    let other = write_table(&[
+        header,
+        row([
+            "DNP-1", &cohort_id, "", "sede", "fijo", "100000", "", "", "",
+        ]),
+    ]);
+    let (status, problem) =
+        upload(&app, "/api/v1/imports/costs", &dnp, "costos.xlsx", &other).await;
     assert_eq!(status, Status::UnprocessableEntity, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "cohorte");
 
     // The template: the columns in order.
-    let (status, _, bytes) = download(&app, "/api/v1/imports/costs/template.xlsx", &world.staff).await;
+    let (status, _, bytes) =
+        download(&app, "/api/v1/imports/costs/template.xlsx", &world.staff).await;
     assert_eq!(status, Status::Ok);
     let table = crate::support::read_table(&bytes, "Costos ejecutados", "referencia");
     assert_eq!(table[0], domain::costs::import::COLUMNS.map(str::to_string));
@@ -463,7 +625,14 @@ async fn an_executed_cost_moves_the_plans_budget_execution() {
     assert_eq!(after["planned"], 10_000_000, "{after}");
 
     // Deleting it takes it out again.
-    let (status, _) = api(&app, "DELETE", &format!("/api/v1/costs/{}", item["id"]), Some(&world.staff), None).await;
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/costs/{}", item["id"]),
+        Some(&world.staff),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::NoContent);
     assert_eq!(progress().await["executed"], 0);
 }
@@ -479,7 +648,10 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     let (status, html) = page(&app, &section).await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Aún no hay costos registrados."), "{html}");
-    assert!(html.contains(">Costos"), "the workspace's menu names the section");
+    assert!(
+        html.contains(">Costos"),
+        "the workspace's menu names the section"
+    );
 
     let csrf = csrf_from(&app, &section).await;
     let refused = post_form(
@@ -539,9 +711,17 @@ async fn the_cohorts_costs_page_adds_keeps_what_was_typed_and_deletes_after_conf
     assert_eq!(moved.status(), Status::SeeOther);
     let (status, confirm) = page(&app, &format!("/costos/{id}/eliminar")).await;
     assert_eq!(status, Status::Ok);
-    assert!(confirm.contains("¿Eliminar el costo de sede por"), "{confirm}");
+    assert!(
+        confirm.contains("¿Eliminar el costo de sede por"),
+        "{confirm}"
+    );
     assert_eq!(cost_count(&app).await, 8);
-    let deleted = post_form(&app, &format!("/costos/{id}/eliminar"), &[("csrf_token", &csrf)]).await;
+    let deleted = post_form(
+        &app,
+        &format!("/costos/{id}/eliminar"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
     assert_eq!(deleted.status(), Status::SeeOther);
     assert_eq!(cost_count(&app).await, 7);
 }
@@ -601,5 +781,8 @@ async fn the_demo_meta_plan_reads_its_budget_execution_from_the_demo_costs() {
         executed + 2_000_000,
         "the platform is committed"
     );
-    assert!(planning["cost_per_person_certified"].as_i64().unwrap() > 0, "{planning}");
+    assert!(
+        planning["cost_per_person_certified"].as_i64().unwrap() > 0,
+        "{planning}"
+    );
 }

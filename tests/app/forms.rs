@@ -9,8 +9,8 @@ use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_
 use crate::world::shared_cohort;
 use domain::entities::values::{CohortStatus, DemandStatus, Role};
 use domain::entities::{
-    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand, enrolment,
-    participant, plan, plan_line, survey, territorial_direction, user,
+    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand,
+    enrolment, participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;

@@ -16,7 +16,9 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::plans::Whole;
 use crate::spreadsheets::{Import, ImportTable};
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -215,7 +217,11 @@ impl Import for CostImport<'_> {
         Ok(CostImport { user: self.user })
     }
 
-    async fn rows(&self, _db: &impl ConnectionTrait, table: ImportTable) -> AppResult<Vec<CostRow>> {
+    async fn rows(
+        &self,
+        _db: &impl ConnectionTrait,
+        table: ImportTable,
+    ) -> AppResult<Vec<CostRow>> {
         let missing: Vec<String> = REQUIRED
             .iter()
             .filter(|c| !table.has(c))
@@ -352,17 +358,25 @@ fn snapshot(item: &cost_item::Model) -> Snapshot {
 /// An id typed in a cell: a whole number, or a problem.
 fn id_of(text: &str) -> Option<Result<i32, ()>> {
     let text = text.trim();
-    (!text.is_empty()).then(|| text.parse::<i32>().map_err(|_| ()).and_then(|n| if n > 0 { Ok(n) } else { Err(()) }))
+    (!text.is_empty()).then(|| {
+        text.parse::<i32>()
+            .map_err(|_| ())
+            .and_then(|n| if n > 0 { Ok(n) } else { Err(()) })
+    })
 }
 
-/// The cohort or assistance a row names, if `user` manages it (cached per id).
+/// A cohort or assistance the importer manages and the plan lines it may answer.
+type Found = (Target, Vec<LineChoice>);
+
+/// The cohort or assistance a row names, if `user` manages it (cached per kind and id: `None`
+/// when it does not exist for `user`).
 async fn target_of<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
     raw: &CostRow,
-    cache: &mut HashMap<(bool, i32), Option<(Target, Vec<LineChoice>)>>,
+    cache: &mut HashMap<(bool, i32), Option<Found>>,
     errors: &mut Vec<FieldError>,
-) -> AppResult<Option<(Target, Vec<LineChoice>)>> {
+) -> AppResult<Option<Found>> {
     let (is_cohort, column, id) = match (id_of(&raw.cohort), id_of(&raw.assistance)) {
         (Some(_), Some(_)) => {
             errors.push(row_error(
@@ -383,7 +397,11 @@ async fn target_of<C: ConnectionTrait>(
         (Some(id), None) => (true, COL_COHORT, id),
         (None, Some(id)) => (false, COL_ASSISTANCE, id),
     };
-    let typed = if is_cohort { &raw.cohort } else { &raw.assistance };
+    let typed = if is_cohort {
+        &raw.cohort
+    } else {
+        &raw.assistance
+    };
     let Ok(id) = id else {
         errors.push(row_error(
             raw.row,
@@ -392,7 +410,7 @@ async fn target_of<C: ConnectionTrait>(
         ));
         return Ok(None);
     };
-    if !cache.contains_key(&(is_cohort, id)) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = cache.entry((is_cohort, id)) {
         let found = if is_cohort {
             items::cohort_managed(db, user, id).await
         } else {
@@ -406,7 +424,7 @@ async fn target_of<C: ConnectionTrait>(
             Err(AppError::NotFound | AppError::Forbidden) => None,
             Err(other) => return Err(other),
         };
-        cache.insert((is_cohort, id), entry);
+        slot.insert(entry);
     }
     let found = cache.get(&(is_cohort, id)).cloned().flatten();
     if found.is_none() {
@@ -415,7 +433,11 @@ async fn target_of<C: ConnectionTrait>(
             column,
             format!(
                 "No existe {} {id} entre las que usted gestiona.",
-                if is_cohort { "la cohorte" } else { "la asistencia" }
+                if is_cohort {
+                    "la cohorte"
+                } else {
+                    "la asistencia"
+                }
             ),
         ));
     }
@@ -525,31 +547,28 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
     }
     for p in &mut planned {
         let existing = recorded.get(&(p.provider_id, p.reference.clone())).cloned();
-        if let Some(e) = &existing {
-            if (e.cohort_id, e.assistance_id) != p.target {
-                errors.push(row_error(
-                    p.row,
-                    COL_REFERENCE,
-                    format!(
-                        "La referencia «{}» ya es de un costo de {}: use otra.",
-                        p.reference,
-                        match (e.cohort_id, e.assistance_id) {
-                            (Some(c), _) => format!("la cohorte {c}"),
-                            (None, Some(a)) => format!("la asistencia {a}"),
-                            (None, None) => "otra actividad".to_string(),
-                        }
-                    ),
-                ));
-            }
+        if let Some(e) = &existing
+            && (e.cohort_id, e.assistance_id) != p.target
+        {
+            errors.push(row_error(
+                p.row,
+                COL_REFERENCE,
+                format!(
+                    "La referencia «{}» ya es de un costo de {}: use otra.",
+                    p.reference,
+                    match (e.cohort_id, e.assistance_id) {
+                        (Some(c), _) => format!("la cohorte {c}"),
+                        (None, Some(a)) => format!("la asistencia {a}"),
+                        (None, None) => "otra actividad".to_string(),
+                    }
+                ),
+            ));
         }
         p.existing = existing;
     }
     errors.sort_by_key(|e| e.row);
-    let planned = crate::spreadsheets::all_or_nothing(
-        errors,
-        planned,
-        "El archivo no tiene ningún costo.",
-    )?;
+    let planned =
+        crate::spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ningún costo.")?;
     let mut summary = CostImportSummary {
         dry_run: true,
         created: 0,

@@ -465,7 +465,13 @@ pub(super) async fn check<C: ConnectionTrait>(
             errors.push(FieldError::new("amount", "Escriba el valor en pesos."));
             None
         }
-        (Some(value), _) => whole("amount", "El valor", Some(value), (1, AMOUNT_MAX), &mut errors),
+        (Some(value), _) => whole(
+            "amount",
+            "El valor",
+            Some(value),
+            (1, AMOUNT_MAX),
+            &mut errors,
+        ),
     };
     let incurred_on = match input.incurred_on.as_deref().map(str::trim) {
         None | Some("") => Some(current.map_or(today, |c| c.incurred_on)),
@@ -473,12 +479,9 @@ pub(super) async fn check<C: ConnectionTrait>(
     };
     let description = match &input.description {
         None => current.and_then(|c| c.description.clone()),
-        Some(text) => crate::validate::line(
-            "description",
-            Some(text),
-            DESCRIPTION_MAX,
-            &mut errors,
-        ),
+        Some(text) => {
+            crate::validate::line("description", Some(text), DESCRIPTION_MAX, &mut errors)
+        }
     };
     let plan_line_id = match input.plan_line_id {
         None => current.and_then(|c| c.plan_line_id),
@@ -625,6 +628,10 @@ pub async fn remove<C: ConnectionTrait>(
     let id = item.id;
     let before = view_of(db, item).await?;
     cost_item::Entity::delete_by_id(id).exec(db).await?;
-    audit::record(db, audit_change(actor, "cost.deleted", id, Some(&before), None)).await?;
+    audit::record(
+        db,
+        audit_change(actor, "cost.deleted", id, Some(&before), None),
+    )
+    .await?;
     Ok(())
 }

@@ -11,9 +11,7 @@ pub mod import;
 pub mod items;
 
 use crate::entities::values::CostBasis;
-use crate::entities::{
-    assistance_visit, cohort_figure, cohort_session, cost_item, visit_attendee,
-};
+use crate::entities::{assistance_visit, cohort_figure, cohort_session, cost_item, visit_attendee};
 use crate::error::AppResult;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::HashMap;
