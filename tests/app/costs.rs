@@ -786,3 +786,104 @@ async fn the_demo_meta_plan_reads_its_budget_execution_from_the_demo_costs() {
         "{planning}"
     );
 }
+
+#[rocket::async_test]
+async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_and_the_import_page_imports() {
+    let app = TestApp::with_demo().await;
+    let el_paujil = assistance::Entity::find()
+        .filter(assistance::Column::MunicipalityCode.eq("18256"))
+        .filter(assistance::Column::ProviderId.eq(domain::providers::ESAP))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/asistencias/{}", el_paujil.id);
+
+    // The liaison of El Paujíl reads the assistance, not its costs.
+    let (email, password) = demo_account(Role::Liaison);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, &path).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("id=\"costos\""), "{html}");
+    app.client.post("/salir").dispatch().await;
+
+    // Its coordinator adds one (per visit: three visits), refused first with what was typed.
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let csrf = csrf_from(&app, &path).await;
+    let action = format!("{path}/costos");
+    let refused = post_form(
+        &app,
+        &action,
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "viajes"),
+            ("basis", "por_sesion"),
+            ("amount", "cero"),
+            ("stage", "ejecutado"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().await.unwrap();
+    assert!(html.contains("id=\"error-costo-amount\""), "{html}");
+    assert!(html.contains("value=\"cero\""));
+    assert!(html.contains("value=\"por_sesion\" selected"));
+    let saved = post_form(
+        &app,
+        &action,
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "viajes"),
+            ("basis", "por_sesion"),
+            ("amount", "500.000"),
+            ("stage", "ejecutado"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), Status::SeeOther);
+    let (_, html) = page(&app, &path).await;
+    assert!(html.contains("id=\"costos\""));
+    assert!(html.contains("por visita"), "{html}");
+    assert!(html.contains("1.500.000"), "500.000 × 3 visits: {html}");
+
+    // The import page: a file refused row by row, then imported.
+    let (status, html) = page(&app, "/costos/importar").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("/costos/importar/plantilla.xlsx"));
+    let header: Vec<String> = domain::costs::import::COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let id = el_paujil.id.to_string();
+    let row = |amount: &str| {
+        ["PAG-9", "", id.as_str(), "sede", "fijo", amount, "", "", ""]
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+    };
+    let count = cost_count(&app).await;
+    let (status, html) = crate::support::post_file(
+        &app,
+        "/costos/importar?accion=importar",
+        &csrf,
+        "costos.xlsx",
+        &write_table(&[header.clone(), row("-1")]),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("No se importó nada"), "{html}");
+    assert!(html.contains("Fila 2, valor"), "{html}");
+    assert_eq!(cost_count(&app).await, count);
+    let (status, html) = crate::support::post_file(
+        &app,
+        "/costos/importar?accion=importar",
+        &csrf,
+        "costos.xlsx",
+        &write_table(&[header, row("800000")]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("Importado: 1 costo nuevo"), "{html}");
+    assert_eq!(cost_count(&app).await, count + 1);
+}
