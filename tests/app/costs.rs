@@ -788,7 +788,8 @@ async fn the_demo_meta_plan_reads_its_budget_execution_from_the_demo_costs() {
 }
 
 #[rocket::async_test]
-async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_and_the_import_page_imports() {
+async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_not_liaisons_and_the_import_page_imports()
+ {
     let app = TestApp::with_demo().await;
     let el_paujil = assistance::Entity::find()
         .filter(assistance::Column::MunicipalityCode.eq("18256"))
@@ -805,6 +806,16 @@ async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_and_the_impo
     let (status, html) = page(&app, &path).await;
     assert_eq!(status, Status::Ok);
     assert!(!html.contains("id=\"costos\""), "{html}");
+    app.client.post("/salir").dispatch().await;
+
+    // Caquetá's reviewer reads them, with no form.
+    let (email, password) = demo_account(Role::Reviewer);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let (status, html) = page(&app, &path).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("id=\"costos\""), "{html}");
+    assert!(html.contains("Aún no hay costos registrados."));
+    assert!(!html.contains("Agregar un costo"));
     app.client.post("/salir").dispatch().await;
 
     // Its coordinator adds one (per visit: three visits), refused first with what was typed.
