@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod certificates;
 pub mod cohorts;
 pub mod config;
+pub mod costs;
 pub mod credentials;
 pub mod demand;
 pub mod enrolment;
@@ -146,6 +147,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", assistance::pages::routes())
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
+        .mount("/", costs::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
@@ -159,6 +161,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", assistance::api::routes())
         .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", plans::api::routes())
+        .mount("/api/v1", costs::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -622,7 +622,163 @@ async fn load<C: ConnectionTrait>(
     providers(db, &user_ids, instructor_id, &participants).await?;
     pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await?;
-    plans(db, &user_ids).await
+    plans(db, &user_ids).await?;
+    costs(db, &user_ids, id, meta_planning_id).await
+}
+
+/// Issue 47's demo costs: the Meta planning cohort and ESAP's Mapiripán accompaniment answer
+/// the Meta plan's territorial planning line (instructors per session, the venue, materials
+/// per participant, the trips per visit — executed; the platform committed), so its «Avance»
+/// shows the budget's execution and the cost per person certified; the Caquetá cohort carries
+/// a planned venue that answers no line. A line is named only where the rules would accept it
+/// (`costs::items::answerable_lines`: a demo loaded in January has last year's cohorts).
+async fn costs<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[i32],
+    caqueta_cohort: i32,
+    meta_cohort: i32,
+) -> AppResult<()> {
+    use crate::costs::items::{Target, answerable_lines};
+    use crate::entities::values::{AssistanceStatus, CostBasis, CostKind, CostStage};
+    use crate::entities::{assistance, cohort, cost_item};
+    let (coordinator, meta_coordinator) = (user_ids[1], user_ids[7]);
+    let day = today();
+    let cohort_of = |id: i32| async move {
+        cohort::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("demo: falta la cohorte {id}")))
+    };
+    let mapiripan = assistance::Entity::find()
+        .filter(assistance::Column::ProviderId.eq(crate::providers::ESAP))
+        .filter(assistance::Column::MunicipalityCode.eq("50325"))
+        .filter(assistance::Column::Status.eq(AssistanceStatus::Closed))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la asistencia de Mapiripán".into()))?;
+    let meta = cohort_of(meta_cohort).await?;
+    let caqueta = cohort_of(caqueta_cohort).await?;
+    // The territorial planning line (the Meta plan's only line a planning activity answers).
+    let line_of = |target: Target| async move {
+        Ok::<_, AppError>(
+            answerable_lines(db, &target)
+                .await?
+                .into_iter()
+                .find(|l| l.label.contains("Meta"))
+                .map(|l| l.id),
+        )
+    };
+    let meta_line = line_of(Target::Cohort(meta.clone())).await?;
+    let mapiripan_line = line_of(Target::Assistance(mapiripan.clone())).await?;
+    let meta_end = meta.end_date.min(day);
+    let rows = [
+        (
+            Some(meta.id),
+            None,
+            meta_line,
+            CostKind::Instructores,
+            CostBasis::PorSesion,
+            1_800_000,
+            CostStage::Ejecutado,
+            meta_end,
+            "Honorarios de dos instructores por sesión",
+            meta_coordinator,
+        ),
+        (
+            Some(meta.id),
+            None,
+            meta_line,
+            CostKind::Sede,
+            CostBasis::Fijo,
+            4_500_000,
+            CostStage::Ejecutado,
+            meta.start_date.min(day),
+            "Auditorio y conexión en Villavicencio",
+            meta_coordinator,
+        ),
+        (
+            Some(meta.id),
+            None,
+            meta_line,
+            CostKind::Materiales,
+            CostBasis::PorParticipante,
+            120_000,
+            CostStage::Ejecutado,
+            meta.start_date.min(day),
+            "Guías impresas y cartilla del plan indicativo",
+            meta_coordinator,
+        ),
+        (
+            Some(meta.id),
+            None,
+            meta_line,
+            CostKind::Plataforma,
+            CostBasis::Fijo,
+            2_000_000,
+            CostStage::Comprometido,
+            meta_end,
+            "Sala virtual del segundo semestre",
+            meta_coordinator,
+        ),
+        (
+            None,
+            Some(mapiripan.id),
+            mapiripan_line,
+            CostKind::Viajes,
+            CostBasis::PorSesion,
+            1_350_000,
+            CostStage::Ejecutado,
+            mapiripan.ends_on.min(day),
+            "Transporte y viáticos por visita a Mapiripán",
+            coordinator,
+        ),
+        (
+            None,
+            Some(mapiripan.id),
+            mapiripan_line,
+            CostKind::Instructores,
+            CostBasis::Fijo,
+            6_000_000,
+            CostStage::Ejecutado,
+            mapiripan.ends_on.min(day),
+            "Asesor en planeación territorial",
+            coordinator,
+        ),
+        (
+            Some(caqueta.id),
+            None,
+            None,
+            CostKind::Sede,
+            CostBasis::Fijo,
+            3_000_000,
+            CostStage::Planeado,
+            caqueta.start_date.min(day),
+            "Salón de la Casa de la Cultura de El Paujíl",
+            coordinator,
+        ),
+    ];
+    let at = now();
+    for (cohort_id, assistance_id, line, kind, basis, amount, stage, on, note, by) in rows {
+        cost_item::Entity::insert(cost_item::ActiveModel {
+            provider_id: Set(crate::providers::ESAP),
+            cohort_id: Set(cohort_id),
+            assistance_id: Set(assistance_id),
+            plan_line_id: Set(line),
+            kind: Set(kind),
+            basis: Set(basis),
+            amount: Set(amount),
+            stage: Set(stage),
+            incurred_on: Set(on),
+            description: Set(Some(note.to_string())),
+            reference: Set(None),
+            created_by: Set(Some(by)),
+            created_at: Set(at),
+            ..Default::default()
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Certificates for the completed enrolments of a closed demo cohort, issued at `at` by

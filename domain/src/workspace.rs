@@ -24,6 +24,8 @@ pub enum Part {
     Enrolments,
     Sessions,
     Certificates,
+    /// The cost items (read by `costs::items`: nothing more here).
+    Costs,
     Edit,
 }
 

@@ -335,6 +335,8 @@ struct WorkspaceView {
     planned: bool,
     in_progress: bool,
     closed: bool,
+    /// Its cost items, for those who read them (issue 47).
+    costs: Option<crate::costs::pages::CostsPanel>,
 }
 
 #[get("/asistencias/<id>")]
@@ -362,9 +364,11 @@ async fn workspace_view(
         Err(other) => return Err(other.into()),
     };
     let title = format!("Asistencia técnica · {}", view.municipality_name);
+    let costs = crate::costs::pages::assistance_panel(db, user, id, manages).await?;
     Ok((
         title,
         WorkspaceView {
+            costs,
             visits: visits::list(db, id).await?,
             manages,
             managed_by: (user.is_staff() && !manages).then(|| view.provider.name.clone()),
@@ -409,6 +413,7 @@ async fn closing_summary(
             planned: false,
             in_progress: false,
             closed: true,
+            costs: None,
             assistance: view,
         },
     )
@@ -417,7 +422,7 @@ async fn closing_summary(
 /// Back to the workspace with what happened: the success message; or, refused, the workspace
 /// again with the form (its fields under `form`: `visita`, `hito`…) as typed and each problem
 /// beside its field.
-async fn back<T, F: Serialize>(
+pub(crate) async fn back<T, F: Serialize>(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,

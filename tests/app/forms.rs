@@ -9,8 +9,8 @@ use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_
 use crate::world::shared_cohort;
 use domain::entities::values::{CohortStatus, DemandStatus, Role};
 use domain::entities::{
-    assistance, assistance_milestone as milestone, certificate, cohort, demand, enrolment,
-    participant, plan, plan_line, survey, territorial_direction, user,
+    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand,
+    enrolment, participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
@@ -133,6 +133,14 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an upload: its preview answers 422 with every refused row (indicators)",
     ),
     (
+        "/costos/importar?<accion>",
+        "an upload: its preview answers 422 with every refused row (costs)",
+    ),
+    (
+        "/costos/<id>/eliminar",
+        "a confirmation with nothing to type and nothing the rules refuse (costs)",
+    ),
+    (
         "/sesiones/<id>/registro",
         "open only while the session runs: attendance's check-in test sends a wrong code",
     ),
@@ -223,6 +231,15 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .unwrap()
         .expect("a pending milestone");
     let a = assistance.id;
+    // A cost item of the demo's Caquetá cohort (ESAP's: the demo coordinator manages it).
+    let cost = cost_item::Entity::find()
+        .filter(cost_item::Column::CohortId.is_not_null())
+        .filter(cost_item::Column::ProviderId.eq(domain::providers::ESAP))
+        .order_by_asc(cost_item::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a demo cost item");
     let person = enrolment::Entity::find_by_id(shared.meta_enrolment_id)
         .one(db)
         .await
@@ -873,6 +890,54 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             ],
             twice: false,
             beside: ids(&["capacity_ids", "starts_on"]),
+        },
+        Case {
+            route: "/coordinacion/cohortes/<id>/costos",
+            who: Who::Coordinator,
+            path: format!("{coordinator_cohort}/costos"),
+            from: format!("{coordinator_cohort}/costos"),
+            fields: vec![
+                field("kind", "viajes"),
+                field("basis", "por_participante"),
+                field("amount", "0"),
+                field("stage", "comprometido"),
+                field("incurred_on", "ayer"),
+                field("description", "Pasajes escritos"),
+            ],
+            typed: vec![
+                "value=\"Pasajes escritos\"",
+                "value=\"ayer\"",
+                "value=\"viajes\" selected",
+                "value=\"comprometido\" selected",
+            ],
+            twice: false,
+            beside: ids(&["costo-amount", "costo-incurred_on"]),
+        },
+        Case {
+            route: "/asistencias/<id>/costos",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/costos"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("kind", "sede"),
+                field("basis", "fijo"),
+                field("amount", "mil pesos"),
+                field("stage", "planeado"),
+                field("description", "Salón escrito"),
+            ],
+            typed: vec!["value=\"Salón escrito\"", "value=\"mil pesos\""],
+            twice: false,
+            beside: ids(&["costo-amount"]),
+        },
+        Case {
+            route: "/costos/<id>/etapa",
+            who: Who::Coordinator,
+            path: format!("/costos/{}/etapa", cost.id),
+            from: format!("/coordinacion/cohortes/{}/costos", cost.cohort_id.unwrap()),
+            fields: vec![field("stage", "pagado")],
+            typed: vec![],
+            twice: false,
+            beside: vec![format!("id=\"error-costo-{}-stage\"", cost.id)],
         },
         Case {
             route: "/asistencias/<id>/hitos",

@@ -18,6 +18,7 @@ mod cli;
 mod cohorts;
 mod common;
 mod confirmations;
+mod costs;
 mod credentials;
 mod dashboards;
 mod demand;

@@ -196,6 +196,10 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["plans", "planes", "lines", "lineas"] {
         v.insert(key, "1".into());
     }
+    // The demo's first cost item (ESAP's, of the Meta planning cohort).
+    for key in ["costs", "costos"] {
+        v.insert(key, "1".into());
+    }
     // DNP, the demo's second provider.
     for key in ["providers", "oferentes"] {
         v.insert(key, "2".into());

@@ -4,11 +4,14 @@
 //! An item's value is its amount times its units: one when fixed; per participant, the
 //! cohort's people trained (counted enrolments, from the maintained `cohort_figures`) or the
 //! assistance's attendees recorded at its visits; per session, the cohort's sessions scheduled
-//! or the assistance's visits. So a per-participant item follows the enrolments as they
-//! change, and [`values`] is the one place that says it.
+//! (counted in `cohort_sessions`) or the assistance's visits. So a per-participant item
+//! follows the enrolments as they change, and [`values`] is the one place that says it.
+
+pub mod import;
+pub mod items;
 
 use crate::entities::values::CostBasis;
-use crate::entities::{assistance_visit, cohort_figure, cost_item, visit_attendee};
+use crate::entities::{assistance_visit, cohort_figure, cohort_session, cost_item, visit_attendee};
 use crate::error::AppResult;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use std::collections::HashMap;
@@ -30,28 +33,38 @@ impl Units {
     }
 }
 
-/// The units of these cohorts (people trained and sessions scheduled, from `cohort_figures`).
+/// The units of these cohorts: people trained (from `cohort_figures`) and sessions scheduled
+/// (counted in `cohort_sessions`, by its cohort index: a cohort nobody has enrolled in yet has
+/// no figures row, and its per-session items still count its sessions).
 pub async fn cohort_units<C: ConnectionTrait>(
     db: &C,
     cohorts: &[i32],
 ) -> AppResult<HashMap<i32, Units>> {
     let mut out: HashMap<i32, Units> = HashMap::new();
     for chunk in cohorts.chunks(1_000) {
-        let rows: Vec<(i32, i32, i32)> = cohort_figure::Entity::find()
+        let rows: Vec<(i32, i32)> = cohort_figure::Entity::find()
             .select_only()
             .column(cohort_figure::Column::CohortId)
             // Enrolled, completed or not completed: the people trained.
             .column(cohort_figure::Column::Enrolled)
-            .column(cohort_figure::Column::SessionsScheduled)
             .filter(cohort_figure::Column::CohortId.is_in(chunk.to_vec()))
             .into_tuple()
             .all(db)
             .await?;
-        for (cohort_id, enrolled, sessions) in rows {
-            let units = out.entry(cohort_id).or_default();
-            units.participants += i64::from(enrolled);
-            // Every row of a cohort carries its sessions.
-            units.sessions = units.sessions.max(i64::from(sessions));
+        for (cohort_id, enrolled) in rows {
+            out.entry(cohort_id).or_default().participants += i64::from(enrolled);
+        }
+        let sessions: Vec<(i32, i64)> = cohort_session::Entity::find()
+            .select_only()
+            .column(cohort_session::Column::CohortId)
+            .column_as(cohort_session::Column::Id.count(), "n")
+            .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
+            .group_by(cohort_session::Column::CohortId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (cohort_id, n) in sessions {
+            out.entry(cohort_id).or_default().sessions = n;
         }
     }
     Ok(out)

@@ -50,6 +50,7 @@ pub(crate) enum Section {
     Enrolments,
     Sessions,
     Certificates,
+    Costs,
     Edit,
 }
 
@@ -62,15 +63,18 @@ impl Section {
             Section::Enrolments => Part::Enrolments,
             Section::Sessions => Part::Sessions,
             Section::Certificates => Part::Certificates,
+            // The costs load on their own (`crate::costs::pages::panel`).
+            Section::Costs => Part::Costs,
             Section::Edit => Part::Edit,
         }
     }
 
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 6] = [
         Section::Overview,
         Section::Enrolments,
         Section::Sessions,
         Section::Certificates,
+        Section::Costs,
         Section::Edit,
     ];
 
@@ -81,6 +85,7 @@ impl Section {
             Section::Enrolments => "inscripciones",
             Section::Sessions => "sesiones",
             Section::Certificates => "certificados",
+            Section::Costs => "costos",
             Section::Edit => "editar",
         }
     }
@@ -106,6 +111,7 @@ impl Section {
             Section::Enrolments => "cohort_enrolments",
             Section::Sessions => "cohort_sessions",
             Section::Certificates => "cohort_certificates",
+            Section::Costs => "cohort_costs",
             Section::Edit => "cohort_edit",
         }
     }
@@ -116,6 +122,7 @@ impl Section {
             Section::Enrolments => "Inscripciones",
             Section::Sessions => "Sesiones",
             Section::Certificates => "Certificados",
+            Section::Costs => "Costos",
             Section::Edit => "Editar",
         }
     }
@@ -173,6 +180,8 @@ pub(crate) struct DetailView {
     pub(super) enrol_form: EnrolValues,
     /// The overlap warnings as the page shows them.
     pub(super) warnings: Vec<WarningLine>,
+    /// The costs section's items, totals and form (issue 47).
+    pub(super) costs: Option<crate::costs::pages::CostsPanel>,
 }
 
 /// An overlap warning: the other cohort (linked when the reader may open its page; another
@@ -284,7 +293,16 @@ pub(crate) async fn detail_view(
     } else {
         None
     };
+    let costs = if section == Section::Costs {
+        let target = domain::costs::items::Target::Cohort(
+            domain::cohorts::find_managed(db, user, id).await?,
+        );
+        Some(crate::costs::pages::panel(db, &target, true).await?)
+    } else {
+        None
+    };
     Ok(DetailView {
+        costs,
         warnings,
         form,
         sections,
