@@ -368,11 +368,15 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
         .collect();
     routes.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.as_str().cmp(b.0.as_str())));
     routes.dedup();
-    // Reads first, then writes, signing out last (it ends the caller's session or token).
+    // Reads first, then writes, deletions (API or page) after them (a deleted row would answer 404 to every
+    // later write on it, hiding who may change it), signing out last (it ends the caller's
+    // session or token).
     let (reads, mut writes): (Vec<_>, Vec<_>) =
         routes.into_iter().partition(|(m, _)| *m == Method::Get);
     let signs_out = |path: &str| path == "/salir" || path == "/api/v1/tokens/current";
-    writes.sort_by_key(|(_, path)| signs_out(path));
+    let deletes =
+        |method: Method, path: &str| method == Method::Delete || path.ends_with("/eliminar");
+    writes.sort_by_key(|(method, path)| (signs_out(path), deletes(*method, path)));
 
     let mut lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut problems = Vec::new();
