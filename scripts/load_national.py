@@ -276,6 +276,11 @@ def measure_pages(args, engine, url, server, work, rows):
             ("plan progress JSON (ESAP's national plan)",
              f"/api/v1/plans/{national['id']}/progress", "Authorization: Bearer " + token),
         ]
+    pages += [
+        ("plans compared /reportes/planes (national coordinator)", "/reportes/planes", staff),
+        ("plans comparison JSON (national coordinator)", "/api/v1/reports/plans/comparison",
+         "Authorization: Bearer " + token),
+    ]
     # Issue 19: credentials of list 1 (certificate ids 1–131,072); 100 of its certificates
     # revoked through the API first (again: 409, nothing changes), so the list has bits set.
     admin_bearer = {"Authorization": f"Bearer {api_token(base, *ADMIN)}"}
