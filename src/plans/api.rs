@@ -8,11 +8,13 @@ use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed, Workbook};
 use crate::spreadsheets::download::Download;
+use crate::web::{KeptJson, KeptKey};
 use domain::plans::comparison::{self as plan_comparison, Comparison};
 use domain::plans::lifecycle::{self, AmendmentInput, ApprovalInput};
 use domain::plans::lines::{self, LineInput};
 use domain::plans::progress::{self as plan_progress, Progress};
 use domain::plans::{self, LineView, ListFilter, PlanInput, PlanSummary, PlanView};
+use rocket::response::content::RawJson;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
 use sea_orm::DatabaseConnection;
@@ -176,12 +178,17 @@ pub async fn progress(
     user: ReportReader,
     id: i32,
     period: Option<&str>,
-) -> AppResult<Json<Progress>> {
+    kept: KeptJson<'_>,
+) -> AppResult<RawJson<String>> {
     let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
     let period = plan_progress::period_of(&row, period)?;
-    Ok(Json(
-        plan_progress::progress(db.inner(), &scope, &row, period).await?,
-    ))
+    // Kept per scope for the figures' and the planning's versions, like the plan page.
+    let key = KeptKey::page(format!("/api/v1/plans/{}/progress", row.id))
+        .with("period", period.map(plan_progress::Period::key));
+    kept.answer(&user, key, || {
+        plan_progress::progress(db.inner(), &scope, &row, period)
+    })
+    .await
 }
 
 /// A plan's workbook (its «ficha técnica»)
@@ -259,11 +266,17 @@ pub async fn comparison(
     db: &State<DatabaseConnection>,
     user: ReportReader,
     year: Option<&str>,
-) -> AppResult<Json<Comparison>> {
+    kept: KeptJson<'_>,
+) -> AppResult<RawJson<String>> {
     let year = plan_comparison::year_of(year)?;
-    Ok(Json(
-        plan_comparison::comparison(db.inner(), &user, year).await?,
-    ))
+    // Kept per scope and year like the other reports (satisfaction included).
+    let key = KeptKey::page("/api/v1/reports/plans/comparison")
+        .with("year", Some(year))
+        .showing_satisfaction();
+    kept.answer(&user, key, || {
+        plan_comparison::comparison(db.inner(), &user, year)
+    })
+    .await
 }
 
 /// Add a line to a draft plan

@@ -7,7 +7,7 @@ use crate::accounts::guards::{CurrentUser, ReportReader, StaffUser};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{OwnedChoice, Page, PageResult};
+use crate::web::{KeptKey, OwnedChoice, Page, PageResult};
 use chrono::Datelike;
 use domain::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
 use domain::entities::{capacity, course, plan};
@@ -382,8 +382,18 @@ async fn plan_page(
         Err(AppError::Validation(errors)) => (None, errors.into_iter().next().map(|e| e.message)),
         Err(other) => return Err(other.into()),
     };
+    // Kept per scope for the figures' and the planning's versions (and the kept pages' time
+    // to live, as «expected by today» moves with the day): a national plan's lines each read
+    // the delivery facts of the whole country.
     let progress = if view.version == view.current_version {
-        Some(plan_progress::progress(db.inner(), &scope, &row, period).await?)
+        let key =
+            KeptKey::page(format!("/planes/{}", row.id)).with("periodo", period.map(Period::key));
+        Some(
+            page.kept_value(key, || {
+                plan_progress::progress(db.inner(), &scope, &row, period)
+            })
+            .await?,
+        )
     } else {
         None
     };
@@ -1411,7 +1421,14 @@ async fn comparison_page(
         min_group: report.min_group,
     };
     if errors.is_empty() {
-        page.render("plan_comparison", &title, view)
+        // Kept per scope and year like the other reports (satisfaction included).
+        let key = KeptKey::page("/reportes/planes")
+            .with("vigencia", Some(year))
+            .showing_satisfaction();
+        page.render_kept(&title, key, || async {
+            page.content("plan_comparison", &title, view)
+        })
+        .await
     } else {
         Err(crate::web::Failure::form_again(page.render_refused(
             "plan_comparison",

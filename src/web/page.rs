@@ -292,6 +292,25 @@ impl Page<'_> {
         keep(self.kept, self.db, &key, &scope, piece).await
     }
 
+    /// A value a page shows beside the person's own parts (forms, buttons), kept like
+    /// [`Page::kept_piece`] — as its JSON — under `key` for the caller's scope: for a figure
+    /// that costs more to compute than a page may (a plan's progress), read back here.
+    pub async fn kept_value<V, F, Fut>(&self, key: KeptKey, compute: F) -> AppResult<V>
+    where
+        V: Serialize + serde::de::DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = domain::error::AppResult<V>>,
+    {
+        let json = self
+            .kept_piece(key, || async {
+                serde_json::to_string(&compute().await?)
+                    .map_err(|e| AppError::Internal(format!("valor guardado: {e}")))
+            })
+            .await?;
+        serde_json::from_str(&json)
+            .map_err(|e| AppError::Internal(format!("valor guardado: {e}")).into())
+    }
+
     /// The content of `template` for `view`, without the layout and without anything of the
     /// person (no user, no CSRF token, no flash): what [`Page::render_kept`] keeps.
     pub fn content<V: Serialize>(

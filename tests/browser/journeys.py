@@ -1226,6 +1226,19 @@ def direction_reads_plan_against_reality(run: Run):
     b.choose("#periodo", value=time.strftime("%Y") + "-S1")
     b.submit('main form.filters button[type="submit"]')
     run.page("direction", "plan-closed-semester", expect="Periodo cerrado")
+    # The directions and providers side by side (its own row only), then what the line's
+    # cohort cost: the Meta planning cohort's «Costos».
+    b.open("/reportes/planes")
+    run.page("direction", "plans-compared", expect="Planes comparados")
+    b.open("/coordinacion/cohortes")
+    b.click_link("Meta PDET 2026-I")
+    cohort = re.search(r"/(\d+)", b.path())
+    if not cohort:
+        raise StepFailed(f"the cohort's link led to {b.path()}")
+    b.open(f"/coordinacion/cohortes/{cohort.group(1)}/costos")
+    run.page("direction", "cohort-costs", expect="Costos")
+    if "Ejecutado" not in b.text(b.find("main")):
+        raise StepFailed("the cohort's costs do not say what was executed")
 
 
 def coordinator_reviews_a_name_change(run: Run):
