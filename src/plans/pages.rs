@@ -1408,17 +1408,20 @@ async fn comparison_page(
         ),
         Err(other) => return Err(other.into()),
     };
-    let report = plan_comparison::comparison(db.inner(), &user, year).await?;
     let title = format!("Planes comparados {year}");
-    let view = ComparisonView {
-        year: if errors.is_empty() {
-            year.to_string()
-        } else {
-            vigencia.unwrap_or_default().to_string()
-        },
-        directions: report.directions.iter().map(comparison_row).collect(),
-        providers: report.providers.iter().map(comparison_row).collect(),
-        min_group: report.min_group,
+    let shown = if errors.is_empty() {
+        year.to_string()
+    } else {
+        vigencia.unwrap_or_default().to_string()
+    };
+    let view = async || -> AppResult<ComparisonView> {
+        let report = plan_comparison::comparison(db.inner(), &user, year).await?;
+        Ok(ComparisonView {
+            year: shown.clone(),
+            directions: report.directions.iter().map(comparison_row).collect(),
+            providers: report.providers.iter().map(comparison_row).collect(),
+            min_group: report.min_group,
+        })
     };
     if errors.is_empty() {
         // Kept per scope and year like the other reports (satisfaction included).
@@ -1426,14 +1429,14 @@ async fn comparison_page(
             .with("vigencia", Some(year))
             .showing_satisfaction();
         page.render_kept(&title, key, || async {
-            page.content("plan_comparison", &title, view)
+            page.content("plan_comparison", &title, view().await?)
         })
         .await
     } else {
         Err(crate::web::Failure::form_again(page.render_refused(
             "plan_comparison",
             &title,
-            view,
+            view().await?,
             &errors,
         )))
     }
