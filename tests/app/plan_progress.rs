@@ -271,6 +271,48 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     assert!(line["cost_per_assistance_closed"].is_null());
     assert_eq!(now["total"]["budget"]["executed"], 3_600_000);
     assert_eq!(goal(&now["total"], "people_trained")["achieved"], 4);
+    // Nothing happened there the year before: the baseline is 0.
+    assert_eq!(goal(line, "people_trained")["baseline"], 0, "{line}");
+
+    // Next year's plan with the same line: this year's delivery is its baseline («línea
+    // base»), nothing achieved yet.
+    let (status, next) = api(
+        &app,
+        "POST",
+        "/api/v1/plans",
+        Some(&world.staff),
+        Some(json!({"year": year + 1, "name": "Plan nacional siguiente"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{next}");
+    let next = next["id"].as_i64().unwrap();
+    let (status, body) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{next}/lines"),
+        Some(&world.staff),
+        Some(json!({
+            "capacity_id": capacity,
+            "course_id": course,
+            "targets": {"municipality_codes": [VALPARAISO]},
+            "goals": {"cohorts": 2, "people_trained": 12, "people_certified": 3, "municipalities_reached": 1},
+            "budget": [{"source": "inversion", "amount": 10_000_000}],
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let ahead = progress(&app, &world.staff, next, "").await;
+    for (key, baseline) in [
+        ("cohorts", 1),
+        ("people_trained", 4),
+        ("people_certified", 3),
+        ("municipalities_reached", 1),
+    ] {
+        let g = goal(&ahead["lines"][0], key);
+        assert_eq!(g["baseline"], baseline, "{key}: {ahead}");
+        assert_eq!(g["achieved"], 0, "{key}");
+        assert_eq!(goal(&ahead["total"], key)["baseline"], baseline, "{key}");
+    }
 
     // The closed month keeps what it froze, whatever was written after; the open quarter is
     // computed afresh.

@@ -358,13 +358,15 @@ async fn the_plans_workbook_holds_its_progress_and_the_open_data_its_lines_witho
         .find(|r| r[0] == "1" && r[4] == "Personas certificadas")
         .unwrap_or_else(|| panic!("{sheet:?}"));
     assert_eq!(certified[1], "Planeación territorial", "{certified:?}");
-    assert_eq!(certified[6], "3");
-    assert_eq!(certified[7], "2");
+    // Baseline (nothing the year before), goal, achieved.
+    assert_eq!(certified[6], "0", "{certified:?}");
+    assert_eq!(certified[7], "3");
+    assert_eq!(certified[8], "2");
     let trained = sheet
         .iter()
         .find(|r| r[0] == "1" && r[4] == "Personas formadas")
         .unwrap();
-    assert_eq!(trained[7], "3");
+    assert_eq!(trained[8], "3");
     let execution = read_table(&bytes, "Ejecución", "Línea");
     let line = execution.iter().find(|r| r[0] == "1").unwrap();
     assert_eq!(line[2], "10000000", "{line:?}");

@@ -189,6 +189,11 @@ pub struct GoalProgress {
     /// How many are missing to reach what is expected (0 when at or above it).
     pub shortfall: i64,
     pub behind: bool,
+    /// The baseline («línea base»): what the same provider achieved on the line's capacity,
+    /// course and territory in the whole previous year, from the same figures (none in
+    /// balances frozen before it was added).
+    #[serde(default)]
+    pub baseline: Option<i64>,
 }
 
 /// The budget and its execution, in whole pesos.
@@ -364,6 +369,42 @@ async fn achieved<C: ConnectionTrait>(
     ))
 }
 
+/// What the plan's provider achieved on `line` (its capacity, course and territory) in the
+/// whole year before the plan's: the line's baseline.
+async fn previous_year<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    line: &LineRows,
+    departments: Option<&[String]>,
+) -> AppResult<Achieved> {
+    let year = row.year - 1;
+    let earlier = plan::Model {
+        year,
+        ..row.clone()
+    };
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Achieved::default());
+    };
+    let condition = line_condition(&earlier, line, departments);
+    Ok(achieved(db, condition, first, last).await?.0)
+}
+
+impl Achieved {
+    /// The figure a goal (`cohorts`, `people_trained`, …) counts.
+    fn of(&self, goal: &str) -> i64 {
+        match goal {
+            "cohorts" => self.cohorts,
+            "people_trained" => self.trained,
+            "people_certified" => self.certified,
+            "assistances_closed" => self.closed,
+            _ => self.municipalities,
+        }
+    }
+}
+
 /// The cost items of these lines by the end of `until`, as (line, stage) → value in pesos.
 async fn costs<C: ConnectionTrait>(
     db: &C,
@@ -418,6 +459,7 @@ fn goal(
         gap: achieved - expected,
         shortfall: (expected - achieved).max(0),
         behind: expected > 0 && achieved * 100 < expected * BEHIND_BELOW_PERCENT,
+        baseline: None,
     })
 }
 
@@ -567,7 +609,7 @@ async fn compute_counting<C: ConnectionTrait>(
             .get(&line.figures.capacity_id)
             .cloned()
             .unwrap_or_default();
-        out.push(line_progress(
+        let mut progress = line_progress(
             Some(line.line.id),
             Some(line.line.position),
             title,
@@ -576,7 +618,12 @@ async fn compute_counting<C: ConnectionTrait>(
             in_period,
             budget,
             days,
-        ));
+        );
+        let before = previous_year(db, row, line, departments.as_deref()).await?;
+        for goal in &mut progress.goals {
+            goal.baseline = Some(before.of(&goal.goal));
+        }
+        out.push(progress);
     }
     let total = totals(&out);
     let progress = Progress {
@@ -659,10 +706,14 @@ fn totals(lines: &[LineProgress]) -> LineProgress {
                     gap: 0,
                     shortfall: 0,
                     behind: false,
+                    baseline: g.baseline.map(|_| 0),
                     ..g.clone()
                 }
             });
             sum.target += g.target;
+            if let (Some(total), Some(part)) = (sum.baseline.as_mut(), g.baseline) {
+                *total += part;
+            }
             sum.achieved += g.achieved;
             sum.achieved_in_period += g.achieved_in_period;
             sum.expected_to_date += g.expected_to_date;
