@@ -119,7 +119,7 @@ fn yes_no(value: bool) -> Cell {
 
 fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
     let filters = vec![
-        ("Capacidad".to_string(), c.capacity.name.clone()),
+        ("Capacidad".to_string(), super::impact::capacity_label(c)),
         ("Indicador".to_string(), c.indicator_name.clone()),
         (
             "Años".to_string(),
@@ -128,9 +128,14 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
         (
             "Umbral".to_string(),
             format!(
-                "{} {} en la capacidad antes de {}",
+                "{} {} en {} antes de {}",
                 c.threshold,
                 c.unit.nouns().1,
+                if c.capacity.is_some() {
+                    "la capacidad"
+                } else {
+                    "cualquier capacidad"
+                },
                 c.to_year
             ),
         ),
