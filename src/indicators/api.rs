@@ -8,9 +8,7 @@ use crate::accounts::guards::{
 };
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
-use crate::openapi::responses::{
-    Forbidden, NotFound, PayloadTooLarge, ValidationFailed, Workbook,
-};
+use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, ValidationFailed, Workbook};
 use crate::parse::QueryFlag;
 use crate::spreadsheets::download::Download;
 use crate::web::import::{Upload, upload_error};

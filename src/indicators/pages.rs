@@ -264,10 +264,7 @@ impl ComparisonForm {
                     .get(&id)
                     .and_then(|list| list.first())
                     .map(|i| i.id),
-                _ => domain::indicators::list(db)
-                    .await?
-                    .first()
-                    .map(|i| i.id),
+                _ => domain::indicators::list(db).await?.first().map(|i| i.id),
             };
         }
         Ok(self)

@@ -988,7 +988,10 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
     let groups = study["groups"].as_array().unwrap();
     assert_eq!(groups[0]["label"], "5 o más asistencias técnicas cerradas");
     assert_eq!(groups[0]["municipalities"], counted(&|n: i64| n >= 5));
-    assert_eq!(groups[1]["municipalities"], counted(&|n: i64| (1..=4).contains(&n)));
+    assert_eq!(
+        groups[1]["municipalities"],
+        counted(&|n: i64| (1..=4).contains(&n))
+    );
     assert_eq!(groups[2]["municipalities"], counted(&|n: i64| n == 0));
     let actions = |code: &str| {
         rows.iter()
@@ -1002,9 +1005,13 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
         assert_eq!(actions("18150"), 2, "Chairá: the middle group");
     }
     // One capacity alone does not reach five for Florencia: the sum is what the study counts.
-    let (status, one) = compare(format!("&preset=estudio_esap&capacity={mobilising}").as_str()).await;
+    let (status, one) =
+        compare(format!("&preset=estudio_esap&capacity={mobilising}").as_str()).await;
     assert_eq!(status, Status::Ok, "{one}");
-    assert_eq!(one["capacity"]["id"], mobilising, "the explicit capacity wins");
+    assert_eq!(
+        one["capacity"]["id"], mobilising,
+        "the explicit capacity wins"
+    );
     assert_eq!(one["unit"], "assistance");
     assert_eq!(one["preset"], Value::Null, "no preset has these choices");
     assert!(assistances(&one, "18001") < assistances(&study, "18001"));
@@ -1015,7 +1022,8 @@ async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
     assert_eq!(overridden["threshold"], 3);
     assert_eq!(overridden["capacity"], Value::Null);
     // Training in the capacity: the default choices, named.
-    let (_, training) = compare(format!("&preset=formacion_capacidad&capacity={mobilising}").as_str()).await;
+    let (_, training) =
+        compare(format!("&preset=formacion_capacidad&capacity={mobilising}").as_str()).await;
     assert_eq!(training["preset"], "formacion_capacidad");
     assert_eq!(training["unit"], "training");
     // Bad values: 422 in Spanish, naming the field.

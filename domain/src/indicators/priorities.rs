@@ -635,7 +635,10 @@ mod tests {
     fn an_assistance_counts_as_help_received() {
         let five = DEFAULT_ASSISTANCE_WEIGHT;
         assert_eq!(little_received(0, 0, five, "2025–2026").0, NO_RECENT_POINTS);
-        assert_eq!(little_received(3, 0, five, "2025–2026").0, FEW_RECENT_POINTS);
+        assert_eq!(
+            little_received(3, 0, five, "2025–2026").0,
+            FEW_RECENT_POINTS
+        );
         assert_eq!(little_received(5, 0, five, "2025–2026"), (0.0, None));
         assert_eq!(little_received(0, 1, five, "2025–2026"), (0.0, None));
         assert_eq!(
