@@ -1152,6 +1152,8 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
     let (status, html) = crate::support::page(&app, &priorities_page).await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Una asistencia técnica cuenta como 5 personas formadas"));
+    // Once that page is on the shared shelf, the other instance looks for it there.
+    crate::dashboards::shelved_page(app.db(), "/reportes/prioridades").await;
     let response = halved.get(priorities_page.clone()).dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let html = response.into_string().await.unwrap();
