@@ -80,7 +80,8 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         config.dashboard_cache_seconds,
         std::sync::Arc::new(domain::cache::DbShelf::new(db.clone(), "page")),
     );
-    let rankings = domain::indicators::priorities::Cache::new(&db);
+    let rankings =
+        domain::indicators::priorities::Cache::new(&db, config.priority_assistance_weight);
     let warnings = domain::cohorts::overlap::KeptWarnings::new(
         config.dashboard_cache_seconds,
         web::KEPT_PAGES,

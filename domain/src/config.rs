@@ -54,6 +54,14 @@ pub struct AppConfig {
     /// collector). `RUST_LOG` filters either.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// How many people trained one technical assistance counts as in «¿Dónde formar?»'s
+    /// «little received» (issue 49), 1 to 100; default 5 (see `indicators::priorities`).
+    #[serde(default = "default_priority_assistance_weight")]
+    pub priority_assistance_weight: i64,
+}
+
+fn default_priority_assistance_weight() -> i64 {
+    crate::indicators::priorities::DEFAULT_ASSISTANCE_WEIGHT
 }
 
 /// How log lines are written.
@@ -138,9 +146,20 @@ pub fn public_url_mismatch(public_url: &str, address: &str, port: u16) -> Option
 
 impl AppConfig {
     pub fn from_figment(figment: &Figment) -> Result<Self, crate::error::AppError> {
-        figment
-            .extract()
-            .map_err(|e| crate::error::AppError::Internal(format!("configuración inválida: {e}")))
+        let config: AppConfig = figment.extract().map_err(|e| {
+            crate::error::AppError::Internal(format!("configuración inválida: {e}"))
+        })?;
+        let weights = crate::indicators::priorities::ASSISTANCE_WEIGHTS;
+        if !weights.contains(&config.priority_assistance_weight) {
+            return Err(crate::error::AppError::Internal(format!(
+                "configuración inválida: priority_assistance_weight debe estar entre {} y {} \
+                 (es {})",
+                weights.start(),
+                weights.end(),
+                config.priority_assistance_weight
+            )));
+        }
+        Ok(config)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::accounts::guards::{
 };
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
-use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, Workbook};
+use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, ValidationFailed, Workbook};
 use crate::parse::QueryFlag;
 use crate::spreadsheets::download::Download;
 use crate::web::import::{Upload, upload_error};
@@ -246,8 +246,10 @@ async fn municipality_impact(
 #[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ComparisonParams {
-    /// Capacity id (required).
-    pub capacity: Option<i32>,
+    /// Capacity id, or `any`: every capacity's counts summed per municipality (ESAP's study
+    /// counts assistances across topics). Required unless the preset sets it.
+    #[param(example = "any")]
+    pub capacity: Option<String>,
     /// Indicator id (required).
     pub indicator: Option<i32>,
     /// First year; default: the indicator's first observed year.
@@ -267,6 +269,12 @@ pub struct ComparisonParams {
     /// DANE code of the department (reviewers are always limited to their own).
     #[param(example = "18")]
     pub department: Option<String>,
+    /// A named set of choices for the parameters left out: `estudio_esap` (ESAP's own study:
+    /// `capacity=any`, `unit=assistance`, `threshold=5`) or `formacion_capacidad` (training in
+    /// the chosen capacity: `unit=training`, `threshold=5`; `capacity` still required). An
+    /// explicit `capacity`, `unit` or `threshold` overrides the preset's.
+    #[param(example = "estudio_esap")]
+    pub preset: Option<String>,
 }
 
 impl From<ComparisonParams> for ComparisonQuery {
@@ -279,6 +287,7 @@ impl From<ComparisonParams> for ComparisonQuery {
             threshold: p.threshold,
             department: p.department,
             unit: p.unit,
+            preset: p.preset,
         }
     }
 }
@@ -291,7 +300,12 @@ impl From<ComparisonParams> for ComparisonQuery {
 /// both): ≥ threshold, 1 to threshold − 1, none — each with its number of
 /// municipalities, median and mean change (`to − from`); overall and within strata of the same
 /// category and PDET status. Groups under 5 municipalities carry `small: true`. An
-/// association, never a cause (`caveat`).
+/// association, never a cause (`caveat`). `capacity=any` sums every capacity's counts per
+/// municipality (an assistance on two capacities counts in each; `capacity` is then null);
+/// `preset` names ESAP's study (`estudio_esap`) or training in one capacity
+/// (`formacion_capacidad`), and the answer's `preset` says whose choices it has. A value out
+/// of its rules (an unknown preset, unit or capacity, a threshold outside 1–1,000, the same
+/// years) → 422 naming the field.
 #[utoipa::path(
     tag = "indicators",
     operation_id = "reportImpact",
@@ -299,6 +313,7 @@ impl From<ComparisonParams> for ComparisonQuery {
     responses(
         (status = 200, description = "The comparison.", body = Comparison),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/impact?<params..>", rank = 2)]
@@ -323,6 +338,7 @@ async fn comparison(
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/impact.xlsx?<params..>", rank = 1)]
@@ -359,16 +375,25 @@ pub struct PriorityList {
     pub items: Vec<PriorityRow>,
     /// Municipalities ranked before the limit.
     pub total: usize,
+    /// How many people trained one technical assistance counts as in «little received» (the
+    /// `priority_assistance_weight` setting, default 5).
+    #[schema(example = 5)]
+    pub assistance_weight: i64,
+    /// How training is weighed against assistance, in Spanish, with why the default is what
+    /// it is.
+    pub weighting: String,
 }
 
 /// Where to train next
 ///
 /// Roles: staff (the country) and reviewers (their department, silently). Municipalities
-/// ranked by need for the capacity (`score`, 0–100): PDET (25), category 6 (20) or 5 (15),
-/// weakness on the capacity's indicators (up to 35, from the weakest national percentile at
+/// ranked by need for the capacity (`score`, 0–100): PDET (20), category 6 (15) or 5 (10),
+/// weakness on the capacity's indicators (up to 30, from the weakest national percentile at
 /// each municipality's latest real measurement; a synthetic value only where there is no real
-/// one, flagged `weakest_synthetic`), little completed training in the current and previous year (20 for none,
-/// 10 for fewer than 5), with the reasons in words.
+/// one, flagged `weakest_synthetic`), little received in the current and previous year —
+/// completions plus `assistance_weight` people per technical assistance started: 20 for
+/// none, 10 below 5 — and the alcaldía's open demand (10, or 15 when endorsed or of high
+/// priority), with the reasons in words. `weighting` explains the weight in Spanish.
 #[utoipa::path(
     tag = "indicators",
     operation_id = "reportPriorities",
@@ -376,6 +401,7 @@ pub struct PriorityList {
     responses(
         (status = 200, description = "The ranking.", body = PriorityList),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/priorities?<params..>")]
@@ -399,5 +425,7 @@ async fn priorities(
     Ok(Json(PriorityList {
         items: ranked.items,
         total: ranked.total,
+        assistance_weight: ranked.assistance_weight,
+        weighting: ranked.weighting,
     }))
 }

@@ -15,7 +15,7 @@ use domain::entities::capacity;
 use domain::error::{AppError, FieldError};
 use domain::indicators::chart::series_chart;
 use domain::indicators::impact::{
-    CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries, Unit,
+    CapacityImpact, Comparison, ComparisonQuery, IndicatorSeries, Preset, Unit,
 };
 use domain::indicators::import::{ObservationImport, ObservationSummary};
 use domain::indicators::priorities::{Priorities, PriorityQuery};
@@ -218,47 +218,72 @@ async fn municipality_page(
 /// The comparison's filters as the page's form sends them (Spanish names).
 #[derive(Clone, Debug, Default, FromForm)]
 struct ComparisonForm {
-    capacidad: Option<i32>,
+    /// A capacity's id, or `any` (every capacity summed).
+    capacidad: Option<String>,
     indicador: Option<i32>,
     desde: Option<i32>,
     hasta: Option<i32>,
     umbral: Option<i64>,
     departamento: Option<String>,
     unidad: Option<String>,
+    /// A preset (`estudio_esap`, `formacion_capacidad`): what the other filters left out take.
+    ajuste: Option<String>,
 }
 
 impl ComparisonForm {
     fn query(&self) -> ComparisonQuery {
         ComparisonQuery {
-            capacity: self.capacidad,
+            capacity: self.capacidad.clone(),
             indicator: self.indicador,
             from_year: self.desde,
             to_year: self.hasta,
             threshold: self.umbral,
             department: self.departamento.clone(),
             unit: self.unidad.clone(),
+            preset: self.ajuste.clone(),
         }
     }
 
-    /// The page's defaults: the first capacity and its first indicator.
+    /// The page's defaults: the first capacity (unless the preset counts every one) and its
+    /// first indicator (the first of all for any capacity).
     async fn with_defaults(mut self, db: &DatabaseConnection) -> DomainResult<Self> {
-        let by_capacity = domain::indicators::by_capacity(db).await?;
-        if self.capacidad.is_none() {
+        self.capacidad = domain::parse::text(self.capacidad.as_deref());
+        self.ajuste = domain::parse::text(self.ajuste.as_deref());
+        let any = domain::indicators::impact::preset_counts_any_capacity(self.ajuste.as_deref());
+        if self.capacidad.is_none() && !any {
             let first = capacity::Entity::find()
                 .order_by_asc(capacity::Column::SortOrder)
                 .one(db)
                 .await?;
-            self.capacidad = first.map(|c| c.id);
+            self.capacidad = first.map(|c| c.id.to_string());
         }
         if self.indicador.is_none() {
-            self.indicador = self
-                .capacidad
-                .and_then(|c| by_capacity.get(&c))
-                .and_then(|list| list.first())
-                .map(|i| i.id);
+            self.indicador = match self.capacidad.as_deref().map(str::parse::<i32>) {
+                Some(Ok(id)) => domain::indicators::by_capacity(db)
+                    .await?
+                    .get(&id)
+                    .and_then(|list| list.first())
+                    .map(|i| i.id),
+                _ => domain::indicators::list(db).await?.first().map(|i| i.id),
+            };
         }
         Ok(self)
     }
+
+    /// The capacity chosen by its id, if one is.
+    fn capacity_id(&self) -> Option<i32> {
+        self.capacidad.as_deref().and_then(|c| c.parse().ok())
+    }
+}
+
+/// A preset, offered as a link that keeps the indicator, the years and the department.
+#[derive(Serialize)]
+struct PresetView {
+    label: &'static str,
+    explanation: &'static str,
+    href: String,
+    /// The comparison shown has its choices.
+    active: bool,
 }
 
 #[derive(Serialize)]
@@ -269,6 +294,11 @@ struct ComparisonView<'a> {
     indicators: Vec<Choice>,
     departments: Vec<DepartmentChoice<'a>>,
     is_reviewer: bool,
+    /// «Cualquier capacidad» is the capacity chosen.
+    any_capacity: bool,
+    /// The capacity in the page's sentence: its name or «cualquier capacidad (todas sumadas)».
+    capacity_phrase: String,
+    presets: Vec<PresetView>,
     from_year: String,
     to_year: String,
     threshold: i64,
@@ -340,7 +370,8 @@ fn comparison_link(form: &ComparisonForm, path: &str) -> String {
             parts.push(format!("{k}={}", domain::text::urlencode(&v)));
         }
     };
-    push("capacidad", form.capacidad.map(|v| v.to_string()));
+    push("ajuste", form.ajuste.clone());
+    push("capacidad", form.capacidad.clone());
     push("indicador", form.indicador.map(|v| v.to_string()));
     push("desde", form.desde.map(|v| v.to_string()));
     push("hasta", form.hasta.map(|v| v.to_string()));
@@ -376,7 +407,53 @@ async fn comparison_page(
         .collect();
     let departments = domain::territory::departments(db.inner()).await?;
     let selected = form.departamento.as_deref();
+    let any_capacity = match &comparison {
+        Some(c) => c.capacity.is_none(),
+        None => form.capacidad.as_deref() == Some(domain::indicators::impact::ANY_CAPACITY),
+    };
+    let capacities = capacity_choices(
+        db.inner(),
+        comparison
+            .as_ref()
+            .map_or(form.capacity_id(), |c| c.capacity.as_ref().map(|c| c.id)),
+    )
+    .await?;
+    let presets = Preset::ALL
+        .into_iter()
+        .map(|p| {
+            let link = ComparisonForm {
+                ajuste: Some(p.code().to_string()),
+                // Training in one capacity keeps the one chosen.
+                capacidad: if p == Preset::FormacionCapacidad {
+                    form.capacity_id().map(|c| c.to_string())
+                } else {
+                    None
+                },
+                indicador: form.indicador,
+                desde: form.desde,
+                hasta: form.hasta,
+                departamento: form.departamento.clone(),
+                umbral: None,
+                unidad: None,
+            };
+            PresetView {
+                label: p.label(),
+                explanation: p.explanation(),
+                href: comparison_link(&link, "/reportes/impacto"),
+                active: comparison.as_ref().is_some_and(|c| c.preset == Some(p)),
+            }
+        })
+        .collect();
     let view = ComparisonView {
+        any_capacity,
+        capacity_phrase: comparison
+            .as_ref()
+            .and_then(|c| c.capacity.as_ref())
+            .map_or_else(
+                || "cualquier capacidad (todas sumadas)".to_string(),
+                |c| c.name.clone(),
+            ),
+        presets,
         groups: comparison
             .as_ref()
             .map(|c| group_views(&c.groups))
@@ -455,7 +532,7 @@ async fn comparison_page(
         download: comparison_link(&form, "/reportes/impacto.xlsx"),
         comparison,
         errors,
-        capacities: capacity_choices(db.inner(), form.capacidad).await?,
+        capacities,
         indicators,
         departments: DepartmentChoice::list(&departments, selected),
         is_reviewer: user.department_scope().is_some(),
@@ -529,9 +606,12 @@ async fn priorities_page(
     let departamento = domain::parse::text(departamento.as_deref());
     // Kept per scope and filters for the versions (issue 36): the rankings are kept too, but
     // drawing a hundred rows costs more than a request may at 32 clients.
+    // The assistance weight is a setting, not a parameter: a page kept by an instance with
+    // another weight (on the shared shelf) is another page.
     let key = KeptKey::page("/reportes/prioridades")
         .with("capacidad", capacidad)
-        .with("departamento", departamento.as_deref());
+        .with("departamento", departamento.as_deref())
+        .with("peso_asistencia", Some(cache.assistance_weight()));
     page.render_kept("¿Dónde formar?", key, || async {
         let ranked = domain::indicators::priorities::rank(
             db.inner(),

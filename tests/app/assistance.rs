@@ -903,6 +903,305 @@ async fn the_impact_comparison_counts_closed_assistances_by_unit() {
     assert!(html.contains("5 o más asistencias técnicas cerradas"));
 }
 
+/// Issue 49: ESAP's own study as a preset — closed assistances in any capacity, five or more —
+/// on a hand-built case: Florencia gets three closed assistances on «Movilización de recursos»
+/// and two on «Ejecución de recursos», Cartagena del Chairá one on each. Summed over the
+/// capacities, Florencia reaches five (the first group) and Chairá two (the middle one); the
+/// groups partition the rows by their summed count; an explicit parameter overrides the
+/// preset's; bad values are refused in Spanish naming the field; the page offers the presets.
+#[rocket::async_test]
+async fn the_esap_study_preset_sums_closed_assistances_over_every_capacity() {
+    use domain::entities::indicator;
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (mobilising, executing) = (2, 3);
+    let idf = indicator::Entity::find()
+        .filter(indicator::Column::Code.eq("idf_puntaje"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let compare = async |extra: &str| {
+        api(
+            &app,
+            "GET",
+            &format!(
+                "/api/v1/reports/impact?indicator={idf}&from_year=2022&to_year=2023&department=18{extra}"
+            ),
+            Some(&staff),
+            None,
+        )
+        .await
+    };
+    let assistances = |report: &Value, code: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["municipality_code"] == code)
+            .unwrap()["assistances"]
+            .as_i64()
+            .unwrap()
+    };
+    let (status, before) = compare("&preset=estudio_esap").await;
+    assert_eq!(status, Status::Ok, "{before}");
+    for (place, capacity, n) in [
+        ("18001", mobilising, 3),
+        ("18001", executing, 2),
+        ("18150", mobilising, 1),
+        ("18150", executing, 1),
+    ] {
+        for k in 0..n {
+            assisted(
+                &app,
+                &staff,
+                place,
+                capacity,
+                &format!("2022-0{}-1{capacity}", k + 1),
+                "closed",
+            )
+            .await;
+        }
+    }
+
+    let (status, study) = compare("&preset=estudio_esap").await;
+    assert_eq!(status, Status::Ok, "{study}");
+    assert_eq!(study["preset"], "estudio_esap");
+    assert_eq!(study["unit"], "assistance");
+    assert_eq!(study["threshold"], 5);
+    assert_eq!(study["capacity"], Value::Null, "any capacity");
+    assert_eq!(
+        assistances(&study, "18001"),
+        assistances(&before, "18001") + 5
+    );
+    assert_eq!(
+        assistances(&study, "18150"),
+        assistances(&before, "18150") + 2
+    );
+    let rows = study["rows"].as_array().unwrap();
+    let counted = |test: &dyn Fn(i64) -> bool| {
+        rows.iter()
+            .filter(|r| test(r["actions"].as_i64().unwrap()))
+            .count() as u64
+    };
+    let groups = study["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["label"], "5 o más asistencias técnicas cerradas");
+    assert_eq!(groups[0]["municipalities"], counted(&|n: i64| n >= 5));
+    assert_eq!(
+        groups[1]["municipalities"],
+        counted(&|n: i64| (1..=4).contains(&n))
+    );
+    assert_eq!(groups[2]["municipalities"], counted(&|n: i64| n == 0));
+    let actions = |code: &str| {
+        rows.iter()
+            .find(|r| r["municipality_code"] == code)
+            .unwrap()["actions"]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(actions("18001") >= 5, "Florencia, summed over capacities");
+    if assistances(&before, "18150") == 0 {
+        assert_eq!(actions("18150"), 2, "Chairá: the middle group");
+    }
+    // One capacity alone does not reach five for Florencia: the sum is what the study counts.
+    let (status, one) =
+        compare(format!("&preset=estudio_esap&capacity={mobilising}").as_str()).await;
+    assert_eq!(status, Status::Ok, "{one}");
+    assert_eq!(
+        one["capacity"]["id"], mobilising,
+        "the explicit capacity wins"
+    );
+    assert_eq!(one["unit"], "assistance");
+    assert_eq!(one["preset"], Value::Null, "no preset has these choices");
+    assert!(assistances(&one, "18001") < assistances(&study, "18001"));
+    // The unit and the threshold override the preset's too.
+    let (status, overridden) = compare("&preset=estudio_esap&unit=training&threshold=3").await;
+    assert_eq!(status, Status::Ok, "{overridden}");
+    assert_eq!(overridden["unit"], "training");
+    assert_eq!(overridden["threshold"], 3);
+    assert_eq!(overridden["capacity"], Value::Null);
+    // Training in the capacity: the default choices, named.
+    let (_, training) =
+        compare(format!("&preset=formacion_capacidad&capacity={mobilising}").as_str()).await;
+    assert_eq!(training["preset"], "formacion_capacidad");
+    assert_eq!(training["unit"], "training");
+    // Bad values: 422 in Spanish, naming the field.
+    for (query, field) in [
+        ("&preset=estudio&capacity=any", "preset"),
+        ("&capacity=cualquiera", "capacity"),
+        ("&preset=formacion_capacidad", "capacity"),
+        ("&capacity=any&threshold=0", "threshold"),
+        ("&capacity=9999", "capacity"),
+    ] {
+        let (status, refused) = compare(query).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{query}: {refused}");
+        assert_eq!(fields(&refused), vec![field.to_string()], "{query}");
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(['E', 'L']),
+            "{refused}"
+        );
+    }
+
+    // The page: the presets explained, ESAP's in use, «any capacity» chosen, the groups named.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    crate::support::sign_in_page(&app, email, password).await;
+    let (status, html) = crate::support::page(
+        &app,
+        &format!("/reportes/impacto?ajuste=estudio_esap&indicador={idf}&desde=2022&hasta=2023&departamento=18"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    // Links as a browser reads them (handlebars writes `=` and `&` as entities).
+    let html = html.replace("&#x3D;", "=").replace("&amp;", "&");
+    assert!(html.contains("<option value=\"any\" selected>"), "{html}");
+    assert!(html.contains("Estudio de ESAP</a> <strong>(en uso)</strong>"));
+    assert!(html.contains("«5 asistencias técnicas o más»"));
+    assert!(html.contains("Formación en la capacidad</a>:"));
+    assert!(html.contains("cualquier capacidad (todas sumadas)"));
+    assert!(html.contains("5 o más asistencias técnicas cerradas"));
+    assert!(html.contains("/reportes/impacto.xlsx?ajuste=estudio_esap&"));
+    // The page's link to training in the capacity keeps the indicator and the years.
+    assert!(html.contains(&format!(
+        "/reportes/impacto?ajuste=formacion_capacidad&indicador={idf}&desde=2022&hasta=2023"
+    )));
+    let (status, html) = crate::support::page(
+        &app,
+        &format!("/reportes/impacto?ajuste=otro&indicador={idf}"),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("El ajuste debe ser estudio_esap"));
+}
+
+/// Issue 49: «¿Dónde formar?» counts one technical assistance as `priority_assistance_weight`
+/// people trained. In a municipality of Caquetá where nobody completed training in the capacity
+/// recently and no assistance started, one assistance this year takes the whole 20 points of
+/// «little received» away with the default weight (5: the threshold) and only half with a
+/// weight of 2 (two people: still «little», 10 points). The API and the page say which weight
+/// counts, and a page kept by one instance is not served by another with another weight.
+#[rocket::async_test]
+async fn the_assistance_weight_is_a_setting_the_score_follows() {
+    use crate::instances::api_on;
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("dashboard_cache_seconds", json!(3600)),
+    ])
+    .await;
+    let halved = app
+        .another_instance(&[
+            ("priority_assistance_weight", json!(2)),
+            ("dashboard_cache_seconds", json!(3600)),
+        ])
+        .await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let capacity = 2;
+    let path = format!("/api/v1/reports/priorities?capacity={capacity}&department=18&limit=1200");
+    let ranking = async |client: &rocket::local::asynchronous::Client| {
+        let (status, body) = api_on(client, "GET", &path, Some(&staff), None).await;
+        assert_eq!(status, Status::Ok, "{body}");
+        body
+    };
+    let row = |body: &Value, code: &str| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["municipality_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let before = ranking(&app.client).await;
+    assert_eq!(before["assistance_weight"], 5);
+    let weighting = before["weighting"].as_str().unwrap();
+    assert!(
+        weighting.starts_with("Una asistencia técnica cuenta como 5 personas formadas"),
+        "{weighting}"
+    );
+    assert!(weighting.contains("valor por omisión"));
+    let before_halved = ranking(&halved).await;
+    assert_eq!(before_halved["assistance_weight"], 2);
+    assert!(
+        before_halved["weighting"]
+            .as_str()
+            .unwrap()
+            .contains("esta instalación usa 2")
+    );
+    let untouched = before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["completed_recent"] == 0 && r["assistances_recent"] == 0)
+        .expect("a municipality of Caquetá that received nothing recently")
+        .clone();
+    let code = untouched["municipality_code"].as_str().unwrap().to_string();
+    let score = |r: &Value| r["score"].as_f64().unwrap();
+    assert_eq!(
+        score(&row(&before_halved, &code)),
+        score(&untouched),
+        "nothing received: the weight changes nothing"
+    );
+    // The page of each instance, kept for an hour, says which weight counts.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    crate::support::sign_in_page(&app, email, password).await;
+    crate::support::sign_in_client(&halved, email, password).await;
+    let priorities_page = format!("/reportes/prioridades?capacidad={capacity}&departamento=18");
+    let (status, html) = crate::support::page(&app, &priorities_page).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Una asistencia técnica cuenta como 5 personas formadas"));
+    // Once that page is on the shared shelf, the other instance looks for it there.
+    crate::dashboards::shelved_page(app.db(), "/reportes/prioridades").await;
+    let response = halved.get(priorities_page.clone()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Una asistencia técnica cuenta como 2 personas formadas"),
+        "the other weight's page, not the one kept by the first instance"
+    );
+
+    let year = chrono::Datelike::year(&domain::time::today());
+    assisted(
+        &app,
+        &staff,
+        &code,
+        capacity,
+        &format!("{year}-01-10"),
+        "closed",
+    )
+    .await;
+    let after = row(&ranking(&app.client).await, &code);
+    assert_eq!(after["assistances_recent"], 1);
+    assert!(
+        (score(&after) - (score(&untouched) - 20.0)).abs() < 1e-9,
+        "weight 5: one assistance is the whole threshold ({} then {})",
+        score(&untouched),
+        score(&after)
+    );
+    let after_halved = row(&ranking(&halved).await, &code);
+    assert!(
+        (score(&after_halved) - (score(&untouched) - 10.0)).abs() < 1e-9,
+        "weight 2: still little, 10 points ({} then {})",
+        score(&untouched),
+        score(&after_halved)
+    );
+    let reasons: Vec<&str> = after_halved["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.ends_with(
+            "nadie aprobó formación y 1 asistencia técnica empezó; equivale a 2 personas formadas, menos de 5"
+        )),
+        "{reasons:?}"
+    );
+    drop(halved);
+}
+
 /// Issue 46: a visit names a registered attendee by id only when the recorder reaches her
 /// (`people::scope::reaches`). DNP's coordinator, with nobody of Meta in its cohorts, gets a
 /// 422 on that attendee — the same as for an id nobody has, naming nobody — and nothing is

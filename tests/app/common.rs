@@ -270,13 +270,14 @@ impl TestApp {
     /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
         // Settings the start-up's preparation does not read.
-        const RUNTIME_ONLY: [&str; 6] = [
+        const RUNTIME_ONLY: [&str; 7] = [
             "smtp_url",
             "public_url",
             "jobs_poll_seconds",
             "mail_poll_seconds",
             "mail_dir",
             "dashboard_cache_seconds",
+            "priority_assistance_weight",
         ];
         let demo = overrides
             .iter()

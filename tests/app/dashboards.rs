@@ -262,7 +262,10 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
 
 /// The shelved content of the page at `uri` without parameters (a JSON string of its HTML),
 /// waiting for the background write. A page's row is keyed `page|["<scope>|<page>","<params>"]`.
-async fn shelved_page(db: &sea_orm::DatabaseConnection, uri: &str) -> kept_content::Model {
+pub(crate) async fn shelved_page(
+    db: &sea_orm::DatabaseConnection,
+    uri: &str,
+) -> kept_content::Model {
     for _ in 0..200 {
         if let Some(row) = kept_content::Entity::find()
             .filter(kept_content::Column::Key.like(format!("page|[\"%|{uri}\",%")))

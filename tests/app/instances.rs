@@ -35,7 +35,7 @@ fn db_of(client: &Client) -> &DatabaseConnection {
 }
 
 /// Calls the JSON API of one instance (`api` calls the test app's).
-async fn api_on(
+pub(crate) async fn api_on(
     client: &Client,
     method: &str,
     path: &str,

@@ -11,7 +11,10 @@
 //!   study, "5 asistencias técnicas o más" — or both): municipalities with at least
 //!   `threshold` of them in the capacity before `to_year`, with 1 to `threshold − 1` and with
 //!   none — count, median and mean change — overall and within strata of the same category
-//!   and PDET status.
+//!   and PDET status. The capacity may be «any» (issue 49): every capacity's counts summed per
+//!   municipality, as ESAP's study counts assistances across topics. Two [`Preset`]s name the
+//!   usual choices (ESAP's own study; training in one capacity); explicit parameters override
+//!   a preset's.
 
 use crate::accounts::actor::Actor;
 use crate::entities::{
@@ -249,7 +252,8 @@ pub async fn municipality<C: ConnectionTrait>(
 /// The comparison's parameters as they arrive.
 #[derive(Clone, Debug, Default)]
 pub struct ComparisonQuery {
-    pub capacity: Option<i32>,
+    /// A capacity's id, or `any` (every capacity summed), as it arrives.
+    pub capacity: Option<String>,
     pub indicator: Option<i32>,
     pub from_year: Option<i32>,
     pub to_year: Option<i32>,
@@ -257,6 +261,95 @@ pub struct ComparisonQuery {
     pub department: Option<String>,
     /// `training` (default), `assistance` or `both`, as it arrives.
     pub unit: Option<String>,
+    /// `estudio_esap` or `formacion_capacidad`, as it arrives: the choices a parameter left
+    /// out takes.
+    pub preset: Option<String>,
+}
+
+/// The capacity value that means every capacity, summed per municipality.
+pub const ANY_CAPACITY: &str = "any";
+
+/// A named set of the comparison's choices (capacity, unit, threshold); an explicit parameter
+/// overrides the preset's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// ESAP's own study: closed technical assistances, any capacity, five or more.
+    EstudioEsap,
+    /// Training in one capacity: people who completed it, five or more (the page's default).
+    FormacionCapacidad,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 2] = [Preset::EstudioEsap, Preset::FormacionCapacidad];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Preset::EstudioEsap => "estudio_esap",
+            Preset::FormacionCapacidad => "formacion_capacidad",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// Its name on the page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::EstudioEsap => "Estudio de ESAP",
+            Preset::FormacionCapacidad => "Formación en la capacidad",
+        }
+    }
+
+    /// What it counts and why, in Spanish.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Preset::EstudioEsap => {
+                "Cuenta las asistencias técnicas cerradas en cualquier capacidad (las de todas \
+                 las capacidades, sumadas por municipio) y separa los municipios con 5 o más, \
+                 como el estudio de ESAP, que compara los municipios con «5 asistencias \
+                 técnicas o más» sin distinguir el tema. Una asistencia técnica sobre dos \
+                 capacidades cuenta en cada una."
+            }
+            Preset::FormacionCapacidad => {
+                "Cuenta las personas del municipio que aprobaron formación en la capacidad \
+                 elegida y separa los municipios con 5 o más aprobaciones: mide la formación \
+                 en el tema que el indicador refleja."
+            }
+        }
+    }
+
+    /// It counts every capacity (otherwise the caller chooses one).
+    fn any_capacity(self) -> bool {
+        self == Preset::EstudioEsap
+    }
+
+    fn unit(self) -> Unit {
+        match self {
+            Preset::EstudioEsap => Unit::Assistance,
+            Preset::FormacionCapacidad => Unit::Training,
+        }
+    }
+
+    fn threshold(self) -> i64 {
+        DEFAULT_THRESHOLD
+    }
+
+    /// The preset whose choices these are.
+    pub fn matching(any_capacity: bool, unit: Unit, threshold: i64) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|p| {
+            p.any_capacity() == any_capacity && p.unit() == unit && p.threshold() == threshold
+        })
+    }
+}
+
+/// The preset asked for (if any, as it arrives) counts every capacity: a page leaves the
+/// capacity unchosen for it instead of falling back to the first one.
+pub fn preset_counts_any_capacity(preset: Option<&str>) -> bool {
+    preset
+        .and_then(Preset::parse)
+        .is_some_and(Preset::any_capacity)
 }
 
 /// What the comparison counts per municipality.
@@ -357,9 +450,11 @@ pub struct ComparisonRow {
     pub department_name: String,
     pub category: Option<String>,
     pub pdet: bool,
-    /// Completions in the capacity before `to_year`.
+    /// Completions in the capacity (in every capacity, summed, for any capacity) before
+    /// `to_year`.
     pub completed: i64,
-    /// Technical assistances on the capacity closed, started before `to_year`.
+    /// Technical assistances on the capacity (on every capacity, summed, for any capacity)
+    /// closed, started before `to_year`.
     pub assistances: i64,
     /// What the unit counts: `completed`, `assistances` or their sum.
     pub actions: i64,
@@ -373,7 +468,8 @@ pub struct ComparisonRow {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = ImpactComparison)]
 pub struct Comparison {
-    pub capacity: CapacityRef,
+    /// None: any capacity (every capacity's counts summed per municipality).
+    pub capacity: Option<CapacityRef>,
     pub indicator_id: i32,
     pub indicator_name: String,
     pub indicator_unit: String,
@@ -382,6 +478,8 @@ pub struct Comparison {
     pub to_year: i32,
     pub threshold: i64,
     pub unit: Unit,
+    /// The preset whose choices (capacity, unit, threshold) these are, asked for or not.
+    pub preset: Option<Preset>,
     pub groups: Vec<Group>,
     pub strata: Vec<Stratum>,
     /// By department, then municipality.
@@ -389,6 +487,15 @@ pub struct Comparison {
     /// Rows with a synthetic value (demo and benchmark databases only).
     pub synthetic_rows: usize,
     pub caveat: String,
+}
+
+/// The comparison's capacity as people read it: its name, or «Cualquier capacidad (todas
+/// sumadas)».
+pub fn capacity_label(c: &Comparison) -> String {
+    c.capacity.as_ref().map_or_else(
+        || "Cualquier capacidad (todas sumadas)".to_string(),
+        |c| c.name.clone(),
+    )
 }
 
 /// The median of some values (the mean of the two middle ones for an even count).
@@ -503,18 +610,46 @@ pub async fn compare<C: ConnectionTrait>(
     query: &ComparisonQuery,
 ) -> AppResult<Comparison> {
     let mut errors = Vec::new();
-    let capacity = match query.capacity {
+    let preset = match crate::reports::non_empty(&query.preset) {
+        None => None,
+        Some(code) => {
+            let found = Preset::parse(&code);
+            if found.is_none() {
+                errors.push(FieldError::new(
+                    "preset",
+                    "El ajuste debe ser estudio_esap (el estudio de ESAP) o formacion_capacidad \
+                     (formación en la capacidad).",
+                ));
+            }
+            found
+        }
+    };
+    // `Some(None)`: any capacity.
+    let capacity: Option<Option<capacity::Model>> = match crate::reports::non_empty(&query.capacity)
+    {
+        None if preset.is_some_and(Preset::any_capacity) => Some(None),
         None => {
             errors.push(FieldError::new("capacity", "Elija la capacidad."));
             None
         }
-        Some(id) => {
-            let found = capacity::Entity::find_by_id(id).one(db).await?;
-            if found.is_none() {
-                errors.push(FieldError::new("capacity", "La capacidad no existe."));
+        Some(text) if text == ANY_CAPACITY => Some(None),
+        Some(text) => match text.parse::<i32>() {
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "capacity",
+                    "La capacidad debe ser el número de una capacidad o «any» (cualquier \
+                     capacidad).",
+                ));
+                None
             }
-            found
-        }
+            Ok(id) => {
+                let found = capacity::Entity::find_by_id(id).one(db).await?;
+                if found.is_none() {
+                    errors.push(FieldError::new("capacity", "La capacidad no existe."));
+                }
+                found.map(Some)
+            }
+        },
     };
     let indicator = match query.indicator {
         None => {
@@ -530,7 +665,7 @@ pub async fn compare<C: ConnectionTrait>(
         }
     };
     let unit = match crate::reports::non_empty(&query.unit) {
-        None => Unit::default(),
+        None => preset.map(Preset::unit).unwrap_or_default(),
         Some(code) => Unit::parse(&code).unwrap_or_else(|| {
             errors.push(FieldError::new(
                 "unit",
@@ -539,7 +674,10 @@ pub async fn compare<C: ConnectionTrait>(
             Unit::default()
         }),
     };
-    let threshold = query.threshold.unwrap_or(DEFAULT_THRESHOLD);
+    let threshold = query
+        .threshold
+        .or(preset.map(Preset::threshold))
+        .unwrap_or(DEFAULT_THRESHOLD);
     if !(1..=1000).contains(&threshold) {
         errors.push(FieldError::new(
             "threshold",
@@ -603,9 +741,10 @@ pub async fn compare<C: ConnectionTrait>(
         .map(|o| (o.municipality_code, (o.value, o.synthetic)))
         .collect();
     let mut completed: HashMap<String, i64> = HashMap::new();
-    let mut condition = Condition::all()
-        .add(capacity_year_figure::Column::CapacityId.eq(capacity.id))
-        .add(capacity_year_figure::Column::Year.lt(to_year));
+    let mut condition = Condition::all().add(capacity_year_figure::Column::Year.lt(to_year));
+    if let Some(c) = &capacity {
+        condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
+    }
     if let Some(d) = &department {
         condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
     }
@@ -617,9 +756,10 @@ pub async fn compare<C: ConnectionTrait>(
         *completed.entry(f.municipality_code).or_default() += i64::from(f.completed);
     }
     let mut assistances: HashMap<String, i64> = HashMap::new();
-    let mut condition = Condition::all()
-        .add(assistance_figure::Column::CapacityId.eq(capacity.id))
-        .add(assistance_figure::Column::Year.lt(to_year));
+    let mut condition = Condition::all().add(assistance_figure::Column::Year.lt(to_year));
+    if let Some(c) = &capacity {
+        condition = condition.add(assistance_figure::Column::CapacityId.eq(c.id));
+    }
     if let Some(d) = &department {
         condition = condition.add(assistance_figure::Column::DepartmentCode.eq(d.as_str()));
     }
@@ -694,11 +834,12 @@ pub async fn compare<C: ConnectionTrait>(
         ));
     }
     Ok(Comparison {
-        capacity: CapacityRef {
-            id: capacity.id,
-            code: capacity.code,
-            name: capacity.name,
-        },
+        preset: Preset::matching(capacity.is_none(), unit, threshold),
+        capacity: capacity.map(|c| CapacityRef {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+        }),
         indicator_id: indicator.id,
         indicator_name: indicator.name,
         indicator_unit: indicator.unit,
@@ -835,6 +976,25 @@ mod tests {
         let (groups, _) = summarize(&rows, 1, Unit::Training);
         assert_eq!(groups[0].municipalities, 5);
         assert_eq!(groups[1].municipalities, 0);
+    }
+
+    #[test]
+    fn presets_are_named_by_their_choices() {
+        assert_eq!(Preset::parse("estudio_esap"), Some(Preset::EstudioEsap));
+        assert_eq!(Preset::parse("estudio"), None);
+        assert_eq!(
+            Preset::matching(true, Unit::Assistance, 5),
+            Some(Preset::EstudioEsap)
+        );
+        assert_eq!(
+            Preset::matching(false, Unit::Training, 5),
+            Some(Preset::FormacionCapacidad)
+        );
+        assert_eq!(Preset::matching(false, Unit::Assistance, 5), None);
+        assert_eq!(Preset::matching(true, Unit::Assistance, 4), None);
+        assert!(preset_counts_any_capacity(Some("estudio_esap")));
+        assert!(!preset_counts_any_capacity(Some("formacion_capacidad")));
+        assert!(!preset_counts_any_capacity(None));
     }
 
     #[test]

@@ -8,12 +8,15 @@
 //!   (each at the municipality's latest real measurement, among the country's real values of
 //!   that year — a synthetic value only where there is no real one, and marked; 0 = the
 //!   weakest municipality of the country; the ordinal category is left out, it counts above);
-//! - little received recently: 20 when, in the current or the previous year, nobody of the
-//!   municipality completed training in the capacity and no technical assistance on it started
-//!   (planned, in progress or closed: an accompaniment under way is help received); 10 when
-//!   fewer than 5 people completed and no assistance started (one accompaniment of the entity
-//!   weighs at least as much as five people trained: it is the unit of ESAP's own study).
-//!   Added per request, like the demand, so an assistance recorded a second ago counts;
+//! - little received recently: the people of the municipality who completed training in the
+//!   capacity in the current or the previous year, plus `assistance_weight` people for each
+//!   technical assistance on it that started in those years (planned, in progress or closed:
+//!   an accompaniment under way is help received); 20 when that sum is 0, 10 when it is below
+//!   5. The weight is the `priority_assistance_weight` setting (issue 49; default 5, so one
+//!   accompaniment is worth the whole threshold, as before the setting: the seeds state no
+//!   equivalence, so it is ESAP's to choose, and the page and the JSON say which one counts).
+//!   Added per request, like the demand, so an assistance recorded a second ago counts — and
+//!   the cached national ranking holds no weight;
 //! - open demand (issue 16): 10 when the alcaldía has an open demand for the capacity, 15 when
 //!   one is endorsed by the gobernación or of high priority. Read on every request (the rest
 //!   of the ranking is cached), so a demand raised a second ago already counts.
@@ -46,8 +49,12 @@ const FEW_RECENT_POINTS: f64 = 10.0;
 const DEMAND_POINTS: f64 = 10.0;
 /// … endorsed by the gobernación or of high priority.
 const BACKED_DEMAND_POINTS: f64 = 5.0;
-/// Fewer recent completions than this is «little training».
+/// Fewer recent completions (assistances weighed in) than this is «little received».
 const FEW_RECENT: i64 = 5;
+/// How many people trained one technical assistance counts as, by default.
+pub const DEFAULT_ASSISTANCE_WEIGHT: i64 = 5;
+/// The setting's bounds.
+pub const ASSISTANCE_WEIGHTS: std::ops::RangeInclusive<i64> = 1..=100;
 
 #[derive(Clone, Debug, Default)]
 pub struct PriorityQuery {
@@ -95,6 +102,10 @@ pub struct PriorityRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct Priorities {
     pub capacity: Option<super::impact::CapacityRef>,
+    /// How many people trained one technical assistance counts as (the setting).
+    pub assistance_weight: i64,
+    /// How training is weighed against assistance, in Spanish.
+    pub weighting: String,
     /// The years «recent» covers.
     pub recent_from: i32,
     pub recent_to: i32,
@@ -119,20 +130,55 @@ pub struct Cache {
     weakest: crate::cache::Kept<Option<i32>, Weakest, i64>,
     /// For the indicators' and the figures' versions.
     ranked: crate::cache::Kept<(Option<i32>, i32), Vec<PriorityRow>, crate::instances::Versions>,
+    /// The `priority_assistance_weight` setting: applied per request, after the kept ranking.
+    assistance_weight: i64,
 }
 
 impl Cache {
     /// Kept in memory and on `db`'s shelf (issue 36: the first visits after a start find the
     /// rankings there instead of waiting for a national computation).
-    pub fn new(db: &sea_orm::DatabaseConnection) -> Self {
+    pub fn new(db: &sea_orm::DatabaseConnection, assistance_weight: i64) -> Self {
         let shelf = |what| std::sync::Arc::new(crate::cache::DbShelf::new(db.clone(), what));
         Cache {
             // Named for what they hold since issue 45 (the latest real measurement), so that
             // rankings shelved before are not read back.
             weakest: crate::cache::Kept::new(CACHE_SECONDS, 64).shelved(shelf("weakest-real")),
             ranked: crate::cache::Kept::new(CACHE_SECONDS, 256).shelved(shelf("rankings-real")),
+            assistance_weight,
         }
     }
+
+    /// How many people trained one technical assistance counts as in the rankings this cache
+    /// serves: pages kept from them are keyed on it.
+    pub fn assistance_weight(&self) -> i64 {
+        self.assistance_weight
+    }
+}
+
+/// How «little received» weighs training against assistance, in Spanish, for `weight`.
+pub fn weighting(weight: i64) -> String {
+    let people = crate::format::plural(weight, "persona formada", "personas formadas");
+    let mut out = format!(
+        "Una asistencia técnica cuenta como {people}: para «poco recibido» se suman las \
+         personas que aprobaron formación en la capacidad y {weight} por cada asistencia \
+         técnica que empezó (planeada, en curso o cerrada) en el año actual o el anterior; 20 \
+         puntos si la suma es 0 y 10 si es menor que {FEW_RECENT}."
+    );
+    if weight == DEFAULT_ASSISTANCE_WEIGHT {
+        out.push_str(&format!(
+            " {DEFAULT_ASSISTANCE_WEIGHT} es el valor por omisión: una asistencia técnica \
+             acompaña a la entidad durante meses, con visitas, compromisos y un producto, y \
+             vale al menos lo que {FEW_RECENT} personas formadas, así que una sola basta para \
+             no contar como «poco recibido». Las fuentes no fijan esta equivalencia: es una \
+             decisión que la administración puede cambiar (priority_assistance_weight)."
+        ));
+    } else {
+        out.push_str(&format!(
+            " El valor por omisión es {DEFAULT_ASSISTANCE_WEIGHT}; esta instalación usa \
+             {weight} (priority_assistance_weight)."
+        ));
+    }
+    out
 }
 
 /// The weakest national percentile of each municipality among `capacity`'s indicators (all
@@ -300,9 +346,12 @@ pub async fn rank<C: ConnectionTrait>(
     let recent_from = recent_to - 1;
     let mut department = crate::reports::non_empty(&query.department);
     let nothing = crate::reports::limit_to_scope(user, &mut department, None);
+    let weight = cache.assistance_weight;
     if nothing {
         return Ok(Priorities {
             capacity,
+            assistance_weight: weight,
+            weighting: weighting(weight),
             recent_from,
             recent_to,
             total: 0,
@@ -328,7 +377,7 @@ pub async fn rank<C: ConnectionTrait>(
         .map(|r| {
             let open = demand.get(&r.municipality_code);
             let assistances = assisted.get(&r.municipality_code).copied().unwrap_or(0);
-            let (little, _) = little_received(r.completed_recent, assistances, &period);
+            let (little, _) = little_received(r.completed_recent, assistances, weight, &period);
             (r.score + little + demand_points(open), r, open)
         })
         .collect();
@@ -346,7 +395,8 @@ pub async fn rank<C: ConnectionTrait>(
                 assistances_recent,
                 ..row.clone()
             };
-            let (_, little) = little_received(row.completed_recent, assistances_recent, &period);
+            let (_, little) =
+                little_received(row.completed_recent, assistances_recent, weight, &period);
             row.reasons.extend(little);
             if let Some(open) = open {
                 row.open_demand_people = open.people;
@@ -365,6 +415,8 @@ pub async fn rank<C: ConnectionTrait>(
         .collect();
     Ok(Priorities {
         capacity,
+        assistance_weight: weight,
+        weighting: weighting(weight),
         recent_from,
         recent_to,
         total,
@@ -526,23 +578,50 @@ async fn assisted_since<C: ConnectionTrait>(
 }
 
 /// The points and the reason for little help received recently: `completed` people trained
-/// and `assistances` started in `period`.
-fn little_received(completed: i64, assistances: i64, period: &str) -> (f64, Option<String>) {
-    if assistances > 0 || completed >= FEW_RECENT {
+/// and `assistances` started in `period`, each assistance counted as `weight` people trained.
+fn little_received(
+    completed: i64,
+    assistances: i64,
+    weight: i64,
+    period: &str,
+) -> (f64, Option<String>) {
+    let equivalent = completed + weight * assistances;
+    if equivalent >= FEW_RECENT {
         (0.0, None)
-    } else if completed == 0 {
+    } else if equivalent == 0 {
         (
             NO_RECENT_POINTS,
             Some(format!(
                 "nadie aprobó formación ni recibió asistencia técnica en {period}"
             )),
         )
-    } else {
+    } else if assistances == 0 {
         (
             FEW_RECENT_POINTS,
             Some(format!(
                 "solo {} formación y ninguna asistencia técnica en {period}",
                 crate::format::plural(completed, "persona aprobó", "personas aprobaron")
+            )),
+        )
+    } else {
+        let trained = if completed == 0 {
+            "nadie aprobó formación".to_string()
+        } else {
+            format!(
+                "{} formación",
+                crate::format::plural(completed, "persona aprobó", "personas aprobaron")
+            )
+        };
+        (
+            FEW_RECENT_POINTS,
+            Some(format!(
+                "poco recibido en {period}: {trained} y {}; equivale a {}, menos de {FEW_RECENT}",
+                crate::format::plural(
+                    assistances,
+                    "asistencia técnica empezó",
+                    "asistencias técnicas empezaron"
+                ),
+                crate::format::plural(equivalent, "persona formada", "personas formadas")
             )),
         )
     }
@@ -554,14 +633,44 @@ mod tests {
 
     #[test]
     fn an_assistance_counts_as_help_received() {
-        assert_eq!(little_received(0, 0, "2025–2026").0, NO_RECENT_POINTS);
-        assert_eq!(little_received(3, 0, "2025–2026").0, FEW_RECENT_POINTS);
-        assert_eq!(little_received(5, 0, "2025–2026"), (0.0, None));
-        assert_eq!(little_received(0, 1, "2025–2026"), (0.0, None));
+        let five = DEFAULT_ASSISTANCE_WEIGHT;
+        assert_eq!(little_received(0, 0, five, "2025–2026").0, NO_RECENT_POINTS);
         assert_eq!(
-            little_received(0, 0, "2025–2026").1.as_deref(),
+            little_received(3, 0, five, "2025–2026").0,
+            FEW_RECENT_POINTS
+        );
+        assert_eq!(little_received(5, 0, five, "2025–2026"), (0.0, None));
+        assert_eq!(little_received(0, 1, five, "2025–2026"), (0.0, None));
+        assert_eq!(
+            little_received(0, 0, five, "2025–2026").1.as_deref(),
             Some("nadie aprobó formación ni recibió asistencia técnica en 2025–2026")
         );
+    }
+
+    /// Issue 49: the weight of an assistance in people trained is a setting, and the sum
+    /// decides.
+    #[test]
+    fn the_assistance_weight_decides_how_much_an_assistance_is_worth() {
+        // Weighing 2: one assistance is two people trained, still «little».
+        let (points, reason) = little_received(0, 1, 2, "2025–2026");
+        assert_eq!(points, FEW_RECENT_POINTS);
+        assert_eq!(
+            reason.as_deref(),
+            Some(
+                "poco recibido en 2025–2026: nadie aprobó formación y 1 asistencia técnica \
+                 empezó; equivale a 2 personas formadas, menos de 5"
+            )
+        );
+        // Two people and one assistance weighing 3 make five: enough.
+        assert_eq!(little_received(2, 1, 3, "2025–2026"), (0.0, None));
+        assert_eq!(little_received(1, 1, 3, "2025–2026").0, FEW_RECENT_POINTS);
+        assert_eq!(little_received(0, 2, 2, "2025–2026").0, FEW_RECENT_POINTS);
+        assert_eq!(little_received(0, 3, 2, "2025–2026"), (0.0, None));
+        // The page's explanation names the weight and says whether it is the default.
+        assert!(weighting(5).starts_with("Una asistencia técnica cuenta como 5 personas formadas"));
+        assert!(weighting(5).contains("valor por omisión"));
+        assert!(weighting(1).starts_with("Una asistencia técnica cuenta como 1 persona formada"));
+        assert!(weighting(1).contains("esta instalación usa 1"));
     }
 
     fn observation(

@@ -31,6 +31,7 @@ fn build_priorities(
     let notes = vec![
         "Puntaje de 0 a 100: PDET (20), categoría 6 (15) o 5 (10), debilidad en los indicadores de la capacidad frente al país (hasta 30), poco recibido en los dos últimos años (20 o 10) y demanda abierta de la alcaldía (10 o 15).".to_string(),
         "El percentil es el de la última medición real del municipio (0 = el más débil del país ese año). Un valor sintético (bases de demostración y de prueba) solo cuenta donde no hay medición real, y se marca.".to_string(),
+        ranked.weighting.clone(),
     ];
     let mut sheet = book.sheet_with_notes(
         "Municipios",
@@ -119,7 +120,7 @@ fn yes_no(value: bool) -> Cell {
 
 fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
     let filters = vec![
-        ("Capacidad".to_string(), c.capacity.name.clone()),
+        ("Capacidad".to_string(), super::impact::capacity_label(c)),
         ("Indicador".to_string(), c.indicator_name.clone()),
         (
             "Años".to_string(),
@@ -128,9 +129,14 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
         (
             "Umbral".to_string(),
             format!(
-                "{} {} en la capacidad antes de {}",
+                "{} {} en {} antes de {}",
                 c.threshold,
                 c.unit.nouns().1,
+                if c.capacity.is_some() {
+                    "la capacidad"
+                } else {
+                    "cualquier capacidad"
+                },
                 c.to_year
             ),
         ),
