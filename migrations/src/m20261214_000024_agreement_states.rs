@@ -83,7 +83,7 @@ impl MigrationTrait for Migration {
                 Index::drop()
                     .name("ix_visit_agreements_status_due_on")
                     .table(TABLE)
-                    .take(),
+                    .to_owned(),
             )
             .await?;
         for column in [

@@ -684,6 +684,11 @@ impl VisitRows {
     }
 }
 
+/// The form indexes of rows picked by [`filled`].
+fn index<T>(rows: &[(usize, &T)]) -> Vec<usize> {
+    rows.iter().map(|(i, _)| *i).collect()
+}
+
 /// The rows of `rows` that hold something, with their index in the form.
 fn filled<T>(rows: &[T], blank: impl Fn(&T) -> bool) -> Vec<(usize, &T)> {
     rows.iter().enumerate().filter(|(_, r)| !blank(r)).collect()
@@ -746,7 +751,6 @@ impl VisitForm {
                     .collect(),
             ),
         };
-        let index = |rows: &[(usize, &_)]| rows.iter().map(|(i, _)| *i).collect::<Vec<_>>();
         (
             input,
             [index(&attendees), index(&agreements), index(&products)],
