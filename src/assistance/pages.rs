@@ -826,8 +826,6 @@ struct AgreementForm {
     note: String,
     #[field(default = String::new())]
     reason: String,
-    #[field(default = 0)]
-    assistance_id: i32,
 }
 csrf_protected!(AgreementForm);
 
@@ -841,6 +839,8 @@ async fn agreement_submit(
     form: CsrfForm<AgreementForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
+    // The page to come back to is the agreement's assistance's, whatever the form says.
+    let assistance_id = agreements::assistance_of(db.inner(), &staff, agreement).await?;
     let input = AgreementPatch {
         status: Some(form.status.clone()),
         done_on: Some(form.done_on.clone()),
@@ -857,15 +857,7 @@ async fn agreement_submit(
         _ => "El compromiso vuelve a estar pendiente.",
     };
     let prefix = format!("compromiso-{agreement}");
-    back(
-        db,
-        &page,
-        form.assistance_id,
-        result,
-        done,
-        (&prefix, &form),
-    )
-    .await
+    back(db, &page, assistance_id, result, done, (&prefix, &form)).await
 }
 
 #[derive(FromForm, Serialize)]

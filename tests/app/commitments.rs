@@ -312,7 +312,6 @@ async fn overdue_agreements_show_on_the_homes_and_the_workbook_until_done() {
             ("done_on", &days(0).to_string()),
             ("note", "Tablero al día"),
             ("reason", ""),
-            ("assistance_id", &id.to_string()),
         ]))
         .dispatch()
         .await;

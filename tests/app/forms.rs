@@ -1015,7 +1015,6 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("status", "dropped"),
                 field("reason", ""),
                 field("note", "Nota escrita"),
-                field("assistance_id", &a.to_string()),
             ],
             typed: vec!["value=\"Nota escrita\""],
             twice: false,

@@ -68,6 +68,20 @@ async fn find_managed_agreement<C: ConnectionTrait>(
     Ok((row, visit))
 }
 
+/// The assistance agreement `id` belongs to, if `user` reads it (404 otherwise): where its
+/// page's forms go back to.
+pub async fn assistance_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<i32> {
+    let row = visit_agreement::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let visit = assistance_visit::Entity::find_by_id(row.visit_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(find_visible(db, user, visit.assistance_id).await?.id)
+}
+
 fn optional_line(
     field: &str,
     value: Option<&str>,
