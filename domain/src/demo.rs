@@ -1163,9 +1163,7 @@ async fn assistances<C: ConnectionTrait>(
     user_ids: &[i32],
     instructor_id: i32,
 ) -> AppResult<()> {
-    use crate::entities::values::{
-        AgreementStatus, AssistanceStatus, AssistedEntity, ProductKind,
-    };
+    use crate::entities::values::{AgreementStatus, AssistanceStatus, AssistedEntity, ProductKind};
     use crate::entities::{
         assistance, assistance_capacity, assistance_milestone, assistance_staff, assistance_visit,
         capacity, provider, visit_agreement, visit_attendee, visit_product,
@@ -1366,7 +1364,9 @@ async fn assistances<C: ConnectionTrait>(
                     AgreementStatus::Dropped,
                     None,
                     None,
-                    Some("La alcaldía adoptó la batería de indicadores del DNP: sus fichas ya traen la línea de base."),
+                    Some(
+                        "La alcaldía adoptó la batería de indicadores del DNP: sus fichas ya traen la línea de base.",
+                    ),
                 )
             } else if closed || done < day - Duration::days(20) {
                 (

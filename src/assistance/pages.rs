@@ -696,7 +696,12 @@ fn filled<T>(rows: &[T], blank: impl Fn(&T) -> bool) -> Vec<(usize, &T)> {
 
 impl VisitForm {
     fn rows(&self) -> VisitRows {
-        VisitRows::of(&self.attendees, &self.agreements, &self.products, &self.more)
+        VisitRows::of(
+            &self.attendees,
+            &self.agreements,
+            &self.products,
+            &self.more,
+        )
     }
 
     /// The input, and for each list the form index of each row sent (blank rows are left
@@ -797,14 +802,17 @@ async fn visit_submit(
     .await;
     crate::web::form::saved_or_again(
         result.map_err(|e| e.0),
-        |_| Flash::success(Redirect::to(format!("/asistencias/{id}")), "Visita registrada."),
+        |_| {
+            Flash::success(
+                Redirect::to(format!("/asistencias/{id}")),
+                "Visita registrada.",
+            )
+        },
         async |errors| {
             let (title, mut view) = workspace_view(db.inner(), &staff, id).await?;
             view.visit_rows = form.rows();
-            let errors: Vec<FieldError> = errors
-                .into_iter()
-                .map(|e| row_problem(e, &sent))
-                .collect();
+            let errors: Vec<FieldError> =
+                errors.into_iter().map(|e| row_problem(e, &sent)).collect();
             let errors = crate::web::form::scoped("visita", errors);
             page.render_refused_typed("assistance", &title, view, &errors, "visita", &form)
         },

@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, META_REVIEWER, api, csrf_from_client, demo_account, error_fields,
-    form_body, role_token, sign_in_client, token,
+    DNP_COORDINATOR, META_REVIEWER, api, csrf_from_client, demo_account, error_fields, form_body,
+    role_token, sign_in_client, token,
 };
 use crate::world::days;
 use domain::entities::values::Role;
@@ -127,7 +127,10 @@ async fn an_agreement_goes_done_dropped_and_pending_again_each_change_audited() 
     assert_eq!(log[0].actor_user_id, Some(me.id), "who");
     let before = log[0].before_json.clone().unwrap_or_default();
     let after = log[0].after_json.clone().unwrap_or_default();
-    assert!(before.contains("\"pending\"") && after.contains("\"done\""), "{before} {after}");
+    assert!(
+        before.contains("\"pending\"") && after.contains("\"done\""),
+        "{before} {after}"
+    );
     assert!(after.contains("Datos cargados"), "{after}");
 
     let (status, dropped) = patch(
@@ -188,10 +191,19 @@ async fn a_refused_change_names_its_field_and_changes_nothing() {
         (json!({}), "status"),
         (json!({"status": "dropped"}), "reason"),
         (json!({"status": "dropped", "reason": "   "}), "reason"),
-        (json!({"status": "done", "done_on": "2026-02-30"}), "done_on"),
+        (
+            json!({"status": "done", "done_on": "2026-02-30"}),
+            "done_on",
+        ),
         (json!({"status": "done", "done_on": "mañana"}), "done_on"),
-        (json!({"status": "done", "done_on": days(3).to_string()}), "done_on"),
-        (json!({"status": "done", "done_on": days(-400).to_string()}), "done_on"),
+        (
+            json!({"status": "done", "done_on": days(3).to_string()}),
+            "done_on",
+        ),
+        (
+            json!({"status": "done", "done_on": days(-400).to_string()}),
+            "done_on",
+        ),
     ] {
         let (status, refused) = patch(&app, agreement, &esap, body.clone()).await;
         assert_eq!(status, Status::UnprocessableEntity, "{body}: {refused}");
@@ -340,7 +352,8 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
     let path = format!("/asistencias/{id}");
     let page = html(&coordinator, &path).await;
     assert!(
-        page.contains("name=\"agreements[1].text\"") && !page.contains("name=\"agreements[2].text\"")
+        page.contains("name=\"agreements[1].text\"")
+            && !page.contains("name=\"agreements[2].text\"")
     );
     assert!(!page.contains("<script"), "no script");
     let csrf = csrf_from_client(&coordinator, &path).await;
@@ -362,7 +375,10 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
             ("hours", "2,5".to_string()),
             ("topics", "Revisión del tablero".to_string()),
             ("attendees[0].full_name", "Luz Dary Peña".to_string()),
-            ("attendees[0].position", "Secretaria de Planeación".to_string()),
+            (
+                "attendees[0].position",
+                "Secretaria de Planeación".to_string(),
+            ),
             ("attendees[0].participant_id", String::new()),
             ("agreements[0].text", "Publicar el informe".to_string()),
             ("agreements[0].owner", "Planeación".to_string()),
@@ -439,7 +455,10 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
         assert_eq!(row["status"], "pending");
         assert_eq!(row["visit_date"], date.as_str());
     }
-    assert_eq!(with_text(&items, "Citar al consejo")["owner"], "Despacho del alcalde");
+    assert_eq!(
+        with_text(&items, "Citar al consejo")["owner"],
+        "Despacho del alcalde"
+    );
 }
 
 #[rocket::async_test]
@@ -450,7 +469,10 @@ async fn the_agreements_recorded_before_keep_their_state_through_the_migration()
     Migrator::down(db, Some(1)).await.expect("down one");
     let count = async |sql: &str| {
         let row = db
-            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
             .await
             .unwrap()
             .unwrap();
@@ -461,8 +483,10 @@ async fn the_agreements_recorded_before_keep_their_state_through_the_migration()
     assert!(done > 0 && open > 0, "{done} {open}");
     Migrator::up(db, None).await.expect("up again");
     assert_eq!(
-        count("SELECT COUNT(*) FROM visit_agreements WHERE status = 'done' AND done_on IS NOT NULL")
-            .await,
+        count(
+            "SELECT COUNT(*) FROM visit_agreements WHERE status = 'done' AND done_on IS NOT NULL"
+        )
+        .await,
         done
     );
     assert_eq!(

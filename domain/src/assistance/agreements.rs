@@ -82,11 +82,7 @@ pub async fn assistance_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) ->
     Ok(find_visible(db, user, visit.assistance_id).await?.id)
 }
 
-fn optional_line(
-    field: &str,
-    value: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
+fn optional_line(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     match validate::single_line(field, value.unwrap_or(""), validate::REASON_MAX) {
         Ok(text) => text,
         Err(e) => {
@@ -133,8 +129,13 @@ pub async fn change_status<C: ConnectionTrait>(
         Some(AgreementStatus::Done) => {
             done_on = crate::parse::date("done_on", input.done_on.as_deref(), false, &mut errors)
                 .or_else(|| {
-                    (input.done_on.as_deref().map(str::trim).unwrap_or("").is_empty())
-                        .then_some(today)
+                    (input
+                        .done_on
+                        .as_deref()
+                        .map(str::trim)
+                        .unwrap_or("")
+                        .is_empty())
+                    .then_some(today)
                 });
             if let Some(d) = done_on {
                 if d > today {
