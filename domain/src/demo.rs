@@ -1163,7 +1163,7 @@ async fn assistances<C: ConnectionTrait>(
     user_ids: &[i32],
     instructor_id: i32,
 ) -> AppResult<()> {
-    use crate::entities::values::{AssistanceStatus, AssistedEntity, ProductKind};
+    use crate::entities::values::{AgreementStatus, AssistanceStatus, AssistedEntity, ProductKind};
     use crate::entities::{
         assistance, assistance_capacity, assistance_milestone, assistance_staff, assistance_visit,
         capacity, provider, visit_agreement, visit_attendee, visit_product,
@@ -1358,6 +1358,26 @@ async fn assistances<C: ConnectionTrait>(
             }
             .insert(db)
             .await?;
+            let done = starts + Duration::days(offset + 14);
+            let (status, done_on, note, reason) = if !closed && place == "18256" && n == 1 {
+                (
+                    AgreementStatus::Dropped,
+                    None,
+                    None,
+                    Some(
+                        "La alcaldía adoptó la batería de indicadores del DNP: sus fichas ya traen la línea de base.",
+                    ),
+                )
+            } else if closed || done < day - Duration::days(20) {
+                (
+                    AgreementStatus::Done,
+                    Some(done),
+                    Some("Entregado al equipo de la asistencia en la fecha."),
+                    None,
+                )
+            } else {
+                (AgreementStatus::Pending, None, None, None)
+            };
             visit_agreement::ActiveModel {
                 visit_id: Set(visit.id),
                 text: Set(match n {
@@ -1375,15 +1395,31 @@ async fn assistances<C: ConnectionTrait>(
                 }
                 .into()),
                 due_on: Set(starts + Duration::days(offset + 16)),
-                // Done two weeks after the visit, except the latest ones still pending.
-                done_on: Set({
-                    let done = starts + Duration::days(offset + 14);
-                    (closed || done < day - Duration::days(20)).then_some(done)
-                }),
+                // Issue 49: done two weeks after the visit, except the latest ones still
+                // pending (El Paujíl's third, overdue) and El Paujíl's second, dropped.
+                status: Set(status),
+                done_on: Set(done_on),
+                note: Set(note.map(str::to_string)),
+                reason: Set(reason.map(str::to_string)),
+                status_changed_by: Set((status != AgreementStatus::Pending).then_some(staff)),
+                status_changed_at: Set((status != AgreementStatus::Pending).then_some(at)),
                 ..Default::default()
             }
             .insert(db)
             .await?;
+            // Puerto Rico's alcaldía also agreed a step still ahead: pending, not yet due.
+            if place == "18592" && n == 0 {
+                visit_agreement::ActiveModel {
+                    visit_id: Set(visit.id),
+                    text: Set("Presentar al concejo el proyecto de estatuto de rentas".into()),
+                    owner: Set("Secretaría de Hacienda".into()),
+                    due_on: Set(day + Duration::days(20)),
+                    status: Set(AgreementStatus::Pending),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
             visit_product::ActiveModel {
                 visit_id: Set(visit.id),
                 title: Set(match (council, capacity, n) {

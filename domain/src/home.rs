@@ -34,6 +34,8 @@ pub struct LiaisonHome {
     pub assistances: Vec<crate::assistance::AssistanceView>,
     /// The people the liaison nominated (issue 35), newest first, with their state.
     pub nominations: Vec<crate::nominations::NominationView>,
+    /// The municipality's agreements past their due date and still pending (issue 49).
+    pub overdue_agreements: crate::assistance::agreements::Overdue,
 }
 
 #[derive(Serialize)]
@@ -129,7 +131,12 @@ pub struct ReviewerHome {
     /// latest started.
     pub assistances_in_progress: u64,
     pub assistances: Vec<crate::assistance::AssistanceView>,
+    /// The department's agreements past their due date and still pending (issue 49).
+    pub overdue_agreements: crate::assistance::agreements::Overdue,
 }
+
+/// How many overdue agreements a home lists (the count says how many).
+pub const OVERDUE_LISTED: u64 = 10;
 
 /// How many assistances under way a reviewer's home lists (the count says how many).
 const ASSISTANCES_LISTED: u64 = 10;
@@ -251,6 +258,8 @@ pub async fn liaison(db: &DatabaseConnection, user: &Actor) -> AppResult<Liaison
         crate::assistance::list(db, user, &crate::assistance::ListFilter::default(), 1, 20).await?;
     let nominations = crate::nominations::of_liaison(db, user, 20).await?;
     Ok(LiaisonHome {
+        overdue_agreements: crate::assistance::agreements::overdue(db, user, OVERDUE_LISTED)
+            .await?,
         assistances,
         nominations,
         open_demands: demands
@@ -473,6 +482,8 @@ pub async fn reviewer(
         stale,
         assistances_in_progress,
         assistances,
+        overdue_agreements: crate::assistance::agreements::overdue(db, user, OVERDUE_LISTED)
+            .await?,
     })
 }
 

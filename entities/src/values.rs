@@ -94,6 +94,16 @@ text_enum!(
 );
 
 text_enum!(
+    /// An agreement (compromiso) of a visit (issue 49): pending until its owner does it
+    /// (done, with the day and a note) or it is given up (dropped, with the reason).
+    AgreementStatus {
+        Pending = "pending",
+        Done = "done",
+        Dropped = "dropped",
+    }
+);
+
+text_enum!(
     /// A year's plan (issue 47): a draft, approved by an act, amended (each amendment a new
     /// version), closed when its year has ended.
     PlanStatus {
@@ -459,6 +469,17 @@ impl ProductKind {
             ProductKind::Documento => "Documento",
             ProductKind::Plantilla => "Plantilla",
             ProductKind::Otro => "Otro",
+        }
+    }
+}
+
+impl AgreementStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgreementStatus::Pending => "Pendiente",
+            AgreementStatus::Done => "Cumplido",
+            AgreementStatus::Dropped => "Descartado",
         }
     }
 }

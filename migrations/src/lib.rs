@@ -34,6 +34,7 @@ mod m20261210_000020_owner_moves;
 mod m20261211_000021_nominee_identity;
 mod m20261212_000022_plans;
 mod m20261213_000023_costs_and_progress;
+mod m20261214_000024_agreement_states;
 
 pub struct Migrator;
 
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261211_000021_nominee_identity::Migration),
             atomic(m20261212_000022_plans::Migration),
             atomic(m20261213_000023_costs_and_progress::Migration),
+            atomic(m20261214_000024_agreement_states::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::assistance::agreements::{self, AgreementItem, AgreementPatch, AgreementView};
 use domain::assistance::visits::{self, VisitInput, VisitView};
 use domain::assistance::{
     self, AssistanceInput, AssistanceView, EvaluationInput, Evaluator, ListFilter, MilestoneInput,
@@ -30,6 +31,8 @@ pub fn routes() -> Vec<Route> {
         mark_milestone,
         add_visit,
         list_visits,
+        list_agreements,
+        change_agreement,
         evaluate_as_liaison,
         evaluate_by_link,
         list_xlsx,
@@ -443,6 +446,68 @@ pub async fn list_visits(
         total,
         page: 1,
     }))
+}
+
+/// The agreements of an assistance, with their state
+///
+/// **Extension** (issue 49). Roles: as the list. Every agreement of every visit, newest visit
+/// first, each with `status` (`pending`, `done`, `dropped`), `done_on`, `note`, `reason` and
+/// `overdue` (pending past its due date); returned whole.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "listAssistanceAgreements",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    responses(
+        (status = 200, description = "Every agreement.", body = List<AgreementItem>),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/assistances/<id>/agreements")]
+pub async fn list_agreements(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+) -> AppResult<Json<List<AgreementItem>>> {
+    let items = agreements::of_assistance(db.inner(), &user, id).await?;
+    let total = items.len() as u64;
+    Ok(Json(List {
+        per_page: total.max(1),
+        items,
+        total,
+        page: 1,
+    }))
+}
+
+/// Mark an agreement done, dropped or pending
+///
+/// Roles: staff of the assistance's provider (another provider's → 404; reviewers and liaisons
+/// read only → 403). `status` `done` with `done_on` (today when absent; not in the future, not
+/// before its visit) and an optional `note`; `dropped` with its `reason`; `pending` clears
+/// both. Unknown status, a dropped one without reason or a bad date → 422. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "changeAgreementStatus",
+    params(("id" = i32, Path, description = "Agreement id.", example = 1)),
+    request_body = AgreementPatch,
+    responses(
+        (status = 200, description = "The agreement.", body = AgreementView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[patch("/agreements/<id>", data = "<body>")]
+pub async fn change_agreement(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<AgreementPatch>,
+) -> AppResult<Json<AgreementView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = agreements::change_status(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
 }
 
 /// The entity's evaluation, by its municipality's liaison

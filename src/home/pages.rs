@@ -202,6 +202,8 @@ struct ReviewerHome {
     /// The department's technical assistances under way: how many, and the latest.
     assistances_in_progress: u64,
     assistances: Vec<domain::assistance::AssistanceView>,
+    /// The department's agreements past their due date and still pending (issue 49).
+    overdue_agreements: domain::assistance::agreements::Overdue,
     satisfaction: Option<crate::surveys::pages::Line>,
     /// Lines of this year's plans that reach the department and are behind.
     plans_behind: Vec<domain::plans::progress::BehindLine>,
@@ -238,6 +240,9 @@ struct StaffHome {
     plans_behind: Vec<domain::plans::progress::BehindLine>,
     /// The name of that provider.
     provider_name: Option<String>,
+    /// The agreements past their due date and still pending of the assistances the caller
+    /// manages (a coordinator: its provider's) (issue 49).
+    overdue_agreements: domain::assistance::agreements::Overdue,
     satisfaction: Option<crate::surveys::pages::Line>,
 }
 
@@ -301,6 +306,7 @@ pub async fn for_user(
                     stale: home.stale,
                     assistances_in_progress: home.assistances_in_progress,
                     assistances: home.assistances,
+                    overdue_agreements: home.overdue_agreements,
                     satisfaction: satisfaction(db, surveys, user).await?,
                     plans_behind: domain::plans::progress::behind(db, user).await?,
                 }),
@@ -329,6 +335,12 @@ pub async fn for_user(
                     stale_demands: home.stale_demands,
                     provider_name: home.provider,
                     referred: home.referred,
+                    overdue_agreements: domain::assistance::agreements::overdue(
+                        db,
+                        user,
+                        home::OVERDUE_LISTED,
+                    )
+                    .await?,
                     satisfaction: satisfaction(db, surveys, user).await?,
                     plans_behind: domain::plans::progress::behind(db, user).await?,
                 }),

@@ -178,6 +178,8 @@ use utoipa::{Modify, ToResponse};
         crate::assistance::api::change_status,
         crate::assistance::api::add_milestone,
         crate::assistance::api::mark_milestone,
+        crate::assistance::api::list_agreements,
+        crate::assistance::api::change_agreement,
         crate::assistance::api::add_visit,
         crate::assistance::api::list_visits,
         crate::assistance::api::evaluate_as_liaison,

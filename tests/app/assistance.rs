@@ -549,15 +549,17 @@ async fn the_assistance_pages_carry_the_whole_journey() {
             ("modality", "presencial"),
             ("hours", "2,5"),
             ("topics", "Tablas de retención documental"),
-            (
-                "attendees",
-                "Marta Lucía Ríos — Personera\nJuan Pablo Gil — Auxiliar",
-            ),
-            (
-                "agreements",
-                &format!("Inventario del archivo | Personería | {}", days(30)),
-            ),
-            ("products", "Guía de organización de archivos | documento"),
+            ("attendees[0].full_name", "Marta Lucía Ríos"),
+            ("attendees[0].position", "Personera"),
+            ("attendees[1].full_name", "Juan Pablo Gil"),
+            ("attendees[1].position", "Auxiliar"),
+            ("attendees[2].full_name", ""),
+            ("attendees[2].position", ""),
+            ("agreements[0].text", "Inventario del archivo"),
+            ("agreements[0].owner", "Personería"),
+            ("agreements[0].due_on", &days(30).to_string()),
+            ("products[0].title", "Guía de organización de archivos"),
+            ("products[0].kind", "documento"),
         ]))
         .dispatch()
         .await;

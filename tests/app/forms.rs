@@ -231,6 +231,22 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .unwrap()
         .expect("a pending milestone");
     let a = assistance.id;
+    // An agreement of one of its visits (issue 49).
+    let visit_ids: Vec<i32> = domain::entities::assistance_visit::Entity::find()
+        .filter(domain::entities::assistance_visit::Column::AssistanceId.eq(a))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    let agreement = domain::entities::visit_agreement::Entity::find()
+        .filter(domain::entities::visit_agreement::Column::VisitId.is_in(visit_ids))
+        .order_by_asc(domain::entities::visit_agreement::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an agreement of the demo assistance");
     // A cost item of the demo's Caquetá cohort (ESAP's: the demo coordinator manages it).
     let cost = cost_item::Entity::find()
         .filter(cost_item::Column::CohortId.is_not_null())
@@ -972,16 +988,37 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("modality", "virtual"),
                 field("hours", "3,5"),
                 field("topics", "Plan de desarrollo\nSeguimiento de metas"),
-                field("attendees", "Ana Pérez — secretaria de planeación"),
+                field("attendees[0].full_name", "Ana Pérez"),
+                field("attendees[0].position", "secretaria de planeación"),
+                field("agreements[0].text", "Enviar el informe"),
+                field("agreements[0].owner", ""),
+                field("agreements[0].due_on", "pronto"),
             ],
             typed: vec![
                 ">Plan de desarrollo\nSeguimiento de metas</textarea>",
-                ">Ana Pérez — secretaria de planeación</textarea>",
+                "value=\"Ana Pérez\"",
+                "value=\"secretaria de planeación\"",
+                "value=\"Enviar el informe\"",
+                "value=\"pronto\"",
                 "value=\"3,5\"",
                 "<option value=\"virtual\" selected>",
             ],
             twice: false,
-            beside: ids(&["visita-date"]),
+            beside: ids(&["visita-date", "visita-agreements-0"]),
+        },
+        Case {
+            route: "/compromisos/<agreement>",
+            who: Who::Coordinator,
+            path: format!("/compromisos/{}", agreement.id),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("status", "dropped"),
+                field("reason", ""),
+                field("note", "Nota escrita"),
+            ],
+            typed: vec!["value=\"Nota escrita\""],
+            twice: false,
+            beside: vec![format!("id=\"error-compromiso-{}-reason\"", agreement.id)],
         },
         Case {
             route: "/asistencias/<id>/estado",

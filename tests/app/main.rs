@@ -16,6 +16,7 @@ mod backup;
 mod certificates;
 mod cli;
 mod cohorts;
+mod commitments;
 mod common;
 mod confirmations;
 mod costs;

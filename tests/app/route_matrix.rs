@@ -177,6 +177,10 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["assistances", "milestones", "asistencias", "hitos"] {
         v.insert(key, "1".into());
     }
+    // The demo's first agreement of a visit (issue 49).
+    for key in ["agreements", "compromisos"] {
+        v.insert(key, "1".into());
+    }
     for key in ["assistance-evaluations", "evaluar-asistencia"] {
         v.insert(key, "enlace-que-no-existe".into());
     }

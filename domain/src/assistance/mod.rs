@@ -9,6 +9,7 @@
 //! territorial direction's coordinator, ESAP's in its departments); reading follows the
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
+pub mod agreements;
 pub mod visits;
 pub mod workbook;
 

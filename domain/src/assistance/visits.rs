@@ -5,7 +5,7 @@
 use super::find_managed;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::{AssistanceStatus, Modality, ProductKind};
+use crate::entities::values::{AgreementStatus, AssistanceStatus, Modality, ProductKind};
 use crate::entities::{
     assistance_visit, participant, visit_agreement, visit_attendee, visit_product,
 };
@@ -79,12 +79,39 @@ pub struct AttendeeView {
     pub position: Option<String>,
 }
 
+/// An agreement and its state (issue 49): `pending`; `done` on `done_on`, with an optional
+/// `note`; `dropped` with its `reason`. `overdue`: pending past its due date.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = VisitAgreement)]
 pub struct AgreementView {
+    pub id: i32,
     pub text: String,
     pub owner: String,
     pub due_on: NaiveDate,
+    pub status: AgreementStatus,
+    /// «Pendiente», «Cumplido» or «Descartado».
+    pub status_label: &'static str,
     pub done_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub reason: Option<String>,
+    pub overdue: bool,
+}
+
+impl AgreementView {
+    pub fn of(a: visit_agreement::Model, today: NaiveDate) -> Self {
+        AgreementView {
+            overdue: a.status == AgreementStatus::Pending && a.due_on < today,
+            status_label: a.status.label(),
+            id: a.id,
+            text: a.text,
+            owner: a.owner,
+            due_on: a.due_on,
+            status: a.status,
+            done_on: a.done_on,
+            note: a.note,
+            reason: a.reason,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -367,6 +394,7 @@ pub async fn record<C: ConnectionTrait>(
             owner: Set(owner),
             due_on: Set(due_on),
             done_on: Set(None),
+            status: Set(AgreementStatus::Pending),
             ..Default::default()
         }
         .insert(db)
@@ -433,6 +461,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, assistance_id: i32) -> AppResult<V
         });
     }
     let mut agreements: HashMap<i32, Vec<AgreementView>> = HashMap::new();
+    let today = crate::time::today();
     for a in visit_agreement::Entity::find()
         .filter(visit_agreement::Column::VisitId.is_in(ids.clone()))
         .order_by_asc(visit_agreement::Column::Id)
@@ -442,12 +471,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, assistance_id: i32) -> AppResult<V
         agreements
             .entry(a.visit_id)
             .or_default()
-            .push(AgreementView {
-                text: a.text,
-                owner: a.owner,
-                due_on: a.due_on,
-                done_on: a.done_on,
-            });
+            .push(AgreementView::of(a, today));
     }
     let mut products: HashMap<i32, Vec<ProductView>> = HashMap::new();
     for p in visit_product::Entity::find()

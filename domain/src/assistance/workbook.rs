@@ -213,6 +213,10 @@ pub async fn record(
                     Column::text("Compromiso", 50.0),
                     Column::text("Responsable", 26.0),
                     Column::date("Vence", 12.0),
+                    Column::text("Estado", 12.0),
+                    Column::date("Cumplido", 12.0),
+                    Column::text("Nota o motivo", 40.0),
+                    Column::text("Vencido", 9.0),
                 ],
             )?;
             for v in &visits {
@@ -222,6 +226,10 @@ pub async fn record(
                         Cell::Text(a.text.clone()),
                         Cell::Text(a.owner.clone()),
                         Cell::Date(a.due_on),
+                        Cell::Text(a.status_label.to_string()),
+                        a.done_on.map_or(Cell::Empty, Cell::Date),
+                        Cell::Text(a.note.clone().or(a.reason.clone()).unwrap_or_default()),
+                        Cell::Text(if a.overdue { "Sí" } else { "No" }.into()),
                     ])?;
                 }
             }

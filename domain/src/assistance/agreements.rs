@@ -1,0 +1,309 @@
+//! A visit's agreements (compromisos) followed (issue 49): each is pending until the
+//! assistance's provider marks it done (on a day, with an optional note) or dropped (with the
+//! reason), or back to pending. Every change is audited with who and when. The overdue ones
+//! (pending past their due date) are listed on the homes: the provider coordinator's (its
+//! provider's), the reviewer's (their department's) and the liaison's (their municipality's).
+
+use super::{AssistanceScope, AssistanceView, find_managed, find_visible};
+use crate::accounts::actor::Actor;
+use crate::audit::{self, Change};
+use crate::entities::values::AgreementStatus;
+use crate::entities::{assistance, assistance_visit, visit_agreement};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::validate;
+use chrono::NaiveDate;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+
+pub use super::visits::AgreementView;
+
+/// A change of an agreement's state.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct AgreementPatch {
+    /// `pending`, `done` or `dropped`. Required.
+    #[schema(value_type = Option<AgreementStatus>)]
+    pub status: Option<String>,
+    /// When `done`: the day it was done (`YYYY-MM-DD`, not in the future, not before its
+    /// visit); today when absent.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub done_on: Option<String>,
+    /// When `done`: what was done (optional).
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
+    /// When `dropped`: why (required).
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// An agreement with the visit it was made at.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AgreementItem {
+    pub visit_id: i32,
+    pub visit_date: NaiveDate,
+    #[serde(flatten)]
+    pub agreement: AgreementView,
+}
+
+/// The agreement `id` and its visit, if `user` manages the visit's assistance (404 otherwise).
+async fn find_managed_agreement<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+) -> AppResult<(visit_agreement::Model, assistance_visit::Model)> {
+    let row = visit_agreement::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let visit = assistance_visit::Entity::find_by_id(row.visit_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    find_managed(db, user, visit.assistance_id).await?;
+    Ok((row, visit))
+}
+
+/// The assistance agreement `id` belongs to, if `user` reads it (404 otherwise): where its
+/// page's forms go back to.
+pub async fn assistance_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<i32> {
+    let row = visit_agreement::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let visit = assistance_visit::Entity::find_by_id(row.visit_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(find_visible(db, user, visit.assistance_id).await?.id)
+}
+
+fn optional_line(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match validate::single_line(field, value.unwrap_or(""), validate::REASON_MAX) {
+        Ok(text) => text,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+/// Changes agreement `id`'s state, with every problem at once: an unknown `status`, a dropped
+/// one without its reason, a done one on a day that is not a date, in the future or before
+/// its visit (422). Only its assistance's provider (404 for another provider; 403 for those
+/// who only read). Audited with its state before and after.
+pub async fn change_status<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &AgreementPatch,
+) -> AppResult<AgreementView> {
+    let (row, visit) = find_managed_agreement(db, user, id).await?;
+    let mut errors = Vec::new();
+    let status = match input.status.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(
+                "status",
+                "Indique el estado del compromiso: pending, done o dropped.",
+            ));
+            None
+        }
+        Some(text) => AgreementStatus::parse(text).or_else(|| {
+            errors.push(FieldError::new(
+                "status",
+                "El estado del compromiso debe ser pending (pendiente), done (cumplido) o \
+                 dropped (descartado).",
+            ));
+            None
+        }),
+    };
+    let today = crate::time::today();
+    let mut done_on = None;
+    let mut note = None;
+    let mut reason = None;
+    match status {
+        Some(AgreementStatus::Done) => {
+            done_on = crate::parse::date("done_on", input.done_on.as_deref(), false, &mut errors)
+                .or_else(|| {
+                    (input
+                        .done_on
+                        .as_deref()
+                        .map(str::trim)
+                        .unwrap_or("")
+                        .is_empty())
+                    .then_some(today)
+                });
+            if let Some(d) = done_on {
+                if d > today {
+                    errors.push(FieldError::new(
+                        "done_on",
+                        "Un compromiso no se marca cumplido en una fecha futura.",
+                    ));
+                } else if d < visit.date {
+                    errors.push(FieldError::new(
+                        "done_on",
+                        format!(
+                            "El compromiso se hizo en la visita del {}: no se cumplió antes.",
+                            crate::format::date(visit.date)
+                        ),
+                    ));
+                }
+            }
+            note = optional_line("note", input.note.as_deref(), &mut errors);
+        }
+        Some(AgreementStatus::Dropped) => {
+            reason = optional_line("reason", input.reason.as_deref(), &mut errors);
+            if reason.is_none() && !errors.iter().any(|e| e.field == "reason") {
+                errors.push(FieldError::new(
+                    "reason",
+                    "Escriba por qué se descarta el compromiso.",
+                ));
+            }
+        }
+        Some(AgreementStatus::Pending) | None => {}
+    }
+    let Some(status) = status.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let before = AgreementView::of(row.clone(), today);
+    let mut model: visit_agreement::ActiveModel = row.into();
+    model.status = Set(status);
+    model.done_on = Set(done_on);
+    model.note = Set(note);
+    model.reason = Set(reason);
+    model.status_changed_by = Set(Some(user.id));
+    model.status_changed_at = Set(Some(crate::time::now()));
+    let saved = AgreementView::of(model.update(db).await?, today);
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.agreement_status_changed",
+            subject_type: "visit_agreement",
+            subject_id: id.to_string(),
+            before: Some(json!({"assistance": visit.assistance_id, "agreement": before})),
+            after: Some(json!({"assistance": visit.assistance_id, "agreement": saved})),
+        },
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// The agreements of assistance `assistance_id` that `user` reads (404 otherwise), by visit
+/// (newest first) and in the order they were agreed.
+pub async fn of_assistance<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    assistance_id: i32,
+) -> AppResult<Vec<AgreementItem>> {
+    find_visible(db, user, assistance_id).await?;
+    let visits: HashMap<i32, NaiveDate> = assistance_visit::Entity::find()
+        .filter(assistance_visit::Column::AssistanceId.eq(assistance_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.date))
+        .collect();
+    let today = crate::time::today();
+    let mut items: Vec<AgreementItem> = visit_agreement::Entity::find()
+        .filter(visit_agreement::Column::VisitId.is_in(visits.keys().copied()))
+        .order_by_asc(visit_agreement::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| AgreementItem {
+            visit_id: a.visit_id,
+            visit_date: visits.get(&a.visit_id).copied().unwrap_or(a.due_on),
+            agreement: AgreementView::of(a, today),
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.visit_date
+            .cmp(&a.visit_date)
+            .then(b.visit_id.cmp(&a.visit_id))
+    });
+    Ok(items)
+}
+
+/// An overdue agreement as the homes list it: the agreement and its assistance's place.
+#[derive(Clone, Debug, Serialize)]
+pub struct OverdueAgreement {
+    pub assistance_id: i32,
+    pub municipality_name: String,
+    pub entity_label: &'static str,
+    pub provider_name: String,
+    #[serde(flatten)]
+    pub agreement: AgreementView,
+}
+
+/// The overdue agreements a home shows: how many, and the `limit` oldest due.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overdue {
+    pub total: u64,
+    pub items: Vec<OverdueAgreement>,
+}
+
+/// The pending agreements past their due date of the assistances `user` reads (a liaison: its
+/// municipality's; a reviewer: its department's; a provider's coordinator: its provider's, in
+/// its direction's departments), oldest due first.
+pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> AppResult<Overdue> {
+    let mut assistances = Query::select()
+        .column(assistance::Column::Id)
+        .from(assistance::Entity)
+        .cond_where(AssistanceScope::of(user)?.condition())
+        .to_owned();
+    if let Some(provider) = user.managed_provider() {
+        assistances.and_where(assistance::Column::ProviderId.eq(provider));
+    }
+    let visits = Query::select()
+        .column(assistance_visit::Column::Id)
+        .from(assistance_visit::Entity)
+        .and_where(assistance_visit::Column::AssistanceId.in_subquery(assistances))
+        .to_owned();
+    let today = crate::time::today();
+    let select = visit_agreement::Entity::find()
+        .filter(visit_agreement::Column::Status.eq(AgreementStatus::Pending))
+        .filter(visit_agreement::Column::DueOn.lt(today))
+        .filter(visit_agreement::Column::VisitId.in_subquery(visits));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_asc(visit_agreement::Column::DueOn)
+        .order_by_asc(visit_agreement::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let visit_of: HashMap<i32, i32> = assistance_visit::Entity::find()
+        .filter(assistance_visit::Column::Id.is_in(rows.iter().map(|r| r.visit_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.assistance_id))
+        .collect();
+    let parents = assistance::Entity::find()
+        .filter(assistance::Column::Id.is_in(visit_of.values().copied()))
+        .all(db)
+        .await?;
+    let views: HashMap<i32, AssistanceView> = super::views(db, parents)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let items = rows
+        .into_iter()
+        .filter_map(|a| {
+            let view = views.get(visit_of.get(&a.visit_id)?)?;
+            Some(OverdueAgreement {
+                assistance_id: view.id,
+                municipality_name: view.municipality_name.clone(),
+                entity_label: view.entity_label,
+                provider_name: view.provider.name.clone(),
+                agreement: AgreementView::of(a, today),
+            })
+        })
+        .collect();
+    Ok(Overdue { total, items })
+}
