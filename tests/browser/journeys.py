@@ -1132,10 +1132,14 @@ def staff_records_a_visit(run: Run, pass_number: int):
     b.set_value("#v-date", now_bogota().date().isoformat())
     b.type("#v-hours", "2,5")
     b.type("#v-topics", topic)
-    b.type("#v-att", "Luz Dary Peña — Secretaria de Planeación")
-    b.type("#v-agr", f"Cargar el avance del trimestre | Secretaría de Planeación | {(now_bogota().date() + dt.timedelta(days=15)).isoformat()}")
-    b.type("#v-prod", "Tablero de seguimiento | herramienta")
-    b.submit('form[action$="/visitas"] button[type=submit]')
+    # Attendees, agreements and products are rows of fields (issue 49), not typed lines.
+    b.type("#v-att-0-name", "Luz Dary Peña")
+    b.type("#v-att-0-pos", "Secretaria de Planeación")
+    b.type("#v-agr-0-text", "Cargar el avance del trimestre")
+    b.type("#v-agr-0-owner", "Secretaría de Planeación")
+    b.set_value("#v-agr-0-due", (now_bogota().date() + dt.timedelta(days=15)).isoformat())
+    b.type("#v-prod-0-title", "Tablero de seguimiento")
+    b.click("//form[contains(@action, '/visitas')]/button[@type='submit' and not(@aria-hidden)]", "xpath")
     run.page("coordinator", "visit-recorded", expect=topic)
     page = b.text(b.find("main"))
     for expected in ("Luz Dary Peña", "Cargar el avance del trimestre", "Tablero de seguimiento"):
