@@ -29,6 +29,16 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// A problem of `field` in row `row` of an uploaded file (rows as the spreadsheet numbers
+    /// them).
+    pub fn in_row(row: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            row: Some(row),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -144,14 +144,6 @@ impl<'a> CostImport<'a> {
     }
 }
 
-fn row_error(row: usize, field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        row: Some(row),
-        field: field.to_string(),
-        message: message.into(),
-    }
-}
-
 /// The column a rule's field is read from.
 fn column_of(field: &str) -> &'static str {
     match field {
@@ -228,7 +220,7 @@ impl Import for CostImport<'_> {
             .map(|c| format!("«{c}»"))
             .collect();
         if !missing.is_empty() || !(table.has(COL_COHORT) || table.has(COL_ASSISTANCE)) {
-            return Err(AppError::Validation(vec![row_error(
+            return Err(AppError::Validation(vec![FieldError::in_row(
                 1,
                 "file",
                 "El archivo necesita las columnas «referencia», «cohorte» o «asistencia», \
@@ -379,7 +371,7 @@ async fn target_of<C: ConnectionTrait>(
 ) -> AppResult<Option<Found>> {
     let (is_cohort, column, id) = match (id_of(&raw.cohort), id_of(&raw.assistance)) {
         (Some(_), Some(_)) => {
-            errors.push(row_error(
+            errors.push(FieldError::in_row(
                 raw.row,
                 COL_COHORT,
                 "Escriba la cohorte o la asistencia, no las dos.",
@@ -387,7 +379,7 @@ async fn target_of<C: ConnectionTrait>(
             return Ok(None);
         }
         (None, None) => {
-            errors.push(row_error(
+            errors.push(FieldError::in_row(
                 raw.row,
                 COL_COHORT,
                 "Escriba el número de la cohorte o de la asistencia a la que corresponde el costo.",
@@ -403,7 +395,7 @@ async fn target_of<C: ConnectionTrait>(
         &raw.assistance
     };
     let Ok(id) = id else {
-        errors.push(row_error(
+        errors.push(FieldError::in_row(
             raw.row,
             column,
             format!("«{}» no es un número de {}.", typed.trim(), column),
@@ -428,7 +420,7 @@ async fn target_of<C: ConnectionTrait>(
     }
     let found = cache.get(&(is_cohort, id)).cloned().flatten();
     if found.is_none() {
-        errors.push(row_error(
+        errors.push(FieldError::in_row(
             raw.row,
             column,
             format!(
@@ -454,20 +446,20 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
         let mut problems = Vec::new();
         let reference = raw.reference.trim().to_string();
         if reference.is_empty() {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_REFERENCE,
                 "Falta la referencia: su propia clave del costo (por ejemplo, el número de la \
                  orden de pago).",
             ));
         } else if reference.chars().count() > REFERENCE_MAX {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_REFERENCE,
                 format!("La referencia tiene más de {REFERENCE_MAX} caracteres."),
             ));
         } else if let Some(first) = seen.insert(reference.clone(), raw.row) {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_REFERENCE,
                 format!("La referencia «{reference}» ya está en la fila {first}."),
@@ -479,7 +471,7 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
             text => match text.parse::<i32>() {
                 Ok(n) => Some(Some(n)),
                 Err(_) => {
-                    problems.push(row_error(
+                    problems.push(FieldError::in_row(
                         raw.row,
                         COL_LINE,
                         format!("«{text}» no es el número de una línea del plan."),
@@ -507,7 +499,7 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
                 problems.extend(
                     found
                         .into_iter()
-                        .map(|e| row_error(raw.row, column_of(&e.field), e.message)),
+                        .map(|e| FieldError::in_row(raw.row, column_of(&e.field), e.message)),
                 );
                 None
             }
@@ -550,7 +542,7 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
         if let Some(e) = &existing
             && (e.cohort_id, e.assistance_id) != p.target
         {
-            errors.push(row_error(
+            errors.push(FieldError::in_row(
                 p.row,
                 COL_REFERENCE,
                 format!(

@@ -125,14 +125,6 @@ impl<'a> ObservationImport<'a> {
     }
 }
 
-fn row_error(row: usize, field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        row: Some(row),
-        field: field.to_string(),
-        message: message.into(),
-    }
-}
-
 impl Import for ObservationImport<'_> {
     type Row = RawObservation;
     type Plan = Plan;
@@ -155,7 +147,7 @@ impl Import for ObservationImport<'_> {
         table: ImportTable,
     ) -> AppResult<Vec<RawObservation>> {
         let Some(year_column) = YEAR_HEADERS.iter().copied().find(|h| table.has(h)) else {
-            return Err(AppError::Validation(vec![row_error(
+            return Err(AppError::Validation(vec![FieldError::in_row(
                 1,
                 "file",
                 "Falta la columna del año: titúlela «anio» (o «Año», «vigencia»).",
@@ -171,7 +163,7 @@ impl Import for ObservationImport<'_> {
         };
         if table.has(COL_INDICATOR) || table.has(COL_VALUE) {
             if !(table.has(COL_INDICATOR) && table.has(COL_VALUE)) {
-                return Err(AppError::Validation(vec![row_error(
+                return Err(AppError::Validation(vec![FieldError::in_row(
                     1,
                     "file",
                     "En formato largo el archivo necesita las columnas «codigo_dane», «indicador», \
@@ -216,7 +208,7 @@ impl Import for ObservationImport<'_> {
             }
         }
         if !unknown.is_empty() {
-            return Err(AppError::Validation(vec![row_error(
+            return Err(AppError::Validation(vec![FieldError::in_row(
                 1,
                 "file",
                 format!(
@@ -228,7 +220,7 @@ impl Import for ObservationImport<'_> {
             )]));
         }
         if value_columns.is_empty() {
-            return Err(AppError::Validation(vec![row_error(
+            return Err(AppError::Validation(vec![FieldError::in_row(
                 1,
                 "file",
                 "El archivo no tiene columnas de indicadores: en formato ancho, después de \
@@ -378,13 +370,13 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         let mut problems = Vec::new();
         let code = crate::territory::normalize_municipality_code(&raw.municipality);
         if code.is_empty() {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_CODE,
                 "Falta el código DANE del municipio.",
             ));
         } else if !names.contains_key(&code) {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_CODE,
                 format!("No existe un municipio con código DANE «{code}»."),
@@ -392,7 +384,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         }
         let indicator = indicators.get(raw.indicator.trim());
         if indicator.is_none() {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_INDICATOR,
                 if raw.indicator.trim().is_empty() {
@@ -412,7 +404,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
             .ok()
             .filter(|y| (FIRST_YEAR..=this_year).contains(y));
         if year.is_none() {
-            problems.push(row_error(
+            problems.push(FieldError::in_row(
                 raw.row,
                 COL_YEAR,
                 format!(
@@ -423,7 +415,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         }
         let value = indicator.map(|i| parse_value(raw.value.trim(), &i.unit));
         if let Some(Err(message)) = &value {
-            problems.push(row_error(raw.row, &raw.column, message.clone()));
+            problems.push(FieldError::in_row(raw.row, &raw.column, message.clone()));
         }
         if !problems.is_empty() {
             errors.extend(problems);
@@ -433,7 +425,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
             continue;
         };
         if let Some(first) = seen.insert((indicator.id, code.clone(), year), raw.row) {
-            errors.push(row_error(
+            errors.push(FieldError::in_row(
                 raw.row,
                 &raw.column,
                 format!(
