@@ -8,16 +8,15 @@ use crate::cohorts::pages::{Section, Typed, section_again};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::import::{UploadForm, read_file};
+use crate::web::import::UploadForm;
 use crate::web::{Failure, Page, PageResult};
 use domain::costs::import::{CostImport, CostImportSummary};
 use domain::costs::items::{self, CostInput, CostView, LineChoice, StageTotals, Target};
 use domain::entities::values::{CostBasis, CostKind, CostStage};
 use domain::error::{AppError, FieldError};
 use domain::plans::Whole;
-use domain::spreadsheets::pipeline::{self, Mode};
+use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
-use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
@@ -452,17 +451,9 @@ async fn import_submit(
     } else {
         Mode::Preview
     };
-    let result = async {
-        let import = CostImport::open(&staff).await?;
-        let source = read_file(&form.0.file).await?;
-        pipeline::run(db.inner(), &import, source, mode).await
-    }
-    .await;
-    let (status, summary, errors) = match result {
-        Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
-        Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
-        Err(other) => return Err(Failure::from(other)),
-    };
+    let (status, summary, errors) =
+        crate::web::import::from_page(db.inner(), CostImport::open(&staff), &form.0.file, mode)
+            .await?;
     let rendered = page.render(
         "costs_import",
         "Importar costos ejecutados",

@@ -8,7 +8,7 @@ use crate::accounts::guards::{AdminUser, MunicipalityReader, ReportReader, Staff
 use crate::error::{AppResult, DomainResult};
 use crate::spreadsheets::download::Download;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::import::{UploadForm, read_file};
+use crate::web::import::UploadForm;
 use crate::web::{DepartmentChoice, KeptKey, Page};
 use crate::web::{Failure, PageResult};
 use domain::entities::capacity;
@@ -20,9 +20,8 @@ use domain::indicators::impact::{
 use domain::indicators::import::{ObservationImport, ObservationSummary};
 use domain::indicators::priorities::{Priorities, PriorityQuery};
 use domain::indicators::{IndicatorInput, IndicatorView};
-use domain::spreadsheets::pipeline::{self, Mode};
+use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
-use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
@@ -919,17 +918,13 @@ async fn import_submit(
     } else {
         Mode::Preview
     };
-    let result = async {
-        let import = ObservationImport::open(&staff).await?;
-        let source = read_file(&form.0.file).await?;
-        pipeline::run(db.inner(), &import, source, mode).await
-    }
-    .await;
-    let (status, summary, errors) = match result {
-        Ok(summary) => (Status::Ok, Some(summary), Vec::new()),
-        Err(AppError::Validation(errors)) => (Status::UnprocessableEntity, None, errors),
-        Err(other) => return Err(Failure::from(other)),
-    };
+    let (status, summary, errors) = crate::web::import::from_page(
+        db.inner(),
+        ObservationImport::open(&staff),
+        &form.0.file,
+        mode,
+    )
+    .await?;
     let rendered = async {
         let view = indicators_view(db.inner(), &staff, summary, errors).await?;
         page.render("indicators", "Indicadores de las capacidades", view)

@@ -91,6 +91,29 @@ pub async fn answer<I: Import>(
     Ok(Json(summary))
 }
 
+/// A file sent from a page that shows its own outcome (no separate confirmation): the import
+/// opened, the file read and previewed or saved. `Ok` carries the status and what the page
+/// shows — the summary (200), or every problem found with its row (422) — other failures are
+/// the error page's.
+pub async fn from_page<I: Import>(
+    db: &DatabaseConnection,
+    opening: impl Future<Output = DomainResult<I>> + Send,
+    file: &TempFile<'_>,
+    mode: Mode,
+) -> Result<(Status, Option<I::Summary>, Vec<FieldError>), Failure> {
+    let result = async {
+        let import = opening.await?;
+        let source = read_file(file).await?;
+        pipeline::run(db, &import, source, mode).await
+    }
+    .await;
+    match result {
+        Ok(summary) => Ok((Status::Ok, Some(summary), Vec::new())),
+        Err(AppError::Validation(errors)) => Ok((Status::UnprocessableEntity, None, errors)),
+        Err(other) => Err(Failure::from(other)),
+    }
+}
+
 /// An import into a cohort with a preview page and a confirmation (the offline sheets). Its
 /// summary lists the changes, which the confirmation sends back as the rows that make them.
 pub trait ImportPage: Import<Row: Serialize + DeserializeOwned> {
