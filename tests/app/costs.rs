@@ -582,7 +582,13 @@ async fn executed_costs_import_all_or_nothing_and_a_second_time_changes_nothing(
 
 #[rocket::async_test]
 async fn an_executed_cost_moves_the_plans_budget_execution() {
-    let app = TestApp::with_demo().await;
+    // With the kept pages on, as in production: the progress is kept per scope, and a cost
+    // written or deleted must show on the next reading (it moves the planning version).
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("dashboard_cache_seconds", json!(300)),
+    ])
+    .await;
     let world = World::new(&app).await;
     let (plan, line) = approved_plan(&app, &world).await;
     let cohort = world.cohort().dates(days(0), days(30)).create().await;
