@@ -163,18 +163,44 @@ def get(base, path, headers):
     return body, time.perf_counter() - started
 
 
+# Every answer is looked at (issue 50): an error status, a redirect to the sign-in page (a
+# session that expired or never worked) and a socket timeout or error are failures, never
+# "requests per second". Each wrk thread counts in its own Lua state; `done` adds them up.
+WRK_LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) failed = 0; to_sign_in = 0 end
+function response(status, headers, body)
+  if status >= 400 then
+    failed = failed + 1
+  elseif status >= 300 then
+    local location = headers["Location"] or headers["location"] or ""
+    if string.find(location, "/ingresar", 1, true) then to_sign_in = to_sign_in + 1 end
+  end
+end
+function done(summary, latency, requests)
+  local f, s = 0, 0
+  for _, t in ipairs(threads) do f = f + t:get("failed"); s = s + t:get("to_sign_in") end
+  io.write(string.format("AULA failed=%d to_sign_in=%d\\n", f, s))
+end
+"""
+
+
 def wrk(url, header, seconds, connections, body=None, work=None):
-    """(requests/s, p50 ms, p99 ms, non-2xx) from wrk's --latency report. With `body`, every
-    request is a POST of that JSON (through a small Lua script written to `work`)."""
+    """(requests/s, p50 ms, p99 ms, failures) from wrk's --latency report. Failures are the
+    answers with an error status, the redirects to /ingresar and the socket errors and
+    timeouts; any failure marks the row ✘. With `body`, every request is a POST of that JSON."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
     if header:
         cmd += ["-H", header]
+    script = Path(work or tempfile.gettempdir()) / f"aula-wrk-{os.getpid()}.lua"
+    lua = WRK_LUA
     if body is not None:
-        script = Path(work) / "post.lua"
-        script.write_text('wrk.method = "POST"\n'
-                          'wrk.headers["Content-Type"] = "application/json"\n'
-                          f"wrk.body = [==[{body}]==]\n")
-        cmd += ["-s", str(script)]
+        lua += ('wrk.method = "POST"\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = [==[{body}]==]\n")
+    script.write_text(lua)
+    cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
 
     def ms(label):
@@ -185,8 +211,13 @@ def wrk(url, header, seconds, connections, body=None, work=None):
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rate, ms("50"), ms("99"), int(bad.group(1)) if bad else 0
+    counted = re.search(r"AULA failed=(\d+) to_sign_in=(\d+)", out)
+    failed = int(counted.group(1)) + int(counted.group(2)) if counted else 0
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                        out)
+    if sockets:
+        failed += sum(int(n) for n in sockets.groups())
+    return rate, ms("50"), ms("99"), failed
 
 
 def psql(url, sql):
@@ -310,7 +341,7 @@ def measure_pages(args, engine, url, server, work, rows):
         if args.only and not any(o in label for o in args.only.split(",")):
             continue
         body = post[0] if post else None
-        try:  # warm-up; wrk counts the answers that are not 2xx/3xx
+        try:  # warm-up; wrk counts the failures (error statuses, sign-in redirects, timeouts)
             request = urllib.request.Request(
                 base + path, data=body.encode() if body else None,
                 headers=dict([header.split(": ", 1)]) if header else
@@ -321,7 +352,7 @@ def measure_pages(args, engine, url, server, work, rows):
         rate, p50, p99, bad = wrk(base + path, header, args.seconds, args.connections, body, work)
         rows[label] = (rate, p50, p99, bad)
         log(engine, label, f"{rate:,.1f} req/s p50 {p50:.1f} ms p99 {p99:.1f} ms",
-            f"{bad} not 2xx/3xx" if bad else "")
+            f"{bad} failed" if bad else "")
     return bearer, pages
 
 
@@ -366,6 +397,33 @@ def page_list(cohort, public_cohort, staff, reviewer, token, reviewer_token):
         ("offer JSON, Antioquia (coordinator)",
          f"/api/v1/reports/offer?department={ANTIOQUIA}", "Authorization: Bearer " + token),
     ]
+
+
+def measure_computed(args, binary, env, pages, computed):
+    """Each page's cost without the kept pages (issue 50): the same server with nothing kept
+    (`dashboard_cache_seconds = 0`), one client, the median of five visits — what the first
+    reader after a version change waits for a kept page, once per scope."""
+    server = Server(binary, dict(env, ROCKET_DASHBOARD_CACHE_SECONDS="0"))
+    try:
+        for label, path, header, *post in pages:
+            if args.only and not any(o in label for o in args.only.split(",")):
+                continue
+            body = post[0].encode() if post else None
+            headers = dict([header.split(": ", 1)]) if header else {}
+            if body:
+                headers["Content-Type"] = "application/json"
+            times = []
+            for _ in range(5):
+                request = urllib.request.Request(server.base + path, data=body, headers=headers)
+                started = time.perf_counter()
+                try:
+                    urllib.request.urlopen(request, timeout=600).read()
+                except urllib.error.HTTPError:
+                    pass
+                times.append(time.perf_counter() - started)
+            computed[label] = sorted(times)[2] * 1000
+    finally:
+        server.stop()
 
 
 def measure_one_client(args, base, bearer, extra):
@@ -674,7 +732,8 @@ def main():
     parser.add_argument("--two-instances", action="store_true",
                         help="on PostgreSQL, the same pages again with a second instance")
     parser.add_argument("--skip", default="",
-                        help="parts to leave out: workbooks, enrolment-day (comma-separated)")
+                        help="parts to leave out: workbooks, enrolment-day, computed "
+                             "(comma-separated)")
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     for engine in engines:
@@ -707,6 +766,12 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
         pages_by_engine[engine], extra_by_engine[engine] = rows, extra
         try:
             bearer, pages = measure_pages(args, engine, url, server, work, rows)
+            if "computed" not in skip:
+                server.stop()
+                computed = {}
+                extra["_computed"] = computed
+                measure_computed(args, binary, env, pages, computed)
+                server = Server(binary, env)
             if not args.only or "restart" in args.only:
                 server = measure_restarts(engine, url, binary, env, server, pages, extra)
             if not args.only:
@@ -749,17 +814,24 @@ def report(args, engines, work, pages_by_engine, extra_by_engine, two):
     text = [f"scale {args.scale}, release `serve`, wrk -t2 -c{args.connections} "
             f"-d{args.seconds}s, engines measured one after the other in this run; "
             f"{os.cpu_count()} cores ({cpu})", ""]
+    computed = {e: extra_by_engine[e].pop("_computed", {}) for e in engines}
     head = "| page (32 clients) | " + " | ".join(
-        f"{names[e]} req/s | {names[e]} p99" for e in engines) + " |"
-    text += [head, "|---|" + "---|---|" * len(engines)]
+        f"{names[e]} req/s | {names[e]} p99 | {names[e]} computed" for e in engines) + " |"
+    text += ["computed: the page with nothing kept, one client, median of five visits (what "
+             "the first reader after a change waits); a row is ✘ when its p99 is 100 ms or "
+             "more or any answer failed (error status, redirect to /ingresar, socket error or "
+             "timeout)", "", head, "|---|" + "---|---|---|" * len(engines)]
     labels = [l for l in pages_by_engine[engines[0]]]
     for label in labels:
         cells = []
         for engine in engines:
             rate, p50, p99, bad = pages_by_engine[engine].get(label, (0, 0, 0, 0))
-            mark = "" if label.startswith("floor") else (" ✔" if p99 < 100 else " ✘")
-            cells += [f"{rate:,.0f}", f"{p99:.1f} ms{mark}" + (f" ({bad} not 2xx/3xx)"
-                                                               if bad else "")]
+            good = p99 < 100 and bad == 0
+            mark = "" if label.startswith("floor") else (" ✔" if good else " ✘")
+            cells += [f"{rate:,.0f}", f"{p99:.1f} ms{mark}" + (f" ({bad:,} failed)"
+                                                               if bad else ""),
+                      f"{computed[engine][label]:,.1f} ms" if label in computed[engine]
+                      else "—"]
         text.append(f"| {label} | " + " | ".join(cells) + " |")
     keys = []
     for engine in engines:
