@@ -116,7 +116,7 @@ impl MigrationTrait for Migration {
                 Index::drop()
                     .name("ix_assistances_department_code_status")
                     .table(TABLE)
-                    .take(),
+                    .to_owned(),
             )
             .await?;
         manager

@@ -8,7 +8,7 @@
 use crate::common::TestApp;
 use crate::support::{META_REVIEWER, api, error_fields, role_token, token};
 use crate::world::days;
-use domain::entities::values::Role;
+use domain::entities::values::{DeliverySource, Role};
 use domain::entities::{assistance_figure, delivery_fact};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -72,7 +72,7 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
             "municipality_code",
         ),
         (
-            json!({"entity_type": "gobernacion", "department_code": "99"}),
+            json!({"entity_type": "gobernacion", "department_code": "00"}),
             "department_code",
         ),
         (
@@ -194,6 +194,7 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     .await;
     assert_eq!(status, Status::Ok, "{closed}");
     let facts = delivery_fact::Entity::find()
+        .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
         .filter(delivery_fact::Column::SourceId.eq(id as i32))
         .all(app.db())
         .await

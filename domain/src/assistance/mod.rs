@@ -264,7 +264,9 @@ async fn place<C: ConnectionTrait>(
     entity_type: AssistedEntity,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<(Option<municipality::Model>, Option<String>)> {
-    let given = |text: Option<&str>| text.map(str::trim).filter(|t| !t.is_empty());
+    fn given(text: Option<&str>) -> Option<&str> {
+        text.map(str::trim).filter(|t| !t.is_empty())
+    }
     let outside = |department: &str| {
         user.direction_departments()
             .is_some_and(|codes| !codes.iter().any(|c| c == department))
