@@ -458,13 +458,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                         .unwrap_or_default(),
                     department_code,
                     capacity_id,
-                    capacity_name: capacity_names.get(&capacity_id).cloned().unwrap_or_default(),
-                    provider: providers.get(&provider_id).cloned().unwrap_or_else(|| {
-                        ProviderRef {
+                    capacity_name: capacity_names
+                        .get(&capacity_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    provider: providers
+                        .get(&provider_id)
+                        .cloned()
+                        .unwrap_or_else(|| ProviderRef {
                             id: provider_id,
                             name: String::new(),
-                        }
-                    }),
+                        }),
                     assistances,
                     assistances_closed: closed,
                     visits,

@@ -79,10 +79,19 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
             json!({"entity_type": "esquema_asociativo", "department_code": "18"}),
             "municipality_code",
         ),
-        (json!({"entity_type": "cabildo", "municipality_code": "18001"}), "entity_type"),
+        (
+            json!({"entity_type": "cabildo", "municipality_code": "18001"}),
+            "entity_type",
+        ),
     ] {
-        let (status, refused) =
-            api(&app, "POST", "/api/v1/assistances", Some(&staff), Some(plan(place.clone()))).await;
+        let (status, refused) = api(
+            &app,
+            "POST",
+            "/api/v1/assistances",
+            Some(&staff),
+            Some(plan(place.clone())),
+        )
+        .await;
         assert_eq!(status, Status::UnprocessableEntity, "{place}: {refused}");
         assert!(
             error_fields(&refused).contains(&field.to_string()),
@@ -107,7 +116,9 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         "POST",
         "/api/v1/assistances",
         Some(&staff),
-        Some(plan(json!({"entity_type": "gobernacion", "department_code": "18"}))),
+        Some(plan(
+            json!({"entity_type": "gobernacion", "department_code": "18"}),
+        )),
     )
     .await;
     assert_eq!(status, Status::Created, "{created}");
@@ -126,10 +137,20 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     let liaison = role_token(&app, Role::Liaison).await;
     let (status, read) = api(&app, "GET", &path, Some(&caqueta), None).await;
     assert_eq!(status, Status::Ok, "{read}");
-    for (who, token) in [("Meta's reviewer", &meta), ("El Paujíl's liaison", &liaison)] {
+    for (who, token) in [
+        ("Meta's reviewer", &meta),
+        ("El Paujíl's liaison", &liaison),
+    ] {
         let (status, _) = api(&app, "GET", &path, Some(token), None).await;
         assert_eq!(status, Status::NotFound, "{who}");
-        let (_, list) = api(&app, "GET", "/api/v1/assistances?per_page=100", Some(token), None).await;
+        let (_, list) = api(
+            &app,
+            "GET",
+            "/api/v1/assistances?per_page=100",
+            Some(token),
+            None,
+        )
+        .await;
         assert!(
             !list["items"]
                 .as_array()
@@ -148,7 +169,11 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     )
     .await;
     assert!(
-        listed["items"].as_array().unwrap().iter().any(|a| a["id"] == id),
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id),
         "Caquetá's reviewer lists it: {listed}"
     );
 
@@ -177,9 +202,11 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         "POST",
         &format!("{path}/visits"),
         Some(&staff),
-        Some(json!({"date": days(-10).to_string(), "modality": "presencial", "hours": 3,
+        Some(
+            json!({"date": days(-10).to_string(), "modality": "presencial", "hours": 3,
                     "topics": "Tablero común de seguimiento", "attendees": [],
-                    "agreements": [], "products": []})),
+                    "agreements": [], "products": []}),
+        ),
     )
     .await;
     assert_eq!(status, Status::Created, "{visit}");
@@ -213,7 +240,9 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         "POST",
         "/api/v1/assistances",
         Some(&staff),
-        Some(plan(json!({"entity_type": "esquema_asociativo", "municipality_code": "18256"}))),
+        Some(plan(
+            json!({"entity_type": "esquema_asociativo", "municipality_code": "18256"}),
+        )),
     )
     .await;
     assert_eq!(status, Status::Created, "{other}");
@@ -228,7 +257,11 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         None,
     )
     .await;
-    assert_eq!(status, Status::Ok, "the leading municipality's liaison reads it");
+    assert_eq!(
+        status,
+        Status::Ok,
+        "the leading municipality's liaison reads it"
+    );
 }
 
 /// The page's form offers every entity, and a gobernación by its department.

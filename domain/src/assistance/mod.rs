@@ -319,7 +319,10 @@ async fn place<C: ConnectionTrait>(
         ));
         return Ok((None, None));
     };
-    let Some(found) = municipality::Entity::find_by_id(code.clone()).one(db).await? else {
+    let Some(found) = municipality::Entity::find_by_id(code.clone())
+        .one(db)
+        .await?
+    else {
         errors.push(FieldError::new(
             "municipality_code",
             format!("No existe un municipio con el código DANE «{code}»."),
@@ -1264,7 +1267,10 @@ pub async fn views<C: ConnectionTrait>(
         *visits.entry(v.assistance_id).or_default() += 1;
     }
     let places: HashMap<String, String> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(rows.iter().filter_map(|r| r.municipality_code.clone())))
+        .filter(
+            municipality::Column::Code
+                .is_in(rows.iter().filter_map(|r| r.municipality_code.clone())),
+        )
         .all(db)
         .await?
         .into_iter()

@@ -10,18 +10,18 @@
 //! carries the department) and never for a municipality, its capital included.
 
 use crate::entities::values::AssistanceStatus;
-use crate::entities::{
-    assistance, assistance_capacity, assistance_figure, assistance_visit,
-};
+use crate::entities::{assistance, assistance_capacity, assistance_figure, assistance_visit};
 use crate::error::AppResult;
 use chrono::Datelike;
-use sea_orm::{Condition, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
 /// The place an assistance's figures are kept at: its municipality's code, or its
 /// department's when it has no municipality (a gobernación's).
 pub fn place_of(row: &assistance::Model) -> &str {
-    row.municipality_code.as_deref().unwrap_or(&row.department_code)
+    row.municipality_code
+        .as_deref()
+        .unwrap_or(&row.department_code)
 }
 
 /// Whether a figure row is a gobernación's (kept at its department, see [`place_of`]).
@@ -68,6 +68,9 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<assistance_figure:
     Ok(out)
 }
 
+/// A row's key: place, capacity, provider, year.
+type Key = (String, i32, i32, i32);
+
 /// The rows of one place (or of all) computed from the assistances.
 async fn rows<C: ConnectionTrait>(
     db: &C,
@@ -109,7 +112,7 @@ async fn rows<C: ConnectionTrait>(
             visits.insert(id, i32::try_from(n).unwrap_or(i32::MAX));
         }
     }
-    let mut cells: BTreeMap<(String, i32, i32, i32), ([i32; 4], String)> = BTreeMap::new();
+    let mut cells: BTreeMap<Key, ([i32; 4], String)> = BTreeMap::new();
     for row in &found {
         let closed = row.status == AssistanceStatus::Closed;
         for capacity_id in capacities.get(&row.id).into_iter().flatten() {
