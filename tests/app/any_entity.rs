@@ -110,6 +110,10 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
     .await;
     let department_before = gobernacion_row(&offer_before, "18", capacity)
         .map_or(0, |r| r["assistances"].as_i64().unwrap());
+    assert!(
+        department_before >= 1,
+        "the demo's Gobernación del Caquetá assistance: {offer_before}"
+    );
 
     let (status, created) = api(
         &app,
