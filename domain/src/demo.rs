@@ -1229,8 +1229,25 @@ async fn assistances<C: ConnectionTrait>(
             AssistanceStatus::Closed,
             user_ids[ACCOUNTS.len() - 2],
         ),
+        // Issue 49: a gobernación, by its department (no municipality).
+        (
+            crate::providers::ESAP,
+            "18",
+            AssistedEntity::Gobernacion,
+            "planeacion_territorial",
+            "Que la Secretaría de Planeación de la Gobernación del Caquetá acompañe a sus municipios en el seguimiento de los planes de desarrollo con un tablero común.",
+            day - Duration::days(30),
+            day + Duration::days(150),
+            AssistanceStatus::InProgress,
+            user_ids[1],
+        ),
     ];
     for (provider_id, place, entity, capacity, objective, starts, ends, status, staff) in rows {
+        // A DANE municipality code starts with its department's.
+        let (municipality, department) = match entity.is_departmental() {
+            true => (None, place),
+            false => (Some(place.to_string()), &place[..2]),
+        };
         let closed = status == AssistanceStatus::Closed;
         let council = entity == AssistedEntity::Concejo;
         let summary = if council {
@@ -1241,7 +1258,8 @@ async fn assistances<C: ConnectionTrait>(
         let visits = if place == "18256" && !council { 3 } else { 1 };
         let saved = assistance::ActiveModel {
             provider_id: Set(provider_id),
-            municipality_code: Set(place.into()),
+            municipality_code: Set(municipality),
+            department_code: Set(department.into()),
             entity_type: Set(entity),
             objective: Set(objective.into()),
             starts_on: Set(starts),

@@ -127,6 +127,25 @@ pub struct OfferRow {
     pub visits: i64,
 }
 
+/// What one provider's technical assistance to a gobernación (issue 49) amounts to on one
+/// capacity: counted for its department, never for a municipality (its capital included).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = OfferGobernacionRow)]
+pub struct GobernacionRow {
+    #[schema(example = "18")]
+    pub department_code: String,
+    pub department_name: String,
+    pub capacity_id: i32,
+    pub capacity_name: String,
+    pub provider: ProviderRef,
+    /// Assistances to the gobernación (not cancelled), all time.
+    pub assistances: i64,
+    /// Of those, closed.
+    pub assistances_closed: i64,
+    /// Their visits.
+    pub visits: i64,
+}
+
 /// A municipality that received nothing on a capacity (with the filters chosen).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = OfferGap)]
@@ -158,6 +177,8 @@ pub struct UnansweredDemand {
 pub struct OfferReport {
     pub items: Vec<OfferRow>,
     pub total: usize,
+    /// The technical assistance to gobernaciones, by department (issue 49). Extension.
+    pub gobernaciones: Vec<GobernacionRow>,
     /// Seats offered in the whole report, each cohort's once (the rows repeat a shared
     /// cohort's seats). Extension.
     pub seats_total: i64,
@@ -198,6 +219,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         return Ok(OfferReport {
             items: Vec::new(),
             total: 0,
+            gobernaciones: Vec::new(),
             seats_total: 0,
             without_offer: Vec::new(),
             overlaps: Vec::new(),
@@ -365,7 +387,18 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         assisted =
             assisted.filter(assistance_figure::Column::Year.lte(chrono::Datelike::year(&to)));
     }
+    // A gobernación's (its place is its department) counts for the department alone.
+    let mut departmental: BTreeMap<(String, i32, i32), [i64; 3]> = BTreeMap::new();
     for row in assisted.all(db).await? {
+        if crate::figures::assistance::is_departmental(&row) {
+            let cell = departmental
+                .entry((row.department_code, row.capacity_id, row.provider_id))
+                .or_default();
+            cell[0] += i64::from(row.assistances);
+            cell[1] += i64::from(row.closed);
+            cell[2] += i64::from(row.visits);
+            continue;
+        }
         if !places.contains_key(&row.municipality_code) {
             continue;
         }
@@ -413,6 +446,35 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 visits: cell.visits,
             }
         })
+        .collect();
+    let gobernaciones = departmental
+        .into_iter()
+        .map(
+            |((department_code, capacity_id, provider_id), [assistances, closed, visits])| {
+                GobernacionRow {
+                    department_name: department_names
+                        .get(&department_code)
+                        .cloned()
+                        .unwrap_or_default(),
+                    department_code,
+                    capacity_id,
+                    capacity_name: capacity_names
+                        .get(&capacity_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    provider: providers
+                        .get(&provider_id)
+                        .cloned()
+                        .unwrap_or_else(|| ProviderRef {
+                            id: provider_id,
+                            name: String::new(),
+                        }),
+                    assistances,
+                    assistances_closed: closed,
+                    visits,
+                }
+            },
+        )
         .collect();
     items.sort_by_cached_key(|r| {
         (
@@ -480,6 +542,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     Ok(OfferReport {
         total: items.len(),
         items,
+        gobernaciones,
         seats_total,
         without_offer,
         overlaps,

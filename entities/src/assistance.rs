@@ -9,7 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub provider_id: i32,
-    pub municipality_code: String,
+    /// None for a gobernación's (department-level) assistance.
+    pub municipality_code: Option<String>,
+    /// Its department (of its municipality, or the gobernación's).
+    pub department_code: String,
     pub entity_type: AssistedEntity,
     #[sea_orm(column_type = "Text")]
     pub objective: String,

@@ -74,12 +74,17 @@ text_enum!(
 );
 
 text_enum!(
-    /// The entity of the municipality an assistance accompanies.
+    /// The entity an assistance accompanies: a body of a municipality, an association of
+    /// territorial entities (by the municipality that leads it), a community organisation of a
+    /// municipality, or a gobernación (of a department, with no municipality).
     AssistedEntity {
         Alcaldia = "alcaldia",
         Concejo = "concejo",
         Personeria = "personeria",
         ConsejoTerritorialPlaneacion = "consejo_territorial_planeacion",
+        Gobernacion = "gobernacion",
+        EsquemaAsociativo = "esquema_asociativo",
+        OrganizacionComunitaria = "organizacion_comunitaria",
     }
 );
 
@@ -457,7 +462,16 @@ impl AssistedEntity {
             AssistedEntity::Concejo => "Concejo municipal",
             AssistedEntity::Personeria => "Personería",
             AssistedEntity::ConsejoTerritorialPlaneacion => "Consejo territorial de planeación",
+            AssistedEntity::Gobernacion => "Gobernación",
+            AssistedEntity::EsquemaAsociativo => "Esquema asociativo territorial",
+            AssistedEntity::OrganizacionComunitaria => "Organización comunitaria",
         }
+    }
+
+    /// A gobernación is the department's: it has no municipality. Every other entity is
+    /// a municipality's (an association by the municipality that leads it).
+    pub fn is_departmental(self) -> bool {
+        self == AssistedEntity::Gobernacion
     }
 }
 

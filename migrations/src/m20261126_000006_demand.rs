@@ -74,35 +74,56 @@ async fn role_check(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> R
             ))
             .await?;
         }
-        _ => {
-            let version: i64 = db
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Sqlite,
-                    "PRAGMA schema_version",
-                ))
-                .await?
-                .ok_or_else(|| DbErr::Custom("no schema version".into()))?
-                .try_get_by_index(0)?;
-            db.execute_unprepared("PRAGMA writable_schema = ON").await?;
-            let changed = db
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Sqlite,
-                    "UPDATE sqlite_schema SET sql = replace(sql, ?, ?) \
-                     WHERE type = 'table' AND name = 'users' AND instr(sql, ?) > 0",
-                    [from.into(), to.into(), from.into()],
-                ))
-                .await?
-                .rows_affected();
-            db.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1))
-                .await?;
-            db.execute_unprepared("PRAGMA writable_schema = OFF")
-                .await?;
-            if changed != 1 {
-                return Err(DbErr::Custom(
-                    "the role's check of users was not found as expected".into(),
-                ));
-            }
-        }
+        _ => rewrite_sqlite_table(db, "users", from, to).await?,
+    }
+    Ok(())
+}
+
+/// SQLite cannot alter a column or a constraint: replaces `from` with `to` in `table`'s stored
+/// definition through the documented `writable_schema` edit (only loosening edits: no stored
+/// row can break the new definition), never a copy of the table (dropping it would cascade to
+/// everything that references it). Fails unless `from` is found exactly once.
+pub(crate) async fn rewrite_sqlite_table(
+    db: &SchemaManagerConnection<'_>,
+    table: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), DbErr> {
+    let version: i64 = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA schema_version",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("no schema version".into()))?
+        .try_get_by_index(0)?;
+    db.execute_unprepared("PRAGMA writable_schema = ON").await?;
+    let changed = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "UPDATE sqlite_schema SET sql = replace(sql, ?, ?) \
+             WHERE type = 'table' AND name = ? AND instr(sql, ?) > 0 \
+             AND instr(substr(sql, instr(sql, ?) + length(?)), ?) = 0",
+            [
+                from.into(),
+                to.into(),
+                table.into(),
+                from.into(),
+                from.into(),
+                from.into(),
+                from.into(),
+            ],
+        ))
+        .await?
+        .rows_affected();
+    db.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1))
+        .await?;
+    db.execute_unprepared("PRAGMA writable_schema = OFF")
+        .await?;
+    if changed != 1 {
+        return Err(DbErr::Custom(format!(
+            "the definition of {table} did not hold «{from}» exactly once"
+        )));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::accounts::guards::{CurrentUser, MunicipalityReader, StaffUser};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::{Page, PageResult};
+use crate::web::{Choice, Page, PageResult};
 use domain::assistance::agreements::{self, AgreementItem, AgreementPatch};
 use domain::assistance::visits::{self, AgreementInput, AttendeeInput, ProductInput, VisitInput};
 use domain::assistance::{
@@ -14,14 +14,14 @@ use domain::assistance::{
     StatusInput,
 };
 use domain::entities::capacity;
-use domain::entities::values::{AssistanceStatus, Role};
+use domain::entities::values::{AssistanceStatus, AssistedEntity, Role};
 use domain::error::{AppError, FieldError};
 use rocket::Either;
 use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Iterable, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -113,6 +113,7 @@ struct CapacityBox {
 #[derive(Serialize, Default)]
 struct NewFields {
     municipality_code: String,
+    department_code: String,
     objective: String,
     starts_on: String,
     ends_on: String,
@@ -122,7 +123,10 @@ struct NewFields {
 }
 
 #[derive(Serialize)]
-struct NewView {
+struct NewView<'a> {
+    /// The entities that may be assisted (issue 49: a gobernación, by its department).
+    entities: Vec<Choice<'static>>,
+    departments: Vec<Choice<'a>>,
     capacities: Vec<CapacityBox>,
     form: NewFields,
     /// The municipality's open demands the assistance may answer (issue 45: a demand referred
@@ -205,10 +209,32 @@ async fn new_html(
         })
         .collect();
     let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;
+    let chosen_entity = match form.entity_type.as_str() {
+        "" => AssistedEntity::Alcaldia.as_str(),
+        typed => typed,
+    };
+    let entities = AssistedEntity::iter()
+        .map(|e| Choice {
+            value: e.as_str(),
+            label: e.label(),
+            selected: e.as_str() == chosen_entity,
+        })
+        .collect();
+    let all_departments = domain::territory::departments(db).await?;
+    let departments = all_departments
+        .iter()
+        .map(|d| Choice {
+            value: &d.code,
+            label: &d.name,
+            selected: d.code == form.department_code,
+        })
+        .collect();
     page.render_form(
         "assistance_new",
         "Nueva asistencia técnica",
         NewView {
+            entities,
+            departments,
             capacities,
             form,
             demands,
@@ -243,6 +269,9 @@ struct NewForm {
     csrf_token: String,
     #[field(default = String::new())]
     municipality_code: String,
+    /// A gobernación's department (issue 49).
+    #[field(default = String::new())]
+    department_code: String,
     #[field(default = String::new())]
     entity_type: String,
     #[field(default = Vec::new())]
@@ -274,6 +303,7 @@ async fn create_submit(
     let form = form.0;
     let input = AssistanceInput {
         municipality_code: Some(form.municipality_code.clone()),
+        department_code: Some(form.department_code.clone()),
         entity_type: Some(form.entity_type.clone()),
         capacity_ids: Some(form.capacity_ids.clone()),
         objective: Some(form.objective.clone()),
@@ -303,6 +333,7 @@ async fn create_submit(
         async |errors| {
             let again = NewFields {
                 municipality_code: form.municipality_code,
+                department_code: form.department_code,
                 objective: form.objective,
                 starts_on: form.starts_on,
                 ends_on: form.ends_on,
@@ -394,7 +425,7 @@ async fn workspace_view(
         Err(AppError::NotFound | AppError::Forbidden) => false,
         Err(other) => return Err(other.into()),
     };
-    let title = format!("Asistencia técnica · {}", view.municipality_name);
+    let title = format!("Asistencia técnica · {}", view.place_name);
     let costs = crate::costs::pages::assistance_panel(db, user, id, manages).await?;
     let agreements = agreements::of_assistance(db, user, id).await?;
     Ok((
@@ -435,7 +466,7 @@ async fn closing_summary(
         )
         .into());
     }
-    let title = format!("Resumen de cierre · {}", view.municipality_name);
+    let title = format!("Resumen de cierre · {}", view.place_name);
     let agreements = agreements::of_assistance(db.inner(), &user, id).await?;
     page.render(
         "assistance_summary",
@@ -905,7 +936,7 @@ async fn status_confirmation(
             "¿{} la asistencia a {} de {}?",
             if closing { "Cerrar" } else { "Cancelar" },
             view.entity_label,
-            view.municipality_name
+            view.place_name
         ),
         format!("/asistencias/{id}/estado"),
         if closing {

@@ -510,6 +510,8 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
 /// The assistance figures (issue 33) after random assistance writes through the API — plans
 /// in several municipalities and capacities, visits, closings with and without the objective,
 /// cancellations, a plan moved to another municipality or capacity — equal those rebuilt.
+/// Issue 49: some are a gobernación's (kept at its department, never at its capital) or
+/// another entity's, and a plan moves between a municipality and a gobernación.
 #[rocket::async_test]
 async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     let app = TestApp::with_demo().await;
@@ -523,7 +525,21 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         .map(|c| c["id"].as_i64().unwrap())
         .take(3)
         .collect();
-    let places = ["18001", "18256", "50325"];
+    // Where an assistance is: an entity and its place (a gobernación's, its department).
+    let places = [
+        json!({"entity_type": "alcaldia", "municipality_code": "18001"}),
+        json!({"entity_type": "concejo", "municipality_code": "18256"}),
+        json!({"entity_type": "esquema_asociativo", "municipality_code": "50325"}),
+        json!({"entity_type": "organizacion_comunitaria", "municipality_code": "18001"}),
+        json!({"entity_type": "gobernacion", "department_code": "18"}),
+        json!({"entity_type": "gobernacion", "department_code": "50"}),
+    ];
+    let at = |mut body: Value, place: &Value| {
+        for (key, value) in place.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
     let seed = 0x3303_2026_u64;
     let mut dice = Dice(seed);
     let mut ids: Vec<i64> = Vec::new();
@@ -543,15 +559,16 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     "POST",
                     "/api/v1/assistances",
                     Some(&world.staff),
-                    Some(json!({
-                        "municipality_code": dice.pick(&places).unwrap(),
-                        "entity_type": "alcaldia",
-                        "capacity_ids": chosen,
-                        "objective": "Acompañamiento de prueba de las cifras.",
-                        "starts_on": crate::world::days(start).to_string(),
-                        "ends_on": crate::world::days(start + 200).to_string(),
-                        "modality": "virtual",
-                    })),
+                    Some(at(
+                        json!({
+                            "capacity_ids": chosen,
+                            "objective": "Acompañamiento de prueba de las cifras.",
+                            "starts_on": crate::world::days(start).to_string(),
+                            "ends_on": crate::world::days(start + 200).to_string(),
+                            "modality": "virtual",
+                        }),
+                        dice.pick(&places).unwrap(),
+                    )),
                 )
                 .await;
                 assert_eq!(status, Status::Created, "{label}: {body}");
@@ -605,8 +622,10 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     "PATCH",
                     &format!("/api/v1/assistances/{id}"),
                     Some(&world.staff),
-                    Some(json!({"municipality_code": dice.pick(&places).unwrap(),
-                                "capacity_ids": [dice.pick(&capacities).unwrap()]})),
+                    Some(at(
+                        json!({"capacity_ids": [dice.pick(&capacities).unwrap()]}),
+                        dice.pick(&places).unwrap(),
+                    )),
                 )
                 .await;
             }
@@ -618,6 +637,11 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
     assert!(
         kept.iter().any(|f| f.closed > 0) && kept.iter().any(|f| f.visits > 0),
         "the sequence closed and visited some: {kept:#?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|f| figures::assistance::is_departmental(f) && f.assistances > 0),
+        "some are a gobernación's, kept at its department: {kept:#?}"
     );
     // Closed with the objective reached: the delivery facts the plans read (issue 47).
     if kept.iter().any(|f| f.reached > 0) {

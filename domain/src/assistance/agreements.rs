@@ -233,7 +233,8 @@ pub async fn of_assistance<C: ConnectionTrait>(
 #[derive(Clone, Debug, Serialize)]
 pub struct OverdueAgreement {
     pub assistance_id: i32,
-    pub municipality_name: String,
+    /// The municipality's name, or the department's for a gobernación.
+    pub place_name: String,
     pub entity_label: &'static str,
     pub provider_name: String,
     #[serde(flatten)]
@@ -298,7 +299,7 @@ pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> Ap
             let view = views.get(visit_of.get(&a.visit_id)?)?;
             Some(OverdueAgreement {
                 assistance_id: view.id,
-                municipality_name: view.municipality_name.clone(),
+                place_name: view.place_name.clone(),
                 entity_label: view.entity_label,
                 provider_name: view.provider.name.clone(),
                 agreement: AgreementView::of(a, today),

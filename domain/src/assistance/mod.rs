@@ -40,9 +40,15 @@ const MAX_SPAN_DAYS: i64 = 3 * 366;
 /// `objective`, `starts_on`, `ends_on` and `modality` required) or change one (any field).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AssistanceInput {
+    /// The municipality (DANE code) of every entity but a gobernación; an association
+    /// (`esquema_asociativo`) by the municipality that leads it.
     #[schema(example = "18256")]
     pub municipality_code: Option<String>,
-    /// `alcaldia` (default), `concejo`, `personeria` or `consejo_territorial_planeacion`.
+    /// A gobernación's department (DANE code), instead of `municipality_code`.
+    #[schema(example = "18")]
+    pub department_code: Option<String>,
+    /// `alcaldia` (default), `concejo`, `personeria`, `consejo_territorial_planeacion`,
+    /// `gobernacion`, `esquema_asociativo` or `organizacion_comunitaria`.
     #[schema(value_type = Option<AssistedEntity>)]
     pub entity_type: Option<String>,
     #[schema(max_items = 50)]
@@ -115,10 +121,15 @@ pub struct EvaluationView {
 pub struct AssistanceView {
     pub id: i32,
     pub provider: ProviderRef,
+    /// None for a gobernación's.
     #[schema(example = "18256")]
-    pub municipality_code: String,
-    pub municipality_name: String,
+    pub municipality_code: Option<String>,
+    pub municipality_name: Option<String>,
     pub department_code: String,
+    pub department_name: String,
+    /// Where it is, as people read it («Gobernación de Caquetá», «Alcaldía de Florencia»): the
+    /// municipality's name, or the department's for a gobernación.
+    pub place_name: String,
     pub entity_type: AssistedEntity,
     pub entity_label: &'static str,
     pub capacities: Vec<CapacityRef>,
@@ -167,16 +178,19 @@ impl AssistanceScope {
         }
     }
 
+    /// A department reads its municipalities' assistances and its gobernación's; a
+    /// municipality only its own (never its department's gobernación's).
     pub fn condition(&self) -> Condition {
-        let code = assistance::Column::MunicipalityCode;
+        let department = assistance::Column::DepartmentCode;
         match self {
             AssistanceScope::All => Condition::all(),
-            AssistanceScope::Departments(codes) => codes.iter().fold(
-                Condition::any().add(assistance::Column::Id.eq(-1)),
-                |any, d| any.add(code.starts_with(d.as_str())),
-            ),
-            AssistanceScope::Department(d) => Condition::all().add(code.starts_with(d.as_str())),
-            AssistanceScope::Municipality(m) => Condition::all().add(code.eq(m.as_str())),
+            AssistanceScope::Departments(codes) => {
+                Condition::all().add(department.is_in(codes.iter().map(String::as_str)))
+            }
+            AssistanceScope::Department(d) => Condition::all().add(department.eq(d.as_str())),
+            AssistanceScope::Municipality(m) => {
+                Condition::all().add(assistance::Column::MunicipalityCode.eq(m.as_str()))
+            }
         }
     }
 }
@@ -214,7 +228,9 @@ pub async fn find_managed<C: ConnectionTrait>(
 /// The checked fields of an input merged over the current assistance.
 struct Plan {
     provider_id: i32,
-    municipality: municipality::Model,
+    /// None for a gobernación.
+    municipality: Option<municipality::Model>,
+    department_code: String,
     entity_type: AssistedEntity,
     capacity_ids: Vec<i32>,
     objective: String,
@@ -226,9 +242,101 @@ struct Plan {
     contact_email: Option<String>,
 }
 
+impl Plan {
+    fn place_code(&self) -> Option<String> {
+        self.municipality.as_ref().map(|m| m.code.clone())
+    }
+}
+
 fn clean_ids(ids: &[i32]) -> Vec<i32> {
     let set: BTreeSet<i32> = ids.iter().copied().collect();
     set.into_iter().collect()
+}
+
+/// Where the assistance is: a municipality in the manager's territory (and its department),
+/// or for a gobernación a department in it and no municipality. A field left out keeps the
+/// current place when it still fits the entity.
+async fn place<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    entity_type: AssistedEntity,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Option<municipality::Model>, Option<String>)> {
+    fn given(text: Option<&str>) -> Option<&str> {
+        text.map(str::trim).filter(|t| !t.is_empty())
+    }
+    let outside = |department: &str| {
+        user.direction_departments()
+            .is_some_and(|codes| !codes.iter().any(|c| c == department))
+    };
+    if entity_type.is_departmental() {
+        if given(input.municipality_code.as_deref()).is_some() {
+            errors.push(FieldError::new(
+                "municipality_code",
+                "Una gobernación es del departamento: indique el departamento, no un municipio.",
+            ));
+        }
+        let code = given(input.department_code.as_deref())
+            .map(str::to_string)
+            .or(current.map(|c| c.department_code.clone()));
+        let Some(code) = code else {
+            errors.push(FieldError::new(
+                "department_code",
+                "Indique el departamento de la gobernación (código DANE).",
+            ));
+            return Ok((None, None));
+        };
+        if !crate::territory::department_exists(db, &code).await? {
+            errors.push(FieldError::new(
+                "department_code",
+                format!("No existe un departamento con el código DANE «{code}»."),
+            ));
+            return Ok((None, None));
+        }
+        if outside(&code) {
+            errors.push(FieldError::new(
+                "department_code",
+                "El departamento no es de su dirección territorial.",
+            ));
+        }
+        return Ok((None, Some(code)));
+    }
+    if given(input.department_code.as_deref()).is_some() {
+        errors.push(FieldError::new(
+            "department_code",
+            "Solo una gobernación se indica por el departamento: indique el municipio.",
+        ));
+    }
+    let code = given(input.municipality_code.as_deref())
+        .map(crate::territory::normalize_municipality_code)
+        .or(current.and_then(|c| c.municipality_code.clone()));
+    let Some(code) = code else {
+        errors.push(FieldError::new(
+            "municipality_code",
+            "Indique el municipio (código DANE).",
+        ));
+        return Ok((None, None));
+    };
+    let Some(found) = municipality::Entity::find_by_id(code.clone())
+        .one(db)
+        .await?
+    else {
+        errors.push(FieldError::new(
+            "municipality_code",
+            format!("No existe un municipio con el código DANE «{code}»."),
+        ));
+        return Ok((None, None));
+    };
+    if outside(&found.department_code) {
+        errors.push(FieldError::new(
+            "municipality_code",
+            "El municipio no es de un departamento de su dirección territorial.",
+        ));
+    }
+    let department = found.department_code.clone();
+    Ok((Some(found), Some(department)))
 }
 
 /// Every rule at once (422 with every problem): a municipality in the manager's territory,
@@ -258,55 +366,19 @@ async fn plan<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    // The municipality.
-    let code = input
-        .municipality_code
-        .as_deref()
-        .map(crate::territory::normalize_municipality_code)
-        .or(current.map(|c| c.municipality_code.clone()));
-    let municipality = match code {
-        None => {
-            errors.push(FieldError::new(
-                "municipality_code",
-                "Indique el municipio (código DANE).",
-            ));
-            None
-        }
-        Some(code) => match municipality::Entity::find_by_id(code.clone())
-            .one(db)
-            .await?
-        {
-            None => {
-                errors.push(FieldError::new(
-                    "municipality_code",
-                    format!("No existe un municipio con el código DANE «{code}»."),
-                ));
-                None
-            }
-            Some(m) => {
-                if user
-                    .direction_departments()
-                    .is_some_and(|codes| !codes.contains(&m.department_code))
-                {
-                    errors.push(FieldError::new(
-                        "municipality_code",
-                        "El municipio no es de un departamento de su dirección territorial.",
-                    ));
-                }
-                Some(m)
-            }
-        },
-    };
     let entity_type = match input.entity_type.as_deref().map(str::trim) {
         None | Some("") => current.map_or(AssistedEntity::Alcaldia, |c| c.entity_type),
         Some(text) => AssistedEntity::parse(text).unwrap_or_else(|| {
             errors.push(FieldError::new(
                 "entity_type",
-                "La entidad debe ser alcaldia, concejo, personeria o consejo_territorial_planeacion.",
+                "La entidad debe ser alcaldia, concejo, personeria, consejo_territorial_planeacion, \
+                 gobernacion, esquema_asociativo u organizacion_comunitaria.",
             ));
             AssistedEntity::Alcaldia
         }),
     };
+    let (municipality, department_code) =
+        place(db, user, input, current, entity_type, &mut errors).await?;
     // Capacities.
     let capacity_ids = match &input.capacity_ids {
         Some(ids) => clean_ids(ids),
@@ -504,7 +576,15 @@ async fn plan<C: ConnectionTrait>(
                         ),
                     ));
                 }
-                if municipality
+                if entity_type.is_departmental() {
+                    errors.push(FieldError::new(
+                        "demand_ids",
+                        format!(
+                            "La demanda {id} es de un municipio: la asistencia a una gobernación \
+                             no la atiende."
+                        ),
+                    ));
+                } else if municipality
                     .as_ref()
                     .is_some_and(|m| m.code != row.municipality_code)
                 {
@@ -546,14 +626,15 @@ async fn plan<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let (Some(municipality), Some(objective), Some(starts_on), Some(ends_on)) =
-        (municipality, objective, starts_on, ends_on)
+    let (Some(department_code), Some(objective), Some(starts_on), Some(ends_on)) =
+        (department_code, objective, starts_on, ends_on)
     else {
         return Err(AppError::Validation(errors));
     };
     Ok(Plan {
         provider_id,
         municipality,
+        department_code,
         entity_type,
         capacity_ids,
         objective,
@@ -700,7 +781,8 @@ pub async fn create<C: ConnectionTrait>(
     let at = crate::time::now();
     let saved = assistance::ActiveModel {
         provider_id: Set(provider_id),
-        municipality_code: Set(plan.municipality.code.clone()),
+        municipality_code: Set(plan.place_code()),
+        department_code: Set(plan.department_code.clone()),
         entity_type: Set(plan.entity_type),
         objective: Set(plan.objective.clone()),
         starts_on: Set(plan.starts_on),
@@ -716,7 +798,7 @@ pub async fn create<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_links(db, notifier, user.id, saved.id, &plan).await?;
-    crate::figures::assistance::refresh(db, &plan.municipality.code).await?;
+    crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&saved)).await?;
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -751,9 +833,10 @@ pub async fn update<C: ConnectionTrait>(
     }
     let before = view(db, id).await?;
     let plan = plan(db, user, current.provider_id, input, Some(&current)).await?;
-    let previous_place = current.municipality_code.clone();
+    let previous_place = crate::figures::assistance::place_of(&current).to_string();
     let mut model: assistance::ActiveModel = current.into();
-    model.municipality_code = Set(plan.municipality.code.clone());
+    model.municipality_code = Set(plan.place_code());
+    model.department_code = Set(plan.department_code.clone());
     model.entity_type = Set(plan.entity_type);
     model.objective = Set(plan.objective.clone());
     model.starts_on = Set(plan.starts_on);
@@ -761,10 +844,11 @@ pub async fn update<C: ConnectionTrait>(
     model.modality = Set(plan.modality);
     model.contact_email = Set(plan.contact_email.clone());
     model.updated_at = Set(crate::time::now());
-    model.update(db).await?;
+    let saved = model.update(db).await?;
     write_links(db, notifier, user.id, id, &plan).await?;
-    crate::figures::assistance::refresh(db, &plan.municipality.code).await?;
-    if previous_place != plan.municipality.code {
+    let place = crate::figures::assistance::place_of(&saved);
+    crate::figures::assistance::refresh(db, place).await?;
+    if previous_place != place {
         crate::figures::assistance::refresh(db, &previous_place).await?;
     }
     let after = view(db, id).await?;
@@ -978,12 +1062,12 @@ pub async fn change_status<C: ConnectionTrait>(
         _ => {}
     }
     model.update(db).await?;
-    crate::figures::assistance::refresh(db, &current.municipality_code).await?;
+    crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&current)).await?;
     if let (Some(token), Some(contact)) = (&evaluation_token, &current.contact_email) {
         let view = view(db, id).await?;
         let message = EvaluationRequest {
             entity: view.entity_label,
-            municipality: &view.municipality_name,
+            municipality: &view.place_name,
             provider: &view.provider.name,
             objective: &view.objective,
             token,
@@ -1053,7 +1137,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<(Vec<AssistanceView>, u64)> {
     let mut select = assistance::Entity::find().filter(AssistanceScope::of(user)?.condition());
     if let Some(d) = &filter.department {
-        select = select.filter(assistance::Column::MunicipalityCode.starts_with(d.as_str()));
+        select = select.filter(assistance::Column::DepartmentCode.eq(d.as_str()));
     }
     if let Some(m) = &filter.municipality {
         select = select.filter(assistance::Column::MunicipalityCode.eq(m.as_str()));
@@ -1182,17 +1266,28 @@ pub async fn views<C: ConnectionTrait>(
     {
         *visits.entry(v.assistance_id).or_default() += 1;
     }
-    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(rows.iter().map(|r| r.municipality_code.clone())))
+    let places: HashMap<String, String> = municipality::Entity::find()
+        .filter(
+            municipality::Column::Code
+                .is_in(rows.iter().filter_map(|r| r.municipality_code.clone())),
+        )
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.code.clone(), m))
+        .map(|m| (m.code, m.name))
         .collect();
+    let departments = crate::territory::department_names(db).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let place = places.get(&r.municipality_code);
+            let municipality_name = r
+                .municipality_code
+                .as_ref()
+                .map(|code| places.get(code).cloned().unwrap_or_default());
+            let department_name = departments
+                .get(&r.department_code)
+                .cloned()
+                .unwrap_or_else(|| r.department_code.clone());
             AssistanceView {
                 provider: providers
                     .get(&r.provider_id)
@@ -1201,8 +1296,12 @@ pub async fn views<C: ConnectionTrait>(
                         id: r.provider_id,
                         name: String::new(),
                     }),
-                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
-                department_code: place.map(|m| m.department_code.clone()).unwrap_or_default(),
+                place_name: municipality_name
+                    .clone()
+                    .unwrap_or_else(|| department_name.clone()),
+                municipality_name,
+                department_name,
+                department_code: r.department_code,
                 entity_label: r.entity_type.label(),
                 capacities: capacity_links.remove(&r.id).unwrap_or_default(),
                 status_label: r.status.label(),

@@ -410,7 +410,8 @@ pub async fn record<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    crate::figures::assistance::refresh(db, &assistance.municipality_code).await?;
+    crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&assistance))
+        .await?;
     // The first visit starts a planned assistance.
     if assistance.status == AssistanceStatus::Planned {
         let mut model: crate::entities::assistance::ActiveModel = assistance.clone().into();

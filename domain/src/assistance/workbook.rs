@@ -38,6 +38,7 @@ pub async fn list(
                     Column::integer("Asistencia", 9.0),
                     Column::code("Código DANE", 10.0),
                     Column::text("Municipio", 22.0),
+                    Column::text("Departamento", 18.0),
                     Column::text("Entidad", 22.0),
                     Column::text("Oferente", 28.0),
                     Column::text("Capacidades", 30.0),
@@ -57,8 +58,9 @@ pub async fn list(
             for a in &rows {
                 sheet.row(&[
                     Cell::Int(i64::from(a.id)),
-                    Cell::Text(a.municipality_code.clone()),
-                    Cell::Text(a.municipality_name.clone()),
+                    Cell::Text(a.municipality_code.clone().unwrap_or_default()),
+                    Cell::Text(a.municipality_name.clone().unwrap_or_default()),
+                    Cell::Text(a.department_name.clone()),
                     Cell::Text(a.entity_label.to_string()),
                     Cell::Text(a.provider.name.clone()),
                     Cell::Text(capacities(a)),
@@ -99,7 +101,7 @@ pub async fn record(
             "Asistencia".to_string(),
             format!(
                 "{} de {} · {}",
-                assistance.entity_label, assistance.municipality_name, assistance.provider.name
+                assistance.entity_label, assistance.place_name, assistance.provider.name
             ),
         )];
         let mut book = ExportBook::new("Asistencia técnica", &filters, &generated_by);
@@ -109,13 +111,16 @@ pub async fn record(
                 &[Column::text("Dato", 24.0), Column::text("Valor", 80.0)],
             )?;
             let facts = [
-                (
-                    "Municipio",
-                    format!(
-                        "{} ({})",
-                        assistance.municipality_name, assistance.municipality_code
+                match &assistance.municipality_code {
+                    Some(code) => ("Municipio", format!("{} ({code})", assistance.place_name)),
+                    None => (
+                        "Departamento",
+                        format!(
+                            "{} ({})",
+                            assistance.department_name, assistance.department_code
+                        ),
                     ),
-                ),
+                },
                 ("Entidad", assistance.entity_label.to_string()),
                 ("Oferente", assistance.provider.name.clone()),
                 ("Capacidades", capacities(&assistance)),

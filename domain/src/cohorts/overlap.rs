@@ -555,10 +555,11 @@ async fn assistance_pairs<C: ConnectionTrait>(
 ) -> AppResult<Vec<Pair>> {
     use crate::entities::values::AssistanceStatus;
     use crate::entities::{assistance, assistance_capacity};
+    use crate::figures::assistance::place_of;
     let mut select = assistance::Entity::find()
         .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
     if let Some(code) = department {
-        select = select.filter(assistance::Column::MunicipalityCode.starts_with(code));
+        select = select.filter(assistance::Column::DepartmentCode.eq(code));
     }
     if let Some(from) = query.from {
         select = select.filter(assistance::Column::EndsOn.gte(from));
@@ -590,7 +591,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
     }
     let codes: BTreeSet<String> = assistances
         .iter()
-        .map(|a| a.municipality_code.clone())
+        .filter_map(|a| a.municipality_code.clone())
         .collect();
     let municipality_names: HashMap<String, String> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
@@ -599,11 +600,14 @@ async fn assistance_pairs<C: ConnectionTrait>(
         .into_iter()
         .map(|m| (m.code, m.name))
         .collect();
-    let place_name = |code: &str| {
-        municipality_names
-            .get(code)
-            .cloned()
-            .unwrap_or_else(|| code.to_string())
+    let department_names = crate::territory::department_names(db).await?;
+    // A municipality's name, or the department's for a gobernación's assistance.
+    let place_name = |a: &assistance::Model| {
+        let (names, code) = match &a.municipality_code {
+            Some(code) => (&municipality_names, code),
+            None => (&department_names, &a.department_code),
+        };
+        names.get(code).cloned().unwrap_or_else(|| code.clone())
     };
     let reference = |a: &assistance::Model| CohortRef {
         kind: OfferKind::Assistance,
@@ -611,7 +615,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
         name: format!(
             "Asistencia técnica: {} de {}",
             a.entity_type.label(),
-            place_name(&a.municipality_code)
+            place_name(a)
         ),
         course_name: a.objective.clone(),
         provider: providers.get(&a.provider_id).cloned().unwrap_or_else(|| {
@@ -637,7 +641,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
     let mut pairs = Vec::new();
     for (i, a) in assistances.iter().enumerate() {
         let a_capacities = assisted_capacities.get(&a.id).unwrap_or(&none);
-        let a_department = department_of(&a.municipality_code);
+        let a_department = a.department_code.as_str();
         // With cohorts that target the municipality (or its department).
         for c in cohorts {
             if c.start_date > a.ends_on || c.end_date < a.starts_on {
@@ -646,7 +650,10 @@ async fn assistance_pairs<C: ConnectionTrait>(
             let Some(t) = targets.get(&c.id) else {
                 continue;
             };
-            if !t.municipalities.contains(&a.municipality_code)
+            if !a
+                .municipality_code
+                .as_ref()
+                .is_some_and(|m| t.municipalities.contains(m))
                 && !t.departments.iter().any(|d| d == a_department)
             {
                 continue;
@@ -668,15 +675,15 @@ async fn assistance_pairs<C: ConnectionTrait>(
                 first,
                 second,
                 capacities: shared,
-                places: vec![place_name(&a.municipality_code)],
+                places: vec![place_name(a)],
             });
         }
-        // With later assistances of the same municipality (sorted by start).
+        // With later assistances of the same place (sorted by start).
         for b in assistances[i + 1..]
             .iter()
             .take_while(|b| b.starts_on <= a.ends_on)
         {
-            if b.municipality_code != a.municipality_code {
+            if place_of(b) != place_of(a) {
                 continue;
             }
             let shared = shared_names(
@@ -690,7 +697,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
                 first: reference(a),
                 second: reference(b),
                 capacities: shared,
-                places: vec![place_name(&a.municipality_code)],
+                places: vec![place_name(a)],
                 overlap_days: days((a.starts_on, a.ends_on), (b.starts_on, b.ends_on)),
                 across_providers: a.provider_id != b.provider_id,
             });

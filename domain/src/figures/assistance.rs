@@ -1,28 +1,55 @@
-//! The assistance figures (`assistance_figures`): per municipality × capacity × provider × year
+//! The assistance figures (`assistance_figures`): per place × capacity × provider × year
 //! the assistance started, the assistances (not cancelled), the closed ones, those closed with
 //! the objective reached, and their visits. Every write to an assistance or its visits
-//! refreshes its municipality's rows in the same transaction ([`refresh`]), so the views that
+//! refreshes its place's rows in the same transaction ([`refresh`]), so the views that
 //! count what a municipality received read them and never count raw rows on a request;
 //! [`rebuild`] recomputes every row with the same computation.
+//!
+//! The place ([`place_of`]) is the municipality's DANE code, or for a gobernación's assistance
+//! (issue 49) its department's two-digit code: it counts for its department (every row
+//! carries the department) and never for a municipality, its capital included.
 
 use crate::entities::values::AssistanceStatus;
-use crate::entities::{
-    assistance, assistance_capacity, assistance_figure, assistance_visit, municipality,
-};
+use crate::entities::{assistance, assistance_capacity, assistance_figure, assistance_visit};
 use crate::error::AppResult;
 use chrono::Datelike;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
-/// Recomputes the rows of one municipality from its assistances.
-pub async fn refresh<C: ConnectionTrait>(db: &C, municipality_code: &str) -> AppResult<()> {
+/// The place an assistance's figures are kept at: its municipality's code, or its
+/// department's when it has no municipality (a gobernación's).
+pub fn place_of(row: &assistance::Model) -> &str {
+    row.municipality_code
+        .as_deref()
+        .unwrap_or(&row.department_code)
+}
+
+/// Whether a figure row is a gobernación's (kept at its department, see [`place_of`]).
+pub fn is_departmental(row: &assistance_figure::Model) -> bool {
+    row.municipality_code == row.department_code
+}
+
+/// The assistances kept at a place (see [`place_of`]): a municipality's, or a department's
+/// own (those with no municipality). A municipality's code never equals a department's.
+pub fn at_place(place: &str) -> Condition {
+    Condition::any()
+        .add(assistance::Column::MunicipalityCode.eq(place))
+        .add(
+            Condition::all()
+                .add(assistance::Column::MunicipalityCode.is_null())
+                .add(assistance::Column::DepartmentCode.eq(place)),
+        )
+}
+
+/// Recomputes the rows of one place from its assistances.
+pub async fn refresh<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
     assistance_figure::Entity::delete_many()
-        .filter(assistance_figure::Column::MunicipalityCode.eq(municipality_code))
+        .filter(assistance_figure::Column::MunicipalityCode.eq(place))
         .exec(db)
         .await?;
-    let found = rows(db, Some(municipality_code)).await?;
+    let found = rows(db, Some(place)).await?;
     super::insert_all(db, found).await?;
-    super::delivery::refresh_assistances(db, municipality_code).await
+    super::delivery::refresh_assistances(db, place).await
 }
 
 /// Recomputes every row (in the caller's transaction); returns how many there are.
@@ -41,15 +68,18 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<assistance_figure:
     Ok(out)
 }
 
-/// The rows of one municipality (or of all) computed from the assistances.
+/// A row's key: place, capacity, provider, year.
+type Key = (String, i32, i32, i32);
+
+/// The rows of one place (or of all) computed from the assistances.
 async fn rows<C: ConnectionTrait>(
     db: &C,
-    municipality_code: Option<&str>,
+    place: Option<&str>,
 ) -> AppResult<Vec<assistance_figure::Model>> {
     let mut query = assistance::Entity::find()
         .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
-    if let Some(code) = municipality_code {
-        query = query.filter(assistance::Column::MunicipalityCode.eq(code));
+    if let Some(place) = place {
+        query = query.filter(at_place(place));
     }
     let found = query.all(db).await?;
     if found.is_empty() {
@@ -82,29 +112,18 @@ async fn rows<C: ConnectionTrait>(
             visits.insert(id, i32::try_from(n).unwrap_or(i32::MAX));
         }
     }
-    let mut departments: HashMap<String, String> = HashMap::new();
-    let mut query = municipality::Entity::find()
-        .select_only()
-        .column(municipality::Column::Code)
-        .column(municipality::Column::DepartmentCode);
-    if let Some(code) = municipality_code {
-        query = query.filter(municipality::Column::Code.eq(code));
-    }
-    for (code, department) in query.into_tuple::<(String, String)>().all(db).await? {
-        departments.insert(code, department);
-    }
-    let mut cells: BTreeMap<(String, i32, i32, i32), [i32; 4]> = BTreeMap::new();
+    let mut cells: BTreeMap<Key, ([i32; 4], String)> = BTreeMap::new();
     for row in &found {
         let closed = row.status == AssistanceStatus::Closed;
         for capacity_id in capacities.get(&row.id).into_iter().flatten() {
-            let cell = cells
+            let (cell, _) = cells
                 .entry((
-                    row.municipality_code.clone(),
+                    place_of(row).to_string(),
                     *capacity_id,
                     row.provider_id,
                     row.starts_on.year(),
                 ))
-                .or_default();
+                .or_insert_with(|| ([0; 4], row.department_code.clone()));
             cell[0] += 1;
             cell[1] += i32::from(closed);
             cell[2] += i32::from(closed && row.objective_reached == Some(true));
@@ -113,22 +132,20 @@ async fn rows<C: ConnectionTrait>(
     }
     Ok(cells
         .into_iter()
-        .filter_map(
+        .map(
             |(
                 (municipality_code, capacity_id, provider_id, year),
-                [assistances, closed, reached, visits],
-            )| {
-                Some(assistance_figure::Model {
-                    department_code: departments.get(&municipality_code)?.clone(),
-                    municipality_code,
-                    capacity_id,
-                    provider_id,
-                    year,
-                    assistances,
-                    closed,
-                    reached,
-                    visits,
-                })
+                ([assistances, closed, reached, visits], department_code),
+            )| assistance_figure::Model {
+                department_code,
+                municipality_code,
+                capacity_id,
+                provider_id,
+                year,
+                assistances,
+                closed,
+                reached,
+                visits,
             },
         )
         .collect())

@@ -39,17 +39,15 @@ pub async fn refresh_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppRe
     super::insert_all(db, rows).await
 }
 
-/// Recomputes the assistance rows of one municipality.
-pub async fn refresh_assistances<C: ConnectionTrait>(
-    db: &C,
-    municipality_code: &str,
-) -> AppResult<()> {
+/// Recomputes the assistance rows of one place (a municipality, or a department for its
+/// gobernación's: [`super::assistance::place_of`]).
+pub async fn refresh_assistances<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
     delivery_fact::Entity::delete_many()
         .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
-        .filter(delivery_fact::Column::MunicipalityCode.eq(municipality_code))
+        .filter(delivery_fact::Column::MunicipalityCode.eq(place))
         .exec(db)
         .await?;
-    let rows = assistance_rows(db, Some(municipality_code)).await?;
+    let rows = assistance_rows(db, Some(place)).await?;
     super::insert_all(db, rows).await
 }
 
@@ -180,17 +178,18 @@ async fn cohort_rows<C: ConnectionTrait>(
         .collect())
 }
 
-/// The assistance rows of one municipality, or of all: one per capacity of each assistance
-/// closed with its objective reached, in its closing month.
+/// The assistance rows of one place, or of all: one per capacity of each assistance closed
+/// with its objective reached, in its closing month, at its place (a gobernación's at its
+/// department, never at a municipality).
 async fn assistance_rows<C: ConnectionTrait>(
     db: &C,
-    municipality_code: Option<&str>,
+    place: Option<&str>,
 ) -> AppResult<Vec<delivery_fact::Model>> {
     let mut query = assistance::Entity::find()
         .filter(assistance::Column::Status.eq(AssistanceStatus::Closed))
         .filter(assistance::Column::ObjectiveReached.eq(true));
-    if let Some(code) = municipality_code {
-        query = query.filter(assistance::Column::MunicipalityCode.eq(code));
+    if let Some(place) = place {
+        query = query.filter(super::assistance::at_place(place));
     }
     let found = query.all(db).await?;
     if found.is_empty() {
@@ -210,11 +209,6 @@ async fn assistance_rows<C: ConnectionTrait>(
                 .push(link.capacity_id);
         }
     }
-    let places = super::places(
-        db,
-        found.iter().map(|r| r.municipality_code.clone()).collect(),
-    )
-    .await?;
     let mut out = Vec::new();
     for row in &found {
         // A closed assistance has its closing instant; one without (loaded data) counts on
@@ -228,8 +222,8 @@ async fn assistance_rows<C: ConnectionTrait>(
                 DeliverySource::Assistance,
                 row.id,
                 *capacity_id,
-                super::department_of(&places, &row.municipality_code),
-                row.municipality_code.clone(),
+                row.department_code.clone(),
+                super::assistance::place_of(row).to_string(),
                 month,
                 row.provider_id,
                 None,

@@ -8,8 +8,9 @@
 //!   person completed, was certified and is still there — the distinct people of coverage;
 //! - `capacity_figures`: those people summed per municipality × capacity (and
 //!   `capacity_year_figures` per year);
-//! - `assistance_figures` ([`assistance`]): technical assistance per municipality × capacity ×
-//!   provider × year, refreshed by the assistance area in its writing transaction.
+//! - `assistance_figures` ([`assistance`]): technical assistance per place (a municipality,
+//!   or a department for a gobernación's) × capacity × provider × year, refreshed by the
+//!   assistance area in its writing transaction.
 //!
 //! How they stay current: triggers on every source table (enrolments, marks, certificates,
 //! sessions, a course's capacities, a person's municipality) name the touched cohort in

@@ -454,9 +454,8 @@ async fn row_of<C: ConnectionTrait>(
         .and_where(assistance::Column::Status.ne(AssistanceStatus::Cancelled.as_str()))
         .to_owned();
     if let Some(departments) = departments {
-        assistances.and_where(
-            assistance::Column::MunicipalityCode.in_subquery(municipalities_of(departments)),
-        );
+        assistances
+            .and_where(assistance::Column::DepartmentCode.is_in(departments.iter().cloned()));
     }
     let milestones: Option<(Option<i64>, Option<i64>)> = assistance_milestone::Entity::find()
         .select_only()

@@ -334,9 +334,10 @@ async fn achieved<C: ConnectionTrait>(
             format!("SUM(CASE WHEN {inner} 1 = 1 THEN trained ELSE 0 END)"),
             format!("SUM(CASE WHEN {inner} 1 = 1 THEN certified ELSE 0 END)"),
             format!("SUM(CASE WHEN {inner} 1 = 1 THEN closed_reached ELSE 0 END)"),
+            // A gobernación's facts are kept at its department: no municipality reached.
             format!(
                 "COUNT(DISTINCT CASE WHEN {inner} trained + certified + closed_reached > 0 \
-                 THEN municipality_code END)"
+                 AND municipality_code <> department_code THEN municipality_code END)"
             ),
         ]
     };

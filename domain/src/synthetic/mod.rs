@@ -331,7 +331,8 @@ async fn assistances<C: ConnectionTrait>(
         let usefulness = closed.then(|| rng.random_range(3..=5));
         rows.push(assistance::ActiveModel {
             provider_id: Set(providers[provider_dist.sample(rng)]),
-            municipality_code: Set(place.code.clone()),
+            municipality_code: Set(Some(place.code.clone())),
+            department_code: Set(place.department_code.clone()),
             entity_type: Set(entity),
             objective: Set(format!(
                 "Acompañamiento sintético a la entidad de {} (datos de prueba).",

@@ -1,0 +1,131 @@
+//! Issue 49, item 3: any entity assisted. An assistance accompanies, besides the alcaldía's
+//! bodies, a gobernación (`gobernacion`), an association of territorial entities
+//! (`esquema_asociativo`, recorded with the municipality that leads it) or a community
+//! organisation of a municipality (`organizacion_comunitaria`):
+//!
+//! - `assistances.department_code`: the department of every assistance (of its municipality
+//!   for the municipal ones, carried over from `municipalities`), indexed with the state: the
+//!   department's reviewer reads it and the figures count it there;
+//! - `assistances.municipality_code` admits NULL: a gobernación's assistance has no
+//!   municipality (the domain requires one exactly when the entity is not a gobernación);
+//! - the check of `entity_type` admits the three new kinds.
+//!
+//! PostgreSQL alters the column and the constraint; SQLite gets the `writable_schema` edit of
+//! migration 6 (both edits loosen: no stored row can break them).
+
+use crate::m20261122_000001_initial_schema::index;
+use crate::m20261126_000006_demand::rewrite_sqlite_table;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261216_000026_any_entity"
+    }
+}
+
+const TABLE: &str = "assistances";
+const OLD_KINDS: &str = "'alcaldia', 'concejo', 'personeria', 'consejo_territorial_planeacion'";
+const NEW_KINDS: &str = "'alcaldia', 'concejo', 'personeria', 'consejo_territorial_planeacion', \
+     'gobernacion', 'esquema_asociativo', 'organizacion_comunitaria'";
+const NOT_NULL_PLACE: &str = "\"municipality_code\" varchar(5) NOT NULL";
+const NULL_PLACE: &str = "\"municipality_code\" varchar(5) NULL";
+
+async fn kinds(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(
+                "ALTER TABLE assistances DROP CONSTRAINT IF EXISTS assistances_entity_type_check",
+            )
+            .await?;
+            db.execute_unprepared(&format!(
+                "ALTER TABLE assistances ADD CONSTRAINT assistances_entity_type_check \
+                 CHECK (entity_type IN ({to}))"
+            ))
+            .await?;
+        }
+        _ => rewrite_sqlite_table(db, TABLE, from, to).await?,
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(TABLE)
+                    .add_column(
+                        ColumnDef::new("department_code")
+                            .string_len(2)
+                            .not_null()
+                            .default(""),
+                    )
+                    .take(),
+            )
+            .await?;
+        db.execute_unprepared(
+            "UPDATE assistances SET department_code = (SELECT m.department_code \
+             FROM municipalities m WHERE m.code = assistances.municipality_code)",
+        )
+        .await?;
+        manager
+            .create_index(index(TABLE, &["department_code", "status"]))
+            .await?;
+        kinds(db, OLD_KINDS, NEW_KINDS).await?;
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "ALTER TABLE assistances ALTER COLUMN municipality_code DROP NOT NULL",
+                )
+                .await?;
+            }
+            _ => rewrite_sqlite_table(db, TABLE, NOT_NULL_PLACE, NULL_PLACE).await?,
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // The department-level assistances and the new kinds have no place before this.
+        db.execute_unprepared(
+            "DELETE FROM assistances WHERE municipality_code IS NULL OR entity_type IN \
+             ('gobernacion', 'esquema_asociativo', 'organizacion_comunitaria')",
+        )
+        .await?;
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "ALTER TABLE assistances ALTER COLUMN municipality_code SET NOT NULL",
+                )
+                .await?;
+            }
+            _ => rewrite_sqlite_table(db, TABLE, NULL_PLACE, NOT_NULL_PLACE).await?,
+        }
+        kinds(db, NEW_KINDS, OLD_KINDS).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_assistances_department_code_status")
+                    .table(TABLE)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(TABLE)
+                    .drop_column("department_code")
+                    .take(),
+            )
+            .await
+    }
+}
