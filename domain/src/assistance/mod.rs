@@ -688,7 +688,7 @@ async fn set_demand<C: ConnectionTrait>(
 
 /// What [`check`] found: the assistance as it would be saved, and whether that changes it.
 #[derive(Clone, Debug)]
-pub struct Checked {
+pub struct CheckedInput {
     pub provider_id: i32,
     pub municipality_name: String,
     pub span: visits::Span,
@@ -703,7 +703,7 @@ pub async fn check<C: ConnectionTrait>(
     user: &Actor,
     input: &AssistanceInput,
     current: Option<&assistance::Model>,
-) -> AppResult<Checked> {
+) -> AppResult<CheckedInput> {
     if !user.is_staff() {
         return Err(AppError::Forbidden);
     }
@@ -735,7 +735,7 @@ pub async fn check<C: ConnectionTrait>(
                 }
         }
     };
-    Ok(Checked {
+    Ok(CheckedInput {
         provider_id,
         municipality_name: plan.municipality.name.clone(),
         span: visits::Span {

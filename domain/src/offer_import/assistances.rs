@@ -356,7 +356,7 @@ async fn plan_parts<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
     group: &Group,
-    checked: &assistance::Checked,
+    checked: &assistance::CheckedInput,
     current: Option<&assistance_entity::Model>,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<(Vec<PlannedMilestone>, Vec<VisitInput>)> {

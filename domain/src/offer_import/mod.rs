@@ -205,17 +205,25 @@ fn list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Problems of a record's rules (by field) moved to the row and column they were read from.
+/// Problems of a record's rules (by field) moved to the row and column they were read from,
+/// leaving out those of a cell that already has a problem of its own (an unknown course code,
+/// then «choose the course»: the rule would only repeat it).
 fn in_rows(
     row: usize,
     found: Vec<FieldError>,
     column_of: impl Fn(&str) -> &'static str,
     errors: &mut Vec<FieldError>,
 ) {
+    let known: Vec<String> = errors
+        .iter()
+        .filter(|e| e.row == Some(row))
+        .map(|e| e.field.clone())
+        .collect();
     errors.extend(
         found
             .into_iter()
-            .map(|e| FieldError::in_row(row, column_of(&e.field), e.message)),
+            .map(|e| FieldError::in_row(row, column_of(&e.field), e.message))
+            .filter(|e| !known.contains(&e.field)),
     );
 }
 
