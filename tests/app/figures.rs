@@ -508,21 +508,24 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
 }
 
 /// The assistance figures (issue 33) after random assistance writes through the API — plans
-/// in several municipalities and capacities, visits, closings with and without the objective,
+/// in several municipalities and capacities (some imported from a spreadsheet with a visit,
+/// issue 49), visits, closings with and without the objective,
 /// cancellations, a plan moved to another municipality or capacity — equal those rebuilt.
 #[rocket::async_test]
 async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
-    let capacities: Vec<i64> = capacities["items"]
+    let listed: Vec<(i64, String)> = capacities["items"]
         .as_array()
         .or(capacities.as_array())
         .unwrap()
         .iter()
-        .map(|c| c["id"].as_i64().unwrap())
+        .map(|c| (c["id"].as_i64().unwrap(), c["code"].as_str().unwrap().to_string()))
         .take(3)
         .collect();
+    let capacities: Vec<i64> = listed.iter().map(|(id, _)| *id).collect();
+    let code_of = |id: i64| listed.iter().find(|(i, _)| *i == id).unwrap().1.clone();
     let places = ["18001", "18256", "50325"];
     let seed = 0x3303_2026_u64;
     let mut dice = Dice(seed);
@@ -538,24 +541,68 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     chosen.dedup();
                 }
                 let start = -400 + 10 * dice.below(40) as i64;
-                let (status, body) = api(
-                    &app,
-                    "POST",
-                    "/api/v1/assistances",
-                    Some(&world.staff),
-                    Some(json!({
-                        "municipality_code": dice.pick(&places).unwrap(),
-                        "entity_type": "alcaldia",
-                        "capacity_ids": chosen,
-                        "objective": "Acompañamiento de prueba de las cifras.",
-                        "starts_on": crate::world::days(start).to_string(),
-                        "ends_on": crate::world::days(start + 200).to_string(),
-                        "modality": "virtual",
-                    })),
-                )
-                .await;
-                assert_eq!(status, Status::Created, "{label}: {body}");
-                ids.push(body["id"].as_i64().unwrap());
+                let place = dice.pick(&places).unwrap();
+                if what == 1 {
+                    // Brought in from the provider's spreadsheet (issue 49), with a visit on
+                    // its first day.
+                    let reference = format!("FIG-{step}");
+                    let header = domain::offer_import::assistances::columns();
+                    let cell = |column: &str| match column {
+                        "referencia" => reference.clone(),
+                        "municipio" => place.to_string(),
+                        "capacidades" => chosen
+                            .iter()
+                            .map(|id| code_of(*id))
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        "objetivo" => "Acompañamiento importado de prueba de las cifras.".into(),
+                        "inicio" | "visita_fecha" => crate::world::days(start).to_string(),
+                        "fin" => crate::world::days(start + 200).to_string(),
+                        "modalidad" => "virtual".into(),
+                        "visita_horas" => "2".into(),
+                        "visita_temas" => "Visita importada".into(),
+                        _ => String::new(),
+                    };
+                    let file = crate::support::write_table(&[
+                        header.iter().map(|h| h.to_string()).collect(),
+                        header.iter().map(|h| cell(h)).collect(),
+                    ]);
+                    let (status, body) = crate::support::upload(
+                        &app,
+                        "/api/v1/imports/assistances",
+                        &world.staff,
+                        "asistencias.xlsx",
+                        &file,
+                    )
+                    .await;
+                    assert_eq!(status, Status::Ok, "{label}: {body}");
+                    let record = domain::entities::imported_record::Entity::find()
+                        .filter(domain::entities::imported_record::Column::Reference.eq(reference))
+                        .one(app.db())
+                        .await
+                        .unwrap()
+                        .expect("the imported assistance's reference");
+                    ids.push(i64::from(record.assistance_id.unwrap()));
+                } else {
+                    let (status, body) = api(
+                        &app,
+                        "POST",
+                        "/api/v1/assistances",
+                        Some(&world.staff),
+                        Some(json!({
+                            "municipality_code": place,
+                            "entity_type": "alcaldia",
+                            "capacity_ids": chosen,
+                            "objective": "Acompañamiento de prueba de las cifras.",
+                            "starts_on": crate::world::days(start).to_string(),
+                            "ends_on": crate::world::days(start + 200).to_string(),
+                            "modality": "virtual",
+                        })),
+                    )
+                    .await;
+                    assert_eq!(status, Status::Created, "{label}: {body}");
+                    ids.push(body["id"].as_i64().unwrap());
+                }
             }
             2 | 3 => {
                 let id = *dice.pick(&ids).unwrap();
@@ -613,6 +660,12 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         }
         assert_maintained_is_rebuilt(&app, &label).await;
     }
+    let imported = domain::entities::imported_record::Entity::find()
+        .filter(domain::entities::imported_record::Column::Reference.starts_with("FIG-"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(!imported.is_empty(), "the sequence imported some");
     let snapshot = figures::snapshot(app.db()).await.unwrap();
     let kept = snapshot.assistances;
     assert!(
