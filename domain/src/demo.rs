@@ -1278,7 +1278,11 @@ async fn assistances<C: ConnectionTrait>(
         crate::entities::imported_record::ActiveModel {
             provider_id: Set(provider_id),
             kind: Set(crate::entities::values::DeliverySource::Assistance),
-            reference: Set(format!("AT-{}-{:03}", chrono::Datelike::year(&starts), n + 1)),
+            reference: Set(format!(
+                "AT-{}-{:03}",
+                chrono::Datelike::year(&starts),
+                n + 1
+            )),
             assistance_id: Set(Some(saved.id)),
             cohort_id: Set(None),
             created_at: Set(at - Duration::days(70)),

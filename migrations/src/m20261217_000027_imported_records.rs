@@ -73,13 +73,15 @@ impl MigrationTrait for Migration {
                                 .and(Expr::col("assistance_id").is_not_null())
                                 .and(Expr::col("cohort_id").is_null())),
                     )
-                    .foreign_key(&mut ForeignKey::create()
-                        .name(format!("fk_{TABLE}_provider_id"))
-                        .from(TABLE, "provider_id")
-                        .to("providers", "id")
-                        .on_delete(ForeignKeyAction::Restrict)
-                        .on_update(ForeignKeyAction::Cascade)
-                        .take())
+                    .foreign_key(
+                        &mut ForeignKey::create()
+                            .name(format!("fk_{TABLE}_provider_id"))
+                            .from(TABLE, "provider_id")
+                            .to("providers", "id")
+                            .on_delete(ForeignKeyAction::Restrict)
+                            .on_update(ForeignKeyAction::Cascade)
+                            .take(),
+                    )
                     .foreign_key(&mut fk("cohort_id", "cohorts"))
                     .foreign_key(&mut fk("assistance_id", "assistances"))
                     .take(),

@@ -89,7 +89,11 @@ fn mode_of(accion: Option<&str>) -> Mode {
 fn outcome(
     page: &Page<'_>,
     kind: Kind,
-    (status, summary, errors): (rocket::http::Status, Option<RecordImportSummary>, Vec<FieldError>),
+    (status, summary, errors): (
+        rocket::http::Status,
+        Option<RecordImportSummary>,
+        Vec<FieldError>,
+    ),
 ) -> PageResult {
     let title = kind.title;
     let rendered = page.render(

@@ -521,7 +521,12 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         .or(capacities.as_array())
         .unwrap()
         .iter()
-        .map(|c| (c["id"].as_i64().unwrap(), c["code"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["code"].as_str().unwrap().to_string(),
+            )
+        })
         .take(3)
         .collect();
     let capacities: Vec<i64> = listed.iter().map(|(id, _)| *id).collect();

@@ -24,7 +24,10 @@ async fn counts(app: &TestApp) -> [u64; 6] {
         cohort::Entity::find().count(db).await.unwrap(),
         cohort_session::Entity::find().count(db).await.unwrap(),
         assistance::Entity::find().count(db).await.unwrap(),
-        assistance_milestone::Entity::find().count(db).await.unwrap(),
+        assistance_milestone::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
         assistance_visit::Entity::find().count(db).await.unwrap(),
         imported_record::Entity::find().count(db).await.unwrap(),
     ]
@@ -81,7 +84,10 @@ fn session_cells(reference: &str, day: i64, topic: &str) -> Vec<(&'static str, S
     ]
 }
 
-fn with(mut a: Vec<(&'static str, String)>, b: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+fn with(
+    mut a: Vec<(&'static str, String)>,
+    b: Vec<(&'static str, String)>,
+) -> Vec<(&'static str, String)> {
     for (column, value) in b {
         a.retain(|(c, _)| *c != column);
         a.push((column, value));
@@ -191,15 +197,14 @@ async fn cohorts_imported_twice_change_nothing_and_a_corrected_file_updates() {
         .into_iter()
         .map(|s| s.topic)
         .collect();
-    assert!(topics.contains(&"Diagnóstico territorial".to_string()), "{topics:?}");
+    assert!(
+        topics.contains(&"Diagnóstico territorial".to_string()),
+        "{topics:?}"
+    );
 
     // The template has the columns in order.
-    let (status, _, bytes) = download(
-        &app,
-        "/api/v1/imports/cohorts/template.xlsx",
-        &world.staff,
-    )
-    .await;
+    let (status, _, bytes) =
+        download(&app, "/api/v1/imports/cohorts/template.xlsx", &world.staff).await;
     assert_eq!(status, Status::Ok);
     let table = read_table(&bytes, "Cohortes", "referencia");
     assert_eq!(
@@ -270,7 +275,10 @@ async fn a_coordinator_cannot_import_for_another_provider() {
     let world = World::new(&app).await;
     let header = domain::offer_import::cohorts::columns();
     // ESAP brings a cohort in.
-    let esap = sheet(&header, &[row(&header, &cohort_cells("SHARED-1", "De ESAP", "30"))]);
+    let esap = sheet(
+        &header,
+        &[row(&header, &cohort_cells("SHARED-1", "De ESAP", "30"))],
+    );
     let (status, saved) = send(&app, "/api/v1/imports/cohorts", &world.staff, &esap).await;
     assert_eq!(status, Status::Ok, "{saved}");
     let before = counts(&app).await;
@@ -314,13 +322,19 @@ fn assistance_cells(reference: &str, hours: &str) -> Vec<(&'static str, String)>
         ("municipio", "18094".to_string()),
         ("entidad", "alcaldia".to_string()),
         ("capacidades", "planeacion_territorial".to_string()),
-        ("objetivo", "Acompañar el plan de acción municipal".to_string()),
+        (
+            "objetivo",
+            "Acompañar el plan de acción municipal".to_string(),
+        ),
         ("inicio", date(-30)),
         ("fin", date(60)),
         ("modalidad", "presencial".to_string()),
         ("visita_fecha", date(-10)),
         ("visita_horas", hours.to_string()),
-        ("visita_temas", "Diagnóstico con el equipo de planeación".to_string()),
+        (
+            "visita_temas",
+            "Diagnóstico con el equipo de planeación".to_string(),
+        ),
     ]
 }
 
@@ -380,8 +394,13 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
             row(&header, &milestone("Plan de acción aprobado", 30, "")),
         ],
     );
-    let (status, updated) =
-        send(&app, "/api/v1/imports/assistances", &world.staff, &corrected).await;
+    let (status, updated) = send(
+        &app,
+        "/api/v1/imports/assistances",
+        &world.staff,
+        &corrected,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{updated}");
     assert_eq!(tally(&updated), (0, 1, 0), "{updated}");
     assert_eq!(counts(&app).await, after);
@@ -390,7 +409,10 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
         .all(app.db())
         .await
         .unwrap();
-    assert!(marked.iter().any(|m| m.done_on == Some(days(-3))), "{marked:?}");
+    assert!(
+        marked.iter().any(|m| m.done_on == Some(days(-3))),
+        "{marked:?}"
+    );
 
     // A visit with no hours, a milestone in the future marked done and an unknown capacity:
     // three problems, nothing written.
@@ -445,7 +467,8 @@ async fn assistances_imported_twice_change_nothing_and_a_corrected_file_updates(
     let ours: Vec<&Vec<String>> = table.iter().filter(|r| r[0] == "IMP-A1").collect();
     assert_eq!(ours.len(), 2, "{table:?}");
     assert!(
-        ours.iter().any(|r| r.contains(&"Plan de acción aprobado".to_string())),
+        ours.iter()
+            .any(|r| r.contains(&"Plan de acción aprobado".to_string())),
         "{ours:?}"
     );
     let (status, _, _) = download(
@@ -471,13 +494,33 @@ async fn a_coordinator_imports_cohorts_from_the_page_preview_then_save() {
     assert!(assistances.contains("/asistencias/seguimiento.xlsx"));
     let csrf = csrf_from(&app, "/coordinacion/cohortes/importar").await;
     let header = domain::offer_import::cohorts::columns();
-    let file = sheet(&header, &[row(&header, &cohort_cells("PAGE-1", "Desde la página", "30"))]);
+    let file = sheet(
+        &header,
+        &[row(
+            &header,
+            &cohort_cells("PAGE-1", "Desde la página", "30"),
+        )],
+    );
     let before = counts(&app).await;
-    let (status, html) = post_file(&app, "/coordinacion/cohortes/importar?accion=revisar", &csrf, "cohortes.xlsx", &file).await;
+    let (status, html) = post_file(
+        &app,
+        "/coordinacion/cohortes/importar?accion=revisar",
+        &csrf,
+        "cohortes.xlsx",
+        &file,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{html}");
     assert!(html.contains("no se guardó nada"), "{html}");
     assert_eq!(counts(&app).await, before);
-    let (status, html) = post_file(&app, "/coordinacion/cohortes/importar?accion=importar", &csrf, "cohortes.xlsx", &file).await;
+    let (status, html) = post_file(
+        &app,
+        "/coordinacion/cohortes/importar?accion=importar",
+        &csrf,
+        "cohortes.xlsx",
+        &file,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{html}");
     assert!(html.contains("Importado"), "{html}");
     assert_eq!(counts(&app).await[0], before[0] + 1);

@@ -45,7 +45,12 @@ pub fn file_name(month: Period) -> String {
 }
 
 /// A milestone's state at the end of the month.
-fn state(due_on: NaiveDate, done_on: Option<NaiveDate>, first: NaiveDate, last: NaiveDate) -> &'static str {
+fn state(
+    due_on: NaiveDate,
+    done_on: Option<NaiveDate>,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> &'static str {
     match done_on.filter(|d| *d <= last) {
         Some(done) if done >= first => "Cumplido en el mes",
         Some(_) => "Cumplido antes",

@@ -194,13 +194,16 @@ impl Span {
     }
 }
 
+/// An attendee checked: the participant (when named by id), name, position, document.
+type Attendee = (Option<i32>, String, Option<String>, Option<String>);
+
 /// A visit checked, ready to write.
 pub struct CheckedVisit {
     pub date: NaiveDate,
     modality: Modality,
     hours_tenths: i32,
     topics: String,
-    attendees: Vec<(Option<i32>, String, Option<String>, Option<String>)>,
+    attendees: Vec<Attendee>,
     agreements: Vec<(String, String, NaiveDate)>,
     products: Vec<(String, ProductKind)>,
 }

@@ -147,8 +147,14 @@ pub async fn check<C: ConnectionTrait>(
     input.check_lists()?;
     let (targets, quotas) = match current {
         Some(c) => (
-            targets_of(db, &[c.id]).await?.remove(&c.id).unwrap_or_default(),
-            quotas::of(db, &[c.id]).await?.remove(&c.id).unwrap_or_default(),
+            targets_of(db, &[c.id])
+                .await?
+                .remove(&c.id)
+                .unwrap_or_default(),
+            quotas::of(db, &[c.id])
+                .await?
+                .remove(&c.id)
+                .unwrap_or_default(),
         ),
         None => Default::default(),
     };

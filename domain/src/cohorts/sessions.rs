@@ -263,7 +263,15 @@ pub async fn add<C: ConnectionTrait>(
 ) -> AppResult<SessionView> {
     editable(cohort)?;
     let new = check(cohort.start_date, cohort.end_date, input)?;
-    let saved = insert(db, cohort.id, new.starts_at, new.ends_at, new.topic, new.location).await?;
+    let saved = insert(
+        db,
+        cohort.id,
+        new.starts_at,
+        new.ends_at,
+        new.topic,
+        new.location,
+    )
+    .await?;
     let view = SessionView::from(saved);
     audit::record(
         db,

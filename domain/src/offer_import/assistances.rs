@@ -22,7 +22,9 @@ use crate::accounts::actor::Actor;
 use crate::assistance::visits::{self, VisitInput};
 use crate::assistance::{self, AssistanceInput, MilestoneInput};
 use crate::entities::values::DeliverySource;
-use crate::entities::{assistance as assistance_entity, assistance_milestone, assistance_visit, capacity};
+use crate::entities::{
+    assistance as assistance_entity, assistance_milestone, assistance_visit, capacity,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::spreadsheets::{Import, ImportTable};
@@ -65,7 +67,12 @@ const VISIT: [&str; 4] = [
     COL_VISIT_TOPICS,
 ];
 /// Columns a file must have.
-const REQUIRED: [&str; 4] = [COL_REFERENCE, COL_MUNICIPALITY, COL_CAPACITIES, COL_OBJECTIVE];
+const REQUIRED: [&str; 4] = [
+    COL_REFERENCE,
+    COL_MUNICIPALITY,
+    COL_CAPACITIES,
+    COL_OBJECTIVE,
+];
 
 /// The template's columns, in order.
 pub fn columns() -> Vec<&'static str> {
@@ -214,11 +221,7 @@ impl Import for AssistanceImport<'_> {
         plan.summary
     }
 
-    async fn save(
-        &self,
-        db: &impl ConnectionTrait,
-        plan: Plan,
-    ) -> AppResult<RecordImportSummary> {
+    async fn save(&self, db: &impl ConnectionTrait, plan: Plan) -> AppResult<RecordImportSummary> {
         let user = self.user;
         for p in plan.planned {
             let id = match p.existing {
@@ -247,8 +250,7 @@ impl Import for AssistanceImport<'_> {
                 };
                 if m.existing.is_some() || m.done_on.is_some() {
                     let done = m.done_on.map(|d| d.to_string());
-                    assistance::mark_milestone(db, user, milestone, Some(done.as_deref()))
-                        .await?;
+                    assistance::mark_milestone(db, user, milestone, Some(done.as_deref())).await?;
                 }
             }
             for visit in p.visits {

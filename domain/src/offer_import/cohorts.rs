@@ -159,7 +159,11 @@ pub struct Planned {
 
 impl Planned {
     fn change(&self) -> Option<RecordChange> {
-        let added = self.sessions.iter().filter(|s| s.existing.is_none()).count();
+        let added = self
+            .sessions
+            .iter()
+            .filter(|s| s.existing.is_none())
+            .count();
         let changed = self.sessions.len() - added;
         (self.changes || !self.sessions.is_empty()).then(|| RecordChange {
             row: self.row,
@@ -208,11 +212,7 @@ impl Import for CohortImport<'_> {
         plan.summary
     }
 
-    async fn save(
-        &self,
-        db: &impl ConnectionTrait,
-        plan: Plan,
-    ) -> AppResult<RecordImportSummary> {
+    async fn save(&self, db: &impl ConnectionTrait, plan: Plan) -> AppResult<RecordImportSummary> {
         for p in plan.planned {
             let id = match p.existing {
                 None => {
@@ -352,7 +352,10 @@ async fn course_of<C: ConnectionTrait>(
         errors.push(FieldError::in_row(
             row.row,
             COL_COURSE,
-            format!("No existe un curso con el código «{}».", row.get(COL_COURSE)),
+            format!(
+                "No existe un curso con el código «{}».",
+                row.get(COL_COURSE)
+            ),
         ));
     }
     Ok(found)
@@ -436,8 +439,7 @@ fn plan_sessions(
         let Some(input) = session_of(row, errors) else {
             continue;
         };
-        let new: NewSession = match sessions::check(checked.start_date, checked.end_date, &input)
-        {
+        let new: NewSession = match sessions::check(checked.start_date, checked.end_date, &input) {
             Ok(new) => new,
             Err(AppError::Validation(found)) => {
                 in_rows(row.row, found, session_column_of, errors);
@@ -457,7 +459,10 @@ fn plan_sessions(
             continue;
         }
         match recorded.iter().find(|s| s.starts_at == new.starts_at) {
-            Some(s) if s.ends_at == new.ends_at && s.topic == new.topic && s.location == new.location => {}
+            Some(s)
+                if s.ends_at == new.ends_at
+                    && s.topic == new.topic
+                    && s.location == new.location => {}
             Some(s) => planned.push(PlannedSession {
                 input,
                 existing: Some(s.id),
@@ -490,12 +495,9 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<RecordRow>) -
             .or(course.as_ref().map(|c| c.provider_id));
         let record = match provider {
             Some(provider) => {
-                if !known.contains_key(&provider) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(provider) {
                     let references = groups.iter().map(|g| g.reference.clone()).collect();
-                    known.insert(
-                        provider,
-                        recorded(db, provider, DeliverySource::Cohort, references).await?,
-                    );
+                    slot.insert(recorded(db, provider, DeliverySource::Cohort, references).await?);
                 }
                 known[&provider].get(&g.reference).cloned()
             }

@@ -105,18 +105,20 @@ impl RecordRow {
 /// The rows of an uploaded table, or a 422 naming the columns a file needs.
 fn rows_of(table: ImportTable, required: &[&str]) -> AppResult<Vec<RecordRow>> {
     if required.iter().any(|c| !table.has(c)) {
-        return Err(crate::error::AppError::Validation(vec![FieldError::in_row(
-            1,
-            "file",
-            format!(
-                "El archivo necesita las columnas {} (descargue la plantilla).",
-                required
-                    .iter()
-                    .map(|c| format!("«{c}»"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+        return Err(crate::error::AppError::Validation(vec![
+            FieldError::in_row(
+                1,
+                "file",
+                format!(
+                    "El archivo necesita las columnas {} (descargue la plantilla).",
+                    required
+                        .iter()
+                        .map(|c| format!("«{c}»"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
-        )]));
+        ]));
     }
     Ok(table
         .rows
