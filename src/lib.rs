@@ -25,6 +25,7 @@ pub mod indicators;
 pub mod mail;
 pub mod nominations;
 pub mod offer;
+pub mod offer_import;
 pub mod open_data;
 pub mod openapi;
 pub mod parse;
@@ -149,6 +150,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
         .mount("/", costs::pages::routes())
+        .mount("/", offer_import::pages::routes())
         .mount("/", surveys::pages::routes())
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
@@ -163,6 +165,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", costs::api::routes())
+        .mount("/api/v1", offer_import::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -1242,7 +1242,9 @@ async fn assistances<C: ConnectionTrait>(
             user_ids[1],
         ),
     ];
-    for (provider_id, place, entity, capacity, objective, starts, ends, status, staff) in rows {
+    for (n, (provider_id, place, entity, capacity, objective, starts, ends, status, staff)) in
+        rows.into_iter().enumerate()
+    {
         // A DANE municipality code starts with its department's.
         let (municipality, department) = match entity.is_departmental() {
             true => (None, place),
@@ -1285,6 +1287,23 @@ async fn assistances<C: ConnectionTrait>(
             created_at: Set(at - Duration::days(70)),
             updated_at: Set(at),
             closed_at: Set(closed.then(|| at - Duration::days(15))),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        // Issue 49: the provider brought its assistances in from the spreadsheet it keeps (the
+        // import of assistances finds them by this reference; the follow-up shows it).
+        crate::entities::imported_record::ActiveModel {
+            provider_id: Set(provider_id),
+            kind: Set(crate::entities::values::DeliverySource::Assistance),
+            reference: Set(format!(
+                "AT-{}-{:03}",
+                chrono::Datelike::year(&starts),
+                n + 1
+            )),
+            assistance_id: Set(Some(saved.id)),
+            cohort_id: Set(None),
+            created_at: Set(at - Duration::days(70)),
             ..Default::default()
         }
         .insert(db)

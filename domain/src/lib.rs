@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod network;
 pub mod nominations;
 pub mod offer;
+pub mod offer_import;
 pub mod open_data;
 pub mod paging;
 pub mod parse;

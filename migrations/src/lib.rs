@@ -36,6 +36,7 @@ mod m20261212_000022_plans;
 mod m20261213_000023_costs_and_progress;
 mod m20261214_000024_agreement_states;
 mod m20261216_000026_any_entity;
+mod m20261217_000027_imported_records;
 
 pub struct Migrator;
 
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261213_000023_costs_and_progress::Migration),
             atomic(m20261214_000024_agreement_states::Migration),
             atomic(m20261216_000026_any_entity::Migration),
+            atomic(m20261217_000027_imported_records::Migration),
         ]
     }
 }

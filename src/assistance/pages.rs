@@ -76,6 +76,8 @@ struct ListView {
     rows: Vec<AssistanceView>,
     total: u64,
     may_create: bool,
+    /// `AAAA-MM`, the follow-up's default month.
+    this_month: String,
 }
 
 #[get("/asistencias?<estado>")]
@@ -99,6 +101,7 @@ async fn list_page(
             rows,
             total,
             may_create: user.is_staff(),
+            this_month: domain::time::today().format("%Y-%m").to_string(),
         },
     )
 }

@@ -508,7 +508,8 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
 }
 
 /// The assistance figures (issue 33) after random assistance writes through the API — plans
-/// in several municipalities and capacities, visits, closings with and without the objective,
+/// in several municipalities and capacities (some imported from a spreadsheet with a visit,
+/// issue 49), visits, closings with and without the objective,
 /// cancellations, a plan moved to another municipality or capacity — equal those rebuilt.
 /// Issue 49: some are a gobernación's (kept at its department, never at its capital) or
 /// another entity's, and a plan moves between a municipality and a gobernación.
@@ -517,12 +518,17 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&world.staff), None).await;
-    let capacities: Vec<i64> = capacities["items"]
+    let listed: Vec<(i64, String)> = capacities["items"]
         .as_array()
         .or(capacities.as_array())
         .unwrap()
         .iter()
-        .map(|c| c["id"].as_i64().unwrap())
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["code"].as_str().unwrap().to_string(),
+            )
+        })
         .take(3)
         .collect();
     // Where an assistance is: an entity and its place (a gobernación's, its department).
@@ -540,6 +546,8 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         }
         body
     };
+    let capacities: Vec<i64> = listed.iter().map(|(id, _)| *id).collect();
+    let code_of = |id: i64| listed.iter().find(|(i, _)| *i == id).unwrap().1.clone();
     let seed = 0x3303_2026_u64;
     let mut dice = Dice(seed);
     let mut ids: Vec<i64> = Vec::new();
@@ -554,25 +562,71 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     chosen.dedup();
                 }
                 let start = -400 + 10 * dice.below(40) as i64;
-                let (status, body) = api(
-                    &app,
-                    "POST",
-                    "/api/v1/assistances",
-                    Some(&world.staff),
-                    Some(at(
-                        json!({
+                let place = dice.pick(&places).unwrap();
+                // The spreadsheet names a municipality: a gobernación is created through the API.
+                let municipal = place["municipality_code"].as_str();
+                if let (1, Some(municipality)) = (what, municipal) {
+                    // Brought in from the provider's spreadsheet (issue 49), with a visit on
+                    // its first day.
+                    let reference = format!("FIG-{step}");
+                    let header = domain::offer_import::assistances::columns();
+                    let cell = |column: &str| match column {
+                        "referencia" => reference.clone(),
+                        "municipio" => municipality.to_string(),
+                        "capacidades" => chosen
+                            .iter()
+                            .map(|id| code_of(*id))
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        "objetivo" => "Acompañamiento importado de prueba de las cifras.".into(),
+                        "inicio" | "visita_fecha" => crate::world::days(start).to_string(),
+                        "fin" => crate::world::days(start + 200).to_string(),
+                        "modalidad" => "virtual".into(),
+                        "visita_horas" => "2".into(),
+                        "visita_temas" => "Visita importada".into(),
+                        _ => String::new(),
+                    };
+                    let file = crate::support::write_table(&[
+                        header.iter().map(|h| h.to_string()).collect(),
+                        header.iter().map(|h| cell(h)).collect(),
+                    ]);
+                    let (status, body) = crate::support::upload(
+                        &app,
+                        "/api/v1/imports/assistances",
+                        &world.staff,
+                        "asistencias.xlsx",
+                        &file,
+                    )
+                    .await;
+                    assert_eq!(status, Status::Ok, "{label}: {body}");
+                    let record = domain::entities::imported_record::Entity::find()
+                        .filter(domain::entities::imported_record::Column::Reference.eq(reference))
+                        .one(app.db())
+                        .await
+                        .unwrap()
+                        .expect("the imported assistance's reference");
+                    ids.push(i64::from(record.assistance_id.unwrap()));
+                } else {
+                    let (status, body) = api(
+                        &app,
+                        "POST",
+                        "/api/v1/assistances",
+                        Some(&world.staff),
+                        Some(at(
+                            json!({
                             "capacity_ids": chosen,
                             "objective": "Acompañamiento de prueba de las cifras.",
                             "starts_on": crate::world::days(start).to_string(),
                             "ends_on": crate::world::days(start + 200).to_string(),
                             "modality": "virtual",
-                        }),
-                        dice.pick(&places).unwrap(),
-                    )),
-                )
-                .await;
-                assert_eq!(status, Status::Created, "{label}: {body}");
-                ids.push(body["id"].as_i64().unwrap());
+                            }),
+                            place,
+                        )),
+                    )
+                    .await;
+                    assert_eq!(status, Status::Created, "{label}: {body}");
+                    ids.push(body["id"].as_i64().unwrap());
+                }
             }
             2 | 3 => {
                 let id = *dice.pick(&ids).unwrap();
@@ -632,6 +686,12 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         }
         assert_maintained_is_rebuilt(&app, &label).await;
     }
+    let imported = domain::entities::imported_record::Entity::find()
+        .filter(domain::entities::imported_record::Column::Reference.starts_with("FIG-"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(!imported.is_empty(), "the sequence imported some");
     let snapshot = figures::snapshot(app.db()).await.unwrap();
     let kept = snapshot.assistances;
     assert!(

@@ -137,6 +137,14 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an upload: its preview answers 422 with every refused row (costs)",
     ),
     (
+        "/coordinacion/cohortes/importar?<accion>",
+        "an upload: its preview answers 422 with every refused row (offer_import)",
+    ),
+    (
+        "/asistencias/importar?<accion>",
+        "an upload: its preview answers 422 with every refused row (offer_import)",
+    ),
+    (
         "/costos/<id>/eliminar",
         "a confirmation with nothing to type and nothing the rules refuse (costs)",
     ),

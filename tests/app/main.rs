@@ -39,6 +39,7 @@ mod instances;
 mod mail;
 mod nominations;
 mod offer;
+mod offer_import;
 mod open_data;
 mod openapi;
 mod people;

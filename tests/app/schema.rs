@@ -48,6 +48,7 @@ const TABLES: &[&str] = &[
     "plan_line_municipalities",
     "plan_line_budgets",
     "cost_items",
+    "imported_records",
     "delivery_facts",
     "plan_balances",
 ];

@@ -1256,6 +1256,47 @@ def coordinator_reviews_a_name_change(run: Run):
     run.page("coordinator", "name-change-confirm", expect="Muñoz de la Peña")
 
 
+def coordinator_imports_cohorts(run: Run, pass_number: int):
+    """Issue 49: ESAP's coordinator brings in two cohorts it kept in a spreadsheet (one with
+    two sessions) from «Importar cohortes», linked from the cohorts list: it reviews what the
+    file would do first (nothing saved), then imports it."""
+    b = run.browser
+    sign_in(run, "coordinator", COORDINATOR)
+    b.open("/coordinacion/cohortes")
+    b.click('main a[href="/coordinacion/cohortes/importar"]')
+    run.page("coordinator", "cohorts-import", expect="Importar cohortes")
+    today = now_bogota().date()
+    day = lambda n: (today + dt.timedelta(days=n)).isoformat()  # noqa: E731
+    headers = [
+        "referencia", "curso", "nombre", "modalidad", "inicio", "fin", "inscripciones_desde",
+        "inscripciones_hasta", "cupos", "lugar", "enlace", "municipios", "departamentos",
+        "sesion_fecha", "sesion_hora_inicio", "sesion_hora_fin", "sesion_tema", "sesion_lugar",
+    ]
+    stamp = f"{pass_number}-{int(time.time())}"
+    rows = [
+        [f"NAV-{stamp}-1", "PT", f"Planeación importada {stamp}", "presencial", day(30), day(60),
+         day(1), day(20), "30", "Casa de la Cultura", "", f"{MUNICIPALITY};18094", "",
+         day(31), "14:00", "17:00", "Diagnóstico territorial", ""],
+        [f"NAV-{stamp}-1", "", "", "", "", "", "", "", "", "", "", "", "",
+         day(38), "14:00", "17:00", "Plan de acción", ""],
+        [f"NAV-{stamp}-2", "PT", f"Segunda importada {stamp}", "virtual", day(40), day(70),
+         day(1), day(30), "40", "", "https://salas.example/planeacion", MUNICIPALITY, "",
+         "", "", "", "", ""],
+    ]
+    path = WORK / f"cohortes-{pass_number}.csv"
+    path.write_text("\r\n".join(",".join(r) for r in [headers, *rows]) + "\r\n", encoding="utf-8")
+    b.send_keys(b.find("#r-file"), str(path))
+    b.submit('form[action="/coordinacion/cohortes/importar"] button[formaction$="accion=revisar"]')
+    run.page("coordinator", "cohorts-import-preview", expect="no se guardó nada")
+    if "se crearían 2" not in b.text(b.find("main")):
+        raise StepFailed("the preview does not say it would create the two cohorts")
+    b.send_keys(b.find("#r-file"), str(path))
+    b.submit('form[action="/coordinacion/cohortes/importar"] button[formaction$="accion=importar"]')
+    run.page("coordinator", "cohorts-imported", expect="Importado: 2 registros nuevos")
+    if f"Planeación importada {stamp}" not in b.text(b.find("main")):
+        raise StepFailed("the import's outcome does not list the cohort it created")
+
+
 # ---- mail -----------------------------------------------------------------------------------
 
 
@@ -1303,6 +1344,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
+        ("coordinator imports a spreadsheet of cohorts", [], lambda: coordinator_imports_cohorts(run, pass_number)),
     ]
     done: set[int] = set()
     try:

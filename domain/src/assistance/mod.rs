@@ -10,6 +10,7 @@
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
 pub mod agreements;
+pub mod follow_up;
 pub mod visits;
 pub mod workbook;
 
@@ -766,6 +767,69 @@ async fn set_demand<C: ConnectionTrait>(
     Ok(Some(saved))
 }
 
+/// What [`check`] found: the assistance as it would be saved, and whether that changes it.
+#[derive(Clone, Debug)]
+pub struct CheckedInput {
+    pub provider_id: i32,
+    /// None for a gobernación.
+    pub municipality_name: Option<String>,
+    pub span: visits::Span,
+    /// Creating, or changing a field of `current`.
+    pub changes: bool,
+}
+
+/// Checks `input` by the rules of [`create`] (`current` none) or [`update`], writing nothing:
+/// every problem at once (422). The import of assistances checks its rows with it.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+) -> AppResult<CheckedInput> {
+    if !user.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let provider_id = current.map_or(
+        user.managed_provider().unwrap_or(crate::providers::ESAP),
+        |c| c.provider_id,
+    );
+    let plan = plan(db, user, provider_id, input, current).await?;
+    let changes = match current {
+        None => true,
+        Some(c) => {
+            c.municipality_code != plan.place_code()
+                || c.department_code != plan.department_code
+                || c.entity_type != plan.entity_type
+                || c.objective != plan.objective
+                || c.starts_on != plan.starts_on
+                || c.ends_on != plan.ends_on
+                || c.modality != plan.modality
+                || c.contact_email != plan.contact_email
+                || {
+                    let mut now: Vec<i32> = assistance_capacity::Entity::find()
+                        .filter(assistance_capacity::Column::AssistanceId.eq(c.id))
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .map(|l| l.capacity_id)
+                        .collect();
+                    now.sort_unstable();
+                    now != plan.capacity_ids
+                }
+        }
+    };
+    Ok(CheckedInput {
+        provider_id,
+        municipality_name: plan.municipality.as_ref().map(|m| m.name.clone()),
+        span: visits::Span {
+            starts_on: plan.starts_on,
+            ends_on: plan.ends_on,
+            modality: plan.modality,
+        },
+        changes,
+    })
+}
+
 /// Creates a planned assistance of the coordinator's provider (an admin's: ESAP's), audited.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
@@ -1343,19 +1407,9 @@ pub struct MilestoneInput {
     pub due_on: Option<String>,
 }
 
-/// Adds a milestone to the plan (409 once the assistance is closed or cancelled), audited.
-pub async fn add_milestone<C: ConnectionTrait>(
-    db: &C,
-    user: &Actor,
-    id: i32,
-    input: &MilestoneInput,
-) -> AppResult<MilestoneView> {
-    let current = find_managed(db, user, id).await?;
-    if current.status.is_final() {
-        return Err(AppError::Conflict(
-            "La asistencia ya terminó: su plan no cambia.".into(),
-        ));
-    }
+/// A milestone's title and due date, checked by the rules of [`add_milestone`] (every problem
+/// at once, 422); the import of assistances checks its rows with it.
+pub fn check_milestone(input: &MilestoneInput) -> AppResult<(String, NaiveDate)> {
     let mut errors = Vec::new();
     let title = match validate::single_line(
         "title",
@@ -1376,6 +1430,40 @@ pub async fn add_milestone<C: ConnectionTrait>(
     let (Some(title), Some(due_on), true) = (title, due_on, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
+    Ok((title, due_on))
+}
+
+/// The day a milestone was done (`None`: not done), checked by the rules of
+/// [`mark_milestone`]: a date, never a future one (422).
+pub fn check_done_on(done_on: Option<&str>) -> AppResult<Option<NaiveDate>> {
+    let mut errors = Vec::new();
+    let done = crate::parse::date("done_on", done_on, false, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if done.is_some_and(|d| d > crate::time::today()) {
+        return Err(AppError::invalid(
+            "done_on",
+            "Un hito no se marca cumplido en una fecha futura.",
+        ));
+    }
+    Ok(done)
+}
+
+/// Adds a milestone to the plan (409 once the assistance is closed or cancelled), audited.
+pub async fn add_milestone<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    id: i32,
+    input: &MilestoneInput,
+) -> AppResult<MilestoneView> {
+    let current = find_managed(db, user, id).await?;
+    if current.status.is_final() {
+        return Err(AppError::Conflict(
+            "La asistencia ya terminó: su plan no cambia.".into(),
+        ));
+    }
+    let (title, due_on) = check_milestone(input)?;
     let saved = assistance_milestone::ActiveModel {
         assistance_id: Set(id),
         title: Set(title),
@@ -1433,17 +1521,7 @@ pub async fn mark_milestone<C: ConnectionTrait>(
             "Indique la fecha en que se cumplió el hito (o null si no se ha cumplido).",
         ));
     };
-    let mut errors = Vec::new();
-    let done = crate::parse::date("done_on", done_on, false, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    if done.is_some_and(|d| d > crate::time::today()) {
-        return Err(AppError::invalid(
-            "done_on",
-            "Un hito no se marca cumplido en una fecha futura.",
-        ));
-    }
+    let done = check_done_on(done_on)?;
     let mut model: assistance_milestone::ActiveModel = row.clone().into();
     model.done_on = Set(done);
     let saved = model.update(db).await?;

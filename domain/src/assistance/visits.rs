@@ -171,6 +171,51 @@ pub async fn record<C: ConnectionTrait>(
             assistance.status.label().to_lowercase()
         )));
     }
+    let checked = check(db, user, &Span::of(&assistance), input).await?;
+    write(db, user, &assistance, checked).await
+}
+
+/// The dates and modality of an assistance that a visit is checked against (one recorded, or
+/// one an import is about to create).
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub modality: Modality,
+}
+
+impl Span {
+    pub fn of(assistance: &crate::entities::assistance::Model) -> Self {
+        Span {
+            starts_on: assistance.starts_on,
+            ends_on: assistance.ends_on,
+            modality: assistance.modality,
+        }
+    }
+}
+
+/// An attendee checked: the participant (when named by id), name, position, document.
+type Attendee = (Option<i32>, String, Option<String>, Option<String>);
+
+/// A visit checked, ready to write.
+pub struct CheckedVisit {
+    pub date: NaiveDate,
+    modality: Modality,
+    hours_tenths: i32,
+    topics: String,
+    attendees: Vec<Attendee>,
+    agreements: Vec<(String, String, NaiveDate)>,
+    products: Vec<(String, ProductKind)>,
+}
+
+/// Checks a visit of an assistance spanning `assistance` by the rules of [`record`], writing
+/// nothing: every problem at once (422). The import of assistances checks its rows with it.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    assistance: &Span,
+    input: &VisitInput,
+) -> AppResult<CheckedVisit> {
     let mut errors = Vec::new();
     for (field, len) in [
         ("attendees", input.attendees.as_ref().map_or(0, Vec::len)),
@@ -363,6 +408,34 @@ pub async fn record<C: ConnectionTrait>(
     else {
         return Err(AppError::Validation(errors));
     };
+    Ok(CheckedVisit {
+        date,
+        modality,
+        hours_tenths,
+        topics,
+        attendees,
+        agreements,
+        products,
+    })
+}
+
+/// Writes a checked visit of `assistance` (which it starts when planned), audited.
+async fn write<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    assistance: &crate::entities::assistance::Model,
+    checked: CheckedVisit,
+) -> AppResult<VisitView> {
+    let assistance_id = assistance.id;
+    let CheckedVisit {
+        date,
+        modality,
+        hours_tenths,
+        topics,
+        attendees,
+        agreements,
+        products,
+    } = checked;
     let saved = assistance_visit::ActiveModel {
         assistance_id: Set(assistance_id),
         date: Set(date),

@@ -124,6 +124,74 @@ pub async fn create<C: ConnectionTrait>(
     Ok((view, events))
 }
 
+/// What [`check`] found: the cohort as it would be saved, and whether that changes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// Its course's provider.
+    pub provider_id: i32,
+    pub start_date: chrono::NaiveDate,
+    pub end_date: chrono::NaiveDate,
+    /// Creating, or changing a field of `current`.
+    pub changes: bool,
+}
+
+/// Checks `input` by the rules of [`create`] (`current` none) or of a change of `current`
+/// (fields only), writing nothing: every problem at once (422). The import of cohorts checks
+/// its rows with it.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &CohortInput,
+    current: Option<&cohort::Model>,
+) -> AppResult<Checked> {
+    input.check_lists()?;
+    let (targets, quotas) = match current {
+        Some(c) => (
+            targets_of(db, &[c.id])
+                .await?
+                .remove(&c.id)
+                .unwrap_or_default(),
+            quotas::of(db, &[c.id])
+                .await?
+                .remove(&c.id)
+                .unwrap_or_default(),
+        ),
+        None => Default::default(),
+    };
+    let plan = plan(
+        db,
+        input,
+        current.map(|c| (c, &targets, &quotas)),
+        user.direction_departments(),
+        user.managed_provider(),
+    )
+    .await?;
+    let changes = current.is_none_or(|c| {
+        c.course_id != plan.course.id
+            || c.provider_id != plan.course.provider_id
+            || c.name != plan.name
+            || c.modality != plan.modality
+            || c.start_date != plan.start_date
+            || c.end_date != plan.end_date
+            || c.enrolment_opens != plan.enrolment_opens
+            || c.enrolment_closes != plan.enrolment_closes
+            || c.seats != plan.seats
+            || c.venue != plan.venue
+            || c.meeting_url != plan.meeting_url
+            || c.min_attendance_pct != plan.min_attendance_pct
+            || c.pass_mark_tenths != plan.pass_mark_tenths
+            || c.quota_release_on != plan.quota_release_on
+            || plan.targets != targets
+            || plan.quotas != quotas
+    });
+    Ok(Checked {
+        provider_id: plan.course.provider_id,
+        start_date: plan.start_date,
+        end_date: plan.end_date,
+        changes,
+    })
+}
+
 /// Changes fields and/or the status, audited, and announces what that sets off above (see
 /// [`crate::cohort_flow`]). Closed and cancelled cohorts are history: 409.
 pub async fn update<C: ConnectionTrait>(

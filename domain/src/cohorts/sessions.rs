@@ -135,9 +135,9 @@ fn editable(cohort: &cohort::Model) -> AppResult<()> {
     Ok(())
 }
 
-/// Checks one session against its cohort; pushes Spanish messages.
+/// Checks one session against its cohort's dates; pushes Spanish messages.
 fn check_times(
-    cohort: &cohort::Model,
+    (start_date, end_date): (NaiveDate, NaiveDate),
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
@@ -153,12 +153,11 @@ fn check_times(
             format!("Una sesión puede durar máximo {MAX_HOURS} horas."),
         ));
     }
-    if !within(starts_at, ends_at, cohort.start_date, cohort.end_date) {
+    if !within(starts_at, ends_at, start_date, end_date) {
         errors.push(FieldError::new(
             "starts_at",
             format!(
-                "La sesión queda fuera de las fechas de la cohorte ({} a {}).",
-                cohort.start_date, cohort.end_date
+                "La sesión queda fuera de las fechas de la cohorte ({start_date} a {end_date}).",
             ),
         ));
     }
@@ -219,6 +218,43 @@ fn audit_change(
     }
 }
 
+/// A new session, checked: its times, topic and place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub topic: String,
+    pub location: Option<String>,
+}
+
+/// Checks a session to add to a cohort running from `start_date` to `end_date`, writing
+/// nothing: every problem at once (422). [`add`] and the import of cohorts use it.
+pub fn check(
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    input: &SessionInput,
+) -> AppResult<NewSession> {
+    let mut errors = Vec::new();
+    let starts_at = parse::date_time("starts_at", input.starts_at.as_deref(), &mut errors);
+    let ends_at = parse::date_time("ends_at", input.ends_at.as_deref(), &mut errors);
+    let topic = topic_of(input.topic.as_deref(), &mut errors);
+    let location = location_of(input.location.as_deref(), &mut errors);
+    if let (Some(s), Some(e)) = (starts_at, ends_at) {
+        check_times((start_date, end_date), s, e, &mut errors);
+    }
+    let (Some(starts_at), Some(ends_at), Some(topic)) =
+        (starts_at, ends_at, topic.filter(|_| errors.is_empty()))
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(NewSession {
+        starts_at,
+        ends_at,
+        topic,
+        location,
+    })
+}
+
 pub async fn add<C: ConnectionTrait>(
     db: &C,
     actor: i32,
@@ -226,19 +262,16 @@ pub async fn add<C: ConnectionTrait>(
     input: &SessionInput,
 ) -> AppResult<SessionView> {
     editable(cohort)?;
-    let mut errors = Vec::new();
-    let starts_at = parse::date_time("starts_at", input.starts_at.as_deref(), &mut errors);
-    let ends_at = parse::date_time("ends_at", input.ends_at.as_deref(), &mut errors);
-    let topic = topic_of(input.topic.as_deref(), &mut errors);
-    let location = location_of(input.location.as_deref(), &mut errors);
-    if let (Some(s), Some(e)) = (starts_at, ends_at) {
-        check_times(cohort, s, e, &mut errors);
-    }
-    let (Some(s), Some(e), Some(topic)) = (starts_at, ends_at, topic.filter(|_| errors.is_empty()))
-    else {
-        return Err(AppError::Validation(errors));
-    };
-    let saved = insert(db, cohort.id, s, e, topic, location).await?;
+    let new = check(cohort.start_date, cohort.end_date, input)?;
+    let saved = insert(
+        db,
+        cohort.id,
+        new.starts_at,
+        new.ends_at,
+        new.topic,
+        new.location,
+    )
+    .await?;
     let view = SessionView::from(saved);
     audit::record(
         db,
@@ -273,7 +306,7 @@ pub async fn update<C: ConnectionTrait>(
     };
     let location = location_of(input.location.as_deref(), &mut errors);
     if let (Some(s), Some(e)) = (starts_at, ends_at) {
-        check_times(cohort, s, e, &mut errors);
+        check_times((cohort.start_date, cohort.end_date), s, e, &mut errors);
     }
     let (Some(s), Some(e), Some(topic)) = (starts_at, ends_at, topic.filter(|_| errors.is_empty()))
     else {

@@ -1,0 +1,182 @@
+//! «Importar cohortes» and «Importar asistencias»: a provider's coordinator sends the
+//! spreadsheet it keeps, reviews what it would do («Revisar sin guardar»), then imports it; the
+//! page shows what changed or every problem with its row (422, nothing saved). Like the other
+//! import pages, through `web::import::from_page`. And the assistances' monthly follow-up
+//! workbook the assistances page links to.
+
+use crate::accounts::guards::StaffUser;
+use crate::error::AppResult;
+use crate::mail::Mailer;
+use crate::spreadsheets::download::Download;
+use crate::web::csrf::CsrfForm;
+use crate::web::import::UploadForm;
+use crate::web::{Failure, Page, PageResult};
+use domain::error::FieldError;
+use domain::offer_import::RecordImportSummary;
+use domain::offer_import::assistances::AssistanceImport;
+use domain::offer_import::cohorts::CohortImport;
+use domain::spreadsheets::pipeline::Mode;
+use rocket::{Route, State, get, post, routes};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        cohorts_page,
+        cohorts_submit,
+        cohorts_template,
+        assistances_page,
+        assistances_submit,
+        assistances_template,
+        follow_up_download
+    ]
+}
+
+const TEMPLATE: &str = "record_import";
+const COHORTS_TITLE: &str = "Importar cohortes";
+const ASSISTANCES_TITLE: &str = "Importar asistencias";
+
+/// Which import a page is.
+#[derive(Serialize)]
+struct Kind {
+    /// The page's path (the form posts to it, the template is below it).
+    path: &'static str,
+    title: &'static str,
+    /// `true`: cohorts (sessions); `false`: assistances (milestones and visits).
+    cohorts: bool,
+}
+
+const COHORTS: Kind = Kind {
+    path: "/coordinacion/cohortes/importar",
+    title: COHORTS_TITLE,
+    cohorts: true,
+};
+const ASSISTANCES: Kind = Kind {
+    path: "/asistencias/importar",
+    title: ASSISTANCES_TITLE,
+    cohorts: false,
+};
+
+/// The import page: the form, the template, and what a file did (or would do) or its problems.
+#[derive(Serialize)]
+struct ImportView {
+    kind: Kind,
+    summary: Option<RecordImportSummary>,
+    errors: Vec<FieldError>,
+}
+
+fn empty(page: &Page<'_>, kind: Kind) -> PageResult {
+    page.render(
+        TEMPLATE,
+        kind.title,
+        ImportView {
+            kind,
+            summary: None,
+            errors: Vec::new(),
+        },
+    )
+}
+
+/// «Revisar» previews, «Importar» saves.
+fn mode_of(accion: Option<&str>) -> Mode {
+    if accion == Some("importar") {
+        Mode::Save
+    } else {
+        Mode::Preview
+    }
+}
+
+fn outcome(
+    page: &Page<'_>,
+    kind: Kind,
+    (status, summary, errors): (
+        rocket::http::Status,
+        Option<RecordImportSummary>,
+        Vec<FieldError>,
+    ),
+) -> PageResult {
+    let title = kind.title;
+    let rendered = page.render(
+        TEMPLATE,
+        title,
+        ImportView {
+            kind,
+            summary,
+            errors,
+        },
+    );
+    Failure::unless_ok(status, rendered?)
+}
+
+/// Cohorts from a spreadsheet: the template, the upload, and the outcome.
+#[get("/coordinacion/cohortes/importar")]
+async fn cohorts_page(page: Page<'_>, _staff: StaffUser) -> PageResult {
+    empty(&page, COHORTS)
+}
+
+/// A file of cohorts from the page: «Revisar» previews, «Importar» saves; the page shows what
+/// changed (or would change), or every problem found with its row (422), nothing saved.
+#[post("/coordinacion/cohortes/importar?<accion>", data = "<form>")]
+async fn cohorts_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    notifier: Mailer<'_>,
+    accion: Option<&str>,
+    form: CsrfForm<UploadForm<'_>>,
+) -> PageResult {
+    let result = crate::web::import::from_page(
+        db.inner(),
+        CohortImport::open(&staff, &notifier),
+        &form.0.file,
+        mode_of(accion),
+    )
+    .await?;
+    outcome(&page, COHORTS, result)
+}
+
+#[get("/coordinacion/cohortes/importar/plantilla.xlsx")]
+async fn cohorts_template(_staff: StaffUser) -> AppResult<Download> {
+    super::api::cohorts_template_download().await
+}
+
+/// Assistances from a spreadsheet: the template, the upload, and the outcome.
+#[get("/asistencias/importar")]
+async fn assistances_page(page: Page<'_>, _staff: StaffUser) -> PageResult {
+    empty(&page, ASSISTANCES)
+}
+
+/// A file of assistances from the page, as for cohorts.
+#[post("/asistencias/importar?<accion>", data = "<form>")]
+async fn assistances_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    notifier: Mailer<'_>,
+    accion: Option<&str>,
+    form: CsrfForm<UploadForm<'_>>,
+) -> PageResult {
+    let result = crate::web::import::from_page(
+        db.inner(),
+        AssistanceImport::open(&staff, &notifier),
+        &form.0.file,
+        mode_of(accion),
+    )
+    .await?;
+    outcome(&page, ASSISTANCES, result)
+}
+
+#[get("/asistencias/importar/plantilla.xlsx")]
+async fn assistances_template(_staff: StaffUser) -> AppResult<Download> {
+    super::api::assistances_template_download().await
+}
+
+/// The monthly follow-up by milestone (`mes` as `AAAA-MM`; this month when empty).
+#[get("/asistencias/seguimiento.xlsx?<mes>")]
+async fn follow_up_download(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    mes: Option<&str>,
+) -> AppResult<Download> {
+    super::api::follow_up_download(db.inner(), &staff, mes, None).await
+}
