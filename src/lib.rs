@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod assistance;
 pub mod attendance;
 pub mod capacities;
+pub mod descriptors;
 pub mod catalogue;
 pub mod certificates;
 pub mod cohorts;
@@ -153,6 +154,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
         .mount("/", open_data::pages::routes())
+        .mount("/", descriptors::pages::routes())
         .mount("/", open_data::api::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
@@ -164,6 +166,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", costs::api::routes())
         .mount("/api/v1", capacities::api::routes())
+        .mount("/api/v1", descriptors::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", demand::api::routes())

@@ -7,9 +7,9 @@
 use crate::common::TestApp;
 use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_client, token};
 use crate::world::shared_cohort;
-use domain::entities::values::{CohortStatus, DemandStatus, Role};
+use domain::entities::values::{CohortStatus, DemandStatus, DescriptorKind, Role};
 use domain::entities::{
-    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand,
+    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand, descriptor,
     enrolment, participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
@@ -170,6 +170,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .await
         .unwrap()
         .expect("the demo's open cohort");
+    let group = descriptor::Entity::find()
+        .filter(descriptor::Column::Kind.eq(DescriptorKind::PopulationGroup))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a population group");
     let direction = territorial_direction::Entity::find()
         .one(db)
         .await
@@ -440,6 +446,29 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![],
             twice: false,
             beside: vec![format!("id=\"error-direccion-{}-name\"", direction.id)],
+        },
+        Case {
+            route: "/admin/descriptores/<list>",
+            who: Who::Admin,
+            path: "/admin/descriptores/sectores".into(),
+            from: "/admin/descriptores".into(),
+            fields: vec![field("code", "Gestión-Riesgo"), field("name", "Gestión del riesgo")],
+            typed: vec!["value=\"Gestión-Riesgo\"", "value=\"Gestión del riesgo\""],
+            twice: false,
+            beside: ids(&["sectores-nuevo-code"]),
+        },
+        Case {
+            route: "/admin/descriptores/<list>/<id>",
+            who: Who::Admin,
+            path: format!("/admin/descriptores/grupos-poblacionales/{}", group.id),
+            from: "/admin/descriptores".into(),
+            fields: vec![field("name", ""), field("active", "true")],
+            typed: vec![],
+            twice: false,
+            beside: vec![format!(
+                "id=\"error-grupos-poblacionales-{}-name\"",
+                group.id
+            )],
         },
         Case {
             route: "/indicadores/<id>",

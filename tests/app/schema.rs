@@ -50,6 +50,8 @@ const TABLES: &[&str] = &[
     "cost_items",
     "delivery_facts",
     "plan_balances",
+    "descriptors",
+    "descriptor_links",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

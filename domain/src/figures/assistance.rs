@@ -11,6 +11,7 @@ use crate::entities::{
 };
 use crate::error::AppResult;
 use chrono::Datelike;
+use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +21,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, municipality_code: &str) -> App
         .filter(assistance_figure::Column::MunicipalityCode.eq(municipality_code))
         .exec(db)
         .await?;
-    let found = rows(db, Some(municipality_code)).await?;
+    let found = rows(db, Some(municipality_code), None).await?;
     super::insert_all(db, found).await?;
     super::delivery::refresh_assistances(db, municipality_code).await
 }
@@ -28,7 +29,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, municipality_code: &str) -> App
 /// Recomputes every row (in the caller's transaction); returns how many there are.
 pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     assistance_figure::Entity::delete_many().exec(db).await?;
-    let found = rows(db, None).await?;
+    let found = rows(db, None, None).await?;
     let n = found.len();
     super::insert_all(db, found).await?;
     Ok(n)
@@ -41,15 +42,29 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<assistance_figure:
     Ok(out)
 }
 
-/// The rows of one municipality (or of all) computed from the assistances.
+/// The rows the assistances that meet `only` would give, computed on the spot (not kept): the
+/// offer view filtered by a sector (issue 49) counts the assistances that carry it.
+pub async fn computed_for<C: ConnectionTrait>(
+    db: &C,
+    only: SimpleExpr,
+) -> AppResult<Vec<assistance_figure::Model>> {
+    rows(db, None, Some(only)).await
+}
+
+/// The rows of one municipality (or of all) computed from the assistances (those that meet
+/// `only`, when given).
 async fn rows<C: ConnectionTrait>(
     db: &C,
     municipality_code: Option<&str>,
+    only: Option<SimpleExpr>,
 ) -> AppResult<Vec<assistance_figure::Model>> {
     let mut query = assistance::Entity::find()
         .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
     if let Some(code) = municipality_code {
         query = query.filter(assistance::Column::MunicipalityCode.eq(code));
+    }
+    if let Some(only) = only {
+        query = query.filter(only);
     }
     let found = query.all(db).await?;
     if found.is_empty() {
