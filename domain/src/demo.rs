@@ -637,19 +637,23 @@ const DEMO_FARMING_TOPIC: &str = "Plan de extensión agropecuaria con enfoque de
 /// sector.
 async fn demo_descriptors<C: ConnectionTrait>(db: &C) -> AppResult<()> {
     use crate::entities::values::{DescriptorKind, DescriptorSubject};
-    use crate::entities::{assistance, assistance_capacity, capacity, course, course_capacity, demand};
+    use crate::entities::{
+        assistance, assistance_capacity, capacity, course, course_capacity, demand,
+    };
     use std::collections::HashMap;
     let id = async |kind: DescriptorKind, code: &str| -> AppResult<i32> {
         crate::descriptors::id_by_code(db, kind, code)
             .await?
             .ok_or_else(|| AppError::Internal(format!("demo: falta el descriptor {code}")))
     };
-    let sector_of = |capacity: &str| -> &'static str { match capacity {
-        "movilizacion_recursos" => "hacienda",
-        "gobierno_abierto_transparencia" => "funcion_publica",
-        "ordenamiento_territorial" => "vivienda_agua",
-        _ => "planeacion",
-    }};
+    let sector_of = |capacity: &str| -> &'static str {
+        match capacity {
+            "movilizacion_recursos" => "hacienda",
+            "gobierno_abierto_transparencia" => "funcion_publica",
+            "ordenamiento_territorial" => "vivienda_agua",
+            _ => "planeacion",
+        }
+    };
     let capacity_codes: HashMap<i32, String> = capacity::Entity::find()
         .all(db)
         .await?
@@ -658,8 +662,12 @@ async fn demo_descriptors<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         .collect();
     // Every record tagged by its first capacity's sector; the PDET planning course and the
     // sectoral demands also by the groups they serve.
-    let mut tags: Vec<(DescriptorSubject, i32, &'static str, &'static [&'static str])> =
-        Vec::new();
+    let mut tags: Vec<(
+        DescriptorSubject,
+        i32,
+        &'static str,
+        &'static [&'static str],
+    )> = Vec::new();
     for c in course::Entity::find().all(db).await? {
         let first = course_capacity::Entity::find()
             .filter(course_capacity::Column::CourseId.eq(c.id))
@@ -688,7 +696,11 @@ async fn demo_descriptors<C: ConnectionTrait>(db: &C) -> AppResult<()> {
             DEMO_WATER_TOPIC => ("vivienda_agua", &["campesinos"]),
             DEMO_FARMING_TOPIC => ("agricultura", &["mujeres", "campesinos"]),
             _ => (
-                sector_of(capacity_codes.get(&d.capacity_id).map_or("", |c| c.as_str())),
+                sector_of(
+                    capacity_codes
+                        .get(&d.capacity_id)
+                        .map_or("", |c| c.as_str()),
+                ),
                 &[],
             ),
         };
@@ -1854,7 +1866,7 @@ async fn territory_and_demand<C: ConnectionTrait>(
         ),
         // Issue 49: sectoral help, what municipalities ask for most (DNP's 2021 surveys).
         (
-            "18150",
+            "50350",
             capacity("ejecucion_recursos").await?,
             DEMO_WATER_TOPIC,
             "El acueducto veredal no cumple con la calidad del agua y el plan de saneamiento no tiene proyectos formulados; se pide formar a la secretaría de obras y a la empresa de servicios públicos para formular los proyectos del plan departamental de agua.",
@@ -1862,8 +1874,8 @@ async fn territory_and_demand<C: ConnectionTrait>(
             Modality::Presencial,
             DemandPriority::Alta,
             DemandStatus::Open,
-            reviewer_caqueta,
-            Some(reviewer_caqueta),
+            reviewer_meta,
+            Some(reviewer_meta),
             None,
             None,
             12,

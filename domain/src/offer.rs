@@ -12,8 +12,8 @@ use crate::accounts::actor::Actor;
 use crate::cohorts::overlap::{self, OfferKind, OverlapQuery, Pair};
 use crate::entities::values::{CohortStatus, DemandStatus, DescriptorSubject};
 use crate::entities::{
-    assistance, assistance_figure, capacity, cohort, cohort_department, cohort_figure, cohort_municipality,
-    course_capacity, demand, demand_referral, municipality,
+    assistance, assistance_figure, capacity, cohort, cohort_department, cohort_figure,
+    cohort_municipality, course_capacity, demand, demand_referral, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;

@@ -4,8 +4,8 @@
 
 use crate::accounts::guards::AdminUser;
 use crate::error::{AppResult, DomainResult};
-use crate::web::PageResult;
 use crate::web::Page;
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use domain::descriptors::{self, DescriptorInput, DescriptorRef, DescriptorView};
 use domain::entities::values::DescriptorKind;
@@ -61,8 +61,7 @@ impl Checks {
         };
         Ok(Checks {
             sectors: list(DescriptorKind::Sector, sector_ids).await?,
-            population_groups: list(DescriptorKind::PopulationGroup, population_group_ids)
-                .await?,
+            population_groups: list(DescriptorKind::PopulationGroup, population_group_ids).await?,
         })
     }
 }

@@ -9,8 +9,8 @@ use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_
 use crate::world::shared_cohort;
 use domain::entities::values::{CohortStatus, DemandStatus, DescriptorKind, Role};
 use domain::entities::{
-    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand, descriptor,
-    enrolment, participant, plan, plan_line, survey, territorial_direction, user,
+    assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand,
+    descriptor, enrolment, participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
@@ -204,10 +204,11 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let caqueta_demand = demand::Entity::find()
         .filter(demand::Column::Status.eq(DemandStatus::Open))
         .filter(demand::Column::MunicipalityCode.starts_with("18"))
+        .filter(demand::Column::EndorsedBy.is_null())
         .one(db)
         .await
         .unwrap()
-        .expect("an open demand in Caquetá");
+        .expect("an open demand in Caquetá the gobernación has not endorsed");
     let (participant_email, _) = demo_account(Role::Participant);
     let me = participant::Entity::find()
         .filter(participant::Column::Email.eq(participant_email))
@@ -452,7 +453,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             who: Who::Admin,
             path: "/admin/descriptores/sectores".into(),
             from: "/admin/descriptores".into(),
-            fields: vec![field("code", "Gestión-Riesgo"), field("name", "Gestión del riesgo")],
+            fields: vec![
+                field("code", "Gestión-Riesgo"),
+                field("name", "Gestión del riesgo"),
+            ],
             typed: vec!["value=\"Gestión-Riesgo\"", "value=\"Gestión del riesgo\""],
             twice: false,
             beside: ids(&["sectores-nuevo-code"]),

@@ -167,27 +167,28 @@ pub async fn views<C: ConnectionTrait>(
         .map(|c| {
             let tags = tags.remove(&c.id).unwrap_or_default();
             CourseView {
-            provider: providers
-                .get(&c.provider_id)
-                .cloned()
-                .unwrap_or_else(|| ProviderRef {
-                    id: c.provider_id,
-                    name: format!("Oferente {}", c.provider_id),
-                }),
-            capacities: capacities.remove(&c.id).unwrap_or_default(),
-            id: c.id,
-            code: c.code,
-            name: c.name,
-            description: c.description,
-            hours: c.hours,
-            default_modality: c.default_modality,
-            management_stage: c.management_stage,
-            min_attendance_pct: c.min_attendance_pct,
-            pass_mark: parse::grade_value(c.pass_mark_tenths),
-            retired: c.retired_at.is_some(),
-            sectors: tags.sectors,
-            population_groups: tags.population_groups,
-        }})
+                provider: providers
+                    .get(&c.provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| ProviderRef {
+                        id: c.provider_id,
+                        name: format!("Oferente {}", c.provider_id),
+                    }),
+                capacities: capacities.remove(&c.id).unwrap_or_default(),
+                id: c.id,
+                code: c.code,
+                name: c.name,
+                description: c.description,
+                hours: c.hours,
+                default_modality: c.default_modality,
+                management_stage: c.management_stage,
+                min_attendance_pct: c.min_attendance_pct,
+                pass_mark: parse::grade_value(c.pass_mark_tenths),
+                retired: c.retired_at.is_some(),
+                sectors: tags.sectors,
+                population_groups: tags.population_groups,
+            }
+        })
         .collect())
 }
 

@@ -527,12 +527,19 @@ pub async fn of_one<C: ConnectionTrait>(
     subject: DescriptorSubject,
     id: i32,
 ) -> AppResult<Tags> {
-    Ok(of(db, subject, &[id]).await?.remove(&id).unwrap_or_default())
+    Ok(of(db, subject, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
 }
 
 /// `id_column IN (the subjects that carry descriptor)`: the filter of a list by a sector or a
 /// population group.
-pub fn tagged<T: ColumnTrait>(id_column: T, subject: DescriptorSubject, descriptor: i32) -> SimpleExpr {
+pub fn tagged<T: ColumnTrait>(
+    id_column: T,
+    subject: DescriptorSubject,
+    descriptor: i32,
+) -> SimpleExpr {
     id_column.in_subquery(
         Query::select()
             .column(descriptor_link::Column::SubjectId)
