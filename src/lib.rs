@@ -18,6 +18,7 @@ pub mod config;
 pub mod costs;
 pub mod credentials;
 pub mod demand;
+pub mod descriptors;
 pub mod enrolment;
 pub mod error;
 pub mod home;
@@ -155,6 +156,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
         .mount("/", open_data::pages::routes())
+        .mount("/", descriptors::pages::routes())
         .mount("/", open_data::api::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
@@ -167,6 +169,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", costs::api::routes())
         .mount("/api/v1", offer_import::api::routes())
         .mount("/api/v1", capacities::api::routes())
+        .mount("/api/v1", descriptors::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", demand::api::routes())

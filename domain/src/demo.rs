@@ -623,7 +623,107 @@ async fn load<C: ConnectionTrait>(
     pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await?;
     plans(db, &user_ids).await?;
-    costs(db, &user_ids, id, meta_planning_id).await
+    costs(db, &user_ids, id, meta_planning_id).await?;
+    demo_descriptors(db).await
+}
+
+/// The sectoral demands issue 49's demo adds (water, farming), by topic.
+const DEMO_WATER_TOPIC: &str = "Proyectos de agua potable y saneamiento básico rural";
+const DEMO_FARMING_TOPIC: &str = "Plan de extensión agropecuaria con enfoque de género";
+
+/// Issue 49's demo: CONPES's sectoral and population descriptors on the courses, the
+/// assistances and the demands — each by the sector its capacity serves, and the water and
+/// farming demands by theirs — so the offer view, the demand map and open data filter by
+/// sector.
+async fn demo_descriptors<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    use crate::entities::values::{DescriptorKind, DescriptorSubject};
+    use crate::entities::{
+        assistance, assistance_capacity, capacity, course, course_capacity, demand,
+    };
+    use std::collections::HashMap;
+    let id = async |kind: DescriptorKind, code: &str| -> AppResult<i32> {
+        crate::descriptors::id_by_code(db, kind, code)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("demo: falta el descriptor {code}")))
+    };
+    let sector_of = |capacity: &str| -> &'static str {
+        match capacity {
+            "movilizacion_recursos" => "hacienda",
+            "gobierno_abierto_transparencia" => "funcion_publica",
+            "ordenamiento_territorial" => "vivienda_agua",
+            _ => "planeacion",
+        }
+    };
+    let capacity_codes: HashMap<i32, String> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    // Every record tagged by its first capacity's sector; the PDET planning course and the
+    // sectoral demands also by the groups they serve.
+    let mut tags: Vec<(
+        DescriptorSubject,
+        i32,
+        &'static str,
+        &'static [&'static str],
+    )> = Vec::new();
+    for c in course::Entity::find().all(db).await? {
+        let first = course_capacity::Entity::find()
+            .filter(course_capacity::Column::CourseId.eq(c.id))
+            .one(db)
+            .await?
+            .and_then(|l| capacity_codes.get(&l.capacity_id).cloned())
+            .unwrap_or_default();
+        let groups: &[&str] = if c.code == "PT" {
+            &["victimas", "campesinos"]
+        } else {
+            &[]
+        };
+        tags.push((DescriptorSubject::Course, c.id, sector_of(&first), groups));
+    }
+    for a in assistance::Entity::find().all(db).await? {
+        let first = assistance_capacity::Entity::find()
+            .filter(assistance_capacity::Column::AssistanceId.eq(a.id))
+            .one(db)
+            .await?
+            .and_then(|l| capacity_codes.get(&l.capacity_id).cloned())
+            .unwrap_or_default();
+        tags.push((DescriptorSubject::Assistance, a.id, sector_of(&first), &[]));
+    }
+    for d in demand::Entity::find().all(db).await? {
+        let (sector, groups): (&'static str, &'static [&'static str]) = match d.topic.as_str() {
+            DEMO_WATER_TOPIC => ("vivienda_agua", &["campesinos"]),
+            DEMO_FARMING_TOPIC => ("agricultura", &["mujeres", "campesinos"]),
+            _ => (
+                sector_of(
+                    capacity_codes
+                        .get(&d.capacity_id)
+                        .map_or("", |c| c.as_str()),
+                ),
+                &[],
+            ),
+        };
+        tags.push((DescriptorSubject::Demand, d.id, sector, groups));
+    }
+    for (subject, subject_id, sector, groups) in tags {
+        let sector_ids = vec![id(DescriptorKind::Sector, sector).await?];
+        let mut group_ids = Vec::new();
+        for code in groups {
+            group_ids.push(id(DescriptorKind::PopulationGroup, code).await?);
+        }
+        crate::descriptors::set(
+            db,
+            subject,
+            subject_id,
+            crate::descriptors::Chosen {
+                sector_ids: Some(&sector_ids),
+                population_group_ids: Some(&group_ids),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Issue 47's demo costs: the Meta planning cohort and ESAP's Mapiripán accompaniment answer
@@ -1800,6 +1900,37 @@ async fn territory_and_demand<C: ConnectionTrait>(
             None,
             // Open 75 days with nothing planned: stale (issue 32), on the Meta reviewer's home.
             75,
+        ),
+        // Issue 49: sectoral help, what municipalities ask for most (DNP's 2021 surveys).
+        (
+            "50350",
+            capacity("ejecucion_recursos").await?,
+            DEMO_WATER_TOPIC,
+            "El acueducto veredal no cumple con la calidad del agua y el plan de saneamiento no tiene proyectos formulados; se pide formar a la secretaría de obras y a la empresa de servicios públicos para formular los proyectos del plan departamental de agua.",
+            8,
+            Modality::Presencial,
+            DemandPriority::Alta,
+            DemandStatus::Open,
+            reviewer_meta,
+            Some(reviewer_meta),
+            None,
+            None,
+            12,
+        ),
+        (
+            "50325",
+            capacity("planeacion_territorial").await?,
+            DEMO_FARMING_TOPIC,
+            "La UMATA necesita planear la asistencia técnica agropecuaria con las asociaciones de mujeres campesinas y articularla con el plan de desarrollo.",
+            10,
+            Modality::Mixta,
+            DemandPriority::Media,
+            DemandStatus::Open,
+            reviewer_meta,
+            Some(reviewer_meta),
+            None,
+            None,
+            9,
         ),
         (
             "18094",

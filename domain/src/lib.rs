@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod db;
 pub mod demand;
 pub mod demo;
+pub mod descriptors;
 pub mod enrolment;
 /// The entities live in their own crate, below everything else.
 pub use entities;

@@ -9,11 +9,11 @@
 //! (`cohort_figures`): nothing is recomputed from enrolments on a request.
 
 use crate::accounts::actor::Actor;
-use crate::cohorts::overlap::{self, OverlapQuery, Pair};
-use crate::entities::values::{CohortStatus, DemandStatus};
+use crate::cohorts::overlap::{self, OfferKind, OverlapQuery, Pair};
+use crate::entities::values::{CohortStatus, DemandStatus, DescriptorSubject};
 use crate::entities::{
-    assistance_figure, capacity, cohort, cohort_department, cohort_figure, cohort_municipality,
-    course_capacity, demand, demand_referral, municipality,
+    assistance, assistance_figure, capacity, cohort, cohort_department, cohort_figure,
+    cohort_municipality, course_capacity, demand, demand_referral, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
@@ -29,6 +29,8 @@ pub struct OfferQuery {
     pub provider: Option<i32>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A sector id (issue 49).
+    pub sector: Option<i32>,
 }
 
 /// The filters after validation and the caller's scope.
@@ -39,6 +41,8 @@ pub struct OfferFilters {
     pub provider: Option<i32>,
     pub from: Option<chrono::NaiveDate>,
     pub to: Option<chrono::NaiveDate>,
+    /// Only the courses (their cohorts), assistances and demands that carry this sector.
+    pub sector: Option<i32>,
     /// A reviewer asked for another department: the view is empty.
     pub nothing: bool,
 }
@@ -70,6 +74,7 @@ impl OfferQuery {
             provider: self.provider,
             from,
             to,
+            sector: self.sector,
             nothing,
         })
     }
@@ -79,9 +84,16 @@ impl OfferFilters {
     /// (what, value) pairs for the workbook's header block, with names, not codes.
     pub async fn describe<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<(String, String)>> {
         use crate::reports::named::Filter;
+        let sector = match self.sector {
+            Some(id) => crate::descriptors::name(db, id)
+                .await?
+                .map(|name| Filter::Text("Sector", name)),
+            None => None,
+        };
         let filters: Vec<Filter> = [
             self.department.clone().map(Filter::Department),
             self.capacity.map(Filter::Capacity),
+            sector,
             self.provider.map(Filter::Provider),
             self.from.map(Filter::From),
             self.to.map(Filter::To),
@@ -244,6 +256,13 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     if let Some(to) = filters.to {
         select = select.filter(cohort::Column::StartDate.lte(to));
     }
+    if let Some(sector) = filters.sector {
+        select = select.filter(crate::descriptors::tagged(
+            cohort::Column::CourseId,
+            DescriptorSubject::Course,
+            sector,
+        ));
+    }
     let cohorts: HashMap<i32, (i32, i32, i32)> = select
         .into_tuple::<(i32, i32, i32, i32)>()
         .all(db)
@@ -367,30 +386,45 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             }
         }
     }
-    // Technical assistance, from its figures.
-    let mut assisted = assistance_figure::Entity::find();
-    if let Some(d) = department {
-        assisted = assisted.filter(assistance_figure::Column::DepartmentCode.eq(d));
-    }
-    if let Some(p) = filters.provider {
-        assisted = assisted.filter(assistance_figure::Column::ProviderId.eq(p));
-    }
-    if let Some(c) = filters.capacity {
-        assisted = assisted.filter(assistance_figure::Column::CapacityId.eq(c));
-    }
+    // Technical assistance, from its figures; with a sector, computed for the assistances
+    // that carry it (the kept figures are not per sector).
+    let assisted = match filters.sector {
+        None => {
+            let mut kept = assistance_figure::Entity::find();
+            if let Some(d) = department {
+                kept = kept.filter(assistance_figure::Column::DepartmentCode.eq(d));
+            }
+            kept.all(db).await?
+        }
+        Some(sector) => {
+            crate::figures::assistance::computed_for(
+                db,
+                crate::descriptors::tagged(
+                    assistance::Column::Id,
+                    DescriptorSubject::Assistance,
+                    sector,
+                ),
+            )
+            .await?
+        }
+    };
     // Assistances are counted by the year they started: the dates filter whole years.
-    if let Some(from) = filters.from {
-        assisted =
-            assisted.filter(assistance_figure::Column::Year.gte(chrono::Datelike::year(&from)));
-    }
-    if let Some(to) = filters.to {
-        assisted =
-            assisted.filter(assistance_figure::Column::Year.lte(chrono::Datelike::year(&to)));
-    }
+    let from_year = filters.from.map(|d| chrono::Datelike::year(&d));
+    let to_year = filters.to.map(|d| chrono::Datelike::year(&d));
     // A gobernación's (its place is its department) counts for the department alone.
     let mut departmental: BTreeMap<(String, i32, i32), [i64; 3]> = BTreeMap::new();
-    for row in assisted.all(db).await? {
+    for row in assisted {
+        if filters.provider.is_some_and(|p| p != row.provider_id)
+            || filters.capacity.is_some_and(|c| c != row.capacity_id)
+            || from_year.is_some_and(|y| row.year < y)
+            || to_year.is_some_and(|y| row.year > y)
+        {
+            continue;
+        }
         if crate::figures::assistance::is_departmental(&row) {
+            if department.is_some_and(|d| d != row.department_code) {
+                continue;
+            }
             let cell = departmental
                 .entry((row.department_code, row.capacity_id, row.provider_id))
                 .or_default();
@@ -515,7 +549,14 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         }
     }
 
-    // Overlaps between providers, and the demand nobody answered.
+    // Overlaps between providers (with a sector, those where one side carries it), and the
+    // demand nobody answered.
+    let tagged_assistances = match filters.sector {
+        Some(sector) => Some(
+            crate::descriptors::subjects_tagged(db, DescriptorSubject::Assistance, sector).await?,
+        ),
+        None => None,
+    };
     let overlaps: Vec<Pair> = overlap::report(
         db,
         &OverlapQuery {
@@ -527,6 +568,14 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     .await?
     .into_iter()
     .filter(|p| p.across_providers)
+    .filter(|p| {
+        tagged_assistances.as_ref().is_none_or(|assisted| {
+            [&p.first, &p.second].iter().any(|side| match side.kind {
+                OfferKind::Cohort => cohorts.contains_key(&side.id),
+                OfferKind::Assistance => assisted.contains(&side.id),
+            })
+        })
+    })
     .filter(|p| {
         filters
             .provider
@@ -568,6 +617,13 @@ async fn unanswered<C: ConnectionTrait>(
     }
     if let Some(c) = filters.capacity {
         select = select.filter(demand::Column::CapacityId.eq(c));
+    }
+    if let Some(sector) = filters.sector {
+        select = select.filter(crate::descriptors::tagged(
+            demand::Column::Id,
+            DescriptorSubject::Demand,
+            sector,
+        ));
     }
     let demands = select.all(db).await?;
     let ids: Vec<i32> = demands.iter().map(|d| d.id).collect();

@@ -1,4 +1,5 @@
-//! Reference data from real public sources (`seed/`): territory, capacities, the indicators
+//! Reference data from real public sources (`seed/`): territory, capacities, CONPES's sectors
+//! and population groups, the indicators
 //! that measure them (MDM, IDF, category) with their observations, and the programme's course lines. Idempotent: each part loads only what is
 //! missing, all in one transaction.
 
@@ -11,6 +12,7 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
         tracing::info!("reference data: departments, municipalities and PDET subregions loaded");
     }
     crate::capacities::load_reference(&txn).await?;
+    crate::descriptors::load_reference(&txn).await?;
     let indicators = crate::indicators::load_reference(&txn).await?;
     if indicators > 0 {
         tracing::info!("reference data: {indicators} indicators and their observations loaded");

@@ -36,6 +36,8 @@ pub mod delivery_fact;
 pub mod demand;
 pub mod demand_referral;
 pub mod department;
+pub mod descriptor;
+pub mod descriptor_link;
 pub mod differential_person;
 pub mod email_change;
 pub mod email_change_undo;

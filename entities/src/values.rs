@@ -181,6 +181,24 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// One of CONPES's descriptor lists (issue 49): the sectors of the national budget or the
+    /// policy's population groups.
+    DescriptorKind {
+        Sector = "sector",
+        PopulationGroup = "population_group",
+    }
+);
+
+text_enum!(
+    /// What carries descriptors.
+    DescriptorSubject {
+        Course = "course",
+        Assistance = "assistance",
+        Demand = "demand",
+    }
+);
+
 text_enum!(Modality { Presencial = "presencial", Virtual = "virtual", Mixta = "mixta" });
 
 text_enum!(CohortStatus {

@@ -37,6 +37,7 @@ mod m20261213_000023_costs_and_progress;
 mod m20261214_000024_agreement_states;
 mod m20261216_000026_any_entity;
 mod m20261217_000027_imported_records;
+mod m20261218_000028_descriptors;
 
 pub struct Migrator;
 
@@ -100,6 +101,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261214_000024_agreement_states::Migration),
             atomic(m20261216_000026_any_entity::Migration),
             atomic(m20261217_000027_imported_records::Migration),
+            atomic(m20261218_000028_descriptors::Migration),
         ]
     }
 }

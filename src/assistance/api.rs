@@ -61,6 +61,7 @@ impl AssistanceQuery {
             capacity: self.capacity,
             provider: self.provider,
             status,
+            sector: self.sector,
         })
     }
 }
@@ -164,6 +165,8 @@ pub struct AssistanceQuery {
     provider: Option<i32>,
     #[param(inline, value_type = Option<AssistanceStatus>)]
     status: Option<String>,
+    /// Sector id (`GET /sectors`): the assistances that carry it.
+    sector: Option<i32>,
     /// Page number, from 1 to 1,000,000.
     #[param(minimum = 1, maximum = 1_000_000, default = 1)]
     page: Option<i64>,

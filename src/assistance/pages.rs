@@ -131,6 +131,8 @@ struct NewView<'a> {
     entities: Vec<Choice<'static>>,
     departments: Vec<Choice<'a>>,
     capacities: Vec<CapacityBox>,
+    /// CONPES's sectors and population groups, ticked when chosen (issue 49).
+    descriptors: crate::descriptors::pages::Checks,
     form: NewFields,
     /// The municipality's open demands the assistance may answer (issue 45: a demand referred
     /// to the coordinator's provider among them), ticked when chosen.
@@ -196,9 +198,11 @@ async fn new_html(
     user: &CurrentUser,
     form: NewFields,
     chosen: (&[i32], &[i32]),
+    tags: (&[i32], &[i32]),
     errors: &[FieldError],
 ) -> PageResult {
     let (chosen_capacities, chosen_demands) = chosen;
+    let descriptors = crate::descriptors::pages::Checks::of(db, tags.0, tags.1).await?;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -239,6 +243,7 @@ async fn new_html(
             entities,
             departments,
             capacities,
+            descriptors,
             form,
             demands,
         },
@@ -257,13 +262,31 @@ async fn new_page(
 ) -> PageResult {
     let mut form = NewFields::default();
     let (mut capacities, mut demands) = (Vec::new(), Vec::new());
+    let mut tags = domain::descriptors::Tags::default();
     if let Some(id) = demanda {
         let wanted = domain::demand::find_in_scope(db.inner(), &staff, id).await?;
+        tags = domain::descriptors::of_one(
+            db.inner(),
+            domain::entities::values::DescriptorSubject::Demand,
+            wanted.id,
+        )
+        .await?;
         form.municipality_code = wanted.municipality_code;
         capacities.push(wanted.capacity_id);
         demands.push(wanted.id);
     }
-    new_html(db, &page, &staff, form, (&capacities, &demands), &[]).await
+    let sectors = crate::descriptors::pages::ids(&tags.sectors);
+    let groups = crate::descriptors::pages::ids(&tags.population_groups);
+    new_html(
+        db,
+        &page,
+        &staff,
+        form,
+        (&capacities, &demands),
+        (&sectors, &groups),
+        &[],
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -292,6 +315,10 @@ struct NewForm {
     /// The demands it answers (issue 45).
     #[field(default = Vec::new())]
     demand_ids: Vec<i32>,
+    #[field(default = Vec::new())]
+    sector_ids: Vec<i32>,
+    #[field(default = Vec::new())]
+    population_group_ids: Vec<i32>,
 }
 csrf_protected!(NewForm);
 
@@ -315,6 +342,8 @@ async fn create_submit(
         modality: Some(form.modality.clone()),
         contact_email: Some(form.contact_email.clone()),
         demand_ids: Some(form.demand_ids.clone()),
+        sector_ids: Some(form.sector_ids.clone()),
+        population_group_ids: Some(form.population_group_ids.clone()),
         ..Default::default()
     };
     let txn = domain::db::begin(db).await?;
@@ -350,6 +379,7 @@ async fn create_submit(
                 &staff,
                 again,
                 (&form.capacity_ids, &form.demand_ids),
+                (&form.sector_ids, &form.population_group_ids),
                 &errors,
             )
             .await

@@ -37,6 +37,10 @@ pub struct CourseForm {
     management_stage: String,
     #[field(default = Vec::new())]
     capacity_ids: Vec<i32>,
+    #[field(default = Vec::new())]
+    sector_ids: Vec<i32>,
+    #[field(default = Vec::new())]
+    population_group_ids: Vec<i32>,
     #[field(default = String::new())]
     min_attendance_pct: String,
     #[field(default = String::new())]
@@ -90,6 +94,8 @@ impl CourseForm {
             default_modality: Some(self.default_modality.clone()).filter(|m| !m.is_empty()),
             management_stage: Some(self.management_stage.clone()),
             capacity_ids: Some(self.capacity_ids.clone()),
+            sector_ids: Some(self.sector_ids.clone()),
+            population_group_ids: Some(self.population_group_ids.clone()),
             min_attendance_pct: number_field(
                 "min_attendance_pct",
                 &self.min_attendance_pct,
@@ -116,6 +122,7 @@ impl CourseForm {
 struct CourseFormView<'a> {
     form: CourseValues<'a>,
     capacities: Vec<CapacityCheck>,
+    descriptors: crate::descriptors::pages::Checks,
     modalities: Vec<Choice<'static>>,
     stages: Vec<StageChoice>,
     errors: &'a [FieldError],
@@ -218,6 +225,12 @@ async fn form_view<'a>(
             pass_mark: &form.pass_mark,
         },
         capacities,
+        descriptors: crate::descriptors::pages::Checks::of(
+            db,
+            &form.sector_ids,
+            &form.population_group_ids,
+        )
+        .await?,
         modalities,
         stages,
         errors,
@@ -352,6 +365,8 @@ async fn edit_page(
         default_modality: view.default_modality.as_str().to_string(),
         management_stage: view.management_stage.clone().unwrap_or_default(),
         capacity_ids: view.capacities.iter().map(|c| c.id).collect(),
+        sector_ids: crate::descriptors::pages::ids(&view.sectors),
+        population_group_ids: crate::descriptors::pages::ids(&view.population_groups),
         min_attendance_pct: view.min_attendance_pct.to_string(),
         pass_mark: format!("{:.1}", view.pass_mark),
         ..<CourseForm as Default>::default()

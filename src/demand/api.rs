@@ -51,6 +51,8 @@ pub struct DemandQuery {
     status: Option<String>,
     /// Provider id: only the demands pointed to that provider (issue 32).
     provider: Option<i32>,
+    /// Sector id (`GET /sectors`): only the demands about that sector (issue 49).
+    sector: Option<i32>,
     #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<i64>,
     #[param(minimum = 1, maximum = 500)]
@@ -104,6 +106,7 @@ async fn list(
         capacity_id: query.capacity,
         status,
         provider_id: query.provider,
+        sector_id: query.sector,
     };
     let (items, total) = domain::demand::list(db.inner(), &user, &filter, page, per_page).await?;
     Ok(Json(List {
@@ -269,6 +272,8 @@ pub struct DemandReportParams {
     department: Option<String>,
     /// Capacity id.
     capacity: Option<i32>,
+    /// Sector id (`GET /sectors`): only the demands about that sector (issue 49).
+    sector: Option<i32>,
 }
 
 impl DemandReportParams {
@@ -276,6 +281,7 @@ impl DemandReportParams {
         domain::demand::reports::DemandReportQuery {
             department: self.department.clone(),
             capacity: self.capacity,
+            sector: self.sector,
         }
     }
 }

@@ -82,6 +82,8 @@ struct ListView {
     total: u64,
     statuses: Vec<Choice>,
     capacities: Vec<Choice>,
+    /// The sectors, for the «Sector» filter (issue 49).
+    sectors: Vec<Choice>,
     /// Every provider, for the «Remitida a» filter.
     providers: Vec<Choice>,
     may_raise: bool,
@@ -114,7 +116,8 @@ async fn provider_choices(
 
 /// The caller's demands (a liaison: their municipality's; a reviewer: their department's);
 /// `oferente` keeps those pointed to a provider.
-#[get("/demandas?<estado>&<capacidad>&<oferente>&<pagina>")]
+#[get("/demandas?<estado>&<capacidad>&<oferente>&<sector>&<pagina>")]
+#[allow(clippy::too_many_arguments)]
 async fn list_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
@@ -122,10 +125,28 @@ async fn list_page(
     estado: Option<&str>,
     capacidad: Option<i32>,
     oferente: Option<i32>,
+    sector: Option<i32>,
     pagina: Option<u64>,
 ) -> PageResult {
-    let view = list_view(db.inner(), &user, estado, capacidad, oferente, pagina, None).await?;
+    let filters = ListFilters {
+        estado,
+        capacidad,
+        oferente,
+        sector,
+        pagina,
+    };
+    let view = list_view(db.inner(), &user, &filters, None).await?;
     page.render("demands", "Demandas de formación", view)
+}
+
+/// The list's filters as the address carries them.
+#[derive(Default)]
+struct ListFilters<'a> {
+    estado: Option<&'a str>,
+    capacidad: Option<i32>,
+    oferente: Option<i32>,
+    sector: Option<i32>,
+    pagina: Option<u64>,
 }
 
 /// The list of demands; `proposal` the liaison proposal's values as typed when it came back
@@ -133,32 +154,39 @@ async fn list_page(
 async fn list_view(
     db: &DatabaseConnection,
     user: &CurrentUser,
-    estado: Option<&str>,
-    capacidad: Option<i32>,
-    oferente: Option<i32>,
-    pagina: Option<u64>,
+    filters: &ListFilters<'_>,
     proposal: Option<&LiaisonForm>,
 ) -> DomainResult<ListView> {
+    let ListFilters {
+        estado,
+        capacidad,
+        oferente,
+        sector,
+        pagina,
+    } = *filters;
     let status = estado.and_then(DemandStatus::parse);
     let filter = DemandFilter {
         status,
         capacity_id: capacidad,
         provider_id: oferente,
+        sector_id: sector,
         ..Default::default()
     };
     let number = crate::api::page_number(pagina);
     let (items, total) = domain::demand::list(db, user, &filter, number, PER_PAGE).await?;
     let query = format!(
-        "estado={}&capacidad={}&oferente={}",
+        "estado={}&capacidad={}&oferente={}&sector={}",
         estado.unwrap_or_default(),
         capacidad.map(|c| c.to_string()).unwrap_or_default(),
-        oferente.map(|c| c.to_string()).unwrap_or_default()
+        oferente.map(|c| c.to_string()).unwrap_or_default(),
+        sector.map(|c| c.to_string()).unwrap_or_default()
     );
     Ok(ListView {
         items,
         total,
         statuses: choices(&STATUSES, status, DemandStatus::as_str, DemandStatus::label),
         capacities: capacity_choices(db, capacidad).await?,
+        sectors: crate::descriptors::pages::sector_choices(db, sector).await?,
         providers: provider_choices(db, oferente, false).await?,
         may_raise: may_raise(user),
         reads_reports: user.is_staff() || user.role == Role::Reviewer,
@@ -197,6 +225,10 @@ struct DemandForm {
     wanted_to: String,
     #[field(default = String::new())]
     priority: String,
+    #[field(default = Vec::new())]
+    sector_ids: Vec<i32>,
+    #[field(default = Vec::new())]
+    population_group_ids: Vec<i32>,
 }
 csrf_protected!(DemandForm);
 
@@ -233,6 +265,8 @@ impl DemandForm {
             priority: text(&self.priority),
             status: None,
             reason: None,
+            sector_ids: Some(self.sector_ids.clone()),
+            population_group_ids: Some(self.population_group_ids.clone()),
         };
         match unreadable {
             None => Ok(input),
@@ -260,6 +294,8 @@ impl DemandForm {
             wanted_from: view.wanted_from.to_string(),
             wanted_to: view.wanted_to.to_string(),
             priority: view.priority.as_str().to_string(),
+            sector_ids: crate::descriptors::pages::ids(&view.sectors),
+            population_group_ids: crate::descriptors::pages::ids(&view.population_groups),
             ..Default::default()
         }
     }
@@ -273,6 +309,8 @@ struct FormView {
     capacities: Vec<Choice>,
     modalities: Vec<Choice>,
     priorities: Vec<Choice>,
+    /// CONPES's sectors and population groups, ticked as chosen (issue 49).
+    descriptors: crate::descriptors::pages::Checks,
 }
 
 /// The municipalities in the caller's territory, by name (a direction: its departments').
@@ -321,6 +359,12 @@ async fn form_view(
     form: DemandForm,
 ) -> DomainResult<FormView> {
     Ok(FormView {
+        descriptors: crate::descriptors::pages::Checks::of(
+            db,
+            &form.sector_ids,
+            &form.population_group_ids,
+        )
+        .await?,
         municipalities: municipality_choices(db, user, &form.municipality_code).await?,
         capacities: capacity_choices(db, form.capacity_id).await?,
         modalities: choices(
@@ -694,6 +738,7 @@ async fn refer_submit(
 struct ReportView<'a> {
     report: domain::demand::reports::DemandReport,
     capacities: Vec<Choice>,
+    sectors: Vec<Choice>,
     departments: Vec<crate::web::DepartmentChoice<'a>>,
     /// Reviewers and liaisons see their territory: no department filter.
     territorial: bool,
@@ -702,35 +747,40 @@ struct ReportView<'a> {
 
 /// The demand map: per municipality × capacity, open demand, people requested, seats planned
 /// and completed; unmet demand by priority and age; the oldest open demands.
-#[get("/reportes/demanda?<departamento>&<capacidad>")]
+#[get("/reportes/demanda?<departamento>&<capacidad>&<sector>")]
 async fn report_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     user: CurrentUser,
     departamento: Option<String>,
     capacidad: Option<i32>,
+    sector: Option<i32>,
 ) -> PageResult {
     let departamento = domain::parse::text(departamento.as_deref());
     // Kept per scope and filters for the versions (demands move the planning one; issue 36).
     let key = KeptKey::page("/reportes/demanda")
         .with("departamento", departamento.as_deref())
-        .with("capacidad", capacidad);
+        .with("capacidad", capacidad)
+        .with("sector", sector);
     page.render_kept("Mapa de la demanda", key, || async {
         let query = domain::demand::reports::DemandReportQuery {
             department: departamento.clone(),
             capacity: capacidad,
+            sector,
         };
         let report = domain::demand::reports::report(db.inner(), &user, &query).await?;
         let departments = domain::territory::departments(db.inner()).await?;
         let view = ReportView {
             report,
             capacities: capacity_choices(db.inner(), capacidad).await?,
+            sectors: crate::descriptors::pages::sector_choices(db.inner(), sector).await?,
             departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
             territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
             xlsx: format!(
-                "/reportes/demanda.xlsx?departamento={}&capacidad={}",
+                "/reportes/demanda.xlsx?departamento={}&capacidad={}&sector={}",
                 departamento.as_deref().unwrap_or_default(),
-                capacidad.map(|c| c.to_string()).unwrap_or_default()
+                capacidad.map(|c| c.to_string()).unwrap_or_default(),
+                sector.map(|c| c.to_string()).unwrap_or_default()
             ),
         };
         page.content("demand_report", "Mapa de la demanda", view)
@@ -739,16 +789,18 @@ async fn report_page(
 }
 
 /// The demand map's workbook, from the page (a signed-in browser, not a token).
-#[get("/reportes/demanda.xlsx?<departamento>&<capacidad>")]
+#[get("/reportes/demanda.xlsx?<departamento>&<capacidad>&<sector>")]
 async fn report_download(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     departamento: Option<String>,
     capacidad: Option<i32>,
+    sector: Option<i32>,
 ) -> AppResult<crate::spreadsheets::download::Download> {
     let query = domain::demand::reports::DemandReportQuery {
         department: departamento,
         capacity: capacidad,
+        sector,
     };
     super::api::demand_workbook(db.inner(), &user, query).await
 }
@@ -915,7 +967,7 @@ async fn propose_liaison_submit(
         // The same words whether or not the address already has an account.
         |proposal| Flash::success(back, proposal.detail),
         async |errors| {
-            let view = list_view(db.inner(), &user, None, None, None, None, Some(&form)).await?;
+            let view = list_view(db.inner(), &user, &ListFilters::default(), Some(&form)).await?;
             let errors = crate::web::form::scoped("enlace", errors);
             page.render_refused("demands", "Demandas de formación", view, &errors)
         },

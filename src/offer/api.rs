@@ -32,6 +32,9 @@ pub struct OfferParams {
     /// Cohorts starting on or before this date.
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<String>,
+    /// Sector id (`GET /sectors`): the cohorts of the courses, the assistances and the demands
+    /// that carry it (issue 49).
+    pub sector: Option<i32>,
 }
 
 impl From<OfferParams> for OfferQuery {
@@ -42,6 +45,7 @@ impl From<OfferParams> for OfferQuery {
             provider: p.provider,
             from: p.from,
             to: p.to,
+            sector: p.sector,
         }
     }
 }
@@ -82,6 +86,7 @@ pub async fn offer(
         .with("provider", filters.provider)
         .with("from", filters.from)
         .with("to", filters.to)
+        .with("sector", filters.sector)
         .with("nothing", filters.nothing.then_some(true));
     kept.answer(&user, key, || domain::offer::report(db.inner(), &filters))
         .await

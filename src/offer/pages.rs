@@ -22,6 +22,8 @@ pub fn routes() -> Vec<Route> {
 struct OfferForm {
     departamento: Option<String>,
     capacidad: Option<i32>,
+    /// A sector id (issue 49).
+    sector: Option<i32>,
     oferente: Option<i32>,
     desde: Option<String>,
     hasta: Option<String>,
@@ -52,6 +54,7 @@ impl OfferForm {
         KeptKey::page("/reportes/oferta")
             .with("departamento", self.departamento.as_deref())
             .with("capacidad", self.capacidad)
+            .with("sector", self.sector)
             .with("oferente", self.oferente)
             .with("desde", self.desde.as_deref())
             .with("hasta", self.hasta.as_deref())
@@ -65,14 +68,16 @@ impl OfferForm {
             provider: self.oferente,
             from: self.desde.clone(),
             to: self.hasta.clone(),
+            sector: self.sector,
         }
     }
 
     fn query_string(&self) -> String {
         format!(
-            "departamento={}&capacidad={}&oferente={}&desde={}&hasta={}",
+            "departamento={}&capacidad={}&sector={}&oferente={}&desde={}&hasta={}",
             domain::text::urlencode(self.departamento.as_deref().unwrap_or_default()),
             self.capacidad.map(|c| c.to_string()).unwrap_or_default(),
+            self.sector.map(|c| c.to_string()).unwrap_or_default(),
             self.oferente.map(|c| c.to_string()).unwrap_or_default(),
             domain::text::urlencode(self.desde.as_deref().unwrap_or_default()),
             domain::text::urlencode(self.hasta.as_deref().unwrap_or_default()),
@@ -101,6 +106,7 @@ struct OfferView<'a> {
     gaps: Vec<GapGroup>,
     departments: Vec<DepartmentChoice<'a>>,
     capacities: Vec<Choice>,
+    sectors: Vec<crate::web::OwnedChoice>,
     providers: Vec<Choice>,
     is_reviewer: bool,
     desde: String,
@@ -196,6 +202,7 @@ async fn offer_page(
             report,
             departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
             capacities,
+            sectors: crate::descriptors::pages::sector_choices(db.inner(), form.sector).await?,
             providers,
             is_reviewer: user.role == Role::Reviewer,
             desde: form.desde.clone().unwrap_or_default(),

@@ -32,34 +32,44 @@ pub fn routes() -> Vec<Route> {
 /// id; the columns and their meaning are at `/datos-abiertos`. UTF-8 with BOM, comma
 /// separator, `CRLF`, a header row of `snake_case` Spanish names, dates `YYYY-MM-DD`, text
 /// always quoted (DIVIPOLA codes keep their leading zeros), lists joined with `;`, as an
-/// attachment (`aula-territorial-oferta.csv`).
+/// attachment (`aula-territorial-oferta.csv`). `sector` (a sector's code, `codigos_sector`)
+/// keeps the cohorts of the courses that carry it.
 #[utoipa::path(
     tag = "open-data",
     operation_id = "openDataOfferCsv",
+    params(("sector" = Option<String>, Query, description = "A sector's code (`GET /api/v1/sectors`).", example = "vivienda_agua")),
     security(()),
     servers((url = "/", description = "Served at the site root, not under /api/v1.")),
     responses((status = 200, description = "The offer as CSV.", content_type = "text/csv", body = String))
 )]
-#[get("/open-data/offer.csv")]
-pub async fn offer_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
-    let rows = offer::rows(db.inner()).await?;
+#[get("/open-data/offer.csv?<sector>")]
+pub async fn offer_csv(
+    db: &State<DatabaseConnection>,
+    sector: Option<&str>,
+) -> AppResult<Download> {
+    let rows = offer::rows(db.inner(), sector).await?;
     Ok(Download::csv(OFFER.file_name, offer::csv(&rows)))
 }
 
 /// The offer (JSON)
 ///
 /// **Extension.** Public (no authentication). The same rows and keys as the CSV, as a JSON
-/// array of objects (as datos.gov.co's API answers); list columns are JSON lists.
+/// array of objects (as datos.gov.co's API answers); list columns are JSON lists. `sector` as
+/// in the CSV.
 #[utoipa::path(
     tag = "open-data",
     operation_id = "openDataOfferJson",
+    params(("sector" = Option<String>, Query, description = "A sector's code (`GET /api/v1/sectors`).", example = "vivienda_agua")),
     security(()),
     servers((url = "/", description = "Served at the site root, not under /api/v1.")),
     responses((status = 200, description = "Every published cohort.", body = Vec<OfferRow>))
 )]
-#[get("/open-data/offer.json")]
-pub async fn offer_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<OfferRow>>> {
-    Ok(Json(offer::rows(db.inner()).await?))
+#[get("/open-data/offer.json?<sector>")]
+pub async fn offer_json(
+    db: &State<DatabaseConnection>,
+    sector: Option<&str>,
+) -> AppResult<Json<Vec<OfferRow>>> {
+    Ok(Json(offer::rows(db.inner(), sector).await?))
 }
 
 /// The coverage (CSV)

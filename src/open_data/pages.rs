@@ -2,8 +2,11 @@
 //! Public, like the files.
 
 use crate::web::{Page, PageResult};
+use domain::descriptors::{self, DescriptorView};
+use domain::entities::values::DescriptorKind;
 use domain::open_data::{DATASETS, Dataset, LIST_SEPARATOR, MIN_PUBLISHED};
-use rocket::{Route, get, routes};
+use rocket::{Route, State, get, routes};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -16,6 +19,8 @@ struct OpenDataView {
     min_published: i64,
     largest_suppressed: i64,
     list_separator: &'static str,
+    /// The sectors (code and name), to download the offer of one (issue 49).
+    sectors: Vec<DescriptorView>,
 }
 
 #[derive(Serialize)]
@@ -27,7 +32,7 @@ struct DatasetView {
 }
 
 #[get("/datos-abiertos")]
-async fn open_data_page(page: Page<'_>) -> PageResult {
+async fn open_data_page(db: &State<DatabaseConnection>, page: Page<'_>) -> PageResult {
     let datasets = DATASETS
         .iter()
         .map(|&dataset| DatasetView {
@@ -44,6 +49,7 @@ async fn open_data_page(page: Page<'_>) -> PageResult {
             min_published: MIN_PUBLISHED,
             largest_suppressed: MIN_PUBLISHED - 1,
             list_separator: LIST_SEPARATOR,
+            sectors: descriptors::all(db.inner(), DescriptorKind::Sector, true).await?,
         },
     )
 }

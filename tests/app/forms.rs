@@ -7,10 +7,10 @@
 use crate::common::TestApp;
 use crate::support::{bearer, csrf_from_client, demo_account, form_body, sign_in_client, token};
 use crate::world::shared_cohort;
-use domain::entities::values::{CohortStatus, DemandStatus, Role};
+use domain::entities::values::{CohortStatus, DemandStatus, DescriptorKind, Role};
 use domain::entities::{
     assistance, assistance_milestone as milestone, certificate, cohort, cost_item, demand,
-    enrolment, participant, plan, plan_line, survey, territorial_direction, user,
+    descriptor, enrolment, participant, plan, plan_line, survey, territorial_direction, user,
 };
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
@@ -178,6 +178,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .await
         .unwrap()
         .expect("the demo's open cohort");
+    let group = descriptor::Entity::find()
+        .filter(descriptor::Column::Kind.eq(DescriptorKind::PopulationGroup))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a population group");
     let direction = territorial_direction::Entity::find()
         .one(db)
         .await
@@ -206,10 +212,11 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     let caqueta_demand = demand::Entity::find()
         .filter(demand::Column::Status.eq(DemandStatus::Open))
         .filter(demand::Column::MunicipalityCode.starts_with("18"))
+        .filter(demand::Column::EndorsedBy.is_null())
         .one(db)
         .await
         .unwrap()
-        .expect("an open demand in Caquetá");
+        .expect("an open demand in Caquetá the gobernación has not endorsed");
     let (participant_email, _) = demo_account(Role::Participant);
     let me = participant::Entity::find()
         .filter(participant::Column::Email.eq(participant_email))
@@ -448,6 +455,32 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![],
             twice: false,
             beside: vec![format!("id=\"error-direccion-{}-name\"", direction.id)],
+        },
+        Case {
+            route: "/admin/descriptores/<list>",
+            who: Who::Admin,
+            path: "/admin/descriptores/sectores".into(),
+            from: "/admin/descriptores".into(),
+            fields: vec![
+                field("code", "Gestión-Riesgo"),
+                field("name", "Gestión del riesgo"),
+            ],
+            typed: vec!["value=\"Gestión-Riesgo\"", "value=\"Gestión del riesgo\""],
+            twice: false,
+            beside: ids(&["sectores-nuevo-code"]),
+        },
+        Case {
+            route: "/admin/descriptores/<list>/<id>",
+            who: Who::Admin,
+            path: format!("/admin/descriptores/grupos-poblacionales/{}", group.id),
+            from: "/admin/descriptores".into(),
+            fields: vec![field("name", ""), field("active", "true")],
+            typed: vec![],
+            twice: false,
+            beside: vec![format!(
+                "id=\"error-grupos-poblacionales-{}-name\"",
+                group.id
+            )],
         },
         Case {
             route: "/indicadores/<id>",

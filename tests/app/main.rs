@@ -25,6 +25,7 @@ mod credentials;
 mod dashboards;
 mod demand;
 mod demo;
+mod descriptors;
 mod enrolment;
 mod enrolment_import;
 mod executor;

@@ -18,8 +18,8 @@ use crate::support::{
     demo_account, sign_in_client, token,
 };
 use crate::world::{SharedCohort, shared_cohort};
-use domain::entities::values::Role;
-use domain::entities::{certificate, cohort, enrolment, participant, survey, user};
+use domain::entities::values::{DescriptorKind, Role};
+use domain::entities::{certificate, cohort, descriptor, enrolment, participant, survey, user};
 use rocket::http::{ContentType, Method, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -161,6 +161,27 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     // The cohort workspace's section after its id (`/coordinacion/cohortes/<id>/<section>`).
     v.insert("<id>", "inscripciones".into());
     v.insert("capacities", "1".into());
+    // Issue 49: a sector and a population group the demo's records carry (a DELETE is a 409);
+    // the admin page's list, then its row.
+    for (key, kind, code) in [
+        ("sectors", DescriptorKind::Sector, "agricultura"),
+        ("<list>", DescriptorKind::Sector, "agricultura"),
+        (
+            "population-groups",
+            DescriptorKind::PopulationGroup,
+            "campesinos",
+        ),
+    ] {
+        let found = descriptor::Entity::find()
+            .filter(descriptor::Column::Kind.eq(kind))
+            .filter(descriptor::Column::Code.eq(code))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("a seeded descriptor");
+        v.insert(key, found.id.to_string());
+    }
+    v.insert("descriptores", "sectores".into());
     v.insert("correos", "1".into());
     for key in ["municipios", "municipalities"] {
         v.insert(key, "18592".into());

@@ -51,6 +51,8 @@ const TABLES: &[&str] = &[
     "imported_records",
     "delivery_facts",
     "plan_balances",
+    "descriptors",
+    "descriptor_links",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

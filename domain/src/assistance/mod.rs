@@ -17,7 +17,9 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::catalogue::courses::CapacityRef;
-use crate::entities::values::{AssistanceStatus, AssistedEntity, DemandStatus, Modality, Role};
+use crate::entities::values::{
+    AssistanceStatus, AssistedEntity, DemandStatus, DescriptorSubject, Modality, Role,
+};
 use crate::entities::{
     assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
     assistance_visit, capacity, demand, municipality, user,
@@ -71,6 +73,21 @@ pub struct AssistanceInput {
     /// **Extension.** Who at the entity answers the closing evaluation (emailed a link).
     #[schema(format = Email)]
     pub contact_email: Option<String>,
+    /// Active sectors (`GET /sectors`); on PATCH replaces them. Issue 49.
+    #[schema(max_items = 5000)]
+    pub sector_ids: Option<Vec<i32>>,
+    /// Active population groups (`GET /population-groups`); on PATCH replaces them.
+    #[schema(max_items = 5000)]
+    pub population_group_ids: Option<Vec<i32>>,
+}
+
+impl AssistanceInput {
+    fn descriptors(&self) -> crate::descriptors::Chosen<'_> {
+        crate::descriptors::Chosen {
+            sector_ids: self.sector_ids.as_deref(),
+            population_group_ids: self.population_group_ids.as_deref(),
+        }
+    }
 }
 
 /// A change of state: `in_progress`, `closed` (with `objective_reached` and `summary`) or
@@ -146,6 +163,10 @@ pub struct AssistanceView {
     pub contact_email: Option<String>,
     pub staff: Vec<StaffRef>,
     pub demand_ids: Vec<i32>,
+    /// CONPES's sectoral descriptors.
+    pub sectors: Vec<crate::descriptors::DescriptorRef>,
+    /// CONPES's population descriptors.
+    pub population_groups: Vec<crate::descriptors::DescriptorRef>,
     pub milestones: Vec<MilestoneView>,
     pub visits: u64,
     pub evaluation: Option<EvaluationView>,
@@ -624,6 +645,11 @@ async fn plan<C: ConnectionTrait>(
         }
         None => current.and_then(|c| c.contact_email.clone()),
     };
+    let carried = match current {
+        Some(c) => crate::descriptors::current(db, DescriptorSubject::Assistance, c.id).await?,
+        None => Vec::new(),
+    };
+    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -862,6 +888,13 @@ pub async fn create<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_links(db, notifier, user.id, saved.id, &plan).await?;
+    crate::descriptors::set(
+        db,
+        DescriptorSubject::Assistance,
+        saved.id,
+        input.descriptors(),
+    )
+    .await?;
     crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&saved)).await?;
     let view = view(db, saved.id).await?;
     audit::record(
@@ -910,6 +943,7 @@ pub async fn update<C: ConnectionTrait>(
     model.updated_at = Set(crate::time::now());
     let saved = model.update(db).await?;
     write_links(db, notifier, user.id, id, &plan).await?;
+    crate::descriptors::set(db, DescriptorSubject::Assistance, id, input.descriptors()).await?;
     let place = crate::figures::assistance::place_of(&saved);
     crate::figures::assistance::refresh(db, place).await?;
     if previous_place != place {
@@ -1189,6 +1223,8 @@ pub struct ListFilter {
     pub capacity: Option<i32>,
     pub provider: Option<i32>,
     pub status: Option<AssistanceStatus>,
+    /// A sector id (issue 49).
+    pub sector: Option<i32>,
 }
 
 /// A page of the assistances `user` reads, newest start first.
@@ -1211,6 +1247,13 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(s) = filter.status {
         select = select.filter(assistance::Column::Status.eq(s));
+    }
+    if let Some(sector) = filter.sector {
+        select = select.filter(crate::descriptors::tagged(
+            assistance::Column::Id,
+            DescriptorSubject::Assistance,
+            sector,
+        ));
     }
     if let Some(c) = filter.capacity {
         select = select.filter(
@@ -1330,6 +1373,7 @@ pub async fn views<C: ConnectionTrait>(
     {
         *visits.entry(v.assistance_id).or_default() += 1;
     }
+    let mut tags = crate::descriptors::of(db, DescriptorSubject::Assistance, &ids).await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(
             municipality::Column::Code
@@ -1352,7 +1396,10 @@ pub async fn views<C: ConnectionTrait>(
                 .get(&r.department_code)
                 .cloned()
                 .unwrap_or_else(|| r.department_code.clone());
+            let tags = tags.remove(&r.id).unwrap_or_default();
             AssistanceView {
+                sectors: tags.sectors,
+                population_groups: tags.population_groups,
                 provider: providers
                     .get(&r.provider_id)
                     .cloned()

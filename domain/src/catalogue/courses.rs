@@ -2,7 +2,8 @@
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::Modality;
+use crate::descriptors::{self, DescriptorRef};
+use crate::entities::values::{DescriptorSubject, Modality};
 use crate::entities::{capacity, course, course_capacity};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
@@ -65,6 +66,12 @@ pub struct CourseInput {
     /// Active capacities the course strengthens (at least one).
     #[schema(max_items = 5000)]
     pub capacity_ids: Option<Vec<i32>>,
+    /// Active sectors (`GET /sectors`) it serves; on PATCH replaces them. Issue 49.
+    #[schema(max_items = 5000)]
+    pub sector_ids: Option<Vec<i32>>,
+    /// Active population groups (`GET /population-groups`) it serves; on PATCH replaces them.
+    #[schema(max_items = 5000)]
+    pub population_group_ids: Option<Vec<i32>>,
     /// Minimum attendance to complete, in percent (default 80).
     #[schema(minimum = 0, maximum = 100, example = 80)]
     pub min_attendance_pct: Option<i64>,
@@ -103,8 +110,21 @@ pub struct CourseView {
     pub pass_mark: f64,
     pub retired: bool,
     pub capacities: Vec<CapacityRef>,
+    /// CONPES's sectoral descriptors.
+    pub sectors: Vec<DescriptorRef>,
+    /// CONPES's population descriptors.
+    pub population_groups: Vec<DescriptorRef>,
     /// The provider that offers it.
     pub provider: ProviderRef,
+}
+
+impl CourseInput {
+    fn descriptors(&self) -> descriptors::Chosen<'_> {
+        descriptors::Chosen {
+            sector_ids: self.sector_ids.as_deref(),
+            population_group_ids: self.population_group_ids.as_deref(),
+        }
+    }
 }
 
 /// Capacities targeted by each course.
@@ -140,28 +160,34 @@ pub async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<CourseView>> {
     let ids: Vec<i32> = courses.iter().map(|c| c.id).collect();
     let mut capacities = capacities_of(db, &ids).await?;
+    let mut tags = descriptors::of(db, DescriptorSubject::Course, &ids).await?;
     let providers = crate::providers::names(db).await?;
     Ok(courses
         .into_iter()
-        .map(|c| CourseView {
-            provider: providers
-                .get(&c.provider_id)
-                .cloned()
-                .unwrap_or_else(|| ProviderRef {
-                    id: c.provider_id,
-                    name: format!("Oferente {}", c.provider_id),
-                }),
-            capacities: capacities.remove(&c.id).unwrap_or_default(),
-            id: c.id,
-            code: c.code,
-            name: c.name,
-            description: c.description,
-            hours: c.hours,
-            default_modality: c.default_modality,
-            management_stage: c.management_stage,
-            min_attendance_pct: c.min_attendance_pct,
-            pass_mark: parse::grade_value(c.pass_mark_tenths),
-            retired: c.retired_at.is_some(),
+        .map(|c| {
+            let tags = tags.remove(&c.id).unwrap_or_default();
+            CourseView {
+                provider: providers
+                    .get(&c.provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| ProviderRef {
+                        id: c.provider_id,
+                        name: format!("Oferente {}", c.provider_id),
+                    }),
+                capacities: capacities.remove(&c.id).unwrap_or_default(),
+                id: c.id,
+                code: c.code,
+                name: c.name,
+                description: c.description,
+                hours: c.hours,
+                default_modality: c.default_modality,
+                management_stage: c.management_stage,
+                min_attendance_pct: c.min_attendance_pct,
+                pass_mark: parse::grade_value(c.pass_mark_tenths),
+                retired: c.retired_at.is_some(),
+                sectors: tags.sectors,
+                population_groups: tags.population_groups,
+            }
         })
         .collect())
 }
@@ -345,6 +371,11 @@ async fn check<C: ConnectionTrait>(
         }
         None => {}
     }
+    let carried = match current {
+        Some(c) => descriptors::current(db, DescriptorSubject::Course, c.id).await?,
+        None => Vec::new(),
+    };
+    descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
     if let Some(pct) = input.min_attendance_pct {
         parse::percent("min_attendance_pct", pct, &mut errors);
     }
@@ -468,6 +499,7 @@ pub async fn create<C: ConnectionTrait>(
         input.capacity_ids.as_deref().unwrap_or_default(),
     )
     .await?;
+    descriptors::set(db, DescriptorSubject::Course, saved.id, input.descriptors()).await?;
     let view = view(db, saved.id).await?;
     audit::record(
         db,
@@ -545,6 +577,7 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(ids) = &input.capacity_ids {
         set_capacities(db, id, ids).await?;
     }
+    descriptors::set(db, DescriptorSubject::Course, id, input.descriptors()).await?;
     let after = view(db, id).await?;
     audit::record(
         db,

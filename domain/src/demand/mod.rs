@@ -19,7 +19,7 @@ pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::{DemandPriority, DemandStatus, Modality, Role};
+use crate::entities::values::{DemandPriority, DemandStatus, DescriptorSubject, Modality, Role};
 use crate::entities::{capacity, demand, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
@@ -148,6 +148,21 @@ pub struct DemandInput {
     pub status: Option<String>,
     /// Why it was declined; told to the author.
     pub reason: Option<String>,
+    /// Active sectors (`GET /sectors`) the demand is about; on PATCH replaces them. Issue 49.
+    #[schema(max_items = 5000)]
+    pub sector_ids: Option<Vec<i32>>,
+    /// Active population groups (`GET /population-groups`); on PATCH replaces them.
+    #[schema(max_items = 5000)]
+    pub population_group_ids: Option<Vec<i32>>,
+}
+
+impl DemandInput {
+    fn descriptors(&self) -> crate::descriptors::Chosen<'_> {
+        crate::descriptors::Chosen {
+            sector_ids: self.sector_ids.as_deref(),
+            population_group_ids: self.population_group_ids.as_deref(),
+        }
+    }
 }
 
 /// A demand as people and the API see it.
@@ -196,6 +211,10 @@ pub struct DemandView {
     pub stale: bool,
     /// The providers it was pointed to, oldest first.
     pub referrals: Vec<referrals::ReferralView>,
+    /// CONPES's sectoral descriptors.
+    pub sectors: Vec<crate::descriptors::DescriptorRef>,
+    /// CONPES's population descriptors.
+    pub population_groups: Vec<crate::descriptors::DescriptorRef>,
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOffset> {
@@ -237,15 +256,19 @@ pub async fn views<C: ConnectionTrait>(
         .map(|u| (u.id, u.full_name))
         .collect();
     let now = crate::time::now();
-    let mut referred =
-        referrals::of_demands(db, &rows.iter().map(|d| d.id).collect::<Vec<_>>()).await?;
+    let ids: Vec<i32> = rows.iter().map(|d| d.id).collect();
+    let mut referred = referrals::of_demands(db, &ids).await?;
+    let mut tags = crate::descriptors::of(db, DescriptorSubject::Demand, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|d| {
             let stale = is_stale(&d, now);
             let place = places.get(&d.municipality_code);
             let department_code = place.map(|m| m.department_code.clone()).unwrap_or_default();
+            let tags = tags.remove(&d.id).unwrap_or_default();
             DemandView {
+                sectors: tags.sectors,
+                population_groups: tags.population_groups,
                 id: d.id,
                 municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
                 department_name: departments
@@ -393,6 +416,8 @@ pub struct DemandFilter {
     pub status: Option<DemandStatus>,
     /// Only the demands pointed to this provider (issue 32).
     pub provider_id: Option<i32>,
+    /// Only the demands about this sector (issue 49).
+    pub sector_id: Option<i32>,
 }
 
 /// The caller's demands, newest first; filters outside the scope give an empty page.
@@ -427,6 +452,13 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(provider) = filter.provider_id {
         condition = condition.add(referrals::pointed_to(provider));
+    }
+    if let Some(sector) = filter.sector_id {
+        condition = condition.add(crate::descriptors::tagged(
+            demand::Column::Id,
+            DescriptorSubject::Demand,
+            sector,
+        ));
     }
     let paginator = demand::Entity::find()
         .filter(condition)
@@ -604,6 +636,11 @@ async fn check<C: ConnectionTrait>(
         None if creating => priority = Some(DemandPriority::Media),
         None => {}
     }
+    let carried = match current {
+        Some(c) => crate::descriptors::current(db, DescriptorSubject::Demand, c.id).await?,
+        None => Vec::new(),
+    };
+    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -685,6 +722,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    crate::descriptors::set(db, DescriptorSubject::Demand, saved.id, input.descriptors()).await?;
     let view = view(db, saved).await?;
     audit::record(
         db,
@@ -802,6 +840,7 @@ pub async fn update<C: ConnectionTrait>(
         if let Some(v) = fields.priority {
             model.priority = Set(v);
         }
+        crate::descriptors::set(db, DescriptorSubject::Demand, id, input.descriptors()).await?;
         action = "demand.updated";
     }
     model.updated_at = Set(at);

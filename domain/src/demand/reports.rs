@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 pub struct DemandReportQuery {
     pub department: Option<String>,
     pub capacity: Option<i32>,
+    /// A sector id (issue 49): only the demands about it.
+    pub sector: Option<i32>,
 }
 
 /// One municipality × capacity of the map.
@@ -93,6 +95,13 @@ pub async fn report<C: ConnectionTrait>(
     let mut select = demand::Entity::find().filter(scope.condition());
     if let Some(id) = query.capacity {
         select = select.filter(demand::Column::CapacityId.eq(id));
+    }
+    if let Some(sector) = query.sector {
+        select = select.filter(crate::descriptors::tagged(
+            demand::Column::Id,
+            crate::entities::values::DescriptorSubject::Demand,
+            sector,
+        ));
     }
     let mut rows = select.all(db).await?;
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()

@@ -13,6 +13,7 @@ use crate::entities::values::AssistanceStatus;
 use crate::entities::{assistance, assistance_capacity, assistance_figure, assistance_visit};
 use crate::error::AppResult;
 use chrono::Datelike;
+use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,7 +48,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
         .filter(assistance_figure::Column::MunicipalityCode.eq(place))
         .exec(db)
         .await?;
-    let found = rows(db, Some(place)).await?;
+    let found = rows(db, Some(place), None).await?;
     super::insert_all(db, found).await?;
     super::delivery::refresh_assistances(db, place).await
 }
@@ -55,7 +56,7 @@ pub async fn refresh<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
 /// Recomputes every row (in the caller's transaction); returns how many there are.
 pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
     assistance_figure::Entity::delete_many().exec(db).await?;
-    let found = rows(db, None).await?;
+    let found = rows(db, None, None).await?;
     let n = found.len();
     super::insert_all(db, found).await?;
     Ok(n)
@@ -71,15 +72,29 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<assistance_figure:
 /// A row's key: place, capacity, provider, year.
 type Key = (String, i32, i32, i32);
 
-/// The rows of one place (or of all) computed from the assistances.
+/// The rows the assistances that meet `only` would give, computed on the spot (not kept): the
+/// offer view filtered by a sector (issue 49) counts the assistances that carry it.
+pub async fn computed_for<C: ConnectionTrait>(
+    db: &C,
+    only: SimpleExpr,
+) -> AppResult<Vec<assistance_figure::Model>> {
+    rows(db, None, Some(only)).await
+}
+
+/// The rows of one place (or of all) computed from the assistances (those that meet `only`,
+/// when given).
 async fn rows<C: ConnectionTrait>(
     db: &C,
     place: Option<&str>,
+    only: Option<SimpleExpr>,
 ) -> AppResult<Vec<assistance_figure::Model>> {
     let mut query = assistance::Entity::find()
         .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
     if let Some(place) = place {
         query = query.filter(at_place(place));
+    }
+    if let Some(only) = only {
+        query = query.filter(only);
     }
     let found = query.all(db).await?;
     if found.is_empty() {

@@ -183,6 +183,29 @@ pub const OFFER: Dataset = Dataset {
             kind: TEXT,
             description: "«abierta» (inscripciones abiertas), «en_curso» o «cerrada»",
         },
+        ColumnDoc {
+            name: "codigos_sector",
+            kind: LIST,
+            description: "códigos de los sectores (del Presupuesto General de la Nación) que \
+                atiende el curso, descriptores sectoriales del CONPES 4100; con \
+                ?sector=código el archivo trae solo la oferta de ese sector",
+        },
+        ColumnDoc {
+            name: "sectores",
+            kind: LIST,
+            description: "nombres de esos sectores, en el mismo orden",
+        },
+        ColumnDoc {
+            name: "codigos_grupo_poblacional",
+            kind: LIST,
+            description: "códigos de los grupos poblacionales a los que se dirige el curso \
+                (descriptores poblacionales del CONPES 4100); vacío si no hay",
+        },
+        ColumnDoc {
+            name: "grupos_poblacionales",
+            kind: LIST,
+            description: "nombres de esos grupos poblacionales, en el mismo orden",
+        },
     ],
 };
 

@@ -1,7 +1,7 @@
 //! The offer as open data: every published cohort of every provider ([`super::OFFER`]).
 
 use super::{LIST_SEPARATOR, OFFER};
-use crate::entities::values::{CohortStatus, Modality};
+use crate::entities::values::{CohortStatus, DescriptorKind, DescriptorSubject, Modality};
 use crate::entities::{
     capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, provider,
 };
@@ -73,6 +73,16 @@ pub struct OfferRow {
     /// `abierta`, `en_curso` or `cerrada`.
     #[serde(rename = "estado")]
     pub status: &'static str,
+    /// The course's sectors (CONPES's sectoral descriptors, issue 49).
+    #[serde(rename = "codigos_sector")]
+    pub sector_codes: Vec<String>,
+    #[serde(rename = "sectores")]
+    pub sector_names: Vec<String>,
+    /// The course's population groups (CONPES's population descriptors).
+    #[serde(rename = "codigos_grupo_poblacional")]
+    pub population_group_codes: Vec<String>,
+    #[serde(rename = "grupos_poblacionales")]
+    pub population_group_names: Vec<String>,
 }
 
 impl OfferRow {
@@ -97,6 +107,10 @@ impl OfferRow {
             self.modality.into(),
             self.seats.into(),
             self.status.into(),
+            list(&self.sector_codes),
+            list(&self.sector_names),
+            list(&self.population_group_codes),
+            list(&self.population_group_names),
         ]
     }
 }
@@ -156,11 +170,24 @@ fn published_ids() -> SelectStatement {
         .to_owned()
 }
 
-/// Every published cohort, by id: four set-based queries (cohorts with their course and
-/// provider, the courses' capacities, the municipalities and the departments targeted),
-/// whatever the size of the offer.
-pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
-    let found: Vec<Found> = cohort::Entity::find()
+/// Every published cohort (of a course that carries the sector whose code is `sector`, when
+/// given; an unknown code gives none), by id: a few set-based queries (cohorts with their
+/// course and provider, the courses' capacities and descriptors, the municipalities and the
+/// departments targeted), whatever the size of the offer.
+pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult<Vec<OfferRow>> {
+    let mut select = cohort::Entity::find();
+    if let Some(code) = sector.map(str::trim).filter(|c| !c.is_empty()) {
+        let Some(id) = crate::descriptors::id_by_code(db, DescriptorKind::Sector, code).await?
+        else {
+            return Ok(Vec::new());
+        };
+        select = select.filter(crate::descriptors::tagged(
+            cohort::Column::CourseId,
+            DescriptorSubject::Course,
+            id,
+        ));
+    }
+    let found: Vec<Found> = select
         .join(JoinType::InnerJoin, cohort::Relation::Course.def())
         .join(
             JoinType::InnerJoin,
@@ -249,11 +276,28 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
         departments.entry(cohort_id).or_default().push(code);
     }
 
+    let course_ids: Vec<i32> = found
+        .iter()
+        .map(|f| f.course_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let tags = crate::descriptors::of(db, DescriptorSubject::Course, &course_ids).await?;
+    let codes_and_names = |list: &[crate::descriptors::DescriptorRef]| {
+        list.iter()
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .unzip::<_, _, Vec<String>, Vec<String>>()
+    };
+
     Ok(found
         .into_iter()
         .map(|f| {
             let (capacity_codes, capacity_names) =
                 capacities.get(&f.course_id).cloned().unwrap_or_default();
+            let course_tags = tags.get(&f.course_id).cloned().unwrap_or_default();
+            let (sector_codes, sector_names) = codes_and_names(&course_tags.sectors);
+            let (population_group_codes, population_group_names) =
+                codes_and_names(&course_tags.population_groups);
             let department_codes = departments.remove(&f.id).unwrap_or_default();
             let municipality_codes = municipalities.remove(&f.id).unwrap_or_default();
             OfferRow {
@@ -274,6 +318,10 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OfferRow>> {
                 modality: modality_value(f.modality),
                 seats: f.seats,
                 status: status_value(f.status),
+                sector_codes,
+                sector_names,
+                population_group_codes,
+                population_group_names,
             }
         })
         .collect())
@@ -311,6 +359,10 @@ mod tests {
             modality: "presencial",
             seats: 30,
             status: "abierta",
+            sector_codes: vec!["vivienda_agua".into()],
+            sector_names: vec!["Vivienda, ciudad y territorio".into()],
+            population_group_codes: Vec::new(),
+            population_group_names: Vec::new(),
         }
     }
 
@@ -335,7 +387,8 @@ mod tests {
             "7,\"Taller KPT · El Paujíl 2026\",\"Departamento Nacional de Planeación (DNP)\",\
              \"899999011-0\",\"DNP-KPT\",\"Taller del Kit de Planeación Territorial (KPT)\",16,\
              \"PT;GAT\",\"Planeación territorial;Gobierno abierto\",\"mixto\",\"05\",\
-             \"18256;18592\",\"2026-03-02\",\"2026-04-30\",\"presencial\",30,\"abierta\""
+             \"18256;18592\",\"2026-03-02\",\"2026-04-30\",\"presencial\",30,\"abierta\",\
+             \"vivienda_agua\",\"Vivienda, ciudad y territorio\",\"\",\"\""
         );
     }
 

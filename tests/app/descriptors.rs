@@ -1,0 +1,600 @@
+//! Issue 49, item 5: CONPES's sectoral and population descriptors. The lists are seeded from
+//! the national budget's sectors and the policy's population groups, read by anyone signed
+//! in and written by admins only (audited; one in use is retired, not deleted); courses,
+//! assistances and demands carry them (unknown, inactive or other-list ids are a 422 in
+//! Spanish with nothing written); the offer view, the demand lists and map and open data
+//! filter by sector.
+
+use crate::common::TestApp;
+use crate::support::{
+    api, csrf_from_client, demo_account, error_fields, form_body, role_token, sign_in_client,
+};
+use domain::entities::values::{DescriptorKind, Role};
+use domain::entities::{audit_log, descriptor};
+use rocket::http::{ContentType, Status};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+/// The id of the descriptor of `kind` with `code`.
+async fn id_of(app: &TestApp, kind: DescriptorKind, code: &str) -> i64 {
+    descriptor::Entity::find()
+        .filter(descriptor::Column::Kind.eq(kind))
+        .filter(descriptor::Column::Code.eq(code))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("the descriptor {code}"))
+        .id
+        .into()
+}
+
+fn codes(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn the_lists_are_seeded_read_by_anyone_signed_in_and_written_by_admins() {
+    let app = TestApp::with_demo().await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let coordinator = role_token(&app, Role::Coordinator).await;
+    let admin = role_token(&app, Role::Admin).await;
+
+    let (status, sectors) = api(
+        &app,
+        "GET",
+        "/api/v1/sectors?per_page=100",
+        Some(&liaison),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{sectors}");
+    assert_eq!(sectors["total"], 25);
+    assert_eq!(sectors["items"][0]["code"], "agricultura");
+    assert_eq!(
+        sectors["items"][0]["name"],
+        "Agricultura y desarrollo rural"
+    );
+    assert!(codes(&sectors["items"]).contains(&"vivienda_agua".to_string()));
+    let (_, groups) = api(
+        &app,
+        "GET",
+        "/api/v1/population-groups?per_page=100",
+        Some(&liaison),
+        None,
+    )
+    .await;
+    assert_eq!(groups["total"], 14);
+    for code in [
+        "victimas",
+        "mujeres",
+        "indigenas",
+        "narp",
+        "rrom",
+        "discapacidad",
+        "campesinos",
+    ] {
+        assert!(
+            codes(&groups["items"]).contains(&code.to_string()),
+            "{code}"
+        );
+    }
+    let (status, _) = api(&app, "GET", "/api/v1/sectors", None, None).await;
+    assert_eq!(status, Status::Unauthorized);
+
+    // Writes: admins only.
+    let risk = json!({"code": "gestion_riesgo", "name": "Gestión del riesgo de desastres"});
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/sectors",
+        Some(&coordinator),
+        Some(risk.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/sectors",
+        Some(&admin),
+        Some(risk.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["code"], "gestion_riesgo");
+    let new_id = created["id"].as_i64().unwrap();
+    let (status, problem) = api(&app, "POST", "/api/v1/sectors", Some(&admin), Some(risk)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(error_fields(&problem), ["code"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Ya existe un sector")
+    );
+    // The same code in the other list is another descriptor.
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/api/v1/population-groups",
+        Some(&admin),
+        Some(json!({"code": "gestion_riesgo", "name": "Población en zonas de riesgo"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created);
+    let (status, problem) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sectors/{new_id}"),
+        Some(&admin),
+        Some(json!({"code": "riesgo"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sectors/{new_id}"),
+        Some(&coordinator),
+        Some(json!({"name": "Riesgo"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    // A sector's id is not a population group's.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/population-groups/{new_id}"),
+        Some(&admin),
+        Some(json!({"name": "Riesgo"})),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, renamed) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sectors/{new_id}"),
+        Some(&admin),
+        Some(json!({"name": "Gestión del riesgo", "active": false})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{renamed}");
+    assert_eq!(renamed["active"], false);
+
+    // Deleting: one nothing carries goes; one in use is retired instead (409).
+    let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
+    let (status, problem) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sectors/{water}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("desactívelo"),
+        "{problem}"
+    );
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sectors/{new_id}"),
+        Some(&coordinator),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sectors/{new_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NoContent);
+    let (_, sectors) = api(
+        &app,
+        "GET",
+        "/api/v1/sectors?per_page=100",
+        Some(&liaison),
+        None,
+    )
+    .await;
+    assert_eq!(sectors["total"], 25);
+
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::SubjectType.eq("descriptor"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 4, "two created, one changed, one deleted");
+}
+
+#[rocket::async_test]
+async fn courses_assistances_and_demands_carry_them_and_refuse_unknown_ids() {
+    let app = TestApp::with_demo().await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let admin = role_token(&app, Role::Admin).await;
+    let coordinator = role_token(&app, Role::Coordinator).await;
+    let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
+    let farming = id_of(&app, DescriptorKind::Sector, "agricultura").await;
+    let rural = id_of(&app, DescriptorKind::PopulationGroup, "campesinos").await;
+    let (_, capacities) = api(&app, "GET", "/api/v1/capacities", Some(&admin), None).await;
+    let capacity = capacities["items"][0]["id"].clone();
+    let demand = |sectors: Value, groups: Value| {
+        json!({
+            "municipality_code": "18256", "capacity_id": capacity, "topic": "Acueducto veredal",
+            "description": "La vereda no tiene agua potable.", "people_estimate": 6,
+            "modality": "presencial", "wanted_from": "2030-01-10", "wanted_to": "2030-03-10",
+            "sector_ids": sectors, "population_group_ids": groups,
+        })
+    };
+    let total = async || {
+        api(&app, "GET", "/api/v1/demands", Some(&admin), None)
+            .await
+            .1["total"]
+            .clone()
+    };
+    let before = total().await;
+
+    // Unknown ids, a population group sent as a sector: each list refused in Spanish, nothing
+    // written.
+    let (status, problem) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(demand(json!([water, 999_999]), json!([water]))),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    let mut fields = error_fields(&problem);
+    fields.sort();
+    assert_eq!(fields, ["population_group_ids", "sector_ids"]);
+    assert!(
+        problem
+            .to_string()
+            .contains("Alguno de los sectores elegidos no existe o está inactivo.")
+    );
+    assert_eq!(total().await, before);
+
+    let (status, raised) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(demand(json!([water]), json!([rural]))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{raised}");
+    assert_eq!(raised["sectors"][0]["code"], "vivienda_agua");
+    assert_eq!(
+        raised["population_groups"][0]["name"],
+        "Población rural y campesina"
+    );
+    let id = raised["id"].as_i64().unwrap();
+    // A PATCH without the lists keeps them; with one, replaces that one.
+    let (status, changed) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/demands/{id}"),
+        Some(&liaison),
+        Some(json!({"sector_ids": [water, farming]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{changed}");
+    assert_eq!(codes(&changed["sectors"]), ["agricultura", "vivienda_agua"]);
+    assert_eq!(codes(&changed["population_groups"]), ["campesinos"]);
+
+    // An inactive sector cannot be chosen any more; what carries it keeps it.
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sectors/{farming}"),
+        Some(&admin),
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, kept) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/demands/{id}"),
+        Some(&liaison),
+        Some(json!({"sector_ids": [farming], "topic": "Acueducto y riego"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::Ok,
+        "keeping an inactive one it carries: {kept}"
+    );
+    let (status, problem) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&liaison),
+        Some(demand(json!([farming]), json!([]))),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    assert_eq!(error_fields(&problem), ["sector_ids"]);
+
+    // Courses and assistances the same way.
+    let (_, courses) = api(&app, "GET", "/api/v1/courses", Some(&admin), None).await;
+    let course = courses["items"][0]["id"].as_i64().unwrap();
+    let (status, problem) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/courses/{course}"),
+        Some(&admin),
+        Some(json!({"population_group_ids": [0]})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    assert_eq!(error_fields(&problem), ["population_group_ids"]);
+    let (status, tagged) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/courses/{course}"),
+        Some(&admin),
+        Some(json!({"sector_ids": [water], "population_group_ids": [rural]})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{tagged}");
+    assert_eq!(codes(&tagged["sectors"]), ["vivienda_agua"]);
+    assert_eq!(codes(&tagged["population_groups"]), ["campesinos"]);
+
+    let assistance = |sectors: Value| {
+        json!({
+            "municipality_code": "18256", "capacity_ids": [capacity],
+            "objective": "Que la empresa de servicios públicos formule el plan de saneamiento.",
+            "starts_on": "2030-01-10", "ends_on": "2030-06-10", "modality": "presencial",
+            "sector_ids": sectors,
+        })
+    };
+    let (status, problem) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&coordinator),
+        Some(assistance(json!([rural]))),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    assert_eq!(error_fields(&problem), ["sector_ids"]);
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/assistances",
+        Some(&coordinator),
+        Some(assistance(json!([water]))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(codes(&created["sectors"]), ["vivienda_agua"]);
+    let (_, shown) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{}", created["id"]),
+        Some(&liaison),
+        None,
+    )
+    .await;
+    assert_eq!(codes(&shown["sectors"]), ["vivienda_agua"]);
+}
+
+#[rocket::async_test]
+async fn the_offer_the_demand_lists_and_open_data_filter_by_sector() {
+    let app = TestApp::with_demo().await;
+    let admin = role_token(&app, Role::Admin).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
+    let taxes = id_of(&app, DescriptorKind::Sector, "hacienda").await;
+    let farming = id_of(&app, DescriptorKind::Sector, "agricultura").await;
+
+    // The demand list and map: the demo's water demand in La Macarena, and only demands about
+    // water.
+    let (status, list) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/demands?sector={water}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|d| d["municipality_code"] == "50350"),
+        "{list}"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|d| codes(&d["sectors"]).contains(&"vivienda_agua".to_string())),
+        "{list}"
+    );
+    let (_, all) = api(&app, "GET", "/api/v1/demands", Some(&admin), None).await;
+    assert!(all["total"].as_i64() > list["total"].as_i64());
+    let (_, map) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/demand?sector={farming}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let rows = map["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{map}");
+    assert_eq!(rows[0]["municipality_code"], "50325");
+
+    // The offer: the revenue course and accompaniment are the tax sector's; nothing of the
+    // offer is agriculture's, but the Meta farming demand waits unanswered.
+    let (_, whole) = api(&app, "GET", "/api/v1/reports/offer", Some(&reviewer), None).await;
+    let (status, revenue) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/offer?sector={taxes}"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{revenue}");
+    let rows = revenue["items"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.len() < whole["items"].as_array().unwrap().len(),
+        "{revenue}"
+    );
+    assert!(
+        rows.iter().any(|r| r["assistances"].as_i64() > Some(0)),
+        "the revenue accompaniment: {revenue}"
+    );
+    assert!(
+        rows.iter().any(|r| r["cohorts"].as_i64() > Some(0)),
+        "the revenue cohorts: {revenue}"
+    );
+    let (_, nothing) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/offer?sector={farming}&department=50"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(nothing["total"], 0, "{nothing}");
+    let waiting = nothing["unanswered_demands"].as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "{nothing}");
+    assert_eq!(waiting[0]["municipality_code"], "50325");
+
+    // Open data: the columns, and the offer of one sector by its code.
+    let response = app.client.get("/open-data/offer.json").dispatch().await;
+    let offer: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    let rows = offer.as_array().unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r["codigos_sector"].is_array() && r["grupos_poblacionales"].is_array())
+    );
+    let response = app
+        .client
+        .get("/open-data/offer.json?sector=hacienda")
+        .dispatch()
+        .await;
+    let taxes_only: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    let taxes_rows = taxes_only.as_array().unwrap();
+    assert!(!taxes_rows.is_empty() && taxes_rows.len() < rows.len());
+    assert!(taxes_rows.iter().all(|r| {
+        r["codigos_sector"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("hacienda"))
+    }));
+    let response = app
+        .client
+        .get("/open-data/offer.json?sector=no_existe")
+        .dispatch()
+        .await;
+    assert_eq!(response.into_string().await.unwrap(), "[]");
+    let response = app
+        .client
+        .get("/open-data/offer.csv?sector=hacienda")
+        .dispatch()
+        .await;
+    let csv = response.into_string().await.unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(
+            "\"codigos_sector\",\"sectores\",\"codigos_grupo_poblacional\",\"grupos_poblacionales\""
+        ) || header
+            .ends_with("codigos_sector,sectores,codigos_grupo_poblacional,grupos_poblacionales"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), taxes_rows.len() + 1);
+    let response = app.client.get("/datos-abiertos").dispatch().await;
+    let page = response.into_string().await.unwrap();
+    assert!(
+        page.contains("<code>codigos_sector</code>") && page.contains("value=\"vivienda_agua\"")
+    );
+}
+
+#[rocket::async_test]
+async fn the_pages_pick_show_and_filter_them() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Liaison);
+    let client = &app.client;
+    sign_in_client(client, email, password).await;
+    let water = id_of(&app, DescriptorKind::Sector, "vivienda_agua").await;
+    let rural = id_of(&app, DescriptorKind::PopulationGroup, "campesinos").await;
+
+    // The demand form lists both as checkboxes; refused, it keeps them ticked.
+    let form = client
+        .get("/demandas/nueva")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(&format!("name=\"sector_ids\" value=\"{water}\"")),
+        "the sector checkboxes"
+    );
+    assert!(form.contains(&format!("name=\"population_group_ids\" value=\"{rural}\"")));
+    let csrf = csrf_from_client(client, "/demandas/nueva").await;
+    let (water_text, rural_text) = (water.to_string(), rural.to_string());
+    let body = form_body(&[
+        ("csrf_token", &csrf),
+        ("municipality_code", "18256"),
+        ("topic", ""),
+        ("sector_ids", &water_text),
+        ("population_group_ids", &rural_text),
+    ]);
+    let response = client
+        .post("/demandas")
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let again = response.into_string().await.unwrap();
+    assert!(
+        again.contains(&format!("name=\"sector_ids\" value=\"{water}\" checked")),
+        "kept as typed"
+    );
+    assert!(again.contains(&format!(
+        "name=\"population_group_ids\" value=\"{rural}\" checked"
+    )));
+
+    // The lists filter by sector; a demand's page names its descriptors.
+    let list = client
+        .get(format!("/demandas?sector={water}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(list.contains("id=\"f-sector\""));
+    let map = client
+        .get(format!("/reportes/demanda?sector={water}"))
+        .dispatch()
+        .await;
+    assert_eq!(map.status(), Status::Ok);
+    assert!(
+        map.into_string()
+            .await
+            .unwrap()
+            .contains(&format!("<option value=\"{water}\" selected"))
+    );
+
+    // The admin page, admins only.
+    let response = client.get("/admin/descriptores").dispatch().await;
+    assert_eq!(response.status(), Status::Forbidden);
+}
