@@ -128,6 +128,8 @@ struct NewView {
     /// The municipality's open demands the assistance may answer (issue 45: a demand referred
     /// to the coordinator's provider among them), ticked when chosen.
     demands: Vec<DemandBox>,
+    /// The providers it may be delivered together with (issue 49), ticked when chosen.
+    co_providers: Vec<crate::web::OwnedChoice>,
 }
 
 #[derive(Serialize)]
@@ -188,10 +190,10 @@ async fn new_html(
     page: &Page<'_>,
     user: &CurrentUser,
     form: NewFields,
-    chosen: (&[i32], &[i32]),
+    chosen: (&[i32], &[i32], &[i32]),
     errors: &[FieldError],
 ) -> PageResult {
-    let (chosen_capacities, chosen_demands) = chosen;
+    let (chosen_capacities, chosen_demands, chosen_co_providers) = chosen;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -205,6 +207,12 @@ async fn new_html(
         })
         .collect();
     let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;
+    // The lead is the coordinator's provider (an admin's: ESAP, as `assistance::create`).
+    let lead = user
+        .managed_provider()
+        .unwrap_or(domain::providers::ESAP);
+    let co_providers =
+        crate::web::OwnedChoice::co_providers(db, Some(lead), chosen_co_providers).await?;
     page.render_form(
         "assistance_new",
         "Nueva asistencia técnica",
@@ -212,6 +220,7 @@ async fn new_html(
             capacities,
             form,
             demands,
+            co_providers,
         },
         errors,
     )
@@ -234,7 +243,7 @@ async fn new_page(
         capacities.push(wanted.capacity_id);
         demands.push(wanted.id);
     }
-    new_html(db, &page, &staff, form, (&capacities, &demands), &[]).await
+    new_html(db, &page, &staff, form, (&capacities, &demands, &[]), &[]).await
 }
 
 #[derive(FromForm)]
@@ -260,6 +269,9 @@ struct NewForm {
     /// The demands it answers (issue 45).
     #[field(default = Vec::new())]
     demand_ids: Vec<i32>,
+    /// The providers it is delivered together with (issue 49).
+    #[field(default = Vec::new())]
+    co_provider_ids: Vec<i32>,
 }
 csrf_protected!(NewForm);
 
@@ -282,6 +294,7 @@ async fn create_submit(
         modality: Some(form.modality.clone()),
         contact_email: Some(form.contact_email.clone()),
         demand_ids: Some(form.demand_ids.clone()),
+        co_provider_ids: Some(form.co_provider_ids.clone()),
         ..Default::default()
     };
     let txn = domain::db::begin(db).await?;
@@ -315,7 +328,7 @@ async fn create_submit(
                 &page,
                 &staff,
                 again,
-                (&form.capacity_ids, &form.demand_ids),
+                (&form.capacity_ids, &form.demand_ids, &form.co_provider_ids),
                 &errors,
             )
             .await

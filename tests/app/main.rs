@@ -34,6 +34,7 @@ mod forms;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;
+mod joint;
 mod instances;
 mod mail;
 mod nominations;

@@ -50,6 +50,8 @@ const TABLES: &[&str] = &[
     "cost_items",
     "delivery_facts",
     "plan_balances",
+    "cohort_co_providers",
+    "assistance_co_providers",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

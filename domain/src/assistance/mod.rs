@@ -21,6 +21,7 @@ use crate::entities::{
     assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
     assistance_visit, capacity, demand, municipality, user,
 };
+use crate::cohorts::overlap::OfferKind;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
 use crate::validate;
@@ -64,6 +65,11 @@ pub struct AssistanceInput {
     /// **Extension.** Who at the entity answers the closing evaluation (emailed a link).
     #[schema(format = Email)]
     pub contact_email: Option<String>,
+    /// Providers that deliver it jointly with its lead provider (issue 49): each an active
+    /// provider other than the lead, 422 otherwise; the list replaces the current one (`[]`
+    /// removes them). Their coordinators read it, never write it.
+    #[schema(max_items = 50)]
+    pub co_provider_ids: Option<Vec<i32>>,
 }
 
 /// A change of state: `in_progress`, `closed` (with `objective_reached` and `summary`) or
@@ -115,6 +121,8 @@ pub struct EvaluationView {
 pub struct AssistanceView {
     pub id: i32,
     pub provider: ProviderRef,
+    /// The providers that deliver it jointly with `provider` (issue 49), by name.
+    pub co_providers: Vec<ProviderRef>,
     #[schema(example = "18256")]
     pub municipality_code: String,
     pub municipality_name: String,
@@ -224,6 +232,8 @@ struct Plan {
     staff: Vec<i32>,
     demand_ids: Vec<i32>,
     contact_email: Option<String>,
+    /// The co-providers (issue 49), as asked or as they are.
+    co_providers: Vec<i32>,
 }
 
 fn clean_ids(ids: &[i32]) -> Vec<i32> {
@@ -247,6 +257,7 @@ async fn plan<C: ConnectionTrait>(
         ("capacity_ids", input.capacity_ids.as_deref()),
         ("staff_user_ids", input.staff_user_ids.as_deref()),
         ("demand_ids", input.demand_ids.as_deref()),
+        (crate::joint::FIELD, input.co_provider_ids.as_deref()),
     ] {
         if list.is_some_and(|l| l.len() > 50) {
             errors.push(FieldError::new(
@@ -543,6 +554,25 @@ async fn plan<C: ConnectionTrait>(
         }
         None => current.and_then(|c| c.contact_email.clone()),
     };
+    // Joint delivery (issue 49): checked against the lead provider.
+    let current_co_providers = match current {
+        Some(c) => crate::joint::ids_of(db, OfferKind::Assistance, &[c.id])
+            .await?
+            .remove(&c.id)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let co_providers = crate::joint::check(
+        db,
+        provider_id,
+        input
+            .co_provider_ids
+            .as_deref()
+            .unwrap_or(&current_co_providers),
+        &current_co_providers,
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -563,6 +593,7 @@ async fn plan<C: ConnectionTrait>(
         staff,
         demand_ids,
         contact_email,
+        co_providers,
     })
 }
 
@@ -576,8 +607,8 @@ async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i3
         .collect())
 }
 
-/// Replaces the capacities, staff and demands of an assistance; demands linked now become
-/// planned, those no longer linked open again.
+/// Replaces the capacities, staff, co-providers and demands of an assistance; demands linked
+/// now become planned, those no longer linked open again.
 async fn write_links<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,
@@ -609,6 +640,7 @@ async fn write_links<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
+    crate::joint::write(db, OfferKind::Assistance, id, &plan.co_providers).await?;
     let before = linked_demands(db, id).await?;
     for gone in before.iter().filter(|d| !plan.demand_ids.contains(d)) {
         set_demand(db, actor, *gone, DemandStatus::Open, "assistance_unlinked").await?;
@@ -1100,6 +1132,7 @@ pub async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<AssistanceView>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let providers = crate::providers::names(db).await?;
+    let mut co_providers = crate::joint::of(db, OfferKind::Assistance, &ids).await?;
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
         .all(db)
         .await?
@@ -1201,6 +1234,7 @@ pub async fn views<C: ConnectionTrait>(
                         id: r.provider_id,
                         name: String::new(),
                     }),
+                co_providers: co_providers.remove(&r.id).unwrap_or_default(),
                 municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
                 department_code: place.map(|m| m.department_code.clone()).unwrap_or_default(),
                 entity_label: r.entity_type.label(),
