@@ -229,8 +229,11 @@ mod tests {
         };
         assert_eq!(together_with(&[]), None);
         assert_eq!(
-            together_with(&[p(2, "Departamento Administrativo de la Función Pública (DAFP)")])
-                .as_deref(),
+            together_with(&[p(
+                2,
+                "Departamento Administrativo de la Función Pública (DAFP)"
+            )])
+            .as_deref(),
             Some("en conjunto con DAFP")
         );
         assert_eq!(

@@ -208,9 +208,7 @@ async fn new_html(
         .collect();
     let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;
     // The lead is the coordinator's provider (an admin's: ESAP, as `assistance::create`).
-    let lead = user
-        .managed_provider()
-        .unwrap_or(domain::providers::ESAP);
+    let lead = user.managed_provider().unwrap_or(domain::providers::ESAP);
     let co_providers =
         crate::web::OwnedChoice::co_providers(db, Some(lead), chosen_co_providers).await?;
     page.render_form(

@@ -91,13 +91,25 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     .await;
     assert_eq!(status, Status::Ok, "{joint}");
     assert_eq!(co_provider_ids(&joint), vec![dnp_id]);
-    assert!(joint["co_providers"][0]["name"].as_str().unwrap().contains("DNP"));
+    assert!(
+        joint["co_providers"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("DNP")
+    );
 
     // DNP reads it, draft as it is, in the list and alone; not its people.
     let (status, read) = api(&app, "GET", &path, Some(&dnp), None).await;
     assert_eq!(status, Status::Ok, "{read}");
     assert_eq!(read["provider"]["id"], 1);
-    let (_, list) = api(&app, "GET", "/api/v1/cohorts?per_page=500", Some(&dnp), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/cohorts?per_page=500",
+        Some(&dnp),
+        None,
+    )
+    .await;
     assert!(
         list["items"]
             .as_array()
@@ -106,14 +118,7 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             .any(|c| c["id"] == json!(draft.id)),
         "{list}"
     );
-    let (status, _) = api(
-        &app,
-        "GET",
-        &format!("{path}/enrolments"),
-        Some(&dnp),
-        None,
-    )
-    .await;
+    let (status, _) = api(&app, "GET", &format!("{path}/enrolments"), Some(&dnp), None).await;
     assert_eq!(status, Status::NotFound);
 
     // A joint assistance: ESAP leads, DNP co-delivers.
@@ -176,7 +181,11 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
         .unwrap();
     let before = everything(&app).await;
     for (method, path, body) in [
-        ("PATCH", path.clone(), json!({"name": "Tomada por el coejecutor"})),
+        (
+            "PATCH",
+            path.clone(),
+            json!({"name": "Tomada por el coejecutor"}),
+        ),
         ("PATCH", path.clone(), json!({"co_provider_ids": []})),
         (
             "POST",
@@ -214,7 +223,11 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
         ),
         (
             format!("/coordinacion/cohortes/{}/sesiones", draft.id),
-            vec![("date", "2030-01-01"), ("start_time", "09:00"), ("end_time", "10:00")],
+            vec![
+                ("date", "2030-01-01"),
+                ("start_time", "09:00"),
+                ("end_time", "10:00"),
+            ],
         ),
         (
             format!("/asistencias/{assisted}/hitos"),
@@ -283,15 +296,17 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
     .await;
     assert_eq!(status, Status::Ok, "{offer}");
     let rows = offer["items"].as_array().unwrap();
-    let joint_rows: Vec<&Value> = rows
-        .iter()
-        .filter(|r| r["provider"]["id"] == 1)
-        .collect();
-    assert!(!joint_rows.is_empty(), "ESAP's joint cohort in DNP's offer: {offer}");
+    let joint_rows: Vec<&Value> = rows.iter().filter(|r| r["provider"]["id"] == 1).collect();
     assert!(
-        joint_rows
+        !joint_rows.is_empty(),
+        "ESAP's joint cohort in DNP's offer: {offer}"
+    );
+    assert!(
+        joint_rows.iter().all(|r| r["joint_with"]
+            .as_array()
+            .unwrap()
             .iter()
-            .all(|r| r["joint_with"].as_array().unwrap().iter().any(|p| p["id"] == dnp_id)),
+            .any(|p| p["id"] == dnp_id)),
         "{offer}"
     );
     // The whole offer counts it once: in ESAP's rows, never in DNP's.
@@ -305,11 +320,28 @@ async fn a_co_providers_coordinator_reads_a_joint_cohort_and_assistance_and_writ
             .map(|r| r["cohorts"].as_i64().unwrap())
             .sum()
     };
-    let (_, esap_only) = api(&app, "GET", "/api/v1/reports/offer?provider=1", Some(&esap), None).await;
+    let (_, esap_only) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/offer?provider=1",
+        Some(&esap),
+        None,
+    )
+    .await;
     assert_eq!(el_paujil(&whole, 1), el_paujil(&esap_only, 1), "{whole}");
-    let page = browser.get(format!("/reportes/oferta?oferente={dnp_id}")).dispatch().await;
+    let page = browser
+        .get(format!(
+            "/reportes/oferta?departamento=18&oferente={dnp_id}"
+        ))
+        .dispatch()
+        .await;
     assert_eq!(page.status(), Status::Ok);
-    assert!(page.into_string().await.unwrap().contains("en conjunto con"));
+    assert!(
+        page.into_string()
+            .await
+            .unwrap()
+            .contains("en conjunto con")
+    );
 }
 
 /// The demo's ESAP Planeación Territorial in the Caquetá pilots and DNP's KPT workshop in El

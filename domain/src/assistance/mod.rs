@@ -16,12 +16,12 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::catalogue::courses::CapacityRef;
+use crate::cohorts::overlap::OfferKind;
 use crate::entities::values::{AssistanceStatus, AssistedEntity, DemandStatus, Modality, Role};
 use crate::entities::{
     assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
     assistance_visit, capacity, demand, municipality, user,
 };
-use crate::cohorts::overlap::OfferKind;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
 use crate::validate;

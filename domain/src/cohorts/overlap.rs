@@ -227,7 +227,10 @@ pub async fn warnings_for<C: ConnectionTrait>(
         .into_iter()
         .filter(|other| {
             !crate::joint::delivered_together(
-                (cohort.provider_id, crate::joint::among(&partners, cohort.id)),
+                (
+                    cohort.provider_id,
+                    crate::joint::among(&partners, cohort.id),
+                ),
                 (other.provider_id, crate::joint::among(&partners, other.id)),
             )
         })
