@@ -622,6 +622,7 @@ async fn load<C: ConnectionTrait>(
     providers(db, &user_ids, instructor_id, &participants).await?;
     pending_name_change(db, the_participant).await?;
     assistances(db, &user_ids, instructor_id).await?;
+    joint_delivery(db, accountability_id).await?;
     plans(db, &user_ids).await?;
     costs(db, &user_ids, id, meta_planning_id).await?;
     demo_descriptors(db).await
@@ -724,6 +725,33 @@ async fn demo_descriptors<C: ConnectionTrait>(db: &C) -> AppResult<()> {
         .await?;
     }
     Ok(())
+}
+
+/// Issue 49's joint delivery: ESAP's open Rendición de Cuentas for Caquetá and Meta is
+/// delivered together with Función Pública (the policy's lead: its coordinator reads the
+/// cohort and sees it in its offer, «en conjunto con»), and ESAP's accompaniment of Puerto
+/// Rico's revenue together with DNP.
+async fn joint_delivery<C: ConnectionTrait>(db: &C, accountability_id: i32) -> AppResult<()> {
+    use crate::cohorts::overlap::OfferKind;
+    use crate::entities::{assistance, provider};
+    let named = |part: &'static str| async move {
+        provider::Entity::find()
+            .filter(provider::Column::Name.contains(part))
+            .one(db)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| AppError::Internal(format!("demo: falta el oferente {part}")))
+    };
+    let function_public = named("Función Pública").await?;
+    let dnp = named("(DNP)").await?;
+    crate::joint::write(db, OfferKind::Cohort, accountability_id, &[function_public]).await?;
+    let revenue = assistance::Entity::find()
+        .filter(assistance::Column::ProviderId.eq(crate::providers::ESAP))
+        .filter(assistance::Column::MunicipalityCode.eq("18592"))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal("demo: falta la asistencia de Puerto Rico".into()))?;
+    crate::joint::write(db, OfferKind::Assistance, revenue.id, &[dnp]).await
 }
 
 /// Issue 47's demo costs: the Meta planning cohort and ESAP's Mapiripán accompaniment answer

@@ -35,6 +35,7 @@ pub mod home;
 pub mod indicators;
 pub mod instances;
 pub mod jobs;
+pub mod joint;
 pub mod mail;
 pub mod metrics;
 pub mod network;

@@ -117,7 +117,12 @@ pub struct OfferRow {
     pub department_name: String,
     pub capacity_id: i32,
     pub capacity_name: String,
+    /// The lead provider: a joint cohort or assistance counts once, in its lead's row.
     pub provider: ProviderRef,
+    /// The providers some of the row's cohorts or assistances are delivered together with
+    /// (issue 49): the page says «en conjunto con …». With the provider filter, the row of a
+    /// cohort the chosen provider co-delivers is its lead's, with the chosen one here.
+    pub joint_with: Vec<ProviderRef>,
     /// Cohorts it received (targeting it or its department, or with its people enrolled).
     pub cohorts: i64,
     /// Seats of the cohorts that target it or its department. A cohort offered to several
@@ -216,6 +221,8 @@ type Received = (bool, Option<(i64, i64, i64)>);
 #[derive(Default)]
 struct Cell {
     cohorts: BTreeSet<i32>,
+    /// Co-providers of its cohorts and assistances (issue 49).
+    joint_with: BTreeSet<i32>,
     seats: i64,
     enrolled: i64,
     completed: i64,
@@ -247,8 +254,13 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         .column(cohort::Column::ProviderId)
         .column(cohort::Column::Seats)
         .filter(cohort::Column::Status.is_in(OFFERED));
+    // A provider's offer: what it leads and the cohorts it co-delivers (issue 49).
     if let Some(p) = filters.provider {
-        select = select.filter(cohort::Column::ProviderId.eq(p));
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(cohort::Column::ProviderId.eq(p))
+                .add(crate::joint::co_delivered_by(OfferKind::Cohort, p)),
+        );
     }
     if let Some(from) = filters.from {
         select = select.filter(cohort::Column::EndDate.gte(from));
@@ -362,6 +374,8 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         }
     }
 
+    let ids: Vec<i32> = cohorts.keys().copied().collect();
+    let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;
     // Grouped per municipality × capacity × provider.
     let mut cells: BTreeMap<(String, i32, i32), Cell> = BTreeMap::new();
     // The cohorts whose seats some row shows: their seats count once in the total.
@@ -375,6 +389,8 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 .entry((code.clone(), *capacity_id, *provider))
                 .or_default();
             cell.cohorts.insert(*cohort_id);
+            cell.joint_with
+                .extend(partners.get(cohort_id).into_iter().flatten());
             if *targeted {
                 cell.seats += i64::from(*seats);
                 seated.insert(*cohort_id);
@@ -443,6 +459,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         cell.assistances_closed += i64::from(row.closed);
         cell.visits += i64::from(row.visits);
     }
+    mark_joint_assistances(db, filters, &places, &mut cells).await?;
     let capacities: Vec<capacity::Model> = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -470,6 +487,11 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                         id: *provider_id,
                         name: String::new(),
                     }),
+                joint_with: cell
+                    .joint_with
+                    .iter()
+                    .filter_map(|id| providers.get(id).cloned())
+                    .collect(),
                 cohorts: cell.cohorts.len() as i64,
                 seats: cell.seats,
                 enrolled: cell.enrolled,
@@ -599,6 +621,79 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
     })
 }
 
+/// Marks the rows whose technical assistances are delivered jointly (issue 49): the
+/// assistances with co-providers, not cancelled, in view under the filters — a few rows, read
+/// directly (the figures count each assistance once, for its lead provider).
+async fn mark_joint_assistances<C: ConnectionTrait>(
+    db: &C,
+    filters: &OfferFilters,
+    places: &BTreeMap<String, (String, String)>,
+    cells: &mut BTreeMap<(String, i32, i32), Cell>,
+) -> AppResult<()> {
+    use crate::entities::values::AssistanceStatus;
+    use crate::entities::{assistance, assistance_capacity, assistance_co_provider};
+    let joint: Vec<i32> = assistance_co_provider::Entity::find()
+        .select_only()
+        .column(assistance_co_provider::Column::AssistanceId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    if joint.is_empty() {
+        return Ok(());
+    }
+    let mut select = assistance::Entity::find()
+        .filter(assistance::Column::Id.is_in(joint.clone()))
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
+    if let Some(p) = filters.provider {
+        select = select.filter(assistance::Column::ProviderId.eq(p));
+    }
+    // Counted by the year they started, as their figures.
+    if let Some(from) = filters.from {
+        select = select.filter(assistance::Column::StartsOn.gte(
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&from), 1, 1).unwrap_or(from),
+        ));
+    }
+    if let Some(to) = filters.to {
+        select = select.filter(assistance::Column::StartsOn.lte(
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 12, 31).unwrap_or(to),
+        ));
+    }
+    let rows = select.all(db).await?;
+    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
+    let partners = crate::joint::ids_of(db, OfferKind::Assistance, &ids).await?;
+    let mut capacities: HashMap<i32, Vec<i32>> = HashMap::new();
+    for link in assistance_capacity::Entity::find()
+        .filter(assistance_capacity::Column::AssistanceId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        if filters.capacity.is_none_or(|c| c == link.capacity_id) {
+            capacities
+                .entry(link.assistance_id)
+                .or_default()
+                .push(link.capacity_id);
+        }
+    }
+    for row in rows {
+        // A gobernación's (no municipality) is in the department's own section.
+        let Some(code) = row.municipality_code.as_ref() else {
+            continue;
+        };
+        if !places.contains_key(code) {
+            continue;
+        }
+        for capacity_id in capacities.get(&row.id).into_iter().flatten() {
+            if let Some(cell) = cells.get_mut(&(code.clone(), *capacity_id, row.provider_id))
+            {
+                cell.joint_with
+                    .extend(partners.get(&row.id).into_iter().flatten());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Open demands in view (nothing planned), oldest first, with the providers they were pointed
 /// to.
 async fn unanswered<C: ConnectionTrait>(
@@ -719,7 +814,10 @@ pub async fn workbook(
                     Cell::Text(r.municipality_name.clone()),
                     Cell::Text(r.department_name.clone()),
                     Cell::Text(r.capacity_name.clone()),
-                    Cell::Text(r.provider.name.clone()),
+                    Cell::Text(match crate::joint::together_with(&r.joint_with) {
+                        Some(joint) => format!("{} ({joint})", r.provider.name),
+                        None => r.provider.name.clone(),
+                    }),
                     Cell::Int(r.cohorts),
                     Cell::Int(r.seats),
                     Cell::Int(r.enrolled),

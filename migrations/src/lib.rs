@@ -38,6 +38,7 @@ mod m20261214_000024_agreement_states;
 mod m20261216_000026_any_entity;
 mod m20261217_000027_imported_records;
 mod m20261218_000028_descriptors;
+mod m20261219_000029_joint_delivery;
 
 pub struct Migrator;
 
@@ -102,6 +103,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261216_000026_any_entity::Migration),
             atomic(m20261217_000027_imported_records::Migration),
             atomic(m20261218_000028_descriptors::Migration),
+            atomic(m20261219_000029_joint_delivery::Migration),
         ]
     }
 }

@@ -137,6 +137,8 @@ struct NewView<'a> {
     /// The municipality's open demands the assistance may answer (issue 45: a demand referred
     /// to the coordinator's provider among them), ticked when chosen.
     demands: Vec<DemandBox>,
+    /// The providers it may be delivered together with (issue 49), ticked when chosen.
+    co_providers: Vec<crate::web::OwnedChoice>,
 }
 
 #[derive(Serialize)]
@@ -197,11 +199,11 @@ async fn new_html(
     page: &Page<'_>,
     user: &CurrentUser,
     form: NewFields,
-    chosen: (&[i32], &[i32]),
+    chosen: (&[i32], &[i32], &[i32]),
     tags: (&[i32], &[i32]),
     errors: &[FieldError],
 ) -> PageResult {
-    let (chosen_capacities, chosen_demands) = chosen;
+    let (chosen_capacities, chosen_demands, chosen_co_providers) = chosen;
     let descriptors = crate::descriptors::pages::Checks::of(db, tags.0, tags.1).await?;
     let capacities = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
@@ -236,6 +238,10 @@ async fn new_html(
             selected: d.code == form.department_code,
         })
         .collect();
+    // The lead is the coordinator's provider (an admin's: ESAP, as `assistance::create`).
+    let lead = user.managed_provider().unwrap_or(domain::providers::ESAP);
+    let co_providers =
+        crate::web::OwnedChoice::co_providers(db, Some(lead), chosen_co_providers).await?;
     page.render_form(
         "assistance_new",
         "Nueva asistencia técnica",
@@ -246,6 +252,7 @@ async fn new_html(
             descriptors,
             form,
             demands,
+            co_providers,
         },
         errors,
     )
@@ -282,7 +289,7 @@ async fn new_page(
         &page,
         &staff,
         form,
-        (&capacities, &demands),
+        (&capacities, &demands, &[]),
         (&sectors, &groups),
         &[],
     )
@@ -319,6 +326,9 @@ struct NewForm {
     sector_ids: Vec<i32>,
     #[field(default = Vec::new())]
     population_group_ids: Vec<i32>,
+    /// The providers it is delivered together with (issue 49).
+    #[field(default = Vec::new())]
+    co_provider_ids: Vec<i32>,
 }
 csrf_protected!(NewForm);
 
@@ -344,6 +354,7 @@ async fn create_submit(
         demand_ids: Some(form.demand_ids.clone()),
         sector_ids: Some(form.sector_ids.clone()),
         population_group_ids: Some(form.population_group_ids.clone()),
+        co_provider_ids: Some(form.co_provider_ids.clone()),
         ..Default::default()
     };
     let txn = domain::db::begin(db).await?;
@@ -378,7 +389,7 @@ async fn create_submit(
                 &page,
                 &staff,
                 again,
-                (&form.capacity_ids, &form.demand_ids),
+                (&form.capacity_ids, &form.demand_ids, &form.co_provider_ids),
                 (&form.sector_ids, &form.population_group_ids),
                 &errors,
             )

@@ -69,6 +69,25 @@ pub struct OwnedChoice {
 }
 
 impl OwnedChoice {
+    /// The co-provider checkboxes of the cohort and assistance forms (issue 49): every active
+    /// provider but the lead (when known), and those already chosen, ticked.
+    pub async fn co_providers(
+        db: &DatabaseConnection,
+        lead: Option<i32>,
+        chosen: &[i32],
+    ) -> domain::error::AppResult<Vec<OwnedChoice>> {
+        Ok(domain::providers::list(db)
+            .await?
+            .into_iter()
+            .filter(|p| (p.active || chosen.contains(&p.id)) && Some(p.id) != lead)
+            .map(|p| OwnedChoice {
+                selected: chosen.contains(&p.id),
+                value: p.id.to_string(),
+                label: p.name,
+            })
+            .collect())
+    }
+
     /// One option per `(id, name)` row, `selected` chosen.
     pub fn of_rows(rows: Vec<(i32, String)>, selected: Option<i32>) -> Vec<OwnedChoice> {
         rows.into_iter()

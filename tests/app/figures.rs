@@ -3,7 +3,9 @@
 //! added and removed, a course's capacities changed, a person moving — the figures kept on
 //! write are exactly the figures rebuilt from the source rows. Runs on SQLite and, in CI, on
 //! PostgreSQL (`TEST_DATABASE_URL`). The year's plan reads them (issue 47): a plan's progress,
-//! costs included, is the same read from the kept figures or from rebuilt ones.
+//! costs included, is the same read from the kept figures or from rebuilt ones. Cohorts and
+//! assistances gain and lose co-providers along the way (issue 49): a joint action counts
+//! once, for its lead.
 
 use crate::common::TestApp;
 use crate::support::api;
@@ -17,6 +19,19 @@ use domain::{db, figures};
 use rocket::http::Status;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+
+/// The co-provider lists the random operations cycle through (issue 49): one provider other
+/// than ESAP, two, none.
+async fn co_provider_sets(app: &TestApp) -> Vec<Vec<i32>> {
+    let others: Vec<i32> = domain::providers::list(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.id != domain::providers::ESAP)
+        .map(|p| p.id)
+        .collect();
+    vec![others[..1].to_vec(), others[..2].to_vec(), Vec::new()]
+}
 
 /// A small deterministic generator (xorshift64*), so a failure names a seed that replays it.
 struct Dice(u64);
@@ -386,6 +401,24 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
                 }
             }
         }
+        // Joint delivery (issue 49), every third step, outside the dice so the sequence
+        // above stays the one the seed names: a co-provider added, two, none.
+        if step % 3 == 1 {
+            let partners = co_provider_sets(&app).await;
+            let chosen = &partners[(step / 3) % partners.len()];
+            let (status, answer) = api(
+                &app,
+                "PATCH",
+                &format!("/api/v1/cohorts/{cohort_id}"),
+                Some(&world.staff),
+                Some(json!({"co_provider_ids": chosen})),
+            )
+            .await;
+            assert!(
+                status == Status::Ok || status == Status::Conflict,
+                "{label}: {answer}"
+            );
+        }
         assert_maintained_is_rebuilt(&app, &label).await;
         assert_progress_is_rebuilt(&app, plan, &label).await;
         // The differential approach of a whole department, read from the figures, is the one
@@ -554,6 +587,8 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
     for step in 0..40 {
         let what = if ids.is_empty() { 0 } else { dice.below(6) };
         let label = format!("assistance step {step} (operation {what}, seed {seed:#x})");
+        let partners = co_provider_sets(&app).await;
+        let co_providers = &partners[step % partners.len()];
         match what {
             0 | 1 => {
                 let mut chosen = vec![*dice.pick(&capacities).unwrap()];
@@ -619,6 +654,7 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                             "starts_on": crate::world::days(start).to_string(),
                             "ends_on": crate::world::days(start + 200).to_string(),
                             "modality": "virtual",
+                            "co_provider_ids": co_providers,
                             }),
                             place,
                         )),
@@ -677,7 +713,8 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                     &format!("/api/v1/assistances/{id}"),
                     Some(&world.staff),
                     Some(at(
-                        json!({"capacity_ids": [dice.pick(&capacities).unwrap()]}),
+                        json!({"capacity_ids": [dice.pick(&capacities).unwrap()],
+                               "co_provider_ids": co_providers}),
                         dice.pick(&places).unwrap(),
                     )),
                 )
@@ -694,6 +731,35 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
     assert!(!imported.is_empty(), "the sequence imported some");
     let snapshot = figures::snapshot(app.db()).await.unwrap();
     let kept = snapshot.assistances;
+    // A joint assistance counts once (issue 49): the figures hold one per assistance and
+    // capacity, never one per provider delivering it.
+    let joint = domain::entities::assistance_co_provider::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(!joint.is_empty(), "the sequence left some joint");
+    let live: Vec<i32> = domain::entities::assistance::Entity::find()
+        .filter(
+            domain::entities::assistance::Column::Status
+                .ne(domain::entities::values::AssistanceStatus::Cancelled),
+        )
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let links = domain::entities::assistance_capacity::Entity::find()
+        .filter(domain::entities::assistance_capacity::Column::AssistanceId.is_in(live))
+        .all(app.db())
+        .await
+        .unwrap()
+        .len() as i64;
+    assert_eq!(
+        kept.iter().map(|f| i64::from(f.assistances)).sum::<i64>(),
+        links,
+        "{kept:#?}"
+    );
     assert!(
         kept.iter().any(|f| f.closed > 0) && kept.iter().any(|f| f.visits > 0),
         "the sequence closed and visited some: {kept:#?}"

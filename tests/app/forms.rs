@@ -701,8 +701,14 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("modality", "virtual"),
                 field("seats", "muchos"),
                 field("municipalities", "El Paujíl"),
+                // Delivered together with DNP (issue 49): the tick is kept.
+                field("co_provider_ids", "2"),
             ],
-            typed: vec!["value=\"Cohorte escrita\"", ">El Paujíl</textarea>"],
+            typed: vec![
+                "value=\"Cohorte escrita\"",
+                ">El Paujíl</textarea>",
+                "name=\"co_provider_ids\" value=\"2\" checked",
+            ],
             twice: false,
             beside: ids(&["seats"]),
         },
@@ -937,8 +943,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("ends_on", "2026-12-31"),
                 field("modality", "mixta"),
                 field("contact_email", "concejo@example.org"),
+                field("co_provider_ids", "2"),
             ],
             typed: vec![
+                "name=\"co_provider_ids\" value=\"2\" checked",
                 "value=\"18256\"",
                 "Acompañar el plan\nde desarrollo</textarea>",
                 "value=\"mañana\"",

@@ -979,6 +979,16 @@ pub(crate) async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
             .all(db)
             .await
             .unwrap(),
+        cohort_co_provider::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        assistance_co_provider::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
         course::Entity::find().into_json().all(db).await.unwrap(),
         course_capacity::Entity::find()
             .into_json()

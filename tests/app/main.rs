@@ -37,6 +37,7 @@ mod hostile_input;
 mod import_pipeline;
 mod indicators;
 mod instances;
+mod joint;
 mod mail;
 mod nominations;
 mod offer;

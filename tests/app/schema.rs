@@ -53,6 +53,8 @@ const TABLES: &[&str] = &[
     "plan_balances",
     "descriptors",
     "descriptor_links",
+    "cohort_co_providers",
+    "assistance_co_providers",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -20,6 +20,7 @@ use crate::catalogue::courses::CapacityRef;
 use crate::entities::values::{
     AssistanceStatus, AssistedEntity, DemandStatus, DescriptorSubject, Modality, Role,
 };
+use crate::cohorts::overlap::OfferKind;
 use crate::entities::{
     assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
     assistance_visit, capacity, demand, municipality, user,
@@ -79,6 +80,11 @@ pub struct AssistanceInput {
     /// Active population groups (`GET /population-groups`); on PATCH replaces them.
     #[schema(max_items = 5000)]
     pub population_group_ids: Option<Vec<i32>>,
+    /// Providers that deliver it jointly with its lead provider (issue 49): each an active
+    /// provider other than the lead, 422 otherwise; the list replaces the current one (`[]`
+    /// removes them). Their coordinators read it, never write it.
+    #[schema(max_items = 50)]
+    pub co_provider_ids: Option<Vec<i32>>,
 }
 
 impl AssistanceInput {
@@ -139,6 +145,8 @@ pub struct EvaluationView {
 pub struct AssistanceView {
     pub id: i32,
     pub provider: ProviderRef,
+    /// The providers that deliver it jointly with `provider` (issue 49), by name.
+    pub co_providers: Vec<ProviderRef>,
     /// None for a gobernación's.
     #[schema(example = "18256")]
     pub municipality_code: Option<String>,
@@ -262,6 +270,8 @@ struct Plan {
     staff: Vec<i32>,
     demand_ids: Vec<i32>,
     contact_email: Option<String>,
+    /// The co-providers (issue 49), as asked or as they are.
+    co_providers: Vec<i32>,
 }
 
 impl Plan {
@@ -377,6 +387,7 @@ async fn plan<C: ConnectionTrait>(
         ("capacity_ids", input.capacity_ids.as_deref()),
         ("staff_user_ids", input.staff_user_ids.as_deref()),
         ("demand_ids", input.demand_ids.as_deref()),
+        (crate::joint::FIELD, input.co_provider_ids.as_deref()),
     ] {
         if list.is_some_and(|l| l.len() > 50) {
             errors.push(FieldError::new(
@@ -650,6 +661,25 @@ async fn plan<C: ConnectionTrait>(
         None => Vec::new(),
     };
     crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
+    // Joint delivery (issue 49): checked against the lead provider.
+    let current_co_providers = match current {
+        Some(c) => crate::joint::ids_of(db, OfferKind::Assistance, &[c.id])
+            .await?
+            .remove(&c.id)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let co_providers = crate::joint::check(
+        db,
+        provider_id,
+        input
+            .co_provider_ids
+            .as_deref()
+            .unwrap_or(&current_co_providers),
+        &current_co_providers,
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -671,6 +701,7 @@ async fn plan<C: ConnectionTrait>(
         staff,
         demand_ids,
         contact_email,
+        co_providers,
     })
 }
 
@@ -684,8 +715,8 @@ async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i3
         .collect())
 }
 
-/// Replaces the capacities, staff and demands of an assistance; demands linked now become
-/// planned, those no longer linked open again.
+/// Replaces the capacities, staff, co-providers and demands of an assistance; demands linked
+/// now become planned, those no longer linked open again.
 async fn write_links<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,
@@ -717,6 +748,7 @@ async fn write_links<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
+    crate::joint::write(db, OfferKind::Assistance, id, &plan.co_providers).await?;
     let before = linked_demands(db, id).await?;
     for gone in before.iter().filter(|d| !plan.demand_ids.contains(d)) {
         set_demand(db, actor, *gone, DemandStatus::Open, "assistance_unlinked").await?;
@@ -1291,6 +1323,7 @@ pub async fn views<C: ConnectionTrait>(
 ) -> AppResult<Vec<AssistanceView>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let providers = crate::providers::names(db).await?;
+    let mut co_providers = crate::joint::of(db, OfferKind::Assistance, &ids).await?;
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
         .all(db)
         .await?
@@ -1413,6 +1446,7 @@ pub async fn views<C: ConnectionTrait>(
                 municipality_name,
                 department_name,
                 department_code: r.department_code,
+                co_providers: co_providers.remove(&r.id).unwrap_or_default(),
                 entity_label: r.entity_type.label(),
                 capacities: capacity_links.remove(&r.id).unwrap_or_default(),
                 status_label: r.status.label(),

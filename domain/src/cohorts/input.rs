@@ -75,6 +75,11 @@ pub struct CohortInput {
     /// defaults to a week before enrolment closes.
     #[schema(value_type = Option<NaiveDate>)]
     pub quota_release_on: Option<String>,
+    /// Providers that deliver it jointly with its lead provider (issue 49): each an active
+    /// provider other than the lead (the course's), 422 otherwise. The list replaces the
+    /// current one (`[]` removes them). Their coordinators read the cohort, never write it.
+    #[schema(max_items = 5000)]
+    pub co_provider_ids: Option<Vec<i32>>,
 }
 
 impl CohortInput {
@@ -99,6 +104,11 @@ impl CohortInput {
         );
         validate::list("demand_ids", self.demand_ids.as_deref(), &mut errors);
         validate::list("seat_quotas", self.seat_quotas.as_deref(), &mut errors);
+        validate::list(
+            crate::joint::FIELD,
+            self.co_provider_ids.as_deref(),
+            &mut errors,
+        );
         if errors.is_empty() {
             Ok(())
         } else {
@@ -124,6 +134,8 @@ pub(super) struct Plan {
     pub(super) pass_mark_tenths: i32,
     pub(super) quotas: super::quotas::Quotas,
     pub(super) quota_release_on: Option<NaiveDate>,
+    /// The co-providers (issue 49), as asked or as they are.
+    pub(super) co_providers: Vec<i32>,
 }
 
 fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<String> {
@@ -471,6 +483,32 @@ pub(super) async fn plan<C: ConnectionTrait>(
     )
     .await?;
 
+    // Joint delivery (issue 49): the co-providers asked for (or the current ones, when the
+    // course changes) checked against the lead provider, the course's.
+    let current_co_providers = match current {
+        Some((c, _, _)) => crate::joint::ids_of(db, super::overlap::OfferKind::Cohort, &[c.id])
+            .await?
+            .remove(&c.id)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let co_providers = match &course {
+        Some(c) => {
+            crate::joint::check(
+                db,
+                c.provider_id,
+                input
+                    .co_provider_ids
+                    .as_deref()
+                    .unwrap_or(&current_co_providers),
+                &current_co_providers,
+                &mut errors,
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
+
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -491,5 +529,6 @@ pub(super) async fn plan<C: ConnectionTrait>(
         pass_mark_tenths: pass_mark_tenths.ok_or_else(missing)?,
         quotas,
         quota_release_on,
+        co_providers,
     })
 }

@@ -103,6 +103,7 @@ pub async fn create<C: ConnectionTrait>(
     let saved = model.insert(db).await?;
     write_targets(db, saved.id, &plan.targets).await?;
     quotas::write(db, saved.id, &plan.quotas).await?;
+    crate::joint::write(db, overlap::OfferKind::Cohort, saved.id, &plan.co_providers).await?;
     let events = input
         .demand_ids
         .iter()
@@ -250,7 +251,8 @@ pub async fn update<C: ConnectionTrait>(
         || input.min_attendance_pct.is_some()
         || input.pass_mark.is_some()
         || input.seat_quotas.is_some()
-        || input.quota_release_on.is_some();
+        || input.quota_release_on.is_some()
+        || input.co_provider_ids.is_some();
     let mut quotas_changed = false;
     if changes_fields {
         let current_quotas = quotas::of(db, &[id]).await?.remove(&id).unwrap_or_default();
@@ -270,6 +272,11 @@ pub async fn update<C: ConnectionTrait>(
         }
         if plan.quotas != current_quotas {
             quotas::write(db, id, &plan.quotas).await?;
+        }
+        let mut current_co_providers: Vec<i32> = before.co_providers.iter().map(|p| p.id).collect();
+        current_co_providers.sort_unstable();
+        if plan.co_providers != current_co_providers {
+            crate::joint::write(db, overlap::OfferKind::Cohort, id, &plan.co_providers).await?;
         }
         quotas_changed =
             plan.quotas != current_quotas || plan.quota_release_on != current.quota_release_on;

@@ -218,6 +218,23 @@ pub async fn warnings_for<C: ConnectionTrait>(
     }
     let ids: Vec<i32> = candidates.iter().map(|c| c.id).collect();
     let targets = targets_of(db, &ids).await?;
+    // A cohort delivered together with the other's provider is the same joint work, not a
+    // duplicate (issue 49).
+    let mut with_mine = ids.clone();
+    with_mine.push(cohort.id);
+    let partners = crate::joint::ids_of(db, OfferKind::Cohort, &with_mine).await?;
+    let candidates: Vec<cohort::Model> = candidates
+        .into_iter()
+        .filter(|other| {
+            !crate::joint::delivered_together(
+                (
+                    cohort.provider_id,
+                    crate::joint::among(&partners, cohort.id),
+                ),
+                (other.provider_id, crate::joint::among(&partners, other.id)),
+            )
+        })
+        .collect();
 
     let course_ids: Vec<i32> = candidates.iter().map(|c| c.course_id).collect();
     let course_names: HashMap<i32, String> = course::Entity::find()
@@ -386,7 +403,8 @@ pub struct OverlapQuery {
 /// municipality (or its department) or with another assistance of the same municipality, on a
 /// same capacity in overlapping spans — the latest first. Cohorts offered to the whole country
 /// are left out (they would pair with every cohort of their capacity; each cohort's page still
-/// warns about them).
+/// warns about them), and so is joint work (issue 49): two actions one of which is delivered
+/// together with the other's provider.
 pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
     let mut select =
         cohort::Entity::find().filter(cohort::Column::Status.ne(CohortStatus::Cancelled));
@@ -428,6 +446,14 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
         .collect();
     let department = crate::reports::non_empty(&query.department);
     let empty = Targets::default();
+    // Joint work (issue 49): a cohort delivered together with the other's provider.
+    let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;
+    let together = |a: &cohort::Model, b: &cohort::Model| {
+        crate::joint::delivered_together(
+            (a.provider_id, crate::joint::among(&partners, a.id)),
+            (b.provider_id, crate::joint::among(&partners, b.id)),
+        )
+    };
     // Sorted by start: each cohort meets only the later ones that start before it ends.
     let mut found = Vec::new();
     for (i, a) in cohorts.iter().enumerate() {
@@ -441,7 +467,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
             .take_while(|b| b.start_date <= a.end_date)
         {
             let b_targets = targets.get(&b.id).unwrap_or(&empty);
-            if national(b_targets) {
+            if national(b_targets) || together(a, b) {
                 continue;
             }
             let (Some(ca), Some(cb)) = (
@@ -507,6 +533,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
         &capacity_names,
         &providers,
         &reference,
+        &partners,
     )
     .await?;
     let mut pairs: Vec<Pair> = found
@@ -552,6 +579,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
     capacity_names: &HashMap<i32, String>,
     providers: &HashMap<i32, crate::providers::ProviderRef>,
     cohort_reference: &(dyn Fn(&cohort::Model) -> CohortRef + Sync),
+    cohort_partners: &HashMap<i32, Vec<i32>>,
 ) -> AppResult<Vec<Pair>> {
     use crate::entities::values::AssistanceStatus;
     use crate::entities::{assistance, assistance_capacity};
@@ -589,6 +617,10 @@ async fn assistance_pairs<C: ConnectionTrait>(
                 .insert(link.capacity_id);
         }
     }
+    // Joint work (issue 49): an action delivered together with the other's provider.
+    let partners = crate::joint::ids_of(db, OfferKind::Assistance, &ids).await?;
+    let lead_and_partners =
+        |a: &assistance::Model| (a.provider_id, crate::joint::among(&partners, a.id));
     let codes: BTreeSet<String> = assistances
         .iter()
         .filter_map(|a| a.municipality_code.clone())
@@ -644,7 +676,13 @@ async fn assistance_pairs<C: ConnectionTrait>(
         let a_department = a.department_code.as_str();
         // With cohorts that target the municipality (or its department).
         for c in cohorts {
-            if c.start_date > a.ends_on || c.end_date < a.starts_on {
+            if c.start_date > a.ends_on
+                || c.end_date < a.starts_on
+                || crate::joint::delivered_together(
+                    lead_and_partners(a),
+                    (c.provider_id, crate::joint::among(cohort_partners, c.id)),
+                )
+            {
                 continue;
             }
             let Some(t) = targets.get(&c.id) else {
@@ -683,7 +721,9 @@ async fn assistance_pairs<C: ConnectionTrait>(
             .iter()
             .take_while(|b| b.starts_on <= a.ends_on)
         {
-            if place_of(b) != place_of(a) {
+            if place_of(b) != place_of(a)
+                || crate::joint::delivered_together(lead_and_partners(a), lead_and_partners(b))
+            {
                 continue;
             }
             let shared = shared_names(

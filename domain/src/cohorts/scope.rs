@@ -20,9 +20,10 @@ pub enum CohortScope {
         provider_id: i32,
         departments: Option<Vec<String>>,
     },
-    /// What a coordinator reads: its provider's cohorts and every other provider's published
-    /// ones, within its direction's departments when it has one (seeing each other's offer is
-    /// the point; drafts stay with their provider).
+    /// What a coordinator reads: its provider's cohorts, the ones it co-delivers (issue 49,
+    /// drafts too) and every other provider's published ones, within its direction's
+    /// departments when it has one (seeing each other's offer is the point; drafts stay with
+    /// their providers).
     Offer {
         provider_id: i32,
         departments: Option<Vec<String>>,
@@ -103,6 +104,10 @@ impl CohortScope {
                 .add(
                     Condition::any()
                         .add(cohort::Column::ProviderId.eq(*provider_id))
+                        .add(crate::joint::co_delivered_by(
+                            super::overlap::OfferKind::Cohort,
+                            *provider_id,
+                        ))
                         .add(published),
                 )
                 .add(within(departments.as_deref())),

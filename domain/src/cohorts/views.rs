@@ -33,6 +33,8 @@ pub struct CohortView {
     pub course: CourseRef,
     /// The provider that offers it (its course's).
     pub provider: ProviderRef,
+    /// The providers that deliver it jointly with `provider` (issue 49), by name.
+    pub co_providers: Vec<ProviderRef>,
     /// The capacities the course strengthens.
     pub capacities: Vec<CapacityRef>,
     pub name: String,
@@ -81,6 +83,7 @@ pub async fn views<C: ConnectionTrait>(
     let mut targets = targets_of(db, &ids).await?;
     let counts = enrolment_counts(db, &ids).await?;
     let mut quotas = super::quotas::views(db, &cohorts.iter().collect::<Vec<_>>()).await?;
+    let mut co_providers = crate::joint::of(db, overlap::OfferKind::Cohort, &ids).await?;
     let mut out = Vec::with_capacity(cohorts.len());
     for c in cohorts {
         let facts = courses.get(&c.course_id).ok_or(AppError::NotFound)?;
@@ -97,6 +100,7 @@ pub async fn views<C: ConnectionTrait>(
             course: facts.course.clone(),
             capacities: facts.capacities.clone(),
             provider: facts.provider.clone(),
+            co_providers: co_providers.remove(&c.id).unwrap_or_default(),
             name: c.name,
             modality: c.modality,
             status: c.status,

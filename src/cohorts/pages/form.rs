@@ -168,6 +168,9 @@ pub(crate) struct CohortForm {
     pub(super) seat_quotas: String,
     #[field(default = String::new())]
     pub(super) quota_release_on: String,
+    /// The providers it is delivered together with (issue 49).
+    #[field(default = Vec::new())]
+    pub(super) co_provider_ids: Vec<i32>,
 }
 csrf_protected!(CohortForm);
 
@@ -262,6 +265,7 @@ impl CohortForm {
             demand_ids: self.demands_listed.then(|| self.demand_ids.clone()),
             seat_quotas: Some(quota_lines(db, &self.seat_quotas, &mut errors).await?),
             quota_release_on: Some(self.quota_release_on.clone()),
+            co_provider_ids: Some(self.co_provider_ids.clone()),
         };
         if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
             errors.push(FieldError::new(
@@ -324,6 +328,8 @@ pub(super) struct FormView {
     pub(super) errors: Vec<FieldError>,
     /// Open demands the cohort may answer (issue 16), ticked when it does.
     pub(super) demands: Vec<DemandChoice>,
+    /// The providers it may be delivered together with (issue 49), ticked when chosen.
+    pub(super) co_providers: Vec<crate::web::OwnedChoice>,
 }
 
 #[derive(Serialize)]
@@ -404,6 +410,12 @@ pub(super) async fn form_view(
         form: FormValues::from(form),
         errors: errors.to_vec(),
         demands: demand_choices(db, user, form, cohort).await?,
+        co_providers: crate::web::OwnedChoice::co_providers(
+            db,
+            cohort.map(|c| c.provider.id).or(user.managed_provider()),
+            &form.co_provider_ids,
+        )
+        .await?,
     })
 }
 
@@ -506,6 +518,7 @@ pub(super) fn form_from_view(view: &domain::cohorts::CohortView) -> CohortForm {
             .quota_release_on
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        co_provider_ids: view.co_providers.iter().map(|p| p.id).collect(),
         ..Default::default()
     }
 }
