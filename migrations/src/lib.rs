@@ -35,6 +35,7 @@ mod m20261211_000021_nominee_identity;
 mod m20261212_000022_plans;
 mod m20261213_000023_costs_and_progress;
 mod m20261214_000024_agreement_states;
+mod m20261215_000025_agreed_plans;
 
 pub struct Migrator;
 
@@ -96,6 +97,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261212_000022_plans::Migration),
             atomic(m20261213_000023_costs_and_progress::Migration),
             atomic(m20261214_000024_agreement_states::Migration),
+            atomic(m20261215_000025_agreed_plans::Migration),
         ]
     }
 }

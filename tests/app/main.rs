@@ -9,6 +9,7 @@
 
 mod account_security;
 mod accounts;
+mod agreed;
 mod assessment;
 mod assistance;
 mod attendance;

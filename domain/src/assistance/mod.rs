@@ -9,6 +9,7 @@
 //! territorial direction's coordinator, ESAP's in its departments); reading follows the
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
+pub mod agreed;
 pub mod agreements;
 pub mod visits;
 pub mod workbook;
@@ -137,6 +138,11 @@ pub struct AssistanceView {
     pub milestones: Vec<MilestoneView>,
     pub visits: u64,
     pub evaluation: Option<EvaluationView>,
+    /// **Extension** (issue 49): what the diagnosis found, with its evidence.
+    pub diagnosis: Option<agreed::DiagnosisView>,
+    /// **Extension** (issue 49): the work plan's current version and its acceptance by the
+    /// entity.
+    pub work_plan: Option<agreed::WorkPlanView>,
 }
 
 /// Whose assistances a caller reads.
@@ -956,6 +962,9 @@ pub async fn change_status<C: ConnectionTrait>(
         reason,
         summary,
     } = checked(&current, input)?;
+    if to == AssistanceStatus::InProgress {
+        agreed::ensure_agreed(db, id).await?;
+    }
     let before = current.status;
     let at = crate::time::now();
     let mut evaluation_token = None;
@@ -1182,6 +1191,7 @@ pub async fn views<C: ConnectionTrait>(
     {
         *visits.entry(v.assistance_id).or_default() += 1;
     }
+    let (mut diagnoses, mut plans) = agreed::of_assistances(db, &ids).await?;
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(rows.iter().map(|r| r.municipality_code.clone())))
         .all(db)
@@ -1210,6 +1220,8 @@ pub async fn views<C: ConnectionTrait>(
                 demand_ids: demands.remove(&r.id).unwrap_or_default(),
                 milestones: milestones.remove(&r.id).unwrap_or_default(),
                 visits: visits.get(&r.id).copied().unwrap_or_default(),
+                diagnosis: diagnoses.remove(&r.id),
+                work_plan: plans.remove(&r.id),
                 evaluation: match (r.evaluation_usefulness, r.evaluated_at) {
                     (Some(usefulness), Some(evaluated_at)) => Some(EvaluationView {
                         usefulness,

@@ -411,8 +411,11 @@ pub async fn record<C: ConnectionTrait>(
         .await?;
     }
     crate::figures::assistance::refresh(db, &assistance.municipality_code).await?;
-    // The first visit starts a planned assistance.
-    if assistance.status == AssistanceStatus::Planned {
+    // The first visit starts a planned assistance whose work plan the entity accepted (issue
+    // 49); before that a visit (the diagnosis's, say) leaves it planned.
+    if assistance.status == AssistanceStatus::Planned
+        && super::agreed::agreed(db, assistance_id).await?
+    {
         let mut model: crate::entities::assistance::ActiveModel = assistance.clone().into();
         model.status = Set(AssistanceStatus::InProgress);
         model.updated_at = Set(crate::time::now());
