@@ -414,3 +414,39 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let (status, _) = api(&app, "GET", "/api/v1/agreements", Some(&participant), None).await;
     assert_eq!(status, Status::Forbidden);
 }
+
+#[rocket::async_test]
+async fn the_assistances_under_way_before_the_rule_are_recorded_as_agreed_before_it() {
+    use domain::entities::values::{AcceptanceVia, AssistanceStatus};
+    use domain::entities::{assistance, assistance_work_plan};
+    use migrations::{MigrationName, Migrator, MigratorTrait};
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let waiting = planned(&app, &dnp, "18256", None).await;
+    // The schema before the rule (migration 25 and every one after it undone), and back.
+    let since = Migrator::migrations()
+        .iter()
+        .rev()
+        .take_while(|m| m.name() != "m20261215_000025_agreed_plans")
+        .count() as u32
+        + 1;
+    Migrator::down(db, Some(since)).await.expect("down to 24");
+    Migrator::up(db, None).await.expect("up again");
+    let plans = assistance_work_plan::Entity::find().all(db).await.unwrap();
+    for row in assistance::Entity::find().all(db).await.unwrap() {
+        let of: Vec<_> = plans.iter().filter(|p| p.assistance_id == row.id).collect();
+        match row.status {
+            AssistanceStatus::InProgress | AssistanceStatus::Closed => {
+                assert_eq!(of.len(), 1, "{}", row.id);
+                assert_eq!(of[0].accepted_via, Some(AcceptanceVia::BeforeRule));
+                assert!(of[0].accepted_at.is_some() && of[0].accepted_by.is_none());
+            }
+            _ => assert!(of.is_empty(), "{}: {:?}", row.id, row.status),
+        }
+    }
+    // The planned one follows the rule; the others read «agreed before the rule».
+    assert_eq!(start(&app, &dnp, waiting).await.0, Status::Conflict);
+    let (_, first) = api(&app, "GET", "/api/v1/assistances/1", Some(&dnp), None).await;
+    assert_eq!(first["work_plan"]["acceptance"]["via"], "before_rule", "{first}");
+}

@@ -13,7 +13,7 @@ use crate::support::{
 use crate::world::days;
 use domain::entities::values::Role;
 use domain::entities::{assistance, assistance_visit, audit_log, user};
-use migrations::{Migrator, MigratorTrait};
+use migrations::{MigrationName, Migrator, MigratorTrait};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -465,8 +465,15 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
 async fn the_agreements_recorded_before_keep_their_state_through_the_migration() {
     let app = TestApp::with_demo().await;
     let db = app.db();
-    // The schema before issue 49: agreements with a day they were done, or none.
-    Migrator::down(db, Some(1)).await.expect("down one");
+    // The schema before issue 49: agreements with a day they were done, or none (migration 24
+    // and every one after it undone).
+    let since = Migrator::migrations()
+        .iter()
+        .rev()
+        .take_while(|m| m.name() != "m20261214_000024_agreement_states")
+        .count() as u32
+        + 1;
+    Migrator::down(db, Some(since)).await.expect("down to 23");
     let count = async |sql: &str| {
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(

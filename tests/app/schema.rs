@@ -50,6 +50,9 @@ const TABLES: &[&str] = &[
     "cost_items",
     "delivery_facts",
     "plan_balances",
+    "assistance_diagnoses",
+    "assistance_work_plans",
+    "work_plan_activities",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
