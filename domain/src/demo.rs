@@ -1471,39 +1471,49 @@ async fn agreed_plan<C: ConnectionTrait>(
         .map(|i| user_ids[i]);
     let written = saved.created_at;
     let starts = saved.starts_on;
-    let (findings, evidence, activities, products): (&str, &str, Vec<&str>, Vec<&str>) =
-        match (council, capacity) {
-            (true, _) => (
-                "El concejo no recibe informes de avance del plan de desarrollo: aprueba el presupuesto sin saber qué metas van rezagadas, y sus debates de control político no tienen cifras.",
-                "Actas de las sesiones del último año y el reglamento interno del concejo.",
-                vec![
-                    "Taller sobre el control político del plan de desarrollo",
-                    "Agenda de control político del año con el concejo",
-                    "Primer informe trimestral de seguimiento debatido en sesión",
-                ],
-                vec!["Agenda de control político aprobada", "Matriz de seguimiento del plan de desarrollo"],
-            ),
-            (false, "planeacion_territorial") => (
-                "El plan de desarrollo no tiene plan indicativo ni seguimiento: las metas no tienen línea de base y la Secretaría de Planeación no reporta su avance.",
-                "Plan de desarrollo adoptado, reporte del último FUT y entrevista con la Secretaría de Planeación.",
-                vec![
-                    "Revisión de las metas y de la batería de indicadores",
-                    "Formulación del plan indicativo con el equipo de planeación",
-                    "Prueba del tablero de seguimiento con los datos del trimestre",
-                ],
-                vec!["Plan indicativo adoptado", "Tablero de seguimiento del plan de desarrollo"],
-            ),
-            _ => (
-                "El estatuto de rentas es de 2009: no incluye las tarifas del predial actualizadas ni el procedimiento de fiscalización, y la cartera del predial supera el recaudo de dos años.",
-                "Estatuto de rentas vigente y estado de la cartera del impuesto predial.",
-                vec![
-                    "Revisión del estatuto de rentas con la Secretaría de Hacienda",
-                    "Proyecto de estatuto de rentas actualizado",
-                    "Plan de fiscalización del impuesto predial",
-                ],
-                vec!["Proyecto de estatuto de rentas", "Plan de fiscalización del predial"],
-            ),
-        };
+    let (findings, evidence, activities, products): (&str, &str, Vec<&str>, Vec<&str>) = match (
+        council, capacity,
+    ) {
+        (true, _) => (
+            "El concejo no recibe informes de avance del plan de desarrollo: aprueba el presupuesto sin saber qué metas van rezagadas, y sus debates de control político no tienen cifras.",
+            "Actas de las sesiones del último año y el reglamento interno del concejo.",
+            vec![
+                "Taller sobre el control político del plan de desarrollo",
+                "Agenda de control político del año con el concejo",
+                "Primer informe trimestral de seguimiento debatido en sesión",
+            ],
+            vec![
+                "Agenda de control político aprobada",
+                "Matriz de seguimiento del plan de desarrollo",
+            ],
+        ),
+        (false, "planeacion_territorial") => (
+            "El plan de desarrollo no tiene plan indicativo ni seguimiento: las metas no tienen línea de base y la Secretaría de Planeación no reporta su avance.",
+            "Plan de desarrollo adoptado, reporte del último FUT y entrevista con la Secretaría de Planeación.",
+            vec![
+                "Revisión de las metas y de la batería de indicadores",
+                "Formulación del plan indicativo con el equipo de planeación",
+                "Prueba del tablero de seguimiento con los datos del trimestre",
+            ],
+            vec![
+                "Plan indicativo adoptado",
+                "Tablero de seguimiento del plan de desarrollo",
+            ],
+        ),
+        _ => (
+            "El estatuto de rentas es de 2009: no incluye las tarifas del predial actualizadas ni el procedimiento de fiscalización, y la cartera del predial supera el recaudo de dos años.",
+            "Estatuto de rentas vigente y estado de la cartera del impuesto predial.",
+            vec![
+                "Revisión del estatuto de rentas con la Secretaría de Hacienda",
+                "Proyecto de estatuto de rentas actualizado",
+                "Plan de fiscalización del impuesto predial",
+            ],
+            vec![
+                "Proyecto de estatuto de rentas",
+                "Plan de fiscalización del predial",
+            ],
+        ),
+    };
     assistance_diagnosis::ActiveModel {
         assistance_id: Set(saved.id),
         findings: Set(findings.into()),
@@ -1531,17 +1541,31 @@ async fn agreed_plan<C: ConnectionTrait>(
             written_by: Set(Some(staff)),
             written_at: Set(written + Duration::days(7 * version as i64)),
             accepted_by: Set(accepted.then(|| {
-                if council { "Gloria Inés Vargas" } else { "Jhon Fredy Calderón" }.to_string()
+                if council {
+                    "Gloria Inés Vargas"
+                } else {
+                    "Jhon Fredy Calderón"
+                }
+                .to_string()
             })),
             accepted_position: Set(accepted.then(|| {
-                if council { "Presidenta del concejo" } else { "Alcalde" }.to_string()
+                if council {
+                    "Presidenta del concejo"
+                } else {
+                    "Alcalde"
+                }
+                .to_string()
             })),
             accepted_via: Set(accepted.then_some(if by_liaison {
                 AcceptanceVia::Liaison
             } else {
                 AcceptanceVia::Link
             })),
-            accepted_user_id: Set(if accepted && by_liaison { liaison } else { None }),
+            accepted_user_id: Set(if accepted && by_liaison {
+                liaison
+            } else {
+                None
+            }),
             accepted_at: Set(accepted.then(|| written + Duration::days(10))),
             acceptance_token_hash: Set(None),
             ..Default::default()

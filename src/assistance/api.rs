@@ -752,7 +752,12 @@ pub async fn agreements_list(
         per_page: query.per_page,
     }
     .resolve()?;
-    let status = match query.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(s) => Some(AgreementStatus::parse(s).ok_or_else(|| {
             AppError::invalid("status", "El estado debe ser pending, done o dropped.")
         })?),

@@ -85,7 +85,14 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
 
     // The diagnosis: its findings required; recorded with who and when.
     let diagnosis = format!("/api/v1/assistances/{id}/diagnosis");
-    let (status, refused) = api(&app, "POST", &diagnosis, Some(&dnp), Some(json!({"findings": " "}))).await;
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &diagnosis,
+        Some(&dnp),
+        Some(json!({"findings": " "})),
+    )
+    .await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
     assert_eq!(error_fields(&refused), vec!["findings".to_string()]);
     let (status, recorded) = api(
@@ -93,8 +100,10 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         "POST",
         &diagnosis,
         Some(&dnp),
-        Some(json!({"findings": "Las metas del plan de desarrollo no tienen línea de base.",
-                    "evidence": "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"})),
+        Some(
+            json!({"findings": "Las metas del plan de desarrollo no tienen línea de base.",
+                    "evidence": "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"}),
+        ),
     )
     .await;
     assert_eq!(status, Status::Created, "{recorded}");
@@ -108,9 +117,11 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         "PUT",
         &work_plan,
         Some(&dnp),
-        Some(json!({"activities": [{"text": "Taller", "due_on": days(400).to_string()},
+        Some(
+            json!({"activities": [{"text": "Taller", "due_on": days(400).to_string()},
                                    {"text": "", "due_on": "mañana"}],
-                    "products_expected": []})),
+                    "products_expected": []}),
+        ),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
@@ -134,20 +145,29 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     assert_eq!(start(&app, &dnp, id).await.0, Status::Conflict);
 
     // The entity's contact sees the diagnosis and the plan from the emailed link, and accepts.
-    let link = acceptance_link(&app, CONTACT).await.expect("the link emailed");
+    let link = acceptance_link(&app, CONTACT)
+        .await
+        .expect("the link emailed");
     let path = format!("/aceptar-plan/{link}");
     let page = app.client.get(path.clone()).dispatch().await;
     assert_eq!(page.status(), Status::Ok);
     let html = page.into_string().await.unwrap();
     assert!(html.contains("no tienen línea de base"), "the diagnosis");
-    assert!(html.contains("Revisión de las metas con planeación"), "the plan");
+    assert!(
+        html.contains("Revisión de las metas con planeación"),
+        "the plan"
+    );
     assert!(html.contains("Aceptar el plan de trabajo"), "the form");
     let csrf = csrf_from(&app, &path).await;
     // Refused without the position: the form again, as typed.
     let refused = post_form(
         &app,
         &path,
-        &[("csrf_token", &csrf), ("accepted_by", "Ana Lucía Torres"), ("position", "")],
+        &[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Ana Lucía Torres"),
+            ("position", ""),
+        ],
     )
     .await;
     assert_eq!(refused.status(), Status::UnprocessableEntity);
@@ -157,11 +177,21 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     let accepted = post_form(
         &app,
         &path,
-        &[("csrf_token", &csrf), ("accepted_by", "Ana Lucía Torres"), ("position", "Alcaldesa")],
+        &[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Ana Lucía Torres"),
+            ("position", "Alcaldesa"),
+        ],
     )
     .await;
     assert_eq!(accepted.status(), Status::Ok);
-    assert!(accepted.into_string().await.unwrap().contains("quedó registrada"));
+    assert!(
+        accepted
+            .into_string()
+            .await
+            .unwrap()
+            .contains("quedó registrada")
+    );
     // Once: the link does not accept again, and what was recorded stays.
     let (status, again) = api(
         &app,
@@ -172,13 +202,23 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     )
     .await;
     assert_eq!(status, Status::Conflict, "{again}");
-    let (_, now) = api(&app, "GET", &format!("/api/v1/assistances/{id}"), Some(&dnp), None).await;
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
     let acceptance = &now["work_plan"]["acceptance"];
     assert_eq!(acceptance["accepted_by"], "Ana Lucía Torres", "{now}");
     assert_eq!(acceptance["position"], "Alcaldesa");
     assert_eq!(acceptance["via"], "link");
     assert!(acceptance["accepted_at"].is_string());
-    assert_eq!(now["diagnosis"]["evidence"], "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf");
+    assert_eq!(
+        now["diagnosis"]["evidence"],
+        "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"
+    );
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("assistance.work_plan_accepted"))
         .filter(audit_log::Column::SubjectId.eq(id.to_string()))
@@ -186,7 +226,13 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         .await
         .unwrap();
     assert_eq!(audited.len(), 1, "audited once");
-    assert!(audited[0].after_json.as_deref().unwrap_or_default().contains("Alcaldesa"));
+    assert!(
+        audited[0]
+            .after_json
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Alcaldesa")
+    );
 
     // Now it starts.
     let (status, started) = start(&app, &dnp, id).await;
@@ -199,7 +245,10 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[("Revisión de las metas con planeación", 5), ("Taller con el concejo", 30)])),
+        Some(plan(&[
+            ("Revisión de las metas con planeación", 5),
+            ("Taller con el concejo", 30),
+        ])),
     )
     .await;
     assert_eq!(status, Status::Ok, "{second}");
@@ -222,7 +271,10 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         "PUT",
         &work_plan,
         Some(&dnp),
-        Some(plan(&[("Revisión de las metas con planeación", 5), ("Taller con el concejo", 30)])),
+        Some(plan(&[
+            ("Revisión de las metas con planeación", 5),
+            ("Taller con el concejo", 30),
+        ])),
     )
     .await;
     assert_eq!(same["version"], 2);
@@ -252,7 +304,14 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
     assert_eq!(status, Status::Conflict);
     let work_plan = format!("/api/v1/assistances/{id}/work-plan");
-    let (status, first) = api(&app, "PUT", &work_plan, Some(&dnp), Some(plan(&[("Taller", 10)]))).await;
+    let (status, first) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{first}");
 
     // Neither the reviewer nor the provider accepts for the entity; nor El Paujíl's liaison
@@ -281,11 +340,15 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     )
     .await;
     assert_eq!(status, Status::NotFound, "another municipality's");
-    assert!(everything(&app).await == before_elsewhere, "nothing was written");
+    assert!(
+        everything(&app).await == before_elsewhere,
+        "nothing was written"
+    );
     let _ = before;
 
     // El Paujíl's liaison accepts; changed, it is accepted again before it can start.
-    let (status, accepted) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
+    let (status, accepted) =
+        api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
     assert_eq!(status, Status::Created, "{accepted}");
     assert_eq!(accepted["acceptance"]["via"], "liaison");
     let (status, second) = api(
@@ -300,9 +363,18 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     assert_eq!(second["version"], 2);
     let (status, refused) = start(&app, &dnp, id).await;
     assert_eq!(status, Status::Conflict, "{refused}");
-    assert!(refused["detail"].as_str().unwrap_or_default().contains("versión 2"), "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("versión 2"),
+        "{refused}"
+    );
     // The page's «Iniciar» says the same and keeps the page.
-    assert_eq!(sign_in_page(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await, Status::SeeOther);
+    assert_eq!(
+        sign_in_page(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await,
+        Status::SeeOther
+    );
     let path = format!("/asistencias/{id}");
     let csrf = csrf_from(&app, &path).await;
     let refused = post_form(
@@ -313,8 +385,14 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     .await;
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
-    assert!(html.contains("aún no acepta la versión 2 del plan de trabajo"), "{html}");
-    assert!(html.contains("Espera la aceptación de la entidad"), "the plan shown");
+    assert!(
+        html.contains("aún no acepta la versión 2 del plan de trabajo"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Espera la aceptación de la entidad"),
+        "the plan shown"
+    );
     let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
     assert_eq!(status, Status::Created);
     let (status, again) = api(&app, "POST", &acceptance, Some(&liaison), Some(who)).await;
@@ -333,17 +411,36 @@ async fn a_visit_before_the_plan_is_accepted_leaves_the_assistance_planned() {
         "POST",
         &format!("/api/v1/assistances/{id}/visits"),
         Some(&dnp),
-        Some(json!({"date": days(-2).to_string(), "modality": "presencial", "hours": 2,
-                    "topics": "Diagnóstico con el equipo de planeación"})),
+        Some(
+            json!({"date": days(-2).to_string(), "modality": "presencial", "hours": 2,
+                    "topics": "Diagnóstico con el equipo de planeación"}),
+        ),
     )
     .await;
     assert_eq!(status, Status::Created, "{visit}");
-    let (_, now) = api(&app, "GET", &format!("/api/v1/assistances/{id}"), Some(&dnp), None).await;
-    assert_eq!(now["status"], "planned", "the diagnosis visit does not start it");
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        now["status"], "planned",
+        "the diagnosis visit does not start it"
+    );
 }
 
 async fn agreements(app: &TestApp, who: &str, query: &str) -> Value {
-    let (status, body) = api(app, "GET", &format!("/api/v1/agreements{query}"), Some(who), None).await;
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/agreements{query}"),
+        Some(who),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok, "{query}: {body}");
     body
 }
@@ -355,7 +452,10 @@ fn items(body: &Value) -> &Vec<Value> {
 #[rocket::async_test]
 async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let app = TestApp::with_demo().await;
-    let all = visit_agreement::Entity::find().count(app.db()).await.unwrap();
+    let all = visit_agreement::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
     assert!(all > 3, "the demo's agreements");
 
     // ESAP's national coordinator: every one, paged.
@@ -370,15 +470,28 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let liaison = role_token(&app, Role::Liaison).await;
     let own = agreements(&app, &liaison, "").await;
     assert!(!items(&own).is_empty());
-    assert!(items(&own).iter().all(|a| a["municipality_code"] == "18256"), "{own}");
+    assert!(
+        items(&own)
+            .iter()
+            .all(|a| a["municipality_code"] == "18256"),
+        "{own}"
+    );
     let caqueta = role_token(&app, Role::Reviewer).await;
     let department = agreements(&app, &caqueta, "").await;
-    assert!(items(&department).iter().all(|a| a["municipality_code"].as_str().unwrap().starts_with("18")));
+    assert!(
+        items(&department)
+            .iter()
+            .all(|a| a["municipality_code"].as_str().unwrap().starts_with("18"))
+    );
     assert!(department["total"].as_u64() < Some(all), "not Meta's");
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let theirs = agreements(&app, &meta, "").await;
     assert!(!items(&theirs).is_empty(), "Mapiripán's");
-    assert!(items(&theirs).iter().all(|a| a["municipality_code"].as_str().unwrap().starts_with("50")));
+    assert!(
+        items(&theirs)
+            .iter()
+            .all(|a| a["municipality_code"].as_str().unwrap().starts_with("50"))
+    );
 
     // Another provider's coordinator: its provider's only.
     let public_function = token(
@@ -390,9 +503,10 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     let its = agreements(&app, &public_function, "").await;
     assert!(!items(&its).is_empty());
     assert!(
-        items(&its)
-            .iter()
-            .all(|a| a["provider_name"].as_str().unwrap().contains("Función Pública")),
+        items(&its).iter().all(|a| a["provider_name"]
+            .as_str()
+            .unwrap()
+            .contains("Función Pública")),
         "{its}"
     );
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
@@ -401,14 +515,29 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
     // The filters.
     let overdue = agreements(&app, &esap, "?overdue=true").await;
     assert!(!items(&overdue).is_empty(), "El Paujíl's overdue one");
-    assert!(items(&overdue).iter().all(|a| a["overdue"] == true && a["status"] == "pending"));
+    assert!(
+        items(&overdue)
+            .iter()
+            .all(|a| a["overdue"] == true && a["status"] == "pending")
+    );
     let done = agreements(&app, &esap, "?status=done").await;
     assert!(!items(&done).is_empty());
     assert!(items(&done).iter().all(|a| a["status"] == "done"));
     let place = agreements(&app, &esap, "?municipality=18592").await;
     assert!(!items(&place).is_empty());
-    assert!(items(&place).iter().all(|a| a["municipality_code"] == "18592"));
-    let (status, refused) = api(&app, "GET", "/api/v1/agreements?status=hecho", Some(&esap), None).await;
+    assert!(
+        items(&place)
+            .iter()
+            .all(|a| a["municipality_code"] == "18592")
+    );
+    let (status, refused) = api(
+        &app,
+        "GET",
+        "/api/v1/agreements?status=hecho",
+        Some(&esap),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
     let participant = role_token(&app, Role::Participant).await;
     let (status, _) = api(&app, "GET", "/api/v1/agreements", Some(&participant), None).await;
@@ -419,7 +548,7 @@ async fn the_agreements_are_listed_within_the_reader_s_scope() {
 async fn the_assistances_under_way_before_the_rule_are_recorded_as_agreed_before_it() {
     use domain::entities::values::{AcceptanceVia, AssistanceStatus};
     use domain::entities::{assistance, assistance_work_plan};
-    use migrations::{MigrationName, Migrator, MigratorTrait};
+    use migrations::{Migrator, MigratorTrait};
     let app = TestApp::with_demo().await;
     let db = app.db();
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
@@ -448,5 +577,153 @@ async fn the_assistances_under_way_before_the_rule_are_recorded_as_agreed_before
     // The planned one follows the rule; the others read «agreed before the rule».
     assert_eq!(start(&app, &dnp, waiting).await.0, Status::Conflict);
     let (_, first) = api(&app, "GET", "/api/v1/assistances/1", Some(&dnp), None).await;
-    assert_eq!(first["work_plan"]["acceptance"]["via"], "before_rule", "{first}");
+    assert_eq!(
+        first["work_plan"]["acceptance"]["via"], "before_rule",
+        "{first}"
+    );
+}
+
+#[rocket::async_test]
+async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_accepts_it() {
+    use crate::support::{csrf_from_client, demo_account, form_body, sign_in_client};
+    use rocket::http::ContentType;
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", None).await;
+    let path = format!("/asistencias/{id}");
+    let coordinator = app.another_instance(&[]).await;
+    sign_in_client(&coordinator, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let csrf = csrf_from_client(&coordinator, &path).await;
+    let post = async |to: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let response = coordinator
+            .post(format!("{path}/{to}"))
+            .header(ContentType::Form)
+            .body(form_body(&all))
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    };
+    let (status, _) = post(
+        "diagnostico",
+        &[
+            (
+                "findings",
+                "El archivo de gestión no tiene tablas de retención.",
+            ),
+            ("evidence", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    // «Agregar otra fila»: the form again as typed, one more activity row, nothing saved.
+    let due = days(20).to_string();
+    let typed = [
+        ("activities[0].text", "Inventario del archivo"),
+        ("activities[0].due_on", due.as_str()),
+        ("activities[1].text", ""),
+        ("activities[1].due_on", ""),
+        ("activities[2].text", "Tablas de retención"),
+        ("activities[2].due_on", due.as_str()),
+        ("products[0].title", "Tablas de retención aprobadas"),
+    ];
+    let mut more = typed.to_vec();
+    more.push(("more", "activities"));
+    let (_, html) = post("plan-de-trabajo", &more).await;
+    assert!(
+        html.contains("value=\"Inventario del archivo\"") && html.contains("id=\"p-act-3-text\""),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"p-act-4-text\""));
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert!(now["work_plan"].is_null(), "nothing saved");
+    // Refused: the problem beside its row (the third row group, the second sent).
+    let mut wrong = typed.to_vec();
+    wrong[5] = ("activities[2].due_on", "luego");
+    let (status, html) = post("plan-de-trabajo", &wrong).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("id=\"error-plan-activities-2\"") && html.contains("value=\"luego\""),
+        "{html}"
+    );
+    let (status, _) = post("plan-de-trabajo", &typed).await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        now["diagnosis"]["findings"],
+        "El archivo de gestión no tiene tablas de retención."
+    );
+    assert!(now["diagnosis"]["evidence"].is_null());
+    let plan = &now["work_plan"];
+    assert_eq!(plan["version"], 1);
+    assert_eq!(
+        plan["activities"].as_array().unwrap().len(),
+        2,
+        "the blank row left out"
+    );
+    assert_eq!(
+        plan["products_expected"],
+        json!(["Tablas de retención aprobadas"])
+    );
+
+    // El Paujíl's liaison sees the plan waiting and accepts it on the page.
+    let liaison = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Liaison);
+    sign_in_client(&liaison, email, password).await;
+    let html = liaison
+        .get(path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Espera la aceptación de la entidad")
+            && html.contains("Aceptar el plan de trabajo")
+    );
+    let csrf = csrf_from_client(&liaison, &path).await;
+    let response = liaison
+        .post(format!("{path}/plan-de-trabajo/aceptacion"))
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Jhon Fredy Calderón"),
+            ("position", "Alcalde"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let html = liaison
+        .get(path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("por Jhon Fredy Calderón (Alcalde) por el enlace municipal"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Aceptar el plan de trabajo</button>"),
+        "accepted once"
+    );
+    assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
 }

@@ -13,7 +13,7 @@ use crate::support::{
 use crate::world::days;
 use domain::entities::values::Role;
 use domain::entities::{assistance, assistance_visit, audit_log, user};
-use migrations::{MigrationName, Migrator, MigratorTrait};
+use migrations::{Migrator, MigratorTrait};
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};

@@ -1054,7 +1054,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             // The demo's El Paujíl assistance: its plan's version 2 waits for the entity.
             path: format!("/asistencias/{a}/plan-de-trabajo/aceptacion"),
             from: format!("/asistencias/{a}"),
-            fields: vec![field("accepted_by", ""), field("position", "Alcalde escrito")],
+            fields: vec![
+                field("accepted_by", ""),
+                field("position", "Alcalde escrito"),
+            ],
             typed: vec!["value=\"Alcalde escrito\""],
             twice: false,
             beside: ids(&["aceptacion-accepted_by"]),

@@ -296,8 +296,8 @@ pub async fn list<C: ConnectionTrait>(
         .and_where(assistance_visit::Column::AssistanceId.in_subquery(assistances))
         .to_owned();
     let today = crate::time::today();
-    let mut select =
-        visit_agreement::Entity::find().filter(visit_agreement::Column::VisitId.in_subquery(visits));
+    let mut select = visit_agreement::Entity::find()
+        .filter(visit_agreement::Column::VisitId.in_subquery(visits));
     if let Some(status) = filter.status {
         select = select.filter(visit_agreement::Column::Status.eq(status));
     }
