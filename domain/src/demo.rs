@@ -1609,7 +1609,146 @@ async fn assistances<C: ConnectionTrait>(
             .insert(db)
             .await?;
         }
+        agreed_plan(db, &saved, staff, user_ids, capacity, council).await?;
         crate::figures::assistance::refresh(db, place).await?;
+    }
+    Ok(())
+}
+
+/// Issue 49's demo: every assistance starts from a diagnosis and a work plan the entity
+/// accepted — El Paujíl's alcaldía by its liaison, the others by their contact through the
+/// emailed link. El Paujíl's alcaldía's plan was then changed (a workshop added): its version 2
+/// waits for the entity's acceptance, which its liaison gives on the assistance's page.
+async fn agreed_plan<C: ConnectionTrait>(
+    db: &C,
+    saved: &crate::entities::assistance::Model,
+    staff: i32,
+    user_ids: &[i32],
+    capacity: &str,
+    council: bool,
+) -> AppResult<()> {
+    use crate::entities::values::AcceptanceVia;
+    use crate::entities::{assistance_diagnosis, assistance_work_plan, work_plan_activity};
+    use sea_orm::ActiveModelTrait;
+    let liaison = ACCOUNTS
+        .iter()
+        .position(|account| account.0 == Role::Liaison)
+        .map(|i| user_ids[i]);
+    let written = saved.created_at;
+    let starts = saved.starts_on;
+    let (findings, evidence, activities, products): (&str, &str, Vec<&str>, Vec<&str>) = match (
+        council, capacity,
+    ) {
+        (true, _) => (
+            "El concejo no recibe informes de avance del plan de desarrollo: aprueba el presupuesto sin saber qué metas van rezagadas, y sus debates de control político no tienen cifras.",
+            "Actas de las sesiones del último año y el reglamento interno del concejo.",
+            vec![
+                "Taller sobre el control político del plan de desarrollo",
+                "Agenda de control político del año con el concejo",
+                "Primer informe trimestral de seguimiento debatido en sesión",
+            ],
+            vec![
+                "Agenda de control político aprobada",
+                "Matriz de seguimiento del plan de desarrollo",
+            ],
+        ),
+        (false, "planeacion_territorial") => (
+            "El plan de desarrollo no tiene plan indicativo ni seguimiento: las metas no tienen línea de base y la Secretaría de Planeación no reporta su avance.",
+            "Plan de desarrollo adoptado, reporte del último FUT y entrevista con la Secretaría de Planeación.",
+            vec![
+                "Revisión de las metas y de la batería de indicadores",
+                "Formulación del plan indicativo con el equipo de planeación",
+                "Prueba del tablero de seguimiento con los datos del trimestre",
+            ],
+            vec![
+                "Plan indicativo adoptado",
+                "Tablero de seguimiento del plan de desarrollo",
+            ],
+        ),
+        _ => (
+            "El estatuto de rentas es de 2009: no incluye las tarifas del predial actualizadas ni el procedimiento de fiscalización, y la cartera del predial supera el recaudo de dos años.",
+            "Estatuto de rentas vigente y estado de la cartera del impuesto predial.",
+            vec![
+                "Revisión del estatuto de rentas con la Secretaría de Hacienda",
+                "Proyecto de estatuto de rentas actualizado",
+                "Plan de fiscalización del impuesto predial",
+            ],
+            vec![
+                "Proyecto de estatuto de rentas",
+                "Plan de fiscalización del predial",
+            ],
+        ),
+    };
+    assistance_diagnosis::ActiveModel {
+        assistance_id: Set(saved.id),
+        findings: Set(findings.into()),
+        evidence: Set(Some(evidence.into())),
+        recorded_by: Set(Some(staff)),
+        recorded_at: Set(written),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let by_liaison = saved.municipality_code.as_deref() == Some("18256") && !council;
+    let span = (saved.ends_on - starts).num_days().max(3);
+    let mut versions = vec![(1, activities.clone(), true)];
+    if by_liaison && !saved.status.is_final() {
+        let mut changed = activities.clone();
+        changed.push("Taller de rendición de cuentas con el consejo territorial de planeación");
+        versions.push((2, changed, false));
+    }
+    for (version, activities, accepted) in versions {
+        let plan = assistance_work_plan::ActiveModel {
+            assistance_id: Set(saved.id),
+            version: Set(version),
+            products_expected: Set(serde_json::to_string(&products)
+                .map_err(|e| AppError::Internal(format!("demo: {e}")))?),
+            written_by: Set(Some(staff)),
+            written_at: Set(written + Duration::days(7 * version as i64)),
+            accepted_by: Set(accepted.then(|| {
+                if council {
+                    "Gloria Inés Vargas"
+                } else {
+                    "Jhon Fredy Calderón"
+                }
+                .to_string()
+            })),
+            accepted_position: Set(accepted.then(|| {
+                if council {
+                    "Presidenta del concejo"
+                } else {
+                    "Alcalde"
+                }
+                .to_string()
+            })),
+            accepted_via: Set(accepted.then_some(if by_liaison {
+                AcceptanceVia::Liaison
+            } else {
+                AcceptanceVia::Link
+            })),
+            accepted_user_id: Set(if accepted && by_liaison {
+                liaison
+            } else {
+                None
+            }),
+            accepted_at: Set(accepted.then(|| written + Duration::days(10))),
+            acceptance_token_hash: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let count = activities.len() as i64;
+        for (position, text) in activities.into_iter().enumerate() {
+            work_plan_activity::ActiveModel {
+                work_plan_id: Set(plan.id),
+                position: Set(position as i32),
+                text: Set(text.into()),
+                due_on: Set(starts + Duration::days(span * (position as i64 + 1) / (count + 1))),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
     }
     Ok(())
 }

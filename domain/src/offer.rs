@@ -684,8 +684,7 @@ async fn mark_joint_assistances<C: ConnectionTrait>(
             continue;
         }
         for capacity_id in capacities.get(&row.id).into_iter().flatten() {
-            if let Some(cell) = cells.get_mut(&(code.clone(), *capacity_id, row.provider_id))
-            {
+            if let Some(cell) = cells.get_mut(&(code.clone(), *capacity_id, row.provider_id)) {
                 cell.joint_with
                     .extend(partners.get(&row.id).into_iter().flatten());
             }

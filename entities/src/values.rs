@@ -109,6 +109,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// How an assistance's work plan was accepted for the entity (issue 49): by the
+    /// municipality's liaison signed in, through the link emailed to the entity's contact, or
+    /// recorded as agreed before the rule (assistances already under way when it came).
+    AcceptanceVia {
+        Liaison = "liaison",
+        Link = "link",
+        BeforeRule = "before_rule",
+    }
+);
+
+text_enum!(
     /// A year's plan (issue 47): a draft, approved by an act, amended (each amendment a new
     /// version), closed when its year has ended.
     PlanStatus {
@@ -512,6 +523,17 @@ impl AgreementStatus {
             AgreementStatus::Pending => "Pendiente",
             AgreementStatus::Done => "Cumplido",
             AgreementStatus::Dropped => "Descartado",
+        }
+    }
+}
+
+impl AcceptanceVia {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AcceptanceVia::Liaison => "por el enlace municipal",
+            AcceptanceVia::Link => "por el enlace enviado al contacto de la entidad",
+            AcceptanceVia::BeforeRule => "acordado antes de que se exigiera la aceptación",
         }
     }
 }

@@ -35,6 +35,7 @@ mod m20261211_000021_nominee_identity;
 mod m20261212_000022_plans;
 mod m20261213_000023_costs_and_progress;
 mod m20261214_000024_agreement_states;
+mod m20261215_000025_agreed_plans;
 mod m20261216_000026_any_entity;
 mod m20261217_000027_imported_records;
 mod m20261218_000028_descriptors;
@@ -104,6 +105,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261217_000027_imported_records::Migration),
             atomic(m20261218_000028_descriptors::Migration),
             atomic(m20261219_000029_joint_delivery::Migration),
+            atomic(m20261215_000025_agreed_plans::Migration),
         ]
     }
 }

@@ -7,16 +7,21 @@ use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
-use domain::assistance::agreements::{self, AgreementItem, AgreementPatch, AgreementView};
+use domain::assistance::agreed::{
+    self, AcceptanceInput, Acceptor, DiagnosisInput, DiagnosisView, WorkPlanInput, WorkPlanView,
+};
+use domain::assistance::agreements::{
+    self, AgreementItem, AgreementPatch, AgreementView, PlacedAgreement,
+};
 use domain::assistance::visits::{self, VisitInput, VisitView};
 use domain::assistance::{
     self, AssistanceInput, AssistanceView, EvaluationInput, Evaluator, ListFilter, MilestoneInput,
     MilestoneView, StatusInput,
 };
-use domain::entities::values::AssistanceStatus;
+use domain::entities::values::{AgreementStatus, AssistanceStatus};
 use domain::error::AppError;
 use rocket::serde::json::Json;
-use rocket::{FromForm, Route, State, get, patch, post, routes};
+use rocket::{FromForm, Route, State, get, patch, post, put, routes};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
@@ -32,7 +37,12 @@ pub fn routes() -> Vec<Route> {
         add_visit,
         list_visits,
         list_agreements,
+        agreements_list,
         change_agreement,
+        record_diagnosis,
+        write_work_plan,
+        accept_work_plan,
+        accept_work_plan_by_link,
         evaluate_as_liaison,
         evaluate_by_link,
         list_xlsx,
@@ -570,4 +580,204 @@ pub async fn evaluate_by_link(
     let view = assistance::evaluate(&txn, Evaluator::Link(token), &body).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
+}
+
+/// Record an assistance's diagnosis
+///
+/// **Extension** (issue 49). Roles: staff of its provider (another provider's → 404; those who
+/// only read → 403). `findings` required, `evidence` (a link or text) optional; recording it
+/// again replaces it. Closed or cancelled → 409. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "recordAssistanceDiagnosis",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = DiagnosisInput,
+    responses(
+        (status = 201, description = "The diagnosis, with who recorded it and when.", body = DiagnosisView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/diagnosis", data = "<body>")]
+pub async fn record_diagnosis(
+    db: &State<DatabaseConnection>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<DiagnosisInput>,
+) -> AppResult<Created<DiagnosisView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = agreed::record_diagnosis(&txn, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// Write an assistance's work plan
+///
+/// Roles: staff of its provider. `activities` (at least one, each with `text` and `due_on`
+/// within the assistance's span) and `products_expected` (at least one); every problem at once
+/// (422). The answer carries the plan's `version`: a change to a version the entity already
+/// accepted makes the next version, which needs a new acceptance; before that, changes are made
+/// to the version waiting; the same plan again changes nothing. A new version is emailed to the
+/// entity's contact with the link to accept it. Closed or cancelled → 409. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "writeAssistanceWorkPlan",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = WorkPlanInput,
+    responses(
+        (status = 200, description = "The plan's current version.", body = WorkPlanView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[put("/assistances/<id>/work-plan", data = "<body>")]
+pub async fn write_work_plan(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    staff: StaffUser,
+    id: i32,
+    body: crate::api::JsonBody<WorkPlanInput>,
+) -> AppResult<Json<WorkPlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = agreed::write_plan(&txn, &notifier, &staff, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
+}
+
+/// The entity accepts the work plan, by its municipality's liaison
+///
+/// Roles: the liaison of the assistance's municipality (another municipality's → 404; other
+/// roles → 403). Accepts the plan's current version: `accepted_by` and `position` required
+/// (422); no plan, a version already accepted, a closed or cancelled assistance → 409.
+/// Recorded with who, their position, how and when; audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "acceptAssistanceWorkPlan",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = AcceptanceInput,
+    responses(
+        (status = 201, description = "The plan with its acceptance.", body = WorkPlanView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/work-plan/acceptance", data = "<body>")]
+pub async fn accept_work_plan(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    id: i32,
+    body: crate::api::JsonBody<AcceptanceInput>,
+) -> AppResult<Created<WorkPlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = agreed::accept(&txn, Acceptor::Liaison(&user, id), &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// The entity accepts the work plan, through the emailed link
+///
+/// **Extension.** Public: the secret of the link emailed to the entity's contact when the plan
+/// version was written (unknown → 404; a link of an earlier version, or a version already
+/// accepted → 409). As the liaison's acceptance otherwise.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "acceptAssistanceWorkPlanByLink",
+    security(()),
+    params(("token" = String, Path, description = "The link's secret.")),
+    request_body = AcceptanceInput,
+    responses(
+        (status = 201, description = "The plan with its acceptance.", body = WorkPlanView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/work-plan-acceptances/<token>", data = "<body>")]
+pub async fn accept_work_plan_by_link(
+    db: &State<DatabaseConnection>,
+    token: &str,
+    body: crate::api::JsonBody<AcceptanceInput>,
+) -> AppResult<Created<WorkPlanView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = agreed::accept(&txn, Acceptor::Link(token), &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgreementQuery {
+    /// DANE code of the municipality.
+    municipality: Option<String>,
+    #[param(inline, value_type = Option<AgreementStatus>)]
+    status: Option<String>,
+    /// `true`: only the pending ones past their due date.
+    overdue: Option<bool>,
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
+}
+
+/// Agreements of the visits, across assistances
+///
+/// Roles: scoped like the reports — ESAP's staff all (a territorial direction's coordinator,
+/// its departments'), a coordinator of another provider its provider's, reviewers their
+/// department's, liaisons their municipality's. Oldest due first, each with its assistance's
+/// place and provider. `status` (`pending`, `done`, `dropped`) and `overdue=true` (pending past
+/// the due date) filter.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "listAgreements",
+    params(AgreementQuery),
+    responses(
+        (status = 200, description = "A page of agreements.", body = List<PlacedAgreement>),
+        (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/agreements?<query..>")]
+pub async fn agreements_list(
+    db: &State<DatabaseConnection>,
+    user: MunicipalityReader,
+    query: AgreementQuery,
+) -> AppResult<Json<List<PlacedAgreement>>> {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let status = match query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => Some(AgreementStatus::parse(s).ok_or_else(|| {
+            AppError::invalid("status", "El estado debe ser pending, done o dropped.")
+        })?),
+        None => None,
+    };
+    let filter = agreements::ListFilter {
+        municipality: domain::parse::text(query.municipality.as_deref())
+            .map(|m| domain::territory::normalize_municipality_code(&m)),
+        status,
+        overdue: query.overdue.unwrap_or(false),
+        provider: None,
+    };
+    let (items, total) = agreements::list(db.inner(), &user, &filter, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }

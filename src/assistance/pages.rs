@@ -7,6 +7,9 @@ use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Choice, Page, PageResult};
+use domain::assistance::agreed::{
+    self, AcceptanceInput, Acceptor, ActivityInput, DiagnosisInput, WorkPlanInput, WorkPlanView,
+};
 use domain::assistance::agreements::{self, AgreementItem, AgreementPatch};
 use domain::assistance::visits::{self, AgreementInput, AttendeeInput, ProductInput, VisitInput};
 use domain::assistance::{
@@ -35,6 +38,11 @@ pub fn routes() -> Vec<Route> {
         milestone_done_submit,
         visit_submit,
         agreement_submit,
+        diagnosis_submit,
+        plan_submit,
+        liaison_acceptance_submit,
+        link_acceptance_page,
+        link_acceptance_submit,
         status_submit,
         liaison_evaluation_submit,
         link_evaluation_page,
@@ -419,6 +427,10 @@ struct WorkspaceView {
     agreement_counts: AgreementCounts,
     /// The visit form's row groups (empty ones, or as typed when refused).
     visit_rows: VisitRows,
+    /// The work plan form's row groups (issue 49): the current plan's, or as typed.
+    plan_rows: PlanRows,
+    /// The municipality's liaison may accept the plan's current version for the entity.
+    may_accept: bool,
 }
 
 /// How many agreements of an assistance are in each state.
@@ -479,6 +491,13 @@ async fn workspace_view(
             agreement_counts: AgreementCounts::of(&agreements),
             agreements,
             visit_rows: VisitRows::empty(),
+            plan_rows: PlanRows::of_plan(view.work_plan.as_ref()),
+            may_accept: user.role == Role::Liaison
+                && !view.status.is_final()
+                && view
+                    .work_plan
+                    .as_ref()
+                    .is_some_and(|p| p.acceptance.is_none()),
             visits: visits::list(db, id).await?,
             manages,
             managed_by: (user.is_staff() && !manages).then(|| view.provider.name.clone()),
@@ -528,6 +547,8 @@ async fn closing_summary(
             agreement_counts: AgreementCounts::of(&agreements),
             agreements,
             visit_rows: VisitRows::empty(),
+            plan_rows: PlanRows::of_plan(None),
+            may_accept: false,
             assistance: view,
         },
     )
@@ -840,13 +861,14 @@ impl VisitForm {
 
 /// A problem of the domain's `agreements[1].due_on` as the page names it: `agreements-3`, the
 /// row group that held the second agreement sent (the form's fourth, when one was left blank).
-fn row_problem(mut error: FieldError, sent: &[Vec<usize>; 3]) -> FieldError {
-    for (k, list) in ["attendees", "agreements", "products"].iter().enumerate() {
+/// `sent`: each list's name and the form index of each row sent.
+fn row_problem(mut error: FieldError, sent: &[(&str, &[usize])]) -> FieldError {
+    for (list, rows) in sent {
         let Some(rest) = error.field.strip_prefix(&format!("{list}[")) else {
             continue;
         };
         let n: Option<usize> = rest.split(']').next().and_then(|n| n.parse().ok());
-        if let Some(i) = n.and_then(|n| sent[k].get(n)) {
+        if let Some(i) = n.and_then(|n| rows.get(n)) {
             error.field = format!("{list}-{i}");
         }
     }
@@ -886,8 +908,13 @@ async fn visit_submit(
         async |errors| {
             let (title, mut view) = workspace_view(db.inner(), &staff, id).await?;
             view.visit_rows = form.rows();
+            let lists = [
+                ("attendees", &sent[0][..]),
+                ("agreements", &sent[1][..]),
+                ("products", &sent[2][..]),
+            ];
             let errors: Vec<FieldError> =
-                errors.into_iter().map(|e| row_problem(e, &sent)).collect();
+                errors.into_iter().map(|e| row_problem(e, &lists)).collect();
             let errors = crate::web::form::scoped("visita", errors);
             page.render_refused_typed("assistance", &title, view, &errors, "visita", &form)
         },
@@ -1203,6 +1230,336 @@ async fn link_evaluation_submit(
                 LinkView {
                     assistance: view,
                     token: token.to_string(),
+                    done: false,
+                },
+                &errors,
+                "",
+                &form,
+            )))
+        }
+    }
+}
+
+#[derive(FromForm, Serialize)]
+struct DiagnosisForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    findings: String,
+    #[field(default = String::new())]
+    evidence: String,
+}
+csrf_protected!(DiagnosisForm);
+
+/// The diagnosis recorded (or replaced) from the assistance's page.
+#[post("/asistencias/<id>/diagnostico", data = "<form>")]
+async fn diagnosis_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<DiagnosisForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = DiagnosisInput {
+        findings: Some(form.findings.clone()),
+        evidence: Some(form.evidence.clone()),
+    };
+    let result = write(db, async |txn| {
+        agreed::record_diagnosis(txn, &staff, id, &input).await
+    })
+    .await;
+    back(
+        db,
+        &page,
+        id,
+        result,
+        "Diagnóstico registrado.",
+        ("diagnostico", &form),
+    )
+    .await
+}
+
+/// An activity's row of the work plan form.
+#[derive(FromForm, Serialize, Clone, Default)]
+struct ActivityRow {
+    #[field(default = String::new())]
+    text: String,
+    #[field(default = String::new())]
+    due_on: String,
+}
+
+/// A product expected's row of the work plan form.
+#[derive(FromForm, Serialize, Clone, Default)]
+struct ExpectedRow {
+    #[field(default = String::new())]
+    title: String,
+}
+
+/// Empty row groups of a first work plan: activities, products expected.
+const PLAN_ROWS: (usize, usize) = (3, 1);
+
+/// The work plan form's row groups as drawn.
+#[derive(Serialize)]
+struct PlanRows {
+    activities: Vec<Numbered<ActivityRow>>,
+    products: Vec<Numbered<ExpectedRow>>,
+}
+
+impl PlanRows {
+    /// The rows of the plan's current version (the form changes it), or empty ones.
+    fn of_plan(plan: Option<&WorkPlanView>) -> Self {
+        let activities: Vec<ActivityRow> = plan
+            .map(|p| {
+                p.activities
+                    .iter()
+                    .map(|a| ActivityRow {
+                        text: a.text.clone(),
+                        due_on: a.due_on.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let products: Vec<ExpectedRow> = plan
+            .map(|p| {
+                p.products_expected
+                    .iter()
+                    .map(|t| ExpectedRow { title: t.clone() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        PlanRows::of(&activities, &products, "")
+    }
+
+    fn of(activities: &[ActivityRow], products: &[ExpectedRow], more: &str) -> Self {
+        PlanRows {
+            activities: numbered(activities, PLAN_ROWS.0, more == "activities"),
+            products: numbered(products, PLAN_ROWS.1, more == "products"),
+        }
+    }
+}
+
+/// The work plan form: activities and products expected as row groups; «Agregar otra fila»
+/// (`more` = `activities` or `products`) draws it again as typed with one more row, saving
+/// nothing.
+#[derive(FromForm, Serialize)]
+struct PlanForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = Vec::new())]
+    #[serde(skip)]
+    activities: Vec<ActivityRow>,
+    #[field(default = Vec::new())]
+    #[serde(skip)]
+    products: Vec<ExpectedRow>,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    more: String,
+}
+csrf_protected!(PlanForm);
+
+impl PlanForm {
+    fn rows(&self) -> PlanRows {
+        PlanRows::of(&self.activities, &self.products, &self.more)
+    }
+
+    /// The input, and for each list the form index of each row sent (blank rows left out).
+    fn input(&self) -> (WorkPlanInput, [Vec<usize>; 2]) {
+        let activities = filled(&self.activities, |a| {
+            a.text.trim().is_empty() && a.due_on.trim().is_empty()
+        });
+        let products = filled(&self.products, |p| p.title.trim().is_empty());
+        let input = WorkPlanInput {
+            activities: Some(
+                activities
+                    .iter()
+                    .map(|(_, a)| ActivityInput {
+                        text: Some(a.text.clone()),
+                        due_on: Some(a.due_on.clone()),
+                    })
+                    .collect(),
+            ),
+            products_expected: Some(products.iter().map(|(_, p)| p.title.clone()).collect()),
+        };
+        (input, [index(&activities), index(&products)])
+    }
+}
+
+/// The work plan written from the assistance's page.
+#[post("/asistencias/<id>/plan-de-trabajo", data = "<form>")]
+async fn plan_submit(
+    db: &State<DatabaseConnection>,
+    notifier: crate::mail::Mailer<'_>,
+    page: Page<'_>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<PlanForm>,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    let form = form.0;
+    if !form.more.is_empty() {
+        let (title, mut view) = workspace_view(db.inner(), &staff, id).await?;
+        view.plan_rows = form.rows();
+        return page
+            .render_refused_typed("assistance", &title, view, &[], "plan", &form)
+            .map(Either::Right);
+    }
+    let (input, sent) = form.input();
+    let result = write(db, async |txn| {
+        agreed::write_plan(txn, &notifier, &staff, id, &input).await
+    })
+    .await;
+    crate::web::form::saved_or_again(
+        result.map_err(|e| e.0),
+        |plan| {
+            Flash::success(
+                Redirect::to(format!("/asistencias/{id}#plan-de-trabajo")),
+                match plan.acceptance {
+                    Some(_) => format!("El plan de trabajo (versión {}) sigue aceptado.", plan.version),
+                    None => format!(
+                        "Plan de trabajo guardado (versión {}): espera la aceptación de la entidad.",
+                        plan.version
+                    ),
+                },
+            )
+        },
+        async |errors| {
+            let (title, mut view) = workspace_view(db.inner(), &staff, id).await?;
+            view.plan_rows = form.rows();
+            let lists = [("activities", &sent[0][..]), ("products_expected", &sent[1][..])];
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| row_problem(e, &lists))
+                .map(|mut e| {
+                    if let Some(rest) = e.field.strip_prefix("products_expected") {
+                        e.field = format!("products{rest}");
+                    }
+                    e
+                })
+                .collect();
+            let errors = crate::web::form::scoped("plan", errors);
+            page.render_refused_typed("assistance", &title, view, &errors, "plan", &form)
+        },
+    )
+    .await
+    .map(Either::Left)
+}
+
+#[derive(FromForm, Serialize)]
+struct AcceptanceForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    accepted_by: String,
+    #[field(default = String::new())]
+    position: String,
+}
+csrf_protected!(AcceptanceForm);
+
+impl AcceptanceForm {
+    fn input(&self) -> AcceptanceInput {
+        AcceptanceInput {
+            accepted_by: Some(self.accepted_by.clone()),
+            position: Some(self.position.clone()),
+        }
+    }
+}
+
+/// The municipality's liaison accepts the work plan for the entity.
+#[post("/asistencias/<id>/plan-de-trabajo/aceptacion", data = "<form>")]
+async fn liaison_acceptance_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    user: MunicipalityReader,
+    id: i32,
+    form: CsrfForm<AcceptanceForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = form.input();
+    let result = write(db, async |txn| {
+        agreed::accept(txn, Acceptor::Liaison(&user, id), &input).await
+    })
+    .await;
+    back(
+        db,
+        &page,
+        id,
+        result,
+        "Plan de trabajo aceptado por la entidad: la asistencia puede iniciar.",
+        ("aceptacion", &form),
+    )
+    .await
+}
+
+#[derive(Serialize)]
+struct AcceptanceLinkView {
+    assistance: AssistanceView,
+    token: String,
+    /// The link's version is the current one and waits for acceptance.
+    waiting: bool,
+    /// Accepted just now.
+    done: bool,
+}
+
+const ACCEPTANCE_TITLE: &str = "Plan de trabajo de la asistencia técnica";
+
+/// The diagnosis and the plan the entity's contact reaches from the email (no account), with
+/// the form to accept it.
+#[get("/aceptar-plan/<token>")]
+async fn link_acceptance_page(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+) -> PageResult {
+    let (assistance, waiting) = agreed::by_acceptance_link(db.inner(), token).await?;
+    page.render(
+        "work_plan_acceptance",
+        ACCEPTANCE_TITLE,
+        AcceptanceLinkView {
+            assistance,
+            token: token.to_string(),
+            waiting,
+            done: false,
+        },
+    )
+}
+
+#[post("/aceptar-plan/<token>", data = "<form>")]
+async fn link_acceptance_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    token: &str,
+    form: CsrfForm<AcceptanceForm>,
+) -> PageResult {
+    let form = form.0;
+    let input = form.input();
+    let result = write(db.inner(), async |txn| {
+        agreed::accept(txn, Acceptor::Link(token), &input).await
+    })
+    .await;
+    let (assistance, waiting) = agreed::by_acceptance_link(db.inner(), token).await?;
+    match result {
+        Ok(_) => page.render(
+            "work_plan_acceptance",
+            ACCEPTANCE_TITLE,
+            AcceptanceLinkView {
+                assistance,
+                token: String::new(),
+                waiting: false,
+                done: true,
+            },
+        ),
+        Err(error) => {
+            let errors = crate::web::form::problems(error.0)?;
+            Err(crate::web::Failure::form_again(page.render_refused_typed(
+                "work_plan_acceptance",
+                ACCEPTANCE_TITLE,
+                AcceptanceLinkView {
+                    assistance,
+                    token: token.to_string(),
+                    waiting,
                     done: false,
                 },
                 &errors,

@@ -200,7 +200,9 @@ async fn a_gobernacions_assistance_is_its_departments_and_not_its_capitals() {
         "no municipality's row changed"
     );
 
-    // Closed with its objective reached: the delivery the plans read is the department's.
+    // Closed with its objective reached: the delivery the plans read is the department's
+    // (its work plan agreed by the entity first, so the visit starts it).
+    crate::support::agree_plan(&app, id, &staff).await;
     let (status, visit) = api(
         &app,
         "POST",

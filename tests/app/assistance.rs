@@ -150,7 +150,9 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     assert_eq!(status, Status::Ok, "{done}");
     assert_eq!(done["overdue"], false);
 
-    // A visit inside the span starts it; one outside is refused.
+    // Agreed with the entity (issue 49), a visit inside the span starts it; one outside is
+    // refused.
+    crate::support::agree_plan(&app, id, &dnp).await;
     let visit = json!({
         "date": days(-2).to_string(), "modality": "presencial", "hours": 3.5,
         "topics": "Revisión del plan indicativo y de los planes de acción",
@@ -342,6 +344,7 @@ async fn a_provider_accompanies_an_alcaldia_from_plan_to_evaluation() {
     // The entity's contact was emailed the evaluation link, once.
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("planeacion@elpaujil-caqueta.gov.co"))
+        .filter(outbox::Column::BodyText.contains("/evaluar-asistencia/"))
         .all(app.db())
         .await
         .unwrap();
@@ -538,6 +541,9 @@ async fn the_assistance_pages_carry_the_whole_journey() {
     assert_eq!(response.status(), Status::SeeOther);
     let location = response.headers().get_one("Location").unwrap().to_string();
     let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    // Agreed with the entity (issue 49), so that the first visit starts it.
+    let staff = crate::support::role_token(&app, Role::Coordinator).await;
+    crate::support::agree_plan(&app, id, &staff).await;
 
     let visit_date = days(-1).to_string();
     let response = browser
@@ -628,6 +634,7 @@ async fn the_assistance_pages_carry_the_whole_journey() {
     // The entity's contact follows the emailed link, with no account.
     let mail = outbox::Entity::find()
         .filter(outbox::Column::Recipient.eq("personeria@elpaujil.example"))
+        .filter(outbox::Column::BodyText.contains("/evaluar-asistencia/"))
         .one(app.db())
         .await
         .unwrap()
@@ -746,6 +753,7 @@ async fn assisted(
     .await;
     assert_eq!(status, Status::Created, "{created}");
     let id = created["id"].as_i64().unwrap();
+    crate::support::agree_plan(app, id, staff).await;
     let (status, body) = api(
         app,
         "POST",

@@ -675,6 +675,10 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
                 )
                 .await;
                 let starts = current["starts_on"].as_str().unwrap().to_string();
+                // Agreed with its entity first (issue 49), so that the visit starts it.
+                if current["status"] == "planned" && current["work_plan"].is_null() {
+                    crate::support::agree_plan(&app, id, &world.staff).await;
+                }
                 // A visit on its first day (refused when it is closed or not begun: no change).
                 api(
                     &app,

@@ -109,6 +109,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an emailed link's form: tested in assistance",
     ),
     (
+        "/aceptar-plan/<token>",
+        "an emailed link's form: tested in agreed (refused, it comes back as typed)",
+    ),
+    (
         "/verificar/credencial",
         "a file checked and answered on its own page (valid or not), nothing saved",
     ),
@@ -1068,6 +1072,44 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec!["value=\"Nota escrita\""],
             twice: false,
             beside: vec![format!("id=\"error-compromiso-{}-reason\"", agreement.id)],
+        },
+        Case {
+            route: "/asistencias/<id>/diagnostico",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/diagnostico"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![field("findings", " "), field("evidence", "Acta escrita")],
+            typed: vec![">Acta escrita</textarea>"],
+            twice: false,
+            beside: ids(&["diagnostico-findings"]),
+        },
+        Case {
+            route: "/asistencias/<id>/plan-de-trabajo",
+            who: Who::Coordinator,
+            path: format!("/asistencias/{a}/plan-de-trabajo"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("activities[0].text", "Taller escrito"),
+                field("activities[0].due_on", "pronto"),
+                field("products[0].title", ""),
+            ],
+            typed: vec!["value=\"Taller escrito\"", "value=\"pronto\""],
+            twice: false,
+            beside: ids(&["plan-activities-0", "plan-products"]),
+        },
+        Case {
+            route: "/asistencias/<id>/plan-de-trabajo/aceptacion",
+            who: Who::Liaison,
+            // The demo's El Paujíl assistance: its plan's version 2 waits for the entity.
+            path: format!("/asistencias/{a}/plan-de-trabajo/aceptacion"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![
+                field("accepted_by", ""),
+                field("position", "Alcalde escrito"),
+            ],
+            typed: vec!["value=\"Alcalde escrito\""],
+            twice: false,
+            beside: ids(&["aceptacion-accepted_by"]),
         },
         Case {
             route: "/asistencias/<id>/estado",

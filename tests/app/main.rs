@@ -9,6 +9,7 @@
 
 mod account_security;
 mod accounts;
+mod agreed;
 mod any_entity;
 mod assessment;
 mod assistance;

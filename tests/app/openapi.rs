@@ -312,6 +312,7 @@ async fn the_description_is_served_public_and_whole() {
     assert_eq!(
         public,
         BTreeSet::from([
+            "acceptAssistanceWorkPlanByLink",
             "confirmNomination",
             "confirmRegistration",
             "createToken",

@@ -202,7 +202,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["agreements", "compromisos"] {
         v.insert(key, "1".into());
     }
-    for key in ["assistance-evaluations", "evaluar-asistencia"] {
+    for key in [
+        "assistance-evaluations",
+        "evaluar-asistencia",
+        "work-plan-acceptances",
+        "aceptar-plan",
+    ] {
         v.insert(key, "enlace-que-no-existe".into());
     }
     // The demo's first nomination (El Paujíl's, confirmed); its emailed link is nobody's.

@@ -55,6 +55,9 @@ const TABLES: &[&str] = &[
     "descriptor_links",
     "cohort_co_providers",
     "assistance_co_providers",
+    "assistance_diagnoses",
+    "assistance_work_plans",
+    "work_plan_activities",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -350,3 +350,77 @@ pub fn every_row<T: std::fmt::Debug>(rows: &[T], what: &str, in_scope: impl Fn(&
         panic!("{what}: a row outside the scope: {outside:?}");
     }
 }
+
+/// The secret of the newest work plan acceptance link emailed to `contact` (issue 49).
+pub async fn acceptance_link(app: &TestApp, contact: &str) -> Option<String> {
+    use domain::entities::outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(contact))
+        .filter(outbox::Column::BodyText.contains("/aceptar-plan/"))
+        .order_by_desc(outbox::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .and_then(|mail| {
+            mail.body_text
+                .split("/aceptar-plan/")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_string)
+        })
+}
+
+/// Issue 49: planned assistance `id` agreed with its entity so that it can start — a work plan
+/// written by `staff` (one activity on its first day) and accepted through the link emailed to
+/// its contact (one is given when it has none).
+pub async fn agree_plan(app: &TestApp, id: i64, staff: &str) {
+    let (status, current) = api(
+        app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{current}");
+    let contact = match current["contact_email"].as_str() {
+        Some(contact) => contact.to_string(),
+        None => {
+            let contact = format!("contacto.asistencia{id}@entidad.example");
+            let (status, body) = api(
+                app,
+                "PATCH",
+                &format!("/api/v1/assistances/{id}"),
+                Some(staff),
+                Some(serde_json::json!({"contact_email": contact})),
+            )
+            .await;
+            assert_eq!(status, Status::Ok, "{body}");
+            contact
+        }
+    };
+    let (status, plan) = api(
+        app,
+        "PUT",
+        &format!("/api/v1/assistances/{id}/work-plan"),
+        Some(staff),
+        Some(serde_json::json!({
+            "activities": [{"text": "Taller de arranque con el equipo de la entidad",
+                            "due_on": current["starts_on"]}],
+            "products_expected": ["Plan de acción de la entidad"],
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{plan}");
+    let token = acceptance_link(app, &contact).await.expect("the link");
+    let (status, accepted) = api(
+        app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{token}"),
+        None,
+        Some(serde_json::json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{accepted}");
+}

@@ -1110,8 +1110,9 @@ def reviewer_reads(run: Run):
 
 def staff_records_a_visit(run: Run, pass_number: int):
     """Issue 33: ESAP's coordinator, in the field, opens the accompaniment of El Paujíl's
-    alcaldía from the list of assistances and records today's visit with an attendee, an
-    agreement and a product handed over; the workspace shows it."""
+    alcaldía from the list of assistances and records today's visit with an attendee, two
+    agreements and a product handed over; the workspace shows it. Issue 49: the agreements are
+    rows, and one is then marked done from its card, with a note."""
     b = run.browser
     sign_in(run, "coordinator", COORDINATOR)
     b.open("/asistencias?estado=in_progress")
@@ -1135,16 +1136,33 @@ def staff_records_a_visit(run: Run, pass_number: int):
     # Attendees, agreements and products are rows of fields (issue 49), not typed lines.
     b.type("#v-att-0-name", "Luz Dary Peña")
     b.type("#v-att-0-pos", "Secretaria de Planeación")
-    b.type("#v-agr-0-text", "Cargar el avance del trimestre")
+    agreement = f"Cargar el avance del trimestre (visita {pass_number})"
+    b.type("#v-agr-0-text", agreement)
     b.type("#v-agr-0-owner", "Secretaría de Planeación")
     b.set_value("#v-agr-0-due", (now_bogota().date() + dt.timedelta(days=15)).isoformat())
+    b.type("#v-agr-1-text", f"Publicar el tablero en la página de la alcaldía (visita {pass_number})")
+    b.type("#v-agr-1-owner", "Oficina de Comunicaciones")
+    b.set_value("#v-agr-1-due", (now_bogota().date() + dt.timedelta(days=30)).isoformat())
     b.type("#v-prod-0-title", "Tablero de seguimiento")
     b.click("//form[contains(@action, '/visitas')]/button[@type='submit' and not(@aria-hidden)]", "xpath")
     run.page("coordinator", "visit-recorded", expect=topic)
     page = b.text(b.find("main"))
-    for expected in ("Luz Dary Peña", "Cargar el avance del trimestre", "Tablero de seguimiento"):
+    for expected in ("Luz Dary Peña", agreement, "Publicar el tablero", "Tablero de seguimiento"):
         if expected not in page:
             raise StepFailed(f"the workspace does not show «{expected}» after the visit")
+    # The first agreement done, from its card in «Compromisos»: state, note, saved.
+    card_xpath = f"//section[@aria-labelledby='compromisos']//article[h3[normalize-space()={xpath_literal(agreement)}]]"
+    card = b.find(card_xpath, "xpath")
+    b.click_element(b.find(".//summary", "xpath", within=card))
+    b.click_element(b.find(".//input[@name='status' and @value='done']", "xpath", within=card))
+    note = b.find(".//input[@name='note']", "xpath", within=card)
+    b.clear(note)
+    b.send_keys(note, "Cargado en el tablero con el equipo")
+    b.click(f"{card_xpath}//form//button[@type='submit']", "xpath")
+    run.page("coordinator", "agreement-done", expect="Compromiso marcado como cumplido")
+    shown = b.text(b.find(card_xpath, "xpath"))
+    if "Cumplido" not in shown or "Cargado en el tablero con el equipo" not in shown:
+        raise StepFailed(f"the agreement is not shown done with its note: {shown!r}")
 
 
 def liaison_nominates(run: Run, pass_number: int):
@@ -1339,7 +1357,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("coordinator closes the cohort and issues certificates", [3, 4], journey.coordinator_closes_and_issues),
         ("participant's certificate and public verification", [5], journey.participant_gets_certificate),
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
-        ("provider's staff records a visit in the field", [], lambda: staff_records_a_visit(run, pass_number)),
+        ("provider's staff records a visit's agreements as rows and marks one done", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),

@@ -229,13 +229,23 @@ pub async fn of_assistance<C: ConnectionTrait>(
     Ok(items)
 }
 
-/// An overdue agreement as the homes list it: the agreement and its assistance's place.
-#[derive(Clone, Debug, Serialize)]
-pub struct OverdueAgreement {
+/// An agreement with its assistance's place and provider: as the homes list the overdue ones,
+/// and as `GET /agreements` lists them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PlacedAgreement)]
+pub struct PlacedAgreement {
     pub assistance_id: i32,
+    pub visit_id: i32,
+    /// None for a gobernación's.
+    #[schema(example = "18256")]
+    pub municipality_code: Option<String>,
+    pub municipality_name: Option<String>,
+    #[schema(example = "18")]
+    pub department_code: String,
     /// The municipality's name, or the department's for a gobernación.
     pub place_name: String,
     pub entity_label: &'static str,
+    pub provider_id: i32,
     pub provider_name: String,
     #[serde(flatten)]
     pub agreement: AgreementView,
@@ -245,20 +255,45 @@ pub struct OverdueAgreement {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Overdue {
     pub total: u64,
-    pub items: Vec<OverdueAgreement>,
+    pub items: Vec<PlacedAgreement>,
 }
 
-/// The pending agreements past their due date of the assistances `user` reads (a liaison: its
-/// municipality's; a reviewer: its department's; a provider's coordinator: its provider's, in
-/// its direction's departments), oldest due first.
-pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> AppResult<Overdue> {
+/// Which agreements a list takes.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Of this municipality's assistances (DANE code).
+    pub municipality: Option<String>,
+    pub status: Option<AgreementStatus>,
+    /// Only the pending ones past their due date.
+    pub overdue: bool,
+    /// Only this provider's assistances.
+    pub provider: Option<i32>,
+}
+
+/// A page of the agreements of the assistances `user` reads (a liaison: its municipality's; a
+/// reviewer: its department's; a territorial direction's coordinator: its departments'; a
+/// coordinator of a provider other than ESAP: its provider's; ESAP's staff: all) that pass `filter`, the oldest due first, and how many there are in all.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    filter: &ListFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<PlacedAgreement>, u64)> {
     let mut assistances = Query::select()
         .column(assistance::Column::Id)
         .from(assistance::Entity)
         .cond_where(AssistanceScope::of(user)?.condition())
         .to_owned();
-    if let Some(provider) = user.managed_provider() {
+    // A provider other than ESAP reads its own assistances' agreements only.
+    if user.is_other_provider() {
+        assistances.and_where(assistance::Column::ProviderId.eq(user.provider_id));
+    }
+    if let Some(provider) = filter.provider {
         assistances.and_where(assistance::Column::ProviderId.eq(provider));
+    }
+    if let Some(code) = &filter.municipality {
+        assistances.and_where(assistance::Column::MunicipalityCode.eq(code.as_str()));
     }
     let visits = Query::select()
         .column(assistance_visit::Column::Id)
@@ -266,15 +301,22 @@ pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> Ap
         .and_where(assistance_visit::Column::AssistanceId.in_subquery(assistances))
         .to_owned();
     let today = crate::time::today();
-    let select = visit_agreement::Entity::find()
-        .filter(visit_agreement::Column::Status.eq(AgreementStatus::Pending))
-        .filter(visit_agreement::Column::DueOn.lt(today))
+    let mut select = visit_agreement::Entity::find()
         .filter(visit_agreement::Column::VisitId.in_subquery(visits));
+    if let Some(status) = filter.status {
+        select = select.filter(visit_agreement::Column::Status.eq(status));
+    }
+    if filter.overdue {
+        select = select
+            .filter(visit_agreement::Column::Status.eq(AgreementStatus::Pending))
+            .filter(visit_agreement::Column::DueOn.lt(today));
+    }
     let total = select.clone().count(db).await?;
     let rows = select
         .order_by_asc(visit_agreement::Column::DueOn)
         .order_by_asc(visit_agreement::Column::Id)
-        .limit(limit)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
         .all(db)
         .await?;
     let visit_of: HashMap<i32, i32> = assistance_visit::Entity::find()
@@ -297,14 +339,32 @@ pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> Ap
         .into_iter()
         .filter_map(|a| {
             let view = views.get(visit_of.get(&a.visit_id)?)?;
-            Some(OverdueAgreement {
+            Some(PlacedAgreement {
                 assistance_id: view.id,
+                visit_id: a.visit_id,
+                municipality_code: view.municipality_code.clone(),
+                municipality_name: view.municipality_name.clone(),
+                department_code: view.department_code.clone(),
                 place_name: view.place_name.clone(),
                 entity_label: view.entity_label,
+                provider_id: view.provider.id,
                 provider_name: view.provider.name.clone(),
                 agreement: AgreementView::of(a, today),
             })
         })
         .collect();
+    Ok((items, total))
+}
+
+/// The pending agreements past their due date of the assistances `user` reads (a liaison: its
+/// municipality's; a reviewer: its department's; a provider's coordinator: its provider's, in
+/// its direction's departments), oldest due first.
+pub async fn overdue<C: ConnectionTrait>(db: &C, user: &Actor, limit: u64) -> AppResult<Overdue> {
+    let filter = ListFilter {
+        overdue: true,
+        provider: user.managed_provider(),
+        ..Default::default()
+    };
+    let (items, total) = list(db, user, &filter, 1, limit).await?;
     Ok(Overdue { total, items })
 }

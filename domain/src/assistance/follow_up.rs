@@ -150,9 +150,7 @@ pub async fn workbook<C: ConnectionTrait>(
                             .map_or(Cell::Empty, |r| Cell::Text(r.clone())),
                         Cell::Int(i64::from(a.id)),
                         Cell::Text(a.provider.name.clone()),
-                        a.municipality_code
-                            .clone()
-                            .map_or(Cell::Empty, Cell::Text),
+                        a.municipality_code.clone().map_or(Cell::Empty, Cell::Text),
                         Cell::Text(a.place_name.clone()),
                         Cell::Text(a.entity_label.to_string()),
                         Cell::Text(

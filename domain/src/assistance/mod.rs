@@ -9,6 +9,7 @@
 //! territorial direction's coordinator, ESAP's in its departments); reading follows the
 //! reports: staff everything, a gobernación its department, a liaison its municipality.
 
+pub mod agreed;
 pub mod agreements;
 pub mod follow_up;
 pub mod visits;
@@ -17,10 +18,10 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::catalogue::courses::CapacityRef;
+use crate::cohorts::overlap::OfferKind;
 use crate::entities::values::{
     AssistanceStatus, AssistedEntity, DemandStatus, DescriptorSubject, Modality, Role,
 };
-use crate::cohorts::overlap::OfferKind;
 use crate::entities::{
     assistance, assistance_capacity, assistance_demand, assistance_milestone, assistance_staff,
     assistance_visit, capacity, demand, municipality, user,
@@ -178,6 +179,11 @@ pub struct AssistanceView {
     pub milestones: Vec<MilestoneView>,
     pub visits: u64,
     pub evaluation: Option<EvaluationView>,
+    /// **Extension** (issue 49): what the diagnosis found, with its evidence.
+    pub diagnosis: Option<agreed::DiagnosisView>,
+    /// **Extension** (issue 49): the work plan's current version and its acceptance by the
+    /// entity.
+    pub work_plan: Option<agreed::WorkPlanView>,
 }
 
 /// Whose assistances a caller reads.
@@ -1170,6 +1176,9 @@ pub async fn change_status<C: ConnectionTrait>(
         reason,
         summary,
     } = checked(&current, input)?;
+    if to == AssistanceStatus::InProgress {
+        agreed::ensure_agreed(db, id).await?;
+    }
     let before = current.status;
     let at = crate::time::now();
     let mut evaluation_token = None;
@@ -1406,6 +1415,7 @@ pub async fn views<C: ConnectionTrait>(
     {
         *visits.entry(v.assistance_id).or_default() += 1;
     }
+    let (mut diagnoses, mut plans) = agreed::of_assistances(db, &ids).await?;
     let mut tags = crate::descriptors::of(db, DescriptorSubject::Assistance, &ids).await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(
@@ -1454,6 +1464,8 @@ pub async fn views<C: ConnectionTrait>(
                 demand_ids: demands.remove(&r.id).unwrap_or_default(),
                 milestones: milestones.remove(&r.id).unwrap_or_default(),
                 visits: visits.get(&r.id).copied().unwrap_or_default(),
+                diagnosis: diagnoses.remove(&r.id),
+                work_plan: plans.remove(&r.id),
                 evaluation: match (r.evaluation_usefulness, r.evaluated_at) {
                     (Some(usefulness), Some(evaluated_at)) => Some(EvaluationView {
                         usefulness,

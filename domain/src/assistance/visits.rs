@@ -485,8 +485,11 @@ async fn write<C: ConnectionTrait>(
     }
     crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&assistance))
         .await?;
-    // The first visit starts a planned assistance.
-    if assistance.status == AssistanceStatus::Planned {
+    // The first visit starts a planned assistance whose work plan the entity accepted (issue
+    // 49); before that a visit (the diagnosis's, say) leaves it planned.
+    if assistance.status == AssistanceStatus::Planned
+        && super::agreed::agreed(db, assistance.id).await?
+    {
         let mut model: crate::entities::assistance::ActiveModel = assistance.clone().into();
         model.status = Set(AssistanceStatus::InProgress);
         model.updated_at = Set(crate::time::now());

@@ -1,0 +1,225 @@
+//! Issue 49, item 1: an assistance agreed with the entity. It starts from a diagnosis and a
+//! work plan the entity accepts before it is in progress.
+//!
+//! - `assistance_diagnoses`: one per assistance — what was found and its evidence, who recorded
+//!   it and when (recording it again replaces it; the audit log keeps the one before).
+//! - `assistance_work_plans`: the versions of an assistance's work plan (`version` from 1, one
+//!   row each), with the products expected (a JSON list of text), who wrote it and when, and
+//!   its acceptance: who accepted it for the entity (`accepted_by`, `accepted_position`), how
+//!   (`accepted_via`: `liaison` signed in, `link` emailed to the entity's contact, or
+//!   `before_rule` for those already under way when the rule came), the liaison's account and
+//!   when. `acceptance_token_hash` is the hash of the secret of the link emailed for it.
+//! - `work_plan_activities`: a version's activities in order, each with its due date.
+//! - The assistances already in progress or closed when the rule came are recorded as agreed
+//!   before it: a version 1 without activities, accepted `before_rule` when they started.
+
+use crate::m20261122_000001_initial_schema::index;
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261215_000025_agreed_plans"
+    }
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, "id")
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+fn id() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+const VIAS: &[&str] = &["liaison", "link", "before_rule"];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistance_diagnoses")
+                    .col(id())
+                    .col(ColumnDef::new("assistance_id").integer().not_null())
+                    .col(ColumnDef::new("findings").text().not_null())
+                    .col(ColumnDef::new("evidence").text().null())
+                    .col(ColumnDef::new("recorded_by").integer().null())
+                    .col(
+                        ColumnDef::new("recorded_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(&mut fk(
+                        "assistance_diagnoses",
+                        "assistance_id",
+                        "assistances",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistance_diagnoses",
+                        "recorded_by",
+                        "users",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index("assistance_diagnoses", &["assistance_id"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("assistance_work_plans")
+                    .col(id())
+                    .col(ColumnDef::new("assistance_id").integer().not_null())
+                    .col(
+                        ColumnDef::new("version")
+                            .integer()
+                            .not_null()
+                            .check(Expr::col("version").gte(1)),
+                    )
+                    .col(
+                        ColumnDef::new("products_expected")
+                            .text()
+                            .not_null()
+                            .default("[]"),
+                    )
+                    .col(ColumnDef::new("written_by").integer().null())
+                    .col(
+                        ColumnDef::new("written_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new("accepted_by").string().null())
+                    .col(ColumnDef::new("accepted_position").string().null())
+                    .col(
+                        ColumnDef::new("accepted_via")
+                            .string()
+                            .null()
+                            .check(Expr::col("accepted_via").is_in(VIAS.iter().copied())),
+                    )
+                    .col(ColumnDef::new("accepted_user_id").integer().null())
+                    .col(
+                        ColumnDef::new("accepted_at")
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(ColumnDef::new("acceptance_token_hash").string().null())
+                    .check(
+                        Expr::col("accepted_via")
+                            .is_null()
+                            .eq(Expr::col("accepted_at").is_null()),
+                    )
+                    .foreign_key(&mut fk(
+                        "assistance_work_plans",
+                        "assistance_id",
+                        "assistances",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistance_work_plans",
+                        "written_by",
+                        "users",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .foreign_key(&mut fk(
+                        "assistance_work_plans",
+                        "accepted_user_id",
+                        "users",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index("assistance_work_plans", &["assistance_id", "version"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index("assistance_work_plans", &["acceptance_token_hash"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table("work_plan_activities")
+                    .col(id())
+                    .col(ColumnDef::new("work_plan_id").integer().not_null())
+                    .col(ColumnDef::new("position").integer().not_null())
+                    .col(ColumnDef::new("text").text().not_null())
+                    .col(ColumnDef::new("due_on").date().not_null())
+                    .foreign_key(&mut fk(
+                        "work_plan_activities",
+                        "work_plan_id",
+                        "assistance_work_plans",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("work_plan_activities", &["work_plan_id", "position"]))
+            .await?;
+
+        // The assistances already under way were agreed before the rule.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO assistance_work_plans \
+                 (assistance_id, version, products_expected, written_by, written_at, \
+                  accepted_via, accepted_at) \
+                 SELECT id, 1, '[]', created_by, created_at, 'before_rule', updated_at \
+                 FROM assistances WHERE status IN ('in_progress', 'closed')",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            "work_plan_activities",
+            "assistance_work_plans",
+            "assistance_diagnoses",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,729 @@
+//! Issue 49, item 1: an assistance agreed with the entity. It starts from a diagnosis and a
+//! work plan the entity accepts — its contact through the emailed link (once), or the
+//! municipality's liaison (not another municipality's) — recorded with who, their position, how
+//! and when; it cannot start before (409, in Spanish), and a plan changed after acceptance is
+//! accepted again. The agreements of the visits are listed across assistances within the
+//! reader's scope.
+
+use crate::common::TestApp;
+use crate::hostile_input::everything;
+use crate::support::{
+    DNP_COORDINATOR, META_REVIEWER, acceptance_link, api, csrf_from, error_fields, post_form,
+    role_token, sign_in_page, token,
+};
+use crate::world::days;
+use domain::entities::values::Role;
+use domain::entities::{audit_log, visit_agreement};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const CONTACT: &str = "planeacion.acuerdo@elpaujil-caqueta.gov.co";
+
+/// A planned assistance of `provider_token`'s provider to the alcaldía of `place`.
+async fn planned(app: &TestApp, provider_token: &str, place: &str, contact: Option<&str>) -> i64 {
+    let capacity = domain::entities::capacity::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (status, body) = api(
+        app,
+        "POST",
+        "/api/v1/assistances",
+        Some(provider_token),
+        Some(json!({
+            "municipality_code": place, "entity_type": "alcaldia", "capacity_ids": [capacity],
+            "objective": "Que la alcaldía formule su plan de acción con metas medibles.",
+            "starts_on": days(-10).to_string(), "ends_on": days(120).to_string(),
+            "modality": "presencial", "contact_email": contact,
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+fn plan(activities: &[(&str, i64)]) -> Value {
+    json!({
+        "activities": activities
+            .iter()
+            .map(|(text, day)| json!({"text": text, "due_on": days(*day).to_string()}))
+            .collect::<Vec<_>>(),
+        "products_expected": ["Plan de acción adoptado por decreto"],
+    })
+}
+
+async fn start(app: &TestApp, staff: &str, id: i64) -> (Status, Value) {
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/status"),
+        Some(staff),
+        Some(json!({"status": "in_progress"})),
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
+
+    // Nothing agreed: it cannot start, and says why in Spanish.
+    let (status, refused) = start(&app, &dnp, id).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("plan de trabajo aceptado por la entidad"),
+        "{refused}"
+    );
+
+    // The diagnosis: its findings required; recorded with who and when.
+    let diagnosis = format!("/api/v1/assistances/{id}/diagnosis");
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &diagnosis,
+        Some(&dnp),
+        Some(json!({"findings": " "})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(error_fields(&refused), vec!["findings".to_string()]);
+    let (status, recorded) = api(
+        &app,
+        "POST",
+        &diagnosis,
+        Some(&dnp),
+        Some(
+            json!({"findings": "Las metas del plan de desarrollo no tienen línea de base.",
+                    "evidence": "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{recorded}");
+    assert_eq!(recorded["recorded_by"], "Camilo Esteban Pardo");
+
+    // The plan: every problem at once, nothing written.
+    let work_plan = format!("/api/v1/assistances/{id}/work-plan");
+    let before = everything(&app).await;
+    let (status, refused) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(
+            json!({"activities": [{"text": "Taller", "due_on": days(400).to_string()},
+                                   {"text": "", "due_on": "mañana"}],
+                    "products_expected": []}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let fields = error_fields(&refused);
+    for field in ["activities[0]", "activities[1]", "products_expected"] {
+        assert!(fields.contains(&field.to_string()), "{field}: {refused}");
+    }
+    assert!(everything(&app).await == before, "nothing was written");
+    let (status, first) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Revisión de las metas con planeación", 5)])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{first}");
+    assert_eq!(first["version"], 1);
+    assert!(first["acceptance"].is_null());
+    // Still not accepted: still refused.
+    assert_eq!(start(&app, &dnp, id).await.0, Status::Conflict);
+
+    // The entity's contact sees the diagnosis and the plan from the emailed link, and accepts.
+    let link = acceptance_link(&app, CONTACT)
+        .await
+        .expect("the link emailed");
+    let path = format!("/aceptar-plan/{link}");
+    let page = app.client.get(path.clone()).dispatch().await;
+    assert_eq!(page.status(), Status::Ok);
+    let html = page.into_string().await.unwrap();
+    assert!(html.contains("no tienen línea de base"), "the diagnosis");
+    assert!(
+        html.contains("Revisión de las metas con planeación"),
+        "the plan"
+    );
+    assert!(html.contains("Aceptar el plan de trabajo"), "the form");
+    let csrf = csrf_from(&app, &path).await;
+    // Refused without the position: the form again, as typed.
+    let refused = post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Ana Lucía Torres"),
+            ("position", ""),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().await.unwrap();
+    assert!(html.contains("value=\"Ana Lucía Torres\""), "kept as typed");
+    assert!(html.contains("Escriba el cargo"), "{html}");
+    let accepted = post_form(
+        &app,
+        &path,
+        &[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Ana Lucía Torres"),
+            ("position", "Alcaldesa"),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status(), Status::Ok);
+    assert!(
+        accepted
+            .into_string()
+            .await
+            .unwrap()
+            .contains("quedó registrada")
+    );
+    // Once: the link does not accept again, and what was recorded stays.
+    let (status, again) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{link}"),
+        None,
+        Some(json!({"accepted_by": "Otra Persona", "position": "Secretaria"})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{again}");
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    let acceptance = &now["work_plan"]["acceptance"];
+    assert_eq!(acceptance["accepted_by"], "Ana Lucía Torres", "{now}");
+    assert_eq!(acceptance["position"], "Alcaldesa");
+    assert_eq!(acceptance["via"], "link");
+    assert!(acceptance["accepted_at"].is_string());
+    assert_eq!(
+        now["diagnosis"]["evidence"],
+        "https://elpaujil-caqueta.gov.co/plan-de-desarrollo.pdf"
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("assistance.work_plan_accepted"))
+        .filter(audit_log::Column::SubjectId.eq(id.to_string()))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1, "audited once");
+    assert!(
+        audited[0]
+            .after_json
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Alcaldesa")
+    );
+
+    // Now it starts.
+    let (status, started) = start(&app, &dnp, id).await;
+    assert_eq!(status, Status::Ok, "{started}");
+    assert_eq!(started["status"], "in_progress");
+
+    // A change after acceptance is version 2, emailed with a new link; the old one is spent.
+    let (status, second) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[
+            ("Revisión de las metas con planeación", 5),
+            ("Taller con el concejo", 30),
+        ])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{second}");
+    assert_eq!(second["version"], 2);
+    assert!(second["acceptance"].is_null(), "needs a new acceptance");
+    let new_link = acceptance_link(&app, CONTACT).await.unwrap();
+    assert_ne!(new_link, link);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{link}"),
+        None,
+        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "the earlier version's link");
+    // The same plan again changes nothing.
+    let (_, same) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[
+            ("Revisión de las metas con planeación", 5),
+            ("Taller con el concejo", 30),
+        ])),
+    )
+    .await;
+    assert_eq!(same["version"], 2);
+    let (status, accepted) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{new_link}"),
+        None,
+        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{accepted}");
+    assert_eq!(accepted["version"], 2);
+}
+
+#[rocket::async_test]
+async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let id = planned(&app, &dnp, "18256", None).await;
+    let acceptance = format!("/api/v1/assistances/{id}/work-plan/acceptance");
+    let who = json!({"accepted_by": "Jhon Fredy Calderón", "position": "Alcalde"});
+
+    // No plan yet: nothing to accept.
+    let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
+    assert_eq!(status, Status::Conflict);
+    let work_plan = format!("/api/v1/assistances/{id}/work-plan");
+    let (status, first) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{first}");
+
+    // Neither the reviewer nor the provider accepts for the entity; nor El Paujíl's liaison
+    // for another municipality's assistance.
+    let before = everything(&app).await;
+    for (t, expected) in [(&reviewer, Status::Forbidden), (&dnp, Status::Forbidden)] {
+        let (status, body) = api(&app, "POST", &acceptance, Some(t), Some(who.clone())).await;
+        assert_eq!(status, expected, "{body}");
+    }
+    let elsewhere = planned(&app, &dnp, "18592", None).await;
+    api(
+        &app,
+        "PUT",
+        &format!("/api/v1/assistances/{elsewhere}/work-plan"),
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    let before_elsewhere = everything(&app).await;
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{elsewhere}/work-plan/acceptance"),
+        Some(&liaison),
+        Some(who.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::NotFound, "another municipality's");
+    assert!(
+        everything(&app).await == before_elsewhere,
+        "nothing was written"
+    );
+    let _ = before;
+
+    // El Paujíl's liaison accepts; changed, it is accepted again before it can start.
+    let (status, accepted) =
+        api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
+    assert_eq!(status, Status::Created, "{accepted}");
+    assert_eq!(accepted["acceptance"]["via"], "liaison");
+    let (status, second) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Taller", 10), ("Segundo taller", 20)])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(second["version"], 2);
+    let (status, refused) = start(&app, &dnp, id).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("versión 2"),
+        "{refused}"
+    );
+    // The page's «Iniciar» says the same and keeps the page.
+    assert_eq!(
+        sign_in_page(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await,
+        Status::SeeOther
+    );
+    let path = format!("/asistencias/{id}");
+    let csrf = csrf_from(&app, &path).await;
+    let refused = post_form(
+        &app,
+        &format!("{path}/estado"),
+        &[("csrf_token", &csrf), ("status", "in_progress")],
+    )
+    .await;
+    assert_eq!(refused.status(), Status::UnprocessableEntity);
+    let html = refused.into_string().await.unwrap();
+    assert!(
+        html.contains("aún no acepta la versión 2 del plan de trabajo"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Espera la aceptación de la entidad"),
+        "the plan shown"
+    );
+    let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
+    assert_eq!(status, Status::Created);
+    let (status, again) = api(&app, "POST", &acceptance, Some(&liaison), Some(who)).await;
+    assert_eq!(status, Status::Conflict, "accepted once: {again}");
+    let (status, started) = start(&app, &dnp, id).await;
+    assert_eq!(status, Status::Ok, "{started}");
+}
+
+#[rocket::async_test]
+async fn a_visit_before_the_plan_is_accepted_leaves_the_assistance_planned() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", None).await;
+    let (status, visit) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/visits"),
+        Some(&dnp),
+        Some(
+            json!({"date": days(-2).to_string(), "modality": "presencial", "hours": 2,
+                    "topics": "Diagnóstico con el equipo de planeación"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{visit}");
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        now["status"], "planned",
+        "the diagnosis visit does not start it"
+    );
+}
+
+async fn agreements(app: &TestApp, who: &str, query: &str) -> Value {
+    let (status, body) = api(
+        app,
+        "GET",
+        &format!("/api/v1/agreements{query}"),
+        Some(who),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{query}: {body}");
+    body
+}
+
+fn items(body: &Value) -> &Vec<Value> {
+    body["items"].as_array().unwrap()
+}
+
+#[rocket::async_test]
+async fn the_agreements_are_listed_within_the_reader_s_scope() {
+    let app = TestApp::with_demo().await;
+    let all = visit_agreement::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(all > 3, "the demo's agreements");
+
+    // ESAP's national coordinator: every one, paged.
+    let esap = role_token(&app, Role::Coordinator).await;
+    let every = agreements(&app, &esap, "?per_page=500").await;
+    assert_eq!(every["total"].as_u64(), Some(all));
+    let one = agreements(&app, &esap, "?per_page=1&page=2").await;
+    assert_eq!(items(&one).len(), 1);
+    assert_eq!(one["total"].as_u64(), Some(all));
+
+    // The liaison: its municipality's; the reviewers: their department's.
+    let liaison = role_token(&app, Role::Liaison).await;
+    let own = agreements(&app, &liaison, "").await;
+    assert!(!items(&own).is_empty());
+    assert!(
+        items(&own)
+            .iter()
+            .all(|a| a["municipality_code"] == "18256"),
+        "{own}"
+    );
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let department = agreements(&app, &caqueta, "").await;
+    assert!(
+        items(&department)
+            .iter()
+            .all(|a| a["department_code"] == "18")
+    );
+    assert!(department["total"].as_u64() < Some(all), "not Meta's");
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let theirs = agreements(&app, &meta, "").await;
+    assert!(!items(&theirs).is_empty(), "Mapiripán's");
+    assert!(
+        items(&theirs)
+            .iter()
+            .all(|a| a["municipality_code"].as_str().unwrap().starts_with("50"))
+    );
+
+    // Another provider's coordinator: its provider's only.
+    let public_function = token(
+        &app,
+        "coordinacion.funcionpublica@aulaterritorial.example",
+        "Coordina-DAFP-2026",
+    )
+    .await;
+    let its = agreements(&app, &public_function, "").await;
+    assert!(!items(&its).is_empty());
+    assert!(
+        items(&its).iter().all(|a| a["provider_name"]
+            .as_str()
+            .unwrap()
+            .contains("Función Pública")),
+        "{its}"
+    );
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    assert_eq!(agreements(&app, &dnp, "").await["total"], 0, "DNP has none");
+
+    // The filters.
+    let overdue = agreements(&app, &esap, "?overdue=true").await;
+    assert!(!items(&overdue).is_empty(), "El Paujíl's overdue one");
+    assert!(
+        items(&overdue)
+            .iter()
+            .all(|a| a["overdue"] == true && a["status"] == "pending")
+    );
+    let done = agreements(&app, &esap, "?status=done").await;
+    assert!(!items(&done).is_empty());
+    assert!(items(&done).iter().all(|a| a["status"] == "done"));
+    let place = agreements(&app, &esap, "?municipality=18592").await;
+    assert!(!items(&place).is_empty());
+    assert!(
+        items(&place)
+            .iter()
+            .all(|a| a["municipality_code"] == "18592")
+    );
+    let (status, refused) = api(
+        &app,
+        "GET",
+        "/api/v1/agreements?status=hecho",
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let participant = role_token(&app, Role::Participant).await;
+    let (status, _) = api(&app, "GET", "/api/v1/agreements", Some(&participant), None).await;
+    assert_eq!(status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn the_assistances_under_way_before_the_rule_are_recorded_as_agreed_before_it() {
+    use domain::entities::values::{AcceptanceVia, AssistanceStatus};
+    use domain::entities::{assistance, assistance_work_plan};
+    use migrations::{Migrator, MigratorTrait};
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let waiting = planned(&app, &dnp, "18256", None).await;
+    // The schema before the rule (migration 25 and every one after it undone), and back.
+    let since = Migrator::migrations()
+        .iter()
+        .rev()
+        .take_while(|m| m.name() != "m20261215_000025_agreed_plans")
+        .count() as u32
+        + 1;
+    Migrator::down(db, Some(since)).await.expect("down to 24");
+    Migrator::up(db, None).await.expect("up again");
+    let plans = assistance_work_plan::Entity::find().all(db).await.unwrap();
+    for row in assistance::Entity::find().all(db).await.unwrap() {
+        let of: Vec<_> = plans.iter().filter(|p| p.assistance_id == row.id).collect();
+        match row.status {
+            AssistanceStatus::InProgress | AssistanceStatus::Closed => {
+                assert_eq!(of.len(), 1, "{}", row.id);
+                assert_eq!(of[0].accepted_via, Some(AcceptanceVia::BeforeRule));
+                assert!(of[0].accepted_at.is_some() && of[0].accepted_by.is_none());
+            }
+            _ => assert!(of.is_empty(), "{}: {:?}", row.id, row.status),
+        }
+    }
+    // The planned one follows the rule; the others read «agreed before the rule».
+    assert_eq!(start(&app, &dnp, waiting).await.0, Status::Conflict);
+    let (_, first) = api(&app, "GET", "/api/v1/assistances/1", Some(&dnp), None).await;
+    assert_eq!(
+        first["work_plan"]["acceptance"]["via"], "before_rule",
+        "{first}"
+    );
+}
+
+#[rocket::async_test]
+async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_accepts_it() {
+    use crate::support::{csrf_from_client, demo_account, form_body, sign_in_client};
+    use rocket::http::ContentType;
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", None).await;
+    let path = format!("/asistencias/{id}");
+    let coordinator = app.another_instance(&[]).await;
+    sign_in_client(&coordinator, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let csrf = csrf_from_client(&coordinator, &path).await;
+    let post = async |to: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let response = coordinator
+            .post(format!("{path}/{to}"))
+            .header(ContentType::Form)
+            .body(form_body(&all))
+            .dispatch()
+            .await;
+        let status = response.status();
+        (status, response.into_string().await.unwrap_or_default())
+    };
+    let (status, _) = post(
+        "diagnostico",
+        &[
+            (
+                "findings",
+                "El archivo de gestión no tiene tablas de retención.",
+            ),
+            ("evidence", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+
+    // «Agregar otra fila»: the form again as typed, one more activity row, nothing saved.
+    let due = days(20).to_string();
+    let typed = [
+        ("activities[0].text", "Inventario del archivo"),
+        ("activities[0].due_on", due.as_str()),
+        ("activities[1].text", ""),
+        ("activities[1].due_on", ""),
+        ("activities[2].text", "Tablas de retención"),
+        ("activities[2].due_on", due.as_str()),
+        ("products[0].title", "Tablas de retención aprobadas"),
+    ];
+    let mut more = typed.to_vec();
+    more.push(("more", "activities"));
+    let (_, html) = post("plan-de-trabajo", &more).await;
+    assert!(
+        html.contains("value=\"Inventario del archivo\"") && html.contains("id=\"p-act-3-text\""),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"p-act-4-text\""));
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert!(now["work_plan"].is_null(), "nothing saved");
+    // Refused: the problem beside its row (the third row group, the second sent).
+    let mut wrong = typed.to_vec();
+    wrong[5] = ("activities[2].due_on", "luego");
+    let (status, html) = post("plan-de-trabajo", &wrong).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("id=\"error-plan-activities-2\"") && html.contains("value=\"luego\""),
+        "{html}"
+    );
+    let (status, _) = post("plan-de-trabajo", &typed).await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        now["diagnosis"]["findings"],
+        "El archivo de gestión no tiene tablas de retención."
+    );
+    assert!(now["diagnosis"]["evidence"].is_null());
+    let plan = &now["work_plan"];
+    assert_eq!(plan["version"], 1);
+    assert_eq!(
+        plan["activities"].as_array().unwrap().len(),
+        2,
+        "the blank row left out"
+    );
+    assert_eq!(
+        plan["products_expected"],
+        json!(["Tablas de retención aprobadas"])
+    );
+
+    // El Paujíl's liaison sees the plan waiting and accepts it on the page.
+    let liaison = app.another_instance(&[]).await;
+    let (email, password) = demo_account(Role::Liaison);
+    sign_in_client(&liaison, email, password).await;
+    let html = liaison
+        .get(path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Espera la aceptación de la entidad")
+            && html.contains("Aceptar el plan de trabajo")
+    );
+    let csrf = csrf_from_client(&liaison, &path).await;
+    let response = liaison
+        .post(format!("{path}/plan-de-trabajo/aceptacion"))
+        .header(ContentType::Form)
+        .body(form_body(&[
+            ("csrf_token", &csrf),
+            ("accepted_by", "Jhon Fredy Calderón"),
+            ("position", "Alcalde"),
+        ]))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let html = liaison
+        .get(path.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("por Jhon Fredy Calderón (Alcalde) por el enlace municipal"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Aceptar el plan de trabajo</button>"),
+        "accepted once"
+    );
+    assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
+}
