@@ -11,7 +11,9 @@ use crate::common::TestApp;
 use crate::support::api;
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
-use domain::entities::values::{CertificateStatus, ConsentKind, CostBasis, CostKind, CostStage};
+use domain::entities::values::{
+    CertificateStatus, ConsentKind, CostBasis, CostKind, CostStage, Mark,
+};
 use domain::entities::{certificate, consent, cost_item, participant, plan};
 use domain::plans::{PlanScope, progress};
 use domain::reports::{self, Filters, differential::differential};
@@ -162,6 +164,56 @@ async fn plan_reading(app: &TestApp, world: &World<'_>, courses: &[&str], cohort
     plan
 }
 
+/// How many writes of each kind that the figures must follow were accepted.
+#[derive(Debug, Default)]
+struct Reached {
+    closings: usize,
+    issued: usize,
+    revoked: usize,
+    reissued: usize,
+}
+
+impl Reached {
+    fn count(&mut self, action: &str, accepted: usize) {
+        match action {
+            "issue" => self.issued += accepted,
+            "revoke" => self.revoked += accepted,
+            _ => self.reissued += accepted,
+        }
+    }
+}
+
+/// Issues a cohort's certificates; how many it issued (none when it is not closed).
+async fn issue(app: &TestApp, staff: &str, cohort: i64) -> usize {
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/certificates"),
+        Some(staff),
+        None,
+    )
+    .await;
+    match status {
+        Status::Ok | Status::Created => body["issued"]
+            .as_array()
+            .map_or_else(|| body["issued"].as_u64().unwrap_or(0) as usize, Vec::len),
+        _ => 0,
+    }
+}
+
+/// Revokes or re-issues a certificate; 1 when it was accepted.
+async fn certify(app: &TestApp, staff: &str, code: &str, action: &str) -> usize {
+    let (status, _) = api(
+        app,
+        "POST",
+        &format!("/api/v1/certificates/{code}/{action}"),
+        Some(staff),
+        Some(json!({"reason": "Corrección del documento"})),
+    )
+    .await;
+    usize::from(status.code < 300)
+}
+
 /// Valid certificate codes of a cohort.
 async fn certificates(app: &TestApp, cohort: i64) -> Vec<String> {
     certificate::Entity::find()
@@ -230,6 +282,9 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
     assert_progress_is_rebuilt(&app, plan, "the plan approved").await;
     let seed = 0x4091_2026_u64;
     let mut dice = Dice(seed);
+    // What the sequence did, from the answers (issue 50): the proof must reach closing,
+    // certificates, revocations and re-issues, not only claim them.
+    let mut reached = Reached::default();
     for step in 0..45 {
         let cohort = dice.pick(&cohorts).unwrap();
         let (cohort_id, sessions) = (cohort.id, cohort.sessions.clone());
@@ -284,31 +339,18 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             5 => {
                 // Closing is rarer than the rest: most steps happen while the cohort runs.
                 if step > 15 && dice.below(3) == 0 {
-                    set_status(&app, &world.staff, cohort_id, "closed").await;
+                    let (status, _) = set_status(&app, &world.staff, cohort_id, "closed").await;
+                    reached.closings += usize::from(status == Status::Ok);
                 }
             }
             6 => {
-                api(
-                    &app,
-                    "POST",
-                    &format!("/api/v1/cohorts/{cohort_id}/certificates"),
-                    Some(&world.staff),
-                    None,
-                )
-                .await;
+                reached.issued += issue(&app, &world.staff, cohort_id).await;
             }
             7 => {
                 let codes = certificates(&app, cohort_id).await;
                 if let Some(code) = dice.pick(&codes) {
                     let action = ["revoke", "reissue"][dice.below(2)];
-                    api(
-                        &app,
-                        "POST",
-                        &format!("/api/v1/certificates/{code}/{action}"),
-                        Some(&world.staff),
-                        Some(json!({"reason": "Corrección del documento"})),
-                    )
-                    .await;
+                    reached.count(action, certify(&app, &world.staff, code, action).await);
                 }
             }
             8 => {
@@ -437,6 +479,45 @@ async fn figures_kept_on_write_equal_figures_rebuilt_after_random_operations() {
             "{label}"
         );
     }
+    // Whatever the dice left out is done now on a cohort of its own, each write checked like
+    // a step: people who attended every session, the cohort closed, its certificates issued,
+    // one revoked and one re-issued.
+    if reached.closings == 0 || reached.issued == 0 || reached.revoked == 0 || reached.reissued == 0
+    {
+        let finale = world
+            .cohort()
+            .course("PT")
+            .name("Cifras C")
+            .seats(4)
+            .sessions_from_now(&past, 60)
+            .create()
+            .await;
+        let mut attended = Vec::new();
+        for person in people.iter().take(2) {
+            attended.push(world.enrol(finale.id, person.id).await.id);
+        }
+        world.move_cohort(finale.id, "in_progress").await;
+        let every = [Mark::Presente, Mark::Presente, Mark::Presente];
+        let pattern: Vec<(i64, &[Mark])> = attended.iter().map(|e| (*e, &every[..])).collect();
+        world.take_attendance(&finale.sessions, &pattern).await;
+        assert_maintained_is_rebuilt(&app, "the finale's attendance").await;
+        let (status, answer) = set_status(&app, &world.staff, finale.id, "closed").await;
+        assert_eq!(status, Status::Ok, "closing: {answer}");
+        reached.closings += 1;
+        assert_maintained_is_rebuilt(&app, "the finale closed").await;
+        reached.issued += issue(&app, &world.staff, finale.id).await;
+        assert_maintained_is_rebuilt(&app, "the finale's certificates").await;
+        let codes = certificates(&app, finale.id).await;
+        for (code, action) in codes.iter().zip(["revoke", "reissue"]) {
+            reached.count(action, certify(&app, &world.staff, code, action).await);
+            assert_maintained_is_rebuilt(&app, &format!("the finale: {action}")).await;
+            assert_progress_is_rebuilt(&app, plan, &format!("the finale: {action}")).await;
+        }
+    }
+    assert!(
+        reached.closings > 0 && reached.issued > 0 && reached.revoked > 0 && reached.reissued > 0,
+        "the sequence must reach every kind of write: {reached:?}"
+    );
     // The report's sums per municipality (in SQL) and its pages (cut in SQL) are the same as
     // the full report summed and cut in memory.
     for department in [None, Some("18".to_string())] {
