@@ -2115,7 +2115,7 @@ async fn territory_and_demand<C: ConnectionTrait>(
                 "La revisión del EOT es asistencia técnica del Ministerio de Vivienda, no un curso de ESAP; se remitió la solicitud.",
             ),
             120,
-        ),        // Issue 49: the Gobernación del Caquetá's own demand (a department's DANE code: no
+        ), // Issue 49: the Gobernación del Caquetá's own demand (a department's DANE code: no
         // municipality), raised by its reviewer.
         (
             "18",

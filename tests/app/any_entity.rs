@@ -296,7 +296,9 @@ fn map_row<'a>(report: &'a Value, place: Option<&str>, capacity: i64) -> Option<
     report["items"].as_array()?.iter().find(|r| {
         r["capacity_id"] == capacity
             && r["department_code"] == "18"
-            && place.map_or(r["municipality_code"].is_null(), |p| r["municipality_code"] == p)
+            && place.map_or(r["municipality_code"].is_null(), |p| {
+                r["municipality_code"] == p
+            })
     })
 }
 
@@ -364,8 +366,14 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
             "department_code",
         ),
     ] {
-        let (status, refused) =
-            api(&app, "POST", "/api/v1/demands", Some(token), Some(demand(place))).await;
+        let (status, refused) = api(
+            &app,
+            "POST",
+            "/api/v1/demands",
+            Some(token),
+            Some(demand(place)),
+        )
+        .await;
         assert_eq!(status, Status::UnprocessableEntity, "{who}: {refused}");
         assert!(
             error_fields(&refused).contains(&field.to_string()),
@@ -429,6 +437,9 @@ async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
     let row = map_row(&after, None, capacity).expect("the gobernación's row");
     assert_eq!(row["open"].as_i64().unwrap(), department_before + 1);
     assert_eq!(row["municipality_name"], "Gobernación de Caquetá");
-    assert_eq!(map_row(&after, Some("18001"), capacity).cloned(), capital_before);
+    assert_eq!(
+        map_row(&after, Some("18001"), capacity).cloned(),
+        capital_before
+    );
     assert_eq!(map(&caqueta).await["items"], after["items"]);
 }

@@ -564,8 +564,10 @@ async fn plan<C: ConnectionTrait>(
                 }
                 // A gobernación's assistance answers its own gobernación's demands; a
                 // municipality's, its municipality's.
-                let other = match (entity_type.is_departmental(), row.entity_type.is_departmental())
-                {
+                let other = match (
+                    entity_type.is_departmental(),
+                    row.entity_type.is_departmental(),
+                ) {
                     (true, false) => Some(format!(
                         "La demanda {id} es de un municipio: la asistencia a una gobernación \
                          no la atiende."
@@ -574,8 +576,9 @@ async fn plan<C: ConnectionTrait>(
                         "La demanda {id} es de una gobernación: la atiende una asistencia a \
                          esa gobernación."
                     )),
-                    (true, true) => (department_code.as_deref() != Some(row.department_code.as_str()))
-                        .then(|| format!("La demanda {id} es de otra gobernación.")),
+                    (true, true) => (department_code.as_deref()
+                        != Some(row.department_code.as_str()))
+                    .then(|| format!("La demanda {id} es de otra gobernación.")),
                     (false, false) => municipality
                         .as_ref()
                         .is_some_and(|m| row.municipality_code.as_deref() != Some(m.code.as_str()))

@@ -351,9 +351,9 @@ pub async fn place_label<C: ConnectionTrait>(db: &C, demand: &demand::Model) -> 
             .await?
             .map(|m| m.name)
             .unwrap_or_default(),
-        None => governorate_name(
-            &crate::territory::department_name(db, &demand.department_code).await?,
-        ),
+        None => {
+            governorate_name(&crate::territory::department_name(db, &demand.department_code).await?)
+        }
     })
 }
 

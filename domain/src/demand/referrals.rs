@@ -8,9 +8,7 @@ use super::{DemandScope, DemandView, find_in_scope};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{DemandStatus, Role};
-use crate::entities::{
-    capacity, demand, demand_referral, territorial_direction_department, user,
-};
+use crate::entities::{capacity, demand, demand_referral, territorial_direction_department, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::providers::{ESAP, ProviderRef};

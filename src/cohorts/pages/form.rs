@@ -367,7 +367,12 @@ pub(super) async fn demand_choices(
                 ..Default::default()
             };
             let (mut rows, _) = domain::demand::list(db, user, &filter, 1, 100).await?;
-            rows.retain(|d| typed.is_empty() || d.municipality_code.as_ref().is_some_and(|c| typed.contains(c)));
+            rows.retain(|d| {
+                typed.is_empty()
+                    || d.municipality_code
+                        .as_ref()
+                        .is_some_and(|c| typed.contains(c))
+            });
             rows.reverse();
             rows
         }
