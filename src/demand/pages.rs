@@ -507,7 +507,7 @@ struct ReferView {
 
 /// A page's state when it is shown again with a form's values as typed.
 enum Again {
-    Edit(DemandForm),
+    Edit(Box<DemandForm>),
     Refer(ReferForm),
     Decline(String),
     /// «Respaldar»: a button, nothing typed.
@@ -540,7 +540,7 @@ async fn show_view(
     again: Option<Again>,
 ) -> DomainResult<ShowView> {
     let (form, referral, decline_reason) = match again {
-        Some(Again::Edit(form)) => (Some(form), None, String::new()),
+        Some(Again::Edit(form)) => (Some(*form), None, String::new()),
         Some(Again::Refer(form)) => (None, Some(form), String::new()),
         Some(Again::Decline(reason)) => (None, None, reason),
         Some(Again::Endorse) | None => (None, None, String::new()),
@@ -629,7 +629,7 @@ async fn edit_submit(
                 "Cambios guardados.",
             )
         },
-        async |errors| show_again(db, &page, &user, id, Again::Edit(form), errors).await,
+        async |errors| show_again(db, &page, &user, id, Again::Edit(Box::new(form)), errors).await,
     )
     .await
 }

@@ -314,7 +314,7 @@ async fn place<C: ConnectionTrait>(
     };
     let outside = user
         .direction_departments()
-        .is_some_and(|codes| !codes.iter().any(|c| *c == department));
+        .is_some_and(|codes| !codes.contains(&department));
     if outside {
         errors.push(match municipality {
             Some(_) => FieldError::new(

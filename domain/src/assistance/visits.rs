@@ -483,7 +483,7 @@ async fn write<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(&assistance))
+    crate::figures::assistance::refresh(db, crate::figures::assistance::place_of(assistance))
         .await?;
     // The first visit starts a planned assistance whose work plan the entity accepted (issue
     // 49); before that a visit (the diagnosis's, say) leaves it planned.

@@ -1081,7 +1081,9 @@ mod tests {
     fn open_demand(created_at: DateTime<Utc>) -> demand::Model {
         demand::Model {
             id: 1,
-            municipality_code: "18256".into(),
+            municipality_code: Some("18256".into()),
+            department_code: "18".into(),
+            entity_type: AssistedEntity::Alcaldia,
             capacity_id: 1,
             topic: "Plan indicativo".into(),
             description: "Seguimiento a metas".into(),
