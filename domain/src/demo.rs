@@ -2115,6 +2115,22 @@ async fn territory_and_demand<C: ConnectionTrait>(
                 "La revisión del EOT es asistencia técnica del Ministerio de Vivienda, no un curso de ESAP; se remitió la solicitud.",
             ),
             120,
+        ), // Issue 49: the Gobernación del Caquetá's own demand (a department's DANE code: no
+        // municipality), raised by its reviewer.
+        (
+            "18",
+            capacity("planeacion_territorial").await?,
+            "Asistencia a los municipios en el seguimiento de sus planes de desarrollo",
+            "La Secretaría de Planeación departamental pide formar a su equipo para acompañar a los municipios en el reporte de avance de sus planes de desarrollo.",
+            15,
+            Modality::Presencial,
+            DemandPriority::Alta,
+            DemandStatus::Open,
+            reviewer_caqueta,
+            Some(reviewer_caqueta),
+            None,
+            None,
+            12,
         ),
     ];
     for (
@@ -2134,8 +2150,16 @@ async fn territory_and_demand<C: ConnectionTrait>(
     ) in rows
     {
         let created = at - Duration::days(age_days);
+        // A municipality's code (its alcaldía) or a department's (its gobernación).
+        let governorate = place.len() == 2;
         demand::ActiveModel {
-            municipality_code: Set(place.to_string()),
+            municipality_code: Set((!governorate).then(|| place.to_string())),
+            department_code: Set(place[..2].to_string()),
+            entity_type: Set(if governorate {
+                crate::entities::values::AssistedEntity::Gobernacion
+            } else {
+                crate::entities::values::AssistedEntity::Alcaldia
+            }),
             capacity_id: Set(capacity_id),
             topic: Set(topic.into()),
             description: Set(description.into()),

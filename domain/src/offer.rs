@@ -178,7 +178,9 @@ pub struct Gap {
 #[schema(as = UnansweredDemand)]
 pub struct UnansweredDemand {
     pub id: i32,
-    pub municipality_code: String,
+    /// None for a gobernación's (issue 49).
+    pub municipality_code: Option<String>,
+    /// The municipality's name, or «Gobernación de …».
     pub municipality_name: String,
     pub capacity_id: i32,
     pub capacity_name: String,
@@ -707,7 +709,7 @@ async fn unanswered<C: ConnectionTrait>(
         .order_by_asc(demand::Column::CreatedAt)
         .limit(1_000);
     if let Some(d) = &filters.department {
-        select = select.filter(demand::Column::MunicipalityCode.starts_with(d.as_str()));
+        select = select.filter(demand::Column::DepartmentCode.eq(d.as_str()));
     }
     if let Some(c) = filters.capacity {
         select = select.filter(demand::Column::CapacityId.eq(c));
@@ -739,17 +741,27 @@ async fn unanswered<C: ConnectionTrait>(
                 .is_some_and(|list| list.iter().any(|r| r.id == p))
         })
     };
+    // A gobernación's demand is in view with its department's municipalities (issue 49).
+    let in_view = |d: &demand::Model| match &d.municipality_code {
+        Some(code) => places.contains_key(code),
+        None => places.values().any(|(_, dept)| *dept == d.department_code),
+    };
     let kept: Vec<demand::Model> = demands
         .into_iter()
-        .filter(|d| places.contains_key(&d.municipality_code) && pointed_to(d))
+        .filter(|d| in_view(d) && pointed_to(d))
         .collect();
+    let departments = crate::territory::department_names(db).await?;
     Ok(kept
         .into_iter()
         .map(|d| UnansweredDemand {
-            municipality_name: places
-                .get(&d.municipality_code)
-                .map(|p| p.0.clone())
-                .unwrap_or_default(),
+            municipality_name: match &d.municipality_code {
+                Some(code) => places.get(code).map(|p| p.0.clone()).unwrap_or_default(),
+                None => crate::demand::governorate_name(
+                    departments
+                        .get(&d.department_code)
+                        .map_or("", String::as_str),
+                ),
+            },
             capacity_name: capacity_names
                 .get(&d.capacity_id)
                 .cloned()
@@ -886,7 +898,7 @@ pub async fn workbook(
             for d in &report.unanswered_demands {
                 sheet.row(&[
                     Cell::Int(i64::from(d.id)),
-                    Cell::Text(d.municipality_code.clone()),
+                    Cell::Text(d.municipality_code.clone().unwrap_or_default()),
                     Cell::Text(d.municipality_name.clone()),
                     Cell::Text(d.capacity_name.clone()),
                     Cell::Text(d.topic.clone()),

@@ -1,4 +1,4 @@
-use super::values::{DemandPriority, DemandStatus, Modality};
+use super::values::{AssistedEntity, DemandPriority, DemandStatus, Modality};
 use sea_orm::entity::prelude::*;
 
 /// What a municipality asks ESAP to train it in (issue 16): raised by its liaison, by the
@@ -9,7 +9,12 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub municipality_code: String,
+    /// None for a gobernación's demand (issue 49).
+    pub municipality_code: Option<String>,
+    /// The department: of the municipality, or the gobernación's own.
+    pub department_code: String,
+    /// Which entity asks (issue 49): the alcaldía unless told otherwise.
+    pub entity_type: AssistedEntity,
     pub capacity_id: i32,
     pub topic: String,
     #[sea_orm(column_type = "Text")]

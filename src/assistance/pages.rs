@@ -226,17 +226,7 @@ async fn new_html(
         })
         .collect();
     let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;
-    let chosen_entity = match form.entity_type.as_str() {
-        "" => AssistedEntity::Alcaldia.as_str(),
-        typed => typed,
-    };
-    let entities = AssistedEntity::iter()
-        .map(|e| Choice {
-            value: e.as_str(),
-            label: e.label(),
-            selected: e.as_str() == chosen_entity,
-        })
-        .collect();
+    let entities = entity_choices(&form.entity_type);
     let all_departments = domain::territory::departments(db).await?;
     let departments = all_departments
         .iter()
@@ -266,6 +256,22 @@ async fn new_html(
     )
 }
 
+/// The entities an assistance accompanies or a demand is raised for (issue 49), in Spanish;
+/// `typed` chosen (empty: the alcaldía).
+pub(crate) fn entity_choices(typed: &str) -> Vec<Choice<'static>> {
+    let chosen = match typed {
+        "" => AssistedEntity::Alcaldia.as_str(),
+        typed => typed,
+    };
+    AssistedEntity::iter()
+        .map(|e| Choice {
+            value: e.as_str(),
+            label: e.label(),
+            selected: e.as_str() == chosen,
+        })
+        .collect()
+}
+
 /// The new-assistance form; `?demanda=<id>` (from the demand's page, «Atender esta demanda»)
 /// fills in its municipality and capacity and ticks it.
 #[get("/asistencias/nueva?<demanda>")]
@@ -286,7 +292,11 @@ async fn new_page(
             wanted.id,
         )
         .await?;
-        form.municipality_code = wanted.municipality_code;
+        form.entity_type = wanted.entity_type.as_str().to_string();
+        form.municipality_code = wanted.municipality_code.unwrap_or_default();
+        if wanted.entity_type.is_departmental() {
+            form.department_code = wanted.department_code;
+        }
         capacities.push(wanted.capacity_id);
         demands.push(wanted.id);
     }

@@ -208,8 +208,14 @@ struct DemandForm {
     #[field(default = String::new())]
     #[serde(skip)]
     csrf_token: String,
+    /// Which entity asks (issue 49); empty is the alcaldía.
+    #[field(default = String::new())]
+    entity_type: String,
     #[field(default = String::new())]
     municipality_code: String,
+    /// A gobernación's department.
+    #[field(default = String::new())]
+    department_code: String,
     capacity_id: Option<i32>,
     #[field(default = String::new())]
     topic: String,
@@ -254,7 +260,9 @@ impl DemandForm {
         };
         let text = |v: &str| Some(v.to_string());
         let input = DemandInput {
+            entity_type: text(&self.entity_type),
             municipality_code: text(&self.municipality_code),
+            department_code: text(&self.department_code),
             capacity_id: self.capacity_id,
             topic: text(&self.topic),
             description: text(&self.description),
@@ -285,7 +293,13 @@ impl DemandForm {
 
     fn of(view: &DemandView) -> Self {
         DemandForm {
-            municipality_code: view.municipality_code.clone(),
+            entity_type: view.entity_type.as_str().to_string(),
+            municipality_code: view.municipality_code.clone().unwrap_or_default(),
+            department_code: if view.entity_type.is_departmental() {
+                view.department_code.clone()
+            } else {
+                String::new()
+            },
             capacity_id: Some(view.capacity_id),
             topic: view.topic.clone(),
             description: view.description.clone(),
@@ -304,8 +318,13 @@ impl DemandForm {
 #[derive(Serialize)]
 struct FormView {
     form: DemandForm,
+    /// The entities that may ask (issue 49), in Spanish.
+    entities: Vec<Choice>,
     /// The municipalities the caller may choose (a liaison: theirs only).
     municipalities: Vec<Choice>,
+    /// The departments whose gobernación the caller may choose (a reviewer: theirs only; a
+    /// liaison: none).
+    departments: Vec<Choice>,
     capacities: Vec<Choice>,
     modalities: Vec<Choice>,
     priorities: Vec<Choice>,
@@ -365,7 +384,28 @@ async fn form_view(
             &form.population_group_ids,
         )
         .await?,
+        entities: crate::assistance::pages::entity_choices(&form.entity_type)
+            .into_iter()
+            .map(|c| Choice {
+                value: c.value.to_string(),
+                label: c.label.to_string(),
+                selected: c.selected,
+            })
+            .collect(),
         municipalities: municipality_choices(db, user, &form.municipality_code).await?,
+        departments: {
+            let scope = domain::demand::DemandScope::of(user)?;
+            domain::territory::departments(db)
+                .await?
+                .into_iter()
+                .filter(|d| scope.covers(None, &d.code))
+                .map(|d| Choice {
+                    selected: d.code == form.department_code,
+                    value: d.code,
+                    label: d.name,
+                })
+                .collect()
+        },
         capacities: capacity_choices(db, form.capacity_id).await?,
         modalities: choices(
             &MODALITIES,
@@ -467,7 +507,7 @@ struct ReferView {
 
 /// A page's state when it is shown again with a form's values as typed.
 enum Again {
-    Edit(DemandForm),
+    Edit(Box<DemandForm>),
     Refer(ReferForm),
     Decline(String),
     /// «Respaldar»: a button, nothing typed.
@@ -500,7 +540,7 @@ async fn show_view(
     again: Option<Again>,
 ) -> DomainResult<ShowView> {
     let (form, referral, decline_reason) = match again {
-        Some(Again::Edit(form)) => (Some(form), None, String::new()),
+        Some(Again::Edit(form)) => (Some(*form), None, String::new()),
         Some(Again::Refer(form)) => (None, Some(form), String::new()),
         Some(Again::Decline(reason)) => (None, None, reason),
         Some(Again::Endorse) | None => (None, None, String::new()),
@@ -589,7 +629,7 @@ async fn edit_submit(
                 "Cambios guardados.",
             )
         },
-        async |errors| show_again(db, &page, &user, id, Again::Edit(form), errors).await,
+        async |errors| show_again(db, &page, &user, id, Again::Edit(Box::new(form)), errors).await,
     )
     .await
 }

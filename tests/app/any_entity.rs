@@ -289,3 +289,157 @@ async fn the_form_offers_every_entity_and_a_gobernacion_by_its_department() {
     assert!(html.contains(r#"name="department_code""#));
     assert!(html.contains(">Caquetá</option>"));
 }
+
+/// The demand map's row of a place (a municipality's code, or None for the gobernación) and
+/// capacity.
+fn map_row<'a>(report: &'a Value, place: Option<&str>, capacity: i64) -> Option<&'a Value> {
+    report["items"].as_array()?.iter().find(|r| {
+        r["capacity_id"] == capacity
+            && r["department_code"] == "18"
+            && place.map_or(r["municipality_code"].is_null(), |p| {
+                r["municipality_code"] == p
+            })
+    })
+}
+
+#[rocket::async_test]
+async fn a_gobernacions_demand_is_raised_and_read_by_its_department_only() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let capacity = a_capacity(&app, &staff).await;
+    let caqueta = role_token(&app, Role::Reviewer).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let demand = |place: Value| {
+        let mut body = json!({
+            "capacity_id": capacity,
+            "topic": "Seguimiento departamental a los planes de desarrollo",
+            "description": "La gobernación pide formar a su equipo de planeación.",
+            "people_estimate": 9,
+            "modality": "virtual",
+            "wanted_from": days(30).to_string(),
+            "wanted_to": days(90).to_string(),
+        });
+        for (key, value) in place.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let map = |who: &str| {
+        let who = who.to_string();
+        let app = &app;
+        async move {
+            api(
+                app,
+                "GET",
+                "/api/v1/reports/demand?department=18",
+                Some(&who),
+                None,
+            )
+            .await
+            .1
+        }
+    };
+    let before = map(&staff).await;
+    let capital_before = map_row(&before, Some("18001"), capacity).cloned();
+    let department_before =
+        map_row(&before, None, capacity).map_or(0, |r| r["open"].as_i64().unwrap());
+
+    // Not another department's gobernación (422), not a liaison's (422), nothing written.
+    for (who, token, place, field) in [
+        (
+            "Caquetá's reviewer for Meta",
+            &caqueta,
+            json!({"entity_type": "gobernacion", "department_code": "50"}),
+            "department_code",
+        ),
+        (
+            "El Paujíl's liaison",
+            &liaison,
+            json!({"entity_type": "gobernacion", "department_code": "18"}),
+            "entity_type",
+        ),
+        (
+            "a gobernación by a municipality",
+            &caqueta,
+            json!({"entity_type": "gobernacion", "municipality_code": "18001"}),
+            "department_code",
+        ),
+    ] {
+        let (status, refused) = api(
+            &app,
+            "POST",
+            "/api/v1/demands",
+            Some(token),
+            Some(demand(place)),
+        )
+        .await;
+        assert_eq!(status, Status::UnprocessableEntity, "{who}: {refused}");
+        assert!(
+            error_fields(&refused).contains(&field.to_string()),
+            "{who}: {refused}"
+        );
+    }
+    assert_eq!(map(&staff).await, before, "nothing written");
+
+    // Caquetá's reviewer raises her gobernación's own demand.
+    let (status, created) = api(
+        &app,
+        "POST",
+        "/api/v1/demands",
+        Some(&caqueta),
+        Some(demand(
+            json!({"entity_type": "gobernacion", "department_code": "18"}),
+        )),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["entity_type"], "gobernacion");
+    assert_eq!(created["entity_label"], "Gobernación");
+    assert!(created["municipality_code"].is_null(), "{created}");
+    assert_eq!(created["department_code"], "18");
+    assert_eq!(created["place_name"], "Gobernación de Caquetá");
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/demands/{id}");
+
+    // Read by its department's reviewer and staff; not by Meta's reviewer nor by El
+    // Paujíl's liaison.
+    for token in [&caqueta, &staff] {
+        let (status, read) = api(&app, "GET", &path, Some(token), None).await;
+        assert_eq!(status, Status::Ok, "{read}");
+    }
+    for (who, token) in [
+        ("Meta's reviewer", &meta),
+        ("El Paujíl's liaison", &liaison),
+    ] {
+        let (status, _) = api(&app, "GET", &path, Some(token), None).await;
+        assert_eq!(status, Status::NotFound, "{who}");
+        let (_, list) = api(
+            &app,
+            "GET",
+            "/api/v1/demands?per_page=100",
+            Some(token),
+            None,
+        )
+        .await;
+        assert!(
+            !list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["id"] == id),
+            "{who} lists it: {list}"
+        );
+    }
+
+    // The demand map counts it for the department, never for Florencia, its capital.
+    let after = map(&staff).await;
+    let row = map_row(&after, None, capacity).expect("the gobernación's row");
+    assert_eq!(row["open"].as_i64().unwrap(), department_before + 1);
+    assert_eq!(row["municipality_name"], "Gobernación de Caquetá");
+    assert_eq!(
+        map_row(&after, Some("18001"), capacity).cloned(),
+        capital_before
+    );
+    assert_eq!(map(&caqueta).await["items"], after["items"]);
+}

@@ -913,8 +913,9 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
             .map_or(json!(0), |c| c["completed"].clone());
         assert_eq!(r["completed"], counted, "{r}");
     }
-    // Unmet (open or planned) by priority and age: the planning demand (media, 6 days) and the
-    // accountability one (alta, 20 days, planned).
+    // Unmet (open or planned) by priority and age: the planning demand (media, 6 days), the
+    // accountability one (alta, 20 days, planned) and the Gobernación del Caquetá's own (alta,
+    // 12 days, 15 people; issue 49).
     let unmet = report["unmet"].as_array().unwrap();
     assert_eq!(unmet.len(), 2, "{unmet:?}");
     assert_eq!(
@@ -924,7 +925,7 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
             unmet[0]["planned"].clone(),
             unmet[0]["people"].clone()
         ),
-        (json!("alta"), json!("0 a 30 días"), json!(1), json!(15))
+        (json!("alta"), json!("0 a 30 días"), json!(1), json!(30))
     );
     assert_eq!(
         (
@@ -934,7 +935,7 @@ async fn the_demand_map_counts_demand_seats_and_completions_and_the_unmet_by_age
         ),
         (json!("media"), json!(1), json!(10))
     );
-    assert_eq!(report["oldest_open"].as_array().unwrap().len(), 1);
+    assert_eq!(report["oldest_open"].as_array().unwrap().len(), 2);
 
     // Another department's reviewer: their own department, whatever they ask.
     let (_, theirs) = api(
@@ -1079,8 +1080,9 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     assert!(html.contains("1 pareja."), "{html}");
     let (_, home) = crate::support::page(&app, "/").await;
     assert!(
-        // The demo's two, and the water and farming ones of Meta (issue 49).
-        home.contains("<strong>4 demandas municipales abiertas</strong>"),
+        // The demo's two, the water and farming ones of Meta and the Gobernación del
+        // Caquetá's own (issue 49).
+        home.contains("<strong>5 demandas municipales abiertas</strong>"),
         "{home}"
     );
     let (status, html) = crate::support::page(&app, "/reportes/demanda").await;

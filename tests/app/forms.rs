@@ -553,7 +553,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             path: format!("/demandas/{}", own_demand.id),
             from: format!("/demandas/{}", own_demand.id),
             fields: vec![
-                field("municipality_code", &own_demand.municipality_code),
+                field(
+                    "municipality_code",
+                    own_demand.municipality_code.as_deref().unwrap_or_default(),
+                ),
                 field("topic", ""),
                 field("description", "Descripción escrita"),
                 field("people_estimate", "20"),

@@ -291,9 +291,7 @@ fn clean_ids(ids: &[i32]) -> Vec<i32> {
     set.into_iter().collect()
 }
 
-/// Where the assistance is: a municipality in the manager's territory (and its department),
-/// or for a gobernación a department in it and no municipality. A field left out keeps the
-/// current place when it still fits the entity.
+/// Where the assistance is ([`crate::territory::entity_place`]), in the manager's territory.
 async fn place<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
@@ -302,79 +300,34 @@ async fn place<C: ConnectionTrait>(
     entity_type: AssistedEntity,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<(Option<municipality::Model>, Option<String>)> {
-    fn given(text: Option<&str>) -> Option<&str> {
-        text.map(str::trim).filter(|t| !t.is_empty())
-    }
-    let outside = |department: &str| {
-        user.direction_departments()
-            .is_some_and(|codes| !codes.iter().any(|c| c == department))
+    let Some((municipality, department)) = crate::territory::entity_place(
+        db,
+        entity_type,
+        input.municipality_code.as_deref(),
+        input.department_code.as_deref(),
+        current.map(|c| (c.municipality_code.as_deref(), c.department_code.as_str())),
+        errors,
+    )
+    .await?
+    else {
+        return Ok((None, None));
     };
-    if entity_type.is_departmental() {
-        if given(input.municipality_code.as_deref()).is_some() {
-            errors.push(FieldError::new(
+    let outside = user
+        .direction_departments()
+        .is_some_and(|codes| !codes.contains(&department));
+    if outside {
+        errors.push(match municipality {
+            Some(_) => FieldError::new(
                 "municipality_code",
-                "Una gobernación es del departamento: indique el departamento, no un municipio.",
-            ));
-        }
-        let code = given(input.department_code.as_deref())
-            .map(str::to_string)
-            .or(current.map(|c| c.department_code.clone()));
-        let Some(code) = code else {
-            errors.push(FieldError::new(
-                "department_code",
-                "Indique el departamento de la gobernación (código DANE).",
-            ));
-            return Ok((None, None));
-        };
-        if !crate::territory::department_exists(db, &code).await? {
-            errors.push(FieldError::new(
-                "department_code",
-                format!("No existe un departamento con el código DANE «{code}»."),
-            ));
-            return Ok((None, None));
-        }
-        if outside(&code) {
-            errors.push(FieldError::new(
+                "El municipio no es de un departamento de su dirección territorial.",
+            ),
+            None => FieldError::new(
                 "department_code",
                 "El departamento no es de su dirección territorial.",
-            ));
-        }
-        return Ok((None, Some(code)));
+            ),
+        });
     }
-    if given(input.department_code.as_deref()).is_some() {
-        errors.push(FieldError::new(
-            "department_code",
-            "Solo una gobernación se indica por el departamento: indique el municipio.",
-        ));
-    }
-    let code = given(input.municipality_code.as_deref())
-        .map(crate::territory::normalize_municipality_code)
-        .or(current.and_then(|c| c.municipality_code.clone()));
-    let Some(code) = code else {
-        errors.push(FieldError::new(
-            "municipality_code",
-            "Indique el municipio (código DANE).",
-        ));
-        return Ok((None, None));
-    };
-    let Some(found) = municipality::Entity::find_by_id(code.clone())
-        .one(db)
-        .await?
-    else {
-        errors.push(FieldError::new(
-            "municipality_code",
-            format!("No existe un municipio con el código DANE «{code}»."),
-        ));
-        return Ok((None, None));
-    };
-    if outside(&found.department_code) {
-        errors.push(FieldError::new(
-            "municipality_code",
-            "El municipio no es de un departamento de su dirección territorial.",
-        ));
-    }
-    let department = found.department_code.clone();
-    Ok((Some(found), Some(department)))
+    Ok((municipality, Some(department)))
 }
 
 /// Every rule at once (422 with every problem): a municipality in the manager's territory,
@@ -405,17 +358,11 @@ async fn plan<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let entity_type = match input.entity_type.as_deref().map(str::trim) {
-        None | Some("") => current.map_or(AssistedEntity::Alcaldia, |c| c.entity_type),
-        Some(text) => AssistedEntity::parse(text).unwrap_or_else(|| {
-            errors.push(FieldError::new(
-                "entity_type",
-                "La entidad debe ser alcaldia, concejo, personeria, consejo_territorial_planeacion, \
-                 gobernacion, esquema_asociativo u organizacion_comunitaria.",
-            ));
-            AssistedEntity::Alcaldia
-        }),
-    };
+    let entity_type = crate::territory::entity_kind(
+        input.entity_type.as_deref(),
+        current.map(|c| c.entity_type),
+        &mut errors,
+    );
     let (municipality, department_code) =
         place(db, user, input, current, entity_type, &mut errors).await?;
     // Capacities.
@@ -615,22 +562,30 @@ async fn plan<C: ConnectionTrait>(
                         ),
                     ));
                 }
-                if entity_type.is_departmental() {
-                    errors.push(FieldError::new(
-                        "demand_ids",
-                        format!(
-                            "La demanda {id} es de un municipio: la asistencia a una gobernación \
-                             no la atiende."
-                        ),
-                    ));
-                } else if municipality
-                    .as_ref()
-                    .is_some_and(|m| m.code != row.municipality_code)
-                {
-                    errors.push(FieldError::new(
-                        "demand_ids",
-                        format!("La demanda {id} es de otro municipio."),
-                    ));
+                // A gobernación's assistance answers its own gobernación's demands; a
+                // municipality's, its municipality's.
+                let other = match (
+                    entity_type.is_departmental(),
+                    row.entity_type.is_departmental(),
+                ) {
+                    (true, false) => Some(format!(
+                        "La demanda {id} es de un municipio: la asistencia a una gobernación \
+                         no la atiende."
+                    )),
+                    (false, true) => Some(format!(
+                        "La demanda {id} es de una gobernación: la atiende una asistencia a \
+                         esa gobernación."
+                    )),
+                    (true, true) => (department_code.as_deref()
+                        != Some(row.department_code.as_str()))
+                    .then(|| format!("La demanda {id} es de otra gobernación.")),
+                    (false, false) => municipality
+                        .as_ref()
+                        .is_some_and(|m| row.municipality_code.as_deref() != Some(m.code.as_str()))
+                        .then(|| format!("La demanda {id} es de otro municipio.")),
+                };
+                if let Some(message) = other {
+                    errors.push(FieldError::new("demand_ids", message));
                 }
                 if !capacity_ids.contains(&row.capacity_id) {
                     errors.push(FieldError::new(

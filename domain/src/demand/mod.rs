@@ -4,7 +4,9 @@
 //!
 //! Who raises a demand: the municipality's liaison (enlace municipal), a gobernación reviewer
 //! for a municipality of their department (their demand counts as endorsed), or a coordinator
-//! (a direction's coordinator within its departments). Who sees it: [`DemandScope`], the same
+//! (a direction's coordinator within its departments). Issue 49: a demand is an entity's
+//! ([`AssistedEntity`], the alcaldía unless told); a gobernación's demand has its department
+//! and no municipality, and only its department's reviewer and ESAP staff raise and read it. Who sees it: [`DemandScope`], the same
 //! territory rule as reports, applied in every query (out of scope → 404). Every change is
 //! audited; the author is emailed when the demand is planned, met or declined.
 //!
@@ -19,13 +21,14 @@ pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::{DemandPriority, DemandStatus, DescriptorSubject, Modality, Role};
+use crate::entities::values::{
+    AssistedEntity, DemandPriority, DemandStatus, DescriptorSubject, Modality, Role,
+};
 use crate::entities::{capacity, demand, municipality, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::{parse, validate};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
@@ -88,29 +91,22 @@ impl DemandScope {
         }
     }
 
-    /// Whether a municipality (by its DANE code and department) lies in the scope.
-    pub fn covers(&self, municipality_code: &str, department_code: &str) -> bool {
+    /// Whether a place (a municipality by its DANE code, or none for a gobernación, and its
+    /// department) lies in the scope: a liaison's covers no gobernación.
+    pub fn covers(&self, municipality_code: Option<&str>, department_code: &str) -> bool {
         match self {
             DemandScope::All => true,
             DemandScope::Departments(codes) => codes.iter().any(|c| c == department_code),
             DemandScope::Department(code) => code == department_code,
-            DemandScope::Municipality(code) => code == municipality_code,
+            DemandScope::Municipality(code) => municipality_code == Some(code.as_str()),
         }
     }
 
     /// The demands in scope, as a condition on `demands`.
+    /// A liaison's never holds a gobernación's demand (it has no municipality).
     pub fn condition(&self) -> Condition {
-        let in_departments = |codes: Vec<String>| {
-            Condition::all().add(
-                demand::Column::MunicipalityCode.in_subquery(
-                    Query::select()
-                        .column(municipality::Column::Code)
-                        .from(municipality::Entity)
-                        .and_where(municipality::Column::DepartmentCode.is_in(codes))
-                        .to_owned(),
-                ),
-            )
-        };
+        let in_departments =
+            |codes: Vec<String>| Condition::all().add(demand::Column::DepartmentCode.is_in(codes));
         match self {
             DemandScope::All => Condition::all(),
             DemandScope::Departments(codes) => in_departments(codes.clone()),
@@ -126,8 +122,15 @@ impl DemandScope {
 /// «media») or to change one (any subset; `status` and `reason` to decline it).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DemandInput {
+    /// Which entity asks (issue 49); `alcaldia` when left out on creation.
+    #[schema(value_type = Option<AssistedEntity>)]
+    pub entity_type: Option<String>,
+    /// The municipality, for every entity but a gobernación.
     #[schema(example = "18256")]
     pub municipality_code: Option<String>,
+    /// The department (DANE code), for a gobernación only.
+    #[schema(example = "18")]
+    pub department_code: Option<String>,
     pub capacity_id: Option<i32>,
     #[schema(max_length = 160, example = "Formulación de proyectos para regalías")]
     pub topic: Option<String>,
@@ -170,11 +173,19 @@ impl DemandInput {
 #[schema(as = Demand)]
 pub struct DemandView {
     pub id: i32,
+    /// None for a gobernación's.
     #[schema(example = "18256")]
-    pub municipality_code: String,
-    pub municipality_name: String,
+    pub municipality_code: Option<String>,
+    pub municipality_name: Option<String>,
     pub department_code: String,
     pub department_name: String,
+    /// Who asks, as people read it: the municipality's name, or «Gobernación de Caquetá»
+    /// (issue 49).
+    pub place_name: String,
+    /// Which entity asks.
+    pub entity_type: AssistedEntity,
+    /// The entity in Spanish («Gobernación»).
+    pub entity_label: &'static str,
     pub capacity_id: i32,
     pub capacity_name: String,
     pub topic: String,
@@ -229,7 +240,10 @@ pub async fn views<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
+    let codes: Vec<String> = rows
+        .iter()
+        .filter_map(|d| d.municipality_code.clone())
+        .collect();
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()
         .filter(municipality::Column::Code.is_in(codes))
         .all(db)
@@ -263,20 +277,28 @@ pub async fn views<C: ConnectionTrait>(
         .into_iter()
         .map(|d| {
             let stale = is_stale(&d, now);
-            let place = places.get(&d.municipality_code);
-            let department_code = place.map(|m| m.department_code.clone()).unwrap_or_default();
+            let municipality_name = d
+                .municipality_code
+                .as_ref()
+                .map(|code| places.get(code).map(|m| m.name.clone()).unwrap_or_default());
+            let department_name = departments
+                .get(&d.department_code)
+                .cloned()
+                .unwrap_or_default();
             let tags = tags.remove(&d.id).unwrap_or_default();
             DemandView {
                 sectors: tags.sectors,
                 population_groups: tags.population_groups,
                 id: d.id,
-                municipality_name: place.map(|m| m.name.clone()).unwrap_or_default(),
-                department_name: departments
-                    .get(&department_code)
-                    .cloned()
-                    .unwrap_or_default(),
-                department_code,
+                place_name: municipality_name
+                    .clone()
+                    .unwrap_or_else(|| governorate_name(&department_name)),
+                municipality_name,
+                department_name,
+                department_code: d.department_code,
                 municipality_code: d.municipality_code,
+                entity_type: d.entity_type,
+                entity_label: d.entity_type.label(),
                 capacity_name: capacities.get(&d.capacity_id).cloned().unwrap_or_default(),
                 capacity_id: d.capacity_id,
                 topic: d.topic,
@@ -316,6 +338,25 @@ pub async fn view<C: ConnectionTrait>(db: &C, row: demand::Model) -> AppResult<D
         .ok_or_else(|| AppError::Internal("demanda sin vista".into()))
 }
 
+/// How people read a gobernación by its department's name («Gobernación de Caquetá»).
+pub fn governorate_name(department_name: &str) -> String {
+    format!("Gobernación de {department_name}")
+}
+
+/// Who asks, as people read it: the municipality's name, or «Gobernación de …» (issue 49).
+pub async fn place_label<C: ConnectionTrait>(db: &C, demand: &demand::Model) -> AppResult<String> {
+    Ok(match &demand.municipality_code {
+        Some(code) => municipality::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_default(),
+        None => {
+            governorate_name(&crate::territory::department_name(db, &demand.department_code).await?)
+        }
+    })
+}
+
 /// The demand if the caller's scope covers it; otherwise 404, as if it did not exist.
 pub async fn find_in_scope<C: ConnectionTrait>(
     db: &C,
@@ -349,8 +390,12 @@ pub async fn open_by_municipality<C: ConnectionTrait>(
         query = query.filter(demand::Column::CapacityId.eq(id));
     }
     let mut out: HashMap<String, OpenDemand> = HashMap::new();
+    // A gobernación's demand is no municipality's (issue 49).
     for row in query.all(db).await? {
-        let entry = out.entry(row.municipality_code).or_default();
+        let Some(code) = row.municipality_code else {
+            continue;
+        };
+        let entry = out.entry(code).or_default();
         entry.demands += 1;
         entry.people += i64::from(row.people_estimate);
         entry.backed |= row.endorsed_by.is_some() || row.priority == DemandPriority::Alta;
@@ -431,15 +476,7 @@ pub async fn list<C: ConnectionTrait>(
     let scope = DemandScope::of(user)?;
     let mut condition = scope.condition();
     if let Some(code) = crate::reports::non_empty(&filter.department) {
-        condition = condition.add(
-            demand::Column::MunicipalityCode.in_subquery(
-                Query::select()
-                    .column(municipality::Column::Code)
-                    .from(municipality::Entity)
-                    .and_where(municipality::Column::DepartmentCode.eq(code))
-                    .to_owned(),
-            ),
-        );
+        condition = condition.add(demand::Column::DepartmentCode.eq(code));
     }
     if let Some(code) = crate::reports::non_empty(&filter.municipality) {
         condition = condition.add(demand::Column::MunicipalityCode.eq(code));
@@ -472,7 +509,9 @@ pub async fn list<C: ConnectionTrait>(
 
 /// The checked fields of a demand (every problem at once).
 struct Fields {
-    municipality: Option<municipality::Model>,
+    entity_type: AssistedEntity,
+    /// The municipality (None for a gobernación) and the department.
+    place: Option<(Option<municipality::Model>, String)>,
     capacity_id: Option<i32>,
     topic: Option<String>,
     description: Option<String>,
@@ -494,29 +533,39 @@ async fn check<C: ConnectionTrait>(
     let missing = |field: &str, message: &str, errors: &mut Vec<FieldError>| {
         errors.push(FieldError::new(field, message));
     };
-    let mut municipality = None;
-    match crate::reports::non_empty(&input.municipality_code) {
-        Some(code) => match municipality::Entity::find_by_id(code.clone())
-            .one(db)
-            .await?
-        {
-            Some(m) if scope.covers(&m.code, &m.department_code) => municipality = Some(m),
-            Some(_) => missing(
-                "municipality_code",
-                "Solo puede registrar demandas de los municipios de su territorio.",
-                &mut errors,
-            ),
-            None => errors.push(FieldError::new(
-                "municipality_code",
-                format!("No existe un municipio con el código DANE «{code}»."),
-            )),
-        },
-        None if creating => missing(
-            "municipality_code",
-            "Indique el municipio (código DANE).",
-            &mut errors,
-        ),
-        None => {}
+    let entity_type = crate::territory::entity_kind(
+        input.entity_type.as_deref(),
+        current.map(|c| c.entity_type),
+        &mut errors,
+    );
+    let place = crate::territory::entity_place(
+        db,
+        entity_type,
+        input.municipality_code.as_deref(),
+        input.department_code.as_deref(),
+        current.map(|c| (c.municipality_code.as_deref(), c.department_code.as_str())),
+        &mut errors,
+    )
+    .await?;
+    if let Some((municipality, department)) = &place {
+        let code = municipality.as_ref().map(|m| m.code.as_str());
+        if !scope.covers(code, department) {
+            errors.push(match (code, scope) {
+                (None, DemandScope::Municipality(_)) => FieldError::new(
+                    "entity_type",
+                    "La demanda de una gobernación la registra su revisor departamental o ESAP, \
+                     no el enlace de un municipio.",
+                ),
+                (None, _) => FieldError::new(
+                    "department_code",
+                    "Solo puede registrar demandas de la gobernación de su territorio.",
+                ),
+                (Some(_), _) => FieldError::new(
+                    "municipality_code",
+                    "Solo puede registrar demandas de los municipios de su territorio.",
+                ),
+            });
+        }
     }
     let mut capacity_id = None;
     match input.capacity_id {
@@ -645,7 +694,8 @@ async fn check<C: ConnectionTrait>(
         return Err(AppError::Validation(errors));
     }
     Ok(Fields {
-        municipality,
+        entity_type,
+        place,
         capacity_id,
         topic,
         description,
@@ -688,8 +738,8 @@ pub async fn create<C: ConnectionTrait>(
         ));
     }
     let fields = check(db, &scope, input, None).await?;
-    let (Some(place), Some(capacity_id), Some(topic), Some(description)) = (
-        fields.municipality,
+    let (Some((municipality, department_code)), Some(capacity_id), Some(topic), Some(description)) = (
+        fields.place,
         fields.capacity_id,
         fields.topic,
         fields.description,
@@ -699,7 +749,9 @@ pub async fn create<C: ConnectionTrait>(
     let at = crate::time::now();
     let endorsed = user.role == Role::Reviewer;
     let saved = demand::ActiveModel {
-        municipality_code: Set(place.code),
+        municipality_code: Set(municipality.map(|m| m.code)),
+        department_code: Set(department_code),
+        entity_type: Set(fields.entity_type),
         capacity_id: Set(capacity_id),
         topic: Set(topic),
         description: Set(description),
@@ -813,9 +865,11 @@ pub async fn update<C: ConnectionTrait>(
             )));
         }
         let fields = check(db, &scope, input, Some(&current)).await?;
-        if let Some(m) = fields.municipality {
-            model.municipality_code = Set(m.code);
+        if let Some((municipality, department)) = fields.place {
+            model.municipality_code = Set(municipality.map(|m| m.code));
+            model.department_code = Set(department);
         }
+        model.entity_type = Set(fields.entity_type);
         if let Some(v) = fields.capacity_id {
             model.capacity_id = Set(v);
         }
@@ -960,11 +1014,7 @@ pub(crate) async fn tell_author<C: ConnectionTrait>(
     let Some(author) = user::Entity::find_by_id(demand.created_by).one(db).await? else {
         return Ok(());
     };
-    let municipality = municipality::Entity::find_by_id(demand.municipality_code.clone())
-        .one(db)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_default();
+    let municipality = place_label(db, demand).await?;
     let mut news = DemandNews {
         full_name: &author.full_name,
         topic: &demand.topic,
@@ -1031,7 +1081,9 @@ mod tests {
     fn open_demand(created_at: DateTime<Utc>) -> demand::Model {
         demand::Model {
             id: 1,
-            municipality_code: "18256".into(),
+            municipality_code: Some("18256".into()),
+            department_code: "18".into(),
+            entity_type: AssistedEntity::Alcaldia,
             capacity_id: 1,
             topic: "Plan indicativo".into(),
             description: "Seguimiento a metas".into(),

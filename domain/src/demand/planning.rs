@@ -45,7 +45,10 @@ pub async fn matching<C: ConnectionTrait>(
         .order_by_asc(demand::Column::CreatedAt)
         .all(db)
         .await?;
-    let codes: Vec<String> = rows.iter().map(|d| d.municipality_code.clone()).collect();
+    let codes: Vec<String> = rows
+        .iter()
+        .filter_map(|d| d.municipality_code.clone())
+        .collect();
     let places: std::collections::HashMap<String, municipality::Model> =
         municipality::Entity::find()
             .filter(municipality::Column::Code.is_in(codes))
@@ -57,8 +60,10 @@ pub async fn matching<C: ConnectionTrait>(
     let rows = rows
         .into_iter()
         .filter(|d| {
-            places
-                .get(&d.municipality_code)
+            // A gobernación's demand is no cohort's (issue 49): an assistance answers it.
+            d.municipality_code
+                .as_ref()
+                .and_then(|code| places.get(code))
                 .is_some_and(|m| reaches(targets, m))
         })
         .collect();
@@ -128,9 +133,17 @@ pub async fn link<C: ConnectionTrait>(
                 ),
             ));
         }
-        let place = municipality::Entity::find_by_id(row.municipality_code.clone())
-            .one(db)
-            .await?;
+        let Some(code) = row.municipality_code.clone() else {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!(
+                    "La demanda {id} es de una gobernación: la atiende una asistencia técnica, \
+                     no una cohorte."
+                ),
+            ));
+            continue;
+        };
+        let place = municipality::Entity::find_by_id(code).one(db).await?;
         if !place.as_ref().is_some_and(|m| reaches(&targets, m)) {
             errors.push(FieldError::new(
                 "demand_ids",
@@ -227,7 +240,7 @@ pub async fn on_closed<C: ConnectionTrait>(
     for row in planned_by(db, cohort.id).await? {
         let completed = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(cohort.id))
-            .filter(enrolment::Column::MunicipalityCode.eq(row.municipality_code.as_str()))
+            .filter(enrolment::Column::MunicipalityCode.eq(row.municipality_code.clone()))
             .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed))
             .count(db)
             .await?;

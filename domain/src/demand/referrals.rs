@@ -8,9 +8,7 @@ use super::{DemandScope, DemandView, find_in_scope};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{DemandStatus, Role};
-use crate::entities::{
-    capacity, demand, demand_referral, municipality, territorial_direction_department, user,
-};
+use crate::entities::{capacity, demand, demand_referral, territorial_direction_department, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
 use crate::providers::{ESAP, ProviderRef};
@@ -338,13 +336,8 @@ async fn tell_provider<C: ConnectionTrait>(
     demand: &demand::Model,
     referral: &ReferralView,
 ) -> AppResult<()> {
-    let place = municipality::Entity::find_by_id(demand.municipality_code.clone())
-        .one(db)
-        .await?;
-    let department_code = place
-        .as_ref()
-        .map(|m| m.department_code.clone())
-        .unwrap_or_default();
+    let place = super::place_label(db, demand).await?;
+    let department_code = demand.department_code.clone();
     let department = crate::territory::department_name(db, &department_code).await?;
     let capacity = capacity::Entity::find_by_id(demand.capacity_id)
         .one(db)
@@ -367,7 +360,7 @@ async fn tell_provider<C: ConnectionTrait>(
             provider: &referral.provider.name,
             topic: &demand.topic,
             description: &demand.description,
-            municipality: place.as_ref().map(|m| m.name.as_str()).unwrap_or_default(),
+            municipality: &place,
             department: &department,
             capacity: &capacity,
             people: crate::format::thousands(i64::from(demand.people_estimate)),

@@ -21,14 +21,16 @@ pub struct DemandReportQuery {
     pub sector: Option<i32>,
 }
 
-/// One municipality × capacity of the map.
+/// One municipality (or gobernación, issue 49) × capacity of the map.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = DemandMapRow)]
 pub struct MapRow {
     pub department_code: String,
     pub department_name: String,
+    /// None for a gobernación's own demands (never counted for its capital).
     #[schema(example = "18256")]
-    pub municipality_code: String,
+    pub municipality_code: Option<String>,
+    /// The municipality's name, or «Gobernación de …».
     pub municipality_name: String,
     pub capacity_id: i32,
     pub capacity_name: String,
@@ -108,7 +110,7 @@ pub async fn report<C: ConnectionTrait>(
         .filter(
             municipality::Column::Code.is_in(
                 rows.iter()
-                    .map(|d| d.municipality_code.clone())
+                    .filter_map(|d| d.municipality_code.clone())
                     .collect::<Vec<_>>(),
             ),
         )
@@ -118,11 +120,7 @@ pub async fn report<C: ConnectionTrait>(
         .map(|m| (m.code.clone(), m))
         .collect();
     if let Some(code) = &department {
-        rows.retain(|d| {
-            places
-                .get(&d.municipality_code)
-                .is_some_and(|m| &m.department_code == code)
-        });
+        rows.retain(|d| &d.department_code == code);
     }
     let seats: HashMap<i32, i64> = cohort::Entity::find()
         .filter(
@@ -155,30 +153,38 @@ pub async fn report<C: ConnectionTrait>(
     let mut unmet: BTreeMap<(u8, usize), UnmetRow> = BTreeMap::new();
     let today = crate::time::today();
     for d in &rows {
-        let Some(place) = places.get(&d.municipality_code) else {
-            continue;
+        let department_name = departments
+            .get(&d.department_code)
+            .cloned()
+            .unwrap_or_default();
+        // A gobernación's demand is its department's row, never its capital's (issue 49).
+        let place_name = match &d.municipality_code {
+            Some(code) => match places.get(code) {
+                Some(place) => place.name.clone(),
+                None => continue,
+            },
+            None => super::governorate_name(&department_name),
         };
         let row = map
             .entry((
-                place.department_code.clone(),
-                crate::text::fold(&place.name),
+                d.department_code.clone(),
+                crate::text::fold(&place_name),
                 d.capacity_id,
             ))
             .or_insert_with(|| MapRow {
-                department_name: departments
-                    .get(&place.department_code)
-                    .cloned()
-                    .unwrap_or_default(),
-                department_code: place.department_code.clone(),
-                municipality_code: place.code.clone(),
-                municipality_name: place.name.clone(),
+                department_name,
+                department_code: d.department_code.clone(),
+                municipality_code: d.municipality_code.clone(),
+                municipality_name: place_name,
                 capacity_id: d.capacity_id,
                 capacity_name: capacities.get(&d.capacity_id).cloned().unwrap_or_default(),
                 open: 0,
                 people_requested: 0,
                 planned_seats: 0,
-                completed: completed
-                    .get(&(place.code.clone(), d.capacity_id))
+                completed: d
+                    .municipality_code
+                    .as_ref()
+                    .and_then(|code| completed.get(&(code.clone(), d.capacity_id)))
                     .copied()
                     .unwrap_or(0),
                 met: 0,

@@ -45,7 +45,7 @@ fn build_demand(
         for r in &report.items {
             sheet.row(&[
                 Cell::Text(r.department_name.clone()),
-                Cell::Text(r.municipality_code.clone()),
+                Cell::Text(r.municipality_code.clone().unwrap_or_default()),
                 Cell::Text(r.municipality_name.clone()),
                 Cell::Text(r.capacity_name.clone()),
                 Cell::Int(r.open),
@@ -97,7 +97,7 @@ fn build_demand(
         for d in &report.oldest_open {
             sheet.row(&[
                 Cell::Date(d.created_at.date_naive()),
-                Cell::Text(d.municipality_name.clone()),
+                Cell::Text(d.place_name.clone()),
                 Cell::Text(d.department_name.clone()),
                 Cell::Text(d.capacity_name.clone()),
                 Cell::Text(d.topic.clone()),

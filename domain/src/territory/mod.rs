@@ -414,3 +414,98 @@ pub async fn resolve_municipality_list<C: ConnectionTrait>(
         Err(problems)
     })
 }
+
+/// Where an entity is (issue 49, item 3), the one rule of assistances and demands: a
+/// gobernación by its department (DANE code) and no municipality, every other entity by its
+/// municipality (and the municipality's department). A field left out keeps `current`
+/// (municipality, department) when it still fits the entity. Problems go to `errors` (None);
+/// the caller checks its own territory on what comes back.
+pub async fn entity_place<C: ConnectionTrait>(
+    db: &C,
+    entity_type: crate::entities::values::AssistedEntity,
+    municipality_code: Option<&str>,
+    department_code: Option<&str>,
+    current: Option<(Option<&str>, &str)>,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> AppResult<Option<(Option<municipality::Model>, String)>> {
+    use crate::error::FieldError;
+    fn given(text: Option<&str>) -> Option<&str> {
+        text.map(str::trim).filter(|t| !t.is_empty())
+    }
+    if entity_type.is_departmental() {
+        if given(municipality_code).is_some() {
+            errors.push(FieldError::new(
+                "municipality_code",
+                "Una gobernación es del departamento: indique el departamento, no un municipio.",
+            ));
+        }
+        let code = given(department_code)
+            .or(current.map(|(_, department)| department))
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        let Some(code) = code else {
+            errors.push(FieldError::new(
+                "department_code",
+                "Indique el departamento de la gobernación (código DANE).",
+            ));
+            return Ok(None);
+        };
+        if !department_exists(db, &code).await? {
+            errors.push(FieldError::new(
+                "department_code",
+                format!("No existe un departamento con el código DANE «{code}»."),
+            ));
+            return Ok(None);
+        }
+        return Ok(Some((None, code)));
+    }
+    if given(department_code).is_some() {
+        errors.push(FieldError::new(
+            "department_code",
+            "Solo una gobernación se indica por el departamento: indique el municipio.",
+        ));
+    }
+    let code = given(municipality_code)
+        .map(normalize_municipality_code)
+        .or(current.and_then(|(m, _)| m.map(str::to_string)));
+    let Some(code) = code else {
+        errors.push(FieldError::new(
+            "municipality_code",
+            "Indique el municipio (código DANE).",
+        ));
+        return Ok(None);
+    };
+    let Some(found) = municipality::Entity::find_by_id(code.clone())
+        .one(db)
+        .await?
+    else {
+        errors.push(FieldError::new(
+            "municipality_code",
+            format!("No existe un municipio con el código DANE «{code}»."),
+        ));
+        return Ok(None);
+    };
+    let department = found.department_code.clone();
+    Ok(Some((Some(found), department)))
+}
+
+/// The entity asked for (issue 49, item 3), assistances' and demands' one reading: as typed,
+/// else `current`, else the alcaldía; an unknown kind goes to `errors`.
+pub fn entity_kind(
+    text: Option<&str>,
+    current: Option<crate::entities::values::AssistedEntity>,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> crate::entities::values::AssistedEntity {
+    use crate::entities::values::AssistedEntity;
+    match text.map(str::trim) {
+        None | Some("") => current.unwrap_or(AssistedEntity::Alcaldia),
+        Some(text) => AssistedEntity::parse(text).unwrap_or_else(|| {
+            errors.push(crate::error::FieldError::new(
+                "entity_type",
+                "La entidad debe ser alcaldia, concejo, personeria, consejo_territorial_planeacion, \
+                 gobernacion, esquema_asociativo u organizacion_comunitaria.",
+            ));
+            AssistedEntity::Alcaldia
+        }),
+    }
+}

@@ -367,7 +367,12 @@ pub(super) async fn demand_choices(
                 ..Default::default()
             };
             let (mut rows, _) = domain::demand::list(db, user, &filter, 1, 100).await?;
-            rows.retain(|d| typed.is_empty() || typed.contains(&d.municipality_code));
+            rows.retain(|d| {
+                typed.is_empty()
+                    || d.municipality_code
+                        .as_ref()
+                        .is_some_and(|c| typed.contains(c))
+            });
             rows.reverse();
             rows
         }
@@ -383,7 +388,7 @@ pub(super) async fn demand_choices(
             label: format!(
                 "{} · {} ({}) · {} · {}{}",
                 d.topic,
-                d.municipality_name,
+                d.place_name,
                 d.department_name,
                 d.capacity_name,
                 domain::format::plural(d.people_estimate.into(), "persona", "personas"),

@@ -1,0 +1,109 @@
+//! Issue 49, item 3: any entity, for demands as for assistances (migration 26). A demand is
+//! raised for an entity (`entity_type`, the kinds of `assistances.entity_type`; `alcaldia`
+//! for every demand raised before):
+//!
+//! - `demands.department_code`: the department of every demand (of its municipality for the
+//!   municipal ones, carried over from `municipalities`), indexed with the state: the
+//!   department's reviewer reads it and the demand map counts it there;
+//! - `demands.municipality_code` admits NULL: a gobernación's demand has no municipality
+//!   (the domain requires one exactly when the entity is not a gobernación).
+//!
+//! PostgreSQL alters the column; SQLite gets the `writable_schema` edit of migration 6 (it
+//! loosens: no stored row can break it).
+
+use crate::m20261122_000001_initial_schema::index;
+use crate::m20261126_000006_demand::rewrite_sqlite_table;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261220_000030_demand_entity"
+    }
+}
+
+const TABLE: &str = "demands";
+const NOT_NULL_PLACE: &str = "\"municipality_code\" varchar(5) NOT NULL";
+const NULL_PLACE: &str = "\"municipality_code\" varchar(5) NULL";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // Both engines take a column check in ADD COLUMN.
+        db.execute_unprepared(
+            "ALTER TABLE demands ADD COLUMN entity_type varchar(40) NOT NULL DEFAULT 'alcaldia' \
+             CHECK (entity_type IN ('alcaldia', 'concejo', 'personeria', \
+             'consejo_territorial_planeacion', 'gobernacion', 'esquema_asociativo', \
+             'organizacion_comunitaria'))",
+        )
+        .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(TABLE)
+                    .add_column(
+                        ColumnDef::new("department_code")
+                            .string_len(2)
+                            .not_null()
+                            .default(""),
+                    )
+                    .take(),
+            )
+            .await?;
+        db.execute_unprepared(
+            "UPDATE demands SET department_code = (SELECT m.department_code \
+             FROM municipalities m WHERE m.code = demands.municipality_code)",
+        )
+        .await?;
+        manager
+            .create_index(index(TABLE, &["department_code", "status"]))
+            .await?;
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "ALTER TABLE demands ALTER COLUMN municipality_code DROP NOT NULL",
+                )
+                .await?;
+            }
+            _ => rewrite_sqlite_table(db, TABLE, NOT_NULL_PLACE, NULL_PLACE).await?,
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // The gobernaciones' demands have no place before this.
+        db.execute_unprepared("DELETE FROM demands WHERE municipality_code IS NULL")
+            .await?;
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "ALTER TABLE demands ALTER COLUMN municipality_code SET NOT NULL",
+                )
+                .await?;
+            }
+            _ => rewrite_sqlite_table(db, TABLE, NULL_PLACE, NOT_NULL_PLACE).await?,
+        }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_demands_department_code_status")
+                    .table(TABLE)
+                    .to_owned(),
+            )
+            .await?;
+        for column in ["department_code", "entity_type"] {
+            manager
+                .alter_table(Table::alter().table(TABLE).drop_column(column).take())
+                .await?;
+        }
+        Ok(())
+    }
+}
