@@ -6,7 +6,7 @@
 use crate::accounts::guards::StaffUser;
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{Forbidden, PayloadTooLarge, ValidationFailed};
+use crate::openapi::responses::{Forbidden, NotFound, PayloadTooLarge, ValidationFailed};
 use crate::parse::QueryFlag;
 use crate::spreadsheets::download::Download;
 use crate::web::import::{Upload, upload_error};
@@ -169,7 +169,7 @@ pub async fn assistances_template_download() -> AppResult<Download> {
 /// provider, municipality, entity, capacities, state, visits in the month, milestone, planned
 /// and actual dates, and the milestone's state at the end of the month («Cumplido en el mes»,
 /// «Cumplido antes», «Vence en el mes», «Vencido», «Pendiente»). `month` as `YYYY-MM` (the
-/// current month when absent; anything else → 422).
+/// current month when absent; anything else → 422); an admin's unknown `provider` → 404.
 #[utoipa::path(
     tag = "assistance",
     operation_id = "assistanceFollowUpXlsx",
@@ -180,6 +180,7 @@ pub async fn assistances_template_download() -> AppResult<Download> {
     responses(
         (status = 200, response = crate::openapi::responses::Workbook),
         (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
         (status = 422, response = ValidationFailed),
     )
 )]
