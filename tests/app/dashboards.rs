@@ -196,8 +196,8 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     assert!(home.contains("Hola, Óscar Iván Betancourt"));
     let demands = figure(
         &home,
-        "demanda municipal abierta",
-        "demandas municipales abiertas",
+        "demanda abierta",
+        "demandas abiertas",
     );
     let (_, overlaps) = page(&app, "/reportes/traslapes").await;
     let overlapping = pairs(&overlaps);
@@ -236,8 +236,8 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     assert_eq!(
         figure(
             &home,
-            "demanda municipal abierta",
-            "demandas municipales abiertas"
+            "demanda abierta",
+            "demandas abiertas"
         ),
         demands + 1
     );

@@ -1082,7 +1082,7 @@ async fn the_overlap_report_pairs_cohorts_of_a_same_capacity_and_place_only() {
     assert!(
         // The demo's two, the water and farming ones of Meta and the Gobernación del
         // Caquetá's own (issue 49).
-        home.contains("<strong>5 demandas municipales abiertas</strong>"),
+        home.contains("<strong>5 demandas abiertas</strong>"),
         "{home}"
     );
     let (status, html) = crate::support::page(&app, "/reportes/demanda").await;
