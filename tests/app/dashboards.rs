@@ -194,11 +194,7 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     let (status, home) = page(&app, "/").await;
     assert_eq!(status, rocket::http::Status::Ok);
     assert!(home.contains("Hola, Óscar Iván Betancourt"));
-    let demands = figure(
-        &home,
-        "demanda abierta",
-        "demandas abiertas",
-    );
+    let demands = figure(&home, "demanda abierta", "demandas abiertas");
     let (_, overlaps) = page(&app, "/reportes/traslapes").await;
     let overlapping = pairs(&overlaps);
 
@@ -234,11 +230,7 @@ async fn kept_dashboards_and_overlaps_show_a_planning_change_at_once() {
     sign_in_page(&app, email, password).await;
     let (_, home) = page(&app, "/").await;
     assert_eq!(
-        figure(
-            &home,
-            "demanda abierta",
-            "demandas abiertas"
-        ),
+        figure(&home, "demanda abierta", "demandas abiertas"),
         demands + 1
     );
 
