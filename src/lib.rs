@@ -6,6 +6,7 @@
 //! and the tests build the app through [`build`].
 
 pub mod accounts;
+pub mod alliances;
 pub mod api;
 pub mod assessment;
 pub mod assistance;
@@ -148,6 +149,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", providers::pages::routes())
         .mount("/", offer::pages::routes())
         .mount("/", assistance::pages::routes())
+        .mount("/", alliances::pages::routes())
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
         .mount("/", costs::pages::routes())
@@ -164,6 +166,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", assistance::api::routes())
+        .mount("/api/v1", alliances::api::routes())
         .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", costs::api::routes())

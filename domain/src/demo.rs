@@ -625,6 +625,8 @@ async fn load<C: ConnectionTrait>(
     joint_delivery(db, accountability_id).await?;
     plans(db, &user_ids).await?;
     costs(db, &user_ids, id, meta_planning_id).await?;
+    // Issue 48: the Caquetá and Meta alliances, kept by each department's reviewer.
+    crate::alliances::demo::load(db, user_ids[4], user_ids[5]).await?;
     demo_descriptors(db).await
 }
 

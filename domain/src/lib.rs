@@ -4,6 +4,7 @@
 //! the crate graph is `entities` ← `domain` ← the web app.
 
 pub mod accounts;
+pub mod alliances;
 pub mod assessment;
 pub mod assistance;
 pub mod attendance;

@@ -3,6 +3,11 @@
 //! Value sets stored as text (roles, statuses, marks) are typed enums here, so the code
 //! cannot write a value the database's CHECK constraints would refuse.
 
+pub mod alliance;
+pub mod alliance_agreement;
+pub mod alliance_meeting;
+pub mod alliance_meeting_attendee;
+pub mod alliance_member;
 pub mod api_token;
 pub mod assessment;
 pub mod assistance;

@@ -64,6 +64,55 @@ text_enum!(
 );
 
 text_enum!(
+    /// What kind of organisation a member of an alliance is when it is not a provider of the
+    /// product (issue 48).
+    AllianceMemberKind {
+        Universidad = "universidad",
+        CamaraComercio = "camara_comercio",
+        AsociacionEntidadesTerritoriales = "asociacion_entidades_territoriales",
+        EntidadNacional = "entidad_nacional",
+        Cooperacion = "cooperacion",
+        SociedadCivil = "sociedad_civil",
+        Otra = "otra",
+    }
+);
+
+impl AllianceMemberKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AllianceMemberKind::Universidad => "Universidad",
+            AllianceMemberKind::CamaraComercio => "Cámara de comercio",
+            AllianceMemberKind::AsociacionEntidadesTerritoriales => {
+                "Asociación de entidades territoriales"
+            }
+            AllianceMemberKind::EntidadNacional => "Entidad nacional",
+            AllianceMemberKind::Cooperacion => "Cooperación",
+            AllianceMemberKind::SociedadCivil => "Sociedad civil",
+            AllianceMemberKind::Otra => "Otra",
+        }
+    }
+}
+
+text_enum!(
+    /// The follow-up of an agreement of an alliance's table (issue 48): open, or done.
+    AllianceAgreementStatus {
+        Open = "open",
+        Done = "done",
+    }
+);
+
+impl AllianceAgreementStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AllianceAgreementStatus::Open => "Abierto",
+            AllianceAgreementStatus::Done => "Cumplido",
+        }
+    }
+}
+
+text_enum!(
     /// A technical assistance's state: planned → in progress → closed, or cancelled.
     AssistanceStatus {
         Planned = "planned",

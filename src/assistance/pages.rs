@@ -589,7 +589,7 @@ pub(crate) async fn back<T, F: Serialize>(
 }
 
 /// Runs one write in its own transaction.
-async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
+pub(crate) async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
 where
     F: AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
 {
@@ -741,7 +741,7 @@ const VISIT_ROWS_MAX: usize = 60;
 /// A row group as the template draws it: its index in the form (`i`, for the field names and
 /// their problems), its number for people (`n`) and what it holds.
 #[derive(Serialize)]
-struct Numbered<T> {
+pub(crate) struct Numbered<T> {
     i: usize,
     n: usize,
     #[serde(flatten)]
@@ -756,7 +756,7 @@ struct VisitRows {
     products: Vec<Numbered<ProductRow>>,
 }
 
-fn numbered<T: Clone + Default>(rows: &[T], at_least: usize, extra: bool) -> Vec<Numbered<T>> {
+pub(crate) fn numbered<T: Clone + Default>(rows: &[T], at_least: usize, extra: bool) -> Vec<Numbered<T>> {
     let mut rows = rows.to_vec();
     rows.truncate(VISIT_ROWS_MAX);
     let wanted = if extra {
@@ -791,12 +791,12 @@ impl VisitRows {
 }
 
 /// The form indexes of rows picked by [`filled`].
-fn index<T>(rows: &[(usize, &T)]) -> Vec<usize> {
+pub(crate) fn index<T>(rows: &[(usize, &T)]) -> Vec<usize> {
     rows.iter().map(|(i, _)| *i).collect()
 }
 
 /// The rows of `rows` that hold something, with their index in the form.
-fn filled<T>(rows: &[T], blank: impl Fn(&T) -> bool) -> Vec<(usize, &T)> {
+pub(crate) fn filled<T>(rows: &[T], blank: impl Fn(&T) -> bool) -> Vec<(usize, &T)> {
     rows.iter().enumerate().filter(|(_, r)| !blank(r)).collect()
 }
 
@@ -872,7 +872,7 @@ impl VisitForm {
 /// A problem of the domain's `agreements[1].due_on` as the page names it: `agreements-3`, the
 /// row group that held the second agreement sent (the form's fourth, when one was left blank).
 /// `sent`: each list's name and the form index of each row sent.
-fn row_problem(mut error: FieldError, sent: &[(&str, &[usize])]) -> FieldError {
+pub(crate) fn row_problem(mut error: FieldError, sent: &[(&str, &[usize])]) -> FieldError {
     for (list, rows) in sent {
         let Some(rest) = error.field.strip_prefix(&format!("{list}[")) else {
             continue;

@@ -266,6 +266,34 @@ async fn cases(app: &TestApp) -> Vec<Case> {
         .await
         .unwrap()
         .expect("an agreement of the demo assistance");
+    // Issue 48: the demo's Caquetá alliance (its reviewer keeps it) and an open agreement of
+    // its table.
+    let alliance = domain::entities::alliance::Entity::find()
+        .filter(domain::entities::alliance::Column::DepartmentCode.eq("18"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's Caquetá alliance");
+    let al = alliance.id;
+    let alliance_meeting_ids: Vec<i32> = domain::entities::alliance_meeting::Entity::find()
+        .filter(domain::entities::alliance_meeting::Column::AllianceId.eq(al))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let alliance_agreement = domain::entities::alliance_agreement::Entity::find()
+        .filter(domain::entities::alliance_agreement::Column::MeetingId.is_in(alliance_meeting_ids))
+        .filter(
+            domain::entities::alliance_agreement::Column::Status
+                .eq(domain::entities::values::AllianceAgreementStatus::Open),
+        )
+        .order_by_asc(domain::entities::alliance_agreement::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("an open agreement of the demo's Caquetá table");
     // A cost item of the demo's Caquetá cohort (ESAP's: the demo coordinator manages it).
     let cost = cost_item::Entity::find()
         .filter(cost_item::Column::CohortId.is_not_null())
@@ -1209,6 +1237,80 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             twice: false,
             // Rejecting is refused on its confirmation, beside its reason.
             beside: ids(&["reason"]),
+        },
+        Case {
+            route: "/alianzas",
+            who: Who::Reviewer,
+            path: "/alianzas".into(),
+            from: "/alianzas/nueva".into(),
+            fields: vec![
+                field("department_code", "18"),
+                field("name", "Alianza escrita"),
+                field("launched_on", "2026-01-10"),
+                field("renewed_on", "2025-01-10"),
+                field("implementation_plan", "Plan escrito"),
+            ],
+            typed: vec!["value=\"Alianza escrita\"", ">Plan escrito</textarea>"],
+            twice: false,
+            beside: ids(&["renewed_on", "members"]),
+        },
+        Case {
+            route: "/alianzas/<id>",
+            who: Who::Reviewer,
+            path: format!("/alianzas/{al}"),
+            from: format!("/alianzas/{al}/editar"),
+            fields: vec![
+                field("name", " "),
+                field("launched_on", "2024-05-02"),
+                field("implementation_plan", "Plan cambiado"),
+                field("members[0].name", "Universidad escrita"),
+                field("members[0].kind", ""),
+            ],
+            typed: vec![">Plan cambiado</textarea>", "value=\"Universidad escrita\""],
+            twice: false,
+            beside: ids(&["name", "members-0"]),
+        },
+        Case {
+            route: "/alianzas/<id>/mesas",
+            who: Who::Reviewer,
+            path: format!("/alianzas/{al}/mesas"),
+            from: format!("/alianzas/{al}"),
+            fields: vec![
+                field("date", ""),
+                field("modality", "virtual"),
+                field("agenda", "Agenda escrita\nSegundo punto"),
+                field("attendees[0].name", "Ana Pérez"),
+                field("attendees[0].organisation", ""),
+                field("agreements[0].text", "Acuerdo escrito"),
+                field("agreements[0].owner", "La gobernación"),
+                field("agreements[0].due_on", "pronto"),
+            ],
+            typed: vec![
+                ">Agenda escrita\nSegundo punto</textarea>",
+                "value=\"Ana Pérez\"",
+                "value=\"Acuerdo escrito\"",
+                "value=\"pronto\"",
+                "<option value=\"virtual\" selected>",
+            ],
+            twice: false,
+            beside: ids(&["mesa-date", "mesa-attendees-0", "mesa-agreements-0"]),
+        },
+        Case {
+            route: "/alianzas/<id>/acuerdos/<agreement>",
+            who: Who::Reviewer,
+            path: format!("/alianzas/{al}/acuerdos/{}", alliance_agreement.id),
+            from: format!("/alianzas/{al}"),
+            fields: vec![
+                field("status", "done"),
+                field("done_on", "ayer"),
+                field("note", "Nota escrita"),
+            ],
+            typed: vec!["value=\"Nota escrita\"", "value=\"ayer\""],
+            twice: false,
+            beside: vec![format!(
+                "id=\"error-acuerdo-{}-done_on\"",
+                alliance_agreement.id
+            )],
         },
     ]
 }

@@ -1060,6 +1060,27 @@ pub(crate) async fn everything(app: &TestApp) -> Vec<Vec<Value>> {
             .all(db)
             .await
             .unwrap(),
+        alliance::Entity::find().into_json().all(db).await.unwrap(),
+        alliance_member::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        alliance_meeting::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        alliance_meeting_attendee::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
+        alliance_agreement::Entity::find()
+            .into_json()
+            .all(db)
+            .await
+            .unwrap(),
     ]
 }
 

@@ -10,6 +10,7 @@
 mod account_security;
 mod accounts;
 mod agreed;
+mod alliances;
 mod any_entity;
 mod assessment;
 mod assistance;

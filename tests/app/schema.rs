@@ -58,6 +58,11 @@ const TABLES: &[&str] = &[
     "assistance_diagnoses",
     "assistance_work_plans",
     "work_plan_activities",
+    "alliances",
+    "alliance_members",
+    "alliance_meetings",
+    "alliance_meeting_attendees",
+    "alliance_agreements",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
