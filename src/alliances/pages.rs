@@ -13,7 +13,7 @@ use domain::alliances::meetings::{
     self, AgreementInput, AgreementPatch, AttendeeInput, MeetingInput, MeetingView, OpenAgreement,
 };
 use domain::alliances::{self, AllianceInput, AllianceView, MemberInput};
-use domain::entities::values::{AllianceMemberKind, Role};
+use domain::entities::values::AllianceMemberKind;
 use domain::error::{AppError, FieldError};
 use rocket::Either;
 use rocket::form::FromForm;
@@ -177,7 +177,7 @@ impl AllianceForm {
 }
 
 #[derive(Serialize)]
-struct Option_ {
+struct Opt {
     value: String,
     label: String,
 }
@@ -190,10 +190,10 @@ struct FormView {
     form: AllianceForm,
     rows: Vec<Numbered<MemberRow>>,
     /// The departments the caller may choose (none when editing: it does not change).
-    departments: Vec<Option_>,
+    departments: Vec<Opt>,
     department_name: String,
-    providers: Vec<Option_>,
-    kinds: Vec<Option_>,
+    providers: Vec<Opt>,
+    kinds: Vec<Opt>,
 }
 
 async fn form_view(
@@ -215,7 +215,7 @@ async fn form_view(
         (Some(_), _) => Vec::new(),
         (None, None) => all
             .iter()
-            .map(|d| Option_ {
+            .map(|d| Opt {
                 value: d.code.clone(),
                 label: d.name.clone(),
             })
@@ -223,7 +223,7 @@ async fn form_view(
         (None, Some(codes)) => all
             .iter()
             .filter(|d| codes.contains(&d.code))
-            .map(|d| Option_ {
+            .map(|d| Opt {
                 value: d.code.clone(),
                 label: d.name.clone(),
             })
@@ -233,13 +233,13 @@ async fn form_view(
         .await?
         .into_iter()
         .filter(|p| p.active)
-        .map(|p| Option_ {
+        .map(|p| Opt {
             value: p.id.to_string(),
             label: p.name,
         })
         .collect();
     let kinds = AllianceMemberKind::iter()
-        .map(|k| Option_ {
+        .map(|k| Opt {
             value: k.as_str().to_string(),
             label: k.label().to_string(),
         })
@@ -266,7 +266,7 @@ async fn new_page(
     if !may_create(db.inner(), &user).await? {
         return Err(AppError::Forbidden.into());
     }
-    let mut form = AllianceForm::default();
+    let mut form = <AllianceForm as Default>::default();
     if let Some(Some(code)) = alliances::keepable_departments(db.inner(), &user)
         .await?
         .map(|codes| codes.first().cloned())
@@ -426,7 +426,7 @@ impl MeetingForm {
 
 /// An alliance's page.
 #[derive(Serialize)]
-struct AllianceView_ {
+struct AlliancePage {
     alliance: AllianceView,
     meetings: Vec<MeetingView>,
     open_agreements: Vec<OpenAgreement>,
@@ -441,11 +441,11 @@ async fn alliance_view(
     db: &DatabaseConnection,
     user: &CurrentUser,
     id: i32,
-) -> AppResult<(String, AllianceView_)> {
+) -> AppResult<(String, AlliancePage)> {
     let alliance = alliances::get(db, user, id).await?;
     let row = alliances::find_visible(db, user, id).await?;
     let meetings = meetings::list(db, user, id).await?;
-    let view = AllianceView_ {
+    let view = AlliancePage {
         keeps: alliances::keeps(db, user, &alliance.department_code).await?,
         records: alliances::records_meetings(db, user, &row).await?,
         open_agreements: meetings::open_agreements(&meetings),
@@ -620,9 +620,4 @@ async fn agreement_submit(
         },
     )
     .await
-}
-
-/// Whether the caller's home links to the alliances (staff and reviewers).
-pub fn linked_for(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Coordinator | Role::Reviewer)
 }

@@ -27,6 +27,7 @@ pub const PER_MEETING_MAX: usize = 200;
 
 /// Someone who attended a table.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllianceMeetingAttendeeInput)]
 pub struct AttendeeInput {
     #[schema(max_length = 160, example = "Marta Lucía Rincón")]
     pub name: Option<String>,
@@ -36,6 +37,7 @@ pub struct AttendeeInput {
 
 /// What a table agreed.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllianceAgreementInput)]
 pub struct AgreementInput {
     #[schema(max_length = 500)]
     pub text: Option<String>,
@@ -49,6 +51,7 @@ pub struct AgreementInput {
 
 /// A table to record.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllianceMeetingInput)]
 pub struct MeetingInput {
     /// The day it was held (not in the future).
     #[schema(value_type = Option<NaiveDate>)]
@@ -70,6 +73,7 @@ pub struct MeetingInput {
 
 /// A change of an agreement's follow-up.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllianceAgreementPatch)]
 pub struct AgreementPatch {
     /// `open` or `done`. Required.
     #[schema(value_type = Option<AllianceAgreementStatus>)]

@@ -26,7 +26,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::{ESAP, ProviderRef};
 use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -40,6 +40,7 @@ pub const MEMBERS_MAX: usize = 200;
 /// A member as sent: a provider of the product by its id, or another organisation by name and
 /// kind.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllianceMemberInput)]
 pub struct MemberInput {
     /// A provider of the product (`GET /providers`); then no `name` nor `kind`.
     pub provider_id: Option<i32>,
@@ -185,7 +186,7 @@ impl AllianceScope {
                 }
                 any
             }
-            AllianceScope::Nothing => Condition::all().add(Expr::val(1).eq(0)),
+            AllianceScope::Nothing => Condition::all().add(alliance::Column::Id.is_null()),
         }
     }
 }
@@ -459,10 +460,10 @@ async fn check<C: ConnectionTrait>(
         &mut errors,
     );
     let launched_on = crate::parse::date("launched_on", input.launched_on.as_deref(), true, &mut errors);
-    if input.launched_on.as_deref().map(str::trim).is_none_or(str::is_empty) {
-        if let Some(e) = errors.iter_mut().find(|e| e.field == "launched_on") {
-            e.message = "Escriba la fecha de lanzamiento de la alianza (AAAA-MM-DD).".into();
-        }
+    if input.launched_on.as_deref().map(str::trim).is_none_or(str::is_empty)
+        && let Some(e) = errors.iter_mut().find(|e| e.field == "launched_on")
+    {
+        e.message = "Escriba la fecha de lanzamiento de la alianza (AAAA-MM-DD).".into();
     }
     let renewed_on = crate::parse::date("renewed_on", input.renewed_on.as_deref(), false, &mut errors);
     if let (Some(launch), Some(renewal)) = (launched_on, renewed_on)
