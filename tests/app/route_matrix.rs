@@ -202,6 +202,11 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["agreements", "compromisos"] {
         v.insert(key, "1".into());
     }
+    // Issue 48: the demo's Caquetá alliance (the first), its table and its first agreement
+    // (open; `agreements` above names it too).
+    for key in ["alliances", "alianzas", "meetings", "acuerdos"] {
+        v.insert(key, "1".into());
+    }
     for key in [
         "assistance-evaluations",
         "evaluar-asistencia",
