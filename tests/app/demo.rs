@@ -141,13 +141,22 @@ async fn loading_demo_data_twice_changes_nothing() {
         ACCOUNTS.len() as u64
     );
     // Six of ESAP (the Meta planning cohort of issue 47 among them), and DNP's workshop (issue
-    // 32); ESAP and the three other providers.
+    // 32); ESAP, the three other providers and the Gobernación del Meta (issue 48, leading the
+    // Meta alliance).
     assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 7);
     assert_eq!(
         domain::entities::provider::Entity::find()
             .count(db)
             .await
             .unwrap(),
-        4
+        5
+    );
+    assert_eq!(
+        domain::entities::alliance::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        2,
+        "the Caquetá and Meta alliances, once"
     );
 }

@@ -41,7 +41,9 @@ async fn admins_keep_the_providers_and_assign_their_coordinators() {
     let items = list["items"].as_array().unwrap();
     assert_eq!(items[0]["id"], 1);
     assert!(items[0]["name"].as_str().unwrap().contains("ESAP"));
-    assert_eq!(items.len(), 4, "ESAP and the demo's three: {list}");
+    // ESAP, the demo's three, and the Gobernación del Meta (issue 48: it leads the Meta
+    // alliance).
+    assert_eq!(items.len(), 5, "ESAP and the demo's four: {list}");
 
     // Only admins write.
     let body = json!({"name": "Universidad de la Amazonia", "kind": "universidad",
