@@ -242,8 +242,7 @@ pub async fn change_agreement(
     body: crate::api::JsonBody<AgreementPatch>,
 ) -> AppResult<Json<AgreementView>> {
     let txn = domain::db::begin(db).await?;
-    let view =
-        meetings::change_agreement(&txn, &user, id, meeting_id, agreement_id, &body).await?;
+    let view = meetings::change_agreement(&txn, &user, id, meeting_id, agreement_id, &body).await?;
     domain::db::commit(txn).await?;
     Ok(Json(view))
 }

@@ -258,11 +258,7 @@ async fn form_view(
 
 /// «Registrar una alianza»: an admin (any department) or a gobernación (its own).
 #[get("/alianzas/nueva")]
-async fn new_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    user: CurrentUser,
-) -> PageResult {
+async fn new_page(db: &State<DatabaseConnection>, page: Page<'_>, user: CurrentUser) -> PageResult {
     if !may_create(db.inner(), &user).await? {
         return Err(AppError::Forbidden.into());
     }
@@ -504,7 +500,9 @@ async fn edit_submit(
     let title = format!("Cambiar {}", alliance.name);
     if !form.more.is_empty() {
         let view = form_view(db.inner(), &user, Some(id), form).await?;
-        return page.render("alliance_form", &title, view).map(Either::Right);
+        return page
+            .render("alliance_form", &title, view)
+            .map(Either::Right);
     }
     let (input, sent) = form.input();
     let result = write(db, async |txn| {
@@ -513,7 +511,12 @@ async fn edit_submit(
     .await;
     crate::web::form::saved_or_again(
         result.map_err(|e| e.0),
-        |_| Flash::success(Redirect::to(format!("/alianzas/{id}")), "Alianza actualizada."),
+        |_| {
+            Flash::success(
+                Redirect::to(format!("/alianzas/{id}")),
+                "Alianza actualizada.",
+            )
+        },
         async |errors| {
             let errors = member_problems(errors, &sent);
             let view = form_view(db.inner(), &user, Some(id), form).await?;

@@ -756,7 +756,11 @@ struct VisitRows {
     products: Vec<Numbered<ProductRow>>,
 }
 
-pub(crate) fn numbered<T: Clone + Default>(rows: &[T], at_least: usize, extra: bool) -> Vec<Numbered<T>> {
+pub(crate) fn numbered<T: Clone + Default>(
+    rows: &[T],
+    at_least: usize,
+    extra: bool,
+) -> Vec<Numbered<T>> {
     let mut rows = rows.to_vec();
     rows.truncate(VISIT_ROWS_MAX);
     let wanted = if extra {

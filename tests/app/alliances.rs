@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, GOBERNACION_COORDINATOR, META_REVIEWER, api, csrf_from_client,
-    error_fields, form_body, role_token, sign_in_client, token,
+    DNP_COORDINATOR, GOBERNACION_COORDINATOR, META_REVIEWER, api, csrf_from_client, error_fields,
+    form_body, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{
@@ -172,15 +172,36 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
     assert_eq!(ids(&list), vec![meta["id"].as_i64().unwrap()]);
     let (_, list) = api(&app, "GET", "/api/v1/alliances", Some(&readers[1].1), None).await;
     assert_eq!(ids(&list).len(), 2, "ESAP's national staff reads both");
-    let (_, list) = api(&app, "GET", "/api/v1/alliances", Some(&outsiders[1].1), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/alliances",
+        Some(&outsiders[1].1),
+        None,
+    )
+    .await;
     assert!(ids(&list).is_empty(), "Función Pública is in none: {list}");
-    let (_, list) = api(&app, "GET", "/api/v1/alliances", Some(&outsiders[2].1), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/alliances",
+        Some(&outsiders[2].1),
+        None,
+    )
+    .await;
     assert_eq!(
         ids(&list),
         vec![meta["id"].as_i64().unwrap()],
         "the Meta direction reads Meta's only"
     );
-    let (status, _) = api(&app, "GET", "/api/v1/alliances", Some(&outsiders[3].1), None).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/alliances",
+        Some(&outsiders[3].1),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Forbidden, "a liaison lists no alliance");
 
     // The pages alike.
@@ -189,7 +210,10 @@ async fn a_table_is_read_by_members_and_the_departments_reviewer_and_by_nobody_e
     let response = member.get(format!("/alianzas/{id}")).dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let html = response.into_string().await.unwrap();
-    assert!(html.contains("Unificar en una sola jornada"), "open agreements");
+    assert!(
+        html.contains("Unificar en una sola jornada"),
+        "open agreements"
+    );
     assert!(html.contains("Vencido"), "the overdue one marked");
     assert!(html.contains("Universidad de la Amazonia"), "members");
     assert!(html.contains("/reportes/oferta?departamento=18"));
@@ -235,11 +259,24 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
         Role::Coordinator,
     ] {
         let caller = role_token(&app, role).await;
-        let (status, answer) =
-            api(&app, "POST", "/api/v1/alliances", Some(&caller), Some(body.clone())).await;
+        let (status, answer) = api(
+            &app,
+            "POST",
+            "/api/v1/alliances",
+            Some(&caller),
+            Some(body.clone()),
+        )
+        .await;
         assert_eq!(status, Status::Forbidden, "{role:?}: {answer}");
     }
-    let (status, answer) = api(&app, "POST", "/api/v1/alliances", Some(&dnp), Some(body.clone())).await;
+    let (status, answer) = api(
+        &app,
+        "POST",
+        "/api/v1/alliances",
+        Some(&dnp),
+        Some(body.clone()),
+    )
+    .await;
     assert_eq!(status, Status::Forbidden, "another provider: {answer}");
     let (status, answer) = api(
         &app,
@@ -264,7 +301,13 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     .await;
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["lead_provider"]["name"], "Gobernación del Caquetá");
-    assert_eq!(created["members"][0]["name"].as_str().unwrap().contains("ESAP"), true);
+    assert_eq!(
+        created["members"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("ESAP"),
+        true
+    );
     assert_eq!(created["members"][1]["kind"], "universidad");
     assert_eq!(created["members"][1]["kind_label"], "Universidad");
     let id = created["id"].as_i64().unwrap();
@@ -274,11 +317,22 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     // that only reads: 403.
     let mut renewed = body.clone();
     renewed["renewed_on"] = json!("2026-03-01");
-    let (status, answer) = api(&app, "PUT", &path, Some(&meta_reviewer), Some(renewed.clone())).await;
+    let (status, answer) = api(
+        &app,
+        "PUT",
+        &path,
+        Some(&meta_reviewer),
+        Some(renewed.clone()),
+    )
+    .await;
     assert_eq!(status, Status::NotFound, "{answer}");
     let esap = role_token(&app, Role::Coordinator).await;
     let (status, answer) = api(&app, "PUT", &path, Some(&esap), Some(renewed.clone())).await;
-    assert_eq!(status, Status::Forbidden, "ESAP reads it, does not keep it: {answer}");
+    assert_eq!(
+        status,
+        Status::Forbidden,
+        "ESAP reads it, does not keep it: {answer}"
+    );
     let (status, changed) = api(&app, "PUT", &path, Some(&caqueta_reviewer), Some(renewed)).await;
     assert_eq!(status, Status::Ok, "{changed}");
     assert_eq!(changed["renewed_on"], "2026-03-01");
@@ -295,7 +349,14 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     let meetings = format!("{path}/meetings");
     let (status, answer) = api(&app, "POST", &meetings, Some(&esap), Some(table.clone())).await;
     assert_eq!(status, Status::Forbidden, "{answer}");
-    let (status, answer) = api(&app, "POST", &meetings, Some(&meta_reviewer), Some(table.clone())).await;
+    let (status, answer) = api(
+        &app,
+        "POST",
+        &meetings,
+        Some(&meta_reviewer),
+        Some(table.clone()),
+    )
+    .await;
     assert_eq!(status, Status::NotFound, "{answer}");
     let (status, recorded) = api(&app, "POST", &meetings, Some(&gobernacion), Some(table)).await;
     assert_eq!(status, Status::Created, "{recorded}");
@@ -308,7 +369,14 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
     let done = json!({"status": "done", "note": "Enviado a los miembros"});
     let (status, _) = api(&app, "PATCH", &follow, Some(&esap), Some(done.clone())).await;
     assert_eq!(status, Status::Forbidden);
-    let (status, _) = api(&app, "PATCH", &follow, Some(&meta_reviewer), Some(done.clone())).await;
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &follow,
+        Some(&meta_reviewer),
+        Some(done.clone()),
+    )
+    .await;
     assert_eq!(status, Status::NotFound);
     // An agreement through another table's path: 404.
     let (_, demo_tables) = api(
@@ -323,7 +391,14 @@ async fn the_gobernacion_keeps_its_alliance_and_the_lead_records_its_tables() {
         "/api/v1/alliances/{}/meetings/{}/agreements/{agreement_id}",
         caqueta["id"], demo_tables["items"][0]["id"]
     );
-    let (status, _) = api(&app, "PATCH", &elsewhere, Some(&caqueta_reviewer), Some(done.clone())).await;
+    let (status, _) = api(
+        &app,
+        "PATCH",
+        &elsewhere,
+        Some(&caqueta_reviewer),
+        Some(done.clone()),
+    )
+    .await;
     assert_eq!(status, Status::NotFound);
     let (status, marked) = api(&app, "PATCH", &follow, Some(&caqueta_reviewer), Some(done)).await;
     assert_eq!(status, Status::Ok, "{marked}");
@@ -382,15 +457,20 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
         assert!(fields.contains(&field.to_string()), "{field}: {refused}");
     }
     let text = refused.to_string();
-    assert!(text.contains("La refrendación debe ser posterior al lanzamiento"), "{text}");
+    assert!(
+        text.contains("La refrendación debe ser posterior al lanzamiento"),
+        "{text}"
+    );
     assert!(text.contains("ya está en la lista de miembros"), "{text}");
     let (status, refused) = api(
         &app,
         "POST",
         "/api/v1/alliances",
         Some(&reviewer),
-        Some(json!({"department_code": "18", "name": "Alianza", "launched_on": "2026-02-01",
-                    "members": [], "implementation_plan": ""})),
+        Some(
+            json!({"department_code": "18", "name": "Alianza", "launched_on": "2026-02-01",
+                    "members": [], "implementation_plan": ""}),
+        ),
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
@@ -416,7 +496,11 @@ async fn bad_members_dates_and_agreements_are_refused_in_spanish_and_nothing_is_
     assert_eq!(status, Status::UnprocessableEntity, "{refused}");
     assert_eq!(
         error_fields(&refused),
-        vec!["date".to_string(), "agenda".to_string(), "attendees".to_string()]
+        vec![
+            "date".to_string(),
+            "agenda".to_string(),
+            "attendees".to_string()
+        ]
     );
     assert!(refused.to_string().contains("no puede ser futura"));
     let (status, refused) = api(
@@ -501,10 +585,9 @@ async fn a_member_provider_reads_the_departments_offer_view_overlaps_and_unanswe
     let items = offer["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(
-        items.iter().all(|r| r["municipality_code"]
-            .as_str()
-            .unwrap()
-            .starts_with("18")),
+        items
+            .iter()
+            .all(|r| r["municipality_code"].as_str().unwrap().starts_with("18")),
         "Caquetá's offer"
     );
     assert!(
@@ -599,7 +682,10 @@ async fn the_table_form_takes_rows_and_keeps_what_was_typed() {
     ])
     .await;
     assert_eq!(status, Status::UnprocessableEntity);
-    assert!(html.contains("id=\"error-mesa-agreements-1\""), "beside its row");
+    assert!(
+        html.contains("id=\"error-mesa-agreements-1\""),
+        "beside its row"
+    );
     assert!(html.contains("value=\"Enviar el acta\""));
     assert!(stored(&app).await == before, "nothing stored");
     // Saved: the blank rows left out.

@@ -1165,6 +1165,43 @@ def staff_records_a_visit(run: Run, pass_number: int):
         raise StepFailed(f"the agreement is not shown done with its note: {shown!r}")
 
 
+def reviewer_records_a_table(run: Run, pass_number: int):
+    """Issue 48: the Caquetá reviewer opens her department's alliance (members, plan, open
+    agreements, the overdue one marked), its edit form, and records a table with an attendee
+    and an agreement as rows; the alliance's page shows it."""
+    b = run.browser
+    sign_in(run, "reviewer", REVIEWER)
+    b.open("/alianzas")
+    run.page("reviewer", "alliances", expect="Alianza por la gestión pública territorial del Caquetá")
+    b.click_link("Alianza por la gestión pública territorial del Caquetá")
+    run.page("reviewer", "alliance", expect="Acuerdos abiertos")
+    page = b.text(b.find("main"))
+    for expected in ("Universidad de la Amazonia", "Vencido", "La oferta en el departamento"):
+        if expected not in page:
+            raise StepFailed(f"the alliance's page does not show «{expected}»")
+    alliance = b.path()
+    b.open(f"{alliance}/editar")
+    run.page("reviewer", "alliance-edit", expect="Cambiar la alianza")
+    b.open(alliance)
+    b.click_element(b.find("//summary[contains(., 'Registrar mesa')]", "xpath"))
+    agenda = f"Balance de la oferta del trimestre (mesa {pass_number})"
+    b.set_value("#m-date", now_bogota().date().isoformat())
+    b.type("#m-place", "Gobernación del Caquetá, Florencia")
+    b.type("#m-agenda", agenda)
+    b.type("#m-att-0-name", "Luz Dary Peña")
+    b.type("#m-att-0-org", "Alcaldía de El Paujíl")
+    agreement = f"Compartir el calendario de talleres (mesa {pass_number})"
+    b.type("#m-agr-0-text", agreement)
+    b.type("#m-agr-0-owner", "ESAP")
+    b.set_value("#m-agr-0-due", (now_bogota().date() + dt.timedelta(days=20)).isoformat())
+    b.click("//form[contains(@action, '/mesas')]/button[@type='submit' and not(@aria-hidden)]", "xpath")
+    run.page("reviewer", "table-recorded", expect="Mesa registrada")
+    page = b.text(b.find("main"))
+    for expected in (agenda, agreement, "Luz Dary Peña"):
+        if expected not in page:
+            raise StepFailed(f"the alliance's page does not show «{expected}» after the table")
+
+
 def liaison_nominates(run: Run, pass_number: int):
     """Issue 35: El Paujíl's liaison, on a phone, opens the cohort shared by Caquetá and Meta
     from their home's nominations, sees the seats kept for the municipality and proposes an
@@ -1359,6 +1396,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
         ("provider's staff records a visit's agreements as rows and marks one done", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
+        ("reviewer records a table of the department's alliance", [], lambda: reviewer_records_a_table(run, pass_number)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),

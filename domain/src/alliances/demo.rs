@@ -253,7 +253,10 @@ pub async fn load<C: ConnectionTrait>(
             ),
             attendees: Some(vec![
                 attendee("Sandra Milena Rojas", "Gobernación del Meta"),
-                attendee("Carlos Alberto Beltrán", "ESAP · Dirección Territorial Meta"),
+                attendee(
+                    "Carlos Alberto Beltrán",
+                    "ESAP · Dirección Territorial Meta",
+                ),
                 attendee("Ana María Gutiérrez", "Universidad de los Llanos"),
                 attendee("Jorge Enrique Parra", "Cooperación Alemana (GIZ)"),
             ]),

@@ -415,10 +415,13 @@ async fn views<C: ConnectionTrait>(
         .all(db)
         .await?
     {
-        attendees.entry(a.meeting_id).or_default().push(AttendeeView {
-            name: a.full_name,
-            organisation: a.organisation,
-        });
+        attendees
+            .entry(a.meeting_id)
+            .or_default()
+            .push(AttendeeView {
+                name: a.full_name,
+                organisation: a.organisation,
+            });
     }
     let today = crate::time::today();
     let mut agreements: HashMap<i32, Vec<AgreementView>> = HashMap::new();

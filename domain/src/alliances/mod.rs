@@ -16,9 +16,7 @@ pub mod meetings;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::{
-    AllianceAgreementStatus, AllianceMemberKind, ProviderKind, Role,
-};
+use crate::entities::values::{AllianceAgreementStatus, AllianceMemberKind, ProviderKind, Role};
 use crate::entities::{
     alliance, alliance_agreement, alliance_meeting, alliance_member, department, provider,
 };
@@ -58,7 +56,10 @@ pub struct AllianceInput {
     /// DANE code of the department. Required to create; on a change, absent or the same.
     #[schema(example = "18")]
     pub department_code: Option<String>,
-    #[schema(max_length = 160, example = "Alianza por la gestión pública del Caquetá")]
+    #[schema(
+        max_length = 160,
+        example = "Alianza por la gestión pública del Caquetá"
+    )]
     pub name: Option<String>,
     /// The provider that leads it; absent: the department's gobernación when it is a provider.
     pub lead_provider_id: Option<i32>,
@@ -235,7 +236,8 @@ pub async fn list<C: ConnectionTrait>(
     user: &Actor,
     department: Option<&str>,
 ) -> AppResult<Vec<AllianceView>> {
-    let mut select = alliance::Entity::find().filter(AllianceScope::of(db, user).await?.condition());
+    let mut select =
+        alliance::Entity::find().filter(AllianceScope::of(db, user).await?.condition());
     if let Some(code) = department.map(str::trim).filter(|c| !c.is_empty()) {
         select = select.filter(alliance::Column::DepartmentCode.eq(code));
     }
@@ -459,13 +461,27 @@ async fn check<C: ConnectionTrait>(
         "Escriba el nombre de la alianza.",
         &mut errors,
     );
-    let launched_on = crate::parse::date("launched_on", input.launched_on.as_deref(), true, &mut errors);
-    if input.launched_on.as_deref().map(str::trim).is_none_or(str::is_empty)
+    let launched_on = crate::parse::date(
+        "launched_on",
+        input.launched_on.as_deref(),
+        true,
+        &mut errors,
+    );
+    if input
+        .launched_on
+        .as_deref()
+        .map(str::trim)
+        .is_none_or(str::is_empty)
         && let Some(e) = errors.iter_mut().find(|e| e.field == "launched_on")
     {
         e.message = "Escriba la fecha de lanzamiento de la alianza (AAAA-MM-DD).".into();
     }
-    let renewed_on = crate::parse::date("renewed_on", input.renewed_on.as_deref(), false, &mut errors);
+    let renewed_on = crate::parse::date(
+        "renewed_on",
+        input.renewed_on.as_deref(),
+        false,
+        &mut errors,
+    );
     if let (Some(launch), Some(renewal)) = (launched_on, renewed_on)
         && renewal <= launch
     {
@@ -480,9 +496,7 @@ async fn check<C: ConnectionTrait>(
     // The lead: the one sent, or the department's gobernación when it is a provider.
     let lead_provider_id = match input.lead_provider_id {
         Some(id) => match provider::Entity::find_by_id(id).one(db).await? {
-            Some(p) if p.active || current.and_then(|c| c.lead_provider_id) == Some(id) => {
-                Some(id)
-            }
+            Some(p) if p.active || current.and_then(|c| c.lead_provider_id) == Some(id) => Some(id),
             Some(_) => {
                 errors.push(FieldError::new(
                     "lead_provider_id",
@@ -537,8 +551,16 @@ async fn check<C: ConnectionTrait>(
         let mut seen_names = HashSet::new();
         for (n, m) in sent.iter().enumerate() {
             let field = format!("members[{n}]");
-            let name_sent = m.name.as_deref().map(str::trim).is_some_and(|t| !t.is_empty());
-            let kind_sent = m.kind.as_deref().map(str::trim).is_some_and(|t| !t.is_empty());
+            let name_sent = m
+                .name
+                .as_deref()
+                .map(str::trim)
+                .is_some_and(|t| !t.is_empty());
+            let kind_sent = m
+                .kind
+                .as_deref()
+                .map(str::trim)
+                .is_some_and(|t| !t.is_empty());
             if let Some(id) = m.provider_id {
                 if name_sent || kind_sent {
                     errors.push(FieldError::new(
@@ -579,7 +601,10 @@ async fn check<C: ConnectionTrait>(
                 Some(text) => AllianceMemberKind::parse(text).or_else(|| {
                     errors.push(FieldError::new(
                         format!("{field}.kind"),
-                        format!("El tipo de organización debe ser uno de: {}.", kinds_sentence()),
+                        format!(
+                            "El tipo de organización debe ser uno de: {}.",
+                            kinds_sentence()
+                        ),
                     ));
                     None
                 }),
@@ -643,7 +668,11 @@ async fn may_keep_some<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<()
         Role::Coordinator => gobernacion_of(db, user).await?.is_some(),
         _ => false,
     };
-    if some { Ok(()) } else { Err(AppError::Forbidden) }
+    if some {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 async fn write_members<C: ConnectionTrait>(
