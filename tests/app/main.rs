@@ -34,6 +34,7 @@ mod faults;
 mod figures;
 mod formats;
 mod forms;
+mod handover;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;

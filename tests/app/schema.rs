@@ -58,6 +58,7 @@ const TABLES: &[&str] = &[
     "assistance_diagnoses",
     "assistance_work_plans",
     "work_plan_activities",
+    "liaison_handovers",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
