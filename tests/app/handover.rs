@@ -518,7 +518,8 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
     assert!(html.contains(&old_name), "whose account ends, named");
 
     let confirm = async |password: &str, again: &str| {
-        let csrf = csrf_from_client(&visitor, &link).await;
+        // The browser's token (any page's form carries it; a spent link's page has no form).
+        let csrf = csrf_from_client(&visitor, "/ingresar").await;
         visitor
             .post(link.clone())
             .header(ContentType::Form)

@@ -511,7 +511,7 @@ async fn people<C: ConnectionTrait>(
         for c in certificate::Entity::find()
             .filter(certificate::Column::MunicipalityCode.eq(code))
             .filter(certificate::Column::ParticipantId.is_in(chunk.iter().copied()))
-            .filter(certificate::Column::Status.eq(CertificateStatus::Issued))
+            .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
             .order_by_asc(certificate::Column::IssuedAt)
             .all(db)
             .await?
