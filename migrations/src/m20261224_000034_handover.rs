@@ -60,14 +60,15 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(
-                        ColumnDef::new("municipality_code")
-                            .string_len(5)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("new_user_id").integer().not_null())
                     .col(ColumnDef::new("named_by").integer().null())
-                    .col(ColumnDef::new("token_hash").string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new("token_hash")
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(
                         ColumnDef::new("created_at")
                             .timestamp_with_time_zone()
@@ -104,7 +105,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(TABLE).take()).await?;
+        manager
+            .drop_table(Table::drop().table(TABLE).take())
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -188,11 +188,7 @@ struct TakeRoleView<'a> {
 /// accounts end), and the password to choose. A button, so a mail scanner opening the link
 /// changes nothing.
 #[get("/enlace/asumir/<token>")]
-async fn take_role_page(
-    db: &State<DatabaseConnection>,
-    page: Page<'_>,
-    token: &str,
-) -> PageResult {
+async fn take_role_page(db: &State<DatabaseConnection>, page: Page<'_>, token: &str) -> PageResult {
     let pending = passing::pending(db.inner(), token).await?;
     page.render(
         "liaison_take_role",

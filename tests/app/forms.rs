@@ -529,7 +529,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("full_name", "Nueva Enlace Escrita"),
                 field("email", "no-es-un-correo"),
             ],
-            typed: vec!["value=\"Nueva Enlace Escrita\"", "value=\"no-es-un-correo\""],
+            typed: vec![
+                "value=\"Nueva Enlace Escrita\"",
+                "value=\"no-es-un-correo\"",
+            ],
             twice: false,
             beside: ids(&["enlace-email"]),
         },

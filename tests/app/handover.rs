@@ -352,8 +352,10 @@ async fn a_liaisons_first_sign_in_of_an_administration_opens_the_handover_once()
         "POST",
         "/api/v1/users",
         Some(&admin),
-        Some(json!({"email": email, "password": password, "full_name": "Yurany Trujillo",
-                    "role": "liaison", "municipality_code": ALBANIA})),
+        Some(
+            json!({"email": email, "password": password, "full_name": "Yurany Trujillo",
+                    "role": "liaison", "municipality_code": ALBANIA}),
+        ),
     )
     .await;
     assert_eq!(status, Status::Created, "{created}");
@@ -484,7 +486,10 @@ async fn the_liaison_role_passes_to_the_next_official_with_the_history() {
     let refused = send("Alguien Más", taken).await;
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
-    assert!(html.contains("id=\"error-enlace-email\""), "beside the field");
+    assert!(
+        html.contains("id=\"error-enlace-email\""),
+        "beside the field"
+    );
     assert!(html.contains("Alguien Más"), "as typed");
 
     let new_email = "planeacion@elpaujil-caqueta.gov.co";

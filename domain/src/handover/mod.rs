@@ -595,8 +595,10 @@ async fn indicators<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Vec<Ind
         .order_by_asc(indicator_observation::Column::Year)
         .all(db)
         .await?;
-    let mut first_last: BTreeMap<i32, (indicator_observation::Model, indicator_observation::Model)> =
-        BTreeMap::new();
+    let mut first_last: BTreeMap<
+        i32,
+        (indicator_observation::Model, indicator_observation::Model),
+    > = BTreeMap::new();
     for o in observations {
         match first_last.entry(o.indicator_id) {
             std::collections::btree_map::Entry::Occupied(mut seen) => seen.get_mut().1 = o,

@@ -87,9 +87,7 @@ pub async fn state<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<LiaisonS
             email: account.email,
             named_on: crate::time::local(row.created_at).date_naive(),
             expires_on: crate::time::local(row.expires_at).date_naive(),
-            confirmed_on: row
-                .confirmed_at
-                .map(|t| crate::time::local(t).date_naive()),
+            confirmed_on: row.confirmed_at.map(|t| crate::time::local(t).date_naive()),
             expired: row.confirmed_at.is_none() && row.expires_at <= at,
         });
     }
@@ -153,8 +151,10 @@ pub async fn name_successor(
         {
             Some(account)
         }
-        Some(account) if account.role == Role::Liaison && account.active
-            && account.municipality_code.as_deref() == Some(place.code.as_str()) =>
+        Some(account)
+            if account.role == Role::Liaison
+                && account.active
+                && account.municipality_code.as_deref() == Some(place.code.as_str()) =>
         {
             errors.push(FieldError::new(
                 "email",

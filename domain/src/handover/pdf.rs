@@ -72,7 +72,12 @@ impl Layout<'_, '_, '_> {
     fn heading(&mut self, text: &str) {
         self.room(14.0 + 13.0 * 1.35 + 2.0 * 10.0 * 1.35);
         self.y += 14.0;
-        self.put(Style::new(FaceKind::SansBold, 13.0, GREEN), text, LEFT, 13.0 * 1.35);
+        self.put(
+            Style::new(FaceKind::SansBold, 13.0, GREEN),
+            text,
+            LEFT,
+            13.0 * 1.35,
+        );
         self.y += 3.0;
     }
 
@@ -183,11 +188,7 @@ pub fn render(handover: &Handover) -> AppResult<Vec<u8>> {
 fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
     let t = |text: &str| printable(text, p);
     let place = &h.municipality;
-    layout.paragraph(
-        Style::new(FaceKind::SansBold, 20.0, GREEN),
-        &t(title),
-        LEFT,
-    );
+    layout.paragraph(Style::new(FaceKind::SansBold, 20.0, GREEN), &t(title), LEFT);
     layout.paragraph(
         Style::new(FaceKind::Sans, 11.0, GRAY),
         &t(&format!(
@@ -202,12 +203,32 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
     layout.sentence(&format!(
         "Lo que el municipio recibió y lo que queda pendiente, para la administración que \
          llega y su enlace: {}, {} de ellas en la entidad; {}; {} y {}; {}.",
-        plural(h.trained.len() as i64, "persona formada", "personas formadas"),
+        plural(
+            h.trained.len() as i64,
+            "persona formada",
+            "personas formadas"
+        ),
         h.still_in_entity,
-        plural(h.assistances.len() as i64, "asistencia técnica", "asistencias técnicas"),
-        plural(h.open_agreements.len() as i64, "compromiso abierto", "compromisos abiertos"),
-        plural(h.pending_milestones.len() as i64, "hito pendiente", "hitos pendientes"),
-        plural(h.open_demands.len() as i64, "demanda sin atender", "demandas sin atender"),
+        plural(
+            h.assistances.len() as i64,
+            "asistencia técnica",
+            "asistencias técnicas"
+        ),
+        plural(
+            h.open_agreements.len() as i64,
+            "compromiso abierto",
+            "compromisos abiertos"
+        ),
+        plural(
+            h.pending_milestones.len() as i64,
+            "hito pendiente",
+            "hitos pendientes"
+        ),
+        plural(
+            h.open_demands.len() as i64,
+            "demanda sin atender",
+            "demandas sin atender"
+        ),
     ));
 
     // People.
@@ -293,13 +314,27 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
         details.push(t(&format!("Objetivo: {}", a.objective)));
         details.push(format!(
             "{}; {}",
-            plural(a.open_agreements as i64, "compromiso abierto", "compromisos abiertos"),
-            plural(a.pending_milestones as i64, "hito pendiente", "hitos pendientes")
+            plural(
+                a.open_agreements as i64,
+                "compromiso abierto",
+                "compromisos abiertos"
+            ),
+            plural(
+                a.pending_milestones as i64,
+                "hito pendiente",
+                "hitos pendientes"
+            )
         ));
-        layout.item(&t(&format!("{} · {}", a.entity_label, a.provider_name)), &details);
+        layout.item(
+            &t(&format!("{} · {}", a.entity_label, a.provider_name)),
+            &details,
+        );
     }
 
-    layout.heading(&format!("Compromisos abiertos ({})", h.open_agreements.len()));
+    layout.heading(&format!(
+        "Compromisos abiertos ({})",
+        h.open_agreements.len()
+    ));
     if h.open_agreements.is_empty() {
         layout.sentence("No queda ningún compromiso abierto.");
     }
@@ -317,7 +352,10 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
         );
     }
 
-    layout.heading(&format!("Hitos pendientes ({})", h.pending_milestones.len()));
+    layout.heading(&format!(
+        "Hitos pendientes ({})",
+        h.pending_milestones.len()
+    ));
     if h.pending_milestones.is_empty() {
         layout.sentence("No queda ningún hito pendiente.");
     }
@@ -371,7 +409,10 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
         );
     }
 
-    layout.heading(&format!("Indicadores antes y después ({})", h.indicators.len()));
+    layout.heading(&format!(
+        "Indicadores antes y después ({})",
+        h.indicators.len()
+    ));
     if h.indicators.is_empty() {
         layout.sentence("No hay indicadores registrados para el municipio.");
     }
@@ -381,7 +422,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             Some(false) => " (empeoró)",
             None => "",
         };
-        let made_up = if i.synthetic { " · dato sintético" } else { "" };
+        let made_up = if i.synthetic {
+            " · dato sintético"
+        } else {
+            ""
+        };
         layout.item(
             &t(&i.name),
             &[t(&format!(
