@@ -273,9 +273,9 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
                     c.capacity_name,
                     c.year,
                     if c.certified {
-                        "certificada".to_string()
+                        "con certificado".to_string()
                     } else {
-                        yes_no(c.completed, "completó", "inscrita, sin completar")
+                        yes_no(c.completed, "aprobó", "sin aprobar todavía")
                     }
                 )));
             }
