@@ -83,7 +83,7 @@ pub fn page_path(code: &str) -> String {
 /// coordinators (a territorial direction's, in its departments).
 fn may_read(user: &Actor, place: &Place) -> bool {
     if let Some(codes) = user.direction_departments() {
-        return codes.iter().any(|c| *c == place.department_code);
+        return codes.contains(&place.department_code);
     }
     match user.role {
         Role::Admin => true,
@@ -621,7 +621,7 @@ async fn indicators<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Vec<Ind
             let change = last.value - first.value;
             let rounded = (change * 10.0).round() / 10.0;
             let improved = (last.year > first.year && rounded != 0.0)
-                .then(|| (rounded > 0.0) == indicator.higher_is_better);
+                .then_some((rounded > 0.0) == indicator.higher_is_better);
             Some(IndicatorChange {
                 indicator_id: id,
                 code: indicator.code.clone(),
