@@ -22,6 +22,7 @@ pub mod demand;
 pub mod descriptors;
 pub mod enrolment;
 pub mod error;
+pub mod handover;
 pub mod home;
 pub mod indicators;
 pub mod mail;
@@ -144,6 +145,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", certificates::pages::routes())
         .mount("/", reports::pages::routes())
         .mount("/", indicators::pages::routes())
+        .mount("/", handover::pages::routes())
         .mount("/", demand::pages::routes())
         .mount("/", territory::pages::routes())
         .mount("/", providers::pages::routes())
@@ -182,6 +184,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", certificates::api::routes())
         .mount("/api/v1", reports::api::routes())
         .mount("/api/v1", indicators::api::routes())
+        .mount("/api/v1", handover::api::routes())
         .mount("/api/v1", surveys::api::routes())
         .mount("/api/v1", credentials::api::routes())
         .mount("/api/v1", openapi::routes())

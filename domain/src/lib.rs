@@ -32,6 +32,7 @@ pub use entities;
 pub mod error;
 pub mod figures;
 pub mod format;
+pub mod handover;
 pub mod home;
 pub mod indicators;
 pub mod instances;

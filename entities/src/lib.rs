@@ -60,6 +60,7 @@ pub mod indicator_capacity;
 pub mod indicator_observation;
 pub mod job_lease;
 pub mod kept_content;
+pub mod liaison_handover;
 pub mod login_throttle;
 pub mod municipality;
 pub mod name_change;

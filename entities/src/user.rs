@@ -23,6 +23,9 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     /// The coordinator's provider (none = ESAP).
     pub provider_id: Option<i32>,
+    /// A liaison: the start year of the administration period (2020, 2024, 2028…) in which
+    /// they were last taken to their municipality's handover page on signing in (issue 48).
+    pub handover_seen_for: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,6 +42,7 @@ mod m20261218_000028_descriptors;
 mod m20261219_000029_joint_delivery;
 mod m20261220_000030_demand_entity;
 mod m20261222_000032_alliances;
+mod m20261224_000034_handover;
 
 pub struct Migrator;
 
@@ -110,6 +111,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261215_000025_agreed_plans::Migration),
             atomic(m20261220_000030_demand_entity::Migration),
             atomic(m20261222_000032_alliances::Migration),
+            atomic(m20261224_000034_handover::Migration),
         ]
     }
 }

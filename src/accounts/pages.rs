@@ -102,7 +102,16 @@ async fn sign_in_submit(
                 crate::web::csrf::secure_cookies(config),
             )
             .await?;
-            Ok(Redirect::to(safe_next(form.siguiente.as_deref())))
+            // Issue 48: a liaison's first sign-in of a new municipal administration opens
+            // their municipality's handover instead of the home (once per period).
+            let mut next = safe_next(form.siguiente.as_deref());
+            if next == "/"
+                && let Some(handover) =
+                    domain::handover::landing(db.inner(), &user, domain::time::today()).await?
+            {
+                next = handover;
+            }
+            Ok(Redirect::to(next))
         }
         Ok(sign_in::Attempt::Unconfirmed) => {
             let html = page.render(

@@ -127,7 +127,7 @@ fn search(page: Page<'_>, codigo: Option<&str>) -> Search {
 }
 
 /// A PDF download named after its code.
-pub struct PdfFile(String, Vec<u8>);
+pub struct PdfFile(pub String, pub Vec<u8>);
 
 impl<'r> Responder<'r, 'static> for PdfFile {
     fn respond_to(self, request: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {

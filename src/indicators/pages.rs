@@ -101,6 +101,9 @@ struct MunicipalityView<'a> {
     trained_any: bool,
     is_staff: bool,
     is_liaison: bool,
+    /// Issue 48: a link to its handover, for those who read it (not another provider's
+    /// coordinator).
+    handover: bool,
     /// The municipality's demands in the caller's scope (issue 16), newest first.
     demands: Vec<DemandLine>,
 }
@@ -188,6 +191,7 @@ async fn municipality_page(
             trained_any: impact.capacities.iter().any(|c| c.trained > 0),
             capacities,
             is_staff: user.is_staff(),
+            handover: !user.is_other_provider(),
             is_liaison: user.role == domain::entities::values::Role::Liaison,
             demands: domain::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
                 .await?

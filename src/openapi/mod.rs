@@ -51,6 +51,7 @@ use utoipa::{Modify, ToResponse};
         (name = "demand", description = "Municipal demand for training, and the territorial directions."),
         (name = "surveys", description = "Satisfaction and follow-up surveys, and their report."),
         (name = "open-data", description = "**Extension.** The open data sets (Ley 1712 de 2014): the offer and the coverage per municipality × capacity × year, as CSV and JSON, public, at the site root (`/open-data/…`); their dictionary is the page `/datos-abiertos`. No personal data; counts from 1 to 4 are suppressed."),
+        (name = "handover", description = "A municipality's handover (empalme) to a new administration: who was trained and is still in the entity, the technical assistance received with its open agreements and pending milestones, the products handed over, the demands still open and the indicators before and after."),
         (name = "operations", description = "This description, the health check and the readiness check."),
     ),
     paths(
@@ -152,6 +153,7 @@ use utoipa::{Modify, ToResponse};
         crate::indicators::api::comparison,
         crate::indicators::api::comparison_xlsx,
         crate::indicators::api::priorities,
+        crate::handover::api::handover,
         crate::demand::api::list,
         crate::demand::api::create,
         crate::demand::api::show,

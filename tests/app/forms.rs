@@ -109,6 +109,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "an emailed link's form: tested in assistance",
     ),
     (
+        "/enlace/asumir/<token>",
+        "an emailed link's form: tested in handover (a weak password comes back to its page)",
+    ),
+    (
         "/aceptar-plan/<token>",
         "an emailed link's form: tested in agreed (refused, it comes back as typed)",
     ),
@@ -543,6 +547,22 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec!["value=\"Ana Escrita\"", "value=\"no-es-un-correo\""],
             twice: false,
             beside: ids(&["nuevo-email"]),
+        },
+        Case {
+            route: "/municipios/<code>/empalme/enlace",
+            who: Who::Admin,
+            path: "/municipios/18256/empalme/enlace".into(),
+            from: "/municipios/18256/empalme".into(),
+            fields: vec![
+                field("full_name", "Nueva Enlace Escrita"),
+                field("email", "no-es-un-correo"),
+            ],
+            typed: vec![
+                "value=\"Nueva Enlace Escrita\"",
+                "value=\"no-es-un-correo\"",
+            ],
+            twice: false,
+            beside: ids(&["enlace-email"]),
         },
         Case {
             route: "/admin/usuarios/<id>",

@@ -35,6 +35,7 @@ mod faults;
 mod figures;
 mod formats;
 mod forms;
+mod handover;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;

@@ -262,7 +262,7 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["surveys", "encuestas"] {
         v.insert(key, pending.id.to_string());
     }
-    for key in ["restablecer", "confirmar", "deshacer"] {
+    for key in ["restablecer", "confirmar", "deshacer", "asumir"] {
         v.insert(key, "enlace-que-no-existe".into());
     }
     // The demo's pending change of name (the demo participant's, in ESAP's Caquetá cohorts).

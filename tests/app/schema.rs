@@ -63,6 +63,7 @@ const TABLES: &[&str] = &[
     "alliance_meetings",
     "alliance_meeting_attendees",
     "alliance_agreements",
+    "liaison_handovers",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

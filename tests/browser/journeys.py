@@ -664,6 +664,10 @@ def sign_in(run: Run, role: str, account: tuple[str, str]):
     b.submit('form[action="/ingresar"] button[type=submit]')
     if b.exists(".flash-error"):
         raise StepFailed(f"could not sign in as {account[0]}: {b.text(b.find('.flash-error'))}")
+    if b.path().endswith("/empalme"):
+        # Issue 48: a liaison's first sign-in of an administration opens the handover, once.
+        run.page(role, "handover-on-sign-in", expect="Empalme de")
+        b.open("/")
     run.page(role, "home", expect="Hola,")
 
 
@@ -1232,6 +1236,39 @@ def liaison_nominates(run: Run, pass_number: int):
         raise StepFailed(f"the nomination is not listed as waiting for confirmation: {section[:300]}")
 
 
+def liaison_prints_the_handover(run: Run):
+    """Issue 48: El Paujíl's liaison, on a phone, opens the municipality's handover (empalme)
+    from their home — the people trained and who left, the assistance with its open agreements
+    and pending milestones, the products, the open demands, the indicators — and «prints» it:
+    follows «Descargar PDF para imprimir» and gets a PDF (no script calls window.print)."""
+    b = run.browser
+    sign_in(run, "liaison", LIAISON)
+    b.click('main a[href$="/empalme"]')
+    run.page("liaison", "handover", expect="Empalme de El Paujíl")
+    text = b.text(b.find("main"))
+    for section in (
+        "Personas formadas y certificadas",
+        "Asistencia técnica recibida",
+        "Compromisos abiertos",
+        "Hitos pendientes",
+        "Productos y recursos entregados",
+        "Demandas sin atender",
+        "Indicadores antes y después",
+        "Ya no está",
+    ):
+        if section not in text:
+            raise StepFailed(f"the handover does not show «{section}»")
+    links = [b.attribute(a, "href") for a in b.find_all('main a[href$="/empalme.pdf"]')]
+    if not links:
+        raise StepFailed("no «Descargar PDF para imprimir» link on the handover")
+    got = b.async_script(FETCH_SCRIPT, links[0])
+    if got.get("error") or got["status"] != 200:
+        raise StepFailed(f"the handover's PDF {links[0]}: {got}")
+    if "application/pdf" not in got["type"] or got["magic"] != "%P" or got["size"] < 2000:
+        raise StepFailed(f"the handover's PDF is not a PDF: {got}")
+    print(f"  ok   handover PDF {links[0]} ({got['size']} bytes, {got['type']})", flush=True)
+
+
 META_DIRECTION = ("coordinacion.meta@aulaterritorial.example", "Coordina-Meta-2026")
 
 
@@ -1397,6 +1434,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("provider's staff records a visit's agreements as rows and marks one done", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("reviewer records a table of the department's alliance", [], lambda: reviewer_records_a_table(run, pass_number)),
+        ("liaison opens the handover and prints it", [], lambda: liaison_prints_the_handover(run)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),

@@ -686,7 +686,7 @@ pub async fn set_password<C: ConnectionTrait>(
 
 /// A user's full name: required, one line, printable on certificates (instructors and
 /// coordinators sign them), at most 160 characters.
-fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+pub(crate) fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     match crate::validate::certificate_text("full_name", text, crate::validate::FULL_NAME_MAX) {
         Ok(Some(name)) => Some(name),
         Ok(None) => {

@@ -152,7 +152,7 @@ fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
 }
 
 /// The characters of `text` some embedded face has no glyph for, each once.
-fn missing_glyphs(text: &str, faces: &[&Face]) -> Vec<char> {
+pub(crate) fn missing_glyphs(text: &str, faces: &[&Face]) -> Vec<char> {
     let mut missing: Vec<char> = Vec::new();
     for c in compose_accents(text).chars() {
         let drawable = c.is_whitespace() || faces.iter().all(|f| f.shaper.glyph_index(c).is_some());
@@ -300,7 +300,7 @@ static SANS: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Regula
 static SANS_BOLD: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Bold.ttf");
 
 /// One font: what krilla embeds and what rustybuzz shapes with (the same bytes).
-struct Face {
+pub(crate) struct Face {
     pdf: Font,
     shaper: rustybuzz::Face<'static>,
 }
@@ -314,16 +314,16 @@ impl Face {
     }
 }
 
-struct Fonts {
+pub(crate) struct Fonts {
     serif: Face,
     serif_bold: Face,
     serif_italic: Face,
-    sans: Face,
-    sans_bold: Face,
+    pub(crate) sans: Face,
+    pub(crate) sans_bold: Face,
 }
 
 /// Parsed once per process; `None` only if an embedded file were not a font.
-static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
+pub(crate) static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
     Some(Fonts {
         serif: Face::load(SERIF)?,
         serif_bold: Face::load(SERIF_BOLD)?,
@@ -334,7 +334,7 @@ static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
 });
 
 #[derive(Clone, Copy)]
-enum FaceKind {
+pub(crate) enum FaceKind {
     Serif,
     SerifBold,
     SerifItalic,
@@ -343,16 +343,16 @@ enum FaceKind {
 }
 
 #[derive(Clone, Copy)]
-struct Style {
+pub(crate) struct Style {
     face: FaceKind,
-    size: f32,
+    pub(crate) size: f32,
     color: Rgb,
     /// Extra space after each letter, in em.
     tracking: f32,
 }
 
 impl Style {
-    const fn new(face: FaceKind, size: f32, color: Rgb) -> Self {
+    pub(crate) const fn new(face: FaceKind, size: f32, color: Rgb) -> Self {
         Style {
             face,
             size,
@@ -371,7 +371,7 @@ impl Style {
 }
 
 #[derive(Clone, Copy)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Center,
 }
@@ -472,9 +472,9 @@ fn shape(face: &Face, text: &str, tracking: f32) -> Shaped {
     Shaped { glyphs, width }
 }
 
-struct Painter<'a, 'b> {
-    surface: &'a mut Surface<'b>,
-    fonts: &'a Fonts,
+pub(crate) struct Painter<'a, 'b> {
+    pub(crate) surface: &'a mut Surface<'b>,
+    pub(crate) fonts: &'a Fonts,
 }
 
 impl Painter<'_, '_> {
@@ -488,7 +488,7 @@ impl Painter<'_, '_> {
         }
     }
 
-    fn width(&self, style: Style, text: &str) -> f32 {
+    pub(crate) fn width(&self, style: Style, text: &str) -> f32 {
         let text = compose_accents(text);
         shape(self.face(style.face), &text, style.tracking).width * style.size
     }
@@ -503,7 +503,7 @@ impl Painter<'_, '_> {
     }
 
     /// Greedy word wrap into lines no wider than `max_width`.
-    fn wrap(&self, style: Style, text: &str, max_width: f32) -> Vec<String> {
+    pub(crate) fn wrap(&self, style: Style, text: &str, max_width: f32) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         let mut line = String::new();
         for word in text.split_whitespace() {
@@ -525,7 +525,7 @@ impl Painter<'_, '_> {
     }
 
     /// Draws one line with its baseline at `y`; returns its width.
-    fn text(&mut self, style: Style, text: &str, x: f32, y: f32, align: Align) -> f32 {
+    pub(crate) fn text(&mut self, style: Style, text: &str, x: f32, y: f32, align: Align) -> f32 {
         let text = &compose_accents(text);
         let face = self.face(style.face);
         let shaped = shape(face, text, style.tracking);
@@ -548,7 +548,7 @@ impl Painter<'_, '_> {
         width
     }
 
-    fn fill_rect(&mut self, rect: Option<Rect>, color: Rgb) {
+    pub(crate) fn fill_rect(&mut self, rect: Option<Rect>, color: Rgb) {
         let Some(rect) = rect else { return };
         let mut path = PathBuilder::new();
         path.push_rect(rect);
@@ -566,7 +566,7 @@ impl Painter<'_, '_> {
         self.stroke_path(path, color, width);
     }
 
-    fn line(&mut self, from: (f32, f32), to: (f32, f32), color: Rgb, width: f32) {
+    pub(crate) fn line(&mut self, from: (f32, f32), to: (f32, f32), color: Rgb, width: f32) {
         let mut path = PathBuilder::new();
         path.move_to(from.0, from.1);
         path.line_to(to.0, to.1);
@@ -640,7 +640,7 @@ impl Painter<'_, '_> {
 
 /// A colour (sRGB; krilla writes it device-independent, as PDF/A asks).
 #[derive(Clone, Copy)]
-struct Rgb(u8, u8, u8);
+pub(crate) struct Rgb(pub(crate) u8, pub(crate) u8, pub(crate) u8);
 
 impl Rgb {
     fn paint(self) -> krilla::paint::Paint {
