@@ -37,6 +37,7 @@ pub mod reports;
 pub mod spreadsheets;
 pub mod surveys;
 pub mod territory;
+pub mod trainers;
 pub mod web;
 
 use domain::config::AppConfig;
@@ -148,6 +149,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", providers::pages::routes())
         .mount("/", offer::pages::routes())
         .mount("/", assistance::pages::routes())
+        .mount("/", trainers::pages::routes())
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
         .mount("/", costs::pages::routes())
@@ -164,6 +166,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", providers::api::routes())
         .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", assistance::api::routes())
+        .mount("/api/v1", trainers::api::routes())
         .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", costs::api::routes())

@@ -58,6 +58,7 @@ pub mod synthetic;
 pub mod templates;
 pub mod territory;
 pub mod text;
+pub mod trainers;
 pub mod time;
 pub mod validate;
 pub mod workspace;

@@ -67,6 +67,7 @@ mod trust_keys;
 mod trust_owner;
 mod trust_scope;
 mod trust_takeover;
+mod trainers;
 mod trust_throttle;
 mod whose;
 mod world;

@@ -58,6 +58,11 @@ const TABLES: &[&str] = &[
     "assistance_diagnoses",
     "assistance_work_plans",
     "work_plan_activities",
+    "replicators",
+    "replicator_capacities",
+    "replicas",
+    "replica_attendees",
+    "replica_figures",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
