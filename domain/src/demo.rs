@@ -675,8 +675,13 @@ async fn trainers<C: ConnectionTrait>(
     let at = now();
     // (person, completed): the demo participant, El Paujíl, San José del Fragua; Belén not.
     for (person, completed) in [(0, true), (3, true), (6, true), (9, false)] {
-        let enrolment_id =
-            enrol(db, cohort_id, &participants[person], EnrolmentStatus::Enrolled).await?;
+        let enrolment_id = enrol(
+            db,
+            cohort_id,
+            &participants[person],
+            EnrolmentStatus::Enrolled,
+        )
+        .await?;
         for (n, session) in sessions.iter().enumerate() {
             let mark = if completed || n == 0 {
                 Mark::Presente

@@ -58,8 +58,8 @@ pub mod synthetic;
 pub mod templates;
 pub mod territory;
 pub mod text;
-pub mod trainers;
 pub mod time;
+pub mod trainers;
 pub mod validate;
 pub mod workspace;
 

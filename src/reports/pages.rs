@@ -640,11 +640,7 @@ async fn coverage_grid(
                                 if replicated > 0 {
                                     format!(
                                         "; alcance de segunda generación (réplicas): {}",
-                                        domain::format::plural(
-                                            replicated,
-                                            "persona",
-                                            "personas"
-                                        )
+                                        domain::format::plural(replicated, "persona", "personas")
                                     )
                                 } else {
                                     String::new()

@@ -61,7 +61,7 @@ fn numbered(rows: &[AttendeeRow], extra: bool) -> Vec<Numbered> {
     } else {
         rows.len().max(ATTENDEE_ROWS)
     };
-    rows.resize(wanted.max(rows.len()), AttendeeRow::default());
+    rows.resize(wanted.max(rows.len()), <AttendeeRow as Default>::default());
     rows.into_iter()
         .enumerate()
         .map(|(i, row)| Numbered { i, n: i + 1, row })
@@ -176,7 +176,8 @@ async fn mine_view(
     for code in departments {
         municipalities.extend(trainers::municipalities_of(db, code).await?);
     }
-    let typed = |value: &str, f: fn(&ReplicaForm) -> &str| form.is_some_and(|form| f(form) == value);
+    let typed =
+        |value: &str, f: fn(&ReplicaForm) -> &str| form.is_some_and(|form| f(form) == value);
     let mut capacities: Vec<(i32, String)> = certifications
         .iter()
         .filter(|c| c.certified)
@@ -184,14 +185,7 @@ async fn mine_view(
         .collect();
     capacities.sort();
     capacities.dedup();
-    let (replicas, _) = trainers::replicas(
-        db,
-        user,
-        &ReplicaFilter::default(),
-        1,
-        LISTED,
-    )
-    .await?;
+    let (replicas, _) = trainers::replicas(db, user, &ReplicaFilter::default(), 1, LISTED).await?;
     Ok(MineView {
         certified: certifications.iter().any(|c| c.certified),
         several: certifications.iter().filter(|c| c.certified).count() > 1,
@@ -306,7 +300,14 @@ async fn replica_submit(
             let errors: Vec<FieldError> =
                 errors.into_iter().map(|e| row_problem(e, &sent)).collect();
             let errors = crate::web::form::scoped("replica", errors);
-            page.render_refused_typed("my_replicas", "Mis réplicas", view, &errors, "replica", &form)
+            page.render_refused_typed(
+                "my_replicas",
+                "Mis réplicas",
+                view,
+                &errors,
+                "replica",
+                &form,
+            )
         },
     )
     .await
@@ -326,8 +327,7 @@ async fn replicators_view(
     db: &DatabaseConnection,
     user: &domain::accounts::actor::Actor,
 ) -> AppResult<ReplicatorsView> {
-    let (replicas, _) =
-        trainers::replicas(db, user, &ReplicaFilter::default(), 1, LISTED).await?;
+    let (replicas, _) = trainers::replicas(db, user, &ReplicaFilter::default(), 1, LISTED).await?;
     Ok(ReplicatorsView {
         endorses: user.is_staff(),
         candidates: trainers::candidates(db, user).await?,
@@ -386,10 +386,7 @@ async fn endorse_submit(
             .find(|c| c.cohort_id == form.cohort_id && c.participant_id == form.participant_id)
         else {
             // Not someone this coordinator may endorse now: the domain says why.
-            let result = write(db, async |txn| {
-                trainers::endorse(txn, &staff, &input).await
-            })
-            .await;
+            let result = write(db, async |txn| trainers::endorse(txn, &staff, &input).await).await;
             return endorsed(db.inner(), &page, &staff, result)
                 .await
                 .map(Either::Left);
@@ -423,10 +420,7 @@ async fn endorse_submit(
         .render(&page, "Avalar como replicador")
         .map(Either::Right);
     }
-    let result = write(db, async |txn| {
-        trainers::endorse(txn, &staff, &input).await
-    })
-    .await;
+    let result = write(db, async |txn| trainers::endorse(txn, &staff, &input).await).await;
     endorsed(db.inner(), &page, &staff, result)
         .await
         .map(Either::Left)

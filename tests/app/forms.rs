@@ -183,7 +183,10 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             .expect("the demo's trainers cohort");
         let not_completed = enrolment::Entity::find()
             .filter(enrolment::Column::CohortId.eq(trainers_cohort.id))
-            .filter(enrolment::Column::Status.eq(domain::entities::values::EnrolmentStatus::NotCompleted))
+            .filter(
+                enrolment::Column::Status
+                    .eq(domain::entities::values::EnrolmentStatus::NotCompleted),
+            )
             .one(db)
             .await
             .unwrap()
@@ -1248,7 +1251,12 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 "<option value=\"jovenes\" selected>",
             ],
             twice: false,
-            beside: ids(&["replica-date", "replica-municipality_code", "replica-capacity_id", "replica-attendee_count"]),
+            beside: ids(&[
+                "replica-date",
+                "replica-municipality_code",
+                "replica-capacity_id",
+                "replica-attendee_count",
+            ]),
         },
         Case {
             route: "/replicadores/aval",

@@ -70,7 +70,13 @@ async fn trainers_cohort(
     (cohort.id, people, capacity)
 }
 
-async fn endorse(app: &TestApp, token: &str, cohort: i64, person: i32, since: &str) -> (Status, Value) {
+async fn endorse(
+    app: &TestApp,
+    token: &str,
+    cohort: i64,
+    person: i32,
+    since: &str,
+) -> (Status, Value) {
     api(
         app,
         "POST",
@@ -140,8 +146,16 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let (status, body) = endorse(&app, &world.staff, cohort, people[2].id, "").await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     assert_eq!(error_fields(&body), ["participant_id"]);
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("no completó"));
-    assert_eq!(replicator::Entity::find().count(app.db()).await.unwrap(), before);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no completó")
+    );
+    assert_eq!(
+        replicator::Entity::find().count(app.db()).await.unwrap(),
+        before
+    );
 
     // A participant may not endorse (403); a cohort that does not train trainers: 422.
     let (status, _) = endorse(&app, &people[0].token, cohort, people[0].id, "").await;
@@ -155,20 +169,41 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     // capacities; the contract's fields exactly.
     let (status, body) = endorse(&app, &world.staff, cohort, people[0].id, "").await;
     assert_eq!(status, Status::Created, "{body}");
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["capacity_ids", "department_code", "full_name", "id", "participant_id", "since", "until"]
+        [
+            "capacity_ids",
+            "department_code",
+            "full_name",
+            "id",
+            "participant_id",
+            "since",
+            "until"
+        ]
     );
     assert_eq!(body["department_code"], "18");
     assert_eq!(body["full_name"], "Persona aval 0");
-    assert!(body["capacity_ids"].as_array().unwrap().contains(&json!(capacity)));
+    assert!(
+        body["capacity_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(capacity))
+    );
     let today = days(0);
     assert_eq!(body["since"], today.to_string());
     assert_eq!(
         body["until"],
-        today.checked_add_months(chrono::Months::new(24)).unwrap().to_string()
+        today
+            .checked_add_months(chrono::Months::new(24))
+            .unwrap()
+            .to_string()
     );
     // Twice: 409.
     let (status, _) = endorse(&app, &world.staff, cohort, people[0].id, "").await;
@@ -178,10 +213,22 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let path = format!("/api/v1/replicators?department=18&capacity={capacity}");
     let (status, list) = api(&app, "GET", &path, Some(&world.staff), None).await;
     assert_eq!(status, Status::Ok);
-    assert!(list["items"].as_array().unwrap().iter().any(|i| i["id"] == body["id"]));
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == body["id"])
+    );
     let caqueta = role_token(&app, Role::Reviewer).await;
     let (_, list) = api(&app, "GET", &path, Some(&caqueta), None).await;
-    assert!(list["items"].as_array().unwrap().iter().any(|i| i["id"] == body["id"]));
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == body["id"])
+    );
     let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let (_, list) = api(&app, "GET", &path, Some(&meta), None).await;
     assert_eq!(list["total"], 0, "{list}");
@@ -189,9 +236,23 @@ async fn endorsement_requires_completion_and_gives_the_contracts_replicator() {
     let (status, _) = api(&app, "GET", &one, Some(&meta), None).await;
     assert_eq!(status, Status::NotFound);
     // Another participant does not see them; the replicator sees themselves.
-    let (_, list) = api(&app, "GET", "/api/v1/replicators", Some(&people[1].token), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/replicators",
+        Some(&people[1].token),
+        None,
+    )
+    .await;
     assert_eq!(list["total"], 0, "{list}");
-    let (_, list) = api(&app, "GET", "/api/v1/replicators", Some(&people[0].token), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/replicators",
+        Some(&people[0].token),
+        None,
+    )
+    .await;
     assert_eq!(list["total"], 1, "{list}");
 }
 
@@ -217,7 +278,12 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     let (status, answer) = record(&app, &people[0].token, body).await;
     assert_eq!(status, Status::UnprocessableEntity, "{answer}");
     assert_eq!(error_fields(&answer), ["municipality_code"]);
-    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("departamento"));
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("departamento")
+    );
     // Every other rule at once: before the certification, a capacity not theirs, an unknown
     // audience, names and a count together.
     let (status, answer) = record(
@@ -245,7 +311,10 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
         }
         let (status, answer) = record(&app, &people[0].token, body).await;
         assert_eq!(status, Status::UnprocessableEntity, "{field}: {answer}");
-        assert!(error_fields(&answer).contains(&field.to_string()), "{answer}");
+        assert!(
+            error_fields(&answer).contains(&field.to_string()),
+            "{answer}"
+        );
     }
     // Someone else's certification: 404.
     let mut body = good.clone();
@@ -258,7 +327,11 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     let caqueta = role_token(&app, Role::Reviewer).await;
     let (status, _) = record(&app, &caqueta, good.clone()).await;
     assert_eq!(status, Status::Forbidden);
-    assert_eq!(replicas_stored(&app).await, stored, "nothing refused was stored");
+    assert_eq!(
+        replicas_stored(&app).await,
+        stored,
+        "nothing refused was stored"
+    );
 
     // In their department, while certified: 201, by a count or by names.
     let (status, saved) = record(&app, &people[0].token, good.clone()).await;
@@ -302,7 +375,10 @@ async fn a_replicator_records_replicas_only_in_their_department_and_while_certif
     let (_, list) = api(
         &app,
         "GET",
-        &format!("/api/v1/replicas?municipality={CHAIRA}&replicator={}", first["id"]),
+        &format!(
+            "/api/v1/replicas?municipality={CHAIRA}&replicator={}",
+            first["id"]
+        ),
         Some(&world.staff),
         None,
     )
@@ -326,7 +402,14 @@ async fn the_cascade_is_counted_beside_direct_training_rebuilt_equal_and_open_wi
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let (cohort, people, capacity) = trainers_cohort(&app, &world, "cascada").await;
-    let (status, _) = endorse(&app, &world.staff, cohort, people[0].id, &days(-3).to_string()).await;
+    let (status, _) = endorse(
+        &app,
+        &world.staff,
+        cohort,
+        people[0].id,
+        &days(-3).to_string(),
+    )
+    .await;
     assert_eq!(status, Status::Created);
     let (before_reach, before_trained) = reach(&app, &world.staff, CHAIRA, capacity).await;
     assert_eq!(before_reach, 0);
@@ -381,16 +464,19 @@ async fn the_cascade_is_counted_beside_direct_training_rebuilt_equal_and_open_wi
     assert_eq!(row(CAGUAN)["personas_alcanzadas_replicas"], Value::Null);
     let response = app.client.get("/open-data/coverage.csv").dispatch().await;
     let csv = response.into_string().await.unwrap();
-    assert!(csv.lines().next().unwrap().contains("personas_alcanzadas_replicas"));
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("personas_alcanzadas_replicas")
+    );
 }
 
 #[rocket::async_test]
 async fn a_replicator_records_a_replica_on_the_page_with_attendee_rows() {
     let app = TestApp::with_demo().await;
     let (email, password) = crate::support::demo_account(Role::Participant);
-    let client = rocket::local::asynchronous::Client::tracked(app.client.rocket().clone())
-        .await
-        .unwrap();
+    let client = app.another_instance(&[]).await;
     crate::support::sign_in_client(&client, email, password).await;
     let page = client.get("/mis-replicas").dispatch().await;
     assert_eq!(page.status(), Status::Ok);
@@ -449,6 +535,12 @@ async fn a_replicator_records_a_replica_on_the_page_with_attendee_rows() {
         .await;
     assert_eq!(saved.status(), Status::SeeOther);
     assert_eq!(replicas_stored(&app).await, stored + 1);
-    let html = client.get("/mis-replicas").dispatch().await.into_string().await.unwrap();
+    let html = client
+        .get("/mis-replicas")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
     assert!(html.contains("Ana Rojas, Luis Pérez"), "{html}");
 }

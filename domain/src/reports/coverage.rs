@@ -220,24 +220,26 @@ pub async fn coverage<C: ConnectionTrait>(
     });
     Ok(found
         .into_iter()
-        .map(|(f, [assistances, assistances_closed, replicas])| CoverageRow {
-            municipality_code: f.municipality_code,
-            municipality_name: f.municipality_name,
-            department_code: f.department_code,
-            department_name: f.department_name,
-            pdet: f.pdet_subregion_id.is_some(),
-            category: f.category,
-            capacity_id: f.capacity_id,
-            capacity_code: f.capacity_code,
-            capacity_name: f.capacity_name,
-            participants_trained: i64::from(f.trained),
-            completed: i64::from(f.completed),
-            certified: i64::from(f.certified),
-            still_in_entity: i64::from(f.still_in_entity),
-            assistances,
-            assistances_closed,
-            people_reached_by_replicas: replicas,
-        })
+        .map(
+            |(f, [assistances, assistances_closed, replicas])| CoverageRow {
+                municipality_code: f.municipality_code,
+                municipality_name: f.municipality_name,
+                department_code: f.department_code,
+                department_name: f.department_name,
+                pdet: f.pdet_subregion_id.is_some(),
+                category: f.category,
+                capacity_id: f.capacity_id,
+                capacity_code: f.capacity_code,
+                capacity_name: f.capacity_name,
+                participants_trained: i64::from(f.trained),
+                completed: i64::from(f.completed),
+                certified: i64::from(f.certified),
+                still_in_entity: i64::from(f.still_in_entity),
+                assistances,
+                assistances_closed,
+                people_reached_by_replicas: replicas,
+            },
+        )
         .collect())
 }
 

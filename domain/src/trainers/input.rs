@@ -111,7 +111,10 @@ pub(super) async fn check<C: ConnectionTrait>(
             ));
             None
         }
-        Some(code) => match municipality::Entity::find_by_id(code.clone()).one(db).await? {
+        Some(code) => match municipality::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+        {
             None => {
                 errors.push(FieldError::new(
                     "municipality_code",
@@ -154,7 +157,10 @@ pub(super) async fn check<C: ConnectionTrait>(
         .filter(|a| !a.is_empty())
     {
         None => {
-            errors.push(FieldError::new("audience", "Elija a quién dictó la réplica."));
+            errors.push(FieldError::new(
+                "audience",
+                "Elija a quién dictó la réplica.",
+            ));
             None
         }
         Some(text) => {

@@ -24,8 +24,8 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{EnrolmentStatus, Role};
 use crate::entities::{
-    capacity, cohort, course_capacity, department, enrolment, municipality, participant,
-    replica, replica_attendee, replica_figure, replicator, replicator_capacity,
+    capacity, cohort, course_capacity, department, enrolment, municipality, participant, replica,
+    replica_attendee, replica_figure, replicator, replicator_capacity,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::people::scope::PersonScope;
@@ -329,10 +329,7 @@ pub async fn list<C: ConnectionTrait>(
 /// One replicator as the API shows them (404 outside the caller's scope).
 pub async fn item<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<ReplicatorItem> {
     let row = find_visible(db, user, id).await?;
-    items(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)
+    items(db, vec![row]).await?.pop().ok_or(AppError::NotFound)
 }
 
 /// Replicators with names for the pages (the caller's scope, newest certification first).
@@ -465,7 +462,10 @@ pub async fn endorse<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| {
-            AppError::invalid("participant_id", "La persona no está inscrita en la cohorte.")
+            AppError::invalid(
+                "participant_id",
+                "La persona no está inscrita en la cohorte.",
+            )
         })?;
     if !cohort.trains_trainers {
         errors.push(FieldError::new(
@@ -500,12 +500,13 @@ pub async fn endorse<C: ConnectionTrait>(
         ));
     }
     let today = crate::time::today();
-    let since = crate::parse::date("since", input.since.as_deref(), false, &mut errors)
-        .or(if input.since.as_deref().is_none_or(|s| s.trim().is_empty()) {
+    let since = crate::parse::date("since", input.since.as_deref(), false, &mut errors).or(
+        if input.since.as_deref().is_none_or(|s| s.trim().is_empty()) {
             Some(today)
         } else {
             None
-        });
+        },
+    );
     let until = crate::parse::date("until", input.until.as_deref(), false, &mut errors);
     if let Some(since) = since {
         if since > today {
@@ -569,7 +570,10 @@ pub async fn endorse<C: ConnectionTrait>(
         .exec(db)
         .await?;
     }
-    let item = items(db, vec![saved]).await?.pop().ok_or(AppError::NotFound)?;
+    let item = items(db, vec![saved])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
     audit::record(
         db,
         Change {
@@ -612,7 +616,10 @@ pub async fn change_until<C: ConnectionTrait>(
     let mut model: replicator::ActiveModel = current.into();
     model.until = Set(until);
     let saved = model.update(db).await?;
-    let item = items(db, vec![saved]).await?.pop().ok_or(AppError::NotFound)?;
+    let item = items(db, vec![saved])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
     audit::record(
         db,
         Change {
@@ -749,18 +756,15 @@ async fn replicator_for<C: ConnectionTrait>(
                 .date
                 .as_deref()
                 .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
-            let capacities = capacities_of(db, &own.iter().map(|r| r.id).collect::<Vec<_>>())
-                .await?;
+            let capacities =
+                capacities_of(db, &own.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
             let fits = |r: &replicator::Model| {
-                input.capacity_id.is_some_and(|c| {
-                    capacities
-                        .get(&r.id)
-                        .is_some_and(|list| list.contains(&c))
-                })
+                input
+                    .capacity_id
+                    .is_some_and(|c| capacities.get(&r.id).is_some_and(|list| list.contains(&c)))
             };
-            let certified = |r: &replicator::Model| {
-                date.is_none_or(|d| r.since <= d && d <= r.until)
-            };
+            let certified =
+                |r: &replicator::Model| date.is_none_or(|d| r.since <= d && d <= r.until);
             let pick = own
                 .iter()
                 .position(|r| fits(r) && certified(r))
@@ -873,8 +877,11 @@ async fn replica_views<C: ConnectionTrait>(
     let names = names_of(db, &replicators.values().copied().collect::<Vec<_>>()).await?;
     let places: HashMap<String, String> = municipality::Entity::find()
         .filter(
-            municipality::Column::Code
-                .is_in(rows.iter().map(|r| r.municipality_code.clone()).collect::<Vec<_>>()),
+            municipality::Column::Code.is_in(
+                rows.iter()
+                    .map(|r| r.municipality_code.clone())
+                    .collect::<Vec<_>>(),
+            ),
         )
         .all(db)
         .await?
@@ -893,9 +900,15 @@ async fn replica_views<C: ConnectionTrait>(
                 .map(participant::Model::full_name)
                 .unwrap_or_default(),
             date: r.date,
-            municipality_name: places.get(&r.municipality_code).cloned().unwrap_or_default(),
+            municipality_name: places
+                .get(&r.municipality_code)
+                .cloned()
+                .unwrap_or_default(),
             municipality_code: r.municipality_code,
-            capacity_name: capacity_names.get(&r.capacity_id).cloned().unwrap_or_default(),
+            capacity_name: capacity_names
+                .get(&r.capacity_id)
+                .cloned()
+                .unwrap_or_default(),
             capacity_id: r.capacity_id,
             audience: r.audience,
             audience_label: r.audience.label().to_string(),
