@@ -153,6 +153,11 @@ pub fn default_until(since: NaiveDate) -> NaiveDate {
 
 /// The replicators `user` may read, as a condition on `replicators`.
 fn replicator_scope(user: &Actor) -> Condition {
+    // An instructor reaches people through the cohorts they teach; replicators are no
+    // cohort's roster: none.
+    if user.role == Role::Instructor {
+        return Condition::all().add(replicator::Column::Id.eq(-1));
+    }
     let people = |rule: sea_orm::sea_query::SelectStatement| {
         Condition::all().add(replicator::Column::ParticipantId.in_subquery(rule))
     };
@@ -201,6 +206,9 @@ fn replica_scope(user: &Actor) -> Condition {
             .cond_where(replicator_scope(user))
             .to_owned(),
     );
+    if user.role == Role::Instructor {
+        return Condition::all().add(of_replicators);
+    }
     match PersonScope::of(user) {
         PersonScope::All => Condition::all(),
         PersonScope::Department(code) => {
