@@ -773,7 +773,8 @@ async fn trainers<C: ConnectionTrait>(
         replicators.push(saved);
     }
     // (replicator, days ago, municipality, audience, names or a count).
-    let replicas: [(usize, i64, &str, ReplicaAudience, &[&str], i32); 3] = [
+    type DemoReplica<'a> = (usize, i64, &'a str, ReplicaAudience, &'a [&'a str], i32);
+    let replicas: [DemoReplica; 3] = [
         (
             0,
             60,

@@ -757,7 +757,7 @@ async fn replicator_for<C: ConnectionTrait>(
                 ));
             }
             if own.len() == 1 {
-                return Ok(own.into_iter().next().ok_or(AppError::NotFound)?);
+                return own.into_iter().next().ok_or(AppError::NotFound);
             }
             // Several certifications: the one in the capacity, certified on the date.
             let date = input
@@ -778,7 +778,7 @@ async fn replicator_for<C: ConnectionTrait>(
                 .position(|r| fits(r) && certified(r))
                 .or_else(|| own.iter().position(fits))
                 .unwrap_or(0);
-            Ok(own.into_iter().nth(pick).ok_or(AppError::NotFound)?)
+            own.into_iter().nth(pick).ok_or(AppError::NotFound)
         }
         Role::Admin | Role::Coordinator => {
             let Some(id) = input.replicator_id else {
