@@ -39,6 +39,7 @@ pub mod reports;
 pub mod spreadsheets;
 pub mod surveys;
 pub mod territory;
+pub mod trainers;
 pub mod web;
 
 use domain::config::AppConfig;
@@ -152,6 +153,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", offer::pages::routes())
         .mount("/", assistance::pages::routes())
         .mount("/", alliances::pages::routes())
+        .mount("/", trainers::pages::routes())
         .mount("/", nominations::pages::routes())
         .mount("/", plans::pages::routes())
         .mount("/", costs::pages::routes())
@@ -169,6 +171,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", offer::api::routes())
         .mount("/api/v1", assistance::api::routes())
         .mount("/api/v1", alliances::api::routes())
+        .mount("/api/v1", trainers::api::routes())
         .mount("/api/v1", nominations::api::routes())
         .mount("/api/v1", plans::api::routes())
         .mount("/api/v1", costs::api::routes())

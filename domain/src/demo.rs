@@ -627,8 +627,9 @@ async fn load<C: ConnectionTrait>(
     costs(db, &user_ids, id, meta_planning_id).await?;
     // Issue 48: the Caquetá and Meta alliances, kept by each department's reviewer.
     crate::alliances::demo::load(db, user_ids[4], user_ids[5]).await?;
-    demo_descriptors(db).await?;
-    handover_demo(db, the_participant).await
+    handover_demo(db, the_participant).await?;
+    trainers(db, coordinator_id, instructor_id, &participants).await?;
+    demo_descriptors(db).await
 }
 
 /// Issue 48's demo: El Paujíl's handover (`/municipios/18256/empalme`) is rich — its
@@ -662,6 +663,207 @@ async fn handover_demo<C: ConnectionTrait>(db: &C, the_participant: i32) -> AppR
         })
         .exec_without_returning(db)
         .await?;
+    }
+    Ok(())
+}
+
+/// Issue 48's demo: a closed cohort that trains trainers in Planeación Territorial for the
+/// Caquetá pilots. The demo participant (Puerto Rico) and an official of El Paujíl completed
+/// it and were endorsed as replicators; a third (San José del Fragua) completed it and waits
+/// for the endorsement; a fourth did not complete it. Their replicas in the pilots: one with
+/// the attendees by name, two as a count.
+async fn trainers<C: ConnectionTrait>(
+    db: &C,
+    coordinator_id: i32,
+    instructor_id: i32,
+    participants: &[(i32, String, String)],
+) -> AppResult<()> {
+    use crate::entities::values::ReplicaAudience;
+    use crate::entities::{
+        course_capacity, replica, replica_attendee, replicator, replicator_capacity,
+    };
+    let day = today();
+    let trainers = DemoCohort {
+        course_code: "PT",
+        name: "Formación de formadores en Planeación Territorial · Caquetá 2026",
+        modality: Modality::Presencial,
+        status: CohortStatus::Closed,
+        start: day - Duration::days(120),
+        sessions: 4,
+        seats: 20,
+        venue: "Auditorio de la Gobernación del Caquetá, Florencia",
+        municipalities: &PILOT_MUNICIPALITIES[..4],
+        departments: &[],
+        assessments: &[("Diseño de una réplica", 100)],
+    };
+    let cohort_id = trainers.create(db, coordinator_id, instructor_id).await?;
+    cohort::Entity::update_many()
+        .col_expr(cohort::Column::TrainsTrainers, true.into())
+        .filter(cohort::Column::Id.eq(cohort_id))
+        .exec(db)
+        .await?;
+    let sessions = cohort_session::Entity::find()
+        .filter(cohort_session::Column::CohortId.eq(cohort_id))
+        .all(db)
+        .await?;
+    let assessments = assessment::Entity::find()
+        .filter(assessment::Column::CohortId.eq(cohort_id))
+        .all(db)
+        .await?;
+    let at = now();
+    // (person, completed): the demo participant, El Paujíl, San José del Fragua; Belén not.
+    for (person, completed) in [(0, true), (3, true), (6, true), (9, false)] {
+        let enrolment_id = enrol(
+            db,
+            cohort_id,
+            &participants[person],
+            EnrolmentStatus::Enrolled,
+        )
+        .await?;
+        for (n, session) in sessions.iter().enumerate() {
+            let mark = if completed || n == 0 {
+                Mark::Presente
+            } else {
+                Mark::Ausente
+            };
+            attendance_mark::Entity::insert(attendance_mark::ActiveModel {
+                session_id: Set(session.id),
+                enrolment_id: Set(enrolment_id),
+                status: Set(mark),
+                note: Set(None),
+                source: Set(MarkSource::Manual),
+                recorded_by: Set(Some(instructor_id)),
+                recorded_at: Set(session.ends_at),
+                ..Default::default()
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+        let tenths = if completed { 45 } else { 28 };
+        for item in &assessments {
+            score::Entity::insert(score::ActiveModel {
+                assessment_id: Set(item.id),
+                enrolment_id: Set(enrolment_id),
+                score_tenths: Set(tenths),
+                recorded_by: Set(Some(instructor_id)),
+                recorded_at: Set(at),
+                ..Default::default()
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+        let total = sessions.len() as i32;
+        enrolment::Entity::update(enrolment::ActiveModel {
+            id: Set(enrolment_id),
+            status: Set(if completed {
+                EnrolmentStatus::Completed
+            } else {
+                EnrolmentStatus::NotCompleted
+            }),
+            sessions_total: Set(Some(total)),
+            sessions_attended: Set(Some(if completed { total } else { 1 })),
+            final_grade_milli: Set(Some(tenths * 100)),
+            ..Default::default()
+        })
+        .exec(db)
+        .await?;
+    }
+    let course_id = cohort::Entity::find_by_id(cohort_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .course_id;
+    let capacities: Vec<i32> = course_capacity::Entity::find()
+        .filter(course_capacity::Column::CourseId.eq(course_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.capacity_id)
+        .collect();
+    let capacity_id = *capacities
+        .first()
+        .ok_or_else(|| AppError::Internal("demo: el curso PT no tiene capacidades".into()))?;
+    let since = day - Duration::days(90);
+    let until = crate::trainers::default_until(since);
+    let mut replicators = Vec::new();
+    for person in [0, 3] {
+        let saved = replicator::Entity::insert(replicator::ActiveModel {
+            participant_id: Set(participants[person].0),
+            cohort_id: Set(cohort_id),
+            department_code: Set("18".into()),
+            since: Set(since),
+            until: Set(until),
+            endorsed_by: Set(Some(coordinator_id)),
+            endorsed_at: Set(from_local(since, 10, 0)),
+            ..Default::default()
+        })
+        .exec(db)
+        .await?
+        .last_insert_id;
+        for id in &capacities {
+            replicator_capacity::Entity::insert(replicator_capacity::ActiveModel {
+                replicator_id: Set(saved),
+                capacity_id: Set(*id),
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+        replicators.push(saved);
+    }
+    // (replicator, days ago, municipality, audience, names or a count).
+    type DemoReplica<'a> = (usize, i64, &'a str, ReplicaAudience, &'a [&'a str], i32);
+    let replicas: [DemoReplica; 3] = [
+        (
+            0,
+            60,
+            "18256",
+            ReplicaAudience::Servidores,
+            &[
+                "Luz Dary Ortiz",
+                "Fabio Nelson Rojas",
+                "Sandra Milena Vargas",
+                "Edwin Arley Cuéllar",
+                "Nidia Esperanza Toro",
+                "Wilmer Andrés Polanía",
+            ],
+            0,
+        ),
+        (0, 30, "18592", ReplicaAudience::ConsejoPlaneacion, &[], 18),
+        (1, 12, "18094", ReplicaAudience::Jovenes, &[], 25),
+    ];
+    for (who, ago, place, audience, names, count) in replicas {
+        let date = day - Duration::days(ago);
+        let id = replica::Entity::insert(replica::ActiveModel {
+            replicator_id: Set(replicators[who]),
+            date: Set(date),
+            municipality_code: Set(place.to_string()),
+            department_code: Set("18".into()),
+            capacity_id: Set(capacity_id),
+            audience: Set(audience),
+            people_reached: Set(if names.is_empty() {
+                count
+            } else {
+                names.len() as i32
+            }),
+            by_count: Set(names.is_empty()),
+            recorded_by: Set(None),
+            created_at: Set(from_local(date, 18, 0)),
+            ..Default::default()
+        })
+        .exec(db)
+        .await?
+        .last_insert_id;
+        for name in names {
+            replica_attendee::Entity::insert(replica_attendee::ActiveModel {
+                replica_id: Set(id),
+                full_name: Set(name.to_string()),
+                position: Set(None),
+                ..Default::default()
+            })
+            .exec_without_returning(db)
+            .await?;
+        }
+        crate::figures::replicas::refresh(db, place).await?;
     }
     Ok(())
 }

@@ -61,6 +61,7 @@ pub mod templates;
 pub mod territory;
 pub mod text;
 pub mod time;
+pub mod trainers;
 pub mod validate;
 pub mod workspace;
 

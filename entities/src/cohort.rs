@@ -34,6 +34,9 @@ pub struct Model {
     pub quotas_released_at: Option<DateTimeUtc>,
     /// When liaisons with unfilled quota were reminded, a week before the release.
     pub quota_reminded_at: Option<DateTimeUtc>,
+    /// The cohort trains trainers (issue 48): those who complete it may be endorsed as
+    /// replicators of its course's capacities.
+    pub trains_trainers: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -169,6 +169,30 @@ text_enum!(
 );
 
 text_enum!(
+    /// Whom a replica (issue 48) was delivered to.
+    ReplicaAudience {
+        Servidores = "servidores",
+        ConsejoPlaneacion = "consejo_planeacion",
+        OrganizacionesComunitarias = "organizaciones_comunitarias",
+        Jovenes = "jovenes",
+        Otra = "otra",
+    }
+);
+
+impl ReplicaAudience {
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Servidores => "Servidores públicos",
+            Self::ConsejoPlaneacion => "Consejo territorial de planeación",
+            Self::OrganizacionesComunitarias => "Organizaciones comunitarias",
+            Self::Jovenes => "Jóvenes",
+            Self::Otra => "Otra",
+        }
+    }
+}
+
+text_enum!(
     /// A year's plan (issue 47): a draft, approved by an act, amended (each amendment a new
     /// version), closed when its year has ended.
     PlanStatus {

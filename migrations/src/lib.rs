@@ -43,6 +43,7 @@ mod m20261219_000029_joint_delivery;
 mod m20261220_000030_demand_entity;
 mod m20261222_000032_alliances;
 mod m20261224_000034_handover;
+mod m20261223_000033_replicators;
 
 pub struct Migrator;
 
@@ -112,6 +113,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261220_000030_demand_entity::Migration),
             atomic(m20261222_000032_alliances::Migration),
             atomic(m20261224_000034_handover::Migration),
+            atomic(m20261223_000033_replicators::Migration),
         ]
     }
 }

@@ -505,6 +505,8 @@ struct GridCell {
     trained: i64,
     /// Technical assistances (not cancelled) on the capacity.
     assisted: i64,
+    /// People reached by replicas (second-generation reach, issue 48): shown apart.
+    replicated: i64,
     level: &'static str,
     label: String,
 }
@@ -564,12 +566,17 @@ async fn coverage_grid(
             .order_by_asc(capacity::Column::SortOrder)
             .all(db.inner())
             .await?;
-        let cells: std::collections::HashMap<(String, i32), (i64, i64, i64)> = rows
+        let cells: std::collections::HashMap<(String, i32), (i64, i64, i64, i64)> = rows
             .iter()
             .map(|r| {
                 (
                     (r.municipality_code.clone(), r.capacity_id),
-                    (r.certified, r.participants_trained, r.assistances),
+                    (
+                        r.certified,
+                        r.participants_trained,
+                        r.assistances,
+                        r.people_reached_by_replicas,
+                    ),
                 )
             })
             .collect();
@@ -612,23 +619,32 @@ async fn coverage_grid(
                 let cells: Vec<GridCell> = capacities
                     .iter()
                     .map(|c| {
-                        let (certified, trained, assisted) = cells
+                        let (certified, trained, assisted, replicated) = cells
                             .get(&(code.clone(), c.id))
                             .copied()
-                            .unwrap_or((0, 0, 0));
+                            .unwrap_or((0, 0, 0, 0));
                         GridCell {
                             certified,
                             trained,
                             assisted,
+                            replicated,
                             level: level(certified, trained),
                             label: format!(
-                                "{name}, {}: {certified} certificadas de {trained} formadas, {}",
+                                "{name}, {}: {certified} certificadas de {trained} formadas, {}{}",
                                 c.name,
                                 domain::format::plural(
                                     assisted,
                                     "asistencia técnica",
                                     "asistencias técnicas"
-                                )
+                                ),
+                                if replicated > 0 {
+                                    format!(
+                                        "; alcance de segunda generación (réplicas): {}",
+                                        domain::format::plural(replicated, "persona", "personas")
+                                    )
+                                } else {
+                                    String::new()
+                                }
                             ),
                         }
                     })

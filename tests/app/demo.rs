@@ -140,10 +140,10 @@ async fn loading_demo_data_twice_changes_nothing() {
         user::Entity::find().count(db).await.unwrap(),
         ACCOUNTS.len() as u64
     );
-    // Six of ESAP (the Meta planning cohort of issue 47 among them), and DNP's workshop (issue
-    // 32); ESAP, the three other providers and the Gobernación del Meta (issue 48, leading the
-    // Meta alliance).
-    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 7);
+    // Seven of ESAP (the Meta planning cohort of issue 47 and the trainers' cohort of issue 48
+    // among them), and DNP's workshop (issue 32); ESAP, the three other providers and the
+    // Gobernación del Meta (issue 48, leading the Meta alliance).
+    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 8);
     assert_eq!(
         domain::entities::provider::Entity::find()
             .count(db)

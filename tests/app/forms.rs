@@ -177,6 +177,26 @@ fn ids(list: &[&str]) -> Vec<String> {
 
 async fn cases(app: &TestApp) -> Vec<Case> {
     let db = app.db();
+    // Issue 48: the demo's trainers cohort and someone who did not complete it.
+    let trainers = {
+        let trainers_cohort = cohort::Entity::find()
+            .filter(cohort::Column::TrainsTrainers.eq(true))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("the demo's trainers cohort");
+        let not_completed = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(trainers_cohort.id))
+            .filter(
+                enrolment::Column::Status
+                    .eq(domain::entities::values::EnrolmentStatus::NotCompleted),
+            )
+            .one(db)
+            .await
+            .unwrap()
+            .expect("someone who did not complete it");
+        (trainers_cohort.id, not_completed.participant_id)
+    };
     let shared = shared_cohort(db).await;
     let c = shared.cohort_id;
     let open = cohort::Entity::find()
@@ -1331,6 +1351,46 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 "id=\"error-acuerdo-{}-done_on\"",
                 alliance_agreement.id
             )],
+            route: "/mis-replicas",
+            who: Who::Participant,
+            // The demo participant is a replicator in Caquetá: Villavicencio is not hers.
+            path: "/mis-replicas".into(),
+            from: "/mis-replicas".into(),
+            fields: vec![
+                field("date", "ayer"),
+                field("municipality_code", "50001"),
+                field("audience", "jovenes"),
+                field("attendees[0].full_name", "Ana Rojas"),
+                field("attendees[0].position", "Concejala"),
+                field("attendee_count", "7"),
+            ],
+            typed: vec![
+                "value=\"Ana Rojas\"",
+                "value=\"Concejala\"",
+                "value=\"7\"",
+                "<option value=\"jovenes\" selected>",
+            ],
+            twice: false,
+            beside: ids(&[
+                "replica-date",
+                "replica-municipality_code",
+                "replica-capacity_id",
+                "replica-attendee_count",
+            ]),
+        },
+        Case {
+            route: "/replicadores/aval",
+            who: Who::Coordinator,
+            // The demo's trainers cohort: this person did not complete it.
+            path: "/replicadores/aval".into(),
+            from: "/replicadores".into(),
+            fields: vec![
+                field("cohort_id", &trainers.0.to_string()),
+                field("participant_id", &trainers.1.to_string()),
+            ],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["participant_id"]),
         },
     ]
 }

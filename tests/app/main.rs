@@ -64,6 +64,7 @@ mod smtp;
 mod support;
 mod surveys;
 mod synthetic;
+mod trainers;
 mod trust_input;
 mod trust_keys;
 mod trust_owner;

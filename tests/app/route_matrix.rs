@@ -161,6 +161,14 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     // The cohort workspace's section after its id (`/coordinacion/cohortes/<id>/<section>`).
     v.insert("<id>", "inscripciones".into());
     v.insert("capacities", "1".into());
+    // Issue 48: the demo's first replicator (the demo participant).
+    let first_replicator = domain::entities::replicator::Entity::find()
+        .order_by_asc(domain::entities::replicator::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's replicators");
+    v.insert("replicators", first_replicator.id.to_string());
     // Issue 49: a sector and a population group the demo's records carry (a DELETE is a 409);
     // the admin page's list, then its row.
     for (key, kind, code) in [

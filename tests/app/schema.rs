@@ -64,6 +64,11 @@ const TABLES: &[&str] = &[
     "alliance_meeting_attendees",
     "alliance_agreements",
     "liaison_handovers",
+    "replicators",
+    "replicator_capacities",
+    "replicas",
+    "replica_attendees",
+    "replica_figures",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -139,6 +139,7 @@ impl<'a> World<'a> {
             min_attendance_pct: None,
             sessions: Vec::new(),
             open: true,
+            trains_trainers: false,
         }
     }
 
@@ -487,6 +488,8 @@ pub struct CohortBuilder<'w, 'a> {
     min_attendance_pct: Option<i64>,
     sessions: Vec<Session>,
     open: bool,
+    /// Trains trainers (issue 48).
+    trains_trainers: bool,
 }
 
 /// A cohort built by [`CohortBuilder::create`]: its id and its sessions' ids, in the order given.
@@ -577,6 +580,12 @@ impl CohortBuilder<'_, '_> {
         self
     }
 
+    /// A cohort that trains trainers (issue 48).
+    pub fn trains_trainers(mut self) -> Self {
+        self.trains_trainers = true;
+        self
+    }
+
     /// What the API is sent to create the cohort (without its sessions).
     pub async fn body(&self) -> Value {
         let course = catalogue_course(self.world.app.db(), &self.course).await;
@@ -609,6 +618,9 @@ impl CohortBuilder<'_, '_> {
         }
         if let Some(pct) = self.min_attendance_pct {
             body["min_attendance_pct"] = json!(pct);
+        }
+        if self.trains_trainers {
+            body["trains_trainers"] = json!(true);
         }
         body
     }

@@ -64,6 +64,8 @@ COORDINATOR = ("coordinacion@aulaterritorial.example", "Coordina-Aula-2026")
 INSTRUCTOR = ("instructor@aulaterritorial.example", "Instruye-Aula-2026")
 REVIEWER = ("revisor.caqueta@aulaterritorial.example", "Revisa-Aula-2026")
 LIAISON = ("enlace.elpaujil@aulaterritorial.example", "Enlace-Paujil-2026")
+# The demo participant, a certified replicator in Caquetá (issue 48).
+REPLICATOR = ("participante@aulaterritorial.example", "Participa-Aula-2026")
 INSTRUCTOR_NAME = "Luz Marina Cárdenas"
 # The demo's cohorts, by name (domain/src/demo.rs).
 OPEN_COHORT = "Rendición Pública de Cuentas · Caquetá y Meta 2027-I"
@@ -1413,6 +1415,31 @@ def wait_for_mail(to: str, pattern: str, timeout: float = 40) -> str:
 # ---- the run --------------------------------------------------------------------------------
 
 
+def replicator_records_a_replica(run: Run, pass_number: int):
+    """Issue 48: a replicator, on a phone, opens «Mis réplicas», sees her certification and
+    records a replica in El Paujíl with two attendees by name (rows of fields); the list shows
+    it with their names."""
+    b = run.browser
+    sign_in(run, "replicator", REPLICATOR)
+    b.open("/mis-replicas")
+    run.page("replicator", "my-replicas", expect="Registrar una réplica")
+    b.set_value("#r-date", now_bogota().date().isoformat())
+    b.choose("#r-mun", value="18256")
+    b.choose("#r-cap")
+    b.choose("#r-aud", value="servidores")
+    first = f"Ana Lucía Trujillo {pass_number}"
+    second = f"Jhon Fredy Cabrera {pass_number}"
+    b.type("#r-att-0-name", first)
+    b.type("#r-att-0-pos", "Secretaria de Gobierno")
+    b.type("#r-att-1-name", second)
+    b.click("//form[@action='/mis-replicas']/button[@type='submit' and not(@aria-hidden) and not(@name)]", "xpath")
+    run.page("replicator", "replica-recorded", expect="Réplica registrada")
+    listed = b.text(b.find("//section[@aria-labelledby='replicas']", "xpath"))
+    if first not in listed or second not in listed:
+        raise StepFailed(f"the replica is not listed with its attendees: {listed!r}")
+    sign_out(run)
+
+
 def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: list[str]) -> int:
     print(f"\n== journeys at {viewport.name}{' (phone)' if viewport.phone else ''}", flush=True)
     try:
@@ -1439,6 +1466,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
         ("coordinator imports a spreadsheet of cohorts", [], lambda: coordinator_imports_cohorts(run, pass_number)),
+        ("replicator records a replica with two attendees", [], lambda: replicator_records_a_replica(run, pass_number)),
     ]
     done: set[int] = set()
     try:

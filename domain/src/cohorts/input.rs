@@ -80,6 +80,9 @@ pub struct CohortInput {
     /// current one (`[]` removes them). Their coordinators read the cohort, never write it.
     #[schema(max_items = 5000)]
     pub co_provider_ids: Option<Vec<i32>>,
+    /// The cohort trains trainers (issue 48): those who complete it may be endorsed as
+    /// replicators of the course's capacities. Defaults to false.
+    pub trains_trainers: Option<bool>,
 }
 
 impl CohortInput {
@@ -136,6 +139,8 @@ pub(super) struct Plan {
     pub(super) quota_release_on: Option<NaiveDate>,
     /// The co-providers (issue 49), as asked or as they are.
     pub(super) co_providers: Vec<i32>,
+    /// Trains trainers (issue 48), as asked or as it is.
+    pub(super) trains_trainers: bool,
 }
 
 fn normalize_codes(codes: &[String], normalize: fn(&str) -> String) -> Vec<String> {
@@ -530,5 +535,9 @@ pub(super) async fn plan<C: ConnectionTrait>(
         quotas,
         quota_release_on,
         co_providers,
+        trains_trainers: input
+            .trains_trainers
+            .or(current.map(|(c, _, _)| c.trains_trainers))
+            .unwrap_or(false),
     })
 }

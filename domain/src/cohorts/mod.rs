@@ -60,6 +60,7 @@ fn apply(model: &mut cohort::ActiveModel, plan: &Plan) {
     model.min_attendance_pct = Set(plan.min_attendance_pct);
     model.pass_mark_tenths = Set(plan.pass_mark_tenths);
     model.quota_release_on = Set(plan.quota_release_on);
+    model.trains_trainers = Set(plan.trains_trainers);
     model.updated_at = Set(crate::time::now());
 }
 
@@ -182,6 +183,7 @@ pub async fn check<C: ConnectionTrait>(
             || c.min_attendance_pct != plan.min_attendance_pct
             || c.pass_mark_tenths != plan.pass_mark_tenths
             || c.quota_release_on != plan.quota_release_on
+            || c.trains_trainers != plan.trains_trainers
             || plan.targets != targets
             || plan.quotas != quotas
     });
@@ -252,7 +254,8 @@ pub async fn update<C: ConnectionTrait>(
         || input.pass_mark.is_some()
         || input.seat_quotas.is_some()
         || input.quota_release_on.is_some()
-        || input.co_provider_ids.is_some();
+        || input.co_provider_ids.is_some()
+        || input.trains_trainers.is_some();
     let mut quotas_changed = false;
     if changes_fields {
         let current_quotas = quotas::of(db, &[id]).await?.remove(&id).unwrap_or_default();

@@ -67,6 +67,8 @@ pub struct CohortView {
     /// Until this date quota seats go only to their municipality; then they join the open
     /// pool. Null without quotas.
     pub quota_release_on: Option<NaiveDate>,
+    /// The cohort trains trainers (issue 48): shown as «Formación de formadores».
+    pub trains_trainers: bool,
     /// Overlaps with other cohorts (a warning, not an error). Always empty in lists.
     pub warnings: Vec<overlap::Warning>,
 }
@@ -122,6 +124,7 @@ pub async fn views<C: ConnectionTrait>(
             cancellation_reason: c.cancellation_reason,
             seat_quotas: quotas.remove(&c.id).unwrap_or_default(),
             quota_release_on: c.quota_release_on,
+            trains_trainers: c.trains_trainers,
             warnings,
         });
     }

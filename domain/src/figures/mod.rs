@@ -10,7 +10,10 @@
 //!   `capacity_year_figures` per year);
 //! - `assistance_figures` ([`assistance`]): technical assistance per place (a municipality,
 //!   or a department for a gobernación's) × capacity × provider × year, refreshed by the
-//!   assistance area in its writing transaction.
+//!   assistance area in its writing transaction;
+//! - `replica_figures` ([`replicas`]): people reached by replicas (second-generation reach,
+//!   issue 48) per municipality × capacity × year, refreshed by the trainers area in the
+//!   transaction that writes a replica.
 //!
 //! How they stay current: triggers on every source table (enrolments, marks, certificates,
 //! sessions, a course's capacities, a person's municipality) name the touched cohort in
@@ -22,6 +25,7 @@
 
 pub mod assistance;
 pub mod delivery;
+pub mod replicas;
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, EnrolmentStatus, Mark,
@@ -427,6 +431,7 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     insert_all(db, people).await?;
     insert_sums(db, totals).await?;
     assistance::rebuild(db).await?;
+    replicas::rebuild(db).await?;
     delivery::rebuild(db).await?;
     figures_dirty::Entity::delete_many().exec(db).await?;
     Ok((n_cohorts, n_people))
@@ -442,6 +447,7 @@ pub struct Snapshot {
     pub years: Vec<capacity_year_figure::Model>,
     pub assistances: Vec<crate::entities::assistance_figure::Model>,
     pub deliveries: Vec<crate::entities::delivery_fact::Model>,
+    pub replicas: Vec<crate::entities::replica_figure::Model>,
 }
 
 pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
@@ -453,6 +459,7 @@ pub async fn snapshot<C: ConnectionTrait>(db: &C) -> AppResult<Snapshot> {
         years: capacity_year_figure::Entity::find().all(db).await?,
         assistances: assistance::all(db).await?,
         deliveries: delivery::all(db).await?,
+        replicas: replicas::all(db).await?,
     };
     out.cohorts.sort();
     out.differential.sort();

@@ -47,6 +47,9 @@ pub struct YearFigures {
     pub assistances: i64,
     /// Of them, the closed ones.
     pub assistances_closed: i64,
+    /// Second-generation reach (issue 48): people reached that year by replicas of certified
+    /// replicators; never part of `trained`.
+    pub people_reached_by_replicas: i64,
 }
 
 /// One observation of an indicator.
@@ -90,6 +93,9 @@ pub struct CapacityImpact {
     pub assistances: i64,
     /// Of them, the closed ones.
     pub assistances_closed: i64,
+    /// Second-generation reach (issue 48): people reached by replicas, any year; shown beside
+    /// direct training, never summed into it.
+    pub people_reached_by_replicas: i64,
     /// Oldest first.
     pub by_year: Vec<YearFigures>,
     /// The year of the first completion in this capacity; none when nobody completed yet.
@@ -148,6 +154,7 @@ pub async fn municipality<C: ConnectionTrait>(
             certified: f.certified.into(),
             assistances: 0,
             assistances_closed: 0,
+            people_reached_by_replicas: 0,
         });
     }
     for f in assistance_figure::Entity::find()
@@ -166,12 +173,36 @@ pub async fn municipality<C: ConnectionTrait>(
                     certified: 0,
                     assistances: 0,
                     assistances_closed: 0,
+                    people_reached_by_replicas: 0,
                 });
                 list.len() - 1
             }
         };
         list[at].assistances += i64::from(f.assistances);
         list[at].assistances_closed += i64::from(f.closed);
+    }
+    for f in crate::entities::replica_figure::Entity::find()
+        .filter(crate::entities::replica_figure::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        let list = years.entry(f.capacity_id).or_default();
+        let at = match list.iter().position(|y| y.year == f.year) {
+            Some(at) => at,
+            None => {
+                list.push(YearFigures {
+                    year: f.year,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    assistances: 0,
+                    assistances_closed: 0,
+                    people_reached_by_replicas: 0,
+                });
+                list.len() - 1
+            }
+        };
+        list[at].people_reached_by_replicas += i64::from(f.people_reached);
     }
     for list in years.values_mut() {
         list.sort_by_key(|y| y.year);
@@ -235,6 +266,10 @@ pub async fn municipality<C: ConnectionTrait>(
                 still_in_entity: total.map_or(0, |t| t.still_in_entity.into()),
                 assistances: by_year.iter().map(|y| y.assistances).sum(),
                 assistances_closed: by_year.iter().map(|y| y.assistances_closed).sum(),
+                people_reached_by_replicas: by_year
+                    .iter()
+                    .map(|y| y.people_reached_by_replicas)
+                    .sum(),
                 by_year,
                 first_completion_year,
                 indicators,

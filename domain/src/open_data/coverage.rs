@@ -7,7 +7,7 @@
 
 use super::{COVERAGE, suppressed};
 use crate::entities::{
-    assistance_figure, capacity, capacity_year_figure, department, municipality,
+    assistance_figure, capacity, capacity_year_figure, department, municipality, replica_figure,
 };
 use crate::error::AppResult;
 use crate::spreadsheets::{CsvField, CsvFile};
@@ -66,6 +66,11 @@ pub struct CoverageRow {
     #[serde(rename = "asistencias_tecnicas_cerradas")]
     #[schema(minimum = 0)]
     pub assistances_closed: i64,
+    /// Second-generation reach (issue 48): people reached in the year by replicas on the
+    /// capacity in the municipality, never part of `personas_formadas`; `null` from 1 to 4.
+    #[serde(rename = "personas_alcanzadas_replicas")]
+    #[schema(required = true, minimum = 0)]
+    pub people_reached_by_replicas: Option<i64>,
 }
 
 impl CoverageRow {
@@ -84,6 +89,7 @@ impl CoverageRow {
             self.certified.into(),
             self.assistances.into(),
             self.assistances_closed.into(),
+            self.people_reached_by_replicas.into(),
         ]
     }
 }
@@ -153,11 +159,22 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
         cell.1 += i64::from(f.closed);
         departments_of.insert(f.municipality_code, f.department_code);
     }
+    // (municipality, capacity, year) → people reached by replicas (issue 48).
+    let mut replicated: BTreeMap<(String, i32, i32), i64> = BTreeMap::new();
+    for f in replica_figure::Entity::find().all(db).await? {
+        *replicated
+            .entry((f.municipality_code.clone(), f.capacity_id, f.year))
+            .or_default() += i64::from(f.people_reached);
+        assisted
+            .entry((f.municipality_code.clone(), f.capacity_id, f.year))
+            .or_default();
+        departments_of.insert(f.municipality_code, f.department_code);
+    }
     let mut out: Vec<(i32, CoverageRow)> = Vec::with_capacity(found.len());
     for f in found {
-        let (assistances, assistances_closed) = assisted
-            .remove(&(f.municipality_code.clone(), f.capacity_id, f.year))
-            .unwrap_or_default();
+        let key = (f.municipality_code.clone(), f.capacity_id, f.year);
+        let (assistances, assistances_closed) = assisted.remove(&key).unwrap_or_default();
+        let reached = replicated.get(&key).copied().unwrap_or_default();
         out.push((
             f.capacity_id,
             CoverageRow {
@@ -173,13 +190,15 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
                 certified: suppressed(i64::from(f.certified)),
                 assistances,
                 assistances_closed,
+                people_reached_by_replicas: suppressed(reached),
             },
         ));
     }
     if assisted.is_empty() {
         return Ok(out.into_iter().map(|(_, row)| row).collect());
     }
-    // Municipality × capacity × year with assistance and no training: rows of their own.
+    // Municipality × capacity × year with assistance or replicas and no training: rows of
+    // their own.
     let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
         .all(db)
         .await?
@@ -199,6 +218,10 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
     }
     let department_names = crate::territory::department_names(db).await?;
     for ((code, capacity_id, year), (assistances, assistances_closed)) in assisted {
+        let reached = replicated
+            .get(&(code.clone(), capacity_id, year))
+            .copied()
+            .unwrap_or_default();
         let (Some(capacity), Some(name)) = (capacities.get(&capacity_id), places.get(&code)) else {
             continue;
         };
@@ -221,6 +244,7 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
                 certified: Some(0),
                 assistances,
                 assistances_closed,
+                people_reached_by_replicas: suppressed(reached),
             },
         ));
     }
@@ -265,6 +289,7 @@ mod tests {
             certified: Some(0),
             assistances: 2,
             assistances_closed: 1,
+            people_reached_by_replicas: None,
         }
     }
 
@@ -282,7 +307,7 @@ mod tests {
         assert_eq!(
             text.lines().nth(1).unwrap(),
             "\"05001\",\"Medellín\",\"05\",\"Antioquia\",\"PT\",\"Planeación territorial\",\
-             2026,12,,0,2,1"
+             2026,12,,0,2,1,"
         );
     }
 }

@@ -217,7 +217,7 @@ pub const COVERAGE: Dataset = Dataset {
     description: "Cuántas personas distintas de cada municipio se formaron en cada capacidad \
         municipal, por año, con todos los oferentes: cuántas aprobaron y cuántas recibieron \
         certificado; y cuántas asistencias técnicas recibió el municipio en la capacidad. Hay \
-        una fila solo donde alguien se formó o hubo asistencia técnica.",
+        una fila solo donde alguien se formó, hubo asistencia técnica o réplicas.",
     row: "un municipio, una capacidad y un año",
     order: "por codigo_municipio, luego por capacidad (en el orden del catálogo de \
         capacidades) y por anio",
@@ -287,6 +287,14 @@ pub const COVERAGE: Dataset = Dataset {
             name: "asistencias_tecnicas_cerradas",
             kind: INTEGER,
             description: "de ellas, las cerradas",
+        },
+        ColumnDoc {
+            name: "personas_alcanzadas_replicas",
+            kind: INTEGER,
+            description: "alcance de segunda generación: personas que asistieron en el año a \
+                réplicas de la capacidad dictadas en el municipio por replicadores certificados \
+                (formación de formadores); no se suman a personas_formadas; vacío (null en \
+                JSON) si son de 1 a 4",
         },
     ],
 };

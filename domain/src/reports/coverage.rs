@@ -6,7 +6,9 @@
 //! (`crate::figures`): two queries whatever the size of the data.
 
 use crate::accounts::actor::Actor;
-use crate::entities::{assistance_figure, capacity, capacity_figure, department, municipality};
+use crate::entities::{
+    assistance_figure, capacity, capacity_figure, department, municipality, replica_figure,
+};
 use crate::error::{AppError, AppResult};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter,
@@ -134,6 +136,10 @@ pub struct CoverageRow {
     pub assistances: i64,
     /// Of those, the closed ones.
     pub assistances_closed: i64,
+    /// Second-generation reach (issue 48): people reached by replicas of certified
+    /// replicators on the capacity in the municipality, any year. Never part of
+    /// `participants_trained`.
+    pub people_reached_by_replicas: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -202,7 +208,8 @@ pub async fn coverage<C: ConnectionTrait>(
         .into_model()
         .all(db)
         .await?;
-    let mut found = merge_assistances(trained, assisted(db, filters).await?);
+    let found = merge_assistances(trained, assisted(db, filters).await?);
+    let mut found = merge_replicas(found, replicated(db, filters).await?);
     found.sort_by_cached_key(|(f, _)| {
         (
             crate::text::fold(&f.municipality_name),
@@ -213,23 +220,26 @@ pub async fn coverage<C: ConnectionTrait>(
     });
     Ok(found
         .into_iter()
-        .map(|(f, [assistances, assistances_closed])| CoverageRow {
-            municipality_code: f.municipality_code,
-            municipality_name: f.municipality_name,
-            department_code: f.department_code,
-            department_name: f.department_name,
-            pdet: f.pdet_subregion_id.is_some(),
-            category: f.category,
-            capacity_id: f.capacity_id,
-            capacity_code: f.capacity_code,
-            capacity_name: f.capacity_name,
-            participants_trained: i64::from(f.trained),
-            completed: i64::from(f.completed),
-            certified: i64::from(f.certified),
-            still_in_entity: i64::from(f.still_in_entity),
-            assistances,
-            assistances_closed,
-        })
+        .map(
+            |(f, [assistances, assistances_closed, replicas])| CoverageRow {
+                municipality_code: f.municipality_code,
+                municipality_name: f.municipality_name,
+                department_code: f.department_code,
+                department_name: f.department_name,
+                pdet: f.pdet_subregion_id.is_some(),
+                category: f.category,
+                capacity_id: f.capacity_id,
+                capacity_code: f.capacity_code,
+                capacity_name: f.capacity_name,
+                participants_trained: i64::from(f.trained),
+                completed: i64::from(f.completed),
+                certified: i64::from(f.certified),
+                still_in_entity: i64::from(f.still_in_entity),
+                assistances,
+                assistances_closed,
+                people_reached_by_replicas: replicas,
+            },
+        )
         .collect())
 }
 
@@ -317,15 +327,15 @@ async fn assisted<C: ConnectionTrait>(
 
 /// Puts the assistances (not cancelled, closed) beside the training rows; a municipality ×
 /// capacity with assistance and no training gets a row of its own.
-fn merge_assistances(trained: Vec<Found>, assisted: Vec<Assisted>) -> Vec<(Found, [i64; 2])> {
-    let mut out: Vec<(Found, [i64; 2])> = trained.into_iter().map(|f| (f, [0, 0])).collect();
+fn merge_assistances(trained: Vec<Found>, assisted: Vec<Assisted>) -> Vec<(Found, [i64; 3])> {
+    let mut out: Vec<(Found, [i64; 3])> = trained.into_iter().map(|f| (f, [0, 0, 0])).collect();
     let at: std::collections::HashMap<(String, i32), usize> = out
         .iter()
         .enumerate()
         .map(|(i, (f, _))| ((f.municipality_code.clone(), f.capacity_id), i))
         .collect();
     for a in assisted {
-        let counts = [a.assistances, a.closed];
+        let counts = [a.assistances, a.closed, 0];
         match at.get(&(a.municipality_code.clone(), a.capacity_id)) {
             Some(&i) => out[i].1 = counts,
             None => out.push((
@@ -352,6 +362,110 @@ fn merge_assistances(trained: Vec<Found>, assisted: Vec<Assisted>) -> Vec<(Found
     out
 }
 
+/// The replica figures (issue 48) summed over years per municipality × capacity, with the
+/// same joins and filters as the training's (`assistances` holds the people reached).
+async fn replicated<C: ConnectionTrait>(
+    db: &C,
+    filters: &CoverageFilters,
+) -> AppResult<Vec<Assisted>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let sum = |column: replica_figure::Column| {
+        Expr::expr(Expr::col((replica_figure::Entity, column)).sum())
+            .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
+    };
+    Ok(replica_figure::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            replica_figure::Entity::belongs_to(municipality::Entity)
+                .from(replica_figure::Column::MunicipalityCode)
+                .to(municipality::Column::Code)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            replica_figure::Entity::belongs_to(capacity::Entity)
+                .from(replica_figure::Column::CapacityId)
+                .to(capacity::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            replica_figure::Entity::belongs_to(department::Entity)
+                .from(replica_figure::Column::DepartmentCode)
+                .to(department::Column::Code)
+                .into(),
+        )
+        .select_only()
+        .column(replica_figure::Column::MunicipalityCode)
+        .column(replica_figure::Column::CapacityId)
+        .column(replica_figure::Column::DepartmentCode)
+        .column_as(sum(replica_figure::Column::PeopleReached), "assistances")
+        .column_as(sum(replica_figure::Column::Replicas), "closed")
+        .column_as(municipality::Column::Name, "municipality_name")
+        .column_as(department::Column::Name, "department_name")
+        .column(municipality::Column::PdetSubregionId)
+        .column(municipality::Column::Category)
+        .column_as(capacity::Column::Code, "capacity_code")
+        .column_as(capacity::Column::Name, "capacity_name")
+        .column(capacity::Column::SortOrder)
+        .filter(filters.condition([
+            replica_figure::Column::DepartmentCode,
+            replica_figure::Column::MunicipalityCode,
+            replica_figure::Column::CapacityId,
+        ]))
+        .group_by(replica_figure::Column::MunicipalityCode)
+        .group_by(replica_figure::Column::CapacityId)
+        .group_by(replica_figure::Column::DepartmentCode)
+        .group_by(municipality::Column::Name)
+        .group_by(department::Column::Name)
+        .group_by(municipality::Column::PdetSubregionId)
+        .group_by(municipality::Column::Category)
+        .group_by(capacity::Column::Code)
+        .group_by(capacity::Column::Name)
+        .group_by(capacity::Column::SortOrder)
+        .into_model()
+        .all(db)
+        .await?)
+}
+
+/// Puts the people reached by replicas beside the rows; a municipality × capacity reached by
+/// replicas only gets a row of its own (zero direct training).
+fn merge_replicas(
+    mut out: Vec<(Found, [i64; 3])>,
+    replicated: Vec<Assisted>,
+) -> Vec<(Found, [i64; 3])> {
+    let at: std::collections::HashMap<(String, i32), usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| ((f.municipality_code.clone(), f.capacity_id), i))
+        .collect();
+    for r in replicated {
+        match at.get(&(r.municipality_code.clone(), r.capacity_id)) {
+            Some(&i) => out[i].1[2] = r.assistances,
+            None => out.push((
+                Found {
+                    municipality_code: r.municipality_code,
+                    capacity_id: r.capacity_id,
+                    department_code: r.department_code,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    still_in_entity: 0,
+                    municipality_name: r.municipality_name,
+                    department_name: r.department_name,
+                    pdet_subregion_id: r.pdet_subregion_id,
+                    category: r.category,
+                    capacity_code: r.capacity_code,
+                    capacity_name: r.capacity_name,
+                    sort_order: r.sort_order,
+                },
+                [0, 0, r.assistances],
+            )),
+        }
+    }
+    out
+}
+
 /// Coverage summed over a group of municipalities (a department, or the whole report) for one
 /// capacity. Sums of the municipalities' counts: someone trained in two municipalities counts
 /// in both, as the history stays with each entity.
@@ -370,6 +484,8 @@ pub struct Rollup {
     pub still_in_entity: i64,
     pub assistances: i64,
     pub assistances_closed: i64,
+    /// Second-generation reach: people reached by replicas (never in `participants_trained`).
+    pub people_reached_by_replicas: i64,
 }
 
 /// (by department, national) roll-ups of the rows, ordered by department and capacity.
@@ -389,6 +505,7 @@ pub fn rollups(rows: &[CoverageRow]) -> (Vec<Rollup>, Vec<Rollup>) {
             still_in_entity: 0,
             assistances: 0,
             assistances_closed: 0,
+            people_reached_by_replicas: 0,
         };
         let d = departments
             .entry((row.department_code.clone(), row.capacity_id))
@@ -414,4 +531,5 @@ fn add(total: &mut Rollup, row: &CoverageRow) {
     total.still_in_entity += row.still_in_entity;
     total.assistances += row.assistances;
     total.assistances_closed += row.assistances_closed;
+    total.people_reached_by_replicas += row.people_reached_by_replicas;
 }

@@ -171,6 +171,9 @@ pub(crate) struct CohortForm {
     /// The providers it is delivered together with (issue 49).
     #[field(default = Vec::new())]
     pub(super) co_provider_ids: Vec<i32>,
+    /// The cohort trains trainers (issue 48): a box, absent when not ticked.
+    #[field(default = false)]
+    pub(super) trains_trainers: bool,
 }
 csrf_protected!(CohortForm);
 
@@ -266,6 +269,7 @@ impl CohortForm {
             seat_quotas: Some(quota_lines(db, &self.seat_quotas, &mut errors).await?),
             quota_release_on: Some(self.quota_release_on.clone()),
             co_provider_ids: Some(self.co_provider_ids.clone()),
+            trains_trainers: Some(self.trains_trainers),
         };
         if input.seats.is_none() && !errors.iter().any(|e| e.field == "seats") {
             errors.push(FieldError::new(
@@ -297,6 +301,7 @@ pub(super) struct FormValues {
     pub(super) pass_mark: String,
     pub(super) seat_quotas: String,
     pub(super) quota_release_on: String,
+    pub(super) trains_trainers: bool,
 }
 
 impl From<&CohortForm> for FormValues {
@@ -315,6 +320,7 @@ impl From<&CohortForm> for FormValues {
             pass_mark: form.pass_mark.clone(),
             seat_quotas: form.seat_quotas.clone(),
             quota_release_on: form.quota_release_on.clone(),
+            trains_trainers: form.trains_trainers,
         }
     }
 }
@@ -524,6 +530,7 @@ pub(super) fn form_from_view(view: &domain::cohorts::CohortView) -> CohortForm {
             .map(|d| d.to_string())
             .unwrap_or_default(),
         co_provider_ids: view.co_providers.iter().map(|p| p.id).collect(),
+        trains_trainers: view.trains_trainers,
         ..Default::default()
     }
 }

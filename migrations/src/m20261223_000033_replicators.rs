@@ -1,0 +1,294 @@
+//! Issue 48, item 3: trainers who train others (formación de formadores).
+//!
+//! - `cohorts.trains_trainers`: the cohort trains trainers (false for every cohort before);
+//! - `replicators`: a person who completed such a cohort, endorsed by a coordinator of its
+//!   provider, certified from `since` to `until` in the department of their municipality;
+//!   one row per person and cohort; `replicator_capacities` the course's capacities at the
+//!   endorsement;
+//! - `replicas`: what a replicator delivered (date, municipality, capacity, audience) with
+//!   `people_reached` (its named attendees, `replica_attendees`, or the count given);
+//! - `replica_figures`: people reached by replicas per municipality × capacity × year,
+//!   refreshed in the transaction that writes a replica (second-generation reach, never summed
+//!   into direct training).
+
+use crate::m20261122_000001_initial_schema::index;
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261223_000033_replicators"
+    }
+}
+
+/// The audiences of a replica.
+pub const AUDIENCES: [&str; 5] = [
+    "servidores",
+    "consejo_planeacion",
+    "organizaciones_comunitarias",
+    "jovenes",
+    "otra",
+];
+
+fn serial() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("cohorts")
+                    .add_column(
+                        ColumnDef::new("trains_trainers")
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("replicators")
+                    .col(serial())
+                    .col(ColumnDef::new("participant_id").integer().not_null())
+                    .col(ColumnDef::new("cohort_id").integer().not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(ColumnDef::new("since").date().not_null())
+                    .col(ColumnDef::new("until").date().not_null())
+                    .col(ColumnDef::new("endorsed_by").integer().null())
+                    .col(
+                        ColumnDef::new("endorsed_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(&mut fk(
+                        "replicators",
+                        "participant_id",
+                        "participants",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicators",
+                        "cohort_id",
+                        "cohorts",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicators",
+                        "department_code",
+                        "departments",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicators",
+                        "endorsed_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        let mut unique = index("replicators", &["participant_id", "cohort_id"]);
+        unique
+            .name("uq_replicators_participant_id_cohort_id")
+            .unique();
+        manager.create_index(unique).await?;
+        manager
+            .create_index(index("replicators", &["department_code"]))
+            .await?;
+        manager
+            .create_index(index("replicators", &["cohort_id"]))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("replicator_capacities")
+                    .col(ColumnDef::new("replicator_id").integer().not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .primary_key(Index::create().col("replicator_id").col("capacity_id"))
+                    .foreign_key(&mut fk(
+                        "replicator_capacities",
+                        "replicator_id",
+                        "replicators",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicator_capacities",
+                        "capacity_id",
+                        "capacities",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("replicator_capacities", &["capacity_id"]))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("replicas")
+                    .col(serial())
+                    .col(ColumnDef::new("replicator_id").integer().not_null())
+                    .col(ColumnDef::new("date").date().not_null())
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(
+                        ColumnDef::new("audience")
+                            .string()
+                            .not_null()
+                            .check(Expr::col("audience").is_in(AUDIENCES)),
+                    )
+                    .col(ColumnDef::new("people_reached").integer().not_null())
+                    .col(ColumnDef::new("by_count").boolean().not_null())
+                    .col(ColumnDef::new("recorded_by").integer().null())
+                    .col(
+                        ColumnDef::new("created_at")
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(&mut fk(
+                        "replicas",
+                        "replicator_id",
+                        "replicators",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicas",
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicas",
+                        "capacity_id",
+                        "capacities",
+                        "id",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "replicas",
+                        "recorded_by",
+                        "users",
+                        "id",
+                        ForeignKeyAction::SetNull,
+                    ))
+                    .take(),
+            )
+            .await?;
+        for columns in [
+            &["replicator_id"][..],
+            &["municipality_code", "date"][..],
+            &["department_code"][..],
+        ] {
+            manager.create_index(index("replicas", columns)).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("replica_attendees")
+                    .col(serial())
+                    .col(ColumnDef::new("replica_id").integer().not_null())
+                    .col(ColumnDef::new("full_name").string().not_null())
+                    .col(ColumnDef::new("position").string().null())
+                    .foreign_key(&mut fk(
+                        "replica_attendees",
+                        "replica_id",
+                        "replicas",
+                        "id",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("replica_attendees", &["replica_id"]))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("replica_figures")
+                    .col(ColumnDef::new("municipality_code").string_len(5).not_null())
+                    .col(ColumnDef::new("capacity_id").integer().not_null())
+                    .col(ColumnDef::new("year").integer().not_null())
+                    .col(ColumnDef::new("department_code").string_len(2).not_null())
+                    .col(ColumnDef::new("replicas").integer().not_null())
+                    .col(ColumnDef::new("people_reached").integer().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col("municipality_code")
+                            .col("capacity_id")
+                            .col("year"),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("replica_figures", &["department_code"]))
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            "replica_figures",
+            "replica_attendees",
+            "replicas",
+            "replicator_capacities",
+            "replicators",
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).take())
+                .await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("cohorts")
+                    .drop_column("trains_trainers")
+                    .take(),
+            )
+            .await?;
+        Ok(())
+    }
+}
