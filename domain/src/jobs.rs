@@ -136,4 +136,3 @@ fn hourly(last: &std::sync::atomic::AtomicI64) -> bool {
             .compare_exchange(previous, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
 }
-

@@ -663,7 +663,10 @@ async fn an_enrolment_is_a_handful_of_statements() {
         counted[1].iter().all(|n| *n <= ENROLMENT_STATEMENTS),
         "{counted:?}"
     );
-    assert!(counted[0][0] > counted[1][0], "the flush left the write path");
+    assert!(
+        counted[0][0] > counted[1][0],
+        "the flush left the write path"
+    );
 }
 
 /// The statements of one enrolment through the figures worker (BENCHMARKS, DECISIONS).

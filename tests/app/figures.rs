@@ -929,7 +929,10 @@ async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing()
     let written = std::time::Instant::now();
     assert!(answered.iter().all(|(s, _)| *s == Status::Created));
     // Committed without their figures: named, not flushed.
-    assert!(named(&app).await > 0, "the writes flushed their own figures");
+    assert!(
+        named(&app).await > 0,
+        "the writes flushed their own figures"
+    );
 
     loop {
         if reported_enrolled(&app, &world.staff, cohort).await == 3 {
@@ -947,7 +950,11 @@ async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing()
         .await
         .unwrap()
         .figures;
-    assert_eq!(after, before + 1, "one version for the batch, shown after {shown:?}");
+    assert_eq!(
+        after,
+        before + 1,
+        "one version for the batch, shown after {shown:?}"
+    );
     assert_maintained_is_rebuilt(&app, "the worker's flush").await;
 }
 
@@ -960,7 +967,10 @@ const FRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 async fn wait_until_settled(app: &TestApp) {
     let started = std::time::Instant::now();
     while named(app).await > 0 {
-        assert!(started.elapsed() < 3 * FRESH_WITHIN, "the worker never flushed");
+        assert!(
+            started.elapsed() < 3 * FRESH_WITHIN,
+            "the worker never flushed"
+        );
         rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -988,19 +998,23 @@ fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
         let paujil = world.people("rafagb").count(30).of("18256").create().await;
         wait_until_settled(&app).await;
         let app = &app;
-        let requests = florencia.iter().chain(&paujil).enumerate().map(|(i, person)| {
-            let cohort = if i % 2 == 0 { small } else { large };
-            async move {
-                api(
-                    app,
-                    "POST",
-                    &format!("/api/v1/cohorts/{cohort}/enrolments"),
-                    Some(&person.token),
-                    None,
-                )
-                .await
-            }
-        });
+        let requests = florencia
+            .iter()
+            .chain(&paujil)
+            .enumerate()
+            .map(|(i, person)| {
+                let cohort = if i % 2 == 0 { small } else { large };
+                async move {
+                    api(
+                        app,
+                        "POST",
+                        &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                        Some(&person.token),
+                        None,
+                    )
+                    .await
+                }
+            });
         let answered = rocket::futures::future::join_all(requests).await;
         let written = std::time::Instant::now();
         assert!(
@@ -1010,7 +1024,10 @@ fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
         while reported_enrolled(&app, &world.staff, small).await != 5
             || reported_enrolled(&app, &world.staff, large).await != 20
         {
-            assert!(written.elapsed() < FRESH_WITHIN, "not shown within the bound");
+            assert!(
+                written.elapsed() < FRESH_WITHIN,
+                "not shown within the bound"
+            );
             rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         wait_until_settled(&app).await;
@@ -1034,7 +1051,14 @@ async fn names_left_by_a_write_are_flushed_when_a_worker_starts() {
         .await
         .unwrap();
     assert!(named(&app).await > 0);
-    let (status, _) = api(&app, "GET", "/api/v1/reports/attendance", Some(&world.staff), None).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&world.staff),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok);
     // Another instance starts with its worker: it flushes what it finds.
     let other = app

@@ -343,7 +343,10 @@ pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohor
     // its lock.
     let update = Query::update()
         .table(cohort::Entity)
-        .value(cohort::Column::UpdatedAt, Expr::col(cohort::Column::UpdatedAt))
+        .value(
+            cohort::Column::UpdatedAt,
+            Expr::col(cohort::Column::UpdatedAt),
+        )
         .and_where(Expr::col(cohort::Column::Id).eq(cohort_id))
         .returning(Query::returning().columns(cohort::Column::iter()))
         .to_owned();

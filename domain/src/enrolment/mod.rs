@@ -319,7 +319,10 @@ async fn standing<C: ConnectionTrait>(
             count_if(Expr::col(enrolment::Column::Status).eq(EnrolmentStatus::Waitlisted)),
             "waiting",
         )
-        .expr_as(Expr::col(enrolment::Column::WaitlistSeq).max(), "last_ticket")
+        .expr_as(
+            Expr::col(enrolment::Column::WaitlistSeq).max(),
+            "last_ticket",
+        )
         .expr_as(
             count_if(
                 Expr::col(enrolment::Column::ParticipantId)
