@@ -29,8 +29,9 @@ pub const POLL: Duration = Duration::from_secs(5);
 
 /// The workers of this process, per database ([`crate::db::database_key`]): the signal that
 /// wakes them and how many run (two app instances in one process — the tests — share it).
-static WORKERS: LazyLock<Mutex<HashMap<String, (Arc<Notify>, usize)>>> =
-    LazyLock::new(Default::default);
+type Registry = HashMap<String, (Arc<Notify>, usize)>;
+
+static WORKERS: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
 
 /// The signal of the figures worker running for the database `key` in this process, if any.
 pub(crate) fn of(key: &str) -> Option<Arc<Notify>> {
