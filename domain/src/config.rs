@@ -24,6 +24,12 @@ pub struct AppConfig {
     /// Seconds between runs of the periodic jobs (session reminders); 0 turns them off.
     #[serde(default = "default_jobs_poll_seconds")]
     pub jobs_poll_seconds: u64,
+    /// Milliseconds the figures worker waits after a write before it recomputes the figures
+    /// of every write made meanwhile (issue 50: the figures off the write path; a report shows
+    /// a write within the bound DECISIONS states). 0: no worker, every writing transaction
+    /// recomputes its own figures before it commits (the command line always does).
+    #[serde(default = "default_figures_delay_ms")]
+    pub figures_delay_ms: u64,
     /// Seconds the dashboards' figures are kept before being recomputed in the background;
     /// 0 computes them on every visit.
     #[serde(default = "default_dashboard_cache_seconds")]
@@ -87,6 +93,10 @@ fn default_credentials_key_file() -> PathBuf {
 
 fn default_database_busy_seconds() -> u64 {
     crate::db::DEFAULT_BUSY_SECONDS
+}
+
+fn default_figures_delay_ms() -> u64 {
+    250
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

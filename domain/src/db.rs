@@ -104,6 +104,31 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
 pub struct Txn {
     inner: sea_orm::DatabaseTransaction,
     _turn: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// This database's figures worker in this process, if it runs one: [`commit`] then leaves
+    /// the figures to it (issue 50) instead of flushing them in the transaction.
+    figures_worker: Option<std::sync::Arc<tokio::sync::Notify>>,
+}
+
+tokio::task_local! {
+    /// The statements counted by [`count_statements`] in this task.
+    static STATEMENTS: std::cell::Cell<u64>;
+}
+
+/// Runs `work` and counts the statements it sends through writing transactions ([`Txn`]) in
+/// this task: what the tests measure to say how many statements an enrolment costs (issue 50).
+/// Statements run by triggers inside the database are not counted.
+pub async fn count_statements<F: std::future::Future>(work: F) -> (F::Output, u64) {
+    STATEMENTS
+        .scope(std::cell::Cell::new(0), async {
+            let out = work.await;
+            (out, STATEMENTS.with(|n| n.get()))
+        })
+        .await
+}
+
+fn counted() {
+    // Outside `count_statements` there is nothing to count.
+    STATEMENTS.try_with(|n| n.set(n.get() + 1)).unwrap_or(());
 }
 
 impl std::ops::Deref for Txn {
@@ -122,21 +147,25 @@ impl sea_orm::ConnectionTrait for Txn {
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        counted();
         self.inner.execute_raw(stmt).await
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        counted();
         self.inner.execute_unprepared(sql).await
     }
     async fn query_one_raw(
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        counted();
         self.inner.query_one_raw(stmt).await
     }
     async fn query_all_raw(
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        counted();
         self.inner.query_all_raw(stmt).await
     }
     fn support_returning(&self) -> bool {
@@ -158,33 +187,74 @@ impl Txn {
 /// instead, in order and without a connection, hands the lock on at once. Other processes on
 /// the same file (a command line beside the server) still meet the busy handler.
 static WRITE_TURNS: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Turns>>>,
 > = std::sync::LazyLock::new(Default::default);
+
+/// One file's write turn. Writers queue at the `gate` (in order) and only its holder waits for
+/// the `turn` itself; the figures worker waits for the `turn` directly, so under a burst it is
+/// at most second in line instead of behind every writer queued (issue 50: the figures of a
+/// burst must not wait for the burst to end).
+struct Turns {
+    gate: tokio::sync::Semaphore,
+    turn: std::sync::Arc<tokio::sync::Semaphore>,
+}
 
 /// The longest a writer waits for its turn before answering 503 with `Retry-After` (the pool's
 /// own wait for a connection).
 const WRITE_TURN_WAIT: Duration = Duration::from_secs(30);
 
+/// The name of the database `db` reaches, the same for every connection to it in this process:
+/// the file of a SQLite database, the server and database of a PostgreSQL one.
+pub(crate) fn database_key(db: &DatabaseConnection) -> String {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => db
+            .get_sqlite_connection_pool()
+            .connect_options()
+            .get_filename()
+            .to_string_lossy()
+            .into_owned(),
+        DbBackend::Postgres => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            format!(
+                "postgres://{}:{}/{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or_default()
+            )
+        }
+        _ => String::new(),
+    }
+}
+
 async fn write_turn(
     db: &DatabaseConnection,
+    key: &str,
+    first: bool,
 ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, sea_orm::DbErr> {
     if !is_sqlite(db) {
         return Ok(None);
     }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_string_lossy()
-        .into_owned();
     let turns = WRITE_TURNS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry(file)
-        .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)))
+        .entry(key.to_string())
+        .or_insert_with(|| {
+            std::sync::Arc::new(Turns {
+                gate: tokio::sync::Semaphore::new(1),
+                turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            })
+        })
         .clone();
+    let wait = async {
+        let _gate = if first {
+            None
+        } else {
+            Some(turns.gate.acquire().await?)
+        };
+        turns.turn.clone().acquire_owned().await
+    };
     // Waiting too long reads as the pool's own wait (`error::is_busy`): 503 with `Retry-After`.
-    match tokio::time::timeout(WRITE_TURN_WAIT, turns.acquire_owned()).await {
+    match tokio::time::timeout(WRITE_TURN_WAIT, wait).await {
         Ok(Ok(permit)) => Ok(Some(permit)),
         Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
             sea_orm::error::ConnAcquireErr::ConnectionClosed,
@@ -200,30 +270,69 @@ async fn write_turn(
 /// first read, so two writers never both read and then deadlock trying to upgrade. PostgreSQL
 /// ignores the mode and has no turn (its row locks hand over at once).
 pub async fn begin(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
+    begin_turn(db, false).await
+}
+
+/// [`begin`] for the figures worker: first in line for SQLite's write turn.
+pub(crate) async fn begin_first(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
+    begin_turn(db, true).await
+}
+
+async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    let turn = write_turn(db).await?;
+    let key = database_key(db);
+    let turn = write_turn(db, &key, first).await?;
     let inner = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
         .await?;
-    Ok(Txn { inner, _turn: turn })
+    Ok(Txn {
+        inner,
+        _turn: turn,
+        figures_worker: crate::figures::worker::of(&key),
+    })
 }
 
-/// Commits a writing transaction after bringing the figures model up to date with what it
-/// wrote (`figures::flush`, issue 20) and, when that changed figures, moving their version on
-/// in the same transaction (`instances::bump`: every instance's caches see it). Every writing
+/// Commits a writing transaction. The figures model follows what it wrote (issue 20): the
+/// triggers named the touched cohorts in `figures_dirty`, committed with the write. Where this
+/// process runs a figures worker for the database (a server, issue 50) the commit only wakes
+/// it: the worker recomputes the burst's cohorts together a moment later and moves the
+/// figures' version on. Elsewhere (the command line, imports, most tests) the figures are
+/// brought up to date here, before `COMMIT` (`figures::flush`), and their version moved on in
+/// the same transaction (`instances::bump`: every instance's caches see it). Every writing
 /// transaction ends here (clippy refuses a bare `commit`).
 #[allow(clippy::disallowed_methods)]
-pub async fn commit(txn: Txn) -> crate::error::AppResult<()> {
-    let started = std::time::Instant::now();
-    if crate::figures::flush(&txn.inner).await? {
-        crate::instances::bump(&txn.inner, crate::instances::Cached::Figures).await?;
-        crate::metrics::FIGURES_FLUSH.observe(started.elapsed());
+pub async fn commit(mut txn: Txn) -> crate::error::AppResult<()> {
+    let worker = txn.figures_worker.take();
+    if worker.is_none() {
+        flush_figures(&txn).await?;
     }
     txn.inner.commit().await?;
+    if let Some(worker) = worker {
+        worker.notify_one();
+    }
     Ok(())
+}
+
+/// Commits after bringing the figures up to date in the transaction, whatever the database's
+/// mode (the figures worker's own transaction).
+#[allow(clippy::disallowed_methods)]
+pub(crate) async fn commit_flushed(txn: Txn) -> crate::error::AppResult<bool> {
+    let flushed = flush_figures(&txn).await?;
+    txn.inner.commit().await?;
+    Ok(flushed)
+}
+
+async fn flush_figures(txn: &Txn) -> crate::error::AppResult<bool> {
+    let started = std::time::Instant::now();
+    if crate::figures::flush(txn).await? {
+        crate::instances::bump(txn, crate::instances::Cached::Figures).await?;
+        crate::metrics::FIGURES_FLUSH.observe(started.elapsed());
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -73,6 +73,10 @@ pub async fn run_until(
 /// One pass of every periodic job; failures are logged and retried at the next pass.
 pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &Templates) {
     let notifier = Notifier { templates, config };
+    // First, so what the jobs read from the figures (the plans' closed balances) is current.
+    if let Err(error) = crate::figures::settle(db).await {
+        tracing::error!(%error, "figures not brought up to date; will retry");
+    }
     match crate::enrolment::reminders::queue_due(db, &notifier, crate::time::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(queued = n, "session reminders queued"),
@@ -116,9 +120,6 @@ pub async fn run_once(db: &DatabaseConnection, config: &AppConfig, templates: &T
             Err(error) => tracing::error!(%error, "plan balances not frozen; will retry"),
         }
     }
-    if let Err(error) = flush_figures(db).await {
-        tracing::error!(%error, "figures not brought up to date; will retry");
-    }
 }
 
 static OPTIMIZED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
@@ -134,19 +135,4 @@ fn hourly(last: &std::sync::atomic::AtomicI64) -> bool {
         && last
             .compare_exchange(previous, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
-}
-
-/// Brings the figures up to date with writes committed outside `db::commit` (a transaction of
-/// its own; nothing to do — and no write lock taken — when nothing is pending).
-async fn flush_figures(db: &DatabaseConnection) -> crate::error::AppResult<()> {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    if crate::entities::figures_dirty::Entity::find()
-        .count(db)
-        .await?
-        == 0
-    {
-        return Ok(());
-    }
-    let txn = crate::db::begin(db).await?;
-    crate::db::commit(txn).await
 }

@@ -44,6 +44,7 @@ mod m20261220_000030_demand_entity;
 mod m20261222_000032_alliances;
 mod m20261224_000034_handover;
 mod m20261223_000033_replicators;
+mod m20261225_000035_dirty_own_rows;
 
 pub struct Migrator;
 
@@ -114,6 +115,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261222_000032_alliances::Migration),
             atomic(m20261224_000034_handover::Migration),
             atomic(m20261223_000033_replicators::Migration),
+            atomic(m20261225_000035_dirty_own_rows::Migration),
         ]
     }
 }

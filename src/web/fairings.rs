@@ -189,8 +189,8 @@ impl Fairing for SecurityHeaders {
 }
 
 /// Starts the domain's background loops on liftoff (which Rocket 0.5 also runs for local test
-/// clients) and stops them on shutdown: the outbox worker (`mail::deliver_until`) and the
-/// periodic jobs (`jobs::run_until`, where this instance holds their lease). When a shutdown
+/// clients) and stops them on shutdown: the outbox worker (`mail::deliver_until`), the figures
+/// worker (`figures::worker::run_until`, issue 50) and the periodic jobs (`jobs::run_until`, where this instance holds their lease). When a shutdown
 /// begins it marks the instance as draining (`/ready` answers 503 while requests in flight
 /// finish within Rocket's `shutdown.grace`).
 pub struct Background;
@@ -199,7 +199,7 @@ pub struct Background;
 impl Fairing for Background {
     fn info(&self) -> Info {
         Info {
-            name: "background work (outbox, periodic jobs)",
+            name: "background work (outbox, figures, periodic jobs)",
             kind: Kind::Liftoff | Kind::Shutdown,
         }
     }
@@ -215,6 +215,11 @@ impl Fairing for Background {
         rocket::tokio::spawn(domain::mail::deliver_until(
             db.clone(),
             config.clone(),
+            rocket.shutdown(),
+        ));
+        rocket::tokio::spawn(domain::figures::worker::run_until(
+            db.clone(),
+            std::time::Duration::from_millis(config.figures_delay_ms),
             rocket.shutdown(),
         ));
         let instance = rocket

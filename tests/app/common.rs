@@ -270,8 +270,9 @@ impl TestApp {
     /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
         // Settings the start-up's preparation does not read.
-        const RUNTIME_ONLY: [&str; 7] = [
+        const RUNTIME_ONLY: [&str; 8] = [
             "smtp_url",
+            "figures_delay_ms",
             "public_url",
             "jobs_poll_seconds",
             "mail_poll_seconds",
@@ -345,6 +346,9 @@ fn test_figment(
         .merge(("demo_data", false))
         .merge(("mail_poll_seconds", 0))
         .merge(("jobs_poll_seconds", 0))
+        // Figures flushed in every writing transaction, so a test reads them right after a
+        // write; the tests of the figures worker (issue 50) set a delay.
+        .merge(("figures_delay_ms", 0))
         .merge(("dashboard_cache_seconds", 0))
         .merge(("mail_dir", std::env::temp_dir().join("aula-test-mail")))
         .merge((

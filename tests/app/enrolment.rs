@@ -631,3 +631,43 @@ fn a_burst_of_enrolments_on_sqlite_waits_its_turn_instead_of_failing() {
         assert_eq!(statuses(app.db(), cohort).await, (50, 70));
     });
 }
+
+/// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the
+/// statements sent through the writing transaction; the triggers' own are not counted). With
+/// a figures worker the enrolment's transaction leaves the figures to it; without one (the
+/// command line, most tests) it flushes them before committing.
+#[rocket::async_test]
+async fn an_enrolment_is_a_handful_of_statements() {
+    let mut counted = Vec::new();
+    for delay in [0, 250] {
+        let app = TestApp::with_config(&[
+            ("demo_data", json!(true)),
+            ("figures_delay_ms", json!(delay)),
+        ])
+        .await;
+        let world = World::new(&app).await;
+        let cohort = world.cohort().seats(1).national().create().await.id;
+        let people = world.people("cuenta").count(3).of("18094").create().await;
+        let mut costs = Vec::new();
+        for person in &people {
+            let ((status, body), statements) =
+                domain::db::count_statements(enrol_as(&app, &person.token, cohort)).await;
+            assert_eq!(status, Status::Created, "{body}");
+            costs.push(statements);
+        }
+        eprintln!("figures_delay_ms = {delay}: statements per enrolment {costs:?}");
+        counted.push(costs);
+    }
+    // Enrolled, then waitlisted twice; through the worker at most this many each.
+    assert!(
+        counted[1].iter().all(|n| *n <= ENROLMENT_STATEMENTS),
+        "{counted:?}"
+    );
+    assert!(
+        counted[0][0] > counted[1][0],
+        "the flush left the write path"
+    );
+}
+
+/// The statements of one enrolment through the figures worker (BENCHMARKS, DECISIONS).
+const ENROLMENT_STATEMENTS: u64 = 12;

@@ -863,3 +863,209 @@ async fn assistance_figures_kept_on_write_equal_figures_rebuilt_after_random_ope
         );
     }
 }
+
+/// The people enrolled in `cohort` as the attendance report reads them (the kept figures).
+async fn reported_enrolled(app: &TestApp, token: &str, cohort: i64) -> i64 {
+    let (status, report) = api(
+        app,
+        "GET",
+        &format!("/api/v1/reports/attendance?cohort={cohort}"),
+        Some(token),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["enrolled"].as_i64().unwrap())
+        .sum()
+}
+
+/// Rows waiting in `figures_dirty`.
+async fn named(app: &TestApp) -> u64 {
+    use sea_orm::PaginatorTrait;
+    domain::entities::figures_dirty::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap()
+}
+
+/// The figures worker's promise (issue 50, DECISIONS «Figures off the write path»): a write
+/// commits without its figures — the cohort stays named in `figures_dirty` — and the reports
+/// show it within [`FRESH_WITHIN`] of the answer, nobody calling a flush; the figures' version
+/// moves on once for the whole batch.
+#[rocket::async_test]
+async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing() {
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("figures_delay_ms", json!(FRESH_DELAY_MS)),
+    ])
+    .await;
+    let world = World::new(&app).await;
+    let cohort = world.cohort().seats(10).national().create().await.id;
+    let people = world.people("fresca").count(3).of("18001").create().await;
+    // Whatever setting up named is flushed by now.
+    wait_until_settled(&app).await;
+    let before = domain::instances::Versions::read(app.db())
+        .await
+        .unwrap()
+        .figures;
+    assert_eq!(reported_enrolled(&app, &world.staff, cohort).await, 0);
+
+    let app = &app;
+    let requests = people.iter().map(|person| async move {
+        api(
+            app,
+            "POST",
+            &format!("/api/v1/cohorts/{cohort}/enrolments"),
+            Some(&person.token),
+            None,
+        )
+        .await
+    });
+    let answered = rocket::futures::future::join_all(requests).await;
+    let written = std::time::Instant::now();
+    assert!(answered.iter().all(|(s, _)| *s == Status::Created));
+    // Committed without their figures: named, not flushed.
+    assert!(
+        named(&app).await > 0,
+        "the writes flushed their own figures"
+    );
+
+    loop {
+        if reported_enrolled(&app, &world.staff, cohort).await == 3 {
+            break;
+        }
+        assert!(
+            written.elapsed() < FRESH_WITHIN,
+            "the report did not show the enrolments within {FRESH_WITHIN:?}"
+        );
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let shown = written.elapsed();
+    assert_eq!(named(&app).await, 0, "every name taken");
+    let after = domain::instances::Versions::read(app.db())
+        .await
+        .unwrap()
+        .figures;
+    assert_eq!(
+        after,
+        before + 1,
+        "one version for the batch, shown after {shown:?}"
+    );
+    assert_maintained_is_rebuilt(&app, "the worker's flush").await;
+}
+
+/// The window the tests give the worker (the server's default is 250 ms).
+const FRESH_DELAY_MS: u64 = 250;
+/// What DECISIONS promises: a report shows a write within 2 s of its answer.
+const FRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits until the worker has taken every name (at most a few windows).
+async fn wait_until_settled(app: &TestApp) {
+    let started = std::time::Instant::now();
+    while named(app).await > 0 {
+        assert!(
+            started.elapsed() < 3 * FRESH_WITHIN,
+            "the worker never flushed"
+        );
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A burst through the worker (issue 50): many people at once into two cohorts, their figures
+/// flushed in batches while the burst runs; none overbooked, the report right within the
+/// bound, and the maintained figures exactly the rebuilt ones.
+#[test]
+fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = TestApp::with_config(&[
+            ("demo_data", json!(true)),
+            ("figures_delay_ms", json!(FRESH_DELAY_MS)),
+        ])
+        .await;
+        let world = World::new(&app).await;
+        let small = world.cohort().seats(5).national().create().await.id;
+        let large = world.cohort().seats(20).national().create().await.id;
+        let florencia = world.people("rafaga").count(30).of("18001").create().await;
+        let paujil = world.people("rafagb").count(30).of("18256").create().await;
+        wait_until_settled(&app).await;
+        let app = &app;
+        let requests = florencia
+            .iter()
+            .chain(&paujil)
+            .enumerate()
+            .map(|(i, person)| {
+                let cohort = if i % 2 == 0 { small } else { large };
+                async move {
+                    api(
+                        app,
+                        "POST",
+                        &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                        Some(&person.token),
+                        None,
+                    )
+                    .await
+                }
+            });
+        let answered = rocket::futures::future::join_all(requests).await;
+        let written = std::time::Instant::now();
+        assert!(
+            answered.iter().all(|(s, _)| *s == Status::Created),
+            "{answered:?}"
+        );
+        while reported_enrolled(&app, &world.staff, small).await != 5
+            || reported_enrolled(&app, &world.staff, large).await != 20
+        {
+            assert!(
+                written.elapsed() < FRESH_WITHIN,
+                "not shown within the bound"
+            );
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        wait_until_settled(&app).await;
+        assert_maintained_is_rebuilt(&app, "a burst through the worker").await;
+    });
+}
+
+/// A crash between a commit and its flush loses nothing (issue 50): the names are committed
+/// with the write, and a worker takes them when it starts.
+#[rocket::async_test]
+async fn names_left_by_a_write_are_flushed_when_a_worker_starts() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort = world.hand_built_cohort().await;
+    // A write that no flush followed (as if the server had stopped right after its commit).
+    app.db()
+        .execute_unprepared(&format!(
+            "UPDATE enrolments SET status = 'cancelled' WHERE cohort_id = {cohort}"
+        ))
+        .await
+        .unwrap();
+    assert!(named(&app).await > 0);
+    let (status, _) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/attendance",
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    // Another instance starts with its worker: it flushes what it finds.
+    let other = app
+        .another_instance(&[("figures_delay_ms", json!(FRESH_DELAY_MS))])
+        .await;
+    wait_until_settled(&app).await;
+    assert_eq!(reported_enrolled(&app, &world.staff, cohort).await, 0);
+    assert_maintained_is_rebuilt(&app, "a worker's start").await;
+    drop(other);
+}

@@ -711,3 +711,83 @@ fn placeholder_n(db: &sea_orm::DatabaseConnection, n: usize) -> &'static str {
         _ => "?",
     }
 }
+
+/// Issue 50: two instances on one database, each with its figures worker, take an
+/// enrolment-day burst into one cohort together: never overbooked, the waiting list handed out
+/// once each and in the order of the enrolments, and the figures (flushed by either worker)
+/// exactly a rebuild's.
+#[test]
+fn two_instances_enrol_one_cohort_together_without_overbooking() {
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let settings = [("demo_data", json!(true)), ("figures_delay_ms", json!(250))];
+        let app = TestApp::with_config(&settings).await;
+        let other = app.another_instance(&settings[1..]).await;
+        let world = World::new(&app).await;
+        let cohort = world.cohort().seats(9).national().create().await.id;
+        let crowd = world.people("dos").count(40).of("18094").create().await;
+        let requests = crowd.iter().enumerate().map(|(i, person)| {
+            let client = if i % 2 == 0 { &app.client } else { &other };
+            async move {
+                api_on(
+                    client,
+                    "POST",
+                    &format!("/api/v1/cohorts/{cohort}/enrolments"),
+                    Some(&person.token),
+                    None,
+                )
+                .await
+            }
+        });
+        let answered = rocket::futures::future::join_all(requests).await;
+        assert!(
+            answered.iter().all(|(s, _)| *s == Status::Created),
+            "{answered:?}"
+        );
+        let mut positions: Vec<i64> = answered
+            .iter()
+            .filter_map(|(_, body)| body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=31).collect::<Vec<_>>());
+        let mut rows = domain::entities::enrolment::Entity::find()
+            .filter(domain::entities::enrolment::Column::CohortId.eq(cohort as i32))
+            .all(app.db())
+            .await
+            .unwrap();
+        rows.sort_by_key(|row| row.id);
+        let enrolled = rows
+            .iter()
+            .filter(|row| row.status == domain::entities::values::EnrolmentStatus::Enrolled)
+            .count();
+        assert_eq!(enrolled, 9, "never overbooked");
+        let tickets: Vec<i32> = rows.iter().filter_map(|row| row.waitlist_seq).collect();
+        assert_eq!(
+            tickets,
+            (1..=31).collect::<Vec<_>>(),
+            "the waiting list in the order of the enrolments"
+        );
+        // Either worker flushes; the figures end exactly the rebuilt ones.
+        let started = std::time::Instant::now();
+        while domain::entities::figures_dirty::Entity::find()
+            .count(app.db())
+            .await
+            .unwrap()
+            > 0
+        {
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+            rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let maintained = domain::figures::snapshot(app.db()).await.unwrap();
+        let txn = domain::db::begin(app.db()).await.unwrap();
+        domain::figures::rebuild(&txn).await.unwrap();
+        let rebuilt = domain::figures::snapshot(&txn).await.unwrap();
+        txn.rollback().await.unwrap();
+        assert!(maintained == rebuilt, "maintained = rebuilt");
+        drop(other);
+    });
+}

@@ -340,15 +340,23 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Mode
 /// write lock on SQLite, so concurrent transactions on the same cohort run one after the
 /// other. Returns the cohort.
 pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
-    cohort::Entity::update_many()
-        .col_expr(
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    use sea_orm::{FromQueryResult, Iterable};
+    // One statement (`RETURNING`, issue 50; both engines have it): the row comes back with
+    // its lock.
+    let update = Query::update()
+        .table(cohort::Entity)
+        .value(
             cohort::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::col(cohort::Column::UpdatedAt),
+            Expr::col(cohort::Column::UpdatedAt),
         )
-        .filter(cohort::Column::Id.eq(cohort_id))
-        .exec(db)
-        .await?;
-    find(db, cohort_id).await
+        .and_where(Expr::col(cohort::Column::Id).eq(cohort_id))
+        .returning(Query::returning().columns(cohort::Column::iter()))
+        .to_owned();
+    cohort::Model::find_by_statement(db.get_database_backend().build(&update))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The cohort `user` may manage: any for an admin; for a coordinator, its provider's, and only

@@ -182,26 +182,25 @@ pub async fn enrol<C: ConnectionTrait>(
             format!("Esta cohorte se ofrece a {places}; {home} no está incluido."),
         )]));
     }
-    let active = enrolment::Entity::find()
-        .filter(enrolment::Column::CohortId.eq(cohort.id))
-        .filter(enrolment::Column::ParticipantId.eq(person.id))
-        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
-        .one(db)
-        .await?;
-    if active.is_some() {
+    // One read of the cohort's enrolments answers the rest (issue 50): whether the person
+    // holds one already, the seats taken, the waiting list.
+    let standing = standing(db, cohort.id, person.id).await?;
+    if standing.mine > 0 {
         return Err(AppError::Conflict(format!(
             "{} ya tiene una inscripción vigente en esta cohorte.",
             person.full_name()
         )));
     }
     // The seat limit and the seats kept per municipality (issue 35).
-    let book = seats::SeatBook::load(db, &cohort).await?;
-    let (status, waitlist_seq) = if book.fits(&person.municipality_code) {
-        (EnrolmentStatus::Enrolled, None)
+    let book = seats::SeatBook::with_enrolled(db, &cohort, standing.enrolled.max(0) as u64).await?;
+    // A new ticket is the last one handed out + 1, so everyone still waiting is ahead.
+    let (status, waitlist_seq, waitlist_position) = if book.fits(&person.municipality_code) {
+        (EnrolmentStatus::Enrolled, None, None)
     } else {
         (
             EnrolmentStatus::Waitlisted,
-            Some(next_ticket(db, cohort.id).await?),
+            Some(standing.last_ticket.unwrap_or(0) + 1),
+            Some(standing.waiting.max(0) as u64 + 1),
         )
     };
     let at = crate::time::now();
@@ -232,7 +231,13 @@ pub async fn enrol<C: ConnectionTrait>(
         ),
         _ => AppError::from(e),
     })?;
-    let view = view(db, &saved).await?;
+    let view = EnrolmentView {
+        id: saved.id,
+        cohort_id: saved.cohort_id,
+        participant_id: saved.participant_id,
+        status: saved.status,
+        waitlist_position,
+    };
     audit::record(db, Change {
         actor: Some(requester.user_id()),
         action: if override_reason.is_some() { "enrolment.created_with_override" } else { "enrolment.created" },
@@ -280,15 +285,59 @@ fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
     Ok(())
 }
 
-async fn next_ticket<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<i32> {
-    let max: Option<Option<i32>> = enrolment::Entity::find()
-        .select_only()
-        .column_as(enrolment::Column::WaitlistSeq.max(), "max")
-        .filter(enrolment::Column::CohortId.eq(cohort_id))
-        .into_tuple()
+/// What an enrolment decides from the cohort's enrolments, read in one statement under the
+/// cohort's lock (issue 50; it was four): the people enrolled, the people waiting, the last
+/// waiting-list ticket handed out, and how many enrolments in force the person holds.
+#[derive(sea_orm::FromQueryResult)]
+struct Standing {
+    enrolled: i64,
+    waiting: i64,
+    last_ticket: Option<i32>,
+    mine: i64,
+}
+
+async fn standing<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    participant_id: i32,
+) -> AppResult<Standing> {
+    use sea_orm::FromQueryResult;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+    let count_if = |condition: Expr| -> Expr {
+        Func::coalesce([
+            Func::sum(Expr::case(condition, 1).finally(0)).into(),
+            Expr::val(0),
+        ])
+        .into()
+    };
+    let query = Query::select()
+        .expr_as(
+            count_if(Expr::col(enrolment::Column::Status).eq(EnrolmentStatus::Enrolled)),
+            "enrolled",
+        )
+        .expr_as(
+            count_if(Expr::col(enrolment::Column::Status).eq(EnrolmentStatus::Waitlisted)),
+            "waiting",
+        )
+        .expr_as(
+            Expr::col(enrolment::Column::WaitlistSeq).max(),
+            "last_ticket",
+        )
+        .expr_as(
+            count_if(
+                Expr::col(enrolment::Column::ParticipantId)
+                    .eq(participant_id)
+                    .and(Expr::col(enrolment::Column::Status).ne(EnrolmentStatus::Cancelled)),
+            ),
+            "mine",
+        )
+        .from(enrolment::Entity)
+        .and_where(Expr::col(enrolment::Column::CohortId).eq(cohort_id))
+        .to_owned();
+    Standing::find_by_statement(db.get_database_backend().build(&query))
         .one(db)
-        .await?;
-    Ok(max.flatten().unwrap_or(0) + 1)
+        .await?
+        .ok_or_else(|| AppError::Internal("sin conteo de inscripciones".into()))
 }
 
 /// Promotes waiting people, first come first served, while seats are free. Run inside the

@@ -25,6 +25,17 @@ impl SeatBook {
     pub async fn load<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<Self> {
         let enrolled =
             crate::cohorts::count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
+        Self::with_enrolled(db, cohort, enrolled).await
+    }
+
+    /// [`SeatBook::load`] when the people enrolled are counted already (one read of the
+    /// cohort's enrolments answers an enrolment's questions, issue 50): reads only the quotas,
+    /// and only while they are kept.
+    pub async fn with_enrolled<C: ConnectionTrait>(
+        db: &C,
+        cohort: &cohort::Model,
+        enrolled: u64,
+    ) -> AppResult<Self> {
         let kept = cohort
             .quota_release_on
             .is_some_and(|release| crate::time::today() <= release);

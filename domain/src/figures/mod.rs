@@ -16,16 +16,28 @@
 //!   transaction that writes a replica.
 //!
 //! How they stay current: triggers on every source table (enrolments, marks, certificates,
-//! sessions, a course's capacities, a person's municipality) name the touched cohort in
-//! `figures_dirty`, inside the writing transaction; [`crate::db::commit`] calls [`flush`], which
-//! recomputes those cohorts from their source rows ([`refresh`]) just before `COMMIT`. A write
-//! path cannot forget, and the figures are never behind a committed write. [`rebuild`]
-//! recomputes everything from scratch (the `rebuild-figures` command, after bulk loads), with the
-//! same row computations as [`refresh`], so "maintained = rebuilt" is a meaningful test.
+//! sessions, a course's capacities, a person's municipality) name the touched cohort (and
+//! person) in `figures_dirty`, inside the writing transaction, so the names are committed with
+//! the write. [`flush`] recomputes those cohorts from their source rows ([`refresh`]) and
+//! deletes the rows it read. Where it runs (issue 50):
+//! - in a server, off the write path: `db::commit` only wakes this instance's figures worker
+//!   ([`worker`]), which waits a short window (`figures_delay_ms`) so a burst's writes are
+//!   recomputed together, then flushes them in one transaction and moves the figures' version
+//!   on ([`settle`]); a report shows a write within the bound DECISIONS states;
+//! - everywhere else (the command line, imports, the demo loader, the tests that do not ask for
+//!   the worker): in the writing transaction itself, just before `COMMIT`, as before.
+//!
+//! A write path cannot forget, and a crash between a commit and its flush loses nothing (the
+//! names are durable; a worker takes them on start). [`rebuild`] recomputes everything from
+//! scratch (the `rebuild-figures` command, after bulk loads), with the same row computations as
+//! [`refresh`], so "maintained = rebuilt" is a meaningful test.
 
 pub mod assistance;
 pub mod delivery;
 pub mod replicas;
+pub mod worker;
+
+pub use worker::settle;
 
 use crate::entities::values::{
     CertificateStatus, CohortStatus, ConsentKind, EnrolmentStatus, Mark,
@@ -86,12 +98,14 @@ pub(crate) fn sensitive_data_consented() -> sea_orm::sea_query::SimpleExpr {
     )
 }
 
-/// Recomputes the cohorts the current transaction touched (see the module's comment), and in
-/// each the rows of the people it touched. Called by [`crate::db::commit`]; also by the
-/// periodic job, for writes made outside a transaction. Says whether anything was recomputed.
+/// Recomputes the cohorts named in `figures_dirty` (see the module's comment), and in each the
+/// rows of the people named, then deletes the rows it read — by id, so a row a writer commits
+/// meanwhile stays for the next flush. Called by [`crate::db::commit`] when this database has
+/// no figures worker ([`worker`]: the command line, the tests that ask for it), and by the
+/// worker's [`settle`] otherwise. Says whether anything was recomputed.
 pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
-    let mut touched = dirty(db).await?;
-    if touched.is_empty() {
+    let mut named = dirty(db).await?;
+    if named.ids.is_empty() {
         return Ok(false);
     }
     if db.get_database_backend() == DbBackend::Postgres {
@@ -100,36 +114,51 @@ pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
         // already take turns.) Leftovers committed meanwhile are taken too.
         db.execute_unprepared("SELECT pg_advisory_xact_lock(4091020)")
             .await?;
-        touched = dirty(db).await?;
+        named = dirty(db).await?;
+        if named.ids.is_empty() {
+            return Ok(false);
+        }
     }
-    if touched.len() > REBUILD_ABOVE {
+    if named.touched.len() > REBUILD_ABOVE {
         rebuild(db).await?;
-        return Ok(true);
+    } else {
+        for (&id, people) in &named.touched {
+            refresh(db, id, people.as_ref()).await?;
+        }
     }
-    for (&id, people) in &touched {
-        refresh(db, id, people.as_ref()).await?;
+    for chunk in named.ids.chunks(CHUNK) {
+        figures_dirty::Entity::delete_many()
+            .filter(figures_dirty::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
     }
-    figures_dirty::Entity::delete_many()
-        .filter(figures_dirty::Column::CohortId.is_in(touched.into_keys()))
-        .exec(db)
-        .await?;
     Ok(true)
 }
 
-/// The cohorts named in `figures_dirty`, in order, each with the people named beside it
-/// (`None`: the cohort was named alone, so every person of it).
-async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<i32, Option<BTreeSet<i32>>>> {
-    let named: Vec<(i32, Option<i32>)> = figures_dirty::Entity::find()
+/// What `figures_dirty` names: the rows read, and the cohorts in order, each with the people
+/// named beside it (`None`: the cohort was named alone, so every person of it).
+struct Named {
+    ids: Vec<i32>,
+    touched: BTreeMap<i32, Option<BTreeSet<i32>>>,
+}
+
+async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<Named> {
+    let rows: Vec<(i32, i32, Option<i32>)> = figures_dirty::Entity::find()
         .select_only()
+        .column(figures_dirty::Column::Id)
         .column(figures_dirty::Column::CohortId)
         .column(figures_dirty::Column::ParticipantId)
-        .distinct()
         .into_tuple()
         .all(db)
         .await?;
-    let mut touched: BTreeMap<i32, Option<BTreeSet<i32>>> = BTreeMap::new();
-    for (cohort_id, person) in named {
-        let people = touched
+    let mut named = Named {
+        ids: Vec::with_capacity(rows.len()),
+        touched: BTreeMap::new(),
+    };
+    for (id, cohort_id, person) in rows {
+        named.ids.push(id);
+        let people = named
+            .touched
             .entry(cohort_id)
             .or_insert_with(|| Some(BTreeSet::new()));
         match person {
@@ -141,7 +170,7 @@ async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<BTreeMap<i32, Option<BTr
             }
         }
     }
-    Ok(touched)
+    Ok(named)
 }
 
 /// Recomputes one cohort's figures, and the capacity and differential rows of `people` (of
@@ -415,6 +444,14 @@ impl Counts {
 /// Recomputes every figure from the source rows (the assistance figures too, in the caller's
 /// transaction) and empties `figures_dirty`. Returns (cohort × municipality rows, person × capacity rows).
 pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Not beside a flush (a server's figures worker while the command line rebuilds).
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(4091020)")
+            .await?;
+    }
+    // First: what a writer names after this statement (committed while the rebuild reads)
+    // stays for the next flush.
+    figures_dirty::Entity::delete_many().exec(db).await?;
     cohort_figure::Entity::delete_many().exec(db).await?;
     capacity_person::Entity::delete_many().exec(db).await?;
     capacity_figure::Entity::delete_many().exec(db).await?;
@@ -433,7 +470,6 @@ pub async fn rebuild<C: ConnectionTrait>(db: &C) -> AppResult<(usize, usize)> {
     assistance::rebuild(db).await?;
     replicas::rebuild(db).await?;
     delivery::rebuild(db).await?;
-    figures_dirty::Entity::delete_many().exec(db).await?;
     Ok((n_cohorts, n_people))
 }
 
