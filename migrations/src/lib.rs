@@ -41,6 +41,7 @@ mod m20261217_000027_imported_records;
 mod m20261218_000028_descriptors;
 mod m20261219_000029_joint_delivery;
 mod m20261220_000030_demand_entity;
+mod m20261221_000031_knowledge_bank;
 
 pub struct Migrator;
 
@@ -108,6 +109,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261219_000029_joint_delivery::Migration),
             atomic(m20261215_000025_agreed_plans::Migration),
             atomic(m20261220_000030_demand_entity::Migration),
+            atomic(m20261221_000031_knowledge_bank::Migration),
         ]
     }
 }

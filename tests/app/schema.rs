@@ -58,6 +58,10 @@ const TABLES: &[&str] = &[
     "assistance_diagnoses",
     "assistance_work_plans",
     "work_plan_activities",
+    "resources",
+    "resource_files",
+    "resource_capacities",
+    "resource_categories",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {
