@@ -11,6 +11,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::capacity::Entity",
+        from = "Column::CapacityId",
+        to = "super::capacity::Column::Id"
+    )]
+    Capacity,
+}
+
+impl Related<super::capacity::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Capacity.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,7 +4,7 @@
 
 use crate::accounts::guards::{MaybeUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
-use crate::error::AppResult;
+use crate::error::{AppResult, DomainResult};
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed};
 use domain::error::AppError;
 use domain::knowledge::files::Upload;
@@ -93,7 +93,7 @@ impl ResourceForm<'_> {
 
 /// The uploaded file, if one was chosen (a page's empty file field is none), read within the
 /// bank's limit (413 beyond it: the rest is not read).
-pub async fn read_upload(file: Option<&TempFile<'_>>) -> AppResult<Option<Upload>> {
+pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upload>> {
     use rocket::tokio::io::AsyncReadExt;
     let Some(file) = file else { return Ok(None) };
     let name = file
@@ -156,14 +156,14 @@ pub struct ResourceQuery {
 
 impl ResourceQuery {
     fn filter(&self) -> AppResult<Filter> {
-        Filter::parse(
+        Ok(Filter::parse(
             self.q.as_deref(),
             self.capacity.as_deref(),
             self.kind.as_deref(),
             self.stage.as_deref(),
             self.category.as_deref(),
             self.status.as_deref(),
-        )
+        )?)
     }
 }
 

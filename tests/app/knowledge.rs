@@ -97,6 +97,16 @@ async fn stored(app: &TestApp) -> (u64, u64) {
     )
 }
 
+async fn open_json(app: &TestApp) -> String {
+    app.client
+        .get("/open-data/resources.json")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}
+
 fn pdf(size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.resize(size, b' ');
@@ -315,19 +325,7 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     assert_eq!(status, Status::Ok);
 
     // Open data and the public page carry the public one only.
-    let open = |app: &TestApp| {
-        let client = &app.client;
-        async move {
-            client
-                .get("/open-data/resources.json")
-                .dispatch()
-                .await
-                .into_string()
-                .await
-                .unwrap()
-        }
-    };
-    let json: Value = serde_json::from_str(&open(&app).await).unwrap();
+    let json: Value = serde_json::from_str(&open_json(&app).await).unwrap();
     let ids: Vec<i64> = json
         .as_array()
         .unwrap()
@@ -367,7 +365,7 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     assert_eq!(body["status"], "unpublished");
     assert!(found(None).await.is_empty());
     assert_eq!(found(Some(&participant)).await, vec![accounts]);
-    let json: Value = serde_json::from_str(&open(&app).await).unwrap();
+    let json: Value = serde_json::from_str(&open_json(&app).await).unwrap();
     assert!(
         !json
             .as_array()

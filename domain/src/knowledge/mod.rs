@@ -27,7 +27,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::NaiveDate;
 use files::Upload;
-use sea_orm::sea_query::{Expr, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
