@@ -604,3 +604,4 @@ async fn the_handover_lists_what_the_municipality_received() {
         .unwrap();
     assert!(!elsewhere.iter().any(|r| r.id == id));
 }
+
