@@ -659,7 +659,9 @@ fn demo_pdf(lines: &[&str]) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", n + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for offset in offsets {
         out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
@@ -849,12 +851,16 @@ async fn knowledge_bank<C: ConnectionTrait>(db: &C, coordinator_id: i32) -> AppR
             municipality_categories: vec!["6".into()],
             visibility: text("cuentas"),
             context: text("Alcaldía de El Paujíl (Caquetá), municipio PDET de categoría 6."),
-            problem: text("El consejo territorial de planeación no recibía información del avance del plan."),
+            problem: text(
+                "El consejo territorial de planeación no recibía información del avance del plan.",
+            ),
             what_was_done: text(
                 "La Secretaría de Planeación arma cada trimestre el tablero de indicadores y lo \
                  presenta en la sesión del consejo.",
             ),
-            what_worked: text("Un tablero de una página, con semáforo por meta, entregado antes de la sesión."),
+            what_worked: text(
+                "Un tablero de una página, con semáforo por meta, entregado antes de la sesión.",
+            ),
             evidence: text("Actas del consejo con las observaciones sobre el avance de cada meta."),
             assistance_id: Some(el_paujil.id.to_string()),
             ..ResourceInput::default()

@@ -712,7 +712,10 @@ impl ResourceKind {
     /// Lessons learned and good practices carry their structure (context, problem, what was
     /// done, what worked, evidence).
     pub fn is_lesson(self) -> bool {
-        matches!(self, ResourceKind::LeccionAprendida | ResourceKind::BuenaPractica)
+        matches!(
+            self,
+            ResourceKind::LeccionAprendida | ResourceKind::BuenaPractica
+        )
     }
 }
 

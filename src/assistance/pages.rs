@@ -502,7 +502,8 @@ async fn workspace_view(
     let agreements = agreements::of_assistance(db, user, id).await?;
     let visit_list = visits::list(db, id).await?;
     let resources = domain::knowledge::of_origin(db, user, Some(id), None).await?;
-    let banked: std::collections::BTreeSet<i32> = domain::knowledge::banked_products(db, id).await?;
+    let banked: std::collections::BTreeSet<i32> =
+        domain::knowledge::banked_products(db, id).await?;
     let unbanked = if manages {
         visit_list
             .iter()

@@ -262,7 +262,9 @@ pub async fn show(
     user: MaybeUser,
     id: i32,
 ) -> AppResult<Json<ResourceView>> {
-    Ok(Json(knowledge::get(db.inner(), user.0.as_deref(), id).await?))
+    Ok(Json(
+        knowledge::get(db.inner(), user.0.as_deref(), id).await?,
+    ))
 }
 
 /// A resource's file as it is downloaded: an attachment with a safe name, its checked type

@@ -163,7 +163,10 @@ pub async fn plans_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<Pl
 #[get("/open-data/resources.csv")]
 pub async fn resources_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
     let rows = resource_data::rows(db.inner()).await?;
-    Ok(Download::csv(RESOURCES.file_name, resource_data::csv(&rows)))
+    Ok(Download::csv(
+        RESOURCES.file_name,
+        resource_data::csv(&rows),
+    ))
 }
 
 /// The knowledge bank's public resources (JSON)

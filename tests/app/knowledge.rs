@@ -7,8 +7,7 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, role_token, sign_in_client,
-    token,
+    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, role_token, sign_in_client, token,
 };
 use domain::entities::values::Role;
 use domain::entities::{resource, resource_file};
@@ -126,8 +125,19 @@ async fn a_provider_publishes_only_its_own_resources() {
     assert_eq!(status, Status::NotFound, "another provider's resource");
     let (status, _) = api(&app, "POST", &path, Some(&reviewer), None).await;
     assert_eq!(status, Status::Forbidden);
-    let (status, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), Some(&dnp), None).await;
-    assert_eq!(status, Status::NotFound, "a draft is its provider's: {body}");
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::NotFound,
+        "a draft is its provider's: {body}"
+    );
     let (status, _) = api(
         &app,
         "GET",
@@ -147,11 +157,25 @@ async fn a_provider_publishes_only_its_own_resources() {
     assert_eq!(status, Status::NotFound);
 
     // Published, anyone signed in reads it; DNP's own drafts never list ESAP's.
-    let (status, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), Some(&dnp), None).await;
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(body["provider"]["id"], 1);
     let dnp_own = link_guide(&app, &dnp, "Kit de planeación territorial", "publico").await;
-    let (_, drafts) = api(&app, "GET", "/api/v1/resources?status=draft", Some(&dnp), None).await;
+    let (_, drafts) = api(
+        &app,
+        "GET",
+        "/api/v1/resources?status=draft",
+        Some(&dnp),
+        None,
+    )
+    .await;
     let ids: Vec<i64> = drafts["items"]
         .as_array()
         .unwrap()
@@ -191,7 +215,10 @@ async fn a_file_too_large_is_413_and_nothing_is_stored() {
             post_resource(&app, &esap, &fields, Some(("grande.pdf", &pdf(size)))).await;
         assert_eq!(status, Status::PayloadTooLarge, "{size}: {body}");
         assert_eq!(body["status"], 413, "a problem+json of ours: {body}");
-        assert!(body["detail"].as_str().unwrap().contains("tamaño"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("tamaño"),
+            "{body}"
+        );
     }
     assert_eq!(stored(&app).await, before);
     // At the limit it is kept.
@@ -230,9 +257,15 @@ async fn a_file_of_the_wrong_type_or_an_escaping_name_is_422_and_nothing_is_stor
     ] {
         let (status, body) = post_resource(&app, &esap, &fields, Some((name, bytes))).await;
         assert_eq!(status, Status::UnprocessableEntity, "{name}: {body}");
-        assert!(error_fields(&body).contains(&"file".to_string()), "{name}: {body}");
+        assert!(
+            error_fields(&body).contains(&"file".to_string()),
+            "{name}: {body}"
+        );
         let message = body["errors"][0]["message"].as_str().unwrap();
-        assert!(!message.is_empty() && !message.contains("Error"), "{message}");
+        assert!(
+            !message.is_empty() && !message.contains("Error"),
+            "{message}"
+        );
     }
     assert_eq!(stored(&app).await, before);
 }
@@ -253,14 +286,23 @@ async fn a_lesson_without_its_structure_is_422_and_with_it_shows_its_sections() 
     let (status, body) = post_resource(&app, &esap, &base, None).await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
     let fields = error_fields(&body);
-    for field in ["context", "problem", "what_was_done", "what_worked", "evidence"] {
+    for field in [
+        "context",
+        "problem",
+        "what_was_done",
+        "what_worked",
+        "evidence",
+    ] {
         assert!(fields.contains(&field.to_string()), "{field}: {fields:?}");
     }
     assert_eq!(stored(&app).await, before);
 
     let mut full = base.to_vec();
     full.extend([
-        ("context", "Alcaldía de categoría 6, primer año de gobierno."),
+        (
+            "context",
+            "Alcaldía de categoría 6, primer año de gobierno.",
+        ),
         ("problem", "Nadie asistía a las audiencias."),
         ("what_was_done", "Audiencias en las veredas, los sábados."),
         ("what_worked", "Ir a las veredas; anunciar por la emisora."),
@@ -268,7 +310,10 @@ async fn a_lesson_without_its_structure_is_422_and_with_it_shows_its_sections() 
     ]);
     let (status, body) = post_resource(&app, &esap, &full, None).await;
     assert_eq!(status, Status::Created, "{body}");
-    assert_eq!(body["lesson"]["what_worked"], "Ir a las veredas; anunciar por la emisora.");
+    assert_eq!(
+        body["lesson"]["what_worked"],
+        "Ir a las veredas; anunciar por la emisora."
+    );
     let id = body["id"].as_i64().unwrap();
     // The page shows the structure as sections.
     let (email, password) = crate::support::demo_account(Role::Coordinator);
@@ -281,7 +326,13 @@ async fn a_lesson_without_its_structure_is_422_and_with_it_shows_its_sections() 
         .into_string()
         .await
         .unwrap();
-    for heading in ["Contexto", "Problema", "Qué se hizo", "Qué funcionó", "Evidencia"] {
+    for heading in [
+        "Contexto",
+        "Problema",
+        "Qué se hizo",
+        "Qué funcionó",
+        "Evidencia",
+    ] {
         assert!(html.contains(&format!(">{heading}</h2>")), "{heading}");
     }
     assert!(html.contains("Borrador"));
@@ -319,9 +370,23 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
     let mut signed_in = found(Some(&participant)).await;
     signed_in.sort();
     assert_eq!(signed_in, vec![public, accounts]);
-    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{accounts}"), None, None).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{accounts}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, Status::NotFound);
-    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{public}"), None, None).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{public}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, Status::Ok);
 
     // Open data and the public page carry the public one only.
@@ -373,7 +438,14 @@ async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disapp
             .iter()
             .any(|r| r["id_recurso"].as_i64() == Some(public))
     );
-    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{public}"), None, None).await;
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{public}"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, Status::NotFound);
     let (status, _) = api(
         &app,
@@ -410,9 +482,21 @@ async fn downloads_are_served_safely_and_counted() {
     // A draft's file is its provider's only, and its reading is not counted.
     let response = app.client.get(file.clone()).dispatch().await;
     assert_eq!(response.status(), Status::NotFound);
-    let response = app.client.get(file.clone()).header(bearer(&esap)).dispatch().await;
+    let response = app
+        .client
+        .get(file.clone())
+        .header(bearer(&esap))
+        .dispatch()
+        .await;
     assert_eq!(response.status(), Status::Ok);
-    api(&app, "POST", &format!("/api/v1/resources/{id}/publication"), Some(&esap), None).await;
+    api(
+        &app,
+        "POST",
+        &format!("/api/v1/resources/{id}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
     for _ in 0..3 {
         let response = app.client.get(file.clone()).dispatch().await;
         assert_eq!(response.status(), Status::Ok);
@@ -420,8 +504,14 @@ async fn downloads_are_served_safely_and_counted() {
         assert_eq!(headers.get_one("X-Content-Type-Options"), Some("nosniff"));
         assert_eq!(headers.get_one("Content-Type"), Some("application/pdf"));
         let disposition = headers.get_one("Content-Disposition").unwrap().to_string();
-        assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
-        assert!(disposition.contains("filename*=UTF-8''Gu%C3%ADa%20rendici%C3%B3n%202026.pdf"), "{disposition}");
+        assert!(
+            disposition.starts_with("attachment; filename=\""),
+            "{disposition}"
+        );
+        assert!(
+            disposition.contains("filename*=UTF-8''Gu%C3%ADa%20rendici%C3%B3n%202026.pdf"),
+            "{disposition}"
+        );
         assert_eq!(response.into_bytes().await.unwrap(), pdf(2_000));
     }
     let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
@@ -434,7 +524,14 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
     let esap = role_token(&app, Role::Coordinator).await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let cap = capacity(&app, &esap).await;
-    let (_, list) = api(&app, "GET", "/api/v1/assistances?provider=1", Some(&esap), None).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/assistances?provider=1",
+        Some(&esap),
+        None,
+    )
+    .await;
     let mut product = None;
     for assistance in list["items"].as_array().unwrap() {
         let id = assistance["id"].as_i64().unwrap();
@@ -468,7 +565,11 @@ async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
     ];
     let file = Some(("matriz.csv", "meta;avance\n1;50\n".as_bytes()));
     let (status, body) = post_resource(&app, &dnp, &fields, file).await;
-    assert_eq!(status, Status::UnprocessableEntity, "another provider's product: {body}");
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "another provider's product: {body}"
+    );
     let (status, body) = post_resource(&app, &esap, &fields, file).await;
     assert_eq!(status, Status::Created, "{body}");
     assert_eq!(body["origin"]["assistance"]["id"], assistance);
@@ -550,12 +651,32 @@ async fn the_page_form_keeps_what_was_typed_and_the_review_publishes_after_confi
     };
     let response = post(false).await;
     assert_eq!(response.status(), Status::Ok);
-    assert!(response.into_string().await.unwrap().contains("Sí, publicar"));
-    let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), Some(&esap), None).await;
+    assert!(
+        response
+            .into_string()
+            .await
+            .unwrap()
+            .contains("Sí, publicar")
+    );
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&esap),
+        None,
+    )
+    .await;
     assert_eq!(body["status"], "draft", "nothing happens before confirming");
     let response = post(true).await;
     assert_eq!(response.status(), Status::SeeOther);
-    let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), Some(&esap), None).await;
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&esap),
+        None,
+    )
+    .await;
     assert_eq!(body["status"], "published");
 }
 
@@ -592,8 +713,18 @@ async fn the_handover_lists_what_the_municipality_received() {
     let handed = domain::knowledge::handed_to_municipality(app.db(), "18256")
         .await
         .unwrap();
-    assert!(!handed.iter().any(|r| r.id == id), "a draft is not handed over");
-    api(&app, "POST", &format!("/api/v1/resources/{id}/publication"), Some(&esap), None).await;
+    assert!(
+        !handed.iter().any(|r| r.id == id),
+        "a draft is not handed over"
+    );
+    api(
+        &app,
+        "POST",
+        &format!("/api/v1/resources/{id}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
     let handed = domain::knowledge::handed_to_municipality(app.db(), "18256")
         .await
         .unwrap();
@@ -604,4 +735,3 @@ async fn the_handover_lists_what_the_municipality_received() {
         .unwrap();
     assert!(!elsewhere.iter().any(|r| r.id == id));
 }
-

@@ -123,10 +123,7 @@ pub fn check(upload: &Upload) -> AppResult<Checked> {
             ),
         ));
     }
-    Ok(Checked {
-        name,
-        content_type,
-    })
+    Ok(Checked { name, content_type })
 }
 
 /// The file's name if it is a plain name: no folder (`/`, `\`), no `..`, no leading dot or
@@ -161,9 +158,8 @@ fn matches(signature: Signature, bytes: &[u8]) -> bool {
     match signature {
         Signature::Pdf => bytes.starts_with(b"%PDF-"),
         Signature::ZipWith(entry) => zip_entry(bytes, entry).is_some(),
-        Signature::OpenDocument(mime) => {
-            zip_entry(bytes, "mimetype").is_some_and(|content| content.trim_ascii() == mime.as_bytes())
-        }
+        Signature::OpenDocument(mime) => zip_entry(bytes, "mimetype")
+            .is_some_and(|content| content.trim_ascii() == mime.as_bytes()),
         Signature::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         Signature::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
         Signature::Text => !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok(),
@@ -219,11 +215,23 @@ mod tests {
         let docx = zip_with(&[("word/document.xml", b"<w/>")]);
         let odt = zip_with(&[("mimetype", b"application/vnd.oasis.opendocument.text")]);
         for (name, bytes, content_type) in [
-            ("Guía de rendición.pdf", b"%PDF-1.7 ...".to_vec(), "application/pdf"),
-            ("Plan.DOCX", docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (
+                "Guía de rendición.pdf",
+                b"%PDF-1.7 ...".to_vec(),
+                "application/pdf",
+            ),
+            (
+                "Plan.DOCX",
+                docx,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
             ("Acta.odt", odt, "application/vnd.oasis.opendocument.text"),
             ("foto.png", b"\x89PNG\r\n\x1a\nrest".to_vec(), "image/png"),
-            ("datos.csv", "municipio;valor\nEl Paujíl;3\n".as_bytes().to_vec(), "text/csv; charset=utf-8"),
+            (
+                "datos.csv",
+                "municipio;valor\nEl Paujíl;3\n".as_bytes().to_vec(),
+                "text/csv; charset=utf-8",
+            ),
         ] {
             let checked = check(&upload(name, &bytes)).unwrap();
             assert_eq!(checked.content_type, content_type, "{name}");

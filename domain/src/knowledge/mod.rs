@@ -208,7 +208,9 @@ impl Filter {
     ) -> AppResult<Filter> {
         let mut errors = Vec::new();
         let q = crate::parse::text(q);
-        if q.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+        if q.as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+        {
             errors.push(FieldError::new(
                 "q",
                 format!("La búsqueda puede tener máximo {MAX_QUERY_CHARS} caracteres."),
@@ -219,13 +221,28 @@ impl Filter {
             Some(text) => match text.parse::<i32>() {
                 Ok(id) => Some(id),
                 Err(_) => {
-                    errors.push(FieldError::new("capacity", "Elija una capacidad de la lista."));
+                    errors.push(FieldError::new(
+                        "capacity",
+                        "Elija una capacidad de la lista.",
+                    ));
                     None
                 }
             },
         };
-        let kind = parsed(kind, "kind", "Elija un tipo de recurso de la lista.", ResourceKind::parse, &mut errors);
-        let stage = parsed(stage, "stage", "Elija una etapa de la lista.", ResourceStage::parse, &mut errors);
+        let kind = parsed(
+            kind,
+            "kind",
+            "Elija un tipo de recurso de la lista.",
+            ResourceKind::parse,
+            &mut errors,
+        );
+        let stage = parsed(
+            stage,
+            "stage",
+            "Elija una etapa de la lista.",
+            ResourceStage::parse,
+            &mut errors,
+        );
         let status = parsed(
             status,
             "status",
@@ -234,7 +251,10 @@ impl Filter {
             &mut errors,
         );
         let category = crate::parse::text(category);
-        if category.as_deref().is_some_and(|c| !CATEGORIES.contains(&c)) {
+        if category
+            .as_deref()
+            .is_some_and(|c| !CATEGORIES.contains(&c))
+        {
             errors.push(FieldError::new(
                 "category",
                 "La categoría debe ser E o un número del 1 al 6.",
@@ -377,17 +397,35 @@ async fn check_origin<C: ConnectionTrait>(
 ) -> AppResult<Origin> {
     let mut origin = Origin::default();
     let mut providers = BTreeSet::new();
-    if let Some(id) = id_of("visit_product_id", input.visit_product_id.as_deref(), errors) {
+    if let Some(id) = id_of(
+        "visit_product_id",
+        input.visit_product_id.as_deref(),
+        errors,
+    ) {
         let product = visit_product::Entity::find_by_id(id).one(db).await?;
         let visit = match &product {
-            Some(p) => assistance_visit::Entity::find_by_id(p.visit_id).one(db).await?,
+            Some(p) => {
+                assistance_visit::Entity::find_by_id(p.visit_id)
+                    .one(db)
+                    .await?
+            }
             None => None,
         };
         let owner = match &visit {
-            Some(v) => assistance::Entity::find_by_id(v.assistance_id).one(db).await?,
+            Some(v) => {
+                assistance::Entity::find_by_id(v.assistance_id)
+                    .one(db)
+                    .await?
+            }
             None => None,
         };
-        if let Some(p) = owned(actor, "visit_product_id", owner.as_ref().map(|a| a.provider_id), "El producto", errors) {
+        if let Some(p) = owned(
+            actor,
+            "visit_product_id",
+            owner.as_ref().map(|a| a.provider_id),
+            "El producto",
+            errors,
+        ) {
             providers.insert(p);
             if resource::Entity::find()
                 .filter(resource::Column::VisitProductId.eq(id))
@@ -408,10 +446,20 @@ async fn check_origin<C: ConnectionTrait>(
     if let Some(id) = id_of("visit_id", input.visit_id.as_deref(), errors) {
         let visit = assistance_visit::Entity::find_by_id(id).one(db).await?;
         let owner = match &visit {
-            Some(v) => assistance::Entity::find_by_id(v.assistance_id).one(db).await?,
+            Some(v) => {
+                assistance::Entity::find_by_id(v.assistance_id)
+                    .one(db)
+                    .await?
+            }
             None => None,
         };
-        if let Some(p) = owned(actor, "visit_id", owner.as_ref().map(|a| a.provider_id), "La visita", errors) {
+        if let Some(p) = owned(
+            actor,
+            "visit_id",
+            owner.as_ref().map(|a| a.provider_id),
+            "La visita",
+            errors,
+        ) {
             providers.insert(p);
             if origin.visit_id.is_some_and(|v| v != id) {
                 errors.push(FieldError::new(
@@ -427,7 +475,13 @@ async fn check_origin<C: ConnectionTrait>(
     }
     if let Some(id) = id_of("assistance_id", input.assistance_id.as_deref(), errors) {
         let owner = assistance::Entity::find_by_id(id).one(db).await?;
-        if let Some(p) = owned(actor, "assistance_id", owner.as_ref().map(|a| a.provider_id), "La asistencia técnica", errors) {
+        if let Some(p) = owned(
+            actor,
+            "assistance_id",
+            owner.as_ref().map(|a| a.provider_id),
+            "La asistencia técnica",
+            errors,
+        ) {
             providers.insert(p);
             if origin.assistance_id.is_some_and(|a| a != id) {
                 errors.push(FieldError::new(
@@ -440,7 +494,13 @@ async fn check_origin<C: ConnectionTrait>(
     }
     if let Some(id) = id_of("cohort_id", input.cohort_id.as_deref(), errors) {
         let found = cohort::Entity::find_by_id(id).one(db).await?;
-        if let Some(p) = owned(actor, "cohort_id", found.as_ref().map(|c| c.provider_id), "La cohorte", errors) {
+        if let Some(p) = owned(
+            actor,
+            "cohort_id",
+            found.as_ref().map(|c| c.provider_id),
+            "La cohorte",
+            errors,
+        ) {
             providers.insert(p);
             origin.cohort_id = Some(id);
             origin.course_id = found.map(|c| c.course_id);
@@ -448,7 +508,13 @@ async fn check_origin<C: ConnectionTrait>(
     }
     if let Some(id) = id_of("course_id", input.course_id.as_deref(), errors) {
         let found = course::Entity::find_by_id(id).one(db).await?;
-        if let Some(p) = owned(actor, "course_id", found.as_ref().map(|c| c.provider_id), "El curso", errors) {
+        if let Some(p) = owned(
+            actor,
+            "course_id",
+            found.as_ref().map(|c| c.provider_id),
+            "El curso",
+            errors,
+        ) {
             providers.insert(p);
             if origin.course_id.is_some_and(|c| c != id) {
                 errors.push(FieldError::new(
@@ -563,7 +629,10 @@ pub async fn create<C: ConnectionTrait>(
             }
         },
     };
-    match (upload.is_some(), input.url.as_deref().is_some_and(|u| !u.trim().is_empty())) {
+    match (
+        upload.is_some(),
+        input.url.as_deref().is_some_and(|u| !u.trim().is_empty()),
+    ) {
         (true, true) => errors.push(FieldError::new(
             "url",
             "Adjunte un archivo o escriba un enlace, no los dos.",
@@ -611,11 +680,15 @@ pub async fn create<C: ConnectionTrait>(
             found
         }
     };
-    let lesson_field = |field: &str, value: &Option<String>, missing: &str, errors: &mut Vec<FieldError>| {
+    let lesson_field = |field: &str,
+                        value: &Option<String>,
+                        missing: &str,
+                        errors: &mut Vec<FieldError>| {
         if kind.is_some_and(ResourceKind::is_lesson) {
             required_text(field, value.as_deref(), MAX_TEXT_CHARS, missing, errors)
         } else {
-            match crate::validate::multi_line(field, value.as_deref().unwrap_or(""), MAX_TEXT_CHARS) {
+            match crate::validate::multi_line(field, value.as_deref().unwrap_or(""), MAX_TEXT_CHARS)
+            {
                 Ok(text) => text,
                 Err(error) => {
                     errors.push(error);
@@ -624,11 +697,36 @@ pub async fn create<C: ConnectionTrait>(
             }
         }
     };
-    let context = lesson_field("context", &input.context, "Escriba el contexto: dónde y cuándo ocurrió.", &mut errors);
-    let problem = lesson_field("problem", &input.problem, "Escriba el problema que se enfrentó.", &mut errors);
-    let what_was_done = lesson_field("what_was_done", &input.what_was_done, "Escriba qué se hizo.", &mut errors);
-    let what_worked = lesson_field("what_worked", &input.what_worked, "Escriba qué funcionó (y qué no).", &mut errors);
-    let evidence = lesson_field("evidence", &input.evidence, "Escriba la evidencia: qué muestra el resultado.", &mut errors);
+    let context = lesson_field(
+        "context",
+        &input.context,
+        "Escriba el contexto: dónde y cuándo ocurrió.",
+        &mut errors,
+    );
+    let problem = lesson_field(
+        "problem",
+        &input.problem,
+        "Escriba el problema que se enfrentó.",
+        &mut errors,
+    );
+    let what_was_done = lesson_field(
+        "what_was_done",
+        &input.what_was_done,
+        "Escriba qué se hizo.",
+        &mut errors,
+    );
+    let what_worked = lesson_field(
+        "what_worked",
+        &input.what_worked,
+        "Escriba qué funcionó (y qué no).",
+        &mut errors,
+    );
+    let evidence = lesson_field(
+        "evidence",
+        &input.evidence,
+        "Escriba la evidencia: qué muestra el resultado.",
+        &mut errors,
+    );
     let origin = check_origin(db, actor, input, &mut errors).await?;
     let (Some(title), Some(description), Some(kind), Some(visibility), true) =
         (title, description, kind, visibility, errors.is_empty())
@@ -984,8 +1082,7 @@ pub async fn download<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<Download> {
     let row = find_readable(db, reader, id).await?;
-    let (Some(name), Some(content_type)) = (row.file_name.clone(), row.content_type.clone())
-    else {
+    let (Some(name), Some(content_type)) = (row.file_name.clone(), row.content_type.clone()) else {
         return Err(AppError::NotFound);
     };
     let file = resource_file::Entity::find_by_id(id)
@@ -1131,10 +1228,7 @@ pub async fn handed_to_municipality<C: ConnectionTrait>(
 // Views
 
 async fn view<C: ConnectionTrait>(db: &C, row: resource::Model) -> AppResult<ResourceView> {
-    views(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)
+    views(db, vec![row]).await?.pop().ok_or(AppError::NotFound)
 }
 
 fn short(text: &str, most: usize) -> String {
@@ -1163,7 +1257,9 @@ pub async fn views<C: ConnectionTrait>(
             .collect()
     };
     let providers: HashMap<i32, String> = provider::Entity::find()
-        .filter(provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id).collect::<BTreeSet<_>>()))
+        .filter(
+            provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id).collect::<BTreeSet<_>>()),
+        )
         .all(db)
         .await?
         .into_iter()
@@ -1178,11 +1274,14 @@ pub async fn views<C: ConnectionTrait>(
         .await?
     {
         if let Some(c) = found {
-            capacities.entry(link.resource_id).or_default().push(CapacityRef {
-                id: c.id,
-                code: c.code,
-                name: c.name,
-            });
+            capacities
+                .entry(link.resource_id)
+                .or_default()
+                .push(CapacityRef {
+                    id: c.id,
+                    code: c.code,
+                    name: c.name,
+                });
         }
     }
     let mut categories: HashMap<i32, Vec<String>> = HashMap::new();
@@ -1192,7 +1291,10 @@ pub async fn views<C: ConnectionTrait>(
         .all(db)
         .await?
     {
-        categories.entry(row.resource_id).or_default().push(row.category);
+        categories
+            .entry(row.resource_id)
+            .or_default()
+            .push(row.category);
     }
     let courses: HashMap<i32, String> = course::Entity::find()
         .filter(course::Column::Id.is_in(ids_of(|r| r.course_id)))
