@@ -25,6 +25,7 @@ pub mod error;
 pub mod handover;
 pub mod home;
 pub mod indicators;
+pub mod knowledge;
 pub mod mail;
 pub mod nominations;
 pub mod offer;
@@ -163,6 +164,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/", credentials::api::root_routes())
         .mount("/", open_data::pages::routes())
         .mount("/", descriptors::pages::routes())
+        .mount("/", knowledge::pages::routes())
         .mount("/", open_data::api::routes())
         .mount("/api/v1", accounts::api::routes())
         .mount("/api/v1", people::api::routes())
@@ -178,6 +180,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", offer_import::api::routes())
         .mount("/api/v1", capacities::api::routes())
         .mount("/api/v1", descriptors::api::routes())
+        .mount("/api/v1", knowledge::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", demand::api::routes())

@@ -38,6 +38,7 @@ pub mod indicators;
 pub mod instances;
 pub mod jobs;
 pub mod joint;
+pub mod knowledge;
 pub mod mail;
 pub mod metrics;
 pub mod network;

@@ -725,3 +725,104 @@ impl Mark {
         matches!(self, Mark::Presente | Mark::Tarde)
     }
 }
+
+text_enum!(
+    /// What a resource of the knowledge bank is (issue 48).
+    ResourceKind {
+        Guia = "guia",
+        Herramienta = "herramienta",
+        Plantilla = "plantilla",
+        Grabacion = "grabacion",
+        LeccionAprendida = "leccion_aprendida",
+        BuenaPractica = "buena_practica",
+    }
+);
+
+text_enum!(
+    /// The stage of the public-management cycle a resource serves (issue 48): the courses'
+    /// list (`catalogue::courses::MANAGEMENT_STAGES`), as codes.
+    ResourceStage {
+        Planeacion = "planeacion",
+        ProgramacionPresupuestal = "programacion_presupuestal",
+        Financiacion = "financiacion",
+        Ejecucion = "ejecucion",
+        SeguimientoEvaluacion = "seguimiento_evaluacion",
+        RendicionCuentas = "rendicion_cuentas",
+    }
+);
+
+text_enum!(
+    /// Who reads a published resource: anyone signed in, or anyone (public page, open data).
+    ResourceVisibility {
+        Cuentas = "cuentas",
+        Publico = "publico",
+    }
+);
+
+text_enum!(
+    /// A resource is a draft until its provider's coordinator publishes it; withdrawn
+    /// (`unpublished`) it leaves the search and open data.
+    ResourceStatus {
+        Draft = "draft",
+        Published = "published",
+        Unpublished = "unpublished",
+    }
+);
+
+impl ResourceKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Guia => "Guía",
+            ResourceKind::Herramienta => "Herramienta",
+            ResourceKind::Plantilla => "Plantilla",
+            ResourceKind::Grabacion => "Grabación",
+            ResourceKind::LeccionAprendida => "Lección aprendida",
+            ResourceKind::BuenaPractica => "Buena práctica",
+        }
+    }
+
+    /// Lessons learned and good practices carry their structure (context, problem, what was
+    /// done, what worked, evidence).
+    pub fn is_lesson(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::LeccionAprendida | ResourceKind::BuenaPractica
+        )
+    }
+}
+
+impl ResourceStage {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceStage::Planeacion => "Planeación",
+            ResourceStage::ProgramacionPresupuestal => "Programación presupuestal",
+            ResourceStage::Financiacion => "Financiación",
+            ResourceStage::Ejecucion => "Ejecución",
+            ResourceStage::SeguimientoEvaluacion => "Seguimiento y evaluación",
+            ResourceStage::RendicionCuentas => "Rendición de cuentas",
+        }
+    }
+}
+
+impl ResourceVisibility {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceVisibility::Cuentas => "Personas con cuenta",
+            ResourceVisibility::Publico => "Público",
+        }
+    }
+}
+
+impl ResourceStatus {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceStatus::Draft => "Borrador",
+            ResourceStatus::Published => "Publicado",
+            ResourceStatus::Unpublished => "Retirado",
+        }
+    }
+}

@@ -41,9 +41,10 @@ mod m20261217_000027_imported_records;
 mod m20261218_000028_descriptors;
 mod m20261219_000029_joint_delivery;
 mod m20261220_000030_demand_entity;
+mod m20261221_000031_knowledge_bank;
 mod m20261222_000032_alliances;
-mod m20261224_000034_handover;
 mod m20261223_000033_replicators;
+mod m20261224_000034_handover;
 mod m20261225_000035_dirty_own_rows;
 
 pub struct Migrator;
@@ -112,9 +113,10 @@ impl MigratorTrait for Migrator {
             atomic(m20261219_000029_joint_delivery::Migration),
             atomic(m20261215_000025_agreed_plans::Migration),
             atomic(m20261220_000030_demand_entity::Migration),
+            atomic(m20261221_000031_knowledge_bank::Migration),
             atomic(m20261222_000032_alliances::Migration),
-            atomic(m20261224_000034_handover::Migration),
             atomic(m20261223_000033_replicators::Migration),
+            atomic(m20261224_000034_handover::Migration),
             atomic(m20261225_000035_dirty_own_rows::Migration),
         ]
     }

@@ -441,6 +441,12 @@ struct WorkspaceView {
     plan_rows: PlanRows,
     /// The municipality's liaison may accept the plan's current version for the entity.
     may_accept: bool,
+    /// «Productos y materiales en el banco» (issue 48): its resources the reader sees, the
+    /// products handed over that are not in the bank yet (for who manages it) and the link to
+    /// add a material.
+    resources: Vec<domain::knowledge::ResourceView>,
+    unbanked: Vec<visits::ProductView>,
+    bank_add: Option<String>,
 }
 
 /// How many agreements of an assistance are in each state.
@@ -494,9 +500,26 @@ async fn workspace_view(
     let title = format!("Asistencia técnica · {}", view.place_name);
     let costs = crate::costs::pages::assistance_panel(db, user, id, manages).await?;
     let agreements = agreements::of_assistance(db, user, id).await?;
+    let visit_list = visits::list(db, id).await?;
+    let resources = domain::knowledge::of_origin(db, user, Some(id), None).await?;
+    let banked: std::collections::BTreeSet<i32> =
+        domain::knowledge::banked_products(db, id).await?;
+    let unbanked = if manages {
+        visit_list
+            .iter()
+            .flat_map(|v| v.products.iter())
+            .filter(|p| !banked.contains(&p.id))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok((
         title,
         WorkspaceView {
+            resources,
+            unbanked,
+            bank_add: manages.then(|| format!("/conocimiento/nuevo?asistencia={id}")),
             costs,
             agreement_counts: AgreementCounts::of(&agreements),
             agreements,
@@ -508,7 +531,7 @@ async fn workspace_view(
                     .work_plan
                     .as_ref()
                     .is_some_and(|p| p.acceptance.is_none()),
-            visits: visits::list(db, id).await?,
+            visits: visit_list,
             manages,
             managed_by: (user.is_staff() && !manages).then(|| view.provider.name.clone()),
             may_evaluate: user.role == Role::Liaison
@@ -559,6 +582,9 @@ async fn closing_summary(
             visit_rows: VisitRows::empty(),
             plan_rows: PlanRows::of_plan(None),
             may_accept: false,
+            resources: domain::knowledge::of_origin(db.inner(), &user, Some(id), None).await?,
+            unbanked: Vec::new(),
+            bank_add: None,
             assistance: view,
         },
     )

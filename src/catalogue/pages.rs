@@ -173,6 +173,10 @@ struct CourseEditView<'a> {
     editable: bool,
     /// Another provider's course: shown read-only, with whose it is.
     other_provider: bool,
+    /// «Productos y materiales en el banco» (issue 48): its materials in the knowledge bank.
+    resources: Vec<domain::knowledge::ResourceView>,
+    bank_add: Option<String>,
+    unbanked: Vec<domain::assistance::visits::ProductView>,
 }
 
 /// Whether the signed-in person may change the catalogue (see
@@ -297,6 +301,15 @@ async fn edit_html(
         .is_none_or(|own| own == course.provider.id);
     let editable = keeps_courses && own;
     let other_provider = keeps_courses && !own;
+    let resources = match page.user.as_deref() {
+        Some(reader) => domain::knowledge::of_origin(db, reader, None, Some(course.id)).await?,
+        None => Vec::new(),
+    };
+    let bank_add = page
+        .user
+        .as_deref()
+        .is_some_and(|u| domain::knowledge::manages(u, course.provider.id))
+        .then(|| format!("/conocimiento/nuevo?curso={}", course.id));
     page.render_form(
         "course_edit",
         &course.name,
@@ -305,6 +318,9 @@ async fn edit_html(
             course,
             editable,
             other_provider,
+            resources,
+            bank_add,
+            unbanked: Vec::new(),
         },
         errors,
     )

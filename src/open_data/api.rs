@@ -9,7 +9,8 @@ use crate::spreadsheets::download::Download;
 use domain::open_data::coverage::{self, CoverageRow};
 use domain::open_data::offer::{self, OfferRow};
 use domain::open_data::plans::{self as plan_data, PlanRow};
-use domain::open_data::{COVERAGE, OFFER, PLANS};
+use domain::open_data::resources::{self as resource_data, ResourceRow};
+use domain::open_data::{COVERAGE, OFFER, PLANS, RESOURCES};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
@@ -21,7 +22,9 @@ pub fn routes() -> Vec<Route> {
         coverage_csv,
         coverage_json,
         plans_csv,
-        plans_json
+        plans_json,
+        resources_csv,
+        resources_json
     ]
 }
 
@@ -142,4 +145,42 @@ pub async fn plans_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
 #[get("/open-data/plans.json")]
 pub async fn plans_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<PlanRow>>> {
     Ok(Json(plan_data::rows(db.inner()).await?))
+}
+
+/// The knowledge bank's public resources (CSV)
+///
+/// **Extension.** Public (no authentication). Every published resource marked public, one per
+/// row, ordered by id: its kind, tags, origin, link or file download, the lesson's structure
+/// and its downloads; withdrawn ones and those for accounts only are left out. No personal
+/// data. Same CSV conventions as the offer (`aula-territorial-banco-de-conocimiento.csv`).
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataResourcesCsv",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "The public resources as CSV.", content_type = "text/csv", body = String))
+)]
+#[get("/open-data/resources.csv")]
+pub async fn resources_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = resource_data::rows(db.inner()).await?;
+    Ok(Download::csv(
+        RESOURCES.file_name,
+        resource_data::csv(&rows),
+    ))
+}
+
+/// The knowledge bank's public resources (JSON)
+///
+/// **Extension.** Public (no authentication). The same rows and keys as the CSV, as a JSON
+/// array of objects.
+#[utoipa::path(
+    tag = "open-data",
+    operation_id = "openDataResourcesJson",
+    security(()),
+    servers((url = "/", description = "Served at the site root, not under /api/v1.")),
+    responses((status = 200, description = "Every public resource.", body = Vec<ResourceRow>))
+)]
+#[get("/open-data/resources.json")]
+pub async fn resources_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<ResourceRow>>> {
+    Ok(Json(resource_data::rows(db.inner()).await?))
 }

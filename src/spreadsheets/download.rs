@@ -72,7 +72,7 @@ impl<'r> Responder<'r, 'static> for Download {
 /// `attachment; filename="ASCII fallback"; filename*=UTF-8''percent-encoded` (RFC 6266): old
 /// clients get the name without accents, the rest the real one. Nothing from the name can
 /// break out of the header.
-pub(super) fn content_disposition(filename: &str) -> String {
+pub(crate) fn content_disposition(filename: &str) -> String {
     let name = filename.trim();
     let name = if name.is_empty() { "archivo" } else { name };
     let fallback: String = name

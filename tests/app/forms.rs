@@ -161,6 +161,16 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "open only while the session runs: attendance's check-in test sends a wrong code",
     ),
     (
+        "/conocimiento/<id>/publicar",
+        "a confirmation with nothing to type: refused (already published) on the confirmation \
+         itself, with no button (knowledge)",
+    ),
+    (
+        "/conocimiento/<id>/retirar",
+        "a confirmation with nothing to type: refused (not published) on the confirmation \
+         itself, with no button (knowledge)",
+    ),
+    (
         "/coordinacion/cohortes/<id>/reabrir",
         "a confirmation with nothing to type: refused (a certificate issued) on the confirmation \
          itself, with no button (confirmations)",
@@ -511,6 +521,26 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![],
             twice: false,
             beside: vec![format!("id=\"error-direccion-{}-name\"", direction.id)],
+        },
+        Case {
+            route: "/conocimiento/nuevo",
+            who: Who::Coordinator,
+            path: "/conocimiento/nuevo".into(),
+            from: "/conocimiento/nuevo".into(),
+            fields: vec![
+                field("title", ""),
+                field("description", "Cómo recaudaron el predial en Belén"),
+                field("kind", "buena_practica"),
+                field("url", "https://example.org/practica"),
+                field("context", "Municipio PDET de categoría 6"),
+            ],
+            typed: vec![
+                "Cómo recaudaron el predial en Belén</textarea>",
+                "value=\"https://example.org/practica\"",
+                "Municipio PDET de categoría 6</textarea>",
+            ],
+            twice: false,
+            beside: ids(&["title", "capacity_ids", "problem", "evidence"]),
         },
         Case {
             route: "/admin/descriptores/<list>",

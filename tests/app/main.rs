@@ -41,6 +41,7 @@ mod import_pipeline;
 mod indicators;
 mod instances;
 mod joint;
+mod knowledge;
 mod mail;
 mod nominations;
 mod offer;

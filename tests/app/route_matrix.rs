@@ -190,6 +190,19 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         v.insert(key, found.id.to_string());
     }
     v.insert("descriptores", "sectores".into());
+    // Issue 48: the demo's draft resource of the knowledge bank (ESAP's template, with a file).
+    let draft = domain::entities::resource::Entity::find()
+        .filter(
+            domain::entities::resource::Column::Status
+                .eq(domain::entities::values::ResourceStatus::Draft),
+        )
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's draft resource");
+    for key in ["resources", "conocimiento", "banco-de-conocimiento"] {
+        v.insert(key, draft.id.to_string());
+    }
     v.insert("correos", "1".into());
     for key in ["municipios", "municipalities"] {
         v.insert(key, "18592".into());

@@ -69,6 +69,10 @@ const TABLES: &[&str] = &[
     "replicas",
     "replica_attendees",
     "replica_figures",
+    "resources",
+    "resource_files",
+    "resource_capacities",
+    "resource_categories",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

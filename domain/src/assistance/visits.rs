@@ -116,6 +116,9 @@ impl AgreementView {
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductView {
+    /// The product's id (a resource of the knowledge bank may be this product:
+    /// `visit_product_id`, issue 48).
+    pub id: i32,
     pub title: String,
     pub kind: ProductKind,
     pub kind_label: &'static str,
@@ -558,6 +561,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, assistance_id: i32) -> AppResult<V
         .await?
     {
         products.entry(p.visit_id).or_default().push(ProductView {
+            id: p.id,
             kind_label: p.kind.label(),
             title: p.title,
             kind: p.kind,

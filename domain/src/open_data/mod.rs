@@ -20,6 +20,9 @@
 pub mod coverage;
 pub mod offer;
 pub mod plans;
+pub mod resources;
+
+pub use resources::RESOURCES;
 
 use serde::Serialize;
 
@@ -487,7 +490,7 @@ pub const PLANS: Dataset = Dataset {
 };
 
 /// Every data set, in the order the page lists them.
-pub const DATASETS: [&Dataset; 3] = [&OFFER, &COVERAGE, &PLANS];
+pub const DATASETS: [&Dataset; 4] = [&OFFER, &COVERAGE, &PLANS, &RESOURCES];
 
 /// Checks that a row of `dataset` as JSON has exactly the dictionary's names, in its order,
 /// and as many CSV fields (`fields`) as the dictionary has columns; the JSON, for the caller's

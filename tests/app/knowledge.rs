@@ -1,0 +1,737 @@
+//! Issue 48, item 1: the knowledge bank. A provider's coordinator adds resources (a file or a
+//! link) as drafts and only its own provider publishes or withdraws them (another provider's →
+//! 404); a file too large is a 413, one of the wrong type or with a name that tries to leave
+//! its folder a 422, and nothing is stored; a lesson learned needs its structure; anonymous
+//! callers find only public ones; a withdrawn resource leaves the search and open data;
+//! downloads are counted; a visit's product becomes a resource once.
+
+use crate::common::TestApp;
+use crate::support::{
+    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, role_token, sign_in_client, token,
+};
+use domain::entities::values::Role;
+use domain::entities::{resource, resource_file};
+use rocket::http::{ContentType, Status};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::Value;
+
+const BOUNDARY: &str = "----aula-banco-prueba";
+
+/// A multipart body with `fields` and, optionally, the file `(name, bytes)`.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn post_resource(
+    app: &TestApp,
+    token: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (Status, Value) {
+    let response = app
+        .client
+        .post("/api/v1/resources")
+        .header(bearer(token))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(multipart(fields, file))
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn capacity(app: &TestApp, token: &str) -> String {
+    let (_, body) = api(app, "GET", "/api/v1/capacities", Some(token), None).await;
+    body["items"][0]["id"].as_i64().unwrap().to_string()
+}
+
+/// A guide with a link, of the caller's provider: its id.
+async fn link_guide(app: &TestApp, token: &str, title: &str, visibility: &str) -> i64 {
+    let cap = capacity(app, token).await;
+    let (status, body) = post_resource(
+        app,
+        token,
+        &[
+            ("title", title),
+            ("description", "Paso a paso para el informe de gestión."),
+            ("kind", "guia"),
+            ("url", "https://www.funcionpublica.gov.co/guia"),
+            ("capacity_ids", &cap),
+            ("visibility", visibility),
+            ("stage", "rendicion_cuentas"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["status"], "draft");
+    body["id"].as_i64().unwrap()
+}
+
+async fn stored(app: &TestApp) -> (u64, u64) {
+    (
+        resource::Entity::find().count(app.db()).await.unwrap(),
+        resource_file::Entity::find().count(app.db()).await.unwrap(),
+    )
+}
+
+async fn open_json(app: &TestApp) -> String {
+    app.client
+        .get("/open-data/resources.json")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}
+
+fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(size, b' ');
+    bytes
+}
+
+#[rocket::async_test]
+async fn a_provider_publishes_only_its_own_resources() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let id = link_guide(&app, &esap, "Guía del informe de gestión", "cuentas").await;
+    let path = format!("/api/v1/resources/{id}/publication");
+
+    let (status, _) = api(&app, "POST", &path, Some(&dnp), None).await;
+    assert_eq!(status, Status::NotFound, "another provider's resource");
+    let (status, _) = api(&app, "POST", &path, Some(&reviewer), None).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::NotFound,
+        "a draft is its provider's: {body}"
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources?status=draft"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+
+    let (status, body) = api(&app, "POST", &path, Some(&esap), None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], "published");
+    let (status, _) = api(&app, "POST", &path, Some(&esap), None).await;
+    assert_eq!(status, Status::Conflict);
+    let (status, _) = api(&app, "DELETE", &path, Some(&dnp), None).await;
+    assert_eq!(status, Status::NotFound);
+
+    // Published, anyone signed in reads it; DNP's own drafts never list ESAP's.
+    let (status, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["provider"]["id"], 1);
+    let dnp_own = link_guide(&app, &dnp, "Kit de planeación territorial", "publico").await;
+    let (_, drafts) = api(
+        &app,
+        "GET",
+        "/api/v1/resources?status=draft",
+        Some(&dnp),
+        None,
+    )
+    .await;
+    let ids: Vec<i64> = drafts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&dnp_own) && !ids.contains(&id), "{ids:?}");
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/resources/{dnp_own}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound, "ESAP does not publish DNP's");
+}
+
+#[rocket::async_test]
+async fn a_file_too_large_is_413_and_nothing_is_stored() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let cap = capacity(&app, &esap).await;
+    let before = stored(&app).await;
+    let fields = [
+        ("title", "Grabación del taller"),
+        ("description", "El taller completo."),
+        ("kind", "guia"),
+        ("capacity_ids", cap.as_str()),
+    ];
+    // Just beyond the bank's limit (the application's refusal) and beyond Rocket's limit.
+    for size in [
+        domain::knowledge::files::MAX_FILE_BYTES + 1,
+        12 * 1024 * 1024,
+    ] {
+        let (status, body) =
+            post_resource(&app, &esap, &fields, Some(("grande.pdf", &pdf(size)))).await;
+        assert_eq!(status, Status::PayloadTooLarge, "{size}: {body}");
+        assert_eq!(body["status"], 413, "a problem+json of ours: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("tamaño"),
+            "{body}"
+        );
+    }
+    assert_eq!(stored(&app).await, before);
+    // At the limit it is kept.
+    let (status, body) = post_resource(
+        &app,
+        &esap,
+        &fields,
+        Some(("justo.pdf", &pdf(domain::knowledge::files::MAX_FILE_BYTES))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["file"]["content_type"], "application/pdf");
+}
+
+#[rocket::async_test]
+async fn a_file_of_the_wrong_type_or_an_escaping_name_is_422_and_nothing_is_stored() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let cap = capacity(&app, &esap).await;
+    let before = stored(&app).await;
+    let fields = [
+        ("title", "Plantilla"),
+        ("description", "Para el plan."),
+        ("kind", "plantilla"),
+        ("capacity_ids", cap.as_str()),
+    ];
+    for (name, bytes) in [
+        ("plantilla.pdf", b"MZ\x90\x00 not a pdf".as_slice()),
+        ("plantilla.exe", b"MZ\x90\x00".as_slice()),
+        ("pagina.html", b"<html><script>alert(1)</script>".as_slice()),
+        ("plantilla.docx", b"%PDF-1.7 not a zip".as_slice()),
+        ("../../etc/passwd.pdf", b"%PDF-1.7".as_slice()),
+        ("..\\..\\windows\\guia.pdf", b"%PDF-1.7".as_slice()),
+        ("/etc/guia.pdf", b"%PDF-1.7".as_slice()),
+        (".oculto.pdf", b"%PDF-1.7".as_slice()),
+    ] {
+        let (status, body) = post_resource(&app, &esap, &fields, Some((name, bytes))).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{name}: {body}");
+        assert!(
+            error_fields(&body).contains(&"file".to_string()),
+            "{name}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && !message.contains("Error"),
+            "{message}"
+        );
+    }
+    assert_eq!(stored(&app).await, before);
+}
+
+#[rocket::async_test]
+async fn a_lesson_without_its_structure_is_422_and_with_it_shows_its_sections() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let cap = capacity(&app, &esap).await;
+    let before = stored(&app).await;
+    let base = [
+        ("title", "Lo que aprendimos del presupuesto participativo"),
+        ("description", "Una lección de El Paujíl."),
+        ("kind", "leccion_aprendida"),
+        ("url", "https://example.org/leccion"),
+        ("capacity_ids", cap.as_str()),
+    ];
+    let (status, body) = post_resource(&app, &esap, &base, None).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let fields = error_fields(&body);
+    for field in [
+        "context",
+        "problem",
+        "what_was_done",
+        "what_worked",
+        "evidence",
+    ] {
+        assert!(fields.contains(&field.to_string()), "{field}: {fields:?}");
+    }
+    assert_eq!(stored(&app).await, before);
+
+    let mut full = base.to_vec();
+    full.extend([
+        (
+            "context",
+            "Alcaldía de categoría 6, primer año de gobierno.",
+        ),
+        ("problem", "Nadie asistía a las audiencias."),
+        ("what_was_done", "Audiencias en las veredas, los sábados."),
+        ("what_worked", "Ir a las veredas; anunciar por la emisora."),
+        ("evidence", "De 12 a 140 asistentes."),
+    ]);
+    let (status, body) = post_resource(&app, &esap, &full, None).await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(
+        body["lesson"]["what_worked"],
+        "Ir a las veredas; anunciar por la emisora."
+    );
+    let id = body["id"].as_i64().unwrap();
+    // The page shows the structure as sections.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    sign_in_client(&app.client, email, password).await;
+    let html = app
+        .client
+        .get(format!("/conocimiento/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    for heading in [
+        "Contexto",
+        "Problema",
+        "Qué se hizo",
+        "Qué funcionó",
+        "Evidencia",
+    ] {
+        assert!(html.contains(&format!(">{heading}</h2>")), "{heading}");
+    }
+    assert!(html.contains("Borrador"));
+}
+
+#[rocket::async_test]
+async fn anonymous_callers_find_only_public_resources_and_a_withdrawn_one_disappears() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let participant = role_token(&app, Role::Participant).await;
+    let public = link_guide(&app, &esap, "Guía pública zanahoria", "publico").await;
+    let accounts = link_guide(&app, &esap, "Guía interna zanahoria", "cuentas").await;
+    for id in [public, accounts] {
+        let (status, _) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/resources/{id}/publication"),
+            Some(&esap),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok);
+    }
+    let found = async |token: Option<&str>| -> Vec<i64> {
+        let (status, body) = api(&app, "GET", "/api/v1/resources?q=ZANAHORIA", token, None).await;
+        assert_eq!(status, Status::Ok, "{body}");
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(found(None).await, vec![public]);
+    let mut signed_in = found(Some(&participant)).await;
+    signed_in.sort();
+    assert_eq!(signed_in, vec![public, accounts]);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{accounts}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{public}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+
+    // Open data and the public page carry the public one only.
+    let json: Value = serde_json::from_str(&open_json(&app).await).unwrap();
+    let ids: Vec<i64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id_recurso"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&public) && !ids.contains(&accounts), "{ids:?}");
+    let csv = app
+        .client
+        .get("/open-data/resources.csv")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(csv.contains("Guía pública zanahoria") && !csv.contains("Guía interna"));
+    let html = app
+        .client
+        .get("/banco-de-conocimiento?q=zanahoria")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Guía pública zanahoria") && !html.contains("Guía interna"));
+
+    // Withdrawn: out of the search, open data and the anonymous reader's reach.
+    let (status, body) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/resources/{public}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["status"], "unpublished");
+    assert!(found(None).await.is_empty());
+    assert_eq!(found(Some(&participant)).await, vec![accounts]);
+    let json: Value = serde_json::from_str(&open_json(&app).await).unwrap();
+    assert!(
+        !json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id_recurso"].as_i64() == Some(public))
+    );
+    let (status, _) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{public}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NotFound);
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/resources/{public}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+}
+
+#[rocket::async_test]
+async fn downloads_are_served_safely_and_counted() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let cap = capacity(&app, &esap).await;
+    let (status, body) = post_resource(
+        &app,
+        &esap,
+        &[
+            ("title", "Guía de rendición de cuentas"),
+            ("description", "Paso a paso."),
+            ("kind", "guia"),
+            ("capacity_ids", cap.as_str()),
+            ("visibility", "publico"),
+        ],
+        Some(("Guía rendición 2026.pdf", &pdf(2_000))),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let file = format!("/api/v1/resources/{id}/file");
+    // A draft's file is its provider's only, and its reading is not counted.
+    let response = app.client.get(file.clone()).dispatch().await;
+    assert_eq!(response.status(), Status::NotFound);
+    let response = app
+        .client
+        .get(file.clone())
+        .header(bearer(&esap))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    api(
+        &app,
+        "POST",
+        &format!("/api/v1/resources/{id}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    for _ in 0..3 {
+        let response = app.client.get(file.clone()).dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        let headers = response.headers();
+        assert_eq!(headers.get_one("X-Content-Type-Options"), Some("nosniff"));
+        assert_eq!(headers.get_one("Content-Type"), Some("application/pdf"));
+        let disposition = headers.get_one("Content-Disposition").unwrap().to_string();
+        assert!(
+            disposition.starts_with("attachment; filename=\""),
+            "{disposition}"
+        );
+        assert!(
+            disposition.contains("filename*=UTF-8''Gu%C3%ADa%20rendici%C3%B3n%202026.pdf"),
+            "{disposition}"
+        );
+        assert_eq!(response.into_bytes().await.unwrap(), pdf(2_000));
+    }
+    let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    assert_eq!(body["downloads"], 3);
+}
+
+#[rocket::async_test]
+async fn a_visit_product_becomes_a_resource_once_and_the_assistance_lists_it() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let cap = capacity(&app, &esap).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/assistances?provider=1",
+        Some(&esap),
+        None,
+    )
+    .await;
+    let mut product = None;
+    for assistance in list["items"].as_array().unwrap() {
+        let id = assistance["id"].as_i64().unwrap();
+        let (_, visits) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/assistances/{id}/visits"),
+            Some(&esap),
+            None,
+        )
+        .await;
+        for visit in visits["items"].as_array().unwrap() {
+            for p in visit["products"].as_array().unwrap() {
+                let taken = domain::knowledge::banked_products(app.db(), id as i32)
+                    .await
+                    .unwrap();
+                if product.is_none() && !taken.contains(&(p["id"].as_i64().unwrap() as i32)) {
+                    product = Some((id, p["id"].as_i64().unwrap()));
+                }
+            }
+        }
+    }
+    let (assistance, product) = product.expect("an ESAP assistance with a product not in the bank");
+    let product_id = product.to_string();
+    let fields = [
+        ("title", "Matriz de seguimiento del plan"),
+        ("description", "La herramienta entregada en la visita."),
+        ("kind", "herramienta"),
+        ("capacity_ids", cap.as_str()),
+        ("visit_product_id", product_id.as_str()),
+    ];
+    let file = Some(("matriz.csv", "meta;avance\n1;50\n".as_bytes()));
+    let (status, body) = post_resource(&app, &dnp, &fields, file).await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "another provider's product: {body}"
+    );
+    let (status, body) = post_resource(&app, &esap, &fields, file).await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["origin"]["assistance"]["id"], assistance);
+    assert_eq!(body["origin"]["visit_product"]["id"], product);
+    let (status, body) = post_resource(&app, &esap, &fields, file).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert!(error_fields(&body).contains(&"visit_product_id".to_string()));
+
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    sign_in_client(&app.client, email, password).await;
+    let html = app
+        .client
+        .get(format!("/asistencias/{assistance}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Productos y materiales en el banco"));
+    assert!(html.contains("Matriz de seguimiento del plan"));
+}
+
+#[rocket::async_test]
+async fn the_page_form_keeps_what_was_typed_and_the_review_publishes_after_confirming() {
+    let app = TestApp::with_demo().await;
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    sign_in_client(&app.client, email, password).await;
+    let csrf = csrf_from_client(&app.client, "/conocimiento/nuevo").await;
+    let before = stored(&app).await;
+    let body = multipart(
+        &[
+            ("csrf_token", &csrf),
+            ("title", "Buena práctica de Belén"),
+            ("description", "Cómo recaudaron el predial."),
+            ("kind", "buena_practica"),
+            ("context", "Municipio PDET de categoría 6."),
+        ],
+        Some(("../fuera.pdf", b"%PDF-1.7")),
+    );
+    let response = app
+        .client
+        .post("/conocimiento/nuevo")
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let html = response.into_string().await.unwrap();
+    assert!(html.contains("Revise estos datos"));
+    assert!(html.contains("value=\"Buena práctica de Belén\""));
+    assert!(html.contains("Municipio PDET de categoría 6.</textarea>"));
+    assert!(html.contains("elíjalo de nuevo"));
+    assert!(html.contains("id=\"error-file\"") || html.contains("error-file"));
+    assert_eq!(stored(&app).await, before);
+
+    let esap = role_token(&app, Role::Coordinator).await;
+    let id = link_guide(&app, &esap, "Guía para revisar", "cuentas").await;
+    let review = app
+        .client
+        .get("/conocimiento/revision")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(review.contains("Guía para revisar"));
+    let csrf = csrf_from_client(&app.client, "/conocimiento/revision").await;
+    let post = async |confirmed: bool| {
+        let mut body = format!("csrf_token={csrf}");
+        if confirmed {
+            body.push_str("&confirmed=true");
+        }
+        app.client
+            .post(format!("/conocimiento/{id}/publicar"))
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await
+    };
+    let response = post(false).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response
+            .into_string()
+            .await
+            .unwrap()
+            .contains("Sí, publicar")
+    );
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(body["status"], "draft", "nothing happens before confirming");
+    let response = post(true).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (_, body) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/resources/{id}"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(body["status"], "published");
+}
+
+#[rocket::async_test]
+async fn the_handover_lists_what_the_municipality_received() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let cap = capacity(&app, &esap).await;
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/assistances?municipality=18256&provider=1",
+        Some(&esap),
+        None,
+    )
+    .await;
+    let assistance = list["items"][0]["id"].as_i64().unwrap().to_string();
+    let (status, body) = post_resource(
+        &app,
+        &esap,
+        &[
+            ("title", "Cartilla entregada a El Paujíl"),
+            ("description", "Para el nuevo equipo."),
+            ("kind", "guia"),
+            ("url", "https://example.org/cartilla"),
+            ("capacity_ids", cap.as_str()),
+            ("assistance_id", assistance.as_str()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let id = body["id"].as_i64().unwrap() as i32;
+    let handed = domain::knowledge::handed_to_municipality(app.db(), "18256")
+        .await
+        .unwrap();
+    assert!(
+        !handed.iter().any(|r| r.id == id),
+        "a draft is not handed over"
+    );
+    api(
+        &app,
+        "POST",
+        &format!("/api/v1/resources/{id}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    let handed = domain::knowledge::handed_to_municipality(app.db(), "18256")
+        .await
+        .unwrap();
+    let mine = handed.iter().find(|r| r.id == id).expect("handed over");
+    assert_eq!(mine.url.as_deref(), Some("https://example.org/cartilla"));
+    let elsewhere = domain::knowledge::handed_to_municipality(app.db(), "50325")
+        .await
+        .unwrap();
+    assert!(!elsewhere.iter().any(|r| r.id == id));
+}
