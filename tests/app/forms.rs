@@ -1381,6 +1381,8 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 "id=\"error-acuerdo-{}-done_on\"",
                 alliance_agreement.id
             )],
+        },
+        Case {
             route: "/mis-replicas",
             who: Who::Participant,
             // The demo participant is a replicator in Caquetá: Villavicencio is not hers.

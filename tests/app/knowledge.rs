@@ -734,4 +734,26 @@ async fn the_handover_lists_what_the_municipality_received() {
         .await
         .unwrap();
     assert!(!elsewhere.iter().any(|r| r.id == id));
+    // The handover lists it, and a visit's product that is in the bank once, as its resource.
+    let (_, handover) = api(
+        &app,
+        "GET",
+        "/api/v1/municipalities/18256/handover",
+        Some(&esap),
+        None,
+    )
+    .await;
+    let resources = handover["resources"].as_array().expect("resources");
+    assert!(
+        resources
+            .iter()
+            .any(|r| r["source"] == "knowledge_bank" && r["id"] == id),
+        "{handover}"
+    );
+    let guide: Vec<_> = resources
+        .iter()
+        .filter(|r| r["title"] == "Guía para la formulación del plan indicativo")
+        .collect();
+    assert_eq!(guide.len(), 1, "{resources:?}");
+    assert_eq!(guide[0]["source"], "knowledge_bank");
 }

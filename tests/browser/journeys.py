@@ -1271,6 +1271,31 @@ def liaison_prints_the_handover(run: Run):
     print(f"  ok   handover PDF {links[0]} ({got['size']} bytes, {got['type']})", flush=True)
 
 
+def knowledge_bank_is_read(run: Run):
+    """Issue 48: a visitor, on a phone, finds Mapiripán's lesson learned on the public knowledge
+    bank and reads its structure; ESAP's coordinator searches the bank signed in, opens the
+    review list (the Puerto Rico template waits as a draft) and the form to add a resource."""
+    b = run.browser
+    b.open("/banco-de-conocimiento")
+    run.page("visitor", "knowledge-public", expect="Banco de conocimiento público")
+    b.click_link("lo que aprendimos en Mapiripán")
+    run.page("visitor", "knowledge-lesson", expect="Qué funcionó")
+    text = b.text(b.find("main"))
+    for section in ("Contexto", "Problema", "Qué se hizo", "Qué funcionó", "Evidencia"):
+        if section not in text:
+            raise StepFailed(f"the lesson learned does not show «{section}»")
+    sign_in(run, "coordinator", COORDINATOR)
+    b.open("/conocimiento")
+    b.type("#k-q", "plan indicativo")
+    b.submit('main form.filters button[type="submit"]')
+    run.page("coordinator", "knowledge-search", expect="Guía para la formulación del plan indicativo")
+    b.click_link("Revisar recursos")
+    run.page("coordinator", "knowledge-review", expect="Plantilla de estatuto de rentas")
+    b.click_link("Agregar un recurso")
+    run.page("coordinator", "knowledge-new", expect="Agregar un recurso al banco")
+    sign_out(run)
+
+
 META_DIRECTION = ("coordinacion.meta@aulaterritorial.example", "Coordina-Meta-2026")
 
 
@@ -1462,6 +1487,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("reviewer records a table of the department's alliance", [], lambda: reviewer_records_a_table(run, pass_number)),
         ("liaison opens the handover and prints it", [], lambda: liaison_prints_the_handover(run)),
+        ("a visitor and a coordinator read the knowledge bank", [], lambda: knowledge_bank_is_read(run)),
         ("direction reads its plan and its cohort's invitations", [], lambda: direction_reads_plan_and_invitations(run)),
         ("direction reads its plan against reality", [], lambda: direction_reads_plan_against_reality(run)),
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),

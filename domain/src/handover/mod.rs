@@ -30,7 +30,7 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The first year of a municipal administration: 2020, then every four years (2024, 2028…).
 /// Municipal administrations take office on 1 January of these years (Colombia's local
@@ -118,7 +118,8 @@ pub struct Handover {
     pub open_agreements: Vec<OpenAgreement>,
     /// The milestones not reached of the assistances not cancelled, the oldest due first.
     pub pending_milestones: Vec<PendingMilestone>,
-    /// What the assistances handed over (their visits' products), newest visit first.
+    /// What the municipality was handed: the knowledge bank's published resources tied to it
+    /// and the visits' products not in the bank, newest first.
     pub resources: Vec<ResourceItem>,
     /// The demands not yet met nor declined (open or planned), oldest first.
     pub open_demands: Vec<OpenDemand>,
@@ -214,21 +215,27 @@ pub struct PendingMilestone {
     pub overdue: bool,
 }
 
-/// A product handed over at a visit. The knowledge bank (issue 48, item 1) turns products into
-/// resources; until then each visit product is listed here as it was recorded.
+/// What the municipality was handed: a published resource of the knowledge bank tied to its
+/// assistances or cohorts (issue 48, item 1), or a product handed over at a visit that is not
+/// in the bank (a product in the bank is listed once, as its resource: not a copy).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = HandoverResource)]
 pub struct ResourceItem {
-    /// `visit_product` for a visit's product.
+    /// `knowledge_bank` for a resource of the bank; `visit_product` for a visit's product that
+    /// is not in it.
     pub source: &'static str,
+    /// The resource's id, or the visit product's.
     pub id: i32,
     pub title: String,
     pub kind: String,
     pub kind_label: String,
-    pub assistance_id: i32,
-    pub visit_id: i32,
-    pub visit_date: NaiveDate,
+    pub assistance_id: Option<i32>,
+    pub visit_id: Option<i32>,
+    /// The day it was handed over: the visit's, or the resource's publication.
+    pub date: NaiveDate,
     pub provider_name: String,
+    /// The resource's page in the bank, for a resource.
+    pub page_url: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -315,7 +322,7 @@ pub async fn assemble<C: ConnectionTrait>(
     .await?;
     let open_agreements: Vec<OpenAgreement> = agreements.into_iter().map(open_agreement).collect();
     let pending_milestones = pending_milestones(&views, today);
-    let resources = resources(db, &views).await?;
+    let resources = resources(db, &code, &views).await?;
     let assistances = views
         .iter()
         .map(|v| AssistanceItem {
@@ -422,11 +429,16 @@ fn pending_milestones(views: &[AssistanceView], today: NaiveDate) -> Vec<Pending
     out
 }
 
-/// The products handed over at the visits of `views`, newest visit first.
+/// The municipality's published resources of the knowledge bank
+/// ([`crate::knowledge::handed_to_municipality`]) and the products handed over at the visits of
+/// `views` that are not in the bank, newest first.
 async fn resources<C: ConnectionTrait>(
     db: &C,
+    code: &str,
     views: &[AssistanceView],
 ) -> AppResult<Vec<ResourceItem>> {
+    let banked = crate::knowledge::handed_to_municipality(db, code).await?;
+    let in_bank: HashSet<i32> = banked.iter().filter_map(|r| r.visit_product_id).collect();
     let visits: HashMap<i32, assistance_visit::Model> = assistance_visit::Entity::find()
         .filter(assistance_visit::Column::AssistanceId.is_in(views.iter().map(|v| v.id)))
         .all(db)
@@ -438,31 +450,49 @@ async fn resources<C: ConnectionTrait>(
         .iter()
         .map(|v| (v.id, v.provider.name.as_str()))
         .collect();
-    let mut out: Vec<ResourceItem> = visit_product::Entity::find()
-        .filter(visit_product::Column::VisitId.is_in(visits.keys().copied()))
-        .order_by_asc(visit_product::Column::Id)
-        .all(db)
-        .await?
+    let mut out: Vec<ResourceItem> = banked
         .into_iter()
-        .filter_map(|p| {
-            let visit = visits.get(&p.visit_id)?;
-            Some(ResourceItem {
-                source: "visit_product",
-                id: p.id,
-                title: p.title,
-                kind: p.kind.to_string(),
-                kind_label: p.kind.label().to_string(),
-                assistance_id: visit.assistance_id,
-                visit_id: visit.id,
-                visit_date: visit.date,
-                provider_name: providers
-                    .get(&visit.assistance_id)
-                    .map(|n| (*n).to_string())
-                    .unwrap_or_default(),
-            })
+        .map(|r| ResourceItem {
+            source: "knowledge_bank",
+            id: r.id,
+            title: r.title,
+            kind: r.kind.to_string(),
+            kind_label: r.kind_label.to_string(),
+            assistance_id: r.assistance_id,
+            visit_id: None,
+            date: r.date,
+            provider_name: r.provider_name,
+            page_url: Some(r.page_url),
         })
         .collect();
-    out.sort_by(|a, b| b.visit_date.cmp(&a.visit_date).then(a.id.cmp(&b.id)));
+    out.extend(
+        visit_product::Entity::find()
+            .filter(visit_product::Column::VisitId.is_in(visits.keys().copied()))
+            .order_by_asc(visit_product::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|p| !in_bank.contains(&p.id))
+            .filter_map(|p| {
+                let visit = visits.get(&p.visit_id)?;
+                Some(ResourceItem {
+                    source: "visit_product",
+                    id: p.id,
+                    title: p.title,
+                    kind: p.kind.to_string(),
+                    kind_label: p.kind.label().to_string(),
+                    assistance_id: Some(visit.assistance_id),
+                    visit_id: Some(visit.id),
+                    date: visit.date,
+                    provider_name: providers
+                        .get(&visit.assistance_id)
+                        .map(|n| (*n).to_string())
+                        .unwrap_or_default(),
+                    page_url: None,
+                })
+            }),
+    );
+    out.sort_by(|a, b| b.date.cmp(&a.date).then(a.title.cmp(&b.title)));
     Ok(out)
 }
 

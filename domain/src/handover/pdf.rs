@@ -385,7 +385,7 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             &[t(&format!(
                 "{} · entregado el {} · {}",
                 r.kind_label,
-                date(r.visit_date),
+                date(r.date),
                 r.provider_name
             ))],
         );

@@ -1171,6 +1171,12 @@ pub struct HandedResource {
     pub date: NaiveDate,
     /// «Asistencia técnica» or «Cohorte», and its id.
     pub origin: String,
+    /// The assistance it came from, if any.
+    pub assistance_id: Option<i32>,
+    /// The visit's product it is, if it is one (so a product is listed once, as the resource).
+    pub visit_product_id: Option<i32>,
+    /// The provider whose resource it is.
+    pub provider_name: String,
 }
 
 /// The published resources tied to `municipality_code`'s assistances (directly, their visits or
@@ -1201,9 +1207,19 @@ pub async fn handed_to_municipality<C: ConnectionTrait>(
         .order_by_desc(resource::Column::Id)
         .all(db)
         .await?;
+    let providers: HashMap<i32, String> = provider::Entity::find()
+        .filter(provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| HandedResource {
+            assistance_id: row.assistance_id,
+            visit_product_id: row.visit_product_id,
+            provider_name: providers.get(&row.provider_id).cloned().unwrap_or_default(),
             id: row.id,
             title: row.title,
             kind: row.kind,
