@@ -777,6 +777,8 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
     let workshop = id_of("Taller KPT");
     // The Meta pilots' planning cohort, closed in the first semester (issue 47).
     let meta_planning = id_of("Planeación Territorial · Meta");
+    // The Caquetá trainers' cohort (issue 48), closed, taught by the demo instructor.
+    let trainers = id_of("Formación de formadores");
     // A draft the demo instructor does not teach.
     let world = World::new(&app).await;
     let staff = &world.staff;
@@ -794,6 +796,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 earlier,
                 workshop,
                 meta_planning,
+                trainers,
             ],
         ),
         (
@@ -807,6 +810,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 earlier,
                 workshop,
                 meta_planning,
+                trainers,
             ],
         ),
         (
@@ -819,6 +823,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 earlier,
                 workshop,
                 meta_planning,
+                trainers,
             ],
         ),
         (
@@ -830,11 +835,12 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
                 earlier,
                 workshop,
                 meta_planning,
+                trainers,
             ],
         ),
         (
             Role::Reviewer,
-            vec![planning, accountability, earlier, workshop],
+            vec![planning, accountability, earlier, workshop, trainers],
         ),
     ];
     for (role, visible) in expected {
@@ -906,6 +912,7 @@ async fn every_role_sees_only_the_cohorts_in_its_scope() {
         untaught as i64,
         earlier as i64,
         workshop as i64,
+        trainers as i64,
     ];
     want.sort_unstable();
     assert_eq!(ids, want);

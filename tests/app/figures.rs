@@ -929,13 +929,10 @@ async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing()
     let written = std::time::Instant::now();
     assert!(answered.iter().all(|(s, _)| *s == Status::Created));
     // Committed without their figures: named, not flushed.
-    assert!(
-        named(&app).await > 0,
-        "the writes flushed their own figures"
-    );
+    assert!(named(app).await > 0, "the writes flushed their own figures");
 
     loop {
-        if reported_enrolled(&app, &world.staff, cohort).await == 3 {
+        if reported_enrolled(app, &world.staff, cohort).await == 3 {
             break;
         }
         assert!(
@@ -945,7 +942,7 @@ async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing()
         rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let shown = written.elapsed();
-    assert_eq!(named(&app).await, 0, "every name taken");
+    assert_eq!(named(app).await, 0, "every name taken");
     let after = domain::instances::Versions::read(app.db())
         .await
         .unwrap()
@@ -955,7 +952,7 @@ async fn a_write_shows_in_the_reports_within_the_bound_without_anyone_flushing()
         before + 1,
         "one version for the batch, shown after {shown:?}"
     );
-    assert_maintained_is_rebuilt(&app, "the worker's flush").await;
+    assert_maintained_is_rebuilt(app, "the worker's flush").await;
 }
 
 /// The window the tests give the worker (the server's default is 250 ms).
@@ -1021,8 +1018,8 @@ fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
             answered.iter().all(|(s, _)| *s == Status::Created),
             "{answered:?}"
         );
-        while reported_enrolled(&app, &world.staff, small).await != 5
-            || reported_enrolled(&app, &world.staff, large).await != 20
+        while reported_enrolled(app, &world.staff, small).await != 5
+            || reported_enrolled(app, &world.staff, large).await != 20
         {
             assert!(
                 written.elapsed() < FRESH_WITHIN,
@@ -1030,8 +1027,8 @@ fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
             );
             rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        wait_until_settled(&app).await;
-        assert_maintained_is_rebuilt(&app, "a burst through the worker").await;
+        wait_until_settled(app).await;
+        assert_maintained_is_rebuilt(app, "a burst through the worker").await;
     });
 }
 

@@ -365,21 +365,32 @@ async fn a_municipality_shows_its_indicators_before_and_after_its_first_completi
         }
         None => assert_eq!(idf["after"], Value::Null),
     }
-    // A capacity nobody completed has neither.
-    let open = impact["capacities"]
+    // A capacity nobody completed has neither. (Planeación and ordenamiento were completed in
+    // the demo's trainers' cohort, issue 48; the others are looked up, not named.)
+    let open: Vec<&Value> = impact["capacities"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["capacity"]["code"] == "ordenamiento_territorial")
-        .unwrap();
-    assert_eq!(open["first_completion_year"], Value::Null);
-    assert!(
-        open["indicators"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i["before"].is_null() && i["after"].is_null())
-    );
+        .filter(|c| {
+            c["by_year"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|y| y["completed"].as_i64() == Some(0))
+        })
+        .collect();
+    assert!(!open.is_empty(), "some capacity nobody completed: {impact}");
+    for open in open {
+        assert_eq!(open["first_completion_year"], Value::Null, "{open}");
+        assert!(
+            open["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["before"].is_null() && i["after"].is_null()),
+            "{open}"
+        );
+    }
 
     // The page draws the series and marks synthetic values in words.
     let (email, password) = demo_account(Role::Coordinator);

@@ -141,7 +141,7 @@ async fn a_provider_publishes_only_its_own_resources() {
     let (status, _) = api(
         &app,
         "GET",
-        &format!("/api/v1/resources?status=draft"),
+        "/api/v1/resources?status=draft",
         Some(&reviewer),
         None,
     )
