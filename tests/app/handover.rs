@@ -245,6 +245,7 @@ async fn the_handover_lists_exactly_the_open_agreements_and_pending_milestones()
         "resources",
         "open_demands",
         "indicators",
+        "replicas",
     ] {
         assert!(!body[field].is_null(), "{field} in {body}");
     }

@@ -126,6 +126,9 @@ pub struct Handover {
     /// Each indicator observed for the municipality: its earliest and latest year, and the
     /// change between them.
     pub indicators: Vec<IndicatorChange>,
+    /// Second-generation reach (issue 48, item 3): people reached by the replicas of certified
+    /// replicators in the municipality, per capacity and year — never summed into `trained`.
+    pub replicas: Vec<crate::trainers::ReplicaReach>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -368,6 +371,7 @@ pub async fn assemble<C: ConnectionTrait>(
         })
         .collect();
     let indicators = indicators(db, &code).await?;
+    let replicas = crate::trainers::municipality_reach(db, &code).await?;
     let still_in_entity = trained.iter().filter(|p| p.still_in_entity).count();
     Ok(Handover {
         left: trained.len() - still_in_entity,
@@ -382,6 +386,7 @@ pub async fn assemble<C: ConnectionTrait>(
         resources,
         open_demands,
         indicators,
+        replicas,
     })
 }
 

@@ -391,6 +391,20 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
         );
     }
 
+    layout.heading("Alcance de segunda generación (réplicas)");
+    if h.replicas.is_empty() {
+        layout.sentence("Ningún replicador ha registrado réplicas en el municipio.");
+    }
+    for r in &h.replicas {
+        layout.item(
+            &t(&format!("{}, {}", r.capacity_name, r.year)),
+            &[t(&format!(
+                "{} personas alcanzadas en {} réplicas (no se suman a la formación directa)",
+                r.people_reached_by_replicas, r.replicas
+            ))],
+        );
+    }
+
     layout.heading(&format!("Demandas sin atender ({})", h.open_demands.len()));
     if h.open_demands.is_empty() {
         layout.sentence("El municipio no tiene demandas abiertas.");
