@@ -300,7 +300,20 @@ impl<'r> Responder<'r, 'static> for ResourceDownload {
     security((), ("bearerAuth" = [])),
     params(("id" = i32, Path, description = "Resource id.", example = 1)),
     responses(
-        (status = 200, description = "The file.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the type its content was checked to be.", content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "text/csv"),
+            (Vec<u8> = "text/plain"),
+            (Vec<u8> = "video/mp4"),
+            (Vec<u8> = "audio/mpeg"),
+        )),
         (status = 404, response = NotFound),
     )
 )]
