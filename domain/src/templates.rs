@@ -177,6 +177,16 @@ mod tests {
             for bad in ["(s)", "(es)", "día(s)"] {
                 assert!(!source.contains(bad), "{name} writes «{bad}»");
             }
+            // `{{plural n …}}` writes the number itself: a number before it is written twice.
+            for (at, _) in source.match_indices("{{miles ") {
+                let rest = &source[at + "{{miles ".len()..];
+                let Some(end) = rest.find("}}") else { continue };
+                let doubled = format!("{{{{plural {} ", &rest[..end]);
+                assert!(
+                    !rest[end + 2..].trim_start().starts_with(&doubled),
+                    "{name}: the number written twice before {doubled}…"
+                );
+            }
             for helper in ["{{hora ", "{{fecha_hora ", "{{{hora ", "{{{fecha_hora "] {
                 for (at, _) in source.match_indices(helper) {
                     let rest = &source[at..];
