@@ -15,7 +15,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
 }
 
 /// Connects to `url`. For SQLite: creates the file and its folder, WAL journal (readers never
-/// wait for the writer), foreign keys on, and a busy timeout so concurrent writers queue
+/// wait for the writer), every commit on disk before it is answered (`synchronous = FULL`:
+/// the WAL is synced at each `COMMIT`; with group commit one sync serves a burst's writers,
+/// issue 50), foreign keys on, and a busy timeout so concurrent writers queue
 /// instead of failing. For PostgreSQL: the same wait as `lock_timeout`. A statement that still
 /// finds the database locked after `busy_seconds` fails with an error that
 /// `AppError::from` turns into `AppError::Busy` (503 with `Retry-After`), never a 500.
@@ -44,7 +46,7 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(busy)
         })
@@ -100,10 +102,14 @@ pub fn is_sqlite(db: &DatabaseConnection) -> bool {
 }
 
 /// A writing transaction ([`begin`], ended by [`commit`] or by being dropped: rolled back). On
-/// SQLite it also holds this process's write turn for the database file until it ends.
+/// SQLite it is one member of a group of writers sharing one transaction ([`Group`]): its own
+/// savepoint, this process's write turn for the database file while it works, and the group's
+/// `COMMIT` before [`commit`] answers.
 pub struct Txn {
-    inner: sea_orm::DatabaseTransaction,
-    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// Taken only when the transaction ends (see `Drop`).
+    inner: Option<sea_orm::DatabaseTransaction>,
+    /// SQLite: the write turn and the group this transaction is a member of.
+    member: Option<Member>,
     /// This database's figures worker in this process, if it runs one: [`commit`] then leaves
     /// the figures to it (issue 50) instead of flushing them in the transaction.
     figures_worker: Option<std::sync::Arc<tokio::sync::Notify>>,
@@ -133,50 +139,90 @@ fn counted() {
 
 impl std::ops::Deref for Txn {
     type Target = sea_orm::DatabaseTransaction;
+    #[allow(
+        clippy::expect_used,
+        reason = "taken only by the methods that end the transaction, which consume it"
+    )]
     fn deref(&self) -> &Self::Target {
-        &self.inner
+        self.inner
+            .as_ref()
+            .expect("a transaction is open until it ends")
     }
 }
 
 #[async_trait::async_trait]
 impl sea_orm::ConnectionTrait for Txn {
     fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
+        (**self).get_database_backend()
     }
     async fn execute_raw(
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
         counted();
-        self.inner.execute_raw(stmt).await
+        (**self).execute_raw(stmt).await
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
         counted();
-        self.inner.execute_unprepared(sql).await
+        (**self).execute_unprepared(sql).await
     }
     async fn query_one_raw(
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
         counted();
-        self.inner.query_one_raw(stmt).await
+        (**self).query_one_raw(stmt).await
     }
     async fn query_all_raw(
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
         counted();
-        self.inner.query_all_raw(stmt).await
+        (**self).query_all_raw(stmt).await
     }
     fn support_returning(&self) -> bool {
-        self.inner.support_returning()
+        (**self).support_returning()
     }
 }
 
 impl Txn {
     /// Ends the transaction without writing anything (as dropping it does), now.
-    pub async fn rollback(self) -> Result<(), sea_orm::DbErr> {
-        self.inner.rollback().await
+    #[allow(
+        clippy::expect_used,
+        reason = "open until this call, which consumes it"
+    )]
+    pub async fn rollback(mut self) -> Result<(), sea_orm::DbErr> {
+        let inner = self
+            .inner
+            .take()
+            .expect("a transaction is open until it ends");
+        let undone = inner.rollback().await;
+        if let Some(member) = self.member.take() {
+            // The others' writes in the group are committed (or refused) whatever this one did.
+            let _ = member.leave().await;
+        }
+        undone
+    }
+}
+
+impl Drop for Txn {
+    /// A transaction dropped without [`commit`] (an error's `?`, a request cancelled): its
+    /// savepoint is rolled back (sea_orm queues it on the connection, before anything the group
+    /// sends after) and, on SQLite, the group goes on without it in a task of its own.
+    fn drop(&mut self) {
+        drop(self.inner.take());
+        if let Some(member) = self.member.take() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        let _ = member.leave().await;
+                    });
+                }
+                // Without a runtime the turn is given up; the next writer joins the group and
+                // ends it, or a waiting member does ([`Member::leave`]).
+                Err(_) => drop(member),
+            }
+        }
     }
 }
 
@@ -197,6 +243,120 @@ static WRITE_TURNS: std::sync::LazyLock<
 struct Turns {
     gate: tokio::sync::Semaphore,
     turn: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Writers waiting for the turn: while there are any, a member that ends leaves the group
+    /// open for them instead of committing it.
+    waiting: std::sync::atomic::AtomicUsize,
+    /// The group now open on this file, if any (read and changed only by the turn's holder).
+    group: std::sync::Mutex<Option<std::sync::Arc<Group>>>,
+    /// How many groups committed on this file (the tests read it: writers share commits).
+    commits: std::sync::atomic::AtomicU64,
+}
+
+/// Group commit on SQLite (issue 50). SQLite lets one writer at a time, so concurrent writes
+/// queue for the file's turn; instead of each paying its own `BEGIN IMMEDIATE … COMMIT`, the
+/// writers that arrive while one works share one transaction: each works in its own savepoint
+/// (an error, or a transaction dropped, rolls back only its own writes), hands the turn on,
+/// and waits for the group's `COMMIT`, which the member that ends with nobody waiting sends
+/// (or the one that finds the group full or old: [`GROUP_MOST`], [`GROUP_LONGEST`]). Nothing
+/// is answered before that `COMMIT` returned: a member's [`commit`] returns its own result —
+/// its own error, or the group's when the `COMMIT` itself failed.
+struct Group {
+    /// The transaction the members share; taken out when the group commits.
+    outer: tokio::sync::Mutex<Option<sea_orm::DatabaseTransaction>>,
+    opened: std::time::Instant,
+    members: std::sync::atomic::AtomicUsize,
+    /// The group's end: `Ok` once committed, the error of its `COMMIT` otherwise.
+    ended: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+}
+
+/// The most writers one group takes before it commits, whoever waits.
+const GROUP_MOST: usize = 200;
+/// The longest a group stays open while writers keep arriving: what a burst adds, at most, to
+/// the first member's answer.
+const GROUP_LONGEST: Duration = Duration::from_millis(50);
+/// How often a member waiting for its group's end looks whether the group was left with
+/// nobody to end it (a writer gave up waiting for the turn), and then ends it itself.
+const GROUP_WATCH: Duration = Duration::from_millis(20);
+
+/// One transaction's place in a [`Group`]: the write turn while it works, then its wait.
+pub(crate) struct Member {
+    turns: std::sync::Arc<Turns>,
+    group: std::sync::Arc<Group>,
+    turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Member {
+    /// Ends this member's part (its savepoint already released or rolled back): commits the
+    /// group when nobody waits for the turn, when the group is full or old; otherwise hands the
+    /// turn on and waits for the member that does. The group's result.
+    async fn leave(self) -> Result<(), sea_orm::DbErr> {
+        use std::sync::atomic::Ordering;
+        let Member { turns, group, turn } = self;
+        let full = group.members.load(Ordering::Acquire) >= GROUP_MOST
+            || group.opened.elapsed() >= GROUP_LONGEST;
+        if full || turns.waiting.load(Ordering::Acquire) == 0 {
+            let ended = end_group(&turns, &group).await;
+            drop(turn);
+            return ended;
+        }
+        let mut ended = group.ended.subscribe();
+        drop(turn);
+        loop {
+            if let Some(result) = ended.borrow_and_update().clone() {
+                return result.map_err(sea_orm::DbErr::Custom);
+            }
+            tokio::select! {
+                changed = ended.changed() => {
+                    if changed.is_err() {
+                        return Err(sea_orm::DbErr::Custom(
+                            "la transacción del grupo terminó sin confirmarse".into(),
+                        ));
+                    }
+                }
+                _ = tokio::time::sleep(GROUP_WATCH) => {
+                    // The turn free and this group still open: whoever it was handed to gave
+                    // up; end it here.
+                    if let Ok(turn) = turns.turn.clone().try_acquire_owned() {
+                        let open = turns
+                            .group
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .as_ref()
+                            .is_some_and(|g| std::sync::Arc::ptr_eq(g, &group));
+                        if open {
+                            let ended = end_group(&turns, &group).await;
+                            drop(turn);
+                            return ended;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Commits `group` (the caller holds the turn) and tells its members; the next writer opens a
+/// new one.
+async fn end_group(turns: &Turns, group: &Group) -> Result<(), sea_orm::DbErr> {
+    turns
+        .group
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    let outer = group.outer.lock().await.take();
+    let committed = match outer {
+        #[allow(clippy::disallowed_methods)]
+        Some(outer) => outer.commit().await,
+        None => Ok(()),
+    };
+    group.ended.send_replace(Some(
+        committed.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+    ));
+    turns
+        .commits
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::metrics::group_committed(group.members.load(std::sync::atomic::Ordering::Acquire));
+    committed
 }
 
 /// The longest a writer waits for its turn before answering 503 with `Retry-After` (the pool's
@@ -226,15 +386,8 @@ pub(crate) fn database_key(db: &DatabaseConnection) -> String {
     }
 }
 
-async fn write_turn(
-    db: &DatabaseConnection,
-    key: &str,
-    first: bool,
-) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, sea_orm::DbErr> {
-    if !is_sqlite(db) {
-        return Ok(None);
-    }
-    let turns = WRITE_TURNS
+fn turns_of(key: &str) -> std::sync::Arc<Turns> {
+    WRITE_TURNS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry(key.to_string())
@@ -242,9 +395,35 @@ async fn write_turn(
             std::sync::Arc::new(Turns {
                 gate: tokio::sync::Semaphore::new(1),
                 turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+                waiting: Default::default(),
+                group: Default::default(),
+                commits: Default::default(),
             })
         })
-        .clone();
+        .clone()
+}
+
+/// Counts a writer among the waiting until it holds the turn or gives up (even cancelled).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+async fn write_turn(
+    turns: &std::sync::Arc<Turns>,
+    first: bool,
+) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
+    let waiting = Waiting::new(&turns.waiting);
     let wait = async {
         let _gate = if first {
             None
@@ -254,15 +433,17 @@ async fn write_turn(
         turns.turn.clone().acquire_owned().await
     };
     // Waiting too long reads as the pool's own wait (`error::is_busy`): 503 with `Retry-After`.
-    match tokio::time::timeout(WRITE_TURN_WAIT, wait).await {
-        Ok(Ok(permit)) => Ok(Some(permit)),
+    let permit = match tokio::time::timeout(WRITE_TURN_WAIT, wait).await {
+        Ok(Ok(permit)) => Ok(permit),
         Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
             sea_orm::error::ConnAcquireErr::ConnectionClosed,
         )),
         Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
             sea_orm::error::ConnAcquireErr::Timeout,
         )),
-    }
+    };
+    drop(waiting);
+    permit
 }
 
 /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, after this
@@ -281,18 +462,64 @@ pub(crate) async fn begin_first(db: &DatabaseConnection) -> Result<Txn, sea_orm:
 async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let key = database_key(db);
-    let turn = write_turn(db, &key, first).await?;
-    let inner = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
-    Ok(Txn {
-        inner,
-        _turn: turn,
-        figures_worker: crate::figures::worker::of(&key),
-    })
+    let figures_worker = crate::figures::worker::of(&key);
+    if !is_sqlite(db) {
+        return Ok(Txn {
+            inner: Some(db.begin().await?),
+            member: None,
+            figures_worker,
+        });
+    }
+    let turns = turns_of(&key);
+    let turn = write_turn(&turns, first).await?;
+    let open = turns
+        .group
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    let group = match open {
+        Some(group) => group,
+        None => {
+            let outer = db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?;
+            let group = std::sync::Arc::new(Group {
+                outer: tokio::sync::Mutex::new(Some(outer)),
+                opened: std::time::Instant::now(),
+                members: Default::default(),
+                ended: tokio::sync::watch::Sender::new(None),
+            });
+            *turns
+                .group
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(group.clone());
+            group
+        }
+    };
+    group
+        .members
+        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    let member = Member { turns, group, turn };
+    let savepoint = match member.group.outer.lock().await.as_ref() {
+        Some(outer) => outer.begin().await,
+        None => Err(sea_orm::DbErr::Custom(
+            "la transacción del grupo ya terminó".into(),
+        )),
+    };
+    match savepoint {
+        Ok(inner) => Ok(Txn {
+            inner: Some(inner),
+            member: Some(member),
+            figures_worker,
+        }),
+        Err(error) => {
+            let _ = member.leave().await;
+            Err(error)
+        }
+    }
 }
 
 /// Commits a writing transaction. The figures model follows what it wrote (issue 20): the
@@ -309,7 +536,7 @@ pub async fn commit(mut txn: Txn) -> crate::error::AppResult<()> {
     if worker.is_none() {
         flush_figures(&txn).await?;
     }
-    txn.inner.commit().await?;
+    end(txn).await?;
     if let Some(worker) = worker {
         worker.notify_one();
     }
@@ -318,11 +545,30 @@ pub async fn commit(mut txn: Txn) -> crate::error::AppResult<()> {
 
 /// Commits after bringing the figures up to date in the transaction, whatever the database's
 /// mode (the figures worker's own transaction).
-#[allow(clippy::disallowed_methods)]
 pub(crate) async fn commit_flushed(txn: Txn) -> crate::error::AppResult<bool> {
     let flushed = flush_figures(&txn).await?;
-    txn.inner.commit().await?;
+    end(txn).await?;
     Ok(flushed)
+}
+
+/// Commits `txn`'s work: on PostgreSQL its `COMMIT`; on SQLite its savepoint released into
+/// its group, and the group's `COMMIT` awaited ([`Member::leave`]).
+#[allow(clippy::disallowed_methods)]
+#[allow(
+    clippy::expect_used,
+    reason = "open until this call, which consumes it"
+)]
+async fn end(mut txn: Txn) -> Result<(), sea_orm::DbErr> {
+    let inner = txn
+        .inner
+        .take()
+        .expect("a transaction is open until it ends");
+    let released = inner.commit().await;
+    let ended = match txn.member.take() {
+        Some(member) => member.leave().await,
+        None => Ok(()),
+    };
+    released.and(ended)
 }
 
 async fn flush_figures(txn: &Txn) -> crate::error::AppResult<bool> {
@@ -337,7 +583,108 @@ async fn flush_figures(txn: &Txn) -> crate::error::AppResult<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file;
+    use super::{begin, commit, connect, database_key, sqlite_file, turns_of};
+    use sea_orm::{ConnectionTrait, DatabaseConnection};
+    use std::sync::atomic::Ordering;
+
+    async fn scratch(name: &str) -> (DatabaseConnection, std::path::PathBuf) {
+        let file = std::env::temp_dir().join(format!(
+            "aula-group-{name}-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let db = connect(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+        super::migrate(&db).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+            .await
+            .unwrap();
+        (db, file)
+    }
+
+    async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql.to_string(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    /// Issue 50, group commit: 60 writers at once on one SQLite file share commits (fewer
+    /// `COMMIT`s than writers); each is answered with its own result — the one that breaks a
+    /// rule gets its error, the one that gives up and the one dropped mid-way leave nothing —
+    /// and a writer told «committed» finds its row from another connection at once: nothing
+    /// is answered before its group's `COMMIT`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_share_commits_and_each_gets_its_own_answer() {
+        let (db, file) = scratch("share").await;
+        let turns = turns_of(&database_key(&db));
+        let before = turns.commits.load(Ordering::Relaxed);
+        let mut tasks = Vec::new();
+        for i in 0..60i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let txn = begin(&db).await.unwrap();
+                // Writer 30 repeats writer 29's value: the unique rule refuses it.
+                let x = if i == 30 { 29 } else { i };
+                let inserted = txn
+                    .execute_unprepared(&format!("INSERT INTO t (x) VALUES ({x})"))
+                    .await;
+                tokio::task::yield_now().await;
+                match (i, inserted) {
+                    (_, Err(_)) => return "refused",
+                    (40, Ok(_)) => {
+                        txn.rollback().await.unwrap();
+                        return "gave up";
+                    }
+                    (50, Ok(_)) => {
+                        drop(txn);
+                        return "dropped";
+                    }
+                    (_, Ok(_)) => {}
+                }
+                commit(txn).await.unwrap();
+                // Answered: committed, visible from any connection.
+                let seen = count(&db, &format!("SELECT count(*) FROM t WHERE x = {x}")).await;
+                assert_eq!(seen, 1, "writer {i} was answered before its commit");
+                "committed"
+            }));
+        }
+        let mut answers = std::collections::BTreeMap::new();
+        for task in tasks {
+            *answers.entry(task.await.unwrap()).or_insert(0) += 1;
+        }
+        assert_eq!(answers.get("committed"), Some(&57), "{answers:?}");
+        assert_eq!(answers.get("refused"), Some(&1), "{answers:?}");
+        assert_eq!(count(&db, "SELECT count(*) FROM t").await, 57);
+        assert_eq!(
+            count(&db, "SELECT count(*) FROM t WHERE x IN (40, 50)").await,
+            0,
+            "a writer that gave up or was dropped leaves nothing"
+        );
+        let commits = turns.commits.load(Ordering::Relaxed) - before;
+        assert!(
+            commits < 60,
+            "writers at once share commits: {commits} commits for 60 writers"
+        );
+        // The next writer, alone, is answered at once (no group left open behind it).
+        let txn = begin(&db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t (x) VALUES (1000)")
+            .await
+            .unwrap();
+        commit(txn).await.unwrap();
+        assert_eq!(count(&db, "SELECT count(*) FROM t").await, 58);
+        db.close().await.unwrap();
+        let _ = std::fs::remove_file(file);
+    }
 
     #[test]
     fn sqlite_urls_name_their_file() {

@@ -14,6 +14,17 @@ pub const BUCKETS: [f64; 12] = [
 /// (`db::commit`).
 pub static FIGURES_FLUSH: Histogram = Histogram::new();
 
+/// SQLite's group commit (issue 50, `db::Group`): how many groups committed and how many
+/// writing transactions they carried (their ratio: writers per `COMMIT`).
+pub static GROUP_COMMITS: AtomicU64 = AtomicU64::new(0);
+pub static GROUP_MEMBERS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one group's commit of `members` writers.
+pub fn group_committed(members: usize) {
+    GROUP_COMMITS.fetch_add(1, Ordering::Relaxed);
+    GROUP_MEMBERS.fetch_add(members as u64, Ordering::Relaxed);
+}
+
 /// A latency histogram: how many observations fell at or under each bound, their count and
 /// their sum.
 pub struct Histogram {

@@ -254,6 +254,19 @@ pub async fn metrics(
          # TYPE aula_figures_flush_seconds histogram\n",
     );
     domain::metrics::FIGURES_FLUSH.write(&mut out, "aula_figures_flush_seconds", "");
+    line(
+        &mut out,
+        format_args!(
+            "# HELP aula_sqlite_group_commits_total Confirmaciones (COMMIT) de grupos de escrituras en SQLite.\n\
+         # TYPE aula_sqlite_group_commits_total counter\n\
+         aula_sqlite_group_commits_total {}\n\
+         # HELP aula_sqlite_group_writes_total Transacciones de escritura confirmadas dentro de esos grupos.\n\
+         # TYPE aula_sqlite_group_writes_total counter\n\
+         aula_sqlite_group_writes_total {}",
+            domain::metrics::GROUP_COMMITS.load(std::sync::atomic::Ordering::Relaxed),
+            domain::metrics::GROUP_MEMBERS.load(std::sync::atomic::Ordering::Relaxed)
+        ),
+    );
     pool_lines(db, &mut out);
     let held = domain::instances::lease_holder(db, domain::jobs::LEASE)
         .await
