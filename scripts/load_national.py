@@ -14,6 +14,20 @@ report over every cohort. Issue 19: a certificate's verifiable credential, a rev
 status list (100 of its certificates revoked first, through the API) and `POST
 /credentials/verify`, at 32 clients.
 
+Issue 50 ("Enrolment day at full speed"): the enrolment day in two variants, each with fresh
+cohorts — 20 cohorts of 50 seats (each open to one department's people) and 2 of 500 (each
+open to 10 of the 20 departments) — the same 2,000 people with their own tokens sending one
+enrolment each at the same moment. Per variant: the rate over the burst, p50/p99, the answers
+by status (every one 201, each with its own result), enrolled/waitlisted per cohort, cohorts
+overbooked, the waiting list in order (positions 1..n; by `enrolled_at`, nobody waitlisted
+before an enrolled; each answer's status and position equal to the roster's), the report
+figures 2 s after the burst, the maintained figures tables against `rebuild-figures` run
+afterwards, and the Antioquia reviewer's /reportes and dashboard read by wrk through the
+burst. On PostgreSQL pgbench's TPC-B-like rate (scale 32, 32 clients, 15 s) is measured right
+before the bursts, and with `--two-instances` the two variants run again through two
+instances (people alternating). The mixed run (`--only mixed`): reviewers of four departments
+read their reports with filters while enrolments flow at `--mixed-rate` a second.
+
 Issue 36: both engines in one run (`--engines sqlite,postgres`, the default; PostgreSQL at
 `--pg-url`, database aula_load_<scale> created there and kept), the demand map and overlap
 pages, and the enrolment day: 2,000 synthetic people with their own API tokens (`seed
@@ -23,7 +37,8 @@ instance, each driven by half the clients.
 
 Usage:  scripts/load_national.py [--scale 1] [--seconds 10] [--connections 32] [--only TEXT]
                                  [--engines sqlite,postgres] [--pg-url URL] [--two-instances]
-                                 [--skip workbooks,enrolment-day]
+                                 [--skip workbooks,enrolment-day,computed,pgbench,mixed]
+                                 [--binary PATH] [--mixed-rate 20] [--mixed-seconds 20]
 Writes Markdown tables to target/load-national-<scale>/results.md and prints them.
 """
 
@@ -811,15 +826,20 @@ def burst(sends, on_gate=None):
         request = (f"POST /api/v1/cohorts/{cohort}/enrolments HTTP/1.1\r\nHost: {host}\r\n"
                    f"Authorization: Bearer {token}\r\nContent-Length: 0\r\n"
                    "Connection: close\r\n\r\n").encode()
-        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError as error:
+            await gate.wait()
+            return 0, 0.0, f"connect error: {error}"
         await gate.wait()
         started = time.perf_counter()
         try:
             writer.write(request)
             await writer.drain()
-            raw = await reader.read()
-        except OSError as error:
-            return 0, time.perf_counter() - started, f"socket error: {error}"
+            raw = await asyncio.wait_for(reader.read(), timeout=600)
+        except (OSError, asyncio.TimeoutError) as error:
+            writer.close()
+            return 0, time.perf_counter() - started, f"socket error or timeout: {error!r}"
         seconds = time.perf_counter() - started
         writer.close()
         try:
@@ -860,11 +880,15 @@ def instant(text):
 
 def figures_fingerprint(engine, url):
     """Every row of the maintained figures tables, per table as a sorted list of row hashes
-    (the tables have natural keys only: a rebuild gives back the same rows)."""
-    out = {}
+    (the tables have natural keys only: a rebuild gives back the same rows), and the rows
+    themselves by hash for the tables small enough to show which rows differ."""
+    out, rows_of = {}, {}
     for table in FIGURES_TABLES:
-        out[table] = sorted(hash(row) for row in query(engine, url, f"SELECT * FROM {table}"))
-    return out
+        rows = query(engine, url, f"SELECT * FROM {table}")
+        out[table] = sorted(hash(row) for row in rows)
+        if len(rows) <= 300_000:
+            rows_of[table] = {hash(row): row for row in rows}
+    return out, rows_of
 
 
 def figures_against_rebuild(engine, url, binary, env, work):
@@ -880,13 +904,13 @@ def figures_against_rebuild(engine, url, binary, env, work):
             break
         time.sleep(0.5)
     drained = time.perf_counter() - waited
-    before = figures_fingerprint(engine, url)
+    before, before_rows = figures_fingerprint(engine, url)
     started = time.perf_counter()
     printed = subprocess.run([str(binary), "rebuild-figures"], env=env, cwd=work, check=True,
                              capture_output=True, text=True).stdout.strip()
     rebuilt = time.perf_counter() - started
     log(engine, printed)
-    after = figures_fingerprint(engine, url)
+    after, after_rows = figures_fingerprint(engine, url)
     differing, rows = 0, 0
     tables = []
     for table in FIGURES_TABLES:
@@ -896,6 +920,11 @@ def figures_against_rebuild(engine, url, binary, env, work):
             n = sum(((a - b) + (b - a)).values())
             differing += n
             tables.append(f"{table} {n:,}")
+            for label, only, rows in (("maintained", a - b, before_rows),
+                                      ("rebuilt", b - a, after_rows)):
+                for h in sorted(only)[:4]:
+                    if table in rows:
+                        log(engine, f"{table}, {label} only:", rows[table][h])
     equal = differing == 0 and pending == 0
     text = (("equal" if differing == 0 else
              f"different: {differing:,} rows ({', '.join(tables)})") +
@@ -935,7 +964,7 @@ def reviewer_paths():
 
 
 def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts_cache,
-                  pgbench=None, prefix="enrolment day"):
+                  pgbench=None, prefix="enrolment day", baseline=True):
     """Issue 50: the same 2,000 people (each their own token) send one enrolment at the same
     moment into fresh cohorts, twice: 20 cohorts of 50 seats (each open to one department's
     people) and 2 of 500 (each open to 10 of the 20 departments). With several `servers`, the
@@ -948,6 +977,13 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
     departments = sorted({a[3] for a in accounts})
     call = Api(base, api_token(base, *COORDINATOR))
     reviewer = "Cookie: " + sign_in(base, *REVIEWER)
+    if baseline:
+        # What the generated country (and the parts measured before) left: the figures after
+        # each burst are then compared with a rebuild of a state that matched one.
+        text, _ = figures_against_rebuild(engine, url, binary, env, work)
+        extra[f"{prefix}: figures maintained = rebuild-figures before the day (the country as "
+              "generated, after the parts measured before)"] = text
+        log(engine, "figures before the day", text)
     for variant, cohorts, seats in VARIANTS:
         per = len(departments) // cohorts
         groups = [departments[i * per:(i + 1) * per] for i in range(cohorts)]
@@ -1180,7 +1216,8 @@ def main():
     parser.add_argument("--only", default=None,
                         help="measure only pages whose label contains one of these "
                              "(comma-separated); skips the one-client, workbook and enrolment-day "
-                             "parts unless named («workbook», «enrolment», «restart»)")
+                             "parts unless named («workbook», «enrolment», «restart», "
+                             "«mixed»)")
     parser.add_argument("--two-instances", action="store_true",
                         help="on PostgreSQL, the same pages again with a second instance")
     parser.add_argument("--skip", default="",
@@ -1266,7 +1303,8 @@ def measure_all(args, engines, skip, work, binary, pages_by_engine, extra_by_eng
                     try:
                         enrolment_day(args, engine, url, binary, env, work, [server, second],
                                       extra, accounts_cache, tps,
-                                      prefix="enrolment day, two instances")
+                                      prefix="enrolment day, two instances",
+                                      baseline=False)
                     finally:
                         second.stop()
             if "mixed" not in skip and wanted("mixed"):
