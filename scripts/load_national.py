@@ -920,11 +920,11 @@ def figures_against_rebuild(engine, url, binary, env, work):
             n = sum(((a - b) + (b - a)).values())
             differing += n
             tables.append(f"{table} {n:,}")
-            for label, only, rows in (("maintained", a - b, before_rows),
-                                      ("rebuilt", b - a, after_rows)):
+            for label, only, kept_rows in (("maintained", a - b, before_rows),
+                                           ("rebuilt", b - a, after_rows)):
                 for h in sorted(only)[:4]:
-                    if table in rows:
-                        log(engine, f"{table}, {label} only:", rows[table][h])
+                    if table in kept_rows:
+                        log(engine, f"{table}, {label} only:", kept_rows[table][h])
     equal = differing == 0 and pending == 0
     text = (("equal" if differing == 0 else
              f"different: {differing:,} rows ({', '.join(tables)})") +
