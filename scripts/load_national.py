@@ -1336,17 +1336,19 @@ def report(args, engines, work, pages_by_engine, extra_by_engine, two):
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
                          capture_output=True, text=True).stdout.strip()
     names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-    text = [f"scale {args.scale}, release `serve`, wrk -t2 -c{args.connections} "
+    served = f"`serve` of {args.binary}" if getattr(args, "binary", None) else "release `serve`"
+    text = [f"scale {args.scale}, {served}, wrk -t2 -c{args.connections} "
             f"-d{args.seconds}s, engines measured one after the other in this run; "
             f"{os.cpu_count()} cores ({cpu})", ""]
     computed = {e: extra_by_engine[e].pop("_computed", {}) for e in engines}
     head = "| page (32 clients) | " + " | ".join(
         f"{names[e]} req/s | {names[e]} p99 | {names[e]} computed" for e in engines) + " |"
-    text += ["computed: the page with nothing kept, one client, median of five visits (what "
-             "the first reader after a change waits); a row is ✘ when its p99 is 100 ms or "
-             "more or any answer failed (error status, redirect to /ingresar, socket error or "
-             "timeout)", "", head, "|---|" + "---|---|---|" * len(engines)]
     labels = [l for l in pages_by_engine[engines[0]]]
+    if labels:  # none when --only names no page (e.g. «enrolment»)
+        text += ["computed: the page with nothing kept, one client, median of five visits "
+                 "(what the first reader after a change waits); a row is ✘ when its p99 is "
+                 "100 ms or more or any answer failed (error status, redirect to /ingresar, "
+                 "socket error or timeout)", "", head, "|---|" + "---|---|---|" * len(engines)]
     for label in labels:
         cells = []
         for engine in engines:
