@@ -9,6 +9,12 @@ use std::time::Duration;
 /// How long a statement waits for a lock by default.
 pub const DEFAULT_BUSY_SECONDS: u64 = 15;
 
+/// PostgreSQL connections per instance, and how many of them writing transactions may hold at
+/// once: the rest are kept for readers, so a gobernación's reports do not queue for a
+/// connection behind a burst of enrolments waiting on one cohort's lock (issue 50, item 4).
+const POSTGRES_POOL: u32 = 16;
+const POSTGRES_WRITERS: usize = 12;
+
 /// [`connect_with`] the default lock wait.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
     connect_with(url, DEFAULT_BUSY_SECONDS).await
@@ -41,7 +47,11 @@ pub async fn connect_with(url: &str, busy_seconds: u64) -> Result<DatabaseConnec
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(200))
-        .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+        .max_connections(if url.starts_with("sqlite") {
+            8
+        } else {
+            POSTGRES_POOL
+        })
         .acquire_timeout(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
@@ -110,6 +120,8 @@ pub struct Txn {
     inner: Option<sea_orm::DatabaseTransaction>,
     /// SQLite: the write turn and the group this transaction is a member of.
     member: Option<Member>,
+    /// PostgreSQL: this transaction's place among the instance's writers ([`POSTGRES_WRITERS`]).
+    _writer: Option<tokio::sync::OwnedSemaphorePermit>,
     /// This database's figures worker in this process, if it runs one: [`commit`] then leaves
     /// the figures to it (issue 50) instead of flushing them in the transaction.
     figures_worker: Option<std::sync::Arc<tokio::sync::Notify>>,
@@ -403,6 +415,30 @@ fn turns_of(key: &str) -> std::sync::Arc<Turns> {
         .clone()
 }
 
+/// The writers of this process on each PostgreSQL database: at most [`POSTGRES_WRITERS`] hold a
+/// connection in a writing transaction at once; the others wait here, in order, without one.
+static POSTGRES_WRITER_PLACES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+async fn writer_place(key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
+    let places = POSTGRES_WRITER_PLACES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(key.to_string())
+        .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(POSTGRES_WRITERS)))
+        .clone();
+    match tokio::time::timeout(WRITE_TURN_WAIT, places.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::ConnectionClosed,
+        )),
+        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        )),
+    }
+}
+
 /// Counts a writer among the waiting until it holds the turn or gives up (even cancelled).
 struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
 
@@ -464,9 +500,16 @@ async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm
     let key = database_key(db);
     let figures_worker = crate::figures::worker::of(&key);
     if !is_sqlite(db) {
+        // The figures worker does not queue behind a burst's writers.
+        let writer = if first {
+            None
+        } else {
+            Some(writer_place(&key).await?)
+        };
         return Ok(Txn {
             inner: Some(db.begin().await?),
             member: None,
+            _writer: writer,
             figures_worker,
         });
     }
@@ -513,6 +556,7 @@ async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm
         Ok(inner) => Ok(Txn {
             inner: Some(inner),
             member: Some(member),
+            _writer: None,
             figures_worker,
         }),
         Err(error) => {

@@ -42,12 +42,23 @@ pub async fn refresh_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppRe
 /// Recomputes the assistance rows of one place (a municipality, or a department for its
 /// gobernación's: [`super::assistance::place_of`]).
 pub async fn refresh_assistances<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
-    delivery_fact::Entity::delete_many()
-        .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance))
-        .filter(delivery_fact::Column::MunicipalityCode.eq(place))
-        .exec(db)
-        .await?;
-    let rows = assistance_rows(db, Some(place)).await?;
+    assistance_rows_again(db, Some(place)).await
+}
+
+/// Recomputes the assistance rows of every place: what a writer of many assistances at once
+/// (the synthetic country) runs instead of naming each place.
+pub async fn rebuild_assistances<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    assistance_rows_again(db, None).await
+}
+
+async fn assistance_rows_again<C: ConnectionTrait>(db: &C, place: Option<&str>) -> AppResult<()> {
+    let mut stale = delivery_fact::Entity::delete_many()
+        .filter(delivery_fact::Column::Source.eq(DeliverySource::Assistance));
+    if let Some(place) = place {
+        stale = stale.filter(delivery_fact::Column::MunicipalityCode.eq(place));
+    }
+    stale.exec(db).await?;
+    let rows = assistance_rows(db, place).await?;
     super::insert_all(db, rows).await
 }
 

@@ -410,7 +410,10 @@ async fn assistances<C: ConnectionTrait>(
     let n_visits = visits.len();
     insert_all(db, links).await?;
     insert_all(db, visits).await?;
+    // Written in bulk, nothing named the places: their figures and delivery facts are computed
+    // here, once (a rebuild at the end does it again when the triggers were quiet).
     crate::figures::assistance::rebuild(db).await?;
+    crate::figures::delivery::rebuild_assistances(db).await?;
     Ok((n, n_visits))
 }
 
