@@ -284,8 +284,8 @@ class WrkWhile:
         return parse_wrk(out)
 
 
-def _paced_reads(base, path, header, rate, stop, out):
-    """The child process of [`PacedWhile`]: GETs `path` at `rate` a second, each at its slot
+def _paced_reads(base, paths, header, rate, stop, out):
+    """The child process of [`PacedWhile`]: GETs `paths` in turn at `rate` a second, each at its slot
     (open loop: a slow answer does not delay the next request, up to 8 in flight), until `stop`.
     Latency is counted from the slot, not from when a thread was free (no coordinated
     omission)."""
@@ -306,7 +306,7 @@ def _paced_reads(base, path, header, rate, stop, out):
                 if not slots:
                     slot = None
                 else:
-                    slot = slots.pop(0)
+                    slot, path = slots.pop(0)
             if slot is None:
                 if stop.is_set():
                     return
@@ -337,7 +337,7 @@ def _paced_reads(base, path, header, rate, stop, out):
     while not stop.is_set():
         slot = started + n / rate
         with lock:
-            slots.append(slot)
+            slots.append((slot, paths[n % len(paths)]))
         n += 1
         pause = started + n / rate - time.perf_counter()
         if pause > 0:
@@ -351,17 +351,19 @@ def _paced_reads(base, path, header, rate, stop, out):
 
 
 class PacedWhile:
-    """A reader at a steady pace (`rate` GETs of `path` a second, open loop, in a process of
-    its own so the burst's client does not slow it) until `stop()`; returns the same tuple as
-    [`WrkWhile`]: (reads/s, p50 ms, p99 ms, failures, reads)."""
+    """A reader at a steady pace (`rate` GETs a second of `path`, or of a list of paths in
+    turn; open loop, in a process of its own so the burst's client does not slow it) until
+    `stop()`; returns the same tuple as [`WrkWhile`]: (reads/s, p50 ms, p99 ms, failures,
+    reads)."""
 
     def __init__(self, base, path, header, rate):
+        paths = [path] if isinstance(path, str) else list(path)
         import multiprocessing
         context = multiprocessing.get_context("fork")
         self.stop_event = context.Event()
         self.out = context.Queue()
         self.proc = context.Process(target=_paced_reads,
-                                    args=(base, path, header, rate, self.stop_event, self.out))
+                                    args=(base, paths, header, rate, self.stop_event, self.out))
         self.proc.start()
 
     def stop(self):
@@ -1046,6 +1048,9 @@ def pgbench_tps(args, extra):
     return tps
 
 
+# Each reviewer of the mixed run: reads a second, its pages in turn, at a steady pace.
+MIXED_READER_RATE = 4
+
 # The gobernaciones' reviewers reading during a burst: each page read this many times a second
 # (the 32 departments' reviewers, about one page every two seconds each), at a steady pace.
 READER_RATE = 16
@@ -1192,7 +1197,7 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
 
 def mixed_run(args, engine, url, binary, env, work, server, extra, accounts_cache):
     """Issue 50, item 6: reviewers of four departments read their reports with several filters
-    (wrk, 4 connections each, every page in turn) while enrolments flow at a steady rate (one
+    (MIXED_READER_RATE reads a second each, every page in turn, steady pace) while enrolments flow at a steady rate (one
     each 1/rate s, each its own person and connection, into 20 open cohorts) for
     `--mixed-seconds`."""
     import http.client
@@ -1261,7 +1266,7 @@ def mixed_run(args, engine, url, binary, env, work, server, extra, accounts_cach
             connection.close()
         writes.append((status, time.perf_counter() - started))
 
-    wrks = [WrkWhile(base, paths, header, 4, work) for _, _, paths, header in readers]
+    wrks = [PacedWhile(base, paths, header, MIXED_READER_RATE) for _, _, paths, header in readers]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=16) as pool:
         for n in range(total):
@@ -1273,7 +1278,8 @@ def mixed_run(args, engine, url, binary, env, work, server, extra, accounts_cach
     read = [w.stop() for w in wrks]
     for (name, municipality, paths, _), (rate, _, p99, failed, n) in zip(readers, read):
         extra[f"mixed run: {name} reviewer reading {len(paths)} pages with filters in turn "
-              f"(municipality {municipality}, provider, period, capacity; 4 connections)"] = (
+              f"(municipality {municipality}, provider, period, capacity; "
+              f"{MIXED_READER_RATE} reads a second, steady pace)"] = (
             f"{rate:,.0f} req/s, p99 {p99:,.1f} ms{ok(p99 < 150 and failed == 0 and n > 0)}; "
             f"{n:,} reads, {failed:,} failed")
     statuses = {}

@@ -95,6 +95,9 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     Ok(rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
+        .manage(domain::plans::progress::KeptBehind::new(
+            config.dashboard_cache_seconds,
+        ))
         .manage(kept_pages)
         .manage(rankings)
         .manage(warnings)

@@ -96,7 +96,7 @@ fn default_database_busy_seconds() -> u64 {
 }
 
 fn default_figures_delay_ms() -> u64 {
-    250
+    500
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

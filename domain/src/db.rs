@@ -12,7 +12,7 @@ pub const DEFAULT_BUSY_SECONDS: u64 = 15;
 /// PostgreSQL connections per instance, and how many of them writing transactions may hold at
 /// once: the rest are kept for readers, so a gobernación's reports do not queue for a
 /// connection behind a burst of enrolments waiting on one cohort's lock (issue 50, item 4).
-const POSTGRES_POOL: u32 = 16;
+const POSTGRES_POOL: u32 = 24;
 const POSTGRES_WRITERS: usize = 12;
 
 /// [`connect_with`] the default lock wait.

@@ -23,6 +23,7 @@ pub fn routes() -> Vec<Route> {
 async fn home_page(
     db: &State<DatabaseConnection>,
     dashboards: &State<domain::reports::dashboard::Dashboards>,
+    behind: &State<domain::plans::progress::KeptBehind>,
     surveys: &State<domain::surveys::reports::Cache>,
     page: Page<'_>,
 ) -> PageResult {
@@ -38,15 +39,28 @@ async fn home_page(
             };
             let section = page
                 .kept_piece(KeptKey::page(template).showing_satisfaction(), || async {
-                    let role =
-                        for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?;
+                    let role = for_user(
+                        db.inner(),
+                        dashboards.inner(),
+                        behind.inner(),
+                        surveys.inner(),
+                        user,
+                    )
+                    .await?;
                     page.content(template, "Inicio", role)
                 })
                 .await?;
             (None, Some(section.as_ref().clone()))
         }
         Some(user) => {
-            let role = for_user(db.inner(), dashboards.inner(), surveys.inner(), user).await?;
+            let role = for_user(
+                db.inner(),
+                dashboards.inner(),
+                behind.inner(),
+                surveys.inner(),
+                user,
+            )
+            .await?;
             // The admin sees the coordinator's dashboard too, drawn on each visit.
             let section = match role.staff_home {
                 Some(_) => Some(page.content("home_staff", "Inicio", &role)?),
@@ -274,6 +288,7 @@ impl OwnFigures {
 pub async fn for_user(
     db: &DatabaseConnection,
     dashboards: &Dashboards,
+    behind: &domain::plans::progress::KeptBehind,
     surveys: &domain::surveys::reports::Cache,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
@@ -308,7 +323,7 @@ pub async fn for_user(
                     assistances: home.assistances,
                     overdue_agreements: home.overdue_agreements,
                     satisfaction: satisfaction(db, surveys, user).await?,
-                    plans_behind: domain::plans::progress::behind(db, user).await?,
+                    plans_behind: behind.behind(db, user).await?,
                 }),
                 ..RoleHome::default()
             }
@@ -342,7 +357,7 @@ pub async fn for_user(
                     )
                     .await?,
                     satisfaction: satisfaction(db, surveys, user).await?,
-                    plans_behind: domain::plans::progress::behind(db, user).await?,
+                    plans_behind: behind.behind(db, user).await?,
                 }),
                 admin_home: home.admin,
                 ..RoleHome::default()

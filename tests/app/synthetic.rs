@@ -74,7 +74,10 @@ async fn the_synthetic_generator_writes_the_scaled_counts_reproducibly() {
     domain::figures::rebuild(&txn).await.unwrap();
     let rebuilt = domain::figures::snapshot(&txn).await.unwrap();
     txn.rollback().await.unwrap();
-    assert!(maintained == rebuilt, "the synthetic country's figures differ from a rebuild");
+    assert!(
+        maintained == rebuilt,
+        "the synthetic country's figures differ from a rebuild"
+    );
 
     // Not twice on the same database.
     assert!(generate(app.db(), 0.002, 7).await.is_err());

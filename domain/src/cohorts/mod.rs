@@ -335,25 +335,17 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Mode
         .ok_or(AppError::NotFound)
 }
 
-/// Serialises the changes of one cohort that count seats, attendance or grades: touches the
-/// cohort row (`UPDATE cohorts SET updated_at = updated_at`), a row lock on PostgreSQL and the
-/// write lock on SQLite, so concurrent transactions on the same cohort run one after the
-/// other. Returns the cohort.
+/// Serialises the changes of one cohort that count seats, attendance or grades: on PostgreSQL
+/// `SELECT … FOR UPDATE`, the cohort row's lock, so concurrent transactions on the same cohort
+/// run one after the other; on SQLite the writing transaction already holds the file's write
+/// lock (`db::begin`: `BEGIN IMMEDIATE`), and the clause is left out. Returns the cohort, in one
+/// statement. (It was a no-op `UPDATE … RETURNING` until issue 50: on PostgreSQL every
+/// enrolment then wrote a new version of its cohort's row, and a burst into two cohorts of 500
+/// spent its time walking those versions under the lock.)
 pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    use sea_orm::{FromQueryResult, Iterable};
-    // One statement (`RETURNING`, issue 50; both engines have it): the row comes back with
-    // its lock.
-    let update = Query::update()
-        .table(cohort::Entity)
-        .value(
-            cohort::Column::UpdatedAt,
-            Expr::col(cohort::Column::UpdatedAt),
-        )
-        .and_where(Expr::col(cohort::Column::Id).eq(cohort_id))
-        .returning(Query::returning().columns(cohort::Column::iter()))
-        .to_owned();
-    cohort::Model::find_by_statement(db.get_database_backend().build(&update))
+    use sea_orm::QuerySelect;
+    cohort::Entity::find_by_id(cohort_id)
+        .lock_exclusive()
         .one(db)
         .await?
         .ok_or(AppError::NotFound)

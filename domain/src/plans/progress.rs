@@ -841,16 +841,54 @@ pub struct BehindLine {
     pub goals: Vec<String>,
 }
 
-/// The lines behind in this year's approved plans that `user` answers for: a coordinator's
-/// provider's (a territorial direction's coordinator, its direction's), a gobernación's those
-/// that reach its department (the plans it reads, the lines that reach it); an admin, every
-/// plan. Year to date, from the maintained figures.
-pub async fn behind<C: ConnectionTrait>(
+/// How long the lines behind of a scope are kept while only the figures move (a plan's change
+/// shows at once): the homes that list them are recomputed at every figures version (a write's
+/// figures show on a report within 2 s), and the progress of a scope's plans is most of that
+/// recomputation (issue 50: about 130 ms of a gobernación's 240 at national scale) for a list
+/// that moves over weeks.
+pub const BEHIND_KEPT_SECONDS: u64 = 60;
+
+/// The lines behind of each plan scope, kept for the planning version (plans, their lines and
+/// goals, cohorts) and at most [`BEHIND_KEPT_SECONDS`] (nothing kept with a time to live of
+/// zero: the tests).
+pub struct KeptBehind(crate::cache::Kept<String, Vec<BehindLine>, i64>);
+
+impl KeptBehind {
+    pub fn new(ttl_seconds: u64) -> Self {
+        KeptBehind(crate::cache::Kept::new(
+            ttl_seconds.min(BEHIND_KEPT_SECONDS),
+            512,
+        ))
+    }
+
+    /// [`behind`] for `user`, kept per scope.
+    pub async fn behind<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: &crate::accounts::actor::Actor,
+    ) -> AppResult<Vec<BehindLine>> {
+        let scope = PlanScope::of(db, user).await?;
+        let year = crate::time::today().year();
+        let planning = crate::instances::Versions::read(db).await?.planning;
+        let lines = self
+            .0
+            .get(format!("{scope:?}|{year}"), planning, || {
+                behind_in(db, &scope, year)
+            })
+            .await?;
+        Ok(lines.as_ref().clone())
+    }
+}
+
+/// The lines behind in this year's approved plans of `scope` (see [`KeptBehind::behind`]): a
+/// coordinator's provider's (a territorial direction's coordinator, its direction's), a
+/// gobernación's those that reach its department (the plans it reads, the lines that reach
+/// it); an admin, every plan. Year to date, from the maintained figures.
+async fn behind_in<C: ConnectionTrait>(
     db: &C,
-    user: &crate::accounts::actor::Actor,
+    scope: &PlanScope,
+    year: i32,
 ) -> AppResult<Vec<BehindLine>> {
-    let scope = PlanScope::of(db, user).await?;
-    let year = crate::time::today().year();
     let rows = plan::Entity::find()
         .filter(scope.condition())
         .filter(plan::Column::Year.eq(year))
@@ -862,7 +900,7 @@ pub async fn behind<C: ConnectionTrait>(
         if matches!(scope, PlanScope::Staff { .. }) && !scope.manages(&row) {
             continue;
         }
-        let progress = progress(db, &scope, &row, None).await?;
+        let progress = progress(db, scope, &row, None).await?;
         for line in progress.lines.into_iter().filter(|l| l.behind) {
             out.push(BehindLine {
                 plan_id: row.id,
