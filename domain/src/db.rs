@@ -211,7 +211,9 @@ impl Txn {
         let undone = inner.rollback().await;
         if let Some(member) = self.member.take() {
             // The others' writes in the group are committed (or refused) whatever this one did.
-            let _ = member.leave().await;
+            if let Err(error) = member.leave().await {
+                tracing::warn!(%error, "the group of a transaction that wrote nothing did not commit");
+            }
         }
         undone
     }
@@ -227,7 +229,9 @@ impl Drop for Txn {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     runtime.spawn(async move {
-                        let _ = member.leave().await;
+                        if let Err(error) = member.leave().await {
+                tracing::warn!(%error, "the group of a transaction that wrote nothing did not commit");
+            }
                     });
                 }
                 // Without a runtime the turn is given up; the next writer joins the group and
@@ -560,7 +564,9 @@ async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm
             figures_worker,
         }),
         Err(error) => {
-            let _ = member.leave().await;
+            if let Err(error) = member.leave().await {
+                tracing::warn!(%error, "the group of a transaction that wrote nothing did not commit");
+            }
             Err(error)
         }
     }
@@ -727,7 +733,7 @@ mod tests {
         commit(txn).await.unwrap();
         assert_eq!(count(&db, "SELECT count(*) FROM t").await, 58);
         db.close().await.unwrap();
-        let _ = std::fs::remove_file(file);
+        std::fs::remove_file(file).unwrap();
     }
 
     #[test]
