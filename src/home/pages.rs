@@ -28,6 +28,11 @@ async fn home_page(
     page: Page<'_>,
 ) -> PageResult {
     let territory = domain::territory::summary(db.inner()).await?;
+    let kept = HomeKept {
+        dashboards: dashboards.inner(),
+        behind: behind.inner(),
+        surveys: surveys.inner(),
+    };
     let (role, kept_section) = match &page.user {
         // The department's or the nation's dashboard is the same for everyone of the scope:
         // kept per scope and versions (issue 36). The admin's also counts the outbox: live.
@@ -39,28 +44,14 @@ async fn home_page(
             };
             let section = page
                 .kept_piece(KeptKey::page(template).showing_satisfaction(), || async {
-                    let role = for_user(
-                        db.inner(),
-                        dashboards.inner(),
-                        behind.inner(),
-                        surveys.inner(),
-                        user,
-                    )
-                    .await?;
+                    let role = for_user(db.inner(), &kept, user).await?;
                     page.content(template, "Inicio", role)
                 })
                 .await?;
             (None, Some(section.as_ref().clone()))
         }
         Some(user) => {
-            let role = for_user(
-                db.inner(),
-                dashboards.inner(),
-                behind.inner(),
-                surveys.inner(),
-                user,
-            )
-            .await?;
+            let role = for_user(db.inner(), &kept, user).await?;
             // The admin sees the coordinator's dashboard too, drawn on each visit.
             let section = match role.staff_home {
                 Some(_) => Some(page.content("home_staff", "Inicio", &role)?),
@@ -285,13 +276,24 @@ impl OwnFigures {
 }
 
 /// What the home page shows to `user`.
+/// What the homes read kept, besides the database: the figures of each scope, the plans' lines
+/// behind and the satisfaction tallies.
+pub struct HomeKept<'a> {
+    pub dashboards: &'a Dashboards,
+    pub behind: &'a domain::plans::progress::KeptBehind,
+    pub surveys: &'a domain::surveys::reports::Cache,
+}
+
 pub async fn for_user(
     db: &DatabaseConnection,
-    dashboards: &Dashboards,
-    behind: &domain::plans::progress::KeptBehind,
-    surveys: &domain::surveys::reports::Cache,
+    kept: &HomeKept<'_>,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
+    let HomeKept {
+        dashboards,
+        behind,
+        surveys,
+    } = *kept;
     Ok(match user.role {
         Role::Participant => RoleHome {
             participant_home: Some(home::participant(db, user).await?),
