@@ -402,21 +402,45 @@ pub(crate) fn database_key(db: &DatabaseConnection) -> String {
     }
 }
 
-fn turns_of(key: &str) -> std::sync::Arc<Turns> {
-    WRITE_TURNS
-        .lock()
+/// This process's `T` for the database `key`, made by `make` the first time.
+fn per_database<T>(
+    map: &std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<T>>>,
+    key: &str,
+    make: impl FnOnce() -> T,
+) -> std::sync::Arc<T> {
+    map.lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry(key.to_string())
-        .or_insert_with(|| {
-            std::sync::Arc::new(Turns {
-                gate: tokio::sync::Semaphore::new(1),
-                turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-                waiting: Default::default(),
-                group: Default::default(),
-                commits: Default::default(),
-            })
-        })
+        .or_insert_with(|| std::sync::Arc::new(make()))
         .clone()
+}
+
+fn turns_of(key: &str) -> std::sync::Arc<Turns> {
+    per_database(&WRITE_TURNS, key, || Turns {
+        gate: tokio::sync::Semaphore::new(1),
+        turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        waiting: Default::default(),
+        group: Default::default(),
+        commits: Default::default(),
+    })
+}
+
+/// A place waited for at most [`WRITE_TURN_WAIT`]; waiting longer reads as the pool's own wait
+/// (`error::is_busy`): 503 with `Retry-After`.
+async fn within_wait(
+    wait: impl std::future::Future<
+        Output = Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>,
+    >,
+) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
+    match tokio::time::timeout(WRITE_TURN_WAIT, wait).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::ConnectionClosed,
+        )),
+        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        )),
+    }
 }
 
 /// The writers of this process on each PostgreSQL database: at most [`POSTGRES_WRITERS`] hold a
@@ -426,21 +450,10 @@ static POSTGRES_WRITER_PLACES: std::sync::LazyLock<
 > = std::sync::LazyLock::new(Default::default);
 
 async fn writer_place(key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
-    let places = POSTGRES_WRITER_PLACES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .entry(key.to_string())
-        .or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(POSTGRES_WRITERS)))
-        .clone();
-    match tokio::time::timeout(WRITE_TURN_WAIT, places.acquire_owned()).await {
-        Ok(Ok(permit)) => Ok(permit),
-        Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
-            sea_orm::error::ConnAcquireErr::ConnectionClosed,
-        )),
-        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
-            sea_orm::error::ConnAcquireErr::Timeout,
-        )),
-    }
+    let places = per_database(&POSTGRES_WRITER_PLACES, key, || {
+        tokio::sync::Semaphore::new(POSTGRES_WRITERS)
+    });
+    within_wait(places.acquire_owned()).await
 }
 
 /// Counts a writer among the waiting until it holds the turn or gives up (even cancelled).
@@ -463,27 +476,16 @@ async fn write_turn(
     turns: &std::sync::Arc<Turns>,
     first: bool,
 ) -> Result<tokio::sync::OwnedSemaphorePermit, sea_orm::DbErr> {
-    let waiting = Waiting::new(&turns.waiting);
-    let wait = async {
+    let _waiting = Waiting::new(&turns.waiting);
+    within_wait(async {
         let _gate = if first {
             None
         } else {
             Some(turns.gate.acquire().await?)
         };
         turns.turn.clone().acquire_owned().await
-    };
-    // Waiting too long reads as the pool's own wait (`error::is_busy`): 503 with `Retry-After`.
-    let permit = match tokio::time::timeout(WRITE_TURN_WAIT, wait).await {
-        Ok(Ok(permit)) => Ok(permit),
-        Ok(Err(_)) => Err(sea_orm::DbErr::ConnectionAcquire(
-            sea_orm::error::ConnAcquireErr::ConnectionClosed,
-        )),
-        Err(_) => Err(sea_orm::DbErr::ConnectionAcquire(
-            sea_orm::error::ConnAcquireErr::Timeout,
-        )),
-    };
-    drop(waiting);
-    permit
+    })
+    .await
 }
 
 /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, after this
