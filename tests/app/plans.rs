@@ -9,7 +9,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, META_COORDINATOR, META_REVIEWER, api, csrf_from, demo_account, error_fields,
-    post_form, role_token, sign_in_page, token,
+    page, post_form, role_token, sign_in_page, token,
 };
 use chrono::Datelike;
 use domain::entities::values::Role;
@@ -1037,4 +1037,106 @@ async fn a_plan_whose_year_ended_reads_closed_and_changes_no_more() {
     .await;
     assert_eq!(status, Status::Conflict, "{refused}");
     assert!(refused["detail"].as_str().unwrap().contains("terminó"));
+}
+
+/// Issue 50: the homes keep their «lines behind» apart (per plan scope, at most a minute while
+/// only the figures move), but a plan's change shows at once — with the kept pages on, as in
+/// production. The coordinator's home counts the lines its plans' progress says are behind;
+/// an amendment that puts a line behind (or back on track) changes the count on the next visit.
+#[rocket::async_test]
+async fn the_homes_lines_behind_follow_an_amendment_at_once() {
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("dashboard_cache_seconds", json!(300)),
+    ])
+    .await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+
+    // What the progress says: the lines behind of the coordinator's plans of this year.
+    let behind = async || {
+        let (status, list) = api(
+            &app,
+            "GET",
+            &format!("/api/v1/plans?year={}&per_page=100", year()),
+            Some(&esap),
+            None,
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{list}");
+        let mut lines = Vec::new();
+        for item in list["items"].as_array().unwrap() {
+            if item["status"] == "draft" {
+                continue;
+            }
+            let id = item["id"].as_i64().unwrap();
+            let (status, progress) = api(
+                &app,
+                "GET",
+                &format!("/api/v1/plans/{id}/progress"),
+                Some(&esap),
+                None,
+            )
+            .await;
+            assert_eq!(status, Status::Ok, "{progress}");
+            for line in progress["lines"].as_array().unwrap() {
+                lines.push((
+                    id,
+                    line["line_id"].as_i64().unwrap(),
+                    line["behind"] == true,
+                ));
+            }
+        }
+        lines
+    };
+    // What the home says.
+    let shown = async || {
+        let (status, html) = page(&app, "/").await;
+        assert_eq!(status, Status::Ok);
+        match html.find("id=\"planes-atrasados\">") {
+            None => 0,
+            Some(at) => {
+                let text = &html[at + "id=\"planes-atrasados\">".len()..];
+                let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse::<usize>().unwrap()
+            }
+        }
+    };
+    let before = behind().await;
+    assert!(
+        !before.is_empty(),
+        "the demo's coordinator has approved plans with lines"
+    );
+    let count = |lines: &[(i64, i64, bool)]| lines.iter().filter(|l| l.2).count();
+    assert_eq!(shown().await, count(&before));
+
+    // One line changes side: a goal out of reach puts an on-track line behind; a goal already
+    // met takes a behind line off the list.
+    let (plan, line, was_behind) = before[0];
+    let goals = if was_behind {
+        json!({"cohorts": 1, "people_trained": 1, "people_certified": 0})
+    } else {
+        json!({"people_trained": 100_000})
+    };
+    let (status, amended) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{plan}/amendments"),
+        Some(&esap),
+        Some(json!({"reason": "Ajuste de metas del comité", "lines": [{"line_id": line, "goals": goals}]})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{amended}");
+    let after = behind().await;
+    assert_ne!(
+        count(&after),
+        count(&before),
+        "the amendment moved the line: {after:?}"
+    );
+    assert_eq!(
+        shown().await,
+        count(&after),
+        "the home follows the plan at once"
+    );
 }
