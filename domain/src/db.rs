@@ -574,6 +574,19 @@ async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm
     }
 }
 
+/// Runs `work` in a writing transaction of its own ([`begin`]) and commits it ([`commit`]); an
+/// error rolls everything back. The one way a page or a command writes (issue 45: a refused form
+/// gets this error and is drawn again).
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&Txn) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let txn = begin(db).await?;
+    let out = work(&txn).await?;
+    commit(txn).await?;
+    Ok(out)
+}
+
 /// Commits a writing transaction. The figures model follows what it wrote (issue 20): the
 /// triggers named the touched cohorts in `figures_dirty`, committed with the write. Where this
 /// process runs a figures worker for the database (a server, issue 50) the commit only wakes

@@ -5,7 +5,7 @@
 //! follow-up.
 
 use crate::accounts::guards::{CurrentUser, ReportReader};
-use crate::assistance::pages::{Numbered, filled, index, numbered, row_problem, write};
+use crate::assistance::pages::{Numbered, filled, index, numbered, row_problem};
 use crate::error::AppResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
@@ -287,9 +287,10 @@ async fn create_submit(
         return page.render("alliance_form", title, view).map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| alliances::create(txn, &user, &input).await).await;
+    let result =
+        domain::db::write(db, async |txn| alliances::create(txn, &user, &input).await).await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |view| {
             Flash::success(
                 Redirect::to(format!("/alianzas/{}", view.id)),
@@ -505,12 +506,12 @@ async fn edit_submit(
             .map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         alliances::update(txn, &user, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |_| {
             Flash::success(
                 Redirect::to(format!("/alianzas/{id}")),
@@ -548,12 +549,12 @@ async fn meeting_submit(
             .map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         meetings::record(txn, &user, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |_| Flash::success(Redirect::to(format!("/alianzas/{id}")), "Mesa registrada."),
         async |errors| {
             let (title, mut view) = alliance_view(db.inner(), &user, id).await?;
@@ -604,7 +605,7 @@ async fn agreement_submit(
         done_on: Some(form.done_on.clone()),
         note: Some(form.note.clone()),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         meetings::change_agreement(txn, &user, id, meeting_id, agreement, &input).await
     })
     .await;
@@ -614,7 +615,7 @@ async fn agreement_submit(
     };
     let prefix = format!("acuerdo-{agreement}");
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |_| Flash::success(Redirect::to(format!("/alianzas/{id}")), done),
         async |errors| {
             let (title, view) = alliance_view(db.inner(), &user, id).await?;

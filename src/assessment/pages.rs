@@ -151,14 +151,12 @@ async fn delete_item(
 ) -> PageResult<Flash<Redirect>> {
     let item = domain::assessment::find(db.inner(), id).await?;
     let (cohort_id, name) = (item.cohort_id, item.name.clone());
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
+    let result = domain::db::write(db, async |txn| {
+        let (cohort, access) = cohort_access(txn, &user, cohort_id).await?;
         access.require_manage()?;
-        domain::assessment::remove(&txn, user.id, &cohort, item).await?;
-        domain::db::commit(txn).await?;
+        domain::assessment::remove(txn, user.id, &cohort, item).await?;
         Ok(())
-    }
+    })
     .await;
     let prefix = format!("evaluacion-{id}");
     outcome(db, &page, cohort_id, (&prefix, &()), result, |_| {

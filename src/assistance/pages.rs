@@ -597,12 +597,12 @@ pub(crate) async fn back<T, F: Serialize>(
     db: &DatabaseConnection,
     page: &Page<'_>,
     id: i32,
-    result: AppResult<T>,
+    result: domain::error::AppResult<T>,
     done: &str,
     (form, typed): (&str, &F),
 ) -> PageResult<Flash<Redirect>> {
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |_| Flash::success(Redirect::to(format!("/asistencias/{id}")), done.to_string()),
         async |errors| {
             let user = page.require_user()?;
@@ -612,17 +612,6 @@ pub(crate) async fn back<T, F: Serialize>(
         },
     )
     .await
-}
-
-/// Runs one write in its own transaction.
-pub(crate) async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
-where
-    F: AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
-{
-    let txn = domain::db::begin(db).await?;
-    let out = work(&txn).await?;
-    domain::db::commit(txn).await?;
-    Ok(out)
 }
 
 #[derive(FromForm, Serialize)]
@@ -650,7 +639,7 @@ async fn milestone_submit(
         title: Some(form.title.clone()),
         due_on: Some(form.due_on.clone()),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         assistance::add_milestone(txn, &staff, id, &input).await
     })
     .await;
@@ -679,7 +668,7 @@ async fn milestone_done_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let done = Some(form.done_on.trim()).filter(|d| !d.is_empty());
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         assistance::mark_milestone(txn, &staff, milestone, Some(done)).await
     })
     .await;
@@ -933,12 +922,12 @@ async fn visit_submit(
             .map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         visits::record(txn, &staff, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |_| {
             Flash::success(
                 Redirect::to(format!("/asistencias/{id}")),
@@ -997,7 +986,7 @@ async fn agreement_submit(
         note: Some(form.note.clone()),
         reason: Some(form.reason.clone()),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         agreements::change_status(txn, &staff, agreement, &input).await
     })
     .await;
@@ -1147,12 +1136,12 @@ async fn status_submit(
     if final_state && !form.confirmed {
         return match status_confirmation(db, &page, &staff, id, &form, &input).await {
             Ok(rendered) => rendered.map(Either::Right),
-            Err(refused) => back(db, &page, id, Err::<(), _>(refused), "", (prefix, &form))
+            Err(refused) => back(db, &page, id, Err::<(), _>(refused.0), "", (prefix, &form))
                 .await
                 .map(Either::Left),
         };
     }
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         assistance::change_status(txn, &notifier, &staff, id, &input).await
     })
     .await;
@@ -1197,7 +1186,7 @@ async fn liaison_evaluation_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         assistance::evaluate(txn, Evaluator::Liaison(&user, id), &input).await
     })
     .await;
@@ -1247,7 +1236,7 @@ async fn link_evaluation_submit(
 ) -> PageResult {
     let form = form.0;
     let input = form.input();
-    let result = write(db.inner(), async |txn| {
+    let result = domain::db::write(db.inner(), async |txn| {
         assistance::evaluate(txn, Evaluator::Link(token), &input).await
     })
     .await;
@@ -1262,7 +1251,7 @@ async fn link_evaluation_submit(
             },
         ),
         Err(error) => {
-            let errors = crate::web::form::problems(error.0)?;
+            let errors = crate::web::form::problems(error)?;
             let view = assistance::by_evaluation_link(db.inner(), token).await?;
             Err(crate::web::Failure::form_again(page.render_refused_typed(
                 "assistance_evaluation",
@@ -1306,7 +1295,7 @@ async fn diagnosis_submit(
         findings: Some(form.findings.clone()),
         evidence: Some(form.evidence.clone()),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         agreed::record_diagnosis(txn, &staff, id, &input).await
     })
     .await;
@@ -1446,12 +1435,12 @@ async fn plan_submit(
             .map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         agreed::write_plan(txn, &notifier, &staff, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |plan| {
             Flash::success(
                 Redirect::to(format!("/asistencias/{id}#plan-de-trabajo")),
@@ -1518,7 +1507,7 @@ async fn liaison_acceptance_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         agreed::accept(txn, Acceptor::Liaison(&user, id), &input).await
     })
     .await;
@@ -1575,7 +1564,7 @@ async fn link_acceptance_submit(
 ) -> PageResult {
     let form = form.0;
     let input = form.input();
-    let result = write(db.inner(), async |txn| {
+    let result = domain::db::write(db.inner(), async |txn| {
         agreed::accept(txn, Acceptor::Link(token), &input).await
     })
     .await;
@@ -1592,7 +1581,7 @@ async fn link_acceptance_submit(
             },
         ),
         Err(error) => {
-            let errors = crate::web::form::problems(error.0)?;
+            let errors = crate::web::form::problems(error)?;
             Err(crate::web::Failure::form_again(page.render_refused_typed(
                 "work_plan_acceptance",
                 ACCEPTANCE_TITLE,

@@ -354,12 +354,10 @@ async fn revoke_submit(
         ));
     }
     let cohort = cohort_of(db, code).await?;
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        issue::revoke(&txn, &notifier, &staff, code, &form.reason).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(())
-    }
+    let result = domain::db::write(db, async |txn| {
+        issue::revoke(txn, &notifier, &staff, code, &form.reason).await?;
+        Ok(())
+    })
     .await;
     crate::web::form::saved_or_again(
         result,

@@ -189,17 +189,6 @@ impl CostForm {
     }
 }
 
-/// Runs one write in its own transaction.
-async fn write<T>(
-    db: &DatabaseConnection,
-    work: impl AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
-) -> Result<T, AppError> {
-    let txn = domain::db::begin(db).await?;
-    let out = work(&txn).await?;
-    domain::db::commit(txn).await?;
-    Ok(out)
-}
-
 fn added(view: &CostView) -> String {
     format!(
         "Costo de {} agregado: {}.",
@@ -218,7 +207,7 @@ async fn add_cohort_cost_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         let target = items::cohort_managed(txn, &staff, id).await?;
         items::add(txn, staff.id, &target, &input).await
     })
@@ -251,21 +240,13 @@ async fn add_assistance_cost_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         let target = items::assistance_managed(txn, &staff, id).await?;
         items::add(txn, staff.id, &target, &input).await
     })
     .await;
     let done = result.as_ref().map(added).unwrap_or_default();
-    crate::assistance::pages::back(
-        db,
-        &page,
-        id,
-        result.map_err(Into::into),
-        &done,
-        ("costo", &form),
-    )
-    .await
+    crate::assistance::pages::back(db, &page, id, result, &done, ("costo", &form)).await
 }
 
 /// A cost's stage as chosen on its card.
@@ -301,7 +282,7 @@ async fn stage_submit(
         stage: Some(form.stage.clone()),
         ..CostInput::default()
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         items::update(txn, staff.id, &target, item, &input).await
     })
     .await;
@@ -345,15 +326,7 @@ async fn stage_submit(
                     )
                 })
                 .unwrap_or_default();
-            crate::assistance::pages::back(
-                db,
-                &page,
-                a.id,
-                result.map_err(Into::into),
-                &done,
-                (&prefix, &form),
-            )
-            .await
+            crate::assistance::pages::back(db, &page, a.id, result, &done, (&prefix, &form)).await
         }
     }
 }

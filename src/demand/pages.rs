@@ -659,12 +659,10 @@ async fn decline_submit(
         ..Default::default()
     };
     let back = Redirect::to(format!("/demandas/{id}"));
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        domain::demand::update(&txn, &notifier, &user, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(())
-    }
+    let result = domain::db::write(db, async |txn| {
+        domain::demand::update(txn, &notifier, &user, id, &input).await?;
+        Ok(())
+    })
     .await;
     crate::web::form::saved_or_again(
         result,

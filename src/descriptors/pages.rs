@@ -235,12 +235,10 @@ async fn create_submit(
         name: Some(form.name.clone()),
         active: Some(true),
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = descriptors::create(&txn, admin.id, kind, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = descriptors::create(txn, admin.id, kind, &input).await?;
         Ok(saved)
-    }
+    })
     .await;
     outcome(db, &page, (kind, None), &form, result, "agregado").await
 }
@@ -261,12 +259,10 @@ async fn update_submit(
         name: Some(form.name.clone()),
         active: Some(form.active == "true"),
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = descriptors::update(&txn, admin.id, kind, id, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = descriptors::update(txn, admin.id, kind, id, &input).await?;
         Ok(saved)
-    }
+    })
     .await;
     outcome(db, &page, (kind, Some(id)), &form, result, "guardado").await
 }

@@ -96,17 +96,15 @@ async fn enrol_self(
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let person = domain::people::profile::participant_of_user(&txn, me.id)
+    let result = domain::db::write(db, async |txn| {
+        let person = domain::people::profile::participant_of_user(txn, me.id)
             .await?
             .ok_or(AppError::NotFound)?;
         let view =
-            domain::enrolment::enrol(&txn, &notifier, id, person.id, &Requester::Participant(&me))
+            domain::enrolment::enrol(txn, &notifier, id, person.id, &Requester::Participant(&me))
                 .await?;
-        domain::db::commit(txn).await?;
         Ok(view)
-    }
+    })
     .await;
     outcome(
         db,
@@ -230,13 +228,10 @@ async fn cancel_submit(
             cancel_confirmation(db, &page, &user, id, &form.reason).await?,
         ));
     }
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view =
-            domain::enrolment::cancel(&txn, &notifier, &user, id, Some(&form.reason)).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::enrolment::cancel(txn, &notifier, &user, id, Some(&form.reason)).await?;
         Ok(view)
-    }
+    })
     .await;
     // The coordinator's «Inscripciones» of a cohort, or the participant's home.
     let roster_of = form
@@ -334,12 +329,10 @@ async fn admit_submit(
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
     let (row, _) = domain::enrolment::find_for(db.inner(), &staff, id).await?;
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = domain::enrolment::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::enrolment::admit_from_waitlist(txn, &notifier, &staff, id).await?;
         Ok(view)
-    }
+    })
     .await;
     outcome(
         db,
@@ -488,12 +481,10 @@ async fn invitation_accept(
     token: &str,
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = invitations::accept(&txn, &notifier, &user, token).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let view = invitations::accept(txn, &notifier, &user, token).await?;
         Ok(view)
-    }
+    })
     .await;
     crate::web::form::saved_or_again(
         result,
@@ -570,12 +561,10 @@ async fn invitation_decline(
             decline_confirmation(db, &page, &user, token).await?,
         ));
     }
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = invitations::decline(&txn, &user, token).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let view = invitations::decline(txn, &user, token).await?;
         Ok(view)
-    }
+    })
     .await;
     crate::web::form::saved_or_again(
         result,

@@ -636,12 +636,10 @@ async fn publish_submit(
             .render(&page, "Publicar un recurso")
             .map(Either::Right);
     }
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = knowledge::publish(&txn, &staff, id).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = knowledge::publish(txn, &staff, id).await?;
+        Ok(view)
+    })
     .await;
     match result {
         Ok(view) => Ok(Either::Left(Flash::success(
@@ -684,12 +682,10 @@ async fn withdraw_submit(
             .render(&page, "Retirar un recurso")
             .map(Either::Right);
     }
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = knowledge::unpublish(&txn, &staff, id).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = knowledge::unpublish(txn, &staff, id).await?;
+        Ok(view)
+    })
     .await;
     match result {
         Ok(view) => Ok(Either::Left(Flash::success(

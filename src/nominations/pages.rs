@@ -8,7 +8,6 @@ use crate::mail::Mailer;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
-use domain::error::AppError;
 use domain::nominations::{DecisionInput, LinkStep, NominationInput, NominationView};
 use rocket::Either;
 use rocket::form::FromForm;
@@ -65,12 +64,10 @@ async fn nominate_submit(
         email: Some(form.email.clone()),
     };
     let back = Redirect::to(format!("/cohortes/{id}#postulaciones"));
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = domain::nominations::nominate(&txn, &notifier, &user, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::nominations::nominate(txn, &notifier, &user, id, &input).await?;
+        Ok(view)
+    })
     .await;
     crate::web::form::saved_or_again(
         result,
@@ -263,12 +260,10 @@ async fn decide_submit(
         Some(cohort) => format!("/coordinacion/cohortes/{cohort}/inscripciones#postulaciones"),
         None => "/coordinacion/cohortes".to_string(),
     });
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = domain::nominations::decide(&txn, &notifier, &user, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::nominations::decide(txn, &notifier, &user, id, &input).await?;
+        Ok(view)
+    })
     .await;
     crate::web::form::saved_or_again(
         result,

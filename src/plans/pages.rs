@@ -46,17 +46,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Runs one write in its own transaction.
-async fn write<T, F>(db: &DatabaseConnection, work: F) -> domain::error::AppResult<T>
-where
-    F: AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
-{
-    let txn = domain::db::begin(db).await?;
-    let out = work(&txn).await?;
-    domain::db::commit(txn).await?;
-    Ok(out)
-}
-
 // ---- The plans of a year --------------------------------------------------------------------
 
 #[derive(Serialize)]
@@ -252,7 +241,7 @@ async fn create_submit(
         year: form.year.trim().parse().ok(),
         name: Some(form.name.clone()),
     };
-    let result = write(db, async |txn| plans::create(txn, &staff, &input).await).await;
+    let result = domain::db::write(db, async |txn| plans::create(txn, &staff, &input).await).await;
     crate::web::form::saved_or_again(
         result,
         |view| {
@@ -943,7 +932,7 @@ async fn add_line_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0.line;
     let (input, sources) = form.input();
-    let result = write(db, async |txn| lines::add(txn, &staff, id, &input).await).await;
+    let result = domain::db::write(db, async |txn| lines::add(txn, &staff, id, &input).await).await;
     line_answer(db, &page, &staff, (id, None), result, (&form, &sources)).await
 }
 
@@ -976,7 +965,7 @@ async fn edit_line_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0.line;
     let (input, sources) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         lines::edit(txn, &staff, id, line, &input).await
     })
     .await;
@@ -1096,7 +1085,7 @@ async fn approve_submit(
     let input = ApprovalInput {
         act: Some(form.act.clone()),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         lifecycle::approve(txn, &staff, id, &input).await
     })
     .await;
@@ -1272,7 +1261,7 @@ async fn amend_submit(
         reason: Some(form.reason.clone()),
         lines: Some(items),
     };
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         lifecycle::amend(txn, &staff, id, &input).await
     })
     .await;

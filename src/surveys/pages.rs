@@ -9,7 +9,7 @@ use crate::web::{Failure, PageResult};
 use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
 use domain::entities::values::{Application, Role, SurveyKind};
 use domain::entities::{cohort, course};
-use domain::error::{AppError, FieldError};
+use domain::error::FieldError;
 use domain::surveys::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
 use domain::surveys::{DIMENSIONS, PendingSurvey, ResponseInput};
 use rocket::form::FromForm;
@@ -244,19 +244,17 @@ async fn survey_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let own = domain::surveys::find_own(db.inner(), &me, id).await?;
-    let result = async {
-        let txn = domain::db::begin(db).await?;
+    let result = domain::db::write(db, async |txn| {
         domain::surveys::answer(
-            &txn,
+            txn,
             &me,
             id,
             &form.input(own.survey.kind),
             domain::time::now(),
         )
         .await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(())
-    }
+        Ok(())
+    })
     .await;
     match result {
         Ok(()) => Ok(Flash::success(

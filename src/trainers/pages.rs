@@ -238,17 +238,6 @@ async fn mine(db: &State<DatabaseConnection>, page: Page<'_>, user: ParticipantU
     page.render("my_replicas", "Mis réplicas", view)
 }
 
-/// Runs one write in its own transaction.
-async fn write<T, F>(db: &DatabaseConnection, work: F) -> AppResult<T>
-where
-    F: AsyncFnOnce(&domain::db::Txn) -> domain::error::AppResult<T>,
-{
-    let txn = domain::db::begin(db).await?;
-    let out = work(&txn).await?;
-    domain::db::commit(txn).await?;
-    Ok(out)
-}
-
 /// A problem of the domain's `attendees[1]` beside the row group that held it.
 fn row_problem(mut error: FieldError, sent: &[usize]) -> FieldError {
     if let Some(rest) = error.field.strip_prefix("attendees[") {
@@ -275,12 +264,12 @@ async fn replica_submit(
             .map(Either::Right);
     }
     let (input, sent) = form.input();
-    let result = write(db, async |txn| {
+    let result = domain::db::write(db, async |txn| {
         trainers::record_replica(txn, &user, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |saved| {
             Flash::success(
                 Redirect::to("/mis-replicas"),
@@ -386,7 +375,9 @@ async fn endorse_submit(
             .find(|c| c.cohort_id == form.cohort_id && c.participant_id == form.participant_id)
         else {
             // Not someone this coordinator may endorse now: the domain says why.
-            let result = write(db, async |txn| trainers::endorse(txn, &staff, &input).await).await;
+            let result =
+                domain::db::write(db, async |txn| trainers::endorse(txn, &staff, &input).await)
+                    .await;
             return endorsed(db.inner(), &page, &staff, result)
                 .await
                 .map(Either::Left);
@@ -420,7 +411,8 @@ async fn endorse_submit(
         .render(&page, "Avalar como replicador")
         .map(Either::Right);
     }
-    let result = write(db, async |txn| trainers::endorse(txn, &staff, &input).await).await;
+    let result =
+        domain::db::write(db, async |txn| trainers::endorse(txn, &staff, &input).await).await;
     endorsed(db.inner(), &page, &staff, result)
         .await
         .map(Either::Left)
@@ -430,10 +422,10 @@ async fn endorsed(
     db: &DatabaseConnection,
     page: &Page<'_>,
     reader: &domain::accounts::actor::Actor,
-    result: AppResult<domain::trainers::ReplicatorItem>,
+    result: domain::error::AppResult<domain::trainers::ReplicatorItem>,
 ) -> PageResult<Flash<Redirect>> {
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |item| {
             Flash::success(
                 Redirect::to("/replicadores"),

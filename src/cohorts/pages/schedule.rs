@@ -123,13 +123,11 @@ pub(super) async fn generate_submit(
         topic: Some(form.topic.clone()),
         location: Some(form.location.clone()),
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
-        let created = sessions::generate(&txn, staff.id, &cohort, &rule).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(created)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
+        let created = sessions::generate(txn, staff.id, &cohort, &rule).await?;
+        Ok(created)
+    })
     .await;
     answer(
         db,
@@ -182,12 +180,10 @@ pub(super) async fn delete_session_submit(
         let session = sessions::find(db.inner(), id).await?;
         domain::cohorts::find_managed(db.inner(), &staff, session.cohort_id).await?
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        sessions::remove(&txn, staff.id, &cohort, id).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(())
-    }
+    let result = domain::db::write(db, async |txn| {
+        sessions::remove(txn, staff.id, &cohort, id).await?;
+        Ok(())
+    })
     .await;
     answer(
         db,

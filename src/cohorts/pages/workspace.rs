@@ -554,12 +554,10 @@ pub(super) async fn status_submit(
         cancellation_reason: Some(form.reason.clone()),
         ..Default::default()
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await?;
+        Ok(view)
+    })
     .await;
     answer(
         db,
@@ -795,12 +793,10 @@ pub(super) async fn reopen_submit(
             reopen_confirmation(db, &staff, &page, id).await?,
         ));
     }
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let view = domain::cohort_flow::reopen(&txn, &notifier, &staff, id).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
+    let result = domain::db::write(db, async |txn| {
+        let view = domain::cohort_flow::reopen(txn, &notifier, &staff, id).await?;
+        Ok(view)
+    })
     .await;
     answer(
         db,
