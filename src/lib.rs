@@ -84,6 +84,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
     // start, and the other instances, find them there (issue 36).
     let kept_pages = web::kept_pages(
         config.dashboard_cache_seconds,
+        std::time::Duration::from_millis(config.kept_grace_ms),
         std::sync::Arc::new(domain::cache::DbShelf::new(db.clone(), "page")),
     );
     let rankings =
@@ -110,6 +111,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(Shield::default())
         .attach(web::SecurityHeaders)
         .attach(web::RequestLog)
+        .attach(web::Admission::default())
         .attach(web::Metrics)
         .attach(web::Compression)
         .attach(web::WholeBodies)

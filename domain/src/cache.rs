@@ -6,6 +6,14 @@
 //!   the time to live. A stale value is still served at once to everyone while *one* request
 //!   recomputes it; a key never computed makes the others wait for that one computation
 //!   (single flight), never 32 computations of the same thing.
+//! * With a grace ([`Kept::recomputed_behind`], issue 50), a stale value computed less than the
+//!   grace ago is served at once to the visitor who finds it too: computed less than half the
+//!   grace ago, as it is; older, while one background task recomputes it. So while writes keep
+//!   moving the figures' version (an enrolment day) nobody waits for a page's computation, a
+//!   page is computed at most about every half grace however often the version moves, and it
+//!   shows a new version at most the grace (plus its computation) after it moved. A value older
+//!   than the grace is recomputed by its visitor, as above: a page nobody read for a while shows
+//!   what changed at once. So the computations own what they read (`'static`).
 //! * With a [`Shelf`] (the database's `kept_contents`, [`DbShelf`]), what one process computed
 //!   outlives it and is shared: a key missing from memory — the first visits after a start, or
 //!   on an instance that has not computed it yet — is looked for on the shelf first, and served
@@ -49,6 +57,8 @@ pub const SHELF_DAYS: i64 = 2;
 struct Entry<V, S> {
     value: Arc<V>,
     version: S,
+    /// When it was computed (here or, for a value from the shelf, by whoever shelved it).
+    computed: Instant,
     /// Until when it is fresh (for its version): the time to live after it was computed.
     until: Instant,
     /// When this process last put the key on the shelf.
@@ -84,28 +94,42 @@ pub trait Shelf<K, V, S>: Send + Sync {
 pub type GroupOf<K> = for<'a> fn(&'a K) -> &'a str;
 
 /// Values `V` kept per key `K`, each for the version `S` of what it was computed from (the
-/// figures' version, or several versions at once).
-pub struct Kept<K, V, S = u64> {
+/// figures' version, or several versions at once). Cloning shares the store (a background
+/// recomputation holds it).
+pub struct Kept<K, V, S = u64>(Arc<Store<K, V, S>>);
+
+impl<K, V, S> Clone for Kept<K, V, S> {
+    fn clone(&self) -> Self {
+        Kept(self.0.clone())
+    }
+}
+
+/// The ones in flight per key: one computation per key at a time (a key's entry goes when
+/// nobody holds it).
+type Flights<K> = Arc<Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>>;
+
+struct Store<K, V, S> {
     ttl: Duration,
     /// Most keys a cache holds; the oldest goes first beyond it.
     capacity: usize,
     entries: Mutex<HashMap<K, Entry<V, S>>>,
-    /// One computation per key at a time (a key's entry goes when nobody holds it).
-    flights: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    flights: Flights<K>,
     shelf: Option<Arc<dyn Shelf<K, V, S>>>,
     /// The most keys of one group, and each key's group.
     per_group: Option<(usize, GroupOf<K>)>,
+    /// A stale value computed less than this long ago is served while recomputed behind.
+    grace: Duration,
 }
 
 /// A key's flight while someone waits for it or holds it: its entry in `flights` goes with
 /// the last one.
-struct Flight<'a, K: Clone + Eq + Hash> {
-    flights: &'a Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+struct Flight<K: Clone + Eq + Hash> {
+    flights: Flights<K>,
     key: K,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl<K: Clone + Eq + Hash> Drop for Flight<'_, K> {
+impl<K: Clone + Eq + Hash> Drop for Flight<K> {
     fn drop(&mut self) {
         let mut flights = self
             .flights
@@ -125,7 +149,8 @@ impl<K: Clone + Eq + Hash> Drop for Flight<'_, K> {
 
 enum Found<V> {
     Fresh(Arc<V>),
-    Stale(Arc<V>),
+    /// Computed for another version (or too long ago), `age` ago.
+    Stale(Arc<V>, Duration),
     Missing,
 }
 
@@ -136,47 +161,139 @@ where
     S: Clone + PartialEq + Send + Sync + 'static,
 {
     pub fn new(ttl_seconds: u64, capacity: usize) -> Self {
-        Kept {
+        Self::with(Store {
             ttl: Duration::from_secs(ttl_seconds),
             capacity: capacity.max(1),
             entries: Mutex::new(HashMap::new()),
-            flights: Mutex::new(HashMap::new()),
+            flights: Arc::default(),
             shelf: None,
             per_group: None,
+            grace: Duration::ZERO,
+        })
+    }
+
+    fn with(store: Store<K, V, S>) -> Self {
+        Kept(Arc::new(store))
+    }
+
+    /// The store's settings, to build it again with one changed (before it is shared).
+    fn rebuilt(self, change: impl FnOnce(&mut Store<K, V, S>)) -> Self {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut store) => {
+                change(&mut store);
+                Self::with(store)
+            }
+            // Shared already: a builder is called where the store is made, never after.
+            Err(shared) => Kept(shared),
         }
     }
 
     /// The same, holding at most `most` keys of each group (`group` says a key's group) in
     /// memory and on the shelf (see the module's comment).
-    pub fn per_group(mut self, most: usize, group: GroupOf<K>) -> Self {
-        self.per_group = Some((most.max(1), group));
-        self
+    pub fn per_group(self, most: usize, group: GroupOf<K>) -> Self {
+        self.rebuilt(|store| store.per_group = Some((most.max(1), group)))
+    }
+
+    /// The same, serving a value computed less than `grace` ago for an older version at once,
+    /// recomputed in the background once older than half the grace (see the module's comment).
+    pub fn recomputed_behind(self, grace: Duration) -> Self {
+        self.rebuilt(|store| store.grace = grace)
     }
 
     /// How many keys are kept in memory.
     pub fn len(&self) -> usize {
-        self.entries().len()
+        self.0.entries().len()
     }
 
     /// Whether nothing is kept in memory.
     pub fn is_empty(&self) -> bool {
-        self.entries().is_empty()
+        self.0.entries().is_empty()
     }
 
     /// How many keys hold a flight (a computation under way or waited for).
     pub fn flights_held(&self) -> usize {
-        self.flights
+        self.0
+            .flights
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .len()
     }
 
     /// The same, with values also kept on `shelf` (see the module's comment).
-    pub fn shelved(mut self, shelf: Arc<dyn Shelf<K, V, S>>) -> Self {
-        self.shelf = Some(shelf);
-        self
+    pub fn shelved(self, shelf: Arc<dyn Shelf<K, V, S>>) -> Self {
+        self.rebuilt(|store| store.shelf = Some(shelf))
     }
 
+    /// The value of `key` for `version`: kept, or computed by `compute` (see the module's
+    /// comment for who waits and who gets a stale value). `compute` owns what it reads: it
+    /// may run after the caller has its answer.
+    pub async fn get<F, Fut>(&self, key: K, version: S, compute: F) -> AppResult<Arc<V>>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<V>> + Send + 'static,
+    {
+        let store = &self.0;
+        if store.ttl.is_zero() {
+            return Ok(Arc::new(compute().await?));
+        }
+        let flight = store.flight(&key);
+        match store.find(&key, &version) {
+            Found::Fresh(value) => return Ok(value),
+            Found::Stale(value, age) => {
+                if age < store.grace / 2 {
+                    // Computed a moment ago: served as it is, recomputed once older.
+                    return Ok(value);
+                }
+                // Someone is already recomputing it: serve what is kept.
+                let Ok(computing) = flight.lock.clone().try_lock_owned() else {
+                    return Ok(value);
+                };
+                if age < store.grace {
+                    // Recent enough: served at once, recomputed behind the answer.
+                    let (behind, stale) = (store.clone(), value.clone());
+                    tokio::spawn(async move {
+                        behind.recompute(key, version, stale, compute).await;
+                        drop(computing);
+                        drop(flight);
+                    });
+                    return Ok(value);
+                }
+                return Ok(store.recompute(key, version, value, compute).await);
+            }
+            Found::Missing => {}
+        }
+        let first = flight.lock.lock().await;
+        if let Found::Fresh(value) | Found::Stale(value, _) = store.find(&key, &version) {
+            return Ok(value);
+        }
+        if let Some(shelf) = &store.shelf
+            && let Some(found) = shelf.load(&key, None).await
+        {
+            let fresh = found.version == version && found.age < store.ttl;
+            let value = Arc::new(found.value);
+            store.store(key.clone(), found.version, value.clone(), found.age, true);
+            if fresh {
+                return Ok(value);
+            }
+            // Stale: the visitors waiting behind get it at once (when its group had room for
+            // it); this first one recomputes once they have gone (the flight is fair, so a
+            // later visitor cannot slip in).
+            drop(first);
+            let _computing = flight.lock.lock().await;
+            return Ok(store.recompute(key, version, value, compute).await);
+        }
+        let value = Arc::new(compute().await?);
+        store.keep(key, version, value.clone());
+        Ok(value)
+    }
+}
+
+impl<K, V, S> Store<K, V, S>
+where
+    K: Clone + Eq + Hash + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    S: Clone + PartialEq + Send + Sync + 'static,
+{
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<K, Entry<V, S>>> {
         // Plain inserts and removals: a panic elsewhere leaves the map consistent.
         self.entries
@@ -184,7 +301,7 @@ where
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn flight(&self, key: &K) -> Flight<'_, K> {
+    fn flight(&self, key: &K) -> Flight<K> {
         let lock = self
             .flights
             .lock()
@@ -193,7 +310,7 @@ where
             .or_default()
             .clone();
         Flight {
-            flights: &self.flights,
+            flights: self.flights.clone(),
             key: key.clone(),
             lock,
         }
@@ -205,7 +322,7 @@ where
             Some(e) if e.version == *version && Instant::now() < e.until => {
                 Found::Fresh(e.value.clone())
             }
-            Some(e) => Found::Stale(e.value.clone()),
+            Some(e) => Found::Stale(e.value.clone(), e.computed.elapsed()),
         }
     }
 
@@ -255,6 +372,7 @@ where
             Entry {
                 value,
                 version,
+                computed: now.checked_sub(age).unwrap_or(now),
                 until: now + self.ttl.saturating_sub(age),
                 shelved: if due { Some(now) } else { shelved },
             },
@@ -313,53 +431,6 @@ where
                 stale
             }
         }
-    }
-
-    /// The value of `key` for `version`: kept, or computed by `compute` (see the module's
-    /// comment for who waits and who gets a stale value).
-    pub async fn get<F, Fut>(&self, key: K, version: S, compute: F) -> AppResult<Arc<V>>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = AppResult<V>>,
-    {
-        if self.ttl.is_zero() {
-            return Ok(Arc::new(compute().await?));
-        }
-        let flight = self.flight(&key);
-        match self.find(&key, &version) {
-            Found::Fresh(value) => return Ok(value),
-            Found::Stale(value) => {
-                // Someone is already recomputing it: serve what is kept.
-                let Ok(_computing) = flight.lock.try_lock() else {
-                    return Ok(value);
-                };
-                return Ok(self.recompute(key, version, value, compute).await);
-            }
-            Found::Missing => {}
-        }
-        let first = flight.lock.lock().await;
-        if let Found::Fresh(value) | Found::Stale(value) = self.find(&key, &version) {
-            return Ok(value);
-        }
-        if let Some(shelf) = &self.shelf
-            && let Some(found) = shelf.load(&key, None).await
-        {
-            let fresh = found.version == version && found.age < self.ttl;
-            let value = Arc::new(found.value);
-            self.store(key.clone(), found.version, value.clone(), found.age, true);
-            if fresh {
-                return Ok(value);
-            }
-            // Stale: the visitors waiting behind get it at once (when its group had room for
-            // it); this first one recomputes once they have gone (the flight is fair, so a
-            // later visitor cannot slip in).
-            drop(first);
-            let _computing = flight.lock.lock().await;
-            return Ok(self.recompute(key, version, value, compute).await);
-        }
-        let value = Arc::new(compute().await?);
-        self.keep(key, version, value.clone());
-        Ok(value)
     }
 }
 
@@ -553,7 +624,7 @@ mod tests {
         let visit = |version: u64| {
             let (kept, computed) = (kept.clone(), computed.clone());
             tokio::spawn(async move {
-                kept.get("antioquia", version, || async {
+                kept.get("antioquia", version, move || async move {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     Ok(computed.fetch_add(1, Ordering::SeqCst) + 1)
                 })
@@ -583,10 +654,13 @@ mod tests {
         assert_eq!(*none.get(1, 1, || async { Ok(2) }).await.unwrap(), 2);
         let small: Kept<u8, u8> = Kept::new(60, 2);
         for key in 1..=3 {
-            small.get(key, 1, || async move { Ok(key) }).await.unwrap();
+            small
+                .get(key, 1, move || async move { Ok(key) })
+                .await
+                .unwrap();
         }
-        assert_eq!(small.entries().len(), 2);
-        assert!(!small.entries().contains_key(&1));
+        assert_eq!(small.len(), 2);
+        assert!(!small.0.entries().contains_key(&1));
     }
 
     fn first_of<'a>(key: &'a (&'static str, u32)) -> &'a str {
@@ -601,7 +675,7 @@ mod tests {
         let kept: Kept<(&'static str, u32), u32> = Kept::new(1, 100).per_group(3, first_of);
         for n in 0..10 {
             let value = kept
-                .get(("a", n), 1, || async move { Ok(n) })
+                .get(("a", n), 1, move || async move { Ok(n) })
                 .await
                 .unwrap();
             assert_eq!(*value, n);
@@ -689,7 +763,7 @@ mod tests {
             .map(|_| {
                 let (kept, computed) = (kept.clone(), computed.clone());
                 tokio::spawn(async move {
-                    kept.get("antioquia", 1, || async {
+                    kept.get("antioquia", 1, move || async move {
                         computed.fetch_add(1, Ordering::SeqCst);
                         Ok(99)
                     })
@@ -727,7 +801,7 @@ mod tests {
             );
             tokio::spawn(async move {
                 let value = kept
-                    .get("antioquia", 2, || async {
+                    .get("antioquia", 2, move || async move {
                         release.notified().await;
                         Ok(computed.fetch_add(1, Ordering::SeqCst) + 100)
                     })
@@ -811,6 +885,57 @@ mod tests {
             *first, 5,
             "the first visitor recomputes a value older than the time to live"
         );
+    }
+
+    /// Issue 50: within the grace a stale value is served to the visitor who finds it too —
+    /// as it is for half the grace, then recomputed behind the answer (once, whatever the
+    /// visitors); past the grace the visitor waits for the new value, as without one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn within_the_grace_a_stale_value_is_served_at_once_and_recomputed_behind() {
+        let kept: Kept<&str, usize> =
+            Kept::new(60, 10).recomputed_behind(Duration::from_millis(300));
+        assert_eq!(*kept.get("home", 1, || async { Ok(1) }).await.unwrap(), 1);
+        // Computed a moment ago: served as it is, not recomputed.
+        assert_eq!(
+            *kept
+                .get("home", 2, || async { panic!("not recomputed yet") })
+                .await
+                .unwrap(),
+            1
+        );
+        tokio::time::sleep(Duration::from_millis(160)).await;
+        let computed = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        for _ in 0..5 {
+            let (computed, release) = (computed.clone(), release.clone());
+            let served = tokio::time::timeout(
+                Duration::from_secs(5),
+                kept.get("home", 2, move || async move {
+                    release.notified().await;
+                    computed.fetch_add(1, Ordering::SeqCst);
+                    Ok(2)
+                }),
+            )
+            .await
+            .expect("nobody waits for the computation")
+            .unwrap();
+            assert_eq!(*served, 1, "the last value, at once");
+        }
+        release.notify_one();
+        let mut now = 0;
+        for _ in 0..200 {
+            now = *kept.get("home", 2, || async { Ok(99) }).await.unwrap();
+            if now == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(now, 2, "recomputed behind the answers");
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "once");
+        assert_eq!(kept.flights_held(), 0, "no flight left behind");
+        // Past the grace, the visitor who finds it stale has the new value.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(*kept.get("home", 3, || async { Ok(3) }).await.unwrap(), 3);
     }
 
     async fn futures_join<F>(n: usize, start: F) -> Vec<usize>

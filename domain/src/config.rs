@@ -34,6 +34,13 @@ pub struct AppConfig {
     /// 0 computes them on every visit.
     #[serde(default = "default_dashboard_cache_seconds")]
     pub dashboard_cache_seconds: u64,
+    /// Milliseconds during which a kept page computed for an older version is still served,
+    /// even to the visitor who finds it so (issue 50: under a burst of writes nobody waits for
+    /// a page's computation): as it is for half of them, then while one background task
+    /// recomputes it. A page older than this is recomputed by its visitor. 0: every visitor who
+    /// finds a stale page and nobody recomputing it waits for the new one.
+    #[serde(default = "default_kept_grace_ms")]
+    pub kept_grace_ms: u64,
     /// Reverse proxies / load balancers (IPs or CIDR networks) whose `X-Forwarded-For`,
     /// `Forwarded` and `X-Real-IP` headers are believed (`network::client_address`); empty: the
     /// client address is the socket's peer.
@@ -97,6 +104,10 @@ fn default_database_busy_seconds() -> u64 {
 
 fn default_figures_delay_ms() -> u64 {
     500
+}
+
+fn default_kept_grace_ms() -> u64 {
+    3_000
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

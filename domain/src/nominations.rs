@@ -901,7 +901,7 @@ pub async fn decide<C: ConnectionTrait>(
             db,
             notifier,
             row.cohort_id,
-            person.id,
+            &person,
             &Requester::Nomination(user),
         )
         .await?;

@@ -14,7 +14,7 @@ use crate::entities::values::CertificateStatus;
 use crate::entities::{certificate, user};
 use crate::error::AppResult;
 use crate::people::scope::PersonScope;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 /// Which part of the workspace is shown (each loads only what it shows).
@@ -66,8 +66,8 @@ pub struct Workspace {
 
 /// Reads what `part` of cohort `id`'s workspace shows to `user`: 404 unless `user` manages it
 /// (`cohorts::find_managed`, the same read that gives the cohort).
-pub async fn read<C: ConnectionTrait>(
-    db: &C,
+pub async fn read(
+    db: &sea_orm::DatabaseConnection,
     user: &Actor,
     id: i32,
     part: Part,

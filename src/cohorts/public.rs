@@ -1,6 +1,7 @@
 //! The public catalogue: open cohorts anyone can browse (no account), filtered by
 //! department, municipality, capacity and modality, and each cohort's public page.
 
+use crate::accounts::guards::CurrentUser;
 use crate::error::AppResult;
 use crate::web::PageResult;
 use crate::web::{Choice, DepartmentChoice, KeptKey, Page, Pager};
@@ -254,7 +255,7 @@ pub(crate) async fn managed_elsewhere(
     id: i32,
 ) -> PageResult {
     visible_cohort(db, page, id).await?;
-    let (title, mut view) = public_view(db, page, id).await?;
+    let (title, mut view) = public_view(db, page.user.as_ref(), id).await?;
     let provider = view["cohort"]["provider"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -279,7 +280,7 @@ pub(crate) async fn page_again(
     errors: &[domain::error::FieldError],
 ) -> PageResult {
     visible_cohort(db, page, id).await?;
-    let (title, mut view) = public_view(db, page, id).await?;
+    let (title, mut view) = public_view(db, page.user.as_ref(), id).await?;
     if let (Some(values), Some(object)) = (nomination, view.as_object_mut()) {
         let values = serde_json::to_value(values)
             .map_err(|e| AppError::Internal(format!("plantilla cohort_public: {e}")))?;
@@ -313,24 +314,23 @@ async fn cohort_page(db: &State<DatabaseConnection>, page: Page<'_>, id: i32) ->
         // kept for the versions, so the page holds when a cohort opens to the whole country
         // (issue 36). Seats taken move the figures' version; dates pass within the time to live.
         return page
-            .render_kept(
-                &cohort.name,
-                KeptKey::page(format!("/cohortes/{id}")),
-                || async {
-                    let (title, view) = public_view(db.inner(), &page, id).await?;
-                    page.content("cohort_public", &title, view)
-                },
-            )
+            .render_kept(&cohort.name, KeptKey::page(format!("/cohortes/{id}")), {
+                let (db, drawer) = (db.inner().clone(), page.drawer());
+                move || async move {
+                    let (title, view) = public_view(&db, None, id).await?;
+                    drawer.content("cohort_public", &title, view)
+                }
+            })
             .await;
     }
-    let (title, view) = public_view(db.inner(), &page, id).await?;
+    let (title, view) = public_view(db.inner(), page.user.as_ref(), id).await?;
     page.render("cohort_public", &title, view)
 }
 
 /// The public page's view of a cohort the caller may see, for the caller, and its title.
 async fn public_view(
     db: &DatabaseConnection,
-    page: &Page<'_>,
+    user: Option<&CurrentUser>,
     id: i32,
 ) -> domain::error::AppResult<(String, serde_json::Value)> {
     let view = domain::cohorts::view(db, id).await?;
@@ -359,11 +359,9 @@ async fn public_view(
         && today <= view.enrolment_closes;
     // What the signed-in participant can do here.
     let mut mine = None;
-    let is_participant = page
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == domain::entities::values::Role::Participant);
-    if let Some(user) = page.user.as_ref().filter(|_| is_participant)
+    let is_participant =
+        user.is_some_and(|u| u.role == domain::entities::values::Role::Participant);
+    if let Some(user) = user.filter(|_| is_participant)
         && let Some(person) = domain::people::profile::participant_of_user(db, user.id).await?
         && let Some(row) = domain::entities::enrolment::Entity::find()
             .filter(domain::entities::enrolment::Column::CohortId.eq(id))
@@ -381,7 +379,7 @@ async fn public_view(
             position: domain::enrolment::waitlist_position(db, &row).await?,
         });
     }
-    let nominating = match page.user.as_ref() {
+    let nominating = match user {
         Some(user)
             if user.role == domain::entities::values::Role::Liaison
                 && view.status != CohortStatus::Draft =>
@@ -424,7 +422,7 @@ async fn public_view(
         enrolment_open,
         can_enrol: enrolment_open && is_participant && mine.is_none(),
         mine,
-        anonymous: page.user.is_none(),
+        anonymous: user.is_none(),
         nominating,
         nomination_form: NominationValues::default(),
         managed_by: None,

@@ -384,7 +384,7 @@ pub(crate) async fn report_filters(
 }
 
 /// The overlap report's filters.
-#[derive(Debug, Default, FromForm, utoipa::IntoParams)]
+#[derive(Clone, Debug, Default, FromForm, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OverlapParams {
     /// DANE code of a department: pairs with a shared place in it.
@@ -453,8 +453,9 @@ async fn overlaps(
         .with("department", params.department.as_deref())
         .with("from", params.from.as_deref())
         .with("to", params.to.as_deref());
-    kept.answer(&user, key, || async {
-        let items = overlap_pairs(db.inner(), &user, &params).await?;
+    let (db, reader) = (db.inner().clone(), user.0.clone());
+    kept.answer(&user, key, move || async move {
+        let items = overlap_pairs(&db, &reader, &params).await?;
         let total = items.len() as u64;
         Ok(List {
             per_page: total.max(1),

@@ -800,28 +800,34 @@ async fn report_page(
         .with("departamento", departamento.as_deref())
         .with("capacidad", capacidad)
         .with("sector", sector);
-    page.render_kept("Mapa de la demanda", key, || async {
-        let query = domain::demand::reports::DemandReportQuery {
-            department: departamento.clone(),
-            capacity: capacidad,
-            sector,
-        };
-        let report = domain::demand::reports::report(db.inner(), &user, &query).await?;
-        let departments = domain::territory::departments(db.inner()).await?;
-        let view = ReportView {
-            report,
-            capacities: capacity_choices(db.inner(), capacidad).await?,
-            sectors: crate::descriptors::pages::sector_choices(db.inner(), sector).await?,
-            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-            territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
-            xlsx: format!(
-                "/reportes/demanda.xlsx?departamento={}&capacidad={}&sector={}",
-                departamento.as_deref().unwrap_or_default(),
-                capacidad.map(|c| c.to_string()).unwrap_or_default(),
-                sector.map(|c| c.to_string()).unwrap_or_default()
-            ),
-        };
-        page.content("demand_report", "Mapa de la demanda", view)
+    page.render_kept("Mapa de la demanda", key, {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let query = domain::demand::reports::DemandReportQuery {
+                department: departamento.clone(),
+                capacity: capacidad,
+                sector,
+            };
+            let report = domain::demand::reports::report(&db, &user, &query).await?;
+            let departments = domain::territory::departments(&db).await?;
+            let view = ReportView {
+                report,
+                capacities: capacity_choices(&db, capacidad).await?,
+                sectors: crate::descriptors::pages::sector_choices(&db, sector).await?,
+                departments: crate::web::DepartmentChoice::list(
+                    &departments,
+                    departamento.as_deref(),
+                ),
+                territorial: matches!(user.role, Role::Reviewer | Role::Liaison),
+                xlsx: format!(
+                    "/reportes/demanda.xlsx?departamento={}&capacidad={}&sector={}",
+                    departamento.as_deref().unwrap_or_default(),
+                    capacidad.map(|c| c.to_string()).unwrap_or_default(),
+                    sector.map(|c| c.to_string()).unwrap_or_default()
+                ),
+            };
+            drawer.content("demand_report", "Mapa de la demanda", view)
+        }
     })
     .await
 }
@@ -914,25 +920,31 @@ async fn overlaps_page(
         .with("departamento", departamento.as_deref())
         .with("desde", desde.as_deref())
         .with("hasta", hasta.as_deref());
-    page.render_kept(title, key, || async {
-        let pairs = super::api::overlap_pairs(db.inner(), &user, &params).await?;
-        let opened = domain::cohorts::overlap::opened_by(db.inner(), &user, &pairs).await?;
-        let departments = domain::territory::departments(db.inner()).await?;
-        let view = OverlapView {
-            count: pairs.len(),
-            pairs: PairLine::lines(pairs, opened),
-            departments: crate::web::DepartmentChoice::list(&departments, departamento.as_deref()),
-            is_reviewer: user.role == Role::Reviewer,
-            xlsx: format!(
-                "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
-                departamento.as_deref().unwrap_or_default(),
-                desde.as_deref().unwrap_or_default(),
-                hasta.as_deref().unwrap_or_default()
-            ),
-            from: desde.clone().unwrap_or_default(),
-            to: hasta.clone().unwrap_or_default(),
-        };
-        page.content("overlaps", title, view)
+    page.render_kept(title, key, {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let pairs = super::api::overlap_pairs(&db, &user, &params).await?;
+            let opened = domain::cohorts::overlap::opened_by(&db, &user, &pairs).await?;
+            let departments = domain::territory::departments(&db).await?;
+            let view = OverlapView {
+                count: pairs.len(),
+                pairs: PairLine::lines(pairs, opened),
+                departments: crate::web::DepartmentChoice::list(
+                    &departments,
+                    departamento.as_deref(),
+                ),
+                is_reviewer: user.role == Role::Reviewer,
+                xlsx: format!(
+                    "/reportes/traslapes.xlsx?departamento={}&desde={}&hasta={}",
+                    departamento.as_deref().unwrap_or_default(),
+                    desde.as_deref().unwrap_or_default(),
+                    hasta.as_deref().unwrap_or_default()
+                ),
+                from: desde.clone().unwrap_or_default(),
+                to: hasta.clone().unwrap_or_default(),
+            };
+            drawer.content("overlaps", title, view)
+        }
     })
     .await
 }

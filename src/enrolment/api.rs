@@ -115,26 +115,22 @@ async fn enrol(
 ) -> AppResult<Either<Created<EnrolmentView>, (Status, Json<Invited>)>> {
     let body = body.0.unwrap_or_default();
     let txn = domain::db::begin(db).await?;
-    cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
     let outcome = match user.role {
         Role::Participant => {
             let me = domain::people::profile::participant_of_user(&txn, user.id)
                 .await?
                 .ok_or(AppError::Forbidden)?;
-            let view = domain::enrolment::enrol(
-                &txn,
-                &notifier,
-                id,
-                me.id,
-                &Requester::Participant(&user),
-            )
-            .await?;
+            let view =
+                domain::enrolment::enrol(&txn, &notifier, id, &me, &Requester::Participant(&user))
+                    .await?;
             StaffEnrolment::Enrolled {
                 view,
                 full_name: String::new(),
             }
         }
         Role::Admin | Role::Coordinator => {
+            // The cohort first (404 beyond the coordinator's), then what was asked.
+            cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
             let named = Named::parse(
                 body.participant_id,
                 body.document_type.as_deref(),
@@ -146,7 +142,11 @@ async fn enrol(
             };
             invitations::enrol_named(&txn, &notifier, &user, id, &named, override_reason).await?
         }
-        _ => return Err(AppError::Forbidden.into()),
+        _ => {
+            // Others see the cohort (or not: 404) but do not enrol.
+            cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
+            return Err(AppError::Forbidden.into());
+        }
     };
     domain::db::commit(txn).await?;
     Ok(match outcome {

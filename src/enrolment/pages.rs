@@ -101,7 +101,7 @@ async fn enrol_self(
             .await?
             .ok_or(AppError::NotFound)?;
         let view =
-            domain::enrolment::enrol(txn, &notifier, id, person.id, &Requester::Participant(&me))
+            domain::enrolment::enrol(txn, &notifier, id, &person, &Requester::Participant(&me))
                 .await?;
         Ok(view)
     })

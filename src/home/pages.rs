@@ -29,9 +29,9 @@ async fn home_page(
 ) -> PageResult {
     let territory = domain::territory::summary(db.inner()).await?;
     let kept = HomeKept {
-        dashboards: dashboards.inner(),
-        behind: behind.inner(),
-        surveys: surveys.inner(),
+        dashboards: dashboards.inner().clone(),
+        behind: behind.inner().clone(),
+        surveys: surveys.inner().clone(),
     };
     let (role, kept_section) = match &page.user {
         // The department's or the nation's dashboard is the same for everyone of the scope:
@@ -43,9 +43,17 @@ async fn home_page(
                 "home_staff"
             };
             let section = page
-                .kept_piece(KeptKey::page(template).showing_satisfaction(), || async {
-                    let role = for_user(db.inner(), &kept, user).await?;
-                    page.content(template, "Inicio", role)
+                .kept_piece(KeptKey::page(template).showing_satisfaction(), {
+                    let (db, drawer, kept, user) = (
+                        db.inner().clone(),
+                        page.drawer(),
+                        kept.clone(),
+                        user.clone(),
+                    );
+                    move || async move {
+                        let role = for_user(&db, &kept, &user).await?;
+                        drawer.content(template, "Inicio", role)
+                    }
                 })
                 .await?;
             (None, Some(section.as_ref().clone()))
@@ -278,22 +286,23 @@ impl OwnFigures {
 /// What the home page shows to `user`.
 /// What the homes read kept, besides the database: the figures of each scope, the plans' lines
 /// behind and the satisfaction tallies.
-pub struct HomeKept<'a> {
-    pub dashboards: &'a Dashboards,
-    pub behind: &'a domain::plans::progress::KeptBehind,
-    pub surveys: &'a domain::surveys::reports::Cache,
+#[derive(Clone)]
+pub struct HomeKept {
+    pub dashboards: Dashboards,
+    pub behind: domain::plans::progress::KeptBehind,
+    pub surveys: domain::surveys::reports::Cache,
 }
 
 pub async fn for_user(
     db: &DatabaseConnection,
-    kept: &HomeKept<'_>,
+    kept: &HomeKept,
     user: &CurrentUser,
 ) -> AppResult<RoleHome> {
     let HomeKept {
         dashboards,
         behind,
         surveys,
-    } = *kept;
+    } = kept;
     Ok(match user.role {
         Role::Participant => RoleHome {
             participant_home: Some(home::participant(db, user).await?),

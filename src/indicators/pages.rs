@@ -140,78 +140,81 @@ async fn municipality_page(
     // kept per scope for the figures', indicators' and planning versions (issue 36).
     let place = domain::reports::place::find(db.inner(), &user, code).await?;
     let key = KeptKey::page(format!("/municipios/{}", place.code));
-    page.render_kept(&place.name, key, || async {
-        let impact = domain::indicators::impact::municipality(db.inner(), &user, code).await?;
-        let capacities = impact
-            .capacities
-            .iter()
-            .map(|c| CapacityView {
-                impact: c,
-                indicators: c
-                    .indicators
-                    .iter()
-                    .map(|s| SeriesView {
-                        series: s,
-                        chart: series_chart(s, &c.by_year)
-                            .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
-                        change: s.change.map(|v| signed(v, 1)),
-                        rows: s
-                            .observations
+    page.render_kept(&place.name, key, {
+        let (db, drawer, code) = (db.inner().clone(), page.drawer(), code.to_string());
+        move || async move {
+            let impact = domain::indicators::impact::municipality(&db, &user, &code).await?;
+            let capacities = impact
+                .capacities
+                .iter()
+                .map(|c| CapacityView {
+                    impact: c,
+                    indicators: c
+                        .indicators
+                        .iter()
+                        .map(|s| SeriesView {
+                            series: s,
+                            chart: series_chart(s, &c.by_year)
+                                .map(|chart| chart.svg(&format!("{}-{}", c.capacity.code, s.code))),
+                            change: s.change.map(|v| signed(v, 1)),
+                            rows: s
+                                .observations
+                                .iter()
+                                .map(|o| SeriesRow {
+                                    year: o.year,
+                                    value: o.display.clone(),
+                                    synthetic: o.synthetic,
+                                    completed: c
+                                        .by_year
+                                        .iter()
+                                        .find(|y| y.year == o.year)
+                                        .map_or(0, |y| y.completed),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            // Issue 33: the technical assistance it receives, beside its training.
+            let (assistances, _) = domain::assistance::list(
+                &db,
+                &user,
+                &domain::assistance::ListFilter {
+                    municipality: Some(impact.municipality.code.clone()),
+                    ..Default::default()
+                },
+                1,
+                50,
+            )
+            .await?;
+            let view = MunicipalityView {
+                assistances,
+                municipality: &impact.municipality,
+                trained_any: impact.capacities.iter().any(|c| c.trained > 0),
+                capacities,
+                is_staff: user.is_staff(),
+                handover: !user.is_other_provider(),
+                is_liaison: user.role == domain::entities::values::Role::Liaison,
+                demands: domain::demand::of_municipality(&db, &user, &impact.municipality.code)
+                    .await?
+                    .into_iter()
+                    .map(|d| DemandLine {
+                        capacity_name: impact
+                            .capacities
                             .iter()
-                            .map(|o| SeriesRow {
-                                year: o.year,
-                                value: o.display.clone(),
-                                synthetic: o.synthetic,
-                                completed: c
-                                    .by_year
-                                    .iter()
-                                    .find(|y| y.year == o.year)
-                                    .map_or(0, |y| y.completed),
-                            })
-                            .collect(),
+                            .find(|c| c.capacity.id == d.capacity_id)
+                            .map(|c| c.capacity.name.clone())
+                            .unwrap_or_default(),
+                        id: d.id,
+                        topic: d.topic,
+                        people_estimate: d.people_estimate,
+                        status_label: d.status.label(),
+                        endorsed: d.endorsed_by.is_some(),
                     })
                     .collect(),
-            })
-            .collect();
-        // Issue 33: the technical assistance it receives, beside its training.
-        let (assistances, _) = domain::assistance::list(
-            db.inner(),
-            &user,
-            &domain::assistance::ListFilter {
-                municipality: Some(impact.municipality.code.clone()),
-                ..Default::default()
-            },
-            1,
-            50,
-        )
-        .await?;
-        let view = MunicipalityView {
-            assistances,
-            municipality: &impact.municipality,
-            trained_any: impact.capacities.iter().any(|c| c.trained > 0),
-            capacities,
-            is_staff: user.is_staff(),
-            handover: !user.is_other_provider(),
-            is_liaison: user.role == domain::entities::values::Role::Liaison,
-            demands: domain::demand::of_municipality(db.inner(), &user, &impact.municipality.code)
-                .await?
-                .into_iter()
-                .map(|d| DemandLine {
-                    capacity_name: impact
-                        .capacities
-                        .iter()
-                        .find(|c| c.capacity.id == d.capacity_id)
-                        .map(|c| c.capacity.name.clone())
-                        .unwrap_or_default(),
-                    id: d.id,
-                    topic: d.topic,
-                    people_estimate: d.people_estimate,
-                    status_label: d.status.label(),
-                    endorsed: d.endorsed_by.is_some(),
-                })
-                .collect(),
-        };
-        page.content("municipality", &impact.municipality.name, view)
+            };
+            drawer.content("municipality", &impact.municipality.name, view)
+        }
     })
     .await
 }
@@ -615,50 +618,53 @@ async fn priorities_page(
         .with("capacidad", capacidad)
         .with("departamento", departamento.as_deref())
         .with("peso_asistencia", Some(cache.assistance_weight()));
-    page.render_kept("¿Dónde formar?", key, || async {
-        let ranked = domain::indicators::priorities::rank(
-            db.inner(),
-            cache.inner(),
-            &user,
-            &PriorityQuery {
-                capacity: capacidad,
-                department: departamento.clone(),
-                limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
-                    domain::indicators::priorities::MAX_LIMIT
-                } else {
-                    100
-                }),
-            },
-        )
-        .await?;
-        let departments = domain::territory::departments(db.inner()).await?;
-        let view = PrioritiesView {
-            any_synthetic: ranked.items.iter().any(|r| r.weakest_synthetic),
-            xlsx: format!(
-                "/reportes/prioridades.xlsx?capacidad={}&departamento={}",
-                capacidad.map(|c| c.to_string()).unwrap_or_default(),
-                domain::text::urlencode(departamento.as_deref().unwrap_or(""))
-            ),
-            rows: ranked
-                .items
-                .iter()
-                .map(|row| PriorityView {
-                    row,
-                    score: domain::format::decimal(row.score, 1),
-                    percentile: row
-                        .indicator_percentile
-                        .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
-                })
-                .collect(),
-            total: ranked.total as i64,
-            shown: ranked.items.len(),
-            ranked: &ranked,
-            capacities: capacity_choices(db.inner(), capacidad).await?,
-            departments: DepartmentChoice::list(&departments, departamento.as_deref()),
-            is_reviewer: user.department_scope().is_some(),
-            is_staff: user.is_staff(),
-        };
-        page.content("priorities", "¿Dónde formar?", view)
+    page.render_kept("¿Dónde formar?", key, {
+        let (db, drawer, cache) = (db.inner().clone(), page.drawer(), cache.inner().clone());
+        move || async move {
+            let ranked = domain::indicators::priorities::rank(
+                &db,
+                &cache,
+                &user,
+                &PriorityQuery {
+                    capacity: capacidad,
+                    department: departamento.clone(),
+                    limit: Some(if departamento.as_deref().is_some_and(|d| !d.is_empty()) {
+                        domain::indicators::priorities::MAX_LIMIT
+                    } else {
+                        100
+                    }),
+                },
+            )
+            .await?;
+            let departments = domain::territory::departments(&db).await?;
+            let view = PrioritiesView {
+                any_synthetic: ranked.items.iter().any(|r| r.weakest_synthetic),
+                xlsx: format!(
+                    "/reportes/prioridades.xlsx?capacidad={}&departamento={}",
+                    capacidad.map(|c| c.to_string()).unwrap_or_default(),
+                    domain::text::urlencode(departamento.as_deref().unwrap_or(""))
+                ),
+                rows: ranked
+                    .items
+                    .iter()
+                    .map(|row| PriorityView {
+                        row,
+                        score: domain::format::decimal(row.score, 1),
+                        percentile: row
+                            .indicator_percentile
+                            .map_or("sin medición".into(), |p| domain::format::decimal(p, 0)),
+                    })
+                    .collect(),
+                total: ranked.total as i64,
+                shown: ranked.items.len(),
+                ranked: &ranked,
+                capacities: capacity_choices(&db, capacidad).await?,
+                departments: DepartmentChoice::list(&departments, departamento.as_deref()),
+                is_reviewer: user.department_scope().is_some(),
+                is_staff: user.is_staff(),
+            };
+            drawer.content("priorities", "¿Dónde formar?", view)
+        }
     })
     .await
 }

@@ -88,8 +88,11 @@ pub async fn offer(
         .with("to", filters.to)
         .with("sector", filters.sector)
         .with("nothing", filters.nothing.then_some(true));
-    kept.answer(&user, key, || domain::offer::report(db.inner(), &filters))
-        .await
+    let db = db.inner().clone();
+    kept.answer(&user, key, move || async move {
+        domain::offer::report(&db, &filters).await
+    })
+    .await
 }
 
 /// The offer view as a workbook

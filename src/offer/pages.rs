@@ -149,68 +149,71 @@ async fn offer_page(
     // Kept per scope and figures' version: folding a department's figures per municipality ×
     // capacity × provider is the cost (issue 36).
     let title = "La oferta en el territorio";
-    page.render_kept(title, form.kept_key(), || async {
-        let mut report = match filters.department {
-            Some(_) => Some(domain::offer::report(db.inner(), &filters).await?),
-            None => None,
-        };
-        // The table one page at a time; the gaps, cross-overs and demands whole.
-        let pager = report.as_mut().map(|r| {
-            let total = r.items.len();
-            let pages = total.div_ceil(PER_PAGE).max(1);
-            let page = (form.pagina.unwrap_or(1) as usize).clamp(1, pages);
-            let start = (page - 1) * PER_PAGE;
-            r.items = r.items.drain(start..total.min(start + PER_PAGE)).collect();
-            Pager::new(
-                "/reportes/oferta",
-                &form.query_string(),
-                page as u64,
-                PER_PAGE as u64,
-                total as u64,
-            )
-        });
-        let departments = domain::territory::departments(db.inner()).await?;
-        let capacities = capacity::Entity::find()
-            .filter(capacity::Column::Active.eq(true))
-            .order_by_asc(capacity::Column::SortOrder)
-            .all(db.inner())
-            .await?
-            .into_iter()
-            .map(|c| Choice {
-                selected: Some(c.id) == form.capacidad,
-                id: c.id,
-                name: c.name,
-            })
-            .collect();
-        let providers = domain::providers::list(db.inner())
-            .await?
-            .into_iter()
-            .map(|p| Choice {
-                selected: Some(p.id) == form.oferente,
-                id: p.id,
-                name: p.name,
-            })
-            .collect();
-        let view = OfferView {
-            seats_note: report
-                .as_ref()
-                .map(|r| domain::offer::seats_note(r.seats_total)),
-            gaps: report
-                .as_ref()
-                .map(|r| grouped(&r.without_offer))
-                .unwrap_or_default(),
-            report,
-            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-            capacities,
-            sectors: crate::descriptors::pages::sector_choices(db.inner(), form.sector).await?,
-            providers,
-            is_reviewer: user.role == Role::Reviewer,
-            desde: form.desde.clone().unwrap_or_default(),
-            hasta: form.hasta.clone().unwrap_or_default(),
-            xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
-            pager,
-        };
-        page.content("offer", title, view)
+    page.render_kept(title, form.kept_key(), {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let mut report = match filters.department {
+                Some(_) => Some(domain::offer::report(&db, &filters).await?),
+                None => None,
+            };
+            // The table one page at a time; the gaps, cross-overs and demands whole.
+            let pager = report.as_mut().map(|r| {
+                let total = r.items.len();
+                let pages = total.div_ceil(PER_PAGE).max(1);
+                let page = (form.pagina.unwrap_or(1) as usize).clamp(1, pages);
+                let start = (page - 1) * PER_PAGE;
+                r.items = r.items.drain(start..total.min(start + PER_PAGE)).collect();
+                Pager::new(
+                    "/reportes/oferta",
+                    &form.query_string(),
+                    page as u64,
+                    PER_PAGE as u64,
+                    total as u64,
+                )
+            });
+            let departments = domain::territory::departments(&db).await?;
+            let capacities = capacity::Entity::find()
+                .filter(capacity::Column::Active.eq(true))
+                .order_by_asc(capacity::Column::SortOrder)
+                .all(&db)
+                .await?
+                .into_iter()
+                .map(|c| Choice {
+                    selected: Some(c.id) == form.capacidad,
+                    id: c.id,
+                    name: c.name,
+                })
+                .collect();
+            let providers = domain::providers::list(&db)
+                .await?
+                .into_iter()
+                .map(|p| Choice {
+                    selected: Some(p.id) == form.oferente,
+                    id: p.id,
+                    name: p.name,
+                })
+                .collect();
+            let view = OfferView {
+                seats_note: report
+                    .as_ref()
+                    .map(|r| domain::offer::seats_note(r.seats_total)),
+                gaps: report
+                    .as_ref()
+                    .map(|r| grouped(&r.without_offer))
+                    .unwrap_or_default(),
+                report,
+                departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+                capacities,
+                sectors: crate::descriptors::pages::sector_choices(&db, form.sector).await?,
+                providers,
+                is_reviewer: user.role == Role::Reviewer,
+                desde: form.desde.clone().unwrap_or_default(),
+                hasta: form.hasta.clone().unwrap_or_default(),
+                xlsx: format!("/reportes/oferta.xlsx?{}", form.query_string()),
+                pager,
+            };
+            drawer.content("offer", title, view)
+        }
     })
     .await
 }

@@ -185,8 +185,9 @@ pub async fn progress(
     // Kept per scope for the figures' and the planning's versions, like the plan page.
     let key = KeptKey::page(format!("/api/v1/plans/{}/progress", row.id))
         .with("period", period.map(plan_progress::Period::key));
-    kept.answer(&user, key, || {
-        plan_progress::progress(db.inner(), &scope, &row, period)
+    let db = db.inner().clone();
+    kept.answer(&user, key, move || async move {
+        plan_progress::progress(&db, &scope, &row, period).await
     })
     .await
 }
@@ -273,8 +274,9 @@ pub async fn comparison(
     let key = KeptKey::page("/api/v1/reports/plans/comparison")
         .with("year", Some(year))
         .showing_satisfaction();
-    kept.answer(&user, key, || {
-        plan_comparison::comparison(db.inner(), &user, year)
+    let (db, reader) = (db.inner().clone(), user.0.clone());
+    kept.answer(&user, key, move || async move {
+        plan_comparison::comparison(&db, &reader, year).await
     })
     .await
 }

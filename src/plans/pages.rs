@@ -378,8 +378,9 @@ async fn plan_page(
         let key =
             KeptKey::page(format!("/planes/{}", row.id)).with("periodo", period.map(Period::key));
         Some(
-            page.kept_value(key, || {
-                plan_progress::progress(db.inner(), &scope, &row, period)
+            page.kept_value(key, {
+                let (db, scope, row) = (db.inner().clone(), scope.clone(), row.clone());
+                move || async move { plan_progress::progress(&db, &scope, &row, period).await }
             })
             .await?,
         )
@@ -1403,30 +1404,44 @@ async fn comparison_page(
     } else {
         vigencia.unwrap_or_default().to_string()
     };
-    let view = async || -> AppResult<ComparisonView> {
-        let report = plan_comparison::comparison(db.inner(), &user, year).await?;
-        Ok(ComparisonView {
-            year: shown.clone(),
-            directions: report.directions.iter().map(comparison_row).collect(),
-            providers: report.providers.iter().map(comparison_row).collect(),
-            min_group: report.min_group,
-        })
-    };
     if errors.is_empty() {
         // Kept per scope and year like the other reports (satisfaction included).
         let key = KeptKey::page("/reportes/planes")
             .with("vigencia", Some(year))
             .showing_satisfaction();
-        page.render_kept(&title, key, || async {
-            page.content("plan_comparison", &title, view().await?)
+        let (db, drawer, reader, heading) = (
+            db.inner().clone(),
+            page.drawer(),
+            user.0.clone(),
+            title.clone(),
+        );
+        page.render_kept(&title, key, move || async move {
+            let view = comparison_view(&db, &reader, year, shown).await?;
+            drawer.content("plan_comparison", &heading, view)
         })
         .await
     } else {
         Err(crate::web::Failure::form_again(page.render_refused(
             "plan_comparison",
             &title,
-            view().await?,
+            comparison_view(db.inner(), &user, year, shown).await?,
             &errors,
         )))
     }
+}
+
+/// The comparison page's view of `year` for `user` (`shown`: the year as the filter shows it).
+async fn comparison_view(
+    db: &DatabaseConnection,
+    user: &domain::accounts::actor::Actor,
+    year: i32,
+    shown: String,
+) -> domain::error::AppResult<ComparisonView> {
+    let report = plan_comparison::comparison(db, user, year).await?;
+    Ok(ComparisonView {
+        year: shown,
+        directions: report.directions.iter().map(comparison_row).collect(),
+        providers: report.providers.iter().map(comparison_row).collect(),
+        min_group: report.min_group,
+    })
 }

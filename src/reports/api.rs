@@ -86,18 +86,21 @@ async fn attendance(
     let key = super::params::kept_key("/api/v1/reports/attendance", &query)
         .with("page", Some(number))
         .with("per_page", Some(size));
-    kept.answer(&user, key, || async {
-        let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
-            domain::reports::attendance_page(db.inner(), &filters, &paging),
-            domain::reports::differential::differential(db.inner(), &filters)
-        )?;
-        Ok(AttendanceReport {
-            items,
-            total,
-            page,
-            per_page,
-            differential,
-        })
+    kept.answer(&user, key, {
+        let db = db.inner().clone();
+        move || async move {
+            let ((items, total, page, per_page), differential) = rocket::tokio::try_join!(
+                domain::reports::attendance_page(&db, &filters, &paging),
+                domain::reports::differential::differential(&db, &filters)
+            )?;
+            Ok(AttendanceReport {
+                items,
+                total,
+                page,
+                per_page,
+                differential,
+            })
+        }
     })
     .await
 }

@@ -239,124 +239,127 @@ async fn report_page(
     let page = page.refusing(errors);
     let paged = paging(pagina);
     let key = super::params::kept_key("/reportes", &query).with("pagina", paged.page);
-    page.render_kept("Informes", key, || async {
-        let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
-            domain::reports::summaries(db.inner(), &filters),
-            domain::reports::attendance_page(db.inner(), &filters, &paged),
-            domain::reports::differential::differential(db.inner(), &filters)
-        )?;
-        let table = summary
-            .iter()
-            .map(|s| SummaryRow {
-                code: &s.municipality_code,
-                name: &s.municipality_name,
-                cohorts: s.cohorts,
-                enrolled: s.enrolled,
-                attendance: percent_or(s.attendance_pct, NOT_STARTED),
-                completed: s.completed,
-                completion: percent_or(s.completion_pct, NOT_CLOSED),
-                certified: s.certified,
-            })
-            .collect();
-        // The summary covers every municipality; the municipality × cohort table is paged.
-        let detail = rows
-            .iter()
-            .map(|r| DetailRow {
-                code: &r.municipality_code,
-                name: &r.municipality_name,
-                cohort_id: r.cohort_id,
-                cohort: &r.cohort_name,
-                enrolled: r.enrolled,
-                stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
-                sessions: r.sessions_held,
-                scheduled: r.sessions_scheduled,
-                attendance: percent_or(r.attendance_pct, NOT_STARTED),
-                completed: r
-                    .completed
-                    .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
-                certified: r.certified,
-                participants: participants_link(&query, &r.municipality_code, r.cohort_id),
-            })
-            .collect();
-        let group = |label: &str, count: String| Group {
-            label: label.to_string(),
-            count,
-        };
-        let mut groups = vec![group(
-            "Personas con consentimiento",
-            differential.consenting.text(),
-        )];
-        for c in differential.sex.iter().chain(&differential.ethnic_group) {
-            groups.push(group(&c.label, c.count.text()));
-        }
-        groups.push(group("Con discapacidad", differential.disability.text()));
-        groups.push(group("Víctimas del conflicto", differential.victims.text()));
-        let qs = query_string(&query);
-        let department = filters.department.clone().unwrap_or_default();
-        let department_name = domain::territory::department_name(db.inner(), &department).await?;
-        let departments = domain::territory::departments(db.inner()).await?;
-        let places = domain::territory::municipalities_of(db.inner(), &department).await?;
-        // Another provider's coordinator reads its own provider's results only: no choice.
-        let providers = if user.is_other_provider() {
-            Vec::new()
-        } else {
-            domain::providers::list(db.inner())
-                .await?
-                .into_iter()
-                .map(|p| ProviderChoice {
-                    selected: filters.provider == Some(p.id),
-                    id: p.id,
-                    name: p.name,
-                })
-                .collect()
-        };
-        let chosen = query
-            .municipality
-            .as_deref()
-            .map(domain::territory::normalize_municipality_code);
-        let view = ReportView {
-            providers,
-            is_reviewer: user.department_scope().is_some(),
-            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-            municipalities: places
+    page.render_kept("Informes", key, {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let (summary, (rows, total, page_number, _), differential) = rocket::tokio::try_join!(
+                domain::reports::summaries(&db, &filters),
+                domain::reports::attendance_page(&db, &filters, &paged),
+                domain::reports::differential::differential(&db, &filters)
+            )?;
+            let table = summary
                 .iter()
-                .map(|m| DepartmentChoice {
-                    code: &m.code,
-                    name: &m.name,
-                    selected: chosen.as_deref() == Some(m.code.as_str()),
+                .map(|s| SummaryRow {
+                    code: &s.municipality_code,
+                    name: &s.municipality_name,
+                    cohorts: s.cohorts,
+                    enrolled: s.enrolled,
+                    attendance: percent_or(s.attendance_pct, NOT_STARTED),
+                    completed: s.completed,
+                    completion: percent_or(s.completion_pct, NOT_CLOSED),
+                    certified: s.certified,
                 })
-                .collect(),
-            department,
-            department_name,
-            filter: FilterForm {
-                department: query.department.clone().unwrap_or_default(),
-                municipality: query.municipality.clone().unwrap_or_default(),
-                from: query.from.clone().unwrap_or_default(),
-                to: query.to.clone().unwrap_or_default(),
-            },
-            chart: chart(&summary),
-            table,
-            detail,
-            pager: Pager::new(
-                "/reportes",
-                &query_pairs(&query),
-                page_number,
-                PER_PAGE,
-                total as u64,
-            ),
-            participants: format!("/reportes/participantes{qs}"),
-            groups,
-            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-            coverage_xlsx: format!(
-                "/reportes/cobertura.xlsx{}",
-                filters
-                    .department
-                    .as_deref()
-                    .map(|d| format!("?department={}", urlencode(d)))
-                    .unwrap_or_default()
-            ),
-        };
-        page.content("reports", "Informes", view)
+                .collect();
+            // The summary covers every municipality; the municipality × cohort table is paged.
+            let detail = rows
+                .iter()
+                .map(|r| DetailRow {
+                    code: &r.municipality_code,
+                    name: &r.municipality_name,
+                    cohort_id: r.cohort_id,
+                    cohort: &r.cohort_name,
+                    enrolled: r.enrolled,
+                    stage: r.stage().label(r.sessions_held, r.sessions_scheduled),
+                    sessions: r.sessions_held,
+                    scheduled: r.sessions_scheduled,
+                    attendance: percent_or(r.attendance_pct, NOT_STARTED),
+                    completed: r
+                        .completed
+                        .map_or_else(|| NOT_CLOSED.to_string(), |n| n.to_string()),
+                    certified: r.certified,
+                    participants: participants_link(&query, &r.municipality_code, r.cohort_id),
+                })
+                .collect();
+            let group = |label: &str, count: String| Group {
+                label: label.to_string(),
+                count,
+            };
+            let mut groups = vec![group(
+                "Personas con consentimiento",
+                differential.consenting.text(),
+            )];
+            for c in differential.sex.iter().chain(&differential.ethnic_group) {
+                groups.push(group(&c.label, c.count.text()));
+            }
+            groups.push(group("Con discapacidad", differential.disability.text()));
+            groups.push(group("Víctimas del conflicto", differential.victims.text()));
+            let qs = query_string(&query);
+            let department = filters.department.clone().unwrap_or_default();
+            let department_name = domain::territory::department_name(&db, &department).await?;
+            let departments = domain::territory::departments(&db).await?;
+            let places = domain::territory::municipalities_of(&db, &department).await?;
+            // Another provider's coordinator reads its own provider's results only: no choice.
+            let providers = if user.is_other_provider() {
+                Vec::new()
+            } else {
+                domain::providers::list(&db)
+                    .await?
+                    .into_iter()
+                    .map(|p| ProviderChoice {
+                        selected: filters.provider == Some(p.id),
+                        id: p.id,
+                        name: p.name,
+                    })
+                    .collect()
+            };
+            let chosen = query
+                .municipality
+                .as_deref()
+                .map(domain::territory::normalize_municipality_code);
+            let view = ReportView {
+                providers,
+                is_reviewer: user.department_scope().is_some(),
+                departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+                municipalities: places
+                    .iter()
+                    .map(|m| DepartmentChoice {
+                        code: &m.code,
+                        name: &m.name,
+                        selected: chosen.as_deref() == Some(m.code.as_str()),
+                    })
+                    .collect(),
+                department,
+                department_name,
+                filter: FilterForm {
+                    department: query.department.clone().unwrap_or_default(),
+                    municipality: query.municipality.clone().unwrap_or_default(),
+                    from: query.from.clone().unwrap_or_default(),
+                    to: query.to.clone().unwrap_or_default(),
+                },
+                chart: chart(&summary),
+                table,
+                detail,
+                pager: Pager::new(
+                    "/reportes",
+                    &query_pairs(&query),
+                    page_number,
+                    PER_PAGE,
+                    total as u64,
+                ),
+                participants: format!("/reportes/participantes{qs}"),
+                groups,
+                attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+                coverage_xlsx: format!(
+                    "/reportes/cobertura.xlsx{}",
+                    filters
+                        .department
+                        .as_deref()
+                        .map(|d| format!("?department={}", urlencode(d)))
+                        .unwrap_or_default()
+                ),
+            };
+            drawer.content("reports", "Informes", view)
+        }
     })
     .await
 }
@@ -412,53 +415,56 @@ async fn participants_page(
     let title = "Participantes del informe";
     let key = super::params::kept_key("/reportes/participantes", &query)
         .with("pagina", Some(page_number));
-    page.render_kept(title, key, || async {
-        let (rows, total) =
-            domain::reports::participants_page(db.inner(), &filters, page_number, per_page).await?;
-        let rows = rows
-            .iter()
-            .map(|p| PersonRow {
-                municipality_code: &p.municipality_code,
-                municipality_name: &p.municipality_name,
-                cohort_name: &p.cohort_name,
-                document_type: p.document_type.as_str(),
-                document_number: &p.document_number,
-                full_name: &p.full_name,
-                status: p.status_label,
-                attendance: p.attendance.pct_text(),
-                attendance_basis: p.attendance.text(),
-                completed: match p.completed {
-                    Some(true) => "Sí",
-                    Some(false) => "No",
-                    None => NOT_CLOSED,
-                },
-                certificate: p.certificate_code.as_deref(),
-            })
-            .collect();
-        let qs = query_string(&query);
-        let department = filters.department.clone().unwrap_or_default();
-        let view = ParticipantsView {
-            is_reviewer: user.department_scope().is_some(),
-            department_name: domain::territory::department_name(db.inner(), &department).await?,
-            filters: filters
-                .describe(db.inner())
-                .await?
-                .into_iter()
-                .map(|(what, value)| Described { what, value })
-                .collect(),
-            rows,
-            total,
-            pager: Pager::new(
-                "/reportes/participantes",
-                &query_pairs(&query),
-                page_number,
-                per_page,
+    page.render_kept(title, key, {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let (rows, total) =
+                domain::reports::participants_page(&db, &filters, page_number, per_page).await?;
+            let rows = rows
+                .iter()
+                .map(|p| PersonRow {
+                    municipality_code: &p.municipality_code,
+                    municipality_name: &p.municipality_name,
+                    cohort_name: &p.cohort_name,
+                    document_type: p.document_type.as_str(),
+                    document_number: &p.document_number,
+                    full_name: &p.full_name,
+                    status: p.status_label,
+                    attendance: p.attendance.pct_text(),
+                    attendance_basis: p.attendance.text(),
+                    completed: match p.completed {
+                        Some(true) => "Sí",
+                        Some(false) => "No",
+                        None => NOT_CLOSED,
+                    },
+                    certificate: p.certificate_code.as_deref(),
+                })
+                .collect();
+            let qs = query_string(&query);
+            let department = filters.department.clone().unwrap_or_default();
+            let view = ParticipantsView {
+                is_reviewer: user.department_scope().is_some(),
+                department_name: domain::territory::department_name(&db, &department).await?,
+                filters: filters
+                    .describe(&db)
+                    .await?
+                    .into_iter()
+                    .map(|(what, value)| Described { what, value })
+                    .collect(),
+                rows,
                 total,
-            ),
-            back: format!("/reportes{qs}"),
-            attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
-        };
-        page.content("report_participants", title, view)
+                pager: Pager::new(
+                    "/reportes/participantes",
+                    &query_pairs(&query),
+                    page_number,
+                    per_page,
+                    total,
+                ),
+                back: format!("/reportes{qs}"),
+                attendance_xlsx: format!("/reportes/asistencia.xlsx{qs}"),
+            };
+            drawer.content("report_participants", title, view)
+        }
     })
     .await
 }
@@ -559,64 +565,68 @@ async fn coverage_grid(
         .with("pdet", filters.pdet)
         .with("category", filters.category.as_deref())
         .with("nothing", filters.nothing.then_some(true));
-    page.render_kept(title, key, || async {
-        let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
-        let capacities = capacity::Entity::find()
-            .filter(capacity::Column::Active.eq(true))
-            .order_by_asc(capacity::Column::SortOrder)
-            .all(db.inner())
-            .await?;
-        let cells: std::collections::HashMap<(String, i32), (i64, i64, i64, i64)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    (r.municipality_code.clone(), r.capacity_id),
+    page.render_kept(title, key, {
+        let (db, drawer) = (db.inner().clone(), page.drawer());
+        move || async move {
+            let rows = domain::reports::coverage::coverage(&db, &filters).await?;
+            let capacities = capacity::Entity::find()
+                .filter(capacity::Column::Active.eq(true))
+                .order_by_asc(capacity::Column::SortOrder)
+                .all(&db)
+                .await?;
+            let cells: std::collections::HashMap<(String, i32), (i64, i64, i64, i64)> = rows
+                .iter()
+                .map(|r| {
                     (
-                        r.certified,
-                        r.participants_trained,
-                        r.assistances,
-                        r.people_reached_by_replicas,
-                    ),
-                )
-            })
-            .collect();
-        // With a department: all its municipalities (gaps included). Nationally: those with data.
-        let mut places: Vec<(String, String, bool)> = match (&filters.department, filters.nothing) {
-            (_, true) => Vec::new(),
-            (Some(department), false) => {
-                let mut find = municipality::Entity::find()
-                    .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
-                if filters.pdet == Some(true) {
-                    find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
-                }
-                if let Some(category) = &filters.category {
-                    find = find.filter(municipality::Column::Category.eq(category.as_str()));
-                }
-                find.order_by_asc(municipality::Column::Name)
-                    .all(db.inner())
-                    .await?
-                    .into_iter()
-                    .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
-                    .collect()
-            }
-            (None, false) => {
-                let mut seen = std::collections::BTreeMap::new();
-                for r in &rows {
-                    seen.insert(
-                        (r.municipality_name.clone(), r.municipality_code.clone()),
-                        r.pdet,
-                    );
-                }
-                seen.into_iter()
-                    .map(|((name, code), pdet)| (code, name, pdet))
-                    .collect()
-            }
-        };
-        places.dedup();
-        let grid = places
-            .iter()
-            .map(|(code, name, pdet)| {
-                let cells: Vec<GridCell> = capacities
+                        (r.municipality_code.clone(), r.capacity_id),
+                        (
+                            r.certified,
+                            r.participants_trained,
+                            r.assistances,
+                            r.people_reached_by_replicas,
+                        ),
+                    )
+                })
+                .collect();
+            // With a department: all its municipalities (gaps included). Nationally: those with data.
+            let mut places: Vec<(String, String, bool)> =
+                match (&filters.department, filters.nothing) {
+                    (_, true) => Vec::new(),
+                    (Some(department), false) => {
+                        let mut find = municipality::Entity::find()
+                            .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
+                        if filters.pdet == Some(true) {
+                            find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
+                        }
+                        if let Some(category) = &filters.category {
+                            find =
+                                find.filter(municipality::Column::Category.eq(category.as_str()));
+                        }
+                        find.order_by_asc(municipality::Column::Name)
+                            .all(&db)
+                            .await?
+                            .into_iter()
+                            .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
+                            .collect()
+                    }
+                    (None, false) => {
+                        let mut seen = std::collections::BTreeMap::new();
+                        for r in &rows {
+                            seen.insert(
+                                (r.municipality_name.clone(), r.municipality_code.clone()),
+                                r.pdet,
+                            );
+                        }
+                        seen.into_iter()
+                            .map(|((name, code), pdet)| (code, name, pdet))
+                            .collect()
+                    }
+                };
+            places.dedup();
+            let grid = places
+                .iter()
+                .map(|(code, name, pdet)| {
+                    let cells: Vec<GridCell> = capacities
                     .iter()
                     .map(|c| {
                         let (certified, trained, assisted, replicated) = cells
@@ -649,33 +659,34 @@ async fn coverage_grid(
                         }
                     })
                     .collect();
-                GridRow {
-                    code,
-                    name,
-                    pdet: *pdet,
-                    gaps: cells
-                        .iter()
-                        .filter(|c| c.trained == 0 && c.assisted == 0)
-                        .count(),
-                    cells,
-                }
-            })
-            .collect();
-        let departments = domain::territory::departments(db.inner()).await?;
-        let view = GridView {
-            capacities: capacities
-                .iter()
-                .map(|c| CapacityColumn {
-                    id: c.id,
-                    name: &c.name,
+                    GridRow {
+                        code,
+                        name,
+                        pdet: *pdet,
+                        gaps: cells
+                            .iter()
+                            .filter(|c| c.trained == 0 && c.assisted == 0)
+                            .count(),
+                        cells,
+                    }
                 })
-                .collect(),
-            grid,
-            department: filters.department.clone().unwrap_or_default(),
-            is_reviewer: user.department_scope().is_some(),
-            departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
-        };
-        page.content("coverage_grid", title, view)
+                .collect();
+            let departments = domain::territory::departments(&db).await?;
+            let view = GridView {
+                capacities: capacities
+                    .iter()
+                    .map(|c| CapacityColumn {
+                        id: c.id,
+                        name: &c.name,
+                    })
+                    .collect(),
+                grid,
+                department: filters.department.clone().unwrap_or_default(),
+                is_reviewer: user.department_scope().is_some(),
+                departments: DepartmentChoice::list(&departments, filters.department.as_deref()),
+            };
+            drawer.content("coverage_grid", title, view)
+        }
     })
     .await
 }

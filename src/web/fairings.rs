@@ -34,6 +34,53 @@ impl Fairing for RequestLog {
     }
 }
 
+/// How many writing requests (anything but `GET` and `HEAD`) one instance works on at once;
+/// the rest wait their turn, first come first served, before any of their work starts (their
+/// sign-in's lookup included). Issue 50: when 2,000 people press «Inscribirme» in the same
+/// second, the wave of their requests no longer stands, in the runtime's queue and the
+/// database pool's, in front of a reviewer's page for a third of a second; the database still
+/// has more writers ready than it takes at once (PostgreSQL: `db::POSTGRES_WRITERS`; SQLite:
+/// a group commit of up to this many).
+pub const WRITERS_ADMITTED: usize = 128;
+
+/// Admits writing requests [`WRITERS_ADMITTED`] at a time (see there). The permit lives in the
+/// request's local cache, so it is handed on when the request's answer has been sent.
+pub struct Admission(std::sync::Arc<rocket::tokio::sync::Semaphore>);
+
+impl Default for Admission {
+    fn default() -> Self {
+        Admission(std::sync::Arc::new(rocket::tokio::sync::Semaphore::new(
+            WRITERS_ADMITTED,
+        )))
+    }
+}
+
+/// A writing request's place among the admitted ones.
+struct Admitted(
+    #[allow(dead_code, reason = "held, not read: dropped with the request")]
+    Option<rocket::tokio::sync::OwnedSemaphorePermit>,
+);
+
+#[rocket::async_trait]
+impl Fairing for Admission {
+    fn info(&self) -> Info {
+        Info {
+            name: "writers admitted",
+            kind: Kind::Request,
+        }
+    }
+
+    async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
+        use rocket::http::Method;
+        if matches!(request.method(), Method::Get | Method::Head) {
+            return;
+        }
+        // The semaphore is never closed: a failure would only admit the request at once.
+        let permit = self.0.clone().acquire_owned().await.ok();
+        request.local_cache(|| Admitted(permit));
+    }
+}
+
 /// Compresses text answers (pages, the stylesheet, JSON, SVG, calendars) with gzip when the
 /// client accepts it: a 40 KiB page travels as a few KiB on a rural mobile connection. Files
 /// that are compressed already (PDF, xlsx, ZIP, PNG) and small answers (< 1 KiB, where the

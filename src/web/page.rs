@@ -50,10 +50,12 @@ pub const KEPT_PER_PAGE: usize = 32;
 /// `shelf` (the database's `kept_contents`).
 pub fn kept_pages(
     ttl_seconds: u64,
+    grace: std::time::Duration,
     shelf: Arc<dyn domain::cache::Shelf<PageKey, String, PageVersions>>,
 ) -> KeptPages {
     domain::cache::Kept::new(ttl_seconds, KEPT_PAGES)
         .per_group(KEPT_PER_PAGE, page_group)
+        .recomputed_behind(grace)
         .shelved(shelf)
 }
 
@@ -264,8 +266,8 @@ impl Page<'_> {
         content: F,
     ) -> super::PageResult
     where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
     {
         if !self.refused.is_empty() {
             // A refused filter: drawn for this answer only, 422.
@@ -285,8 +287,8 @@ impl Page<'_> {
     /// the person's but whose department-wide part is the scope's (the home dashboards).
     pub async fn kept_piece<F, Fut>(&self, key: KeptKey, piece: F) -> AppResult<Arc<String>>
     where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
     {
         let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
         keep(self.kept, self.db, &key, &scope, piece).await
@@ -298,11 +300,11 @@ impl Page<'_> {
     pub async fn kept_value<V, F, Fut>(&self, key: KeptKey, compute: F) -> AppResult<V>
     where
         V: Serialize + serde::de::DeserializeOwned,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = domain::error::AppResult<V>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = domain::error::AppResult<V>> + Send + 'static,
     {
         let json = self
-            .kept_piece(key, || async {
+            .kept_piece(key, move || async move {
                 serde_json::to_string(&compute().await?)
                     .map_err(|e| AppError::Internal(format!("valor guardado: {e}")))
             })
@@ -319,11 +321,16 @@ impl Page<'_> {
         title: &str,
         view: V,
     ) -> domain::error::AppResult<String> {
-        let mut layout = Layout::new(None, "", title, None);
-        layout.form_errors = self.refused.iter().map(SummaryItem::of).collect();
-        let data = serde_json::to_value(Rendered { layout, view })
-            .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
-        self.templates.render_value(template, data)
+        self.drawer().content(template, title, view)
+    }
+
+    /// What draws this page's contents, owned: a kept content's computation may draw it after
+    /// its visitor has her answer (issue 50).
+    pub fn drawer(&self) -> Drawer {
+        Drawer {
+            templates: self.templates.clone(),
+            refused: self.refused.clone(),
+        }
     }
 
     /// The overlap warnings kept per cohort (the cohort workspace reads them through it).
@@ -333,6 +340,30 @@ impl Page<'_> {
 
     pub fn require_user(&self) -> AppResult<&CurrentUser> {
         self.user.as_ref().ok_or(AppError::Unauthorized.into())
+    }
+}
+
+/// Draws a page's content ([`Page::content`]) without the page: what a kept content's
+/// computation takes with it.
+#[derive(Clone)]
+pub struct Drawer {
+    templates: Templates,
+    refused: Vec<FieldError>,
+}
+
+impl Drawer {
+    /// See [`Page::content`].
+    pub fn content<V: Serialize>(
+        &self,
+        template: &str,
+        title: &str,
+        view: V,
+    ) -> domain::error::AppResult<String> {
+        let mut layout = Layout::new(None, "", title, None);
+        layout.form_errors = self.refused.iter().map(SummaryItem::of).collect();
+        let data = serde_json::to_value(Rendered { layout, view })
+            .map_err(|e| AppError::Internal(format!("plantilla {template}: {e}")))?;
+        self.templates.render_value(template, data)
     }
 }
 
@@ -372,14 +403,20 @@ impl KeptJson<'_> {
     ) -> AppResult<rocket::response::content::RawJson<String>>
     where
         V: Serialize,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = domain::error::AppResult<V>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = domain::error::AppResult<V>> + Send + 'static,
     {
-        let body = keep(self.kept, self.db, &key, &scope_key(user), || async {
-            let value = compute().await?;
-            serde_json::to_string(&value)
-                .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
-        })
+        let body = keep(
+            self.kept,
+            self.db,
+            &key,
+            &scope_key(user),
+            move || async move {
+                let value = compute().await?;
+                serde_json::to_string(&value)
+                    .map_err(|e| AppError::Internal(format!("respuesta JSON: {e}")))
+            },
+        )
         .await?;
         Ok(rocket::response::content::RawJson(body.as_ref().clone()))
     }
@@ -396,8 +433,8 @@ async fn keep<F, Fut>(
     compute: F,
 ) -> AppResult<Arc<String>>
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = domain::error::AppResult<String>>,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
 {
     let version = PageVersions {
         cached: domain::instances::Versions::read(db).await?,

@@ -270,9 +270,10 @@ impl TestApp {
     /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
         // Settings the start-up's preparation does not read.
-        const RUNTIME_ONLY: [&str; 8] = [
+        const RUNTIME_ONLY: [&str; 9] = [
             "smtp_url",
             "figures_delay_ms",
+            "kept_grace_ms",
             "public_url",
             "jobs_poll_seconds",
             "mail_poll_seconds",
@@ -350,6 +351,9 @@ fn test_figment(
         // write; the tests of the figures worker (issue 50) set a delay.
         .merge(("figures_delay_ms", 0))
         .merge(("dashboard_cache_seconds", 0))
+        // A test that keeps pages reads a change right after making it; the grace's own test
+        // sets one.
+        .merge(("kept_grace_ms", 0))
         .merge(("mail_dir", std::env::temp_dir().join("aula-test-mail")))
         .merge((
             "credentials_key_file",

@@ -670,4 +670,4 @@ async fn an_enrolment_is_a_handful_of_statements() {
 }
 
 /// The statements of one enrolment through the figures worker (BENCHMARKS, DECISIONS).
-const ENROLMENT_STATEMENTS: u64 = 12;
+const ENROLMENT_STATEMENTS: u64 = 9;

@@ -343,8 +343,19 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Mode
 /// enrolment then wrote a new version of its cohort's row, and a burst into two cohorts of 500
 /// spent its time walking those versions under the lock.)
 pub async fn lock<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<cohort::Model> {
+    lock_in_scope(db, &CohortScope::All, cohort_id).await
+}
+
+/// [`lock`] if `scope` allows the cohort (404 otherwise, as if it did not exist): the scope's
+/// check and the lock in one statement.
+pub async fn lock_in_scope<C: ConnectionTrait>(
+    db: &C,
+    scope: &CohortScope,
+    cohort_id: i32,
+) -> AppResult<cohort::Model> {
     use sea_orm::QuerySelect;
     cohort::Entity::find_by_id(cohort_id)
+        .filter(scope.condition())
         .lock_exclusive()
         .one(db)
         .await?

@@ -164,14 +164,17 @@ fn may_meet(mine: &Targets) -> Condition {
 pub type KeptWarnings = crate::cache::Kept<i32, Vec<Warning>, crate::instances::Versions>;
 
 /// [`warnings_for`] through `kept`.
-pub async fn kept_warnings<C: ConnectionTrait>(
-    db: &C,
+pub async fn kept_warnings(
+    db: &sea_orm::DatabaseConnection,
     kept: &KeptWarnings,
     cohort: &cohort::Model,
 ) -> AppResult<Vec<Warning>> {
     let versions = crate::instances::Versions::read(db).await?;
+    let (db, owned) = (db.clone(), cohort.clone());
     let found = kept
-        .get(cohort.id, versions, || warnings_for(db, cohort))
+        .get(cohort.id, versions, move || async move {
+            warnings_for(&db, &owned).await
+        })
         .await?;
     Ok(found.as_ref().clone())
 }

@@ -472,7 +472,7 @@ impl Import for EnrolmentImport<'_> {
             // Known people keep their profile (they may have corrected it themselves).
             let view = match &row.existing {
                 Some(person) => {
-                    super::enrol(db, self.notifier, self.cohort.id, person.id, &requester).await?
+                    super::enrol(db, self.notifier, self.cohort.id, person, &requester).await?
                 }
                 None => {
                     let person = registration::save_profile(db, None, None, &row.profile).await?;
@@ -480,7 +480,7 @@ impl Import for EnrolmentImport<'_> {
                         db,
                         self.notifier,
                         self.cohort.id,
-                        person.id,
+                        &person,
                         &Requester::NewPerson(self.staff),
                     )
                     .await?

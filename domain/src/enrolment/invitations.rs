@@ -180,7 +180,7 @@ pub async fn enrol_named<C: ConnectionTrait>(
             db,
             notifier,
             cohort_id,
-            person.id,
+            person,
             &Requester::Staff {
                 user: actor,
                 override_reason,
@@ -743,12 +743,15 @@ pub async fn accept<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound)?;
     check_pending(&row, &cohort)?;
-    let participant_id = row.participant_id.ok_or(AppError::NotFound)?;
+    let person = participant::Entity::find_by_id(row.participant_id.ok_or(AppError::NotFound)?)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let view = super::enrol(
         db,
         notifier,
         cohort.id,
-        participant_id,
+        &person,
         &Requester::Invitation {
             person: actor,
             override_reason: row.override_reason.clone(),
@@ -758,7 +761,7 @@ pub async fn accept<C: ConnectionTrait>(
     settle(
         db,
         cohort.id,
-        participant_id,
+        person.id,
         InvitationStatus::Accepted,
         Some(view.id),
     )

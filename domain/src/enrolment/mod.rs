@@ -16,7 +16,7 @@ pub mod seats;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::cohorts;
+use crate::cohorts::{self, scope::CohortScope};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, municipality, participant};
 use crate::error::{AppError, AppResult, FieldError};
@@ -68,6 +68,17 @@ impl Requester<'_> {
             | Requester::NewPerson(user) => Some(user),
             Requester::Participant(_) | Requester::Invitation { .. } => None,
         }
+    }
+    /// The cohorts the requester may enrol in: the staff member's managed ones, the person's
+    /// published ones.
+    fn scope(&self) -> CohortScope {
+        CohortScope::of(Some(match self {
+            Requester::Participant(u)
+            | Requester::Nomination(u)
+            | Requester::NewPerson(u)
+            | Requester::Staff { user: u, .. }
+            | Requester::Invitation { person: u, .. } => *u,
+        }))
     }
     fn override_reason(&self) -> Option<&str> {
         match self {
@@ -122,24 +133,20 @@ pub async fn view<C: ConnectionTrait>(db: &C, row: &enrolment::Model) -> AppResu
 }
 
 /// Enrols a participant (or waitlists them when seats are taken). Run inside a transaction.
-/// A coordinator naming a person (`Requester::Staff`) must reach her (404 otherwise): the staff
+/// The cohort must be in the requester's scope (404 otherwise, as if it did not exist). A
+/// coordinator naming a person (`Requester::Staff`) must reach her (404 otherwise): the staff
 /// paths go through [`invitations::enrol_named`], which invites the others.
+///
+/// Issue 50: what does not decide the seat (the cohort's targets, its course and sessions for
+/// the notice) is read before the cohort's lock, so that under it only the lock, one read of
+/// the cohort's enrolments, the insert, its audit and its notice remain.
 pub async fn enrol<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     cohort_id: i32,
-    participant_id: i32,
+    person: &participant::Model,
     requester: &Requester<'_>,
 ) -> AppResult<EnrolmentView> {
-    if let Some(user) = requester.staff() {
-        // A direction's coordinator enrols people only in its cohorts.
-        cohorts::find_managed(db, user, cohort_id).await?;
-    }
-    let cohort = cohorts::lock(db, cohort_id).await?;
-    let person = participant::Entity::find_by_id(participant_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
     if let Some(user) = requester.staff()
         && !PersonScope::of(user).covers_municipality(&person.municipality_code)
     {
@@ -148,7 +155,7 @@ pub async fn enrol<C: ConnectionTrait>(
         return Err(AppError::NotFound);
     }
     if let Requester::Staff { user, .. } = requester
-        && !invitations::enrols_directly(db, user, &person).await?
+        && !invitations::enrols_directly(db, user, person).await?
     {
         // Issue 46: a coordinator enrols by id or document only the people it already
         // reaches; anyone else is invited (`invitations::enrol_named`) and enrols by accepting.
@@ -166,11 +173,18 @@ pub async fn enrol<C: ConnectionTrait>(
             "Escriba el motivo para inscribir por excepción.",
         ));
     }
-    check_open(&cohort, override_reason.is_some())?;
-    let targets = cohorts::targets_of(db, &[cohort.id])
+    let targets = cohorts::targets_of(db, &[cohort_id])
         .await?
-        .remove(&cohort.id)
+        .remove(&cohort_id)
         .unwrap_or_default();
+    let details = match person.email {
+        Some(_) => Some(notices::Details::of(db, cohort_id).await?),
+        None => None,
+    };
+    // A staff member enrols only in the cohorts it manages (a direction's coordinator, in its
+    // departments); a person, in the published ones.
+    let cohort = cohorts::lock_in_scope(db, &requester.scope(), cohort_id).await?;
+    check_open(&cohort, override_reason.is_some())?;
     if !targets.offers(&person.municipality_code) && override_reason.is_none() {
         let places = cohorts::place_names(db, &targets).await?.join("; ");
         let home = municipality::Entity::find_by_id(person.municipality_code.clone())
@@ -248,20 +262,23 @@ pub async fn enrol<C: ConnectionTrait>(
                            "override_reason": override_reason, "cohort_id": cohort.id, "participant_id": person.id})),
     })
     .await?;
-    notices::send(
-        db,
-        notifier,
-        &cohort,
-        &person,
-        &saved,
-        match status {
-            EnrolmentStatus::Enrolled => notices::Notice::Enrolled,
-            _ => notices::Notice::Waitlisted {
-                position: view.waitlist_position.unwrap_or(1),
+    if let Some(details) = &details {
+        notices::send_with(
+            db,
+            notifier,
+            &cohort,
+            details,
+            person,
+            &saved,
+            match status {
+                EnrolmentStatus::Enrolled => notices::Notice::Enrolled,
+                _ => notices::Notice::Waitlisted {
+                    position: view.waitlist_position.unwrap_or(1),
+                },
             },
-        },
-    )
-    .await?;
+        )
+        .await?;
+    }
     Ok(view)
 }
 
@@ -350,6 +367,7 @@ pub async fn fill_seats<C: ConnectionTrait>(
 ) -> AppResult<Vec<i32>> {
     let mut promoted = Vec::new();
     let mut book = seats::SeatBook::load(db, cohort).await?;
+    let mut details: Option<notices::Details> = None;
     while book.any_free() {
         // The first person waiting who fits: before the release, a seat kept for a
         // municipality goes to its first person waiting, not to whoever is ahead.
@@ -382,16 +400,24 @@ pub async fn fill_seats<C: ConnectionTrait>(
         if let Some(person) = participant::Entity::find_by_id(updated.participant_id)
             .one(db)
             .await?
+            && person.email.is_some()
         {
-            notices::send(
-                db,
-                notifier,
-                cohort,
-                &person,
-                &updated,
-                notices::Notice::Promoted,
-            )
-            .await?;
+            // The cohort's details once for everyone promoted.
+            if details.is_none() {
+                details = Some(notices::Details::read(db, cohort).await?);
+            }
+            if let Some(details) = &details {
+                notices::send_with(
+                    db,
+                    notifier,
+                    cohort,
+                    details,
+                    &person,
+                    &updated,
+                    notices::Notice::Promoted,
+                )
+                .await?;
+            }
         }
         promoted.push(updated.id);
     }

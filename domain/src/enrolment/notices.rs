@@ -4,7 +4,7 @@
 
 use crate::calendar::{self, Event};
 use crate::cohorts::sessions::{self, SessionView};
-use crate::entities::{cohort, course, enrolment, participant};
+use crate::entities::{cohort, cohort_session, course, enrolment, participant};
 use crate::error::AppResult;
 use crate::mail::Notifier;
 use crate::mail::{self, Attachment, Email};
@@ -23,16 +23,58 @@ pub async fn cohort_calendar<C: ConnectionTrait>(
     cohort: &cohort::Model,
     public_url: &str,
 ) -> AppResult<Attachment> {
-    let events: Vec<Event> = sessions::list(db, cohort.id)
-        .await?
-        .into_iter()
-        .map(|s| session_event(cohort, &s, public_url))
+    Ok(calendar_of(
+        cohort,
+        &sessions::list(db, cohort.id).await?,
+        public_url,
+    ))
+}
+
+fn calendar_of(
+    cohort: &cohort::Model,
+    sessions: &[cohort_session::Model],
+    public_url: &str,
+) -> Attachment {
+    let events: Vec<Event> = sessions
+        .iter()
+        .map(|s| session_event(cohort, s, public_url))
         .collect();
-    Ok(Attachment {
+    Attachment {
         filename: "calendario.ics".into(),
         content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
         content: calendar::calendar(&cohort.name, &events).into_bytes(),
-    })
+    }
+}
+
+/// What a cohort's notices show besides the cohort row: its course's name and its sessions.
+/// Read once, and by an enrolment before it takes the cohort's lock (issue 50: the fewer
+/// statements under the lock, the sooner the next person of the cohort has her answer).
+pub struct Details {
+    course: String,
+    sessions: Vec<cohort_session::Model>,
+}
+
+impl Details {
+    pub async fn read<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<Self> {
+        Self::of(db, cohort.id).await
+    }
+
+    /// The same, knowing only the cohort's id (before its row is locked).
+    pub async fn of<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Self> {
+        use sea_orm::{ColumnTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
+        let course: Option<String> = course::Entity::find()
+            .join(JoinType::InnerJoin, cohort::Relation::Course.def().rev())
+            .filter(cohort::Column::Id.eq(cohort_id))
+            .select_only()
+            .column(course::Column::Name)
+            .into_tuple()
+            .one(db)
+            .await?;
+        Ok(Details {
+            course: course.unwrap_or_default(),
+            sessions: sessions::list(db, cohort_id).await?,
+        })
+    }
 }
 
 pub fn session_event(
@@ -66,18 +108,32 @@ pub async fn send<C: ConnectionTrait>(
     enrolment: &enrolment::Model,
     notice: Notice,
 ) -> AppResult<()> {
+    if person.email.is_none() {
+        return Ok(());
+    }
+    let details = Details::read(db, cohort).await?;
+    send_with(db, notifier, cohort, &details, person, enrolment, notice).await
+}
+
+/// [`send`] with the cohort's [`Details`] read already.
+pub async fn send_with<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    cohort: &cohort::Model,
+    details: &Details,
+    person: &participant::Model,
+    enrolment: &enrolment::Model,
+    notice: Notice,
+) -> AppResult<()> {
     let Some(to) = person.email.clone() else {
         return Ok(());
     };
-    let course_name = course::Entity::find_by_id(cohort.course_id)
-        .one(db)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let upcoming: Vec<SessionView> = sessions::list(db, cohort.id)
-        .await?
-        .into_iter()
+    let course_name = details.course.clone();
+    let upcoming: Vec<SessionView> = details
+        .sessions
+        .iter()
         .filter(|s| s.ends_at > crate::time::now())
+        .cloned()
         .map(SessionView::from)
         .collect();
     let public_url = notifier.config.public_url.trim_end_matches('/').to_string();
@@ -132,7 +188,7 @@ pub async fn send<C: ConnectionTrait>(
     let data = serde_json::to_value(&data)
         .map_err(|e| crate::error::AppError::Internal(format!("datos del aviso: {e}")))?;
     let attachments = if with_calendar {
-        vec![cohort_calendar(db, cohort, &public_url).await?]
+        vec![calendar_of(cohort, &details.sessions, &public_url)]
     } else {
         Vec::new()
     };

@@ -28,14 +28,14 @@ fn month_at(at: DateTime<Utc>) -> i32 {
     month_of(crate::time::local(at).date_naive())
 }
 
-/// Recomputes one cohort's rows.
-pub async fn refresh_cohort<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<()> {
+/// Recomputes these cohorts' rows.
+pub async fn refresh_cohorts<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<()> {
     delivery_fact::Entity::delete_many()
         .filter(delivery_fact::Column::Source.eq(DeliverySource::Cohort))
-        .filter(delivery_fact::Column::SourceId.eq(cohort_id))
+        .filter(delivery_fact::Column::SourceId.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
-    let rows = cohort_rows(db, Some(cohort_id)).await?;
+    let rows = cohort_rows(db, Some(ids)).await?;
     super::insert_all(db, rows).await
 }
 
@@ -83,14 +83,14 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<delivery_fact::Mod
 /// reached].
 type Cells = BTreeMap<(i32, i32, String, i32), [i32; 3]>;
 
-/// The rows of one cohort, or of all.
+/// The rows of these cohorts, or of all.
 async fn cohort_rows<C: ConnectionTrait>(
     db: &C,
-    cohort_id: Option<i32>,
+    ids: Option<&[i32]>,
 ) -> AppResult<Vec<delivery_fact::Model>> {
     let mut query = cohort::Entity::find();
-    if let Some(id) = cohort_id {
-        query = query.filter(cohort::Column::Id.eq(id));
+    if let Some(ids) = ids {
+        query = query.filter(cohort::Column::Id.is_in(ids.iter().copied()));
     }
     let cohorts: HashMap<i32, cohort::Model> = query
         .all(db)
@@ -115,8 +115,8 @@ async fn cohort_rows<C: ConnectionTrait>(
                 .push(link.capacity_id);
         }
     }
-    let only = |column: enrolment::Column| match cohort_id {
-        Some(id) => column.eq(id),
+    let only = |column: enrolment::Column| match ids {
+        Some(ids) => column.is_in(ids.iter().copied()),
         None => sea_orm::sea_query::Expr::val(true),
     };
     let trained: Vec<(i32, String, i64)> = enrolment::Entity::find()

@@ -122,9 +122,7 @@ pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
     if named.touched.len() > REBUILD_ABOVE {
         rebuild(db).await?;
     } else {
-        for (&id, people) in &named.touched {
-            refresh(db, id, people.as_ref()).await?;
-        }
+        refresh(db, &named.touched).await?;
     }
     for chunk in named.ids.chunks(CHUNK) {
         figures_dirty::Entity::delete_many()
@@ -173,34 +171,74 @@ async fn dirty<C: ConnectionTrait>(db: &C) -> AppResult<Named> {
     Ok(named)
 }
 
-/// Recomputes one cohort's figures, and the capacity and differential rows of `people` (of
-/// every person of the cohort when `None`).
+/// Recomputes these cohorts' figures, and the capacity and differential rows of the people
+/// named beside each (of every person of a cohort named alone: `None`). Every statement covers
+/// all the cohorts (and people) at once (issue 50: a flush after a burst names twenty cohorts
+/// and two thousand people; one by one it took twenty times the statements), and each person is
+/// recomputed once however many of the cohorts named her.
 pub async fn refresh<C: ConnectionTrait>(
     db: &C,
-    cohort_id: i32,
-    people: Option<&BTreeSet<i32>>,
+    touched: &BTreeMap<i32, Option<BTreeSet<i32>>>,
 ) -> AppResult<()> {
-    let rows = cohort_rows(db, Some(cohort_id)).await?;
+    let ids: Vec<i32> = touched.keys().copied().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = cohort_rows(db, Some(&ids)).await?;
     cohort_figure::Entity::delete_many()
-        .filter(cohort_figure::Column::CohortId.eq(cohort_id))
+        .filter(cohort_figure::Column::CohortId.is_in(ids.clone()))
         .exec(db)
         .await?;
     insert_all(db, rows).await?;
-    delivery::refresh_cohort(db, cohort_id).await?;
-    let people: Vec<i32> = match people {
-        Some(named) => named.iter().copied().collect(),
-        None => {
-            enrolment::Entity::find()
-                .select_only()
-                .column(enrolment::Column::ParticipantId)
-                .distinct()
-                .filter(enrolment::Column::CohortId.eq(cohort_id))
-                .into_tuple()
-                .all(db)
-                .await?
+    delivery::refresh_cohorts(db, &ids).await?;
+    // Coverage (`capacity_people`) counts only the enrolments of started cohorts: a person
+    // named by a change in a cohort that has not started (an enrolment, a cancellation, the
+    // waiting list moving) keeps her coverage rows, and only her differential row is
+    // recomputed (it counts every counted enrolment). A cohort that starts, or leaves the
+    // started states, is named alone (its status is a source), so its people are all
+    // recomputed below. Issue 50: on an enrolment day every name is of this kind.
+    let started: HashSet<i32> = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .filter(cohort::Column::Id.is_in(ids.clone()))
+        .filter(cohort::Column::Status.is_in(STARTED))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut everyone: BTreeSet<i32> = BTreeSet::new();
+    let mut covered: BTreeSet<i32> = BTreeSet::new();
+    let mut whole: Vec<i32> = Vec::new();
+    for (id, named) in touched {
+        match named {
+            None => whole.push(*id),
+            Some(people) => {
+                everyone.extend(people);
+                if started.contains(id) {
+                    covered.extend(people);
+                }
+            }
         }
-    };
-    for chunk in people.chunks(CHUNK) {
+    }
+    if !whole.is_empty() {
+        let all: Vec<i32> = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::ParticipantId)
+            .distinct()
+            .filter(enrolment::Column::CohortId.is_in(whole))
+            .into_tuple()
+            .all(db)
+            .await?;
+        everyone.extend(&all);
+        covered.extend(all);
+    }
+    let everyone: Vec<i32> = everyone.into_iter().collect();
+    for chunk in everyone.chunks(CHUNK) {
+        refresh_differential(db, chunk).await?;
+    }
+    let covered: Vec<i32> = covered.into_iter().collect();
+    for chunk in covered.chunks(CHUNK) {
         refresh_people(db, chunk).await?;
     }
     Ok(())
@@ -209,7 +247,6 @@ pub async fn refresh<C: ConnectionTrait>(
 /// Replaces these people's capacity rows with freshly computed ones and moves the sums of
 /// `capacity_figures` and `capacity_year_figures` by the difference.
 async fn refresh_people<C: ConnectionTrait>(db: &C, people: &[i32]) -> AppResult<()> {
-    refresh_differential(db, people).await?;
     let old: BTreeSet<capacity_person::Model> = capacity_person::Entity::find()
         .filter(capacity_person::Column::ParticipantId.is_in(people.to_vec()))
         .all(db)
@@ -588,14 +625,14 @@ struct Group {
     n: i64,
 }
 
-/// The `cohort_figures` rows of one cohort, or of all (`None`), from the source rows: five
+/// The `cohort_figures` rows of these cohorts, or of all (`None`), from the source rows: five
 /// grouped queries and the departments.
 async fn cohort_rows<C: ConnectionTrait>(
     db: &C,
-    cohort_id: Option<i32>,
+    cohorts: Option<&[i32]>,
 ) -> AppResult<Vec<cohort_figure::Model>> {
-    let only = |column: enrolment::Column| match cohort_id {
-        Some(id) => column.eq(id),
+    let only = |column: enrolment::Column| match cohorts {
+        Some(ids) => column.is_in(ids.iter().copied()),
         None => Expr::val(true),
     };
     let statuses: Vec<StatusGroup> = enrolment::Entity::find()
@@ -689,16 +726,16 @@ async fn cohort_rows<C: ConnectionTrait>(
         .column(cohort_session::Column::CohortId)
         .column_as(cohort_session::Column::Id.count(), "n")
         .group_by(cohort_session::Column::CohortId);
-    if let Some(id) = cohort_id {
-        sessions = sessions.filter(cohort_session::Column::CohortId.eq(id));
+    if let Some(ids) = cohorts {
+        sessions = sessions.filter(cohort_session::Column::CohortId.is_in(ids.iter().copied()));
     }
     let sessions: HashMap<i32, i64> = sessions.into_tuple().all(db).await?.into_iter().collect();
     let mut closed = cohort::Entity::find()
         .select_only()
         .column(cohort::Column::Id)
         .filter(cohort::Column::Status.eq(CohortStatus::Closed));
-    if let Some(id) = cohort_id {
-        closed = closed.filter(cohort::Column::Id.eq(id));
+    if let Some(ids) = cohorts {
+        closed = closed.filter(cohort::Column::Id.is_in(ids.iter().copied()));
     }
     let closed: HashSet<i32> = closed.into_tuple().all(db).await?.into_iter().collect();
     let places = places(db, rows.keys().map(|(_, m)| m.clone()).collect()).await?;

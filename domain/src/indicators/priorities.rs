@@ -125,6 +125,7 @@ const CACHE_SECONDS: u64 = 300;
 /// in its state. Keyed by capacity (and, for rankings, by the year «recent» ends), each for the
 /// versions it was computed from (`domain::cache`: one computation per key, a stale ranking
 /// served while one request recomputes it).
+#[derive(Clone)]
 pub struct Cache {
     /// For the indicators' version.
     weakest: crate::cache::Kept<Option<i32>, Weakest, i64>,
@@ -313,8 +314,8 @@ pub fn percentiles(values: &mut [(String, f64)], higher_is_better: bool) -> Vec<
 }
 
 /// The ranking for the caller's territory (a reviewer: their department, silently).
-pub async fn rank<C: ConnectionTrait>(
-    db: &C,
+pub async fn rank(
+    db: &sea_orm::DatabaseConnection,
     cache: &Cache,
     user: &Actor,
     query: &PriorityQuery,
@@ -362,11 +363,11 @@ pub async fn rank<C: ConnectionTrait>(
     let versions = crate::instances::Versions::read(db).await?;
     let ranked = cache
         .ranked
-        .get(
-            (capacity.as_ref().map(|c| c.id), recent_to),
-            versions,
-            || national(db, cache, capacity.as_ref().map(|c| c.id), recent_to),
-        )
+        .get((capacity.as_ref().map(|c| c.id), recent_to), versions, {
+            let (db, cache, capacity) =
+                (db.clone(), cache.clone(), capacity.as_ref().map(|c| c.id));
+            move || async move { national(&db, &cache, capacity, recent_to).await }
+        })
         .await?;
     let demand = crate::demand::open_by_municipality(db, capacity.as_ref().map(|c| c.id)).await?;
     let assisted = assisted_since(db, capacity.as_ref().map(|c| c.id), recent_from).await?;
@@ -445,8 +446,8 @@ fn by_need(a: (f64, &PriorityRow), b: (f64, &PriorityRow)) -> std::cmp::Ordering
 
 /// Every municipality of the country scored for `capacity` (all capacities when none), by
 /// need (the greatest first), with completions counted from `recent_to - 1`.
-async fn national<C: ConnectionTrait>(
-    db: &C,
+async fn national(
+    db: &sea_orm::DatabaseConnection,
     cache: &Cache,
     capacity: Option<i32>,
     recent_to: i32,
@@ -468,7 +469,10 @@ async fn national<C: ConnectionTrait>(
     let indicators = crate::instances::Versions::read(db).await?.indicators;
     let weakest = cache
         .weakest
-        .get(capacity, indicators, || weakest(db, capacity))
+        .get(capacity, indicators, {
+            let db = db.clone();
+            move || async move { weakest(&db, capacity).await }
+        })
         .await?;
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
     if let Some(c) = capacity {

@@ -851,6 +851,7 @@ pub const BEHIND_KEPT_SECONDS: u64 = 60;
 /// The lines behind of each plan scope, kept for the planning version (plans, their lines and
 /// goals, cohorts) and at most [`BEHIND_KEPT_SECONDS`] (nothing kept with a time to live of
 /// zero: the tests).
+#[derive(Clone)]
 pub struct KeptBehind(crate::cache::Kept<String, Vec<BehindLine>, i64>);
 
 impl KeptBehind {
@@ -862,9 +863,9 @@ impl KeptBehind {
     }
 
     /// [`behind`] for `user`, kept per scope.
-    pub async fn behind<C: ConnectionTrait>(
+    pub async fn behind(
         &self,
-        db: &C,
+        db: &sea_orm::DatabaseConnection,
         user: &crate::accounts::actor::Actor,
     ) -> AppResult<Vec<BehindLine>> {
         let scope = PlanScope::of(db, user).await?;
@@ -872,8 +873,9 @@ impl KeptBehind {
         let planning = crate::instances::Versions::read(db).await?.planning;
         let lines = self
             .0
-            .get(format!("{scope:?}|{year}"), planning, || {
-                behind_in(db, &scope, year)
+            .get(format!("{scope:?}|{year}"), planning, {
+                let db = db.clone();
+                move || async move { behind_in(&db, &scope, year).await }
             })
             .await?;
         Ok(lines.as_ref().clone())

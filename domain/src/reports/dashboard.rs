@@ -393,12 +393,13 @@ struct Kept {
     expired: bool,
 }
 
-/// The kept pictures per scope, shared by every request (Rocket state).
+/// The kept pictures per scope, shared by every request (Rocket state; a clone shares them).
+#[derive(Clone)]
 pub struct Dashboards {
     ttl: Duration,
     kept: Arc<Mutex<HashMap<Scope, Kept>>>,
     /// One first computation at a time, so a burst of first visits computes once.
-    first: tokio::sync::Mutex<()>,
+    first: Arc<tokio::sync::Mutex<()>>,
     /// Signalled when a background recomputation has stored its figures.
     refreshed: Arc<tokio::sync::Notify>,
 }
@@ -408,7 +409,7 @@ impl Dashboards {
         Dashboards {
             ttl: Duration::from_secs(ttl_seconds),
             kept: Arc::new(Mutex::new(HashMap::new())),
-            first: tokio::sync::Mutex::new(()),
+            first: Arc::new(tokio::sync::Mutex::new(())),
             refreshed: Arc::new(tokio::sync::Notify::new()),
         }
     }

@@ -773,9 +773,9 @@ async fn comments<C: ConnectionTrait>(
 /// and when: one still holds while the version has not moved (every transaction that changes
 /// the tallies moves it, on any instance) and for at most [`KEEP`] (names of courses and
 /// cohorts may change meanwhile).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Cache {
-    kept: std::sync::Mutex<HashMap<CacheKey, KeptReport>>,
+    kept: std::sync::Arc<std::sync::Mutex<HashMap<CacheKey, KeptReport>>>,
 }
 
 /// A kept report: the tallies' version and the moment it was computed at.
