@@ -107,7 +107,7 @@ fn default_figures_delay_ms() -> u64 {
 }
 
 fn default_kept_grace_ms() -> u64 {
-    3_000
+    10_000
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

@@ -62,7 +62,7 @@ async fn home_page(
             let role = for_user(db.inner(), &kept, user).await?;
             // The admin sees the coordinator's dashboard too, drawn on each visit.
             let section = match role.staff_home {
-                Some(_) => Some(page.content("home_staff", "Inicio", &role)?),
+                Some(_) => Some(page.drawer().content("home_staff", "Inicio", &role)?),
                 None => None,
             };
             (Some(role), section)

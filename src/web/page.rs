@@ -255,7 +255,7 @@ impl Page<'_> {
 
     /// Like [`Page::render`] for a page whose content depends only on what the caller's scope
     /// may see, what `key` names and the figures (not on the person, the CSRF token or a
-    /// flash): the content `content` renders (with [`Page::content`]) is kept for the versions
+    /// flash): the content `content` renders (with [`Drawer::content`]) is kept for the versions
     /// of what it shows and served to the next callers of the same scope; it is computed again
     /// only when missing or stale (issue 36). `key` names everything the content reads of the
     /// request (issue 46).
@@ -313,19 +313,8 @@ impl Page<'_> {
             .map_err(|e| AppError::Internal(format!("valor guardado: {e}")).into())
     }
 
-    /// The content of `template` for `view`, without the layout and without anything of the
-    /// person (no user, no CSRF token, no flash): what [`Page::render_kept`] keeps.
-    pub fn content<V: Serialize>(
-        &self,
-        template: &str,
-        title: &str,
-        view: V,
-    ) -> domain::error::AppResult<String> {
-        self.drawer().content(template, title, view)
-    }
-
-    /// What draws this page's contents, owned: a kept content's computation may draw it after
-    /// its visitor has her answer (issue 50).
+    /// What draws this page's contents ([`Drawer::content`]), owned: a kept content's
+    /// computation may draw it after its visitor has her answer (issue 50).
     pub fn drawer(&self) -> Drawer {
         Drawer {
             templates: self.templates.clone(),
@@ -343,8 +332,7 @@ impl Page<'_> {
     }
 }
 
-/// Draws a page's content ([`Page::content`]) without the page: what a kept content's
-/// computation takes with it.
+/// Draws a page's content without the page: what a kept content's computation takes with it.
 #[derive(Clone)]
 pub struct Drawer {
     templates: Templates,
@@ -352,7 +340,8 @@ pub struct Drawer {
 }
 
 impl Drawer {
-    /// See [`Page::content`].
+    /// The content of `template` for `view`, without the layout and without anything of the
+    /// person (no user, no CSRF token, no flash): what [`Page::render_kept`] keeps.
     pub fn content<V: Serialize>(
         &self,
         template: &str,

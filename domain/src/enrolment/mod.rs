@@ -2,11 +2,12 @@
 //! territory, not already enrolled), hard seat limits with a first-in first-out waiting list,
 //! cancellations that promote, and the notifications of each step.
 //!
-//! Concurrency: every change that counts seats starts by touching the cohort row
-//! (`UPDATE cohorts SET updated_at = updated_at`). On PostgreSQL that is a row lock; on SQLite
-//! it takes the write lock. Either way, requests for the same cohort are serialised inside
+//! Concurrency: every change that counts seats takes the cohort's lock (`cohorts::lock`: on
+//! PostgreSQL `SELECT … FOR UPDATE`, the row's lock; on SQLite the writer already holds the
+//! file's) before it counts. Either way, requests for the same cohort are serialised inside
 //! their transactions, so the count they see is the count they write against: no overbooking,
-//! no two equal waiting-list tickets. The unique indexes back this up.
+//! no two equal waiting-list tickets. The unique indexes back this up. What does not decide a
+//! seat is read before the lock (issue 50).
 
 pub mod import;
 pub mod invitations;
