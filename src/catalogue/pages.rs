@@ -2,9 +2,9 @@
 
 use crate::accounts::guards::StaffUser;
 use crate::error::AppResult;
+use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Choice, Page};
-use crate::web::{Failure, PageResult};
 use domain::catalogue::courses::{self, CourseInput, CourseView, MANAGEMENT_STAGES};
 use domain::entities::capacity;
 use domain::entities::values::Modality;
@@ -343,26 +343,23 @@ async fn create_submit(
     form: CsrfForm<CourseForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    let result = async {
-        let input = form.input()?;
-        let txn = domain::db::begin(db).await?;
-        let view = courses::create(&txn, &staff, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
-    .await;
-    match result {
-        Ok(view) => Ok(Flash::success(
-            Redirect::to("/coordinacion/cursos"),
-            format!("Curso «{}» creado.", view.name),
-        )),
-        Err(error) => {
-            let errors = crate::web::form::problems(error)?;
-            Err(Failure::form_again(
-                list_html(db, &page, &form, &errors).await,
-            ))
+    let result = match form.input() {
+        Ok(input) => {
+            domain::db::write(db, async |txn| courses::create(txn, &staff, &input).await).await
         }
-    }
+        Err(error) => Err(error),
+    };
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                Redirect::to("/coordinacion/cursos"),
+                format!("Curso «{}» creado.", view.name),
+            )
+        },
+        async |errors| list_html(db, &page, &form, &errors).await,
+    )
+    .await
 }
 
 #[get("/coordinacion/cursos/<id>")]
@@ -399,37 +396,38 @@ async fn update_submit(
     form: CsrfForm<CourseForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    let result = async {
-        let mut input = form.input()?;
-        // The retire/reactivate button sends only that; keep the rest as it is.
-        if input.retired.is_some() && form.name.is_empty() {
-            input = CourseInput {
-                retired: input.retired,
-                ..Default::default()
-            };
+    let result = match form.input() {
+        Ok(mut input) => {
+            // The retire/reactivate button sends only that; keep the rest as it is.
+            if input.retired.is_some() && form.name.is_empty() {
+                input = CourseInput {
+                    retired: input.retired,
+                    ..Default::default()
+                };
+            }
+            domain::db::write(db, async |txn| {
+                courses::update(txn, &staff, id, &input).await
+            })
+            .await
         }
-        let txn = domain::db::begin(db).await?;
-        let view = courses::update(&txn, &staff, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
-    .await;
-    match result {
-        Ok(view) => Ok(Flash::success(
-            Redirect::to(format!("/coordinacion/cursos/{id}")),
-            if view.retired {
-                format!("Curso «{}» retirado.", view.name)
-            } else {
-                format!("Curso «{}» guardado.", view.name)
-            },
-        )),
-        Err(error) => {
-            let errors = crate::web::form::problems(error)?;
-            let render = async {
-                let view = courses::view(db.inner(), id).await?;
-                edit_html(db, &page, &view, &form, &errors).await
-            };
-            Err(Failure::form_again(render.await))
-        }
-    }
+        Err(error) => Err(error),
+    };
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                Redirect::to(format!("/coordinacion/cursos/{id}")),
+                if view.retired {
+                    format!("Curso «{}» retirado.", view.name)
+                } else {
+                    format!("Curso «{}» guardado.", view.name)
+                },
+            )
+        },
+        async |errors| {
+            let view = courses::view(db.inner(), id).await?;
+            edit_html(db, &page, &view, &form, &errors).await
+        },
+    )
+    .await
 }

@@ -576,8 +576,9 @@ async fn profile_submit(
         profile::update_own(db, &notifier, me.id, &input).await
     }
     .await;
-    match result {
-        Ok(update) => {
+    crate::web::form::saved_or_again(
+        result,
+        |update| {
             let mut message = String::from("Sus datos quedaron actualizados.");
             if update.name_pending {
                 message.push_str(
@@ -593,22 +594,19 @@ async fn profile_submit(
                      que también le avisamos."
                 ));
             }
-            Ok(Flash::success(Redirect::to("/perfil"), message))
-        }
-        Err(error) => {
-            let errors = crate::web::form::problems(error)?;
-            let render = async {
-                let view = profile::profile_of_user(db.inner(), me.id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                let mut shown = form.clone();
-                shown.document_type = view.document_type.clone();
-                shown.document_number = view.document_number.clone();
-                profile_html(db, &page, me.id, &view, &shown, &errors).await
-            };
-            Err(Failure::form_again(render.await))
-        }
-    }
+            Flash::success(Redirect::to("/perfil"), message)
+        },
+        async |errors| {
+            let view = profile::profile_of_user(db.inner(), me.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mut shown = form.clone();
+            shown.document_type = view.document_type.clone();
+            shown.document_number = view.document_number.clone();
+            profile_html(db, &page, me.id, &view, &shown, &errors).await
+        },
+    )
+    .await
 }
 
 /// The personal-data file, as a download.

@@ -405,7 +405,7 @@ pub async fn fill_seats<C: ConnectionTrait>(
         {
             // The cohort's details once for everyone promoted.
             if details.is_none() {
-                details = Some(notices::Details::read(db, cohort).await?);
+                details = Some(notices::Details::of(db, cohort.id).await?);
             }
             if let Some(details) = &details {
                 notices::send_with(

@@ -55,11 +55,7 @@ pub struct Details {
 }
 
 impl Details {
-    pub async fn read<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<Self> {
-        Self::of(db, cohort.id).await
-    }
-
-    /// The same, knowing only the cohort's id (before its row is locked).
+    /// Known by the cohort's id alone, so it can be read before the cohort's row is locked.
     pub async fn of<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Self> {
         use sea_orm::{ColumnTrait, JoinType, QueryFilter, QuerySelect, RelationTrait};
         let course: Option<String> = course::Entity::find()
@@ -111,7 +107,7 @@ pub async fn send<C: ConnectionTrait>(
     if person.email.is_none() {
         return Ok(());
     }
-    let details = Details::read(db, cohort).await?;
+    let details = Details::of(db, cohort.id).await?;
     send_with(db, notifier, cohort, &details, person, enrolment, notice).await
 }
 

@@ -1,7 +1,7 @@
 //! The cohort form (new and edit): its fields, the choices it offers and the demands it can answer.
 
 use super::*;
-use crate::web::{Failure, PageResult};
+use crate::web::PageResult;
 
 #[derive(Serialize)]
 pub(super) struct CourseChoice {
@@ -463,16 +463,18 @@ pub(super) async fn create_submit(
     form: CsrfForm<CohortForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    let result = async {
-        let input = form.input(db).await?;
-        let txn = domain::db::begin(db).await?;
-        let view = domain::cohort_flow::create(&txn, &notifier, &staff, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
-    }
-    .await;
-    match result {
-        Ok(view) => {
+    let result = match form.input(db).await {
+        Ok(input) => {
+            domain::db::write(db, async |txn| {
+                domain::cohort_flow::create(txn, &notifier, &staff, &input).await
+            })
+            .await
+        }
+        Err(error) => Err(error.into()),
+    };
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
             let message = if view.warnings.is_empty() {
                 format!(
                     "Cohorte «{}» creada como borrador. Programe sus sesiones y abra las inscripciones.",
@@ -485,21 +487,14 @@ pub(super) async fn create_submit(
                     domain::format::plural(view.warnings.len() as i64, "cohorte", "cohortes")
                 )
             };
-            Ok(Flash::success(
-                Redirect::to(format!("/coordinacion/cohortes/{}", view.id)),
-                message,
-            ))
-        }
-        Err(error) => {
-            let errors = crate::web::form::problems(error)?;
-            Err(Failure::form_again(
-                form_view(db, &staff, &form, &errors, None)
-                    .await
-                    .map_err(Failure::from)
-                    .and_then(|c| page.render_refused("cohort_new", "Nueva cohorte", c, &errors)),
-            ))
-        }
-    }
+            Flash::success(Redirect::to(format!("/coordinacion/cohortes/{}", view.id)), message)
+        },
+        async |errors| {
+            let content = form_view(db, &staff, &form, &errors, None).await?;
+            page.render_refused("cohort_new", "Nueva cohorte", content, &errors)
+        },
+    )
+    .await
 }
 
 pub(super) fn form_from_view(view: &domain::cohorts::CohortView) -> CohortForm {
