@@ -295,7 +295,7 @@ def _paced_reads(base, paths, header, rate, stop, out):
     name, _, value = header.partition(": ")
     lock = threading.Lock()
     slots = []
-    latencies, failed = [], 0
+    latencies, failed, timeline = [], 0, []
     started = time.perf_counter()
 
     def reader():
@@ -328,6 +328,7 @@ def _paced_reads(base, paths, header, rate, stop, out):
                 connection = http.client.HTTPConnection(host, timeout=60)
             with lock:
                 latencies.append(time.perf_counter() - slot)
+                timeline.append((slot - started, latencies[-1], path))
                 failed += bad
 
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(8)]
@@ -345,6 +346,11 @@ def _paced_reads(base, paths, header, rate, stop, out):
     for t in threads:
         t.join(timeout=60)
     elapsed = time.perf_counter() - started
+    if os.environ.get("LOAD_SLOWEST"):
+        # Profiling aid: the slowest reads, when they were due (s after the reader started).
+        for at, took, path in sorted(timeline, key=lambda t: -t[1])[:6]:
+            print(f"    slow read {path} due at {at:.2f} s took {took * 1000:.0f} ms",
+                  file=sys.stderr)
     out.put((len(latencies) / elapsed if elapsed else 0.0,
              percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, failed,
              len(latencies)))

@@ -145,8 +145,16 @@ pub async fn count_statements<F: std::future::Future>(work: F) -> (F::Output, u6
 }
 
 fn counted() {
+    count_more(1);
+}
+
+/// Adds `statements` sent on this task's behalf by another task (a cohort's desk decides an
+/// enrolment in its own task, `enrolment::desk`) to this task's count, if it counts.
+pub(crate) fn count_more(statements: u64) {
     // Outside `count_statements` there is nothing to count.
-    STATEMENTS.try_with(|n| n.set(n.get() + 1)).unwrap_or(());
+    STATEMENTS
+        .try_with(|n| n.set(n.get() + statements))
+        .unwrap_or(());
 }
 
 impl std::ops::Deref for Txn {

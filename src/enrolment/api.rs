@@ -11,7 +11,7 @@ use domain::cohorts;
 use domain::cohorts::scope::CohortScope;
 use domain::enrolment::import::EnrolmentImport;
 use domain::enrolment::invitations::{self, InvitationRow, InvitationView, Named, StaffEnrolment};
-use domain::enrolment::{EnrolmentView, Requester, RosterRow};
+use domain::enrolment::{EnrolmentView, RosterRow};
 use domain::entities::values::{DocumentType, EnrolmentStatus, Role};
 use domain::entities::{cohort, enrolment};
 use domain::error::AppError;
@@ -114,20 +114,13 @@ async fn enrol(
     body: crate::api::OptionalJson<EnrolBody>,
 ) -> AppResult<Either<Created<EnrolmentView>, (Status, Json<Invited>)>> {
     let body = body.0.unwrap_or_default();
+    if user.role == Role::Participant {
+        // Decided at the cohort's desk, together with whoever enrols at the same moment.
+        let view = domain::enrolment::desk::enrol_self(db, &notifier, id, &user).await?;
+        return Ok(Either::Left(created(view)));
+    }
     let txn = domain::db::begin(db).await?;
     let outcome = match user.role {
-        Role::Participant => {
-            let me = domain::people::profile::participant_of_user(&txn, user.id)
-                .await?
-                .ok_or(AppError::Forbidden)?;
-            let view =
-                domain::enrolment::enrol(&txn, &notifier, id, &me, &Requester::Participant(&user))
-                    .await?;
-            StaffEnrolment::Enrolled {
-                view,
-                full_name: String::new(),
-            }
-        }
         Role::Admin | Role::Coordinator => {
             // The cohort first (404 beyond the coordinator's), then what was asked.
             cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;

@@ -10,7 +10,6 @@ use crate::web::PageResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
 use crate::web::{Choice, CohortRef};
-use domain::enrolment::Requester;
 use domain::enrolment::invitations::{self, Named, StaffEnrolment};
 use domain::entities::values::EnrolmentStatus;
 use domain::error::AppError;
@@ -96,16 +95,14 @@ async fn enrol_self(
     id: i32,
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let result = domain::db::write(db, async |txn| {
-        let person = domain::people::profile::participant_of_user(txn, me.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let view =
-            domain::enrolment::enrol(txn, &notifier, id, &person, &Requester::Participant(&me))
-                .await?;
-        Ok(view)
-    })
-    .await;
+    // Decided at the cohort's desk, together with whoever enrols at the same moment.
+    let result = domain::enrolment::desk::enrol_self(db, &notifier, id, &me)
+        .await
+        .map_err(|error| match error {
+            // An account without its person: the page does not exist for it.
+            AppError::Forbidden => AppError::NotFound,
+            other => other,
+        });
     outcome(
         db,
         &page,

@@ -632,6 +632,103 @@ fn a_burst_of_enrolments_on_sqlite_waits_its_turn_instead_of_failing() {
     });
 }
 
+/// Issue 50: people enrolling themselves into one cohort at the same moment are decided
+/// together at the cohort's desk (`enrolment::desk`) — and each still gets her own answer: a
+/// seat or her own place in the waiting list, her own refusal (a municipality the cohort is
+/// not offered to, a second press of the same button), her own email and audit row. Fails
+/// when the desk decides one person per transaction (the statements would not shrink) or when
+/// a refusal in a batch takes the others' answers with it.
+#[test]
+fn people_at_the_same_moment_are_decided_together_each_with_her_own_answer() {
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app =
+            TestApp::with_config(&[("demo_data", json!(true)), ("figures_delay_ms", json!(250))])
+                .await;
+        let world = World::new(&app).await;
+        // Offered to Caquetá only: Florencia's people fit, Pasto's do not.
+        let cohort = world
+            .cohort()
+            .seats(5)
+            .targets(&[], &["18"])
+            .create()
+            .await
+            .id;
+        let alone = world.people("sola").of("18001").create().await;
+        let ((status, body), alone_cost) =
+            domain::db::count_statements(enrol_as(&app, &alone[0].token, cohort)).await;
+        assert_eq!(status, Status::Created, "{body}");
+        let crowd = world.people("tanda").count(30).of("18001").create().await;
+        let outsiders = world.people("fuera").count(3).of("52001").create().await;
+        let twice = world.people("dos-veces").of("18001").create().await;
+        let tokens: Vec<&str> = crowd
+            .iter()
+            .chain(&outsiders)
+            .chain(&twice)
+            .chain(&twice)
+            .map(|person| person.token.as_str())
+            .collect();
+        let (responses, burst_cost) =
+            domain::db::count_statements(rocket::futures::future::join_all(
+                tokens.iter().map(|token| enrol_as(&app, token, cohort)),
+            ))
+            .await;
+        let codes: Vec<u16> = responses.iter().map(|(status, _)| status.code).collect();
+        assert!(codes[..30].iter().all(|code| *code == 201), "{responses:?}");
+        assert!(
+            codes[30..33].iter().all(|code| *code == 422),
+            "{responses:?}"
+        );
+        assert!(
+            responses[30].1.to_string().contains("no está incluido"),
+            "{:?}",
+            responses[30]
+        );
+        let mut pressed_twice = [codes[33], codes[34]];
+        pressed_twice.sort_unstable();
+        assert_eq!(pressed_twice, [201, 409], "{responses:?}");
+        // 1 + 30 + 1 people: 5 seats, 27 waiting, each place handed out once.
+        assert_eq!(statuses(app.db(), cohort).await, (5, 27));
+        let mut positions: Vec<i64> = responses
+            .iter()
+            .filter_map(|(_, body)| body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=27).collect::<Vec<_>>());
+        // Each enrolment its own audit row and its own email, keyed to it.
+        let ids: Vec<i64> = responses
+            .iter()
+            .filter_map(|(_, body)| body["id"].as_i64())
+            .collect();
+        assert_eq!(ids.len(), 31);
+        for id in &ids {
+            let audited = audit_log::Entity::find()
+                .filter(audit_log::Column::SubjectType.eq("enrolment"))
+                .filter(audit_log::Column::SubjectId.eq(id.to_string()))
+                .count(app.db())
+                .await
+                .unwrap();
+            assert_eq!(audited, 1, "enrolment {id}");
+            let emails = outbox::Entity::find()
+                .filter(outbox::Column::DedupeKey.starts_with(format!("inscripcion:{id}:")))
+                .count(app.db())
+                .await
+                .unwrap();
+            assert_eq!(emails, 1, "enrolment {id}");
+        }
+        // Decided together: far fewer statements than one transaction each.
+        eprintln!("one alone: {alone_cost} statements; 35 at once: {burst_cost}");
+        assert!(
+            burst_cost * 2 < alone_cost * 35,
+            "one alone {alone_cost}, 35 at once {burst_cost}"
+        );
+    });
+}
+
 /// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the
 /// statements sent through the writing transaction; the triggers' own are not counted). With
 /// a figures worker the enrolment's transaction leaves the figures to it; without one (the
@@ -670,4 +767,4 @@ async fn an_enrolment_is_a_handful_of_statements() {
 }
 
 /// The statements of one enrolment through the figures worker (BENCHMARKS, DECISIONS).
-const ENROLMENT_STATEMENTS: u64 = 9;
+const ENROLMENT_STATEMENTS: u64 = 10;

@@ -9,6 +9,7 @@
 //! no two equal waiting-list tickets. The unique indexes back this up. What does not decide a
 //! seat is read before the lock (issue 50).
 
+pub mod desk;
 pub mod import;
 pub mod invitations;
 pub mod notices;
@@ -20,7 +21,7 @@ use crate::audit::{self, Change};
 use crate::cohorts::{self, scope::CohortScope};
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, enrolment, municipality, participant};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::mail::Notifier;
 use crate::people::scope::PersonScope;
 use sea_orm::{
@@ -140,7 +141,9 @@ pub async fn view<C: ConnectionTrait>(db: &C, row: &enrolment::Model) -> AppResu
 ///
 /// Issue 50: what does not decide the seat (the cohort's targets, its course and sessions for
 /// the notice) is read before the cohort's lock, so that under it only the lock, one read of
-/// the cohort's enrolments, the insert, its audit and its notice remain.
+/// the cohort's enrolments, one of the asking people's, the insert, its audit and its notice
+/// remain. People enrolling themselves at the same moment are decided together by their
+/// cohort's desk ([`desk`]), through the same rules ([`together`]).
 pub async fn enrol<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -148,139 +151,275 @@ pub async fn enrol<C: ConnectionTrait>(
     person: &participant::Model,
     requester: &Requester<'_>,
 ) -> AppResult<EnrolmentView> {
+    together(db, notifier, cohort_id, &[Ask { person, requester }])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::Internal("inscripción sin respuesta".into())))
+}
+
+/// One person asking for a seat, and who asks.
+pub struct Ask<'a> {
+    pub person: &'a participant::Model,
+    pub requester: &'a Requester<'a>,
+}
+
+/// Decides `asks` into one cohort together, in their order, under one lock of the cohort, and
+/// writes them in one statement each for the enrolments, their audit and their notices: each
+/// ask gets its own answer, in the order given (a refused one writes nothing; the others go on).
+/// An `Err` of the whole is a database error: nothing of it is kept (the caller's transaction
+/// rolls back). Every ask shares the first one's scope of cohorts (a cohort's desk holds only
+/// people enrolling themselves; [`enrol`] asks once). Run inside a transaction.
+pub async fn together<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    cohort_id: i32,
+    asks: &[Ask<'_>],
+) -> AppResult<Vec<AppResult<EnrolmentView>>> {
+    let Some(first) = asks.first() else {
+        return Ok(Vec::new());
+    };
+    // What each ask brings before the cohort is read: its reach, its reason to override.
+    let mut answers: Vec<AppResult<Option<String>>> = Vec::with_capacity(asks.len());
+    for ask in asks {
+        answers.push(before_the_lock(db, ask).await?);
+    }
+    if answers.iter().all(Result::is_err) {
+        return Ok(only_refusals(answers));
+    }
+    let targets = cohorts::targets_of(db, &[cohort_id])
+        .await?
+        .remove(&cohort_id)
+        .unwrap_or_default();
+    let details = if asks.iter().any(|ask| ask.person.email.is_some()) {
+        Some(notices::Details::of(db, cohort_id).await?)
+    } else {
+        None
+    };
+    // A staff member enrols only in the cohorts it manages (a direction's coordinator, in its
+    // departments); a person, in the published ones.
+    let cohort = match cohorts::lock_in_scope(db, &first.requester.scope(), cohort_id).await {
+        Ok(cohort) => cohort,
+        Err(AppError::NotFound) => {
+            return Ok(asks.iter().map(|_| Err(AppError::NotFound)).collect());
+        }
+        Err(other) => return Err(other),
+    };
+    let mut places: Option<String> = None;
+    for (ask, answer) in asks.iter().zip(answers.iter_mut()) {
+        let Ok(override_reason) = answer else {
+            continue;
+        };
+        if let Err(refused) = check_open(&cohort, override_reason.is_some()) {
+            *answer = Err(refused);
+            continue;
+        }
+        if !targets.offers(&ask.person.municipality_code) && override_reason.is_none() {
+            if places.is_none() {
+                places = Some(cohorts::place_names(db, &targets).await?.join("; "));
+            }
+            let home = municipality::Entity::find_by_id(ask.person.municipality_code.clone())
+                .one(db)
+                .await?
+                .map_or(ask.person.municipality_code.clone(), |m| m.name);
+            *answer = Err(AppError::invalid(
+                "municipality_code",
+                format!(
+                    "Esta cohorte se ofrece a {}; {home} no está incluido.",
+                    places.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    // One read of the cohort's enrolments and one of the asking people's answer the rest
+    // (issue 50): the seats taken, the waiting list, who holds one already.
+    let asking: Vec<i32> = asks
+        .iter()
+        .zip(&answers)
+        .filter(|(_, answer)| answer.is_ok())
+        .map(|(ask, _)| ask.person.id)
+        .collect();
+    if asking.is_empty() {
+        return Ok(only_refusals(answers));
+    }
+    let standing = standing(db, cohort.id).await?;
+    let mut holding = holders(db, cohort.id, &asking).await?;
+    // The seat limit and the seats kept per municipality (issue 35).
+    let mut book =
+        seats::SeatBook::with_enrolled(db, &cohort, standing.enrolled.max(0) as u64).await?;
+    let (mut last_ticket, mut waiting) = (
+        standing.last_ticket.unwrap_or(0),
+        standing.waiting.max(0) as u64,
+    );
+    let at = crate::time::now();
+    // Each ask in order: refused, or its row and its place in the waiting list.
+    let mut decided: Vec<AppResult<Decision>> = Vec::with_capacity(asks.len());
+    for (ask, answer) in asks.iter().zip(answers) {
+        let override_reason = match answer {
+            Ok(reason) => reason,
+            Err(refused) => {
+                decided.push(Err(refused));
+                continue;
+            }
+        };
+        let person = ask.person;
+        // Also the second of two presses of the same button in one batch.
+        if !holding.insert(person.id) {
+            decided.push(Err(AppError::Conflict(format!(
+                "{} ya tiene una inscripción vigente en esta cohorte.",
+                person.full_name()
+            ))));
+            continue;
+        }
+        // A new ticket is the last one handed out + 1, so everyone still waiting is ahead.
+        let (status, waitlist_seq, position) = if book.fits(&person.municipality_code) {
+            book.take(&person.municipality_code);
+            (EnrolmentStatus::Enrolled, None, None)
+        } else {
+            last_ticket += 1;
+            waiting += 1;
+            (
+                EnrolmentStatus::Waitlisted,
+                Some(last_ticket),
+                Some(waiting),
+            )
+        };
+        decided.push(Ok(Decision {
+            row: enrolment::ActiveModel {
+                cohort_id: Set(cohort.id),
+                participant_id: Set(person.id),
+                status: Set(status),
+                waitlist_seq: Set(waitlist_seq),
+                municipality_code: Set(person.municipality_code.clone()),
+                entity_type: Set(person.entity_type.clone()),
+                eligibility_override: Set(override_reason.is_some()),
+                override_reason: Set(override_reason.clone()),
+                created_by: Set(Some(ask.requester.user_id())),
+                cancelled_at: Set(None),
+                cancellation_reason: Set(None),
+                sessions_total: Set(None),
+                sessions_attended: Set(None),
+                final_grade_milli: Set(None),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            },
+            status,
+            position,
+            override_reason,
+        }));
+    }
+    let rows: Vec<enrolment::ActiveModel> = decided
+        .iter()
+        .filter_map(|d| d.as_ref().ok().map(|decision| decision.row.clone()))
+        .collect();
+    let ids = insert_rows(db, rows).await?;
+    let mut views = Vec::with_capacity(asks.len());
+    let mut changes = Vec::new();
+    let mut emails = Vec::new();
+    for (ask, decision) in asks.iter().zip(decided) {
+        let Decision {
+            status,
+            position,
+            override_reason,
+            ..
+        } = match decision {
+            Ok(decision) => decision,
+            Err(refused) => {
+                views.push(Err(refused));
+                continue;
+            }
+        };
+        let person = ask.person;
+        let id = ids
+            .get(&person.id)
+            .copied()
+            .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
+        changes.push(Change {
+            actor: Some(ask.requester.user_id()),
+            action: if override_reason.is_some() { "enrolment.created_with_override" } else { "enrolment.created" },
+            subject_type: "enrolment",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(json!({"status": status, "waitlist_position": position,
+                               "override_reason": override_reason, "cohort_id": cohort.id, "participant_id": person.id})),
+        });
+        if let Some(details) = &details {
+            let notice = match position {
+                None => notices::Notice::Enrolled,
+                Some(position) => notices::Notice::Waitlisted { position },
+            };
+            emails.extend(notices::email(
+                notifier, &cohort, details, person, id, notice,
+            )?);
+        }
+        views.push(Ok(EnrolmentView {
+            id,
+            cohort_id: cohort.id,
+            participant_id: person.id,
+            status,
+            waitlist_position: position,
+        }));
+    }
+    audit::record_many(db, changes).await?;
+    crate::mail::enqueue_many(db, notifier, emails).await?;
+    Ok(views)
+}
+
+/// What an ask brings before the cohort is read: refused (the person beyond a staff member's
+/// reach, an override without its reason), or the override's reason if it has one.
+async fn before_the_lock<C: ConnectionTrait>(
+    db: &C,
+    ask: &Ask<'_>,
+) -> AppResult<AppResult<Option<String>>> {
+    let (person, requester) = (ask.person, ask.requester);
     if let Some(user) = requester.staff()
         && !PersonScope::of(user).covers_municipality(&person.municipality_code)
     {
         // A territorial direction's coordinator does not reach people of other departments:
         // no override crosses its territory (for it, the person does not exist).
-        return Err(AppError::NotFound);
+        return Ok(Err(AppError::NotFound));
     }
     if let Requester::Staff { user, .. } = requester
         && !invitations::enrols_directly(db, user, person).await?
     {
         // Issue 46: a coordinator enrols by id or document only the people it already
         // reaches; anyone else is invited (`invitations::enrol_named`) and enrols by accepting.
-        return Err(AppError::NotFound);
+        return Ok(Err(AppError::NotFound));
     }
-    let override_reason = crate::validate::single_line(
+    let override_reason = match crate::validate::single_line(
         "override_reason",
         requester.override_reason().unwrap_or(""),
         crate::validate::REASON_MAX,
-    )
-    .map_err(|e| AppError::Validation(vec![e]))?;
+    ) {
+        Ok(reason) => reason,
+        Err(e) => return Ok(Err(AppError::Validation(vec![e]))),
+    };
     if requester.override_reason().is_some() && override_reason.is_none() {
-        return Err(AppError::invalid(
+        return Ok(Err(AppError::invalid(
             "override_reason",
             "Escriba el motivo para inscribir por excepción.",
-        ));
-    }
-    let targets = cohorts::targets_of(db, &[cohort_id])
-        .await?
-        .remove(&cohort_id)
-        .unwrap_or_default();
-    let details = match person.email {
-        Some(_) => Some(notices::Details::of(db, cohort_id).await?),
-        None => None,
-    };
-    // A staff member enrols only in the cohorts it manages (a direction's coordinator, in its
-    // departments); a person, in the published ones.
-    let cohort = cohorts::lock_in_scope(db, &requester.scope(), cohort_id).await?;
-    check_open(&cohort, override_reason.is_some())?;
-    if !targets.offers(&person.municipality_code) && override_reason.is_none() {
-        let places = cohorts::place_names(db, &targets).await?.join("; ");
-        let home = municipality::Entity::find_by_id(person.municipality_code.clone())
-            .one(db)
-            .await?
-            .map_or(person.municipality_code.clone(), |m| m.name);
-        return Err(AppError::Validation(vec![FieldError::new(
-            "municipality_code",
-            format!("Esta cohorte se ofrece a {places}; {home} no está incluido."),
-        )]));
-    }
-    // One read of the cohort's enrolments answers the rest (issue 50): whether the person
-    // holds one already, the seats taken, the waiting list.
-    let standing = standing(db, cohort.id, person.id).await?;
-    if standing.mine > 0 {
-        return Err(AppError::Conflict(format!(
-            "{} ya tiene una inscripción vigente en esta cohorte.",
-            person.full_name()
         )));
     }
-    // The seat limit and the seats kept per municipality (issue 35).
-    let book = seats::SeatBook::with_enrolled(db, &cohort, standing.enrolled.max(0) as u64).await?;
-    // A new ticket is the last one handed out + 1, so everyone still waiting is ahead.
-    let (status, waitlist_seq, waitlist_position) = if book.fits(&person.municipality_code) {
-        (EnrolmentStatus::Enrolled, None, None)
-    } else {
-        (
-            EnrolmentStatus::Waitlisted,
-            Some(standing.last_ticket.unwrap_or(0) + 1),
-            Some(standing.waiting.max(0) as u64 + 1),
-        )
-    };
-    let at = crate::time::now();
-    let saved = enrolment::ActiveModel {
-        cohort_id: Set(cohort.id),
-        participant_id: Set(person.id),
-        status: Set(status),
-        waitlist_seq: Set(waitlist_seq),
-        municipality_code: Set(person.municipality_code.clone()),
-        entity_type: Set(person.entity_type.clone()),
-        eligibility_override: Set(override_reason.is_some()),
-        override_reason: Set(override_reason.clone()),
-        created_by: Set(Some(requester.user_id())),
-        cancelled_at: Set(None),
-        cancellation_reason: Set(None),
-        sessions_total: Set(None),
-        sessions_attended: Set(None),
-        final_grade_milli: Set(None),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
-            "Ya existe una inscripción vigente para esta persona en esta cohorte.".into(),
-        ),
-        _ => AppError::from(e),
-    })?;
-    let view = EnrolmentView {
-        id: saved.id,
-        cohort_id: saved.cohort_id,
-        participant_id: saved.participant_id,
-        status: saved.status,
-        waitlist_position,
-    };
-    audit::record(db, Change {
-        actor: Some(requester.user_id()),
-        action: if override_reason.is_some() { "enrolment.created_with_override" } else { "enrolment.created" },
-        subject_type: "enrolment",
-        subject_id: saved.id.to_string(),
-        before: None,
-        after: Some(json!({"status": status, "waitlist_position": view.waitlist_position,
-                           "override_reason": override_reason, "cohort_id": cohort.id, "participant_id": person.id})),
-    })
-    .await?;
-    if let Some(details) = &details {
-        notices::send_with(
-            db,
-            notifier,
-            &cohort,
-            details,
-            person,
-            &saved,
-            match status {
-                EnrolmentStatus::Enrolled => notices::Notice::Enrolled,
-                _ => notices::Notice::Waitlisted {
-                    position: view.waitlist_position.unwrap_or(1),
-                },
-            },
-        )
-        .await?;
-    }
-    Ok(view)
+    Ok(Ok(override_reason))
+}
+
+/// An ask given a seat or a waiting-list place: its row to insert, and what its answer says.
+struct Decision {
+    row: enrolment::ActiveModel,
+    status: EnrolmentStatus,
+    position: Option<u64>,
+    override_reason: Option<String>,
+}
+
+/// The answers of asks all refused before the lock (an `Ok` among them is never left here).
+fn only_refusals(answers: Vec<AppResult<Option<String>>>) -> Vec<AppResult<EnrolmentView>> {
+    answers
+        .into_iter()
+        .map(|answer| match answer {
+            Err(refused) => Err(refused),
+            Ok(_) => Err(AppError::Internal("inscripción sin decidir".into())),
+        })
+        .collect()
 }
 
 fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
@@ -304,21 +443,16 @@ fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
 }
 
 /// What an enrolment decides from the cohort's enrolments, read in one statement under the
-/// cohort's lock (issue 50; it was four): the people enrolled, the people waiting, the last
-/// waiting-list ticket handed out, and how many enrolments in force the person holds.
+/// cohort's lock (issue 50): the people enrolled, the people waiting and the last
+/// waiting-list ticket handed out.
 #[derive(sea_orm::FromQueryResult)]
 struct Standing {
     enrolled: i64,
     waiting: i64,
     last_ticket: Option<i32>,
-    mine: i64,
 }
 
-async fn standing<C: ConnectionTrait>(
-    db: &C,
-    cohort_id: i32,
-    participant_id: i32,
-) -> AppResult<Standing> {
+async fn standing<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Standing> {
     use sea_orm::FromQueryResult;
     use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
     let count_if = |condition: Expr| -> Expr {
@@ -341,14 +475,6 @@ async fn standing<C: ConnectionTrait>(
             Expr::col(enrolment::Column::WaitlistSeq).max(),
             "last_ticket",
         )
-        .expr_as(
-            count_if(
-                Expr::col(enrolment::Column::ParticipantId)
-                    .eq(participant_id)
-                    .and(Expr::col(enrolment::Column::Status).ne(EnrolmentStatus::Cancelled)),
-            ),
-            "mine",
-        )
         .from(enrolment::Entity)
         .and_where(Expr::col(enrolment::Column::CohortId).eq(cohort_id))
         .to_owned();
@@ -356,6 +482,58 @@ async fn standing<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| AppError::Internal("sin conteo de inscripciones".into()))
+}
+
+/// Which of `people` hold an enrolment in force (enrolled, waiting or finished) in the cohort.
+async fn holders<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    people: &[i32],
+) -> AppResult<std::collections::HashSet<i32>> {
+    let held: Vec<i32> = enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::ParticipantId.is_in(people.iter().copied()))
+        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+        .select_only()
+        .column(enrolment::Column::ParticipantId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(held.into_iter().collect())
+}
+
+/// Inserts the decided rows in one statement; each one's id by its person (one row per person:
+/// the decision refused the second).
+async fn insert_rows<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<enrolment::ActiveModel>,
+) -> AppResult<std::collections::HashMap<i32, i32>> {
+    use sea_orm::QueryTrait;
+    use sea_orm::sea_query::Query;
+    if rows.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut insert = enrolment::Entity::insert_many(rows).into_query();
+    insert.returning(
+        Query::returning().columns([enrolment::Column::Id, enrolment::Column::ParticipantId]),
+    );
+    let inserted = db
+        .query_all_raw(db.get_database_backend().build(&insert))
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(
+                "Ya existe una inscripción vigente para esta persona en esta cohorte.".into(),
+            ),
+            _ => AppError::from(e),
+        })?;
+    let mut ids = std::collections::HashMap::with_capacity(inserted.len());
+    for row in inserted {
+        ids.insert(
+            row.try_get::<i32>("", "participant_id")?,
+            row.try_get::<i32>("", "id")?,
+        );
+    }
+    Ok(ids)
 }
 
 /// Promotes waiting people, first come first served, while seats are free. Run inside the

@@ -121,8 +121,25 @@ pub async fn send_with<C: ConnectionTrait>(
     enrolment: &enrolment::Model,
     notice: Notice,
 ) -> AppResult<()> {
+    if let Some(email) = email(notifier, cohort, details, person, enrolment.id, notice)? {
+        mail::enqueue(db, notifier, email).await?;
+    }
+    Ok(())
+}
+
+/// The email of `notice` to `person` about her enrolment `enrolment_id` (none when she has no
+/// address): what [`send_with`] queues, and what a cohort's desk queues for a whole batch at
+/// once (`mail::enqueue_many`).
+pub fn email(
+    notifier: &Notifier<'_>,
+    cohort: &cohort::Model,
+    details: &Details,
+    person: &participant::Model,
+    enrolment_id: i32,
+    notice: Notice,
+) -> AppResult<Option<Email>> {
     let Some(to) = person.email.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let course_name = details.course.clone();
     let upcoming: Vec<SessionView> = details
@@ -188,20 +205,14 @@ pub async fn send_with<C: ConnectionTrait>(
     } else {
         Vec::new()
     };
-    mail::enqueue(
-        db,
-        notifier,
-        Email {
-            to,
-            subject,
-            template,
-            data,
-            attachments,
-            dedupe_key: Some(format!("inscripcion:{}:{kind}", enrolment.id)),
-        },
-    )
-    .await?;
-    Ok(())
+    Ok(Some(Email {
+        to,
+        subject,
+        template,
+        data,
+        attachments,
+        dedupe_key: Some(format!("inscripcion:{enrolment_id}:{kind}")),
+    }))
 }
 
 /// What every enrolment notice shows; the state-specific fields are set by its kind.

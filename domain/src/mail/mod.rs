@@ -129,20 +129,66 @@ pub async fn enqueue<C: ConnectionTrait>(
     notifier: &Notifier<'_>,
     email: Email,
 ) -> AppResult<bool> {
+    Ok(enqueue_many(db, notifier, vec![email]).await? > 0)
+}
+
+/// [`enqueue`] for several emails in one statement (the enrolments a cohort's desk decides
+/// together, issue 50). Returns how many rows were written (those whose `dedupe_key` was used
+/// before are skipped).
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    emails: Vec<Email>,
+) -> AppResult<u64> {
+    if emails.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<outbox::ActiveModel> = emails
+        .into_iter()
+        .map(|email| outbox_row(notifier, email))
+        .collect();
+    let mut written = 0;
+    // Bounded statements: an outbox row binds 11 values.
+    for chunk in rows.chunks(OUTBOX_ROWS) {
+        // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a
+        // failed statement would abort the caller's whole transaction.
+        let inserted = outbox::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(outbox::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await;
+        match inserted {
+            Ok(rows) => written += rows,
+            Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::debug!(written, "correos en la bandeja de salida");
+    Ok(written)
+}
+
+/// Outbox rows per statement.
+const OUTBOX_ROWS: usize = 500;
+
+/// The outbox row of `email`: ready to send, or `failed` with the reason it cannot be built.
+fn outbox_row(notifier: &Notifier<'_>, email: Email) -> outbox::ActiveModel {
     let (templates, config) = (notifier.templates, notifier.config);
     let template = email.template;
     let dedupe_key = email.dedupe_key.clone();
     let recipient: String = email.to.trim().chars().take(320).collect();
     let subject: String = email.subject.trim().chars().take(300).collect();
     let now = crate::time::now();
-    let row = match prepare(templates, config, email) {
+    match prepare(templates, config, email) {
         Ok(prepared) => outbox::ActiveModel {
             recipient: Set(recipient),
             subject: Set(prepared.subject),
             body_text: Set(prepared.body_text),
             body_html: Set(prepared.body_html),
             attachments_json: Set(prepared.attachments_json),
-            dedupe_key: Set(dedupe_key.clone()),
+            dedupe_key: Set(dedupe_key),
             status: Set(OutboxStatus::Pending),
             attempts: Set(0),
             next_attempt_at: Set(now),
@@ -159,7 +205,7 @@ pub async fn enqueue<C: ConnectionTrait>(
                 body_text: Set(String::new()),
                 body_html: Set(String::new()),
                 attachments_json: Set(None),
-                dedupe_key: Set(dedupe_key.clone()),
+                dedupe_key: Set(dedupe_key),
                 status: Set(OutboxStatus::Failed),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
@@ -169,31 +215,6 @@ pub async fn enqueue<C: ConnectionTrait>(
                 ..Default::default()
             }
         }
-    };
-    // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
-    // statement would abort the caller's whole transaction.
-    let inserted = outbox::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(outbox::Column::DedupeKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await;
-    match inserted {
-        Ok(rows) if rows > 0 => {
-            tracing::debug!(template, "correo en la bandeja de salida");
-            Ok(true)
-        }
-        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {
-            tracing::debug!(
-                template,
-                dedupe_key = dedupe_key.as_deref().unwrap_or(""),
-                "correo ya encolado antes; se omite"
-            );
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
