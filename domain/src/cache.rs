@@ -11,9 +11,13 @@
 //!   grace ago, as it is; older, while one background task recomputes it. So while writes keep
 //!   moving the figures' version (an enrolment day) nobody waits for a page's computation, a
 //!   page is computed at most about every half grace however often the version moves, and it
-//!   shows a new version at most the grace (plus its computation) after it moved. A value older
-//!   than the grace is recomputed by its visitor, as above: a page nobody read for a while shows
-//!   what changed at once. So the computations own what they read (`'static`).
+//!   shows a new version at most the grace (plus its computation) after it moved. A value
+//!   older than the grace is recomputed by its visitor, as above: a page nobody read for a while
+//!   shows what changed at once. The age is counted from the last moment the value was known
+//!   current (computed, or found fresh by a visitor): a page computed long ago and read a
+//!   moment before the version moved is as recent as that read, so the first reader after a
+//!   burst's first write does not pay its computation. So the computations own what they read
+//!   (`'static`).
 //! * With a [`Shelf`] (the database's `kept_contents`, [`DbShelf`]), what one process computed
 //!   outlives it and is shared: a key missing from memory — the first visits after a start, or
 //!   on an instance that has not computed it yet — is looked for on the shelf first, and served
@@ -59,6 +63,10 @@ struct Entry<V, S> {
     version: S,
     /// When it was computed (here or, for a value from the shelf, by whoever shelved it).
     computed: Instant,
+    /// When it was last known to be current: computed, or found fresh by a visitor. The
+    /// version it was computed for moved on after this, so a stale value's staleness is at most
+    /// the time since (what the grace measures).
+    current: Instant,
     /// Until when it is fresh (for its version): the time to live after it was computed.
     until: Instant,
     /// When this process last put the key on the shelf.
@@ -317,12 +325,19 @@ where
     }
 
     fn find(&self, key: &K, version: &S) -> Found<V> {
-        match self.entries().get(key) {
+        let now = Instant::now();
+        match self.entries().get_mut(key) {
             None => Found::Missing,
-            Some(e) if e.version == *version && Instant::now() < e.until => {
+            Some(e) if e.version == *version && now < e.until => {
+                e.current = now;
                 Found::Fresh(e.value.clone())
             }
-            Some(e) => Found::Stale(e.value.clone(), e.computed.elapsed()),
+            // Its time to live is over: as old as it is.
+            Some(e) if e.version == *version => {
+                Found::Stale(e.value.clone(), e.computed.elapsed())
+            }
+            // Its version moved on: stale since the last moment it was known current.
+            Some(e) => Found::Stale(e.value.clone(), e.current.elapsed()),
         }
     }
 
@@ -373,6 +388,7 @@ where
                 value,
                 version,
                 computed: now.checked_sub(age).unwrap_or(now),
+                current: now.checked_sub(age).unwrap_or(now),
                 until: now + self.ttl.saturating_sub(age),
                 shelved: if due { Some(now) } else { shelved },
             },
@@ -936,6 +952,37 @@ mod tests {
         // Past the grace, the visitor who finds it stale has the new value.
         tokio::time::sleep(Duration::from_millis(350)).await;
         assert_eq!(*kept.get("home", 3, || async { Ok(3) }).await.unwrap(), 3);
+    }
+
+    /// Fails when the grace counts from the computation: the first visitor after the version
+    /// moved would wait for the page computed long ago, though it was read a moment before.
+    #[tokio::test]
+    async fn the_grace_counts_from_the_last_moment_a_value_was_known_current() {
+        let kept: Kept<&str, usize> =
+            Kept::new(60, 10).recomputed_behind(Duration::from_millis(300));
+        assert_eq!(*kept.get("home", 1, || async { Ok(1) }).await.unwrap(), 1);
+        // Computed long ago (beyond the grace) but read, fresh, all along.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            assert_eq!(
+                *kept
+                    .get("home", 1, || async { panic!("fresh") })
+                    .await
+                    .unwrap(),
+                1
+            );
+        }
+        // The version moves: served at once, as it is (known current a moment ago).
+        assert_eq!(
+            *kept
+                .get("home", 2, || async { panic!("not recomputed yet") })
+                .await
+                .unwrap(),
+            1
+        );
+        // Past the grace since it was last known current, its visitor has the new value.
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(*kept.get("home", 2, || async { Ok(2) }).await.unwrap(), 2);
     }
 
     async fn futures_join<F>(n: usize, start: F) -> Vec<usize>
