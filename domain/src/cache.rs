@@ -333,9 +333,7 @@ where
                 Found::Fresh(e.value.clone())
             }
             // Its time to live is over: as old as it is.
-            Some(e) if e.version == *version => {
-                Found::Stale(e.value.clone(), e.computed.elapsed())
-            }
+            Some(e) if e.version == *version => Found::Stale(e.value.clone(), e.computed.elapsed()),
             // Its version moved on: stale since the last moment it was known current.
             Some(e) => Found::Stale(e.value.clone(), e.current.elapsed()),
         }
