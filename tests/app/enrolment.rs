@@ -379,12 +379,7 @@ async fn seats_are_a_hard_limit_and_the_waiting_list_moves_first_in_first_out() 
 /// Many simultaneous requests for few seats: never overbooked, never two equal positions.
 #[test]
 fn concurrent_requests_never_overbook_nor_share_a_waitlist_position() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let app = TestApp::with_demo().await;
         let world = World::new(&app).await;
         let cohort = world.cohort().seats(7).national().create().await.id;
@@ -598,12 +593,7 @@ async fn roster_dates_are_rfc3339_with_the_colombian_offset() {
 /// turn: its row locks hand over at once, and a one-second `lock_timeout` is meant to fail.)
 #[test]
 fn a_burst_of_enrolments_on_sqlite_waits_its_turn_instead_of_failing() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let app = TestApp::with_config(&[
             ("demo_data", json!(true)),
             ("database_busy_seconds", json!(1)),
@@ -640,12 +630,7 @@ fn a_burst_of_enrolments_on_sqlite_waits_its_turn_instead_of_failing() {
 /// a refusal in a batch takes the others' answers with it.
 #[test]
 fn people_at_the_same_moment_are_decided_together_each_with_her_own_answer() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let app =
             TestApp::with_config(&[("demo_data", json!(true)), ("figures_delay_ms", json!(250))])
                 .await;

@@ -8,7 +8,7 @@
 //! once, for its lead.
 
 use crate::common::TestApp;
-use crate::support::api;
+use crate::support::{api, threaded};
 use crate::world::{Session, World, catalogue_course, put_marks, set_status};
 use chrono::Duration;
 use domain::entities::values::{
@@ -977,12 +977,7 @@ async fn wait_until_settled(app: &TestApp) {
 /// bound, and the maintained figures exactly the rebuilt ones.
 #[test]
 fn a_burst_flushed_by_the_worker_keeps_the_figures_exact() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let app = TestApp::with_config(&[
             ("demo_data", json!(true)),
             ("figures_delay_ms", json!(FRESH_DELAY_MS)),

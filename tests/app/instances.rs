@@ -718,12 +718,7 @@ fn placeholder_n(db: &sea_orm::DatabaseConnection, n: usize) -> &'static str {
 /// exactly a rebuild's.
 #[test]
 fn two_instances_enrol_one_cohort_together_without_overbooking() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let settings = [("demo_data", json!(true)), ("figures_delay_ms", json!(250))];
         let app = TestApp::with_config(&settings).await;
         let other = app.another_instance(&settings[1..]).await;

@@ -213,12 +213,7 @@ async fn quotas_keep_seats_until_released_and_the_release_moves_the_waiting_list
 /// Puerto Rico: the cohort is never overbooked and each quota is honoured.
 #[test]
 fn concurrent_enrolments_never_overbook_a_quota_or_the_cohort() {
-    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    threaded().block_on(async {
         let app = TestApp::with_demo().await;
         let world = World::new(&app).await;
         let cohort = world.cohort().seats(10).create().await.id;

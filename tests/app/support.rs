@@ -424,3 +424,13 @@ pub async fn agree_plan(app: &TestApp, id: i64, staff: &str) {
     .await;
     assert_eq!(status, Status::Created, "{accepted}");
 }
+
+/// A runtime with four worker threads, for the tests whose requests must really run at once
+/// (bursts, races between instances): `rocket::async_test` polls everything on one thread.
+pub fn threaded() -> rocket::tokio::runtime::Runtime {
+    rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
