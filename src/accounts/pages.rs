@@ -585,31 +585,32 @@ async fn create_user_submit(
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
         let password = domain::accounts::passwords::NewPassword::hash(&form.password).await?;
-        let txn = domain::db::begin(db).await?;
-        let user = domain::accounts::create_user_audited(
-            &txn,
-            Some(admin.id),
-            NewUser {
-                email: form.email.clone(),
-                password,
-                full_name: form.full_name.clone(),
-                role,
-                department_code: Some(form.department_code.trim().to_string())
-                    .filter(|c| !c.is_empty()),
-                municipality_code: Some(form.municipality_code.trim().to_string())
-                    .filter(|c| !c.is_empty()),
-                territorial_direction_id: None,
-                provider_id: form
-                    .provider_id
-                    .trim()
-                    .parse::<i32>()
-                    .ok()
-                    .filter(|_| role == Role::Coordinator),
-            },
-        )
-        .await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(user)
+        domain::db::write(db, async |txn| {
+            let user = domain::accounts::create_user_audited(
+                txn,
+                Some(admin.id),
+                NewUser {
+                    email: form.email.clone(),
+                    password,
+                    full_name: form.full_name.clone(),
+                    role,
+                    department_code: Some(form.department_code.trim().to_string())
+                        .filter(|c| !c.is_empty()),
+                    municipality_code: Some(form.municipality_code.trim().to_string())
+                        .filter(|c| !c.is_empty()),
+                    territorial_direction_id: None,
+                    provider_id: form
+                        .provider_id
+                        .trim()
+                        .parse::<i32>()
+                        .ok()
+                        .filter(|_| role == Role::Coordinator),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(
@@ -665,32 +666,33 @@ async fn update_user_submit(
     let result = async {
         let role =
             Role::parse(&form.role).ok_or_else(|| AppError::invalid("role", "Elija un rol."))?;
-        let txn = domain::db::begin(db).await?;
-        let user = domain::accounts::update_user(
-            &txn,
-            admin.id,
-            id,
-            UserChanges {
-                full_name: None,
-                role: Some(role),
-                department_code: Some(
-                    Some(form.department_code.trim().to_string()).filter(|c| !c.is_empty()),
-                ),
-                municipality_code: None,
-                territorial_direction_id: form
-                    .territorial_direction_id
-                    .as_deref()
-                    .map(|id| id.trim().parse::<i32>().ok()),
-                provider_id: form
-                    .provider_id
-                    .as_deref()
-                    .map(|id| id.trim().parse::<i32>().ok()),
-                active: Some(form.active),
-            },
-        )
-        .await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(user)
+        domain::db::write(db, async |txn| {
+            let user = domain::accounts::update_user(
+                txn,
+                admin.id,
+                id,
+                UserChanges {
+                    full_name: None,
+                    role: Some(role),
+                    department_code: Some(
+                        Some(form.department_code.trim().to_string()).filter(|c| !c.is_empty()),
+                    ),
+                    municipality_code: None,
+                    territorial_direction_id: form
+                        .territorial_direction_id
+                        .as_deref()
+                        .map(|id| id.trim().parse::<i32>().ok()),
+                    provider_id: form
+                        .provider_id
+                        .as_deref()
+                        .map(|id| id.trim().parse::<i32>().ok()),
+                    active: Some(form.active),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(

@@ -99,12 +99,13 @@ async fn add_item(
     let form = form.0;
     let result = async {
         let input = form.input()?;
-        let txn = domain::db::begin(db).await?;
-        let (cohort, access) = cohort_access(&txn, &user, id).await?;
-        access.require_manage()?;
-        let view = domain::assessment::create(&txn, user.id, &cohort, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok(view)
+        domain::db::write(db, async |txn| {
+            let (cohort, access) = cohort_access(txn, &user, id).await?;
+            access.require_manage()?;
+            let view = domain::assessment::create(txn, user.id, &cohort, &input).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     outcome(db, &page, id, ("evaluacion", &form), result, |v| {
@@ -126,12 +127,13 @@ async fn update_item(
     let cohort_id = item.cohort_id;
     let result = async {
         let input = form.input()?;
-        let txn = domain::db::begin(db).await?;
-        let (cohort, access) = cohort_access(&txn, &user, cohort_id).await?;
-        access.require_manage()?;
-        let view = domain::assessment::update(&txn, user.id, &cohort, item, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok(view)
+        domain::db::write(db, async |txn| {
+            let (cohort, access) = cohort_access(txn, &user, cohort_id).await?;
+            access.require_manage()?;
+            let view = domain::assessment::update(txn, user.id, &cohort, item, &input).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     let prefix = format!("evaluacion-{id}");
@@ -342,14 +344,15 @@ async fn grid_submit(
             return Err(AppError::Validation(errors));
         }
         cells.sort();
-        let txn = domain::db::begin(db).await?;
-        let (cohort, access) = cohort_access(&txn, &user, id).await?;
-        access.require_manage()?;
-        let planned =
-            domain::assessment::plan_grid(&txn, &access.people(), &cohort, &cells).await?;
-        let changed = domain::assessment::save_scores(&txn, user.id, &cohort, &planned).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(changed)
+        domain::db::write(db, async |txn| {
+            let (cohort, access) = cohort_access(txn, &user, id).await?;
+            access.require_manage()?;
+            let planned =
+                domain::assessment::plan_grid(txn, &access.people(), &cohort, &cells).await?;
+            let changed = domain::assessment::save_scores(txn, user.id, &cohort, &planned).await?;
+            Ok(changed)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(

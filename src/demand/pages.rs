@@ -447,10 +447,11 @@ async fn create_submit(
     let form = form.0;
     let result = async {
         let input = form.input(db, &user).await.map_err(|e| e.0)?;
-        let txn = domain::db::begin(db).await?;
-        let view = domain::demand::create(&txn, &user, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
+        domain::db::write(db, async |txn| {
+            let view = domain::demand::create(txn, &user, &input).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(
@@ -615,10 +616,11 @@ async fn edit_submit(
     let form = form.0;
     let result = async {
         let input = form.input(db, &user).await.map_err(|e| e.0)?;
-        let txn = domain::db::begin(db).await?;
-        domain::demand::update(&txn, &notifier, &user, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(())
+        domain::db::write(db, async |txn| {
+            domain::demand::update(txn, &notifier, &user, id, &input).await?;
+            Ok(())
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(
@@ -695,15 +697,13 @@ async fn endorse_submit(
     id: i32,
     _form: CsrfForm<EndorseForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let result: AppResult<()> = async {
-        let txn = domain::db::begin(db).await?;
-        domain::demand::endorse(&txn, &user, id).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        domain::demand::endorse(txn, &user, id).await?;
         Ok(())
-    }
+    })
     .await;
     crate::web::form::saved_or_again(
-        result.map_err(|e| e.0),
+        result,
         |()| {
             Flash::success(
                 Redirect::to(format!("/demandas/{id}")),
@@ -750,10 +750,12 @@ async fn refer_submit(
             provider_id,
             note: Some(form.note.clone()),
         };
-        let txn = domain::db::begin(db).await?;
-        let referral = domain::demand::referrals::refer(&txn, &notifier, &user, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(referral)
+        domain::db::write(db, async |txn| {
+            let referral =
+                domain::demand::referrals::refer(txn, &notifier, &user, id, &input).await?;
+            Ok(referral)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(
@@ -997,19 +999,20 @@ async fn propose_liaison_submit(
             &domain::accounts::secrets::random_hex(),
         )
         .await?;
-        let txn = domain::db::begin(db).await?;
-        let proposal = domain::accounts::propose_liaison(
-            &txn,
-            &notifier,
-            &user,
-            &form.email,
-            &form.full_name,
-            &form.municipality_code,
-            password,
-        )
-        .await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(proposal)
+        domain::db::write(db, async |txn| {
+            let proposal = domain::accounts::propose_liaison(
+                txn,
+                &notifier,
+                &user,
+                &form.email,
+                &form.full_name,
+                &form.municipality_code,
+                password,
+            )
+            .await?;
+            Ok(proposal)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(

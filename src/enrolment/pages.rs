@@ -278,11 +278,13 @@ async fn staff_enrol(
         let override_reason = form
             .override_eligibility
             .then(|| form.override_reason.clone());
-        let txn = domain::db::begin(db).await?;
-        let outcome =
-            invitations::enrol_named(&txn, &notifier, &staff, id, &named, override_reason).await?;
-        domain::db::commit(txn).await?;
-        Ok(outcome)
+        domain::db::write(db, async |txn| {
+            let outcome =
+                invitations::enrol_named(txn, &notifier, &staff, id, &named, override_reason)
+                    .await?;
+            Ok(outcome)
+        })
+        .await
     }
     .await;
     let typed = EnrolValues {

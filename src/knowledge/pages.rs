@@ -524,10 +524,11 @@ async fn new_submit(
     let form = form.0;
     let result = async {
         let upload = read_upload(form.file.as_ref()).await?;
-        let txn = domain::db::begin(db).await?;
-        let view = knowledge::create(&txn, &staff, &form.input(), upload).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
+        domain::db::write(db, async |txn| {
+            let view = knowledge::create(txn, &staff, &form.input(), upload).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     crate::web::form::saved_or_again(

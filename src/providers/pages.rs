@@ -218,13 +218,12 @@ async fn create_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = providers::create(&txn, admin.id, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = providers::create(txn, admin.id, &input).await?;
         Ok(saved)
-    }
-    .await;
+    })
+    .await
+    .map_err(crate::error::WebError::from);
     outcome(db, &page, Sent::New, &form, result, "creado").await
 }
 
@@ -238,12 +237,11 @@ async fn update_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let input = form.input();
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = providers::update(&txn, admin.id, id, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = providers::update(txn, admin.id, id, &input).await?;
         Ok(saved)
-    }
-    .await;
+    })
+    .await
+    .map_err(crate::error::WebError::from);
     outcome(db, &page, Sent::Provider(id), &form, result, "guardado").await
 }

@@ -169,13 +169,12 @@ async fn create_submit(
         name: Some(form.name.clone()),
         department_codes: Some(form.department_codes.clone()),
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = directions::create(&txn, admin.id, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = directions::create(txn, admin.id, &input).await?;
         Ok(saved)
-    }
-    .await;
+    })
+    .await
+    .map_err(crate::error::WebError::from);
     outcome(db, &page, None, &form, result, "creada").await
 }
 
@@ -192,12 +191,11 @@ async fn update_submit(
         name: Some(form.name.clone()),
         department_codes: Some(form.department_codes.clone()),
     };
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let saved = directions::update(&txn, admin.id, id, &input).await?;
-        domain::db::commit(txn).await?;
+    let result = domain::db::write(db, async |txn| {
+        let saved = directions::update(txn, admin.id, id, &input).await?;
         Ok(saved)
-    }
-    .await;
+    })
+    .await
+    .map_err(crate::error::WebError::from);
     outcome(db, &page, Some(id), &form, result, "guardada").await
 }

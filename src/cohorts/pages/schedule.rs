@@ -59,11 +59,12 @@ pub(super) async fn add_session_submit(
             topic: Some(form.topic.clone()),
             location: Some(form.location.clone()),
         };
-        let txn = domain::db::begin(db).await?;
-        let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
-        let view = sessions::add(&txn, staff.id, &cohort, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok(view)
+        domain::db::write(db, async |txn| {
+            let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
+            let view = sessions::add(txn, staff.id, &cohort, &input).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     answer(

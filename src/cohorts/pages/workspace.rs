@@ -486,10 +486,11 @@ pub(super) async fn update_submit(
     let form = form.0;
     let result = async {
         let input = form.input(db).await?;
-        let txn = domain::db::begin(db).await?;
-        let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &input).await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(view)
+        domain::db::write(db, async |txn| {
+            let view = domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await?;
+            Ok(view)
+        })
+        .await
     }
     .await;
     answer(
