@@ -106,7 +106,10 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(env, ROCKET_PORT=str(self.port), ROCKET_ADDRESS="127.0.0.1",
-                   ROCKET_LOG_LEVEL="critical", RUST_LOG="warn")
+                   ROCKET_LOG_LEVEL="critical",
+                   # Profiling aid: LOAD_SERVER_LOG (a RUST_LOG filter, for instance
+                   # "warn,aula_territorial::web::fairings=info") keeps the request log.
+                   RUST_LOG=os.environ.get("LOAD_SERVER_LOG", "warn"))
         self.log = open(Path(env["LOAD_WORK"]) / f"{name}.log", "w")
         self.proc = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)

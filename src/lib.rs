@@ -119,6 +119,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(AdHoc::on_liftoff("listening", |rocket| {
             Box::pin(async move {
                 let config = rocket.config();
+                web::backlog::widen(config.port);
                 tracing::info!(
                     instance = rocket
                         .state::<web::Instance>()

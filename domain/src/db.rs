@@ -464,6 +464,36 @@ async fn writer_place(key: &str) -> Result<tokio::sync::OwnedSemaphorePermit, se
     within_wait(places.acquire_owned()).await
 }
 
+/// How many of this process's writing requests may read at once before their transaction (who
+/// is calling: the token or session and its account), per database. With the writing
+/// transactions' own share ([`POSTGRES_WRITERS`]; SQLite: one group), the pool keeps
+/// connections free for readers even when a burst admits a hundred writing requests at once:
+/// a reviewer's page then never waits for a connection behind their sign-in lookups
+/// (issue 50, item 4).
+const POSTGRES_WRITER_LOOKUPS: usize = 6;
+const SQLITE_WRITER_LOOKUPS: usize = 3;
+
+static WRITER_LOOKUP_PLACES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Semaphore>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// A writing request's place among those reading before their transaction (see
+/// [`POSTGRES_WRITER_LOOKUPS`]): held while it reads, dropped before its transaction.
+pub async fn writer_lookup_place(
+    db: &DatabaseConnection,
+) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    let places = per_database(&WRITER_LOOKUP_PLACES, &database_key(db), || {
+        tokio::sync::Semaphore::new(if is_sqlite(db) {
+            SQLITE_WRITER_LOOKUPS
+        } else {
+            POSTGRES_WRITER_LOOKUPS
+        })
+    });
+    within_wait(places.acquire_owned())
+        .await
+        .map_err(AppError::from)
+}
+
 /// Counts a writer among the waiting until it holds the turn or gives up (even cancelled).
 struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
 

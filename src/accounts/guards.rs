@@ -126,7 +126,24 @@ async fn identify(request: &Request<'_>) -> Identity {
 }
 
 async fn identity<'r>(request: &'r Request<'_>) -> &'r Identity {
-    request.local_cache_async(identify(request)).await
+    request.local_cache_async(identify_in_turn(request)).await
+}
+
+/// [`identify`]; a writing request (anything but `GET` and `HEAD`) first takes its place among
+/// the writers reading before their transaction (`domain::db::writer_lookup_place`), so the
+/// sign-in lookups of a burst's writers leave the pool's other connections to readers.
+async fn identify_in_turn(request: &Request<'_>) -> Identity {
+    use rocket::http::Method;
+    if matches!(request.method(), Method::Get | Method::Head) {
+        return identify(request).await;
+    }
+    let Some(db) = request.rocket().state::<DatabaseConnection>() else {
+        return Identity::Failed(Status::InternalServerError);
+    };
+    match domain::db::writer_lookup_place(db).await {
+        Ok(_place) => identify(request).await,
+        Err(e) => Identity::failed(e),
+    }
 }
 
 /// Who is signed in, as far as this request has already established it (no database query):

@@ -1,6 +1,7 @@
 //! The product's shell: health check, static assets, error pages, and the
 //! fairings every request goes through (one log line, security headers).
 
+pub mod backlog;
 pub mod client;
 pub mod confirm;
 pub mod csrf;

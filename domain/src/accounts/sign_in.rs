@@ -161,8 +161,11 @@ pub async fn user_for_token<C: ConnectionTrait>(
     db: &C,
     token: &str,
 ) -> AppResult<Option<(user::Model, i32)>> {
-    let Some(row) = api_token::Entity::find()
+    // One statement (the token with its account): every API call makes it, a burst's
+    // thousands included (issue 50).
+    let Some((row, account)) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(secrets::token_hash(token)))
+        .find_also_related(user::Entity)
         .one(db)
         .await?
     else {
@@ -171,7 +174,6 @@ pub async fn user_for_token<C: ConnectionTrait>(
     if row.revoked_at.is_some() || row.expires_at <= now() {
         return Ok(None);
     }
-    let account = user::Entity::find_by_id(row.user_id).one(db).await?;
     Ok(account.filter(|u| u.active).map(|u| (u, row.id)))
 }
 

@@ -186,7 +186,11 @@ pub struct CapacityCard {
     pub description: String,
 }
 
+/// The home page's figures in two statements (the capacities, then every count at once): the
+/// home is read by everyone, also while a burst of enrolments holds most of the pool's
+/// connections, and each statement is one more wait for one (issue 50, item 4).
 pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
     let capacity_list = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -198,19 +202,57 @@ pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
             description: c.description,
         })
         .collect::<Vec<_>>();
+    let count = |query: &mut SelectStatement| {
+        Expr::SubQuery(
+            None,
+            Box::new(query.expr(Expr::col(Asterisk).count()).to_owned().into()),
+        )
+    };
+    let counts = Query::select()
+        .expr_as(
+            count(Query::select().from(department::Entity)),
+            Alias::new("departments"),
+        )
+        .expr_as(
+            count(Query::select().from(municipality::Entity)),
+            Alias::new("municipalities"),
+        )
+        .expr_as(
+            count(
+                Query::select()
+                    .from(municipality::Entity)
+                    .and_where(municipality::Column::PdetSubregionId.is_not_null()),
+            ),
+            Alias::new("pdet_municipalities"),
+        )
+        .expr_as(
+            count(Query::select().from(pdet_subregion::Entity)),
+            Alias::new("pdet_subregions"),
+        )
+        .expr_as(
+            count(
+                Query::select()
+                    .from(course::Entity)
+                    .and_where(course::Column::RetiredAt.is_null()),
+            ),
+            Alias::new("courses"),
+        )
+        .to_owned();
+    let row = db
+        .query_one(&counts)
+        .await?
+        .ok_or_else(|| AppError::Internal("recuento del territorio sin fila".into()))?;
+    let of = |name: &str| -> AppResult<u64> {
+        let n: i64 = row.try_get("", name)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
     Ok(Summary {
-        departments: department::Entity::find().count(db).await?,
-        municipalities: municipality::Entity::find().count(db).await?,
-        pdet_municipalities: municipality::Entity::find()
-            .filter(municipality::Column::PdetSubregionId.is_not_null())
-            .count(db)
-            .await?,
-        pdet_subregions: pdet_subregion::Entity::find().count(db).await?,
+        departments: of("departments")?,
+        municipalities: of("municipalities")?,
+        pdet_municipalities: of("pdet_municipalities")?,
+        pdet_subregions: of("pdet_subregions")?,
         capacities: capacity_list.len() as u64,
-        courses: course::Entity::find()
-            .filter(course::Column::RetiredAt.is_null())
-            .count(db)
-            .await?,
+        courses: of("courses")?,
         capacity_list,
     })
 }
