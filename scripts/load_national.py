@@ -913,6 +913,21 @@ def parse_http(raw):
     return status, body
 
 
+def listen_overflows():
+    """The kernel's count of connections dropped because a listening socket's queue was full
+    (TcpExt ListenOverflows, the whole machine since boot; None where it cannot be read): each
+    such connection waits a second or more for its retransmission."""
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(table["ListenOverflows"]) if "ListenOverflows" in table else None
+    return None
+
+
 def burst(sends, on_gate=None):
     """Every (host, port, cohort, token) of `sends` sends its enrolment at the same moment,
     each over its own connection (opened before the gate opens). `on_gate` runs half a second
@@ -1123,10 +1138,17 @@ def enrolment_day(args, engine, url, binary, env, work, servers, extra, accounts
         for _, path in reviewer_paths():
             get(base, path, dict([reviewer.split(": ", 1)]))
         readers = []
+        dropped_before = listen_overflows()
         results, wall = burst(sends, on_gate=lambda: readers.extend(
             PacedWhile(base, path, reviewer, READER_RATE) for _, path in reviewer_paths()))
         read = [r.stop() for r in readers]
+        dropped_after = listen_overflows()
         key = lambda what: f"{prefix}, {variant}: {what}"
+        if dropped_before is not None and dropped_after is not None:
+            dropped = dropped_after - dropped_before
+            extra[key("connections the kernel dropped, its listening queue full (TcpExt "
+                      "ListenOverflows over the burst; each waits a second for its "
+                      "retransmission)")] = f"{dropped:,}{ok(dropped == 0)}"
         times = [s for _, s, _ in results]
         p50, p99 = percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000
         rate = len(results) / wall

@@ -68,7 +68,19 @@ impl TestDatabase {
     /// when `demo` (see the module).
     pub async fn prepared(demo: bool) -> Self {
         let template = Prepared::get(demo);
-        Self::named(unique_name(), Some(template)).await
+        match template {
+            Prepared::Postgres(_) => {
+                let (server, name) = Copies::of(demo).take().await;
+                TestDatabase {
+                    url: format!("{server}/{name}"),
+                    cleanup: Cleanup::Postgres {
+                        admin_url: format!("{server}/postgres"),
+                        name,
+                    },
+                }
+            }
+            Prepared::Sqlite(_) => Self::named(unique_name(), Some(template)).await,
+        }
     }
 
     async fn named(name: String, from: Option<&Prepared>) -> Self {
@@ -166,6 +178,84 @@ impl Prepared {
         // Kept for the whole process: not removed on drop.
         std::mem::forget(database);
         prepared
+    }
+}
+
+/// PostgreSQL: copies of a prepared database made ahead, in the background. Copying one
+/// (`CREATE DATABASE … TEMPLATE`) takes about 0.9 s, most of it waiting for the server, and
+/// was most of a short test's time on PostgreSQL; [`COPIERS`] threads keep a few copies ready
+/// while the tests run, so a test takes one at once. Copies are named after the process and
+/// its prepared database (`aula_tpl_<pid>_<demo>_<n>`): those left when the process ends are
+/// removed by the next, with the prepared databases (`remove_stale_prepared`).
+struct Copies {
+    server: String,
+    ready: rocket::tokio::sync::Mutex<rocket::tokio::sync::mpsc::Receiver<String>>,
+}
+
+/// Copies made ahead per prepared database (besides the one each copier holds).
+const COPIES_AHEAD: usize = 2;
+/// Threads making copies of each prepared database at once.
+const COPIERS: usize = 2;
+
+static COPIES: [OnceLock<Copies>; 2] = [OnceLock::new(), OnceLock::new()];
+static COPY_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Copies {
+    fn of(demo: bool) -> &'static Copies {
+        COPIES[usize::from(demo)].get_or_init(|| {
+            let Prepared::Postgres(template) = Prepared::get(demo) else {
+                panic!("copies are made of PostgreSQL databases only")
+            };
+            let server = postgres_server(&postgres_url().expect("TEST_DATABASE_URL"));
+            let (sender, ready) = rocket::tokio::sync::mpsc::channel(COPIES_AHEAD);
+            for _ in 0..COPIERS {
+                let (sender, server, template) = (sender.clone(), server.clone(), template.clone());
+                std::thread::spawn(move || {
+                    rocket::tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime")
+                        .block_on(Copies::make(sender, server, template))
+                });
+            }
+            Copies {
+                server,
+                ready: rocket::tokio::sync::Mutex::new(ready),
+            }
+        })
+    }
+
+    /// Copies `template` until nobody takes them any more.
+    async fn make(
+        sender: rocket::tokio::sync::mpsc::Sender<String>,
+        server: String,
+        template: String,
+    ) {
+        let admin = Database::connect(&format!("{server}/postgres"))
+            .await
+            .expect("TEST_DATABASE_URL: PostgreSQL server not reachable");
+        loop {
+            let name = format!("{template}_{}", COPY_COUNTER.fetch_add(1, Ordering::SeqCst));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .await
+                .expect("copy the prepared database");
+            if sender.send(name).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// A copy of its own for one test: the server and the database's name.
+    async fn take(&self) -> (String, String) {
+        let name = self
+            .ready
+            .lock()
+            .await
+            .recv()
+            .await
+            .expect("a copier of the prepared database stopped");
+        (self.server.clone(), name)
     }
 }
 

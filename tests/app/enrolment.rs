@@ -718,6 +718,43 @@ fn people_at_the_same_moment_are_decided_together_each_with_her_own_answer() {
 /// statements sent through the writing transaction; the triggers' own are not counted). With
 /// a figures worker the enrolment's transaction leaves the figures to it; without one (the
 /// command line, most tests) it flushes them before committing.
+
+/// The desk reads the people of a batch in its own transaction: an account whose person's row
+/// is gone (a participant account without its record) is refused 403 there, alone, and nothing
+/// of her is written — while the person asking beside her is enrolled.
+#[test]
+fn an_account_without_its_person_is_refused_at_the_desk_and_nothing_of_her_is_written() {
+    threaded().block_on(async {
+        let app = TestApp::with_config(&[("demo_data", json!(true))]).await;
+        let world = World::new(&app).await;
+        let cohort = world.cohort().seats(5).create().await.id;
+        let people = world
+            .people("sin-ficha")
+            .count(2)
+            .of("18001")
+            .create()
+            .await;
+        participant::Entity::delete_by_id(people[0].id)
+            .exec(app.db())
+            .await
+            .unwrap();
+        let (without, beside) = rocket::futures::future::join(
+            enrol_as(&app, &people[0].token, cohort),
+            enrol_as(&app, &people[1].token, cohort),
+        )
+        .await;
+        assert_eq!(without.0, Status::Forbidden, "{}", without.1);
+        assert_eq!(beside.0, Status::Created, "{}", beside.1);
+        assert_eq!(statuses(app.db(), cohort).await, (1, 0));
+        let written = enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(cohort as i32))
+            .filter(enrolment::Column::ParticipantId.eq(people[0].id))
+            .count(app.db())
+            .await
+            .unwrap();
+        assert_eq!(written, 0);
+    });
+}
 #[rocket::async_test]
 async fn an_enrolment_is_a_handful_of_statements() {
     let mut counted = Vec::new();
