@@ -79,38 +79,36 @@ fn listens_on(fd: libc::c_int, port: u16) -> bool {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::net::{TcpListener, TcpStream};
     use std::os::fd::AsRawFd;
     use std::time::Duration;
 
-    /// A socket listening with a backlog of 16 (as tokio's 1,024 is to a burst), never
-    /// accepting: the kernel completes the handshakes of the first 17 and drops the others.
-    fn small_listener() -> (TcpListener, SocketAddr) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        // SAFETY: the listener's own descriptor; `listen` again only sets its backlog.
-        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 16) }, 0);
-        let address = listener.local_addr().unwrap();
-        (listener, address)
-    }
-
-    /// How many of `n` clients get connected within a tenth of a second each.
-    fn connected(address: SocketAddr, n: usize) -> (usize, Vec<TcpStream>) {
-        let streams: Vec<TcpStream> = (0..n)
-            .filter_map(|_| TcpStream::connect_timeout(&address, Duration::from_millis(100)).ok())
-            .collect();
-        (streams.len(), streams)
-    }
-
     #[test]
     fn a_listening_socket_takes_a_burst_of_connections_and_others_are_left_alone() {
-        let (_widened, address) = small_listener();
-        let (_other, other_address) = small_listener();
+        // Two sockets listening with a backlog of 16 (as tokio's 1,024 is to a burst), never
+        // accepting: the kernel completes the handshakes of the first 17 and drops the others.
+        let small = || {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            // SAFETY: the listener's own descriptor; `listen` again only sets its backlog.
+            assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 16) }, 0);
+            let address = listener.local_addr().unwrap();
+            (listener, address)
+        };
+        // How many of `n` clients get connected within a tenth of a second each.
+        let connected = |address, n| {
+            (0..n)
+                .filter_map(|_| {
+                    TcpStream::connect_timeout(&address, Duration::from_millis(100)).ok()
+                })
+                .collect::<Vec<TcpStream>>()
+        };
+        let (_widened, address) = small();
+        let (_other, other_address) = small();
         assert_eq!(widen(address.port()), 1);
         // 200 connections at once, none accepted yet: all wait in the kernel's queue.
-        let (count, _streams) = connected(address, 200);
-        assert_eq!(count, 200);
+        assert_eq!(connected(address, 200).len(), 200);
         // The other socket kept its 16: the kernel drops what is beyond.
-        let (count, _streams) = connected(other_address, 24);
-        assert!(count < 24, "{count} of 24 connected");
+        let other = connected(other_address, 24).len();
+        assert!(other < 24, "{other} of 24 connected");
     }
 }

@@ -714,11 +714,6 @@ fn people_at_the_same_moment_are_decided_together_each_with_her_own_answer() {
     });
 }
 
-/// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the
-/// statements sent through the writing transaction; the triggers' own are not counted). With
-/// a figures worker the enrolment's transaction leaves the figures to it; without one (the
-/// command line, most tests) it flushes them before committing.
-
 /// The desk reads the people of a batch in its own transaction: an account whose person's row
 /// is gone (a participant account without its record) is refused 403 there, alone, and nothing
 /// of her is written — while the person asking beside her is enrolled.
@@ -755,6 +750,10 @@ fn an_account_without_its_person_is_refused_at_the_desk_and_nothing_of_her_is_wr
         assert_eq!(written, 0);
     });
 }
+/// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the
+/// statements sent through the writing transaction; the triggers' own are not counted). With
+/// a figures worker the enrolment's transaction leaves the figures to it; without one (the
+/// command line, most tests) it flushes them before committing.
 #[rocket::async_test]
 async fn an_enrolment_is_a_handful_of_statements() {
     let mut counted = Vec::new();
