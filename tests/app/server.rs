@@ -20,6 +20,21 @@ async fn home_page_is_in_spanish_and_shows_the_territory() {
     assert!(body.contains("Aula Territorial"));
     assert!(body.contains("<strong>1.122</strong> municipios"));
     assert!(body.contains("<strong>170</strong> municipios PDET en 16 subregiones"));
+    // Every count of the one statement in its place.
+    assert!(body.contains("<strong>33</strong> departamentos"));
+    assert!(body.contains("<strong>5</strong> capacidades municipales"));
+    let courses = {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        domain::entities::course::Entity::find()
+            .filter(domain::entities::course::Column::RetiredAt.is_null())
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+    assert!(
+        body.contains(&format!("<strong>{courses}</strong> líneas temáticas")),
+        "{courses} courses"
+    );
     assert!(body.contains("Gobierno abierto y transparencia"));
     assert!(csp.contains("default-src 'self'"));
 }

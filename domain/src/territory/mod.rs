@@ -190,7 +190,7 @@ pub struct CapacityCard {
 /// home is read by everyone, also while a burst of enrolments holds most of the pool's
 /// connections, and each statement is one more wait for one (issue 50, item 4).
 pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
-    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
     let capacity_list = capacity::Entity::find()
         .filter(capacity::Column::Active.eq(true))
         .order_by_asc(capacity::Column::SortOrder)
@@ -202,42 +202,42 @@ pub async fn summary<C: ConnectionTrait>(db: &C) -> AppResult<Summary> {
             description: c.description,
         })
         .collect::<Vec<_>>();
-    let count = |query: &mut SelectStatement| {
-        Expr::SubQuery(
-            None,
-            Box::new(query.expr(Expr::col(Asterisk).count()).to_owned().into()),
-        )
-    };
-    let counts = Query::select()
-        .expr_as(
-            count(Query::select().from(department::Entity)),
-            Alias::new("departments"),
-        )
-        .expr_as(
-            count(Query::select().from(municipality::Entity)),
-            Alias::new("municipalities"),
-        )
-        .expr_as(
-            count(
-                Query::select()
-                    .from(municipality::Entity)
-                    .and_where(municipality::Column::PdetSubregionId.is_not_null()),
-            ),
-            Alias::new("pdet_municipalities"),
-        )
-        .expr_as(
-            count(Query::select().from(pdet_subregion::Entity)),
-            Alias::new("pdet_subregions"),
-        )
-        .expr_as(
-            count(
-                Query::select()
-                    .from(course::Entity)
-                    .and_where(course::Column::RetiredAt.is_null()),
-            ),
-            Alias::new("courses"),
-        )
-        .to_owned();
+    // Each count a subquery of one SELECT: (its column, what it counts).
+    let mut counts = Query::select();
+    for (name, mut counted) in [
+        (
+            "departments",
+            Query::select().from(department::Entity).to_owned(),
+        ),
+        (
+            "municipalities",
+            Query::select().from(municipality::Entity).to_owned(),
+        ),
+        (
+            "pdet_municipalities",
+            Query::select()
+                .from(municipality::Entity)
+                .and_where(municipality::Column::PdetSubregionId.is_not_null())
+                .to_owned(),
+        ),
+        (
+            "pdet_subregions",
+            Query::select().from(pdet_subregion::Entity).to_owned(),
+        ),
+        (
+            "courses",
+            Query::select()
+                .from(course::Entity)
+                .and_where(course::Column::RetiredAt.is_null())
+                .to_owned(),
+        ),
+    ] {
+        counted.expr(Expr::col(Asterisk).count());
+        counts.expr_as(
+            Expr::SubQuery(None, Box::new(counted.into())),
+            Alias::new(name),
+        );
+    }
     let row = db
         .query_one(&counts)
         .await?
