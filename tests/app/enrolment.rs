@@ -750,6 +750,74 @@ fn an_account_without_its_person_is_refused_at_the_desk_and_nothing_of_her_is_wr
         assert_eq!(written, 0);
     });
 }
+
+/// A batch the database refuses as a whole (here: one person's row fails a trigger, as a fault
+/// would) is decided again person by person: the others get their own places, in order, and
+/// only she gets the error. The cohort is held by another writer while they ask, so they wait
+/// at the desk and are decided together when it lets go.
+#[test]
+fn a_batch_refused_whole_is_decided_again_person_by_person() {
+    threaded().block_on(async {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let app = TestApp::with_config(&[("demo_data", json!(true))]).await;
+        let world = World::new(&app).await;
+        let cohort = world.cohort().seats(5).create().await.id;
+        let people = world.people("lote").count(9).of("18001").create().await;
+        let faulty = people[8].id;
+        let trigger = if domain::db::is_sqlite(app.db()) {
+            format!(
+                "CREATE TRIGGER fault_enrolments BEFORE INSERT ON enrolments \
+                 WHEN NEW.participant_id = {faulty} \
+                 BEGIN SELECT RAISE(ABORT, 'falla provocada'); END;"
+            )
+        } else {
+            format!(
+                "CREATE FUNCTION fault_enrolments() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                   IF NEW.participant_id = {faulty} THEN RAISE EXCEPTION 'falla provocada'; \
+                   END IF; RETURN NEW; END $$; \
+                 CREATE TRIGGER fault_enrolments BEFORE INSERT ON enrolments \
+                 FOR EACH ROW EXECUTE FUNCTION fault_enrolments();"
+            )
+        };
+        app.db().execute_unprepared(&trigger).await.unwrap();
+        // Another writer holds the cohort while the nine ask.
+        let holder = app.db().begin().await.unwrap();
+        holder
+            .execute_unprepared(&format!(
+                "UPDATE cohorts SET seats = seats WHERE id = {cohort}"
+            ))
+            .await
+            .unwrap();
+        let (responses, ()) = rocket::futures::future::join(
+            rocket::futures::future::join_all(
+                people
+                    .iter()
+                    .map(|person| enrol_as(&app, &person.token, cohort)),
+            ),
+            async {
+                rocket::tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+                holder.rollback().await.unwrap();
+            },
+        )
+        .await;
+        let codes: Vec<u16> = responses.iter().map(|(status, _)| status.code).collect();
+        assert!(codes[..8].iter().all(|code| *code == 201), "{responses:?}");
+        assert!(codes[8] >= 500, "{responses:?}");
+        assert_eq!(statuses(app.db(), cohort).await, (5, 3));
+        let mut positions: Vec<i64> = responses
+            .iter()
+            .filter_map(|(_, body)| body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort_unstable();
+        assert_eq!(positions, vec![1, 2, 3]);
+        let written = enrolment::Entity::find()
+            .filter(enrolment::Column::ParticipantId.eq(faulty))
+            .count(app.db())
+            .await
+            .unwrap();
+        assert_eq!(written, 0);
+    });
+}
 /// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the
 /// statements sent through the writing transaction; the triggers' own are not counted). With
 /// a figures worker the enrolment's transaction leaves the figures to it; without one (the
