@@ -133,8 +133,7 @@ async fn identity<'r>(request: &'r Request<'_>) -> &'r Identity {
 /// the writers reading before their transaction (`domain::db::writer_lookup_place`), so the
 /// sign-in lookups of a burst's writers leave the pool's other connections to readers.
 async fn identify_in_turn(request: &Request<'_>) -> Identity {
-    use rocket::http::Method;
-    if matches!(request.method(), Method::Get | Method::Head) {
+    if !crate::web::writes(request) {
         return identify(request).await;
     }
     let Some(db) = request.rocket().state::<DatabaseConnection>() else {

@@ -43,6 +43,15 @@ impl Fairing for RequestLog {
 /// a group commit of up to this many).
 pub const WRITERS_ADMITTED: usize = 128;
 
+/// Whether `request` may write: anything but `GET` and `HEAD` (what [`Admission`] orders, and
+/// what takes a place among the writers' sign-in lookups).
+pub fn writes(request: &Request<'_>) -> bool {
+    !matches!(
+        request.method(),
+        rocket::http::Method::Get | rocket::http::Method::Head
+    )
+}
+
 /// Admits writing requests [`WRITERS_ADMITTED`] at a time (see there). The permit lives in the
 /// request's local cache, so it is handed on when the request's answer has been sent.
 pub struct Admission(std::sync::Arc<rocket::tokio::sync::Semaphore>);
@@ -71,8 +80,7 @@ impl Fairing for Admission {
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut Data<'_>) {
-        use rocket::http::Method;
-        if matches!(request.method(), Method::Get | Method::Head) {
+        if !writes(request) {
             return;
         }
         // The semaphore is never closed: a failure would only admit the request at once.

@@ -13,7 +13,9 @@ mod page;
 pub mod problem;
 
 pub use client::ClientAddress;
-pub use fairings::{Admission, Background, Compression, RequestLog, SecurityHeaders, WholeBodies};
+pub use fairings::{
+    Admission, Background, Compression, RequestLog, SecurityHeaders, WholeBodies, writes,
+};
 pub use ops::{Instance, Metrics, RouteMetrics};
 pub use page::{
     KEPT_PAGES, KEPT_PER_PAGE, KeptJson, KeptKey, KeptPages, Page, PageKey, PageVersions,

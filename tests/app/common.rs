@@ -69,43 +69,37 @@ impl TestDatabase {
     pub async fn prepared(demo: bool) -> Self {
         let template = Prepared::get(demo);
         match template {
-            Prepared::Postgres(_) => {
-                let (server, name) = Copies::of(demo).take().await;
-                TestDatabase {
-                    url: format!("{server}/{name}"),
-                    cleanup: Cleanup::Postgres {
-                        admin_url: format!("{server}/postgres"),
-                        name,
-                    },
-                }
-            }
+            Prepared::Postgres(_) => Copies::of(demo).take().await,
             Prepared::Sqlite(_) => Self::named(unique_name(), Some(template)).await,
         }
     }
 
+    /// The database `name` of a PostgreSQL `server`, dropped with the value.
+    fn on_postgres(server: &str, name: String) -> Self {
+        TestDatabase {
+            url: format!("{server}/{name}"),
+            cleanup: Cleanup::Postgres {
+                admin_url: format!("{server}/postgres"),
+                name,
+            },
+        }
+    }
+
+    /// A new database `name`: empty, or on SQLite a copy of the prepared file `from` (copies
+    /// of a prepared PostgreSQL database come from [`Copies`]).
     async fn named(name: String, from: Option<&Prepared>) -> Self {
         match postgres_url() {
             Some(url) => {
                 let server = postgres_server(&url);
-                let admin_url = format!("{server}/postgres");
-                let admin = Database::connect(&admin_url)
+                let admin = Database::connect(&format!("{server}/postgres"))
                     .await
                     .expect("TEST_DATABASE_URL: PostgreSQL server not reachable");
-                let statement = match from {
-                    Some(Prepared::Postgres(template)) => {
-                        format!("CREATE DATABASE {name} TEMPLATE {template}")
-                    }
-                    _ => format!("CREATE DATABASE {name}"),
-                };
                 admin
-                    .execute_unprepared(&statement)
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create test database");
                 admin.close().await.ok();
-                TestDatabase {
-                    url: format!("{server}/{name}"),
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                }
+                Self::on_postgres(&server, name)
             }
             None => {
                 let dir = std::env::temp_dir().join(&name);
@@ -246,8 +240,8 @@ impl Copies {
         }
     }
 
-    /// A copy of its own for one test: the server and the database's name.
-    async fn take(&self) -> (String, String) {
+    /// A copy of its own for one test.
+    async fn take(&self) -> TestDatabase {
         let name = self
             .ready
             .lock()
@@ -255,7 +249,7 @@ impl Copies {
             .recv()
             .await
             .expect("a copier of the prepared database stopped");
-        (self.server.clone(), name)
+        TestDatabase::on_postgres(&self.server, name)
     }
 }
 

@@ -23,6 +23,15 @@ async fn enrol_as(app: &TestApp, token: &str, cohort: i64) -> (Status, Value) {
     .await
 }
 
+/// How many enrolments (any status, any cohort) the person `participant` has.
+async fn enrolments_of(db: &DatabaseConnection, participant: i32) -> u64 {
+    enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(participant))
+        .count(db)
+        .await
+        .unwrap()
+}
+
 async fn statuses(db: &DatabaseConnection, cohort: i64) -> (u64, u64) {
     let count = |status| async move {
         enrolment::Entity::find()
@@ -741,13 +750,7 @@ fn an_account_without_its_person_is_refused_at_the_desk_and_nothing_of_her_is_wr
         assert_eq!(without.0, Status::Forbidden, "{}", without.1);
         assert_eq!(beside.0, Status::Created, "{}", beside.1);
         assert_eq!(statuses(app.db(), cohort).await, (1, 0));
-        let written = enrolment::Entity::find()
-            .filter(enrolment::Column::CohortId.eq(cohort as i32))
-            .filter(enrolment::Column::ParticipantId.eq(people[0].id))
-            .count(app.db())
-            .await
-            .unwrap();
-        assert_eq!(written, 0);
+        assert_eq!(enrolments_of(app.db(), people[0].id).await, 0);
     });
 }
 
@@ -810,12 +813,7 @@ fn a_batch_refused_whole_is_decided_again_person_by_person() {
             .collect();
         positions.sort_unstable();
         assert_eq!(positions, vec![1, 2, 3]);
-        let written = enrolment::Entity::find()
-            .filter(enrolment::Column::ParticipantId.eq(faulty))
-            .count(app.db())
-            .await
-            .unwrap();
-        assert_eq!(written, 0);
+        assert_eq!(enrolments_of(app.db(), faulty).await, 0);
     });
 }
 /// Issue 50: what one enrolment costs the database, counted (`db::count_statements`: the

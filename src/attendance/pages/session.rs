@@ -162,9 +162,8 @@ pub(super) async fn session_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let back = Redirect::to(session_url(id));
-    let result = async {
-        let txn = domain::db::begin(db).await?;
-        let (session, cohort, access) = session_access(&txn, &user, id).await?;
+    let result = domain::db::write(db, async |txn| {
+        let (session, cohort, access) = session_access(txn, &user, id).await?;
         access.require_manage()?;
         let mut ids: Vec<i32> = form.estado.keys().copied().collect();
         ids.sort_unstable();
@@ -183,7 +182,7 @@ pub(super) async fn session_submit(
             ));
         }
         let planned = domain::attendance::plan_session_marks(
-            &txn,
+            txn,
             &access.people(),
             &cohort,
             &session,
@@ -212,7 +211,7 @@ pub(super) async fn session_submit(
             other => other,
         })?;
         let saved = domain::attendance::save_marks(
-            &txn,
+            txn,
             &notifier,
             user.id,
             &cohort,
@@ -220,9 +219,8 @@ pub(super) async fn session_submit(
             MarkSource::Manual,
         )
         .await?;
-        domain::db::commit(txn).await?;
-        Ok::<_, AppError>(saved)
-    }
+        Ok(saved)
+    })
     .await;
     crate::web::form::saved_or_again(
         result,
