@@ -545,7 +545,46 @@ if (phone) {
     if (r.height < 43.5) tiny.push(`${describe(el)} ${Math.round(r.height)} px`);
   }
   if (tiny.length) problems.push(`tap targets under 44 px tall (${tiny.length}): ${tiny.slice(0, 4).join(', ')}`);
+  // Issue 61: a link standing alone (its block holds no words of its own beside its links: a
+  // «← Cohortes», a row's «Eliminar», a list of municipalities) is a tap target too. A link
+  // inside a sentence is exempt (WCAG 2.5.8's inline exception).
+  const blockOf = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const d = getComputedStyle(p).display;
+      if (!d.startsWith('inline') && d !== 'contents') return p;
+    }
+    return document.body;
+  };
+  const ownWords = block => {
+    let words = '';
+    const walk = node => {
+      for (const c of node.childNodes) {
+        if (c.nodeType === Node.TEXT_NODE) words += c.textContent;
+        else if (c.nodeType === Node.ELEMENT_NODE && c.tagName !== 'A' && !['SCRIPT', 'STYLE'].includes(c.tagName)
+                 && getComputedStyle(c).display.startsWith('inline')) walk(c);
+      }
+    };
+    walk(block);
+    return words.replace(/[\s·|,;:()\[\]–—-]/g, '');
+  };
+  const alone = [];
+  for (const a of document.querySelectorAll('main a[href]')) {
+    if (!shown(a) || a.closest('svg')) continue;
+    if (ownWords(blockOf(a)) !== '') continue;
+    const r = a.getBoundingClientRect();
+    if (r.height < 43.5) alone.push(`${describe(a)} ${Math.round(r.height)} px`);
+  }
+  if (alone.length) problems.push(`links standing alone under 44 px tall (${alone.length}): ${alone.slice(0, 4).join(', ')}`);
 }
+
+// (e) every link to a place on the page lands on an element that exists (an error summary's
+// links above all: issue 61).
+const broken = [];
+for (const a of document.querySelectorAll('a[href^="#"]')) {
+  const id = decodeURIComponent(a.getAttribute('href').slice(1));
+  if (id && !document.getElementById(id)) broken.push(`${describe(a)} → #${id}`);
+}
+if (broken.length) problems.push(`links to a place that does not exist (${broken.length}): ${broken.slice(0, 4).join(', ')}`);
 return {problems, smallest: smallest === Infinity ? null : smallest};
 """
 
@@ -1465,6 +1504,85 @@ def replicator_records_a_replica(run: Run, pass_number: int):
     sign_out(run)
 
 
+DEMO_PARTICIPANT = "María Fernanda Muñoz Peña"
+ADMIN = ("admin@aulaterritorial.example", "Admin-Aula-2026")
+
+
+def percent_in(text: str, where: str) -> str:
+    """The first percentage of a text («75 %», «66,7 %»), as written."""
+    found = re.search(r"(\d+(?:,\d+)?)\s*%", text)
+    if not found:
+        raise StepFailed(f"no percentage in {where}: «{text[:120]}»")
+    return found.group(1)
+
+
+def one_person_everywhere(run: Run):
+    """Issue 61: one person of the demo's cohort in progress reads the same attendance and the
+    same verdict («Se decide al cierre», never «No») wherever she appears: the coordinator's
+    «Asistencia y notas», the reviewer's list of participants and her own «Mi progreso»."""
+    b = run.browser
+    sign_in(run, "coordinator", COORDINATOR)
+    b.open("/coordinacion/cohortes")
+    b.click(f"//main//a[contains(., {xpath_literal(IN_PROGRESS_COHORT)})]", "xpath")
+    cohort_id = int(re.search(r"/cohortes/(\d+)", b.path()).group(1))
+    b.open(f"/seguimiento/cohortes/{cohort_id}")
+    run.page("coordinator", "results-in-progress", expect=DEMO_PARTICIPANT)
+    row = b.find(f"//section[@aria-labelledby='resultados']//tr[contains(., {xpath_literal(DEMO_PARTICIPANT)})]", "xpath")
+    cells = b.find_all("td", within=row)
+    coordinator_pct = percent_in(b.text(cells[1]), "the coordinator's results row")
+    verdict = b.text(cells[2]).strip()
+    if verdict in ("No", "Sí") or "No aprueba" in verdict:
+        raise StepFailed(f"a cohort in progress gives a verdict before closing: «{verdict}»")
+    sign_out(run)
+
+    sign_in(run, "reviewer", REVIEWER)
+    b.open(f"/reportes/participantes?cohort={cohort_id}")
+    run.page("reviewer", "participants-of-cohort", expect=DEMO_PARTICIPANT)
+    row = b.find(f"//table//tr[th[contains(., {xpath_literal(DEMO_PARTICIPANT)})]]", "xpath")
+    reviewer_pct = percent_in(b.text(b.find_all("td", within=row)[0]), "the reviewer's participants row")
+    sign_out(run)
+
+    sign_in(run, "participant", REPLICATOR)
+    b.click('header nav a[href="/mi-progreso"]')
+    run.page("participant", "progress-in-progress", expect=IN_PROGRESS_COHORT)
+    section = b.find(f"//main/section[h2[contains(., {xpath_literal(IN_PROGRESS_COHORT)})]]", "xpath")
+    own_pct = percent_in(b.text(b.find("ul.figures li", within=section)), "her own progress")
+    sign_out(run)
+    if not coordinator_pct == reviewer_pct == own_pct:
+        raise StepFailed(
+            f"one person, three attendances: coordinator {coordinator_pct} %, reviewer {reviewer_pct} %, "
+            f"herself {own_pct} %"
+        )
+    print(f"  ok   one attendance everywhere: {own_pct} %, verdict «{verdict}»", flush=True)
+
+
+def pages_at_a_glance(run: Run):
+    """Issue 61: pages the other journeys do not reach, each checked as a page (overflow, tap
+    targets, links to places that exist, axe): the admin's mail and audit, a coordinator's
+    participants report, «¿Dónde formar?», a cohort's sessions and its public page."""
+    b = run.browser
+    sign_in(run, "admin", ADMIN)
+    for path, slug in [("/admin/correos", "outbox"), ("/admin/auditoria", "audit"), ("/admin/usuarios", "users")]:
+        b.open(path)
+        run.page("admin", slug)
+    sign_out(run)
+    sign_in(run, "coordinator", COORDINATOR)
+    for path, slug in [
+        ("/reportes/participantes", "participants"),
+        ("/reportes/prioridades", "where-to-train"),
+        ("/coordinacion/cohortes", "cohorts"),
+        ("/cohortes", "catalogue"),
+        ("/asistencias", "assistances"),
+        ("/planes", "plans"),
+    ]:
+        b.open(path)
+        run.page("coordinator", slug)
+    b.open("/coordinacion/cohortes")
+    b.click(f"//main//a[contains(., {xpath_literal(IN_PROGRESS_COHORT)})]", "xpath")
+    run.page("coordinator", "cohort-in-progress", expect=IN_PROGRESS_COHORT)
+    sign_out(run)
+
+
 def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: list[str]) -> int:
     print(f"\n== journeys at {viewport.name}{' (phone)' if viewport.phone else ''}", flush=True)
     try:
@@ -1493,6 +1611,8 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("coordinator reviews a participant's change of name", [], lambda: coordinator_reviews_a_name_change(run)),
         ("coordinator imports a spreadsheet of cohorts", [], lambda: coordinator_imports_cohorts(run, pass_number)),
         ("replicator records a replica with two attendees", [], lambda: replicator_records_a_replica(run, pass_number)),
+        ("one person of a cohort in progress reads the same everywhere", [], lambda: one_person_everywhere(run)),
+        ("pages at a glance: admin, reports, where to train, a cohort", [], lambda: pages_at_a_glance(run)),
     ]
     done: set[int] = set()
     try:
