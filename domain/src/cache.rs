@@ -127,6 +127,10 @@ struct Store<K, V, S> {
     per_group: Option<(usize, GroupOf<K>)>,
     /// A stale value computed less than this long ago is served while recomputed behind.
     grace: Duration,
+    /// Whether the grace covers a move from the first version to the second (issue 61: a
+    /// write answered with its figures is read at once; only the figures worker's moves get
+    /// the grace). None: every move.
+    graceful: Option<fn(&S, &S) -> bool>,
 }
 
 /// A key's flight while someone waits for it or holds it: its entry in `flights` goes with
@@ -157,8 +161,8 @@ impl<K: Clone + Eq + Hash> Drop for Flight<K> {
 
 enum Found<V> {
     Fresh(Arc<V>),
-    /// Computed for another version (or too long ago), `age` ago.
-    Stale(Arc<V>, Duration),
+    /// Computed for another version (or too long ago), `age` ago; whether the grace covers it.
+    Stale(Arc<V>, Duration, bool),
     Missing,
 }
 
@@ -177,6 +181,7 @@ where
             shelf: None,
             per_group: None,
             grace: Duration::ZERO,
+            graceful: None,
         })
     }
 
@@ -206,6 +211,14 @@ where
     /// recomputed in the background once older than half the grace (see the module's comment).
     pub fn recomputed_behind(self, grace: Duration) -> Self {
         self.rebuilt(|store| store.grace = grace)
+    }
+
+    /// The same, the grace covering only the moves `graceful(kept, current)` accepts: a value
+    /// kept for a version the predicate refuses is served to nobody — its first visitor
+    /// recomputes it and the others wait for that computation, as for a missing one (issue
+    /// 61: a version moved by a write that was answered is read at once).
+    pub fn graceful_when(self, graceful: fn(&S, &S) -> bool) -> Self {
+        self.rebuilt(|store| store.graceful = Some(graceful))
     }
 
     /// How many keys are kept in memory.
@@ -240,21 +253,37 @@ where
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = AppResult<V>> + Send + 'static,
     {
+        Ok(self.get_marked(key, version, compute).await?.0)
+    }
+
+    /// [`Kept::get`], and whether the value served was computed for an older version than
+    /// `version` (served within the grace, or while another visitor recomputes it): what a
+    /// page says «actualizando» for (issue 61).
+    pub async fn get_marked<F, Fut>(
+        &self,
+        key: K,
+        version: S,
+        compute: F,
+    ) -> AppResult<(Arc<V>, bool)>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<V>> + Send + 'static,
+    {
         let store = &self.0;
         if store.ttl.is_zero() {
-            return Ok(Arc::new(compute().await?));
+            return Ok((Arc::new(compute().await?), false));
         }
         let flight = store.flight(&key);
         match store.find(&key, &version) {
-            Found::Fresh(value) => return Ok(value),
-            Found::Stale(value, age) => {
+            Found::Fresh(value) => return Ok((value, false)),
+            Found::Stale(value, age, true) => {
                 if age < store.grace / 2 {
                     // Computed a moment ago: served as it is, recomputed once older.
-                    return Ok(value);
+                    return Ok((value, true));
                 }
                 // Someone is already recomputing it: serve what is kept.
                 let Ok(computing) = flight.lock.clone().try_lock_owned() else {
-                    return Ok(value);
+                    return Ok((value, true));
                 };
                 if age < store.grace {
                     // Recent enough: served at once, recomputed behind the answer.
@@ -264,15 +293,23 @@ where
                         drop(computing);
                         drop(flight);
                     });
-                    return Ok(value);
+                    return Ok((value, true));
                 }
+                return Ok(store.recompute(key, version, value, compute).await);
+            }
+            Found::Stale(value, _, false) => {
+                // Behind a write that was answered: nobody is served it; one visitor
+                // recomputes and the others wait for that value.
+                let _computing = flight.lock.lock().await;
                 return Ok(store.recompute(key, version, value, compute).await);
             }
             Found::Missing => {}
         }
         let first = flight.lock.lock().await;
-        if let Found::Fresh(value) | Found::Stale(value, _) = store.find(&key, &version) {
-            return Ok(value);
+        match store.find(&key, &version) {
+            Found::Fresh(value) => return Ok((value, false)),
+            Found::Stale(value, _, true) => return Ok((value, true)),
+            Found::Stale(..) | Found::Missing => {}
         }
         if let Some(shelf) = &store.shelf
             && let Some(found) = shelf.load(&key, None).await
@@ -281,7 +318,7 @@ where
             let value = Arc::new(found.value);
             store.store(key.clone(), found.version, value.clone(), found.age, true);
             if fresh {
-                return Ok(value);
+                return Ok((value, false));
             }
             // Stale: the visitors waiting behind get it at once (when its group had room for
             // it); this first one recomputes once they have gone (the flight is fair, so a
@@ -292,7 +329,7 @@ where
         }
         let value = Arc::new(compute().await?);
         store.keep(key, version, value.clone());
-        Ok(value)
+        Ok((value, false))
     }
 }
 
@@ -333,9 +370,16 @@ where
                 Found::Fresh(e.value.clone())
             }
             // Its time to live is over: as old as it is.
-            Some(e) if e.version == *version => Found::Stale(e.value.clone(), e.computed.elapsed()),
+            Some(e) if e.version == *version => {
+                Found::Stale(e.value.clone(), e.computed.elapsed(), true)
+            }
             // Its version moved on: stale since the last moment it was known current.
-            Some(e) => Found::Stale(e.value.clone(), e.current.elapsed()),
+            Some(e) => Found::Stale(
+                e.value.clone(),
+                e.current.elapsed(),
+                self.graceful
+                    .is_none_or(|graceful| graceful(&e.version, version)),
+            ),
         }
     }
 
@@ -417,13 +461,19 @@ where
 
     /// Computes the value anew for a key that has a stale one, which is served if the
     /// computation fails. Called holding the key's flight.
-    async fn recompute<F, Fut>(&self, key: K, version: S, stale: Arc<V>, compute: F) -> Arc<V>
+    async fn recompute<F, Fut>(
+        &self,
+        key: K,
+        version: S,
+        stale: Arc<V>,
+        compute: F,
+    ) -> (Arc<V>, bool)
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<V>>,
     {
         if let Found::Fresh(value) = self.find(&key, &version) {
-            return value;
+            return (value, false);
         }
         // Another instance may have computed this version already.
         if let Some(shelf) = &self.shelf
@@ -432,17 +482,17 @@ where
         {
             let value = Arc::new(found.value);
             self.store(key, found.version, value.clone(), found.age, true);
-            return value;
+            return (value, false);
         }
         match compute().await {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
                 self.keep(key, version, fresh.clone());
-                fresh
+                (fresh, false)
             }
             Err(error) => {
                 tracing::warn!(%error, "recomputing a kept value failed; serving the last one");
-                stale
+                (stale, true)
             }
         }
     }

@@ -38,7 +38,8 @@ pub struct AppConfig {
     /// even to the visitor who finds it so (issue 50: under a burst of writes nobody waits for
     /// a page's computation): as it is for half of them, then while one background task
     /// recomputes it. A page older than this is recomputed by its visitor. 0: every visitor who
-    /// finds a stale page and nobody recomputing it waits for the new one.
+    /// finds a stale page and nobody recomputing it waits for the new one. Only a move of the
+    /// figures alone (the figures worker's, after a cohort's desk) gets it (issue 61).
     #[serde(default = "default_kept_grace_ms")]
     pub kept_grace_ms: u64,
     /// Reverse proxies / load balancers (IPs or CIDR networks) whose `X-Forwarded-For`,
@@ -107,7 +108,9 @@ fn default_figures_delay_ms() -> u64 {
 }
 
 fn default_kept_grace_ms() -> u64 {
-    10_000
+    // Issue 61: others read a write within about 2 s (the worker's window and flush, then
+    // half the grace); only the figures worker's moves get it (`web::page`).
+    2_000
 }
 
 fn default_dashboard_cache_seconds() -> u64 {

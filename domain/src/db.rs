@@ -122,8 +122,9 @@ pub struct Txn {
     member: Option<Member>,
     /// PostgreSQL: this transaction's place among the instance's writers ([`POSTGRES_WRITERS`]).
     _writer: Option<tokio::sync::OwnedSemaphorePermit>,
-    /// This database's figures worker in this process, if it runs one: [`commit`] then leaves
-    /// the figures to it (issue 50) instead of flushing them in the transaction.
+    /// This database's figures worker in this process, if it runs one and the transaction was
+    /// begun [`begin_deferred`]: [`commit`] then leaves the figures to it (issue 50) instead of
+    /// flushing them in the transaction.
     figures_worker: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
@@ -530,19 +531,39 @@ async fn write_turn(
 /// process's write turn for the file ([`WRITE_TURNS`]): the write lock is taken before the
 /// first read, so two writers never both read and then deadlock trying to upgrade. PostgreSQL
 /// ignores the mode and has no turn (its row locks hand over at once).
+///
+/// Its figures are brought up to date in the transaction, before `COMMIT` (issue 61: whoever
+/// wrote reads her write at once, on any instance); only [`begin_deferred`] leaves them to the
+/// figures worker.
 pub async fn begin(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
-    begin_turn(db, false).await
+    begin_turn(db, false, false).await
+}
+
+/// [`begin`] for the writes of a burst whose writers read no figures (people enrolling
+/// themselves at a cohort's desk): where this process runs a figures worker for the database,
+/// [`commit`] leaves the figures to it (issue 50) — they follow within the bound DECISIONS
+/// states, and a kept page behind them says «actualizando». Elsewhere the same as [`begin`].
+pub async fn begin_deferred(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
+    begin_turn(db, false, true).await
 }
 
 /// [`begin`] for the figures worker: first in line for SQLite's write turn.
 pub(crate) async fn begin_first(db: &DatabaseConnection) -> Result<Txn, sea_orm::DbErr> {
-    begin_turn(db, true).await
+    begin_turn(db, true, false).await
 }
 
-async fn begin_turn(db: &DatabaseConnection, first: bool) -> Result<Txn, sea_orm::DbErr> {
+async fn begin_turn(
+    db: &DatabaseConnection,
+    first: bool,
+    deferred: bool,
+) -> Result<Txn, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let key = database_key(db);
-    let figures_worker = crate::figures::worker::of(&key);
+    let figures_worker = if deferred {
+        crate::figures::worker::of(&key)
+    } else {
+        None
+    };
     if !is_sqlite(db) {
         // The figures worker does not queue behind a burst's writers.
         let writer = if first {
@@ -625,19 +646,33 @@ pub async fn write<T>(
     Ok(out)
 }
 
+/// [`write`] begun [`begin_deferred`]: the figures are left to the worker (a cohort's desk).
+pub async fn write_deferred<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&Txn) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let txn = begin_deferred(db).await?;
+    let out = work(&txn).await?;
+    commit(txn).await?;
+    Ok(out)
+}
+
 /// Commits a writing transaction. The figures model follows what it wrote (issue 20): the
-/// triggers named the touched cohorts in `figures_dirty`, committed with the write. Where this
-/// process runs a figures worker for the database (a server, issue 50) the commit only wakes
-/// it: the worker recomputes the burst's cohorts together a moment later and moves the
-/// figures' version on. Elsewhere (the command line, imports, most tests) the figures are
-/// brought up to date here, before `COMMIT` (`figures::flush`), and their version moved on in
-/// the same transaction (`instances::bump`: every instance's caches see it). Every writing
-/// transaction ends here (clippy refuses a bare `commit`).
+/// triggers named the touched cohorts in `figures_dirty`, committed with the write. A
+/// transaction begun [`begin_deferred`] where this process runs a figures worker for the
+/// database (a cohort's desk in a server, issue 50) only wakes it: the worker recomputes the
+/// burst's cohorts together a moment later and moves the figures' version on. Every other one
+/// (issue 61: whoever wrote reads her write on her next request, on any instance) brings the
+/// figures up to date here, before `COMMIT` (`figures::flush`, with whatever a desk's batches
+/// left named), and moves the figures' version and the writes' version on in the same
+/// transaction (`instances::bump`: every instance's caches see it; a kept page computed
+/// before a write's version is never served again, see `cache::Kept::graceful_when`). Every
+/// writing transaction ends here (clippy refuses a bare `commit`).
 #[allow(clippy::disallowed_methods)]
 pub async fn commit(mut txn: Txn) -> crate::error::AppResult<()> {
     let worker = txn.figures_worker.take();
-    if worker.is_none() {
-        flush_figures(&txn).await?;
+    if worker.is_none() && flush_figures(&txn).await? {
+        crate::instances::bump(&txn, crate::instances::Cached::Writes).await?;
     }
     end(txn).await?;
     if let Some(worker) = worker {

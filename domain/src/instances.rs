@@ -140,6 +140,12 @@ pub enum Cached {
     /// providers, technical assistance, demands): bumped by the database's own triggers
     /// (migration 000016), never by a call.
     Planning,
+    /// Writes answered with their figures (issue 61): bumped by every writing transaction
+    /// whose commit brought figures up to date (all but a cohort's desk, `db::commit`). A kept
+    /// page computed before it moved is never served (no grace), so whoever wrote — and
+    /// everyone after her — reads the write on the next request. Its row is made by its first
+    /// bump.
+    Writes,
 }
 
 impl Cached {
@@ -148,6 +154,7 @@ impl Cached {
             Cached::Figures => "figures",
             Cached::Indicators => "indicators",
             Cached::Planning => "planning",
+            Cached::Writes => "writes",
         }
     }
 }
@@ -155,6 +162,24 @@ impl Cached {
 /// Moves `what`'s version on, on `db` (pass the transaction that made the change: a reader
 /// that sees the new version also sees the change).
 pub async fn bump<C: ConnectionTrait>(db: &C, what: Cached) -> AppResult<()> {
+    if what == Cached::Writes {
+        // No migration made its row: the first bump inserts it (one statement either way).
+        cache_version::Entity::insert(cache_version::ActiveModel {
+            name: Set(what.name().to_string()),
+            version: Set(1),
+        })
+        .on_conflict(
+            OnConflict::column(cache_version::Column::Name)
+                .value(
+                    cache_version::Column::Version,
+                    Expr::col((cache_version::Entity, cache_version::Column::Version)).add(1),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        return Ok(());
+    }
     cache_version::Entity::update_many()
         .col_expr(
             cache_version::Column::Version,
@@ -172,6 +197,9 @@ pub struct Versions {
     pub figures: i64,
     pub indicators: i64,
     pub planning: i64,
+    /// [`Cached::Writes`] (absent from what was shelved before it: 0).
+    #[serde(default)]
+    pub writes: i64,
 }
 
 impl Versions {
@@ -182,6 +210,7 @@ impl Versions {
                 Cached::Figures.name(),
                 Cached::Indicators.name(),
                 Cached::Planning.name(),
+                Cached::Writes.name(),
             ]))
             .all(db)
             .await?
@@ -190,6 +219,7 @@ impl Versions {
                 "figures" => versions.figures = row.version,
                 "indicators" => versions.indicators = row.version,
                 "planning" => versions.planning = row.version,
+                "writes" => versions.writes = row.version,
                 _ => {}
             }
         }

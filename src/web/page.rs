@@ -30,6 +30,10 @@ pub struct Page<'r> {
     /// filters allow, the problems at the top and beside the filters, answered 422 (see
     /// [`Page::refusing`]).
     refused: Vec<FieldError>,
+    /// A kept content of this page may be behind a known write (issue 61): served for an
+    /// older version, or figures named and not flushed yet. The layout then says
+    /// «actualizando».
+    behind: std::sync::atomic::AtomicBool,
 }
 
 /// Rendered page contents kept per caller scope and [`KeptKey`] for the versions of the
@@ -56,7 +60,21 @@ pub fn kept_pages(
     domain::cache::Kept::new(ttl_seconds, KEPT_PAGES)
         .per_group(KEPT_PER_PAGE, page_group)
         .recomputed_behind(grace)
+        .graceful_when(only_the_figures_moved)
         .shelved(shelf)
+}
+
+/// The grace covers a content only while nothing but the figures' version moved — what the
+/// figures worker moves after a cohort's desk (issue 61). A write answered with its figures
+/// moves the writes' version (`domain::db::commit`), a change of plans, cohorts or costs the
+/// planning version, an indicator or a survey answer theirs: a content computed before any of
+/// those is never served again, so whoever wrote reads her write on her next request.
+fn only_the_figures_moved(kept: &PageVersions, current: &PageVersions) -> bool {
+    let (kept_cached, current_cached) = (kept.cached, current.cached);
+    kept_cached.indicators == current_cached.indicators
+        && kept_cached.planning == current_cached.planning
+        && kept_cached.writes == current_cached.writes
+        && kept.surveys == current.surveys
 }
 
 /// The key under which a content is kept: its group — the caller's scope and the page — and
@@ -174,6 +192,7 @@ impl<'r> FromRequest<'r> for Page<'r> {
             warnings,
             db,
             refused: Vec::new(),
+            behind: Default::default(),
         })
     }
 }
@@ -192,8 +211,14 @@ impl Page<'_> {
     /// registry is strict: a field the template reads and the view lacks fails the render
     /// (and the tests that visit the page).
     pub fn render<V: Serialize>(&self, template: &str, title: &str, view: V) -> super::PageResult {
-        let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        let mut layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        layout.updating = self.is_behind();
         Ok(RawHtml(render(self.templates, template, layout, view)?))
+    }
+
+    /// Whether a kept content this page read may be behind a known write (issue 61).
+    pub fn is_behind(&self) -> bool {
+        self.behind.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The page of a refused form (issue 45): like [`Page::render`] with `view` holding every
@@ -278,7 +303,8 @@ impl Page<'_> {
             return Err(super::Failure::form_again(Ok::<_, super::Failure>(html)));
         }
         let content = self.kept_piece(key, content).await?;
-        let layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        let mut layout = Layout::new(self.user.as_ref(), &self.csrf, title, self.flash.as_ref());
+        layout.updating = self.is_behind();
         Ok(RawHtml(frame(self.templates, layout, &content)?))
     }
 
@@ -291,7 +317,12 @@ impl Page<'_> {
         Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
     {
         let scope = self.user.as_ref().map(scope_key).unwrap_or_default();
-        keep(self.kept, self.db, &key, &scope, piece).await
+        let (content, behind) = keep(self.kept, self.db, &key, &scope, piece).await?;
+        if behind {
+            self.behind
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(content)
     }
 
     /// A value a page shows beside the person's own parts (forms, buttons), kept like
@@ -395,7 +426,7 @@ impl KeptJson<'_> {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: std::future::Future<Output = domain::error::AppResult<V>> + Send + 'static,
     {
-        let body = keep(
+        let (body, _) = keep(
             self.kept,
             self.db,
             &key,
@@ -413,14 +444,17 @@ impl KeptJson<'_> {
 
 /// The value kept under `key` for a caller of `scope` and the current versions every instance
 /// shares (issue 34: one primary-key read; one more for the survey tallies of a content that
-/// shows them), or computed: the one lookup of pages, pieces and API answers.
+/// shows them), or computed: the one lookup of pages, pieces and API answers. With it, whether
+/// it may be behind a known write (issue 61): served for an older version (within the grace
+/// the figures worker's moves get), or figures named by a cohort's desk and not flushed yet
+/// (one more read, of the few rows of `figures_dirty`).
 async fn keep<F, Fut>(
     kept: &KeptPages,
     db: &sea_orm::DatabaseConnection,
     key: &KeptKey,
     scope: &str,
     compute: F,
-) -> AppResult<Arc<String>>
+) -> AppResult<(Arc<String>, bool)>
 where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = domain::error::AppResult<String>> + Send + 'static,
@@ -433,7 +467,13 @@ where
             None
         },
     };
-    Ok(kept.get(key.for_scope(scope), version, compute).await?)
+    let (value, old) = kept
+        .get_marked(key.for_scope(scope), version, compute)
+        .await?;
+    if old {
+        return Ok((value, true));
+    }
+    Ok((value, domain::figures::worker::waiting(db).await?))
 }
 
 /// What decides what a caller may see: two callers with the same key see the same pages.
@@ -462,6 +502,9 @@ pub struct Layout<'a> {
     pub form_errors: Vec<SummaryItem<'a>>,
     /// A refused form's values as typed, by field (see `domain::templates::FORM_VALUES`).
     pub form_values: serde_json::Map<String, serde_json::Value>,
+    /// A kept part of the page may be behind a known write (issue 61): the layout says
+    /// «actualizando».
+    pub updating: bool,
 }
 
 /// One problem of a refused form as the page shows it: its field, its message and the id of
@@ -519,6 +562,7 @@ impl<'a> Layout<'a> {
             flash,
             form_errors: Vec::new(),
             form_values: serde_json::Map::new(),
+            updating: false,
         }
     }
 }
@@ -533,8 +577,9 @@ struct Rendered<'a, V> {
 }
 
 /// What the layout reads of a page's data besides its rendered content.
-const LAYOUT_FIELDS: [&str; 6] = [
+const LAYOUT_FIELDS: [&str; 7] = [
     "title",
+    "updating",
     "refresh_seconds",
     "user",
     "csrf",

@@ -37,7 +37,7 @@ async fn add(app: &TestApp, token: &str, path: &str, body: Value) -> (Status, Va
 
 /// ESAP's national plan of this year, approved, with one line (Planeación Territorial's
 /// course PT in Valparaíso); the plan's and the line's ids.
-async fn approved_plan(app: &TestApp, world: &World<'_>) -> (i64, i64) {
+pub(crate) async fn approved_plan(app: &TestApp, world: &World<'_>) -> (i64, i64) {
     use chrono::Datelike;
     let year = domain::time::today().year();
     let (status, plan) = add(

@@ -33,6 +33,7 @@ mod enrolment_import;
 mod executor;
 mod faults;
 mod figures;
+mod freshness;
 mod formats;
 mod forms;
 mod handover;

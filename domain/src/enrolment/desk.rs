@@ -184,7 +184,7 @@ async fn decide(
     cohort_id: i32,
     batch: &[Waiting],
 ) -> Vec<AppResult<EnrolmentView>> {
-    let together = crate::db::write(db, async |txn| {
+    let together = crate::db::write_deferred(db, async |txn| {
         decide_in(txn, notifier, cohort_id, batch).await
     })
     .await;
@@ -197,7 +197,7 @@ async fn decide(
                 "una tanda de inscripciones falló entera; se decide persona por persona");
             let mut answers = Vec::with_capacity(batch.len());
             for alone in batch.chunks(1) {
-                let answer = crate::db::write(db, async |txn| {
+                let answer = crate::db::write_deferred(db, async |txn| {
                     decide_in(txn, notifier, cohort_id, alone).await
                 })
                 .await

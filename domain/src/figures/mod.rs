@@ -69,6 +69,11 @@ pub const COUNTED: [EnrolmentStatus; 3] = [
 /// the figures' sources (its change names the cohort), so the count follows it.
 pub const STARTED: [CohortStatus; 2] = [CohortStatus::InProgress, CohortStatus::Closed];
 
+/// Cohort states that have never been started: the lifecycle goes draft → open → in progress
+/// and never back, so people enrolled in a cohort in one of these states have no coverage rows
+/// from it (issue 61).
+pub const NEVER_STARTED: [CohortStatus; 2] = [CohortStatus::Draft, CohortStatus::Open];
+
 /// Beyond this many dirty cohorts a flush rebuilds everything (set-based) instead of cohort by
 /// cohort: after a migration or a bulk load.
 const REBUILD_ABOVE: usize = 400;
@@ -192,16 +197,25 @@ pub async fn refresh<C: ConnectionTrait>(
     insert_all(db, rows).await?;
     delivery::refresh_cohorts(db, &ids).await?;
     // Coverage (`capacity_people`) counts only the enrolments of started cohorts: a person
-    // named by a change in a cohort that has not started (an enrolment, a cancellation, the
-    // waiting list moving) keeps her coverage rows, and only her differential row is
-    // recomputed (it counts every counted enrolment). A cohort that starts, or leaves the
-    // started states, is named alone (its status is a source), so its people are all
-    // recomputed below. Issue 50: on an enrolment day every name is of this kind.
-    let started: HashSet<i32> = cohort::Entity::find()
+    // named by a change in a cohort that has never started (draft or open: an enrolment, a
+    // cancellation, the waiting list moving) keeps her coverage rows, and only her
+    // differential row is recomputed (it counts every counted enrolment). Issue 50: on an
+    // enrolment day every name is of this kind.
+    //
+    // Any other cohort named at all has every person's coverage recomputed (issue 61), not
+    // only the people named: the triggers of the sources that concern the whole cohort (its
+    // status, start date and course, the course's capacities) name it alone only when nothing
+    // names it yet, and a person's name waiting for the worker (committed up to a window
+    // before) or written earlier in the same transaction (a cancellation cancels the
+    // enrolments first) satisfied that check. A cohort that moved to «en curso» while one
+    // enrolment's name waited recomputed that one person, and everyone enrolled before the
+    // previous flush stayed out of the coverage; a running cohort cancelled left its people
+    // counted. Whatever names a started cohort now means all its people.
+    let never_started: HashSet<i32> = cohort::Entity::find()
         .select_only()
         .column(cohort::Column::Id)
         .filter(cohort::Column::Id.is_in(ids.clone()))
-        .filter(cohort::Column::Status.is_in(STARTED))
+        .filter(cohort::Column::Status.is_in(NEVER_STARTED))
         .into_tuple()
         .all(db)
         .await?
@@ -212,13 +226,8 @@ pub async fn refresh<C: ConnectionTrait>(
     let mut whole: Vec<i32> = Vec::new();
     for (id, named) in touched {
         match named {
-            None => whole.push(*id),
-            Some(people) => {
-                everyone.extend(people);
-                if started.contains(id) {
-                    covered.extend(people);
-                }
-            }
+            Some(people) if never_started.contains(id) => everyone.extend(people),
+            _ => whole.push(*id),
         }
     }
     if !whole.is_empty() {

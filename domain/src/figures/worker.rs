@@ -90,6 +90,21 @@ pub async fn settle(db: &DatabaseConnection) -> AppResult<bool> {
     crate::db::commit_flushed(txn).await
 }
 
+/// Whether writes wait for the figures worker (names in `figures_dirty` not flushed yet): a
+/// page computed from the figures now may be behind them (issue 61, «actualizando»). One read
+/// of at most one row.
+pub async fn waiting<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<bool> {
+    use sea_orm::{EntityTrait, QuerySelect};
+    Ok(crate::entities::figures_dirty::Entity::find()
+        .select_only()
+        .column(crate::entities::figures_dirty::Column::Id)
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Runs this instance's figures worker for `db` until `stop` completes: flushes what is named
 /// at start, then after every wake-up (a commit) waits `delay` for the rest of the burst and
 /// flushes. With `delay` zero it returns at once and every write flushes its own figures.
