@@ -2998,10 +2998,10 @@ async fn enrol_with_history<C: ConnectionTrait>(
         } else {
             1.min(assessments.len())
         };
-        let mut weighted = 0;
+        let mut given = std::collections::HashMap::new();
         for (k, item) in assessments.iter().take(scored).enumerate() {
             let tenths = 24 + ((i * 7 + k * 13) % 27) as i32; // 2.4 … 5.0
-            weighted += tenths * item.weight;
+            given.insert(item.id, tenths);
             score::Entity::insert(score::ActiveModel {
                 assessment_id: Set(item.id),
                 enrolment_id: Set(enrolment_id),
@@ -3015,10 +3015,23 @@ async fn enrol_with_history<C: ConnectionTrait>(
         }
         if closed {
             let total = sessions.len() as i32;
-            // Σ score-tenths × weight-% is the grade in thousandths, exactly (weights sum 100).
-            let grade = weighted;
-            let completed = attended * 100 >= cohort.min_attendance_pct * total
-                && grade >= cohort.pass_mark_tenths * 100;
+            // The one completion rule closing applies (results::evaluate).
+            let items: Vec<crate::results::Item> = assessments
+                .iter()
+                .map(|a| crate::results::Item {
+                    id: a.id,
+                    name: a.name.clone(),
+                    weight: a.weight,
+                })
+                .collect();
+            let (grade, reasons) = crate::results::evaluate(
+                crate::results::Rule::of(&cohort),
+                total,
+                attended,
+                &items,
+                &given,
+            );
+            let completed = reasons.is_empty();
             enrolment::Entity::update(enrolment::ActiveModel {
                 id: Set(enrolment_id),
                 status: Set(if completed {
@@ -3028,7 +3041,7 @@ async fn enrol_with_history<C: ConnectionTrait>(
                 }),
                 sessions_total: Set(Some(total)),
                 sessions_attended: Set(Some(attended)),
-                final_grade_milli: Set(Some(grade)),
+                final_grade_milli: Set(grade),
                 ..Default::default()
             })
             .exec(db)

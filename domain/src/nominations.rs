@@ -602,7 +602,8 @@ pub enum LinkStep {
 
 /// Who confirms nomination `row`, if `by` (signed in, or not) may: the person whose account's
 /// participant record has the nomination's document; or, through the link alone, the person
-/// whose account's sign-in address the link was emailed to. `None` for anyone else.
+/// with the nomination's document whose account's sign-in address the link was emailed to —
+/// named when nominated, or registered since (issue 61). `None` for anyone else.
 async fn confirmer<C: ConnectionTrait>(
     db: &C,
     row: &nomination::Model,
@@ -622,10 +623,22 @@ async fn confirmer<C: ConnectionTrait>(
             return Ok(Some(person));
         }
     }
-    let Some(id) = row.participant_id else {
-        return Ok(None);
+    // Through the link alone: the person named when nominated, or — nominated before she
+    // registered — the person who since registered with the nomination's document.
+    let person = match row.participant_id {
+        Some(id) => participant::Entity::find_by_id(id).one(db).await?,
+        None => match DocumentType::parse(&row.document_type) {
+            Some(document_type) => {
+                participant::Entity::find()
+                    .filter(participant::Column::DocumentType.eq(document_type))
+                    .filter(participant::Column::DocumentNumber.eq(row.document_number.clone()))
+                    .one(db)
+                    .await?
+            }
+            None => None,
+        },
     };
-    let Some(person) = participant::Entity::find_by_id(id).one(db).await? else {
+    let Some(person) = person else {
         return Ok(None);
     };
     let account = account_email(db, &person).await?;

@@ -12,6 +12,12 @@
 //! turned into text or `f64` at the edges, and text truncates (never rounds up), so a value
 //! shown to people never looks like a pass when it is not.
 //!
+//! One verdict (issue 61): while a cohort runs nobody is judged. [`ResultRow`] then carries the
+//! attendance people read (over the sessions held), `completed: None` («Se decide al cierre»,
+//! [`Verdict`]) and whether the person is at risk, with why ([`risk`]). The completion rule over
+//! the sessions scheduled is applied only by closing ([`at_closing`], which [`freeze`] and the
+//! closing's preview read); once closed, every row reads the frozen verdict.
+//!
 //! Certificates (issue 7) use [`for_cohort`] and [`ResultRow::eligible_for_certificate`].
 
 use crate::attendance::basis::Attendance;
@@ -31,24 +37,24 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// One participant's results in a cohort.
+/// One participant's results in a cohort, as every page, workbook and API answer reads them.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResultRow {
     pub enrolment_id: i32,
     pub participant_id: i32,
     pub full_name: String,
-    /// Sessions scheduled in the cohort (the denominator of the attendance percentage).
+    /// Sessions scheduled in the cohort.
     pub sessions_total: i32,
     /// Sessions marked presente or tarde.
     pub sessions_attended: i32,
-    /// `100 × attended / total` (0 when the cohort has no sessions): the completion rule's
-    /// measure, over the sessions **scheduled**. People read [`ResultRow::attendance`].
+    /// `100 × attended / held`: while the cohort runs, over the sessions already held (the same
+    /// number as the participant's page, the roster, the reports and the workbooks); once
+    /// closed, over the sessions scheduled (frozen). `null` before the first session.
     #[schema(minimum = 0, maximum = 100)]
-    pub attendance_pct: f64,
+    pub attendance_pct: Option<f64>,
     /// Sessions held so far (all of them once closed). Extension.
     pub sessions_held: i32,
-    /// Attendance as people read it: the share of the sessions held, with its basis
-    /// (the same value as the progress page, the roster and the reports). Extension.
+    /// Attendance with its basis (`pct` is `attendance_pct`). Extension.
     pub attendance: crate::attendance::basis::Attendance,
     /// Σ score-tenths × weight-%: the final grade in thousandths. `None` when the cohort has
     /// no assessments, a score is missing or the weights do not sum 100.
@@ -56,13 +62,106 @@ pub struct ResultRow {
     /// `final_grade_milli / 1000` (e.g. 3.25).
     #[schema(minimum = 0, maximum = 5)]
     pub final_grade: Option<f64>,
-    /// Meets the completion rule (frozen at closing).
-    pub completed: bool,
-    /// Completed under the rule: ≥ minimum attendance and, when the cohort has assessments,
-    /// every score present, weights summing 100 and final grade ≥ pass mark.
+    /// The verdict frozen at closing; `null` while the cohort runs (decided at closing).
+    pub completed: Option<bool>,
+    /// Completed (`completed` is true): the cohort is closed and the person met the rule.
     pub eligible_for_certificate: bool,
-    /// Why not, in Spanish ("asistencia 70 % < 80 %", "nota 2,8 < 3,0",
-    /// "falta la calificación de «Taller»"); empty when completed.
+    /// Once closed, why the person did not complete, in Spanish ("asistencia 70 % < 80 %",
+    /// "nota 2,8 < 3,0", "falta la calificación de «Taller»"); empty when completed and while
+    /// the cohort runs (see `at_risk_reason`).
+    pub reasons: Vec<String>,
+    /// While the cohort runs: the minimum attendance is out of reach with the absences
+    /// recorded, or the partial grade is below the pass mark. Always false once closed.
+    pub at_risk: bool,
+    /// Why, in Spanish, when `at_risk`.
+    pub at_risk_reason: Option<String>,
+}
+
+impl ResultRow {
+    /// The verdict as people read it.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::from_completed(self.completed)
+    }
+
+    /// What a «Motivos» column says: once closed, why not completed; while the cohort runs,
+    /// «En riesgo: …» when at risk; empty otherwise.
+    pub fn motives(&self) -> String {
+        match &self.at_risk_reason {
+            Some(why) if self.completed.is_none() => format!("En riesgo: {why}"),
+            _ => self.reasons.join("; "),
+        }
+    }
+}
+
+/// What pages, workbooks and PDFs say for a verdict before the cohort closes.
+pub const NOT_CLOSED: &str = "Se decide al cierre";
+
+/// The verdict on one enrolment: decided at closing, never before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The cohort has not closed: «Se decide al cierre».
+    Pending,
+    Completed,
+    NotCompleted,
+}
+
+impl Verdict {
+    /// The verdict an enrolment's status holds (frozen at closing).
+    pub fn of(status: EnrolmentStatus) -> Verdict {
+        match status {
+            EnrolmentStatus::Completed => Verdict::Completed,
+            EnrolmentStatus::NotCompleted => Verdict::NotCompleted,
+            _ => Verdict::Pending,
+        }
+    }
+
+    pub fn from_completed(completed: Option<bool>) -> Verdict {
+        match completed {
+            Some(true) => Verdict::Completed,
+            Some(false) => Verdict::NotCompleted,
+            None => Verdict::Pending,
+        }
+    }
+
+    /// `Some(true|false)` once decided, `None` before.
+    pub fn completed(self) -> Option<bool> {
+        match self {
+            Verdict::Completed => Some(true),
+            Verdict::NotCompleted => Some(false),
+            Verdict::Pending => None,
+        }
+    }
+
+    /// The answer in an «Aprueba» column: «Sí», «No» or «Se decide al cierre».
+    pub fn answer(self) -> &'static str {
+        match self {
+            Verdict::Completed => "Sí",
+            Verdict::NotCompleted => "No",
+            Verdict::Pending => NOT_CLOSED,
+        }
+    }
+
+    /// In a sentence: «aprobó», «no aprobó» or «se decide al cierre».
+    pub fn said(self) -> &'static str {
+        match self {
+            Verdict::Completed => "aprobó",
+            Verdict::NotCompleted => "no aprobó",
+            Verdict::Pending => "se decide al cierre",
+        }
+    }
+}
+
+/// What closing decides for one enrolment: the completion rule over the sessions scheduled
+/// (or the verdict already frozen). [`freeze`] stores it; the closing's preview lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Closing {
+    pub enrolment_id: i32,
+    pub full_name: String,
+    pub sessions_total: i32,
+    pub sessions_attended: i32,
+    pub final_grade_milli: Option<i32>,
+    pub completed: bool,
+    /// Why not, in Spanish; empty when completed.
     pub reasons: Vec<String>,
 }
 
@@ -169,6 +268,53 @@ pub fn evaluate(
             (None, reasons)
         }
     }
+}
+
+/// The weighted average of the scores recorded so far, in thousandths (`None` without any).
+pub fn partial_grade(items: &[Item], scores: &HashMap<i32, i32>) -> Option<i32> {
+    let scored: Vec<(i32, i32)> = items
+        .iter()
+        .filter_map(|i| scores.get(&i.id).map(|t| (*t, i.weight)))
+        .collect();
+    let weight: i32 = scored.iter().map(|(_, w)| w).sum();
+    (weight > 0).then(|| scored.iter().map(|(t, w)| t * w).sum::<i32>() * 100 / weight)
+}
+
+/// Why someone in a running cohort is at risk, in Spanish (empty when she is not): the
+/// minimum attendance is out of reach with `missed` absences recorded, even attending every
+/// session still ahead; or her partial grade is below the pass mark. The one rule every page,
+/// workbook and API answer reads.
+pub fn risk(
+    rule: Rule,
+    attendance: &Attendance,
+    missed: i32,
+    items: &[Item],
+    scores: &HashMap<i32, i32>,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if attendance.at_risk(missed) {
+        reasons.push(format!(
+            "con {}, aunque asista a todas las sesiones que faltan llegaría a {}, menos del {} % \
+             de asistencia que se exige para aprobar",
+            crate::format::plural(
+                missed.into(),
+                "ausencia registrada",
+                "ausencias registradas"
+            ),
+            attendance.best_reachable_text(missed),
+            rule.min_attendance_pct
+        ));
+    }
+    if let Some(g) = partial_grade(items, scores)
+        && g < rule.pass_mark_tenths * 100
+    {
+        reasons.push(format!(
+            "su nota parcial ({}) está por debajo de {}, la nota mínima para aprobar",
+            crate::format::grade(g),
+            crate::format::grade_tenths(rule.pass_mark_tenths)
+        ));
+    }
+    reasons
 }
 
 /// Attendance marks of one enrolment in a cohort, counted by kind.
@@ -287,13 +433,43 @@ pub async fn for_cohort<C: ConnectionTrait>(
     compute(db, &cohort, people, None).await
 }
 
-/// Results of the enrolments of a cohort that `people` covers (only some when `only` is set).
+/// Results of the enrolments of a cohort that `people` covers (only some when `only` is set),
+/// as people read them: nobody judged before closing.
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
     cohort: &cohort::Model,
     people: &PersonScope,
     only: Option<&[i32]>,
 ) -> AppResult<Vec<ResultRow>> {
+    Ok(assemble(db, cohort, people, only)
+        .await?
+        .into_iter()
+        .map(|(row, _)| row)
+        .collect())
+}
+
+/// What closing the cohort now decides for the enrolments `people` covers (only some when
+/// `only` is set): the rule over the sessions scheduled, or the verdict already frozen.
+pub async fn at_closing<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    people: &PersonScope,
+    only: Option<&[i32]>,
+) -> AppResult<Vec<Closing>> {
+    Ok(assemble(db, cohort, people, only)
+        .await?
+        .into_iter()
+        .map(|(_, closing)| closing)
+        .collect())
+}
+
+/// Both readings of each enrolment, from one set of queries.
+async fn assemble<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    people: &PersonScope,
+    only: Option<&[i32]>,
+) -> AppResult<Vec<(ResultRow, Closing)>> {
     let rule = Rule::of(cohort);
     let mut query = enrolment::Entity::find()
         .filter(enrolment::Column::CohortId.eq(cohort.id))
@@ -316,29 +492,32 @@ pub async fn compute<C: ConnectionTrait>(
         scores_by_enrolment(db, cohort.id).await?
     };
     let no_scores = HashMap::new();
-    let mut rows: Vec<ResultRow> = enrolments
+    let mut rows: Vec<(ResultRow, Closing)> = enrolments
         .into_iter()
         .filter_map(|(e, p)| p.map(|p| (e, p)))
         .map(|(e, person)| {
             let theirs = scores.get(&e.id).unwrap_or(&no_scores);
-            let frozen = matches!(
-                e.status,
-                EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
-            );
+            let verdict = Verdict::of(e.status);
+            let frozen = verdict != Verdict::Pending;
+            let marks = counts.get(&e.id).copied().unwrap_or_default();
             let (total, attended, attendance) =
                 match (frozen, e.sessions_total, e.sessions_attended) {
                     (true, Some(t), Some(a)) => {
                         (t, a, Attendance::frozen(a, t, rule.min_attendance_pct))
                     }
-                    _ => {
-                        let a = counts.get(&e.id).map_or(0, |c| c.attended);
-                        (
+                    _ => (
+                        total,
+                        marks.attended,
+                        Attendance::new(
+                            cohort.status,
+                            marks.attended,
+                            held,
                             total,
-                            a,
-                            Attendance::new(cohort.status, a, held, total, rule.min_attendance_pct),
-                        )
-                    }
+                            rule.min_attendance_pct,
+                        ),
+                    ),
                 };
+            // The rule closing applies, over the sessions scheduled.
             let (mut grade, mut reasons) = evaluate(rule, total, attended, &items, theirs);
             let completed = if frozen {
                 if e.sessions_total.is_some() {
@@ -355,7 +534,7 @@ pub async fn compute<C: ConnectionTrait>(
                         ));
                     }
                 }
-                let completed = e.status == EnrolmentStatus::Completed;
+                let completed = verdict == Verdict::Completed;
                 if completed {
                     reasons.clear();
                 } else if reasons.is_empty() {
@@ -365,24 +544,41 @@ pub async fn compute<C: ConnectionTrait>(
             } else {
                 reasons.is_empty()
             };
-            ResultRow {
+            let closing = Closing {
                 enrolment_id: e.id,
-                participant_id: person.id,
                 full_name: person.full_name(),
                 sessions_total: total,
                 sessions_attended: attended,
-                attendance_pct: attendance_pct(attended, total),
+                final_grade_milli: grade,
+                completed,
+                reasons: reasons.clone(),
+            };
+            let at_risk = if frozen || cohort.status.is_final() {
+                Vec::new()
+            } else {
+                risk(rule, &attendance, marks.missed, &items, theirs)
+            };
+            let row = ResultRow {
+                enrolment_id: e.id,
+                participant_id: person.id,
+                full_name: closing.full_name.clone(),
+                sessions_total: total,
+                sessions_attended: attended,
+                attendance_pct: attendance.pct(),
                 sessions_held: attendance.held(),
                 attendance,
                 final_grade_milli: grade,
                 final_grade: grade.map(|g| f64::from(g) / 1000.0),
-                completed,
-                eligible_for_certificate: completed,
-                reasons,
-            }
+                completed: verdict.completed(),
+                eligible_for_certificate: verdict == Verdict::Completed,
+                reasons: if frozen { reasons } else { Vec::new() },
+                at_risk: !at_risk.is_empty(),
+                at_risk_reason: (!at_risk.is_empty()).then(|| at_risk.join("; ")),
+            };
+            (row, closing)
         })
         .collect();
-    rows.sort_by(|a, b| {
+    rows.sort_by(|(a, _), (b, _)| {
         crate::text::by_name(&a.full_name, &b.full_name).then(a.enrolment_id.cmp(&b.enrolment_id))
     });
     Ok(rows)
@@ -407,7 +603,7 @@ pub async fn freeze<C: ConnectionTrait>(
     db: &C,
     actor: i32,
     cohort: &cohort::Model,
-) -> AppResult<Vec<ResultRow>> {
+) -> AppResult<Vec<Closing>> {
     let enrolled: Vec<i32> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::Id)
@@ -419,7 +615,7 @@ pub async fn freeze<C: ConnectionTrait>(
     if enrolled.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = compute(db, cohort, &PersonScope::All, Some(&enrolled)).await?;
+    let rows = at_closing(db, cohort, &PersonScope::All, Some(&enrolled)).await?;
     let at = crate::time::now();
     let mut changes = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -263,7 +263,7 @@ async fn grid_context<'a, C: ConnectionTrait>(
                 final_grade: result
                     .and_then(|f| f.final_grade_milli)
                     .map(domain::format::grade),
-                completed: result.is_some_and(|f| f.completed),
+                completed: result.is_some_and(|f| f.completed == Some(true)),
             }
         })
         .collect();

@@ -607,13 +607,11 @@ impl LineForm {
         form
     }
 
-    /// The domain's input (every field: a form states the whole line), and the sources of its
-    /// budget items in the order sent (to put a problem of `budget[i]` beside its field).
+    /// The domain's input (every field: a form states the whole line — every goal and every
+    /// source named, an empty box as `null`), and the sources of its budget items in the order
+    /// sent (to put a problem of `budget[i]` beside its field).
     fn input(&self) -> (LineInput, Vec<BudgetSource>) {
-        let sources: Vec<BudgetSource> = BudgetSource::ALL
-            .into_iter()
-            .filter(|s| !self.amount(*s).trim().is_empty())
-            .collect();
+        let sources: Vec<BudgetSource> = BudgetSource::ALL.into_iter().collect();
         let input = LineInput {
             capacity_id: self.capacity_id.trim().parse().ok(),
             course_id: Some(self.course_id.trim().parse().ok()),
@@ -627,23 +625,27 @@ impl LineForm {
                         .collect(),
                 ),
                 rule: Some(self.rule.clone()),
+                ..Default::default()
             }),
             goals: Some(GoalsInput {
-                cohorts: Whole::typed(&self.goal_cohorts),
-                people_trained: Whole::typed(&self.goal_people_trained),
-                people_certified: Whole::typed(&self.goal_people_certified),
-                assistances_closed: Whole::typed(&self.goal_assistances_closed),
-                municipalities_reached: Whole::typed(&self.goal_municipalities_reached),
+                cohorts: Some(Whole::typed(&self.goal_cohorts)),
+                people_trained: Some(Whole::typed(&self.goal_people_trained)),
+                people_certified: Some(Whole::typed(&self.goal_people_certified)),
+                assistances_closed: Some(Whole::typed(&self.goal_assistances_closed)),
+                municipalities_reached: Some(Whole::typed(&self.goal_municipalities_reached)),
+                ..Default::default()
             }),
             budget: Some(
                 sources
                     .iter()
                     .map(|s| BudgetInput {
                         source: Some(s.as_str().to_string()),
-                        amount: Whole::typed(self.amount(*s)),
+                        amount: Some(Whole::typed(self.amount(*s))),
+                        ..Default::default()
                     })
                     .collect(),
             ),
+            ..Default::default()
         };
         (input, sources)
     }
@@ -1252,6 +1254,7 @@ async fn amend_submit(
             targets: input.targets,
             goals: input.goals,
             budget: input.budget,
+            ..Default::default()
         });
         shown_as.push((
             line_id.map_or_else(|| "nueva.".to_string(), |id| format!("l{id}.")),
@@ -1261,6 +1264,7 @@ async fn amend_submit(
     let input = AmendmentInput {
         reason: Some(form.reason.clone()),
         lines: Some(items),
+        ..Default::default()
     };
     let result = domain::db::write(db, async |txn| {
         lifecycle::amend(txn, &staff, id, &input).await

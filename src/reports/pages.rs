@@ -432,11 +432,7 @@ async fn participants_page(
                     status: p.status_label,
                     attendance: p.attendance.pct_text(),
                     attendance_basis: p.attendance.text(),
-                    completed: match p.completed {
-                        Some(true) => "Sí",
-                        Some(false) => "No",
-                        None => NOT_CLOSED,
-                    },
+                    completed: domain::results::Verdict::from_completed(p.completed).answer(),
                     certificate: p.certificate_code.as_deref(),
                 })
                 .collect();

@@ -25,6 +25,27 @@ async fn results(app: &TestApp, staff: &str, cohort: i64) -> Vec<Value> {
     body["items"].as_array().unwrap().clone()
 }
 
+/// What closing the cohort now would record for `enrolment` (the rule over the sessions
+/// scheduled; the results read no verdict while the cohort runs).
+async fn at_closing(app: &TestApp, cohort: i64, enrolment: i64) -> domain::results::Closing {
+    let cohort = domain::entities::cohort::Entity::find_by_id(cohort as i32)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    domain::results::at_closing(
+        app.db(),
+        &cohort,
+        &domain::people::scope::PersonScope::All,
+        None,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|r| i64::from(r.enrolment_id) == enrolment)
+    .unwrap()
+}
+
 fn row(rows: &[Value], enrolment: i64) -> Value {
     rows.iter()
         .find(|r| r["enrolment_id"] == enrolment)
@@ -213,19 +234,25 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     let first = row(&rows, e0);
     assert_eq!(first["final_grade"], 3.25);
     assert_eq!(first["final_grade_milli"], 3250);
-    assert_eq!(first["completed"], true);
-    assert_eq!(first["eligible_for_certificate"], true);
+    // Nobody is judged while the cohort runs; closing now would record the rule's verdict.
+    assert_eq!(first["completed"], Value::Null);
+    assert_eq!(first["eligible_for_certificate"], false);
+    assert_eq!(first["reasons"], json!([]));
+    let closing = at_closing(&app, cohort_id, e0).await;
+    assert!(
+        closing.completed && closing.reasons.is_empty(),
+        "{closing:?}"
+    );
     // Missing a score: no grade, the reason names the item.
     let second = row(&rows, e1);
     assert_eq!(second["final_grade"], Value::Null);
-    assert_eq!(second["completed"], false);
+    assert_eq!(second["completed"], Value::Null);
+    let closing = at_closing(&app, cohort_id, e1).await;
+    assert!(!closing.completed);
+    assert_eq!(closing.reasons, ["falta la calificación de «Examen final»"]);
     assert_eq!(
-        second["reasons"],
-        json!(["falta la calificación de «Examen final»"])
-    );
-    assert_eq!(
-        row(&rows, e2)["reasons"],
-        json!(["falta la calificación de «Examen final»"])
+        at_closing(&app, cohort_id, e2).await.reasons,
+        ["falta la calificación de «Examen final»"]
     );
     // Below the pass mark: 2.0×30 + 3.0×30 + 2.8×40 = 2.62.
     put_scores(
@@ -237,7 +264,10 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     .await;
     let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(row(&rows, e1)["final_grade"], 2.62);
-    assert_eq!(row(&rows, e1)["reasons"], json!(["nota 2,62 < 3,0"]));
+    assert_eq!(
+        at_closing(&app, cohort_id, e1).await.reasons,
+        ["nota 2,62 < 3,0"]
+    );
     // 4.5×30 + 4.0×30 + 4.0×40 = 4.15
     assert_eq!(row(&rows, e2)["final_grade_milli"], 4150);
 
@@ -281,10 +311,9 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert_eq!(before["recorded_by"], world.instructor_id);
     assert_eq!(entries("score.deleted").await.len(), 1);
     assert_eq!(scores_so_far().await, 8);
-    let rows = results(&app, &world.staff, cohort_id).await;
     assert_eq!(
-        row(&rows, e2)["reasons"],
-        json!(["falta la calificación de «Informe»"])
+        at_closing(&app, cohort_id, e2).await.reasons,
+        ["falta la calificación de «Informe»"]
     );
 
     // An item with scores cannot be deleted; one without can.
@@ -374,7 +403,7 @@ async fn weights_scores_and_the_final_grade_are_exact() {
     assert!(frozen(e0).eligible_for_certificate);
     // 3.5×30 + 3.0×30 + 2.8×40 = 3.07
     assert_eq!(frozen(e1).final_grade_milli, Some(3070));
-    assert!(frozen(e1).completed);
+    assert_eq!(frozen(e1).completed, Some(true));
     assert_eq!(frozen(e2).final_grade_milli, Some(4150));
     let (status, _) = put_scores(
         &app,
@@ -624,9 +653,16 @@ async fn an_instructor_enters_scores_in_the_grid_page() {
     .unwrap();
     let first = rows.iter().find(|r| r.enrolment_id == e0 as i32).unwrap();
     assert_eq!(first.final_grade_milli, Some(3920));
-    let second = rows.iter().find(|r| r.enrolment_id == e1 as i32).unwrap();
+    // What closing now would record for the second person (no verdict before it).
+    assert!(
+        rows.iter()
+            .find(|r| r.enrolment_id == e1 as i32)
+            .unwrap()
+            .completed
+            .is_none()
+    );
     assert_eq!(
-        second.reasons,
+        at_closing(&app, cohort_id, e1).await.reasons,
         ["asistencia 0 % < 80 %", "falta la calificación de «Examen»"]
     );
     // Emptying a cell removes the score (audited).

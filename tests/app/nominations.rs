@@ -1062,3 +1062,79 @@ async fn a_nomination_refuses_an_email_the_mailer_would_refuse() {
     );
     assert_eq!(outbox::Entity::find().count(app.db()).await.unwrap(), mails);
 }
+
+/// Issue 61 item 7: a nominee who registers after being nominated (not through the link)
+/// confirms with the emailed link alone when it went to the address her new account signs in
+/// with; when her account signs in with another address, the link alone confirms nothing.
+#[rocket::async_test]
+async fn a_nominee_who_registers_later_confirms_by_the_link_sent_to_her_sign_in_address() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let liaison = role_token(&app, Role::Liaison).await; // El Paujíl's
+    let cohort = world.cohort().seats(5).create().await.id;
+    let nominate = async |document: &str, email: &str| {
+        let (status, made) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/cohorts/{cohort}/nominations"),
+            Some(&liaison),
+            Some(json!({"document_type": "CC", "document_number": document,
+                        "first_names": "Nominada", "last_names": "Después Registrada",
+                        "email": email})),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{made}");
+        (made, link_token(app.db(), email).await)
+    };
+    let register = async |document: &str, email: &str| {
+        let (status, account) = crate::people::register_and_confirm(
+            &app,
+            json!({"document_type": "CC", "document_number": document,
+                    "first_names": "Nominada", "last_names": "Después Registrada",
+                    "email": email, "password": "Registro-tardio-2026",
+                    "municipality_code": "18256", "entity_type": "alcaldia", "level": "tecnico",
+                    "data_consent": true}),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{account}");
+    };
+
+    // Same address: nominated, then registered with it; the link alone confirms.
+    let (made, link) = nominate("1117600111", "tardia.misma@example.org").await;
+    register("1117600111", "tardia.misma@example.org").await;
+    // The link's page offers to confirm it without signing in.
+    let (_, shown) = page(&app, &format!("/postulaciones/{link}")).await;
+    assert!(shown.contains("Confirmar mi postulación"), "{shown}");
+    let (status, confirmed) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nomination-confirmations/{link}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{confirmed}");
+    let row = nomination_row(app.db(), &made["id"]).await;
+    assert_eq!(row.status, NominationStatus::Confirmed);
+    let her = participant_document(app.db(), row.participant_id.unwrap()).await;
+    assert_eq!(her, "1117600111");
+
+    // Another address: her account signs in with a different one; the link alone is refused
+    // and nothing changes.
+    let (made, link) = nominate("1117600222", "buzon.tecleado@example.org").await;
+    register("1117600222", "otra.direccion@example.org").await;
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/nomination-confirmations/{link}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    let row = nomination_row(app.db(), &made["id"]).await;
+    assert_eq!(
+        (row.status, row.participant_id),
+        (NominationStatus::Pending, None)
+    );
+}

@@ -76,7 +76,11 @@ pub struct Progress {
     pub partial_grade_milli: Option<i32>,
     pub partial_grade_text: Option<String>,
     pub final_grade_text: Option<String>,
+    /// The same flag as the cohort's results: the minimum attendance is out of reach, or the
+    /// partial grade is below the pass mark.
     pub at_risk: bool,
+    /// Why, in Spanish, when at risk.
+    pub at_risk_reason: Option<String>,
     pub absences_left: i32,
     pub on_track: bool,
     /// One Spanish sentence: how it is going.
@@ -190,59 +194,55 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         .count() as i32;
     let missed = marks.len() as i32 - attended;
     let min = cohort.min_attendance_pct;
-    let scored: Vec<(i32, i32)> = items
-        .iter()
-        .filter_map(|i| scores.get(&i.id).map(|t| (*t, i.weight)))
-        .collect();
-    let weight_scored: i32 = scored.iter().map(|(_, w)| w).sum();
-    let partial = (weight_scored > 0)
-        .then(|| scored.iter().map(|(t, w)| t * w).sum::<i32>() * 100 / weight_scored);
+    let partial = results::partial_grade(&items, &scores);
     let pass_text = crate::format::grade_tenths(cohort.pass_mark_tenths);
-    let low_grade = partial.is_some_and(|g| g < cohort.pass_mark_tenths * 100);
     let closed = matches!(cohort.status, CohortStatus::Closed)
         || matches!(
             row.status,
             EnrolmentStatus::Completed | EnrolmentStatus::NotCompleted
         );
-    // The one value of attendance (frozen once closed), the risk read from it.
+    // The one value of attendance (frozen once closed) and the one risk, read from the result
+    // every page and report reads.
     let attendance = result.as_ref().map_or_else(
         || Attendance::new(cohort.status, attended, held, total, min),
         |r| r.attendance.clone(),
     );
-    let risky = attendance.at_risk(missed);
+    let risk = match &result {
+        Some(r) => r.at_risk_reason.clone(),
+        None if closed || cohort.status.is_final() => None,
+        None => {
+            let reasons = results::risk(
+                results::Rule::of(cohort),
+                &attendance,
+                missed,
+                &items,
+                &scores,
+            );
+            (!reasons.is_empty()).then(|| reasons.join("; "))
+        }
+    };
     let left = attendance.absences_left(missed);
     let summary = if closed {
         match &result {
-            Some(r) if r.completed => "Aprobó el curso.".to_string(),
-            Some(r) => format!("No aprobó: {}.", r.reasons.join("; ")),
-            None => "La cohorte está cerrada.".to_string(),
+            Some(r) if r.completed == Some(true) => "Aprobó el curso.".to_string(),
+            Some(r) if !r.reasons.is_empty() => {
+                format!("No aprobó: {}.", r.reasons.join("; "))
+            }
+            _ => "La cohorte está cerrada.".to_string(),
         }
     } else if cohort.status == CohortStatus::Cancelled {
         "La cohorte fue cancelada.".to_string()
-    } else if risky {
+    } else if let Some(why) = &risk {
+        format!("En riesgo: {why}.")
+    } else if left > 0 {
         format!(
-            "En riesgo: con {}, aunque asista a todas las sesiones que faltan llegaría a {}, menos del {min} % de asistencia que se exige para aprobar.",
-            plural(missed, "ausencia registrada", "ausencias registradas"),
-            attendance.best_reachable_text(missed)
+            "Va bien: puede faltar a {} más y aún alcanzar el {min} % de asistencia.",
+            plural(left, "sesión", "sesiones")
         )
     } else {
-        let mut text = if left > 0 {
-            format!(
-                "Va bien: puede faltar a {} más y aún alcanzar el {min} % de asistencia.",
-                plural(left, "sesión", "sesiones")
-            )
-        } else {
-            format!(
-                "Va bien, pero debe asistir a todas las sesiones que faltan para alcanzar el {min} %."
-            )
-        };
-        if let Some(g) = partial.filter(|_| low_grade) {
-            text.push_str(&format!(
-                " Atención: su nota parcial ({}) está por debajo de {pass_text}.",
-                crate::format::grade(g)
-            ));
-        }
-        text
+        format!(
+            "Va bien, pero debe asistir a todas las sesiones que faltan para alcanzar el {min} %."
+        )
     };
     Ok(Progress {
         enrolment_id: row.id,
@@ -269,9 +269,10 @@ pub async fn for_enrolment<C: ConnectionTrait>(
             .as_ref()
             .and_then(|r| r.final_grade_milli)
             .map(crate::format::grade),
-        at_risk: risky && !closed,
+        at_risk: risk.is_some() && !closed,
+        on_track: !closed && risk.is_none(),
+        at_risk_reason: risk.filter(|_| !closed),
         absences_left: left,
-        on_track: !closed && !risky && !low_grade,
         summary,
         result,
     })

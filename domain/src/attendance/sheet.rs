@@ -163,8 +163,8 @@ fn build(
                 Cell::Int(r.attendance.scheduled().into()),
                 share(&r.attendance),
                 r.final_grade.into(),
-                Cell::Text(if r.completed { "Sí" } else { "No" }.into()),
-                Cell::Text(r.reasons.join("; ")),
+                Cell::Text(r.verdict().answer().into()),
+                Cell::Text(r.motives()),
             ])?;
         }
         matrix(&mut book, sessions, roster, marks, results)?;
@@ -227,14 +227,7 @@ fn matrix(
                 Cell::Int(r.attendance.held().into()),
                 Cell::Int(r.attendance.scheduled().into()),
                 share(&r.attendance),
-                Cell::Text(
-                    if r.eligible_for_certificate {
-                        "Sí"
-                    } else {
-                        "No"
-                    }
-                    .into(),
-                ),
+                Cell::Text(r.verdict().answer().into()),
             ]),
             None => cells.extend([
                 Cell::Empty,

@@ -131,7 +131,7 @@ pub async fn facts<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResu
     let rows = if enrolled.is_empty() {
         Vec::new()
     } else {
-        crate::results::compute(db, &cohort, &PersonScope::All, Some(&enrolled)).await?
+        crate::results::at_closing(db, &cohort, &PersonScope::All, Some(&enrolled)).await?
     };
     let mut facts = ClosingFacts {
         sessions_ahead,

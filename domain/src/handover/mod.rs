@@ -17,6 +17,7 @@ pub mod pdf;
 use crate::accounts::actor::Actor;
 use crate::assistance::agreements::{self, PlacedAgreement};
 use crate::assistance::{self, AssistanceView};
+use crate::entities::values::EnrolmentStatus;
 use crate::entities::values::{
     AgreementStatus, AssistanceStatus, AssistedEntity, CertificateStatus, DemandStatus, Role,
 };
@@ -24,11 +25,14 @@ use crate::entities::{
     assistance_visit, capacity, capacity_person, certificate, entity_departure, indicator,
     indicator_observation, participant, user, visit_product,
 };
+use crate::entities::{cohort, course_capacity, enrolment};
 use crate::error::{AppError, AppResult};
 use crate::reports::place::{self, Place};
+use crate::results::Verdict;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{JoinType, QuerySelect, RelationTrait};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -151,8 +155,12 @@ pub struct PersonCapacity {
     pub capacity_id: i32,
     pub capacity_name: String,
     pub year: i32,
-    pub completed: bool,
+    /// The verdict frozen at closing (true when any of the person's cohorts in the capacity
+    /// that year completed); `null` while one of them still runs (decided at closing).
+    pub completed: Option<bool>,
     pub certified: bool,
+    /// As people read it: «con certificado», «aprobó», «no aprobó» or «se decide al cierre».
+    pub state: &'static str,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -562,10 +570,19 @@ async fn people<C: ConnectionTrait>(
                 });
         }
     }
+    let verdicts = verdicts(db, code).await?;
     let mut by_person: BTreeMap<i32, Vec<PersonCapacity>> = BTreeMap::new();
     // capacity → (trained, certified, still in the entity) people.
     let mut by_capacity: BTreeMap<i32, [std::collections::BTreeSet<i32>; 3]> = BTreeMap::new();
     for r in &rows {
+        let verdict = verdicts
+            .get(&(r.participant_id, r.capacity_id, r.year))
+            .copied()
+            .unwrap_or(if r.completed {
+                Verdict::Completed
+            } else {
+                Verdict::Pending
+            });
         by_person
             .entry(r.participant_id)
             .or_default()
@@ -576,8 +593,13 @@ async fn people<C: ConnectionTrait>(
                     .cloned()
                     .unwrap_or_default(),
                 year: r.year,
-                completed: r.completed,
+                completed: verdict.completed(),
                 certified: r.certified,
+                state: if r.certified {
+                    "con certificado"
+                } else {
+                    verdict.said()
+                },
             });
         let sets = by_capacity.entry(r.capacity_id).or_default();
         sets[0].insert(r.participant_id);
@@ -621,6 +643,46 @@ async fn people<C: ConnectionTrait>(
         .collect();
     summaries.sort_by(|a, b| a.capacity_name.cmp(&b.capacity_name));
     Ok((trained, summaries))
+}
+
+/// The verdict on each (person, capacity, cohort start year) trained for the municipality,
+/// read from the enrolments as every page reads it ([`Verdict`]): completed when one of them
+/// completed, pending while one still runs, not completed otherwise.
+async fn verdicts<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<HashMap<(i32, i32, i32), Verdict>> {
+    let rows: Vec<(i32, i32, NaiveDate, EnrolmentStatus)> = enrolment::Entity::find()
+        .join(JoinType::InnerJoin, enrolment::Relation::Cohort.def())
+        .join_rev(
+            JoinType::InnerJoin,
+            course_capacity::Entity::belongs_to(cohort::Entity)
+                .from(course_capacity::Column::CourseId)
+                .to(cohort::Column::CourseId)
+                .into(),
+        )
+        .select_only()
+        .column(enrolment::Column::ParticipantId)
+        .column(course_capacity::Column::CapacityId)
+        .column(cohort::Column::StartDate)
+        .column(enrolment::Column::Status)
+        .filter(enrolment::Column::MunicipalityCode.eq(code))
+        .filter(enrolment::Column::Status.is_in(crate::figures::COUNTED))
+        .filter(cohort::Column::Status.is_in(crate::figures::STARTED))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<(i32, i32, i32), Verdict> = HashMap::new();
+    for (person, capacity, start, status) in rows {
+        let found = Verdict::of(status);
+        let verdict = out.entry((person, capacity, start.year())).or_insert(found);
+        *verdict = match (*verdict, found) {
+            (Verdict::Completed, _) | (_, Verdict::Completed) => Verdict::Completed,
+            (Verdict::Pending, _) | (_, Verdict::Pending) => Verdict::Pending,
+            _ => Verdict::NotCompleted,
+        };
+    }
+    Ok(out)
 }
 
 /// Each indicator observed for the municipality, its earliest year against its latest.

@@ -109,10 +109,6 @@ fn printable(text: &str, painter: &Painter) -> String {
         .collect()
 }
 
-fn yes_no(done: bool, yes: &str, no: &str) -> String {
-    if done { yes.into() } else { no.into() }
-}
-
 /// The handover as PDF bytes.
 pub fn render(handover: &Handover) -> AppResult<Vec<u8>> {
     let fonts = FONTS
@@ -268,16 +264,7 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
                 _ => state,
             }));
             for c in &person.capacities {
-                details.push(t(&format!(
-                    "{} ({}): {}",
-                    c.capacity_name,
-                    c.year,
-                    if c.certified {
-                        "con certificado".to_string()
-                    } else {
-                        yes_no(c.completed, "aprobó", "sin aprobar todavía")
-                    }
-                )));
+                details.push(t(&format!("{} ({}): {}", c.capacity_name, c.year, c.state)));
             }
             for cert in &person.certificates {
                 details.push(t(&format!(

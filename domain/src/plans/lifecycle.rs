@@ -40,7 +40,22 @@ pub struct AmendedLineInput {
     pub goals: Option<lines::GoalsInput>,
     #[schema(max_items = 5)]
     pub budget: Option<Vec<lines::BudgetInput>>,
+    /// Keys a line does not have: refused by name (422), never read as a new line.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: lines::Unknown,
 }
+
+/// The keys of an amended line.
+const AMENDED_LINE_KEYS: [&str; 7] = [
+    "line_id",
+    "removed",
+    "capacity_id",
+    "course_id",
+    "targets",
+    "goals",
+    "budget",
+];
 
 impl AmendedLineInput {
     fn line(&self) -> LineInput {
@@ -50,6 +65,7 @@ impl AmendedLineInput {
             targets: self.targets.clone(),
             goals: self.goals.clone(),
             budget: self.budget.clone(),
+            unknown: Default::default(),
         }
     }
 }
@@ -65,6 +81,10 @@ pub struct AmendmentInput {
     pub reason: Option<String>,
     #[schema(max_items = 200)]
     pub lines: Option<Vec<AmendedLineInput>>,
+    /// Keys an amendment does not have: refused by name (422).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: lines::Unknown,
 }
 
 /// What approving plan `id` will do, for the confirmation page: its lines and budget, or why
@@ -202,6 +222,7 @@ pub async fn amend<C: ConnectionTrait>(
         ));
     }
     let mut errors = Vec::new();
+    lines::refuse_unknown("", &input.unknown, &["reason", "lines"], &mut errors);
     let reason = match validate::multi_line(
         "reason",
         input.reason.as_deref().unwrap_or_default(),
@@ -246,6 +267,11 @@ pub async fn amend<C: ConnectionTrait>(
     if amended.len() <= super::LINES_MAX {
         for (i, item) in amended.iter().enumerate() {
             let prefix = format!("lines[{i}].");
+            // An unknown key (a misspelt `line_id`) is refused by name, not read as a new line.
+            if !item.unknown.is_empty() {
+                lines::refuse_unknown(&prefix, &item.unknown, &AMENDED_LINE_KEYS, &mut errors);
+                continue;
+            }
             let removed = item.removed == Some(true);
             match item.line_id {
                 Some(line_id) => {

@@ -39,28 +39,69 @@ pub struct TargetsInput {
     /// within the plan's territory. Not together with `municipality_codes`.
     #[schema(value_type = Option<TargetRule>)]
     pub rule: Option<String>,
+    /// Keys this object does not have (refused, each by its name).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Unknown,
 }
 
-/// A line's goals: each optional, a whole number from zero; at least one.
+/// A line's goals: each optional, a whole number from zero; at least one. Only the goals
+/// named change: a goal left out keeps its value, one sent as `null` is removed.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanGoalsInput)]
 pub struct GoalsInput {
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 10_000)]
-    pub cohorts: Option<Whole>,
+    pub cohorts: Option<Option<Whole>>,
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
-    pub people_trained: Option<Whole>,
+    pub people_trained: Option<Option<Whole>>,
     /// Not more than `people_trained` when both are set.
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000)]
-    pub people_certified: Option<Whole>,
+    pub people_certified: Option<Option<Whole>>,
     /// Assistances closed with their objective reached.
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 100_000)]
-    pub assistances_closed: Option<Whole>,
+    pub assistances_closed: Option<Option<Whole>>,
     /// Not more than the municipalities the line lists (or its territory holds).
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_122)]
-    pub municipalities_reached: Option<Whole>,
+    pub municipalities_reached: Option<Option<Whole>>,
+    /// Keys this object does not have (refused, each by its name).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Unknown,
 }
 
-/// A line's budget from one source (each source once per line).
+/// The keys of a JSON object its type does not have: refused with their names
+/// ([`refuse_unknown`]), never read as something else.
+pub type Unknown = std::collections::BTreeMap<String, serde_json::Value>;
+
+/// One 422 per key of `unknown`, at `{prefix}{key}`, naming the keys the object has.
+pub(crate) fn refuse_unknown(
+    prefix: &str,
+    unknown: &Unknown,
+    known: &[&str],
+    errors: &mut Vec<FieldError>,
+) {
+    for key in unknown.keys() {
+        errors.push(FieldError::new(
+            format!("{prefix}{key}"),
+            format!(
+                "El campo «{key}» no existe aquí: los campos admitidos son {}.",
+                known
+                    .iter()
+                    .map(|k| format!("«{k}»"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+}
+
+/// A line's budget from one source (each source once per line). Only the sources named
+/// change: a source left out keeps its amount.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanBudgetInput)]
 pub struct BudgetInput {
@@ -68,13 +109,20 @@ pub struct BudgetInput {
     #[schema(value_type = Option<BudgetSource>)]
     pub source: Option<String>,
     /// Whole pesos, more than zero, at most one billón (10^12).
+    /// `null` takes the source out of the line's budget.
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000_000_i64, example = 12_000_000)]
-    pub amount: Option<Whole>,
+    pub amount: Option<Option<Whole>>,
+    /// Keys this object does not have (refused, each by its name).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Unknown,
 }
 
 /// What a coordinator sends to add a line (`capacity_id` and a goal required) or change one: a
-/// field left out keeps its value; one sent replaces it whole (`targets`, `goals` and `budget`
-/// included).
+/// field left out keeps its value. `targets` sent replaces the targets whole; `goals` and
+/// `budget` change only the goals and the sources they name (a goal or an amount sent as
+/// `null` is removed). Unknown keys are refused by name (422).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanLineInput)]
 pub struct LineInput {
@@ -87,7 +135,14 @@ pub struct LineInput {
     pub goals: Option<GoalsInput>,
     #[schema(max_items = 5)]
     pub budget: Option<Vec<BudgetInput>>,
+    /// Keys this object does not have (refused, each by its name).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Unknown,
 }
+
+/// The keys of a line.
+pub(crate) const LINE_KEYS: [&str; 5] = ["capacity_id", "course_id", "targets", "goals", "budget"];
 
 /// A line's checked figures in one version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -153,6 +208,7 @@ pub(crate) async fn check<C: ConnectionTrait>(
 ) -> AppResult<Option<Figures>> {
     let before = errors.len();
     let field = |name: &str| format!("{prefix}{name}");
+    refuse_unknown(prefix, &input.unknown, &LINE_KEYS, errors);
     // The capacity.
     let capacity_id = input.capacity_id.or(current.map(|c| c.capacity_id));
     match capacity_id {
@@ -214,6 +270,12 @@ pub(crate) async fn check<C: ConnectionTrait>(
     let (rule, municipalities) = match &input.targets {
         None => current.map_or((None, Vec::new()), |c| (c.rule, c.municipalities.clone())),
         Some(targets) => {
+            refuse_unknown(
+                &field("targets."),
+                &targets.unknown,
+                &["municipality_codes", "rule"],
+                errors,
+            );
             let rule = match targets.rule.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(text) => {
@@ -323,45 +385,67 @@ pub(crate) async fn check<C: ConnectionTrait>(
     let goals = match &input.goals {
         None => current.map(|c| c.goals).unwrap_or_default(),
         Some(g) => {
-            let goal =
-                |name: &str, value: Option<&Whole>, max: i64, errors: &mut Vec<FieldError>| {
-                    whole(
-                        &field(&format!("goals.{name}")),
-                        "La meta",
-                        value,
-                        (0, max),
-                        errors,
-                    )
-                    .map(|n| n as i32)
-                };
+            refuse_unknown(
+                &field("goals."),
+                &g.unknown,
+                &[
+                    "cohorts",
+                    "people_trained",
+                    "people_certified",
+                    "assistances_closed",
+                    "municipalities_reached",
+                ],
+                errors,
+            );
+            // Only the goals named change; the others keep the line's value.
+            let kept = current.map(|c| c.goals).unwrap_or_default();
+            let goal = |name: &str,
+                        value: &Option<Option<Whole>>,
+                        kept: Option<i32>,
+                        max: i64,
+                        errors: &mut Vec<FieldError>| match value {
+                None => kept,
+                Some(value) => whole(
+                    &field(&format!("goals.{name}")),
+                    "La meta",
+                    value.as_ref(),
+                    (0, max),
+                    errors,
+                )
+                .map(|n| n as i32),
+            };
             let reach_max = if municipalities.is_empty() {
                 territory_size
             } else {
                 municipalities.len() as i64
             };
             let goals = Goals {
-                cohorts: goal("cohorts", g.cohorts.as_ref(), COHORTS_MAX, errors),
+                cohorts: goal("cohorts", &g.cohorts, kept.cohorts, COHORTS_MAX, errors),
                 people_trained: goal(
                     "people_trained",
-                    g.people_trained.as_ref(),
+                    &g.people_trained,
+                    kept.people_trained,
                     PEOPLE_MAX,
                     errors,
                 ),
                 people_certified: goal(
                     "people_certified",
-                    g.people_certified.as_ref(),
+                    &g.people_certified,
+                    kept.people_certified,
                     PEOPLE_MAX,
                     errors,
                 ),
                 assistances_closed: goal(
                     "assistances_closed",
-                    g.assistances_closed.as_ref(),
+                    &g.assistances_closed,
+                    kept.assistances_closed,
                     ASSISTANCES_MAX,
                     errors,
                 ),
                 municipalities_reached: goal(
                     "municipalities_reached",
-                    g.municipalities_reached.as_ref(),
+                    &g.municipalities_reached,
+                    kept.municipalities_reached,
                     reach_max.max(0),
                     errors,
                 ),
@@ -392,11 +476,14 @@ pub(crate) async fn check<C: ConnectionTrait>(
              asistencias cerradas o municipios alcanzados.",
         ));
     }
-    // The budget: each source once, whole pesos above zero.
+    // The budget: each source once, whole pesos above zero. Only the sources named change
+    // (an amount sent as `null` takes the source out); the others keep their amount.
     let budget = match &input.budget {
         None => current.map(|c| c.budget.clone()).unwrap_or_default(),
         Some(items) => {
-            let mut budget: Vec<(BudgetSource, i64)> = Vec::new();
+            let mut budget: Vec<(BudgetSource, i64)> =
+                current.map(|c| c.budget.clone()).unwrap_or_default();
+            let mut named: Vec<BudgetSource> = Vec::new();
             if items.len() > BudgetSource::ALL.len() {
                 errors.push(FieldError::new(
                     field("budget"),
@@ -405,6 +492,12 @@ pub(crate) async fn check<C: ConnectionTrait>(
             } else {
                 for (i, item) in items.iter().enumerate() {
                     let at = |name: &str| field(&format!("budget[{i}].{name}"));
+                    refuse_unknown(
+                        &field(&format!("budget[{i}].")),
+                        &item.unknown,
+                        &["source", "amount"],
+                        errors,
+                    );
                     let source = match item.source.as_deref().map(str::trim) {
                         None | Some("") => {
                             errors.push(FieldError::new(at("source"), "Indique la fuente."));
@@ -422,18 +515,25 @@ pub(crate) async fn check<C: ConnectionTrait>(
                             parsed
                         }
                     };
-                    if item.amount.is_none() {
-                        errors.push(FieldError::new(at("amount"), "Escriba el monto en pesos."));
-                    }
-                    let amount = whole(
-                        &at("amount"),
-                        "El monto",
-                        item.amount.as_ref(),
-                        (1, super::AMOUNT_MAX),
-                        errors,
-                    );
+                    let amount = match &item.amount {
+                        None => {
+                            errors
+                                .push(FieldError::new(at("amount"), "Escriba el monto en pesos."));
+                            None
+                        }
+                        // `null`: the source leaves the budget.
+                        Some(None) => Some(None),
+                        Some(Some(value)) => whole(
+                            &at("amount"),
+                            "El monto",
+                            Some(value),
+                            (1, super::AMOUNT_MAX),
+                            errors,
+                        )
+                        .map(Some),
+                    };
                     if let Some(source) = source {
-                        if budget.iter().any(|(s, _)| *s == source) {
+                        if named.contains(&source) {
                             errors.push(FieldError::new(
                                 at("source"),
                                 format!(
@@ -442,7 +542,11 @@ pub(crate) async fn check<C: ConnectionTrait>(
                                 ),
                             ));
                         } else if let Some(amount) = amount {
-                            budget.push((source, amount));
+                            named.push(source);
+                            budget.retain(|(s, _)| *s != source);
+                            if let Some(amount) = amount {
+                                budget.push((source, amount));
+                            }
                         }
                     }
                 }

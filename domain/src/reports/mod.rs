@@ -397,7 +397,7 @@ impl Stage {
 /// What pages and workbooks say for attendance before a cohort's first session.
 pub use crate::attendance::basis::NOT_STARTED;
 /// What they say for completion before a cohort closes (completion is decided at closing).
-pub const NOT_CLOSED: &str = "Se decide al cierre";
+pub use crate::results::NOT_CLOSED;
 
 /// `100 × part / whole` (0 when there is no whole).
 pub fn pct(part: i64, whole: i64) -> f64 {

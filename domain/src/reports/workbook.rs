@@ -191,12 +191,9 @@ pub fn attendance(
                 Cell::Int(p.sessions_scheduled),
                 share(p.attendance.pct(), NOT_STARTED),
                 Cell::Text(
-                    match p.completed {
-                        Some(true) => "Sí",
-                        Some(false) => "No",
-                        None => NOT_CLOSED,
-                    }
-                    .into(),
+                    crate::results::Verdict::from_completed(p.completed)
+                        .answer()
+                        .into(),
                 ),
                 p.certificate_code.clone().map_or(Cell::Empty, Cell::Text),
             ])?;

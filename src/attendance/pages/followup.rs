@@ -99,6 +99,8 @@ pub(super) struct ResultLine {
     pub(super) attendance: String,
     pub(super) grade_text: Option<String>,
     pub(super) completed: bool,
+    /// «Sí», «No» or «Se decide al cierre» (domain::results::Verdict).
+    pub(super) verdict: &'static str,
     pub(super) reasons: String,
     pub(super) at_risk: bool,
 }
@@ -184,20 +186,17 @@ pub async fn followup_context<C: ConnectionTrait>(
         })
         .collect();
     let results = results::compute(db, cohort, &people, None).await?;
-    let missed = results::mark_counts(db, cohort.id, None).await?;
     let result_rows: Vec<ResultLine> = results
         .iter()
-        .map(|r| {
-            let m = missed.get(&r.enrolment_id).map_or(0, |c| c.missed);
-            ResultLine {
-                enrolment_id: r.enrolment_id,
-                full_name: r.full_name.clone(),
-                attendance: r.attendance.text().to_string(),
-                grade_text: r.final_grade_milli.map(domain::format::grade),
-                completed: r.completed,
-                reasons: r.reasons.join("; "),
-                at_risk: cohort.status != CohortStatus::Closed && r.attendance.at_risk(m),
-            }
+        .map(|r| ResultLine {
+            enrolment_id: r.enrolment_id,
+            full_name: r.full_name.clone(),
+            attendance: r.attendance.text().to_string(),
+            grade_text: r.final_grade_milli.map(domain::format::grade),
+            completed: r.completed == Some(true),
+            verdict: r.verdict().answer(),
+            reasons: r.motives(),
+            at_risk: r.at_risk,
         })
         .collect();
     let items = domain::assessment::list(db, cohort.id).await?;
