@@ -1899,6 +1899,21 @@ async fn assistances<C: ConnectionTrait>(
             "La alcaldía adoptó el plan indicativo por decreto y publicó el plan de acción con sus metas; el equipo de planeación sabe actualizarlos."
         };
         let visits = if place == "18256" && !council { 3 } else { 1 };
+        // Issue 62: where the entity accepted through the emailed link, its contact was
+        // confirmed by the territory (the department's reviewer, or the municipality's
+        // liaison); El Paujíl's alcaldía's is not, so its version 2 waits for its liaison, who
+        // accepts it on the page or confirms the contact to have the link sent.
+        let contact = format!("contacto.{place}@aulaterritorial.example");
+        let confirmer = (place != "18256" || council)
+            .then(|| {
+                ACCOUNTS.iter().position(|account| match account.0 {
+                    Role::Reviewer => account.4 == Some(department),
+                    Role::Liaison => municipality.as_deref() == account.4,
+                    _ => false,
+                })
+            })
+            .flatten()
+            .map(|i| user_ids[i]);
         let saved = assistance::ActiveModel {
             provider_id: Set(provider_id),
             municipality_code: Set(municipality),
@@ -1912,7 +1927,10 @@ async fn assistances<C: ConnectionTrait>(
             cancellation_reason: Set(None),
             objective_reached: Set(closed.then_some(true)),
             closing_summary: Set(closed.then(|| summary.to_string())),
-            contact_email: Set(Some(format!("contacto.{place}@aulaterritorial.example"))),
+            contact_confirmed_by: Set(confirmer),
+            contact_confirmed_at: Set(confirmer.map(|_| at - Duration::days(69))),
+            contact_confirmed_email: Set(confirmer.map(|_| contact.clone())),
+            contact_email: Set(Some(contact)),
             evaluation_token_hash: Set(None),
             evaluation_usefulness: Set(closed.then_some(4)),
             evaluation_comment: Set(closed.then(|| {

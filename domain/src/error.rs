@@ -55,6 +55,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// What was there no longer is, for good (410): a link voided, a file withdrawn.
+    #[error("{0}")]
+    Gone(String),
     #[error("El archivo supera el tamaño máximo permitido.")]
     TooLarge,
     #[error("Los datos enviados tienen errores.")]
@@ -89,6 +92,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
+            AppError::Gone(_) => 410,
             AppError::TooLarge => 413,
             AppError::Validation(_) => 422,
             AppError::Throttled(_) => 429,
@@ -212,6 +216,7 @@ pub fn title_for(status_code: u16) -> &'static str {
         403 => "Acceso denegado",
         404 => "No encontrado",
         409 => "Conflicto con el estado actual",
+        410 => "Ya no está disponible",
         413 => "Archivo demasiado grande",
         415 => "Tipo de contenido no admitido",
         422 => "Datos inválidos",

@@ -26,6 +26,12 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub closing_summary: Option<String>,
     pub contact_email: Option<String>,
+    /// Issue 62: who of the territory (the municipality's liaison, the department's reviewer)
+    /// confirmed the contact, when, and which address; confirmed only while
+    /// `contact_confirmed_email` is `contact_email`.
+    pub contact_confirmed_by: Option<i32>,
+    pub contact_confirmed_at: Option<DateTimeUtc>,
+    pub contact_confirmed_email: Option<String>,
     pub evaluation_token_hash: Option<String>,
     pub evaluation_usefulness: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]

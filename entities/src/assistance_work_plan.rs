@@ -4,9 +4,9 @@ use crate::values::AcceptanceVia;
 
 /// One version of an assistance's work plan (issue 49): its products expected (a JSON list of
 /// text; its activities are `work_plan_activities`), who wrote it and when, and its acceptance
-/// for the entity — who, their position, how, the liaison's account and when. A change after
-/// acceptance is a new version. `acceptance_token_hash`: the link emailed to the entity's
-/// contact to accept it.
+/// for the entity — who, their position, how, the liaison's or reviewer's account and when. A
+/// version is never rewritten: any change is a new version (issue 62). `acceptance_token_hash`
+/// is empty since issue 62: the links are `work_plan_acceptance_links`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "assistance_work_plans")]
 pub struct Model {

@@ -100,4 +100,5 @@ pub mod values;
 pub mod visit_agreement;
 pub mod visit_attendee;
 pub mod visit_product;
+pub mod work_plan_acceptance_link;
 pub mod work_plan_activity;

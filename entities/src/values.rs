@@ -165,6 +165,18 @@ text_enum!(
         Liaison = "liaison",
         Link = "link",
         BeforeRule = "before_rule",
+        Reviewer = "reviewer",
+    }
+);
+
+text_enum!(
+    /// Why an emailed link to accept a work plan version no longer accepts (issue 62): a new
+    /// version was written while it waited, the entity's contact changed after it was sent,
+    /// or it was sent before the rule to an address nobody of the territory confirmed.
+    LinkVoidReason {
+        PlanChanged = "plan_changed",
+        ContactChanged = "contact_changed",
+        UnconfirmedContact = "unconfirmed_contact",
     }
 );
 
@@ -607,6 +619,7 @@ impl AcceptanceVia {
             AcceptanceVia::Liaison => "por el enlace municipal",
             AcceptanceVia::Link => "por el enlace enviado al contacto de la entidad",
             AcceptanceVia::BeforeRule => "acordado antes de que se exigiera la aceptación",
+            AcceptanceVia::Reviewer => "por el revisor departamental",
         }
     }
 }

@@ -6,9 +6,10 @@ use crate::accounts::guards::{MunicipalityReader, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::mail::Mailer;
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use crate::openapi::responses::{Conflict, Forbidden, Gone, NotFound, ValidationFailed};
 use domain::assistance::agreed::{
-    self, AcceptanceInput, Acceptor, DiagnosisInput, DiagnosisView, WorkPlanInput, WorkPlanView,
+    self, AcceptanceInput, Acceptor, ContactConfirmationInput, DiagnosisInput, DiagnosisView,
+    WorkPlanInput, WorkPlanView,
 };
 use domain::assistance::agreements::{
     self, AgreementItem, AgreementPatch, AgreementView, PlacedAgreement,
@@ -43,6 +44,7 @@ pub fn routes() -> Vec<Route> {
         write_work_plan,
         accept_work_plan,
         accept_work_plan_by_link,
+        confirm_contact,
         evaluate_as_liaison,
         evaluate_by_link,
         list_xlsx,
@@ -617,10 +619,11 @@ pub async fn record_diagnosis(
 ///
 /// Roles: staff of its provider. `activities` (at least one, each with `text` and `due_on`
 /// within the assistance's span) and `products_expected` (at least one); every problem at once
-/// (422). The answer carries the plan's `version`: a change to a version the entity already
-/// accepted makes the next version, which needs a new acceptance; before that, changes are made
-/// to the version waiting; the same plan again changes nothing. A new version is emailed to the
-/// entity's contact with the link to accept it. Closed or cancelled → 409. Audited.
+/// (422). The answer carries the plan's `version` and its `content_hash`: any change makes the
+/// next version, which needs its own acceptance — a version waiting is never rewritten, and
+/// the links sent for it are voided (410 on use); the same plan again changes nothing. A new
+/// version is emailed, with the link to accept it, to the entity's contact only when the
+/// territory confirmed it (`contact_confirmed`). Closed or cancelled → 409. Audited.
 #[utoipa::path(
     tag = "assistance",
     operation_id = "writeAssistanceWorkPlan",
@@ -648,12 +651,14 @@ pub async fn write_work_plan(
     Ok(Json(view))
 }
 
-/// The entity accepts the work plan, by its municipality's liaison
+/// The entity accepts the work plan, by its territory signed in
 ///
-/// Roles: the liaison of the assistance's municipality (another municipality's → 404; other
-/// roles → 403). Accepts the plan's current version: `accepted_by` and `position` required
-/// (422); no plan, a version already accepted, a closed or cancelled assistance → 409.
-/// Recorded with who, their position, how and when; audited.
+/// Roles: the liaison of the assistance's municipality or the reviewer of its department
+/// (outside their territory → 404; other roles → 403). Accepts exactly the version and text
+/// shown: `accepted_by`, `position`, `version` and `content_hash` (of `GET
+/// /assistances/{id}`'s `work_plan`) required (422); another version or text than the current
+/// one → 409; no plan, a version already accepted, a closed or cancelled assistance → 409.
+/// Recorded with who, their position, how (`liaison`, `reviewer`) and when; audited.
 #[utoipa::path(
     tag = "assistance",
     operation_id = "acceptAssistanceWorkPlan",
@@ -675,16 +680,17 @@ pub async fn accept_work_plan(
     body: crate::api::JsonBody<AcceptanceInput>,
 ) -> AppResult<Created<WorkPlanView>> {
     let txn = domain::db::begin(db).await?;
-    let view = agreed::accept(&txn, Acceptor::Liaison(&user, id), &body).await?;
+    let view = agreed::accept(&txn, Acceptor::Territory(&user, id), &body).await?;
     domain::db::commit(txn).await?;
     Ok(created(view))
 }
 
 /// The entity accepts the work plan, through the emailed link
 ///
-/// **Extension.** Public: the secret of the link emailed to the entity's contact when the plan
-/// version was written (unknown → 404; a link of an earlier version, or a version already
-/// accepted → 409). As the liaison's acceptance otherwise.
+/// **Extension.** Public: the secret of the link emailed to the entity's confirmed contact
+/// (unknown → 404; a version already accepted, a closed or cancelled assistance → 409; a link
+/// voided because the plan or the contact changed after it was sent → 410). `version` and
+/// `content_hash` as on the page the link opens. As the territory's acceptance otherwise.
 #[utoipa::path(
     tag = "assistance",
     operation_id = "acceptAssistanceWorkPlanByLink",
@@ -695,6 +701,7 @@ pub async fn accept_work_plan(
         (status = 201, description = "The plan with its acceptance.", body = WorkPlanView),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 410, response = Gone),
         (status = 422, response = ValidationFailed),
     )
 )]
@@ -707,6 +714,43 @@ pub async fn accept_work_plan_by_link(
     let txn = domain::db::begin(db).await?;
     let view = agreed::accept(&txn, Acceptor::Link(token), &body).await?;
     domain::db::commit(txn).await?;
+    Ok(created(view))
+}
+
+/// The territory confirms the entity's contact
+///
+/// **Extension** (issue 62). Roles: the liaison of the assistance's municipality or the
+/// reviewer of its department (outside their territory → 404; other roles → 403). Confirms
+/// that `contact_email` — which must be the assistance's current contact (another, or none →
+/// 409) — is the entity's: only a confirmed contact receives the link to accept the work plan,
+/// and it receives it now if a version waits. Changing the contact (or the place) afterwards
+/// clears the confirmation and voids the links pending. Confirming again changes nothing.
+/// Closed or cancelled → 409. Audited.
+#[utoipa::path(
+    tag = "assistance",
+    operation_id = "confirmAssistanceContact",
+    params(("id" = i32, Path, description = "Assistance id.", example = 1)),
+    request_body = ContactConfirmationInput,
+    responses(
+        (status = 201, description = "The assistance, its contact confirmed.", body = AssistanceView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/assistances/<id>/contact-confirmation", data = "<body>")]
+pub async fn confirm_contact(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    user: MunicipalityReader,
+    id: i32,
+    body: crate::api::JsonBody<ContactConfirmationInput>,
+) -> AppResult<Created<AssistanceView>> {
+    let view = domain::db::write(db, async |txn| {
+        agreed::confirm_contact(txn, &notifier, &user, id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 

@@ -41,6 +41,7 @@ pub fn routes() -> Vec<Route> {
         diagnosis_submit,
         plan_submit,
         liaison_acceptance_submit,
+        contact_confirmation_submit,
         link_acceptance_page,
         link_acceptance_submit,
         status_submit,
@@ -439,8 +440,13 @@ struct WorkspaceView {
     visit_rows: VisitRows,
     /// The work plan form's row groups (issue 49): the current plan's, or as typed.
     plan_rows: PlanRows,
-    /// The municipality's liaison may accept the plan's current version for the entity.
+    /// The municipality's liaison or the department's reviewer may accept the plan's current
+    /// version for the entity.
     may_accept: bool,
+    /// They may confirm the entity's contact (issue 62): it has one, not yet confirmed.
+    may_confirm_contact: bool,
+    /// A version waits and no link went out: the contact is missing or not confirmed.
+    link_withheld: bool,
     /// «Productos y materiales en el banco» (issue 48): its resources the reader sees, the
     /// products handed over that are not in the bank yet (for who manages it) and the link to
     /// add a material.
@@ -498,6 +504,8 @@ async fn workspace_view(
         Err(other) => return Err(other.into()),
     };
     let title = format!("Asistencia técnica · {}", view.place_name);
+    // Issue 62: who of the territory accepts for the entity and confirms its contact.
+    let territory = matches!(user.role, Role::Liaison | Role::Reviewer);
     let costs = crate::costs::pages::assistance_panel(db, user, id, manages).await?;
     let agreements = agreements::of_assistance(db, user, id).await?;
     let visit_list = visits::list(db, id).await?;
@@ -525,8 +533,18 @@ async fn workspace_view(
             agreements,
             visit_rows: VisitRows::empty(),
             plan_rows: PlanRows::of_plan(view.work_plan.as_ref()),
-            may_accept: user.role == Role::Liaison
+            may_accept: territory
                 && !view.status.is_final()
+                && view
+                    .work_plan
+                    .as_ref()
+                    .is_some_and(|p| p.acceptance.is_none()),
+            may_confirm_contact: territory
+                && !view.status.is_final()
+                && view.contact_email.is_some()
+                && !view.contact_confirmed,
+            link_withheld: !view.status.is_final()
+                && !view.contact_confirmed
                 && view
                     .work_plan
                     .as_ref()
@@ -582,6 +600,8 @@ async fn closing_summary(
             visit_rows: VisitRows::empty(),
             plan_rows: PlanRows::of_plan(None),
             may_accept: false,
+            may_confirm_contact: false,
+            link_withheld: false,
             resources: domain::knowledge::of_origin(db.inner(), &user, Some(id), None).await?,
             unbanked: Vec::new(),
             bank_add: None,
@@ -1484,6 +1504,13 @@ struct AcceptanceForm {
     accepted_by: String,
     #[field(default = String::new())]
     position: String,
+    /// The version and the hash of the text shown (issue 62).
+    #[field(default = String::new())]
+    #[serde(skip)]
+    version: String,
+    #[field(default = String::new())]
+    #[serde(skip)]
+    content_hash: String,
 }
 csrf_protected!(AcceptanceForm);
 
@@ -1492,11 +1519,74 @@ impl AcceptanceForm {
         AcceptanceInput {
             accepted_by: Some(self.accepted_by.clone()),
             position: Some(self.position.clone()),
+            version: self.version.trim().parse().ok(),
+            content_hash: Some(self.content_hash.clone()),
         }
     }
 }
 
-/// The municipality's liaison accepts the work plan for the entity.
+/// The problems of the form's hidden `version` and `content_hash` said for the whole form: no
+/// field shows them (the page was not the current one, or was altered).
+fn hidden_as_form<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    result.map_err(|error| match error {
+        AppError::Validation(errors) => AppError::Validation(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.field == "version" || e.field == "content_hash" {
+                        e.field = String::new();
+                    }
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    })
+}
+
+#[derive(FromForm, Serialize)]
+struct ContactConfirmationForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    contact_email: String,
+}
+csrf_protected!(ContactConfirmationForm);
+
+/// The municipality's liaison or the department's reviewer confirms the entity's contact
+/// (issue 62): the link to accept a version waiting goes out to it now.
+#[post("/asistencias/<id>/contacto/confirmacion", data = "<form>")]
+async fn contact_confirmation_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    notifier: crate::mail::Mailer<'_>,
+    user: MunicipalityReader,
+    id: i32,
+    form: CsrfForm<ContactConfirmationForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = agreed::ContactConfirmationInput {
+        contact_email: Some(form.contact_email.clone()),
+    };
+    let result = domain::db::write(db, async |txn| {
+        agreed::confirm_contact(txn, &notifier, &user, id, &input).await
+    })
+    .await;
+    back(
+        db,
+        &page,
+        id,
+        result,
+        "Contacto de la entidad confirmado: si un plan de trabajo espera su aceptación, el \
+         contacto recibe el enlace para aceptarlo.",
+        ("contacto", &form),
+    )
+    .await
+}
+
+/// The municipality's liaison or the department's reviewer accepts the work plan for the
+/// entity.
 #[post("/asistencias/<id>/plan-de-trabajo/aceptacion", data = "<form>")]
 async fn liaison_acceptance_submit(
     db: &State<DatabaseConnection>,
@@ -1508,9 +1598,10 @@ async fn liaison_acceptance_submit(
     let form = form.0;
     let input = form.input();
     let result = domain::db::write(db, async |txn| {
-        agreed::accept(txn, Acceptor::Liaison(&user, id), &input).await
+        agreed::accept(txn, Acceptor::Territory(&user, id), &input).await
     })
     .await;
+    let result = hidden_as_form(result);
     back(
         db,
         &page,
@@ -1528,28 +1619,44 @@ struct AcceptanceLinkView {
     token: String,
     /// The link's version is the current one and waits for acceptance.
     waiting: bool,
+    /// Why the link no longer accepts (issue 62), answered 410.
+    void: Option<&'static str>,
     /// Accepted just now.
     done: bool,
 }
 
 const ACCEPTANCE_TITLE: &str = "Plan de trabajo de la asistencia técnica";
 
+/// The page of a link: 410 when it was voided (the plan or the contact changed after it was
+/// sent), with why.
+fn link_page(page: &Page<'_>, view: AcceptanceLinkView) -> PageResult {
+    let status = if view.void.is_some() {
+        rocket::http::Status::Gone
+    } else {
+        rocket::http::Status::Ok
+    };
+    crate::web::Failure::unless_ok(
+        status,
+        page.render("work_plan_acceptance", ACCEPTANCE_TITLE, view)?,
+    )
+}
+
 /// The diagnosis and the plan the entity's contact reaches from the email (no account), with
-/// the form to accept it.
+/// the form to accept it (carrying the version and the hash of the text shown).
 #[get("/aceptar-plan/<token>")]
 async fn link_acceptance_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
     token: &str,
 ) -> PageResult {
-    let (assistance, waiting) = agreed::by_acceptance_link(db.inner(), token).await?;
-    page.render(
-        "work_plan_acceptance",
-        ACCEPTANCE_TITLE,
+    let link = agreed::by_acceptance_link(db.inner(), token).await?;
+    link_page(
+        &page,
         AcceptanceLinkView {
-            assistance,
+            assistance: link.assistance,
             token: token.to_string(),
-            waiting,
+            waiting: link.waiting,
+            void: link.void,
             done: false,
         },
     )
@@ -1568,16 +1675,28 @@ async fn link_acceptance_submit(
         agreed::accept(txn, Acceptor::Link(token), &input).await
     })
     .await;
-    let (assistance, waiting) = agreed::by_acceptance_link(db.inner(), token).await?;
+    let result = hidden_as_form(result);
+    let link = agreed::by_acceptance_link(db.inner(), token).await?;
     match result {
         Ok(_) => page.render(
             "work_plan_acceptance",
             ACCEPTANCE_TITLE,
             AcceptanceLinkView {
-                assistance,
+                assistance: link.assistance,
                 token: String::new(),
                 waiting: false,
+                void: None,
                 done: true,
+            },
+        ),
+        Err(AppError::Gone(_)) => link_page(
+            &page,
+            AcceptanceLinkView {
+                assistance: link.assistance,
+                token: token.to_string(),
+                waiting: false,
+                void: link.void,
+                done: false,
             },
         ),
         Err(error) => {
@@ -1586,9 +1705,10 @@ async fn link_acceptance_submit(
                 "work_plan_acceptance",
                 ACCEPTANCE_TITLE,
                 AcceptanceLinkView {
-                    assistance,
+                    assistance: link.assistance,
                     token: token.to_string(),
-                    waiting,
+                    waiting: link.waiting,
+                    void: link.void,
                     done: false,
                 },
                 &errors,

@@ -204,6 +204,7 @@ use utoipa::{Modify, ToResponse};
         crate::assistance::api::write_work_plan,
         crate::assistance::api::accept_work_plan,
         crate::assistance::api::accept_work_plan_by_link,
+        crate::assistance::api::confirm_contact,
         crate::assistance::api::agreements_list,
         crate::assistance::api::change_agreement,
         crate::assistance::api::add_visit,

@@ -108,6 +108,15 @@ shared_responses! {
             "Una cohorte en estado «Cerrada» no puede pasar a «Inscripciones abiertas».",
         ),
     );
+    /// 410.
+    Gone => problem(
+        "It was there and no longer is, for good: a link voided (a work plan changed, or the \
+         entity's contact changed, after it was sent).",
+        problem_body(
+            410,
+            "Este enlace ya no es válido: el plan de trabajo cambió después de enviarlo.",
+        ),
+    );
     /// 413.
     PayloadTooLarge => problem(
         "Upload or body too large (spreadsheets above 5 MiB; JSON above the `json` limit, 1 MiB).",

@@ -1,9 +1,14 @@
 //! Issue 49, item 1: an assistance agreed with the entity. It starts from a diagnosis and a
 //! work plan the entity accepts — its contact through the emailed link (once), or the
-//! municipality's liaison (not another municipality's) — recorded with who, their position, how
-//! and when; it cannot start before (409, in Spanish), and a plan changed after acceptance is
-//! accepted again. The agreements of the visits are listed across assistances within the
-//! reader's scope.
+//! municipality's liaison or the department's reviewer (not another territory's) — recorded
+//! with who, their position, how and when; it cannot start before (409, in Spanish), and a
+//! plan changed after acceptance is accepted again. The agreements of the visits are listed
+//! across assistances within the reader's scope.
+//!
+//! Issue 62, item 3: the link goes only to a contact the territory confirmed (a provider-typed
+//! address receives nothing); a plan changed while it waits is a new version and voids the
+//! link (410); the acceptance names the version and the hash of its text (stale → 409); a
+//! changed contact voids the links pending (410).
 
 use crate::common::TestApp;
 use crate::hostile_input::everything;
@@ -64,6 +69,36 @@ async fn start(app: &TestApp, staff: &str, id: i64) -> (Status, Value) {
         Some(json!({"status": "in_progress"})),
     )
     .await
+}
+
+/// What the entity accepts for `plan` (a work plan's view): who, and the version and text read.
+fn accepting(plan: &Value, by: &str, position: &str) -> Value {
+    json!({"accepted_by": by, "position": position, "version": plan["version"],
+           "content_hash": plan["content_hash"]})
+}
+
+/// El Paujíl's liaison confirms the contact of assistance `id` (issue 62).
+async fn confirm(app: &TestApp, id: i64, contact: &str) -> (Status, Value) {
+    let liaison = role_token(app, Role::Liaison).await;
+    api(
+        app,
+        "POST",
+        &format!("/api/v1/assistances/{id}/contact-confirmation"),
+        Some(&liaison),
+        Some(json!({"contact_email": contact})),
+    )
+    .await
+}
+
+/// How many acceptance links went to `contact`.
+async fn links_to(app: &TestApp, contact: &str) -> u64 {
+    use domain::entities::outbox;
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(contact))
+        .filter(outbox::Column::BodyText.contains("/aceptar-plan/"))
+        .count(app.db())
+        .await
+        .unwrap()
 }
 
 #[rocket::async_test]
@@ -143,6 +178,10 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     assert!(first["acceptance"].is_null());
     // Still not accepted: still refused.
     assert_eq!(start(&app, &dnp, id).await.0, Status::Conflict);
+    // Issue 62: the contact the provider typed gets the link once the liaison confirms it.
+    assert_eq!(links_to(&app, CONTACT).await, 0, "not confirmed yet");
+    let (status, confirmed) = confirm(&app, id, CONTACT).await;
+    assert_eq!(status, Status::Created, "{confirmed}");
 
     // The entity's contact sees the diagnosis and the plan from the emailed link, and accepts.
     let link = acceptance_link(&app, CONTACT)
@@ -159,6 +198,12 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
     );
     assert!(html.contains("Aceptar el plan de trabajo"), "the form");
     let csrf = csrf_from(&app, &path).await;
+    let version = first["version"].to_string();
+    let hash = first["content_hash"].as_str().unwrap().to_string();
+    assert!(
+        html.contains(&format!("name=\"content_hash\" value=\"{hash}\"")),
+        "the form carries the hash of the text shown"
+    );
     // Refused without the position: the form again, as typed.
     let refused = post_form(
         &app,
@@ -167,6 +212,8 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
             ("csrf_token", &csrf),
             ("accepted_by", "Ana Lucía Torres"),
             ("position", ""),
+            ("version", &version),
+            ("content_hash", &hash),
         ],
     )
     .await;
@@ -181,6 +228,8 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
             ("csrf_token", &csrf),
             ("accepted_by", "Ana Lucía Torres"),
             ("position", "Alcaldesa"),
+            ("version", &version),
+            ("content_hash", &hash),
         ],
     )
     .await;
@@ -283,7 +332,7 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
         "POST",
         &format!("/api/v1/work-plan-acceptances/{new_link}"),
         None,
-        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+        Some(accepting(&same, "Ana Lucía Torres", "Alcaldesa")),
     )
     .await;
     assert_eq!(status, Status::Created, "{accepted}");
@@ -291,14 +340,15 @@ async fn an_assistance_starts_once_its_entity_accepts_the_plan_through_the_link(
 }
 
 #[rocket::async_test]
-async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
+async fn a_changed_plan_is_accepted_again_by_its_territory_only() {
     let app = TestApp::with_demo().await;
     let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
     let liaison = role_token(&app, Role::Liaison).await;
-    let reviewer = role_token(&app, Role::Reviewer).await;
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
     let id = planned(&app, &dnp, "18256", None).await;
     let acceptance = format!("/api/v1/assistances/{id}/work-plan/acceptance");
-    let who = json!({"accepted_by": "Jhon Fredy Calderón", "position": "Alcalde"});
+    let who = json!({"accepted_by": "Jhon Fredy Calderón", "position": "Alcalde",
+                     "version": 1, "content_hash": "0"});
 
     // No plan yet: nothing to accept.
     let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
@@ -314,13 +364,15 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     .await;
     assert_eq!(status, Status::Ok, "{first}");
 
-    // Neither the reviewer nor the provider accepts for the entity; nor El Paujíl's liaison
-    // for another municipality's assistance.
+    let who = accepting(&first, "Jhon Fredy Calderón", "Alcalde");
+    // Neither the provider nor another department's reviewer accepts for the entity; nor El
+    // Paujíl's liaison for another municipality's assistance.
     let before = everything(&app).await;
-    for (t, expected) in [(&reviewer, Status::Forbidden), (&dnp, Status::Forbidden)] {
+    for (t, expected) in [(&meta, Status::NotFound), (&dnp, Status::Forbidden)] {
         let (status, body) = api(&app, "POST", &acceptance, Some(t), Some(who.clone())).await;
         assert_eq!(status, expected, "{body}");
     }
+    assert!(everything(&app).await == before, "nothing was written");
     let elsewhere = planned(&app, &dnp, "18592", None).await;
     api(
         &app,
@@ -344,7 +396,6 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
         everything(&app).await == before_elsewhere,
         "nothing was written"
     );
-    let _ = before;
 
     // El Paujíl's liaison accepts; changed, it is accepted again before it can start.
     let (status, accepted) =
@@ -361,6 +412,17 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
     .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(second["version"], 2);
+    // Issue 62: the acceptance of the version read before the change is stale (409).
+    let (status, stale) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
+    assert_eq!(status, Status::Conflict, "{stale}");
+    assert!(
+        stale["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cambió mientras lo revisaba"),
+        "{stale}"
+    );
+    let who = accepting(&second, "Jhon Fredy Calderón", "Alcalde");
     let (status, refused) = start(&app, &dnp, id).await;
     assert_eq!(status, Status::Conflict, "{refused}");
     assert!(
@@ -393,8 +455,18 @@ async fn a_changed_plan_is_accepted_again_by_the_municipality_s_liaison_only() {
         html.contains("Espera la aceptación de la entidad"),
         "the plan shown"
     );
-    let (status, _) = api(&app, "POST", &acceptance, Some(&liaison), Some(who.clone())).await;
-    assert_eq!(status, Status::Created);
+    // Caquetá's reviewer accepts for the entity too (issue 62), recorded as theirs.
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let (status, by_reviewer) = api(
+        &app,
+        "POST",
+        &acceptance,
+        Some(&reviewer),
+        Some(who.clone()),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{by_reviewer}");
+    assert_eq!(by_reviewer["acceptance"]["via"], "reviewer");
     let (status, again) = api(&app, "POST", &acceptance, Some(&liaison), Some(who)).await;
     assert_eq!(status, Status::Conflict, "accepted once: {again}");
     let (status, started) = start(&app, &dnp, id).await;
@@ -706,6 +778,8 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
             ("csrf_token", &csrf),
             ("accepted_by", "Jhon Fredy Calderón"),
             ("position", "Alcalde"),
+            ("version", "1"),
+            ("content_hash", plan["content_hash"].as_str().unwrap()),
         ]))
         .dispatch()
         .await;
@@ -726,4 +800,354 @@ async fn the_page_records_the_diagnosis_and_the_plan_as_rows_and_the_liaison_acc
         "accepted once"
     );
     assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
+}
+
+/// Issue 62: DNP typed its own mailbox as the entity's contact. No link goes to it, DNP cannot
+/// confirm it itself, and the page says why and who confirms it.
+#[rocket::async_test]
+async fn a_contact_only_the_provider_typed_receives_no_link() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let own = "coordinacion.dnp@aulaterritorial.example";
+    let id = planned(&app, &dnp, "18256", Some(own)).await;
+    let (status, first) = api(
+        &app,
+        "PUT",
+        &format!("/api/v1/assistances/{id}/work-plan"),
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{first}");
+    assert_eq!(
+        links_to(&app, own).await,
+        0,
+        "no link to an unconfirmed contact"
+    );
+    // The provider cannot confirm its own contact; nor can another department's reviewer.
+    let meta = token(&app, META_REVIEWER.0, META_REVIEWER.1).await;
+    let before = everything(&app).await;
+    for (who, expected) in [(&dnp, Status::Forbidden), (&meta, Status::NotFound)] {
+        let (status, body) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/assistances/{id}/contact-confirmation"),
+            Some(who),
+            Some(json!({"contact_email": own})),
+        )
+        .await;
+        assert_eq!(status, expected, "{body}");
+    }
+    assert!(everything(&app).await == before, "nothing was written");
+    let (_, now) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(now["contact_confirmed"], false, "{now}");
+    assert!(now["contact_confirmed_by"].is_null());
+    assert_eq!(start(&app, &dnp, id).await.0, Status::Conflict);
+    // The page says why no link went out and who confirms the contact.
+    assert_eq!(
+        sign_in_page(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await,
+        Status::SeeOther
+    );
+    let html = app
+        .client
+        .get(format!("/asistencias/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("No se envió el enlace de aceptación a {own}"))
+            && html.contains("el enlace municipal de El Paujíl o el revisor departamental"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Confirmar el contacto de la entidad"),
+        "not DNP's to confirm"
+    );
+}
+
+/// Issue 62: the liaison confirms the contact (the address they saw: another → 409), the
+/// version waiting is emailed to it then, and the link accepts exactly that version and text.
+#[rocket::async_test]
+async fn a_contact_the_liaison_confirmed_accepts_through_the_link() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
+    let (_, first) = api(
+        &app,
+        "PUT",
+        &format!("/api/v1/assistances/{id}/work-plan"),
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    // Refused: no address, or another address than the contact.
+    let (status, refused) = confirm(&app, id, "").await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    assert_eq!(error_fields(&refused), vec!["contact_email".to_string()]);
+    let (status, refused) = confirm(&app, id, "otro@elpaujil-caqueta.gov.co").await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    assert_eq!(links_to(&app, CONTACT).await, 0);
+    let (status, confirmed) = confirm(&app, id, CONTACT).await;
+    assert_eq!(status, Status::Created, "{confirmed}");
+    assert_eq!(confirmed["contact_confirmed"], true);
+    assert_eq!(
+        confirmed["contact_confirmed_by"]["full_name"],
+        "Yurany Andrea Cuéllar"
+    );
+    assert_eq!(
+        links_to(&app, CONTACT).await,
+        1,
+        "the link of the version waiting"
+    );
+    // Confirming again sends nothing more.
+    assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
+    assert_eq!(links_to(&app, CONTACT).await, 1);
+    let link = acceptance_link(&app, CONTACT).await.unwrap();
+    let accept = format!("/api/v1/work-plan-acceptances/{link}");
+    // A stale hash of the text: 409, nothing accepted.
+    let mut stale = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
+    stale["content_hash"] = json!("0".repeat(64));
+    let (status, refused) = api(&app, "POST", &accept, None, Some(stale)).await;
+    assert_eq!(status, Status::Conflict, "{refused}");
+    let mut stale = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
+    stale["version"] = json!(2);
+    assert_eq!(
+        api(&app, "POST", &accept, None, Some(stale)).await.0,
+        Status::Conflict
+    );
+    // Without them: 422, both named.
+    let (status, refused) = api(
+        &app,
+        "POST",
+        &accept,
+        None,
+        Some(json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{refused}");
+    let fields = error_fields(&refused);
+    assert!(
+        fields.contains(&"version".to_string()) && fields.contains(&"content_hash".to_string())
+    );
+    let (status, accepted) = api(
+        &app,
+        "POST",
+        &accept,
+        None,
+        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{accepted}");
+    assert_eq!(accepted["acceptance"]["via"], "link");
+    assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
+}
+
+/// Issue 62: a plan changed while its version waits is a new version (the one waiting is
+/// kept as it was) and the link sent for it is void (410, in Spanish, on the page too).
+#[rocket::async_test]
+async fn a_plan_changed_while_waiting_is_a_new_version_and_voids_its_link() {
+    use domain::entities::{assistance_work_plan, work_plan_activity};
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
+    assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
+    let work_plan = format!("/api/v1/assistances/{id}/work-plan");
+    let (_, first) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Taller A", 10)])),
+    )
+    .await;
+    assert_eq!(first["version"], 1);
+    let old_link = acceptance_link(&app, CONTACT)
+        .await
+        .expect("the link of version 1");
+    let (status, second) = api(
+        &app,
+        "PUT",
+        &work_plan,
+        Some(&dnp),
+        Some(plan(&[("Taller B", 10)])),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{second}");
+    assert_eq!(
+        second["version"], 2,
+        "a new version, not version 1 rewritten"
+    );
+    assert_ne!(second["content_hash"], first["content_hash"]);
+    // Version 1 stays as the entity read it.
+    let v1 = assistance_work_plan::Entity::find()
+        .filter(assistance_work_plan::Column::AssistanceId.eq(id as i32))
+        .filter(assistance_work_plan::Column::Version.eq(1))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let texts: Vec<String> = work_plan_activity::Entity::find()
+        .filter(work_plan_activity::Column::WorkPlanId.eq(v1.id))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.text)
+        .collect();
+    assert_eq!(texts, vec!["Taller A".to_string()]);
+    // The old link: 410 in Spanish, by the API and on its page; nothing accepted.
+    let (status, gone) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{old_link}"),
+        None,
+        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Gone, "{gone}");
+    assert!(
+        gone["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("el plan de trabajo cambió después de enviarlo"),
+        "{gone}"
+    );
+    let page = app
+        .client
+        .get(format!("/aceptar-plan/{old_link}"))
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::Gone);
+    let html = page.into_string().await.unwrap();
+    assert!(html.contains("Este enlace ya no es válido"), "{html}");
+    assert!(!html.contains("Aceptar el plan de trabajo</button>"));
+    // Even the new version's text through the old link: 410.
+    assert_eq!(
+        api(
+            &app,
+            "POST",
+            &format!("/api/v1/work-plan-acceptances/{old_link}"),
+            None,
+            Some(accepting(&second, "Ana Lucía Torres", "Alcaldesa")),
+        )
+        .await
+        .0,
+        Status::Gone
+    );
+    // The new link accepts version 2, not version 1's text.
+    let new_link = acceptance_link(&app, CONTACT).await.unwrap();
+    assert_ne!(new_link, old_link);
+    let accept = format!("/api/v1/work-plan-acceptances/{new_link}");
+    let mut read_before = accepting(&first, "Ana Lucía Torres", "Alcaldesa");
+    read_before["version"] = json!(2);
+    assert_eq!(
+        api(&app, "POST", &accept, None, Some(read_before)).await.0,
+        Status::Conflict
+    );
+    let (status, accepted) = api(
+        &app,
+        "POST",
+        &accept,
+        None,
+        Some(accepting(&second, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{accepted}");
+    assert_eq!(accepted["version"], 2);
+}
+
+/// Issue 62: changing the contact after the link was sent voids it (410), clears the
+/// confirmation, and sends nothing to the new address until the territory confirms it.
+#[rocket::async_test]
+async fn a_contact_changed_after_the_link_voids_it() {
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
+    assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
+    let (_, first) = api(
+        &app,
+        "PUT",
+        &format!("/api/v1/assistances/{id}/work-plan"),
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    let link = acceptance_link(&app, CONTACT).await.expect("the link");
+    let other = "despacho@elpaujil-caqueta.gov.co";
+    let (status, changed) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        Some(json!({"contact_email": other})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{changed}");
+    assert_eq!(changed["contact_confirmed"], false);
+    let accept = format!("/api/v1/work-plan-acceptances/{link}");
+    let (status, gone) = api(
+        &app,
+        "POST",
+        &accept,
+        None,
+        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Gone, "{gone}");
+    assert!(
+        gone["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("el contacto de la entidad cambió"),
+        "{gone}"
+    );
+    assert_eq!(
+        links_to(&app, other).await,
+        0,
+        "the new address is not confirmed"
+    );
+    // Back to the first address: still void, and still unconfirmed.
+    let (_, back) = api(
+        &app,
+        "PATCH",
+        &format!("/api/v1/assistances/{id}"),
+        Some(&dnp),
+        Some(json!({"contact_email": CONTACT})),
+    )
+    .await;
+    assert_eq!(back["contact_confirmed"], false);
+    assert_eq!(
+        api(
+            &app,
+            "POST",
+            &accept,
+            None,
+            Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+        )
+        .await
+        .0,
+        Status::Gone
+    );
+    // Confirmed again: a new link, which accepts.
+    assert_eq!(confirm(&app, id, CONTACT).await.0, Status::Created);
+    let new_link = acceptance_link(&app, CONTACT).await.unwrap();
+    assert_ne!(new_link, link);
+    let (status, accepted) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/work-plan-acceptances/{new_link}"),
+        None,
+        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{accepted}");
 }

@@ -1213,6 +1213,18 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             beside: ids(&["aceptacion-accepted_by"]),
         },
         Case {
+            route: "/asistencias/<id>/contacto/confirmacion",
+            who: Who::Liaison,
+            // Issue 62: the demo's El Paujíl assistance, its contact not confirmed; the address
+            // sent is not its contact (the page changed since): refused, the page again.
+            path: format!("/asistencias/{a}/contacto/confirmacion"),
+            from: format!("/asistencias/{a}"),
+            fields: vec![field("contact_email", "otro@elpaujil.example")],
+            typed: vec![],
+            twice: false,
+            beside: vec![],
+        },
+        Case {
             route: "/asistencias/<id>/estado",
             who: Who::Coordinator,
             path: format!("/asistencias/{a}/estado"),

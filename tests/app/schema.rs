@@ -73,6 +73,7 @@ const TABLES: &[&str] = &[
     "resource_files",
     "resource_capacities",
     "resource_categories",
+    "work_plan_acceptance_links",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

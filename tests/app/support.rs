@@ -373,7 +373,9 @@ pub async fn acceptance_link(app: &TestApp, contact: &str) -> Option<String> {
 
 /// Issue 49: planned assistance `id` agreed with its entity so that it can start — a work plan
 /// written by `staff` (one activity on its first day) and accepted through the link emailed to
-/// its contact (one is given when it has none).
+/// its contact (one is given when it has none), the contact recorded as confirmed by the
+/// territory beforehand (issue 62: only a confirmed contact receives the link; the
+/// confirmation itself is tested in `agreed.rs`).
 pub async fn agree_plan(app: &TestApp, id: i64, staff: &str) {
     let (status, current) = api(
         app,
@@ -400,6 +402,21 @@ pub async fn agree_plan(app: &TestApp, id: i64, staff: &str) {
             contact
         }
     };
+    {
+        use domain::entities::{assistance, user};
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let confirmer = user::Entity::find().one(app.db()).await.unwrap().unwrap();
+        let row = assistance::Entity::find_by_id(id as i32)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut row: assistance::ActiveModel = row.into();
+        row.contact_confirmed_by = Set(Some(confirmer.id));
+        row.contact_confirmed_at = Set(Some(domain::time::now()));
+        row.contact_confirmed_email = Set(Some(contact.clone()));
+        row.update(app.db()).await.unwrap();
+    }
     let (status, plan) = api(
         app,
         "PUT",
@@ -419,7 +436,10 @@ pub async fn agree_plan(app: &TestApp, id: i64, staff: &str) {
         "POST",
         &format!("/api/v1/work-plan-acceptances/{token}"),
         None,
-        Some(serde_json::json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa"})),
+        Some(
+            serde_json::json!({"accepted_by": "Ana Lucía Torres", "position": "Alcaldesa",
+                                "version": plan["version"], "content_hash": plan["content_hash"]}),
+        ),
     )
     .await;
     assert_eq!(status, Status::Created, "{accepted}");

@@ -1,17 +1,26 @@
 //! An assistance agreed with the entity (issue 49, item 1): it starts from a diagnosis (what
 //! was found, with its evidence) and a work plan (activities with their due dates, and the
-//! products expected) that the entity accepts — its contact through the link emailed when the
-//! plan version is written, or the municipality's liaison signed in — recorded with who, their
-//! position, how and when. A plan changed after it was accepted is a new version that needs a
-//! new acceptance; changes before it are made to the version waiting. An assistance moves to
-//! in progress only once the plan's current version is accepted (409 otherwise).
+//! products expected) that the entity accepts — the municipality's liaison or the department's
+//! reviewer signed in, or the entity's contact through an emailed link — recorded with who,
+//! their position, how and when. An assistance moves to in progress only once the plan's
+//! current version is accepted (409 otherwise).
+//!
+//! Issue 62, item 3: the acceptance is the entity's for real.
+//! - The link goes only to a contact address that someone of the territory (the
+//!   municipality's liaison, the department's reviewer) confirmed ([`confirm_contact`]); an
+//!   address the provider alone typed receives nothing. Changing the contact (or the place)
+//!   clears its confirmation and voids the links pending (410 on use).
+//! - A version is never rewritten: any change to the plan is a new version, and the links of
+//!   the version waiting are voided (410). The acceptance names the `version` and the
+//!   `content_hash` of the text shown ([`content_hash`]); a stale one → 409.
 
 use super::{find_managed, find_visible};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::entities::values::{AcceptanceVia, Role};
+use crate::entities::values::{AcceptanceVia, LinkVoidReason, Role};
 use crate::entities::{
-    assistance, assistance_diagnosis, assistance_work_plan, user, work_plan_activity,
+    assistance, assistance_diagnosis, assistance_work_plan, user, work_plan_acceptance_link,
+    work_plan_activity,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::validate;
@@ -97,24 +106,50 @@ pub struct WorkPlanView {
     pub written_at: DateTime<Utc>,
     /// Absent while the version waits for the entity's acceptance.
     pub acceptance: Option<AcceptanceView>,
+    /// The SHA-256 (hex) of this version's text: the acceptance names it (issue 62).
+    pub content_hash: String,
 }
 
-/// The acceptance the entity gives: who and their position.
+/// The acceptance the entity gives: who, their position, and the version and the
+/// `content_hash` of the text they read (all four required).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AcceptanceInput {
     #[schema(max_length = 160)]
     pub accepted_by: Option<String>,
     #[schema(max_length = 160)]
     pub position: Option<String>,
+    /// The version read (issue 62); another than the current → 409.
+    pub version: Option<i32>,
+    /// The `content_hash` of the version read (issue 62); another → 409.
+    #[schema(max_length = 64)]
+    pub content_hash: Option<String>,
 }
 
 /// Who accepts a work plan for the entity.
 #[derive(Clone, Copy)]
 pub enum Acceptor<'a> {
-    /// Whoever holds the link emailed to the entity's contact.
+    /// Whoever holds the link emailed to the entity's confirmed contact.
     Link(&'a str),
-    /// The municipality's liaison, signed in, for assistance `id`.
-    Liaison(&'a Actor, i32),
+    /// The municipality's liaison or the department's reviewer, signed in, for assistance `id`.
+    Territory(&'a Actor, i32),
+}
+
+/// The hash of a plan version's text — its assistance, number, activities (text and due date,
+/// in order) and products expected — as the acceptance names it.
+pub fn content_hash(
+    assistance_id: i32,
+    version: i32,
+    activities: &[ActivityView],
+    products: &[String],
+) -> String {
+    let text = json!({
+        "assistance_id": assistance_id,
+        "version": version,
+        "activities": activities,
+        "products_expected": products,
+    })
+    .to_string();
+    crate::accounts::secrets::token_hash(&text)
 }
 
 fn text_of(
@@ -396,11 +431,94 @@ impl crate::mail::Message for AcceptanceRequest<'_> {
     }
 }
 
+/// Whether the assistance's contact address is one someone of the territory confirmed: the
+/// address confirmed is still the contact (issue 62).
+pub fn contact_confirmed(row: &assistance::Model) -> bool {
+    match (&row.contact_email, &row.contact_confirmed_email) {
+        (Some(contact), Some(confirmed)) => {
+            row.contact_confirmed_by.is_some() && contact.eq_ignore_ascii_case(confirmed)
+        }
+        _ => false,
+    }
+}
+
+/// Voids, for `reason`, the links still pending of the assistance's versions not accepted.
+pub(crate) async fn void_links<C: ConnectionTrait>(
+    db: &C,
+    assistance_id: i32,
+    reason: LinkVoidReason,
+) -> AppResult<()> {
+    let waiting: Vec<i32> = assistance_work_plan::Entity::find()
+        .filter(assistance_work_plan::Column::AssistanceId.eq(assistance_id))
+        .filter(assistance_work_plan::Column::AcceptedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    work_plan_acceptance_link::Entity::update_many()
+        .col_expr(
+            work_plan_acceptance_link::Column::VoidedAt,
+            sea_orm::sea_query::Expr::value(crate::time::now()),
+        )
+        .col_expr(
+            work_plan_acceptance_link::Column::VoidReason,
+            sea_orm::sea_query::Expr::value(reason),
+        )
+        .filter(work_plan_acceptance_link::Column::WorkPlanId.is_in(waiting))
+        .filter(work_plan_acceptance_link::Column::VoidedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Emails the entity's confirmed contact a new link to accept `plan` (nothing when the contact
+/// is not confirmed: an address the provider alone typed never receives one).
+async fn send_link<C: ConnectionTrait>(
+    db: &C,
+    notifier: &crate::mail::Notifier<'_>,
+    row: &assistance::Model,
+    plan: &assistance_work_plan::Model,
+) -> AppResult<bool> {
+    let Some(contact) = row.contact_email.clone().filter(|_| contact_confirmed(row)) else {
+        return Ok(false);
+    };
+    let token = crate::accounts::secrets::random_token();
+    let link = work_plan_acceptance_link::ActiveModel {
+        work_plan_id: Set(plan.id),
+        token_hash: Set(crate::accounts::secrets::token_hash(&token)),
+        sent_to: Set(contact.clone()),
+        sent_at: Set(crate::time::now()),
+        voided_at: Set(None),
+        void_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let view = super::view(db, row.id).await?;
+    let message = AcceptanceRequest {
+        entity: view.entity_label,
+        municipality: &view.place_name,
+        provider: &view.provider.name,
+        objective: &view.objective,
+        version: plan.version,
+        token: &token,
+    };
+    let email = crate::mail::Email::of(contact, &message)?
+        .once(format!("work_plan_acceptance:{}", link.id));
+    crate::mail::enqueue(db, notifier, email).await?;
+    Ok(true)
+}
+
 /// Writes the work plan of an assistance the caller manages, every problem at once (422);
-/// closed or cancelled → 409. The first plan is version 1; a change to a version not yet
-/// accepted is made to it; a change to an accepted version makes the next version, waiting for
-/// its own acceptance; the same content again changes nothing. A new version is emailed to the
-/// entity's contact (if it has one) with the link to accept it. Audited.
+/// closed or cancelled → 409. The first plan is version 1; any change makes the next version,
+/// waiting for its own acceptance — a version waiting is never rewritten, and its links are
+/// voided (issue 62); the same content again changes nothing. A new version is emailed to the
+/// entity's contact, when someone of the territory confirmed it, with the link to accept it.
+/// Audited.
 pub async fn write_plan<C: ConnectionTrait>(
     db: &C,
     notifier: &crate::mail::Notifier<'_>,
@@ -425,51 +543,25 @@ pub async fn write_plan<C: ConnectionTrait>(
     let at = crate::time::now();
     let products_json = serde_json::to_string(&products)
         .map_err(|e| AppError::Internal(format!("productos del plan: {e}")))?;
-    let before_version = current.as_ref().map(|c| c.version);
-    let (saved, token) = match current {
-        Some(waiting) if waiting.accepted_at.is_none() => {
-            let mut model: assistance_work_plan::ActiveModel = waiting.into();
-            model.products_expected = Set(products_json);
-            model.written_by = Set(Some(user.id));
-            model.written_at = Set(at);
-            (model.update(db).await?, None)
-        }
-        accepted => {
-            let token = row
-                .contact_email
-                .as_ref()
-                .map(|_| crate::accounts::secrets::random_token());
-            let saved = assistance_work_plan::ActiveModel {
-                assistance_id: Set(id),
-                version: Set(accepted.map_or(1, |a| a.version + 1)),
-                products_expected: Set(products_json),
-                written_by: Set(Some(user.id)),
-                written_at: Set(at),
-                acceptance_token_hash: Set(token
-                    .as_deref()
-                    .map(crate::accounts::secrets::token_hash)),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            (saved, token)
-        }
-    };
-    replace_activities(db, saved.id, &activities).await?;
-    if let (Some(token), Some(contact)) = (&token, &row.contact_email) {
-        let view = super::view(db, id).await?;
-        let message = AcceptanceRequest {
-            entity: view.entity_label,
-            municipality: &view.place_name,
-            provider: &view.provider.name,
-            objective: &view.objective,
-            version: saved.version,
-            token,
-        };
-        let email = crate::mail::Email::of(contact.clone(), &message)?
-            .once(format!("work_plan_acceptance:{}", saved.id));
-        crate::mail::enqueue(db, notifier, email).await?;
+    let before = current
+        .as_ref()
+        .map(|c| json!({"version": c.version, "accepted": c.accepted_at.is_some()}));
+    if current.as_ref().is_some_and(|c| c.accepted_at.is_none()) {
+        void_links(db, id, LinkVoidReason::PlanChanged).await?;
     }
+    let saved = assistance_work_plan::ActiveModel {
+        assistance_id: Set(id),
+        version: Set(current.map_or(1, |c| c.version + 1)),
+        products_expected: Set(products_json),
+        written_by: Set(Some(user.id)),
+        written_at: Set(at),
+        acceptance_token_hash: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    replace_activities(db, saved.id, &activities).await?;
+    let emailed = send_link(db, notifier, &row, &saved).await?;
     audit::record(
         db,
         Change {
@@ -477,11 +569,13 @@ pub async fn write_plan<C: ConnectionTrait>(
             action: "assistance.work_plan_written",
             subject_type: "assistance",
             subject_id: id.to_string(),
-            before: before_version.map(|v| json!({"version": v})),
+            before,
             after: Some(json!({
                 "version": saved.version,
                 "activities": activities,
                 "products_expected": products,
+                "content_hash": content_hash(id, saved.version, &activities, &products),
+                "link_emailed": emailed,
             })),
         },
     )
@@ -489,16 +583,24 @@ pub async fn write_plan<C: ConnectionTrait>(
     current_plan(db, id).await?.ok_or(AppError::NotFound)
 }
 
-/// The plan version a link points to, and its assistance (404 for a link that is not one).
+/// A link, the plan version it points to, and its assistance (404 for a link that is not one).
 async fn by_token<C: ConnectionTrait>(
     db: &C,
     token: &str,
-) -> AppResult<(assistance_work_plan::Model, assistance::Model)> {
-    let plan = assistance_work_plan::Entity::find()
+) -> AppResult<(
+    work_plan_acceptance_link::Model,
+    assistance_work_plan::Model,
+    assistance::Model,
+)> {
+    let link = work_plan_acceptance_link::Entity::find()
         .filter(
-            assistance_work_plan::Column::AcceptanceTokenHash
+            work_plan_acceptance_link::Column::TokenHash
                 .eq(crate::accounts::secrets::token_hash(token)),
         )
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plan = assistance_work_plan::Entity::find_by_id(link.work_plan_id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -506,52 +608,88 @@ async fn by_token<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((plan, row))
+    Ok((link, plan, row))
 }
 
+const VOID_PLAN: &str = "Este enlace ya no es válido: el plan de trabajo cambió después de \
+     enviarlo. Si el contacto de la entidad está confirmado, recibió el enlace de la versión \
+     vigente; el enlace municipal o el revisor departamental también la pueden aceptar.";
+const VOID_CONTACT: &str = "Este enlace ya no es válido: el contacto de la entidad cambió \
+     después de enviarlo. Cuando el enlace municipal o el revisor departamental confirme el \
+     nuevo contacto, este recibe un enlace nuevo.";
+const VOID_UNCONFIRMED: &str = "Este enlace ya no es válido: se envió a un correo que nadie \
+     del territorio había confirmado. Cuando el enlace municipal o el revisor departamental \
+     confirme el contacto de la entidad, este recibe un enlace nuevo.";
+
+/// Why a link of a version not accepted no longer accepts, if it does not: voided (a new
+/// version, the contact changed, sent before the rule), not the current version, or the
+/// contact it went to is no longer the confirmed contact.
+fn void_reason(
+    link: &work_plan_acceptance_link::Model,
+    plan: &assistance_work_plan::Model,
+    current: Option<&assistance_work_plan::Model>,
+    row: &assistance::Model,
+) -> Option<&'static str> {
+    match link.void_reason {
+        Some(LinkVoidReason::PlanChanged) => return Some(VOID_PLAN),
+        Some(LinkVoidReason::ContactChanged) => return Some(VOID_CONTACT),
+        Some(LinkVoidReason::UnconfirmedContact) => return Some(VOID_UNCONFIRMED),
+        None => {}
+    }
+    if current.is_none_or(|c| c.id != plan.id) {
+        return Some(VOID_PLAN);
+    }
+    let same_contact = row
+        .contact_email
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case(&link.sent_to));
+    if !same_contact || !contact_confirmed(row) {
+        return Some(VOID_CONTACT);
+    }
+    None
+}
+
+const STALE: &str = "El plan de trabajo cambió mientras lo revisaba";
+
 /// Records the entity's acceptance of the current plan version: through the emailed link (a
-/// link of an earlier version → 409) or by the municipality's liaison (another role → 403;
-/// another municipality's assistance → 404). Who accepts and their position are required
-/// (422); a version already accepted, an assistance without a plan, closed or cancelled → 409.
-/// Audited.
+/// link voided — the plan or the contact changed after it was sent — → 410) or by the
+/// municipality's liaison or the department's reviewer signed in (another role → 403; outside
+/// their territory → 404). Who accepts, their position, the version and the `content_hash` of
+/// the text read are required (422); another version or text than the current one → 409; a
+/// version already accepted, an assistance without a plan, closed or cancelled → 409. Audited.
 pub async fn accept<C: ConnectionTrait>(
     db: &C,
     who: Acceptor<'_>,
     input: &AcceptanceInput,
 ) -> AppResult<WorkPlanView> {
-    let (plan, row) = match who {
+    let (plan, row, via, actor) = match who {
         Acceptor::Link(token) => {
-            let (plan, row) = by_token(db, token).await?;
-            let current = latest(db, row.id).await?.ok_or(AppError::NotFound)?;
-            if current.id != plan.id {
-                return Err(AppError::Conflict(
-                    "Este enlace es de una versión anterior del plan de trabajo: la entidad \
-                     recibió el enlace de la versión vigente."
-                        .into(),
-                ));
+            let (link, plan, row) = by_token(db, token).await?;
+            open(&row, "acepta el plan de trabajo")?;
+            already_accepted(&plan)?;
+            let current = latest(db, row.id).await?;
+            if let Some(why) = void_reason(&link, &plan, current.as_ref(), &row) {
+                return Err(AppError::Gone(why.into()));
             }
-            (plan, row)
+            (plan, row, AcceptanceVia::Link, None)
         }
-        Acceptor::Liaison(user, id) => {
-            if user.role != Role::Liaison {
-                return Err(AppError::Forbidden);
-            }
+        Acceptor::Territory(user, id) => {
+            let via = match user.role {
+                Role::Liaison => AcceptanceVia::Liaison,
+                Role::Reviewer => AcceptanceVia::Reviewer,
+                _ => return Err(AppError::Forbidden),
+            };
             let row = find_visible(db, user, id).await?;
             let plan = latest(db, id).await?.ok_or_else(|| {
                 AppError::Conflict(
                     "La asistencia aún no tiene plan de trabajo para aceptar.".into(),
                 )
             })?;
-            (plan, row)
+            open(&row, "acepta el plan de trabajo")?;
+            already_accepted(&plan)?;
+            (plan, row, via, Some(user.id))
         }
     };
-    open(&row, "acepta el plan de trabajo")?;
-    if plan.accepted_at.is_some() {
-        return Err(AppError::Conflict(format!(
-            "La versión {} del plan de trabajo ya fue aceptada.",
-            plan.version
-        )));
-    }
     let mut errors = Vec::new();
     let accepted_by = text_of(
         "accepted_by",
@@ -569,14 +707,43 @@ pub async fn accept<C: ConnectionTrait>(
         Some("Escriba el cargo de quien acepta el plan."),
         &mut errors,
     );
-    let (Some(accepted_by), Some(position), true) = (accepted_by, position, errors.is_empty())
+    if input.version.is_none() {
+        errors.push(FieldError::new(
+            "version",
+            "Falta la versión del plan que acepta: vuelva a cargar la página del plan.",
+        ));
+    }
+    let hash = input.content_hash.as_deref().map(str::trim).unwrap_or("");
+    if hash.is_empty() {
+        errors.push(FieldError::new(
+            "content_hash",
+            "Falta la huella del texto del plan que acepta: vuelva a cargar la página del plan.",
+        ));
+    }
+    let (Some(accepted_by), Some(position), Some(version), true) =
+        (accepted_by, position, input.version, errors.is_empty())
     else {
         return Err(AppError::Validation(errors));
     };
-    let (via, actor) = match who {
-        Acceptor::Link(_) => (AcceptanceVia::Link, None),
-        Acceptor::Liaison(user, _) => (AcceptanceVia::Liaison, Some(user.id)),
-    };
+    let activities = activities_of(db, vec![plan.id])
+        .await?
+        .remove(&plan.id)
+        .unwrap_or_default();
+    let shown = content_hash(row.id, plan.version, &activities, &products_of(&plan));
+    if version != plan.version {
+        return Err(AppError::Conflict(format!(
+            "{STALE}: usted leyó la versión {version} y la vigente es la {}. Revise la versión \
+             vigente y acéptela si está de acuerdo.",
+            plan.version
+        )));
+    }
+    if !crate::accounts::secrets::constant_time_eq(hash, &shown) {
+        return Err(AppError::Conflict(format!(
+            "{STALE}: el texto que leyó no es el de la versión {} vigente. Revise la versión \
+             vigente y acéptela si está de acuerdo.",
+            plan.version
+        )));
+    }
     let version = plan.version;
     let mut model: assistance_work_plan::ActiveModel = plan.into();
     model.accepted_by = Set(Some(accepted_by.clone()));
@@ -595,6 +762,7 @@ pub async fn accept<C: ConnectionTrait>(
             before: None,
             after: Some(json!({
                 "version": version,
+                "content_hash": shown,
                 "accepted_by": accepted_by,
                 "position": position,
                 "via": via,
@@ -603,6 +771,99 @@ pub async fn accept<C: ConnectionTrait>(
     )
     .await?;
     current_plan(db, row.id).await?.ok_or(AppError::NotFound)
+}
+
+fn already_accepted(plan: &assistance_work_plan::Model) -> AppResult<()> {
+    if plan.accepted_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "La versión {} del plan de trabajo ya fue aceptada.",
+            plan.version
+        )));
+    }
+    Ok(())
+}
+
+/// The entity's contact address, confirmed by someone of the territory (issue 62).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ContactConfirmationInput {
+    /// The address confirmed: the assistance's current `contact_email` (another → 409).
+    #[schema(format = Email, max_length = 254)]
+    pub contact_email: Option<String>,
+}
+
+/// The municipality's liaison or the department's reviewer confirms the entity's contact
+/// address of an assistance of their territory (another role → 403; outside the territory →
+/// 404): the address is required (422) and must be the assistance's current contact (409
+/// otherwise, and when it has none or is closed or cancelled). Confirming it again changes
+/// nothing. If a plan version waits for acceptance, its link is emailed to the contact now.
+/// Audited.
+pub async fn confirm_contact<C: ConnectionTrait>(
+    db: &C,
+    notifier: &crate::mail::Notifier<'_>,
+    user: &Actor,
+    id: i32,
+    input: &ContactConfirmationInput,
+) -> AppResult<super::AssistanceView> {
+    if !matches!(user.role, Role::Liaison | Role::Reviewer) {
+        return Err(AppError::Forbidden);
+    }
+    let row = find_visible(db, user, id).await?;
+    open(&row, "confirma el contacto")?;
+    let typed = input.contact_email.as_deref().map(str::trim).unwrap_or("");
+    if typed.is_empty() {
+        return Err(AppError::invalid(
+            "contact_email",
+            "Escriba el correo del contacto de la entidad que confirma.",
+        ));
+    }
+    let Some(contact) = row.contact_email.clone() else {
+        return Err(AppError::Conflict(
+            "La asistencia no tiene correo de contacto de la entidad: el oferente lo registra, \
+             o usted acepta el plan de trabajo con su cuenta."
+                .into(),
+        ));
+    };
+    if !typed.eq_ignore_ascii_case(&contact) {
+        return Err(AppError::Conflict(format!(
+            "El contacto de la asistencia cambió: ahora es {contact}. Revíselo y confírmelo de \
+             nuevo si es de la entidad."
+        )));
+    }
+    if contact_confirmed(&row) {
+        return super::view(db, id).await;
+    }
+    let mut model: assistance::ActiveModel = row.into();
+    model.contact_confirmed_by = Set(Some(user.id));
+    model.contact_confirmed_at = Set(Some(crate::time::now()));
+    model.contact_confirmed_email = Set(Some(contact.clone()));
+    let row = model.update(db).await?;
+    let mut emailed = false;
+    if let Some(plan) = latest(db, id).await?.filter(|p| p.accepted_at.is_none()) {
+        // Links sent before to another address no longer accept (issue 62).
+        void_links(db, id, LinkVoidReason::ContactChanged).await?;
+        emailed = send_link(db, notifier, &row, &plan).await?;
+    }
+    audit::record(
+        db,
+        Change {
+            actor: Some(user.id),
+            action: "assistance.contact_confirmed",
+            subject_type: "assistance",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(json!({"contact_email": contact, "link_emailed": emailed})),
+        },
+    )
+    .await?;
+    super::view(db, id).await
+}
+
+/// Clears the confirmation of an assistance's contact and voids its pending links: the
+/// contact (or the place) changed (issue 62).
+pub(crate) fn unconfirmed(model: &mut assistance::ActiveModel) {
+    model.contact_confirmed_by = Set(None);
+    model.contact_confirmed_at = Set(None);
+    model.contact_confirmed_email = Set(None);
 }
 
 /// 409 unless the current version of the assistance's work plan is accepted: the rule before
@@ -678,10 +939,18 @@ pub async fn of_assistances<C: ConnectionTrait>(
     let plans = plans
         .into_values()
         .map(|p| {
+            let activities = activities.remove(&p.id).unwrap_or_default();
+            let products_expected = products_of(&p);
             let view = WorkPlanView {
+                content_hash: content_hash(
+                    p.assistance_id,
+                    p.version,
+                    &activities,
+                    &products_expected,
+                ),
                 version: p.version,
-                activities: activities.remove(&p.id).unwrap_or_default(),
-                products_expected: products_of(&p),
+                activities,
+                products_expected,
                 written_by: p.written_by.and_then(|u| people.get(&u).cloned()),
                 written_at: p.written_at,
                 acceptance: match (p.accepted_via, p.accepted_at) {
@@ -712,14 +981,29 @@ pub async fn current_plan<C: ConnectionTrait>(
         .remove(&assistance_id))
 }
 
+/// What the entity's contact sees from a link (issue 62).
+pub struct LinkPage {
+    /// The assistance, with its diagnosis and current plan.
+    pub assistance: super::AssistanceView,
+    /// The link's version is the current one, still waiting, and the link is live.
+    pub waiting: bool,
+    /// Why the link no longer accepts (410), when it does not.
+    pub void: Option<&'static str>,
+}
+
 /// What the entity's contact sees from the link: the assistance (with its diagnosis and
-/// plan), and whether the link's version is the current one still waiting.
-pub async fn by_acceptance_link<C: ConnectionTrait>(
-    db: &C,
-    token: &str,
-) -> AppResult<(super::AssistanceView, bool)> {
-    let (plan, row) = by_token(db, token).await?;
-    let current = latest(db, row.id).await?.ok_or(AppError::NotFound)?;
-    let waiting = current.id == plan.id && plan.accepted_at.is_none() && !row.status.is_final();
-    Ok((super::view(db, row.id).await?, waiting))
+/// plan), whether the link's version is the current one still waiting, and why the link was
+/// voided if it was.
+pub async fn by_acceptance_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<LinkPage> {
+    let (link, plan, row) = by_token(db, token).await?;
+    let current = latest(db, row.id).await?;
+    // A link whose version was since replaced, or whose address is no longer the confirmed
+    // contact, shows nothing of the assistance: only why it no longer serves.
+    let void = void_reason(&link, &plan, current.as_ref(), &row);
+    let waiting = plan.accepted_at.is_none() && !row.status.is_final() && void.is_none();
+    Ok(LinkPage {
+        assistance: super::view(db, row.id).await?,
+        waiting,
+        void,
+    })
 }

@@ -170,6 +170,13 @@ pub struct AssistanceView {
     pub objective_reached: Option<bool>,
     pub closing_summary: Option<String>,
     pub contact_email: Option<String>,
+    /// **Extension** (issue 62): whether someone of the territory confirmed `contact_email`;
+    /// only a confirmed contact receives the link to accept the work plan.
+    pub contact_confirmed: bool,
+    /// Who confirmed it (the municipality's liaison or the department's reviewer), while it
+    /// is the contact.
+    pub contact_confirmed_by: Option<StaffRef>,
+    pub contact_confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub staff: Vec<StaffRef>,
     pub demand_ids: Vec<i32>,
     /// CONPES's sectoral descriptors.
@@ -924,7 +931,21 @@ pub async fn update<C: ConnectionTrait>(
     let before = view(db, id).await?;
     let plan = plan(db, user, current.provider_id, input, Some(&current)).await?;
     let previous_place = crate::figures::assistance::place_of(&current).to_string();
+    // Issue 62: another contact, or another place, is no longer the one the territory
+    // confirmed: the confirmation goes and the links pending no longer accept.
+    let contact_changed = current.contact_email != plan.contact_email
+        || current.municipality_code != plan.place_code()
+        || current.department_code != plan.department_code;
     let mut model: assistance::ActiveModel = current.into();
+    if contact_changed {
+        agreed::unconfirmed(&mut model);
+        agreed::void_links(
+            db,
+            id,
+            crate::entities::values::LinkVoidReason::ContactChanged,
+        )
+        .await?;
+    }
     model.municipality_code = Set(plan.place_code());
     model.department_code = Set(plan.department_code.clone());
     model.entity_type = Set(plan.entity_type);
@@ -1317,7 +1338,14 @@ pub async fn views<C: ConnectionTrait>(
         .all(db)
         .await?;
     let people: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(staff_links.iter().map(|s| s.user_id)))
+        .filter(
+            user::Column::Id.is_in(
+                staff_links
+                    .iter()
+                    .map(|s| s.user_id)
+                    .chain(rows.iter().filter_map(|r| r.contact_confirmed_by)),
+            ),
+        )
         .all(db)
         .await?
         .into_iter()
@@ -1395,6 +1423,7 @@ pub async fn views<C: ConnectionTrait>(
                 .cloned()
                 .unwrap_or_else(|| r.department_code.clone());
             let tags = tags.remove(&r.id).unwrap_or_default();
+            let contact_confirmed = agreed::contact_confirmed(&r);
             AssistanceView {
                 sectors: tags.sectors,
                 population_groups: tags.population_groups,
@@ -1440,6 +1469,14 @@ pub async fn views<C: ConnectionTrait>(
                 cancellation_reason: r.cancellation_reason,
                 objective_reached: r.objective_reached,
                 closing_summary: r.closing_summary,
+                contact_confirmed,
+                contact_confirmed_by: r.contact_confirmed_by.filter(|_| contact_confirmed).map(
+                    |id| StaffRef {
+                        id,
+                        full_name: people.get(&id).cloned().unwrap_or_default(),
+                    },
+                ),
+                contact_confirmed_at: r.contact_confirmed_at.filter(|_| contact_confirmed),
                 contact_email: r.contact_email,
             }
         })
