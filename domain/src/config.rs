@@ -72,6 +72,25 @@ pub struct AppConfig {
     /// «little received» (issue 49), 1 to 100; default 5 (see `indicators::priorities`).
     #[serde(default = "default_priority_assistance_weight")]
     pub priority_assistance_weight: i64,
+    /// The knowledge bank's storage per provider, in MiB (issue 62): files beyond it are
+    /// refused 413 naming the quota.
+    #[serde(default = "default_bank_quota_mib")]
+    pub bank_quota_mib: u64,
+    /// Files one account may add to the knowledge bank in an hour (issue 62); beyond, 429.
+    #[serde(default = "default_bank_uploads_per_hour")]
+    pub bank_uploads_per_hour: u64,
+    /// Where the knowledge bank keeps new files (issue 62): unset, in the database (every
+    /// instance reads them); set, under this folder, which every instance must share.
+    #[serde(default)]
+    pub files_dir: Option<PathBuf>,
+}
+
+fn default_bank_quota_mib() -> u64 {
+    crate::knowledge::storage::DEFAULT_QUOTA_MIB
+}
+
+fn default_bank_uploads_per_hour() -> u64 {
+    crate::knowledge::storage::DEFAULT_UPLOADS_PER_HOUR
 }
 
 fn default_priority_assistance_weight() -> i64 {

@@ -45,6 +45,13 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     pub published_by: Option<i32>,
     pub unpublished_at: Option<DateTimeUtc>,
+    /// Where the file lies under the `files_dir` setting (issue 62), when it is not in
+    /// `resource_files`.
+    pub file_path: Option<String>,
+    /// When its provider's coordinator or an admin deleted it: its bytes are gone, its page
+    /// says «retirado».
+    pub deleted_at: Option<DateTimeUtc>,
+    pub deleted_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

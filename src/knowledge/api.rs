@@ -5,22 +5,29 @@
 use crate::accounts::guards::{MaybeUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::{AppResult, DomainResult};
-use crate::openapi::responses::{Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed};
+use crate::openapi::responses::{
+    Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, TooManyRequests, ValidationFailed,
+};
+use crate::web::client::ClientAddress;
+use domain::config::AppConfig;
 use domain::error::AppError;
+use domain::knowledge::downloads::Visitor;
 use domain::knowledge::files::Upload;
+use domain::knowledge::storage::Storage;
 use domain::knowledge::{self, Filter, ResourceInput, ResourceView};
 use rocket::form::{Errors, Form};
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
+use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, delete, get, post, routes};
 use sea_orm::DatabaseConnection;
 use std::io::Cursor;
+use std::net::IpAddr;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, file, publish, unpublish]
+    routes![list, create, show, file, publish, unpublish, remove]
 }
 
 /// The multipart body of a new resource: `file` or `url`, and the fields of
@@ -91,8 +98,10 @@ impl ResourceForm<'_> {
     }
 }
 
-/// The uploaded file, if one was chosen (a page's empty file field is none), read within the
-/// bank's limit (413 beyond it: the rest is not read).
+/// The uploaded file, if one was chosen (a page's empty file field is none), within the bank's
+/// limit (413 beyond it). Rocket streamed the multipart file to a temporary file: the upload
+/// points at it (checked and kept from there, never read whole here); only a file sent as a
+/// plain form value is in memory.
 pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upload>> {
     use rocket::tokio::io::AsyncReadExt;
     let Some(file) = file else { return Ok(None) };
@@ -106,6 +115,9 @@ pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upl
     if file.len() as usize > knowledge::files::MAX_FILE_BYTES {
         return Err(AppError::TooLarge);
     }
+    if let Some(path) = file.path() {
+        return Ok(Some(Upload::on_disk(name, path.to_path_buf(), file.len())));
+    }
     let mut bytes = Vec::with_capacity(file.len() as usize);
     let mut reader = file
         .open()
@@ -115,7 +127,7 @@ pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upl
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
-    Ok(Some(Upload { name, bytes }))
+    Ok(Some(Upload::in_memory(name, bytes)))
 }
 
 /// A multipart body Rocket could not read: too large (413), or not a form (422).
@@ -208,7 +220,10 @@ pub async fn list(
 /// Add a resource to the knowledge bank
 ///
 /// Roles: staff; the resource is the coordinator's provider's (an admin's: the origin's
-/// provider, or ESAP's). Multipart: `file` (at most 10 MiB, 413 beyond; its type checked by
+/// provider, or ESAP's). Storage is bounded: a file that would take the provider beyond its
+/// quota (setting `bank_quota_mib`, 500 MiB by default) → 413 naming the quota; more files in
+/// an hour than the account's rate (`bank_uploads_per_hour`, 20 by default) → 429 with
+/// `Retry-After`. Multipart: `file` (at most 10 MiB, 413 beyond; its type checked by
 /// extension and content, 422 otherwise; a name with a folder, `..`, a leading dot or control
 /// characters, 422) **or** `url`; `title`, `description`, `kind`, `capacity_ids` (at least
 /// one), optional `stage`, `municipality_categories`, `visibility` (default `cuentas`); for
@@ -226,26 +241,31 @@ pub async fn list(
         (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
         (status = 422, response = ValidationFailed),
+        (status = 429, response = TooManyRequests),
     )
 )]
 #[post("/resources", data = "<form>")]
 pub async fn create(
     db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
     staff: StaffUser,
     form: Result<Form<ResourceForm<'_>>, Errors<'_>>,
 ) -> AppResult<Created<ResourceView>> {
     let form = form.map_err(form_error)?;
     let upload = read_upload(form.file.as_ref()).await?;
-    let txn = domain::db::begin(db).await?;
-    let view = knowledge::create(&txn, &staff, &form.input(), upload).await?;
-    domain::db::commit(txn).await?;
+    let storage = Storage::of(config);
+    let view = domain::db::write(db, async |txn| {
+        knowledge::create_stored(txn, &staff, &form.input(), upload, &storage).await
+    })
+    .await?;
     Ok(created(view))
 }
 
 /// One resource
 ///
 /// A published public resource: anyone; a published one for accounts: anyone signed in; a
-/// draft or a withdrawn one: its provider's coordinators and admins. Otherwise 404.
+/// draft or a withdrawn one: its provider's coordinators and admins. Otherwise 404. A deleted
+/// resource → 410 for whoever read it.
 #[utoipa::path(
     tag = "knowledge",
     operation_id = "getResource",
@@ -254,6 +274,7 @@ pub async fn create(
     responses(
         (status = 200, description = "The resource.", body = ResourceView),
         (status = 404, response = NotFound),
+        (status = 410, response = Gone),
     )
 )]
 #[get("/resources/<id>")]
@@ -268,32 +289,99 @@ pub async fn show(
 }
 
 /// A resource's file as it is downloaded: an attachment with a safe name, its checked type
-/// and `nosniff`, never cached by shared caches.
-pub struct ResourceDownload(pub knowledge::Download);
+/// and `nosniff`, never cached by shared caches. A file under `files_dir` is streamed.
+pub struct ResourceDownload {
+    name: String,
+    content_type: String,
+    body: DownloadBody,
+}
+
+enum DownloadBody {
+    Bytes(Vec<u8>),
+    File(rocket::tokio::fs::File),
+}
+
+impl ResourceDownload {
+    /// The download, its file opened when it lies under `files_dir`.
+    pub async fn open(download: knowledge::Download) -> DomainResult<Self> {
+        let body = match download.body {
+            knowledge::Body::Bytes(bytes) => DownloadBody::Bytes(bytes),
+            knowledge::Body::File(path) => {
+                DownloadBody::File(rocket::tokio::fs::File::open(&path).await.map_err(|e| {
+                    AppError::Internal(format!(
+                        "el archivo {} del banco no se pudo abrir: {e}",
+                        path.display()
+                    ))
+                })?)
+            }
+        };
+        Ok(ResourceDownload {
+            name: download.name,
+            content_type: download.content_type,
+            body,
+        })
+    }
+}
 
 impl<'r> Responder<'r, 'static> for ResourceDownload {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        let file = self.0;
         let content_type =
-            ContentType::parse_flexible(&file.content_type).unwrap_or(ContentType::Binary);
-        Response::build()
+            ContentType::parse_flexible(&self.content_type).unwrap_or(ContentType::Binary);
+        let mut response = Response::build();
+        response
             .header(content_type)
             .header(Header::new(
                 "Content-Disposition",
-                crate::spreadsheets::download::content_disposition(&file.name),
+                crate::spreadsheets::download::content_disposition(&self.name),
             ))
             .header(Header::new("X-Content-Type-Options", "nosniff"))
-            .header(Header::new("Cache-Control", "private, no-store"))
-            .sized_body(file.bytes.len(), Cursor::new(file.bytes))
-            .ok()
+            .header(Header::new("Cache-Control", "private, no-store"));
+        match self.body {
+            DownloadBody::Bytes(bytes) => response.sized_body(bytes.len(), Cursor::new(bytes)),
+            DownloadBody::File(file) => response.sized_body(None, file),
+        };
+        response.ok()
+    }
+}
+
+/// Who is downloading, as the download counter tells visitors apart (issue 62): the client
+/// address by the trusted-proxy rule ([`ClientAddress`]) and the `User-Agent`; the account,
+/// when signed in, is added by [`Downloader::visitor`].
+pub struct Downloader {
+    address: Option<IpAddr>,
+    user_agent: Option<String>,
+}
+
+impl Downloader {
+    pub fn visitor(&self, account: Option<i32>) -> Visitor {
+        Visitor::new(account, self.address, self.user_agent.as_deref())
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Downloader {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let address = match request.guard::<ClientAddress>().await {
+            Outcome::Success(ClientAddress(address)) => address,
+            _ => None,
+        };
+        Outcome::Success(Downloader {
+            address,
+            user_agent: request.headers().get_one("User-Agent").map(str::to_string),
+        })
     }
 }
 
 /// Download a resource's file
 ///
 /// Who reads the resource downloads it (as `GET /resources/{id}`); a resource with a link and
-/// no file → 404. An attachment with the file's safe name and `X-Content-Type-Options:
-/// nosniff`. Each download of a published resource adds one to its `downloads`.
+/// no file → 404; a deleted one → 410. An attachment with the file's safe name and
+/// `X-Content-Type-Options: nosniff`. A download of a published resource adds one to its
+/// `downloads` once per account (signed in) or client address (anonymous; behind a trusted
+/// proxy, the address it names) per Colombian day; robots (a `User-Agent` naming a bot,
+/// crawler, spider, scraper, link preview or bare HTTP library, or none) are not counted.
 #[utoipa::path(
     tag = "knowledge",
     operation_id = "downloadResourceFile",
@@ -315,17 +403,56 @@ impl<'r> Responder<'r, 'static> for ResourceDownload {
             (Vec<u8> = "audio/mpeg"),
         )),
         (status = 404, response = NotFound),
+        (status = 410, response = Gone),
     )
 )]
 #[get("/resources/<id>/file")]
 pub async fn file(
     db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
     user: MaybeUser,
+    downloader: Downloader,
     id: i32,
 ) -> AppResult<ResourceDownload> {
-    Ok(ResourceDownload(
-        knowledge::download(db.inner(), user.0.as_deref(), id).await?,
-    ))
+    let reader = user.0.as_deref();
+    let visitor = downloader.visitor(reader.map(|r| r.id));
+    let download =
+        knowledge::download(db.inner(), reader, id, &visitor, &Storage::of(config)).await?;
+    Ok(ResourceDownload::open(download).await?)
+}
+
+/// Delete a resource
+///
+/// **Issue 62.** Roles: its provider's coordinators and admins (another provider's → 404; other
+/// roles 403). Its file's bytes are removed (from the database or `files_dir`) and no longer
+/// count against the provider's quota; it leaves the search, the review list and open data;
+/// afterwards `GET /resources/{id}` and `GET /resources/{id}/file` answer 410, and its page
+/// says «retirado» (to anyone for a public resource deleted while published). The record
+/// stays, with its downloads. Already deleted → 410. Audited (`resource.deleted`).
+#[utoipa::path(
+    tag = "knowledge",
+    operation_id = "deleteResource",
+    params(("id" = i32, Path, description = "Resource id.", example = 1)),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 410, response = Gone),
+    )
+)]
+#[delete("/resources/<id>")]
+pub async fn remove(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    staff: StaffUser,
+    id: i32,
+) -> AppResult<Status> {
+    let deleted =
+        domain::db::write(db, async |txn| knowledge::delete(txn, &staff, id).await).await?;
+    if let Some(place) = deleted.file_place {
+        domain::knowledge::storage::discard(&Storage::of(config), &place).await;
+    }
+    Ok(Status::NoContent)
 }
 
 /// Publish a resource

@@ -1,17 +1,20 @@
 //! The knowledge bank's pages (issue 48): the search for anyone signed in (`/conocimiento`),
 //! a resource's page with its lesson as sections and its download, the form that adds one
 //! (provider staff; multipart), the provider's review list with «Publicar» and «Retirar»
-//! (each through a confirmation), and the public page of the public resources
-//! (`/banco-de-conocimiento`).
+//! (each through a confirmation), «Eliminar» (issue 62: its file goes, its page says
+//! «retirado»; through a confirmation), the storage in use against the quota, and the public
+//! page of the public resources (`/banco-de-conocimiento`).
 
 use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::error::AppResult;
-use crate::knowledge::api::{ResourceDownload, read_upload};
+use crate::knowledge::api::{Downloader, ResourceDownload, read_upload};
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, CsrfProtected};
 use crate::web::{OwnedChoice, Page, PageResult, Pager};
+use domain::config::AppConfig;
 use domain::entities::values::{ResourceKind, ResourceStage, ResourceStatus};
 use domain::error::{AppError, FieldError};
+use domain::knowledge::storage::{ProviderUse, Storage};
 use domain::knowledge::{self, Filter, ResourceInput, ResourceView};
 use rocket::Either;
 use rocket::form::FromForm;
@@ -33,7 +36,8 @@ pub fn routes() -> Vec<Route> {
         new_submit,
         review_page,
         publish_submit,
-        withdraw_submit
+        withdraw_submit,
+        delete_submit
     ]
 }
 
@@ -200,6 +204,8 @@ struct ResourceViewPage {
     draft: bool,
     published: bool,
     withdrawn: bool,
+    /// Deleted (issue 62): the page says «retirado» and offers nothing.
+    retired: bool,
     size: String,
     categories: Vec<String>,
 }
@@ -221,18 +227,20 @@ async fn resource_html(
     reader: Option<&domain::accounts::actor::Actor>,
     id: i32,
 ) -> PageResult {
-    let resource = knowledge::get(db, reader, id).await?;
-    let manages = reader.is_some_and(|r| knowledge::manages(r, resource.provider.id));
+    let resource = knowledge::get_for_page(db, reader, id).await?;
+    let retired = resource.deleted_at.is_some();
+    let manages = !retired && reader.is_some_and(|r| knowledge::manages(r, resource.provider.id));
     let title = resource.title.clone();
-    page.render(
+    let html = page.render(
         "knowledge_resource",
         &title,
         ResourceViewPage {
             download: format!("/conocimiento/{id}/archivo"),
             manages,
-            draft: resource.status == ResourceStatus::Draft,
-            published: resource.status == ResourceStatus::Published,
-            withdrawn: resource.status == ResourceStatus::Unpublished,
+            retired,
+            draft: !retired && resource.status == ResourceStatus::Draft,
+            published: !retired && resource.status == ResourceStatus::Published,
+            withdrawn: !retired && resource.status == ResourceStatus::Unpublished,
             size: resource
                 .file
                 .as_ref()
@@ -245,7 +253,13 @@ async fn resource_html(
                 .collect(),
             resource,
         },
-    )
+    )?;
+    // A deleted resource's page answers 410: it was here and is gone for good.
+    if retired {
+        crate::web::Failure::unless_ok(rocket::http::Status::Gone, html)
+    } else {
+        Ok(html)
+    }
 }
 
 #[get("/conocimiento/<id>", rank = 2)]
@@ -266,16 +280,21 @@ async fn public_resource_page(
 }
 
 /// The file, for whoever reads the resource with this browser's session (or anyone, for a
-/// public one); counted like the API's download.
+/// public one); counted like the API's download (once per account or address per day, robots
+/// not).
 #[get("/conocimiento/<id>/archivo")]
 async fn download(
     db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
     page: Page<'_>,
+    downloader: Downloader,
     id: i32,
 ) -> AppResult<ResourceDownload> {
-    Ok(ResourceDownload(
-        knowledge::download(db.inner(), page.user.as_deref(), id).await?,
-    ))
+    let reader = page.user.as_deref();
+    let visitor = downloader.visitor(reader.map(|r| r.id));
+    let download =
+        knowledge::download(db.inner(), reader, id, &visitor, &Storage::of(config)).await?;
+    Ok(ResourceDownload::open(download).await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,15 +536,18 @@ impl NewForm<'_> {
 #[post("/conocimiento/nuevo", data = "<form>")]
 async fn new_submit(
     db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
     page: Page<'_>,
     staff: StaffUser,
     form: CsrfForm<NewForm<'_>>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
+    let storage = Storage::of(config);
     let result = async {
         let upload = read_upload(form.file.as_ref()).await?;
         domain::db::write(db, async |txn| {
-            let view = knowledge::create(txn, &staff, &form.input(), upload).await?;
+            let view =
+                knowledge::create_stored(txn, &staff, &form.input(), upload, &storage).await?;
             Ok(view)
         })
         .await
@@ -563,6 +585,13 @@ struct ReviewView {
     drafts: Vec<ResourceView>,
     published: Vec<ResourceView>,
     withdrawn: Vec<ResourceView>,
+    /// The storage in use per provider (an admin's: every provider's; a coordinator's: its
+    /// own), against the quota.
+    usage: Vec<ProviderUse>,
+    /// The bank's total (an admin's page).
+    total: Option<String>,
+    quota: String,
+    admin: bool,
 }
 
 /// `/conocimiento/revision`: the caller's provider's drafts («Publicar»), published resources
@@ -570,6 +599,7 @@ struct ReviewView {
 #[get("/conocimiento/revision", rank = 1)]
 async fn review_page(
     db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
     page: Page<'_>,
     staff: StaffUser,
 ) -> PageResult {
@@ -583,10 +613,39 @@ async fn review_page(
         items.retain(|r| knowledge::manages(&staff, r.provider.id));
         Ok(items)
     };
+    let storage = Storage::of(config);
+    let own = staff.managed_provider();
+    let mut usage = domain::knowledge::storage::usage(db.inner(), &storage, own).await?;
+    if let Some(own) = own
+        && usage.is_empty()
+    {
+        usage.push(ProviderUse {
+            provider_id: own,
+            provider_name: {
+                use sea_orm::EntityTrait;
+                domain::entities::provider::Entity::find_by_id(own)
+                    .one(db.inner())
+                    .await?
+                    .map(|p| p.name)
+                    .unwrap_or_default()
+            },
+            files: 0,
+            bytes: 0,
+            used_label: domain::knowledge::storage::mib_label(0),
+            percent: 0,
+        });
+    }
+    let total = own
+        .is_none()
+        .then(|| domain::knowledge::storage::mib_label(usage.iter().map(|u| u.bytes).sum::<i64>()));
     let view = ReviewView {
         drafts: list(ResourceStatus::Draft).await?,
         published: list(ResourceStatus::Published).await?,
         withdrawn: list(ResourceStatus::Unpublished).await?,
+        usage,
+        total,
+        quota: domain::knowledge::storage::mib_label(storage.quota_bytes),
+        admin: own.is_none(),
     };
     page.render("knowledge_review", "Revisar recursos del banco", view)
 }
@@ -695,4 +754,70 @@ async fn withdraw_submit(
         ))),
         Err(error) => Err(error.into()),
     }
+}
+
+/// «Eliminar» (issue 62): the confirmation says what goes (the file, its downloads stay
+/// recorded, the page says «retirado»), then the resource is deleted and its file removed.
+#[post("/conocimiento/<id>/eliminar", data = "<form>")]
+async fn delete_submit(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    page: Page<'_>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<ConfirmForm>,
+) -> PageResult<Either<Flash<Redirect>, RawHtml<String>>> {
+    if !form.0.confirmed {
+        let row = knowledge::find_managed(db.inner(), &staff, id).await?;
+        let mut confirmation = Confirmation::new(
+            format!("¿Eliminar «{}»?", row.title),
+            format!("/conocimiento/{id}/eliminar"),
+            "Sí, eliminar",
+            format!("/conocimiento/{id}"),
+        );
+        if row.deleted_at.is_some() {
+            confirmation = confirmation.refused(Some("El recurso ya fue eliminado.".into()));
+        } else {
+            confirmation = confirmation
+                .fact(match (&row.file_name, row.file_size) {
+                    (Some(name), Some(size)) => format!(
+                        "Su archivo «{name}» ({}) se borra y no se puede recuperar; deja de \
+                         contar en el almacenamiento de su oferente.",
+                        size_label(size)
+                    ),
+                    _ => "Su enlace deja de mostrarse.".to_string(),
+                })
+                .fact(if row.status == ResourceStatus::Published {
+                    "Sale de la búsqueda, del banco público y de los datos abiertos; quien abra \
+                     su página verá que fue retirado."
+                } else {
+                    "No estaba publicado: nadie fuera de su oferente lo veía."
+                })
+                .fact(format!(
+                    "Sus {} {} quedan registradas. No se puede publicar de nuevo: para volver \
+                     a ofrecerlo, agréguelo otra vez.",
+                    row.downloads,
+                    if row.downloads == 1 {
+                        "descarga"
+                    } else {
+                        "descargas"
+                    }
+                ));
+        }
+        return confirmation
+            .render(&page, "Eliminar un recurso")
+            .map(Either::Right);
+    }
+    let deleted =
+        domain::db::write(db, async |txn| knowledge::delete(txn, &staff, id).await).await?;
+    if let Some(place) = &deleted.file_place {
+        domain::knowledge::storage::discard(&Storage::of(config), place).await;
+    }
+    Ok(Either::Left(Flash::success(
+        Redirect::to("/conocimiento/revision"),
+        format!(
+            "«{}» fue eliminado: su archivo se borró y su página dice que fue retirado.",
+            deleted.view.title
+        ),
+    )))
 }

@@ -249,6 +249,7 @@ pub async fn metrics(
     );
     routes.write(&mut out);
     outbox_lines(db, &mut out).await;
+    bank_lines(db, config, &mut out).await;
     out.push_str(
         "# HELP aula_figures_flush_seconds Tiempo de poner al día las cifras en cada transacción que las cambió.\n\
          # TYPE aula_figures_flush_seconds histogram\n",
@@ -287,6 +288,45 @@ pub async fn metrics(
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]),
         out,
     ))
+}
+
+/// The knowledge bank's storage (issue 62): bytes of files in use per provider, their total
+/// and the quota per provider.
+async fn bank_lines(db: &DatabaseConnection, config: &AppConfig, out: &mut String) {
+    let storage = domain::knowledge::storage::Storage::of(config);
+    let usage = match domain::knowledge::storage::usage(db, &storage, None).await {
+        Ok(usage) => usage,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: bank storage not measured");
+            return;
+        }
+    };
+    out.push_str(
+        "# HELP aula_bank_bytes Bytes de los archivos del banco de conocimiento, por oferente.\n\
+         # TYPE aula_bank_bytes gauge\n",
+    );
+    for provider in &usage {
+        line(
+            out,
+            format_args!(
+                "aula_bank_bytes{{provider_id=\"{}\"}} {}",
+                provider.provider_id, provider.bytes
+            ),
+        );
+    }
+    line(
+        out,
+        format_args!(
+            "# HELP aula_bank_bytes_total Bytes de todos los archivos del banco de conocimiento.\n\
+             # TYPE aula_bank_bytes_total gauge\n\
+             aula_bank_bytes_total {}\n\
+             # HELP aula_bank_quota_bytes Cuota de almacenamiento del banco por oferente.\n\
+             # TYPE aula_bank_quota_bytes gauge\n\
+             aula_bank_quota_bytes {}",
+            usage.iter().map(|u| u.bytes).sum::<i64>(),
+            storage.quota_bytes
+        ),
+    );
 }
 
 /// Emails waiting and failed in the outbox (of the whole deployment: the outbox is shared).

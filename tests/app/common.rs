@@ -354,7 +354,10 @@ impl TestApp {
     /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
         // Settings the start-up's preparation does not read.
-        const RUNTIME_ONLY: [&str; 9] = [
+        const RUNTIME_ONLY: [&str; 12] = [
+            "bank_quota_mib",
+            "bank_uploads_per_hour",
+            "files_dir",
             "smtp_url",
             "figures_delay_ms",
             "kept_grace_ms",

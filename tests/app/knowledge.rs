@@ -4,16 +4,27 @@
 //! its folder a 422, and nothing is stored; a lesson learned needs its structure; anonymous
 //! callers find only public ones; a withdrawn resource leaves the search and open data;
 //! downloads are counted; a visit's product becomes a resource once.
+//!
+//! Issue 62, items 1 and 6: a provider's storage is bounded by its quota (413 naming it,
+//! nothing stored) and an account's uploads by an hourly rate (429); a resource is deleted by
+//! its provider's coordinator or an admin (204; its file 410, its page «retirado»); files may
+//! lie under `files_dir`; the bank's use is on the review page and in `/metrics`; downloads
+//! count once per account or address per day, robots never.
 
 use crate::common::TestApp;
 use crate::support::{
-    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, role_token, sign_in_client, token,
+    DNP_COORDINATOR, api, bearer, csrf_from_client, error_fields, page, role_token, sign_in_client,
+    token,
 };
 use domain::entities::values::Role;
-use domain::entities::{resource, resource_file};
-use rocket::http::{ContentType, Status};
-use sea_orm::{EntityTrait, PaginatorTrait};
-use serde_json::Value;
+use domain::entities::{audit_log, resource, resource_file};
+use rocket::http::{ContentType, Header, Status};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+/// A browser's `User-Agent` (a download without one is a robot's).
+const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 
 const BOUNDARY: &str = "----aula-banco-prueba";
 
@@ -498,7 +509,12 @@ async fn downloads_are_served_safely_and_counted() {
     )
     .await;
     for _ in 0..3 {
-        let response = app.client.get(file.clone()).dispatch().await;
+        let response = app
+            .client
+            .get(file.clone())
+            .header(Header::new("User-Agent", BROWSER))
+            .dispatch()
+            .await;
         assert_eq!(response.status(), Status::Ok);
         let headers = response.headers();
         assert_eq!(headers.get_one("X-Content-Type-Options"), Some("nosniff"));
@@ -515,7 +531,7 @@ async fn downloads_are_served_safely_and_counted() {
         assert_eq!(response.into_bytes().await.unwrap(), pdf(2_000));
     }
     let (_, body) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
-    assert_eq!(body["downloads"], 3);
+    assert_eq!(body["downloads"], 1, "one visitor, one day: one download");
 }
 
 #[rocket::async_test]
@@ -756,4 +772,450 @@ async fn the_handover_lists_what_the_municipality_received() {
         .collect();
     assert_eq!(guide.len(), 1, "{resources:?}");
     assert_eq!(guide[0]["source"], "knowledge_bank");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 62: bounded storage, deletion, downloads that mean something
+
+/// A file guide of the caller's provider (`size` bytes of PDF): its status and body.
+async fn file_guide(
+    app: &TestApp,
+    token: &str,
+    title: &str,
+    visibility: &str,
+    size: usize,
+) -> (Status, Value) {
+    let cap = capacity(app, token).await;
+    post_resource(
+        app,
+        token,
+        &[
+            ("title", title),
+            ("description", "La guía completa, en PDF."),
+            ("kind", "guia"),
+            ("capacity_ids", &cap),
+            ("visibility", visibility),
+        ],
+        Some(("guia.pdf", &pdf(size))),
+    )
+    .await
+}
+
+/// A published public file guide of ESAP's coordinator: its id.
+async fn published_public_guide(app: &TestApp, esap: &str, title: &str) -> i64 {
+    let (status, body) = file_guide(app, esap, title, "publico", 3_000).await;
+    assert_eq!(status, Status::Created, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/resources/{id}/publication"),
+        Some(esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    id
+}
+
+#[rocket::async_test]
+async fn a_quota_exceeded_is_413_naming_it_and_nothing_is_stored() {
+    let app =
+        TestApp::with_config(&[("demo_data", json!(true)), ("bank_quota_mib", json!(1))]).await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    // The demo's files are a few KB: 600 KB fits in ESAP's MiB once.
+    let (status, body) = file_guide(&app, &esap, "Grabación 1", "cuentas", 600 * 1024).await;
+    assert_eq!(status, Status::Created, "{body}");
+    let first = body["id"].as_i64().unwrap();
+    let before = stored(&app).await;
+    let (status, body) = file_guide(&app, &esap, "Grabación 2", "cuentas", 600 * 1024).await;
+    assert_eq!(status, Status::PayloadTooLarge, "{body}");
+    assert_eq!(body["status"], 413, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("límite de almacenamiento") && detail.contains("1 MiB"),
+        "the quota named: {detail}"
+    );
+    assert_eq!(stored(&app).await, before, "nothing stored");
+    // A link takes no storage; another provider has its own quota.
+    link_guide(&app, &esap, "Una guía enlazada", "cuentas").await;
+    let (status, body) = file_guide(&app, &dnp, "Kit del DNP", "cuentas", 600 * 1024).await;
+    assert_eq!(status, Status::Created, "{body}");
+    // Deleting the first frees its room.
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/resources/{first}"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NoContent);
+    let (status, body) = file_guide(&app, &esap, "Grabación 2", "cuentas", 600 * 1024).await;
+    assert_eq!(status, Status::Created, "{body}");
+}
+
+#[rocket::async_test]
+async fn uploads_beyond_the_hourly_rate_are_429() {
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("bank_uploads_per_hour", json!(3)),
+    ])
+    .await;
+    // DNP's coordinator added no file with the demo data (ESAP's did, within the hour).
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let admin = role_token(&app, Role::Admin).await;
+    for n in 0..3 {
+        let (status, body) = file_guide(&app, &dnp, &format!("Guía {n}"), "cuentas", 2_000).await;
+        assert_eq!(status, Status::Created, "{body}");
+    }
+    let before = stored(&app).await;
+    let cap = capacity(&app, &dnp).await;
+    let response = app
+        .client
+        .post("/api/v1/resources")
+        .header(bearer(&dnp))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .body(multipart(
+            &[
+                ("title", "Guía 4"),
+                ("description", "Una más."),
+                ("kind", "guia"),
+                ("capacity_ids", &cap),
+            ],
+            Some(("guia.pdf", &pdf(2_000))),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::TooManyRequests);
+    let wait: u64 = response
+        .headers()
+        .get_one("Retry-After")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 3_000 && wait <= 3_600, "{wait}");
+    let body: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("Espere"),
+        "{body}"
+    );
+    assert_eq!(stored(&app).await, before, "nothing stored");
+    // Links are not uploads; another account has its own rate.
+    link_guide(&app, &dnp, "Una guía enlazada", "cuentas").await;
+    let (status, body) = file_guide(&app, &admin, "Guía de la ESAP", "cuentas", 2_000).await;
+    assert_eq!(status, Status::Created, "{body}");
+}
+
+#[rocket::async_test]
+async fn a_deleted_resource_is_gone_and_its_page_says_retirado() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let admin = role_token(&app, Role::Admin).await;
+    let id = published_public_guide(&app, &esap, "Guía que se retira").await;
+    let path = format!("/api/v1/resources/{id}");
+    let file = format!("/api/v1/resources/{id}/file");
+
+    let (status, _) = api(&app, "DELETE", &path, Some(&dnp), None).await;
+    assert_eq!(status, Status::NotFound, "another provider's coordinator");
+    let (status, _) = api(&app, "DELETE", &path, Some(&reviewer), None).await;
+    assert_eq!(status, Status::Forbidden);
+    let (status, _) = api(&app, "DELETE", &path, None, None).await;
+    assert_eq!(status, Status::Unauthorized);
+    let (status, html) = page(&app, &format!("/banco-de-conocimiento/{id}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(!html.contains("retirado del banco"), "{html}");
+
+    let (status, body) = api(&app, "DELETE", &path, Some(&esap), None).await;
+    assert_eq!(status, Status::NoContent, "{body}");
+    let response = app
+        .client
+        .get(file.clone())
+        .header(Header::new("User-Agent", BROWSER))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Gone);
+    let (status, body) = api(&app, "GET", &path, None, None).await;
+    assert_eq!(status, Status::Gone, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("retirado"),
+        "{body}"
+    );
+    let (status, html) = page(&app, &format!("/banco-de-conocimiento/{id}")).await;
+    assert_eq!(status, Status::Gone);
+    assert!(html.contains("Guía que se retira"), "{html}");
+    assert!(html.contains("retirado del banco"), "{html}");
+    assert!(!html.contains("/archivo"), "no download offered: {html}");
+    // Its bytes are gone; it leaves the search and open data; the deletion is audited.
+    assert_eq!(
+        resource_file::Entity::find_by_id(id as i32)
+            .one(app.db())
+            .await
+            .unwrap(),
+        None
+    );
+    let (_, list) = api(&app, "GET", "/api/v1/resources", None, None).await;
+    assert!(
+        !list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == id),
+        "{list}"
+    );
+    assert!(!open_json(&app).await.contains("Guía que se retira"));
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("resource.deleted"))
+        .filter(audit_log::Column::SubjectId.eq(id.to_string()))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+    // Nothing more is done with it.
+    let (status, _) = api(&app, "DELETE", &path, Some(&esap), None).await;
+    assert_eq!(status, Status::Gone);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &format!("{path}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Gone);
+
+    // An admin deletes any provider's; a draft deleted shows nobody else a page.
+    let (_, body) = file_guide(&app, &dnp, "Borrador del DNP", "publico", 2_000).await;
+    let draft = body["id"].as_i64().unwrap();
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/resources/{draft}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NoContent);
+    let (status, _) = page(&app, &format!("/banco-de-conocimiento/{draft}")).await;
+    assert_eq!(status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn the_page_deletes_after_confirming() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let id = published_public_guide(&app, &esap, "Guía para eliminar").await;
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    sign_in_client(&app.client, email, password).await;
+    let html = app
+        .client
+        .get(format!("/conocimiento/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("action=\"/conocimiento/{id}/eliminar\"")),
+        "{html}"
+    );
+    let csrf = csrf_from_client(&app.client, &format!("/conocimiento/{id}")).await;
+    let post = async |confirmed: bool| {
+        let mut body = format!("csrf_token={csrf}");
+        if confirmed {
+            body.push_str("&confirmed=true");
+        }
+        app.client
+            .post(format!("/conocimiento/{id}/eliminar"))
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await
+    };
+    let response = post(false).await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    assert!(
+        html.contains("Sí, eliminar") && html.contains("guia.pdf"),
+        "{html}"
+    );
+    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    assert_eq!(status, Status::Ok, "nothing happens before confirming");
+    let response = post(true).await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let (status, _) = api(&app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    assert_eq!(status, Status::Gone);
+}
+
+#[rocket::async_test]
+async fn files_under_files_dir_are_kept_served_and_removed() {
+    let dir = std::env::temp_dir().join(format!(
+        "aula-files-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("files_dir", json!(dir.to_string_lossy())),
+    ])
+    .await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let before = stored(&app).await;
+    let id = published_public_guide(&app, &esap, "Guía en disco").await;
+    let after = stored(&app).await;
+    assert_eq!(after.1, before.1, "no bytes in the database");
+    let kept: Vec<_> = std::fs::read_dir(dir.join("bank"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), pdf(3_000));
+    let response = app
+        .client
+        .get(format!("/api/v1/resources/{id}/file"))
+        .header(Header::new("User-Agent", BROWSER))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_bytes().await.unwrap(), pdf(3_000));
+    let (status, _) = api(
+        &app,
+        "DELETE",
+        &format!("/api/v1/resources/{id}"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::NoContent);
+    assert!(!kept[0].exists(), "the file is removed");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[rocket::async_test]
+async fn the_banks_use_is_on_the_review_page_and_in_metrics() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    file_guide(&app, &esap, "Guía grande", "cuentas", 2 * 1024 * 1024).await;
+    let metrics = app
+        .client
+        .get("/metrics")
+        .remote("127.0.0.1:40000".parse::<SocketAddr>().unwrap())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let total: i64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("aula_bank_bytes_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let esap_bytes: i64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("aula_bank_bytes{provider_id=\"1\"} "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        esap_bytes >= 2 * 1024 * 1024 && total >= esap_bytes,
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("aula_bank_quota_bytes 524288000"),
+        "{metrics}"
+    );
+    let (email, password) = crate::support::demo_account(Role::Admin);
+    sign_in_client(&app.client, email, password).await;
+    let html = app
+        .client
+        .get("/conocimiento/revision")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Almacenamiento") && html.contains("500 MiB"),
+        "{html}"
+    );
+    assert!(
+        html.contains("el banco usa"),
+        "the total, for the admin: {html}"
+    );
+}
+
+/// `GET` the file of `id` from `peer` with `user_agent`, and optionally a token.
+async fn download_from(
+    app: &TestApp,
+    id: i64,
+    peer: &str,
+    user_agent: &str,
+    token: Option<&str>,
+) -> Status {
+    let mut request = app
+        .client
+        .get(format!("/api/v1/resources/{id}/file"))
+        .remote(format!("{peer}:40000").parse::<SocketAddr>().unwrap())
+        .header(Header::new("User-Agent", user_agent.to_string()));
+    if let Some(token) = token {
+        request = request.header(bearer(token));
+    }
+    request.dispatch().await.status()
+}
+
+async fn downloads_of(app: &TestApp, id: i64) -> i64 {
+    let (_, body) = api(app, "GET", &format!("/api/v1/resources/{id}"), None, None).await;
+    body["downloads"].as_i64().unwrap()
+}
+
+#[rocket::async_test]
+async fn sixty_downloads_from_one_address_count_once() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let reviewer = role_token(&app, Role::Reviewer).await;
+    let id = published_public_guide(&app, &esap, "Guía muy descargada").await;
+    for _ in 0..60 {
+        assert_eq!(
+            download_from(&app, id, "190.24.1.7", BROWSER, None).await,
+            Status::Ok
+        );
+    }
+    assert_eq!(downloads_of(&app, id).await, 1);
+    // Another address is another visitor; an account is one wherever it downloads from.
+    download_from(&app, id, "181.50.3.9", BROWSER, None).await;
+    assert_eq!(downloads_of(&app, id).await, 2);
+    download_from(&app, id, "190.24.1.7", BROWSER, Some(&reviewer)).await;
+    download_from(&app, id, "200.1.1.1", BROWSER, Some(&reviewer)).await;
+    assert_eq!(downloads_of(&app, id).await, 3);
+}
+
+#[rocket::async_test]
+async fn a_robots_download_is_not_counted() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let id = published_public_guide(&app, &esap, "Guía rastreada").await;
+    for (peer, agent) in [
+        (
+            "66.249.66.1",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        ),
+        ("157.55.39.1", "Mozilla/5.0 (compatible; bingbot/2.0)"),
+        (
+            "5.255.253.1",
+            "Baiduspider+(+http://www.baidu.com/search/spider.htm)",
+        ),
+        ("20.1.2.3", ""),
+    ] {
+        assert_eq!(download_from(&app, id, peer, agent, None).await, Status::Ok);
+    }
+    assert_eq!(downloads_of(&app, id).await, 0);
+    download_from(&app, id, "190.24.1.7", BROWSER, None).await;
+    assert_eq!(downloads_of(&app, id).await, 1, "a person counts");
 }

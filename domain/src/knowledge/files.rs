@@ -4,7 +4,8 @@
 //! answers with comes from the checked type, never from what the client said.
 
 use crate::error::{AppError, AppResult, FieldError};
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
+use std::path::PathBuf;
 
 /// The largest file the bank keeps: 10 MiB (Rocket's `data-form` and `file` limits are a
 /// little larger, so the refusal is this one, in Spanish).
@@ -13,11 +14,60 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// The longest file name kept.
 const MAX_NAME_CHARS: usize = 120;
 
-/// A file as uploaded: the name the person's computer gave and its bytes.
+/// A file as uploaded: the name the person's computer gave, its size and its content.
 #[derive(Clone, Debug)]
 pub struct Upload {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub size: u64,
+    pub content: Content,
+}
+
+/// Where an upload's bytes are: in memory, or in the temporary file the web server streamed
+/// the request into (issue 62: checked and kept from there, never read whole into memory).
+#[derive(Clone, Debug)]
+pub enum Content {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+/// Something to read an upload from.
+trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+impl Upload {
+    pub fn in_memory(name: impl Into<String>, bytes: Vec<u8>) -> Upload {
+        Upload {
+            name: name.into(),
+            size: bytes.len() as u64,
+            content: Content::Bytes(bytes),
+        }
+    }
+
+    /// A file the web server already wrote to `path` (`size` bytes).
+    pub fn on_disk(name: impl Into<String>, path: PathBuf, size: u64) -> Upload {
+        Upload {
+            name: name.into(),
+            size,
+            content: Content::File(path),
+        }
+    }
+
+    fn reader(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(match &self.content {
+            Content::Bytes(bytes) => Box::new(Cursor::new(bytes.as_slice())),
+            Content::File(path) => Box::new(std::fs::File::open(path)?),
+        })
+    }
+
+    /// Its bytes (to keep them in the database: the only case that holds a file whole).
+    pub async fn into_bytes(self) -> AppResult<Vec<u8>> {
+        match self.content {
+            Content::Bytes(bytes) => Ok(bytes),
+            Content::File(path) => tokio::fs::read(&path)
+                .await
+                .map_err(|e| AppError::Internal(format!("archivo subido: {e}"))),
+        }
+    }
 }
 
 /// A file that passed the checks: its safe name and the content type it is served with.
@@ -96,11 +146,11 @@ pub fn accept_attribute() -> String {
 /// leave one (`/`, `\`, `..`, a leading dot, NUL or other control characters), an empty file,
 /// an extension not accepted or content that is not what the extension says: 422 on `file`.
 pub fn check(upload: &Upload) -> AppResult<Checked> {
-    if upload.bytes.len() > MAX_FILE_BYTES {
+    if upload.size > MAX_FILE_BYTES as u64 {
         return Err(AppError::TooLarge);
     }
     let name = safe_name(&upload.name).map_err(|e| AppError::Validation(vec![e]))?;
-    if upload.bytes.is_empty() {
+    if upload.size == 0 {
         return Err(AppError::invalid("file", "El archivo está vacío."));
     }
     let extension = name
@@ -114,7 +164,10 @@ pub fn check(upload: &Upload) -> AppResult<Checked> {
             format!("Este tipo de archivo no se admite. Se admiten: {ACCEPTED}."),
         ));
     };
-    if !matches(*signature, &upload.bytes) {
+    let reader = upload
+        .reader()
+        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
+    if !matches(*signature, reader) {
         return Err(AppError::invalid(
             "file",
             format!(
@@ -154,15 +207,30 @@ pub fn safe_name(raw: &str) -> Result<String, FieldError> {
     Ok(name.trim_end().to_string())
 }
 
-fn matches(signature: Signature, bytes: &[u8]) -> bool {
+/// The first `n` bytes (fewer when the file is shorter).
+fn head(reader: &mut dyn ReadSeek, n: usize) -> Vec<u8> {
+    let mut head = Vec::with_capacity(n);
+    if reader.take(n as u64).read_to_end(&mut head).is_err() {
+        head.clear();
+    }
+    head
+}
+
+fn matches(signature: Signature, mut reader: Box<dyn ReadSeek + '_>) -> bool {
+    let bytes = head(&mut reader, 16);
     match signature {
         Signature::Pdf => bytes.starts_with(b"%PDF-"),
-        Signature::ZipWith(entry) => zip_entry(bytes, entry).is_some(),
-        Signature::OpenDocument(mime) => zip_entry(bytes, "mimetype")
-            .is_some_and(|content| content.trim_ascii() == mime.as_bytes()),
+        Signature::ZipWith(entry) => {
+            bytes.starts_with(b"PK\x03\x04") && zip_entry(reader, entry).is_some()
+        }
+        Signature::OpenDocument(mime) => {
+            bytes.starts_with(b"PK\x03\x04")
+                && zip_entry(reader, "mimetype")
+                    .is_some_and(|content| content.trim_ascii() == mime.as_bytes())
+        }
         Signature::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         Signature::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        Signature::Text => !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok(),
+        Signature::Text => reader.rewind().is_ok() && is_text(reader),
         Signature::Mp4 => bytes.len() >= 12 && &bytes[4..8] == b"ftyp",
         Signature::Mp3 => {
             bytes.starts_with(b"ID3")
@@ -171,14 +239,40 @@ fn matches(signature: Signature, bytes: &[u8]) -> bool {
     }
 }
 
-/// The content of `entry` in the zip `bytes` (at most 1 KiB read: only the `mimetype` entry is
-/// read), or `None` when `bytes` is not a zip or lacks it.
-fn zip_entry(bytes: &[u8], entry: &str) -> Option<Vec<u8>> {
-    use std::io::Read;
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return None;
+/// UTF-8 without NUL bytes, read in pieces (a character cut between two pieces is joined).
+fn is_text(mut reader: Box<dyn ReadSeek + '_>) -> bool {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut carried = 0;
+    loop {
+        let read = match reader.read(&mut buffer[carried..]) {
+            Ok(read) => read,
+            Err(_) => return false,
+        };
+        if read == 0 {
+            return carried == 0;
+        }
+        let filled = carried + read;
+        let piece = &buffer[..filled];
+        if piece.contains(&0) {
+            return false;
+        }
+        match std::str::from_utf8(piece) {
+            Ok(_) => carried = 0,
+            // Cut at the end of the piece: keep its start for the next one.
+            Err(error) if error.error_len().is_none() => {
+                let valid = error.valid_up_to();
+                buffer.copy_within(valid..filled, 0);
+                carried = filled - valid;
+            }
+            Err(_) => return false,
+        }
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+}
+
+/// The content of `entry` in the zip being read (at most 1 KiB read: only the `mimetype`
+/// entry is read), or `None` when it is not a zip or lacks it.
+fn zip_entry(reader: Box<dyn ReadSeek + '_>, entry: &str) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(reader).ok()?;
     let file = archive.by_name(entry).ok()?;
     let mut content = Vec::new();
     file.take(1024).read_to_end(&mut content).ok()?;
@@ -190,10 +284,7 @@ mod tests {
     use super::*;
 
     fn upload(name: &str, bytes: &[u8]) -> Upload {
-        Upload {
-            name: name.into(),
-            bytes: bytes.to_vec(),
-        }
+        Upload::in_memory(name, bytes.to_vec())
     }
 
     fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -263,6 +354,28 @@ mod tests {
                 "{name:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_on_disk_is_checked_without_reading_it_whole() {
+        let dir = std::env::temp_dir().join(format!("aula-banco-{:x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let on_disk = |name: &str, bytes: &[u8]| {
+            let path = dir.join(format!("{:x}", rand::random::<u64>()));
+            std::fs::write(&path, bytes).unwrap();
+            Upload::on_disk(name, path, bytes.len() as u64)
+        };
+        // Text longer than one piece, with a two-byte character cut between two pieces.
+        let mut text = "a".repeat(64 * 1024 - 1).into_bytes();
+        text.extend_from_slice("ñandú\n".repeat(20_000).as_bytes());
+        assert!(check(&on_disk("datos.csv", &text)).is_ok());
+        text.extend_from_slice(b"\xff");
+        assert!(check(&on_disk("datos.csv", &text)).is_err(), "not UTF-8");
+        let docx = zip_with(&[("word/document.xml", b"<w/>")]);
+        assert!(check(&on_disk("Plan.docx", &docx)).is_ok());
+        assert!(check(&on_disk("guia.pdf", b"%PDF-1.7 ...")).is_ok());
+        assert!(check(&on_disk("guia.pdf", b"MZ\x90")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

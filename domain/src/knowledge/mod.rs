@@ -13,9 +13,15 @@
 //!   signed in; drafts and withdrawn ones only by whoever may publish them.
 //! - Search ([`search`]): published ones, by text (`LIKE` over the folded `search_text`),
 //!   capacity, kind, stage and category; anonymous callers get the public ones.
-//! - Downloads ([`download`]) of a published resource are counted with one atomic `UPDATE`.
+//! - Downloads ([`download`]) of a published resource are counted once per account or client
+//!   address per day, robots left out ([`downloads`], issue 62).
+//! - Storage ([`storage`], issue 62): a quota per provider, an upload rate per account, files
+//!   in the database or under `files_dir`; [`delete`] lets a resource's bytes go and leaves a
+//!   «retirado» page where it was published.
 
+pub mod downloads;
 pub mod files;
+pub mod storage;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -27,7 +33,7 @@ use crate::entities::{
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::NaiveDate;
 use files::Upload;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -180,6 +186,9 @@ pub struct ResourceView {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub published_at: Option<String>,
+    /// **Extension** (issue 62): when its provider deleted it (its file and link are gone).
+    #[schema(format = DateTime)]
+    pub deleted_at: Option<String>,
 }
 
 /// The search's filters.
@@ -295,12 +304,25 @@ fn parsed<T>(
 /// Whether `reader` (none: anonymous) reads `row`: a published public one anyone, a published
 /// one for accounts anyone signed in, a draft or a withdrawn one whoever may publish it.
 pub fn can_read(row: &resource::Model, reader: Option<&Actor>) -> bool {
+    if row.deleted_at.is_some() {
+        // Its «retirado» page: for whoever read it when it was deleted.
+        return reader.is_some_and(|actor| manages(actor, row.provider_id))
+            || (deleted_while_published(row)
+                && (row.visibility == ResourceVisibility::Publico || reader.is_some()));
+    }
     match row.status {
         ResourceStatus::Published => {
             row.visibility == ResourceVisibility::Publico || reader.is_some()
         }
         _ => reader.is_some_and(|actor| manages(actor, row.provider_id)),
     }
+}
+
+/// Whether `row` was published when it was deleted: [`delete`] withdraws a published resource
+/// and deletes it at the same instant, so both moments are equal (a resource withdrawn earlier
+/// has an earlier `unpublished_at`, a draft none).
+fn deleted_while_published(row: &resource::Model) -> bool {
+    row.deleted_at.is_some() && row.unpublished_at == row.deleted_at
 }
 
 /// Whether `actor` manages `provider`'s resources: an admin every provider's, a coordinator
@@ -566,17 +588,34 @@ fn search_text(parts: &[Option<&str>]) -> String {
         .join(" \n ")
 }
 
-/// Adds a resource as a draft of the caller's provider (an admin's: the origin's provider, or
-/// ESAP's), with its file or its link. Every problem at once (422); a file beyond the limit is
-/// a 413 before anything else; nothing is written on a refusal. Audited.
+/// [`create_stored`] without quota or rate, its file in the database (the demo data).
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     input: &ResourceInput,
     upload: Option<Upload>,
 ) -> AppResult<ResourceView> {
+    create_stored(db, actor, input, upload, &storage::Storage::unbounded()).await
+}
+
+/// Adds a resource as a draft of the caller's provider (an admin's: the origin's provider, or
+/// ESAP's), with its file or its link. A file beyond the account's hourly rate is a 429 and
+/// one beyond the size limit a 413 before anything else; every other problem at once (422);
+/// then a file that would take the provider beyond its quota is a 413 naming it. The file is
+/// kept where `storage` says (the database, or under `files_dir`). Nothing is written on a
+/// refusal. Audited.
+pub async fn create_stored<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    input: &ResourceInput,
+    upload: Option<Upload>,
+    storage: &storage::Storage,
+) -> AppResult<ResourceView> {
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
+    }
+    if upload.is_some() {
+        storage::check_rate(db, storage, actor).await?;
     }
     let mut errors = Vec::new();
     let checked_file = match &upload {
@@ -737,6 +776,13 @@ pub async fn create<C: ConnectionTrait>(
         Some(own) => own,
         None => origin.provider_id.unwrap_or(crate::providers::ESAP),
     };
+    if let Some(file) = &upload {
+        storage::check_quota(db, storage, provider_id, file.size).await?;
+    }
+    let place = match (&upload, &storage.files_dir) {
+        (Some(_), Some(_)) => Some(storage::new_place()),
+        _ => None,
+    };
     let now = crate::time::now();
     let search = search_text(&[
         Some(&title),
@@ -755,7 +801,10 @@ pub async fn create<C: ConnectionTrait>(
         url: Set(url),
         file_name: Set(checked_file.as_ref().map(|f| f.name.clone())),
         content_type: Set(checked_file.as_ref().map(|f| f.content_type.to_string())),
-        file_size: Set(upload.as_ref().map(|f| f.bytes.len() as i64)),
+        file_size: Set(upload
+            .as_ref()
+            .map(|f| i64::try_from(f.size).unwrap_or(i64::MAX))),
+        file_path: Set(place.clone()),
         stage: Set(stage),
         context: Set(context),
         problem: Set(problem),
@@ -777,17 +826,24 @@ pub async fn create<C: ConnectionTrait>(
         published_at: Set(None),
         published_by: Set(None),
         unpublished_at: Set(None),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
         ..Default::default()
     }
     .insert(db)
     .await?;
     if let Some(file) = upload {
-        resource_file::ActiveModel {
-            resource_id: Set(saved.id),
-            content: Set(file.bytes),
+        match (&place, &storage.files_dir) {
+            (Some(place), Some(files_dir)) => storage::keep(files_dir, place, &file).await?,
+            _ => {
+                resource_file::ActiveModel {
+                    resource_id: Set(saved.id),
+                    content: Set(file.into_bytes().await?),
+                }
+                .insert(db)
+                .await?;
+            }
         }
-        .insert(db)
-        .await?;
     }
     if !capacity_ids.is_empty() {
         resource_capacity::Entity::insert_many(capacity_ids.iter().map(|&capacity_id| {
@@ -906,6 +962,7 @@ pub async fn publishable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<resource::Model> {
     let row = find_managed(db, actor, id).await?;
+    refuse_deleted(&row)?;
     if row.status == ResourceStatus::Published {
         return Err(AppError::Conflict("El recurso ya está publicado.".into()));
     }
@@ -940,12 +997,98 @@ pub async fn withdrawable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<resource::Model> {
     let row = find_managed(db, actor, id).await?;
+    refuse_deleted(&row)?;
     if row.status != ResourceStatus::Published {
         return Err(AppError::Conflict(
             "Solo se retira un recurso publicado.".into(),
         ));
     }
     Ok(row)
+}
+
+/// 410 for a deleted resource: nothing more is done with it.
+fn refuse_deleted(row: &resource::Model) -> AppResult<()> {
+    match row.deleted_at {
+        Some(at) => Err(AppError::Gone(format!(
+            "Este recurso fue retirado del banco de conocimiento y su archivo eliminado el {}.",
+            crate::format::date(crate::time::local(at).date_naive())
+        ))),
+        None => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deletion (issue 62)
+
+/// A deleted resource, and where its file lay outside the database (to remove once the
+/// deletion committed).
+pub struct Deleted {
+    pub view: ResourceView,
+    pub file_place: Option<String>,
+}
+
+/// What deleting `id` would do, for the confirmation: the resource if `actor` may delete it
+/// (its provider's coordinators, admins; another provider's → 404, other roles 403; already
+/// deleted → 410).
+pub async fn deletable<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<resource::Model> {
+    let row = find_managed(db, actor, id).await?;
+    refuse_deleted(&row)?;
+    Ok(row)
+}
+
+/// Deletes a resource: its file's bytes go (the row in `resource_files`; a file under
+/// `files_dir` is for the caller to remove after the commit, [`Deleted::file_place`]), it no
+/// longer counts against its provider's quota, leaves the search and open data, and its page
+/// says «retirado» to whoever read it (a published one: by its visibility). The row stays,
+/// with its downloads. Audited.
+pub async fn delete<C: ConnectionTrait>(db: &C, actor: &Actor, id: i32) -> AppResult<Deleted> {
+    let row = deletable(db, actor, id).await?;
+    let before = view(db, row.clone()).await?;
+    let file_place = row.file_path.clone();
+    let now = crate::time::now();
+    let mut model: resource::ActiveModel = row.clone().into();
+    if row.status == ResourceStatus::Published {
+        model.status = Set(ResourceStatus::Unpublished);
+        // The same instant as `deleted_at`: what `deleted_while_published` reads.
+        model.unpublished_at = Set(Some(now));
+    }
+    model.deleted_at = Set(Some(now));
+    model.deleted_by = Set(Some(actor.id));
+    // A visit's product is at most one resource: deleted, it may become one again.
+    model.visit_product_id = Set(None);
+    model.updated_at = Set(now);
+    let saved = model.update(db).await?;
+    resource_file::Entity::delete_by_id(id).exec(db).await?;
+    let view = view(db, saved).await?;
+    audit::record(
+        db,
+        Change {
+            actor: Some(actor.id),
+            action: "resource.deleted",
+            subject_type: "resource",
+            subject_id: id.to_string(),
+            before: Some(serde_json::json!({
+                "title": before.title,
+                "status": before.status,
+                "visibility": before.visibility,
+                "provider_id": before.provider.id,
+                "file": before.file.as_ref().map(|f| serde_json::json!({
+                    "name": f.name,
+                    "size": f.size,
+                })),
+                "url": before.url,
+                "visit_product_id": row.visit_product_id,
+                "downloads": before.downloads,
+            })),
+            after: Some(serde_json::json!({ "deleted_at": view.deleted_at })),
+        },
+    )
+    .await?;
+    Ok(Deleted { view, file_place })
 }
 
 /// Withdraws a published resource: it leaves the search, the public page and open data (its
@@ -975,8 +1118,9 @@ pub async fn unpublish<C: ConnectionTrait>(
 fn listed(reader: Option<&Actor>, status: Option<ResourceStatus>) -> AppResult<Condition> {
     match status {
         None | Some(ResourceStatus::Published) => {
-            let mut condition =
-                Condition::all().add(resource::Column::Status.eq(ResourceStatus::Published));
+            let mut condition = Condition::all()
+                .add(resource::Column::Status.eq(ResourceStatus::Published))
+                .add(resource::Column::DeletedAt.is_null());
             if reader.is_none() {
                 condition =
                     condition.add(resource::Column::Visibility.eq(ResourceVisibility::Publico));
@@ -988,7 +1132,9 @@ fn listed(reader: Option<&Actor>, status: Option<ResourceStatus>) -> AppResult<C
             if !actor.is_staff() {
                 return Err(AppError::Forbidden);
             }
-            let mut condition = Condition::all().add(resource::Column::Status.eq(status));
+            let mut condition = Condition::all()
+                .add(resource::Column::Status.eq(status))
+                .add(resource::Column::DeletedAt.is_null());
             if let Some(own) = actor.managed_provider() {
                 condition = condition.add(resource::Column::ProviderId.eq(own));
             }
@@ -1056,8 +1202,20 @@ pub async fn search<C: ConnectionTrait>(
     Ok((views(db, rows).await?, total))
 }
 
-/// One resource for `reader` (404 out of reach).
+/// One resource for `reader` (404 out of reach; 410 once deleted).
 pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    reader: Option<&Actor>,
+    id: i32,
+) -> AppResult<ResourceView> {
+    let row = find_readable(db, reader, id).await?;
+    refuse_deleted(&row)?;
+    view(db, row).await
+}
+
+/// One resource for its page: as [`get`], and a deleted one too (its page says «retirado»;
+/// `deleted_at` is set, its file and link are not shown).
+pub async fn get_for_page<C: ConnectionTrait>(
     db: &C,
     reader: Option<&Actor>,
     id: i32,
@@ -1066,43 +1224,52 @@ pub async fn get<C: ConnectionTrait>(
     view(db, row).await
 }
 
-/// A file as it is downloaded: its safe name, content type and bytes.
+/// A file as it is downloaded: its safe name, content type and content.
 pub struct Download {
     pub name: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub body: Body,
 }
 
-/// The file of a resource `reader` reads (404 otherwise, and for a resource with a link). A
-/// download of a published resource adds one to its counter, in one `UPDATE … + 1` (two
-/// instances downloading at once both count).
-pub async fn download<C: ConnectionTrait>(
-    db: &C,
+/// Where a downloaded file's bytes are.
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// Under `files_dir` (streamed to the client, never read whole).
+    File(std::path::PathBuf),
+}
+
+/// The file of a resource `reader` reads (404 otherwise, and for a resource with a link; 410
+/// once deleted). A download of a published resource counts once per `visitor` and day, and
+/// never for a robot ([`downloads::count`]).
+pub async fn download(
+    db: &sea_orm::DatabaseConnection,
     reader: Option<&Actor>,
     id: i32,
+    visitor: &downloads::Visitor,
+    storage: &storage::Storage,
 ) -> AppResult<Download> {
     let row = find_readable(db, reader, id).await?;
+    refuse_deleted(&row)?;
     let (Some(name), Some(content_type)) = (row.file_name.clone(), row.content_type.clone()) else {
         return Err(AppError::NotFound);
     };
-    let file = resource_file::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let body = match &row.file_path {
+        Some(place) => Body::File(storage::path_of(storage, place)?),
+        None => Body::Bytes(
+            resource_file::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?
+                .content,
+        ),
+    };
     if row.status == ResourceStatus::Published {
-        resource::Entity::update_many()
-            .col_expr(
-                resource::Column::Downloads,
-                Expr::col(resource::Column::Downloads).add(1),
-            )
-            .filter(resource::Column::Id.eq(id))
-            .exec(db)
-            .await?;
+        downloads::count(db, id, visitor).await?;
     }
     Ok(Download {
         name,
         content_type,
-        bytes: file.content,
+        body,
     })
 }
 
@@ -1126,6 +1293,7 @@ pub async fn of_origin<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let rows: Vec<resource::Model> = query
+        .filter(resource::Column::DeletedAt.is_null())
         .order_by_asc(resource::Column::Id)
         .limit(200)
         .all(db)
@@ -1403,8 +1571,9 @@ pub async fn views<C: ConnectionTrait>(
                 kind_label: row.kind.label(),
                 title: row.title,
                 description: row.description,
-                url: row.url,
+                url: row.url.filter(|_| row.deleted_at.is_none()),
                 file: match (row.file_name, row.content_type) {
+                    _ if row.deleted_at.is_some() => None,
                     (Some(name), Some(content_type)) => Some(ResourceFileView {
                         name,
                         content_type,
@@ -1426,6 +1595,7 @@ pub async fn views<C: ConnectionTrait>(
                 downloads: row.downloads,
                 created_at: crate::time::date_time(row.created_at),
                 published_at: row.published_at.map(crate::time::date_time),
+                deleted_at: row.deleted_at.map(crate::time::date_time),
             }
         })
         .collect())

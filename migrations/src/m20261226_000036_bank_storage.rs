@@ -1,0 +1,104 @@
+//! Issue 62, items 1 and 6: the knowledge bank's storage is bounded and its downloads mean
+//! something.
+//!
+//! - `resources.file_path`: where a file kept outside the database lies, relative to the
+//!   `files_dir` setting (`bank/{id}-{random}`); null when its bytes are in `resource_files`.
+//! - `resources.deleted_at`, `deleted_by`: a resource deleted by its provider's coordinator or
+//!   an admin (its bytes are gone; the row stays, so its page says «retirado» and its
+//!   downloads and the account's upload rate keep counting). No foreign key on `deleted_by`
+//!   (SQLite adds none to an existing table); the audit log names who.
+//! - `resource_downloads`: who downloaded a resource on a given (Colombian) day, as a hash of
+//!   the account or the client address, so a download counts once per visitor per day; rows
+//!   of earlier days are deleted as new ones arrive.
+//! - An index on `resources (created_by, created_at)` for the per-account upload rate.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261226_000036_bank_storage"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            ColumnDef::new("file_path").string().null().take(),
+            ColumnDef::new("deleted_at")
+                .timestamp_with_time_zone()
+                .null()
+                .take(),
+            ColumnDef::new("deleted_by").integer().null().take(),
+        ] {
+            manager
+                .alter_table(Table::alter().table("resources").add_column(column).take())
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_resources_created_by_created_at")
+                    .table("resources")
+                    .col("created_by")
+                    .col("created_at")
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("resource_downloads")
+                    .col(ColumnDef::new("resource_id").integer().not_null())
+                    .col(ColumnDef::new("visitor").string_len(64).not_null())
+                    .col(ColumnDef::new("day").date().not_null())
+                    .primary_key(Index::create().col("resource_id").col("visitor").col("day"))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_resource_downloads_resource_id")
+                            .from("resource_downloads", "resource_id")
+                            .to("resources", "id")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .on_update(ForeignKeyAction::Cascade),
+                    )
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_resource_downloads_day")
+                    .table("resource_downloads")
+                    .col("day")
+                    .take(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("resource_downloads").take())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_resources_created_by_created_at")
+                    .table("resources")
+                    .to_owned(),
+            )
+            .await?;
+        for column in ["deleted_by", "deleted_at", "file_path"] {
+            manager
+                .alter_table(Table::alter().table("resources").drop_column(column).take())
+                .await?;
+        }
+        Ok(())
+    }
+}
