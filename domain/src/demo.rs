@@ -759,9 +759,9 @@ async fn knowledge_bank<C: ConnectionTrait>(db: &C, coordinator_id: i32) -> AppR
             visit_product_id: guide_product,
             ..ResourceInput::default()
         },
-        Some(Upload {
-            name: "Guía plan indicativo - El Paujíl.pdf".into(),
-            bytes: demo_pdf(&[
+        Some(Upload::in_memory(
+            "Guía plan indicativo - El Paujíl.pdf",
+            demo_pdf(&[
                 "Guía para la formulación del plan indicativo",
                 "Escuela Superior de Administración Pública (ESAP)",
                 "",
@@ -770,7 +770,7 @@ async fn knowledge_bank<C: ConnectionTrait>(db: &C, coordinator_id: i32) -> AppR
                 "3. Un responsable por meta y su seguimiento trimestral.",
                 "4. Presentación al consejo territorial de planeación.",
             ]),
-        }),
+        )),
     )
     .await?;
     published.push(guide.id);
@@ -890,12 +890,12 @@ async fn knowledge_bank<C: ConnectionTrait>(db: &C, coordinator_id: i32) -> AppR
                 assistance_id: Some(puerto_rico.id.to_string()),
                 ..ResourceInput::default()
             },
-            Some(Upload {
-                name: "Plantilla estatuto de rentas.csv".into(),
-                bytes: "impuesto;tarifa;acuerdo\npredial unificado;;\nindustria y comercio;;\n"
+            Some(Upload::in_memory(
+                "Plantilla estatuto de rentas.csv",
+                "impuesto;tarifa;acuerdo\npredial unificado;;\nindustria y comercio;;\n"
                     .as_bytes()
                     .to_vec(),
-            }),
+            )),
         )
         .await?;
     }

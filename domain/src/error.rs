@@ -60,6 +60,9 @@ pub enum AppError {
     Gone(String),
     #[error("El archivo supera el tamaño máximo permitido.")]
     TooLarge,
+    /// A storage quota reached (issue 62): 413 with the quota named.
+    #[error("{0}")]
+    OverQuota(String),
     #[error("Los datos enviados tienen errores.")]
     Validation(Vec<FieldError>),
     /// Too many attempts; the client may try again after this many seconds (`Retry-After`).
@@ -93,7 +96,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::Gone(_) => 410,
-            AppError::TooLarge => 413,
+            AppError::TooLarge | AppError::OverQuota(_) => 413,
             AppError::Validation(_) => 422,
             AppError::Throttled(_) => 429,
             AppError::UnsupportedMediaType => 415,

@@ -86,6 +86,7 @@ pub mod replicator_capacity;
 pub mod resource;
 pub mod resource_capacity;
 pub mod resource_category;
+pub mod resource_download;
 pub mod resource_file;
 pub mod score;
 pub mod session;

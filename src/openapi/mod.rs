@@ -248,6 +248,7 @@ use utoipa::{Modify, ToResponse};
         crate::knowledge::api::file,
         crate::knowledge::api::publish,
         crate::knowledge::api::unpublish,
+        crate::knowledge::api::remove,
         description,
         crate::web::health,
         crate::web::ops::ready,

@@ -111,7 +111,8 @@ shared_responses! {
     /// 410.
     Gone => problem(
         "It was there and no longer is, for good: a link voided (a work plan changed, or the \
-         entity's contact changed, after it was sent).",
+         entity's contact changed, after it was sent); a resource of the knowledge bank its \
+         provider deleted.",
         problem_body(
             410,
             "Este enlace ya no es válido: el plan de trabajo cambió después de enviarlo.",
@@ -119,7 +120,9 @@ shared_responses! {
     );
     /// 413.
     PayloadTooLarge => problem(
-        "Upload or body too large (spreadsheets above 5 MiB; JSON above the `json` limit, 1 MiB).",
+        "Upload or body too large (spreadsheets above 5 MiB; the knowledge bank's files above \
+         10 MiB, or beyond the provider's storage quota, named in `detail`; JSON above the \
+         `json` limit, 1 MiB).",
         problem_body(413, "El archivo supera el tamaño máximo permitido."),
     );
     /// 415.
