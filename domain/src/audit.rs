@@ -92,6 +92,11 @@ pub struct EntryView {
     pub subject_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// What people read (issue 61): the action, the record and the change in words.
+    pub action_label: String,
+    pub subject_label: String,
+    pub before_text: Option<String>,
+    pub after_text: Option<String>,
 }
 
 /// Newest first, one page at a time.
@@ -141,6 +146,16 @@ pub async fn list<C: ConnectionTrait>(
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             actor: row.actor_user_id.and_then(|id| actors.get(&id).cloned()),
+            action_label: crate::words::action_label(&row.action),
+            subject_label: crate::words::subject_label(&row.subject_type),
+            before_text: row
+                .before_json
+                .as_deref()
+                .map(|b| crate::words::stored_change_text(&row.subject_type, b)),
+            after_text: row
+                .after_json
+                .as_deref()
+                .map(|a| crate::words::stored_change_text(&row.subject_type, a)),
             action: row.action,
             subject_type: row.subject_type,
             subject_id: row.subject_id,

@@ -197,6 +197,71 @@ pub fn days_ago(days: i64) -> String {
     }
 }
 
+/// «de» with the article an organisation's name takes (issue 61): «de la Escuela Superior…»,
+/// «del Departamento Nacional…», «de la ESAP»; a name whose first word is not known here
+/// keeps the bare «de» (never a wrong article).
+pub fn of_name(name: &str) -> &'static str {
+    const FEMININE: &[&str] = &[
+        "agencia",
+        "alcaldia",
+        "asociacion",
+        "camara",
+        "comision",
+        "confederacion",
+        "contraloria",
+        "corporacion",
+        "direccion",
+        "entidad",
+        "esap",
+        "escuela",
+        "federacion",
+        "fundacion",
+        "gobernacion",
+        "institucion",
+        "oficina",
+        "organizacion",
+        "personeria",
+        "pontificia",
+        "procuraduria",
+        "red",
+        "registraduria",
+        "secretaria",
+        "superintendencia",
+        "unidad",
+        "universidad",
+    ];
+    const MASCULINE: &[&str] = &[
+        "banco",
+        "centro",
+        "colegio",
+        "consejo",
+        "consorcio",
+        "departamento",
+        "dnp",
+        "fondo",
+        "instituto",
+        "ministerio",
+        "observatorio",
+        "politecnico",
+        "programa",
+        "sena",
+        "servicio",
+        "sistema",
+    ];
+    let first = name
+        .split_whitespace()
+        .next()
+        .map(crate::text::fold)
+        .unwrap_or_default();
+    if FEMININE.contains(&first.as_str()) {
+        "de la"
+    } else if MASCULINE.contains(&first.as_str()) {
+        "del"
+    } else {
+        "de"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +277,17 @@ mod tests {
         assert_eq!(days_ago(3), "hace 3 días");
         assert_eq!(days_ago(-1), "mañana");
         assert_eq!(days_ago(-2), "en 2 días");
+    }
+
+    #[test]
+    fn an_organisation_takes_its_article() {
+        assert_eq!(
+            of_name("Escuela Superior de Administración Pública (ESAP)"),
+            "de la"
+        );
+        assert_eq!(of_name("Departamento Nacional de Planeación (DNP)"), "del");
+        assert_eq!(of_name("Gobernación del Caquetá"), "de la");
+        assert_eq!(of_name("Proantioquia"), "de");
     }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

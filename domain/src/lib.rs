@@ -64,6 +64,7 @@ pub mod text;
 pub mod time;
 pub mod trainers;
 pub mod validate;
+pub mod words;
 pub mod workspace;
 
 use config::AppConfig;

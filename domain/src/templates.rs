@@ -105,12 +105,14 @@ handlebars_helper!(decimal: |value: Json, places: u64| value
 handlebars_helper!(plural: |value: Json, one: str, many: str| value
     .as_i64()
     .map_or_else(|| as_given(value), |n| crate::format::plural(n, one, many)));
+handlebars_helper!(de: |name: str| crate::format::of_name(name));
 handlebars_helper!(hace: |value: Json| value.as_i64().map_or_else(|| as_given(value), crate::format::days_ago));
 
 /// The formats of `crate::format` for templates: `{{fecha x}}` (`22 nov. 2026`), `{{hora x}}`
 /// (`2:00 p. m.`), `{{fecha_hora x}}` (`22 nov. 2026, 2:00 p. m.`), `{{miles n}}` (`1.122`), `{{pesos n}}` (`$ 12.000.000`),
 /// `{{decimal x 1}}` (`4,1`), `{{porcentaje x}}` (`87,5 %`), `{{plural n "cupo" "cupos"}}`
-/// (`1 cupo`, `5 cupos`: never «cupo(s)»), `{{hace días}}` (`hoy`, `ayer`, `hace 3 días`). Views keep ISO values (forms and machines read them); pages and
+/// (`1 cupo`, `5 cupos`: never «cupo(s)»), `{{de nombre}}` (`de la`, `del` or `de` before an
+/// organisation's name), `{{hace días}}` (`hoy`, `ayer`, `hace 3 días`). Views keep ISO values (forms and machines read them); pages and
 /// emails write them through these.
 fn register_formats(registry: &mut Handlebars<'static>) {
     registry.register_helper("fecha", Box::new(fecha));
@@ -122,6 +124,7 @@ fn register_formats(registry: &mut Handlebars<'static>) {
     registry.register_helper("porcentaje", Box::new(porcentaje));
     registry.register_helper("plural", Box::new(plural));
     registry.register_helper("hace", Box::new(hace));
+    registry.register_helper("de", Box::new(de));
 }
 
 #[cfg(test)]

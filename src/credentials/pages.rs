@@ -55,8 +55,6 @@ struct CheckView<'a> {
     report: Option<Report>,
     /// Authentic but revoked (the heading says so).
     revoked: bool,
-    /// Why nothing could be checked (no file, not JSON, too large).
-    problem: Option<String>,
     /// What was pasted, shown again in the box.
     pasted: &'a str,
 }
@@ -116,38 +114,40 @@ async fn verify_submit(
     page: Page<'_>,
     form: Form<CredentialForm<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
-    let pasted = if form.archivo.as_ref().is_some_and(|f| f.len() > 0) {
-        ""
-    } else {
-        form.texto.as_str()
-    };
+    let file_sent = form.archivo.as_ref().is_some_and(|f| f.len() > 0);
+    let pasted = if file_sent { "" } else { form.texto.as_str() };
     // Strictly: a key written twice would be verified with one value and read with another.
     let sent = sent_text(&form)
         .await
         .and_then(|text| domain::strict_json::parse(&text).map_err(|error| unreadable(&error)));
-    let (status, view) = match sent {
+    match sent {
         Ok(value) => {
             let report = domain::credentials::verify(db.inner(), issuer, &value).await?;
-            (
-                Status::Ok,
-                CheckView {
-                    revoked: report.status == domain::credentials::Outcome::Revoked,
-                    report: Some(report),
-                    problem: None,
-                    pasted,
-                },
-            )
+            let view = CheckView {
+                revoked: report.status == domain::credentials::Outcome::Revoked,
+                report: Some(report),
+                pasted,
+            };
+            page.render("credential_verify", "Verificación de credencial", view)
+                .map(|html| (Status::Ok, html))
         }
-        Err(problem) => (
-            Status::UnprocessableEntity,
-            CheckView {
+        // Nothing checkable: the form again with the problem summarised and beside what was
+        // sent (issue 61), the text as pasted.
+        Err(problem) => {
+            let field = if file_sent { "archivo" } else { "texto" };
+            let errors = [domain::error::FieldError::new(field, problem)];
+            let view = CheckView {
                 report: None,
                 revoked: false,
-                problem: Some(problem),
                 pasted,
-            },
-        ),
-    };
-    page.render("credential_verify", "Verificación de credencial", view)
-        .map(|html| (status, html))
+            };
+            page.render_refused(
+                "credential_verify",
+                "Verificación de credencial",
+                view,
+                &errors,
+            )
+            .map(|html| (Status::UnprocessableEntity, html))
+        }
+    }
 }

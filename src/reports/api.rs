@@ -77,7 +77,7 @@ async fn attendance(
     kept: crate::web::KeptJson<'_>,
 ) -> AppResult<rocket::response::content::RawJson<String>> {
     let query = ReportQuery::from(params).normalised();
-    let filters = query.resolve(&user)?;
+    let filters = query.clone().resolve_checked(db.inner(), &user).await?;
     let paging = Paging { page, per_page };
     // Kept per scope and filters (issue 36): a department's page of 500 rows and its
     // differential counts cost more than a request may at 32 clients. The answer reads the
@@ -127,7 +127,7 @@ async fn attendance_xlsx(
     params: ReportParams,
 ) -> AppResult<Download> {
     let query = ReportQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let (name, bytes) =
         domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(&name, bytes))
@@ -166,7 +166,7 @@ async fn participants(
     per_page: Option<i64>,
 ) -> AppResult<Json<List<ParticipantRow>>> {
     let query = ReportQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let (page, per_page) = Paging { page, per_page }.resolve()?;
     let (items, total) =
         domain::reports::participants_page(db.inner(), &filters, page, per_page).await?;

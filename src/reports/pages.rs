@@ -234,8 +234,11 @@ async fn report_page(
     params: ReportParams,
     pagina: Option<u64>,
 ) -> PageResult {
-    let query = ReportQuery::from(params).normalised();
-    let (filters, errors) = query.resolve_for_page(&user)?;
+    // A place that does not exist is said beside its filter (issue 61), as typed.
+    let typed = ReportQuery::from(params).normalised();
+    let (query, mut errors) = typed.clone().resolve_places(db.inner()).await?;
+    let (filters, more) = query.resolve_for_page(&user)?;
+    errors.extend(more);
     let page = page.refusing(errors);
     let paged = paging(pagina);
     let key = super::params::kept_key("/reportes", &query).with("pagina", paged.page);
@@ -332,7 +335,7 @@ async fn report_page(
                 department_name,
                 filter: FilterForm {
                     department: query.department.clone().unwrap_or_default(),
-                    municipality: query.municipality.clone().unwrap_or_default(),
+                    municipality: typed.municipality.clone().unwrap_or_default(),
                     from: query.from.clone().unwrap_or_default(),
                     to: query.to.clone().unwrap_or_default(),
                 },
@@ -408,8 +411,12 @@ async fn participants_page(
     params: ReportParams,
     pagina: Option<u64>,
 ) -> PageResult {
-    let query = ReportQuery::from(params).normalised();
-    let (filters, errors) = query.resolve_for_page(&user)?;
+    let (query, mut errors) = ReportQuery::from(params)
+        .normalised()
+        .resolve_places(db.inner())
+        .await?;
+    let (filters, more) = query.resolve_for_page(&user)?;
+    errors.extend(more);
     let page = page.refusing(errors);
     let (page_number, per_page) = paging(pagina).resolve()?;
     let title = "Participantes del informe";
@@ -472,7 +479,7 @@ async fn attendance_download(
     params: ReportParams,
 ) -> crate::error::AppResult<Download> {
     let query = ReportQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let (name, bytes) =
         domain::reports::workbook::attendance_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(&name, bytes))

@@ -758,8 +758,12 @@ async fn admins_manage_users_and_every_change_is_audited() {
         .into_string()
         .await
         .unwrap();
-    assert!(html.contains("user.role_changed"));
-    assert!(!html.contains("user.deactivated"));
+    // Read in words (issue 61): the action and the record, not their codes.
+    assert!(
+        html.contains("<td>Cambio de rol</td><td>Usuario "),
+        "{html}"
+    );
+    assert!(!html.contains("Desactivación"));
     let html = app
         .client
         .get("/admin/auditoria?tipo=user")
@@ -768,7 +772,14 @@ async fn admins_manage_users_and_every_change_is_audited() {
         .into_string()
         .await
         .unwrap();
-    assert!(html.contains("user.deactivated") && html.contains("user.created"));
+    assert!(
+        html.contains("<td>Desactivación</td>") && html.contains("<td>Creación</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("rol: Coordinación") || html.contains("activo: no"),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

@@ -1138,7 +1138,7 @@ async fn the_assistance_weight_is_a_setting_the_score_follows() {
         before_halved["weighting"]
             .as_str()
             .unwrap()
-            .contains("esta instalación usa 2")
+            .contains("fijó esta equivalencia en 2 personas formadas")
     );
     let untouched = before["items"]
         .as_array()

@@ -805,17 +805,25 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("name", "Cohorte escrita"),
                 field("modality", "virtual"),
                 field("seats", "muchos"),
-                field("municipalities", "El Paujíl"),
+                // An unknown municipality (issue 61) does not hide the other problems.
+                field("municipalities", "El Paujíl, Atlántida"),
                 // Delivered together with DNP (issue 49): the tick is kept.
                 field("co_provider_ids", "2"),
             ],
             typed: vec![
                 "value=\"Cohorte escrita\"",
-                ">El Paujíl</textarea>",
+                ">El Paujíl, Atlántida</textarea>",
                 "name=\"co_provider_ids\" value=\"2\" checked",
+                "<option value=\"virtual\" selected>",
             ],
             twice: false,
-            beside: ids(&["seats"]),
+            beside: ids(&[
+                "seats",
+                "municipality_codes",
+                "course_id",
+                "start_date",
+                "meeting_url",
+            ]),
         },
         Case {
             route: "/coordinacion/cohortes/<id>",
@@ -831,10 +839,15 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("enrolment_opens", &open.enrolment_opens.to_string()),
                 field("enrolment_closes", &open.enrolment_closes.to_string()),
                 field("seats", "-3"),
+                field("municipalities", "Atlántida"),
             ],
-            typed: vec!["value=\"Nombre editado\"", "value=\"-3\""],
+            typed: vec![
+                "value=\"Nombre editado\"",
+                "value=\"-3\"",
+                ">Atlántida</textarea>",
+            ],
             twice: false,
-            beside: ids(&["seats"]),
+            beside: ids(&["seats", "municipality_codes"]),
         },
         Case {
             route: "/coordinacion/cohortes/<id>/estado",
@@ -1170,7 +1183,8 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 field("reason", ""),
                 field("note", "Nota escrita"),
             ],
-            typed: vec!["value=\"Nota escrita\""],
+            // The chosen state is kept (issue 61).
+            typed: vec!["value=\"Nota escrita\"", "value=\"dropped\" checked"],
             twice: false,
             beside: vec![format!("id=\"error-compromiso-{}-reason\"", agreement.id)],
         },
@@ -1439,6 +1453,37 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     ]
 }
 
+/// The in-page links of `html` (`href="#…"`) that land on no element: a summary's link to a
+/// field whose message is not drawn beside it (issue 61) is one.
+pub(crate) fn broken_anchors(html: &str) -> Vec<String> {
+    let mut broken = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("href=\"#") {
+        rest = &rest[at + 7..];
+        let Some(end) = rest.find('"') else { break };
+        let target = &rest[..end];
+        if !html.contains(&format!("id=\"{target}\"")) && !broken.iter().any(|b| b == target) {
+            broken.push(target.to_string());
+        }
+    }
+    broken
+}
+
+/// The first date written as stored (`2026-11-22`) in `text`.
+fn iso_date(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(9)).find_map(|i| {
+        let candidate = &bytes[i..i + 10];
+        let digits = |r: std::ops::Range<usize>| candidate[r].iter().all(u8::is_ascii_digit);
+        (digits(0..4)
+            && candidate[4] == b'-'
+            && digits(5..7)
+            && candidate[7] == b'-'
+            && digits(8..10))
+        .then(|| &text[i..i + 10])
+    })
+}
+
 /// Every page route that takes a POST, as mounted.
 fn form_routes(app: &TestApp) -> BTreeSet<String> {
     app.client
@@ -1519,6 +1564,22 @@ async fn every_form_refused_comes_back_with_what_was_typed_and_each_problem_besi
         if !html.contains("<div class=\"error-summary\"") || !html.contains("Revise estos datos") {
             wrong.push("no error summary".into());
         }
+        for target in broken_anchors(&html) {
+            wrong.push(format!("a link to #{target}, which is on no element"));
+        }
+        // The messages speak in words (issue 61): labels, not stored codes; dates as people
+        // read them.
+        let summary = html
+            .split("<div class=\"error-summary\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</div>").next())
+            .unwrap_or_default();
+        for code in crate::words::codes_shown(summary) {
+            wrong.push(format!("the summary says the code «{code}»"));
+        }
+        if let Some(date) = iso_date(summary) {
+            wrong.push(format!("the summary prints the date {date} as stored"));
+        }
         for value in &case.typed {
             if !html.contains(value) {
                 wrong.push(format!("typed value {value:?} not shown again"));
@@ -1580,7 +1641,37 @@ async fn a_bad_report_filter_shows_the_report_with_the_problem_beside_the_filter
         );
         // The report is there, as far as the filters allow.
         assert!(html.contains("<table"), "{path}: the report is shown");
+        assert_eq!(broken_anchors(&html), Vec::<String>::new(), "{path}");
     }
+    // A municipality that does not exist is said, not read as a filter that matches nothing
+    // (issue 61); a name that does is taken as its code.
+    for path in [
+        "/reportes?department=18&municipality=Atl%C3%A1ntida",
+        "/reportes?municipality=Atl%C3%A1ntida",
+        "/reportes/participantes?municipality=Atl%C3%A1ntida",
+    ] {
+        let response = browser.get(path).dispatch().await;
+        assert_eq!(response.status(), Status::UnprocessableEntity, "{path}");
+        let html = response.into_string().await.unwrap();
+        assert!(
+            html.contains("Atlántida") && html.contains("href=\"#error-municipality\""),
+            "{path}: {html}"
+        );
+        assert_eq!(broken_anchors(&html), Vec::<String>::new(), "{path}");
+    }
+    let by_name = browser
+        .get("/reportes?department=18&municipality=El%20Pauj%C3%ADl")
+        .dispatch()
+        .await;
+    assert_eq!(by_name.status(), Status::Ok);
+    assert!(
+        by_name
+            .into_string()
+            .await
+            .unwrap()
+            .contains("<option value=\"18256\" selected>"),
+        "a municipality named is chosen by its code"
+    );
     let html = browser
         .get("/reportes?from=2026-12-31&to=2026-01-01")
         .dispatch()
@@ -1601,4 +1692,23 @@ async fn a_bad_report_filter_shows_the_report_with_the_problem_beside_the_filter
         .await;
     assert_eq!(fine.status(), Status::Ok);
     assert!(!fine.into_string().await.unwrap().contains("error-summary"));
+}
+
+/// `/verificar/credencial` sent what is not JSON (issue 61): the page again, 422, with the
+/// summary at the top linking to the problem beside the box, and the text as pasted.
+#[rocket::async_test]
+async fn a_credential_that_is_not_json_answers_with_the_summary_and_the_text_kept() {
+    let app = TestApp::with_demo().await;
+    let (status, html) =
+        crate::credentials::check_page(&app, None, "{esto no es una credencial").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        html.contains("<div class=\"error-summary\"")
+            && html.contains("href=\"#error-texto\"")
+            && html.contains("id=\"error-texto\"")
+            && html.contains("aria-invalid=\"true\" aria-describedby=\"error-texto\"")
+            && html.contains(">{esto no es una credencial</textarea>"),
+        "{html}"
+    );
+    assert_eq!(broken_anchors(&html), Vec::<String>::new());
 }

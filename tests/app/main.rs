@@ -75,5 +75,6 @@ mod trust_scope;
 mod trust_takeover;
 mod trust_throttle;
 mod whose;
+mod words;
 mod verdict;
 mod world;

@@ -223,7 +223,7 @@ async fn another_providers_assistance_opens_read_only_saying_whose_it_is() {
     let html = response.into_string().await.unwrap();
     assert!(
         html.contains(
-            "Esta asistencia técnica es de <strong>Departamento Nacional de Planeación (DNP)</strong>"
+            "Esta asistencia técnica es del <strong>Departamento Nacional de Planeación (DNP)</strong>"
         ),
         "{html}"
     );

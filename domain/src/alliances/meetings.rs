@@ -507,14 +507,14 @@ pub async fn change_agreement<C: ConnectionTrait>(
         None | Some("") => {
             errors.push(FieldError::new(
                 "status",
-                "Indique el estado del acuerdo: open (abierto) o done (cumplido).",
+                "Elija el estado del acuerdo: abierto o cumplido.",
             ));
             None
         }
         Some(text) => AllianceAgreementStatus::parse(text).or_else(|| {
             errors.push(FieldError::new(
                 "status",
-                "El estado del acuerdo debe ser open (abierto) o done (cumplido).",
+                "El estado del acuerdo debe ser abierto o cumplido.",
             ));
             None
         }),

@@ -108,15 +108,14 @@ pub async fn change_status<C: ConnectionTrait>(
         None | Some("") => {
             errors.push(FieldError::new(
                 "status",
-                "Indique el estado del compromiso: pending, done o dropped.",
+                "Elija el estado del compromiso: cumplido, descartado o pendiente.",
             ));
             None
         }
         Some(text) => AgreementStatus::parse(text).or_else(|| {
             errors.push(FieldError::new(
                 "status",
-                "El estado del compromiso debe ser pending (pendiente), done (cumplido) o \
-                 dropped (descartado).",
+                "El estado del compromiso debe ser cumplido, descartado o pendiente.",
             ));
             None
         }),

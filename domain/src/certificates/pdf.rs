@@ -751,7 +751,7 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         0.6,
     );
     let document = format!(
-        "identificado(a) con {} n.º {}",
+        "quien se identifica con {} n.º {}",
         document_type_label(doc.document_type.trim()),
         document_number_text(doc.document_type.trim(), &doc.document_number)
     );

@@ -226,7 +226,7 @@ pub async fn update<C: ConnectionTrait>(
         Some(text) => Some(CohortStatus::parse(text).ok_or_else(|| {
             AppError::invalid(
                 "status",
-                "El estado debe ser draft, open, in_progress, closed o cancelled.",
+                "El estado debe ser borrador, abierta, en curso, cerrada o cancelada.",
             )
         })?),
     };

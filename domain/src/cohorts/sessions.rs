@@ -157,7 +157,9 @@ fn check_times(
         errors.push(FieldError::new(
             "starts_at",
             format!(
-                "La sesión queda fuera de las fechas de la cohorte ({start_date} a {end_date}).",
+                "La sesión queda fuera de las fechas de la cohorte ({} a {}).",
+                crate::format::date(start_date),
+                crate::format::date(end_date)
             ),
         ));
     }
@@ -400,13 +402,19 @@ pub async fn generate<C: ConnectionTrait>(
     editable(cohort)?;
     let mut errors = Vec::new();
     let weekdays = rule.weekdays.clone().unwrap_or_default();
-    if crate::validate::list("weekdays", Some(&weekdays), &mut errors)
-        && (weekdays.is_empty() || weekdays.iter().any(|d| !(1..=7).contains(d)))
-    {
-        errors.push(FieldError::new(
-            "weekdays",
-            "Elija al menos un día de la semana (1 = lunes … 7 = domingo).",
-        ));
+    if crate::validate::list("weekdays", Some(&weekdays), &mut errors) {
+        // The form's boxes are named days; only the API sends the numbers.
+        if weekdays.is_empty() {
+            errors.push(FieldError::new(
+                "weekdays",
+                "Elija al menos un día de la semana.",
+            ));
+        } else if weekdays.iter().any(|d| !(1..=7).contains(d)) {
+            errors.push(FieldError::new(
+                "weekdays",
+                "Los días de la semana van del 1 (lunes) al 7 (domingo).",
+            ));
+        }
     }
     let start_time: Option<NaiveTime> =
         parse::time_of_day("start_time", rule.start_time.as_deref(), &mut errors);
@@ -433,7 +441,8 @@ pub async fn generate<C: ConnectionTrait>(
                 "from",
                 format!(
                     "Las fechas deben estar dentro de la cohorte ({} a {}).",
-                    cohort.start_date, cohort.end_date
+                    crate::format::date(cohort.start_date),
+                    crate::format::date(cohort.end_date)
                 ),
             ));
         }

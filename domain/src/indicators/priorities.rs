@@ -171,12 +171,13 @@ pub fn weighting(weight: i64) -> String {
              acompaña a la entidad durante meses, con visitas, compromisos y un producto, y \
              vale al menos lo que {FEW_RECENT} personas formadas, así que una sola basta para \
              no contar como «poco recibido». Las fuentes no fijan esta equivalencia: es una \
-             decisión que la administración puede cambiar (priority_assistance_weight)."
+             decisión de la administración de Aula Territorial, que puede cambiar cuántas \
+             personas formadas vale una asistencia técnica (hoy {people})."
         ));
     } else {
         out.push_str(&format!(
-            " El valor por omisión es {DEFAULT_ASSISTANCE_WEIGHT}; esta instalación usa \
-             {weight} (priority_assistance_weight)."
+            " La administración de Aula Territorial fijó esta equivalencia en {people} por \
+             asistencia técnica; sin ese ajuste serían {DEFAULT_ASSISTANCE_WEIGHT}."
         ));
     }
     out
@@ -674,7 +675,10 @@ mod tests {
         assert!(weighting(5).starts_with("Una asistencia técnica cuenta como 5 personas formadas"));
         assert!(weighting(5).contains("valor por omisión"));
         assert!(weighting(1).starts_with("Una asistencia técnica cuenta como 1 persona formada"));
-        assert!(weighting(1).contains("esta instalación usa 1"));
+        assert!(weighting(1).contains("fijó esta equivalencia en 1 persona formada"));
+        // The setting is said in words, never by its key (issue 61).
+        assert!(!weighting(5).contains("priority_assistance_weight"));
+        assert!(!weighting(1).contains("priority_assistance_weight"));
     }
 
     fn observation(

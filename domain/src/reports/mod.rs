@@ -107,6 +107,69 @@ impl ReportQuery {
         }
     }
 
+    /// The place filters checked against the reference (issue 61): a municipality typed by
+    /// name or code becomes its code; one that does not exist (or a department code that does
+    /// not) is left out and returned as a problem, in Spanish, instead of being read as a
+    /// filter that matches nothing.
+    pub async fn resolve_places<C: ConnectionTrait>(
+        mut self,
+        db: &C,
+    ) -> AppResult<(Self, Vec<crate::error::FieldError>)> {
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        if let Some(code) = non_empty(&self.department) {
+            let found = department::Entity::find_by_id(code.clone()).one(db).await?;
+            if found.is_none() {
+                errors.push(FieldError::new(
+                    "department",
+                    format!(
+                        "No existe un departamento con código DANE «{code}»: elíjalo de la lista."
+                    ),
+                ));
+                self.department = None;
+            }
+        }
+        if let Some(typed) = non_empty(&self.municipality) {
+            match crate::territory::resolve_municipality_list(db, &typed).await? {
+                Ok(codes) if codes.len() == 1 => {
+                    self.municipality = codes.into_iter().next();
+                }
+                Ok(_) => {
+                    errors.push(FieldError::new("municipality", "Elija un solo municipio."));
+                    self.municipality = None;
+                }
+                Err(problems) => {
+                    errors.extend(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldError::new("municipality", p)),
+                    );
+                    self.municipality = None;
+                }
+            }
+        }
+        Ok((self, errors))
+    }
+
+    /// [`ReportQuery::resolve_places`] then [`ReportQuery::resolve`], for the API and the
+    /// workbooks: a place that does not exist is a 422 like a date that does not pass.
+    pub async fn resolve_checked<C: ConnectionTrait>(
+        self,
+        db: &C,
+        user: &Actor,
+    ) -> AppResult<Filters> {
+        let (query, mut errors) = self.resolve_places(db).await?;
+        match query.resolve(user) {
+            Ok(filters) if errors.is_empty() => Ok(filters),
+            Ok(_) => Err(AppError::Validation(errors)),
+            Err(AppError::Validation(more)) => {
+                errors.extend(more);
+                Err(AppError::Validation(errors))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// Like [`ReportQuery::resolve`] for a report's page (issue 45): dates that do not pass
     /// are left out of the report and returned as the page's problems, so the page shows the
     /// report without them and says why beside the filters.

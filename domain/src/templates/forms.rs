@@ -122,17 +122,23 @@ fn typed(
 }
 
 /// `(typed_is "visita.modality" "virtual")`: whether the refused form had that value in that
-/// field (or among its values, for a list of checkboxes).
+/// field (or among its values, for a list of checkboxes). The last parameter is the value;
+/// those before it are joined into the field's name, as the other helpers join theirs
+/// (`(typed_is "compromiso-" id ".status" "done")`).
 fn typed_is(h: &Helper<'_>, ctx: &Context) -> Result<bool, RenderErrorReason> {
-    let param = |i: usize| {
-        h.param(i)
-            .map(|p| match p.value() {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            })
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex("typed_is", i))
+    let text = |p: &handlebars::PathAndJson<'_>| match p.value() {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     };
-    let (field, wanted) = (param(0)?, param(1)?);
+    let params = h.params();
+    let Some((last, name)) = params.split_last().filter(|(_, name)| !name.is_empty()) else {
+        return Err(RenderErrorReason::ParamNotFoundForIndex(
+            "typed_is",
+            params.len(),
+        ));
+    };
+    let field: String = name.iter().map(text).collect();
+    let wanted = text(last);
     let matches = |v: &Value| match v {
         Value::String(text) => *text == wanted,
         Value::Number(n) => wanted.parse::<i64>().ok() == n.as_i64(),
@@ -294,13 +300,15 @@ mod tests {
                  {{#if (typed_is \"visita.modality\" \"virtual\")}}v{{/if}}\
                  {{#if (typed_is \"visita.modality\" \"mixta\")}}m{{/if}}\
                  {{#if (typed_is \"visita.capacity_ids\" \"3\")}}3{{/if}}\
+                 {{#if (typed_is \"visita.\" \"modality\" \"virtual\")}}V{{/if}}\
+                 {{#if (typed_is \"visita.\" \"modality\" \"mixta\")}}M{{/if}}\
                  {{typed_value \"visita.modality\" or=\"presencial\"}}{{typed_value \"visita.hours\" or=\"3\"}}",
                 &data,
             )
             .unwrap();
         assert_eq!(
             html,
-            "<textarea>Plan &lt;de&gt; desarrollo\nSeguimiento</textarea>|v3virtual3"
+            "<textarea>Plan &lt;de&gt; desarrollo\nSeguimiento</textarea>|v3Vvirtual3"
         );
         // A page that is not a refused form: empty fields, nothing chosen.
         let html = registry

@@ -229,7 +229,16 @@ async fn quota_lines(
 }
 
 impl CohortForm {
-    pub(super) async fn input(&self, db: &DatabaseConnection) -> AppResult<CohortInput> {
+    /// The domain's input for what was typed. When the form itself cannot read a field (a
+    /// municipality's name it does not know, cupos in words), the domain's rules still run on
+    /// the rest (against `current`, the cohort being edited) so every problem is said at once
+    /// (issue 61).
+    pub(super) async fn input(
+        &self,
+        db: &DatabaseConnection,
+        user: &domain::accounts::actor::Actor,
+        current: Option<i32>,
+    ) -> AppResult<CohortInput> {
         let mut errors = Vec::new();
         let municipality_codes =
             match domain::territory::resolve_municipality_list(db, &self.municipalities).await? {
@@ -278,10 +287,25 @@ impl CohortForm {
             ));
         }
         if errors.is_empty() {
-            Ok(input)
-        } else {
-            Err(AppError::Validation(errors).into())
+            return Ok(input);
         }
+        // The fields the form already refused are not the domain's to judge again (it would
+        // read them as left empty).
+        let refused: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        let current = match current {
+            Some(id) => Some(domain::cohorts::find_managed(db, user, id).await?),
+            None => None,
+        };
+        match domain::cohorts::check(db, user, &input, current.as_ref()).await {
+            Ok(_) => {}
+            Err(AppError::Validation(more)) => errors.extend(more.into_iter().filter(|e| {
+                !refused
+                    .iter()
+                    .any(|f| domain::templates::base_field(&e.field) == f.as_str())
+            })),
+            Err(other) => return Err(other.into()),
+        }
+        Err(AppError::Validation(errors).into())
     }
 }
 
@@ -463,7 +487,7 @@ pub(super) async fn create_submit(
     form: CsrfForm<CohortForm>,
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
-    let result = match form.input(db).await {
+    let result = match form.input(db, &staff, None).await {
         Ok(input) => {
             domain::db::write(db, async |txn| {
                 domain::cohort_flow::create(txn, &notifier, &staff, &input).await

@@ -485,7 +485,7 @@ pub(super) async fn update_submit(
 ) -> PageResult<Flash<Redirect>> {
     let form = form.0;
     let result = async {
-        let input = form.input(db).await?;
+        let input = form.input(db, &staff, Some(id)).await?;
         domain::db::write(db, async |txn| {
             let view = domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await?;
             Ok(view)
