@@ -72,6 +72,14 @@ pub struct AppConfig {
     /// «little received» (issue 49), 1 to 100; default 5 (see `indicators::priorities`).
     #[serde(default = "default_priority_assistance_weight")]
     pub priority_assistance_weight: i64,
+    /// Issue 62, item 2: a replica of more people than this waits for a coordinator's review
+    /// before it counts (1 to 500; default 60, see `trainers::review`).
+    #[serde(default = "default_replica_review_attendees")]
+    pub replica_review_attendees: i64,
+    /// Issue 62, item 2: a replica that takes a replicator's people of the last 30 days beyond
+    /// this waits for a coordinator's review before it counts (1 to 100,000; default 150).
+    #[serde(default = "default_replica_review_monthly")]
+    pub replica_review_monthly: i64,
     /// The knowledge bank's storage per provider, in MiB (issue 62): files beyond it are
     /// refused 413 naming the quota.
     #[serde(default = "default_bank_quota_mib")]
@@ -91,6 +99,14 @@ fn default_bank_quota_mib() -> u64 {
 
 fn default_bank_uploads_per_hour() -> u64 {
     crate::knowledge::storage::DEFAULT_UPLOADS_PER_HOUR
+}
+
+fn default_replica_review_attendees() -> i64 {
+    crate::trainers::review::Bounds::DEFAULT.per_replica
+}
+
+fn default_replica_review_monthly() -> i64 {
+    crate::trainers::review::Bounds::DEFAULT.per_month
 }
 
 fn default_priority_assistance_weight() -> i64 {
@@ -202,6 +218,11 @@ impl AppConfig {
                 config.priority_assistance_weight
             )));
         }
+        crate::trainers::review::Bounds::of(&config)
+            .check()
+            .map_err(|e| {
+                crate::error::AppError::Internal(format!("configuración inválida: {e}"))
+            })?;
         Ok(config)
     }
 }

@@ -1,4 +1,4 @@
-use super::values::ReplicaAudience;
+use super::values::{ReplicaAudience, ReplicaReview};
 use sea_orm::entity::prelude::*;
 
 /// A replica a replicator delivered (issue 48): second-generation reach, never direct
@@ -20,6 +20,13 @@ pub struct Model {
     pub by_count: bool,
     pub recorded_by: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// Whether it counts (issue 62): within the bounds at once, beyond them once a
+    /// coordinator approved it.
+    pub review: ReplicaReview,
+    pub reviewed_by: Option<i32>,
+    pub reviewed_at: Option<DateTimeUtc>,
+    /// The reviewer's reason (a rejection's, mostly).
+    pub review_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -205,6 +205,35 @@ impl ReplicaAudience {
 }
 
 text_enum!(
+    /// Whether a replica counts (issue 62, item 2): within the bounds it counts at once
+    /// (`counted`); beyond them it waits for a coordinator's review (`pending`) and counts only
+    /// once approved (`approved`); a rejected one never counts.
+    ReplicaReview {
+        Counted = "counted",
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+);
+
+impl ReplicaReview {
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Counted => "Cuenta",
+            Self::Pending => "En revisión",
+            Self::Approved => "Aprobada",
+            Self::Rejected => "Rechazada",
+        }
+    }
+
+    /// Whether the replica's people count in the figures.
+    pub fn counts(self) -> bool {
+        matches!(self, Self::Counted | Self::Approved)
+    }
+}
+
+text_enum!(
     /// A year's plan (issue 47): a draft, approved by an act, amended (each amendment a new
     /// version), closed when its year has ended.
     PlanStatus {

@@ -47,6 +47,7 @@ mod m20261223_000033_replicators;
 mod m20261224_000034_handover;
 mod m20261225_000035_dirty_own_rows;
 mod m20261226_000036_bank_storage;
+mod m20261227_000037_replica_review;
 mod m20261228_000038_confirmed_contacts;
 
 pub struct Migrator;
@@ -122,6 +123,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261225_000035_dirty_own_rows::Migration),
             atomic(m20261226_000036_bank_storage::Migration),
             atomic(m20261228_000038_confirmed_contacts::Migration),
+            atomic(m20261227_000037_replica_review::Migration),
         ]
     }
 }

@@ -48,7 +48,8 @@ struct CatalogueRow<'a> {
     start_date: String,
     end_date: String,
     enrolment_closes: String,
-    seats_available: u64,
+    /// Free seats as anyone reads them: banded when 1 to 4 are taken (issue 62).
+    seats_free: String,
 }
 
 impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
@@ -64,7 +65,10 @@ impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
             start_date: c.start_date.to_string(),
             end_date: c.end_date.to_string(),
             enrolment_closes: c.enrolment_closes.to_string(),
-            seats_available: c.seats_available,
+            seats_free: domain::open_data::free_places_label(
+                i64::from(c.seats),
+                i64::try_from(c.seats_available).unwrap_or(i64::MAX),
+            ),
         }
     }
 }
@@ -233,6 +237,12 @@ struct CohortPublicView<'a> {
     nomination_form: NominationValues,
     /// Opened from the coordination by a coordinator of another provider: whose it is.
     managed_by: Option<String>,
+    /// «Cupos libres» as the caller reads it: exact for the staff; for anyone else banded
+    /// when 1 to 4 seats are taken, the group the open data suppresses (issue 62, item 4).
+    seats_free: String,
+    /// The waiting list's length as the caller reads it («menos de 5» from 1 to 4 for anyone
+    /// but the staff); none when empty.
+    waitlisted: Option<String>,
 }
 
 /// The nomination form of a cohort's page as typed.
@@ -293,6 +303,8 @@ pub(crate) async fn page_again(
 struct Nominating {
     municipality_name: String,
     quota: Option<domain::cohorts::quotas::SeatQuota>,
+    /// The quota's people enrolled, as a liaison reads it («menos de 5» from 1 to 4).
+    quota_enrolled: String,
     rows: Vec<domain::nominations::NominationView>,
     /// Open and enrolment not closed yet: the form is shown.
     open: bool,
@@ -387,7 +399,17 @@ async fn public_view(
             match domain::nominations::for_cohort(db, user, id).await {
                 Ok(rows) => {
                     let code = user.municipality_code.clone().unwrap_or_default();
+                    let quota = view
+                        .seat_quotas
+                        .iter()
+                        .find(|q| q.municipality_code == code)
+                        .cloned();
                     Some(Nominating {
+                        quota_enrolled: quota.as_ref().map_or_else(String::new, |q| {
+                            domain::open_data::people_label(
+                                i64::try_from(q.enrolled).unwrap_or(i64::MAX),
+                            )
+                        }),
                         municipality_name: domain::entities::municipality::Entity::find_by_id(
                             code.clone(),
                         )
@@ -395,11 +417,7 @@ async fn public_view(
                         .await?
                         .map(|m| m.name)
                         .unwrap_or_default(),
-                        quota: view
-                            .seat_quotas
-                            .iter()
-                            .find(|q| q.municipality_code == code)
-                            .cloned(),
+                        quota,
                         rows,
                         open: view.status == CohortStatus::Open && today <= view.enrolment_closes,
                     })
@@ -411,7 +429,25 @@ async fn public_view(
         }
         _ => None,
     };
+    let staff = user.is_some_and(|u| u.is_staff());
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let (seats_free, waitlisted) = if staff {
+        (
+            view.seats_available.to_string(),
+            (view.waitlisted > 0).then(|| view.waitlisted.to_string()),
+        )
+    } else {
+        (
+            domain::open_data::free_places_label(
+                i64::from(view.seats),
+                count(view.seats_available),
+            ),
+            (view.waitlisted > 0).then(|| domain::open_data::people_label(count(view.waitlisted))),
+        )
+    };
     let data = serde_json::to_value(CohortPublicView {
+        seats_free,
+        waitlisted,
         cohort: &view,
         description,
         status_label: view.status.label(),

@@ -356,7 +356,10 @@ async fn new_html(
     categories: &[String],
     errors: &[FieldError],
 ) -> PageResult {
-    let origin = origin_label(db, &typed).await?;
+    let origin = match page.user.as_deref() {
+        Some(actor) => origin_label(db, actor, &typed).await?,
+        None => None,
+    };
     let view = NewView {
         kinds: kind_choices(&typed.kind),
         stages: stage_choices(&typed.stage),
@@ -373,28 +376,64 @@ async fn new_html(
     page.render_form("knowledge_new", "Agregar un recurso al banco", view, errors)
 }
 
-/// «Producto “…” de la visita del …», «Asistencia técnica: …», «Curso …».
-async fn origin_label(db: &DatabaseConnection, typed: &Typed) -> AppResult<Option<String>> {
-    use domain::entities::{assistance, cohort, course, visit_product};
+/// A visit's product, if `actor` manages its assistance's provider (issue 62, item 5: the
+/// prefill resolves the record through the scope the form's own check applies; anyone else's
+/// is nothing, as if it did not exist).
+async fn product_in_scope(
+    db: &DatabaseConnection,
+    actor: &domain::accounts::actor::Actor,
+    id: i32,
+) -> AppResult<Option<domain::entities::visit_product::Model>> {
+    use domain::entities::{assistance, assistance_visit, visit_product};
+    use sea_orm::EntityTrait;
+    let Some(product) = visit_product::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(visit) = assistance_visit::Entity::find_by_id(product.visit_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let owner = assistance::Entity::find_by_id(visit.assistance_id)
+        .one(db)
+        .await?;
+    Ok(owner
+        .filter(|a| knowledge::manages(actor, a.provider_id))
+        .map(|_| product))
+}
+
+/// «Producto “…” de la visita del …», «Asistencia técnica: …», «Curso …»: only of records
+/// `actor` manages (issue 62, item 5); another provider's record names nothing.
+async fn origin_label(
+    db: &DatabaseConnection,
+    actor: &domain::accounts::actor::Actor,
+    typed: &Typed,
+) -> AppResult<Option<String>> {
+    use domain::entities::{assistance, cohort, course};
     use sea_orm::EntityTrait;
     let id = |t: &str| t.trim().parse::<i32>().ok();
+    let mine = |provider: i32| knowledge::manages(actor, provider);
     if let Some(p) = id(&typed.visit_product_id)
-        && let Some(product) = visit_product::Entity::find_by_id(p).one(db).await?
+        && let Some(product) = product_in_scope(db, actor, p).await?
     {
         return Ok(Some(format!("Producto entregado «{}»", product.title)));
     }
     if let Some(a) = id(&typed.assistance_id)
         && let Some(found) = assistance::Entity::find_by_id(a).one(db).await?
+        && mine(found.provider_id)
     {
         return Ok(Some(format!("Asistencia técnica: {}", found.objective)));
     }
     if let Some(c) = id(&typed.cohort_id)
         && let Some(found) = cohort::Entity::find_by_id(c).one(db).await?
+        && mine(found.provider_id)
     {
         return Ok(Some(format!("Cohorte «{}»", found.name)));
     }
     if let Some(c) = id(&typed.course_id)
         && let Some(found) = course::Entity::find_by_id(c).one(db).await?
+        && mine(found.provider_id)
     {
         return Ok(Some(format!("Curso «{}»", found.name)));
     }
@@ -405,7 +444,7 @@ async fn origin_label(db: &DatabaseConnection, typed: &Typed) -> AppResult<Optio
 async fn new_page(
     db: &State<DatabaseConnection>,
     page: Page<'_>,
-    _staff: StaffUser,
+    staff: StaffUser,
     origin: Origin,
 ) -> PageResult {
     let as_text = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -419,18 +458,16 @@ async fn new_page(
         visibility: "cuentas".into(),
         ..Typed::default()
     };
-    if let Some(p) = origin.producto {
-        use domain::entities::visit_product;
-        use sea_orm::EntityTrait;
-        if let Some(product) = visit_product::Entity::find_by_id(p).one(db.inner()).await? {
-            typed.title = product.title;
-            typed.kind = match product.kind {
-                domain::entities::values::ProductKind::Plantilla => "plantilla",
-                domain::entities::values::ProductKind::Herramienta => "herramienta",
-                _ => "guia",
-            }
-            .into();
+    if let Some(p) = origin.producto
+        && let Some(product) = product_in_scope(db.inner(), &staff, p).await?
+    {
+        typed.title = product.title;
+        typed.kind = match product.kind {
+            domain::entities::values::ProductKind::Plantilla => "plantilla",
+            domain::entities::values::ProductKind::Herramienta => "herramienta",
+            _ => "guia",
         }
+        .into();
     }
     new_html(db.inner(), &page, typed, &[], &[], &[]).await
 }

@@ -219,6 +219,8 @@ use utoipa::{Modify, ToResponse};
         crate::trainers::api::change_until,
         crate::trainers::api::list_replicas,
         crate::trainers::api::record_replica,
+        crate::trainers::api::pending_replicas,
+        crate::trainers::api::review_replica,
         crate::offer_import::api::import_cohorts,
         crate::offer_import::api::cohorts_template,
         crate::offer_import::api::import_assistances,

@@ -491,9 +491,12 @@ async fn report_page(
     let departments = domain::territory::departments(db.inner()).await?;
     let capacities = capacity_choices(db.inner(), capacidad).await?;
     let courses = course_choices(db.inner(), curso).await?;
+    // The cohort named through the scope its own page applies (issue 62, item 5): one the
+    // caller may not read names nothing.
     let cohort_name = match cohorte {
         Some(id) => cohort::Entity::find()
             .filter(cohort::Column::Id.eq(id))
+            .filter(domain::cohorts::scope::CohortScope::reading(Some(&user)).condition())
             .one(db.inner())
             .await?
             .map(|c| c.name),

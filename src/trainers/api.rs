@@ -6,6 +6,7 @@ use crate::accounts::guards::{CurrentUser, StaffUser};
 use crate::api::{Created, List, Paging, created};
 use crate::error::AppResult;
 use crate::openapi::responses::{Conflict, Forbidden, NotFound, ValidationFailed};
+use domain::trainers::review::{Bounds, ReviewInput};
 use domain::trainers::{
     self, EndorsementInput, ReplicaFilter, ReplicaInput, ReplicaView, ReplicatorFilter,
     ReplicatorItem, UntilInput,
@@ -21,7 +22,9 @@ pub fn routes() -> Vec<Route> {
         show_replicator,
         change_until,
         list_replicas,
-        record_replica
+        record_replica,
+        pending_replicas,
+        review_replica
     ]
 }
 
@@ -223,8 +226,12 @@ pub async fn list_replicas(
 /// for them (`replicator_id` required). Rules (422, nothing stored): the date within the
 /// certification and not in the future, a municipality of the replicator's department, one
 /// of their capacities, the audience, attendees by name or `attendee_count` (1–500), not both
-/// and not neither. Counted at once in the municipality's `people_reached_by_replicas`.
-/// Other roles → 403. Audited.
+/// and not neither. Within the bounds (issue 62: at most `replica_review_attendees` people,
+/// default 60, and the replicator's replicas of the last 30 days at most
+/// `replica_review_monthly` people with it, default 150) it is `counted` at once in the
+/// municipality's `people_reached_by_replicas`; beyond them it is stored `pending` and counts
+/// nowhere until a coordinator approves it (`POST /replicas/{id}/review`). Other roles → 403.
+/// Audited.
 #[utoipa::path(
     tag = "trainers",
     operation_id = "recordReplica",
@@ -239,11 +246,92 @@ pub async fn list_replicas(
 #[post("/replicas", data = "<body>")]
 pub async fn record_replica(
     db: &State<DatabaseConnection>,
+    config: &State<domain::config::AppConfig>,
     user: CurrentUser,
     body: crate::api::JsonBody<ReplicaInput>,
 ) -> AppResult<Created<ReplicaView>> {
     let txn = domain::db::begin(db).await?;
-    let view = trainers::record_replica(&txn, &user, &body).await?;
+    let view = trainers::record_replica(&txn, &user, &body, Bounds::of(config)).await?;
     domain::db::commit(txn).await?;
     Ok(created(view))
+}
+
+#[derive(FromForm, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PendingQuery {
+    /// Page number, from 1 to 1,000,000.
+    #[param(minimum = 1, maximum = 1_000_000, default = 1)]
+    page: Option<i64>,
+    /// Items per page, 1–500.
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    per_page: Option<i64>,
+}
+
+/// Replicas waiting for review
+///
+/// **Issue 62.** Roles: a coordinator (the replicas of replicators endorsed in its provider's
+/// cohorts; a territorial direction's, in its departments) or an admin (all); other roles get
+/// an empty list. The replicas beyond the bounds (`review: pending`), oldest first: they count
+/// nowhere until approved.
+#[utoipa::path(
+    tag = "trainers",
+    operation_id = "listPendingReplicas",
+    params(PendingQuery),
+    responses(
+        (status = 200, description = "A page of pending replicas.", body = List<ReplicaView>),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[get("/replicas/pending?<query..>")]
+pub async fn pending_replicas(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    query: PendingQuery,
+) -> AppResult<Json<List<ReplicaView>>> {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let (items, total) = trainers::review::pending(db.inner(), &user, page, per_page).await?;
+    Ok(Json(List {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// Approve or reject a pending replica
+///
+/// **Issue 62.** Roles: a coordinator of the replicator's cohort's provider (a direction's,
+/// in its departments) or an admin — not who recorded it, not the replicator (422). `decision`
+/// `approve` (it counts from now on in the municipality's figures, the coverage and open data)
+/// or `reject` (never counts; `note` required, up to 500 characters). Outside the caller's
+/// scope → 404; participants, reviewers, liaisons, instructors → 403; already reviewed or
+/// within the bounds → 409. Audited.
+#[utoipa::path(
+    tag = "trainers",
+    operation_id = "reviewReplica",
+    params(("id" = i32, Path, description = "Replica id.", example = 1)),
+    request_body = ReviewInput,
+    responses(
+        (status = 200, description = "The replica, reviewed.", body = ReplicaView),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = ValidationFailed),
+    )
+)]
+#[post("/replicas/<id>/review", data = "<body>")]
+pub async fn review_replica(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: i32,
+    body: crate::api::JsonBody<ReviewInput>,
+) -> AppResult<Json<ReplicaView>> {
+    let txn = domain::db::begin(db).await?;
+    let view = trainers::review::decide(&txn, &user, id, &body).await?;
+    domain::db::commit(txn).await?;
+    Ok(Json(view))
 }

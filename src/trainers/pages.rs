@@ -8,8 +8,9 @@ use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Page, PageResult};
-use domain::entities::values::ReplicaAudience;
+use domain::entities::values::{ReplicaAudience, ReplicaReview};
 use domain::error::FieldError;
+use domain::trainers::review::{Bounds, ReviewInput};
 use domain::trainers::{
     self, AttendeeInput, Candidate, EndorsementInput, ReplicaFilter, ReplicaInput, ReplicaView,
     ReplicatorView,
@@ -23,7 +24,13 @@ use sea_orm::{DatabaseConnection, Iterable};
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![mine, replica_submit, replicators_page, endorse_submit]
+    routes![
+        mine,
+        replica_submit,
+        replicators_page,
+        endorse_submit,
+        review_submit
+    ]
 }
 
 /// Empty attendee rows of a new replica form.
@@ -252,6 +259,7 @@ fn row_problem(mut error: FieldError, sent: &[usize]) -> FieldError {
 #[post("/mis-replicas", data = "<form>")]
 async fn replica_submit(
     db: &State<DatabaseConnection>,
+    config: &State<domain::config::AppConfig>,
     page: Page<'_>,
     user: ParticipantUser,
     form: CsrfForm<ReplicaForm>,
@@ -265,7 +273,7 @@ async fn replica_submit(
     }
     let (input, sent) = form.input();
     let result = domain::db::write(db, async |txn| {
-        trainers::record_replica(txn, &user, &input).await
+        trainers::record_replica(txn, &user, &input, Bounds::of(config)).await
     })
     .await;
     crate::web::form::saved_or_again(
@@ -274,13 +282,19 @@ async fn replica_submit(
             Flash::success(
                 Redirect::to("/mis-replicas"),
                 format!(
-                    "Réplica registrada: {} en {}.",
+                    "Réplica registrada: {} en {}.{}",
                     domain::format::plural(
                         i64::from(saved.people_reached),
                         "persona alcanzada",
                         "personas alcanzadas"
                     ),
-                    saved.municipality_name
+                    saved.municipality_name,
+                    if saved.review == ReplicaReview::Pending {
+                        " Por su tamaño, queda en revisión de la coordinación: se cuenta en las \
+                         cifras cuando la aprueben."
+                    } else {
+                        ""
+                    }
                 ),
             )
         },
@@ -310,6 +324,9 @@ struct ReplicatorsView {
     candidates: Vec<Candidate>,
     replicators: Vec<ReplicatorView>,
     replicas: Vec<ReplicaView>,
+    /// Replicas beyond the bounds that wait for this coordinator's review (issue 62).
+    pending: Vec<ReplicaView>,
+    pending_total: u64,
 }
 
 async fn replicators_view(
@@ -317,7 +334,10 @@ async fn replicators_view(
     user: &domain::accounts::actor::Actor,
 ) -> AppResult<ReplicatorsView> {
     let (replicas, _) = trainers::replicas(db, user, &ReplicaFilter::default(), 1, LISTED).await?;
+    let (pending, pending_total) = trainers::review::pending(db, user, 1, LISTED).await?;
     Ok(ReplicatorsView {
+        pending,
+        pending_total,
         endorses: user.is_staff(),
         candidates: trainers::candidates(db, user).await?,
         replicators: trainers::views(db, user, LISTED).await?,
@@ -438,6 +458,56 @@ async fn endorsed(
         },
         async |errors| {
             let view = replicators_view(db, reader).await?;
+            page.render_refused("replicators", "Replicadores", view, &errors)
+        },
+    )
+    .await
+}
+
+#[derive(FromForm)]
+struct ReviewForm {
+    #[field(default = String::new())]
+    csrf_token: String,
+    #[field(default = String::new())]
+    decision: String,
+    #[field(default = String::new())]
+    note: String,
+}
+csrf_protected!(ReviewForm);
+
+/// A coordinator approves or rejects a replica that waits for review (issue 62).
+#[post("/replicadores/replicas/<id>/revision", data = "<form>")]
+async fn review_submit(
+    db: &State<DatabaseConnection>,
+    page: Page<'_>,
+    staff: StaffUser,
+    id: i32,
+    form: CsrfForm<ReviewForm>,
+) -> PageResult<Flash<Redirect>> {
+    let form = form.0;
+    let input = ReviewInput {
+        decision: Some(form.decision.clone()),
+        note: Some(form.note.clone()),
+    };
+    let result = domain::db::write(db, async |txn| {
+        trainers::review::decide(txn, &staff, id, &input).await
+    })
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |view| {
+            Flash::success(
+                Redirect::to("/replicadores"),
+                format!(
+                    "Réplica de {} en {}: {}.",
+                    view.replicator_name,
+                    view.municipality_name,
+                    view.review_label.to_lowercase()
+                ),
+            )
+        },
+        async |errors| {
+            let view = replicators_view(db.inner(), &staff).await?;
             page.render_refused("replicators", "Replicadores", view, &errors)
         },
     )

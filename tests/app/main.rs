@@ -68,6 +68,7 @@ mod support;
 mod surveys;
 mod synthetic;
 mod trainers;
+mod trust_figures;
 mod trust_input;
 mod trust_keys;
 mod trust_owner;

@@ -425,8 +425,10 @@ async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
     assert_eq!(large.len(), 2);
     for row in &large {
         assert_eq!(row["personas_formadas"], 6);
-        assert_eq!(row["personas_aprobadas"], 5);
-        assert_eq!(row["personas_certificadas"], 5);
+        // Issue 62: 6 trained and 5 completed would name the one who did not complete, so the
+        // completed and the certified (5, one fewer than the trained) are suppressed too.
+        assert_eq!(row["personas_aprobadas"], Value::Null);
+        assert_eq!(row["personas_certificadas"], Value::Null);
     }
     // No count from 1 to 4 anywhere.
     for item in &items {
@@ -473,8 +475,9 @@ async fn coverage_suppresses_counts_under_five_and_keeps_leading_zeros() {
     assert_eq!(abejorral_rows.len(), 2);
     for row in &abejorral_rows {
         assert_eq!(row[at("personas_formadas")], "6");
-        assert_eq!(row[at("personas_aprobadas")], "5");
-        assert_eq!(row[at("personas_certificadas")], "5");
+        // One fewer than the trained: suppressed too (issue 62).
+        assert_eq!(row[at("personas_aprobadas")], "");
+        assert_eq!(row[at("personas_certificadas")], "");
     }
     for row in &rows {
         for name in [

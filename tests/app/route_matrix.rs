@@ -169,6 +169,14 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
         .unwrap()
         .expect("the demo's replicators");
     v.insert("replicators", first_replicator.id.to_string());
+    // Issue 62: the demo's first replica (counted: a review of it is refused).
+    let first_replica = domain::entities::replica::Entity::find()
+        .order_by_asc(domain::entities::replica::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's replicas");
+    v.insert("replicas", first_replica.id.to_string());
     // Issue 49: a sector and a population group the demo's records carry (a DELETE is a 409);
     // the admin page's list, then its row.
     for (key, kind, code) in [

@@ -544,3 +544,237 @@ async fn a_replicator_records_a_replica_on_the_page_with_attendee_rows() {
         .unwrap();
     assert!(html.contains("Ana Rojas, Luis Pérez"), "{html}");
 }
+
+/// The coverage row's `personas_alcanzadas_replicas` of a municipality on a capacity this
+/// year, as anyone downloads it (`None` when no row or suppressed).
+async fn open_reach(app: &TestApp, code: &str, capacity: i32) -> Option<i64> {
+    let response = app.client.get("/open-data/coverage.json").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let items: Vec<Value> = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    let capacity_code = domain::entities::capacity::Entity::find_by_id(capacity)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .code;
+    let year = chrono::Datelike::year(&days(-1));
+    items
+        .iter()
+        .find(|i| {
+            i["codigo_municipio"] == code
+                && i["anio"] == year
+                && i["codigo_capacidad"] == capacity_code.as_str()
+        })
+        .and_then(|i| i["personas_alcanzadas_replicas"].as_i64())
+}
+
+/// Issue 62, item 2: a replicator posted 40 replicas of 500 people and the anonymous coverage
+/// went from 9 to 20,009. Beyond the bounds (60 people per replica, 150 per replicator in 30
+/// days) a replica is held for a coordinator's review and counts nowhere (the municipality's
+/// figures, open data, a rebuild); approved, it counts; rejected (with a reason), never;
+/// whoever recorded it does not review it; a participant reviews nothing.
+#[rocket::async_test]
+async fn replicas_beyond_the_bounds_wait_for_a_coordinators_review_before_counting() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let (cohort, people, capacity) = trainers_cohort(&app, &world, "revision").await;
+    for person in &people[..2] {
+        let (status, body) =
+            endorse(&app, &world.staff, cohort, person.id, &days(-3).to_string()).await;
+        assert_eq!(status, Status::Created, "{body}");
+    }
+    let (before_reach, _) = reach(&app, &world.staff, CHAIRA, capacity).await;
+    let before_open = open_reach(&app, CHAIRA, capacity).await;
+    let replica = |count: i64| {
+        json!({"date": days(-1).to_string(), "municipality_code": CHAIRA,
+               "capacity_id": capacity, "audience": "jovenes", "attendee_count": count})
+    };
+
+    // 40 replicas of 500 people: stored, each pending; nothing counts.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        let (status, body) = record(&app, &people[0].token, replica(500)).await;
+        assert_eq!(status, Status::Created, "{body}");
+        assert_eq!(body["review"], "pending", "{body}");
+        held.push(body["id"].as_i64().unwrap());
+    }
+    assert_eq!(
+        reach(&app, &world.staff, CHAIRA, capacity).await.0,
+        before_reach
+    );
+    assert_eq!(open_reach(&app, CHAIRA, capacity).await, before_open);
+    assert_maintained_is_rebuilt(&app, "40 held replicas").await;
+
+    // The monthly bound: 50 + 50 + 50 count; 10 more in the same 30 days waits.
+    for n in 0..3 {
+        let (status, body) = record(&app, &people[1].token, replica(50)).await;
+        assert_eq!(status, Status::Created, "{body}");
+        assert_eq!(body["review"], "counted", "replica {n}: {body}");
+    }
+    let (_, body) = record(&app, &people[1].token, replica(10)).await;
+    assert_eq!(body["review"], "pending", "{body}");
+    let over_month = body["id"].as_i64().unwrap();
+    assert_eq!(
+        reach(&app, &world.staff, CHAIRA, capacity).await.0,
+        before_reach + 150
+    );
+
+    // The coordinator's review list holds them; a participant's is empty and reviews nothing.
+    let (status, list) = api(
+        &app,
+        "GET",
+        "/api/v1/replicas/pending?per_page=100",
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{list}");
+    assert_eq!(list["total"], 41, "{list}");
+    let (_, list) = api(
+        &app,
+        "GET",
+        "/api/v1/replicas/pending",
+        Some(&people[1].token),
+        None,
+    )
+    .await;
+    assert_eq!(list["total"], 0, "{list}");
+    let review = |id: i64| format!("/api/v1/replicas/{id}/review");
+    let (status, _) = api(
+        &app,
+        "POST",
+        &review(held[0]),
+        Some(&people[1].token),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::Forbidden);
+
+    // Approved: it counts everywhere; maintained equals a rebuild.
+    let (status, body) = api(
+        &app,
+        "POST",
+        &review(held[0]),
+        Some(&world.staff),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["review"], "approved");
+    assert_eq!(
+        reach(&app, &world.staff, CHAIRA, capacity).await.0,
+        before_reach + 650
+    );
+    assert_eq!(
+        open_reach(&app, CHAIRA, capacity).await,
+        Some(before_reach + 650)
+    );
+    assert_maintained_is_rebuilt(&app, "an approval").await;
+    // Twice: 409.
+    let (status, _) = api(
+        &app,
+        "POST",
+        &review(held[0]),
+        Some(&world.staff),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict);
+
+    // Rejected: a reason is required (422, nothing changes); with it, it never counts.
+    let (status, body) = api(
+        &app,
+        "POST",
+        &review(held[1]),
+        Some(&world.staff),
+        Some(json!({"decision": "reject"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    assert_eq!(error_fields(&body), ["note"]);
+    let (status, body) = api(
+        &app,
+        "POST",
+        &review(held[1]),
+        Some(&world.staff),
+        Some(json!({"decision": "reject", "note": "No hay lista de asistencia."})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(body["review"], "rejected");
+    assert_eq!(
+        reach(&app, &world.staff, CHAIRA, capacity).await.0,
+        before_reach + 650
+    );
+
+    // Whoever recorded it does not review it: the coordinator's own → 422; the admin approves.
+    let mut own = replica(80);
+    own["replicator_id"] = json!(
+        replicator::Entity::find()
+            .filter(replicator::Column::ParticipantId.eq(people[0].id))
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    );
+    let (status, body) = record(&app, &world.staff, own).await;
+    assert_eq!(status, Status::Created, "{body}");
+    assert_eq!(body["review"], "pending");
+    let recorded = body["id"].as_i64().unwrap();
+    let (status, body) = api(
+        &app,
+        "POST",
+        &review(recorded),
+        Some(&world.staff),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
+    let (status, _) = api(
+        &app,
+        "POST",
+        &review(recorded),
+        Some(&world.admin),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let (status, _) = api(
+        &app,
+        "POST",
+        &review(over_month),
+        Some(&world.staff),
+        Some(json!({"decision": "approve"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        reach(&app, &world.staff, CHAIRA, capacity).await.0,
+        before_reach + 740
+    );
+    assert_maintained_is_rebuilt(&app, "every review").await;
+    let audited = domain::entities::audit_log::Entity::find()
+        .filter(
+            domain::entities::audit_log::Column::Action
+                .is_in(["replica.approved", "replica.rejected"]),
+        )
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 4);
+
+    // The coordinators' page lists what waits, with approve and reject.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    let client = app.another_instance(&[]).await;
+    crate::support::sign_in_client(&client, email, password).await;
+    let html = client
+        .get("/replicadores")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("Réplicas por revisar (38)"), "{html}");
+    assert!(html.contains(&format!("/replicadores/replicas/{}/revision", held[2])));
+}

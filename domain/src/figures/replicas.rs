@@ -2,8 +2,10 @@
 //! replicas delivered and the people they reached — second-generation reach, kept beside the
 //! direct training and never summed into it. Every write of a replica refreshes its
 //! municipality's rows in the same transaction ([`refresh`]); [`rebuild`] recomputes every row
-//! with the same computation.
+//! with the same computation. Only replicas that count are summed: within the bounds or
+//! approved by a coordinator (issue 62, `trainers::review`).
 
+use crate::entities::values::ReplicaReview;
 use crate::entities::{replica, replica_figure};
 use crate::error::AppResult;
 use chrono::Datelike;
@@ -41,7 +43,9 @@ async fn rows<C: ConnectionTrait>(
     db: &C,
     municipality_code: Option<&str>,
 ) -> AppResult<Vec<replica_figure::Model>> {
-    let mut query = replica::Entity::find();
+    // Only replicas that count (issue 62): within the bounds, or approved by a coordinator.
+    let mut query = replica::Entity::find()
+        .filter(replica::Column::Review.is_in([ReplicaReview::Counted, ReplicaReview::Approved]));
     if let Some(code) = municipality_code {
         query = query.filter(replica::Column::MunicipalityCode.eq(code));
     }

@@ -2,8 +2,10 @@
 //! completed and certified, and the technical assistances received ([`super::COVERAGE`]), read
 //! from the figures model (`capacity_year_figures` and `assistance_figures`, kept on every
 //! write): two queries, whatever the size of the data. Counts of people from 1 to 4 are
-//! suppressed ([`super::suppressed`]); counts of assistances are not (they are actions of
-//! public entities for public entities, not people).
+//! suppressed ([`super::suppressed`]), and so is any of a row's trained, completed and
+//! certified that differs from another by 1 to 4 ([`super::suppress_differences`], issue 62);
+//! counts of assistances are not (they are actions of public entities for public entities,
+//! not people).
 
 use super::{COVERAGE, suppressed};
 use crate::entities::{
@@ -195,7 +197,7 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
         ));
     }
     if assisted.is_empty() {
-        return Ok(out.into_iter().map(|(_, row)| row).collect());
+        return Ok(out.into_iter().map(|(_, row)| complementary(row)).collect());
     }
     // Municipality × capacity × year with assistance or replicas and no training: rows of
     // their own.
@@ -259,7 +261,17 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CoverageRow>> {
             b.year,
         ))
     });
-    Ok(out.into_iter().map(|(_, row)| row).collect())
+    Ok(out.into_iter().map(|(_, row)| complementary(row)).collect())
+}
+
+/// A row with complementary suppression (issue 62, item 4): the certified are among the
+/// completed, who are among the trained, so no two of them published may differ by 1 to 4
+/// (trained 10, completed 7 would name the 3 who did not complete).
+fn complementary(mut row: CoverageRow) -> CoverageRow {
+    let mut cells = [row.trained, row.completed, row.certified];
+    super::suppress_differences(&mut cells, |_, _| true);
+    [row.trained, row.completed, row.certified] = cells;
+    row
 }
 
 /// The coverage as a CSV file ([`crate::spreadsheets::CsvFile`]).

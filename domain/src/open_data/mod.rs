@@ -40,6 +40,54 @@ pub fn suppressed(count: i64) -> Option<i64> {
     }
 }
 
+/// Complementary suppression (issue 62, item 4): no published pair of counts whose difference
+/// isolates a group of 1 to 4 people. `cells` are counts as published (`None`: suppressed);
+/// `related(a, b)` says whether one of the two counts people the other also counts (a line of
+/// El Paujíl + Puerto Rico and one of Puerto Rico; a row's trained and certified), so that
+/// subtracting them names a group. Of every such pair of published counts whose difference is
+/// 1 to 4, the smaller is suppressed too. One pass is enough: a count only ever goes from
+/// published to suppressed, so a pair checked stays safe. Sums of three or more counts are not
+/// searched (see DECISIONS).
+pub fn suppress_differences(cells: &mut [Option<i64>], related: impl Fn(usize, usize) -> bool) {
+    for a in 0..cells.len() {
+        for b in a + 1..cells.len() {
+            let (Some(x), Some(y)) = (cells[a], cells[b]) else {
+                continue;
+            };
+            if !(1..MIN_PUBLISHED).contains(&(x - y).abs()) || !related(a, b) {
+                continue;
+            }
+            if x < y {
+                cells[a] = None;
+            } else {
+                cells[b] = None;
+            }
+        }
+    }
+}
+
+/// A count of free places (seats, a municipality's quota) as shown to someone without staff
+/// scope (issue 62, item 4): exact unless the places taken are 1 to 4 — what the open data
+/// suppresses —, then the band they fall in, «entre 26 y 29». `taken` is `total − free`.
+pub fn free_places_label(total: i64, free: i64) -> String {
+    let taken = total - free;
+    if (1..MIN_PUBLISHED).contains(&taken) {
+        let low = (total - (MIN_PUBLISHED - 1)).max(0);
+        format!("entre {low} y {}", (total - 1).max(0))
+    } else {
+        free.max(0).to_string()
+    }
+}
+
+/// A count of people (enrolled, waiting) as shown to someone without staff scope: exact from
+/// 5 (or 0), «menos de 5» from 1 to 4.
+pub fn people_label(count: i64) -> String {
+    match suppressed(count) {
+        Some(n) => n.to_string(),
+        None => format!("menos de {MIN_PUBLISHED}"),
+    }
+}
+
 /// How a list column is joined in CSV.
 pub const LIST_SEPARATOR: &str = ";";
 
@@ -535,6 +583,34 @@ mod tests {
         }
         assert_eq!(suppressed(5), Some(5));
         assert_eq!(suppressed(1234), Some(1234));
+    }
+
+    #[test]
+    fn a_difference_of_one_to_four_between_related_counts_is_suppressed() {
+        // The run's plan lines: El Paujíl + Puerto Rico (8), Puerto Rico (5), El Paujíl (3).
+        let mut cells = [Some(8), Some(5), suppressed(3)];
+        suppress_differences(&mut cells, |_, _| true);
+        assert_eq!(cells, [Some(8), None, None]);
+        // Unrelated counts keep their values; a difference of 5 or 0 isolates nobody.
+        let mut cells = [Some(8), Some(5), Some(13), Some(13)];
+        suppress_differences(&mut cells, |a, b| (a, b) != (0, 1));
+        assert_eq!(cells, [Some(8), Some(5), Some(13), Some(13)]);
+        // Chains: 10, 8 and 6 related to each other keep only 10.
+        let mut cells = [Some(10), Some(8), Some(6)];
+        suppress_differences(&mut cells, |_, _| true);
+        assert_eq!(cells, [Some(10), None, None]);
+    }
+
+    #[test]
+    fn free_places_are_banded_when_one_to_four_are_taken() {
+        assert_eq!(free_places_label(30, 30), "30");
+        assert_eq!(free_places_label(30, 27), "entre 26 y 29");
+        assert_eq!(free_places_label(30, 26), "entre 26 y 29");
+        assert_eq!(free_places_label(30, 25), "25");
+        assert_eq!(free_places_label(3, 2), "entre 0 y 2");
+        assert_eq!(people_label(3), "menos de 5");
+        assert_eq!(people_label(0), "0");
+        assert_eq!(people_label(7), "7");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! current version; drafts are not public), with its provider and territory, its goals, its
 //! budget by source and what was achieved to date ([`super::PLANS`]). Read through the plans'
 //! own view and progress (the maintained figures). No personal data: no names of who approved
-//! or amended; counts of people from 1 to 4 are suppressed ([`super::suppressed`]).
+//! or amended; counts of people from 1 to 4 are suppressed ([`super::suppressed`]), and so is
+//! any count that differs by 1 to 4 from a related one ([`complementary`], issue 62).
 
 use super::{LIST_SEPARATOR, PLANS, suppressed};
 use crate::entities::plan;
@@ -231,7 +232,43 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<PlanRow>> {
             });
         }
     }
+    complementary(&mut out);
     Ok(out)
+}
+
+/// Complementary suppression over the lines (issue 62, item 4): the run subtracted the line
+/// of Puerto Rico (5) from the line of El Paujíl + Puerto Rico (8) to get El Paujíl's
+/// suppressed 3. Two lines of a year are related when one's municipalities hold the other's
+/// (or either names none: a rule or the whole territory, which may hold anything); a line's
+/// trained and certified are related too (the certified are among the trained). Of every
+/// related pair of published counts that differs by 1 to 4 the smaller is suppressed.
+fn complementary(rows: &mut [PlanRow]) {
+    use std::collections::BTreeSet;
+    // Two cells per line: trained, certified.
+    let mut cells: Vec<Option<i64>> = rows
+        .iter()
+        .flat_map(|r| [r.achieved_trained, r.achieved_certified])
+        .collect();
+    let places: Vec<BTreeSet<&str>> = rows
+        .iter()
+        .map(|r| r.municipality_codes.iter().map(String::as_str).collect())
+        .collect();
+    let related = |a: usize, b: usize| {
+        let (i, j) = (a / 2, b / 2);
+        if i == j {
+            return true;
+        }
+        if rows[i].year != rows[j].year {
+            return false;
+        }
+        let (x, y) = (&places[i], &places[j]);
+        x.is_empty() || y.is_empty() || x.is_subset(y) || y.is_subset(x)
+    };
+    super::suppress_differences(&mut cells, related);
+    for (row, pair) in rows.iter_mut().zip(cells.chunks(2)) {
+        row.achieved_trained = pair[0];
+        row.achieved_certified = pair[1];
+    }
 }
 
 /// The rows as the CSV file.
@@ -283,6 +320,39 @@ mod tests {
             committed: 4_000_000,
             executed: 3_000_000,
             until: "2026-11-26".into(),
+        }
+    }
+
+    /// Issue 62, item 4: the run's difference yields nothing.
+    #[test]
+    fn the_difference_of_two_nested_lines_yields_nothing() {
+        let line = |codes: &[&str], trained: i64| PlanRow {
+            municipality_codes: codes.iter().map(|c| c.to_string()).collect(),
+            achieved_trained: suppressed(trained),
+            achieved_certified: None,
+            ..row()
+        };
+        // El Paujíl + Puerto Rico (8), Puerto Rico (5), El Paujíl (3, suppressed), and a line
+        // of another municipality that differs by 3 but holds none of them.
+        let mut rows = vec![
+            line(&["18256", "18592"], 8),
+            line(&["18592"], 5),
+            line(&["18256"], 3),
+            line(&["50001"], 11),
+        ];
+        complementary(&mut rows);
+        let published: Vec<Option<i64>> = rows.iter().map(|r| r.achieved_trained).collect();
+        assert_eq!(published, [Some(8), None, None, Some(11)]);
+        for a in &rows {
+            for b in &rows {
+                if let (Some(x), Some(y)) = (a.achieved_trained, b.achieved_trained) {
+                    let nested = a
+                        .municipality_codes
+                        .iter()
+                        .all(|c| b.municipality_codes.contains(c));
+                    assert!(!(nested && (1..5).contains(&(y - x))), "{x} and {y}");
+                }
+            }
         }
     }
 

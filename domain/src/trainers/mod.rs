@@ -19,6 +19,7 @@
 //! department, a liaison their municipality, a participant themselves. Outside it: 404.
 
 pub mod input;
+pub mod review;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -106,6 +107,14 @@ pub struct ReplicaView {
     pub attendees: Vec<String>,
     /// Whether the attendees were given as a count.
     pub by_count: bool,
+    /// Whether it counts (issue 62): `counted` (within the bounds), `pending` (waits for a
+    /// coordinator's review, counts nowhere), `approved`, `rejected` (never counts).
+    #[schema(value_type = crate::entities::values::ReplicaReview)]
+    pub review: crate::entities::values::ReplicaReview,
+    /// The review as people read it.
+    pub review_label: String,
+    /// The reviewer's reason, if any.
+    pub review_note: Option<String>,
 }
 
 /// Second-generation reach of a municipality on one capacity in one year.
@@ -797,11 +806,14 @@ async fn replicator_for<C: ConnectionTrait>(
 }
 
 /// Records a replica (see the module's comment), refreshes the municipality's replica figures
-/// in the same transaction, audited. Every problem at once (422), nothing written.
+/// in the same transaction, audited. Every problem at once (422), nothing written. Beyond
+/// `bounds` it is stored pending a coordinator's review and counts nowhere yet
+/// ([`review`]).
 pub async fn record_replica<C: ConnectionTrait>(
     db: &C,
     user: &Actor,
     input: &ReplicaInput,
+    bounds: review::Bounds,
 ) -> AppResult<ReplicaView> {
     let found = replicator_for(db, user, input).await?;
     let capacities = capacities_of(db, &[found.id])
@@ -809,6 +821,7 @@ pub async fn record_replica<C: ConnectionTrait>(
         .remove(&found.id)
         .unwrap_or_default();
     let checked = input::check(db, input, &found, &capacities).await?;
+    let held = review::initial(db, &found, checked.people_reached, bounds).await?;
     let saved = replica::ActiveModel {
         replicator_id: Set(found.id),
         date: Set(checked.date),
@@ -820,6 +833,7 @@ pub async fn record_replica<C: ConnectionTrait>(
         by_count: Set(checked.attendees.is_empty()),
         recorded_by: Set(Some(user.id)),
         created_at: Set(crate::time::now()),
+        review: Set(held),
         ..Default::default()
     }
     .insert(db)
@@ -923,6 +937,9 @@ async fn replica_views<C: ConnectionTrait>(
             people_reached: r.people_reached,
             attendees: attendees.remove(&r.id).unwrap_or_default(),
             by_count: r.by_count,
+            review: r.review,
+            review_label: r.review.label().to_string(),
+            review_note: r.review_note,
         })
         .collect())
 }
