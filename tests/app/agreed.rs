@@ -1151,3 +1151,55 @@ async fn a_contact_changed_after_the_link_voids_it() {
     .await;
     assert_eq!(status, Status::Created, "{accepted}");
 }
+
+/// Issue 62: a link emailed before the rule went to an address only the provider typed; the
+/// migration keeps it, voided, so it answers 410 with why (never accepts).
+#[rocket::async_test]
+async fn a_link_sent_before_the_rule_is_void() {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with_demo().await;
+    let db = app.db();
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let id = planned(&app, &dnp, "18256", Some(CONTACT)).await;
+    let (_, first) = api(
+        &app,
+        "PUT",
+        &format!("/api/v1/assistances/{id}/work-plan"),
+        Some(&dnp),
+        Some(plan(&[("Taller", 10)])),
+    )
+    .await;
+    // The schema before migration 38, a link stored the old way, and up again.
+    let since = Migrator::migrations()
+        .iter()
+        .rev()
+        .take_while(|m| m.name() != "m20261228_000038_confirmed_contacts")
+        .count() as u32
+        + 1;
+    Migrator::down(db, Some(since)).await.expect("down to 37");
+    let hash = domain::accounts::secrets::token_hash("enlace-de-antes");
+    db.execute_unprepared(&format!(
+        "UPDATE assistance_work_plans SET acceptance_token_hash = '{hash}' \
+         WHERE assistance_id = {id}"
+    ))
+    .await
+    .unwrap();
+    Migrator::up(db, None).await.expect("up again");
+    let (status, gone) = api(
+        &app,
+        "POST",
+        "/api/v1/work-plan-acceptances/enlace-de-antes",
+        None,
+        Some(accepting(&first, "Ana Lucía Torres", "Alcaldesa")),
+    )
+    .await;
+    assert_eq!(status, Status::Gone, "{gone}");
+    assert!(
+        gone["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nadie del territorio había confirmado"),
+        "{gone}"
+    );
+}
