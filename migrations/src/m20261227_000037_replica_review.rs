@@ -83,9 +83,9 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         let year = if postgres {
-            "CAST(EXTRACT(YEAR FROM date) AS INTEGER)"
+            "CAST(EXTRACT(YEAR FROM \"date\") AS INTEGER)"
         } else {
-            "CAST(strftime('%Y', date) AS INTEGER)"
+            "CAST(strftime('%Y', \"date\") AS INTEGER)"
         };
         db.execute_unprepared("DELETE FROM replica_figures").await?;
         db.execute_unprepared(&format!(
