@@ -1138,6 +1138,24 @@ async fn trainers<C: ConnectionTrait>(
         }
         crate::figures::replicas::refresh(db, place).await?;
     }
+    // Issue 62: a count beyond what one replica counts alone (`replica_review_attendees`)
+    // waits at «Réplicas por revisar» for a coordinator, and counts nowhere until approved.
+    replica::Entity::insert(replica::ActiveModel {
+        replicator_id: Set(replicators[1]),
+        date: Set(day - Duration::days(3)),
+        municipality_code: Set("18256".into()),
+        department_code: Set("18".into()),
+        capacity_id: Set(capacity_id),
+        audience: Set(ReplicaAudience::OrganizacionesComunitarias),
+        people_reached: Set(140),
+        by_count: Set(true),
+        recorded_by: Set(None),
+        created_at: Set(from_local(day - Duration::days(3), 19, 0)),
+        review: Set(crate::entities::values::ReplicaReview::Pending),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
