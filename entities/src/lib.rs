@@ -54,6 +54,7 @@ pub mod enrolment;
 pub mod enrolment_invitation;
 pub mod entity_departure;
 pub mod figures_dirty;
+pub mod import_draft;
 pub mod imported_record;
 pub mod indicator;
 pub mod indicator_capacity;

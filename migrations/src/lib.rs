@@ -49,6 +49,7 @@ mod m20261225_000035_dirty_own_rows;
 mod m20261226_000036_bank_storage;
 mod m20261227_000037_replica_review;
 mod m20261228_000038_confirmed_contacts;
+mod m20261229_000039_import_drafts;
 
 pub struct Migrator;
 
@@ -124,6 +125,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261226_000036_bank_storage::Migration),
             atomic(m20261228_000038_confirmed_contacts::Migration),
             atomic(m20261227_000037_replica_review::Migration),
+            atomic(m20261229_000039_import_drafts::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! «Importar cohortes» and «Importar asistencias»: a provider's coordinator sends the
-//! spreadsheet it keeps, reviews what it would do («Revisar sin guardar»), then imports it; the
+//! spreadsheet it keeps, reviews what it would do («Revisar sin guardar»), then imports it (the file previewed is kept:
+//! «Importar» sends only its draft's token); the
 //! page shows what changed or every problem with its row (422, nothing saved). Like the other
 //! import pages, through `web::import::from_page`. And the assistances' monthly follow-up
 //! workbook the assistances page links to.
@@ -9,7 +10,7 @@ use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::spreadsheets::download::Download;
 use crate::web::csrf::CsrfForm;
-use crate::web::import::UploadForm;
+use crate::web::import::{DraftUploadForm, KeptOutcome};
 use crate::web::{Failure, Page, PageResult};
 use domain::error::FieldError;
 use domain::offer_import::RecordImportSummary;
@@ -44,17 +45,22 @@ struct Kind {
     title: &'static str,
     /// `true`: cohorts (sessions); `false`: assistances (milestones and visits).
     cohorts: bool,
+    /// The import its drafts are kept for (`spreadsheets::drafts`).
+    #[serde(skip)]
+    draft_kind: &'static str,
 }
 
 const COHORTS: Kind = Kind {
     path: "/coordinacion/cohortes/importar",
     title: COHORTS_TITLE,
     cohorts: true,
+    draft_kind: "cohorts",
 };
 const ASSISTANCES: Kind = Kind {
     path: "/asistencias/importar",
     title: ASSISTANCES_TITLE,
     cohorts: false,
+    draft_kind: "assistances",
 };
 
 /// The import page: the form, the template, and what a file did (or would do) or its problems.
@@ -63,6 +69,8 @@ struct ImportView {
     kind: Kind,
     summary: Option<RecordImportSummary>,
     errors: Vec<FieldError>,
+    /// After a clean preview: the kept file's token, which «Importar» sends alone.
+    draft: Option<String>,
 }
 
 fn empty(page: &Page<'_>, kind: Kind) -> PageResult {
@@ -73,6 +81,7 @@ fn empty(page: &Page<'_>, kind: Kind) -> PageResult {
             kind,
             summary: None,
             errors: Vec::new(),
+            draft: None,
         },
     )
 }
@@ -89,12 +98,14 @@ fn mode_of(accion: Option<&str>) -> Mode {
 fn outcome(
     page: &Page<'_>,
     kind: Kind,
-    (status, summary, errors): (
-        rocket::http::Status,
-        Option<RecordImportSummary>,
-        Vec<FieldError>,
-    ),
+    result: Result<KeptOutcome<RecordImportSummary>, domain::error::AppError>,
 ) -> PageResult {
+    let KeptOutcome {
+        status,
+        summary,
+        errors,
+        draft,
+    } = result?;
     let title = kind.title;
     let rendered = page.render(
         TEMPLATE,
@@ -103,6 +114,7 @@ fn outcome(
             kind,
             summary,
             errors,
+            draft,
         },
     );
     Failure::unless_ok(status, rendered?)
@@ -123,15 +135,18 @@ async fn cohorts_submit(
     staff: StaffUser,
     notifier: Mailer<'_>,
     accion: Option<&str>,
-    form: CsrfForm<UploadForm<'_>>,
+    form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = crate::web::import::from_page(
+    let result = crate::web::import::kept(
         db.inner(),
         CohortImport::open(&staff, &notifier),
-        &form.0.file,
+        staff.id,
+        COHORTS.draft_kind,
+        form.0.file.as_ref(),
+        &form.0.draft,
         mode_of(accion),
     )
-    .await?;
+    .await;
     outcome(&page, COHORTS, result)
 }
 
@@ -154,15 +169,18 @@ async fn assistances_submit(
     staff: StaffUser,
     notifier: Mailer<'_>,
     accion: Option<&str>,
-    form: CsrfForm<UploadForm<'_>>,
+    form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = crate::web::import::from_page(
+    let result = crate::web::import::kept(
         db.inner(),
         AssistanceImport::open(&staff, &notifier),
-        &form.0.file,
+        staff.id,
+        ASSISTANCES.draft_kind,
+        form.0.file.as_ref(),
+        &form.0.draft,
         mode_of(accion),
     )
-    .await?;
+    .await;
     outcome(&page, ASSISTANCES, result)
 }
 

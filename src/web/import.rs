@@ -57,6 +57,12 @@ pub fn upload_error(errors: rocket::form::Errors<'_>) -> AppError {
 
 /// The uploaded bytes (bounded) and the file's name as the person's computer gave it.
 pub async fn read_file<Row>(file: &TempFile<'_>) -> DomainResult<Source<Row>> {
+    let (bytes, name) = read_bytes(file).await?;
+    Ok(Source::File { bytes, name })
+}
+
+/// [`read_file`]'s bytes and name.
+async fn read_bytes(file: &TempFile<'_>) -> DomainResult<(Vec<u8>, String)> {
     use rocket::tokio::io::AsyncReadExt;
     if file.len() as usize > domain::spreadsheets::MAX_UPLOAD_BYTES {
         return Err(AppError::TooLarge);
@@ -74,7 +80,7 @@ pub async fn read_file<Row>(file: &TempFile<'_>) -> DomainResult<Source<Row>> {
         .raw_name()
         .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
         .unwrap_or_default();
-    Ok(Source::File { bytes, name })
+    Ok((bytes, name))
 }
 
 /// The API: the file imported (or only previewed, `dry_run`), the summary as JSON. The body
@@ -111,6 +117,104 @@ pub async fn from_page<I: Import>(
         Ok(summary) => Ok((Status::Ok, Some(summary), Vec::new())),
         Err(AppError::Validation(errors)) => Ok((Status::UnprocessableEntity, None, errors)),
         Err(other) => Err(Failure::from(other)),
+    }
+}
+
+/// A file sent from an import page that keeps what it previewed (issue 61): the file, or —
+/// for «Importar» after «Revisar sin guardar» — only the token of the draft the preview kept
+/// (`spreadsheets::drafts`), so the file is chosen once.
+#[derive(FromForm)]
+pub struct DraftUploadForm<'r> {
+    #[field(default = String::new())]
+    pub csrf_token: String,
+    pub file: Option<TempFile<'r>>,
+    #[field(default = String::new())]
+    pub draft: String,
+}
+
+impl CsrfProtected for DraftUploadForm<'_> {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// The file chosen, if one was (a form without a choice may still send an empty part).
+pub fn chosen<'a, 'r>(file: Option<&'a TempFile<'r>>) -> Option<&'a TempFile<'r>> {
+    file.filter(|f| f.len() > 0)
+}
+
+/// What an import page shows after a file (or a draft) was sent: the status, the summary or
+/// every problem with its row, and — after a clean preview — the token of the kept draft the
+/// page's «Importar» sends.
+pub struct KeptOutcome<S> {
+    pub status: Status,
+    pub summary: Option<S>,
+    pub errors: Vec<FieldError>,
+    pub draft: Option<String>,
+}
+
+/// The import opened, then: «Revisar» previews the chosen file and, when it passes, keeps it
+/// as a draft of `user_id` for `kind`; «Importar» saves the chosen file, or else the draft
+/// `draft` names (claimed: once; released again when the save refuses it). A 422 carries every
+/// problem (a missing file, a draft unknown, another account's, expired or used included);
+/// other failures are the error page's.
+pub async fn kept<I: Import>(
+    db: &DatabaseConnection,
+    opening: impl Future<Output = DomainResult<I>> + Send,
+    user_id: i32,
+    kind: &str,
+    file: Option<&TempFile<'_>>,
+    draft: &str,
+    mode: Mode,
+) -> DomainResult<KeptOutcome<I::Summary>> {
+    use domain::spreadsheets::drafts;
+    let choose = || AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.");
+    let result = async {
+        let import = opening.await?;
+        match (mode, chosen(file)) {
+            (Mode::Preview, Some(file)) => {
+                let (bytes, name) = read_bytes(file).await?;
+                let source = Source::File {
+                    bytes: bytes.clone(),
+                    name: name.clone(),
+                };
+                let summary = pipeline::run(db, &import, source, Mode::Preview).await?;
+                let token = drafts::keep(db, user_id, kind, &name, bytes).await?;
+                Ok((summary, Some(token)))
+            }
+            (Mode::Preview, None) => Err(choose()),
+            (Mode::Save, Some(file)) => {
+                let source = read_file(file).await?;
+                Ok((pipeline::run(db, &import, source, Mode::Save).await?, None))
+            }
+            (Mode::Save, None) if draft.trim().is_empty() => Err(choose()),
+            (Mode::Save, None) => {
+                let source = drafts::take(db, user_id, kind, draft).await?;
+                match pipeline::run(db, &import, source, Mode::Save).await {
+                    Ok(summary) => Ok((summary, None)),
+                    Err(error) => {
+                        drafts::release(db, draft).await?;
+                        Err(error)
+                    }
+                }
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok((summary, draft)) => Ok(KeptOutcome {
+            status: Status::Ok,
+            summary: Some(summary),
+            errors: Vec::new(),
+            draft,
+        }),
+        Err(AppError::Validation(errors)) => Ok(KeptOutcome {
+            status: Status::UnprocessableEntity,
+            summary: None,
+            errors,
+            draft: None,
+        }),
+        Err(other) => Err(other),
     }
 }
 

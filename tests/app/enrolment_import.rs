@@ -572,3 +572,60 @@ async fn the_cohort_workspace_is_split_into_sections_with_outcomes_first() {
     );
     assert!(html.contains("/verificar/"), "and the certificates listed");
 }
+
+/// Issue 61, item 3: the enrolment file previewed on the cohort's page imports with
+/// «Importar» under the preview, which sends only the kept file's token; the token is the
+/// cohort's (another cohort's page refuses it).
+#[rocket::async_test]
+async fn the_enrolment_file_previewed_imports_from_its_draft() {
+    use crate::offer_import::{draft_of, post_draft};
+    use domain::entities::values::CohortStatus;
+    let app = TestApp::with_demo().await;
+    let open = crate::world::demo_cohort(app.db(), CohortStatus::Open).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let base = format!("/coordinacion/cohortes/{}", open.id);
+    let csrf = csrf_from(&app, &format!("{base}/inscripciones")).await;
+    let csv = "tipo_documento,numero_documento,nombres,apellidos,codigo_dane,tipo_entidad,nivel\n\
+               CC,1117000902,Yesenia,Quintero,18256,alcaldia,tecnico\n";
+    let enrolled = async || {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::CohortId.eq(open.id))
+            .count(app.db())
+            .await
+            .unwrap()
+    };
+    let before = enrolled().await;
+    let (status, html) = post_file(
+        &app,
+        &format!("{base}/importar"),
+        &csrf,
+        "personas.csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("sin elegirlo otra vez"), "{html}");
+    let draft = draft_of(&html);
+    assert_eq!(enrolled().await, before, "a preview enrols nobody");
+    let (status, html) = post_draft(
+        &app.client,
+        &format!("{base}/importar"),
+        &csrf,
+        &[("draft", &draft), ("mode", "import")],
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("Importación realizada"), "{html}");
+    assert_eq!(enrolled().await, before + 1);
+    let (status, html) = post_draft(
+        &app.client,
+        &format!("{base}/importar"),
+        &csrf,
+        &[("draft", &draft), ("mode", "import")],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("ya se importó desde esta revisión"), "{html}");
+    assert_eq!(enrolled().await, before + 1);
+}

@@ -553,3 +553,170 @@ async fn a_coordinator_imports_cohorts_from_the_page_preview_then_save() {
     );
     assert_eq!(counts(&app).await[0], before[0] + 1);
 }
+
+/// The `draft` hidden field of an import page's preview: the kept file's token.
+pub(crate) fn draft_of(html: &str) -> String {
+    crate::support::hidden_inputs(html)
+        .into_iter()
+        .find(|(name, _)| name == "draft")
+        .map(|(_, value)| value)
+        .unwrap_or_else(|| panic!("the preview keeps the file under a token: {html}"))
+}
+
+/// «Importar» under a preview, as the page's form sends it from `client`: multipart with the
+/// CSRF token, `fields` and no file.
+pub(crate) async fn post_draft(
+    client: &rocket::local::asynchronous::Client,
+    path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> (Status, String) {
+    use rocket::http::ContentType;
+    let boundary = "----aula-borrador";
+    let mut body = String::new();
+    for (name, value) in [("csrf_token", csrf)].iter().chain(fields) {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let response = client
+        .post(path.to_string())
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_string().await.unwrap_or_default())
+}
+
+/// Issue 61, item 3: the file previewed is kept, so «Importar» sends only its token — once,
+/// for the account that previewed it, within its lifetime; anything else is a Spanish 422
+/// and nothing written.
+#[rocket::async_test]
+async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previewed_it() {
+    use domain::entities::import_draft;
+    use sea_orm::sea_query::Expr;
+    let app = TestApp::with_demo().await;
+    let (email, password) = demo_account(Role::Coordinator);
+    sign_in_page(&app, email, password).await;
+    let path = "/coordinacion/cohortes/importar";
+    let csrf = csrf_from(&app, path).await;
+    let header = domain::offer_import::cohorts::columns();
+    let file = sheet(
+        &header,
+        &[row(&header, &cohort_cells("DRAFT-1", "Una sola vez", "30"))],
+    );
+    let before = counts(&app).await;
+    let (status, html) = post_file(
+        &app,
+        &format!("{path}?accion=revisar"),
+        &csrf,
+        "cohortes.xlsx",
+        &file,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("sin elegirlo otra vez"), "{html}");
+    let draft = draft_of(&html);
+    assert_eq!(counts(&app).await, before, "a preview writes no record");
+    let confirm = format!("{path}?accion=importar");
+
+    // Another account's token: refused as unknown, nothing written, the draft still usable.
+    let other = app.another_instance(&[]).await;
+    crate::support::sign_in_client(&other, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let other_csrf = crate::support::csrf_from_client(&other, path).await;
+    let (status, html) = post_draft(&other, &confirm, &other_csrf, &[("draft", &draft)]).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("No encontramos la revisión de este archivo"), "{html}");
+    assert_eq!(counts(&app).await, before, "another account's token writes nothing");
+
+    // The token alone imports the file previewed.
+    let (status, html) = post_draft(&app.client, &confirm, &csrf, &[("draft", &draft)]).await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("Importado"), "{html}");
+    let after = counts(&app).await;
+    assert_eq!(after[0], before[0] + 1, "the previewed cohort is created");
+    assert!(
+        cohort::Entity::find()
+            .filter(cohort::Column::Name.eq("Una sola vez"))
+            .one(app.db())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Used once.
+    let (status, html) = post_draft(&app.client, &confirm, &csrf, &[("draft", &draft)]).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("ya se importó desde esta revisión"), "{html}");
+    assert_eq!(counts(&app).await, after, "a used token writes nothing");
+
+    // Past its lifetime: refused; the next draft written deletes it.
+    let late = sheet(
+        &header,
+        &[row(&header, &cohort_cells("DRAFT-2", "Demasiado tarde", "30"))],
+    );
+    let (status, html) = post_file(
+        &app,
+        &format!("{path}?accion=revisar"),
+        &csrf,
+        "cohortes.xlsx",
+        &late,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let stale = draft_of(&html);
+    import_draft::Entity::update_many()
+        .col_expr(
+            import_draft::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(121)),
+        )
+        .filter(import_draft::Column::Token.eq(stale.as_str()))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let (status, html) = post_draft(&app.client, &confirm, &csrf, &[("draft", &stale)]).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("La revisión de este archivo venció"), "{html}");
+    assert_eq!(counts(&app).await, after, "an expired token writes nothing");
+    let (status, _) = post_file(
+        &app,
+        &format!("{path}?accion=revisar"),
+        &csrf,
+        "cohortes.xlsx",
+        &late,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let kept = import_draft::Entity::find()
+        .filter(import_draft::Column::Token.eq(stale.as_str()))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(kept, 0, "expired drafts are deleted when a new one is written");
+
+    // A cohorts draft does not import assistances.
+    let (status, html) = post_draft(
+        &app.client,
+        "/asistencias/importar?accion=importar",
+        &csrf,
+        &[("draft", &draft_of(&html_of_preview(&app, path, &csrf, &late).await))],
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    drop(other);
+}
+
+async fn html_of_preview(app: &TestApp, path: &str, csrf: &str, file: &[u8]) -> String {
+    let (status, html) = post_file(
+        app,
+        &format!("{path}?accion=revisar"),
+        csrf,
+        "cohortes.xlsx",
+        file,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    html
+}

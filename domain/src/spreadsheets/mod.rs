@@ -101,6 +101,7 @@
 mod csv_export;
 mod export;
 mod import;
+pub mod drafts;
 pub mod pipeline;
 mod template;
 

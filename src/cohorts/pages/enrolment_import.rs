@@ -8,7 +8,7 @@ use crate::mail::Mailer;
 use crate::web::PageResult;
 use crate::web::csrf::CsrfForm;
 use domain::error::{AppError, FieldError};
-use domain::spreadsheets::pipeline::{self, Mode};
+use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
@@ -24,6 +24,9 @@ pub(super) struct ImportForm<'r> {
     /// `preview` (dry run) or `import`.
     #[field(default = String::new())]
     mode: String,
+    /// The token of the file a preview kept: «Importar» sends it instead of the file.
+    #[field(default = String::new())]
+    draft: String,
 }
 
 impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
@@ -33,8 +36,9 @@ impl crate::web::csrf::CsrfProtected for ImportForm<'_> {
 }
 
 /// Upload from the cohort page (the import pipeline: `spreadsheets::pipeline`): a preview of
-/// what would happen per row, or the real, all-or-nothing import (confirmed by uploading the
-/// same file with «Importar»). Either way the cohort page comes back with the outcome or the
+/// what would happen per row, or the real, all-or-nothing import (confirmed with «Importar»
+/// under the preview, which sends only the kept file's token, or by uploading a file with
+/// «Importar»). Either way the cohort page comes back with the outcome or the
 /// problems (row, column, message).
 #[post("/coordinacion/cohortes/<id>/importar", data = "<form>")]
 pub(super) async fn import_submit(
@@ -46,39 +50,38 @@ pub(super) async fn import_submit(
     form: CsrfForm<ImportForm<'_>>,
 ) -> PageResult<(Status, RawHtml<String>)> {
     let form = form.0;
-    let dry_run = form.mode != "import";
-    let result = async {
-        let file = form.file.as_ref().ok_or_else(|| {
-            AppError::invalid("file", "Elija el archivo (.xlsx o .csv) que desea subir.")
-        })?;
-        let source = crate::web::import::read_file(file).await?;
-        let import =
-            domain::enrolment::import::EnrolmentImport::open(db.inner(), &staff, &notifier, id)
-                .await?;
-        pipeline::run(db, &import, source, Mode::dry_run(dry_run)).await
-    }
+    let mode = if form.mode == "import" {
+        Mode::Save
+    } else {
+        Mode::Preview
+    };
+    let result = crate::web::import::kept(
+        db.inner(),
+        domain::enrolment::import::EnrolmentImport::open(db.inner(), &staff, &notifier, id),
+        staff.id,
+        &format!("enrolment:{id}"),
+        form.file.as_ref(),
+        &form.draft,
+        mode,
+    )
     .await;
     let (status, outcome) = match result {
-        Ok(summary) => (
-            Status::Ok,
+        Ok(kept) => (
+            kept.status,
             ImportOutcome {
-                summary: Some(summary),
-                errors: Vec::new(),
+                summary: kept.summary,
+                errors: kept.errors,
+                draft: kept.draft,
             },
         ),
-        Err(error @ (AppError::Validation(_) | AppError::TooLarge | AppError::Conflict(_))) => {
-            let errors = match &error {
-                AppError::Validation(errors) => errors.clone(),
-                other => vec![FieldError::new("file", other.to_string())],
-            };
-            (
-                crate::error::status_of(&error),
-                ImportOutcome {
-                    summary: None,
-                    errors,
-                },
-            )
-        }
+        Err(error @ (AppError::TooLarge | AppError::Conflict(_))) => (
+            crate::error::status_of(&error),
+            ImportOutcome {
+                summary: None,
+                errors: vec![FieldError::new("file", error.to_string())],
+                draft: None,
+            },
+        ),
         Err(other) => return Err(other.into()),
     };
     let mut view = detail_view(
@@ -100,4 +103,6 @@ pub(super) async fn import_submit(
 pub(crate) struct ImportOutcome {
     summary: Option<domain::enrolment::import::ImportSummary>,
     errors: Vec<FieldError>,
+    /// After a clean preview: the kept file's token, which «Importar» sends alone.
+    draft: Option<String>,
 }
