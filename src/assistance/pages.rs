@@ -1108,8 +1108,9 @@ async fn status_confirmation(
     if closing {
         confirmation = confirmation.fact(match &facts.evaluation_to {
             Some(email) => format!("La entidad recibe en {email} el enlace para evaluarla."),
-            None => "La entidad no tiene correo de contacto: nadie recibe el enlace para \
-                     evaluarla."
+            None => "La entidad no tiene un correo de contacto confirmado por su territorio: \
+                     nadie recibe el enlace para evaluarla; la evalúa su enlace municipal al \
+                     ingresar."
                 .to_string(),
         });
     }
@@ -1167,7 +1168,7 @@ async fn status_submit(
     .await;
     let done = match form.status.as_str() {
         "in_progress" => "La asistencia está en curso.",
-        "closed" => "Asistencia cerrada: la entidad recibe el enlace para evaluarla.",
+        "closed" => "Asistencia cerrada.",
         _ => "Asistencia cancelada.",
     };
     back(db, &page, id, result, done, (prefix, &form))

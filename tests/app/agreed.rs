@@ -1203,3 +1203,68 @@ async fn a_link_sent_before_the_rule_is_void() {
         "{gone}"
     );
 }
+
+/// Issue 62: the closing's evaluation link, like the acceptance link, goes only to a contact
+/// the territory confirmed. DNP's own mailbox typed as the contact gets none when DNP closes
+/// the assistance (the liaison evaluates signed in); once the liaison confirms a contact, the
+/// next closing emails it.
+#[rocket::async_test]
+async fn the_evaluation_link_goes_only_to_a_confirmed_contact() {
+    use domain::entities::outbox;
+    let app = TestApp::with_demo().await;
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let liaison = role_token(&app, Role::Liaison).await;
+    let own = "coordinacion.dnp@aulaterritorial.example";
+    let evaluation_links = |to: &'static str| {
+        let app = &app;
+        async move {
+            outbox::Entity::find()
+                .filter(outbox::Column::Recipient.eq(to))
+                .filter(outbox::Column::BodyText.contains("/evaluar-asistencia/"))
+                .count(app.db())
+                .await
+                .unwrap()
+        }
+    };
+    for (contact, confirmed) in [(own, false), (CONTACT, true)] {
+        let id = planned(&app, &dnp, "18256", Some(contact)).await;
+        if confirmed {
+            let (status, body) = confirm(&app, id, contact).await;
+            assert_eq!(status, Status::Created, "{body}");
+        }
+        let (status, plan_view) = api(
+            &app,
+            "PUT",
+            &format!("/api/v1/assistances/{id}/work-plan"),
+            Some(&dnp),
+            Some(plan(&[("Taller", 10)])),
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{plan_view}");
+        let (status, body) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/assistances/{id}/work-plan/acceptance"),
+            Some(&liaison),
+            Some(accepting(&plan_view, "Jhon Fredy Calderón", "Alcalde")),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{body}");
+        assert_eq!(start(&app, &dnp, id).await.0, Status::Ok);
+        let (status, body) = api(
+            &app,
+            "POST",
+            &format!("/api/v1/assistances/{id}/status"),
+            Some(&dnp),
+            Some(json!({"status": "closed", "objective_reached": true,
+                        "summary": "La alcaldía adoptó su plan de acción."})),
+        )
+        .await;
+        assert_eq!(status, Status::Ok, "{body}");
+        assert_eq!(
+            evaluation_links(contact).await,
+            u64::from(confirmed),
+            "evaluation link to {contact} (confirmed: {confirmed})"
+        );
+    }
+}

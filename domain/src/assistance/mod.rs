@@ -1102,7 +1102,8 @@ pub struct StatusChangeFacts {
     /// reached; open again otherwise).
     pub demands: u64,
     pub demands_become: DemandStatus,
-    /// Where the entity is sent the link to evaluate it (closing), if it has a contact.
+    /// Where the entity is sent the link to evaluate it (closing), if it has a contact the
+    /// territory confirmed (issue 62).
     pub evaluation_to: Option<String>,
     /// Its visits and milestones, kept as history.
     pub visits: u64,
@@ -1129,7 +1130,10 @@ pub async fn status_change_facts<C: ConnectionTrait>(
             DemandStatus::Open
         },
         evaluation_to: match to {
-            AssistanceStatus::Closed => current.contact_email.clone(),
+            AssistanceStatus::Closed => current
+                .contact_email
+                .clone()
+                .filter(|_| agreed::contact_confirmed(&current)),
             _ => None,
         },
         visits,
@@ -1167,7 +1171,9 @@ pub async fn change_status<C: ConnectionTrait>(
             model.objective_reached = Set(input.objective_reached);
             model.closing_summary = Set(summary);
             model.closed_at = Set(Some(at));
-            if current.contact_email.is_some() {
+            // Issue 62: the entity's evaluation, like its acceptance, goes by link only to a
+            // contact the territory confirmed; otherwise its liaison evaluates signed in.
+            if current.contact_email.is_some() && agreed::contact_confirmed(&current) {
                 let token = crate::accounts::secrets::random_token();
                 model.evaluation_token_hash =
                     Set(Some(crate::accounts::secrets::token_hash(&token)));
