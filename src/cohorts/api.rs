@@ -143,7 +143,7 @@ async fn list(
     let (items, total) =
         domain::cohorts::list(db.inner(), &scope, &query.filter()?, page, per_page).await?;
     Ok(Json(List {
-        items,
+        items: items.into_iter().map(|c| c.as_read_by(user.role)).collect(),
         total,
         page,
         per_page,
@@ -213,7 +213,11 @@ async fn show(
     id: i32,
 ) -> AppResult<Json<CohortView>> {
     domain::cohorts::find_in_scope(db.inner(), &CohortScope::reading(Some(&user)), id).await?;
-    Ok(Json(domain::cohorts::view(db.inner(), id).await?))
+    Ok(Json(
+        domain::cohorts::view(db.inner(), id)
+            .await?
+            .as_read_by(user.role),
+    ))
 }
 
 /// Change a cohort's fields and/or status

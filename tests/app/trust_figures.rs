@@ -174,6 +174,44 @@ async fn free_seats_are_banded_where_they_would_reveal_a_suppressed_group() {
         .await
         .unwrap();
     assert!(html.contains("27 de 30"), "{html}");
+    // Through the API: a participant reads every count of people floored to a multiple of 5
+    // (no 3 enrolled, no 27 free), the staff the exact ones.
+    let api_path = format!("/api/v1/cohorts/{}", cohort.id);
+    let participant_token =
+        crate::support::role_token(&app, domain::entities::values::Role::Participant).await;
+    let (status, body) =
+        crate::support::api(&app, "GET", &api_path, Some(&participant_token), None).await;
+    assert_eq!(status, Status::Ok, "{body}");
+    assert_eq!(
+        (
+            &body["enrolled"],
+            &body["seats_available"],
+            &body["counts_rounded"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(25),
+            &serde_json::json!(true)
+        ),
+        "{body}"
+    );
+    let coordinator_token =
+        crate::support::role_token(&app, domain::entities::values::Role::Coordinator).await;
+    let (_, body) =
+        crate::support::api(&app, "GET", &api_path, Some(&coordinator_token), None).await;
+    assert_eq!(
+        (
+            &body["enrolled"],
+            &body["seats_available"],
+            &body["counts_rounded"]
+        ),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(27),
+            &serde_json::json!(false)
+        ),
+        "{body}"
+    );
 
     // Five taken: exact for everyone.
     for person in &people[3..] {

@@ -69,8 +69,36 @@ pub struct CohortView {
     pub quota_release_on: Option<NaiveDate>,
     /// The cohort trains trainers (issue 48): shown as «Formación de formadores».
     pub trains_trainers: bool,
+    /// **Extension** (issue 62): the counts of people (`enrolled`, `waitlisted`,
+    /// `seats_available` and the quotas') are floored to a multiple of 5 for this reader — a
+    /// participant or a liaison, who have no staff scope — so that no count, nor the difference
+    /// of two, isolates a group of 1 to 4 that the open data suppresses; `seats_available` then
+    /// reads «at least».
+    pub counts_rounded: bool,
     /// Overlaps with other cohorts (a warning, not an error). Always empty in lists.
     pub warnings: Vec<overlap::Warning>,
+}
+
+impl CohortView {
+    /// The view as `role` reads it through the API: exact for the staff, reviewers and
+    /// instructors (whose scope reaches people); for a participant or a liaison every count of
+    /// people floored to a multiple of 5 (issue 62, item 4; see `counts_rounded`).
+    pub fn as_read_by(mut self, role: crate::entities::values::Role) -> Self {
+        use crate::entities::values::Role;
+        if !matches!(role, Role::Participant | Role::Liaison) {
+            return self;
+        }
+        let floor = |n: u64| n - n % 5;
+        self.enrolled = floor(self.enrolled);
+        self.waitlisted = floor(self.waitlisted);
+        self.seats_available = floor(self.seats_available);
+        for quota in &mut self.seat_quotas {
+            quota.enrolled = floor(quota.enrolled);
+            quota.waitlisted = floor(quota.waitlisted);
+        }
+        self.counts_rounded = true;
+        self
+    }
 }
 
 /// Full views (with warnings) of cohorts, in the given order.
@@ -125,6 +153,7 @@ pub async fn views<C: ConnectionTrait>(
             seat_quotas: quotas.remove(&c.id).unwrap_or_default(),
             quota_release_on: c.quota_release_on,
             trains_trainers: c.trains_trainers,
+            counts_rounded: false,
             warnings,
         });
     }
