@@ -91,6 +91,18 @@ pub struct AppConfig {
     /// instance reads them); set, under this folder, which every instance must share.
     #[serde(default)]
     pub files_dir: Option<PathBuf>,
+    /// Who signs ESAP's certificates (issue 61): the name printed under the signature rule;
+    /// empty (the default) prints the position alone. Another provider's certificates are
+    /// signed «Coordinación de formación» of that provider (`certificates::issue::signer`).
+    #[serde(default)]
+    pub certificate_signer_name: String,
+    /// The signer's position, printed under the name; default «Director(a) Nacional».
+    #[serde(default = "default_certificate_signer_position")]
+    pub certificate_signer_position: String,
+}
+
+fn default_certificate_signer_position() -> String {
+    "Director(a) Nacional".into()
 }
 
 fn default_bank_quota_mib() -> u64 {

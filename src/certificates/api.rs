@@ -120,10 +120,7 @@ pub async fn pdf_for(
     if !issue::may_download(db, user, &cert).await? {
         return Err(AppError::NotFound.into());
     }
-    Ok((
-        ContentType::PDF,
-        issue::render_pdf(&cert, &config.public_url).await?,
-    ))
+    Ok((ContentType::PDF, issue::render_pdf(&cert, config).await?))
 }
 
 /// The certificate as PDF

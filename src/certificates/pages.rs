@@ -489,7 +489,7 @@ async fn zip_download(
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for cert in &certificates {
-        let pdf = issue::render_pdf(cert, &config.public_url).await?;
+        let pdf = issue::render_pdf(cert, config).await?;
         let name = format!(
             "{}-{}.pdf",
             domain::text::fold(&cert.full_name).replace(' ', "-"),

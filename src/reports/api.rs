@@ -4,7 +4,7 @@ use super::params::{CoverageParams, ReportParams};
 use crate::accounts::guards::ReportReader;
 use crate::api::{List, Paging};
 use crate::error::AppResult;
-use crate::openapi::responses::{Forbidden, Workbook};
+use crate::openapi::responses::{Forbidden, ValidationFailed, Workbook};
 use crate::spreadsheets::download::Download;
 use domain::reports::coverage::{CoverageQuery, CoverageRow, Rollup};
 use domain::reports::differential::Differential;
@@ -54,6 +54,10 @@ pub struct AttendanceReport {
 /// attendance_pct (marks presente|tarde over enrolled × scheduled sessions), completed,
 /// certified (valid certificates). `differential` counts consenting people only; counts below
 /// 5 are `null` with `suppressed: true`.
+///
+/// A `municipality` (DANE code or name) or `department` that does not exist is a 422 naming
+/// the field (issue 61), never a filter that silently matches nothing; so is any other filter
+/// that does not pass.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendance",
@@ -65,6 +69,7 @@ pub struct AttendanceReport {
     responses(
         (status = 200, description = "The rows.", body = AttendanceReport),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/attendance?<page>&<per_page>&<params..>", rank = 2)]
@@ -111,6 +116,10 @@ async fn attendance(
 /// chart of attendance and completion), «Cohortes» (municipality × cohort), «Participantes»
 /// (one row per enrolment, as `GET /reports/attendance/participants`) and «Enfoque
 /// diferencial»; DANE codes, document numbers and names as text.
+///
+/// A `municipality` (DANE code or name) or `department` that does not exist is a 422 naming
+/// the field (issue 61), never a filter that silently matches nothing; so is any other filter
+/// that does not pass.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendanceXlsx",
@@ -118,6 +127,7 @@ async fn attendance(
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/attendance.xlsx?<params..>", rank = 1)]
@@ -144,6 +154,10 @@ async fn attendance_xlsx(
 /// the cohort is closed; `null` before its first session), and `attendance` the same share
 /// with its basis, as the participant's progress and the roster show it; `certificate_code`
 /// is the valid certificate, if any.
+///
+/// A `municipality` (DANE code or name) or `department` that does not exist is a 422 naming
+/// the field (issue 61), never a filter that silently matches nothing; so is any other filter
+/// that does not pass.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportAttendanceParticipants",
@@ -155,6 +169,7 @@ async fn attendance_xlsx(
     responses(
         (status = 200, description = "One page of people.", body = List<ParticipantRow>),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/attendance/participants?<page>&<per_page>&<params..>")]
@@ -184,6 +199,10 @@ async fn participants(
 /// municipality and capacity: distinct participants trained, completed, certified and still
 /// in the entity (certified people whose current municipality is the enrolment's), with
 /// `pdet` and `category`; plus `by_department` and `national` roll-ups per capacity.
+///
+/// A `municipality` (DANE code or name) or `department` that does not exist is a 422 naming
+/// the field (issue 61), never a filter that silently matches nothing; so is any other filter
+/// that does not pass.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportCapacityCoverage",
@@ -195,6 +214,7 @@ async fn participants(
     responses(
         (status = 200, description = "The rows.", body = CoverageReport),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/capacity-coverage?<page>&<per_page>&<params..>")]
@@ -206,7 +226,7 @@ async fn coverage(
     per_page: Option<i64>,
 ) -> AppResult<Json<CoverageReport>> {
     let query = CoverageQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let rows = domain::reports::coverage::coverage(db.inner(), &filters).await?;
     let (by_department, national) = domain::reports::coverage::rollups(&rows);
     let (items, total, page, per_page) = page_of(rows, &Paging { page, per_page })?;
@@ -223,6 +243,10 @@ async fn coverage(
 /// Capacity coverage as a workbook
 ///
 /// Same roles and filters as `GET /reports/capacity-coverage` (sheet «Cobertura»).
+///
+/// A `municipality` (DANE code or name) or `department` that does not exist is a 422 naming
+/// the field (issue 61), never a filter that silently matches nothing; so is any other filter
+/// that does not pass.
 #[utoipa::path(
     tag = "reports",
     operation_id = "reportCapacityCoverageXlsx",
@@ -230,6 +254,7 @@ async fn coverage(
     responses(
         (status = 200, response = Workbook),
         (status = 403, response = Forbidden),
+        (status = 422, response = ValidationFailed),
     )
 )]
 #[get("/reports/capacity-coverage.xlsx?<params..>")]
@@ -239,7 +264,7 @@ async fn coverage_xlsx(
     params: CoverageParams,
 ) -> AppResult<Download> {
     let query = CoverageQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let (name, bytes) =
         domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(&name, bytes))

@@ -492,7 +492,7 @@ async fn coverage_download(
     params: CoverageParams,
 ) -> crate::error::AppResult<Download> {
     let query = CoverageQuery::from(params);
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     let (name, bytes) =
         domain::reports::workbook::coverage_for(db.inner(), &filters, &user.full_name).await?;
     Ok(Download::xlsx(&name, bytes))
@@ -557,7 +557,7 @@ async fn coverage_grid(
     let query = CoverageQuery::from(params);
     use domain::entities::{capacity, municipality};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let filters = query.resolve(&user)?;
+    let filters = query.resolve_checked(db.inner(), &user).await?;
     // Kept per scope and figures' version: drawing every municipality × capacity cell of a
     // department is the cost (issue 36). The content reads the resolved filters only.
     let title = "Capacidades por municipio";

@@ -916,3 +916,42 @@ async fn a_coordinator_corrects_a_persons_data_and_their_certificates_are_reissu
         "{status}"
     );
 }
+
+/// Issue 61: an ESAP certificate's PDF has a signer line, the name and the position of the
+/// settings (`certificate_signer_name`, `certificate_signer_position`).
+#[rocket::async_test]
+async fn the_pdf_names_its_signer_and_position_from_the_settings() {
+    let app = TestApp::with_config(&[
+        ("demo_data", serde_json::json!(true)),
+        (
+            "certificate_signer_name",
+            serde_json::json!("Ángela Patiño Núñez"),
+        ),
+        (
+            "certificate_signer_position",
+            serde_json::json!("Directora Nacional"),
+        ),
+    ])
+    .await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let (closed, _) = closed_cohort(&app).await;
+    let (_, issued) = issue(&app, &staff, closed.id).await;
+    let code = issued["issued"][0]["code"].as_str().unwrap().to_string();
+    let response = app
+        .client
+        .get(format!("/api/v1/certificates/{code}/pdf"))
+        .header(bearer(&staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let bytes = response.into_bytes().await.unwrap();
+    let document = lopdf::Document::load_mem(&bytes).unwrap();
+    let text = document
+        .extract_text(&[1])
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Ángela Patiño Núñez"), "{text}");
+    assert!(text.contains("Directora Nacional"), "{text}");
+}

@@ -354,8 +354,10 @@ impl TestApp {
     /// setting changes what the start-up prepares (then on an empty one).
     pub async fn with_config(overrides: &[(&str, serde_json::Value)]) -> Self {
         // Settings the start-up's preparation does not read.
-        const RUNTIME_ONLY: [&str; 12] = [
+        const RUNTIME_ONLY: [&str; 14] = [
             "bank_quota_mib",
+            "certificate_signer_name",
+            "certificate_signer_position",
             "bank_uploads_per_hour",
             "files_dir",
             "smtp_url",

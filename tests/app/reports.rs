@@ -1414,3 +1414,74 @@ async fn every_report_is_listed_atop_informes() {
         }
     }
 }
+
+/// Issue 61: an unknown place on a report's filters is a 422 problem+json naming the field,
+/// in Spanish, never a filter that silently matches nothing — the attendance report, its
+/// participants and workbook, and the coverage report and its workbook alike.
+#[rocket::async_test]
+async fn an_unknown_place_on_a_report_filter_is_a_422_naming_it() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    world.hand_built_cohort().await;
+    let response = app
+        .client
+        .get("/api/v1/reports/attendance?municipality=99999")
+        .header(bearer(&world.staff))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        response.content_type(),
+        Some(rocket::http::ContentType::new(
+            "application",
+            "problem+json"
+        ))
+    );
+    let body: Value = response.into_json().await.unwrap();
+    assert_eq!(error_fields(&body), vec!["municipality"], "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("99999"), "{message}");
+
+    for path in [
+        "/api/v1/reports/attendance/participants?municipality=99999",
+        "/api/v1/reports/attendance.xlsx?municipality=Atl%C3%A1ntida",
+        "/api/v1/reports/capacity-coverage?municipality=99999",
+        "/api/v1/reports/capacity-coverage.xlsx?municipality=99999",
+        "/api/v1/reports/capacity-coverage?department=98",
+    ] {
+        let (status, body) = api(&app, "GET", path, Some(&world.staff), None).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{path}: {body}");
+        let field = if path.contains("department") {
+            "department"
+        } else {
+            "municipality"
+        };
+        assert_eq!(error_fields(&body), vec![field], "{path}: {body}");
+    }
+    // With another problem, both at once.
+    let (status, body) = api(
+        &app,
+        "GET",
+        "/api/v1/reports/capacity-coverage?municipality=99999&category=9",
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    let mut fields = error_fields(&body);
+    fields.sort();
+    assert_eq!(fields, vec!["category", "municipality"], "{body}");
+
+    // A place that exists still filters (by code or by name).
+    for path in [
+        "/api/v1/reports/capacity-coverage?municipality=18001",
+        "/api/v1/reports/capacity-coverage?municipality=Florencia%20%28Caquet%C3%A1%29",
+        "/api/v1/reports/attendance?municipality=18001",
+    ] {
+        let (status, body) = api(&app, "GET", path, Some(&world.staff), None).await;
+        assert_eq!(status, Status::Ok, "{path}: {body}");
+        every_row(body["items"].as_array().unwrap(), path, |r| {
+            r["municipality_code"] == "18001"
+        });
+    }
+}

@@ -2,10 +2,11 @@
 //! copies what it states at issue and never reads the person or the course again.
 
 use super::code;
-use super::pdf::{self, CertificateDocument};
+use super::pdf::{self, CertificateDocument, Signer};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::cohorts;
+use crate::config::AppConfig;
 use crate::entities::values::{CertificateStatus, CohortStatus};
 use crate::entities::{
     capacity, certificate, cohort, course, course_capacity, department, enrolment, municipality,
@@ -165,13 +166,13 @@ pub async fn find_by_code<C: ConnectionTrait>(
 
 /// The PDF of a certificate, from its snapshot only, rendered on a blocking thread
 /// ([`crate::blocking::run`]): drawing one is CPU work.
-pub async fn render_pdf(cert: &certificate::Model, public_url: &str) -> AppResult<Vec<u8>> {
-    let document = document(cert, public_url);
+pub async fn render_pdf(cert: &certificate::Model, config: &AppConfig) -> AppResult<Vec<u8>> {
+    let document = document(cert, config);
     crate::blocking::run(move || pdf::render(&document)).await
 }
 
 /// What the PDF of a certificate prints.
-fn document(cert: &certificate::Model, public_url: &str) -> CertificateDocument {
+fn document(cert: &certificate::Model, config: &AppConfig) -> CertificateDocument {
     CertificateDocument {
         code: cert.code.clone(),
         full_name: cert.full_name.clone(),
@@ -198,7 +199,27 @@ fn document(cert: &certificate::Model, public_url: &str) -> CertificateDocument 
         issuer: cert.issuer.clone(),
         // A certificate issued in another provider's name (issue 32) is headed by it.
         provider: (cert.issuer != ISSUER).then(|| cert.issuer.clone()),
-        verification_url: verification_url(public_url, &cert.code),
+        signer: signer(cert, config),
+        verification_url: verification_url(&config.public_url, &cert.code),
+    }
+}
+
+/// Who signs a certificate (issue 61): ESAP's are signed by the person and position of the
+/// settings (`certificate_signer_name`, `certificate_signer_position`); another provider's
+/// (issue 32: its name is the issuer) by «Coordinación de formación» of that provider, as
+/// providers keep no signer of their own. Read when the PDF is drawn, not kept in the
+/// certificate's snapshot.
+pub fn signer(cert: &certificate::Model, config: &AppConfig) -> Signer {
+    if cert.issuer == ISSUER {
+        Signer {
+            name: config.certificate_signer_name.trim().to_string(),
+            position: config.certificate_signer_position.trim().to_string(),
+        }
+    } else {
+        Signer {
+            name: "Coordinación de formación".into(),
+            position: cert.issuer.clone(),
+        }
     }
 }
 
@@ -345,7 +366,7 @@ impl Draft {
     async fn with_fresh_code(mut self, notifier: &Notifier<'_>) -> AppResult<Draft> {
         self.snapshot.code = code::generate();
         self.pdf = match self.person.email {
-            Some(_) => Some(render_pdf(&self.snapshot, &notifier.config.public_url).await?),
+            Some(_) => Some(render_pdf(&self.snapshot, notifier.config).await?),
             None => None,
         };
         Ok(self)

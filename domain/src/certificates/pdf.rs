@@ -48,8 +48,18 @@ pub struct CertificateDocument {
     /// The provider whose cohort it was, when not ESAP (issue 32): it heads the certificate,
     /// which says it is registered in Aula Territorial.
     pub provider: Option<String>,
+    /// Who signs it (issue 61), printed under a signature rule.
+    pub signer: Signer,
     /// Public verification page, `{public_url}/verificar/{code}`; the QR code links here.
     pub verification_url: String,
+}
+
+/// The signer line of a certificate (issue 61): a name (empty prints the position alone) and
+/// a position.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signer {
+    pub name: String,
+    pub position: String,
 }
 
 /// The certificate as PDF bytes (PDF/A-2u, one A4 landscape page).
@@ -121,6 +131,8 @@ fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
         ("final_grade", doc.final_grade.as_deref().unwrap_or("")),
         ("attendance_pct", &doc.attendance_pct),
         ("issuer", &doc.issuer),
+        ("signer_name", &doc.signer.name),
+        ("signer_position", &doc.signer.position),
         ("verification_url", &doc.verification_url),
     ];
     let faces = [
@@ -894,32 +906,53 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
     );
 
     let mid = LEFT + column + (qr_x - 24.0 - LEFT - column) / 2.0;
-    let issuer_style = Style::new(SansBold, 10.5, INK);
-    p.text(label, "EXPIDE", mid, footer + 10.0, Align::Center);
+    // Who signs (issue 61): a signature rule, the name and the position under it.
+    let mut sy = footer + 12.0;
+    p.line((mid - 110.0, sy), (mid + 110.0, sy), INK, 0.6);
+    let signer_name = doc.signer.name.trim();
+    if !signer_name.is_empty() {
+        sy += 13.0;
+        let style = p.fit(Style::new(SansBold, 10.5, INK), signer_name, 230.0, 6.0);
+        p.text(style, signer_name, mid, sy, Align::Center);
+    }
+    let position = doc.signer.position.trim();
+    if !position.is_empty() {
+        sy += 12.0;
+        let style = p.fit(Style::new(Sans, 8.5, GRAY), position, 230.0, 5.0);
+        p.text(style, position, mid, sy, Align::Center);
+    }
+
+    let issuer_style = Style::new(SansBold, 9.5, INK);
+    p.text(label, "EXPIDE", mid, footer + 55.0, Align::Center);
     let issuer_lines = p.wrap(issuer_style, &doc.issuer, 230.0);
-    let mut iy = footer + 27.0;
+    let mut iy = footer + 68.0;
     for line in issuer_lines.iter().take(2) {
         let style = p.fit(issuer_style, line, 230.0, 6.0);
         p.text(style, line, mid, iy, Align::Center);
-        iy += 13.0;
+        iy += 11.5;
     }
     // Another provider's certificate says where it is registered and verified.
     let registry = match doc.provider {
         None => ESAP,
         Some(_) => "Registrado en Aula Territorial – ESAP",
     };
+    // (ESAP's own issuer is not said twice.)
+    if registry != doc.issuer.trim() {
+        p.text(
+            Style::new(Sans, 8.0, GRAY),
+            registry,
+            mid,
+            iy,
+            Align::Center,
+        );
+    } else {
+        iy -= 11.5;
+    }
     p.text(
-        Style::new(Sans, 8.5, GRAY),
-        registry,
-        mid,
-        iy,
-        Align::Center,
-    );
-    p.text(
-        Style::new(Serif, 11.0, INK),
+        Style::new(Serif, 10.5, INK),
         &format!("Expedido el {}", long_date(doc.issued_on)),
         mid,
-        iy + 24.0,
+        iy + 15.0,
         Align::Center,
     );
 

@@ -65,6 +65,34 @@ impl CoverageQuery {
         );
         Ok(filters)
     }
+
+    /// [`CoverageQuery::resolve`] after the place filters are checked against the reference
+    /// (issue 61, as `ReportQuery::resolve_checked`): a municipality (name or DANE code) or a
+    /// department that does not exist is a 422 naming it, with the other problems, never a
+    /// filter that silently matches nothing.
+    pub async fn resolve_checked<C: ConnectionTrait>(
+        mut self,
+        db: &C,
+        user: &Actor,
+    ) -> AppResult<CoverageFilters> {
+        let places = super::ReportQuery {
+            department: self.department.clone(),
+            municipality: self.municipality.clone(),
+            ..Default::default()
+        };
+        let (places, mut errors) = places.resolve_places(db).await?;
+        self.department = places.department;
+        self.municipality = places.municipality;
+        match self.resolve(user) {
+            Ok(filters) if errors.is_empty() => Ok(filters),
+            Ok(_) => Err(AppError::Validation(errors)),
+            Err(AppError::Validation(more)) => {
+                errors.extend(more);
+                Err(AppError::Validation(errors))
+            }
+            Err(other) => Err(other),
+        }
+    }
 }
 
 impl CoverageFilters {

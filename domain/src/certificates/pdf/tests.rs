@@ -22,6 +22,10 @@ fn sample() -> CertificateDocument {
         issued_on: date(2026, 3, 15),
         issuer: "Dirección de Capacitación".into(),
         provider: None,
+        signer: Signer {
+            name: "Ángela Patiño Núñez".into(),
+            position: "Director(a) Nacional".into(),
+        },
         verification_url: "http://127.0.0.1:8000/verificar/7KQ9-M3XR-T2HW-PZ4N-C8DV".into(),
     }
 }
@@ -101,6 +105,27 @@ fn another_providers_certificate_is_headed_by_it() {
         !text.contains("Escuela Superior de Administración Pública – ESAP"),
         "{text:?}"
     );
+}
+
+/// Issue 61: the certificate has a signer line, the name and the position under it; an
+/// empty name prints the position alone.
+#[test]
+fn the_signer_line_names_who_signs_and_their_position() {
+    let (_, pdf) = rendered(&sample());
+    let text = flat(&extracted_text(&pdf));
+    assert!(text.contains("Ángela Patiño Núñez"), "{text:?}");
+    assert!(text.contains("Director(a) Nacional"), "{text:?}");
+    let doc = CertificateDocument {
+        signer: Signer {
+            name: String::new(),
+            position: "Coordinación de formación".into(),
+        },
+        ..sample()
+    };
+    let (_, pdf) = rendered(&doc);
+    let text = flat(&extracted_text(&pdf));
+    assert!(text.contains("Coordinación de formación"), "{text:?}");
+    assert!(!text.contains("Ángela"), "{text:?}");
 }
 
 #[test]
