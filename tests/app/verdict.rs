@@ -70,7 +70,7 @@ async fn html(client: &Client, path: &str) -> String {
 /// The table row (`<tr>…</tr>`) of a page that names `name`.
 fn row_of<'h>(html: &'h str, name: &str) -> &'h str {
     let at = html
-        .find(&format!("{name}"))
+        .find(name)
         .unwrap_or_else(|| panic!("{name} on the page: {html}"));
     let start = html[..at].rfind("<tr").expect("in a row");
     let end = at + html[at..].find("</tr>").expect("the row ends");
