@@ -326,7 +326,8 @@ async fn another_providers_coordinator_reads_esaps_offer_and_changes_none_of_it(
     assert_eq!(response.status(), Status::Ok);
     let read_only = response.into_string().await.unwrap();
     assert!(
-        read_only.contains("Esta cohorte es de la <strong>Escuela Superior de Administración Pública")
+        read_only
+            .contains("Esta cohorte es de la <strong>Escuela Superior de Administración Pública")
             && !read_only.contains("/estado\"")
             && !read_only.contains(&format!(
                 "action=\"/coordinacion/cohortes/{}",
