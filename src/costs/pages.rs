@@ -8,7 +8,7 @@ use crate::cohorts::pages::{Section, Typed, section_again};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::import::UploadForm;
+use crate::web::import::{DraftUploadForm, KeptOutcome};
 use crate::web::{Failure, Page, PageResult};
 use domain::costs::import::{CostImport, CostImportSummary};
 use domain::costs::items::{self, CostInput, CostView, LineChoice, StageTotals, Target};
@@ -393,6 +393,8 @@ async fn delete_submit(
 struct ImportView {
     summary: Option<CostImportSummary>,
     errors: Vec<FieldError>,
+    /// After a clean preview: the kept file's token, which «Importar» sends alone.
+    draft: Option<String>,
 }
 
 /// Executed costs from a spreadsheet: the template, the upload, and the outcome.
@@ -404,6 +406,7 @@ async fn import_page(page: Page<'_>, _staff: StaffUser) -> PageResult {
         ImportView {
             summary: None,
             errors: Vec::new(),
+            draft: None,
         },
     )
 }
@@ -417,20 +420,36 @@ async fn import_submit(
     page: Page<'_>,
     staff: StaffUser,
     accion: Option<String>,
-    form: CsrfForm<UploadForm<'_>>,
+    form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
     let mode = if accion.as_deref() == Some("importar") {
         Mode::Save
     } else {
         Mode::Preview
     };
-    let (status, summary, errors) =
-        crate::web::import::from_page(db.inner(), CostImport::open(&staff), &form.0.file, mode)
-            .await?;
+    let KeptOutcome {
+        status,
+        summary,
+        errors,
+        draft,
+    } = crate::web::import::kept(
+        db.inner(),
+        CostImport::open(&staff),
+        staff.id,
+        "costs",
+        form.0.file.as_ref(),
+        &form.0.draft,
+        mode,
+    )
+    .await?;
     let rendered = page.render(
         "costs_import",
         "Importar costos ejecutados",
-        ImportView { summary, errors },
+        ImportView {
+            summary,
+            errors,
+            draft,
+        },
     );
     Failure::unless_ok(status, rendered?)
 }

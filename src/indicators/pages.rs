@@ -8,7 +8,7 @@ use crate::accounts::guards::{AdminUser, MunicipalityReader, ReportReader, Staff
 use crate::error::{AppResult, DomainResult};
 use crate::spreadsheets::download::Download;
 use crate::web::csrf::{CsrfForm, csrf_protected};
-use crate::web::import::UploadForm;
+use crate::web::import::{DraftUploadForm, KeptOutcome};
 use crate::web::{DepartmentChoice, KeptKey, Page};
 use crate::web::{Failure, PageResult};
 use domain::entities::capacity;
@@ -743,6 +743,8 @@ struct IndicatorsView {
     is_staff: bool,
     summary: Option<ObservationSummary>,
     errors: Vec<FieldError>,
+    /// After a clean preview: the kept file's token, which «Cargar» sends alone.
+    draft: Option<String>,
 }
 
 /// The edit form of an indicator as shown.
@@ -836,6 +838,7 @@ async fn indicators_view_typed(
         is_staff: user.is_staff(),
         summary,
         errors,
+        draft: None,
     })
 }
 
@@ -921,22 +924,31 @@ async fn import_submit(
     page: Page<'_>,
     staff: StaffUser,
     accion: Option<String>,
-    form: CsrfForm<UploadForm<'_>>,
+    form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
     let mode = if accion.as_deref() == Some("cargar") {
         Mode::Save
     } else {
         Mode::Preview
     };
-    let (status, summary, errors) = crate::web::import::from_page(
+    let KeptOutcome {
+        status,
+        summary,
+        errors,
+        draft,
+    } = crate::web::import::kept(
         db.inner(),
         ObservationImport::open(&staff),
-        &form.0.file,
+        staff.id,
+        "indicators",
+        form.0.file.as_ref(),
+        &form.0.draft,
         mode,
     )
     .await?;
     let rendered = async {
-        let view = indicators_view(db.inner(), &staff, summary, errors).await?;
+        let mut view = indicators_view(db.inner(), &staff, summary, errors).await?;
+        view.draft = draft;
         page.render("indicators", "Indicadores de las capacidades", view)
     }
     .await;

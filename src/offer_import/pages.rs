@@ -2,7 +2,7 @@
 //! spreadsheet it keeps, reviews what it would do («Revisar sin guardar»), then imports it (the file previewed is kept:
 //! «Importar» sends only its draft's token); the
 //! page shows what changed or every problem with its row (422, nothing saved). Like the other
-//! import pages, through `web::import::from_page`. And the assistances' monthly follow-up
+//! import pages, through `web::import::kept`. And the assistances' monthly follow-up
 //! workbook the assistances page links to.
 
 use crate::accounts::guards::StaffUser;

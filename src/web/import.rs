@@ -6,6 +6,8 @@
 //! Upload { file }  (the API's multipart body) ; upload_error(errors) -> AppError
 //! read_file(&TempFile) -> DomainResult<Source<Row>>
 //! answer(db, opening, &TempFile, dry_run) -> AppResult<Json<Summary>>
+//! DraftUploadForm { csrf_token, file?, draft } ; kept(db, opening, user, kind, file?, draft, mode)
+//!   -> KeptOutcome { status, summary, errors, draft }   (pages that show their own outcome)
 //! trait ImportPage: Import { TEMPLATE, TITLE, CHANGED_MEANWHILE, BACK, SAVED, cohort, confirmation }
 //! UploadForm { csrf_token, file } ; preview(&page, db, opening, &TempFile) -> page or (status, page)
 //! ConfirmForm { csrf_token, filas } ; confirm(db, opening, ConfirmForm) -> Flash<Redirect>
@@ -95,29 +97,6 @@ pub async fn answer<I: Import>(
     let import = opening.await?;
     let summary = pipeline::run(db, &import, source, Mode::dry_run(dry_run)).await?;
     Ok(Json(summary))
-}
-
-/// A file sent from a page that shows its own outcome (no separate confirmation): the import
-/// opened, the file read and previewed or saved. `Ok` carries the status and what the page
-/// shows — the summary (200), or every problem found with its row (422) — other failures are
-/// the error page's.
-pub async fn from_page<I: Import>(
-    db: &DatabaseConnection,
-    opening: impl Future<Output = DomainResult<I>> + Send,
-    file: &TempFile<'_>,
-    mode: Mode,
-) -> Result<(Status, Option<I::Summary>, Vec<FieldError>), Failure> {
-    let result = async {
-        let import = opening.await?;
-        let source = read_file(file).await?;
-        pipeline::run(db, &import, source, mode).await
-    }
-    .await;
-    match result {
-        Ok(summary) => Ok((Status::Ok, Some(summary), Vec::new())),
-        Err(AppError::Validation(errors)) => Ok((Status::UnprocessableEntity, None, errors)),
-        Err(other) => Err(Failure::from(other)),
-    }
 }
 
 /// A file sent from an import page that keeps what it previewed (issue 61): the file, or —

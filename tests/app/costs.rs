@@ -892,12 +892,23 @@ async fn the_assistance_page_shows_its_costs_to_staff_and_reviewers_not_liaisons
     assert!(html.contains("No se importó nada"), "{html}");
     assert!(html.contains("Fila 2, valor"), "{html}");
     assert_eq!(cost_count(&app).await, count);
+    // Previewed, then imported with the kept file's token alone (issue 61).
     let (status, html) = crate::support::post_file(
         &app,
-        "/costos/importar?accion=importar",
+        "/costos/importar?accion=revisar",
         &csrf,
         "costos.xlsx",
         &write_table(&[header, row("800000")]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert_eq!(cost_count(&app).await, count);
+    let draft = crate::offer_import::draft_of(&html);
+    let (status, html) = crate::offer_import::post_draft(
+        &app.client,
+        "/costos/importar?accion=importar",
+        &csrf,
+        &[("draft", &draft)],
     )
     .await;
     assert_eq!(status, Status::Ok, "{html}");

@@ -844,3 +844,36 @@ async fn priorities_read_the_latest_real_measurement_and_mark_synthetic_values()
     let paujil = rows.iter().find(|r| r[1] == "18256").unwrap();
     assert_eq!(paujil[synthetic_column], "Sí");
 }
+
+/// Issue 61, item 3: the indicators page loads the file it previewed with «Cargar» under the
+/// preview, which sends only the kept file's token.
+#[rocket::async_test]
+async fn the_indicators_page_loads_the_previewed_file_from_its_draft() {
+    use crate::offer_import::{draft_of, post_draft};
+    let app = TestApp::with_demo().await;
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    assert_eq!(sign_in_page(&app, email, password).await, Status::SeeOther);
+    let csrf = crate::support::csrf_from(&app, "/indicadores").await;
+    let before = count(&app).await;
+    let (status, html) = crate::support::post_file(
+        &app,
+        "/indicadores/cargar?accion=revisar",
+        &csrf,
+        "idf.csv",
+        b"codigo_dane,indicador,anio,valor\n18256,idf_puntaje,2001,63.5\n",
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert_eq!(count(&app).await, before, "a preview loads nothing");
+    let draft = draft_of(&html);
+    let (status, html) = post_draft(
+        &app.client,
+        "/indicadores/cargar?accion=cargar",
+        &csrf,
+        &[("draft", &draft)],
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{html}");
+    assert!(html.contains("Cargado"), "{html}");
+    assert_eq!(count(&app).await, before + 1);
+}
