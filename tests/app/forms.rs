@@ -125,6 +125,10 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "a button: nothing to type",
     ),
     (
+        "/conocimiento/<id>/eliminar",
+        "a confirmation's button: nothing to type (knowledge tests the confirmation and the refusal)",
+    ),
+    (
         "/seguimiento/cohortes/<id>/asistencia/subir",
         "an upload: its preview answers 422 with every refused row (import_pipeline)",
     ),
@@ -209,6 +213,16 @@ async fn cases(app: &TestApp) -> Vec<Case> {
     };
     let shared = shared_cohort(db).await;
     let c = shared.cohort_id;
+    let pending_replica = domain::entities::replica::Entity::find()
+        .filter(
+            domain::entities::replica::Column::Review
+                .eq(domain::entities::values::ReplicaReview::Pending),
+        )
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's replica waiting for review")
+        .id;
     let open = cohort::Entity::find()
         .filter(cohort::Column::Status.eq(CohortStatus::Open))
         .order_by_asc(cohort::Column::Id)
@@ -1237,6 +1251,17 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![],
             twice: false,
             beside: vec![],
+        },
+        Case {
+            route: "/replicadores/replicas/<id>/revision",
+            who: Who::Coordinator,
+            // Rejecting needs a reason: refused beside it, nothing decided.
+            path: format!("/replicadores/replicas/{pending_replica}/revision"),
+            from: "/replicadores".into(),
+            fields: vec![field("decision", "reject"), field("note", "")],
+            typed: vec![],
+            twice: false,
+            beside: ids(&["note"]),
         },
         Case {
             route: "/asistencias/<id>/estado",

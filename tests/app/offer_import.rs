@@ -628,8 +628,15 @@ async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previ
     let other_csrf = crate::support::csrf_from_client(&other, path).await;
     let (status, html) = post_draft(&other, &confirm, &other_csrf, &[("draft", &draft)]).await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
-    assert!(html.contains("No encontramos la revisión de este archivo"), "{html}");
-    assert_eq!(counts(&app).await, before, "another account's token writes nothing");
+    assert!(
+        html.contains("No encontramos la revisión de este archivo"),
+        "{html}"
+    );
+    assert_eq!(
+        counts(&app).await,
+        before,
+        "another account's token writes nothing"
+    );
 
     // The token alone imports the file previewed.
     let (status, html) = post_draft(&app.client, &confirm, &csrf, &[("draft", &draft)]).await;
@@ -655,7 +662,10 @@ async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previ
     // Past its lifetime: refused; the next draft written deletes it.
     let late = sheet(
         &header,
-        &[row(&header, &cohort_cells("DRAFT-2", "Demasiado tarde", "30"))],
+        &[row(
+            &header,
+            &cohort_cells("DRAFT-2", "Demasiado tarde", "30"),
+        )],
     );
     let (status, html) = post_file(
         &app,
@@ -678,7 +688,10 @@ async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previ
         .unwrap();
     let (status, html) = post_draft(&app.client, &confirm, &csrf, &[("draft", &stale)]).await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
-    assert!(html.contains("La revisión de este archivo venció"), "{html}");
+    assert!(
+        html.contains("La revisión de este archivo venció"),
+        "{html}"
+    );
     assert_eq!(counts(&app).await, after, "an expired token writes nothing");
     let (status, _) = post_file(
         &app,
@@ -694,14 +707,20 @@ async fn a_previewed_file_imports_from_its_draft_once_and_only_for_whoever_previ
         .count(app.db())
         .await
         .unwrap();
-    assert_eq!(kept, 0, "expired drafts are deleted when a new one is written");
+    assert_eq!(
+        kept, 0,
+        "expired drafts are deleted when a new one is written"
+    );
 
     // A cohorts draft does not import assistances.
     let (status, html) = post_draft(
         &app.client,
         "/asistencias/importar?accion=importar",
         &csrf,
-        &[("draft", &draft_of(&html_of_preview(&app, path, &csrf, &late).await))],
+        &[(
+            "draft",
+            &draft_of(&html_of_preview(&app, path, &csrf, &late).await),
+        )],
     )
     .await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");

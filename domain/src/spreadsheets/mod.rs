@@ -99,9 +99,9 @@
 //! Rocket responder with the content type, `Content-Disposition` and `Cache-Control: no-store`).
 
 mod csv_export;
+pub mod drafts;
 mod export;
 mod import;
-pub mod drafts;
 pub mod pipeline;
 mod template;
 
