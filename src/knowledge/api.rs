@@ -458,7 +458,8 @@ pub async fn remove(
 /// Publish a resource
 ///
 /// Roles: its provider's coordinators and admins (another provider's → 404; other roles 403).
-/// A draft or a withdrawn resource becomes `published`; already published → 409. Audited.
+/// A draft or a withdrawn resource becomes `published`; already published → 409; deleted
+/// (issue 62) → 410. Audited.
 #[utoipa::path(
     tag = "knowledge",
     operation_id = "publishResource",
@@ -468,6 +469,7 @@ pub async fn remove(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 410, response = Gone),
     )
 )]
 #[post("/resources/<id>/publication")]
@@ -486,7 +488,7 @@ pub async fn publish(
 ///
 /// **Extension.** Roles: as publishing. A published resource becomes `unpublished`: it leaves
 /// the search, the public page and open data (its provider still reads it and may publish it
-/// again); not published → 409. Audited.
+/// again); not published → 409; deleted → 410. Audited.
 #[utoipa::path(
     tag = "knowledge",
     operation_id = "unpublishResource",
@@ -496,6 +498,7 @@ pub async fn publish(
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 410, response = Gone),
     )
 )]
 #[delete("/resources/<id>/publication")]
