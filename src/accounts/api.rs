@@ -274,9 +274,10 @@ async fn create_user(
         territorial_direction_id: body.territorial_direction_id,
         provider_id: body.provider_id,
     };
-    let txn = domain::db::begin(db).await?;
-    let user = domain::accounts::create_user_audited(&txn, Some(admin.id), new).await?;
-    domain::db::commit(txn).await?;
+    let user = domain::db::write(db, async |txn| {
+        domain::accounts::create_user_audited(txn, Some(admin.id), new).await
+    })
+    .await?;
     Ok(created(domain::accounts::view(db.inner(), user).await?))
 }
 
@@ -358,9 +359,10 @@ async fn update_user(
         provider_id: body.provider_id,
         active: body.active,
     };
-    let txn = domain::db::begin(db).await?;
-    let user = domain::accounts::update_user(&txn, admin.id, id, changes).await?;
-    domain::db::commit(txn).await?;
+    let user = domain::db::write(db, async |txn| {
+        domain::accounts::update_user(txn, admin.id, id, changes).await
+    })
+    .await?;
     Ok(Json(domain::accounts::view(db.inner(), user).await?))
 }
 
@@ -408,17 +410,18 @@ async fn propose_liaison(
     let password =
         domain::accounts::passwords::NewPassword::hash(&domain::accounts::secrets::random_hex())
             .await?;
-    let txn = domain::db::begin(db).await?;
-    let proposal = domain::accounts::propose_liaison(
-        &txn,
-        &notifier,
-        &user,
-        body.email.as_deref().unwrap_or_default(),
-        body.full_name.as_deref().unwrap_or_default(),
-        body.municipality_code.as_deref().unwrap_or_default(),
-        password,
-    )
-    .await?;
-    domain::db::commit(txn).await?;
-    Ok(created(proposal))
+    Ok(domain::db::write(db, async |txn| {
+        let proposal = domain::accounts::propose_liaison(
+            txn,
+            &notifier,
+            &user,
+            body.email.as_deref().unwrap_or_default(),
+            body.full_name.as_deref().unwrap_or_default(),
+            body.municipality_code.as_deref().unwrap_or_default(),
+            password,
+        )
+        .await?;
+        Ok(created(proposal))
+    })
+    .await?)
 }

@@ -94,9 +94,8 @@ pub async fn create(
     user: CurrentUser,
     body: crate::api::JsonBody<AllianceInput>,
 ) -> AppResult<Created<AllianceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = alliances::create(&txn, &user, &body).await?;
-    domain::db::commit(txn).await?;
+    let view =
+        domain::db::write(db, async |txn| alliances::create(txn, &user, &body).await).await?;
     Ok(created(view))
 }
 
@@ -147,9 +146,10 @@ pub async fn update(
     id: i32,
     body: crate::api::JsonBody<AllianceInput>,
 ) -> AppResult<Json<AllianceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = alliances::update(&txn, &user, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        alliances::update(txn, &user, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -179,9 +179,10 @@ pub async fn add_meeting(
     id: i32,
     body: crate::api::JsonBody<MeetingInput>,
 ) -> AppResult<Created<MeetingView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = meetings::record(&txn, &user, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        meetings::record(txn, &user, id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -241,8 +242,9 @@ pub async fn change_agreement(
     agreement_id: i32,
     body: crate::api::JsonBody<AgreementPatch>,
 ) -> AppResult<Json<AgreementView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = meetings::change_agreement(&txn, &user, id, meeting_id, agreement_id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        meetings::change_agreement(txn, &user, id, meeting_id, agreement_id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }

@@ -71,12 +71,13 @@ async fn create(
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Created<AssessmentView>> {
-    let txn = domain::db::begin(db).await?;
-    let (cohort, access) = cohort_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let view = domain::assessment::create(&txn, user.id, &cohort, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let (cohort, access) = cohort_access(txn, &user, id).await?;
+        access.require_manage()?;
+        let view = domain::assessment::create(txn, user.id, &cohort, &body).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// The assessment items of a cohort
@@ -151,12 +152,13 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<AssessmentInput>,
 ) -> AppResult<Json<AssessmentView>> {
-    let txn = domain::db::begin(db).await?;
-    let (item, cohort, access) = item_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let view = domain::assessment::update(&txn, user.id, &cohort, item, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let (item, cohort, access) = item_access(txn, &user, id).await?;
+        access.require_manage()?;
+        let view = domain::assessment::update(txn, user.id, &cohort, item, &body).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }
 
 /// Delete an assessment item without scores
@@ -182,12 +184,13 @@ async fn remove(
     user: StaffOrInstructor,
     id: i32,
 ) -> AppResult<rocket::http::Status> {
-    let txn = domain::db::begin(db).await?;
-    let (item, cohort, access) = item_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    domain::assessment::remove(&txn, user.id, &cohort, item).await?;
-    domain::db::commit(txn).await?;
-    Ok(rocket::http::Status::NoContent)
+    Ok(domain::db::write(db, async |txn| {
+        let (item, cohort, access) = item_access(txn, &user, id).await?;
+        access.require_manage()?;
+        domain::assessment::remove(txn, user.id, &cohort, item).await?;
+        Ok(rocket::http::Status::NoContent)
+    })
+    .await?)
 }
 
 /// Record scores for an assessment

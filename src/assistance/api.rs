@@ -242,9 +242,10 @@ pub async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<AssistanceInput>,
 ) -> AppResult<Created<AssistanceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::create(&txn, &notifier, &staff, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::create(txn, &notifier, &staff, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -296,9 +297,10 @@ pub async fn update(
     id: i32,
     body: crate::api::JsonBody<AssistanceInput>,
 ) -> AppResult<Json<AssistanceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::update(&txn, &notifier, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::update(txn, &notifier, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -329,9 +331,10 @@ pub async fn change_status(
     id: i32,
     body: crate::api::JsonBody<StatusInput>,
 ) -> AppResult<Json<AssistanceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::change_status(&txn, &notifier, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::change_status(txn, &notifier, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -358,9 +361,10 @@ pub async fn add_milestone(
     id: i32,
     body: crate::api::JsonBody<MilestoneInput>,
 ) -> AppResult<Created<MilestoneView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::add_milestone(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::add_milestone(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -396,11 +400,12 @@ pub async fn mark_milestone(
     id: i32,
     body: crate::api::JsonBody<MilestonePatch>,
 ) -> AppResult<Json<MilestoneView>> {
-    let txn = domain::db::begin(db).await?;
-    let done_on = body.done_on.as_ref().map(Option::as_deref);
-    let view = assistance::mark_milestone(&txn, &staff, id, done_on).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let done_on = body.done_on.as_ref().map(Option::as_deref);
+        let view = assistance::mark_milestone(txn, &staff, id, done_on).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }
 
 /// Record a visit of an assistance
@@ -427,9 +432,8 @@ pub async fn add_visit(
     id: i32,
     body: crate::api::JsonBody<VisitInput>,
 ) -> AppResult<Created<VisitView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = visits::record(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view =
+        domain::db::write(db, async |txn| visits::record(txn, &staff, id, &body).await).await?;
     Ok(created(view))
 }
 
@@ -519,9 +523,10 @@ pub async fn change_agreement(
     id: i32,
     body: crate::api::JsonBody<AgreementPatch>,
 ) -> AppResult<Json<AgreementView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = agreements::change_status(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        agreements::change_status(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -549,9 +554,10 @@ pub async fn evaluate_as_liaison(
     id: i32,
     body: crate::api::JsonBody<EvaluationInput>,
 ) -> AppResult<Json<AssistanceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::evaluate(&txn, Evaluator::Liaison(&user, id), &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::evaluate(txn, Evaluator::Liaison(&user, id), &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -578,9 +584,10 @@ pub async fn evaluate_by_link(
     token: &str,
     body: crate::api::JsonBody<EvaluationInput>,
 ) -> AppResult<Json<AssistanceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = assistance::evaluate(&txn, Evaluator::Link(token), &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        assistance::evaluate(txn, Evaluator::Link(token), &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -609,9 +616,10 @@ pub async fn record_diagnosis(
     id: i32,
     body: crate::api::JsonBody<DiagnosisInput>,
 ) -> AppResult<Created<DiagnosisView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = agreed::record_diagnosis(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        agreed::record_diagnosis(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -645,9 +653,10 @@ pub async fn write_work_plan(
     id: i32,
     body: crate::api::JsonBody<WorkPlanInput>,
 ) -> AppResult<Json<WorkPlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = agreed::write_plan(&txn, &notifier, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        agreed::write_plan(txn, &notifier, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -679,9 +688,10 @@ pub async fn accept_work_plan(
     id: i32,
     body: crate::api::JsonBody<AcceptanceInput>,
 ) -> AppResult<Created<WorkPlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = agreed::accept(&txn, Acceptor::Territory(&user, id), &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        agreed::accept(txn, Acceptor::Territory(&user, id), &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -711,9 +721,10 @@ pub async fn accept_work_plan_by_link(
     token: &str,
     body: crate::api::JsonBody<AcceptanceInput>,
 ) -> AppResult<Created<WorkPlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = agreed::accept(&txn, Acceptor::Link(token), &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        agreed::accept(txn, Acceptor::Link(token), &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 

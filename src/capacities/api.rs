@@ -61,9 +61,10 @@ async fn create(
     admin: AdminUser,
     body: crate::api::JsonBody<CapacityInput>,
 ) -> AppResult<Created<CapacityView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = capacities::create(&txn, admin.id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        capacities::create(txn, admin.id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -89,8 +90,9 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CapacityInput>,
 ) -> AppResult<Json<CapacityView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = capacities::update(&txn, admin.id, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        capacities::update(txn, admin.id, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }

@@ -90,9 +90,7 @@ async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Created<CourseView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = courses::create(&txn, &staff, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| courses::create(txn, &staff, &body).await).await?;
     Ok(created(view))
 }
 
@@ -139,8 +137,9 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CourseInput>,
 ) -> AppResult<Json<CourseView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = courses::update(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        courses::update(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }

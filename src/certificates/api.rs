@@ -179,9 +179,10 @@ async fn revoke(
     body: crate::api::OptionalJson<RevokeBody>,
 ) -> AppResult<Json<Verification>> {
     let reason = body.0.and_then(|b| b.reason).unwrap_or_default();
-    let txn = domain::db::begin(db).await?;
-    let view = issue::revoke(&txn, &notifier, &staff, code, &reason).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        issue::revoke(txn, &notifier, &staff, code, &reason).await
+    })
+    .await?;
     Ok(Json(view))
 }
 

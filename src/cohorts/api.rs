@@ -188,9 +188,10 @@ async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Created<CohortView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::cohort_flow::create(&txn, &notifier, &staff, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::cohort_flow::create(txn, &notifier, &staff, &body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -248,9 +249,10 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<CohortInput>,
 ) -> AppResult<Json<CohortView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::cohort_flow::update(&txn, &notifier, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::cohort_flow::update(txn, &notifier, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -312,9 +314,10 @@ async fn reopen(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<CohortView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::cohort_flow::reopen(&txn, &notifier, &staff, id).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::cohort_flow::reopen(txn, &notifier, &staff, id).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -375,11 +378,12 @@ async fn add_session(
     id: i32,
     body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Created<SessionView>> {
-    let txn = domain::db::begin(db).await?;
-    let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
-    let view = sessions::add(&txn, staff.id, &cohort, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
+        let view = sessions::add(txn, staff.id, &cohort, &body).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// Create sessions from a weekly recurrence
@@ -449,12 +453,13 @@ async fn update_session(
     id: i32,
     body: crate::api::JsonBody<SessionInput>,
 ) -> AppResult<Json<SessionView>> {
-    let txn = domain::db::begin(db).await?;
-    let session = sessions::find(&txn, id).await?;
-    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
-    let view = sessions::update(&txn, staff.id, &cohort, id, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let session = sessions::find(txn, id).await?;
+        let cohort = domain::cohorts::find_managed(txn, &staff, session.cohort_id).await?;
+        let view = sessions::update(txn, staff.id, &cohort, id, &body).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }
 
 /// Delete a session without attendance
@@ -481,10 +486,11 @@ async fn delete_session(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Status> {
-    let txn = domain::db::begin(db).await?;
-    let session = sessions::find(&txn, id).await?;
-    let cohort = domain::cohorts::find_managed(&txn, &staff, session.cohort_id).await?;
-    sessions::remove(&txn, staff.id, &cohort, id).await?;
-    domain::db::commit(txn).await?;
-    Ok(Status::NoContent)
+    Ok(domain::db::write(db, async |txn| {
+        let session = sessions::find(txn, id).await?;
+        let cohort = domain::cohorts::find_managed(txn, &staff, session.cohort_id).await?;
+        sessions::remove(txn, staff.id, &cohort, id).await?;
+        Ok(Status::NoContent)
+    })
+    .await?)
 }

@@ -92,11 +92,12 @@ pub async fn add_cohort_cost(
     id: i32,
     body: crate::api::JsonBody<CostInput>,
 ) -> AppResult<Created<CostView>> {
-    let txn = domain::db::begin(db).await?;
-    let target = items::cohort_managed(&txn, &staff, id).await?;
-    let view = items::add(&txn, staff.id, &target, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let target = items::cohort_managed(txn, &staff, id).await?;
+        let view = items::add(txn, staff.id, &target, &body).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// The cost items of an assistance
@@ -146,11 +147,12 @@ pub async fn add_assistance_cost(
     id: i32,
     body: crate::api::JsonBody<CostInput>,
 ) -> AppResult<Created<CostView>> {
-    let txn = domain::db::begin(db).await?;
-    let target = items::assistance_managed(&txn, &staff, id).await?;
-    let view = items::add(&txn, staff.id, &target, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let target = items::assistance_managed(txn, &staff, id).await?;
+        let view = items::add(txn, staff.id, &target, &body).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// Change a cost item
@@ -180,11 +182,12 @@ pub async fn update_cost(
     id: i32,
     body: crate::api::JsonBody<CostInput>,
 ) -> AppResult<Json<CostView>> {
-    let txn = domain::db::begin(db).await?;
-    let (item, target) = items::find_managed(&txn, &staff, id).await?;
-    let view = items::update(&txn, staff.id, &target, item, &body).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let (item, target) = items::find_managed(txn, &staff, id).await?;
+        let view = items::update(txn, staff.id, &target, item, &body).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }
 
 /// Delete a cost item
@@ -208,11 +211,12 @@ pub async fn delete_cost(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Status> {
-    let txn = domain::db::begin(db).await?;
-    let (item, _) = items::find_managed(&txn, &staff, id).await?;
-    items::remove(&txn, staff.id, item).await?;
-    domain::db::commit(txn).await?;
-    Ok(Status::NoContent)
+    Ok(domain::db::write(db, async |txn| {
+        let (item, _) = items::find_managed(txn, &staff, id).await?;
+        items::remove(txn, staff.id, item).await?;
+        Ok(Status::NoContent)
+    })
+    .await?)
 }
 
 /// Import executed costs

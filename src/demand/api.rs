@@ -140,9 +140,10 @@ async fn create(
     user: CurrentUser,
     body: crate::api::JsonBody<DemandInput>,
 ) -> AppResult<Created<DemandView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::demand::create(&txn, &user, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::demand::create(txn, &user, &body.into_inner()).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -195,9 +196,10 @@ async fn update(
     id: i32,
     body: crate::api::JsonBody<DemandInput>,
 ) -> AppResult<Json<DemandView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::demand::update(&txn, &notifier, &user, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::demand::update(txn, &notifier, &user, id, &body.into_inner()).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -222,9 +224,10 @@ async fn endorse(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<DemandView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::demand::endorse(&txn, &user, id).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::demand::endorse(txn, &user, id).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -256,11 +259,12 @@ async fn refer(
     id: i32,
     body: crate::api::JsonBody<ReferralInput>,
 ) -> AppResult<Created<ReferralView>> {
-    let txn = domain::db::begin(db).await?;
-    let view =
-        domain::demand::referrals::refer(&txn, &notifier, &user, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let view =
+            domain::demand::referrals::refer(txn, &notifier, &user, id, &body.into_inner()).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// The demand report's filters.

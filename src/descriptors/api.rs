@@ -48,9 +48,10 @@ async fn create(
     kind: DescriptorKind,
     body: &DescriptorInput,
 ) -> AppResult<Created<DescriptorView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = descriptors::create(&txn, admin.id, kind, body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        descriptors::create(txn, admin.id, kind, body).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -61,9 +62,10 @@ async fn update(
     id: i32,
     body: &DescriptorInput,
 ) -> AppResult<Json<DescriptorView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = descriptors::update(&txn, admin.id, kind, id, body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        descriptors::update(txn, admin.id, kind, id, body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -73,10 +75,11 @@ async fn remove(
     kind: DescriptorKind,
     id: i32,
 ) -> AppResult<Status> {
-    let txn = domain::db::begin(db).await?;
-    descriptors::delete(&txn, admin.id, kind, id).await?;
-    domain::db::commit(txn).await?;
-    Ok(Status::NoContent)
+    Ok(domain::db::write(db, async |txn| {
+        descriptors::delete(txn, admin.id, kind, id).await?;
+        Ok(Status::NoContent)
+    })
+    .await?)
 }
 
 /// List the sectors

@@ -292,9 +292,10 @@ async fn cancel(
         return Err(AppError::Forbidden.into());
     }
     let reason = body.0.and_then(|b| b.reason);
-    let txn = domain::db::begin(db).await?;
-    let view = domain::enrolment::cancel(&txn, &notifier, &user, id, reason.as_deref()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::enrolment::cancel(txn, &notifier, &user, id, reason.as_deref()).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -323,9 +324,10 @@ async fn admit(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<EnrolmentView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::enrolment::admit_from_waitlist(&txn, &notifier, &staff, id).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::enrolment::admit_from_waitlist(txn, &notifier, &staff, id).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -481,9 +483,10 @@ async fn accept_invitation(
     user: CurrentUser,
     token: &str,
 ) -> AppResult<Created<EnrolmentView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = invitations::accept(&txn, &notifier, &user, token).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        invitations::accept(txn, &notifier, &user, token).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -507,8 +510,9 @@ async fn decline_invitation(
     user: CurrentUser,
     token: &str,
 ) -> AppResult<Json<InvitationView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = invitations::decline(&txn, &user, token).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        invitations::decline(txn, &user, token).await
+    })
+    .await?;
     Ok(Json(view))
 }

@@ -478,9 +478,7 @@ pub async fn publish(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<ResourceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = knowledge::publish(&txn, &staff, id).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| knowledge::publish(txn, &staff, id).await).await?;
     Ok(Json(view))
 }
 
@@ -507,8 +505,7 @@ pub async fn unpublish(
     staff: StaffUser,
     id: i32,
 ) -> AppResult<Json<ResourceView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = knowledge::unpublish(&txn, &staff, id).await?;
-    domain::db::commit(txn).await?;
+    let view =
+        domain::db::write(db, async |txn| knowledge::unpublish(txn, &staff, id).await).await?;
     Ok(Json(view))
 }

@@ -54,11 +54,12 @@ async fn nominate(
     id: i32,
     body: crate::api::JsonBody<NominationInput>,
 ) -> AppResult<Created<NominationView>> {
-    let txn = domain::db::begin(db).await?;
-    let view =
-        domain::nominations::nominate(&txn, &notifier, &user, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(view))
+    Ok(domain::db::write(db, async |txn| {
+        let view =
+            domain::nominations::nominate(txn, &notifier, &user, id, &body.into_inner()).await?;
+        Ok(created(view))
+    })
+    .await?)
 }
 
 /// A cohort's nominations
@@ -119,9 +120,10 @@ async fn decide(
     if !matches!(user.role, Role::Admin | Role::Coordinator) {
         return Err(AppError::Forbidden.into());
     }
-    let txn = domain::db::begin(db).await?;
-    let view = domain::nominations::decide(&txn, &notifier, &user, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::nominations::decide(txn, &notifier, &user, id, &body.into_inner()).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -154,11 +156,12 @@ async fn confirm(
     user: MaybeUser,
     token: &str,
 ) -> AppResult<Json<NominationView>> {
-    let txn = domain::db::begin(db).await?;
-    let by = user.0.as_deref();
-    let view = domain::nominations::confirm(&txn, &notifier, token, by).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let by = user.0.as_deref();
+        let view = domain::nominations::confirm(txn, &notifier, token, by).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }
 
 /// A cohort's seats per municipality

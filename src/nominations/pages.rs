@@ -149,9 +149,10 @@ async fn confirm_submit(
     _form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
     let by = page.user.as_deref();
-    let txn = domain::db::begin(db).await?;
-    let nomination = domain::nominations::confirm(&txn, &notifier, token, by).await?;
-    domain::db::commit(txn).await?;
+    let nomination = domain::db::write(db, async |txn| {
+        domain::nominations::confirm(txn, &notifier, token, by).await
+    })
+    .await?;
     let mut view = confirm_view(nomination, LinkStep::Done, token);
     view.just_confirmed = true;
     page.render("nomination_confirm", "Confirme su postulación", view)

@@ -112,9 +112,7 @@ pub async fn create(
     staff: StaffUser,
     body: crate::api::JsonBody<PlanInput>,
 ) -> AppResult<Created<PlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = plans::create(&txn, &staff, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| plans::create(txn, &staff, &body).await).await?;
     Ok(created(view))
 }
 
@@ -308,9 +306,7 @@ pub async fn add_line(
     id: i32,
     body: crate::api::JsonBody<LineInput>,
 ) -> AppResult<Created<LineView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = lines::add(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| lines::add(txn, &staff, id, &body).await).await?;
     Ok(created(view))
 }
 
@@ -343,9 +339,10 @@ pub async fn change_line(
     line_id: i32,
     body: crate::api::JsonBody<LineInput>,
 ) -> AppResult<Json<LineView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = lines::edit(&txn, &staff, id, line_id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        lines::edit(txn, &staff, id, line_id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -374,9 +371,10 @@ pub async fn approve(
     id: i32,
     body: crate::api::JsonBody<ApprovalInput>,
 ) -> AppResult<Json<PlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = lifecycle::approve(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        lifecycle::approve(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }
 
@@ -408,8 +406,9 @@ pub async fn amend(
     id: i32,
     body: crate::api::JsonBody<AmendmentInput>,
 ) -> AppResult<Created<PlanView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = lifecycle::amend(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        lifecycle::amend(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(created(view))
 }

@@ -56,9 +56,10 @@ pub async fn create(
     admin: AdminUser,
     body: crate::api::JsonBody<ProviderInput>,
 ) -> AppResult<Created<ProviderView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = providers::create(&txn, admin.id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        providers::create(txn, admin.id, &body.into_inner()).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -86,8 +87,9 @@ pub async fn update(
     id: i32,
     body: crate::api::JsonBody<ProviderInput>,
 ) -> AppResult<Json<ProviderView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = providers::update(&txn, admin.id, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        providers::update(txn, admin.id, id, &body.into_inner()).await
+    })
+    .await?;
     Ok(Json(view))
 }

@@ -67,11 +67,12 @@ async fn respond(
     id: i32,
     body: crate::api::JsonBody<ResponseInput>,
 ) -> AppResult<Created<Recorded>> {
-    let txn = domain::db::begin(db).await?;
-    let recorded =
-        domain::surveys::answer(&txn, &me, id, &body.into_inner(), domain::time::now()).await?;
-    domain::db::commit(txn).await?;
-    Ok(created(recorded))
+    Ok(domain::db::write(db, async |txn| {
+        let recorded =
+            domain::surveys::answer(txn, &me, id, &body.into_inner(), domain::time::now()).await?;
+        Ok(created(recorded))
+    })
+    .await?)
 }
 
 /// The satisfaction report's filters.

@@ -239,9 +239,10 @@ pub async fn create_direction(
     admin: AdminUser,
     body: crate::api::JsonBody<domain::territory::directions::DirectionInput>,
 ) -> AppResult<crate::api::Created<domain::territory::directions::Direction>> {
-    let txn = domain::db::begin(db).await?;
-    let view = domain::territory::directions::create(&txn, admin.id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        domain::territory::directions::create(txn, admin.id, &body.into_inner()).await
+    })
+    .await?;
     Ok(crate::api::created(view))
 }
 
@@ -267,9 +268,10 @@ pub async fn update_direction(
     id: i32,
     body: crate::api::JsonBody<domain::territory::directions::DirectionInput>,
 ) -> AppResult<Json<domain::territory::directions::Direction>> {
-    let txn = domain::db::begin(db).await?;
-    let view =
-        domain::territory::directions::update(&txn, admin.id, id, &body.into_inner()).await?;
-    domain::db::commit(txn).await?;
-    Ok(Json(view))
+    Ok(domain::db::write(db, async |txn| {
+        let view =
+            domain::territory::directions::update(txn, admin.id, id, &body.into_inner()).await?;
+        Ok(Json(view))
+    })
+    .await?)
 }

@@ -109,9 +109,8 @@ pub async fn endorse(
     staff: StaffUser,
     body: crate::api::JsonBody<EndorsementInput>,
 ) -> AppResult<Created<ReplicatorItem>> {
-    let txn = domain::db::begin(db).await?;
-    let item = trainers::endorse(&txn, &staff, &body).await?;
-    domain::db::commit(txn).await?;
+    let item =
+        domain::db::write(db, async |txn| trainers::endorse(txn, &staff, &body).await).await?;
     Ok(created(item))
 }
 
@@ -159,9 +158,10 @@ pub async fn change_until(
     id: i32,
     body: crate::api::JsonBody<UntilInput>,
 ) -> AppResult<Json<ReplicatorItem>> {
-    let txn = domain::db::begin(db).await?;
-    let item = trainers::change_until(&txn, &staff, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let item = domain::db::write(db, async |txn| {
+        trainers::change_until(txn, &staff, id, &body).await
+    })
+    .await?;
     Ok(Json(item))
 }
 
@@ -250,9 +250,10 @@ pub async fn record_replica(
     user: CurrentUser,
     body: crate::api::JsonBody<ReplicaInput>,
 ) -> AppResult<Created<ReplicaView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = trainers::record_replica(&txn, &user, &body, Bounds::of(config)).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        trainers::record_replica(txn, &user, &body, Bounds::of(config)).await
+    })
+    .await?;
     Ok(created(view))
 }
 
@@ -330,8 +331,9 @@ pub async fn review_replica(
     id: i32,
     body: crate::api::JsonBody<ReviewInput>,
 ) -> AppResult<Json<ReplicaView>> {
-    let txn = domain::db::begin(db).await?;
-    let view = trainers::review::decide(&txn, &user, id, &body).await?;
-    domain::db::commit(txn).await?;
+    let view = domain::db::write(db, async |txn| {
+        trainers::review::decide(txn, &user, id, &body).await
+    })
+    .await?;
     Ok(Json(view))
 }

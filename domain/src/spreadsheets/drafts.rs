@@ -61,24 +61,27 @@ pub async fn keep(
     }
     let now = crate::time::now();
     let token = new_token();
-    let txn = crate::db::begin(db).await?;
-    import_draft::Entity::delete_many()
-        .filter(import_draft::Column::CreatedAt.lte(now - LIFETIME))
-        .exec(&txn)
+    let kept = token.clone();
+    crate::db::write(db, async |txn| {
+        import_draft::Entity::delete_many()
+            .filter(import_draft::Column::CreatedAt.lte(now - LIFETIME))
+            .exec(txn)
+            .await?;
+        import_draft::ActiveModel {
+            token: Set(kept),
+            user_id: Set(user_id),
+            kind: Set(kind.to_string()),
+            filename: Set(name.chars().take(255).collect()),
+            bytes: Set(bytes),
+            created_at: Set(now),
+            used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
         .await?;
-    import_draft::ActiveModel {
-        token: Set(token.clone()),
-        user_id: Set(user_id),
-        kind: Set(kind.to_string()),
-        filename: Set(name.chars().take(255).collect()),
-        bytes: Set(bytes),
-        created_at: Set(now),
-        used_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
+        Ok(())
+    })
     .await?;
-    crate::db::commit(txn).await?;
     Ok(token)
 }
 
@@ -96,29 +99,31 @@ pub async fn take<Row>(
         return Err(AppError::invalid(FIELD, UNKNOWN));
     }
     let now = crate::time::now();
-    let txn = crate::db::begin(db).await?;
-    let draft = import_draft::Entity::find()
-        .filter(import_draft::Column::Token.eq(token))
-        .one(&txn)
-        .await?
-        .filter(|d| d.user_id == user_id && d.kind == kind)
-        .ok_or_else(|| AppError::invalid(FIELD, UNKNOWN))?;
-    if draft.used_at.is_some() {
-        return Err(AppError::invalid(FIELD, USED));
-    }
-    if expired(draft.created_at, now) {
-        return Err(AppError::invalid(FIELD, EXPIRED));
-    }
-    let claimed = import_draft::Entity::update_many()
-        .col_expr(import_draft::Column::UsedAt, Expr::value(now))
-        .filter(import_draft::Column::Id.eq(draft.id))
-        .filter(import_draft::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
-        return Err(AppError::invalid(FIELD, USED));
-    }
-    crate::db::commit(txn).await?;
+    let draft = crate::db::write(db, async |txn| {
+        let draft = import_draft::Entity::find()
+            .filter(import_draft::Column::Token.eq(token))
+            .one(txn)
+            .await?
+            .filter(|d| d.user_id == user_id && d.kind == kind)
+            .ok_or_else(|| AppError::invalid(FIELD, UNKNOWN))?;
+        if draft.used_at.is_some() {
+            return Err(AppError::invalid(FIELD, USED));
+        }
+        if expired(draft.created_at, now) {
+            return Err(AppError::invalid(FIELD, EXPIRED));
+        }
+        let claimed = import_draft::Entity::update_many()
+            .col_expr(import_draft::Column::UsedAt, Expr::value(now))
+            .filter(import_draft::Column::Id.eq(draft.id))
+            .filter(import_draft::Column::UsedAt.is_null())
+            .exec(txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(AppError::invalid(FIELD, USED));
+        }
+        Ok(draft)
+    })
+    .await?;
     Ok(Source::File {
         bytes: draft.bytes,
         name: draft.filename,
@@ -127,15 +132,16 @@ pub async fn take<Row>(
 
 /// A claimed draft whose import was refused (nothing written): usable again until it expires.
 pub async fn release(db: &DatabaseConnection, token: &str) -> AppResult<()> {
-    let txn = crate::db::begin(db).await?;
-    import_draft::Entity::update_many()
-        .col_expr(
-            import_draft::Column::UsedAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(import_draft::Column::Token.eq(token.trim()))
-        .exec(&txn)
-        .await?;
-    crate::db::commit(txn).await?;
-    Ok(())
+    crate::db::write(db, async |txn| {
+        import_draft::Entity::update_many()
+            .col_expr(
+                import_draft::Column::UsedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(import_draft::Column::Token.eq(token.trim()))
+            .exec(txn)
+            .await?;
+        Ok(())
+    })
+    .await
 }
