@@ -14,14 +14,18 @@ the database people with their own API tokens. Then, in rounds, a coordinator op
 national cohort with few seats and, at one gate, everybody fires at once over real HTTP, half
 at each process: people enrolling themselves; the coordinator enrolling other people by id
 (not through the desk: each its own transaction); the same person asking twice (once at each
-process) and a person enrolling herself while the coordinator enrols her. Checked:
+process) and a person enrolling herself while the coordinator enrols her. The coordinator
+enrols half of her people through the API (`POST /api/v1/cohorts/{id}/enrolments`) and half
+through the page's form (`POST /coordinacion/cohortes/{id}/inscripciones`, by document, signed
+in on both processes with one session). Checked:
 
   * the cohort never holds more people enrolled than seats (the roster through the API and a
     count in the database), nobody holds two enrolments in force, the waiting list's tickets
     are handed out once each, 1..n;
-  * every answer is 201 or 409: no 5xx, no error of the connection; every 409 is problem+json
-    with its Spanish reason («… inscripción vigente …»), and every person asked for got
-    exactly one enrolment, the one of her 201;
+  * every answer is the API's 201 or 409, or the page's 303 (done) or 422 (the form again):
+    no 5xx, no error of the connection; every 409 is problem+json with its Spanish reason
+    («… inscripción vigente …») and every 422 page says it; every person asked for got exactly
+    one enrolment, the one of her 201 (or 303);
   * both processes answered.
 
 Python's standard library only (the instances' helpers of scripts/instances.py). `.ci/race`
@@ -35,9 +39,11 @@ creates the database of each engine, runs this, and drops it:
 
 import argparse
 import collections
+import html
 import http.client
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -45,10 +51,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from instances import (  # noqa: E402  (the instances' helpers, one machinery for both)
-    COORDINATOR, Instance, api_token, call, check, fail, free_port, psql, say, wait_ready,
+    COORDINATOR, Instance, api_token, call, check, csrf_of, fail, free_port, psql, say,
+    wait_ready,
 )
 
 # Each round: a cohort of `seats` seats, `selves` people enrolling themselves, `staffed` people
@@ -84,6 +92,17 @@ def query(database_url, sql):
     return psql(database_url, sql)
 
 
+def execute(database_url, sql):
+    """Runs one writing statement on either engine."""
+    if database_url.startswith("sqlite"):
+        path = database_url.split("://", 1)[1].split("?", 1)[0]
+        with sqlite3.connect(path, timeout=30) as connection:
+            connection.execute(sql)
+    else:
+        subprocess.run(["psql", database_url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                       check=True, capture_output=True, text=True)
+
+
 def seed(binary, env, work, accounts_file):
     """The synthetic country at a small scale, and people of it with their own API tokens."""
     started = time.monotonic()
@@ -97,6 +116,12 @@ def seed(binary, env, work, accounts_file):
               f"{' '.join(arguments)}: {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
     with open(accounts_file, encoding="utf-8") as f:
         accounts = [line.split("\t") for line in f.read().splitlines() if line]
+    # The synthetic country's cédulas have 11 digits (99 and nine more), one more than a form
+    # takes; the coordinator's page names people by document, so theirs lose the second 9.
+    ids = ", ".join(a[1] for a in accounts)
+    execute(env["ROCKET_DATABASE_URL"],
+            "UPDATE participants SET document_number = substr(document_number, 2) "
+            f"WHERE id IN ({ids}) AND length(document_number) = 11 AND document_number LIKE '99%'")
     say(f"synthetic country and {len(accounts)} people with API tokens in "
         f"{time.monotonic() - started:.1f} s")
     return [{"token": a[0], "id": int(a[1])} for a in accounts]
@@ -128,20 +153,55 @@ def open_cohort(port, token, name, seats):
     return cohort
 
 
+def signed_in_pages(port, account):
+    """The cookies of a session of `account` on the pages (a form of one process is valid on
+    the other, and so is the session)."""
+    form = call(port, "GET", "/ingresar")
+    jar = form.cookies()
+    answer = call(port, "POST", "/ingresar", cookies=jar,
+                  headers={"Content-Type": "application/x-www-form-urlencoded"},
+                  body=urllib.parse.urlencode({"csrf_token": csrf_of(form.text()),
+                                               "email": account[0], "password": account[1]}))
+    check(answer.status == 303, f"signed in on the pages: {answer.status}")
+    jar.update(answer.cookies())
+    return jar
+
+
+def alert_of(page):
+    """The problems a page shows (its alert), as text."""
+    found = re.search(r'role="alert"[^>]*>(.*?)</(?:div|section|ul)>', page, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()[:300] \
+        if found else page[:300]
+
+
+def api_request(port, path, token, body, label):
+    headers = {"Authorization": f"Bearer {token}"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    return (port, path, headers, payload, label)
+
+
+def page_request(port, path, jar, csrf, document, label):
+    """The coordinator's «Inscribir» form of the cohort's «Inscripciones», naming the person
+    by her document."""
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+               "Content-Type": "application/x-www-form-urlencoded"}
+    payload = urllib.parse.urlencode({"csrf_token": csrf, "document_type": "CC",
+                                      "document_number": document}).encode()
+    return (port, path, headers, payload, label)
+
+
 def fire(requests):
-    """Every request of `requests` (port, path, token, body, label) sent at the same moment,
-    each over its own connection, opened before the gate. Returns (label, status, body, error)
-    in the order given."""
+    """Every request of `requests` (port, path, headers, payload, label), a POST, sent at the
+    same moment, each over its own connection, opened before the gate. Returns (label, status,
+    content type, body, error) in the order given."""
     gate = threading.Barrier(len(requests))
     answers = [None] * len(requests)
 
-    def send(index, port, path, token, body, label):
+    def send(index, port, path, headers, payload, label):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        headers = {"Authorization": f"Bearer {token}"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
         try:
             connection.connect()
             gate.wait(timeout=60)
@@ -162,26 +222,44 @@ def fire(requests):
     return answers
 
 
-def race(round_number, spec, people, ports, staff, database_url):
+def race(round_number, spec, people, ports, staff, jar, database_url):
     seats = spec["seats"]
     cohort = open_cohort(ports[0], staff, f"Carrera {round_number} ({time.strftime('%H%M%S')})",
                          seats)
     people = iter(people)
     take = lambda n: [next(people) for _ in range(n)]  # noqa: E731
     path = f"/api/v1/cohorts/{cohort}/enrolments"
-    requests = []  # (port, path, token, body, (kind, person id))
+    page_path = f"/coordinacion/cohortes/{cohort}/inscripciones"
+    page = call(ports[1], "GET", page_path, cookies=jar)
+    check(page.status == 200, f"the cohort's «Inscripciones»: {page.status}")
+    csrf = csrf_of(page.text())
+    staffed, mixed = take(spec["staffed"]), take(spec["mixed"])
+    named = [p["id"] for p in staffed + mixed]
+    documents = dict(query(database_url, "SELECT id, document_number FROM participants WHERE id "
+                                         f"IN ({', '.join(map(str, named or [0]))})"))
+
+    def by_staff(n, port, person, kind):
+        # Half through the API, half through the page.
+        if n % 2 == 0:
+            return api_request(port, path, staff, {"participant_id": person["id"]},
+                               (kind, person["id"]))
+        return page_request(port, page_path, jar, csrf, documents[str(person["id"])],
+                            (kind, person["id"]))
+
+    requests = []  # (port, path, headers, payload, (kind, person id))
     for n, person in enumerate(take(spec["selves"])):
-        requests.append((ports[n % 2], path, person["token"], None, ("self", person["id"])))
-    for n, person in enumerate(take(spec["staffed"])):
-        requests.append((ports[(n + 1) % 2], path, staff, {"participant_id": person["id"]},
-                         ("staff", person["id"])))
+        requests.append(api_request(ports[n % 2], path, person["token"], None,
+                                    ("self", person["id"])))
+    for n, person in enumerate(staffed):
+        requests.append(by_staff(n, ports[(n + 1) % 2], person, "staff"))
     for person in take(spec["twice"]):
         for port in ports:
-            requests.append((port, path, person["token"], None, ("twice", person["id"])))
-    for n, person in enumerate(take(spec["mixed"])):
-        requests.append((ports[n % 2], path, person["token"], None, ("mixed", person["id"])))
-        requests.append((ports[(n + 1) % 2], path, staff, {"participant_id": person["id"]},
-                         ("mixed", person["id"])))
+            requests.append(api_request(port, path, person["token"], None,
+                                        ("twice", person["id"])))
+    for n, person in enumerate(mixed):
+        requests.append(api_request(ports[n % 2], path, person["token"], None,
+                                    ("mixed", person["id"])))
+        requests.append(by_staff(n, ports[(n + 1) % 2], person, "mixed"))
     # Interleaved, so that no kind of request waits for another to be sent first.
     requests.sort(key=lambda r: hash((round_number, r[4], r[0])))
     started = time.monotonic()
@@ -189,10 +267,11 @@ def race(round_number, spec, people, ports, staff, database_url):
     seconds = time.monotonic() - started
 
     problems = []
-    created = collections.defaultdict(list)  # person id → the enrolment ids answered 201
+    created = collections.defaultdict(list)  # person id → the enrolment ids of her 201 (or 303)
     statuses = collections.Counter()
     per_port = collections.Counter()
-    for (port, _, _, _, _), (label, status, content_type, body, error) in zip(requests, answers):
+    for (port, sent_to, _, _, _), (label, status, content_type, body, error) in zip(requests,
+                                                                                 answers):
         kind, person = label
         statuses[status] += 1
         per_port[port] += status != 0
@@ -200,6 +279,13 @@ def race(round_number, spec, people, ports, staff, database_url):
             problems.append(f"{kind} {person} at {port}: no answer: {error}")
         elif status == 201:
             created[person].append(json.loads(body)["id"])
+        elif status == 303 and sent_to == page_path:
+            created[person].append(None)  # the page's «Inscripción confirmada» (or waiting)
+        elif status == 422 and sent_to == page_path:
+            text = html.unescape(body.decode("utf-8", "replace"))
+            if "inscripción vigente" not in text:
+                problems.append(f"{kind} {person} at {port} (page): 422 without its Spanish "
+                                f"reason: {alert_of(text)}")
         elif status == 409:
             detail = ""
             try:
@@ -247,14 +333,16 @@ def race(round_number, spec, people, ports, staff, database_url):
     if several or set(created) != asked:
         broken.append(f"people without exactly one 201: {len(several) + len(asked - set(created))}"
                       f" (e.g. {sorted(asked - set(created))[:10]} {several or ''})")
-    elif {r["participant_id"]: r["id"] for r in rows} != {p: ids[0] for p, ids in created.items()}:
+    elif any(ids[0] is not None and {r["participant_id"]: r["id"] for r in rows}[p] != ids[0]
+             for p, ids in created.items()):
         broken.append("the roster is not the enrolments answered 201")
     if len(per_port) != 2 or not all(per_port.values()):
         broken.append(f"not both processes answered: {dict(per_port)}")
     if problems:
         broken.append(f"{len(problems)} unexpected answers:\n    " + "\n    ".join(problems[:20]))
-    check(not broken, f"round {round_number}:\n  " + "\n  ".join(broken))
-    return statuses
+    for problem in broken:
+        print(f"BROKEN: round {round_number}: {problem}", file=sys.stderr, flush=True)
+    return statuses, [f"round {round_number}: {problem}" for problem in broken]
 
 
 def main():
@@ -283,10 +371,16 @@ def main():
         for instance in instances:
             wait_ready(instance, 180)
         staff = api_token(ports[0], COORDINATOR)
+        jar = signed_in_pages(ports[0], COORDINATOR)
         totals = collections.Counter()
+        broken = []
+        # Every round runs, whatever the one before found: the note says which rules broke where.
         for n, spec in enumerate(ROUNDS, 1):
-            totals.update(race(n, spec, people[(n - 1) * PEOPLE_PER_ROUND:], ports, staff,
-                               args.database_url))
+            statuses, problems = race(n, spec, people[(n - 1) * PEOPLE_PER_ROUND:], ports, staff,
+                                      jar, args.database_url)
+            totals.update(statuses)
+            broken += [problem.split("\n", 1)[0] for problem in problems]
+        check(not broken, f"{len(broken)} broken rule(s) on {engine}:\n  " + "\n  ".join(broken))
         for instance in instances:
             check(instance.alive(), f"{instance.name} stopped:\n{instance.tail()}")
     except BaseException:
@@ -299,7 +393,7 @@ def main():
             instance.stop()
     shutil.rmtree(work, ignore_errors=True)
     say(f"green on {engine}: {sum(totals.values())} requests over {len(ROUNDS)} rounds "
-        f"({dict(totals)}), never overbooked, nobody twice, every refusal a Spanish 409")
+        f"({dict(totals)}), never overbooked, nobody twice, every refusal a Spanish 409 (API) or 422 (page)")
 
 
 if __name__ == "__main__":
