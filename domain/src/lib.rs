@@ -1,25 +1,28 @@
 //! Aula Territorial's domain: the rules of the product as plain functions over the database
 //! connection, taking plain values (an [`accounts::actor::Actor`], a [`mail::Notifier`]),
-//! never a request. It sits below the web app (`aula-territorial`), which it cannot import:
-//! the crate graph is `entities` ← `domain` ← the web app.
+//! never a request. It sits below the web app (`aula-territorial`), which it cannot import,
+//! and above the ground floor (`kernel`), which cannot import it: the crate graph is
+//! `entities` ← `kernel` ← `domain` ← the web app.
+
+/// The ground floor (the `kernel` crate), under every area: re-exported so an area writes
+/// `crate::db`, `crate::validate`… and the web app `domain::db`. [`db`] adds to the kernel's
+/// the connection that registers the figures model's hooks.
+pub use kernel::{
+    audit, backup, blocking, bulk, cache, calendar, config, entities, error, fonts, format,
+    instances, mail, metrics, network, paging, parse, spreadsheets, strict_json, templates, text,
+    time, validate, words,
+};
 
 pub mod accounts;
 pub mod alliances;
 pub mod assessment;
 pub mod assistance;
 pub mod attendance;
-pub mod audit;
-pub mod backup;
-pub mod blocking;
-pub mod bulk;
-pub mod cache;
-pub mod calendar;
 pub mod capacities;
 pub mod catalogue;
 pub mod certificates;
 pub mod cohort_flow;
 pub mod cohorts;
-pub mod config;
 pub mod costs;
 pub mod credentials;
 pub mod db;
@@ -27,44 +30,27 @@ pub mod demand;
 pub mod demo;
 pub mod descriptors;
 pub mod enrolment;
-/// The entities live in their own crate, below everything else.
-pub use entities;
-pub mod error;
 pub mod figures;
-pub mod format;
 pub mod handover;
 pub mod home;
 pub mod indicators;
-pub mod instances;
 pub mod jobs;
 pub mod joint;
 pub mod knowledge;
-pub mod mail;
-pub mod metrics;
-pub mod network;
 pub mod nominations;
 pub mod offer;
 pub mod offer_import;
 pub mod open_data;
-pub mod paging;
-pub mod parse;
 pub mod people;
 pub mod plans;
 pub mod providers;
 pub mod reference_data;
 pub mod reports;
 pub mod results;
-pub mod spreadsheets;
-pub mod strict_json;
 pub mod surveys;
 pub mod synthetic;
-pub mod templates;
 pub mod territory;
-pub mod text;
-pub mod time;
 pub mod trainers;
-pub mod validate;
-pub mod words;
 pub mod workspace;
 
 use config::AppConfig;

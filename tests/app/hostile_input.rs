@@ -760,7 +760,7 @@ proptest! {
             prop_assert!(unicode_normalization::is_nfc(&value));
         }
         if let Ok(Some(value)) = validate::certificate_text("f", &text, max) {
-            prop_assert!(domain::certificates::pdf::unprintable(&value).is_empty());
+            prop_assert!(domain::fonts::unprintable(&value).is_empty());
             prop_assert!(!value.chars().any(char::is_control));
         }
         // Errors name the field and say something in Spanish.

@@ -10,12 +10,12 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The settings' keys: the fields of `AppConfig`, as its source declares them.
 pub(crate) fn settings_keys() -> BTreeSet<String> {
-    let source = include_str!("../../domain/src/config.rs");
+    let source = include_str!("../../kernel/src/config.rs");
     let body = source
         .split("pub struct AppConfig {")
         .nth(1)
         .and_then(|rest| rest.split("\n}\n").next())
-        .expect("AppConfig in domain/src/config.rs");
+        .expect("AppConfig in kernel/src/config.rs");
     let keys: BTreeSet<String> = body
         .lines()
         .filter_map(|line| line.trim().strip_prefix("pub "))

@@ -36,10 +36,9 @@ pub struct NewUser {
     pub provider_id: Option<i32>,
 }
 
-/// Lower-cased and trimmed: emails are compared case-insensitively.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+/// Lower-cased and trimmed: emails are compared case-insensitively (the kernel's rule, which
+/// every address typed anywhere goes through).
+pub use crate::validate::normalize_email;
 
 /// Whether a (normalised) address is one the mailer sends to: [`crate::validate::is_email`],
 /// the one check of every stored address.

@@ -103,6 +103,16 @@ pub(crate) fn sensitive_data_consented() -> sea_orm::sea_query::SimpleExpr {
     )
 }
 
+/// Registers the figures' hooks with the kernel's database ([`crate::db::Figures`]): every
+/// commit then brings the figures up to date in its transaction ([`flush`]), or leaves them to
+/// this process's [`worker`]. Called by [`crate::db::connect`]; the first call registers.
+pub fn install() {
+    crate::db::install_figures(crate::db::Figures {
+        flush: |txn| Box::pin(flush(txn)),
+        worker: worker::of,
+    });
+}
+
 /// Recomputes the cohorts named in `figures_dirty` (see the module's comment), and in each the
 /// rows of the people named, then deletes the rows it read — by id, so a row a writer commits
 /// meanwhile stays for the next flush. Called by [`crate::db::commit`] when this database has

@@ -34,7 +34,7 @@ type Registry = HashMap<String, (Arc<Notify>, usize)>;
 static WORKERS: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
 
 /// The signal of the figures worker running for the database `key` in this process, if any.
-pub(crate) fn of(key: &str) -> Option<Arc<Notify>> {
+pub fn of(key: &str) -> Option<Arc<Notify>> {
     WORKERS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

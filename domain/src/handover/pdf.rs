@@ -4,8 +4,9 @@
 //! municipality and «Página n de m».
 
 use super::Handover;
-use crate::certificates::pdf::{Align, FONTS, FaceKind, Painter, Rgb, Style, missing_glyphs};
+use crate::certificates::pdf::{Align, FaceKind, Painter, Rgb, Style};
 use crate::error::{AppError, AppResult};
+use crate::fonts::{FONTS, missing_glyphs};
 use crate::format::{date, plural};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;

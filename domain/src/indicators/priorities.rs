@@ -52,9 +52,10 @@ const BACKED_DEMAND_POINTS: f64 = 5.0;
 /// Fewer recent completions (assistances weighed in) than this is «little received».
 const FEW_RECENT: i64 = 5;
 /// How many people trained one technical assistance counts as, by default.
-pub const DEFAULT_ASSISTANCE_WEIGHT: i64 = 5;
+pub const DEFAULT_ASSISTANCE_WEIGHT: i64 = crate::config::DEFAULT_PRIORITY_ASSISTANCE_WEIGHT;
 /// The setting's bounds.
-pub const ASSISTANCE_WEIGHTS: std::ops::RangeInclusive<i64> = 1..=100;
+pub const ASSISTANCE_WEIGHTS: std::ops::RangeInclusive<i64> =
+    crate::config::PRIORITY_ASSISTANCE_WEIGHTS;
 
 #[derive(Clone, Debug, Default)]
 pub struct PriorityQuery {

@@ -27,9 +27,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The default quota per provider, MiB.
-pub const DEFAULT_QUOTA_MIB: u64 = 500;
+pub const DEFAULT_QUOTA_MIB: u64 = crate::config::DEFAULT_BANK_QUOTA_MIB;
 /// The default number of files one account adds in an hour.
-pub const DEFAULT_UPLOADS_PER_HOUR: u64 = 20;
+pub const DEFAULT_UPLOADS_PER_HOUR: u64 = crate::config::DEFAULT_BANK_UPLOADS_PER_HOUR;
 
 const MIB: i64 = 1024 * 1024;
 

@@ -117,7 +117,7 @@ fn name_ok(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
-        && crate::certificates::pdf::unprintable(name).is_empty()
+        && crate::fonts::unprintable(name).is_empty()
 }
 
 /// Checks and normalises a profile; collects every problem at once.

@@ -18,6 +18,7 @@
 //! provider's coordinator the replicators of its cohorts, a gobernación's reviewer its
 //! department, a liaison their municipality, a participant themselves. Outside it: 404.
 
+pub mod demo;
 pub mod input;
 pub mod review;
 
@@ -45,7 +46,7 @@ pub use input::{AttendeeInput, EndorsementInput, ReplicaInput, UntilInput};
 pub const CERTIFIED_MONTHS: u32 = 24;
 
 /// The most people a replica reaches (a count, or named attendees).
-pub const MAX_ATTENDEES: i64 = 500;
+pub const MAX_ATTENDEES: i64 = crate::config::REPLICA_MAX_ATTENDEES;
 
 /// A replicator as the API lists them (the contract's fields).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -17,7 +17,6 @@
 use super::{ReplicaView, endorsing_cohort, replica_views};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::config::AppConfig;
 use crate::entities::values::{ReplicaReview, Role};
 use crate::entities::{cohort, replica, replicator};
 use crate::error::{AppError, AppResult, FieldError};
@@ -32,55 +31,9 @@ use serde::Deserialize;
 /// to record twice the bound across).
 pub const WINDOW_DAYS: i64 = 30;
 
-/// The bounds within which a replica counts without review.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bounds {
-    /// People in one replica.
-    pub per_replica: i64,
-    /// People of one replicator's replicas recorded in [`WINDOW_DAYS`].
-    pub per_month: i64,
-}
-
-impl Bounds {
-    /// The defaults: 60 people per replica, 150 per replicator in 30 days.
-    pub const DEFAULT: Bounds = Bounds {
-        per_replica: 60,
-        per_month: 150,
-    };
-
-    /// The bounds the settings give.
-    pub fn of(config: &AppConfig) -> Self {
-        Bounds {
-            per_replica: config.replica_review_attendees,
-            per_month: config.replica_review_monthly,
-        }
-    }
-
-    /// Whether the settings are usable: per replica 1 to 500 (a replica's most), per month 1
-    /// to 100,000.
-    pub fn check(&self) -> Result<(), String> {
-        if !(1..=super::MAX_ATTENDEES).contains(&self.per_replica) {
-            return Err(format!(
-                "replica_review_attendees debe estar entre 1 y {} (es {})",
-                super::MAX_ATTENDEES,
-                self.per_replica
-            ));
-        }
-        if !(1..=100_000).contains(&self.per_month) {
-            return Err(format!(
-                "replica_review_monthly debe estar entre 1 y 100000 (es {})",
-                self.per_month
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Default for Bounds {
-    fn default() -> Self {
-        Bounds::DEFAULT
-    }
-}
+/// The bounds within which a replica counts without review: the settings' own
+/// (`replica_review_attendees`, `replica_review_monthly`), checked when they are read.
+pub use crate::config::ReplicaReviewBounds as Bounds;
 
 /// The review a new replica of `people` for `found` gets: `counted` within the bounds,
 /// `pending` beyond either. Locks the person's certifications first, so that two replicas

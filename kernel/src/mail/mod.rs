@@ -337,10 +337,24 @@ mod tests {
         .unwrap()
     }
 
+    /// The shape of the welcome email (`people::registration::Welcome`, an area above).
+    #[derive(serde::Serialize)]
+    struct Welcome<'a> {
+        full_name: &'a str,
+        email: &'a str,
+    }
+
+    impl Message for Welcome<'_> {
+        const TEMPLATE: &'static str = "welcome";
+        fn subject(&self) -> String {
+            "Le damos la bienvenida a Aula Territorial".into()
+        }
+    }
+
     #[test]
     fn both_emails_render_in_spanish_with_links() {
         let templates = Templates::load().unwrap();
-        let welcome = crate::people::registration::Welcome {
+        let welcome = Welcome {
             full_name: "Ana <Pérez>",
             email: "ana@example.org",
         };

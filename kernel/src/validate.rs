@@ -209,7 +209,7 @@ pub fn certificate_text(
 ) -> Result<Option<String>, FieldError> {
     let text = single_line(field, value, max)?;
     if let Some(text) = &text {
-        let missing = crate::certificates::pdf::unprintable(text);
+        let missing = crate::fonts::unprintable(text);
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|c| format!("«{c}»")).collect();
             return Err(FieldError::new(
@@ -294,10 +294,15 @@ pub fn is_email(email: &str) -> bool {
         && email.parse::<lettre::message::Mailbox>().is_ok()
 }
 
+/// Lower-cased and trimmed: emails are compared case-insensitively.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// An email address as typed: normalised (trimmed, lower case) and checked with [`is_email`].
 /// `Ok(None)` when empty; the error says, on `field`, what a valid one looks like.
 pub fn email(field: &str, value: &str) -> Result<Option<String>, FieldError> {
-    let email = crate::accounts::normalize_email(value);
+    let email = normalize_email(value);
     if email.is_empty() {
         return Ok(None);
     }

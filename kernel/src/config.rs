@@ -69,11 +69,11 @@ pub struct AppConfig {
     #[serde(default)]
     pub log_format: LogFormat,
     /// How many people trained one technical assistance counts as in «¿Dónde formar?»'s
-    /// «little received» (issue 49), 1 to 100; default 5 (see `indicators::priorities`).
+    /// «little received» (issue 49), 1 to 100; default 5 (used by `indicators::priorities`).
     #[serde(default = "default_priority_assistance_weight")]
     pub priority_assistance_weight: i64,
     /// Issue 62, item 2: a replica of more people than this waits for a coordinator's review
-    /// before it counts (1 to 500; default 60, see `trainers::review`).
+    /// before it counts (1 to 500; default 60, used by `trainers::review`).
     #[serde(default = "default_replica_review_attendees")]
     pub replica_review_attendees: i64,
     /// Issue 62, item 2: a replica that takes a replicator's people of the last 30 days beyond
@@ -106,23 +106,84 @@ fn default_certificate_signer_position() -> String {
 }
 
 fn default_bank_quota_mib() -> u64 {
-    crate::knowledge::storage::DEFAULT_QUOTA_MIB
+    DEFAULT_BANK_QUOTA_MIB
 }
 
 fn default_bank_uploads_per_hour() -> u64 {
-    crate::knowledge::storage::DEFAULT_UPLOADS_PER_HOUR
+    DEFAULT_BANK_UPLOADS_PER_HOUR
 }
 
 fn default_replica_review_attendees() -> i64 {
-    crate::trainers::review::Bounds::DEFAULT.per_replica
+    ReplicaReviewBounds::DEFAULT.per_replica
 }
 
 fn default_replica_review_monthly() -> i64 {
-    crate::trainers::review::Bounds::DEFAULT.per_month
+    ReplicaReviewBounds::DEFAULT.per_month
 }
 
 fn default_priority_assistance_weight() -> i64 {
-    crate::indicators::priorities::DEFAULT_ASSISTANCE_WEIGHT
+    DEFAULT_PRIORITY_ASSISTANCE_WEIGHT
+}
+
+/// The knowledge bank's default quota per provider, MiB (`bank_quota_mib`).
+pub const DEFAULT_BANK_QUOTA_MIB: u64 = 500;
+/// The default number of files one account adds to the bank in an hour.
+pub const DEFAULT_BANK_UPLOADS_PER_HOUR: u64 = 20;
+/// How many people trained one technical assistance counts as in «¿Dónde formar?», by default.
+pub const DEFAULT_PRIORITY_ASSISTANCE_WEIGHT: i64 = 5;
+/// The bounds of `priority_assistance_weight`.
+pub const PRIORITY_ASSISTANCE_WEIGHTS: std::ops::RangeInclusive<i64> = 1..=100;
+/// The most people a replica reaches (a count, or named attendees): also the most
+/// `replica_review_attendees` can say.
+pub const REPLICA_MAX_ATTENDEES: i64 = 500;
+
+/// The bounds within which a replica counts without review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplicaReviewBounds {
+    /// People in one replica.
+    pub per_replica: i64,
+    /// People of one replicator's replicas recorded in 30 days (`trainers::review::WINDOW_DAYS`).
+    pub per_month: i64,
+}
+
+impl Default for ReplicaReviewBounds {
+    fn default() -> Self {
+        ReplicaReviewBounds::DEFAULT
+    }
+}
+
+impl ReplicaReviewBounds {
+    /// The defaults: 60 people per replica, 150 per replicator in 30 days.
+    pub const DEFAULT: ReplicaReviewBounds = ReplicaReviewBounds {
+        per_replica: 60,
+        per_month: 150,
+    };
+
+    /// The bounds the settings give.
+    pub fn of(config: &AppConfig) -> Self {
+        ReplicaReviewBounds {
+            per_replica: config.replica_review_attendees,
+            per_month: config.replica_review_monthly,
+        }
+    }
+
+    /// Whether the settings are usable: per replica 1 to 500 (a replica's most), per month 1
+    /// to 100,000.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=REPLICA_MAX_ATTENDEES).contains(&self.per_replica) {
+            return Err(format!(
+                "replica_review_attendees debe estar entre 1 y {} (es {})",
+                REPLICA_MAX_ATTENDEES, self.per_replica
+            ));
+        }
+        if !(1..=100_000).contains(&self.per_month) {
+            return Err(format!(
+                "replica_review_monthly debe estar entre 1 y 100000 (es {})",
+                self.per_month
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How log lines are written.
@@ -220,7 +281,7 @@ impl AppConfig {
         let config: AppConfig = figment.extract().map_err(|e| {
             crate::error::AppError::Internal(format!("configuración inválida: {e}"))
         })?;
-        let weights = crate::indicators::priorities::ASSISTANCE_WEIGHTS;
+        let weights = PRIORITY_ASSISTANCE_WEIGHTS;
         if !weights.contains(&config.priority_assistance_weight) {
             return Err(crate::error::AppError::Internal(format!(
                 "configuración inválida: priority_assistance_weight debe estar entre {} y {} \
@@ -230,11 +291,9 @@ impl AppConfig {
                 config.priority_assistance_weight
             )));
         }
-        crate::trainers::review::Bounds::of(&config)
-            .check()
-            .map_err(|e| {
-                crate::error::AppError::Internal(format!("configuración inválida: {e}"))
-            })?;
+        ReplicaReviewBounds::of(&config).check().map_err(|e| {
+            crate::error::AppError::Internal(format!("configuración inválida: {e}"))
+        })?;
         Ok(config)
     }
 }
