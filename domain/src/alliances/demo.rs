@@ -73,7 +73,6 @@ pub async fn load<C: ConnectionTrait>(
     meta_reviewer: i32,
 ) -> AppResult<()> {
     let at = now();
-    let day = today();
     let meta_gobernacion = provider::ActiveModel {
         name: Set("Gobernación del Meta".into()),
         kind: Set(ProviderKind::Gobernacion),
@@ -87,12 +86,23 @@ pub async fn load<C: ConnectionTrait>(
     .insert(db)
     .await?
     .id;
-    let esap = crate::providers::ESAP;
     let dnp = provider_named(db, "Departamento Nacional de Planeación (DNP)").await?;
     let caqueta_gobernacion = provider_named(db, "Gobernación del Caquetá").await?;
+    caqueta(db, caqueta_reviewer, caqueta_gobernacion, dnp).await?;
+    meta(db, meta_reviewer, meta_gobernacion, dnp).await
+}
 
-    // Caquetá.
-    let reviewer = actor(db, caqueta_reviewer).await?;
+/// Caquetá's alliance, led by its gobernación (`caqueta_gobernacion`), kept by its reviewer
+/// (`reviewer_id`): its table 45 days ago, one agreement overdue and one done.
+async fn caqueta<C: ConnectionTrait>(
+    db: &C,
+    reviewer_id: i32,
+    caqueta_gobernacion: i32,
+    dnp: i32,
+) -> AppResult<()> {
+    let day = today();
+    let esap = crate::providers::ESAP;
+    let reviewer = actor(db, reviewer_id).await?;
     let caqueta = super::create(
         db,
         &reviewer,
@@ -201,9 +211,20 @@ pub async fn load<C: ConnectionTrait>(
         )
         .await?;
     }
+    Ok(())
+}
 
-    // Meta.
-    let reviewer = actor(db, meta_reviewer).await?;
+/// Meta's alliance, led by its gobernación (`meta_gobernacion`), kept by its reviewer
+/// (`reviewer_id`): its table 20 days ago, one agreement overdue.
+async fn meta<C: ConnectionTrait>(
+    db: &C,
+    reviewer_id: i32,
+    meta_gobernacion: i32,
+    dnp: i32,
+) -> AppResult<()> {
+    let day = today();
+    let esap = crate::providers::ESAP;
+    let reviewer = actor(db, reviewer_id).await?;
     let meta = super::create(
         db,
         &reviewer,
