@@ -348,6 +348,61 @@ async fn plan<C: ConnectionTrait>(
     input: &AssistanceInput,
     current: Option<&assistance::Model>,
 ) -> AppResult<Plan> {
+    check_list_sizes(input)?;
+    let mut errors = Vec::new();
+    let entity_type = crate::territory::entity_kind(
+        input.entity_type.as_deref(),
+        current.map(|c| c.entity_type),
+        &mut errors,
+    );
+    let (municipality, department_code) =
+        place(db, user, input, current, entity_type, &mut errors).await?;
+    let capacity_ids = plan_capacities(db, input, current, &mut errors).await?;
+    let objective = plan_objective(input, current, &mut errors);
+    let (starts_on, ends_on) = plan_span(db, input, current, &mut errors).await?;
+    let modality = plan_modality(input, current, &mut errors);
+    let staff = plan_staff(db, user, provider_id, input, current, &mut errors).await?;
+    let answered = Answered {
+        entity_type,
+        municipality: municipality.as_ref(),
+        department_code: department_code.as_deref(),
+        capacity_ids: &capacity_ids,
+    };
+    let demand_ids = plan_demands(db, user, input, current, &answered, &mut errors).await?;
+    let contact_email = plan_contact(input, current, &mut errors);
+    let carried = match current {
+        Some(c) => crate::descriptors::current(db, DescriptorSubject::Assistance, c.id).await?,
+        None => Vec::new(),
+    };
+    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
+    let co_providers = plan_co_providers(db, provider_id, input, current, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (Some(department_code), Some(objective), Some(starts_on), Some(ends_on)) =
+        (department_code, objective, starts_on, ends_on)
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(Plan {
+        provider_id,
+        municipality,
+        department_code,
+        entity_type,
+        capacity_ids,
+        objective,
+        starts_on,
+        ends_on,
+        modality,
+        staff,
+        demand_ids,
+        contact_email,
+        co_providers,
+    })
+}
+
+/// Lists of at most 50 ids (422 before anything else is read).
+fn check_list_sizes(input: &AssistanceInput) -> AppResult<()> {
     let mut errors = Vec::new();
     for (field, list) in [
         ("capacity_ids", input.capacity_ids.as_deref()),
@@ -362,17 +417,19 @@ async fn plan<C: ConnectionTrait>(
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(AppError::Validation(errors)),
     }
-    let entity_type = crate::territory::entity_kind(
-        input.entity_type.as_deref(),
-        current.map(|c| c.entity_type),
-        &mut errors,
-    );
-    let (municipality, department_code) =
-        place(db, user, input, current, entity_type, &mut errors).await?;
-    // Capacities.
+}
+
+/// The capacities it strengthens: at least one, each active (left out: its own).
+async fn plan_capacities<C: ConnectionTrait>(
+    db: &C,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<i32>> {
     let capacity_ids = match &input.capacity_ids {
         Some(ids) => clean_ids(ids),
         None => match current {
@@ -404,7 +461,15 @@ async fn plan<C: ConnectionTrait>(
             ));
         }
     }
-    // Objective, span, modality.
+    Ok(capacity_ids)
+}
+
+/// Its objective, required.
+fn plan_objective(
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let objective = match &input.objective {
         Some(text) => match validate::multi_line("objective", text, validate::DESCRIPTION_MAX) {
             Ok(Some(text)) => Some(text),
@@ -422,12 +487,23 @@ async fn plan<C: ConnectionTrait>(
             "Escriba el objetivo de la asistencia.",
         ));
     }
+    objective
+}
+
+/// Its span: both dates for a new one, the end not before the start, at most three years,
+/// containing the visits already recorded.
+async fn plan_span<C: ConnectionTrait>(
+    db: &C,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Option<NaiveDate>, Option<NaiveDate>)> {
     let starts_on = match input.starts_on.as_deref() {
-        Some(text) => crate::parse::date("starts_on", Some(text), true, &mut errors),
+        Some(text) => crate::parse::date("starts_on", Some(text), true, errors),
         None => current.map(|c| c.starts_on),
     };
     let ends_on = match input.ends_on.as_deref() {
-        Some(text) => crate::parse::date("ends_on", Some(text), true, &mut errors),
+        Some(text) => crate::parse::date("ends_on", Some(text), true, errors),
         None => current.map(|c| c.ends_on),
     };
     if current.is_none() {
@@ -444,44 +520,54 @@ async fn plan<C: ConnectionTrait>(
             ));
         }
     }
-    if let (Some(start), Some(end)) = (starts_on, ends_on) {
-        if end < start {
+    let (Some(start), Some(end)) = (starts_on, ends_on) else {
+        return Ok((starts_on, ends_on));
+    };
+    if end < start {
+        errors.push(FieldError::new(
+            "ends_on",
+            "La fecha de fin no puede ser anterior a la de inicio.",
+        ));
+    } else if (end - start).num_days() > MAX_SPAN_DAYS {
+        errors.push(FieldError::new(
+            "ends_on",
+            "Una asistencia dura máximo tres años.",
+        ));
+    }
+    if let Some(c) = current {
+        let outside = assistance_visit::Entity::find()
+            .filter(assistance_visit::Column::AssistanceId.eq(c.id))
+            .filter(
+                Condition::any()
+                    .add(assistance_visit::Column::Date.lt(start))
+                    .add(assistance_visit::Column::Date.gt(end)),
+            )
+            .count(db)
+            .await?;
+        if outside > 0 {
             errors.push(FieldError::new(
-                "ends_on",
-                "La fecha de fin no puede ser anterior a la de inicio.",
+                "starts_on",
+                format!(
+                    "Hay {} fuera de esas fechas: la asistencia debe contenerlas.",
+                    crate::format::plural(
+                        outside as i64,
+                        "visita registrada",
+                        "visitas registradas"
+                    )
+                ),
             ));
-        } else if (end - start).num_days() > MAX_SPAN_DAYS {
-            errors.push(FieldError::new(
-                "ends_on",
-                "Una asistencia dura máximo tres años.",
-            ));
-        }
-        if let Some(c) = current {
-            let outside = assistance_visit::Entity::find()
-                .filter(assistance_visit::Column::AssistanceId.eq(c.id))
-                .filter(
-                    Condition::any()
-                        .add(assistance_visit::Column::Date.lt(start))
-                        .add(assistance_visit::Column::Date.gt(end)),
-                )
-                .count(db)
-                .await?;
-            if outside > 0 {
-                errors.push(FieldError::new(
-                    "starts_on",
-                    format!(
-                        "Hay {} fuera de esas fechas: la asistencia debe contenerlas.",
-                        crate::format::plural(
-                            outside as i64,
-                            "visita registrada",
-                            "visitas registradas"
-                        )
-                    ),
-                ));
-            }
         }
     }
-    let modality = match input.modality.as_deref().map(str::trim) {
+    Ok((starts_on, ends_on))
+}
+
+/// Its modality: presencial, virtual or mixta, required for a new one.
+fn plan_modality(
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> Modality {
+    match input.modality.as_deref().map(str::trim) {
         Some(text) => Modality::parse(text).unwrap_or_else(|| {
             errors.push(FieldError::new(
                 "modality",
@@ -499,34 +585,20 @@ async fn plan<C: ConnectionTrait>(
                 Modality::Presencial
             }
         },
-    };
-    // Staff: coordinators of the provider, or instructors.
-    let staff = match &input.staff_user_ids {
-        Some(ids) => {
-            let ids = clean_ids(ids);
-            let people = user::Entity::find()
-                .filter(user::Column::Id.is_in(ids.clone()))
-                .filter(user::Column::Active.eq(true))
-                .all(db)
-                .await?;
-            for id in &ids {
-                let fits = people.iter().find(|u| u.id == *id).is_some_and(|u| {
-                    u.role == Role::Instructor
-                        || (u.role == Role::Coordinator
-                            && u.provider_id.unwrap_or(crate::providers::ESAP) == provider_id)
-                });
-                if !fits {
-                    errors.push(FieldError::new(
-                        "staff_user_ids",
-                        format!(
-                            "La persona {id} no es un coordinador del oferente ni un formador activo."
-                        ),
-                    ));
-                }
-            }
-            ids
-        }
-        None => match current {
+    }
+}
+
+/// Its staff: active coordinators of the provider, or instructors (a new one's: its author).
+async fn plan_staff<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    provider_id: i32,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<i32>> {
+    let Some(ids) = &input.staff_user_ids else {
+        return Ok(match current {
             Some(c) => assistance_staff::Entity::find()
                 .filter(assistance_staff::Column::AssistanceId.eq(c.id))
                 .all(db)
@@ -535,82 +607,133 @@ async fn plan<C: ConnectionTrait>(
                 .map(|s| s.user_id)
                 .collect(),
             None => vec![user.id],
-        },
+        });
     };
-    // Demands: open (or already this assistance's), of the municipality, on a capacity.
-    let demand_ids = match &input.demand_ids {
-        Some(ids) => {
-            let ids = clean_ids(ids);
-            let mine: Vec<i32> = match current {
-                Some(c) => linked_demands(db, c.id).await?,
-                None => Vec::new(),
-            };
-            // In the caller's demand scope, like a cohort's (`demand::planning::link`): a
-            // demand out of it does not exist for them.
-            let rows = demand::Entity::find()
-                .filter(demand::Column::Id.is_in(ids.clone()))
-                .filter(crate::demand::DemandScope::of(user)?.condition())
-                .all(db)
-                .await?;
-            for id in &ids {
-                let Some(row) = rows.iter().find(|d| d.id == *id) else {
-                    errors.push(FieldError::new(
-                        "demand_ids",
-                        format!("La demanda {id} no existe."),
-                    ));
-                    continue;
-                };
-                if row.status != DemandStatus::Open && !mine.contains(id) {
-                    errors.push(FieldError::new(
-                        "demand_ids",
-                        format!(
-                            "La demanda {id} está {}: solo se atiende una demanda abierta.",
-                            row.status.label().to_lowercase()
-                        ),
-                    ));
-                }
-                // A gobernación's assistance answers its own gobernación's demands; a
-                // municipality's, its municipality's.
-                let other = match (
-                    entity_type.is_departmental(),
-                    row.entity_type.is_departmental(),
-                ) {
-                    (true, false) => Some(format!(
-                        "La demanda {id} es de un municipio: la asistencia a una gobernación \
-                         no la atiende."
-                    )),
-                    (false, true) => Some(format!(
-                        "La demanda {id} es de una gobernación: la atiende una asistencia a \
-                         esa gobernación."
-                    )),
-                    (true, true) => (department_code.as_deref()
-                        != Some(row.department_code.as_str()))
-                    .then(|| format!("La demanda {id} es de otra gobernación.")),
-                    (false, false) => municipality
-                        .as_ref()
-                        .is_some_and(|m| row.municipality_code.as_deref() != Some(m.code.as_str()))
-                        .then(|| format!("La demanda {id} es de otro municipio.")),
-                };
-                if let Some(message) = other {
-                    errors.push(FieldError::new("demand_ids", message));
-                }
-                if !capacity_ids.contains(&row.capacity_id) {
-                    errors.push(FieldError::new(
-                        "demand_ids",
-                        format!(
-                            "La demanda {id} pide una capacidad que la asistencia no fortalece."
-                        ),
-                    ));
-                }
-            }
-            ids
+    let ids = clean_ids(ids);
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    for id in &ids {
+        let fits = people.iter().find(|u| u.id == *id).is_some_and(|u| {
+            u.role == Role::Instructor
+                || (u.role == Role::Coordinator
+                    && u.provider_id.unwrap_or(crate::providers::ESAP) == provider_id)
+        });
+        if !fits {
+            errors.push(FieldError::new(
+                "staff_user_ids",
+                format!("La persona {id} no es un coordinador del oferente ni un formador activo."),
+            ));
         }
-        None => match current {
+    }
+    Ok(ids)
+}
+
+/// What the demands an assistance answers must share with it.
+struct Answered<'a> {
+    entity_type: AssistedEntity,
+    municipality: Option<&'a municipality::Model>,
+    department_code: Option<&'a str>,
+    capacity_ids: &'a [i32],
+}
+
+/// The demands it answers: in the caller's scope, open (or already this assistance's), of its
+/// entity and place, on one of its capacities.
+async fn plan_demands<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    answered: &Answered<'_>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<i32>> {
+    let Some(ids) = &input.demand_ids else {
+        return Ok(match current {
             Some(c) => linked_demands(db, c.id).await?,
             None => Vec::new(),
-        },
+        });
     };
-    let contact_email = match input.contact_email.as_deref().map(str::trim) {
+    let ids = clean_ids(ids);
+    let mine: Vec<i32> = match current {
+        Some(c) => linked_demands(db, c.id).await?,
+        None => Vec::new(),
+    };
+    // In the caller's demand scope, like a cohort's (`demand::planning::link`): a demand out
+    // of it does not exist for them.
+    let rows = demand::Entity::find()
+        .filter(demand::Column::Id.is_in(ids.clone()))
+        .filter(crate::demand::DemandScope::of(user)?.condition())
+        .all(db)
+        .await?;
+    for id in &ids {
+        let Some(row) = rows.iter().find(|d| d.id == *id) else {
+            errors.push(FieldError::new(
+                "demand_ids",
+                format!("La demanda {id} no existe."),
+            ));
+            continue;
+        };
+        demand_problems(row, mine.contains(id), answered, errors);
+    }
+    Ok(ids)
+}
+
+/// Why demand `row` cannot be answered by the assistance (`mine`: it answers it already).
+fn demand_problems(
+    row: &demand::Model,
+    mine: bool,
+    answered: &Answered<'_>,
+    errors: &mut Vec<FieldError>,
+) {
+    let id = row.id;
+    if row.status != DemandStatus::Open && !mine {
+        errors.push(FieldError::new(
+            "demand_ids",
+            format!(
+                "La demanda {id} está {}: solo se atiende una demanda abierta.",
+                row.status.label().to_lowercase()
+            ),
+        ));
+    }
+    // A gobernación's assistance answers its own gobernación's demands; a municipality's, its
+    // municipality's.
+    let other = match (
+        answered.entity_type.is_departmental(),
+        row.entity_type.is_departmental(),
+    ) {
+        (true, false) => Some(format!(
+            "La demanda {id} es de un municipio: la asistencia a una gobernación no la atiende."
+        )),
+        (false, true) => Some(format!(
+            "La demanda {id} es de una gobernación: la atiende una asistencia a esa gobernación."
+        )),
+        (true, true) => (answered.department_code != Some(row.department_code.as_str()))
+            .then(|| format!("La demanda {id} es de otra gobernación.")),
+        (false, false) => answered
+            .municipality
+            .is_some_and(|m| row.municipality_code.as_deref() != Some(m.code.as_str()))
+            .then(|| format!("La demanda {id} es de otro municipio.")),
+    };
+    if let Some(message) = other {
+        errors.push(FieldError::new("demand_ids", message));
+    }
+    if !answered.capacity_ids.contains(&row.capacity_id) {
+        errors.push(FieldError::new(
+            "demand_ids",
+            format!("La demanda {id} pide una capacidad que la asistencia no fortalece."),
+        ));
+    }
+}
+
+/// The entity's contact email, if any.
+fn plan_contact(
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match input.contact_email.as_deref().map(str::trim) {
         Some("") => None,
         Some(text) => {
             let email = crate::accounts::normalize_email(text);
@@ -623,13 +746,17 @@ async fn plan<C: ConnectionTrait>(
             Some(email)
         }
         None => current.and_then(|c| c.contact_email.clone()),
-    };
-    let carried = match current {
-        Some(c) => crate::descriptors::current(db, DescriptorSubject::Assistance, c.id).await?,
-        None => Vec::new(),
-    };
-    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
-    // Joint delivery (issue 49): checked against the lead provider.
+    }
+}
+
+/// The providers it is delivered together with (issue 49), checked against the lead provider.
+async fn plan_co_providers<C: ConnectionTrait>(
+    db: &C,
+    provider_id: i32,
+    input: &AssistanceInput,
+    current: Option<&assistance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<i32>> {
     let current_co_providers = match current {
         Some(c) => crate::joint::ids_of(db, OfferKind::Assistance, &[c.id])
             .await?
@@ -637,7 +764,7 @@ async fn plan<C: ConnectionTrait>(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let co_providers = crate::joint::check(
+    crate::joint::check(
         db,
         provider_id,
         input
@@ -645,32 +772,9 @@ async fn plan<C: ConnectionTrait>(
             .as_deref()
             .unwrap_or(&current_co_providers),
         &current_co_providers,
-        &mut errors,
+        errors,
     )
-    .await?;
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let (Some(department_code), Some(objective), Some(starts_on), Some(ends_on)) =
-        (department_code, objective, starts_on, ends_on)
-    else {
-        return Err(AppError::Validation(errors));
-    };
-    Ok(Plan {
-        provider_id,
-        municipality,
-        department_code,
-        entity_type,
-        capacity_ids,
-        objective,
-        starts_on,
-        ends_on,
-        modality,
-        staff,
-        demand_ids,
-        contact_email,
-        co_providers,
-    })
+    .await
 }
 
 async fn linked_demands<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Vec<i32>> {

@@ -207,13 +207,46 @@ pub(crate) async fn check<C: ConnectionTrait>(
     errors: &mut Vec<FieldError>,
 ) -> AppResult<Option<Figures>> {
     let before = errors.len();
-    let field = |name: &str| format!("{prefix}{name}");
     refuse_unknown(prefix, &input.unknown, &LINE_KEYS, errors);
-    // The capacity.
+    let capacity_id = check_capacity(db, input, current, prefix, errors).await?;
+    let course_id = check_course(db, row, input, current, capacity_id, prefix, errors).await?;
+    let departments = territory(db, row).await?;
+    let (rule, municipalities) =
+        check_targets(db, input, current, departments.as_deref(), prefix, errors).await?;
+    let territory_size = territory_size(db, departments.as_deref()).await?;
+    let reach_max = if municipalities.is_empty() {
+        territory_size
+    } else {
+        municipalities.len() as i64
+    };
+    let goals = check_goals(input, current, reach_max, prefix, before, errors);
+    let budget = check_budget(input, current, prefix, errors);
+    if errors.len() > before {
+        return Ok(None);
+    }
+    Ok(capacity_id.map(|capacity_id| Figures {
+        capacity_id,
+        course_id,
+        rule,
+        municipalities,
+        goals,
+        budget,
+    }))
+}
+
+/// The line's capacity: required, and active unless the line already has it.
+async fn check_capacity<C: ConnectionTrait>(
+    db: &C,
+    input: &LineInput,
+    current: Option<&Figures>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<i32>> {
+    let field = format!("{prefix}capacity_id");
     let capacity_id = input.capacity_id.or(current.map(|c| c.capacity_id));
     match capacity_id {
         None => errors.push(FieldError::new(
-            field("capacity_id"),
+            field,
             "Elija la capacidad que la línea fortalece.",
         )),
         Some(id) => {
@@ -223,247 +256,229 @@ pub(crate) async fn check<C: ConnectionTrait>(
                 .is_some_and(|c| c.active);
             if !active && current.is_none_or(|c| c.capacity_id != id) {
                 errors.push(FieldError::new(
-                    field("capacity_id"),
+                    field,
                     "La capacidad elegida no existe o está inactiva.",
                 ));
             }
         }
     }
-    // The course: the plan's provider's, developing the capacity.
+    Ok(capacity_id)
+}
+
+/// The line's course, if any: the plan's provider's, developing the capacity.
+async fn check_course<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    input: &LineInput,
+    current: Option<&Figures>,
+    capacity_id: Option<i32>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<i32>> {
+    let field = format!("{prefix}course_id");
     let course_id = match input.course_id {
         Some(chosen) => chosen,
         None => current.and_then(|c| c.course_id),
     };
-    if let Some(id) = course_id {
-        match course::Entity::find_by_id(id).one(db).await? {
-            None => errors.push(FieldError::new(
-                field("course_id"),
-                format!("No existe un curso con el id {id}."),
-            )),
-            Some(c) if c.provider_id != row.provider_id => errors.push(FieldError::new(
-                field("course_id"),
-                format!(
-                    "El curso «{}» no es de la oferta del oferente del plan.",
-                    c.name
-                ),
-            )),
-            Some(c) => {
-                if let Some(capacity) = capacity_id {
-                    let develops = course_capacity::Entity::find()
-                        .filter(course_capacity::Column::CourseId.eq(id))
-                        .filter(course_capacity::Column::CapacityId.eq(capacity))
-                        .count(db)
-                        .await?
-                        > 0;
-                    if !develops {
-                        errors.push(FieldError::new(
-                            field("course_id"),
-                            format!("El curso «{}» no desarrolla la capacidad elegida.", c.name),
-                        ));
-                    }
+    let Some(id) = course_id else {
+        return Ok(None);
+    };
+    match course::Entity::find_by_id(id).one(db).await? {
+        None => errors.push(FieldError::new(
+            field,
+            format!("No existe un curso con el id {id}."),
+        )),
+        Some(c) if c.provider_id != row.provider_id => errors.push(FieldError::new(
+            field,
+            format!(
+                "El curso «{}» no es de la oferta del oferente del plan.",
+                c.name
+            ),
+        )),
+        Some(c) => {
+            if let Some(capacity) = capacity_id {
+                let develops = course_capacity::Entity::find()
+                    .filter(course_capacity::Column::CourseId.eq(id))
+                    .filter(course_capacity::Column::CapacityId.eq(capacity))
+                    .count(db)
+                    .await?
+                    > 0;
+                if !develops {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("El curso «{}» no desarrolla la capacidad elegida.", c.name),
+                    ));
                 }
             }
         }
     }
-    // The targets, within the plan's territory.
-    let departments = territory(db, row).await?;
-    let (rule, municipalities) = match &input.targets {
-        None => current.map_or((None, Vec::new()), |c| (c.rule, c.municipalities.clone())),
-        Some(targets) => {
-            refuse_unknown(
-                &field("targets."),
-                &targets.unknown,
-                &["municipality_codes", "rule"],
-                errors,
-            );
-            let rule = match targets.rule.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(text) => {
-                    let parsed = TargetRule::parse(text);
-                    if parsed.is_none() {
-                        errors.push(FieldError::new(
-                            field("targets.rule"),
-                            "La regla debe ser pdet, categories_5_6 o priorities.",
-                        ));
-                    }
-                    parsed
-                }
-            };
-            let codes: BTreeSet<String> = targets
-                .municipality_codes
-                .iter()
-                .flatten()
-                .map(|c| crate::territory::normalize_municipality_code(c))
-                .filter(|c| !c.is_empty())
-                .collect();
-            if codes.len() > MUNICIPALITIES_MAX {
+    Ok(course_id)
+}
+
+/// The line's targets, within the plan's territory (`departments`; `None`: the country): a
+/// rule or municipalities, not both. Left out, the line's own.
+async fn check_targets<C: ConnectionTrait>(
+    db: &C,
+    input: &LineInput,
+    current: Option<&Figures>,
+    departments: Option<&[String]>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Option<TargetRule>, Vec<String>)> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let Some(targets) = &input.targets else {
+        return Ok(current.map_or((None, Vec::new()), |c| (c.rule, c.municipalities.clone())));
+    };
+    refuse_unknown(
+        &field("targets."),
+        &targets.unknown,
+        &["municipality_codes", "rule"],
+        errors,
+    );
+    let rule = match targets.rule.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            let parsed = TargetRule::parse(text);
+            if parsed.is_none() {
                 errors.push(FieldError::new(
-                    field("targets.municipality_codes"),
-                    format!(
-                        "Una línea lista máximo {} municipios: para más, use una regla o todo el \
-                         territorio del plan.",
-                        crate::format::thousands(MUNICIPALITIES_MAX as i64)
-                    ),
-                ));
-            } else if !codes.is_empty() {
-                let codes_list: Vec<String> = codes.iter().cloned().collect();
-                let known: Vec<(String, String)> = municipality::Entity::find()
-                    .select_only()
-                    .column(municipality::Column::Code)
-                    .column(municipality::Column::DepartmentCode)
-                    .filter(municipality::Column::Code.is_in(codes_list))
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                let unknown: Vec<&String> = codes
-                    .iter()
-                    .filter(|c| !known.iter().any(|(k, _)| k == *c))
-                    .collect();
-                if !unknown.is_empty() {
-                    errors.push(FieldError::new(
-                        field("targets.municipality_codes"),
-                        format!(
-                            "No existen municipios con {} {}.",
-                            if unknown.len() == 1 {
-                                "el código DANE"
-                            } else {
-                                "los códigos DANE"
-                            },
-                            unknown
-                                .iter()
-                                .take(5)
-                                .map(|c| format!("«{c}»"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                if let Some(departments) = &departments {
-                    let outside: Vec<&String> = known
-                        .iter()
-                        .filter(|(_, d)| !departments.contains(d))
-                        .map(|(c, _)| c)
-                        .collect();
-                    if !outside.is_empty() {
-                        errors.push(FieldError::new(
-                            field("targets.municipality_codes"),
-                            format!(
-                                "{} fuera del territorio del plan: {}.",
-                                if outside.len() == 1 {
-                                    "Este municipio queda"
-                                } else {
-                                    "Estos municipios quedan"
-                                },
-                                outside
-                                    .iter()
-                                    .take(5)
-                                    .map(|c| format!("«{c}»"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ));
-                    }
-                }
-            }
-            if rule.is_some() && !codes.is_empty() {
-                errors.push(FieldError::new(
-                    field("targets"),
-                    "Indique los municipios o una regla, no ambos.",
+                    field("targets.rule"),
+                    "La regla debe ser pdet, categories_5_6 o priorities.",
                 ));
             }
-            (rule, codes.into_iter().collect())
+            parsed
         }
     };
-    // The goals.
-    let territory_size = {
-        let mut query = municipality::Entity::find();
-        if let Some(departments) = &departments {
-            query = query.filter(municipality::Column::DepartmentCode.is_in(departments.clone()));
+    let codes: BTreeSet<String> = targets
+        .municipality_codes
+        .iter()
+        .flatten()
+        .map(|c| crate::territory::normalize_municipality_code(c))
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes.len() > MUNICIPALITIES_MAX {
+        errors.push(FieldError::new(
+            field("targets.municipality_codes"),
+            format!(
+                "Una línea lista máximo {} municipios: para más, use una regla o todo el \
+                 territorio del plan.",
+                crate::format::thousands(MUNICIPALITIES_MAX as i64)
+            ),
+        ));
+    } else if !codes.is_empty() {
+        check_municipalities(
+            db,
+            &codes,
+            departments,
+            &field("targets.municipality_codes"),
+            errors,
+        )
+        .await?;
+    }
+    if rule.is_some() && !codes.is_empty() {
+        errors.push(FieldError::new(
+            field("targets"),
+            "Indique los municipios o una regla, no ambos.",
+        ));
+    }
+    Ok((rule, codes.into_iter().collect()))
+}
+
+/// The first five of `codes`, quoted: «a», «b».
+fn quoted_five(codes: &[&String]) -> String {
+    codes
+        .iter()
+        .take(5)
+        .map(|c| format!("«{c}»"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Municipalities a line lists: each one that exists, within the plan's territory.
+async fn check_municipalities<C: ConnectionTrait>(
+    db: &C,
+    codes: &BTreeSet<String>,
+    departments: Option<&[String]>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    let codes_list: Vec<String> = codes.iter().cloned().collect();
+    let known: Vec<(String, String)> = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::DepartmentCode)
+        .filter(municipality::Column::Code.is_in(codes_list))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let unknown: Vec<&String> = codes
+        .iter()
+        .filter(|c| !known.iter().any(|(k, _)| k == *c))
+        .collect();
+    if !unknown.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "No existen municipios con {} {}.",
+                if unknown.len() == 1 {
+                    "el código DANE"
+                } else {
+                    "los códigos DANE"
+                },
+                quoted_five(&unknown)
+            ),
+        ));
+    }
+    if let Some(departments) = departments {
+        let outside: Vec<&String> = known
+            .iter()
+            .filter(|(_, d)| !departments.contains(d))
+            .map(|(c, _)| c)
+            .collect();
+        if !outside.is_empty() {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "{} fuera del territorio del plan: {}.",
+                    if outside.len() == 1 {
+                        "Este municipio queda"
+                    } else {
+                        "Estos municipios quedan"
+                    },
+                    quoted_five(&outside)
+                ),
+            ));
         }
-        query.count(db).await? as i64
-    };
+    }
+    Ok(())
+}
+
+/// How many municipalities the plan's territory holds (`departments`; `None`: the country).
+async fn territory_size<C: ConnectionTrait>(
+    db: &C,
+    departments: Option<&[String]>,
+) -> AppResult<i64> {
+    let mut query = municipality::Entity::find();
+    if let Some(departments) = departments {
+        query = query.filter(municipality::Column::DepartmentCode.is_in(departments.to_vec()));
+    }
+    Ok(query.count(db).await? as i64)
+}
+
+/// The line's goals: only those named change (the others keep the line's value), each a whole
+/// number up to its largest (`reach_max` for the municipalities reached), no more certified
+/// than trained, and at least one goal (unless a goal was refused since `before`).
+fn check_goals(
+    input: &LineInput,
+    current: Option<&Figures>,
+    reach_max: i64,
+    prefix: &str,
+    before: usize,
+    errors: &mut Vec<FieldError>,
+) -> Goals {
+    let field = |name: &str| format!("{prefix}{name}");
     let goals = match &input.goals {
         None => current.map(|c| c.goals).unwrap_or_default(),
-        Some(g) => {
-            refuse_unknown(
-                &field("goals."),
-                &g.unknown,
-                &[
-                    "cohorts",
-                    "people_trained",
-                    "people_certified",
-                    "assistances_closed",
-                    "municipalities_reached",
-                ],
-                errors,
-            );
-            // Only the goals named change; the others keep the line's value.
-            let kept = current.map(|c| c.goals).unwrap_or_default();
-            let goal = |name: &str,
-                        value: &Option<Option<Whole>>,
-                        kept: Option<i32>,
-                        max: i64,
-                        errors: &mut Vec<FieldError>| match value {
-                None => kept,
-                Some(value) => whole(
-                    &field(&format!("goals.{name}")),
-                    "La meta",
-                    value.as_ref(),
-                    (0, max),
-                    errors,
-                )
-                .map(|n| n as i32),
-            };
-            let reach_max = if municipalities.is_empty() {
-                territory_size
-            } else {
-                municipalities.len() as i64
-            };
-            let goals = Goals {
-                cohorts: goal("cohorts", &g.cohorts, kept.cohorts, COHORTS_MAX, errors),
-                people_trained: goal(
-                    "people_trained",
-                    &g.people_trained,
-                    kept.people_trained,
-                    PEOPLE_MAX,
-                    errors,
-                ),
-                people_certified: goal(
-                    "people_certified",
-                    &g.people_certified,
-                    kept.people_certified,
-                    PEOPLE_MAX,
-                    errors,
-                ),
-                assistances_closed: goal(
-                    "assistances_closed",
-                    &g.assistances_closed,
-                    kept.assistances_closed,
-                    ASSISTANCES_MAX,
-                    errors,
-                ),
-                municipalities_reached: goal(
-                    "municipalities_reached",
-                    &g.municipalities_reached,
-                    kept.municipalities_reached,
-                    reach_max.max(0),
-                    errors,
-                ),
-            };
-            if let (Some(trained), Some(certified)) = (goals.people_trained, goals.people_certified)
-                && certified > trained
-            {
-                errors.push(FieldError::new(
-                    field("goals.people_certified"),
-                    format!(
-                        "Las personas certificadas ({}) no pueden ser más que las formadas ({}).",
-                        crate::format::thousands(certified.into()),
-                        crate::format::thousands(trained.into())
-                    ),
-                ));
-            }
-            goals
-        }
+        Some(g) => named_goals(g, current, reach_max, prefix, errors),
     };
     let goals_refused = errors
         .iter()
@@ -476,96 +491,183 @@ pub(crate) async fn check<C: ConnectionTrait>(
              asistencias cerradas o municipios alcanzados.",
         ));
     }
-    // The budget: each source once, whole pesos above zero. Only the sources named change
-    // (an amount sent as `null` takes the source out); the others keep their amount.
-    let budget = match &input.budget {
-        None => current.map(|c| c.budget.clone()).unwrap_or_default(),
-        Some(items) => {
-            let mut budget: Vec<(BudgetSource, i64)> =
-                current.map(|c| c.budget.clone()).unwrap_or_default();
-            let mut named: Vec<BudgetSource> = Vec::new();
-            if items.len() > BudgetSource::ALL.len() {
+    goals
+}
+
+/// The goals sent (`g`) over the line's.
+fn named_goals(
+    g: &GoalsInput,
+    current: Option<&Figures>,
+    reach_max: i64,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Goals {
+    let field = |name: &str| format!("{prefix}{name}");
+    refuse_unknown(
+        &field("goals."),
+        &g.unknown,
+        &[
+            "cohorts",
+            "people_trained",
+            "people_certified",
+            "assistances_closed",
+            "municipalities_reached",
+        ],
+        errors,
+    );
+    // Only the goals named change; the others keep the line's value.
+    let kept = current.map(|c| c.goals).unwrap_or_default();
+    let goal = |name: &str,
+                value: &Option<Option<Whole>>,
+                kept: Option<i32>,
+                max: i64,
+                errors: &mut Vec<FieldError>| match value {
+        None => kept,
+        Some(value) => whole(
+            &field(&format!("goals.{name}")),
+            "La meta",
+            value.as_ref(),
+            (0, max),
+            errors,
+        )
+        .map(|n| n as i32),
+    };
+    let goals = Goals {
+        cohorts: goal("cohorts", &g.cohorts, kept.cohorts, COHORTS_MAX, errors),
+        people_trained: goal(
+            "people_trained",
+            &g.people_trained,
+            kept.people_trained,
+            PEOPLE_MAX,
+            errors,
+        ),
+        people_certified: goal(
+            "people_certified",
+            &g.people_certified,
+            kept.people_certified,
+            PEOPLE_MAX,
+            errors,
+        ),
+        assistances_closed: goal(
+            "assistances_closed",
+            &g.assistances_closed,
+            kept.assistances_closed,
+            ASSISTANCES_MAX,
+            errors,
+        ),
+        municipalities_reached: goal(
+            "municipalities_reached",
+            &g.municipalities_reached,
+            kept.municipalities_reached,
+            reach_max.max(0),
+            errors,
+        ),
+    };
+    if let (Some(trained), Some(certified)) = (goals.people_trained, goals.people_certified)
+        && certified > trained
+    {
+        errors.push(FieldError::new(
+            field("goals.people_certified"),
+            format!(
+                "Las personas certificadas ({}) no pueden ser más que las formadas ({}).",
+                crate::format::thousands(certified.into()),
+                crate::format::thousands(trained.into())
+            ),
+        ));
+    }
+    goals
+}
+
+/// The line's budget: each source once, whole pesos above zero. Only the sources named change
+/// (an amount sent as `null` takes the source out); the others keep their amount.
+fn check_budget(
+    input: &LineInput,
+    current: Option<&Figures>,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Vec<(BudgetSource, i64)> {
+    let mut budget: Vec<(BudgetSource, i64)> =
+        current.map(|c| c.budget.clone()).unwrap_or_default();
+    let Some(items) = &input.budget else {
+        return budget;
+    };
+    if items.len() > BudgetSource::ALL.len() {
+        errors.push(FieldError::new(
+            format!("{prefix}budget"),
+            "El presupuesto de una línea tiene a lo sumo un monto por fuente (cinco).",
+        ));
+    } else {
+        let mut named: Vec<BudgetSource> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{prefix}budget[{i}].");
+            let Some((source, amount)) = budget_item(item, &at, errors) else {
+                continue;
+            };
+            if named.contains(&source) {
                 errors.push(FieldError::new(
-                    field("budget"),
-                    "El presupuesto de una línea tiene a lo sumo un monto por fuente (cinco).",
+                    format!("{at}source"),
+                    format!(
+                        "La fuente {} aparece dos veces: escriba su monto una vez.",
+                        source.label()
+                    ),
                 ));
-            } else {
-                for (i, item) in items.iter().enumerate() {
-                    let at = |name: &str| field(&format!("budget[{i}].{name}"));
-                    refuse_unknown(
-                        &field(&format!("budget[{i}].")),
-                        &item.unknown,
-                        &["source", "amount"],
-                        errors,
-                    );
-                    let source = match item.source.as_deref().map(str::trim) {
-                        None | Some("") => {
-                            errors.push(FieldError::new(at("source"), "Indique la fuente."));
-                            None
-                        }
-                        Some(text) => {
-                            let parsed = BudgetSource::parse(text);
-                            if parsed.is_none() {
-                                errors.push(FieldError::new(
-                                    at("source"),
-                                    "La fuente debe ser inversion, funcionamiento, cooperacion, \
-                                     sgr o propios.",
-                                ));
-                            }
-                            parsed
-                        }
-                    };
-                    let amount = match &item.amount {
-                        None => {
-                            errors
-                                .push(FieldError::new(at("amount"), "Escriba el monto en pesos."));
-                            None
-                        }
-                        // `null`: the source leaves the budget.
-                        Some(None) => Some(None),
-                        Some(Some(value)) => whole(
-                            &at("amount"),
-                            "El monto",
-                            Some(value),
-                            (1, super::AMOUNT_MAX),
-                            errors,
-                        )
-                        .map(Some),
-                    };
-                    if let Some(source) = source {
-                        if named.contains(&source) {
-                            errors.push(FieldError::new(
-                                at("source"),
-                                format!(
-                                    "La fuente {} aparece dos veces: escriba su monto una vez.",
-                                    source.label()
-                                ),
-                            ));
-                        } else if let Some(amount) = amount {
-                            named.push(source);
-                            budget.retain(|(s, _)| *s != source);
-                            if let Some(amount) = amount {
-                                budget.push((source, amount));
-                            }
-                        }
-                    }
+            } else if let Some(amount) = amount {
+                named.push(source);
+                budget.retain(|(s, _)| *s != source);
+                if let Some(amount) = amount {
+                    budget.push((source, amount));
                 }
             }
-            budget.sort_by_key(|(s, _)| super::source_rank(*s));
-            budget
+        }
+    }
+    budget.sort_by_key(|(s, _)| super::source_rank(*s));
+    budget
+}
+
+/// One budget item sent (its fields after `at`): its source, if it names one, and its amount
+/// (`Some(None)`: the source leaves the budget; `None`: refused).
+fn budget_item(
+    item: &BudgetInput,
+    at: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<(BudgetSource, Option<Option<i64>>)> {
+    refuse_unknown(at, &item.unknown, &["source", "amount"], errors);
+    let source = match item.source.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(format!("{at}source"), "Indique la fuente."));
+            None
+        }
+        Some(text) => {
+            let parsed = BudgetSource::parse(text);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    format!("{at}source"),
+                    "La fuente debe ser inversion, funcionamiento, cooperacion, sgr o propios.",
+                ));
+            }
+            parsed
         }
     };
-    if errors.len() > before {
-        return Ok(None);
-    }
-    Ok(capacity_id.map(|capacity_id| Figures {
-        capacity_id,
-        course_id,
-        rule,
-        municipalities,
-        goals,
-        budget,
-    }))
+    let amount = match &item.amount {
+        None => {
+            errors.push(FieldError::new(
+                format!("{at}amount"),
+                "Escriba el monto en pesos.",
+            ));
+            None
+        }
+        // `null`: the source leaves the budget.
+        Some(None) => Some(None),
+        Some(Some(value)) => whole(
+            &format!("{at}amount"),
+            "El monto",
+            Some(value),
+            (1, super::AMOUNT_MAX),
+            errors,
+        )
+        .map(Some),
+    };
+    source.map(|source| (source, amount))
 }
 
 /// Writes a line's figures in one version.
