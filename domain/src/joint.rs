@@ -11,6 +11,8 @@
 //!   co-provider marked «en conjunto con …»; the overlap report does not pair it with an action
 //!   of a provider it is delivered with.
 
+pub mod demo;
+
 use crate::cohorts::overlap::OfferKind;
 use crate::entities::{assistance, assistance_co_provider, cohort, cohort_co_provider, provider};
 use crate::error::{AppResult, FieldError};

@@ -18,6 +18,8 @@
 //! registration the link started, or by signing in and confirming at the link. Whoever holds
 //! the typed mailbox alone confirms nothing.
 
+pub mod demo;
+
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::cohorts;

@@ -3,6 +3,8 @@
 //! owning everything recorded before providers existed); admins add and change the others.
 //! Every signed-in person reads the list: seeing each other is the point.
 
+pub mod demo;
+
 use crate::audit::{self, Change};
 use crate::entities::provider;
 use crate::entities::values::ProviderKind;

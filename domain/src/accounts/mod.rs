@@ -1,6 +1,7 @@
 //! Accounts: users, roles, department scope, passwords.
 
 pub mod actor;
+pub mod demo;
 pub mod email_change;
 pub mod password_reset;
 pub mod passwords;

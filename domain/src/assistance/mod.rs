@@ -11,6 +11,7 @@
 
 pub mod agreed;
 pub mod agreements;
+pub mod demo;
 pub mod follow_up;
 pub mod visits;
 pub mod workbook;

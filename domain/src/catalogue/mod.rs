@@ -1,6 +1,7 @@
 //! The course catalogue: course lines and the capacities each targets.
 
 pub mod courses;
+pub mod demo;
 
 use crate::entities::values::Modality;
 use crate::entities::{course, course_capacity};

@@ -2,5 +2,6 @@
 //! touches the database; issuing, revoking and the public verification page build on it.
 
 pub mod code;
+pub mod demo;
 pub mod issue;
 pub mod pdf;

@@ -2,6 +2,7 @@
 //! dates, enrolment window, seats, instructors, completion rule and lifecycle.
 
 pub mod closing;
+pub mod demo;
 pub mod events;
 mod input;
 mod lifecycle;

@@ -7,6 +7,7 @@
 //! (counted in `cohort_sessions`) or the assistance's visits. So a per-participant item
 //! follows the enrolments as they change, and [`values`] is the one place that says it.
 
+pub mod demo;
 pub mod import;
 pub mod items;
 

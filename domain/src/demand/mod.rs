@@ -14,6 +14,7 @@
 //! ([`referrals`]), and an open demand nobody planned for [`STALE_AFTER_DAYS`] is flagged
 //! stale ([`is_stale`], the one rule every view uses).
 
+pub mod demo;
 pub mod planning;
 pub mod referrals;
 pub mod reports;

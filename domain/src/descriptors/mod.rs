@@ -6,6 +6,8 @@
 //! One piece serves both lists ([`DescriptorKind`]) and every subject ([`DescriptorSubject`]):
 //! the subjects' own modules only call [`check`], [`set`], [`of`] and [`tagged`].
 
+pub mod demo;
+
 use crate::audit::{self, Change};
 use crate::entities::values::{DescriptorKind, DescriptorSubject};
 use crate::entities::{descriptor, descriptor_link};

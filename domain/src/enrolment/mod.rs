@@ -9,6 +9,7 @@
 //! no two equal waiting-list tickets. The unique indexes back this up. What does not decide a
 //! seat is read before the lock (issue 50).
 
+pub mod demo;
 pub mod desk;
 pub mod import;
 pub mod invitations;

@@ -11,6 +11,7 @@
 //! trained for the municipality, so a coordinator of another provider (who sees only the
 //! people of its own cohorts) gets 404, as does anyone outside that scope.
 
+pub mod demo;
 pub mod passing;
 pub mod pdf;
 

@@ -19,6 +19,7 @@
 //!   in the database or under `files_dir`; [`delete`] lets a resource's bytes go and leaves a
 //!   «retirado» page where it was published.
 
+pub mod demo;
 pub mod downloads;
 pub mod files;
 pub mod storage;

@@ -86,6 +86,7 @@ value_set_schema!(
 );
 
 pub mod correction;
+pub mod demo;
 pub mod departures;
 pub mod name_change;
 pub mod ownership;

@@ -13,6 +13,7 @@
 //! it). Liaisons, instructors and participants: 403. Out of scope: 404.
 
 pub mod comparison;
+pub mod demo;
 pub mod lifecycle;
 pub mod lines;
 pub mod progress;

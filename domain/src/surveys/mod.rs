@@ -16,6 +16,7 @@
 //!   for "still in the entity". The page says so beside the question, and that answer is not
 //!   kept in the anonymous response (where, linked to the departure, it would identify it).
 
+pub mod demo;
 pub mod reports;
 pub mod tallies;
 pub mod workbook;

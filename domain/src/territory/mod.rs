@@ -1,6 +1,7 @@
 //! Territorial entities: departments, municipalities (DANE/DIVIPOLA), PDET subregions.
 //! Reference data comes from `seed/` (real public sources, see `seed/README.md`).
 
+pub mod demo;
 pub mod directions;
 
 use crate::entities::values::MunicipalityKind;
