@@ -4,12 +4,12 @@
 
 use crate::accounts::guards::{CurrentUser, StaffOrInstructor};
 use crate::attendance::pages::followup_url;
-use crate::catalogue::pages::decimal_field;
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
 use crate::web::Page;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::form::decimal_field;
 use crate::web::import::{self, ConfirmForm, ImportPage, UploadForm};
 use domain::assessment::sheet::{self, RawScore, ScoreUploadSummary, ScoresImport};
 use domain::assessment::{AssessmentInput, GridCell};

@@ -4,15 +4,15 @@ use crate::accounts::guards::StaffUser;
 use crate::error::AppResult;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::form::{decimal_field, number_field};
 use crate::web::{Choice, Page};
 use domain::catalogue::courses::{self, CourseInput, CourseView, MANAGEMENT_STAGES};
-use domain::entities::capacity;
 use domain::entities::values::Modality;
 use domain::error::{AppError, FieldError};
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -50,38 +50,6 @@ pub struct CourseForm {
 }
 
 csrf_protected!(CourseForm);
-
-/// Numbers typed in a form; a wrong one is a field error, not a crash.
-pub fn number_field(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    match text.parse() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            errors.push(FieldError::new(
-                field,
-                format!("«{text}» no es un número entero."),
-            ));
-            None
-        }
-    }
-}
-
-pub fn decimal_field(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
-    let text = text.trim().replace(',', ".");
-    if text.is_empty() {
-        return None;
-    }
-    match text.parse() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            errors.push(FieldError::new(field, format!("«{text}» no es un número.")));
-            None
-        }
-    }
-}
 
 impl CourseForm {
     fn input(&self) -> Result<CourseInput, AppError> {
@@ -192,10 +160,7 @@ async fn form_view<'a>(
     form: &'a CourseForm,
     errors: &'a [FieldError],
 ) -> AppResult<CourseFormView<'a>> {
-    let capacities = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
+    let capacities = domain::capacities::active_in_order(db)
         .await?
         .into_iter()
         .map(|c| CapacityCheck {

@@ -13,7 +13,6 @@ use crate::web::{Failure, PageResult};
 use domain::certificates::issue::{self, Verification};
 use domain::config::AppConfig;
 use domain::entities::certificate;
-use domain::entities::values::CertificateStatus;
 use domain::error::{AppError, FieldError};
 use rocket::Either;
 use rocket::form::FromForm;
@@ -21,7 +20,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect, Responder};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use std::io::Write;
 
@@ -480,11 +479,7 @@ async fn zip_download(
     id: i32,
 ) -> AppResult<ZipFile> {
     domain::cohorts::find_managed(db.inner(), &staff, id).await?;
-    let certificates = certificate::Entity::find()
-        .filter(certificate::Column::CohortId.eq(id))
-        .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
-        .all(db.inner())
-        .await?;
+    let certificates = issue::valid_of_cohort(db.inner(), id).await?;
     let mut archive = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);

@@ -9,10 +9,9 @@ use domain::cohorts::scope::CohortScope;
 use domain::cohorts::sessions::{self, SessionView};
 use domain::cohorts::{CohortView, ListFilter};
 use domain::entities::values::{CohortStatus, Modality};
-use domain::entities::{capacity, course};
 use domain::error::{AppError, FieldError};
 use rocket::{Route, State, get, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -153,10 +152,7 @@ async fn catalogue(
     )
     .await?;
     let departments = domain::territory::departments(db.inner()).await?;
-    let capacities = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db.inner())
+    let capacities = domain::capacities::active_in_order(db.inner())
         .await?
         .into_iter()
         .map(|c| CapacityChoice {
@@ -346,11 +342,9 @@ async fn public_view(
     id: i32,
 ) -> domain::error::AppResult<(String, serde_json::Value)> {
     let view = domain::cohorts::view(db, id).await?;
-    let description = course::Entity::find_by_id(view.course_id)
-        .one(db)
+    let description = domain::catalogue::courses::find(db, view.course_id)
         .await?
-        .map(|c| c.description)
-        .ok_or(AppError::NotFound)?;
+        .description;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()
@@ -375,15 +369,7 @@ async fn public_view(
         user.is_some_and(|u| u.role == domain::entities::values::Role::Participant);
     if let Some(user) = user.filter(|_| is_participant)
         && let Some(person) = domain::people::profile::participant_of_user(db, user.id).await?
-        && let Some(row) = domain::entities::enrolment::Entity::find()
-            .filter(domain::entities::enrolment::Column::CohortId.eq(id))
-            .filter(domain::entities::enrolment::Column::ParticipantId.eq(person.id))
-            .filter(
-                domain::entities::enrolment::Column::Status
-                    .ne(domain::entities::values::EnrolmentStatus::Cancelled),
-            )
-            .one(db)
-            .await?
+        && let Some(row) = domain::enrolment::current_of(db, id, person.id).await?
     {
         mine = Some(MyEnrolment {
             id: row.id,
@@ -410,13 +396,7 @@ async fn public_view(
                                 i64::try_from(q.enrolled).unwrap_or(i64::MAX),
                             )
                         }),
-                        municipality_name: domain::entities::municipality::Entity::find_by_id(
-                            code.clone(),
-                        )
-                        .one(db)
-                        .await?
-                        .map(|m| m.name)
-                        .unwrap_or_default(),
+                        municipality_name: domain::territory::municipality_name(db, &code).await?,
                         quota,
                         rows,
                         open: view.status == CohortStatus::Open && today <= view.enrolment_closes,

@@ -369,16 +369,14 @@ pub(crate) async fn report_filters(
     department: Option<&str>,
     capacity: Option<i32>,
 ) -> crate::error::DomainResult<Vec<(String, String)>> {
-    use sea_orm::EntityTrait;
     let department = match department.map(str::trim).filter(|d| !d.is_empty()) {
         Some(code) => domain::territory::department_name(db, code).await?,
         None => "Todos".into(),
     };
     let capacity = match capacity {
-        Some(id) => domain::entities::capacity::Entity::find_by_id(id)
-            .one(db)
+        Some(id) => domain::capacities::name_of(db, id)
             .await?
-            .map_or_else(|| "Todas".into(), |c| c.name),
+            .unwrap_or_else(|| "Todas".into()),
         None => "Todas".into(),
     };
     Ok(vec![

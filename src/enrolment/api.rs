@@ -13,14 +13,13 @@ use domain::enrolment::import::EnrolmentImport;
 use domain::enrolment::invitations::{self, InvitationRow, InvitationView, Named, StaffEnrolment};
 use domain::enrolment::{EnrolmentView, RosterRow};
 use domain::entities::values::{DocumentType, EnrolmentStatus, Role};
-use domain::entities::{cohort, enrolment};
 use domain::error::AppError;
 use domain::people::scope::PersonScope;
 use rocket::Either;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Vec<Route> {
@@ -223,15 +222,9 @@ async fn mine(
             per_page: 1,
         }));
     };
-    let rows = enrolment::Entity::find()
-        .filter(enrolment::Column::ParticipantId.eq(person.id))
-        .order_by_desc(enrolment::Column::Id)
-        .find_also_related(cohort::Entity)
-        .all(db.inner())
-        .await?;
+    let rows = domain::enrolment::of_participant_with_cohorts(db.inner(), person.id).await?;
     let mut items = Vec::with_capacity(rows.len());
     for (row, cohort) in rows {
-        let Some(cohort) = cohort else { continue };
         items.push(MyEnrolment {
             id: row.id,
             cohort_id: cohort.id,

@@ -357,7 +357,7 @@ async fn new_html(
     errors: &[FieldError],
 ) -> PageResult {
     let origin = match page.user.as_deref() {
-        Some(actor) => origin_label(db, actor, &typed).await?,
+        Some(actor) => knowledge::origin_label(db, actor, origin_ids(&typed)).await?,
         None => None,
     };
     let view = NewView {
@@ -376,68 +376,15 @@ async fn new_html(
     page.render_form("knowledge_new", "Agregar un recurso al banco", view, errors)
 }
 
-/// A visit's product, if `actor` manages its assistance's provider (issue 62, item 5: the
-/// prefill resolves the record through the scope the form's own check applies; anyone else's
-/// is nothing, as if it did not exist).
-async fn product_in_scope(
-    db: &DatabaseConnection,
-    actor: &domain::accounts::actor::Actor,
-    id: i32,
-) -> AppResult<Option<domain::entities::visit_product::Model>> {
-    use domain::entities::{assistance, assistance_visit, visit_product};
-    use sea_orm::EntityTrait;
-    let Some(product) = visit_product::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let Some(visit) = assistance_visit::Entity::find_by_id(product.visit_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let owner = assistance::Entity::find_by_id(visit.assistance_id)
-        .one(db)
-        .await?;
-    Ok(owner
-        .filter(|a| knowledge::manages(actor, a.provider_id))
-        .map(|_| product))
-}
-
-/// «Producto “…” de la visita del …», «Asistencia técnica: …», «Curso …»: only of records
-/// `actor` manages (issue 62, item 5); another provider's record names nothing.
-async fn origin_label(
-    db: &DatabaseConnection,
-    actor: &domain::accounts::actor::Actor,
-    typed: &Typed,
-) -> AppResult<Option<String>> {
-    use domain::entities::{assistance, cohort, course};
-    use sea_orm::EntityTrait;
+/// The records the form names as the resource's origin.
+fn origin_ids(typed: &Typed) -> knowledge::OriginIds {
     let id = |t: &str| t.trim().parse::<i32>().ok();
-    let mine = |provider: i32| knowledge::manages(actor, provider);
-    if let Some(p) = id(&typed.visit_product_id)
-        && let Some(product) = product_in_scope(db, actor, p).await?
-    {
-        return Ok(Some(format!("Producto entregado «{}»", product.title)));
+    knowledge::OriginIds {
+        visit_product_id: id(&typed.visit_product_id),
+        assistance_id: id(&typed.assistance_id),
+        cohort_id: id(&typed.cohort_id),
+        course_id: id(&typed.course_id),
     }
-    if let Some(a) = id(&typed.assistance_id)
-        && let Some(found) = assistance::Entity::find_by_id(a).one(db).await?
-        && mine(found.provider_id)
-    {
-        return Ok(Some(format!("Asistencia técnica: {}", found.objective)));
-    }
-    if let Some(c) = id(&typed.cohort_id)
-        && let Some(found) = cohort::Entity::find_by_id(c).one(db).await?
-        && mine(found.provider_id)
-    {
-        return Ok(Some(format!("Cohorte «{}»", found.name)));
-    }
-    if let Some(c) = id(&typed.course_id)
-        && let Some(found) = course::Entity::find_by_id(c).one(db).await?
-        && mine(found.provider_id)
-    {
-        return Ok(Some(format!("Curso «{}»", found.name)));
-    }
-    Ok(None)
 }
 
 #[get("/conocimiento/nuevo?<origin..>", rank = 1)]
@@ -459,7 +406,7 @@ async fn new_page(
         ..Typed::default()
     };
     if let Some(p) = origin.producto
-        && let Some(product) = product_in_scope(db.inner(), &staff, p).await?
+        && let Some(product) = knowledge::product_in_scope(db.inner(), &staff, p).await?
     {
         typed.title = product.title;
         typed.kind = match product.kind {
@@ -658,13 +605,10 @@ async fn review_page(
     {
         usage.push(ProviderUse {
             provider_id: own,
-            provider_name: {
-                use sea_orm::EntityTrait;
-                domain::entities::provider::Entity::find_by_id(own)
-                    .one(db.inner())
-                    .await?
-                    .map(|p| p.name)
-                    .unwrap_or_default()
+            provider_name: match domain::providers::get(db.inner(), own).await {
+                Ok(provider) => provider.name,
+                Err(AppError::NotFound) => String::new(),
+                Err(error) => return Err(error.into()),
             },
             files: 0,
             bytes: 0,

@@ -6,11 +6,10 @@ use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
 use crate::web::{DepartmentChoice, KeptKey, Page, PageResult, Pager};
-use domain::entities::capacity;
 use domain::entities::values::Role;
 use domain::offer::{Gap, OfferQuery, OfferReport};
 use rocket::{FromForm, Route, State, get, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -172,10 +171,7 @@ async fn offer_page(
                 )
             });
             let departments = domain::territory::departments(&db).await?;
-            let capacities = capacity::Entity::find()
-                .filter(capacity::Column::Active.eq(true))
-                .order_by_asc(capacity::Column::SortOrder)
-                .all(&db)
+            let capacities = domain::capacities::active_in_order(&db)
                 .await?
                 .into_iter()
                 .map(|c| Choice {

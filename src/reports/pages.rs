@@ -555,8 +555,6 @@ async fn coverage_grid(
     params: CoverageParams,
 ) -> PageResult {
     let query = CoverageQuery::from(params);
-    use domain::entities::{capacity, municipality};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let filters = query.resolve_checked(db.inner(), &user).await?;
     // Kept per scope and figures' version: drawing every municipality × capacity cell of a
     // department is the cost (issue 36). The content reads the resolved filters only.
@@ -572,11 +570,7 @@ async fn coverage_grid(
         let (db, drawer) = (db.inner().clone(), page.drawer());
         move || async move {
             let rows = domain::reports::coverage::coverage(&db, &filters).await?;
-            let capacities = capacity::Entity::find()
-                .filter(capacity::Column::Active.eq(true))
-                .order_by_asc(capacity::Column::SortOrder)
-                .all(&db)
-                .await?;
+            let capacities = domain::capacities::active_in_order(&db).await?;
             let cells: std::collections::HashMap<(String, i32), (i64, i64, i64, i64)> = rows
                 .iter()
                 .map(|r| {
@@ -595,23 +589,16 @@ async fn coverage_grid(
             let mut places: Vec<(String, String, bool)> =
                 match (&filters.department, filters.nothing) {
                     (_, true) => Vec::new(),
-                    (Some(department), false) => {
-                        let mut find = municipality::Entity::find()
-                            .filter(municipality::Column::DepartmentCode.eq(department.as_str()));
-                        if filters.pdet == Some(true) {
-                            find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
-                        }
-                        if let Some(category) = &filters.category {
-                            find =
-                                find.filter(municipality::Column::Category.eq(category.as_str()));
-                        }
-                        find.order_by_asc(municipality::Column::Name)
-                            .all(&db)
-                            .await?
-                            .into_iter()
-                            .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
-                            .collect()
-                    }
+                    (Some(department), false) => domain::territory::municipalities_of_kind(
+                        &db,
+                        department,
+                        filters.pdet == Some(true),
+                        filters.category.as_deref(),
+                    )
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.code, m.name, m.pdet_subregion_id.is_some()))
+                    .collect(),
                     (None, false) => {
                         let mut seen = std::collections::BTreeMap::new();
                         for r in &rows {

@@ -203,22 +203,18 @@ async fn names(
     db: &DatabaseConnection,
     query: &SatisfactionQuery,
 ) -> crate::error::DomainResult<Vec<(String, String)>> {
-    use domain::entities::{cohort, course};
-    use sea_orm::EntityTrait;
     let course = match query.course {
-        Some(id) => course::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map_or_else(|| "Todos".into(), |c| c.name),
-        None => "Todos".into(),
+        Some(id) => domain::catalogue::courses::name_of(db, id).await?,
+        None => None,
     };
     let cohort = match query.cohort {
-        Some(id) => cohort::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map_or_else(|| "Todas".into(), |c| c.name),
-        None => "Todas".into(),
+        Some(id) => domain::cohorts::name_of(db, id).await?,
+        None => None,
     };
+    let (course, cohort) = (
+        course.unwrap_or_else(|| "Todos".into()),
+        cohort.unwrap_or_else(|| "Todas".into()),
+    );
     Ok(vec![
         ("Curso".into(), course),
         ("Cohorte".into(), cohort),

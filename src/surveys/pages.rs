@@ -8,14 +8,13 @@ use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{Failure, PageResult};
 use crate::web::{OwnedChoice as Choice, Page, capacity_choices};
 use domain::entities::values::{Application, Role, SurveyKind};
-use domain::entities::{cohort, course};
-use domain::error::FieldError;
+use domain::error::{AppError, FieldError};
 use domain::surveys::reports::{By, Cache, SatisfactionQuery, SatisfactionReport};
 use domain::surveys::{DIMENSIONS, PendingSurvey, ResponseInput};
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -432,14 +431,7 @@ async fn course_choices(
     db: &DatabaseConnection,
     selected: Option<i32>,
 ) -> DomainResult<Vec<Choice>> {
-    let rows = course::Entity::find()
-        .select_only()
-        .column(course::Column::Id)
-        .column(course::Column::Name)
-        .order_by_asc(course::Column::Name)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows = domain::catalogue::courses::names(db).await?;
     Ok(Choice::of_rows(rows, selected))
 }
 
@@ -494,12 +486,14 @@ async fn report_page(
     // The cohort named through the scope its own page applies (issue 62, item 5): one the
     // caller may not read names nothing.
     let cohort_name = match cohorte {
-        Some(id) => cohort::Entity::find()
-            .filter(cohort::Column::Id.eq(id))
-            .filter(domain::cohorts::scope::CohortScope::reading(Some(&user)).condition())
-            .one(db.inner())
-            .await?
-            .map(|c| c.name),
+        Some(id) => {
+            let scope = domain::cohorts::scope::CohortScope::reading(Some(&user));
+            match domain::cohorts::find_in_scope(db.inner(), &scope, id).await {
+                Ok(found) => Some(found.name),
+                Err(AppError::NotFound) => None,
+                Err(error) => return Err(error.into()),
+            }
+        }
         None => None,
     };
     let link = format!(

@@ -3,14 +3,9 @@
 use crate::accounts::guards::{AdminUser, CurrentUser, StaffUser};
 use crate::api::{List, Paging};
 use crate::error::AppResult;
-use domain::entities::{department, municipality, pdet_subregion};
-use domain::error::AppError;
-use domain::text::fold;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, patch, post, routes};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
@@ -53,13 +48,8 @@ async fn departments(
     per_page: Option<i64>,
 ) -> AppResult<Json<List<DepartmentView>>> {
     let (page, per_page) = Paging { page, per_page }.resolve()?;
-    let paginator = department::Entity::find()
-        .order_by_asc(department::Column::Code)
-        .paginate(db.inner(), per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page - 1)
-        .await?
+    let (rows, total) = domain::territory::departments_page(db.inner(), page, per_page).await?;
+    let items = rows
         .into_iter()
         .map(|d| DepartmentView {
             code: d.code,
@@ -135,53 +125,22 @@ async fn municipalities(
         per_page: query.per_page,
     }
     .resolve()?;
-    let mut select = municipality::Entity::find()
-        .find_also_related(pdet_subregion::Entity)
-        .order_by_asc(municipality::Column::Code);
-    if let Some(code) = query
-        .department
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        select = select.filter(municipality::Column::DepartmentCode.eq(code));
-    }
-    match query.pdet.value("pdet")? {
-        Some(true) => select = select.filter(municipality::Column::PdetSubregionId.is_not_null()),
-        Some(false) => select = select.filter(municipality::Column::PdetSubregionId.is_null()),
-        None => {}
-    }
-    if let Some(category) = query
-        .category
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        let category = category.to_uppercase();
-        if !domain::territory::CATEGORIES.contains(&category.as_str()) {
-            return Err(AppError::invalid(
-                "category",
-                "La categoría debe ser E o un número de 1 a 6.",
-            )
-            .into());
-        }
-        select = select.filter(municipality::Column::Category.eq(category));
-    }
-    if let Some(text) = query.q.as_deref().map(fold).filter(|t| !t.is_empty()) {
-        select = select.filter(municipality::Column::SearchName.contains(text.as_str()));
-    }
-    let paginator = select.paginate(db.inner(), per_page);
-    let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(page - 1)
-        .await?
+    let filter = domain::territory::MunicipalityFilter {
+        department: query.department.clone(),
+        pdet: query.pdet.value("pdet")?,
+        category: query.category.clone(),
+        text: query.q.clone(),
+    };
+    let (rows, total) =
+        domain::territory::municipalities_page(db.inner(), &filter, page, per_page).await?;
+    let items = rows
         .into_iter()
         .map(|(m, region)| MunicipalityView {
             code: m.code,
             name: m.name,
             department_code: m.department_code,
             category: m.category,
-            pdet_subregion: region.map(|r| r.name),
+            pdet_subregion: region,
         })
         .collect();
     Ok(Json(List {

@@ -57,3 +57,36 @@ pub fn scoped(form: &str, errors: Vec<FieldError>) -> Vec<FieldError> {
         })
         .collect()
 }
+
+/// Numbers typed in a form; a wrong one is a field error, not a crash.
+pub fn number_field(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                format!("«{text}» no es un número entero."),
+            ));
+            None
+        }
+    }
+}
+
+/// A decimal typed in a form (a comma or a point); a wrong one is a field error.
+pub fn decimal_field(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
+    let text = text.trim().replace(',', ".");
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError::new(field, format!("«{text}» no es un número.")));
+            None
+        }
+    }
+}

@@ -108,16 +108,7 @@ pub async fn capacity_choices(
     db: &sea_orm::DatabaseConnection,
     selected: Option<i32>,
 ) -> crate::error::DomainResult<Vec<OwnedChoice>> {
-    use domain::entities::capacity;
-    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
-    let rows = capacity::Entity::find()
-        .select_only()
-        .column(capacity::Column::Id)
-        .column(capacity::Column::Name)
-        .order_by_asc(capacity::Column::Name)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows = domain::capacities::names(db).await?;
     Ok(OwnedChoice::of_rows(rows, selected))
 }
 

@@ -331,9 +331,7 @@ async fn bank_lines(db: &DatabaseConnection, config: &AppConfig, out: &mut Strin
 
 /// Emails waiting and failed in the outbox (of the whole deployment: the outbox is shared).
 async fn outbox_lines(db: &DatabaseConnection, out: &mut String) {
-    use domain::entities::outbox;
     use domain::entities::values::OutboxStatus;
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     out.push_str(
         "# HELP aula_outbox_emails Correos de la bandeja de salida, por estado.\n\
          # TYPE aula_outbox_emails gauge\n",
@@ -342,11 +340,7 @@ async fn outbox_lines(db: &DatabaseConnection, out: &mut String) {
         (OutboxStatus::Pending, "pending"),
         (OutboxStatus::Failed, "failed"),
     ] {
-        match outbox::Entity::find()
-            .filter(outbox::Column::Status.eq(status))
-            .count(db)
-            .await
-        {
+        match domain::accounts::outbox::count(db, status).await {
             Ok(n) => {
                 line(
                     out,

@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod demo;
 pub mod email_change;
+pub mod outbox;
 pub mod password_reset;
 pub mod passwords;
 pub mod secrets;
@@ -162,6 +163,27 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model>
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The account with this email (normalised as accounts store it), if any.
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(normalize_email(email)))
+        .one(db)
+        .await?)
+}
+
+/// The active instructors, by name (those a cohort may be given).
+pub async fn active_instructors<C: ConnectionTrait>(db: &C) -> AppResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Instructor))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::FullName)
+        .all(db)
+        .await?)
 }
 
 /// Users by role and text (email or name), newest first.

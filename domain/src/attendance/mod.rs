@@ -411,6 +411,44 @@ pub async fn plan_session_marks<C: ConnectionTrait>(
     Ok(planned)
 }
 
+/// Per session of a cohort: (marks taken, marks that count as attended), over the
+/// enrolments `people` may see.
+pub async fn marks_per_session<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    session_ids: &[i32],
+    people: &PersonScope,
+) -> AppResult<HashMap<i32, (i32, i32)>> {
+    use sea_orm::QuerySelect;
+    #[derive(sea_orm::FromQueryResult)]
+    struct Count {
+        session_id: i32,
+        status: Mark,
+        n: i64,
+    }
+    let counts = attendance_mark::Entity::find()
+        .select_only()
+        .column(attendance_mark::Column::SessionId)
+        .column(attendance_mark::Column::Status)
+        .column_as(attendance_mark::Column::Id.count(), "n")
+        .filter(attendance_mark::Column::SessionId.is_in(session_ids.iter().copied()))
+        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort_id))
+        .group_by(attendance_mark::Column::SessionId)
+        .group_by(attendance_mark::Column::Status)
+        .into_model::<Count>()
+        .all(db)
+        .await?;
+    let mut per_session: HashMap<i32, (i32, i32)> = HashMap::new();
+    for c in counts {
+        let entry = per_session.entry(c.session_id).or_default();
+        entry.0 += c.n as i32;
+        if c.status.counts_as_attended() {
+            entry.1 += c.n as i32;
+        }
+    }
+    Ok(per_session)
+}
+
 /// Marks currently recorded for these (session, enrolment) pairs: one query.
 pub async fn existing_marks<C: ConnectionTrait>(
     db: &C,

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::territory::read_csv;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -133,6 +133,45 @@ fn capacity_description(text: Option<&str>, errors: &mut Vec<FieldError>) -> Opt
 }
 
 const MAX_NAME_CHARS: usize = 120;
+
+/// Every capacity, in their order (for the pages' choices).
+pub async fn in_order<C: ConnectionTrait>(db: &C) -> AppResult<Vec<capacity::Model>> {
+    Ok(capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The active capacities, in their order (what new offer and the filters choose from).
+pub async fn active_in_order<C: ConnectionTrait>(db: &C) -> AppResult<Vec<capacity::Model>> {
+    Ok(capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A capacity's name, if there is such a capacity.
+pub async fn name_of<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<String>> {
+    Ok(capacity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|c| c.name))
+}
+
+/// Every capacity's id and name, by name.
+pub async fn names<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i32, String)>> {
+    Ok(capacity::Entity::find()
+        .select_only()
+        .column(capacity::Column::Id)
+        .column(capacity::Column::Name)
+        .order_by_asc(capacity::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
 
 /// Every capacity, in their order, one page (`page` ≥ 1, `per_page` ≤ 500): (items, total).
 pub async fn list<C: ConnectionTrait>(

@@ -192,6 +192,35 @@ pub async fn views<C: ConnectionTrait>(
         .collect())
 }
 
+/// A course's name, if there is such a course.
+pub async fn name_of<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<String>> {
+    Ok(course::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|c| c.name))
+}
+
+/// Every course's id and name, by name (a select's rows).
+pub async fn names<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i32, String)>> {
+    use sea_orm::QuerySelect;
+    Ok(course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .column(course::Column::Name)
+        .order_by_asc(course::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Every course (retired ones too), by name: the cohort form's choices.
+pub async fn all_by_name<C: ConnectionTrait>(db: &C) -> AppResult<Vec<course::Model>> {
+    Ok(course::Entity::find()
+        .order_by_asc(course::Column::Name)
+        .all(db)
+        .await?)
+}
+
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<course::Model> {
     course::Entity::find_by_id(id)
         .one(db)

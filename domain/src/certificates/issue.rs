@@ -448,12 +448,21 @@ const NOT_CLOSED: &str =
     "Cierre la cohorte antes de expedir los certificados: así sus resultados quedan fijos.";
 const ALREADY_VALID: &str = "Ya tiene un certificado vigente.";
 
-/// Valid certificates of a cohort, by enrolment.
-async fn valid_certificates<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<HashSet<i32>> {
+/// A cohort's valid certificates (its zip of PDFs).
+pub async fn valid_of_cohort<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+) -> AppResult<Vec<certificate::Model>> {
     Ok(certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(cohort_id))
         .filter(certificate::Column::Status.eq(CertificateStatus::Valid))
         .all(db)
+        .await?)
+}
+
+/// Valid certificates of a cohort, by enrolment.
+async fn valid_certificates<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<HashSet<i32>> {
+    Ok(valid_of_cohort(db, cohort_id)
         .await?
         .into_iter()
         .map(|c| c.enrolment_id)

@@ -336,6 +336,14 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort::Mode
         .ok_or(AppError::NotFound)
 }
 
+/// A cohort's name, if there is such a cohort.
+pub async fn name_of<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<Option<String>> {
+    Ok(cohort::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|c| c.name))
+}
+
 /// Serialises the changes of one cohort that count seats, attendance or grades: on PostgreSQL
 /// `SELECT … FOR UPDATE`, the cohort row's lock, so concurrent transactions on the same cohort
 /// run one after the other; on SQLite the writing transaction already holds the file's write

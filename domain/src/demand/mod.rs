@@ -372,6 +372,26 @@ pub async fn find_in_scope<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)
 }
 
+/// The municipalities a caller may raise demands for, by name (a direction: its departments';
+/// a reviewer: their department's; a liaison: theirs).
+pub async fn municipalities_in_scope<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+) -> AppResult<Vec<municipality::Model>> {
+    let query = municipality::Entity::find().order_by_asc(municipality::Column::Name);
+    let query = match DemandScope::of(user)? {
+        DemandScope::All => query,
+        DemandScope::Departments(codes) => {
+            query.filter(municipality::Column::DepartmentCode.is_in(codes))
+        }
+        DemandScope::Department(code) => {
+            query.filter(municipality::Column::DepartmentCode.eq(code))
+        }
+        DemandScope::Municipality(code) => query.filter(municipality::Column::Code.eq(code)),
+    };
+    Ok(query.all(db).await?)
+}
+
 /// A municipality's open demand for a capacity (or for all), as «¿Dónde formar?» weighs it.
 #[derive(Clone, Debug, Default)]
 pub struct OpenDemand {

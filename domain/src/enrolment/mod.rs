@@ -612,6 +612,36 @@ async fn promote<C: ConnectionTrait>(db: &C, row: enrolment::Model) -> AppResult
     Ok(model.update(db).await?)
 }
 
+/// A participant's enrolment in a cohort that was not cancelled, if there is one.
+pub async fn current_of<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+    participant_id: i32,
+) -> AppResult<Option<enrolment::Model>> {
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::CohortId.eq(cohort_id))
+        .filter(enrolment::Column::ParticipantId.eq(participant_id))
+        .filter(enrolment::Column::Status.ne(EnrolmentStatus::Cancelled))
+        .one(db)
+        .await?)
+}
+
+/// A participant's enrolments, newest first, each with its cohort (those whose cohort exists).
+pub async fn of_participant_with_cohorts<C: ConnectionTrait>(
+    db: &C,
+    participant_id: i32,
+) -> AppResult<Vec<(enrolment::Model, cohort::Model)>> {
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::ParticipantId.eq(participant_id))
+        .order_by_desc(enrolment::Column::Id)
+        .find_also_related(cohort::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(row, cohort)| Some((row, cohort?)))
+        .collect())
+}
+
 /// Finds an enrolment the caller may act on: their own (participants) or any (staff).
 /// Anything else is 404, as if it did not exist.
 pub async fn find_for<C: ConnectionTrait>(

@@ -412,6 +412,91 @@ fn owned(
     }
 }
 
+/// A visit's product with its visit and that visit's assistance, those that exist.
+async fn product_chain<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> AppResult<(
+    Option<visit_product::Model>,
+    Option<assistance_visit::Model>,
+    Option<assistance::Model>,
+)> {
+    let product = visit_product::Entity::find_by_id(id).one(db).await?;
+    let visit = match &product {
+        Some(p) => {
+            assistance_visit::Entity::find_by_id(p.visit_id)
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let owner = match &visit {
+        Some(v) => {
+            assistance::Entity::find_by_id(v.assistance_id)
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    Ok((product, visit, owner))
+}
+
+/// A visit's product, if `actor` manages its assistance's provider (issue 62, item 5: the
+/// form's prefill resolves the record through the scope [`create`]'s own check applies);
+/// anyone else's is nothing, as if it did not exist.
+pub async fn product_in_scope<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<Option<visit_product::Model>> {
+    let (product, _, owner) = product_chain(db, id).await?;
+    Ok(product.filter(|_| owner.is_some_and(|a| manages(actor, a.provider_id))))
+}
+
+/// The records a new resource comes from, as the form names them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OriginIds {
+    pub visit_product_id: Option<i32>,
+    pub assistance_id: Option<i32>,
+    pub cohort_id: Option<i32>,
+    pub course_id: Option<i32>,
+}
+
+/// «Producto entregado «…»», «Asistencia técnica: …», «Cohorte «…»», «Curso «…»»: the first
+/// origin named, only of records `actor` manages (issue 62, item 5); another provider's
+/// record names nothing.
+pub async fn origin_label<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    ids: OriginIds,
+) -> AppResult<Option<String>> {
+    let mine = |provider: i32| manages(actor, provider);
+    if let Some(p) = ids.visit_product_id
+        && let Some(product) = product_in_scope(db, actor, p).await?
+    {
+        return Ok(Some(format!("Producto entregado «{}»", product.title)));
+    }
+    if let Some(a) = ids.assistance_id
+        && let Some(found) = assistance::Entity::find_by_id(a).one(db).await?
+        && mine(found.provider_id)
+    {
+        return Ok(Some(format!("Asistencia técnica: {}", found.objective)));
+    }
+    if let Some(c) = ids.cohort_id
+        && let Some(found) = cohort::Entity::find_by_id(c).one(db).await?
+        && mine(found.provider_id)
+    {
+        return Ok(Some(format!("Cohorte «{}»", found.name)));
+    }
+    if let Some(c) = ids.course_id
+        && let Some(found) = course::Entity::find_by_id(c).one(db).await?
+        && mine(found.provider_id)
+    {
+        return Ok(Some(format!("Curso «{}»", found.name)));
+    }
+    Ok(None)
+}
+
 async fn check_origin<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -425,23 +510,7 @@ async fn check_origin<C: ConnectionTrait>(
         input.visit_product_id.as_deref(),
         errors,
     ) {
-        let product = visit_product::Entity::find_by_id(id).one(db).await?;
-        let visit = match &product {
-            Some(p) => {
-                assistance_visit::Entity::find_by_id(p.visit_id)
-                    .one(db)
-                    .await?
-            }
-            None => None,
-        };
-        let owner = match &visit {
-            Some(v) => {
-                assistance::Entity::find_by_id(v.assistance_id)
-                    .one(db)
-                    .await?
-            }
-            None => None,
-        };
+        let (_, visit, owner) = product_chain(db, id).await?;
         if let Some(p) = owned(
             actor,
             "visit_product_id",

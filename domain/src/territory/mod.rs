@@ -321,6 +321,113 @@ pub async fn department_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResul
         .map_or_else(|| code.to_string(), |d| d.name))
 }
 
+/// A municipality's name by its DANE code; empty when no municipality has it.
+pub async fn municipality_name<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<String> {
+    Ok(municipality::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_default())
+}
+
+/// One page (`page` ≥ 1) of departments, by DANE code: (rows, total).
+pub async fn departments_page<C: ConnectionTrait>(
+    db: &C,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<department::Model>, u64)> {
+    let paginator = department::Entity::find()
+        .order_by_asc(department::Column::Code)
+        .paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    Ok((paginator.fetch_page(page.saturating_sub(1)).await?, total))
+}
+
+/// What the municipalities' list keeps: a department, PDET or not, a category (`E` or 1–6),
+/// part of the name (case and accents ignored).
+#[derive(Clone, Debug, Default)]
+pub struct MunicipalityFilter {
+    pub department: Option<String>,
+    pub pdet: Option<bool>,
+    pub category: Option<String>,
+    pub text: Option<String>,
+}
+
+/// One page (`page` ≥ 1) of municipalities by DANE code, each with its PDET subregion's name:
+/// (rows, total). A category other than [`CATEGORIES`] is a problem on `category`.
+pub async fn municipalities_page<C: ConnectionTrait>(
+    db: &C,
+    filter: &MunicipalityFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<(municipality::Model, Option<String>)>, u64)> {
+    let mut select = municipality::Entity::find()
+        .find_also_related(pdet_subregion::Entity)
+        .order_by_asc(municipality::Column::Code);
+    if let Some(code) = filter
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        select = select.filter(municipality::Column::DepartmentCode.eq(code));
+    }
+    match filter.pdet {
+        Some(true) => select = select.filter(municipality::Column::PdetSubregionId.is_not_null()),
+        Some(false) => select = select.filter(municipality::Column::PdetSubregionId.is_null()),
+        None => {}
+    }
+    if let Some(category) = filter
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let category = category.to_uppercase();
+        if !CATEGORIES.contains(&category.as_str()) {
+            return Err(AppError::invalid(
+                "category",
+                "La categoría debe ser E o un número de 1 a 6.",
+            ));
+        }
+        select = select.filter(municipality::Column::Category.eq(category));
+    }
+    if let Some(text) = filter.text.as_deref().map(fold).filter(|t| !t.is_empty()) {
+        select = select.filter(municipality::Column::SearchName.contains(text.as_str()));
+    }
+    let paginator = select.paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator
+        .fetch_page(page.saturating_sub(1))
+        .await?
+        .into_iter()
+        .map(|(m, region)| (m, region.map(|r| r.name)))
+        .collect();
+    Ok((rows, total))
+}
+
+/// A department's municipalities by name, PDET ones only when `pdet_only`, of `category`
+/// when given (the coverage map's rows, gaps included).
+pub async fn municipalities_of_kind<C: ConnectionTrait>(
+    db: &C,
+    department_code: &str,
+    pdet_only: bool,
+    category: Option<&str>,
+) -> AppResult<Vec<municipality::Model>> {
+    let mut find = municipality::Entity::find()
+        .filter(municipality::Column::DepartmentCode.eq(department_code));
+    if pdet_only {
+        find = find.filter(municipality::Column::PdetSubregionId.is_not_null());
+    }
+    if let Some(category) = category {
+        find = find.filter(municipality::Column::Category.eq(category));
+    }
+    Ok(find
+        .order_by_asc(municipality::Column::Name)
+        .all(db)
+        .await?)
+}
+
 /// Whether a department with this DANE code exists.
 pub async fn department_exists<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<bool> {
     Ok(department::Entity::find_by_id(code.to_string())

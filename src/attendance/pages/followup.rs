@@ -128,39 +128,15 @@ pub async fn followup_context<C: ConnectionTrait>(
     cohort: &cohort::Model,
     access: &Access,
 ) -> AppResult<FollowupView> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct Count {
-        session_id: i32,
-        status: domain::entities::values::Mark,
-        n: i64,
-    }
-    use sea_orm::QuerySelect;
     let course = course_name(db, cohort).await?;
     let sessions = cohorts::sessions::list(db, cohort.id).await?;
     let people = access.people();
     let roster = domain::attendance::enrolled(db, cohort.id, &people).await?;
     let hidden = domain::people::scope::hidden_in_cohort(db, &people, cohort.id).await?;
     let enrolled = roster.len() as i32;
-    let counts = attendance_mark::Entity::find()
-        .select_only()
-        .column(attendance_mark::Column::SessionId)
-        .column(attendance_mark::Column::Status)
-        .column_as(attendance_mark::Column::Id.count(), "n")
-        .filter(attendance_mark::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
-        .filter(people.enrolments_of(attendance_mark::Column::EnrolmentId, cohort.id))
-        .group_by(attendance_mark::Column::SessionId)
-        .group_by(attendance_mark::Column::Status)
-        .into_model::<Count>()
-        .all(db)
-        .await?;
-    let mut per_session: HashMap<i32, (i32, i32)> = HashMap::new();
-    for c in counts {
-        let entry = per_session.entry(c.session_id).or_default();
-        entry.0 += c.n as i32;
-        if c.status.counts_as_attended() {
-            entry.1 += c.n as i32;
-        }
-    }
+    let session_ids: Vec<i32> = sessions.iter().map(|s| s.id).collect();
+    let per_session =
+        domain::attendance::marks_per_session(db, cohort.id, &session_ids, &people).await?;
     let manage = access.can_manage();
     let now = domain::time::now();
     let mut bars = Vec::new();

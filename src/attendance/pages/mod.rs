@@ -20,13 +20,13 @@ use domain::cohorts;
 use domain::cohorts::sessions::SessionView;
 use domain::config::AppConfig;
 use domain::entities::values::{CohortStatus, MarkSource};
-use domain::entities::{attendance_mark, cohort, cohort_session};
+use domain::entities::{cohort, cohort_session};
 use domain::error::{AppError, FieldError};
 use domain::results;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -106,13 +106,9 @@ impl CohortInfo {
 }
 
 async fn course_name<C: ConnectionTrait>(db: &C, cohort: &cohort::Model) -> AppResult<String> {
-    Ok(
-        domain::entities::course::Entity::find_by_id(cohort.course_id)
-            .one(db)
-            .await?
-            .map(|c| c.name)
-            .unwrap_or_default(),
-    )
+    Ok(domain::catalogue::courses::name_of(db, cohort.course_id)
+        .await?
+        .unwrap_or_default())
 }
 
 /// A session as the follow-up pages show it.

@@ -47,9 +47,7 @@ pub(super) async fn choices(
     db: &DatabaseConnection,
     form: Option<&CohortForm>,
 ) -> AppResult<Choices> {
-    let courses = course::Entity::find()
-        .order_by_asc(course::Column::Name)
-        .all(db)
+    let courses = domain::catalogue::courses::all_by_name(db)
         .await?
         .into_iter()
         .map(|c| CourseChoice {
@@ -59,9 +57,7 @@ pub(super) async fn choices(
             retired: c.retired_at.is_some(),
         })
         .collect();
-    let capacities = capacity::Entity::find()
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
+    let capacities = domain::capacities::in_order(db)
         .await?
         .into_iter()
         .map(|c| CapacityChoice {
@@ -78,11 +74,7 @@ pub(super) async fn choices(
             name: d.name,
         })
         .collect();
-    let instructors = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Instructor))
-        .filter(user::Column::Active.eq(true))
-        .order_by_asc(user::Column::FullName)
-        .all(db)
+    let instructors = domain::accounts::active_instructors(db)
         .await?
         .into_iter()
         .map(|u| InstructorChoice {

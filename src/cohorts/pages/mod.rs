@@ -4,24 +4,23 @@
 //! from the workspace (`enrolment_import`); confirmation pages here.
 
 use crate::accounts::guards::StaffUser;
-use crate::catalogue::pages::{decimal_field, number_field};
 use crate::error::AppResult;
 use crate::mail::Mailer;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
+use crate::web::form::{decimal_field, number_field};
 use crate::web::{Choice, Page, Pager};
 use domain::cohorts::scope::CohortScope;
 use domain::cohorts::sessions::{self, Recurrence, SessionInput, SessionView};
 use domain::cohorts::{CohortInput, ListFilter, transition_allowed};
-use domain::entities::values::{CohortStatus, Modality, Role};
-use domain::entities::{capacity, course, user};
+use domain::entities::values::{CohortStatus, Modality};
 use domain::error::{AppError, FieldError};
 use rocket::Either;
 use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 mod enrolment_import;
