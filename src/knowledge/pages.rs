@@ -640,6 +640,16 @@ struct ConfirmForm {
 }
 crate::web::csrf::csrf_protected!(ConfirmForm);
 
+/// Why the domain's rule refuses an action now (409 or 410), for the confirmation to say it
+/// instead of its button; any other error goes on.
+fn refusal(rule: Result<(), AppError>) -> AppResult<Option<String>> {
+    match rule {
+        Ok(()) => Ok(None),
+        Err(AppError::Conflict(why) | AppError::Gone(why)) => Ok(Some(why)),
+        Err(error) => Err(error.into()),
+    }
+}
+
 #[post("/conocimiento/<id>/publicar", data = "<form>")]
 async fn publish_submit(
     db: &State<DatabaseConnection>,
@@ -657,8 +667,8 @@ async fn publish_submit(
             "/conocimiento/revision",
         )
         .restoring();
-        if row.status == ResourceStatus::Published {
-            confirmation = confirmation.refused(Some("El recurso ya está publicado.".into()));
+        if let Some(why) = refusal(knowledge::may_publish(&row))? {
+            confirmation = confirmation.refused(Some(why));
         } else {
             confirmation = confirmation
                 .fact(match row.visibility {
@@ -707,9 +717,8 @@ async fn withdraw_submit(
             "Sí, retirar",
             "/conocimiento/revision",
         );
-        if row.status != ResourceStatus::Published {
-            confirmation =
-                confirmation.refused(Some("Solo se retira un recurso publicado.".into()));
+        if let Some(why) = refusal(knowledge::may_withdraw(&row))? {
+            confirmation = confirmation.refused(Some(why));
         } else {
             confirmation = confirmation
                 .fact("Deja de aparecer en la búsqueda, en el banco público y en los datos abiertos.")
@@ -756,8 +765,8 @@ async fn delete_submit(
             "Sí, eliminar",
             format!("/conocimiento/{id}"),
         );
-        if row.deleted_at.is_some() {
-            confirmation = confirmation.refused(Some("El recurso ya fue eliminado.".into()));
+        if let Some(why) = refusal(knowledge::may_delete(&row))? {
+            confirmation = confirmation.refused(Some(why));
         } else {
             confirmation = confirmation
                 .fact(match (&row.file_name, row.file_size) {

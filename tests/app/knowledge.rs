@@ -1050,6 +1050,63 @@ async fn the_page_deletes_after_confirming() {
     assert_eq!(status, Status::Gone);
 }
 
+/// The confirmations ask the domain's rules (`knowledge::may_publish`, `may_withdraw`,
+/// `may_delete`), the ones the API applies: one rule, one message (issue 63). A deleted
+/// resource's confirmations say the domain's 410 and offer no button.
+#[rocket::async_test]
+async fn the_confirmations_refuse_with_the_domains_words() {
+    let app = TestApp::with_demo().await;
+    let esap = role_token(&app, Role::Coordinator).await;
+    let id = published_public_guide(&app, &esap, "Guía que se confirma").await;
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    sign_in_client(&app.client, email, password).await;
+    let csrf = csrf_from_client(&app.client, &format!("/conocimiento/{id}")).await;
+    let ask = async |action: &str| {
+        let response = app
+            .client
+            .post(format!("/conocimiento/{id}/{action}"))
+            .header(ContentType::Form)
+            .body(format!("csrf_token={csrf}"))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::Ok, "{action}");
+        response.into_string().await.unwrap()
+    };
+    let html = ask("publicar").await;
+    assert!(html.contains("El recurso ya está publicado."), "{html}");
+    assert!(!html.contains("Sí, publicar"), "{html}");
+    assert!(ask("retirar").await.contains("Sí, retirar"));
+
+    let path = format!("/api/v1/resources/{id}");
+    let (status, body) = api(&app, "DELETE", &path, Some(&esap), None).await;
+    assert_eq!(status, Status::NoContent, "{body}");
+    let (status, body) = api(
+        &app,
+        "POST",
+        &format!("{path}/publication"),
+        Some(&esap),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Gone, "{body}");
+    let words = body["detail"].as_str().unwrap().to_string();
+    assert!(
+        words.contains("retirado del banco de conocimiento"),
+        "{words}"
+    );
+    for (action, button) in [
+        ("publicar", "Sí, publicar"),
+        ("retirar", "Sí, retirar"),
+        ("eliminar", "Sí, eliminar"),
+    ] {
+        let html = ask(action).await;
+        assert!(
+            html.contains(&words) && !html.contains(button),
+            "{action}: {html}"
+        );
+    }
+}
+
 #[rocket::async_test]
 async fn files_under_files_dir_are_kept_served_and_removed() {
     let dir = std::env::temp_dir().join(format!(

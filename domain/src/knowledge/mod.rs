@@ -1032,11 +1032,18 @@ pub async fn publishable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<resource::Model> {
     let row = find_managed(db, actor, id).await?;
-    refuse_deleted(&row)?;
+    may_publish(&row)?;
+    Ok(row)
+}
+
+/// The rule for publishing, for the API and the confirmation alike: 410 when the resource
+/// was deleted, 409 when it is already published.
+pub fn may_publish(row: &resource::Model) -> AppResult<()> {
+    refuse_deleted(row)?;
     if row.status == ResourceStatus::Published {
         return Err(AppError::Conflict("El recurso ya está publicado.".into()));
     }
-    Ok(row)
+    Ok(())
 }
 
 /// Publishes a draft or a withdrawn resource (its provider's coordinators or an admin;
@@ -1067,13 +1074,20 @@ pub async fn withdrawable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<resource::Model> {
     let row = find_managed(db, actor, id).await?;
-    refuse_deleted(&row)?;
+    may_withdraw(&row)?;
+    Ok(row)
+}
+
+/// The rule for withdrawing, for the API and the confirmation alike: 410 when the resource
+/// was deleted, 409 when it is not published.
+pub fn may_withdraw(row: &resource::Model) -> AppResult<()> {
+    refuse_deleted(row)?;
     if row.status != ResourceStatus::Published {
         return Err(AppError::Conflict(
             "Solo se retira un recurso publicado.".into(),
         ));
     }
-    Ok(row)
+    Ok(())
 }
 
 /// 410 for a deleted resource: nothing more is done with it.
@@ -1106,8 +1120,13 @@ pub async fn deletable<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<resource::Model> {
     let row = find_managed(db, actor, id).await?;
-    refuse_deleted(&row)?;
+    may_delete(&row)?;
     Ok(row)
+}
+
+/// The rule for deleting, for the API and the confirmation alike: 410 when it already was.
+pub fn may_delete(row: &resource::Model) -> AppResult<()> {
+    refuse_deleted(row)
 }
 
 /// Deletes a resource: its file's bytes go (the row in `resource_files`; a file under
