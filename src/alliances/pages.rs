@@ -5,9 +5,9 @@
 //! follow-up.
 
 use crate::accounts::guards::{CurrentUser, ReportReader};
-use crate::assistance::pages::{Numbered, filled, index, numbered, row_problem};
 use crate::error::AppResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::rows::{Numbered, filled, index, numbered, row_problem};
 use crate::web::{Page, PageResult};
 use domain::alliances::meetings::{
     self, AgreementInput, AgreementPatch, AttendeeInput, MeetingInput, MeetingView, OpenAgreement,

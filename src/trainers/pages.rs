@@ -7,6 +7,7 @@ use crate::accounts::guards::{ParticipantUser, ReportReader, StaffUser};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::rows::{Numbered, filled, index, numbered, row_problem};
 use crate::web::{Page, PageResult};
 use domain::entities::values::{ReplicaAudience, ReplicaReview};
 use domain::error::FieldError;
@@ -36,9 +37,6 @@ pub fn routes() -> Vec<Route> {
 /// Empty attendee rows of a new replica form.
 const ATTENDEE_ROWS: usize = 2;
 
-/// At most this many attendee rows on the page (the API takes up to 500).
-const ATTENDEE_ROWS_MAX: usize = 60;
-
 /// How many replicas and replicators the pages list.
 const LISTED: u64 = 100;
 
@@ -49,30 +47,6 @@ struct AttendeeRow {
     full_name: String,
     #[field(default = String::new())]
     position: String,
-}
-
-/// A row group as the template draws it (see the assistance visit form).
-#[derive(Serialize)]
-struct Numbered {
-    i: usize,
-    n: usize,
-    #[serde(flatten)]
-    row: AttendeeRow,
-}
-
-fn numbered(rows: &[AttendeeRow], extra: bool) -> Vec<Numbered> {
-    let mut rows = rows.to_vec();
-    rows.truncate(ATTENDEE_ROWS_MAX);
-    let wanted = if extra {
-        (rows.len() + 1).min(ATTENDEE_ROWS_MAX)
-    } else {
-        rows.len().max(ATTENDEE_ROWS)
-    };
-    rows.resize(wanted.max(rows.len()), <AttendeeRow as Default>::default());
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, row)| Numbered { i, n: i + 1, row })
-        .collect()
 }
 
 /// The replica form. «Agregar otra fila» (`more`) draws it again as typed with one more
@@ -106,13 +80,9 @@ csrf_protected!(ReplicaForm);
 impl ReplicaForm {
     /// The input, and the form index of each attendee row sent (blank rows are left out).
     fn input(&self) -> (ReplicaInput, Vec<usize>) {
-        let sent: Vec<usize> = self
-            .attendees
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| !(a.full_name.trim().is_empty() && a.position.trim().is_empty()))
-            .map(|(i, _)| i)
-            .collect();
+        let sent = index(&filled(&self.attendees, |a| {
+            a.full_name.trim().is_empty() && a.position.trim().is_empty()
+        }));
         let number = |text: &str| -> Option<i64> {
             match text.trim() {
                 "" => None,
@@ -160,7 +130,7 @@ struct MineView {
     municipalities: Vec<Option_>,
     capacities: Vec<Option_>,
     audiences: Vec<Option_>,
-    attendee_rows: Vec<Numbered>,
+    attendee_rows: Vec<Numbered<AttendeeRow>>,
     replicas: Vec<ReplicaView>,
     today: String,
 }
@@ -229,8 +199,8 @@ async fn mine_view(
             })
             .collect(),
         attendee_rows: match form {
-            Some(form) => numbered(&form.attendees, !form.more.is_empty()),
-            None => numbered(&[], false),
+            Some(form) => numbered(&form.attendees, ATTENDEE_ROWS, !form.more.is_empty()),
+            None => numbered(&[], ATTENDEE_ROWS, false),
         },
         certifications,
         replicas,
@@ -243,17 +213,6 @@ async fn mine_view(
 async fn mine(db: &State<DatabaseConnection>, page: Page<'_>, user: ParticipantUser) -> PageResult {
     let view = mine_view(db.inner(), &user, None).await?;
     page.render("my_replicas", "Mis réplicas", view)
-}
-
-/// A problem of the domain's `attendees[1]` beside the row group that held it.
-fn row_problem(mut error: FieldError, sent: &[usize]) -> FieldError {
-    if let Some(rest) = error.field.strip_prefix("attendees[") {
-        let n: Option<usize> = rest.split(']').next().and_then(|n| n.parse().ok());
-        if let Some(i) = n.and_then(|n| sent.get(n)) {
-            error.field = format!("attendees-{i}");
-        }
-    }
-    error
 }
 
 #[post("/mis-replicas", data = "<form>")]
@@ -300,8 +259,10 @@ async fn replica_submit(
         },
         async |errors| {
             let view = mine_view(db.inner(), &user, Some(&form)).await?;
-            let errors: Vec<FieldError> =
-                errors.into_iter().map(|e| row_problem(e, &sent)).collect();
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| row_problem(e, &[("attendees", &sent)]))
+                .collect();
             let errors = crate::web::form::scoped("replica", errors);
             page.render_refused_typed(
                 "my_replicas",

@@ -9,6 +9,7 @@
 
 use super::{find_visible, records_meetings};
 use crate::accounts::actor::Actor;
+use crate::assistance::agreements::AgreementWords;
 use crate::audit::{self, Change};
 use crate::entities::values::{AllianceAgreementStatus, Modality};
 use crate::entities::{alliance_agreement, alliance_meeting, alliance_meeting_attendee};
@@ -70,6 +71,12 @@ pub struct MeetingInput {
     #[schema(max_items = 200)]
     pub agreements: Option<Vec<AgreementInput>>,
 }
+
+/// A table's agreements: «acuerdos» made at «la mesa».
+const TABLE_WORDS: AgreementWords = AgreementWords {
+    noun: "acuerdo",
+    made_at: "la mesa",
+};
 
 /// A change of an agreement's follow-up.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -523,39 +530,15 @@ pub async fn change_agreement<C: ConnectionTrait>(
     let mut done_on = None;
     let mut note = None;
     if status == Some(AllianceAgreementStatus::Done) {
-        let typed = input.done_on.as_deref().map(str::trim).unwrap_or("");
-        done_on = if typed.is_empty() {
-            Some(today)
-        } else {
-            crate::parse::date("done_on", Some(typed), false, &mut errors)
-        };
-        if let Some(d) = done_on {
-            if d > today {
-                errors.push(FieldError::new(
-                    "done_on",
-                    "Un acuerdo no se marca cumplido en una fecha futura.",
-                ));
-            } else if d < meeting.date {
-                errors.push(FieldError::new(
-                    "done_on",
-                    format!(
-                        "El acuerdo se hizo en la mesa del {}: no se cumplió antes.",
-                        crate::format::date(meeting.date)
-                    ),
-                ));
-            }
-        }
-        note = match validate::single_line(
-            "note",
-            input.note.as_deref().unwrap_or(""),
-            validate::REASON_MAX,
-        ) {
-            Ok(text) => text,
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        };
+        // The visits' rule, in the tables' words (issue 63).
+        (done_on, note) = crate::assistance::agreements::done(
+            input.done_on.as_deref(),
+            input.note.as_deref(),
+            meeting.date,
+            today,
+            &TABLE_WORDS,
+            &mut errors,
+        );
     }
     let Some(status) = status.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));

@@ -82,6 +82,62 @@ pub async fn assistance_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) ->
     Ok(find_visible(db, user, visit.assistance_id).await?.id)
 }
 
+/// The words an agreement's follow-up uses: a visit's «compromiso», an alliance table's
+/// «acuerdo» (both masculine), and where it was made.
+pub struct AgreementWords {
+    pub noun: &'static str,
+    /// «la visita», «la mesa».
+    pub made_at: &'static str,
+}
+
+/// A visit's agreements: «compromisos».
+pub const VISIT_WORDS: AgreementWords = AgreementWords {
+    noun: "compromiso",
+    made_at: "la visita",
+};
+
+/// Marking an agreement done, the one rule for a visit's and an alliance table's (issue 63):
+/// the day typed (`YYYY-MM-DD`) or today when left empty, neither in the future nor before
+/// the day it was made (`made_on`), and an optional note. Problems go to `errors`, on
+/// `done_on` and `note`; returns the day and the note.
+pub fn done(
+    done_on: Option<&str>,
+    note: Option<&str>,
+    made_on: NaiveDate,
+    today: NaiveDate,
+    words: &AgreementWords,
+    errors: &mut Vec<FieldError>,
+) -> (Option<NaiveDate>, Option<String>) {
+    let typed = done_on.map(str::trim).unwrap_or("");
+    let day = if typed.is_empty() {
+        Some(today)
+    } else {
+        crate::parse::date("done_on", Some(typed), false, errors)
+    };
+    if let Some(d) = day {
+        if d > today {
+            errors.push(FieldError::new(
+                "done_on",
+                format!(
+                    "Un {} no se marca cumplido en una fecha futura.",
+                    words.noun
+                ),
+            ));
+        } else if d < made_on {
+            errors.push(FieldError::new(
+                "done_on",
+                format!(
+                    "El {} se hizo en {} del {}: no se cumplió antes.",
+                    words.noun,
+                    words.made_at,
+                    crate::format::date(made_on)
+                ),
+            ));
+        }
+    }
+    (day, optional_line("note", note, errors))
+}
+
 fn optional_line(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     match validate::single_line(field, value.unwrap_or(""), validate::REASON_MAX) {
         Ok(text) => text,
@@ -126,33 +182,14 @@ pub async fn change_status<C: ConnectionTrait>(
     let mut reason = None;
     match status {
         Some(AgreementStatus::Done) => {
-            done_on = crate::parse::date("done_on", input.done_on.as_deref(), false, &mut errors)
-                .or_else(|| {
-                    (input
-                        .done_on
-                        .as_deref()
-                        .map(str::trim)
-                        .unwrap_or("")
-                        .is_empty())
-                    .then_some(today)
-                });
-            if let Some(d) = done_on {
-                if d > today {
-                    errors.push(FieldError::new(
-                        "done_on",
-                        "Un compromiso no se marca cumplido en una fecha futura.",
-                    ));
-                } else if d < visit.date {
-                    errors.push(FieldError::new(
-                        "done_on",
-                        format!(
-                            "El compromiso se hizo en la visita del {}: no se cumplió antes.",
-                            crate::format::date(visit.date)
-                        ),
-                    ));
-                }
-            }
-            note = optional_line("note", input.note.as_deref(), &mut errors);
+            (done_on, note) = done(
+                input.done_on.as_deref(),
+                input.note.as_deref(),
+                visit.date,
+                today,
+                &VISIT_WORDS,
+                &mut errors,
+            );
         }
         Some(AgreementStatus::Dropped) => {
             reason = optional_line("reason", input.reason.as_deref(), &mut errors);
