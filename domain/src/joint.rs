@@ -13,13 +13,22 @@
 
 pub mod demo;
 
-use crate::cohorts::overlap::OfferKind;
 use crate::entities::{assistance, assistance_co_provider, cohort, cohort_co_provider, provider};
 use crate::error::{AppResult, FieldError};
 use crate::providers::ProviderRef;
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
+
+/// A cohort or a technical assistance: the two kinds of action delivered jointly, and what an
+/// overlap pair holds (issue 33).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferKind {
+    Cohort,
+    Assistance,
+}
 
 /// The field the API and the forms name.
 pub const FIELD: &str = "co_provider_ids";

@@ -22,6 +22,7 @@
 
 use crate::attendance::basis::Attendance;
 use crate::audit::{self, Change};
+use crate::enrolment::status::StatusAudit;
 use crate::entities::values::{EnrolmentStatus, Mark};
 use crate::entities::{
     assessment, attendance_mark, cohort, cohort_session, enrolment, participant, score,
@@ -34,7 +35,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde::Serialize;
-use serde_json::json;
 use std::collections::HashMap;
 
 /// One participant's results in a cohort, as every page, workbook and API answer reads them.
@@ -596,6 +596,16 @@ pub async fn check_closable<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppRe
     Ok(())
 }
 
+/// An enrolment's verdict frozen at closing (`enrolment.completed`, `….not_completed`).
+#[derive(Serialize)]
+struct Frozen<'a> {
+    status: EnrolmentStatus,
+    sessions_total: i32,
+    sessions_attended: i32,
+    final_grade_milli: Option<i32>,
+    reasons: &'a [String],
+}
+
 /// Closing: every enrolled person becomes completed or not completed, with the sessions
 /// scheduled and attended and the final grade stored on the enrolment (audited). Run inside
 /// the transaction that closes the cohort.
@@ -652,14 +662,15 @@ pub async fn freeze<C: ConnectionTrait>(
             },
             subject_type: "enrolment",
             subject_id: row.enrolment_id.to_string(),
-            before: Some(json!({"status": EnrolmentStatus::Enrolled})),
-            after: Some(json!({
-                "status": status,
-                "sessions_total": row.sessions_total,
-                "sessions_attended": row.sessions_attended,
-                "final_grade_milli": row.final_grade_milli,
-                "reasons": row.reasons,
-            })),
+            before: serde_json::to_value(StatusAudit::of(EnrolmentStatus::Enrolled)).ok(),
+            after: serde_json::to_value(Frozen {
+                status,
+                sessions_total: row.sessions_total,
+                sessions_attended: row.sessions_attended,
+                final_grade_milli: row.final_grade_milli,
+                reasons: &row.reasons,
+            })
+            .ok(),
         });
     }
     audit::record_many(db, changes).await?;

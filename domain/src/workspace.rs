@@ -90,7 +90,7 @@ pub async fn read(
     let warning_pages = cohorts::overlap::readable(
         db,
         user,
-        cohorts::overlap::OfferKind::Cohort,
+        crate::joint::OfferKind::Cohort,
         found.iter().map(|w| w.cohort_id).collect(),
     )
     .await?;

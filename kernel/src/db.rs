@@ -98,14 +98,8 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, AppErr
     Ok(Migrator::get_pending_migrations_read_only(db).await?.len())
 }
 
-/// The file path of a SQLite URL, if it is one and not in memory.
-pub fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && !path.contains(":memory:")).then_some(path)
-}
+/// The file path of a SQLite URL (see [`crate::database_url`]).
+pub use crate::database_url::sqlite_file;
 
 pub fn is_sqlite(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Sqlite

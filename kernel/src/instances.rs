@@ -48,7 +48,7 @@ impl StartupLock {
     pub async fn acquire(db: &DatabaseConnection, url: &str) -> AppResult<StartupLock> {
         let held = match db.get_database_backend() {
             DbBackend::Postgres => Held::Postgres(lock_postgres(db).await?),
-            _ => match crate::db::sqlite_file(url) {
+            _ => match crate::database_url::sqlite_file(url) {
                 Some(path) => Held::File(lock_file(&format!("{path}.lock")).await?),
                 None => Held::Nothing,
             },

@@ -19,6 +19,7 @@ pub mod bulk;
 pub mod cache;
 pub mod calendar;
 pub mod config;
+pub mod database_url;
 pub mod db;
 pub mod error;
 pub mod fonts;

@@ -16,12 +16,13 @@
 //! link. Until then, the account signs in and receives mail at the old address. Undoing, even
 //! after the confirmation, restores the old address and ends every way in again.
 
-use super::{normalize_email, secrets, sessions};
+use super::{secrets, sessions};
 use crate::audit::{self, Change};
 use crate::entities::{email_change, email_change_undo, participant, password_reset, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
 use crate::time::now;
+use crate::validate::normalize_email;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -29,7 +30,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 
 /// How long the confirmation link works.
 pub const VALID_HOURS: i64 = 48;
@@ -53,6 +53,34 @@ pub fn mask_email(email: &str) -> String {
         }
         None => "***".to_string(),
     }
+}
+
+/// An account's email before a change (`user.email_change_requested`, `user.email_changed`,
+/// `user.email_change_undone`).
+#[derive(Serialize)]
+struct EmailWas<'a> {
+    email: &'a str,
+}
+
+/// The address a change was asked for.
+#[derive(Serialize)]
+struct Requested<'a> {
+    new_email: &'a str,
+    email_change_id: i32,
+}
+
+/// The address confirmed, and who asked for it.
+#[derive(Serialize)]
+struct Changed<'a> {
+    email: &'a str,
+    requested_by: Option<i32>,
+}
+
+/// The address given back by the undo link, and the change it undid.
+#[derive(Serialize)]
+struct Undone<'a> {
+    email: &'a str,
+    email_change_id: i32,
 }
 
 /// Stores a pending change of `account`'s email to `new_email` (already checked by the
@@ -104,8 +132,15 @@ pub async fn request<C: ConnectionTrait>(
             action: "user.email_change_requested",
             subject_type: "user",
             subject_id: account.id.to_string(),
-            before: Some(json!({"email": account.email})),
-            after: Some(json!({"new_email": new_email, "email_change_id": row.id})),
+            before: serde_json::to_value(EmailWas {
+                email: &account.email,
+            })
+            .ok(),
+            after: serde_json::to_value(Requested {
+                new_email: &new_email,
+                email_change_id: row.id,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -186,75 +221,80 @@ pub async fn confirm(
     notifier: &Notifier<'_>,
     token: &str,
 ) -> AppResult<user::Model> {
-    let txn = crate::db::begin(db).await?;
-    let row = usable(&txn, token)
-        .await?
-        .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
-    let spent = email_change::Entity::update_many()
-        .col_expr(email_change::Column::UsedAt, Expr::value(now()))
-        .filter(email_change::Column::Id.eq(row.id))
-        .filter(email_change::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected != 1 {
-        return Err(AppError::Conflict(INVALID_LINK.into()));
-    }
-    let taken = user::Entity::find()
-        .filter(user::Column::Email.eq(row.new_email.as_str()))
-        .filter(user::Column::Id.ne(row.user_id))
-        .count(&txn)
-        .await?;
-    if taken > 0 {
-        return Err(AppError::Conflict(
-            "Ya existe otra cuenta con ese correo electrónico: el cambio no se aplicó. \
-             Escriba a la coordinación."
-                .into(),
-        ));
-    }
-    let account = super::find(&txn, row.user_id).await?;
-    let old_email = account.email.clone();
-    let mut model: user::ActiveModel = account.into();
-    model.email = Set(row.new_email.clone());
-    model.updated_at = Set(now());
-    let updated = model.update(&txn).await?;
-    participant::Entity::update_many()
-        .col_expr(
-            participant::Column::Email,
-            Expr::value(row.new_email.as_str()),
+    crate::db::write(db, async |txn| {
+        let row = usable(txn, token)
+            .await?
+            .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
+        let spent = email_change::Entity::update_many()
+            .col_expr(email_change::Column::UsedAt, Expr::value(now()))
+            .filter(email_change::Column::Id.eq(row.id))
+            .filter(email_change::Column::UsedAt.is_null())
+            .exec(txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            return Err(AppError::Conflict(INVALID_LINK.into()));
+        }
+        let taken = user::Entity::find()
+            .filter(user::Column::Email.eq(row.new_email.as_str()))
+            .filter(user::Column::Id.ne(row.user_id))
+            .count(txn)
+            .await?;
+        if taken > 0 {
+            return Err(AppError::Conflict(
+                "Ya existe otra cuenta con ese correo electrónico: el cambio no se aplicó. \
+                 Escriba a la coordinación."
+                    .into(),
+            ));
+        }
+        let account = super::find(txn, row.user_id).await?;
+        let old_email = account.email.clone();
+        let mut model: user::ActiveModel = account.into();
+        model.email = Set(row.new_email.clone());
+        model.updated_at = Set(now());
+        let updated = model.update(txn).await?;
+        participant::Entity::update_many()
+            .col_expr(
+                participant::Column::Email,
+                Expr::value(row.new_email.as_str()),
+            )
+            .col_expr(participant::Column::UpdatedAt, Expr::value(now()))
+            .filter(participant::Column::UserId.eq(updated.id))
+            .exec(txn)
+            .await?;
+        end_access(txn, updated.id).await?;
+        let undo_url = undo_link(txn, notifier, &row, &old_email).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(updated.id),
+                action: "user.email_changed",
+                subject_type: "user",
+                subject_id: updated.id.to_string(),
+                before: serde_json::to_value(EmailWas { email: &old_email }).ok(),
+                after: serde_json::to_value(Changed {
+                    email: &updated.email,
+                    requested_by: row.requested_by,
+                })
+                .ok(),
+            },
         )
-        .col_expr(participant::Column::UpdatedAt, Expr::value(now()))
-        .filter(participant::Column::UserId.eq(updated.id))
-        .exec(&txn)
         .await?;
-    end_access(&txn, updated.id).await?;
-    let undo_url = undo_link(&txn, notifier, &row, &old_email).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(updated.id),
-            action: "user.email_changed",
-            subject_type: "user",
-            subject_id: updated.id.to_string(),
-            before: Some(json!({"email": old_email})),
-            after: Some(json!({"email": updated.email, "requested_by": row.requested_by})),
-        },
-    )
-    .await?;
-    let notice = EmailChangeNotice {
-        full_name: &updated.full_name,
-        new_email: mask_email(&updated.email),
-        done: true,
-        undo_url,
-        undo_days: UNDO_DAYS,
-    };
-    mail::enqueue(
-        &txn,
-        notifier,
-        Email::of(old_email, &notice)?.once(format!("correo-cambiado:{}", row.id)),
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(updated)
+        let notice = EmailChangeNotice {
+            full_name: &updated.full_name,
+            new_email: mask_email(&updated.email),
+            done: true,
+            undo_url,
+            undo_days: UNDO_DAYS,
+        };
+        mail::enqueue(
+            txn,
+            notifier,
+            Email::of(old_email, &notice)?.once(format!("correo-cambiado:{}", row.id)),
+        )
+        .await?;
+        Ok(updated)
+    })
+    .await
 }
 
 /// The undo link a token names, if it can still be used.
@@ -288,81 +328,86 @@ pub async fn undo(
     notifier: &Notifier<'_>,
     token: &str,
 ) -> AppResult<user::Model> {
-    let txn = crate::db::begin(db).await?;
-    let row = usable_undo(&txn, token)
-        .await?
-        .ok_or_else(|| AppError::Conflict(INVALID_UNDO.into()))?;
-    let spent = email_change_undo::Entity::update_many()
-        .col_expr(email_change_undo::Column::UsedAt, Expr::value(now()))
-        .filter(email_change_undo::Column::UserId.eq(row.user_id))
-        .filter(email_change_undo::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected == 0 {
-        return Err(AppError::Conflict(INVALID_UNDO.into()));
-    }
-    let account = super::find(&txn, row.user_id).await?;
-    let before = account.email.clone();
-    let restored = if account.email != row.restore_email {
-        let taken = user::Entity::find()
-            .filter(user::Column::Email.eq(row.restore_email.as_str()))
-            .filter(user::Column::Id.ne(account.id))
-            .count(&txn)
+    crate::db::write(db, async |txn| {
+        let row = usable_undo(txn, token)
+            .await?
+            .ok_or_else(|| AppError::Conflict(INVALID_UNDO.into()))?;
+        let spent = email_change_undo::Entity::update_many()
+            .col_expr(email_change_undo::Column::UsedAt, Expr::value(now()))
+            .filter(email_change_undo::Column::UserId.eq(row.user_id))
+            .filter(email_change_undo::Column::UsedAt.is_null())
+            .exec(txn)
             .await?;
-        if taken > 0 {
-            return Err(AppError::Conflict(
-                "Otra cuenta usa ya su correo anterior: no pudimos devolverle la cuenta con este \
-                 enlace. Escriba a la mesa de ayuda de la ESAP."
-                    .into(),
-            ));
+        if spent.rows_affected == 0 {
+            return Err(AppError::Conflict(INVALID_UNDO.into()));
         }
-        let mut model: user::ActiveModel = account.into();
-        model.email = Set(row.restore_email.clone());
-        model.updated_at = Set(now());
-        let updated = model.update(&txn).await?;
-        participant::Entity::update_many()
-            .col_expr(
-                participant::Column::Email,
-                Expr::value(row.restore_email.as_str()),
-            )
-            .col_expr(participant::Column::UpdatedAt, Expr::value(now()))
-            .filter(participant::Column::UserId.eq(updated.id))
-            .exec(&txn)
-            .await?;
-        updated
-    } else {
-        account
-    };
-    end_access(&txn, restored.id).await?;
-    audit::record(
-        &txn,
-        Change {
-            // Whoever holds the old address: the account's owner.
-            actor: Some(restored.id),
-            action: "user.email_change_undone",
-            subject_type: "user",
-            subject_id: restored.id.to_string(),
-            before: Some(json!({"email": before})),
-            after: Some(json!({"email": restored.email, "email_change_id": row.email_change_id})),
-        },
-    )
-    .await?;
-    let notice = EmailChangeUndone {
-        full_name: &restored.full_name,
-        email: &restored.email,
-        reset_url: format!(
-            "{}/contrasena/olvido",
-            notifier.config.public_url.trim_end_matches('/')
-        ),
-    };
-    mail::enqueue(
-        &txn,
-        notifier,
-        Email::of(restored.email.clone(), &notice)?.once(format!("correo-deshecho:{}", row.id)),
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(restored)
+        let account = super::find(txn, row.user_id).await?;
+        let before = account.email.clone();
+        let restored = if account.email != row.restore_email {
+            let taken = user::Entity::find()
+                .filter(user::Column::Email.eq(row.restore_email.as_str()))
+                .filter(user::Column::Id.ne(account.id))
+                .count(txn)
+                .await?;
+            if taken > 0 {
+                return Err(AppError::Conflict(
+                    "Otra cuenta usa ya su correo anterior: no pudimos devolverle la cuenta con este \
+                     enlace. Escriba a la mesa de ayuda de la ESAP."
+                        .into(),
+                ));
+            }
+            let mut model: user::ActiveModel = account.into();
+            model.email = Set(row.restore_email.clone());
+            model.updated_at = Set(now());
+            let updated = model.update(txn).await?;
+            participant::Entity::update_many()
+                .col_expr(
+                    participant::Column::Email,
+                    Expr::value(row.restore_email.as_str()),
+                )
+                .col_expr(participant::Column::UpdatedAt, Expr::value(now()))
+                .filter(participant::Column::UserId.eq(updated.id))
+                .exec(txn)
+                .await?;
+            updated
+        } else {
+            account
+        };
+        end_access(txn, restored.id).await?;
+        audit::record(
+            txn,
+            Change {
+                // Whoever holds the old address: the account's owner.
+                actor: Some(restored.id),
+                action: "user.email_change_undone",
+                subject_type: "user",
+                subject_id: restored.id.to_string(),
+                before: serde_json::to_value(EmailWas { email: &before }).ok(),
+                after: serde_json::to_value(Undone {
+                    email: &restored.email,
+                    email_change_id: row.email_change_id,
+                })
+                .ok(),
+            },
+        )
+        .await?;
+        let notice = EmailChangeUndone {
+            full_name: &restored.full_name,
+            email: &restored.email,
+            reset_url: format!(
+                "{}/contrasena/olvido",
+                notifier.config.public_url.trim_end_matches('/')
+            ),
+        };
+        mail::enqueue(
+            txn,
+            notifier,
+            Email::of(restored.email.clone(), &notice)?.once(format!("correo-deshecho:{}", row.id)),
+        )
+        .await?;
+        Ok(restored)
+    })
+    .await
 }
 
 /// Ends everything that lets somebody act as this account without its password: browser

@@ -1,12 +1,13 @@
 //! Password reset by an emailed, single-use, expiring link.
 
-use super::{normalize_email, passwords, secrets, throttle};
+use super::{passwords, secrets, throttle};
 use crate::audit::{self, Change};
 use crate::entities::{password_reset, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use crate::time::now;
+use crate::validate::normalize_email;
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -29,44 +30,44 @@ pub async fn request(
     throttle::check(db, &[&address_key]).await?;
     let email = normalize_email(email);
     let key = format!("restablecer:{email}");
-    let txn = crate::db::begin(db).await?;
-    throttle::record_failure(&txn, &address_key, throttle::RESETS_PER_ADDRESS).await?;
-    if throttle::check(&txn, &[&key]).await.is_err() {
-        crate::db::commit(txn).await?;
-        return Ok(());
-    }
-    throttle::record_failure(&txn, &key, MAX_REQUESTS).await?;
-    let account = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .filter(user::Column::Active.eq(true))
-        .one(&txn)
-        .await?;
-    if let Some(account) = account {
-        let token = secrets::random_token();
-        let at = now();
-        password_reset::ActiveModel {
-            user_id: Set(account.id),
-            token_hash: Set(secrets::token_hash(&token)),
-            created_at: Set(at),
-            expires_at: Set(at + Duration::minutes(VALID_MINUTES)),
-            used_at: Set(None),
-            ..Default::default()
+    crate::db::write(db, async |txn| {
+        throttle::record_failure(txn, &address_key, throttle::RESETS_PER_ADDRESS).await?;
+        if throttle::check(txn, &[&key]).await.is_err() {
+            return Ok(());
         }
-        .insert(&txn)
-        .await?;
-        let reset_url = format!(
-            "{}/contrasena/restablecer/{token}",
-            notifier.config.public_url.trim_end_matches('/')
-        );
-        let message = PasswordReset {
-            full_name: &account.full_name,
-            reset_url,
-            valid_minutes: VALID_MINUTES,
-        };
-        mail::enqueue(&txn, notifier, Email::of(account.email.clone(), &message)?).await?;
-    }
-    crate::db::commit(txn).await?;
-    Ok(())
+        throttle::record_failure(txn, &key, MAX_REQUESTS).await?;
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .filter(user::Column::Active.eq(true))
+            .one(txn)
+            .await?;
+        if let Some(account) = account {
+            let token = secrets::random_token();
+            let at = now();
+            password_reset::ActiveModel {
+                user_id: Set(account.id),
+                token_hash: Set(secrets::token_hash(&token)),
+                created_at: Set(at),
+                expires_at: Set(at + Duration::minutes(VALID_MINUTES)),
+                used_at: Set(None),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            let reset_url = format!(
+                "{}/contrasena/restablecer/{token}",
+                notifier.config.public_url.trim_end_matches('/')
+            );
+            let message = PasswordReset {
+                full_name: &account.full_name,
+                reset_url,
+                valid_minutes: VALID_MINUTES,
+            };
+            mail::enqueue(txn, notifier, Email::of(account.email.clone(), &message)?).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 const INVALID_LINK: &str = "El enlace para restablecer la contraseña no es válido, ya fue usado o expiró. Solicite uno nuevo.";
@@ -108,38 +109,39 @@ pub async fn reset(
         return Err(AppError::Validation(errors));
     }
     let password = passwords::NewPassword::hash(password).await?;
-    let txn = crate::db::begin(db).await?;
-    let row = password_reset::Entity::find()
-        .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
-        .one(&txn)
-        .await?
-        .filter(|r| r.used_at.is_none() && r.expires_at > now())
-        .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
-    let spent = password_reset::Entity::update_many()
-        .col_expr(password_reset::Column::UsedAt, Expr::value(now()))
-        .filter(password_reset::Column::Id.eq(row.id))
-        .filter(password_reset::Column::UsedAt.is_null())
-        .exec(&txn)
+    crate::db::write(db, async |txn| {
+        let row = password_reset::Entity::find()
+            .filter(password_reset::Column::TokenHash.eq(secrets::token_hash(token)))
+            .one(txn)
+            .await?
+            .filter(|r| r.used_at.is_none() && r.expires_at > now())
+            .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
+        let spent = password_reset::Entity::update_many()
+            .col_expr(password_reset::Column::UsedAt, Expr::value(now()))
+            .filter(password_reset::Column::Id.eq(row.id))
+            .filter(password_reset::Column::UsedAt.is_null())
+            .exec(txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            return Err(AppError::Conflict(INVALID_LINK.into()));
+        }
+        let account = super::find(txn, row.user_id).await?;
+        let updated = super::set_password(txn, account, &password).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(updated.id),
+                action: "user.password_reset",
+                subject_type: "user",
+                subject_id: updated.id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
         .await?;
-    if spent.rows_affected != 1 {
-        return Err(AppError::Conflict(INVALID_LINK.into()));
-    }
-    let account = super::find(&txn, row.user_id).await?;
-    let updated = super::set_password(&txn, account, &password).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(updated.id),
-            action: "user.password_reset",
-            subject_type: "user",
-            subject_id: updated.id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(updated)
+        Ok(updated)
+    })
+    .await
 }
 
 /// The link to choose a new password.

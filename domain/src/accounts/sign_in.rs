@@ -1,13 +1,14 @@
 //! Checking credentials (pages and API alike) and the API's bearer tokens.
 
 use super::{passwords, secrets, throttle};
-use crate::entities::{api_token, user};
+use crate::entities::{api_token, registration_confirmation, user};
 use crate::error::{AppError, AppResult};
 use crate::time::now;
+use crate::validate::normalize_email;
 use chrono::Duration;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QueryOrder, Set,
 };
 use std::net::IpAddr;
 
@@ -53,7 +54,7 @@ pub async fn authenticate(
 pub enum Attempt {
     SignedIn(user::Model),
     /// No account, but the password is the one of a registration still waiting for its
-    /// emailed link (see [`crate::people::registration::pending_for`]): the person proved the
+    /// emailed link (see [`pending_for`]): the person proved the
     /// password, so they may be told the registration is not confirmed yet. Counted as a failed
     /// attempt all the same, so the answer cannot be used to guess a pending password faster.
     Unconfirmed,
@@ -78,12 +79,12 @@ pub async fn attempt(
     }
     throttle::check(db, &keys).await?;
     let found = user::Entity::find()
-        .filter(user::Column::Email.eq(super::normalize_email(email)))
+        .filter(user::Column::Email.eq(normalize_email(email)))
         .one(db)
         .await?;
     let pending = match &found {
         Some(_) => None,
-        None => crate::people::registration::pending_for(db, email).await?,
+        None => pending_for(db, email).await?,
     };
     let (verified, unconfirmed) = match (&found, &pending) {
         (Some(account), _) => (
@@ -99,40 +100,42 @@ pub async fn attempt(
             (false, false)
         }
     };
-    let txn = crate::db::begin(db).await?;
-    throttle::check(&txn, &keys).await?;
-    let account = match found {
-        Some(seen) if verified => user::Entity::find_by_id(seen.id)
-            .one(&txn)
-            .await?
-            .filter(|now| now.active && now.password_hash == seen.password_hash),
-        _ => None,
-    };
-    let outcome = match account {
-        Some(account) => {
-            throttle::clear(&txn, &pair_key).await?;
-            throttle::remember_address(&txn, &account.email, address).await?;
-            let mut active: user::ActiveModel = account.into();
-            active.last_login_at = Set(Some(now()));
-            Ok(Attempt::SignedIn(active.update(&txn).await?))
-        }
-        None => {
-            throttle::record_failure(&txn, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
-                .await?;
-            throttle::record_failure(&txn, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
-            if !known {
-                throttle::record_failure(&txn, &account_key, throttle::SIGN_IN_PER_ACCOUNT).await?;
+    crate::db::write(db, async |txn| {
+        throttle::check(txn, &keys).await?;
+        let account = match found {
+            Some(seen) if verified => user::Entity::find_by_id(seen.id)
+                .one(txn)
+                .await?
+                .filter(|now| now.active && now.password_hash == seen.password_hash),
+            _ => None,
+        };
+        let outcome = match account {
+            Some(account) => {
+                throttle::clear(txn, &pair_key).await?;
+                throttle::remember_address(txn, &account.email, address).await?;
+                let mut active: user::ActiveModel = account.into();
+                active.last_login_at = Set(Some(now()));
+                Ok(Attempt::SignedIn(active.update(txn).await?))
             }
-            if unconfirmed {
-                Ok(Attempt::Unconfirmed)
-            } else {
-                Err(AppError::InvalidCredentials)
+            None => {
+                throttle::record_failure(txn, &pair_key, throttle::SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
+                    .await?;
+                throttle::record_failure(txn, &address_key, throttle::SIGN_IN_PER_ADDRESS).await?;
+                if !known {
+                    throttle::record_failure(txn, &account_key, throttle::SIGN_IN_PER_ACCOUNT)
+                        .await?;
+                }
+                if unconfirmed {
+                    Ok(Attempt::Unconfirmed)
+                } else {
+                    Err(AppError::InvalidCredentials)
+                }
             }
-        }
-    };
-    // Failures are counted (committed) even though the attempt fails.
-    crate::db::commit(txn).await?;
-    outcome
+        };
+        // Failures are counted (committed) even though the attempt fails.
+        Ok(outcome)
+    })
+    .await?
 }
 
 /// A new bearer token for the user; the token itself is returned once and never stored.
@@ -202,4 +205,27 @@ pub async fn revoke_all_tokens<C: ConnectionTrait>(db: &C, user_id: i32) -> AppR
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Days an unconfirmed registration is still recognised at sign-in and its link sent again
+/// (its own link expires after `people::registration::CONFIRMATION_HOURS`; a person who comes back a week later
+/// is still told, and gets a fresh one).
+pub const PENDING_DAYS: i64 = 30;
+
+/// The newest registration for `email` that was never confirmed (its link unused) and is
+/// younger than [`PENDING_DAYS`]: what an unconfirmed sign-in is checked against.
+pub async fn pending_for<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> AppResult<Option<registration_confirmation::Model>> {
+    Ok(registration_confirmation::Entity::find()
+        .filter(registration_confirmation::Column::Email.eq(normalize_email(email)))
+        .filter(registration_confirmation::Column::UsedAt.is_null())
+        .filter(
+            registration_confirmation::Column::CreatedAt.gt(now() - Duration::days(PENDING_DAYS)),
+        )
+        .order_by_desc(registration_confirmation::Column::CreatedAt)
+        .order_by_desc(registration_confirmation::Column::Id)
+        .one(db)
+        .await?)
 }

@@ -107,28 +107,28 @@ pub const FORGET_AFTER_MINUTES: i64 = 60;
 pub fn account_address_key(email: &str, address: Option<IpAddr>) -> String {
     format!(
         "cuenta:{}|{}",
-        crate::accounts::normalize_email(email),
+        crate::validate::normalize_email(email),
         address_key(address)
     )
 }
 
 /// Sign-in attempts for one account from any address.
 pub fn account_key(email: &str) -> String {
-    format!("cuenta-todas:{}", crate::accounts::normalize_email(email))
+    format!("cuenta-todas:{}", crate::validate::normalize_email(email))
 }
 
 /// An address where the account signed in successfully (a row whose time is the last success).
 fn known_key(email: &str, address: Option<IpAddr>) -> String {
     format!(
         "conocida:{}|{}",
-        crate::accounts::normalize_email(email),
+        crate::validate::normalize_email(email),
         address_key(address)
     )
 }
 
 /// Emails caused without signing in to one recipient.
 fn recipient_key(email: &str) -> String {
-    format!("aviso:{}", crate::accounts::normalize_email(email))
+    format!("aviso:{}", crate::validate::normalize_email(email))
 }
 
 /// The throttling key of a client address: the host for IPv4, the /64 network for IPv6.
@@ -253,7 +253,7 @@ pub async fn record_failure<C: ConnectionTrait>(db: &C, key: &str, limit: Limit)
 /// Forgets the sign-in failures of an account from every address (after a password reset).
 pub async fn clear_account<C: ConnectionTrait>(db: &C, email: &str) -> AppResult<()> {
     clear(db, &account_key(email)).await?;
-    let prefix = format!("cuenta:{}|", crate::accounts::normalize_email(email));
+    let prefix = format!("cuenta:{}|", crate::validate::normalize_email(email));
     // LIKE may match more (`_` in an address); the exact prefix is checked here.
     let keys: Vec<String> = login_throttle::Entity::find()
         .filter(login_throttle::Column::Key.starts_with(prefix.as_str()))

@@ -19,7 +19,8 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::catalogue::courses::CapacityRef;
-use crate::cohorts::overlap::OfferKind;
+use crate::joint::OfferKind;
+use crate::demand::planning;
 use crate::entities::values::{
     AssistanceStatus, AssistedEntity, DemandStatus, DescriptorSubject, Modality, Role,
 };
@@ -36,7 +37,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 
 /// The longest an assistance may span (three years).
@@ -465,6 +465,19 @@ async fn plan_capacities<C: ConnectionTrait>(
     Ok(capacity_ids)
 }
 
+/// The capacities a new assistance chooses from: the active ones, in their order (as
+/// [`plan_capacities`] requires), each as (id, name).
+pub async fn capacity_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i32, String)>> {
+    Ok(capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
 /// Its objective, required.
 fn plan_objective(
     input: &AssistanceInput,
@@ -890,8 +903,8 @@ async fn set_demand<C: ConnectionTrait>(
             },
             subject_type: "demand",
             subject_id: id.to_string(),
-            before: Some(json!({"status": row.status})),
-            after: Some(json!({"status": status, "why": why})),
+            before: serde_json::to_value(planning::StatusAudit { status: row.status }).ok(),
+            after: serde_json::to_value(planning::Moved { status, why }).ok(),
         },
     )
     .await?;
@@ -1245,6 +1258,20 @@ pub async fn status_change_facts<C: ConnectionTrait>(
     })
 }
 
+/// An assistance's status before a change (`assistance.status_changed`).
+#[derive(Serialize)]
+struct StatusWas {
+    status: AssistanceStatus,
+}
+
+/// An assistance's new status, with the reason and whether its objective was reached as sent.
+#[derive(Serialize)]
+struct StatusChanged<'a> {
+    status: AssistanceStatus,
+    reason: Option<&'a str>,
+    objective_reached: Option<bool>,
+}
+
 /// Moves an assistance along its states (409 when the move is not allowed), audited. Closing
 /// needs whether the objective was reached and a summary; its demands are met when it was,
 /// open again otherwise; cancelling needs a reason and opens its demands again.
@@ -1335,8 +1362,13 @@ pub async fn change_status<C: ConnectionTrait>(
             action: "assistance.status_changed",
             subject_type: "assistance",
             subject_id: id.to_string(),
-            before: Some(json!({"status": before})),
-            after: Some(json!({"status": to, "reason": input.reason, "objective_reached": input.objective_reached})),
+            before: serde_json::to_value(StatusWas { status: before }).ok(),
+            after: serde_json::to_value(StatusChanged {
+                status: to,
+                reason: input.reason.as_deref(),
+                objective_reached: input.objective_reached,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -1646,6 +1678,21 @@ pub fn check_done_on(done_on: Option<&str>) -> AppResult<Option<NaiveDate>> {
     Ok(done)
 }
 
+/// A milestone added to an assistance (`assistance.milestone_added`).
+#[derive(Serialize)]
+struct MilestoneAdded<'a> {
+    milestone: i32,
+    title: &'a str,
+    due_on: NaiveDate,
+}
+
+/// A milestone's done date around a mark (`assistance.milestone_marked`).
+#[derive(Serialize)]
+struct MilestoneDone {
+    milestone: i32,
+    done_on: Option<NaiveDate>,
+}
+
 /// Adds a milestone to the plan (409 once the assistance is closed or cancelled), audited.
 pub async fn add_milestone<C: ConnectionTrait>(
     db: &C,
@@ -1678,9 +1725,12 @@ pub async fn add_milestone<C: ConnectionTrait>(
             subject_type: "assistance",
             subject_id: id.to_string(),
             before: None,
-            after: Some(
-                json!({"milestone": saved.id, "title": saved.title, "due_on": saved.due_on}),
-            ),
+            after: serde_json::to_value(MilestoneAdded {
+                milestone: saved.id,
+                title: &saved.title,
+                due_on: saved.due_on,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -1728,8 +1778,16 @@ pub async fn mark_milestone<C: ConnectionTrait>(
             action: "assistance.milestone_marked",
             subject_type: "assistance",
             subject_id: row.assistance_id.to_string(),
-            before: Some(json!({"milestone": row.id, "done_on": row.done_on})),
-            after: Some(json!({"milestone": row.id, "done_on": saved.done_on})),
+            before: serde_json::to_value(MilestoneDone {
+                milestone: row.id,
+                done_on: row.done_on,
+            })
+            .ok(),
+            after: serde_json::to_value(MilestoneDone {
+                milestone: row.id,
+                done_on: saved.done_on,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -1749,6 +1807,12 @@ pub struct EvaluationInput {
     pub usefulness: Option<i64>,
     #[schema(max_length = 4000)]
     pub comment: Option<String>,
+}
+
+/// The entity's evaluation of a closed assistance (`assistance.evaluated`).
+#[derive(Serialize)]
+struct Evaluated {
+    usefulness: Option<i32>,
 }
 
 /// Records the entity's evaluation of a closed assistance once: through the emailed link
@@ -1828,7 +1892,7 @@ pub async fn evaluate<C: ConnectionTrait>(
             subject_type: "assistance",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(json!({"usefulness": usefulness})),
+            after: serde_json::to_value(Evaluated { usefulness }).ok(),
         },
     )
     .await?;

@@ -25,6 +25,19 @@ use std::collections::HashMap;
 /// What pages and workbooks say for the share before a cohort's first session.
 pub const NOT_STARTED: &str = "Sin iniciar";
 
+/// Whether the minimum attendance can no longer be reached.
+pub fn at_risk(total: i32, missed: i32, min_pct: i32) -> bool {
+    total > 0 && (total - missed) * 100 < min_pct * total
+}
+
+/// How many more sessions someone may miss and still reach the minimum (negative when at
+/// risk).
+pub fn absences_left(total: i32, missed: i32, min_pct: i32) -> i32 {
+    // The fewest sessions that reach the minimum: ceil(min × total / 100).
+    let needed = (min_pct * total + 99) / 100;
+    total - needed - missed
+}
+
 /// Attendance with its basis. Built only by [`Attendance::new`] (or [`Attendance::frozen`]),
 /// so its share and text always agree with its counts.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -131,13 +144,13 @@ impl Attendance {
     /// With `missed` absences recorded (ausente or excusado), the minimum is out of reach
     /// even attending every other scheduled session.
     pub fn at_risk(&self, missed: i32) -> bool {
-        super::risk::at_risk(self.scheduled, missed, self.min_pct)
+        at_risk(self.scheduled, missed, self.min_pct)
     }
 
     /// How many more sessions may be missed and still reach the minimum (negative when at
     /// risk).
     pub fn absences_left(&self, missed: i32) -> i32 {
-        super::risk::absences_left(self.scheduled, missed, self.min_pct)
+        absences_left(self.scheduled, missed, self.min_pct)
     }
 
     /// The most that can still be reached with `missed` absences recorded: «4 de 6

@@ -13,23 +13,13 @@ use crate::mail::Notifier;
 use crate::mail::{self, Email};
 use crate::results;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::HashSet;
 
 pub const AUDIT_ACTION: &str = "enrolment.at_risk";
 
-/// Whether the minimum attendance can no longer be reached.
-pub fn at_risk(total: i32, missed: i32, min_pct: i32) -> bool {
-    total > 0 && (total - missed) * 100 < min_pct * total
-}
-
-/// How many more sessions someone may miss and still reach the minimum (negative when at
-/// risk).
-pub fn absences_left(total: i32, missed: i32, min_pct: i32) -> i32 {
-    // The fewest sessions that reach the minimum: ceil(min × total / 100).
-    let needed = (min_pct * total + 99) / 100;
-    total - needed - missed
-}
+/// The arithmetic of the minimum (the basis of attendance's, below this module).
+pub use super::basis::{absences_left, at_risk};
 
 /// Who hears about people at risk in a cohort: its creator when an active coordinator or
 /// admin, otherwise every active coordinator.
@@ -50,6 +40,15 @@ pub async fn coordinators<C: ConnectionTrait>(
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The counts that put an enrolment at risk of not completing (`enrolment.at_risk`).
+#[derive(Serialize)]
+struct AtRisk {
+    sessions_total: i32,
+    sessions_attended: i32,
+    sessions_missed: i32,
+    min_attendance_pct: i32,
 }
 
 /// After marks of these enrolments changed: warns those who just became at risk (once).
@@ -115,10 +114,13 @@ pub async fn warn_newly_at_risk<C: ConnectionTrait>(
             subject_type: "enrolment",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(
-                json!({"sessions_total": total, "sessions_attended": c.attended,
-                                "sessions_missed": c.missed, "min_attendance_pct": min}),
-            ),
+            after: serde_json::to_value(AtRisk {
+                sessions_total: total,
+                sessions_attended: c.attended,
+                sessions_missed: c.missed,
+                min_attendance_pct: min,
+            })
+            .ok(),
         });
         let best = crate::format::percent_against(
             i64::from(total - c.missed),

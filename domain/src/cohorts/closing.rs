@@ -16,6 +16,7 @@ use super::scope::CohortScope;
 use super::{CohortView, find_in_scope, lock, view};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
+use crate::enrolment::status::StatusAudit;
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{certificate, cohort, cohort_session, enrolment};
 use crate::error::{AppError, AppResult};
@@ -27,7 +28,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 use std::collections::HashSet;
 
 /// What closing a cohort now would do.
@@ -196,6 +196,15 @@ pub async fn check_reopenable<C: ConnectionTrait>(
     Ok(())
 }
 
+/// What an enrolment held at closing, before reopening thaws it (`enrolment.reopened`).
+#[derive(Serialize)]
+struct Unfrozen {
+    status: EnrolmentStatus,
+    sessions_total: Option<i32>,
+    sessions_attended: Option<i32>,
+    final_grade_milli: Option<i32>,
+}
+
 /// Takes closed cohort `id` (one `user` manages) back to «En curso» while no certificate has
 /// been issued from it (409 otherwise): everyone recorded as completing or not is enrolled
 /// again, with the values frozen at closing cleared. Audited (`cohort.reopened` and one
@@ -245,13 +254,14 @@ pub async fn reopen<C: ConnectionTrait>(
                 action: "enrolment.reopened",
                 subject_type: "enrolment",
                 subject_id: e.id.to_string(),
-                before: Some(json!({
-                    "status": e.status,
-                    "sessions_total": e.sessions_total,
-                    "sessions_attended": e.sessions_attended,
-                    "final_grade_milli": e.final_grade_milli,
-                })),
-                after: Some(json!({"status": EnrolmentStatus::Enrolled})),
+                before: serde_json::to_value(Unfrozen {
+                    status: e.status,
+                    sessions_total: e.sessions_total,
+                    sessions_attended: e.sessions_attended,
+                    final_grade_milli: e.final_grade_milli,
+                })
+                .ok(),
+                after: serde_json::to_value(StatusAudit::of(EnrolmentStatus::Enrolled)).ok(),
             })
             .collect(),
     )

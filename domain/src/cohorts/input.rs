@@ -167,6 +167,90 @@ pub(super) async fn plan<C: ConnectionTrait>(
 ) -> AppResult<Plan> {
     input.check_lists()?;
     let mut errors = Vec::new();
+    let course = course_of(db, input, current, provider, &mut errors).await?;
+    let name = name_of(input, current, &mut errors);
+    let modality = modality_of(input, current, course.as_ref(), &mut errors);
+    let Dates {
+        start_date,
+        end_date,
+        enrolment_opens,
+        enrolment_closes,
+    } = dates_of(input, current, &mut errors);
+    let seats = seats_of(input, current, &mut errors);
+    let (venue, meeting_url) = place_of(input, current, modality, &mut errors);
+    let targets = targets_of(db, input, current, territory, &mut errors).await?;
+    let min_attendance_pct = match input.min_attendance_pct {
+        Some(p) => parse::percent("min_attendance_pct", p, &mut errors),
+        None => current
+            .map(|(c, _, _)| c.min_attendance_pct)
+            .or(course.as_ref().map(|c| c.min_attendance_pct)),
+    };
+    let pass_mark_tenths = match input.pass_mark {
+        Some(m) => parse::grade_tenths("pass_mark", m, &mut errors),
+        None => current
+            .map(|(c, _, _)| c.pass_mark_tenths)
+            .or(course.as_ref().map(|c| c.pass_mark_tenths)),
+    };
+
+    if let Some((cohort, _, _)) = current {
+        // Dates may not leave sessions stranded, nor seats drop below those already taken.
+        check_against(db, cohort, (start_date, end_date), seats, &mut errors).await?;
+    }
+
+    let (quotas, quota_release_on) = super::quotas::check(
+        db,
+        input.seat_quotas.as_deref(),
+        input.quota_release_on.as_deref(),
+        current.map(|(c, _, q)| (q, c.quota_release_on)),
+        &targets,
+        seats,
+        (enrolment_opens, enrolment_closes),
+        &mut errors,
+    )
+    .await?;
+
+    let co_providers = co_providers_of(db, input, current, course.as_ref(), &mut errors).await?;
+
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let missing = || AppError::Internal("cohorte incompleta tras validar".into());
+    Ok(Plan {
+        course: course.ok_or_else(missing)?,
+        name: name.ok_or_else(missing)?,
+        modality: modality.ok_or_else(missing)?,
+        start_date: start_date.ok_or_else(missing)?,
+        end_date: end_date.ok_or_else(missing)?,
+        enrolment_opens: enrolment_opens.ok_or_else(missing)?,
+        enrolment_closes: enrolment_closes.ok_or_else(missing)?,
+        seats: seats.ok_or_else(missing)?,
+        venue,
+        meeting_url,
+        targets,
+        min_attendance_pct: min_attendance_pct.ok_or_else(missing)?,
+        pass_mark_tenths: pass_mark_tenths.ok_or_else(missing)?,
+        quotas,
+        quota_release_on,
+        co_providers,
+        trains_trainers: input
+            .trains_trainers
+            .or(current.map(|(c, _, _)| c.trains_trainers))
+            .unwrap_or(false),
+    })
+}
+
+/// What a cohort is now, when it is being changed: its row, targets and seat quotas.
+type Current<'a> = Option<(&'a cohort::Model, &'a Targets, &'a super::quotas::Quotas)>;
+
+/// The course asked for (or the current one): one of `provider`'s, and not retired unless the
+/// cohort already gives it.
+async fn course_of<C: ConnectionTrait>(
+    db: &C,
+    input: &CohortInput,
+    current: Current<'_>,
+    provider: Option<i32>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<course::Model>> {
     let course_id = input.course_id.or(current.map(|(c, _, _)| c.course_id));
     let course = match course_id {
         None => {
@@ -199,7 +283,15 @@ pub(super) async fn plan<C: ConnectionTrait>(
             Some(c) => Some(c),
         },
     };
-    let name = match &input.name {
+    Ok(course)
+}
+
+fn name_of(
+    input: &CohortInput,
+    current: Current<'_>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match &input.name {
         Some(text) => match validate::single_line("name", text, validate::TITLE_MAX) {
             Ok(Some(name)) => Some(name),
             Ok(None) => {
@@ -218,8 +310,17 @@ pub(super) async fn plan<C: ConnectionTrait>(
                 None
             }
         },
-    };
-    let modality = match input
+    }
+}
+
+/// The modality asked for, or the current one, or the course's.
+fn modality_of(
+    input: &CohortInput,
+    current: Current<'_>,
+    course: Option<&course::Model>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Modality> {
+    match input
         .modality
         .as_deref()
         .map(str::trim)
@@ -237,8 +338,21 @@ pub(super) async fn plan<C: ConnectionTrait>(
         }
         None => current
             .map(|(c, _, _)| c.modality)
-            .or(course.as_ref().map(|c| c.default_modality)),
-    };
+            .or(course.map(|c| c.default_modality)),
+    }
+}
+
+/// A cohort's four dates, as asked or as they are.
+struct Dates {
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    enrolment_opens: Option<NaiveDate>,
+    enrolment_closes: Option<NaiveDate>,
+}
+
+/// The dates asked for (or the current ones), in their order: the cohort ends after it
+/// starts, enrolment closes after it opens and before the cohort ends.
+fn dates_of(input: &CohortInput, current: Current<'_>, errors: &mut Vec<FieldError>) -> Dates {
     let date_or = |field: &str,
                    text: &Option<String>,
                    fallback: Option<NaiveDate>,
@@ -251,25 +365,25 @@ pub(super) async fn plan<C: ConnectionTrait>(
         "start_date",
         &input.start_date,
         current.map(|(c, _, _)| c.start_date),
-        &mut errors,
+        errors,
     );
     let end_date = date_or(
         "end_date",
         &input.end_date,
         current.map(|(c, _, _)| c.end_date),
-        &mut errors,
+        errors,
     );
     let enrolment_opens = date_or(
         "enrolment_opens",
         &input.enrolment_opens,
         current.map(|(c, _, _)| c.enrolment_opens),
-        &mut errors,
+        errors,
     );
     let enrolment_closes = date_or(
         "enrolment_closes",
         &input.enrolment_closes,
         current.map(|(c, _, _)| c.enrolment_closes),
-        &mut errors,
+        errors,
     );
     if let (Some(start), Some(end)) = (start_date, end_date)
         && end < start
@@ -295,7 +409,20 @@ pub(super) async fn plan<C: ConnectionTrait>(
             "Las inscripciones deben cerrar antes de que termine la cohorte.",
         ));
     }
-    let seats = match input.seats {
+    Dates {
+        start_date,
+        end_date,
+        enrolment_opens,
+        enrolment_closes,
+    }
+}
+
+fn seats_of(
+    input: &CohortInput,
+    current: Current<'_>,
+    errors: &mut Vec<FieldError>,
+) -> Option<i32> {
+    match input.seats {
         Some(s) if !(1..=10_000).contains(&s) => {
             errors.push(FieldError::new(
                 "seats",
@@ -314,13 +441,23 @@ pub(super) async fn plan<C: ConnectionTrait>(
             }
             seats
         }
-    };
+    }
+}
+
+/// The venue and the meeting link, as asked or as they are, and what the modality needs of
+/// them.
+fn place_of(
+    input: &CohortInput,
+    current: Current<'_>,
+    modality: Option<Modality>,
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, Option<String>) {
     let venue = match &input.venue {
-        Some(text) => validate::line("venue", Some(text), validate::SHORT_TEXT_MAX, &mut errors),
+        Some(text) => validate::line("venue", Some(text), validate::SHORT_TEXT_MAX, errors),
         None => current.and_then(|(c, _, _)| c.venue.clone()),
     };
     let meeting_url = match &input.meeting_url {
-        Some(text) => validate::line("meeting_url", Some(text), validate::URL_MAX, &mut errors),
+        Some(text) => validate::line("meeting_url", Some(text), validate::URL_MAX, errors),
         None => current.and_then(|(c, _, _)| c.meeting_url.clone()),
     };
 
@@ -344,7 +481,18 @@ pub(super) async fn plan<C: ConnectionTrait>(
         }
         _ => {}
     }
+    (venue, meeting_url)
+}
 
+/// Where the cohort is offered and who teaches it, as asked or as they are: places that
+/// exist (within `territory`, a direction's departments) and active instructors.
+async fn targets_of<C: ConnectionTrait>(
+    db: &C,
+    input: &CohortInput,
+    current: Current<'_>,
+    territory: Option<&[String]>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Targets> {
     let mut targets = current.map(|(_, t, _)| t.clone()).unwrap_or_default();
     if let Some(codes) = &input.municipality_codes {
         targets.municipalities =
@@ -431,73 +579,66 @@ pub(super) async fn plan<C: ConnectionTrait>(
         }
         targets.instructors = ids;
     }
-    let min_attendance_pct = match input.min_attendance_pct {
-        Some(p) => parse::percent("min_attendance_pct", p, &mut errors),
-        None => current
-            .map(|(c, _, _)| c.min_attendance_pct)
-            .or(course.as_ref().map(|c| c.min_attendance_pct)),
-    };
-    let pass_mark_tenths = match input.pass_mark {
-        Some(m) => parse::grade_tenths("pass_mark", m, &mut errors),
-        None => current
-            .map(|(c, _, _)| c.pass_mark_tenths)
-            .or(course.as_ref().map(|c| c.pass_mark_tenths)),
-    };
+    Ok(targets)
+}
 
-    if let Some((cohort, _, _)) = current {
-        // Dates may not leave sessions stranded, nor seats drop below those already taken.
-        if let (Some(start), Some(end)) = (start_date, end_date) {
-            let stranded = cohort_session::Entity::find()
-                .filter(cohort_session::Column::CohortId.eq(cohort.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .filter(|s| !sessions::within(s.starts_at, s.ends_at, start, end))
-                .count();
-            if stranded > 0 {
-                errors.push(FieldError::new(
-                    "start_date",
-                    if stranded == 1 {
-                        "1 sesión quedaría fuera de las nuevas fechas: muévala o elimínela primero.".to_string()
-                    } else {
-                        format!("{stranded} sesiones quedarían fuera de las nuevas fechas: muévalas o elimínelas primero.")
-                    },
-                ));
-            }
-        }
-        if let Some(seats) = seats {
-            let taken = count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
-            if (seats as u64) < taken {
-                errors.push(FieldError::new(
-                    "seats",
-                    format!("Ya hay {taken} personas inscritas: los cupos no pueden ser menos."),
-                ));
-            }
+/// A change to `cohort` may not leave sessions outside its dates, nor seats below those
+/// already taken.
+async fn check_against<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    (start_date, end_date): (Option<NaiveDate>, Option<NaiveDate>),
+    seats: Option<i32>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    if let (Some(start), Some(end)) = (start_date, end_date) {
+        let stranded = cohort_session::Entity::find()
+            .filter(cohort_session::Column::CohortId.eq(cohort.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|s| !sessions::within(s.starts_at, s.ends_at, start, end))
+            .count();
+        if stranded > 0 {
+            errors.push(FieldError::new(
+                "start_date",
+                if stranded == 1 {
+                    "1 sesión quedaría fuera de las nuevas fechas: muévala o elimínela primero.".to_string()
+                } else {
+                    format!("{stranded} sesiones quedarían fuera de las nuevas fechas: muévalas o elimínelas primero.")
+                },
+            ));
         }
     }
+    if let Some(seats) = seats {
+        let taken = count_enrolments(db, cohort.id, EnrolmentStatus::Enrolled).await?;
+        if (seats as u64) < taken {
+            errors.push(FieldError::new(
+                "seats",
+                format!("Ya hay {taken} personas inscritas: los cupos no pueden ser menos."),
+            ));
+        }
+    }
+    Ok(())
+}
 
-    let (quotas, quota_release_on) = super::quotas::check(
-        db,
-        input.seat_quotas.as_deref(),
-        input.quota_release_on.as_deref(),
-        current.map(|(c, _, q)| (q, c.quota_release_on)),
-        &targets,
-        seats,
-        (enrolment_opens, enrolment_closes),
-        &mut errors,
-    )
-    .await?;
-
-    // Joint delivery (issue 49): the co-providers asked for (or the current ones, when the
-    // course changes) checked against the lead provider, the course's.
+/// Joint delivery (issue 49): the co-providers asked for (or the current ones, when the
+/// course changes) checked against the lead provider, the course's.
+async fn co_providers_of<C: ConnectionTrait>(
+    db: &C,
+    input: &CohortInput,
+    current: Current<'_>,
+    course: Option<&course::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<i32>> {
     let current_co_providers = match current {
-        Some((c, _, _)) => crate::joint::ids_of(db, super::overlap::OfferKind::Cohort, &[c.id])
+        Some((c, _, _)) => crate::joint::ids_of(db, crate::joint::OfferKind::Cohort, &[c.id])
             .await?
             .remove(&c.id)
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let co_providers = match &course {
+    let co_providers = match course {
         Some(c) => {
             crate::joint::check(
                 db,
@@ -507,37 +648,11 @@ pub(super) async fn plan<C: ConnectionTrait>(
                     .as_deref()
                     .unwrap_or(&current_co_providers),
                 &current_co_providers,
-                &mut errors,
+                errors,
             )
             .await?
         }
         None => Vec::new(),
     };
-
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let missing = || AppError::Internal("cohorte incompleta tras validar".into());
-    Ok(Plan {
-        course: course.ok_or_else(missing)?,
-        name: name.ok_or_else(missing)?,
-        modality: modality.ok_or_else(missing)?,
-        start_date: start_date.ok_or_else(missing)?,
-        end_date: end_date.ok_or_else(missing)?,
-        enrolment_opens: enrolment_opens.ok_or_else(missing)?,
-        enrolment_closes: enrolment_closes.ok_or_else(missing)?,
-        seats: seats.ok_or_else(missing)?,
-        venue,
-        meeting_url,
-        targets,
-        min_attendance_pct: min_attendance_pct.ok_or_else(missing)?,
-        pass_mark_tenths: pass_mark_tenths.ok_or_else(missing)?,
-        quotas,
-        quota_release_on,
-        co_providers,
-        trains_trainers: input
-            .trains_trainers
-            .or(current.map(|(c, _, _)| c.trains_trainers))
-            .unwrap_or(false),
-    })
+    Ok(co_providers)
 }

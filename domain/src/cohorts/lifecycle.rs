@@ -5,6 +5,7 @@
 
 use super::events::CohortEvent;
 use crate::audit::{self, Change};
+use crate::enrolment::status::StatusAudit;
 use crate::entities::values::{CohortStatus, EnrolmentStatus};
 use crate::entities::{cohort, cohort_session, enrolment, participant};
 use crate::error::{AppError, AppResult};
@@ -15,7 +16,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 
 /// The lifecycle: draft → open → in_progress → closed, or cancelled before closing.
 pub fn transition_allowed(from: CohortStatus, to: CohortStatus) -> bool {
@@ -120,10 +120,11 @@ async fn cancel_enrolments<C: ConnectionTrait>(
                 action: "enrolment.cancelled",
                 subject_type: "enrolment",
                 subject_id: row.id.to_string(),
-                before: Some(json!({"status": before})),
-                after: Some(
-                    json!({"status": EnrolmentStatus::Cancelled, "reason": "cohort_cancelled"}),
-                ),
+                before: serde_json::to_value(StatusAudit::of(before)).ok(),
+                after: serde_json::to_value(crate::enrolment::status::Cancelled::because(
+                    "cohort_cancelled",
+                ))
+                .ok(),
             },
         )
         .await?;

@@ -105,7 +105,13 @@ pub async fn create<C: ConnectionTrait>(
     let saved = model.insert(db).await?;
     write_targets(db, saved.id, &plan.targets).await?;
     quotas::write(db, saved.id, &plan.quotas).await?;
-    crate::joint::write(db, overlap::OfferKind::Cohort, saved.id, &plan.co_providers).await?;
+    crate::joint::write(
+        db,
+        crate::joint::OfferKind::Cohort,
+        saved.id,
+        &plan.co_providers,
+    )
+    .await?;
     let events = input
         .demand_ids
         .iter()
@@ -280,7 +286,8 @@ pub async fn update<C: ConnectionTrait>(
         let mut current_co_providers: Vec<i32> = before.co_providers.iter().map(|p| p.id).collect();
         current_co_providers.sort_unstable();
         if plan.co_providers != current_co_providers {
-            crate::joint::write(db, overlap::OfferKind::Cohort, id, &plan.co_providers).await?;
+            crate::joint::write(db, crate::joint::OfferKind::Cohort, id, &plan.co_providers)
+                .await?;
         }
         quotas_changed =
             plan.quotas != current_quotas || plan.quota_release_on != current.quota_release_on;

@@ -345,13 +345,9 @@ mod tests {
     }
 }
 
-/// What an overlap pair holds: a cohort, or a technical assistance (issue 33).
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OfferKind {
-    Cohort,
-    Assistance,
-}
+/// What an overlap pair holds: a cohort, or a technical assistance (issue 33; the kinds of
+/// action joint delivery knows, below this module).
+pub use crate::joint::OfferKind;
 
 /// A cohort or a technical assistance as the overlap report names it.
 #[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]

@@ -105,7 +105,7 @@ impl CohortScope {
                     Condition::any()
                         .add(cohort::Column::ProviderId.eq(*provider_id))
                         .add(crate::joint::co_delivered_by(
-                            super::overlap::OfferKind::Cohort,
+                            crate::joint::OfferKind::Cohort,
                             *provider_id,
                         ))
                         .add(published),

@@ -113,7 +113,7 @@ pub async fn views<C: ConnectionTrait>(
     let mut targets = targets_of(db, &ids).await?;
     let counts = enrolment_counts(db, &ids).await?;
     let mut quotas = super::quotas::views(db, &cohorts.iter().collect::<Vec<_>>()).await?;
-    let mut co_providers = crate::joint::of(db, overlap::OfferKind::Cohort, &ids).await?;
+    let mut co_providers = crate::joint::of(db, crate::joint::OfferKind::Cohort, &ids).await?;
     let mut out = Vec::with_capacity(cohorts.len());
     for c in cohorts {
         let facts = courses.get(&c.course_id).ok_or(AppError::NotFound)?;

@@ -118,10 +118,10 @@ fn build_demand(
     book.save_to_buffer()
 }
 
-fn kind(kind: crate::cohorts::overlap::OfferKind) -> &'static str {
+fn kind(kind: crate::joint::OfferKind) -> &'static str {
     match kind {
-        crate::cohorts::overlap::OfferKind::Cohort => "Cohorte",
-        crate::cohorts::overlap::OfferKind::Assistance => "Asistencia técnica",
+        crate::joint::OfferKind::Cohort => "Cohorte",
+        crate::joint::OfferKind::Assistance => "Asistencia técnica",
     }
 }
 

@@ -16,6 +16,9 @@ pub mod invitations;
 pub mod notices;
 pub mod reminders;
 pub mod seats;
+pub mod status;
+
+use status::{Cancelled, StatusAudit};
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -30,7 +33,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 
 /// Who asks for the enrolment.
 pub enum Requester<'a> {
@@ -337,12 +339,22 @@ pub async fn together<C: ConnectionTrait>(
             .ok_or_else(|| AppError::Internal("inscripción sin número".into()))?;
         changes.push(Change {
             actor: Some(ask.requester.user_id()),
-            action: if override_reason.is_some() { "enrolment.created_with_override" } else { "enrolment.created" },
+            action: if override_reason.is_some() {
+                "enrolment.created_with_override"
+            } else {
+                "enrolment.created"
+            },
             subject_type: "enrolment",
             subject_id: id.to_string(),
             before: None,
-            after: Some(json!({"status": status, "waitlist_position": position,
-                               "override_reason": override_reason, "cohort_id": cohort.id, "participant_id": person.id})),
+            after: serde_json::to_value(Enrolled {
+                status,
+                waitlist_position: position,
+                override_reason: override_reason.as_deref(),
+                cohort_id: cohort.id,
+                participant_id: person.id,
+            })
+            .ok(),
         });
         if let Some(details) = &details {
             let notice = match position {
@@ -402,6 +414,24 @@ async fn before_the_lock<C: ConnectionTrait>(
         )));
     }
     Ok(Ok(override_reason))
+}
+
+/// The audit row of an enrolment made (`enrolment.created`, `…_with_override`).
+#[derive(Serialize)]
+struct Enrolled<'a> {
+    status: EnrolmentStatus,
+    waitlist_position: Option<u64>,
+    override_reason: Option<&'a str>,
+    cohort_id: i32,
+    participant_id: i32,
+}
+
+/// A waiting person given a seat of their own: the status and the cohort's seats
+/// (`enrolment.admitted_from_waitlist`).
+#[derive(Serialize)]
+struct Admitted {
+    status: EnrolmentStatus,
+    seats: i32,
 }
 
 /// An ask given a seat or a waiting-list place: its row to insert, and what its answer says.
@@ -572,8 +602,8 @@ pub async fn fill_seats<C: ConnectionTrait>(
                 action: "enrolment.promoted",
                 subject_type: "enrolment",
                 subject_id: updated.id.to_string(),
-                before: Some(json!({"status": EnrolmentStatus::Waitlisted})),
-                after: Some(json!({"status": EnrolmentStatus::Enrolled})),
+                before: serde_json::to_value(StatusAudit::of(EnrolmentStatus::Waitlisted)).ok(),
+                after: serde_json::to_value(StatusAudit::of(EnrolmentStatus::Enrolled)).ok(),
             },
         )
         .await?;
@@ -773,8 +803,8 @@ pub async fn cancel<C: ConnectionTrait>(
             action: "enrolment.cancelled",
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": was})),
-            after: Some(json!({"status": EnrolmentStatus::Cancelled, "reason": reason})),
+            before: serde_json::to_value(StatusAudit::of(was)).ok(),
+            after: serde_json::to_value(Cancelled::because(&reason)).ok(),
         },
     )
     .await?;
@@ -826,8 +856,16 @@ pub async fn admit_from_waitlist<C: ConnectionTrait>(
             action: "enrolment.admitted_from_waitlist",
             subject_type: "enrolment",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": EnrolmentStatus::Waitlisted, "seats": cohort.seats - 1})),
-            after: Some(json!({"status": EnrolmentStatus::Enrolled, "seats": cohort.seats})),
+            before: serde_json::to_value(Admitted {
+                status: EnrolmentStatus::Waitlisted,
+                seats: cohort.seats - 1,
+            })
+            .ok(),
+            after: serde_json::to_value(Admitted {
+                status: EnrolmentStatus::Enrolled,
+                seats: cohort.seats,
+            })
+            .ok(),
         },
     )
     .await?;

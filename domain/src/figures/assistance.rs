@@ -14,33 +14,12 @@ use crate::entities::{assistance, assistance_capacity, assistance_figure, assist
 use crate::error::AppResult;
 use chrono::Datelike;
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
 
-/// The place an assistance's figures are kept at: its municipality's code, or its
-/// department's when it has no municipality (a gobernación's).
-pub fn place_of(row: &assistance::Model) -> &str {
-    row.municipality_code
-        .as_deref()
-        .unwrap_or(&row.department_code)
-}
-
-/// Whether a figure row is a gobernación's (kept at its department, see [`place_of`]).
-pub fn is_departmental(row: &assistance_figure::Model) -> bool {
-    row.municipality_code == row.department_code
-}
-
-/// The assistances kept at a place (see [`place_of`]): a municipality's, or a department's
-/// own (those with no municipality). A municipality's code never equals a department's.
-pub fn at_place(place: &str) -> Condition {
-    Condition::any()
-        .add(assistance::Column::MunicipalityCode.eq(place))
-        .add(
-            Condition::all()
-                .add(assistance::Column::MunicipalityCode.is_null())
-                .add(assistance::Column::DepartmentCode.eq(place)),
-        )
-}
+/// Where an assistance's figures are kept (below this module and the delivery facts, which
+/// both read it).
+pub use super::place::{at_place, is_departmental, place_of};
 
 /// Recomputes the rows of one place from its assistances.
 pub async fn refresh<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {

@@ -40,7 +40,7 @@ pub async fn refresh_cohorts<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResu
 }
 
 /// Recomputes the assistance rows of one place (a municipality, or a department for its
-/// gobernación's: [`super::assistance::place_of`]).
+/// gobernación's: [`super::place::place_of`]).
 pub async fn refresh_assistances<C: ConnectionTrait>(db: &C, place: &str) -> AppResult<()> {
     assistance_rows_again(db, Some(place)).await
 }
@@ -200,7 +200,7 @@ async fn assistance_rows<C: ConnectionTrait>(
         .filter(assistance::Column::Status.eq(AssistanceStatus::Closed))
         .filter(assistance::Column::ObjectiveReached.eq(true));
     if let Some(place) = place {
-        query = query.filter(super::assistance::at_place(place));
+        query = query.filter(super::place::at_place(place));
     }
     let found = query.all(db).await?;
     if found.is_empty() {
@@ -234,7 +234,7 @@ async fn assistance_rows<C: ConnectionTrait>(
                 row.id,
                 *capacity_id,
                 row.department_code.clone(),
-                super::assistance::place_of(row).to_string(),
+                super::place::place_of(row).to_string(),
                 month,
                 row.provider_id,
                 None,

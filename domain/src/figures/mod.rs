@@ -34,6 +34,7 @@
 
 pub mod assistance;
 pub mod delivery;
+pub mod place;
 pub mod replicas;
 pub mod worker;
 
@@ -103,11 +104,11 @@ pub(crate) fn sensitive_data_consented() -> sea_orm::sea_query::SimpleExpr {
     )
 }
 
-/// Registers the figures' hooks with the kernel's database ([`crate::db::Figures`]): every
+/// Registers the figures' hooks with the kernel's database ([`kernel::db::Figures`]): every
 /// commit then brings the figures up to date in its transaction ([`flush`]), or leaves them to
-/// this process's [`worker`]. Called by [`crate::db::connect`]; the first call registers.
+/// this process's [`worker`]. Called by the domain's `db::connect`; the first call registers.
 pub fn install() {
-    crate::db::install_figures(crate::db::Figures {
+    kernel::db::install_figures(kernel::db::Figures {
         flush: |txn| Box::pin(flush(txn)),
         worker: worker::of,
     });
@@ -115,7 +116,7 @@ pub fn install() {
 
 /// Recomputes the cohorts named in `figures_dirty` (see the module's comment), and in each the
 /// rows of the people named, then deletes the rows it read — by id, so a row a writer commits
-/// meanwhile stays for the next flush. Called by [`crate::db::commit`] when this database has
+/// meanwhile stays for the next flush. Called by [`kernel::db::commit`] when this database has
 /// no figures worker ([`worker`]: the command line, the tests that ask for it), and by the
 /// worker's [`settle`] otherwise. Says whether anything was recomputed.
 pub async fn flush<C: ConnectionTrait>(db: &C) -> AppResult<bool> {

@@ -1,7 +1,7 @@
 //! The figures worker (issue 50): the figures leave the write path.
 //!
 //! A server runs one per database ([`run_until`], started with the app's other background
-//! work). While it runs, [`crate::db::commit`] commits a write without recomputing figures —
+//! work). While it runs, [`kernel::db::commit`] commits a write without recomputing figures —
 //! the cohorts it touched stay named in `figures_dirty`, committed with it — and wakes the
 //! worker, which waits a short window (`figures_delay_ms`) so the writes of a burst gather,
 //! then recomputes every cohort named in one transaction ([`settle`]: each cohort once,
@@ -27,7 +27,7 @@ use tokio::sync::Notify;
 /// How often a worker looks for names nobody woke it for.
 pub const POLL: Duration = Duration::from_secs(5);
 
-/// The workers of this process, per database ([`crate::db::database_key`]): the signal that
+/// The workers of this process, per database ([`kernel::db::database_key`]): the signal that
 /// wakes them and how many run (two app instances in one process — the tests — share it).
 type Registry = HashMap<String, (Arc<Notify>, usize)>;
 
@@ -86,8 +86,8 @@ pub async fn settle(db: &DatabaseConnection) -> AppResult<bool> {
     {
         return Ok(false);
     }
-    let txn = crate::db::begin_first(db).await?;
-    crate::db::commit_flushed(txn).await
+    let txn = kernel::db::begin_first(db).await?;
+    kernel::db::commit_flushed(txn).await
 }
 
 /// Whether writes wait for the figures worker (names in `figures_dirty` not flushed yet): a
@@ -116,7 +116,7 @@ pub async fn run_until(
     if delay.is_zero() {
         return;
     }
-    let (_registered, wake) = Registered::new(crate::db::database_key(&db));
+    let (_registered, wake) = Registered::new(kernel::db::database_key(&db));
     tokio::pin!(stop);
     loop {
         if let Err(error) = settle(&db).await {

@@ -16,10 +16,9 @@ use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TryIntoModel,
+    Set, TryIntoModel,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::net::IpAddr;
 
 /// What a person fills in (API body and form alike); every field optional so that a missing
@@ -462,74 +461,75 @@ async fn receive(
     confirmation: Pending<'_>,
 ) -> AppResult<Received> {
     let email = confirmation.email.clone();
-    let txn = crate::db::begin(db).await?;
-    let full_name = format!("{} {}", profile.first_names, profile.last_names);
-    match find_match(&txn, &profile).await? {
-        Match::New => {
-            start_confirmation(&txn, notifier, input, &full_name, None, &confirmation).await?
+    crate::db::write(db, async |txn| {
+        let full_name = format!("{} {}", profile.first_names, profile.last_names);
+        match find_match(txn, &profile).await? {
+            Match::New => {
+                start_confirmation(txn, notifier, input, &full_name, None, &confirmation).await?
+            }
+            Match::Claim(person) => {
+                start_confirmation(
+                    txn,
+                    notifier,
+                    input,
+                    &full_name,
+                    Some(person.id),
+                    &confirmation,
+                )
+                .await?
+            }
+            Match::AccountEmail(owner) => {
+                notify(
+                    txn,
+                    notifier,
+                    &owner.email,
+                    &owner.full_name,
+                    NoticeCase::AccountEmail,
+                )
+                .await?
+            }
+            Match::AccountDocument(owner) => {
+                notify(
+                    txn,
+                    notifier,
+                    &owner.email,
+                    &owner.full_name,
+                    NoticeCase::AccountDocument,
+                )
+                .await?
+            }
+            Match::RecordOtherEmail(person) => {
+                let on_file = person.email.clone().unwrap_or_default();
+                let name = format!("{} {}", person.first_names, person.last_names);
+                notify(
+                    txn,
+                    notifier,
+                    &on_file,
+                    &name,
+                    NoticeCase::RecordOtherEmail,
+                )
+                .await?
+            }
+            Match::RecordWithoutEmail => {
+                notify(
+                    txn,
+                    notifier,
+                    &email,
+                    &full_name,
+                    NoticeCase::RecordWithoutEmail,
+                )
+                .await?
+            }
         }
-        Match::Claim(person) => {
-            start_confirmation(
-                &txn,
-                notifier,
-                input,
-                &full_name,
-                Some(person.id),
-                &confirmation,
-            )
-            .await?
-        }
-        Match::AccountEmail(owner) => {
-            notify(
-                &txn,
-                notifier,
-                &owner.email,
-                &owner.full_name,
-                NoticeCase::AccountEmail,
-            )
-            .await?
-        }
-        Match::AccountDocument(owner) => {
-            notify(
-                &txn,
-                notifier,
-                &owner.email,
-                &owner.full_name,
-                NoticeCase::AccountDocument,
-            )
-            .await?
-        }
-        Match::RecordOtherEmail(person) => {
-            let on_file = person.email.clone().unwrap_or_default();
-            let name = format!("{} {}", person.first_names, person.last_names);
-            notify(
-                &txn,
-                notifier,
-                &on_file,
-                &name,
-                NoticeCase::RecordOtherEmail,
-            )
-            .await?
-        }
-        Match::RecordWithoutEmail => {
-            notify(
-                &txn,
-                notifier,
-                &email,
-                &full_name,
-                NoticeCase::RecordWithoutEmail,
-            )
-            .await?
-        }
-    }
-    crate::db::commit(txn).await?;
-    Ok(Received {
-        status: "pending_confirmation",
-        detail: format!(
-            "Recibimos su registro. Enviamos un mensaje a {email} con los pasos para activar su cuenta."
-        ),
-        email,
+        Ok(Received {
+            status: "pending_confirmation",
+            detail: format!(
+                "Recibimos su registro. Enviamos un mensaje a {email} con los pasos para activar su cuenta."
+            ),
+            email,
+        })
     })
+    .await
 }
 
 async fn find_match<C: ConnectionTrait>(db: &C, profile: &Profile) -> AppResult<Match> {
@@ -642,28 +642,9 @@ async fn notify<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Days an unconfirmed registration is still recognised at sign-in and its link sent again
-/// (its own link expires after [`CONFIRMATION_HOURS`]; a person who comes back a week later
-/// is still told, and gets a fresh one).
-pub const PENDING_DAYS: i64 = 30;
-
-/// The newest registration for `email` that was never confirmed (its link unused) and is
-/// younger than [`PENDING_DAYS`]: what an unconfirmed sign-in is checked against.
-pub async fn pending_for<C: ConnectionTrait>(
-    db: &C,
-    email: &str,
-) -> AppResult<Option<registration_confirmation::Model>> {
-    Ok(registration_confirmation::Entity::find()
-        .filter(registration_confirmation::Column::Email.eq(accounts::normalize_email(email)))
-        .filter(registration_confirmation::Column::UsedAt.is_null())
-        .filter(
-            registration_confirmation::Column::CreatedAt.gt(now() - Duration::days(PENDING_DAYS)),
-        )
-        .order_by_desc(registration_confirmation::Column::CreatedAt)
-        .order_by_desc(registration_confirmation::Column::Id)
-        .one(db)
-        .await?)
-}
+/// The registration still waiting at an address: sign-in's rule (below this area, which
+/// creates those registrations), read here to send its link again.
+pub use crate::accounts::sign_in::{PENDING_DAYS, pending_for};
 
 /// What «Enviarme el enlace de nuevo» answers, whatever the address: nobody learns from it
 /// whether a registration is waiting there.
@@ -684,65 +665,66 @@ pub async fn resend(
     let key = format!("registro:{}", throttle::address_key(address));
     throttle::check(db, &[&key]).await?;
     let email = accounts::normalize_email(email);
-    let txn = crate::db::begin(db).await?;
-    throttle::record_failure(&txn, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
-    let has_account = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&txn)
-        .await?
-        .is_some();
-    let pending = match has_account {
-        true => None,
-        false => pending_for(&txn, &email).await?,
-    };
-    if let Some(row) = pending
-        && throttle::allow_notice(&txn, &email).await?
-    {
-        let token = accounts::secrets::random_token();
-        let at = now();
-        // Every earlier link of this address stops working: only the newest one is valid.
-        registration_confirmation::Entity::update_many()
-            .col_expr(
-                registration_confirmation::Column::ExpiresAt,
-                Expr::value(at),
-            )
-            .filter(registration_confirmation::Column::Email.eq(email.as_str()))
-            .filter(registration_confirmation::Column::UsedAt.is_null())
-            .filter(registration_confirmation::Column::Id.ne(row.id))
-            .exec(&txn)
-            .await?;
-        let participant_id = row.participant_id;
-        let stored: RegistrationInput = serde_json::from_str(&row.registration_json)
-            .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
-        let full_name = format!(
-            "{} {}",
-            stored
-                .profile
-                .first_names
-                .as_deref()
-                .unwrap_or_default()
-                .trim(),
-            stored
-                .profile
-                .last_names
-                .as_deref()
-                .unwrap_or_default()
-                .trim()
-        );
-        let mut model: registration_confirmation::ActiveModel = row.into();
-        model.token_hash = Set(accounts::secrets::token_hash(&token));
-        model.expires_at = Set(at + Duration::hours(CONFIRMATION_HOURS));
-        model.update(&txn).await?;
-        let message = RegistrationConfirm {
-            full_name: full_name.trim(),
-            confirm_url: confirm_url(notifier, &token),
-            valid_hours: CONFIRMATION_HOURS,
-            claim: participant_id.is_some(),
+    crate::db::write(db, async |txn| {
+        throttle::record_failure(txn, &key, throttle::REGISTRATIONS_PER_ADDRESS).await?;
+        let has_account = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(txn)
+            .await?
+            .is_some();
+        let pending = match has_account {
+            true => None,
+            false => pending_for(txn, &email).await?,
         };
-        mail::enqueue(&txn, notifier, Email::of(email.as_str(), &message)?).await?;
-    }
-    crate::db::commit(txn).await?;
-    Ok(())
+        if let Some(row) = pending
+            && throttle::allow_notice(txn, &email).await?
+        {
+            let token = accounts::secrets::random_token();
+            let at = now();
+            // Every earlier link of this address stops working: only the newest one is valid.
+            registration_confirmation::Entity::update_many()
+                .col_expr(
+                    registration_confirmation::Column::ExpiresAt,
+                    Expr::value(at),
+                )
+                .filter(registration_confirmation::Column::Email.eq(email.as_str()))
+                .filter(registration_confirmation::Column::UsedAt.is_null())
+                .filter(registration_confirmation::Column::Id.ne(row.id))
+                .exec(txn)
+                .await?;
+            let participant_id = row.participant_id;
+            let stored: RegistrationInput = serde_json::from_str(&row.registration_json)
+                .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
+            let full_name = format!(
+                "{} {}",
+                stored
+                    .profile
+                    .first_names
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim(),
+                stored
+                    .profile
+                    .last_names
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+            );
+            let mut model: registration_confirmation::ActiveModel = row.into();
+            model.token_hash = Set(accounts::secrets::token_hash(&token));
+            model.expires_at = Set(at + Duration::hours(CONFIRMATION_HOURS));
+            model.update(txn).await?;
+            let message = RegistrationConfirm {
+                full_name: full_name.trim(),
+                confirm_url: confirm_url(notifier, &token),
+                valid_hours: CONFIRMATION_HOURS,
+                claim: participant_id.is_some(),
+            };
+            mail::enqueue(txn, notifier, Email::of(email.as_str(), &message)?).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 const INVALID_CONFIRMATION: &str = "El enlace de confirmación no es válido, ya fue usado o expiró. Regístrese de nuevo para recibir otro.";
@@ -758,6 +740,15 @@ pub async fn confirmation_usable(db: &DatabaseConnection, token: &str) -> AppRes
     Ok(row.is_some_and(|r| r.used_at.is_none() && r.expires_at > now()))
 }
 
+/// A person registered by confirming her email, and whether she claimed an existing record
+/// (`participant.registered`).
+#[derive(Serialize)]
+struct Registered<'a> {
+    user_id: i32,
+    municipality_code: &'a str,
+    claimed_record: bool,
+}
+
 /// Follows a registration link: creates the participant's account (attached to the imported
 /// record it claims, if any), profile and consent records and queues the welcome email, all
 /// in one transaction; the link works once. Returns the account and where to go next.
@@ -766,115 +757,118 @@ pub async fn confirm(
     notifier: &Notifier<'_>,
     token: &str,
 ) -> AppResult<(user::Model, String)> {
-    let txn = crate::db::begin(db).await?;
-    let row = registration_confirmation::Entity::find()
-        .filter(
-            registration_confirmation::Column::TokenHash.eq(accounts::secrets::token_hash(token)),
-        )
-        .one(&txn)
-        .await?
-        .filter(|r| r.used_at.is_none() && r.expires_at > now())
-        .ok_or_else(|| AppError::Conflict(INVALID_CONFIRMATION.into()))?;
-    let spent = registration_confirmation::Entity::update_many()
-        .col_expr(
-            registration_confirmation::Column::UsedAt,
-            Expr::value(now()),
-        )
-        .filter(registration_confirmation::Column::Id.eq(row.id))
-        .filter(registration_confirmation::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected != 1 {
-        return Err(AppError::Conflict(INVALID_CONFIRMATION.into()));
-    }
-    let input: RegistrationInput = serde_json::from_str(&row.registration_json)
-        .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
-    let profile = match validate(&txn, &input.profile).await {
-        Ok(profile) => profile,
-        Err(AppError::Validation(_)) => {
-            return Err(AppError::Conflict(
-                "Los datos de este registro ya no son válidos. Regístrese de nuevo.".into(),
-            ));
+    crate::db::write(db, async |txn| {
+        let row = registration_confirmation::Entity::find()
+            .filter(
+                registration_confirmation::Column::TokenHash.eq(accounts::secrets::token_hash(token)),
+            )
+            .one(txn)
+            .await?
+            .filter(|r| r.used_at.is_none() && r.expires_at > now())
+            .ok_or_else(|| AppError::Conflict(INVALID_CONFIRMATION.into()))?;
+        let spent = registration_confirmation::Entity::update_many()
+            .col_expr(
+                registration_confirmation::Column::UsedAt,
+                Expr::value(now()),
+            )
+            .filter(registration_confirmation::Column::Id.eq(row.id))
+            .filter(registration_confirmation::Column::UsedAt.is_null())
+            .exec(txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            return Err(AppError::Conflict(INVALID_CONFIRMATION.into()));
         }
-        Err(other) => return Err(other),
-    };
-    // Another registration may have been confirmed since this link was sent.
-    let existing = match find_match(&txn, &profile).await? {
-        Match::New if row.participant_id.is_none() => None,
-        Match::Claim(person) if row.participant_id == Some(person.id) => Some(person),
-        Match::AccountEmail(_) => {
-            return Err(AppError::Conflict(
-                "Este correo ya tiene una cuenta. Ingrese con él o pida una contraseña nueva."
-                    .into(),
-            ));
-        }
-        _ => {
-            return Err(AppError::Conflict(
-                "Ya existe un registro con este documento. Escriba a la coordinación de su curso."
-                    .into(),
-            ));
-        }
-    };
-    let user = accounts::create_user_with_hash(
-        &txn,
-        &row.email,
-        &row.password_hash,
-        &format!("{} {}", profile.first_names, profile.last_names),
-        Role::Participant,
-    )
-    .await?;
-    let person = save_profile(&txn, existing, Some(user.id), &profile).await?;
-    // Started from a nomination's link: confirming the account confirms the nomination, when
-    // the document registered is the nominated one (issue 46).
-    if let Some(nomination_id) = row.nomination_id {
-        crate::nominations::confirm_on_registration(
-            &txn,
-            notifier,
-            nomination_id,
-            &person,
-            user.id,
+        let input: RegistrationInput = serde_json::from_str(&row.registration_json)
+            .map_err(|e| AppError::Internal(format!("registro guardado ilegible: {e}")))?;
+        let profile = match validate(txn, &input.profile).await {
+            Ok(profile) => profile,
+            Err(AppError::Validation(_)) => {
+                return Err(AppError::Conflict(
+                    "Los datos de este registro ya no son válidos. Regístrese de nuevo.".into(),
+                ));
+            }
+            Err(other) => return Err(other),
+        };
+        // Another registration may have been confirmed since this link was sent.
+        let existing = match find_match(txn, &profile).await? {
+            Match::New if row.participant_id.is_none() => None,
+            Match::Claim(person) if row.participant_id == Some(person.id) => Some(person),
+            Match::AccountEmail(_) => {
+                return Err(AppError::Conflict(
+                    "Este correo ya tiene una cuenta. Ingrese con él o pida una contraseña nueva."
+                        .into(),
+                ));
+            }
+            _ => {
+                return Err(AppError::Conflict(
+                    "Ya existe un registro con este documento. Escriba a la coordinación de su curso."
+                        .into(),
+                ));
+            }
+        };
+        let user = accounts::create_user_with_hash(
+            txn,
+            &row.email,
+            &row.password_hash,
+            &format!("{} {}", profile.first_names, profile.last_names),
+            Role::Participant,
         )
         .await?;
-    }
-    record_consent(
-        &txn,
-        person.id,
-        ConsentKind::DataProcessing,
-        DATA_CONSENT_VERSION,
-    )
-    .await?;
-    if profile.sensitive.is_some() {
+        let person = save_profile(txn, existing, Some(user.id), &profile).await?;
+        // Started from a nomination's link: confirming the account confirms the nomination, when
+        // the document registered is the nominated one (issue 46).
+        if let Some(nomination_id) = row.nomination_id {
+            crate::nominations::confirm_on_registration(
+                txn,
+                notifier,
+                nomination_id,
+                &person,
+                user.id,
+            )
+            .await?;
+        }
         record_consent(
-            &txn,
+            txn,
             person.id,
-            ConsentKind::SensitiveData,
-            SENSITIVE_CONSENT_VERSION,
+            ConsentKind::DataProcessing,
+            DATA_CONSENT_VERSION,
         )
         .await?;
-    }
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(user.id),
-            action: "participant.registered",
-            subject_type: "participant",
-            subject_id: person.id.to_string(),
-            before: None,
-            after: Some(
-                json!({"user_id": user.id, "municipality_code": person.municipality_code,
-                               "claimed_record": row.participant_id.is_some()}),
-            ),
-        },
-    )
-    .await?;
-    let message = Welcome {
-        full_name: &user.full_name,
-        email: &user.email,
-    };
-    let email = Email::of(user.email.clone(), &message)?.once(format!("welcome:{}", user.id));
-    mail::enqueue(&txn, notifier, email).await?;
-    crate::db::commit(txn).await?;
-    Ok((user, row.next_path))
+        if profile.sensitive.is_some() {
+            record_consent(
+                txn,
+                person.id,
+                ConsentKind::SensitiveData,
+                SENSITIVE_CONSENT_VERSION,
+            )
+            .await?;
+        }
+        audit::record(
+            txn,
+            Change {
+                actor: Some(user.id),
+                action: "participant.registered",
+                subject_type: "participant",
+                subject_id: person.id.to_string(),
+                before: None,
+                after: serde_json::to_value(Registered {
+                    user_id: user.id,
+                    municipality_code: &person.municipality_code,
+                    claimed_record: row.participant_id.is_some(),
+                })
+                .ok(),
+            },
+        )
+        .await?;
+        let message = Welcome {
+            full_name: &user.full_name,
+            email: &user.email,
+        };
+        let email = Email::of(user.email.clone(), &message)?.once(format!("welcome:{}", user.id));
+        mail::enqueue(txn, notifier, email).await?;
+        Ok((user, row.next_path))
+    })
+    .await
 }
 
 /// Inserts or updates the participant row from a validated profile.
