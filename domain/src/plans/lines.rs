@@ -195,6 +195,39 @@ pub(crate) async fn territory<C: ConnectionTrait>(
     }
 }
 
+/// What a line of a plan chooses from, each as (id, what people read).
+pub struct LineChoices {
+    /// Every capacity, in their order ([`check`] refuses an inactive one a line does not
+    /// have already).
+    pub capacities: Vec<(i32, String)>,
+    /// The courses of the plan's provider still offered, by name: «name (code)».
+    pub courses: Vec<(i32, String)>,
+}
+
+/// What a line of plan `row` chooses from.
+pub async fn choices<C: ConnectionTrait>(db: &C, row: &plan::Model) -> AppResult<LineChoices> {
+    let capacities = capacity::Entity::find()
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let courses = course::Entity::find()
+        .filter(course::Column::ProviderId.eq(row.provider_id))
+        .filter(course::Column::RetiredAt.is_null())
+        .order_by_asc(course::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, format!("{} ({})", c.name, c.code)))
+        .collect();
+    Ok(LineChoices {
+        capacities,
+        courses,
+    })
+}
+
 /// Checks a line of plan `row` (every problem into `errors`, each field after `prefix`:
 /// `lines[2].` in an amendment), `input` over `current` (a line being changed). `None` when
 /// something was refused.

@@ -392,7 +392,7 @@ pub fn has_ended(row: &plan::Model) -> bool {
 }
 
 /// Refuses a change to a plan whose year has ended (409).
-pub(crate) fn ensure_open(row: &plan::Model) -> AppResult<()> {
+pub fn ensure_open(row: &plan::Model) -> AppResult<()> {
     if !has_ended(row) {
         return Ok(());
     }

@@ -19,7 +19,6 @@ use domain::assistance::{
     self, AssistanceInput, AssistanceView, EvaluationInput, Evaluator, ListFilter, MilestoneInput,
     StatusInput,
 };
-use domain::entities::capacity;
 use domain::entities::values::{AssistanceStatus, AssistedEntity, Role};
 use domain::error::{AppError, FieldError};
 use rocket::Either;
@@ -27,7 +26,7 @@ use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, Iterable, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, Iterable};
 use serde::Serialize;
 
 mod acceptance;

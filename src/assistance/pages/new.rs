@@ -102,16 +102,13 @@ pub(super) async fn new_html(
 ) -> PageResult {
     let (chosen_capacities, chosen_demands, chosen_co_providers) = chosen;
     let descriptors = crate::descriptors::pages::Checks::of(db, tags.0, tags.1).await?;
-    let capacities = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
+    let capacities = assistance::capacity_choices(db)
         .await?
         .into_iter()
-        .map(|c| CapacityBox {
-            checked: chosen_capacities.contains(&c.id),
-            id: c.id,
-            name: c.name,
+        .map(|(id, name)| CapacityBox {
+            checked: chosen_capacities.contains(&id),
+            id,
+            name,
         })
         .collect();
     let demands = demand_boxes(db, user, &form.municipality_code, chosen_demands).await?;

@@ -106,13 +106,7 @@ pub(super) async fn amend_page(
     id: i32,
 ) -> PageResult<Either<RawHtml<String>, Redirect>> {
     let row = plans::find_managed(db.inner(), &staff, id).await?;
-    if plans::has_ended(&row) {
-        return Err(AppError::Conflict(format!(
-            "La vigencia {} terminó: el plan ya no cambia.",
-            row.year
-        ))
-        .into());
-    }
+    plans::ensure_open(&row)?;
     if row.status == PlanStatus::Draft {
         // A draft's lines are changed directly.
         return Ok(Either::Right(Redirect::to(format!("/planes/{id}"))));

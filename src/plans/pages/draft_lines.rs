@@ -13,15 +13,10 @@ pub(super) struct LinePageView {
 }
 
 /// Where a form for the lines of plan `row` leads instead, when the plan is not an open draft:
-/// an approved plan is amended; a plan whose year ended changes no more (409).
+/// an approved plan is amended; a plan whose year ended changes no more (409, the domain's
+/// `plans::ensure_open`).
 pub(super) fn not_a_draft(row: &plan::Model) -> AppResult<Option<Redirect>> {
-    if plans::has_ended(row) {
-        return Err(AppError::Conflict(format!(
-            "La vigencia {} terminó: el plan ya no cambia.",
-            row.year
-        ))
-        .into());
-    }
+    plans::ensure_open(row)?;
     Ok((row.status != PlanStatus::Draft)
         .then(|| Redirect::to(format!("/planes/{}/modificar", row.id))))
 }

@@ -215,34 +215,12 @@ pub(super) struct LineFields {
     budget: Vec<NamedValue>,
 }
 
-/// What the line forms choose from: the active capacities and the plan provider's courses.
-pub(super) struct Catalogue {
-    capacities: Vec<(i32, String)>,
-    courses: Vec<(i32, String)>,
-}
+/// What the line forms choose from (`plans::lines::choices`).
+pub(super) struct Catalogue(lines::LineChoices);
 
 impl Catalogue {
     pub(super) async fn load(db: &DatabaseConnection, row: &plan::Model) -> AppResult<Self> {
-        let capacities = capacity::Entity::find()
-            .order_by_asc(capacity::Column::SortOrder)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
-        let courses = course::Entity::find()
-            .filter(course::Column::ProviderId.eq(row.provider_id))
-            .filter(course::Column::RetiredAt.is_null())
-            .order_by_asc(course::Column::Name)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, format!("{} ({})", c.name, c.code)))
-            .collect();
-        Ok(Catalogue {
-            capacities,
-            courses,
-        })
+        Ok(Catalogue(lines::choices(db, row).await?))
     }
 
     /// The fields of `form`, its problems named after `prefix`, its inputs after
@@ -293,8 +271,8 @@ impl Catalogue {
             prefix: prefix.to_string(),
             input_prefix: input_prefix.to_string(),
             key,
-            capacities: with_empty("Elija una capacidad", &self.capacities, &form.capacity_id),
-            courses: with_empty("Sin curso", &self.courses, &form.course_id),
+            capacities: with_empty("Elija una capacidad", &self.0.capacities, &form.capacity_id),
+            courses: with_empty("Sin curso", &self.0.courses, &form.course_id),
             rules,
             municipality_codes: form.municipality_codes.clone(),
             goals: GOAL_FIELDS

@@ -10,8 +10,8 @@ use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::{KeptKey, OwnedChoice, Page, PageResult};
 use chrono::Datelike;
+use domain::entities::plan;
 use domain::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
-use domain::entities::{capacity, course, plan};
 use domain::error::{AppError, FieldError};
 use domain::plans::comparison as plan_comparison;
 use domain::plans::lifecycle::{self, AmendedLineInput, AmendmentInput, ApprovalInput};
@@ -25,7 +25,7 @@ use rocket::form::FromForm;
 use rocket::response::content::RawHtml;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 mod amendments;
