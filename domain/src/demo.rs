@@ -41,18 +41,19 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
     }
     // One transaction (issue 46): a start that fails half-way leaves no demo data, and the
     // next start loads it whole (the check above would otherwise skip what is missing).
-    let txn = crate::db::begin(db).await?;
-    load(&txn, passwords).await?;
-    // Indicator years after the real ones for the pilots, from the figures of what was just
-    // loaded (brought up to date here, as the commit would): marked synthetic wherever they
-    // are shown.
-    if crate::figures::flush(&*txn).await? {
-        crate::instances::bump(&*txn, crate::instances::Cached::Figures).await?;
-    }
-    let last_year = chrono::Datelike::year(&today()) - 1;
-    let pilots: Vec<String> = PILOT_MUNICIPALITIES.iter().map(|c| c.to_string()).collect();
-    crate::indicators::synthetic::add_years(&txn, 2024..=last_year, Some(&pilots), 2026).await?;
-    crate::db::commit(txn).await?;
+    crate::db::write(db, async |txn| {
+        load(txn, passwords).await?;
+        // Indicator years after the real ones for the pilots, from the figures of what was just
+        // loaded (brought up to date here, as the commit would): marked synthetic wherever they
+        // are shown.
+        if crate::figures::flush(&*txn).await? {
+            crate::instances::bump(&*txn, crate::instances::Cached::Figures).await?;
+        }
+        let last_year = chrono::Datelike::year(&today()) - 1;
+        let pilots: Vec<String> = PILOT_MUNICIPALITIES.iter().map(|c| c.to_string()).collect();
+        crate::indicators::synthetic::add_years(txn, 2024..=last_year, Some(&pilots), 2026).await
+    })
+    .await?;
     tracing::info!("demo data loaded (accounts in README.md)");
     Ok(true)
 }

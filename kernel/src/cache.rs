@@ -596,58 +596,60 @@ async fn save(
     bound: Option<(String, usize)>,
 ) -> AppResult<()> {
     // A write like any other: on SQLite it takes the process's write turn.
-    let txn = crate::db::begin(db).await?;
-    if let Some((prefix, most)) = bound {
-        // The group's other rows beyond `most - 1` (the oldest) make room for this one. LIKE
-        // narrows them down (on SQLite it ignores ASCII case); the prefix decides.
-        let escaped = prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let mut rows: Vec<(String, chrono::DateTime<chrono::Utc>)> = kept_content::Entity::find()
-            .select_only()
-            .column(kept_content::Column::Key)
-            .column(kept_content::Column::ComputedAt)
-            .filter(
-                kept_content::Column::Key
-                    .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
-            )
-            .into_tuple()
-            .all(&*txn)
-            .await?;
-        rows.retain(|(k, _)| k.starts_with(&prefix) && *k != key);
-        if rows.len() >= most {
-            rows.sort_by_key(|row| std::cmp::Reverse(row.1));
-            let gone: Vec<String> = rows
-                .drain(most.saturating_sub(1)..)
-                .map(|(k, _)| k)
-                .collect();
-            for chunk in gone.chunks(500) {
-                kept_content::Entity::delete_many()
-                    .filter(kept_content::Column::Key.is_in(chunk.iter().cloned()))
-                    .exec(&*txn)
+    crate::db::write(db, async |txn| {
+        if let Some((prefix, most)) = bound {
+            // The group's other rows beyond `most - 1` (the oldest) make room for this one. LIKE
+            // narrows them down (on SQLite it ignores ASCII case); the prefix decides.
+            let escaped = prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let mut rows: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+                kept_content::Entity::find()
+                    .select_only()
+                    .column(kept_content::Column::Key)
+                    .column(kept_content::Column::ComputedAt)
+                    .filter(kept_content::Column::Key.like(
+                        sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\'),
+                    ))
+                    .into_tuple()
+                    .all(&*txn)
                     .await?;
+            rows.retain(|(k, _)| k.starts_with(&prefix) && *k != key);
+            if rows.len() >= most {
+                rows.sort_by_key(|row| std::cmp::Reverse(row.1));
+                let gone: Vec<String> = rows
+                    .drain(most.saturating_sub(1)..)
+                    .map(|(k, _)| k)
+                    .collect();
+                for chunk in gone.chunks(500) {
+                    kept_content::Entity::delete_many()
+                        .filter(kept_content::Column::Key.is_in(chunk.iter().cloned()))
+                        .exec(&*txn)
+                        .await?;
+                }
             }
         }
-    }
-    kept_content::Entity::insert(kept_content::ActiveModel {
-        key: Set(key),
-        version: Set(version),
-        content: Set(content),
-        computed_at: Set(crate::time::now()),
+        kept_content::Entity::insert(kept_content::ActiveModel {
+            key: Set(key),
+            version: Set(version),
+            content: Set(content),
+            computed_at: Set(crate::time::now()),
+        })
+        .on_conflict(
+            OnConflict::column(kept_content::Column::Key)
+                .update_columns([
+                    kept_content::Column::Version,
+                    kept_content::Column::Content,
+                    kept_content::Column::ComputedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(&*txn)
+        .await?;
+        Ok(())
     })
-    .on_conflict(
-        OnConflict::column(kept_content::Column::Key)
-            .update_columns([
-                kept_content::Column::Version,
-                kept_content::Column::Content,
-                kept_content::Column::ComputedAt,
-            ])
-            .to_owned(),
-    )
-    .exec(&*txn)
-    .await?;
-    crate::db::commit(txn).await
+    .await
 }
 
 /// Keeps the shelf bounded (a periodic job): rows older than [`SHELF_DAYS`] go, and beyond
@@ -666,14 +668,14 @@ pub async fn trim_shelf(db: &DatabaseConnection) -> AppResult<u64> {
     if let Some(beyond) = beyond {
         cutoff = cutoff.max(beyond + chrono::Duration::microseconds(1));
     }
-    let txn = crate::db::begin(db).await?;
-    let gone = kept_content::Entity::delete_many()
-        .filter(kept_content::Column::ComputedAt.lt(cutoff))
-        .exec(&*txn)
-        .await?
-        .rows_affected;
-    crate::db::commit(txn).await?;
-    Ok(gone)
+    crate::db::write(db, async |txn| {
+        Ok(kept_content::Entity::delete_many()
+            .filter(kept_content::Column::ComputedAt.lt(cutoff))
+            .exec(txn)
+            .await?
+            .rows_affected)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -110,12 +110,12 @@ pub async fn run<I: Import>(
             Ok(import.preview(plan))
         }
         Mode::Save => {
-            let txn = crate::db::begin(db).await?;
-            let import = import.lock(&txn).await?;
-            let plan = check(&txn, &import, read).await?;
-            let summary = import.save(&txn, plan).await?;
-            crate::db::commit(txn).await?;
-            Ok(summary)
+            crate::db::write(db, async |txn| {
+                let import = import.lock(txn).await?;
+                let plan = check(txn, &import, read).await?;
+                import.save(txn, plan).await
+            })
+            .await
         }
     }
 }
