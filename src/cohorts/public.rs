@@ -4,7 +4,7 @@
 use crate::accounts::guards::CurrentUser;
 use crate::error::AppResult;
 use crate::web::PageResult;
-use crate::web::{Choice, DepartmentChoice, KeptKey, Page, Pager};
+use crate::web::{Choice, DepartmentChoice, IdChoice, KeptKey, Page, Pager};
 use domain::cohorts::scope::CohortScope;
 use domain::cohorts::sessions::{self, SessionView};
 use domain::cohorts::{CohortView, ListFilter};
@@ -25,8 +25,8 @@ const PER_PAGE: u64 = 20;
 struct CatalogueView<'a> {
     rows: Vec<CatalogueRow<'a>>,
     departments: Vec<DepartmentChoice<'a>>,
-    capacities: Vec<CapacityChoice>,
-    providers: Vec<CapacityChoice>,
+    capacities: Vec<IdChoice>,
+    providers: Vec<IdChoice>,
     modalities: Vec<Choice<'static>>,
     municipio: &'a str,
     /// The search box as typed.
@@ -70,14 +70,6 @@ impl<'a> From<&'a CohortView> for CatalogueRow<'a> {
             ),
         }
     }
-}
-
-/// A capacity (or a provider) in the catalogue's filters.
-#[derive(Serialize)]
-struct CapacityChoice {
-    id: i32,
-    name: String,
-    selected: bool,
 }
 
 /// The catalogue's filters as the query string carries them.
@@ -155,7 +147,7 @@ async fn catalogue(
     let capacities = domain::capacities::active_in_order(db.inner())
         .await?
         .into_iter()
-        .map(|c| CapacityChoice {
+        .map(|c| IdChoice {
             selected: Some(c.id) == capacidad,
             id: c.id,
             name: c.name,
@@ -164,7 +156,7 @@ async fn catalogue(
     let providers = domain::providers::list(db.inner())
         .await?
         .into_iter()
-        .map(|p| CapacityChoice {
+        .map(|p| IdChoice {
             selected: Some(p.id) == oferente,
             id: p.id,
             name: p.name,

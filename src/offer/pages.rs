@@ -5,7 +5,7 @@ use super::api::OfferParams;
 use crate::accounts::guards::ReportReader;
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
-use crate::web::{DepartmentChoice, KeptKey, Page, PageResult, Pager};
+use crate::web::{DepartmentChoice, IdChoice as Choice, KeptKey, Page, PageResult, Pager};
 use domain::entities::values::Role;
 use domain::offer::{Gap, OfferQuery, OfferReport};
 use rocket::{FromForm, Route, State, get, routes};
@@ -90,13 +90,6 @@ struct GapGroup {
     capacity_name: String,
     municipalities: Vec<String>,
     count: usize,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    id: i32,
-    name: String,
-    selected: bool,
 }
 
 #[derive(Serialize)]

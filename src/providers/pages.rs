@@ -3,9 +3,9 @@
 
 use crate::accounts::guards::AdminUser;
 use crate::error::AppResult;
-use crate::web::Page;
 use crate::web::PageResult;
 use crate::web::csrf::{CsrfForm, csrf_protected};
+use crate::web::{OwnedChoice, Page};
 use domain::entities::values::ProviderKind;
 use domain::providers::{self, ProviderInput, ProviderView};
 use rocket::form::FromForm;
@@ -19,20 +19,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 #[derive(Serialize)]
-struct Option_ {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
 struct ProviderRow {
     provider: ProviderView,
     /// The prefix of this row's fields in the page's problems.
     form: String,
     values: Values,
-    kinds: Vec<Option_>,
-    departments: Vec<Option_>,
+    kinds: Vec<OwnedChoice>,
+    departments: Vec<OwnedChoice>,
     is_esap: bool,
 }
 
@@ -40,8 +33,8 @@ struct ProviderRow {
 struct ProvidersView {
     rows: Vec<ProviderRow>,
     new: Values,
-    kinds: Vec<Option_>,
-    departments: Vec<Option_>,
+    kinds: Vec<OwnedChoice>,
+    departments: Vec<OwnedChoice>,
 }
 
 #[get("/admin/oferentes")]
@@ -80,7 +73,7 @@ async fn providers_view(
     let departments = domain::territory::departments(db).await?;
     let kinds = |chosen: &str| {
         ProviderKind::iter()
-            .map(|k| Option_ {
+            .map(|k| OwnedChoice {
                 value: k.as_str().to_string(),
                 label: k.label().to_string(),
                 selected: k.as_str() == chosen,
@@ -90,7 +83,7 @@ async fn providers_view(
     let places = |chosen: &str| {
         departments
             .iter()
-            .map(|d| Option_ {
+            .map(|d| OwnedChoice {
                 value: d.code.clone(),
                 label: d.name.clone(),
                 selected: d.code == chosen,

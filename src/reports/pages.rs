@@ -7,7 +7,7 @@ use crate::accounts::guards::ReportReader;
 use crate::api::Paging;
 use crate::spreadsheets::download::Download;
 use crate::web::PageResult;
-use crate::web::{DepartmentChoice, KeptKey, Page, Pager};
+use crate::web::{DepartmentChoice, IdChoice, KeptKey, Page, Pager};
 use domain::reports::coverage::CoverageQuery;
 use domain::reports::{NOT_CLOSED, NOT_STARTED, ReportQuery};
 use domain::text::urlencode;
@@ -197,7 +197,7 @@ struct FilterForm {
 #[derive(Serialize)]
 struct ReportView<'a> {
     /// The provider filter's choices (none for another provider's coordinator).
-    providers: Vec<ProviderChoice>,
+    providers: Vec<IdChoice>,
     is_reviewer: bool,
     department: String,
     /// The department's name, shown where people read it.
@@ -216,14 +216,6 @@ struct ReportView<'a> {
     groups: Vec<Group>,
     attendance_xlsx: String,
     coverage_xlsx: String,
-}
-
-/// A provider in the report's filter.
-#[derive(Serialize)]
-struct ProviderChoice {
-    id: i32,
-    name: String,
-    selected: bool,
 }
 
 #[get("/reportes?<pagina>&<params..>")]
@@ -308,7 +300,7 @@ async fn report_page(
                 domain::providers::list(&db)
                     .await?
                     .into_iter()
-                    .map(|p| ProviderChoice {
+                    .map(|p| IdChoice {
                         selected: filters.provider == Some(p.id),
                         id: p.id,
                         name: p.name,

@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::rows::{Numbered, filled, index, numbered, row_problem};
-use crate::web::{Page, PageResult};
+use crate::web::{OwnedChoice, Page, PageResult};
 use domain::entities::values::{ReplicaAudience, ReplicaReview};
 use domain::error::FieldError;
 use domain::trainers::review::{Bounds, ReviewInput};
@@ -111,14 +111,6 @@ impl ReplicaForm {
     }
 }
 
-/// A choice of a select, with whether it is chosen.
-#[derive(Serialize)]
-struct Option_ {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
 #[derive(Serialize)]
 struct MineView {
     certifications: Vec<ReplicatorView>,
@@ -126,10 +118,10 @@ struct MineView {
     certified: bool,
     /// More than one certification: the form asks which.
     several: bool,
-    replicator_choices: Vec<Option_>,
-    municipalities: Vec<Option_>,
-    capacities: Vec<Option_>,
-    audiences: Vec<Option_>,
+    replicator_choices: Vec<OwnedChoice>,
+    municipalities: Vec<OwnedChoice>,
+    capacities: Vec<OwnedChoice>,
+    audiences: Vec<OwnedChoice>,
     attendee_rows: Vec<Numbered<AttendeeRow>>,
     replicas: Vec<ReplicaView>,
     today: String,
@@ -169,7 +161,7 @@ async fn mine_view(
         replicator_choices: certifications
             .iter()
             .filter(|c| c.certified)
-            .map(|c| Option_ {
+            .map(|c| OwnedChoice {
                 value: c.id.to_string(),
                 label: format!("{} · {}", c.cohort_name, c.department_name),
                 selected: typed(&c.id.to_string(), |f| &f.replicator_id),
@@ -177,7 +169,7 @@ async fn mine_view(
             .collect(),
         municipalities: municipalities
             .into_iter()
-            .map(|(code, name)| Option_ {
+            .map(|(code, name)| OwnedChoice {
                 selected: typed(&code, |f| &f.municipality_code),
                 value: code,
                 label: name,
@@ -185,14 +177,14 @@ async fn mine_view(
             .collect(),
         capacities: capacities
             .into_iter()
-            .map(|(id, name)| Option_ {
+            .map(|(id, name)| OwnedChoice {
                 selected: typed(&id.to_string(), |f| &f.capacity_id),
                 value: id.to_string(),
                 label: name,
             })
             .collect(),
         audiences: ReplicaAudience::iter()
-            .map(|a| Option_ {
+            .map(|a| OwnedChoice {
                 value: a.as_str().to_string(),
                 label: a.label().to_string(),
                 selected: typed(a.as_str(), |f| &f.audience),

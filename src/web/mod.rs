@@ -63,6 +63,15 @@ impl<'a> Choice<'a> {
     }
 }
 
+/// An option of a `<select>` naming a row by its id (a capacity, a provider, an indicator, a
+/// direction): the one shape every such filter and form draws.
+#[derive(Serialize)]
+pub struct IdChoice {
+    pub id: i32,
+    pub name: String,
+    pub selected: bool,
+}
+
 /// An option of a `<select>` (or a radio) whose value and label are computed: from rows of
 /// the database or from a value set.
 #[derive(Serialize)]

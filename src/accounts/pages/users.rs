@@ -1,6 +1,7 @@
 //! The administrators' users screen (`/admin/usuarios`): each user with their own form, the filters and the new-user form.
 
 use super::*;
+use crate::web::IdChoice;
 
 pub(super) fn role_options(selected: Option<Role>) -> Vec<Choice<'static>> {
     [
@@ -50,13 +51,6 @@ pub(super) struct UserRow<'a> {
     active: bool,
     /// The prefix of this row's fields in the page's problems.
     form: String,
-}
-
-#[derive(Serialize)]
-pub(super) struct IdChoice {
-    id: i32,
-    name: String,
-    selected: bool,
 }
 
 #[derive(Serialize)]

@@ -10,7 +10,7 @@ use crate::error::{AppResult, DomainResult};
 use crate::spreadsheets::download::Download;
 use crate::web::csrf::{CsrfForm, csrf_protected};
 use crate::web::import::{DraftUploadForm, KeptOutcome};
-use crate::web::{DepartmentChoice, KeptKey, Page};
+use crate::web::{DepartmentChoice, IdChoice as Choice, KeptKey, Page};
 use crate::web::{Failure, PageResult};
 use domain::error::{AppError, FieldError};
 use domain::indicators::chart::series_chart;
@@ -51,13 +51,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Capacities for a select, by their order.
-#[derive(Serialize)]
-struct Choice {
-    id: i32,
-    name: String,
-    selected: bool,
-}
-
 async fn capacity_choices(
     db: &DatabaseConnection,
     selected: Option<i32>,
