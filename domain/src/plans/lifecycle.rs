@@ -2,7 +2,7 @@
 //! amendments — each a new version with its reason, the earlier versions kept as they were —
 //! and closed when its year ends (read from the year: [`super::status_of`]).
 
-use super::lines::{self, Figures, LineInput};
+use super::lines::{self, Figures, LineAudit, LineInput};
 use super::{LineRows, PlanScope, PlanView};
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::validate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 /// The act that approves a plan.
@@ -133,6 +133,20 @@ pub async fn approval_facts<C: ConnectionTrait>(
     })
 }
 
+/// A plan's status before its approval (`plan.approved`).
+#[derive(Serialize)]
+struct Draft {
+    status: &'static str,
+}
+
+/// A plan approved by its act, at version 1.
+#[derive(Serialize)]
+struct Approved<'a> {
+    status: &'static str,
+    act: &'a str,
+    version: i32,
+}
+
 /// Approves a draft plan by its act (409 when approved already, its year ended or it has no
 /// lines; 422 without the act): who recorded it and when are kept with it. Its figures are
 /// version 1 from now on and never rewritten. Audited.
@@ -192,13 +206,27 @@ pub async fn approve<C: ConnectionTrait>(
             action: "plan.approved",
             subject_type: "plan",
             subject_id: row.id.to_string(),
-            before: Some(serde_json::json!({"status": "draft"})),
-            after: Some(serde_json::json!({"status": "approved", "act": act, "version": 1})),
+            before: serde_json::to_value(Draft { status: "draft" }).ok(),
+            after: serde_json::to_value(Approved {
+                status: "approved",
+                act: &act,
+                version: 1,
+            })
+            .ok(),
         },
     )
     .await?;
     let scope = PlanScope::of(db, user).await?;
     super::view(db, &scope, &row, None).await
+}
+
+/// A plan's version and lines around an amendment, with its reason after it (`plan.amended`).
+#[derive(Serialize)]
+struct Amendment<'a> {
+    version: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    lines: Vec<LineAudit<'a>>,
 }
 
 /// Amends an approved plan: a new version with `reason`, holding every line of the current
@@ -380,16 +408,16 @@ pub async fn amend<C: ConnectionTrait>(
                     .await?;
             }
             Some((_, None)) => {
-                audit_before
-                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
-                audit_after.push(serde_json::json!({"line_id": line.line.id, "removed": true}));
+                audit_before.push(LineAudit::owned(line.line.id, before));
+                audit_after.push(LineAudit::Removed {
+                    line_id: line.line.id,
+                    removed: true,
+                });
             }
             Some((_, Some(after))) => {
                 lines::insert_version(db, &line.line, number, number, after).await?;
-                audit_before
-                    .push(serde_json::json!({"line_id": line.line.id, "figures": before.json()}));
-                audit_after
-                    .push(serde_json::json!({"line_id": line.line.id, "figures": after.json()}));
+                audit_before.push(LineAudit::owned(line.line.id, before));
+                audit_after.push(LineAudit::figures(line.line.id, after));
             }
         }
     }
@@ -406,7 +434,7 @@ pub async fn amend<C: ConnectionTrait>(
         .await?;
         position += 1;
         lines::insert_version(db, &line, number, number, figures).await?;
-        audit_after.push(serde_json::json!({"line_id": line.id, "figures": figures.json()}));
+        audit_after.push(LineAudit::figures(line.id, figures));
     }
     let row = plan::Entity::find_by_id(row.id)
         .one(db)
@@ -419,10 +447,18 @@ pub async fn amend<C: ConnectionTrait>(
             action: "plan.amended",
             subject_type: "plan",
             subject_id: row.id.to_string(),
-            before: Some(serde_json::json!({"version": number - 1, "lines": audit_before})),
-            after: Some(
-                serde_json::json!({"version": number, "reason": reason, "lines": audit_after}),
-            ),
+            before: serde_json::to_value(Amendment {
+                version: number - 1,
+                reason: None,
+                lines: audit_before,
+            })
+            .ok(),
+            after: serde_json::to_value(Amendment {
+                version: number,
+                reason: Some(&reason),
+                lines: audit_after,
+            })
+            .ok(),
         },
     )
     .await?;

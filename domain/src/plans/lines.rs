@@ -17,6 +17,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// The largest goals a line may set: anything larger is a typing mistake.
@@ -167,9 +168,36 @@ impl Figures {
             budget: rows.budget.clone(),
         }
     }
+}
 
-    pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+/// One line in a plan's audit rows: its figures, or that an amendment removed it
+/// (`plan.line_added`, `plan.line_changed`, `plan.amended`).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum LineAudit<'a> {
+    Figures {
+        line_id: i32,
+        figures: Cow<'a, Figures>,
+    },
+    Removed {
+        line_id: i32,
+        removed: bool,
+    },
+}
+
+impl<'a> LineAudit<'a> {
+    pub(crate) fn figures(line_id: i32, figures: &'a Figures) -> Self {
+        Self::Figures {
+            line_id,
+            figures: Cow::Borrowed(figures),
+        }
+    }
+
+    pub(crate) fn owned(line_id: i32, figures: Figures) -> Self {
+        Self::Figures {
+            line_id,
+            figures: Cow::Owned(figures),
+        }
     }
 }
 
@@ -844,7 +872,7 @@ pub async fn add<C: ConnectionTrait>(
             subject_type: "plan",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({"line_id": line.id, "figures": figures.json()})),
+            after: serde_json::to_value(LineAudit::figures(line.id, &figures)).ok(),
         },
     )
     .await?;
@@ -897,8 +925,8 @@ pub async fn edit<C: ConnectionTrait>(
                 action: "plan.line_changed",
                 subject_type: "plan",
                 subject_id: row.id.to_string(),
-                before: Some(serde_json::json!({"line_id": line_id, "figures": before.json()})),
-                after: Some(serde_json::json!({"line_id": line_id, "figures": figures.json()})),
+                before: serde_json::to_value(LineAudit::figures(line_id, &before)).ok(),
+                after: serde_json::to_value(LineAudit::figures(line_id, &figures)).ok(),
             },
         )
         .await?;

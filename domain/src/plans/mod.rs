@@ -616,6 +616,16 @@ async fn check_new<C: ConnectionTrait>(
     }
 }
 
+/// A plan created (`plan.created`).
+#[derive(Serialize)]
+struct Created<'a> {
+    provider_id: i32,
+    year: i32,
+    territorial_direction_id: Option<i32>,
+    department_code: Option<&'a str>,
+    name: &'a str,
+}
+
 /// Creates a draft plan (version 1, no lines). One plan per provider, year and direction or
 /// department: a second is refused (409) naming the first. Audited.
 pub async fn create<C: ConnectionTrait>(
@@ -697,13 +707,14 @@ pub async fn create<C: ConnectionTrait>(
             subject_type: "plan",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "provider_id": row.provider_id,
-                "year": row.year,
-                "territorial_direction_id": row.territorial_direction_id,
-                "department_code": row.department_code,
-                "name": row.name,
-            })),
+            after: serde_json::to_value(Created {
+                provider_id: row.provider_id,
+                year: row.year,
+                territorial_direction_id: row.territorial_direction_id,
+                department_code: row.department_code.as_deref(),
+                name: &row.name,
+            })
+            .ok(),
         },
     )
     .await?;
