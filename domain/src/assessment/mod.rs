@@ -17,7 +17,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 pub const MAX_NAME_CHARS: usize = 120;
@@ -185,8 +184,23 @@ async fn checked<C: ConnectionTrait>(
     }
 }
 
+/// An assessment as its audit rows store it (`assessment.created`, `…updated`, `…deleted`).
+#[derive(Serialize)]
+struct ItemAudit<'a> {
+    cohort_id: i32,
+    name: &'a str,
+    weight: i32,
+    position: i32,
+}
+
 fn item_json(a: &assessment::Model) -> serde_json::Value {
-    json!({"cohort_id": a.cohort_id, "name": a.name, "weight": a.weight, "position": a.position})
+    serde_json::to_value(ItemAudit {
+        cohort_id: a.cohort_id,
+        name: &a.name,
+        weight: a.weight,
+        position: a.position,
+    })
+    .unwrap_or_default()
 }
 
 pub async fn create<C: ConnectionTrait>(
@@ -522,6 +536,21 @@ pub async fn existing_scores<C: ConnectionTrait>(
         .collect())
 }
 
+/// A score as it was before a save changed or deleted it (`score.changed`, `score.deleted`).
+#[derive(Serialize)]
+struct ScoreWas {
+    assessment_id: i32,
+    score: f64,
+    recorded_by: Option<i32>,
+}
+
+/// A score as a save leaves it (`score.recorded`, `score.changed`).
+#[derive(Serialize)]
+struct ScoreNow {
+    assessment_id: i32,
+    score: f64,
+}
+
 /// Writes checked scores: one batched upsert for new and changed scores, one delete for
 /// removed ones, one audit entry per change. Returns how many changed. Run inside a
 /// transaction.
@@ -575,12 +604,20 @@ pub async fn save_scores<C: ConnectionTrait>(
             },
             subject_type: "enrolment",
             subject_id: p.enrolment_id.to_string(),
-            before: before.map(|b| {
-                json!({"assessment_id": b.assessment_id, "score": parse::grade_value(b.score_tenths),
-                       "recorded_by": b.recorded_by})
+            before: before.and_then(|b| {
+                serde_json::to_value(ScoreWas {
+                    assessment_id: b.assessment_id,
+                    score: parse::grade_value(b.score_tenths),
+                    recorded_by: b.recorded_by,
+                })
+                .ok()
             }),
-            after: p.tenths.map(|t| {
-                json!({"assessment_id": p.assessment_id, "score": parse::grade_value(t)})
+            after: p.tenths.and_then(|t| {
+                serde_json::to_value(ScoreNow {
+                    assessment_id: p.assessment_id,
+                    score: parse::grade_value(t),
+                })
+                .ok()
             }),
         });
     }

@@ -27,7 +27,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 /// The longest note kept with a mark.
@@ -477,6 +476,25 @@ pub struct Saved {
     pub unchanged: usize,
 }
 
+/// A mark as it was before a save changed it (`attendance.changed`).
+#[derive(Serialize)]
+struct MarkWas<'a> {
+    session_id: i32,
+    status: Mark,
+    note: Option<&'a str>,
+    source: MarkSource,
+    recorded_by: Option<i32>,
+}
+
+/// A mark as a save leaves it (`attendance.marked`, `attendance.changed`).
+#[derive(Serialize)]
+struct MarkNow<'a> {
+    session_id: i32,
+    status: Mark,
+    note: Option<&'a str>,
+    source: MarkSource,
+}
+
 /// Writes checked marks of one cohort: one batched upsert on (session, enrolment) for those
 /// that differ from what is recorded, one audit entry per change (who, when, before, after),
 /// then the at-risk warnings. Run inside a transaction.
@@ -531,14 +549,23 @@ pub async fn save_marks<C: ConnectionTrait>(
             },
             subject_type: "enrolment",
             subject_id: p.enrolment_id.to_string(),
-            before: before.map(|b| {
-                json!({"session_id": b.session_id, "status": b.status, "note": b.note,
-                       "source": b.source, "recorded_by": b.recorded_by})
+            before: before.and_then(|b| {
+                serde_json::to_value(MarkWas {
+                    session_id: b.session_id,
+                    status: b.status,
+                    note: b.note.as_deref(),
+                    source: b.source,
+                    recorded_by: b.recorded_by,
+                })
+                .ok()
             }),
-            after: Some(
-                json!({"session_id": p.session_id, "status": p.status, "note": p.note,
-                                "source": source}),
-            ),
+            after: serde_json::to_value(MarkNow {
+                session_id: p.session_id,
+                status: p.status,
+                note: p.note.as_deref(),
+                source,
+            })
+            .ok(),
         });
     }
     let saved = Saved {

@@ -22,7 +22,6 @@ use sea_orm::{
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 use std::collections::HashSet;
 
 /// Who issues, as printed on every certificate.
@@ -408,27 +407,39 @@ impl Draft {
 /// is already never needed).
 const CODE_DRAWS: usize = 5;
 
-/// Opens the write transaction once no draft's code is taken. A taken code is drawn again,
-/// and its PDF rendered again, with the transaction closed.
-async fn begin_with_free_codes(
+/// Runs `work` with `drafts` in a writing transaction of its own ([`crate::db::write`]) once
+/// no draft's code is taken. A taken code is drawn again, and its PDF rendered again, with the
+/// transaction closed (it wrote nothing).
+async fn write_with_free_codes<T>(
     db: &DatabaseConnection,
     notifier: &Notifier<'_>,
-    drafts: &mut Vec<Draft>,
-) -> AppResult<crate::db::Txn> {
+    mut drafts: Vec<Draft>,
+    work: impl AsyncFnOnce(&crate::db::Txn, Vec<Draft>) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut work = Some(work);
     for _ in 0..CODE_DRAWS {
-        let txn = crate::db::begin(db).await?;
-        let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
-        let taken: HashSet<String> = certificate::Entity::find()
-            .filter(certificate::Column::Code.is_in(codes))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|c| c.code)
-            .collect();
-        if taken.is_empty() {
-            return Ok(txn);
-        }
-        txn.rollback().await?;
+        let outcome = crate::db::write(db, async |txn| {
+            let codes: Vec<String> = drafts.iter().map(|d| d.snapshot.code.clone()).collect();
+            let taken: HashSet<String> = certificate::Entity::find()
+                .filter(certificate::Column::Code.is_in(codes))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|c| c.code)
+                .collect();
+            if !taken.is_empty() {
+                return Ok(Err(taken));
+            }
+            let Some(work) = work.take() else {
+                return Err(AppError::Internal("la escritura ya se hizo".into()));
+            };
+            Ok(Ok(work(txn, std::mem::take(&mut drafts)).await?))
+        })
+        .await?;
+        let taken = match outcome {
+            Ok(value) => return Ok(value),
+            Err(taken) => taken,
+        };
         let mut redrawn = Vec::with_capacity(drafts.len());
         for draft in drafts.drain(..) {
             redrawn.push(if taken.contains(&draft.snapshot.code) {
@@ -437,7 +448,7 @@ async fn begin_with_free_codes(
                 draft
             });
         }
-        *drafts = redrawn;
+        drafts = redrawn;
     }
     Err(AppError::Internal(
         "no se pudo generar un código de certificado único".into(),
@@ -467,6 +478,13 @@ async fn valid_certificates<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppRe
         .into_iter()
         .map(|c| c.enrolment_id)
         .collect())
+}
+
+/// A certificate issued (`certificate.issued`).
+#[derive(Serialize)]
+struct Issued<'a> {
+    code: &'a str,
+    enrolment_id: i32,
 }
 
 /// Issues a certificate to every enrolment that meets the completion rule and has none yet;
@@ -530,41 +548,46 @@ pub async fn issue_for_cohort(
         drafts.push(Draft::new(db, notifier, &facts, row, person, &result, actor.id).await?);
     }
 
-    let txn = begin_with_free_codes(db, notifier, &mut drafts).await?;
-    if cohorts::lock(&txn, cohort_id).await?.status != CohortStatus::Closed {
-        return Err(AppError::Conflict(NOT_CLOSED.into()));
-    }
-    let existing = valid_certificates(&txn, cohort_id).await?;
-    let mut outcome = IssueOutcome {
-        issued: Vec::new(),
-        skipped,
-    };
-    for draft in drafts {
-        if existing.contains(&draft.snapshot.enrolment_id) {
-            outcome.skipped.push(Skipped {
-                enrolment_id: draft.snapshot.enrolment_id,
-                full_name: draft.person.full_name(),
-                reason: ALREADY_VALID.into(),
-            });
-            continue;
+    write_with_free_codes(db, notifier, drafts, async |txn, drafts| {
+        if cohorts::lock(txn, cohort_id).await?.status != CohortStatus::Closed {
+            return Err(AppError::Conflict(NOT_CLOSED.into()));
         }
-        let cert = draft.write(&txn, notifier, false).await?;
-        audit::record(
-            &txn,
-            Change {
-                actor: Some(actor.id),
-                action: "certificate.issued",
-                subject_type: "certificate",
-                subject_id: cert.id.to_string(),
-                before: None,
-                after: Some(json!({"code": cert.code, "enrolment_id": cert.enrolment_id})),
-            },
-        )
-        .await?;
-        outcome.issued.push(verification(&txn, &cert).await?);
-    }
-    crate::db::commit(txn).await?;
-    Ok(outcome)
+        let existing = valid_certificates(txn, cohort_id).await?;
+        let mut outcome = IssueOutcome {
+            issued: Vec::new(),
+            skipped,
+        };
+        for draft in drafts {
+            if existing.contains(&draft.snapshot.enrolment_id) {
+                outcome.skipped.push(Skipped {
+                    enrolment_id: draft.snapshot.enrolment_id,
+                    full_name: draft.person.full_name(),
+                    reason: ALREADY_VALID.into(),
+                });
+                continue;
+            }
+            let cert = draft.write(txn, notifier, false).await?;
+            audit::record(
+                txn,
+                Change {
+                    actor: Some(actor.id),
+                    action: "certificate.issued",
+                    subject_type: "certificate",
+                    subject_id: cert.id.to_string(),
+                    before: None,
+                    after: serde_json::to_value(Issued {
+                        code: &cert.code,
+                        enrolment_id: cert.enrolment_id,
+                    })
+                    .ok(),
+                },
+            )
+            .await?;
+            outcome.issued.push(verification(txn, &cert).await?);
+        }
+        Ok(outcome)
+    })
+    .await
 }
 
 /// Valid certificates about to be replaced by fresh snapshots: one certificate re-issued after
@@ -669,7 +692,7 @@ impl Replacements {
         Ok(Replacements { olds, drafts })
     }
 
-    /// Nothing to replace (the transaction still opens through [`Replacements::begin`]).
+    /// Nothing to replace (the transaction still opens through [`Replacements::write_then`]).
     pub fn none() -> Replacements {
         Replacements {
             olds: Vec::new(),
@@ -681,13 +704,19 @@ impl Replacements {
         self.olds.is_empty()
     }
 
-    /// Opens the write transaction once no new code is taken.
-    pub async fn begin(
-        &mut self,
+    /// Runs `work` in a writing transaction of its own ([`crate::db::write`]), opened once no
+    /// new code is taken, handing it these replacements to [`Replacements::write`].
+    pub async fn write_then<T>(
+        self,
         db: &DatabaseConnection,
         notifier: &Notifier<'_>,
-    ) -> AppResult<crate::db::Txn> {
-        begin_with_free_codes(db, notifier, &mut self.drafts).await
+        work: impl AsyncFnOnce(&crate::db::Txn, Replacements) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let olds = self.olds;
+        write_with_free_codes(db, notifier, self.drafts, async |txn, drafts| {
+            work(txn, Replacements { olds, drafts }).await
+        })
+        .await
     }
 
     /// Writes every new certificate (its email queued) and supersedes its old one, with an
@@ -718,19 +747,48 @@ impl Replacements {
                     .ok_or(AppError::NotFound)?;
                 return Err(not_valid(&now));
             }
-            audit::record(db, Change {
-                actor: Some(actor.id),
-                action: "certificate.reissued",
-                subject_type: "certificate",
-                subject_id: old.id.to_string(),
-                before: Some(json!({"code": old.code, "full_name": old.full_name, "status": CertificateStatus::Valid})),
-                after: Some(json!({"status": CertificateStatus::Superseded, "superseded_by": new.code, "full_name": new.full_name})),
-            })
+            audit::record(
+                db,
+                Change {
+                    actor: Some(actor.id),
+                    action: "certificate.reissued",
+                    subject_type: "certificate",
+                    subject_id: old.id.to_string(),
+                    before: serde_json::to_value(WasValid {
+                        code: &old.code,
+                        full_name: &old.full_name,
+                        status: CertificateStatus::Valid,
+                    })
+                    .ok(),
+                    after: serde_json::to_value(Superseded {
+                        status: CertificateStatus::Superseded,
+                        superseded_by: &new.code,
+                        full_name: &new.full_name,
+                    })
+                    .ok(),
+                },
+            )
             .await?;
             written.push((old.code, new));
         }
         Ok(written)
     }
+}
+
+/// A valid certificate before a re-issue supersedes it (`certificate.reissued`).
+#[derive(Serialize)]
+struct WasValid<'a> {
+    code: &'a str,
+    full_name: &'a str,
+    status: CertificateStatus,
+}
+
+/// A certificate superseded by its re-issue, with the new one's code and name.
+#[derive(Serialize)]
+struct Superseded<'a> {
+    status: CertificateStatus,
+    superseded_by: &'a str,
+    full_name: &'a str,
 }
 
 /// After a correction (e.g. of the course's name), issues a fresh snapshot of one valid
@@ -747,20 +805,30 @@ pub async fn reissue(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut replacements =
+    let replacements =
         Replacements::of_person(db, notifier, actor.id, &person, None, Some(old.id)).await?;
     if replacements.is_empty() {
         // Revoked or re-issued since it was read.
         return Err(not_valid(&old));
     }
-    let txn = replacements.begin(db, notifier).await?;
-    let written = replacements.write(&txn, notifier, actor).await?;
-    let Some((_, new)) = written.into_iter().next() else {
-        return Err(AppError::Internal("falta el certificado nuevo".into()));
-    };
-    let view = verification(&txn, &new).await?;
-    crate::db::commit(txn).await?;
-    Ok(view)
+    replacements
+        .write_then(db, notifier, async |txn, replacements| {
+            let written = replacements.write(txn, notifier, actor).await?;
+            let Some((_, new)) = written.into_iter().next() else {
+                return Err(AppError::Internal("falta el certificado nuevo".into()));
+            };
+            let view = verification(txn, &new).await?;
+            Ok(view)
+        })
+        .await
+}
+
+/// A certificate's status around a revocation, with the reason after it (`certificate.revoked`).
+#[derive(Serialize)]
+struct Revoked<'a> {
+    status: CertificateStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 /// Revokes with a reason (409 when it is not valid); the participant is told.
@@ -788,8 +856,16 @@ pub async fn revoke<C: ConnectionTrait>(
             action: "certificate.revoked",
             subject_type: "certificate",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": CertificateStatus::Valid})),
-            after: Some(json!({"status": CertificateStatus::Revoked, "reason": reason})),
+            before: serde_json::to_value(Revoked {
+                status: CertificateStatus::Valid,
+                reason: None,
+            })
+            .ok(),
+            after: serde_json::to_value(Revoked {
+                status: CertificateStatus::Revoked,
+                reason: Some(&reason),
+            })
+            .ok(),
         },
     )
     .await?;
