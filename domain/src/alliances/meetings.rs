@@ -20,7 +20,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::HashMap;
 
 /// At most this many attendees or agreements per table.
@@ -482,6 +481,13 @@ pub fn open_agreements(meetings: &[MeetingView]) -> Vec<OpenAgreement> {
     open
 }
 
+/// A table's agreement around a change, with its alliance (`alliance.agreement_changed`).
+#[derive(Serialize)]
+struct AgreementAudit<'a> {
+    alliance: i32,
+    agreement: &'a AgreementView,
+}
+
 /// Changes the follow-up of agreement `agreement_id` of table `meeting_id` of alliance
 /// `alliance_id`: `done` on a day (today when absent; not in the future, not before its table)
 /// with an optional note, or `open` again. 404 when the caller does not read the alliance or the
@@ -558,8 +564,16 @@ pub async fn change_agreement<C: ConnectionTrait>(
             action: "alliance.agreement_changed",
             subject_type: "alliance_agreement",
             subject_id: agreement_id.to_string(),
-            before: Some(json!({"alliance": alliance_id, "agreement": before})),
-            after: Some(json!({"alliance": alliance_id, "agreement": saved})),
+            before: serde_json::to_value(AgreementAudit {
+                alliance: alliance_id,
+                agreement: &before,
+            })
+            .ok(),
+            after: serde_json::to_value(AgreementAudit {
+                alliance: alliance_id,
+                agreement: &saved,
+            })
+            .ok(),
         },
     )
     .await?;

@@ -29,7 +29,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::HashMap;
 
 /// At most this many activities or products expected in a plan.
@@ -134,6 +133,15 @@ pub enum Acceptor<'a> {
     Territory(&'a Actor, i32),
 }
 
+/// A plan version's text as its hash reads it.
+#[derive(Serialize)]
+struct PlanText<'a> {
+    assistance_id: i32,
+    version: i32,
+    activities: &'a [ActivityView],
+    products_expected: &'a [String],
+}
+
 /// The hash of a plan version's text — its assistance, number, activities (text and due date,
 /// in order) and products expected — as the acceptance names it.
 pub fn content_hash(
@@ -142,13 +150,15 @@ pub fn content_hash(
     activities: &[ActivityView],
     products: &[String],
 ) -> String {
-    let text = json!({
-        "assistance_id": assistance_id,
-        "version": version,
-        "activities": activities,
-        "products_expected": products,
+    // Through a `Value`, whose keys are sorted: the text hashed stays what it always was.
+    let text = serde_json::to_value(PlanText {
+        assistance_id,
+        version,
+        activities,
+        products_expected: products,
     })
-    .to_string();
+    .map(|value| value.to_string())
+    .unwrap_or_default();
     crate::accounts::secrets::token_hash(&text)
 }
 
@@ -202,6 +212,13 @@ async fn names<C: ConnectionTrait>(
         .into_iter()
         .map(|u| (u.id, u.full_name))
         .collect())
+}
+
+/// A diagnosis as its audit rows store it (`assistance.diagnosis_recorded`).
+#[derive(Serialize)]
+struct Diagnosis<'a> {
+    findings: &'a str,
+    evidence: Option<&'a str>,
 }
 
 /// Records (or replaces) the diagnosis of an assistance the caller manages: its findings are
@@ -268,8 +285,18 @@ pub async fn record_diagnosis<C: ConnectionTrait>(
             action: "assistance.diagnosis_recorded",
             subject_type: "assistance",
             subject_id: id.to_string(),
-            before: before.map(|b| json!({"findings": b.findings, "evidence": b.evidence})),
-            after: Some(json!({"findings": saved.findings, "evidence": saved.evidence})),
+            before: before.and_then(|b| {
+                serde_json::to_value(Diagnosis {
+                    findings: &b.findings,
+                    evidence: b.evidence.as_deref(),
+                })
+                .ok()
+            }),
+            after: serde_json::to_value(Diagnosis {
+                findings: &saved.findings,
+                evidence: saved.evidence.as_deref(),
+            })
+            .ok(),
         },
     )
     .await?;
@@ -513,6 +540,23 @@ async fn send_link<C: ConnectionTrait>(
     Ok(true)
 }
 
+/// The plan version a new one replaces (`assistance.work_plan_written`).
+#[derive(Serialize)]
+struct PlanWas {
+    version: i32,
+    accepted: bool,
+}
+
+/// A plan version written, with the hash of its text and whether its link went out.
+#[derive(Serialize)]
+struct PlanWritten<'a> {
+    version: i32,
+    activities: &'a [ActivityView],
+    products_expected: &'a [String],
+    content_hash: String,
+    link_emailed: bool,
+}
+
 /// Writes the work plan of an assistance the caller manages, every problem at once (422);
 /// closed or cancelled → 409. The first plan is version 1; any change makes the next version,
 /// waiting for its own acceptance — a version waiting is never rewritten, and its links are
@@ -543,9 +587,13 @@ pub async fn write_plan<C: ConnectionTrait>(
     let at = crate::time::now();
     let products_json = serde_json::to_string(&products)
         .map_err(|e| AppError::Internal(format!("productos del plan: {e}")))?;
-    let before = current
-        .as_ref()
-        .map(|c| json!({"version": c.version, "accepted": c.accepted_at.is_some()}));
+    let before = current.as_ref().and_then(|c| {
+        serde_json::to_value(PlanWas {
+            version: c.version,
+            accepted: c.accepted_at.is_some(),
+        })
+        .ok()
+    });
     if current.as_ref().is_some_and(|c| c.accepted_at.is_none()) {
         void_links(db, id, LinkVoidReason::PlanChanged).await?;
     }
@@ -570,13 +618,14 @@ pub async fn write_plan<C: ConnectionTrait>(
             subject_type: "assistance",
             subject_id: id.to_string(),
             before,
-            after: Some(json!({
-                "version": saved.version,
-                "activities": activities,
-                "products_expected": products,
-                "content_hash": content_hash(id, saved.version, &activities, &products),
-                "link_emailed": emailed,
-            })),
+            after: serde_json::to_value(PlanWritten {
+                version: saved.version,
+                activities: &activities,
+                products_expected: &products,
+                content_hash: content_hash(id, saved.version, &activities, &products),
+                link_emailed: emailed,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -650,6 +699,17 @@ fn void_reason(
 }
 
 const STALE: &str = "El plan de trabajo cambió mientras lo revisaba";
+
+/// A plan version accepted: the text's hash shown, who accepted and how
+/// (`assistance.work_plan_accepted`).
+#[derive(Serialize)]
+struct PlanAccepted<'a> {
+    version: i32,
+    content_hash: &'a str,
+    accepted_by: &'a str,
+    position: &'a str,
+    via: AcceptanceVia,
+}
 
 /// Records the entity's acceptance of the current plan version: through the emailed link (a
 /// link voided — the plan or the contact changed after it was sent — → 410) or by the
@@ -760,13 +820,14 @@ pub async fn accept<C: ConnectionTrait>(
             subject_type: "assistance",
             subject_id: row.id.to_string(),
             before: None,
-            after: Some(json!({
-                "version": version,
-                "content_hash": shown,
-                "accepted_by": accepted_by,
-                "position": position,
-                "via": via,
-            })),
+            after: serde_json::to_value(PlanAccepted {
+                version,
+                content_hash: &shown,
+                accepted_by: &accepted_by,
+                position: &position,
+                via,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -789,6 +850,14 @@ pub struct ContactConfirmationInput {
     /// The address confirmed: the assistance's current `contact_email` (another → 409).
     #[schema(format = Email, max_length = 254)]
     pub contact_email: Option<String>,
+}
+
+/// The entity's contact confirmed, and whether the plan's link went to it
+/// (`assistance.contact_confirmed`).
+#[derive(Serialize)]
+struct ContactConfirmed<'a> {
+    contact_email: &'a str,
+    link_emailed: bool,
 }
 
 /// The municipality's liaison or the department's reviewer confirms the entity's contact
@@ -851,7 +920,11 @@ pub async fn confirm_contact<C: ConnectionTrait>(
             subject_type: "assistance",
             subject_id: id.to_string(),
             before: None,
-            after: Some(json!({"contact_email": contact, "link_emailed": emailed})),
+            after: serde_json::to_value(ContactConfirmed {
+                contact_email: &contact,
+                link_emailed: emailed,
+            })
+            .ok(),
         },
     )
     .await?;

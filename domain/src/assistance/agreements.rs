@@ -18,7 +18,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::HashMap;
 
 pub use super::visits::AgreementView;
@@ -148,6 +147,14 @@ fn optional_line(field: &str, value: Option<&str>, errors: &mut Vec<FieldError>)
     }
 }
 
+/// A visit's agreement around a status change, with its assistance
+/// (`assistance.agreement_status_changed`).
+#[derive(Serialize)]
+struct AgreementAudit<'a> {
+    assistance: i32,
+    agreement: &'a AgreementView,
+}
+
 /// Changes agreement `id`'s state, with every problem at once: an unknown `status`, a dropped
 /// one without its reason, a done one on a day that is not a date, in the future or before
 /// its visit (422). Only its assistance's provider (404 for another provider; 403 for those
@@ -221,8 +228,16 @@ pub async fn change_status<C: ConnectionTrait>(
             action: "assistance.agreement_status_changed",
             subject_type: "visit_agreement",
             subject_id: id.to_string(),
-            before: Some(json!({"assistance": visit.assistance_id, "agreement": before})),
-            after: Some(json!({"assistance": visit.assistance_id, "agreement": saved})),
+            before: serde_json::to_value(AgreementAudit {
+                assistance: visit.assistance_id,
+                agreement: &before,
+            })
+            .ok(),
+            after: serde_json::to_value(AgreementAudit {
+                assistance: visit.assistance_id,
+                agreement: &saved,
+            })
+            .ok(),
         },
     )
     .await?;

@@ -35,7 +35,6 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::HashMap;
 
 /// The most people one demand may ask to train.
@@ -936,6 +935,12 @@ pub async fn update<C: ConnectionTrait>(
     Ok(after)
 }
 
+/// Whether the gobernación backs a demand (`demand.endorsed`).
+#[derive(Serialize)]
+struct Endorsement {
+    endorsed: bool,
+}
+
 /// The gobernación backs a demand of one of its municipalities (a reviewer of its department);
 /// once. Met and declined demands are history (409).
 pub async fn endorse<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<DemandView> {
@@ -967,8 +972,8 @@ pub async fn endorse<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppRe
             action: "demand.endorsed",
             subject_type: "demand",
             subject_id: id.to_string(),
-            before: Some(json!({"endorsed": false})),
-            after: Some(json!({"endorsed": true})),
+            before: serde_json::to_value(Endorsement { endorsed: false }).ok(),
+            after: serde_json::to_value(Endorsement { endorsed: true }).ok(),
         },
     )
     .await?;

@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
 };
-use serde_json::json;
+use serde::Serialize;
 
 /// Whether a cohort offered to these targets reaches a municipality (no targets = the whole
 /// country).
@@ -182,8 +182,8 @@ pub async fn link<C: ConnectionTrait>(
                 action: "demand.planned",
                 subject_type: "demand",
                 subject_id: saved.id.to_string(),
-                before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
-                after: Some(json!({"status": saved.status, "cohort_id": cohort.id})),
+                before: serde_json::to_value(InCohort::of(&row)).ok(),
+                after: serde_json::to_value(InCohort::of(&saved)).ok(),
             },
         )
         .await?;
@@ -199,6 +199,51 @@ pub async fn link<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
+}
+
+/// A demand's status in its audit rows (`demand.met` before; an assistance moving it).
+#[derive(Serialize)]
+pub(crate) struct StatusAudit {
+    pub status: DemandStatus,
+}
+
+/// A demand's status and the cohort it is planned in (`demand.planned`, `demand.reopened`,
+/// `demand.replanned`).
+#[derive(Serialize)]
+struct InCohort {
+    status: DemandStatus,
+    cohort_id: Option<i32>,
+}
+
+impl InCohort {
+    fn of(row: &demand::Model) -> Self {
+        Self {
+            status: row.status,
+            cohort_id: row.cohort_id,
+        }
+    }
+}
+
+/// A demand moved, and why (`demand.reopened`; an assistance planning, meeting or reopening it).
+#[derive(Serialize)]
+pub(crate) struct Moved<'a> {
+    pub status: DemandStatus,
+    pub why: &'a str,
+}
+
+/// A demand met by a closed cohort, with how many of its municipality completed (`demand.met`).
+#[derive(Serialize)]
+struct Met {
+    status: DemandStatus,
+    completed: u64,
+}
+
+/// A demand planned again in a reopened cohort (`demand.replanned`).
+#[derive(Serialize)]
+struct Replanned<'a> {
+    status: DemandStatus,
+    cohort_id: i32,
+    why: &'a str,
 }
 
 /// Back to open, no longer tied to a cohort (audited with `why`).
@@ -221,8 +266,12 @@ async fn reopen<C: ConnectionTrait>(
             action: "demand.reopened",
             subject_type: "demand",
             subject_id: row.id.to_string(),
-            before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
-            after: Some(json!({"status": DemandStatus::Open, "why": why})),
+            before: serde_json::to_value(InCohort::of(&row)).ok(),
+            after: serde_json::to_value(Moved {
+                status: DemandStatus::Open,
+                why,
+            })
+            .ok(),
         },
     )
     .await
@@ -260,8 +309,12 @@ pub async fn on_closed<C: ConnectionTrait>(
                 action: "demand.met",
                 subject_type: "demand",
                 subject_id: saved.id.to_string(),
-                before: Some(json!({"status": row.status})),
-                after: Some(json!({"status": saved.status, "completed": completed})),
+                before: serde_json::to_value(StatusAudit { status: row.status }).ok(),
+                after: serde_json::to_value(Met {
+                    status: saved.status,
+                    completed,
+                })
+                .ok(),
             },
         )
         .await?;
@@ -344,12 +397,13 @@ pub async fn on_reopened<C: ConnectionTrait>(
                 action: "demand.replanned",
                 subject_type: "demand",
                 subject_id: saved.id.to_string(),
-                before: Some(json!({"status": row.status, "cohort_id": row.cohort_id})),
-                after: Some(json!({
-                    "status": saved.status,
-                    "cohort_id": cohort.id,
-                    "why": "cohort_reopened",
-                })),
+                before: serde_json::to_value(InCohort::of(&row)).ok(),
+                after: serde_json::to_value(Replanned {
+                    status: saved.status,
+                    cohort_id: cohort.id,
+                    why: "cohort_reopened",
+                })
+                .ok(),
             },
         )
         .await?;
