@@ -36,7 +36,6 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Who the liaison proposes: a registered participant (`participant_id`) or someone not yet
 /// registered (document, names and email; they are invited to register).
@@ -391,6 +390,15 @@ async fn nominee<C: ConnectionTrait>(
     })
 }
 
+/// A nomination made by a liaison (`nomination.created`).
+#[derive(Serialize)]
+struct Nominated<'a> {
+    cohort_id: i32,
+    municipality_code: &'a str,
+    participant_id: Option<i32>,
+    status: NominationStatus,
+}
+
 /// A liaison proposes a person for a cohort offered to their municipality; the person is
 /// emailed a link to confirm. Run inside a transaction.
 pub async fn nominate<C: ConnectionTrait>(
@@ -489,8 +497,13 @@ pub async fn nominate<C: ConnectionTrait>(
             subject_type: "nomination",
             subject_id: saved.id.to_string(),
             before: None,
-            after: Some(json!({"cohort_id": cohort.id, "municipality_code": code,
-                               "participant_id": saved.participant_id, "status": saved.status})),
+            after: serde_json::to_value(Nominated {
+                cohort_id: cohort.id,
+                municipality_code: &code,
+                participant_id: saved.participant_id,
+                status: saved.status,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -744,6 +757,13 @@ pub async fn pending_by_link<C: ConnectionTrait>(db: &C, token: &str) -> AppResu
         .map(|r| r.id))
 }
 
+/// A nomination's status and person around its confirmation (`nomination.confirmed`).
+#[derive(Serialize)]
+struct Confirmation {
+    status: NominationStatus,
+    participant_id: Option<i32>,
+}
+
 async fn mark_confirmed<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -765,8 +785,16 @@ async fn mark_confirmed<C: ConnectionTrait>(
             action: "nomination.confirmed",
             subject_type: "nomination",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": row.status, "participant_id": row.participant_id})),
-            after: Some(json!({"status": saved.status, "participant_id": saved.participant_id})),
+            before: serde_json::to_value(Confirmation {
+                status: row.status,
+                participant_id: row.participant_id,
+            })
+            .ok(),
+            after: serde_json::to_value(Confirmation {
+                status: saved.status,
+                participant_id: saved.participant_id,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -845,6 +873,20 @@ pub async fn cohort_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> App
         .ok_or(AppError::NotFound)?;
     cohorts::find_managed(db, user, row.cohort_id).await?;
     Ok(row.cohort_id)
+}
+
+/// A nomination's status before the decision (`nomination.accepted`, `nomination.declined`).
+#[derive(Serialize)]
+struct Undecided {
+    status: NominationStatus,
+}
+
+/// A nomination decided: why, when declined, and the enrolment it made, when accepted.
+#[derive(Serialize)]
+struct Decided<'a> {
+    status: NominationStatus,
+    reason: Option<&'a str>,
+    enrolment_id: Option<i32>,
 }
 
 pub async fn decide<C: ConnectionTrait>(
@@ -941,9 +983,13 @@ pub async fn decide<C: ConnectionTrait>(
             },
             subject_type: "nomination",
             subject_id: saved.id.to_string(),
-            before: Some(json!({"status": row.status})),
-            after: Some(json!({"status": saved.status, "reason": reason,
-                               "enrolment_id": saved.enrolment_id})),
+            before: serde_json::to_value(Undecided { status: row.status }).ok(),
+            after: serde_json::to_value(Decided {
+                status: saved.status,
+                reason: reason.as_deref(),
+                enrolment_id: saved.enrolment_id,
+            })
+            .ok(),
         },
     )
     .await?;
@@ -1158,56 +1204,59 @@ pub async fn remind_unfilled_quotas(
         .await?;
     let mut queued = 0;
     for candidate in due {
-        let txn = crate::db::begin(db).await?;
-        let cohort = cohorts::lock(&txn, candidate.id).await?;
-        if cohort.quota_reminded_at.is_some() {
-            continue;
-        }
-        let quotas = cohorts::quotas::of(&txn, &[cohort.id])
-            .await?
-            .remove(&cohort.id)
-            .unwrap_or_default();
-        let usage = cohorts::quotas::usage(&txn, &[cohort.id]).await?;
-        for (code, seats) in &quotas {
-            let (enrolled, _) = usage
-                .get(&(cohort.id, code.clone()))
-                .copied()
+        queued += crate::db::write(db, async |txn| {
+            let cohort = cohorts::lock(txn, candidate.id).await?;
+            if cohort.quota_reminded_at.is_some() {
+                return Ok(0);
+            }
+            let mut queued = 0;
+            let quotas = cohorts::quotas::of(txn, &[cohort.id])
+                .await?
+                .remove(&cohort.id)
                 .unwrap_or_default();
-            let left = (*seats as u64).saturating_sub(enrolled);
-            if left == 0 {
-                continue;
+            let usage = cohorts::quotas::usage(txn, &[cohort.id]).await?;
+            for (code, seats) in &quotas {
+                let (enrolled, _) = usage
+                    .get(&(cohort.id, code.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let left = (*seats as u64).saturating_sub(enrolled);
+                if left == 0 {
+                    continue;
+                }
+                let liaisons = user::Entity::find()
+                    .filter(user::Column::Role.eq(Role::Liaison))
+                    .filter(user::Column::MunicipalityCode.eq(code.clone()))
+                    .filter(user::Column::Active.eq(true))
+                    .all(txn)
+                    .await?;
+                let place = place_name(txn, code).await?;
+                for liaison in liaisons {
+                    let message = QuotaReminder {
+                        liaison: &liaison.full_name,
+                        municipality: &place,
+                        cohort: &cohort.name,
+                        left,
+                        seats: *seats,
+                        release_on: cohort.quota_release_on.map(|d| d.to_string()),
+                        cohort_id: cohort.id,
+                    };
+                    let fresh = mail::enqueue(
+                        txn,
+                        notifier,
+                        Email::of(liaison.email.clone(), &message)?
+                            .once(format!("cupos:{}:{}:{}", cohort.id, code, liaison.id)),
+                    )
+                    .await?;
+                    queued += usize::from(fresh);
+                }
             }
-            let liaisons = user::Entity::find()
-                .filter(user::Column::Role.eq(Role::Liaison))
-                .filter(user::Column::MunicipalityCode.eq(code.clone()))
-                .filter(user::Column::Active.eq(true))
-                .all(&txn)
-                .await?;
-            let place = place_name(&txn, code).await?;
-            for liaison in liaisons {
-                let message = QuotaReminder {
-                    liaison: &liaison.full_name,
-                    municipality: &place,
-                    cohort: &cohort.name,
-                    left,
-                    seats: *seats,
-                    release_on: cohort.quota_release_on.map(|d| d.to_string()),
-                    cohort_id: cohort.id,
-                };
-                let fresh = mail::enqueue(
-                    &txn,
-                    notifier,
-                    Email::of(liaison.email.clone(), &message)?
-                        .once(format!("cupos:{}:{}:{}", cohort.id, code, liaison.id)),
-                )
-                .await?;
-                queued += usize::from(fresh);
-            }
-        }
-        let mut model: cohort::ActiveModel = cohort.into();
-        model.quota_reminded_at = Set(Some(crate::time::now()));
-        model.update(&txn).await?;
-        crate::db::commit(txn).await?;
+            let mut model: cohort::ActiveModel = cohort.into();
+            model.quota_reminded_at = Set(Some(crate::time::now()));
+            model.update(txn).await?;
+            Ok(queued)
+        })
+        .await?;
     }
     Ok(queued)
 }
@@ -1228,18 +1277,20 @@ pub async fn release_due_quotas(
         .await?;
     let mut promoted = 0;
     for candidate in due {
-        let txn = crate::db::begin(db).await?;
-        let cohort = cohorts::lock(&txn, candidate.id).await?;
-        if cohort.quotas_released_at.is_some() {
-            continue;
-        }
-        promoted += enrolment::fill_seats(&txn, notifier, None, &cohort)
-            .await?
-            .len();
-        let mut model: cohort::ActiveModel = cohort.into();
-        model.quotas_released_at = Set(Some(crate::time::now()));
-        model.update(&txn).await?;
-        crate::db::commit(txn).await?;
+        promoted += crate::db::write(db, async |txn| {
+            let cohort = cohorts::lock(txn, candidate.id).await?;
+            if cohort.quotas_released_at.is_some() {
+                return Ok(0);
+            }
+            let promoted = enrolment::fill_seats(txn, notifier, None, &cohort)
+                .await?
+                .len();
+            let mut model: cohort::ActiveModel = cohort.into();
+            model.quotas_released_at = Set(Some(crate::time::now()));
+            model.update(txn).await?;
+            Ok(promoted)
+        })
+        .await?;
     }
     Ok(promoted)
 }

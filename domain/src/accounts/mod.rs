@@ -362,6 +362,13 @@ pub struct LiaisonProposal {
     pub detail: String,
 }
 
+/// A liaison proposed whose email already has an account (`user.liaison_proposed_existing`).
+#[derive(Serialize)]
+struct ProposedExisting<'a> {
+    proposed_name: &'a str,
+    municipality_code: &'a str,
+}
+
 /// A gobernación reviewer proposes a liaison (enlace municipal) for a municipality of their
 /// department (issue 16). The proposal is checked first (422 with every problem: the
 /// municipality, the email's form, the name; nothing written). Then:
@@ -459,10 +466,11 @@ pub async fn propose_liaison<C: ConnectionTrait>(
                 subject_type: "user",
                 subject_id: existing.id.to_string(),
                 before: None,
-                after: Some(serde_json::json!({
-                    "proposed_name": name,
-                    "municipality_code": place.code,
-                })),
+                after: serde_json::to_value(ProposedExisting {
+                    proposed_name: &name,
+                    municipality_code: &place.code,
+                })
+                .ok(),
             },
         )
         .await?;

@@ -31,7 +31,6 @@ use sea_orm::{
     QueryOrder, Set,
 };
 use serde::Serialize;
-use serde_json::json;
 
 /// A person as a coordinator names her: by participant id or by document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -298,6 +297,15 @@ pub(crate) async fn check_room<C: ConnectionTrait>(
     Ok(())
 }
 
+/// An invitation made (`enrolment_invitation.created`).
+#[derive(Serialize)]
+struct Invited<'a> {
+    cohort_id: i32,
+    participant_id: Option<i32>,
+    emailed: bool,
+    override_reason: Option<&'a str>,
+}
+
 /// Invites the person `named` (found or not) to `cohort_id` for `actor`. Run inside a
 /// transaction. Answers the same whoever it names: nothing new when the same request is still
 /// pending; 409 when the cohort takes no enrolments (its own state, not the person's); 422
@@ -362,10 +370,13 @@ pub async fn invite<C: ConnectionTrait>(
             subject_type: "enrolment_invitation",
             subject_id: saved.id.to_string(),
             before: None,
-            after: Some(
-                json!({"cohort_id": cohort.id, "participant_id": saved.participant_id,
-                               "emailed": token.is_some(), "override_reason": override_reason}),
-            ),
+            after: serde_json::to_value(Invited {
+                cohort_id: cohort.id,
+                participant_id: saved.participant_id,
+                emailed: token.is_some(),
+                override_reason: override_reason.as_deref(),
+            })
+            .ok(),
         },
     )
     .await?;
@@ -727,6 +738,21 @@ async fn settle<C: ConnectionTrait>(
     Ok(())
 }
 
+/// An invitation's status around its answer (`enrolment_invitation.declined`, `….accepted`).
+#[derive(Serialize)]
+struct StatusAudit {
+    status: InvitationStatus,
+}
+
+/// An invitation accepted: the enrolment it made, who invited and why it was an exception.
+#[derive(Serialize)]
+struct Accepted<'a> {
+    status: InvitationStatus,
+    enrolment_id: i32,
+    invited_by: Option<i32>,
+    override_reason: Option<&'a str>,
+}
+
 /// The person accepts: she is enrolled (or waitlisted) by the normal enrolment, with the
 /// inviter's override if it had one; audited. Run inside a transaction. Not hers → 404; no
 /// longer pending → 409; not eligible → 422 as for any enrolment.
@@ -773,12 +799,17 @@ pub async fn accept<C: ConnectionTrait>(
             action: "enrolment_invitation.accepted",
             subject_type: "enrolment_invitation",
             subject_id: row.id.to_string(),
-            before: Some(json!({"status": InvitationStatus::Pending})),
-            after: Some(
-                json!({"status": InvitationStatus::Accepted, "enrolment_id": view.id,
-                               "invited_by": row.invited_by,
-                               "override_reason": row.override_reason}),
-            ),
+            before: serde_json::to_value(StatusAudit {
+                status: InvitationStatus::Pending,
+            })
+            .ok(),
+            after: serde_json::to_value(Accepted {
+                status: InvitationStatus::Accepted,
+                enrolment_id: view.id,
+                invited_by: row.invited_by,
+                override_reason: row.override_reason.as_deref(),
+            })
+            .ok(),
         },
     )
     .await?;
@@ -811,8 +842,14 @@ pub async fn decline<C: ConnectionTrait>(
             action: "enrolment_invitation.declined",
             subject_type: "enrolment_invitation",
             subject_id: row.id.to_string(),
-            before: Some(json!({"status": InvitationStatus::Pending})),
-            after: Some(json!({"status": InvitationStatus::Declined})),
+            before: serde_json::to_value(StatusAudit {
+                status: InvitationStatus::Pending,
+            })
+            .ok(),
+            after: serde_json::to_value(StatusAudit {
+                status: InvitationStatus::Declined,
+            })
+            .ok(),
         },
     )
     .await?;

@@ -109,6 +109,13 @@ async fn active_liaisons<C: ConnectionTrait>(
     Ok(select.order_by_asc(user::Column::Id).all(db).await?)
 }
 
+/// A successor liaison named for a municipality (`liaison.named`).
+#[derive(Serialize)]
+struct NamedAudit<'a> {
+    municipality_code: &'a str,
+    handover_id: i32,
+}
+
 /// An administrator names the next liaison of municipality `code`: checked first (422 with
 /// every problem; nothing written), then, in one transaction, the inactive account, the
 /// handover row, its audit entry and the email with the link. Only administrators (403).
@@ -179,80 +186,82 @@ pub async fn name_successor(
         return Err(AppError::Validation(errors));
     };
     let department_name = crate::territory::department_name(db, &place.department_code).await?;
-    let txn = crate::db::begin(db).await?;
-    let account = match reusable {
-        Some(account) => account,
-        None => {
-            let created = accounts::create_user(
-                &txn,
-                NewUser {
-                    email: email.clone(),
-                    password,
-                    full_name: name,
-                    role: Role::Liaison,
-                    department_code: None,
-                    municipality_code: Some(place.code.clone()),
-                    territorial_direction_id: None,
-                    provider_id: None,
-                },
-            )
-            .await?;
-            let mut model: user::ActiveModel = created.into();
-            model.active = Set(false);
-            model.update(&txn).await?
+    crate::db::write(db, async |txn| {
+        let account = match reusable {
+            Some(account) => account,
+            None => {
+                let created = accounts::create_user(
+                    txn,
+                    NewUser {
+                        email: email.clone(),
+                        password,
+                        full_name: name,
+                        role: Role::Liaison,
+                        department_code: None,
+                        municipality_code: Some(place.code.clone()),
+                        territorial_direction_id: None,
+                        provider_id: None,
+                    },
+                )
+                .await?;
+                let mut model: user::ActiveModel = created.into();
+                model.active = Set(false);
+                model.update(txn).await?
+            }
+        };
+        let token = secrets::random_token();
+        let at = now();
+        let row = liaison_handover::ActiveModel {
+            municipality_code: Set(place.code.clone()),
+            new_user_id: Set(account.id),
+            named_by: Set(Some(admin.id)),
+            token_hash: Set(secrets::token_hash(&token)),
+            created_at: Set(at),
+            expires_at: Set(at + Duration::days(VALID_DAYS)),
+            confirmed_at: Set(None),
+            ..Default::default()
         }
-    };
-    let token = secrets::random_token();
-    let at = now();
-    let row = liaison_handover::ActiveModel {
-        municipality_code: Set(place.code.clone()),
-        new_user_id: Set(account.id),
-        named_by: Set(Some(admin.id)),
-        token_hash: Set(secrets::token_hash(&token)),
-        created_at: Set(at),
-        expires_at: Set(at + Duration::days(VALID_DAYS)),
-        confirmed_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let confirm_url = format!(
-        "{}/enlace/asumir/{token}",
-        notifier.config.public_url.trim_end_matches('/')
-    );
-    let message = LiaisonHandover {
-        full_name: &account.full_name,
-        municipality_name: &place.name,
-        department_name: &department_name,
-        confirm_url,
-        valid_days: VALID_DAYS,
-    };
-    mail::enqueue(&txn, notifier, Email::of(account.email.clone(), &message)?).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(admin.id),
-            action: "liaison.named",
-            subject_type: "user",
-            subject_id: account.id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({
-                "municipality_code": place.code,
-                "handover_id": row.id,
-            })),
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(Named {
-        id: row.id,
-        full_name: account.full_name,
-        email: account.email,
-        named_on: crate::time::local(row.created_at).date_naive(),
-        expires_on: crate::time::local(row.expires_at).date_naive(),
-        confirmed_on: None,
-        expired: false,
+        .insert(txn)
+        .await?;
+        let confirm_url = format!(
+            "{}/enlace/asumir/{token}",
+            notifier.config.public_url.trim_end_matches('/')
+        );
+        let message = LiaisonHandover {
+            full_name: &account.full_name,
+            municipality_name: &place.name,
+            department_name: &department_name,
+            confirm_url,
+            valid_days: VALID_DAYS,
+        };
+        mail::enqueue(txn, notifier, Email::of(account.email.clone(), &message)?).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(admin.id),
+                action: "liaison.named",
+                subject_type: "user",
+                subject_id: account.id.to_string(),
+                before: None,
+                after: serde_json::to_value(NamedAudit {
+                    municipality_code: &place.code,
+                    handover_id: row.id,
+                })
+                .ok(),
+            },
+        )
+        .await?;
+        Ok(Named {
+            id: row.id,
+            full_name: account.full_name,
+            email: account.email,
+            named_on: crate::time::local(row.created_at).date_naive(),
+            expires_on: crate::time::local(row.expires_at).date_naive(),
+            confirmed_on: None,
+            expired: false,
+        })
     })
+    .await
 }
 
 /// What the confirmation page shows before the successor commits: who they are, the
@@ -301,6 +310,14 @@ pub async fn pending<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<Optio
     }))
 }
 
+/// A successor who confirmed, and the liaisons that left with it (`liaison.confirmed`).
+#[derive(Serialize)]
+struct Confirmed<'a> {
+    municipality_code: &'a str,
+    handover_id: i32,
+    deactivated: Vec<i32>,
+}
+
 /// The successor confirms through link `token`: chooses a password (422: weak, or not
 /// repeated the same; nothing changes), and in one transaction the link is spent, the account
 /// gets the password and becomes active, and every other active liaison account of the
@@ -329,56 +346,58 @@ pub async fn confirm(
         return Err(AppError::Validation(errors));
     }
     let password = passwords::NewPassword::hash(password).await?;
-    let txn = crate::db::begin(db).await?;
-    let row = usable_row(&txn, token)
-        .await?
-        .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
-    let spent = liaison_handover::Entity::update_many()
-        .col_expr(liaison_handover::Column::ConfirmedAt, Expr::value(now()))
-        .filter(liaison_handover::Column::Id.eq(row.id))
-        .filter(liaison_handover::Column::ConfirmedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if spent.rows_affected != 1 {
-        return Err(AppError::Conflict(INVALID_LINK.into()));
-    }
-    let account = accounts::find(&txn, row.new_user_id).await?;
-    let account = accounts::set_password(&txn, account, &password).await?;
-    let mut model: user::ActiveModel = account.into();
-    model.active = Set(true);
-    model.updated_at = Set(now());
-    let account = model.update(&txn).await?;
-    let outgoing = active_liaisons(&txn, &row.municipality_code, Some(account.id)).await?;
-    for old in &outgoing {
-        accounts::update_user(
-            &txn,
-            account.id,
-            old.id,
-            UserChanges {
-                active: Some(false),
-                ..Default::default()
+    crate::db::write(db, async |txn| {
+        let row = usable_row(txn, token)
+            .await?
+            .ok_or_else(|| AppError::Conflict(INVALID_LINK.into()))?;
+        let spent = liaison_handover::Entity::update_many()
+            .col_expr(liaison_handover::Column::ConfirmedAt, Expr::value(now()))
+            .filter(liaison_handover::Column::Id.eq(row.id))
+            .filter(liaison_handover::Column::ConfirmedAt.is_null())
+            .exec(txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            return Err(AppError::Conflict(INVALID_LINK.into()));
+        }
+        let account = accounts::find(txn, row.new_user_id).await?;
+        let account = accounts::set_password(txn, account, &password).await?;
+        let mut model: user::ActiveModel = account.into();
+        model.active = Set(true);
+        model.updated_at = Set(now());
+        let account = model.update(txn).await?;
+        let outgoing = active_liaisons(txn, &row.municipality_code, Some(account.id)).await?;
+        for old in &outgoing {
+            accounts::update_user(
+                txn,
+                account.id,
+                old.id,
+                UserChanges {
+                    active: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        audit::record(
+            txn,
+            Change {
+                actor: Some(account.id),
+                action: "liaison.confirmed",
+                subject_type: "user",
+                subject_id: account.id.to_string(),
+                before: None,
+                after: serde_json::to_value(Confirmed {
+                    municipality_code: &row.municipality_code,
+                    handover_id: row.id,
+                    deactivated: outgoing.iter().map(|u| u.id).collect(),
+                })
+                .ok(),
             },
         )
         .await?;
-    }
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(account.id),
-            action: "liaison.confirmed",
-            subject_type: "user",
-            subject_id: account.id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({
-                "municipality_code": row.municipality_code,
-                "handover_id": row.id,
-                "deactivated": outgoing.iter().map(|u| u.id).collect::<Vec<_>>(),
-            })),
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(account)
+        Ok(account)
+    })
+    .await
 }
 
 /// The link that lets the named official take the role.

@@ -995,6 +995,16 @@ async fn check_capacities<C: ConnectionTrait>(
     Ok(wanted)
 }
 
+/// A resource as its audit rows store it (created, changed, published, withdrawn).
+#[derive(Serialize)]
+struct ResourceAudit<'a> {
+    title: &'a str,
+    kind: ResourceKind,
+    status: ResourceStatus,
+    visibility: ResourceVisibility,
+    provider_id: i32,
+}
+
 async fn audited<C: ConnectionTrait>(
     db: &C,
     actor: i32,
@@ -1009,13 +1019,14 @@ async fn audited<C: ConnectionTrait>(
             subject_type: "resource",
             subject_id: view.id.to_string(),
             before: None,
-            after: Some(serde_json::json!({
-                "title": view.title,
-                "kind": view.kind,
-                "status": view.status,
-                "visibility": view.visibility,
-                "provider_id": view.provider.id,
-            })),
+            after: serde_json::to_value(ResourceAudit {
+                title: &view.title,
+                kind: view.kind,
+                status: view.status,
+                visibility: view.visibility,
+                provider_id: view.provider.id,
+            })
+            .ok(),
         },
     )
     .await
@@ -1129,6 +1140,32 @@ pub fn may_delete(row: &resource::Model) -> AppResult<()> {
     refuse_deleted(row)
 }
 
+/// A resource as it was before its deletion (`resource.deleted`).
+#[derive(Serialize)]
+struct DeletedResource<'a> {
+    title: &'a str,
+    status: ResourceStatus,
+    visibility: ResourceVisibility,
+    provider_id: i32,
+    file: Option<DeletedFile<'a>>,
+    url: Option<&'a str>,
+    visit_product_id: Option<i32>,
+    downloads: i64,
+}
+
+/// A deleted resource's file: its name and size.
+#[derive(Serialize)]
+struct DeletedFile<'a> {
+    name: &'a str,
+    size: i64,
+}
+
+/// When a resource was deleted.
+#[derive(Serialize)]
+struct Deletion<'a> {
+    deleted_at: Option<&'a str>,
+}
+
 /// Deletes a resource: its file's bytes go (the row in `resource_files`; a file under
 /// `files_dir` is for the caller to remove after the commit, [`Deleted::file_place`]), it no
 /// longer counts against its provider's quota, leaves the search and open data, and its page
@@ -1160,20 +1197,24 @@ pub async fn delete<C: ConnectionTrait>(db: &C, actor: &Actor, id: i32) -> AppRe
             action: "resource.deleted",
             subject_type: "resource",
             subject_id: id.to_string(),
-            before: Some(serde_json::json!({
-                "title": before.title,
-                "status": before.status,
-                "visibility": before.visibility,
-                "provider_id": before.provider.id,
-                "file": before.file.as_ref().map(|f| serde_json::json!({
-                    "name": f.name,
-                    "size": f.size,
-                })),
-                "url": before.url,
-                "visit_product_id": row.visit_product_id,
-                "downloads": before.downloads,
-            })),
-            after: Some(serde_json::json!({ "deleted_at": view.deleted_at })),
+            before: serde_json::to_value(DeletedResource {
+                title: &before.title,
+                status: before.status,
+                visibility: before.visibility,
+                provider_id: before.provider.id,
+                file: before.file.as_ref().map(|f| DeletedFile {
+                    name: &f.name,
+                    size: f.size,
+                }),
+                url: before.url.as_deref(),
+                visit_product_id: row.visit_product_id,
+                downloads: before.downloads,
+            })
+            .ok(),
+            after: serde_json::to_value(Deletion {
+                deleted_at: view.deleted_at.as_deref(),
+            })
+            .ok(),
         },
     )
     .await?;

@@ -27,7 +27,7 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::certificates::issue::{Replacements, mask_document, verification_url};
 use crate::cohorts::scope::CohortScope;
-use crate::entities::values::Role;
+use crate::entities::values::{DocumentType, Role};
 use crate::entities::{cohort, enrolment, municipality, participant, user};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::{self, Email, Notifier};
@@ -39,7 +39,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// What the coordinator typed: every field as it should be (the form starts with the current
 /// values; a missing field keeps its value), and why.
@@ -458,6 +457,59 @@ async fn check_unique<C: ConnectionTrait>(
     }
 }
 
+/// A person's identity and place as a correction's audit row stores them
+/// (`participant.corrected`).
+#[derive(Serialize)]
+struct Identity<'a> {
+    first_names: &'a str,
+    last_names: &'a str,
+    document_type: DocumentType,
+    document_number: &'a str,
+    email: Option<&'a str>,
+    municipality_code: &'a str,
+}
+
+impl<'a> Identity<'a> {
+    fn of(person: &'a participant::Model) -> Self {
+        Self {
+            first_names: &person.first_names,
+            last_names: &person.last_names,
+            document_type: person.document_type,
+            document_number: &person.document_number,
+            email: person.email.as_deref(),
+            municipality_code: &person.municipality_code,
+        }
+    }
+}
+
+/// The person as the correction leaves her, with what moved with her and why.
+#[derive(Serialize)]
+struct Corrected<'a> {
+    #[serde(flatten)]
+    identity: Identity<'a>,
+    enrolments_moved: &'a [i32],
+    enrolments_to: Option<&'a str>,
+    others_kept: &'a [String],
+    reason: &'a str,
+    reissued: Vec<ReissuedCodes<'a>>,
+}
+
+/// A re-issued certificate in an audit row: its old code and its new one.
+#[derive(Serialize)]
+pub(crate) struct ReissuedCodes<'a> {
+    old: &'a str,
+    new: &'a str,
+}
+
+impl<'a> ReissuedCodes<'a> {
+    pub(crate) fn of(reissued: &'a Reissued) -> Self {
+        Self {
+            old: &reissued.old_code,
+            new: &reissued.new_code,
+        }
+    }
+}
+
 /// Corrects the person `participant_id` (see the module's description).
 pub async fn correct(
     db: &DatabaseConnection,
@@ -498,7 +550,7 @@ pub async fn correct(
     };
 
     // The new certificates are drafted (and their PDFs rendered) before the transaction.
-    let mut replacements = if reissue.is_empty() {
+    let replacements = if reissue.is_empty() {
         Replacements::none()
     } else {
         Replacements::of_enrolments(
@@ -514,144 +566,137 @@ pub async fn correct(
         )
         .await?
     };
-    let txn = replacements.begin(db, notifier).await?;
-    // Read again inside the transaction: a concurrent correction, registration or enrolment
-    // may have come first.
-    let now_person = participant::Entity::find_by_id(participant_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let now_holdings = ownership::holdings(&txn, actor, before.id).await?;
-    let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
-    if now_person != before
-        || now_holdings.others != holdings.others
-        || own_ids(&now_holdings) != own_ids(&holdings)
-    {
-        return Err(AppError::Conflict(
-            "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
-             formulario."
-                .into(),
-        ));
-    }
-    check_unique(&txn, &before, &after).await?;
+    replacements
+        .write_then(db, notifier, async |txn, replacements| {
+            // Read again inside the transaction: a concurrent correction, registration or enrolment
+            // may have come first.
+            let now_person = participant::Entity::find_by_id(participant_id)
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let now_holdings = ownership::holdings(txn, actor, before.id).await?;
+            let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
+            if now_person != before
+                || now_holdings.others != holdings.others
+                || own_ids(&now_holdings) != own_ids(&holdings)
+            {
+                return Err(AppError::Conflict(
+                    "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
+                 formulario."
+                        .into(),
+                ));
+            }
+            check_unique(txn, &before, &after).await?;
 
-    // Her row is written only when something of it changes (a municipality's correction of a
-    // person other providers also train moves its enrolments only).
-    if after != before {
-        let mut model: participant::ActiveModel = before.clone().into();
-        model.first_names = Set(after.first_names.clone());
-        model.last_names = Set(after.last_names.clone());
-        model.document_type = Set(after.document_type);
-        model.document_number = Set(after.document_number.clone());
-        model.email = Set(after.email.clone());
-        model.municipality_code = Set(after.municipality_code.clone());
-        model.updated_at = Set(crate::time::now());
-        model.update(&txn).await?;
-    }
-    if let Some(account) = before.user_id
-        && after.full_name() != before.full_name()
-    {
-        user::Entity::update_many()
-            .col_expr(user::Column::FullName, Expr::value(after.full_name()))
-            .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
-            .filter(user::Column::Id.eq(account))
-            .exec(&txn)
-            .await?;
-    }
-    if let Some(to) = &enrolments_to
-        && !moved.is_empty()
-    {
-        enrolment::Entity::update_many()
-            .col_expr(
-                enrolment::Column::MunicipalityCode,
-                Expr::value(to.as_str()),
+            // Her row is written only when something of it changes (a municipality's correction of a
+            // person other providers also train moves its enrolments only).
+            if after != before {
+                let mut model: participant::ActiveModel = before.clone().into();
+                model.first_names = Set(after.first_names.clone());
+                model.last_names = Set(after.last_names.clone());
+                model.document_type = Set(after.document_type);
+                model.document_number = Set(after.document_number.clone());
+                model.email = Set(after.email.clone());
+                model.municipality_code = Set(after.municipality_code.clone());
+                model.updated_at = Set(crate::time::now());
+                model.update(txn).await?;
+            }
+            if let Some(account) = before.user_id
+                && after.full_name() != before.full_name()
+            {
+                user::Entity::update_many()
+                    .col_expr(user::Column::FullName, Expr::value(after.full_name()))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
+                    .filter(user::Column::Id.eq(account))
+                    .exec(txn)
+                    .await?;
+            }
+            if let Some(to) = &enrolments_to
+                && !moved.is_empty()
+            {
+                enrolment::Entity::update_many()
+                    .col_expr(
+                        enrolment::Column::MunicipalityCode,
+                        Expr::value(to.as_str()),
+                    )
+                    .filter(enrolment::Column::Id.is_in(moved.clone()))
+                    .filter(
+                        enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()),
+                    )
+                    .exec(txn)
+                    .await?;
+            }
+            let written = replacements.write(txn, notifier, actor).await?;
+            let reissued: Vec<Reissued> = written
+                .into_iter()
+                .map(|(old_code, new)| Reissued {
+                    old_code,
+                    verification_url: verification_url(&notifier.config.public_url, &new.code),
+                    new_code: new.code,
+                    course: new.course_name,
+                })
+                .collect();
+            audit::record(
+                txn,
+                Change {
+                    actor: Some(actor.id),
+                    action: "participant.corrected",
+                    subject_type: "participant",
+                    subject_id: before.id.to_string(),
+                    before: serde_json::to_value(Identity::of(&before)).ok(),
+                    after: serde_json::to_value(Corrected {
+                        identity: Identity::of(&after),
+                        enrolments_moved: &moved,
+                        enrolments_to: enrolments_to.as_deref(),
+                        others_kept: &holdings.others,
+                        reason: &reason,
+                        reissued: reissued.iter().map(ReissuedCodes::of).collect(),
+                    })
+                    .ok(),
+                },
             )
-            .filter(enrolment::Column::Id.is_in(moved.clone()))
-            .filter(enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()))
-            .exec(&txn)
             .await?;
-    }
-    let written = replacements.write(&txn, notifier, actor).await?;
-    let reissued: Vec<Reissued> = written
-        .into_iter()
-        .map(|(old_code, new)| Reissued {
-            old_code,
-            verification_url: verification_url(&notifier.config.public_url, &new.code),
-            new_code: new.code,
-            course: new.course_name,
-        })
-        .collect();
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(actor.id),
-            action: "participant.corrected",
-            subject_type: "participant",
-            subject_id: before.id.to_string(),
-            before: Some(json!({
-                "first_names": before.first_names,
-                "last_names": before.last_names,
-                "document_type": before.document_type,
-                "document_number": before.document_number,
-                "email": before.email,
-                "municipality_code": before.municipality_code,
-            })),
-            after: Some(json!({
-                "first_names": after.first_names,
-                "last_names": after.last_names,
-                "document_type": after.document_type,
-                "document_number": after.document_number,
-                "email": after.email,
-                "municipality_code": after.municipality_code,
-                "enrolments_moved": moved,
-                "enrolments_to": enrolments_to,
-                "others_kept": holdings.others,
-                "reason": reason,
-                "reissued": reissued.iter().map(|r| json!({"old": r.old_code, "new": r.new_code})).collect::<Vec<_>>(),
-            })),
-        },
-    )
-    .await?;
 
-    // The email masks documents: the old address may no longer be the person's.
-    let shown: Vec<FieldChange> = changes
-        .iter()
-        .map(|c| match c.label {
-            "Documento" => FieldChange {
-                label: c.label,
-                before: mask_words(&c.before),
-                after: mask_words(&c.after),
-            },
-            _ => c.clone(),
+            // The email masks documents: the old address may no longer be the person's.
+            let shown: Vec<FieldChange> = changes
+                .iter()
+                .map(|c| match c.label {
+                    "Documento" => FieldChange {
+                        label: c.label,
+                        before: mask_words(&c.before),
+                        after: mask_words(&c.after),
+                    },
+                    _ => c.clone(),
+                })
+                .collect();
+            let message = DataCorrected {
+                by: corrected_by(txn, actor).await?,
+                full_name: after.full_name(),
+                changes: shown,
+                reason: reason.clone(),
+                reissued: reissued.clone(),
+            };
+            let stamp = crate::time::now().timestamp_micros();
+            let mut recipients: Vec<String> = after.email.iter().cloned().collect();
+            if let Some(old) = &before.email
+                && Some(old) != after.email.as_ref()
+            {
+                recipients.push(old.clone());
+            }
+            let notified = !recipients.is_empty();
+            for to in recipients {
+                let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
+                mail::enqueue(txn, notifier, Email::of(to, &message)?.once(key)).await?;
+            }
+            Ok(CorrectionOutcome {
+                full_name: after.full_name(),
+                changes,
+                reissued,
+                notified,
+                note,
+            })
         })
-        .collect();
-    let message = DataCorrected {
-        by: corrected_by(&txn, actor).await?,
-        full_name: after.full_name(),
-        changes: shown,
-        reason: reason.clone(),
-        reissued: reissued.clone(),
-    };
-    let stamp = crate::time::now().timestamp_micros();
-    let mut recipients: Vec<String> = after.email.iter().cloned().collect();
-    if let Some(old) = &before.email
-        && Some(old) != after.email.as_ref()
-    {
-        recipients.push(old.clone());
-    }
-    let notified = !recipients.is_empty();
-    for to in recipients {
-        let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
-        mail::enqueue(&txn, notifier, Email::of(to, &message)?.once(key)).await?;
-    }
-    crate::db::commit(txn).await?;
-    Ok(CorrectionOutcome {
-        full_name: after.full_name(),
-        changes,
-        reissued,
-        notified,
-        note,
-    })
+        .await
 }
 
 /// «La coordinación de DNP», who the email says corrected the data.

@@ -22,7 +22,7 @@ use crate::entities::values::{CertificateStatus, Role};
 use crate::entities::{certificate, cohort, enrolment, name_change, participant, user};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, Email, Notifier};
-use crate::people::correction::Reissued;
+use crate::people::correction::{Reissued, ReissuedCodes};
 use crate::people::ownership;
 use crate::time::now;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -31,7 +31,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub const PENDING: &str = "pending";
 pub const APPROVED: &str = "approved";
@@ -132,6 +131,31 @@ pub async fn request_own<C: ConnectionTrait>(
     Ok(OwnName::Pending)
 }
 
+/// A person's names as the audit rows of a change of name store them.
+#[derive(Serialize)]
+struct Names<'a> {
+    first_names: &'a str,
+    last_names: &'a str,
+}
+
+impl<'a> Names<'a> {
+    fn of(person: &'a participant::Model) -> Self {
+        Self {
+            first_names: &person.first_names,
+            last_names: &person.last_names,
+        }
+    }
+}
+
+/// The names a person asked for, and whether they wait for review
+/// (`participant.name_change_requested`).
+#[derive(Serialize)]
+struct Requested<'a> {
+    first_names: &'a str,
+    last_names: &'a str,
+    status: &'a str,
+}
+
 async fn audit_request<C: ConnectionTrait>(
     db: &C,
     person: &participant::Model,
@@ -146,15 +170,13 @@ async fn audit_request<C: ConnectionTrait>(
             action: "participant.name_change_requested",
             subject_type: "participant",
             subject_id: person.id.to_string(),
-            before: Some(json!({
-                "first_names": person.first_names,
-                "last_names": person.last_names,
-            })),
-            after: Some(json!({
-                "first_names": first_names,
-                "last_names": last_names,
-                "status": status,
-            })),
+            before: serde_json::to_value(Names::of(person)).ok(),
+            after: serde_json::to_value(Requested {
+                first_names,
+                last_names,
+                status,
+            })
+            .ok(),
         },
     )
     .await
@@ -352,6 +374,18 @@ pub struct DecisionInput {
     pub reason: Option<String>,
 }
 
+/// A change of name decided, with the certificates re-issued under the new name
+/// (`participant.name_change_approved`, `….name_change_rejected`).
+#[derive(Serialize)]
+struct Decided<'a> {
+    name_change_id: i32,
+    first_names: &'a str,
+    last_names: &'a str,
+    approved: bool,
+    reason: Option<&'a str>,
+    reissued: Vec<ReissuedCodes<'a>>,
+}
+
 /// Approves or rejects the change `id` (see the module's description); the decided change.
 pub async fn decide(
     db: &DatabaseConnection,
@@ -386,121 +420,120 @@ pub async fn decide(
         after.last_names = row.last_names.clone();
     }
     // The new certificates are drafted (and their PDFs rendered) before the transaction.
-    let mut replacements = if accept {
+    let replacements = if accept {
         Replacements::of_person(db, notifier, actor.id, &after, None, None).await?
     } else {
         Replacements::none()
     };
-    let txn = replacements.begin(db, notifier).await?;
-    let decided = name_change::Entity::update_many()
-        .col_expr(
-            name_change::Column::Status,
-            Expr::value(if accept { APPROVED } else { REJECTED }),
-        )
-        .col_expr(name_change::Column::DecidedAt, Expr::value(now()))
-        .col_expr(name_change::Column::DecidedBy, Expr::value(actor.id))
-        .col_expr(name_change::Column::Reason, Expr::value(reason.clone()))
-        .filter(name_change::Column::Id.eq(row.id))
-        .filter(name_change::Column::Status.eq(PENDING))
-        .exec(&txn)
-        .await?;
-    if decided.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "Este cambio de nombre ya no está en revisión: otra persona lo decidió o ella pidió \
-             otro."
-                .into(),
-        ));
-    }
-    let mut reissued = Vec::new();
-    if accept {
-        let now_person = participant::Entity::find_by_id(person.id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if now_person != person {
+    replacements.write_then(db, notifier, async |txn, replacements| {
+        let decided = name_change::Entity::update_many()
+            .col_expr(
+                name_change::Column::Status,
+                Expr::value(if accept { APPROVED } else { REJECTED }),
+            )
+            .col_expr(name_change::Column::DecidedAt, Expr::value(now()))
+            .col_expr(name_change::Column::DecidedBy, Expr::value(actor.id))
+            .col_expr(name_change::Column::Reason, Expr::value(reason.clone()))
+            .filter(name_change::Column::Id.eq(row.id))
+            .filter(name_change::Column::Status.eq(PENDING))
+            .exec(txn)
+            .await?;
+        if decided.rows_affected != 1 {
             return Err(AppError::Conflict(
-                "Los datos de la persona cambiaron mientras se revisaba: vuelva a abrir el cambio."
+                "Este cambio de nombre ya no está en revisión: otra persona lo decidió o ella pidió \
+                 otro."
                     .into(),
             ));
         }
-        let mut model: participant::ActiveModel = person.clone().into();
-        model.first_names = Set(after.first_names.clone());
-        model.last_names = Set(after.last_names.clone());
-        model.updated_at = Set(now());
-        model.update(&txn).await?;
-        if let Some(account) = person.user_id {
-            user::Entity::update_many()
-                .col_expr(user::Column::FullName, Expr::value(after.full_name()))
-                .col_expr(user::Column::UpdatedAt, Expr::value(now()))
-                .filter(user::Column::Id.eq(account))
-                .exec(&txn)
-                .await?;
+        let mut reissued = Vec::new();
+        if accept {
+            let now_person = participant::Entity::find_by_id(person.id)
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if now_person != person {
+                return Err(AppError::Conflict(
+                    "Los datos de la persona cambiaron mientras se revisaba: vuelva a abrir el cambio."
+                        .into(),
+                ));
+            }
+            let mut model: participant::ActiveModel = person.clone().into();
+            model.first_names = Set(after.first_names.clone());
+            model.last_names = Set(after.last_names.clone());
+            model.updated_at = Set(now());
+            model.update(txn).await?;
+            if let Some(account) = person.user_id {
+                user::Entity::update_many()
+                    .col_expr(user::Column::FullName, Expr::value(after.full_name()))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+                    .filter(user::Column::Id.eq(account))
+                    .exec(txn)
+                    .await?;
+            }
+            reissued = replacements
+                .write(txn, notifier, actor)
+                .await?
+                .into_iter()
+                .map(|(old_code, new)| Reissued {
+                    old_code,
+                    verification_url: verification_url(&notifier.config.public_url, &new.code),
+                    new_code: new.code,
+                    course: new.course_name,
+                })
+                .collect();
         }
-        reissued = replacements
-            .write(&txn, notifier, actor)
-            .await?
-            .into_iter()
-            .map(|(old_code, new)| Reissued {
-                old_code,
-                verification_url: verification_url(&notifier.config.public_url, &new.code),
-                new_code: new.code,
-                course: new.course_name,
-            })
-            .collect();
-    }
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(actor.id),
-            action: if accept {
-                "participant.name_change_approved"
-            } else {
-                "participant.name_change_rejected"
+        audit::record(
+            txn,
+            Change {
+                actor: Some(actor.id),
+                action: if accept {
+                    "participant.name_change_approved"
+                } else {
+                    "participant.name_change_rejected"
+                },
+                subject_type: "participant",
+                subject_id: person.id.to_string(),
+                before: serde_json::to_value(Names::of(&person)).ok(),
+                after: serde_json::to_value(Decided {
+                    name_change_id: row.id,
+                    first_names: &row.first_names,
+                    last_names: &row.last_names,
+                    approved: accept,
+                    reason: reason.as_deref(),
+                    reissued: reissued.iter().map(ReissuedCodes::of).collect(),
+                })
+                .ok(),
             },
-            subject_type: "participant",
-            subject_id: person.id.to_string(),
-            before: Some(json!({
-                "first_names": person.first_names,
-                "last_names": person.last_names,
-            })),
-            after: Some(json!({
-                "name_change_id": row.id,
-                "first_names": row.first_names,
-                "last_names": row.last_names,
-                "approved": accept,
-                "reason": reason,
-                "reissued": reissued.iter().map(|r| json!({"old": r.old_code, "new": r.new_code})).collect::<Vec<_>>(),
-            })),
-        },
-    )
-    .await?;
-    if let Some(to) = &person.email {
-        let message = NameChangeDecided {
-            full_name: after.full_name(),
-            requested: format!("{} {}", row.first_names, row.last_names),
-            kept: person.full_name(),
-            approved: accept,
-            reason: reason.clone(),
-            reissued,
-        };
-        mail::enqueue(
-            &txn,
-            notifier,
-            Email::of(to.clone(), &message)?.once(format!("cambio-nombre:{}", row.id)),
         )
         .await?;
-    }
-    let decided = name_change::Entity::find_by_id(row.id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let now_person = participant::Entity::find_by_id(person.id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let view = view(&txn, actor, decided, &now_person).await?;
-    crate::db::commit(txn).await?;
-    Ok(view)
+        if let Some(to) = &person.email {
+            let message = NameChangeDecided {
+                full_name: after.full_name(),
+                requested: format!("{} {}", row.first_names, row.last_names),
+                kept: person.full_name(),
+                approved: accept,
+                reason: reason.clone(),
+                reissued,
+            };
+            mail::enqueue(
+                txn,
+                notifier,
+                Email::of(to.clone(), &message)?.once(format!("cambio-nombre:{}", row.id)),
+            )
+            .await?;
+        }
+        let decided = name_change::Entity::find_by_id(row.id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let now_person = participant::Entity::find_by_id(person.id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let view = view(txn, actor, decided, &now_person).await?;
+        Ok(view)
+    })
+    .await
 }
 
 /// «Revisamos su cambio de nombre».
