@@ -9,7 +9,8 @@ use super::status;
 use crate::entities::certificate;
 use crate::format;
 use crate::results::Rule;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Where a certificate's credential is published (also its `id`).
 pub fn credential_url(issuer: &Issuer, code: &str) -> String {
@@ -36,6 +37,131 @@ pub fn criteria(rule: Rule) -> String {
     )
 }
 
+/// One result of the achievement (Open Badges 3.0 `Result`): attendance, or the final grade.
+#[derive(Serialize)]
+struct AchievedResult<'a> {
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    #[serde(rename = "resultDescription")]
+    result_description: &'a str,
+    value: String,
+}
+
+/// An Open Badges 3.0 `OpenBadgeCredential` before its proof.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Credential<'a> {
+    #[serde(rename = "@context")]
+    context: [&'static str; 2],
+    id: String,
+    #[serde(rename = "type")]
+    kind: [&'static str; 2],
+    name: &'a str,
+    description: String,
+    issuer: Profile<'a>,
+    valid_from: String,
+    credential_subject: Subject<'a>,
+    evidence: [Evidence; 1],
+    credential_status: StatusEntry,
+}
+
+/// The issuer's profile.
+#[derive(Serialize)]
+struct Profile<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    name: &'a str,
+    url: &'a str,
+}
+
+/// The person who earned the badge, and what she achieved.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Subject<'a> {
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    name: &'a str,
+    identifier: [IdentityObject<'a>; 1],
+    activity_start_date: String,
+    activity_end_date: String,
+    credits_earned: i32,
+    result: Vec<AchievedResult<'a>>,
+    achievement: Achievement<'a>,
+}
+
+/// The person named (not hashed).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentityObject<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    identity_type: &'static str,
+    hashed: bool,
+    identity_hash: &'a str,
+}
+
+/// The course as an achievement: its criteria, capacities and the results it describes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Achievement<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    achievement_type: &'static str,
+    name: &'a str,
+    description: String,
+    human_code: &'a str,
+    credits_available: i32,
+    in_language: &'static str,
+    criteria: Criteria,
+    tag: &'a [&'a str],
+    result_description: [ResultDescription<'a>; 2],
+}
+
+/// What earns the badge, in words.
+#[derive(Serialize)]
+struct Criteria {
+    narrative: String,
+}
+
+/// A result the achievement describes: attendance (percent) or the final grade (0 to 5).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultDescription<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    name: &'static str,
+    result_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_min: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_max: Option<&'static str>,
+}
+
+/// The public verification page as evidence.
+#[derive(Serialize)]
+struct Evidence {
+    id: String,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    name: String,
+    narrative: &'static str,
+}
+
+/// Where the credential's revocation bit is (`BitstringStatusListEntry`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusEntry {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    status_purpose: &'static str,
+    status_list_index: String,
+    status_list_credential: String,
+}
+
 /// The unsigned credential of a certificate.
 pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<String, Value> {
     let achievement_id = format!("{}/cohortes/{}", issuer.base_url, cert.cohort_id);
@@ -48,17 +174,17 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
         crate::certificates::issue::verification_url(&issuer.base_url, &cert.code);
     let grade_id = format!("{achievement_id}#nota-final");
     let attendance_id = format!("{achievement_id}#asistencia");
-    let mut results = vec![json!({
-        "type": ["Result"],
-        "resultDescription": attendance_id,
-        "value": format::percent(cert.sessions_attended.into(), cert.sessions_total.into()),
-    })];
+    let mut results = vec![AchievedResult {
+        kind: ["Result"],
+        result_description: &attendance_id,
+        value: format::percent(cert.sessions_attended.into(), cert.sessions_total.into()),
+    }];
     if let Some(milli) = cert.final_grade_milli {
-        results.push(json!({
-            "type": ["Result"],
-            "resultDescription": grade_id,
-            "value": format::grade(milli),
-        }));
+        results.push(AchievedResult {
+            kind: ["Result"],
+            result_description: &grade_id,
+            value: format::grade(milli),
+        });
     }
     // ESAP's credentials read as they always did; another provider's name that provider.
     let by = if cert.issuer == crate::certificates::issue::ISSUER {
@@ -68,42 +194,42 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
     };
     let (list, index) = status::position(cert.id);
     let list_url = status::list_url(issuer, list);
-    let credential = json!({
-        "@context": [CREDENTIALS_V2, OPEN_BADGES_V3],
-        "id": credential_url(issuer, &cert.code),
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": cert.course_name,
-        "description": format!(
+    let credential = Credential {
+        context: [CREDENTIALS_V2, OPEN_BADGES_V3],
+        id: credential_url(issuer, &cert.code),
+        kind: ["VerifiableCredential", "OpenBadgeCredential"],
+        name: &cert.course_name,
+        description: format!(
             "Certificado de aprobación del curso «{}» ({} horas), expedido por {by} a {}. \
              Código de verificación: {}.",
             cert.course_name, cert.hours, cert.full_name, cert.code
         ),
-        "issuer": {
-            "id": issuer.did,
-            "type": ["Profile"],
-            "name": cert.issuer,
-            "url": issuer.base_url,
+        issuer: Profile {
+            id: &issuer.did,
+            kind: ["Profile"],
+            name: &cert.issuer,
+            url: &issuer.base_url,
         },
-        "validFrom": crate::time::instant(cert.issued_at),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "name": cert.full_name,
-            "identifier": [{
-                "type": "IdentityObject",
-                "identityType": "name",
-                "hashed": false,
-                "identityHash": cert.full_name,
+        valid_from: crate::time::instant(cert.issued_at),
+        credential_subject: Subject {
+            kind: ["AchievementSubject"],
+            name: &cert.full_name,
+            identifier: [IdentityObject {
+                kind: "IdentityObject",
+                identity_type: "name",
+                hashed: false,
+                identity_hash: &cert.full_name,
             }],
-            "activityStartDate": cert.start_date.to_string(),
-            "activityEndDate": cert.end_date.to_string(),
-            "creditsEarned": cert.hours,
-            "result": results,
-            "achievement": {
-                "id": achievement_id,
-                "type": ["Achievement"],
-                "achievementType": "Course",
-                "name": cert.course_name,
-                "description": format!(
+            activity_start_date: cert.start_date.to_string(),
+            activity_end_date: cert.end_date.to_string(),
+            credits_earned: cert.hours,
+            result: results,
+            achievement: Achievement {
+                id: &achievement_id,
+                kind: ["Achievement"],
+                achievement_type: "Course",
+                name: &cert.course_name,
+                description: format!(
                     "Curso de {} horas de {by} para servidores públicos territoriales{}.",
                     cert.hours,
                     if capacities.is_empty() {
@@ -112,46 +238,50 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
                         format!(", que fortalece: {}", capacities.join(", "))
                     }
                 ),
-                "humanCode": cert.course_code,
-                "creditsAvailable": cert.hours,
-                "inLanguage": "es",
-                "criteria": {"narrative": criteria(rule)},
-                "tag": capacities,
-                "resultDescription": [
-                    {
-                        "id": attendance_id,
-                        "type": ["ResultDescription"],
-                        "name": "Asistencia",
-                        "resultType": "Percent",
+                human_code: &cert.course_code,
+                credits_available: cert.hours,
+                in_language: "es",
+                criteria: Criteria {
+                    narrative: criteria(rule),
+                },
+                tag: &capacities,
+                result_description: [
+                    ResultDescription {
+                        id: &attendance_id,
+                        kind: ["ResultDescription"],
+                        name: "Asistencia",
+                        result_type: "Percent",
+                        value_min: None,
+                        value_max: None,
                     },
-                    {
-                        "id": grade_id,
-                        "type": ["ResultDescription"],
-                        "name": "Nota final",
-                        "resultType": "ScaledScore",
-                        "valueMin": "0",
-                        "valueMax": "5",
-                    }
+                    ResultDescription {
+                        id: &grade_id,
+                        kind: ["ResultDescription"],
+                        name: "Nota final",
+                        result_type: "ScaledScore",
+                        value_min: Some("0"),
+                        value_max: Some("5"),
+                    },
                 ],
             },
         },
-        "evidence": [{
-            "id": verification_url,
-            "type": ["Evidence"],
-            "name": format!("Verificación pública del certificado {}", cert.code),
-            "narrative": "Página pública de la ESAP donde cualquier persona consulta el estado \
-                          vigente del certificado con su código.",
+        evidence: [Evidence {
+            id: verification_url,
+            kind: ["Evidence"],
+            name: format!("Verificación pública del certificado {}", cert.code),
+            narrative: "Página pública de la ESAP donde cualquier persona consulta el estado \
+                        vigente del certificado con su código.",
         }],
-        "credentialStatus": {
-            "id": format!("{list_url}#{index}"),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": status::PURPOSE,
-            "statusListIndex": index.to_string(),
-            "statusListCredential": list_url,
+        credential_status: StatusEntry {
+            id: format!("{list_url}#{index}"),
+            kind: "BitstringStatusListEntry",
+            status_purpose: status::PURPOSE,
+            status_list_index: index.to_string(),
+            status_list_credential: list_url,
         },
-    });
-    match credential {
-        Value::Object(map) => map,
+    };
+    match serde_json::to_value(credential) {
+        Ok(Value::Object(map)) => map,
         _ => Map::new(),
     }
 }

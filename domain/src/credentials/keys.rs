@@ -16,7 +16,8 @@ use crate::error::{AppError, AppResult};
 use rand::Rng;
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, Set};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::path::Path;
 
 const ED25519_PUB: [u8; 2] = [0xed, 0x01];
@@ -201,25 +202,50 @@ impl Issuer {
         let keys: Vec<&PublicKey> = std::iter::once(&self.public)
             .chain(&self.previous)
             .collect();
-        let methods: Vec<Value> = keys
+        let methods = keys
             .iter()
-            .map(|key| {
-                json!({
-                    "id": self.method_of(key),
-                    "type": "Multikey",
-                    "controller": self.did,
-                    "publicKeyMultibase": public_multikey(key),
-                })
+            .map(|key| Multikey {
+                id: self.method_of(key),
+                kind: "Multikey",
+                controller: &self.did,
+                public_key_multibase: public_multikey(key),
             })
             .collect();
         let ids: Vec<String> = keys.iter().map(|key| self.method_of(key)).collect();
-        json!({
-            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
-            "id": self.did,
-            "verificationMethod": methods,
-            "assertionMethod": ids,
+        serde_json::to_value(DidDocument {
+            context: [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/multikey/v1",
+            ],
+            id: &self.did,
+            verification_method: methods,
+            assertion_method: ids,
         })
+        .unwrap_or_default()
     }
+}
+
+/// The issuer's DID document (W3C DID Core): its identifier and the keys it asserts with.
+#[derive(Serialize)]
+struct DidDocument<'a> {
+    #[serde(rename = "@context")]
+    context: [&'static str; 2],
+    id: &'a str,
+    #[serde(rename = "verificationMethod")]
+    verification_method: Vec<Multikey<'a>>,
+    #[serde(rename = "assertionMethod")]
+    assertion_method: Vec<String>,
+}
+
+/// One public key of a DID document, as a `Multikey`.
+#[derive(Serialize)]
+struct Multikey<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    controller: &'a str,
+    #[serde(rename = "publicKeyMultibase")]
+    public_key_multibase: String,
 }
 
 /// Makes sure `credentials_keys` holds a current signing key; run under the startup lock

@@ -8,7 +8,8 @@
 //! trusted.
 
 use super::keys::{self, PublicKey};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 pub const PROOF_TYPE: &str = "DataIntegrityProof";
@@ -52,6 +53,22 @@ pub struct Options<'a> {
     pub verification_method: &'a str,
 }
 
+/// The proof's configuration (§3.3.1): the proof without its value, under the document's
+/// contexts.
+#[derive(Serialize)]
+struct ProofConfig<'a> {
+    #[serde(rename = "@context", skip_serializing_if = "Option::is_none")]
+    context: Option<&'a Value>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    cryptosuite: &'static str,
+    created: &'a str,
+    #[serde(rename = "verificationMethod")]
+    verification_method: &'a str,
+    #[serde(rename = "proofPurpose")]
+    proof_purpose: &'static str,
+}
+
 /// `SHA-256(JCS(proof config)) ‖ SHA-256(JCS(document))`: what the key signs.
 fn hash_data(document: &Map<String, Value>, config: &Map<String, Value>) -> Vec<u8> {
     let canonical = |value: &Map<String, Value>| {
@@ -71,17 +88,15 @@ pub fn add_proof(
     sign: impl FnOnce(&[u8]) -> Vec<u8>,
 ) -> Map<String, Value> {
     document.remove("proof");
-    let mut config = json!({
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": options.created,
-        "verificationMethod": options.verification_method,
-        "proofPurpose": ASSERTION,
-    });
-    if let (Some(context), Some(map)) = (document.get("@context"), config.as_object_mut()) {
-        map.insert("@context".into(), context.clone());
-    }
-    let Value::Object(mut config) = config else {
+    let config = ProofConfig {
+        context: document.get("@context"),
+        kind: PROOF_TYPE,
+        cryptosuite: CRYPTOSUITE,
+        created: options.created,
+        verification_method: options.verification_method,
+        proof_purpose: ASSERTION,
+    };
+    let Ok(Value::Object(mut config)) = serde_json::to_value(config) else {
         return document;
     };
     let signature = sign(&hash_data(&document, &config));
@@ -173,6 +188,7 @@ mod tests {
     //! implementation. Ed25519 is deterministic, so signing their document with their key must
     //! give their exact `proofValue`, and our hashes their intermediate values.
     use super::*;
+    use serde_json::json;
 
     const SPEC_SECRET: &str = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq";
     const SPEC_METHOD: &str = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";

@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::io::{Read, Write};
 
 /// Bits in one list.
@@ -113,6 +114,33 @@ pub fn is_set(bits: &[u8], index: i32) -> bool {
         .is_some_and(|byte| byte & (0x80 >> (index % 8)) != 0)
 }
 
+/// A `BitstringStatusListCredential` before its proof (W3C Bitstring Status List v1.0).
+#[derive(Serialize)]
+struct ListCredential<'a> {
+    #[serde(rename = "@context")]
+    context: [&'static str; 1],
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: [&'static str; 2],
+    issuer: &'a str,
+    #[serde(rename = "validFrom")]
+    valid_from: &'a str,
+    #[serde(rename = "credentialSubject")]
+    credential_subject: StatusList,
+}
+
+/// The list itself: its purpose and its bits, compressed and encoded.
+#[derive(Serialize)]
+struct StatusList {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "statusPurpose")]
+    status_purpose: &'static str,
+    #[serde(rename = "encodedList")]
+    encoded_list: String,
+}
+
 /// `GET /credentials/status/{list}`: the signed `BitstringStatusListCredential`, valid from
 /// now (it is computed now).
 pub async fn list_credential<C: ConnectionTrait>(
@@ -123,20 +151,20 @@ pub async fn list_credential<C: ConnectionTrait>(
     let set = set_indexes(db, list).await?;
     let url = list_url(issuer, list);
     let now = crate::time::instant(crate::time::now());
-    let credential = json!({
-        "@context": [CREDENTIALS_V2],
-        "id": url,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer.did,
-        "validFrom": now,
-        "credentialSubject": {
-            "id": format!("{url}#list"),
-            "type": "BitstringStatusList",
-            "statusPurpose": PURPOSE,
-            "encodedList": encode(&set),
+    let credential = ListCredential {
+        context: [CREDENTIALS_V2],
+        id: &url,
+        kind: ["VerifiableCredential", "BitstringStatusListCredential"],
+        issuer: &issuer.did,
+        valid_from: &now,
+        credential_subject: StatusList {
+            id: format!("{url}#list"),
+            kind: "BitstringStatusList",
+            status_purpose: PURPOSE,
+            encoded_list: encode(&set),
         },
-    });
-    let Value::Object(map) = credential else {
+    };
+    let Ok(Value::Object(map)) = serde_json::to_value(credential) else {
         return Err(AppError::Internal("lista de estado".into()));
     };
     Ok(super::sign(issuer, map, &now))
