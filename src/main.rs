@@ -342,11 +342,13 @@ async fn run(command: Command) -> Result<(), AppError> {
             let db = db::connect(&config.database_url).await?;
             db::migrate(&db).await?;
             let started = std::time::Instant::now();
-            let txn = db::begin(&db).await?;
-            let (cohorts, people) = domain::figures::rebuild(&txn).await?;
-            // Running instances recompute what they cached from the figures.
-            domain::instances::bump(&txn, domain::instances::Cached::Figures).await?;
-            db::commit(txn).await?;
+            let (cohorts, people) = db::write(&db, async |txn| {
+                let rebuilt = domain::figures::rebuild(txn).await?;
+                // Running instances recompute what they cached from the figures.
+                domain::instances::bump(txn, domain::instances::Cached::Figures).await?;
+                Ok(rebuilt)
+            })
+            .await?;
             println!(
                 "Cifras recalculadas en {:.1} s: {cohorts} filas de cohorte × municipio, {people} filas de persona × capacidad × año.",
                 started.elapsed().as_secs_f64()

@@ -7,17 +7,20 @@ use crate::error::AppResult;
 use sea_orm::DatabaseConnection;
 
 pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<()> {
-    let txn = crate::db::begin(db).await?;
-    if crate::territory::load_reference(&txn).await? {
-        tracing::info!("reference data: departments, municipalities and PDET subregions loaded");
-    }
-    crate::capacities::load_reference(&txn).await?;
-    crate::descriptors::load_reference(&txn).await?;
-    let indicators = crate::indicators::load_reference(&txn).await?;
-    if indicators > 0 {
-        tracing::info!("reference data: {indicators} indicators and their observations loaded");
-    }
-    crate::catalogue::load_reference(&txn).await?;
-    crate::db::commit(txn).await?;
-    Ok(())
+    crate::db::write(db, async |txn| {
+        if crate::territory::load_reference(txn).await? {
+            tracing::info!(
+                "reference data: departments, municipalities and PDET subregions loaded"
+            );
+        }
+        crate::capacities::load_reference(txn).await?;
+        crate::descriptors::load_reference(txn).await?;
+        let indicators = crate::indicators::load_reference(txn).await?;
+        if indicators > 0 {
+            tracing::info!("reference data: {indicators} indicators and their observations loaded");
+        }
+        crate::catalogue::load_reference(txn).await?;
+        Ok(())
+    })
+    .await
 }

@@ -221,16 +221,18 @@ async fn put_scores(
     id: i32,
     body: crate::api::JsonBody<Vec<ScoreInput>>,
 ) -> AppResult<Json<Vec<ScoreView>>> {
-    let txn = domain::db::begin(db).await?;
-    let (item, cohort, access) = item_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let planned =
-        domain::assessment::plan_scores(&txn, &access.people(), &cohort, &item, &body).await?;
-    domain::assessment::save_scores(&txn, user.id, &cohort, &planned).await?;
-    let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut scores =
-        domain::assessment::scores_of(&txn, &item, &access.people(), Some(&ids)).await?;
-    domain::db::commit(txn).await?;
+    let (ids, mut scores) = domain::db::write(db, async |txn| {
+        let (item, cohort, access) = item_access(txn, &user, id).await?;
+        access.require_manage()?;
+        let planned =
+            domain::assessment::plan_scores(txn, &access.people(), &cohort, &item, &body).await?;
+        domain::assessment::save_scores(txn, user.id, &cohort, &planned).await?;
+        let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
+        let scores =
+            domain::assessment::scores_of(txn, &item, &access.people(), Some(&ids)).await?;
+        Ok((ids, scores))
+    })
+    .await?;
     scores.sort_by_key(|s| ids.iter().position(|id| *id == s.enrolment_id));
     Ok(Json(scores))
 }

@@ -70,25 +70,27 @@ async fn put_attendance(
     id: i32,
     body: crate::api::JsonBody<Vec<MarkInput>>,
 ) -> AppResult<Json<Vec<MarkView>>> {
-    let txn = domain::db::begin(db).await?;
-    let (session, cohort, access) = domain::attendance::session_access(&txn, &user, id).await?;
-    access.require_manage()?;
-    let planned =
-        domain::attendance::plan_session_marks(&txn, &access.people(), &cohort, &session, &body)
-            .await?;
-    domain::attendance::save_marks(
-        &txn,
-        &notifier,
-        user.id,
-        &cohort,
-        &planned,
-        MarkSource::Manual,
-    )
+    let (ids, mut marks) = domain::db::write(db, async |txn| {
+        let (session, cohort, access) = domain::attendance::session_access(txn, &user, id).await?;
+        access.require_manage()?;
+        let planned =
+            domain::attendance::plan_session_marks(txn, &access.people(), &cohort, &session, &body)
+                .await?;
+        domain::attendance::save_marks(
+            txn,
+            &notifier,
+            user.id,
+            &cohort,
+            &planned,
+            MarkSource::Manual,
+        )
+        .await?;
+        let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
+        let marks =
+            domain::attendance::session_marks(txn, &session, &access.people(), Some(&ids)).await?;
+        Ok((ids, marks))
+    })
     .await?;
-    let ids: Vec<i32> = planned.iter().map(|p| p.enrolment_id).collect();
-    let mut marks =
-        domain::attendance::session_marks(&txn, &session, &access.people(), Some(&ids)).await?;
-    domain::db::commit(txn).await?;
     // In the order they were sent.
     marks.sort_by_key(|m| ids.iter().position(|id| *id == m.enrolment_id));
     Ok(Json(marks))
@@ -196,23 +198,24 @@ async fn check_in(
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
 ) -> AppResult<Json<MarkView>> {
-    let txn = domain::db::begin(db).await?;
-    let (session, cohort, access) = domain::attendance::session_access(&txn, &me, id).await?;
-    let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden.into());
-    };
-    let outcome = checkin::check_in(
-        &txn,
-        &notifier,
-        me.id,
-        enrolment_id,
-        &cohort,
-        &session,
-        body.code.as_deref().unwrap_or(""),
-    )
-    .await?;
     // A wrong code is committed too: it counts against the throttle.
-    domain::db::commit(txn).await?;
+    let outcome = domain::db::write(db, async |txn| {
+        let (session, cohort, access) = domain::attendance::session_access(txn, &me, id).await?;
+        let Access::Own(enrolment_id) = access else {
+            return Err(AppError::Forbidden);
+        };
+        checkin::check_in(
+            txn,
+            &notifier,
+            me.id,
+            enrolment_id,
+            &cohort,
+            &session,
+            body.code.as_deref().unwrap_or(""),
+        )
+        .await
+    })
+    .await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
         Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),

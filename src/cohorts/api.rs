@@ -414,10 +414,11 @@ async fn generate_sessions(
     id: i32,
     body: crate::api::JsonBody<Recurrence>,
 ) -> AppResult<Created<List<SessionView>>> {
-    let txn = domain::db::begin(db).await?;
-    let cohort = domain::cohorts::find_managed(&txn, &staff, id).await?;
-    let items = sessions::generate(&txn, staff.id, &cohort, &body).await?;
-    domain::db::commit(txn).await?;
+    let items = domain::db::write(db, async |txn| {
+        let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
+        sessions::generate(txn, staff.id, &cohort, &body).await
+    })
+    .await?;
     let total = items.len() as u64;
     Ok(created(List {
         items,

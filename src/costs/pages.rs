@@ -379,9 +379,7 @@ async fn delete_submit(
     _form: CsrfForm<PlainForm>,
 ) -> PageResult<Flash<Redirect>> {
     let (item, target) = items::find_managed(db.inner(), &staff, id).await?;
-    let txn = domain::db::begin(db).await?;
-    items::remove(&txn, staff.id, item).await?;
-    domain::db::commit(txn).await?;
+    domain::db::write(db, async |txn| items::remove(txn, staff.id, item).await).await?;
     Ok(Flash::success(
         Redirect::to(back_to(&target)),
         "Costo eliminado.",

@@ -118,11 +118,10 @@ async fn enrol(
         let view = domain::enrolment::desk::enrol_self(db, &notifier, id, &user).await?;
         return Ok(Either::Left(created(view)));
     }
-    let txn = domain::db::begin(db).await?;
-    let outcome = match user.role {
+    let outcome = domain::db::write(db, async |txn| match user.role {
         Role::Admin | Role::Coordinator => {
             // The cohort first (404 beyond the coordinator's), then what was asked.
-            cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
+            cohorts::find_in_scope(txn, &CohortScope::of(Some(&user)), id).await?;
             let named = Named::parse(
                 body.participant_id,
                 body.document_type.as_deref(),
@@ -132,15 +131,15 @@ async fn enrol(
                 Some(true) => Some(body.override_reason.clone().unwrap_or_default()),
                 _ => None,
             };
-            invitations::enrol_named(&txn, &notifier, &user, id, &named, override_reason).await?
+            invitations::enrol_named(txn, &notifier, &user, id, &named, override_reason).await
         }
         _ => {
             // Others see the cohort (or not: 404) but do not enrol.
-            cohorts::find_in_scope(&txn, &CohortScope::of(Some(&user)), id).await?;
-            return Err(AppError::Forbidden.into());
+            cohorts::find_in_scope(txn, &CohortScope::of(Some(&user)), id).await?;
+            Err(AppError::Forbidden)
         }
-    };
-    domain::db::commit(txn).await?;
+    })
+    .await?;
     Ok(match outcome {
         StaffEnrolment::Enrolled { view, .. } => Either::Left(created(view)),
         StaffEnrolment::Invited => {

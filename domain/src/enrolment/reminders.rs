@@ -47,19 +47,21 @@ pub async fn queue_due(
             let Some(to) = person.email.clone() else {
                 continue;
             };
-            let txn = crate::db::begin(db).await?;
-            let message = SessionReminder {
-                full_name: person.full_name(),
-                cohort: &cohort.name,
-                session: &view,
-                location: session.location.clone().or(cohort.venue.clone()),
-                meeting_url: cohort.meeting_url.as_deref(),
-                cohort_url: format!("{public_url}/cohortes/{}", cohort.id),
-            };
-            let email =
-                Email::of(to, &message)?.once(format!("recordatorio:{}:{}", session.id, row.id));
-            let fresh = mail::enqueue(&txn, notifier, email).await?;
-            crate::db::commit(txn).await?;
+            let fresh = crate::db::write(db, async |txn| {
+                let message = SessionReminder {
+                    full_name: person.full_name(),
+                    cohort: &cohort.name,
+                    session: &view,
+                    location: session.location.clone().or(cohort.venue.clone()),
+                    meeting_url: cohort.meeting_url.as_deref(),
+                    cohort_url: format!("{public_url}/cohortes/{}", cohort.id),
+                };
+                let email = Email::of(to, &message)?
+                    .once(format!("recordatorio:{}:{}", session.id, row.id));
+                let fresh = mail::enqueue(txn, notifier, email).await?;
+                Ok(fresh)
+            })
+            .await?;
             queued += usize::from(fresh);
         }
     }

@@ -290,37 +290,38 @@ pub async fn create(
     input: IndicatorInput,
 ) -> AppResult<IndicatorView> {
     admin_only(user)?;
-    let txn = crate::db::begin(db).await?;
-    let input = check(&txn, &input, None).await?;
-    let inserted = indicator::Entity::insert(indicator::ActiveModel {
-        code: Set(trimmed(&input.code).unwrap_or_default()),
-        name: Set(trimmed(&input.name).unwrap_or_default()),
-        source: Set(trimmed(&input.source).unwrap_or_default()),
-        unit: Set(trimmed(&input.unit).unwrap_or_default()),
-        higher_is_better: Set(input.higher_is_better.unwrap_or(true)),
-        note: Set(trimmed(&input.note).unwrap_or_default()),
-        ..Default::default()
+    crate::db::write(db, async |txn| {
+        let input = check(txn, &input, None).await?;
+        let inserted = indicator::Entity::insert(indicator::ActiveModel {
+            code: Set(trimmed(&input.code).unwrap_or_default()),
+            name: Set(trimmed(&input.name).unwrap_or_default()),
+            source: Set(trimmed(&input.source).unwrap_or_default()),
+            unit: Set(trimmed(&input.unit).unwrap_or_default()),
+            higher_is_better: Set(input.higher_is_better.unwrap_or(true)),
+            note: Set(trimmed(&input.note).unwrap_or_default()),
+            ..Default::default()
+        })
+        .exec(txn)
+        .await?;
+        let id = inserted.last_insert_id;
+        set_links(txn, id, input.capacity_ids.as_deref().unwrap_or_default()).await?;
+        changed(txn).await?;
+        let created = get(txn, id).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(user.id),
+                action: "indicator.created",
+                subject_type: "indicator",
+                subject_id: id.to_string(),
+                before: None,
+                after: Some(audited(&created)),
+            },
+        )
+        .await?;
+        Ok(created)
     })
-    .exec(&txn)
-    .await?;
-    let id = inserted.last_insert_id;
-    set_links(&txn, id, input.capacity_ids.as_deref().unwrap_or_default()).await?;
-    changed(&txn).await?;
-    let created = get(&txn, id).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(user.id),
-            action: "indicator.created",
-            subject_type: "indicator",
-            subject_id: id.to_string(),
-            before: None,
-            after: Some(audited(&created)),
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(created)
+    .await
 }
 
 /// Edits an indicator (admin): its texts, direction and the capacities it measures; audited.
@@ -331,56 +332,57 @@ pub async fn update(
     input: IndicatorInput,
 ) -> AppResult<IndicatorView> {
     admin_only(user)?;
-    let txn = crate::db::begin(db).await?;
-    let current = indicator::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let input = check(&txn, &input, Some(&current)).await?;
-    let before = get(&txn, id).await?;
-    let mut active: indicator::ActiveModel = current.into();
-    if let Some(code) = trimmed(&input.code) {
-        active.code = Set(code);
-    }
-    if let Some(name) = trimmed(&input.name) {
-        active.name = Set(name);
-    }
-    if let Some(source) = trimmed(&input.source) {
-        active.source = Set(source);
-    }
-    if let Some(unit) = trimmed(&input.unit) {
-        active.unit = Set(unit);
-    }
-    if let Some(higher) = input.higher_is_better {
-        active.higher_is_better = Set(higher);
-    }
-    if let Some(note) = trimmed(&input.note) {
-        active.note = Set(note);
-    }
-    indicator::Entity::update(active).exec(&txn).await?;
-    if let Some(ids) = &input.capacity_ids {
-        indicator_capacity::Entity::delete_many()
-            .filter(indicator_capacity::Column::IndicatorId.eq(id))
-            .exec(&txn)
-            .await?;
-        set_links(&txn, id, ids).await?;
-    }
-    changed(&txn).await?;
-    let after = get(&txn, id).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(user.id),
-            action: "indicator.updated",
-            subject_type: "indicator",
-            subject_id: id.to_string(),
-            before: Some(audited(&before)),
-            after: Some(audited(&after)),
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(after)
+    crate::db::write(db, async |txn| {
+        let current = indicator::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let input = check(txn, &input, Some(&current)).await?;
+        let before = get(txn, id).await?;
+        let mut active: indicator::ActiveModel = current.into();
+        if let Some(code) = trimmed(&input.code) {
+            active.code = Set(code);
+        }
+        if let Some(name) = trimmed(&input.name) {
+            active.name = Set(name);
+        }
+        if let Some(source) = trimmed(&input.source) {
+            active.source = Set(source);
+        }
+        if let Some(unit) = trimmed(&input.unit) {
+            active.unit = Set(unit);
+        }
+        if let Some(higher) = input.higher_is_better {
+            active.higher_is_better = Set(higher);
+        }
+        if let Some(note) = trimmed(&input.note) {
+            active.note = Set(note);
+        }
+        indicator::Entity::update(active).exec(txn).await?;
+        if let Some(ids) = &input.capacity_ids {
+            indicator_capacity::Entity::delete_many()
+                .filter(indicator_capacity::Column::IndicatorId.eq(id))
+                .exec(txn)
+                .await?;
+            set_links(txn, id, ids).await?;
+        }
+        changed(txn).await?;
+        let after = get(txn, id).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(user.id),
+                action: "indicator.updated",
+                subject_type: "indicator",
+                subject_id: id.to_string(),
+                before: Some(audited(&before)),
+                after: Some(audited(&after)),
+            },
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 fn audited(view: &IndicatorView) -> serde_json::Value {

@@ -177,107 +177,113 @@ pub async fn update_own(
     user_id: i32,
     input: &ProfileInput,
 ) -> AppResult<OwnUpdate> {
-    let txn = crate::db::begin(db).await?;
-    let person = participant_of_user(&txn, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut input = input.clone();
-    input.document_type = Some(person.document_type.as_str().to_string());
-    input.document_number = Some(person.document_number.clone());
-    let mut profile: Profile = registration::validate(&txn, &input).await?;
-    let email = profile.email.clone().ok_or_else(|| {
-        AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
-    })?;
-    let account = crate::accounts::find(&txn, user_id).await?;
-    if email != account.email
-        && user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(&txn)
+    crate::db::write(db, async |txn| {
+        let person = participant_of_user(txn, user_id)
             .await?
-            .is_some()
-    {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "email",
-            "Ya existe una cuenta con este correo electrónico.",
-        )]));
-    }
-    let name =
-        super::name_change::request_own(&txn, &person, &profile.first_names, &profile.last_names)
-            .await?;
-    if name != super::name_change::OwnName::Apply {
-        // Her record keeps the approved name (a change waits for its review).
-        profile.first_names = person.first_names.clone();
-        profile.last_names = person.last_names.clone();
-    }
-    let email_pending = if email != account.email {
-        // A session cannot make the product mail a stranger's address over and over.
-        if !crate::accounts::throttle::allow_notice(&txn, &email).await? {
-            return Err(AppError::invalid(
+            .ok_or(AppError::NotFound)?;
+        let mut input = input.clone();
+        input.document_type = Some(person.document_type.as_str().to_string());
+        input.document_number = Some(person.document_number.clone());
+        let mut profile: Profile = registration::validate(txn, &input).await?;
+        let email = profile.email.clone().ok_or_else(|| {
+            AppError::invalid("email", "Escriba su correo electrónico: con él ingresará.")
+        })?;
+        let account = crate::accounts::find(txn, user_id).await?;
+        if email != account.email
+            && user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .one(txn)
+                .await?
+                .is_some()
+        {
+            return Err(AppError::Validation(vec![FieldError::new(
                 "email",
-                "Ya enviamos varios enlaces a esa dirección en la última hora: espere un rato \
-                 antes de pedir el cambio de nuevo.",
-            ));
+                "Ya existe una cuenta con este correo electrónico.",
+            )]));
         }
-        crate::accounts::email_change::request(&txn, notifier, &account, &email, user_id).await?;
-        Some(email)
-    } else {
-        None
-    };
-    // The sign-in email moves only when the new address confirms it.
-    profile.email = Some(account.email.clone());
-    let had_consent = has_active_consent(&txn, person.id, ConsentKind::SensitiveData).await?;
-    let before = view(&txn, person.clone()).await?;
-    let mut saved = registration::save_profile(&txn, Some(person), None, &profile).await?;
-    match (had_consent, profile.sensitive.is_some()) {
-        (false, true) => {
-            registration::record_consent(
-                &txn,
-                saved.id,
-                ConsentKind::SensitiveData,
-                SENSITIVE_CONSENT_VERSION,
-            )
-            .await?
+        let name = super::name_change::request_own(
+            txn,
+            &person,
+            &profile.first_names,
+            &profile.last_names,
+        )
+        .await?;
+        if name != super::name_change::OwnName::Apply {
+            // Her record keeps the approved name (a change waits for its review).
+            profile.first_names = person.first_names.clone();
+            profile.last_names = person.last_names.clone();
         }
-        (true, false) => {
-            consent::Entity::update_many()
-                .col_expr(consent::Column::WithdrawnAt, Expr::value(now()))
-                .filter(consent::Column::ParticipantId.eq(saved.id))
-                .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
-                .filter(consent::Column::WithdrawnAt.is_null())
-                .exec(&txn)
+        let email_pending = if email != account.email {
+            // A session cannot make the product mail a stranger's address over and over.
+            if !crate::accounts::throttle::allow_notice(txn, &email).await? {
+                return Err(AppError::invalid(
+                    "email",
+                    "Ya enviamos varios enlaces a esa dirección en la última hora: espere un rato \
+                     antes de pedir el cambio de nuevo.",
+                ));
+            }
+            crate::accounts::email_change::request(txn, notifier, &account, &email, user_id)
                 .await?;
-            let mut model: participant::ActiveModel = saved.into();
-            model.sex = Set(None);
-            model.ethnic_group = Set(None);
-            model.has_disability = Set(None);
-            model.is_conflict_victim = Set(None);
-            saved = model.update(&txn).await?;
+            Some(email)
+        } else {
+            None
+        };
+        // The sign-in email moves only when the new address confirms it.
+        profile.email = Some(account.email.clone());
+        let had_consent = has_active_consent(txn, person.id, ConsentKind::SensitiveData).await?;
+        let before = view(txn, person.clone()).await?;
+        let mut saved = registration::save_profile(txn, Some(person), None, &profile).await?;
+        match (had_consent, profile.sensitive.is_some()) {
+            (false, true) => {
+                registration::record_consent(
+                    txn,
+                    saved.id,
+                    ConsentKind::SensitiveData,
+                    SENSITIVE_CONSENT_VERSION,
+                )
+                .await?
+            }
+            (true, false) => {
+                consent::Entity::update_many()
+                    .col_expr(consent::Column::WithdrawnAt, Expr::value(now()))
+                    .filter(consent::Column::ParticipantId.eq(saved.id))
+                    .filter(consent::Column::Kind.eq(ConsentKind::SensitiveData))
+                    .filter(consent::Column::WithdrawnAt.is_null())
+                    .exec(txn)
+                    .await?;
+                let mut model: participant::ActiveModel = saved.into();
+                model.sex = Set(None);
+                model.ethnic_group = Set(None);
+                model.has_disability = Set(None);
+                model.is_conflict_victim = Set(None);
+                saved = model.update(txn).await?;
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    let mut account: user::ActiveModel = account.into();
-    account.full_name = Set(format!("{} {}", saved.first_names, saved.last_names));
-    account.updated_at = Set(now());
-    account.update(&txn).await?;
-    let after = view(&txn, saved).await?;
-    audit::record(
-        &txn,
-        Change {
-            actor: Some(user_id),
-            action: "participant.profile_updated",
-            subject_type: "participant",
-            subject_id: after.id.to_string(),
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(&after).ok(),
-        },
-    )
-    .await?;
-    crate::db::commit(txn).await?;
-    Ok(OwnUpdate {
-        view: after,
-        name_pending: name == super::name_change::OwnName::Pending,
-        email_pending,
+        let mut account: user::ActiveModel = account.into();
+        account.full_name = Set(format!("{} {}", saved.first_names, saved.last_names));
+        account.updated_at = Set(now());
+        account.update(txn).await?;
+        let after = view(txn, saved).await?;
+        audit::record(
+            txn,
+            Change {
+                actor: Some(user_id),
+                action: "participant.profile_updated",
+                subject_type: "participant",
+                subject_id: after.id.to_string(),
+                before: serde_json::to_value(&before).ok(),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
+        Ok(OwnUpdate {
+            view: after,
+            name_pending: name == super::name_change::OwnName::Pending,
+            email_pending,
+        })
     })
+    .await
 }
 
 /// Everything the product holds about a user (Ley 1581: the right to know one's data): the

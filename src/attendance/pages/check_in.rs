@@ -69,33 +69,29 @@ pub(super) async fn check_in_submit(
     id: i32,
     form: CsrfForm<CodeForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let txn = domain::db::begin(db).await?;
-    let (session, cohort, access) = session_access(&txn, &me, id).await?;
-    let Access::Own(enrolment_id) = access else {
-        return Err(AppError::Forbidden.into());
-    };
     let here = Redirect::to(format!("/sesiones/{id}/registro"));
     let code = form.0.codigo;
-    let outcome = checkin::check_in(
-        &txn,
-        &notifier,
-        me.id,
-        enrolment_id,
-        &cohort,
-        &session,
-        &code,
-    )
+    let outcome = domain::db::write(db, async |txn| {
+        let (session, cohort, access) = session_access(txn, &me, id).await?;
+        let Access::Own(enrolment_id) = access else {
+            return Err(AppError::Forbidden);
+        };
+        checkin::check_in(
+            txn,
+            &notifier,
+            me.id,
+            enrolment_id,
+            &cohort,
+            &session,
+            &code,
+        )
+        .await
+    })
     .await;
     let result = match outcome {
-        Ok(Outcome::Marked(mark)) => {
-            domain::db::commit(txn).await?;
-            Ok(mark)
-        }
-        Ok(Outcome::WrongCode) => {
-            // The failed attempt counts towards the limit: kept.
-            domain::db::commit(txn).await?;
-            Err(AppError::invalid("codigo", checkin::WRONG_CODE))
-        }
+        Ok(Outcome::Marked(mark)) => Ok(mark),
+        // The failed attempt counts towards the limit: kept (committed).
+        Ok(Outcome::WrongCode) => Err(AppError::invalid("codigo", checkin::WRONG_CODE)),
         Err(error) => Err(error),
     };
     crate::web::form::saved_or_again(
