@@ -248,6 +248,74 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         });
     }
     let department = filters.department.as_deref();
+    let cohorts = offered_cohorts(db, filters).await?;
+    let capacities_of = capacities_of(db, filters).await?;
+    let places = places_in_view(db, department).await?;
+    let received = received(db, department, &cohorts, &places).await?;
+    let (mut cells, seated) = cohort_cells(db, &cohorts, &capacities_of, &received).await?;
+    let departmental = add_assistances(db, filters, &places, &mut cells).await?;
+    mark_joint_assistances(db, filters, &places, &mut cells).await?;
+    let capacities: Vec<capacity::Model> = capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::SortOrder)
+        .all(db)
+        .await?;
+    let capacity_names: HashMap<i32, String> =
+        capacities.iter().map(|c| (c.id, c.name.clone())).collect();
+    let providers = crate::providers::names(db).await?;
+    let department_names = crate::territory::department_names(db).await?;
+    let mut items = offer_rows(
+        &cells,
+        &places,
+        &department_names,
+        &capacity_names,
+        &providers,
+    );
+    let gobernaciones =
+        gobernacion_rows(departmental, &department_names, &capacity_names, &providers);
+    items.sort_by_cached_key(|r| {
+        (
+            crate::text::fold(&r.municipality_name),
+            r.municipality_code.clone(),
+            r.capacity_id,
+            r.provider.id != crate::providers::ESAP,
+            r.provider.name.clone(),
+        )
+    });
+
+    let without_offer = without_offer(filters, &cells, &places, &capacities);
+    // Overlaps between providers (with a sector, those where one side carries it), and the
+    // demand nobody answered.
+    let overlaps = provider_overlaps(db, filters, &cohorts).await?;
+    let unanswered_demands = unanswered(db, filters, &places, &capacity_names, &providers).await?;
+    let seats_total = seated
+        .iter()
+        .filter_map(|id| cohorts.get(id))
+        .map(|(_, _, seats)| i64::from(*seats))
+        .sum();
+    Ok(OfferReport {
+        total: items.len(),
+        items,
+        gobernaciones,
+        seats_total,
+        without_offer,
+        overlaps,
+        unanswered_demands,
+    })
+}
+
+/// Offered cohorts by id: (course, provider, seats).
+type Cohorts = HashMap<i32, (i32, i32, i32)>;
+/// The municipalities in view: code → (name, department code).
+type Places = BTreeMap<String, (String, String)>;
+/// The rows: per municipality × capacity × provider.
+type Cells = BTreeMap<(String, i32, i32), Cell>;
+/// A gobernación's technical assistance per department × capacity × provider: assistances,
+/// closed, visits.
+type Departmental = BTreeMap<(String, i32, i32), [i64; 3]>;
+
+/// The cohorts that are offer under `filters`.
+async fn offered_cohorts<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppResult<Cohorts> {
     // The cohorts that are offer under the filters, with their capacities.
     let mut select = cohort::Entity::find()
         .select_only()
@@ -284,6 +352,14 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         .into_iter()
         .map(|(id, course, provider, seats)| (id, (course, provider, seats)))
         .collect();
+    Ok(cohorts)
+}
+
+/// The capacities of each course (only `filters`' capacity, when it names one).
+async fn capacities_of<C: ConnectionTrait>(
+    db: &C,
+    filters: &OfferFilters,
+) -> AppResult<HashMap<i32, Vec<i32>>> {
     let mut capacities_of: HashMap<i32, Vec<i32>> = HashMap::new();
     let mut links = course_capacity::Entity::find();
     if let Some(c) = filters.capacity {
@@ -295,6 +371,10 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             .or_default()
             .push(link.capacity_id);
     }
+    Ok(capacities_of)
+}
+
+async fn places_in_view<C: ConnectionTrait>(db: &C, department: Option<&str>) -> AppResult<Places> {
     // The municipalities in view, with their department.
     let mut places = municipality::Entity::find()
         .select_only()
@@ -311,6 +391,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         .into_iter()
         .map(|(code, name, dept)| (code, (name, dept)))
         .collect();
+    Ok(places)
+}
+
+/// What each municipality in view received of each cohort: targeted (directly or with its
+/// whole department) and its people's figures.
+async fn received<C: ConnectionTrait>(
+    db: &C,
+    department: Option<&str>,
+    cohorts: &Cohorts,
+    places: &Places,
+) -> AppResult<HashMap<(i32, String), Received>> {
     let by_department: HashMap<&str, Vec<&str>> =
         places
             .iter()
@@ -375,14 +466,23 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             ));
         }
     }
+    Ok(received)
+}
 
+/// The cohorts' share of the rows, and the cohorts whose seats some row shows.
+async fn cohort_cells<C: ConnectionTrait>(
+    db: &C,
+    cohorts: &Cohorts,
+    capacities_of: &HashMap<i32, Vec<i32>>,
+    received: &HashMap<(i32, String), Received>,
+) -> AppResult<(Cells, BTreeSet<i32>)> {
     let ids: Vec<i32> = cohorts.keys().copied().collect();
     let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;
     // Grouped per municipality × capacity × provider.
     let mut cells: BTreeMap<(String, i32, i32), Cell> = BTreeMap::new();
     // The cohorts whose seats some row shows: their seats count once in the total.
     let mut seated: BTreeSet<i32> = BTreeSet::new();
-    for ((cohort_id, code), (targeted, figures)) in &received {
+    for ((cohort_id, code), (targeted, figures)) in received {
         let Some((course, provider, seats)) = cohorts.get(cohort_id) else {
             continue;
         };
@@ -404,6 +504,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             }
         }
     }
+    Ok((cells, seated))
+}
+
+/// Adds technical assistance to the rows; returns the gobernaciones' own.
+async fn add_assistances<C: ConnectionTrait>(
+    db: &C,
+    filters: &OfferFilters,
+    places: &Places,
+    cells: &mut Cells,
+) -> AppResult<Departmental> {
+    let department = filters.department.as_deref();
     // Technical assistance, from its figures; with a sector, computed for the assistances
     // that carry it (the kept figures are not per sector).
     let assisted = match filters.sector {
@@ -461,17 +572,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         cell.assistances_closed += i64::from(row.closed);
         cell.visits += i64::from(row.visits);
     }
-    mark_joint_assistances(db, filters, &places, &mut cells).await?;
-    let capacities: Vec<capacity::Model> = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::SortOrder)
-        .all(db)
-        .await?;
-    let capacity_names: HashMap<i32, String> =
-        capacities.iter().map(|c| (c.id, c.name.clone())).collect();
-    let providers = crate::providers::names(db).await?;
-    let department_names = crate::territory::department_names(db).await?;
-    let mut items: Vec<OfferRow> = cells
+    Ok(departmental)
+}
+
+fn offer_rows(
+    cells: &Cells,
+    places: &Places,
+    department_names: &HashMap<String, String>,
+    capacity_names: &HashMap<i32, String>,
+    providers: &HashMap<i32, ProviderRef>,
+) -> Vec<OfferRow> {
+    cells
         .iter()
         .map(|((code, capacity_id, provider_id), cell)| {
             let (name, dept) = places.get(code).cloned().unwrap_or_default();
@@ -504,8 +615,16 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 visits: cell.visits,
             }
         })
-        .collect();
-    let gobernaciones = departmental
+        .collect()
+}
+
+fn gobernacion_rows(
+    departmental: Departmental,
+    department_names: &HashMap<String, String>,
+    capacity_names: &HashMap<i32, String>,
+    providers: &HashMap<i32, ProviderRef>,
+) -> Vec<GobernacionRow> {
+    departmental
         .into_iter()
         .map(
             |((department_code, capacity_id, provider_id), [assistances, closed, visits])| {
@@ -533,18 +652,17 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
                 }
             },
         )
-        .collect();
-    items.sort_by_cached_key(|r| {
-        (
-            crate::text::fold(&r.municipality_name),
-            r.municipality_code.clone(),
-            r.capacity_id,
-            r.provider.id != crate::providers::ESAP,
-            r.provider.name.clone(),
-        )
-    });
+        .collect()
+}
 
-    // The cells with nothing, for a department.
+/// The cells with nothing, for a department.
+fn without_offer(
+    filters: &OfferFilters,
+    cells: &Cells,
+    places: &Places,
+    capacities: &[capacity::Model],
+) -> Vec<Gap> {
+    let department = filters.department.as_deref();
     let mut without_offer = Vec::new();
     if department.is_some() {
         let served: BTreeSet<(&str, i32)> = cells
@@ -573,8 +691,14 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
         }
     }
 
-    // Overlaps between providers (with a sector, those where one side carries it), and the
-    // demand nobody answered.
+    without_offer
+}
+
+async fn provider_overlaps<C: ConnectionTrait>(
+    db: &C,
+    filters: &OfferFilters,
+    cohorts: &Cohorts,
+) -> AppResult<Vec<Pair>> {
     let tagged_assistances = match filters.sector {
         Some(sector) => Some(
             crate::descriptors::subjects_tagged(db, DescriptorSubject::Assistance, sector).await?,
@@ -606,21 +730,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, filters: &OfferFilters) -> AppRe
             .is_none_or(|id| p.first.provider.id == id || p.second.provider.id == id)
     })
     .collect();
-    let unanswered_demands = unanswered(db, filters, &places, &capacity_names, &providers).await?;
-    let seats_total = seated
-        .iter()
-        .filter_map(|id| cohorts.get(id))
-        .map(|(_, _, seats)| i64::from(*seats))
-        .sum();
-    Ok(OfferReport {
-        total: items.len(),
-        items,
-        gobernaciones,
-        seats_total,
-        without_offer,
-        overlaps,
-        unanswered_demands,
-    })
+    Ok(overlaps)
 }
 
 /// Marks the rows whose technical assistances are delivered jointly (issue 49): the

@@ -416,44 +416,7 @@ async fn check<C: ConnectionTrait>(
     current: Option<&alliance::Model>,
 ) -> AppResult<Checked> {
     let mut errors = Vec::new();
-    let sent_department = input
-        .department_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    let department_code = match (current, sent_department) {
-        (Some(row), None) => Some(row.department_code.clone()),
-        (Some(row), Some(code)) if code == row.department_code => Some(code.to_string()),
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "department_code",
-                "El departamento de una alianza no cambia: registre otra alianza.",
-            ));
-            None
-        }
-        (None, None) => {
-            errors.push(FieldError::new(
-                "department_code",
-                "Indique el departamento de la alianza (código DANE, p. ej. 18).",
-            ));
-            None
-        }
-        (None, Some(code)) => {
-            if department::Entity::find_by_id(code.to_string())
-                .one(db)
-                .await?
-                .is_some()
-            {
-                Some(code.to_string())
-            } else {
-                errors.push(FieldError::new(
-                    "department_code",
-                    format!("No existe un departamento con el código «{code}»."),
-                ));
-                None
-            }
-        }
-    };
+    let department_code = department_of(db, input, current, &mut errors).await?;
     let name = required_line(
         "name",
         input.name.as_deref(),
@@ -524,8 +487,106 @@ async fn check<C: ConnectionTrait>(
             None => None,
         },
     };
-    // Members.
-    let sent = input.members.as_deref().unwrap_or_default();
+    let members = members_of(
+        db,
+        input.members.as_deref().unwrap_or_default(),
+        &mut errors,
+    )
+    .await?;
+    let implementation_plan = match validate::multi_line(
+        "implementation_plan",
+        input.implementation_plan.as_deref().unwrap_or(""),
+        validate::DESCRIPTION_MAX,
+    ) {
+        Ok(Some(text)) => Some(text),
+        Ok(None) => {
+            errors.push(FieldError::new(
+                "implementation_plan",
+                "Escriba el plan de implementación de la alianza.",
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (Some(department_code), Some(name), Some(launched_on), Some(implementation_plan), true) = (
+        department_code,
+        name,
+        launched_on,
+        implementation_plan,
+        errors.is_empty(),
+    ) else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(Checked {
+        department_code,
+        name,
+        lead_provider_id,
+        launched_on,
+        renewed_on,
+        members,
+        implementation_plan,
+    })
+}
+
+/// The alliance's department: the one sent (it must exist), or its own when it is being
+/// changed (it does not change).
+async fn department_of<C: ConnectionTrait>(
+    db: &C,
+    input: &AllianceInput,
+    current: Option<&alliance::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
+    let sent_department = input
+        .department_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let department_code = match (current, sent_department) {
+        (Some(row), None) => Some(row.department_code.clone()),
+        (Some(row), Some(code)) if code == row.department_code => Some(code.to_string()),
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "department_code",
+                "El departamento de una alianza no cambia: registre otra alianza.",
+            ));
+            None
+        }
+        (None, None) => {
+            errors.push(FieldError::new(
+                "department_code",
+                "Indique el departamento de la alianza (código DANE, p. ej. 18).",
+            ));
+            None
+        }
+        (None, Some(code)) => {
+            if department::Entity::find_by_id(code.to_string())
+                .one(db)
+                .await?
+                .is_some()
+            {
+                Some(code.to_string())
+            } else {
+                errors.push(FieldError::new(
+                    "department_code",
+                    format!("No existe un departamento con el código «{code}»."),
+                ));
+                None
+            }
+        }
+    };
+    Ok(department_code)
+}
+
+/// The members sent: at least one, each a provider of the product that exists or an
+/// organisation with its name and kind, none twice.
+async fn members_of<C: ConnectionTrait>(
+    db: &C,
+    sent: &[MemberInput],
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<Member>> {
     let mut members = Vec::new();
     if sent.len() > MEMBERS_MAX {
         errors.push(FieldError::new(
@@ -588,7 +649,7 @@ async fn check<C: ConnectionTrait>(
                 m.name.as_deref(),
                 validate::TITLE_MAX,
                 "Escriba el nombre de la organización, o elija un oferente.",
-                &mut errors,
+                errors,
             );
             let kind = match m.kind.as_deref().map(str::trim) {
                 None | Some("") => {
@@ -621,42 +682,7 @@ async fn check<C: ConnectionTrait>(
             }
         }
     }
-    let implementation_plan = match validate::multi_line(
-        "implementation_plan",
-        input.implementation_plan.as_deref().unwrap_or(""),
-        validate::DESCRIPTION_MAX,
-    ) {
-        Ok(Some(text)) => Some(text),
-        Ok(None) => {
-            errors.push(FieldError::new(
-                "implementation_plan",
-                "Escriba el plan de implementación de la alianza.",
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let (Some(department_code), Some(name), Some(launched_on), Some(implementation_plan), true) = (
-        department_code,
-        name,
-        launched_on,
-        implementation_plan,
-        errors.is_empty(),
-    ) else {
-        return Err(AppError::Validation(errors));
-    };
-    Ok(Checked {
-        department_code,
-        name,
-        lead_provider_id,
-        launched_on,
-        renewed_on,
-        members,
-        implementation_plan,
-    })
+    Ok(members)
 }
 
 /// Whether `user` may keep some alliance: 403 for the roles that never do (ESAP's staff,

@@ -140,73 +140,7 @@ pub async fn municipality<C: ConnectionTrait>(
         .into_iter()
         .map(|f| (f.capacity_id, f))
         .collect();
-    let mut years: HashMap<i32, Vec<YearFigures>> = HashMap::new();
-    for f in capacity_year_figure::Entity::find()
-        .filter(capacity_year_figure::Column::MunicipalityCode.eq(code))
-        .order_by_asc(capacity_year_figure::Column::Year)
-        .all(db)
-        .await?
-    {
-        years.entry(f.capacity_id).or_default().push(YearFigures {
-            year: f.year,
-            trained: f.trained.into(),
-            completed: f.completed.into(),
-            certified: f.certified.into(),
-            assistances: 0,
-            assistances_closed: 0,
-            people_reached_by_replicas: 0,
-        });
-    }
-    for f in assistance_figure::Entity::find()
-        .filter(assistance_figure::Column::MunicipalityCode.eq(code))
-        .all(db)
-        .await?
-    {
-        let list = years.entry(f.capacity_id).or_default();
-        let at = match list.iter().position(|y| y.year == f.year) {
-            Some(at) => at,
-            None => {
-                list.push(YearFigures {
-                    year: f.year,
-                    trained: 0,
-                    completed: 0,
-                    certified: 0,
-                    assistances: 0,
-                    assistances_closed: 0,
-                    people_reached_by_replicas: 0,
-                });
-                list.len() - 1
-            }
-        };
-        list[at].assistances += i64::from(f.assistances);
-        list[at].assistances_closed += i64::from(f.closed);
-    }
-    for f in crate::entities::replica_figure::Entity::find()
-        .filter(crate::entities::replica_figure::Column::MunicipalityCode.eq(code))
-        .all(db)
-        .await?
-    {
-        let list = years.entry(f.capacity_id).or_default();
-        let at = match list.iter().position(|y| y.year == f.year) {
-            Some(at) => at,
-            None => {
-                list.push(YearFigures {
-                    year: f.year,
-                    trained: 0,
-                    completed: 0,
-                    certified: 0,
-                    assistances: 0,
-                    assistances_closed: 0,
-                    people_reached_by_replicas: 0,
-                });
-                list.len() - 1
-            }
-        };
-        list[at].people_reached_by_replicas += i64::from(f.people_reached);
-    }
-    for list in years.values_mut() {
-        list.sort_by_key(|y| y.year);
-    }
+    let mut years = years_of(db, code).await?;
     let mut series: HashMap<i32, Vec<Point>> = HashMap::new();
     let indicators = super::list(db).await?;
     let units: HashMap<i32, &str> = indicators.iter().map(|i| (i.id, i.unit.as_str())).collect();
@@ -280,6 +214,82 @@ pub async fn municipality<C: ConnectionTrait>(
         municipality: place,
         capacities: out,
     })
+}
+
+/// A municipality's figures per capacity and year, in order of year: training, technical
+/// assistance and the people its trainers' replicas reached.
+async fn years_of<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<HashMap<i32, Vec<YearFigures>>> {
+    let mut years: HashMap<i32, Vec<YearFigures>> = HashMap::new();
+    for f in capacity_year_figure::Entity::find()
+        .filter(capacity_year_figure::Column::MunicipalityCode.eq(code))
+        .order_by_asc(capacity_year_figure::Column::Year)
+        .all(db)
+        .await?
+    {
+        years.entry(f.capacity_id).or_default().push(YearFigures {
+            year: f.year,
+            trained: f.trained.into(),
+            completed: f.completed.into(),
+            certified: f.certified.into(),
+            assistances: 0,
+            assistances_closed: 0,
+            people_reached_by_replicas: 0,
+        });
+    }
+    for f in assistance_figure::Entity::find()
+        .filter(assistance_figure::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        let list = years.entry(f.capacity_id).or_default();
+        let at = match list.iter().position(|y| y.year == f.year) {
+            Some(at) => at,
+            None => {
+                list.push(YearFigures {
+                    year: f.year,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    assistances: 0,
+                    assistances_closed: 0,
+                    people_reached_by_replicas: 0,
+                });
+                list.len() - 1
+            }
+        };
+        list[at].assistances += i64::from(f.assistances);
+        list[at].assistances_closed += i64::from(f.closed);
+    }
+    for f in crate::entities::replica_figure::Entity::find()
+        .filter(crate::entities::replica_figure::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        let list = years.entry(f.capacity_id).or_default();
+        let at = match list.iter().position(|y| y.year == f.year) {
+            Some(at) => at,
+            None => {
+                list.push(YearFigures {
+                    year: f.year,
+                    trained: 0,
+                    completed: 0,
+                    certified: 0,
+                    assistances: 0,
+                    assistances_closed: 0,
+                    people_reached_by_replicas: 0,
+                });
+                list.len() - 1
+            }
+        };
+        list[at].people_reached_by_replicas += i64::from(f.people_reached);
+    }
+    for list in years.values_mut() {
+        list.sort_by_key(|y| y.year);
+    }
+    Ok(years)
 }
 
 // ---- ESAP's comparison -------------------------------------------------------------------
@@ -644,6 +654,127 @@ pub async fn compare<C: ConnectionTrait>(
     user: &Actor,
     query: &ComparisonQuery,
 ) -> AppResult<Comparison> {
+    let Asked {
+        capacity,
+        indicator,
+        unit,
+        threshold,
+        from_year,
+        to_year,
+    } = asked(db, query).await?;
+    let mut department = crate::reports::non_empty(&query.department);
+    let nothing = crate::reports::limit_to_scope(user, &mut department, None);
+    let mut places = municipality::Entity::find();
+    if let Some(d) = &department {
+        places = places.filter(municipality::Column::DepartmentCode.eq(d.as_str()));
+    }
+    let places: HashMap<String, municipality::Model> = if nothing {
+        HashMap::new()
+    } else {
+        places
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect()
+    };
+    let departments: HashMap<String, String> = department::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    let values = |year: i32| {
+        indicator_observation::Entity::find()
+            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
+            .filter(indicator_observation::Column::Year.eq(year))
+            .all(db)
+    };
+    let from_values: HashMap<String, (f64, bool)> = values(from_year)
+        .await?
+        .into_iter()
+        .map(|o| (o.municipality_code, (o.value, o.synthetic)))
+        .collect();
+    let (completed, assistances) =
+        actions_before(db, to_year, capacity.as_ref(), department.as_deref()).await?;
+    let mut rows: Vec<ComparisonRow> = values(to_year)
+        .await?
+        .into_iter()
+        .filter_map(|to| {
+            let place = places.get(&to.municipality_code)?;
+            let (from_value, from_synthetic) = *from_values.get(&to.municipality_code)?;
+            let completed = completed.get(&place.code).copied().unwrap_or(0);
+            let assistances = assistances.get(&place.code).copied().unwrap_or(0);
+            Some(ComparisonRow {
+                municipality_code: place.code.clone(),
+                municipality_name: place.name.clone(),
+                department_name: departments
+                    .get(&place.department_code)
+                    .cloned()
+                    .unwrap_or_default(),
+                category: place.category.clone(),
+                pdet: place.pdet_subregion_id.is_some(),
+                completed,
+                assistances,
+                actions: unit.count(completed, assistances),
+                from_value,
+                to_value: to.value,
+                change: to.value - from_value,
+                synthetic: from_synthetic || to.synthetic,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (
+            &a.department_name,
+            crate::text::fold(&a.municipality_name),
+            &a.municipality_code,
+        )
+            .cmp(&(
+                &b.department_name,
+                crate::text::fold(&b.municipality_name),
+                &b.municipality_code,
+            ))
+    });
+    let (groups, strata) = summarize(&rows, threshold, unit);
+    let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
+    let caveat = caveat(indicator.higher_is_better, synthetic_rows);
+    Ok(Comparison {
+        preset: Preset::matching(capacity.is_none(), unit, threshold),
+        capacity: capacity.map(|c| CapacityRef {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+        }),
+        indicator_id: indicator.id,
+        indicator_name: indicator.name,
+        indicator_unit: indicator.unit,
+        higher_is_better: indicator.higher_is_better,
+        from_year,
+        to_year,
+        threshold,
+        unit,
+        groups,
+        strata,
+        rows,
+        synthetic_rows,
+        caveat,
+    })
+}
+
+/// A comparison's choices, checked: `None` capacity is any capacity.
+struct Asked {
+    capacity: Option<capacity::Model>,
+    indicator: indicator::Model,
+    unit: Unit,
+    threshold: i64,
+    from_year: i32,
+    to_year: i32,
+}
+
+/// Checks the comparison asked for (every problem at once), with the preset's values where
+/// the query leaves one out and the indicator's observed years where it names none.
+async fn asked<C: ConnectionTrait>(db: &C, query: &ComparisonQuery) -> AppResult<Asked> {
     let mut errors = Vec::new();
     let preset = match crate::reports::non_empty(&query.preset) {
         None => None,
@@ -741,47 +872,31 @@ pub async fn compare<C: ConnectionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    Ok(Asked {
+        capacity,
+        indicator,
+        unit,
+        threshold,
+        from_year,
+        to_year,
+    })
+}
 
-    let mut department = crate::reports::non_empty(&query.department);
-    let nothing = crate::reports::limit_to_scope(user, &mut department, None);
-    let mut places = municipality::Entity::find();
-    if let Some(d) = &department {
-        places = places.filter(municipality::Column::DepartmentCode.eq(d.as_str()));
-    }
-    let places: HashMap<String, municipality::Model> = if nothing {
-        HashMap::new()
-    } else {
-        places
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code.clone(), m))
-            .collect()
-    };
-    let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
-    let values = |year: i32| {
-        indicator_observation::Entity::find()
-            .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))
-            .filter(indicator_observation::Column::Year.eq(year))
-            .all(db)
-    };
-    let from_values: HashMap<String, (f64, bool)> = values(from_year)
-        .await?
-        .into_iter()
-        .map(|o| (o.municipality_code, (o.value, o.synthetic)))
-        .collect();
+/// Per municipality, before `to_year`: people who completed training in `capacity` (any
+/// capacity: `None`), and the technical assistances on it that closed.
+async fn actions_before<C: ConnectionTrait>(
+    db: &C,
+    to_year: i32,
+    capacity: Option<&capacity::Model>,
+    department: Option<&str>,
+) -> AppResult<(HashMap<String, i64>, HashMap<String, i64>)> {
     let mut completed: HashMap<String, i64> = HashMap::new();
     let mut condition = Condition::all().add(capacity_year_figure::Column::Year.lt(to_year));
-    if let Some(c) = &capacity {
+    if let Some(c) = capacity {
         condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c.id));
     }
-    if let Some(d) = &department {
-        condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d.as_str()));
+    if let Some(d) = department {
+        condition = condition.add(capacity_year_figure::Column::DepartmentCode.eq(d));
     }
     for f in capacity_year_figure::Entity::find()
         .filter(condition)
@@ -792,11 +907,11 @@ pub async fn compare<C: ConnectionTrait>(
     }
     let mut assistances: HashMap<String, i64> = HashMap::new();
     let mut condition = Condition::all().add(assistance_figure::Column::Year.lt(to_year));
-    if let Some(c) = &capacity {
+    if let Some(c) = capacity {
         condition = condition.add(assistance_figure::Column::CapacityId.eq(c.id));
     }
-    if let Some(d) = &department {
-        condition = condition.add(assistance_figure::Column::DepartmentCode.eq(d.as_str()));
+    if let Some(d) = department {
+        condition = condition.add(assistance_figure::Column::DepartmentCode.eq(d));
     }
     for f in assistance_figure::Entity::find()
         .filter(condition)
@@ -805,47 +920,12 @@ pub async fn compare<C: ConnectionTrait>(
     {
         *assistances.entry(f.municipality_code).or_default() += i64::from(f.closed);
     }
-    let mut rows: Vec<ComparisonRow> = values(to_year)
-        .await?
-        .into_iter()
-        .filter_map(|to| {
-            let place = places.get(&to.municipality_code)?;
-            let (from_value, from_synthetic) = *from_values.get(&to.municipality_code)?;
-            let completed = completed.get(&place.code).copied().unwrap_or(0);
-            let assistances = assistances.get(&place.code).copied().unwrap_or(0);
-            Some(ComparisonRow {
-                municipality_code: place.code.clone(),
-                municipality_name: place.name.clone(),
-                department_name: departments
-                    .get(&place.department_code)
-                    .cloned()
-                    .unwrap_or_default(),
-                category: place.category.clone(),
-                pdet: place.pdet_subregion_id.is_some(),
-                completed,
-                assistances,
-                actions: unit.count(completed, assistances),
-                from_value,
-                to_value: to.value,
-                change: to.value - from_value,
-                synthetic: from_synthetic || to.synthetic,
-            })
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (
-            &a.department_name,
-            crate::text::fold(&a.municipality_name),
-            &a.municipality_code,
-        )
-            .cmp(&(
-                &b.department_name,
-                crate::text::fold(&b.municipality_name),
-                &b.municipality_code,
-            ))
-    });
-    let (groups, strata) = summarize(&rows, threshold, unit);
-    let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
+    Ok((completed, assistances))
+}
+
+/// What the comparison can and cannot say, with the direction of the indicator and how many
+/// rows carry synthetic values.
+fn caveat(higher_is_better: bool, synthetic_rows: usize) -> String {
     let mut caveat = format!(
         "Esta comparación muestra una asociación, no una causa: los municipios que se forman \
          pueden diferir de los demás en otras cosas que también mueven el indicador. Cada cifra \
@@ -853,7 +933,7 @@ pub async fn compare<C: ConnectionTrait>(
          se señalan porque su mediana dice poco. Compare dentro de cada estrato (misma \
          categoría y condición PDET) para no comparar municipios muy distintos."
     );
-    if !indicator.higher_is_better {
+    if !higher_is_better {
         caveat.push_str(
             " En este indicador un valor menor es mejor: un cambio negativo es una mejora.",
         );
@@ -868,27 +948,7 @@ pub async fn compare<C: ConnectionTrait>(
             )
         ));
     }
-    Ok(Comparison {
-        preset: Preset::matching(capacity.is_none(), unit, threshold),
-        capacity: capacity.map(|c| CapacityRef {
-            id: c.id,
-            code: c.code,
-            name: c.name,
-        }),
-        indicator_id: indicator.id,
-        indicator_name: indicator.name,
-        indicator_unit: indicator.unit,
-        higher_is_better: indicator.higher_is_better,
-        from_year,
-        to_year,
-        threshold,
-        unit,
-        groups,
-        strata,
-        rows,
-        synthetic_rows,
-        caveat,
-    })
+    caveat
 }
 
 #[cfg(test)]

@@ -60,126 +60,17 @@ pub async fn readable<C: ConnectionTrait>(
     db: &C,
     export: &PersonalData,
 ) -> AppResult<ReadableData> {
-    let cohort_ids: Vec<i32> = export.enrolments.iter().map(|e| e.cohort_id).collect();
-    let cohorts: HashMap<i32, String> = cohort::Entity::find()
-        .filter(cohort::Column::Id.is_in(cohort_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let cohort_of: HashMap<i32, i32> = export
-        .enrolments
-        .iter()
-        .map(|e| (e.id, e.cohort_id))
-        .collect();
-    let cohort_name = |enrolment_id: i32| {
-        cohort_of
-            .get(&enrolment_id)
-            .and_then(|c| cohorts.get(c))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let sessions: HashMap<i32, String> = cohort_session::Entity::find()
-        .filter(
-            cohort_session::Column::Id.is_in(
-                export
-                    .attendance
-                    .iter()
-                    .map(|a| a.session_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let when = crate::format::date_time(s.starts_at);
-            (s.id, format!("{when} · {}", s.topic))
-        })
-        .collect();
-    let assessments: HashMap<i32, String> = assessment::Entity::find()
-        .filter(
-            assessment::Column::Id.is_in(
-                export
-                    .scores
-                    .iter()
-                    .map(|s| s.assessment_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
-    let places: HashMap<String, String> = municipality::Entity::find()
-        .filter(
-            municipality::Column::Code.is_in(
-                export
-                    .enrolments
-                    .iter()
-                    .map(|e| e.municipality_code.clone())
-                    .collect::<Vec<_>>(),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
-
+    let names = Names::of(db, export).await?;
+    let Names {
+        cohorts,
+        sessions,
+        assessments,
+        places,
+        ..
+    } = &names;
+    let cohort_name = |enrolment_id: i32| names.cohort_name(enrolment_id);
     let account = &export.account;
-    let mut sections = vec![Section {
-        title: "Cuenta",
-        columns: vec!["Dato", "Valor"],
-        rows: vec![
-            vec!["Correo".into(), account.email.clone()],
-            vec!["Nombre".into(), account.full_name.clone()],
-            vec!["Rol".into(), account.role.label().into()],
-            vec!["Activa".into(), yes_no(Some(account.active))],
-            vec!["Creada".into(), instant(&account.created_at)],
-            vec![
-                "Último ingreso".into(),
-                account
-                    .last_login_at
-                    .as_deref()
-                    .map(instant)
-                    .unwrap_or_else(|| "—".into()),
-            ],
-        ],
-    }];
-    if let Some(p) = &export.participant {
-        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-        sections.push(Section {
-            title: "Datos personales",
-            columns: vec!["Dato", "Valor"],
-            rows: vec![
-                vec![
-                    "Documento".into(),
-                    format!("{} {}", p.document_type, p.document_number),
-                ],
-                vec!["Nombres".into(), p.first_names.clone()],
-                vec!["Apellidos".into(), p.last_names.clone()],
-                vec!["Correo".into(), text(&p.email)],
-                vec!["Teléfono".into(), text(&p.phone)],
-                vec![
-                    "Municipio".into(),
-                    p.municipality_name
-                        .clone()
-                        .unwrap_or_else(|| p.municipality_code.clone()),
-                ],
-                vec!["Tipo de entidad".into(), p.entity_type.clone()],
-                vec!["Entidad".into(), text(&p.entity_name)],
-                vec!["Cargo".into(), text(&p.position)],
-                vec!["Nivel".into(), p.level.clone()],
-                vec!["Sexo".into(), text(&p.sex)],
-                vec!["Pertenencia étnica".into(), text(&p.ethnic_group)],
-                vec!["Discapacidad".into(), yes_no(p.has_disability)],
-                vec!["Víctima del conflicto".into(), yes_no(p.is_conflict_victim)],
-            ],
-        });
-    }
+    let mut sections = profile_sections(export);
     sections.push(Section {
         title: "Autorizaciones",
         columns: vec!["Autorización", "Versión del texto", "Otorgada", "Retirada"],
@@ -286,4 +177,155 @@ pub async fn readable<C: ConnectionTrait>(
         holder: account.full_name.clone(),
         sections,
     })
+}
+
+/// The names the readable form shows for the ids of an export.
+struct Names {
+    /// Cohorts by id.
+    cohorts: HashMap<i32, String>,
+    /// Each enrolment's cohort.
+    cohort_of: HashMap<i32, i32>,
+    /// Sessions by id: when and the topic.
+    sessions: HashMap<i32, String>,
+    assessments: HashMap<i32, String>,
+    /// Municipalities by code.
+    places: HashMap<String, String>,
+}
+
+impl Names {
+    async fn of<C: ConnectionTrait>(db: &C, export: &PersonalData) -> AppResult<Names> {
+        let cohort_ids: Vec<i32> = export.enrolments.iter().map(|e| e.cohort_id).collect();
+        let cohorts: HashMap<i32, String> = cohort::Entity::find()
+            .filter(cohort::Column::Id.is_in(cohort_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+        let cohort_of: HashMap<i32, i32> = export
+            .enrolments
+            .iter()
+            .map(|e| (e.id, e.cohort_id))
+            .collect();
+        let sessions: HashMap<i32, String> = cohort_session::Entity::find()
+            .filter(
+                cohort_session::Column::Id.is_in(
+                    export
+                        .attendance
+                        .iter()
+                        .map(|a| a.session_id)
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let when = crate::format::date_time(s.starts_at);
+                (s.id, format!("{when} · {}", s.topic))
+            })
+            .collect();
+        let assessments: HashMap<i32, String> = assessment::Entity::find()
+            .filter(
+                assessment::Column::Id.is_in(
+                    export
+                        .scores
+                        .iter()
+                        .map(|s| s.assessment_id)
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.name))
+            .collect();
+        let places: HashMap<String, String> = municipality::Entity::find()
+            .filter(
+                municipality::Column::Code.is_in(
+                    export
+                        .enrolments
+                        .iter()
+                        .map(|e| e.municipality_code.clone())
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.code, m.name))
+            .collect();
+        Ok(Names {
+            cohorts,
+            cohort_of,
+            sessions,
+            assessments,
+            places,
+        })
+    }
+
+    /// The name of an enrolment's cohort.
+    fn cohort_name(&self, enrolment_id: i32) -> String {
+        self.cohort_of
+            .get(&enrolment_id)
+            .and_then(|c| self.cohorts.get(c))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The account's section and, for a participant, her personal data.
+fn profile_sections(export: &PersonalData) -> Vec<Section> {
+    let account = &export.account;
+    let mut sections = vec![Section {
+        title: "Cuenta",
+        columns: vec!["Dato", "Valor"],
+        rows: vec![
+            vec!["Correo".into(), account.email.clone()],
+            vec!["Nombre".into(), account.full_name.clone()],
+            vec!["Rol".into(), account.role.label().into()],
+            vec!["Activa".into(), yes_no(Some(account.active))],
+            vec!["Creada".into(), instant(&account.created_at)],
+            vec![
+                "Último ingreso".into(),
+                account
+                    .last_login_at
+                    .as_deref()
+                    .map(instant)
+                    .unwrap_or_else(|| "—".into()),
+            ],
+        ],
+    }];
+    if let Some(p) = &export.participant {
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+        sections.push(Section {
+            title: "Datos personales",
+            columns: vec!["Dato", "Valor"],
+            rows: vec![
+                vec![
+                    "Documento".into(),
+                    format!("{} {}", p.document_type, p.document_number),
+                ],
+                vec!["Nombres".into(), p.first_names.clone()],
+                vec!["Apellidos".into(), p.last_names.clone()],
+                vec!["Correo".into(), text(&p.email)],
+                vec!["Teléfono".into(), text(&p.phone)],
+                vec![
+                    "Municipio".into(),
+                    p.municipality_name
+                        .clone()
+                        .unwrap_or_else(|| p.municipality_code.clone()),
+                ],
+                vec!["Tipo de entidad".into(), p.entity_type.clone()],
+                vec!["Entidad".into(), text(&p.entity_name)],
+                vec!["Cargo".into(), text(&p.position)],
+                vec!["Nivel".into(), p.level.clone()],
+                vec!["Sexo".into(), text(&p.sex)],
+                vec!["Pertenencia étnica".into(), text(&p.ethnic_group)],
+                vec!["Discapacidad".into(), yes_no(p.has_disability)],
+                vec!["Víctima del conflicto".into(), yes_no(p.is_conflict_victim)],
+            ],
+        });
+    }
+    sections
 }

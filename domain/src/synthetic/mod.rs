@@ -469,78 +469,179 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             "La escala debe ser mayor que 0 y a lo sumo 1.",
         ));
     }
-    let txn = crate::db::begin(db).await?;
+    let mut summary = crate::db::write(db, async |txn| write_all(txn, scale, seed).await).await?;
+    // Later indicator years, with a modest effect of the training just written (its figures
+    // were computed at the commit above): marked synthetic.
+    summary.indicator_values = crate::db::write(db, async |txn| {
+        crate::indicators::synthetic::add_years(txn, SYNTHETIC_YEARS, None, seed).await
+    })
+    .await?;
+    // Statistics for the planner now (PostgreSQL: not whenever autovacuum gets to millions of
+    // new rows; SQLite keeps none until asked). Without them PostgreSQL guessed a handful of
+    // consents and scanned them all on every figures flush (0.75 s per write), and SQLite
+    // counted a cohort's certificates by walking the 300,000 valid ones (0.37 s per write).
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(summary)
+}
+
+/// Everything but the later indicator years, in one transaction. Refuses (409) if synthetic
+/// people already exist. One random sequence, drawn in this order: people, cohorts,
+/// enrolments, their records.
+async fn write_all<C: ConnectionTrait>(txn: &C, scale: f64, seed: u64) -> AppResult<Summary> {
     let already = participant::Entity::find()
         .filter(participant::Column::DocumentNumber.starts_with(PREFIX))
         .filter(participant::Column::DocumentType.eq(DocumentType::Cc))
-        .one(&txn)
+        .one(txn)
         .await?;
     if already.is_some() {
         return Err(AppError::Conflict(
             "Esta base de datos ya tiene datos sintéticos.".into(),
         ));
     }
-    let quiet_triggers = quiet_figure_triggers(&txn).await?;
+    let quiet_triggers = quiet_figure_triggers(txn).await?;
     let mut rng = StdRng::seed_from_u64(seed);
     let at = anchor_time();
-    let places = municipality::Entity::find()
-        .order_by_asc(municipality::Column::Code)
-        .all(&txn)
-        .await?;
-    if places.is_empty() {
-        return Err(AppError::Internal("faltan los municipios".into()));
+    let world = World::read(txn).await?;
+    let mut summary = Summary::default();
+    let people = people(txn, &mut rng, &world, scale, at).await?;
+    summary.participants = people.ids.len();
+    let cohorts = cohorts(txn, &mut rng, &world, scale, seed, at).await?;
+    summary.cohorts = cohorts.ids.len();
+    summary.sessions = cohorts.sessions.values().map(Vec::len).sum();
+    let patterns = enrolments(txn, &mut rng, &world, &people, &cohorts, at).await?;
+    records(txn, &mut rng, &world, &cohorts, &patterns, at, &mut summary).await?;
+    let World {
+        places,
+        cohort_dist,
+        offer,
+        ..
+    } = &world;
+    crate::surveys::tallies::rebuild(txn).await?;
+    let providers: Vec<i32> = offer.iter().map(|(provider, _)| *provider).collect();
+    (summary.assistances, summary.visits) = assistances(
+        txn,
+        &mut StdRng::seed_from_u64(seed ^ 33),
+        places,
+        cohort_dist,
+        &providers,
+        scale,
+    )
+    .await?;
+    (summary.plans, summary.cost_items) = plans::generate(
+        txn,
+        &mut StdRng::seed_from_u64(seed ^ 47),
+        &providers,
+        scale,
+    )
+    .await?;
+    if quiet_triggers {
+        // Nothing named the cohorts written: the figures are computed from scratch, once.
+        crate::figures::rebuild(txn).await?;
+        crate::instances::bump(txn, crate::instances::Cached::Figures).await?;
     }
-    let weights: Vec<f64> = places
-        .iter()
-        .map(|m| {
-            1.0 + if m.pdet_subregion_id.is_some() {
-                2.0
-            } else {
-                0.0
-            } + if m.is_department_capital { 6.0 } else { 0.0 }
-        })
-        .collect();
-    let people_dist =
-        WeightedIndex::new(&weights).map_err(|e| AppError::Internal(e.to_string()))?;
-    let cohort_weights: Vec<f64> = places
-        .iter()
-        .map(|m| {
-            if m.pdet_subregion_id.is_some() {
-                3.0
+    Ok(summary)
+}
+
+/// The country and the offer the data is drawn from.
+struct World {
+    places: Vec<municipality::Model>,
+    /// Where people live: more in PDET territory and department capitals.
+    people_dist: WeightedIndex<f64>,
+    /// Where cohorts are given: more in PDET territory.
+    cohort_dist: WeightedIndex<f64>,
+    /// Each provider's courses.
+    offer: Vec<(i32, Vec<course::Model>)>,
+    courses: Vec<course::Model>,
+    provider_dist: WeightedIndex<f64>,
+}
+
+impl World {
+    async fn read<C: ConnectionTrait>(txn: &C) -> AppResult<World> {
+        let places = municipality::Entity::find()
+            .order_by_asc(municipality::Column::Code)
+            .all(txn)
+            .await?;
+        if places.is_empty() {
+            return Err(AppError::Internal("faltan los municipios".into()));
+        }
+        let weights: Vec<f64> = places
+            .iter()
+            .map(|m| {
+                1.0 + if m.pdet_subregion_id.is_some() {
+                    2.0
+                } else {
+                    0.0
+                } + if m.is_department_capital { 6.0 } else { 0.0 }
+            })
+            .collect();
+        let people_dist =
+            WeightedIndex::new(&weights).map_err(|e| AppError::Internal(e.to_string()))?;
+        let cohort_weights: Vec<f64> = places
+            .iter()
+            .map(|m| {
+                if m.pdet_subregion_id.is_some() {
+                    3.0
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let cohort_dist =
+            WeightedIndex::new(&cohort_weights).map_err(|e| AppError::Internal(e.to_string()))?;
+        let esap_courses: Vec<course::Model> = courses(txn)
+            .await?
+            .into_iter()
+            .filter(|c| c.provider_id == crate::providers::ESAP)
+            .collect();
+        let mut offer = providers_and_courses(txn, esap_courses).await?;
+        offer.retain(|(_, courses)| !courses.is_empty());
+        let courses: Vec<course::Model> = offer.iter().flat_map(|(_, c)| c.clone()).collect();
+        // ESAP gives most of the offer; the four other providers a tenth each.
+        let provider_dist = WeightedIndex::new(offer.iter().map(|(provider, _)| {
+            if *provider == crate::providers::ESAP {
+                6.0
             } else {
                 1.0
             }
+        }))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(World {
+            places,
+            people_dist,
+            cohort_dist,
+            offer,
+            courses,
+            provider_dist,
         })
-        .collect();
-    let cohort_dist =
-        WeightedIndex::new(&cohort_weights).map_err(|e| AppError::Internal(e.to_string()))?;
-    let esap_courses: Vec<course::Model> = courses(&txn)
-        .await?
-        .into_iter()
-        .filter(|c| c.provider_id == crate::providers::ESAP)
-        .collect();
-    let mut offer = providers_and_courses(&txn, esap_courses).await?;
-    offer.retain(|(_, courses)| !courses.is_empty());
-    let courses: Vec<course::Model> = offer.iter().flat_map(|(_, c)| c.clone()).collect();
-    // ESAP gives most of the offer; the four other providers a tenth each.
-    let provider_dist = WeightedIndex::new(offer.iter().map(|(provider, _)| {
-        if *provider == crate::providers::ESAP {
-            6.0
-        } else {
-            1.0
-        }
-    }))
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut summary = Summary::default();
+    }
+}
 
-    // People.
+/// The people written: where each lives (an index into the places) and their ids, in order.
+struct People {
+    home: Vec<usize>,
+    ids: Vec<i32>,
+}
+
+/// People and their consents.
+async fn people<C: ConnectionTrait>(
+    txn: &C,
+    rng: &mut StdRng,
+    world: &World,
+    scale: f64,
+    at: chrono::DateTime<Utc>,
+) -> AppResult<People> {
+    let World {
+        places,
+        people_dist,
+        ..
+    } = world;
     let n_people = scaled(250_000.0, scale);
     let mut home: Vec<usize> = Vec::with_capacity(n_people);
     let mut rows = Vec::with_capacity(n_people);
     // Who consented to sensitive data (about 70 %), decided with the person.
     let mut sensitive: Vec<bool> = Vec::with_capacity(n_people);
     for n in 0..n_people {
-        let place = people_dist.sample(&mut rng);
+        let place = people_dist.sample(rng);
         home.push(place);
         let consents = rng.random_bool(0.7);
         sensitive.push(consents);
@@ -597,7 +698,7 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             ..Default::default()
         });
     }
-    insert_all(&txn, rows).await?;
+    insert_all(txn, rows).await?;
     let person_ids: Vec<i32> = participant::Entity::find()
         .select_only()
         .column(participant::Column::Id)
@@ -605,9 +706,8 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         .filter(participant::Column::DocumentType.eq(DocumentType::Cc))
         .order_by_asc(participant::Column::DocumentNumber)
         .into_tuple()
-        .all(&txn)
+        .all(txn)
         .await?;
-    summary.participants = person_ids.len();
     let mut consents = Vec::new();
     for (id, sensitive) in person_ids.iter().zip(&sensitive) {
         let kinds: &[(ConsentKind, &str)] = if *sensitive {
@@ -638,25 +738,44 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             });
         }
     }
-    insert_all(&txn, consents).await?;
-    let mut by_department: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_place: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (n, place) in home.iter().enumerate() {
-        by_place.entry(*place).or_default().push(n);
-        by_department
-            .entry(places[*place].department_code.as_str())
-            .or_default()
-            .push(n);
-    }
+    insert_all(txn, consents).await?;
+    Ok(People {
+        home,
+        ids: person_ids,
+    })
+}
 
+/// The cohorts written: their ids, each one's (place, course, start), and their sessions.
+struct Cohorts {
+    ids: Vec<i32>,
+    targets: Vec<(usize, i32, NaiveDate)>,
+    sessions: HashMap<i32, Vec<i32>>,
+}
+
+/// Cohorts, their target municipality and sessions.
+async fn cohorts<C: ConnectionTrait>(
+    txn: &C,
+    rng: &mut StdRng,
+    world: &World,
+    scale: f64,
+    seed: u64,
+    at: chrono::DateTime<Utc>,
+) -> AppResult<Cohorts> {
+    let World {
+        places,
+        cohort_dist,
+        offer,
+        provider_dist,
+        ..
+    } = world;
     // Cohorts, their target municipality and sessions.
     let n_cohorts = scaled(5_000.0, scale);
     let prefix = format!("Cohorte sintética {seed} ");
     let mut targets = Vec::with_capacity(n_cohorts);
     let mut rows = Vec::with_capacity(n_cohorts);
     for n in 0..n_cohorts {
-        let place = cohort_dist.sample(&mut rng);
-        let (provider_id, offered) = &offer[provider_dist.sample(&mut rng)];
+        let place = cohort_dist.sample(rng);
+        let (provider_id, offered) = &offer[provider_dist.sample(rng)];
         let course = &offered[rng.random_range(0..offered.len())];
         let start = anchor() - Duration::days(rng.random_range(70..1460));
         targets.push((place, course.id, start));
@@ -683,16 +802,15 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             ..Default::default()
         });
     }
-    insert_all(&txn, rows).await?;
+    insert_all(txn, rows).await?;
     let cohort_ids: Vec<i32> = cohort::Entity::find()
         .select_only()
         .column(cohort::Column::Id)
         .filter(cohort::Column::Name.starts_with(&prefix))
         .order_by_asc(cohort::Column::Name)
         .into_tuple()
-        .all(&txn)
+        .all(txn)
         .await?;
-    summary.cohorts = cohort_ids.len();
     let mut links = Vec::new();
     let mut sessions = Vec::new();
     for (id, (place, _, start)) in cohort_ids.iter().zip(&targets) {
@@ -715,8 +833,8 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             });
         }
     }
-    insert_all(&txn, links).await?;
-    insert_all(&txn, sessions).await?;
+    insert_all(txn, links).await?;
+    insert_all(txn, sessions).await?;
     let mut session_ids: HashMap<i32, Vec<i32>> = HashMap::new();
     for chunk in cohort_ids.chunks(BATCH) {
         let rows: Vec<(i32, i32)> = cohort_session::Entity::find()
@@ -726,19 +844,55 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             .filter(cohort_session::Column::CohortId.is_in(chunk.to_vec()))
             .order_by_asc(cohort_session::Column::StartsAt)
             .into_tuple()
-            .all(&txn)
+            .all(txn)
             .await?;
         for (id, cohort_id) in rows {
             session_ids.entry(cohort_id).or_default().push(id);
         }
     }
-    summary.sessions = session_ids.values().map(Vec::len).sum();
+    Ok(Cohorts {
+        ids: cohort_ids,
+        targets,
+        sessions: session_ids,
+    })
+}
 
+/// Each enrolment's marks, by (cohort, person).
+type Patterns = HashMap<(i32, i32), [Mark; SESSIONS]>;
+
+/// Enrolments with their marks decided up front (frozen results, as at closing).
+async fn enrolments<C: ConnectionTrait>(
+    txn: &C,
+    rng: &mut StdRng,
+    world: &World,
+    people: &People,
+    cohorts: &Cohorts,
+    at: chrono::DateTime<Utc>,
+) -> AppResult<Patterns> {
+    let places = &world.places;
+    let People {
+        home,
+        ids: person_ids,
+    } = people;
+    let Cohorts {
+        ids: cohort_ids,
+        targets,
+        ..
+    } = cohorts;
+    let mut by_department: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_place: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (n, place) in home.iter().enumerate() {
+        by_place.entry(*place).or_default().push(n);
+        by_department
+            .entry(places[*place].department_code.as_str())
+            .or_default()
+            .push(n);
+    }
     // Enrolments with their marks decided up front (frozen results, as at closing).
     let mut patterns: HashMap<(i32, i32), [Mark; SESSIONS]> = HashMap::new();
     let mut rows = Vec::new();
-    for (id, (place, _, _)) in cohort_ids.iter().zip(&targets) {
-        for person in cohort_people(&mut rng, &by_place, &by_department, &places, *place) {
+    for (id, (place, _, _)) in cohort_ids.iter().zip(targets) {
+        for person in cohort_people(rng, &by_place, &by_department, places, *place) {
             let diligence: f64 = rng.random_range(0.56..1.0);
             let mut marks = [Mark::Ausente; SESSIONS];
             for mark in &mut marks {
@@ -783,13 +937,33 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             });
         }
     }
-    insert_all(&txn, rows).await?;
+    insert_all(txn, rows).await?;
+    Ok(patterns)
+}
 
+/// Marks, certificates, surveys and their answers, and departures, cohort by cohort batch.
+async fn records<C: ConnectionTrait>(
+    txn: &C,
+    rng: &mut StdRng,
+    world: &World,
+    cohorts: &Cohorts,
+    patterns: &Patterns,
+    at: chrono::DateTime<Utc>,
+    summary: &mut Summary,
+) -> AppResult<()> {
+    let World {
+        places, courses, ..
+    } = world;
+    let Cohorts {
+        ids: cohort_ids,
+        targets,
+        sessions: session_ids,
+    } = cohorts;
     // Marks and certificates, cohort by cohort batch.
     let course_of: HashMap<i32, &course::Model> = courses.iter().map(|c| (c.id, c)).collect();
     let cohort_info: HashMap<i32, (i32, NaiveDate)> = cohort_ids
         .iter()
-        .zip(&targets)
+        .zip(targets)
         .map(|(id, (_, course, start))| (*id, (*course, *start)))
         .collect();
     let names: HashMap<&str, &str> = places
@@ -806,7 +980,7 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
             .filter(enrolment::Column::CohortId.is_in(chunk.to_vec()))
             .find_also_related(participant::Entity)
             .order_by_asc(enrolment::Column::Id)
-            .all(&txn)
+            .all(txn)
             .await?;
         let mut marks = Vec::new();
         let mut certificates = Vec::new();
@@ -915,48 +1089,13 @@ pub async fn generate(db: &DatabaseConnection, scale: f64, seed: u64) -> AppResu
         }
         summary.marks += marks.len();
         summary.certificates += certificates.len();
-        insert_all(&txn, marks).await?;
-        insert_all(&txn, certificates).await?;
+        insert_all(txn, marks).await?;
+        insert_all(txn, certificates).await?;
         summary.surveys += surveys.len();
         summary.responses += responses.len();
-        insert_all(&txn, surveys).await?;
-        insert_all(&txn, responses).await?;
-        insert_all(&txn, departures).await?;
+        insert_all(txn, surveys).await?;
+        insert_all(txn, responses).await?;
+        insert_all(txn, departures).await?;
     }
-    crate::surveys::tallies::rebuild(&txn).await?;
-    let providers: Vec<i32> = offer.iter().map(|(provider, _)| *provider).collect();
-    (summary.assistances, summary.visits) = assistances(
-        &txn,
-        &mut StdRng::seed_from_u64(seed ^ 33),
-        &places,
-        &cohort_dist,
-        &providers,
-        scale,
-    )
-    .await?;
-    (summary.plans, summary.cost_items) = plans::generate(
-        &txn,
-        &mut StdRng::seed_from_u64(seed ^ 47),
-        &providers,
-        scale,
-    )
-    .await?;
-    if quiet_triggers {
-        // Nothing named the cohorts written: the figures are computed from scratch, once.
-        crate::figures::rebuild(&txn).await?;
-        crate::instances::bump(&txn, crate::instances::Cached::Figures).await?;
-    }
-    crate::db::commit(txn).await?;
-    // Later indicator years, with a modest effect of the training just written (its figures
-    // were computed at the commit above): marked synthetic.
-    let txn = crate::db::begin(db).await?;
-    summary.indicator_values =
-        crate::indicators::synthetic::add_years(&txn, SYNTHETIC_YEARS, None, seed).await?;
-    crate::db::commit(txn).await?;
-    // Statistics for the planner now (PostgreSQL: not whenever autovacuum gets to millions of
-    // new rows; SQLite keeps none until asked). Without them PostgreSQL guessed a handful of
-    // consents and scanned them all on every figures flush (0.75 s per write), and SQLite
-    // counted a cohort's certificates by walking the 300,000 valid ones (0.37 s per write).
-    db.execute_unprepared("ANALYZE").await?;
-    Ok(summary)
+    Ok(())
 }
