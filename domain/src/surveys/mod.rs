@@ -429,10 +429,11 @@ async fn open_follow_ups(
         .await?;
     let mut opened = 0;
     for c in due {
-        let txn = crate::db::begin(db).await?;
-        let current = crate::cohorts::lock(&txn, c.id).await?;
-        opened += open(&txn, notifier, &current, SurveyKind::FollowUp, now).await?;
-        crate::db::commit(txn).await?;
+        opened += crate::db::write(db, async |txn| {
+            let current = crate::cohorts::lock(txn, c.id).await?;
+            open(txn, notifier, &current, SurveyKind::FollowUp, now).await
+        })
+        .await?;
     }
     Ok(opened)
 }
@@ -454,36 +455,38 @@ async fn remind(
         .await?;
     let mut sent = 0;
     for s in due {
-        let txn = crate::db::begin(db).await?;
-        let marked = survey::Entity::update_many()
-            .col_expr(survey::Column::RemindedAt, Expr::value(now))
-            .filter(survey::Column::Id.eq(s.id))
-            .filter(survey::Column::RemindedAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if marked == 1 {
-            let found = enrolment::Entity::find_by_id(s.enrolment_id)
-                .find_also_related(participant::Entity)
-                .one(&txn)
-                .await?;
-            let cohort = cohort::Entity::find_by_id(s.cohort_id).one(&txn).await?;
-            if let (Some((_, Some(person))), Some(cohort)) = (found, cohort) {
-                invite(
-                    &txn,
-                    notifier,
-                    &person,
-                    &cohort,
-                    s.id,
-                    s.kind,
-                    s.closes_at,
-                    true,
-                )
-                .await?;
+        let reminded = crate::db::write(db, async |txn| {
+            let marked = survey::Entity::update_many()
+                .col_expr(survey::Column::RemindedAt, Expr::value(now))
+                .filter(survey::Column::Id.eq(s.id))
+                .filter(survey::Column::RemindedAt.is_null())
+                .exec(txn)
+                .await?
+                .rows_affected;
+            if marked == 1 {
+                let found = enrolment::Entity::find_by_id(s.enrolment_id)
+                    .find_also_related(participant::Entity)
+                    .one(txn)
+                    .await?;
+                let cohort = cohort::Entity::find_by_id(s.cohort_id).one(txn).await?;
+                if let (Some((_, Some(person))), Some(cohort)) = (found, cohort) {
+                    invite(
+                        txn,
+                        notifier,
+                        &person,
+                        &cohort,
+                        s.id,
+                        s.kind,
+                        s.closes_at,
+                        true,
+                    )
+                    .await?;
+                }
             }
-            sent += 1;
-        }
-        crate::db::commit(txn).await?;
+            Ok(marked == 1)
+        })
+        .await?;
+        sent += usize::from(reminded);
     }
     Ok(sent)
 }
