@@ -219,41 +219,9 @@ pub async fn check<C: ConnectionTrait>(
     assistance: &Span,
     input: &VisitInput,
 ) -> AppResult<CheckedVisit> {
+    check_list_sizes(input)?;
     let mut errors = Vec::new();
-    for (field, len) in [
-        ("attendees", input.attendees.as_ref().map_or(0, Vec::len)),
-        ("agreements", input.agreements.as_ref().map_or(0, Vec::len)),
-        ("products", input.products.as_ref().map_or(0, Vec::len)),
-    ] {
-        if len > PER_VISIT_MAX {
-            errors.push(FieldError::new(
-                field,
-                format!("Una visita tiene máximo {PER_VISIT_MAX} elementos en esta lista."),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let date = crate::parse::date("date", input.date.as_deref(), true, &mut errors);
-    if let Some(d) = date
-        && (d < assistance.starts_on || d > assistance.ends_on)
-    {
-        errors.push(FieldError::new(
-            "date",
-            format!(
-                "La visita debe caer entre el {} y el {}, las fechas de la asistencia.",
-                crate::format::date(assistance.starts_on),
-                crate::format::date(assistance.ends_on)
-            ),
-        ));
-    }
-    if date.is_some_and(|d| d > crate::time::today()) {
-        errors.push(FieldError::new(
-            "date",
-            "Una visita se registra cuando ya ocurrió: la fecha no puede ser futura.",
-        ));
-    }
+    let date = check_date(input, assistance, &mut errors);
     let modality = match input.modality.as_deref().map(str::trim) {
         None | Some("") => assistance.modality,
         Some(text) => Modality::parse(text).unwrap_or_else(|| {
@@ -289,10 +257,84 @@ pub async fn check<C: ConnectionTrait>(
             None
         }
     };
-    // Attendees. A registered person is named by id only when the caller reaches her
-    // (`people::scope::reaches`, issue 46): her name and position are copied into the visit,
-    // which every reader of the assistance sees. Anyone else, known or not, gets the same
-    // refusal, which names nobody.
+    let attendees = check_attendees(db, user, input, &mut errors).await?;
+    let agreements = check_agreements(input, &mut errors);
+    let products = check_products(input, &mut errors);
+    let (Some(date), Some(hours_tenths), Some(topics), true) =
+        (date, hours_tenths, topics, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    Ok(CheckedVisit {
+        date,
+        modality,
+        hours_tenths,
+        topics,
+        attendees,
+        agreements,
+        products,
+    })
+}
+
+/// Lists of at most [`PER_VISIT_MAX`] items (422 before anything else is read).
+fn check_list_sizes(input: &VisitInput) -> AppResult<()> {
+    let mut errors = Vec::new();
+    for (field, len) in [
+        ("attendees", input.attendees.as_ref().map_or(0, Vec::len)),
+        ("agreements", input.agreements.as_ref().map_or(0, Vec::len)),
+        ("products", input.products.as_ref().map_or(0, Vec::len)),
+    ] {
+        if len > PER_VISIT_MAX {
+            errors.push(FieldError::new(
+                field,
+                format!("Una visita tiene máximo {PER_VISIT_MAX} elementos en esta lista."),
+            ));
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(AppError::Validation(errors)),
+    }
+}
+
+/// The visit's date: within the assistance's span, not in the future.
+fn check_date(
+    input: &VisitInput,
+    assistance: &Span,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let date = crate::parse::date("date", input.date.as_deref(), true, errors);
+    if let Some(d) = date
+        && (d < assistance.starts_on || d > assistance.ends_on)
+    {
+        errors.push(FieldError::new(
+            "date",
+            format!(
+                "La visita debe caer entre el {} y el {}, las fechas de la asistencia.",
+                crate::format::date(assistance.starts_on),
+                crate::format::date(assistance.ends_on)
+            ),
+        ));
+    }
+    if date.is_some_and(|d| d > crate::time::today()) {
+        errors.push(FieldError::new(
+            "date",
+            "Una visita se registra cuando ya ocurrió: la fecha no puede ser futura.",
+        ));
+    }
+    date
+}
+
+/// The attendees. A registered person is named by id only when the caller reaches her
+/// (`people::scope::reaches`, issue 46): her name and position are copied into the visit,
+/// which every reader of the assistance sees. Anyone else, known or not, gets the same
+/// refusal, which names nobody.
+async fn check_attendees<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    input: &VisitInput,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Vec<Attendee>> {
     let mut attendees = Vec::new();
     let mut reached: HashMap<i32, Option<participant::Model>> = HashMap::new();
     for id in input
@@ -323,42 +365,58 @@ pub async fn check<C: ConnectionTrait>(
             }
             continue;
         }
-        let name = required_line(
-            &field,
-            a.full_name.as_deref(),
-            validate::FULL_NAME_MAX,
-            "Escriba el nombre de quien asistió.",
-            &mut errors,
-        );
-        let position = match validate::single_line(
-            &field,
-            a.position.as_deref().unwrap_or(""),
-            validate::TITLE_MAX,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        };
-        let document = match a.document_number.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) if text.len() <= 20 && text.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                Some(text.to_string())
-            }
-            Some(_) => {
-                errors.push(FieldError::new(
-                    &field,
-                    "El documento va sin puntos ni espacios (máximo 20 letras o dígitos).",
-                ));
-                None
-            }
-        };
-        if let Some(name) = name {
-            attendees.push((None, name, position, document));
+        if let Some(attendee) = typed_attendee(a, &field, errors) {
+            attendees.push(attendee);
         }
     }
-    // Agreements.
+    Ok(attendees)
+}
+
+/// An attendee typed by name (at `field`): the name, a position, a document without dots.
+fn typed_attendee(
+    a: &AttendeeInput,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Attendee> {
+    let name = required_line(
+        field,
+        a.full_name.as_deref(),
+        validate::FULL_NAME_MAX,
+        "Escriba el nombre de quien asistió.",
+        errors,
+    );
+    let position = match validate::single_line(
+        field,
+        a.position.as_deref().unwrap_or(""),
+        validate::TITLE_MAX,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let document = match a.document_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) if text.len() <= 20 && text.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            Some(text.to_string())
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                field,
+                "El documento va sin puntos ni espacios (máximo 20 letras o dígitos).",
+            ));
+            None
+        }
+    };
+    name.map(|name| (None, name, position, document))
+}
+
+/// The agreements: each with its text, who is responsible and a due date.
+fn check_agreements(
+    input: &VisitInput,
+    errors: &mut Vec<FieldError>,
+) -> Vec<(String, String, NaiveDate)> {
     let mut agreements = Vec::new();
     for (n, a) in input.agreements.iter().flatten().enumerate() {
         let field = format!("agreements[{n}]");
@@ -367,21 +425,25 @@ pub async fn check<C: ConnectionTrait>(
             a.text.as_deref(),
             validate::REASON_MAX,
             "Escriba el compromiso.",
-            &mut errors,
+            errors,
         );
         let owner = required_line(
             &field,
             a.owner.as_deref(),
             validate::TITLE_MAX,
             "Indique quién es responsable del compromiso.",
-            &mut errors,
+            errors,
         );
-        let due = crate::parse::date(&field, a.due_on.as_deref(), true, &mut errors);
+        let due = crate::parse::date(&field, a.due_on.as_deref(), true, errors);
         if let (Some(text), Some(owner), Some(due)) = (text, owner, due) {
             agreements.push((text, owner, due));
         }
     }
-    // Products.
+    agreements
+}
+
+/// The products handed over: each with its title and kind (otro when not said).
+fn check_products(input: &VisitInput, errors: &mut Vec<FieldError>) -> Vec<(String, ProductKind)> {
     let mut products = Vec::new();
     for (n, p) in input.products.iter().flatten().enumerate() {
         let field = format!("products[{n}]");
@@ -390,7 +452,7 @@ pub async fn check<C: ConnectionTrait>(
             p.title.as_deref(),
             validate::TITLE_MAX,
             "Escriba el nombre del producto entregado.",
-            &mut errors,
+            errors,
         );
         let kind = match p.kind.as_deref().map(str::trim) {
             None | Some("") => ProductKind::Otro,
@@ -406,20 +468,7 @@ pub async fn check<C: ConnectionTrait>(
             products.push((title, kind));
         }
     }
-    let (Some(date), Some(hours_tenths), Some(topics), true) =
-        (date, hours_tenths, topics, errors.is_empty())
-    else {
-        return Err(AppError::Validation(errors));
-    };
-    Ok(CheckedVisit {
-        date,
-        modality,
-        hours_tenths,
-        topics,
-        attendees,
-        agreements,
-        products,
-    })
+    products
 }
 
 /// Writes a checked visit of `assistance` (which it starts when planned), audited.

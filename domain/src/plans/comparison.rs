@@ -396,9 +396,6 @@ async fn row_of<C: ConnectionTrait>(
     year: i32,
     figures: &HashMap<i32, PlanFigures>,
 ) -> AppResult<Row> {
-    let today = crate::time::today();
-    let (first, last) = bounds(year);
-    let departments = group.departments.as_deref();
     let plans =
         group
             .plans
@@ -411,7 +408,43 @@ async fn row_of<C: ConnectionTrait>(
                 certified: a.certified + f.certified,
             });
 
-    // Timeliness: each started cohort's first session, on its start date or later.
+    let timeliness = timeliness(db, group, year).await?;
+    let milestones_on_time = milestones_on_time(db, group, year).await?;
+    let completion = completion(db, group, year).await?;
+    let satisfaction = satisfaction(db, group, year).await?;
+
+    let cost = CostPerPerson {
+        value: (plans.certified > 0 && plans.executed > 0)
+            .then(|| plans.executed / plans.certified),
+        executed: plans.executed,
+        n: plans.certified,
+        small_group: plans.certified < MIN_GROUP,
+    };
+    let goals_met = Share::of(plans.goals_met, plans.goals);
+    let small_group = goals_met.small_group
+        || timeliness.small_group
+        || completion.small_group
+        || satisfaction.small_group
+        || cost.small_group;
+    Ok(Row {
+        kind: group.kind,
+        id: group.id,
+        name: group.name.clone(),
+        plans: group.plans.len() as i64,
+        goals_met,
+        timeliness,
+        milestones_on_time,
+        satisfaction,
+        completion,
+        cost_per_person_certified: cost,
+        small_group,
+    })
+}
+
+/// Timeliness: each started cohort's first session, on its start date or later.
+async fn timeliness<C: ConnectionTrait>(db: &C, group: &Group, year: i32) -> AppResult<Share> {
+    let departments = group.departments.as_deref();
+    let today = crate::time::today();
     let starts: Vec<(i32, NaiveDate)> = cohort::Entity::find()
         .select_only()
         .column(cohort::Column::Id)
@@ -445,8 +478,18 @@ async fn row_of<C: ConnectionTrait>(
         })
         .count() as i64;
     let timeliness = Share::of(on_time, starts.len() as i64);
+    Ok(timeliness)
+}
 
-    // Milestones of the year due by today (or done already), done by their date.
+/// Milestones of the year due by today (or done already), done by their date.
+async fn milestones_on_time<C: ConnectionTrait>(
+    db: &C,
+    group: &Group,
+    year: i32,
+) -> AppResult<Share> {
+    let departments = group.departments.as_deref();
+    let today = crate::time::today();
+    let (first, last) = bounds(year);
     let mut assistances = Query::select()
         .column(assistance::Column::Id)
         .from(assistance::Entity)
@@ -479,8 +522,12 @@ async fn row_of<C: ConnectionTrait>(
         .await?;
     let (n, done) = milestones.unwrap_or_default();
     let milestones_on_time = Share::of(done.unwrap_or(0), n.unwrap_or(0));
+    Ok(milestones_on_time)
+}
 
-    // Completion: the people of closed cohorts of the year (of the direction's departments).
+/// Completion: the people of closed cohorts of the year (of the direction's departments).
+async fn completion<C: ConnectionTrait>(db: &C, group: &Group, year: i32) -> AppResult<Share> {
+    let departments = group.departments.as_deref();
     let mut completion = cohort_figure::Entity::find()
         .select_only()
         .column_as(Expr::cust("CAST(SUM(completed) AS BIGINT)"), "completed")
@@ -501,8 +548,16 @@ async fn row_of<C: ConnectionTrait>(
     let (completed, finished): (Option<i64>, Option<i64>) =
         completion.into_tuple().one(db).await?.unwrap_or_default();
     let completion = Share::of(completed.unwrap_or(0), finished.unwrap_or(0));
+    Ok(completion)
+}
 
-    // Satisfaction: cells of at least five answers (the satisfaction report's rule).
+/// Satisfaction: cells of at least five answers (the satisfaction report's rule).
+async fn satisfaction<C: ConnectionTrait>(
+    db: &C,
+    group: &Group,
+    year: i32,
+) -> AppResult<Satisfaction> {
+    let departments = group.departments.as_deref();
     let mut answers = survey_tally::Entity::find()
         .select_only()
         .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
@@ -532,31 +587,5 @@ async fn row_of<C: ConnectionTrait>(
         n: answered,
         small_group: answered < MIN_GROUP,
     };
-
-    let cost = CostPerPerson {
-        value: (plans.certified > 0 && plans.executed > 0)
-            .then(|| plans.executed / plans.certified),
-        executed: plans.executed,
-        n: plans.certified,
-        small_group: plans.certified < MIN_GROUP,
-    };
-    let goals_met = Share::of(plans.goals_met, plans.goals);
-    let small_group = goals_met.small_group
-        || timeliness.small_group
-        || completion.small_group
-        || satisfaction.small_group
-        || cost.small_group;
-    Ok(Row {
-        kind: group.kind,
-        id: group.id,
-        name: group.name.clone(),
-        plans: group.plans.len() as i64,
-        goals_met,
-        timeliness,
-        milestones_on_time,
-        satisfaction,
-        completion,
-        cost_per_person_certified: cost,
-        small_group,
-    })
+    Ok(satisfaction)
 }
