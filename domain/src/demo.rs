@@ -46,8 +46,8 @@ pub async fn ensure_loaded(db: &DatabaseConnection) -> AppResult<bool> {
         // Indicator years after the real ones for the pilots, from the figures of what was just
         // loaded (brought up to date here, as the commit would): marked synthetic wherever they
         // are shown.
-        if crate::figures::flush(&*txn).await? {
-            crate::instances::bump(&*txn, crate::instances::Cached::Figures).await?;
+        if crate::figures::flush(txn).await? {
+            crate::instances::bump(txn, crate::instances::Cached::Figures).await?;
         }
         let last_year = chrono::Datelike::year(&today()) - 1;
         let pilots: Vec<String> = PILOT_MUNICIPALITIES.iter().map(|c| c.to_string()).collect();

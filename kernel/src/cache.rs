@@ -613,7 +613,7 @@ async fn save(
                         sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\'),
                     ))
                     .into_tuple()
-                    .all(&*txn)
+                    .all(txn)
                     .await?;
             rows.retain(|(k, _)| k.starts_with(&prefix) && *k != key);
             if rows.len() >= most {
@@ -625,7 +625,7 @@ async fn save(
                 for chunk in gone.chunks(500) {
                     kept_content::Entity::delete_many()
                         .filter(kept_content::Column::Key.is_in(chunk.iter().cloned()))
-                        .exec(&*txn)
+                        .exec(txn)
                         .await?;
                 }
             }
@@ -645,7 +645,7 @@ async fn save(
                 ])
                 .to_owned(),
         )
-        .exec(&*txn)
+        .exec(txn)
         .await?;
         Ok(())
     })
