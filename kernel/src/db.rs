@@ -632,7 +632,10 @@ async fn begin_turn(
 /// Runs `work` in a writing transaction of its own ([`begin`]) and commits it ([`commit`]); an
 /// error rolls everything back. The one way a page or a command writes (issue 45: a refused form
 /// gets this error and is drawn again).
-#[allow(clippy::disallowed_methods, reason = "the one way to write begins and commits here")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one way to write begins and commits here"
+)]
 pub async fn write<T>(
     db: &DatabaseConnection,
     work: impl AsyncFnOnce(&Txn) -> crate::error::AppResult<T>,
@@ -644,7 +647,10 @@ pub async fn write<T>(
 }
 
 /// [`write`] begun [`begin_deferred`]: the figures are left to the worker (a cohort's desk).
-#[allow(clippy::disallowed_methods, reason = "the one way to write begins and commits here")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one way to write begins and commits here"
+)]
 pub async fn write_deferred<T>(
     db: &DatabaseConnection,
     work: impl AsyncFnOnce(&Txn) -> crate::error::AppResult<T>,
@@ -747,7 +753,10 @@ async fn flush_figures(txn: &Txn) -> crate::error::AppResult<bool> {
 }
 
 #[cfg(test)]
-#[allow(clippy::disallowed_methods, reason = "the tests hold transactions open by hand")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the tests hold transactions open by hand"
+)]
 mod tests {
     use super::{begin, commit, connect, database_key, sqlite_file, turns_of};
     use sea_orm::{ConnectionTrait, DatabaseConnection};
