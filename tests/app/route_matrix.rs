@@ -15,7 +15,7 @@
 use crate::common::TestApp;
 use crate::support::{
     DNP_COORDINATOR, GOBERNACION_COORDINATOR, META_COORDINATOR, META_REVIEWER, bearer,
-    demo_account, sign_in_client, token,
+    demo_account, leaked, sign_in_client, token,
 };
 use crate::world::{SharedCohort, shared_cohort};
 use domain::entities::values::{DescriptorKind, Role};
@@ -60,16 +60,22 @@ struct Caller {
     read_only: bool,
 }
 
-/// The value of each route parameter, by the path segment in front of it.
-fn fill(path: &str, values: &BTreeMap<&str, String>) -> String {
+/// The value of each route parameter, by the path segment in front of it and the parameter
+/// (`certificados/<file>` is a PDF's name, `certificados/<code>` a code), else by the segment
+/// alone; `own`, the caller's own target of a route that uses it up (see [`own_targets`]).
+fn fill(path: &str, values: &BTreeMap<&str, String>, own: Option<&String>) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     let mut out = Vec::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
         if segment.starts_with('<') {
             let before = if i > 0 { segments[i - 1] } else { "" };
-            let value = values.get(before).cloned().unwrap_or_else(|| {
-                panic!("no test value for a parameter after «{before}» in {path}")
-            });
+            let value = own
+                .or_else(|| values.get(format!("{before}/{segment}").as_str()))
+                .or_else(|| values.get(before))
+                .cloned()
+                .unwrap_or_else(|| {
+                    panic!("no test value for a parameter after «{before}» in {path}")
+                });
             out.push(value);
         } else {
             out.push(segment.to_string());
@@ -78,7 +84,7 @@ fn fill(path: &str, values: &BTreeMap<&str, String>) -> String {
     out.join("/")
 }
 
-async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (Status, String) {
+async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (Status, Vec<u8>) {
     let api = path.starts_with("/api/");
     let client = match (&caller.browser, api) {
         (Some(browser), false) => browser,
@@ -102,8 +108,7 @@ async fn call(app: &TestApp, caller: &Caller, method: Method, path: &str) -> (St
     }
     let response = request.dispatch().await;
     let status = response.status();
-    let bytes = response.into_bytes().await.unwrap_or_default();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    (status, response.into_bytes().await.unwrap_or_default())
 }
 
 async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, String> {
@@ -142,10 +147,12 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["courses", "cursos"] {
         v.insert(key, cohort.course_id.to_string());
     }
-    for key in ["certificates", "verificar"] {
+    // `/certificados/<file>` is the PDF (`<code>.pdf`); `/coordinacion/certificados/<code>/…`
+    // the code itself (a `.pdf` there would answer 404 to everyone, whatever the gate).
+    for key in ["certificates", "verificar", "certificados"] {
         v.insert(key, code.clone());
     }
-    v.insert("certificados", format!("{code}.pdf"));
+    v.insert("certificados/<file>", format!("{code}.pdf"));
     v.insert("credenciales", format!("{code}.json"));
     v.insert("status", "1".into());
     for key in ["users", "usuarios"] {
@@ -301,6 +308,196 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     v
 }
 
+/// Routes that use up their target: the first caller whose gate lets them through deletes,
+/// withdraws, publishes, revokes or re-issues it, and every later caller would meet a 404, 409
+/// or 410 instead of its own gate. Each (route, caller) gets a fresh row of its own, made here
+/// as a copy of the matrix's shared target (same provider, cohort and scope, so the same gate
+/// answers): the target's kind and whether a resource copy is published.
+const USED_UP: &[(&str, Target)] = &[
+    ("DELETE /api/v1/costs/<id>", Target::Cost),
+    ("POST /costos/<id>/eliminar", Target::Cost),
+    ("DELETE /api/v1/enrolments/<id>", Target::Enrolment),
+    ("POST /inscripciones/<id>/cancelar", Target::Enrolment),
+    (
+        "DELETE /api/v1/resources/<id>",
+        Target::Resource { published: false },
+    ),
+    (
+        "POST /api/v1/resources/<id>/publication",
+        Target::Resource { published: false },
+    ),
+    (
+        "DELETE /api/v1/resources/<id>/publication",
+        Target::Resource { published: true },
+    ),
+    (
+        "POST /conocimiento/<id>/eliminar",
+        Target::Resource { published: false },
+    ),
+    (
+        "POST /conocimiento/<id>/publicar",
+        Target::Resource { published: false },
+    ),
+    (
+        "POST /conocimiento/<id>/retirar",
+        Target::Resource { published: true },
+    ),
+    (
+        "POST /api/v1/certificates/<code>/reissue",
+        Target::Certificate,
+    ),
+    (
+        "POST /api/v1/certificates/<code>/revoke",
+        Target::Certificate,
+    ),
+    (
+        "POST /coordinacion/certificados/<code>/reexpedir",
+        Target::Certificate,
+    ),
+    (
+        "POST /coordinacion/certificados/<code>/revocar",
+        Target::Certificate,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Target {
+    Cost,
+    Enrolment,
+    Resource { published: bool },
+    Certificate,
+}
+
+/// The own targets of [`USED_UP`]: (route, caller) → the parameter's value.
+async fn own_targets(
+    app: &TestApp,
+    shared: &SharedCohort,
+    values: &BTreeMap<&'static str, String>,
+) -> BTreeMap<(String, &'static str), String> {
+    use domain::entities::{
+        cost_item, resource, resource_capacity, resource_category, resource_file,
+    };
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    let db = app.db();
+    let cost = cost_item::Entity::find_by_id(values["costs"].parse::<i32>().unwrap())
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's first cost item");
+    let enrolled = enrolment::Entity::find_by_id(shared.meta_enrolment_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let person = participant::Entity::find_by_id(enrolled.participant_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let draft = resource::Entity::find_by_id(values["resources"].parse::<i32>().unwrap())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let file = resource_file::Entity::find_by_id(draft.id)
+        .one(db)
+        .await
+        .unwrap();
+    let capacities = resource_capacity::Entity::find()
+        .filter(resource_capacity::Column::ResourceId.eq(draft.id))
+        .all(db)
+        .await
+        .unwrap();
+    let categories = resource_category::Entity::find()
+        .filter(resource_category::Column::ResourceId.eq(draft.id))
+        .all(db)
+        .await
+        .unwrap();
+    let issued = certificate::Entity::find()
+        .filter(certificate::Column::Code.eq(values["certificates"].as_str()))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut own = BTreeMap::new();
+    let mut n = 0;
+    for (route, target) in USED_UP {
+        for role in ROLES {
+            n += 1;
+            let value = match target {
+                Target::Cost => {
+                    let mut row: cost_item::ActiveModel = cost.clone().into();
+                    row = row.reset_all();
+                    row.id = NotSet;
+                    // Answering no plan line: the copies leave the plans' figures alone.
+                    row.plan_line_id = Set(None);
+                    row.insert(db).await.unwrap().id.to_string()
+                }
+                Target::Enrolment => {
+                    let mut someone: participant::ActiveModel = person.clone().into();
+                    someone = someone.reset_all();
+                    someone.id = NotSet;
+                    someone.user_id = Set(None);
+                    someone.email = Set(None);
+                    someone.document_number = Set(format!("7710{n:04}"));
+                    let someone = someone.insert(db).await.unwrap();
+                    let mut row: enrolment::ActiveModel = enrolled.clone().into();
+                    row = row.reset_all();
+                    row.id = NotSet;
+                    row.participant_id = Set(someone.id);
+                    row.insert(db).await.unwrap().id.to_string()
+                }
+                Target::Resource { published } => {
+                    let mut row: resource::ActiveModel = draft.clone().into();
+                    row = row.reset_all();
+                    row.id = NotSet;
+                    row.title = Set(format!("{} ({route}, {role})", draft.title));
+                    if *published {
+                        row.status = Set(domain::entities::values::ResourceStatus::Published);
+                        row.published_at = Set(Some(domain::time::now()));
+                        row.published_by = Set(draft.created_by);
+                    }
+                    let copy = row.insert(db).await.unwrap();
+                    if let Some(file) = &file {
+                        let mut bytes: resource_file::ActiveModel = file.clone().into();
+                        bytes = bytes.reset_all();
+                        bytes.resource_id = Set(copy.id);
+                        bytes.insert(db).await.unwrap();
+                    }
+                    for capacity in &capacities {
+                        resource_capacity::ActiveModel {
+                            resource_id: Set(copy.id),
+                            capacity_id: Set(capacity.capacity_id),
+                        }
+                        .insert(db)
+                        .await
+                        .unwrap();
+                    }
+                    for category in &categories {
+                        resource_category::ActiveModel {
+                            resource_id: Set(copy.id),
+                            category: Set(category.category.clone()),
+                        }
+                        .insert(db)
+                        .await
+                        .unwrap();
+                    }
+                    copy.id.to_string()
+                }
+                Target::Certificate => {
+                    let mut row: certificate::ActiveModel = issued.clone().into();
+                    row = row.reset_all();
+                    row.id = NotSet;
+                    row.code = Set(domain::certificates::code::generate());
+                    row.insert(db).await.unwrap().code
+                }
+            };
+            own.insert((route.to_string(), *role), value);
+        }
+    }
+    own
+}
+
 #[rocket::async_test]
 async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
     let app = TestApp::with_demo().await;
@@ -321,6 +518,7 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
         .await;
     assert_eq!(issued.status(), Status::Ok, "certificates issued");
     let values = values(&app, &shared).await;
+    let own = own_targets(&app, &shared, &values).await;
 
     // The participant demo account's own document may reach them; nobody else's.
     let (participant_email, participant_password) = demo_account(Role::Participant);
@@ -445,9 +643,14 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
     let mut lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut problems = Vec::new();
     for (method, pattern) in reads.iter().chain(&writes) {
-        let path = fill(pattern, &values);
+        let path = fill(pattern, &values, None);
         let mut answers = Vec::new();
         for caller in &callers {
+            let own = own.get(&(format!("{method} {pattern}"), caller.name));
+            let path = match own {
+                Some(_) => fill(pattern, &values, own),
+                None => path.clone(),
+            };
             let (status, body) = call(&app, caller, *method, &path).await;
             if status.code >= 500 {
                 problems.push(format!("{method} {path} as {}: {status}", caller.name));
@@ -482,19 +685,22 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
                     caller.name
                 ));
             }
-            for document in &caller.forbidden {
-                if body.contains(document.as_str()) {
-                    problems.push(format!(
-                        "{method} {path} as {}: shows a person outside their scope",
-                        caller.name
-                    ));
-                }
+            // Read as the client reads it: a workbook's cells, a zip's files, a PDF's pages.
+            let found = leaked(&body, &caller.forbidden);
+            if !found.is_empty() {
+                problems.push(format!(
+                    "{method} {path} as {}: shows a person outside their scope ({found:?})",
+                    caller.name
+                ));
             }
             answers.push(format!("{}={}", caller.name, status.code));
         }
         lines.insert(format!("{method} {pattern}"), answers);
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (route, _) in USED_UP {
+        assert!(lines.contains_key(*route), "{route} is no longer mounted");
+    }
 
     let mut text = String::from(
         "# Generated by tests/app/route_matrix.rs: every mounted route × every role (status codes).\n",
@@ -523,4 +729,90 @@ async fn every_route_answers_every_role_as_recorded_without_5xx_or_leaks() {
         "the role matrix changed (UPDATE_ROUTE_MATRIX=1 to record an intended change):\n{}",
         differences.join("\n")
     );
+}
+
+/// The matrix's leak checker ([`leaked`]) reads files as a client does. Each of a real
+/// workbook, zip and PDF export holds a document number that is not in its raw bytes (they are
+/// compressed), so a search of the body as text could never find it; the checker finds it in
+/// each. Had a gate let these files reach a caller whose forbidden list names that person, the
+/// matrix would have reported it.
+#[rocket::async_test]
+async fn the_leak_checker_reads_workbooks_zips_and_pdfs_as_a_client_would() {
+    let app = TestApp::with_demo().await;
+    let shared = shared_cohort(app.db()).await;
+    let (email, password) = demo_account(Role::Coordinator);
+    let coordinator = token(&app, email, password).await;
+    let closed = cohort::Entity::find()
+        .filter(cohort::Column::Name.contains("Macarena"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the closed demo cohort");
+    let issued = app
+        .client
+        .post(format!("/api/v1/cohorts/{}/certificates", closed.id))
+        .header(bearer(&coordinator))
+        .dispatch()
+        .await;
+    assert_eq!(issued.status(), Status::Ok);
+    let certified = certificate::Entity::find()
+        .filter(certificate::Column::CohortId.eq(closed.id))
+        .order_by_asc(certificate::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("a certificate of the closed cohort");
+    let browser = app.another_instance(&[]).await;
+    sign_in_client(&browser, email, password).await;
+
+    let workbook = app
+        .client
+        .get(format!(
+            "/api/v1/cohorts/{}/attendance.xlsx",
+            shared.cohort_id
+        ))
+        .header(bearer(&coordinator))
+        .dispatch()
+        .await;
+    assert_eq!(workbook.status(), Status::Ok);
+    let workbook = workbook.into_bytes().await.unwrap();
+    let pdf = app
+        .client
+        .get(format!("/api/v1/certificates/{}/pdf", certified.code))
+        .header(bearer(&coordinator))
+        .dispatch()
+        .await;
+    assert_eq!(pdf.status(), Status::Ok);
+    let pdf = pdf.into_bytes().await.unwrap();
+    let zip = browser
+        .get(format!(
+            "/coordinacion/cohortes/{}/certificados.zip",
+            closed.id
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(zip.status(), Status::Ok);
+    let zip = zip.into_bytes().await.unwrap();
+
+    for (what, bytes, document) in [
+        ("the attendance workbook", &workbook, &shared.meta_document),
+        ("the certificate's PDF", &pdf, &certified.document_number),
+        ("the certificates' zip", &zip, &certified.document_number),
+    ] {
+        let planted = std::slice::from_ref(document);
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(document.as_str()),
+            "{what}: the raw bytes already show it (the old check would have found it)"
+        );
+        assert_eq!(
+            leaked(bytes, planted),
+            vec![document.as_str()],
+            "{what}: the checker misses a document a client reads in it"
+        );
+        assert!(
+            leaked(bytes, &["99887766554".to_string()]).is_empty(),
+            "{what}: a document nobody has is not found"
+        );
+    }
+    drop(browser);
 }

@@ -454,3 +454,178 @@ pub fn threaded() -> rocket::tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// What a client reads in an answer's bytes, decoded as the file it is: a gzip'ed body
+/// unpacked; a workbook (`.xlsx`) as the text of every cell of every sheet (calamine); any
+/// other zip as each entry's name and its content, decoded the same way (the certificates'
+/// `.zip` holds PDFs); a PDF as the text of every page (lopdf); anything else as text. A leak
+/// looked for in the raw bytes of a compressed file can never be found: look for it here.
+/// A file that claims a format and cannot be read in it panics (a client could not open it).
+pub fn decoded_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .expect("a gzip body");
+        return decoded_text(&out);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return pdf_text(bytes);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip a client can open");
+        if archive.index_for_name("xl/workbook.xml").is_some() {
+            return workbook_text(bytes);
+        }
+        let mut out = String::new();
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("a zip entry");
+            let mut content = Vec::new();
+            entry
+                .read_to_end(&mut content)
+                .expect("a zip entry's bytes");
+            out.push_str(&entry.name().expect("a zip entry's name"));
+            out.push('\n');
+            out.push_str(&decoded_text(&content));
+            out.push('\n');
+        }
+        return out;
+    }
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every cell of every sheet of a workbook, as text (a tab between cells, a line per row).
+pub fn workbook_text(bytes: &[u8]) -> String {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a workbook a client can open");
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        out.push_str(&name);
+        out.push('\n');
+        let range = book.worksheet_range(&name).expect("a sheet");
+        for row in range.rows() {
+            for cell in row {
+                out.push_str(&cell.to_string());
+                out.push('\t');
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The text of every page of a PDF, white space collapsed to single spaces.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).expect("a PDF a client can open");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document
+        .extract_text(&pages)
+        .expect("a PDF's text")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The ways a document number reaches a reader: as stored, and with thousands dots (how a
+/// certificate prints a CC or CE, "1.117.543.210").
+pub fn document_forms(document: &str) -> Vec<String> {
+    let mut forms = vec![document.to_string()];
+    if document.len() > 3 && document.bytes().all(|b| b.is_ascii_digit()) {
+        let digits: Vec<char> = document.chars().collect();
+        let mut dotted = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                dotted.push('.');
+            }
+            dotted.push(*c);
+        }
+        forms.push(dotted);
+    }
+    forms
+}
+
+/// The leak checker of the route matrix and the scope tests: which of `documents` a client
+/// reads in an answer's bytes ([`decoded_text`]), in any of their [`document_forms`].
+pub fn leaked<'d>(bytes: &[u8], documents: &'d [String]) -> Vec<&'d str> {
+    if documents.is_empty() {
+        return Vec::new();
+    }
+    leaked_in(&decoded_text(bytes), documents)
+}
+
+/// [`leaked`] on text already decoded.
+pub fn leaked_in<'d>(text: &str, documents: &'d [String]) -> Vec<&'d str> {
+    documents
+        .iter()
+        .filter(|d| !d.is_empty() && document_forms(d).iter().any(|f| text.contains(f.as_str())))
+        .map(|d| d.as_str())
+        .collect()
+}
+
+/// The migrations' bookkeeping table: not the product's data.
+pub const MIGRATIONS_TABLE: &str = "seaql_migrations";
+
+/// Every table of the database, read from its catalogue (`sqlite_master` on SQLite,
+/// `information_schema.tables` on PostgreSQL), sorted, without [`MIGRATIONS_TABLE`].
+pub async fn catalogue_tables(db: &impl sea_orm::ConnectionTrait) -> Vec<String> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        _ => {
+            "SELECT table_name::text AS t FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+    };
+    let mut tables: Vec<String> = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("read the catalogue")
+        .iter()
+        .map(|row| row.try_get::<String>("", "t").expect("a table name"))
+        .filter(|t| t != MIGRATIONS_TABLE)
+        .collect();
+    tables.sort();
+    tables
+}
+
+/// Every row of `table`, each as one line of text (SQLite: its columns `quote`d; PostgreSQL:
+/// `row_to_json`), sorted: equal when nothing in the table changed.
+pub async fn table_rows(db: &impl sea_orm::ConnectionTrait, table: &str) -> Vec<String> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            let columns: Vec<String> = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!("SELECT name AS c FROM pragma_table_info('{table}') ORDER BY cid"),
+                ))
+                .await
+                .expect("read a table's columns")
+                .iter()
+                .map(|row| row.try_get::<String>("", "c").expect("a column name"))
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect();
+            format!(
+                "SELECT {} AS r FROM \"{table}\"",
+                columns.join(" || '|' || ")
+            )
+        }
+        _ => format!("SELECT row_to_json(t)::text AS r FROM \"{table}\" t"),
+    };
+    let mut rows: Vec<String> = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap_or_else(|e| panic!("read {table}: {e}"))
+        .iter()
+        .map(|row| row.try_get::<String>("", "r").expect("a row as text"))
+        .collect();
+    rows.sort();
+    rows
+}

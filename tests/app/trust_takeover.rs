@@ -7,8 +7,8 @@
 
 use crate::common::TestApp;
 use crate::support::{
-    META_COORDINATOR, api, csrf_from_client, download, form_body, role_token, sign_in_client,
-    token, upload, write_table,
+    META_COORDINATOR, api, csrf_from_client, decoded_text, download, form_body, leaked_in,
+    role_token, sign_in_client, token, upload, write_table,
 };
 use crate::world::{World, days, demo_cohort, set_status};
 use domain::entities::values::{CohortStatus, EnrolmentStatus, InvitationStatus, Role};
@@ -170,11 +170,11 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
         "3209998877".to_string(),
         record.last_names.clone(),
     ];
+    // The shared leak checker (the route matrix's): decoded text, documents also dotted.
     let leaks = |text: &str| -> Vec<String> {
-        secrets
-            .iter()
-            .filter(|s| text.contains(s.as_str()))
-            .cloned()
+        leaked_in(text, &secrets)
+            .into_iter()
+            .map(str::to_string)
             .collect()
     };
     // Someone without an account, and nobody at all.
@@ -324,10 +324,7 @@ async fn a_providers_coordinator_cannot_pull_a_stranger_into_its_scope() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    assert!(
-        leaks(&String::from_utf8_lossy(&workbook)).is_empty(),
-        "the workbook"
-    );
+    assert!(leaks(&decoded_text(&workbook)).is_empty(), "the workbook");
     let coordinator = browser(&app, GOBERNACION.0, GOBERNACION.1).await;
     for path in [
         format!("/cohortes/{national}/inscritos"),
@@ -553,10 +550,7 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
         )
         .await;
         let text = body.to_string();
-        assert!(
-            documents.iter().all(|d| !text.contains(d.as_str())),
-            "id {id}: {text}"
-        );
+        assert!(leaked_in(&text, &documents).is_empty(), "id {id}: {text}");
         match status {
             Status::Accepted => {
                 assert_eq!(body, json!({"status": "invited"}), "id {id}");
@@ -620,10 +614,7 @@ async fn mass_enrolment_by_id_yields_no_document_numbers() {
         ("roster page", roster_page),
         ("workspace", workspace),
     ] {
-        let found: Vec<&String> = documents
-            .iter()
-            .filter(|d| text.contains(d.as_str()))
-            .collect();
+        let found = leaked_in(&text, &documents);
         assert!(found.is_empty(), "{what} holds documents {found:?}");
     }
     assert_eq!(invitations["total"], 20);

@@ -104,12 +104,14 @@ fn build_template() -> AppResult<Vec<u8>> {
     spreadsheets::template(
         "Inscripciones",
         &columns,
+        // A person nobody is: the demo's participant's document here would hand her to
+        // whoever downloads a template (the route matrix reads workbooks).
         &[
             "CC",
-            "1117512345",
-            "María Fernanda",
-            "Muñoz Peña",
-            "maria.munoz@example.org",
+            "1000123456",
+            "Ana Lucía",
+            "Ejemplo Ruiz",
+            "ana.ejemplo@example.org",
             "3101234567",
             "18592",
             "alcaldia",
