@@ -89,7 +89,7 @@ async fn identify(request: &Request<'_>) -> Identity {
     let Some(db) = request.rocket().state::<DatabaseConnection>() else {
         return Identity::Failed(Status::InternalServerError);
     };
-    if crate::web::problem::is_api(request) {
+    if crate::web::request::is_api(request) {
         let Some(token) = bearer(request) else {
             return if request.headers().contains("Authorization") {
                 Identity::BadCredentials
@@ -133,7 +133,7 @@ async fn identity<'r>(request: &'r Request<'_>) -> &'r Identity {
 /// the writers reading before their transaction (`domain::db::writer_lookup_place`), so the
 /// sign-in lookups of a burst's writers leave the pool's other connections to readers.
 async fn identify_in_turn(request: &Request<'_>) -> Identity {
-    if !crate::web::writes(request) {
+    if !crate::web::request::writes(request) {
         return identify(request).await;
     }
     let Some(db) = request.rocket().state::<DatabaseConnection>() else {

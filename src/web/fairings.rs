@@ -6,8 +6,7 @@ use std::time::Instant;
 /// One tracing line per request: method, path, status, milliseconds.
 pub struct RequestLog;
 
-/// When the request arrived (kept in the request's local cache).
-pub(super) struct Started(pub(super) Instant);
+use super::request::Started;
 
 #[rocket::async_trait]
 impl Fairing for RequestLog {
@@ -43,14 +42,7 @@ impl Fairing for RequestLog {
 /// a group commit of up to this many).
 pub const WRITERS_ADMITTED: usize = 128;
 
-/// Whether `request` may write: anything but `GET` and `HEAD` (what [`Admission`] orders, and
-/// what takes a place among the writers' sign-in lookups).
-pub fn writes(request: &Request<'_>) -> bool {
-    !matches!(
-        request.method(),
-        rocket::http::Method::Get | rocket::http::Method::Head
-    )
-}
+pub use super::request::writes;
 
 /// Admits writing requests [`WRITERS_ADMITTED`] at a time (see there). The permit lives in the
 /// request's local cache, so it is handed on when the request's answer has been sent.

@@ -11,6 +11,7 @@ pub mod import;
 pub mod ops;
 mod page;
 pub mod problem;
+pub mod request;
 pub mod rows;
 
 pub use client::ClientAddress;

@@ -117,11 +117,11 @@ impl Fairing for Metrics {
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut rocket::Data<'_>) {
-        request.local_cache(|| super::fairings::Started(std::time::Instant::now()));
+        request.local_cache(|| super::request::Started(std::time::Instant::now()));
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let started = request.local_cache(|| super::fairings::Started(std::time::Instant::now()));
+        let started = request.local_cache(|| super::request::Started(std::time::Instant::now()));
         let Some(metrics) = request.rocket().state::<RouteMetrics>() else {
             return;
         };

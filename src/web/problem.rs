@@ -56,9 +56,7 @@ pub fn add_retry_after(response: &mut Response<'_>) {
     }
 }
 
-pub fn is_api(request: &Request<'_>) -> bool {
-    request.uri().path().as_str().starts_with("/api/")
-}
+pub use super::request::is_api;
 
 /// Whether an error is answered as problem+json rather than a Spanish page: the API's, and
 /// the open data files' (`/open-data/…`, read by programs; described in the same OpenAPI
