@@ -688,28 +688,8 @@ pub async fn create_stored<C: ConnectionTrait>(
         storage::check_rate(db, storage, actor).await?;
     }
     let mut errors = Vec::new();
-    let checked_file = match &upload {
-        Some(file) => match files::check(file) {
-            Ok(checked) => Some(checked),
-            Err(AppError::Validation(mut problems)) => {
-                errors.append(&mut problems);
-                None
-            }
-            Err(other) => return Err(other),
-        },
-        None => None,
-    };
-    let title = match crate::validate::single_line("title", &input.title, MAX_TITLE_CHARS) {
-        Ok(Some(title)) => Some(title),
-        Ok(None) => {
-            errors.push(FieldError::new("title", "Escriba el título del recurso."));
-            None
-        }
-        Err(error) => {
-            errors.push(error);
-            None
-        }
-    };
+    let checked_file = checked_upload(upload.as_ref(), &mut errors)?;
+    let title = checked_title(input, &mut errors);
     let description = required_text(
         "description",
         Some(&input.description),
@@ -721,37 +701,8 @@ pub async fn create_stored<C: ConnectionTrait>(
     if kind.is_none() {
         errors.push(FieldError::new("kind", "Elija el tipo de recurso."));
     }
-    let url = match crate::parse::text(input.url.as_deref()) {
-        None => None,
-        Some(text) => match crate::validate::single_line("url", &text, MAX_URL_CHARS) {
-            Ok(Some(url)) if is_web_address(&url) => Some(url),
-            Ok(_) => {
-                errors.push(FieldError::new(
-                    "url",
-                    "El enlace debe ser una dirección web completa, que empiece por https:// o http://.",
-                ));
-                None
-            }
-            Err(error) => {
-                errors.push(error);
-                None
-            }
-        },
-    };
-    match (
-        upload.is_some(),
-        input.url.as_deref().is_some_and(|u| !u.trim().is_empty()),
-    ) {
-        (true, true) => errors.push(FieldError::new(
-            "url",
-            "Adjunte un archivo o escriba un enlace, no los dos.",
-        )),
-        (false, false) => errors.push(FieldError::new(
-            "file",
-            "Adjunte el archivo del recurso o escriba su enlace.",
-        )),
-        _ => {}
-    }
+    let url = checked_url(input, &mut errors);
+    check_file_or_link(upload.is_some(), input, &mut errors);
     let capacity_ids = check_capacities(db, &input.capacity_ids, &mut errors).await?;
     let stage = parsed(
         input.stage.as_deref(),
@@ -760,82 +711,9 @@ pub async fn create_stored<C: ConnectionTrait>(
         ResourceStage::parse,
         &mut errors,
     );
-    let mut categories = BTreeSet::new();
-    for code in &input.municipality_categories {
-        let code = code.trim();
-        if code.is_empty() {
-            continue;
-        }
-        if CATEGORIES.contains(&code) {
-            categories.insert(code.to_string());
-        } else {
-            errors.push(FieldError::new(
-                "municipality_categories",
-                "Las categorías de municipio son E (especial) y del 1 al 6.",
-            ));
-            break;
-        }
-    }
-    let visibility = match crate::parse::text(input.visibility.as_deref()) {
-        None => Some(ResourceVisibility::Cuentas),
-        Some(text) => {
-            let found = ResourceVisibility::parse(&text);
-            if found.is_none() {
-                errors.push(FieldError::new(
-                    "visibility",
-                    "Elija quién puede verlo: personas con cuenta (cuentas) o cualquiera (publico).",
-                ));
-            }
-            found
-        }
-    };
-    let lesson_field = |field: &str,
-                        value: &Option<String>,
-                        missing: &str,
-                        errors: &mut Vec<FieldError>| {
-        if kind.is_some_and(ResourceKind::is_lesson) {
-            required_text(field, value.as_deref(), MAX_TEXT_CHARS, missing, errors)
-        } else {
-            match crate::validate::multi_line(field, value.as_deref().unwrap_or(""), MAX_TEXT_CHARS)
-            {
-                Ok(text) => text,
-                Err(error) => {
-                    errors.push(error);
-                    None
-                }
-            }
-        }
-    };
-    let context = lesson_field(
-        "context",
-        &input.context,
-        "Escriba el contexto: dónde y cuándo ocurrió.",
-        &mut errors,
-    );
-    let problem = lesson_field(
-        "problem",
-        &input.problem,
-        "Escriba el problema que se enfrentó.",
-        &mut errors,
-    );
-    let what_was_done = lesson_field(
-        "what_was_done",
-        &input.what_was_done,
-        "Escriba qué se hizo.",
-        &mut errors,
-    );
-    let what_worked = lesson_field(
-        "what_worked",
-        &input.what_worked,
-        "Escriba qué funcionó (y qué no).",
-        &mut errors,
-    );
-    let evidence = lesson_field(
-        "evidence",
-        &input.evidence,
-        "Escriba la evidencia: qué muestra el resultado.",
-        &mut errors,
-    );
+    let categories = checked_categories(input, &mut errors);
+    let visibility = checked_visibility(input, &mut errors);
+    let lesson = checked_lesson(kind, input, &mut errors);
     let origin = check_origin(db, actor, input, &mut errors).await?;
     let (Some(title), Some(description), Some(kind), Some(visibility), true) =
         (title, description, kind, visibility, errors.is_empty())
@@ -857,11 +735,11 @@ pub async fn create_stored<C: ConnectionTrait>(
     let search = search_text(&[
         Some(&title),
         Some(&description),
-        context.as_deref(),
-        problem.as_deref(),
-        what_was_done.as_deref(),
-        what_worked.as_deref(),
-        evidence.as_deref(),
+        lesson.context.as_deref(),
+        lesson.problem.as_deref(),
+        lesson.what_was_done.as_deref(),
+        lesson.what_worked.as_deref(),
+        lesson.evidence.as_deref(),
     ]);
     let saved = resource::ActiveModel {
         provider_id: Set(provider_id),
@@ -876,11 +754,11 @@ pub async fn create_stored<C: ConnectionTrait>(
             .map(|f| i64::try_from(f.size).unwrap_or(i64::MAX))),
         file_path: Set(place.clone()),
         stage: Set(stage),
-        context: Set(context),
-        problem: Set(problem),
-        what_was_done: Set(what_was_done),
-        what_worked: Set(what_worked),
-        evidence: Set(evidence),
+        context: Set(lesson.context),
+        problem: Set(lesson.problem),
+        what_was_done: Set(lesson.what_was_done),
+        what_worked: Set(lesson.what_worked),
+        evidence: Set(lesson.evidence),
         visibility: Set(visibility),
         status: Set(ResourceStatus::Draft),
         course_id: Set(origin.course_id),
@@ -902,12 +780,211 @@ pub async fn create_stored<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    keep_file(db, storage, place.as_ref(), saved.id, upload).await?;
+    link_capacities_and_categories(db, saved.id, &capacity_ids, categories).await?;
+    let view = view(db, saved).await?;
+    audited(db, actor.id, "resource.created", &view).await?;
+    Ok(view)
+}
+
+/// The attached file checked (name, type, size); its problems join `errors`.
+fn checked_upload(
+    upload: Option<&Upload>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<files::Checked>> {
+    Ok(match upload {
+        Some(file) => match files::check(file) {
+            Ok(checked) => Some(checked),
+            Err(AppError::Validation(mut problems)) => {
+                errors.append(&mut problems);
+                None
+            }
+            Err(other) => return Err(other),
+        },
+        None => None,
+    })
+}
+
+/// The title: required, one line.
+fn checked_title(input: &ResourceInput, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::single_line("title", &input.title, MAX_TITLE_CHARS) {
+        Ok(Some(title)) => Some(title),
+        Ok(None) => {
+            errors.push(FieldError::new("title", "Escriba el título del recurso."));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+/// The link, when written: one line, a whole web address.
+fn checked_url(input: &ResourceInput, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::parse::text(input.url.as_deref()) {
+        None => None,
+        Some(text) => match crate::validate::single_line("url", &text, MAX_URL_CHARS) {
+            Ok(Some(url)) if is_web_address(&url) => Some(url),
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "url",
+                    "El enlace debe ser una dirección web completa, que empiece por https:// o http://.",
+                ));
+                None
+            }
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+    }
+}
+
+/// A resource has a file or a link, exactly one of them.
+fn check_file_or_link(has_file: bool, input: &ResourceInput, errors: &mut Vec<FieldError>) {
+    match (
+        has_file,
+        input.url.as_deref().is_some_and(|u| !u.trim().is_empty()),
+    ) {
+        (true, true) => errors.push(FieldError::new(
+            "url",
+            "Adjunte un archivo o escriba un enlace, no los dos.",
+        )),
+        (false, false) => errors.push(FieldError::new(
+            "file",
+            "Adjunte el archivo del recurso o escriba su enlace.",
+        )),
+        _ => {}
+    }
+}
+
+/// The municipality categories chosen (blanks skipped); the first unknown one is an error.
+fn checked_categories(input: &ResourceInput, errors: &mut Vec<FieldError>) -> BTreeSet<String> {
+    let mut categories = BTreeSet::new();
+    for code in &input.municipality_categories {
+        let code = code.trim();
+        if code.is_empty() {
+            continue;
+        }
+        if CATEGORIES.contains(&code) {
+            categories.insert(code.to_string());
+        } else {
+            errors.push(FieldError::new(
+                "municipality_categories",
+                "Las categorías de municipio son E (especial) y del 1 al 6.",
+            ));
+            break;
+        }
+    }
+    categories
+}
+
+/// Who may see the resource; people with an account unless said otherwise.
+fn checked_visibility(
+    input: &ResourceInput,
+    errors: &mut Vec<FieldError>,
+) -> Option<ResourceVisibility> {
+    match crate::parse::text(input.visibility.as_deref()) {
+        None => Some(ResourceVisibility::Cuentas),
+        Some(text) => {
+            let found = ResourceVisibility::parse(&text);
+            if found.is_none() {
+                errors.push(FieldError::new(
+                    "visibility",
+                    "Elija quién puede verlo: personas con cuenta (cuentas) o cualquiera (publico).",
+                ));
+            }
+            found
+        }
+    }
+}
+
+/// The lesson-learned fields of a resource, each checked.
+struct LessonFields {
+    context: Option<String>,
+    problem: Option<String>,
+    what_was_done: Option<String>,
+    what_worked: Option<String>,
+    evidence: Option<String>,
+}
+
+/// The lesson fields: required for a lesson learned, optional otherwise; in form order.
+fn checked_lesson(
+    kind: Option<ResourceKind>,
+    input: &ResourceInput,
+    errors: &mut Vec<FieldError>,
+) -> LessonFields {
+    let lesson_field = |field: &str,
+                        value: &Option<String>,
+                        missing: &str,
+                        errors: &mut Vec<FieldError>| {
+        if kind.is_some_and(ResourceKind::is_lesson) {
+            required_text(field, value.as_deref(), MAX_TEXT_CHARS, missing, errors)
+        } else {
+            match crate::validate::multi_line(field, value.as_deref().unwrap_or(""), MAX_TEXT_CHARS)
+            {
+                Ok(text) => text,
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            }
+        }
+    };
+    let context = lesson_field(
+        "context",
+        &input.context,
+        "Escriba el contexto: dónde y cuándo ocurrió.",
+        errors,
+    );
+    let problem = lesson_field(
+        "problem",
+        &input.problem,
+        "Escriba el problema que se enfrentó.",
+        errors,
+    );
+    let what_was_done = lesson_field(
+        "what_was_done",
+        &input.what_was_done,
+        "Escriba qué se hizo.",
+        errors,
+    );
+    let what_worked = lesson_field(
+        "what_worked",
+        &input.what_worked,
+        "Escriba qué funcionó (y qué no).",
+        errors,
+    );
+    let evidence = lesson_field(
+        "evidence",
+        &input.evidence,
+        "Escriba la evidencia: qué muestra el resultado.",
+        errors,
+    );
+    LessonFields {
+        context,
+        problem,
+        what_was_done,
+        what_worked,
+        evidence,
+    }
+}
+
+/// Keeps the file where the storage says: under `files_dir` at `place`, or in the database.
+async fn keep_file<C: ConnectionTrait>(
+    db: &C,
+    storage: &storage::Storage,
+    place: Option<&String>,
+    resource_id: i32,
+    upload: Option<Upload>,
+) -> AppResult<()> {
     if let Some(file) = upload {
-        match (&place, &storage.files_dir) {
+        match (place, &storage.files_dir) {
             (Some(place), Some(files_dir)) => storage::keep(files_dir, place, &file).await?,
             _ => {
                 resource_file::ActiveModel {
-                    resource_id: Set(saved.id),
+                    resource_id: Set(resource_id),
                     content: Set(file.into_bytes().await?),
                 }
                 .insert(db)
@@ -915,10 +992,20 @@ pub async fn create_stored<C: ConnectionTrait>(
             }
         }
     }
+    Ok(())
+}
+
+/// Links the resource to its capacities and municipality categories.
+async fn link_capacities_and_categories<C: ConnectionTrait>(
+    db: &C,
+    resource_id: i32,
+    capacity_ids: &BTreeSet<i32>,
+    categories: BTreeSet<String>,
+) -> AppResult<()> {
     if !capacity_ids.is_empty() {
         resource_capacity::Entity::insert_many(capacity_ids.iter().map(|&capacity_id| {
             resource_capacity::ActiveModel {
-                resource_id: Set(saved.id),
+                resource_id: Set(resource_id),
                 capacity_id: Set(capacity_id),
             }
         }))
@@ -928,16 +1015,14 @@ pub async fn create_stored<C: ConnectionTrait>(
     if !categories.is_empty() {
         resource_category::Entity::insert_many(categories.into_iter().map(|category| {
             resource_category::ActiveModel {
-                resource_id: Set(saved.id),
+                resource_id: Set(resource_id),
                 category: Set(category),
             }
         }))
         .exec_without_returning(db)
         .await?;
     }
-    let view = view(db, saved).await?;
-    audited(db, actor.id, "resource.created", &view).await?;
-    Ok(view)
+    Ok(())
 }
 
 fn is_web_address(url: &str) -> bool {
