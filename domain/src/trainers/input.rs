@@ -78,8 +78,35 @@ pub(super) async fn check<C: ConnectionTrait>(
     capacities: &[i32],
 ) -> AppResult<Checked> {
     let mut errors = Vec::new();
+    let date = checked_date(input, found, &mut errors);
+    let municipality_code = checked_municipality(db, input, found, &mut errors).await?;
+    let capacity_id = checked_capacity(input, capacities, &mut errors);
+    let audience = checked_audience(input, &mut errors);
+    let listed = input.attendees.as_deref().unwrap_or_default();
+    let attendees = checked_attendees(listed, &mut errors);
+    let people_reached = people_reached(input, listed, &attendees, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let missing = || AppError::Internal("réplica incompleta tras validar".into());
+    Ok(Checked {
+        date: date.ok_or_else(missing)?,
+        municipality_code: municipality_code.ok_or_else(missing)?,
+        capacity_id: capacity_id.ok_or_else(missing)?,
+        audience: audience.ok_or_else(missing)?,
+        people_reached: people_reached.ok_or_else(missing)?,
+        attendees,
+    })
+}
+
+/// The replica's date: given, not in the future, and within the certification.
+fn checked_date(
+    input: &ReplicaInput,
+    found: &replicator::Model,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     let today = crate::time::today();
-    let date = crate::parse::date("date", input.date.as_deref(), true, &mut errors);
+    let date = crate::parse::date("date", input.date.as_deref(), true, errors);
     if let Some(d) = date {
         if d > today {
             errors.push(FieldError::new(
@@ -97,13 +124,23 @@ pub(super) async fn check<C: ConnectionTrait>(
             ));
         }
     }
+    date
+}
+
+/// The replica's municipality: given, known, and in the certification's department.
+async fn checked_municipality<C: ConnectionTrait>(
+    db: &C,
+    input: &ReplicaInput,
+    found: &replicator::Model,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
     let code = input
         .municipality_code
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(crate::territory::normalize_municipality_code);
-    let municipality_code = match code {
+    Ok(match code {
         None => {
             errors.push(FieldError::new(
                 "municipality_code",
@@ -135,8 +172,16 @@ pub(super) async fn check<C: ConnectionTrait>(
             }
             Some(m) => Some(m.code),
         },
-    };
-    let capacity_id = match input.capacity_id {
+    })
+}
+
+/// The capacity: given and one of the certification's.
+fn checked_capacity(
+    input: &ReplicaInput,
+    capacities: &[i32],
+    errors: &mut Vec<FieldError>,
+) -> Option<i32> {
+    match input.capacity_id {
         None => {
             errors.push(FieldError::new("capacity_id", "Elija la capacidad."));
             None
@@ -149,8 +194,12 @@ pub(super) async fn check<C: ConnectionTrait>(
             None
         }
         Some(id) => Some(id),
-    };
-    let audience = match input
+    }
+}
+
+/// The audience: given and one of the known kinds.
+fn checked_audience(input: &ReplicaInput, errors: &mut Vec<FieldError>) -> Option<ReplicaAudience> {
+    match input
         .audience
         .as_deref()
         .map(str::trim)
@@ -174,9 +223,15 @@ pub(super) async fn check<C: ConnectionTrait>(
             }
             parsed
         }
-    };
+    }
+}
+
+/// The named attendees (name, position): at most [`MAX_ATTENDEES`], each with a name.
+fn checked_attendees(
+    listed: &[AttendeeInput],
+    errors: &mut Vec<FieldError>,
+) -> Vec<(String, Option<String>)> {
     let mut attendees = Vec::new();
-    let listed = input.attendees.as_deref().unwrap_or_default();
     if listed.len() > MAX_ATTENDEES as usize {
         errors.push(FieldError::new(
             "attendees",
@@ -198,7 +253,7 @@ pub(super) async fn check<C: ConnectionTrait>(
                         &format!("attendees[{i}].position"),
                         position,
                         validate::SHORT_TEXT_MAX,
-                        &mut errors,
+                        errors,
                     );
                     attendees.push((name, position));
                 }
@@ -210,7 +265,17 @@ pub(super) async fn check<C: ConnectionTrait>(
             }
         }
     }
-    let people_reached = match (listed.is_empty(), input.attendee_count) {
+    attendees
+}
+
+/// How many people the replica reached: the names listed or the count given, not both.
+fn people_reached(
+    input: &ReplicaInput,
+    listed: &[AttendeeInput],
+    attendees: &[(String, Option<String>)],
+    errors: &mut Vec<FieldError>,
+) -> Option<i32> {
+    match (listed.is_empty(), input.attendee_count) {
         (true, None) => {
             errors.push(FieldError::new(
                 "attendees",
@@ -234,17 +299,5 @@ pub(super) async fn check<C: ConnectionTrait>(
         }
         (true, Some(n)) => Some(n as i32),
         (false, None) => Some(attendees.len() as i32),
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
     }
-    let missing = || AppError::Internal("réplica incompleta tras validar".into());
-    Ok(Checked {
-        date: date.ok_or_else(missing)?,
-        municipality_code: municipality_code.ok_or_else(missing)?,
-        capacity_id: capacity_id.ok_or_else(missing)?,
-        audience: audience.ok_or_else(missing)?,
-        people_reached: people_reached.ok_or_else(missing)?,
-        attendees,
-    })
 }
