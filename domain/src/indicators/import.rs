@@ -347,6 +347,21 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         .into_iter()
         .map(|i| (i.code.clone(), i))
         .collect();
+    let names = municipality_names(db, &rows).await?;
+    let (mut errors, planned) = checked_rows(rows, &indicators, &names);
+    errors.sort_by_key(|e| e.row);
+    let mut planned =
+        crate::spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ningún valor.")?;
+    let recorded = recorded_observations(db, &planned).await?;
+    let summary = compared(&mut planned, &recorded, &indicators, &names);
+    Ok(Plan { planned, summary })
+}
+
+/// The names of the municipalities the file names that exist, by DANE code.
+async fn municipality_names<C: ConnectionTrait>(
+    db: &C,
+    rows: &[RawObservation],
+) -> AppResult<HashMap<String, String>> {
     let codes: HashSet<String> = rows
         .iter()
         .map(|r| crate::territory::normalize_municipality_code(&r.municipality))
@@ -362,66 +377,23 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
             names.insert(m.code, m.name);
         }
     }
+    Ok(names)
+}
+
+/// Every row checked: the problems found (unsorted) and the values to write.
+fn checked_rows(
+    rows: Vec<RawObservation>,
+    indicators: &HashMap<String, indicator::Model>,
+    names: &HashMap<String, String>,
+) -> (Vec<FieldError>, Vec<Planned>) {
     let this_year = chrono::Datelike::year(&crate::time::today());
     let mut errors = Vec::new();
     let mut seen: HashMap<(i32, String, i32), usize> = HashMap::new();
     let mut planned = Vec::new();
     for raw in rows {
-        let mut problems = Vec::new();
-        let code = crate::territory::normalize_municipality_code(&raw.municipality);
-        if code.is_empty() {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_CODE,
-                "Falta el código DANE del municipio.",
-            ));
-        } else if !names.contains_key(&code) {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_CODE,
-                format!("No existe un municipio con código DANE «{code}»."),
-            ));
-        }
-        let indicator = indicators.get(raw.indicator.trim());
-        if indicator.is_none() {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_INDICATOR,
-                if raw.indicator.trim().is_empty() {
-                    "Falta el código del indicador.".to_string()
-                } else {
-                    format!(
-                        "No existe un indicador con código «{}».",
-                        raw.indicator.trim()
-                    )
-                },
-            ));
-        }
-        let year = raw
-            .year
-            .trim()
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (FIRST_YEAR..=this_year).contains(y));
-        if year.is_none() {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_YEAR,
-                format!(
-                    "«{}» no es un año entre {FIRST_YEAR} y {this_year}.",
-                    raw.year.trim()
-                ),
-            ));
-        }
-        let value = indicator.map(|i| parse_value(raw.value.trim(), &i.unit));
-        if let Some(Err(message)) = &value {
-            problems.push(FieldError::in_row(raw.row, &raw.column, message.clone()));
-        }
-        if !problems.is_empty() {
-            errors.extend(problems);
-            continue;
-        }
-        let (Some(indicator), Some(year), Some(Ok(value))) = (indicator, year, value) else {
+        let Some((code, indicator, year, value)) =
+            checked_row(&raw, indicators, names, this_year, &mut errors)
+        else {
             continue;
         };
         if let Some(first) = seen.insert((indicator.id, code.clone(), year), raw.row) {
@@ -451,11 +423,82 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
             existing: None,
         });
     }
-    errors.sort_by_key(|e| e.row);
-    let mut planned =
-        crate::spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ningún valor.")?;
+    (errors, planned)
+}
 
-    // What is recorded for the indicators and years of the file.
+/// One row's municipality code, indicator, year and value, or its problems added to `errors`.
+fn checked_row<'a>(
+    raw: &RawObservation,
+    indicators: &'a HashMap<String, indicator::Model>,
+    names: &HashMap<String, String>,
+    this_year: i32,
+    errors: &mut Vec<FieldError>,
+) -> Option<(String, &'a indicator::Model, i32, f64)> {
+    let mut problems = Vec::new();
+    let code = crate::territory::normalize_municipality_code(&raw.municipality);
+    if code.is_empty() {
+        problems.push(FieldError::in_row(
+            raw.row,
+            COL_CODE,
+            "Falta el código DANE del municipio.",
+        ));
+    } else if !names.contains_key(&code) {
+        problems.push(FieldError::in_row(
+            raw.row,
+            COL_CODE,
+            format!("No existe un municipio con código DANE «{code}»."),
+        ));
+    }
+    let indicator = indicators.get(raw.indicator.trim());
+    if indicator.is_none() {
+        problems.push(FieldError::in_row(
+            raw.row,
+            COL_INDICATOR,
+            if raw.indicator.trim().is_empty() {
+                "Falta el código del indicador.".to_string()
+            } else {
+                format!(
+                    "No existe un indicador con código «{}».",
+                    raw.indicator.trim()
+                )
+            },
+        ));
+    }
+    let year = raw
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (FIRST_YEAR..=this_year).contains(y));
+    if year.is_none() {
+        problems.push(FieldError::in_row(
+            raw.row,
+            COL_YEAR,
+            format!(
+                "«{}» no es un año entre {FIRST_YEAR} y {this_year}.",
+                raw.year.trim()
+            ),
+        ));
+    }
+    let value = indicator.map(|i| parse_value(raw.value.trim(), &i.unit));
+    if let Some(Err(message)) = &value {
+        problems.push(FieldError::in_row(raw.row, &raw.column, message.clone()));
+    }
+    if !problems.is_empty() {
+        errors.extend(problems);
+        return None;
+    }
+    let (Some(indicator), Some(year), Some(Ok(value))) = (indicator, year, value) else {
+        return None;
+    };
+    Some((code, indicator, year, value))
+}
+
+/// What is recorded for the indicators and years of the file.
+async fn recorded_observations<C: ConnectionTrait>(
+    db: &C,
+    planned: &[Planned],
+) -> AppResult<HashMap<(i32, String, i32), indicator_observation::Model>> {
     let indicator_ids: Vec<i32> = planned
         .iter()
         .map(|p| p.indicator_id)
@@ -468,15 +511,24 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let recorded: HashMap<(i32, String, i32), indicator_observation::Model> =
-        indicator_observation::Entity::find()
-            .filter(indicator_observation::Column::IndicatorId.is_in(indicator_ids))
-            .filter(indicator_observation::Column::Year.is_in(years))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| ((o.indicator_id, o.municipality_code.clone(), o.year), o))
-            .collect();
+    Ok(indicator_observation::Entity::find()
+        .filter(indicator_observation::Column::IndicatorId.is_in(indicator_ids))
+        .filter(indicator_observation::Column::Year.is_in(years))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| ((o.indicator_id, o.municipality_code.clone(), o.year), o))
+        .collect())
+}
+
+/// Marks each planned value with what is recorded for it and counts (and lists the first of)
+/// the values the import creates, updates or leaves unchanged.
+fn compared(
+    planned: &mut [Planned],
+    recorded: &HashMap<(i32, String, i32), indicator_observation::Model>,
+    indicators: &HashMap<String, indicator::Model>,
+    names: &HashMap<String, String>,
+) -> ObservationSummary {
     let by_id: HashMap<i32, &indicator::Model> = indicators.values().map(|i| (i.id, i)).collect();
     let mut summary = ObservationSummary {
         dry_run: true,
@@ -485,7 +537,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
         unchanged: 0,
         changes: Vec::new(),
     };
-    for p in &mut planned {
+    for p in planned.iter_mut() {
         p.existing = recorded
             .get(&(p.indicator_id, p.municipality_code.clone(), p.year))
             .map(|o| (o.id, o.value, o.source.clone(), o.synthetic));
@@ -518,7 +570,7 @@ async fn check<C: ConnectionTrait>(db: &C, rows: Vec<RawObservation>) -> AppResu
             });
         }
     }
-    Ok(Plan { planned, summary })
+    summary
 }
 
 #[cfg(test)]
