@@ -272,28 +272,12 @@ async fn assistances<C: ConnectionTrait>(
     providers: &[i32],
     scale: f64,
 ) -> AppResult<(usize, usize)> {
-    use crate::entities::values::{AssistanceStatus, AssistedEntity, Modality};
-    use crate::entities::{assistance, assistance_capacity, assistance_visit, capacity};
-    let capacities: Vec<i32> = capacity::Entity::find()
-        .filter(capacity::Column::Active.eq(true))
-        .order_by_asc(capacity::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    use crate::entities::assistance;
+    let capacities = active_capacities(db).await?;
     if capacities.is_empty() || providers.is_empty() {
         return Ok((0, 0));
     }
-    let provider_dist = WeightedIndex::new(providers.iter().map(|p| {
-        if *p == crate::providers::ESAP {
-            9.0
-        } else {
-            1.5
-        }
-    }))
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let at = anchor_time();
+    let provider_dist = assistance_provider_dist(providers)?;
     // 15 January 2024.
     let first = anchor() - Duration::days(1_021);
     let n = scaled(1_200.0, scale);
@@ -306,71 +290,10 @@ async fn assistances<C: ConnectionTrait>(
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
         let place = &places[place_dist.sample(rng)];
-        let starts =
-            first + Duration::days(rng.random_range(0..(anchor() - first).num_days() + 60));
-        let ends = starts + Duration::days(rng.random_range(120..=240));
-        let status = if ends < anchor() {
-            if rng.random_bool(0.05) {
-                AssistanceStatus::Cancelled
-            } else {
-                AssistanceStatus::Closed
-            }
-        } else if starts <= anchor() {
-            AssistanceStatus::InProgress
-        } else {
-            AssistanceStatus::Planned
-        };
-        let closed = status == AssistanceStatus::Closed;
-        let entity = match rng.random_range(0..20) {
-            0..=15 => AssistedEntity::Alcaldia,
-            16 | 17 => AssistedEntity::Concejo,
-            18 => AssistedEntity::Personeria,
-            _ => AssistedEntity::ConsejoTerritorialPlaneacion,
-        };
-        let reached = closed.then(|| rng.random_bool(0.75));
-        let usefulness = closed.then(|| rng.random_range(3..=5));
-        rows.push(assistance::ActiveModel {
-            provider_id: Set(providers[provider_dist.sample(rng)]),
-            municipality_code: Set(Some(place.code.clone())),
-            department_code: Set(place.department_code.clone()),
-            entity_type: Set(entity),
-            objective: Set(format!(
-                "Acompañamiento sintético a la entidad de {} (datos de prueba).",
-                place.name
-            )),
-            starts_on: Set(starts),
-            ends_on: Set(ends),
-            modality: Set(Modality::Mixta),
-            status: Set(status),
-            cancellation_reason: Set((status == AssistanceStatus::Cancelled)
-                .then(|| "Cambio de prioridades de la entidad (dato sintético).".to_string())),
-            objective_reached: Set(reached),
-            closing_summary: Set(closed.then(|| "Cierre sintético (datos de prueba).".to_string())),
-            contact_email: Set(None),
-            evaluation_token_hash: Set(None),
-            evaluation_usefulness: Set(usefulness),
-            evaluation_comment: Set(None),
-            evaluated_at: Set(closed.then_some(at)),
-            created_by: Set(None),
-            created_at: Set(at),
-            updated_at: Set(at),
-            closed_at: Set(closed.then_some(at)),
-            ..Default::default()
-        });
-        let mut chosen = vec![capacities[rng.random_range(0..capacities.len())]];
-        if rng.random_bool(0.3) {
-            let other = capacities[rng.random_range(0..capacities.len())];
-            if other != chosen[0] {
-                chosen.push(other);
-            }
-        }
-        let until = ends.min(anchor() - Duration::days(1));
-        let visits = if status == AssistanceStatus::Cancelled || until < starts {
-            0
-        } else {
-            ((until - starts).num_days() / 30 + 1).min(8)
-        };
-        plans.push((chosen, starts, until, visits));
+        let (row, plan) =
+            planned_assistance(rng, place, first, providers, &provider_dist, &capacities);
+        rows.push(row);
+        plans.push(plan);
     }
     insert_all(db, rows).await?;
     let ids: Vec<i32> = assistance::Entity::find()
@@ -381,6 +304,138 @@ async fn assistances<C: ConnectionTrait>(
         .into_iter()
         .map(|a| a.id)
         .collect();
+    let (links, visits) = assistance_links_and_visits(rng, ids, plans);
+    let n_visits = visits.len();
+    insert_all(db, links).await?;
+    insert_all(db, visits).await?;
+    // Written in bulk, nothing named the places: their figures and delivery facts are computed
+    // here, once (a rebuild at the end does it again when the triggers were quiet).
+    crate::figures::assistance::rebuild(db).await?;
+    crate::figures::delivery::rebuild_assistances(db).await?;
+    Ok((n, n_visits))
+}
+
+/// An assistance's capacities, first day, last day visited and number of visits, kept until
+/// its id is known.
+type AssistancePlan = (Vec<i32>, NaiveDate, NaiveDate, i64);
+
+/// The ids of the active capacities, in order.
+async fn active_capacities<C: ConnectionTrait>(db: &C) -> AppResult<Vec<i32>> {
+    use crate::entities::capacity;
+    Ok(capacity::Entity::find()
+        .filter(capacity::Column::Active.eq(true))
+        .order_by_asc(capacity::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Which provider gives an assistance: six in ten by ESAP.
+fn assistance_provider_dist(providers: &[i32]) -> AppResult<WeightedIndex<f64>> {
+    WeightedIndex::new(providers.iter().map(|p| {
+        if *p == crate::providers::ESAP {
+            9.0
+        } else {
+            1.5
+        }
+    }))
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// One assistance in `place` starting from `first`: its row and what its links and visits
+/// need.
+fn planned_assistance(
+    rng: &mut StdRng,
+    place: &municipality::Model,
+    first: NaiveDate,
+    providers: &[i32],
+    provider_dist: &WeightedIndex<f64>,
+    capacities: &[i32],
+) -> (crate::entities::assistance::ActiveModel, AssistancePlan) {
+    use crate::entities::assistance;
+    use crate::entities::values::{AssistanceStatus, AssistedEntity, Modality};
+    let at = anchor_time();
+    let starts = first + Duration::days(rng.random_range(0..(anchor() - first).num_days() + 60));
+    let ends = starts + Duration::days(rng.random_range(120..=240));
+    let status = if ends < anchor() {
+        if rng.random_bool(0.05) {
+            AssistanceStatus::Cancelled
+        } else {
+            AssistanceStatus::Closed
+        }
+    } else if starts <= anchor() {
+        AssistanceStatus::InProgress
+    } else {
+        AssistanceStatus::Planned
+    };
+    let closed = status == AssistanceStatus::Closed;
+    let entity = match rng.random_range(0..20) {
+        0..=15 => AssistedEntity::Alcaldia,
+        16 | 17 => AssistedEntity::Concejo,
+        18 => AssistedEntity::Personeria,
+        _ => AssistedEntity::ConsejoTerritorialPlaneacion,
+    };
+    let reached = closed.then(|| rng.random_bool(0.75));
+    let usefulness = closed.then(|| rng.random_range(3..=5));
+    let row = assistance::ActiveModel {
+        provider_id: Set(providers[provider_dist.sample(rng)]),
+        municipality_code: Set(Some(place.code.clone())),
+        department_code: Set(place.department_code.clone()),
+        entity_type: Set(entity),
+        objective: Set(format!(
+            "Acompañamiento sintético a la entidad de {} (datos de prueba).",
+            place.name
+        )),
+        starts_on: Set(starts),
+        ends_on: Set(ends),
+        modality: Set(Modality::Mixta),
+        status: Set(status),
+        cancellation_reason: Set((status == AssistanceStatus::Cancelled)
+            .then(|| "Cambio de prioridades de la entidad (dato sintético).".to_string())),
+        objective_reached: Set(reached),
+        closing_summary: Set(closed.then(|| "Cierre sintético (datos de prueba).".to_string())),
+        contact_email: Set(None),
+        evaluation_token_hash: Set(None),
+        evaluation_usefulness: Set(usefulness),
+        evaluation_comment: Set(None),
+        evaluated_at: Set(closed.then_some(at)),
+        created_by: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        closed_at: Set(closed.then_some(at)),
+        ..Default::default()
+    };
+    let mut chosen = vec![capacities[rng.random_range(0..capacities.len())]];
+    if rng.random_bool(0.3) {
+        let other = capacities[rng.random_range(0..capacities.len())];
+        if other != chosen[0] {
+            chosen.push(other);
+        }
+    }
+    let until = ends.min(anchor() - Duration::days(1));
+    let visits = if status == AssistanceStatus::Cancelled || until < starts {
+        0
+    } else {
+        ((until - starts).num_days() / 30 + 1).min(8)
+    };
+    (row, (chosen, starts, until, visits))
+}
+
+/// The capacity links and the visits of the assistances written (`ids`, in the order of
+/// `plans`).
+fn assistance_links_and_visits(
+    rng: &mut StdRng,
+    ids: Vec<i32>,
+    plans: Vec<AssistancePlan>,
+) -> (
+    Vec<crate::entities::assistance_capacity::ActiveModel>,
+    Vec<crate::entities::assistance_visit::ActiveModel>,
+) {
+    use crate::entities::values::Modality;
+    use crate::entities::{assistance_capacity, assistance_visit};
+    let at = anchor_time();
     let mut links = Vec::new();
     let mut visits = Vec::new();
     for (id, (chosen, starts, until, count)) in ids.into_iter().zip(plans) {
@@ -407,14 +462,7 @@ async fn assistances<C: ConnectionTrait>(
             });
         }
     }
-    let n_visits = visits.len();
-    insert_all(db, links).await?;
-    insert_all(db, visits).await?;
-    // Written in bulk, nothing named the places: their figures and delivery facts are computed
-    // here, once (a rebuild at the end does it again when the triggers were quiet).
-    crate::figures::assistance::rebuild(db).await?;
-    crate::figures::delivery::rebuild_assistances(db).await?;
-    Ok((n, n_visits))
+    (links, visits)
 }
 
 #[allow(clippy::expect_used, reason = "a literal valid date")]
