@@ -397,14 +397,11 @@ pub struct OverlapQuery {
     pub to: Option<chrono::NaiveDate>,
 }
 
-/// Every pair of non-cancelled cohorts on a same capacity and place with overlapping dates —
-/// and, beside them, every non-cancelled technical assistance with a cohort that targets its
-/// municipality (or its department) or with another assistance of the same municipality, on a
-/// same capacity in overlapping spans — the latest first. Cohorts offered to the whole country
-/// are left out (they would pair with every cohort of their capacity; each cohort's page still
-/// warns about them), and so is joint work (issue 49): two actions one of which is delivered
-/// together with the other's provider.
-pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
+/// The non-cancelled cohorts in view (department, dates), sorted by start.
+async fn cohorts_in_view<C: ConnectionTrait>(
+    db: &C,
+    query: &OverlapQuery,
+) -> AppResult<Vec<cohort::Model>> {
     let mut select =
         cohort::Entity::find().filter(cohort::Column::Status.ne(CohortStatus::Cancelled));
     // A pair meets in the department only if both cohorts target it (a municipality of it, or
@@ -418,12 +415,16 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
     if let Some(to) = query.to {
         select = select.filter(cohort::Column::StartDate.lte(to));
     }
-    let cohorts = select
+    Ok(select
         .order_by_asc(cohort::Column::StartDate)
         .all(db)
-        .await?;
-    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
-    let targets = targets_of(db, &ids).await?;
+        .await?)
+}
+
+/// Each course's capacities.
+async fn capacities_by_course<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<HashMap<i32, BTreeSet<i32>>> {
     let mut capacities_of: HashMap<i32, BTreeSet<i32>> = HashMap::new();
     for link in course_capacity::Entity::find().all(db).await? {
         capacities_of
@@ -431,26 +432,40 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
             .or_default()
             .insert(link.capacity_id);
     }
-    let capacity_names: HashMap<i32, String> = capacity::Entity::find()
+    Ok(capacities_of)
+}
+
+/// The names of the municipalities with these codes.
+async fn municipality_names<C: ConnectionTrait>(
+    db: &C,
+    codes: BTreeSet<String>,
+) -> AppResult<HashMap<String, String>> {
+    Ok(municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let course_names: HashMap<i32, String> = course::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let department = crate::reports::non_empty(&query.department);
+        .map(|m| (m.code, m.name))
+        .collect())
+}
+
+/// A pair of cohorts that meet: the first, the second, their shared capacities, where.
+type CohortMeeting<'a> = (&'a cohort::Model, &'a cohort::Model, Vec<i32>, Meeting);
+
+/// The pairs of cohorts (sorted by start) on a shared capacity and place with overlapping
+/// dates, in the department asked for; national cohorts and joint work are left out.
+fn cohort_meetings<'a>(
+    cohorts: &'a [cohort::Model],
+    targets: &HashMap<i32, Targets>,
+    capacities_of: &HashMap<i32, BTreeSet<i32>>,
+    partners: &HashMap<i32, Vec<i32>>,
+    department: Option<&str>,
+) -> Vec<CohortMeeting<'a>> {
     let empty = Targets::default();
-    // Joint work (issue 49): a cohort delivered together with the other's provider.
-    let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;
     let together = |a: &cohort::Model, b: &cohort::Model| {
         crate::joint::delivered_together(
-            (a.provider_id, crate::joint::among(&partners, a.id)),
-            (b.provider_id, crate::joint::among(&partners, b.id)),
+            (a.provider_id, crate::joint::among(partners, a.id)),
+            (b.provider_id, crate::joint::among(partners, b.id)),
         )
     };
     // Sorted by start: each cohort meets only the later ones that start before it ends.
@@ -482,7 +497,7 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
             let Some(meeting) = meeting(a_targets, b_targets) else {
                 continue;
             };
-            if let Some(code) = &department
+            if let Some(code) = department
                 && !meeting.departments.contains(code)
                 && !meeting
                     .municipalities
@@ -494,17 +509,48 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
             found.push((a, b, shared, meeting));
         }
     }
+    found
+}
+
+/// Every pair of non-cancelled cohorts on a same capacity and place with overlapping dates —
+/// and, beside them, every non-cancelled technical assistance with a cohort that targets its
+/// municipality (or its department) or with another assistance of the same municipality, on a
+/// same capacity in overlapping spans — the latest first. Cohorts offered to the whole country
+/// are left out (they would pair with every cohort of their capacity; each cohort's page still
+/// warns about them), and so is joint work (issue 49): two actions one of which is delivered
+/// together with the other's provider.
+pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResult<Vec<Pair>> {
+    let cohorts = cohorts_in_view(db, query).await?;
+    let ids: Vec<i32> = cohorts.iter().map(|c| c.id).collect();
+    let targets = targets_of(db, &ids).await?;
+    let capacities_of = capacities_by_course(db).await?;
+    let capacity_names: HashMap<i32, String> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let course_names: HashMap<i32, String> = course::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let department = crate::reports::non_empty(&query.department);
+    // Joint work (issue 49): a cohort delivered together with the other's provider.
+    let partners = crate::joint::ids_of(db, OfferKind::Cohort, &ids).await?;
+    let found = cohort_meetings(
+        &cohorts,
+        &targets,
+        &capacities_of,
+        &partners,
+        department.as_deref(),
+    );
     let codes: BTreeSet<String> = found
         .iter()
         .flat_map(|(_, _, _, m)| m.municipalities.iter().cloned())
         .collect();
-    let municipality_names: HashMap<String, String> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+    let municipality_names = municipality_names(db, codes).await?;
     let department_names = crate::territory::department_names(db).await?;
     let providers = crate::providers::names(db).await?;
     let reference = |c: &cohort::Model| CohortRef {
@@ -564,6 +610,54 @@ pub async fn report<C: ConnectionTrait>(db: &C, query: &OverlapQuery) -> AppResu
     Ok(pairs)
 }
 
+/// The non-cancelled assistances in view (department, dates), sorted by start.
+async fn assistances_in_view<C: ConnectionTrait>(
+    db: &C,
+    query: &OverlapQuery,
+    department: Option<&str>,
+) -> AppResult<Vec<crate::entities::assistance::Model>> {
+    use crate::entities::assistance;
+    use crate::entities::values::AssistanceStatus;
+    let mut select = assistance::Entity::find()
+        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
+    if let Some(code) = department {
+        select = select.filter(assistance::Column::DepartmentCode.eq(code));
+    }
+    if let Some(from) = query.from {
+        select = select.filter(assistance::Column::EndsOn.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(assistance::Column::StartsOn.lte(to));
+    }
+    Ok(select
+        .order_by_asc(assistance::Column::StartsOn)
+        .order_by_asc(assistance::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Each assistance's capacities (read a thousand assistances at a time).
+async fn capacities_by_assistance<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, BTreeSet<i32>>> {
+    use crate::entities::assistance_capacity;
+    let mut assisted_capacities: HashMap<i32, BTreeSet<i32>> = HashMap::new();
+    for chunk in ids.chunks(1_000) {
+        for link in assistance_capacity::Entity::find()
+            .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            assisted_capacities
+                .entry(link.assistance_id)
+                .or_default()
+                .insert(link.capacity_id);
+        }
+    }
+    Ok(assisted_capacities)
+}
+
 /// The pairs with a technical assistance: each non-cancelled assistance in view with the
 /// cohorts (already read by [`report`]) that target its municipality or department, and with
 /// the other assistances of its municipality, on a shared capacity with overlapping dates.
@@ -580,42 +674,14 @@ async fn assistance_pairs<C: ConnectionTrait>(
     cohort_reference: &(dyn Fn(&cohort::Model) -> CohortRef + Sync),
     cohort_partners: &HashMap<i32, Vec<i32>>,
 ) -> AppResult<Vec<Pair>> {
-    use crate::entities::values::AssistanceStatus;
-    use crate::entities::{assistance, assistance_capacity};
+    use crate::entities::assistance;
     use crate::figures::assistance::place_of;
-    let mut select = assistance::Entity::find()
-        .filter(assistance::Column::Status.ne(AssistanceStatus::Cancelled));
-    if let Some(code) = department {
-        select = select.filter(assistance::Column::DepartmentCode.eq(code));
-    }
-    if let Some(from) = query.from {
-        select = select.filter(assistance::Column::EndsOn.gte(from));
-    }
-    if let Some(to) = query.to {
-        select = select.filter(assistance::Column::StartsOn.lte(to));
-    }
-    let assistances = select
-        .order_by_asc(assistance::Column::StartsOn)
-        .order_by_asc(assistance::Column::Id)
-        .all(db)
-        .await?;
+    let assistances = assistances_in_view(db, query, department).await?;
     if assistances.is_empty() {
         return Ok(Vec::new());
     }
-    let mut assisted_capacities: HashMap<i32, BTreeSet<i32>> = HashMap::new();
     let ids: Vec<i32> = assistances.iter().map(|a| a.id).collect();
-    for chunk in ids.chunks(1_000) {
-        for link in assistance_capacity::Entity::find()
-            .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            assisted_capacities
-                .entry(link.assistance_id)
-                .or_default()
-                .insert(link.capacity_id);
-        }
-    }
+    let assisted_capacities = capacities_by_assistance(db, &ids).await?;
     // Joint work (issue 49): an action delivered together with the other's provider.
     let partners = crate::joint::ids_of(db, OfferKind::Assistance, &ids).await?;
     let lead_and_partners =
@@ -624,13 +690,7 @@ async fn assistance_pairs<C: ConnectionTrait>(
         .iter()
         .filter_map(|a| a.municipality_code.clone())
         .collect();
-    let municipality_names: HashMap<String, String> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+    let municipality_names = municipality_names(db, codes).await?;
     let department_names = crate::territory::department_names(db).await?;
     // A municipality's name, or the department's for a gobernación's assistance.
     let place_name = |a: &assistance::Model| {
