@@ -564,10 +564,18 @@ const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
 /// Draws the page; returns the areas that link to the verification page (the QR code and the
 /// printed URL).
 fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Option<Rect>; 2] {
-    use FaceKind::*;
-    let label = Style::new(SansBold, 7.2, GRAY).tracked(0.12);
+    let label = Style::new(FaceKind::SansBold, 7.2, GRAY).tracked(0.12);
+    draw_frame(p);
+    draw_header(p, doc);
+    draw_recipient(p, doc);
+    let y = draw_course(p, doc);
+    let top = (y + 30.0).max(338.0);
+    draw_facts(p, &certificate_facts(doc), label, top);
+    draw_footer(p, doc, qr, label)
+}
 
-    // Frame: a thick navy border, a thin gold one inside, diamonds in the corners.
+/// Frame: a thick navy border, a thin gold one inside, diamonds in the corners.
+fn draw_frame(p: &mut Painter) {
     p.stroke_rect(
         Rect::from_ltrb(18.0, 18.0, PAGE_W - 18.0, PAGE_H - 18.0),
         NAVY,
@@ -586,8 +594,11 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
     ] {
         p.diamond(x, y, 4.5, GOLD);
     }
+}
 
-    // Header.
+/// Header: the country, the institution and the programme, over a gold ornament.
+fn draw_header(p: &mut Painter, doc: &CertificateDocument) {
+    use FaceKind::*;
     p.text(
         Style::new(Sans, 8.0, GRAY).tracked(0.3),
         "REPÚBLICA DE COLOMBIA",
@@ -615,8 +626,11 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
     p.line((CENTER - 70.0, 119.0), (CENTER - 9.0, 119.0), GOLD, 0.7);
     p.line((CENTER + 9.0, 119.0), (CENTER + 70.0, 119.0), GOLD, 0.7);
     p.diamond(CENTER, 119.0, 3.2, GOLD);
+}
 
-    // Who.
+/// Who: the learner's name over a gold rule, and their identity document.
+fn draw_recipient(p: &mut Painter, doc: &CertificateDocument) {
+    use FaceKind::*;
     p.text(
         Style::new(Serif, 14.0, GOLD).tracked(0.32),
         "CERTIFICA QUE",
@@ -646,8 +660,12 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
     let body = Style::new(Serif, 13.0, INK);
     let document_style = p.fit(body, &document, RIGHT - LEFT, 9.0);
     p.text(document_style, &document, CENTER, 230.0, Align::Center);
+}
 
-    // What.
+/// What: the course name (wrapped, smaller when long) and the capacities it strengthens.
+/// Returns the baseline of the last line drawn.
+fn draw_course(p: &mut Painter, doc: &CertificateDocument) -> f32 {
+    use FaceKind::*;
     p.text(
         Style::new(SerifItalic, 13.0, INK),
         "culminó satisfactoriamente el curso",
@@ -686,8 +704,12 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
             p.text(style, line, CENTER, y, Align::Center);
         }
     }
+    y
+}
 
-    // Facts, as columns separated by thin gold rules.
+/// The facts shown as columns: hours, dates, municipality, and the grade and attendance when
+/// known.
+fn certificate_facts(doc: &CertificateDocument) -> Vec<(&'static str, Vec<String>)> {
     let mut facts: Vec<(&str, Vec<String>)> = vec![
         ("INTENSIDAD HORARIA", vec![hours_text(doc.hours)]),
         (
@@ -711,26 +733,60 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
     if !doc.attendance_pct.trim().is_empty() {
         facts.push(("ASISTENCIA", vec![doc.attendance_pct.trim().to_string()]));
     }
-    let top = (y + 30.0).max(338.0);
-    draw_facts(p, &facts, label, top);
+    facts
+}
 
-    // Footer: code and link on the left, issuer in the middle, QR on the right.
+/// Footer: code and link on the left, issuer in the middle, QR on the right. Returns the
+/// areas that link to the verification page.
+fn draw_footer(
+    p: &mut Painter,
+    doc: &CertificateDocument,
+    qr: &qrcode::QrCode,
+    label: Style,
+) -> [Option<Rect>; 2] {
     let footer = 446.0;
     p.line((LEFT, footer - 16.0), (RIGHT, footer - 16.0), GOLD, 0.5);
 
     let qr_size = 96.0;
     let qr_x = RIGHT - qr_size + 6.0;
     let qr_y = footer - 8.0;
+    draw_qr(p, qr, qr_x, qr_y, qr_size);
+
+    let column = 250.0;
+    let url_width = draw_verification(p, doc, label, footer, column);
+
+    let mid = LEFT + column + (qr_x - 24.0 - LEFT - column) / 2.0;
+    draw_signature(p, doc, mid, footer);
+    draw_issuer(p, doc, label, mid, footer);
+
+    [
+        Rect::from_xywh(qr_x, qr_y, qr_size, qr_size),
+        Rect::from_xywh(LEFT, footer + 52.0, url_width, 11.0),
+    ]
+}
+
+/// The QR code with its caption.
+fn draw_qr(p: &mut Painter, qr: &qrcode::QrCode, qr_x: f32, qr_y: f32, qr_size: f32) {
     p.qr(qr, qr_x, qr_y, qr_size);
     p.text(
-        Style::new(Sans, 7.0, GRAY),
+        Style::new(FaceKind::Sans, 7.0, GRAY),
         "Escanee para verificar",
         qr_x + qr_size / 2.0,
         qr_y + qr_size + 6.0,
         Align::Center,
     );
+}
 
-    let column = 250.0;
+/// The verification code, the verification URL and the note on electronic issue; returns the
+/// width of the printed URL.
+fn draw_verification(
+    p: &mut Painter,
+    doc: &CertificateDocument,
+    label: Style,
+    footer: f32,
+    column: f32,
+) -> f32 {
+    use FaceKind::*;
     p.text(
         label,
         "CÓDIGO DE VERIFICACIÓN",
@@ -780,9 +836,12 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         footer + 89.0,
         Align::Left,
     );
+    url_width
+}
 
-    let mid = LEFT + column + (qr_x - 24.0 - LEFT - column) / 2.0;
-    // Who signs (issue 61): a signature rule, the name and the position under it.
+/// Who signs (issue 61): a signature rule, the name and the position under it.
+fn draw_signature(p: &mut Painter, doc: &CertificateDocument, mid: f32, footer: f32) {
+    use FaceKind::*;
     let mut sy = footer + 12.0;
     p.line((mid - 110.0, sy), (mid + 110.0, sy), INK, 0.6);
     let signer_name = doc.signer.name.trim();
@@ -797,7 +856,11 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         let style = p.fit(Style::new(Sans, 8.5, GRAY), position, 230.0, 5.0);
         p.text(style, position, mid, sy, Align::Center);
     }
+}
 
+/// The issuer, where the certificate is registered, and the date of issue.
+fn draw_issuer(p: &mut Painter, doc: &CertificateDocument, label: Style, mid: f32, footer: f32) {
+    use FaceKind::*;
     let issuer_style = Style::new(SansBold, 9.5, INK);
     p.text(label, "EXPIDE", mid, footer + 55.0, Align::Center);
     let issuer_lines = p.wrap(issuer_style, &doc.issuer, 230.0);
@@ -831,11 +894,6 @@ fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Opt
         iy + 15.0,
         Align::Center,
     );
-
-    [
-        Rect::from_xywh(qr_x, qr_y, qr_size, qr_size),
-        Rect::from_xywh(LEFT, footer + 52.0, url_width, 11.0),
-    ]
 }
 
 fn draw_facts(p: &mut Painter, facts: &[(&str, Vec<String>)], label: Style, top: f32) {
