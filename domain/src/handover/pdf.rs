@@ -183,6 +183,19 @@ pub fn render(handover: &Handover) -> AppResult<Vec<u8>> {
 }
 
 fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
+    lay_out_summary(layout, h, title, p);
+    lay_out_people(layout, h, p);
+    lay_out_assistances(layout, h, p);
+    lay_out_agreements(layout, h, p);
+    lay_out_milestones(layout, h, p);
+    lay_out_resources(layout, h, p);
+    lay_out_replicas(layout, h, p);
+    lay_out_demands(layout, h, p);
+    lay_out_indicators(layout, h, p);
+}
+
+/// The title, the place and date, and a one-sentence summary of what the handover holds.
+fn lay_out_summary(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
     let t = |text: &str| printable(text, p);
     let place = &h.municipality;
     layout.paragraph(Style::new(FaceKind::SansBold, 20.0, GREEN), &t(title), LEFT);
@@ -227,8 +240,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             "demandas sin atender"
         ),
     ));
+}
 
-    // People.
+/// People: who was trained and certified, by capacity and one by one.
+fn lay_out_people(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Personas formadas y certificadas ({})",
         h.trained.len()
@@ -279,8 +295,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             layout.item(&t(&person.full_name), &details);
         }
     }
+}
 
-    // Assistance.
+/// Assistance: the technical assistance the municipality received.
+fn lay_out_assistances(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Asistencia técnica recibida ({})",
         h.assistances.len()
@@ -318,7 +337,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             &details,
         );
     }
+}
 
+/// The agreements still open.
+fn lay_out_agreements(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Compromisos abiertos ({})",
         h.open_agreements.len()
@@ -339,7 +362,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             ))],
         );
     }
+}
 
+/// The milestones still pending.
+fn lay_out_milestones(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Hitos pendientes ({})",
         h.pending_milestones.len()
@@ -359,7 +386,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             ))],
         );
     }
+}
 
+/// The products and resources delivered.
+fn lay_out_resources(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Productos y recursos entregados ({})",
         h.resources.len()
@@ -378,7 +409,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             ))],
         );
     }
+}
 
+/// Second-generation reach (replicas).
+fn lay_out_replicas(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading("Alcance de segunda generación (réplicas)");
     if h.replicas.is_empty() {
         layout.sentence("Ningún replicador ha registrado réplicas en el municipio.");
@@ -392,7 +427,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             ))],
         );
     }
+}
 
+/// The demands not yet met.
+fn lay_out_demands(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!("Demandas sin atender ({})", h.open_demands.len()));
     if h.open_demands.is_empty() {
         layout.sentence("El municipio no tiene demandas abiertas.");
@@ -410,7 +449,11 @@ fn lay_out(layout: &mut Layout, h: &Handover, title: &str, p: &Painter) {
             ))],
         );
     }
+}
 
+/// The indicators before and after.
+fn lay_out_indicators(layout: &mut Layout, h: &Handover, p: &Painter) {
+    let t = |text: &str| printable(text, p);
     layout.heading(&format!(
         "Indicadores antes y después ({})",
         h.indicators.len()
