@@ -77,160 +77,180 @@ pub fn attendance(
         described,
         generated_by,
     );
-    {
-        let mut sheet = book.sheet(
-            SUMMARY_SHEET,
-            &[
-                Column::code(COL_CODE, 12.0),
-                Column::text("Municipio", 28.0),
-                Column::code("Código departamento", 13.0),
-                Column::text("Departamento", 20.0),
-                Column::integer("Cohortes", 10.0),
-                Column::integer("Inscritos", 11.0),
-                Column::percent("Asistencia", 12.0),
-                Column::integer("Completaron", 12.0),
-                Column::percent("Completación", 13.0),
-                Column::integer("Certificados", 12.0),
-            ],
-        )?;
-        for s in by_municipality(rows) {
-            sheet.row(&[
-                Cell::Text(s.municipality_code),
-                Cell::Text(s.municipality_name),
-                Cell::Text(s.department_code),
-                Cell::Text(s.department_name),
-                Cell::Int(s.cohorts),
-                Cell::Int(s.enrolled),
-                share(s.attendance_pct, NOT_STARTED),
-                Cell::Int(s.completed),
-                share(s.completion_pct, NOT_CLOSED),
-                Cell::Int(s.certified),
-            ])?;
-        }
-        sheet.add_chart(
-            ChartKind::Column,
-            "Asistencia y completación por municipio",
-            1,
-            &[6, 8],
-        )?;
-    }
-    {
-        let mut sheet = book.sheet(
-            DETAIL_SHEET,
-            &[
-                Column::code(COL_CODE, 12.0),
-                Column::text("Municipio", 28.0),
-                Column::code("Código departamento", 13.0),
-                Column::text("Departamento", 20.0),
-                Column::code("Cohorte (id)", 11.0),
-                Column::text("Cohorte", 36.0),
-                Column::text("Estado", 24.0),
-                Column::integer("Inscritos", 11.0),
-                Column::integer("Sesiones realizadas", 12.0),
-                Column::integer("Sesiones programadas", 12.0),
-                Column::percent("Asistencia", 12.0),
-                Column::integer("Completaron", 12.0),
-                Column::integer("Certificados", 12.0),
-            ],
-        )?;
-        for r in rows {
-            sheet.row(&[
-                Cell::Text(r.municipality_code.clone()),
-                Cell::Text(r.municipality_name.clone()),
-                Cell::Text(r.department_code.clone()),
-                Cell::Text(r.department_name.clone()),
-                Cell::Text(r.cohort_id.to_string()),
-                Cell::Text(r.cohort_name.clone()),
-                Cell::Text(r.stage().label(r.sessions_held, r.sessions_scheduled)),
-                Cell::Int(r.enrolled),
-                Cell::Int(r.sessions_held),
-                Cell::Int(r.sessions_scheduled),
-                share(r.attendance_pct, NOT_STARTED),
-                r.completed.map_or(Cell::Text(NOT_CLOSED.into()), Cell::Int),
-                Cell::Int(r.certified),
-            ])?;
-        }
-    }
-    {
-        let mut sheet = book.sheet(
-            PARTICIPANTS_SHEET,
-            &[
-                Column::code(COL_CODE, 12.0),
-                Column::text("Municipio", 24.0),
-                Column::code("Código departamento", 13.0),
-                Column::text("Departamento", 20.0),
-                Column::code("Cohorte (id)", 11.0),
-                Column::text("Cohorte", 32.0),
-                Column::text("Tipo de documento", 10.0),
-                Column::code("Número de documento", 16.0),
-                Column::text("Nombre", 32.0),
-                Column::text("Estado", 14.0),
-                Column::integer("Sesiones asistidas", 12.0),
-                Column::integer("Sesiones realizadas", 12.0),
-                Column::integer("Sesiones programadas", 12.0),
-                Column::percent("Asistencia (de las realizadas)", 14.0),
-                Column::text("Completó", 11.0),
-                Column::code("Certificado vigente", 18.0),
-            ],
-        )?;
-        for p in people {
-            let p = &p;
-            sheet.row(&[
-                Cell::Text(p.municipality_code.clone()),
-                Cell::Text(p.municipality_name.clone()),
-                Cell::Text(p.department_code.clone()),
-                Cell::Text(p.department_name.clone()),
-                Cell::Text(p.cohort_id.to_string()),
-                Cell::Text(p.cohort_name.clone()),
-                Cell::Text(p.document_type.as_str().to_string()),
-                Cell::Text(p.document_number.clone()),
-                Cell::Text(p.full_name.clone()),
-                Cell::Text(p.status_label.to_string()),
-                Cell::Int(p.sessions_attended),
-                Cell::Int(p.sessions_held),
-                Cell::Int(p.sessions_scheduled),
-                share(p.attendance.pct(), NOT_STARTED),
-                Cell::Text(
-                    crate::results::Verdict::from_completed(p.completed)
-                        .answer()
-                        .into(),
-                ),
-                p.certificate_code.clone().map_or(Cell::Empty, Cell::Text),
-            ])?;
-        }
-    }
-    {
-        let mut sheet = book.sheet_with_notes(
-            DIFFERENTIAL_SHEET,
-            &[format!(
-                "Solo personas con consentimiento vigente para datos sensibles; los conteos menores que {} se muestran como «<{}».",
-                super::differential::SMALL_CELL,
-                super::differential::SMALL_CELL
-            )],
-            &[
-                Column::text("Dimensión", 22.0),
-                Column::text("Valor", 26.0),
-                Column::integer("Personas", 12.0),
-            ],
-        )?;
-        let mut put = |what: &str, value: &str, count: &super::differential::SafeCount| {
-            let cell = match count.count {
-                Some(n) => Cell::Int(n),
-                None => Cell::Text(count.text()),
-            };
-            sheet.row(&[what.into(), value.into(), cell])
-        };
-        put("Total con consentimiento", "", &differential.consenting)?;
-        for c in &differential.sex {
-            put("Sexo", &c.label, &c.count)?;
-        }
-        for c in &differential.ethnic_group {
-            put("Grupo étnico", &c.label, &c.count)?;
-        }
-        put("Discapacidad", "Sí", &differential.disability)?;
-        put("Víctimas del conflicto", "Sí", &differential.victims)?;
-    }
+    write_summary_sheet(&mut book, rows)?;
+    write_detail_sheet(&mut book, rows)?;
+    write_participants_sheet(&mut book, people)?;
+    write_differential_sheet(&mut book, differential)?;
     book.save_to_buffer()
+}
+
+/// The summary sheet: one row per municipality, with a chart of attendance and completion.
+fn write_summary_sheet(book: &mut ExportBook, rows: &[AttendanceRow]) -> AppResult<()> {
+    let mut sheet = book.sheet(
+        SUMMARY_SHEET,
+        &[
+            Column::code(COL_CODE, 12.0),
+            Column::text("Municipio", 28.0),
+            Column::code("Código departamento", 13.0),
+            Column::text("Departamento", 20.0),
+            Column::integer("Cohortes", 10.0),
+            Column::integer("Inscritos", 11.0),
+            Column::percent("Asistencia", 12.0),
+            Column::integer("Completaron", 12.0),
+            Column::percent("Completación", 13.0),
+            Column::integer("Certificados", 12.0),
+        ],
+    )?;
+    for s in by_municipality(rows) {
+        sheet.row(&[
+            Cell::Text(s.municipality_code),
+            Cell::Text(s.municipality_name),
+            Cell::Text(s.department_code),
+            Cell::Text(s.department_name),
+            Cell::Int(s.cohorts),
+            Cell::Int(s.enrolled),
+            share(s.attendance_pct, NOT_STARTED),
+            Cell::Int(s.completed),
+            share(s.completion_pct, NOT_CLOSED),
+            Cell::Int(s.certified),
+        ])?;
+    }
+    sheet.add_chart(
+        ChartKind::Column,
+        "Asistencia y completación por municipio",
+        1,
+        &[6, 8],
+    )?;
+    Ok(())
+}
+
+/// The detail sheet: one row per municipality × cohort.
+fn write_detail_sheet(book: &mut ExportBook, rows: &[AttendanceRow]) -> AppResult<()> {
+    let mut sheet = book.sheet(
+        DETAIL_SHEET,
+        &[
+            Column::code(COL_CODE, 12.0),
+            Column::text("Municipio", 28.0),
+            Column::code("Código departamento", 13.0),
+            Column::text("Departamento", 20.0),
+            Column::code("Cohorte (id)", 11.0),
+            Column::text("Cohorte", 36.0),
+            Column::text("Estado", 24.0),
+            Column::integer("Inscritos", 11.0),
+            Column::integer("Sesiones realizadas", 12.0),
+            Column::integer("Sesiones programadas", 12.0),
+            Column::percent("Asistencia", 12.0),
+            Column::integer("Completaron", 12.0),
+            Column::integer("Certificados", 12.0),
+        ],
+    )?;
+    for r in rows {
+        sheet.row(&[
+            Cell::Text(r.municipality_code.clone()),
+            Cell::Text(r.municipality_name.clone()),
+            Cell::Text(r.department_code.clone()),
+            Cell::Text(r.department_name.clone()),
+            Cell::Text(r.cohort_id.to_string()),
+            Cell::Text(r.cohort_name.clone()),
+            Cell::Text(r.stage().label(r.sessions_held, r.sessions_scheduled)),
+            Cell::Int(r.enrolled),
+            Cell::Int(r.sessions_held),
+            Cell::Int(r.sessions_scheduled),
+            share(r.attendance_pct, NOT_STARTED),
+            r.completed.map_or(Cell::Text(NOT_CLOSED.into()), Cell::Int),
+            Cell::Int(r.certified),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The participants sheet: one row per enrolment.
+fn write_participants_sheet(
+    book: &mut ExportBook,
+    people: impl Iterator<Item = ParticipantRow>,
+) -> AppResult<()> {
+    let mut sheet = book.sheet(
+        PARTICIPANTS_SHEET,
+        &[
+            Column::code(COL_CODE, 12.0),
+            Column::text("Municipio", 24.0),
+            Column::code("Código departamento", 13.0),
+            Column::text("Departamento", 20.0),
+            Column::code("Cohorte (id)", 11.0),
+            Column::text("Cohorte", 32.0),
+            Column::text("Tipo de documento", 10.0),
+            Column::code("Número de documento", 16.0),
+            Column::text("Nombre", 32.0),
+            Column::text("Estado", 14.0),
+            Column::integer("Sesiones asistidas", 12.0),
+            Column::integer("Sesiones realizadas", 12.0),
+            Column::integer("Sesiones programadas", 12.0),
+            Column::percent("Asistencia (de las realizadas)", 14.0),
+            Column::text("Completó", 11.0),
+            Column::code("Certificado vigente", 18.0),
+        ],
+    )?;
+    for p in people {
+        let p = &p;
+        sheet.row(&[
+            Cell::Text(p.municipality_code.clone()),
+            Cell::Text(p.municipality_name.clone()),
+            Cell::Text(p.department_code.clone()),
+            Cell::Text(p.department_name.clone()),
+            Cell::Text(p.cohort_id.to_string()),
+            Cell::Text(p.cohort_name.clone()),
+            Cell::Text(p.document_type.as_str().to_string()),
+            Cell::Text(p.document_number.clone()),
+            Cell::Text(p.full_name.clone()),
+            Cell::Text(p.status_label.to_string()),
+            Cell::Int(p.sessions_attended),
+            Cell::Int(p.sessions_held),
+            Cell::Int(p.sessions_scheduled),
+            share(p.attendance.pct(), NOT_STARTED),
+            Cell::Text(
+                crate::results::Verdict::from_completed(p.completed)
+                    .answer()
+                    .into(),
+            ),
+            p.certificate_code.clone().map_or(Cell::Empty, Cell::Text),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The differential-approach sheet: counts of consenting people by sex, ethnic group,
+/// disability and victim status (small counts hidden).
+fn write_differential_sheet(book: &mut ExportBook, differential: &Differential) -> AppResult<()> {
+    let mut sheet = book.sheet_with_notes(
+        DIFFERENTIAL_SHEET,
+        &[format!(
+            "Solo personas con consentimiento vigente para datos sensibles; los conteos menores que {} se muestran como «<{}».",
+            super::differential::SMALL_CELL,
+            super::differential::SMALL_CELL
+        )],
+        &[
+            Column::text("Dimensión", 22.0),
+            Column::text("Valor", 26.0),
+            Column::integer("Personas", 12.0),
+        ],
+    )?;
+    let mut put = |what: &str, value: &str, count: &super::differential::SafeCount| {
+        let cell = match count.count {
+            Some(n) => Cell::Int(n),
+            None => Cell::Text(count.text()),
+        };
+        sheet.row(&[what.into(), value.into(), cell])
+    };
+    put("Total con consentimiento", "", &differential.consenting)?;
+    for c in &differential.sex {
+        put("Sexo", &c.label, &c.count)?;
+    }
+    for c in &differential.ethnic_group {
+        put("Grupo étnico", &c.label, &c.count)?;
+    }
+    put("Discapacidad", "Sí", &differential.disability)?;
+    put("Víctimas del conflicto", "Sí", &differential.victims)?;
+    Ok(())
 }
 
 pub const COVERAGE_SHEET: &str = "Cobertura";
