@@ -4,7 +4,7 @@
 //! the capacity as hatched vertical bands labelled «F», and «antes»/«después» written beside
 //! their points. The page shows the same figures in a table.
 
-use super::impact::{IndicatorSeries, YearFigures};
+use super::impact::{IndicatorSeries, Point, YearFigures};
 use serde::Serialize;
 
 // Drawn for a phone (issue 45): about 350 units wide, so that on a 390 px screen the chart is
@@ -159,50 +159,108 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
     let observations = &series.observations;
     let first = observations.first()?;
     let trained_years: Vec<&YearFigures> = by_year.iter().filter(|y| y.completed > 0).collect();
-    let lo_year = trained_years
-        .iter()
-        .map(|y| y.year)
-        .chain(observations.iter().map(|o| o.year))
-        .min()
-        .unwrap_or(first.year);
-    let hi_year = trained_years
-        .iter()
-        .map(|y| y.year)
-        .chain(observations.iter().map(|o| o.year))
-        .max()
-        .unwrap_or(first.year);
-    let span = (hi_year - lo_year).max(1) as f64;
-    let step = WIDTH / span;
-    let x = |year: i32| {
-        if hi_year == lo_year {
+    let years = YearScale::new(observations, &trained_years, first.year);
+    let values = ValueScale::new(series);
+    let (real_line, synthetic_line) = lines(observations, &years, &values);
+    Some(SeriesChart {
+        width: LEFT + WIDTH + 26.0,
+        height: TOP + HEIGHT + 30.0,
+        axis_x: LEFT,
+        axis_end: LEFT + WIDTH,
+        axis_y: px(TOP + HEIGHT),
+        real_line,
+        synthetic_line,
+        points: chart_points(series, &years, &values),
+        grid: grid_lines(series, &values),
+        years: year_labels(&years),
+        bands: training_bands(&trained_years, &years),
+        summary: chart_summary(series),
+    })
+}
+
+/// The horizontal axis: from the first to the last year with a value or with training.
+struct YearScale {
+    lo: i32,
+    hi: i32,
+    /// Units per year.
+    step: f64,
+}
+
+impl YearScale {
+    fn new(observations: &[Point], trained_years: &[&YearFigures], fallback: i32) -> YearScale {
+        let lo = trained_years
+            .iter()
+            .map(|y| y.year)
+            .chain(observations.iter().map(|o| o.year))
+            .min()
+            .unwrap_or(fallback);
+        let hi = trained_years
+            .iter()
+            .map(|y| y.year)
+            .chain(observations.iter().map(|o| o.year))
+            .max()
+            .unwrap_or(fallback);
+        let span = (hi - lo).max(1) as f64;
+        YearScale {
+            lo,
+            hi,
+            step: WIDTH / span,
+        }
+    }
+
+    /// The x of a year (the middle when there is one year only).
+    fn x(&self, year: i32) -> f64 {
+        if self.hi == self.lo {
             LEFT + WIDTH / 2.0
         } else {
-            LEFT + step * f64::from(year - lo_year)
+            LEFT + self.step * f64::from(year - self.lo)
         }
-    };
-    let (mut lo, mut hi) = observations
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), o| {
-            (lo.min(o.value), hi.max(o.value))
-        });
-    let bounded = series.unit.contains("0 a 100");
-    let pad = ((hi - lo) * 0.15).max(1.0);
-    lo = (lo - pad).floor();
-    hi = (hi + pad).ceil();
-    if bounded {
-        lo = lo.max(0.0);
-        hi = hi.min(100.0);
-    } else if series.unit == crate::entities::indicator::CATEGORY_UNIT {
-        lo = lo.max(0.0);
-        hi = hi.min(6.0);
     }
-    if hi <= lo {
-        hi = lo + 1.0;
+}
+
+/// The vertical axis: the values' range, padded, within the unit's bounds.
+struct ValueScale {
+    lo: f64,
+    hi: f64,
+}
+
+impl ValueScale {
+    fn new(series: &IndicatorSeries) -> ValueScale {
+        let (mut lo, mut hi) = series
+            .observations
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), o| {
+                (lo.min(o.value), hi.max(o.value))
+            });
+        let bounded = series.unit.contains("0 a 100");
+        let pad = ((hi - lo) * 0.15).max(1.0);
+        lo = (lo - pad).floor();
+        hi = (hi + pad).ceil();
+        if bounded {
+            lo = lo.max(0.0);
+            hi = hi.min(100.0);
+        } else if series.unit == crate::entities::indicator::CATEGORY_UNIT {
+            lo = lo.max(0.0);
+            hi = hi.min(6.0);
+        }
+        if hi <= lo {
+            hi = lo + 1.0;
+        }
+        ValueScale { lo, hi }
     }
-    let y = |v: f64| TOP + HEIGHT * (1.0 - (v - lo) / (hi - lo));
+
+    /// The y of a value.
+    fn y(&self, v: f64) -> f64 {
+        TOP + HEIGHT * (1.0 - (v - self.lo) / (self.hi - self.lo))
+    }
+}
+
+/// One point per observation, marked «antes»/«después» when it is the before or after value.
+fn chart_points(series: &IndicatorSeries, xs: &YearScale, ys: &ValueScale) -> Vec<ChartPoint> {
     let before_year = series.before.as_ref().map(|p| p.year);
     let after_year = series.after.as_ref().map(|p| p.year);
-    let points: Vec<ChartPoint> = observations
+    series
+        .observations
         .iter()
         .map(|o| {
             let mark = if Some(o.year) == before_year {
@@ -213,9 +271,9 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
                 ""
             };
             ChartPoint {
-                x: px(x(o.year)),
-                y: px(y(o.value)),
-                label_y: px(y(o.value) - 8.0),
+                x: px(xs.x(o.year)),
+                y: px(ys.y(o.value)),
+                label_y: px(ys.y(o.value) - 8.0),
                 synthetic: o.synthetic,
                 mark,
                 title: format!(
@@ -230,47 +288,71 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
                 ),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The real line and the synthetic one (joined to the last real value); each empty when it
+/// has fewer than two points.
+fn lines(observations: &[Point], xs: &YearScale, ys: &ValueScale) -> (String, String) {
     let real: Vec<String> = observations
         .iter()
         .filter(|o| !o.synthetic)
-        .map(|o| format!("{},{}", px(x(o.year)), px(y(o.value))))
+        .map(|o| format!("{},{}", px(xs.x(o.year)), px(ys.y(o.value))))
         .collect();
     let last_real = observations.iter().rfind(|o| !o.synthetic);
     let synthetic: Vec<String> = last_real
         .into_iter()
         .chain(observations.iter().filter(|o| o.synthetic))
-        .map(|o| format!("{},{}", px(x(o.year)), px(y(o.value))))
+        .map(|o| format!("{},{}", px(xs.x(o.year)), px(ys.y(o.value))))
         .collect();
-    let grid = [lo, (lo + hi) / 2.0, hi]
+    let joined = |points: Vec<String>| {
+        if points.len() > 1 {
+            points.join(" ")
+        } else {
+            String::new()
+        }
+    };
+    (joined(real), joined(synthetic))
+}
+
+/// Grid lines at the bottom, the middle and the top of the value range.
+fn grid_lines(series: &IndicatorSeries, ys: &ValueScale) -> Vec<ChartLine> {
+    [ys.lo, (ys.lo + ys.hi) / 2.0, ys.hi]
         .iter()
         .map(|v| ChartLine {
-            y: px(y(*v)),
+            y: px(ys.y(*v)),
             label: super::display(&series.unit, *v),
         })
-        .collect();
-    // Every year when there is room; else every second, third… year, always the last one.
-    let every = if hi_year == lo_year {
+        .collect()
+}
+
+/// Every year when there is room; else every second, third… year, always the last one.
+fn year_labels(xs: &YearScale) -> Vec<ChartYear> {
+    let every = if xs.hi == xs.lo {
         1
     } else {
-        (YEAR_ROOM / step).ceil().max(1.0) as i32
+        (YEAR_ROOM / xs.step).ceil().max(1.0) as i32
     };
-    let years = (lo_year..=hi_year)
-        .filter(|year| (hi_year - year) % every == 0)
+    (xs.lo..=xs.hi)
+        .filter(|year| (xs.hi - year) % every == 0)
         .map(|year| ChartYear {
-            x: px(x(year)),
+            x: px(xs.x(year)),
             label: year.to_string(),
         })
-        .collect();
-    let band_width = if hi_year == lo_year {
+        .collect()
+}
+
+/// A band over each year in which people completed training in the capacity.
+fn training_bands(trained_years: &[&YearFigures], xs: &YearScale) -> Vec<ChartBand> {
+    let band_width = if xs.hi == xs.lo {
         24.0
     } else {
-        (step * 0.5).min(36.0)
+        (xs.step * 0.5).min(36.0)
     };
-    let bands = trained_years
+    trained_years
         .iter()
         .map(|t| ChartBand {
-            x: px(x(t.year) - band_width / 2.0),
+            x: px(xs.x(t.year) - band_width / 2.0),
             width: px(band_width),
             title: format!(
                 "{}: {} formación en la capacidad",
@@ -278,8 +360,13 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
                 crate::format::plural(t.completed, "persona aprobó", "personas aprobaron")
             ),
         })
-        .collect();
-    let summary = match (&series.before, &series.after) {
+        .collect()
+}
+
+/// What the chart says: the before and after values, or the years it covers.
+fn chart_summary(series: &IndicatorSeries) -> String {
+    let observations = &series.observations;
+    match (&series.before, &series.after) {
         (Some(b), Some(a)) => format!(
             "{}: {} antes de la formación ({}) y {} después ({}).",
             series.name, b.display, b.year, a.display, a.year
@@ -290,27 +377,5 @@ pub fn series_chart(series: &IndicatorSeries, by_year: &[YearFigures]) -> Option
             observations.first().map_or(0, |o| o.year),
             observations.last().map_or(0, |o| o.year)
         ),
-    };
-    Some(SeriesChart {
-        width: LEFT + WIDTH + 26.0,
-        height: TOP + HEIGHT + 30.0,
-        axis_x: LEFT,
-        axis_end: LEFT + WIDTH,
-        axis_y: px(TOP + HEIGHT),
-        real_line: if real.len() > 1 {
-            real.join(" ")
-        } else {
-            String::new()
-        },
-        synthetic_line: if synthetic.len() > 1 {
-            synthetic.join(" ")
-        } else {
-            String::new()
-        },
-        points,
-        grid,
-        years,
-        bands,
-        summary,
-    })
+    }
 }
