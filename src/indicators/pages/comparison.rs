@@ -202,32 +202,7 @@ pub(super) async fn comparison_page(
             .map_or(form.capacity_id(), |c| c.capacity.as_ref().map(|c| c.id)),
     )
     .await?;
-    let presets = Preset::ALL
-        .into_iter()
-        .map(|p| {
-            let link = ComparisonForm {
-                ajuste: Some(p.code().to_string()),
-                // Training in one capacity keeps the one chosen.
-                capacidad: if p == Preset::FormacionCapacidad {
-                    form.capacity_id().map(|c| c.to_string())
-                } else {
-                    None
-                },
-                indicador: form.indicador,
-                desde: form.desde,
-                hasta: form.hasta,
-                departamento: form.departamento.clone(),
-                umbral: None,
-                unidad: None,
-            };
-            PresetView {
-                label: p.label(),
-                explanation: p.explanation(),
-                href: comparison_link(&link, "/reportes/impacto"),
-                active: comparison.as_ref().is_some_and(|c| c.preset == Some(p)),
-            }
-        })
-        .collect();
+    let presets = preset_views(&form, comparison.as_ref());
     let view = ComparisonView {
         any_capacity,
         capacity_phrase: comparison
@@ -242,44 +217,8 @@ pub(super) async fn comparison_page(
             .as_ref()
             .map(|c| group_views(&c.groups))
             .unwrap_or_default(),
-        strata: comparison
-            .as_ref()
-            .map(|c| {
-                c.strata
-                    .iter()
-                    .map(|s| StratumView {
-                        label: format!(
-                            "Categoría {}, {}",
-                            s.category.as_deref().unwrap_or("sin dato"),
-                            if s.pdet { "PDET" } else { "no PDET" }
-                        ),
-                        municipalities: domain::format::thousands(s.municipalities as i64),
-                        groups: group_views(&s.groups),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        rows: comparison
-            .as_ref()
-            .map(|c| {
-                c.rows
-                    .iter()
-                    .map(|r| RowView {
-                        code: r.municipality_code.clone(),
-                        name: r.municipality_name.clone(),
-                        department: r.department_name.clone(),
-                        category: r.category.clone().unwrap_or_else(|| "—".into()),
-                        pdet: r.pdet,
-                        completed: r.completed,
-                        assistances: r.assistances,
-                        from: domain::indicators::display(&c.indicator_unit, r.from_value),
-                        to: domain::indicators::display(&c.indicator_unit, r.to_value),
-                        change: signed(r.change, 2),
-                        synthetic: r.synthetic,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        strata: stratum_views(comparison.as_ref()),
+        rows: row_views(comparison.as_ref()),
         row_count: domain::format::thousands(comparison.as_ref().map_or(0, |c| c.rows.len()) as i64),
         from_year: comparison
             .as_ref()
@@ -292,21 +231,7 @@ pub(super) async fn comparison_page(
             .map_or(domain::indicators::impact::DEFAULT_THRESHOLD, |c| {
                 c.threshold
             }),
-        units: {
-            let chosen = comparison.as_ref().map(|c| c.unit).unwrap_or_default();
-            Unit::ALL
-                .into_iter()
-                .map(|u| UnitChoice {
-                    code: u.code(),
-                    label: match u {
-                        Unit::Training => "Aprobaciones de formación",
-                        Unit::Assistance => "Asistencias técnicas cerradas",
-                        Unit::Both => "Ambas (aprobaciones y asistencias)",
-                    },
-                    selected: u == chosen,
-                })
-                .collect()
-        },
+        units: unit_choices(comparison.as_ref()),
         unit_noun: comparison
             .as_ref()
             .map(|c| c.unit)
@@ -334,6 +259,97 @@ pub(super) async fn comparison_page(
     } else {
         Err(Failure::form_again(html))
     }
+}
+
+/// The presets as links that keep the other filters; the one in force is marked.
+fn preset_views(form: &ComparisonForm, comparison: Option<&Comparison>) -> Vec<PresetView> {
+    Preset::ALL
+        .into_iter()
+        .map(|p| {
+            let link = ComparisonForm {
+                ajuste: Some(p.code().to_string()),
+                // Training in one capacity keeps the one chosen.
+                capacidad: if p == Preset::FormacionCapacidad {
+                    form.capacity_id().map(|c| c.to_string())
+                } else {
+                    None
+                },
+                indicador: form.indicador,
+                desde: form.desde,
+                hasta: form.hasta,
+                departamento: form.departamento.clone(),
+                umbral: None,
+                unidad: None,
+            };
+            PresetView {
+                label: p.label(),
+                explanation: p.explanation(),
+                href: comparison_link(&link, "/reportes/impacto"),
+                active: comparison.is_some_and(|c| c.preset == Some(p)),
+            }
+        })
+        .collect()
+}
+
+/// The comparison by stratum (category and PDET), when there is one.
+fn stratum_views(comparison: Option<&Comparison>) -> Vec<StratumView> {
+    comparison
+        .map(|c| {
+            c.strata
+                .iter()
+                .map(|s| StratumView {
+                    label: format!(
+                        "Categoría {}, {}",
+                        s.category.as_deref().unwrap_or("sin dato"),
+                        if s.pdet { "PDET" } else { "no PDET" }
+                    ),
+                    municipalities: domain::format::thousands(s.municipalities as i64),
+                    groups: group_views(&s.groups),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One row per municipality compared, when there is a comparison.
+fn row_views(comparison: Option<&Comparison>) -> Vec<RowView> {
+    comparison
+        .map(|c| {
+            c.rows
+                .iter()
+                .map(|r| RowView {
+                    code: r.municipality_code.clone(),
+                    name: r.municipality_name.clone(),
+                    department: r.department_name.clone(),
+                    category: r.category.clone().unwrap_or_else(|| "—".into()),
+                    pdet: r.pdet,
+                    completed: r.completed,
+                    assistances: r.assistances,
+                    from: domain::indicators::display(&c.indicator_unit, r.from_value),
+                    to: domain::indicators::display(&c.indicator_unit, r.to_value),
+                    change: signed(r.change, 2),
+                    synthetic: r.synthetic,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The units of intervention to choose from, the comparison's one selected.
+fn unit_choices(comparison: Option<&Comparison>) -> Vec<UnitChoice> {
+    let chosen = comparison.map(|c| c.unit).unwrap_or_default();
+    Unit::ALL
+        .into_iter()
+        .map(|u| UnitChoice {
+            code: u.code(),
+            label: match u {
+                Unit::Training => "Aprobaciones de formación",
+                Unit::Assistance => "Asistencias técnicas cerradas",
+                Unit::Both => "Ambas (aprobaciones y asistencias)",
+            },
+            selected: u == chosen,
+        })
+        .collect()
 }
 
 #[get("/reportes/impacto.xlsx?<form..>")]
