@@ -436,6 +436,134 @@ async fn target_of<C: ConnectionTrait>(
     Ok(found)
 }
 
+/// The reference: given, not too long, not repeated in the file.
+fn check_reference(
+    row: usize,
+    reference: &str,
+    seen: &mut HashMap<String, usize>,
+    problems: &mut Vec<FieldError>,
+) {
+    if reference.is_empty() {
+        problems.push(FieldError::in_row(
+            row,
+            COL_REFERENCE,
+            "Falta la referencia: su propia clave del costo (por ejemplo, el número de la \
+             orden de pago).",
+        ));
+    } else if reference.chars().count() > REFERENCE_MAX {
+        problems.push(FieldError::in_row(
+            row,
+            COL_REFERENCE,
+            format!("La referencia tiene más de {REFERENCE_MAX} caracteres."),
+        ));
+    } else if let Some(first) = seen.insert(reference.to_string(), row) {
+        problems.push(FieldError::in_row(
+            row,
+            COL_REFERENCE,
+            format!("La referencia «{reference}» ya está en la fila {first}."),
+        ));
+    }
+}
+
+/// The plan line typed, if any: `Some(Some(n))` for a number, `None` when blank or not one.
+fn plan_line(raw: &CostRow, problems: &mut Vec<FieldError>) -> Option<Option<i32>> {
+    match raw.line.trim() {
+        "" => None,
+        text => match text.parse::<i32>() {
+            Ok(n) => Some(Some(n)),
+            Err(_) => {
+                problems.push(FieldError::in_row(
+                    raw.row,
+                    COL_LINE,
+                    format!("«{text}» no es el número de una línea del plan."),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// Each planned cost's recorded one with its reference; a reference already recorded for
+/// another cohort or assistance is a mistake in the file.
+async fn attach_recorded<C: ConnectionTrait>(
+    db: &C,
+    planned: &mut [Planned],
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    let mut recorded: HashMap<(i32, String), cost_item::Model> = HashMap::new();
+    let references: Vec<String> = planned.iter().map(|p| p.reference.clone()).collect();
+    for chunk in references.chunks(crate::bulk::INSERT_CHUNK) {
+        for item in cost_item::Entity::find()
+            .filter(cost_item::Column::Reference.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            if let Some(reference) = item.reference.clone() {
+                recorded.insert((item.provider_id, reference), item);
+            }
+        }
+    }
+    for p in planned.iter_mut() {
+        let existing = recorded.get(&(p.provider_id, p.reference.clone())).cloned();
+        if let Some(e) = &existing
+            && (e.cohort_id, e.assistance_id) != p.target
+        {
+            errors.push(FieldError::in_row(
+                p.row,
+                COL_REFERENCE,
+                format!(
+                    "La referencia «{}» ya es de un costo de {}: use otra.",
+                    p.reference,
+                    match (e.cohort_id, e.assistance_id) {
+                        (Some(c), _) => format!("la cohorte {c}"),
+                        (None, Some(a)) => format!("la asistencia {a}"),
+                        (None, None) => "otra actividad".to_string(),
+                    }
+                ),
+            ));
+        }
+        p.existing = existing;
+    }
+    Ok(())
+}
+
+/// What the import would do: created, updated, unchanged, and the first changes listed.
+fn summary_of(planned: &[Planned]) -> CostImportSummary {
+    let mut summary = CostImportSummary {
+        dry_run: true,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        changes: Vec::new(),
+    };
+    for p in planned {
+        if !p.changes() {
+            summary.unchanged += 1;
+            continue;
+        }
+        if p.existing.is_some() {
+            summary.updated += 1;
+        } else {
+            summary.created += 1;
+        }
+        if summary.changes.len() < LISTED_CHANGES {
+            summary.changes.push(CostChange {
+                row: p.row,
+                reference: p.reference.clone(),
+                target: match p.target {
+                    (Some(c), _) => format!("Cohorte {c}"),
+                    (None, Some(a)) => format!("Asistencia {a}"),
+                    (None, None) => String::new(),
+                },
+                kind_label: p.checked.kind.label(),
+                amount: p.checked.amount,
+                before: p.existing.as_ref().map(|e| e.amount),
+            });
+        }
+    }
+    summary
+}
+
 async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> AppResult<Plan> {
     let today = crate::time::today();
     let mut errors = Vec::new();
@@ -445,41 +573,9 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
     for raw in rows {
         let mut problems = Vec::new();
         let reference = raw.reference.trim().to_string();
-        if reference.is_empty() {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_REFERENCE,
-                "Falta la referencia: su propia clave del costo (por ejemplo, el número de la \
-                 orden de pago).",
-            ));
-        } else if reference.chars().count() > REFERENCE_MAX {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_REFERENCE,
-                format!("La referencia tiene más de {REFERENCE_MAX} caracteres."),
-            ));
-        } else if let Some(first) = seen.insert(reference.clone(), raw.row) {
-            problems.push(FieldError::in_row(
-                raw.row,
-                COL_REFERENCE,
-                format!("La referencia «{reference}» ya está en la fila {first}."),
-            ));
-        }
+        check_reference(raw.row, &reference, &mut seen, &mut problems);
         let target = target_of(db, user, &raw, &mut cache, &mut problems).await?;
-        let line = match raw.line.trim() {
-            "" => None,
-            text => match text.parse::<i32>() {
-                Ok(n) => Some(Some(n)),
-                Err(_) => {
-                    problems.push(FieldError::in_row(
-                        raw.row,
-                        COL_LINE,
-                        format!("«{text}» no es el número de una línea del plan."),
-                    ));
-                    None
-                }
-            },
-        };
+        let line = plan_line(&raw, &mut problems);
         let input = CostInput {
             kind: Some(raw.kind.clone()),
             basis: Some(raw.basis.clone()),
@@ -523,75 +619,10 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<CostRow>) -> 
             existing: None,
         });
     }
-    // A reference already recorded for another cohort or assistance is a mistake in the file.
-    let mut recorded: HashMap<(i32, String), cost_item::Model> = HashMap::new();
-    let references: Vec<String> = planned.iter().map(|p| p.reference.clone()).collect();
-    for chunk in references.chunks(crate::bulk::INSERT_CHUNK) {
-        for item in cost_item::Entity::find()
-            .filter(cost_item::Column::Reference.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            if let Some(reference) = item.reference.clone() {
-                recorded.insert((item.provider_id, reference), item);
-            }
-        }
-    }
-    for p in &mut planned {
-        let existing = recorded.get(&(p.provider_id, p.reference.clone())).cloned();
-        if let Some(e) = &existing
-            && (e.cohort_id, e.assistance_id) != p.target
-        {
-            errors.push(FieldError::in_row(
-                p.row,
-                COL_REFERENCE,
-                format!(
-                    "La referencia «{}» ya es de un costo de {}: use otra.",
-                    p.reference,
-                    match (e.cohort_id, e.assistance_id) {
-                        (Some(c), _) => format!("la cohorte {c}"),
-                        (None, Some(a)) => format!("la asistencia {a}"),
-                        (None, None) => "otra actividad".to_string(),
-                    }
-                ),
-            ));
-        }
-        p.existing = existing;
-    }
+    attach_recorded(db, &mut planned, &mut errors).await?;
     errors.sort_by_key(|e| e.row);
     let planned =
         crate::spreadsheets::all_or_nothing(errors, planned, "El archivo no tiene ningún costo.")?;
-    let mut summary = CostImportSummary {
-        dry_run: true,
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-        changes: Vec::new(),
-    };
-    for p in &planned {
-        if !p.changes() {
-            summary.unchanged += 1;
-            continue;
-        }
-        if p.existing.is_some() {
-            summary.updated += 1;
-        } else {
-            summary.created += 1;
-        }
-        if summary.changes.len() < LISTED_CHANGES {
-            summary.changes.push(CostChange {
-                row: p.row,
-                reference: p.reference.clone(),
-                target: match p.target {
-                    (Some(c), _) => format!("Cohorte {c}"),
-                    (None, Some(a)) => format!("Asistencia {a}"),
-                    (None, None) => String::new(),
-                },
-                kind_label: p.checked.kind.label(),
-                amount: p.checked.amount,
-                before: p.existing.as_ref().map(|e| e.amount),
-            });
-        }
-    }
+    let summary = summary_of(&planned);
     Ok(Plan { planned, summary })
 }
