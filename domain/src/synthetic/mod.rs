@@ -1041,18 +1041,7 @@ async fn records<C: ConnectionTrait>(
             else {
                 continue;
             };
-            for (session, mark) in session_ids[&e.cohort_id].iter().zip(pattern) {
-                marks.push(attendance_mark::ActiveModel {
-                    session_id: Set(*session),
-                    enrolment_id: Set(e.id),
-                    status: Set(*mark),
-                    note: Set(None),
-                    source: Set(MarkSource::Manual),
-                    recorded_by: Set(None),
-                    recorded_at: Set(at),
-                    ..Default::default()
-                });
-            }
+            marks.extend(enrolment_marks(&e, &session_ids[&e.cohort_id], pattern, at));
             // Issue 17: the satisfaction survey the day after the end (about 65 % answer) and
             // the follow-up 90 days later where that is before the anchor (about 40 %).
             let end = cohort_info[&e.cohort_id].1 + Duration::days(7 * (SESSIONS as i64 - 1));
@@ -1060,15 +1049,7 @@ async fn records<C: ConnectionTrait>(
                 .get(e.municipality_code.as_str())
                 .copied()
                 .unwrap_or_default();
-            let mut kinds = vec![(SurveyKind::Satisfaction, end + Duration::days(1), 0.65)];
-            if end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS) < anchor() {
-                kinds.push((
-                    SurveyKind::FollowUp,
-                    end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS),
-                    0.4,
-                ));
-            }
-            for (kind, opens, rate) in kinds {
+            for (kind, opens, rate) in survey_kinds(end) {
                 let seeded = crate::surveys::seeded(
                     kind,
                     e.id,
@@ -1093,45 +1074,9 @@ async fn records<C: ConnectionTrait>(
             if e.status == EnrolmentStatus::Completed {
                 let (course_id, start) = cohort_info[&e.cohort_id];
                 let course = course_of[&course_id];
-                let symbols: Vec<u8> = (0..crate::certificates::code::SYMBOLS)
-                    .map(|_| {
-                        let alphabet = crate::certificates::code::ALPHABET;
-                        alphabet[rng.random_range(0..alphabet.len())]
-                    })
-                    .collect();
-                certificates.push(certificate::ActiveModel {
-                    code: Set(crate::certificates::code::with_dashes(&symbols)),
-                    enrolment_id: Set(e.id),
-                    cohort_id: Set(e.cohort_id),
-                    participant_id: Set(person.id),
-                    status: Set(CertificateStatus::Valid),
-                    full_name: Set(person.full_name()),
-                    document_type: Set(person.document_type),
-                    document_number: Set(person.document_number.clone()),
-                    course_code: Set(course.code.clone()),
-                    course_name: Set(course.name.clone()),
-                    capacity_names: Set(String::new()),
-                    hours: Set(course.hours),
-                    start_date: Set(start),
-                    end_date: Set(start + Duration::days(7 * (SESSIONS as i64 - 1))),
-                    municipality_code: Set(e.municipality_code.clone()),
-                    municipality_name: Set(names
-                        .get(e.municipality_code.as_str())
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()),
-                    department_name: Set(String::new()),
-                    final_grade_milli: Set(None),
-                    sessions_attended: Set(e.sessions_attended.unwrap_or(0)),
-                    sessions_total: Set(SESSIONS as i32),
-                    issuer: Set("ESAP".into()),
-                    issued_at: Set(at),
-                    issued_by: Set(None),
-                    revoked_at: Set(None),
-                    revoked_by: Set(None),
-                    revocation_reason: Set(None),
-                    superseded_by_id: Set(None),
-                    ..Default::default()
-                });
+                certificates.push(synthetic_certificate(
+                    rng, &e, &person, course, start, &names, at,
+                ));
             }
             summary.enrolments += 1;
         }
@@ -1146,4 +1091,92 @@ async fn records<C: ConnectionTrait>(
         insert_all(txn, departures).await?;
     }
     Ok(())
+}
+
+/// One enrolment's attendance marks, session by session as its pattern says.
+fn enrolment_marks(
+    e: &enrolment::Model,
+    sessions: &[i32],
+    pattern: &[Mark; SESSIONS],
+    at: chrono::DateTime<Utc>,
+) -> Vec<attendance_mark::ActiveModel> {
+    let mut marks = Vec::new();
+    for (session, mark) in sessions.iter().zip(pattern) {
+        marks.push(attendance_mark::ActiveModel {
+            session_id: Set(*session),
+            enrolment_id: Set(e.id),
+            status: Set(*mark),
+            note: Set(None),
+            source: Set(MarkSource::Manual),
+            recorded_by: Set(None),
+            recorded_at: Set(at),
+            ..Default::default()
+        });
+    }
+    marks
+}
+
+/// The surveys sent for a cohort that ends on `end` (kind, opening day, answer rate): the
+/// satisfaction survey, and the follow-up where it opens before the anchor.
+fn survey_kinds(end: NaiveDate) -> Vec<(SurveyKind, NaiveDate, f64)> {
+    let mut kinds = vec![(SurveyKind::Satisfaction, end + Duration::days(1), 0.65)];
+    if end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS) < anchor() {
+        kinds.push((
+            SurveyKind::FollowUp,
+            end + Duration::days(crate::surveys::FOLLOW_UP_AFTER_DAYS),
+            0.4,
+        ));
+    }
+    kinds
+}
+
+/// The certificate of a completed enrolment, with a random code.
+fn synthetic_certificate(
+    rng: &mut StdRng,
+    e: &enrolment::Model,
+    person: &participant::Model,
+    course: &course::Model,
+    start: NaiveDate,
+    names: &HashMap<&str, &str>,
+    at: chrono::DateTime<Utc>,
+) -> certificate::ActiveModel {
+    let symbols: Vec<u8> = (0..crate::certificates::code::SYMBOLS)
+        .map(|_| {
+            let alphabet = crate::certificates::code::ALPHABET;
+            alphabet[rng.random_range(0..alphabet.len())]
+        })
+        .collect();
+    certificate::ActiveModel {
+        code: Set(crate::certificates::code::with_dashes(&symbols)),
+        enrolment_id: Set(e.id),
+        cohort_id: Set(e.cohort_id),
+        participant_id: Set(person.id),
+        status: Set(CertificateStatus::Valid),
+        full_name: Set(person.full_name()),
+        document_type: Set(person.document_type),
+        document_number: Set(person.document_number.clone()),
+        course_code: Set(course.code.clone()),
+        course_name: Set(course.name.clone()),
+        capacity_names: Set(String::new()),
+        hours: Set(course.hours),
+        start_date: Set(start),
+        end_date: Set(start + Duration::days(7 * (SESSIONS as i64 - 1))),
+        municipality_code: Set(e.municipality_code.clone()),
+        municipality_name: Set(names
+            .get(e.municipality_code.as_str())
+            .map(|n| n.to_string())
+            .unwrap_or_default()),
+        department_name: Set(String::new()),
+        final_grade_milli: Set(None),
+        sessions_attended: Set(e.sessions_attended.unwrap_or(0)),
+        sessions_total: Set(SESSIONS as i32),
+        issuer: Set("ESAP".into()),
+        issued_at: Set(at),
+        issued_by: Set(None),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+        revocation_reason: Set(None),
+        superseded_by_id: Set(None),
+        ..Default::default()
+    }
 }
