@@ -118,6 +118,87 @@ pub async fn for_participant<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Each session with the participant's mark (or «Sin registrar» / «Próxima»).
+fn session_marks(
+    sessions: &[crate::entities::cohort_session::Model],
+    marks: &HashMap<i32, attendance_mark::Model>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<SessionMark> {
+    sessions
+        .iter()
+        .map(|s| {
+            let mark = marks.get(&s.id);
+            let local = crate::time::local(s.starts_at);
+            let started = s.starts_at <= now;
+            SessionMark {
+                session_id: s.id,
+                date: local.format("%Y-%m-%d").to_string(),
+                time: local.format("%H:%M").to_string(),
+                topic: s.topic.clone(),
+                started,
+                status: mark.map(|m| m.status),
+                status_label: match (mark, started) {
+                    (Some(m), _) => m.status.label(),
+                    (None, true) => "Sin registrar",
+                    (None, false) => "Próxima",
+                },
+                note: mark.and_then(|m| m.note.clone()),
+            }
+        })
+        .collect()
+}
+
+/// Each assessment with the participant's score, if any.
+fn score_lines(items: &[results::Item], scores: &HashMap<i32, i32>) -> Vec<ScoreLine> {
+    items
+        .iter()
+        .map(|i| {
+            let tenths = scores.get(&i.id).copied();
+            ScoreLine {
+                assessment_id: i.id,
+                name: i.name.clone(),
+                weight: i.weight,
+                score: tenths.map(crate::parse::grade_value),
+                score_text: tenths.map(crate::format::grade_tenths),
+            }
+        })
+        .collect()
+}
+
+/// The sentence that sums the progress up: the outcome once closed, cancelled, at risk, or
+/// how many absences are left.
+fn summary_of(
+    closed: bool,
+    result: Option<&ResultRow>,
+    status: CohortStatus,
+    risk: Option<&str>,
+    left: i32,
+    min: i32,
+) -> String {
+    if closed {
+        match result {
+            Some(r) if r.completed == Some(true) => "Aprobó el curso.".to_string(),
+            Some(r) if !r.reasons.is_empty() => {
+                format!("No aprobó: {}.", r.reasons.join("; "))
+            }
+            _ => "La cohorte está cerrada.".to_string(),
+        }
+    } else if status == CohortStatus::Cancelled {
+        "La cohorte fue cancelada.".to_string()
+    } else if let Some(why) = risk {
+        format!("En riesgo: {why}.")
+    } else if left > 0 {
+        format!(
+            "Va bien: puede faltar a {} más y aún alcanzar el {min} % de asistencia.",
+            plural(left, "sesión", "sesiones")
+        )
+    } else {
+        format!(
+            "Va bien, pero debe asistir a todas las sesiones que faltan para alcanzar el {min} %."
+        )
+    }
+}
+
 /// One enrolment's progress.
 pub async fn for_enrolment<C: ConnectionTrait>(
     db: &C,
@@ -150,41 +231,8 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         .await?
         .pop();
 
-    let session_lines: Vec<SessionMark> = sessions
-        .iter()
-        .map(|s| {
-            let mark = marks.get(&s.id);
-            let local = crate::time::local(s.starts_at);
-            let started = s.starts_at <= now;
-            SessionMark {
-                session_id: s.id,
-                date: local.format("%Y-%m-%d").to_string(),
-                time: local.format("%H:%M").to_string(),
-                topic: s.topic.clone(),
-                started,
-                status: mark.map(|m| m.status),
-                status_label: match (mark, started) {
-                    (Some(m), _) => m.status.label(),
-                    (None, true) => "Sin registrar",
-                    (None, false) => "Próxima",
-                },
-                note: mark.and_then(|m| m.note.clone()),
-            }
-        })
-        .collect();
-    let score_lines: Vec<ScoreLine> = items
-        .iter()
-        .map(|i| {
-            let tenths = scores.get(&i.id).copied();
-            ScoreLine {
-                assessment_id: i.id,
-                name: i.name.clone(),
-                weight: i.weight,
-                score: tenths.map(crate::parse::grade_value),
-                score_text: tenths.map(crate::format::grade_tenths),
-            }
-        })
-        .collect();
+    let session_lines = session_marks(&sessions, &marks, now);
+    let score_lines = score_lines(&items, &scores);
     let total = i32::try_from(sessions.len()).unwrap_or(i32::MAX);
     let held =
         i32::try_from(sessions.iter().filter(|s| s.starts_at <= now).count()).unwrap_or(i32::MAX);
@@ -222,28 +270,14 @@ pub async fn for_enrolment<C: ConnectionTrait>(
         }
     };
     let left = attendance.absences_left(missed);
-    let summary = if closed {
-        match &result {
-            Some(r) if r.completed == Some(true) => "Aprobó el curso.".to_string(),
-            Some(r) if !r.reasons.is_empty() => {
-                format!("No aprobó: {}.", r.reasons.join("; "))
-            }
-            _ => "La cohorte está cerrada.".to_string(),
-        }
-    } else if cohort.status == CohortStatus::Cancelled {
-        "La cohorte fue cancelada.".to_string()
-    } else if let Some(why) = &risk {
-        format!("En riesgo: {why}.")
-    } else if left > 0 {
-        format!(
-            "Va bien: puede faltar a {} más y aún alcanzar el {min} % de asistencia.",
-            plural(left, "sesión", "sesiones")
-        )
-    } else {
-        format!(
-            "Va bien, pero debe asistir a todas las sesiones que faltan para alcanzar el {min} %."
-        )
-    };
+    let summary = summary_of(
+        closed,
+        result.as_ref(),
+        cohort.status,
+        risk.as_deref(),
+        left,
+        min,
+    );
     Ok(Progress {
         enrolment_id: row.id,
         cohort_id: cohort.id,
