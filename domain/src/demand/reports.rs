@@ -94,18 +94,7 @@ pub async fn report<C: ConnectionTrait>(
 ) -> AppResult<DemandReport> {
     let scope = DemandScope::of(user)?;
     let department = crate::reports::non_empty(&query.department);
-    let mut select = demand::Entity::find().filter(scope.condition());
-    if let Some(id) = query.capacity {
-        select = select.filter(demand::Column::CapacityId.eq(id));
-    }
-    if let Some(sector) = query.sector {
-        select = select.filter(crate::descriptors::tagged(
-            demand::Column::Id,
-            crate::entities::values::DescriptorSubject::Demand,
-            sector,
-        ));
-    }
-    let mut rows = select.all(db).await?;
+    let mut rows = demands_asked_for(db, &scope, query).await?;
     let places: HashMap<String, municipality::Model> = municipality::Entity::find()
         .filter(
             municipality::Column::Code.is_in(
@@ -204,29 +193,7 @@ pub async fn report<C: ConnectionTrait>(
             DemandStatus::Met => row.met += 1,
             DemandStatus::Declined => row.declined += 1,
         }
-        if matches!(d.status, DemandStatus::Open | DemandStatus::Planned) {
-            let days = (today - crate::time::local(d.created_at).date_naive()).num_days();
-            let band = AGE_BANDS
-                .iter()
-                .position(|(_, label)| *label == age_band(days))
-                .unwrap_or(AGE_BANDS.len() - 1);
-            let entry = unmet
-                .entry((d.priority.rank(), band))
-                .or_insert_with(|| UnmetRow {
-                    priority: d.priority,
-                    priority_label: d.priority.label(),
-                    age: AGE_BANDS[band].1,
-                    open: 0,
-                    planned: 0,
-                    people: 0,
-                });
-            if d.status == DemandStatus::Open {
-                entry.open += 1;
-            } else {
-                entry.planned += 1;
-            }
-            entry.people += people;
-        }
+        count_unmet(&mut unmet, d, today);
     }
     let mut oldest: Vec<demand::Model> = rows
         .into_iter()
@@ -239,6 +206,57 @@ pub async fn report<C: ConnectionTrait>(
         unmet: unmet.into_values().collect(),
         oldest_open: super::views(db, oldest).await?,
     })
+}
+
+/// The demands in the caller's scope, of the capacity and sector asked for.
+async fn demands_asked_for<C: ConnectionTrait>(
+    db: &C,
+    scope: &DemandScope,
+    query: &DemandReportQuery,
+) -> AppResult<Vec<demand::Model>> {
+    let mut select = demand::Entity::find().filter(scope.condition());
+    if let Some(id) = query.capacity {
+        select = select.filter(demand::Column::CapacityId.eq(id));
+    }
+    if let Some(sector) = query.sector {
+        select = select.filter(crate::descriptors::tagged(
+            demand::Column::Id,
+            crate::entities::values::DescriptorSubject::Demand,
+            sector,
+        ));
+    }
+    Ok(select.all(db).await?)
+}
+
+/// Counts an open or planned demand in its priority and age band.
+fn count_unmet(
+    unmet: &mut BTreeMap<(u8, usize), UnmetRow>,
+    d: &demand::Model,
+    today: chrono::NaiveDate,
+) {
+    if matches!(d.status, DemandStatus::Open | DemandStatus::Planned) {
+        let days = (today - crate::time::local(d.created_at).date_naive()).num_days();
+        let band = AGE_BANDS
+            .iter()
+            .position(|(_, label)| *label == age_band(days))
+            .unwrap_or(AGE_BANDS.len() - 1);
+        let entry = unmet
+            .entry((d.priority.rank(), band))
+            .or_insert_with(|| UnmetRow {
+                priority: d.priority,
+                priority_label: d.priority.label(),
+                age: AGE_BANDS[band].1,
+                open: 0,
+                planned: 0,
+                people: 0,
+            });
+        if d.status == DemandStatus::Open {
+            entry.open += 1;
+        } else {
+            entry.planned += 1;
+        }
+        entry.people += i64::from(d.people_estimate);
+    }
 }
 
 #[cfg(test)]
