@@ -550,13 +550,65 @@ async fn check<C: ConnectionTrait>(
 ) -> AppResult<Fields> {
     let creating = current.is_none();
     let mut errors = Vec::new();
-    let missing = |field: &str, message: &str, errors: &mut Vec<FieldError>| {
-        errors.push(FieldError::new(field, message));
+    let (entity_type, place) = check_place(db, scope, input, current, &mut errors).await?;
+    let capacity_id = check_capacity(db, input, creating, &mut errors).await?;
+    let topic = check_text(
+        "topic",
+        &input.topic,
+        validate::TITLE_MAX,
+        false,
+        creating,
+        &mut errors,
+    );
+    let description = check_text(
+        "description",
+        &input.description,
+        validate::DESCRIPTION_MAX,
+        true,
+        creating,
+        &mut errors,
+    );
+    let people_estimate = check_people(input, creating, &mut errors);
+    let modality = check_modality(input, creating, &mut errors);
+    let (wanted_from, wanted_to) = check_period(input, current, creating, &mut errors);
+    let priority = check_priority(input, creating, &mut errors);
+    let carried = match current {
+        Some(c) => crate::descriptors::current(db, DescriptorSubject::Demand, c.id).await?,
+        None => Vec::new(),
     };
+    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(Fields {
+        entity_type,
+        place,
+        capacity_id,
+        topic,
+        description,
+        people_estimate,
+        modality,
+        wanted_from,
+        wanted_to,
+        priority,
+    })
+}
+
+/// The place of a demand under `Fields::place`.
+type Place = Option<(Option<municipality::Model>, String)>;
+
+/// The kind of entity and its place, and whether the user's scope covers that place.
+async fn check_place<C: ConnectionTrait>(
+    db: &C,
+    scope: &DemandScope,
+    input: &DemandInput,
+    current: Option<&demand::Model>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(AssistedEntity, Place)> {
     let entity_type = crate::territory::entity_kind(
         input.entity_type.as_deref(),
         current.map(|c| c.entity_type),
-        &mut errors,
+        errors,
     );
     let place = crate::territory::entity_place(
         db,
@@ -564,7 +616,7 @@ async fn check<C: ConnectionTrait>(
         input.municipality_code.as_deref(),
         input.department_code.as_deref(),
         current.map(|c| (c.municipality_code.as_deref(), c.department_code.as_str())),
-        &mut errors,
+        errors,
     )
     .await?;
     if let Some((municipality, department)) = &place {
@@ -587,23 +639,44 @@ async fn check<C: ConnectionTrait>(
             });
         }
     }
+    Ok((entity_type, place))
+}
+
+/// The capacity to strengthen: it must exist, and a new demand must name one.
+async fn check_capacity<C: ConnectionTrait>(
+    db: &C,
+    input: &DemandInput,
+    creating: bool,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<i32>> {
     let mut capacity_id = None;
     match input.capacity_id {
         Some(id) => {
             if capacity::Entity::find_by_id(id).one(db).await?.is_some() {
                 capacity_id = Some(id);
             } else {
-                missing("capacity_id", "La capacidad no existe.", &mut errors);
+                errors.push(FieldError::new("capacity_id", "La capacidad no existe."));
             }
         }
-        None if creating => missing(
+        None if creating => errors.push(FieldError::new(
             "capacity_id",
             "Indique la capacidad que se quiere fortalecer.",
-            &mut errors,
-        ),
+        )),
         None => {}
     }
-    let mut text = |field: &str, value: &Option<String>, max: usize, multi: bool| match value {
+    Ok(capacity_id)
+}
+
+/// A text field (single or multi line): not empty, within `max`, required when creating.
+fn check_text(
+    field: &str,
+    value: &Option<String>,
+    max: usize,
+    multi: bool,
+    creating: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match value {
         Some(v) => {
             let checked = if multi {
                 validate::multi_line(field, v, max)
@@ -627,104 +700,99 @@ async fn check<C: ConnectionTrait>(
             None
         }
         None => None,
-    };
-    let topic = text("topic", &input.topic, validate::TITLE_MAX, false);
-    let description = text(
-        "description",
-        &input.description,
-        validate::DESCRIPTION_MAX,
-        true,
-    );
+    }
+}
+
+/// How many people would be trained: between 1 and `MAX_PEOPLE`, required when creating.
+fn check_people(input: &DemandInput, creating: bool, errors: &mut Vec<FieldError>) -> Option<i32> {
     let mut people_estimate = None;
     match input.people_estimate {
         Some(n) if (1..=MAX_PEOPLE).contains(&n) => people_estimate = Some(n as i32),
-        Some(_) => missing(
+        Some(_) => errors.push(FieldError::new(
             "people_estimate",
             "Las personas a formar deben estar entre 1 y 10.000.",
-            &mut errors,
-        ),
-        None if creating => missing(
+        )),
+        None if creating => errors.push(FieldError::new(
             "people_estimate",
             "Indique cuántas personas se formarían.",
-            &mut errors,
-        ),
+        )),
         None => {}
     }
+    people_estimate
+}
+
+/// The modality: presencial, virtual or mixta, required when creating.
+fn check_modality(
+    input: &DemandInput,
+    creating: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Modality> {
     let mut modality = None;
     match input.modality.as_deref().map(str::trim) {
         Some(text) => match Modality::parse(text) {
             Some(m) => modality = Some(m),
-            None => missing(
+            None => errors.push(FieldError::new(
                 "modality",
                 "La modalidad debe ser presencial, virtual o mixta.",
-                &mut errors,
-            ),
+            )),
         },
-        None if creating => missing("modality", "Indique la modalidad.", &mut errors),
+        None if creating => errors.push(FieldError::new("modality", "Indique la modalidad.")),
         None => {}
     }
+    modality
+}
+
+/// The wanted period: both dates, in order, and a newly given end not in the past.
+fn check_period(
+    input: &DemandInput,
+    current: Option<&demand::Model>,
+    creating: bool,
+    errors: &mut Vec<FieldError>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let wanted_from = parse::date(
         "wanted_from",
         input.wanted_from.as_deref(),
         creating,
-        &mut errors,
+        errors,
     );
-    let wanted_to = parse::date(
-        "wanted_to",
-        input.wanted_to.as_deref(),
-        creating,
-        &mut errors,
-    );
+    let wanted_to = parse::date("wanted_to", input.wanted_to.as_deref(), creating, errors);
     let from = wanted_from.or(current.map(|c| c.wanted_from));
     let to = wanted_to.or(current.map(|c| c.wanted_to));
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            missing(
+            errors.push(FieldError::new(
                 "wanted_to",
                 "El final del periodo deseado no puede ser anterior a su inicio.",
-                &mut errors,
-            );
+            ));
         } else if wanted_to.is_some() && t < crate::time::today() {
-            missing(
+            errors.push(FieldError::new(
                 "wanted_to",
                 "El periodo deseado ya pasó: indique fechas futuras.",
-                &mut errors,
-            );
+            ));
         }
     }
+    (wanted_from, wanted_to)
+}
+
+/// The priority: alta, media or baja; a new demand without one is media.
+fn check_priority(
+    input: &DemandInput,
+    creating: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<DemandPriority> {
     let mut priority = None;
     match input.priority.as_deref().map(str::trim) {
         Some(text) => match DemandPriority::parse(text) {
             Some(p) => priority = Some(p),
-            None => missing(
+            None => errors.push(FieldError::new(
                 "priority",
                 "La prioridad debe ser alta, media o baja.",
-                &mut errors,
-            ),
+            )),
         },
         None if creating => priority = Some(DemandPriority::Media),
         None => {}
     }
-    let carried = match current {
-        Some(c) => crate::descriptors::current(db, DescriptorSubject::Demand, c.id).await?,
-        None => Vec::new(),
-    };
-    crate::descriptors::check(db, input.descriptors(), &carried, &mut errors).await?;
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    Ok(Fields {
-        entity_type,
-        place,
-        capacity_id,
-        topic,
-        description,
-        people_estimate,
-        modality,
-        wanted_from,
-        wanted_to,
-        priority,
-    })
+    priority
 }
 
 /// Every problem the demand's rules find in `input`, without writing anything: for a form that
