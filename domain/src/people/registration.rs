@@ -122,7 +122,69 @@ fn name_ok(name: &str) -> bool {
 /// Checks and normalises a profile; collects every problem at once.
 pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppResult<Profile> {
     let mut errors = Vec::new();
-    let document_type = match trimmed(&input.document_type).map(|t| t.to_uppercase()) {
+    let document_type = check_document_type(input, &mut errors);
+    let document_number = check_document_number(document_type, input, &mut errors);
+    let first_names = check_name(
+        "first_names",
+        &input.first_names,
+        "Escriba sus nombres.",
+        "Los nombres solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",
+        &mut errors,
+    );
+    let last_names = check_name(
+        "last_names",
+        &input.last_names,
+        "Escriba sus apellidos.",
+        "Los apellidos solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",
+        &mut errors,
+    );
+    let email = check_email(input, &mut errors);
+    let phone = check_phone(input, &mut errors);
+    let municipality_code = check_municipality(db, input, &mut errors).await?;
+    let entity_type = check_choice(
+        "entity_type",
+        &input.entity_type,
+        ENTITY_TYPES,
+        "Elija el tipo de entidad de la lista.",
+        &mut errors,
+    );
+    let level = check_choice(
+        "level",
+        &input.level,
+        LEVELS,
+        "Elija el nivel del cargo de la lista.",
+        &mut errors,
+    );
+    let position = crate::validate::line("position", input.position.as_deref(), 120, &mut errors);
+    let entity_name = crate::validate::line(
+        "entity_name",
+        input.entity_name.as_deref(),
+        160,
+        &mut errors,
+    );
+    let sensitive = check_sensitive(input, &mut errors);
+
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(Profile {
+        document_type: document_type.ok_or(AppError::Internal("tipo de documento".into()))?,
+        document_number: document_number.ok_or(AppError::Internal("documento".into()))?,
+        first_names: first_names.unwrap_or_default(),
+        last_names: last_names.unwrap_or_default(),
+        email,
+        phone,
+        municipality_code: municipality_code.unwrap_or_default(),
+        entity_type: entity_type.unwrap_or_default(),
+        entity_name,
+        position,
+        level: level.unwrap_or_default(),
+        sensitive,
+    })
+}
+
+fn check_document_type(input: &ProfileInput, errors: &mut Vec<FieldError>) -> Option<DocumentType> {
+    match trimmed(&input.document_type).map(|t| t.to_uppercase()) {
         None => {
             errors.push(FieldError::new(
                 "document_type",
@@ -140,8 +202,15 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             }
             parsed
         }
-    };
-    let document_number = match (document_type, trimmed(&input.document_number)) {
+    }
+}
+
+fn check_document_number(
+    document_type: Option<DocumentType>,
+    input: &ProfileInput,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match (document_type, trimmed(&input.document_number)) {
         (_, None) => {
             errors.push(FieldError::new(
                 "document_number",
@@ -157,31 +226,30 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
                 None
             }
         },
-    };
-    let first_names = trimmed(&input.first_names);
-    match &first_names {
-        None => errors.push(FieldError::new("first_names", "Escriba sus nombres.")),
-        Some(name) if crate::validate::invisible("first_names", name).is_some() => {
-            errors.extend(crate::validate::invisible("first_names", name))
+    }
+}
+
+/// First or last names: required, no invisible characters, `name_ok`.
+fn check_name(
+    field: &'static str,
+    raw: &Option<String>,
+    missing: &'static str,
+    invalid: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let name = trimmed(raw);
+    match &name {
+        None => errors.push(FieldError::new(field, missing)),
+        Some(name) if crate::validate::invisible(field, name).is_some() => {
+            errors.extend(crate::validate::invisible(field, name))
         }
-        Some(name) if !name_ok(name) => errors.push(FieldError::new(
-            "first_names",
-            "Los nombres solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",
-        )),
+        Some(name) if !name_ok(name) => errors.push(FieldError::new(field, invalid)),
         _ => {}
     }
-    let last_names = trimmed(&input.last_names);
-    match &last_names {
-        None => errors.push(FieldError::new("last_names", "Escriba sus apellidos.")),
-        Some(name) if crate::validate::invisible("last_names", name).is_some() => {
-            errors.extend(crate::validate::invisible("last_names", name))
-        }
-        Some(name) if !name_ok(name) => errors.push(FieldError::new(
-            "last_names",
-            "Los apellidos solo pueden tener letras, espacios, apóstrofos o guiones (máximo 80).",
-        )),
-        _ => {}
-    }
+    name
+}
+
+fn check_email(input: &ProfileInput, errors: &mut Vec<FieldError>) -> Option<String> {
     let email = trimmed(&input.email).map(|e| accounts::normalize_email(&e));
     if let Some(address) = &email
         && !accounts::is_valid_email(address)
@@ -191,19 +259,26 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             "Escriba un correo electrónico válido.",
         ));
     }
-    let phone = match trimmed(&input.phone) {
-        None => None,
-        Some(raw) => {
-            let normalized = normalize_phone(&raw);
-            if normalized.is_none() {
-                errors.push(FieldError::new(
-                    "phone",
-                    "El teléfono debe tener 10 dígitos (celular) o 7 dígitos (fijo).",
-                ));
-            }
-            normalized
-        }
-    };
+    email
+}
+
+fn check_phone(input: &ProfileInput, errors: &mut Vec<FieldError>) -> Option<String> {
+    let raw = trimmed(&input.phone)?;
+    let normalized = normalize_phone(&raw);
+    if normalized.is_none() {
+        errors.push(FieldError::new(
+            "phone",
+            "El teléfono debe tener 10 dígitos (celular) o 7 dígitos (fijo).",
+        ));
+    }
+    normalized
+}
+
+async fn check_municipality<C: ConnectionTrait>(
+    db: &C,
+    input: &ProfileInput,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
     let municipality_code = trimmed(&input.municipality_code)
         .map(|c| crate::territory::normalize_municipality_code(&c));
     match &municipality_code {
@@ -224,41 +299,36 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             }
         }
     }
-    let entity_type = trimmed(&input.entity_type);
-    if !entity_type
-        .as_deref()
-        .is_some_and(|e| ENTITY_TYPES.iter().any(|(v, _)| *v == e))
-    {
-        errors.push(FieldError::new(
-            "entity_type",
-            "Elija el tipo de entidad de la lista.",
-        ));
-    }
-    let level = trimmed(&input.level);
-    if !level
-        .as_deref()
-        .is_some_and(|l| LEVELS.iter().any(|(v, _)| *v == l))
-    {
-        errors.push(FieldError::new(
-            "level",
-            "Elija el nivel del cargo de la lista.",
-        ));
-    }
-    let position = crate::validate::line("position", input.position.as_deref(), 120, &mut errors);
-    let entity_name = crate::validate::line(
-        "entity_name",
-        input.entity_name.as_deref(),
-        160,
-        &mut errors,
-    );
+    Ok(municipality_code)
+}
 
+/// A required value from a fixed list (`entity_type`, `level`).
+fn check_choice(
+    field: &'static str,
+    raw: &Option<String>,
+    choices: &[(&str, &str)],
+    message: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let value = trimmed(raw);
+    if !value
+        .as_deref()
+        .is_some_and(|e| choices.iter().any(|(v, _)| *v == e))
+    {
+        errors.push(FieldError::new(field, message));
+    }
+    value
+}
+
+/// The differential-approach data, accepted only with its own consent.
+fn check_sensitive(input: &ProfileInput, errors: &mut Vec<FieldError>) -> Option<SensitiveData> {
     let sex = trimmed(&input.sex);
     let ethnic_group = trimmed(&input.ethnic_group);
     let any_sensitive = sex.is_some()
         || ethnic_group.is_some()
         || input.has_disability.is_some()
         || input.is_conflict_victim.is_some();
-    let sensitive = if input.sensitive_data_consent == Some(true) {
+    if input.sensitive_data_consent == Some(true) {
         if sex
             .as_deref()
             .is_some_and(|s| !SEXES.iter().any(|(v, _)| *v == s))
@@ -291,25 +361,7 @@ pub async fn validate<C: ConnectionTrait>(db: &C, input: &ProfileInput) -> AppRe
             ));
         }
         None
-    };
-
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
     }
-    Ok(Profile {
-        document_type: document_type.ok_or(AppError::Internal("tipo de documento".into()))?,
-        document_number: document_number.ok_or(AppError::Internal("documento".into()))?,
-        first_names: first_names.unwrap_or_default(),
-        last_names: last_names.unwrap_or_default(),
-        email,
-        phone,
-        municipality_code: municipality_code.unwrap_or_default(),
-        entity_type: entity_type.unwrap_or_default(),
-        entity_name,
-        position,
-        level: level.unwrap_or_default(),
-        sensitive,
-    })
 }
 
 /// A self-registration: the profile plus account and consent. Required: `document_type`,
