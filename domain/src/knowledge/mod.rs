@@ -1648,14 +1648,38 @@ pub async fn views<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let ids_of = |pick: fn(&resource::Model) -> Option<i32>| -> Vec<i32> {
-        rows.iter()
-            .filter_map(pick)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect()
-    };
-    let providers: HashMap<i32, String> = provider::Entity::find()
+    let providers = provider_names(db, &rows).await?;
+    let mut capacities = resource_capacities(db, &ids).await?;
+    let mut categories = resource_categories(db, &ids).await?;
+    let origins = origin_lookups(db, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let origin = origin_of(&row, &origins);
+            let lesson = lesson_of(&row);
+            let capacities = capacities.remove(&row.id).unwrap_or_default();
+            let categories = categories.remove(&row.id).unwrap_or_default();
+            let provider = providers.get(&row.provider_id).cloned().unwrap_or_default();
+            view_of(row, provider, capacities, categories, lesson, origin)
+        })
+        .collect())
+}
+
+/// The distinct ids `pick` finds in `rows`, in ascending order.
+fn distinct_ids(rows: &[resource::Model], pick: fn(&resource::Model) -> Option<i32>) -> Vec<i32> {
+    rows.iter()
+        .filter_map(pick)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The names of the providers of `rows`, by id.
+async fn provider_names<C: ConnectionTrait>(
+    db: &C,
+    rows: &[resource::Model],
+) -> AppResult<HashMap<i32, String>> {
+    Ok(provider::Entity::find()
         .filter(
             provider::Column::Id.is_in(rows.iter().map(|r| r.provider_id).collect::<BTreeSet<_>>()),
         )
@@ -1663,10 +1687,17 @@ pub async fn views<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
-        .collect();
+        .collect())
+}
+
+/// The capacities of each resource in `ids`, in capacity order.
+async fn resource_capacities<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<CapacityRef>>> {
     let mut capacities: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
     for (link, found) in resource_capacity::Entity::find()
-        .filter(resource_capacity::Column::ResourceId.is_in(ids.clone()))
+        .filter(resource_capacity::Column::ResourceId.is_in(ids.to_vec()))
         .find_also_related(capacity::Entity)
         .order_by_asc(capacity::Column::Id)
         .all(db)
@@ -1683,9 +1714,17 @@ pub async fn views<C: ConnectionTrait>(
                 });
         }
     }
+    Ok(capacities)
+}
+
+/// The municipality categories of each resource in `ids`, in order.
+async fn resource_categories<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<String>>> {
     let mut categories: HashMap<i32, Vec<String>> = HashMap::new();
     for row in resource_category::Entity::find()
-        .filter(resource_category::Column::ResourceId.is_in(ids.clone()))
+        .filter(resource_category::Column::ResourceId.is_in(ids.to_vec()))
         .order_by_asc(resource_category::Column::Category)
         .all(db)
         .await?
@@ -1695,123 +1734,161 @@ pub async fn views<C: ConnectionTrait>(
             .or_default()
             .push(row.category);
     }
+    Ok(categories)
+}
+
+/// What the resources came from, by id: courses, cohorts, assistances, visits and products.
+struct OriginLookups {
+    courses: HashMap<i32, String>,
+    cohorts: HashMap<i32, String>,
+    assistances: HashMap<i32, assistance::Model>,
+    visits: HashMap<i32, NaiveDate>,
+    products: HashMap<i32, String>,
+}
+
+/// The origins of `rows`, one query each for courses, cohorts, assistances, visits, products.
+async fn origin_lookups<C: ConnectionTrait>(
+    db: &C,
+    rows: &[resource::Model],
+) -> AppResult<OriginLookups> {
     let courses: HashMap<i32, String> = course::Entity::find()
-        .filter(course::Column::Id.is_in(ids_of(|r| r.course_id)))
+        .filter(course::Column::Id.is_in(distinct_ids(rows, |r| r.course_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
     let cohorts: HashMap<i32, String> = cohort::Entity::find()
-        .filter(cohort::Column::Id.is_in(ids_of(|r| r.cohort_id)))
+        .filter(cohort::Column::Id.is_in(distinct_ids(rows, |r| r.cohort_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
     let assistances: HashMap<i32, assistance::Model> = assistance::Entity::find()
-        .filter(assistance::Column::Id.is_in(ids_of(|r| r.assistance_id)))
+        .filter(assistance::Column::Id.is_in(distinct_ids(rows, |r| r.assistance_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
     let visits: HashMap<i32, NaiveDate> = assistance_visit::Entity::find()
-        .filter(assistance_visit::Column::Id.is_in(ids_of(|r| r.visit_id)))
+        .filter(assistance_visit::Column::Id.is_in(distinct_ids(rows, |r| r.visit_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|v| (v.id, v.date))
         .collect();
     let products: HashMap<i32, String> = visit_product::Entity::find()
-        .filter(visit_product::Column::Id.is_in(ids_of(|r| r.visit_product_id)))
+        .filter(visit_product::Column::Id.is_in(distinct_ids(rows, |r| r.visit_product_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.title))
         .collect();
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let named = |id: Option<i32>, names: &HashMap<i32, String>| {
-                id.and_then(|id| {
-                    names.get(&id).map(|name| OriginRef {
-                        id,
-                        name: name.clone(),
-                    })
-                })
-            };
-            let owner = row.assistance_id.and_then(|id| assistances.get(&id));
-            let origin = ResourceOrigin {
-                course: named(row.course_id, &courses),
-                cohort: named(row.cohort_id, &cohorts),
-                assistance: owner.map(|a| OriginRef {
-                    id: a.id,
-                    name: format!("Asistencia técnica: {}", short(&a.objective, 90)),
-                }),
-                visit: row.visit_id.and_then(|id| {
-                    visits.get(&id).map(|date| OriginRef {
-                        id,
-                        name: format!("Visita del {}", crate::format::date(*date)),
-                    })
-                }),
-                visit_product: named(row.visit_product_id, &products),
-                municipality_code: owner.and_then(|a| a.municipality_code.clone()),
-            };
-            let lesson = match (
-                &row.context,
-                &row.problem,
-                &row.what_was_done,
-                &row.what_worked,
-                &row.evidence,
-            ) {
-                (Some(c), Some(p), Some(d), Some(w), Some(e)) if row.kind.is_lesson() => {
-                    Some(Lesson {
-                        context: c.clone(),
-                        problem: p.clone(),
-                        what_was_done: d.clone(),
-                        what_worked: w.clone(),
-                        evidence: e.clone(),
-                    })
-                }
-                _ => None,
-            };
-            ResourceView {
-                id: row.id,
-                provider: crate::providers::ProviderRef {
-                    id: row.provider_id,
-                    name: providers.get(&row.provider_id).cloned().unwrap_or_default(),
-                },
-                kind: row.kind,
-                kind_label: row.kind.label(),
-                title: row.title,
-                description: row.description,
-                url: row.url.filter(|_| row.deleted_at.is_none()),
-                file: match (row.file_name, row.content_type) {
-                    _ if row.deleted_at.is_some() => None,
-                    (Some(name), Some(content_type)) => Some(ResourceFileView {
-                        name,
-                        content_type,
-                        size: row.file_size.unwrap_or(0),
-                        download_url: format!("/api/v1/resources/{}/file", row.id),
-                    }),
-                    _ => None,
-                },
-                stage: row.stage,
-                stage_label: row.stage.map(ResourceStage::label),
-                capacities: capacities.remove(&row.id).unwrap_or_default(),
-                municipality_categories: categories.remove(&row.id).unwrap_or_default(),
-                lesson,
-                visibility: row.visibility,
-                visibility_label: row.visibility.label(),
-                status: row.status,
-                status_label: row.status.label(),
-                origin,
-                downloads: row.downloads,
-                created_at: crate::time::date_time(row.created_at),
-                published_at: row.published_at.map(crate::time::date_time),
-                deleted_at: row.deleted_at.map(crate::time::date_time),
-            }
+    Ok(OriginLookups {
+        courses,
+        cohorts,
+        assistances,
+        visits,
+        products,
+    })
+}
+
+/// Where `row` came from, named from `origins`.
+fn origin_of(row: &resource::Model, origins: &OriginLookups) -> ResourceOrigin {
+    let named = |id: Option<i32>, names: &HashMap<i32, String>| {
+        id.and_then(|id| {
+            names.get(&id).map(|name| OriginRef {
+                id,
+                name: name.clone(),
+            })
         })
-        .collect())
+    };
+    let owner = row
+        .assistance_id
+        .and_then(|id| origins.assistances.get(&id));
+    ResourceOrigin {
+        course: named(row.course_id, &origins.courses),
+        cohort: named(row.cohort_id, &origins.cohorts),
+        assistance: owner.map(|a| OriginRef {
+            id: a.id,
+            name: format!("Asistencia técnica: {}", short(&a.objective, 90)),
+        }),
+        visit: row.visit_id.and_then(|id| {
+            origins.visits.get(&id).map(|date| OriginRef {
+                id,
+                name: format!("Visita del {}", crate::format::date(*date)),
+            })
+        }),
+        visit_product: named(row.visit_product_id, &origins.products),
+        municipality_code: owner.and_then(|a| a.municipality_code.clone()),
+    }
+}
+
+/// The lesson of `row`, when it is a lesson with all five parts.
+fn lesson_of(row: &resource::Model) -> Option<Lesson> {
+    match (
+        &row.context,
+        &row.problem,
+        &row.what_was_done,
+        &row.what_worked,
+        &row.evidence,
+    ) {
+        (Some(c), Some(p), Some(d), Some(w), Some(e)) if row.kind.is_lesson() => Some(Lesson {
+            context: c.clone(),
+            problem: p.clone(),
+            what_was_done: d.clone(),
+            what_worked: w.clone(),
+            evidence: e.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// The view of `row` with its looked-up parts.
+fn view_of(
+    row: resource::Model,
+    provider: String,
+    capacities: Vec<CapacityRef>,
+    municipality_categories: Vec<String>,
+    lesson: Option<Lesson>,
+    origin: ResourceOrigin,
+) -> ResourceView {
+    ResourceView {
+        id: row.id,
+        provider: crate::providers::ProviderRef {
+            id: row.provider_id,
+            name: provider,
+        },
+        kind: row.kind,
+        kind_label: row.kind.label(),
+        title: row.title,
+        description: row.description,
+        url: row.url.filter(|_| row.deleted_at.is_none()),
+        file: match (row.file_name, row.content_type) {
+            _ if row.deleted_at.is_some() => None,
+            (Some(name), Some(content_type)) => Some(ResourceFileView {
+                name,
+                content_type,
+                size: row.file_size.unwrap_or(0),
+                download_url: format!("/api/v1/resources/{}/file", row.id),
+            }),
+            _ => None,
+        },
+        stage: row.stage,
+        stage_label: row.stage.map(ResourceStage::label),
+        capacities,
+        municipality_categories,
+        lesson,
+        visibility: row.visibility,
+        visibility_label: row.visibility.label(),
+        status: row.status,
+        status_label: row.status.label(),
+        origin,
+        downloads: row.downloads,
+        created_at: crate::time::date_time(row.created_at),
+        published_at: row.published_at.map(crate::time::date_time),
+        deleted_at: row.deleted_at.map(crate::time::date_time),
+    }
 }
