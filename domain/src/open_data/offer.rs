@@ -187,7 +187,42 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
             id,
         ));
     }
-    let found: Vec<Found> = select
+    let found = published_cohorts(db, select).await?;
+    let capacities = course_capacities(db).await?;
+    let mut municipalities = targeted_municipalities(db).await?;
+    let mut departments = targeted_departments(db).await?;
+    let course_ids: Vec<i32> = found
+        .iter()
+        .map(|f| f.course_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let tags = crate::descriptors::of(db, DescriptorSubject::Course, &course_ids).await?;
+    Ok(found
+        .into_iter()
+        .map(|f| {
+            let (capacity_codes, capacity_names) =
+                capacities.get(&f.course_id).cloned().unwrap_or_default();
+            let course_tags = tags.get(&f.course_id).cloned().unwrap_or_default();
+            let department_codes = departments.remove(&f.id).unwrap_or_default();
+            let municipality_codes = municipalities.remove(&f.id).unwrap_or_default();
+            offer_row(
+                f,
+                (capacity_codes, capacity_names),
+                &course_tags,
+                department_codes,
+                municipality_codes,
+            )
+        })
+        .collect())
+}
+
+/// The published cohorts `select` finds, with their course and provider, by id.
+async fn published_cohorts<C: ConnectionTrait>(
+    db: &C,
+    select: sea_orm::Select<cohort::Entity>,
+) -> AppResult<Vec<Found>> {
+    Ok(select
         .join(JoinType::InnerJoin, cohort::Relation::Course.def())
         .join(
             JoinType::InnerJoin,
@@ -214,8 +249,13 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
         .order_by_asc(cohort::Column::Id)
         .into_model()
         .all(db)
-        .await?;
+        .await?)
+}
 
+/// The capacity codes and names of every course with a published cohort, by course id.
+async fn course_capacities<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<HashMap<i32, (Vec<String>, Vec<String>)>> {
     let mut capacities: HashMap<i32, (Vec<String>, Vec<String>)> = HashMap::new();
     let linked: Vec<(i32, String, String)> = course_capacity::Entity::find()
         .join(
@@ -246,7 +286,13 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
         entry.0.push(code);
         entry.1.push(name);
     }
+    Ok(capacities)
+}
 
+/// The municipalities each published cohort targets, by cohort id.
+async fn targeted_municipalities<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<HashMap<i32, Vec<String>>> {
     let mut municipalities: HashMap<i32, Vec<String>> = HashMap::new();
     let targeted: Vec<(i32, String)> = cohort_municipality::Entity::find()
         .select_only()
@@ -261,6 +307,11 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
     for (cohort_id, code) in targeted {
         municipalities.entry(cohort_id).or_default().push(code);
     }
+    Ok(municipalities)
+}
+
+/// The departments each published cohort targets, by cohort id.
+async fn targeted_departments<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, Vec<String>>> {
     let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
     let targeted: Vec<(i32, String)> = cohort_department::Entity::find()
         .select_only()
@@ -275,56 +326,50 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
     for (cohort_id, code) in targeted {
         departments.entry(cohort_id).or_default().push(code);
     }
+    Ok(departments)
+}
 
-    let course_ids: Vec<i32> = found
-        .iter()
-        .map(|f| f.course_id)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let tags = crate::descriptors::of(db, DescriptorSubject::Course, &course_ids).await?;
-    let codes_and_names = |list: &[crate::descriptors::DescriptorRef]| {
-        list.iter()
-            .map(|d| (d.code.clone(), d.name.clone()))
-            .unzip::<_, _, Vec<String>, Vec<String>>()
-    };
+/// The codes and the names of `list`, in its order.
+fn codes_and_names(list: &[crate::descriptors::DescriptorRef]) -> (Vec<String>, Vec<String>) {
+    list.iter()
+        .map(|d| (d.code.clone(), d.name.clone()))
+        .unzip()
+}
 
-    Ok(found
-        .into_iter()
-        .map(|f| {
-            let (capacity_codes, capacity_names) =
-                capacities.get(&f.course_id).cloned().unwrap_or_default();
-            let course_tags = tags.get(&f.course_id).cloned().unwrap_or_default();
-            let (sector_codes, sector_names) = codes_and_names(&course_tags.sectors);
-            let (population_group_codes, population_group_names) =
-                codes_and_names(&course_tags.population_groups);
-            let department_codes = departments.remove(&f.id).unwrap_or_default();
-            let municipality_codes = municipalities.remove(&f.id).unwrap_or_default();
-            OfferRow {
-                cohort_id: f.id,
-                cohort_name: f.name,
-                provider: f.provider_name,
-                provider_nit: f.provider_nit,
-                course_code: f.course_code,
-                course_name: f.course_name,
-                hours: f.hours,
-                capacity_codes,
-                capacity_names,
-                reach: reach(&department_codes, &municipality_codes),
-                department_codes,
-                municipality_codes,
-                start_date: f.start_date,
-                end_date: f.end_date,
-                modality: modality_value(f.modality),
-                seats: f.seats,
-                status: status_value(f.status),
-                sector_codes,
-                sector_names,
-                population_group_codes,
-                population_group_names,
-            }
-        })
-        .collect())
+/// The offer row of the cohort `f` with its capacities, descriptors and targets.
+fn offer_row(
+    f: Found,
+    (capacity_codes, capacity_names): (Vec<String>, Vec<String>),
+    course_tags: &crate::descriptors::Tags,
+    department_codes: Vec<String>,
+    municipality_codes: Vec<String>,
+) -> OfferRow {
+    let (sector_codes, sector_names) = codes_and_names(&course_tags.sectors);
+    let (population_group_codes, population_group_names) =
+        codes_and_names(&course_tags.population_groups);
+    OfferRow {
+        cohort_id: f.id,
+        cohort_name: f.name,
+        provider: f.provider_name,
+        provider_nit: f.provider_nit,
+        course_code: f.course_code,
+        course_name: f.course_name,
+        hours: f.hours,
+        capacity_codes,
+        capacity_names,
+        reach: reach(&department_codes, &municipality_codes),
+        department_codes,
+        municipality_codes,
+        start_date: f.start_date,
+        end_date: f.end_date,
+        modality: modality_value(f.modality),
+        seats: f.seats,
+        status: status_value(f.status),
+        sector_codes,
+        sector_names,
+        population_group_codes,
+        population_group_names,
+    }
 }
 
 /// The offer as a CSV file ([`crate::spreadsheets::CsvFile`]).
