@@ -251,7 +251,35 @@ pub async fn amend<C: ConnectionTrait>(
     }
     let mut errors = Vec::new();
     lines::refuse_unknown("", &input.unknown, &["reason", "lines"], &mut errors);
-    let reason = match validate::multi_line(
+    let reason = amendment_reason(input, &mut errors);
+    let amended = input.lines.as_deref().unwrap_or_default();
+    check_amended_count(amended, &mut errors);
+    let current: Vec<LineRows> = super::load_lines(db, &[(row.id, row.version)])
+        .await?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let (changes, added) = amended_lines(db, &row, amended, &current, &mut errors).await?;
+    if errors.is_empty() {
+        check_totals(current.len(), &changes, &added, &mut errors);
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let (number, at) = write_version(db, user, &row, &reason).await?;
+    let (audit_before, audit_after) =
+        write_lines(db, &row, &current, &changes, &added, number, at).await?;
+    let row = plan::Entity::find_by_id(row.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_amendment(db, user, &row, number, &reason, audit_before, audit_after).await?;
+    let scope = PlanScope::of(db, user).await?;
+    super::view(db, &scope, &row, None).await
+}
+
+/// The amendment's reason, or its error in `errors`: it is required.
+fn amendment_reason(input: &AmendmentInput, errors: &mut Vec<FieldError>) -> Option<String> {
+    match validate::multi_line(
         "reason",
         input.reason.as_deref().unwrap_or_default(),
         validate::DESCRIPTION_MAX,
@@ -268,8 +296,11 @@ pub async fn amend<C: ConnectionTrait>(
             errors.push(e);
             None
         }
-    };
-    let amended = input.lines.as_deref().unwrap_or_default();
+    }
+}
+
+/// An amendment names at least one line and at most [`super::LINES_MAX`].
+fn check_amended_count(amended: &[AmendedLineInput], errors: &mut Vec<FieldError>) {
     if amended.is_empty() {
         errors.push(FieldError::new(
             "lines",
@@ -284,91 +315,112 @@ pub async fn amend<C: ConnectionTrait>(
             ),
         ));
     }
-    let current: Vec<LineRows> = super::load_lines(db, &[(row.id, row.version)])
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
-    // What each current line becomes (`None`: removed), and the new lines.
+}
+
+/// What each current line becomes (`None`: removed), and the new lines; the amended lines'
+/// errors in `errors`. Not read when there are too many lines.
+async fn amended_lines<C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    amended: &[AmendedLineInput],
+    current: &[LineRows],
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(Vec<(i32, Option<Figures>)>, Vec<Figures>)> {
     let mut changes: Vec<(i32, Option<Figures>)> = Vec::new();
     let mut added: Vec<Figures> = Vec::new();
     let mut named = HashSet::new();
-    if amended.len() <= super::LINES_MAX {
-        for (i, item) in amended.iter().enumerate() {
-            let prefix = format!("lines[{i}].");
-            // An unknown key (a misspelt `line_id`) is refused by name, not read as a new line.
-            if !item.unknown.is_empty() {
-                lines::refuse_unknown(&prefix, &item.unknown, &AMENDED_LINE_KEYS, &mut errors);
-                continue;
-            }
-            let removed = item.removed == Some(true);
-            match item.line_id {
-                Some(line_id) => {
-                    let Some(line) = current.iter().find(|l| l.line.id == line_id) else {
-                        errors.push(FieldError::new(
-                            format!("{prefix}line_id"),
-                            format!("La línea {line_id} no está en la versión vigente del plan."),
-                        ));
-                        continue;
-                    };
-                    if !named.insert(line_id) {
-                        errors.push(FieldError::new(
-                            format!("{prefix}line_id"),
-                            format!("La línea {line_id} aparece dos veces en la modificación."),
-                        ));
-                        continue;
-                    }
-                    if removed {
-                        changes.push((line_id, None));
-                        continue;
-                    }
-                    let before = Figures::of(line);
-                    if let Some(after) =
-                        lines::check(db, &row, &item.line(), Some(&before), &prefix, &mut errors)
-                            .await?
-                        && after != before
-                    {
-                        changes.push((line_id, Some(after)));
-                    }
+    if amended.len() > super::LINES_MAX {
+        return Ok((changes, added));
+    }
+    for (i, item) in amended.iter().enumerate() {
+        let prefix = format!("lines[{i}].");
+        // An unknown key (a misspelt `line_id`) is refused by name, not read as a new line.
+        if !item.unknown.is_empty() {
+            lines::refuse_unknown(&prefix, &item.unknown, &AMENDED_LINE_KEYS, errors);
+            continue;
+        }
+        let removed = item.removed == Some(true);
+        match item.line_id {
+            Some(line_id) => {
+                let Some(line) = current.iter().find(|l| l.line.id == line_id) else {
+                    errors.push(FieldError::new(
+                        format!("{prefix}line_id"),
+                        format!("La línea {line_id} no está en la versión vigente del plan."),
+                    ));
+                    continue;
+                };
+                if !named.insert(line_id) {
+                    errors.push(FieldError::new(
+                        format!("{prefix}line_id"),
+                        format!("La línea {line_id} aparece dos veces en la modificación."),
+                    ));
+                    continue;
                 }
-                None if removed => errors.push(FieldError::new(
-                    format!("{prefix}removed"),
-                    "Para quitar una línea, indique cuál (line_id).",
-                )),
-                None => {
-                    if let Some(new) =
-                        lines::check(db, &row, &item.line(), None, &prefix, &mut errors).await?
-                    {
-                        added.push(new);
-                    }
+                if removed {
+                    changes.push((line_id, None));
+                    continue;
+                }
+                let before = Figures::of(line);
+                if let Some(after) =
+                    lines::check(db, row, &item.line(), Some(&before), &prefix, errors).await?
+                    && after != before
+                {
+                    changes.push((line_id, Some(after)));
+                }
+            }
+            None if removed => errors.push(FieldError::new(
+                format!("{prefix}removed"),
+                "Para quitar una línea, indique cuál (line_id).",
+            )),
+            None => {
+                if let Some(new) =
+                    lines::check(db, row, &item.line(), None, &prefix, errors).await?
+                {
+                    added.push(new);
                 }
             }
         }
     }
-    if errors.is_empty() {
-        let removed = changes.iter().filter(|(_, f)| f.is_none()).count();
-        if changes.is_empty() && added.is_empty() {
-            errors.push(FieldError::new(
-                "lines",
-                "La modificación no cambia ninguna cifra del plan.",
-            ));
-        } else if current.len() - removed + added.len() == 0 {
-            errors.push(FieldError::new(
-                "lines",
-                "Un plan aprobado conserva al menos una línea.",
-            ));
-        } else if current.len() - removed + added.len() > super::LINES_MAX {
-            errors.push(FieldError::new(
-                "lines",
-                format!("Un plan tiene máximo {} líneas.", super::LINES_MAX),
-            ));
-        }
+    Ok((changes, added))
+}
+
+/// The amendment changes something and leaves the plan between one and
+/// [`super::LINES_MAX`] lines.
+fn check_totals(
+    current: usize,
+    changes: &[(i32, Option<Figures>)],
+    added: &[Figures],
+    errors: &mut Vec<FieldError>,
+) {
+    let removed = changes.iter().filter(|(_, f)| f.is_none()).count();
+    if changes.is_empty() && added.is_empty() {
+        errors.push(FieldError::new(
+            "lines",
+            "La modificación no cambia ninguna cifra del plan.",
+        ));
+    } else if current - removed + added.len() == 0 {
+        errors.push(FieldError::new(
+            "lines",
+            "Un plan aprobado conserva al menos una línea.",
+        ));
+    } else if current - removed + added.len() > super::LINES_MAX {
+        errors.push(FieldError::new(
+            "lines",
+            format!("Un plan tiene máximo {} líneas.", super::LINES_MAX),
+        ));
     }
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Validation(errors));
-    };
-    // The new version: every current line, changed or as it was, and the new ones. The plan
-    // moves to it first, only from the version this amendment was checked against: two
-    // amendments sent at once write one version each, in turn, or the second is refused.
+}
+
+/// Moves the plan to its new version and records the version with its reason; returns the
+/// version's number and when. The plan moves only from the version this amendment was
+/// checked against: two amendments sent at once write one version each, in turn, or the
+/// second is refused.
+async fn write_version<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    row: &plan::Model,
+    reason: &str,
+) -> AppResult<(i32, chrono::DateTime<chrono::Utc>)> {
     let number = row.version + 1;
     let at = crate::time::now();
     let moved = plan::Entity::update_many()
@@ -392,15 +444,29 @@ pub async fn amend<C: ConnectionTrait>(
     plan_version::Entity::insert(plan_version::ActiveModel {
         plan_id: Set(row.id),
         number: Set(number),
-        reason: Set(Some(reason.clone())),
+        reason: Set(Some(reason.to_owned())),
         created_by: Set(Some(user.id)),
         created_at: Set(at),
     })
     .exec_without_returning(db)
     .await?;
+    Ok((number, at))
+}
+
+/// The new version's lines: every current line, changed or as it was (a removed one left
+/// out), then the new ones. Returns the lines before and after, for the audit.
+async fn write_lines<'a, C: ConnectionTrait>(
+    db: &C,
+    row: &plan::Model,
+    current: &[LineRows],
+    changes: &'a [(i32, Option<Figures>)],
+    added: &'a [Figures],
+    number: i32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(Vec<LineAudit<'a>>, Vec<LineAudit<'a>>)> {
     let mut audit_before = Vec::new();
     let mut audit_after = Vec::new();
-    for line in &current {
+    for line in current {
         let before = Figures::of(line);
         match changes.iter().find(|(id, _)| *id == line.line.id) {
             None => {
@@ -422,7 +488,7 @@ pub async fn amend<C: ConnectionTrait>(
         }
     }
     let mut position = lines::next_position(db, row.id).await?;
-    for figures in &added {
+    for figures in added {
         let line = plan_line::ActiveModel {
             plan_id: Set(row.id),
             position: Set(position),
@@ -436,10 +502,20 @@ pub async fn amend<C: ConnectionTrait>(
         lines::insert_version(db, &line, number, number, figures).await?;
         audit_after.push(LineAudit::figures(line.id, figures));
     }
-    let row = plan::Entity::find_by_id(row.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    Ok((audit_before, audit_after))
+}
+
+/// Audits the amendment (`plan.amended`): the version and lines before, and after with its
+/// reason.
+async fn audit_amendment<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    row: &plan::Model,
+    number: i32,
+    reason: &str,
+    audit_before: Vec<LineAudit<'_>>,
+    audit_after: Vec<LineAudit<'_>>,
+) -> AppResult<()> {
     audit::record(
         db,
         Change {
@@ -455,13 +531,12 @@ pub async fn amend<C: ConnectionTrait>(
             .ok(),
             after: serde_json::to_value(Amendment {
                 version: number,
-                reason: Some(&reason),
+                reason: Some(reason),
                 lines: audit_after,
             })
             .ok(),
         },
     )
     .await?;
-    let scope = PlanScope::of(db, user).await?;
-    super::view(db, &scope, &row, None).await
+    Ok(())
 }
