@@ -19,7 +19,6 @@ pub mod workbook;
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::catalogue::courses::CapacityRef;
-use crate::joint::OfferKind;
 use crate::demand::planning;
 use crate::entities::values::{
     AssistanceStatus, AssistedEntity, DemandStatus, DescriptorSubject, Modality, Role,
@@ -29,6 +28,7 @@ use crate::entities::{
     assistance_visit, capacity, demand, municipality, user,
 };
 use crate::error::{AppError, AppResult, FieldError};
+use crate::joint::OfferKind;
 use crate::providers::ProviderRef;
 use crate::validate;
 use chrono::NaiveDate;
@@ -1452,107 +1452,14 @@ pub async fn views<C: ConnectionTrait>(
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let providers = crate::providers::names(db).await?;
     let mut co_providers = crate::joint::of(db, OfferKind::Assistance, &ids).await?;
-    let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut capacity_links: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
-    for link in assistance_capacity::Entity::find()
-        .filter(assistance_capacity::Column::AssistanceId.is_in(ids.clone()))
-        .order_by_asc(assistance_capacity::Column::CapacityId)
-        .all(db)
-        .await?
-    {
-        if let Some(c) = capacities.get(&link.capacity_id) {
-            capacity_links
-                .entry(link.assistance_id)
-                .or_default()
-                .push(CapacityRef {
-                    id: c.id,
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                });
-        }
-    }
-    let staff_links = assistance_staff::Entity::find()
-        .filter(assistance_staff::Column::AssistanceId.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let people: HashMap<i32, String> = user::Entity::find()
-        .filter(
-            user::Column::Id.is_in(
-                staff_links
-                    .iter()
-                    .map(|s| s.user_id)
-                    .chain(rows.iter().filter_map(|r| r.contact_confirmed_by)),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
-    let mut staff: HashMap<i32, Vec<StaffRef>> = HashMap::new();
-    for link in staff_links {
-        staff.entry(link.assistance_id).or_default().push(StaffRef {
-            id: link.user_id,
-            full_name: people.get(&link.user_id).cloned().unwrap_or_default(),
-        });
-    }
-    let mut demands: HashMap<i32, Vec<i32>> = HashMap::new();
-    for link in assistance_demand::Entity::find()
-        .filter(assistance_demand::Column::AssistanceId.is_in(ids.clone()))
-        .order_by_asc(assistance_demand::Column::DemandId)
-        .all(db)
-        .await?
-    {
-        demands
-            .entry(link.assistance_id)
-            .or_default()
-            .push(link.demand_id);
-    }
-    let today = crate::time::today();
-    let mut milestones: HashMap<i32, Vec<MilestoneView>> = HashMap::new();
-    for m in assistance_milestone::Entity::find()
-        .filter(assistance_milestone::Column::AssistanceId.is_in(ids.clone()))
-        .order_by_asc(assistance_milestone::Column::DueOn)
-        .order_by_asc(assistance_milestone::Column::Id)
-        .all(db)
-        .await?
-    {
-        milestones
-            .entry(m.assistance_id)
-            .or_default()
-            .push(MilestoneView {
-                overdue: m.done_on.is_none() && m.due_on < today,
-                id: m.id,
-                title: m.title,
-                due_on: m.due_on,
-                done_on: m.done_on,
-            });
-    }
-    let mut visits: HashMap<i32, u64> = HashMap::new();
-    for v in assistance_visit::Entity::find()
-        .filter(assistance_visit::Column::AssistanceId.is_in(ids.clone()))
-        .all(db)
-        .await?
-    {
-        *visits.entry(v.assistance_id).or_default() += 1;
-    }
+    let mut capacity_links = capacities_of(db, &ids).await?;
+    let (mut staff, people) = staff_of(db, &ids, &rows).await?;
+    let mut demands = demands_of(db, &ids).await?;
+    let mut milestones = milestones_of(db, &ids).await?;
+    let visits = visits_of(db, &ids).await?;
     let (mut diagnoses, mut plans) = agreed::of_assistances(db, &ids).await?;
     let mut tags = crate::descriptors::of(db, DescriptorSubject::Assistance, &ids).await?;
-    let places: HashMap<String, String> = municipality::Entity::find()
-        .filter(
-            municipality::Column::Code
-                .is_in(rows.iter().filter_map(|r| r.municipality_code.clone())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+    let places = place_names(db, &rows).await?;
     let departments = crate::territory::department_names(db).await?;
     Ok(rows
         .into_iter()
@@ -1567,6 +1474,7 @@ pub async fn views<C: ConnectionTrait>(
                 .unwrap_or_else(|| r.department_code.clone());
             let tags = tags.remove(&r.id).unwrap_or_default();
             let contact_confirmed = agreed::contact_confirmed(&r);
+            let evaluation = evaluation_of(&r);
             AssistanceView {
                 sectors: tags.sectors,
                 population_groups: tags.population_groups,
@@ -1593,14 +1501,7 @@ pub async fn views<C: ConnectionTrait>(
                 visits: visits.get(&r.id).copied().unwrap_or_default(),
                 diagnosis: diagnoses.remove(&r.id),
                 work_plan: plans.remove(&r.id),
-                evaluation: match (r.evaluation_usefulness, r.evaluated_at) {
-                    (Some(usefulness), Some(evaluated_at)) => Some(EvaluationView {
-                        usefulness,
-                        comment: r.evaluation_comment.clone(),
-                        evaluated_at,
-                    }),
-                    _ => None,
-                },
+                evaluation,
                 id: r.id,
                 municipality_code: r.municipality_code,
                 entity_type: r.entity_type,
@@ -1624,6 +1525,160 @@ pub async fn views<C: ConnectionTrait>(
             }
         })
         .collect())
+}
+
+/// The capacities each of these assistances develops, by capacity.
+async fn capacities_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<CapacityRef>>> {
+    let capacities: HashMap<i32, capacity::Model> = capacity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut capacity_links: HashMap<i32, Vec<CapacityRef>> = HashMap::new();
+    for link in assistance_capacity::Entity::find()
+        .filter(assistance_capacity::Column::AssistanceId.is_in(ids.to_vec()))
+        .order_by_asc(assistance_capacity::Column::CapacityId)
+        .all(db)
+        .await?
+    {
+        if let Some(c) = capacities.get(&link.capacity_id) {
+            capacity_links
+                .entry(link.assistance_id)
+                .or_default()
+                .push(CapacityRef {
+                    id: c.id,
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                });
+        }
+    }
+    Ok(capacity_links)
+}
+
+/// The staff of each of these assistances, and the names of the people involved (its staff
+/// and whoever confirmed a contact).
+async fn staff_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+    rows: &[assistance::Model],
+) -> AppResult<(HashMap<i32, Vec<StaffRef>>, HashMap<i32, String>)> {
+    let staff_links = assistance_staff::Entity::find()
+        .filter(assistance_staff::Column::AssistanceId.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    let people: HashMap<i32, String> = user::Entity::find()
+        .filter(
+            user::Column::Id.is_in(
+                staff_links
+                    .iter()
+                    .map(|s| s.user_id)
+                    .chain(rows.iter().filter_map(|r| r.contact_confirmed_by)),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let mut staff: HashMap<i32, Vec<StaffRef>> = HashMap::new();
+    for link in staff_links {
+        staff.entry(link.assistance_id).or_default().push(StaffRef {
+            id: link.user_id,
+            full_name: people.get(&link.user_id).cloned().unwrap_or_default(),
+        });
+    }
+    Ok((staff, people))
+}
+
+/// The demands each of these assistances answers, by demand.
+async fn demands_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, Vec<i32>>> {
+    let mut demands: HashMap<i32, Vec<i32>> = HashMap::new();
+    for link in assistance_demand::Entity::find()
+        .filter(assistance_demand::Column::AssistanceId.is_in(ids.to_vec()))
+        .order_by_asc(assistance_demand::Column::DemandId)
+        .all(db)
+        .await?
+    {
+        demands
+            .entry(link.assistance_id)
+            .or_default()
+            .push(link.demand_id);
+    }
+    Ok(demands)
+}
+
+/// The milestones of each of these assistances, by due date, each overdue or not today.
+async fn milestones_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> AppResult<HashMap<i32, Vec<MilestoneView>>> {
+    let today = crate::time::today();
+    let mut milestones: HashMap<i32, Vec<MilestoneView>> = HashMap::new();
+    for m in assistance_milestone::Entity::find()
+        .filter(assistance_milestone::Column::AssistanceId.is_in(ids.to_vec()))
+        .order_by_asc(assistance_milestone::Column::DueOn)
+        .order_by_asc(assistance_milestone::Column::Id)
+        .all(db)
+        .await?
+    {
+        milestones
+            .entry(m.assistance_id)
+            .or_default()
+            .push(MilestoneView {
+                overdue: m.done_on.is_none() && m.due_on < today,
+                id: m.id,
+                title: m.title,
+                due_on: m.due_on,
+                done_on: m.done_on,
+            });
+    }
+    Ok(milestones)
+}
+
+/// How many visits each of these assistances has.
+async fn visits_of<C: ConnectionTrait>(db: &C, ids: &[i32]) -> AppResult<HashMap<i32, u64>> {
+    let mut visits: HashMap<i32, u64> = HashMap::new();
+    for v in assistance_visit::Entity::find()
+        .filter(assistance_visit::Column::AssistanceId.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+    {
+        *visits.entry(v.assistance_id).or_default() += 1;
+    }
+    Ok(visits)
+}
+
+/// The names of these assistances' municipalities, by code.
+async fn place_names<C: ConnectionTrait>(
+    db: &C,
+    rows: &[assistance::Model],
+) -> AppResult<HashMap<String, String>> {
+    Ok(municipality::Entity::find()
+        .filter(
+            municipality::Column::Code
+                .is_in(rows.iter().filter_map(|r| r.municipality_code.clone())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect())
+}
+
+/// An assistance's evaluation, once it has one.
+fn evaluation_of(r: &assistance::Model) -> Option<EvaluationView> {
+    match (r.evaluation_usefulness, r.evaluated_at) {
+        (Some(usefulness), Some(evaluated_at)) => Some(EvaluationView {
+            usefulness,
+            comment: r.evaluation_comment.clone(),
+            evaluated_at,
+        }),
+        _ => None,
+    }
 }
 
 /// A milestone to add.
