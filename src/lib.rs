@@ -93,7 +93,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         config.dashboard_cache_seconds,
         web::KEPT_PAGES,
     );
-    Ok(rocket::custom(figment)
+    let rocket = rocket::custom(figment)
         .manage(db)
         .manage(dashboards)
         .manage(domain::plans::progress::KeptBehind::new(
@@ -117,28 +117,38 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .attach(web::WholeBodies)
         .attach(web::Background)
         .attach(AdHoc::on_liftoff("listening", |rocket| {
-            Box::pin(async move {
-                let config = rocket.config();
-                web::backlog::widen(config.port);
-                tracing::info!(
-                    instance = rocket
-                        .state::<web::Instance>()
-                        .map_or("", |i| i.id.as_str()),
-                    "Aula Territorial escuchando en http://{}:{}",
-                    config.address,
-                    config.port
-                );
-                if let Some(app) = rocket.state::<AppConfig>()
-                    && let Some(warning) = domain::config::public_url_mismatch(
-                        &app.public_url,
-                        &config.address.to_string(),
-                        config.port,
-                    )
-                {
-                    tracing::warn!("{warning}");
-                }
-            })
+            Box::pin(listening(rocket))
         }))
+        .register("/", web::catchers());
+    Ok(mount_areas(rocket))
+}
+
+/// Said once the app listens: the address, and a warning when `public_url` points elsewhere.
+async fn listening(rocket: &Rocket<rocket::Orbit>) {
+    let config = rocket.config();
+    web::backlog::widen(config.port);
+    tracing::info!(
+        instance = rocket
+            .state::<web::Instance>()
+            .map_or("", |i| i.id.as_str()),
+        "Aula Territorial escuchando en http://{}:{}",
+        config.address,
+        config.port
+    );
+    if let Some(app) = rocket.state::<AppConfig>()
+        && let Some(warning) = domain::config::public_url_mismatch(
+            &app.public_url,
+            &config.address.to_string(),
+            config.port,
+        )
+    {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// Every area's pages and API routes, mounted (`/` and `/api/v1`).
+fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
+    rocket
         .mount("/", web::routes())
         .mount("/", home::pages::routes())
         .mount("/", accounts::pages::routes())
@@ -200,5 +210,4 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         .mount("/api/v1", surveys::api::routes())
         .mount("/api/v1", credentials::api::routes())
         .mount("/api/v1", openapi::routes())
-        .register("/", web::catchers()))
 }

@@ -266,77 +266,17 @@ async fn run(command: Command) -> Result<(), AppError> {
             println!("Migraciones aplicadas.");
         }
         Command::Seed { demo } => {
-            let db = db::connect(&config.database_url).await?;
-            let loaded = domain::under_startup_lock(&db, &config.database_url, async || {
-                db::migrate(&db).await?;
-                reference_data::ensure_loaded(&db).await?;
-                if demo {
-                    demo::ensure_loaded(&db).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            })
-            .await?;
-            println!("Datos de referencia cargados.");
-            if let Some(loaded) = loaded {
-                println!(
-                    "{}",
-                    if loaded {
-                        "Datos de demostración cargados."
-                    } else {
-                        "Los datos de demostración ya estaban cargados."
-                    }
-                );
-            }
+            seed(&config, demo).await?;
         }
         Command::Synthetic { scale, seed } => {
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            reference_data::ensure_loaded(&db).await?;
-            let started = std::time::Instant::now();
-            let s = domain::synthetic::generate(&db, scale, seed).await?;
-            println!(
-                "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas, {} asistencias técnicas con {} visitas.",
-                started.elapsed().as_secs_f64(),
-                s.participants,
-                s.cohorts,
-                s.sessions,
-                s.enrolments,
-                s.marks,
-                s.certificates,
-                s.indicator_values,
-                s.surveys,
-                s.responses,
-                s.assistances,
-                s.visits
-            );
+            synthetic(&config, scale, seed).await?;
         }
         Command::SyntheticAccounts {
             departments,
             per_department,
             out,
         } => {
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            let accounts =
-                domain::synthetic::accounts::create(&db, departments, per_department).await?;
-            let lines: String = accounts
-                .iter()
-                .map(|a| {
-                    format!(
-                        "{}\t{}\t{}\t{}\n",
-                        a.token, a.participant_id, a.municipality_code, a.department_code
-                    )
-                })
-                .collect();
-            std::fs::write(&out, lines).map_err(|e| {
-                AppError::Internal(format!("no se pudo escribir {}: {e}", out.display()))
-            })?;
-            println!(
-                "{} cuentas sintéticas con token en {}.",
-                accounts.len(),
-                out.display()
-            );
+            synthetic_accounts(&config, departments, per_department, &out).await?;
         }
         Command::RebuildFigures => {
             let db = db::connect(&config.database_url).await?;
@@ -375,27 +315,110 @@ async fn run(command: Command) -> Result<(), AppError> {
             );
         }
         Command::CreateUser(flags) => {
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            reference_data::ensure_loaded(&db).await?;
-            let new_user = NewUser {
-                password: accounts::passwords::NewPassword::hash(&flags.password).await?,
-                email: flags.email,
-                full_name: flags.full_name,
-                role: flags.role,
-                department_code: flags.department_code,
-                municipality_code: flags.municipality_code,
-                territorial_direction_id: None,
-                provider_id: None,
-            };
-            let user = accounts::create_user(&db, new_user).await?;
-            println!(
-                "Usuario creado: {} ({}), id {}",
-                user.email,
-                user.role.label(),
-                user.id
-            );
+            create_user(&config, flags).await?;
         }
     }
+    Ok(())
+}
+
+async fn seed(config: &AppConfig, demo: bool) -> Result<(), AppError> {
+    let db = db::connect(&config.database_url).await?;
+    let loaded = domain::under_startup_lock(&db, &config.database_url, async || {
+        db::migrate(&db).await?;
+        reference_data::ensure_loaded(&db).await?;
+        if demo {
+            demo::ensure_loaded(&db).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await?;
+    println!("Datos de referencia cargados.");
+    if let Some(loaded) = loaded {
+        println!(
+            "{}",
+            if loaded {
+                "Datos de demostración cargados."
+            } else {
+                "Los datos de demostración ya estaban cargados."
+            }
+        );
+    }
+    Ok(())
+}
+
+async fn synthetic(config: &AppConfig, scale: f64, seed: u64) -> Result<(), AppError> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    reference_data::ensure_loaded(&db).await?;
+    let started = std::time::Instant::now();
+    let s = domain::synthetic::generate(&db, scale, seed).await?;
+    println!(
+        "Datos sintéticos (escala {scale}, semilla {seed}) en {:.1} s: {} participantes, {} cohortes, {} sesiones, {} inscripciones, {} asistencias, {} certificados, {} valores sintéticos de indicadores, {} encuestas enviadas y {} respondidas, {} asistencias técnicas con {} visitas.",
+        started.elapsed().as_secs_f64(),
+        s.participants,
+        s.cohorts,
+        s.sessions,
+        s.enrolments,
+        s.marks,
+        s.certificates,
+        s.indicator_values,
+        s.surveys,
+        s.responses,
+        s.assistances,
+        s.visits
+    );
+    Ok(())
+}
+
+async fn synthetic_accounts(
+    config: &AppConfig,
+    departments: usize,
+    per_department: usize,
+    out: &std::path::Path,
+) -> Result<(), AppError> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    let accounts = domain::synthetic::accounts::create(&db, departments, per_department).await?;
+    let lines: String = accounts
+        .iter()
+        .map(|a| {
+            format!(
+                "{}\t{}\t{}\t{}\n",
+                a.token, a.participant_id, a.municipality_code, a.department_code
+            )
+        })
+        .collect();
+    std::fs::write(out, lines)
+        .map_err(|e| AppError::Internal(format!("no se pudo escribir {}: {e}", out.display())))?;
+    println!(
+        "{} cuentas sintéticas con token en {}.",
+        accounts.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+async fn create_user(config: &AppConfig, flags: UserFlags) -> Result<(), AppError> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    reference_data::ensure_loaded(&db).await?;
+    let new_user = NewUser {
+        password: accounts::passwords::NewPassword::hash(&flags.password).await?,
+        email: flags.email,
+        full_name: flags.full_name,
+        role: flags.role,
+        department_code: flags.department_code,
+        municipality_code: flags.municipality_code,
+        territorial_direction_id: None,
+        provider_id: None,
+    };
+    let user = accounts::create_user(&db, new_user).await?;
+    println!(
+        "Usuario creado: {} ({}), id {}",
+        user.email,
+        user.role.label(),
+        user.id
+    );
     Ok(())
 }
