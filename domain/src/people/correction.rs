@@ -214,10 +214,55 @@ async fn corrected<C: ConnectionTrait>(
     holdings: &Holdings,
     input: &CorrectionInput,
 ) -> AppResult<Plan> {
+    let profile_input = profile_input_for(person, input);
+    let (profile, mut errors) = match registration::validate(db, &profile_input).await {
+        Ok(profile) => (Some(profile), Vec::new()),
+        Err(AppError::Validation(errors)) => (None, errors),
+        Err(other) => return Err(other),
+    };
+    let reason = check_reason(input, &mut errors);
+    let (Some(profile), Some(reason)) = (profile, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    check_sign_in_email(person, &profile, &mut errors);
+    let shared = !holdings.all_own();
+    if shared {
+        check_shared_fields(person, holdings, &profile, &mut errors);
+    }
+    let municipality_changed = profile.municipality_code != person.municipality_code;
+    check_municipality_moves(
+        person,
+        holdings,
+        shared && municipality_changed,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let (after, enrolments_to, note) =
+        apply_profile(person, holdings, profile, municipality_changed, shared);
+    let changes = list_changes(db, person, &after, enrolments_to.as_deref(), shared).await?;
+    if changes.is_empty() {
+        return Err(AppError::invalid(
+            "first_names",
+            "Los datos escritos son los mismos que ya tiene la persona: no hay nada que corregir.",
+        ));
+    }
+    Ok(Plan {
+        after,
+        changes,
+        reason,
+        enrolments_to,
+        note,
+    })
+}
+
+/// The registration's input for the person as typed, her current values where left blank.
+fn profile_input_for(person: &participant::Model, input: &CorrectionInput) -> ProfileInput {
     let keep = |typed: &Option<String>, current: &str| {
         Some(typed.clone().unwrap_or_else(|| current.to_string()))
     };
-    let profile_input = ProfileInput {
+    ProfileInput {
         document_type: keep(&input.document_type, person.document_type.as_str()),
         document_number: keep(&input.document_number, &person.document_number),
         first_names: keep(&input.first_names, &person.first_names),
@@ -233,13 +278,11 @@ async fn corrected<C: ConnectionTrait>(
         position: person.position.clone(),
         level: Some(person.level.clone()),
         ..Default::default()
-    };
-    let (profile, mut errors) = match registration::validate(db, &profile_input).await {
-        Ok(profile) => (Some(profile), Vec::new()),
-        Err(AppError::Validation(errors)) => (None, errors),
-        Err(other) => return Err(other),
-    };
-    let reason = match crate::validate::single_line(
+    }
+}
+
+fn check_reason(input: &CorrectionInput, errors: &mut Vec<FieldError>) -> Option<String> {
+    match crate::validate::single_line(
         "reason",
         input.reason.as_deref().unwrap_or(""),
         crate::validate::REASON_MAX,
@@ -256,50 +299,68 @@ async fn corrected<C: ConnectionTrait>(
             errors.push(error);
             None
         }
-    };
-    let (Some(profile), Some(reason)) = (profile, reason) else {
-        return Err(AppError::Validation(errors));
-    };
-    // An account's sign-in email is its owner's to change, never a correction's (issue 46).
+    }
+}
+
+/// An account's sign-in email is its owner's to change, never a correction's (issue 46).
+fn check_sign_in_email(
+    person: &participant::Model,
+    profile: &registration::Profile,
+    errors: &mut Vec<FieldError>,
+) {
     if person.user_id.is_some() && profile.email != person.email {
         errors.push(FieldError::new("email", SIGN_IN_EMAIL));
     }
-    let shared = !holdings.all_own();
-    if shared {
-        if profile.first_names != person.first_names {
-            errors.push(FieldError::new(
-                "first_names",
-                shared_field(person, holdings, "su nombre"),
-            ));
-        }
-        if profile.last_names != person.last_names {
-            errors.push(FieldError::new(
-                "last_names",
-                shared_field(person, holdings, "su nombre"),
-            ));
-        }
-        if profile.document_type != person.document_type
-            || profile.document_number != person.document_number
-        {
-            errors.push(FieldError::new(
-                "document_number",
-                shared_field(person, holdings, "su documento"),
-            ));
-        }
-        if person.user_id.is_none() && profile.email != person.email {
-            errors.push(FieldError::new(
-                "email",
-                shared_field(person, holdings, "su correo de contacto"),
-            ));
-        }
+}
+
+/// Names, document and contact email of a person who also holds others' enrolments.
+fn check_shared_fields(
+    person: &participant::Model,
+    holdings: &Holdings,
+    profile: &registration::Profile,
+    errors: &mut Vec<FieldError>,
+) {
+    if profile.first_names != person.first_names {
+        errors.push(FieldError::new(
+            "first_names",
+            shared_field(person, holdings, "su nombre"),
+        ));
     }
-    let municipality_changed = profile.municipality_code != person.municipality_code;
+    if profile.last_names != person.last_names {
+        errors.push(FieldError::new(
+            "last_names",
+            shared_field(person, holdings, "su nombre"),
+        ));
+    }
+    if profile.document_type != person.document_type
+        || profile.document_number != person.document_number
+    {
+        errors.push(FieldError::new(
+            "document_number",
+            shared_field(person, holdings, "su documento"),
+        ));
+    }
+    if person.user_id.is_none() && profile.email != person.email {
+        errors.push(FieldError::new(
+            "email",
+            shared_field(person, holdings, "su correo de contacto"),
+        ));
+    }
+}
+
+/// A shared person's municipality change must move at least one of the caller's enrolments.
+fn check_municipality_moves(
+    person: &participant::Model,
+    holdings: &Holdings,
+    shared_change: bool,
+    errors: &mut Vec<FieldError>,
+) {
     let moving = holdings
         .own
         .iter()
         .filter(|e| e.municipality_code == person.municipality_code)
         .count();
-    if shared && municipality_changed && moving == 0 {
+    if shared_change && moving == 0 {
         errors.push(FieldError::new(
             "municipality_code",
             format!(
@@ -311,9 +372,16 @@ async fn corrected<C: ConnectionTrait>(
             ),
         ));
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
+}
+
+/// The person's row with the corrected profile, where her enrolments move and the note.
+fn apply_profile(
+    person: &participant::Model,
+    holdings: &Holdings,
+    profile: registration::Profile,
+    municipality_changed: bool,
+    shared: bool,
+) -> (participant::Model, Option<String>, Option<String>) {
     let mut after = person.clone();
     after.first_names = profile.first_names;
     after.last_names = profile.last_names;
@@ -338,7 +406,17 @@ async fn corrected<C: ConnectionTrait>(
             )),
         ),
     };
+    (after, enrolments_to, note)
+}
 
+/// The fields the correction changes, before and after.
+async fn list_changes<C: ConnectionTrait>(
+    db: &C,
+    person: &participant::Model,
+    after: &participant::Model,
+    enrolments_to: Option<&str>,
+    shared: bool,
+) -> AppResult<Vec<FieldChange>> {
     let mut changes = Vec::new();
     let mut change = |label: &'static str, before: String, after: String| {
         if before != after {
@@ -373,7 +451,7 @@ async fn corrected<C: ConnectionTrait>(
         person.email.clone().unwrap_or_default(),
         after.email.clone().unwrap_or_default(),
     );
-    if let Some(to) = &enrolments_to {
+    if let Some(to) = enrolments_to {
         change(
             if shared {
                 "Municipio de las inscripciones"
@@ -384,19 +462,7 @@ async fn corrected<C: ConnectionTrait>(
             place_name(db, to).await?,
         );
     }
-    if changes.is_empty() {
-        return Err(AppError::invalid(
-            "first_names",
-            "Los datos escritos son los mismos que ya tiene la persona: no hay nada que corregir.",
-        ));
-    }
-    Ok(Plan {
-        after,
-        changes,
-        reason,
-        enrolments_to,
-        note,
-    })
+    Ok(changes)
 }
 
 const EMAIL_LABEL: &str = "Correo electrónico";
