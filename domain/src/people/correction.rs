@@ -634,64 +634,11 @@ pub async fn correct(
     };
     replacements
         .write_then(db, notifier, async |txn, replacements| {
-            // Read again inside the transaction: a concurrent correction, registration or enrolment
-            // may have come first.
-            let now_person = participant::Entity::find_by_id(participant_id)
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let now_holdings = ownership::holdings(txn, actor, before.id).await?;
-            let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
-            if now_person != before
-                || now_holdings.others != holdings.others
-                || own_ids(&now_holdings) != own_ids(&holdings)
-            {
-                return Err(AppError::Conflict(
-                    "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
-                 formulario."
-                        .into(),
-                ));
-            }
+            check_unchanged(txn, actor, participant_id, &before, &holdings).await?;
             check_unique(txn, &before, &after).await?;
 
-            // Her row is written only when something of it changes (a municipality's correction of a
-            // person other providers also train moves its enrolments only).
-            if after != before {
-                let mut model: participant::ActiveModel = before.clone().into();
-                model.first_names = Set(after.first_names.clone());
-                model.last_names = Set(after.last_names.clone());
-                model.document_type = Set(after.document_type);
-                model.document_number = Set(after.document_number.clone());
-                model.email = Set(after.email.clone());
-                model.municipality_code = Set(after.municipality_code.clone());
-                model.updated_at = Set(crate::time::now());
-                model.update(txn).await?;
-            }
-            if let Some(account) = before.user_id
-                && after.full_name() != before.full_name()
-            {
-                user::Entity::update_many()
-                    .col_expr(user::Column::FullName, Expr::value(after.full_name()))
-                    .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
-                    .filter(user::Column::Id.eq(account))
-                    .exec(txn)
-                    .await?;
-            }
-            if let Some(to) = &enrolments_to
-                && !moved.is_empty()
-            {
-                enrolment::Entity::update_many()
-                    .col_expr(
-                        enrolment::Column::MunicipalityCode,
-                        Expr::value(to.as_str()),
-                    )
-                    .filter(enrolment::Column::Id.is_in(moved.clone()))
-                    .filter(
-                        enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()),
-                    )
-                    .exec(txn)
-                    .await?;
-            }
+            write_person(txn, &before, &after).await?;
+            move_enrolments(txn, &before, enrolments_to.as_deref(), &moved).await?;
             let written = replacements.write(txn, notifier, actor).await?;
             let reissued: Vec<Reissued> = written
                 .into_iter()
@@ -723,37 +670,14 @@ pub async fn correct(
             )
             .await?;
 
-            // The email masks documents: the old address may no longer be the person's.
-            let shown: Vec<FieldChange> = changes
-                .iter()
-                .map(|c| match c.label {
-                    "Documento" => FieldChange {
-                        label: c.label,
-                        before: mask_words(&c.before),
-                        after: mask_words(&c.after),
-                    },
-                    _ => c.clone(),
-                })
-                .collect();
             let message = DataCorrected {
                 by: corrected_by(txn, actor).await?,
                 full_name: after.full_name(),
-                changes: shown,
+                changes: masked(&changes),
                 reason: reason.clone(),
                 reissued: reissued.clone(),
             };
-            let stamp = crate::time::now().timestamp_micros();
-            let mut recipients: Vec<String> = after.email.iter().cloned().collect();
-            if let Some(old) = &before.email
-                && Some(old) != after.email.as_ref()
-            {
-                recipients.push(old.clone());
-            }
-            let notified = !recipients.is_empty();
-            for to in recipients {
-                let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
-                mail::enqueue(txn, notifier, Email::of(to, &message)?.once(key)).await?;
-            }
+            let notified = mail_correction(txn, notifier, &before, &after, &message).await?;
             Ok(CorrectionOutcome {
                 full_name: after.full_name(),
                 changes,
@@ -763,6 +687,123 @@ pub async fn correct(
             })
         })
         .await
+}
+
+/// Read again inside the transaction: a concurrent correction, registration or enrolment
+/// may have come first.
+async fn check_unchanged(
+    txn: &crate::db::Txn,
+    actor: &Actor,
+    participant_id: i32,
+    before: &participant::Model,
+    holdings: &Holdings,
+) -> AppResult<()> {
+    let now_person = participant::Entity::find_by_id(participant_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now_holdings = ownership::holdings(txn, actor, before.id).await?;
+    let own_ids = |h: &Holdings| h.own.iter().map(|e| e.id).collect::<Vec<_>>();
+    if now_person != *before
+        || now_holdings.others != holdings.others
+        || own_ids(&now_holdings) != own_ids(holdings)
+    {
+        return Err(AppError::Conflict(
+            "Los datos de la persona cambiaron mientras se corregían: vuelva a abrir el \
+                 formulario."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Her row is written only when something of it changes (a municipality's correction of a
+/// person other providers also train moves its enrolments only); her account's name follows.
+async fn write_person(
+    txn: &crate::db::Txn,
+    before: &participant::Model,
+    after: &participant::Model,
+) -> AppResult<()> {
+    if after != before {
+        let mut model: participant::ActiveModel = before.clone().into();
+        model.first_names = Set(after.first_names.clone());
+        model.last_names = Set(after.last_names.clone());
+        model.document_type = Set(after.document_type);
+        model.document_number = Set(after.document_number.clone());
+        model.email = Set(after.email.clone());
+        model.municipality_code = Set(after.municipality_code.clone());
+        model.updated_at = Set(crate::time::now());
+        model.update(txn).await?;
+    }
+    if let Some(account) = before.user_id
+        && after.full_name() != before.full_name()
+    {
+        user::Entity::update_many()
+            .col_expr(user::Column::FullName, Expr::value(after.full_name()))
+            .col_expr(user::Column::UpdatedAt, Expr::value(crate::time::now()))
+            .filter(user::Column::Id.eq(account))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The caller's own enrolments that carried the old municipality carry the new one.
+async fn move_enrolments(
+    txn: &crate::db::Txn,
+    before: &participant::Model,
+    enrolments_to: Option<&str>,
+    moved: &[i32],
+) -> AppResult<()> {
+    if let Some(to) = enrolments_to
+        && !moved.is_empty()
+    {
+        enrolment::Entity::update_many()
+            .col_expr(enrolment::Column::MunicipalityCode, Expr::value(to))
+            .filter(enrolment::Column::Id.is_in(moved.to_vec()))
+            .filter(enrolment::Column::MunicipalityCode.eq(before.municipality_code.as_str()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The email masks documents: the old address may no longer be the person's.
+fn masked(changes: &[FieldChange]) -> Vec<FieldChange> {
+    changes
+        .iter()
+        .map(|c| match c.label {
+            "Documento" => FieldChange {
+                label: c.label,
+                before: mask_words(&c.before),
+                after: mask_words(&c.after),
+            },
+            _ => c.clone(),
+        })
+        .collect()
+}
+
+/// Queues the email to her address and, when it changed, to the old one; whether any went.
+async fn mail_correction(
+    txn: &crate::db::Txn,
+    notifier: &Notifier<'_>,
+    before: &participant::Model,
+    after: &participant::Model,
+    message: &DataCorrected,
+) -> AppResult<bool> {
+    let stamp = crate::time::now().timestamp_micros();
+    let mut recipients: Vec<String> = after.email.iter().cloned().collect();
+    if let Some(old) = &before.email
+        && Some(old) != after.email.as_ref()
+    {
+        recipients.push(old.clone());
+    }
+    let notified = !recipients.is_empty();
+    for to in recipients {
+        let key = format!("datos-corregidos:{}:{stamp}:{to}", before.id);
+        mail::enqueue(txn, notifier, Email::of(to, message)?.once(key)).await?;
+    }
+    Ok(notified)
 }
 
 /// «La coordinación de DNP», who the email says corrected the data.
