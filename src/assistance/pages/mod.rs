@@ -39,6 +39,7 @@ mod status;
 mod visit;
 mod work_plan;
 
+use crate::web::rows::{Numbered, filled, index, numbered, row_problem};
 use acceptance::*;
 use evaluation::*;
 use list::*;

@@ -2,6 +2,7 @@
 //! agreement done, dropped or pending again.
 
 use super::*;
+use crate::web::rows::{Numbered, filled, index, numbered, row_problem};
 
 /// An attendee's row of the visit form: a name and position, or a registered participant's
 /// number.
@@ -69,44 +70,12 @@ csrf_protected!(VisitForm);
 /// Empty row groups of a new visit form: attendees, agreements, products.
 pub(super) const VISIT_ROWS: (usize, usize, usize) = (3, 2, 1);
 
-/// At most this many row groups of one list on the page (the API takes more).
-pub(super) const VISIT_ROWS_MAX: usize = 60;
-
-/// A row group as the template draws it: its index in the form (`i`, for the field names and
-/// their problems), its number for people (`n`) and what it holds.
-#[derive(Serialize)]
-pub(crate) struct Numbered<T> {
-    i: usize,
-    n: usize,
-    #[serde(flatten)]
-    row: T,
-}
-
 /// The visit form's row groups as drawn: empty ones for a new visit, or those typed.
 #[derive(Serialize)]
 pub(super) struct VisitRows {
     attendees: Vec<Numbered<AttendeeRow>>,
     agreements: Vec<Numbered<AgreementRow>>,
     products: Vec<Numbered<ProductRow>>,
-}
-
-pub(crate) fn numbered<T: Clone + Default>(
-    rows: &[T],
-    at_least: usize,
-    extra: bool,
-) -> Vec<Numbered<T>> {
-    let mut rows = rows.to_vec();
-    rows.truncate(VISIT_ROWS_MAX);
-    let wanted = if extra {
-        (rows.len() + 1).min(VISIT_ROWS_MAX)
-    } else {
-        rows.len().max(at_least)
-    };
-    rows.resize(wanted.max(rows.len()), T::default());
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, row)| Numbered { i, n: i + 1, row })
-        .collect()
 }
 
 impl VisitRows {
@@ -126,16 +95,6 @@ impl VisitRows {
             products: numbered(products, VISIT_ROWS.2, more == "products"),
         }
     }
-}
-
-/// The form indexes of rows picked by [`filled`].
-pub(crate) fn index<T>(rows: &[(usize, &T)]) -> Vec<usize> {
-    rows.iter().map(|(i, _)| *i).collect()
-}
-
-/// The rows of `rows` that hold something, with their index in the form.
-pub(crate) fn filled<T>(rows: &[T], blank: impl Fn(&T) -> bool) -> Vec<(usize, &T)> {
-    rows.iter().enumerate().filter(|(_, r)| !blank(r)).collect()
 }
 
 impl VisitForm {
@@ -205,22 +164,6 @@ impl VisitForm {
             [index(&attendees), index(&agreements), index(&products)],
         )
     }
-}
-
-/// A problem of the domain's `agreements[1].due_on` as the page names it: `agreements-3`, the
-/// row group that held the second agreement sent (the form's fourth, when one was left blank).
-/// `sent`: each list's name and the form index of each row sent.
-pub(crate) fn row_problem(mut error: FieldError, sent: &[(&str, &[usize])]) -> FieldError {
-    for (list, rows) in sent {
-        let Some(rest) = error.field.strip_prefix(&format!("{list}[")) else {
-            continue;
-        };
-        let n: Option<usize> = rest.split(']').next().and_then(|n| n.parse().ok());
-        if let Some(i) = n.and_then(|n| rows.get(n)) {
-            error.field = format!("{list}-{i}");
-        }
-    }
-    error
 }
 
 #[post("/asistencias/<id>/visitas", data = "<form>")]
