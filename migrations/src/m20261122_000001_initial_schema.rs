@@ -5,6 +5,9 @@
 //! and cohort, one mark per session and enrolment, one score per assessment and enrolment,
 //! value ranges), so a bug in the application cannot store what the rules forbid.
 
+use crate::schema::{
+    Cascade, Restrict, SetNull, fk, fk_id, id, index, one_of, timestamp, timestamp_null, unique,
+};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -44,14 +47,6 @@ const TABLES: &[&str] = &[
 fn col(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
 }
-fn id() -> ColumnDef {
-    col("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
 fn big_id() -> ColumnDef {
     col("id")
         .big_integer()
@@ -84,57 +79,14 @@ fn boolean(name: &'static str, default: bool) -> ColumnDef {
 fn bool_null(name: &'static str) -> ColumnDef {
     col(name).boolean().null().take()
 }
-fn timestamp(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().not_null().take()
-}
-fn timestamp_null(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().null().take()
-}
 fn date(name: &'static str) -> ColumnDef {
     col(name).date().not_null().take()
 }
 fn double(name: &'static str) -> ColumnDef {
     col(name).double().not_null().take()
 }
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    let check = Expr::col(name).is_in(values.iter().copied());
-    col(name).string().not_null().check(check).take()
-}
 fn between(mut column: ColumnDef, name: &'static str, low: i32, high: i32) -> ColumnDef {
     column.check(Expr::col(name).between(low, high)).take()
-}
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-use ForeignKeyAction::{Cascade, Restrict, SetNull};
-
-pub(crate) fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut statement = Index::create()
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table)
-        .take();
-    for column in columns {
-        statement.col(*column);
-    }
-    statement
-}
-fn unique(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut statement = index(table, columns);
-    statement.name(format!("uq_{table}_{}", columns.join("_")));
-    statement.unique();
-    statement
 }
 
 const ROLES: &[&str] = &[
@@ -194,11 +146,10 @@ fn tables() -> Vec<TableCreateStatement> {
                 "code",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "municipalities",
                 "pdet_subregion_id",
                 "pdet_subregions",
-                "id",
                 SetNull,
             ))
             .take(),
@@ -220,11 +171,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text("name"))
             .col(text("source"))
             .col(text("scale"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "capacity_indicators",
                 "capacity_id",
                 "capacities",
-                "id",
                 Restrict,
             ))
             .take(),
@@ -234,11 +184,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(col("municipality_code").string_len(5).not_null())
             .col(int("year"))
             .col(double("value"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "indicator_observations",
                 "indicator_id",
                 "capacity_indicators",
-                "id",
                 Cascade,
             ))
             .foreign_key(&mut fk(
@@ -292,7 +241,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(bool_null("is_conflict_victim"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk("participants", "user_id", "users", "id", SetNull))
+            .foreign_key(&mut fk_id("participants", "user_id", "users", SetNull))
             .foreign_key(&mut fk(
                 "participants",
                 "municipality_code",
@@ -308,11 +257,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text("text_version"))
             .col(timestamp("granted_at"))
             .col(timestamp_null("withdrawn_at"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "consents",
                 "participant_id",
                 "participants",
-                "id",
                 Cascade,
             ))
             .take(),
@@ -324,7 +272,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("expires_at"))
             .col(timestamp_null("revoked_at"))
             .col(timestamp_null("last_used_at"))
-            .foreign_key(&mut fk("api_tokens", "user_id", "users", "id", Cascade))
+            .foreign_key(&mut fk_id("api_tokens", "user_id", "users", Cascade))
             .take(),
         t("password_resets")
             .col(id())
@@ -333,13 +281,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("expires_at"))
             .col(timestamp_null("used_at"))
-            .foreign_key(&mut fk(
-                "password_resets",
-                "user_id",
-                "users",
-                "id",
-                Cascade,
-            ))
+            .foreign_key(&mut fk_id("password_resets", "user_id", "users", Cascade))
             .take(),
         // Shared by every app instance, so throttling holds behind a load balancer.
         t("login_throttle")
@@ -373,18 +315,16 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("course_id"))
             .col(int("capacity_id"))
             .primary_key(Index::create().col("course_id").col("capacity_id"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "course_capacities",
                 "course_id",
                 "courses",
-                "id",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "course_capacities",
                 "capacity_id",
                 "capacities",
-                "id",
                 Restrict,
             ))
             .take(),
@@ -414,18 +354,17 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("updated_at"))
             .col(timestamp_null("closed_at"))
             .check(Expr::col("end_date").gte(Expr::col("start_date")))
-            .foreign_key(&mut fk("cohorts", "course_id", "courses", "id", Restrict))
-            .foreign_key(&mut fk("cohorts", "created_by", "users", "id", SetNull))
+            .foreign_key(&mut fk_id("cohorts", "course_id", "courses", Restrict))
+            .foreign_key(&mut fk_id("cohorts", "created_by", "users", SetNull))
             .take(),
         t("cohort_municipalities")
             .col(int("cohort_id"))
             .col(col("municipality_code").string_len(5).not_null())
             .primary_key(Index::create().col("cohort_id").col("municipality_code"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "cohort_municipalities",
                 "cohort_id",
                 "cohorts",
-                "id",
                 Cascade,
             ))
             .foreign_key(&mut fk(
@@ -440,11 +379,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("cohort_id"))
             .col(col("department_code").string_len(2).not_null())
             .primary_key(Index::create().col("cohort_id").col("department_code"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "cohort_departments",
                 "cohort_id",
                 "cohorts",
-                "id",
                 Cascade,
             ))
             .foreign_key(&mut fk(
@@ -459,18 +397,16 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("cohort_id"))
             .col(int("user_id"))
             .primary_key(Index::create().col("cohort_id").col("user_id"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "cohort_instructors",
                 "cohort_id",
                 "cohorts",
-                "id",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "cohort_instructors",
                 "user_id",
                 "users",
-                "id",
                 Restrict,
             ))
             .take(),
@@ -486,11 +422,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
             .check(Expr::col("ends_at").gt(Expr::col("starts_at")))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "cohort_sessions",
                 "cohort_id",
                 "cohorts",
-                "id",
                 Cascade,
             ))
             .take(),
@@ -516,18 +451,11 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int_null("final_grade_milli"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk(
-                "enrolments",
-                "cohort_id",
-                "cohorts",
-                "id",
-                Restrict,
-            ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id("enrolments", "cohort_id", "cohorts", Restrict))
+            .foreign_key(&mut fk_id(
                 "enrolments",
                 "participant_id",
                 "participants",
-                "id",
                 Restrict,
             ))
             .foreign_key(&mut fk(
@@ -537,7 +465,7 @@ fn tables() -> Vec<TableCreateStatement> {
                 "code",
                 Restrict,
             ))
-            .foreign_key(&mut fk("enrolments", "created_by", "users", "id", SetNull))
+            .foreign_key(&mut fk_id("enrolments", "created_by", "users", SetNull))
             .take(),
         t("attendance_marks")
             .col(id())
@@ -548,25 +476,22 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(one_of("source", &["manual", "check_in", "sheet"]))
             .col(int_null("recorded_by"))
             .col(timestamp("recorded_at"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "attendance_marks",
                 "session_id",
                 "cohort_sessions",
-                "id",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "attendance_marks",
                 "enrolment_id",
                 "enrolments",
-                "id",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "attendance_marks",
                 "recorded_by",
                 "users",
-                "id",
                 SetNull,
             ))
             .take(),
@@ -578,13 +503,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("position"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk(
-                "assessments",
-                "cohort_id",
-                "cohorts",
-                "id",
-                Cascade,
-            ))
+            .foreign_key(&mut fk_id("assessments", "cohort_id", "cohorts", Cascade))
             .take(),
         t("scores")
             .col(id())
@@ -593,21 +512,14 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(between(int("score_tenths"), "score_tenths", 0, 50))
             .col(int_null("recorded_by"))
             .col(timestamp("recorded_at"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "scores",
                 "assessment_id",
                 "assessments",
-                "id",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
-                "scores",
-                "enrolment_id",
-                "enrolments",
-                "id",
-                Restrict,
-            ))
-            .foreign_key(&mut fk("scores", "recorded_by", "users", "id", SetNull))
+            .foreign_key(&mut fk_id("scores", "enrolment_id", "enrolments", Restrict))
+            .foreign_key(&mut fk_id("scores", "recorded_by", "users", SetNull))
             .take(),
         // ---- Certificates: a snapshot of what they state ------------------------------------
         t("certificates")
@@ -639,40 +551,25 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int_null("revoked_by"))
             .col(text_null("revocation_reason"))
             .col(int_null("superseded_by_id"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "certificates",
                 "enrolment_id",
                 "enrolments",
-                "id",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
-                "certificates",
-                "cohort_id",
-                "cohorts",
-                "id",
-                Restrict,
-            ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id("certificates", "cohort_id", "cohorts", Restrict))
+            .foreign_key(&mut fk_id(
                 "certificates",
                 "participant_id",
                 "participants",
-                "id",
                 Restrict,
             ))
-            .foreign_key(&mut fk("certificates", "issued_by", "users", "id", SetNull))
-            .foreign_key(&mut fk(
-                "certificates",
-                "revoked_by",
-                "users",
-                "id",
-                SetNull,
-            ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id("certificates", "issued_by", "users", SetNull))
+            .foreign_key(&mut fk_id("certificates", "revoked_by", "users", SetNull))
+            .foreign_key(&mut fk_id(
                 "certificates",
                 "superseded_by_id",
                 "certificates",
-                "id",
                 Restrict,
             ))
             .take(),
@@ -703,13 +600,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(long_text_null("before_json"))
             .col(long_text_null("after_json"))
             .col(timestamp("occurred_at"))
-            .foreign_key(&mut fk(
-                "audit_log",
-                "actor_user_id",
-                "users",
-                "id",
-                SetNull,
-            ))
+            .foreign_key(&mut fk_id("audit_log", "actor_user_id", "users", SetNull))
             .take(),
         t("settings")
             .col(text("key").primary_key().take())

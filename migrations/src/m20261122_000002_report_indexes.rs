@@ -6,7 +6,7 @@
 //! `municipality_code`, so it replaces the single-column index. Certificates are looked up by
 //! enrolment and status the same way.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::index;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;

@@ -6,6 +6,7 @@
 //! until the link emailed to its address is followed, so an address proves it is the
 //! registrant's before an account uses it (and registering never tells who already has one).
 
+use crate::schema::{Cascade, drop_tables_if_exist, fk_id, index, timestamp};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -14,35 +15,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261123_000003_sessions"
     }
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn index(table: &'static str, column: &'static str) -> IndexCreateStatement {
-    Index::create()
-        .name(format!("ix_{table}_{column}"))
-        .table(table)
-        .col(column)
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -61,13 +33,15 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("user_id").integer().not_null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .foreign_key(&mut fk("sessions", "user_id", "users"))
+                    .foreign_key(&mut fk_id("sessions", "user_id", "users", Cascade))
                     .take(),
             )
             .await?;
-        manager.create_index(index("sessions", "user_id")).await?;
         manager
-            .create_index(index("sessions", "expires_at"))
+            .create_index(index("sessions", &["user_id"]))
+            .await?;
+        manager
+            .create_index(index("sessions", &["expires_at"]))
             .await?;
         manager
             .create_table(
@@ -97,29 +71,25 @@ impl MigrationTrait for Migration {
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
                     .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "registration_confirmations",
                         "participant_id",
                         "participants",
+                        Cascade,
                     ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(index("registration_confirmations", "email"))
+            .create_index(index("registration_confirmations", &["email"]))
             .await?;
         manager
-            .create_index(index("registration_confirmations", "participant_id"))
+            .create_index(index("registration_confirmations", &["participant_id"]))
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["registration_confirmations", "sessions"] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        drop_tables_if_exist(manager, &["registration_confirmations", "sessions"]).await
     }
 }

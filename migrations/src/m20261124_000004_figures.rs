@@ -18,6 +18,7 @@
 //! The migration marks every existing cohort dirty: the first commit (or the periodic job)
 //! after upgrading fills the figures.
 
+use crate::schema::drop_tables_if_exist;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -432,18 +433,17 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(&sql).await?;
             }
         }
-        for table in [
-            "figures_dirty",
-            "differential_people",
-            "capacity_year_figures",
-            "capacity_figures",
-            "capacity_people",
-            "cohort_figures",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        drop_tables_if_exist(
+            manager,
+            &[
+                "figures_dirty",
+                "differential_people",
+                "capacity_year_figures",
+                "capacity_figures",
+                "capacity_people",
+                "cohort_figures",
+            ],
+        )
+        .await
     }
 }

@@ -10,6 +10,7 @@
 //! The rows of the old `capacity_indicators` and `indicator_observations` are kept, with their
 //! ids (each old indicator keeps its one capacity as its first link).
 
+use crate::schema::{Cascade, Restrict, fk_id};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -19,21 +20,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261125_000005_indicators"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(ForeignKeyAction::Cascade)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -72,17 +58,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("indicator_id").col("capacity_id"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "indicator_capacities",
                         "indicator_id",
                         "indicators",
-                        "id",
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "indicator_capacities",
                         "capacity_id",
                         "capacities",
-                        "id",
+                        Cascade,
                     ))
                     .take(),
             )
@@ -109,19 +95,19 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(false),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "indicator_values",
                         "indicator_id",
                         "indicators",
-                        "id",
+                        Cascade,
                     ))
                     .foreign_key(
                         &mut ForeignKey::create()
                             .name("fk_indicator_values_municipality_code")
                             .from("indicator_values", "municipality_code")
                             .to("municipalities", "code")
-                            .on_delete(ForeignKeyAction::Restrict)
-                            .on_update(ForeignKeyAction::Cascade)
+                            .on_delete(Restrict)
+                            .on_update(Cascade)
                             .take(),
                     )
                     .take(),
@@ -218,8 +204,8 @@ impl MigrationTrait for Migration {
                             .name("fk_capacity_indicators_capacity_id")
                             .from("capacity_indicators", "capacity_id")
                             .to("capacities", "id")
-                            .on_delete(ForeignKeyAction::Restrict)
-                            .on_update(ForeignKeyAction::Cascade)
+                            .on_delete(Restrict)
+                            .on_update(Cascade)
                             .take(),
                     )
                     .take(),
@@ -234,11 +220,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("year").integer().not_null())
                     .col(ColumnDef::new("value").double().not_null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "indicator_observations",
                         "indicator_id",
                         "capacity_indicators",
-                        "id",
+                        Cascade,
                     ))
                     .take(),
             )

@@ -13,6 +13,7 @@
 //! definition (a looser check: no stored row can break it), never a copy of `users` (dropping
 //! it would cascade to everything that references people).
 
+use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, id, one_of};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -27,39 +28,6 @@ impl MigrationName for Migration {
 const OLD_ROLES: &str = "'admin', 'coordinator', 'instructor', 'participant', 'reviewer'";
 const NEW_ROLES: &str =
     "'admin', 'coordinator', 'instructor', 'participant', 'reviewer', 'liaison'";
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn serial() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
-}
 
 /// Rewrites the role's check of `users` from `from` to `to`. The migration's transaction
 /// (every migration has one, see `Atomic`) keeps these statements on one pooled connection,
@@ -136,7 +104,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("territorial_directions")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("name").string().not_null().unique_key())
                     .col(
                         ColumnDef::new("created_at")
@@ -164,19 +132,18 @@ impl MigrationTrait for Migration {
                             .unique_key(),
                     )
                     .primary_key(Index::create().col("direction_id").col("department_code"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "territorial_direction_departments",
                         "direction_id",
                         "territorial_directions",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .foreign_key(&mut fk(
                         "territorial_direction_departments",
                         "department_code",
                         "departments",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
@@ -207,7 +174,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("demands")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .col(ColumnDef::new("topic").string().not_null())
@@ -253,36 +220,12 @@ impl MigrationTrait for Migration {
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "demands",
-                        "capacity_id",
-                        "capacities",
-                        "id",
-                        ForeignKeyAction::Restrict,
-                    ))
-                    .foreign_key(&mut fk(
-                        "demands",
-                        "cohort_id",
-                        "cohorts",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "demands",
-                        "created_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::Restrict,
-                    ))
-                    .foreign_key(&mut fk(
-                        "demands",
-                        "endorsed_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("demands", "capacity_id", "capacities", Restrict))
+                    .foreign_key(&mut fk_id("demands", "cohort_id", "cohorts", SetNull))
+                    .foreign_key(&mut fk_id("demands", "created_by", "users", Restrict))
+                    .foreign_key(&mut fk_id("demands", "endorsed_by", "users", SetNull))
                     .take(),
             )
             .await?;

@@ -16,6 +16,7 @@
 //!   "still in the entity", so its writes mark the person's cohorts dirty like the others.
 
 use crate::m20261124_000004_figures::{drop_source_triggers, source_triggers};
+use crate::schema::{Cascade, drop_tables_if_exist, fk_id, one_of, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
@@ -31,36 +32,6 @@ const DEPARTURES: &[(&str, &str)] = &[(
     "entity_departures",
     "SELECT cohort_id AS cohort_id FROM enrolments WHERE participant_id = {row}.participant_id",
 )];
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(ForeignKeyAction::Cascade)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
 
 /// A 1–5 answer; empty in a follow-up's row.
 fn score(name: &'static str) -> ColumnDef {
@@ -124,8 +95,8 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .foreign_key(&mut fk("surveys", "enrolment_id", "enrolments", "id"))
-                    .foreign_key(&mut fk("surveys", "cohort_id", "cohorts", "id"))
+                    .foreign_key(&mut fk_id("surveys", "enrolment_id", "enrolments", Cascade))
+                    .foreign_key(&mut fk_id("surveys", "cohort_id", "cohorts", Cascade))
                     .take(),
             )
             .await?;
@@ -150,7 +121,12 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("aplicacion").is_in(["si", "parcialmente", "no"])),
                     )
                     .col(ColumnDef::new("comment").text().null())
-                    .foreign_key(&mut fk("survey_responses", "cohort_id", "cohorts", "id"))
+                    .foreign_key(&mut fk_id(
+                        "survey_responses",
+                        "cohort_id",
+                        "cohorts",
+                        Cascade,
+                    ))
                     .take(),
             )
             .await?;
@@ -165,7 +141,12 @@ impl MigrationTrait for Migration {
                     .col("department_code")
                     .col("kind"),
             )
-            .foreign_key(&mut fk("survey_tallies", "cohort_id", "cohorts", "id"))
+            .foreign_key(&mut fk_id(
+                "survey_tallies",
+                "cohort_id",
+                "cohorts",
+                Cascade,
+            ))
             .take();
         for name in TALLY_COUNTS {
             tallies.col(ColumnDef::new(*name).big_integer().not_null().default(0));
@@ -183,11 +164,11 @@ impl MigrationTrait for Migration {
                             .col("participant_id")
                             .col("municipality_code"),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "entity_departures",
                         "participant_id",
                         "participants",
-                        "id",
+                        Cascade,
                     ))
                     .take(),
             )
@@ -273,17 +254,16 @@ impl MigrationTrait for Migration {
         for sql in drop_source_triggers(db.get_database_backend(), &["entity_departures"]) {
             db.execute_unprepared(&sql).await?;
         }
-        for table in [
-            "survey_versions",
-            "entity_departures",
-            "survey_tallies",
-            "survey_responses",
-            "surveys",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        drop_tables_if_exist(
+            manager,
+            &[
+                "survey_versions",
+                "entity_departures",
+                "survey_tallies",
+                "survey_responses",
+                "surveys",
+            ],
+        )
+        .await
     }
 }

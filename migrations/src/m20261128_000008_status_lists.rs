@@ -2,7 +2,7 @@
 //! no longer valid. An index on (status, id) answers that from a few index entries instead of
 //! reading every certificate of the range (131,072 rows per list; measured in BENCHMARKS.md).
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::index;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;

@@ -4,6 +4,7 @@
 //! waits here until the link emailed to the new address is followed, so a coordinator cannot
 //! point somebody's account at a mailbox of their own and reset its password.
 
+use crate::schema::{Cascade, timestamp};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -12,13 +13,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261129_000009_email_changes"
     }
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -53,8 +47,8 @@ impl MigrationTrait for Migration {
                             .name("fk_email_changes_user_id")
                             .from("email_changes", "user_id")
                             .to("users", "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Cascade)
+                            .on_update(Cascade),
                     )
                     .take(),
             )

@@ -9,6 +9,7 @@
 //! - `demand_referrals`: a demand pointed to a provider by a reviewer or a coordinator, once per
 //!   provider.
 
+use crate::schema::{Cascade, Restrict, SetNull, fk_id, id, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -18,37 +19,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261130_000010_providers"
     }
-}
-
-fn serial() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -63,7 +33,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("providers")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("name").string().not_null().unique_key())
                     .col(
                         ColumnDef::new("kind")
@@ -126,29 +96,29 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("demand_referrals")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("demand_id").integer().not_null())
                     .col(ColumnDef::new("provider_id").integer().not_null())
                     .col(ColumnDef::new("note").text().not_null())
                     .col(ColumnDef::new("referred_by").integer().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "demand_referrals",
                         "demand_id",
                         "demands",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "demand_referrals",
                         "provider_id",
                         "providers",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "demand_referrals",
                         "referred_by",
                         "users",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
                     .take(),
             )

@@ -11,6 +11,9 @@
 //! - `assistance_figures`: per municipality × capacity × provider, the assistances, closed,
 //!   closed with the objective reached, and visits, kept in the writing transaction.
 
+use crate::schema::{
+    Cascade, Restrict, SetNull, drop_tables_if_exist, fk, fk_id, id, index, one_of, timestamp,
+};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -19,57 +22,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261201_000011_assistance"
     }
-}
-
-fn serial() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create()
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table)
-        .take();
-    for column in columns {
-        index.col(*column);
-    }
-    index
 }
 
 const MODALITIES: &[&str] = &["presencial", "virtual", "mixta"];
@@ -85,7 +37,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("assistances")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("provider_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(one_of(
@@ -132,27 +84,20 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistances",
                         "provider_id",
                         "providers",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .foreign_key(&mut fk(
                         "assistances",
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "assistances",
-                        "created_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("assistances", "created_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -168,20 +113,8 @@ impl MigrationTrait for Migration {
                         .col(ColumnDef::new("assistance_id").integer().not_null())
                         .col(ColumnDef::new(other).integer().not_null())
                         .primary_key(Index::create().col("assistance_id").col(other))
-                        .foreign_key(&mut fk(
-                            table,
-                            "assistance_id",
-                            "assistances",
-                            "id",
-                            ForeignKeyAction::Cascade,
-                        ))
-                        .foreign_key(&mut fk(
-                            table,
-                            other,
-                            target,
-                            "id",
-                            ForeignKeyAction::Cascade,
-                        ))
+                        .foreign_key(&mut fk_id(table, "assistance_id", "assistances", Cascade))
+                        .foreign_key(&mut fk_id(table, other, target, Cascade))
                         .take(),
                 )
                 .await?;
@@ -191,18 +124,17 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("assistance_milestones")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("assistance_id").integer().not_null())
                     .col(ColumnDef::new("title").string().not_null())
                     .col(ColumnDef::new("due_on").date().not_null())
                     .col(ColumnDef::new("done_on").date().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_milestones",
                         "assistance_id",
                         "assistances",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -211,7 +143,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("assistance_visits")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("assistance_id").integer().not_null())
                     .col(ColumnDef::new("date").date().not_null())
                     .col(one_of("modality", MODALITIES))
@@ -225,19 +157,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("topics").text().not_null())
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_visits",
                         "assistance_id",
                         "assistances",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_visits",
                         "created_by",
                         "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
                     .take(),
             )
@@ -246,25 +176,23 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("visit_attendees")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("visit_id").integer().not_null())
                     .col(ColumnDef::new("participant_id").integer().null())
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("position").string().null())
                     .col(ColumnDef::new("document_number").string().null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "visit_attendees",
                         "visit_id",
                         "assistance_visits",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "visit_attendees",
                         "participant_id",
                         "participants",
-                        "id",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
                     .take(),
             )
@@ -273,18 +201,17 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("visit_agreements")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("visit_id").integer().not_null())
                     .col(ColumnDef::new("text").text().not_null())
                     .col(ColumnDef::new("owner").string().not_null())
                     .col(ColumnDef::new("due_on").date().not_null())
                     .col(ColumnDef::new("done_on").date().null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "visit_agreements",
                         "visit_id",
                         "assistance_visits",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -293,19 +220,18 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("visit_products")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("visit_id").integer().not_null())
                     .col(ColumnDef::new("title").string().not_null())
                     .col(one_of(
                         "kind",
                         &["herramienta", "documento", "plantilla", "otro"],
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "visit_products",
                         "visit_id",
                         "assistance_visits",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -352,22 +278,21 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "assistance_figures",
-            "visit_products",
-            "visit_agreements",
-            "visit_attendees",
-            "assistance_visits",
-            "assistance_milestones",
-            "assistance_demands",
-            "assistance_staff",
-            "assistance_capacities",
-            "assistances",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        drop_tables_if_exist(
+            manager,
+            &[
+                "assistance_figures",
+                "visit_products",
+                "visit_agreements",
+                "visit_attendees",
+                "assistance_visits",
+                "assistance_milestones",
+                "assistance_demands",
+                "assistance_staff",
+                "assistance_capacities",
+                "assistances",
+            ],
+        )
+        .await
     }
 }

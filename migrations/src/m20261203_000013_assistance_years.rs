@@ -6,7 +6,7 @@
 //! The table is derived (kept by the domain in the writing transaction), so it is recreated
 //! with the year in its key and refilled from the assistances with one portable statement.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 

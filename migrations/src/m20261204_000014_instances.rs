@@ -8,6 +8,7 @@
 //!   with the version its cached values were computed at.
 //! - `job_leases`: which instance runs a periodic job until when, so it runs once.
 
+use crate::schema::{drop_tables_if_exist, timestamp};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -16,13 +17,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261204_000014_instances"
     }
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -97,11 +91,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["job_leases", "cache_versions", "credentials_keys"] {
-            manager
-                .drop_table(Table::drop().table(table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        drop_tables_if_exist(
+            manager,
+            &["job_leases", "cache_versions", "credentials_keys"],
+        )
+        .await
     }
 }

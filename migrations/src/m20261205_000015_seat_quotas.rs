@@ -12,7 +12,7 @@
 //!   nomination per cohort and document (a partial unique index: pending, confirmed or
 //!   accepted).
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, index, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
@@ -22,36 +22,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261205_000015_seat_quotas"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn optional_timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -64,8 +34,8 @@ impl MigrationTrait for Migration {
         // SQLite adds one column per statement.
         for column in [
             ColumnDef::new("quota_release_on").date().null().take(),
-            optional_timestamp("quotas_released_at"),
-            optional_timestamp("quota_reminded_at"),
+            timestamp_null("quotas_released_at"),
+            timestamp_null("quota_reminded_at"),
         ] {
             manager
                 .alter_table(Table::alter().table("cohorts").add_column(column).take())
@@ -84,19 +54,18 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("seats").gt(0)),
                     )
                     .primary_key(Index::create().col("cohort_id").col("municipality_code"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "cohort_seat_quotas",
                         "cohort_id",
                         "cohorts",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .foreign_key(&mut fk(
                         "cohort_seat_quotas",
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
@@ -129,56 +98,36 @@ impl MigrationTrait for Migration {
                         Expr::col("status").is_in(["pending", "confirmed", "accepted", "declined"]),
                     ))
                     .col(ColumnDef::new("confirm_token_hash").string().null())
-                    .col(optional_timestamp("confirmed_at"))
+                    .col(timestamp_null("confirmed_at"))
                     .col(ColumnDef::new("decision_reason").text().null())
                     .col(ColumnDef::new("decided_by").integer().null())
-                    .col(optional_timestamp("decided_at"))
+                    .col(timestamp_null("decided_at"))
                     .col(ColumnDef::new("enrolment_id").integer().null())
                     .col(ColumnDef::new("nominated_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("updated_at"))
-                    .foreign_key(&mut fk(
-                        "nominations",
-                        "cohort_id",
-                        "cohorts",
-                        "id",
-                        ForeignKeyAction::Cascade,
-                    ))
+                    .foreign_key(&mut fk_id("nominations", "cohort_id", "cohorts", Cascade))
                     .foreign_key(&mut fk(
                         "nominations",
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "nominations",
                         "participant_id",
                         "participants",
-                        "id",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "nominations",
                         "enrolment_id",
                         "enrolments",
-                        "id",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
-                        "nominations",
-                        "nominated_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "nominations",
-                        "decided_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("nominations", "nominated_by", "users", SetNull))
+                    .foreign_key(&mut fk_id("nominations", "decided_by", "users", SetNull))
                     .take(),
             )
             .await?;

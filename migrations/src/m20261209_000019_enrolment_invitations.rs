@@ -17,7 +17,7 @@
 //!
 //! At most one pending row per cohort and typed request (a partial unique index).
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, SetNull, fk_id, index, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
@@ -30,27 +30,6 @@ impl MigrationName for Migration {
 }
 
 const TABLE: &str = "enrolment_invitations";
-
-fn fk(
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{TABLE}_{column}"))
-        .from(TABLE, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -83,18 +62,10 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .foreign_key(&mut fk("cohort_id", "cohorts", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk(
-                        "participant_id",
-                        "participants",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk("invited_by", "users", ForeignKeyAction::SetNull))
-                    .foreign_key(&mut fk(
-                        "enrolment_id",
-                        "enrolments",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id(TABLE, "cohort_id", "cohorts", Cascade))
+                    .foreign_key(&mut fk_id(TABLE, "participant_id", "participants", SetNull))
+                    .foreign_key(&mut fk_id(TABLE, "invited_by", "users", SetNull))
+                    .foreign_key(&mut fk_id(TABLE, "enrolment_id", "enrolments", SetNull))
                     .take(),
             )
             .await?;

@@ -9,6 +9,7 @@
 //!   reason) or `withdrawn` (she asked for another, or for her approved name again). The
 //!   participant row keeps the approved name meanwhile, so certificates keep it.
 
+use crate::schema::{Cascade, SetNull, id, timestamp};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -17,22 +18,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261210_000020_owner_moves"
     }
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
 }
 
 #[async_trait::async_trait]
@@ -61,16 +46,16 @@ impl MigrationTrait for Migration {
                             .name("fk_email_change_undos_email_change_id")
                             .from("email_change_undos", "email_change_id")
                             .to("email_changes", "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Cascade)
+                            .on_update(Cascade),
                     )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_email_change_undos_user_id")
                             .from("email_change_undos", "user_id")
                             .to("users", "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Cascade)
+                            .on_update(Cascade),
                     )
                     .take(),
             )
@@ -114,16 +99,16 @@ impl MigrationTrait for Migration {
                             .name("fk_name_changes_participant_id")
                             .from("name_changes", "participant_id")
                             .to("participants", "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Cascade)
+                            .on_update(Cascade),
                     )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_name_changes_decided_by")
                             .from("name_changes", "decided_by")
                             .to("users", "id")
-                            .on_delete(ForeignKeyAction::SetNull)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(SetNull)
+                            .on_update(Cascade),
                     )
                     .take(),
             )

@@ -16,7 +16,7 @@
 //! - `plan_line_municipalities` and `plan_line_budgets`: a line version's targeted municipalities
 //!   and its budget per source (whole pesos, > 0).
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk, fk_id, id, index, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
@@ -26,38 +26,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261212_000022_plans"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
 }
 
 /// A goal: a whole number, not negative, or none.
@@ -124,41 +92,22 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("updated_at"))
-                    .foreign_key(&mut fk(
-                        "plans",
-                        "provider_id",
-                        "providers",
-                        "id",
-                        ForeignKeyAction::Restrict,
-                    ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id("plans", "provider_id", "providers", Restrict))
+                    .foreign_key(&mut fk_id(
                         "plans",
                         "territorial_direction_id",
                         "territorial_directions",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .foreign_key(&mut fk(
                         "plans",
                         "department_code",
                         "departments",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "plans",
-                        "approved_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "plans",
-                        "created_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("plans", "approved_by", "users", SetNull))
+                    .foreign_key(&mut fk_id("plans", "created_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -189,20 +138,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
                     .primary_key(Index::create().col("plan_id").col("number"))
-                    .foreign_key(&mut fk(
-                        "plan_versions",
-                        "plan_id",
-                        "plans",
-                        "id",
-                        ForeignKeyAction::Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        "plan_versions",
-                        "created_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("plan_versions", "plan_id", "plans", Cascade))
+                    .foreign_key(&mut fk_id("plan_versions", "created_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -216,13 +153,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("position").integer().not_null())
                     .col(ColumnDef::new("added_in_version").integer().not_null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk(
-                        "plan_lines",
-                        "plan_id",
-                        "plans",
-                        "id",
-                        ForeignKeyAction::Cascade,
-                    ))
+                    .foreign_key(&mut fk_id("plan_lines", "plan_id", "plans", Cascade))
                     .take(),
             )
             .await?;
@@ -252,33 +183,29 @@ impl MigrationTrait for Migration {
                     .col(goal("goal_people_certified"))
                     .col(goal("goal_assistances_closed"))
                     .col(goal("goal_municipalities_reached"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_versions",
                         "line_id",
                         "plan_lines",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_versions",
                         "plan_id",
                         "plans",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_versions",
                         "capacity_id",
                         "capacities",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_versions",
                         "course_id",
                         "courses",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
@@ -305,19 +232,18 @@ impl MigrationTrait for Migration {
                             .col("line_version_id")
                             .col("municipality_code"),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_municipalities",
                         "line_version_id",
                         "plan_line_versions",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .foreign_key(&mut fk(
                         "plan_line_municipalities",
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
@@ -344,12 +270,11 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("amount").gt(0)),
                     )
                     .primary_key(Index::create().col("line_version_id").col("source"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "plan_line_budgets",
                         "line_version_id",
                         "plan_line_versions",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -358,18 +283,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "plan_line_budgets",
-            "plan_line_municipalities",
-            "plan_line_versions",
-            "plan_lines",
-            "plan_versions",
-            "plans",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &[
+                "plan_line_budgets",
+                "plan_line_municipalities",
+                "plan_line_versions",
+                "plan_lines",
+                "plan_versions",
+                "plans",
+            ],
+        )
+        .await
     }
 }

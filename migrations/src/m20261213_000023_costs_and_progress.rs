@@ -17,9 +17,9 @@
 //! - A cohort's start date, course or provider changing names the cohort in `figures_dirty`
 //!   (its status already did): the month and the capacities its people count in move with them.
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261124_000004_figures::mark;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
+use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk_id, index, one_of};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -29,29 +29,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261213_000023_costs_and_progress"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
 }
 
 fn count(name: &'static str) -> ColumnDef {
@@ -145,36 +122,26 @@ impl MigrationTrait for Migration {
                             .is_null()
                             .ne(Expr::col("assistance_id").is_null()),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "cost_items",
                         "provider_id",
                         "providers",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "cost_items",
-                        "cohort_id",
-                        "cohorts",
-                        ForeignKeyAction::Cascade,
-                    ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id("cost_items", "cohort_id", "cohorts", Cascade))
+                    .foreign_key(&mut fk_id(
                         "cost_items",
                         "assistance_id",
                         "assistances",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "cost_items",
                         "plan_line_id",
                         "plan_lines",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
-                        "cost_items",
-                        "created_by",
-                        "users",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("cost_items", "created_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -241,12 +208,7 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new("body").text().not_null())
                     .primary_key(Index::create().col("plan_id").col("period"))
-                    .foreign_key(&mut fk(
-                        "plan_balances",
-                        "plan_id",
-                        "plans",
-                        ForeignKeyAction::Cascade,
-                    ))
+                    .foreign_key(&mut fk_id("plan_balances", "plan_id", "plans", Cascade))
                     .take(),
             )
             .await?;
@@ -269,11 +231,6 @@ impl MigrationTrait for Migration {
             _ => "DROP TRIGGER IF EXISTS figures_cohorts_moved",
         })
         .await?;
-        for table in ["plan_balances", "delivery_facts", "cost_items"] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(manager, &["plan_balances", "delivery_facts", "cost_items"]).await
     }
 }

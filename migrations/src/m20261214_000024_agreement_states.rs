@@ -12,8 +12,8 @@
 //!   kept home dashboards flag the overdue agreements, and an agreement marked done shows on
 //!   every instance's next visit.
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
+use crate::schema::index;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;

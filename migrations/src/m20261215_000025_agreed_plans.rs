@@ -13,7 +13,7 @@
 //! - The assistances already in progress or closed when the rule came are recorded as agreed
 //!   before it: a version 1 without activities, accepted `before_rule` when they started.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, SetNull, drop_tables, fk_id, id, index};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -22,30 +22,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261215_000025_agreed_plans"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
 }
 
 const VIAS: &[&str] = &["liaison", "link", "before_rule"];
@@ -71,17 +47,17 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_diagnoses",
                         "assistance_id",
                         "assistances",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_diagnoses",
                         "recorded_by",
                         "users",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
                     .take(),
             )
@@ -138,23 +114,23 @@ impl MigrationTrait for Migration {
                             .is_null()
                             .eq(Expr::col("accepted_at").is_null()),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_work_plans",
                         "assistance_id",
                         "assistances",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_work_plans",
                         "written_by",
                         "users",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "assistance_work_plans",
                         "accepted_user_id",
                         "users",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
                     .take(),
             )
@@ -183,11 +159,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("position").integer().not_null())
                     .col(ColumnDef::new("text").text().not_null())
                     .col(ColumnDef::new("due_on").date().not_null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "work_plan_activities",
                         "work_plan_id",
                         "assistance_work_plans",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -211,15 +187,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "work_plan_activities",
-            "assistance_work_plans",
-            "assistance_diagnoses",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &[
+                "work_plan_activities",
+                "assistance_work_plans",
+                "assistance_diagnoses",
+            ],
+        )
+        .await
     }
 }

@@ -7,7 +7,7 @@
 //!   the assistance (exactly one, the one the kind names; each record has at most one
 //!   reference). A cohort or assistance removed takes its reference with it.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, Restrict, fk_id, index};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -19,16 +19,6 @@ impl MigrationName for Migration {
 }
 
 const TABLE: &str = "imported_records";
-
-fn fk(column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{TABLE}_{column}"))
-        .from(TABLE, column)
-        .to(target, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -78,12 +68,12 @@ impl MigrationTrait for Migration {
                             .name(format!("fk_{TABLE}_provider_id"))
                             .from(TABLE, "provider_id")
                             .to("providers", "id")
-                            .on_delete(ForeignKeyAction::Restrict)
-                            .on_update(ForeignKeyAction::Cascade)
+                            .on_delete(Restrict)
+                            .on_update(Cascade)
                             .take(),
                     )
-                    .foreign_key(&mut fk("cohort_id", "cohorts"))
-                    .foreign_key(&mut fk("assistance_id", "assistances"))
+                    .foreign_key(&mut fk_id(TABLE, "cohort_id", "cohorts", Cascade))
+                    .foreign_key(&mut fk_id(TABLE, "assistance_id", "assistances", Cascade))
                     .take(),
             )
             .await?;

@@ -12,8 +12,8 @@
 //! - Writes to both move the planning version on (migration 16's triggers): the kept offer and
 //!   demand views filter by sector.
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
+use crate::schema::{Cascade, Restrict, drop_tables, index, one_of};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -27,14 +27,6 @@ impl MigrationName for Migration {
 const KINDS: &[&str] = &["sector", "population_group"];
 const SUBJECTS: &[&str] = &["course", "assistance", "demand"];
 const PLANNING: &[&str] = &["descriptors", "descriptor_links"];
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -93,8 +85,8 @@ impl MigrationTrait for Migration {
                             .name("fk_descriptor_links_descriptor_id")
                             .from("descriptor_links", "descriptor_id")
                             .to("descriptors", "id")
-                            .on_delete(ForeignKeyAction::Restrict)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Restrict)
+                            .on_update(Cascade),
                     )
                     .take(),
             )
@@ -117,11 +109,6 @@ impl MigrationTrait for Migration {
         for statement in drop_bump_triggers(db.get_database_backend(), PLANNING) {
             db.execute_unprepared(&statement).await?;
         }
-        for table in ["descriptor_links", "descriptors"] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(manager, &["descriptor_links", "descriptors"]).await
     }
 }

@@ -9,8 +9,8 @@
 //!   warnings and the offer pages follow a co-provider added or removed on every instance.
 //!   The figures do not: a joint action counts once, for its lead provider.
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
+use crate::schema::{Cascade, Restrict, fk_id, index};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -27,21 +27,6 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("assistance_co_providers", "assistance_id", "assistances"),
 ];
 
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     fn use_transaction(&self) -> Option<bool> {
@@ -57,13 +42,8 @@ impl MigrationTrait for Migration {
                         .col(ColumnDef::new(*action).integer().not_null())
                         .col(ColumnDef::new("provider_id").integer().not_null())
                         .primary_key(Index::create().col(*action).col("provider_id"))
-                        .foreign_key(&mut fk(table, action, target, ForeignKeyAction::Cascade))
-                        .foreign_key(&mut fk(
-                            table,
-                            "provider_id",
-                            "providers",
-                            ForeignKeyAction::Restrict,
-                        ))
+                        .foreign_key(&mut fk_id(table, action, target, Cascade))
+                        .foreign_key(&mut fk_id(table, "provider_id", "providers", Restrict))
                         .take(),
                 )
                 .await?;

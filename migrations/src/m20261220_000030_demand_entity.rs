@@ -11,8 +11,8 @@
 //! PostgreSQL alters the column; SQLite gets the `writable_schema` edit of migration 6 (it
 //! loosens: no stored row can break it).
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261126_000006_demand::rewrite_sqlite_table;
+use crate::schema::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 

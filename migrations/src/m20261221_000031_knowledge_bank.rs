@@ -14,6 +14,7 @@
 //! - `resource_capacities`, `resource_categories`: the capacities and the municipal
 //!   categories («E», «1»…«6») a resource is tagged with.
 
+use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk_id, named_index, one_of};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -43,40 +44,6 @@ const STAGES: &[&str] = &[
 const VISIBILITIES: &[&str] = &["cuentas", "publico"];
 const STATUSES: &[&str] = &["draft", "published", "unpublished"];
 const CATEGORIES: &[&str] = &["E", "1", "2", "3", "4", "5", "6"];
-
-fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
-    ColumnDef::new(name)
-        .string()
-        .not_null()
-        .check(Expr::col(name).is_in(values.iter().copied()))
-        .take()
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index
-        .name(format!("idx_{table}_{}", columns.join("_")))
-        .table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    index.take()
-}
 
 fn text(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).text().null().take()
@@ -156,54 +123,34 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resources",
                         "provider_id",
                         "providers",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "resources",
-                        "course_id",
-                        "courses",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "resources",
-                        "cohort_id",
-                        "cohorts",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id("resources", "course_id", "courses", SetNull))
+                    .foreign_key(&mut fk_id("resources", "cohort_id", "cohorts", SetNull))
+                    .foreign_key(&mut fk_id(
                         "resources",
                         "assistance_id",
                         "assistances",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resources",
                         "visit_id",
                         "assistance_visits",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resources",
                         "visit_product_id",
                         "visit_products",
-                        ForeignKeyAction::SetNull,
+                        SetNull,
                     ))
-                    .foreign_key(&mut fk(
-                        "resources",
-                        "created_by",
-                        "users",
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        "resources",
-                        "published_by",
-                        "users",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("resources", "created_by", "users", SetNull))
+                    .foreign_key(&mut fk_id("resources", "published_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -214,11 +161,17 @@ impl MigrationTrait for Migration {
             &["cohort_id"],
             &["assistance_id"],
         ] {
-            manager.create_index(index("resources", columns)).await?;
+            manager
+                .create_index(named_index("idx", "resources", columns))
+                .await?;
         }
         // A visit's product is at most one resource (several NULLs are allowed on both engines).
         manager
-            .create_index(index("resources", &["visit_product_id"]).unique().take())
+            .create_index(
+                named_index("idx", "resources", &["visit_product_id"])
+                    .unique()
+                    .take(),
+            )
             .await?;
         manager
             .create_table(
@@ -231,11 +184,11 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ColumnDef::new("content").blob().not_null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resource_files",
                         "resource_id",
                         "resources",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -247,23 +200,23 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("resource_id").col("capacity_id"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resource_capacities",
                         "resource_id",
                         "resources",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resource_capacities",
                         "capacity_id",
                         "capacities",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
             .await?;
         manager
-            .create_index(index("resource_capacities", &["capacity_id"]))
+            .create_index(named_index("idx", "resource_capacities", &["capacity_id"]))
             .await?;
         manager
             .create_table(
@@ -272,11 +225,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(one_of("category", CATEGORIES))
                     .primary_key(Index::create().col("resource_id").col("category"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "resource_categories",
                         "resource_id",
                         "resources",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -285,16 +238,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "resource_categories",
-            "resource_capacities",
-            "resource_files",
-            "resources",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
-        Ok(())
+        drop_tables(
+            manager,
+            &[
+                "resource_categories",
+                "resource_capacities",
+                "resource_files",
+                "resources",
+            ],
+        )
+        .await
     }
 }

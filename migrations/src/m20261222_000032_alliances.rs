@@ -13,7 +13,7 @@
 //! - `alliance_agreements`: what a table agreed, its owner and due date, and its follow-up: `open`,
 //!   or `done` on a date with a note; who changed it last and when.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, id, index, timestamp};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -22,38 +22,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261222_000032_alliances"
     }
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn stamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
 }
 
 /// The kinds of organisation a member that is not a provider of the product may be.
@@ -86,7 +54,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use ForeignKeyAction::{Cascade, Restrict, SetNull};
         manager
             .create_table(
                 Table::create()
@@ -99,8 +66,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("renewed_on").date().null())
                     .col(ColumnDef::new("implementation_plan").text().not_null())
                     .col(ColumnDef::new("created_by").integer().null())
-                    .col(stamp("created_at"))
-                    .col(stamp("updated_at"))
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
                     .check(
                         Expr::col("renewed_on")
                             .is_null()
@@ -113,14 +80,13 @@ impl MigrationTrait for Migration {
                         "code",
                         Restrict,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliances",
                         "lead_provider_id",
                         "providers",
-                        "id",
                         Restrict,
                     ))
-                    .foreign_key(&mut fk("alliances", "created_by", "users", "id", SetNull))
+                    .foreign_key(&mut fk_id("alliances", "created_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -157,18 +123,16 @@ impl MigrationTrait for Migration {
                                 .and(Expr::col("name").is_not_null())
                                 .and(Expr::col("kind").is_not_null())),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_members",
                         "alliance_id",
                         "alliances",
-                        "id",
                         Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_members",
                         "provider_id",
                         "providers",
-                        "id",
                         Restrict,
                     ))
                     .take(),
@@ -197,19 +161,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("place").string().null())
                     .col(ColumnDef::new("agenda").text().not_null())
                     .col(ColumnDef::new("created_by").integer().null())
-                    .col(stamp("created_at"))
-                    .foreign_key(&mut fk(
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut fk_id(
                         "alliance_meetings",
                         "alliance_id",
                         "alliances",
-                        "id",
                         Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_meetings",
                         "created_by",
                         "users",
-                        "id",
                         SetNull,
                     ))
                     .take(),
@@ -227,11 +189,10 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("meeting_id").integer().not_null())
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("organisation").string().not_null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_meeting_attendees",
                         "meeting_id",
                         "alliance_meetings",
-                        "id",
                         Cascade,
                     ))
                     .take(),
@@ -274,18 +235,16 @@ impl MigrationTrait for Migration {
                                 .eq("open")
                                 .and(Expr::col("done_on").is_null())),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_agreements",
                         "meeting_id",
                         "alliance_meetings",
-                        "id",
                         Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "alliance_agreements",
                         "status_changed_by",
                         "users",
-                        "id",
                         SetNull,
                     ))
                     .take(),

@@ -11,7 +11,7 @@
 //!   refreshed in the transaction that writes a replica (second-generation reach, never summed
 //!   into direct training).
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk, fk_id, id, index};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -30,31 +30,6 @@ pub const AUDIENCES: [&str; 5] = [
     "jovenes",
     "otra",
 ];
-
-fn serial() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    target_column: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, target_column)
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -80,7 +55,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("replicators")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("participant_id").integer().not_null())
                     .col(ColumnDef::new("cohort_id").integer().not_null())
                     .col(ColumnDef::new("department_code").string_len(2).not_null())
@@ -92,34 +67,21 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replicators",
                         "participant_id",
                         "participants",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
-                        "replicators",
-                        "cohort_id",
-                        "cohorts",
-                        "id",
-                        ForeignKeyAction::Restrict,
-                    ))
+                    .foreign_key(&mut fk_id("replicators", "cohort_id", "cohorts", Restrict))
                     .foreign_key(&mut fk(
                         "replicators",
                         "department_code",
                         "departments",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "replicators",
-                        "endorsed_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("replicators", "endorsed_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -141,19 +103,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("replicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("replicator_id").col("capacity_id"))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replicator_capacities",
                         "replicator_id",
                         "replicators",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replicator_capacities",
                         "capacity_id",
                         "capacities",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
                     .take(),
             )
@@ -165,7 +125,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("replicas")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("replicator_id").integer().not_null())
                     .col(ColumnDef::new("date").date().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
@@ -185,34 +145,26 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replicas",
                         "replicator_id",
                         "replicators",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .foreign_key(&mut fk(
                         "replicas",
                         "municipality_code",
                         "municipalities",
                         "code",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replicas",
                         "capacity_id",
                         "capacities",
-                        "id",
-                        ForeignKeyAction::Restrict,
+                        Restrict,
                     ))
-                    .foreign_key(&mut fk(
-                        "replicas",
-                        "recorded_by",
-                        "users",
-                        "id",
-                        ForeignKeyAction::SetNull,
-                    ))
+                    .foreign_key(&mut fk_id("replicas", "recorded_by", "users", SetNull))
                     .take(),
             )
             .await?;
@@ -227,16 +179,15 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("replica_attendees")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("replica_id").integer().not_null())
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("position").string().null())
-                    .foreign_key(&mut fk(
+                    .foreign_key(&mut fk_id(
                         "replica_attendees",
                         "replica_id",
                         "replicas",
-                        "id",
-                        ForeignKeyAction::Cascade,
+                        Cascade,
                     ))
                     .take(),
             )
@@ -270,17 +221,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            "replica_figures",
-            "replica_attendees",
-            "replicas",
-            "replicator_capacities",
-            "replicators",
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).take())
-                .await?;
-        }
+        drop_tables(
+            manager,
+            &[
+                "replica_figures",
+                "replica_attendees",
+                "replicas",
+                "replicator_capacities",
+                "replicators",
+            ],
+        )
+        .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -11,7 +11,7 @@
 //!   the municipality is deactivated. The municipality's history stays attached to the
 //!   municipality, so nothing else moves.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, SetNull, fk, fk_id, index};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -23,16 +23,6 @@ impl MigrationName for Migration {
 }
 
 const TABLE: &str = "liaison_handovers";
-
-fn fk(column: &'static str, target: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{TABLE}_{column}"))
-        .from(TABLE, column)
-        .to(target, to)
-        .on_delete(ForeignKeyAction::Cascade)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -84,15 +74,21 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .foreign_key(&mut fk("municipality_code", "municipalities", "code"))
-                    .foreign_key(&mut fk("new_user_id", "users", "id"))
+                    .foreign_key(&mut fk(
+                        TABLE,
+                        "municipality_code",
+                        "municipalities",
+                        "code",
+                        Cascade,
+                    ))
+                    .foreign_key(&mut fk_id(TABLE, "new_user_id", "users", Cascade))
                     .foreign_key(
                         ForeignKey::create()
                             .name(format!("fk_{TABLE}_named_by"))
                             .from(TABLE, "named_by")
                             .to("users", "id")
-                            .on_delete(ForeignKeyAction::SetNull)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(SetNull)
+                            .on_update(Cascade),
                     )
                     .take(),
             )

@@ -12,6 +12,7 @@
 //!   of earlier days are deleted as new ones arrive.
 //! - An index on `resources (created_by, created_at)` for the per-account upload rate.
 
+use crate::schema::Cascade;
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -64,8 +65,8 @@ impl MigrationTrait for Migration {
                             .name("fk_resource_downloads_resource_id")
                             .from("resource_downloads", "resource_id")
                             .to("resources", "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade),
+                            .on_delete(Cascade)
+                            .on_update(Cascade),
                     )
                     .take(),
             )

@@ -21,8 +21,8 @@
 //! constraint that names `before_rule` and adds it again; SQLite gets the `writable_schema`
 //! edit of migration 6 (loosening: no stored row can break it).
 
-use crate::m20261122_000001_initial_schema::index;
 use crate::m20261126_000006_demand::rewrite_sqlite_table;
+use crate::schema::{Cascade, index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -149,8 +149,8 @@ impl MigrationTrait for Migration {
                             .name(format!("fk_{LINKS}_work_plan_id"))
                             .from(LINKS, "work_plan_id")
                             .to(PLANS, "id")
-                            .on_delete(ForeignKeyAction::Cascade)
-                            .on_update(ForeignKeyAction::Cascade)
+                            .on_delete(Cascade)
+                            .on_update(Cascade)
                             .take(),
                     )
                     .take(),

@@ -8,7 +8,7 @@
 //! PostgreSQL references the account (`ON DELETE CASCADE`: an account removed leaves no files
 //! behind); SQLite keeps the column plain, as migration 38 does, and the domain guards it.
 
-use crate::m20261122_000001_initial_schema::index;
+use crate::schema::{Cascade, index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -57,8 +57,8 @@ impl MigrationTrait for Migration {
                     .name(format!("fk_{DRAFTS}_user_id"))
                     .from(DRAFTS, "user_id")
                     .to("users", "id")
-                    .on_delete(ForeignKeyAction::Cascade)
-                    .on_update(ForeignKeyAction::Cascade)
+                    .on_delete(Cascade)
+                    .on_update(Cascade)
                     .take(),
             );
         }

@@ -1,0 +1,135 @@
+//! The shapes the migrations build again and again, written once (issue 63): the `id` column,
+//! timestamps, enum-like text columns, foreign keys and their names, indexes and their names,
+//! and `down()`'s drops. Each builds exactly the statement the migrations used to spell out by
+//! hand, so the schema (names, types, defaults, constraints) is the same on SQLite and
+//! PostgreSQL as before.
+
+use sea_orm_migration::prelude::*;
+
+pub(crate) use ForeignKeyAction::{Cascade, Restrict, SetNull};
+
+/// `id`: an auto-incremented integer primary key.
+pub(crate) fn id() -> ColumnDef {
+    ColumnDef::new("id")
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+
+/// A moment (with time zone), required.
+pub(crate) fn timestamp(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+
+/// A moment (with time zone), optional.
+pub(crate) fn timestamp_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .take()
+}
+
+/// A required text column holding one of `values` (a check constraint).
+pub(crate) fn one_of(name: &'static str, values: &[&'static str]) -> ColumnDef {
+    ColumnDef::new(name)
+        .string()
+        .not_null()
+        .check(Expr::col(name).is_in(values.iter().copied()))
+        .take()
+}
+
+/// The foreign key `fk_{table}_{column}` from `table.column` to `target.target_column`,
+/// following the target's updates.
+pub(crate) fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    target_column: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table, column)
+        .to(target, target_column)
+        .on_delete(on_delete)
+        .on_update(ForeignKeyAction::Cascade)
+        .take()
+}
+
+/// [`fk`] to the target's `id`.
+pub(crate) fn fk_id(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    fk(table, column, target, "id", on_delete)
+}
+
+/// The index `{prefix}_{table}_{columns}` over `columns`, in order.
+pub(crate) fn named_index(
+    prefix: &str,
+    table: &'static str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
+    let mut statement = Index::create()
+        .name(format!("{prefix}_{table}_{}", columns.join("_")))
+        .table(table)
+        .take();
+    for column in columns {
+        statement.col(*column);
+    }
+    statement
+}
+
+/// The plain index `ix_{table}_{columns}`.
+pub(crate) fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    named_index("ix", table, columns)
+}
+
+/// The unique index `uq_{table}_{columns}`.
+pub(crate) fn unique(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    named_index("uq", table, columns).unique().take()
+}
+
+/// Creates every index of `indexes`, in order.
+pub(crate) async fn create_indexes(
+    manager: &SchemaManager<'_>,
+    indexes: impl IntoIterator<Item = IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    for statement in indexes {
+        manager.create_index(statement).await?;
+    }
+    Ok(())
+}
+
+/// Drops every table of `tables`, in order (dependents first).
+pub(crate) async fn drop_tables(
+    manager: &SchemaManager<'_>,
+    tables: &[&'static str],
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(*table).take())
+            .await?;
+    }
+    Ok(())
+}
+
+/// [`drop_tables`], each only if it exists (`DROP TABLE IF EXISTS`).
+pub(crate) async fn drop_tables_if_exist(
+    manager: &SchemaManager<'_>,
+    tables: &[&'static str],
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(*table).if_exists().take())
+            .await?;
+    }
+    Ok(())
+}
