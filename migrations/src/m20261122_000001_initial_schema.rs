@@ -5,8 +5,8 @@
 //! and cohort, one mark per session and enrolment, one score per assessment and enrolment,
 //! value ranges), so a bug in the application cannot store what the rules forbid.
 
-use crate::schema::{
-    Cascade, Restrict, SetNull, fk, fk_id, id, index, one_of, timestamp, timestamp_null, unique,
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, id, index, one_of, timestamp, timestamp_null, unique,
 };
 use sea_orm_migration::prelude::*;
 
@@ -139,19 +139,8 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text_null("dnp_capacity_group"))
             .col(boolean("is_department_capital", false))
             .col(int_null("pdet_subregion_id"))
-            .foreign_key(&mut fk(
-                "municipalities",
-                "department_code",
-                "departments",
-                "code",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id(
-                "municipalities",
-                "pdet_subregion_id",
-                "pdet_subregions",
-                SetNull,
-            ))
+            .refs_col("department_code", "departments", "code", Restrict)
+            .refs("pdet_subregion_id", "pdet_subregions", SetNull)
             .take(),
         // ---- Capacities and their indicators ----------------------------------------------
         t("capacities")
@@ -171,12 +160,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text("name"))
             .col(text("source"))
             .col(text("scale"))
-            .foreign_key(&mut fk_id(
-                "capacity_indicators",
-                "capacity_id",
-                "capacities",
-                Restrict,
-            ))
+            .refs("capacity_id", "capacities", Restrict)
             .take(),
         t("indicator_observations")
             .col(id())
@@ -184,19 +168,8 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(col("municipality_code").string_len(5).not_null())
             .col(int("year"))
             .col(double("value"))
-            .foreign_key(&mut fk_id(
-                "indicator_observations",
-                "indicator_id",
-                "capacity_indicators",
-                Cascade,
-            ))
-            .foreign_key(&mut fk(
-                "indicator_observations",
-                "municipality_code",
-                "municipalities",
-                "code",
-                Restrict,
-            ))
+            .refs("indicator_id", "capacity_indicators", Cascade)
+            .refs_col("municipality_code", "municipalities", "code", Restrict)
             .take(),
         // ---- People and accounts -----------------------------------------------------------
         t("users")
@@ -211,13 +184,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
             .col(timestamp_null("last_login_at"))
-            .foreign_key(&mut fk(
-                "users",
-                "department_code",
-                "departments",
-                "code",
-                Restrict,
-            ))
+            .refs_col("department_code", "departments", "code", Restrict)
             .take(),
         t("participants")
             .col(id())
@@ -241,14 +208,8 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(bool_null("is_conflict_victim"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk_id("participants", "user_id", "users", SetNull))
-            .foreign_key(&mut fk(
-                "participants",
-                "municipality_code",
-                "municipalities",
-                "code",
-                Restrict,
-            ))
+            .refs("user_id", "users", SetNull)
+            .refs_col("municipality_code", "municipalities", "code", Restrict)
             .take(),
         t("consents")
             .col(id())
@@ -257,12 +218,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text("text_version"))
             .col(timestamp("granted_at"))
             .col(timestamp_null("withdrawn_at"))
-            .foreign_key(&mut fk_id(
-                "consents",
-                "participant_id",
-                "participants",
-                Cascade,
-            ))
+            .refs("participant_id", "participants", Cascade)
             .take(),
         t("api_tokens")
             .col(id())
@@ -272,7 +228,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("expires_at"))
             .col(timestamp_null("revoked_at"))
             .col(timestamp_null("last_used_at"))
-            .foreign_key(&mut fk_id("api_tokens", "user_id", "users", Cascade))
+            .refs("user_id", "users", Cascade)
             .take(),
         t("password_resets")
             .col(id())
@@ -281,7 +237,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("expires_at"))
             .col(timestamp_null("used_at"))
-            .foreign_key(&mut fk_id("password_resets", "user_id", "users", Cascade))
+            .refs("user_id", "users", Cascade)
             .take(),
         // Shared by every app instance, so throttling holds behind a load balancer.
         t("login_throttle")
@@ -315,18 +271,8 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("course_id"))
             .col(int("capacity_id"))
             .primary_key(Index::create().col("course_id").col("capacity_id"))
-            .foreign_key(&mut fk_id(
-                "course_capacities",
-                "course_id",
-                "courses",
-                Cascade,
-            ))
-            .foreign_key(&mut fk_id(
-                "course_capacities",
-                "capacity_id",
-                "capacities",
-                Restrict,
-            ))
+            .refs("course_id", "courses", Cascade)
+            .refs("capacity_id", "capacities", Restrict)
             .take(),
         t("cohorts")
             .col(id())
@@ -354,61 +300,29 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("updated_at"))
             .col(timestamp_null("closed_at"))
             .check(Expr::col("end_date").gte(Expr::col("start_date")))
-            .foreign_key(&mut fk_id("cohorts", "course_id", "courses", Restrict))
-            .foreign_key(&mut fk_id("cohorts", "created_by", "users", SetNull))
+            .refs("course_id", "courses", Restrict)
+            .refs("created_by", "users", SetNull)
             .take(),
         t("cohort_municipalities")
             .col(int("cohort_id"))
             .col(col("municipality_code").string_len(5).not_null())
             .primary_key(Index::create().col("cohort_id").col("municipality_code"))
-            .foreign_key(&mut fk_id(
-                "cohort_municipalities",
-                "cohort_id",
-                "cohorts",
-                Cascade,
-            ))
-            .foreign_key(&mut fk(
-                "cohort_municipalities",
-                "municipality_code",
-                "municipalities",
-                "code",
-                Restrict,
-            ))
+            .refs("cohort_id", "cohorts", Cascade)
+            .refs_col("municipality_code", "municipalities", "code", Restrict)
             .take(),
         t("cohort_departments")
             .col(int("cohort_id"))
             .col(col("department_code").string_len(2).not_null())
             .primary_key(Index::create().col("cohort_id").col("department_code"))
-            .foreign_key(&mut fk_id(
-                "cohort_departments",
-                "cohort_id",
-                "cohorts",
-                Cascade,
-            ))
-            .foreign_key(&mut fk(
-                "cohort_departments",
-                "department_code",
-                "departments",
-                "code",
-                Restrict,
-            ))
+            .refs("cohort_id", "cohorts", Cascade)
+            .refs_col("department_code", "departments", "code", Restrict)
             .take(),
         t("cohort_instructors")
             .col(int("cohort_id"))
             .col(int("user_id"))
             .primary_key(Index::create().col("cohort_id").col("user_id"))
-            .foreign_key(&mut fk_id(
-                "cohort_instructors",
-                "cohort_id",
-                "cohorts",
-                Cascade,
-            ))
-            .foreign_key(&mut fk_id(
-                "cohort_instructors",
-                "user_id",
-                "users",
-                Restrict,
-            ))
+            .refs("cohort_id", "cohorts", Cascade)
+            .refs("user_id", "users", Restrict)
             .take(),
         t("cohort_sessions")
             .col(id())
@@ -422,12 +336,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
             .check(Expr::col("ends_at").gt(Expr::col("starts_at")))
-            .foreign_key(&mut fk_id(
-                "cohort_sessions",
-                "cohort_id",
-                "cohorts",
-                Cascade,
-            ))
+            .refs("cohort_id", "cohorts", Cascade)
             .take(),
         // ---- Enrolment, attendance, assessment --------------------------------------------
         t("enrolments")
@@ -451,21 +360,10 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int_null("final_grade_milli"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk_id("enrolments", "cohort_id", "cohorts", Restrict))
-            .foreign_key(&mut fk_id(
-                "enrolments",
-                "participant_id",
-                "participants",
-                Restrict,
-            ))
-            .foreign_key(&mut fk(
-                "enrolments",
-                "municipality_code",
-                "municipalities",
-                "code",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id("enrolments", "created_by", "users", SetNull))
+            .refs("cohort_id", "cohorts", Restrict)
+            .refs("participant_id", "participants", Restrict)
+            .refs_col("municipality_code", "municipalities", "code", Restrict)
+            .refs("created_by", "users", SetNull)
             .take(),
         t("attendance_marks")
             .col(id())
@@ -476,24 +374,9 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(one_of("source", &["manual", "check_in", "sheet"]))
             .col(int_null("recorded_by"))
             .col(timestamp("recorded_at"))
-            .foreign_key(&mut fk_id(
-                "attendance_marks",
-                "session_id",
-                "cohort_sessions",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id(
-                "attendance_marks",
-                "enrolment_id",
-                "enrolments",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id(
-                "attendance_marks",
-                "recorded_by",
-                "users",
-                SetNull,
-            ))
+            .refs("session_id", "cohort_sessions", Restrict)
+            .refs("enrolment_id", "enrolments", Restrict)
+            .refs("recorded_by", "users", SetNull)
             .take(),
         t("assessments")
             .col(id())
@@ -503,7 +386,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("position"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk_id("assessments", "cohort_id", "cohorts", Cascade))
+            .refs("cohort_id", "cohorts", Cascade)
             .take(),
         t("scores")
             .col(id())
@@ -512,14 +395,9 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(between(int("score_tenths"), "score_tenths", 0, 50))
             .col(int_null("recorded_by"))
             .col(timestamp("recorded_at"))
-            .foreign_key(&mut fk_id(
-                "scores",
-                "assessment_id",
-                "assessments",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id("scores", "enrolment_id", "enrolments", Restrict))
-            .foreign_key(&mut fk_id("scores", "recorded_by", "users", SetNull))
+            .refs("assessment_id", "assessments", Restrict)
+            .refs("enrolment_id", "enrolments", Restrict)
+            .refs("recorded_by", "users", SetNull)
             .take(),
         // ---- Certificates: a snapshot of what they state ------------------------------------
         t("certificates")
@@ -551,27 +429,12 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int_null("revoked_by"))
             .col(text_null("revocation_reason"))
             .col(int_null("superseded_by_id"))
-            .foreign_key(&mut fk_id(
-                "certificates",
-                "enrolment_id",
-                "enrolments",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id("certificates", "cohort_id", "cohorts", Restrict))
-            .foreign_key(&mut fk_id(
-                "certificates",
-                "participant_id",
-                "participants",
-                Restrict,
-            ))
-            .foreign_key(&mut fk_id("certificates", "issued_by", "users", SetNull))
-            .foreign_key(&mut fk_id("certificates", "revoked_by", "users", SetNull))
-            .foreign_key(&mut fk_id(
-                "certificates",
-                "superseded_by_id",
-                "certificates",
-                Restrict,
-            ))
+            .refs("enrolment_id", "enrolments", Restrict)
+            .refs("cohort_id", "cohorts", Restrict)
+            .refs("participant_id", "participants", Restrict)
+            .refs("issued_by", "users", SetNull)
+            .refs("revoked_by", "users", SetNull)
+            .refs("superseded_by_id", "certificates", Restrict)
             .take(),
         // ---- Email outbox and audit ----------------------------------------------------------
         t("outbox")
@@ -600,7 +463,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(long_text_null("before_json"))
             .col(long_text_null("after_json"))
             .col(timestamp("occurred_at"))
-            .foreign_key(&mut fk_id("audit_log", "actor_user_id", "users", SetNull))
+            .refs("actor_user_id", "users", SetNull)
             .take(),
         t("settings")
             .col(text("key").primary_key().take())

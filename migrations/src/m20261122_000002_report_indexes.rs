@@ -6,16 +6,10 @@
 //! `municipality_code`, so it replaces the single-column index. Certificates are looked up by
 //! enrolment and status the same way.
 
-use crate::schema::index;
+use crate::shapes::{index, migration_name};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261122_000002_report_indexes"
-    }
-}
+migration_name!("m20261122_000002_report_indexes");
 
 const ENROLMENTS: &[&str] = &[
     "municipality_code",

@@ -6,16 +6,13 @@
 //! until the link emailed to its address is followed, so an address proves it is the
 //! registrant's before an account uses it (and registering never tells who already has one).
 
-use crate::schema::{Cascade, drop_tables_if_exist, fk_id, index, timestamp};
+use crate::shapes::{
+    Cascade, References, create_indexes, drop_tables_if_exist, id, index, migration_name,
+    timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261123_000003_sessions"
-    }
-}
+migration_name!("m20261123_000003_sessions");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -33,27 +30,23 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("user_id").integer().not_null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .foreign_key(&mut fk_id("sessions", "user_id", "users", Cascade))
+                    .refs("user_id", "users", Cascade)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("sessions", &["user_id"]))
-            .await?;
-        manager
-            .create_index(index("sessions", &["expires_at"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("sessions", &["user_id"]),
+                index("sessions", &["expires_at"]),
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table("registration_confirmations")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(
                         ColumnDef::new("token_hash")
                             .string()
@@ -70,22 +63,19 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("next_path").string().not_null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
-                    .foreign_key(&mut fk_id(
-                        "registration_confirmations",
-                        "participant_id",
-                        "participants",
-                        Cascade,
-                    ))
+                    .col(timestamp_null("used_at"))
+                    .refs("participant_id", "participants", Cascade)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("registration_confirmations", &["email"]))
-            .await?;
-        manager
-            .create_index(index("registration_confirmations", &["participant_id"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("registration_confirmations", &["email"]),
+                index("registration_confirmations", &["participant_id"]),
+            ],
+        )
+        .await?;
         Ok(())
     }
 

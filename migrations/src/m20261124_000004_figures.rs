@@ -18,17 +18,11 @@
 //! The migration marks every existing cohort dirty: the first commit (or the periodic job)
 //! after upgrading fills the figures.
 
-use crate::schema::drop_tables_if_exist;
+use crate::shapes::{drop_tables_if_exist, id, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261124_000004_figures"
-    }
-}
+migration_name!("m20261124_000004_figures");
 
 fn count(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().default(0).take()
@@ -46,7 +40,7 @@ fn text(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).string().not_null().take()
 }
 
-fn id(name: &'static str) -> ColumnDef {
+fn int(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().take()
 }
 
@@ -210,7 +204,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("cohort_figures")
-                    .col(id("cohort_id"))
+                    .col(int("cohort_id"))
                     .col(text("municipality_code"))
                     .col(text("department_code"))
                     // The municipality's name folded (no accents, lower case): the reports'
@@ -281,11 +275,11 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("capacity_people")
-                    .col(id("participant_id"))
-                    .col(id("capacity_id"))
+                    .col(int("participant_id"))
+                    .col(int("capacity_id"))
                     .col(text("municipality_code"))
                     // The year the cohort started.
-                    .col(id("year"))
+                    .col(int("year"))
                     .col(text("department_code"))
                     .col(flag("completed"))
                     .col(flag("certified"))
@@ -305,7 +299,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("capacity_figures")
                     .col(text("municipality_code"))
-                    .col(id("capacity_id"))
+                    .col(int("capacity_id"))
                     .col(text("department_code"))
                     .col(count("trained"))
                     .col(count("completed"))
@@ -320,8 +314,8 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("capacity_year_figures")
                     .col(text("municipality_code"))
-                    .col(id("capacity_id"))
-                    .col(id("year"))
+                    .col(int("capacity_id"))
+                    .col(int("year"))
                     .col(text("department_code"))
                     .col(count("trained"))
                     .col(count("completed"))
@@ -349,7 +343,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("differential_people")
-                    .col(id("participant_id"))
+                    .col(int("participant_id"))
                     .col(text("department_code"))
                     .col(ColumnDef::new("sex").string().null())
                     .col(ColumnDef::new("ethnic_group").string().null())
@@ -377,14 +371,8 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("figures_dirty")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
-                    .col(id("cohort_id"))
+                    .col(id())
+                    .col(int("cohort_id"))
                     .take(),
             )
             .await?;

@@ -10,17 +10,11 @@
 //! The rows of the old `capacity_indicators` and `indicator_observations` are kept, with their
 //! ids (each old indicator keeps its one capacity as its first link).
 
-use crate::schema::{Cascade, Restrict, fk_id};
+use crate::shapes::{Cascade, References, Restrict, create_indexes, id, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261125_000005_indicators"
-    }
-}
+migration_name!("m20261125_000005_indicators");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -30,13 +24,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("indicators")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("code").string().not_null().unique_key())
                     .col(ColumnDef::new("name").string().not_null())
                     .col(ColumnDef::new("source").string().not_null())
@@ -58,18 +46,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("indicator_id").col("capacity_id"))
-                    .foreign_key(&mut fk_id(
-                        "indicator_capacities",
-                        "indicator_id",
-                        "indicators",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "indicator_capacities",
-                        "capacity_id",
-                        "capacities",
-                        Cascade,
-                    ))
+                    .refs("indicator_id", "indicators", Cascade)
+                    .refs("capacity_id", "capacities", Cascade)
                     .take(),
             )
             .await?;
@@ -77,13 +55,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("indicator_values")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("year").integer().not_null())
@@ -95,21 +67,8 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(false),
                     )
-                    .foreign_key(&mut fk_id(
-                        "indicator_values",
-                        "indicator_id",
-                        "indicators",
-                        Cascade,
-                    ))
-                    .foreign_key(
-                        &mut ForeignKey::create()
-                            .name("fk_indicator_values_municipality_code")
-                            .from("indicator_values", "municipality_code")
-                            .to("municipalities", "code")
-                            .on_delete(Restrict)
-                            .on_update(Cascade)
-                            .take(),
-                    )
+                    .refs("indicator_id", "indicators", Cascade)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
                     .take(),
             )
             .await?;
@@ -199,15 +158,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("name").string().not_null())
                     .col(ColumnDef::new("source").string().not_null())
                     .col(ColumnDef::new("scale").string().not_null())
-                    .foreign_key(
-                        &mut ForeignKey::create()
-                            .name("fk_capacity_indicators_capacity_id")
-                            .from("capacity_indicators", "capacity_id")
-                            .to("capacities", "id")
-                            .on_delete(Restrict)
-                            .on_update(Cascade)
-                            .take(),
-                    )
+                    .refs("capacity_id", "capacities", Restrict)
                     .take(),
             )
             .await?;
@@ -220,12 +171,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("year").integer().not_null())
                     .col(ColumnDef::new("value").double().not_null())
-                    .foreign_key(&mut fk_id(
-                        "indicator_observations",
-                        "indicator_id",
-                        "capacity_indicators",
-                        Cascade,
-                    ))
+                    .refs("indicator_id", "capacity_indicators", Cascade)
                     .take(),
             )
             .await?;
@@ -244,8 +190,9 @@ impl MigrationTrait for Migration {
         ] {
             db.execute_unprepared(statement).await?;
         }
-        manager
-            .create_index(
+        create_indexes(
+            manager,
+            [
                 Index::create()
                     .name("uq_indicator_observations_indicator_id_municipality_code_year")
                     .table("indicator_observations")
@@ -254,17 +201,14 @@ impl MigrationTrait for Migration {
                     .col("municipality_code")
                     .col("year")
                     .take(),
-            )
-            .await?;
-        manager
-            .create_index(
                 Index::create()
                     .name("ix_indicator_observations_municipality_code")
                     .table("indicator_observations")
                     .col("municipality_code")
                     .take(),
-            )
-            .await?;
+            ],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -13,17 +13,13 @@
 //! definition (a looser check: no stored row can break it), never a copy of `users` (dropping
 //! it would cascade to everything that references people).
 
-use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, id, one_of};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, id, migration_name, one_of, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261126_000006_demand"
-    }
-}
+migration_name!("m20261126_000006_demand");
 
 const OLD_ROLES: &str = "'admin', 'coordinator', 'instructor', 'participant', 'reviewer'";
 const NEW_ROLES: &str =
@@ -106,16 +102,8 @@ impl MigrationTrait for Migration {
                     .table("territorial_directions")
                     .col(id())
                     .col(ColumnDef::new("name").string().not_null().unique_key())
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("updated_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
                     .take(),
             )
             .await?;
@@ -132,19 +120,8 @@ impl MigrationTrait for Migration {
                             .unique_key(),
                     )
                     .primary_key(Index::create().col("direction_id").col("department_code"))
-                    .foreign_key(&mut fk_id(
-                        "territorial_direction_departments",
-                        "direction_id",
-                        "territorial_directions",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        "territorial_direction_departments",
-                        "department_code",
-                        "departments",
-                        "code",
-                        Restrict,
-                    ))
+                    .refs("direction_id", "territorial_directions", Cascade)
+                    .refs_col("department_code", "departments", "code", Restrict)
                     .take(),
             )
             .await?;
@@ -194,38 +171,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("cohort_id").integer().null())
                     .col(ColumnDef::new("created_by").integer().not_null())
                     .col(ColumnDef::new("endorsed_by").integer().null())
-                    .col(
-                        ColumnDef::new("endorsed_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("updated_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("planned_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(ColumnDef::new("met_at").timestamp_with_time_zone().null())
-                    .foreign_key(&mut fk(
-                        "demands",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("demands", "capacity_id", "capacities", Restrict))
-                    .foreign_key(&mut fk_id("demands", "cohort_id", "cohorts", SetNull))
-                    .foreign_key(&mut fk_id("demands", "created_by", "users", Restrict))
-                    .foreign_key(&mut fk_id("demands", "endorsed_by", "users", SetNull))
+                    .col(timestamp_null("endorsed_at"))
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .col(timestamp_null("planned_at"))
+                    .col(timestamp_null("met_at"))
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
+                    .refs("capacity_id", "capacities", Restrict)
+                    .refs("cohort_id", "cohorts", SetNull)
+                    .refs("created_by", "users", Restrict)
+                    .refs("endorsed_by", "users", SetNull)
                     .take(),
             )
             .await?;

@@ -16,17 +16,14 @@
 //!   "still in the entity", so its writes mark the person's cohorts dirty like the others.
 
 use crate::m20261124_000004_figures::{drop_source_triggers, source_triggers};
-use crate::schema::{Cascade, drop_tables_if_exist, fk_id, one_of, timestamp};
+use crate::shapes::{
+    Cascade, References, drop_tables_if_exist, id, migration_name, one_of, timestamp,
+    timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261127_000007_surveys"
-    }
-}
+migration_name!("m20261127_000007_surveys");
 
 const DEPARTURES: &[(&str, &str)] = &[(
     "entity_departures",
@@ -62,22 +59,12 @@ const TALLY_COUNTS: &[&str] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
                     .table("surveys")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("enrolment_id").integer().not_null())
                     .col(ColumnDef::new("cohort_id").integer().not_null())
                     .col(ColumnDef::new("department_code").string_len(2).not_null())
@@ -90,13 +77,9 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(false),
                     )
-                    .col(
-                        ColumnDef::new("reminded_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .foreign_key(&mut fk_id("surveys", "enrolment_id", "enrolments", Cascade))
-                    .foreign_key(&mut fk_id("surveys", "cohort_id", "cohorts", Cascade))
+                    .col(timestamp_null("reminded_at"))
+                    .refs("enrolment_id", "enrolments", Cascade)
+                    .refs("cohort_id", "cohorts", Cascade)
                     .take(),
             )
             .await?;
@@ -121,12 +104,7 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("aplicacion").is_in(["si", "parcialmente", "no"])),
                     )
                     .col(ColumnDef::new("comment").text().null())
-                    .foreign_key(&mut fk_id(
-                        "survey_responses",
-                        "cohort_id",
-                        "cohorts",
-                        Cascade,
-                    ))
+                    .refs("cohort_id", "cohorts", Cascade)
                     .take(),
             )
             .await?;
@@ -141,12 +119,7 @@ impl MigrationTrait for Migration {
                     .col("department_code")
                     .col("kind"),
             )
-            .foreign_key(&mut fk_id(
-                "survey_tallies",
-                "cohort_id",
-                "cohorts",
-                Cascade,
-            ))
+            .refs("cohort_id", "cohorts", Cascade)
             .take();
         for name in TALLY_COUNTS {
             tallies.col(ColumnDef::new(*name).big_integer().not_null().default(0));
@@ -164,12 +137,7 @@ impl MigrationTrait for Migration {
                             .col("participant_id")
                             .col("municipality_code"),
                     )
-                    .foreign_key(&mut fk_id(
-                        "entity_departures",
-                        "participant_id",
-                        "participants",
-                        Cascade,
-                    ))
+                    .refs("participant_id", "participants", Cascade)
                     .take(),
             )
             .await?;

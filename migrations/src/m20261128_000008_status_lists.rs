@@ -2,16 +2,10 @@
 //! no longer valid. An index on (status, id) answers that from a few index entries instead of
 //! reading every certificate of the range (131,072 rows per list; measured in BENCHMARKS.md).
 
-use crate::schema::index;
+use crate::shapes::{index, migration_name};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261128_000008_status_lists"
-    }
-}
+migration_name!("m20261128_000008_status_lists");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

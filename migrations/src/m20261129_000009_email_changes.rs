@@ -4,16 +4,10 @@
 //! waits here until the link emailed to the new address is followed, so a coordinator cannot
 //! point somebody's account at a mailbox of their own and reset its password.
 
-use crate::schema::{Cascade, timestamp};
+use crate::shapes::{Cascade, References, id, migration_name, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261129_000009_email_changes"
-    }
-}
+migration_name!("m20261129_000009_email_changes");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -22,13 +16,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("email_changes")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(
                         ColumnDef::new("token_hash")
                             .string()
@@ -41,15 +29,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("requested_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_email_changes_user_id")
-                            .from("email_changes", "user_id")
-                            .to("users", "id")
-                            .on_delete(Cascade)
-                            .on_update(Cascade),
-                    )
+                    .col(timestamp_null("used_at"))
+                    .refs("user_id", "users", Cascade)
                     .take(),
             )
             .await?;

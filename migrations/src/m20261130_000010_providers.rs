@@ -9,24 +9,14 @@
 //! - `demand_referrals`: a demand pointed to a provider by a reviewer or a coordinator, once per
 //!   provider.
 
-use crate::schema::{Cascade, Restrict, SetNull, fk_id, id, timestamp};
+use crate::shapes::{Cascade, References, Restrict, SetNull, id, migration_name, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261130_000010_providers"
-    }
-}
+migration_name!("m20261130_000010_providers");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         manager
@@ -102,24 +92,9 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("note").text().not_null())
                     .col(ColumnDef::new("referred_by").integer().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk_id(
-                        "demand_referrals",
-                        "demand_id",
-                        "demands",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "demand_referrals",
-                        "provider_id",
-                        "providers",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "demand_referrals",
-                        "referred_by",
-                        "users",
-                        SetNull,
-                    ))
+                    .refs("demand_id", "demands", Cascade)
+                    .refs("provider_id", "providers", Restrict)
+                    .refs("referred_by", "users", SetNull)
                     .take(),
             )
             .await?;

@@ -11,27 +11,18 @@
 //! - `assistance_figures`: per municipality × capacity × provider, the assistances, closed,
 //!   closed with the objective reached, and visits, kept in the writing transaction.
 
-use crate::schema::{
-    Cascade, Restrict, SetNull, drop_tables_if_exist, fk, fk_id, id, index, one_of, timestamp,
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, drop_tables_if_exist, id, index, migration_name,
+    one_of, timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261201_000011_assistance"
-    }
-}
+migration_name!("m20261201_000011_assistance");
 
 const MODALITIES: &[&str] = &["presencial", "virtual", "mixta"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -71,33 +62,14 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("evaluation_usefulness").between(1, 5)),
                     )
                     .col(ColumnDef::new("evaluation_comment").text().null())
-                    .col(
-                        ColumnDef::new("evaluated_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("evaluated_at"))
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("updated_at"))
-                    .col(
-                        ColumnDef::new("closed_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .foreign_key(&mut fk_id(
-                        "assistances",
-                        "provider_id",
-                        "providers",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk(
-                        "assistances",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("assistances", "created_by", "users", SetNull))
+                    .col(timestamp_null("closed_at"))
+                    .refs("provider_id", "providers", Restrict)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -113,8 +85,8 @@ impl MigrationTrait for Migration {
                         .col(ColumnDef::new("assistance_id").integer().not_null())
                         .col(ColumnDef::new(other).integer().not_null())
                         .primary_key(Index::create().col("assistance_id").col(other))
-                        .foreign_key(&mut fk_id(table, "assistance_id", "assistances", Cascade))
-                        .foreign_key(&mut fk_id(table, other, target, Cascade))
+                        .refs("assistance_id", "assistances", Cascade)
+                        .refs(other, target, Cascade)
                         .take(),
                 )
                 .await?;
@@ -130,12 +102,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("due_on").date().not_null())
                     .col(ColumnDef::new("done_on").date().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk_id(
-                        "assistance_milestones",
-                        "assistance_id",
-                        "assistances",
-                        Cascade,
-                    ))
+                    .refs("assistance_id", "assistances", Cascade)
                     .take(),
             )
             .await?;
@@ -157,18 +124,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("topics").text().not_null())
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk_id(
-                        "assistance_visits",
-                        "assistance_id",
-                        "assistances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "assistance_visits",
-                        "created_by",
-                        "users",
-                        SetNull,
-                    ))
+                    .refs("assistance_id", "assistances", Cascade)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -182,18 +139,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("position").string().null())
                     .col(ColumnDef::new("document_number").string().null())
-                    .foreign_key(&mut fk_id(
-                        "visit_attendees",
-                        "visit_id",
-                        "assistance_visits",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "visit_attendees",
-                        "participant_id",
-                        "participants",
-                        SetNull,
-                    ))
+                    .refs("visit_id", "assistance_visits", Cascade)
+                    .refs("participant_id", "participants", SetNull)
                     .take(),
             )
             .await?;
@@ -207,12 +154,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("owner").string().not_null())
                     .col(ColumnDef::new("due_on").date().not_null())
                     .col(ColumnDef::new("done_on").date().null())
-                    .foreign_key(&mut fk_id(
-                        "visit_agreements",
-                        "visit_id",
-                        "assistance_visits",
-                        Cascade,
-                    ))
+                    .refs("visit_id", "assistance_visits", Cascade)
                     .take(),
             )
             .await?;
@@ -227,12 +169,7 @@ impl MigrationTrait for Migration {
                         "kind",
                         &["herramienta", "documento", "plantilla", "otro"],
                     ))
-                    .foreign_key(&mut fk_id(
-                        "visit_products",
-                        "visit_id",
-                        "assistance_visits",
-                        Cascade,
-                    ))
+                    .refs("visit_id", "assistance_visits", Cascade)
                     .take(),
             )
             .await?;

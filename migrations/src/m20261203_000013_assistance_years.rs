@@ -6,17 +6,11 @@
 //! The table is derived (kept by the domain in the writing transaction), so it is recreated
 //! with the year in its key and refilled from the assistances with one portable statement.
 
-use crate::schema::index;
+use crate::shapes::{index, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261203_000013_assistance_years"
-    }
-}
+migration_name!("m20261203_000013_assistance_years");
 
 fn table(with_year: bool) -> TableCreateStatement {
     let mut key = Index::create();
@@ -97,10 +91,6 @@ async fn recreate(manager: &SchemaManager<'_>, with_year: bool) -> Result<(), Db
 impl MigrationTrait for Migration {
     /// One connection, one transaction: on SQLite the pool's other connections would otherwise
     /// see the index and the table at different moments.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         recreate(manager, true).await
     }

@@ -8,16 +8,10 @@
 //!   with the version its cached values were computed at.
 //! - `job_leases`: which instance runs a periodic job until when, so it runs once.
 
-use crate::schema::{drop_tables_if_exist, timestamp};
+use crate::shapes::{drop_tables_if_exist, id, migration_name, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261204_000014_instances"
-    }
-}
+migration_name!("m20261204_000014_instances");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -26,13 +20,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("credentials_keys")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     // The secret seed as a multibase Multikey (`z3u2…`).
                     .col(ColumnDef::new("secret_key").text().not_null())
                     // Its public half (`z6Mk…`), as `did.json` publishes it.
@@ -50,11 +38,7 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("origin").is_in(["generated", "imported"])),
                     )
                     .col(timestamp("created_at"))
-                    .col(
-                        ColumnDef::new("retired_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("retired_at"))
                     .take(),
             )
             .await?;

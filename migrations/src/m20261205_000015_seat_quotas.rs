@@ -12,24 +12,17 @@
 //!   nomination per cohort and document (a partial unique index: pending, confirmed or
 //!   accepted).
 
-use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, index, timestamp, timestamp_null};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, add_column, create_indexes, drop_column, id, index,
+    migration_name, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261205_000015_seat_quotas"
-    }
-}
+migration_name!("m20261205_000015_seat_quotas");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per statement.
         for column in [
@@ -37,9 +30,7 @@ impl MigrationTrait for Migration {
             timestamp_null("quotas_released_at"),
             timestamp_null("quota_reminded_at"),
         ] {
-            manager
-                .alter_table(Table::alter().table("cohorts").add_column(column).take())
-                .await?;
+            add_column(manager, "cohorts", column).await?;
         }
         manager
             .create_table(
@@ -54,19 +45,8 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("seats").gt(0)),
                     )
                     .primary_key(Index::create().col("cohort_id").col("municipality_code"))
-                    .foreign_key(&mut fk_id(
-                        "cohort_seat_quotas",
-                        "cohort_id",
-                        "cohorts",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        "cohort_seat_quotas",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
+                    .refs("cohort_id", "cohorts", Cascade)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
                     .take(),
             )
             .await?;
@@ -74,13 +54,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("nominations")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("cohort_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("participant_id").integer().null())
@@ -106,40 +80,24 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("nominated_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("updated_at"))
-                    .foreign_key(&mut fk_id("nominations", "cohort_id", "cohorts", Cascade))
-                    .foreign_key(&mut fk(
-                        "nominations",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "nominations",
-                        "participant_id",
-                        "participants",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "nominations",
-                        "enrolment_id",
-                        "enrolments",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id("nominations", "nominated_by", "users", SetNull))
-                    .foreign_key(&mut fk_id("nominations", "decided_by", "users", SetNull))
+                    .refs("cohort_id", "cohorts", Cascade)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
+                    .refs("participant_id", "participants", SetNull)
+                    .refs("enrolment_id", "enrolments", SetNull)
+                    .refs("nominated_by", "users", SetNull)
+                    .refs("decided_by", "users", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("nominations", &["cohort_id", "municipality_code"]))
-            .await?;
-        manager
-            .create_index(index("nominations", &["municipality_code"]))
-            .await?;
-        manager
-            .create_index(index("nominations", &["confirm_token_hash"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("nominations", &["cohort_id", "municipality_code"]),
+                index("nominations", &["municipality_code"]),
+                index("nominations", &["confirm_token_hash"]),
+            ],
+        )
+        .await?;
         // One live nomination per cohort and document (same SQL on SQLite and PostgreSQL).
         manager
             .get_connection()
@@ -164,9 +122,7 @@ impl MigrationTrait for Migration {
             "quotas_released_at",
             "quota_release_on",
         ] {
-            manager
-                .alter_table(Table::alter().table("cohorts").drop_column(column).take())
-                .await?;
+            drop_column(manager, "cohorts", column).await?;
         }
         Ok(())
     }

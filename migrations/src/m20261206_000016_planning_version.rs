@@ -8,16 +8,11 @@
 //! PostgreSQL: one statement-level trigger per table (one bump per statement). SQLite has only
 //! row triggers: one bump per row, on tables written a few rows at a time.
 
+use crate::shapes::migration_name;
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261206_000016_planning_version"
-    }
-}
+migration_name!("m20261206_000016_planning_version");
 
 /// The tables whose writes move the planning version on; a cohort's updates only when they
 /// change what the views show: taking a cohort's row lock (`cohorts::lock`, a no-op update of

@@ -8,15 +8,10 @@
 //! already computed for the current versions. Derived data: deleting every row loses nothing
 //! but time.
 
+use crate::shapes::{migration_name, timestamp};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261207_000017_kept_contents"
-    }
-}
+migration_name!("m20261207_000017_kept_contents");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -31,11 +26,7 @@ impl MigrationTrait for Migration {
                     // The versions the content was computed for, as JSON.
                     .col(ColumnDef::new("version").text().not_null())
                     .col(ColumnDef::new("content").text().not_null())
-                    .col(
-                        ColumnDef::new("computed_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("computed_at"))
                     .take(),
             )
             .await?;

@@ -15,16 +15,12 @@
 use crate::m20261124_000004_figures::{
     drop_source_triggers, mark as cohort_mark, postgres_function_marking, source_triggers,
 };
+use crate::shapes::drop_column;
+use crate::shapes::migration_name;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261208_000018_dirty_people"
-    }
-}
+migration_name!("m20261208_000018_dirty_people");
 
 /// (table, the SQL naming the touched cohorts and people from a trigger's `{row}`) of the
 /// sources that touch people one by one, on every insert, update and delete.
@@ -222,14 +218,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("figures_dirty")
-                    .drop_column("participant_id")
-                    .take(),
-            )
-            .await?;
+        drop_column(manager, "figures_dirty", "participant_id").await?;
         manager
             .create_index(
                 Index::create()

@@ -17,17 +17,14 @@
 //!
 //! At most one pending row per cohort and typed request (a partial unique index).
 
-use crate::schema::{Cascade, SetNull, fk_id, index, timestamp};
+use crate::shapes::{
+    Cascade, References, SetNull, create_indexes, id, index, migration_name, timestamp,
+    timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261209_000019_enrolment_invitations"
-    }
-}
+migration_name!("m20261209_000019_enrolment_invitations");
 
 const TABLE: &str = "enrolment_invitations";
 
@@ -38,13 +35,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TABLE)
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("cohort_id").integer().not_null())
                     .col(ColumnDef::new("named").string().not_null())
                     .col(ColumnDef::new("participant_id").integer().null())
@@ -57,24 +48,22 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("enrolment_id").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .col(
-                        ColumnDef::new("decided_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .foreign_key(&mut fk_id(TABLE, "cohort_id", "cohorts", Cascade))
-                    .foreign_key(&mut fk_id(TABLE, "participant_id", "participants", SetNull))
-                    .foreign_key(&mut fk_id(TABLE, "invited_by", "users", SetNull))
-                    .foreign_key(&mut fk_id(TABLE, "enrolment_id", "enrolments", SetNull))
+                    .col(timestamp_null("decided_at"))
+                    .refs("cohort_id", "cohorts", Cascade)
+                    .refs("participant_id", "participants", SetNull)
+                    .refs("invited_by", "users", SetNull)
+                    .refs("enrolment_id", "enrolments", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(TABLE, &["cohort_id", "status"]))
-            .await?;
-        manager
-            .create_index(index(TABLE, &["participant_id"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index(TABLE, &["cohort_id", "status"]),
+                index(TABLE, &["participant_id"]),
+            ],
+        )
+        .await?;
         // One pending invitation per cohort and request as typed (same SQL on both engines).
         manager
             .get_connection()

@@ -9,16 +9,10 @@
 //!   reason) or `withdrawn` (she asked for another, or for her approved name again). The
 //!   participant row keeps the approved name meanwhile, so certificates keep it.
 
-use crate::schema::{Cascade, SetNull, id, timestamp};
+use crate::shapes::{Cascade, References, SetNull, id, migration_name, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261210_000020_owner_moves"
-    }
-}
+migration_name!("m20261210_000020_owner_moves");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -40,23 +34,9 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("restore_email").string().not_null())
                     .col(timestamp("created_at"))
                     .col(timestamp("expires_at"))
-                    .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_email_change_undos_email_change_id")
-                            .from("email_change_undos", "email_change_id")
-                            .to("email_changes", "id")
-                            .on_delete(Cascade)
-                            .on_update(Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_email_change_undos_user_id")
-                            .from("email_change_undos", "user_id")
-                            .to("users", "id")
-                            .on_delete(Cascade)
-                            .on_update(Cascade),
-                    )
+                    .col(timestamp_null("used_at"))
+                    .refs("email_change_id", "email_changes", Cascade)
+                    .refs("user_id", "users", Cascade)
                     .take(),
             )
             .await?;
@@ -87,29 +67,11 @@ impl MigrationTrait for Migration {
                             .default("pending"),
                     )
                     .col(timestamp("requested_at"))
-                    .col(
-                        ColumnDef::new("decided_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("decided_at"))
                     .col(ColumnDef::new("decided_by").integer().null())
                     .col(ColumnDef::new("reason").text().null())
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_name_changes_participant_id")
-                            .from("name_changes", "participant_id")
-                            .to("participants", "id")
-                            .on_delete(Cascade)
-                            .on_update(Cascade),
-                    )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_name_changes_decided_by")
-                            .from("name_changes", "decided_by")
-                            .to("users", "id")
-                            .on_delete(SetNull)
-                            .on_update(Cascade),
-                    )
+                    .refs("participant_id", "participants", Cascade)
+                    .refs("decided_by", "users", SetNull)
                     .take(),
             )
             .await?;

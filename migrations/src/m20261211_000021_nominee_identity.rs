@@ -11,28 +11,22 @@
 //!   The person confirms again with her account (registering, or signing in and following the
 //!   link, which stays valid until the coordinator decides).
 
+use crate::shapes::migration_name;
+use crate::shapes::{add_column, drop_column};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261211_000021_nominee_identity"
-    }
-}
+migration_name!("m20261211_000021_nominee_identity");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("registration_confirmations")
-                    .add_column(ColumnDef::new("nomination_id").integer().null())
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            "registration_confirmations",
+            ColumnDef::new("nomination_id").integer().null(),
+        )
+        .await?;
         manager
             .get_connection()
             .execute_unprepared(
@@ -45,14 +39,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("registration_confirmations")
-                    .drop_column("nomination_id")
-                    .take(),
-            )
-            .await?;
+        drop_column(manager, "registration_confirmations", "nomination_id").await?;
         Ok(())
     }
 }

@@ -16,17 +16,14 @@
 //! - `plan_line_municipalities` and `plan_line_budgets`: a line version's targeted municipalities
 //!   and its budget per source (whole pesos, > 0).
 
-use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk, fk_id, id, index, timestamp};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, create_indexes, drop_tables, id, index, migration_name,
+    one_of, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261212_000022_plans"
-    }
-}
+migration_name!("m20261212_000022_plans");
 
 /// A goal: a whole number, not negative, or none.
 fn goal(name: &'static str) -> ColumnDef {
@@ -49,10 +46,6 @@ const SOURCES: &[&str] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -69,12 +62,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("territorial_direction_id").integer().null())
                     .col(ColumnDef::new("department_code").string_len(2).null())
                     .col(ColumnDef::new("name").string().not_null())
-                    .col(
-                        ColumnDef::new("status")
-                            .string()
-                            .not_null()
-                            .check(Expr::col("status").is_in(STATUSES.iter().copied())),
-                    )
+                    .col(one_of("status", STATUSES))
                     .col(
                         ColumnDef::new("version")
                             .integer()
@@ -84,30 +72,19 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new("approval_act").string().null())
                     .col(ColumnDef::new("approved_by").integer().null())
-                    .col(
-                        ColumnDef::new("approved_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("approved_at"))
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
                     .col(timestamp("updated_at"))
-                    .foreign_key(&mut fk_id("plans", "provider_id", "providers", Restrict))
-                    .foreign_key(&mut fk_id(
-                        "plans",
+                    .refs("provider_id", "providers", Restrict)
+                    .refs(
                         "territorial_direction_id",
                         "territorial_directions",
                         Restrict,
-                    ))
-                    .foreign_key(&mut fk(
-                        "plans",
-                        "department_code",
-                        "departments",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("plans", "approved_by", "users", SetNull))
-                    .foreign_key(&mut fk_id("plans", "created_by", "users", SetNull))
+                    )
+                    .refs_col("department_code", "departments", "code", Restrict)
+                    .refs("approved_by", "users", SetNull)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -138,8 +115,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
                     .primary_key(Index::create().col("plan_id").col("number"))
-                    .foreign_key(&mut fk_id("plan_versions", "plan_id", "plans", Cascade))
-                    .foreign_key(&mut fk_id("plan_versions", "created_by", "users", SetNull))
+                    .refs("plan_id", "plans", Cascade)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -153,7 +130,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("position").integer().not_null())
                     .col(ColumnDef::new("added_in_version").integer().not_null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk_id("plan_lines", "plan_id", "plans", Cascade))
+                    .refs("plan_id", "plans", Cascade)
                     .take(),
             )
             .await?;
@@ -183,43 +160,23 @@ impl MigrationTrait for Migration {
                     .col(goal("goal_people_certified"))
                     .col(goal("goal_assistances_closed"))
                     .col(goal("goal_municipalities_reached"))
-                    .foreign_key(&mut fk_id(
-                        "plan_line_versions",
-                        "line_id",
-                        "plan_lines",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "plan_line_versions",
-                        "plan_id",
-                        "plans",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "plan_line_versions",
-                        "capacity_id",
-                        "capacities",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "plan_line_versions",
-                        "course_id",
-                        "courses",
-                        Restrict,
-                    ))
+                    .refs("line_id", "plan_lines", Cascade)
+                    .refs("plan_id", "plans", Cascade)
+                    .refs("capacity_id", "capacities", Restrict)
+                    .refs("course_id", "courses", Restrict)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(
+        create_indexes(
+            manager,
+            [
                 index("plan_line_versions", &["line_id", "version"])
                     .unique()
                     .take(),
-            )
-            .await?;
-        manager
-            .create_index(index("plan_line_versions", &["plan_id", "version"]))
-            .await?;
+                index("plan_line_versions", &["plan_id", "version"]),
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -232,19 +189,8 @@ impl MigrationTrait for Migration {
                             .col("line_version_id")
                             .col("municipality_code"),
                     )
-                    .foreign_key(&mut fk_id(
-                        "plan_line_municipalities",
-                        "line_version_id",
-                        "plan_line_versions",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        "plan_line_municipalities",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
+                    .refs("line_version_id", "plan_line_versions", Cascade)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
                     .take(),
             )
             .await?;
@@ -257,12 +203,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("plan_line_budgets")
                     .col(ColumnDef::new("line_version_id").integer().not_null())
-                    .col(
-                        ColumnDef::new("source")
-                            .string()
-                            .not_null()
-                            .check(Expr::col("source").is_in(SOURCES.iter().copied())),
-                    )
+                    .col(one_of("source", SOURCES))
                     .col(
                         ColumnDef::new("amount")
                             .big_integer()
@@ -270,12 +211,7 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("amount").gt(0)),
                     )
                     .primary_key(Index::create().col("line_version_id").col("source"))
-                    .foreign_key(&mut fk_id(
-                        "plan_line_budgets",
-                        "line_version_id",
-                        "plan_line_versions",
-                        Cascade,
-                    ))
+                    .refs("line_version_id", "plan_line_versions", Cascade)
                     .take(),
             )
             .await?;

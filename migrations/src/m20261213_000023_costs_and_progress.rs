@@ -19,17 +19,14 @@
 
 use crate::m20261124_000004_figures::mark;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk_id, index, one_of};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, drop_tables, id, index, migration_name, one_of,
+    timestamp,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261213_000023_costs_and_progress"
-    }
-}
+migration_name!("m20261213_000023_costs_and_progress");
 
 fn count(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
@@ -79,22 +76,12 @@ fn cohort_trigger(backend: DbBackend) -> String {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
                     .table("cost_items")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("provider_id").integer().not_null())
                     .col(ColumnDef::new("cohort_id").integer().null())
                     .col(ColumnDef::new("assistance_id").integer().null())
@@ -112,36 +99,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("description").string().null())
                     .col(ColumnDef::new("reference").string().null())
                     .col(ColumnDef::new("created_by").integer().null())
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("created_at"))
                     .check(
                         Expr::col("cohort_id")
                             .is_null()
                             .ne(Expr::col("assistance_id").is_null()),
                     )
-                    .foreign_key(&mut fk_id(
-                        "cost_items",
-                        "provider_id",
-                        "providers",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("cost_items", "cohort_id", "cohorts", Cascade))
-                    .foreign_key(&mut fk_id(
-                        "cost_items",
-                        "assistance_id",
-                        "assistances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "cost_items",
-                        "plan_line_id",
-                        "plan_lines",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id("cost_items", "created_by", "users", SetNull))
+                    .refs("provider_id", "providers", Restrict)
+                    .refs("cohort_id", "cohorts", Cascade)
+                    .refs("assistance_id", "assistances", Cascade)
+                    .refs("plan_line_id", "plan_lines", SetNull)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -201,14 +169,10 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("plan_id").integer().not_null())
                     .col(ColumnDef::new("period").string_len(7).not_null())
                     .col(ColumnDef::new("version").integer().not_null())
-                    .col(
-                        ColumnDef::new("frozen_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("frozen_at"))
                     .col(ColumnDef::new("body").text().not_null())
                     .primary_key(Index::create().col("plan_id").col("period"))
-                    .foreign_key(&mut fk_id("plan_balances", "plan_id", "plans", Cascade))
+                    .refs("plan_id", "plans", Cascade)
                     .take(),
             )
             .await?;

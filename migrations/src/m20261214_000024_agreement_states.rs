@@ -13,16 +13,10 @@
 //!   every instance's next visit.
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::schema::index;
+use crate::shapes::{add_column, drop_column, index, migration_name, timestamp_null};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261214_000024_agreement_states"
-    }
-}
+migration_name!("m20261214_000024_agreement_states");
 
 const TABLE: &str = "visit_agreements";
 const PLANNING: &[&str] = &[TABLE];
@@ -39,25 +33,16 @@ fn columns() -> Vec<ColumnDef> {
         ColumnDef::new("note").string().null().take(),
         ColumnDef::new("reason").string().null().take(),
         ColumnDef::new("status_changed_by").integer().null().take(),
-        ColumnDef::new("status_changed_at")
-            .timestamp_with_time_zone()
-            .null()
-            .take(),
+        timestamp_null("status_changed_at"),
     ]
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite adds one at a time.
         for column in columns() {
-            manager
-                .alter_table(Table::alter().table(TABLE).add_column(column).take())
-                .await?;
+            add_column(manager, TABLE, column).await?;
         }
         let db = manager.get_connection();
         db.execute_unprepared(
@@ -93,9 +78,7 @@ impl MigrationTrait for Migration {
             "note",
             "status",
         ] {
-            manager
-                .alter_table(Table::alter().table(TABLE).drop_column(column).take())
-                .await?;
+            drop_column(manager, TABLE, column).await?;
         }
         Ok(())
     }

@@ -13,25 +13,18 @@
 //! - The assistances already in progress or closed when the rule came are recorded as agreed
 //!   before it: a version 1 without activities, accepted `before_rule` when they started.
 
-use crate::schema::{Cascade, SetNull, drop_tables, fk_id, id, index};
+use crate::shapes::{
+    Cascade, References, SetNull, create_indexes, drop_tables, id, index, migration_name,
+    timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261215_000025_agreed_plans"
-    }
-}
+migration_name!("m20261215_000025_agreed_plans");
 
 const VIAS: &[&str] = &["liaison", "link", "before_rule"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -42,23 +35,9 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("findings").text().not_null())
                     .col(ColumnDef::new("evidence").text().null())
                     .col(ColumnDef::new("recorded_by").integer().null())
-                    .col(
-                        ColumnDef::new("recorded_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .foreign_key(&mut fk_id(
-                        "assistance_diagnoses",
-                        "assistance_id",
-                        "assistances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "assistance_diagnoses",
-                        "recorded_by",
-                        "users",
-                        SetNull,
-                    ))
+                    .col(timestamp("recorded_at"))
+                    .refs("assistance_id", "assistances", Cascade)
+                    .refs("recorded_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -89,11 +68,7 @@ impl MigrationTrait for Migration {
                             .default("[]"),
                     )
                     .col(ColumnDef::new("written_by").integer().null())
-                    .col(
-                        ColumnDef::new("written_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("written_at"))
                     .col(ColumnDef::new("accepted_by").string().null())
                     .col(ColumnDef::new("accepted_position").string().null())
                     .col(
@@ -103,52 +78,31 @@ impl MigrationTrait for Migration {
                             .check(Expr::col("accepted_via").is_in(VIAS.iter().copied())),
                     )
                     .col(ColumnDef::new("accepted_user_id").integer().null())
-                    .col(
-                        ColumnDef::new("accepted_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("accepted_at"))
                     .col(ColumnDef::new("acceptance_token_hash").string().null())
                     .check(
                         Expr::col("accepted_via")
                             .is_null()
                             .eq(Expr::col("accepted_at").is_null()),
                     )
-                    .foreign_key(&mut fk_id(
-                        "assistance_work_plans",
-                        "assistance_id",
-                        "assistances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "assistance_work_plans",
-                        "written_by",
-                        "users",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "assistance_work_plans",
-                        "accepted_user_id",
-                        "users",
-                        SetNull,
-                    ))
+                    .refs("assistance_id", "assistances", Cascade)
+                    .refs("written_by", "users", SetNull)
+                    .refs("accepted_user_id", "users", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(
+        create_indexes(
+            manager,
+            [
                 index("assistance_work_plans", &["assistance_id", "version"])
                     .unique()
                     .take(),
-            )
-            .await?;
-        manager
-            .create_index(
                 index("assistance_work_plans", &["acceptance_token_hash"])
                     .unique()
                     .take(),
-            )
-            .await?;
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -159,12 +113,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("position").integer().not_null())
                     .col(ColumnDef::new("text").text().not_null())
                     .col(ColumnDef::new("due_on").date().not_null())
-                    .foreign_key(&mut fk_id(
-                        "work_plan_activities",
-                        "work_plan_id",
-                        "assistance_work_plans",
-                        Cascade,
-                    ))
+                    .refs("work_plan_id", "assistance_work_plans", Cascade)
                     .take(),
             )
             .await?;

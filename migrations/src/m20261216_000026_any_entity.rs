@@ -14,17 +14,11 @@
 //! migration 6 (both edits loosen: no stored row can break them).
 
 use crate::m20261126_000006_demand::rewrite_sqlite_table;
-use crate::schema::index;
+use crate::shapes::{add_column, drop_column, index, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261216_000026_any_entity"
-    }
-}
+migration_name!("m20261216_000026_any_entity");
 
 const TABLE: &str = "assistances";
 const OLD_KINDS: &str = "'alcaldia', 'concejo', 'personeria', 'consejo_territorial_planeacion'";
@@ -53,25 +47,17 @@ async fn kinds(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .add_column(
-                        ColumnDef::new("department_code")
-                            .string_len(2)
-                            .not_null()
-                            .default(""),
-                    )
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            TABLE,
+            ColumnDef::new("department_code")
+                .string_len(2)
+                .not_null()
+                .default(""),
+        )
+        .await?;
         db.execute_unprepared(
             "UPDATE assistances SET department_code = (SELECT m.department_code \
              FROM municipalities m WHERE m.code = assistances.municipality_code)",
@@ -119,13 +105,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .drop_column("department_code")
-                    .take(),
-            )
-            .await
+        drop_column(manager, TABLE, "department_code").await
     }
 }

@@ -7,37 +7,21 @@
 //!   the assistance (exactly one, the one the kind names; each record has at most one
 //!   reference). A cohort or assistance removed takes its reference with it.
 
-use crate::schema::{Cascade, Restrict, fk_id, index};
+use crate::shapes::{Cascade, References, Restrict, id, index, migration_name, timestamp};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261217_000027_imported_records"
-    }
-}
+migration_name!("m20261217_000027_imported_records");
 
 const TABLE: &str = "imported_records";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
                     .table(TABLE)
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("provider_id").integer().not_null())
                     .col(
                         ColumnDef::new("kind")
@@ -48,11 +32,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("reference").string().not_null())
                     .col(ColumnDef::new("cohort_id").integer().null())
                     .col(ColumnDef::new("assistance_id").integer().null())
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("created_at"))
                     .check(
                         Expr::col("kind")
                             .eq("cohort")
@@ -63,17 +43,9 @@ impl MigrationTrait for Migration {
                                 .and(Expr::col("assistance_id").is_not_null())
                                 .and(Expr::col("cohort_id").is_null())),
                     )
-                    .foreign_key(
-                        &mut ForeignKey::create()
-                            .name(format!("fk_{TABLE}_provider_id"))
-                            .from(TABLE, "provider_id")
-                            .to("providers", "id")
-                            .on_delete(Restrict)
-                            .on_update(Cascade)
-                            .take(),
-                    )
-                    .foreign_key(&mut fk_id(TABLE, "cohort_id", "cohorts", Cascade))
-                    .foreign_key(&mut fk_id(TABLE, "assistance_id", "assistances", Cascade))
+                    .refs("provider_id", "providers", Restrict)
+                    .refs("cohort_id", "cohorts", Cascade)
+                    .refs("assistance_id", "assistances", Cascade)
                     .take(),
             )
             .await?;

@@ -13,16 +13,12 @@
 //!   demand views filter by sector.
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::schema::{Cascade, Restrict, drop_tables, index, one_of};
+use crate::shapes::{
+    References, Restrict, drop_tables, id, index, migration_name, one_of, timestamp,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261218_000028_descriptors"
-    }
-}
+migration_name!("m20261218_000028_descriptors");
 
 const KINDS: &[&str] = &["sector", "population_group"];
 const SUBJECTS: &[&str] = &["course", "assistance", "demand"];
@@ -30,37 +26,19 @@ const PLANNING: &[&str] = &["descriptors", "descriptor_links"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
                     .table("descriptors")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(one_of("kind", KINDS))
                     .col(ColumnDef::new("code").string().not_null())
                     .col(ColumnDef::new("name").string().not_null())
                     .col(ColumnDef::new("sort_order").integer().not_null())
                     .col(ColumnDef::new("active").boolean().not_null().default(true))
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("updated_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
                     .take(),
             )
             .await?;
@@ -80,14 +58,7 @@ impl MigrationTrait for Migration {
                             .col("subject_id")
                             .col("descriptor_id"),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_descriptor_links_descriptor_id")
-                            .from("descriptor_links", "descriptor_id")
-                            .to("descriptors", "id")
-                            .on_delete(Restrict)
-                            .on_update(Cascade),
-                    )
+                    .refs("descriptor_id", "descriptors", Restrict)
                     .take(),
             )
             .await?;

@@ -10,16 +10,10 @@
 //!   The figures do not: a joint action counts once, for its lead provider.
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::schema::{Cascade, Restrict, fk_id, index};
+use crate::shapes::{Cascade, Restrict, fk_id, index, migration_name};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261219_000029_joint_delivery"
-    }
-}
+migration_name!("m20261219_000029_joint_delivery");
 
 /// Each table with the column that names its action and the action's table.
 const TABLES: &[(&str, &str, &str)] = &[
@@ -29,10 +23,6 @@ const TABLES: &[(&str, &str, &str)] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, action, target) in TABLES {
             manager

@@ -12,17 +12,11 @@
 //! loosens: no stored row can break it).
 
 use crate::m20261126_000006_demand::rewrite_sqlite_table;
-use crate::schema::index;
+use crate::shapes::{add_column, drop_column, index, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261220_000030_demand_entity"
-    }
-}
+migration_name!("m20261220_000030_demand_entity");
 
 const TABLE: &str = "demands";
 const NOT_NULL_PLACE: &str = "\"municipality_code\" varchar(5) NOT NULL";
@@ -30,10 +24,6 @@ const NULL_PLACE: &str = "\"municipality_code\" varchar(5) NULL";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         // Both engines take a column check in ADD COLUMN.
@@ -44,19 +34,15 @@ impl MigrationTrait for Migration {
              'organizacion_comunitaria'))",
         )
         .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .add_column(
-                        ColumnDef::new("department_code")
-                            .string_len(2)
-                            .not_null()
-                            .default(""),
-                    )
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            TABLE,
+            ColumnDef::new("department_code")
+                .string_len(2)
+                .not_null()
+                .default(""),
+        )
+        .await?;
         db.execute_unprepared(
             "UPDATE demands SET department_code = (SELECT m.department_code \
              FROM municipalities m WHERE m.code = demands.municipality_code)",
@@ -100,9 +86,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in ["department_code", "entity_type"] {
-            manager
-                .alter_table(Table::alter().table(TABLE).drop_column(column).take())
-                .await?;
+            drop_column(manager, TABLE, column).await?;
         }
         Ok(())
     }

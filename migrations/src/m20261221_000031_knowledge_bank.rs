@@ -14,16 +14,13 @@
 //! - `resource_capacities`, `resource_categories`: the capacities and the municipal
 //!   categories («E», «1»…«6») a resource is tagged with.
 
-use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk_id, named_index, one_of};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, drop_tables, id, migration_name, named_index, one_of,
+    timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261221_000031_knowledge_bank"
-    }
-}
+migration_name!("m20261221_000031_knowledge_bank");
 
 const KINDS: &[&str] = &[
     "guia",
@@ -51,22 +48,12 @@ fn text(name: &'static str) -> ColumnDef {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
                     .table("resources")
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("provider_id").integer().not_null())
                     .col(one_of("kind", KINDS))
                     .col(ColumnDef::new("title").string().not_null())
@@ -102,55 +89,19 @@ impl MigrationTrait for Migration {
                             .default(0),
                     )
                     .col(ColumnDef::new("created_by").integer().null())
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("updated_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("published_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp("created_at"))
+                    .col(timestamp("updated_at"))
+                    .col(timestamp_null("published_at"))
                     .col(ColumnDef::new("published_by").integer().null())
-                    .col(
-                        ColumnDef::new("unpublished_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .foreign_key(&mut fk_id(
-                        "resources",
-                        "provider_id",
-                        "providers",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("resources", "course_id", "courses", SetNull))
-                    .foreign_key(&mut fk_id("resources", "cohort_id", "cohorts", SetNull))
-                    .foreign_key(&mut fk_id(
-                        "resources",
-                        "assistance_id",
-                        "assistances",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "resources",
-                        "visit_id",
-                        "assistance_visits",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "resources",
-                        "visit_product_id",
-                        "visit_products",
-                        SetNull,
-                    ))
-                    .foreign_key(&mut fk_id("resources", "created_by", "users", SetNull))
-                    .foreign_key(&mut fk_id("resources", "published_by", "users", SetNull))
+                    .col(timestamp_null("unpublished_at"))
+                    .refs("provider_id", "providers", Restrict)
+                    .refs("course_id", "courses", SetNull)
+                    .refs("cohort_id", "cohorts", SetNull)
+                    .refs("assistance_id", "assistances", SetNull)
+                    .refs("visit_id", "assistance_visits", SetNull)
+                    .refs("visit_product_id", "visit_products", SetNull)
+                    .refs("created_by", "users", SetNull)
+                    .refs("published_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -184,12 +135,7 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ColumnDef::new("content").blob().not_null())
-                    .foreign_key(&mut fk_id(
-                        "resource_files",
-                        "resource_id",
-                        "resources",
-                        Cascade,
-                    ))
+                    .refs("resource_id", "resources", Cascade)
                     .take(),
             )
             .await?;
@@ -200,18 +146,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("resource_id").col("capacity_id"))
-                    .foreign_key(&mut fk_id(
-                        "resource_capacities",
-                        "resource_id",
-                        "resources",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "resource_capacities",
-                        "capacity_id",
-                        "capacities",
-                        Restrict,
-                    ))
+                    .refs("resource_id", "resources", Cascade)
+                    .refs("capacity_id", "capacities", Restrict)
                     .take(),
             )
             .await?;
@@ -225,12 +161,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(one_of("category", CATEGORIES))
                     .primary_key(Index::create().col("resource_id").col("category"))
-                    .foreign_key(&mut fk_id(
-                        "resource_categories",
-                        "resource_id",
-                        "resources",
-                        Cascade,
-                    ))
+                    .refs("resource_id", "resources", Cascade)
                     .take(),
             )
             .await?;

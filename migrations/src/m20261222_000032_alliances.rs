@@ -13,16 +13,13 @@
 //! - `alliance_agreements`: what a table agreed, its owner and due date, and its follow-up: `open`,
 //!   or `done` on a date with a note; who changed it last and when.
 
-use crate::schema::{Cascade, Restrict, SetNull, fk, fk_id, id, index, timestamp};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, create_indexes, id, index, migration_name, one_of,
+    timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261222_000032_alliances"
-    }
-}
+migration_name!("m20261222_000032_alliances");
 
 /// The kinds of organisation a member that is not a provider of the product may be.
 pub const MEMBER_KINDS: &[&str] = &[
@@ -49,10 +46,6 @@ const TABLES: &[&str] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
@@ -73,29 +66,20 @@ impl MigrationTrait for Migration {
                             .is_null()
                             .or(Expr::col("renewed_on").gt(Expr::col("launched_on"))),
                     )
-                    .foreign_key(&mut fk(
-                        "alliances",
-                        "department_code",
-                        "departments",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "alliances",
-                        "lead_provider_id",
-                        "providers",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("alliances", "created_by", "users", SetNull))
+                    .refs_col("department_code", "departments", "code", Restrict)
+                    .refs("lead_provider_id", "providers", Restrict)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("alliances", &["department_code"]))
-            .await?;
-        manager
-            .create_index(index("alliances", &["lead_provider_id"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("alliances", &["department_code"]),
+                index("alliances", &["lead_provider_id"]),
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -123,27 +107,19 @@ impl MigrationTrait for Migration {
                                 .and(Expr::col("name").is_not_null())
                                 .and(Expr::col("kind").is_not_null())),
                     )
-                    .foreign_key(&mut fk_id(
-                        "alliance_members",
-                        "alliance_id",
-                        "alliances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "alliance_members",
-                        "provider_id",
-                        "providers",
-                        Restrict,
-                    ))
+                    .refs("alliance_id", "alliances", Cascade)
+                    .refs("provider_id", "providers", Restrict)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("alliance_members", &["alliance_id"]))
-            .await?;
-        manager
-            .create_index(index("alliance_members", &["provider_id"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("alliance_members", &["alliance_id"]),
+                index("alliance_members", &["provider_id"]),
+            ],
+        )
+        .await?;
 
         manager
             .create_table(
@@ -152,28 +128,13 @@ impl MigrationTrait for Migration {
                     .col(id())
                     .col(ColumnDef::new("alliance_id").integer().not_null())
                     .col(ColumnDef::new("date").date().not_null())
-                    .col(
-                        ColumnDef::new("modality")
-                            .string()
-                            .not_null()
-                            .check(Expr::col("modality").is_in(MODALITIES.iter().copied())),
-                    )
+                    .col(one_of("modality", MODALITIES))
                     .col(ColumnDef::new("place").string().null())
                     .col(ColumnDef::new("agenda").text().not_null())
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
-                    .foreign_key(&mut fk_id(
-                        "alliance_meetings",
-                        "alliance_id",
-                        "alliances",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "alliance_meetings",
-                        "created_by",
-                        "users",
-                        SetNull,
-                    ))
+                    .refs("alliance_id", "alliances", Cascade)
+                    .refs("created_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -189,12 +150,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("meeting_id").integer().not_null())
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("organisation").string().not_null())
-                    .foreign_key(&mut fk_id(
-                        "alliance_meeting_attendees",
-                        "meeting_id",
-                        "alliance_meetings",
-                        Cascade,
-                    ))
+                    .refs("meeting_id", "alliance_meetings", Cascade)
                     .take(),
             )
             .await?;
@@ -221,11 +177,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("done_on").date().null())
                     .col(ColumnDef::new("note").string().null())
                     .col(ColumnDef::new("status_changed_by").integer().null())
-                    .col(
-                        ColumnDef::new("status_changed_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp_null("status_changed_at"))
                     // Done exactly when it has the day it was done.
                     .check(
                         Expr::col("status")
@@ -235,27 +187,19 @@ impl MigrationTrait for Migration {
                                 .eq("open")
                                 .and(Expr::col("done_on").is_null())),
                     )
-                    .foreign_key(&mut fk_id(
-                        "alliance_agreements",
-                        "meeting_id",
-                        "alliance_meetings",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "alliance_agreements",
-                        "status_changed_by",
-                        "users",
-                        SetNull,
-                    ))
+                    .refs("meeting_id", "alliance_meetings", Cascade)
+                    .refs("status_changed_by", "users", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index("alliance_agreements", &["meeting_id"]))
-            .await?;
-        manager
-            .create_index(index("alliance_agreements", &["status", "due_on"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                index("alliance_agreements", &["meeting_id"]),
+                index("alliance_agreements", &["status", "due_on"]),
+            ],
+        )
+        .await?;
         Ok(())
     }
 

@@ -11,16 +11,13 @@
 //!   refreshed in the transaction that writes a replica (second-generation reach, never summed
 //!   into direct training).
 
-use crate::schema::{Cascade, Restrict, SetNull, drop_tables, fk, fk_id, id, index};
+use crate::shapes::{
+    Cascade, References, Restrict, SetNull, add_column, create_indexes, drop_column, drop_tables,
+    id, index, migration_name, timestamp,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261223_000033_replicators"
-    }
-}
+migration_name!("m20261223_000033_replicators");
 
 /// The audiences of a replica.
 pub const AUDIENCES: [&str; 5] = [
@@ -33,24 +30,16 @@ pub const AUDIENCES: [&str; 5] = [
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("cohorts")
-                    .add_column(
-                        ColumnDef::new("trains_trainers")
-                            .boolean()
-                            .not_null()
-                            .default(false),
-                    )
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            "cohorts",
+            ColumnDef::new("trains_trainers")
+                .boolean()
+                .not_null()
+                .default(false),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -62,26 +51,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("since").date().not_null())
                     .col(ColumnDef::new("until").date().not_null())
                     .col(ColumnDef::new("endorsed_by").integer().null())
-                    .col(
-                        ColumnDef::new("endorsed_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .foreign_key(&mut fk_id(
-                        "replicators",
-                        "participant_id",
-                        "participants",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id("replicators", "cohort_id", "cohorts", Restrict))
-                    .foreign_key(&mut fk(
-                        "replicators",
-                        "department_code",
-                        "departments",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("replicators", "endorsed_by", "users", SetNull))
+                    .col(timestamp("endorsed_at"))
+                    .refs("participant_id", "participants", Cascade)
+                    .refs("cohort_id", "cohorts", Restrict)
+                    .refs_col("department_code", "departments", "code", Restrict)
+                    .refs("endorsed_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -89,13 +63,15 @@ impl MigrationTrait for Migration {
         unique
             .name("uq_replicators_participant_id_cohort_id")
             .unique();
-        manager.create_index(unique).await?;
-        manager
-            .create_index(index("replicators", &["department_code"]))
-            .await?;
-        manager
-            .create_index(index("replicators", &["cohort_id"]))
-            .await?;
+        create_indexes(
+            manager,
+            [
+                unique,
+                index("replicators", &["department_code"]),
+                index("replicators", &["cohort_id"]),
+            ],
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
@@ -103,18 +79,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("replicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .primary_key(Index::create().col("replicator_id").col("capacity_id"))
-                    .foreign_key(&mut fk_id(
-                        "replicator_capacities",
-                        "replicator_id",
-                        "replicators",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "replicator_capacities",
-                        "capacity_id",
-                        "capacities",
-                        Restrict,
-                    ))
+                    .refs("replicator_id", "replicators", Cascade)
+                    .refs("capacity_id", "capacities", Restrict)
                     .take(),
             )
             .await?;
@@ -140,31 +106,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("people_reached").integer().not_null())
                     .col(ColumnDef::new("by_count").boolean().not_null())
                     .col(ColumnDef::new("recorded_by").integer().null())
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .foreign_key(&mut fk_id(
-                        "replicas",
-                        "replicator_id",
-                        "replicators",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        "replicas",
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id(
-                        "replicas",
-                        "capacity_id",
-                        "capacities",
-                        Restrict,
-                    ))
-                    .foreign_key(&mut fk_id("replicas", "recorded_by", "users", SetNull))
+                    .col(timestamp("created_at"))
+                    .refs("replicator_id", "replicators", Cascade)
+                    .refs_col("municipality_code", "municipalities", "code", Restrict)
+                    .refs("capacity_id", "capacities", Restrict)
+                    .refs("recorded_by", "users", SetNull)
                     .take(),
             )
             .await?;
@@ -183,12 +129,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("replica_id").integer().not_null())
                     .col(ColumnDef::new("full_name").string().not_null())
                     .col(ColumnDef::new("position").string().null())
-                    .foreign_key(&mut fk_id(
-                        "replica_attendees",
-                        "replica_id",
-                        "replicas",
-                        Cascade,
-                    ))
+                    .refs("replica_id", "replicas", Cascade)
                     .take(),
             )
             .await?;
@@ -232,14 +173,7 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("cohorts")
-                    .drop_column("trains_trainers")
-                    .take(),
-            )
-            .await?;
+        drop_column(manager, "cohorts", "trains_trainers").await?;
         Ok(())
     }
 }

@@ -11,45 +11,30 @@
 //!   the municipality is deactivated. The municipality's history stays attached to the
 //!   municipality, so nothing else moves.
 
-use crate::schema::{Cascade, SetNull, fk, fk_id, index};
+use crate::shapes::{
+    Cascade, References, SetNull, add_column, create_indexes, drop_column, id, index,
+    migration_name, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261224_000034_handover"
-    }
-}
+migration_name!("m20261224_000034_handover");
 
 const TABLE: &str = "liaison_handovers";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("users")
-                    .add_column(ColumnDef::new("handover_seen_for").integer().null())
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            "users",
+            ColumnDef::new("handover_seen_for").integer().null(),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table(TABLE)
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("new_user_id").integer().not_null())
                     .col(ColumnDef::new("named_by").integer().null())
@@ -59,44 +44,23 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .col(
-                        ColumnDef::new("created_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("expires_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("confirmed_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .foreign_key(&mut fk(
-                        TABLE,
-                        "municipality_code",
-                        "municipalities",
-                        "code",
-                        Cascade,
-                    ))
-                    .foreign_key(&mut fk_id(TABLE, "new_user_id", "users", Cascade))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name(format!("fk_{TABLE}_named_by"))
-                            .from(TABLE, "named_by")
-                            .to("users", "id")
-                            .on_delete(SetNull)
-                            .on_update(Cascade),
-                    )
+                    .col(timestamp("created_at"))
+                    .col(timestamp("expires_at"))
+                    .col(timestamp_null("confirmed_at"))
+                    .refs_col("municipality_code", "municipalities", "code", Cascade)
+                    .refs("new_user_id", "users", Cascade)
+                    .refs("named_by", "users", SetNull)
                     .take(),
             )
             .await?;
-        manager
-            .create_index(index(TABLE, &["municipality_code", "created_at"]))
-            .await?;
-        manager.create_index(index(TABLE, &["new_user_id"])).await?;
+        create_indexes(
+            manager,
+            [
+                index(TABLE, &["municipality_code", "created_at"]),
+                index(TABLE, &["new_user_id"]),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -104,13 +68,6 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(TABLE).take())
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("users")
-                    .drop_column("handover_seen_for")
-                    .take(),
-            )
-            .await
+        drop_column(manager, "users", "handover_seen_for").await
     }
 }

@@ -17,16 +17,11 @@
 //! Every trigger function that names rows is rewritten in place (`pg_get_functiondef`), so the
 //! change reaches the functions of every earlier migration without repeating their lists.
 
+use crate::shapes::migration_name;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261225_000035_dirty_own_rows"
-    }
-}
+migration_name!("m20261225_000035_dirty_own_rows");
 
 const CHECK: &str = "SELECT 1 FROM figures_dirty WHERE ";
 const OWN_CHECK: &str =

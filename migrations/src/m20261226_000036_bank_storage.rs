@@ -12,35 +12,20 @@
 //!   of earlier days are deleted as new ones arrive.
 //! - An index on `resources (created_by, created_at)` for the per-account upload rate.
 
-use crate::schema::Cascade;
+use crate::shapes::{Cascade, References, add_column, drop_column, migration_name, timestamp_null};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261226_000036_bank_storage"
-    }
-}
+migration_name!("m20261226_000036_bank_storage");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [
             ColumnDef::new("file_path").string().null().take(),
-            ColumnDef::new("deleted_at")
-                .timestamp_with_time_zone()
-                .null()
-                .take(),
+            timestamp_null("deleted_at"),
             ColumnDef::new("deleted_by").integer().null().take(),
         ] {
-            manager
-                .alter_table(Table::alter().table("resources").add_column(column).take())
-                .await?;
+            add_column(manager, "resources", column).await?;
         }
         manager
             .create_index(
@@ -60,14 +45,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("visitor").string_len(64).not_null())
                     .col(ColumnDef::new("day").date().not_null())
                     .primary_key(Index::create().col("resource_id").col("visitor").col("day"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_resource_downloads_resource_id")
-                            .from("resource_downloads", "resource_id")
-                            .to("resources", "id")
-                            .on_delete(Cascade)
-                            .on_update(Cascade),
-                    )
+                    .refs("resource_id", "resources", Cascade)
                     .take(),
             )
             .await?;
@@ -96,9 +74,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in ["deleted_by", "deleted_at", "file_path"] {
-            manager
-                .alter_table(Table::alter().table("resources").drop_column(column).take())
-                .await?;
+            drop_column(manager, "resources", column).await?;
         }
         Ok(())
     }

@@ -9,16 +9,11 @@
 //! - `replicas.reviewed_by`, `reviewed_at`, `review_note`: who decided, when and why.
 //! - `replica_figures` are computed again from the replicas that count.
 
+use crate::shapes::{add_column, drop_column, migration_name, timestamp_null};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261227_000037_replica_review"
-    }
-}
+migration_name!("m20261227_000037_replica_review");
 
 /// The states of a replica's review.
 pub const REVIEWS: [&str; 4] = ["counted", "pending", "approved", "rejected"];
@@ -28,25 +23,17 @@ const PER_REPLICA: i64 = 60;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("replicas")
-                    .add_column(
-                        ColumnDef::new("review")
-                            .string()
-                            .not_null()
-                            .default("counted")
-                            .check(Expr::col("review").is_in(REVIEWS)),
-                    )
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            "replicas",
+            ColumnDef::new("review")
+                .string()
+                .not_null()
+                .default("counted")
+                .check(Expr::col("review").is_in(REVIEWS)),
+        )
+        .await?;
         let db = manager.get_connection();
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         let reference = if postgres {
@@ -59,15 +46,10 @@ impl MigrationTrait for Migration {
         ))
         .await?;
         for column in [
-            ColumnDef::new("reviewed_at")
-                .timestamp_with_time_zone()
-                .null()
-                .take(),
+            timestamp_null("reviewed_at"),
             ColumnDef::new("review_note").text().null().take(),
         ] {
-            manager
-                .alter_table(Table::alter().table("replicas").add_column(column).take())
-                .await?;
+            add_column(manager, "replicas", column).await?;
         }
         manager
             .create_index(
@@ -109,9 +91,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for column in ["review_note", "reviewed_at", "reviewed_by", "review"] {
-            manager
-                .alter_table(Table::alter().table("replicas").drop_column(column).take())
-                .await?;
+            drop_column(manager, "replicas", column).await?;
         }
         Ok(())
     }

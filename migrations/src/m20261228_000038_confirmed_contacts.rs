@@ -22,17 +22,13 @@
 //! edit of migration 6 (loosening: no stored row can break it).
 
 use crate::m20261126_000006_demand::rewrite_sqlite_table;
-use crate::schema::{Cascade, index};
+use crate::shapes::{
+    Cascade, add_column, drop_column, id, index, migration_name, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261228_000038_confirmed_contacts"
-    }
-}
+migration_name!("m20261228_000038_confirmed_contacts");
 
 const LINKS: &str = "work_plan_acceptance_links";
 const PLANS: &str = "assistance_work_plans";
@@ -68,10 +64,6 @@ async fn vias(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result<
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let postgres = db.get_database_backend() == DbBackend::Postgres;
@@ -84,37 +76,23 @@ impl MigrationTrait for Migration {
             "ALTER TABLE assistances ADD COLUMN contact_confirmed_by INTEGER NULL{reference}"
         ))
         .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("assistances")
-                    .add_column(
-                        ColumnDef::new("contact_confirmed_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("assistances")
-                    .add_column(ColumnDef::new("contact_confirmed_email").string().null())
-                    .take(),
-            )
-            .await?;
+        add_column(
+            manager,
+            "assistances",
+            timestamp_null("contact_confirmed_at"),
+        )
+        .await?;
+        add_column(
+            manager,
+            "assistances",
+            ColumnDef::new("contact_confirmed_email").string().null(),
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table(LINKS)
-                    .col(
-                        ColumnDef::new("id")
-                            .integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id())
                     .col(ColumnDef::new("work_plan_id").integer().not_null())
                     .col(
                         ColumnDef::new("token_hash")
@@ -123,16 +101,8 @@ impl MigrationTrait for Migration {
                             .unique_key(),
                     )
                     .col(ColumnDef::new("sent_to").string().not_null())
-                    .col(
-                        ColumnDef::new("sent_at")
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new("voided_at")
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(timestamp("sent_at"))
+                    .col(timestamp_null("voided_at"))
                     .col(
                         ColumnDef::new("void_reason")
                             .string()
@@ -195,14 +165,7 @@ impl MigrationTrait for Migration {
             "contact_confirmed_at",
             "contact_confirmed_by",
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table("assistances")
-                        .drop_column(column)
-                        .take(),
-                )
-                .await?;
+            drop_column(manager, "assistances", column).await?;
         }
         Ok(())
     }

@@ -8,59 +8,31 @@
 //! PostgreSQL references the account (`ON DELETE CASCADE`: an account removed leaves no files
 //! behind); SQLite keeps the column plain, as migration 38 does, and the domain guards it.
 
-use crate::schema::{Cascade, index};
+use crate::shapes::{Cascade, fk_id, id, index, migration_name, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
-pub struct Migration;
-
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261229_000039_import_drafts"
-    }
-}
+migration_name!("m20261229_000039_import_drafts");
 
 const DRAFTS: &str = "import_drafts";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let postgres = manager.get_database_backend() == DbBackend::Postgres;
         let mut table = Table::create();
         table
             .table(DRAFTS)
-            .col(
-                ColumnDef::new("id")
-                    .integer()
-                    .not_null()
-                    .auto_increment()
-                    .primary_key(),
-            )
+            .col(id())
             .col(ColumnDef::new("token").string().not_null().unique_key())
             .col(ColumnDef::new("user_id").integer().not_null())
             .col(ColumnDef::new("kind").string().not_null())
             .col(ColumnDef::new("filename").string().not_null())
             .col(ColumnDef::new("bytes").blob().not_null())
-            .col(
-                ColumnDef::new("created_at")
-                    .timestamp_with_time_zone()
-                    .not_null(),
-            )
-            .col(ColumnDef::new("used_at").timestamp_with_time_zone().null());
+            .col(timestamp("created_at"))
+            .col(timestamp_null("used_at"));
         if postgres {
-            table.foreign_key(
-                &mut ForeignKey::create()
-                    .name(format!("fk_{DRAFTS}_user_id"))
-                    .from(DRAFTS, "user_id")
-                    .to("users", "id")
-                    .on_delete(Cascade)
-                    .on_update(Cascade)
-                    .take(),
-            );
+            table.foreign_key(&mut fk_id(DRAFTS, "user_id", "users", Cascade));
         }
         manager.create_table(table.take()).await?;
         manager.create_index(index(DRAFTS, &["created_at"])).await?;

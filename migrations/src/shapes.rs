@@ -8,6 +8,21 @@ use sea_orm_migration::prelude::*;
 
 pub(crate) use ForeignKeyAction::{Cascade, Restrict, SetNull};
 
+/// `pub struct Migration` named `$name`: the name recorded in `seaql_migrations`, which never
+/// changes once a migration has been applied anywhere.
+macro_rules! migration_name {
+    ($name:literal) => {
+        pub struct Migration;
+
+        impl MigrationName for Migration {
+            fn name(&self) -> &str {
+                $name
+            }
+        }
+    };
+}
+pub(crate) use migration_name;
+
 /// `id`: an auto-incremented integer primary key.
 pub(crate) fn id() -> ColumnDef {
     ColumnDef::new("id")
@@ -71,6 +86,60 @@ pub(crate) fn fk_id(
     fk(table, column, target, "id", on_delete)
 }
 
+/// Foreign keys declared while building a table, each named after the table like [`fk`]
+/// (`fk_{table}_{column}`) and following the target's updates. The table's name must be set
+/// (`.table(..)`) before the first of them.
+pub(crate) trait References {
+    /// `column` → `target.id`.
+    fn refs(
+        &mut self,
+        column: &'static str,
+        target: &'static str,
+        on_delete: ForeignKeyAction,
+    ) -> &mut Self;
+
+    /// `column` → `target.target_column`.
+    fn refs_col(
+        &mut self,
+        column: &'static str,
+        target: &'static str,
+        target_column: &'static str,
+        on_delete: ForeignKeyAction,
+    ) -> &mut Self;
+}
+
+impl References for TableCreateStatement {
+    fn refs(
+        &mut self,
+        column: &'static str,
+        target: &'static str,
+        on_delete: ForeignKeyAction,
+    ) -> &mut Self {
+        self.refs_col(column, target, "id", on_delete)
+    }
+
+    fn refs_col(
+        &mut self,
+        column: &'static str,
+        target: &'static str,
+        target_column: &'static str,
+        on_delete: ForeignKeyAction,
+    ) -> &mut Self {
+        let (table, name) = match self.get_table_name() {
+            Some(table @ TableRef::Table(TableName(_, name), _)) => (table.clone(), name.inner()),
+            _ => (TableRef::from(Alias::new("")), "".into()),
+        };
+        self.foreign_key(
+            ForeignKey::create()
+                .name(format!("fk_{name}_{column}"))
+                .from(table, column)
+                .to(target, target_column)
+                .on_delete(on_delete)
+                .on_update(ForeignKeyAction::Cascade),
+        )
+    }
+}
+
 /// The index `{prefix}_{table}_{columns}` over `columns`, in order.
 pub(crate) fn named_index(
     prefix: &str,
@@ -106,6 +175,28 @@ pub(crate) async fn create_indexes(
         manager.create_index(statement).await?;
     }
     Ok(())
+}
+
+/// Adds `column` to `table`.
+pub(crate) async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: impl IntoColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).add_column(column).take())
+        .await
+}
+
+/// Drops `column` from `table`.
+pub(crate) async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    column: &'static str,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).take())
+        .await
 }
 
 /// Drops every table of `tables`, in order (dependents first).
