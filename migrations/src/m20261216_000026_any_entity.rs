@@ -27,6 +27,66 @@ const NEW_KINDS: &str = "'alcaldia', 'concejo', 'personeria', 'consejo_territori
 const NOT_NULL_PLACE: &str = "\"municipality_code\" varchar(5) NOT NULL";
 const NULL_PLACE: &str = "\"municipality_code\" varchar(5) NULL";
 
+/// `table.department_code`: the department of every row (of its municipality, carried over
+/// from `municipalities`), indexed with the state. Also the demands' (migration 30).
+pub(crate) async fn add_department(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+) -> Result<(), DbErr> {
+    let department = ColumnDef::new("department_code")
+        .string_len(2)
+        .not_null()
+        .default("")
+        .take();
+    add_column(manager, table, department).await?;
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "UPDATE {table} SET department_code = (SELECT m.department_code \
+             FROM municipalities m WHERE m.code = {table}.municipality_code)"
+        ))
+        .await?;
+    manager
+        .create_index(index(table, &["department_code", "status"]))
+        .await
+}
+
+/// Undoes [`add_department`]'s index (the column goes with the caller's other columns).
+pub(crate) async fn drop_department_index(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+) -> Result<(), DbErr> {
+    manager
+        .drop_index(
+            Index::drop()
+                .name(format!("ix_{table}_department_code_status"))
+                .table(table)
+                .to_owned(),
+        )
+        .await
+}
+
+/// `table.municipality_code` admits NULL (`optional`) or is required again: PostgreSQL alters
+/// the column, SQLite gets the `writable_schema` edit of migration 6.
+pub(crate) async fn municipality_optional(
+    db: &SchemaManagerConnection<'_>,
+    table: &'static str,
+    optional: bool,
+) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let change = if optional { "DROP" } else { "SET" };
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ALTER COLUMN municipality_code {change} NOT NULL"
+            ))
+            .await?;
+        }
+        _ if optional => rewrite_sqlite_table(db, table, NOT_NULL_PLACE, NULL_PLACE).await?,
+        _ => rewrite_sqlite_table(db, table, NULL_PLACE, NOT_NULL_PLACE).await?,
+    }
+    Ok(())
+}
+
 async fn kinds(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result<(), DbErr> {
     match db.get_database_backend() {
         DbBackend::Postgres => {
@@ -49,33 +109,9 @@ async fn kinds(db: &SchemaManagerConnection<'_>, from: &str, to: &str) -> Result
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        add_column(
-            manager,
-            TABLE,
-            ColumnDef::new("department_code")
-                .string_len(2)
-                .not_null()
-                .default(""),
-        )
-        .await?;
-        db.execute_unprepared(
-            "UPDATE assistances SET department_code = (SELECT m.department_code \
-             FROM municipalities m WHERE m.code = assistances.municipality_code)",
-        )
-        .await?;
-        manager
-            .create_index(index(TABLE, &["department_code", "status"]))
-            .await?;
+        add_department(manager, TABLE).await?;
         kinds(db, OLD_KINDS, NEW_KINDS).await?;
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE assistances ALTER COLUMN municipality_code DROP NOT NULL",
-                )
-                .await?;
-            }
-            _ => rewrite_sqlite_table(db, TABLE, NOT_NULL_PLACE, NULL_PLACE).await?,
-        }
+        municipality_optional(db, TABLE, true).await?;
         Ok(())
     }
 
@@ -87,24 +123,9 @@ impl MigrationTrait for Migration {
              ('gobernacion', 'esquema_asociativo', 'organizacion_comunitaria')",
         )
         .await?;
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE assistances ALTER COLUMN municipality_code SET NOT NULL",
-                )
-                .await?;
-            }
-            _ => rewrite_sqlite_table(db, TABLE, NULL_PLACE, NOT_NULL_PLACE).await?,
-        }
+        municipality_optional(db, TABLE, false).await?;
         kinds(db, NEW_KINDS, OLD_KINDS).await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_assistances_department_code_status")
-                    .table(TABLE)
-                    .to_owned(),
-            )
-            .await?;
+        drop_department_index(manager, TABLE).await?;
         drop_column(manager, TABLE, "department_code").await
     }
 }

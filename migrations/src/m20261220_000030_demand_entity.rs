@@ -11,16 +11,16 @@
 //! PostgreSQL alters the column; SQLite gets the `writable_schema` edit of migration 6 (it
 //! loosens: no stored row can break it).
 
-use crate::m20261126_000006_demand::rewrite_sqlite_table;
-use crate::shapes::{add_column, drop_column, index, migration_name};
+use crate::m20261216_000026_any_entity::{
+    add_department, drop_department_index, municipality_optional,
+};
+use crate::shapes::{drop_column, migration_name};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 migration_name!("m20261220_000030_demand_entity");
 
 const TABLE: &str = "demands";
-const NOT_NULL_PLACE: &str = "\"municipality_code\" varchar(5) NOT NULL";
-const NULL_PLACE: &str = "\"municipality_code\" varchar(5) NULL";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -34,32 +34,8 @@ impl MigrationTrait for Migration {
              'organizacion_comunitaria'))",
         )
         .await?;
-        add_column(
-            manager,
-            TABLE,
-            ColumnDef::new("department_code")
-                .string_len(2)
-                .not_null()
-                .default(""),
-        )
-        .await?;
-        db.execute_unprepared(
-            "UPDATE demands SET department_code = (SELECT m.department_code \
-             FROM municipalities m WHERE m.code = demands.municipality_code)",
-        )
-        .await?;
-        manager
-            .create_index(index(TABLE, &["department_code", "status"]))
-            .await?;
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE demands ALTER COLUMN municipality_code DROP NOT NULL",
-                )
-                .await?;
-            }
-            _ => rewrite_sqlite_table(db, TABLE, NOT_NULL_PLACE, NULL_PLACE).await?,
-        }
+        add_department(manager, TABLE).await?;
+        municipality_optional(db, TABLE, true).await?;
         Ok(())
     }
 
@@ -68,23 +44,8 @@ impl MigrationTrait for Migration {
         // The gobernaciones' demands have no place before this.
         db.execute_unprepared("DELETE FROM demands WHERE municipality_code IS NULL")
             .await?;
-        match db.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "ALTER TABLE demands ALTER COLUMN municipality_code SET NOT NULL",
-                )
-                .await?;
-            }
-            _ => rewrite_sqlite_table(db, TABLE, NULL_PLACE, NOT_NULL_PLACE).await?,
-        }
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_demands_department_code_status")
-                    .table(TABLE)
-                    .to_owned(),
-            )
-            .await?;
+        municipality_optional(db, TABLE, false).await?;
+        drop_department_index(manager, TABLE).await?;
         for column in ["department_code", "entity_type"] {
             drop_column(manager, TABLE, column).await?;
         }
