@@ -18,7 +18,7 @@
 //! The migration marks every existing cohort dirty: the first commit (or the periodic job)
 //! after upgrading fills the figures.
 
-use crate::shapes::{drop_tables_if_exist, id, migration_name};
+use crate::shapes::{drop_tables_if_exist, execute_all, id, index, migration_name};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -331,13 +331,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_capacity_figures_department_code")
-                    .table("capacity_figures")
-                    .col("department_code")
-                    .take(),
-            )
+            .create_index(index("capacity_figures", &["department_code"]))
             .await?;
         manager
             .create_table(
@@ -377,22 +371,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_figures_dirty_cohort_id")
-                    .table("figures_dirty")
-                    .col("cohort_id")
-                    .take(),
-            )
+            .create_index(index("figures_dirty", &["cohort_id"]))
             .await?;
         let db = manager.get_connection();
         let triggers = match db.get_database_backend() {
             DbBackend::Postgres => postgres_triggers(),
             _ => sqlite_triggers(),
         };
-        for sql in triggers {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(db, triggers).await?;
         db.execute_unprepared("INSERT INTO figures_dirty (cohort_id) SELECT id FROM cohorts")
             .await?;
         Ok(())
@@ -417,9 +403,7 @@ impl MigrationTrait for Migration {
                     .map(|event| format!("DROP TRIGGER IF EXISTS figures_{table}_{event}"))
                     .to_vec()
             };
-            for sql in statements {
-                db.execute_unprepared(&sql).await?;
-            }
+            execute_all(db, statements).await?;
         }
         drop_tables_if_exist(
             manager,

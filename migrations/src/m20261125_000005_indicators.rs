@@ -10,7 +10,9 @@
 //! The rows of the old `capacity_indicators` and `indicator_observations` are kept, with their
 //! ids (each old indicator keeps its one capacity as its first link).
 
-use crate::shapes::{Cascade, References, Restrict, create_indexes, id, migration_name};
+use crate::shapes::{
+    Cascade, References, Restrict, create_indexes, execute_all, id, index, migration_name,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -72,20 +74,22 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        for statement in [
-            "INSERT INTO indicators (id, code, name, source, unit, higher_is_better, note) \
+        execute_all(
+            db,
+            [
+                "INSERT INTO indicators (id, code, name, source, unit, higher_is_better, note) \
              SELECT id, code, name, source, scale, TRUE, '' FROM capacity_indicators",
-            "INSERT INTO indicator_capacities (indicator_id, capacity_id) \
+                "INSERT INTO indicator_capacities (indicator_id, capacity_id) \
              SELECT id, capacity_id FROM capacity_indicators",
-            "INSERT INTO indicator_values \
+                "INSERT INTO indicator_values \
              (id, indicator_id, municipality_code, year, value, source, synthetic) \
              SELECT o.id, o.indicator_id, o.municipality_code, o.year, o.value, i.source, FALSE \
              FROM indicator_observations o JOIN capacity_indicators i ON i.id = o.indicator_id",
-            "DROP TABLE indicator_observations",
-            "DROP TABLE capacity_indicators",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
+                "DROP TABLE indicator_observations",
+                "DROP TABLE capacity_indicators",
+            ],
+        )
+        .await?;
         if db.get_database_backend() == DbBackend::Postgres {
             // Rows were copied with their ids: the sequences continue after them.
             for table in ["indicators", "indicator_values"] {
@@ -140,19 +144,11 @@ impl MigrationTrait for Migration {
     /// Back to one capacity per indicator (its first link) and observations without source.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let serial = || {
-            ColumnDef::new("id")
-                .integer()
-                .not_null()
-                .auto_increment()
-                .primary_key()
-                .take()
-        };
         manager
             .create_table(
                 Table::create()
                     .table("capacity_indicators")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("code").string().not_null().unique_key())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
                     .col(ColumnDef::new("name").string().not_null())
@@ -166,7 +162,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table("indicator_observations")
-                    .col(serial())
+                    .col(id())
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(ColumnDef::new("year").integer().not_null())
@@ -175,7 +171,7 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        for statement in [
+        execute_all(db, [
             "INSERT INTO capacity_indicators (id, code, capacity_id, name, source, scale) \
              SELECT i.id, i.code, MIN(l.capacity_id), i.name, i.source, i.unit FROM indicators i \
              JOIN indicator_capacities l ON l.indicator_id = i.id \
@@ -187,9 +183,7 @@ impl MigrationTrait for Migration {
             "DROP TABLE indicator_values",
             "DROP TABLE indicator_capacities",
             "DROP TABLE indicators",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
+        ]).await?;
         create_indexes(
             manager,
             [
@@ -201,11 +195,7 @@ impl MigrationTrait for Migration {
                     .col("municipality_code")
                     .col("year")
                     .take(),
-                Index::create()
-                    .name("ix_indicator_observations_municipality_code")
-                    .table("indicator_observations")
-                    .col("municipality_code")
-                    .take(),
+                index("indicator_observations", &["municipality_code"]),
             ],
         )
         .await?;

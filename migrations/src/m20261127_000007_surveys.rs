@@ -17,7 +17,7 @@
 
 use crate::m20261124_000004_figures::{drop_source_triggers, source_triggers};
 use crate::shapes::{
-    Cascade, References, drop_tables_if_exist, id, migration_name, one_of, timestamp,
+    Cascade, References, drop_tables_if_exist, execute_all, id, migration_name, one_of, timestamp,
     timestamp_null,
 };
 use sea_orm_migration::prelude::*;
@@ -211,17 +211,17 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         db.execute_unprepared("INSERT INTO survey_versions (id, version) VALUES (1, 0)")
             .await?;
-        for sql in source_triggers(db.get_database_backend(), DEPARTURES) {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(db, source_triggers(db.get_database_backend(), DEPARTURES)).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in drop_source_triggers(db.get_database_backend(), &["entity_departures"]) {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(
+            db,
+            drop_source_triggers(db.get_database_backend(), &["entity_departures"]),
+        )
+        .await?;
         drop_tables_if_exist(
             manager,
             &[

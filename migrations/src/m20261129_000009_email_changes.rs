@@ -4,7 +4,7 @@
 //! waits here until the link emailed to the new address is followed, so a coordinator cannot
 //! point somebody's account at a mailbox of their own and reset its password.
 
-use crate::shapes::{Cascade, References, id, migration_name, timestamp, timestamp_null};
+use crate::shapes::{Cascade, References, id, index, migration_name, timestamp, timestamp_null};
 use sea_orm_migration::prelude::*;
 
 migration_name!("m20261129_000009_email_changes");
@@ -35,13 +35,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_email_changes_user_id")
-                    .table("email_changes")
-                    .col("user_id")
-                    .take(),
-            )
+            .create_index(index("email_changes", &["user_id"]))
             .await
     }
 

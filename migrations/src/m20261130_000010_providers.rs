@@ -9,7 +9,7 @@
 //! - `demand_referrals`: a demand pointed to a provider by a reviewer or a coordinator, once per
 //!   provider.
 
-use crate::shapes::{Cascade, References, Restrict, SetNull, id, migration_name, timestamp};
+use crate::shapes::{Cascade, References, Restrict, SetNull, id, index, migration_name, timestamp};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -111,13 +111,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_demand_referrals_provider_id")
-                    .table("demand_referrals")
-                    .col("provider_id")
-                    .take(),
-            )
+            .create_index(index("demand_referrals", &["provider_id"]))
             .await
     }
 

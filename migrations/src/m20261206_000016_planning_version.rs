@@ -8,7 +8,7 @@
 //! PostgreSQL: one statement-level trigger per table (one bump per statement). SQLite has only
 //! row triggers: one bump per row, on tables written a few rows at a time.
 
-use crate::shapes::migration_name;
+use crate::shapes::{execute_all, migration_name};
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
@@ -105,9 +105,7 @@ impl MigrationTrait for Migration {
             ));
         }
         statements.extend(bump_triggers(manager.get_database_backend(), TABLES));
-        for statement in statements {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, statements).await?;
         Ok(())
     }
 
@@ -118,9 +116,7 @@ impl MigrationTrait for Migration {
             statements.push("DROP FUNCTION IF EXISTS planning_bump()".into());
         }
         statements.push("DELETE FROM cache_versions WHERE name = 'planning'".into());
-        for statement in statements {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, statements).await?;
         Ok(())
     }
 }

@@ -15,8 +15,8 @@
 use crate::m20261124_000004_figures::{
     drop_source_triggers, mark as cohort_mark, postgres_function_marking, source_triggers,
 };
-use crate::shapes::drop_column;
 use crate::shapes::migration_name;
+use crate::shapes::{drop_column, execute_all, index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -199,17 +199,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let db = manager.get_connection();
-        for sql in up_statements(db.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(db, up_statements(db.get_database_backend())).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in down_drops(db.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(db, down_drops(db.get_database_backend())).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -220,17 +216,9 @@ impl MigrationTrait for Migration {
             .await?;
         drop_column(manager, "figures_dirty", "participant_id").await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_figures_dirty_cohort_id")
-                    .table("figures_dirty")
-                    .col("cohort_id")
-                    .take(),
-            )
+            .create_index(index("figures_dirty", &["cohort_id"]))
             .await?;
-        for sql in down_creates(db.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
+        execute_all(db, down_creates(db.get_database_backend())).await?;
         Ok(())
     }
 }

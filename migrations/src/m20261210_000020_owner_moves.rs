@@ -9,7 +9,9 @@
 //!   reason) or `withdrawn` (she asked for another, or for her approved name again). The
 //!   participant row keeps the approved name meanwhile, so certificates keep it.
 
-use crate::shapes::{Cascade, References, SetNull, id, migration_name, timestamp, timestamp_null};
+use crate::shapes::{
+    Cascade, References, SetNull, id, index, migration_name, timestamp, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
 migration_name!("m20261210_000020_owner_moves");
@@ -41,13 +43,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_email_change_undos_user_id")
-                    .table("email_change_undos")
-                    .col("user_id")
-                    .take(),
-            )
+            .create_index(index("email_change_undos", &["user_id"]))
             .await?;
         manager
             .create_table(
@@ -76,22 +72,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_name_changes_participant_id")
-                    .table("name_changes")
-                    .col("participant_id")
-                    .take(),
-            )
+            .create_index(index("name_changes", &["participant_id"]))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_name_changes_status")
-                    .table("name_changes")
-                    .col("status")
-                    .take(),
-            )
+            .create_index(index("name_changes", &["status"]))
             .await
     }
 

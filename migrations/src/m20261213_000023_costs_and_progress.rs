@@ -20,8 +20,8 @@
 use crate::m20261124_000004_figures::mark;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
 use crate::shapes::{
-    Cascade, References, Restrict, SetNull, drop_tables, id, index, migration_name, one_of,
-    timestamp,
+    Cascade, References, Restrict, SetNull, drop_tables, execute_all, id, index, migration_name,
+    one_of, timestamp,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -179,17 +179,13 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let backend = db.get_database_backend();
         db.execute_unprepared(&cohort_trigger(backend)).await?;
-        for statement in bump_triggers(backend, PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, bump_triggers(backend, PLANNING)).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for statement in drop_bump_triggers(db.get_database_backend(), PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, drop_bump_triggers(db.get_database_backend(), PLANNING)).await?;
         db.execute_unprepared(match db.get_database_backend() {
             DbBackend::Postgres => "DROP TRIGGER IF EXISTS figures_cohorts_moved ON cohorts",
             _ => "DROP TRIGGER IF EXISTS figures_cohorts_moved",

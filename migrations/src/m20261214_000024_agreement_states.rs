@@ -13,7 +13,7 @@
 //!   every instance's next visit.
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::shapes::{add_column, drop_column, index, migration_name, timestamp_null};
+use crate::shapes::{add_column, drop_column, execute_all, index, migration_name, timestamp_null};
 use sea_orm_migration::prelude::*;
 
 migration_name!("m20261214_000024_agreement_states");
@@ -52,17 +52,13 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index(TABLE, &["status", "due_on"]))
             .await?;
-        for statement in bump_triggers(db.get_database_backend(), PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, bump_triggers(db.get_database_backend(), PLANNING)).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for statement in drop_bump_triggers(db.get_database_backend(), PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, drop_bump_triggers(db.get_database_backend(), PLANNING)).await?;
         manager
             .drop_index(
                 Index::drop()

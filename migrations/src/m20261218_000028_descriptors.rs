@@ -14,7 +14,7 @@
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
 use crate::shapes::{
-    References, Restrict, drop_tables, id, index, migration_name, one_of, timestamp,
+    References, Restrict, drop_tables, execute_all, id, index, migration_name, one_of, timestamp,
 };
 use sea_orm_migration::prelude::*;
 
@@ -69,17 +69,13 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         let db = manager.get_connection();
-        for statement in bump_triggers(db.get_database_backend(), PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, bump_triggers(db.get_database_backend(), PLANNING)).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for statement in drop_bump_triggers(db.get_database_backend(), PLANNING) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, drop_bump_triggers(db.get_database_backend(), PLANNING)).await?;
         drop_tables(manager, &["descriptor_links", "descriptors"]).await
     }
 }

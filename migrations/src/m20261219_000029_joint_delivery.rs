@@ -10,7 +10,7 @@
 //!   The figures do not: a joint action counts once, for its lead provider.
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
-use crate::shapes::{Cascade, Restrict, fk_id, index, migration_name};
+use crate::shapes::{Cascade, Restrict, execute_all, fk_id, index, migration_name};
 use sea_orm_migration::prelude::*;
 
 migration_name!("m20261219_000029_joint_delivery");
@@ -41,18 +41,14 @@ impl MigrationTrait for Migration {
         }
         let db = manager.get_connection();
         let tables: Vec<&str> = TABLES.iter().map(|(t, _, _)| *t).collect();
-        for statement in bump_triggers(db.get_database_backend(), &tables) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, bump_triggers(db.get_database_backend(), &tables)).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let tables: Vec<&str> = TABLES.iter().map(|(t, _, _)| *t).collect();
-        for statement in drop_bump_triggers(db.get_database_backend(), &tables) {
-            db.execute_unprepared(&statement).await?;
-        }
+        execute_all(db, drop_bump_triggers(db.get_database_backend(), &tables)).await?;
         for table in tables.iter().rev() {
             manager
                 .drop_table(Table::drop().table(*table).take())

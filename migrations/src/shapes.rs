@@ -5,6 +5,7 @@
 //! PostgreSQL as before.
 
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::ConnectionTrait;
 
 pub(crate) use ForeignKeyAction::{Cascade, Restrict, SetNull};
 
@@ -221,6 +222,17 @@ pub(crate) async fn drop_tables_if_exist(
         manager
             .drop_table(Table::drop().table(*table).if_exists().take())
             .await?;
+    }
+    Ok(())
+}
+
+/// Runs every raw SQL statement of `statements`, in order (a backend's triggers, data moves).
+pub(crate) async fn execute_all(
+    db: &SchemaManagerConnection<'_>,
+    statements: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), DbErr> {
+    for statement in statements {
+        db.execute_unprepared(statement.as_ref()).await?;
     }
     Ok(())
 }
