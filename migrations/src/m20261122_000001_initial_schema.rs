@@ -6,7 +6,8 @@
 //! value ranges), so a bug in the application cannot store what the rules forbid.
 
 use crate::shapes::{
-    Cascade, References, Restrict, SetNull, id, index, one_of, timestamp, timestamp_null, unique,
+    Cascade, References, Restrict, SetNull, id, index, one_of, pk, timestamp, timestamp_null,
+    unique,
 };
 use sea_orm_migration::prelude::*;
 
@@ -270,7 +271,7 @@ fn tables() -> Vec<TableCreateStatement> {
         t("course_capacities")
             .col(int("course_id"))
             .col(int("capacity_id"))
-            .primary_key(Index::create().col("course_id").col("capacity_id"))
+            .primary_key(&mut pk(&["course_id", "capacity_id"]))
             .refs("course_id", "courses", Cascade)
             .refs("capacity_id", "capacities", Restrict)
             .take(),
@@ -306,21 +307,21 @@ fn tables() -> Vec<TableCreateStatement> {
         t("cohort_municipalities")
             .col(int("cohort_id"))
             .col(col("municipality_code").string_len(5).not_null())
-            .primary_key(Index::create().col("cohort_id").col("municipality_code"))
+            .primary_key(&mut pk(&["cohort_id", "municipality_code"]))
             .refs("cohort_id", "cohorts", Cascade)
             .refs_col("municipality_code", "municipalities", "code", Restrict)
             .take(),
         t("cohort_departments")
             .col(int("cohort_id"))
             .col(col("department_code").string_len(2).not_null())
-            .primary_key(Index::create().col("cohort_id").col("department_code"))
+            .primary_key(&mut pk(&["cohort_id", "department_code"]))
             .refs("cohort_id", "cohorts", Cascade)
             .refs_col("department_code", "departments", "code", Restrict)
             .take(),
         t("cohort_instructors")
             .col(int("cohort_id"))
             .col(int("user_id"))
-            .primary_key(Index::create().col("cohort_id").col("user_id"))
+            .primary_key(&mut pk(&["cohort_id", "user_id"]))
             .refs("cohort_id", "cohorts", Cascade)
             .refs("user_id", "users", Restrict)
             .take(),

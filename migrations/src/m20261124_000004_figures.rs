@@ -18,7 +18,7 @@
 //! The migration marks every existing cohort dirty: the first commit (or the periodic job)
 //! after upgrading fills the figures.
 
-use crate::shapes::{drop_tables_if_exist, execute_all, id, index, migration_name};
+use crate::shapes::{drop_tables_if_exist, execute_all, id, index, migration_name, pk};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
@@ -221,7 +221,7 @@ impl MigrationTrait for Migration {
                     .col(count("certified"))
                     .col(count("still_in_entity"))
                     .col(count("sessions_scheduled"))
-                    .primary_key(Index::create().col("cohort_id").col("municipality_code"))
+                    .primary_key(&mut pk(&["cohort_id", "municipality_code"]))
                     .take(),
             )
             .await?;
@@ -284,13 +284,12 @@ impl MigrationTrait for Migration {
                     .col(flag("completed"))
                     .col(flag("certified"))
                     .col(flag("still_in_entity"))
-                    .primary_key(
-                        Index::create()
-                            .col("participant_id")
-                            .col("capacity_id")
-                            .col("municipality_code")
-                            .col("year"),
-                    )
+                    .primary_key(&mut pk(&[
+                        "participant_id",
+                        "capacity_id",
+                        "municipality_code",
+                        "year",
+                    ]))
                     .take(),
             )
             .await?;
@@ -305,7 +304,7 @@ impl MigrationTrait for Migration {
                     .col(count("completed"))
                     .col(count("certified"))
                     .col(count("still_in_entity"))
-                    .primary_key(Index::create().col("municipality_code").col("capacity_id"))
+                    .primary_key(&mut pk(&["municipality_code", "capacity_id"]))
                     .take(),
             )
             .await?;
@@ -321,12 +320,7 @@ impl MigrationTrait for Migration {
                     .col(count("completed"))
                     .col(count("certified"))
                     .col(count("still_in_entity"))
-                    .primary_key(
-                        Index::create()
-                            .col("municipality_code")
-                            .col("capacity_id")
-                            .col("year"),
-                    )
+                    .primary_key(&mut pk(&["municipality_code", "capacity_id", "year"]))
                     .take(),
             )
             .await?;
@@ -343,7 +337,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("ethnic_group").string().null())
                     .col(ColumnDef::new("has_disability").boolean().null())
                     .col(ColumnDef::new("is_conflict_victim").boolean().null())
-                    .primary_key(Index::create().col("participant_id").col("department_code"))
+                    .primary_key(&mut pk(&["participant_id", "department_code"]))
                     .take(),
             )
             .await?;

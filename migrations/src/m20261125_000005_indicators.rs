@@ -11,7 +11,7 @@
 //! ids (each old indicator keeps its one capacity as its first link).
 
 use crate::shapes::{
-    Cascade, References, Restrict, create_indexes, execute_all, id, index, migration_name,
+    Cascade, References, Restrict, create_indexes, execute_all, id, index, migration_name, pk,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -47,7 +47,7 @@ impl MigrationTrait for Migration {
                     .table("indicator_capacities")
                     .col(ColumnDef::new("indicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
-                    .primary_key(Index::create().col("indicator_id").col("capacity_id"))
+                    .primary_key(&mut pk(&["indicator_id", "capacity_id"]))
                     .refs("indicator_id", "indicators", Cascade)
                     .refs("capacity_id", "capacities", Cascade)
                     .take(),

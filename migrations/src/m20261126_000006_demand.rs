@@ -14,7 +14,8 @@
 //! it would cascade to everything that references people).
 
 use crate::shapes::{
-    Cascade, References, Restrict, SetNull, id, migration_name, one_of, timestamp, timestamp_null,
+    Cascade, References, Restrict, SetNull, id, migration_name, one_of, pk, timestamp,
+    timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -119,7 +120,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .unique_key(),
                     )
-                    .primary_key(Index::create().col("direction_id").col("department_code"))
+                    .primary_key(&mut pk(&["direction_id", "department_code"]))
                     .refs("direction_id", "territorial_directions", Cascade)
                     .refs_col("department_code", "departments", "code", Restrict)
                     .take(),

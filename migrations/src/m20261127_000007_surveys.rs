@@ -17,8 +17,8 @@
 
 use crate::m20261124_000004_figures::{drop_source_triggers, source_triggers};
 use crate::shapes::{
-    Cascade, References, drop_tables_if_exist, execute_all, id, migration_name, one_of, timestamp,
-    timestamp_null,
+    Cascade, References, drop_tables_if_exist, execute_all, id, migration_name, one_of, pk,
+    timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
@@ -113,12 +113,7 @@ impl MigrationTrait for Migration {
             .col(ColumnDef::new("cohort_id").integer().not_null())
             .col(ColumnDef::new("department_code").string_len(2).not_null())
             .col(one_of("kind", KINDS))
-            .primary_key(
-                Index::create()
-                    .col("cohort_id")
-                    .col("department_code")
-                    .col("kind"),
-            )
+            .primary_key(&mut pk(&["cohort_id", "department_code", "kind"]))
             .refs("cohort_id", "cohorts", Cascade)
             .take();
         for name in TALLY_COUNTS {
@@ -132,11 +127,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("participant_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
                     .col(timestamp("reported_at"))
-                    .primary_key(
-                        Index::create()
-                            .col("participant_id")
-                            .col("municipality_code"),
-                    )
+                    .primary_key(&mut pk(&["participant_id", "municipality_code"]))
                     .refs("participant_id", "participants", Cascade)
                     .take(),
             )

@@ -13,7 +13,7 @@
 
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, drop_tables_if_exist, id, index, migration_name,
-    one_of, timestamp, timestamp_null,
+    one_of, pk, timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 
@@ -188,12 +188,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("closed").integer().not_null())
                     .col(ColumnDef::new("reached").integer().not_null())
                     .col(ColumnDef::new("visits").integer().not_null())
-                    .primary_key(
-                        Index::create()
-                            .col("municipality_code")
-                            .col("capacity_id")
-                            .col("provider_id"),
-                    )
+                    .primary_key(&mut pk(&[
+                        "municipality_code",
+                        "capacity_id",
+                        "provider_id",
+                    ]))
                     .take(),
             )
             .await?;

@@ -14,7 +14,7 @@
 
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, add_column, create_indexes, drop_column, id, index,
-    migration_name, timestamp, timestamp_null,
+    migration_name, pk, timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
@@ -44,7 +44,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .check(Expr::col("seats").gt(0)),
                     )
-                    .primary_key(Index::create().col("cohort_id").col("municipality_code"))
+                    .primary_key(&mut pk(&["cohort_id", "municipality_code"]))
                     .refs("cohort_id", "cohorts", Cascade)
                     .refs_col("municipality_code", "municipalities", "code", Restrict)
                     .take(),

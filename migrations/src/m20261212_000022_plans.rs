@@ -18,7 +18,7 @@
 
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, create_indexes, drop_tables, id, index, migration_name,
-    one_of, timestamp, timestamp_null,
+    one_of, pk, timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
@@ -114,7 +114,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("reason").text().null())
                     .col(ColumnDef::new("created_by").integer().null())
                     .col(timestamp("created_at"))
-                    .primary_key(Index::create().col("plan_id").col("number"))
+                    .primary_key(&mut pk(&["plan_id", "number"]))
                     .refs("plan_id", "plans", Cascade)
                     .refs("created_by", "users", SetNull)
                     .take(),
@@ -184,11 +184,7 @@ impl MigrationTrait for Migration {
                     .table("plan_line_municipalities")
                     .col(ColumnDef::new("line_version_id").integer().not_null())
                     .col(ColumnDef::new("municipality_code").string_len(5).not_null())
-                    .primary_key(
-                        Index::create()
-                            .col("line_version_id")
-                            .col("municipality_code"),
-                    )
+                    .primary_key(&mut pk(&["line_version_id", "municipality_code"]))
                     .refs("line_version_id", "plan_line_versions", Cascade)
                     .refs_col("municipality_code", "municipalities", "code", Restrict)
                     .take(),
@@ -210,7 +206,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .check(Expr::col("amount").gt(0)),
                     )
-                    .primary_key(Index::create().col("line_version_id").col("source"))
+                    .primary_key(&mut pk(&["line_version_id", "source"]))
                     .refs("line_version_id", "plan_line_versions", Cascade)
                     .take(),
             )

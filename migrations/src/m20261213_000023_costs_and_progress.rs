@@ -21,7 +21,7 @@ use crate::m20261124_000004_figures::mark;
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, drop_tables, execute_all, id, index, migration_name,
-    one_of, timestamp,
+    one_of, pk, timestamp,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -144,14 +144,13 @@ impl MigrationTrait for Migration {
                     .col(count("trained"))
                     .col(count("certified"))
                     .col(count("closed_reached"))
-                    .primary_key(
-                        Index::create()
-                            .col("source")
-                            .col("source_id")
-                            .col("capacity_id")
-                            .col("municipality_code")
-                            .col("month"),
-                    )
+                    .primary_key(&mut pk(&[
+                        "source",
+                        "source_id",
+                        "capacity_id",
+                        "municipality_code",
+                        "month",
+                    ]))
                     .take(),
             )
             .await?;
@@ -171,7 +170,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("version").integer().not_null())
                     .col(timestamp("frozen_at"))
                     .col(ColumnDef::new("body").text().not_null())
-                    .primary_key(Index::create().col("plan_id").col("period"))
+                    .primary_key(&mut pk(&["plan_id", "period"]))
                     .refs("plan_id", "plans", Cascade)
                     .take(),
             )

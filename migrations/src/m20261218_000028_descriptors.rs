@@ -14,7 +14,8 @@
 
 use crate::m20261206_000016_planning_version::{bump_triggers, drop_bump_triggers};
 use crate::shapes::{
-    References, Restrict, drop_tables, execute_all, id, index, migration_name, one_of, timestamp,
+    References, Restrict, drop_tables, execute_all, id, index, migration_name, one_of, pk,
+    timestamp,
 };
 use sea_orm_migration::prelude::*;
 
@@ -52,12 +53,7 @@ impl MigrationTrait for Migration {
                     .col(one_of("subject_type", SUBJECTS))
                     .col(ColumnDef::new("subject_id").integer().not_null())
                     .col(ColumnDef::new("descriptor_id").integer().not_null())
-                    .primary_key(
-                        Index::create()
-                            .col("subject_type")
-                            .col("subject_id")
-                            .col("descriptor_id"),
-                    )
+                    .primary_key(&mut pk(&["subject_type", "subject_id", "descriptor_id"]))
                     .refs("descriptor_id", "descriptors", Restrict)
                     .take(),
             )

@@ -16,7 +16,7 @@
 
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, drop_tables, id, migration_name, named_index, one_of,
-    timestamp, timestamp_null,
+    pk, timestamp, timestamp_null,
 };
 use sea_orm_migration::prelude::*;
 
@@ -145,7 +145,7 @@ impl MigrationTrait for Migration {
                     .table("resource_capacities")
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
-                    .primary_key(Index::create().col("resource_id").col("capacity_id"))
+                    .primary_key(&mut pk(&["resource_id", "capacity_id"]))
                     .refs("resource_id", "resources", Cascade)
                     .refs("capacity_id", "capacities", Restrict)
                     .take(),
@@ -160,7 +160,7 @@ impl MigrationTrait for Migration {
                     .table("resource_categories")
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(one_of("category", CATEGORIES))
-                    .primary_key(Index::create().col("resource_id").col("category"))
+                    .primary_key(&mut pk(&["resource_id", "category"]))
                     .refs("resource_id", "resources", Cascade)
                     .take(),
             )

@@ -13,7 +13,7 @@
 
 use crate::shapes::{
     Cascade, References, Restrict, SetNull, add_column, create_indexes, drop_column, drop_tables,
-    id, index, migration_name, timestamp,
+    id, index, migration_name, pk, timestamp,
 };
 use sea_orm_migration::prelude::*;
 
@@ -78,7 +78,7 @@ impl MigrationTrait for Migration {
                     .table("replicator_capacities")
                     .col(ColumnDef::new("replicator_id").integer().not_null())
                     .col(ColumnDef::new("capacity_id").integer().not_null())
-                    .primary_key(Index::create().col("replicator_id").col("capacity_id"))
+                    .primary_key(&mut pk(&["replicator_id", "capacity_id"]))
                     .refs("replicator_id", "replicators", Cascade)
                     .refs("capacity_id", "capacities", Restrict)
                     .take(),
@@ -146,12 +146,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("department_code").string_len(2).not_null())
                     .col(ColumnDef::new("replicas").integer().not_null())
                     .col(ColumnDef::new("people_reached").integer().not_null())
-                    .primary_key(
-                        Index::create()
-                            .col("municipality_code")
-                            .col("capacity_id")
-                            .col("year"),
-                    )
+                    .primary_key(&mut pk(&["municipality_code", "capacity_id", "year"]))
                     .take(),
             )
             .await?;

@@ -12,7 +12,9 @@
 //!   of earlier days are deleted as new ones arrive.
 //! - An index on `resources (created_by, created_at)` for the per-account upload rate.
 
-use crate::shapes::{Cascade, References, add_column, drop_column, migration_name, timestamp_null};
+use crate::shapes::{
+    Cascade, References, add_column, drop_column, migration_name, pk, timestamp_null,
+};
 use sea_orm_migration::prelude::*;
 
 migration_name!("m20261226_000036_bank_storage");
@@ -44,7 +46,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("resource_id").integer().not_null())
                     .col(ColumnDef::new("visitor").string_len(64).not_null())
                     .col(ColumnDef::new("day").date().not_null())
-                    .primary_key(Index::create().col("resource_id").col("visitor").col("day"))
+                    .primary_key(&mut pk(&["resource_id", "visitor", "day"]))
                     .refs("resource_id", "resources", Cascade)
                     .take(),
             )

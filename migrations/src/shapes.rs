@@ -141,6 +141,15 @@ impl References for TableCreateStatement {
     }
 }
 
+/// A composite primary key over `columns`, in order.
+pub(crate) fn pk(columns: &[&'static str]) -> IndexCreateStatement {
+    let mut key = Index::create();
+    for column in columns {
+        key.col(*column);
+    }
+    key
+}
+
 /// The index `{prefix}_{table}_{columns}` over `columns`, in order.
 pub(crate) fn named_index(
     prefix: &str,
