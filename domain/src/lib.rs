@@ -43,6 +43,7 @@ pub mod offer_import;
 pub mod open_data;
 pub mod people;
 pub mod plans;
+pub mod programmes;
 pub mod providers;
 pub mod reference_data;
 pub mod reports;

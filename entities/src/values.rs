@@ -376,6 +376,25 @@ text_enum!(
     /// `superseded`: replaced by a re-issued certificate (see `superseded_by`).
     CertificateStatus { Valid = "valid", Revoked = "revoked", Superseded = "superseded" });
 
+text_enum!(
+    /// Issue 64: a diplomado (typically 90–160 hours of modules), a programa de formación (e.g.
+    /// of trainers) or a ruta de aprendizaje a new team follows.
+    ProgrammeKind { Diplomado = "diplomado", Programa = "programa", Ruta = "ruta" });
+
+text_enum!(
+    /// A programme is drafted by its provider and then published on the catalogue.
+    ProgrammeStatus { Draft = "draft", Published = "published" });
+
+text_enum!(
+    /// A person in an edition: in every module's cohort, on the edition's waiting list, or
+    /// gone from every module.
+    ProgrammeEnrolmentStatus {
+        Enrolled = "enrolled",
+        Waitlisted = "waitlisted",
+        Cancelled = "cancelled",
+    }
+);
+
 text_enum!(OutboxStatus { Pending = "pending", Sent = "sent", Failed = "failed" });
 
 text_enum!(ConsentKind { DataProcessing = "data_processing", SensitiveData = "sensitive_data" });
@@ -725,6 +744,17 @@ impl Modality {
             Modality::Presencial => "Presencial",
             Modality::Virtual => "Virtual",
             Modality::Mixta => "Mixta",
+        }
+    }
+}
+
+impl ProgrammeKind {
+    /// Spanish name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProgrammeKind::Diplomado => "Diplomado",
+            ProgrammeKind::Programa => "Programa de formación",
+            ProgrammeKind::Ruta => "Ruta de aprendizaje",
         }
     }
 }

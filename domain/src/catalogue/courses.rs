@@ -277,7 +277,7 @@ pub async fn list<C: ConnectionTrait>(
     Ok((views(db, rows).await?, total))
 }
 
-fn valid_code(code: &str) -> bool {
+pub(crate) fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 20
         && code

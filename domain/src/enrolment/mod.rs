@@ -58,7 +58,7 @@ pub enum Requester<'a> {
 }
 
 impl Requester<'_> {
-    fn user_id(&self) -> i32 {
+    pub fn user_id(&self) -> i32 {
         match self {
             Requester::Participant(u) | Requester::Nomination(u) | Requester::NewPerson(u) => u.id,
             Requester::Staff { user, .. } => user.id,
@@ -66,7 +66,7 @@ impl Requester<'_> {
         }
     }
     /// The staff member acting, whose cohorts and territory bound what they reach.
-    fn staff(&self) -> Option<&Actor> {
+    pub fn staff(&self) -> Option<&Actor> {
         match self {
             Requester::Staff { user, .. }
             | Requester::Nomination(user)
@@ -76,7 +76,7 @@ impl Requester<'_> {
     }
     /// The cohorts the requester may enrol in: the staff member's managed ones, the person's
     /// published ones.
-    fn scope(&self) -> CohortScope {
+    pub fn scope(&self) -> CohortScope {
         CohortScope::of(Some(match self {
             Requester::Participant(u)
             | Requester::Nomination(u)
@@ -85,7 +85,7 @@ impl Requester<'_> {
             | Requester::Invitation { person: u, .. } => *u,
         }))
     }
-    fn override_reason(&self) -> Option<&str> {
+    pub fn override_reason(&self) -> Option<&str> {
         match self {
             Requester::Staff {
                 override_reason, ..
@@ -207,6 +207,13 @@ pub async fn together<C: ConnectionTrait>(
         }
         Err(other) => return Err(other),
     };
+    // Issue 64: a module's cohort of a programme's edition is entered through the edition.
+    if let Some(edition) = edition_of(db, cohort.id).await? {
+        return Ok(asks
+            .iter()
+            .map(|_| Err(module_of_edition(&edition)))
+            .collect());
+    }
     let mut places: Option<String> = None;
     for (ask, answer) in asks.iter().zip(answers.iter_mut()) {
         let Ok(override_reason) = answer else {
@@ -380,7 +387,7 @@ pub async fn together<C: ConnectionTrait>(
 
 /// What an ask brings before the cohort is read: refused (the person beyond a staff member's
 /// reach, an override without its reason), or the override's reason if it has one.
-async fn before_the_lock<C: ConnectionTrait>(
+pub async fn before_the_lock<C: ConnectionTrait>(
     db: &C,
     ask: &Ask<'_>,
 ) -> AppResult<AppResult<Option<String>>> {
@@ -414,6 +421,34 @@ async fn before_the_lock<C: ConnectionTrait>(
         )));
     }
     Ok(Ok(override_reason))
+}
+
+/// The edition (id and name) whose module `cohort_id` is, if any (issue 64). Read from the
+/// table, so the enrolment area keeps the edition's rule without calling the programmes area.
+pub async fn edition_of<C: ConnectionTrait>(
+    db: &C,
+    cohort_id: i32,
+) -> AppResult<Option<(i32, String)>> {
+    use crate::entities::{programme_edition, programme_edition_cohort};
+    let Some(link) = programme_edition_cohort::Entity::find()
+        .filter(programme_edition_cohort::Column::CohortId.eq(cohort_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(programme_edition::Entity::find_by_id(link.edition_id)
+        .one(db)
+        .await?
+        .map(|edition| (edition.id, edition.name)))
+}
+
+/// The refusal of a direct enrolment (or cancellation) in a module's cohort (409).
+fn module_of_edition(edition: &(i32, String)) -> AppError {
+    AppError::Conflict(format!(
+        "Esta cohorte es un módulo de la edición «{}»: la inscripción se hace (y se cancela) en la edición, para todos sus módulos a la vez.",
+        edition.1
+    ))
 }
 
 /// The audit row of an enrolment made (`enrolment.created`, `…_with_override`).
@@ -453,7 +488,7 @@ fn only_refusals(answers: Vec<AppResult<Option<String>>>) -> Vec<AppResult<Enrol
         .collect()
 }
 
-fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
+pub fn check_open(cohort: &cohort::Model, overriding: bool) -> AppResult<()> {
     if cohort.status != CohortStatus::Open {
         return Err(AppError::Conflict(format!(
             "La cohorte «{}» no recibe inscripciones: está {}.",
@@ -535,7 +570,7 @@ async fn holders<C: ConnectionTrait>(
 
 /// Inserts the decided rows in one statement; each one's id by its person (one row per person:
 /// the decision refused the second).
-async fn insert_rows<C: ConnectionTrait>(
+pub async fn insert_rows<C: ConnectionTrait>(
     db: &C,
     rows: Vec<enrolment::ActiveModel>,
 ) -> AppResult<std::collections::HashMap<i32, i32>> {
@@ -719,7 +754,7 @@ pub struct CancellationFacts {
 }
 
 /// Refuses (409) to cancel an enrolment that is no longer active or whose cohort is history.
-fn check_cancellable(row: &enrolment::Model, cohort: &cohort::Model) -> AppResult<()> {
+pub fn check_cancellable(row: &enrolment::Model, cohort: &cohort::Model) -> AppResult<()> {
     if !matches!(
         row.status,
         EnrolmentStatus::Enrolled | EnrolmentStatus::Waitlisted
@@ -771,6 +806,9 @@ pub async fn cancel<C: ConnectionTrait>(
     reason: Option<&str>,
 ) -> AppResult<EnrolmentView> {
     let (row, person) = find_for(db, user, id).await?;
+    if let Some(edition) = edition_of(db, row.cohort_id).await? {
+        return Err(module_of_edition(&edition));
+    }
     let cohort = cohorts::lock(db, row.cohort_id).await?;
     // Re-read under the lock: another request may have changed it meanwhile.
     let row = enrolment::Entity::find_by_id(row.id)
@@ -778,6 +816,22 @@ pub async fn cancel<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound)?;
     check_cancellable(&row, &cohort)?;
+    let saved = cancel_row(db, notifier, user, &cohort, &person, row, reason).await?;
+    view(db, &saved).await
+}
+
+/// Cancels `row` of `cohort` (locked by the caller, the row re-read under the lock and
+/// cancellable): the status, its audit, the person's notice, and a freed seat to the first
+/// person waiting. [`cancel`] and an edition's cancellation (issue 64) both end here.
+pub async fn cancel_row<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user: &Actor,
+    cohort: &cohort::Model,
+    person: &participant::Model,
+    row: enrolment::Model,
+    reason: Option<&str>,
+) -> AppResult<enrolment::Model> {
     let reason =
         crate::validate::single_line("reason", reason.unwrap_or(""), crate::validate::REASON_MAX)
             .map_err(|e| AppError::Validation(vec![e]))?
@@ -811,8 +865,8 @@ pub async fn cancel<C: ConnectionTrait>(
     notices::send(
         db,
         notifier,
-        &cohort,
-        &person,
+        cohort,
+        person,
         &saved,
         notices::Notice::Cancelled {
             reason,
@@ -821,9 +875,9 @@ pub async fn cancel<C: ConnectionTrait>(
     )
     .await?;
     if was == EnrolmentStatus::Enrolled {
-        fill_seats(db, notifier, Some(user.id), &cohort).await?;
+        fill_seats(db, notifier, Some(user.id), cohort).await?;
     }
-    view(db, &saved).await
+    Ok(saved)
 }
 
 /// A coordinator gives a waiting person a seat now: the cohort gets one more seat for them
