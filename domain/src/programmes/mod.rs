@@ -17,6 +17,7 @@
 pub mod editions;
 pub mod enrolment;
 pub mod notices;
+pub mod progress;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
