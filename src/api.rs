@@ -35,6 +35,17 @@ impl<T> List<T> {
             per_page: total.max(1),
         }
     }
+
+    /// One page of a longer list: its items, how many match over all pages, and which page
+    /// of what size it is.
+    pub fn page(items: Vec<T>, total: u64, page: u64, per_page: u64) -> Self {
+        List {
+            items,
+            total,
+            page,
+            per_page,
+        }
+    }
 }
 
 pub type Created<T> = (Status, Json<T>);

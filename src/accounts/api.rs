@@ -208,12 +208,7 @@ async fn list_users(
     };
     let (items, total) =
         domain::accounts::list(db.inner(), role, query.q.as_deref(), page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -25,17 +25,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// A whole list as one page.
-fn whole<T>(items: Vec<T>) -> List<T> {
-    let total = items.len() as u64;
-    List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }
-}
-
 #[derive(FromForm, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AllianceQuery {
@@ -67,7 +56,7 @@ pub async fn list(
     query: AllianceQuery,
 ) -> AppResult<Json<List<AllianceView>>> {
     let items = alliances::list(db.inner(), &user, query.department.as_deref()).await?;
-    Ok(Json(whole(items)))
+    Ok(Json(List::whole(items)))
 }
 
 /// Create an alliance
@@ -206,7 +195,7 @@ pub async fn list_meetings(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<List<MeetingView>>> {
-    Ok(Json(whole(meetings::list(db.inner(), &user, id).await?)))
+    Ok(Json(List::whole(meetings::list(db.inner(), &user, id).await?)))
 }
 
 /// Follow up an agreement of a table

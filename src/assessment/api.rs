@@ -261,13 +261,7 @@ async fn get_scores(
 ) -> AppResult<Json<List<ScoreView>>> {
     let (item, _, access) = item_access(db.inner(), &user, id).await?;
     let items = domain::assessment::scores_of(db.inner(), &item, &access.people(), None).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// The scores grid of a cohort

@@ -213,12 +213,7 @@ pub async fn list(
     .resolve()?;
     let filter = query.filter()?;
     let (items, total) = assistance::list(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Create a technical assistance
@@ -458,13 +453,7 @@ pub async fn list_visits(
 ) -> AppResult<Json<List<VisitView>>> {
     assistance::find_visible(db.inner(), &user, id).await?;
     let items = visits::list(db.inner(), id).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// The agreements of an assistance, with their state
@@ -489,13 +478,7 @@ pub async fn list_agreements(
     id: i32,
 ) -> AppResult<Json<List<AgreementItem>>> {
     let items = agreements::of_assistance(db.inner(), &user, id).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// Mark an agreement done, dropped or pending
@@ -829,10 +812,5 @@ pub async fn agreements_list(
         provider: None,
     };
     let (items, total) = agreements::list(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }

@@ -453,11 +453,5 @@ async fn my_progress(
         Some(person) => progress::for_participant(db.inner(), person.id).await?,
         None => Vec::new(),
     };
-    let total = items.len() as u64;
-    Ok(Json(List {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }))
+    Ok(Json(List::whole(items)))
 }

@@ -35,12 +35,7 @@ async fn list(
 ) -> AppResult<Json<List<CapacityView>>> {
     let (items, total, page, per_page) =
         capacities::list(db.inner(), &Paging { page, per_page }).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Create a capacity

@@ -345,13 +345,7 @@ async fn list_sessions(
         .into_iter()
         .map(SessionView::from)
         .collect();
-    let total = items.len() as u64;
-    Ok(Json(List {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// Add a session
@@ -419,13 +413,7 @@ async fn generate_sessions(
         sessions::generate(txn, staff.id, &cohort, &body).await
     })
     .await?;
-    let total = items.len() as u64;
-    Ok(created(List {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }))
+    Ok(created(List::whole(items)))
 }
 
 /// Change a session

@@ -31,16 +31,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn listed(items: Vec<CostView>) -> List<CostView> {
-    let total = items.len() as u64;
-    List {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }
-}
-
 /// The cost items of a cohort
 ///
 /// Roles: the staff who manage the cohort (an admin any; a coordinator its provider's, within
@@ -63,7 +53,7 @@ pub async fn list_cohort_costs(
     id: i32,
 ) -> AppResult<Json<List<CostView>>> {
     let target = items::cohort_read(db.inner(), &user, id).await?;
-    Ok(Json(listed(items::list(db.inner(), &target).await?)))
+    Ok(Json(List::whole(items::list(db.inner(), &target).await?)))
 }
 
 /// Add a cost item to a cohort
@@ -121,7 +111,7 @@ pub async fn list_assistance_costs(
     id: i32,
 ) -> AppResult<Json<List<CostView>>> {
     let target = items::assistance_read(db.inner(), &user, id).await?;
-    Ok(Json(listed(items::list(db.inner(), &target).await?)))
+    Ok(Json(List::whole(items::list(db.inner(), &target).await?)))
 }
 
 /// Add a cost item to an assistance

@@ -109,12 +109,7 @@ async fn list(
         sector_id: query.sector,
     };
     let (items, total) = domain::demand::list(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Raise a demand
@@ -458,13 +453,7 @@ async fn overlaps(
     let (db, reader) = (db.inner().clone(), user.0.clone());
     kept.answer(&user, key, move || async move {
         let items = overlap_pairs(&db, &reader, &params).await?;
-        let total = items.len() as u64;
-        Ok(List {
-            per_page: total.max(1),
-            items,
-            total,
-            page: 1,
-        })
+        Ok(List::whole(items))
     })
     .await
 }

@@ -34,12 +34,7 @@ async fn list(
 ) -> AppResult<Json<List<DescriptorView>>> {
     let (items, total, page, per_page) =
         descriptors::list(db, kind, &Paging { page, per_page }).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 async fn create(

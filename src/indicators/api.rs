@@ -62,12 +62,7 @@ async fn list(
         .skip(((page - 1) * per_page) as usize)
         .take(per_page as usize)
         .collect();
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Create an indicator
@@ -172,12 +167,7 @@ async fn observations(
     };
     let (items, total) =
         domain::indicators::observations(db.inner(), &user, id, &query, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Import observations (new years from DNP/TerriData)

@@ -80,12 +80,7 @@ pub async fn list(
         provider: query.provider,
     };
     let (items, total) = plans::list(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Create a plan

@@ -27,13 +27,7 @@ pub async fn list(
     _user: CurrentUser,
 ) -> AppResult<Json<List<ProviderView>>> {
     let items = providers::list(db.inner()).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// Create a provider

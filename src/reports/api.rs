@@ -185,12 +185,7 @@ async fn participants(
     let (page, per_page) = Paging { page, per_page }.resolve()?;
     let (items, total) =
         domain::reports::participants_page(db.inner(), &filters, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Coverage per municipality and capacity

@@ -56,12 +56,7 @@ async fn departments(
             name: d.name,
         })
         .collect();
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -143,12 +138,7 @@ async fn municipalities(
             pdet_subregion: region,
         })
         .collect();
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// List territorial directions
@@ -169,13 +159,7 @@ pub async fn directions(
     _staff: StaffUser,
 ) -> AppResult<Json<List<domain::territory::directions::Direction>>> {
     let items = domain::territory::directions::list(db.inner()).await?;
-    let total = items.len() as u64;
-    Ok(Json(List {
-        per_page: total.max(1),
-        items,
-        total,
-        page: 1,
-    }))
+    Ok(Json(List::whole(items)))
 }
 
 /// Create a territorial direction

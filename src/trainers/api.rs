@@ -76,12 +76,7 @@ pub async fn list_replicators(
         capacity: query.capacity,
     };
     let (items, total) = trainers::list(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Endorse a replicator
@@ -211,12 +206,7 @@ pub async fn list_replicas(
         replicator: query.replicator,
     };
     let (items, total) = trainers::replicas(db.inner(), &user, &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Record a replica
@@ -295,12 +285,7 @@ pub async fn pending_replicas(
     }
     .resolve()?;
     let (items, total) = trainers::review::pending(db.inner(), &user, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Approve or reject a pending replica
