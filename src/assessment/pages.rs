@@ -405,16 +405,11 @@ impl ImportPage for ScoresImport<'_> {
     const TITLE: &'static str = "Revisar la planilla de notas";
     const CHANGED_MEANWHILE: &'static str = "";
     const BACK: fn(i32) -> String = grid_url;
-    const SAVED: fn(usize) -> String = |n| {
-        format!(
-            "Planilla de notas guardada: {}.",
-            domain::format::plural(
-                n as i64,
-                "nota nueva o cambiada",
-                "notas nuevas o cambiadas"
-            )
-        )
-    };
+    const SAVED: (&'static str, &'static str, &'static str) = (
+        "Planilla de notas guardada",
+        "nota nueva o cambiada",
+        "notas nuevas o cambiadas",
+    );
 
     fn cohort(&self) -> &cohort::Model {
         self.cohort()

@@ -8,14 +8,13 @@ use crate::cohorts::pages::{Section, Typed, section_again};
 use crate::error::AppResult;
 use crate::web::confirm::Confirmation;
 use crate::web::csrf::{CsrfForm, PlainForm, csrf_protected};
-use crate::web::import::{DraftUploadForm, KeptOutcome};
+use crate::web::import::DraftUploadForm;
 use crate::web::{Failure, Page, PageResult};
 use domain::costs::import::{CostImport, CostImportSummary};
 use domain::costs::items::{self, CostInput, CostView, LineChoice, StageTotals, Target};
 use domain::entities::values::{CostBasis, CostKind, CostStage};
 use domain::error::{AppError, FieldError};
 use domain::plans::Whole;
-use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
@@ -387,7 +386,7 @@ async fn delete_submit(
 }
 
 /// The import page: the form, the template, and what a file did (or would do) or its problems.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct ImportView {
     summary: Option<CostImportSummary>,
     errors: Vec<FieldError>,
@@ -401,11 +400,7 @@ async fn import_page(page: Page<'_>, _staff: StaffUser) -> PageResult {
     page.render(
         "costs_import",
         "Importar costos ejecutados",
-        ImportView {
-            summary: None,
-            errors: Vec::new(),
-            draft: None,
-        },
+        ImportView::default(),
     )
 }
 
@@ -420,36 +415,23 @@ async fn import_submit(
     accion: Option<String>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let mode = if accion.as_deref() == Some("importar") {
-        Mode::Save
-    } else {
-        Mode::Preview
+    let outcome = form
+        .0
+        .kept(
+            db.inner(),
+            CostImport::open(&staff),
+            staff.id,
+            "costs",
+            (accion.as_deref(), "importar"),
+        )
+        .await?;
+    let view = ImportView {
+        summary: outcome.summary,
+        errors: outcome.errors,
+        draft: outcome.draft,
     };
-    let KeptOutcome {
-        status,
-        summary,
-        errors,
-        draft,
-    } = crate::web::import::kept(
-        db.inner(),
-        CostImport::open(&staff),
-        staff.id,
-        "costs",
-        form.0.file.as_ref(),
-        &form.0.draft,
-        mode,
-    )
-    .await?;
-    let rendered = page.render(
-        "costs_import",
-        "Importar costos ejecutados",
-        ImportView {
-            summary,
-            errors,
-            draft,
-        },
-    );
-    Failure::unless_ok(status, rendered?)
+    let rendered = page.render("costs_import", "Importar costos ejecutados", view)?;
+    Failure::unless_ok(outcome.status, rendered)
 }
 
 /// The import's template.

@@ -12,7 +12,6 @@ use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
 use rocket::http::Status;
 use rocket::response::content::RawHtml;
-use rocket::tokio::io::AsyncReadExt;
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -67,13 +66,7 @@ async fn sent_text(form: &CredentialForm<'_>) -> Result<String, String> {
                 "El archivo es demasiado grande para ser una credencial (máximo 1 MiB).".into(),
             );
         }
-        let mut bytes = Vec::new();
-        let mut reader = file
-            .open()
-            .await
-            .map_err(|_| "No se pudo leer el archivo.".to_string())?;
-        reader
-            .read_to_end(&mut bytes)
+        let bytes = crate::web::import::file_bytes(file)
             .await
             .map_err(|_| "No se pudo leer el archivo.".to_string())?;
         return String::from_utf8(bytes).map_err(|_| {

@@ -103,12 +103,8 @@ impl ResourceForm<'_> {
 /// points at it (checked and kept from there, never read whole here); only a file sent as a
 /// plain form value is in memory.
 pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upload>> {
-    use rocket::tokio::io::AsyncReadExt;
     let Some(file) = file else { return Ok(None) };
-    let name = file
-        .raw_name()
-        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
-        .unwrap_or_default();
+    let name = crate::web::import::file_name(file);
     if file.len() == 0 && name.is_empty() {
         return Ok(None);
     }
@@ -118,15 +114,7 @@ pub async fn read_upload(file: Option<&TempFile<'_>>) -> DomainResult<Option<Upl
     if let Some(path) = file.path() {
         return Ok(Some(Upload::on_disk(name, path.to_path_buf(), file.len())));
     }
-    let mut bytes = Vec::with_capacity(file.len() as usize);
-    let mut reader = file
-        .open()
-        .await
-        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
-    reader
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
+    let bytes = crate::web::import::file_bytes(file).await?;
     Ok(Some(Upload::in_memory(name, bytes)))
 }
 
@@ -209,12 +197,7 @@ pub async fn list(
     let filter = query.filter()?;
     let (items, total) =
         knowledge::search(db.inner(), user.0.as_deref(), &filter, page, per_page).await?;
-    Ok(Json(List {
-        items,
-        total,
-        page,
-        per_page,
-    }))
+    Ok(Json(List::page(items, total, page, per_page)))
 }
 
 /// Add a resource to the knowledge bank

@@ -16,7 +16,6 @@ use domain::error::FieldError;
 use domain::offer_import::RecordImportSummary;
 use domain::offer_import::assistances::AssistanceImport;
 use domain::offer_import::cohorts::CohortImport;
-use domain::spreadsheets::pipeline::Mode;
 use rocket::{Route, State, get, post, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -86,15 +85,6 @@ fn empty(page: &Page<'_>, kind: Kind) -> PageResult {
     )
 }
 
-/// «Revisar» previews, «Importar» saves.
-fn mode_of(accion: Option<&str>) -> Mode {
-    if accion == Some("importar") {
-        Mode::Save
-    } else {
-        Mode::Preview
-    }
-}
-
 fn outcome(
     page: &Page<'_>,
     kind: Kind,
@@ -137,16 +127,16 @@ async fn cohorts_submit(
     accion: Option<&str>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = crate::web::import::kept(
-        db.inner(),
-        CohortImport::open(&staff, &notifier),
-        staff.id,
-        COHORTS.draft_kind,
-        form.0.file.as_ref(),
-        &form.0.draft,
-        mode_of(accion),
-    )
-    .await;
+    let result = form
+        .0
+        .kept(
+            db.inner(),
+            CohortImport::open(&staff, &notifier),
+            staff.id,
+            COHORTS.draft_kind,
+            (accion, "importar"),
+        )
+        .await;
     outcome(&page, COHORTS, result)
 }
 
@@ -171,16 +161,16 @@ async fn assistances_submit(
     accion: Option<&str>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let result = crate::web::import::kept(
-        db.inner(),
-        AssistanceImport::open(&staff, &notifier),
-        staff.id,
-        ASSISTANCES.draft_kind,
-        form.0.file.as_ref(),
-        &form.0.draft,
-        mode_of(accion),
-    )
-    .await;
+    let result = form
+        .0
+        .kept(
+            db.inner(),
+            AssistanceImport::open(&staff, &notifier),
+            staff.id,
+            ASSISTANCES.draft_kind,
+            (accion, "importar"),
+        )
+        .await;
     outcome(&page, ASSISTANCES, result)
 }
 

@@ -8,6 +8,7 @@
 //! answer(db, opening, &TempFile, dry_run) -> AppResult<Json<Summary>>
 //! DraftUploadForm { csrf_token, file?, draft } ; kept(db, opening, user, kind, file?, draft, mode)
 //!   -> KeptOutcome { status, summary, errors, draft }   (pages that show their own outcome)
+//! DraftUploadForm::kept(db, opening, user, kind, (accion, save)) -> the same, for the form
 //! trait ImportPage: Import { TEMPLATE, TITLE, CHANGED_MEANWHILE, BACK, SAVED, cohort, confirmation }
 //! UploadForm { csrf_token, file } ; preview(&page, db, opening, &TempFile) -> page or (status, page)
 //! ConfirmForm { csrf_token, filas } ; confirm(db, opening, ConfirmForm) -> Flash<Redirect>
@@ -65,10 +66,15 @@ pub async fn read_file<Row>(file: &TempFile<'_>) -> DomainResult<Source<Row>> {
 
 /// [`read_file`]'s bytes and name.
 async fn read_bytes(file: &TempFile<'_>) -> DomainResult<(Vec<u8>, String)> {
-    use rocket::tokio::io::AsyncReadExt;
     if file.len() as usize > domain::spreadsheets::MAX_UPLOAD_BYTES {
         return Err(AppError::TooLarge);
     }
+    Ok((file_bytes(file).await?, file_name(file)))
+}
+
+/// An uploaded file's bytes, read whole (the caller bounds its size first).
+pub async fn file_bytes(file: &TempFile<'_>) -> DomainResult<Vec<u8>> {
+    use rocket::tokio::io::AsyncReadExt;
     let mut bytes = Vec::with_capacity(file.len() as usize);
     let mut reader = file
         .open()
@@ -78,11 +84,14 @@ async fn read_bytes(file: &TempFile<'_>) -> DomainResult<(Vec<u8>, String)> {
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| AppError::Internal(format!("archivo subido: {e}")))?;
-    let name = file
-        .raw_name()
+    Ok(bytes)
+}
+
+/// An uploaded file's name as the person's computer gave it (empty when it gave none).
+pub fn file_name(file: &TempFile<'_>) -> String {
+    file.raw_name()
         .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
-        .unwrap_or_default();
-    Ok((bytes, name))
+        .unwrap_or_default()
 }
 
 /// The API: the file imported (or only previewed, `dry_run`), the summary as JSON. The body
@@ -114,6 +123,35 @@ pub struct DraftUploadForm<'r> {
 impl CsrfProtected for DraftUploadForm<'_> {
     fn csrf_token(&self) -> &str {
         &self.csrf_token
+    }
+}
+
+impl DraftUploadForm<'_> {
+    /// [`kept`] for this form's file or draft: the action (`accion`) named `save` saves, any
+    /// other previews.
+    pub async fn kept<I: Import>(
+        &self,
+        db: &DatabaseConnection,
+        opening: impl Future<Output = DomainResult<I>> + Send,
+        user_id: i32,
+        kind: &str,
+        (accion, save): (Option<&str>, &str),
+    ) -> DomainResult<KeptOutcome<I::Summary>> {
+        let mode = if accion == Some(save) {
+            Mode::Save
+        } else {
+            Mode::Preview
+        };
+        kept(
+            db,
+            opening,
+            user_id,
+            kind,
+            self.file.as_ref(),
+            &self.draft,
+            mode,
+        )
+        .await
     }
 }
 
@@ -208,8 +246,9 @@ pub trait ImportPage: Import<Row: Serialize + DeserializeOwned> {
     const CHANGED_MEANWHILE: &'static str;
     /// The page the confirmation comes back to, from the cohort's id.
     const BACK: fn(i32) -> String;
-    /// What the person reads after saving, from the number of changes saved.
-    const SAVED: fn(usize) -> String;
+    /// What the person reads after saving: «{what}: {n} {one or many}.», with the number of
+    /// changes saved, as (what, one, many).
+    const SAVED: (&'static str, &'static str, &'static str);
 
     /// The cohort the rows go into.
     fn cohort(&self) -> &cohort::Model;
@@ -353,7 +392,14 @@ pub async fn confirm<I: ImportPage>(
     };
     super::form::saved_or_again(
         result,
-        |summary| Flash::success(back, I::SAVED(I::confirmation(&summary).len())),
+        |summary| {
+            let (what, one, many) = I::SAVED;
+            let n = I::confirmation(&summary).len() as i64;
+            Flash::success(
+                back,
+                format!("{what}: {}.", domain::format::plural(n, one, many)),
+            )
+        },
         async |errors| {
             let cohort = import.cohort();
             let view = PreviewView::<I::Summary> {

@@ -261,16 +261,11 @@ impl ImportPage for SheetImport<'_> {
     const CHANGED_MEANWHILE: &'static str =
         "La asistencia cambió mientras revisaba la planilla; súbala de nuevo. ";
     const BACK: fn(i32) -> String = followup_url;
-    const SAVED: fn(usize) -> String = |n| {
-        format!(
-            "Planilla guardada: {}.",
-            domain::format::plural(
-                n as i64,
-                "marca nueva o cambiada",
-                "marcas nuevas o cambiadas"
-            )
-        )
-    };
+    const SAVED: (&'static str, &'static str, &'static str) = (
+        "Planilla guardada",
+        "marca nueva o cambiada",
+        "marcas nuevas o cambiadas",
+    );
 
     fn cohort(&self) -> &cohort::Model {
         self.cohort()

@@ -202,26 +202,21 @@ pub(super) async fn import_submit(
     accion: Option<String>,
     form: CsrfForm<DraftUploadForm<'_>>,
 ) -> PageResult {
-    let mode = if accion.as_deref() == Some("cargar") {
-        Mode::Save
-    } else {
-        Mode::Preview
-    };
     let KeptOutcome {
         status,
         summary,
         errors,
         draft,
-    } = crate::web::import::kept(
-        db.inner(),
-        ObservationImport::open(&staff),
-        staff.id,
-        "indicators",
-        form.0.file.as_ref(),
-        &form.0.draft,
-        mode,
-    )
-    .await?;
+    } = form
+        .0
+        .kept(
+            db.inner(),
+            ObservationImport::open(&staff),
+            staff.id,
+            "indicators",
+            (accion.as_deref(), "cargar"),
+        )
+        .await?;
     let rendered = async {
         let mut view = indicators_view(db.inner(), &staff, summary, errors).await?;
         view.draft = draft;

@@ -20,7 +20,6 @@ use domain::indicators::impact::{
 use domain::indicators::import::{ObservationImport, ObservationSummary};
 use domain::indicators::priorities::{Priorities, PriorityQuery};
 use domain::indicators::{IndicatorInput, IndicatorView};
-use domain::spreadsheets::pipeline::Mode;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
