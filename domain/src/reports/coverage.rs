@@ -289,43 +289,82 @@ struct Assisted {
     sort_order: i32,
 }
 
+/// The assistance figures: assistances and the closed ones.
 async fn assisted<C: ConnectionTrait>(
     db: &C,
     filters: &CoverageFilters,
 ) -> AppResult<Vec<Assisted>> {
+    use assistance_figure::Column as F;
+    let places = [F::DepartmentCode, F::MunicipalityCode, F::CapacityId];
+    summed_by_place::<_, assistance_figure::Entity>(
+        db,
+        filters,
+        places,
+        [F::Assistances, F::Closed],
+    )
+    .await
+}
+
+/// The replica figures (issue 48) summed over years per municipality × capacity, with the
+/// same joins and filters as the training's (`assistances` holds the people reached).
+async fn replicated<C: ConnectionTrait>(
+    db: &C,
+    filters: &CoverageFilters,
+) -> AppResult<Vec<Assisted>> {
+    use replica_figure::Column as F;
+    let places = [F::DepartmentCode, F::MunicipalityCode, F::CapacityId];
+    summed_by_place::<_, replica_figure::Entity>(
+        db,
+        filters,
+        places,
+        [F::PeopleReached, F::Replicas],
+    )
+    .await
+}
+
+/// Two columns of a figures table summed per municipality × capacity (as `assistances` and
+/// `closed`), joined to the municipality, capacity and department and filtered like the
+/// training's. `places` are the table's department, municipality and capacity columns.
+async fn summed_by_place<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    filters: &CoverageFilters,
+    places: [E::Column; 3],
+    [first, second]: [E::Column; 2],
+) -> AppResult<Vec<Assisted>> {
     use sea_orm::sea_query::{Expr, ExprTrait};
-    let sum = |column: assistance_figure::Column| {
-        Expr::expr(Expr::col((assistance_figure::Entity, column)).sum())
+    let sum = |column: E::Column| {
+        Expr::expr(Expr::col((E::default(), column)).sum())
             .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
     };
-    Ok(assistance_figure::Entity::find()
+    let [department_code, municipality_code, capacity_id] = places;
+    Ok(E::find()
         .join(
             JoinType::InnerJoin,
-            assistance_figure::Entity::belongs_to(municipality::Entity)
-                .from(assistance_figure::Column::MunicipalityCode)
+            E::belongs_to(municipality::Entity)
+                .from(municipality_code)
                 .to(municipality::Column::Code)
                 .into(),
         )
         .join(
             JoinType::InnerJoin,
-            assistance_figure::Entity::belongs_to(capacity::Entity)
-                .from(assistance_figure::Column::CapacityId)
+            E::belongs_to(capacity::Entity)
+                .from(capacity_id)
                 .to(capacity::Column::Id)
                 .into(),
         )
         .join(
             JoinType::InnerJoin,
-            assistance_figure::Entity::belongs_to(department::Entity)
-                .from(assistance_figure::Column::DepartmentCode)
+            E::belongs_to(department::Entity)
+                .from(department_code)
                 .to(department::Column::Code)
                 .into(),
         )
         .select_only()
-        .column(assistance_figure::Column::MunicipalityCode)
-        .column(assistance_figure::Column::CapacityId)
-        .column(assistance_figure::Column::DepartmentCode)
-        .column_as(sum(assistance_figure::Column::Assistances), "assistances")
-        .column_as(sum(assistance_figure::Column::Closed), "closed")
+        .column(municipality_code)
+        .column(capacity_id)
+        .column(department_code)
+        .column_as(sum(first), "assistances")
+        .column_as(sum(second), "closed")
         .column_as(municipality::Column::Name, "municipality_name")
         .column_as(department::Column::Name, "department_name")
         .column(municipality::Column::PdetSubregionId)
@@ -333,14 +372,10 @@ async fn assisted<C: ConnectionTrait>(
         .column_as(capacity::Column::Code, "capacity_code")
         .column_as(capacity::Column::Name, "capacity_name")
         .column(capacity::Column::SortOrder)
-        .filter(filters.condition([
-            assistance_figure::Column::DepartmentCode,
-            assistance_figure::Column::MunicipalityCode,
-            assistance_figure::Column::CapacityId,
-        ]))
-        .group_by(assistance_figure::Column::MunicipalityCode)
-        .group_by(assistance_figure::Column::CapacityId)
-        .group_by(assistance_figure::Column::DepartmentCode)
+        .filter(filters.condition(places))
+        .group_by(municipality_code)
+        .group_by(capacity_id)
+        .group_by(department_code)
         .group_by(municipality::Column::Name)
         .group_by(department::Column::Name)
         .group_by(municipality::Column::PdetSubregionId)
@@ -356,139 +391,60 @@ async fn assisted<C: ConnectionTrait>(
 /// Puts the assistances (not cancelled, closed) beside the training rows; a municipality ×
 /// capacity with assistance and no training gets a row of its own.
 fn merge_assistances(trained: Vec<Found>, assisted: Vec<Assisted>) -> Vec<(Found, [i64; 3])> {
-    let mut out: Vec<(Found, [i64; 3])> = trained.into_iter().map(|f| (f, [0, 0, 0])).collect();
-    let at: std::collections::HashMap<(String, i32), usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| ((f.municipality_code.clone(), f.capacity_id), i))
-        .collect();
-    for a in assisted {
-        let counts = [a.assistances, a.closed, 0];
-        match at.get(&(a.municipality_code.clone(), a.capacity_id)) {
-            Some(&i) => out[i].1 = counts,
-            None => out.push((
-                Found {
-                    municipality_code: a.municipality_code,
-                    capacity_id: a.capacity_id,
-                    department_code: a.department_code,
-                    trained: 0,
-                    completed: 0,
-                    certified: 0,
-                    still_in_entity: 0,
-                    municipality_name: a.municipality_name,
-                    department_name: a.department_name,
-                    pdet_subregion_id: a.pdet_subregion_id,
-                    category: a.category,
-                    capacity_code: a.capacity_code,
-                    capacity_name: a.capacity_name,
-                    sort_order: a.sort_order,
-                },
-                counts,
-            )),
-        }
-    }
-    out
-}
-
-/// The replica figures (issue 48) summed over years per municipality × capacity, with the
-/// same joins and filters as the training's (`assistances` holds the people reached).
-async fn replicated<C: ConnectionTrait>(
-    db: &C,
-    filters: &CoverageFilters,
-) -> AppResult<Vec<Assisted>> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let sum = |column: replica_figure::Column| {
-        Expr::expr(Expr::col((replica_figure::Entity, column)).sum())
-            .cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
-    };
-    Ok(replica_figure::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            replica_figure::Entity::belongs_to(municipality::Entity)
-                .from(replica_figure::Column::MunicipalityCode)
-                .to(municipality::Column::Code)
-                .into(),
-        )
-        .join(
-            JoinType::InnerJoin,
-            replica_figure::Entity::belongs_to(capacity::Entity)
-                .from(replica_figure::Column::CapacityId)
-                .to(capacity::Column::Id)
-                .into(),
-        )
-        .join(
-            JoinType::InnerJoin,
-            replica_figure::Entity::belongs_to(department::Entity)
-                .from(replica_figure::Column::DepartmentCode)
-                .to(department::Column::Code)
-                .into(),
-        )
-        .select_only()
-        .column(replica_figure::Column::MunicipalityCode)
-        .column(replica_figure::Column::CapacityId)
-        .column(replica_figure::Column::DepartmentCode)
-        .column_as(sum(replica_figure::Column::PeopleReached), "assistances")
-        .column_as(sum(replica_figure::Column::Replicas), "closed")
-        .column_as(municipality::Column::Name, "municipality_name")
-        .column_as(department::Column::Name, "department_name")
-        .column(municipality::Column::PdetSubregionId)
-        .column(municipality::Column::Category)
-        .column_as(capacity::Column::Code, "capacity_code")
-        .column_as(capacity::Column::Name, "capacity_name")
-        .column(capacity::Column::SortOrder)
-        .filter(filters.condition([
-            replica_figure::Column::DepartmentCode,
-            replica_figure::Column::MunicipalityCode,
-            replica_figure::Column::CapacityId,
-        ]))
-        .group_by(replica_figure::Column::MunicipalityCode)
-        .group_by(replica_figure::Column::CapacityId)
-        .group_by(replica_figure::Column::DepartmentCode)
-        .group_by(municipality::Column::Name)
-        .group_by(department::Column::Name)
-        .group_by(municipality::Column::PdetSubregionId)
-        .group_by(municipality::Column::Category)
-        .group_by(capacity::Column::Code)
-        .group_by(capacity::Column::Name)
-        .group_by(capacity::Column::SortOrder)
-        .into_model()
-        .all(db)
-        .await?)
+    let out = trained.into_iter().map(|f| (f, [0, 0, 0])).collect();
+    merge(out, assisted, |a, counts| {
+        counts[0] = a.assistances;
+        counts[1] = a.closed;
+    })
 }
 
 /// Puts the people reached by replicas beside the rows; a municipality × capacity reached by
 /// replicas only gets a row of its own (zero direct training).
 fn merge_replicas(
-    mut out: Vec<(Found, [i64; 3])>,
+    out: Vec<(Found, [i64; 3])>,
     replicated: Vec<Assisted>,
+) -> Vec<(Found, [i64; 3])> {
+    merge(out, replicated, |r, counts| counts[2] = r.assistances)
+}
+
+/// Puts each summed row's counts (by `put`) beside the row of its municipality × capacity;
+/// one without a row gets a row of its own, with zero training.
+fn merge(
+    mut out: Vec<(Found, [i64; 3])>,
+    rows: Vec<Assisted>,
+    put: impl Fn(&Assisted, &mut [i64; 3]),
 ) -> Vec<(Found, [i64; 3])> {
     let at: std::collections::HashMap<(String, i32), usize> = out
         .iter()
         .enumerate()
         .map(|(i, (f, _))| ((f.municipality_code.clone(), f.capacity_id), i))
         .collect();
-    for r in replicated {
-        match at.get(&(r.municipality_code.clone(), r.capacity_id)) {
-            Some(&i) => out[i].1[2] = r.assistances,
-            None => out.push((
-                Found {
-                    municipality_code: r.municipality_code,
-                    capacity_id: r.capacity_id,
-                    department_code: r.department_code,
-                    trained: 0,
-                    completed: 0,
-                    certified: 0,
-                    still_in_entity: 0,
-                    municipality_name: r.municipality_name,
-                    department_name: r.department_name,
-                    pdet_subregion_id: r.pdet_subregion_id,
-                    category: r.category,
-                    capacity_code: r.capacity_code,
-                    capacity_name: r.capacity_name,
-                    sort_order: r.sort_order,
-                },
-                [0, 0, r.assistances],
-            )),
+    for a in rows {
+        match at.get(&(a.municipality_code.clone(), a.capacity_id)) {
+            Some(&i) => put(&a, &mut out[i].1),
+            None => {
+                let mut counts = [0, 0, 0];
+                put(&a, &mut counts);
+                out.push((
+                    Found {
+                        municipality_code: a.municipality_code,
+                        capacity_id: a.capacity_id,
+                        department_code: a.department_code,
+                        trained: 0,
+                        completed: 0,
+                        certified: 0,
+                        still_in_entity: 0,
+                        municipality_name: a.municipality_name,
+                        department_name: a.department_name,
+                        pdet_subregion_id: a.pdet_subregion_id,
+                        category: a.category,
+                        capacity_code: a.capacity_code,
+                        capacity_name: a.capacity_name,
+                        sort_order: a.sort_order,
+                    },
+                    counts,
+                ));
+            }
         }
     }
     out
