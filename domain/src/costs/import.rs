@@ -283,13 +283,7 @@ impl Import for CostImport<'_> {
                 Some(existing) => {
                     let before = serde_json::to_value(snapshot(&existing)).ok();
                     let mut model: cost_item::ActiveModel = existing.into();
-                    model.kind = Set(c.kind);
-                    model.basis = Set(c.basis);
-                    model.amount = Set(c.amount);
-                    model.stage = Set(c.stage);
-                    model.plan_line_id = Set(c.plan_line_id);
-                    model.incurred_on = Set(c.incurred_on);
-                    model.description = Set(c.description);
+                    c.set_on(&mut model);
                     (model.update(db).await?, before)
                 }
             };

@@ -391,6 +391,19 @@ pub(super) struct Checked {
     pub description: Option<String>,
 }
 
+impl Checked {
+    /// Writes the checked values on a cost's row (a correction or a re-import).
+    pub(super) fn set_on(self, model: &mut cost_item::ActiveModel) {
+        model.kind = Set(self.kind);
+        model.basis = Set(self.basis);
+        model.amount = Set(self.amount);
+        model.stage = Set(self.stage);
+        model.plan_line_id = Set(self.plan_line_id);
+        model.incurred_on = Set(self.incurred_on);
+        model.description = Set(self.description);
+    }
+}
+
 /// Reads one of `options` from `text` (required when `current` is none); pushes a Spanish
 /// message naming the accepted values otherwise.
 fn choice<T: Copy>(
@@ -603,13 +616,7 @@ pub async fn update<C: ConnectionTrait>(
     let checked = check(db, target, input, Some(&item), crate::time::today(), None).await?;
     let before = view_of(db, item.clone()).await?;
     let mut model: cost_item::ActiveModel = item.into();
-    model.kind = Set(checked.kind);
-    model.basis = Set(checked.basis);
-    model.amount = Set(checked.amount);
-    model.stage = Set(checked.stage);
-    model.plan_line_id = Set(checked.plan_line_id);
-    model.incurred_on = Set(checked.incurred_on);
-    model.description = Set(checked.description);
+    checked.set_on(&mut model);
     let view = view_of(db, model.update(db).await?).await?;
     audit::record(
         db,
