@@ -173,6 +173,11 @@ pub async fn names<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i32, String)>> 
         .await?)
 }
 
+/// Every capacity's name by its id.
+pub async fn names_by_id<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, String>> {
+    Ok(names(db).await?.into_iter().collect())
+}
+
 /// Every capacity, in their order, one page (`page` ≥ 1, `per_page` ≤ 500): (items, total).
 pub async fn list<C: ConnectionTrait>(
     db: &C,

@@ -2,7 +2,7 @@
 //! courses, assistances and demands.
 
 use crate::entities::values::{DescriptorKind, DescriptorSubject};
-use crate::entities::{assistance, assistance_capacity, capacity, course, course_capacity, demand};
+use crate::entities::{assistance, assistance_capacity, course, course_capacity, demand};
 use crate::error::{AppError, AppResult};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -29,11 +29,10 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<()> {
             _ => "planeacion",
         }
     };
-    let capacity_codes: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
+    let capacity_codes: HashMap<i32, String> = crate::capacities::ids_by_code(db)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.code))
+        .map(|(code, id)| (id, code))
         .collect();
     // Every record tagged by its first capacity's sector; the PDET planning course and the
     // sectoral demands also by the groups they serve.

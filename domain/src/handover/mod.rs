@@ -23,7 +23,7 @@ use crate::entities::values::{
     AgreementStatus, AssistanceStatus, AssistedEntity, CertificateStatus, DemandStatus, Role,
 };
 use crate::entities::{
-    assistance_visit, capacity, capacity_person, certificate, entity_departure, indicator,
+    assistance_visit, capacity_person, certificate, entity_departure, indicator,
     indicator_observation, participant, user, visit_product,
 };
 use crate::entities::{cohort, course_capacity, enrolment};
@@ -302,12 +302,7 @@ pub async fn assemble<C: ConnectionTrait>(
         return Err(AppError::NotFound);
     }
     let code = municipality.code.clone();
-    let capacity_names: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let capacity_names = crate::capacities::names_by_id(db).await?;
     let (trained, capacities) = people(db, &code, &capacity_names).await?;
     let (views, _) = assistance::list(
         db,

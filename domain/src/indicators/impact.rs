@@ -18,7 +18,7 @@
 
 use crate::accounts::actor::Actor;
 use crate::entities::{
-    assistance_figure, capacity, capacity_figure, capacity_year_figure, department, indicator,
+    assistance_figure, capacity, capacity_figure, capacity_year_figure, indicator,
     indicator_observation, municipality,
 };
 use crate::error::{AppError, AppResult, FieldError};
@@ -678,12 +678,7 @@ pub async fn compare<C: ConnectionTrait>(
             .map(|m| (m.code.clone(), m))
             .collect()
     };
-    let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let departments = crate::territory::department_names(db).await?;
     let values = |year: i32| {
         indicator_observation::Entity::find()
             .filter(indicator_observation::Column::IndicatorId.eq(indicator.id))

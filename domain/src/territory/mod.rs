@@ -504,12 +504,7 @@ pub async fn resolve_municipality_list<C: ConnectionTrait>(
         .into_iter()
         .map(|d| (fold(&d.name), d.code))
         .collect();
-    let department_names: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let department_names = department_names(db).await?;
     let mut codes = Vec::new();
     let mut problems = Vec::new();
     for entry in typed

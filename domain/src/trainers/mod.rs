@@ -26,8 +26,8 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{EnrolmentStatus, Role};
 use crate::entities::{
-    capacity, cohort, course_capacity, department, enrolment, municipality, participant, replica,
-    replica_attendee, replica_figure, replicator, replicator_capacity,
+    cohort, course_capacity, enrolment, municipality, participant, replica, replica_attendee,
+    replica_figure, replicator, replicator_capacity,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::people::scope::PersonScope;
@@ -380,15 +380,10 @@ async fn views_of<C: ConnectionTrait>(
 ) -> AppResult<Vec<ReplicatorView>> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut capacities = capacities_of(db, &ids).await?;
-    let capacity_names = capacity_names(db).await?;
+    let capacity_names = crate::capacities::names_by_id(db).await?;
     let people: Vec<i32> = rows.iter().map(|r| r.participant_id).collect();
     let names = names_of(db, &people).await?;
-    let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let departments = crate::territory::department_names(db).await?;
     let cohort_ids: Vec<i32> = rows.iter().map(|r| r.cohort_id).collect();
     let cohorts: HashMap<i32, String> = cohort::Entity::find()
         .filter(cohort::Column::Id.is_in(cohort_ids))
@@ -427,15 +422,6 @@ async fn views_of<C: ConnectionTrait>(
             since: r.since,
             until: r.until,
         })
-        .collect())
-}
-
-async fn capacity_names<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, String>> {
-    Ok(capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
         .collect())
 }
 
@@ -704,12 +690,7 @@ pub async fn candidates<C: ConnectionTrait>(db: &C, user: &Actor) -> AppResult<V
         .into_iter()
         .map(|m| (m.code, (m.name, m.department_code)))
         .collect();
-    let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let departments = crate::territory::department_names(db).await?;
     let directions = user.direction_departments();
     Ok(completed
         .into_iter()
@@ -911,7 +892,7 @@ async fn replica_views<C: ConnectionTrait>(
         .into_iter()
         .map(|m| (m.code, m.name))
         .collect();
-    let capacity_names = capacity_names(db).await?;
+    let capacity_names = crate::capacities::names_by_id(db).await?;
     Ok(rows
         .into_iter()
         .map(|r| ReplicaView {
@@ -978,7 +959,7 @@ pub async fn municipality_reach<C: ConnectionTrait>(
     db: &C,
     municipality_code: &str,
 ) -> AppResult<Vec<ReplicaReach>> {
-    let names = capacity_names(db).await?;
+    let names = crate::capacities::names_by_id(db).await?;
     let mut rows: Vec<ReplicaReach> = replica_figure::Entity::find()
         .filter(replica_figure::Column::MunicipalityCode.eq(municipality_code))
         .all(db)
@@ -1038,7 +1019,7 @@ pub async fn course_capacities<C: ConnectionTrait>(
     let Some(found) = cohort::Entity::find_by_id(cohort_id).one(db).await? else {
         return Ok(Vec::new());
     };
-    let names = capacity_names(db).await?;
+    let names = crate::capacities::names_by_id(db).await?;
     Ok(course_capacity::Entity::find()
         .filter(course_capacity::Column::CourseId.eq(found.course_id))
         .all(db)
