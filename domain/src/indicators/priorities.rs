@@ -27,8 +27,8 @@
 use crate::accounts::actor::Actor;
 use crate::entities::indicator::CATEGORY_UNIT;
 use crate::entities::{
-    assistance_figure, capacity, capacity_year_figure, department, indicator_observation,
-    municipality, pdet_subregion,
+    assistance_figure, capacity, capacity_year_figure, indicator_observation, municipality,
+    pdet_subregion,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Datelike;
@@ -456,12 +456,7 @@ async fn national(
 ) -> AppResult<Vec<PriorityRow>> {
     let recent_from = recent_to - 1;
     let places = municipality::Entity::find().all(db).await?;
-    let departments: HashMap<String, String> = department::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect();
+    let departments = crate::territory::department_names(db).await?;
     let regions: HashMap<i32, String> = pdet_subregion::Entity::find()
         .all(db)
         .await?
@@ -476,18 +471,14 @@ async fn national(
             move || async move { weakest(&db, capacity).await }
         })
         .await?;
-    let mut condition = Condition::all().add(capacity_year_figure::Column::Year.gte(recent_from));
-    if let Some(c) = capacity {
-        condition = condition.add(capacity_year_figure::Column::CapacityId.eq(c));
-    }
-    let mut recent: HashMap<String, i64> = HashMap::new();
-    for f in capacity_year_figure::Entity::find()
-        .filter(condition)
-        .all(db)
-        .await?
-    {
-        *recent.entry(f.municipality_code).or_default() += i64::from(f.completed);
-    }
+    use capacity_year_figure::Column as Trained;
+    let recent = summed_since::<_, capacity_year_figure::Entity>(
+        db,
+        [Trained::Year, Trained::CapacityId],
+        (capacity, recent_from),
+        |f| (f.municipality_code, i64::from(f.completed)),
+    )
+    .await?;
     let mut rows: Vec<PriorityRow> = places
         .into_iter()
         .map(|m| {
@@ -568,17 +559,38 @@ async fn assisted_since<C: ConnectionTrait>(
     capacity: Option<i32>,
     from: i32,
 ) -> AppResult<HashMap<String, i64>> {
-    let mut condition = Condition::all().add(assistance_figure::Column::Year.gte(from));
+    use assistance_figure::Column as Assisted;
+    summed_since::<_, assistance_figure::Entity>(
+        db,
+        [Assisted::Year, Assisted::CapacityId],
+        (capacity, from),
+        |f| (f.municipality_code, i64::from(f.assistances)),
+    )
+    .await
+}
+
+/// A count of a figures table (`count`: a row's municipality and count) summed per
+/// municipality over the years from `from` on, on `capacity` (all when none). `columns`: the
+/// table's year and capacity columns.
+async fn summed_since<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    [year, capacity_id]: [E::Column; 2],
+    (capacity, from): (Option<i32>, i32),
+    count: impl Fn(E::Model) -> (String, i64),
+) -> AppResult<HashMap<String, i64>> {
+    let mut condition = Condition::all().add(year.gte(from));
     if let Some(c) = capacity {
-        condition = condition.add(assistance_figure::Column::CapacityId.eq(c));
+        condition = condition.add(capacity_id.eq(c));
     }
     let mut out: HashMap<String, i64> = HashMap::new();
-    for f in assistance_figure::Entity::find()
+    for (municipality_code, n) in E::find()
         .filter(condition)
         .all(db)
         .await?
+        .into_iter()
+        .map(count)
     {
-        *out.entry(f.municipality_code).or_default() += i64::from(f.assistances);
+        *out.entry(municipality_code).or_default() += n;
     }
     Ok(out)
 }
