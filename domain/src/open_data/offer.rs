@@ -189,8 +189,11 @@ pub async fn rows<C: ConnectionTrait>(db: &C, sector: Option<&str>) -> AppResult
     }
     let found = published_cohorts(db, select).await?;
     let capacities = course_capacities(db).await?;
-    let mut municipalities = targeted_municipalities(db).await?;
-    let mut departments = targeted_departments(db).await?;
+    use {cohort_department as cd, cohort_municipality as cm};
+    let mut municipalities =
+        targeted::<_, cm::Entity>(db, cm::Column::CohortId, cm::Column::MunicipalityCode).await?;
+    let mut departments =
+        targeted::<_, cd::Entity>(db, cd::Column::CohortId, cd::Column::DepartmentCode).await?;
     let course_ids: Vec<i32> = found
         .iter()
         .map(|f| f.course_id)
@@ -289,44 +292,28 @@ async fn course_capacities<C: ConnectionTrait>(
     Ok(capacities)
 }
 
-/// The municipalities each published cohort targets, by cohort id.
-async fn targeted_municipalities<C: ConnectionTrait>(
+/// The places each published cohort targets (the municipalities or the departments: `code`
+/// of a cohort's targets table), by cohort id, in code order.
+async fn targeted<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
+    cohort_id: E::Column,
+    code: E::Column,
 ) -> AppResult<HashMap<i32, Vec<String>>> {
-    let mut municipalities: HashMap<i32, Vec<String>> = HashMap::new();
-    let targeted: Vec<(i32, String)> = cohort_municipality::Entity::find()
+    let mut places: HashMap<i32, Vec<String>> = HashMap::new();
+    let targeted: Vec<(i32, String)> = E::find()
         .select_only()
-        .column(cohort_municipality::Column::CohortId)
-        .column(cohort_municipality::Column::MunicipalityCode)
-        .filter(cohort_municipality::Column::CohortId.in_subquery(published_ids()))
-        .order_by_asc(cohort_municipality::Column::CohortId)
-        .order_by_asc(cohort_municipality::Column::MunicipalityCode)
+        .column(cohort_id)
+        .column(code)
+        .filter(cohort_id.in_subquery(published_ids()))
+        .order_by_asc(cohort_id)
+        .order_by_asc(code)
         .into_tuple()
         .all(db)
         .await?;
     for (cohort_id, code) in targeted {
-        municipalities.entry(cohort_id).or_default().push(code);
+        places.entry(cohort_id).or_default().push(code);
     }
-    Ok(municipalities)
-}
-
-/// The departments each published cohort targets, by cohort id.
-async fn targeted_departments<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<i32, Vec<String>>> {
-    let mut departments: HashMap<i32, Vec<String>> = HashMap::new();
-    let targeted: Vec<(i32, String)> = cohort_department::Entity::find()
-        .select_only()
-        .column(cohort_department::Column::CohortId)
-        .column(cohort_department::Column::DepartmentCode)
-        .filter(cohort_department::Column::CohortId.in_subquery(published_ids()))
-        .order_by_asc(cohort_department::Column::CohortId)
-        .order_by_asc(cohort_department::Column::DepartmentCode)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (cohort_id, code) in targeted {
-        departments.entry(cohort_id).or_default().push(code);
-    }
-    Ok(departments)
+    Ok(places)
 }
 
 /// The codes and the names of `list`, in its order.
