@@ -240,6 +240,26 @@ pub fn collect(
     }
 }
 
+/// [`collect`] for a required value: an empty one is the problem `missing` of `field`.
+pub fn required<T>(
+    field: &str,
+    result: Result<Option<T>, FieldError>,
+    missing: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match result {
+        Ok(Some(value)) => Some(value),
+        Ok(None) => {
+            errors.push(FieldError::new(field, missing));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
 /// [`single_line`] over an optional value, collecting the error.
 pub fn line(
     field: &str,
@@ -363,6 +383,31 @@ pub fn document_number(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_names_an_empty_value_and_keeps_the_checks_error() {
+        let mut errors = Vec::new();
+        assert_eq!(
+            required("t", single_line("t", " Hito ", 80), "Escriba.", &mut errors).as_deref(),
+            Some("Hito")
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            required("t", single_line("t", "  ", 80), "Escriba.", &mut errors),
+            None
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].message.as_str()),
+            ("t", "Escriba.")
+        );
+        assert_eq!(
+            required("t", single_line("t", "a\0b", 80), "Escriba.", &mut errors),
+            None
+        );
+        assert_eq!(errors.len(), 2);
+        assert_ne!(errors[1].message, "Escriba.");
+    }
 
     #[test]
     fn decomposed_accents_are_composed() {

@@ -165,6 +165,24 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<user::Model>
         .ok_or(AppError::NotFound)
 }
 
+/// The names of these accounts, by id (an id of no account has none).
+pub async fn names<C: ConnectionTrait>(
+    db: &C,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<std::collections::HashMap<i32, String>> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect())
+}
+
 /// The account with this email (normalised as accounts store it), if any.
 pub async fn find_by_email<C: ConnectionTrait>(
     db: &C,
@@ -717,17 +735,9 @@ pub async fn set_password<C: ConnectionTrait>(
 /// A user's full name: required, one line, printable on certificates (instructors and
 /// coordinators sign them), at most 160 characters.
 pub(crate) fn full_name_of(text: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    match crate::validate::certificate_text("full_name", text, crate::validate::FULL_NAME_MAX) {
-        Ok(Some(name)) => Some(name),
-        Ok(None) => {
-            errors.push(FieldError::new("full_name", "Escriba el nombre completo."));
-            None
-        }
-        Err(error) => {
-            errors.push(error);
-            None
-        }
-    }
+    let checked =
+        crate::validate::certificate_text("full_name", text, crate::validate::FULL_NAME_MAX);
+    crate::validate::required("full_name", checked, "Escriba el nombre completo.", errors)
 }
 
 /// Creates a user after checking every rule; nothing is written when any fails.

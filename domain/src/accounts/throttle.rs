@@ -36,10 +36,16 @@ pub struct Limit {
 impl Limit {
     /// `failures` free tries, then a fixed wait of `minutes` after each further failure.
     pub const fn fixed(failures: i32, minutes: i64) -> Limit {
+        Limit::doubling(failures, minutes * 60, minutes * 60)
+    }
+
+    /// `failures` free tries, then a wait of `first_wait_seconds` after the next failure,
+    /// doubling with every further one up to `max_wait_seconds`.
+    pub const fn doubling(failures: i32, first_wait_seconds: i64, max_wait_seconds: i64) -> Limit {
         Limit {
             free: failures,
-            first_wait_seconds: minutes * 60,
-            max_wait_seconds: minutes * 60,
+            first_wait_seconds,
+            max_wait_seconds,
         }
     }
 
@@ -58,40 +64,20 @@ impl Limit {
 }
 
 /// Sign-in from one address to one account: five tries, then 30 s, 1 min, 2 min… up to 15 min.
-pub const SIGN_IN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
-    free: 5,
-    first_wait_seconds: 30,
-    max_wait_seconds: 15 * 60,
-};
+pub const SIGN_IN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit::doubling(5, 30, 15 * 60);
 /// Sign-in from one address to any account (guessing across accounts).
-pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
-    free: 20,
-    first_wait_seconds: 60,
-    max_wait_seconds: 15 * 60,
-};
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit::doubling(20, 60, 15 * 60);
 /// Sign-in to one account from any address that is not one of its known addresses (guessing
 /// one account's password from many addresses): ten tries, then 30 s, 1 min… up to 15 min.
-pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
-    free: 10,
-    first_wait_seconds: 30,
-    max_wait_seconds: 15 * 60,
-};
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit::doubling(10, 30, 15 * 60);
 /// Registrations from one address (each one costs a password hash and sends an email): a room
 /// of 60 officials behind one municipal connection registers within the hour; a flood beyond
 /// waits a minute, then doubling up to an hour. What a flood could do to a victim's mailbox is
 /// bounded by [`NOTICES_PER_RECIPIENT`], not by this.
-pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
-    free: 60,
-    first_wait_seconds: 60,
-    max_wait_seconds: 60 * 60,
-};
+pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit::doubling(60, 60, 60 * 60);
 /// Password-reset requests from one address (each may send an email): 10, then 1 min doubling
 /// up to an hour. Each recipient also gets at most three reset emails an hour.
-pub const RESETS_PER_ADDRESS: Limit = Limit {
-    free: 10,
-    first_wait_seconds: 60,
-    max_wait_seconds: 60 * 60,
-};
+pub const RESETS_PER_ADDRESS: Limit = Limit::doubling(10, 60, 60 * 60);
 /// Emails that anyone can cause without signing in (registration links and notices) to one
 /// recipient: three, then one an hour at most. Beyond it nothing is sent and the answer to the
 /// request stays the same.
