@@ -19,7 +19,7 @@ use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
 use crate::entities::values::{AcceptanceVia, LinkVoidReason, Role};
 use crate::entities::{
-    assistance, assistance_diagnosis, assistance_work_plan, user, work_plan_acceptance_link,
+    assistance, assistance_diagnosis, assistance_work_plan, work_plan_acceptance_link,
     work_plan_activity,
 };
 use crate::error::{AppError, AppResult, FieldError};
@@ -176,18 +176,9 @@ fn text_of(
     } else {
         validate::single_line(field, value, max)
     };
-    match checked {
-        Ok(Some(text)) => Some(text),
-        Ok(None) => {
-            if let Some(missing) = missing {
-                errors.push(FieldError::new(field, missing));
-            }
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
+    match missing {
+        Some(missing) => validate::required(field, checked, missing, errors),
+        None => validate::collect(checked, errors),
     }
 }
 
@@ -199,19 +190,6 @@ fn open(row: &assistance::Model, what: &str) -> AppResult<()> {
         )));
     }
     Ok(())
-}
-
-async fn names<C: ConnectionTrait>(
-    db: &C,
-    ids: impl Iterator<Item = i32>,
-) -> AppResult<HashMap<i32, String>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.collect::<Vec<_>>()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
 }
 
 /// A diagnosis as its audit rows store it (`assistance.diagnosis_recorded`).
@@ -986,7 +964,7 @@ pub async fn of_assistances<C: ConnectionTrait>(
             }
         }
     }
-    let people = names(
+    let people = crate::accounts::names(
         db,
         diagnoses
             .iter()

@@ -55,6 +55,16 @@ async fn find_managed_agreement<C: ConnectionTrait>(
     user: &Actor,
     id: i32,
 ) -> AppResult<(visit_agreement::Model, assistance_visit::Model)> {
+    let (row, visit) = agreement_and_visit(db, id).await?;
+    find_managed(db, user, visit.assistance_id).await?;
+    Ok((row, visit))
+}
+
+/// The agreement `id` and the visit it was made in (404 if either is missing).
+async fn agreement_and_visit<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> AppResult<(visit_agreement::Model, assistance_visit::Model)> {
     let row = visit_agreement::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -63,21 +73,13 @@ async fn find_managed_agreement<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    find_managed(db, user, visit.assistance_id).await?;
     Ok((row, visit))
 }
 
 /// The assistance agreement `id` belongs to, if `user` reads it (404 otherwise): where its
 /// page's forms go back to.
 pub async fn assistance_of<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppResult<i32> {
-    let row = visit_agreement::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let visit = assistance_visit::Entity::find_by_id(row.visit_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, visit) = agreement_and_visit(db, id).await?;
     Ok(find_visible(db, user, visit.assistance_id).await?.id)
 }
 

@@ -1155,20 +1155,10 @@ fn checked(current: &assistance::Model, input: &StatusInput) -> AppResult<Checke
     let mut errors = Vec::new();
     let reason = match to {
         AssistanceStatus::Cancelled => {
-            match validate::single_line("reason", input.reason.as_deref().unwrap_or(""), 500) {
-                Ok(Some(r)) => Some(r),
-                Ok(None) => {
-                    errors.push(FieldError::new(
-                        "reason",
-                        "Escriba por qué se cancela la asistencia.",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
+            let checked =
+                validate::single_line("reason", input.reason.as_deref().unwrap_or(""), 500);
+            let missing = "Escriba por qué se cancela la asistencia.";
+            validate::required("reason", checked, missing, &mut errors)
         }
         _ => None,
     };
@@ -1180,24 +1170,13 @@ fn checked(current: &assistance::Model, input: &StatusInput) -> AppResult<Checke
                     "Indique si se alcanzó el objetivo de la asistencia.",
                 ));
             }
-            match validate::multi_line(
+            let checked = validate::multi_line(
                 "summary",
                 input.summary.as_deref().unwrap_or(""),
                 validate::DESCRIPTION_MAX,
-            ) {
-                Ok(Some(s)) => Some(s),
-                Ok(None) => {
-                    errors.push(FieldError::new(
-                        "summary",
-                        "Escriba el resumen de cierre: lo que se hizo y lo que queda.",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
+            );
+            let missing = "Escriba el resumen de cierre: lo que se hizo y lo que queda.";
+            validate::required("summary", checked, missing, &mut errors)
         }
         _ => None,
     };
@@ -1570,20 +1549,14 @@ async fn staff_of<C: ConnectionTrait>(
         .filter(assistance_staff::Column::AssistanceId.is_in(ids.to_vec()))
         .all(db)
         .await?;
-    let people: HashMap<i32, String> = user::Entity::find()
-        .filter(
-            user::Column::Id.is_in(
-                staff_links
-                    .iter()
-                    .map(|s| s.user_id)
-                    .chain(rows.iter().filter_map(|r| r.contact_confirmed_by)),
-            ),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+    let people = crate::accounts::names(
+        db,
+        staff_links
+            .iter()
+            .map(|s| s.user_id)
+            .chain(rows.iter().filter_map(|r| r.contact_confirmed_by)),
+    )
+    .await?;
     let mut staff: HashMap<i32, Vec<StaffRef>> = HashMap::new();
     for link in staff_links {
         staff.entry(link.assistance_id).or_default().push(StaffRef {
@@ -1694,21 +1667,16 @@ pub struct MilestoneInput {
 /// at once, 422); the import of assistances checks its rows with it.
 pub fn check_milestone(input: &MilestoneInput) -> AppResult<(String, NaiveDate)> {
     let mut errors = Vec::new();
-    let title = match validate::single_line(
+    let title = validate::required(
         "title",
-        input.title.as_deref().unwrap_or(""),
-        validate::TITLE_MAX,
-    ) {
-        Ok(Some(t)) => Some(t),
-        Ok(None) => {
-            errors.push(FieldError::new("title", "Escriba el hito."));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+        validate::single_line(
+            "title",
+            input.title.as_deref().unwrap_or(""),
+            validate::TITLE_MAX,
+        ),
+        "Escriba el hito.",
+        &mut errors,
+    );
     let due_on = crate::parse::date("due_on", input.due_on.as_deref(), true, &mut errors);
     let (Some(title), Some(due_on), true) = (title, due_on, errors.is_empty()) else {
         return Err(AppError::Validation(errors));

@@ -145,17 +145,8 @@ fn required_line(
     missing: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
-    match validate::single_line(field, value.unwrap_or(""), max) {
-        Ok(Some(text)) => Some(text),
-        Ok(None) => {
-            errors.push(FieldError::new(field, missing));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
+    let checked = validate::single_line(field, value.unwrap_or(""), max);
+    validate::required(field, checked, missing, errors)
 }
 
 /// Records a visit of an assistance the caller manages, with every problem at once: a date
@@ -335,7 +326,6 @@ async fn check_attendees<C: ConnectionTrait>(
     input: &VisitInput,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<Vec<Attendee>> {
-    let mut attendees = Vec::new();
     let mut reached: HashMap<i32, Option<participant::Model>> = HashMap::new();
     for id in input
         .attendees
@@ -352,23 +342,22 @@ async fn check_attendees<C: ConnectionTrait>(
         };
         reached.insert(id, person);
     }
-    for (n, a) in input.attendees.iter().flatten().enumerate() {
-        let field = format!("attendees[{n}]");
-        if let Some(id) = a.participant_id {
-            match reached.get(&id).and_then(Option::as_ref) {
-                Some(p) => attendees.push((Some(id), p.full_name(), p.position.clone(), None)),
-                None => errors.push(FieldError::new(
+    let attendees = check_each(&input.attendees, "attendees", |field, a| {
+        let Some(id) = a.participant_id else {
+            return typed_attendee(a, field, errors);
+        };
+        match reached.get(&id).and_then(Option::as_ref) {
+            Some(p) => Some((Some(id), p.full_name(), p.position.clone(), None)),
+            None => {
+                errors.push(FieldError::new(
                     format!("{field}.participant_id"),
                     "No puede nombrar a esta persona por su número de participante: solo a \
                      personas de su alcance. Escriba su nombre y cargo.",
-                )),
+                ));
+                None
             }
-            continue;
         }
-        if let Some(attendee) = typed_attendee(a, &field, errors) {
-            attendees.push(attendee);
-        }
-    }
+    });
     Ok(attendees)
 }
 
@@ -417,38 +406,31 @@ fn check_agreements(
     input: &VisitInput,
     errors: &mut Vec<FieldError>,
 ) -> Vec<(String, String, NaiveDate)> {
-    let mut agreements = Vec::new();
-    for (n, a) in input.agreements.iter().flatten().enumerate() {
-        let field = format!("agreements[{n}]");
+    check_each(&input.agreements, "agreements", |field, a| {
         let text = required_line(
-            &field,
+            field,
             a.text.as_deref(),
             validate::REASON_MAX,
             "Escriba el compromiso.",
             errors,
         );
         let owner = required_line(
-            &field,
+            field,
             a.owner.as_deref(),
             validate::TITLE_MAX,
             "Indique quién es responsable del compromiso.",
             errors,
         );
-        let due = crate::parse::date(&field, a.due_on.as_deref(), true, errors);
-        if let (Some(text), Some(owner), Some(due)) = (text, owner, due) {
-            agreements.push((text, owner, due));
-        }
-    }
-    agreements
+        let due = crate::parse::date(field, a.due_on.as_deref(), true, errors);
+        Some((text?, owner?, due?))
+    })
 }
 
 /// The products handed over: each with its title and kind (otro when not said).
 fn check_products(input: &VisitInput, errors: &mut Vec<FieldError>) -> Vec<(String, ProductKind)> {
-    let mut products = Vec::new();
-    for (n, p) in input.products.iter().flatten().enumerate() {
-        let field = format!("products[{n}]");
+    check_each(&input.products, "products", |field, p| {
         let title = required_line(
-            &field,
+            field,
             p.title.as_deref(),
             validate::TITLE_MAX,
             "Escriba el nombre del producto entregado.",
@@ -458,17 +440,29 @@ fn check_products(input: &VisitInput, errors: &mut Vec<FieldError>) -> Vec<(Stri
             None | Some("") => ProductKind::Otro,
             Some(text) => ProductKind::parse(text).unwrap_or_else(|| {
                 errors.push(FieldError::new(
-                    &field,
+                    field,
                     "El tipo debe ser herramienta, documento, plantilla u otro.",
                 ));
                 ProductKind::Otro
             }),
         };
-        if let Some(title) = title {
-            products.push((title, kind));
-        }
-    }
-    products
+        Some((title?, kind))
+    })
+}
+
+/// Each item of a list checked by `check`, which gets the item's field name (`name[n]`) and
+/// records its problems; the items that pass, in their order.
+fn check_each<T, R>(
+    items: &Option<Vec<T>>,
+    name: &str,
+    mut check: impl FnMut(&str, &T) -> Option<R>,
+) -> Vec<R> {
+    items
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(n, item)| check(&format!("{name}[{n}]"), item))
+        .collect()
 }
 
 /// Writes a checked visit of `assistance` (which it starts when planned), audited.
