@@ -252,23 +252,13 @@ pub async fn views<C: ConnectionTrait>(
         .map(|m| (m.code.clone(), m))
         .collect();
     let departments = crate::territory::department_names(db).await?;
-    let capacities: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let capacities: HashMap<i32, String> =
+        crate::capacities::names(db).await?.into_iter().collect();
     let people: Vec<i32> = rows
         .iter()
         .flat_map(|d| std::iter::once(d.created_by).chain(d.endorsed_by))
         .collect();
-    let names: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(people))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+    let names = crate::accounts::names(db, people).await?;
     let now = crate::time::now();
     let ids: Vec<i32> = rows.iter().map(|d| d.id).collect();
     let mut referred = referrals::of_demands(db, &ids).await?;
@@ -683,17 +673,7 @@ fn check_text(
             } else {
                 validate::single_line(field, v, max)
             };
-            match checked {
-                Ok(Some(t)) => Some(t),
-                Ok(None) => {
-                    errors.push(FieldError::new(field, "Este campo no puede quedar vacío."));
-                    None
-                }
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
+            validate::required(field, checked, "Este campo no puede quedar vacío.", errors)
         }
         None if creating => {
             errors.push(FieldError::new(field, "Este campo es obligatorio."));
@@ -1032,17 +1012,13 @@ pub async fn endorse<C: ConnectionTrait>(db: &C, user: &Actor, id: i32) -> AppRe
     model.endorsed_by = Set(Some(user.id));
     model.endorsed_at = Set(Some(at));
     model.updated_at = Set(at);
-    let saved = model.update(db).await?;
-    audit::record(
+    let saved = planning::save_audited(
         db,
-        Change {
-            actor: Some(user.id),
-            action: "demand.endorsed",
-            subject_type: "demand",
-            subject_id: id.to_string(),
-            before: serde_json::to_value(Endorsement { endorsed: false }).ok(),
-            after: serde_json::to_value(Endorsement { endorsed: true }).ok(),
-        },
+        Some(user.id),
+        "demand.endorsed",
+        model,
+        Endorsement { endorsed: false },
+        |_| Endorsement { endorsed: true },
     )
     .await?;
     view(db, saved).await

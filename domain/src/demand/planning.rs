@@ -174,17 +174,14 @@ pub async fn link<C: ConnectionTrait>(
         model.cohort_id = Set(Some(cohort.id));
         model.planned_at = Set(Some(at));
         model.updated_at = Set(at);
-        let saved = model.update(db).await?;
-        audit::record(
+        let before = InCohort::of(&row);
+        let saved = save_audited(
             db,
-            Change {
-                actor: Some(user.id),
-                action: "demand.planned",
-                subject_type: "demand",
-                subject_id: saved.id.to_string(),
-                before: serde_json::to_value(InCohort::of(&row)).ok(),
-                after: serde_json::to_value(InCohort::of(&saved)).ok(),
-            },
+            Some(user.id),
+            "demand.planned",
+            model,
+            before,
+            InCohort::of,
         )
         .await?;
         tell_author(
@@ -258,23 +255,46 @@ async fn reopen<C: ConnectionTrait>(
     model.cohort_id = Set(None);
     model.planned_at = Set(None);
     model.updated_at = Set(crate::time::now());
-    model.update(db).await?;
+    let after = |_: &demand::Model| Moved {
+        status: DemandStatus::Open,
+        why,
+    };
+    save_audited(
+        db,
+        actor,
+        "demand.reopened",
+        model,
+        InCohort::of(&row),
+        after,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Saves a demand's changed `model`, audited as `action` by `actor`: `before`, and `after` as it
+/// reads the saved row. The saved row.
+pub(super) async fn save_audited<C: ConnectionTrait, B: Serialize, A: Serialize>(
+    db: &C,
+    actor: Option<i32>,
+    action: &str,
+    model: demand::ActiveModel,
+    before: B,
+    after: impl FnOnce(&demand::Model) -> A,
+) -> AppResult<demand::Model> {
+    let saved = model.update(db).await?;
     audit::record(
         db,
         Change {
             actor,
-            action: "demand.reopened",
+            action,
             subject_type: "demand",
-            subject_id: row.id.to_string(),
-            before: serde_json::to_value(InCohort::of(&row)).ok(),
-            after: serde_json::to_value(Moved {
-                status: DemandStatus::Open,
-                why,
-            })
-            .ok(),
+            subject_id: saved.id.to_string(),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(after(&saved)).ok(),
         },
     )
-    .await
+    .await?;
+    Ok(saved)
 }
 
 /// A cohort closed: each demand it answers is met when at least one person of the demand's
@@ -301,23 +321,12 @@ pub async fn on_closed<C: ConnectionTrait>(
         model.status = Set(DemandStatus::Met);
         model.met_at = Set(Some(at));
         model.updated_at = Set(at);
-        let saved = model.update(db).await?;
-        audit::record(
-            db,
-            Change {
-                actor: Some(actor),
-                action: "demand.met",
-                subject_type: "demand",
-                subject_id: saved.id.to_string(),
-                before: serde_json::to_value(StatusAudit { status: row.status }).ok(),
-                after: serde_json::to_value(Met {
-                    status: saved.status,
-                    completed,
-                })
-                .ok(),
-            },
-        )
-        .await?;
+        let before = StatusAudit { status: row.status };
+        let after = |saved: &demand::Model| Met {
+            status: saved.status,
+            completed,
+        };
+        let saved = save_audited(db, Some(actor), "demand.met", model, before, after).await?;
         tell_author(
             db,
             notifier,
@@ -389,24 +398,13 @@ pub async fn on_reopened<C: ConnectionTrait>(
             model.planned_at = Set(Some(at));
         }
         model.updated_at = Set(at);
-        let saved = model.update(db).await?;
-        audit::record(
-            db,
-            Change {
-                actor: Some(actor),
-                action: "demand.replanned",
-                subject_type: "demand",
-                subject_id: saved.id.to_string(),
-                before: serde_json::to_value(InCohort::of(&row)).ok(),
-                after: serde_json::to_value(Replanned {
-                    status: saved.status,
-                    cohort_id: cohort.id,
-                    why: "cohort_reopened",
-                })
-                .ok(),
-            },
-        )
-        .await?;
+        let after = |saved: &demand::Model| Replanned {
+            status: saved.status,
+            cohort_id: cohort.id,
+            why: "cohort_reopened",
+        };
+        let before = InCohort::of(&row);
+        save_audited(db, Some(actor), "demand.replanned", model, before, after).await?;
     }
     Ok(())
 }

@@ -72,13 +72,7 @@ async fn views<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let providers = crate::providers::names(db).await?;
-    let names: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.referred_by)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
+    let names = crate::accounts::names(db, rows.iter().filter_map(|r| r.referred_by)).await?;
     Ok(rows
         .into_iter()
         .map(|r| ReferralView {
@@ -143,24 +137,16 @@ async fn check<C: ConnectionTrait>(
             None
         }
     };
-    let note = match validate::multi_line(
+    let note = validate::required(
         "note",
-        input.note.as_deref().unwrap_or_default(),
-        validate::REASON_MAX,
-    ) {
-        Ok(Some(note)) => Some(note),
-        Ok(None) => {
-            errors.push(FieldError::new(
-                "note",
-                "Escriba una nota para el oferente: por qué puede atender esta demanda.",
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+        validate::multi_line(
+            "note",
+            input.note.as_deref().unwrap_or_default(),
+            validate::REASON_MAX,
+        ),
+        "Escriba una nota para el oferente: por qué puede atender esta demanda.",
+        &mut errors,
+    );
     match (provider, note) {
         (Some(provider), Some(note)) if errors.is_empty() => Ok((provider, note)),
         _ => Err(AppError::Validation(errors)),

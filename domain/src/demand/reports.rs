@@ -6,7 +6,7 @@
 use super::DemandScope;
 use crate::accounts::actor::Actor;
 use crate::entities::values::{DemandPriority, DemandStatus};
-use crate::entities::{capacity, capacity_figure, cohort, demand, municipality};
+use crate::entities::{capacity_figure, cohort, demand, municipality};
 use crate::error::AppResult;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
@@ -120,12 +120,8 @@ pub async fn report<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (c.id, i64::from(c.seats)))
         .collect();
-    let capacities: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let capacities: HashMap<i32, String> =
+        crate::capacities::names(db).await?.into_iter().collect();
     let departments = crate::territory::department_names(db).await?;
     let completed: HashMap<(String, i32), i64> = capacity_figure::Entity::find()
         .filter(
