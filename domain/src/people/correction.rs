@@ -70,6 +70,29 @@ pub struct Reissued {
     pub verification_url: String,
 }
 
+impl Reissued {
+    /// Writes `replacements` ([`Replacements::write`]); each new certificate as the outcome
+    /// and the email name it.
+    pub(crate) async fn write<C: ConnectionTrait>(
+        replacements: Replacements,
+        db: &C,
+        notifier: &Notifier<'_>,
+        actor: &Actor,
+    ) -> AppResult<Vec<Reissued>> {
+        Ok(replacements
+            .write(db, notifier, actor)
+            .await?
+            .into_iter()
+            .map(|(old_code, new)| Reissued {
+                old_code,
+                verification_url: verification_url(&notifier.config.public_url, &new.code),
+                new_code: new.code,
+                course: new.course_name,
+            })
+            .collect())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct CorrectionOutcome {
     pub full_name: String,
@@ -282,24 +305,16 @@ fn profile_input_for(person: &participant::Model, input: &CorrectionInput) -> Pr
 }
 
 fn check_reason(input: &CorrectionInput, errors: &mut Vec<FieldError>) -> Option<String> {
-    match crate::validate::single_line(
+    crate::validate::required(
         "reason",
-        input.reason.as_deref().unwrap_or(""),
-        crate::validate::REASON_MAX,
-    ) {
-        Ok(Some(reason)) => Some(reason),
-        Ok(None) => {
-            errors.push(FieldError::new(
-                "reason",
-                "Escriba el motivo de la corrección (por ejemplo, «documento mal digitado en el registro»).",
-            ));
-            None
-        }
-        Err(error) => {
-            errors.push(error);
-            None
-        }
-    }
+        crate::validate::single_line(
+            "reason",
+            input.reason.as_deref().unwrap_or(""),
+            crate::validate::REASON_MAX,
+        ),
+        "Escriba el motivo de la corrección (por ejemplo, «documento mal digitado en el registro»).",
+        errors,
+    )
 }
 
 /// An account's sign-in email is its owner's to change, never a correction's (issue 46).
@@ -639,16 +654,7 @@ pub async fn correct(
 
             write_person(txn, &before, &after).await?;
             move_enrolments(txn, &before, enrolments_to.as_deref(), &moved).await?;
-            let written = replacements.write(txn, notifier, actor).await?;
-            let reissued: Vec<Reissued> = written
-                .into_iter()
-                .map(|(old_code, new)| Reissued {
-                    old_code,
-                    verification_url: verification_url(&notifier.config.public_url, &new.code),
-                    new_code: new.code,
-                    course: new.course_name,
-                })
-                .collect();
+            let reissued = Reissued::write(replacements, txn, notifier, actor).await?;
             audit::record(
                 txn,
                 Change {

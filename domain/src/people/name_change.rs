@@ -17,7 +17,7 @@
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
-use crate::certificates::issue::{Replacements, verification_url};
+use crate::certificates::issue::Replacements;
 use crate::entities::values::{CertificateStatus, Role};
 use crate::entities::{certificate, cohort, enrolment, name_change, participant, user};
 use crate::error::{AppError, AppResult};
@@ -470,17 +470,7 @@ pub async fn decide(
                     .exec(txn)
                     .await?;
             }
-            reissued = replacements
-                .write(txn, notifier, actor)
-                .await?
-                .into_iter()
-                .map(|(old_code, new)| Reissued {
-                    old_code,
-                    verification_url: verification_url(&notifier.config.public_url, &new.code),
-                    new_code: new.code,
-                    course: new.course_name,
-                })
-                .collect();
+            reissued = Reissued::write(replacements, txn, notifier, actor).await?;
         }
         audit::record(
             txn,
