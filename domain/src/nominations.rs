@@ -342,20 +342,12 @@ async fn nominee<C: ConnectionTrait>(
     let first_names = name("first_names", &input.first_names, "Escriba los nombres.");
     let last_names = name("last_names", &input.last_names, "Escriba los apellidos.");
     // The mailer's own check (issue 46): an address it would refuse is never stored.
-    let email = match validate::email("email", input.email.as_deref().unwrap_or("")) {
-        Ok(Some(email)) => Some(email),
-        Ok(None) => {
-            errors.push(FieldError::new(
-                "email",
-                "Escriba el correo de la persona: por él confirma la postulación.",
-            ));
-            None
-        }
-        Err(error) => {
-            errors.push(error);
-            None
-        }
-    };
+    let email = validate::required(
+        "email",
+        validate::email("email", input.email.as_deref().unwrap_or("")),
+        "Escriba el correo de la persona: por él confirma la postulación.",
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }

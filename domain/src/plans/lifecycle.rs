@@ -279,24 +279,16 @@ pub async fn amend<C: ConnectionTrait>(
 
 /// The amendment's reason, or its error in `errors`: it is required.
 fn amendment_reason(input: &AmendmentInput, errors: &mut Vec<FieldError>) -> Option<String> {
-    match validate::multi_line(
+    validate::required(
         "reason",
-        input.reason.as_deref().unwrap_or_default(),
-        validate::DESCRIPTION_MAX,
-    ) {
-        Ok(Some(reason)) => Some(reason),
-        Ok(None) => {
-            errors.push(FieldError::new(
-                "reason",
-                "Escriba el motivo de la modificación: queda en la historia del plan.",
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    }
+        validate::multi_line(
+            "reason",
+            input.reason.as_deref().unwrap_or_default(),
+            validate::DESCRIPTION_MAX,
+        ),
+        "Escriba el motivo de la modificación: queda en la historia del plan.",
+        errors,
+    )
 }
 
 /// An amendment names at least one line and at most [`super::LINES_MAX`].

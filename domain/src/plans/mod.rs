@@ -26,7 +26,7 @@ use crate::catalogue::courses::CapacityRef;
 use crate::entities::values::{BudgetSource, PlanStatus, ProviderKind, Role, TargetRule};
 use crate::entities::{
     capacity, course, department, municipality, plan, plan_line, plan_line_budget,
-    plan_line_municipality, plan_line_version, plan_version, provider, territorial_direction, user,
+    plan_line_municipality, plan_line_version, plan_version, provider, territorial_direction,
 };
 use crate::error::{AppError, AppResult, FieldError};
 use crate::providers::ProviderRef;
@@ -589,21 +589,16 @@ async fn check_new<C: ConnectionTrait>(
         }
         Some(y) => Some(y),
     };
-    let name = match validate::single_line(
+    let name = validate::required(
         "name",
-        input.name.as_deref().unwrap_or_default(),
-        validate::TITLE_MAX,
-    ) {
-        Ok(Some(name)) => Some(name),
-        Ok(None) => {
-            errors.push(FieldError::new("name", "Escriba el nombre del plan."));
-            None
-        }
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+        validate::single_line(
+            "name",
+            input.name.as_deref().unwrap_or_default(),
+            validate::TITLE_MAX,
+        ),
+        "Escriba el nombre del plan.",
+        &mut errors,
+    );
     match (provider, year, name) {
         (Some(provider), Some(year), Some(name)) if errors.is_empty() => Ok(NewPlan {
             provider,
@@ -888,23 +883,6 @@ impl Names {
     }
 }
 
-async fn people<C: ConnectionTrait>(
-    db: &C,
-    ids: impl IntoIterator<Item = i32>,
-) -> AppResult<HashMap<i32, String>> {
-    let ids: Vec<i32> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect())
-}
-
 fn person(names: &HashMap<i32, String>, id: Option<i32>) -> Option<PersonRef> {
     id.map(|id| PersonRef {
         id,
@@ -1079,7 +1057,7 @@ pub async fn view<C: ConnectionTrait>(
         .order_by_asc(plan_version::Column::Number)
         .all(db)
         .await?;
-    let people = people(
+    let people = crate::accounts::names(
         db,
         versions
             .iter()
@@ -1153,7 +1131,7 @@ pub async fn list<C: ConnectionTrait>(
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
     let names = Names::load(db).await?;
-    let people = people(db, rows.iter().filter_map(|r| r.approved_by)).await?;
+    let people = crate::accounts::names(db, rows.iter().filter_map(|r| r.approved_by)).await?;
     let wanted: Vec<(i32, i32)> = rows.iter().map(|r| (r.id, r.version)).collect();
     let mut lines = load_lines(db, &wanted).await?;
     let items = rows

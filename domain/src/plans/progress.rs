@@ -21,7 +21,7 @@
 
 use super::{LineRows, PlanScope};
 use crate::entities::values::{CostStage, DeliverySource, PlanStatus, TargetRule};
-use crate::entities::{capacity, cost_item, delivery_fact, municipality, plan, plan_balance};
+use crate::entities::{cost_item, delivery_fact, municipality, plan, plan_balance};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
@@ -585,12 +585,8 @@ async fn compute_counting<C: ConnectionTrait>(
     };
     let days = elapsed(row.year, until);
     let departments = super::lines::territory(db, row).await?;
-    let capacities: HashMap<i32, String> = capacity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let capacities: HashMap<i32, String> =
+        crate::capacities::names(db).await?.into_iter().collect();
     let line_ids: Vec<i32> = lines.iter().map(|l| l.line.id).collect();
     let costs = costs(db, &line_ids, until).await?;
     let mut out = Vec::new();
