@@ -6,7 +6,7 @@
 
 use crate::common::TestApp;
 use crate::support::{api, page, sign_in_page};
-use crate::world::{World, days};
+use crate::world::{Session, World, days};
 use chrono::{Datelike, NaiveDate};
 use domain::entities::cost_item;
 use domain::entities::values::{CostBasis, CostKind, CostStage, Mark};
@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 
 /// Valparaíso (Caquetá): no demo cohort or assistance reaches it.
 const VALPARAISO: &str = "18860";
+/// Solita (Caquetá): neither; last year's plan's line, apart from this year's.
+const SOLITA: &str = "18785";
 
 fn goal<'a>(line: &'a Value, key: &str) -> &'a Value {
     line["goals"]
@@ -82,11 +84,73 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     let world = World::new(&app).await;
     let today = domain::time::today();
     let year = today.year();
-    // The cohort starts on the 15th of last month, so last month is a closed period holding
-    // its people trained (in January there is no closed month of this year yet).
-    let last_month =
-        (today.month() > 1).then(|| NaiveDate::from_ymd_opt(year, today.month() - 1, 15).unwrap());
-    let start = last_month.unwrap_or(today);
+    // The cohort starts on the first of this month (this year's, never after today) with a
+    // session at midnight of that day (started whatever the hour); the closed period is last
+    // year's December, of a plan of its own (below): both exist every day of the year.
+    let start = today.with_day(1).unwrap();
+
+    let capacity = domain::entities::capacity::Entity::find()
+        .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let course = crate::world::catalogue_course(app.db(), "PT").await.id;
+    // Last year's plan, its line in Solita: its December is closed, and read before anything
+    // happened there it is frozen so. A plan is created for this year or the next only, so it
+    // is drafted and approved for this year (before this year's own, one per provider and
+    // year) and its row then moved to last year, as a plan approved last year reads today.
+    let (status, past) = api(
+        &app,
+        "POST",
+        "/api/v1/plans",
+        Some(&world.staff),
+        Some(json!({"year": year, "name": "Plan nacional del año anterior"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{past}");
+    let past = past["id"].as_i64().unwrap();
+    let (status, past_line) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{past}/lines"),
+        Some(&world.staff),
+        Some(json!({
+            "capacity_id": capacity,
+            "course_id": course,
+            "targets": {"municipality_codes": [SOLITA]},
+            "goals": {"cohorts": 1, "people_trained": 5},
+            "budget": [{"source": "inversion", "amount": 5_000_000}],
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{past_line}");
+    let past_line = past_line["id"].as_i64().unwrap();
+    let (status, approved) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/plans/{past}/approval"),
+        Some(&world.staff),
+        Some(json!({"act": "Resolución 99 de prueba"})),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{approved}");
+    let mut moved: domain::entities::plan::ActiveModel =
+        domain::entities::plan::Entity::find_by_id(past as i32)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+    moved.year = Set(year - 1);
+    moved.update(app.db()).await.unwrap();
+    let december = NaiveDate::from_ymd_opt(year - 1, 12, 15).unwrap();
+    let closed_key = format!("{}-12", year - 1);
+    let frozen = progress(&app, &world.staff, past, &closed_key).await;
+    assert_eq!(frozen["closed"], true);
+    assert!(frozen["frozen_at"].is_string(), "{frozen}");
+    assert_eq!(goal(&frozen["lines"][0], "people_trained")["achieved"], 0);
 
     // ESAP's national plan: one line, Planeación Territorial's course in Valparaíso.
     let (status, plan) = api(
@@ -99,14 +163,6 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     .await;
     assert_eq!(status, Status::Created, "{plan}");
     let plan = plan["id"].as_i64().unwrap();
-    let capacity = domain::entities::capacity::Entity::find()
-        .filter(domain::entities::capacity::Column::Code.eq("planeacion_territorial"))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let course = crate::world::catalogue_course(app.db(), "PT").await.id;
     let (status, line) = api(
         &app,
         "POST",
@@ -133,26 +189,41 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
     .await;
     assert_eq!(status, Status::Ok, "{approved}");
 
-    // Before anything happened there: nothing achieved, and last month's balance frozen so.
+    // Before anything happened there: nothing achieved.
     let before = progress(&app, &world.staff, plan, "").await;
     assert_eq!(
         goal(&before["lines"][0], "people_trained")["achieved"],
         0,
         "{before}"
     );
-    let closed_key = last_month.map(|d| format!("{}-{:02}", d.year(), d.month()));
-    if let Some(key) = &closed_key {
-        let frozen = progress(&app, &world.staff, plan, key).await;
-        assert_eq!(frozen["closed"], true);
-        assert!(frozen["frozen_at"].is_string(), "{frozen}");
-        assert_eq!(goal(&frozen["lines"][0], "people_trained")["achieved"], 0);
+    // Then two people of Solita trained in a cohort that started that December, and what it
+    // cost then.
+    let past_cohort = world
+        .cohort()
+        .name("Cohorte de diciembre")
+        .dates(december, days(30))
+        .create()
+        .await;
+    for person in &world.people("solita").count(2).of(SOLITA).create().await {
+        world.enrol(past_cohort.id, person.id).await;
     }
+    world.move_cohort(past_cohort.id, "in_progress").await;
+    cost(
+        &app,
+        past_cohort.id,
+        past_line,
+        CostBasis::Fijo,
+        CostStage::Ejecutado,
+        2_500_000,
+        december,
+    )
+    .await;
 
     // Four people of Valparaíso trained; three attend enough and are certified.
     let cohort = world
         .cohort()
         .dates(start, days(30))
-        .sessions_from_now(&[chrono::Duration::days(-1)], 60)
+        .session(Session::on(start, (0, 0), (1, 0)))
         .create()
         .await;
     let people = world
@@ -314,25 +385,35 @@ async fn progress_and_cost_per_person_certified_are_exact_and_a_closed_period_ke
         assert_eq!(goal(&ahead["total"], key)["baseline"], baseline, "{key}");
     }
 
-    // The closed month keeps what it froze, whatever was written after; the open quarter is
-    // computed afresh.
-    if let Some(key) = &closed_key {
-        let frozen = progress(&app, &world.staff, plan, key).await;
-        assert_eq!(
-            goal(&frozen["lines"][0], "people_trained")["achieved"],
-            0,
-            "{frozen}"
-        );
-        assert_eq!(frozen["lines"][0]["budget"]["executed"], 0);
-        let live = progress(
-            &app,
-            &world.staff,
-            plan,
-            &format!("{year}-Q{}", (today.month() - 1) / 3 + 1),
-        )
-        .await;
-        assert_eq!(live["closed"], false);
-    }
+    // The closed month keeps what it froze, whatever was written after, while its year reads
+    // what happened; this year's open quarter is computed afresh.
+    let frozen = progress(&app, &world.staff, past, &closed_key).await;
+    assert_eq!(
+        goal(&frozen["lines"][0], "people_trained")["achieved"],
+        0,
+        "{frozen}"
+    );
+    assert_eq!(frozen["lines"][0]["budget"]["executed"], 0);
+    let past_year = progress(&app, &world.staff, past, "").await;
+    assert_eq!(
+        goal(&past_year["lines"][0], "people_trained")["achieved"],
+        2,
+        "{past_year}"
+    );
+    assert_eq!(past_year["lines"][0]["budget"]["executed"], 2_500_000);
+    let live = progress(
+        &app,
+        &world.staff,
+        plan,
+        &format!("{year}-Q{}", (today.month() - 1) / 3 + 1),
+    )
+    .await;
+    assert_eq!(live["closed"], false);
+    assert_eq!(
+        goal(&live["lines"][0], "people_trained")["achieved"],
+        4,
+        "{live}"
+    );
 
     // A bad period is a 422 in Spanish.
     let (status, body) = api(
