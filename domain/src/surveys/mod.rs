@@ -407,24 +407,8 @@ async fn open_follow_ups(
         .filter(
             cohort::Column::ClosedAt.gt(now - Duration::days(FOLLOW_UP_AFTER_DAYS + WINDOW_DAYS)),
         )
-        .filter(
-            cohort::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(survey::Column::CohortId)
-                    .from(survey::Entity)
-                    .and_where(survey::Column::Kind.eq(SurveyKind::Satisfaction))
-                    .take(),
-            ),
-        )
-        .filter(
-            cohort::Column::Id.not_in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(survey::Column::CohortId)
-                    .from(survey::Entity)
-                    .and_where(survey::Column::Kind.eq(SurveyKind::FollowUp))
-                    .take(),
-            ),
-        )
+        .filter(cohort::Column::Id.in_subquery(cohorts_with(SurveyKind::Satisfaction)))
+        .filter(cohort::Column::Id.not_in_subquery(cohorts_with(SurveyKind::FollowUp)))
         .all(db)
         .await?;
     let mut opened = 0;
@@ -436,6 +420,15 @@ async fn open_follow_ups(
         .await?;
     }
     Ok(opened)
+}
+
+/// The cohorts that have a survey of `kind` (a subquery).
+fn cohorts_with(kind: SurveyKind) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(survey::Column::CohortId)
+        .from(survey::Entity)
+        .and_where(survey::Column::Kind.eq(kind))
+        .take()
 }
 
 /// One reminder per unanswered survey, [`REMIND_DAYS_BEFORE`] days before it closes.
