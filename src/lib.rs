@@ -35,6 +35,7 @@ pub mod openapi;
 pub mod parse;
 pub mod people;
 pub mod plans;
+pub mod programmes;
 pub mod providers;
 pub mod reports;
 pub mod spreadsheets;
@@ -198,6 +199,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", descriptors::api::routes())
         .mount("/api/v1", knowledge::api::routes())
         .mount("/api/v1", catalogue::api::routes())
+        .mount("/api/v1", programmes::api::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", demand::api::routes())
         .mount("/api/v1", enrolment::api::routes())

@@ -842,3 +842,53 @@ struct Recognised<'a> {
     participant_id: i32,
     reason: &'a str,
 }
+
+/// Enrols in the edition as `actor` asks: a participant herself (an account without her
+/// person → 403), a coordinator or admin the person `participant_id` it reaches (404
+/// otherwise; an override needs its reason), nobody else (403). What the API and the pages
+/// both call.
+pub async fn enrol_as<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: &Actor,
+    edition_id: i32,
+    participant_id: Option<i32>,
+    override_reason: Option<String>,
+) -> AppResult<ProgrammeEnrolmentView> {
+    use crate::entities::values::Role;
+    match actor.role {
+        Role::Participant => {
+            let person = crate::people::profile::participant_of_user(db, actor.id)
+                .await?
+                .ok_or(AppError::Forbidden)?;
+            enrol(
+                db,
+                notifier,
+                edition_id,
+                &person,
+                &Requester::Participant(actor),
+            )
+            .await
+        }
+        Role::Admin | Role::Coordinator => {
+            // The edition first (404 beyond the coordinator's), then the person.
+            editions::find_managed(db, actor, edition_id).await?;
+            let id = participant_id.ok_or_else(|| {
+                AppError::invalid(
+                    "participant_id",
+                    "Indique a quién inscribe (participant_id).",
+                )
+            })?;
+            let person = participant::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let requester = Requester::Staff {
+                user: actor,
+                override_reason,
+            };
+            enrol(db, notifier, edition_id, &person, &requester).await
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
