@@ -198,24 +198,8 @@ async fn check_in(
     id: i32,
     body: crate::api::JsonBody<CodeBody>,
 ) -> AppResult<Json<MarkView>> {
-    // A wrong code is committed too: it counts against the throttle.
-    let outcome = domain::db::write(db, async |txn| {
-        let (session, cohort, access) = domain::attendance::session_access(txn, &me, id).await?;
-        let Access::Own(enrolment_id) = access else {
-            return Err(AppError::Forbidden);
-        };
-        checkin::check_in(
-            txn,
-            &notifier,
-            me.id,
-            enrolment_id,
-            &cohort,
-            &session,
-            body.code.as_deref().unwrap_or(""),
-        )
-        .await
-    })
-    .await?;
+    let code = body.code.as_deref().unwrap_or("");
+    let outcome = super::check_in(db, &notifier, &me, id, code).await?;
     match outcome {
         Outcome::Marked(mark) => Ok(Json(mark)),
         Outcome::WrongCode => Err(AppError::invalid("code", checkin::WRONG_CODE).into()),

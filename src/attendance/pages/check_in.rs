@@ -71,23 +71,7 @@ pub(super) async fn check_in_submit(
 ) -> PageResult<Flash<Redirect>> {
     let here = Redirect::to(format!("/sesiones/{id}/registro"));
     let code = form.0.codigo;
-    let outcome = domain::db::write(db, async |txn| {
-        let (session, cohort, access) = session_access(txn, &me, id).await?;
-        let Access::Own(enrolment_id) = access else {
-            return Err(AppError::Forbidden);
-        };
-        checkin::check_in(
-            txn,
-            &notifier,
-            me.id,
-            enrolment_id,
-            &cohort,
-            &session,
-            &code,
-        )
-        .await
-    })
-    .await;
+    let outcome = crate::attendance::check_in(db, &notifier, &me, id, &code).await;
     let result = match outcome {
         Ok(Outcome::Marked(mark)) => Ok(mark),
         // The failed attempt counts towards the limit: kept (committed).
