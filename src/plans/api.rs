@@ -215,16 +215,21 @@ pub async fn progress_xlsx(
     id: i32,
     period: Option<&str>,
 ) -> AppResult<Download> {
-    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
+    progress_download(db.inner(), &user, id, period).await
+}
+
+/// The plan's progress workbook for `period` (the API's and the plan page's «ficha técnica»).
+pub async fn progress_download(
+    db: &DatabaseConnection,
+    user: &ReportReader,
+    id: i32,
+    period: Option<&str>,
+) -> AppResult<Download> {
+    let (row, scope) = plans::find_visible(db, user, id).await?;
     let period = plan_progress::period_of(&row, period)?;
-    let (name, bytes) = domain::plans::workbook::progress_workbook(
-        db.inner(),
-        &scope,
-        &row,
-        period,
-        &user.full_name,
-    )
-    .await?;
+    let (name, bytes) =
+        domain::plans::workbook::progress_workbook(db, &scope, &row, period, &user.full_name)
+            .await?;
     Ok(Download::xlsx(&name, bytes))
 }
 

@@ -212,15 +212,5 @@ pub(super) async fn workbook_download(
     id: i32,
     periodo: Option<&str>,
 ) -> AppResult<crate::spreadsheets::download::Download> {
-    let (row, scope) = plans::find_visible(db.inner(), &user, id).await?;
-    let period = plan_progress::period_of(&row, periodo)?;
-    let (name, bytes) = domain::plans::workbook::progress_workbook(
-        db.inner(),
-        &scope,
-        &row,
-        period,
-        &user.full_name,
-    )
-    .await?;
-    Ok(crate::spreadsheets::download::Download::xlsx(&name, bytes))
+    crate::plans::api::progress_download(db.inner(), &user, id, periodo).await
 }
