@@ -102,8 +102,7 @@ async fn add_item(
         domain::db::write(db, async |txn| {
             let (cohort, access) = cohort_access(txn, &user, id).await?;
             access.require_manage()?;
-            let view = domain::assessment::create(txn, user.id, &cohort, &input).await?;
-            Ok(view)
+            domain::assessment::create(txn, user.id, &cohort, &input).await
         })
         .await
     }
@@ -130,8 +129,7 @@ async fn update_item(
         domain::db::write(db, async |txn| {
             let (cohort, access) = cohort_access(txn, &user, cohort_id).await?;
             access.require_manage()?;
-            let view = domain::assessment::update(txn, user.id, &cohort, item, &input).await?;
-            Ok(view)
+            domain::assessment::update(txn, user.id, &cohort, item, &input).await
         })
         .await
     }
@@ -349,8 +347,7 @@ async fn grid_submit(
             access.require_manage()?;
             let planned =
                 domain::assessment::plan_grid(txn, &access.people(), &cohort, &cells).await?;
-            let changed = domain::assessment::save_scores(txn, user.id, &cohort, &planned).await?;
-            Ok(changed)
+            domain::assessment::save_scores(txn, user.id, &cohort, &planned).await
         })
         .await
     }

@@ -530,9 +530,7 @@ async fn new_submit(
     let result = async {
         let upload = read_upload(form.file.as_ref()).await?;
         domain::db::write(db, async |txn| {
-            let view =
-                knowledge::create_stored(txn, &staff, &form.input(), upload, &storage).await?;
-            Ok(view)
+            knowledge::create_stored(txn, &staff, &form.input(), upload, &storage).await
         })
         .await
     }
@@ -687,11 +685,7 @@ async fn publish_submit(
             .render(&page, "Publicar un recurso")
             .map(Either::Right);
     }
-    let result = domain::db::write(db, async |txn| {
-        let view = knowledge::publish(txn, &staff, id).await?;
-        Ok(view)
-    })
-    .await;
+    let result = domain::db::write(db, async |txn| knowledge::publish(txn, &staff, id).await).await;
     match result {
         Ok(view) => Ok(Either::Left(Flash::success(
             Redirect::to("/conocimiento/revision"),
@@ -732,11 +726,8 @@ async fn withdraw_submit(
             .render(&page, "Retirar un recurso")
             .map(Either::Right);
     }
-    let result = domain::db::write(db, async |txn| {
-        let view = knowledge::unpublish(txn, &staff, id).await?;
-        Ok(view)
-    })
-    .await;
+    let result =
+        domain::db::write(db, async |txn| knowledge::unpublish(txn, &staff, id).await).await;
     match result {
         Ok(view) => Ok(Either::Left(Flash::success(
             Redirect::to("/conocimiento/revision"),

@@ -65,8 +65,7 @@ async fn nominate_submit(
     };
     let back = Redirect::to(format!("/cohortes/{id}#postulaciones"));
     let result = domain::db::write(db, async |txn| {
-        let view = domain::nominations::nominate(txn, &notifier, &user, id, &input).await?;
-        Ok(view)
+        domain::nominations::nominate(txn, &notifier, &user, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(
@@ -262,8 +261,7 @@ async fn decide_submit(
         None => "/coordinacion/cohortes".to_string(),
     });
     let result = domain::db::write(db, async |txn| {
-        let view = domain::nominations::decide(txn, &notifier, &user, id, &input).await?;
-        Ok(view)
+        domain::nominations::decide(txn, &notifier, &user, id, &input).await
     })
     .await;
     crate::web::form::saved_or_again(

@@ -487,8 +487,7 @@ pub(super) async fn update_submit(
     let result = async {
         let input = form.input(db, &staff, Some(id)).await?;
         domain::db::write(db, async |txn| {
-            let view = domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await?;
-            Ok(view)
+            domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await
         })
         .await
     }
@@ -556,8 +555,7 @@ pub(super) async fn status_submit(
         ..Default::default()
     };
     let result = domain::db::write(db, async |txn| {
-        let view = domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await?;
-        Ok(view)
+        domain::cohort_flow::update(txn, &notifier, &staff, id, &input).await
     })
     .await;
     answer(
@@ -795,8 +793,7 @@ pub(super) async fn reopen_submit(
         ));
     }
     let result = domain::db::write(db, async |txn| {
-        let view = domain::cohort_flow::reopen(txn, &notifier, &staff, id).await?;
-        Ok(view)
+        domain::cohort_flow::reopen(txn, &notifier, &staff, id).await
     })
     .await;
     answer(

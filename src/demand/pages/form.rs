@@ -216,8 +216,7 @@ pub(super) async fn create_submit(
     let result = async {
         let input = form.input(db, &user).await.map_err(|e| e.0)?;
         domain::db::write(db, async |txn| {
-            let view = domain::demand::create(txn, &user, &input).await?;
-            Ok(view)
+            domain::demand::create(txn, &user, &input).await
         })
         .await
     }
