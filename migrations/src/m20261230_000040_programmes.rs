@@ -17,24 +17,14 @@
 //!   each). Whether it needs review (a module's certificate behind it revoked since) is read
 //!   from those certificates, never stored.
 
+use crate::shapes::{
+    Cascade, Restrict, SetNull, create_indexes, drop_tables_if_exist, fk_id, id, index, timestamp,
+    timestamp_null, unique,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct Migration;
+crate::shapes::migration_name!("m20261230_000040_programmes");
 
-impl MigrationName for Migration {
-    fn name(&self) -> &str {
-        "m20261230_000040_programmes"
-    }
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new("id")
-        .integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .take()
-}
 fn text(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).string().not_null().take()
 }
@@ -53,51 +43,9 @@ fn int_null(name: &'static str) -> ColumnDef {
 fn boolean(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).boolean().not_null().take()
 }
-fn timestamp(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .take()
-}
-fn timestamp_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
-        .take()
-}
 fn date(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).date().not_null().take()
 }
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    target: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(target, "id")
-        .on_delete(on_delete)
-        .on_update(ForeignKeyAction::Cascade)
-        .take()
-}
-fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let prefix = if unique { "uq" } else { "ix" };
-    let mut statement = Index::create()
-        .name(format!("{prefix}_{table}_{}", columns.join("_")))
-        .table(table)
-        .take();
-    for column in columns {
-        statement.col(*column);
-    }
-    if unique {
-        statement.unique();
-    }
-    statement
-}
-
-use ForeignKeyAction::{Cascade, Restrict, SetNull};
 
 const TABLES: &[&str] = &[
     "programmes",
@@ -128,8 +76,13 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
             .col(timestamp_null("published_at"))
-            .foreign_key(&mut fk("programmes", "provider_id", "providers", Restrict))
-            .foreign_key(&mut fk("programmes", "created_by", "users", SetNull))
+            .foreign_key(&mut fk_id(
+                "programmes",
+                "provider_id",
+                "providers",
+                Restrict,
+            ))
+            .foreign_key(&mut fk_id("programmes", "created_by", "users", SetNull))
             .take(),
         Table::create()
             .table("programme_modules")
@@ -138,13 +91,13 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("course_id"))
             .col(int("position"))
             .col(boolean("required"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_modules",
                 "programme_id",
                 "programmes",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_modules",
                 "course_id",
                 "courses",
@@ -157,7 +110,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("programme_id"))
             .col(int("course_id"))
             .col(int("after_course_id"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_prerequisites",
                 "programme_id",
                 "programmes",
@@ -172,13 +125,13 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int_null("created_by"))
             .col(timestamp("created_at"))
             .col(timestamp("updated_at"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_editions",
                 "programme_id",
                 "programmes",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_editions",
                 "created_by",
                 "users",
@@ -191,13 +144,13 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("edition_id"))
             .col(int("course_id"))
             .col(int("cohort_id"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_edition_cohorts",
                 "edition_id",
                 "programme_editions",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_edition_cohorts",
                 "cohort_id",
                 "cohorts",
@@ -219,19 +172,19 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp("updated_at"))
             .col(timestamp_null("cancelled_at"))
             .col(text_null("cancellation_reason"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_enrolments",
                 "edition_id",
                 "programme_editions",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_enrolments",
                 "participant_id",
                 "participants",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_enrolments",
                 "created_by",
                 "users",
@@ -247,19 +200,19 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text_null("reason"))
             .col(int_null("recognised_by"))
             .col(timestamp("created_at"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_recognitions",
                 "programme_enrolment_id",
                 "programme_enrolments",
                 Cascade,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_recognitions",
                 "certificate_id",
                 "certificates",
                 SetNull,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_recognitions",
                 "recognised_by",
                 "users",
@@ -294,13 +247,13 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(timestamp_null("revoked_at"))
             .col(int_null("revoked_by"))
             .col(text_null("revocation_reason"))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_certificates",
                 "programme_enrolment_id",
                 "programme_enrolments",
                 Restrict,
             ))
-            .foreign_key(&mut fk(
+            .foreign_key(&mut fk_id(
                 "programme_certificates",
                 "participant_id",
                 "participants",
@@ -312,33 +265,23 @@ fn tables() -> Vec<TableCreateStatement> {
 
 fn indexes() -> Vec<IndexCreateStatement> {
     vec![
-        index("programmes", &["provider_id"], false),
-        index("programme_modules", &["programme_id", "course_id"], true),
-        index(
+        index("programmes", &["provider_id"]),
+        unique("programme_modules", &["programme_id", "course_id"]),
+        unique(
             "programme_prerequisites",
             &["programme_id", "course_id", "after_course_id"],
-            true,
         ),
-        index("programme_editions", &["programme_id"], false),
-        index("programme_edition_cohorts", &["cohort_id"], true),
-        index(
-            "programme_edition_cohorts",
-            &["edition_id", "course_id"],
-            true,
-        ),
-        index(
-            "programme_enrolments",
-            &["edition_id", "waitlist_seq"],
-            true,
-        ),
-        index("programme_enrolments", &["participant_id"], false),
-        index(
+        index("programme_editions", &["programme_id"]),
+        unique("programme_edition_cohorts", &["cohort_id"]),
+        unique("programme_edition_cohorts", &["edition_id", "course_id"]),
+        unique("programme_enrolments", &["edition_id", "waitlist_seq"]),
+        index("programme_enrolments", &["participant_id"]),
+        unique(
             "programme_recognitions",
             &["programme_enrolment_id", "course_id"],
-            true,
         ),
-        index("programme_certificates", &["programme_enrolment_id"], false),
-        index("programme_certificates", &["participant_id"], false),
+        index("programme_certificates", &["programme_enrolment_id"]),
+        index("programme_certificates", &["participant_id"]),
     ]
 }
 
@@ -352,9 +295,7 @@ impl MigrationTrait for Migration {
         for table in tables() {
             manager.create_table(table).await?;
         }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
+        create_indexes(manager, indexes()).await?;
         manager
             .get_connection()
             .execute_unprepared(ONE_CURRENT_PER_EDITION)
@@ -363,11 +304,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            manager
-                .drop_table(Table::drop().table(*table).if_exists().take())
-                .await?;
-        }
-        Ok(())
+        let dependents_first: Vec<&'static str> = TABLES.iter().rev().copied().collect();
+        drop_tables_if_exist(manager, &dependents_first).await
     }
 }
