@@ -5,7 +5,9 @@
 //! `fin`, `inscripciones_desde`, `inscripciones_hasta` (`AAAA-MM-DD`), `cupos`, `lugar`,
 //! `enlace`, `municipios` and `departamentos` (DANE codes separated by `;`), and for each
 //! session `sesion_fecha`, `sesion_hora_inicio`, `sesion_hora_fin` (`HH:MM`, Bogotá time),
-//! `sesion_tema` and `sesion_lugar`.
+//! `sesion_tema` and `sesion_lugar`; optionally `edicion` (issue 64): an existing edition
+//! (its number or name) of a programme of the cohort's provider, whose module of the cohort's
+//! course the cohort becomes ([`super::editions`]).
 //!
 //! A cohort is checked by `cohorts::check` (the rules of one created or changed by hand, the
 //! course being one of the importer's provider's), a session by `sessions::check`; a new
@@ -14,6 +16,8 @@
 //! starts when a recorded one does changes it (end, topic, place), any other is added;
 //! recorded sessions missing from the file are kept (removing one stays a page's action).
 
+pub use super::editions::COL_EDITION;
+use super::editions::{self, Attachment, Editions};
 use super::{
     COL_REFERENCE, Group, RecordChange, RecordImportSummary, RecordRow, group, in_rows, list,
     recorded, remember, rows_of, take_turn,
@@ -49,7 +53,7 @@ pub const COL_SESSION_TOPIC: &str = "sesion_tema";
 pub const COL_SESSION_PLACE: &str = "sesion_lugar";
 
 /// The cohort's own columns (on its first row).
-const OWN: [&str; 12] = [
+const OWN: [&str; 13] = [
     COL_COURSE,
     COL_NAME,
     COL_MODALITY,
@@ -62,6 +66,7 @@ const OWN: [&str; 12] = [
     COL_URL,
     COL_MUNICIPALITIES,
     COL_DEPARTMENTS,
+    COL_EDITION,
 ];
 /// A session's columns.
 const SESSION: [&str; 5] = [
@@ -107,6 +112,7 @@ pub async fn template() -> AppResult<Vec<u8>> {
                 "Casa de la Cultura, Florencia",
                 "",
                 "18001;18094",
+                "",
                 "",
                 "2027-03-02",
                 "14:00",
@@ -155,6 +161,8 @@ pub struct Planned {
     /// Whether its own fields change.
     changes: bool,
     sessions: Vec<PlannedSession>,
+    /// The edition's module it becomes (the `edicion` column).
+    edition: Option<Attachment>,
 }
 
 impl Planned {
@@ -165,13 +173,15 @@ impl Planned {
             .filter(|s| s.existing.is_none())
             .count();
         let changed = self.sessions.len() - added;
-        (self.changes || !self.sessions.is_empty()).then(|| RecordChange {
-            row: self.row,
-            reference: self.reference.clone(),
-            name: self.name.clone(),
-            created: self.existing.is_none(),
-            parts_added: added,
-            parts_changed: changed,
+        (self.changes || !self.sessions.is_empty() || self.edition.is_some()).then(|| {
+            RecordChange {
+                row: self.row,
+                reference: self.reference.clone(),
+                name: self.name.clone(),
+                created: self.existing.is_none(),
+                parts_added: added,
+                parts_changed: changed,
+            }
         })
     }
 }
@@ -235,6 +245,9 @@ impl Import for CohortImport<'_> {
                     id
                 }
             };
+            if let Some(attachment) = p.edition {
+                editions::attach(db, self.user.id, attachment, id).await?;
+            }
             if p.sessions.is_empty() {
                 continue;
             }
@@ -484,6 +497,7 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<RecordRow>) -
     let mut known: HashMap<i32, HashMap<String, crate::entities::imported_record::Model>> =
         HashMap::new();
     let mut planned = Vec::new();
+    let mut editions = Editions::default();
     for g in &groups {
         let first = g.first();
         let mut problems = Vec::new();
@@ -558,6 +572,22 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<RecordRow>) -
             ));
             continue;
         }
+        let edition = match (first.get(COL_EDITION), input.course_id) {
+            ("", _) | (_, None) => None,
+            (named, Some(course_id)) => {
+                let row = editions::Row {
+                    row: first.row,
+                    named,
+                    provider_id: checked.provider_id,
+                    course_id,
+                    cohort_name: first.get(COL_NAME),
+                    start_date: checked.start_date,
+                    end_date: checked.end_date,
+                    existing: current.as_ref().map(|c| c.id),
+                };
+                editions.check(db, &row, &mut errors).await?
+            }
+        };
         planned.push(Planned {
             row: first.row,
             reference: g.reference.clone(),
@@ -567,6 +597,7 @@ async fn check<C: ConnectionTrait>(db: &C, user: &Actor, rows: Vec<RecordRow>) -
             existing: current.map(|c| c.id),
             changes: checked.changes,
             sessions,
+            edition,
         });
     }
     errors.sort_by_key(|e| e.row);

@@ -13,6 +13,7 @@
 
 pub mod assistances;
 pub mod cohorts;
+pub mod editions;
 
 use crate::entities::imported_record;
 use crate::entities::values::DeliverySource;

@@ -14,10 +14,13 @@
 //! them calls programmes. The one rule the lower areas keep for it — a cohort of an edition
 //! refuses direct enrolment — they read from the `programme_edition_cohorts` table.
 
+pub mod completions;
+pub mod demo;
 pub mod editions;
 pub mod enrolment;
 pub mod notices;
 pub mod progress;
+pub mod workbook;
 
 use crate::accounts::actor::Actor;
 use crate::audit::{self, Change};
