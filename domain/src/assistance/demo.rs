@@ -125,7 +125,7 @@ fn rows(accounts: &Accounts, function_public: i32, day: NaiveDate) -> [Row; 5] {
             AssistedEntity::Alcaldia,
             "planeacion_territorial",
             "Que la alcaldía formule el plan indicativo y el plan de acción de la vigencia con metas medibles.",
-            day - Duration::days(260),
+            mapiripan_start(day),
             day - Duration::days(40),
             AssistanceStatus::Closed,
             accounts.coordinator,
@@ -165,6 +165,17 @@ fn rows(accounts: &Accounts, function_public: i32, day: NaiveDate) -> [Row; 5] {
             accounts.coordinator,
         ),
     ]
+}
+
+/// Where ESAP's Mapiripán accompaniment (closed 40 days before `day`) starts: 260 days before
+/// `day`, but never before the 1st of January of the year the Meta planning cohort
+/// (`DemoCohort::planning_meta`) starts in — both answer the Meta plan's planning line, and a
+/// cost item names only a line of the plan of the year its cohort or assistance starts in
+/// (`costs::items::answerable_lines`), so both start in the same year whatever the day.
+pub(crate) fn mapiripan_start(day: NaiveDate) -> NaiveDate {
+    let meta = crate::cohorts::demo::DemoCohort::planning_meta(day).start;
+    let first_of_year = NaiveDate::from_ymd_opt(meta.year(), 1, 1).unwrap_or(meta);
+    (day - Duration::days(260)).max(first_of_year)
 }
 
 /// Saves the assistance `row` (the `n`th), with its reference in the provider's spreadsheet,
@@ -584,5 +595,31 @@ fn plan_texts(council: bool, capacity: &str) -> PlanTexts {
                 "Plan de fiscalización del predial",
             ],
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapiripan_and_the_meta_cohort_start_in_the_same_year_on_every_day() {
+        let first = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        // Two years, one of them leap (2028).
+        for offset in 0..731 {
+            let day = first + Duration::days(offset);
+            let meta = crate::cohorts::demo::DemoCohort::planning_meta(day).start;
+            let mapiripan = mapiripan_start(day);
+            assert_eq!(mapiripan.year(), meta.year(), "{day}");
+            assert!(mapiripan >= day - Duration::days(260), "{day}");
+            assert!(
+                mapiripan <= meta,
+                "{day}: it starts no later than the cohort"
+            );
+            assert!(
+                mapiripan < day - Duration::days(40),
+                "{day}: before it closes"
+            );
+        }
     }
 }
