@@ -756,6 +756,15 @@ struct Confirmation {
     participant_id: Option<i32>,
 }
 
+impl Confirmation {
+    fn of(row: &nomination::Model) -> Self {
+        Confirmation {
+            status: row.status,
+            participant_id: row.participant_id,
+        }
+    }
+}
+
 async fn mark_confirmed<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -777,16 +786,8 @@ async fn mark_confirmed<C: ConnectionTrait>(
             action: "nomination.confirmed",
             subject_type: "nomination",
             subject_id: saved.id.to_string(),
-            before: serde_json::to_value(Confirmation {
-                status: row.status,
-                participant_id: row.participant_id,
-            })
-            .ok(),
-            after: serde_json::to_value(Confirmation {
-                status: saved.status,
-                participant_id: saved.participant_id,
-            })
-            .ok(),
+            before: serde_json::to_value(Confirmation::of(&row)).ok(),
+            after: serde_json::to_value(Confirmation::of(&saved)).ok(),
         },
     )
     .await?;

@@ -1716,6 +1716,15 @@ struct MilestoneDone {
     done_on: Option<NaiveDate>,
 }
 
+impl MilestoneDone {
+    fn of(row: &assistance_milestone::Model) -> Self {
+        MilestoneDone {
+            milestone: row.id,
+            done_on: row.done_on,
+        }
+    }
+}
+
 /// Adds a milestone to the plan (409 once the assistance is closed or cancelled), audited.
 pub async fn add_milestone<C: ConnectionTrait>(
     db: &C,
@@ -1801,16 +1810,8 @@ pub async fn mark_milestone<C: ConnectionTrait>(
             action: "assistance.milestone_marked",
             subject_type: "assistance",
             subject_id: row.assistance_id.to_string(),
-            before: serde_json::to_value(MilestoneDone {
-                milestone: row.id,
-                done_on: row.done_on,
-            })
-            .ok(),
-            after: serde_json::to_value(MilestoneDone {
-                milestone: row.id,
-                done_on: saved.done_on,
-            })
-            .ok(),
+            before: serde_json::to_value(MilestoneDone::of(&row)).ok(),
+            after: serde_json::to_value(MilestoneDone::of(&saved)).ok(),
         },
     )
     .await?;

@@ -232,6 +232,24 @@ fn local(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::FixedOff
     crate::time::local(at).fixed_offset()
 }
 
+/// The municipalities of these demands, by DANE code.
+async fn places_of<C: ConnectionTrait>(
+    db: &C,
+    rows: &[demand::Model],
+) -> AppResult<HashMap<String, municipality::Model>> {
+    let codes: Vec<String> = rows
+        .iter()
+        .filter_map(|d| d.municipality_code.clone())
+        .collect();
+    Ok(municipality::Entity::find()
+        .filter(municipality::Column::Code.is_in(codes))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect())
+}
+
 /// The views of `rows`, with names read in a few queries.
 pub async fn views<C: ConnectionTrait>(
     db: &C,
@@ -240,17 +258,7 @@ pub async fn views<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let codes: Vec<String> = rows
-        .iter()
-        .filter_map(|d| d.municipality_code.clone())
-        .collect();
-    let places: HashMap<String, municipality::Model> = municipality::Entity::find()
-        .filter(municipality::Column::Code.is_in(codes))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code.clone(), m))
-        .collect();
+    let places = places_of(db, &rows).await?;
     let departments = crate::territory::department_names(db).await?;
     let capacities: HashMap<i32, String> =
         crate::capacities::names(db).await?.into_iter().collect();

@@ -45,18 +45,7 @@ pub async fn matching<C: ConnectionTrait>(
         .order_by_asc(demand::Column::CreatedAt)
         .all(db)
         .await?;
-    let codes: Vec<String> = rows
-        .iter()
-        .filter_map(|d| d.municipality_code.clone())
-        .collect();
-    let places: std::collections::HashMap<String, municipality::Model> =
-        municipality::Entity::find()
-            .filter(municipality::Column::Code.is_in(codes))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code.clone(), m))
-            .collect();
+    let places = super::places_of(db, &rows).await?;
     let rows = rows
         .into_iter()
         .filter(|d| {
