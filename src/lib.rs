@@ -158,6 +158,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", catalogue::pages::routes())
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
+        .mount("/", programmes::pages::routes())
         .mount("/", enrolment::pages::routes())
         .mount("/", attendance::pages::routes())
         .mount("/", assessment::pages::routes())

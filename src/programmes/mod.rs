@@ -2,3 +2,4 @@
 //! editions, enrolment once in the edition, progress module by module.
 
 pub mod api;
+pub mod pages;

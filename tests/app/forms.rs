@@ -179,6 +179,24 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "a confirmation with nothing to type: refused (a certificate issued) on the confirmation \
          itself, with no button (confirmations)",
     ),
+    (
+        "/programas/<id>/publicar",
+        "a button: nothing to type (programme_pages)",
+    ),
+    (
+        "/programas/<id>/ediciones",
+        "the edition builder needs a programme of the coordinator's: programme_pages sends it \
+         refused (each problem beside its module's chooser, the choices kept, nothing written)",
+    ),
+    (
+        "/ediciones/<id>/inscribirme",
+        "a button: nothing to type (programme_pages: a repeat answers the edition's page, 422)",
+    ),
+    (
+        "/ediciones/<id>/cancelar",
+        "a confirmation with nothing to type: refused (nothing to cancel) on the confirmation \
+         itself, with no button (programme_pages)",
+    ),
 ];
 
 fn field(name: &'static str, value: &str) -> (&'static str, String) {
@@ -966,6 +984,25 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             typed: vec![
                 "value=\"Curso escrito\"",
                 ">Descripción del curso\nen dos líneas</textarea>",
+            ],
+            twice: false,
+            beside: ids(&["hours"]),
+        },
+        Case {
+            route: "/coordinacion/programas",
+            who: Who::Coordinator,
+            path: "/coordinacion/programas".into(),
+            from: "/coordinacion/programas/nuevo".into(),
+            fields: vec![
+                field("code", "DGPT-F"),
+                field("name", "Diplomado escrito"),
+                field("kind", "diplomado"),
+                field("description", "Descripción del diplomado\nen dos líneas"),
+                field("hours", "muchas"),
+            ],
+            typed: vec![
+                "value=\"Diplomado escrito\"",
+                ">Descripción del diplomado\nen dos líneas</textarea>",
             ],
             twice: false,
             beside: ids(&["hours"]),

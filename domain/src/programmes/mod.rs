@@ -14,6 +14,8 @@
 //! them calls programmes. The one rule the lower areas keep for it — a cohort of an edition
 //! refuses direct enrolment — they read from the `programme_edition_cohorts` table.
 
+pub mod builder;
+pub mod calendar;
 pub mod completions;
 pub mod demo;
 pub mod editions;
