@@ -16,8 +16,8 @@ use crate::people::demo::People;
 use crate::time::{from_local, today};
 use crate::{
     accounts, alliances, assistance, catalogue, certificates, costs, demand, descriptors,
-    enrolment, handover, joint, knowledge, nominations, people, plans, providers, surveys,
-    territory, trainers,
+    enrolment, handover, joint, knowledge, nominations, people, plans, programmes, providers,
+    surveys, territory, trainers,
 };
 use chrono::Duration;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -107,7 +107,11 @@ async fn load<C: ConnectionTrait>(
     handover::demo::load(db, the_participant).await?;
     trainers::demo::load(db, &accounts, &people).await?;
     descriptors::demo::load(db).await?;
-    knowledge::demo::load(db, &accounts).await
+    knowledge::demo::load(db, &accounts).await?;
+    // Issue 64: the diplomado of the four courses, an edition in progress in the Caquetá
+    // pilots and a finished one, after the cohorts and certificates it reads.
+    programmes::demo::load(db, &accounts, &people).await?;
+    Ok(())
 }
 
 /// ESAP's cohorts in every stage, taught by the instructor, with their people's history: in

@@ -2,4 +2,5 @@
 //! editions, enrolment once in the edition, progress module by module.
 
 pub mod api;
+pub mod reports;
 pub mod pages;

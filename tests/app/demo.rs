@@ -142,8 +142,13 @@ async fn loading_demo_data_twice_changes_nothing() {
     );
     // Seven of ESAP (the Meta planning cohort of issue 47 and the trainers' cohort of issue 48
     // among them), and DNP's workshop (issue 32); ESAP, the three other providers and the
-    // Gobernación del Meta (issue 48, leading the Meta alliance).
-    assert_eq!(cohort::Entity::find().count(db).await.unwrap(), 8);
+    // Gobernación del Meta (issue 48, leading the Meta alliance). Issue 64: the diplomado's two
+    // editions of four module cohorts each, and the earlier Gestión Presupuestal cohort whose
+    // certificate recognises a module.
+    assert_eq!(
+        cohort::Entity::find().count(db).await.unwrap(),
+        8 + 4 + 4 + 1
+    );
     assert_eq!(
         domain::entities::provider::Entity::find()
             .count(db)

@@ -3,11 +3,14 @@
 //! the file (all or nothing): the edition known (by id or name), the cohort's course a module
 //! of its programme, that module without a cohort (in the edition or earlier in the file), the
 //! cohort without direct enrolments and in no other edition, and in time with the modules it
-//! comes after and before. Attached in the import's transaction, audited.
+//! comes after and before, the edition without people yet (they are in every module or in
+//! none). Attached in the import's transaction, audited.
 
 use crate::audit::{self, Change};
-use crate::entities::values::EnrolmentStatus;
-use crate::entities::{enrolment, programme, programme_edition, programme_edition_cohort};
+use crate::entities::values::{EnrolmentStatus, ProgrammeEnrolmentStatus};
+use crate::entities::{
+    enrolment, programme, programme_edition, programme_edition_cohort, programme_enrolment,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::programmes::editions::{self, Edition};
 use chrono::NaiveDate;
@@ -122,6 +125,19 @@ impl Editions {
                 )))
             }
             None => {}
+        }
+        let people = programme_enrolment::Entity::find()
+            .filter(programme_enrolment::Column::EditionId.eq(edition_id))
+            .filter(programme_enrolment::Column::Status.ne(ProgrammeEnrolmentStatus::Cancelled))
+            .count(db)
+            .await?;
+        if people > 0 {
+            // Its people are in every module or in none: a module added now would leave them
+            // out of it.
+            problems.push(problem(format!(
+                "La edición «{}» ya tiene {people} persona(s) inscrita(s) o en espera: un módulo se le agrega antes de abrir inscripciones.",
+                edition.row.name
+            )));
         }
         if let Some(id) = row.existing {
             if let Some(other) = editions::of_cohort(db, id).await? {

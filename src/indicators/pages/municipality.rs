@@ -40,6 +40,9 @@ pub(super) struct MunicipalityView<'a> {
     handover: bool,
     /// The municipality's demands in the caller's scope (issue 16), newest first.
     demands: Vec<DemandLine>,
+    /// Issue 64: «Programas completados», its people with a valid programme certificate per
+    /// programme (the modules stay counted as courses, in the capacities).
+    programme_completions: Vec<domain::programmes::completions::ProgrammeCompletions>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +123,11 @@ pub(super) async fn municipality_page(
                 is_staff: user.is_staff(),
                 handover: !user.is_other_provider(),
                 is_liaison: user.role == domain::entities::values::Role::Liaison,
+                programme_completions: domain::programmes::completions::of_municipality(
+                    &db,
+                    &impact.municipality.code,
+                )
+                .await?,
                 demands: domain::demand::of_municipality(&db, &user, &impact.municipality.code)
                     .await?
                     .into_iter()
