@@ -94,6 +94,7 @@ use utoipa::{Modify, ToResponse};
         crate::programmes::api::show,
         crate::programmes::api::create_edition,
         crate::programmes::api::edition,
+        crate::programmes::api::edition_calendar,
         crate::programmes::api::enrol,
         crate::programmes::api::cancel,
         crate::programmes::api::recognise,

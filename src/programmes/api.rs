@@ -28,6 +28,7 @@ pub fn routes() -> Vec<Route> {
         show,
         create_edition,
         edition,
+        edition_calendar,
         enrol,
         cancel,
         recognise,
@@ -142,7 +143,9 @@ async fn show(
 
 /// Build an edition
 ///
-/// Roles: staff of the programme's provider. One cohort per module, each a cohort of that
+/// Roles: staff of the programme's provider. At most one cohort per module (an edition built
+/// from some modules waits in preparation — `draft` — for the others, taking no enrolment
+/// until every module has its cohort), each a cohort of that
 /// module's course that the caller manages, in no other edition, with no direct enrolment,
 /// not closed or cancelled; a module's cohort starts no earlier than the end of the cohorts
 /// of the modules it comes `after`. Otherwise 422, naming the cohort. Audited.
@@ -191,6 +194,37 @@ async fn edition(
 ) -> AppResult<Json<EditionView>> {
     let found = editions::find(db.inner(), &user, id).await?;
     Ok(Json(editions::view(db.inner(), &found).await?))
+}
+
+/// An edition's calendar
+///
+/// Roles: staff who manage the edition, a reviewer who reads it, a person enrolled or waiting
+/// in it (404 for anyone else). Every module's sessions in one iCalendar feed, each event the
+/// one its cohort's own feed carries (same UID).
+#[utoipa::path(
+    tag = "programmes",
+    operation_id = "getEditionCalendar",
+    params(("id" = i32, Path, description = "Edition id.", example = 1)),
+    responses(
+        (status = 200, description = "The edition's sessions (text/calendar).", content_type = "text/calendar", body = String),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/programme-editions/<id>/calendar.ics")]
+async fn edition_calendar(
+    db: &State<DatabaseConnection>,
+    config: &State<domain::config::AppConfig>,
+    user: CurrentUser,
+    id: i32,
+) -> AppResult<crate::spreadsheets::download::Download> {
+    let found = domain::programmes::calendar::readable(db.inner(), &user, id).await?;
+    let body =
+        domain::programmes::calendar::edition_calendar(db.inner(), &found, &config.public_url)
+            .await?;
+    Ok(crate::spreadsheets::download::Download::calendar(
+        &format!("edicion-{id}.ics"),
+        body,
+    ))
 }
 
 /// Participants send no body; staff name the person.

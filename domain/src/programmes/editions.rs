@@ -131,9 +131,24 @@ impl Edition {
         ids
     }
 
+    /// A module without its cohort yet keeps the edition in preparation.
     pub fn status(&self) -> EditionStatus {
         let statuses: Vec<CohortStatus> = self.cohorts.values().map(|c| c.status).collect();
-        EditionStatus::of(&statuses)
+        match EditionStatus::of(&statuses) {
+            EditionStatus::Open if !self.missing().is_empty() => EditionStatus::Draft,
+            status => status,
+        }
+    }
+
+    /// The modules that have no cohort in the edition yet (an edition may be built from the
+    /// cohorts there are and completed later, e.g. by the cohort import's edition column; it
+    /// takes no enrolment until every module has its cohort).
+    pub fn missing(&self) -> Vec<&super::ModuleView> {
+        self.programme
+            .modules
+            .iter()
+            .filter(|m| !self.cohorts.contains_key(&m.course_id))
+            .collect()
     }
 
     pub fn seats(&self) -> i32 {
@@ -390,7 +405,8 @@ pub async fn create<C: ConnectionTrait>(
     view(db, &load(db, saved.id).await?).await
 }
 
-/// The cohorts' part of [`create`]: one per module, each managed by `actor`, of the module's
+/// The cohorts' part of [`create`]: at most one per module (the others may come later), each
+/// managed by `actor`, of the module's
 /// course, in no other edition, with no direct enrolment, not closed or cancelled, and
 /// starting no earlier than the end of the modules it comes after. The cohorts by course.
 async fn check_cohorts<C: ConnectionTrait>(
@@ -478,13 +494,11 @@ async fn check_cohorts<C: ConnectionTrait>(
         }
         by_course.insert(module.course_id, cohort);
     }
-    for module in &programme.modules {
-        if !by_course.contains_key(&module.course_id) {
-            errors.push(FieldError::new(
-                "cohort_ids",
-                format!("Falta la cohorte del módulo «{}».", module.course_name),
-            ));
-        }
+    if cohort_ids.is_empty() {
+        errors.push(FieldError::new(
+            "cohort_ids",
+            "Elija al menos la cohorte de un módulo.",
+        ));
     }
     for module in &programme.modules {
         let Some(cohort) = by_course.get(&module.course_id) else {

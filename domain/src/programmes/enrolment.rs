@@ -209,6 +209,15 @@ pub async fn enrol<C: ConnectionTrait>(
             edition.programme.name
         )));
     }
+    let missing = edition.missing();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|m| m.course_name.as_str()).collect();
+        return Err(AppError::Conflict(format!(
+            "La edición «{}» aún no recibe inscripciones: le falta la cohorte de {}.",
+            edition.row.name,
+            names.join(", ")
+        )));
+    }
     let recognised = recognisable(db, &edition, person.id).await?;
     lock_edition(db, edition.row.id).await?;
     if current(db, edition.row.id, person.id).await?.is_some() {
@@ -314,10 +323,11 @@ pub async fn enrol<C: ConnectionTrait>(
         },
     )
     .await?;
-    if !fits {
-        super::notices::waitlisted(db, notifier, &edition, person, &saved).await?;
+    let view = view(db, &edition, &saved).await?;
+    if let Some(position) = view.waitlist_position {
+        super::notices::waitlisted(db, notifier, &edition, person, &saved, position).await?;
     }
-    view(db, &edition, &saved).await
+    Ok(view)
 }
 
 /// The audit row of an edition enrolment.

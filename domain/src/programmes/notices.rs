@@ -28,21 +28,19 @@ impl mail::Message for EditionWaitlisted<'_> {
     }
 }
 
-/// Tells `person` (when she has an address) her place on the edition's waiting list.
+/// Tells `person` (when she has an address) her place `position` on the edition's waiting
+/// list.
 pub async fn waitlisted<C: sea_orm::ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
     edition: &Edition,
     person: &participant::Model,
     row: &programme_enrolment::Model,
+    position: u64,
 ) -> AppResult<()> {
     let Some(to) = person.email.clone() else {
         return Ok(());
     };
-    let position = super::enrolment::view(db, edition, row)
-        .await?
-        .waitlist_position
-        .unwrap_or(1);
     let public_url = notifier.config.public_url.trim_end_matches('/');
     let message = EditionWaitlisted {
         full_name: person.full_name(),
