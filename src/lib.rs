@@ -202,6 +202,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", knowledge::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", programmes::api::routes())
+        .mount("/api/v1", programmes::certificates::routes())
         .mount("/api/v1", programmes::reports::routes())
         .mount("/api/v1", cohorts::api::routes())
         .mount("/api/v1", demand::api::routes())

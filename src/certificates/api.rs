@@ -9,6 +9,7 @@ use domain::accounts::throttle;
 use domain::certificates::issue::{self, IssueOutcome, Verification};
 use domain::config::AppConfig;
 use domain::error::AppError;
+use domain::programmes::certificates as programme_certificates;
 use rocket::http::ContentType;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -57,45 +58,75 @@ async fn issue_for_cohort(
 /// Unknown codes from one address are counted: guessing is throttled (429).
 pub const MAX_UNKNOWN_CODES: throttle::Limit = throttle::Limit::fixed(30, 15);
 
-/// A certificate looked up by anyone (verification record, page, credential): unknown codes
-/// are counted per address, and guessing is throttled.
-pub async fn find_public(
+/// A certificate found by its code: a course's, or a programme's (issue 64). The two share one
+/// space of codes, one verification record, page, PDF and credential URL.
+pub enum Found {
+    Course(domain::entities::certificate::Model),
+    Programme(domain::entities::programme_certificate::Model),
+}
+
+/// A certificate looked up by anyone (verification record, page, credential), a course's or
+/// a programme's: unknown codes are counted per address, and guessing is throttled.
+pub async fn find_any(
     db: &DatabaseConnection,
     code: &str,
     address: Option<IpAddr>,
-) -> crate::error::DomainResult<domain::entities::certificate::Model> {
+) -> crate::error::DomainResult<Found> {
     let key = format!("verificar:{}", throttle::address_key(address));
     throttle::check(db, &[&key]).await?;
     match issue::find_by_code(db, code).await {
+        Ok(cert) => return Ok(Found::Course(cert)),
+        Err(AppError::NotFound) => {}
+        Err(other) => return Err(other),
+    }
+    match programme_certificates::find_by_code(db, code).await {
+        Ok(cert) => Ok(Found::Programme(cert)),
         Err(AppError::NotFound) => {
             throttle::record_failure(db, &key, MAX_UNKNOWN_CODES).await?;
             Err(AppError::NotFound)
         }
-        found => found,
+        Err(other) => Err(other),
     }
+}
+
+/// The public verification record: a course certificate's as it always was, or a programme
+/// certificate's with its programme, modules and `review_needed`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = VerificationRecord)]
+pub enum Record {
+    Course(Verification),
+    Programme(programme_certificates::Verification),
 }
 
 pub async fn verify_code(
     db: &DatabaseConnection,
     code: &str,
     address: Option<IpAddr>,
-) -> crate::error::DomainResult<Verification> {
-    let cert = find_public(db, code, address).await?;
-    issue::verification(db, &cert).await
+) -> crate::error::DomainResult<Record> {
+    match find_any(db, code, address).await? {
+        Found::Course(cert) => Ok(Record::Course(issue::verification(db, &cert).await?)),
+        Found::Programme(cert) => Ok(Record::Programme(
+            programme_certificates::verification(db, &cert).await?,
+        )),
+    }
 }
 
 /// Verify a certificate (public)
 ///
 /// Public (no authentication). The document number is masked. Unknown codes are counted per
 /// address: guessing is throttled (429). The human page is `GET /verificar/{code}` (HTML,
-/// outside the API), which the PDF's QR code points to.
+/// outside the API), which the PDF's QR code points to. A programme's certificate (issue 64)
+/// answers the same fields (`course`: the programme's name; no grade nor attendance) plus
+/// `programme`, `modules` and `review_needed` (true once a module certificate behind it has
+/// been revoked).
 #[utoipa::path(
     tag = "certificates",
     operation_id = "verifyCertificate",
     security(()),
     params(("code" = String, Path, description = CODE_PARAMETER, example = "7KQ9-M3XR-T2HW-PZ4N-C8DV")),
     responses(
-        (status = 200, description = "The verification record.", body = Verification),
+        (status = 200, description = "The verification record.", body = Record),
         (status = 404, response = NotFound),
         (status = 429, response = TooManyRequests),
     )
@@ -105,7 +136,7 @@ async fn verify(
     db: &State<DatabaseConnection>,
     code: &str,
     address: crate::web::ClientAddress,
-) -> AppResult<Json<Verification>> {
+) -> AppResult<Json<Record>> {
     Ok(Json(verify_code(db, code, address.0).await?))
 }
 
@@ -116,11 +147,23 @@ pub async fn pdf_for(
     user: &CurrentUser,
     code: &str,
 ) -> AppResult<(ContentType, Vec<u8>)> {
-    let cert = issue::find_by_code(db, code).await?;
-    if !issue::may_download(db, user, &cert).await? {
-        return Err(AppError::NotFound.into());
-    }
-    Ok((ContentType::PDF, issue::render_pdf(&cert, config).await?))
+    let bytes = match issue::find_by_code(db, code).await {
+        Ok(cert) => {
+            if !issue::may_download(db, user, &cert).await? {
+                return Err(AppError::NotFound.into());
+            }
+            issue::render_pdf(&cert, config).await?
+        }
+        Err(AppError::NotFound) => {
+            let cert = programme_certificates::find_by_code(db, code).await?;
+            if !programme_certificates::may_download(db, user, &cert).await? {
+                return Err(AppError::NotFound.into());
+            }
+            programme_certificates::render_pdf(&cert, config).await?
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok((ContentType::PDF, bytes))
 }
 
 /// The certificate as PDF

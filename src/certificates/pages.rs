@@ -43,7 +43,8 @@ pub fn routes() -> Vec<Route> {
 #[derive(Serialize)]
 struct VerifyView<'a> {
     found: bool,
-    certificate: Option<Verification>,
+    /// A course's certificate, or a programme's (with its modules).
+    certificate: Option<super::api::Record>,
     typed: &'a str,
     /// The search box was sent empty.
     missing: bool,

@@ -74,11 +74,35 @@ async fn credential(
     code: &str,
     address: crate::web::ClientAddress,
 ) -> AppResult<CredentialFile> {
-    let cert = crate::certificates::api::find_public(db, code, address.0).await?;
+    let (body, _) = credential_of(db, issuer, code, address.0).await?;
     Ok(CredentialFile {
-        body: domain::credentials::of_certificate(db.inner(), issuer, &cert).await?,
+        body,
         download_as: None,
     })
+}
+
+/// The signed credential of the certificate `code` (a course's or a programme's, issue 64)
+/// and its canonical code, as anyone may read it (unknown codes are throttled).
+pub async fn credential_of(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    code: &str,
+    address: Option<std::net::IpAddr>,
+) -> AppResult<(Map<String, Value>, String)> {
+    use crate::certificates::api::Found;
+    Ok(
+        match crate::certificates::api::find_any(db, code, address).await? {
+            Found::Course(cert) => (
+                domain::credentials::of_certificate(db, issuer, &cert).await?,
+                cert.code,
+            ),
+            // A programme's certificate: its achievement is the programme.
+            Found::Programme(cert) => (
+                domain::credentials::of_programme_certificate(issuer, &cert),
+                cert.code,
+            ),
+        },
+    )
 }
 
 /// A revocation status list

@@ -30,10 +30,10 @@ async fn download(
     address: crate::web::ClientAddress,
 ) -> AppResult<CredentialFile> {
     let code = file.strip_suffix(".json").ok_or(AppError::NotFound)?;
-    let cert = crate::certificates::api::find_public(db, code, address.0).await?;
+    let (body, code) = super::api::credential_of(db, issuer, code, address.0).await?;
     Ok(CredentialFile {
-        body: domain::credentials::of_certificate(db.inner(), issuer, &cert).await?,
-        download_as: Some(format!("credencial-{}.json", cert.code)),
+        body,
+        download_as: Some(format!("credencial-{code}.json")),
     })
 }
 

@@ -2,5 +2,6 @@
 //! editions, enrolment once in the edition, progress module by module.
 
 pub mod api;
+pub mod certificates;
 pub mod reports;
 pub mod pages;

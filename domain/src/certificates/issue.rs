@@ -209,7 +209,12 @@ fn document(cert: &certificate::Model, config: &AppConfig) -> CertificateDocumen
 /// providers keep no signer of their own. Read when the PDF is drawn, not kept in the
 /// certificate's snapshot.
 pub fn signer(cert: &certificate::Model, config: &AppConfig) -> Signer {
-    if cert.issuer == ISSUER {
+    signer_for(&cert.issuer, config)
+}
+
+/// Who signs a certificate issued by `issuer` (see [`signer`]); a programme's too.
+pub fn signer_for(issuer: &str, config: &AppConfig) -> Signer {
+    if issuer == ISSUER {
         Signer {
             name: config.certificate_signer_name.trim().to_string(),
             position: config.certificate_signer_position.trim().to_string(),
@@ -217,7 +222,7 @@ pub fn signer(cert: &certificate::Model, config: &AppConfig) -> Signer {
     } else {
         Signer {
             name: "Coordinación de formación".into(),
-            position: cert.issuer.clone(),
+            position: issuer.to_string(),
         }
     }
 }

@@ -68,10 +68,39 @@ pub struct Signer {
 /// `AppError::Validation` naming the field and the characters: printing a box or a "?" instead
 /// is exactly what a certificate must not do.
 pub fn render(doc: &CertificateDocument) -> AppResult<Vec<u8>> {
+    render_pages(doc, None)
+}
+
+/// A programme's certificate (issue 64): its first page is a certificate's, naming the
+/// programme; its second lists the modules that count, with their hours, state and the
+/// code of each module's certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgrammePart {
+    /// What was completed, after «culminó satisfactoriamente»: «el diplomado».
+    pub completed: String,
+    pub modules: Vec<ModuleRow>,
+}
+
+/// One module on a programme certificate's second page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleRow {
+    pub name: String,
+    pub hours: i32,
+    /// «Aprobado» or «Reconocido».
+    pub status: String,
+    pub certificate_code: Option<String>,
+}
+
+/// The PDF of a programme's certificate (two A4 landscape pages): see [`ProgrammePart`].
+pub fn render_programme(doc: &CertificateDocument, part: &ProgrammePart) -> AppResult<Vec<u8>> {
+    render_pages(doc, Some(part))
+}
+
+fn render_pages(doc: &CertificateDocument, part: Option<&ProgrammePart>) -> AppResult<Vec<u8>> {
     let fonts = FONTS
         .as_ref()
         .ok_or_else(|| AppError::Internal("las fuentes del certificado no cargan".into()))?;
-    check_printable(doc, fonts)?;
+    check_printable(doc, part, fonts)?;
     let qr = qrcode::QrCode::with_error_correction_level(
         doc.verification_url.as_bytes(),
         qrcode::EcLevel::M,
@@ -87,18 +116,18 @@ pub fn render(doc: &CertificateDocument) -> AppResult<Vec<u8>> {
         ..SerializeSettings::default()
     };
     let mut document = Document::new_with(settings);
-    document.set_metadata(metadata(doc));
+    document.set_metadata(metadata(doc, part));
 
     let page_settings = PageSettings::from_wh(PAGE_W, PAGE_H)
         .ok_or_else(|| AppError::Internal("tamaño de página inválido".into()))?;
-    let mut page = document.start_page_with(page_settings);
+    let mut page = document.start_page_with(page_settings.clone());
     let mut surface = page.surface();
     let link_areas = {
         let mut painter = Painter {
             surface: &mut surface,
             fonts,
         };
-        draw(&mut painter, doc, &qr)
+        draw(&mut painter, doc, &qr, part)
     };
     surface.finish();
     for area in link_areas.into_iter().flatten() {
@@ -111,15 +140,38 @@ pub fn render(doc: &CertificateDocument) -> AppResult<Vec<u8>> {
         ));
     }
     page.finish();
+    if let Some(part) = part {
+        let mut page = document.start_page_with(page_settings);
+        let mut surface = page.surface();
+        let mut painter = Painter {
+            surface: &mut surface,
+            fonts,
+        };
+        draw_modules(&mut painter, doc, part);
+        surface.finish();
+        page.finish();
+    }
     document
         .finish()
         .map_err(|e| AppError::Internal(format!("no se pudo generar el PDF: {e:?}")))
 }
 
 /// Every character of every printed field must have a glyph in every embedded face.
-fn check_printable(doc: &CertificateDocument, fonts: &Fonts) -> AppResult<()> {
+fn check_printable(
+    doc: &CertificateDocument,
+    part: Option<&ProgrammePart>,
+    fonts: &Fonts,
+) -> AppResult<()> {
     let capacities = doc.capacity_names.join(" ");
+    let modules = part.map_or(String::new(), |p| {
+        p.modules
+            .iter()
+            .map(|m| format!("{} {}", m.name, m.status))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     let fields = [
+        ("modules", modules.as_str()),
         ("code", doc.code.as_str()),
         ("full_name", &doc.full_name),
         ("document_type", &doc.document_type),
@@ -251,12 +303,16 @@ fn hours_text(hours: i32) -> String {
     }
 }
 
-fn metadata(doc: &CertificateDocument) -> Metadata {
+fn metadata(doc: &CertificateDocument, part: Option<&ProgrammePart>) -> Metadata {
     let issued = &doc.issued_on;
+    let completed = part.map_or("el curso", |part| part.completed.as_str());
+    let what = completed
+        .strip_prefix("el ")
+        .map_or_else(|| format!("de {completed}"), |rest| format!("del {rest}"));
     Metadata::new()
         .title(format!("Certificado {} – {}", doc.code, doc.full_name))
         .description(format!(
-            "Certificado del curso {} expedido por la {ESAP}. Verificación: {}",
+            "Certificado {what} {} expedido por la {ESAP}. Verificación: {}",
             doc.course_name, doc.verification_url
         ))
         .keywords(vec![doc.code.clone(), "certificado".into(), "ESAP".into()])
@@ -563,14 +619,20 @@ const WHITE: Rgb = Rgb(0xff, 0xff, 0xff);
 
 /// Draws the page; returns the areas that link to the verification page (the QR code and the
 /// printed URL).
-fn draw(p: &mut Painter, doc: &CertificateDocument, qr: &qrcode::QrCode) -> [Option<Rect>; 2] {
+fn draw(
+    p: &mut Painter,
+    doc: &CertificateDocument,
+    qr: &qrcode::QrCode,
+    part: Option<&ProgrammePart>,
+) -> [Option<Rect>; 2] {
     let label = Style::new(FaceKind::SansBold, 7.2, GRAY).tracked(0.12);
     draw_frame(p);
     draw_header(p, doc);
     draw_recipient(p, doc);
-    let y = draw_course(p, doc);
+    let completed = part.map_or("el curso", |part| part.completed.as_str());
+    let y = draw_course(p, doc, completed);
     let top = (y + 30.0).max(338.0);
-    draw_facts(p, &certificate_facts(doc), label, top);
+    draw_facts(p, &certificate_facts(doc, part.is_some()), label, top);
     draw_footer(p, doc, qr, label)
 }
 
@@ -664,11 +726,11 @@ fn draw_recipient(p: &mut Painter, doc: &CertificateDocument) {
 
 /// What: the course name (wrapped, smaller when long) and the capacities it strengthens.
 /// Returns the baseline of the last line drawn.
-fn draw_course(p: &mut Painter, doc: &CertificateDocument) -> f32 {
+fn draw_course(p: &mut Painter, doc: &CertificateDocument, completed: &str) -> f32 {
     use FaceKind::*;
     p.text(
         Style::new(SerifItalic, 13.0, INK),
-        "culminó satisfactoriamente el curso",
+        &format!("culminó satisfactoriamente {completed}"),
         CENTER,
         256.0,
         Align::Center,
@@ -709,11 +771,18 @@ fn draw_course(p: &mut Painter, doc: &CertificateDocument) -> f32 {
 
 /// The facts shown as columns: hours, dates, municipality, and the grade and attendance when
 /// known.
-fn certificate_facts(doc: &CertificateDocument) -> Vec<(&'static str, Vec<String>)> {
+fn certificate_facts(
+    doc: &CertificateDocument,
+    programme: bool,
+) -> Vec<(&'static str, Vec<String>)> {
     let mut facts: Vec<(&str, Vec<String>)> = vec![
         ("INTENSIDAD HORARIA", vec![hours_text(doc.hours)]),
         (
-            "FECHAS DE LA COHORTE",
+            if programme {
+                "FECHAS DE LA EDICIÓN"
+            } else {
+                "FECHAS DE LA COHORTE"
+            },
             date_range_lines(doc.start_date, doc.end_date),
         ),
         (
@@ -894,6 +963,90 @@ fn draw_issuer(p: &mut Painter, doc: &CertificateDocument, label: Style, mid: f3
         iy + 15.0,
         Align::Center,
     );
+}
+
+/// A programme certificate's second page: the modules that count, each with its hours, its
+/// state and its own certificate's code, and how to verify the whole.
+fn draw_modules(p: &mut Painter, doc: &CertificateDocument, part: &ProgrammePart) {
+    use FaceKind::*;
+    draw_frame(p);
+    let label = Style::new(SansBold, 7.2, GRAY).tracked(0.12);
+    p.text(
+        Style::new(Serif, 12.0, GOLD).tracked(0.32),
+        "MÓDULOS QUE LO COMPONEN",
+        CENTER,
+        66.0,
+        Align::Center,
+    );
+    let title = p.fit(
+        Style::new(SerifBold, 18.0, NAVY),
+        &doc.course_name,
+        RIGHT - LEFT,
+        9.0,
+    );
+    p.text(title, &doc.course_name, CENTER, 92.0, Align::Center);
+    let holder = format!("{} · Certificado {}", doc.full_name, doc.code);
+    let holder_style = p.fit(Style::new(Sans, 10.0, GRAY), &holder, RIGHT - LEFT, 6.0);
+    p.text(holder_style, &holder, CENTER, 112.0, Align::Center);
+
+    let (number_x, name_x, hours_x, status_x, code_x) =
+        (LEFT, LEFT + 28.0, LEFT + 402.0, LEFT + 436.0, LEFT + 516.0);
+    let name_width = hours_x - name_x - 28.0;
+    let top = 146.0;
+    p.text(label, "N.º", number_x, top, Align::Left);
+    p.text(label, "MÓDULO", name_x, top, Align::Left);
+    p.text(label, "HORAS", hours_x, top, Align::Center);
+    p.text(label, "ESTADO", status_x, top, Align::Left);
+    p.text(label, "CERTIFICADO DEL MÓDULO", code_x, top, Align::Left);
+    p.line((LEFT, top + 6.0), (RIGHT, top + 6.0), GOLD, 0.7);
+    let bottom = PAGE_H - 96.0;
+    let rows = part.modules.len().max(1) as f32;
+    let height = ((bottom - top - 12.0) / rows).min(22.0);
+    let size = (height * 0.5).clamp(5.0, 10.5);
+    let body = Style::new(Sans, size, INK);
+    let code = Style::new(SansBold, size * 0.92, NAVY);
+    let mut y = top + 6.0;
+    for (n, module) in part.modules.iter().enumerate() {
+        if n % 2 == 1 {
+            p.fill_rect(Rect::from_xywh(LEFT, y, RIGHT - LEFT, height), PALE);
+        }
+        let baseline = y + height * 0.68;
+        p.text(body, &format!("{}", n + 1), number_x, baseline, Align::Left);
+        let name_style = p.fit(body, &module.name, name_width, 4.5);
+        p.text(name_style, &module.name, name_x, baseline, Align::Left);
+        p.text(
+            body,
+            &module.hours.to_string(),
+            hours_x,
+            baseline,
+            Align::Center,
+        );
+        p.text(body, &module.status, status_x, baseline, Align::Left);
+        let printed = module.certificate_code.as_deref().unwrap_or("—");
+        let printed_style = p.fit(code, printed, RIGHT - code_x, 4.5);
+        p.text(printed_style, printed, code_x, baseline, Align::Left);
+        y += height;
+    }
+    p.line((LEFT, y), (RIGHT, y), GOLD, 0.5);
+    p.text(
+        Style::new(SansBold, 10.0, INK),
+        &format!("Intensidad horaria del programa: {}", hours_text(doc.hours)),
+        LEFT,
+        y + 20.0,
+        Align::Left,
+    );
+    let note = Style::new(Sans, 8.0, GRAY);
+    let verify = format!(
+        "Cada módulo aprobado tiene su propio certificado, verificable con su código. Este \
+         certificado se verifica en {}",
+        doc.verification_url
+    );
+    let lines = p.wrap(note, &verify, RIGHT - LEFT);
+    let mut line_y = PAGE_H - 64.0;
+    for line in lines.iter().take(2) {
+        p.text(note, line, CENTER, line_y, Align::Center);
+        line_y += 11.0;
+    }
 }
 
 fn draw_facts(p: &mut Painter, facts: &[(&str, Vec<String>)], label: Style, top: f32) {

@@ -6,8 +6,9 @@
 use super::contexts::{CREDENTIALS_V2, OPEN_BADGES_V3};
 use super::keys::Issuer;
 use super::status;
-use crate::entities::certificate;
+use crate::entities::{certificate, programme_certificate};
 use crate::format;
+use crate::programmes::certificates::ModuleLine;
 use crate::results::Rule;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -295,6 +296,194 @@ pub fn signed(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<Str
     )
 }
 
+/// A programme's certificate (issue 64) as an `OpenBadgeCredential` before its proof: the
+/// achievement is the programme (`LearningProgram`), its modules named in the description,
+/// the criteria and one alignment each (to the module certificate's public page when it has
+/// one). No grade nor attendance of its own (each module has its own credential).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgrammeCredential<'a> {
+    #[serde(rename = "@context")]
+    context: [&'static str; 2],
+    id: String,
+    #[serde(rename = "type")]
+    kind: [&'static str; 2],
+    name: &'a str,
+    description: String,
+    issuer: Profile<'a>,
+    valid_from: String,
+    credential_subject: ProgrammeSubject<'a>,
+    evidence: [Evidence; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgrammeSubject<'a> {
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    name: &'a str,
+    identifier: [IdentityObject<'a>; 1],
+    activity_start_date: String,
+    activity_end_date: String,
+    credits_earned: i32,
+    achievement: ProgrammeAchievement<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgrammeAchievement<'a> {
+    id: String,
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    achievement_type: &'static str,
+    name: &'a str,
+    description: String,
+    human_code: &'a str,
+    credits_available: i32,
+    in_language: &'static str,
+    criteria: Criteria,
+    alignment: Vec<ModuleAlignment>,
+}
+
+/// A module of the programme, as an Open Badges `Alignment`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModuleAlignment {
+    #[serde(rename = "type")]
+    kind: [&'static str; 1],
+    target_name: String,
+    target_description: String,
+    target_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_type: Option<&'static str>,
+}
+
+/// The unsigned credential of a programme certificate, from its snapshot.
+pub fn programme_unsigned(
+    issuer: &Issuer,
+    cert: &programme_certificate::Model,
+    modules: &[ModuleLine],
+) -> Map<String, Value> {
+    let achievement_id = format!("{}/programas/{}", issuer.base_url, cert.programme_id);
+    let verification_url =
+        crate::certificates::issue::verification_url(&issuer.base_url, &cert.code);
+    let by = if cert.issuer == crate::certificates::issue::ISSUER {
+        "la ESAP".to_string()
+    } else {
+        cert.issuer.clone()
+    };
+    let kind = cert.programme_kind.label();
+    let names: Vec<String> = modules
+        .iter()
+        .map(|m| format!("«{}» ({} horas)", m.course_name, m.hours))
+        .collect();
+    let alignment = modules
+        .iter()
+        .map(|m| ModuleAlignment {
+            kind: ["Alignment"],
+            target_name: m.course_name.clone(),
+            target_description: match &m.certificate_code {
+                Some(code) => format!(
+                    "Módulo {} · {} horas · certificado {code}",
+                    m.status.label().to_lowercase(),
+                    m.hours
+                ),
+                None => format!(
+                    "Módulo {} · {} horas",
+                    m.status.label().to_lowercase(),
+                    m.hours
+                ),
+            },
+            target_url: match &m.certificate_code {
+                Some(code) => crate::certificates::issue::verification_url(&issuer.base_url, code),
+                None => achievement_id.clone(),
+            },
+            target_type: m.certificate_code.as_ref().map(|_| "ceterms:Credential"),
+        })
+        .collect();
+    let credential = ProgrammeCredential {
+        context: [CREDENTIALS_V2, OPEN_BADGES_V3],
+        id: credential_url(issuer, &cert.code),
+        kind: ["VerifiableCredential", "OpenBadgeCredential"],
+        name: &cert.programme_name,
+        description: format!(
+            "Certificado del {} «{}» ({} horas), expedido por {by} a {}. Código de \
+             verificación: {}.",
+            kind.to_lowercase(),
+            cert.programme_name,
+            cert.hours,
+            cert.full_name,
+            cert.code
+        ),
+        issuer: Profile {
+            id: &issuer.did,
+            kind: ["Profile"],
+            name: &cert.issuer,
+            url: &issuer.base_url,
+        },
+        valid_from: crate::time::instant(cert.issued_at),
+        credential_subject: ProgrammeSubject {
+            kind: ["AchievementSubject"],
+            name: &cert.full_name,
+            identifier: [IdentityObject {
+                kind: "IdentityObject",
+                identity_type: "name",
+                hashed: false,
+                identity_hash: &cert.full_name,
+            }],
+            activity_start_date: cert.start_date.to_string(),
+            activity_end_date: cert.end_date.to_string(),
+            credits_earned: cert.hours,
+            achievement: ProgrammeAchievement {
+                id: achievement_id.clone(),
+                kind: ["Achievement"],
+                achievement_type: "LearningProgram",
+                name: &cert.programme_name,
+                description: format!(
+                    "{kind} de {} horas de {by} para servidores públicos territoriales, con los \
+                     módulos {}.",
+                    cert.hours,
+                    names.join(", ")
+                ),
+                human_code: &cert.programme_code,
+                credits_available: cert.hours,
+                in_language: "es",
+                criteria: Criteria {
+                    narrative: format!(
+                        "Completar o tener reconocidos los módulos que exige el programa: {}.",
+                        names.join(", ")
+                    ),
+                },
+                alignment,
+            },
+        },
+        evidence: [Evidence {
+            id: verification_url,
+            kind: ["Evidence"],
+            name: format!("Verificación pública del certificado {}", cert.code),
+            narrative: "Página pública de la ESAP donde cualquier persona consulta el estado \
+                        vigente del certificado con su código.",
+        }],
+    };
+    match serde_json::to_value(credential) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The signed credential of a programme certificate, dated at issue.
+pub fn programme_signed(
+    issuer: &Issuer,
+    cert: &programme_certificate::Model,
+    modules: &[ModuleLine],
+) -> Map<String, Value> {
+    super::sign(
+        issuer,
+        programme_unsigned(issuer, cert, modules),
+        &crate::time::instant(cert.issued_at),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +574,105 @@ mod tests {
         ] {
             assert!(terms.contains(kind), "{kind}");
         }
+    }
+
+    fn programme_certificate() -> (programme_certificate::Model, Vec<ModuleLine>) {
+        use crate::programmes::certificates::ModuleCounted;
+        let base = certificate();
+        let modules = vec![
+            ModuleLine {
+                course_name: "Planeación Territorial".into(),
+                hours: 40,
+                status: ModuleCounted::Completed,
+                certificate_code: Some("7KQ9-M3XR-T2HW-PZ4N-C8DV".into()),
+            },
+            ModuleLine {
+                course_name: "Gestión Presupuestal".into(),
+                hours: 32,
+                status: ModuleCounted::Recognised,
+                certificate_code: None,
+            },
+        ];
+        let cert = programme_certificate::Model {
+            id: 2,
+            code: "M3XR-7KQ9-T2HW-PZ4N-C8DV".into(),
+            programme_enrolment_id: 1,
+            edition_id: 1,
+            programme_id: 4,
+            participant_id: 1,
+            status: CertificateStatus::Valid,
+            full_name: base.full_name,
+            document_type: DocumentType::Cc,
+            document_number: base.document_number,
+            programme_code: "DGPT".into(),
+            programme_name: "Diplomado en Gestión Pública Territorial".into(),
+            programme_kind: crate::entities::values::ProgrammeKind::Diplomado,
+            hours: 72,
+            start_date: base.start_date,
+            end_date: base.end_date,
+            municipality_code: base.municipality_code,
+            municipality_name: base.municipality_name,
+            department_name: base.department_name,
+            modules: serde_json::to_string(&modules).unwrap(),
+            issuer: base.issuer,
+            issued_at: base.issued_at,
+            issued_by: None,
+            revoked_at: None,
+            revoked_by: None,
+            revocation_reason: None,
+        };
+        (cert, modules)
+    }
+
+    /// A programme's credential too uses only terms of the embedded contexts, and its
+    /// achievement is the programme, naming its modules.
+    #[test]
+    fn a_programme_credential_is_a_learning_program_in_defined_terms() {
+        let issuer = issuer();
+        let (cert, modules) = programme_certificate();
+        let credential = Value::Object(programme_signed(&issuer, &cert, &modules));
+        let terms = contexts::defined_terms();
+        fn walk(value: &Value, terms: &std::collections::BTreeSet<String>, path: &str) {
+            match value {
+                Value::Object(map) => {
+                    for (key, inner) in map {
+                        if !key.starts_with('@') {
+                            assert!(terms.contains(key), "{path}.{key} is not defined");
+                        }
+                        walk(inner, terms, &format!("{path}.{key}"));
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(i, terms, path)),
+                _ => {}
+            }
+        }
+        walk(&credential, &terms, "");
+        assert!(terms.contains("Alignment"));
+        contexts::check(&credential).unwrap();
+        let achievement = &credential["credentialSubject"]["achievement"];
+        assert_eq!(achievement["achievementType"], "LearningProgram");
+        assert_eq!(
+            achievement["alignment"][0]["targetName"],
+            "Planeación Territorial"
+        );
+        assert_eq!(
+            achievement["alignment"][0]["targetUrl"],
+            "https://aula.esap.edu.co/verificar/7KQ9-M3XR-T2HW-PZ4N-C8DV"
+        );
+        assert!(
+            achievement["criteria"]["narrative"]
+                .as_str()
+                .unwrap()
+                .contains("«Gestión Presupuestal» (32 horas)")
+        );
+        assert_eq!(
+            credential["id"],
+            "https://aula.esap.edu.co/api/v1/certificates/M3XR-7KQ9-T2HW-PZ4N-C8DV/credential"
+        );
+        assert!(
+            super::super::proof::verify(credential.as_object().unwrap(), |m| issuer.resolve(m))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -48,6 +48,16 @@ pub async fn of_certificate<C: ConnectionTrait>(
     ))
 }
 
+/// The signed credential of a programme's certificate (issue 64), served at the same URL as a
+/// course certificate's.
+pub fn of_programme_certificate(
+    issuer: &Issuer,
+    cert: &crate::entities::programme_certificate::Model,
+) -> Map<String, Value> {
+    let modules = crate::programmes::certificates::modules_of(cert);
+    badge::programme_signed(issuer, cert, &modules)
+}
+
 /// What a verification concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

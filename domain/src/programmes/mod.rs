@@ -16,6 +16,7 @@
 
 pub mod builder;
 pub mod calendar;
+pub mod certificates;
 pub mod completions;
 pub mod demo;
 pub mod editions;
