@@ -57,6 +57,7 @@ mod people;
 mod plan_progress;
 mod plan_reports;
 mod plans;
+mod programme_certificates;
 mod programme_pages;
 mod programmes;
 mod providers;
