@@ -62,7 +62,7 @@ impl Editions {
         provider: i32,
         named: &str,
     ) -> AppResult<Option<i32>> {
-        if !self.of_provider.contains_key(&provider) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.of_provider.entry(provider) {
             let programmes: Vec<i32> = programme::Entity::find()
                 .filter(programme::Column::ProviderId.eq(provider))
                 .all(db)
@@ -74,7 +74,7 @@ impl Editions {
                 .filter(programme_edition::Column::ProgrammeId.is_in(programmes))
                 .all(db)
                 .await?;
-            self.of_provider.insert(provider, found);
+            slot.insert(found);
         }
         let wanted = crate::text::fold(named.trim());
         let by_id = named.trim().parse::<i32>().ok();
@@ -99,9 +99,8 @@ impl Editions {
             )));
             return Ok(None);
         };
-        if !self.loaded.contains_key(&edition_id) {
-            self.loaded
-                .insert(edition_id, editions::load(db, edition_id).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.loaded.entry(edition_id) {
+            slot.insert(editions::load(db, edition_id).await?);
         }
         let edition = &self.loaded[&edition_id];
         let Some(module) = edition.programme.module(row.course_id) else {

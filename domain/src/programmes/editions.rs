@@ -318,7 +318,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<Ed
     for found in super::list(db, Some(actor)).await? {
         views.extend(of_programme(db, found.id).await?);
     }
-    views.sort_by(|a, b| b.id.cmp(&a.id));
+    views.sort_by_key(|v| std::cmp::Reverse(v.id));
     Ok(views)
 }
 
