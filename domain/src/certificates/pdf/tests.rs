@@ -452,3 +452,49 @@ fn the_qr_code_decodes_to_the_verification_url() {
     let (_, content) = grids[0].decode().expect("the QR code decodes");
     assert_eq!(content, doc.verification_url);
 }
+
+/// A programme's certificate (issue 64): two pages, the second listing every module with its
+/// hours, state and certificate code; a module name the fonts cannot print is refused too.
+#[test]
+fn a_programme_certificate_lists_its_modules_on_a_second_page() {
+    let mut doc = sample();
+    doc.course_name = "Diplomado en Gestión Pública Territorial".into();
+    doc.capacity_names = Vec::new();
+    doc.final_grade = None;
+    doc.attendance_pct = String::new();
+    let mut part = ProgrammePart {
+        completed: "el diplomado".into(),
+        modules: vec![
+            ModuleRow {
+                name: "Planeación Territorial".into(),
+                hours: 40,
+                status: "Aprobado".into(),
+                certificate_code: Some("52DJ-BF72-B5TD-7D8Z-996B".into()),
+            },
+            ModuleRow {
+                name: "Rendición de Cuentas".into(),
+                hours: 24,
+                status: "Reconocido".into(),
+                certificate_code: None,
+            },
+        ],
+    };
+    let bytes = render_programme(&doc, &part).expect("the programme certificate renders");
+    let pdf = lopdf::Document::load_mem(&bytes).expect("a PDF lopdf can read");
+    assert_eq!(pdf.get_pages().len(), 2);
+    let text = flat(&pdf.extract_text(&[1, 2]).expect("text extraction"));
+    for expected in [
+        "culminó satisfactoriamente el diplomado",
+        "Planeación Territorial",
+        "Rendición de Cuentas",
+        "52DJ-BF72-B5TD-7D8Z-996B",
+        "Reconocido",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    part.modules[1].name = "Rendición 😀".into();
+    match render_programme(&doc, &part) {
+        Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "modules"),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
