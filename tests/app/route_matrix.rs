@@ -301,6 +301,28 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     for key in ["restablecer", "confirmar", "deshacer", "asumir"] {
         v.insert(key, "enlace-que-no-existe".into());
     }
+    // Issue 64: the demo's diplomado and its edition in progress (the demo participant in it).
+    let diplomado = domain::entities::programme::Entity::find()
+        .filter(domain::entities::programme::Column::Code.eq(domain::programmes::demo::CODE))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's diplomado");
+    for key in ["programmes", "programas"] {
+        v.insert(key, diplomado.id.to_string());
+    }
+    let running = domain::entities::programme_edition::Entity::find()
+        .filter(
+            domain::entities::programme_edition::Column::Name
+                .eq(domain::programmes::demo::RUNNING_EDITION),
+        )
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo's edition in progress");
+    for key in ["programme-editions", "ediciones"] {
+        v.insert(key, running.id.to_string());
+    }
     // The demo's pending change of name (the demo participant's, in ESAP's Caquetá cohorts).
     for key in ["name-changes", "cambios-de-nombre"] {
         v.insert(key, "1".into());

@@ -740,6 +740,8 @@ class Journey:
         self.session_id: int | None = None
         self.code: str | None = None
         self.certificate: str | None = None
+        self.edition_id: int | None = None
+        self.edition_name = ""
 
     # -- participant: register, confirm, sign in, enrol ----------------------------------------
     def participant_registers(self):
@@ -1066,6 +1068,100 @@ class Journey:
         run.page("coordinator", "meta-certificates", expect="Certificados")
         b.submit(f'form[action="/coordinacion/cohortes/{meta_id}/certificados"] button')
         run.page("coordinator", "meta-certificates-issued")
+
+    # -- programmes (issue 64): an edition built from four cohorts, enrolled once ---------------
+    def coordinator_builds_an_edition(self):
+        """ESAP's coordinator brings in one cohort per module of the demo's diplomado (a
+        spreadsheet of four), opens their enrolment, and builds an edition of them from the
+        programme's page: refused first without a name (the problem beside its field, the
+        choices kept), then built; the edition's page shows the four modules as one calendar."""
+        run, b = self.run, self.b
+        sign_in(run, "coordinator", COORDINATOR)
+        today = now_bogota().date()
+        day = lambda n: (today + dt.timedelta(days=n)).isoformat()  # noqa: E731
+        stamp = f"{self.pass_number}-{int(time.time()) % 1_000_000}"
+        headers = [
+            "referencia", "curso", "nombre", "modalidad", "inicio", "fin", "inscripciones_desde",
+            "inscripciones_hasta", "cupos", "lugar", "enlace", "municipios", "departamentos",
+            "sesion_fecha", "sesion_hora_inicio", "sesion_hora_fin", "sesion_tema", "sesion_lugar",
+        ]
+        # Gestión Tributaria comes after Planeación Territorial: it starts once that one ends.
+        modules = [
+            ("PT", "Planeación", 30, 45, "Diagnóstico territorial"),
+            ("GPR", "Presupuesto", 30, 60, "Marco fiscal de mediano plazo"),
+            ("GT", "Tributaria", 50, 70, "Estatuto tributario municipal"),
+            ("RPC", "Rendición", 31, 60, "Audiencia pública"),
+        ]
+        # And a Gestión Tributaria that would start before Planeación Territorial ends.
+        early = ("GT", "Tributaria adelantada", 35, 55, "Estatuto tributario municipal")
+        rows = [
+            [f"DIP-{stamp}-{n}", code, f"{label} del diplomado {stamp}", "presencial", day(start),
+             day(end), day(0), day(25), "30", "Casa de la Cultura", "", MUNICIPALITY, "",
+             day(start + 1), "14:00", "17:00", topic, ""]
+            for n, (code, label, start, end, topic) in enumerate([*modules, early])
+        ]
+        path = WORK / f"diplomado-{self.pass_number}.csv"
+        path.write_text("\r\n".join(",".join(r) for r in [headers, *rows]) + "\r\n", encoding="utf-8")
+        b.open("/coordinacion/cohortes/importar")
+        b.send_keys(b.find("#r-file"), str(path))
+        b.submit('form[action="/coordinacion/cohortes/importar"] button[formaction$="accion=importar"]')
+        run.page("coordinator", "diplomado-cohorts-imported", expect="Importado: 5 registros nuevos")
+
+        b.click('header nav a[href="/programas"]')
+        run.page("coordinator", "programmes", expect="Diplomado en Gestión Pública Territorial")
+        b.click_link("Diplomado en Gestión Pública Territorial")
+        run.page("coordinator", "programme", expect="Nueva edición")
+        programme_path = b.path()
+        # Each module's chooser offers its course's new cohort: its id, to open it.
+        def offered(i: int, name: str) -> str:
+            options = b.find_all(f"#e-mod-{i} option")
+            ids = [b.attribute(o, "value") for o in options if b.text(o).startswith(name + " ·")]
+            if len(ids) != 1:
+                raise StepFailed(f"module {i + 1}'s chooser does not offer «{name}» once")
+            return ids[0]
+
+        chosen = [offered(i, f"{m[1]} del diplomado {stamp}") for i, m in enumerate(modules)]
+        too_early = offered(2, f"{early[1]} del diplomado {stamp}")
+        for n, cohort in enumerate([*chosen, too_early]):
+            b.open(f"/coordinacion/cohortes/{cohort}")
+            if n == 0:
+                run.page("coordinator", "diplomado-cohort", expect="Abrir inscripciones")
+            b.submit('form[action$="/estado"]:has(input[name="status"][value="open"]) button')
+        b.open(programme_path)
+        # Gestión Tributaria too early: refused, the problem beside the choosers, the rest kept.
+        self.edition_name = f"Diplomado · El Paujíl recorrido {stamp}"
+        b.type("#e-name", self.edition_name)
+        for i, cohort in enumerate([chosen[0], chosen[1], too_early, chosen[3]]):
+            b.choose(f"#e-mod-{i}", value=cohort)
+        b.submit(f'form[action="{programme_path}/ediciones"] button[type=submit]')
+        run.page("coordinator", "edition-refused", expect="que es su prerrequisito")
+        if not b.exists("#error-edicion-cohort_ids"):
+            raise StepFailed("the prerequisite's problem is not beside the choosers")
+        if not b.exists(f'#e-mod-3 option[value="{chosen[3]}"][selected]'):
+            raise StepFailed("the refused form did not keep the cohorts chosen")
+        b.choose("#e-mod-2", value=chosen[2])
+        b.submit(f'form[action="{programme_path}/ediciones"] button[type=submit]')
+        run.page("coordinator", "edition", expect="Calendario de la edición")
+        self.edition_id = int(re.search(r"/ediciones/(\d+)", b.path()).group(1))
+        body = b.text(b.find("main"))
+        if "4 sesiones en 4 módulos" not in body:
+            raise StepFailed("the edition's calendar does not hold the four modules' sessions")
+
+    def participant_follows_her_programme(self):
+        """The participant enrols once in the edition from the programme's page and follows
+        «Mi programa» (each module's state, what is left), then reads the edition's calendar."""
+        run, b = self.run, self.b
+        sign_in(run, "participant", (self.email, self.password))
+        b.click('header nav a[href="/programas"]')
+        run.page("participant", "programmes", expect="Diplomado en Gestión Pública Territorial")
+        b.click_link("Diplomado en Gestión Pública Territorial")
+        run.page("participant", "programme", expect=self.edition_name)
+        b.submit(f'form[action="/ediciones/{self.edition_id}/inscribirme"] button')
+        run.page("participant", "my-programme-enrolled", expect="confirmada en todos los módulos")
+        b.click('header nav a[href="/mi-programa"]')
+        run.page("participant", "my-programme", expect="0 de 4 módulos completos")
+        b.click(f'main a[href="/ediciones/{self.edition_id}"]')
+        run.page("participant", "edition", expect="Su inscripción está confirmada")
 
     # -- participant: certificate and its public verification ----------------------------------
     def participant_gets_certificate(self):
@@ -1600,6 +1696,8 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("instructor records marks and scores", [1], journey.instructor_records),
         ("coordinator closes the cohort and issues certificates", [3, 4], journey.coordinator_closes_and_issues),
         ("participant's certificate and public verification", [5], journey.participant_gets_certificate),
+        ("coordinator builds a diplomado's edition from four cohorts", [], journey.coordinator_builds_an_edition),
+        ("participant enrols in the diplomado and follows «Mi programa»", [0, 7], journey.participant_follows_her_programme),
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
         ("provider's staff records a visit's agreements as rows and marks one done", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),

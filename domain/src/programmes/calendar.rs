@@ -11,7 +11,6 @@ use super::editions::{self, Edition};
 use crate::accounts::actor::Actor;
 use crate::calendar::{self, Event};
 use crate::cohorts::sessions::{self, SessionView};
-use crate::entities::values::Role;
 use crate::entities::{cohort_session, participant};
 use crate::error::{AppError, AppResult};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -26,6 +25,8 @@ pub struct ModuleSessions {
     pub required: bool,
     pub cohort_id: i32,
     pub cohort_name: String,
+    /// Where its sessions are held unless a session says otherwise.
+    pub venue: Option<String>,
     pub sessions: Vec<SessionView>,
 }
 
@@ -47,6 +48,7 @@ pub async fn by_module<C: ConnectionTrait>(
             required: module.required,
             cohort_id: cohort.id,
             cohort_name: cohort.name.clone(),
+            venue: cohort.venue.clone(),
             sessions: sessions::list(db, cohort.id)
                 .await?
                 .into_iter()
@@ -82,8 +84,8 @@ pub async fn edition_calendar<C: ConnectionTrait>(
     Ok(calendar::calendar(&edition.row.name, &events))
 }
 
-/// The edition whose feed `actor` may take: the staff who manage it, a reviewer who reads it,
-/// and a person with a current enrolment in it (enrolled or waiting); 404 for anyone else.
+/// The edition whose feed `actor` may take: the staff who manage it and a person with a
+/// current enrolment in it (enrolled or waiting); 404 for anyone else.
 pub async fn readable<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -91,9 +93,6 @@ pub async fn readable<C: ConnectionTrait>(
 ) -> AppResult<Edition> {
     if actor.is_staff() {
         return editions::find_managed(db, actor, edition_id).await;
-    }
-    if actor.role == Role::Reviewer {
-        return editions::find(db, actor, edition_id).await;
     }
     let edition = editions::load(db, edition_id).await?;
     let person = participant::Entity::find()

@@ -344,25 +344,13 @@ async fn publish_submit(
 }
 
 /// The domain's `cohort_ids[n]` as the page names it: the chooser of the module that sent it
-/// (`edicion.cohort_ids-2`); «Falta la cohorte del módulo …» beside that module's chooser.
-fn edition_problems(
-    errors: Vec<FieldError>,
-    sent: &[usize],
-    programme: Option<&ProgrammeView>,
-) -> Vec<FieldError> {
-    let errors = errors.into_iter().map(|e| {
-        let mut e = row_problem(e, &[("cohort_ids", sent)]);
-        if e.field == "cohort_ids"
-            && let Some(programme) = programme
-            && let Some(i) = programme.modules.iter().position(|m| {
-                e.message == format!("Falta la cohorte del módulo «{}».", m.course_name)
-            })
-        {
-            e.field = format!("cohort_ids-{i}");
-        }
-        e
-    });
-    crate::web::form::scoped("edicion", errors.collect())
+/// (`edicion.cohort_ids-2`).
+fn edition_problems(errors: Vec<FieldError>, sent: &[usize]) -> Vec<FieldError> {
+    let errors = errors
+        .into_iter()
+        .map(|e| row_problem(e, &[("cohort_ids", sent)]))
+        .collect();
+    crate::web::form::scoped("edicion", errors)
 }
 
 #[post("/programas/<id>/ediciones", data = "<form>")]
@@ -399,7 +387,6 @@ async fn edition_submit(
     } else {
         Err(AppError::Validation(problems))
     };
-    let programme = programmes::view(db.inner(), Some(&**staff), id).await.ok();
     crate::web::form::saved_or_again(
         result,
         |view| {
@@ -413,7 +400,7 @@ async fn edition_submit(
             )
         },
         async |errors| {
-            let errors = edition_problems(errors, &sent, programme.as_ref());
+            let errors = edition_problems(errors, &sent);
             programme_html(db, &page, id, &form, &errors).await
         },
     )

@@ -65,6 +65,8 @@ struct EditionPage {
     modules: Vec<ModuleCalendar>,
     session_count: usize,
     module_count: usize,
+    /// The modules without a cohort yet, by name (no enrolment until each has one).
+    missing: Vec<String>,
     /// May take the iCalendar feed (its people and the staff who manage it).
     feed: bool,
     mine: Option<Mine>,
@@ -140,6 +142,11 @@ async fn edition_html(
         kind_label: edition.programme.kind_label,
         session_count: modules.iter().map(|m| m.module.sessions.len()).sum(),
         module_count: modules.len(),
+        missing: edition
+            .missing()
+            .iter()
+            .map(|m| m.course_name.clone())
+            .collect(),
         can_enrol: person.is_some()
             && mine.is_none()
             && edition.programme.status == ProgrammeStatus::Published
