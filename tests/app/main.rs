@@ -59,6 +59,7 @@ mod plan_reports;
 mod plans;
 mod programme_certificates;
 mod programme_pages;
+mod programme_reports;
 mod programmes;
 mod providers;
 mod reference_api;
