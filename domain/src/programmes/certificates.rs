@@ -430,29 +430,12 @@ pub async fn issue_for_edition(
     actor: &Actor,
     edition_id: i32,
 ) -> AppResult<EditionOutcome> {
-    let edition = editions::find_managed(db, actor, edition_id).await?;
-    let people = progress::of_edition(db, &edition, &PersonScope::of(actor)).await?;
-    let ids: Vec<i32> = people.iter().map(|p| p.participant_id).collect();
-    let existing = holders(db, edition.programme.id, &ids).await?;
-    let mut skipped = Vec::new();
-    let mut drafts = Vec::new();
-    for person in &people {
-        if person.status != ProgrammeState::Completed {
-            skipped.push(SkippedPerson {
-                participant_id: person.participant_id,
-                full_name: person.full_name.clone(),
-                reason: rule_not_met(&edition, person),
-            });
-        } else if existing.contains(&person.participant_id) {
-            skipped.push(SkippedPerson {
-                participant_id: person.participant_id,
-                full_name: person.full_name.clone(),
-                reason: ALREADY_VALID.into(),
-            });
-        } else {
-            drafts.push(Draft::new(db, notifier.config, &edition, person, actor.id).await?);
-        }
-    }
+    let Prepared {
+        edition,
+        ids,
+        skipped,
+        mut drafts,
+    } = prepare(db, notifier, actor, edition_id).await?;
     for _ in 0..CODE_DRAWS {
         let outcome = crate::db::write(db, async |txn| {
             programme_edition::Entity::find_by_id(edition.row.id)
@@ -505,6 +488,87 @@ pub async fn issue_for_edition(
     Err(AppError::Internal(
         "no se pudo generar un código de certificado único".into(),
     ))
+}
+
+/// What issuing reads first: the edition, its people's ids, those skipped (with why) and the
+/// drafts of the others (PDFs drawn).
+struct Prepared {
+    edition: Edition,
+    ids: Vec<i32>,
+    skipped: Vec<SkippedPerson>,
+    drafts: Vec<Draft>,
+}
+
+async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: &Actor,
+    edition_id: i32,
+) -> AppResult<Prepared> {
+    let edition = editions::find_managed(db, actor, edition_id).await?;
+    let people = progress::of_edition(db, &edition, &PersonScope::of(actor)).await?;
+    let ids: Vec<i32> = people.iter().map(|p| p.participant_id).collect();
+    let existing = holders(db, edition.programme.id, &ids).await?;
+    let mut skipped = Vec::new();
+    let mut drafts = Vec::new();
+    for person in &people {
+        if person.status != ProgrammeState::Completed {
+            skipped.push(SkippedPerson {
+                participant_id: person.participant_id,
+                full_name: person.full_name.clone(),
+                reason: rule_not_met(&edition, person),
+            });
+        } else if existing.contains(&person.participant_id) {
+            skipped.push(SkippedPerson {
+                participant_id: person.participant_id,
+                full_name: person.full_name.clone(),
+                reason: ALREADY_VALID.into(),
+            });
+        } else {
+            drafts.push(Draft::new(db, notifier.config, &edition, person, actor.id).await?);
+        }
+    }
+    Ok(Prepared {
+        edition,
+        ids,
+        skipped,
+        drafts,
+    })
+}
+
+/// [`issue_for_edition`] inside the caller's transaction, for the demo loader (one
+/// transaction; nobody else writes meanwhile): the same people, drafts and rows, a code drawn
+/// again while taken.
+pub async fn issue_within<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: &Actor,
+    edition_id: i32,
+) -> AppResult<EditionOutcome> {
+    let Prepared {
+        skipped, drafts, ..
+    } = prepare(db, notifier, actor, edition_id).await?;
+    let mut outcome = EditionOutcome {
+        issued: Vec::new(),
+        skipped,
+    };
+    for mut draft in drafts {
+        for _ in 0..CODE_DRAWS {
+            if taken_codes(db, std::slice::from_ref(&draft.snapshot.code))
+                .await?
+                .is_empty()
+            {
+                break;
+            }
+            draft = draft.with_fresh_code(notifier.config).await?;
+        }
+        let cert = draft.write(db, notifier, actor.id).await?;
+        outcome.issued.push(IssuedTo {
+            code: cert.code,
+            participant_id: cert.participant_id,
+        });
+    }
+    Ok(outcome)
 }
 
 /// Whether the certificate is to be reviewed: a module certificate its snapshot names has

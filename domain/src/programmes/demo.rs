@@ -299,7 +299,7 @@ async fn running_edition<C: ConnectionTrait>(
     let modules = [
         module_cohort(
             "PT",
-            "Diplomado GPT · Planeación Territorial · Caquetá PDET 2026-II",
+            "Diplomado GPT · Planeación Territorial · pilotos del Caquetá 2026-II",
             day + Duration::days(18),
             4,
             caqueta,
@@ -308,7 +308,7 @@ async fn running_edition<C: ConnectionTrait>(
         ),
         module_cohort(
             "GPR",
-            "Diplomado GPT · Gestión Presupuestal · Caquetá PDET 2026-II",
+            "Diplomado GPT · Gestión Presupuestal · pilotos del Caquetá 2026-II",
             day - Duration::days(24),
             5,
             caqueta,
@@ -317,7 +317,7 @@ async fn running_edition<C: ConnectionTrait>(
         ),
         module_cohort(
             "GT",
-            "Diplomado GPT · Gestión Tributaria · Caquetá PDET 2026-II",
+            "Diplomado GPT · Gestión Tributaria · pilotos del Caquetá 2026-II",
             day + Duration::days(46),
             4,
             caqueta,
@@ -326,7 +326,7 @@ async fn running_edition<C: ConnectionTrait>(
         ),
         module_cohort(
             "RPC",
-            "Diplomado GPT · Rendición Pública de Cuentas · Caquetá PDET 2026-II",
+            "Diplomado GPT · Rendición Pública de Cuentas · pilotos del Caquetá 2026-II",
             day + Duration::days(74),
             4,
             caqueta,
@@ -363,7 +363,7 @@ async fn running_edition<C: ConnectionTrait>(
 }
 
 /// The finished edition for Caquetá and Meta: four modules one after the other, closed, with
-/// results and course certificates.
+/// results, course certificates and the programme's certificates.
 async fn finished_edition<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -450,6 +450,8 @@ async fn finished_edition<C: ConnectionTrait>(
         )
         .await?;
     }
+    // The programme's certificates of the four who completed every module (Orlando did not).
+    super::certificates::issue_within(db, notifier, actor, edition).await?;
     Ok(edition)
 }
 

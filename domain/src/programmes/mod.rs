@@ -339,6 +339,9 @@ pub async fn create<C: ConnectionTrait>(
     if !actor.is_staff() {
         return Err(AppError::Forbidden);
     }
+    // Like the courses it is made of, a programme is national: a territorial direction's
+    // coordinator builds editions of it from its cohorts, not the programme (403).
+    crate::catalogue::courses::require_national(actor)?;
     let (_courses, code, name) = check(db, input).await?;
     let at = crate::time::now();
     let saved = programme::ActiveModel {
@@ -432,6 +435,7 @@ pub async fn publish<C: ConnectionTrait>(
     id: i32,
 ) -> AppResult<ProgrammeView> {
     let current = find_managed(db, actor, id).await?;
+    crate::catalogue::courses::require_national(actor)?;
     if current.status == ProgrammeStatus::Published {
         return view_of(db, current).await;
     }
