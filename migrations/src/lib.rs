@@ -50,8 +50,8 @@ mod m20261226_000036_bank_storage;
 mod m20261227_000037_replica_review;
 mod m20261228_000038_confirmed_contacts;
 mod m20261229_000039_import_drafts;
-mod shapes;
 mod m20261230_000040_programmes;
+mod shapes;
 
 pub struct Migrator;
 

@@ -195,7 +195,9 @@ pub async fn list_meetings(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<List<MeetingView>>> {
-    Ok(Json(List::whole(meetings::list(db.inner(), &user, id).await?)))
+    Ok(Json(List::whole(
+        meetings::list(db.inner(), &user, id).await?,
+    )))
 }
 
 /// Follow up an agreement of a table

@@ -3,5 +3,5 @@
 
 pub mod api;
 pub mod certificates;
-pub mod reports;
 pub mod pages;
+pub mod reports;

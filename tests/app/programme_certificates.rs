@@ -406,7 +406,10 @@ async fn verified_with_its_modules_marked_for_review_when_a_module_is_revoked_an
     for name in &d.modules[..3] {
         assert!(text.contains(name.as_str()), "{name} in {text}");
     }
-    assert!(text.contains("culminó satisfactoriamente el diplomado"), "{text}");
+    assert!(
+        text.contains("culminó satisfactoriamente el diplomado"),
+        "{text}"
+    );
     let (email, password) = demo_account(Role::Participant);
     let stranger = token(&app, email, password).await;
     let (status, _, _) =
