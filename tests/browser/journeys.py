@@ -70,6 +70,8 @@ INSTRUCTOR_NAME = "Luz Marina Cárdenas"
 # The demo's cohorts, by name (domain/src/demo.rs).
 OPEN_COHORT = "Rendición Pública de Cuentas · Caquetá y Meta 2027-I"
 IN_PROGRESS_COHORT = "Planeación Territorial · Caquetá PDET 2026-II"
+# Issue 64: the demo diplomado's edition in progress (domain/src/programmes/demo.rs).
+RUNNING_EDITION = "Diplomado en Gestión Pública Territorial · Caquetá PDET 2026-II"
 CLOSED_META_COHORT = "Gestión Presupuestal · Macarena–Guaviare 2026-I"
 MUNICIPALITY = "18256"  # El Paujíl (Caquetá), one of the demo's pilots
 
@@ -1249,6 +1251,34 @@ def reviewer_reads(run: Run):
         run.page("reviewer", slug)
 
 
+def reviewer_downloads_an_editions_workbook(run: Run):
+    """Issue 64: the Caquetá reviewer opens the diplomado's edition in progress from the
+    programmes' catalogue, reads its people's progress module by module (her department's
+    only) and downloads it as a workbook."""
+    b = run.browser
+    sign_in(run, "reviewer", REVIEWER)
+    b.open("/programas")
+    run.page("reviewer", "programmes", expect="Diplomado en Gestión Pública Territorial")
+    b.click("//main//a[contains(., 'Diplomado en Gestión Pública Territorial')]", "xpath")
+    run.page("reviewer", "programme", expect="Módulos")
+    b.click(f"//main//a[contains(., {xpath_literal(RUNNING_EDITION)})]", "xpath")
+    run.page("reviewer", "edition", expect=RUNNING_EDITION)
+    b.click("//main//a[contains(@href, '/avance') and not(contains(@href, '.xlsx'))]", "xpath")
+    run.page("reviewer", "edition-progress", expect="Ana Lucía")
+    shown = b.text(b.find("main"))
+    if "Mapiripán" in shown or "Puerto Concordia" in shown:
+        raise StepFailed("the reviewer of Caquetá sees people of Meta in the edition's progress")
+    links = [b.attribute(a, "href") for a in b.find_all('main a[href$="avance.xlsx"]')]
+    if not links:
+        raise StepFailed("no workbook link on the edition's progress")
+    got = b.async_script(FETCH_SCRIPT, links[0])
+    if got.get("error") or got["status"] != 200:
+        raise StepFailed(f"workbook {links[0]}: {got}")
+    if "spreadsheetml" not in got["type"] or got["magic"] != "PK" or got["size"] < 1000:
+        raise StepFailed(f"workbook {links[0]} is not an .xlsx: {got}")
+    print(f"  ok   workbook {links[0]} ({got['size']} bytes, {got['type']})", flush=True)
+
+
 def staff_records_a_visit(run: Run, pass_number: int):
     """Issue 33: ESAP's coordinator, in the field, opens the accompaniment of El Paujíl's
     alcaldía from the list of assistances and records today's visit with an attendee, two
@@ -1699,6 +1729,7 @@ def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: li
         ("coordinator builds a diplomado's edition from four cohorts", [], journey.coordinator_builds_an_edition),
         ("participant enrols in the diplomado and follows «Mi programa»", [0, 7], journey.participant_follows_her_programme),
         ("reviewer: dashboard, reports, grid, municipality, workbook", [], lambda: reviewer_reads(run)),
+        ("reviewer downloads the diplomado edition's workbook", [], lambda: reviewer_downloads_an_editions_workbook(run)),
         ("provider's staff records a visit's agreements as rows and marks one done", [], lambda: staff_records_a_visit(run, pass_number)),
         ("liaison nominates an official for a cohort", [], lambda: liaison_nominates(run, pass_number)),
         ("reviewer records a table of the department's alliance", [], lambda: reviewer_records_a_table(run, pass_number)),
