@@ -843,9 +843,14 @@ async fn the_capacity_grid_shows_a_department_and_its_gaps() {
     assert!(html.contains("Puerto Rico") && html.contains("Belén de los Andaquíes"));
     assert!(!html.contains("Mapiripán") && !html.contains("Puerto Lleras"));
     // The demo's planning cohort trained people of Puerto Rico in planning.
+    let cell = html
+        .split("Puerto Rico, Planeación territorial: ")
+        .nth(1)
+        .map(|rest| rest.chars().take(30).collect::<String>())
+        .unwrap_or_default();
     assert!(
-        html.contains("Puerto Rico, Planeación territorial: 0 certificadas de 3 formadas"),
-        "exact cell"
+        cell.starts_with("0 certificadas de 3 formadas"),
+        "exact cell: {cell}"
     );
     assert!(html.contains("Florencia, Planeación territorial: 0 certificadas de 0 formadas"));
     // Participants have no reports.

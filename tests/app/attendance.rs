@@ -1573,8 +1573,10 @@ async fn the_demo_cohorts_pages_render_for_each_role() {
         .unwrap();
     assert_eq!(
         cohorts.len(),
-        6,
-        "five of ESAP (the trainers' cohort of issue 48 among them), one of DNP"
+        12,
+        "five of ESAP (the trainers' cohort of issue 48 among them), one of DNP, and six of the \
+         programmes' demo (issue 64: the diplomado's finished edition's four modules, its \
+         running Gestión Presupuestal, the earlier one behind a recognition)"
     );
     let (email, password) = demo_account(Role::Instructor);
     sign_in_page(&app, email, password).await;

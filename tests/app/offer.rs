@@ -37,8 +37,10 @@ async fn a_gobernacion_sees_every_providers_offer_in_its_department() {
     assert_eq!(planning.len(), 2, "{providers:?}");
     assert!(providers[0].contains("ESAP"), "ESAP first: {providers:?}");
     assert!(providers[1].contains("DNP"), "{providers:?}");
-    // ESAP's planning cohort and its trainers' cohort (issue 48); DNP's workshop.
-    assert_eq!(planning[0]["cohorts"], 2, "{}", planning[0]);
+    // ESAP's planning cohort and its trainers' cohort (issue 48), and the diplomado's two
+    // Planeación Territorial modules (issue 64: its running and its finished edition); DNP's
+    // workshop.
+    assert_eq!(planning[0]["cohorts"], 4, "{}", planning[0]);
     assert_eq!(planning[1]["cohorts"], 1, "{}", planning[1]);
     assert!(planning.iter().all(|r| r["seats"].as_i64() > Some(0)));
     assert!(

@@ -59,9 +59,10 @@ pub const RUNNING_PEOPLE: [usize; 6] = [
 pub const ANA_LUCIA: usize = 8;
 /// Diana Patricia Rojas Cabrera (Belén de los Andaquíes): Gestión Presupuestal recognised.
 pub const DIANA_PATRICIA: usize = 10;
-/// People of the finished edition: José Ángel and Yurany (Caquetá), Marleny, Luz Dary and
+/// People of the finished edition: Édgar and Wilson (Belén de los Andaquíes), Marleny, Camilo
+/// Andrés and
 /// Orlando (Meta; none holds a certificate of a module, so nothing is recognised).
-pub const FINISHED_PEOPLE: [usize; 5] = [People::JOSE_ANGEL, People::YURANY, 14, 17, ORLANDO];
+pub const FINISHED_PEOPLE: [usize; 5] = [9, 11, 14, 17, ORLANDO];
 /// Orlando Acuña Herrera (Puerto Lleras): did not complete the last module.
 pub const ORLANDO: usize = 19;
 
@@ -373,15 +374,17 @@ async fn finished_edition<C: ConnectionTrait>(
     day: NaiveDate,
     programme_id: i32,
 ) -> AppResult<i32> {
-    let both: &'static [&'static str] = &["18", "50"];
+    // The seven pilots of both departments (not the whole departments: the other
+    // municipalities keep the gaps the offer shows).
+    let pilots: &'static [&'static str] = crate::territory::demo::PILOT_MUNICIPALITIES;
     let modules = [
         module_cohort(
             "PT",
             "Diplomado GPT · Planeación Territorial · Caquetá y Meta 2025-II",
             day - Duration::days(330),
             4,
+            pilots,
             &[],
-            both,
             &[("Plan indicativo", 100)],
         ),
         module_cohort(
@@ -389,8 +392,8 @@ async fn finished_edition<C: ConnectionTrait>(
             "Diplomado GPT · Gestión Presupuestal · Caquetá y Meta 2025-II",
             day - Duration::days(300),
             4,
+            pilots,
             &[],
-            both,
             &[("Taller de POAI", 100)],
         ),
         module_cohort(
@@ -398,8 +401,8 @@ async fn finished_edition<C: ConnectionTrait>(
             "Diplomado GPT · Gestión Tributaria · Caquetá y Meta 2025-II",
             day - Duration::days(270),
             4,
+            pilots,
             &[],
-            both,
             &[("Plan de fiscalización", 100)],
         ),
         module_cohort(
@@ -407,8 +410,8 @@ async fn finished_edition<C: ConnectionTrait>(
             "Diplomado GPT · Rendición Pública de Cuentas · Caquetá y Meta 2025-II",
             day - Duration::days(240),
             4,
+            pilots,
             &[],
-            both,
             &[("Informe de gestión", 100)],
         ),
     ];
