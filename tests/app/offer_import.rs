@@ -739,3 +739,123 @@ async fn html_of_preview(app: &TestApp, path: &str, csrf: &str, file: &[u8]) -> 
     assert_eq!(status, Status::Ok, "{html}");
     html
 }
+
+/// Issue 64: the cohort import's `edicion` column completes an edition waiting for a module's
+/// cohort; an unknown edition, or a course that is no module of it, refuses the whole file.
+#[rocket::async_test]
+async fn the_edition_column_completes_an_edition_and_a_wrong_one_writes_nothing() {
+    use crate::support::api;
+    use serde_json::json;
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let planning = crate::world::catalogue_course(app.db(), "PT").await.id;
+    let taxes = crate::world::catalogue_course(app.db(), "GT").await.id;
+    let (status, programme) = api(
+        &app,
+        "POST",
+        "/api/v1/programmes",
+        Some(&world.staff),
+        Some(
+            json!({"code": "RUTA-IMP", "name": "Ruta importada", "kind": "ruta",
+                    "modules": [{"course_id": planning, "order": 1, "required": true},
+                                {"course_id": taxes, "order": 2, "required": true}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{programme}");
+    let taxes_cohort = world
+        .cohort()
+        .course("GT")
+        .name("Tributaria de la ruta")
+        .create()
+        .await;
+    let (status, edition) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/programmes/{}/editions", programme["id"]),
+        Some(&world.staff),
+        Some(json!({"name": "Ruta importada 2027", "cohort_ids": [taxes_cohort.id]})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{edition}");
+    assert_eq!(
+        edition["status"], "draft",
+        "a module still without its cohort"
+    );
+    let header = domain::offer_import::cohorts::columns();
+    assert!(header.contains(&"edicion"), "{header:?}");
+
+    // An unknown edition, and a course that is no module: all or nothing.
+    let wrong = sheet(
+        &header,
+        &[
+            row(
+                &header,
+                &with(
+                    cohort_cells("ED-1", "Planeación de la ruta", "30"),
+                    vec![("edicion", "Ruta que no existe".to_string())],
+                ),
+            ),
+            row(
+                &header,
+                &with(
+                    with(
+                        cohort_cells("ED-2", "Rendición fuera de la ruta", "30"),
+                        vec![("curso", "RPC".to_string())],
+                    ),
+                    vec![("edicion", "Ruta importada 2027".to_string())],
+                ),
+            ),
+        ],
+    );
+    let before = counts(&app).await;
+    let (status, problem) = send(&app, "/api/v1/imports/cohorts", &world.staff, &wrong).await;
+    assert_eq!(status, Status::UnprocessableEntity, "{problem}");
+    let fields: Vec<(i64, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap(),
+                e["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [(2, "edicion".to_string()), (3, "edicion".to_string())],
+        "{problem}"
+    );
+    assert_eq!(counts(&app).await, before, "all or nothing");
+
+    // The planning cohort named with the edition completes it.
+    let right = sheet(
+        &header,
+        &[row(
+            &header,
+            &with(
+                cohort_cells("ED-3", "Planeación de la ruta", "30"),
+                vec![("edicion", "Ruta importada 2027".to_string())],
+            ),
+        )],
+    );
+    let (status, saved) = send(&app, "/api/v1/imports/cohorts", &world.staff, &right).await;
+    assert_eq!(status, Status::Ok, "{saved}");
+    let (_, read) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/programme-editions/{}", edition["id"]),
+        Some(&world.staff),
+        None,
+    )
+    .await;
+    let cohorts = read["cohorts"].as_array().unwrap();
+    assert_eq!(cohorts.len(), 2, "{read}");
+    assert!(
+        cohorts
+            .iter()
+            .any(|c| c["cohort_name"] == "Planeación de la ruta"),
+        "{read}"
+    );
+}
