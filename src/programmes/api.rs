@@ -87,6 +87,7 @@ async fn create(
     responses(
         (status = 200, description = "The published programme.", body = ProgrammeView),
         (status = 404, response = NotFound),
+        (status = 403, response = Forbidden),
     )
 )]
 #[post("/programmes/<id>/publication")]
@@ -157,6 +158,7 @@ async fn show(
     responses(
         (status = 201, description = "Edition built.", body = EditionView),
         (status = 404, response = NotFound),
+        (status = 403, response = Forbidden),
     )
 )]
 #[post("/programmes/<id>/editions", data = "<body>")]
@@ -354,6 +356,7 @@ async fn cancel(
         (status = 201, description = "Module recognised.", body = RecognitionView),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 403, response = Forbidden),
     )
 )]
 #[post("/programme-editions/<id>/recognitions", data = "<body>")]
@@ -407,7 +410,10 @@ async fn edition_progress(
 #[utoipa::path(
     tag = "programmes",
     operation_id = "listMyProgrammes",
-    responses((status = 200, description = "Her programmes.", body = List<MyProgramme>))
+    responses(
+        (status = 200, description = "Her programmes.", body = List<MyProgramme>),
+        (status = 403, response = Forbidden),
+    )
 )]
 #[get("/me/programmes")]
 async fn mine(
