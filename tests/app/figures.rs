@@ -244,7 +244,9 @@ struct Editions {
 
 impl Editions {
     async fn new(app: &TestApp, world: &World<'_>, seed: u64) -> Self {
-        let programme = crate::programme_reports::diplomado(app, &world.staff, "DGPT-CIFRAS").await;
+        let programme = crate::programmes::diplomado(app, &world.staff, "DGPT-CIFRAS").await["id"]
+            .as_i64()
+            .unwrap();
         let (_, read) = api(
             app,
             "GET",
@@ -281,11 +283,11 @@ impl Editions {
         if self.editions.is_empty() || (what == 0 && self.editions.len() < 3) {
             // Tributaria with two seats: the third person waits for the edition.
             let cohorts =
-                crate::programme_reports::module_cohorts(world, &format!("cifras {step}"), 4, 2)
-                    .await;
-            let edition =
-                crate::programme_reports::edition(app, &world.staff, self.programme, &cohorts)
-                    .await;
+                crate::programmes::module_cohorts(world, &format!("cifras {step}"), 4, 2).await;
+            let edition = crate::programmes::edition(app, &world.staff, self.programme, &cohorts)
+                .await["id"]
+                .as_i64()
+                .unwrap();
             self.editions.push(edition);
             self.reached[0] += 1;
             return format!("edition {edition} built");

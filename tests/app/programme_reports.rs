@@ -3,104 +3,15 @@
 //! its editions through the API for other modules too (the figures' random operations).
 
 use crate::common::TestApp;
+use crate::programmes::{diplomado, edition, module_cohorts};
 use crate::support::*;
-use crate::world::{Session, World, days};
+use crate::world::World;
 use domain::entities::programme_edition;
 use domain::entities::values::Role;
 use domain::programmes::demo::{CODE, FINISHED_EDITION, RUNNING_EDITION};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
-
-/// The four courses of the diplomado: planeación, presupuestal, tributaria, rendición.
-const MODULES: [&str; 4] = ["PT", "GPR", "GT", "RPC"];
-
-/// Creates and publishes a four-module diplomado (rendición after planeación) as `staff`;
-/// its id.
-pub(crate) async fn diplomado(app: &TestApp, staff: &str, code: &str) -> i64 {
-    let mut modules = Vec::new();
-    for (n, code) in MODULES.iter().enumerate() {
-        let id = crate::world::catalogue_course(app.db(), code).await.id;
-        modules.push((id, n));
-    }
-    let (status, created) = api(
-        app,
-        "POST",
-        "/api/v1/programmes",
-        Some(staff),
-        Some(json!({
-            "code": code, "name": format!("Diplomado de prueba {code}"), "kind": "diplomado",
-            "modules": modules.iter().map(|(id, n)| {
-                let mut module = json!({"course_id": id, "order": n + 1, "required": true});
-                if *n == 3 {
-                    module["after"] = json!([modules[0].0]);
-                }
-                module
-            }).collect::<Vec<_>>(),
-        })),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let (status, published) = api(
-        app,
-        "POST",
-        &format!("/api/v1/programmes/{id}/publication"),
-        Some(staff),
-        None,
-    )
-    .await;
-    assert_eq!(status, Status::Ok, "{published}");
-    id
-}
-
-/// Four open national cohorts, one per module, `seats` each but tributaria with `smallest`;
-/// rendición starts after planeación ends.
-pub(crate) async fn module_cohorts(
-    world: &World<'_>,
-    tag: &str,
-    seats: i64,
-    smallest: i64,
-) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for code in MODULES {
-        let mut builder = world
-            .cohort()
-            .course(code)
-            .name(&format!("Módulo {code} · {tag}"))
-            .national()
-            .seats(if code == "GT" { smallest } else { seats });
-        builder = match code {
-            "PT" => {
-                builder
-                    .dates(days(-5), days(10))
-                    .session(Session::on(days(1), (9, 0), (12, 0)))
-            }
-            "RPC" => {
-                builder
-                    .dates(days(11), days(40))
-                    .session(Session::on(days(12), (9, 0), (12, 0)))
-            }
-            _ => builder.session(Session::on(days(2), (9, 0), (12, 0))),
-        };
-        ids.push(builder.create().await.id);
-    }
-    ids
-}
-
-/// An edition of `programme` built from `cohorts` by `staff`; its id.
-pub(crate) async fn edition(app: &TestApp, staff: &str, programme: i64, cohorts: &[i64]) -> i64 {
-    let (status, built) = api(
-        app,
-        "POST",
-        &format!("/api/v1/programmes/{programme}/editions"),
-        Some(staff),
-        Some(json!({"name": format!("Edición de prueba {}", cohorts[0]), "cohort_ids": cohorts})),
-    )
-    .await;
-    assert_eq!(status, Status::Created, "{built}");
-    built["id"].as_i64().unwrap()
-}
+use serde_json::Value;
 
 async fn enrol_self(app: &TestApp, token: &str, edition: i64) {
     let (status, body) = api(
@@ -127,9 +38,13 @@ fn progress_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 async fn the_reviewers_progress_workbook_lists_only_her_departments_people() {
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
-    let programme = diplomado(&app, &world.staff, "DGPT-R1").await;
+    let programme = diplomado(&app, &world.staff, "DGPT-R1").await["id"]
+        .as_i64()
+        .unwrap();
     let cohorts = module_cohorts(&world, "avance", 10, 10).await;
-    let id = edition(&app, &world.staff, programme, &cohorts).await;
+    let id = edition(&app, &world.staff, programme, &cohorts).await["id"]
+        .as_i64()
+        .unwrap();
     // Puerto Rico (Caquetá) and Mapiripán (Meta).
     let caqueta = world.people("libro-caq").of("18592").create().await;
     let meta = world.people("libro-meta").of("50325").create().await;

@@ -26,7 +26,7 @@ async fn course_ids(app: &TestApp) -> Vec<i32> {
 }
 
 /// Creates and publishes the diplomado (rendición after planeación), as `staff`.
-async fn diplomado(app: &TestApp, staff: &str, code: &str) -> Value {
+pub(crate) async fn diplomado(app: &TestApp, staff: &str, code: &str) -> Value {
     let ids = course_ids(app).await;
     let (status, created) = api(
         app,
@@ -59,15 +59,20 @@ async fn diplomado(app: &TestApp, staff: &str, code: &str) -> Value {
     published
 }
 
-/// Four open cohorts, one per module, with `seats` each but the tributaria one with
+/// Four open cohorts, one per module, named after `tag`, with `seats` each but the tributaria one with
 /// `smallest`; rendición starts after planeación ends.
-async fn module_cohorts(world: &World<'_>, seats: i64, smallest: i64) -> Vec<i64> {
+pub(crate) async fn module_cohorts(
+    world: &World<'_>,
+    tag: &str,
+    seats: i64,
+    smallest: i64,
+) -> Vec<i64> {
     let mut ids = Vec::new();
     for code in MODULES {
         let mut builder = world
             .cohort()
             .course(code)
-            .name(&format!("Módulo {code} · edición de prueba"))
+            .name(&format!("Módulo {code} · {tag}"))
             .national()
             .seats(if code == "GT" { smallest } else { seats });
         builder = match code {
@@ -88,7 +93,7 @@ async fn module_cohorts(world: &World<'_>, seats: i64, smallest: i64) -> Vec<i64
     ids
 }
 
-async fn edition(app: &TestApp, staff: &str, programme: i64, cohorts: &[i64]) -> Value {
+pub(crate) async fn edition(app: &TestApp, staff: &str, programme: i64, cohorts: &[i64]) -> Value {
     let (status, built) = api(
         app,
         "POST",
@@ -219,7 +224,7 @@ async fn an_edition_takes_one_cohort_per_module_in_the_order_of_its_prerequisite
     let world = World::new(&app).await;
     let programme = diplomado(&app, &world.staff, "DGPT-T1").await;
     let id = programme["id"].as_i64().unwrap();
-    let cohorts = module_cohorts(&world, 10, 10).await;
+    let cohorts = module_cohorts(&world, "edición de prueba", 10, 10).await;
     // Rendición before planeación ends: refused, naming it.
     let early = world
         .cohort()
@@ -298,7 +303,7 @@ async fn a_person_is_in_every_module_or_on_the_editions_list_and_leaves_them_all
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let programme = diplomado(&app, &world.staff, "DGPT-T2").await;
-    let cohorts = module_cohorts(&world, 10, 1).await;
+    let cohorts = module_cohorts(&world, "edición de prueba", 10, 1).await;
     let built = edition(
         &app,
         &world.staff,
@@ -394,7 +399,7 @@ fn concurrent_enrolments_in_an_edition_are_all_or_nothing() {
         let app = TestApp::with_demo().await;
         let world = World::new(&app).await;
         let programme = diplomado(&app, &world.staff, "DGPT-T3").await;
-        let cohorts = module_cohorts(&world, 20, 3).await;
+        let cohorts = module_cohorts(&world, "edición de prueba", 20, 3).await;
         let built = edition(
             &app,
             &world.staff,
@@ -455,7 +460,7 @@ async fn a_valid_certificate_recognises_its_module_and_a_revoked_or_old_one_does
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let programme = diplomado(&app, &world.staff, "DGPT-T4").await;
-    let cohorts = module_cohorts(&world, 10, 10).await;
+    let cohorts = module_cohorts(&world, "edición de prueba", 10, 10).await;
     let built = edition(
         &app,
         &world.staff,
@@ -581,7 +586,7 @@ async fn a_reviewer_reads_only_her_departments_people_in_an_editions_progress() 
     let app = TestApp::with_demo().await;
     let world = World::new(&app).await;
     let programme = diplomado(&app, &world.staff, "DGPT-T5").await;
-    let cohorts = module_cohorts(&world, 10, 10).await;
+    let cohorts = module_cohorts(&world, "edición de prueba", 10, 10).await;
     let built = edition(
         &app,
         &world.staff,

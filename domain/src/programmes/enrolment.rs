@@ -469,15 +469,33 @@ pub async fn recognitions_of<C: ConnectionTrait>(
     db: &C,
     programme_enrolment_id: i32,
 ) -> AppResult<HashMap<i32, (programme_recognition::Model, Option<String>)>> {
+    Ok(recognitions_of_many(db, &[programme_enrolment_id])
+        .await?
+        .remove(&programme_enrolment_id)
+        .unwrap_or_default())
+}
+
+/// The recognitions of several edition enrolments in one statement: by enrolment, then by
+/// course, each with the code of the certificate it rests on.
+pub async fn recognitions_of_many<C: ConnectionTrait>(
+    db: &C,
+    programme_enrolment_ids: &[i32],
+) -> AppResult<HashMap<i32, HashMap<i32, (programme_recognition::Model, Option<String>)>>> {
     let rows = programme_recognition::Entity::find()
-        .filter(programme_recognition::Column::ProgrammeEnrolmentId.eq(programme_enrolment_id))
+        .filter(
+            programme_recognition::Column::ProgrammeEnrolmentId
+                .is_in(programme_enrolment_ids.iter().copied()),
+        )
         .find_also_related(certificate::Entity)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, cert)| (r.course_id, (r, cert.map(|c| c.code))))
-        .collect())
+    let mut out: HashMap<i32, HashMap<i32, _>> = HashMap::new();
+    for (r, cert) in rows {
+        out.entry(r.programme_enrolment_id)
+            .or_default()
+            .insert(r.course_id, (r, cert.map(|c| c.code)));
+    }
+    Ok(out)
 }
 
 /// How an edition enrolment reads: its place in each module.

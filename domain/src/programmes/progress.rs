@@ -6,7 +6,7 @@
 //! the gobernación's report and the programme certificate all read this one rule.
 
 use super::editions::{self, Edition};
-use super::enrolment::recognitions_of;
+use super::enrolment::recognitions_of_many;
 use super::{ModuleView, ProgrammeView};
 use crate::accounts::actor::Actor;
 use crate::attendance::basis::{Attendance, sessions_of};
@@ -300,13 +300,16 @@ async fn progress_of_rows<C: ConnectionTrait>(
         .map(|m| (m.code, m.name))
         .collect();
     let facts = facts(db, edition, &people_ids).await?;
+    let row_ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut recognitions = recognitions_of_many(db, &row_ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let Some(person) = people.get(&row.participant_id) else {
             continue;
         };
-        let recognised: HashMap<i32, Option<String>> = recognitions_of(db, row.id)
-            .await?
+        let recognised: HashMap<i32, Option<String>> = recognitions
+            .remove(&row.id)
+            .unwrap_or_default()
             .into_iter()
             .map(|(course, (_, code))| (course, code))
             .collect();
