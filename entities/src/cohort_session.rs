@@ -12,6 +12,10 @@ pub struct Model {
     pub topic: String,
     pub location: Option<String>,
     pub check_in_secret: String,
+    /// The session's own modality (issue 65); none: the cohort's.
+    pub modality: Option<super::values::Modality>,
+    /// The resource link a virtual session opens (issue 65).
+    pub lti_link_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

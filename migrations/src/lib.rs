@@ -51,6 +51,7 @@ mod m20261227_000037_replica_review;
 mod m20261228_000038_confirmed_contacts;
 mod m20261229_000039_import_drafts;
 mod m20261230_000040_programmes;
+mod m20261231_000041_virtual_classroom;
 mod shapes;
 
 pub struct Migrator;
@@ -129,6 +130,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261227_000037_replica_review::Migration),
             atomic(m20261229_000039_import_drafts::Migration),
             atomic(m20261230_000040_programmes::Migration),
+            atomic(m20261231_000041_virtual_classroom::Migration),
         ]
     }
 }

@@ -546,6 +546,8 @@ mod tests {
             topic: "x".into(),
             location: None,
             check_in_secret: String::new(),
+            modality: None,
+            lti_link_id: None,
             created_at: s,
             updated_at: s,
         });
