@@ -52,6 +52,7 @@ pub mod surveys;
 pub mod synthetic;
 pub mod territory;
 pub mod trainers;
+pub mod virtual_classroom;
 pub mod workspace;
 
 use config::AppConfig;

@@ -81,6 +81,11 @@ pub async fn read(
     } else {
         Vec::new()
     };
+    let sessions: Vec<SessionView> = sessions::list(db, id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView::of(&model, s))
+        .collect();
     let mut cohort = cohorts::views(db, vec![model], false)
         .await?
         .pop()
@@ -95,11 +100,6 @@ pub async fn read(
     )
     .await?;
     cohort.warnings = found;
-    let sessions: Vec<SessionView> = sessions::list(db, id)
-        .await?
-        .into_iter()
-        .map(SessionView::from)
-        .collect();
     let certificate_count = certificate::Entity::find()
         .filter(certificate::Column::CohortId.eq(id))
         .count(db)

@@ -546,9 +546,28 @@ struct ScoreWas {
 
 /// A score as a save leaves it (`score.recorded`, `score.changed`).
 #[derive(Serialize)]
-struct ScoreNow {
+struct ScoreNow<'a> {
     assessment_id: i32,
     score: f64,
+    /// The virtual classroom that posted it (issue 65), when no person wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by_tool: Option<&'a str>,
+}
+
+/// Who writes scores: a person, or a virtual classroom's tool through AGS (issue 65).
+#[derive(Clone, Copy, Debug)]
+pub enum ScoreWriter<'a> {
+    Person(i32),
+    Tool(&'a str),
+}
+
+impl ScoreWriter<'_> {
+    fn person(self) -> Option<i32> {
+        match self {
+            ScoreWriter::Person(id) => Some(id),
+            ScoreWriter::Tool(_) => None,
+        }
+    }
 }
 
 /// Writes checked scores: one batched upsert for new and changed scores, one delete for
@@ -560,6 +579,22 @@ pub async fn save_scores<C: ConnectionTrait>(
     cohort: &cohort::Model,
     planned: &[PlannedScore],
 ) -> AppResult<usize> {
+    save_scores_as(db, ScoreWriter::Person(actor), cohort, planned).await
+}
+
+/// [`save_scores`] by any writer: a tool's scores are recorded by no account and audited with
+/// the tool's name.
+pub async fn save_scores_as<C: ConnectionTrait>(
+    db: &C,
+    writer: ScoreWriter<'_>,
+    cohort: &cohort::Model,
+    planned: &[PlannedScore],
+) -> AppResult<usize> {
+    let actor = writer.person();
+    let by_tool = match writer {
+        ScoreWriter::Tool(name) => Some(name),
+        ScoreWriter::Person(_) => None,
+    };
     check_editable(cohort)?;
     crate::cohorts::lock(db, cohort.id).await?;
     let assessment_ids: Vec<i32> = planned
@@ -589,14 +624,14 @@ pub async fn save_scores<C: ConnectionTrait>(
                 assessment_id: Set(p.assessment_id),
                 enrolment_id: Set(p.enrolment_id),
                 score_tenths: Set(tenths),
-                recorded_by: Set(Some(actor)),
+                recorded_by: Set(actor),
                 recorded_at: Set(at),
                 ..Default::default()
             }),
             None => removals.push(before.map_or(0, |b| b.id)),
         }
         changes.push(Change {
-            actor: Some(actor),
+            actor,
             action: match (before, p.tenths) {
                 (None, _) => "score.recorded",
                 (Some(_), Some(_)) => "score.changed",
@@ -616,6 +651,7 @@ pub async fn save_scores<C: ConnectionTrait>(
                 serde_json::to_value(ScoreNow {
                     assessment_id: p.assessment_id,
                     score: parse::grade_value(t),
+                    by_tool,
                 })
                 .ok()
             }),

@@ -2,7 +2,8 @@
 //! America/Bogota; a session belongs to the local date it starts on.
 
 use crate::audit::{self, Change};
-use crate::entities::{attendance_mark, cohort, cohort_session};
+use crate::entities::values::Modality;
+use crate::entities::{attendance_mark, cohort, cohort_session, lti_link};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::parse;
 use crate::time::{from_local, local};
@@ -51,6 +52,46 @@ pub struct SessionView {
     /// Spanish weekday of `local_date`.
     #[schema(example = "martes")]
     pub weekday: &'static str,
+    /// The session's modality: its own, or the cohort's when it has none (issue 65).
+    pub modality: Modality,
+    /// Whether `modality` is the session's own (`false`: it follows the cohort's).
+    pub own_modality: bool,
+    /// `modality` in words.
+    #[schema(example = "Virtual")]
+    pub modality_label: &'static str,
+    /// The cohort's virtual-classroom link the session opens (`GET /cohorts/{id}/lti-links`).
+    pub lti_link_id: Option<i32>,
+    /// Where people meet in person (presencial and mixta sessions, or a virtual one with no
+    /// link at all): the session's `location`, else the cohort's venue.
+    #[schema(example = "Casa de la Cultura")]
+    pub place: Option<String>,
+    /// The virtual classroom's launch page, relative to the public URL (a virtual or mixta
+    /// session with `lti_link_id`): its place online.
+    #[schema(example = "/cohortes/3/aula-virtual/7")]
+    pub launch_url: Option<String>,
+    /// The room's link for a virtual or mixta session without `lti_link_id`: the session's
+    /// `location` when it is a link, else the cohort's `meeting_url`.
+    #[schema(example = "https://sala.example.org/x")]
+    pub meeting_url: Option<String>,
+}
+
+/// The page that starts the launch of a cohort's virtual-classroom link.
+pub fn launch_path(cohort_id: i32, link_id: i32) -> String {
+    format!("/cohortes/{cohort_id}/aula-virtual/{link_id}")
+}
+
+/// `path` (or a URL) as an absolute URL under `public_url`.
+pub fn absolute(public_url: &str, path: &str) -> String {
+    if is_link(path) {
+        path.to_string()
+    } else {
+        format!("{}{path}", public_url.trim_end_matches('/'))
+    }
+}
+
+/// A location typed as a link (the form's «Lugar o enlace»).
+fn is_link(text: &str) -> bool {
+    text.starts_with("https://") || text.starts_with("http://")
 }
 
 pub fn weekday_name(date: NaiveDate) -> &'static str {
@@ -65,9 +106,54 @@ pub fn weekday_name(date: NaiveDate) -> &'static str {
     ][date.weekday().num_days_from_monday() as usize]
 }
 
-impl From<cohort_session::Model> for SessionView {
-    fn from(s: cohort_session::Model) -> Self {
-        let (start, end) = (local(s.starts_at), local(s.ends_at));
+/// A session's local (Bogotá) date, weekday and times, for pages that show only when.
+#[derive(Clone, Debug)]
+pub struct LocalTimes {
+    pub local_date: NaiveDate,
+    pub weekday: &'static str,
+    /// HH:MM.
+    pub local_start: String,
+    /// HH:MM.
+    pub local_end: String,
+}
+
+pub fn local_times(s: &cohort_session::Model) -> LocalTimes {
+    let (start, end) = (local(s.starts_at), local(s.ends_at));
+    LocalTimes {
+        local_date: start.date_naive(),
+        weekday: weekday_name(start.date_naive()),
+        local_start: format!("{:02}:{:02}", start.hour(), start.minute()),
+        local_end: format!("{:02}:{:02}", end.hour(), end.minute()),
+    }
+}
+
+impl SessionView {
+    /// A session of `cohort` as people see it: its times, and its modality and place
+    /// resolved against the cohort's (the modality, the venue and the room's link).
+    pub fn of(cohort: &cohort::Model, s: cohort_session::Model) -> Self {
+        let times = local_times(&s);
+        let modality = s.modality.unwrap_or(cohort.modality);
+        let typed_link = s.location.clone().filter(|l| is_link(l));
+        let launch_url = match modality {
+            Modality::Presencial => None,
+            _ => s.lti_link_id.map(|link| launch_path(cohort.id, link)),
+        };
+        let meeting_url = match modality {
+            Modality::Presencial => None,
+            _ if launch_url.is_some() => None,
+            _ => typed_link.or_else(|| cohort.meeting_url.clone()),
+        };
+        let in_person = s.location.clone().or_else(|| cohort.venue.clone());
+        let place = match modality {
+            Modality::Presencial => in_person,
+            Modality::Mixta => s
+                .location
+                .clone()
+                .filter(|l| !is_link(l))
+                .or_else(|| cohort.venue.clone()),
+            Modality::Virtual if launch_url.is_none() && meeting_url.is_none() => in_person,
+            Modality::Virtual => None,
+        };
         SessionView {
             id: s.id,
             cohort_id: s.cohort_id,
@@ -75,11 +161,30 @@ impl From<cohort_session::Model> for SessionView {
             ends_at: crate::time::date_time(s.ends_at),
             topic: s.topic,
             location: s.location,
-            local_date: start.date_naive(),
-            local_start: format!("{:02}:{:02}", start.hour(), start.minute()),
-            local_end: format!("{:02}:{:02}", end.hour(), end.minute()),
-            weekday: weekday_name(start.date_naive()),
+            local_date: times.local_date,
+            local_start: times.local_start,
+            local_end: times.local_end,
+            weekday: times.weekday,
+            modality,
+            own_modality: s.modality.is_some(),
+            modality_label: modality.label(),
+            lti_link_id: s.lti_link_id,
+            place,
+            launch_url,
+            meeting_url,
         }
+    }
+
+    /// Where the session happens, in one line for an email or a calendar: the place in
+    /// person and the link to connect (the launch page or the room, absolute under
+    /// `public_url`).
+    pub fn whereabouts(&self, public_url: &str) -> (Option<String>, Option<String>) {
+        let online = self
+            .launch_url
+            .as_deref()
+            .or(self.meeting_url.as_deref())
+            .map(|url| absolute(public_url, url));
+        (self.place.clone(), online)
     }
 }
 
@@ -92,6 +197,28 @@ pub async fn list<C: ConnectionTrait>(
         .order_by_asc(cohort_session::Column::StartsAt)
         .all(db)
         .await?)
+}
+
+/// A cohort's virtual-classroom link, as the sessions' form offers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkOption {
+    pub id: i32,
+    pub title: String,
+}
+
+/// The cohort's virtual-classroom links a session may open, oldest first.
+pub async fn links<C: ConnectionTrait>(db: &C, cohort_id: i32) -> AppResult<Vec<LinkOption>> {
+    Ok(lti_link::Entity::find()
+        .filter(lti_link::Column::CohortId.eq(cohort_id))
+        .order_by_asc(lti_link::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| LinkOption {
+            id: l.id,
+            title: l.title,
+        })
+        .collect())
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<cohort_session::Model> {
@@ -115,6 +242,16 @@ pub struct SessionInput {
     pub topic: Option<String>,
     #[schema(max_length = 200, example = "Casa de la Cultura")]
     pub location: Option<String>,
+    /// `presencial`, `virtual` or `mixta`. Omitted on a new session, `null` or empty: the
+    /// cohort's (and follows it when the cohort's changes).
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
+    #[schema(value_type = Option<Modality>, nullable)]
+    pub modality: Option<Option<String>>,
+    /// A virtual-classroom link of the same cohort (another cohort's → 422); `null` removes
+    /// it. A virtual or mixta session with a link has its launch page as its place online.
+    #[serde(default, deserialize_with = "crate::parse::double_option")]
+    #[schema(value_type = Option<i32>, nullable)]
+    pub lti_link_id: Option<Option<i32>>,
 }
 
 /// A session's topic; generated sessions add " N" to a prefix of at most 190 characters.
@@ -182,18 +319,17 @@ fn topic_of(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> 
 async fn insert<C: ConnectionTrait>(
     db: &C,
     cohort_id: i32,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    topic: String,
-    location: Option<String>,
+    new: NewSession,
 ) -> AppResult<cohort_session::Model> {
     let at = crate::time::now();
     Ok(cohort_session::ActiveModel {
         cohort_id: Set(cohort_id),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
-        topic: Set(topic),
-        location: Set(location),
+        starts_at: Set(new.starts_at),
+        ends_at: Set(new.ends_at),
+        topic: Set(new.topic),
+        location: Set(new.location),
+        modality: Set(new.modality),
+        lti_link_id: Set(new.lti_link_id),
         check_in_secret: Set(crate::accounts::secrets::random_hex()),
         created_at: Set(at),
         updated_at: Set(at),
@@ -201,6 +337,71 @@ async fn insert<C: ConnectionTrait>(
     }
     .insert(db)
     .await?)
+}
+
+/// The modality asked for: `None` when not sent (or not one of the three: a problem pushed),
+/// `Some(None)` for the cohort's (`null` or empty).
+fn modality_of(input: &SessionInput, errors: &mut Vec<FieldError>) -> Option<Option<Modality>> {
+    let text = input.modality.as_ref()?;
+    match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Some(None),
+        Some(text) => match Modality::parse(text) {
+            Some(modality) => Some(Some(modality)),
+            None => {
+                errors.push(FieldError::new(
+                    "modality",
+                    "La modalidad debe ser presencial, virtual o mixta.",
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// The link asked for must be one of the cohort's own virtual-classroom links.
+async fn check_link<C: ConnectionTrait>(
+    db: &C,
+    cohort: &cohort::Model,
+    input: &SessionInput,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    if let Some(Some(id)) = input.lti_link_id {
+        let link = lti_link::Entity::find_by_id(id).one(db).await?;
+        if link.is_none_or(|l| l.cohort_id != cohort.id) {
+            errors.push(FieldError::new(
+                "lti_link_id",
+                "El aula virtual elegida no es de esta cohorte.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a session's modality asks of its place, checked when the session's own modality or
+/// link is set: in person, a place (its own or the cohort's venue); online, the virtual
+/// classroom or a room's link (typed as its location, or the cohort's); and a presencial
+/// session opens no virtual classroom.
+fn check_place(view: &SessionView, errors: &mut Vec<FieldError>) {
+    let online = view.launch_url.is_some() || view.meeting_url.is_some();
+    match view.modality {
+        Modality::Presencial if view.lti_link_id.is_some() => errors.push(FieldError::new(
+            "lti_link_id",
+            "Una sesión presencial no abre el aula virtual: elija la modalidad virtual o mixta, \
+             o quite el aula virtual.",
+        )),
+        Modality::Virtual | Modality::Mixta if !online => errors.push(FieldError::new(
+            "lti_link_id",
+            "Una sesión virtual necesita por dónde conectarse: elija el aula virtual o escriba \
+             el enlace de la sala en «Lugar o enlace» (o en la cohorte).",
+        )),
+        _ => {}
+    }
+    if matches!(view.modality, Modality::Presencial | Modality::Mixta) && view.place.is_none() {
+        errors.push(FieldError::new(
+            "location",
+            "Escriba el lugar donde se reúnen las personas en la sesión.",
+        ));
+    }
 }
 
 fn audit_change(
@@ -220,17 +421,20 @@ fn audit_change(
     }
 }
 
-/// A new session, checked: its times, topic and place.
+/// A new session, checked: its times, topic, place, modality (none: the cohort's) and link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSession {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub topic: String,
     pub location: Option<String>,
+    pub modality: Option<Modality>,
+    pub lti_link_id: Option<i32>,
 }
 
 /// Checks a session to add to a cohort running from `start_date` to `end_date`, writing
-/// nothing: every problem at once (422). [`add`] and the import of cohorts use it.
+/// nothing: every problem at once (422). [`add`] and the import of cohorts use it; [`add`]
+/// checks the link and what the modality asks of the place besides.
 pub fn check(
     start_date: NaiveDate,
     end_date: NaiveDate,
@@ -241,6 +445,7 @@ pub fn check(
     let ends_at = parse::date_time("ends_at", input.ends_at.as_deref(), &mut errors);
     let topic = topic_of(input.topic.as_deref(), &mut errors);
     let location = location_of(input.location.as_deref(), &mut errors);
+    let modality = modality_of(input, &mut errors).flatten();
     if let (Some(s), Some(e)) = (starts_at, ends_at) {
         check_times((start_date, end_date), s, e, &mut errors);
     }
@@ -254,7 +459,16 @@ pub fn check(
         ends_at,
         topic,
         location,
+        modality,
+        lti_link_id: input.lti_link_id.flatten(),
     })
+}
+
+/// Whether the input sets what [`check_place`] looks at.
+fn sets_place(input: &SessionInput, own_modality: bool) -> bool {
+    input.modality.is_some()
+        || input.lti_link_id.is_some()
+        || (own_modality && input.location.is_some())
 }
 
 pub async fn add<C: ConnectionTrait>(
@@ -264,17 +478,41 @@ pub async fn add<C: ConnectionTrait>(
     input: &SessionInput,
 ) -> AppResult<SessionView> {
     editable(cohort)?;
-    let new = check(cohort.start_date, cohort.end_date, input)?;
-    let saved = insert(
-        db,
-        cohort.id,
-        new.starts_at,
-        new.ends_at,
-        new.topic,
-        new.location,
-    )
-    .await?;
-    let view = SessionView::from(saved);
+    let mut errors = Vec::new();
+    let new = match check(cohort.start_date, cohort.end_date, input) {
+        Ok(new) => Some(new),
+        Err(AppError::Validation(found)) => {
+            errors = found;
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    check_link(db, cohort, input, &mut errors).await?;
+    if let Some(new) = &new
+        && errors.is_empty()
+        && sets_place(input, new.modality.is_some())
+    {
+        let at = crate::time::now();
+        let planned = cohort_session::Model {
+            id: 0,
+            cohort_id: cohort.id,
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            topic: new.topic.clone(),
+            location: new.location.clone(),
+            check_in_secret: String::new(),
+            modality: new.modality,
+            lti_link_id: new.lti_link_id,
+            created_at: at,
+            updated_at: at,
+        };
+        check_place(&SessionView::of(cohort, planned), &mut errors);
+    }
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    let saved = insert(db, cohort.id, new).await?;
+    let view = SessionView::of(cohort, saved);
     audit::record(
         db,
         audit_change(actor, "session.created", view.id, None, Some(&view)),
@@ -292,7 +530,10 @@ pub async fn update<C: ConnectionTrait>(
 ) -> AppResult<SessionView> {
     editable(cohort)?;
     let current = find(db, id).await?;
-    let before = SessionView::from(current.clone());
+    if current.cohort_id != cohort.id {
+        return Err(AppError::NotFound);
+    }
+    let before = SessionView::of(cohort, current.clone());
     let mut errors = Vec::new();
     let starts_at = match &input.starts_at {
         Some(t) => parse::date_time("starts_at", Some(t), &mut errors),
@@ -307,6 +548,8 @@ pub async fn update<C: ConnectionTrait>(
         None => Some(current.topic.clone()),
     };
     let location = location_of(input.location.as_deref(), &mut errors);
+    let modality = modality_of(input, &mut errors);
+    check_link(db, cohort, input, &mut errors).await?;
     if let (Some(s), Some(e)) = (starts_at, ends_at) {
         check_times((cohort.start_date, cohort.end_date), s, e, &mut errors);
     }
@@ -314,15 +557,35 @@ pub async fn update<C: ConnectionTrait>(
     else {
         return Err(AppError::Validation(errors));
     };
-    let mut model: cohort_session::ActiveModel = current.into();
-    model.starts_at = Set(s);
-    model.ends_at = Set(e);
-    model.topic = Set(topic);
-    if input.location.is_some() {
-        model.location = Set(location);
+    let next = cohort_session::Model {
+        starts_at: s,
+        ends_at: e,
+        topic,
+        location: if input.location.is_some() {
+            location
+        } else {
+            current.location.clone()
+        },
+        modality: modality.unwrap_or(current.modality),
+        lti_link_id: input.lti_link_id.unwrap_or(current.lti_link_id),
+        updated_at: crate::time::now(),
+        ..current.clone()
+    };
+    if sets_place(input, next.modality.is_some()) {
+        check_place(&SessionView::of(cohort, next.clone()), &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
     }
-    model.updated_at = Set(crate::time::now());
-    let view = SessionView::from(model.update(db).await?);
+    let mut model: cohort_session::ActiveModel = current.into();
+    model.starts_at = Set(next.starts_at);
+    model.ends_at = Set(next.ends_at);
+    model.topic = Set(next.topic);
+    model.location = Set(next.location);
+    model.modality = Set(next.modality);
+    model.lti_link_id = Set(next.lti_link_id);
+    model.updated_at = Set(next.updated_at);
+    let view = SessionView::of(cohort, model.update(db).await?);
     audit::record(
         db,
         audit_change(actor, "session.updated", id, Some(&before), Some(&view)),
@@ -349,7 +612,7 @@ pub async fn remove<C: ConnectionTrait>(
             "La sesión ya tiene asistencia registrada: no se puede eliminar.".into(),
         ));
     }
-    let before = SessionView::from(current);
+    let before = SessionView::of(cohort, current);
     cohort_session::Entity::delete_by_id(id).exec(db).await?;
     audit::record(
         db,
@@ -382,6 +645,11 @@ pub struct Recurrence {
     pub topic: Option<String>,
     /// Defaults to the cohort's venue.
     pub location: Option<String>,
+    /// Every session's modality, as in [`SessionInput`] (omitted: the cohort's).
+    #[schema(value_type = Option<Modality>)]
+    pub modality: Option<String>,
+    /// Every session's virtual-classroom link, as in [`SessionInput`].
+    pub lti_link_id: Option<i32>,
 }
 
 /// The local dates a recurrence yields.
@@ -455,6 +723,15 @@ pub async fn generate<C: ConnectionTrait>(
     )
     .unwrap_or_else(|| "Sesión".to_string());
     let location = location_of(rule.location.as_deref(), &mut errors);
+    // The modality and link, read and checked as one session's are.
+    let online = SessionInput {
+        location: rule.location.clone(),
+        modality: rule.modality.clone().map(Some),
+        lti_link_id: rule.lti_link_id.map(Some),
+        ..Default::default()
+    };
+    let modality = modality_of(&online, &mut errors).flatten();
+    check_link(db, cohort, &online, &mut errors).await?;
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -483,13 +760,40 @@ pub async fn generate<C: ConnectionTrait>(
         .count(db)
         .await? as usize;
     let location = location.or(cohort.venue.clone());
+    if sets_place(&online, modality.is_some()) {
+        let at = crate::time::now();
+        let planned = cohort_session::Model {
+            id: 0,
+            cohort_id: cohort.id,
+            starts_at: at,
+            ends_at: at,
+            topic: String::new(),
+            location: location.clone(),
+            check_in_secret: String::new(),
+            modality,
+            lti_link_id: rule.lti_link_id,
+            created_at: at,
+            updated_at: at,
+        };
+        check_place(&SessionView::of(cohort, planned), &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+    }
     let mut created = Vec::with_capacity(days.len());
     for (n, day) in days.into_iter().enumerate() {
         let starts_at = from_local(day, start_time.hour(), start_time.minute());
         let ends_at = from_local(day, end_time.hour(), end_time.minute());
         let topic = format!("{prefix} {}", existing + n + 1);
-        let saved = insert(db, cohort.id, starts_at, ends_at, topic, location.clone()).await?;
-        created.push(SessionView::from(saved));
+        let new = NewSession {
+            starts_at,
+            ends_at,
+            topic,
+            location: location.clone(),
+            modality,
+            lti_link_id: rule.lti_link_id,
+        };
+        created.push(SessionView::of(cohort, insert(db, cohort.id, new).await?));
     }
     audit::record(
         db,
@@ -533,24 +837,133 @@ mod tests {
         );
     }
 
+    fn cohort_of(modality: Modality, venue: Option<&str>, meeting: Option<&str>) -> cohort::Model {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        let at = from_local(day, 8, 0);
+        cohort::Model {
+            id: 3,
+            course_id: 1,
+            name: "c".into(),
+            modality,
+            status: crate::entities::values::CohortStatus::Open,
+            start_date: day,
+            end_date: day,
+            enrolment_opens: day,
+            enrolment_closes: day,
+            seats: 10,
+            venue: venue.map(str::to_string),
+            meeting_url: meeting.map(str::to_string),
+            min_attendance_pct: 80,
+            pass_mark_tenths: 30,
+            cancellation_reason: None,
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+            provider_id: 1,
+            quota_release_on: None,
+            quotas_released_at: None,
+            quota_reminded_at: None,
+            trains_trainers: false,
+        }
+    }
+
+    fn session_of(
+        location: Option<&str>,
+        modality: Option<Modality>,
+        link: Option<i32>,
+    ) -> cohort_session::Model {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        let (s, e) = (from_local(day, 21, 0), from_local(day, 23, 30));
+        cohort_session::Model {
+            id: 1,
+            cohort_id: 3,
+            starts_at: s,
+            ends_at: e,
+            topic: "x".into(),
+            location: location.map(str::to_string),
+            check_in_secret: String::new(),
+            modality,
+            lti_link_id: link,
+            created_at: s,
+            updated_at: s,
+        }
+    }
+
+    #[test]
+    fn a_session_is_where_its_modality_says() {
+        let mixed = cohort_of(
+            Modality::Mixta,
+            Some("Alcaldía"),
+            Some("https://sala.example.org/x"),
+        );
+        // Inherited: the cohort's venue and its room.
+        let view = SessionView::of(&mixed, session_of(None, None, None));
+        assert_eq!(view.modality, Modality::Mixta);
+        assert!(!view.own_modality);
+        assert_eq!(view.place.as_deref(), Some("Alcaldía"));
+        assert_eq!(
+            view.meeting_url.as_deref(),
+            Some("https://sala.example.org/x")
+        );
+        assert_eq!(view.launch_url, None);
+        // Virtual with a link: the launch page only.
+        let view = SessionView::of(
+            &mixed,
+            session_of(Some("Alcaldía"), Some(Modality::Virtual), Some(7)),
+        );
+        assert_eq!(view.place, None);
+        assert_eq!(view.meeting_url, None);
+        assert_eq!(
+            view.launch_url.as_deref(),
+            Some("/cohortes/3/aula-virtual/7")
+        );
+        assert_eq!(
+            view.whereabouts("https://aula.example.org/"),
+            (
+                None,
+                Some("https://aula.example.org/cohortes/3/aula-virtual/7".to_string())
+            )
+        );
+        // Presencial: the place, never a link.
+        let view = SessionView::of(
+            &mixed,
+            session_of(None, Some(Modality::Presencial), Some(7)),
+        );
+        assert_eq!(view.place.as_deref(), Some("Alcaldía"));
+        assert_eq!((view.launch_url, view.meeting_url), (None, None));
+        // Virtual with a room typed as its location.
+        let inperson = cohort_of(Modality::Presencial, Some("Alcaldía"), None);
+        let view = SessionView::of(
+            &inperson,
+            session_of(
+                Some("https://meet.example.org/a"),
+                Some(Modality::Virtual),
+                None,
+            ),
+        );
+        assert_eq!(
+            view.meeting_url.as_deref(),
+            Some("https://meet.example.org/a")
+        );
+        assert_eq!(view.place, None);
+        let mut errors = Vec::new();
+        check_place(&view, &mut errors);
+        assert!(errors.is_empty());
+        // Virtual with nowhere to connect: refused on the link.
+        let view = SessionView::of(&inperson, session_of(None, Some(Modality::Virtual), None));
+        check_place(&view, &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "lti_link_id");
+    }
+
     #[test]
     fn a_late_session_stays_on_its_local_date() {
         let day = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
         let (s, e) = (from_local(day, 21, 0), from_local(day, 23, 30));
         assert!(within(s, e, day, day));
-        let view = SessionView::from(cohort_session::Model {
-            id: 1,
-            cohort_id: 1,
-            starts_at: s,
-            ends_at: e,
-            topic: "x".into(),
-            location: None,
-            check_in_secret: String::new(),
-            modality: None,
-            lti_link_id: None,
-            created_at: s,
-            updated_at: s,
-        });
+        let cohort = cohort_of(Modality::Presencial, None, None);
+        let view = SessionView::of(&cohort, session_of(None, None, None));
         assert_eq!(view.local_date, day);
         assert_eq!(view.local_end, "23:30");
         assert_eq!(view.ends_at, "2026-01-31T23:30:00-05:00");

@@ -73,26 +73,37 @@ impl Details {
     }
 }
 
+/// A session as a calendar event, where its modality says (issue 65): a presencial one at its
+/// place; a virtual one at its virtual classroom's launch page (LOCATION and URL) or its
+/// room's link; a mixta one at its place, with the link to connect as URL. The URL is the
+/// cohort's page when there is no link.
 pub fn session_event(
     cohort: &cohort::Model,
     session: &crate::entities::cohort_session::Model,
     public_url: &str,
 ) -> Event {
+    let view = SessionView::of(cohort, session.clone());
+    let (place, online) = view.whereabouts(public_url);
+    let cohort_page = format!(
+        "{}/cohortes/{}",
+        public_url.trim_end_matches('/'),
+        cohort.id
+    );
+    let connect = online.as_ref().map(|url| {
+        if view.launch_url.is_some() {
+            format!("Aula virtual: {url}")
+        } else {
+            format!("Sala virtual: {url}")
+        }
+    });
     Event {
         uid: format!("sesion-{}@aulaterritorial", session.id),
         starts_at: session.starts_at,
         ends_at: session.ends_at,
         summary: format!("{} · {}", cohort.name, session.topic),
-        location: session.location.clone().or_else(|| cohort.venue.clone()),
-        description: cohort
-            .meeting_url
-            .clone()
-            .map(|url| format!("Sala virtual: {url}")),
-        url: Some(format!(
-            "{}/cohortes/{}",
-            public_url.trim_end_matches('/'),
-            cohort.id
-        )),
+        location: place.or_else(|| online.clone()),
+        description: connect,
+        url: Some(online.unwrap_or(cohort_page)),
     }
 }
 
@@ -147,7 +158,7 @@ pub fn email(
         .iter()
         .filter(|s| s.ends_at > crate::time::now())
         .cloned()
-        .map(SessionView::from)
+        .map(|s| SessionView::of(cohort, s))
         .collect();
     let public_url = notifier.config.public_url.trim_end_matches('/').to_string();
     let mut data = NoticeData {

@@ -40,8 +40,9 @@ pub async fn queue_due(
             .find_also_related(participant::Entity)
             .all(db)
             .await?;
-        let view = SessionView::from(session.clone());
+        let view = SessionView::of(&cohort, session.clone());
         let public_url = notifier.config.public_url.trim_end_matches('/');
+        let (location, online) = view.whereabouts(public_url);
         for (row, person) in people {
             let Some(person) = person else { continue };
             let Some(to) = person.email.clone() else {
@@ -52,8 +53,9 @@ pub async fn queue_due(
                     full_name: person.full_name(),
                     cohort: &cohort.name,
                     session: &view,
-                    location: session.location.clone().or(cohort.venue.clone()),
-                    meeting_url: cohort.meeting_url.as_deref(),
+                    location: location.clone(),
+                    launch_url: view.launch_url.as_ref().and(online.clone()),
+                    meeting_url: view.meeting_url.as_ref().and(online.clone()),
                     cohort_url: format!("{public_url}/cohortes/{}", cohort.id),
                 };
                 let email = Email::of(to, &message)?
@@ -68,14 +70,16 @@ pub async fn queue_due(
     Ok(queued)
 }
 
-/// The day before a session: when, where or the link.
+/// The day before a session: when, and where as its modality says (issue 65): the place in
+/// person, the virtual classroom's launch page or the room's link (absolute URLs).
 #[derive(serde::Serialize)]
 struct SessionReminder<'a> {
     full_name: String,
     cohort: &'a str,
     session: &'a crate::cohorts::sessions::SessionView,
     location: Option<String>,
-    meeting_url: Option<&'a str>,
+    launch_url: Option<String>,
+    meeting_url: Option<String>,
     cohort_url: String,
 }
 

@@ -436,6 +436,7 @@ fn session_of(row: &RecordRow, errors: &mut Vec<FieldError>) -> Option<SessionIn
         ends_at: Some(at(ends)),
         topic: Some(row.get(COL_SESSION_TOPIC).to_string()),
         location: Some(row.get(COL_SESSION_PLACE).to_string()),
+        ..Default::default()
     })
 }
 

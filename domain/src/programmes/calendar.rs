@@ -52,7 +52,7 @@ pub async fn by_module<C: ConnectionTrait>(
             sessions: sessions::list(db, cohort.id)
                 .await?
                 .into_iter()
-                .map(SessionView::from)
+                .map(|s| SessionView::of(cohort, s))
                 .collect(),
         });
     }
