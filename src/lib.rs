@@ -42,6 +42,7 @@ pub mod spreadsheets;
 pub mod surveys;
 pub mod territory;
 pub mod trainers;
+pub mod virtual_classroom;
 pub mod web;
 
 use domain::config::AppConfig;
@@ -159,6 +160,8 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", cohorts::pages::routes())
         .mount("/", cohorts::public::routes())
         .mount("/", programmes::pages::routes())
+        .mount("/", virtual_classroom::pages::routes())
+        .mount("/", virtual_classroom::platform::routes())
         .mount("/", enrolment::pages::routes())
         .mount("/", attendance::pages::routes())
         .mount("/", assessment::pages::routes())
@@ -202,6 +205,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/api/v1", knowledge::api::routes())
         .mount("/api/v1", catalogue::api::routes())
         .mount("/api/v1", programmes::api::routes())
+        .mount("/api/v1", virtual_classroom::api::routes())
         .mount("/api/v1", programmes::certificates::routes())
         .mount("/api/v1", programmes::reports::routes())
         .mount("/api/v1", cohorts::api::routes())

@@ -36,7 +36,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 pub fn routes() -> Vec<Route> {
-    routes![health, ops::ready, ops::metrics, stylesheet]
+    routes![health, ops::ready, ops::metrics, stylesheet, launch_script]
 }
 
 pub fn catchers() -> Vec<Catcher> {
@@ -349,6 +349,16 @@ async fn health(db: &State<DatabaseConnection>) -> (Status, Json<Health>) {
             )
         }
     }
+}
+
+/// The one script of the product: it submits the virtual classroom's launch form (issue 65),
+/// which also has its own button for browsers without scripts.
+#[get("/static/lti-launch.js")]
+fn launch_script() -> (ContentType, &'static str) {
+    (
+        ContentType::JavaScript,
+        include_str!("../../templates/static/lti-launch.js"),
+    )
 }
 
 #[get("/static/app.css")]

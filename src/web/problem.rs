@@ -58,11 +58,16 @@ pub fn add_retry_after(response: &mut Response<'_>) {
 
 pub use super::request::is_api;
 
-/// Whether an error is answered as problem+json rather than a Spanish page: the API's, and
-/// the open data files' (`/open-data/…`, read by programs; described in the same OpenAPI
-/// document).
+/// Whether an error is answered as problem+json rather than a Spanish page: the API's, the
+/// open data files' (`/open-data/…`, read by programs; described in the same OpenAPI
+/// document) and the LTI services'.
 pub fn answers_problem(request: &Request<'_>) -> bool {
-    is_api(request) || request.uri().path().as_str().starts_with("/open-data/")
+    let path = request.uri().path();
+    is_api(request)
+        || path.as_str().starts_with("/open-data/")
+        // The LTI platform's endpoints answer tools (issue 65); the authorization endpoint
+        // answers a person's browser.
+        || (path.as_str().starts_with("/lti/") && path.as_str() != "/lti/authorize")
 }
 
 impl<'r> Responder<'r, 'static> for WebError {
