@@ -129,7 +129,7 @@ async fn get_attendance(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<SessionAttendance>> {
-    let (session, _cohort, access) =
+    let (session, cohort, access) =
         domain::attendance::session_access(db.inner(), &user, id).await?;
     let people = access.people();
     let (items, unmarked) = match access {
@@ -155,7 +155,7 @@ async fn get_attendance(
         total,
         page: 1,
         per_page: total.max(1),
-        session: SessionView::from(session),
+        session: SessionView::of(&cohort, session),
         unmarked,
     }))
 }

@@ -339,11 +339,12 @@ async fn list_sessions(
     user: CurrentUser,
     id: i32,
 ) -> AppResult<Json<List<SessionView>>> {
-    domain::cohorts::find_in_scope(db.inner(), &CohortScope::reading(Some(&user)), id).await?;
+    let cohort =
+        domain::cohorts::find_in_scope(db.inner(), &CohortScope::reading(Some(&user)), id).await?;
     let items: Vec<SessionView> = sessions::list(db.inner(), id)
         .await?
         .into_iter()
-        .map(SessionView::from)
+        .map(|s| SessionView::of(&cohort, s))
         .collect();
     Ok(Json(List::whole(items)))
 }
@@ -353,6 +354,13 @@ async fn list_sessions(
 /// Roles: staff. `starts_at`, `ends_at` and `topic` are required. Times are RFC 3339 with
 /// offset (without offset → 422). A session lasts at most 12 hours and must lie within the
 /// cohort's dates (local Bogotá dates). Closed or cancelled cohort → 409. Audited.
+///
+/// `modality` (presencial, virtual, mixta; omitted: the cohort's) and `lti_link_id` (one of
+/// the cohort's own virtual-classroom links; another cohort's → 422 on `lti_link_id`) say
+/// where it happens: the answer's `place`, `launch_url` (the launch page, for a virtual or
+/// mixta session with a link) and `meeting_url`. With its own modality or link, a virtual or
+/// mixta session needs a link or a room (422 on `lti_link_id`), a presencial or mixta one a
+/// place (422 on `location`), and a presencial one opens no virtual classroom (422).
 #[utoipa::path(
     tag = "sessions",
     operation_id = "addSession",
@@ -419,7 +427,9 @@ async fn generate_sessions(
 /// Change a session
 ///
 /// Roles: staff. Any subset of `starts_at`, `ends_at`, `topic`, `location` (an empty
-/// `location` clears it). Same rules as creating; closed or cancelled cohort → 409. Audited.
+/// `location` clears it), `modality` and `lti_link_id` (`null` for either: back to the
+/// cohort's modality, no link). Same rules as creating; closed or cancelled cohort → 409.
+/// Audited.
 ///
 /// **Extension** (not in api-v1.md): sessions get rescheduled; without it a wrong session
 /// could only be deleted and re-created.

@@ -337,10 +337,11 @@ async fn public_view(
     let description = domain::catalogue::courses::find(db, view.course_id)
         .await?
         .description;
+    let model = domain::cohorts::find(db, id).await?;
     let sessions: Vec<SessionView> = sessions::list(db, id)
         .await?
         .into_iter()
-        .map(SessionView::from)
+        .map(|s| SessionView::of(&model, s))
         .collect();
     let places = domain::cohorts::place_names(
         db,

@@ -70,6 +70,7 @@ mod route_matrix;
 mod schema;
 mod scope;
 mod server;
+mod session_modality;
 mod smtp;
 mod support;
 mod surveys;

@@ -17,7 +17,6 @@ use domain::attendance::checkin::{self, Outcome};
 use domain::attendance::sheet::{self, RawRow, SheetImport, SheetOf, UploadSummary};
 use domain::attendance::{Access, MARKS, MarkInput, cohort_access, session_access};
 use domain::cohorts;
-use domain::cohorts::sessions::SessionView;
 use domain::config::AppConfig;
 use domain::entities::values::{CohortStatus, MarkSource};
 use domain::entities::{cohort, cohort_session};
@@ -128,15 +127,15 @@ struct SessionInfo {
 impl SessionInfo {
     fn of(session: &cohort_session::Model) -> Self {
         let now = domain::time::now();
-        let view = SessionView::from(session.clone());
+        let view = domain::cohorts::sessions::local_times(session);
         SessionInfo {
             id: session.id,
             date: view.local_date.to_string(),
             weekday: view.weekday,
             start: view.local_start,
             end: view.local_end,
-            topic: view.topic,
-            location: view.location,
+            topic: session.topic.clone(),
+            location: session.location.clone(),
             started: session.starts_at <= now,
             in_window: checkin::in_window(session, now),
         }

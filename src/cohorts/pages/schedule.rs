@@ -18,8 +18,27 @@ pub(super) struct SessionForm {
     pub(super) topic: String,
     #[field(default = String::new())]
     pub(super) location: String,
+    /// Empty: the cohort's.
+    #[field(default = String::new())]
+    pub(super) modality: String,
+    /// A link of the cohort's virtual classroom; empty: none.
+    #[field(default = String::new())]
+    pub(super) lti_link_id: String,
 }
 csrf_protected!(SessionForm);
+
+/// The form's «Modalidad» (empty: the cohort's) as the API takes it.
+fn modality_of(text: &str) -> Option<Option<String>> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| Some(text.to_string()))
+}
+
+/// The form's «Aula virtual» (a link's id; empty: none). Anything else is no link of the
+/// cohort's, which the domain refuses by name.
+fn link_of(text: &str) -> Option<Option<i32>> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| Some(text.parse().unwrap_or(0)))
+}
 
 /// A local date and time typed in a form → RFC 3339 in Bogotá (what the API takes).
 pub(super) fn local_date_time(date: &str, time: &str) -> Option<String> {
@@ -58,6 +77,8 @@ pub(super) async fn add_session_submit(
             ends_at,
             topic: Some(form.topic.clone()),
             location: Some(form.location.clone()),
+            modality: modality_of(&form.modality),
+            lti_link_id: link_of(&form.lti_link_id),
         };
         domain::db::write(db, async |txn| {
             let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
@@ -103,6 +124,10 @@ pub(super) struct GenerateForm {
     pub(super) topic: String,
     #[field(default = String::new())]
     pub(super) location: String,
+    #[field(default = String::new())]
+    pub(super) modality: String,
+    #[field(default = String::new())]
+    pub(super) lti_link_id: String,
 }
 csrf_protected!(GenerateForm);
 
@@ -123,6 +148,8 @@ pub(super) async fn generate_submit(
         to: Some(form.to.clone()),
         topic: Some(form.topic.clone()),
         location: Some(form.location.clone()),
+        modality: modality_of(&form.modality).flatten(),
+        lti_link_id: link_of(&form.lti_link_id).flatten(),
     };
     let result = domain::db::write(db, async |txn| {
         let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;

@@ -156,6 +156,8 @@ pub(crate) struct DetailView {
     pub(super) transitions: Vec<Transition>,
     pub(super) editable: bool,
     pub(super) venue: String,
+    /// The cohort's virtual-classroom links a session may open (sessions; issue 65).
+    pub(super) virtual_links: Vec<domain::cohorts::sessions::LinkOption>,
     pub(super) roster: Vec<domain::enrolment::RosterRow>,
     /// The people of other departments, as a count (a territorial direction's coordinator).
     pub(super) hidden_note: Option<String>,
@@ -293,6 +295,11 @@ pub(crate) async fn detail_view(
     } else {
         None
     };
+    let virtual_links = if section == Section::Sessions && editable {
+        sessions::links(db, id).await?
+    } else {
+        Vec::new()
+    };
     let costs = if section == Section::Costs {
         let target = domain::costs::items::Target::Cohort(
             domain::cohorts::find_managed(db, user, id).await?,
@@ -320,6 +327,7 @@ pub(crate) async fn detail_view(
         transitions,
         editable,
         venue: view.venue.clone().unwrap_or_default(),
+        virtual_links,
         roster,
         hidden_note,
         document_types: ["CC", "CE", "PA", "PPT"],
