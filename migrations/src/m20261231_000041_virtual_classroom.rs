@@ -103,7 +103,12 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(id())
             .col(int("cohort_id"))
             .col(int("tool_id"))
-            .col(ColumnDef::new("resource_link_id").string().not_null().unique_key())
+            .col(
+                ColumnDef::new("resource_link_id")
+                    .string()
+                    .not_null()
+                    .unique_key(),
+            )
             .col(text("title"))
             .col(long_text_null("custom"))
             .col(int_null("created_by"))
@@ -134,11 +139,21 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(int("tool_id"))
             .col(text("jti"))
             .col(timestamp("expires_at"))
-            .foreign_key(&mut fk_id("lti_assertions", "tool_id", "lti_tools", Cascade))
+            .foreign_key(&mut fk_id(
+                "lti_assertions",
+                "tool_id",
+                "lti_tools",
+                Cascade,
+            ))
             .take(),
         Table::create()
             .table("lti_access_tokens")
-            .col(ColumnDef::new("token_hash").string().not_null().primary_key())
+            .col(
+                ColumnDef::new("token_hash")
+                    .string()
+                    .not_null()
+                    .primary_key(),
+            )
             .col(int("tool_id"))
             .col(long_text("scopes"))
             .col(timestamp("created_at"))
@@ -183,14 +198,24 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(text_null("tag"))
             .col(text_null("resource_link_id"))
             .col(timestamp("created_at"))
-            .foreign_key(&mut fk_id("lti_line_items", "cohort_id", "cohorts", Cascade))
+            .foreign_key(&mut fk_id(
+                "lti_line_items",
+                "cohort_id",
+                "cohorts",
+                Cascade,
+            ))
             .foreign_key(&mut fk_id(
                 "lti_line_items",
                 "assessment_id",
                 "assessments",
                 SetNull,
             ))
-            .foreign_key(&mut fk_id("lti_line_items", "tool_id", "lti_tools", SetNull))
+            .foreign_key(&mut fk_id(
+                "lti_line_items",
+                "tool_id",
+                "lti_tools",
+                SetNull,
+            ))
             .take(),
         Table::create()
             .table("lti_results")
@@ -211,7 +236,12 @@ fn tables() -> Vec<TableCreateStatement> {
                 "lti_line_items",
                 Cascade,
             ))
-            .foreign_key(&mut fk_id("lti_results", "enrolment_id", "enrolments", Cascade))
+            .foreign_key(&mut fk_id(
+                "lti_results",
+                "enrolment_id",
+                "enrolments",
+                Cascade,
+            ))
             .foreign_key(&mut fk_id("lti_results", "tool_id", "lti_tools", SetNull))
             .take(),
     ]

@@ -231,6 +231,8 @@ struct CohortPublicView<'a> {
     /// The waiting list's length as the caller reads it («menos de 5» from 1 to 4 for anyone
     /// but the staff); none when empty.
     waitlisted: Option<String>,
+    /// The virtual classrooms the signed-in person may open now (issue 65).
+    virtual_classroom: Vec<domain::virtual_classroom::launch::Door>,
 }
 
 /// The nomination form of a cohort's page as typed.
@@ -418,7 +420,12 @@ async fn public_view(
             (view.waitlisted > 0).then(|| domain::open_data::people_label(count(view.waitlisted))),
         )
     };
+    let virtual_classroom = match user {
+        Some(user) => domain::virtual_classroom::launch::doors(db, user, &model).await?,
+        None => Vec::new(),
+    };
     let data = serde_json::to_value(CohortPublicView {
+        virtual_classroom,
         seats_free,
         waitlisted,
         cohort: &view,

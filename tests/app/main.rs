@@ -84,6 +84,7 @@ mod trust_scope;
 mod trust_takeover;
 mod trust_throttle;
 mod verdict;
+mod virtual_classroom;
 mod whose;
 mod words;
 mod world;

@@ -165,6 +165,9 @@ pub struct MarkView {
     pub recorded_by: Option<i32>,
     #[schema(format = DateTime)]
     pub recorded_at: String,
+    /// When the person first opened the virtual classroom in the session's window (issue 65).
+    #[schema(format = DateTime)]
+    pub connected_at: Option<String>,
 }
 
 /// A checked mark, ready to write.
@@ -622,6 +625,25 @@ pub async fn views<C: ConnectionTrait>(
     marks: Vec<attendance_mark::Model>,
 ) -> AppResult<Vec<MarkView>> {
     let ids: Vec<i32> = marks.iter().map(|m| m.enrolment_id).collect();
+    // The virtual classroom's launches in the sessions' windows (the area records them; the
+    // table is read here so attendance does not call it).
+    let mut connected: HashMap<(i32, i32), chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for launch in crate::entities::lti_launch::Entity::find()
+        .filter(
+            crate::entities::lti_launch::Column::SessionId
+                .is_in(marks.iter().map(|m| m.session_id).collect::<HashSet<_>>()),
+        )
+        .filter(crate::entities::lti_launch::Column::EnrolmentId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        if let (Some(session), Some(enrolment)) = (launch.session_id, launch.enrolment_id) {
+            let first = connected
+                .entry((session, enrolment))
+                .or_insert(launch.launched_at);
+            *first = (*first).min(launch.launched_at);
+        }
+    }
     let people: HashMap<i32, participant::Model> = enrolment::Entity::find()
         .filter(enrolment::Column::Id.is_in(ids))
         .find_also_related(participant::Entity)
@@ -645,6 +667,9 @@ pub async fn views<C: ConnectionTrait>(
                 source: m.source,
                 recorded_by: m.recorded_by,
                 recorded_at: crate::time::date_time(m.recorded_at),
+                connected_at: connected
+                    .get(&(m.session_id, m.enrolment_id))
+                    .map(|at| crate::time::date_time(*at)),
             }
         })
         .collect();

@@ -333,7 +333,12 @@ struct Checked {
 
 fn check_score(input: &ScoreInput) -> AppResult<Checked> {
     let mut errors = Vec::new();
-    let timestamp = match input.timestamp.as_deref().map(DateTime::parse_from_rfc3339) {
+    // RFC 3339, or ISO 8601's basic offset (`+0000`) some tools write.
+    let parsed = input.timestamp.as_deref().map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .or_else(|_| DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f%z"))
+    });
+    let timestamp = match parsed {
         Some(Ok(t)) => Some(t.with_timezone(&Utc)),
         _ => {
             errors.push(FieldError::new(

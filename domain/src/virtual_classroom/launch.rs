@@ -169,6 +169,46 @@ pub async fn launcher<C: ConnectionTrait>(
     }
 }
 
+/// A virtual classroom the signed-in person may open now, as the cohort's page lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Door {
+    pub title: String,
+    pub tool_name: String,
+    /// The launch page (a path of this site).
+    pub url: String,
+}
+
+/// The cohort's links `actor` may launch now (none when she may not).
+pub async fn doors<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    cohort: &cohort::Model,
+) -> AppResult<Vec<Door>> {
+    let rows = lti_link::Entity::find()
+        .filter(lti_link::Column::CohortId.eq(cohort.id))
+        .order_by_asc(lti_link::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() || launcher(db, actor, cohort).await?.is_err() {
+        return Ok(Vec::new());
+    }
+    let names: std::collections::HashMap<i32, String> = lti_tool::Entity::find()
+        .filter(lti_tool::Column::Id.is_in(rows.iter().map(|r| r.tool_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| Door {
+            url: super::launch_path(r.cohort_id, r.id),
+            tool_name: names.get(&r.tool_id).cloned().unwrap_or_default(),
+            title: r.title,
+        })
+        .collect())
+}
+
 /// The tool's login initiation: where the browser goes and with what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginStart {
