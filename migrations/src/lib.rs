@@ -52,6 +52,7 @@ mod m20261228_000038_confirmed_contacts;
 mod m20261229_000039_import_drafts;
 mod m20261230_000040_programmes;
 mod m20261231_000041_virtual_classroom;
+mod m20270101_000042_offline_attendance;
 mod shapes;
 
 pub struct Migrator;
@@ -131,6 +132,7 @@ impl MigratorTrait for Migrator {
             atomic(m20261229_000039_import_drafts::Migration),
             atomic(m20261230_000040_programmes::Migration),
             atomic(m20261231_000041_virtual_classroom::Migration),
+            atomic(m20270101_000042_offline_attendance::Migration),
         ]
     }
 }

@@ -26,7 +26,7 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Vec<Route> {
-    routes![
+    let mut routes = routes![
         put_attendance,
         get_attendance,
         check_in,
@@ -36,7 +36,10 @@ pub fn routes() -> Vec<Route> {
         session_import,
         cohort_import,
         my_progress
-    ]
+    ];
+    // Issue 66: offline batches, offline check-ins, evidence.
+    routes.extend(super::offline::api_routes());
+    routes
 }
 
 /// Record attendance marks for a session

@@ -1,6 +1,7 @@
 //! The web side of `domain::attendance`: its JSON routes and pages.
 
 pub mod api;
+pub mod offline;
 pub mod pages;
 
 use crate::accounts::guards::ParticipantUser;

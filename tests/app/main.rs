@@ -51,6 +51,7 @@ mod mail;
 mod nominations;
 mod offer;
 mod offer_import;
+mod offline_attendance;
 mod open_data;
 mod openapi;
 mod people;

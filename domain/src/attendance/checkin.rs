@@ -187,7 +187,7 @@ pub fn qr_svg(text: &str, label: &str) -> AppResult<String> {
     ))
 }
 
-fn throttle_key(session_id: i32, user_id: i32) -> String {
+pub(crate) fn throttle_key(session_id: i32, user_id: i32) -> String {
     format!("registro:{session_id}:{user_id}")
 }
 

@@ -10,6 +10,8 @@
 
 pub mod basis;
 pub mod checkin;
+pub mod evidence;
+pub mod offline;
 pub mod progress;
 pub mod risk;
 pub mod sheet;
@@ -500,7 +502,8 @@ struct MarkNow<'a> {
 
 /// Writes checked marks of one cohort: one batched upsert on (session, enrolment) for those
 /// that differ from what is recorded, one audit entry per change (who, when, before, after),
-/// then the at-risk warnings. Run inside a transaction.
+/// then the at-risk warnings. Run inside a transaction. The marks' time is now (see
+/// [`save_marks_at`]).
 pub async fn save_marks<C: ConnectionTrait>(
     db: &C,
     notifier: &Notifier<'_>,
@@ -508,6 +511,31 @@ pub async fn save_marks<C: ConnectionTrait>(
     cohort: &cohort::Model,
     planned: &[Planned],
     source: MarkSource,
+) -> AppResult<Saved> {
+    save_marks_at(
+        db,
+        notifier,
+        actor,
+        cohort,
+        planned,
+        source,
+        &HashMap::new(),
+    )
+    .await
+}
+
+/// [`save_marks`] (the one way marks are written), where some marks were made earlier than
+/// now: `made_at` holds, per (session, enrolment), the time the mark was made (an offline
+/// mark's device time, an offline check-in's time, issue 66), kept as its `recorded_at`; the
+/// others are recorded now.
+pub async fn save_marks_at<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: i32,
+    cohort: &cohort::Model,
+    planned: &[Planned],
+    source: MarkSource,
+    made_at: &HashMap<(i32, i32), DateTime<Utc>>,
 ) -> AppResult<Saved> {
     crate::cohorts::lock(db, cohort.id).await?;
     let session_ids: Vec<i32> = planned
@@ -540,7 +568,10 @@ pub async fn save_marks<C: ConnectionTrait>(
             note: Set(p.note.clone()),
             source: Set(source),
             recorded_by: Set(Some(actor)),
-            recorded_at: Set(at),
+            recorded_at: Set(made_at
+                .get(&(p.session_id, p.enrolment_id))
+                .copied()
+                .unwrap_or(at)),
             ..Default::default()
         });
         changes.push(Change {

@@ -61,6 +61,7 @@ pub(super) async fn sign_in_sheet(
         .enumerate()
         .map(|(n, r)| SignatureLine {
             n: n + 1,
+            code: domain::attendance::offline::person_code(r.enrolment_id),
             document: format!("{} {}", r.document_type, r.document_number),
             full_name: r.full_name,
         })
@@ -96,6 +97,8 @@ pub(super) struct CodeView<'a> {
 #[derive(Serialize)]
 pub(super) struct SignatureLine {
     pub(super) n: usize,
+    /// The person's short code (issue 66): names the enrolment on the paper and its photo.
+    pub(super) code: String,
     pub(super) full_name: String,
     pub(super) document: String,
 }

@@ -41,7 +41,7 @@ use followup::*;
 use session::*;
 
 pub fn routes() -> Vec<Route> {
-    routes![
+    let mut routes = routes![
         followup_page,
         session_page,
         session_submit,
@@ -54,7 +54,10 @@ pub fn routes() -> Vec<Route> {
         check_in_page,
         check_in_submit,
         progress_page
-    ]
+    ];
+    // Issue 66: the page script's queue of offline marks (`/asistencia/lotes/{id}`).
+    routes.extend(super::offline::page_routes());
+    routes
 }
 
 /// Seconds between reloads of the code page (codes change every 60 s; two are accepted).

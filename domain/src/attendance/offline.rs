@@ -1,0 +1,760 @@
+//! Attendance where the network fails (issue 66): marks queued on a phone and sent later as a
+//! batch, and check-ins made without signal validated when they arrive.
+//!
+//! **Batches** ([`apply_batch`]). Every mark carries the device's time (`marked_at`, with its
+//! offset) and an idempotency key, unique per session. Each mark is answered on its own:
+//!
+//! - `applied`: written through [`super::save_marks_at`] (the one way marks are written) with
+//!   the device's time as the mark's time;
+//! - `unchanged`: the key was received before (in an earlier batch or earlier in this one):
+//!   nothing is done again and `first_outcome` repeats the first answer, so a phone that lost
+//!   an answer still learns of a conflict;
+//! - `superseded`: the person's mark already recorded is later than this one (a later mark
+//!   wins), or a coordinator's later correction already says the same;
+//! - `conflict`: a coordinator or an admin recorded the person's mark after `marked_at` and it
+//!   says something else: it is never overwritten; `reason` names who and when;
+//! - `refused`: the mark cannot be read (an empty key, no offset in `marked_at`, an unknown
+//!   status, an enrolment that does not exist or cannot receive marks), `marked_at` is more
+//!   than [`CLOCK_SKEW_SECONDS`] in the future, the session has not started, or the cohort is
+//!   closed or cancelled.
+//!
+//! Every keyed answer is kept (`attendance_batch_marks`) with its first answer. The batch runs
+//! in one transaction under the cohort's lock (`cohorts::lock`, as every save), so two batches
+//! with the same key, or a batch and a coordinator's correction, are serialised.
+//!
+//! **Offline check-ins** ([`check_in_offline`]): the code is checked at the time the phone
+//! says it was typed (`checked_in_at`), which must lie in the session's check-in window and
+//! not more than [`CLOCK_SKEW_SECONDS`] in the future; wrong codes count against the same
+//! throttle as online check-ins.
+
+use super::checkin::{self, MAX_WRONG_CODES, Outcome};
+use super::{MarkView, Planned, check_cohort_open, enrolment_problem, parse_mark};
+use crate::accounts::actor::Actor;
+use crate::entities::attendance_batch_mark::{self, BatchOutcome};
+use crate::entities::values::{EnrolmentStatus, Mark, MarkSource, Role};
+use crate::entities::{attendance_mark, cohort, cohort_session, enrolment, user};
+use crate::error::{AppError, AppResult};
+use crate::mail::Notifier;
+use crate::people::scope::PersonScope;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// The most marks a batch carries.
+pub const MAX_MARKS: usize = 500;
+/// The longest idempotency key and device id.
+pub const MAX_KEY_CHARS: usize = 100;
+/// How far in the future (by the server's clock) a device's time may be.
+pub const CLOCK_SKEW_SECONDS: i64 = 30;
+
+/// A batch as a phone sends it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceBatch)]
+pub struct BatchInput {
+    /// The phone's own id (recorded with each mark).
+    #[schema(max_length = 100, example = "3f2b9c1e-instructora")]
+    pub device_id: Option<String>,
+    /// At most 500 marks.
+    pub marks: Vec<BatchMark>,
+}
+
+/// A mark queued on a phone.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceBatchMark)]
+pub struct BatchMark {
+    /// The mark's idempotency key (unique per session; 1–100 characters).
+    #[schema(value_type = String, required = true, example = "0b7f6d1a-5c1e-4a59-9a43-8e1c2f0e9d11")]
+    pub key: Option<String>,
+    #[schema(value_type = i32, required = true)]
+    pub enrolment_id: Option<i64>,
+    /// `presente`, `tarde`, `ausente` or `excusado` (the initials and Spanish labels are read
+    /// too).
+    #[schema(value_type = String, required = true, example = "presente")]
+    pub status: Option<String>,
+    /// When the mark was made, by the phone's clock: RFC 3339 with its offset.
+    #[schema(value_type = String, format = DateTime, required = true, example = "2026-11-28T09:14:03-05:00")]
+    pub marked_at: Option<String>,
+}
+
+/// What the server did with a mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = AttendanceBatchOutcome)]
+pub enum MarkOutcome {
+    Applied,
+    Unchanged,
+    Superseded,
+    Conflict,
+    Refused,
+}
+
+impl MarkOutcome {
+    fn stored(self) -> Option<BatchOutcome> {
+        match self {
+            MarkOutcome::Applied => Some(BatchOutcome::Applied),
+            MarkOutcome::Superseded => Some(BatchOutcome::Superseded),
+            MarkOutcome::Conflict => Some(BatchOutcome::Conflict),
+            MarkOutcome::Refused => Some(BatchOutcome::Refused),
+            MarkOutcome::Unchanged => None,
+        }
+    }
+}
+
+/// The mark the server holds for the person and session.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceBatchCurrent)]
+pub struct CurrentMark {
+    pub status: Mark,
+    /// The mark in Spanish.
+    pub status_label: String,
+    /// When it was made (an offline mark's device time).
+    #[schema(format = DateTime)]
+    pub marked_at: String,
+    /// Who recorded it (their name), if known.
+    pub by: Option<String>,
+    pub by_role: Option<Role>,
+}
+
+/// The answer for one mark of a batch.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceBatchResult)]
+pub struct MarkResult {
+    /// The mark's key as sent (empty when it had none).
+    pub key: String,
+    pub outcome: MarkOutcome,
+    /// The person's mark in this session after the batch (null: none, or the mark could not
+    /// name a person).
+    pub current: Option<CurrentMark>,
+    /// Why, in Spanish: on `conflict` and `refused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// On `unchanged`: the first answer given for this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub first_outcome: Option<Box<MarkResult>>,
+}
+
+/// The answer to a batch: one result per mark, in the order sent.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AttendanceBatchAnswer)]
+pub struct BatchAnswer {
+    pub results: Vec<MarkResult>,
+}
+
+/// Reads a request body as a batch: 400 when it is not one (not an object with a `marks`
+/// array of objects, wrongly typed fields, more than [`MAX_MARKS`] marks).
+pub fn read_batch(body: serde_json::Value) -> AppResult<BatchInput> {
+    let not_a_batch = || {
+        AppError::BadRequest(
+            "El cuerpo no es un lote de asistencia: envíe {\"device_id\", \"marks\": [{\"key\", \
+             \"enrolment_id\", \"status\", \"marked_at\"}]}."
+                .into(),
+        )
+    };
+    let marks = body
+        .get("marks")
+        .and_then(|m| m.as_array())
+        .ok_or_else(not_a_batch)?;
+    if marks.len() > MAX_MARKS {
+        return Err(AppError::BadRequest(format!(
+            "Un lote puede tener máximo {MAX_MARKS} marcas; este tiene {}. Envíelas en varios lotes.",
+            marks.len()
+        )));
+    }
+    serde_json::from_value(body).map_err(|_| not_a_batch())
+}
+
+/// The device's time of a mark: RFC 3339 with an offset, or why not.
+pub fn device_time(text: Option<&str>) -> Result<DateTime<Utc>, String> {
+    let text = text.map(str::trim).unwrap_or("");
+    if text.is_empty() {
+        return Err("La marca no tiene la hora en que se hizo (marked_at).".into());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!(
+                "La hora de la marca («{}») no se puede leer: debe tener fecha, hora y zona \
+                 horaria (por ejemplo 2026-11-28T09:14:03-05:00).",
+                text.chars().take(40).collect::<String>()
+            )
+        })
+}
+
+fn in_the_future(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at > now + Duration::seconds(CLOCK_SKEW_SECONDS)
+}
+
+/// A person's mark as the batch sees it while it runs.
+#[derive(Clone, Debug)]
+struct Held {
+    status: Mark,
+    at: DateTime<Utc>,
+    by: Option<i32>,
+}
+
+fn is_correction_role(role: Option<Role>) -> bool {
+    matches!(role, Some(Role::Coordinator | Role::Admin))
+}
+
+/// Applies a batch of offline marks (the request's body) to session `session_id` (see the
+/// module's note). 404 when the caller may not see the session, 403 when they may only read
+/// it, then 400 when the body is not a batch ([`read_batch`]). Run inside a transaction.
+pub async fn apply_batch<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    actor: &Actor,
+    session_id: i32,
+    body: serde_json::Value,
+) -> AppResult<BatchAnswer> {
+    let (session, _, access) = super::session_access(db, actor, session_id).await?;
+    access.require_manage()?;
+    let batch = read_batch(body)?;
+    // The cohort as it stands under the lock (a concurrent close is seen).
+    let cohort = crate::cohorts::lock(db, session.cohort_id).await?;
+    let now = crate::time::now();
+    let device = batch
+        .device_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| d.chars().take(MAX_KEY_CHARS).collect::<String>());
+
+    let keys: Vec<String> = batch
+        .marks
+        .iter()
+        .filter_map(|m| m.key.as_deref().map(str::trim).map(str::to_string))
+        .filter(|k| !k.is_empty())
+        .collect();
+    let received: HashMap<String, attendance_batch_mark::Model> = if keys.is_empty() {
+        HashMap::new()
+    } else {
+        attendance_batch_mark::Entity::find()
+            .filter(attendance_batch_mark::Column::SessionId.eq(session.id))
+            .filter(attendance_batch_mark::Column::IdempotencyKey.is_in(keys))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.idempotency_key.clone(), row))
+            .collect()
+    };
+    let named: Vec<i32> = batch
+        .marks
+        .iter()
+        .filter_map(|m| m.enrolment_id.and_then(|id| i32::try_from(id).ok()))
+        .chain(received.values().filter_map(|r| r.enrolment_id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let people = access.people();
+    let enrolments: HashMap<i32, enrolment::Model> = if named.is_empty() {
+        HashMap::new()
+    } else {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::Id.is_in(named.clone()))
+            .filter(people.condition())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect()
+    };
+    let recorded: HashMap<i32, attendance_mark::Model> =
+        super::existing_marks(db, &[session.id], &named)
+            .await?
+            .into_iter()
+            .map(|((_, enrolment), mark)| (enrolment, mark))
+            .collect();
+    let mut held: HashMap<i32, Held> = recorded
+        .iter()
+        .map(|(id, m)| {
+            (
+                *id,
+                Held {
+                    status: m.status,
+                    at: m.recorded_at,
+                    by: m.recorded_by,
+                },
+            )
+        })
+        .collect();
+    let mut users: HashMap<i32, (String, Role)> = user::Entity::find()
+        .filter(
+            user::Column::Id.is_in(
+                recorded
+                    .values()
+                    .filter_map(|m| m.recorded_by)
+                    .collect::<HashSet<_>>(),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, (u.full_name, u.role)))
+        .collect();
+    users.insert(actor.id, (actor.full_name.clone(), actor.role));
+
+    let closed = check_cohort_open(&cohort).err().map(|e| e.to_string());
+    let not_started = super::check_started(&session, now)
+        .err()
+        .map(|e| e.to_string());
+
+    // First pass: each mark's outcome against what is held, in the order sent.
+    struct Decided {
+        key: String,
+        enrolment: Option<i32>,
+        outcome: MarkOutcome,
+        reason: Option<String>,
+        first: Option<Box<MarkResult>>,
+        store: Option<attendance_batch_mark::ActiveModel>,
+    }
+    let mut decided: Vec<Decided> = Vec::with_capacity(batch.marks.len());
+    let mut seen_here: HashMap<String, usize> = HashMap::new();
+    let mut changed: HashSet<i32> = HashSet::new();
+    for mark in &batch.marks {
+        let key = mark.key.as_deref().map(str::trim).unwrap_or("").to_string();
+        let enrolment_id = mark.enrolment_id.and_then(|id| i32::try_from(id).ok());
+        if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+            decided.push(Decided {
+                key,
+                enrolment: None,
+                outcome: MarkOutcome::Refused,
+                reason: Some(
+                    "La marca no tiene una clave válida (key, de 1 a 100 caracteres): no se \
+                     registró."
+                        .into(),
+                ),
+                first: None,
+                store: None,
+            });
+            continue;
+        }
+        if let Some(row) = received.get(&key) {
+            let first = serde_json::from_str::<MarkResult>(&row.result).ok();
+            decided.push(Decided {
+                key,
+                enrolment: row.enrolment_id,
+                outcome: MarkOutcome::Unchanged,
+                reason: None,
+                first: first.map(Box::new),
+                store: None,
+            });
+            continue;
+        }
+        if let Some(&earlier) = seen_here.get(&key) {
+            decided.push(Decided {
+                key,
+                enrolment: decided[earlier].enrolment,
+                outcome: MarkOutcome::Unchanged,
+                reason: None,
+                // Filled in once the first one's answer is complete.
+                first: None,
+                store: None,
+            });
+            continue;
+        }
+        seen_here.insert(key.clone(), decided.len());
+        let status = mark
+            .status
+            .as_deref()
+            .map(str::trim)
+            .and_then(|t| Mark::parse(t).or_else(|| parse_mark(t)));
+        let time = device_time(mark.marked_at.as_deref());
+        let refusal: Option<String> = if let Some(reason) = &closed {
+            Some(reason.clone())
+        } else if status.is_none() {
+            Some(format!(
+                "«{}» no es una asistencia válida: use presente, tarde, excusado o ausente.",
+                mark.status
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+            ))
+        } else if let Err(reason) = &time {
+            Some(reason.clone())
+        } else if let Ok(at) = time
+            && in_the_future(at, now)
+        {
+            Some(format!(
+                "La hora de la marca ({}) está en el futuro: revise la fecha y la hora del \
+                 teléfono y marque de nuevo.",
+                crate::format::date_time(at)
+            ))
+        } else if let Some(problem) = match (mark.enrolment_id, enrolment_id) {
+            (None, _) => Some("La marca no dice de qué inscripción es (enrolment_id).".into()),
+            (Some(raw), None) => Some(format!("La inscripción {raw} no existe.")),
+            (Some(_), Some(id)) => {
+                enrolment_problem(enrolments.get(&id), cohort.id, id, "marcas de asistencia")
+            }
+        } {
+            Some(problem)
+        } else {
+            not_started.clone()
+        };
+        let mut row = attendance_batch_mark::ActiveModel {
+            session_id: Set(session.id),
+            idempotency_key: Set(key.clone()),
+            device_id: Set(device.clone()),
+            enrolment_id: Set(enrolment_id),
+            status: Set(mark
+                .status
+                .as_deref()
+                .map(|s| s.trim().chars().take(40).collect())),
+            marked_at: Set(time.as_ref().ok().copied()),
+            outcome: Set(BatchOutcome::Refused),
+            result: Set(String::new()),
+            received_by: Set(Some(actor.id)),
+            received_at: Set(now),
+            ..Default::default()
+        };
+        let (outcome, reason) = match (refusal, status, time, enrolment_id) {
+            (None, Some(status), Ok(at), Some(id)) => match held.get(&id) {
+                Some(current) if current.at >= at => {
+                    let role = current.by.and_then(|by| users.get(&by)).map(|u| u.1);
+                    if is_correction_role(role) && current.status != status {
+                        let name = current
+                            .by
+                            .and_then(|by| users.get(&by))
+                            .map(|u| u.0.clone())
+                            .unwrap_or_default();
+                        (
+                            MarkOutcome::Conflict,
+                            Some(format!(
+                                "{name} ({}) corrigió esta marca a «{}» el {}, después de su \
+                                 marca sin conexión («{}», {}): no se cambió. Si la suya es la \
+                                 correcta, márquela de nuevo.",
+                                role.map(|r| r.label().to_lowercase()).unwrap_or_default(),
+                                current.status.label().to_lowercase(),
+                                crate::format::date_time(current.at),
+                                status.label().to_lowercase(),
+                                crate::format::date_time(at),
+                            )),
+                        )
+                    } else {
+                        (MarkOutcome::Superseded, None)
+                    }
+                }
+                _ => {
+                    changed.insert(id);
+                    held.insert(
+                        id,
+                        Held {
+                            status,
+                            at,
+                            by: Some(actor.id),
+                        },
+                    );
+                    (MarkOutcome::Applied, None)
+                }
+            },
+            (refusal, ..) => (
+                MarkOutcome::Refused,
+                Some(refusal.unwrap_or_else(|| "La marca no se pudo leer.".into())),
+            ),
+        };
+        if let Some(stored) = outcome.stored() {
+            row.outcome = Set(stored);
+        }
+        decided.push(Decided {
+            key,
+            enrolment: enrolment_id.filter(|id| enrolments.contains_key(id)),
+            outcome,
+            reason,
+            first: None,
+            store: Some(row),
+        });
+    }
+
+    // Write what changed: the final mark per person, with the time it was made.
+    let mut planned = Vec::new();
+    let mut made_at = HashMap::new();
+    for id in &changed {
+        let Some(now_held) = held.get(id) else {
+            continue;
+        };
+        planned.push(Planned {
+            session_id: session.id,
+            enrolment_id: *id,
+            status: now_held.status,
+            note: recorded.get(id).and_then(|b| b.note.clone()),
+        });
+        made_at.insert((session.id, *id), now_held.at);
+    }
+    planned.sort_by_key(|p| p.enrolment_id);
+    if !planned.is_empty() {
+        super::save_marks_at(
+            db,
+            notifier,
+            actor.id,
+            &cohort,
+            &planned,
+            MarkSource::Manual,
+            &made_at,
+        )
+        .await?;
+    }
+    // What stands now (a mark identical to the one recorded keeps its earlier time).
+    let standing: HashMap<i32, attendance_mark::Model> =
+        super::existing_marks(db, &[session.id], &named)
+            .await?
+            .into_iter()
+            .map(|((_, enrolment), mark)| (enrolment, mark))
+            .collect();
+    let current_of = |id: Option<i32>| -> Option<CurrentMark> {
+        let mark = standing.get(&id?)?;
+        let by = mark.recorded_by.and_then(|by| users.get(&by));
+        Some(CurrentMark {
+            status: mark.status,
+            status_label: mark.status.label().to_string(),
+            marked_at: crate::time::date_time(mark.recorded_at),
+            by: by.map(|u| u.0.clone()),
+            by_role: by.map(|u| u.1),
+        })
+    };
+
+    let mut results: Vec<MarkResult> = Vec::with_capacity(decided.len());
+    let mut rows = Vec::new();
+    for d in decided {
+        let current = current_of(d.enrolment);
+        let first = match (d.outcome, d.first) {
+            (MarkOutcome::Unchanged, Some(first)) => Some(first),
+            (MarkOutcome::Unchanged, None) => seen_here
+                .get(&d.key)
+                .and_then(|i| results.get(*i))
+                .map(|r| Box::new(r.clone())),
+            _ => None,
+        };
+        let result = MarkResult {
+            key: d.key,
+            outcome: d.outcome,
+            current,
+            reason: d.reason,
+            first_outcome: first,
+        };
+        if let Some(mut row) = d.store {
+            row.result = Set(serde_json::to_string(&result)
+                .map_err(|e| AppError::Internal(format!("resultado del lote: {e}")))?);
+            rows.push(row);
+        }
+        results.push(result);
+    }
+    if !rows.is_empty() {
+        attendance_batch_mark::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(BatchAnswer { results })
+}
+
+/// The symbols of a person's code on paper: Crockford's base 32 (no I, L, O, U: nothing to
+/// misread on a printed or handwritten sheet).
+const CODE_SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A person's short code on the printed sheet (issue 66, item 5): the enrolment's number in
+/// Crockford's base 32 (at least three symbols) and a check digit, e.g. «01C-4», so a
+/// signature on paper, or a photo of it, names the enrolment without a document number, and a
+/// code copied wrong is caught ([`enrolment_of_code`]).
+pub fn person_code(enrolment_id: i32) -> String {
+    let mut n = u32::try_from(enrolment_id).unwrap_or(0);
+    let mut symbols = Vec::new();
+    while n > 0 || symbols.len() < 3 {
+        symbols.push(CODE_SYMBOLS[(n % 32) as usize]);
+        n /= 32;
+    }
+    symbols.reverse();
+    let body = String::from_utf8(symbols).unwrap_or_default();
+    format!("{body}-{}", check_digit(&body))
+}
+
+/// The check digit of a code's symbols: their values weighted by position, modulo 11 (10 is
+/// written 0), so one wrong symbol or two swapped are seen.
+fn check_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            CODE_SYMBOLS
+                .iter()
+                .position(|s| *s == b)
+                .map(|v| v as u32 * (i as u32 + 2))
+        })
+        .sum();
+    (sum % 11) % 10
+}
+
+/// The enrolment a person's code names, if the code is well formed and its check digit right
+/// (case, spaces and the letters O, I, L read as 0, 1, 1 are forgiven).
+pub fn enrolment_of_code(code: &str) -> Option<i32> {
+    let cleaned: String = code
+        .trim()
+        .to_ascii_uppercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect();
+    let (body, check) = cleaned.split_once('-')?;
+    let mut n: u32 = 0;
+    for b in body.bytes() {
+        let v = CODE_SYMBOLS.iter().position(|s| *s == b)? as u32;
+        n = n.checked_mul(32)?.checked_add(v)?;
+    }
+    (check.parse::<u32>().ok()? == check_digit(body))
+        .then(|| i32::try_from(n).ok())
+        .flatten()
+}
+
+/// Why an offline check-in is refused on `field` (422).
+fn refuse(field: &str, message: impl Into<String>) -> AppError {
+    AppError::invalid(field, message)
+}
+
+/// A participant's check-in made without signal: `code` as typed or scanned and the time the
+/// phone says it was (`checked_in_at`, RFC 3339 with offset). Accepted when the code was the
+/// session's at that time and the time lies in the session's window and not more than
+/// [`CLOCK_SKEW_SECONDS`] in the future; the mark is presente or tarde by that time, kept with
+/// that time. A mark that already counts as attended, or any later mark (a later mark wins),
+/// is left as it is. Closed cohort → 409. Run inside a transaction; commit it also on
+/// `Outcome::WrongCode` (it counts against the throttle).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the check-in's parts, as check_in takes them"
+)]
+pub async fn check_in_offline<C: ConnectionTrait>(
+    db: &C,
+    notifier: &Notifier<'_>,
+    user_id: i32,
+    enrolment_id: i32,
+    cohort: &cohort::Model,
+    session: &cohort_session::Model,
+    code: &str,
+    checked_in_at: Option<&str>,
+) -> AppResult<Outcome> {
+    let key = checkin::throttle_key(session.id, user_id);
+    crate::accounts::throttle::check(db, &[&key]).await?;
+    check_cohort_open(cohort)?;
+    let cohort = crate::cohorts::lock(db, cohort.id).await?;
+    check_cohort_open(&cohort)?;
+    let at = device_time(checked_in_at).map_err(|e| refuse("checked_in_at", e))?;
+    let now = crate::time::now();
+    if in_the_future(at, now) {
+        return Err(refuse(
+            "checked_in_at",
+            "La hora del registro está en el futuro: revise la fecha y la hora del teléfono.",
+        ));
+    }
+    if !checkin::in_window(session, at) {
+        let (opens, closes) = checkin::window(session);
+        return Err(refuse(
+            "checked_in_at",
+            format!(
+                "El registro de esta sesión estaba abierto del {} al {} (hora de Colombia); el \
+                 suyo es del {}: no se puede aceptar.",
+                crate::format::date_time(opens),
+                crate::format::date_time(closes),
+                crate::format::date_time(at)
+            ),
+        ));
+    }
+    let row = enrolment::Entity::find_by_id(enrolment_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != EnrolmentStatus::Enrolled {
+        return Err(refuse(
+            "enrolment",
+            match row.status {
+                EnrolmentStatus::Waitlisted => {
+                    "Usted está en la lista de espera de esta cohorte: la asistencia se registra solo a personas inscritas."
+                }
+                _ => "Su inscripción en esta cohorte no está vigente.",
+            },
+        ));
+    }
+    if code.trim().is_empty() || !checkin::verify(&session.check_in_secret, code, at) {
+        crate::accounts::throttle::record_failure(db, &key, MAX_WRONG_CODES).await?;
+        return Ok(Outcome::WrongCode);
+    }
+    let existing = attendance_mark::Entity::find()
+        .filter(attendance_mark::Column::SessionId.eq(session.id))
+        .filter(attendance_mark::Column::EnrolmentId.eq(row.id))
+        .one(db)
+        .await?;
+    let stands = existing
+        .as_ref()
+        .is_some_and(|m| m.status.counts_as_attended() || m.recorded_at > at);
+    if !stands {
+        let planned = Planned {
+            session_id: session.id,
+            enrolment_id: row.id,
+            status: checkin::mark_at(session, at),
+            note: existing.as_ref().and_then(|m| m.note.clone()),
+        };
+        super::save_marks_at(
+            db,
+            notifier,
+            user_id,
+            &cohort,
+            &[planned],
+            MarkSource::CheckIn,
+            &HashMap::from([((session.id, row.id), at)]),
+        )
+        .await?;
+    }
+    let mark: MarkView = super::session_marks(db, session, &PersonScope::Enrolment(row.id), None)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("marca recién guardada no encontrada".into()))?;
+    Ok(Outcome::Marked(mark))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_time_needs_its_offset() {
+        assert!(device_time(Some("2026-11-28T09:14:03-05:00")).is_ok());
+        assert!(device_time(Some("2026-11-28T14:14:03Z")).is_ok());
+        assert!(device_time(Some("2026-11-28T09:14:03")).is_err());
+        assert!(device_time(Some("")).is_err());
+        assert!(device_time(None).is_err());
+    }
+
+    #[test]
+    fn a_person_code_names_the_enrolment_and_catches_a_slip() {
+        for id in [1, 12, 31, 32, 1_000, 123_456] {
+            let code = person_code(id);
+            assert_eq!(enrolment_of_code(&code), Some(id), "{code}");
+            assert_eq!(enrolment_of_code(&code.to_lowercase()), Some(id), "{code}");
+        }
+        assert_eq!(person_code(1).len(), 5);
+        // One symbol changed, or two swapped, is caught.
+        let code = person_code(1_000);
+        let (body, check) = code.split_once('-').unwrap();
+        let swapped: String = body.chars().rev().collect();
+        assert_ne!(
+            enrolment_of_code(&format!("{swapped}-{check}")),
+            Some(1_000)
+        );
+        assert_eq!(enrolment_of_code("ZZZ"), None);
+        assert_eq!(enrolment_of_code("0U1-0"), None);
+    }
+
+    #[test]
+    fn a_batch_is_an_object_with_marks() {
+        assert!(read_batch(serde_json::json!({"marks": []})).is_ok());
+        assert!(read_batch(serde_json::json!([])).is_err());
+        assert!(read_batch(serde_json::json!({"marks": 3})).is_err());
+        assert!(read_batch(serde_json::json!({"marks": [{"enrolment_id": "x"}]})).is_err());
+        let many: Vec<serde_json::Value> = (0..=MAX_MARKS).map(|_| serde_json::json!({})).collect();
+        assert!(read_batch(serde_json::json!({ "marks": many })).is_err());
+    }
+}
