@@ -161,6 +161,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", cohorts::public::routes())
         .mount("/", programmes::pages::routes())
         .mount("/", virtual_classroom::pages::routes())
+        .mount("/", virtual_classroom::admin::routes())
         .mount("/", virtual_classroom::platform::routes())
         .mount("/", enrolment::pages::routes())
         .mount("/", attendance::pages::routes())

@@ -111,6 +111,8 @@ async fn load<C: ConnectionTrait>(
     // Issue 64: the diplomado of the four courses, an edition in progress in the Caquetá
     // pilots and a finished one, after the cohorts and certificates it reads.
     programmes::demo::load(db, &accounts, &people).await?;
+    // Issue 65: ESAP's campus as the virtual classroom of the Caquetá planning cohort.
+    crate::virtual_classroom::demo::load(db, &accounts).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! `/lti/authorize`, `/lti/token`, NRPS and AGS under `/lti/contexts/…`) and the page that
 //! starts a launch (`pages`). The rules are `domain::virtual_classroom`'s.
 
+pub mod admin;
 pub mod api;
 pub mod pages;
 pub mod platform;

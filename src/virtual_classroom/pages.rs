@@ -12,7 +12,7 @@ use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 
 pub fn routes() -> Vec<Route> {
-    routes![start]
+    routes![start, link_submit]
 }
 
 /// Starts the launch of the cohort's link for the signed-in person.
@@ -34,4 +34,113 @@ async fn start(
         Ok(login) => Ok(Redirect::to(login.url())),
         Err(refusal) => Err(refused(&page, &refusal)),
     }
+}
+
+/// The sessions page's «Aula virtual» panel for the cohort's coordinator: its links, the tools
+/// to link, the latest launches.
+#[derive(serde::Serialize)]
+pub struct ClassroomPanel {
+    pub links: Vec<domain::virtual_classroom::links::LinkView>,
+    pub tools: Vec<crate::web::IdChoice>,
+    pub launches: Vec<domain::virtual_classroom::launch::LaunchView>,
+    /// More launches than shown.
+    pub more_launches: bool,
+}
+
+/// Launches the panel shows.
+const PANEL_LAUNCHES: usize = 20;
+
+pub async fn panel(
+    db: &DatabaseConnection,
+    cohort_id: i32,
+) -> domain::error::AppResult<ClassroomPanel> {
+    // Paths of this site (the page links them), not absolute URLs.
+    let platform = domain::virtual_classroom::Platform::new("");
+    let mut launches = launch::of_cohort(db, cohort_id).await?;
+    let more_launches = launches.len() > PANEL_LAUNCHES;
+    launches.truncate(PANEL_LAUNCHES);
+    Ok(ClassroomPanel {
+        links: domain::virtual_classroom::links::of_cohort(db, &platform, cohort_id).await?,
+        tools: domain::virtual_classroom::tools::list(db, &platform)
+            .await?
+            .into_iter()
+            .map(|t| crate::web::IdChoice {
+                id: t.id,
+                name: t.name,
+                selected: false,
+            })
+            .collect(),
+        launches,
+        more_launches,
+    })
+}
+
+/// The coordinator's form that links the cohort to a tool (`aula.*` on the sessions page).
+#[derive(rocket::form::FromForm, serde::Serialize)]
+struct LinkForm {
+    #[field(default = String::new())]
+    #[serde(skip)]
+    csrf_token: String,
+    #[field(default = String::new())]
+    tool_id: String,
+    #[field(default = String::new())]
+    title: String,
+    /// The published course's `id` in Moodle (its custom parameter); optional.
+    #[field(default = String::new())]
+    moodle_id: String,
+}
+crate::web::csrf::csrf_protected!(LinkForm);
+
+/// Links the cohort to a tool from the sessions page; refused, the sessions page again with
+/// the form as typed and the problems beside their fields (422).
+#[rocket::post("/coordinacion/cohortes/<id>/aula-virtual", data = "<form>")]
+async fn link_submit(
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    staff: crate::accounts::guards::StaffUser,
+    page: Page<'_>,
+    id: i32,
+    form: crate::web::csrf::CsrfForm<LinkForm>,
+) -> PageResult<rocket::response::Flash<Redirect>> {
+    use crate::cohorts::pages::{Section, Typed, section_again};
+    let form = form.0;
+    let custom = Some(form.moodle_id.trim())
+        .filter(|m| !m.is_empty())
+        .map(|m| std::collections::BTreeMap::from([("id".to_string(), m.to_string())]));
+    let input = domain::virtual_classroom::links::LinkInput {
+        tool_id: form
+            .tool_id
+            .trim()
+            .parse()
+            .ok()
+            .or_else(|| (!form.tool_id.trim().is_empty()).then_some(0)),
+        title: Some(form.title.clone()),
+        custom,
+    };
+    let platform = platform_of(config);
+    let result = domain::db::write(db, async |txn| {
+        domain::virtual_classroom::links::create(txn, &platform, &staff, id, &input).await
+    })
+    .await;
+    crate::web::form::saved_or_again(
+        result,
+        |link| {
+            rocket::response::Flash::success(
+                Redirect::to(format!("/coordinacion/cohortes/{id}/sesiones#aula-virtual")),
+                format!("Cohorte vinculada al aula virtual «{}».", link.title),
+            )
+        },
+        async |errors| {
+            section_again(
+                db.inner(),
+                &page,
+                id,
+                Section::Sessions,
+                Typed::form("aula", &form),
+                &errors,
+            )
+            .await
+        },
+    )
+    .await
 }

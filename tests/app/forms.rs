@@ -193,6 +193,23 @@ const NOT_FORMS: &[(&str, &str)] = &[
         "a button: nothing to type (programme_pages: a repeat answers the edition's page, 422)",
     ),
     (
+        "/lti/authorize",
+        "the OIDC authorization endpoint a tool sends the browser to (issue 65): no person types \
+         in it; its refusals are the Spanish error page (virtual_classroom)",
+    ),
+    (
+        "/lti/token",
+        "OAuth 2.0's token endpoint a tool calls (issue 65): answers JSON (virtual_classroom)",
+    ),
+    (
+        "/lti/contexts/<cohort_id>/lineitems",
+        "AGS, a tool's service (issue 65): answers JSON (virtual_classroom)",
+    ),
+    (
+        "/lti/contexts/<cohort_id>/lineitems/<id>/scores",
+        "AGS, a tool's service (issue 65): answers JSON (virtual_classroom)",
+    ),
+    (
         "/ediciones/<id>/cancelar",
         "a confirmation with nothing to type: refused (nothing to cancel) on the confirmation \
          itself, with no button (programme_pages)",
@@ -505,6 +522,23 @@ async fn cases(app: &TestApp) -> Vec<Case> {
                 "id=\"error-reason\"".to_string(),
                 format!("id=\"error-l{}-goal_cohorts\"", meta_line.id),
             ],
+        },
+        // Issue 65: no name, a tool's address over plain http.
+        Case {
+            route: "/admin/aula-virtual",
+            who: Who::Admin,
+            path: "/admin/aula-virtual".into(),
+            from: "/admin/aula-virtual".into(),
+            fields: vec![
+                field("name", ""),
+                field("login_url", "http://campus.example/ingreso"),
+                field("target_link_uri", "https://campus.example/lanzar"),
+                field("redirect_uris", "https://campus.example/lanzar"),
+                field("jwks_url", "https://campus.example/claves"),
+            ],
+            typed: vec!["value=\"http://campus.example/ingreso\""],
+            twice: false,
+            beside: ids(&["nuevo-name", "nuevo-login_url"]),
         },
         Case {
             route: "/admin/oferentes",
@@ -910,6 +944,21 @@ async fn cases(app: &TestApp) -> Vec<Case> {
             ],
             twice: false,
             beside: ids(&["sesion-ends_at", "sesion-starts_at"]),
+        },
+        // Issue 65: a tool that does not exist and no title.
+        Case {
+            route: "/coordinacion/cohortes/<id>/aula-virtual",
+            who: Who::Coordinator,
+            path: format!("{coordinator_cohort}/aula-virtual"),
+            from: format!("{coordinator_cohort}/sesiones"),
+            fields: vec![
+                field("tool_id", "999999"),
+                field("title", ""),
+                field("moodle_id", "12"),
+            ],
+            typed: vec!["value=\"12\""],
+            twice: false,
+            beside: ids(&["aula-tool_id", "aula-title"]),
         },
         Case {
             route: "/coordinacion/cohortes/<id>/sesiones/generar",

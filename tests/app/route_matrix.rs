@@ -168,6 +168,16 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     // The cohort workspace's section after its id (`/coordinacion/cohortes/<id>/<section>`).
     v.insert("<id>", "inscripciones".into());
     v.insert("capacities", "1".into());
+    // Issue 66: a session's evidence file (the demo has none: 404 to whoever may read) and
+    // the session of the page script's offline queue.
+    v.insert("evidence", "1".into());
+    v.insert("lotes", shared.session_id.to_string());
+    // Issue 65: the virtual classroom's link, context and line item (the demo's link is of
+    // another cohort: the shared one has none, so launching it answers 404 to everyone).
+    v.insert("aula-virtual", "1".into());
+    v.insert("contexts", shared.cohort_id.to_string());
+    v.insert("lineitems", "1".into());
+    v.insert("lti-line-items", "1".into());
     // Issue 48: the demo's first replicator (the demo participant).
     let first_replicator = domain::entities::replicator::Entity::find()
         .order_by_asc(domain::entities::replicator::Column::Id)

@@ -15,6 +15,7 @@
 //! and assessment areas' own saves; none of them calls it (the attendance sheet reads the
 //! `lti_launches` table itself for «conectado a las…»).
 
+pub mod demo;
 pub mod grades;
 pub mod keys;
 pub mod launch;

@@ -85,8 +85,8 @@ struct Assertion {
 }
 
 /// Tools' key sets read from their `jwks_url`, by tool, with when they were read.
-static FETCHED: LazyLock<Mutex<HashMap<i32, (Instant, Vec<Jwk>)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+type Fetched = HashMap<i32, (Instant, Vec<Jwk>)>;
+static FETCHED: LazyLock<Mutex<Fetched>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 /// A fetched key set is used this long…
 const FETCHED_TTL_SECONDS: u64 = 600;
 /// …and read again sooner, when a token names a key it lacks, if it is older than this.

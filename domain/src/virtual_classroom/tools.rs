@@ -163,12 +163,17 @@ fn check(input: &ToolInput) -> AppResult<lti_tool::ActiveModel> {
             format!("Indique como máximo {REDIRECT_URIS_MAX} direcciones de redirección."),
         ));
     } else {
-        for (n, uri) in input.redirect_uris.iter().enumerate() {
-            if let Some(uri) = url(&format!("redirect_uris[{n}]"), Some(uri), &mut errors) {
-                if !redirect_uris.contains(&uri) {
-                    redirect_uris.push(uri);
-                }
+        for uri in &input.redirect_uris {
+            let mut problems = Vec::new();
+            match url("redirect_uris", Some(uri), &mut problems) {
+                Some(uri) if !redirect_uris.contains(&uri) => redirect_uris.push(uri),
+                _ => {}
             }
+            // Each problem names its address (the form has one box for all of them).
+            errors.extend(problems.into_iter().map(|e| FieldError {
+                message: format!("«{uri}»: {}", e.message),
+                ..e
+            }));
         }
     }
     let jwks_url = url("jwks_url", input.jwks_url.as_deref(), &mut errors);

@@ -158,6 +158,8 @@ pub(crate) struct DetailView {
     pub(super) venue: String,
     /// The cohort's virtual-classroom links a session may open (sessions; issue 65).
     pub(super) virtual_links: Vec<domain::cohorts::sessions::LinkOption>,
+    /// The sessions page's «Aula virtual» panel (links, tools, launches; issue 65).
+    pub(super) virtual_classroom: Option<crate::virtual_classroom::pages::ClassroomPanel>,
     pub(super) roster: Vec<domain::enrolment::RosterRow>,
     /// The people of other departments, as a count (a territorial direction's coordinator).
     pub(super) hidden_note: Option<String>,
@@ -300,6 +302,11 @@ pub(crate) async fn detail_view(
     } else {
         Vec::new()
     };
+    let virtual_classroom = if section == Section::Sessions && editable {
+        Some(crate::virtual_classroom::pages::panel(db, id).await?)
+    } else {
+        None
+    };
     let costs = if section == Section::Costs {
         let target = domain::costs::items::Target::Cohort(
             domain::cohorts::find_managed(db, user, id).await?,
@@ -328,6 +335,7 @@ pub(crate) async fn detail_view(
         editable,
         venue: view.venue.clone().unwrap_or_default(),
         virtual_links,
+        virtual_classroom,
         roster,
         hidden_note,
         document_types: ["CC", "CE", "PA", "PPT"],
