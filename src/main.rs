@@ -1,4 +1,4 @@
-//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures|
+//! `aula-territorial [serve|migrate|seed [--demo]|create-user ...|openapi|rebuild-figures|rotate-lti-key|
 //! backup --to FILE|restore --from FILE]`
 
 use domain::accounts::{self, NewUser};
@@ -24,6 +24,8 @@ const USAGE: &str = "Uso:
            liaison (enlace municipal: exige --municipality)
   aula-territorial openapi            escribe la descripción OpenAPI de /api/v1 (JSON)
   aula-territorial rebuild-figures    recalcula las cifras de los informes desde los datos
+  aula-territorial rotate-lti-key     retira la clave que firma el aula virtual y crea la siguiente
+                                      (las retiradas siguen publicadas en /lti/jwks)
   aula-territorial backup --to ARCHIVO
                                       copia la base de datos en funcionamiento (SQLite: VACUUM INTO;
                                       PostgreSQL: pg_dump), con las claves de firma que guarda
@@ -49,6 +51,8 @@ enum Command {
         out: PathBuf,
     },
     RebuildFigures,
+    /// Issue 65: the virtual classroom's signing key retired and the next drawn.
+    RotateLtiKey,
     CreateUser(UserFlags),
     OpenApi,
     Backup {
@@ -121,6 +125,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         }
         "openapi" => Command::OpenApi,
         "rebuild-figures" => Command::RebuildFigures,
+        "rotate-lti-key" => Command::RotateLtiKey,
         "backup" => Command::Backup {
             to: flags.value("--to")?.into(),
         },
@@ -277,6 +282,17 @@ async fn run(command: Command) -> Result<(), AppError> {
             out,
         } => {
             synthetic_accounts(&config, departments, per_department, &out).await?;
+        }
+        Command::RotateLtiKey => {
+            let db = db::connect(&config.database_url).await?;
+            db::migrate(&db).await?;
+            let kid = db::write(&db, async |txn| {
+                domain::virtual_classroom::keys::rotate(txn).await
+            })
+            .await?;
+            println!(
+                "Clave del aula virtual rotada: firma ahora la clave {kid}; las anteriores siguen publicadas en /lti/jwks."
+            );
         }
         Command::RebuildFigures => {
             let db = db::connect(&config.database_url).await?;
