@@ -916,6 +916,26 @@ async fn services_reach_only_the_tools_cohorts_and_their_enrolled_people() {
     .await;
     assert_eq!(status, Status::Conflict, "{body}");
     assert_eq!(recorded().await[0].score_tenths, 40);
+    // Nor a result that feeds no grade (a pending one): the cohort's results are final.
+    let results_before = lti_result::Entity::find().count(app.db()).await.unwrap();
+    let (status, body, _) = service(
+        &app,
+        "POST",
+        &format!("{quiz_path}/scores"),
+        &token,
+        Some((
+            score_media,
+            json!({"userId": format!("p{}", people[1].id), "scoreGiven": 1, "scoreMaximum": 20,
+                   "activityProgress": "Submitted", "gradingProgress": "Pending",
+                   "timestamp": "2026-11-28T14:00:00Z"}),
+        )),
+    )
+    .await;
+    assert_eq!(status, Status::Conflict, "{body}");
+    assert_eq!(
+        lti_result::Entity::find().count(app.db()).await.unwrap(),
+        results_before
+    );
 }
 
 #[rocket::async_test]
