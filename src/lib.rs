@@ -152,6 +152,7 @@ async fn listening(rocket: &Rocket<rocket::Orbit>) {
 fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
     rocket
         .mount("/", web::routes())
+        .mount("/", web::offline::routes())
         .mount("/", home::pages::routes())
         .mount("/", accounts::pages::routes())
         .mount("/", people::pages::routes())

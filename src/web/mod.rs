@@ -8,6 +8,7 @@ pub mod csrf;
 mod fairings;
 pub mod form;
 pub mod import;
+pub mod offline;
 pub mod ops;
 mod page;
 pub mod problem;

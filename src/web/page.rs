@@ -505,6 +505,8 @@ pub struct Layout<'a> {
     /// A kept part of the page may be behind a known write (issue 61): the layout says
     /// «actualizando».
     pub updating: bool,
+    /// The stylesheet's and scripts' content-hashed URLs (issue 66).
+    pub assets: &'static super::offline::Assets,
 }
 
 /// One problem of a refused form as the page shows it: its field, its message and the id of
@@ -563,6 +565,7 @@ impl<'a> Layout<'a> {
             form_errors: Vec::new(),
             form_values: serde_json::Map::new(),
             updating: false,
+            assets: &super::offline::ASSETS,
         }
     }
 }
@@ -577,8 +580,9 @@ struct Rendered<'a, V> {
 }
 
 /// What the layout reads of a page's data besides its rendered content.
-const LAYOUT_FIELDS: [&str; 7] = [
+const LAYOUT_FIELDS: [&str; 8] = [
     "title",
+    "assets",
     "updating",
     "refresh_seconds",
     "user",

@@ -100,14 +100,16 @@ pub(super) async fn sign_in_submit(
     }
 }
 
+/// Signing out also drops what the browser kept of this site (issue 66: the service worker's
+/// copies of the person's pages and the queue of marks), with `Clear-Site-Data`.
 #[post("/salir", data = "<_form>")]
 pub(super) async fn sign_out(
     db: &State<DatabaseConnection>,
     cookies: &CookieJar<'_>,
     _form: CsrfForm<PlainForm>,
-) -> PageResult<Redirect> {
+) -> PageResult<crate::web::offline::ClearSiteData<Redirect>> {
     guards::end_session(db.inner(), cookies).await?;
-    Ok(Redirect::to("/"))
+    Ok(crate::web::offline::ClearSiteData(Redirect::to("/")))
 }
 
 /// The forgotten-password form, and whether a link was just sent.

@@ -17,7 +17,9 @@ pub(super) struct MarkOption {
 pub(super) struct MarkRow {
     pub(super) enrolment_id: i32,
     pub(super) full_name: String,
+    /// Empty in the offline copy (issue 66: names and municipality only).
     pub(super) document: String,
+    pub(super) municipality: String,
     pub(super) current: Option<&'static str>,
     pub(super) source: Option<&'static str>,
     pub(super) recorded: Option<String>,
@@ -35,10 +37,17 @@ pub(super) struct SessionFormView {
     pub(super) rows: Vec<MarkRow>,
     pub(super) prefilled: bool,
     pub(super) errors: Vec<FieldError>,
+    /// Drawn for the service worker to keep on the instructor's phone (issue 66): no
+    /// documents, and the marks open even before the session starts (the page's script keeps
+    /// them closed until its start, `starts_at`).
+    pub(super) offline_copy: bool,
+    pub(super) starts_at: String,
 }
 
 /// The attendance form of a session. `chosen` keeps what was typed when saving failed;
-/// `prefill` selects a mark for everyone without one ("mark everyone present").
+/// `prefill` selects a mark for everyone without one ("mark everyone present"); `offline_copy`
+/// draws the copy the service worker keeps (see [`SessionFormView::offline_copy`]).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn session_context<C: ConnectionTrait>(
     db: &C,
     session: &cohort_session::Model,
@@ -47,6 +56,7 @@ pub(super) async fn session_context<C: ConnectionTrait>(
     chosen: Option<&SessionForm>,
     prefill: Option<&str>,
     errors: &[FieldError],
+    offline_copy: bool,
 ) -> AppResult<SessionFormView> {
     let course = course_name(db, cohort).await?;
     let marks = domain::attendance::marks_by_enrolment(db, session.id).await?;
@@ -55,7 +65,14 @@ pub(super) async fn session_context<C: ConnectionTrait>(
         domain::attendance::user_names(db, marks.values().filter_map(|m| m.recorded_by).collect())
             .await?;
     let started = session.starts_at <= domain::time::now();
-    let can_take = access.can_manage() && started && editable(cohort);
+    let can_take = access.can_manage() && (started || offline_copy) && editable(cohort);
+    let mut municipalities: HashMap<String, String> = HashMap::new();
+    for entry in &roster {
+        if !municipalities.contains_key(&entry.municipality_code) {
+            let name = domain::territory::municipality_name(db, &entry.municipality_code).await?;
+            municipalities.insert(entry.municipality_code.clone(), name);
+        }
+    }
     let rows: Vec<MarkRow> = roster
         .iter()
         .map(|r| {
@@ -80,7 +97,15 @@ pub(super) async fn session_context<C: ConnectionTrait>(
             MarkRow {
                 enrolment_id: r.enrolment_id,
                 full_name: r.full_name.clone(),
-                document: format!("{} {}", r.document_type, r.document_number),
+                document: if offline_copy {
+                    String::new()
+                } else {
+                    format!("{} {}", r.document_type, r.document_number)
+                },
+                municipality: municipalities
+                    .get(&r.municipality_code)
+                    .cloned()
+                    .unwrap_or_default(),
                 current: mark.map(|m| m.status.label()),
                 source: mark.map(|m| match m.source {
                     MarkSource::Manual => "a mano",
@@ -113,6 +138,8 @@ pub(super) async fn session_context<C: ConnectionTrait>(
         rows,
         prefilled: prefill.is_some(),
         errors: errors.to_vec(),
+        offline_copy,
+        starts_at: session.starts_at.to_rfc3339(),
     })
 }
 
@@ -121,6 +148,7 @@ pub(super) async fn session_page(
     db: &State<DatabaseConnection>,
     user: CurrentUser,
     page: Page<'_>,
+    copy: crate::web::offline::OfflineCopy,
     id: i32,
     prellenar: Option<&str>,
 ) -> PageResult {
@@ -128,8 +156,17 @@ pub(super) async fn session_page(
     let prefill = prellenar
         .and_then(domain::attendance::parse_mark)
         .map(|m| m.as_str());
-    let context =
-        session_context(db.inner(), &session, &cohort, &access, None, prefill, &[]).await?;
+    let context = session_context(
+        db.inner(),
+        &session,
+        &cohort,
+        &access,
+        None,
+        prefill,
+        &[],
+        copy.0,
+    )
+    .await?;
     page.render(
         "attendance_session",
         &format!("Asistencia · {}", session.topic),
@@ -244,6 +281,7 @@ pub(super) async fn session_submit(
                 Some(&form),
                 None,
                 &errors,
+                false,
             )
             .await?;
             page.render_refused(
