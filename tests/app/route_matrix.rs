@@ -154,6 +154,14 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     }
     v.insert("certificados/<file>", format!("{code}.pdf"));
     v.insert("credenciales", format!("{code}.json"));
+    // Issue 66: the stylesheet under its content-hashed name.
+    v.insert(
+        "static",
+        aula_territorial::web::offline::ASSETS
+            .css
+            .trim_start_matches("/static/")
+            .to_string(),
+    );
     v.insert("status", "1".into());
     for key in ["users", "usuarios"] {
         v.insert(key, admin.id.to_string());

@@ -78,9 +78,11 @@ def pages() -> list[tuple[str, str, tuple[str, str]]]:
     """(label, path, account): the participant's pages, then the instructor's."""
     coordinator = api("POST", "/tokens", body={"email": journeys.COORDINATOR[0], "password": journeys.COORDINATOR[1]})["token"]
     cohort = next(c for c in items(api("GET", "/cohorts?per_page=200", coordinator)) if c["name"] == journeys.IN_PROGRESS_COHORT)
-    today = journeys.now_bogota().date().isoformat()
+    now = journeys.now_bogota()
     sessions = items(api("GET", f"/cohorts/{cohort['id']}/sessions", coordinator))
-    session = next((s for s in sessions if s["starts_at"][:10] == today), sessions[-1])
+    # The sheet as an instructor marks it: the latest session already started (its form).
+    started = [s for s in sessions if dt.datetime.fromisoformat(s["starts_at"].replace("Z", "+00:00")) <= now]
+    session = started[-1] if started else sessions[0]
     p, i = journeys.REPLICATOR, journeys.INSTRUCTOR
     return [
         ("Inicio (participante)", "/", p),
