@@ -18,7 +18,9 @@
 
   function waiting() {
     if (!cola || !owner) return Promise.resolve([]);
-    return cola.all(null).catch(function () { return []; });
+    return cola.all(null).then(function (rows) {
+      return rows.filter(function (r) { return r.owner === Number(owner); });
+    }).catch(function () { return []; });
   }
 
   function showIndicator() {
@@ -172,6 +174,7 @@
   /* Draws the queue: marks waiting (their radios as marked), conflicts to settle. */
   function loadQueue() {
     return cola.all(sessionId).then(function (rows) {
+      rows = rows.filter(function (r) { return r.owner === Number(owner); });
       var pending = rows.filter(function (r) { return r.state === "pendiente"; });
       var conflicts = rows.filter(function (r) { return r.state === "conflicto"; });
       pending.forEach(function (r) {
@@ -229,7 +232,7 @@
     if (sending) return Promise.resolve();
     sending = true;
     var sent = false;
-    return cola.send(sessionId).then(function (results) {
+    return cola.send(sessionId, Number(owner)).then(function (results) {
       sent = results.length > 0;
       report(results);
     }, function (error) {
@@ -259,6 +262,7 @@
       url: url,
       csrf: csrf,
       device_id: cola.deviceId(),
+      owner: Number(owner),
       state: "pendiente"
     }).then(function () {
       note(enrolmentId, "Por enviar");

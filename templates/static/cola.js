@@ -70,7 +70,8 @@
     } catch (e) { return "sw"; }
   }
 
-  /* A new mark for a person replaces one of hers still waiting (the later wins anyway). */
+  /* A new mark for a person replaces one still waiting (the later wins anyway). Each mark
+     carries `owner`, the user who made it: only she sends it. */
   function add(mark) {
     return all(mark.session_id).then(function (rows) {
       return tx("readwrite", function (store) {
@@ -90,9 +91,10 @@
      the queued mark as `mark`), or rejects (no connection, signed out, refused batch): the
      marks stay queued. Marks the server answered for leave the queue, except conflicts, which
      wait for the instructor's choice. */
-  function send(sessionId, fetcher) {
+  function send(sessionId, owner, fetcher) {
     return all(sessionId).then(function (rows) {
-      var pending = rows.filter(function (r) { return r.state === "pendiente"; });
+      /* Only the marks of whoever is signed in now: another person's wait for her. */
+      var pending = rows.filter(function (r) { return r.state === "pendiente" && r.owner === owner; });
       if (!pending.length) return [];
       var body = {
         device_id: pending[0].device_id || "",
@@ -137,15 +139,15 @@
     });
   }
 
-  /* Every session with marks waiting, sent one after another. */
-  function sendAll(fetcher) {
+  /* Every session with marks of `owner` waiting, sent one after another. */
+  function sendAll(owner, fetcher) {
     return all(null).then(function (rows) {
       var sessions = [];
       rows.forEach(function (r) {
-        if (r.state === "pendiente" && sessions.indexOf(r.session_id) < 0) sessions.push(r.session_id);
+        if (r.state === "pendiente" && r.owner === owner && sessions.indexOf(r.session_id) < 0) sessions.push(r.session_id);
       });
       return sessions.reduce(function (chain, id) {
-        return chain.then(function () { return send(id, fetcher); });
+        return chain.then(function () { return send(id, owner, fetcher); });
       }, Promise.resolve());
     });
   }

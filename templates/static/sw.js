@@ -162,7 +162,10 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("sync", function (event) {
   if (event.tag !== "aula-marcas") return;
-  event.waitUntil(AulaCola.sendAll().then(function () {
-    return tell({ type: "marcas-enviadas" });
+  event.waitUntil(caches.open(PAGES).then(keptOwner).then(function (kept) {
+    if (!kept) return null;
+    return AulaCola.sendAll(kept.owner).then(function () {
+      return tell({ type: "marcas-enviadas" });
+    });
   }));
 });
