@@ -184,7 +184,7 @@
       Array.prototype.forEach.call(outcomes.querySelectorAll(".conflicto"), function (b) { b.remove(); });
       conflicts.forEach(function (r) { outcomes.appendChild(conflictBox(r)); });
       var n = pending.length;
-      if (!n && !conflicts.length) summary.textContent = navigator.onLine ? "Cada marca se guarda al tocarla." :
+      if (!n && !conflicts.length) summary.textContent = navigator.onLine ? "Cada marca se guarda al tocarla; las notas, con «Guardar la asistencia»." :
         "Sin conexión · las marcas quedan guardadas en este teléfono y se envían al volver la señal.";
       else summary.textContent = [
         navigator.onLine ? "" : "Sin conexión",
