@@ -334,7 +334,8 @@ pub async fn apply_batch<C: ConnectionTrait>(
             let first = serde_json::from_str::<MarkResult>(&row.result).ok();
             decided.push(Decided {
                 key,
-                enrolment: row.enrolment_id,
+                // Its current mark only if the caller's scope covers the person.
+                enrolment: row.enrolment_id.filter(|id| enrolments.contains_key(id)),
                 outcome: MarkOutcome::Unchanged,
                 reason: None,
                 first: first.map(Box::new),
