@@ -52,6 +52,7 @@ mod nominations;
 mod offer;
 mod offer_import;
 mod offline_attendance;
+mod offline_client;
 mod open_data;
 mod openapi;
 mod people;
