@@ -136,11 +136,15 @@ async fn a_batch_twice_changes_nothing_later_wins_and_a_correction_is_never_over
         json!({"marks": [
             {"key": "k-3", "enrolment_id": e[1], "status": "presente", "marked_at": at(Duration::minutes(-20))},
             {"key": "k-4", "enrolment_id": e[1], "status": "excusado", "marked_at": at(Duration::minutes(-25))},
+            {"key": "k-3", "enrolment_id": e[1], "status": "ausente", "marked_at": at(Duration::minutes(-2))},
         ]}),
     )
     .await;
     assert_eq!(later["results"][0]["outcome"], "applied", "{later}");
     assert_eq!(later["results"][1]["outcome"], "superseded", "{later}");
+    // A key twice in one batch: the second is the first's repeat.
+    assert_eq!(later["results"][2]["outcome"], "unchanged", "{later}");
+    assert_eq!(later["results"][2]["first_outcome"], later["results"][0]);
     assert_eq!(later["results"][1]["current"]["status"], "presente");
     assert_eq!(stored_mark(app.db(), s, e[1]).await.status, Mark::Presente);
 
