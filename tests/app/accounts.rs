@@ -803,7 +803,13 @@ async fn dashboards_show_the_department_and_the_national_picture_with_charts() {
     // Caquetá's pilots, not Meta's.
     assert!(html.contains("Puerto Rico") && html.contains("El Paujíl"));
     assert!(!html.contains("Mapiripán"), "nothing of another department");
-    assert!(!html.contains("<script"));
+    // Issue 66: only the product's one script (the offline queue and worker), no inline one.
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the product's script"
+    );
+    assert!(html.contains("<script src=\"/static/aula."));
 
     let (email, password) = demo_account(Role::Coordinator);
     sign_in_page(&app, email, password).await;

@@ -1375,7 +1375,13 @@ async fn an_instructor_takes_attendance_in_the_browser_and_a_participant_checks_
         "{code_page}"
     );
     assert!(code_page.contains("<meta http-equiv=\"refresh\" content=\"20\">"));
-    assert!(!code_page.contains("<script"));
+    // Issue 66: only the product's one script (the offline queue and worker), no inline one.
+    assert_eq!(
+        code_page.matches("<script").count(),
+        1,
+        "only the product's script"
+    );
+    assert!(code_page.contains("<script src=\"/static/aula."));
     let shown = code_page.split("<p class=\"code\"").nth(1).unwrap();
     let shown: String = shown[shown.find('>').unwrap() + 1..shown.find("</p>").unwrap()]
         .chars()

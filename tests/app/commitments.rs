@@ -355,7 +355,13 @@ async fn the_visit_form_takes_rows_adds_one_and_keeps_them_when_refused() {
         page.contains("name=\"agreements[1].text\"")
             && !page.contains("name=\"agreements[2].text\"")
     );
-    assert!(!page.contains("<script"), "no script");
+    // Issue 66: only the product's one script (the offline queue and worker), no inline one.
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "only the product's script"
+    );
+    assert!(page.contains("<script src=\"/static/aula."));
     let csrf = csrf_from_client(&coordinator, &path).await;
     let visits = async || {
         assistance_visit::Entity::find()

@@ -45,7 +45,13 @@ async fn the_home_dashboards_show_the_trends_of_closed_cohorts_by_quarter() {
             "{role:?}: the quarter of the closed cohort in the table"
         );
         assert!(html.contains("Cifras calculadas el "));
-        assert!(!html.contains("<script"));
+        // Issue 66: only the product's one script (the offline queue and worker), no inline one.
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "only the product's script"
+        );
+        assert!(html.contains("<script src=\"/static/aula."));
     }
 }
 

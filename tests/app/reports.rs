@@ -433,7 +433,13 @@ async fn a_reviewer_sees_only_their_department_in_the_api_and_the_workbook() {
     assert_eq!(response.status(), Status::Ok);
     let html = response.into_string().await.unwrap();
     assert!(html.contains("<svg"));
-    assert!(!html.contains("<script"));
+    // Issue 66: only the product's one script (the offline queue and worker), no inline one.
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the product's script"
+    );
+    assert!(html.contains("<script src=\"/static/aula."));
     assert!(html.contains("Florencia"));
     assert!(html.contains("/reportes/asistencia.xlsx"));
     for other in staff_rows.iter().filter(|r| r["department_code"] != "18") {
