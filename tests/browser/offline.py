@@ -272,6 +272,34 @@ def instructor_marks_offline(run: Run, session_id: int, coordinator: str, instru
     check("Sin conexión" in b.text(b.find("main")), "offline, a page never kept answers «Sin conexión»")
     run.page("offline-instructor", "not-kept-offline")
     viewport_shot(b, "not-kept-offline")
+    # A kept sheet of a session that has not started yet (the demo's of 14:00 Bogotá, while it
+    # is earlier): offline it opens, its marks closed until the start.
+    later = b.async_script("""
+        const done = arguments[0];
+        caches.open('aula-paginas').then(async c => {
+          for (const r of await c.keys()) {
+            const path = new URL(r.url).pathname;
+            if (!path.startsWith('/seguimiento/sesiones/')) continue;
+            const html = await (await c.match(r)).text();
+            const m = html.match(/data-inicio="([^"]+)"/);
+            if (m && Date.parse(m[1]) > Date.now() + 60000) return path;
+          }
+          return null;
+        }).then(done, e => done(null));
+    """)
+    if later:
+        b._mark()
+        b.get(BASE + later)
+        b._wait_new_page()
+        closed = b.script(
+            "return [...document.querySelectorAll('fieldset.marks')].every(f => f.disabled)"
+            " && !!document.querySelector('#aviso-inicio:not([hidden])')"
+        )
+        check(closed, f"offline, a kept sheet of a session not started ({later}) keeps its marks closed")
+        run.page("offline-instructor", "not-started-offline")
+        viewport_shot(b, "not-started-offline")
+    else:
+        print("    (no kept session starts later today: the not-started copy is not checked)", flush=True)
     b._mark()
     b.get(BASE + sheet)
     b._wait_new_page()
