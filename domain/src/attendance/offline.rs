@@ -555,7 +555,7 @@ pub async fn apply_batch<C: ConnectionTrait>(
 const CODE_SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// A person's short code on the printed sheet (issue 66, item 5): the enrolment's number in
-/// Crockford's base 32 (at least three symbols) and a check digit, e.g. «01C-4», so a
+/// Crockford's base 32 (at least three symbols) and a check digit, e.g. «01C-5» (enrolment 44), so a
 /// signature on paper, or a photo of it, names the enrolment without a document number, and a
 /// code copied wrong is caught ([`enrolment_of_code`]).
 pub fn person_code(enrolment_id: i32) -> String {
@@ -737,6 +737,7 @@ mod tests {
             assert_eq!(enrolment_of_code(&code.to_lowercase()), Some(id), "{code}");
         }
         assert_eq!(person_code(1).len(), 5);
+        assert_eq!(person_code(44), "01C-5");
         // One symbol changed, or two swapped, is caught.
         let code = person_code(1_000);
         let (body, check) = code.split_once('-').unwrap();
