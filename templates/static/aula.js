@@ -127,7 +127,7 @@
 
   /* A session not started yet (an offline copy kept before it): marks wait for its start. */
   if (starts && Date.now() < starts) {
-    Array.prototype.forEach.call(sheet.querySelectorAll("fieldset.marks"), function (f) { f.disabled = true; });
+    Array.prototype.forEach.call(sheet.querySelectorAll("fieldset.marks, button[type=submit]"), function (f) { f.disabled = true; });
     return;
   }
   var notice = document.getElementById("aviso-inicio");

@@ -391,6 +391,23 @@ def participant_reads_offline(run: Run):
     check(not missing, "every page the server lists for her is kept (her certificates' PDFs among them)", missing)
     check(not any(p.startswith("/seguimiento/") or p.startswith("/reportes") for p in kept),
           "nothing of anyone else is kept", kept)
+    # Offline she reads «Mi progreso» from the copy; the indicator says so.
+    network(b, online=False)
+    b._mark()
+    b.get(BASE + "/cohortes")
+    b._wait_new_page()
+    check("Sin conexión" in b.text(b.find("main")), "offline, a page not hers answers «Sin conexión»")
+    b._mark()
+    b.get(BASE + "/mi-progreso")
+    b._wait_new_page()
+    check("Mi progreso" in b.text(b.find("main")), "offline, «Mi progreso» opens from the worker's copy")
+    time.sleep(0.5)
+    indicator = b.text(b.find("#conexion"))
+    check(indicator.startswith("Sin conexión"), "the indicator on her page offline", indicator)
+    run.page("offline-participant", "progress-offline")
+    viewport_shot(b, "progress-offline")
+    network(b, online=True)
+    b.open("/")
     sign_out(run)
     nothing_personal_kept(b, "participant")
 
