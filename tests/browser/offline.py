@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import journeys  # noqa: E402 - the WebDriver client and the page checks of the browser journeys
-from journeys import ELEMENT, Run, StepFailed, Viewport  # noqa: E402
+from journeys import Run, StepFailed, Viewport  # noqa: E402
 
 BASE = os.environ["AULA_BASE_URL"].rstrip("/")
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "target/browser-screenshots"))
