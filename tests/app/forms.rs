@@ -198,6 +198,11 @@ const NOT_FORMS: &[(&str, &str)] = &[
          in it; its refusals are the Spanish error page (virtual_classroom)",
     ),
     (
+        "/asistencia/lotes/<id>",
+        "the sheet page's script sends its queue of offline marks there as JSON with the \
+         X-CSRF-Token header (issue 66): answers JSON per mark (offline_attendance)",
+    ),
+    (
         "/lti/token",
         "OAuth 2.0's token endpoint a tool calls (issue 65): answers JSON (virtual_classroom)",
     ),
