@@ -40,9 +40,9 @@ pub fn api_routes() -> Vec<Route> {
     ]
 }
 
-/// The page script's route (mounted at `/` with the attendance pages).
+/// The page scripts' routes (mounted at `/` with the attendance pages).
 pub fn page_routes() -> Vec<Route> {
-    routes![page_batch]
+    routes![page_batch, page_check_in]
 }
 
 /// The header a page's script sends its CSRF token in (the value of the `csrf_token` field
@@ -188,16 +188,42 @@ pub async fn offline_check_in(
     id: i32,
     body: JsonBody<OfflineCheckInBody>,
 ) -> AppResult<Created<MarkView>> {
+    check_in_as(db, &notifier, &me, id, body.into_inner()).await
+}
+
+/// The check-in page's script sends a check-in made without signal here when the signal
+/// returns: as `POST /api/v1/sessions/{id}/check-ins/offline`, with the session cookie and the
+/// CSRF token in `X-CSRF-Token`; errors are problem+json.
+#[post("/sesiones/<id>/registro/sin-conexion", data = "<body>")]
+pub async fn page_check_in(
+    db: &State<DatabaseConnection>,
+    notifier: Mailer<'_>,
+    me: ParticipantUser,
+    _csrf: CsrfHeader,
+    id: i32,
+    body: JsonBody<OfflineCheckInBody>,
+) -> AppResult<Created<MarkView>> {
+    check_in_as(db, &notifier, &me, id, body.into_inner()).await
+}
+
+/// Records an offline check-in as `me` (the API's and the page's).
+async fn check_in_as(
+    db: &DatabaseConnection,
+    notifier: &Notifier<'_>,
+    me: &ParticipantUser,
+    id: i32,
+    body: OfflineCheckInBody,
+) -> AppResult<Created<MarkView>> {
     let code = body.code.as_deref().unwrap_or("");
     let at = body.checked_in_at.as_deref();
-    let outcome = domain::db::write(db.inner(), async |txn| {
-        let (session, cohort, access) = domain::attendance::session_access(txn, &me, id).await?;
+    let outcome = domain::db::write(db, async |txn| {
+        let (session, cohort, access) = domain::attendance::session_access(txn, me, id).await?;
         let Access::Own(enrolment_id) = access else {
             return Err(AppError::Forbidden);
         };
         offline::check_in_offline(
             txn,
-            &notifier,
+            notifier,
             me.id,
             enrolment_id,
             &cohort,

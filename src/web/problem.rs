@@ -71,6 +71,9 @@ pub fn answers_problem(request: &Request<'_>) -> bool {
         // The attendance page's script sends its offline queue here (issue 66) and reads
         // the answer as the API's.
         || path.as_str().starts_with("/asistencia/lotes/")
+        // The check-in page's script sends a check-in made without signal here (issue 66).
+        || (path.as_str().starts_with("/sesiones/")
+            && path.as_str().ends_with("/registro/sin-conexion"))
 }
 
 impl<'r> Responder<'r, 'static> for WebError {

@@ -2,6 +2,8 @@
    - the service worker is registered and told who is signed in (it keeps that person's pages
      for reading offline, and drops them when nobody or somebody else is signed in);
    - the connection indicator says «Sin conexión · N cambios por enviar»;
+   - on the participant's check-in page without signal, the code and the time are kept on the
+     phone and sent when the signal returns, the outcome shown then;
    - on an attendance sheet, each mark is kept on the phone the moment it is made (with its
      time and its own key) and sent at once, or when the signal returns (Background Sync, the
      next load, or «Enviar ahora»); the server's answer is shown per mark, a coordinator's
@@ -26,7 +28,7 @@
   function showIndicator() {
     if (!indicator) return Promise.resolve();
     return waiting().then(function (rows) {
-      var n = rows.filter(function (r) { return r.state === "pendiente"; }).length;
+      var n = rows.filter(function (r) { return r.state === "pendiente" || r.state === "registro"; }).length;
       var changes = plural(n, "cambio por enviar", "cambios por enviar");
       if (!navigator.onLine) {
         indicator.textContent = n ? "Sin conexión · " + changes
@@ -64,7 +66,7 @@
   Array.prototype.forEach.call(document.querySelectorAll("form[action='/salir']"), function (form) {
     form.addEventListener("submit", function (event) {
       waiting().then(function (rows) {
-        return rows.filter(function (r) { return r.state === "pendiente"; }).length;
+        return rows.filter(function (r) { return r.state === "pendiente" || r.state === "registro"; }).length;
       }).then(function (n) {
         if (n && !window.confirm("Hay " + plural(n, "cambio", "cambios") +
           " de asistencia sin enviar en este teléfono. Si sale ahora, se pierden. ¿Salir de todos modos?")) {
@@ -82,6 +84,74 @@
   window.addEventListener("online", function () { showIndicator(); if (sheet) sendNow(); });
   window.addEventListener("offline", function () { showIndicator(); if (sheet && cola) loadQueue(); });
   showIndicator();
+
+  /* ---- the participant's check-in ---------------------------------------------------------- */
+  var registro = document.getElementById("registro");
+  if (registro && cola && owner) {
+    var registroSession = Number(registro.getAttribute("data-sesion"));
+    var registroUrl = registro.getAttribute("data-sin-conexion");
+    var registroState = document.getElementById("registro-estado");
+    var codeField = registro.querySelector("input[name=codigo]");
+    var registroToken = registro.querySelector("input[name=csrf_token]");
+    var fromLink = /[?&]codigo=([^&]*)/.exec(window.location.search);
+    /* The QR code's link opened on the phone's copy of the page: its code fills the field. */
+    if (fromLink && codeField && !codeField.value) codeField.value = decodeURIComponent(fromLink[1]);
+    var say = function (text) { registroState.textContent = text; registroState.hidden = false; };
+    var checkInsSending = false;
+    var sendCheckIns = function () {
+      if (checkInsSending || !navigator.onLine) return Promise.resolve();
+      checkInsSending = true;
+      return cola.all(registroSession).then(function (rows) {
+        return rows.filter(function (r) { return r.kind === "registro" && r.owner === Number(owner); });
+      }).then(function (rows) {
+        return rows.reduce(function (chain, row) {
+          return chain.then(function () { return cola.sendCheckIn(row); }).then(function (sent) {
+            var answer = sent.answer || {};
+            if (sent.status === 201) {
+              say("¡Listo! Su registro hecho sin señal quedó guardado: " +
+                String(answer.status_label || "").toLowerCase() + ".");
+            } else {
+              var reason = (answer.errors && answer.errors[0] && answer.errors[0].message) || answer.detail || "";
+              say("Su registro hecho sin señal no se aceptó. " + reason);
+            }
+          });
+        }, Promise.resolve());
+      }).catch(function (error) {
+        if (error && (error.status === 401 || error.status === 403)) {
+          say("No se pudo enviar su registro: su sesión terminó. Ingrese de nuevo; el registro sigue en este teléfono.");
+        }
+      }).then(function () {
+        checkInsSending = false;
+        return showIndicator();
+      });
+    };
+    registro.addEventListener("submit", function (event) {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      var code = (codeField.value || "").replace(/[\s-]/g, "");
+      if (!code) { codeField.focus(); return; }
+      var when = cola.now();
+      cola.put({
+        key: cola.newKey(),
+        kind: "registro",
+        session_id: registroSession,
+        code: code,
+        checked_in_at: when,
+        marked_at: when,
+        url: registroUrl,
+        csrf: registroToken ? registroToken.value : "",
+        owner: Number(owner),
+        state: "registro"
+      }).then(function () {
+        say("Registro guardado en el teléfono: se enviará al volver la señal.");
+        return showIndicator();
+      }, function () {
+        say("Este teléfono no pudo guardar el registro. Intente de nuevo cuando vuelva la señal.");
+      });
+    });
+    window.addEventListener("online", sendCheckIns);
+    sendCheckIns();
+  }
 
   if (!sheet || !cola) return;
 

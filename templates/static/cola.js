@@ -152,6 +152,29 @@
     });
   }
 
+  /* A participant's check-in made without signal (kind "registro", state "registro": the
+     marks' sending leaves it alone), sent by itself. Resolves with { status, answer } once the
+     server has answered for it (accepted, or refused for good: it leaves the queue); rejects
+     when it must wait (no connection, signed out, expired token, too many attempts). */
+  function sendCheckIn(row, fetcher) {
+    return (fetcher || fetch)(row.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": row.csrf },
+      body: JSON.stringify({ code: row.code, checked_in_at: row.checked_in_at })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        var final = response.ok || [400, 404, 409, 422].indexOf(response.status) >= 0;
+        if (!final) {
+          var error = new Error("HTTP " + response.status);
+          error.status = response.status;
+          throw error;
+        }
+        return remove(row.key).then(function () { return { status: response.status, answer: answer }; });
+      });
+    });
+  }
+
   scope.AulaCola = { all: all, add: add, put: put, remove: remove, clear: clear, send: send,
-    sendAll: sendAll, now: now, newKey: newKey, deviceId: deviceId };
+    sendAll: sendAll, sendCheckIn: sendCheckIn, now: now, newKey: newKey, deviceId: deviceId };
 })(self);

@@ -203,6 +203,16 @@ const NOT_FORMS: &[(&str, &str)] = &[
          X-CSRF-Token header (issue 66): answers JSON per mark (offline_attendance)",
     ),
     (
+        "/sesiones/<id>/registro/sin-conexion",
+        "the check-in page's script sends a check-in made without signal there as JSON with \
+         the X-CSRF-Token header (issue 66): answers as the API does (offline_attendance)",
+    ),
+    (
+        "/seguimiento/sesiones/<id>/evidencia",
+        "an upload with only a file: a refused file answers 422 with the session's page and the \
+         problem beside the file field (offline_attendance)",
+    ),
+    (
         "/lti/token",
         "OAuth 2.0's token endpoint a tool calls (issue 65): answers JSON (virtual_classroom)",
     ),

@@ -640,3 +640,153 @@ async fn evidence_of_a_session_is_bounded_and_seen_only_by_staff_in_scope() {
     .await;
     assert_eq!(status, Status::NotFound);
 }
+
+/// The demo participant's participant id (she signs in to the pages).
+async fn demo_participant(db: &DatabaseConnection) -> i32 {
+    use domain::entities::user;
+    let (email, _) = demo_account(Role::Participant);
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo participant");
+    domain::people::profile::participant_of_user(db, account.id)
+        .await
+        .unwrap()
+        .expect("her participant record")
+        .id
+}
+
+#[rocket::async_test]
+async fn the_check_in_page_sends_a_check_in_made_without_signal_like_the_api() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let Cohort {
+        id: cohort,
+        sessions,
+    } = world
+        .cohort()
+        .sessions_from_now(&[Duration::minutes(-30), Duration::hours(-5)], 120)
+        .create()
+        .await;
+    let (s, over) = (sessions[0], sessions[1]);
+    world.enrol(cohort, demo_participant(app.db()).await).await;
+    let secret = secret_of(app.db(), s).await;
+    let then = domain::time::now() - Duration::minutes(25);
+    let when = aula_territorial::api::date_time(then);
+    let path = format!("/sesiones/{s}/registro/sin-conexion");
+    let body = |code: &str| json!({"code": code, "checked_in_at": when}).to_string();
+
+    let (email, password) = demo_account(Role::Participant);
+    sign_in_page(&app, email, password).await;
+    let (status, html) = page(&app, &format!("/sesiones/{s}/registro")).await;
+    assert_eq!(status, Status::Ok);
+    // The page's script finds its form and where to send a check-in made without signal.
+    assert!(
+        html.contains(&format!("data-sin-conexion=\"{path}\"")),
+        "{html}"
+    );
+    let csrf = csrf_from(&app, &format!("/sesiones/{s}/registro")).await;
+
+    // Without the header, or with another token: 403, nothing written.
+    let code = checkin::code_at(&secret, checkin::step_of(then));
+    for header in [None, Some("otro")] {
+        let mut request = app
+            .client
+            .post(path.clone())
+            .header(ContentType::JSON)
+            .body(body(&code));
+        if let Some(value) = header {
+            request = request.header(Header::new("X-CSRF-Token", value));
+        }
+        assert_eq!(request.dispatch().await.status(), Status::Forbidden);
+    }
+    let send = |code: String| {
+        app.client
+            .post(path.clone())
+            .header(ContentType::JSON)
+            .header(Header::new("X-CSRF-Token", csrf.clone()))
+            .body(body(&code))
+            .dispatch()
+    };
+    // Another session's code at that time: refused on the code, as the API does.
+    let other = secret_of(app.db(), over).await;
+    let response = send(checkin::code_at(&other, checkin::step_of(then))).await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        response.content_type(),
+        Some(ContentType::new("application", "problem+json"))
+    );
+    let problem: Value = response.into_json().await.unwrap();
+    assert_eq!(error_fields(&problem), ["code"]);
+    assert_eq!(
+        attendance_mark::Entity::find()
+            .filter(attendance_mark::Column::SessionId.eq(s as i32))
+            .count(app.db())
+            .await
+            .unwrap(),
+        0
+    );
+    // The code of its time: accepted, presente, kept with its time.
+    let response = send(code.clone()).await;
+    assert_eq!(response.status(), Status::Created);
+    let mark: Value = response.into_json().await.unwrap();
+    assert_eq!(mark["status"], "presente", "{mark}");
+    assert_eq!(mark["source"], "check_in");
+    assert_eq!(instant(&mark["recorded_at"]).timestamp(), then.timestamp());
+}
+
+#[rocket::async_test]
+async fn the_attendance_page_takes_evidence_and_lists_it_for_download() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let Cohort { sessions, .. } = world
+        .cohort()
+        .sessions_from_now(&[Duration::minutes(-90)], 60)
+        .create()
+        .await;
+    let s = sessions[0];
+    let here = format!("/seguimiento/sesiones/{s}");
+    let target = format!("{here}/evidencia");
+
+    let (email, password) = demo_account(Role::Instructor);
+    sign_in_page(&app, email, password).await;
+    let (status, html) = page(&app, &here).await;
+    assert_eq!(status, Status::Ok);
+    assert!(
+        html.contains(&format!("action=\"{target}\"")) && html.contains("Aún no hay fotos"),
+        "{html}"
+    );
+    let csrf = csrf_from(&app, &here).await;
+
+    // A file that is not a PDF or an image: the page again (422), the problem beside the
+    // field, nothing kept.
+    let (status, refused) = post_file(&app, &target, &csrf, "notas.txt", b"hola").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(
+        refused.contains("evidencia-archivo") && refused.contains("PDF"),
+        "{refused}"
+    );
+    // Without the token: refused, nothing kept.
+    let (status, _) = post_file(&app, &target, "otro", "planilla.png", &png()).await;
+    assert_eq!(status, Status::Forbidden);
+
+    // The photo of the signed sheet: back to the page with the message, listed with its link.
+    let (status, _) = post_file(&app, &target, &csrf, "planilla firmada.png", &png()).await;
+    assert_eq!(status, Status::SeeOther);
+    let (_, html) = page(&app, &here).await;
+    assert!(
+        html.contains("Evidencia guardada") && html.contains("planilla firmada.png"),
+        "{html}"
+    );
+    let start = html.find(&format!("{target}/")).expect("the file's link");
+    let link: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let response = app.client.get(link.clone()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.content_type(), Some(ContentType::PNG));
+    assert_eq!(response.into_bytes().await.unwrap(), png());
+    // Another session's file is not this one's.
+    let response = app.client.get(format!("{target}/999999")).dispatch().await;
+    assert_eq!(response.status(), Status::NotFound);
+}

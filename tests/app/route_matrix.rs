@@ -179,6 +179,7 @@ async fn values(app: &TestApp, shared: &SharedCohort) -> BTreeMap<&'static str, 
     // Issue 66: a session's evidence file (the demo has none: 404 to whoever may read) and
     // the session of the page script's offline queue.
     v.insert("evidence", "1".into());
+    v.insert("evidencia", "1".into());
     v.insert("lotes", shared.session_id.to_string());
     // Issue 65: the virtual classroom's link, context and line item (the demo's link is of
     // another cohort: the shared one has none, so launching it answers 404 to everyone).

@@ -31,11 +31,13 @@ use std::collections::HashMap;
 
 mod check_in;
 mod code;
+mod evidence;
 mod followup;
 mod session;
 
 use check_in::*;
 use code::*;
+use evidence::*;
 pub(crate) use followup::followup_again;
 use followup::*;
 use session::*;
@@ -53,7 +55,9 @@ pub fn routes() -> Vec<Route> {
         upload_confirm,
         check_in_page,
         check_in_submit,
-        progress_page
+        progress_page,
+        evidence_submit,
+        evidence_download
     ];
     // Issue 66: the page script's queue of offline marks (`/asistencia/lotes/{id}`).
     routes.extend(super::offline::page_routes());

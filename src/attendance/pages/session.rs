@@ -42,6 +42,10 @@ pub(super) struct SessionFormView {
     /// them closed until its start, `starts_at`).
     pub(super) offline_copy: bool,
     pub(super) starts_at: String,
+    /// The session's evidence files (issue 66), for those who may read them
+    /// ([`super::evidence::with_evidence`]).
+    pub(super) evidence: Vec<domain::attendance::evidence::EvidenceView>,
+    pub(super) evidence_shown: bool,
 }
 
 /// The attendance form of a session. `chosen` keeps what was typed when saving failed;
@@ -140,6 +144,8 @@ pub(super) async fn session_context<C: ConnectionTrait>(
         errors: errors.to_vec(),
         offline_copy,
         starts_at: session.starts_at.to_rfc3339(),
+        evidence: Vec::new(),
+        evidence_shown: false,
     })
 }
 
@@ -167,6 +173,7 @@ pub(super) async fn session_page(
         copy.0,
     )
     .await?;
+    let context = super::evidence::with_evidence(db.inner(), &user, context).await?;
     page.render(
         "attendance_session",
         &format!("Asistencia · {}", session.topic),
