@@ -1688,7 +1688,8 @@ def pages_at_a_glance(run: Run):
     participants report, «¿Dónde formar?», a cohort's sessions and its public page."""
     b = run.browser
     sign_in(run, "admin", ADMIN)
-    for path, slug in [("/admin/correos", "outbox"), ("/admin/auditoria", "audit"), ("/admin/usuarios", "users")]:
+    for path, slug in [("/admin/correos", "outbox"), ("/admin/auditoria", "audit"), ("/admin/usuarios", "users"),
+                       ("/admin/aula-virtual", "virtual-classroom")]:
         b.open(path)
         run.page("admin", slug)
     sign_out(run)
@@ -1706,6 +1707,9 @@ def pages_at_a_glance(run: Run):
     b.open("/coordinacion/cohortes")
     b.click(f"//main//a[contains(., {xpath_literal(IN_PROGRESS_COHORT)})]", "xpath")
     run.page("coordinator", "cohort-in-progress", expect=IN_PROGRESS_COHORT)
+    # Issue 65: its sessions page, with the virtual classroom's links and who entered.
+    b.click('nav.sections a[href$="/sesiones"]')
+    run.page("coordinator", "cohort-sessions-virtual-classroom", expect="Quién entró")
     sign_out(run)
 
 
