@@ -6,7 +6,7 @@ use super::platform_of;
 use crate::accounts::guards::{AdminUser, StaffUser};
 use crate::api::{Created, JsonBody, List, created};
 use crate::error::AppResult;
-use crate::openapi::responses::{Forbidden, NotFound};
+use crate::openapi::responses::{Conflict, Forbidden, NotFound};
 use domain::config::AppConfig;
 use domain::virtual_classroom::grades::{self, LineItemView, MappingInput};
 use domain::virtual_classroom::launch::{self, LaunchView};
@@ -91,6 +91,7 @@ async fn list_tools(
     responses(
         (status = 201, description = "Link created.", body = LinkView),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
     )
 )]
 #[post("/cohorts/<id>/lti-links", data = "<body>")]
@@ -191,6 +192,7 @@ async fn list_line_items(
     responses(
         (status = 200, description = "Mapped.", body = LineItemView),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
     )
 )]
 #[patch("/cohorts/<id>/lti-line-items/<item_id>", data = "<body>")]
