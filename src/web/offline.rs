@@ -274,7 +274,7 @@ async fn instructor_pages(db: &DatabaseConnection, user_id: i32) -> AppResult<Ve
         sessions
             .into_iter()
             .filter(|(_, c)| c.as_ref().is_some_and(|c| !c.status.is_final()))
-            .map(|(s, _)| crate::attendance::pages::session_url(s.id)),
+            .map(|(s, _)| domain::attendance::sheet_path(s.id)),
     );
     Ok(pages)
 }

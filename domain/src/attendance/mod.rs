@@ -36,6 +36,12 @@ pub const MAX_NOTE_CHARS: usize = 500;
 
 pub const MARKS: [Mark; 4] = [Mark::Presente, Mark::Tarde, Mark::Excusado, Mark::Ausente];
 
+/// The session's attendance sheet page (`/seguimiento/sesiones/{id}`): where the instructor
+/// marks, and what the phone keeps for marking offline (issue 66).
+pub fn sheet_path(session_id: i32) -> String {
+    format!("/seguimiento/sesiones/{session_id}")
+}
+
 /// A mark as people type it: the word in any case, with or without accents, or its initial
 /// (`P`, `T`, `E`, `A`).
 pub fn parse_mark(text: &str) -> Option<Mark> {

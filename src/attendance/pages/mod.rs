@@ -72,7 +72,7 @@ pub fn followup_url(cohort_id: i32) -> String {
 }
 
 pub fn session_url(session_id: i32) -> String {
-    format!("/seguimiento/sesiones/{session_id}")
+    domain::attendance::sheet_path(session_id)
 }
 
 fn editable(cohort: &cohort::Model) -> bool {
