@@ -17,6 +17,7 @@
 //!   each). Whether it needs review (a module's certificate behind it revoked since) is read
 //!   from those certificates, never stored.
 
+use crate::shapes::columns::{boolean, date, int, int_null, long_text, text, text_null};
 use crate::shapes::{
     Cascade, Restrict, SetNull, create_indexes, drop_tables_if_exist, fk_id, id, index, timestamp,
     timestamp_null, unique,
@@ -24,28 +25,6 @@ use crate::shapes::{
 use sea_orm_migration::prelude::*;
 
 crate::shapes::migration_name!("m20261230_000040_programmes");
-
-fn text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).string().not_null().take()
-}
-fn text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).string().null().take()
-}
-fn long_text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().take()
-}
-fn int(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).integer().not_null().take()
-}
-fn int_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).integer().null().take()
-}
-fn boolean(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).boolean().not_null().take()
-}
-fn date(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).date().not_null().take()
-}
 
 const TABLES: &[&str] = &[
     "programmes",

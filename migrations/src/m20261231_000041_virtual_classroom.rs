@@ -20,6 +20,9 @@
 //!   tool's `timestamp` (an older one never overwrites a newer one).
 //! - `cohort_sessions.modality` (null: the cohort's) and `cohort_sessions.lti_link_id`.
 
+use crate::shapes::columns::{
+    boolean, int, int_null, long_text, long_text_null, real, real_null, text, text_null,
+};
 use crate::shapes::{
     Cascade, SetNull, add_column, create_indexes, drop_column, drop_tables_if_exist, fk_id, id,
     index, timestamp, timestamp_null, unique,
@@ -27,34 +30,6 @@ use crate::shapes::{
 use sea_orm_migration::prelude::*;
 
 crate::shapes::migration_name!("m20261231_000041_virtual_classroom");
-
-fn text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).string().not_null().take()
-}
-fn text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).string().null().take()
-}
-fn long_text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().take()
-}
-fn long_text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().null().take()
-}
-fn int(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).integer().not_null().take()
-}
-fn int_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).integer().null().take()
-}
-fn boolean(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).boolean().not_null().take()
-}
-fn real(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).double().not_null().take()
-}
-fn real_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).double().null().take()
-}
 
 const TABLES: &[&str] = &[
     "lti_platform_keys",

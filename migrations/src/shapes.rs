@@ -245,3 +245,40 @@ pub(crate) async fn execute_all(
     }
     Ok(())
 }
+
+/// Column shapes by what they hold (`text`: a required string, `long_text`: a required text,
+/// `real`: a required double, … `_null`: the optional one): one definition for every migration.
+pub(crate) mod columns {
+    use sea_orm_migration::prelude::*;
+
+    pub(crate) fn text(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).string().not_null().take()
+    }
+    pub(crate) fn text_null(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).string().null().take()
+    }
+    pub(crate) fn long_text(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).text().not_null().take()
+    }
+    pub(crate) fn long_text_null(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).text().null().take()
+    }
+    pub(crate) fn int(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).integer().not_null().take()
+    }
+    pub(crate) fn int_null(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).integer().null().take()
+    }
+    pub(crate) fn boolean(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).boolean().not_null().take()
+    }
+    pub(crate) fn date(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).date().not_null().take()
+    }
+    pub(crate) fn real(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).double().not_null().take()
+    }
+    pub(crate) fn real_null(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name).double().null().take()
+    }
+}
