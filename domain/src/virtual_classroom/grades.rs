@@ -20,7 +20,8 @@ use crate::validate;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -254,10 +255,9 @@ pub async fn create<C: ConnectionTrait>(
     crate::cohorts::lock(db, cohort.id).await?;
     let count = lti_line_item::Entity::find()
         .filter(lti_line_item::Column::CohortId.eq(cohort.id))
-        .all(db)
-        .await?
-        .len();
-    if count >= LINE_ITEMS_MAX {
+        .count(db)
+        .await?;
+    if count >= LINE_ITEMS_MAX as u64 {
         return Err(AppError::Conflict(format!(
             "La cohorte ya tiene {LINE_ITEMS_MAX} actividades calificables."
         )));

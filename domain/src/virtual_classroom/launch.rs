@@ -116,9 +116,14 @@ pub async fn launcher<C: ConnectionTrait>(
             .one(db)
             .await?
             .is_some(),
-        Role::Admin | Role::Coordinator => crate::cohorts::find_managed(db, actor, cohort.id)
-            .await
-            .is_ok(),
+        // Out of the staff member's scope is a «no»; any other failure is the database's.
+        Role::Admin | Role::Coordinator => {
+            match crate::cohorts::find_managed(db, actor, cohort.id).await {
+                Ok(_) => true,
+                Err(AppError::NotFound) => false,
+                Err(other) => return Err(other),
+            }
+        }
         _ => false,
     };
     if instructor {
