@@ -1009,3 +1009,98 @@ fn scores_scale_to_the_colombian_five() {
     assert_eq!(tenths_of(12.0, 10.0), 50, "extra credit stops at 5,0");
     assert_eq!(tenths_of(0.0, 100.0), 0);
 }
+
+#[rocket::async_test]
+async fn the_instructor_launches_as_instructor_and_names_travel_only_when_shared() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let tool = register(&app, &world, "Campus de prueba").await;
+    let (cohort, _, link) = linked_cohort(&app, &world, &tool, "Cohorte virtual", 30).await;
+    // The instructor who teaches it: Instructor, under her account's id; no name (not shared).
+    let (email, password) = demo_account(domain::entities::values::Role::Instructor);
+    sign_in_client(&app.client, email, password).await;
+    let login = begin(&app, cohort, link).await;
+    let (status, html, _) = authorize(&app, &login, &format!("{TOOL}/launch"), "i-1").await;
+    assert_eq!(status, Status::Ok, "{html}");
+    let claims = verified(&app, &hidden(&html, "id_token").unwrap(), &tool.client_id).await;
+    assert_eq!(claims[format!("{LTI}roles")], json!([ROLE_INSTRUCTOR]));
+    assert_eq!(claims["sub"], format!("u{}", world.instructor_id));
+    assert!(claims.get("name").is_none(), "{claims}");
+    // Another provider's coordinator manages nothing here: refused, nothing recorded.
+    let dnp = app.another_instance(&[]).await;
+    sign_in_client(&dnp, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let before = launches(&app, cohort).await;
+    let refused = dnp
+        .get(format!("/cohortes/{cohort}/aula-virtual/{link}"))
+        .dispatch()
+        .await;
+    assert!(
+        matches!(refused.status(), Status::Forbidden | Status::NotFound),
+        "{}",
+        refused.status()
+    );
+    assert_eq!(launches(&app, cohort).await, before);
+
+    // A tool the admin lets know names: the launch carries the learner's name, never her email.
+    let shared = KeyPair::generate().unwrap();
+    let (status, body) = api(
+        &app,
+        "POST",
+        "/api/v1/lti/tools",
+        Some(&world.admin),
+        Some(json!({
+            "name": "Campus con nombres", "login_url": format!("{TOOL}/login"),
+            "target_link_uri": format!("{TOOL}/launch"), "redirect_uris": [format!("{TOOL}/launch")],
+            "public_jwk": shared.public_jwk, "share_name": true, "share_email": false,
+        })),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+    let (status, named) = api(
+        &app,
+        "POST",
+        &format!("/api/v1/cohorts/{cohort}/lti-links"),
+        Some(&world.staff),
+        Some(json!({"tool_id": body["id"], "title": "Con nombres"})),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{named}");
+    let ana = person(&world, "lti-nombre").await;
+    world.enrols_herself(cohort, &ana).await;
+    let browser = app.another_instance(&[]).await;
+    sign_in_client(&browser, "lti-nombre0@example.org", "Clave-segura-2026").await;
+    let response = browser
+        .get(format!("/cohortes/{cohort}/aula-virtual/{}", named["id"]))
+        .dispatch()
+        .await;
+    let login = query_of(response.headers().get_one("Location").unwrap());
+    let query = [
+        ("scope", "openid"),
+        ("response_type", "id_token"),
+        ("response_mode", "form_post"),
+        ("client_id", login["client_id"].as_str()),
+        ("redirect_uri", &format!("{TOOL}/launch")),
+        ("login_hint", login["login_hint"].as_str()),
+        ("lti_message_hint", login["lti_message_hint"].as_str()),
+        ("nonce", "n-nombre"),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", encoded(v)))
+    .collect::<Vec<_>>()
+    .join("&");
+    let html = browser
+        .get(format!("/lti/authorize?{query}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let claims = verified(
+        &app,
+        &hidden(&html, "id_token").unwrap(),
+        body["client_id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(claims["name"], "Persona lti-nombre 0", "{claims}");
+    assert!(claims.get("email").is_none(), "{claims}");
+}
