@@ -9,8 +9,8 @@
 /// the connection that registers the figures model's hooks.
 pub use kernel::{
     audit, backup, blocking, bulk, cache, calendar, config, entities, error, fonts, format,
-    instances, mail, metrics, network, paging, parse, spreadsheets, strict_json, templates, text,
-    time, validate, words,
+    holidays, instances, mail, metrics, network, paging, parse, spreadsheets, strict_json,
+    templates, text, time, validate, words,
 };
 
 pub mod accounts;

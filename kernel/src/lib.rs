@@ -24,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod fonts;
 pub mod format;
+pub mod holidays;
 pub mod instances;
 pub mod mail;
 pub mod metrics;
