@@ -38,7 +38,29 @@ pub fn criteria(rule: Rule) -> String {
     )
 }
 
+/// `part / whole` as a number on 0–100 for a `Percent` result: one decimal at most, rounded
+/// half up like the certificate's «87,5 %» (`7/8` → `87.5`, `8/10` → `80`, `2/3` → `66.7`).
+pub fn percent_number(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0".into();
+    }
+    let tenths = (part * 2000 + whole) / (2 * whole);
+    if tenths % 10 == 0 {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
+/// A grade kept in thousandths as a number for a `ScaledScore` result, written as the
+/// certificate writes it but with a dot (`4250` → `4.25`, `3000` → `3.0`, `3917` → `3.917`).
+pub fn grade_number(milli: i32) -> String {
+    format::grade(milli).replacen(',', ".", 1)
+}
+
 /// One result of the achievement (Open Badges 3.0 `Result`): attendance, or the final grade.
+/// `value` is a number (its `ResultDescription`'s `resultType`); the wording for people is in
+/// the credential's description.
 #[derive(Serialize)]
 struct AchievedResult<'a> {
     #[serde(rename = "type")]
@@ -178,14 +200,17 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
     let mut results = vec![AchievedResult {
         kind: ["Result"],
         result_description: &attendance_id,
-        value: format::percent(cert.sessions_attended.into(), cert.sessions_total.into()),
+        value: percent_number(cert.sessions_attended.into(), cert.sessions_total.into()),
     }];
+    let attendance = format::percent(cert.sessions_attended.into(), cert.sessions_total.into());
+    let mut outcome = format!("Asistencia: {attendance}.");
     if let Some(milli) = cert.final_grade_milli {
         results.push(AchievedResult {
             kind: ["Result"],
             result_description: &grade_id,
-            value: format::grade(milli),
+            value: grade_number(milli),
         });
+        outcome.push_str(&format!(" Nota final: {} sobre 5,0.", format::grade(milli)));
     }
     // ESAP's credentials read as they always did; another provider's name that provider.
     let by = if cert.issuer == crate::certificates::issue::ISSUER {
@@ -202,7 +227,7 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
         name: &cert.course_name,
         description: format!(
             "Certificado de aprobación del curso «{}» ({} horas), expedido por {by} a {}. \
-             Código de verificación: {}.",
+             {outcome} Código de verificación: {}.",
             cert.course_name, cert.hours, cert.full_name, cert.code
         ),
         issuer: Profile {
@@ -250,15 +275,15 @@ pub fn unsigned(issuer: &Issuer, cert: &certificate::Model, rule: Rule) -> Map<S
                     ResultDescription {
                         id: &attendance_id,
                         kind: ["ResultDescription"],
-                        name: "Asistencia",
+                        name: "Asistencia (porcentaje de sesiones)",
                         result_type: "Percent",
-                        value_min: None,
-                        value_max: None,
+                        value_min: Some("0"),
+                        value_max: Some("100"),
                     },
                     ResultDescription {
                         id: &grade_id,
                         kind: ["ResultDescription"],
-                        name: "Nota final",
+                        name: "Nota final (de 0 a 5)",
                         result_type: "ScaledScore",
                         value_min: Some("0"),
                         value_max: Some("5"),
@@ -697,8 +722,23 @@ mod tests {
             subject["achievement"]["criteria"]["narrative"],
             "Asistir al menos al 80 % de las sesiones de la cohorte y obtener una nota final de al menos 3,0 sobre 5,0."
         );
-        assert_eq!(subject["result"][0]["value"], "87,5 %");
-        assert_eq!(subject["result"][1]["value"], "4,25");
+        // Results are numbers written with a dot; the wording is in the description.
+        assert_eq!(subject["result"][0]["value"], "87.5");
+        assert_eq!(subject["result"][1]["value"], "4.25");
+        let described = &subject["achievement"]["resultDescription"];
+        assert_eq!(described[0]["resultType"], "Percent");
+        assert_eq!(described[0]["valueMax"], "100");
+        assert_eq!(described[1]["resultType"], "ScaledScore");
+        assert_eq!(described[1]["valueMax"], "5");
+        for result in subject["result"].as_array().unwrap() {
+            let value = result["value"].as_str().unwrap();
+            assert!(value.parse::<f64>().is_ok(), "{value}");
+        }
+        let description = credential["description"].as_str().unwrap();
+        assert!(
+            description.contains("Asistencia: 87,5 %. Nota final: 4,25 sobre 5,0."),
+            "{description}"
+        );
         assert_eq!(credential["credentialStatus"]["statusListIndex"], "6");
         assert_eq!(
             credential["credentialStatus"]["statusListCredential"],
@@ -708,9 +748,39 @@ mod tests {
             !credential.to_string().contains("1117512345"),
             "no document number"
         );
-        // Signed, it verifies under the issuer's key; signing again gives the same bytes.
+        // Signed, it carries both proofs and verifies under the issuer's key; signing again
+        // gives the same bytes; a changed result fails.
         let signed_once = signed(&issuer, &certificate(), RULE);
         assert_eq!(signed_once, signed(&issuer, &certificate(), RULE));
+        let suites: Vec<&str> = signed_once["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["cryptosuite"].as_str())
+            .collect();
+        assert_eq!(suites, ["eddsa-jcs-2022", "eddsa-rdfc-2022"]);
         assert!(super::super::proof::verify(&signed_once, |m| issuer.resolve(m)).is_ok());
+        let mut rdfc_only = signed_once.clone();
+        rdfc_only["proof"] = signed_once["proof"][1].clone();
+        assert!(super::super::proof::verify(&rdfc_only, |m| issuer.resolve(m)).is_ok());
+        rdfc_only["credentialSubject"]["result"][1]["value"] = serde_json::json!("5.0");
+        assert_eq!(
+            super::super::proof::verify(&rdfc_only, |m| issuer.resolve(m)),
+            Err(super::super::proof::ProofError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn result_values_are_numbers_with_a_dot() {
+        assert_eq!(percent_number(7, 8), "87.5");
+        assert_eq!(percent_number(8, 10), "80");
+        assert_eq!(percent_number(2, 3), "66.7");
+        assert_eq!(percent_number(1, 3), "33.3");
+        assert_eq!(percent_number(10, 10), "100");
+        assert_eq!(percent_number(0, 0), "0");
+        assert_eq!(grade_number(4250), "4.25");
+        assert_eq!(grade_number(3000), "3.0");
+        assert_eq!(grade_number(3917), "3.917");
+        assert_eq!(grade_number(500), "0.5");
     }
 }

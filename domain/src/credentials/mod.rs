@@ -1,5 +1,6 @@
 //! Verifiable credentials: every certificate is also an Open Badges 3.0 credential signed by
-//! ESAP (`eddsa-jcs-2022`, key in [`keys`]), revocable through a Bitstring Status List
+//! ESAP (a proof set: `eddsa-jcs-2022` and `eddsa-rdfc-2022`, [`proof`]; key in [`keys`]),
+//! revocable through a Bitstring Status List
 //! ([`status`]), and verifiable here ([`verify`]) or by any standard verifier that resolves
 //! `did:web`.
 
@@ -7,6 +8,7 @@ pub mod badge;
 pub mod contexts;
 pub mod keys;
 pub mod proof;
+pub mod rdfc;
 pub mod status;
 
 use crate::entities::values::CertificateStatus;
@@ -17,7 +19,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Adds the issuer's proof, dated `created`, under its current key.
+/// Adds the issuer's proofs (both suites), dated `created`, under its current key.
 pub fn sign(issuer: &Issuer, document: Map<String, Value>, created: &str) -> Map<String, Value> {
     let method = issuer.verification_method();
     proof::add_proof(
