@@ -50,8 +50,10 @@ impl<'r> Responder<'r, 'static> for CredentialFile {
 ///
 /// Public (no authentication), like the verification record. The certificate as an Open
 /// Badges 3.0 `OpenBadgeCredential` (W3C Verifiable Credentials 2.0, JSON-LD), issued by
-/// `did:web` of the server's public host and signed with a Data Integrity proof
-/// (`DataIntegrityProof`, cryptosuite `eddsa-jcs-2022`, Ed25519). `credentialStatus` is a
+/// `did:web` of the server's public host and signed with a Data Integrity proof set: two
+/// `DataIntegrityProof`s by one Ed25519 key, cryptosuites `eddsa-jcs-2022` and
+/// `eddsa-rdfc-2022` (RDFC-1.0; what the DCC verifier and `openbadgeslib` check). Results are
+/// numbers written with a dot (`Percent` 0–100, `ScaledScore` 0–5). `credentialStatus` is a
 /// `BitstringStatusListEntry` with `statusPurpose: "revocation"`: a revoked or superseded
 /// certificate's credential is still served, and its bit in the list is set. The same
 /// certificate always gives the same credential (dated at issue). Unknown codes are counted
@@ -108,7 +110,7 @@ pub async fn credential_of(
 /// A revocation status list
 ///
 /// Public (no authentication). The signed `BitstringStatusListCredential` of list `{list}`
-/// (131,072 certificates each, from 1): `encodedList` is the multibase (`u`, base64url)
+/// (131,072 certificates each, from 1; the same proof set as a credential): `encodedList` is the multibase (`u`, base64url)
 /// GZIP-compressed bitstring, index 0 the leftmost bit; a set bit is a revoked or superseded
 /// certificate. Computed at each request, so a revocation shows at once. A list past the last
 /// certificate → 404.
@@ -138,8 +140,12 @@ async fn status_list(
 ///
 /// Public (no authentication). Send a credential (the JSON itself) and get whether it holds:
 /// the contexts are the embedded VC 2.0 and Open Badges 3.0 ones (nothing is fetched), the
-/// issuer is ESAP (this server's `did:web`), the `eddsa-jcs-2022` proof holds under one of
-/// the keys in `/.well-known/did.json`, the dates hold, and its revocation bit is clear.
+/// issuer is ESAP (this server's `did:web`), every proof it carries (`eddsa-jcs-2022`,
+/// `eddsa-rdfc-2022`, one or a proof set) holds under one of the keys in
+/// `/.well-known/did.json`, the dates hold, and its revocation bit is clear. An rdfc proof is
+/// checked only on a bounded document (at most 80 JSON objects, 24 in one list, no JSON-LD
+/// keyword but the top-level `@context`, no `_:` blank node identifier, at most 12 look-alike
+/// blank nodes), since RDF canonicalization is exponential on look-alike blank nodes.
 /// `status`: `valid`, `revoked` (authentic but revoked or superseded) or `invalid` (changed,
 /// unsigned, another issuer, malformed). Any JSON value is answered 200 with the verdict; a
 /// body that is not JSON → 400; JSON with a key repeated in an object, at any depth → 422

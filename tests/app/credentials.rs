@@ -1,5 +1,7 @@
-//! Verifiable credentials: a certificate's Open Badges 3.0 credential verifies, under the key
-//! the DID document publishes; a changed name, hours or date fails; revoking or re-issuing
+//! Verifiable credentials: a certificate's Open Badges 3.0 credential carries an
+//! `eddsa-jcs-2022` and an `eddsa-rdfc-2022` proof and verifies, under the key the DID document
+//! publishes, with both or either alone; its results are numbers; a changed name, hours, date
+//! or result fails; revoking or re-issuing
 //! sets the bit in the status list and in `/credentials/verify`; the pages (download,
 //! upload, paste) say so in Spanish.
 
@@ -61,6 +63,16 @@ async fn verify(app: &TestApp, sent: &Value) -> Value {
     body
 }
 
+/// The cryptosuites of a document's proof set, in order.
+fn suites_of(document: &Value) -> Vec<String> {
+    document["proof"]
+        .as_array()
+        .expect("a proof set")
+        .iter()
+        .map(|p| p["cryptosuite"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// The bit of a credential in its published status list, read as any verifier would.
 async fn published_bit(app: &TestApp, credential: &Value) -> bool {
     let entry = &credential["credentialStatus"];
@@ -81,6 +93,11 @@ async fn published_bit(app: &TestApp, credential: &Value) -> bool {
         "valid",
         "the list itself is signed"
     );
+    // The list carries both proofs too, and its rdfc proof alone holds.
+    assert_eq!(suites_of(&list), ["eddsa-jcs-2022", "eddsa-rdfc-2022"]);
+    let mut rdfc_only = list.clone();
+    rdfc_only["proof"] = list["proof"][1].clone();
+    assert_eq!(verify(app, &rdfc_only).await["status"], "valid");
     let bits = status::decode(list["credentialSubject"]["encodedList"].as_str().unwrap()).unwrap();
     assert_eq!(bits.len() * 8, status::LIST_SIZE as usize);
     let index: i32 = entry["statusListIndex"].as_str().unwrap().parse().unwrap();
@@ -135,7 +152,26 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
         format!("http://127.0.0.1:8000/verificar/{code}")
     );
     assert_eq!(vc["credentialStatus"]["type"], "BitstringStatusListEntry");
-    assert_eq!(vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+    assert_eq!(suites_of(&vc), ["eddsa-jcs-2022", "eddsa-rdfc-2022"]);
+    assert_eq!(vc["proof"][1]["type"], "DataIntegrityProof");
+    assert_eq!(vc["proof"][1]["proofPurpose"], "assertionMethod");
+    // Results are numbers written with a dot, on the scales their descriptions give; the
+    // wording for people is in the description.
+    let results = vc["credentialSubject"]["result"].as_array().unwrap();
+    let attendance: f64 = results[0]["value"].as_str().unwrap().parse().unwrap();
+    assert!((0.0..=100.0).contains(&attendance), "{attendance}");
+    let pct = record["attendance_pct"].as_f64().unwrap();
+    assert!((pct - attendance).abs() < 0.051, "{pct} vs {attendance}");
+    let grade: f64 = results[1]["value"].as_str().unwrap().parse().unwrap();
+    assert_eq!(record["final_grade"].as_f64(), Some(grade));
+    let descriptions = &vc["credentialSubject"]["achievement"]["resultDescription"];
+    assert_eq!(descriptions[0]["resultType"], "Percent");
+    assert_eq!(descriptions[1]["resultType"], "ScaledScore");
+    assert!(
+        vc["description"].as_str().unwrap().contains("Asistencia: "),
+        "{}",
+        vc["description"]
+    );
     // Stable: the same certificate gives the same bytes.
     assert_eq!(credential(&app, code).await, vc);
 
@@ -151,7 +187,8 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
     assert_eq!(response.status(), Status::Ok);
     let did: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
     assert_eq!(did["id"], vc["issuer"]["id"]);
-    let method = vc["proof"]["verificationMethod"].as_str().unwrap();
+    let method = vc["proof"][0]["verificationMethod"].as_str().unwrap();
+    assert_eq!(vc["proof"][1]["verificationMethod"], json!(method));
     assert!(
         did["assertionMethod"]
             .as_array()
@@ -176,6 +213,14 @@ async fn a_certificates_credential_verifies_under_the_published_key() {
         proof::verify(document, |_| Some([9u8; 32])).is_err(),
         "another key fails"
     );
+
+    // Either proof alone holds (a verifier may read only the one it knows).
+    for kept in 0..2 {
+        let mut one = vc.clone();
+        one["proof"] = vc["proof"][kept].clone();
+        let verdict = verify(&app, &one).await;
+        assert_eq!(verdict["status"], "valid", "{kept}: {verdict}");
+    }
 }
 
 #[rocket::async_test]
@@ -194,13 +239,22 @@ async fn a_changed_name_hours_date_or_byte_fails() {
     unsigned.as_object_mut().unwrap().remove("proof");
     let mut foreign = vc.clone();
     foreign["issuer"]["id"] = json!("did:web:falso.example");
+    let flip = |proof: &mut Value| {
+        let value = proof["proofValue"].as_str().unwrap().to_string();
+        let flipped = if value.ends_with('2') { "3" } else { "2" };
+        proof["proofValue"] = json!(format!("{}{flipped}", &value[..value.len() - 1]));
+    };
     let mut signature = vc.clone();
-    let value = signature["proof"]["proofValue"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let flipped = if value.ends_with('2') { "3" } else { "2" };
-    signature["proof"]["proofValue"] = json!(format!("{}{flipped}", &value[..value.len() - 1]));
+    flip(&mut signature["proof"][0]);
+    let mut rdfc_signature = vc.clone();
+    flip(&mut rdfc_signature["proof"][1]);
+    // Only the rdfc proof left, over a changed result or name.
+    let mut rdfc_result = vc.clone();
+    rdfc_result["proof"] = vc["proof"][1].clone();
+    rdfc_result["credentialSubject"]["result"][0]["value"] = json!("100");
+    let mut rdfc_name = vc.clone();
+    rdfc_name["proof"] = vc["proof"][1].clone();
+    rdfc_name["credentialSubject"]["name"] = json!("Otra Persona");
     let mut context = vc.clone();
     context["@context"][1] = json!("https://evil.example/ob.json");
 
@@ -211,6 +265,9 @@ async fn a_changed_name_hours_date_or_byte_fails() {
         ("no proof", &unsigned),
         ("issuer", &foreign),
         ("signature", &signature),
+        ("rdfc signature", &rdfc_signature),
+        ("rdfc alone, result", &rdfc_result),
+        ("rdfc alone, name", &rdfc_name),
         ("context", &context),
     ] {
         let verdict = verify(&app, changed).await;
@@ -221,6 +278,17 @@ async fn a_changed_name_hours_date_or_byte_fails() {
             verdict["holder"],
             Value::Null,
             "{what}: an invalid credential's claims are not repeated"
+        );
+    }
+    for changed in [&name, &rdfc_result] {
+        let verdict = verify(&app, changed).await;
+        assert!(
+            verdict["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e.as_str().unwrap().contains("fue modificada")),
+            "{verdict}"
         );
     }
     let verdict = verify(&app, &name).await;

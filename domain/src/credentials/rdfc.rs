@@ -5,12 +5,15 @@
 //! canonical N-Quads.
 //!
 //! Canonicalization is exponential in the worst case (W3C RDFC-1.0 §"Dataset poisoning"):
-//! many blank nodes that look alike force it through every permutation of them. A credential
-//! sent to the verifier is therefore screened first ([`screen`]): a bounded number of JSON
-//! objects (each becomes at most one blank node), at most [`MAX_ARRAY_OBJECTS`] objects in one
-//! array (the permutations are of sibling nodes), no nested `@context` and no other JSON-LD
-//! keyword than the top-level `@context` (what the product's credentials use, and what a
-//! verifier reading the JSON needs to trust that it reads what was signed).
+//! blank nodes that look alike (the same first-degree hash) force it through every
+//! permutation of them, and a few kilobytes of JSON (two equal objects with 24 equal members
+//! each) keep it busy for minutes. A credential sent to the verifier is therefore bounded
+//! before and while it is read: [`screen`] on the JSON (a bounded number of objects, no blank
+//! node identifiers, so the blank nodes form trees; no nested `@context` and no other JSON-LD
+//! keyword than the top-level `@context`, what the product's credentials use and what a
+//! verifier reading the JSON needs to trust that it reads what was signed), then, on the
+//! dataset, at most [`MAX_LOOK_ALIKE`] blank nodes that share their first-degree description
+//! with another (the product's credentials have none: each blank node has its own values).
 
 use super::contexts;
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
@@ -25,6 +28,8 @@ pub const MAX_OBJECTS: usize = 80;
 pub const MAX_ARRAY_OBJECTS: usize = 24;
 /// Quads the dataset of a screened document may have.
 const MAX_QUADS: usize = 2_000;
+/// Blank nodes whose first-degree description another blank node shares.
+pub const MAX_LOOK_ALIKE: usize = 12;
 
 /// Checks that canonicalizing `document` is bounded (see the module's notes). Returns why
 /// not, in Spanish.
@@ -45,6 +50,9 @@ pub fn screen(document: &Map<String, Value>) -> Result<(), String> {
                     }
                 }
                 Ok(())
+            }
+            Value::String(text) if text.starts_with("_:") => {
+                Err("nombra nodos en blanco («_:»)".into())
             }
             Value::Array(items) => {
                 if items.iter().filter(|i| i.is_object()).count() > MAX_ARRAY_OBJECTS {
@@ -83,12 +91,62 @@ pub fn canonical_nquads(document: &Map<String, Value>) -> Result<String, String>
             return Err(format!("tiene más de {MAX_QUADS} enunciados RDF"));
         }
     }
+    let look_alike = look_alike_blank_nodes(&dataset);
+    if look_alike > MAX_LOOK_ALIKE {
+        return Err(format!(
+            "tiene {look_alike} nodos en blanco indistinguibles a primera vista (el máximo es \
+             {MAX_LOOK_ALIKE})"
+        ));
+    }
     dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
         hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
     });
     let mut lines: Vec<String> = dataset.iter().map(|quad| format!("{quad} .\n")).collect();
     lines.sort_unstable();
     Ok(lines.concat())
+}
+
+/// How many blank nodes share their first-degree description (RDFC-1.0 §4.6: the quads that
+/// mention the node, itself written `_:a` and any other blank node `_:z`) with another: the
+/// ones canonicalization must tell apart by permutations.
+fn look_alike_blank_nodes(dataset: &Dataset) -> usize {
+    use oxrdf::{BlankNodeRef, GraphNameRef, NamedOrBlankNodeRef, TermRef};
+    use std::collections::HashMap;
+    let mut described: HashMap<BlankNodeRef<'_>, Vec<String>> = HashMap::new();
+    for quad in dataset.iter() {
+        let subject = match quad.subject {
+            NamedOrBlankNodeRef::BlankNode(b) => Some(b),
+            NamedOrBlankNodeRef::NamedNode(_) => None,
+        };
+        let object = match quad.object {
+            TermRef::BlankNode(b) => Some(b),
+            _ => None,
+        };
+        let graph = match quad.graph_name {
+            GraphNameRef::BlankNode(b) => Some(b),
+            _ => None,
+        };
+        for node in [subject, object, graph].into_iter().flatten() {
+            let name = |other: Option<BlankNodeRef<'_>>| match other {
+                Some(b) if b == node => "_:a",
+                _ => "_:z",
+            };
+            let line = format!(
+                "{} {} {} {}",
+                subject.map_or_else(|| quad.subject.to_string(), |b| name(Some(b)).into()),
+                quad.predicate,
+                object.map_or_else(|| quad.object.to_string(), |b| name(Some(b)).into()),
+                graph.map_or_else(|| quad.graph_name.to_string(), |b| name(Some(b)).into()),
+            );
+            described.entry(node).or_default().push(line);
+        }
+    }
+    let mut descriptions: HashMap<Vec<String>, usize> = HashMap::new();
+    for (_, mut lines) in described {
+        lines.sort_unstable();
+        *descriptions.entry(lines).or_default() += 1;
+    }
+    descriptions.values().filter(|n| **n > 1).sum()
 }
 
 #[cfg(test)]
@@ -162,6 +220,7 @@ mod tests {
         let nested = map(json!({"credentialSubject": {"@context": {"name": "urn:x"}}}));
         assert!(screen(&nested).unwrap_err().contains("@context"));
         assert!(screen(&map(json!({"@included": []}))).is_err());
+        assert!(screen(&map(json!({"a": {"id": "_:b0"}}))).is_err());
         let mut deep = json!({"v": 1});
         for _ in 0..MAX_OBJECTS {
             deep = json!({"n": deep});
@@ -173,5 +232,35 @@ mod tests {
             ))
             .is_ok()
         );
+    }
+
+    /// Two equal subjects with equal results pass the JSON screen but would keep RDFC-1.0
+    /// busy for minutes: refused at once, while the product's own shapes have no look-alikes.
+    #[test]
+    fn look_alike_blank_nodes_are_refused_before_canonicalizing() {
+        let results: Vec<Value> = (0..MAX_ARRAY_OBJECTS)
+            .map(|_| json!({"type": ["Result"], "value": "1"}))
+            .collect();
+        let subject = json!({"type": ["AchievementSubject"], "result": results});
+        let poisoned = map(json!({
+            "@context": [contexts::CREDENTIALS_V2, contexts::OPEN_BADGES_V3],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "credentialSubject": [subject.clone(), subject]
+        }));
+        assert!(screen(&poisoned).is_ok());
+        let started = std::time::Instant::now();
+        let refused = canonical_nquads(&poisoned).unwrap_err();
+        assert!(refused.contains("indistinguibles"), "{refused}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+        let distinct: Vec<Value> = (0..MAX_ARRAY_OBJECTS)
+            .map(|i| json!({"type": ["Result"], "value": i.to_string()}))
+            .collect();
+        let fine = map(json!({
+            "@context": [contexts::CREDENTIALS_V2, contexts::OPEN_BADGES_V3],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "credentialSubject": {"type": ["AchievementSubject"], "result": distinct}
+        }));
+        assert!(canonical_nquads(&fine).is_ok());
     }
 }
