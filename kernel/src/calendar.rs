@@ -3,6 +3,7 @@
 //! ```text
 //! pub struct Event { uid, starts_at, ends_at, summary, location, description, url }
 //! pub fn calendar(name: &str, events: &[Event]) -> String
+//! pub fn uid(local: &str, public_url: &str) -> String   // "sesion-42@aula.example.gov.co"
 //! pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 //! ```
 //!
@@ -35,6 +36,22 @@ pub struct Event {
     pub description: Option<String>,
     /// A link to the session page or the virtual room.
     pub url: Option<String>,
+}
+
+/// An event's UID, unique to this installation (issue 67): `{local}@{host}`, the host (and
+/// port, when the URL names one) of the installation's `public_url`, lowercased. Two
+/// installations never share a host, so a person who subscribes to both never sees one
+/// installation's «sesion-1» replace the other's. A `public_url` without `scheme://` is taken
+/// as a host.
+pub fn uid(local: &str, public_url: &str) -> String {
+    let rest = public_url
+        .trim()
+        .split_once("://")
+        .map_or(public_url.trim(), |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Credentials in the URL (`user:pass@host`) are never part of an identifier.
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{local}@{}", host.to_ascii_lowercase())
 }
 
 /// The calendar named `name` with these events, stamped now.
@@ -251,6 +268,26 @@ mod tests {
         assert_eq!(
             value(&lines, "URL"),
             ["https://aulaterritorial.esap.gov.co/sesiones/42?a=1,2"]
+        );
+    }
+
+    #[test]
+    fn a_uid_carries_the_installation_s_host() {
+        assert_eq!(
+            uid("sesion-42", "https://Aula.ESAP.gov.co/"),
+            "sesion-42@aula.esap.gov.co"
+        );
+        assert_eq!(
+            uid("sesion-1", "http://127.0.0.1:8000/aula?x=1"),
+            "sesion-1@127.0.0.1:8000"
+        );
+        assert_eq!(
+            uid("sesion-1", "https://user:secret@otra.gobernacion.gov.co"),
+            "sesion-1@otra.gobernacion.gov.co"
+        );
+        assert_ne!(
+            uid("sesion-1", "https://aula.esap.gov.co"),
+            uid("sesion-1", "https://aula.antioquia.gov.co")
         );
     }
 

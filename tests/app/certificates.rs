@@ -363,6 +363,37 @@ async fn the_pdf_states_every_spanish_character_and_only_its_holder_and_staff_ge
     );
     assert!(text.contains(&code));
     assert!(text.contains(&format!("/verificar/{code}")));
+    // Issue 67: the PDF's creation date is the issue instant in Bogotá, with its offset (not
+    // midnight UTC, the day before in Bogotá).
+    let saved = certificate::Entity::find()
+        .filter(certificate::Column::Code.eq(&code))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let info = document
+        .trailer
+        .get(b"Info")
+        .and_then(|info| document.dereference(info))
+        .unwrap()
+        .1
+        .as_dict()
+        .unwrap()
+        .clone();
+    let created = String::from_utf8(
+        info.get(b"CreationDate")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert_eq!(
+        created,
+        domain::time::local(saved.issued_at)
+            .format("D:%Y%m%d%H%M%S-05'00")
+            .to_string()
+    );
 
     // Anonymous: 401. Another participant: 404. The public page links to it.
     assert_eq!(

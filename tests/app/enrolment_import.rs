@@ -377,7 +377,12 @@ fn unfold(text: &str) -> Vec<String> {
 
 #[rocket::async_test]
 async fn cohorts_and_sessions_download_as_icalendar() {
-    let app = TestApp::with_demo().await;
+    // Another installation than the defaults': its sessions' UIDs carry its host (issue 67).
+    let app = TestApp::with_config(&[
+        ("demo_data", json!(true)),
+        ("public_url", json!("https://Aula.Caqueta.example.gov.co/")),
+    ])
+    .await;
     let world = World::new(&app).await;
     let staff = &world.staff;
     let cohort = world.cohort().seats(10).national().create().await.id;
@@ -430,6 +435,18 @@ async fn cohorts_and_sessions_download_as_icalendar() {
     assert_eq!(
         unfold(&one).iter().filter(|l| *l == "BEGIN:VEVENT").count(),
         1
+    );
+    // Unique per installation: the session's id at this installation's host, the same in the
+    // cohort's feed and the session's file (a client updates the event instead of adding it).
+    let uid = format!("UID:sesion-{}@aula.caqueta.example.gov.co", session["id"]);
+    assert!(unfold(&one).contains(&uid), "{one}");
+    assert!(lines.contains(&uid), "{body}");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("UID:"))
+            .all(|l| l.ends_with("@aula.caqueta.example.gov.co")),
+        "{body}"
     );
     // A draft's calendar is not public.
     let (_, draft) = api(

@@ -194,7 +194,7 @@ fn document(cert: &certificate::Model, config: &AppConfig) -> CertificateDocumen
             cert.sessions_attended.into(),
             cert.sessions_total.into(),
         ),
-        issued_on: crate::time::local(cert.issued_at).date_naive(),
+        issued_at: cert.issued_at,
         issuer: cert.issuer.clone(),
         // A certificate issued in another provider's name (issue 32) is headed by it.
         provider: (cert.issuer != ISSUER).then(|| cert.issuer.clone()),

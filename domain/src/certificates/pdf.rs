@@ -8,7 +8,7 @@
 
 use crate::error::{AppError, AppResult, FieldError};
 use crate::fonts::{FONTS, Face, Fonts, compose_accents, missing_glyphs};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime as Instant, Datelike, NaiveDate, Timelike, Utc};
 use krilla::action::LinkAction;
 use krilla::annotation::{Annotation, LinkAnnotation, Target};
 use krilla::configure::{Archival, ConfigurationBuilder};
@@ -42,7 +42,9 @@ pub struct CertificateDocument {
     pub final_grade: Option<String>,
     /// E.g. "87,5 %"; empty prints no attendance.
     pub attendance_pct: String,
-    pub issued_on: NaiveDate,
+    /// When it was issued: the page prints its day in Bogotá; the PDF's creation date is this
+    /// instant at Bogotá's offset (−05:00).
+    pub issued_at: Instant<Utc>,
     /// Who issues it, e.g. "Dirección de Capacitación".
     pub issuer: String,
     /// The provider whose cohort it was, when not ESAP (issue 32): it heads the certificate,
@@ -304,7 +306,6 @@ fn hours_text(hours: i32) -> String {
 }
 
 fn metadata(doc: &CertificateDocument, part: Option<&ProgrammePart>) -> Metadata {
-    let issued = &doc.issued_on;
     let completed = part.map_or("el curso", |part| part.completed.as_str());
     let what = completed
         .strip_prefix("el ")
@@ -319,11 +320,22 @@ fn metadata(doc: &CertificateDocument, part: Option<&ProgrammePart>) -> Metadata
         .language("es-CO".into())
         .authors(vec![ESAP.into()])
         .creator("Aula Territorial – ESAP".into())
-        .creation_date(
-            DateTime::new(u16::try_from(issued.year()).unwrap_or(2000))
-                .month(issued.month() as u8)
-                .day(issued.day() as u8),
-        )
+        .creation_date(pdf_date(doc.issued_at))
+}
+
+/// `at` as a PDF date in Bogotá (issue 67): the local day and time with its offset,
+/// `D:20260315093000-05'00`, not the day before at midnight UTC.
+fn pdf_date(at: Instant<Utc>) -> DateTime {
+    let local = crate::time::local(at);
+    let offset_seconds = local.offset().local_minus_utc();
+    DateTime::new(u16::try_from(local.year()).unwrap_or(2000))
+        .month(local.month() as u8)
+        .day(local.day() as u8)
+        .hour(local.hour() as u8)
+        .minute(local.minute() as u8)
+        .second(local.second() as u8)
+        .utc_offset_hour((offset_seconds / 3600) as i8)
+        .utc_offset_minute((offset_seconds.abs() % 3600 / 60) as u8)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -958,7 +970,10 @@ fn draw_issuer(p: &mut Painter, doc: &CertificateDocument, label: Style, mid: f3
     }
     p.text(
         Style::new(Serif, 10.5, INK),
-        &format!("Expedido el {}", long_date(doc.issued_on)),
+        &format!(
+            "Expedido el {}",
+            long_date(crate::time::local(doc.issued_at).date_naive())
+        ),
         mid,
         iy + 15.0,
         Align::Center,

@@ -97,7 +97,8 @@ pub fn session_event(
         }
     });
     Event {
-        uid: format!("sesion-{}@aulaterritorial", session.id),
+        // Unique to this installation (issue 67): the same session id exists in every one.
+        uid: calendar::uid(&format!("sesion-{}", session.id), public_url),
         starts_at: session.starts_at,
         ends_at: session.ends_at,
         summary: format!("{} · {}", cohort.name, session.topic),

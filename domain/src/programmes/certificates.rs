@@ -725,7 +725,7 @@ fn document(
         department_name: cert.department_name.clone(),
         final_grade: None,
         attendance_pct: String::new(),
-        issued_on: crate::time::local(cert.issued_at).date_naive(),
+        issued_at: cert.issued_at,
         issuer: cert.issuer.clone(),
         provider: (cert.issuer != ISSUER).then(|| cert.issuer.clone()),
         signer: crate::certificates::issue::signer_for(&cert.issuer, config),

@@ -19,7 +19,10 @@ fn sample() -> CertificateDocument {
         department_name: "Caquetá".into(),
         final_grade: Some("4.2".into()),
         attendance_pct: "87,5 %".into(),
-        issued_on: date(2026, 3, 15),
+        // 2026-03-15 09:30 in Bogotá.
+        issued_at: chrono::DateTime::parse_from_rfc3339("2026-03-15T14:30:00Z")
+            .unwrap()
+            .to_utc(),
         issuer: "Dirección de Capacitación".into(),
         provider: None,
         signer: Signer {
@@ -497,4 +500,33 @@ fn a_programme_certificate_lists_its_modules_on_a_second_page() {
         Err(AppError::Validation(errors)) => assert_eq!(errors[0].field, "modules"),
         other => panic!("expected a validation error, got {other:?}"),
     }
+}
+
+/// Issue 67: the PDF's creation date is the issue instant in Bogotá (−05:00), so a certificate
+/// issued at 22:00 on 15 March says 15 March, in its metadata (Info and XMP) as on the page —
+/// not the 16th in UTC, nor midnight UTC (the 14th at 19:00 in Bogotá).
+#[test]
+fn the_creation_date_is_the_issue_time_in_bogota() {
+    let doc = CertificateDocument {
+        issued_at: chrono::DateTime::parse_from_rfc3339("2026-03-16T03:00:00Z")
+            .unwrap()
+            .to_utc(),
+        ..sample()
+    };
+    let (bytes, pdf) = rendered(&doc);
+    let info = pdf
+        .trailer
+        .get(b"Info")
+        .and_then(|info| pdf.dereference(info))
+        .expect("an Info dictionary")
+        .1
+        .as_dict()
+        .expect("a dictionary")
+        .clone();
+    let created = info.get(b"CreationDate").unwrap().as_str().unwrap();
+    assert_eq!(created, b"D:20260315220000-05'00");
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("2026-03-15T22:00:00-05:00"), "XMP CreateDate");
+    let text = flat(&extracted_text(&pdf));
+    assert!(text.contains("Expedido el 15 de marzo de 2026"), "{text:?}");
 }
