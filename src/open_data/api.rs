@@ -3,14 +3,21 @@
 //! `/api/v1` (they are files for datos.gov.co and anyone, not an API with tokens), and
 //! described in the OpenAPI document with the server `/`. Errors are problem+json, as the
 //! API's (`web::problem::answers_problem`).
+//!
+//! Beside each CSV, its flavour for Colombian Excel, `/open-data/{slug}.excel.csv` (`;`
+//! separator; the same writer, `CsvFlavour::ExcelColombia`), and the Frictionless Data Package
+//! describing every CSV, `/open-data/datapackage.json` (issue 67). Those are documented in
+//! `docs/api-v1.md` rather than in the OpenAPI document: they are files, not API operations.
 
 use crate::error::AppResult;
 use crate::spreadsheets::download::Download;
+use domain::config::AppConfig;
 use domain::open_data::coverage::{self, CoverageRow};
 use domain::open_data::offer::{self, OfferRow};
 use domain::open_data::plans::{self as plan_data, PlanRow};
 use domain::open_data::resources::{self as resource_data, ResourceRow};
-use domain::open_data::{COVERAGE, OFFER, PLANS, RESOURCES};
+use domain::open_data::{COVERAGE, OFFER, PLANS, RESOURCES, package};
+use domain::spreadsheets::CsvFlavour;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
@@ -24,7 +31,12 @@ pub fn routes() -> Vec<Route> {
         plans_csv,
         plans_json,
         resources_csv,
-        resources_json
+        resources_json,
+        offer_excel_csv,
+        coverage_excel_csv,
+        plans_excel_csv,
+        resources_excel_csv,
+        datapackage
     ]
 }
 
@@ -51,7 +63,10 @@ pub async fn offer_csv(
     sector: Option<&str>,
 ) -> AppResult<Download> {
     let rows = offer::rows(db.inner(), sector).await?;
-    Ok(Download::csv(OFFER.file_name, offer::csv(&rows)))
+    Ok(Download::csv(
+        OFFER.file_name,
+        offer::csv(&rows, CsvFlavour::Standard),
+    ))
 }
 
 /// The offer (JSON)
@@ -91,7 +106,10 @@ pub async fn offer_json(
 #[get("/open-data/coverage.csv")]
 pub async fn coverage_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
     let rows = coverage::rows(db.inner()).await?;
-    Ok(Download::csv(COVERAGE.file_name, coverage::csv(&rows)))
+    Ok(Download::csv(
+        COVERAGE.file_name,
+        coverage::csv(&rows, CsvFlavour::Standard),
+    ))
 }
 
 /// The coverage (JSON)
@@ -128,7 +146,10 @@ pub async fn coverage_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec
 #[get("/open-data/plans.csv")]
 pub async fn plans_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
     let rows = plan_data::rows(db.inner()).await?;
-    Ok(Download::csv(PLANS.file_name, plan_data::csv(&rows)))
+    Ok(Download::csv(
+        PLANS.file_name,
+        plan_data::csv(&rows, CsvFlavour::Standard),
+    ))
 }
 
 /// The plans (JSON)
@@ -165,7 +186,7 @@ pub async fn resources_csv(db: &State<DatabaseConnection>) -> AppResult<Download
     let rows = resource_data::rows(db.inner()).await?;
     Ok(Download::csv(
         RESOURCES.file_name,
-        resource_data::csv(&rows),
+        resource_data::csv(&rows, CsvFlavour::Standard),
     ))
 }
 
@@ -183,4 +204,59 @@ pub async fn resources_csv(db: &State<DatabaseConnection>) -> AppResult<Download
 #[get("/open-data/resources.json")]
 pub async fn resources_json(db: &State<DatabaseConnection>) -> AppResult<Json<Vec<ResourceRow>>> {
     Ok(Json(resource_data::rows(db.inner()).await?))
+}
+
+/// The offer for Colombian Excel: the same file as `/open-data/offer.csv` (and the same
+/// `sector`), separated by `;`.
+#[get("/open-data/offer.excel.csv?<sector>")]
+pub async fn offer_excel_csv(
+    db: &State<DatabaseConnection>,
+    sector: Option<&str>,
+) -> AppResult<Download> {
+    let rows = offer::rows(db.inner(), sector).await?;
+    let flavour = CsvFlavour::ExcelColombia;
+    Ok(Download::csv(
+        &OFFER.csv_file_name(flavour),
+        offer::csv(&rows, flavour),
+    ))
+}
+
+/// The coverage for Colombian Excel (`;`).
+#[get("/open-data/coverage.excel.csv")]
+pub async fn coverage_excel_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = coverage::rows(db.inner()).await?;
+    let flavour = CsvFlavour::ExcelColombia;
+    Ok(Download::csv(
+        &COVERAGE.csv_file_name(flavour),
+        coverage::csv(&rows, flavour),
+    ))
+}
+
+/// The plans for Colombian Excel (`;`).
+#[get("/open-data/plans.excel.csv")]
+pub async fn plans_excel_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = plan_data::rows(db.inner()).await?;
+    let flavour = CsvFlavour::ExcelColombia;
+    Ok(Download::csv(
+        &PLANS.csv_file_name(flavour),
+        plan_data::csv(&rows, flavour),
+    ))
+}
+
+/// The public resources for Colombian Excel (`;`).
+#[get("/open-data/resources.excel.csv")]
+pub async fn resources_excel_csv(db: &State<DatabaseConnection>) -> AppResult<Download> {
+    let rows = resource_data::rows(db.inner()).await?;
+    let flavour = CsvFlavour::ExcelColombia;
+    Ok(Download::csv(
+        &RESOURCES.csv_file_name(flavour),
+        resource_data::csv(&rows, flavour),
+    ))
+}
+
+/// The Frictionless Data Package describing every CSV above (both flavours), with absolute
+/// paths on this installation's `public_url`.
+#[get("/open-data/datapackage.json")]
+pub fn datapackage(config: &State<AppConfig>) -> Json<serde_json::Value> {
+    Json(package::datapackage(&config.public_url))
 }

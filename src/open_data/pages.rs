@@ -5,6 +5,7 @@ use crate::web::{Page, PageResult};
 use domain::descriptors::{self, DescriptorView};
 use domain::entities::values::DescriptorKind;
 use domain::open_data::{DATASETS, Dataset, LIST_SEPARATOR, MIN_PUBLISHED};
+use domain::spreadsheets::CsvFlavour;
 use rocket::{Route, State, get, routes};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -28,6 +29,8 @@ struct DatasetView {
     #[serde(flatten)]
     dataset: &'static Dataset,
     csv: String,
+    /// The same CSV for Colombian Excel (`;`).
+    excel_csv: String,
     json: String,
 }
 
@@ -37,8 +40,9 @@ async fn open_data_page(db: &State<DatabaseConnection>, page: Page<'_>) -> PageR
         .iter()
         .map(|&dataset| DatasetView {
             dataset,
-            csv: format!("/open-data/{}.csv", dataset.slug),
-            json: format!("/open-data/{}.json", dataset.slug),
+            csv: dataset.csv_path(CsvFlavour::Standard),
+            excel_csv: dataset.csv_path(CsvFlavour::ExcelColombia),
+            json: dataset.json_path(),
         })
         .collect();
     page.render(

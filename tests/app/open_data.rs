@@ -4,6 +4,9 @@
 //! their leading zeros, no person of the database appears in any file, counts from 1 to 4 are
 //! suppressed, drafts and cancelled cohorts are not in the offer and every provider's cohorts
 //! are, with the provider's name. `/datos-abiertos` lists the data sets with their dictionary.
+//! Issue 67: each CSV also comes for Colombian Excel (`.excel.csv`, split on `;`, the same
+//! columns and rows), and `/open-data/datapackage.json` describes every CSV with the fields
+//! of its header.
 
 use crate::common::TestApp;
 use crate::world::{World, days};
@@ -11,16 +14,20 @@ use chrono::{Datelike, Duration};
 use domain::entities::values::{CohortStatus, Mark, Role};
 use domain::entities::{cohort, participant, provider, user};
 use domain::open_data::{COVERAGE, DATASETS, OFFER};
+use domain::spreadsheets::CsvFlavour;
 use rocket::http::{ContentType, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 7] = [
     "/open-data/offer.csv",
     "/open-data/offer.json",
     "/open-data/coverage.csv",
     "/open-data/coverage.json",
+    "/open-data/offer.excel.csv",
+    "/open-data/coverage.excel.csv",
+    "/open-data/datapackage.json",
 ];
 
 const BOM: &str = "\u{FEFF}";
@@ -550,4 +557,187 @@ async fn no_file_holds_anything_of_a_person() {
             );
         }
     }
+}
+
+/// A CSV body read with the csv crate, split on `delimiter`: its header and rows (the BOM
+/// asserted and dropped).
+fn read_with(body: &str, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = body.strip_prefix(BOM).expect("UTF-8 with a BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Issue 67: the Excel flavour of every data set, read as Colombian Excel reads it (split on
+/// `;`), has the standard CSV's header and rows, field for field: its columns split, DIVIPOLA
+/// codes of Antioquia («05») and Atlántico («08001») with their leading zero, whole numbers
+/// as they are (no data set holds a decimal, so there is no decimal point to turn into a
+/// comma). The datapackage lists every CSV of both flavours, each resource's fields are its
+/// file's header, and each resource's path answers.
+#[rocket::async_test]
+async fn the_excel_flavour_splits_on_semicolons_and_the_datapackage_describes_every_file() {
+    let app = TestApp::with_demo().await;
+    let world = World::new(&app).await;
+    let cohort = world
+        .cohort()
+        .name("Antioquia y Barranquilla")
+        .targets(&["08001"], &["05"])
+        .sessions_from_now(&[Duration::days(-2)], 60)
+        .create()
+        .await;
+    let mut marks = Vec::new();
+    for person in world
+        .people("barranquilla")
+        .count(5)
+        .of("08001")
+        .create()
+        .await
+    {
+        let enrolment = world.enrol(cohort.id, person.id).await;
+        marks.push((enrolment.id, &[Mark::Presente][..]));
+    }
+    world.move_cohort(cohort.id, "in_progress").await;
+    world.take_attendance(&cohort.sessions, &marks).await;
+
+    for dataset in DATASETS {
+        let standard = dataset.csv_path(CsvFlavour::Standard);
+        let excel = dataset.csv_path(CsvFlavour::ExcelColombia);
+        assert_eq!(excel, format!("/open-data/{}.excel.csv", dataset.slug));
+        let (status, kind, disposition, excel_body) = get(&app, &excel).await;
+        assert_eq!(status, Status::Ok, "{excel}");
+        assert_eq!(kind, "text/csv; charset=utf-8", "{excel}");
+        let disposition = disposition.expect("an attachment");
+        assert!(
+            disposition.contains(&format!(
+                "filename=\"{}\"",
+                dataset.csv_file_name(CsvFlavour::ExcelColombia)
+            )),
+            "{disposition}"
+        );
+        assert!(excel_body.starts_with(BOM), "{excel}: UTF-8 with a BOM");
+        assert!(
+            excel_body.ends_with("\r\n") && !excel_body.replace("\r\n", "").contains('\n'),
+            "{excel}: CRLF"
+        );
+        let (_, _, _, standard_body) = get(&app, &standard).await;
+        let (excel_header, excel_rows) = read_with(&excel_body, b';');
+        let (standard_header, standard_rows) = read_with(&standard_body, b',');
+        assert_eq!(excel_header, dataset.header(), "{excel}: its columns split");
+        assert_eq!(excel_header, standard_header, "{excel}");
+        assert_eq!(excel_rows, standard_rows, "{excel}: the same rows");
+        for row in &excel_rows {
+            assert_eq!(row.len(), dataset.columns.len(), "{excel}: {row:?}");
+            for (column, cell) in dataset.columns.iter().zip(row) {
+                if column.kind.table_type == "integer" && !cell.is_empty() {
+                    assert!(
+                        cell.parse::<i64>().is_ok(),
+                        "{excel}: {} = {cell}",
+                        column.name
+                    );
+                }
+            }
+        }
+    }
+
+    // The offer: Antioquia («05») and Barranquilla («08001») with their zeros, in their columns.
+    let (_, _, _, body) = get(&app, "/open-data/offer.excel.csv").await;
+    let (header, rows) = read_with(&body, b';');
+    let ours = rows
+        .iter()
+        .find(|r| r[column(&header, "id_cohorte")] == cohort.id.to_string())
+        .expect("the new cohort in the offer");
+    assert_eq!(ours[column(&header, "codigos_departamento")], "05");
+    assert_eq!(ours[column(&header, "codigos_municipio")], "08001");
+    assert!(
+        body.contains(";\"05\";\"08001\";"),
+        "quoted codes between semicolons"
+    );
+    // The sector filter works on the Excel flavour as on the standard one.
+    let (status, _, _, filtered) = get(&app, "/open-data/offer.excel.csv?sector=no-existe").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(read_with(&filtered, b';').1.len(), 0);
+
+    // The coverage: Barranquilla's row, «08001» and «08», with its zeros.
+    let (_, _, _, body) = get(&app, "/open-data/coverage.excel.csv").await;
+    let (header, rows) = read_with(&body, b';');
+    let barranquilla = rows
+        .iter()
+        .find(|r| r[column(&header, "codigo_municipio")] == "08001")
+        .expect("Barranquilla's coverage");
+    assert_eq!(barranquilla[column(&header, "codigo_departamento")], "08");
+    assert_eq!(
+        barranquilla[column(&header, "nombre_departamento")],
+        "Atlántico"
+    );
+
+    // The datapackage: every data set in both flavours, fields = the file's header.
+    let (status, kind, _, body) = get(&app, "/open-data/datapackage.json").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(kind, ContentType::JSON.to_string());
+    let package: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(package["profile"], "tabular-data-package");
+    assert_eq!(package["licenses"][0]["name"], "CC-BY-4.0");
+    let resources = package["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), DATASETS.len() * 2);
+    let mut described = BTreeSet::new();
+    for resource in resources {
+        let url = resource["path"].as_str().unwrap();
+        let path = &url[url.find("/open-data/").expect("a path on the site")..];
+        assert!(url.starts_with("http"), "{url}: absolute");
+        assert!(described.insert(path.to_string()), "{path} twice");
+        let (status, _, _, csv) = get(&app, path).await;
+        assert_eq!(status, Status::Ok, "{path}");
+        let delimiter = resource["dialect"]["delimiter"].as_str().unwrap();
+        let (header, _) = read_with(&csv, delimiter.as_bytes()[0]);
+        let fields: Vec<&str> = resource["schema"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, header, "{path}: the schema's fields are the header");
+        assert_eq!(resource["encoding"], "utf-8");
+        assert_eq!(resource["format"], "csv");
+    }
+    let expected: BTreeSet<String> = DATASETS
+        .iter()
+        .flat_map(|d| CsvFlavour::ALL.map(|f| d.csv_path(f)))
+        .collect();
+    assert_eq!(described, expected, "every CSV the site publishes");
+    let municipality = resources[1]["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "codigos_municipio")
+        .unwrap();
+    assert_eq!(municipality["type"], "string");
+    assert_eq!(
+        municipality["constraints"]["pattern"],
+        "[0-9]{5}(;[0-9]{5})*"
+    );
+
+    // The page links the datapackage and both flavours, and says which to use.
+    let (_, html) = crate::support::page(&app, "/datos-abiertos").await;
+    for text in [
+        "href=\"/open-data/datapackage.json\"",
+        "href=\"/open-data/offer.excel.csv\"",
+        "href=\"/open-data/coverage.excel.csv\"",
+        "href=\"/open-data/plans.excel.csv\"",
+        "href=\"/open-data/resources.excel.csv\"",
+        "formaction=\"/open-data/offer.excel.csv\"",
+        "Para abrirlo con Excel en Colombia",
+        "Para programas",
+    ] {
+        assert!(html.contains(text), "the page says «{text}»");
+    }
+    assert!(
+        !html.contains("se agregarán a estos archivos"),
+        "the outdated note is gone"
+    );
 }

@@ -12,7 +12,7 @@ use crate::entities::{
     assistance_figure, capacity, capacity_year_figure, department, municipality, replica_figure,
 };
 use crate::error::AppResult;
-use crate::spreadsheets::{CsvField, CsvFile};
+use crate::spreadsheets::{CsvField, CsvFlavour};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait,
@@ -274,13 +274,9 @@ fn complementary(mut row: CoverageRow) -> CoverageRow {
     row
 }
 
-/// The coverage as a CSV file ([`crate::spreadsheets::CsvFile`]).
-pub fn csv(rows: &[CoverageRow]) -> Vec<u8> {
-    let mut file = CsvFile::new(&COVERAGE.header());
-    for row in rows {
-        file.row(&row.fields());
-    }
-    file.into_bytes()
+/// The rows as the CSV file in `flavour` ([`super::Dataset::csv`]).
+pub fn csv(rows: &[CoverageRow], flavour: CsvFlavour) -> Vec<u8> {
+    COVERAGE.csv(flavour, rows.iter().map(CoverageRow::fields))
 }
 
 #[cfg(test)]
@@ -315,7 +311,7 @@ mod tests {
 
     #[test]
     fn the_csv_keeps_codes_as_text_and_leaves_suppressed_counts_empty() {
-        let text = String::from_utf8(csv(&[row()])).unwrap();
+        let text = String::from_utf8(csv(&[row()], CsvFlavour::Standard)).unwrap();
         assert_eq!(
             text.lines().nth(1).unwrap(),
             "\"05001\",\"Medellín\",\"05\",\"Antioquia\",\"PT\",\"Planeación territorial\",\

@@ -14,16 +14,20 @@
 //! equal to the dictionary's column names (the tests hold them together). In JSON a file is an
 //! array of objects (what datos.gov.co's SODA API answers), a list column a JSON list and a
 //! suppressed count `null`; in CSV a list is joined with `;` and a suppressed count is empty.
-//! Technical assistance is not recorded by the product yet: its columns will be added when it
-//! is, and the dictionary says so.
+//! Each CSV comes in two flavours written by the same code (`spreadsheets::CsvFlavour`): the
+//! standard one (comma) and the one Colombian Excel splits into columns (`;`), at
+//! `/open-data/{slug}.excel.csv` (issue 67). [`package`] describes every file as a Frictionless
+//! Data Package, derived from the same dictionary.
 
 pub mod coverage;
 pub mod offer;
+pub mod package;
 pub mod plans;
 pub mod resources;
 
 pub use resources::RESOURCES;
 
+use crate::spreadsheets::{CsvField, CsvFile, CsvFlavour};
 use serde::Serialize;
 
 /// The smallest count published: 1 to 4 people could be recognised, so they are suppressed.
@@ -111,9 +115,28 @@ pub struct Dataset {
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct ColumnDoc {
     pub name: &'static str,
-    /// `texto`, `entero`, `fecha` or `lista de texto`.
-    pub kind: &'static str,
+    pub kind: ColumnKind,
     pub description: &'static str,
+}
+
+/// A column's type, as the dictionary page names it and as the Data Package's Table Schema
+/// describes it. Serialised (for the page) as its label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColumnKind {
+    /// `texto`, `entero`, `fecha`, `lista de texto`…
+    pub label: &'static str,
+    /// The Table Schema type: `string`, `integer` or `date`. A list is a `string` (joined
+    /// with [`LIST_SEPARATOR`] in CSV).
+    pub table_type: &'static str,
+    /// The Table Schema `pattern` (an XML Schema regular expression: the whole value must
+    /// match), for codes.
+    pub pattern: Option<&'static str>,
+}
+
+impl Serialize for ColumnKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label)
+    }
 }
 
 impl Dataset {
@@ -121,12 +144,76 @@ impl Dataset {
     pub fn header(&self) -> Vec<&'static str> {
         self.columns.iter().map(|c| c.name).collect()
     }
+
+    /// The CSV's path on the site, in `flavour`: `/open-data/offer.csv`,
+    /// `/open-data/offer.excel.csv`.
+    pub fn csv_path(&self, flavour: CsvFlavour) -> String {
+        format!("/open-data/{}{}.csv", self.slug, flavour.suffix())
+    }
+
+    /// The JSON's path on the site.
+    pub fn json_path(&self) -> String {
+        format!("/open-data/{}.json", self.slug)
+    }
+
+    /// The downloaded CSV's file name in `flavour`: `aula-territorial-oferta.csv`,
+    /// `aula-territorial-oferta.excel.csv`.
+    pub fn csv_file_name(&self, flavour: CsvFlavour) -> String {
+        let stem = self.file_name.trim_end_matches(".csv");
+        format!("{stem}{}.csv", flavour.suffix())
+    }
+
+    /// A CSV file of this data set in `flavour` with these rows (each row's fields in the
+    /// dictionary's order): the one writer of every open data CSV.
+    pub fn csv(
+        &self,
+        flavour: CsvFlavour,
+        rows: impl IntoIterator<Item = Vec<CsvField>>,
+    ) -> Vec<u8> {
+        let mut file = CsvFile::with_flavour(&self.header(), flavour);
+        for row in rows {
+            file.row(&row);
+        }
+        file.into_bytes()
+    }
 }
 
-const TEXT: &str = "texto";
-const INTEGER: &str = "entero";
-const DATE: &str = "fecha";
-const LIST: &str = "lista de texto";
+const fn kind(label: &'static str, table_type: &'static str) -> ColumnKind {
+    ColumnKind {
+        label,
+        table_type,
+        pattern: None,
+    }
+}
+
+pub const TEXT: ColumnKind = kind("texto", "string");
+pub const INTEGER: ColumnKind = kind("entero", "integer");
+pub const DATE: ColumnKind = kind("fecha", "date");
+pub const LIST: ColumnKind = kind("lista de texto", "string");
+/// A municipality's DIVIPOLA code: five digits, leading zero kept (Medellín «05001»).
+pub const MUNICIPALITY_CODE: ColumnKind = ColumnKind {
+    label: "texto: código DIVIPOLA de 5 dígitos",
+    table_type: "string",
+    pattern: Some("[0-9]{5}"),
+};
+/// A department's DIVIPOLA code: two digits (Antioquia «05», Atlántico «08»).
+pub const DEPARTMENT_CODE: ColumnKind = ColumnKind {
+    label: "texto: código DIVIPOLA de 2 dígitos",
+    table_type: "string",
+    pattern: Some("[0-9]{2}"),
+};
+/// A list of municipality codes joined with [`LIST_SEPARATOR`].
+pub const MUNICIPALITY_CODES: ColumnKind = ColumnKind {
+    label: "lista de códigos DIVIPOLA de 5 dígitos",
+    table_type: "string",
+    pattern: Some("[0-9]{5}(;[0-9]{5})*"),
+};
+/// A list of department codes joined with [`LIST_SEPARATOR`].
+pub const DEPARTMENT_CODES: ColumnKind = ColumnKind {
+    label: "lista de códigos DIVIPOLA de 2 dígitos",
+    table_type: "string",
+    pattern: Some("[0-9]{2}(;[0-9]{2})*"),
+};
 
 /// The offer: one row per published cohort.
 pub const OFFER: Dataset = Dataset {
@@ -138,7 +225,7 @@ pub const OFFER: Dataset = Dataset {
         que fortalece, dónde se ofrece, las fechas, la modalidad y los cupos. Se publican las \
         cohortes con inscripciones abiertas, en curso y cerradas; no se publican los borradores \
         ni las cohortes canceladas (una cohorte se puede cancelar antes de publicarse). Las \
-        asistencias técnicas se agregarán cuando el sistema las registre.",
+        asistencias técnicas no están aquí: se cuentan en la cobertura.",
     row: "una cohorte",
     order: "por id_cohorte",
     columns: &[
@@ -199,13 +286,13 @@ pub const OFFER: Dataset = Dataset {
         },
         ColumnDoc {
             name: "codigos_departamento",
-            kind: LIST,
+            kind: DEPARTMENT_CODES,
             description: "códigos DIVIPOLA de 2 dígitos de los departamentos a los que se ofrece \
                 (todos sus municipios); vacío si no hay",
         },
         ColumnDoc {
             name: "codigos_municipio",
-            kind: LIST,
+            kind: MUNICIPALITY_CODES,
             description: "códigos DIVIPOLA de 5 dígitos de los municipios a los que se ofrece; \
                 vacío si no hay",
         },
@@ -275,7 +362,7 @@ pub const COVERAGE: Dataset = Dataset {
     columns: &[
         ColumnDoc {
             name: "codigo_municipio",
-            kind: TEXT,
+            kind: MUNICIPALITY_CODE,
             description: "código DIVIPOLA de 5 dígitos del municipio de la inscripción (la \
                 entidad por la que la persona se formó)",
         },
@@ -286,7 +373,7 @@ pub const COVERAGE: Dataset = Dataset {
         },
         ColumnDoc {
             name: "codigo_departamento",
-            kind: TEXT,
+            kind: DEPARTMENT_CODE,
             description: "código DIVIPOLA de 2 dígitos del departamento",
         },
         ColumnDoc {
@@ -386,7 +473,7 @@ pub const PLANS: Dataset = Dataset {
         },
         ColumnDoc {
             name: "codigo_departamento",
-            kind: TEXT,
+            kind: DEPARTMENT_CODE,
             description: "código DIVIPOLA de 2 dígitos del departamento, en el plan de una gobernación; vacío si no",
         },
         ColumnDoc {
@@ -436,7 +523,7 @@ pub const PLANS: Dataset = Dataset {
         },
         ColumnDoc {
             name: "codigos_municipio",
-            kind: LIST,
+            kind: MUNICIPALITY_CODES,
             description: "códigos DIVIPOLA de 5 dígitos de los municipios que la línea lista (en CSV separados por «;», en JSON una lista); vacío si usa una regla o todo el territorio del plan",
         },
         ColumnDoc {
@@ -628,11 +715,57 @@ mod tests {
                 );
                 assert!(seen.insert(column.name), "{} twice", column.name);
                 assert!(
-                    [TEXT, INTEGER, DATE, LIST].contains(&column.kind),
+                    [
+                        TEXT,
+                        INTEGER,
+                        DATE,
+                        LIST,
+                        MUNICIPALITY_CODE,
+                        DEPARTMENT_CODE,
+                        MUNICIPALITY_CODES,
+                        DEPARTMENT_CODES
+                    ]
+                    .contains(&column.kind),
                     "{}",
                     column.name
                 );
             }
         }
+    }
+
+    /// Every DIVIPOLA column carries its pattern (what keeps tools from reading «05001» as
+    /// the number 5001), and the list patterns use the separator the files join lists with.
+    #[test]
+    fn divipola_columns_are_text_with_their_pattern() {
+        let mut seen = 0;
+        for dataset in DATASETS {
+            for column in dataset.columns {
+                let expected = match column.name {
+                    "codigo_municipio" => MUNICIPALITY_CODE,
+                    "codigo_departamento" => DEPARTMENT_CODE,
+                    "codigos_municipio" => MUNICIPALITY_CODES,
+                    "codigos_departamento" => DEPARTMENT_CODES,
+                    _ => continue,
+                };
+                assert_eq!(column.kind, expected, "{}.{}", dataset.slug, column.name);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 6);
+        for list in [MUNICIPALITY_CODES, DEPARTMENT_CODES] {
+            assert!(
+                list.pattern
+                    .unwrap()
+                    .contains(&format!("({LIST_SEPARATOR}"))
+            );
+        }
+        assert_eq!(
+            OFFER.csv_file_name(CsvFlavour::ExcelColombia),
+            "aula-territorial-oferta.excel.csv"
+        );
+        assert_eq!(
+            OFFER.csv_path(CsvFlavour::ExcelColombia),
+            "/open-data/offer.excel.csv"
+        );
     }
 }

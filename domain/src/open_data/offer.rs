@@ -6,7 +6,7 @@ use crate::entities::{
     capacity, cohort, cohort_department, cohort_municipality, course, course_capacity, provider,
 };
 use crate::error::AppResult;
-use crate::spreadsheets::{CsvField, CsvFile};
+use crate::spreadsheets::{CsvField, CsvFlavour};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
@@ -359,13 +359,9 @@ fn offer_row(
     }
 }
 
-/// The offer as a CSV file ([`crate::spreadsheets::CsvFile`]).
-pub fn csv(rows: &[OfferRow]) -> Vec<u8> {
-    let mut file = CsvFile::new(&OFFER.header());
-    for row in rows {
-        file.row(&row.fields());
-    }
-    file.into_bytes()
+/// The rows as the CSV file in `flavour` ([`super::Dataset::csv`]).
+pub fn csv(rows: &[OfferRow], flavour: CsvFlavour) -> Vec<u8> {
+    OFFER.csv(flavour, rows.iter().map(OfferRow::fields))
 }
 
 #[cfg(test)]
@@ -408,7 +404,7 @@ mod tests {
 
     #[test]
     fn the_csv_joins_lists_and_quotes_codes() {
-        let text = String::from_utf8(csv(&[row()])).unwrap();
+        let text = String::from_utf8(csv(&[row()], CsvFlavour::Standard)).unwrap();
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
@@ -422,6 +418,24 @@ mod tests {
              \"18256;18592\",\"2026-03-02\",\"2026-04-30\",\"presencial\",30,\"abierta\",\
              \"vivienda_agua\",\"Vivienda, ciudad y territorio\",\"\",\"\""
         );
+    }
+
+    /// The Excel flavour: the same header and fields, split on `;` (lists stay whole in their
+    /// quoted field), codes with their zeros.
+    #[test]
+    fn the_excel_flavour_splits_on_semicolons() {
+        let text = String::from_utf8(csv(&[row()], CsvFlavour::ExcelColombia)).unwrap();
+        let body = text.strip_prefix(crate::spreadsheets::BOM).expect("a BOM");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(body.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, OFFER.header());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(record.len(), OFFER.columns.len());
+        assert_eq!(&record[10], "05");
+        assert_eq!(&record[11], "18256;18592");
+        assert!(text.ends_with("\"\";\"\"\r\n"), "{text}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::entities::values::{BudgetSource, PlanStatus};
 use crate::error::AppResult;
 use crate::plans::PlanScope;
 use crate::plans::progress::{self, LineProgress};
-use crate::spreadsheets::{CsvField, CsvFile};
+use crate::spreadsheets::{CsvField, CsvFlavour};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
@@ -271,13 +271,9 @@ fn complementary(rows: &mut [PlanRow]) {
     }
 }
 
-/// The rows as the CSV file.
-pub fn csv(rows: &[PlanRow]) -> Vec<u8> {
-    let mut file = CsvFile::new(&PLANS.header());
-    for row in rows {
-        file.row(&row.fields());
-    }
-    file.into_bytes()
+/// The rows as the CSV file in `flavour` ([`super::Dataset::csv`]).
+pub fn csv(rows: &[PlanRow], flavour: CsvFlavour) -> Vec<u8> {
+    PLANS.csv(flavour, rows.iter().map(PlanRow::fields))
 }
 
 #[cfg(test)]
@@ -369,7 +365,7 @@ mod tests {
 
     #[test]
     fn the_csv_joins_lists_and_leaves_unset_or_suppressed_counts_empty() {
-        let text = String::from_utf8(csv(&[row()])).unwrap();
+        let text = String::from_utf8(csv(&[row()], CsvFlavour::Standard)).unwrap();
         let line = text.lines().nth(1).unwrap();
         assert!(line.contains("\"50325;50450\""), "{line}");
         assert!(

@@ -7,7 +7,7 @@ use super::{ColumnDoc, DATE, Dataset, INTEGER, LIST, LIST_SEPARATOR, TEXT};
 use crate::entities::resource;
 use crate::entities::values::{ResourceStatus, ResourceVisibility};
 use crate::error::AppResult;
-use crate::spreadsheets::{CsvField, CsvFile};
+use crate::spreadsheets::{CsvField, CsvFlavour};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
@@ -274,13 +274,9 @@ pub async fn rows<C: ConnectionTrait>(db: &C) -> AppResult<Vec<ResourceRow>> {
         .collect())
 }
 
-/// The rows as the CSV file.
-pub fn csv(rows: &[ResourceRow]) -> Vec<u8> {
-    let mut file = CsvFile::new(&RESOURCES.header());
-    for row in rows {
-        file.row(&row.fields());
-    }
-    file.into_bytes()
+/// The rows as the CSV file in `flavour` ([`super::Dataset::csv`]).
+pub fn csv(rows: &[ResourceRow], flavour: CsvFlavour) -> Vec<u8> {
+    RESOURCES.csv(flavour, rows.iter().map(ResourceRow::fields))
 }
 
 #[cfg(test)]

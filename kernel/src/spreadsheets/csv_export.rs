@@ -13,6 +13,13 @@
 //!   front, so that a spreadsheet program does not run it as a formula (OWASP's CSV
 //!   injection rule; the JSON files keep such text as it is).
 //! - Numbers are bare; an absent number (a suppressed count) is an empty field.
+//!
+//! Two flavours of the same file ([`CsvFlavour`]), written by the same code: the standard one
+//! (comma, for programs, datos.gov.co and the Data Package) and the one Excel opens with its
+//! columns split where the list separator is `;` (Colombian Windows: decimal comma, so `;`
+//! separates fields), with the same header, quoting, BOM and CRLF. The data sets hold whole
+//! numbers only, so no decimal is ever written; a decimal column would be written with a
+//! comma in the Excel flavour ([`CsvFlavour::decimal_separator`]).
 
 /// One field of a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +60,46 @@ impl From<Option<i64>> for CsvField {
     }
 }
 
+/// Which program the file is written for: the separator between fields and, for a decimal, the
+/// decimal mark. Everything else (BOM, CRLF, quoting, header) is the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvFlavour {
+    /// RFC 4180: comma separator (programs, datos.gov.co, Frictionless).
+    Standard,
+    /// Excel in Spanish (Colombia): `;` separator, decimal comma.
+    ExcelColombia,
+}
+
+impl CsvFlavour {
+    /// Both, standard first.
+    pub const ALL: [CsvFlavour; 2] = [CsvFlavour::Standard, CsvFlavour::ExcelColombia];
+
+    /// The field separator.
+    pub fn delimiter(self) -> char {
+        match self {
+            CsvFlavour::Standard => ',',
+            CsvFlavour::ExcelColombia => ';',
+        }
+    }
+
+    /// The decimal mark a decimal number would be written with.
+    pub fn decimal_separator(self) -> char {
+        match self {
+            CsvFlavour::Standard => '.',
+            CsvFlavour::ExcelColombia => ',',
+        }
+    }
+
+    /// What goes between the data set's name and `.csv` in its URL and file name: nothing, or
+    /// `.excel`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            CsvFlavour::Standard => "",
+            CsvFlavour::ExcelColombia => ".excel",
+        }
+    }
+}
+
 /// The UTF-8 byte order mark every file starts with.
 pub const BOM: &str = "\u{FEFF}";
 
@@ -61,18 +108,26 @@ pub const BOM: &str = "\u{FEFF}";
 pub struct CsvFile {
     out: String,
     columns: usize,
+    delimiter: char,
 }
 
 impl CsvFile {
-    /// A file with this header row.
+    /// A standard (comma) file with this header row.
     pub fn new(header: &[&str]) -> Self {
+        Self::with_flavour(header, CsvFlavour::Standard)
+    }
+
+    /// A file of this flavour with this header row.
+    pub fn with_flavour(header: &[&str], flavour: CsvFlavour) -> Self {
+        let delimiter = flavour.delimiter();
         let mut out = String::with_capacity(4096);
         out.push_str(BOM);
-        out.push_str(&header.join(","));
+        out.push_str(&header.join(&delimiter.to_string()));
         out.push_str("\r\n");
         CsvFile {
             out,
             columns: header.len(),
+            delimiter,
         }
     }
 
@@ -82,7 +137,7 @@ impl CsvFile {
         debug_assert_eq!(fields.len(), self.columns, "a row as wide as the header");
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
-                self.out.push(',');
+                self.out.push(self.delimiter);
             }
             match field {
                 CsvField::Text(text) => push_text(&mut self.out, text),
@@ -165,6 +220,27 @@ mod tests {
             push_text(&mut out, given);
             assert_eq!(out, written, "{given:?}");
         }
+    }
+
+    #[test]
+    fn the_excel_flavour_differs_only_in_its_separator() {
+        let mut f = CsvFile::with_flavour(&["codigo", "nombre", "n"], CsvFlavour::ExcelColombia);
+        f.row(&["05001".into(), "Medellín; Antioquia".into(), 12i64.into()]);
+        f.row(&["08001".into(), "Barranquilla".into(), None.into()]);
+        let text = String::from_utf8(f.into_bytes()).unwrap();
+        assert_eq!(
+            text,
+            "\u{FEFF}codigo;nombre;n\r\n\"05001\";\"Medellín; Antioquia\";12\r\n\
+             \"08001\";\"Barranquilla\";\r\n"
+        );
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(text.strip_prefix(BOM).unwrap().as_bytes());
+        let first = reader.records().next().unwrap().unwrap();
+        assert_eq!(&first[1], "Medellín; Antioquia");
+        assert_eq!(CsvFlavour::ExcelColombia.decimal_separator(), ',');
+        assert_eq!(CsvFlavour::Standard.suffix(), "");
+        assert_eq!(CsvFlavour::ExcelColombia.suffix(), ".excel");
     }
 
     /// What a real reader (the csv crate, which the uploads use) makes of the file: the same

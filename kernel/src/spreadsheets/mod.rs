@@ -85,13 +85,15 @@
 //!
 //! ```text
 //! CsvFile::new(header: &[&str]) -> CsvFile ; CsvFile::row(&mut self, fields: &[CsvField])
+//! CsvFile::with_flavour(header: &[&str], flavour: CsvFlavour) -> CsvFile
 //! CsvFile::into_bytes(self) -> Vec<u8>
 //! enum CsvField { Text(String), Number(Option<i64>) }  (+ From impls)
+//! enum CsvFlavour { Standard, ExcelColombia }  .delimiter() .decimal_separator() .suffix()
 //! ```
 //!
-//! The open data sets' files (`crate::open_data`): UTF-8 with BOM, comma, CRLF, text always
-//! quoted (codes keep their zeros), formula-looking text defused, an absent number empty; see
-//! `csv_export.rs`.
+//! The open data sets' files (`crate::open_data`): UTF-8 with BOM, comma (`;` in the Excel
+//! flavour), CRLF, text always quoted (codes keep their zeros), formula-looking text defused,
+//! an absent number empty; see `csv_export.rs`.
 //!
 //! # Downloads
 //!
@@ -108,7 +110,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use csv_export::{CsvField, CsvFile};
+pub use csv_export::{BOM, CsvField, CsvFile, CsvFlavour};
 pub use export::{Cell, ChartKind, Column, ColumnKind, ExportBook, SheetWriter};
 pub use import::{ImportRow, ImportTable, parse_upload, read_upload, read_upload_requiring};
 pub use pipeline::{Import, Mode, Source};
