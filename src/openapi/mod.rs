@@ -199,6 +199,7 @@ use utoipa::{Modify, ToResponse};
         crate::surveys::api::report,
         crate::surveys::api::report_xlsx,
         crate::territory::api::directions,
+        crate::territory::api::holidays,
         crate::territory::api::create_direction,
         crate::territory::api::update_direction,
         crate::providers::api::list,

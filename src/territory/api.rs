@@ -14,8 +14,46 @@ pub fn routes() -> Vec<Route> {
         municipalities,
         directions,
         create_direction,
-        update_direction
+        update_direction,
+        holidays
     ]
+}
+
+/// The year `GET /holidays` answers for: 1900–2200 (the Gregorian computus holds far beyond,
+/// but no plan or session lies outside).
+const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// List Colombia's public holidays
+///
+/// No sign-in needed (public reference data). The eighteen public holidays of `year` (default:
+/// this year in Bogotá), already moved to Monday where Ley 51 de 1983 moves them, with the
+/// Easter-based days; by date. A year outside 1900–2200 → 422. Sessions on one of these days
+/// carry a `festivo` warning, and legal terms (habeas data) count business days without them.
+#[utoipa::path(
+    tag = "reference",
+    operation_id = "listHolidays",
+    security(()),
+    params(
+        ("year" = Option<i32>, Query, minimum = 1900, maximum = 2200, description = "Calendar year, 1900–2200 (default: this year).", example = 2026),
+    ),
+    responses(
+        (status = 200, description = "The year's holidays, by date.", body = List<domain::holidays::Holiday>),
+        (status = 422, response = crate::openapi::responses::ValidationFailed),
+    )
+)]
+#[get("/holidays?<year>")]
+pub async fn holidays(year: Option<&str>) -> AppResult<Json<List<domain::holidays::Holiday>>> {
+    let year = match year.map(str::trim) {
+        None | Some("") => chrono::Datelike::year(&domain::time::today()),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|year| HOLIDAY_YEARS.contains(year))
+            .ok_or_else(|| {
+                domain::error::AppError::invalid("year", "El año debe estar entre 1900 y 2200.")
+            })?,
+    };
+    Ok(Json(List::whole(domain::holidays::of_year(year))))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -41,6 +41,7 @@ mod formats;
 mod forms;
 mod freshness;
 mod handover;
+mod holidays;
 mod hostile_input;
 mod import_pipeline;
 mod indicators;

@@ -73,6 +73,33 @@ pub struct SessionView {
     /// `location` when it is a link, else the cohort's `meeting_url`.
     #[schema(example = "https://sala.example.org/x")]
     pub meeting_url: Option<String>,
+    /// What the coordinator should know and may still accept: `festivo` when `local_date` is
+    /// a Colombian public holiday (the session is kept; integrations keep working).
+    pub warnings: Vec<SessionWarning>,
+}
+
+/// A warning about a session that is accepted anyway.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct SessionWarning {
+    /// `festivo`: the session falls on a public holiday.
+    #[schema(example = "festivo")]
+    pub code: &'static str,
+    /// Spanish sentence for people, naming the holiday.
+    #[schema(example = "El lunes 12 de octubre de 2026 es festivo (Día de la Raza).")]
+    pub message: String,
+}
+
+/// The holiday `date` falls on, as a warning: «El lunes 12 de octubre de 2026 es festivo
+/// (Día de la Raza).»
+pub fn holiday_warning(date: NaiveDate) -> Option<SessionWarning> {
+    crate::holidays::holiday(date).map(|name| SessionWarning {
+        code: "festivo",
+        message: format!(
+            "El {} {} es festivo ({name}).",
+            weekday_name(date),
+            crate::format::long_date(date)
+        ),
+    })
 }
 
 /// The page that starts the launch of a cohort's virtual-classroom link.
@@ -172,6 +199,7 @@ impl SessionView {
             place,
             launch_url,
             meeting_url,
+            warnings: holiday_warning(times.local_date).into_iter().collect(),
         }
     }
 
@@ -650,6 +678,9 @@ pub struct Recurrence {
     pub modality: Option<String>,
     /// Every session's virtual-classroom link, as in [`SessionInput`].
     pub lti_link_id: Option<i32>,
+    /// `true`: Colombian public holidays are left out (the pages' default). Omitted or
+    /// `false`: they are kept, each session on one carrying its `festivo` warning.
+    pub skip_holidays: Option<bool>,
 }
 
 /// The local dates a recurrence yields.
@@ -739,7 +770,10 @@ pub async fn generate<C: ConnectionTrait>(
     else {
         return Err(AppError::Validation(errors));
     };
-    let days = dates(&weekdays, from, to);
+    let mut days = dates(&weekdays, from, to);
+    if rule.skip_holidays == Some(true) {
+        days.retain(|day| crate::holidays::holiday(*day).is_none());
+    }
     if days.is_empty() {
         return Err(AppError::invalid(
             "weekdays",

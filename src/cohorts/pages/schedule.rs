@@ -24,8 +24,15 @@ pub(super) struct SessionForm {
     /// A link of the cohort's virtual classroom; empty: none.
     #[field(default = String::new())]
     pub(super) lti_link_id: String,
+    /// `confirmado` once the coordinator confirmed a session on a public holiday; the page
+    /// sets `pendiente` when it asks (the box appears only then).
+    #[field(default = String::new())]
+    pub(super) festivo: String,
 }
 csrf_protected!(SessionForm);
+
+/// The form's value once a session on a public holiday is confirmed.
+const HOLIDAY_CONFIRMED: &str = "confirmado";
 
 /// The form's «Modalidad» (empty: the cohort's) as the API takes it.
 fn modality_of(text: &str) -> Option<Option<String>> {
@@ -60,7 +67,16 @@ pub(super) async fn add_session_submit(
     id: i32,
     form: CsrfForm<SessionForm>,
 ) -> PageResult<Flash<Redirect>> {
-    let form = form.0;
+    let mut form = form.0;
+    // A session on a public holiday is written only once confirmed (the API writes it with a
+    // `festivo` warning): the form comes back asking, with the holiday named.
+    let holiday = chrono::NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(sessions::holiday_warning)
+        .filter(|_| form.festivo != HOLIDAY_CONFIRMED);
+    if holiday.is_some() {
+        form.festivo = "pendiente".into();
+    }
     let result = async {
         let mut errors = Vec::new();
         let starts_at = local_date_time(&form.date, &form.start_time);
@@ -71,6 +87,15 @@ pub(super) async fn add_session_submit(
                 "Escriba la fecha (AAAA-MM-DD) y las horas (HH:MM) de la sesión.",
             ));
             return Err(AppError::Validation(errors));
+        }
+        if let Some(warning) = &holiday {
+            return Err(AppError::invalid(
+                "festivo",
+                format!(
+                    "{} Si la sesión es ese día, marque «Sí, es en festivo» y agréguela de nuevo.",
+                    warning.message
+                ),
+            ));
         }
         let input = SessionInput {
             starts_at,
@@ -128,6 +153,9 @@ pub(super) struct GenerateForm {
     pub(super) modality: String,
     #[field(default = String::new())]
     pub(super) lti_link_id: String,
+    /// `si`: the series leaves public holidays out (the box starts checked).
+    #[field(default = String::new())]
+    pub(super) omitir_festivos: String,
 }
 csrf_protected!(GenerateForm);
 
@@ -150,6 +178,7 @@ pub(super) async fn generate_submit(
         location: Some(form.location.clone()),
         modality: modality_of(&form.modality).flatten(),
         lti_link_id: link_of(&form.lti_link_id).flatten(),
+        skip_holidays: Some(form.omitir_festivos == "si"),
     };
     let result = domain::db::write(db, async |txn| {
         let cohort = domain::cohorts::find_managed(txn, &staff, id).await?;
