@@ -69,6 +69,7 @@ mod reference_api;
 mod reference_data;
 mod referrals;
 mod reports;
+mod required_choices;
 mod route_matrix;
 mod schema;
 mod scope;

@@ -484,9 +484,12 @@ async fn a_replicator_records_a_replica_on_the_page_with_attendee_rows() {
     assert!(html.contains("Registrar una réplica"), "{html}");
     assert!(html.contains("Vigente"));
     let csrf = csrf_from_client(&client, "/mis-replicas").await;
+    // The first capacity offered (after the empty «Elija la capacidad», issue 67).
     let capacity = {
         let at = html.find("name=\"capacity_id\"").unwrap();
         let rest = &html[at..];
+        let v = rest.find("<option value=\"\"").unwrap() + 1;
+        let rest = &rest[v..];
         let v = rest.find("<option value=\"").unwrap() + "<option value=\"".len();
         rest[v..v + rest[v..].find('"').unwrap()].to_string()
     };

@@ -10,6 +10,8 @@ and passes where they are in the environment:
     AULA_WORK          a scratch folder (the spreadsheet the coordinator uploads)
     AXE_JS             axe-core's axe.min.js (npm, pinned in tests/browser/package-lock.json)
     BROWSER_SCREENSHOTS  where the screenshots go (default target/browser-screenshots)
+    BROWSER_HTML       where each visited page's HTML goes, as the server sent it (default
+                       target/browser-html), for the W3C Nu HTML Checker (tests/browser/nu_check.py)
     CHROMIUM_BINARY    default /usr/bin/chromium
 
 The journeys drive the real forms (type, click, submit): a participant registers, confirms the
@@ -28,7 +30,9 @@ that does not fit is such a phone table, with its key columns (th[data-key]) in 
 scrolling; text in inline SVG renders at 12 px or more; on a phone, tap targets are 44 px
 tall (issue 45, docs/DECISIONS.md «Phone-first pages»); and axe-core, injected into the page,
 reports no serious or critical violation. A screenshot of each step is written per viewport, e.g.
-`07-participant-enrol-390x844.png`. Problems are collected; the summary at the end lists them
+`07-participant-enrol-390x844.png`, and the page's HTML as the server sent it (the response body
+from Chrome's network log, before any script ran) to `07-participant-enrol-390x844.html`, with
+its path in `pages.json`, for the Nu HTML Checker that `.ci/browser` runs afterwards (issue 67). Problems are collected; the summary at the end lists them
 and the exit status is 1 if there is any.
 
 Python standard library only: a small W3C WebDriver client is below.
@@ -57,6 +61,7 @@ MAIL_DIR = Path(os.environ.get("AULA_MAIL_DIR", "data/mail"))
 WORK = Path(os.environ.get("AULA_WORK", "/tmp"))
 AXE_JS = Path(os.environ.get("AXE_JS", "tests/browser/node_modules/axe-core/axe.min.js"))
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "target/browser-screenshots"))
+HTML = Path(os.environ.get("BROWSER_HTML", "target/browser-html"))
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 
 # The demo's accounts (README).
@@ -118,6 +123,8 @@ class Browser:
                 f"--window-size={viewport.width},{viewport.height}",
             ],
             "prefs": {"intl.accept_languages": "es-CO,es"},
+            # The network log: each page's response, whose body is read back as served (issue 67).
+            "perfLoggingPrefs": {"enableNetwork": True, "enablePage": False},
         }
         if viewport.phone:
             # A phone: the page is laid out at 390 CSS pixels wide with the viewport meta tag,
@@ -141,12 +148,15 @@ class Browser:
                         "browserName": "chrome",
                         "pageLoadStrategy": "normal",
                         "goog:chromeOptions": options,
+                        "goog:loggingPrefs": {"performance": "ALL"},
                     }
                 }
             },
             session=False,
         )
         self.session = answer["sessionId"]
+        # The last document response received for each URL: its request's id in Chrome.
+        self.documents: dict[str, str] = {}
         try:
             self._prepare()
         except BaseException:
@@ -218,6 +228,41 @@ class Browser:
 
     def async_script(self, source: str, *args):
         return self._call("POST", "/execute/async", {"script": source, "args": list(args)})
+
+    def served_html(self) -> str | None:
+        """The HTML the server sent for the page now shown: the body of the last document
+        response for its URL in Chrome's network log (after a redirect, the final response; after
+        a form's POST, the answer to it), not the DOM after the page's scripts ran. None when
+        Chrome no longer has it."""
+        try:
+            entries = self._call("POST", "/se/log", {"type": "performance"}) or []
+        except WebDriverError:
+            entries = []
+        for entry in entries:
+            try:
+                message = json.loads(entry["message"])["message"]
+            except (KeyError, TypeError, ValueError):
+                continue
+            if message.get("method") != "Network.responseReceived":
+                continue
+            params = message.get("params", {})
+            if params.get("type") == "Document":
+                url = params.get("response", {}).get("url", "").split("#")[0]
+                self.documents[url] = params.get("requestId")
+        request_id = self.documents.get(self.url().split("#")[0])
+        if request_id is None:
+            return None
+        try:
+            answer = self._call(
+                "POST",
+                "/goog/cdp/execute",
+                {"cmd": "Network.getResponseBody", "params": {"requestId": request_id}},
+            )
+        except WebDriverError:
+            return None
+        if answer.get("base64Encoded"):
+            return base64.b64decode(answer["body"]).decode("utf-8", errors="replace")
+        return answer.get("body")
 
     def delete_cookies(self):
         self._call("DELETE", "/cookie")
@@ -616,13 +661,14 @@ axe.run(document, {resultTypes: ['violations']}).then(results => {
 class Run:
     """One pass of the journeys at one viewport: the browser, the step counter, the problems."""
 
-    def __init__(self, viewport: Viewport, axe_source: str, failures: list[str]):
+    def __init__(self, viewport: Viewport, axe_source: str, failures: list[str], html_pages: dict[str, str]):
         self.viewport = viewport
         self.axe_source = axe_source
         self.failures = failures
         self.browser = Browser(viewport)
         self.number = 0
         self.pages = 0
+        self.html_pages = html_pages
 
     def fail(self, text: str):
         self.failures.append(f"[{self.viewport.name}] {text}")
@@ -679,6 +725,12 @@ class Run:
                     + (f"\n        {v['summary']}" if v["summary"] else "")
                 )
         b.screenshot(SHOTS / f"{name}.png")
+        served = b.served_html()
+        if served is None:
+            problems.append("the HTML the server sent could not be read from Chrome's network log")
+        else:
+            (HTML / f"{name}.html").write_text(served, encoding="utf-8")
+            self.html_pages[f"{name}.html"] = path
         if problems:
             for p in problems:
                 self.fail(f"{name} {path}: {p}")
@@ -1713,10 +1765,12 @@ def pages_at_a_glance(run: Run):
     sign_out(run)
 
 
-def run_pass(viewport: Viewport, pass_number: int, axe_source: str, failures: list[str]) -> int:
+def run_pass(
+    viewport: Viewport, pass_number: int, axe_source: str, failures: list[str], html_pages: dict[str, str]
+) -> int:
     print(f"\n== journeys at {viewport.name}{' (phone)' if viewport.phone else ''}", flush=True)
     try:
-        run = Run(viewport, axe_source, failures)
+        run = Run(viewport, axe_source, failures, html_pages)
     except (WebDriverError, StepFailed, OSError) as error:
         failures.append(f"[{viewport.name}] could not start Chromium: {error}")
         print(f"  FAIL could not start Chromium: {error}", flush=True)
@@ -1784,6 +1838,11 @@ def main() -> int:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
         old.unlink()
+    HTML.mkdir(parents=True, exist_ok=True)
+    for old in [*HTML.glob("*.html"), *HTML.glob("pages.json")]:
+        old.unlink()
+    # Each saved page's file name → the path it was served at (tests/browser/nu_check.py).
+    html_pages: dict[str, str] = {}
     axe_source = AXE_JS.read_text(encoding="utf-8")
     print(f"server {BASE} · WebDriver {DRIVER} · screenshots in {SHOTS}", flush=True)
     failures: list[str] = []
@@ -1792,9 +1851,10 @@ def main() -> int:
     for number, viewport in enumerate(VIEWPORTS, 1):
         if only and viewport.name not in only.split(","):
             continue
-        pages += run_pass(viewport, number, axe_source, failures)
+        pages += run_pass(viewport, number, axe_source, failures, html_pages)
+        (HTML / "pages.json").write_text(json.dumps(html_pages, indent=1, ensure_ascii=False), encoding="utf-8")
     elapsed = time.time() - started
-    print(f"\n{pages} page(s) checked in {elapsed:.0f} s; screenshots in {SHOTS}")
+    print(f"\n{pages} page(s) checked in {elapsed:.0f} s; screenshots in {SHOTS}; served HTML in {HTML}")
     if failures:
         print(f"\n{len(failures)} problem(s):")
         for failure in failures:

@@ -420,7 +420,12 @@ pub async fn propose_liaison<C: ConnectionTrait>(
         .one(db)
         .await?
         .filter(|m| Some(m.department_code.as_str()) == reviewer.department_code.as_deref());
-    if place.is_none() {
+    if code.is_empty() {
+        errors.push(FieldError::new(
+            "municipality_code",
+            "Elija el municipio del enlace.",
+        ));
+    } else if place.is_none() {
         errors.push(FieldError::new(
             "municipality_code",
             "Solo puede proponer enlaces para los municipios de su departamento.",
