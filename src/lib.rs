@@ -38,6 +38,7 @@ pub mod plans;
 pub mod programmes;
 pub mod providers;
 pub mod reports;
+pub mod site;
 pub mod spreadsheets;
 pub mod surveys;
 pub mod territory;
@@ -73,7 +74,7 @@ pub async fn build(figment: Figment) -> AppResult<Rocket<Build>> {
         let secret = domain::instances::cookie_secret(&db).await?;
         figment.merge(("secret_key", secret))
     };
-    let templates = domain::templates::Templates::load()?;
+    let templates = domain::templates::Templates::load()?.for_entity(&config.entity);
     let dashboards = domain::reports::dashboard::Dashboards::new(config.dashboard_cache_seconds);
     let issuer = domain::credentials::keys::Issuer::from_database(
         &db,
@@ -186,6 +187,7 @@ fn mount_areas(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/", credentials::pages::routes())
         .mount("/", credentials::api::root_routes())
         .mount("/", open_data::pages::routes())
+        .mount("/", site::pages::routes())
         .mount("/", descriptors::pages::routes())
         .mount("/", knowledge::pages::routes())
         .mount("/", programmes::reports::page_routes())

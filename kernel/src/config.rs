@@ -99,6 +99,62 @@ pub struct AppConfig {
     /// The signer's position, printed under the name; default «Director(a) Nacional».
     #[serde(default = "default_certificate_signer_position")]
     pub certificate_signer_position: String,
+    /// The entity that runs this installation, as every page's institutional footer and the
+    /// site pages (`/accesibilidad`, `/transparencia`, `/politica-de-datos`) name it (issue
+    /// 67, Resolución MinTIC 1519 de 2020, Anexo 2): `[default.entity]` in `Rocket.toml`, or
+    /// `ROCKET_ENTITY={name="…",…}`. Every field left out keeps ESAP's value.
+    #[serde(default)]
+    pub entity: Entity,
+}
+
+/// The entity's public contact data (issue 67): what the footer of every page shows and the
+/// site pages cite. Defaults: ESAP's headquarters in Bogotá (see docs/DECISIONS.md, «A GOV.CO
+/// site»: the values to confirm before a production installation).
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Entity {
+    /// The entity's full name, as the footer and the data-treatment policy name the
+    /// responsible party.
+    pub name: String,
+    /// Its NIT (the policy names the responsible party with it); empty leaves it out.
+    pub nit: String,
+    /// The headquarters' street address.
+    pub address: String,
+    /// Municipality and department of the address.
+    pub city: String,
+    /// Opening hours of the service to citizens.
+    pub hours: String,
+    /// The switchboard (conmutador).
+    pub phone: String,
+    /// The free national line; empty leaves it out (the footer then names the switchboard
+    /// alone).
+    pub toll_free: String,
+    /// The mailbox for judicial notifications and for data requests (Ley 1581).
+    pub email: String,
+    /// Where PQRSD (peticiones, quejas, reclamos, sugerencias y denuncias) are filed.
+    pub pqrsd_url: String,
+    /// The entity's website.
+    pub website: String,
+    /// The entity's own «Transparencia y acceso a la información pública» section.
+    pub transparency_url: String,
+}
+
+impl Default for Entity {
+    fn default() -> Self {
+        Entity {
+            name: "Escuela Superior de Administración Pública – ESAP".into(),
+            nit: String::new(),
+            address: "Calle 44 # 53-37, Centro Administrativo Nacional (CAN)".into(),
+            city: "Bogotá, D. C., Colombia".into(),
+            hours: "Lunes a viernes, de 8:00 a. m. a 5:00 p. m.".into(),
+            phone: "(601) 220 2790".into(),
+            toll_free: String::new(),
+            email: "notificacionesjudiciales@esap.edu.co".into(),
+            pqrsd_url: "https://www.esap.edu.co/esap/organigrama/subdireccion-nacional-de-gestion-corporativa/direccion-de-atencion-al-ciudadano/pqrsd".into(),
+            website: "https://www.esap.edu.co".into(),
+            transparency_url: "https://www.esap.edu.co/transparencia".into(),
+        }
+    }
 }
 
 fn default_certificate_signer_position() -> String {

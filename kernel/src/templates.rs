@@ -21,6 +21,9 @@ include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 pub struct Templates {
     /// Shared: a kept page's content is drawn by a computation that owns what it reads.
     registry: std::sync::Arc<Handlebars<'static>>,
+    /// What the layout says of the entity that runs the installation (issue 67: the GOV.CO
+    /// footer), as the settings give it ([`Templates::for_entity`]); ESAP's by default.
+    site: std::sync::Arc<Value>,
 }
 
 impl Templates {
@@ -43,7 +46,19 @@ impl Templates {
         }
         Ok(Self {
             registry: std::sync::Arc::new(registry),
+            site: std::sync::Arc::new(site_value(&crate::config::Entity::default())),
         })
+    }
+
+    /// The same registry for pages that name `entity` in their footer (the settings' `entity`).
+    pub fn for_entity(mut self, entity: &crate::config::Entity) -> Self {
+        self.site = std::sync::Arc::new(site_value(entity));
+        self
+    }
+
+    /// The entity as the layout reads it (`site.name`, `site.phone`…).
+    pub fn site(&self) -> &Value {
+        &self.site
     }
 
     /// Renders `name` over data already turned into JSON, without the copy [`Self::render`]
@@ -59,6 +74,10 @@ impl Templates {
             .render(name, data)
             .map_err(|e| AppError::Internal(format!("plantilla {name}: {e}")))
     }
+}
+
+fn site_value(entity: &crate::config::Entity) -> Value {
+    serde_json::to_value(entity).unwrap_or(Value::Null)
 }
 
 /// A date (`2026-11-22`) or an instant (RFC 3339) as its Colombian date; anything else as

@@ -212,9 +212,19 @@ static OFFLINE_PAGE: LazyLock<String> = LazyLock::new(|| {
     include_str!("../../templates/static/sin-conexion.html").replace("__CSS__", &ASSETS.css)
 });
 
+/// The offline page with the GOV.CO top bar and the institutional footer every page has
+/// (issue 67), the entity as the settings name it.
 #[get("/sin-conexion")]
-fn offline_page() -> (ContentType, &'static str) {
-    (ContentType::HTML, OFFLINE_PAGE.as_str())
+fn offline_page(
+    templates: &State<domain::templates::Templates>,
+) -> AppResult<(ContentType, String)> {
+    let site = serde_json::json!({ "site": templates.site() });
+    let bar = templates.render_value("govco_bar", site.clone())?;
+    let footer = templates.render_value("site_footer", site)?;
+    let page = OFFLINE_PAGE
+        .replacen("__GOVCO__", bar.trim_end(), 1)
+        .replacen("__FOOTER__", footer.trim_end(), 1);
+    Ok((ContentType::HTML, page))
 }
 
 /// The pages the worker keeps for whoever asks: `owner` (the user id; null when nobody is

@@ -613,8 +613,13 @@ pub fn render<V: Serialize>(
     }
     let content = templates.render_value(template, data)?;
     frame.insert("content".to_string(), serde_json::Value::String(content));
+    frame.insert(SITE.to_string(), templates.site().clone());
     templates.render_value("layout", serde_json::Value::Object(frame))
 }
+
+/// Where the layout reads the entity that runs the installation (issue 67: the GOV.CO top
+/// bar's page and the institutional footer), from the settings' `entity`.
+const SITE: &str = "site";
 
 /// Stands for the content while the layout is drawn (a control character no page contains).
 const CONTENT_MARK: &str = "\u{1}contenido\u{1}";
@@ -634,6 +639,7 @@ fn frame(
             "content".to_string(),
             serde_json::Value::String(CONTENT_MARK.to_string()),
         );
+        object.insert(SITE.to_string(), templates.site().clone());
     }
     let shell = templates.render_value("layout", data)?;
     let (before, after) = shell.split_once(CONTENT_MARK).ok_or_else(|| {

@@ -1765,6 +1765,20 @@ def pages_at_a_glance(run: Run):
     sign_out(run)
 
 
+def site_pages(run: Run):
+    """Issue 67: the pages a Colombian public entity's site must have, signed out: the
+    accessibility statement, transparency and the data-treatment policy, each with the GOV.CO
+    top bar and the institutional footer (axe at both widths, like every page)."""
+    b = run.browser
+    for path, slug, expect in [
+        ("/accesibilidad", "accessibility", "Cómo reportar una barrera"),
+        ("/transparencia", "transparency", "Datos abiertos"),
+        ("/politica-de-datos", "data-policy", "Sus derechos"),
+    ]:
+        b.open(path)
+        run.page("visitor", slug, expect=expect)
+
+
 def run_pass(
     viewport: Viewport, pass_number: int, axe_source: str, failures: list[str], html_pages: dict[str, str]
 ) -> int:
@@ -1800,6 +1814,7 @@ def run_pass(
         ("replicator records a replica with two attendees", [], lambda: replicator_records_a_replica(run, pass_number)),
         ("one person of a cohort in progress reads the same everywhere", [], lambda: one_person_everywhere(run)),
         ("pages at a glance: admin, reports, where to train, a cohort", [], lambda: pages_at_a_glance(run)),
+        ("a visitor reads the site's accessibility, transparency and data policy", [], lambda: site_pages(run)),
     ]
     done: set[int] = set()
     try:
