@@ -728,7 +728,7 @@ async fn assistances_download_as_workbooks() {
 
 /// Creates an assistance of ESAP in `place` on `capacity` over `starts_on`.. +150 days, visits
 /// it on its first day and closes it (or cancels it); returns its id.
-async fn assisted(
+pub(crate) async fn assisted(
     app: &TestApp,
     staff: &str,
     place: &str,

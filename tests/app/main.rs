@@ -26,6 +26,7 @@ mod cohorts;
 mod commitments;
 mod common;
 mod confirmations;
+mod cost_effectiveness;
 mod costs;
 mod credentials;
 mod dashboards;

@@ -459,6 +459,23 @@ impl Unit {
     }
 }
 
+/// How the groups' cost is counted, in Spanish (the page and the workbook say it).
+pub const COST_METHOD: &str = "Costo: se suman solo los costos ejecutados (nunca los planeados ni \
+     los comprometidos) con fecha entre el 1 de enero del año inicial y el 31 de diciembre del \
+     año final, de las cohortes cuyo curso desarrolla la capacidad y de las asistencias técnicas \
+     en ella (con cualquier capacidad, todos), y solo los que usted puede consultar. El costo de \
+     una cohorte se reparte entre los municipios de sus personas formadas, en proporción a \
+     cuántas personas formó de cada uno (si no formó a nadie, por partes iguales entre los \
+     municipios a los que se ofreció); el de una asistencia técnica va a su municipio. Las \
+     cohortes de formación de formadores cuentan como réplicas. El costo por municipio divide \
+     el costo ejecutado entre los municipios del grupo con algún costo: los que no tienen \
+     ninguno se nombran y se excluyen. El costo por persona certificada lo divide entre las \
+     personas del grupo certificadas en cohortes que empezaron en esos años. El costo por punto \
+     de cambio lo divide entre lo que la mediana del cambio del grupo supera a la del grupo \
+     sin ninguna acción (en la dirección en que el indicador mejora); no se calcula si no la \
+     supera o si el grupo tiene menos de 5 municipios. Todo en pesos enteros, redondeados al \
+     peso más cercano.";
+
 pub const DEFAULT_THRESHOLD: i64 = 5;
 /// Groups of fewer municipalities are flagged: their median says little.
 pub const SMALL_GROUP: usize = 5;
@@ -475,6 +492,9 @@ pub struct Group {
     pub mean_change: Option<f64>,
     /// Fewer than 5 municipalities: read with care.
     pub small: bool,
+    /// What the group's municipalities received in the window, and at what cost per point of
+    /// change (issue 68; see `cost`).
+    pub cost: super::cost::GroupCost,
 }
 
 /// The groups within one stratum: the same category and PDET status.
@@ -532,6 +552,8 @@ pub struct Comparison {
     /// Rows with a synthetic value (demo and benchmark databases only).
     pub synthetic_rows: usize,
     pub caveat: String,
+    /// How the groups' `cost` is counted, in Spanish.
+    pub cost_method: String,
 }
 
 /// The comparison's capacity as people read it: its name, or «Cualquier capacidad (todas
@@ -612,6 +634,10 @@ pub fn groups(rows: &[&ComparisonRow], threshold: i64, unit: Unit) -> Vec<Group>
                 mean_change: mean(&changes),
                 median_change: median(&mut changes),
                 small: changes.len() < SMALL_GROUP,
+                cost: super::cost::GroupCost {
+                    small_group: changes.len() < SMALL_GROUP,
+                    ..Default::default()
+                },
             }
         })
         .collect()
@@ -639,6 +665,50 @@ pub fn summarize(rows: &[ComparisonRow], threshold: i64, unit: Unit) -> (Vec<Gro
         })
         .collect();
     (overall, strata)
+}
+
+/// `rows` in the three groups' order (≥ threshold, 1 to threshold − 1, none), as [`groups`]
+/// puts them.
+fn members<'a>(rows: &[&'a ComparisonRow], threshold: i64) -> Vec<Vec<&'a ComparisonRow>> {
+    let mut out = vec![Vec::new(), Vec::new(), Vec::new()];
+    for row in rows {
+        match row.actions {
+            c if c >= threshold => out[0].push(*row),
+            c if c >= 1 => out[1].push(*row),
+            0 => out[2].push(*row),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Puts each group's cost (overall and within each stratum, against the stratum's own
+/// comparison group) from the municipalities' costs.
+fn attach_costs(
+    rows: &[ComparisonRow],
+    threshold: i64,
+    groups: &mut [Group],
+    strata: &mut [Stratum],
+    costs: &HashMap<String, super::cost::MunicipalityCost>,
+    higher_is_better: bool,
+) {
+    let all: Vec<&ComparisonRow> = rows.iter().collect();
+    super::cost::attach(groups, &members(&all, threshold), costs, higher_is_better);
+    let mut by_stratum: BTreeMap<(usize, bool), Vec<&ComparisonRow>> = BTreeMap::new();
+    for row in rows {
+        by_stratum
+            .entry((category_order(&row.category), row.pdet))
+            .or_default()
+            .push(row);
+    }
+    for (stratum, rows) in strata.iter_mut().zip(by_stratum.into_values()) {
+        super::cost::attach(
+            &mut stratum.groups,
+            &members(&rows, threshold),
+            costs,
+            higher_is_better,
+        );
+    }
 }
 
 fn category_order(category: &Option<String>) -> usize {
@@ -731,7 +801,26 @@ pub async fn compare<C: ConnectionTrait>(
                 &b.municipality_code,
             ))
     });
-    let (groups, strata) = summarize(&rows, threshold, unit);
+    let (mut groups, mut strata) = summarize(&rows, threshold, unit);
+    let codes: std::collections::HashSet<String> =
+        rows.iter().map(|r| r.municipality_code.clone()).collect();
+    let costs = super::cost::by_municipality(
+        db,
+        user,
+        capacity.as_ref().map(|c| c.id),
+        from_year,
+        to_year,
+        &codes,
+    )
+    .await?;
+    attach_costs(
+        &rows,
+        threshold,
+        &mut groups,
+        &mut strata,
+        &costs,
+        indicator.higher_is_better,
+    );
     let synthetic_rows = rows.iter().filter(|r| r.synthetic).count();
     let caveat = caveat(indicator.higher_is_better, synthetic_rows);
     Ok(Comparison {
@@ -754,6 +843,7 @@ pub async fn compare<C: ConnectionTrait>(
         rows,
         synthetic_rows,
         caveat,
+        cost_method: COST_METHOD.to_string(),
     })
 }
 

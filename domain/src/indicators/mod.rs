@@ -9,6 +9,7 @@
 //! always marked.
 
 pub mod chart;
+pub mod cost;
 pub mod impact;
 pub mod import;
 pub mod priorities;

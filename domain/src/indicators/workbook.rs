@@ -94,6 +94,14 @@ fn group_columns() -> Vec<Column> {
         Column::decimal("Mediana del cambio", 14.0, 2),
         Column::decimal("Media del cambio", 14.0, 2),
         Column::text("Menos de 5 municipios", 12.0),
+        Column::integer("Costo ejecutado (pesos)", 16.0),
+        Column::integer("Formación (pesos)", 14.0),
+        Column::integer("Asistencia técnica (pesos)", 14.0),
+        Column::integer("Formación de replicadores (pesos)", 14.0),
+        Column::integer("Costo por municipio con costo (pesos)", 16.0),
+        Column::integer("Costo por persona certificada (pesos)", 16.0),
+        Column::integer("Costo por punto de cambio (pesos)", 16.0),
+        Column::text("Municipios sin costo registrado (excluidos)", 40.0),
     ]
 }
 
@@ -111,6 +119,14 @@ fn group_cells(g: &Group) -> Vec<Cell> {
             }
             .into(),
         ),
+        Cell::Int(g.cost.executed),
+        Cell::Int(g.cost.training),
+        Cell::Int(g.cost.assistance),
+        Cell::Int(g.cost.replicas),
+        g.cost.per_municipality.map_or(Cell::Empty, Cell::Int),
+        g.cost.per_person_certified.map_or(Cell::Empty, Cell::Int),
+        g.cost.per_point_of_change.map_or(Cell::Empty, Cell::Int),
+        Cell::Text(g.cost.municipalities_without_cost.join(", ")),
     ]
 }
 
@@ -147,8 +163,9 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
         generated_by,
     );
     let notes = vec![c.caveat.clone()];
+    let group_notes = vec![c.caveat.clone(), super::impact::COST_METHOD.to_string()];
     {
-        let mut sheet = book.sheet_with_notes("Grupos", &notes, &group_columns())?;
+        let mut sheet = book.sheet_with_notes("Grupos", &group_notes, &group_columns())?;
         for g in &c.groups {
             sheet.row(&group_cells(g))?;
         }
@@ -156,7 +173,8 @@ fn build(c: &Comparison, generated_by: &str) -> AppResult<Vec<u8>> {
     {
         let mut columns = vec![Column::text("Categoría", 10.0), Column::text("PDET", 7.0)];
         columns.extend(group_columns());
-        let mut sheet: SheetWriter<'_> = book.sheet_with_notes("Estratos", &notes, &columns)?;
+        let mut sheet: SheetWriter<'_> =
+            book.sheet_with_notes("Estratos", &group_notes, &columns)?;
         for s in &c.strata {
             for g in &s.groups {
                 let mut cells = vec![

@@ -1,6 +1,7 @@
 //! ESAP's comparison (`/reportes/impacto`) and its Excel file.
 
 use super::*;
+use std::collections::HashMap;
 
 /// The comparison's filters as the page's form sends them (Spanish names).
 #[derive(Clone, Debug, Default, FromForm)]
@@ -110,6 +111,22 @@ pub(super) struct GroupView {
     median: String,
     mean: String,
     small: bool,
+    cost: CostView,
+}
+
+/// A group's cost as the page shows it (amounts in whole pesos, for the `pesos` helper).
+#[derive(Serialize)]
+pub(super) struct CostView {
+    executed: i64,
+    training: i64,
+    assistance: i64,
+    replicas: i64,
+    per_municipality: Option<i64>,
+    per_person_certified: Option<i64>,
+    per_point_of_change: Option<i64>,
+    /// «Puerto Rico (18592), El Paujíl (18256)».
+    without_cost: String,
+    without_cost_count: usize,
 }
 
 #[derive(Serialize)]
@@ -134,10 +151,33 @@ pub(super) struct RowView {
     synthetic: bool,
 }
 
-pub(super) fn group_views(groups: &[domain::indicators::impact::Group]) -> Vec<GroupView> {
+pub(super) fn group_views(
+    groups: &[domain::indicators::impact::Group],
+    names: &HashMap<&str, &str>,
+) -> Vec<GroupView> {
     groups
         .iter()
         .map(|g| GroupView {
+            cost: CostView {
+                executed: g.cost.executed,
+                training: g.cost.training,
+                assistance: g.cost.assistance,
+                replicas: g.cost.replicas,
+                per_municipality: g.cost.per_municipality,
+                per_person_certified: g.cost.per_person_certified,
+                per_point_of_change: g.cost.per_point_of_change,
+                without_cost: g
+                    .cost
+                    .municipalities_without_cost
+                    .iter()
+                    .map(|code| match names.get(code.as_str()) {
+                        Some(name) => format!("{name} ({code})"),
+                        None => code.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                without_cost_count: g.cost.municipalities_without_cost.len(),
+            },
             label: g.label.clone(),
             municipalities: domain::format::thousands(g.municipalities as i64),
             median: g.median_change.map_or("—".into(), |v| signed(v, 2)),
@@ -215,7 +255,7 @@ pub(super) async fn comparison_page(
         presets,
         groups: comparison
             .as_ref()
-            .map(|c| group_views(&c.groups))
+            .map(|c| group_views(&c.groups, &names(c)))
             .unwrap_or_default(),
         strata: stratum_views(comparison.as_ref()),
         rows: row_views(comparison.as_ref()),
@@ -261,6 +301,14 @@ pub(super) async fn comparison_page(
     }
 }
 
+/// The comparison's municipalities' names by DANE code.
+fn names(c: &Comparison) -> HashMap<&str, &str> {
+    c.rows
+        .iter()
+        .map(|r| (r.municipality_code.as_str(), r.municipality_name.as_str()))
+        .collect()
+}
+
 /// The presets as links that keep the other filters; the one in force is marked.
 fn preset_views(form: &ComparisonForm, comparison: Option<&Comparison>) -> Vec<PresetView> {
     Preset::ALL
@@ -304,7 +352,7 @@ fn stratum_views(comparison: Option<&Comparison>) -> Vec<StratumView> {
                         if s.pdet { "PDET" } else { "no PDET" }
                     ),
                     municipalities: domain::format::thousands(s.municipalities as i64),
-                    groups: group_views(&s.groups),
+                    groups: group_views(&s.groups, &names(c)),
                 })
                 .collect()
         })

@@ -1,0 +1,445 @@
+//! Cost-effectiveness in ESAP's comparison (issue 68, item 1): per group of municipalities,
+//! the executed cost of what they received in the comparison's window, by intervention and by
+//! provider, and that cost per municipality reached, per person certified and per point of
+//! change of the indicator beyond the comparison group («Ninguna …»).
+//!
+//! Rules (see `docs/DECISIONS.md`, «Cost per point of change»):
+//! - Only cost items in stage `ejecutado` whose day incurred falls in the window (1 January of
+//!   `from_year` to 31 December of `to_year`); planned and committed ones never count. With a
+//!   capacity chosen, only items of cohorts whose course develops it and of assistances on it.
+//! - A cohort's item is split among the municipalities of its people trained, pro rata by
+//!   people trained from each (`cohort_figures.enrolled`); a cohort nobody was trained in
+//!   splits evenly among the municipalities it was offered to. Splits are in whole pesos by
+//!   largest remainder, so the shares add up to the item exactly. An assistance's item goes to
+//!   its municipality (an assistance of a gobernación has none and counts in no group).
+//!   Cohorts that train trainers count as `replicas` (what the replicas cost is training
+//!   their replicators: a replica itself carries no cost item).
+//! - The reader sums only what it may see, as in the plans' comparison: admins and ESAP's
+//!   national coordinators every provider's items; a territorial direction's coordinator its
+//!   provider's in its departments; another provider's coordinator its provider's; a reviewer
+//!   every provider's in its department (the comparison's rows are already its department's).
+//! - Ratios are rounded to the nearest whole peso (half away from zero).
+
+use super::impact::{ComparisonRow, Group};
+use crate::accounts::actor::Actor;
+use crate::entities::values::{CostStage, Role};
+use crate::entities::{
+    assistance, assistance_capacity, cohort, cohort_figure, cohort_municipality, cost_item,
+    course_capacity, municipality,
+};
+use crate::error::AppResult;
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A provider's share of a group's executed cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ImpactProviderCost)]
+pub struct ProviderAmount {
+    pub provider_id: i32,
+    /// Whole pesos.
+    pub amount: i64,
+}
+
+/// A group's executed cost and what it bought (whole pesos).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ImpactGroupCost)]
+pub struct GroupCost {
+    /// Executed cost items incurred within the window (`training + assistance + replicas`).
+    pub executed: i64,
+    /// Of it, cohorts (not those that train trainers).
+    pub training: i64,
+    /// Of it, technical assistances.
+    pub assistance: i64,
+    /// Of it, cohorts that train trainers (the replicas' cost).
+    pub replicas: i64,
+    /// By provider, largest first.
+    pub by_provider: Vec<ProviderAmount>,
+    /// The group's municipalities (DANE codes) with no executed cost in the window: excluded
+    /// from `per_municipality`.
+    pub municipalities_without_cost: Vec<String>,
+    /// `executed` ÷ the group's municipalities with some cost; null when none has. Every
+    /// ratio is null when `executed` is 0.
+    pub per_municipality: Option<i64>,
+    /// `executed` ÷ people of the group certified in cohorts that started within the window;
+    /// null when nobody was.
+    pub per_person_certified: Option<i64>,
+    /// People certified counted in `per_person_certified`.
+    pub people_certified: i64,
+    /// `executed` ÷ (the group's median change − the comparison group's, in the direction of
+    /// improvement); null where that difference is ≤ 0, for the comparison group itself, or
+    /// when the group is under 5 municipalities.
+    pub per_point_of_change: Option<i64>,
+    /// The difference in points the cost is divided by, when there is one.
+    pub points_beyond_comparison: Option<f64>,
+    /// The group has fewer than 5 municipalities.
+    pub small_group: bool,
+}
+
+/// What one municipality received, in whole pesos, and its people certified.
+#[derive(Clone, Debug, Default)]
+pub struct MunicipalityCost {
+    pub training: i64,
+    pub assistance: i64,
+    pub replicas: i64,
+    pub by_provider: BTreeMap<i32, i64>,
+    pub certified: i64,
+}
+
+impl MunicipalityCost {
+    fn executed(&self) -> i64 {
+        self.training + self.assistance + self.replicas
+    }
+}
+
+/// The cost items a reader sums: `(provider, departments)` limits, `None` for none.
+fn reads(user: &Actor) -> (Option<i32>, Option<Vec<String>>) {
+    match user.role {
+        Role::Admin => (None, None),
+        Role::Coordinator => match user.direction_departments() {
+            Some(departments) => (Some(user.provider_id), Some(departments.to_vec())),
+            None if user.is_other_provider() => (Some(user.provider_id), None),
+            None => (None, None),
+        },
+        Role::Reviewer => (
+            None,
+            Some(vec![user.department_code.clone().unwrap_or_default()]),
+        ),
+        // The comparison's guard lets no one else in; whatever reaches here sums nothing.
+        _ => (Some(-1), Some(Vec::new())),
+    }
+}
+
+/// Splits `value` among `weights` in whole pesos by largest remainder (ties by key order), so
+/// the shares add up to `value` exactly. Zero total weight: nothing.
+pub fn split(value: i64, weights: &[(String, i64)]) -> Vec<(String, i64)> {
+    let total: i128 = weights.iter().map(|(_, w)| i128::from(*w)).sum();
+    if total <= 0 {
+        return Vec::new();
+    }
+    let mut shares: Vec<(String, i64, i128)> = weights
+        .iter()
+        .map(|(k, w)| {
+            let exact = i128::from(value) * i128::from(*w);
+            (k.clone(), (exact / total) as i64, exact % total)
+        })
+        .collect();
+    let mut left = value - shares.iter().map(|s| s.1).sum::<i64>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|a, b| {
+        shares[*b]
+            .2
+            .cmp(&shares[*a].2)
+            .then(shares[*a].0.cmp(&shares[*b].0))
+    });
+    for i in order {
+        if left <= 0 {
+            break;
+        }
+        shares[i].1 += 1;
+        left -= 1;
+    }
+    shares.into_iter().map(|(k, v, _)| (k, v)).collect()
+}
+
+/// `amount ÷ by`, to the nearest whole peso (half away from zero); none without an amount
+/// (no cost recorded is no ratio, never «$ 0 por punto») or without a divisor.
+fn per(amount: i64, by: f64) -> Option<i64> {
+    (amount > 0 && by > 0.0).then(|| (amount as f64 / by).round() as i64)
+}
+
+/// Per municipality of `codes`: the executed cost in the window the reader may see, and the
+/// people certified in cohorts started within it. A fixed number of queries (chunked).
+pub async fn by_municipality<C: ConnectionTrait>(
+    db: &C,
+    user: &Actor,
+    capacity: Option<i32>,
+    from_year: i32,
+    to_year: i32,
+    codes: &HashSet<String>,
+) -> AppResult<HashMap<String, MunicipalityCost>> {
+    let mut out: HashMap<String, MunicipalityCost> = HashMap::new();
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(from_year, 1, 1),
+        NaiveDate::from_ymd_opt(to_year, 12, 31),
+    ) else {
+        return Ok(out);
+    };
+    let (provider, departments) = reads(user);
+    // The municipalities whose costs the reader sums: the comparison's, within its departments.
+    let department_of: HashMap<String, String> = municipality::Entity::find()
+        .select_only()
+        .column(municipality::Column::Code)
+        .column(municipality::Column::DepartmentCode)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let counted = |code: &str| {
+        codes.contains(code)
+            && departments.as_ref().is_none_or(|list| {
+                department_of
+                    .get(code)
+                    .is_some_and(|d| list.iter().any(|x| x == d))
+            })
+    };
+    let mut condition = Condition::all()
+        .add(cost_item::Column::Stage.eq(CostStage::Ejecutado))
+        .add(cost_item::Column::IncurredOn.gte(first))
+        .add(cost_item::Column::IncurredOn.lte(last));
+    if let Some(p) = provider {
+        condition = condition.add(cost_item::Column::ProviderId.eq(p));
+    }
+    let items = cost_item::Entity::find().filter(condition).all(db).await?;
+    let cohort_ids: Vec<i32> = {
+        let set: HashSet<i32> = items.iter().filter_map(|i| i.cohort_id).collect();
+        set.into_iter().collect()
+    };
+    let assistance_ids: Vec<i32> = {
+        let set: HashSet<i32> = items.iter().filter_map(|i| i.assistance_id).collect();
+        set.into_iter().collect()
+    };
+    let values = crate::costs::values(db, &items).await?;
+    // Cohorts: whether they train trainers, whether they develop the capacity, and the
+    // weights of their municipalities.
+    let mut trains_trainers: HashMap<i32, bool> = HashMap::new();
+    let mut course_of: HashMap<i32, i32> = HashMap::new();
+    let mut weights: HashMap<i32, Vec<(String, i64)>> = HashMap::new();
+    let mut offered: HashMap<i32, Vec<(String, i64)>> = HashMap::new();
+    for chunk in cohort_ids.chunks(1_000) {
+        for c in cohort::Entity::find()
+            .filter(cohort::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            trains_trainers.insert(c.id, c.trains_trainers);
+            course_of.insert(c.id, c.course_id);
+        }
+        for f in cohort_figure::Entity::find()
+            .filter(cohort_figure::Column::CohortId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            if f.enrolled > 0 {
+                weights
+                    .entry(f.cohort_id)
+                    .or_default()
+                    .push((f.municipality_code, i64::from(f.enrolled)));
+            }
+        }
+        for m in cohort_municipality::Entity::find()
+            .filter(cohort_municipality::Column::CohortId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            offered
+                .entry(m.cohort_id)
+                .or_default()
+                .push((m.municipality_code, 1));
+        }
+    }
+    let mut assistance_place: HashMap<i32, Option<String>> = HashMap::new();
+    let mut on_capacity: HashSet<i32> = HashSet::new();
+    for chunk in assistance_ids.chunks(1_000) {
+        for a in assistance::Entity::find()
+            .filter(assistance::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            assistance_place.insert(a.id, a.municipality_code);
+        }
+        if let Some(capacity) = capacity {
+            for a in assistance_capacity::Entity::find()
+                .filter(assistance_capacity::Column::AssistanceId.is_in(chunk.to_vec()))
+                .filter(assistance_capacity::Column::CapacityId.eq(capacity))
+                .all(db)
+                .await?
+            {
+                on_capacity.insert(a.assistance_id);
+            }
+        }
+    }
+    let courses: Option<HashSet<i32>> = match capacity {
+        None => None,
+        Some(capacity) => Some(
+            course_capacity::Entity::find()
+                .filter(course_capacity::Column::CapacityId.eq(capacity))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| c.course_id)
+                .collect(),
+        ),
+    };
+    let develops = |cohort_id: i32| match &courses {
+        None => true,
+        Some(set) => course_of.get(&cohort_id).is_some_and(|c| set.contains(c)),
+    };
+    for item in &items {
+        let value = values.get(&item.id).copied().unwrap_or(0);
+        let (shares, kind) = match (item.cohort_id, item.assistance_id) {
+            (Some(c), _) => {
+                if !develops(c) {
+                    continue;
+                }
+                let w = weights
+                    .get(&c)
+                    .or_else(|| offered.get(&c))
+                    .cloned()
+                    .unwrap_or_default();
+                let kind = if trains_trainers.get(&c).copied().unwrap_or(false) {
+                    2
+                } else {
+                    0
+                };
+                (split(value, &w), kind)
+            }
+            (None, Some(a)) => {
+                if capacity.is_some() && !on_capacity.contains(&a) {
+                    continue;
+                }
+                match assistance_place.get(&a).cloned().flatten() {
+                    Some(code) => (vec![(code, value)], 1),
+                    None => continue,
+                }
+            }
+            (None, None) => continue,
+        };
+        for (code, amount) in shares {
+            if amount == 0 || !counted(&code) {
+                continue;
+            }
+            let entry = out.entry(code).or_default();
+            match kind {
+                0 => entry.training += amount,
+                1 => entry.assistance += amount,
+                _ => entry.replicas += amount,
+            }
+            *entry.by_provider.entry(item.provider_id).or_default() += amount;
+        }
+    }
+    // People certified in cohorts that started within the window (the reader's, the
+    // capacity's).
+    let mut started = cohort::Entity::find()
+        .select_only()
+        .column(cohort::Column::Id)
+        .column(cohort::Column::CourseId)
+        .filter(cohort::Column::StartDate.gte(first))
+        .filter(cohort::Column::StartDate.lte(last));
+    if let Some(p) = provider {
+        started = started.filter(cohort::Column::ProviderId.eq(p));
+    }
+    let started: Vec<i32> = started
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|(_, course)| courses.as_ref().is_none_or(|set| set.contains(course)))
+        .map(|(id, _)| id)
+        .collect();
+    for chunk in started.chunks(1_000) {
+        let rows: Vec<(String, i32)> = cohort_figure::Entity::find()
+            .select_only()
+            .column(cohort_figure::Column::MunicipalityCode)
+            .column(cohort_figure::Column::Certified)
+            .filter(cohort_figure::Column::CohortId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (code, certified) in rows {
+            if certified > 0 && counted(&code) {
+                out.entry(code).or_default().certified += i64::from(certified);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The cost of each of `groups` (in their order, the last one the comparison group) over the
+/// `rows` they were made from: which rows fall in which group is `members[i]`.
+pub fn attach(
+    groups: &mut [Group],
+    members: &[Vec<&ComparisonRow>],
+    costs: &HashMap<String, MunicipalityCost>,
+    higher_is_better: bool,
+) {
+    let baseline = groups.last().and_then(|g| g.median_change);
+    let last = groups.len().saturating_sub(1);
+    for (i, (group, rows)) in groups.iter_mut().zip(members).enumerate() {
+        let mut cost = GroupCost {
+            small_group: group.small,
+            ..GroupCost::default()
+        };
+        let mut providers: BTreeMap<i32, i64> = BTreeMap::new();
+        let mut with_cost = 0usize;
+        for row in rows {
+            match costs.get(&row.municipality_code) {
+                Some(c) if c.executed() > 0 => {
+                    with_cost += 1;
+                    cost.training += c.training;
+                    cost.assistance += c.assistance;
+                    cost.replicas += c.replicas;
+                    for (p, amount) in &c.by_provider {
+                        *providers.entry(*p).or_default() += amount;
+                    }
+                }
+                _ => cost
+                    .municipalities_without_cost
+                    .push(row.municipality_code.clone()),
+            }
+            cost.people_certified += costs.get(&row.municipality_code).map_or(0, |c| c.certified);
+        }
+        cost.municipalities_without_cost.sort();
+        cost.executed = cost.training + cost.assistance + cost.replicas;
+        let mut by_provider: Vec<ProviderAmount> = providers
+            .into_iter()
+            .map(|(provider_id, amount)| ProviderAmount {
+                provider_id,
+                amount,
+            })
+            .collect();
+        by_provider.sort_by(|a, b| {
+            b.amount
+                .cmp(&a.amount)
+                .then(a.provider_id.cmp(&b.provider_id))
+        });
+        cost.by_provider = by_provider;
+        cost.per_municipality = per(cost.executed, with_cost as f64);
+        cost.per_person_certified = per(cost.executed, cost.people_certified as f64);
+        if i != last && !group.small {
+            if let (Some(mine), Some(base)) = (group.median_change, baseline) {
+                let beyond = if higher_is_better {
+                    mine - base
+                } else {
+                    base - mine
+                };
+                // Medians carry float noise (49.6 − 49.4): compare on 1e-9.
+                let beyond = (beyond * 1e9).round() / 1e9;
+                if beyond > 0.0 {
+                    cost.points_beyond_comparison = Some(beyond);
+                    cost.per_point_of_change = per(cost.executed, beyond);
+                }
+            }
+        }
+        group.cost = cost;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_split_adds_up_to_the_item_and_follows_the_weights() {
+        let shares = split(1_000, &[("a".into(), 1), ("b".into(), 1), ("c".into(), 1)]);
+        assert_eq!(
+            shares,
+            vec![("a".into(), 334), ("b".into(), 333), ("c".into(), 333)]
+        );
+        let shares = split(900, &[("a".into(), 2), ("b".into(), 1)]);
+        assert_eq!(shares, vec![("a".into(), 600), ("b".into(), 300)]);
+        assert!(split(900, &[("a".into(), 0)]).is_empty());
+    }
+}

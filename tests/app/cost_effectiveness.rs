@@ -1,0 +1,263 @@
+//! Cost-effectiveness in ESAP's comparison (issue 68, item 1): a small world of Caquetá
+//! municipalities measured by an indicator of their own, closed technical assistances and their
+//! cost items, with the cost per point of change computed by hand.
+
+use crate::assistance::assisted;
+use crate::common::TestApp;
+use crate::support::{DNP_COORDINATOR, api, download, read_table, role_token, token};
+use domain::entities::values::Role;
+use domain::entities::{indicator, indicator_capacity, indicator_observation};
+use rocket::http::Status;
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::{Value, json};
+
+/// Movilización de recursos.
+const CAPACITY: i32 = 2;
+
+/// The comparison group: no assistance; changes 1 to 5 (median 3).
+const NONE: [(&str, f64); 5] = [
+    ("18029", 51.0),
+    ("18150", 52.0),
+    ("18205", 53.0),
+    ("18247", 54.0),
+    ("18410", 55.0),
+];
+/// Two closed assistances each; changes 6, 7, 7.4, 8, 9 (median 7.4).
+const TWO: [(&str, f64); 5] = [
+    ("18460", 56.0),
+    ("18479", 57.0),
+    ("18753", 57.4),
+    ("18756", 58.0),
+    ("18785", 59.0),
+];
+/// One closed assistance, alone in its group; change 10.
+const ONE: (&str, f64) = ("18860", 60.0);
+
+/// An indicator measured only in the world's municipalities: 50 in 2022, the given value in
+/// 2023.
+async fn world_indicator(app: &TestApp) -> i32 {
+    let saved = indicator::ActiveModel {
+        code: Set("prueba_costo_efectividad".into()),
+        name: Set("Indicador de prueba del costo por punto".into()),
+        source: Set("Prueba".into()),
+        unit: Set("puntaje de 0 a 100".into()),
+        higher_is_better: Set(true),
+        note: Set(String::new()),
+        ..Default::default()
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    indicator_capacity::ActiveModel {
+        indicator_id: Set(saved.id),
+        capacity_id: Set(CAPACITY),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let all = NONE.iter().chain(TWO.iter()).chain(std::iter::once(&ONE));
+    for (code, to) in all {
+        for (year, value) in [(2022, 50.0), (2023, *to)] {
+            indicator_observation::ActiveModel {
+                indicator_id: Set(saved.id),
+                municipality_code: Set(code.to_string()),
+                year: Set(year),
+                value: Set(value),
+                source: Set("Prueba".into()),
+                synthetic: Set(false),
+                ..Default::default()
+            }
+            .insert(app.db())
+            .await
+            .unwrap();
+        }
+    }
+    saved.id
+}
+
+async fn cost(app: &TestApp, staff: &str, assistance: i64, amount: i64, stage: &str, on: &str) {
+    let (status, body) = api(
+        app,
+        "POST",
+        &format!("/api/v1/assistances/{assistance}/costs"),
+        Some(staff),
+        Some(
+            json!({"kind": "instructores", "basis": "fijo", "amount": amount,
+                    "stage": stage, "incurred_on": on}),
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{body}");
+}
+
+/// The cost per point of change, reproduced by hand: the group of two assistances has median
+/// change 7.4, the comparison group 3, so 4.4 points beyond it; its executed costs in the
+/// window are 1,000,000 + 2,000,000 + 3,000,000 + 4,500,000 = 10,500,000 pesos, so
+/// 10,500,000 ÷ 4.4 = 2,386,363.63… → 2,386,364 pesos per point; per municipality with cost,
+/// 10,500,000 ÷ 4 = 2,625,000 (Solita has none: named, excluded). Planned, committed and
+/// out-of-window items count nowhere; the lone one-assistance group is marked small and gets
+/// no cost per point.
+#[rocket::async_test]
+async fn the_cost_per_point_of_change_is_the_executed_cost_over_the_change_beyond_the_comparison() {
+    let app = TestApp::with_demo().await;
+    let staff = role_token(&app, Role::Coordinator).await;
+    let indicator = world_indicator(&app).await;
+    let mut first = Vec::new();
+    for (code, _) in TWO {
+        first.push(assisted(&app, &staff, code, CAPACITY, "2022-02-01", "closed").await);
+        assisted(&app, &staff, code, CAPACITY, "2022-04-01", "closed").await;
+    }
+    let lone = assisted(&app, &staff, ONE.0, CAPACITY, "2022-03-01", "closed").await;
+    for (assistance, amount) in first
+        .iter()
+        .zip([1_000_000, 2_000_000, 3_000_000, 4_500_000])
+    {
+        cost(&app, &staff, *assistance, amount, "ejecutado", "2022-06-15").await;
+    }
+    // Solita (the fifth): only what never counts — planned, committed, executed after the
+    // window.
+    cost(&app, &staff, first[4], 7_000_000, "planeado", "2022-06-15").await;
+    cost(
+        &app,
+        &staff,
+        first[4],
+        8_000_000,
+        "comprometido",
+        "2023-03-01",
+    )
+    .await;
+    cost(&app, &staff, first[4], 9_000_000, "ejecutado", "2024-01-10").await;
+    cost(
+        &app,
+        &staff,
+        first[0],
+        5_000_000,
+        "comprometido",
+        "2022-06-15",
+    )
+    .await;
+    cost(&app, &staff, lone, 2_000_000, "ejecutado", "2023-12-31").await;
+
+    let query = format!(
+        "capacity={CAPACITY}&indicator={indicator}&from_year=2022&to_year=2023&department=18&threshold=2&unit=assistance"
+    );
+    let (status, report) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/impact?{query}"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{report}");
+    let groups = report["groups"].as_array().unwrap();
+    let counts: Vec<u64> = groups
+        .iter()
+        .map(|g| g["municipalities"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, vec![5, 1, 5], "{report}");
+    let two = &groups[0]["cost"];
+    assert_eq!(two["executed"], 10_500_000, "{two}");
+    assert_eq!(two["assistance"], 10_500_000);
+    assert_eq!(two["training"], 0);
+    assert_eq!(two["replicas"], 0);
+    assert_eq!(
+        two["by_provider"],
+        json!([{"provider_id": 1, "amount": 10_500_000}])
+    );
+    assert_eq!(two["municipalities_without_cost"], json!(["18785"]));
+    assert_eq!(two["per_municipality"], 2_625_000);
+    assert_eq!(two["per_point_of_change"], 2_386_364, "{two}");
+    assert_eq!(two["per_person_certified"], Value::Null);
+    assert_eq!(two["small_group"], false);
+
+    let lone = &groups[1]["cost"];
+    assert_eq!(
+        lone["executed"], 2_000_000,
+        "the last day of the window counts"
+    );
+    assert_eq!(lone["small_group"], true);
+    assert_eq!(
+        lone["per_point_of_change"],
+        Value::Null,
+        "under 5 municipalities: no cost per point, however far above"
+    );
+    assert_eq!(lone["per_municipality"], 2_000_000);
+
+    let none = &groups[2]["cost"];
+    assert_eq!(none["executed"], 0);
+    assert_eq!(none["per_point_of_change"], Value::Null);
+    assert_eq!(none["per_municipality"], Value::Null);
+    assert_eq!(
+        none["municipalities_without_cost"],
+        json!(["18029", "18150", "18205", "18247", "18410"])
+    );
+    assert!(
+        report["cost_method"]
+            .as_str()
+            .unwrap()
+            .contains("ejecutados")
+    );
+
+    // The workbook carries the same figures.
+    let (status, _, bytes) = download(
+        &app,
+        &format!("/api/v1/reports/impact.xlsx?{query}"),
+        &staff,
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    let sheet = read_table(&bytes, "Grupos", "Grupo");
+    let header = &sheet[0];
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(sheet[1][at("Costo ejecutado (pesos)")], "10500000");
+    assert_eq!(sheet[1][at("Costo por punto de cambio (pesos)")], "2386364");
+    assert_eq!(
+        sheet[1][at("Costo por municipio con costo (pesos)")],
+        "2625000"
+    );
+    assert_eq!(
+        sheet[1][at("Municipios sin costo registrado (excluidos)")],
+        "18785"
+    );
+    assert_eq!(sheet[2][at("Costo por punto de cambio (pesos)")], "");
+
+    // The page: the figures in pesos, the municipality without cost named, the method told.
+    let (email, password) = crate::support::demo_account(Role::Coordinator);
+    assert_eq!(
+        crate::support::sign_in_page(&app, email, password).await,
+        Status::SeeOther
+    );
+    let (status, html) = crate::support::page(
+        &app,
+        &format!(
+            "/reportes/impacto?capacidad={CAPACITY}&indicador={indicator}&desde=2022&hasta=2023&departamento=18&umbral=2&unidad=assistance"
+        ),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("$\u{a0}2.386.364"), "cost per point in pesos");
+    assert!(html.contains("$\u{a0}10.500.000"));
+    assert!(html.contains("$\u{a0}2.625.000"));
+    assert!(html.contains("Solita (18785)"), "named, excluded");
+    assert!(html.contains("Costo por punto de cambio"));
+    assert!(html.contains("en proporción a"), "the method on the page");
+
+    // Another provider's coordinator sums none of ESAP's costs.
+    let dnp = token(&app, DNP_COORDINATOR.0, DNP_COORDINATOR.1).await;
+    let (status, theirs) = api(
+        &app,
+        "GET",
+        &format!("/api/v1/reports/impact?{query}"),
+        Some(&dnp),
+        None,
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{theirs}");
+    assert_eq!(theirs["groups"][0]["cost"]["executed"], 0);
+    assert_eq!(
+        theirs["groups"][0]["cost"]["per_point_of_change"],
+        Value::Null,
+        "no cost recorded is no ratio"
+    );
+}
