@@ -75,6 +75,7 @@ mod route_matrix;
 mod schema;
 mod scope;
 mod server;
+mod site;
 mod session_modality;
 mod smtp;
 mod support;

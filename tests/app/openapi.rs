@@ -323,6 +323,7 @@ async fn the_description_is_served_public_and_whole() {
             "getResource",
             "getStatusList",
             "health",
+            "listHolidays",
             "listResources",
             "openDataCoverageCsv",
             "openDataCoverageJson",
